@@ -1,0 +1,46 @@
+# Zongzhi set-up contract: `make demo` and `make test` install whatever is missing on Debian.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PG := 15
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+DEBIAN_PACKAGES := postgresql-$(PG) postgresql-$(PG)-postgis-3 chromium gdal-bin python3-venv fonts-noto-cjk
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck pytest bench system clean
+
+demo: $(STAMP)
+	$(BIN)/zongzhi demo
+
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check geo layers api web importers tests bench
+	$(BIN)/ruff format --check geo layers api web importers
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+bench: $(STAMP)
+	for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+
+# Debian packages: installed only when one of them is missing.
+system:
+	@missing=$$(for p in $(DEBIAN_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml | system
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,37 @@
+"""The data model of every layer; importing this package registers all tables."""
+
+from layers.model.accounts import AuditEntry, ImportRun, Role, User
+from layers.model.analytics import Alert, AlertState, HotspotCell, HotspotRun
+from layers.model.base import SRID, Base, LabelledEnum
+from layers.model.cases import (
+    Case,
+    CaseEvent,
+    CaseState,
+    Category,
+    Channel,
+    DisputeType,
+    RiskLevel,
+)
+from layers.model.dispatches import AssigneeKind, Dispatch, DispatchStatus
+from layers.model.grids import Grid
+from layers.model.jurisdictions import Jurisdiction, Level
+from layers.model.persons import (
+    ManagementLevel,
+    Person,
+    PersonCategory,
+    PersonResponsible,
+    PersonVisit,
+    VisitRule,
+)
+from layers.model.video import PtzType, VideoPoint, VideoStatus
+from layers.model.workers import Worker, WorkerPosition, WorkerRole, WorkerStatus
+
+__all__ = [
+    "SRID", "Alert", "AlertState", "AssigneeKind", "AuditEntry", "Base", "Case", "CaseEvent",
+    "CaseState", "Category", "Channel", "Dispatch", "DispatchStatus", "DisputeType", "Grid",
+    "HotspotCell", "HotspotRun", "ImportRun", "Jurisdiction", "LabelledEnum", "Level",
+    "ManagementLevel", "Person", "PersonCategory", "PersonResponsible", "PersonVisit",
+    "PtzType", "RiskLevel", "Role", "User", "VideoPoint", "VideoStatus", "VisitRule", "Worker",
+    "WorkerPosition", "WorkerRole", "WorkerStatus",
+]
+"""Public names of the data model."""

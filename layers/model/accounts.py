@@ -1,0 +1,84 @@
+"""Users, the append-only audit log, and the provenance of imported files."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, LargeBinary, SmallInteger, String, Text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from layers.model.base import Base, LabelledEnum, area_code_type, created_column, id_column
+
+
+class Role(LabelledEnum):
+    """What a user may do; where is given by the scope code."""
+
+    ADMIN = ("admin", "系统管理员")
+    AUDITOR = ("auditor", "安全审计员")
+    COMMANDER = ("commander", "指挥中心值班员")
+    DISPATCHER = ("dispatcher", "乡镇调度员")
+    GRID_WORKER = ("grid_worker", "网格员")
+    DEPARTMENT = ("department", "部门处置人员")
+    ANALYST = ("analyst", "研判分析员")
+
+
+class User(Base):
+    """An account of the platform."""
+
+    __tablename__ = "users"
+    __table_args__ = (Role.check("role"),)
+
+    id: Mapped[int] = id_column()
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(12))
+    scope_code: Mapped[str] = mapped_column(area_code_type(), ForeignKey("jurisdictions.code"))
+    can_unmask: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    worker_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("workers.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+    failed_logins: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    password_changed_at: Mapped[datetime] = created_column()
+    created_at: Mapped[datetime] = created_column()
+
+
+class AuditEntry(Base):
+    """One append-only audit record, chained to the previous one by a hash."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = id_column()
+    at: Mapped[datetime] = created_column()
+    actor_id: Mapped[int | None] = mapped_column(BigInteger)
+    actor_name: Mapped[str] = mapped_column(String(50))
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str | None] = mapped_column(String(30))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    prev_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class ImportRun(Base):
+    """Provenance of one imported file."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = id_column()
+    kind: Mapped[str] = mapped_column(String(20))
+    file_name: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    source_crs: Mapped[str | None] = mapped_column(String(30))
+    started_at: Mapped[datetime] = created_column()
+    finished_at: Mapped[datetime | None]
+    username: Mapped[str] = mapped_column(String(50))
+    rows_total: Mapped[int] = mapped_column(default=0)
+    rows_loaded: Mapped[int] = mapped_column(default=0)
+    rows_rejected: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(12), default="running")
+    area_code: Mapped[str | None] = mapped_column(area_code_type())

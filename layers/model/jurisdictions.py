@@ -1,0 +1,41 @@
+"""Jurisdictions: the five levels of the administrative hierarchy (province … village)."""
+
+from __future__ import annotations
+
+import enum
+
+from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from layers.model.base import Base, area_code_type, geometry
+
+
+class Level(enum.IntEnum):
+    """Level of a jurisdiction, with its Chinese name."""
+
+    PROVINCE = 1
+    CITY = 2
+    COUNTY = 3
+    TOWNSHIP = 4
+    VILLAGE = 5
+
+    @property
+    def label(self) -> str:
+        """Chinese name of the level."""
+        return ("省", "市", "县", "乡镇", "村社区")[self.value - 1]
+
+
+class Jurisdiction(Base):
+    """One administrative unit, keyed by its 12-digit statistical division code."""
+
+    __tablename__ = "jurisdictions"
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
+
+    code: Mapped[str] = mapped_column(area_code_type(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[int] = mapped_column(SmallInteger)
+    parent_code: Mapped[str | None] = mapped_column(
+        area_code_type(), ForeignKey("jurisdictions.code"), index=True
+    )
+    boundary = mapped_column(geometry("MULTIPOLYGON"), nullable=True)
+    source: Mapped[str | None] = mapped_column(String(200))

@@ -1,0 +1,125 @@
+"""Special populations (GB/T 31000-2015) and the visits that follow them up.
+
+Resident IDs are never stored in clear: ``id_hash`` (keyed HMAC) matches records, ``id_masked``
+is what screens show, and ``id_sealed`` (AES-GCM, key outside the database) is opened only for a
+user with the unmask permission who states a reason; that read is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from layers.model.base import (
+    Base,
+    LabelledEnum,
+    area_code_type,
+    created_column,
+    geometry,
+    grid_code_type,
+    id_column,
+)
+
+
+class PersonCategory(LabelledEnum):
+    """Special-population categories."""
+
+    RELEASED = ("released", "刑满释放人员")
+    CORRECTION = ("correction", "社区矫正人员")
+    MENTAL = ("mental", "严重精神障碍患者")
+    DRUG = ("drug", "吸毒人员")
+    AIDS_RISK = ("aids_risk", "艾滋病危险人员")
+    YOUTH = ("youth", "重点青少年")
+
+
+class ManagementLevel(LabelledEnum):
+    """How closely a person is followed up."""
+
+    KEY = ("1", "重点管控")
+    ATTENTION = ("2", "关注")
+    ROUTINE = ("3", "一般")
+
+
+class Person(Base):
+    """One special-population record."""
+
+    __tablename__ = "persons"
+    __table_args__ = (
+        PersonCategory.check("category"),
+        CheckConstraint("management_level BETWEEN 1 AND 3", name="management_level_range"),
+        CheckConstraint("jsonb_typeof(attributes) = 'object'", name="attributes_object"),
+        UniqueConstraint("category", "id_hash"),
+    )
+
+    id: Mapped[int] = id_column()
+    category: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(50))
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    id_masked: Mapped[str] = mapped_column(String(18))
+    id_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    management_level: Mapped[int] = mapped_column(SmallInteger, default=3)
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    residence = mapped_column(geometry("POINT"), nullable=True)
+    address: Mapped[str | None] = mapped_column(String(200))
+    grid_code: Mapped[str | None] = mapped_column(grid_code_type(), ForeignKey("grids.code"))
+    area_code: Mapped[str] = mapped_column(
+        area_code_type(), ForeignKey("jurisdictions.code"), index=True
+    )
+    import_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("import_runs.id"))
+
+
+class PersonResponsible(Base):
+    """A worker responsible for following a person up (帮扶责任人)."""
+
+    __tablename__ = "person_responsibles"
+
+    person_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
+    )
+    worker_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("workers.id", ondelete="CASCADE"), primary_key=True
+    )
+    area_code: Mapped[str] = mapped_column(area_code_type(), index=True)
+    duty: Mapped[str | None] = mapped_column(String(50))
+
+
+class PersonVisit(Base):
+    """One follow-up visit (走访) of a person."""
+
+    __tablename__ = "person_visits"
+    __table_args__ = (Index("ix_person_visits_person_id_visited_on", "person_id", "visited_on"),)
+
+    id: Mapped[int] = id_column()
+    person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("persons.id", ondelete="CASCADE"))
+    area_code: Mapped[str] = mapped_column(area_code_type(), index=True)
+    visited_on: Mapped[date] = mapped_column(Date)
+    visitor_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("workers.id"))
+    point = mapped_column(geometry("POINT"), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_column()
+
+
+class VisitRule(Base):
+    """How often a person of a category and management level must be visited."""
+
+    __tablename__ = "visit_rules"
+    __table_args__ = (PersonCategory.check("category"),)
+
+    category: Mapped[str] = mapped_column(String(12), primary_key=True)
+    management_level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    interval_days: Mapped[int] = mapped_column(SmallInteger)

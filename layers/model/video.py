@@ -1,0 +1,55 @@
+"""Public-security video points (雪亮工程 cameras), keyed by GB/T 28181 device ID."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CHAR, CheckConstraint, Float, ForeignKey, SmallInteger, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from layers.model.base import Base, LabelledEnum, area_code_type, geometry, id_column
+
+
+class PtzType(LabelledEnum):
+    """Camera kind (GB/T 28181 catalog PTZType)."""
+
+    DOME = ("1", "球机")
+    HALF_DOME = ("2", "半球")
+    FIXED = ("3", "固定枪机")
+    REMOTE_FIXED = ("4", "遥控枪机")
+
+
+class VideoStatus(LabelledEnum):
+    """Online state of a device."""
+
+    ONLINE = ("online", "在线")
+    OFFLINE = ("offline", "离线")
+
+
+class VideoPoint(Base):
+    """One camera: where it is, where it looks, whether it is online."""
+
+    __tablename__ = "video_points"
+    __table_args__ = (
+        VideoStatus.check("status"),
+        CheckConstraint("fov_deg > 0 AND fov_deg <= 360", name="fov_range"),
+        CheckConstraint("range_m > 0", name="range_positive"),
+        CheckConstraint("direction_type BETWEEN 1 AND 8", name="direction_range"),
+    )
+
+    id: Mapped[int] = id_column()
+    device_id: Mapped[str] = mapped_column(CHAR(20, collation="C"), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    ptz_type: Mapped[int | None] = mapped_column(SmallInteger)
+    position_type: Mapped[int | None] = mapped_column(SmallInteger)
+    direction_type: Mapped[int | None] = mapped_column(SmallInteger)
+    azimuth_deg: Mapped[float | None] = mapped_column(Float)
+    fov_deg: Mapped[float] = mapped_column(Float, default=60.0)
+    range_m: Mapped[float] = mapped_column(Float, default=80.0)
+    status: Mapped[str] = mapped_column(String(10), default=VideoStatus.ONLINE)
+    last_heartbeat: Mapped[datetime | None]
+    stream_url: Mapped[str | None] = mapped_column(String(300))
+    point = mapped_column(geometry("POINT"), nullable=False)
+    area_code: Mapped[str] = mapped_column(
+        area_code_type(), ForeignKey("jurisdictions.code"), index=True
+    )

@@ -1,0 +1,100 @@
+"""The suite starts its own PostGIS (Debian's binaries, a throw-away cluster per test process).
+
+Each test that takes ``db`` runs inside a transaction rolled back at the end; code under test
+that commits only releases a savepoint. A skipped test fails the run: the contract is that
+every database test runs.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from layers import migrate
+from layers.database import DatabaseUrls, apply_scope, make_engine
+from layers.embedded import APP_ROLE, OWNER_ROLE, EmbeddedCluster
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@dataclass(frozen=True)
+class SuiteDatabase:
+    """The suite's cluster: its URLs and engines."""
+
+    cluster: EmbeddedCluster
+    urls: DatabaseUrls
+    owner: Engine
+    app: Engine
+
+
+@pytest.fixture(scope="session")
+def database() -> Iterator[SuiteDatabase]:
+    """Start a fresh cluster for this test process, migrate it, and remove it afterwards."""
+    root = Path(tempfile.mkdtemp(prefix="zongzhi-test-")) / "pg"
+    cluster = EmbeddedCluster(root)
+    info = cluster.start()
+    driver = "postgresql+psycopg"
+    urls = DatabaseUrls(info.url(OWNER_ROLE, driver), info.url(APP_ROLE, driver))
+    owner = make_engine(urls.owner, pool_size=4)
+    app = make_engine(urls.app, pool_size=4)
+    migrate.upgrade(owner)
+    try:
+        yield SuiteDatabase(cluster, urls, owner, app)
+    finally:
+        owner.dispose()
+        app.dispose()
+        cluster.destroy()
+        root.parent.rmdir() if root.parent.exists() else None
+
+
+@pytest.fixture
+def db(database: SuiteDatabase) -> Iterator[Session]:
+    """A session of the owner role in a transaction that is rolled back after the test."""
+    with database.owner.connect() as conn:
+        outer = conn.begin()
+        session = Session(bind=conn, join_transaction_mode="create_savepoint")
+        apply_scope(session, None)
+        try:
+            yield session
+        finally:
+            session.close()
+            outer.rollback()
+
+
+@pytest.fixture
+def app_db(database: SuiteDatabase) -> Iterator[Session]:
+    """Like ``db`` but as the app role, subject to row-level security (scope unset)."""
+    with database.app.connect() as conn:
+        outer = conn.begin()
+        session = Session(bind=conn, join_transaction_mode="create_savepoint")
+        try:
+            yield session
+        finally:
+            session.close()
+            outer.rollback()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The project's real reference data folder (``../shared/data``)."""
+    if not SHARED_DATA.exists():
+        raise RuntimeError(f"reference data not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if any test was skipped: a skip is a failure here."""
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    skipped = len(reporter.stats.get("skipped", []))
+    if skipped and session.exitstatus == 0:
+        reporter.write_line(f"{skipped} test(s) skipped: a skip is a failure", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

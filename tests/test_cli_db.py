@@ -1,0 +1,56 @@
+"""`zongzhi db start|migrate|status|url|stop` with no configuration but a home folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import SuiteDatabase
+
+ZONGZHI = str(Path(sys.executable).with_name("zongzhi"))
+
+
+def _run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZONGZHI_")}
+    env["ZONGZHI_HOME"] = str(home)
+    return subprocess.run(
+        [ZONGZHI, *args], env=env, capture_output=True, text=True, check=check, timeout=180
+    )
+
+
+def test_embedded_database_lifecycle(tmp_path: Path) -> None:
+    home = tmp_path / "zz"
+    try:
+        first = _run(home, "db", "start")
+        assert "migrated to" in first.stdout
+        again = _run(home, "db", "start")  # harmless the second time
+        assert again.returncode == 0
+        _run(home, "db", "migrate")
+        status = _run(home, "db", "status").stdout
+        assert "running" in status and "yes" in status and "0002" in status
+        url = _run(home, "db", "url").stdout.strip()
+        assert url.startswith("postgresql://zongzhi_app:")
+        answer = subprocess.run(
+            [shutil.which("psql") or "psql", url, "-tAc", "select postgis_version()"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+        assert answer.startswith("3.")
+        assert _run(home, "db", "stop").stdout.strip() == "stopped"
+        stopped = _run(home, "db", "status", check=False)
+        assert stopped.returncode == 3 and "no" in stopped.stdout
+    finally:
+        _run(home, "db", "stop", check=False)
+
+
+def test_external_server_starts_nothing(tmp_path: Path, database: SuiteDatabase) -> None:
+    env_url = database.urls.owner.replace("postgresql+psycopg://", "postgresql://")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZONGZHI_")}
+    env.update(ZONGZHI_HOME=str(tmp_path / "unused"), ZONGZHI_DATABASE_URL=env_url)
+    out = subprocess.run(
+        [ZONGZHI, "db", "start"], env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+    assert "nothing to start" in out
+    assert not (tmp_path / "unused" / "pg").exists()
