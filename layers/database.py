@@ -93,7 +93,7 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     """
     options: dict[str, object] = {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 20}
     options.update(kwargs)
-    return create_engine(url, **options)  # type: ignore[arg-type]
+    return create_engine(url, **options)
 
 
 def apply_scope(session: Session, code: str | None, *, set_role: bool = False) -> None:
@@ -112,7 +112,9 @@ def apply_scope(session: Session, code: str | None, *, set_role: bool = False) -
     if set_role:
         session.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
     session.execute(
-        text("SELECT set_config('zongzhi.scope_lo', :lo, true), set_config('zongzhi.scope_hi', :hi, true)"),
+        text(
+            "SELECT set_config('zongzhi.scope_lo', :lo, true), set_config('zongzhi.scope_hi', :hi, true)"
+        ),
         {"lo": lo, "hi": hi},
     )
 

@@ -141,8 +141,16 @@ class EmbeddedCluster:
         self._hand_over(self.root)
         try:
             self._pg(
-                "initdb", "-D", str(self.data), "-U", OWNER_ROLE, "--pwfile", str(pwfile),
-                "--auth=scram-sha-256", "--encoding=UTF8", "--locale=C.UTF-8",
+                "initdb",
+                "-D",
+                str(self.data),
+                "-U",
+                OWNER_ROLE,
+                "--pwfile",
+                str(pwfile),
+                "--auth=scram-sha-256",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
             )
         finally:
             pwfile.unlink(missing_ok=True)
@@ -181,8 +189,15 @@ class EmbeddedCluster:
         info = self.init()
         if not self.running():
             self._pg(
-                "pg_ctl", "start", "-D", str(self.data), "-l", str(self.log_file), "-w",
-                "-t", str(int(wait_seconds)),
+                "pg_ctl",
+                "start",
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                str(int(wait_seconds)),
             )
         self._wait_ready(info, wait_seconds)
         self._ensure_database(info)
@@ -213,9 +228,15 @@ class EmbeddedCluster:
 
         admin = info.url(OWNER_ROLE).rsplit("/", 1)[0] + "/postgres"
         with psycopg.connect(admin, autocommit=True) as conn:
-            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone() is None:
+            if (
+                conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (DATABASE,)).fetchone()
+                is None
+            ):
                 conn.execute(f"CREATE DATABASE {DATABASE}")
-            if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone() is None:
+            if (
+                conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (APP_ROLE,)).fetchone()
+                is None
+            ):
                 conn.execute(
                     f"CREATE ROLE {APP_ROLE} LOGIN NOSUPERUSER NOBYPASSRLS PASSWORD "
                     + _literal(info.app_password)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -18,7 +19,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 IGNORED_TABLES = frozenset({"spatial_ref_sys"})
 
 
-def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+def include_object(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
     """Tell Alembic which objects are ours: not PostGIS's tables; GeoAlchemy2's index rules.
 
     Parameters
@@ -33,7 +36,8 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     """
     if type_ == "table" and name in IGNORED_TABLES:
         return False
-    return bool(alembic_helpers.include_object(obj, name, type_, reflected, compare_to))
+    geoalchemy_rule = cast(Callable[..., bool], alembic_helpers.include_object)
+    return geoalchemy_rule(obj, name, type_, reflected, compare_to)
 
 
 def alembic_config(url: str | None = None, connection: Connection | None = None) -> Config:

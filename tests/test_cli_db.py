@@ -35,7 +35,9 @@ def test_embedded_database_lifecycle(tmp_path: Path) -> None:
         assert url.startswith("postgresql://zongzhi_app:")
         answer = subprocess.run(
             [shutil.which("psql") or "psql", url, "-tAc", "select postgis_version()"],
-            capture_output=True, text=True, check=True,
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         assert answer.startswith("3.")
         assert _run(home, "db", "stop").stdout.strip() == "stopped"

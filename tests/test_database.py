@@ -20,8 +20,10 @@ def test_models_and_migrated_schema_agree(database: SuiteDatabase) -> None:
 
 def test_every_geometry_column_is_cgcs2000(db: Session) -> None:
     rows = db.execute(
-        text("SELECT f_table_name, f_geometry_column, srid FROM geometry_columns "
-             "WHERE f_table_schema = 'public'")
+        text(
+            "SELECT f_table_name, f_geometry_column, srid FROM geometry_columns "
+            "WHERE f_table_schema = 'public'"
+        )
     ).all()
     model_columns = {
         (table.name, column.name)

@@ -14,13 +14,13 @@ target_metadata = Base.metadata
 def run_migrations_online() -> None:
     """Run the migrations on the configured connection or URL."""
     connection = config.attributes.get("connection")
-    options = dict(
-        target_metadata=target_metadata,
-        include_object=include_object,
-        process_revision_directives=alembic_helpers.writer,
-        render_item=alembic_helpers.render_item,
-        compare_type=True,
-    )
+    options = {
+        "target_metadata": target_metadata,
+        "include_object": include_object,
+        "process_revision_directives": alembic_helpers.writer,
+        "render_item": alembic_helpers.render_item,
+        "compare_type": True,
+    }
     if connection is not None:
         context.configure(connection=connection, **options)
         with context.begin_transaction():

@@ -9,7 +9,14 @@ from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, SmallInteg
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from layers.model.base import Base, LabelledEnum, area_code_type, created_column, geometry, id_column
+from layers.model.base import (
+    Base,
+    LabelledEnum,
+    area_code_type,
+    created_column,
+    geometry,
+    id_column,
+)
 
 
 class AlertState(LabelledEnum):
@@ -43,7 +50,9 @@ class HotspotCell(Base):
     __table_args__ = (Index("ix_hotspot_cells_run_id_area_code", "run_id", "area_code"),)
 
     id: Mapped[int] = id_column()
-    run_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("hotspot_runs.id", ondelete="CASCADE"))
+    run_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("hotspot_runs.id", ondelete="CASCADE")
+    )
     area_code: Mapped[str] = mapped_column(area_code_type())
     unit_id: Mapped[str] = mapped_column(String(32))
     geom = mapped_column(geometry("POLYGON"), nullable=False)
@@ -66,8 +75,12 @@ class Alert(Base):
     level: Mapped[int] = mapped_column(SmallInteger, default=3)
     title: Mapped[str] = mapped_column(String(200))
     detail: Mapped[str | None] = mapped_column(Text)
-    run_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("hotspot_runs.id", ondelete="SET NULL"))
-    cell_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("hotspot_cells.id", ondelete="SET NULL"))
+    run_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("hotspot_runs.id", ondelete="SET NULL")
+    )
+    cell_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("hotspot_cells.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = created_column()
     state: Mapped[str] = mapped_column(String(12), default=AlertState.OPEN)
     acknowledged_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))

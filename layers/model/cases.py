@@ -9,7 +9,14 @@ from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, SmallInte
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from layers.model.base import Base, LabelledEnum, area_code_type, created_column, geometry, id_column
+from layers.model.base import (
+    Base,
+    LabelledEnum,
+    area_code_type,
+    created_column,
+    geometry,
+    id_column,
+)
 
 
 class Channel(LabelledEnum):

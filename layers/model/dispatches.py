@@ -42,10 +42,18 @@ class Dispatch(Base):
         CheckConstraint(
             "(assignee_kind = 'worker') = (worker_id IS NOT NULL)", name="worker_assignee"
         ),
-        Index("uq_dispatches_active_case", "case_id", unique=True,
-              postgresql_where=text(ACTIVE_DISPATCH)),
-        Index("uq_dispatches_active_worker", "worker_id", unique=True,
-              postgresql_where=text(ACTIVE_DISPATCH + " AND worker_id IS NOT NULL")),
+        Index(
+            "uq_dispatches_active_case",
+            "case_id",
+            unique=True,
+            postgresql_where=text(ACTIVE_DISPATCH),
+        ),
+        Index(
+            "uq_dispatches_active_worker",
+            "worker_id",
+            unique=True,
+            postgresql_where=text(ACTIVE_DISPATCH + " AND worker_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = id_column()
@@ -53,7 +61,9 @@ class Dispatch(Base):
     area_code: Mapped[str] = mapped_column(area_code_type(), index=True)
     assignee_kind: Mapped[str] = mapped_column(String(12))
     worker_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("workers.id"))
-    unit_code: Mapped[str | None] = mapped_column(area_code_type(), ForeignKey("jurisdictions.code"))
+    unit_code: Mapped[str | None] = mapped_column(
+        area_code_type(), ForeignKey("jurisdictions.code")
+    )
     department: Mapped[str | None] = mapped_column(String(100))
     assigned_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))
     assigned_at: Mapped[datetime] = created_column()

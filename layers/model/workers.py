@@ -66,9 +66,7 @@ class Worker(Base):
         area_code_type(), ForeignKey("jurisdictions.code"), index=True
     )
     status: Mapped[str] = mapped_column(String(10), default=WorkerStatus.OFF_DUTY)
-    last_position = mapped_column(
-        Geometry("POINT", srid=SRID, spatial_index=False), nullable=True
-    )
+    last_position = mapped_column(Geometry("POINT", srid=SRID, spatial_index=False), nullable=True)
     last_seen_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
