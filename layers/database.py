@@ -113,7 +113,8 @@ def apply_scope(session: Session, code: str | None, *, set_role: bool = False) -
         session.execute(text(f"SET LOCAL ROLE {APP_ROLE}"))
     session.execute(
         text(
-            "SELECT set_config('zongzhi.scope_lo', :lo, true), set_config('zongzhi.scope_hi', :hi, true)"
+            "SELECT set_config('zongzhi.scope_lo', :lo, true),"
+            " set_config('zongzhi.scope_hi', :hi, true)"
         ),
         {"lo": lo, "hi": hi},
     )
