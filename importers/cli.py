@@ -1,0 +1,146 @@
+"""``zongzhi import KIND PATH``: the importer's command line.
+
+Plugged into the root app through the ``zongzhi.commands`` entry-point group with
+:func:`register`. Exit codes: 0 loaded (or dry run clean), 1 rows rejected (nothing loaded
+unless ``--partial``), 2 the file or options are unusable.
+"""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from importers.kinds import KINDS
+from importers.loading import DEFAULT_TOLERANCE_M
+from importers.mapping import MappingError
+from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from importers.reading import ReadError
+from importers.report import write_report
+from layers.database import make_engine, resolve_urls
+from layers.secrets import platform_keys
+from layers.settings import Settings
+
+console = Console(stderr=True)
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def import_file(
+    kind: Annotated[str, typer.Argument(help=f"What the file holds: {', '.join(KINDS)}.")],
+    path: Annotated[
+        Path, typer.Argument(help="CSV, XLSX, Shapefile (or .zip), GeoJSON, GeoPackage.")
+    ],
+    crs: Annotated[
+        str | None,
+        typer.Option("--crs", help="Source CRS: wgs84, cgcs2000, gcj02, bd09 or EPSG:NNNN."),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="JSON or TOML file: target field -> source header."),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything, write nothing.")
+    ] = False,
+    partial: Annotated[bool, typer.Option("--partial", help="Load the valid rows anyway.")] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Reject report (.csv or .xlsx); default PATH.rejects.csv."),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Who imports (default: the OS user).")
+    ] = None,
+    tolerance: Annotated[
+        float,
+        typer.Option("--tolerance", help="Metres a point may lie outside its jurisdiction."),
+    ] = DEFAULT_TOLERANCE_M,
+) -> None:
+    """Import a file of KIND; a file loads whole or not at all unless --partial."""
+    if kind not in KINDS:
+        console.print(
+            f"[bold red]error:[/] unknown kind {kind!r}; choose one of {', '.join(KINDS)}"
+        )
+        raise typer.Exit(code=2)
+    settings = Settings.from_env()
+    options = ImportOptions(
+        kind=kind,
+        crs=crs,
+        mapping=mapping,
+        partial=partial,
+        dry_run=dry_run,
+        user=user or _default_user(),
+        tolerance_m=tolerance,
+    )
+    keys = platform_keys(settings) if kind in ("persons", "visits") else None
+    engine = make_engine(resolve_urls(settings, start=True).owner, pool_size=1)
+    try:
+        with (
+            Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            ) as bar,
+            engine.connect() as conn,
+        ):
+            task = bar.add_task(f"{kind}: copying", total=None)
+            outcome = run_import(
+                conn,
+                path,
+                options,
+                keys=keys,
+                progress=lambda n: bar.update(task, advance=n),
+            )
+    except (ReadError, MappingError, ValueError) as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=2) from exc
+    finally:
+        engine.dispose()
+    _summarise(outcome)
+    if outcome.problems:
+        target = report or path.with_name(path.name + ".rejects.csv")
+        write_report(target, outcome.problems)
+        console.print(f"report: {target}")
+    if outcome.status == "rejected":
+        raise typer.Exit(code=1)
+
+
+def _summarise(outcome: ImportOutcome) -> None:
+    table = Table(title=f"import {outcome.kind}: {outcome.file_name} ({outcome.status})")
+    for column in ("rows", "rejected", "inserted", "updated", "unchanged", "source CRS"):
+        table.add_column(column)
+    counts = outcome.counts
+    table.add_row(
+        str(outcome.rows_total),
+        str(outcome.rejected_rows),
+        *(str(getattr(counts, a)) if counts else "-" for a in ("inserted", "updated", "unchanged")),
+        outcome.source_crs,
+    )
+    console.print(table)
+    if outcome.status == "rejected":
+        console.print(
+            "[bold red]nothing was imported[/]: fix the rows in the report or use --partial"
+        )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``import`` command to the root app.
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The root ``zongzhi`` app.
+    """
+    app.command("import")(import_file)

@@ -1,0 +1,631 @@
+"""What each kind of file becomes: its fields, rules, natural key and database rows.
+
+A kind's ``prepare`` runs the row checks that need no database and returns the rows to stage,
+one column per staging column (database columns, plus helper columns starting with ``_``). The
+checks that need the database (jurisdiction exists, point inside it, person found …) run on the
+staging table, in :mod:`importers.loading`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import shapely
+from pydantic import ValidationError
+from sqlalchemy import Table
+
+from geo.codes import (
+    division_level,
+    parent_code,
+    parse_device_id,
+    parse_division_code,
+    parse_grid_code,
+    parse_resident_id,
+    valid_resident_ids,
+)
+from geo.codes import mask_resident_id as _mask
+from geo.crs import SourceCrs
+from importers.mapping import normalise_header
+from importers.rules import RowChecks, ewkb_hex, point_array
+from layers.model import (
+    Base,
+    CaseState,
+    Category,
+    Channel,
+    DisputeType,
+    PersonCategory,
+    VideoStatus,
+    WorkerRole,
+    WorkerStatus,
+)
+from layers.person_attributes import attribute_headers, validate_attributes
+from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a kind's checks need besides the rows.
+
+    Attributes
+    ----------
+    crs : SourceCrs
+        CRS of the file's coordinates.
+    keys : Keys or None
+        Platform keys (persons and visits).
+    file_name : str
+        Source file name.
+    """
+
+    crs: SourceCrs
+    keys: Keys | None
+    file_name: str
+
+
+@dataclass(frozen=True)
+class Part:
+    """Staged rows loaded with one natural key.
+
+    Attributes
+    ----------
+    records : pandas.DataFrame
+        Staging rows (``_row`` included).
+    key : tuple of str
+        Natural key columns.
+    conflict : bool
+        The key has a unique index (``ON CONFLICT``); otherwise it is matched with
+        ``IS NOT DISTINCT FROM``.
+    """
+
+    records: pd.DataFrame
+    key: tuple[str, ...]
+    conflict: bool
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of import.
+
+    Attributes
+    ----------
+    name : str
+        ``jurisdictions``, ``grids``, ``workers``, ``cases``, ``video``, ``persons``, ``visits``.
+    table : sqlalchemy.Table
+        Target table.
+    fields : tuple of str
+        Target fields, in mapping priority order.
+    prepare : callable
+        ``(checks, context) -> list[Part]``.
+    update : bool
+        Matched rows are updated (reference data) or left alone (records with a life of their own).
+    geometry : str or None
+        Geometry column checked against the jurisdiction's boundary.
+    helpers : dict
+        Extra staging columns (name → SQL type).
+    """
+
+    name: str
+    table: Table
+    fields: tuple[str, ...]
+    prepare: Callable[[RowChecks, Context], list[Part]]
+    update: bool
+    geometry: str | None = None
+    helpers: dict[str, str] = field(default_factory=dict)
+
+
+def _frame(checks: RowChecks, columns: dict[str, Any]) -> pd.DataFrame:
+    frame = pd.DataFrame(columns, index=checks.frame.index)
+    frame["_row"] = frame.index
+    return frame
+
+
+def _int_text(values: pd.Series) -> pd.Series:
+    return values.map(lambda v: None if pd.isna(v) else str(int(v))).astype(object)
+
+
+def _iso(values: pd.Series) -> pd.Series:
+    utc = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    text = np.char.add(np.datetime_as_string(utc, unit="s"), "Z").astype(object)
+    return pd.Series(text, index=values.index, dtype=object).where(values.notna(), None)
+
+
+def _area_from(checks: RowChecks, fallback: pd.Series | None = None) -> pd.Series:
+    """Area code from its column, else from ``fallback`` (e.g. the grid code's first 12)."""
+    checks.code("area_code", parse_division_code)
+    area = checks.text("area_code")
+    if fallback is not None:
+        area = area.where(area.notna(), fallback)
+    return area
+
+
+def _points(checks: RowChecks, context: Context) -> pd.Series:
+    lon, lat = checks.points(context.crs)
+    return pd.Series(ewkb_hex(point_array(lon, lat)), index=checks.frame.index, dtype=object)
+
+
+# ------------------------------------------------------------------------------- jurisdictions
+
+
+def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
+    checks.require("code", "name")
+    checks.code("code", parse_division_code)
+    codes = checks.text("code")
+    good = codes.where(~checks.bad)
+    level = good.map(division_level, na_action="ignore")
+    parent = good.map(parent_code, na_action="ignore")
+    polygons = checks.polygons(context.crs)
+    multi = np.array(
+        [shapely.MultiPolygon([g]) if isinstance(g, shapely.Polygon) else g for g in polygons],
+        dtype=object,
+    )
+    checks.duplicates("code", [codes])
+    records = _frame(
+        checks,
+        {
+            "code": codes,
+            "name": checks.text("name"),
+            "level": _int_text(level),
+            "parent_code": parent,
+            "boundary": ewkb_hex(multi),
+            "source": context.file_name[:200],
+        },
+    )
+    return [Part(records, ("code",), True)]
+
+
+# ------------------------------------------------------------------------------- grids
+
+
+def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
+    checks.require("code", "name")
+    checks.code("code", parse_grid_code)
+    codes = checks.text("code")
+    village = codes.str[:12]
+    area = _area_from(checks, village)
+    mismatch = area.notna() & village.notna() & (area != village)
+    checks.fail("area_code", mismatch, "must be the grid code's first 12 digits (its village)")
+    polygons = checks.polygons(context.crs)
+    parts = shapely.get_num_geometries(polygons)
+    single = np.array(
+        [
+            g.geoms[0] if isinstance(g, shapely.MultiPolygon) and len(g.geoms) == 1 else g
+            for g in polygons
+        ],
+        dtype=object,
+    )
+    checks.fail(
+        "wkt",
+        np.array([isinstance(g, shapely.MultiPolygon) for g in single]),
+        "a grid boundary must be one polygon",
+        values=pd.Series(parts, index=checks.frame.index).map(lambda n: f"{n} parts"),
+    )
+    checks.duplicates("code", [codes])
+    records = _frame(
+        checks,
+        {
+            "code": codes,
+            "name": checks.text("name"),
+            "area_code": area,
+            "boundary": ewkb_hex(
+                np.array([g if isinstance(g, shapely.Polygon) else None for g in single], object)
+            ),
+        },
+    )
+    return [Part(records, ("code",), True)]
+
+
+# ------------------------------------------------------------------------------- workers
+
+
+def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
+    checks.require("name")
+    external = checks.text("external_id")
+    phone = checks.text("phone")
+    checks.fail(
+        "external_id",
+        external.isna() & phone.isna(),
+        "a worker needs an external ID (工号) or a phone number to be matched on re-import",
+    )
+    checks.code("home_grid", parse_grid_code)
+    home = checks.text("home_grid")
+    area = _area_from(checks, home.str[:12])
+    role = checks.choice("role", WorkerRole, default=WorkerRole.GRID_WORKER.value)
+    status = checks.choice("status", WorkerStatus, default=WorkerStatus.OFF_DUTY.value)
+    position = _points(checks, context)
+    name = checks.text("name")
+    checks.duplicates("external_id", [external])
+    checks.duplicates("phone", [name.where(external.isna()), phone.where(external.isna())])
+    records = _frame(
+        checks,
+        {
+            "external_id": external,
+            "name": name,
+            "phone": phone,
+            "role": role,
+            "unit": checks.text("unit"),
+            "home_grid": home,
+            "area_code": area,
+            "status": status,
+            "last_position": position,
+        },
+    )
+    with_id = records[external.notna()]
+    without_id = records[external.isna()].drop(columns=["external_id"])
+    return [
+        Part(with_id, ("external_id",), True),
+        Part(without_id, ("name", "phone"), False),
+    ]
+
+
+# ------------------------------------------------------------------------------- video
+
+
+def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
+    checks.require("device_id", "name", "lon", "lat")
+    checks.code("device_id", parse_device_id)
+    area = _area_from(checks)
+    records = _frame(
+        checks,
+        {
+            "device_id": checks.text("device_id"),
+            "name": checks.text("name"),
+            "ptz_type": _int_text(checks.number("ptz_type", low=1, high=4, integer=True)),
+            "position_type": _int_text(checks.number("position_type", low=1, high=9, integer=True)),
+            "direction_type": _int_text(
+                checks.number("direction_type", low=1, high=8, integer=True)
+            ),
+            "azimuth_deg": checks.number("azimuth_deg", low=0, high=360),
+            "fov_deg": checks.number("fov_deg", low=0.001, high=360).fillna(60.0),
+            "range_m": checks.number("range_m", low=0.001).fillna(80.0),
+            "status": checks.choice("status", VideoStatus, default=VideoStatus.ONLINE.value),
+            "stream_url": checks.text("stream_url"),
+            "point": _points(checks, context),
+            "area_code": area,
+        },
+    )
+    checks.duplicates("device_id", [checks.text("device_id")])
+    return [Part(records, ("device_id",), True)]
+
+
+# ------------------------------------------------------------------------------- cases
+
+
+def case_code(area_code: str, channel: str, external_no: str) -> str:
+    """Return the platform code (一案一码) of an imported case, stable across re-imports.
+
+    Parameters
+    ----------
+    area_code : str
+        12-digit jurisdiction code.
+    channel : str
+        Channel code.
+    external_no : str
+        The source system's number.
+
+    Returns
+    -------
+    str
+        32 characters: ``IM`` + area code + 18 hex digits of SHA-256(channel, number).
+
+    Examples
+    --------
+    >>> len(case_code("530424100001", "hotline_12345", "GD-1"))
+    32
+    """
+    digest = hashlib.sha256(f"{channel}\x1f{external_no}".encode()).hexdigest()
+    return f"IM{area_code}{digest[:18]}"
+
+
+def _case_category(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
+    """Category and subcategory: the type column holds a category or a dispute type."""
+    raw = checks.text("category")
+    categories = {m.value: m.value for m in Category} | {m.label: m.value for m in Category}
+    disputes = {m.value: m.value for m in DisputeType} | {m.label: m.value for m in DisputeType}
+    category = raw.map(categories, na_action="ignore")
+    as_dispute = raw.map(disputes, na_action="ignore")
+    category = category.where(category.notna() | as_dispute.isna(), Category.DISPUTE.value)
+    sub_raw = checks.text("subcategory")
+    subcategory = sub_raw.map(lambda v: disputes.get(v, v), na_action="ignore")
+    subcategory = subcategory.where(subcategory.notna(), as_dispute)
+    names = "、".join([m.label for m in Category] + [m.label for m in DisputeType])
+    checks.fail("category", raw.notna() & category.isna(), f"must be one of: {names}")
+    return category.astype(object), subcategory.astype(object)
+
+
+def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
+    checks.require("external_no", "channel", "category", "reported_at")
+    channel = checks.choice("channel", Channel)
+    category, subcategory = _case_category(checks)
+    reported = checks.timestamps("reported_at")
+    risk = checks.number("risk_level", low=1, high=4, integer=True).fillna(4)
+    checks.code("grid_code", parse_grid_code)
+    grid = checks.text("grid_code")
+    area = _area_from(checks, grid.str[:12])
+    external = checks.text("external_no")
+    description = checks.text("description")
+    title = checks.text("title")
+    fallback = description.str.slice(0, 60).where(
+        description.notna(), category.map(Category.labels(), na_action="ignore")
+    )
+    title = title.where(title.notna(), fallback).str.slice(0, 200)
+    checks.duplicates("external_no", [channel, external])
+    code = pd.Series(
+        [
+            case_code(a, c, e)
+            if isinstance(a, str) and isinstance(c, str) and isinstance(e, str)
+            else None
+            for a, c, e in zip(area, channel, external, strict=True)
+        ],
+        index=checks.frame.index,
+        dtype=object,
+    )
+    records = _frame(
+        checks,
+        {
+            "code": code,
+            "external_no": external,
+            "channel": channel,
+            "category": category,
+            "subcategory": subcategory,
+            "title": title,
+            "description": description,
+            "risk_level": _int_text(risk),
+            "point": _points(checks, context),
+            "address": checks.text("address").str.slice(0, 200),
+            "area_code": area,
+            "grid_code": grid,
+            "state": CaseState.REGISTERED.value,
+            "handling_level": "4",
+            "reported_at": _iso(reported),
+            "reporter_name": checks.text("reporter_name"),
+            "reporter_phone": checks.text("reporter_phone"),
+        },
+    )
+    return [Part(records, ("channel", "external_no"), True)]
+
+
+# ------------------------------------------------------------------------------- persons
+
+
+def _resident_ids(checks: RowChecks) -> pd.Series:
+    raw = checks.text("resident_id")
+    ids = raw.map(normalise_resident_id, na_action="ignore")
+    present = ids.notna().to_numpy()
+    valid = np.zeros(len(ids), bool)
+    if present.any():
+        valid[present] = valid_resident_ids(ids[present].to_numpy(dtype=str))
+
+    def rule(value: object) -> str:
+        try:
+            parse_resident_id(normalise_resident_id(str(value)))
+        except ValueError as exc:
+            return str(getattr(exc, "rule", exc))
+        return "invalid resident ID"
+
+    checks.fail("resident_id", present & ~valid, rule)
+    return ids
+
+
+def _sealed(ids: pd.Series, keys: Keys) -> tuple[pd.Series, pd.Series, pd.Series]:
+    def hexed(data: bytes) -> str:
+        return "\\x" + data.hex()
+
+    hashes = ids.map(lambda v: hexed(hash_resident_id(keys, v)), na_action="ignore")
+    masked = ids.map(_mask, na_action="ignore")
+    sealed = ids.map(lambda v: hexed(seal(keys, v)), na_action="ignore")
+    return hashes.astype(object), masked.astype(object), sealed.astype(object)
+
+
+def _attributes(checks: RowChecks, category: pd.Series) -> pd.Series:
+    """Validate each row's category-specific columns into the JSON of ``persons.attributes``."""
+    used = set(checks.columns.values())
+    by_key = {normalise_header(h): h for h in checks.frame.columns if h not in used}
+    result = pd.Series("{}", index=checks.frame.index, dtype=object)
+    for code in category.dropna().unique():
+        accepted = attribute_headers(str(code))
+        headers = {
+            by_key[normalise_header(k)]: k for k in accepted if normalise_header(k) in by_key
+        }
+        if not headers:
+            continue
+        rows = category[category == code].index
+        for row in rows:
+            raw = {key: checks.frame.at[row, header] for header, key in headers.items()}
+            try:
+                result[row] = json.dumps(validate_attributes(str(code), raw), ensure_ascii=False)
+            except ValidationError as exc:
+                for error in exc.errors():
+                    where = error["loc"][0] if error["loc"] else None
+                    header = next((h for h, k in headers.items() if k == where), None)
+                    column = header or next(iter(headers))
+                    value = checks.frame.at[row, column] if header else None
+                    checks.add_row_problem(int(row), column, value, error["msg"])
+    return result
+
+
+def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
+    if context.keys is None:
+        raise ValueError("persons need the platform keys")
+    checks.require("category", "name", "resident_id")
+    category = checks.choice("category", PersonCategory)
+    ids = _resident_ids(checks)
+    level = checks.number("management_level", low=1, high=3, integer=True).fillna(3)
+    checks.code("grid_code", parse_grid_code)
+    grid = checks.text("grid_code")
+    area = _area_from(checks, grid.str[:12])
+    attributes = _attributes(checks, category)
+    point = _points(checks, context)
+    checks.duplicates("resident_id", [category, ids])
+    usable = ids.where(~checks.bad)
+    hashes, masked, sealed = _sealed(usable, context.keys)
+    records = _frame(
+        checks,
+        {
+            "category": category,
+            "name": checks.text("name"),
+            "id_hash": hashes,
+            "id_masked": masked,
+            "id_sealed": sealed,
+            "management_level": _int_text(level),
+            "attributes": attributes,
+            "residence": point,
+            "address": checks.text("address").str.slice(0, 200),
+            "grid_code": grid,
+            "area_code": area,
+        },
+    )
+    return [Part(records, ("category", "id_hash"), True)]
+
+
+# ------------------------------------------------------------------------------- visits
+
+
+def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
+    if context.keys is None:
+        raise ValueError("visits need the platform keys")
+    checks.require("resident_id", "visited_on")
+    ids = _resident_ids(checks)
+    category = checks.choice("category", PersonCategory)
+    visited = checks.timestamps("visited_on")
+    day = visited.dt.tz_convert("Asia/Shanghai").dt.date
+    usable = ids.where(~checks.bad)
+    keys = context.keys
+
+    def hashed(number: object) -> str:
+        return "\\x" + hash_resident_id(keys, str(number)).hex()
+
+    hashes = usable.map(hashed, na_action="ignore")
+    checks.duplicates("visited_on", [category.fillna(""), ids, day.astype(str)])
+    records = _frame(
+        checks,
+        {
+            "person_id": None,
+            "area_code": None,
+            "visited_on": day.map(lambda d: None if pd.isna(d) else d.isoformat()).astype(object),
+            "visitor_id": None,
+            "point": _points(checks, context),
+            "note": checks.text("note"),
+            "_id_hash": hashes.astype(object),
+            "_category": category,
+            "_visitor": checks.text("visitor"),
+        },
+    )
+    return [Part(records, ("person_id", "visited_on"), False)]
+
+
+KINDS: dict[str, Kind] = {
+    "jurisdictions": Kind(
+        "jurisdictions",
+        Base.metadata.tables["jurisdictions"],
+        ("code", "name", "wkt"),
+        _prepare_jurisdictions,
+        update=True,
+        geometry=None,
+    ),
+    "grids": Kind(
+        "grids",
+        Base.metadata.tables["grids"],
+        ("code", "name", "area_code", "wkt"),
+        _prepare_grids,
+        update=True,
+        geometry="boundary",
+    ),
+    "workers": Kind(
+        "workers",
+        Base.metadata.tables["workers"],
+        (
+            "external_id",
+            "name",
+            "phone",
+            "role",
+            "unit",
+            "home_grid",
+            "area_code",
+            "status",
+            "lon",
+            "lat",
+        ),
+        _prepare_workers,
+        update=True,
+        geometry="last_position",
+    ),
+    "video": Kind(
+        "video",
+        Base.metadata.tables["video_points"],
+        (
+            "device_id",
+            "name",
+            "ptz_type",
+            "position_type",
+            "direction_type",
+            "azimuth_deg",
+            "fov_deg",
+            "range_m",
+            "status",
+            "stream_url",
+            "lon",
+            "lat",
+            "area_code",
+        ),
+        _prepare_video,
+        update=True,
+        geometry="point",
+    ),
+    "cases": Kind(
+        "cases",
+        Base.metadata.tables["cases"],
+        (
+            "external_no",
+            "channel",
+            "category",
+            "subcategory",
+            "title",
+            "description",
+            "risk_level",
+            "lon",
+            "lat",
+            "address",
+            "grid_code",
+            "area_code",
+            "reported_at",
+            "reporter_name",
+            "reporter_phone",
+        ),
+        _prepare_cases,
+        update=False,
+        geometry="point",
+    ),
+    "persons": Kind(
+        "persons",
+        Base.metadata.tables["persons"],
+        (
+            "category",
+            "name",
+            "resident_id",
+            "management_level",
+            "lon",
+            "lat",
+            "address",
+            "grid_code",
+            "area_code",
+        ),
+        _prepare_persons,
+        update=False,
+        geometry="residence",
+    ),
+    "visits": Kind(
+        "visits",
+        Base.metadata.tables["person_visits"],
+        ("resident_id", "category", "visited_on", "visitor", "lon", "lat", "note"),
+        _prepare_visits,
+        update=False,
+        geometry="point",
+        helpers={"_id_hash": "bytea", "_category": "text", "_visitor": "text"},
+    ),
+}
+"""Every kind the importer knows, by name."""

@@ -1,0 +1,213 @@
+"""Which source column feeds which field: the usual Chinese and English headers, or a mapping file.
+
+A mapping file (JSON or TOML) maps target field names to source headers, e.g.
+``{"lon": "东经", "resident_id": "证件号"}``; it overrides the built-in synonyms field by field.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from importers.reading import GEOMETRY_COLUMN
+
+#: Built-in synonyms per target field (compared after :func:`normalise_header`).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "lon": ("经度", "lng", "lon", "long", "longitude", "x", "x坐标", "横坐标", "东经"),
+    "lat": ("纬度", "lat", "latitude", "y", "y坐标", "纵坐标", "北纬"),
+    "wkt": ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "边界", "范围", "边界wkt"),
+    "code": ("code", "编码", "代码", "区划代码", "行政区划代码", "统计用区划代码", "网格编码"),
+    "name": ("name", "名称", "姓名", "网格名称", "区划名称", "点位名称", "设备名称"),
+    "area_code": (
+        "area_code",
+        "所属社区",
+        "所属村社区",
+        "社区编码",
+        "所属社区编码",
+        "村社区编码",
+        "所属区划",
+        "区划代码",
+        "所属辖区",
+        "辖区编码",
+        "jurisdiction",
+        "村居编码",
+    ),
+    "grid_code": ("grid_code", "网格编码", "所属网格", "网格代码", "所属网格编码", "grid"),
+    "resident_id": (
+        "resident_id",
+        "id_number",
+        "身份证号",
+        "身份证号码",
+        "公民身份号码",
+        "证件号码",
+        "身份证",
+    ),
+    "device_id": (
+        "device_id",
+        "deviceid",
+        "设备编码",
+        "国标编码",
+        "设备国标编码",
+        "国标id",
+        "设备id",
+    ),
+    "category": ("category", "事件类型", "事件类别", "人员类别", "人员类型", "类别", "大类"),
+    "subcategory": ("subcategory", "事件小类", "纠纷类型", "小类", "子类"),
+    "reported_at": ("reported_at", "登记时间", "上报时间", "受理时间", "发生时间", "来电时间"),
+    "external_no": (
+        "external_no",
+        "工单号",
+        "工单编号",
+        "外部编号",
+        "来源编号",
+        "原编号",
+        "案件编号",
+    ),
+    "channel": ("channel", "来源渠道", "渠道", "来源", "登记渠道"),
+    "title": ("title", "标题", "事件标题", "诉求标题", "事项"),
+    "description": ("description", "描述", "事件描述", "诉求内容", "内容", "详情"),
+    "risk_level": ("risk_level", "风险等级", "风险级别", "等级"),
+    "address": ("address", "地址", "详细地址", "事发地址", "发生地点", "现住址", "居住地址"),
+    "reporter_name": ("reporter_name", "反映人", "来电人", "上报人", "诉求人"),
+    "reporter_phone": ("reporter_phone", "联系电话", "来电号码", "反映人电话"),
+    "phone": ("phone", "电话", "手机", "手机号", "联系电话", "手机号码"),
+    "external_id": ("external_id", "工号", "人员编号", "网格员编号", "编号"),
+    "role": ("role", "角色", "岗位", "人员角色", "网格员类型"),
+    "unit": ("unit", "单位", "所属单位", "工作单位"),
+    "home_grid": ("home_grid", "负责网格", "所属网格", "网格编码"),
+    "status": ("status", "状态", "在线状态", "设备状态"),
+    "ptz_type": ("ptz_type", "ptztype", "摄像机类型", "云台类型"),
+    "position_type": ("position_type", "positiontype", "位置类型"),
+    "direction_type": ("direction_type", "directiontype", "方向类型", "监视方位"),
+    "azimuth_deg": ("azimuth_deg", "方位角", "朝向"),
+    "fov_deg": ("fov_deg", "视场角", "水平视场角"),
+    "range_m": ("range_m", "可视距离", "监控距离"),
+    "stream_url": ("stream_url", "视频流地址", "取流地址", "url"),
+    "management_level": ("management_level", "管理级别", "管控级别", "管控等级"),
+    "visited_on": ("visited_on", "走访日期", "走访时间", "随访日期", "访视日期"),
+    "visitor": ("visitor", "走访人工号", "走访人编号", "走访人"),
+    "note": ("note", "备注", "走访情况", "走访记录", "说明"),
+}
+
+
+class MappingError(ValueError):
+    """A mapping file that is unreadable or names a header the file does not have."""
+
+
+def normalise_header(header: str) -> str:
+    """Return a header as compared with synonyms: lower case, without spaces, ``_`` or ``*``.
+
+    Parameters
+    ----------
+    header : str
+        A column header as written.
+
+    Returns
+    -------
+    str
+        The comparison key.
+
+    Examples
+    --------
+    >>> normalise_header(" 经 度* "), normalise_header("Grid_Code")
+    ('经度', 'gridcode')
+    """
+    return re.sub(r"[\s_*：:（）()]", "", header).lower()
+
+
+def load_mapping_file(path: Path) -> dict[str, str]:
+    """Read a mapping file: JSON or TOML, target field → source header.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        ``.json`` or ``.toml``.
+
+    Returns
+    -------
+    dict
+        The overrides.
+
+    Raises
+    ------
+    MappingError
+        If the file is not a flat table of strings.
+    """
+    try:
+        if path.suffix.lower() == ".toml":
+            data: object = tomllib.loads(path.read_text(encoding="utf-8"))
+        else:
+            data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, ValueError) as exc:
+        raise MappingError(f"mapping file {path.name} is unreadable: {exc}") from exc
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
+    ):
+        raise MappingError(f"mapping file {path.name} must map field names to header strings")
+    return dict(data)
+
+
+def resolve_columns(
+    headers: Iterable[str],
+    fields: Iterable[str],
+    overrides: Mapping[str, str] | None = None,
+    *,
+    has_geometry: bool = False,
+) -> dict[str, str]:
+    """Decide which source header feeds each target field.
+
+    Parameters
+    ----------
+    headers : iterable of str
+        The file's headers.
+    fields : iterable of str
+        Target fields of the kind being imported, in priority order (a header is used once).
+    overrides : mapping, optional
+        From a mapping file: target field → source header.
+    has_geometry : bool
+        The file has a geometry column (GIS formats): it feeds ``wkt``.
+
+    Returns
+    -------
+    dict
+        Target field → source header, only for fields found.
+
+    Raises
+    ------
+    MappingError
+        If an override names an unknown field or a header the file does not have.
+
+    Examples
+    --------
+    >>> resolve_columns(["经度", "纬度", "身份证号"], ["resident_id", "lon", "lat"])
+    {'resident_id': '身份证号', 'lon': '经度', 'lat': '纬度'}
+    """
+    header_list = list(headers)
+    field_list = list(fields)
+    by_key: dict[str, str] = {}
+    for header in header_list:
+        by_key.setdefault(normalise_header(header), header)
+    chosen: dict[str, str] = {}
+    used: set[str] = set()
+    for field, header in (overrides or {}).items():
+        if field not in field_list:
+            raise MappingError(f"mapping names unknown field {field!r}; fields: {field_list}")
+        if header not in header_list:
+            raise MappingError(f"mapping: the file has no column {header!r} (for {field!r})")
+        chosen[field] = header
+        used.add(header)
+    if has_geometry and "wkt" in field_list and "wkt" not in chosen:
+        chosen["wkt"] = GEOMETRY_COLUMN
+    for field in field_list:
+        if field in chosen:
+            continue
+        for synonym in (field, *SYNONYMS.get(field, ())):
+            found = by_key.get(normalise_header(synonym))
+            if found is not None and found not in used:
+                chosen[field] = found
+                used.add(found)
+                break
+    return chosen

@@ -1,0 +1,321 @@
+"""One import from file to database: read, map, check, stage, load, record provenance.
+
+:func:`check_file` needs no database (a dry run of the row rules); :func:`run_import` does the
+whole thing in one transaction (a savepoint when the caller already has one), so a file loads
+whole or not at all, or with ``partial`` its valid rows only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from geo.crs import SourceCrs
+from importers.kinds import KINDS, Context, Part
+from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
+from importers.mapping import load_mapping_file, resolve_columns
+from importers.reading import GEOMETRY_COLUMN, read_table
+from importers.rules import Problem, RowChecks
+from layers.bulk import UpsertCounts
+from layers.database import ALL
+from layers.secrets import Keys
+
+_FILE_CRS = {"EPSG:4326": "wgs84", "OGC:CRS84": "wgs84", "EPSG:4490": "cgcs2000"}
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """What the user asked for.
+
+    Attributes
+    ----------
+    kind : str
+        One of :data:`importers.kinds.KINDS`.
+    crs : str or None
+        Source CRS; ``None``: the GIS file's own CRS, else CGCS2000/WGS84.
+    mapping : pathlib.Path or None
+        Mapping file (JSON or TOML).
+    partial : bool
+        Load the valid rows even if some are rejected.
+    dry_run : bool
+        Check everything, write nothing.
+    user : str
+        Who imports (provenance).
+    tolerance_m : float
+        How far outside its jurisdiction a point may lie.
+    """
+
+    kind: str
+    crs: str | None = None
+    mapping: Path | None = None
+    partial: bool = False
+    dry_run: bool = False
+    user: str = "unknown"
+    tolerance_m: float = DEFAULT_TOLERANCE_M
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file read and checked by the row rules.
+
+    Attributes
+    ----------
+    checks : RowChecks
+        Problems and rejected rows.
+    parts : list of Part
+        Rows to stage.
+    crs : SourceCrs
+        The source CRS used.
+    sha256 : str
+        Digest of the file's bytes.
+    """
+
+    checks: RowChecks
+    parts: list[Part]
+    crs: SourceCrs
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What an import did.
+
+    Attributes
+    ----------
+    kind, file_name, sha256, source_crs : str
+        Provenance.
+    rows_total : int
+        Data rows in the file.
+    problems : list of Problem
+        Every rejection and repair.
+    counts : UpsertCounts or None
+        Inserted/updated/unchanged, ``None`` if nothing was written.
+    committed : bool
+        Whether the transaction (or savepoint) was committed.
+    import_id : int or None
+        ``import_runs.id`` when committed.
+    """
+
+    kind: str
+    file_name: str
+    sha256: str
+    source_crs: str
+    rows_total: int
+    problems: list[Problem] = field(default_factory=list)
+    counts: UpsertCounts | None = None
+    committed: bool = False
+    import_id: int | None = None
+
+    @property
+    def rejected_rows(self) -> int:
+        """Number of distinct rejected rows."""
+        return len({p.row for p in self.problems if p.severity == "rejected"})
+
+    @property
+    def status(self) -> str:
+        """``loaded``, ``partial``, ``rejected`` or ``dry-run``."""
+        if not self.committed:
+            return "dry-run" if self.counts is not None else "rejected"
+        return "partial" if self.rejected_rows else "loaded"
+
+
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file, hex.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+
+    Returns
+    -------
+    str
+        64 hex digits.
+    """
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_crs(requested: str | None, declared: str | None) -> SourceCrs:
+    """Choose the CRS of a file's coordinates: the user's, else the file's, else CGCS2000.
+
+    Parameters
+    ----------
+    requested : str or None
+        ``--crs``.
+    declared : str or None
+        CRS declared by a GIS file.
+
+    Returns
+    -------
+    SourceCrs
+        The CRS.
+
+    Examples
+    --------
+    >>> source_crs(None, "EPSG:4326").name, source_crs("gcj02", "EPSG:4326").name
+    ('wgs84', 'gcj02')
+    """
+    if requested:
+        return SourceCrs.parse(requested)
+    if declared:
+        return SourceCrs.parse(_FILE_CRS.get(declared.upper(), declared))
+    return SourceCrs.parse("cgcs2000")
+
+
+def check_file(path: Path, options: ImportOptions, keys: Keys | None) -> CheckedFile:
+    """Read, map and check a file by the row rules (no database).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    options : ImportOptions
+        Kind, CRS, mapping.
+    keys : Keys or None
+        Platform keys (persons, visits).
+
+    Returns
+    -------
+    CheckedFile
+        Checks and staged parts.
+    """
+    kind = KINDS[options.kind]
+    table = read_table(path)
+    overrides = load_mapping_file(options.mapping) if options.mapping else None
+    columns = resolve_columns(
+        table.headers,
+        kind.fields,
+        overrides,
+        has_geometry=GEOMETRY_COLUMN in table.frame.columns,
+    )
+    crs = source_crs(options.crs, table.crs)
+    checks = RowChecks(table.frame, columns)
+    parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=path.name))
+    return CheckedFile(checks, parts, crs, file_sha256(path))
+
+
+def run_import(
+    conn: Connection,
+    path: Path,
+    options: ImportOptions,
+    *,
+    keys: Keys | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
+    """Import a file in one transaction (a savepoint if ``conn`` is already in one).
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        Owner-role connection; the import runs with scope = all.
+    path : pathlib.Path
+        The file.
+    options : ImportOptions
+        What to do.
+    keys : Keys, optional
+        Platform keys (required for persons and visits).
+    progress : callable, optional
+        Called with the number of rows of each COPY batch.
+
+    Returns
+    -------
+    ImportOutcome
+        What happened; nothing is written unless ``outcome.committed``.
+    """
+    checked = check_file(path, options, keys)
+    checks = checked.checks
+    base = ImportOutcome(
+        kind=options.kind,
+        file_name=path.name,
+        sha256=checked.sha256,
+        source_crs=checked.crs.name,
+        rows_total=len(checks.frame),
+    )
+    transaction = conn.begin_nested() if conn.in_transaction() else conn.begin()
+    try:
+        conn.execute(
+            text(
+                "SELECT set_config('zongzhi.scope_lo', :lo, true), "
+                "set_config('zongzhi.scope_hi', :hi, true)"
+            ),
+            {"lo": ALL[0], "hi": ALL[1]},
+        )
+        import_id = _start_run(conn, base, options.user)
+        raw: Any = conn.connection.driver_connection
+        counts = load(
+            raw,
+            KINDS[options.kind],
+            checked.parts,
+            checks,
+            LoadOptions(
+                partial=options.partial,
+                import_id=import_id,
+                user=options.user,
+                tolerance_m=options.tolerance_m,
+            ),
+            progress,
+        )
+        outcome = ImportOutcome(
+            **{**base.__dict__, "problems": _final(checks.problems), "counts": counts}
+        )
+        if counts is None or options.dry_run:
+            transaction.rollback()
+            return outcome
+        _finish_run(conn, import_id, outcome)
+        transaction.commit()
+    except BaseException:
+        if transaction.is_active:
+            transaction.rollback()
+        raise
+    return ImportOutcome(**{**outcome.__dict__, "committed": True, "import_id": import_id})
+
+
+def _final(problems: list[Problem]) -> list[Problem]:
+    """Drop repair notes of rows that are rejected anyway."""
+    rejected = {p.row for p in problems if p.severity == "rejected"}
+    return [p for p in problems if p.severity == "rejected" or p.row not in rejected]
+
+
+def _start_run(conn: Connection, outcome: ImportOutcome, user: str) -> int:
+    return int(
+        conn.execute(
+            text(
+                "INSERT INTO import_runs (kind, file_name, sha256, source_crs, username, "
+                "rows_total, rows_loaded, rows_rejected, status) VALUES (:kind, :file, :sha, "
+                ":crs, :user, :total, 0, 0, 'running') RETURNING id"
+            ),
+            {
+                "kind": outcome.kind,
+                "file": outcome.file_name[:300],
+                "sha": outcome.sha256,
+                "crs": outcome.source_crs[:30],
+                "user": user[:50],
+                "total": outcome.rows_total,
+            },
+        ).scalar_one()
+    )
+
+
+def _finish_run(conn: Connection, import_id: int, outcome: ImportOutcome) -> None:
+    counts = outcome.counts or UpsertCounts(0, 0, 0)
+    conn.execute(
+        text(
+            "UPDATE import_runs SET finished_at = clock_timestamp(), rows_loaded = :loaded, "
+            "rows_rejected = :rejected, status = :status WHERE id = :id"
+        ),
+        {
+            "loaded": counts.inserted + counts.updated,
+            "rejected": outcome.rejected_rows,
+            "status": "partial" if outcome.rejected_rows else "loaded",
+            "id": import_id,
+        },
+    )

@@ -1,0 +1,78 @@
+"""The reject report: every rejected (or repaired) row with its reasons, as CSV or XLSX.
+
+A clerk opens it next to the source file, fixes the rows it names and imports the file again
+(re-importing is idempotent, so rows loaded the first time are not duplicated). Resident IDs
+appear masked.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+from importers.rules import Problem
+
+HEADERS = ("行号 row", "列 column", "值 value", "原因 rule", "处理 outcome")
+OUTCOMES = {"rejected": "未导入 rejected", "repaired": "已修复导入 repaired"}
+
+
+def report_rows(problems: Sequence[Problem]) -> list[tuple[object, ...]]:
+    """Return the report's lines, sorted by row.
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+        From the checks.
+
+    Returns
+    -------
+    list of tuple
+        ``(row, column, value, rule, outcome)``.
+
+    Examples
+    --------
+    >>> report_rows([Problem(3, "经度", "1", "point is outside China")])
+    [(3, '经度', '1', 'point is outside China', '未导入 rejected')]
+    """
+    ordered = sorted(problems, key=lambda p: (p.row, p.severity != "rejected", p.column))
+    return [(p.row, p.column, p.value or "", p.rule, OUTCOMES[p.severity]) for p in ordered]
+
+
+def write_report(path: Path, problems: Sequence[Problem]) -> Path:
+    """Write the report, as XLSX if ``path`` ends in ``.xlsx``, else as CSV (UTF-8 with BOM).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Where to write.
+    problems : sequence of Problem
+        From the checks.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+    """
+    rows = report_rows(problems)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.title = "rejects"
+        sheet.append(list(HEADERS))
+        for line in rows:
+            sheet.append(list(line))
+        for column, width in zip("ABCDE", (8, 16, 30, 70, 18), strict=True):
+            sheet.column_dimensions[column].width = width
+        sheet.freeze_panes = "A2"
+        book.save(path)
+        return path
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        writer.writerows(rows)
+    return path

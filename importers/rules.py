@@ -1,0 +1,551 @@
+"""Row checks shared by every kind: each failure is a :class:`Problem` (row, column, value, rule).
+
+The checks are vectorised over the whole column (pandas/numpy/shapely), so a million rows take
+seconds; a :class:`Problem` is built only for the failing rows. A row with any rejection is
+marked bad and left out of the load; later checks still run on it so that a clerk sees every
+reason at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal, cast
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import shapely
+
+from geo.codes import CodeError, mask_resident_id
+from geo.crs import SourceCrs, in_china, to_cgcs2000
+from layers.model.base import SRID, LabelledEnum
+
+Severity = Literal["rejected", "repaired"]
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a row was rejected (or repaired).
+
+    Attributes
+    ----------
+    row : int
+        Row number as the clerk sees it in the file.
+    column : str
+        Source column header (or the field name when the file has no such column).
+    value : str or None
+        The offending value as written (resident IDs masked).
+    rule : str
+        The rule it breaks, in words.
+    severity : {'rejected', 'repaired'}
+        Rejected rows are not loaded; repaired rows are loaded as repaired.
+    """
+
+    row: int
+    column: str
+    value: str | None
+    rule: str
+    severity: Severity = "rejected"
+
+
+SENSITIVE_FIELDS = frozenset({"resident_id"})
+"""Fields whose values appear masked in reports."""
+
+
+def shown_value(field: str, value: object) -> str | None:
+    """Return a value as a report may show it: resident IDs masked.
+
+    Parameters
+    ----------
+    field : str
+        Target field name.
+    value : object
+        The raw value.
+
+    Returns
+    -------
+    str or None
+        Printable value.
+
+    Examples
+    --------
+    >>> shown_value("resident_id", "11010519491231002X")
+    '110105********002X'
+    """
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return None
+    text = str(value)
+    return mask_resident_id(text) if field in SENSITIVE_FIELDS else text
+
+
+class RowChecks:
+    """The checks of one file, collecting problems and the set of rejected rows.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Source rows as text, indexed by row number.
+    columns : dict
+        Target field → source header (from :func:`importers.mapping.resolve_columns`).
+    """
+
+    def __init__(self, frame: pd.DataFrame, columns: dict[str, str]) -> None:
+        self.frame = frame
+        self.columns = columns
+        self.problems: list[Problem] = []
+        self.bad = pd.Series(False, index=frame.index)
+
+    # ----------------------------------------------------------------- access
+
+    def has(self, field: str) -> bool:
+        """Whether the file has a column for ``field``."""
+        return field in self.columns
+
+    def text(self, field: str) -> pd.Series:
+        """Return the text of ``field`` (all ``None`` when the file lacks it)."""
+        if field not in self.columns:
+            return pd.Series(None, index=self.frame.index, dtype=object)
+        return self.frame[self.columns[field]]
+
+    def header(self, field: str) -> str:
+        """Return the source header of ``field`` (the field name if unmapped)."""
+        return self.columns.get(field, field)
+
+    # ----------------------------------------------------------------- recording
+
+    def fail(
+        self,
+        field: str,
+        mask: pd.Series | npt.NDArray[np.bool_],
+        rule: str | Callable[[object], str],
+        *,
+        severity: Severity = "rejected",
+        values: pd.Series | None = None,
+    ) -> None:
+        """Record a problem for every row where ``mask`` is true.
+
+        Parameters
+        ----------
+        field : str
+            Target field.
+        mask : pandas.Series or numpy.ndarray of bool
+            Failing rows (aligned with the frame).
+        rule : str or callable
+            The rule, or a function of the raw value returning it.
+        severity : {'rejected', 'repaired'}
+            Repaired rows stay loadable.
+        values : pandas.Series, optional
+            Values to show (default: the field's text).
+        """
+        flags = pd.Series(np.asarray(mask, dtype=bool), index=self.frame.index)
+        if not flags.any():
+            return
+        shown = self.text(field) if values is None else values
+        for row, value in shown[flags].items():
+            text = rule(value) if callable(rule) else rule
+            self.problems.append(
+                Problem(
+                    int(cast(int, row)),
+                    self.header(field),
+                    shown_value(field, value),
+                    text,
+                    severity,
+                )
+            )
+        if severity == "rejected":
+            self.bad |= flags
+
+    def add(self, problems: Iterable[Problem]) -> None:
+        """Record problems found elsewhere (e.g. by database checks)."""
+        rows = []
+        for problem in problems:
+            self.problems.append(problem)
+            if problem.severity == "rejected":
+                rows.append(problem.row)
+        if rows:
+            self.bad = self.bad | pd.Series(self.bad.index.isin(rows), index=self.bad.index)
+
+    def add_row_problem(self, row: int, column: str, value: object, rule: str) -> None:
+        """Reject ``row`` for a problem found on a source column outside the mapped fields."""
+        self.add([Problem(row, column, shown_value(column, value), rule)])
+
+    # ----------------------------------------------------------------- rules
+
+    def require(self, *fields: str) -> None:
+        """Reject rows where a required field is empty or the column is missing."""
+        for field in fields:
+            missing = self.text(field).isna()
+            rule = (
+                "required" if self.has(field) else f"required: the file has no column for {field}"
+            )
+            self.fail(field, missing, rule)
+
+    def code(self, field: str, parse: Callable[[str], object]) -> None:
+        """Reject values ``parse`` refuses (a :class:`geo.codes.CodeError` gives the rule).
+
+        Each distinct value is parsed once.
+        """
+        values = self.text(field)
+        rules: dict[str, str] = {}
+        for value in values.dropna().unique():
+            try:
+                parse(str(value))
+            except CodeError as exc:
+                rules[str(value)] = exc.rule
+        if rules:
+            self.fail(field, values.isin(list(rules)), lambda v: rules[str(v)])
+
+    def number(
+        self,
+        field: str,
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        integer: bool = False,
+    ) -> pd.Series:
+        """Parse a numeric field; reject non-numbers, non-finite values and out-of-range ones.
+
+        Returns
+        -------
+        pandas.Series
+            Floats, NaN where empty or rejected.
+        """
+        raw = self.text(field)
+        numbers = pd.to_numeric(raw, errors="coerce").astype(float)
+        present = raw.notna()
+        self.fail(field, present & numbers.isna(), "must be a number")
+        infinite = present & ~np.isfinite(numbers) & numbers.notna()
+        self.fail(field, infinite, "must be a finite number (not inf/NaN)")
+        ok = np.isfinite(numbers)
+        if integer:
+            self.fail(field, ok & (numbers % 1 != 0), "must be a whole number")
+        if low is not None:
+            self.fail(field, ok & (numbers < low), f"must be at least {low:g}")
+        if high is not None:
+            self.fail(field, ok & (numbers > high), f"must be at most {high:g}")
+        return numbers.where(ok)
+
+    def choice(
+        self, field: str, table: type[LabelledEnum], *, default: str | None = None
+    ) -> pd.Series:
+        """Map a code-table field written as code or Chinese label to its code.
+
+        Returns
+        -------
+        pandas.Series
+            Codes (``default`` where empty, ``None`` where rejected).
+        """
+        lookup = {m.value: m.value for m in table} | {m.label: m.value for m in table}
+        raw = self.text(field)
+        codes = raw.map(lookup, na_action="ignore")
+        wrong = raw.notna() & codes.isna()
+        allowed = "、".join(m.label for m in table)
+        self.fail(field, wrong, f"must be one of the codes or names: {allowed}")
+        if default is not None:
+            codes = codes.where(raw.notna(), default)
+        return codes.astype(object).where(codes.notna(), None)
+
+    def timestamps(self, field: str) -> pd.Series:
+        """Parse date-times (ISO 8601, ``2024/1/2 8:00``, ``2024年1月2日``) as Asia/Shanghai.
+
+        Returns
+        -------
+        pandas.Series
+            Timezone-aware timestamps, NaT where empty or rejected.
+        """
+        raw = self.text(field)
+        cleaned = raw.str.replace(r"[年月/.]", "-", regex=True).str.replace("日", " ", regex=False)
+        parsed = pd.to_datetime(cleaned, errors="coerce", format="ISO8601")
+        retry = cleaned.notna() & parsed.isna()
+        if retry.any():
+            parsed[retry] = pd.to_datetime(cleaned[retry], errors="coerce", format="mixed")
+        self.fail(field, raw.notna() & parsed.isna(), "must be a date/time, e.g. 2024-05-01 08:30")
+        if parsed.dt.tz is None:
+            parsed = parsed.dt.tz_localize("Asia/Shanghai")
+        return parsed
+
+    def points(self, crs: SourceCrs) -> tuple[FloatArray, FloatArray]:
+        """Read lon/lat (or x/y) columns, check them and convert to CGCS2000.
+
+        Rows without both coordinates give NaN (no point). A row is rejected when a coordinate
+        is not a finite number, when the point is outside China, or when it lies in China only
+        with lon and lat swapped (reported as such).
+
+        Parameters
+        ----------
+        crs : SourceCrs
+            CRS of the coordinates.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            CGCS2000 lon, lat; NaN where there is no valid point.
+        """
+        x = self.number("lon")
+        y = self.number("lat")
+        has_x, has_y = x.notna(), y.notna()
+        self.fail("lat", has_x & ~has_y & self.text("lat").isna(), "required with a longitude")
+        self.fail("lon", has_y & ~has_x & self.text("lon").isna(), "required with a latitude")
+        both = (has_x & has_y).to_numpy()
+        xs, ys = x.to_numpy(float), y.to_numpy(float)
+        lon = np.full(len(xs), np.nan)
+        lat = np.full(len(xs), np.nan)
+        if crs.kind == "epsg":
+            try:
+                lon[both], lat[both] = to_cgcs2000(xs[both], ys[both], crs)
+            except ValueError as exc:
+                self.fail("lon", both, f"cannot convert from {crs.name}: {exc}")
+                return np.full(len(xs), np.nan), np.full(len(xs), np.nan)
+            geo_x, geo_y = lon, lat
+        else:
+            geo_x, geo_y = xs, ys
+        inside = in_china(geo_x, geo_y) & both
+        swapped = both & ~inside & in_china(geo_y, geo_x)
+        pair = self.text("lon").astype(str) + ", " + self.text("lat").astype(str)
+        self.fail(
+            "lon",
+            swapped,
+            "longitude and latitude are swapped (the point is in China only with them exchanged)",
+            values=pair,
+        )
+        self.fail("lon", both & ~inside & ~swapped, "point is outside China", values=pair)
+        if crs.kind != "epsg":
+            if inside.any():
+                lon[inside], lat[inside] = to_cgcs2000(xs[inside], ys[inside], crs)
+        lon[~inside] = np.nan
+        lat[~inside] = np.nan
+        return lon, lat
+
+    def polygons(self, crs: SourceCrs) -> npt.NDArray[np.object_]:
+        """Read polygons (WKT text or GIS geometries), repair or reject them, convert them.
+
+        Decision: a polygon whose WKT cannot be parsed (an unclosed ring, too few points, bad
+        syntax) is rejected, since only the clerk knows the intended shape; a parsed but invalid
+        polygon (self-intersection, bow-tie, duplicate points) is repaired with
+        :func:`shapely.make_valid`, keeping only its polygonal parts, and noted as repaired.
+
+        Parameters
+        ----------
+        crs : SourceCrs
+            CRS of the vertices.
+
+        Returns
+        -------
+        numpy.ndarray of object
+            CGCS2000 (Multi)Polygons, ``None`` where absent or rejected.
+        """
+        raw = self.text("wkt")
+        geoms = np.full(len(raw), None, dtype=object)
+        is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(bool)
+        if is_text.any():
+            texts = raw[is_text].to_numpy(object)
+            geoms[is_text] = shapely.from_wkt(texts, on_invalid="ignore")
+            unparsed = np.zeros(len(raw), bool)
+            unparsed[is_text] = shapely.is_missing(geoms[is_text])
+            self.fail("wkt", unparsed, _wkt_rule, values=raw)
+        others = ~is_text & raw.notna().to_numpy()
+        geoms[others] = raw[others].to_numpy(object)
+        present = ~shapely.is_missing(geoms)
+        kinds = shapely.get_type_id(geoms)
+        polygonal = present & np.isin(kinds, (3, 6))
+        self.fail(
+            "wkt",
+            present & ~polygonal,
+            "must be a polygon or multipolygon",
+            values=_types(raw, geoms),
+        )
+        empty = polygonal & shapely.is_empty(geoms)
+        self.fail("wkt", empty, "polygon is empty", values=raw.map(_short))
+        usable = polygonal & ~empty
+        invalid = usable & ~shapely.is_valid(geoms)
+        if invalid.any():
+            reasons = shapely.is_valid_reason(geoms[invalid])
+            repaired = shapely.make_valid(geoms[invalid])
+            polys = np.array([_polygonal_part(g) for g in repaired], dtype=object)
+            lost = shapely.is_missing(polys)
+            notes = pd.Series(None, index=raw.index, dtype=object)
+            notes[invalid] = reasons
+            fixed_mask = np.zeros(len(raw), bool)
+            fixed_mask[np.flatnonzero(invalid)[~lost]] = True
+            self.fail(
+                "wkt",
+                fixed_mask,
+                lambda r: f"invalid polygon ({r}) repaired with make_valid",
+                severity="repaired",
+                values=notes,
+            )
+            lost_mask = np.zeros(len(raw), bool)
+            lost_mask[np.flatnonzero(invalid)[lost]] = True
+            self.fail(
+                "wkt",
+                lost_mask,
+                lambda r: f"invalid polygon ({r}) has no area once repaired",
+                values=notes,
+            )
+            geoms[invalid] = polys
+        keep = usable & ~shapely.is_missing(geoms)
+        geoms[~keep] = None
+        if keep.any():
+            geoms[keep] = self._convert_polygons(geoms[keep], crs, keep)
+        return geoms
+
+    def _convert_polygons(
+        self, geoms: npt.NDArray[np.object_], crs: SourceCrs, where: npt.NDArray[np.bool_]
+    ) -> npt.NDArray[np.object_]:
+        def convert(coords: FloatArray) -> FloatArray:
+            lon, lat = to_cgcs2000(coords[:, 0], coords[:, 1], crs)
+            return np.column_stack([lon, lat])
+
+        counts = shapely.get_num_coordinates(geoms)
+        owner = np.repeat(np.arange(len(geoms)), counts)
+        coords = shapely.get_coordinates(geoms)
+        if crs.kind == "epsg":
+            try:
+                coords = convert(coords)
+            except ValueError as exc:
+                self.fail("wkt", where, f"cannot convert from {crs.name}: {exc}")
+                return np.full(len(geoms), None, dtype=object)
+        outside = ~in_china(coords[:, 0], coords[:, 1])
+        bad = np.zeros(len(geoms), bool)
+        bad[np.unique(owner[outside])] = True
+        rows = np.zeros(len(self.frame), bool)
+        rows[np.flatnonzero(where)[bad]] = True
+        self.fail(
+            "wkt",
+            rows,
+            "polygon has vertices outside China (or swapped lon/lat)",
+            values=self.text("wkt").map(_short),
+        )
+        result = np.full(len(geoms), None, dtype=object)
+        good = ~bad
+        if good.any():
+            if crs.kind == "epsg":
+                result[good] = shapely.set_coordinates(
+                    shapely.transform(geoms[good], lambda c: c), coords[~bad[owner]]
+                )
+            else:
+                result[good] = shapely.transform(geoms[good], convert)
+        return result
+
+    def duplicates(self, field: str, key: Sequence[pd.Series]) -> None:
+        """Reject later rows whose natural key repeats an earlier valid row of the file.
+
+        Parameters
+        ----------
+        field : str
+            Field the problem is reported on.
+        key : sequence of pandas.Series
+            Key parts (rows with an empty part are not compared).
+        """
+        parts = pd.DataFrame(dict(enumerate(key)))
+        candidates = ~self.bad & parts.notna().all(axis=1)
+        if not candidates.any():
+            return
+        sub = parts[candidates]
+        dup = sub.duplicated(keep="first")
+        if not dup.any():
+            return
+        first = (
+            sub.reset_index().groupby(list(range(len(key))), sort=False)["row"].transform("first")
+        )
+        first.index = sub.index
+        mask = pd.Series(False, index=self.frame.index)
+        mask[dup[dup].index] = True
+        firsts = first[dup]
+        self.fail(field, mask, "duplicate")
+        # Re-word the last problems with the row they repeat.
+        count = int(mask.sum())
+        for i in range(len(self.problems) - count, len(self.problems)):
+            p = self.problems[i]
+            self.problems[i] = Problem(
+                p.row, p.column, p.value, f"duplicate of row {int(firsts[p.row])} in this file"
+            )
+
+
+def _short(value: object) -> str | None:
+    if value is None:
+        return None
+    text = str(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _types(raw: pd.Series, geoms: npt.NDArray[np.object_]) -> pd.Series:
+    return pd.Series(
+        [
+            _short(r) if isinstance(r, str) else (g.geom_type if g is not None else None)
+            for r, g in zip(raw, geoms, strict=True)
+        ],
+        index=raw.index,
+        dtype=object,
+    )
+
+
+def _wkt_rule(value: object) -> str:
+    text = str(value)
+    try:
+        shapely.from_wkt(text)
+    except shapely.errors.GEOSException as exc:
+        message = str(exc)
+        if "closed" in message:
+            return "polygon ring is not closed (first and last point differ): rejected, not guessed"
+        return f"not valid WKT: {message}"
+    return "not valid WKT"
+
+
+def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry | None:
+    if geom is None:
+        return None
+    if isinstance(geom, shapely.Polygon | shapely.MultiPolygon):
+        return geom
+    parts = [
+        g
+        for g in getattr(geom, "geoms", [])
+        if isinstance(g, shapely.Polygon | shapely.MultiPolygon)
+    ]
+    if not parts:
+        return None
+    merged = shapely.union_all(parts)
+    return merged if isinstance(merged, shapely.Polygon | shapely.MultiPolygon) else None
+
+
+def ewkb_hex(geoms: npt.ArrayLike) -> npt.NDArray[np.object_]:
+    """Return hex EWKB with SRID 4490 for COPY (``None`` stays ``None``).
+
+    Parameters
+    ----------
+    geoms : array_like of shapely geometries
+        CGCS2000 geometries.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        Hex strings.
+
+    Examples
+    --------
+    >>> ewkb_hex([shapely.Point(1, 2), None])[0][:18]
+    '01010000208A110000'
+    """
+    arr = np.asarray(geoms, dtype=object)
+    with_srid = shapely.set_srid(arr, SRID)
+    return np.asarray(shapely.to_wkb(with_srid, hex=True, include_srid=True), dtype=object)
+
+
+def point_array(lon: FloatArray, lat: FloatArray) -> npt.NDArray[np.object_]:
+    """Return shapely points, ``None`` where a coordinate is NaN.
+
+    Parameters
+    ----------
+    lon, lat : numpy.ndarray
+        Coordinates.
+
+    Returns
+    -------
+    numpy.ndarray of object
+        Points or ``None``.
+    """
+    points = np.asarray(shapely.points(lon, lat), dtype=object)
+    points[np.isnan(lon) | np.isnan(lat)] = None
+    return points

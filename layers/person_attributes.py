@@ -1,0 +1,221 @@
+"""The category-specific fields of a special-population record (``persons.attributes`` JSONB).
+
+One pydantic model per category (GB/T 31000-2015): English field names, with the Chinese headers
+of import files as aliases. :func:`validate_attributes` turns raw text (from a form or an import
+row) into the JSON stored in the database, or raises :class:`pydantic.ValidationError` naming
+the field and the rule.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    model_validator,
+)
+
+_TRUE = frozenset({"是", "有", "true", "yes", "y", "1", "t"})
+_FALSE = frozenset({"否", "无", "false", "no", "n", "0", "f"})
+
+
+def _yes_no(value: object) -> object:
+    if isinstance(value, str):
+        key = value.strip().lower()
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+    return value
+
+
+def _chinese_date(value: object) -> object:
+    if isinstance(value, str):
+        text = value.strip()
+        text = re.sub(r"[年月/.]", "-", text).replace("日", "")
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text)
+        if match:
+            return date(int(match[1]), int(match[2]), int(match[3]))
+        return text
+    return value
+
+
+def _grade(value: object) -> object:
+    if isinstance(value, str):
+        return value.strip().removesuffix("级").strip()
+    return value
+
+
+YesNo = Annotated[bool, BeforeValidator(_yes_no)]
+"""Boolean accepting 是/否, 有/无, true/false, 1/0."""
+
+ChineseDate = Annotated[date, BeforeValidator(_chinese_date)]
+"""Date accepting ``2024-01-02``, ``2024/1/2``, ``2024年1月2日``."""
+
+
+def _aliases(name: str, *chinese: str) -> Any:
+    return Field(default=None, validation_alias=AliasChoices(name, *chinese))
+
+
+class CategoryAttributes(BaseModel):
+    """Base of the per-category models: unknown keys refused, every field optional."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+
+class CorrectionAttributes(CategoryAttributes):
+    """社区矫正人员."""
+
+    correction_type: Literal["管制", "缓刑", "假释", "暂予监外执行"] | None = _aliases(
+        "correction_type", "矫正类别", "矫正类型"
+    )
+    start_date: ChineseDate | None = _aliases(
+        "start_date", "矫正开始日期", "矫正起始日期", "起始日期"
+    )
+    end_date: ChineseDate | None = _aliases("end_date", "矫正结束日期", "矫正终止日期", "终止日期")
+    period: str | None = _aliases("period", "矫正起止日期")
+    absconded: YesNo | None = _aliases("absconded", "是否脱管", "脱管")
+    missed: YesNo | None = _aliases("missed", "是否漏管", "漏管")
+
+    @model_validator(mode="after")
+    def _split_period(self) -> CorrectionAttributes:
+        if self.period is not None:
+            parts = re.split(r"\s*(?:至|到|~|～|—|--)\s*", self.period)
+            if len(parts) != 2:
+                raise ValueError("矫正起止日期 must read 'start至end', e.g. 2024-01-01至2025-01-01")
+            start, end = (_chinese_date(p) for p in parts)
+            if not isinstance(start, date) or not isinstance(end, date):
+                raise ValueError("矫正起止日期: both ends must be dates")
+            self.start_date, self.end_date, self.period = start, end, None
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValueError("the correction ends before it starts")
+        return self
+
+
+class ReleasedAttributes(CategoryAttributes):
+    """刑满释放人员."""
+
+    release_date: ChineseDate | None = _aliases("release_date", "释放日期", "刑满释放日期")
+    recidivist: YesNo | None = _aliases("recidivist", "是否累犯", "累犯")
+    resettlement: str | None = Field(
+        default=None,
+        max_length=100,
+        validation_alias=AliasChoices("resettlement", "安置情况", "安置帮教情况"),
+    )
+
+
+class MentalAttributes(CategoryAttributes):
+    """严重精神障碍患者."""
+
+    risk_assessment: Annotated[int, BeforeValidator(_grade)] | None = Field(
+        default=None,
+        ge=0,
+        le=5,
+        validation_alias=AliasChoices(
+            "risk_assessment", "危险性评估", "危险性评估等级", "危险等级"
+        ),
+    )
+
+
+class DrugAttributes(CategoryAttributes):
+    """吸毒人员."""
+
+    drug_type: str | None = _aliases("drug_type", "吸食毒品种类", "毒品种类")
+
+
+class AidsRiskAttributes(CategoryAttributes):
+    """艾滋病危险人员."""
+
+    risk_type: str | None = _aliases("risk_type", "危险类型", "感染途径")
+
+
+class YouthAttributes(CategoryAttributes):
+    """重点青少年."""
+
+    youth_type: str | None = _aliases("youth_type", "青少年类型", "人员类型")
+
+
+MODELS: dict[str, type[CategoryAttributes]] = {
+    "released": ReleasedAttributes,
+    "correction": CorrectionAttributes,
+    "mental": MentalAttributes,
+    "drug": DrugAttributes,
+    "aids_risk": AidsRiskAttributes,
+    "youth": YouthAttributes,
+}
+"""The model of each person category code (see :class:`layers.model.PersonCategory`)."""
+
+
+def attribute_headers(category: str) -> dict[str, str]:
+    """Return every accepted key (English name or Chinese alias) of a category's fields.
+
+    Parameters
+    ----------
+    category : str
+        Person category code, e.g. ``"correction"``.
+
+    Returns
+    -------
+    dict
+        Accepted key → field name.
+
+    Raises
+    ------
+    KeyError
+        For an unknown category.
+
+    Examples
+    --------
+    >>> attribute_headers("mental")["危险性评估"]
+    'risk_assessment'
+    """
+    keys: dict[str, str] = {}
+    for name, info in MODELS[category].model_fields.items():
+        keys[name] = name
+        alias = info.validation_alias
+        if isinstance(alias, AliasChoices):
+            for choice in alias.choices:
+                if isinstance(choice, str):
+                    keys[choice] = name
+    return keys
+
+
+def validate_attributes(category: str, raw: dict[str, Any]) -> dict[str, Any]:
+    """Validate a category's attributes and return the JSON to store.
+
+    Parameters
+    ----------
+    category : str
+        Person category code.
+    raw : dict
+        Keys as in :func:`attribute_headers`; ``None`` values are dropped.
+
+    Returns
+    -------
+    dict
+        JSON-ready attributes under their English names (unset fields omitted).
+
+    Raises
+    ------
+    pydantic.ValidationError
+        On a value that breaks a field's rule.
+    KeyError
+        For an unknown category.
+
+    Examples
+    --------
+    >>> raw = {"矫正类别": "缓刑", "矫正起止日期": "2024-01-01至2025-06-30"}
+    >>> validate_attributes("correction", raw)
+    {'correction_type': '缓刑', 'start_date': '2024-01-01', 'end_date': '2025-06-30'}
+    >>> validate_attributes("mental", {"危险性评估": "3级"})
+    {'risk_assessment': 3}
+    """
+    model = MODELS[category]
+    present = {k: v for k, v in raw.items() if v is not None}
+    return model.model_validate(present).model_dump(mode="json", exclude_none=True)

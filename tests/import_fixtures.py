@@ -1,0 +1,172 @@
+"""Reference jurisdictions and generated files for the importer tests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.codes import make_resident_id
+from geo.crs import wgs84_to_gcj02
+
+VILLAGE = "530424100001"
+"""Village of the test files (boundary: lon 102.90-102.92, lat 24.20-24.22)."""
+OTHER_VILLAGE = "530424100002"
+"""A second village (boundary: lon 102.95-102.97, lat 24.20-24.22)."""
+GRID = VILLAGE + "001"
+WEST, EAST, SOUTH, NORTH = 102.90, 102.92, 24.20, 24.22
+
+
+def box(west: float, south: float, east: float, north: float) -> str:
+    """Return a closed rectangle as WKT."""
+    return (
+        f"POLYGON(({west} {south}, {east} {south}, {east} {north}, {west} {north}, {west} {south}))"
+    )
+
+
+def seed_jurisdictions(session: Session) -> None:
+    """Insert the test hierarchy (province … two villages) and one grid."""
+    rows = [
+        ("530000000000", "云南省", 1, None, None),
+        ("530400000000", "玉溪市", 2, "530000000000", None),
+        ("530424000000", "华宁县", 3, "530400000000", None),
+        ("530424100000", "宁州街道", 4, "530424000000", None),
+        (VILLAGE, "测试社区", 5, "530424100000", box(WEST, SOUTH, EAST, NORTH)),
+        (OTHER_VILLAGE, "邻村", 5, "530424100000", box(102.95, SOUTH, 102.97, NORTH)),
+    ]
+    for code, name, level, parent, wkt in rows:
+        session.execute(
+            text(
+                "INSERT INTO jurisdictions (code, name, level, parent_code, boundary) VALUES "
+                "(:c, :n, :l, :p, ST_Multi(ST_GeomFromText(:w, 4490))) ON CONFLICT DO NOTHING"
+            ),
+            {"c": code, "n": name, "l": level, "p": parent, "w": wkt},
+        )
+    session.execute(
+        text(
+            "INSERT INTO grids (code, name, area_code, boundary) VALUES "
+            "(:c, '一网格', :a, ST_GeomFromText(:w, 4490)) ON CONFLICT DO NOTHING"
+        ),
+        {"c": GRID, "a": VILLAGE, "w": box(WEST, SOUTH, EAST, NORTH)},
+    )
+
+
+def resident_id(seq: int) -> str:
+    """Return a valid resident ID of the test county."""
+    return make_resident_id("530424", date(1980, 1, 1 + seq % 28), seq, "M")
+
+
+def bad_check_digit(number: str) -> str:
+    """Return ``number`` with a wrong check digit."""
+    wrong = "0" if number[-1] != "0" else "1"
+    return number[:-1] + wrong
+
+
+def gcj(lon: float, lat: float) -> tuple[float, float]:
+    """Return WGS84 ``lon, lat`` as GCJ-02 (as a phone map app would show them)."""
+    return wgs84_to_gcj02(lon, lat)
+
+
+PERSON_HEADERS = [
+    "姓名",
+    "公民身份号码",
+    "人员类别",
+    "经度",
+    "纬度",
+    "所属社区",
+    "网格编码",
+    "矫正类别",
+    "矫正起止日期",
+]
+
+
+def persons_rows() -> list[list[str]]:
+    """Rows of the acceptance persons file: 3 good rows, then one row per defect.
+
+    Row 2, 3 and 7 are good; row 4 has lon/lat swapped, row 5 a bad check digit, row 6 repeats
+    row 2.
+    """
+    lon1, lat1 = gcj(102.905, 24.205)
+    lon2, lat2 = gcj(102.915, 24.215)
+    lon3, lat3 = gcj(102.91, 24.21)
+    return [
+        [
+            "张三",
+            resident_id(1),
+            "社区矫正人员",
+            f"{lon1:.7f}",
+            f"{lat1:.7f}",
+            VILLAGE,
+            GRID,
+            "缓刑",
+            "2024-01-01至2025-06-30",
+        ],
+        [
+            "李四",
+            resident_id(2),
+            "刑满释放人员",
+            f"{lon2:.7f}",
+            f"{lat2:.7f}",
+            VILLAGE,
+            GRID,
+            "",
+            "",
+        ],
+        [
+            "王五",
+            resident_id(3),
+            "刑满释放人员",
+            f"{lat3:.7f}",
+            f"{lon3:.7f}",
+            VILLAGE,
+            GRID,
+            "",
+            "",
+        ],
+        [
+            "赵六",
+            bad_check_digit(resident_id(4)),
+            "吸毒人员",
+            f"{lon3:.7f}",
+            f"{lat3:.7f}",
+            VILLAGE,
+            GRID,
+            "",
+            "",
+        ],
+        [
+            "张三",
+            resident_id(1),
+            "社区矫正人员",
+            f"{lon1:.7f}",
+            f"{lat1:.7f}",
+            VILLAGE,
+            GRID,
+            "缓刑",
+            "2024-01-01至2025-06-30",
+        ],
+        [
+            "钱七",
+            resident_id(5),
+            "严重精神障碍患者",
+            f"{lon3:.7f}",
+            f"{lat3:.7f}",
+            VILLAGE,
+            "",
+            "",
+            "",
+        ],
+    ]
+
+
+def csv_text(headers: list[str], rows: list[list[str]]) -> str:
+    """Return a CSV document (no quoting needed by the test data except WKT)."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue()

@@ -1,0 +1,338 @@
+"""The generic importer against the suite's PostGIS: rules, atomicity, idempotence, reports."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from importers.pipeline import ImportOptions, run_import
+from importers.report import write_report
+from layers.secrets import Keys, hash_resident_id, unseal
+from tests.import_fixtures import (
+    GRID,
+    PERSON_HEADERS,
+    VILLAGE,
+    box,
+    csv_text,
+    gcj,
+    persons_rows,
+    resident_id,
+    seed_jurisdictions,
+)
+
+KEYS = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
+
+
+def _snapshot(db: Session, table: str) -> list[Any]:
+    return list(db.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all())
+
+
+def _count(db: Session, table: str) -> int:
+    return int(db.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+
+
+@pytest.fixture
+def persons_file(tmp_path: Path) -> Path:
+    path = tmp_path / "特殊人群.csv"
+    path.write_bytes(csv_text(PERSON_HEADERS, persons_rows()).encode("gbk"))
+    return path
+
+
+def test_bad_persons_file_writes_nothing_and_reports_each_row(
+    db: Session, persons_file: Path, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    runs_before = _count(db, "import_runs")
+    outcome = run_import(
+        db.connection(), persons_file, ImportOptions(kind="persons", crs="gcj02"), keys=KEYS
+    )
+    assert outcome.status == "rejected" and not outcome.committed
+    assert _count(db, "persons") == 0
+    assert _count(db, "import_runs") == runs_before
+    by_row = {p.row: p for p in outcome.problems}
+    assert set(by_row) == {4, 5, 6}
+    assert "swapped" in by_row[4].rule and by_row[4].column == "经度"
+    assert "check digit" in by_row[5].rule and by_row[5].column == "公民身份号码"
+    assert by_row[6].rule == "duplicate of row 2 in this file"
+    report = write_report(tmp_path / "rejects.csv", outcome.problems)
+    content = report.read_text(encoding="utf-8-sig")
+    lines = list(csv.reader(content.splitlines()))
+    assert [line[0] for line in lines[1:]] == ["4", "5", "6"]
+    for row in persons_rows():
+        assert row[1] not in content  # no full resident ID in the report
+    assert "530424********" in content
+
+
+def test_partial_loads_exactly_the_good_rows_and_reimport_changes_nothing(
+    db: Session, persons_file: Path
+) -> None:
+    seed_jurisdictions(db)
+    options = ImportOptions(kind="persons", crs="gcj02", partial=True, user="clerk")
+    outcome = run_import(db.connection(), persons_file, options, keys=KEYS)
+    assert outcome.status == "partial" and outcome.committed
+    assert outcome.counts is not None and outcome.counts.inserted == 3
+    rows = db.execute(
+        text(
+            "SELECT name, category, id_hash, id_masked, id_sealed, attributes, area_code, "
+            "grid_code, ST_X(residence), ST_Y(residence), import_id FROM persons ORDER BY name"
+        )
+    ).all()
+    assert [r.name for r in rows] == ["张三", "李四", "钱七"]
+    zhang = rows[0]
+    assert bytes(zhang.id_hash) == hash_resident_id(KEYS, resident_id(1))
+    assert unseal(KEYS, bytes(zhang.id_sealed)) == resident_id(1)
+    assert zhang.id_masked.startswith("530424") and "*" in zhang.id_masked
+    assert zhang.attributes == {
+        "correction_type": "缓刑",
+        "start_date": "2024-01-01",
+        "end_date": "2025-06-30",
+    }
+    # GCJ-02 converted back to CGCS2000 (the fixture's WGS84 point) within a millimetre or so.
+    assert abs(zhang[8] - 102.905) < 1e-7 and abs(zhang[9] - 24.205) < 1e-7
+    run = db.execute(
+        text(
+            "SELECT file_name, sha256, source_crs, username, rows_loaded, rows_rejected, status "
+            "FROM import_runs WHERE id = :id"
+        ),
+        {"id": outcome.import_id},
+    ).one()
+    assert run.file_name == "特殊人群.csv" and run.source_crs == "gcj02" and run.username == "clerk"
+    assert (run.rows_loaded, run.rows_rejected, run.status) == (3, 3, "partial")
+    assert zhang.import_id == outcome.import_id
+
+    before = _snapshot(db, "persons")
+    again = run_import(db.connection(), persons_file, options, keys=KEYS)
+    assert again.counts is not None
+    assert (again.counts.inserted, again.counts.updated, again.counts.unchanged) == (0, 0, 3)
+    assert _snapshot(db, "persons") == before
+
+
+GRID_HEADERS = ["网格编码", "网格名称", "边界WKT"]
+
+
+def _bowtie(west: float, south: float, east: float, north: float) -> str:
+    return (
+        f"POLYGON(({west} {south}, {east} {north}, {east} {south}, {west} {north}, {west} {south}))"
+    )
+
+
+def _spike(west: float, south: float, east: float, north: float) -> str:
+    spike = north + (north - south)
+    return (
+        f"POLYGON(({west} {south}, {east} {south}, {east} {north}, {east} {spike}, "
+        f"{east} {north}, {west} {north}, {west} {south}))"
+    )
+
+
+def test_grids_unclosed_polygon_rejected_bowtie_repaired_far_one_outside(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    unclosed = "POLYGON((102.90 24.20, 102.91 24.20, 102.91 24.21, 102.90 24.21))"
+    rows = [
+        [VILLAGE + "002", "二网格", box(102.900, 24.200, 102.905, 24.205)],
+        [VILLAGE + "003", "三网格", unclosed],
+        [VILLAGE + "004", "四网格", _spike(102.906, 24.206, 102.909, 24.209)],
+        [VILLAGE + "005", "五网格", box(103.100, 24.300, 103.105, 24.305)],
+        [VILLAGE + "006", "六网格", "POINT(102.9 24.2)"],
+        [VILLAGE + "007", "七网格", _bowtie(102.906, 24.206, 102.909, 24.209)],
+    ]
+    path = tmp_path / "grids.csv"
+    path.write_text(csv_text(GRID_HEADERS, rows), encoding="utf-8")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="grids"))
+    assert outcome.status == "rejected"
+    rejected = {p.row: p.rule for p in outcome.problems if p.severity == "rejected"}
+    assert set(rejected) == {3, 5, 6, 7}
+    assert "not closed" in rejected[3]
+    assert "one polygon" in rejected[7]
+    assert "outside jurisdiction 530424100001" in rejected[5]
+    assert "polygon" in rejected[6]
+    repaired = [p for p in outcome.problems if p.severity == "repaired"]
+    assert [p.row for p in repaired] == [4] and "make_valid" in repaired[0].rule
+    assert _count(db, "grids") == 1  # only the seeded one
+
+    partial = run_import(db.connection(), path, ImportOptions(kind="grids", partial=True))
+    assert partial.counts is not None and partial.counts.inserted == 2
+    valid = db.execute(
+        text("SELECT code, ST_IsValid(boundary) FROM grids WHERE code <> :g ORDER BY code"),
+        {"g": GRID},
+    ).all()
+    assert [tuple(v) for v in valid] == [(VILLAGE + "002", True), (VILLAGE + "004", True)]
+
+
+def test_cases_channel_key_events_and_idempotence(db: Session, tmp_path: Path) -> None:
+    seed_jurisdictions(db)
+    lon, lat = gcj(102.91, 24.21)
+    headers = [
+        "工单编号",
+        "来源渠道",
+        "事件类型",
+        "诉求内容",
+        "经度",
+        "纬度",
+        "网格编码",
+        "登记时间",
+    ]
+    rows = [
+        ["A-1", "12345热线", "邻里纠纷", "楼上漏水", f"{lon}", f"{lat}", GRID, "2025/3/1 8:30"],
+        ["A-2", "hotline_12345", "安全隐患", "井盖缺失", "", "", GRID, "2025-03-02T09:00:00"],
+        ["A-1", "来访", "社情民意", "同号不同渠道", "", "", GRID, "2025年3月3日"],
+        ["A-3", "12345热线", "不存在的类型", "x", "inf", f"{lat}", GRID, "昨天"],
+    ]
+    path = tmp_path / "cases.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8-sig")
+    options = ImportOptions(kind="cases", crs="gcj02", partial=True)
+    outcome = run_import(db.connection(), path, options)
+    rules = {(p.row, p.column): p.rule for p in outcome.problems}
+    assert rules[(5, "事件类型")].startswith("must be one of")
+    assert "finite" in rules[(5, "经度")]
+    assert "date/time" in rules[(5, "登记时间")]
+    assert outcome.counts is not None and outcome.counts.inserted == 3
+    cases = db.execute(
+        text(
+            "SELECT external_no, channel, category, subcategory, area_code, code FROM cases "
+            "ORDER BY external_no, channel"
+        )
+    ).all()
+    assert [(c[0], c[1], c[2], c[3]) for c in cases] == [
+        ("A-1", "hotline_12345", "dispute", "neighbours"),
+        ("A-1", "walk_in", "public_opinion", None),
+        ("A-2", "hotline_12345", "safety_hazard", None),
+    ]
+    assert {c.area_code for c in cases} == {VILLAGE}
+    assert _count(db, "case_events") == 3
+    before = _snapshot(db, "cases")
+    again = run_import(db.connection(), path, options)
+    assert again.counts is not None and again.counts.inserted == 0
+    assert _snapshot(db, "cases") == before and _count(db, "case_events") == 3
+
+
+def test_video_device_ids_and_area_from_point(db: Session, tmp_path: Path) -> None:
+    seed_jurisdictions(db)
+    headers = ["国标编码", "点位名称", "经度", "纬度", "PTZType"]
+    rows = [
+        ["53042400001320000001", "路口1", "102.901", "24.201", "1"],
+        ["5304240000132000000", "路口2", "102.902", "24.202", "1"],
+        ["53042400001320000003", "路口3", "102.903", "24.203", "9"],
+        ["53042400001320000004", "路口4", "102.960", "24.210", "3"],
+    ]
+    path = tmp_path / "video.xlsx"
+    _write_xlsx(path, headers, rows)
+    outcome = run_import(db.connection(), path, ImportOptions(kind="video", partial=True))
+    rejected = {p.row: p.rule for p in outcome.problems}
+    assert set(rejected) == {3, 4}
+    assert "20 digits" in rejected[3]
+    assert "at most 4" in rejected[4]
+    points = db.execute(text("SELECT device_id, area_code FROM video_points ORDER BY 1")).all()
+    assert [tuple(p) for p in points] == [
+        ("53042400001320000001", VILLAGE),
+        ("53042400001320000004", "530424100002"),
+    ]
+
+
+def _write_xlsx(path: Path, headers: list[str], rows: list[list[Any]]) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(headers)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+
+
+def test_mapping_file_and_person_attribute_rules(db: Session, tmp_path: Path) -> None:
+    seed_jurisdictions(db)
+    headers = ["名字", "证件号", "人员类别", "所属社区", "危险性评估"]
+    rows = [
+        ["甲", resident_id(11), "严重精神障碍患者", VILLAGE, "3级"],
+        ["乙", resident_id(12), "严重精神障碍患者", VILLAGE, "7"],
+    ]
+    path = tmp_path / "persons.csv"
+    path.write_text(csv_text(headers, rows), encoding="gb18030")
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text('name = "名字"\nresident_id = "证件号"\n', encoding="utf-8")
+    outcome = run_import(
+        db.connection(),
+        path,
+        ImportOptions(kind="persons", mapping=mapping, partial=True),
+        keys=KEYS,
+    )
+    assert [(p.row, p.column) for p in outcome.problems] == [(3, "危险性评估")]
+    assert "less than or equal to 5" in outcome.problems[0].rule
+    stored = db.execute(text("SELECT name, attributes FROM persons")).all()
+    assert [tuple(s) for s in stored] == [("甲", {"risk_assessment": 3})]
+
+    json_mapping = tmp_path / "mapping.json"
+    json_mapping.write_text(json.dumps({"name": "没有这一列"}), encoding="utf-8")
+    with pytest.raises(ValueError, match="no column"):
+        run_import(
+            db.connection(), path, ImportOptions(kind="persons", mapping=json_mapping), keys=KEYS
+        )
+
+
+def test_visits_find_their_person(db: Session, tmp_path: Path) -> None:
+    seed_jurisdictions(db)
+    people = tmp_path / "p.csv"
+    people.write_text(
+        csv_text(
+            ["姓名", "身份证号", "人员类别", "所属社区"],
+            [["丙", resident_id(21), "吸毒人员", VILLAGE]],
+        ),
+        encoding="utf-8",
+    )
+    run_import(db.connection(), people, ImportOptions(kind="persons"), keys=KEYS)
+    visits = tmp_path / "v.csv"
+    visits.write_text(
+        csv_text(
+            ["身份证号", "走访日期", "备注"],
+            [[resident_id(21), "2025-05-01", "在家"], [resident_id(22), "2025-05-01", ""]],
+        ),
+        encoding="utf-8",
+    )
+    outcome = run_import(
+        db.connection(), visits, ImportOptions(kind="visits", partial=True), keys=KEYS
+    )
+    assert [(p.row, p.rule) for p in outcome.problems] == [
+        (3, "no person with this resident ID (and category) in the database")
+    ]
+    assert outcome.problems[0].value is not None and "*" in outcome.problems[0].value
+    again = run_import(
+        db.connection(), visits, ImportOptions(kind="visits", partial=True), keys=KEYS
+    )
+    assert again.counts is not None and again.counts.inserted == 0
+    assert _count(db, "person_visits") == 1
+
+
+def test_workers_match_on_external_id_or_name_and_phone(db: Session, tmp_path: Path) -> None:
+    seed_jurisdictions(db)
+    headers = ["工号", "姓名", "手机号", "岗位", "负责网格", "经度", "纬度"]
+    rows = [
+        ["W1", "网格员甲", "13800000001", "专职网格员", GRID, "102.905", "24.205"],
+        ["", "网格员乙", "13800000002", "网格长", GRID, "", ""],
+        ["", "网格员丙", "", "网格长", GRID, "", ""],
+    ]
+    path = tmp_path / "workers.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    first = run_import(db.connection(), path, ImportOptions(kind="workers", partial=True))
+    assert [(p.row, p.column) for p in first.problems] == [(4, "工号")]
+    assert first.counts is not None and first.counts.inserted == 2
+    rows[0][3] = "兼职网格员"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    second = run_import(db.connection(), path, ImportOptions(kind="workers", partial=True))
+    assert second.counts is not None
+    assert (second.counts.inserted, second.counts.updated, second.counts.unchanged) == (0, 1, 1)
+    stored = db.execute(
+        text("SELECT external_id, name, role, area_code FROM workers ORDER BY phone")
+    ).all()
+    assert [tuple(s) for s in stored] == [
+        ("W1", "网格员甲", "part_time", VILLAGE),
+        (None, "网格员乙", "grid_leader", VILLAGE),
+    ]

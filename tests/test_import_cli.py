@@ -1,0 +1,177 @@
+"""``zongzhi import`` end to end: committed imports, reports, and a load killed halfway."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import typer
+from sqlalchemy import Engine, text
+from typer.testing import CliRunner
+
+from importers.cli import register
+from tests.conftest import SuiteDatabase
+from tests.import_fixtures import csv_text
+
+PROVINCE = "640000000000"  # this file's own province, so committed rows touch no other test
+HIERARCHY = [
+    ["640000000000", "宁夏回族自治区"],
+    ["640100000000", "银川市"],
+    ["640104000000", "兴庆区"],
+    ["640104001000", "某街道"],
+    ["640104001001", "某社区"],
+]
+
+
+def _scoped(engine: Engine, sql: str, params: dict[str, object] | None = None) -> int:
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "SELECT set_config('zongzhi.scope_lo', '', true), "
+                "set_config('zongzhi.scope_hi', '~', true)"
+            )
+        )
+        result = conn.execute(text(sql), params or {})
+        return int(result.scalar_one()) if result.returns_rows else 0
+
+
+def _cleanup(engine: Engine, file_names: list[str]) -> None:
+    _scoped(engine, "DELETE FROM jurisdictions WHERE code LIKE '64%' AND level = 5")
+    for level in (4, 3, 2, 1):
+        _scoped(engine, f"DELETE FROM jurisdictions WHERE code LIKE '64%' AND level = {level}")
+    _scoped(engine, "DELETE FROM import_runs WHERE file_name = ANY(:f)", {"f": file_names})
+
+
+@pytest.fixture
+def env(database: SuiteDatabase, tmp_path: Path) -> Iterator[dict[str, str]]:
+    names = ["jurisdictions.csv", "big_cases.csv"]
+    _cleanup(database.owner, names)
+    yield {"ZONGZHI_DATABASE_URL": database.urls.owner, "ZONGZHI_HOME": str(tmp_path / "home")}
+    _cleanup(database.owner, names)
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    app.command("noop")(lambda: None)
+    register(app)
+    return app
+
+
+def test_cli_imports_commits_and_reports(
+    database: SuiteDatabase, env: dict[str, str], tmp_path: Path
+) -> None:
+    rows = [*HIERARCHY, ["640104001999", "孤儿村"], ["6401040010", "坏编码"]]
+    rows[5] = ["640104002001", "无上级村"]  # its township 640104002000 is nowhere
+    path = tmp_path / "jurisdictions.csv"
+    path.write_text(csv_text(["区划代码", "名称"], rows), encoding="gbk")
+    report = tmp_path / "rejects.xlsx"
+    runner = CliRunner()
+    args = ["import", "jurisdictions", str(path), "--report", str(report), "--user", "tester"]
+    refused = runner.invoke(_app(), args, env=env)
+    assert refused.exit_code == 1, refused.output
+    assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 0
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(report).active
+    assert sheet is not None
+    lines = [tuple(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert [(r[0], r[1]) for r in lines] == [(7, "区划代码"), (8, "区划代码")]
+    assert "neither in the database nor in this file" in str(lines[0][3])
+
+    loaded = runner.invoke(_app(), [*args, "--partial"], env=env)
+    assert loaded.exit_code == 0, loaded.output
+    assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 5
+    runs = _scoped(
+        database.owner,
+        "SELECT count(*) FROM import_runs WHERE file_name = 'jurisdictions.csv' "
+        "AND username = 'tester' AND status = 'partial' AND rows_loaded = 5",
+    )
+    assert runs == 1
+    again = runner.invoke(_app(), [*args, "--partial"], env=env)
+    assert again.exit_code == 0
+    assert (
+        _scoped(
+            database.owner,
+            "SELECT count(*) FROM import_runs WHERE file_name = 'jurisdictions.csv' "
+            "AND rows_loaded = 0",
+        )
+        == 1
+    )
+
+
+def test_import_killed_while_copying_leaves_nothing(
+    database: SuiteDatabase, env: dict[str, str], tmp_path: Path
+) -> None:
+    with database.owner.begin() as conn:
+        conn.execute(
+            text(
+                "SELECT set_config('zongzhi.scope_lo', '', true), "
+                "set_config('zongzhi.scope_hi', '~', true)"
+            )
+        )
+        for level, (code, name) in enumerate(HIERARCHY, start=1):
+            conn.execute(
+                text(
+                    "INSERT INTO jurisdictions (code, name, level, parent_code) "
+                    "VALUES (:c, :n, :l, :p)"
+                ),
+                {
+                    "c": code,
+                    "n": name,
+                    "l": level,
+                    "p": HIERARCHY[level - 2][0] if level > 1 else None,
+                },
+            )
+    n = 400_000
+    path = tmp_path / "big_cases.csv"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("工单编号,来源渠道,事件类型,标题,所属社区,登记时间\n")
+        handle.writelines(
+            f"KILL-{i},12345热线,邻里纠纷,标题{i},640104001001,2025-01-01 08:00:00\n"
+            for i in range(n)
+        )
+    code = "from layers.cli import app; from importers.cli import register; register(app); app()"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code, "import", "cases", str(path)],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    copying = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY \"zz_staging_cases%'"
+    seen = False
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if _scoped(database.owner, copying):
+            seen = True
+            break
+        time.sleep(0.02)
+    errors = "" if seen or process.stderr is None else process.stderr.read().decode()
+    assert seen, f"never saw the COPY (exit {process.poll()}): {errors}"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert process.returncode == -signal.SIGKILL
+    # The server notices the dead client and aborts its transaction.
+    gone = (
+        "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%zz_staging_cases%' "
+        "AND query NOT LIKE '%pg_stat_activity%'"
+    )
+    deadline = time.monotonic() + 60
+    while _scoped(database.owner, gone) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (
+        _scoped(database.owner, "SELECT count(*) FROM cases WHERE external_no LIKE 'KILL-%'") == 0
+    )
+    assert (
+        _scoped(
+            database.owner, "SELECT count(*) FROM import_runs WHERE file_name = 'big_cases.csv'"
+        )
+        == 0
+    )
