@@ -37,7 +37,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(12))
     scope_code: Mapped[str] = mapped_column(area_code_type(), ForeignKey("jurisdictions.code"))
     can_unmask: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
-    worker_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("workers.id"))
+    worker_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("workers.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
     failed_logins: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     locked_until: Mapped[datetime | None]

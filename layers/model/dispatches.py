@@ -57,12 +57,14 @@ class Dispatch(Base):
     )
 
     id: Mapped[int] = id_column()
-    case_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("cases.id", ondelete="CASCADE"))
+    case_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("cases.id", ondelete="CASCADE"), index=True
+    )
     area_code: Mapped[str] = mapped_column(area_code_type(), index=True)
     assignee_kind: Mapped[str] = mapped_column(String(12))
-    worker_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("workers.id"))
+    worker_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("workers.id"), index=True)
     unit_code: Mapped[str | None] = mapped_column(
-        area_code_type(), ForeignKey("jurisdictions.code")
+        area_code_type(), ForeignKey("jurisdictions.code"), index=True
     )
     department: Mapped[str | None] = mapped_column(String(100))
     assigned_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))

@@ -20,5 +20,5 @@ class Grid(Base):
     )
     boundary = mapped_column(geometry("POLYGON"), nullable=True)
     leader_id: Mapped[int | None] = mapped_column(
-        BigInteger, ForeignKey("workers.id", use_alter=True, ondelete="SET NULL")
+        BigInteger, ForeignKey("workers.id", use_alter=True, ondelete="SET NULL"), index=True
     )

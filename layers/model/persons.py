@@ -76,7 +76,9 @@ class Person(Base):
     attributes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     residence = mapped_column(geometry("POINT"), nullable=True)
     address: Mapped[str | None] = mapped_column(String(200))
-    grid_code: Mapped[str | None] = mapped_column(grid_code_type(), ForeignKey("grids.code"))
+    grid_code: Mapped[str | None] = mapped_column(
+        grid_code_type(), ForeignKey("grids.code"), index=True
+    )
     area_code: Mapped[str] = mapped_column(
         area_code_type(), ForeignKey("jurisdictions.code"), index=True
     )
@@ -92,7 +94,7 @@ class PersonResponsible(Base):
         BigInteger, ForeignKey("persons.id", ondelete="CASCADE"), primary_key=True
     )
     worker_id: Mapped[int] = mapped_column(
-        BigInteger, ForeignKey("workers.id", ondelete="CASCADE"), primary_key=True
+        BigInteger, ForeignKey("workers.id", ondelete="CASCADE"), primary_key=True, index=True
     )
     area_code: Mapped[str] = mapped_column(area_code_type(), index=True)
     duty: Mapped[str | None] = mapped_column(String(50))
@@ -108,7 +110,7 @@ class PersonVisit(Base):
     person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("persons.id", ondelete="CASCADE"))
     area_code: Mapped[str] = mapped_column(area_code_type(), index=True)
     visited_on: Mapped[date] = mapped_column(Date)
-    visitor_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("workers.id"))
+    visitor_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("workers.id"), index=True)
     point = mapped_column(geometry("POINT"), nullable=True)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_column()

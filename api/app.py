@@ -1,0 +1,101 @@
+"""The application factory: settings injected, engine owned by the lifespan, routers from a list.
+
+To add a router: write ``api/routers/<name>.py`` with a module-level ``router``
+(:class:`fastapi.APIRouter`) and append its module path to :data:`ROUTER_MODULES`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import import_module
+from importlib.metadata import entry_points
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.deps import install_scope_hook
+from api.errors import add_exception_handlers
+from api.settings import ApiSettings
+from layers.database import make_engine, resolve_urls
+
+ROUTER_MODULES: list[str] = [
+    "api.routers.auth",
+    "api.routers.ogc",
+    "api.routers.tiles",
+    "api.routers.persons",
+    "api.routers.audit",
+    # case workflow, dispatch, hot spots, command feed, live events: append below.
+    "api.routers.cases",
+    "api.routers.dispatch",
+    "api.routers.command",
+    "api.routers.events",
+    "api.routers.workers",
+    "api.routers.hotspots",
+]
+"""Modules whose ``router`` is included in the application, in this order."""
+
+PLUGIN_GROUP = "zongzhi.apps"
+"""Entry-point group of parts mounted onto the app by packages ``api`` must not import
+(the operator console in ``web``): each is a callable taking the app."""
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Create the app engine and session factory at start-up; dispose of them at shutdown.
+
+    Parameters
+    ----------
+    app : fastapi.FastAPI
+        The application (its ``state.settings`` is read; ``state.engine`` and
+        ``state.sessions`` are set).
+
+    Yields
+    ------
+    None
+        While the application serves.
+    """
+    settings: ApiSettings = app.state.settings
+    urls = settings.urls or resolve_urls(settings.database)
+    engine = make_engine(urls.app, pool_size=settings.pool_size)
+    sessions = sessionmaker(engine, class_=Session, expire_on_commit=False)
+    install_scope_hook(sessions, set_role=urls.set_role)
+    app.state.engine = engine
+    app.state.sessions = sessions
+    try:
+        yield
+    finally:
+        engine.dispose()
+
+
+def create_app(settings: ApiSettings | None = None, *, plugins: bool = True) -> FastAPI:
+    """Build the API application.
+
+    Parameters
+    ----------
+    settings : ApiSettings, optional
+        Configuration; read from the environment when omitted.
+    plugins : bool
+        Mount the parts registered under :data:`PLUGIN_GROUP` (the console).
+
+    Returns
+    -------
+    fastapi.FastAPI
+        The application; its database engine exists while its lifespan runs.
+    """
+    app = FastAPI(
+        title="综治态势一张图 Zongzhi API",
+        version="0.1.0",
+        description="Jurisdiction-scoped access to grids, cases, video points, workers, "
+        "special populations and hot spots; OGC API – Features and vector tiles.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings or ApiSettings.from_env()
+    add_exception_handlers(app)
+    for module_name in ROUTER_MODULES:
+        router: APIRouter = import_module(module_name).router
+        app.include_router(router)
+    if plugins:
+        for entry in entry_points(group=PLUGIN_GROUP):
+            entry.load()(app)
+    return app

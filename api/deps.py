@@ -1,0 +1,383 @@
+"""Request dependencies: the session, the current user, role checks, validated query parameters.
+
+Use the ``Annotated`` aliases in route signatures:
+
+* :data:`SessionDep` — a session whose every transaction is scoped to the current user's
+  jurisdiction (``SET LOCAL`` of the scope range, and ``SET LOCAL ROLE`` when the app shares the
+  owner's connection); it commits when the route returns normally, rolls back otherwise.
+  Routes that write should call ``session.commit()`` themselves so that a failing commit
+  becomes the response.
+* :data:`CurrentUser` — the authenticated :class:`Principal` (Bearer token, or the console's
+  HttpOnly cookie).
+* :data:`BusinessUser` — any role that may see business data (not admin, not auditor).
+* :data:`AuditorUser` — the security auditor.
+* :data:`BBoxDep`, :data:`DatetimeDep` — OGC ``bbox`` and ``datetime`` parsed (400 if bad).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy import Connection, event
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+
+from api.auth import token_subject
+from api.settings import ApiSettings
+from geo.codes import scope_range
+from layers import accounts
+from layers.catalog import NO_BUSINESS_DATA
+from layers.database import apply_scope
+from layers.embedded import APP_ROLE
+from layers.errors import AuthenticationFailed, Forbidden
+from layers.features import BBox, TimeRange
+from layers.model import Role, User
+
+_SCOPE = "zongzhi_scope_code"
+_SET_ROLE = "zongzhi_set_role"
+
+
+def install_scope_hook(factory: sessionmaker[Session], *, set_role: bool) -> None:
+    """Make every transaction of ``factory``'s sessions start in the session's scope.
+
+    The scope is read from ``session.info`` (see :func:`bind_scope`); a transaction of a
+    session with no scope sees no scoped row at all (row-level security with the scope unset).
+
+    Parameters
+    ----------
+    factory : sqlalchemy.orm.sessionmaker
+        Session factory of the app engine.
+    set_role : bool
+        Also ``SET LOCAL ROLE zongzhi_app`` (app sharing the owner's connection).
+    """
+
+    def after_begin(session: Session, transaction: SessionTransaction, conn: Connection) -> None:
+        if set_role:
+            conn.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}")
+        code = session.info.get(_SCOPE)
+        if code is not None:
+            lo, hi = scope_range(code)
+            conn.exec_driver_sql(
+                "SELECT set_config('zongzhi.scope_lo', %(lo)s, true), "
+                "set_config('zongzhi.scope_hi', %(hi)s, true)",
+                {"lo": lo, "hi": hi},
+            )
+
+    event.listen(factory, "after_begin", after_begin)
+
+
+def bind_scope(session: Session, scope_code: str) -> None:
+    """Scope ``session`` to a jurisdiction: its current and every later transaction.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        A session from a factory prepared by :func:`install_scope_hook`.
+    scope_code : str
+        12-digit jurisdiction code.
+    """
+    session.info[_SCOPE] = scope_code
+    if session.in_transaction():
+        apply_scope(session, scope_code)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated user of a request.
+
+    Attributes
+    ----------
+    id : int
+        User id.
+    username : str
+        Login name.
+    display_name : str
+        Shown name.
+    role : str
+        A :class:`layers.model.Role` code.
+    scope_code : str
+        12-digit jurisdiction code of the user's scope.
+    can_unmask : bool
+        May read sealed personal data with a reason.
+    worker_id : int or None
+        The worker record of a grid-worker account.
+    """
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    scope_code: str
+    can_unmask: bool
+    worker_id: int | None
+
+    @classmethod
+    def from_user(cls, user: User) -> Principal:
+        """Copy the facts of an account row.
+
+        Parameters
+        ----------
+        user : layers.model.User
+            The account.
+
+        Returns
+        -------
+        Principal
+            The principal.
+        """
+        return cls(
+            id=user.id,
+            username=user.username,
+            display_name=user.display_name,
+            role=user.role,
+            scope_code=user.scope_code,
+            can_unmask=user.can_unmask,
+            worker_id=user.worker_id,
+        )
+
+
+def get_settings(request: Request) -> ApiSettings:
+    """Return the application's settings.
+
+    Parameters
+    ----------
+    request : fastapi.Request
+        The request.
+
+    Returns
+    -------
+    ApiSettings
+        The settings given to :func:`api.app.create_app`.
+    """
+    settings: ApiSettings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """Yield a session for this request; unscoped until :func:`bind_scope` (sees no scoped row).
+
+    Parameters
+    ----------
+    request : fastapi.Request
+        The request.
+
+    Yields
+    ------
+    sqlalchemy.orm.Session
+        Committed after a normal return, rolled back on error, closed in any case.
+    """
+    factory: sessionmaker[Session] = request.app.state.sessions
+    session = factory()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+UnscopedSessionDep = Annotated[Session, Depends(get_session, scope="function")]
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
+
+
+def get_current_user(
+    request: Request,
+    session: UnscopedSessionDep,
+    settings: SettingsDep,
+    bearer: Annotated[str | None, Depends(oauth2_scheme)],
+) -> Principal:
+    """Authenticate the request (Bearer token, else the console cookie) and scope its session.
+
+    Parameters
+    ----------
+    request : fastapi.Request
+        The request.
+    session : sqlalchemy.orm.Session
+        The request's session (scoped here to the user).
+    settings : ApiSettings
+        Token key and cookie name.
+    bearer : str or None
+        Token of the ``Authorization: Bearer`` header.
+
+    Returns
+    -------
+    Principal
+        The user.
+
+    Raises
+    ------
+    AuthenticationFailed
+        No token, an invalid or expired one, an inactive account, or a token older than the
+        last password change.
+    """
+    token = bearer or request.cookies.get(settings.cookie_name)
+    if not token:
+        raise AuthenticationFailed("not authenticated")
+    user_id, issued_at = token_subject(settings, token)
+    user = accounts.get_active_user(session, user_id)
+    if issued_at < user.password_changed_at.replace(microsecond=0):
+        raise AuthenticationFailed("token issued before the last password change")
+    bind_scope(session, user.scope_code)
+    return Principal.from_user(user)
+
+
+CurrentUser = Annotated[Principal, Depends(get_current_user)]
+
+
+def get_scoped_session(user: CurrentUser, session: UnscopedSessionDep) -> Session:
+    """Return the request's session, scoped to the current user (see :func:`get_current_user`).
+
+    Parameters
+    ----------
+    user : Principal
+        The current user (authenticating binds the scope).
+    session : sqlalchemy.orm.Session
+        The request's session.
+
+    Returns
+    -------
+    sqlalchemy.orm.Session
+        The same session.
+    """
+    return session
+
+
+SessionDep = Annotated[Session, Depends(get_scoped_session)]
+
+
+def require_roles(*roles: str) -> Callable[[Principal], Principal]:
+    """Return a dependency admitting only users of ``roles``.
+
+    Parameters
+    ----------
+    *roles : str
+        Allowed role codes.
+
+    Returns
+    -------
+    callable
+        The dependency; it raises :class:`layers.errors.Forbidden` for other roles.
+    """
+    allowed = frozenset(roles)
+
+    def dependency(user: CurrentUser) -> Principal:
+        if user.role not in allowed:
+            raise Forbidden(f"role {user.role!r} may not do this")
+        return user
+
+    return dependency
+
+
+def business_user(user: CurrentUser) -> Principal:
+    """Admit users who may see business data (everyone but administrators and auditors).
+
+    Parameters
+    ----------
+    user : Principal
+        The current user.
+
+    Returns
+    -------
+    Principal
+        The user.
+
+    Raises
+    ------
+    Forbidden
+        Administrators and auditors.
+    """
+    if user.role in NO_BUSINESS_DATA:
+        raise Forbidden(f"role {user.role!r} sees no business data")
+    return user
+
+
+BusinessUser = Annotated[Principal, Depends(business_user)]
+AuditorUser = Annotated[Principal, Depends(require_roles(Role.AUDITOR.value))]
+
+
+def bbox_query(
+    bbox: Annotated[
+        str | None,
+        Query(
+            description="minx,miny,maxx,maxy in CRS84 degrees", examples=["110.2,19.9,110.5,20.1"]
+        ),
+    ] = None,
+) -> BBox | None:
+    """Parse the OGC ``bbox`` parameter.
+
+    Parameters
+    ----------
+    bbox : str, optional
+        ``minx,miny,maxx,maxy``.
+
+    Returns
+    -------
+    BBox or None
+        The box.
+    """
+    return BBox.parse(bbox) if bbox is not None else None
+
+
+def datetime_query(
+    value: Annotated[
+        str | None,
+        Query(
+            alias="datetime",
+            description="RFC 3339 instant or interval (a/b, ../b, a/..)",
+            examples=["2026-01-01T00:00:00Z/.."],
+        ),
+    ] = None,
+) -> TimeRange | None:
+    """Parse the OGC ``datetime`` parameter.
+
+    Parameters
+    ----------
+    value : str, optional
+        Instant or interval.
+
+    Returns
+    -------
+    TimeRange or None
+        The interval.
+    """
+    return TimeRange.parse(value) if value is not None else None
+
+
+BBoxDep = Annotated[BBox | None, Depends(bbox_query)]
+DatetimeDep = Annotated[TimeRange | None, Depends(datetime_query)]
+
+
+def client_address(request: Request) -> dict[str, Any]:
+    """Return the audit facts of the request's origin (the client address).
+
+    Parameters
+    ----------
+    request : fastapi.Request
+        The request.
+
+    Returns
+    -------
+    dict
+        ``{"ip": address}`` when known.
+    """
+    return {"ip": request.client.host} if request.client is not None else {}
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware (UTC).
+
+    Returns
+    -------
+    datetime
+        Now.
+    """
+    return datetime.now(UTC)

@@ -1,0 +1,334 @@
+"""Cases: register, read, the queue, and workflow actions with optimistic concurrency.
+
+Actions are ``POST /api/cases/{id}/actions/{action}``; the client sends the version it saw in
+``If-Match`` (``"3"`` or ``W/"3"``) or as ``version`` in the body. A stale version or an illegal
+transition answers 409 with ``allowed`` listing the actions possible now. Every response carrying
+a case has an ``ETag`` with its version. Every write is audited: successes inside the layer's
+transaction, refusals (403/404/409/422) after the rollback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Response, status
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from api.deps import BusinessUser, Principal, SessionDep, utcnow
+from layers import audit, cases, workflow
+from layers.errors import DomainError, Forbidden, InvalidInput
+from layers.model import Case, CaseEvent, Role
+from layers.workflow import Actor
+
+router = APIRouter(prefix="/api/cases", tags=["cases"])
+
+
+def actor_of(user: Principal) -> Actor:
+    """Return the workflow actor of an authenticated user.
+
+    Parameters
+    ----------
+    user : Principal
+        The current user.
+
+    Returns
+    -------
+    layers.workflow.Actor
+        Id, display name, role and scope.
+    """
+    return Actor(
+        user_id=user.id, name=user.display_name, role=user.role, scope_code=user.scope_code
+    )
+
+
+@contextmanager
+def audited_refusal(
+    session: Session, user: Principal, action: str, object_type: str, object_id: str | None
+) -> Iterator[None]:
+    """Record a refused write in the audit log (after rolling its transaction back), re-raise.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The request's session.
+    user : Principal
+        Who tried.
+    action : str
+        Audit action name.
+    object_type : str
+        Kind of object.
+    object_id : str or None
+        Its id.
+
+    Yields
+    ------
+    None
+        Run the write inside the block.
+    """
+    try:
+        yield
+    except DomainError as exc:
+        session.rollback()
+        audit.record(
+            session,
+            actor_id=user.id,
+            actor_name=user.username,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            outcome="denied" if isinstance(exc, Forbidden) else "failed",
+            reason=f"{type(exc).__name__}: {exc}"[:500],
+        )
+        session.commit()
+        raise
+
+
+def parse_version(if_match: str | None, body_version: int | None) -> int:
+    """Return the client's version from ``If-Match`` or the body.
+
+    Parameters
+    ----------
+    if_match : str or None
+        ``If-Match`` header: ``3``, ``"3"`` or ``W/"3"``.
+    body_version : int or None
+        ``version`` field of the body.
+
+    Returns
+    -------
+    int
+        The version.
+
+    Raises
+    ------
+    InvalidInput
+        Neither given, or the header is not a version.
+
+    Examples
+    --------
+    >>> parse_version('W/"3"', None), parse_version(None, 5)
+    (3, 5)
+    """
+    if if_match is not None:
+        raw = if_match.strip().removeprefix("W/").strip('"')
+        if not raw.isdigit():
+            raise InvalidInput('If-Match must carry the case version, e.g. "3"')
+        return int(raw)
+    if body_version is None:
+        raise InvalidInput("send the version you saw: If-Match header or 'version' field")
+    return body_version
+
+
+class CaseIn(BaseModel):
+    """A case to register."""
+
+    channel: str = Field(examples=["hotline_12345"])
+    category: str = Field(examples=["dispute"])
+    title: str = Field(min_length=1, max_length=200)
+    subcategory: str | None = Field(default=None, max_length=30)
+    description: str | None = Field(default=None, max_length=5000)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    area_code: str | None = Field(default=None, pattern=r"^\d{12}$")
+    grid_code: str | None = Field(default=None, pattern=r"^\d{15}$")
+    address: str | None = Field(default=None, max_length=200)
+    risk_level: int = Field(default=4, ge=1, le=4)
+    handling_level: int | None = Field(default=None, ge=1, le=5)
+    reported_at: datetime | None = None
+    reporter_name: str | None = Field(default=None, max_length=50)
+    reporter_phone: str | None = Field(default=None, max_length=30)
+    external_no: str | None = Field(default=None, max_length=64)
+
+
+class ActionIn(BaseModel):
+    """Parameters of a workflow action."""
+
+    version: int | None = Field(default=None, description="The case version you saw (or If-Match)")
+    note: str | None = Field(default=None, max_length=2000)
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+def case_json(case: Case, user: Principal, *, now: datetime) -> dict[str, Any]:
+    """Return the JSON of a case for ``user`` (reporter details only for operators).
+
+    Parameters
+    ----------
+    case : layers.model.Case
+        The case.
+    user : Principal
+        The reader.
+    now : datetime
+        Reference time of the deadline status.
+
+    Returns
+    -------
+    dict
+        Fields, ``allowed_actions`` for this user and ``deadline_status``.
+    """
+    from layers import deadlines
+
+    body: dict[str, Any] = {
+        "id": case.id,
+        "code": case.code,
+        "external_no": case.external_no,
+        "channel": case.channel,
+        "category": case.category,
+        "subcategory": case.subcategory,
+        "title": case.title,
+        "description": case.description,
+        "risk_level": case.risk_level,
+        "address": case.address,
+        "area_code": case.area_code,
+        "grid_code": case.grid_code,
+        "state": case.state,
+        "handling_level": case.handling_level,
+        "reported_at": case.reported_at.isoformat(),
+        "contact_deadline": _iso(case.contact_deadline),
+        "deadline": _iso(case.deadline),
+        "deadline_status": deadlines.status(case.reported_at, case.deadline, now=now)
+        if case.state in workflow.OPEN_STATES
+        else "ok",
+        "supervision_deadline": _iso(case.supervision_deadline),
+        "closed_at": _iso(case.closed_at),
+        "duplicate_of": case.duplicate_of,
+        "repeat_count": case.repeat_count,
+        "version": case.version,
+        "allowed_actions": workflow.allowed_actions(
+            case.state, handling_level=case.handling_level, actor=actor_of(user)
+        ),
+    }
+    if user.role in (Role.COMMANDER, Role.DISPATCHER):
+        body["reporter_name"] = case.reporter_name
+        body["reporter_phone"] = case.reporter_phone
+    return body
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _no_analyst(user: Principal) -> None:
+    if user.role == Role.ANALYST:
+        raise Forbidden("analysts see aggregates, not individual cases")
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Register a case (统一登记)")
+def register(
+    body: CaseIn, user: BusinessUser, session: SessionDep, response: Response
+) -> dict[str, Any]:
+    """Register a case from any channel; repeats of an open case nearby are linked."""
+    now = utcnow()
+    with audited_refusal(session, user, "case.register", "case", None):
+        result = cases.register(
+            session,
+            actor=actor_of(user),
+            reported_at=body.reported_at or now,
+            **body.model_dump(exclude={"reported_at"}),
+        )
+        session.commit()
+    response.headers["ETag"] = f'"{result.case.version}"'
+    out = case_json(result.case, user, now=now)
+    out["linked_to"] = result.duplicate_of.id if result.duplicate_of is not None else None
+    return out
+
+
+@router.get("", summary="The queue of a unit: open cases waiting for its level")
+def queue(
+    user: BusinessUser,
+    session: SessionDep,
+    code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> list[dict[str, Any]]:
+    """Return the open cases whose handling level is the unit's level."""
+    _no_analyst(user)
+    now = utcnow()
+    found = cases.queue(session, actor=actor_of(user), code=code, limit=limit, offset=offset)
+    return [case_json(c, user, now=now) for c in found]
+
+
+@router.get("/{case_id}", summary="One case")
+def get_case(
+    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    user: BusinessUser,
+    session: SessionDep,
+    response: Response,
+) -> dict[str, Any]:
+    """Return a case in scope, with the actions the user may take now."""
+    _no_analyst(user)
+    case = cases.get_case(session, case_id, actor=actor_of(user))
+    response.headers["ETag"] = f'"{case.version}"'
+    return case_json(case, user, now=utcnow())
+
+
+@router.get("/{case_id}/events", summary="The event log of a case")
+def case_events(
+    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)], user: BusinessUser, session: SessionDep
+) -> list[dict[str, Any]]:
+    """Return who did what and when, from which state to which."""
+    _no_analyst(user)
+    return [event_json(e) for e in cases.events(session, case_id, actor=actor_of(user))]
+
+
+def event_json(event: CaseEvent) -> dict[str, Any]:
+    """Return the JSON of one case event.
+
+    Parameters
+    ----------
+    event : layers.model.CaseEvent
+        The event.
+
+    Returns
+    -------
+    dict
+        Its fields.
+    """
+    return {
+        "id": event.id,
+        "case_id": event.case_id,
+        "area_code": event.area_code,
+        "at": event.at.isoformat(),
+        "actor_id": event.actor_id,
+        "actor_name": event.actor_name,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "note": event.note,
+        "payload": event.payload,
+    }
+
+
+@router.post(
+    "/{case_id}/actions/{action}",
+    summary="Perform a workflow action",
+    responses={409: {"description": "Illegal transition or stale version; lists `allowed`"}},
+)
+def act(
+    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    action: Annotated[str, Path(max_length=30)],
+    body: ActionIn,
+    user: BusinessUser,
+    session: SessionDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=40)] = None,
+) -> dict[str, Any]:
+    """Apply ``action`` (triage, dispatch, accept, arrive, resolve, … see the workflow table)."""
+    now = utcnow()
+    with audited_refusal(session, user, f"case.{action}"[:40], "case", str(case_id)):
+        version = parse_version(if_match, body.version)
+        case = cases.act(
+            session,
+            case_id,
+            action,
+            actor=actor_of(user),
+            now=now,
+            expected_version=version,
+            note=body.note,
+            params=body.params,
+        )
+        session.commit()
+    response.headers["ETag"] = f'"{case.version}"'
+    return case_json(case, user, now=now)

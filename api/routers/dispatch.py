@@ -1,0 +1,95 @@
+"""Dispatch: ranked worker candidates for a case, and the assignment itself.
+
+``GET /api/cases/{id}/candidates`` answers 200 with an empty list and a ``reason`` when nobody
+qualifies (``no_workers_in_scope``, ``all_busy``, ``all_stale``, ``outside_radius``) and the
+counts behind it. ``POST /api/cases/{id}/dispatch`` assigns a worker, a unit or a department; a
+worker just taken by another operator answers 409.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, Path, Query, Response
+from pydantic import BaseModel, Field
+
+from api.deps import BusinessUser, SessionDep, utcnow
+from api.routers.cases import actor_of, audited_refusal, case_json, parse_version
+from layers import dispatch
+from layers.errors import Forbidden
+from layers.model import Role
+
+router = APIRouter(prefix="/api/cases", tags=["dispatch"])
+OPERATORS = (Role.COMMANDER.value, Role.DISPATCHER.value)
+
+
+class DispatchIn(BaseModel):
+    """Whom to dispatch the case to: exactly one of worker, unit, department."""
+
+    worker_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
+    unit_code: str | None = Field(default=None, pattern=r"^\d{12}$")
+    department: str | None = Field(default=None, min_length=1, max_length=100)
+    version: int | None = Field(default=None, description="The case version you saw (or If-Match)")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.get("/{case_id}/candidates", summary="Rank available grid workers for a case")
+def candidates(
+    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    user: BusinessUser,
+    session: SessionDep,
+    radius_m: Annotated[float, Query(gt=0, le=50_000)] = 3000.0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+    stale_minutes: Annotated[int, Query(ge=1, le=24 * 60)] = 30,
+) -> dict[str, Any]:
+    """Nearest available workers first, adjusted for workload and own grid; or why nobody."""
+    if user.role not in OPERATORS:
+        raise Forbidden("only commanders and dispatchers dispatch")
+    result = dispatch.candidates(
+        session,
+        case_id,
+        actor=actor_of(user),
+        now=utcnow(),
+        radius_m=radius_m,
+        stale_after=timedelta(minutes=stale_minutes),
+        limit=limit,
+    )
+    body = asdict(result)
+    for item in body["candidates"]:
+        item["last_seen_at"] = item["last_seen_at"].isoformat()
+    return body
+
+
+@router.post(
+    "/{case_id}/dispatch",
+    summary="Dispatch a case to a worker, unit or department",
+    responses={409: {"description": "Worker taken, stale version or illegal transition"}},
+)
+def assign(
+    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    body: DispatchIn,
+    user: BusinessUser,
+    session: SessionDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=40)] = None,
+) -> dict[str, Any]:
+    """Assign; the worker must still be on duty (checked under a row lock)."""
+    now = utcnow()
+    with audited_refusal(session, user, "case.dispatch", "case", str(case_id)):
+        version = parse_version(if_match, body.version)
+        case = dispatch.assign(
+            session,
+            case_id,
+            actor=actor_of(user),
+            now=now,
+            expected_version=version,
+            worker_id=body.worker_id,
+            unit_code=body.unit_code,
+            department=body.department,
+            note=body.note,
+        )
+        session.commit()
+    response.headers["ETag"] = f'"{case.version}"'
+    return case_json(case, user, now=now)

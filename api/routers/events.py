@@ -1,0 +1,92 @@
+"""Live updates as Server-Sent Events: ``GET /api/events``.
+
+Case events (``event: case_event``) and worker positions/status (``event: worker``) inside the
+user's scope. The process's :class:`layers.live.Hub` listens to PostgreSQL once; each stream
+filters notices by the user's scope range and reads every row under the user's scope before
+sending it. A comment line every ``keepalive`` seconds keeps proxies from closing the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import BusinessUser, Principal, bind_scope
+from layers import live
+from layers.errors import Forbidden
+from layers.model import Role
+
+router = APIRouter(prefix="/api", tags=["live"])
+
+
+def _hub(request: Request) -> live.Hub:
+    hub: live.Hub | None = getattr(request.app.state, "live_hub", None)
+    if hub is None:
+        url = request.app.state.engine.url.render_as_string(hide_password=False)
+        hub = live.Hub(live.listen_url(url))
+        request.app.state.live_hub = hub
+    return hub
+
+
+def _fetch(
+    factory: sessionmaker[Session], notice: live.Notice, scope_code: str
+) -> dict[str, Any] | None:
+    with factory() as session:
+        bind_scope(session, scope_code)
+        with session.begin():
+            return live.fetch(session, notice, scope_code=scope_code)
+
+
+async def _stream(
+    request: Request, user: Principal, keepalive: float, max_events: int | None
+) -> AsyncIterator[bytes]:
+    factory: sessionmaker[Session] = request.app.state.sessions
+    sent = 0
+    async with _hub(request).subscribe(user.scope_code) as subscription:
+        yield b": connected\n\n"
+        while max_events is None or sent < max_events:
+            if await request.is_disconnected():
+                break
+            try:
+                notice = await asyncio.wait_for(subscription.queue.get(), timeout=keepalive)
+            except TimeoutError:
+                yield b": keep-alive\n\n"
+                continue
+            data = await run_in_threadpool(_fetch, factory, notice, user.scope_code)
+            if data is None:
+                continue
+            sent += 1
+            yield (
+                f"id: {notice.kind}-{notice.id}\nevent: {notice.kind}\n".encode()
+                + b"data: "
+                + orjson.dumps(data)
+                + b"\n\n"
+            )
+
+
+@router.get(
+    "/events",
+    summary="Live case events and worker positions in your scope (text/event-stream)",
+    response_class=StreamingResponse,
+)
+async def events(
+    request: Request,
+    user: BusinessUser,
+    keepalive: Annotated[float, Query(ge=1, le=300)] = 15.0,
+    max_events: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> StreamingResponse:
+    """Stream ``case_event`` and ``worker`` events until the client disconnects."""
+    if user.role == Role.ANALYST:
+        raise Forbidden("analysts see aggregates, not live events")
+    return StreamingResponse(
+        _stream(request, user, keepalive, max_events),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

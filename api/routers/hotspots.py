@@ -1,0 +1,62 @@
+"""Hot-spot runs: start one on demand, list them.
+
+Cells are served by the OGC ``hotspots`` collection and the tiles; alerts appear in the command
+feed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, status
+from pydantic import BaseModel, Field
+
+from api.deps import BusinessUser, SessionDep, utcnow
+from api.routers.cases import actor_of, audited_refusal
+from layers import hotspot_runs
+
+router = APIRouter(prefix="/api/hotspots", tags=["hot spots"])
+
+
+class RunIn(BaseModel):
+    """Parameters of a run (defaults: your scope, the last 90 days)."""
+
+    scope_code: str | None = Field(default=None, pattern=r"^\d{12}$")
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    days: int = Field(default=90, ge=1, le=3660)
+    resolution: int = Field(default=8, ge=5, le=10)
+    bin_days: int = Field(default=7, ge=1, le=366)
+    permutations: int = Field(default=199, ge=0, le=9999)
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
+
+
+@router.post("/runs", status_code=status.HTTP_201_CREATED, summary="Run the hot-spot analysis")
+def start_run(body: RunIn, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    """Analyse the cases of a scope and window; store cells; raise alerts."""
+    end = body.window_end or utcnow()
+    start = body.window_start or end - timedelta(days=body.days)
+    with audited_refusal(session, user, "hotspots.run", "hotspot_run", None):
+        result = hotspot_runs.run(
+            session,
+            actor=actor_of(user),
+            scope_code=body.scope_code or user.scope_code,
+            window_start=start,
+            window_end=end,
+            resolution=body.resolution,
+            bin_days=body.bin_days,
+            permutations=body.permutations,
+            seed=body.seed,
+        )
+        session.commit()
+    return asdict(result)
+
+
+@router.get("/runs", summary="Latest hot-spot runs in your scope")
+def runs(
+    user: BusinessUser, session: SessionDep, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
+    """Newest first, with their cell and hot-cell counts."""
+    return hotspot_runs.list_runs(session, actor=actor_of(user), limit=limit)

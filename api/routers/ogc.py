@@ -1,0 +1,217 @@
+"""OGC API – Features (Part 1: Core, GeoJSON) over the catalog's collections, under ``/ogc``.
+
+Feature bodies come from the database as text (:mod:`layers.features`); this module adds the
+links and picks the media type. Every collection is filtered to the caller's scope; roles that
+may not read a collection get 403 on it and do not see it in ``/ogc/collections``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from api.deps import BBoxDep, CurrentUser, DatetimeDep, SessionDep
+from layers import features
+from layers.catalog import COLLECTIONS, Collection, check_readable, get_collection, readable
+
+router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
+
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+]
+
+
+class JSONText(Response):
+    """A JSON response whose body is already serialised (or serialised with orjson)."""
+
+    media_type = JSON
+
+    def render(self, content: Any) -> bytes:
+        """Encode ``content``: text as UTF-8, anything else with orjson."""
+        if isinstance(content, bytes):
+            return content
+        if isinstance(content, str):
+            return content.encode("utf-8")
+        return orjson.dumps(content)
+
+
+class GeoJSONText(JSONText):
+    """A GeoJSON response (``application/geo+json``)."""
+
+    media_type = GEOJSON
+
+
+def _link(href: str, rel: str, type_: str, title: str | None = None) -> dict[str, str]:
+    link = {"href": href, "rel": rel, "type": type_}
+    if title is not None:
+        link["title"] = title
+    return link
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _collection_doc(request: Request, collection: Collection) -> dict[str, Any]:
+    base = f"{_base(request)}/ogc/collections/{collection.id}"
+    doc: dict[str, Any] = {
+        "id": collection.id,
+        "title": collection.title,
+        "description": collection.description,
+        "itemType": "feature",
+        "crs": [CRS84],
+        "storageCrs": "http://www.opengis.net/def/crs/EPSG/0/4490",
+        "links": [
+            _link(base, "self", JSON),
+            _link(f"{base}/items", "items", GEOJSON, "Features"),
+            _link(
+                f"{_base(request)}/tiles/{collection.id}/{{z}}/{{x}}/{{y}}.mvt",
+                "tiles",
+                "application/vnd.mapbox-vector-tile",
+            ),
+        ],
+        "style": {
+            "color": collection.style.color,
+            "fill": collection.style.fill,
+            "min_zoom": collection.min_zoom,
+            "max_zoom": collection.max_zoom,
+        },
+    }
+    return doc
+
+
+@router.get("", response_class=JSONText, summary="Landing page")
+def landing(request: Request) -> JSONText:
+    """Link to the API definition, the conformance classes and the collections."""
+    base = _base(request)
+    return JSONText(
+        {
+            "title": "综治态势一张图 Zongzhi",
+            "description": "Grids, cases, video points, workers, special populations, hot spots.",
+            "links": [
+                _link(f"{base}/ogc", "self", JSON),
+                _link(
+                    f"{base}/openapi.json",
+                    "service-desc",
+                    "application/vnd.oai.openapi+json;version=3.0",
+                ),
+                _link(f"{base}/docs", "service-doc", "text/html"),
+                _link(f"{base}/ogc/conformance", "conformance", JSON),
+                _link(f"{base}/ogc/collections", "data", JSON),
+            ],
+        }
+    )
+
+
+@router.get("/conformance", response_class=JSONText, summary="Conformance classes")
+def conformance() -> JSONText:
+    """List the conformance classes this service implements."""
+    return JSONText({"conformsTo": CONFORMANCE})
+
+
+@router.get("/collections", response_class=JSONText, summary="Collections")
+def collections(request: Request, user: CurrentUser) -> JSONText:
+    """List the collections the current user may read."""
+    docs = [_collection_doc(request, c) for c in COLLECTIONS.values() if readable(user.role, c)]
+    base = _base(request)
+    return JSONText(
+        {
+            "collections": docs,
+            "links": [_link(f"{base}/ogc/collections", "self", JSON)],
+        }
+    )
+
+
+CollectionId = Annotated[str, Path(description="Collection id", examples=["grids"])]
+
+
+@router.get("/collections/{collection_id}", response_class=JSONText, summary="Collection")
+def collection(
+    request: Request, collection_id: CollectionId, user: CurrentUser, session: SessionDep
+) -> JSONText:
+    """Describe one collection, with its extent inside the user's scope."""
+    layer = get_collection(collection_id)
+    check_readable(user.role, layer)
+    doc = _collection_doc(request, layer)
+    extent = features.collection_extent(session, layer, scope_code=user.scope_code)
+    if extent is not None:
+        doc["extent"] = {"spatial": {"bbox": [list(extent)], "crs": CRS84}}
+    return JSONText(doc)
+
+
+@router.get(
+    "/collections/{collection_id}/items",
+    response_class=GeoJSONText,
+    summary="Features",
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def items(
+    request: Request,
+    collection_id: CollectionId,
+    user: CurrentUser,
+    session: SessionDep,
+    bbox: BBoxDep,
+    datetime_range: DatetimeDep,
+    limit: Annotated[
+        int | None, Query(description="Page size; clamped to 1–10000 (default 100)")
+    ] = None,
+    offset: Annotated[int, Query(description="Features to skip")] = 0,
+) -> GeoJSONText:
+    """Return a page of features inside the user's scope, with ``next`` links."""
+    layer = get_collection(collection_id)
+    check_readable(user.role, layer)
+    size = features.clamp_limit(limit)
+    start = max(0, min(offset, features.MAX_OFFSET))
+    page = features.collection_items(
+        session,
+        layer,
+        scope_code=user.scope_code,
+        bbox=bbox,
+        datetime_range=datetime_range,
+        limit=size,
+        offset=start,
+    )
+    links = [
+        _link(str(request.url), "self", GEOJSON),
+        _link(f"{_base(request)}/ogc/collections/{layer.id}", "collection", JSON),
+    ]
+    if start + page.returned < page.matched:
+        next_url = request.url.include_query_params(limit=size, offset=start + size)
+        links.append(_link(str(next_url), "next", GEOJSON, "Next page"))
+    if start > 0:
+        prev_url = request.url.include_query_params(limit=size, offset=max(0, start - size))
+        links.append(_link(str(prev_url), "prev", GEOJSON, "Previous page"))
+    return GeoJSONText(features.add_members(page.body, {"links": links}))
+
+
+@router.get(
+    "/collections/{collection_id}/items/{fid}",
+    response_class=GeoJSONText,
+    summary="Feature",
+    responses={200: {"content": {GEOJSON: {}}}},
+)
+def item(
+    request: Request,
+    collection_id: CollectionId,
+    fid: Annotated[str, Path(description="Feature id")],
+    user: CurrentUser,
+    session: SessionDep,
+) -> GeoJSONText:
+    """Return one feature; 404 if it does not exist or lies outside the user's scope."""
+    layer = get_collection(collection_id)
+    check_readable(user.role, layer)
+    body = features.collection_item(session, layer, fid, scope_code=user.scope_code)
+    base = f"{_base(request)}/ogc/collections/{layer.id}"
+    links = [
+        _link(f"{base}/items/{fid}", "self", GEOJSON),
+        _link(base, "collection", JSON),
+    ]
+    return GeoJSONText(features.add_members(body, {"links": links}))

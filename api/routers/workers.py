@@ -1,0 +1,88 @@
+"""Grid workers' app: report a position, go on or off duty."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, Field
+
+from api.deps import BusinessUser, SessionDep, utcnow
+from api.routers.cases import actor_of, audited_refusal
+from layers import dispatch
+from layers.errors import InvalidInput
+from layers.model import Worker
+
+router = APIRouter(prefix="/api/workers", tags=["workers"])
+
+
+class PositionIn(BaseModel):
+    """A position fix (CGCS2000 / WGS84 degrees: the difference is below GPS accuracy)."""
+
+    lon: float = Field(ge=-180, le=180)
+    lat: float = Field(ge=-90, le=90)
+    at: datetime | None = Field(default=None, description="Time of the fix (default: now)")
+
+
+class StatusIn(BaseModel):
+    """Availability of a worker."""
+
+    status: str = Field(pattern=r"^(on_duty|off_duty)$")
+
+
+def _worker_json(worker: Worker) -> dict[str, Any]:
+    return {
+        "id": worker.id,
+        "status": worker.status,
+        "last_seen_at": worker.last_seen_at.isoformat() if worker.last_seen_at else None,
+        "version": worker.version,
+    }
+
+
+@router.post("/{worker_id}/position", summary="Report a worker's position")
+def position(
+    worker_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    body: PositionIn,
+    user: BusinessUser,
+    session: SessionDep,
+) -> dict[str, Any]:
+    """Update the last position and append to the history (own position for grid workers)."""
+    now = utcnow()
+    with audited_refusal(session, user, "worker.position", "worker", str(worker_id)):
+        at = body.at or now
+        if at.tzinfo is None:
+            raise InvalidInput("at must carry a time zone")
+        if (at - now).total_seconds() > 300:
+            raise InvalidInput("at lies in the future")
+        worker = dispatch.report_position(
+            session,
+            worker_id,
+            actor=actor_of(user),
+            actor_worker_id=user.worker_id,
+            lon=body.lon,
+            lat=body.lat,
+            at=at,
+        )
+        session.commit()
+    return _worker_json(worker)
+
+
+@router.post("/{worker_id}/status", summary="Put a worker on or off duty")
+def status(
+    worker_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    body: StatusIn,
+    user: BusinessUser,
+    session: SessionDep,
+) -> dict[str, Any]:
+    """Change availability; a worker busy with a dispatch answers 409."""
+    with audited_refusal(session, user, "worker.status", "worker", str(worker_id)):
+        worker = dispatch.set_status(
+            session,
+            worker_id,
+            actor=actor_of(user),
+            actor_worker_id=user.worker_id,
+            status=body.status,
+        )
+        session.commit()
+    return _worker_json(worker)

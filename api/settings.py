@@ -1,0 +1,131 @@
+"""Settings of the web API, injected into :func:`api.app.create_app`."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from layers.accounts import LockoutPolicy, PasswordPolicy
+from layers.database import DatabaseUrls
+from layers.secrets import Keys, platform_keys
+from layers.settings import Settings
+
+JWT_SECRET_VARIABLE = "ZONGZHI_JWT_SECRET"
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"${name} must be an integer, got {value!r}") from None
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """Configuration of the API process.
+
+    Attributes
+    ----------
+    database : layers.settings.Settings
+        Where the platform home and the database are.
+    urls : DatabaseUrls, optional
+        Database URLs to use; resolved from ``database`` at start-up when omitted.
+    jwt_secret : str, optional
+        Key signing access tokens (``$ZONGZHI_JWT_SECRET``); derived from the platform keys
+        when omitted.
+    keys : layers.secrets.Keys, optional
+        The platform keys (unsealing resident IDs); read with
+        :func:`layers.secrets.platform_keys` when omitted.
+    token_minutes : int
+        Lifetime of an access token (``$ZONGZHI_TOKEN_MINUTES``).
+    cookie_name : str
+        Name of the HttpOnly cookie carrying the token for the web console.
+    cookie_secure : bool
+        Mark the cookie ``Secure`` (``$ZONGZHI_COOKIE_SECURE=1`` behind HTTPS).
+    password_policy : layers.accounts.PasswordPolicy
+        Password rules (``$ZONGZHI_PASSWORD_MIN_LENGTH``, ``$ZONGZHI_PASSWORD_MIN_CLASSES``).
+    lockout : layers.accounts.LockoutPolicy
+        Lockout rules (``$ZONGZHI_LOCKOUT_FAILURES``, ``$ZONGZHI_LOCKOUT_MINUTES``).
+    tile_max_age : int
+        ``Cache-Control: private, max-age`` of tiles, seconds.
+    pool_size : int
+        Connections kept by the database pool.
+    """
+
+    database: Settings
+    urls: DatabaseUrls | None = None
+    jwt_secret: str | None = None
+    keys: Keys | None = None
+    token_minutes: int = 480
+    cookie_name: str = "zongzhi_token"
+    cookie_secure: bool = False
+    password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
+    tile_max_age: int = 60
+    pool_size: int = 10
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
+        """Read the settings from ``environ`` (default: ``os.environ``).
+
+        Parameters
+        ----------
+        environ : mapping, optional
+            Environment to read.
+
+        Returns
+        -------
+        ApiSettings
+            The configuration.
+
+        Examples
+        --------
+        >>> s = ApiSettings.from_env({"ZONGZHI_HOME": "/srv/zz", "ZONGZHI_TOKEN_MINUTES": "60"})
+        >>> s.token_minutes, s.lockout.max_failures
+        (60, 5)
+        """
+        env = os.environ if environ is None else environ
+        return cls(
+            database=Settings.from_env(dict(env)),
+            jwt_secret=env.get(JWT_SECRET_VARIABLE) or None,
+            token_minutes=_int(env, "ZONGZHI_TOKEN_MINUTES", 480),
+            cookie_secure=env.get("ZONGZHI_COOKIE_SECURE", "") in ("1", "true", "yes"),
+            password_policy=PasswordPolicy(
+                min_length=_int(env, "ZONGZHI_PASSWORD_MIN_LENGTH", 8),
+                min_classes=_int(env, "ZONGZHI_PASSWORD_MIN_CLASSES", 3),
+            ),
+            lockout=LockoutPolicy(
+                max_failures=_int(env, "ZONGZHI_LOCKOUT_FAILURES", 5),
+                lock_minutes=_int(env, "ZONGZHI_LOCKOUT_MINUTES", 30),
+            ),
+            tile_max_age=_int(env, "ZONGZHI_TILE_MAX_AGE", 60),
+        )
+
+    def platform_keys(self) -> Keys:
+        """Return the platform keys (given, or read from the platform home).
+
+        Returns
+        -------
+        layers.secrets.Keys
+            The keys.
+        """
+        return self.keys if self.keys is not None else platform_keys(self.database)
+
+    def token_key(self) -> bytes:
+        """Return the HS256 key of access tokens.
+
+        Returns
+        -------
+        bytes
+            ``jwt_secret`` when set, else an HMAC of a fixed label under the platform's HMAC key
+            (so the signing key is never one of the stored keys itself).
+        """
+        if self.jwt_secret:
+            return self.jwt_secret.encode("utf-8")
+        return hmac.new(self.platform_keys().hmac_key, b"zongzhi jwt v1", hashlib.sha256).digest()

@@ -1,0 +1,879 @@
+"""Synthetic cases over two years: disputes, safety hazards and public opinion, with hot spots.
+
+Where cases happen (the *sources*; the demo prints which units they fall in):
+
+* ``background`` — everywhere, in proportion to the grids' resident population;
+* ``county_seat`` — the county seat's central community: a **persistent** hot spot;
+* ``town_seats`` — every township seat;
+* ``markets`` — the periodic markets (赶街) at township seats, busier on market days (every
+  sixth day);
+* ``roads`` — the roads from the county seat to the township seats (traffic disputes, hazards);
+* ``emerging`` — a new industrial site in the second township: nothing in the first year, then
+  labour-wage disputes growing month by month: an **emerging / new** hot spot;
+* ``intensifying`` — the market of the third township: steadily more consumer disputes over the
+  two years: an **intensifying** hot spot;
+* ``diminishing`` — a demolition area at the edge of the county seat: many land and demolition
+  disputes in the first eight months, fading to none after fourteen: a **diminishing** (then
+  historical) hot spot.
+
+The workflow of each case is simulated from registration on (register → triage → dispatch →
+accept → arrive → resolve → evaluate → visit → archive, with escalations to the level above,
+failed mediation taking the legal route, and reminders/supervision orders on overdue cases),
+stopping at the reference time: old cases are archived, recent ones are spread over the workflow.
+Every event moves the case from the state the previous event left it in, as
+:mod:`layers.workflow` allows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from importers.demo.geometry import jitter_inside, locate, random_points_in
+from importers.demo.names import person_name, phone_number
+from importers.demo.plan import DemoScale
+from importers.demo.staff import DEPARTMENTS, StaffMember
+from importers.demo.territory import Territory
+from layers.deadlines import limits_for
+from layers.model import (
+    AssigneeKind,
+    CaseState,
+    Category,
+    Channel,
+    DispatchStatus,
+    DisputeType,
+    WorkerRole,
+    WorkerStatus,
+)
+
+S = CaseState
+D = DisputeType
+FloatArray = npt.NDArray[np.float64]
+MONTH_DAYS = 365.0 / 12.0
+
+HAZARD_TYPES = {
+    "fire": "消防安全隐患",
+    "road": "道路交通隐患",
+    "building": "房屋建筑隐患",
+    "gas": "燃气安全隐患",
+    "geology": "地质灾害隐患",
+    "other_hazard": "其他安全隐患",
+}
+OPINION_TYPES = {
+    "infrastructure": "基础设施",
+    "sanitation": "环境卫生",
+    "public_service": "公共服务",
+    "policy": "政策咨询",
+}
+_HOURS = np.array(
+    [1, 0.6, 0.4, 0.3, 0.3, 0.5, 1, 2, 4, 6, 7, 7, 6, 5, 6, 7, 7, 6, 5, 4, 3, 2.5, 2, 1.5]
+)
+_CHANNELS: dict[str, dict[str, float]] = {
+    Category.DISPUTE: {
+        Channel.GRID_WORKER: 0.34, Channel.HOTLINE_12345: 0.2, Channel.WALK_IN: 0.11,
+        Channel.PHONE: 0.08, Channel.NON_POLICE_110: 0.08, Channel.ONLINE: 0.06,
+        Channel.PETITION: 0.03, Channel.LETTER: 0.02, Channel.SUPERIOR: 0.03,
+        Channel.SUBORDINATE: 0.03, Channel.VIDEO: 0.02,
+    },
+    Category.SAFETY_HAZARD: {
+        Channel.GRID_WORKER: 0.5, Channel.VIDEO: 0.15, Channel.HOTLINE_12345: 0.15,
+        Channel.PHONE: 0.1, Channel.ONLINE: 0.1,
+    },
+    Category.PUBLIC_OPINION: {
+        Channel.GRID_WORKER: 0.35, Channel.HOTLINE_12345: 0.35, Channel.ONLINE: 0.2,
+        Channel.LETTER: 0.05, Channel.WALK_IN: 0.05,
+    },
+}  # fmt: skip
+_NO_REPORTER = {Channel.VIDEO, Channel.SUPERIOR, Channel.SUBORDINATE}
+_DESCRIPTIONS: dict[str, str] = {
+    D.MARRIAGE_FAMILY: "夫妻因家庭琐事及子女抚养问题多次争吵，一方请求调解。",
+    D.NEIGHBOURS: "两户因宅基地界址、排水沟走向发生争执，双方情绪激动。",
+    D.LAND: "村民之间因承包地、林地界线不清发生纠纷，请求村委会调处。",
+    D.LABOUR_WAGES: "务工人员反映工程款结算后仍被拖欠工资，要求协调支付。",
+    D.PROPERTY_MANAGEMENT: "小区业主与物业公司因物业费、停车管理问题产生矛盾。",
+    D.MEDICAL: "患者家属对诊疗结果有异议，与医疗机构协商未果。",
+    D.TRAFFIC: "道路发生轻微交通事故，双方就赔偿金额未达成一致。",
+    D.DEMOLITION: "被征收户对补偿标准和安置方案有异议，多次到现场反映。",
+    D.ENVIRONMENT: "群众反映周边企业噪声、粉尘影响生活，要求整改。",
+    D.CONSUMER: "消费者在集市购买的商品存在质量问题，与商户协商退换未果。",
+    D.LOANS_CONTRACTS: "双方因民间借贷到期未还款发生纠纷，请求调解。",
+    D.OTHER: "群众反映的其他矛盾纠纷，需进一步核实。",
+}
+_OUTCOME_NOTES = {
+    "mediated": "经调解双方达成一致，签订调解协议。",
+    "resolved": "问题已处置完毕。",
+    "not_substantiated": "经核实，反映情况不属实。",
+    "mediation_failed": "调解不成，引导当事人通过法律途径解决。",
+    "legal_concluded": "经法律途径处理完毕。",
+}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where and when one kind of case happens.
+
+    Attributes
+    ----------
+    name : str
+        Source name (see the module docstring).
+    centres : numpy.ndarray
+        ``(k, 2)`` lon/lat of its centres (empty for ``background`` and ``roads``).
+    sigma_m : float
+        Spread around a centre, metres.
+    monthly : numpy.ndarray
+        Relative intensity per month of the history.
+    where : str
+        Human-readable location (unit names), for the demo's report.
+    """
+
+    name: str
+    centres: FloatArray
+    sigma_m: float
+    monthly: FloatArray
+    where: str
+
+
+@dataclass
+class EventRecord:
+    """One case event."""
+
+    at: datetime
+    actor_name: str
+    action: str
+    from_state: str | None
+    to_state: str | None
+    note: str | None = None
+    payload: dict[str, Any] | None = None
+
+
+@dataclass
+class DispatchRecord:
+    """One dispatch of a case."""
+
+    assignee_kind: str
+    worker: int | None
+    unit_code: str | None
+    department: str | None
+    assigned_at: datetime
+    accepted_at: datetime | None
+    arrived_at: datetime | None
+    finished_at: datetime | None
+    status: str
+
+
+@dataclass
+class CaseRecord:
+    """One case with its events and dispatches (local indices for workers and duplicates)."""
+
+    code: str
+    external_no: str | None
+    channel: str
+    category: str
+    subcategory: str
+    title: str
+    description: str
+    risk_level: int
+    point: tuple[float, float]
+    address: str
+    area_code: str
+    grid_code: str
+    state: str
+    handling_level: int
+    reported_at: datetime
+    registered_at: datetime
+    contact_deadline: datetime
+    deadline: datetime
+    supervision_deadline: datetime | None
+    closed_at: datetime | None
+    reporter_name: str | None
+    reporter_phone: str | None
+    duplicate_of: int | None
+    repeat_count: int
+    source: str
+    events: list[EventRecord] = field(default_factory=list)
+    dispatches: list[DispatchRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Draft:
+    at: datetime
+    point: tuple[float, float]
+    category: str
+    subcategory: str
+    source: str
+
+
+def _months(years: int) -> int:
+    return 12 * years
+
+
+def build_sources(territory: Territory, years: int, rng: np.random.Generator) -> list[Source]:
+    """Return the demo's case sources, including the evolving hot spots.
+
+    Parameters
+    ----------
+    territory : Territory
+        Units and their seats.
+    years : int
+        Length of the history (the evolving hot spots are laid out on two years and stretched).
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    list of Source
+        Sources by name order of the module docstring.
+    """
+    n = _months(years)
+    m = np.arange(n, dtype=np.float64)
+    frac = m / max(n - 1, 1)
+    flat = np.ones(n)
+    towns = territory.townships
+    county = territory.county
+
+    def xy(p: Any) -> FloatArray:
+        return np.array([[p.x, p.y]])
+
+    villages_of = {
+        t.code: [v for v in territory.villages if v.parent_code == t.code] for t in towns
+    }
+    second = towns[1 % len(towns)]
+    third = towns[2 % len(towns)]
+    first_vs = villages_of[towns[0].code]
+    emerging_v = villages_of[second.code][-1]
+    demolition_v = first_vs[1] if len(first_vs) > 1 else first_vs[0]
+    market_centres = np.array(
+        [[t.seat.x, t.seat.y] for t in towns if t.code[6] != "0"]
+        or [[county.seat.x, county.seat.y]]
+    )
+    market_centres = jitter_inside(market_centres, 250.0, county.boundary, rng)
+    third_market = jitter_inside(xy(third.seat), 250.0, county.boundary, rng)
+    emerging = np.clip((frac - 0.5) * 2.0, 0.0, None) ** 1.3 * 2.5
+    emerging[frac < 0.5] = 0.0
+    diminishing = np.interp(frac, [0.0, 0.33, 0.58, 1.0], [2.0, 2.0, 0.0, 0.0])
+    return [
+        Source("background", np.zeros((0, 2)), 0.0, flat, f"{county.name}全域"),
+        Source("county_seat", xy(county.seat), 350.0, flat, f"{towns[0].name}（县城中心）"),
+        Source(
+            "town_seats",
+            np.array([[t.seat.x, t.seat.y] for t in towns]),
+            300.0,
+            flat,
+            "各乡镇（街道）驻地",
+        ),
+        Source("markets", market_centres, 150.0, flat, "各乡镇集市"),
+        Source("roads", np.zeros((0, 2)), 60.0, flat, "县城至各乡镇道路"),
+        Source(
+            "emerging",
+            random_points_in(emerging_v.boundary, 1, rng),
+            250.0,
+            emerging,
+            f"{second.name}{emerging_v.name}（新建工业园区，第二年出现并增长）",
+        ),
+        Source(
+            "intensifying",
+            third_market,
+            180.0,
+            0.4 + 1.6 * frac,
+            f"{third.name}集市（两年间持续增强）",
+        ),
+        Source(
+            "diminishing",
+            random_points_in(demolition_v.boundary, 1, rng),
+            300.0,
+            diminishing,
+            f"{towns[0].name}{demolition_v.name}（征地拆迁片区，第一年后消退）",
+        ),
+    ]
+
+
+#: Share of each source per category (the sources of a category sum to 1).
+_SHARES: dict[str, dict[str, float]] = {
+    Category.DISPUTE: {
+        "background": 0.40, "county_seat": 0.17, "town_seats": 0.12, "markets": 0.08,
+        "roads": 0.06, "emerging": 0.06, "intensifying": 0.05, "diminishing": 0.06,
+    },
+    Category.SAFETY_HAZARD: {"background": 0.5, "roads": 0.3, "markets": 0.2},
+    Category.PUBLIC_OPINION: {"background": 0.6, "town_seats": 0.25, "county_seat": 0.15},
+}  # fmt: skip
+_SUBCATS: dict[str, dict[str, float]] = {
+    "background": {
+        D.NEIGHBOURS: 0.22, D.MARRIAGE_FAMILY: 0.18, D.LAND: 0.15, D.LABOUR_WAGES: 0.1,
+        D.LOANS_CONTRACTS: 0.08, D.PROPERTY_MANAGEMENT: 0.05, D.TRAFFIC: 0.06, D.CONSUMER: 0.05,
+        D.MEDICAL: 0.02, D.ENVIRONMENT: 0.03, D.DEMOLITION: 0.02, D.OTHER: 0.04,
+    },
+    "county_seat": {
+        D.PROPERTY_MANAGEMENT: 0.25, D.CONSUMER: 0.2, D.LABOUR_WAGES: 0.15, D.NEIGHBOURS: 0.15,
+        D.MARRIAGE_FAMILY: 0.1, D.LOANS_CONTRACTS: 0.1, D.OTHER: 0.05,
+    },
+    "town_seats": {
+        D.NEIGHBOURS: 0.25, D.MARRIAGE_FAMILY: 0.2, D.LAND: 0.15, D.LABOUR_WAGES: 0.1,
+        D.CONSUMER: 0.1, D.LOANS_CONTRACTS: 0.1, D.OTHER: 0.1,
+    },
+    "markets": {D.CONSUMER: 0.5, D.NEIGHBOURS: 0.2, D.OTHER: 0.15, D.TRAFFIC: 0.15},
+    "roads": {D.TRAFFIC: 0.8, D.OTHER: 0.2},
+    "emerging": {D.LABOUR_WAGES: 0.7, D.PROPERTY_MANAGEMENT: 0.1, D.ENVIRONMENT: 0.2},
+    "intensifying": {D.CONSUMER: 0.6, D.NEIGHBOURS: 0.25, D.OTHER: 0.15},
+    "diminishing": {D.DEMOLITION: 0.7, D.LAND: 0.3},
+}  # fmt: skip
+_HAZARD_SUBCATS: dict[str, dict[str, float]] = {
+    "background": {
+        "fire": 0.35, "building": 0.25, "gas": 0.15, "geology": 0.1, "other_hazard": 0.15,
+    },
+    "roads": {"road": 0.85, "geology": 0.15},
+    "markets": {"fire": 0.5, "gas": 0.3, "road": 0.2},
+}  # fmt: skip
+_OPINION_SUBCATS = {
+    "infrastructure": 0.35,
+    "sanitation": 0.3,
+    "public_service": 0.2,
+    "policy": 0.15,
+}
+
+
+def _choice(rng: np.random.Generator, weights: dict[str, float], size: int) -> list[str]:
+    keys = list(weights)
+    p = np.array([weights[k] for k in keys])
+    return [keys[int(i)] for i in rng.choice(len(keys), size=size, p=p / p.sum())]
+
+
+def _times(
+    monthly: FloatArray,
+    count: int,
+    start: datetime,
+    now: datetime,
+    rng: np.random.Generator,
+    market_days: bool = False,
+) -> list[datetime]:
+    n = len(monthly)
+    season = 1.0 + 0.2 * np.cos(2 * np.pi * ((np.arange(n) + start.month - 1) % 12) / 12.0)
+    w = monthly * season
+    if count == 0 or w.sum() <= 0:
+        return []
+    per_month = rng.multinomial(count, w / w.sum())
+    hours_p = _HOURS / _HOURS.sum()
+    span_days = (now - start).total_seconds() / 86400.0
+    out: list[datetime] = []
+    for month, k in enumerate(per_month):
+        if k == 0:
+            continue
+        day0 = month * MONTH_DAYS
+        days = day0 + rng.uniform(0, MONTH_DAYS, int(k))
+        if market_days:
+            on_market = rng.random(int(k)) < 0.6
+            days = np.where(on_market, np.floor(days / 6.0) * 6.0, days)
+        days = np.floor(np.minimum(days, span_days - 1.0))
+        hours = rng.choice(24, size=int(k), p=hours_p)
+        minutes = rng.uniform(0, 60, int(k))
+        for d, h, mi in zip(days, hours, minutes, strict=True):
+            at = start + timedelta(days=float(d), hours=float(h), minutes=float(mi))
+            out.append(min(at, now - timedelta(minutes=5)))
+    return out
+
+
+def _road_points(territory: Territory, count: int, rng: np.random.Generator) -> FloatArray:
+    seat = territory.county.seat
+    ends = [t.seat for t in territory.townships if not t.seat.equals(seat)] or [seat]
+    seg = rng.integers(len(ends), size=count)
+    t = rng.random(count)
+    a = np.array([seat.x, seat.y])
+    b = np.array([[ends[int(i)].x, ends[int(i)].y] for i in seg]) if count else np.zeros((0, 2))
+    centres = a + (b - a) * t[:, None]
+    return jitter_inside(centres, 60.0, territory.county.boundary, rng)
+
+
+def _drafts(
+    territory: Territory,
+    sources: list[Source],
+    scale: DemoScale,
+    start: datetime,
+    now: datetime,
+    rng: np.random.Generator,
+) -> list[_Draft]:
+    yearly = {
+        Category.DISPUTE: scale.disputes_per_year,
+        Category.SAFETY_HAZARD: scale.hazards_per_year,
+        Category.PUBLIC_OPINION: scale.opinions_per_year,
+    }
+    by_name = {s.name: s for s in sources}
+    grids = territory.grids
+    gw = np.array([g.weight for g in grids])
+    drafts: list[_Draft] = []
+    for category, per_year in yearly.items():
+        total = per_year * scale.years
+        for name, share in _SHARES[category].items():
+            src = by_name[name]
+            count = round(total * share)
+            times = _times(
+                src.monthly, count, start, now, rng, market_days=name in ("markets", "intensifying")
+            )
+            k = len(times)
+            if k == 0:
+                continue
+            if name == "background":
+                chosen = rng.choice(len(grids), size=k, p=gw / gw.sum())
+                pts = np.zeros((k, 2))
+                for gi in np.unique(chosen):
+                    idx = np.flatnonzero(chosen == gi)
+                    pts[idx] = random_points_in(grids[int(gi)].boundary, len(idx), rng)
+            elif name == "roads":
+                pts = _road_points(territory, k, rng)
+            else:
+                centres = src.centres[rng.integers(len(src.centres), size=k)]
+                pts = jitter_inside(centres, src.sigma_m, territory.county.boundary, rng)
+            if category == Category.DISPUTE:
+                subs = _choice(rng, _SUBCATS[name], k)
+            elif category == Category.SAFETY_HAZARD:
+                subs = _choice(rng, _HAZARD_SUBCATS[name], k)
+            else:
+                subs = _choice(rng, _OPINION_SUBCATS, k)
+            for at, p, sub in zip(times, pts, subs, strict=True):
+                drafts.append(_Draft(at, (float(p[0]), float(p[1])), str(category), sub, name))
+    drafts.sort(key=lambda d: (d.at, d.point))
+    return drafts
+
+
+def _risk(rng: np.random.Generator, source: str, subcategory: str) -> int:
+    p = [0.03, 0.09, 0.28, 0.60]
+    if source == "diminishing" or subcategory in (D.DEMOLITION, "geology"):
+        p = [0.1, 0.3, 0.4, 0.2]
+    elif source == "emerging":
+        p = [0.05, 0.2, 0.45, 0.3]
+    return int(rng.choice([1, 2, 3, 4], p=p))
+
+
+def _handling_level(rng: np.random.Generator, risk: int) -> int:
+    if risk == 1:
+        return 3 if rng.random() < 0.7 else 2
+    if risk == 2:
+        return 3
+    if risk == 3:
+        return 4
+    return 5 if rng.random() < 0.7 else 4
+
+
+def _hours(rng: np.random.Generator, median: float, spread: float = 0.8) -> timedelta:
+    return timedelta(hours=float(median * math.exp(rng.normal(0.0, spread))))
+
+
+@dataclass
+class _Context:
+    territory: Territory
+    staff: list[StaffMember]
+    staff_by_grid: dict[str, list[int]]
+    staff_by_village: dict[str, list[int]]
+    busy: set[int]
+    now: datetime
+    rng: np.random.Generator
+    unit_names: dict[str, str]
+
+
+def build_cases(
+    territory: Territory,
+    staff: list[StaffMember],
+    scale: DemoScale,
+    now: datetime,
+    rng: np.random.Generator,
+) -> tuple[list[CaseRecord], list[Source]]:
+    """Generate the case history of the demo county up to ``now``.
+
+    Workers given an active dispatch are set to busy (``staff`` is updated in place) and moved
+    near the case.
+
+    Parameters
+    ----------
+    territory : Territory
+        Units and grids.
+    staff : list of StaffMember
+        Workers (indices are referenced by dispatches).
+    scale : DemoScale
+        Yearly numbers and the length of the history.
+    now : datetime
+        Reference time (timezone-aware).
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    tuple
+        The cases sorted by report time, and the sources used (for the report).
+    """
+    start = now - timedelta(days=365 * scale.years)
+    sources = build_sources(territory, scale.years, rng)
+    drafts = _drafts(territory, sources, scale, start, now, rng)
+    grids = territory.grids
+    points = np.array([d.point for d in drafts]) if drafts else np.zeros((0, 2))
+    where = locate(points, [g.boundary for g in grids]) if len(drafts) else np.zeros(0, int)
+    staff_by_grid: dict[str, list[int]] = {}
+    staff_by_village: dict[str, list[int]] = {}
+    for i, w in enumerate(staff):
+        if w.home_grid is not None and w.role in (
+            WorkerRole.GRID_WORKER,
+            WorkerRole.PART_TIME,
+            WorkerRole.GRID_LEADER,
+        ):
+            staff_by_grid.setdefault(w.home_grid, []).append(i)
+            staff_by_village.setdefault(w.home_grid[:12], []).append(i)
+    ctx = _Context(
+        territory,
+        staff,
+        staff_by_grid,
+        staff_by_village,
+        set(),
+        now,
+        rng,
+        {u.code: u.name for u in territory.units},
+    )
+    village_name = ctx.unit_names
+    per_day: dict[str, int] = {}
+    per_channel: dict[str, int] = {}
+    last_in_grid: dict[tuple[str, str], int] = {}
+    cases: list[CaseRecord] = []
+    for i, (draft, gi) in enumerate(zip(drafts, where, strict=True)):
+        grid = grids[int(gi)]
+        village = grid.village_code
+        town = village[:9] + "000"
+        channel = _choice(rng, _CHANNELS[draft.category], 1)[0]
+        risk = _risk(rng, draft.source, draft.subcategory)
+        day = draft.at.strftime("%Y%m%d")
+        per_day[day] = per_day.get(day, 0) + 1
+        code = f"{territory.county.code[:6]}{day}{per_day[day]:04d}"
+        external = None
+        if channel in (Channel.HOTLINE_12345, Channel.NON_POLICE_110):
+            per_channel[channel] = per_channel.get(channel, 0) + 1
+            prefix = "12345" if channel == Channel.HOTLINE_12345 else "110"
+            external = f"{prefix}-{territory.county.code[:6]}-{per_channel[channel]:06d}"
+        duplicate_of = None
+        key = (grid.code, draft.category)
+        prev = last_in_grid.get(key)
+        if (
+            prev is not None
+            and draft.category == Category.DISPUTE
+            and cases[prev].subcategory == draft.subcategory
+            and draft.at - cases[prev].reported_at < timedelta(days=20)
+            and rng.random() < 0.5
+        ):
+            duplicate_of = prev
+            cases[prev].repeat_count += 1
+            risk = max(1, risk - 1)
+        last_in_grid[key] = i
+        label = (
+            D.labels()[draft.subcategory]
+            if draft.category == Category.DISPUTE
+            else HAZARD_TYPES.get(draft.subcategory) or OPINION_TYPES[draft.subcategory]
+        )
+        description = _DESCRIPTIONS.get(draft.subcategory, f"群众反映{label}问题，请核实处置。")
+        registered = draft.at + timedelta(minutes=float(rng.uniform(1, 30)))
+        limits = limits_for(draft.category, risk)
+        sex = "M" if rng.random() < 0.6 else "F"
+        case = CaseRecord(
+            code=code,
+            external_no=external,
+            channel=channel,
+            category=draft.category,
+            subcategory=draft.subcategory,
+            title=f"{village_name[village]}{label}",
+            description=description,
+            risk_level=risk,
+            point=draft.point,
+            address=f"{village_name[town]}{village_name[village]}{grid.name}",
+            area_code=village,
+            grid_code=grid.code,
+            state=S.REGISTERED,
+            handling_level=_handling_level(rng, risk),
+            reported_at=draft.at,
+            registered_at=registered,
+            contact_deadline=registered + limits.contact,
+            deadline=registered + limits.close,
+            supervision_deadline=None,
+            closed_at=None,
+            reporter_name=None if channel in _NO_REPORTER else person_name(rng, sex),
+            reporter_phone=None if channel in _NO_REPORTER else phone_number(rng),
+            duplicate_of=duplicate_of,
+            repeat_count=0,
+            source=draft.source,
+        )
+        _simulate(case, ctx)
+        cases.append(case)
+    return cases, sources
+
+
+def _level_unit(case: CaseRecord, level: int, names: dict[str, str]) -> str:
+    code = {
+        5: case.area_code,
+        4: case.area_code[:9] + "000",
+        3: case.area_code[:6] + "000000",
+        2: case.area_code[:4] + "00000000",
+        1: case.area_code[:2] + "0000000000",
+    }[level]
+    return names.get(code, code)
+
+
+def _simulate(case: CaseRecord, ctx: _Context) -> None:
+    """Walk the case through the workflow until the next step would be after ``now``."""
+    now = ctx.now
+    names = ctx.unit_names
+    t = case.registered_at
+    state: str = S.REGISTERED
+    events = case.events
+
+    def centre(level: int) -> str:
+        return _level_unit(case, level, names) + ("综治中心" if level <= 4 else "网格站")
+
+    reporter = centre(5) if case.channel == Channel.GRID_WORKER else centre(4)
+    events.append(EventRecord(t, reporter, "register", None, S.REGISTERED, "统一登记"))
+
+    def step(
+        action: str,
+        after: timedelta,
+        to: str,
+        actor: str,
+        note: str | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> bool:
+        nonlocal t, state
+        at = t + after
+        if at >= now:
+            return False
+        events.append(EventRecord(at, actor, action, state, to, note, payload))
+        t, state = at, to
+        return True
+
+    _walk(case, ctx, step, centre)
+    case.state = state
+    open_states = {
+        S.REGISTERED,
+        S.TRIAGED,
+        S.DISPATCHED,
+        S.ACCEPTED,
+        S.ON_SITE,
+        S.LEGAL_ROUTE,
+        S.ESCALATED,
+    }
+    if state in open_states and case.deadline < now and case.handling_level > 1:
+        above = max(1, case.handling_level - 1)
+        remind_at = max(case.deadline, t) + timedelta(days=1)
+        if remind_at < now:
+            events.append(
+                EventRecord(remind_at, centre(above), "remind", state, state, "已超期，请加快办理")
+            )
+            supervise_at = remind_at + timedelta(days=4)
+            if supervise_at < now and case.risk_level <= 3:
+                events.append(
+                    EventRecord(
+                        supervise_at, centre(above), "supervise", state, state, "督办：限期办结"
+                    )
+                )
+                case.supervision_deadline = supervise_at + timedelta(days=7)
+    _finish_dispatch(case, ctx)
+
+
+def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
+    rng = ctx.rng
+    level = case.handling_level
+    if not step(
+        "triage",
+        _hours(rng, 2.0),
+        S.TRIAGED,
+        centre(min(level, 4)),
+        f"分流至{_level_unit(case, level, ctx.unit_names)}办理",
+        {"handling_level": level},
+    ):
+        return False
+    if case.risk_level <= 2 and level > 1 and rng.random() < 0.4:
+        level -= 1
+        if not step("escalate", _hours(rng, 6.0), S.ESCALATED, centre(level + 1), "风险较高，上报"):
+            return False
+        case.handling_level = level
+        if not step(
+            "triage",
+            _hours(rng, 8.0),
+            S.TRIAGED,
+            centre(level),
+            "上级分流",
+            {"handling_level": level},
+        ):
+            return False
+    dispatch = _plan_dispatch(case, ctx, level)
+    case.dispatches.append(dispatch)
+    assignee = _assignee_name(dispatch, ctx)
+    if not step(
+        "dispatch",
+        _hours(rng, 3.0),
+        S.DISPATCHED,
+        centre(min(level, 4)),
+        f"派单至{assignee}",
+        {"assignee_kind": dispatch.assignee_kind},
+    ):
+        case.dispatches.clear()
+        return False
+    dispatch.assigned_at = case.events[-1].at
+    if not step("accept", _hours(rng, 1.0), S.ACCEPTED, assignee):
+        return False
+    dispatch.accepted_at = case.events[-1].at
+    if not step("arrive", _hours(rng, 4.0), S.ON_SITE, assignee):
+        return False
+    dispatch.arrived_at = case.events[-1].at
+    mean_days = {1: 10.0, 2: 9.0, 3: 6.0, 4: 3.0}[case.risk_level]
+    if rng.random() < 0.05:
+        mean_days *= 8.0
+    legal = case.category == Category.DISPUTE and rng.random() < 0.05
+    outcome = (
+        "mediation_failed"
+        if legal
+        else str(
+            rng.choice(["mediated", "resolved", "not_substantiated"], p=[0.6, 0.33, 0.07])
+            if case.category == Category.DISPUTE
+            else rng.choice(["resolved", "not_substantiated"], p=[0.92, 0.08])
+        )
+    )
+    resolve_after = timedelta(days=float(rng.exponential(mean_days)) + 0.1)
+    if legal:
+        route = str(rng.choice(["arbitration", "administrative_review", "litigation"]))
+        if not step(
+            "resolve",
+            resolve_after,
+            S.LEGAL_ROUTE,
+            assignee,
+            _OUTCOME_NOTES[outcome],
+            {"outcome": outcome, "route": route},
+        ):
+            return False
+        dispatch.finished_at = case.events[-1].at
+        if not step(
+            "resolve",
+            timedelta(days=float(rng.uniform(30, 150))),
+            S.RESOLVED,
+            centre(min(level, 4)),
+            _OUTCOME_NOTES["legal_concluded"],
+            {"outcome": "legal_concluded"},
+        ):
+            return False
+    else:
+        if not step(
+            "resolve",
+            resolve_after,
+            S.RESOLVED,
+            assignee,
+            _OUTCOME_NOTES[outcome],
+            {"outcome": outcome},
+        ):
+            return False
+        dispatch.finished_at = case.events[-1].at
+    case.closed_at = case.events[-1].at
+    satisfaction = str(rng.choice(["满意", "基本满意", "不满意"], p=[0.82, 0.15, 0.03]))
+    if not step(
+        "evaluate",
+        timedelta(days=float(rng.uniform(0.5, 4))),
+        S.EVALUATED,
+        centre(min(level, 4)),
+        f"评价：{satisfaction}",
+        {"satisfaction": satisfaction},
+    ):
+        return False
+    if not step(
+        "visit",
+        timedelta(days=float(rng.uniform(1, 10))),
+        S.VISITED,
+        centre(5),
+        "回访当事人，对处理结果无异议",
+    ):
+        return False
+    return bool(
+        step(
+            "archive",
+            timedelta(days=float(rng.uniform(1, 6))),
+            S.ARCHIVED,
+            centre(min(level, 4)),
+            "销号",
+        )
+    )
+
+
+def _plan_dispatch(case: CaseRecord, ctx: _Context, level: int) -> DispatchRecord:
+    rng = ctx.rng
+    kind: str
+    worker: int | None = None
+    unit: str | None = None
+    department: str | None = None
+    if level >= 4 and rng.random() < 0.8 and ctx.staff_by_grid.get(case.grid_code):
+        kind = AssigneeKind.WORKER
+        worker = ctx.staff_by_grid[case.grid_code][0]
+    elif level >= 4:
+        kind, unit = AssigneeKind.UNIT, case.area_code
+    elif rng.random() < 0.7:
+        kind, department = AssigneeKind.DEPARTMENT, DEPARTMENTS[int(rng.integers(len(DEPARTMENTS)))]
+    else:
+        kind, unit = AssigneeKind.UNIT, case.area_code[:9] + "000"
+    return DispatchRecord(
+        kind,
+        worker,
+        unit,
+        department,
+        case.registered_at,
+        None,
+        None,
+        None,
+        DispatchStatus.ASSIGNED,
+    )
+
+
+def _assignee_name(dispatch: DispatchRecord, ctx: _Context) -> str:
+    if dispatch.worker is not None:
+        return ctx.staff[dispatch.worker].name
+    if dispatch.department is not None:
+        return dispatch.department
+    return ctx.unit_names.get(dispatch.unit_code or "", "") + "综治中心"
+
+
+_ACTIVE: dict[str, str] = {
+    S.DISPATCHED: DispatchStatus.ASSIGNED,
+    S.ACCEPTED: DispatchStatus.ACCEPTED,
+    S.ON_SITE: DispatchStatus.ARRIVED,
+}
+
+
+def _finish_dispatch(case: CaseRecord, ctx: _Context) -> None:
+    """Set the dispatch status from the case state; keep one active dispatch per worker."""
+    if not case.dispatches:
+        return
+    d = case.dispatches[0]
+    active = _ACTIVE.get(case.state)
+    if active is None:
+        d.status = DispatchStatus.FINISHED
+        return
+    d.status = active
+    if d.worker is None:
+        return
+    if d.worker in ctx.busy:
+        free = [w for w in ctx.staff_by_village.get(case.area_code, []) if w not in ctx.busy]
+        if free:
+            old, new = ctx.staff[d.worker].name, ctx.staff[free[0]].name
+            d.worker = free[0]
+            for e in case.events:
+                if e.actor_name == old:
+                    e.actor_name = new
+                if e.note is not None and e.action == "dispatch":
+                    e.note = e.note.replace(old, new)
+        else:
+            old = ctx.staff[d.worker].name
+            d.assignee_kind, d.worker, d.unit_code = AssigneeKind.UNIT, None, case.area_code
+            unit = _assignee_name(d, ctx)
+            for e in case.events:
+                if e.actor_name == old:
+                    e.actor_name = unit
+                if e.action == "dispatch" and e.payload is not None:
+                    e.payload["assignee_kind"] = str(AssigneeKind.UNIT)
+                    e.note = f"派单至{unit}"
+            return
+    ctx.busy.add(d.worker)
+    member = ctx.staff[d.worker]
+    member.status = str(WorkerStatus.BUSY)
+    offset = ctx.rng.normal(0.0, 40.0 / 111_320.0, 2)
+    member.position = (case.point[0] + float(offset[0]), case.point[1] + float(offset[1]))
+    member.last_seen_at = ctx.now - timedelta(seconds=float(ctx.rng.uniform(10, 400)))

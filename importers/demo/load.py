@@ -1,0 +1,532 @@
+"""Write a generated demo county into the database, replacing that county's earlier rows.
+
+Everything happens in the caller's transaction: the county's rows are deleted in dependency order
+(the append-only trigger of ``case_events`` is disabled for that delete only, which needs the
+table owner's role), then the new rows are written with ``COPY`` (geometry as hex EWKB with SRID
+4490). Row ids are reserved from the tables' identity sequences first so that foreign keys can be
+written in the same pass.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import shapely
+from psycopg import Connection as PgConnection
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy.orm import Session
+
+from geo.codes import mask_resident_id, scope_range
+from importers.demo.dataset import DemoData
+from importers.demo.geometry import as_multipolygon
+from importers.demo.users import DemoLogin, create_demo_users
+from layers.model import SRID
+from layers.secrets import Keys, hash_resident_id, seal
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class LoadReport:
+    """What was written.
+
+    Attributes
+    ----------
+    counts : dict
+        Rows per table.
+    logins : list of DemoLogin
+        Demo accounts (user name, role, scope).
+    """
+
+    counts: dict[str, int]
+    logins: list[DemoLogin]
+
+
+def _ewkb(geom: BaseGeometry) -> str:
+    return str(shapely.to_wkb(shapely.set_srid(geom, SRID), hex=True, include_srid=True))
+
+
+def _point(xy: tuple[float, float] | None) -> str | None:
+    return None if xy is None else _ewkb(shapely.Point(xy))
+
+
+def _raw(session: Session) -> PgConnection[Any]:
+    conn = session.connection().connection.driver_connection
+    if not isinstance(conn, PgConnection):
+        raise TypeError("the demo loader needs a psycopg 3 connection")
+    return conn
+
+
+def _copy(
+    conn: PgConnection[Any], table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    n = 0
+    with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
+        for row in rows:
+            cp.write_row(row)
+            n += 1
+    return n
+
+
+def _reserve(conn: PgConnection[Any], table: str, n: int) -> list[int]:
+    if n == 0:
+        return []
+    rows = conn.execute(
+        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+        (table, n),
+    ).fetchall()
+    return [int(r[0]) for r in rows]
+
+
+#: Tables with an ``area_code``, children first: the order of the county delete.
+_SCOPED_DELETE = (
+    "alerts",
+    "hotspot_cells",
+    "hotspot_runs",
+    "case_events",
+    "dispatches",
+    "cases",
+    "person_visits",
+    "person_responsibles",
+    "persons",
+    "worker_positions",
+    "video_points",
+)
+
+#: Foreign-key columns without an index of their own (as of migration 0002). Deleting a parent
+#: row makes PostgreSQL look for children by these columns; without an index each look-up scans
+#: the whole child table (40 s to delete one county next to a larger one). The delete builds
+#: these indexes inside its transaction and drops them at the end.
+_UNINDEXED_FOREIGN_KEYS = (
+    ("dispatches", "case_id"),
+    ("dispatches", "worker_id"),
+    ("dispatches", "unit_code"),
+    ("person_visits", "visitor_id"),
+    ("person_responsibles", "worker_id"),
+    ("persons", "grid_code"),
+    ("grids", "leader_id"),
+    ("users", "worker_id"),
+)
+
+
+def delete_county(session: Session, county_code: str, usernames: Sequence[str] = ()) -> None:
+    """Delete every row of a county (and the named demo users), children first.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Owner session inside a transaction, scope = all.
+    county_code : str
+        12-digit county code.
+    usernames : sequence of str
+        Accounts to remove as well (the demo's province- and city-level logins).
+    """
+    conn = _raw(session)
+    lo, hi = scope_range(county_code)
+    rng = {"lo": lo, "hi": hi}
+    area = "area_code >= %(lo)s AND area_code < %(hi)s"
+    doomed_users = (
+        "(SELECT id FROM users WHERE (scope_code >= %(lo)s AND scope_code < %(hi)s) "
+        "OR username = ANY(%(names)s))"
+    )
+    params = {**rng, "names": list(usernames)}
+    for table, column in (
+        ("dispatches", "assigned_by"),
+        ("hotspot_runs", "created_by"),
+        ("alerts", "acknowledged_by"),
+    ):
+        conn.execute(f"UPDATE {table} SET {column} = NULL WHERE {column} IN {doomed_users}", params)
+    for table, column in _UNINDEXED_FOREIGN_KEYS:
+        conn.execute(
+            f"CREATE INDEX IF NOT EXISTS demo_delete_{table}_{column} ON {table} ({column})"
+        )
+    has_events = conn.execute(f"SELECT 1 FROM case_events WHERE {area} LIMIT 1", rng).fetchone()
+    if has_events:
+        conn.execute("ALTER TABLE case_events DISABLE TRIGGER append_only")
+        conn.execute(f"DELETE FROM case_events WHERE {area}", rng)
+        conn.execute("ALTER TABLE case_events ENABLE TRIGGER append_only")
+    for table in _SCOPED_DELETE:
+        if table != "case_events":
+            conn.execute(f"DELETE FROM {table} WHERE {area}", rng)
+    conn.execute(f"DELETE FROM users WHERE id IN {doomed_users}", params)
+    conn.execute(f"UPDATE grids SET leader_id = NULL WHERE {area}", rng)
+    conn.execute(f"DELETE FROM workers WHERE {area}", rng)
+    conn.execute(f"DELETE FROM grids WHERE {area}", rng)
+    conn.execute(
+        "DELETE FROM jurisdictions WHERE code >= %(lo)s AND code < %(hi)s AND level > 3", rng
+    )
+    for table, column in _UNINDEXED_FOREIGN_KEYS:
+        conn.execute(f"DROP INDEX demo_delete_{table}_{column}")
+
+
+def load_demo(
+    session: Session,
+    data: DemoData,
+    keys: Keys,
+    *,
+    password: str,
+    progress: Progress | None = None,
+    users: bool = True,
+) -> LoadReport:
+    """Replace the county's rows with ``data`` inside the session's transaction (no commit).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Owner session in a transaction, scope = all (row-level security would hide rows).
+    data : DemoData
+        From :func:`importers.demo.dataset.generate`.
+    keys : layers.secrets.Keys
+        Platform keys for hashing and sealing resident IDs.
+    password : str
+        Password of every demo login.
+    progress : callable, optional
+        Called with the name of each step as it starts.
+    users : bool
+        Create the demo logins (each costs one argon2id hash, about half a second).
+
+    Returns
+    -------
+    LoadReport
+        Row counts and the demo logins.
+    """
+    say = progress or (lambda _step: None)
+    conn = _raw(session)
+    tr = data.territory
+    county = tr.county
+    from importers.demo.users import demo_usernames
+
+    say("删除旧的演示数据")
+    delete_county(session, county.code, demo_usernames(data))
+    counts: dict[str, int] = {}
+
+    say("行政区划")
+    for unit in (tr.province, tr.city, county):
+        conn.execute(
+            "INSERT INTO jurisdictions (code, name, level, parent_code, boundary, source) "
+            "VALUES (%s, %s, %s, %s, ST_GeomFromEWKB(decode(%s, 'hex')), %s) "
+            "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, "
+            "parent_code = EXCLUDED.parent_code, boundary = EXCLUDED.boundary, "
+            "source = EXCLUDED.source",
+            (
+                unit.code,
+                unit.name,
+                unit.level,
+                unit.parent_code,
+                _ewkb(as_multipolygon(unit.boundary)),
+                unit.source,
+            ),
+        )
+    counts["jurisdictions"] = 3 + _copy(
+        conn,
+        "jurisdictions",
+        ("code", "name", "level", "parent_code", "boundary", "source"),
+        (
+            (u.code, u.name, u.level, u.parent_code, _ewkb(as_multipolygon(u.boundary)), u.source)
+            for u in (*tr.townships, *tr.villages)
+        ),
+    )
+
+    say("网格")
+    counts["grids"] = _copy(
+        conn,
+        "grids",
+        ("code", "name", "area_code", "boundary"),
+        ((g.code, g.name, g.village_code, _ewkb(g.boundary)) for g in tr.grids),
+    )
+
+    say("网格员")
+    worker_ids = _reserve(conn, "workers", len(data.staff))
+    counts["workers"] = _copy(
+        conn,
+        "workers",
+        (
+            "id",
+            "external_id",
+            "name",
+            "phone",
+            "role",
+            "unit",
+            "home_grid",
+            "area_code",
+            "status",
+            "last_position",
+            "last_seen_at",
+        ),
+        (
+            (
+                worker_ids[i],
+                w.external_id,
+                w.name,
+                w.phone,
+                w.role,
+                w.unit,
+                w.home_grid,
+                w.area_code,
+                w.status,
+                _point(w.position),
+                w.last_seen_at,
+            )
+            for i, w in enumerate(data.staff)
+        ),
+    )
+    counts["worker_positions"] = _copy(
+        conn,
+        "worker_positions",
+        ("worker_id", "at", "point", "area_code"),
+        (
+            (worker_ids[i], at, _point((x, y)), w.area_code)
+            for i, w in enumerate(data.staff)
+            for at, x, y in w.trail
+        ),
+    )
+    leaders = {
+        w.area_code: worker_ids[i] for i, w in enumerate(data.staff) if w.role == "grid_leader"
+    }
+    conn.execute(
+        "UPDATE grids SET leader_id = v.leader FROM (SELECT unnest(%s::text[]) AS village, "
+        "unnest(%s::bigint[]) AS leader) v WHERE grids.area_code = v.village::bpchar",
+        (list(leaders), list(leaders.values())),
+    )
+
+    say("特殊人群")
+    conn.execute(
+        "INSERT INTO visit_rules (category, management_level, interval_days) "
+        "SELECT * FROM unnest(%s::text[], %s::smallint[], %s::smallint[]) "
+        "ON CONFLICT (category, management_level) DO UPDATE SET "
+        "interval_days = EXCLUDED.interval_days",
+        (
+            [c for c, _ in data.visit_rules],
+            [lv for _, lv in data.visit_rules],
+            list(data.visit_rules.values()),
+        ),
+    )
+    person_ids = _reserve(conn, "persons", len(data.people))
+    counts["persons"] = _copy(
+        conn,
+        "persons",
+        (
+            "id",
+            "category",
+            "name",
+            "id_hash",
+            "id_masked",
+            "id_sealed",
+            "management_level",
+            "attributes",
+            "residence",
+            "address",
+            "grid_code",
+            "area_code",
+        ),
+        (
+            (
+                person_ids[i],
+                p.category,
+                p.name,
+                hash_resident_id(keys, p.resident_id),
+                mask_resident_id(p.resident_id),
+                seal(keys, p.resident_id),
+                p.management_level,
+                json.dumps(p.attributes, ensure_ascii=False),
+                _point(p.residence),
+                p.address,
+                p.grid_code,
+                p.area_code,
+            )
+            for i, p in enumerate(data.people)
+        ),
+    )
+    counts["person_responsibles"] = _copy(
+        conn,
+        "person_responsibles",
+        ("person_id", "worker_id", "area_code", "duty"),
+        (
+            (person_ids[i], worker_ids[w], p.area_code, duty)
+            for i, p in enumerate(data.people)
+            for w, duty in dict(p.responsibles).items()
+        ),
+    )
+    counts["person_visits"] = _copy(
+        conn,
+        "person_visits",
+        ("person_id", "area_code", "visited_on", "visitor_id", "point", "note"),
+        (
+            (person_ids[i], p.area_code, day, worker_ids[w], _point((x, y)), note)
+            for i, p in enumerate(data.people)
+            for day, w, x, y, note in p.visits
+        ),
+    )
+
+    say("案事件")
+    case_ids = _reserve(conn, "cases", len(data.cases))
+    counts["cases"] = _copy(
+        conn,
+        "cases",
+        (
+            "id",
+            "code",
+            "external_no",
+            "channel",
+            "category",
+            "subcategory",
+            "title",
+            "description",
+            "risk_level",
+            "point",
+            "address",
+            "area_code",
+            "grid_code",
+            "state",
+            "handling_level",
+            "reported_at",
+            "registered_at",
+            "contact_deadline",
+            "deadline",
+            "supervision_deadline",
+            "closed_at",
+            "reporter_name",
+            "reporter_phone",
+            "duplicate_of",
+            "repeat_count",
+        ),
+        (
+            (
+                case_ids[i],
+                c.code,
+                c.external_no,
+                c.channel,
+                c.category,
+                c.subcategory,
+                c.title,
+                c.description,
+                c.risk_level,
+                _point(c.point),
+                c.address,
+                c.area_code,
+                c.grid_code,
+                c.state,
+                c.handling_level,
+                c.reported_at,
+                c.registered_at,
+                c.contact_deadline,
+                c.deadline,
+                c.supervision_deadline,
+                c.closed_at,
+                c.reporter_name,
+                c.reporter_phone,
+                None if c.duplicate_of is None else case_ids[c.duplicate_of],
+                c.repeat_count,
+            )
+            for i, c in enumerate(data.cases)
+        ),
+    )
+    counts["case_events"] = _copy(
+        conn,
+        "case_events",
+        (
+            "case_id",
+            "area_code",
+            "at",
+            "actor_name",
+            "action",
+            "from_state",
+            "to_state",
+            "note",
+            "payload",
+        ),
+        (
+            (
+                case_ids[i],
+                c.area_code,
+                e.at,
+                e.actor_name,
+                e.action,
+                e.from_state,
+                e.to_state,
+                e.note,
+                None if e.payload is None else json.dumps(e.payload, ensure_ascii=False),
+            )
+            for i, c in enumerate(data.cases)
+            for e in c.events
+        ),
+    )
+    counts["dispatches"] = _copy(
+        conn,
+        "dispatches",
+        (
+            "case_id",
+            "area_code",
+            "assignee_kind",
+            "worker_id",
+            "unit_code",
+            "department",
+            "assigned_at",
+            "accepted_at",
+            "arrived_at",
+            "finished_at",
+            "status",
+        ),
+        (
+            (
+                case_ids[i],
+                c.area_code,
+                d.assignee_kind,
+                None if d.worker is None else worker_ids[d.worker],
+                d.unit_code,
+                d.department,
+                d.assigned_at,
+                d.accepted_at,
+                d.arrived_at,
+                d.finished_at,
+                d.status,
+            )
+            for i, c in enumerate(data.cases)
+            for d in c.dispatches
+        ),
+    )
+
+    say("视频点位")
+    counts["video_points"] = _copy(
+        conn,
+        "video_points",
+        (
+            "device_id",
+            "name",
+            "ptz_type",
+            "position_type",
+            "direction_type",
+            "azimuth_deg",
+            "fov_deg",
+            "range_m",
+            "status",
+            "last_heartbeat",
+            "point",
+            "area_code",
+        ),
+        (
+            (
+                v.device_id,
+                v.name,
+                v.ptz_type,
+                v.position_type,
+                v.direction_type,
+                v.azimuth_deg,
+                v.fov_deg,
+                v.range_m,
+                v.status,
+                v.last_heartbeat,
+                _point(v.point),
+                v.area_code,
+            )
+            for v in data.cameras
+        ),
+    )
+
+    say("演示账号")
+    logins = create_demo_users(session, data, worker_ids, password=password) if users else []
+    counts["users"] = len(logins)
+    return LoadReport(counts, logins)

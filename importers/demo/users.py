@@ -1,0 +1,130 @@
+"""The demo's logins: one per role and level, created through :func:`layers.accounts.create_user`.
+
+User names carry the county's 6-digit code (``commander.county.530424``) so that demos of two
+counties can live side by side; re-running a county's demo replaces its logins.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from layers.accounts import create_user
+from layers.model import Role, WorkerRole
+
+if TYPE_CHECKING:
+    from importers.demo.dataset import DemoData
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """One demo account.
+
+    Attributes
+    ----------
+    username : str
+        Login name.
+    role : str
+        :class:`layers.model.Role` code.
+    scope_code : str
+        Jurisdiction it sees.
+    scope_name : str
+        Name of that jurisdiction.
+    can_unmask : bool
+        Whether it may open sealed personal data.
+    """
+
+    username: str
+    role: str
+    scope_code: str
+    scope_name: str
+    can_unmask: bool
+
+
+def _plan(data: DemoData) -> list[tuple[str, str, str, bool]]:
+    tr = data.territory
+    c6 = tr.county.code[:6]
+    village = tr.villages[0]
+    plan: list[tuple[str, str, str, bool]] = [
+        (f"admin.{c6}", Role.ADMIN, tr.province.code, False),
+        (f"auditor.{c6}", Role.AUDITOR, tr.province.code, False),
+        (f"commander.province.{c6}", Role.COMMANDER, tr.province.code, False),
+        (f"commander.city.{c6}", Role.COMMANDER, tr.city.code, False),
+        (f"commander.county.{c6}", Role.COMMANDER, tr.county.code, True),
+        (f"commander.township.{c6}", Role.COMMANDER, tr.townships[0].code, False),
+        (f"commander.village.{c6}", Role.COMMANDER, village.code, False),
+    ]
+    plan += [(f"dispatcher.{t.code[:9]}", Role.DISPATCHER, t.code, False) for t in tr.townships]
+    plan += [
+        (f"analyst.{c6}", Role.ANALYST, tr.county.code, False),
+        (f"gridworker.{c6}", Role.GRID_WORKER, village.code, False),
+        (f"department.{c6}", Role.DEPARTMENT, tr.county.code, False),
+    ]
+    return plan
+
+
+def demo_usernames(data: DemoData) -> list[str]:
+    """Return the user names the demo of ``data``'s county creates.
+
+    Parameters
+    ----------
+    data : DemoData
+        The generated county.
+
+    Returns
+    -------
+    list of str
+        Login names.
+    """
+    return [name for name, *_ in _plan(data)]
+
+
+def create_demo_users(
+    session: Session, data: DemoData, worker_ids: list[int], *, password: str
+) -> list[DemoLogin]:
+    """Create the demo accounts (argon2id hashes, password policy checked).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Owner session in the loading transaction.
+    data : DemoData
+        The generated county.
+    worker_ids : list of int
+        Database ids of ``data.staff`` (the grid-worker login is linked to the first grid worker
+        of its village).
+    password : str
+        Password of every account.
+
+    Returns
+    -------
+    list of DemoLogin
+        The accounts, in creation order.
+    """
+    names = {u.code: u.name for u in data.territory.units}
+    village = data.territory.villages[0].code
+    grid_worker = next(
+        (
+            worker_ids[i]
+            for i, w in enumerate(data.staff)
+            if w.role == WorkerRole.GRID_WORKER and w.area_code == village
+        ),
+        None,
+    )
+    logins: list[DemoLogin] = []
+    for username, role, scope, unmask in _plan(data):
+        display = f"{names[scope]}{Role.labels()[role]}"
+        create_user(
+            session,
+            username=username,
+            password=password,
+            role=str(role),
+            scope_code=scope,
+            display_name=display[:50],
+            can_unmask=unmask,
+            worker_id=grid_worker if role == Role.GRID_WORKER else None,
+        )
+        logins.append(DemoLogin(username, str(role), scope, names[scope], unmask))
+    return logins

@@ -1,0 +1,393 @@
+"""User accounts: creation under a password policy, argon2 hashes, login with lockout.
+
+The default :class:`PasswordPolicy` follows the MLPS 2.0 (等保 2.0) level-3 profile commonly
+applied to identity authentication: at least 8 characters, at least three of the four character
+classes (upper case, lower case, digits, symbols), and not containing the user name. Logins lock
+an account for :attr:`LockoutPolicy.lock_minutes` after :attr:`LockoutPolicy.max_failures`
+consecutive failures.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from layers.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    WeakPassword,
+)
+from layers.model import Jurisdiction, Role, User, Worker
+
+USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,50}$")
+"""User names: 2–50 letters, digits, ``_ . -`` or CJK ideographs."""
+
+_CLASSES = (
+    ("upper case letter", re.compile(r"[A-Z]")),
+    ("lower case letter", re.compile(r"[a-z]")),
+    ("digit", re.compile(r"[0-9]")),
+    ("symbol", re.compile(r"[^A-Za-z0-9]")),
+)
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    """Rules a new password must meet.
+
+    Attributes
+    ----------
+    min_length : int
+        Minimum number of characters.
+    max_length : int
+        Maximum number of characters (bounds the hashing work).
+    min_classes : int
+        How many of the four classes (upper, lower, digit, symbol) must appear.
+    forbid_username : bool
+        Refuse passwords that contain the user name (case-insensitive).
+    """
+
+    min_length: int = 8
+    max_length: int = 128
+    min_classes: int = 3
+    forbid_username: bool = True
+
+    def problems(self, password: str, username: str = "") -> list[str]:
+        """Return every rule ``password`` breaks (empty when it is acceptable).
+
+        Parameters
+        ----------
+        password : str
+            Candidate password.
+        username : str
+            The account's user name.
+
+        Returns
+        -------
+        list of str
+            One sentence per broken rule.
+
+        Examples
+        --------
+        >>> PasswordPolicy().problems("Zz-20261123")
+        []
+        >>> PasswordPolicy().problems("abc")
+        ['shorter than 8 characters', 'uses 1 of the 4 character classes, needs 3']
+        >>> PasswordPolicy().problems("Wang.Wei-2026", "wang.wei")
+        ['contains the user name']
+        """
+        found: list[str] = []
+        if len(password) < self.min_length:
+            found.append(f"shorter than {self.min_length} characters")
+        if len(password) > self.max_length:
+            found.append(f"longer than {self.max_length} characters")
+        classes = sum(1 for _, pattern in _CLASSES if pattern.search(password))
+        if classes < self.min_classes:
+            found.append(f"uses {classes} of the 4 character classes, needs {self.min_classes}")
+        if self.forbid_username and username and username.lower() in password.lower():
+            found.append("contains the user name")
+        return found
+
+    def check(self, password: str, username: str = "") -> None:
+        """Raise if ``password`` breaks a rule.
+
+        Parameters
+        ----------
+        password : str
+            Candidate password.
+        username : str
+            The account's user name.
+
+        Raises
+        ------
+        WeakPassword
+            Listing every broken rule.
+        """
+        found = self.problems(password, username)
+        if found:
+            raise WeakPassword("password " + "; ".join(found), problems=found)
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """When repeated login failures lock an account.
+
+    Attributes
+    ----------
+    max_failures : int
+        Consecutive failures that lock the account.
+    lock_minutes : int
+        How long the lock lasts.
+    """
+
+    max_failures: int = 5
+    lock_minutes: int = 30
+
+
+@lru_cache(maxsize=1)
+def password_hasher() -> PasswordHash:
+    """Return the platform's password hasher (argon2id, pwdlib's recommended parameters).
+
+    Returns
+    -------
+    pwdlib.PasswordHash
+        The hasher.
+    """
+    return PasswordHash((Argon2Hasher(),))
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # Verified against when the user does not exist, so both paths cost one argon2 verification.
+    return password_hasher().hash("zongzhi-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    """Return the argon2id hash of ``password``.
+
+    Parameters
+    ----------
+    password : str
+        Clear password.
+
+    Returns
+    -------
+    str
+        PHC-format hash string.
+    """
+    return password_hasher().hash(password)
+
+
+def create_user(
+    session: Session,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    scope_code: str,
+    display_name: str,
+    can_unmask: bool = False,
+    worker_id: int | None = None,
+    policy: PasswordPolicy | None = None,
+) -> User:
+    """Create an account after checking its name, role, scope and password.
+
+    The session must be allowed to see the scope's jurisdiction (owner session or a scope that
+    contains it). The new row is flushed, not committed.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    username : str
+        Login name (see :data:`USERNAME`).
+    password : str
+        Clear password, checked against ``policy``.
+    role : str
+        A :class:`layers.model.Role` code.
+    scope_code : str
+        12-digit code of an existing jurisdiction: where the user sees and acts.
+    display_name : str
+        Name shown in the console and in logs.
+    can_unmask : bool
+        Whether the user may read sealed personal data (with a reason, audited).
+    worker_id : int, optional
+        The worker record of a grid-worker account.
+    policy : PasswordPolicy, optional
+        Password rules; the default profile when omitted.
+
+    Returns
+    -------
+    layers.model.User
+        The new account.
+
+    Raises
+    ------
+    InvalidInput
+        Bad user name, role or display name.
+    WeakPassword
+        The password breaks the policy.
+    NotFound
+        No such jurisdiction or worker.
+    Conflict
+        The user name is taken.
+    """
+    if not USERNAME.match(username):
+        raise InvalidInput(f"user name {username!r} must be 2-50 letters, digits, _ . - or 汉字")
+    if role not in Role.labels():
+        raise InvalidInput(f"unknown role {role!r}; roles: {', '.join(Role.labels())}")
+    if not display_name.strip() or len(display_name) > 50:
+        raise InvalidInput("display name must be 1-50 characters")
+    (policy or PasswordPolicy()).check(password, username)
+    if session.get(Jurisdiction, scope_code) is None:
+        raise NotFound(f"no jurisdiction {scope_code!r}")
+    if worker_id is not None and session.get(Worker, worker_id) is None:
+        raise NotFound(f"no worker {worker_id}")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise Conflict(f"user name {username!r} is taken")
+    user = User(
+        username=username,
+        display_name=display_name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        scope_code=scope_code,
+        can_unmask=can_unmask,
+        worker_id=worker_id,
+    )
+    session.add(user)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"user name {username!r} is taken") from exc
+    return user
+
+
+def set_password(
+    session: Session,
+    user: User,
+    password: str,
+    *,
+    now: datetime,
+    policy: PasswordPolicy | None = None,
+) -> None:
+    """Replace a user's password (checked against the policy) and clear any lock.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session the user belongs to.
+    user : layers.model.User
+        The account.
+    password : str
+        New clear password.
+    now : datetime
+        Current time (recorded as the change time).
+    policy : PasswordPolicy, optional
+        Password rules; the default profile when omitted.
+
+    Raises
+    ------
+    WeakPassword
+        The password breaks the policy.
+    """
+    (policy or PasswordPolicy()).check(password, user.username)
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now
+    user.failed_logins = 0
+    user.locked_until = None
+    session.flush()
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    now: datetime,
+    lockout: LockoutPolicy | None = None,
+) -> User:
+    """Check a login and keep the failure counter and lock up to date.
+
+    The user row is locked (``FOR UPDATE``) so concurrent attempts count exactly. Changes to the
+    counter are flushed before an error is raised: the caller must **commit the session even when
+    this raises**, or failures are never counted.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session (the ``users`` table has no row-level security).
+    username : str
+        Login name.
+    password : str
+        Clear password.
+    now : datetime
+        Current time (timezone-aware).
+    lockout : LockoutPolicy, optional
+        Lockout rules; 5 failures lock for 30 minutes when omitted.
+
+    Returns
+    -------
+    layers.model.User
+        The authenticated, active user.
+
+    Raises
+    ------
+    AccountLocked
+        The account is locked (the password is not even checked), or this failure locked it.
+    AuthenticationFailed
+        Unknown user, inactive account or wrong password (one message for all three).
+    """
+    rules = lockout or LockoutPolicy()
+    hasher = password_hasher()
+    # A NUL byte cannot be stored in PostgreSQL text, so no account can have it in its name.
+    user = (
+        None
+        if "\x00" in username
+        else session.scalar(select(User).where(User.username == username).with_for_update())
+    )
+    if user is None:
+        hasher.verify(password, _dummy_hash())
+        raise AuthenticationFailed("wrong user name or password")
+    if user.locked_until is not None:
+        if user.locked_until > now:
+            raise AccountLocked(
+                f"account locked until {user.locked_until:%H:%M}", until=user.locked_until
+            )
+        user.locked_until = None
+        user.failed_logins = 0
+    valid, new_hash = hasher.verify_and_update(password, user.password_hash)
+    if not valid or not user.active:
+        user.failed_logins += 1
+        if user.failed_logins >= rules.max_failures:
+            user.locked_until = now + timedelta(minutes=rules.lock_minutes)
+            user.failed_logins = 0
+            session.flush()
+            raise AccountLocked(
+                f"{rules.max_failures} failed logins: account locked for "
+                f"{rules.lock_minutes} minutes",
+                until=user.locked_until,
+            )
+        session.flush()
+        raise AuthenticationFailed("wrong user name or password")
+    user.failed_logins = 0
+    if new_hash is not None:
+        user.password_hash = new_hash
+    session.flush()
+    return user
+
+
+def get_active_user(session: Session, user_id: int) -> User:
+    """Return the active user ``user_id`` (for a token's subject).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    user_id : int
+        Account id.
+
+    Returns
+    -------
+    layers.model.User
+        The account.
+
+    Raises
+    ------
+    AuthenticationFailed
+        No such user, or the account is inactive.
+    """
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        raise AuthenticationFailed("unknown or inactive account")
+    return user

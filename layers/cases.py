@@ -1,0 +1,810 @@
+"""Case service: registration with repeat detection, and every workflow action.
+
+Every function takes the session first and keyword-only arguments after. Each action locks the
+case row (``SELECT … FOR UPDATE``), checks the version the client saw, applies the workflow table
+(:mod:`layers.workflow`), updates the row (the ORM's version counter bumps ``version``), appends a
+``case_events`` row and an audit entry, all in the caller's transaction. Lock order everywhere:
+case, then worker, then the audit log — so concurrent writers cannot deadlock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from geoalchemy2.elements import WKTElement
+from sqlalchemy import func, select, text, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.exc import StaleDataError
+
+from geo.codes import CodeError, division_level, parse_division_code, scope_range
+from layers import audit, deadlines, workflow
+from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
+from layers.model import (
+    SRID,
+    Case,
+    CaseEvent,
+    CaseState,
+    Category,
+    Channel,
+    Dispatch,
+    DispatchStatus,
+    Worker,
+    WorkerStatus,
+)
+from layers.workflow import Actor
+
+#: Repeat detection: an open case of the same category and subcategory this close …
+DEDUPE_RADIUS_M = 200.0
+#: … reported within this many days is the original of a new report.
+DEDUPE_DAYS = 30
+
+ACTIVE_DISPATCH = (DispatchStatus.ASSIGNED, DispatchStatus.ACCEPTED, DispatchStatus.ARRIVED)
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Result of :func:`register`.
+
+    Attributes
+    ----------
+    case : Case
+        The new case.
+    duplicate_of : Case or None
+        The open case it repeats, whose risk was raised.
+    """
+
+    case: Case
+    duplicate_of: Case | None
+
+
+def in_scope(scope_code: str, area_code: str) -> bool:
+    """Return whether ``area_code`` lies inside the jurisdiction ``scope_code``.
+
+    Parameters
+    ----------
+    scope_code : str
+        12-digit jurisdiction code.
+    area_code : str
+        Code of an object.
+
+    Returns
+    -------
+    bool
+        True inside.
+
+    Examples
+    --------
+    >>> in_scope("530424000000", "530424100001"), in_scope("530424000000", "530425100001")
+    (True, False)
+    """
+    lo, hi = scope_range(scope_code)
+    return lo <= area_code < hi
+
+
+def point(lon: float, lat: float) -> WKTElement:
+    """Return a CGCS2000 point for a geometry column.
+
+    Parameters
+    ----------
+    lon, lat : float
+        Degrees.
+
+    Returns
+    -------
+    geoalchemy2.elements.WKTElement
+        ``POINT(lon lat)`` with SRID 4490.
+    """
+    return WKTElement(f"POINT({lon!r} {lat!r})", srid=SRID)
+
+
+def append_event(
+    session: Session,
+    case: Case,
+    actor: Actor,
+    action: str,
+    from_state: str | None,
+    to_state: str | None,
+    *,
+    note: str | None = None,
+    payload: Mapping[str, Any] | None = None,
+    at: datetime | None = None,
+) -> CaseEvent:
+    """Append one entry to the case's event log (same transaction as the change).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case : Case
+        The case (flushed, with its id).
+    actor : Actor
+        Who acted.
+    action : str
+        Action name.
+    from_state, to_state : str or None
+        States before and after.
+    note : str, optional
+        Free text.
+    payload : mapping, optional
+        Action parameters.
+    at : datetime, optional
+        Time of the action (default: the transaction time).
+
+    Returns
+    -------
+    CaseEvent
+        The new, pending row.
+    """
+    event = CaseEvent(
+        case_id=case.id,
+        area_code=case.area_code,
+        actor_id=actor.user_id,
+        actor_name=actor.name[:50],
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        note=note,
+        payload=dict(payload) if payload else None,
+    )
+    if at is not None:
+        event.at = at
+    session.add(event)
+    return event
+
+
+def audit_case(
+    session: Session, actor: Actor, action: str, case: Case, detail: Mapping[str, Any]
+) -> None:
+    """Record a successful case action in the audit log.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    actor : Actor
+        Who acted.
+    action : str
+        Action name (logged as ``case.<action>``).
+    case : Case
+        The case.
+    detail : mapping
+        Facts without personal data.
+    """
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        action=f"case.{action}",
+        object_type="case",
+        object_id=str(case.id),
+        outcome="ok",
+        detail=detail,
+    )
+
+
+def flush_case(session: Session) -> None:
+    """Flush, turning a lost optimistic-concurrency race into :class:`Conflict`.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+
+    Raises
+    ------
+    Conflict
+        Another transaction changed the case first.
+    """
+    try:
+        session.flush()
+    except StaleDataError as exc:
+        raise Conflict("the case was changed by someone else; reload it") from exc
+
+
+def _locate(session: Session, lon: float, lat: float) -> tuple[str | None, str | None]:
+    row = session.execute(
+        text(
+            "SELECT (SELECT code FROM jurisdictions WHERE ST_Covers(boundary, p) "
+            "        ORDER BY level DESC LIMIT 1),"
+            "       (SELECT code FROM grids WHERE ST_Covers(boundary, p) LIMIT 1) "
+            "FROM (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), :srid) AS p) q"
+        ),
+        {"lon": lon, "lat": lat, "srid": SRID},
+    ).one()
+    return row[0], row[1]
+
+
+def register(
+    session: Session,
+    *,
+    actor: Actor,
+    channel: str,
+    category: str,
+    title: str,
+    reported_at: datetime,
+    lon: float | None = None,
+    lat: float | None = None,
+    area_code: str | None = None,
+    grid_code: str | None = None,
+    subcategory: str | None = None,
+    description: str | None = None,
+    address: str | None = None,
+    risk_level: int = 4,
+    handling_level: int | None = None,
+    reporter_name: str | None = None,
+    reporter_phone: str | None = None,
+    external_no: str | None = None,
+    dedupe_radius_m: float = DEDUPE_RADIUS_M,
+    dedupe_days: int = DEDUPE_DAYS,
+    limits_config: dict[str, Any] | None = None,
+) -> Registration:
+    """Register a case from any channel (统一登记), linking it to an open original if repeated.
+
+    A report is a repeat when an open case of the same category and subcategory lies within
+    ``dedupe_radius_m`` (geodesic) and was reported within ``dedupe_days`` before it. The new
+    case gets ``duplicate_of``; the original's ``repeat_count`` rises by one and its risk by one
+    level (4 blue → 1 red), with an event on both.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    actor : Actor
+        Who registers.
+    channel : str
+        A :class:`~layers.model.Channel` code.
+    category : str
+        A :class:`~layers.model.Category` code.
+    title : str
+        Short description.
+    reported_at : datetime
+        When the matter was reported (timezone-aware).
+    lon, lat : float, optional
+        Location (CGCS2000); locates the village and grid when codes are not given.
+    area_code : str, optional
+        12-digit jurisdiction code; required without a location.
+    grid_code : str, optional
+        15-digit grid code.
+    subcategory : str, optional
+        E.g. a :class:`~layers.model.DisputeType` code.
+    description, address, reporter_name, reporter_phone, external_no : str, optional
+        Details; ``external_no`` is the channel's own number (12345 work-order number …).
+    risk_level : int
+        1 red … 4 blue.
+    handling_level : int, optional
+        Level that handles the case (default: township, 4; or the case's level if higher).
+    dedupe_radius_m, dedupe_days : float, int
+        Repeat detection window.
+    limits_config : dict, optional
+        Deadline configuration (:func:`layers.deadlines.load`).
+
+    Returns
+    -------
+    Registration
+        The new case and the original it repeats, if any.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown channel or category, bad risk/level, no location, or a location outside every
+        jurisdiction.
+    Forbidden
+        The role may not register, or the case lies outside the actor's scope.
+    Conflict
+        The channel's external number is already registered.
+    """
+    if actor.role not in workflow.FIELD:
+        raise Forbidden(f"role {actor.role} may not register cases")
+    if channel not in Channel.labels():
+        raise InvalidInput(f"unknown channel {channel!r}")
+    if category not in Category.labels():
+        raise InvalidInput(f"unknown category {category!r}")
+    if not 1 <= risk_level <= 4:
+        raise InvalidInput("risk_level must be 1 (red) … 4 (blue)")
+    if not title.strip():
+        raise InvalidInput("title must not be empty")
+    if reported_at.tzinfo is None:
+        raise InvalidInput("reported_at must carry a time zone")
+    if (lon is None) != (lat is None):
+        raise InvalidInput("give both lon and lat, or neither")
+    if lon is not None and lat is not None:
+        located_area, located_grid = _locate(session, lon, lat)
+        area_code = area_code or located_area
+        grid_code = grid_code or located_grid
+    if area_code is None:
+        raise InvalidInput("the case needs a location inside a jurisdiction or an area_code")
+    try:
+        case_level = division_level(area_code)
+    except CodeError as exc:
+        raise InvalidInput(str(exc)) from exc
+    if not in_scope(actor.scope_code, area_code):
+        raise Forbidden("the case lies outside your jurisdiction")
+    if grid_code is not None and not grid_code.startswith(area_code[:12]):
+        if case_level < 5 or not in_scope(actor.scope_code, grid_code[:12]):
+            raise InvalidInput(f"grid {grid_code} is not in {area_code}")
+    level = handling_level if handling_level is not None else min(4, case_level)
+    if not 1 <= level <= 5:
+        raise InvalidInput("handling_level must be 1 … 5")
+    if external_no is not None:
+        taken = session.scalar(
+            select(Case.id).where(Case.channel == channel, Case.external_no == external_no)
+        )
+        if taken is not None:
+            raise Conflict(f"{channel} number {external_no} is already registered as case {taken}")
+    case_id = int(session.scalar(text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))")))
+    limits = deadlines.limits_for(category, risk_level, limits_config)
+    case = Case(
+        id=case_id,
+        code=f"{area_code[:6]}-{reported_at:%Y%m%d}-{case_id:08d}",
+        external_no=external_no,
+        channel=channel,
+        category=category,
+        subcategory=subcategory,
+        title=title.strip()[:200],
+        description=description,
+        risk_level=risk_level,
+        point=point(lon, lat) if lon is not None and lat is not None else None,
+        address=address,
+        area_code=area_code,
+        grid_code=grid_code,
+        state=CaseState.REGISTERED,
+        handling_level=level,
+        reported_at=reported_at,
+        contact_deadline=reported_at + limits.contact,
+        deadline=reported_at + limits.close,
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+    )
+    original = None
+    if lon is not None and lat is not None:
+        original = _find_original(
+            session, case, lon, lat, radius_m=dedupe_radius_m, days=dedupe_days
+        )
+    if original is not None:
+        case.duplicate_of = original.id
+    session.add(case)
+    session.flush()
+    append_event(
+        session,
+        case,
+        actor,
+        "register",
+        None,
+        CaseState.REGISTERED,
+        payload={"channel": channel, "duplicate_of": original.id if original else None},
+    )
+    if original is not None:
+        before = original.risk_level
+        original.repeat_count += 1
+        original.risk_level = max(1, original.risk_level - 1)
+        append_event(
+            session,
+            original,
+            actor,
+            "repeat_linked",
+            original.state,
+            original.state,
+            note=f"重复反映：案件 {case.code}",
+            payload={
+                "repeat_case_id": case.id,
+                "risk_from": before,
+                "risk_to": original.risk_level,
+            },
+        )
+        flush_case(session)
+    audit_case(
+        session,
+        actor,
+        "register",
+        case,
+        {"channel": channel, "duplicate_of": original.id if original else None},
+    )
+    return Registration(case, original)
+
+
+def _find_original(
+    session: Session, case: Case, lon: float, lat: float, *, radius_m: float, days: int
+) -> Case | None:
+    point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
+    query = (
+        select(Case)
+        .where(
+            Case.state.in_(workflow.OPEN_STATES),
+            Case.category == case.category,
+            Case.subcategory.is_not_distinct_from(case.subcategory),
+            Case.duplicate_of.is_(None),
+            Case.reported_at >= case.reported_at - timedelta(days=days),
+            Case.reported_at <= case.reported_at,
+            func.ST_DWithin(func.geography(Case.point), func.geography(point), radius_m),
+        )
+        .order_by(func.ST_Distance(func.geography(Case.point), func.geography(point)))
+        .limit(1)
+        .with_for_update()
+    )
+    return session.scalars(query).first()
+
+
+def get_case(session: Session, case_id: int, *, actor: Actor, lock: bool = False) -> Case:
+    """Return the case ``case_id`` if it lies in the actor's scope.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case_id : int
+        Case id.
+    actor : Actor
+        Whose scope applies.
+    lock : bool
+        Lock the row (``FOR UPDATE``) for a change.
+
+    Returns
+    -------
+    Case
+        The case.
+
+    Raises
+    ------
+    NotFound
+        No such case in scope.
+    """
+    lo, hi = scope_range(actor.scope_code)
+    query = select(Case).where(Case.id == case_id, Case.area_code >= lo, Case.area_code < hi)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    case = session.scalars(query).first()
+    if case is None:
+        raise NotFound(f"no case {case_id}")
+    return case
+
+
+def events(session: Session, case_id: int, *, actor: Actor) -> list[CaseEvent]:
+    """Return the event log of a case in order.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case_id : int
+        Case id.
+    actor : Actor
+        Whose scope applies.
+
+    Returns
+    -------
+    list of CaseEvent
+        Oldest first.
+
+    Raises
+    ------
+    NotFound
+        No such case in scope.
+    """
+    get_case(session, case_id, actor=actor)
+    return list(
+        session.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+        )
+    )
+
+
+def queue(
+    session: Session, *, actor: Actor, code: str | None = None, limit: int = 100, offset: int = 0
+) -> list[Case]:
+    """Return the open cases waiting for the level of ``code`` (default: the actor's unit).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    actor : Actor
+        Whose scope applies.
+    code : str, optional
+        A jurisdiction inside the actor's scope.
+    limit, offset : int
+        Paging (limit clamped to 1–1000).
+
+    Returns
+    -------
+    list of Case
+        Highest risk first, then oldest deadline.
+
+    Raises
+    ------
+    NotFound
+        ``code`` is outside the actor's scope.
+    """
+    unit = code or actor.scope_code
+    if not in_scope(actor.scope_code, unit):
+        raise NotFound(f"no jurisdiction {unit}")
+    lo, hi = scope_range(unit)
+    query = (
+        select(Case)
+        .where(
+            Case.area_code >= lo,
+            Case.area_code < hi,
+            Case.handling_level == division_level(unit),
+            Case.state.in_(workflow.OPEN_STATES),
+        )
+        .order_by(Case.risk_level, Case.deadline.nulls_last(), Case.id)
+        .limit(max(1, min(limit, 1000)))
+        .offset(max(0, offset))
+    )
+    return list(session.scalars(query))
+
+
+def active_dispatch(session: Session, case_id: int) -> Dispatch | None:
+    """Return the active dispatch of a case, if any.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case_id : int
+        Case id.
+
+    Returns
+    -------
+    Dispatch or None
+        The assigned/accepted/arrived dispatch.
+    """
+    return session.scalars(
+        select(Dispatch).where(Dispatch.case_id == case_id, Dispatch.status.in_(ACTIVE_DISPATCH))
+    ).first()
+
+
+def _close_dispatch(session: Session, case: Case, status: str, now: datetime) -> None:
+    current = active_dispatch(session, case.id)
+    if current is None:
+        return
+    current.status = status
+    current.finished_at = now
+    if current.worker_id is not None:
+        session.execute(
+            update(Worker)
+            .where(Worker.id == current.worker_id, Worker.status == WorkerStatus.BUSY)
+            .values(status=WorkerStatus.ON_DUTY, version=Worker.version + 1)
+        )
+
+
+def check_version(case: Case, expected_version: int | None) -> None:
+    """Raise :class:`Conflict` when the client's version is not the case's current one.
+
+    Parameters
+    ----------
+    case : Case
+        The locked case.
+    expected_version : int or None
+        The version the client saw (``None``: no check).
+
+    Raises
+    ------
+    Conflict
+        The case changed since the client read it; ``allowed`` lists what is possible now.
+    """
+    if expected_version is not None and expected_version != case.version:
+        raise Conflict(
+            f"case {case.id} is at version {case.version}, not {expected_version}: "
+            "someone else acted on it; reload it",
+            allowed=workflow.allowed_actions(case.state, handling_level=case.handling_level),
+        )
+
+
+def _require(params: Mapping[str, Any], name: str) -> Any:
+    value = params.get(name)
+    if value is None or value == "" or value == []:
+        raise InvalidInput(f"{name} is required")
+    return value
+
+
+def act(
+    session: Session,
+    case_id: int,
+    action: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+    note: str | None = None,
+    params: Mapping[str, Any] | None = None,
+    limits_config: dict[str, Any] | None = None,
+) -> Case:
+    """Perform a workflow action on a case.
+
+    Parameters by action (in ``params``):
+
+    * ``triage``: ``category``, ``subcategory``, ``risk_level``, ``handling_level`` (all
+      optional); deadlines are recomputed.
+    * ``dispatch``: ``worker_id`` or ``unit_code`` or ``department`` (see
+      :func:`layers.dispatch.assign`).
+    * ``resolve``: ``outcome`` (one of :data:`layers.workflow.OUTCOMES`); with
+      ``mediation_failed`` also ``route`` (:data:`layers.workflow.LEGAL_ROUTES`).
+    * ``evaluate`` / ``visit``: ``satisfaction`` 1–5 (optional).
+    * ``hand_down``: ``unit_code`` of the child unit (optional: the one containing the case).
+    * ``supervise``: ``deadline`` (datetime after ``now``).
+    * ``summon``: ``departments`` (list of names).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    case_id : int
+        Case id.
+    action : str
+        A key of :data:`layers.workflow.RULES`.
+    actor : Actor
+        Who acts.
+    now : datetime
+        Time of the action.
+    expected_version : int, optional
+        The version the client saw; a different current version is a :class:`Conflict`.
+    note : str, optional
+        Free text for the log.
+    params : mapping, optional
+        Action parameters (above).
+    limits_config : dict, optional
+        Deadline configuration.
+
+    Returns
+    -------
+    Case
+        The updated case (flushed, not committed).
+
+    Raises
+    ------
+    NotFound
+        No such case in scope.
+    Conflict
+        Illegal transition (``allowed`` lists the legal ones) or concurrent change.
+    Forbidden
+        Role or level not permitted.
+    InvalidInput
+        Missing or bad parameters.
+    """
+    if action == "dispatch":
+        from layers import dispatch
+
+        p = dict(params or {})
+        return dispatch.assign(
+            session,
+            case_id,
+            actor=actor,
+            now=now,
+            expected_version=expected_version,
+            worker_id=p.get("worker_id"),
+            unit_code=p.get("unit_code"),
+            department=p.get("department"),
+            note=note,
+        )
+    p = dict(params or {})
+    case = get_case(session, case_id, actor=actor, lock=True)
+    check_version(case, expected_version)
+    before = case.state
+    outcome = p.get("outcome") if action == "resolve" else None
+    after = workflow.check(
+        actor, action, state=before, handling_level=case.handling_level, outcome=outcome
+    )
+    with session.no_autoflush:  # one UPDATE of the case per action: one version step
+        try:
+            payload = _apply(
+                session, case, action, actor=actor, now=now, params=p, cfg=limits_config
+            )
+        except (ValueError, TypeError) as exc:
+            raise InvalidInput(f"bad parameters for {action}: {exc}") from exc
+        case.state = after
+    # Every action bumps the version, also those that keep the state (remind, supervise …).
+    flag_modified(case, "state")
+    flush_case(session)
+    append_event(session, case, actor, action, before, after, note=note, payload=payload, at=now)
+    session.flush()
+    audit_case(session, actor, action, case, {"from": before, "to": after, "version": case.version})
+    return case
+
+
+def _apply(
+    session: Session,
+    case: Case,
+    action: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    params: dict[str, Any],
+    cfg: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """Apply the side effects of ``action``; return the event payload."""
+    payload: dict[str, Any] = {}
+    if action == "triage":
+        category = params.get("category", case.category)
+        if category not in Category.labels():
+            raise InvalidInput(f"unknown category {category!r}")
+        risk = int(params.get("risk_level", case.risk_level))
+        level = int(params.get("handling_level", case.handling_level))
+        if not 1 <= risk <= 4:
+            raise InvalidInput("risk_level must be 1 … 4")
+        if not actor.level <= level <= 5 or level < 1:
+            raise InvalidInput(f"handling_level must be between your level {actor.level} and 5")
+        case.category = category
+        case.subcategory = params.get("subcategory", case.subcategory)
+        case.risk_level = risk
+        case.handling_level = level
+        limits = deadlines.limits_for(category, risk, cfg)
+        case.contact_deadline = case.reported_at + limits.contact
+        case.deadline = case.reported_at + limits.close
+        payload = {"category": category, "risk_level": risk, "handling_level": level}
+    elif action in ("accept", "arrive"):
+        current = active_dispatch(session, case.id)
+        if current is not None:
+            if action == "accept":
+                current.status, current.accepted_at = DispatchStatus.ACCEPTED, now
+            else:
+                current.status, current.arrived_at = DispatchStatus.ARRIVED, now
+    elif action == "resolve":
+        outcome = _require(params, "outcome")
+        if outcome not in workflow.OUTCOMES:
+            raise InvalidInput(f"outcome must be one of {', '.join(workflow.OUTCOMES)}")
+        payload = {"outcome": outcome}
+        if outcome == "mediation_failed":
+            if case.state == CaseState.LEGAL_ROUTE:
+                raise InvalidInput("the case is already on the legal route")
+            route = _require(params, "route")
+            if route not in workflow.LEGAL_ROUTES:
+                raise InvalidInput(f"route must be one of {', '.join(workflow.LEGAL_ROUTES)}")
+            payload["route"] = route
+        else:
+            case.closed_at = now
+        _close_dispatch(session, case, DispatchStatus.FINISHED, now)
+    elif action in ("evaluate", "visit"):
+        satisfaction = params.get("satisfaction")
+        if satisfaction is not None:
+            if not 1 <= int(satisfaction) <= 5:
+                raise InvalidInput("satisfaction must be 1 … 5")
+            payload = {"satisfaction": int(satisfaction)}
+    elif action == "archive":
+        case.closed_at = case.closed_at or now
+    elif action == "reopen":
+        case.closed_at = None
+        limits = deadlines.limits_for(case.category, case.risk_level, cfg)
+        case.contact_deadline = now + limits.contact
+        case.deadline = now + limits.close
+    elif action == "return":
+        _close_dispatch(session, case, DispatchStatus.RETURNED, now)
+    elif action == "escalate":
+        _close_dispatch(session, case, DispatchStatus.CANCELLED, now)
+        payload = {"from_level": case.handling_level, "to_level": case.handling_level - 1}
+        case.handling_level -= 1
+    elif action == "hand_down":
+        level = case.handling_level + 1
+        unit = params.get("unit_code") or _unit_at(case.area_code, level)
+        try:
+            unit_level = division_level(unit)
+            unit_prefix = parse_division_code(unit).prefix
+        except CodeError as exc:
+            raise InvalidInput(str(exc)) from exc
+        if unit_level != level or not case.area_code.startswith(unit_prefix):
+            raise InvalidInput(f"{unit} is not the level-{level} unit that contains the case")
+        payload = {"from_level": case.handling_level, "to_level": level, "unit_code": unit}
+        case.handling_level = level
+    elif action == "supervise":
+        deadline = _require(params, "deadline")
+        if isinstance(deadline, str):
+            deadline = datetime.fromisoformat(deadline)
+        if deadline.tzinfo is None or deadline <= now:
+            raise InvalidInput("deadline must be a time-zone-aware time in the future")
+        case.supervision_deadline = deadline
+        payload = {"deadline": deadline.isoformat()}
+    elif action == "summon":
+        departments = _require(params, "departments")
+        if isinstance(departments, str) or not isinstance(departments, Sequence):
+            raise InvalidInput("departments must be a list of names")
+        payload = {"departments": [str(d) for d in departments]}
+    return payload
+
+
+def _unit_at(area_code: str, level: int) -> str:
+    """Return the code of the level-``level`` unit containing ``area_code``."""
+    keep = (2, 4, 6, 9, 12)[level - 1]
+    return area_code[:keep].ljust(12, "0")

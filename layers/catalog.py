@@ -1,0 +1,375 @@
+"""The catalog of map layers: each layer described once, for features, tiles and the console.
+
+A :class:`Collection` names its table, id, geometry, datetime and scope columns, the properties
+it publishes (as SQL expressions: personal fields are masked *here*, so no caller can forget),
+its Chinese title, its default style and its zoom range, and whether it holds records about
+individual people (then analysts get aggregates only). :data:`COLLECTIONS` is the registry;
+:func:`readable` says which roles may read which collection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from layers.errors import Forbidden, NotFound
+from layers.model import Role
+
+
+@dataclass(frozen=True)
+class Style:
+    """Default look of a layer on the map.
+
+    Attributes
+    ----------
+    color : str
+        Stroke or marker colour (CSS hex).
+    fill : str or None
+        Fill colour of polygons.
+    opacity : float
+        Fill opacity (0–1).
+    radius : int
+        Marker radius in pixels (points).
+    """
+
+    color: str
+    fill: str | None = None
+    opacity: float = 0.3
+    radius: int = 5
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One published layer.
+
+    Attributes
+    ----------
+    id : str
+        Collection id in URLs (``/ogc/collections/{id}``, ``/tiles/{id}/…``).
+    title : str
+        Chinese title shown to users.
+    description : str
+        One English sentence for API clients.
+    from_sql : str
+        ``FROM`` clause; the main table has the alias ``t``.
+    id_column : str
+        SQL expression of the feature id.
+    id_kind : str
+        ``int`` or ``str``: how ``/items/{fid}`` is parsed.
+    geometry_column : str
+        SQL expression of the geometry (EPSG:4490).
+    geometry_type : str
+        ``Point``, ``Polygon`` or ``MultiPolygon``.
+    scope_column : str
+        The 12-digit code column the user's scope range applies to.
+    properties : mapping of str to str
+        Published property name → SQL expression.
+    tile_properties : tuple of str
+        Which properties go into vector tiles (kept small).
+    datetime_column : str or None
+        Instant column filtered by ``datetime``.
+    interval_columns : tuple of str or None
+        ``(start, end)`` columns whose interval must overlap ``datetime`` (hot-spot runs).
+    personal : bool
+        Records about individual people: analysts get no features, only aggregates.
+    aggregate_below_zoom : int or None
+        Below this zoom, tiles carry hexagon counts instead of features.
+    min_zoom, max_zoom : int
+        Zoom range in which the console shows the layer.
+    style : Style
+        Default style.
+    """
+
+    id: str
+    title: str
+    description: str
+    from_sql: str
+    id_column: str
+    id_kind: str
+    geometry_column: str
+    geometry_type: str
+    scope_column: str
+    properties: Mapping[str, str]
+    tile_properties: tuple[str, ...]
+    datetime_column: str | None = None
+    interval_columns: tuple[str, str] | None = None
+    personal: bool = False
+    aggregate_below_zoom: int | None = None
+    min_zoom: int = 0
+    max_zoom: int = 22
+    style: Style = field(default_factory=lambda: Style("#3388ff"))
+
+    @property
+    def has_time(self) -> bool:
+        """Whether the collection can be filtered by ``datetime``."""
+        return self.datetime_column is not None or self.interval_columns is not None
+
+
+def _props(**columns: str) -> Mapping[str, str]:
+    return MappingProxyType(dict(columns))
+
+
+_MASKED_NAME = (
+    "CASE WHEN char_length(t.name) <= 1 THEN '*' "
+    "ELSE left(t.name, 1) || repeat('*', char_length(t.name) - 1) END"
+)
+
+_ALL = (
+    Collection(
+        id="jurisdictions",
+        title="行政区划",
+        description="Administrative units of the five levels, keyed by division code.",
+        from_sql="jurisdictions t",
+        id_column="t.code",
+        id_kind="str",
+        geometry_column="t.boundary",
+        geometry_type="MultiPolygon",
+        scope_column="t.code",
+        properties=_props(
+            code="t.code", name="t.name", level="t.level", parent_code="t.parent_code"
+        ),
+        tile_properties=("code", "name", "level"),
+        style=Style("#555555", fill=None, opacity=0.0),
+    ),
+    Collection(
+        id="grids",
+        title="网格",
+        description="Grids: the smallest management unit, inside one village.",
+        from_sql="grids t",
+        id_column="t.code",
+        id_kind="str",
+        geometry_column="t.boundary",
+        geometry_type="Polygon",
+        scope_column="t.area_code",
+        properties=_props(
+            code="t.code", name="t.name", area_code="t.area_code", leader_id="t.leader_id"
+        ),
+        tile_properties=("code", "name"),
+        min_zoom=11,
+        style=Style("#2b8cbe", fill="#a6bddb", opacity=0.15),
+    ),
+    Collection(
+        id="cases",
+        title="矛盾纠纷与事件",
+        description="Cases (incidents and disputes) with their current state.",
+        from_sql="cases t",
+        id_column="t.id",
+        id_kind="int",
+        geometry_column="t.point",
+        geometry_type="Point",
+        scope_column="t.area_code",
+        properties=_props(
+            code="t.code",
+            channel="t.channel",
+            category="t.category",
+            subcategory="t.subcategory",
+            title="t.title",
+            risk_level="t.risk_level",
+            state="t.state",
+            handling_level="t.handling_level",
+            reported_at="t.reported_at",
+            deadline="t.deadline",
+            grid_code="t.grid_code",
+            area_code="t.area_code",
+            repeat_count="t.repeat_count",
+        ),
+        tile_properties=("code", "category", "risk_level", "state"),
+        datetime_column="t.reported_at",
+        personal=True,
+        aggregate_below_zoom=12,
+        style=Style("#e31a1c", radius=5),
+    ),
+    Collection(
+        id="video_points",
+        title="视频点位",
+        description="Public-security cameras (GB/T 28181 device IDs) and their view.",
+        from_sql="video_points t",
+        id_column="t.id",
+        id_kind="int",
+        geometry_column="t.point",
+        geometry_type="Point",
+        scope_column="t.area_code",
+        properties=_props(
+            device_id="t.device_id",
+            name="t.name",
+            ptz_type="t.ptz_type",
+            direction_type="t.direction_type",
+            azimuth_deg="t.azimuth_deg",
+            fov_deg="t.fov_deg",
+            range_m="t.range_m",
+            status="t.status",
+            last_heartbeat="t.last_heartbeat",
+            area_code="t.area_code",
+        ),
+        tile_properties=("device_id", "status", "azimuth_deg", "fov_deg"),
+        aggregate_below_zoom=12,
+        min_zoom=10,
+        style=Style("#6a3d9a", radius=4),
+    ),
+    Collection(
+        id="workers",
+        title="网格员",
+        description="Grid workers and other dispatchable staff at their last position.",
+        from_sql="workers t",
+        id_column="t.id",
+        id_kind="int",
+        geometry_column="t.last_position",
+        geometry_type="Point",
+        scope_column="t.area_code",
+        properties=_props(
+            name="t.name",
+            role="t.role",
+            unit="t.unit",
+            status="t.status",
+            home_grid="t.home_grid",
+            last_seen_at="t.last_seen_at",
+            area_code="t.area_code",
+        ),
+        tile_properties=("name", "role", "status"),
+        personal=True,
+        aggregate_below_zoom=12,
+        min_zoom=12,
+        style=Style("#33a02c", radius=5),
+    ),
+    Collection(
+        id="persons",
+        title="特殊人群",
+        description="Special-population records, masked: masked name and masked resident ID.",
+        from_sql="persons t",
+        id_column="t.id",
+        id_kind="int",
+        geometry_column="t.residence",
+        geometry_type="Point",
+        scope_column="t.area_code",
+        properties=_props(
+            category="t.category",
+            name_masked=_MASKED_NAME,
+            id_masked="t.id_masked",
+            management_level="t.management_level",
+            grid_code="t.grid_code",
+            area_code="t.area_code",
+        ),
+        tile_properties=("category", "management_level"),
+        personal=True,
+        aggregate_below_zoom=14,
+        min_zoom=12,
+        style=Style("#ff7f00", radius=4),
+    ),
+    Collection(
+        id="hotspots",
+        title="热点分析",
+        description="Cells of stored hot-spot runs with Gi* z-score, p-value and pattern.",
+        from_sql="hotspot_cells t LEFT JOIN hotspot_runs r ON r.id = t.run_id",
+        id_column="t.id",
+        id_kind="int",
+        geometry_column="t.geom",
+        geometry_type="Polygon",
+        scope_column="t.area_code",
+        properties=_props(
+            run_id="t.run_id",
+            unit_id="t.unit_id",
+            count="t.count",
+            z="t.z",
+            p="t.p",
+            bin="t.bin",
+            pattern="t.pattern",
+            method="r.method",
+            window_start="r.window_start",
+            window_end="r.window_end",
+            area_code="t.area_code",
+        ),
+        tile_properties=("bin", "pattern", "count"),
+        interval_columns=("r.window_start", "r.window_end"),
+        style=Style("#d7301f", fill="#fc8d59", opacity=0.5),
+    ),
+)
+
+COLLECTIONS: Mapping[str, Collection] = MappingProxyType({c.id: c for c in _ALL})
+"""Every published collection by id, in display order."""
+
+NO_BUSINESS_DATA = frozenset({Role.ADMIN.value, Role.AUDITOR.value})
+"""Roles that see no business data at all."""
+
+
+def get_collection(collection_id: str) -> Collection:
+    """Return the collection ``collection_id``.
+
+    Parameters
+    ----------
+    collection_id : str
+        Collection id.
+
+    Returns
+    -------
+    Collection
+        The registry entry.
+
+    Raises
+    ------
+    NotFound
+        No such collection.
+
+    Examples
+    --------
+    >>> get_collection("grids").title
+    '网格'
+    """
+    try:
+        return COLLECTIONS[collection_id]
+    except KeyError:
+        raise NotFound(f"no collection {collection_id!r}") from None
+
+
+def readable(role: str, collection: Collection, *, aggregated: bool = False) -> bool:
+    """Whether ``role`` may read ``collection`` (as features, or as aggregates).
+
+    Parameters
+    ----------
+    role : str
+        A :class:`layers.model.Role` code.
+    collection : Collection
+        The layer.
+    aggregated : bool
+        Whether only aggregate counts are asked for (hexagon tiles).
+
+    Returns
+    -------
+    bool
+        Administrators and auditors read no business data; analysts read no features of
+        collections about individual people, only their aggregates.
+
+    Examples
+    --------
+    >>> persons = get_collection("persons")
+    >>> readable("analyst", persons), readable("commander", persons), readable("admin", persons)
+    (False, True, False)
+    >>> readable("analyst", get_collection("persons"), aggregated=True)
+    True
+    """
+    if role in NO_BUSINESS_DATA:
+        return False
+    if role == Role.ANALYST and collection.personal:
+        return aggregated
+    return True
+
+
+def check_readable(role: str, collection: Collection, *, aggregated: bool = False) -> None:
+    """Raise unless ``role`` may read ``collection`` (see :func:`readable`).
+
+    Parameters
+    ----------
+    role : str
+        A role code.
+    collection : Collection
+        The layer.
+    aggregated : bool
+        Whether only aggregates are asked for.
+
+    Raises
+    ------
+    Forbidden
+        The role may not read it.
+    """
+    if not readable(role, collection, aggregated=aggregated):
+        raise Forbidden(f"role {role!r} may not read {collection.id}")

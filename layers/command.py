@@ -1,0 +1,312 @@
+"""The five-level command feed: a unit, its children with KPIs, its queue and its alerts.
+
+The same JSON shape at every level (province, city, county, township, village). A unit's
+children are its child jurisdictions; a village's children are its grids (``kind = "grid"``),
+an empty list when it has none. KPIs are computed with a handful of statements grouped by the
+child key — ``left(area_code, n)`` for jurisdictions, ``grid_code`` for grids — with
+``GROUPING SETS`` giving the unit's own total in the same pass: the number of queries does not
+depend on the number of children.
+
+KPIs (``window_days`` back from ``now`` where a window applies):
+
+* ``open``: cases not yet resolved; ``overdue``: of those, past their deadline;
+* ``reported`` and ``resolved_share``: cases reported in the window and the share of them that is
+  resolved (``None`` when none was reported);
+* ``escalations``: escalate (上报) events in the window; ``repeats``: repeat reports in the window;
+* ``active_hotspots``: hot cells (≥ 95 % confidence) of the latest hot-spot run in the unit;
+* ``cameras``, ``cameras_online_share``;
+* ``overdue_visits``: special-population persons whose last visit is older than the interval of
+  their ``visit_rules`` row (never visited counts as overdue).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.codes import CodeError, division_level, scope_range
+from layers import cases, deadlines, workflow
+from layers.errors import NotFound
+from layers.model import Level
+from layers.workflow import Actor
+
+_CHILD_PREFIX = {1: 4, 2: 6, 3: 9, 4: 12}
+_OPEN = ", ".join(f"'{s}'" for s in sorted(workflow.OPEN_STATES))
+_DONE = ", ".join(f"'{s}'" for s in sorted(workflow.DONE_STATES))
+KPI_NAMES = (
+    "open",
+    "overdue",
+    "reported",
+    "resolved_share",
+    "escalations",
+    "repeats",
+    "active_hotspots",
+    "cameras",
+    "cameras_online_share",
+    "overdue_visits",
+)
+"""Keys of every ``kpis`` object."""
+
+
+@dataclass(frozen=True)
+class _Keys:
+    case: str
+    person: str
+    video: str
+    cell: str
+
+
+def _keys(level: int) -> _Keys:
+    if level < 5:
+        n = _CHILD_PREFIX[level]
+        return _Keys(
+            f"left(c.area_code, {n})",
+            f"left(p.area_code, {n})",
+            f"left(v.area_code, {n})",
+            f"left(h.area_code, {n})",
+        )
+
+    def spatial(geom: str) -> str:
+        return (
+            "(SELECT g.code FROM grids g WHERE g.area_code = :unit "
+            f"AND ST_Covers(g.boundary, {geom}) ORDER BY g.code LIMIT 1)"
+        )
+
+    return _Keys("c.grid_code", "p.grid_code", spatial("v.point"), spatial("ST_Centroid(h.geom)"))
+
+
+def _statements(level: int) -> dict[str, str]:
+    k = _keys(level)
+    scope = "{t}.area_code >= :lo AND {t}.area_code < :hi"
+    return {
+        "cases": f"""
+            SELECT {k.case} AS k, GROUPING({k.case}) AS total,
+                   count(*) FILTER (WHERE c.state IN ({_OPEN})) AS open,
+                   count(*) FILTER (WHERE c.state IN ({_OPEN}) AND c.deadline < :now) AS overdue,
+                   count(*) FILTER (WHERE c.reported_at >= :since) AS reported,
+                   count(*) FILTER (WHERE c.reported_at >= :since AND c.state IN ({_DONE}))
+                       AS resolved,
+                   count(*) FILTER (WHERE c.reported_at >= :since AND c.duplicate_of IS NOT NULL)
+                       AS repeats
+              FROM cases c WHERE {scope.format(t="c")}
+             GROUP BY GROUPING SETS (({k.case}), ())""",
+        "escalations": f"""
+            SELECT {k.case} AS k, GROUPING({k.case}) AS total, count(*) AS escalations
+              FROM case_events e JOIN cases c ON c.id = e.case_id
+             WHERE {scope.format(t="e")} AND e.action = 'escalate' AND e.at >= :since
+             GROUP BY GROUPING SETS (({k.case}), ())""",
+        "hotspots": f"""
+            SELECT {k.cell} AS k, GROUPING({k.cell}) AS total, count(*) AS active_hotspots
+              FROM hotspot_cells h
+             WHERE {scope.format(t="h")} AND h.bin >= 2
+               AND h.run_id = (SELECT max(run_id) FROM hotspot_cells h2
+                                WHERE h2.area_code >= :lo AND h2.area_code < :hi)
+             GROUP BY GROUPING SETS (({k.cell}), ())""",
+        "cameras": f"""
+            SELECT {k.video} AS k, GROUPING({k.video}) AS total, count(*) AS cameras,
+                   count(*) FILTER (WHERE v.status = 'online') AS online
+              FROM video_points v WHERE {scope.format(t="v")}
+             GROUP BY GROUPING SETS (({k.video}), ())""",
+        "visits": f"""
+            SELECT {k.person} AS k, GROUPING({k.person}) AS total, count(*) AS overdue_visits
+              FROM persons p
+              JOIN visit_rules r
+                ON r.category = p.category AND r.management_level = p.management_level
+              LEFT JOIN LATERAL (SELECT max(pv.visited_on) AS last FROM person_visits pv
+                                  WHERE pv.person_id = p.id) lv ON true
+             WHERE {scope.format(t="p")}
+               AND (lv.last IS NULL OR lv.last + r.interval_days < CAST(:now AS date))
+             GROUP BY GROUPING SETS (({k.person}), ())""",
+    }
+
+
+def _empty_kpis() -> dict[str, Any]:
+    return {
+        "open": 0,
+        "overdue": 0,
+        "reported": 0,
+        "resolved_share": None,
+        "escalations": 0,
+        "repeats": 0,
+        "active_hotspots": 0,
+        "cameras": 0,
+        "cameras_online_share": None,
+        "overdue_visits": 0,
+    }
+
+
+def _fold(target: dict[str, Any], name: str, row: Any) -> None:
+    if name == "cases":
+        target["open"] = row.open
+        target["overdue"] = row.overdue
+        target["reported"] = row.reported
+        target["repeats"] = row.repeats
+        target["resolved_share"] = round(row.resolved / row.reported, 4) if row.reported else None
+    elif name == "cameras":
+        target["cameras"] = row.cameras
+        target["cameras_online_share"] = round(row.online / row.cameras, 4) if row.cameras else None
+    else:
+        key = {"escalations": "escalations", "hotspots": "active_hotspots"}.get(
+            name, "overdue_visits"
+        )
+        target[key] = getattr(row, key)
+
+
+def _case_json(case: Any, now: datetime) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "code": case.code,
+        "title": case.title,
+        "category": case.category,
+        "state": case.state,
+        "risk_level": case.risk_level,
+        "handling_level": case.handling_level,
+        "area_code": case.area_code,
+        "reported_at": case.reported_at.isoformat(),
+        "deadline": case.deadline.isoformat() if case.deadline else None,
+        "deadline_status": deadlines.status(case.reported_at, case.deadline, now=now),
+        "supervision_deadline": (
+            case.supervision_deadline.isoformat() if case.supervision_deadline else None
+        ),
+        "repeat_count": case.repeat_count,
+        "version": case.version,
+    }
+
+
+def feed(
+    session: Session,
+    code: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    window_days: int = 30,
+    queue_limit: int = 50,
+    alert_limit: int = 50,
+) -> dict[str, Any]:
+    """Return the command feed of the unit ``code``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    code : str
+        12-digit jurisdiction code inside the actor's scope.
+    actor : Actor
+        Whose scope applies.
+    now : datetime
+        Reference time (overdue, windows).
+    window_days : int
+        Window of the reported / resolved / escalations / repeats KPIs.
+    queue_limit, alert_limit : int
+        Lengths of the queue and alert lists.
+
+    Returns
+    -------
+    dict
+        ``{"unit", "children", "queue", "alerts", "window_days", "generated_at"}``; ``unit`` and
+        each child carry ``code``, ``name``, ``kind``, ``level``, ``level_label`` and ``kpis``.
+
+    Raises
+    ------
+    NotFound
+        ``code`` is not a jurisdiction inside the actor's scope.
+    """
+    try:
+        level = division_level(code)
+        lo, hi = scope_range(code)
+    except CodeError as exc:
+        raise NotFound(f"no jurisdiction {code}") from exc
+    if not cases.in_scope(actor.scope_code, code):
+        raise NotFound(f"no jurisdiction {code}")
+    unit_row = session.execute(
+        text("SELECT code, name, level FROM jurisdictions WHERE code = :code"), {"code": code}
+    ).first()
+    if unit_row is None:
+        raise NotFound(f"no jurisdiction {code}")
+    if level < 5:
+        n = _CHILD_PREFIX[level]
+        child_rows = session.execute(
+            text(
+                "SELECT code, name, level, left(code, :n) AS k FROM jurisdictions "
+                "WHERE parent_code = :code ORDER BY code"
+            ),
+            {"code": code, "n": n},
+        ).all()
+        kind = "jurisdiction"
+    else:
+        child_rows = session.execute(
+            text(
+                "SELECT code, name, NULL AS level, code AS k FROM grids "
+                "WHERE area_code = :code ORDER BY code"
+            ),
+            {"code": code},
+        ).all()
+        kind = "grid"
+    params = {
+        "lo": lo,
+        "hi": hi,
+        "now": now,
+        "since": now - timedelta(days=window_days),
+        "unit": code,
+    }
+    unit_kpis = _empty_kpis()
+    by_key: dict[str, dict[str, Any]] = {row.k: _empty_kpis() for row in child_rows}
+    for name, sql in _statements(level).items():
+        for row in session.execute(text(sql), params):
+            if row.total:
+                _fold(unit_kpis, name, row)
+            elif row.k in by_key:
+                _fold(by_key[row.k], name, row)
+    children = [
+        {
+            "code": row.code,
+            "name": row.name,
+            "kind": kind,
+            "level": row.level,
+            "level_label": Level(row.level).label if row.level else "网格",
+            "kpis": by_key[row.k],
+        }
+        for row in child_rows
+    ]
+    waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit)
+    alerts = session.execute(
+        text(
+            "SELECT id, area_code, kind, level, title, detail, run_id, cell_id, state, created_at "
+            "FROM alerts WHERE area_code >= :lo AND area_code < :hi AND state <> 'closed' "
+            "ORDER BY level, created_at DESC, id DESC LIMIT :limit"
+        ),
+        {"lo": lo, "hi": hi, "limit": max(1, min(alert_limit, 500))},
+    ).all()
+    return {
+        "unit": {
+            "code": unit_row.code,
+            "name": unit_row.name,
+            "kind": "jurisdiction",
+            "level": unit_row.level,
+            "level_label": Level(unit_row.level).label,
+            "kpis": unit_kpis,
+        },
+        "children": children,
+        "queue": [_case_json(c, now) for c in waiting],
+        "alerts": [
+            {
+                "id": a.id,
+                "area_code": a.area_code,
+                "kind": a.kind,
+                "level": a.level,
+                "title": a.title,
+                "detail": a.detail,
+                "run_id": a.run_id,
+                "cell_id": a.cell_id,
+                "state": a.state,
+                "created_at": a.created_at.isoformat(),
+            }
+            for a in alerts
+        ],
+        "window_days": window_days,
+        "generated_at": now.isoformat(),
+    }

@@ -1,0 +1,523 @@
+"""Dispatch (派单): recommend grid workers for a case and assign one, a unit or a department.
+
+Ranking follows the lessons of CAD systems: only on-duty workers with a position fresher than
+``stale_after`` count; the radius is capped; the nearest come first (KNN ``<->`` over the partial
+GiST index ``ix_workers_dispatchable_position``, then exact geodesic distance), adjusted for
+workload and for the case lying in the worker's own grid. When nobody qualifies the result says
+why (:data:`REASONS`) with the counts that show it.
+
+Assignment locks the case, then the worker row (``FOR UPDATE``) and checks that the worker is
+still on duty; the partial unique index ``uq_dispatches_active_worker`` is the last wall. A worker
+just taken by another operator is a :class:`~layers.errors.Conflict`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from geo.codes import scope_range
+from layers import audit, cases, workflow
+from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
+from layers.model import (
+    AssigneeKind,
+    Case,
+    Dispatch,
+    DispatchStatus,
+    Jurisdiction,
+    Worker,
+    WorkerPosition,
+    WorkerStatus,
+)
+from layers.workflow import Actor
+
+#: Why no candidate was suggested.
+REASONS = ("no_workers_in_scope", "all_busy", "all_stale", "outside_radius")
+#: Ranking: one dispatch in the last 24 h weighs like this many metres of extra distance …
+WORKLOAD_PENALTY_M = 500.0
+#: … and the case lying in the worker's own grid like this many metres less.
+OWN_GRID_BONUS_M = 300.0
+#: The KNN pre-selection takes this many times ``limit`` nearest workers before exact ranking.
+POOL_FACTOR = 4
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One suggested worker.
+
+    Attributes
+    ----------
+    worker_id : int
+        Worker id.
+    name : str
+        Worker name.
+    role : str
+        Worker role code.
+    home_grid : str or None
+        The worker's own grid.
+    distance_m : float
+        Geodesic distance from the worker's last position to the case.
+    workload : int
+        Dispatches of the worker in the 24 hours before ``now``.
+    own_grid : bool
+        Whether the case lies in the worker's own grid.
+    last_seen_at : datetime
+        Time of the last position.
+    score_m : float
+        Ranking key: ``distance + workload penalty − own-grid bonus`` (lower is better).
+    """
+
+    worker_id: int
+    name: str
+    role: str
+    home_grid: str | None
+    distance_m: float
+    workload: int
+    own_grid: bool
+    last_seen_at: datetime
+    score_m: float
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Ranked candidates for a case, or why there are none.
+
+    Attributes
+    ----------
+    case_id : int
+        The case.
+    candidates : list of Candidate
+        Best first.
+    reason : str or None
+        ``None`` when there are candidates, else one of :data:`REASONS`.
+    counts : dict
+        ``in_scope``, ``on_duty``, ``fresh``, ``within_radius`` (filled when nobody qualifies).
+    radius_m : float
+        The radius cap used.
+    """
+
+    case_id: int
+    candidates: list[Candidate]
+    reason: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+    radius_m: float = 3000.0
+
+
+_RANK = text(
+    """
+    WITH w AS (
+        SELECT w.id, w.name, w.role, w.home_grid, w.last_seen_at, w.last_position
+          FROM workers w
+         WHERE w.status = 'on_duty' AND w.last_position IS NOT NULL
+           AND w.area_code >= :lo AND w.area_code < :hi
+           AND w.last_seen_at >= :fresh_after AND w.last_seen_at <= :now
+         ORDER BY w.last_position <-> (SELECT point FROM cases WHERE id = :case_id)
+         LIMIT :pool)
+    SELECT w.id, w.name, w.role, w.home_grid, w.last_seen_at,
+           ST_Distance(geography(w.last_position), c.g) AS distance_m,
+           (SELECT count(*) FROM dispatches d
+             WHERE d.worker_id = w.id AND d.assigned_at > :day_ago) AS workload
+      FROM w, (SELECT geography(point) AS g FROM cases WHERE id = :case_id) c
+     WHERE ST_DWithin(geography(w.last_position), c.g, :radius)
+    """
+)
+"""Nearest fresh on-duty workers by KNN over the partial GiST index (the case point is an
+InitPlan parameter, so the index orders the scan), then exact geodesic distance and radius."""
+
+_COUNTS = text(
+    """
+    WITH c AS (SELECT geography(point) AS g FROM cases WHERE id = :case_id)
+    SELECT count(*),
+           count(*) FILTER (WHERE w.status = 'on_duty'),
+           count(*) FILTER (WHERE w.status = 'on_duty' AND w.last_position IS NOT NULL
+                              AND w.last_seen_at >= :fresh_after AND w.last_seen_at <= :now),
+           count(*) FILTER (WHERE w.status = 'on_duty' AND w.last_position IS NOT NULL
+                              AND w.last_seen_at >= :fresh_after AND w.last_seen_at <= :now
+                              AND ST_DWithin(geography(w.last_position), c.g, :radius))
+      FROM workers w, c
+     WHERE w.area_code >= :lo AND w.area_code < :hi
+    """
+)
+
+
+def candidates(
+    session: Session,
+    case_id: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    radius_m: float = 3000.0,
+    stale_after: timedelta = timedelta(minutes=30),
+    limit: int = 10,
+) -> Candidates:
+    """Rank the available workers in the actor's scope for a case.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    case_id : int
+        Case id (must be in scope and located).
+    actor : Actor
+        Whose scope limits the workers.
+    now : datetime
+        Reference time for staleness and workload.
+    radius_m : float
+        Radius cap in metres (geodesic), clamped to 1 m … 50 km.
+    stale_after : timedelta
+        Positions older than this are skipped.
+    limit : int
+        Number of candidates (clamped to 1–100).
+
+    Returns
+    -------
+    Candidates
+        Ranked candidates, or the reason there are none with the counts.
+
+    Raises
+    ------
+    NotFound
+        No such case in scope.
+    InvalidInput
+        The case has no location.
+    """
+    case = cases.get_case(session, case_id, actor=actor)
+    if case.point is None:
+        raise InvalidInput(f"case {case_id} has no location; dispatch it to a unit instead")
+    radius = min(max(float(radius_m), 1.0), 50_000.0)
+    limit = min(max(int(limit), 1), 100)
+    lo, hi = scope_range(actor.scope_code)
+    params = {
+        "case_id": case_id,
+        "lo": lo,
+        "hi": hi,
+        "now": now,
+        "fresh_after": now - stale_after,
+        "radius": radius,
+    }
+    # psycopg prepares a statement after 5 runs and PostgreSQL then may switch to a generic plan
+    # that sorts every worker instead of walking the KNN index: keep custom plans (measured:
+    # 40 ms generic vs 0.4 ms custom at 50k workers).
+    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    rows = session.execute(
+        _RANK, {**params, "day_ago": now - timedelta(days=1), "pool": limit * POOL_FACTOR}
+    ).all()
+    found = []
+    for row in rows:
+        own = row.home_grid is not None and row.home_grid == case.grid_code
+        score = row.distance_m + WORKLOAD_PENALTY_M * row.workload - OWN_GRID_BONUS_M * own
+        found.append(
+            Candidate(
+                worker_id=row.id,
+                name=row.name,
+                role=row.role,
+                home_grid=row.home_grid,
+                distance_m=round(float(row.distance_m), 1),
+                workload=int(row.workload),
+                own_grid=own,
+                last_seen_at=row.last_seen_at,
+                score_m=round(float(score), 1),
+            )
+        )
+    found.sort(key=lambda c: (c.score_m, c.distance_m, c.worker_id))
+    if found:
+        return Candidates(case_id, found[:limit], None, {}, radius)
+    total, on_duty, fresh, within = session.execute(_COUNTS, params).one()
+    counts = {"in_scope": total, "on_duty": on_duty, "fresh": fresh, "within_radius": within}
+    if total == 0:
+        reason = "no_workers_in_scope"
+    elif on_duty == 0:
+        reason = "all_busy"
+    elif fresh == 0:
+        reason = "all_stale"
+    else:
+        reason = "outside_radius"
+    return Candidates(case_id, [], reason, counts, radius)
+
+
+def assign(
+    session: Session,
+    case_id: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+    worker_id: int | None = None,
+    unit_code: str | None = None,
+    department: str | None = None,
+    note: str | None = None,
+) -> Case:
+    """Dispatch a case to a worker, a unit or a department (exactly one of them).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    case_id : int
+        Case id.
+    actor : Actor
+        Who dispatches.
+    now : datetime
+        Time of the dispatch.
+    expected_version : int, optional
+        The case version the client saw.
+    worker_id : int, optional
+        A worker in scope, on duty.
+    unit_code : str, optional
+        A jurisdiction in scope.
+    department : str, optional
+        Name of a functional department.
+    note : str, optional
+        Free text for the log.
+
+    Returns
+    -------
+    Case
+        The dispatched case (flushed).
+
+    Raises
+    ------
+    InvalidInput
+        Not exactly one assignee.
+    NotFound
+        Case, worker or unit not in scope.
+    Conflict
+        Illegal transition, stale version, or the worker is no longer available.
+    Forbidden
+        Role or level not permitted.
+    """
+    given = [x for x in (worker_id, unit_code, department) if x is not None]
+    if len(given) != 1:
+        raise InvalidInput("give exactly one of worker_id, unit_code, department")
+    case = cases.get_case(session, case_id, actor=actor, lock=True)
+    cases.check_version(case, expected_version)
+    before = case.state
+    after = workflow.check(actor, "dispatch", state=before, handling_level=case.handling_level)
+    lo, hi = scope_range(actor.scope_code)
+    dispatch = Dispatch(
+        case_id=case.id,
+        area_code=case.area_code,
+        assigned_by=actor.user_id,
+        assigned_at=now,
+        status=DispatchStatus.ASSIGNED,
+    )
+    payload: dict[str, object]
+    if worker_id is not None:
+        worker = session.scalars(
+            select(Worker)
+            .where(Worker.id == worker_id, Worker.area_code >= lo, Worker.area_code < hi)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        if worker is None:
+            raise NotFound(f"no worker {worker_id}")
+        if worker.status != WorkerStatus.ON_DUTY:
+            raise Conflict(
+                f"worker {worker_id} is not available ({worker.status}); choose another",
+                allowed=["dispatch"],
+            )
+        dispatch.assignee_kind = AssigneeKind.WORKER
+        dispatch.worker_id = worker.id
+        worker.status = WorkerStatus.BUSY
+        worker.version += 1
+        payload = {"assignee_kind": "worker", "worker_id": worker.id}
+    elif unit_code is not None:
+        if not (lo <= unit_code < hi) or session.get(Jurisdiction, unit_code) is None:
+            raise NotFound(f"no jurisdiction {unit_code}")
+        dispatch.assignee_kind = AssigneeKind.UNIT
+        dispatch.unit_code = unit_code
+        payload = {"assignee_kind": "unit", "unit_code": unit_code}
+    else:
+        if not str(department).strip():
+            raise InvalidInput("department must not be empty")
+        dispatch.assignee_kind = AssigneeKind.DEPARTMENT
+        dispatch.department = str(department).strip()[:100]
+        payload = {"assignee_kind": "department", "department": dispatch.department}
+    session.add(dispatch)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise Conflict("the worker or the case was just dispatched by someone else") from exc
+    case.state = after
+    cases.flush_case(session)
+    cases.append_event(
+        session, case, actor, "dispatch", before, after, note=note, payload=payload, at=now
+    )
+    session.flush()
+    cases.audit_case(session, actor, "dispatch", case, {"from": before, "to": after, **payload})
+    return case
+
+
+def assign_worker(
+    session: Session,
+    case_id: int,
+    worker_id: int,
+    *,
+    by: Actor,
+    expected_version: int | None,
+    now: datetime,
+) -> Case:
+    """Dispatch a case to a grid worker (see :func:`assign`).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to ``by``.
+    case_id : int
+        Case id.
+    worker_id : int
+        Worker id.
+    by : Actor
+        Who dispatches.
+    expected_version : int or None
+        The case version the client saw.
+    now : datetime
+        Time of the dispatch.
+
+    Returns
+    -------
+    Case
+        The dispatched case.
+    """
+    return assign(
+        session, case_id, actor=by, now=now, expected_version=expected_version, worker_id=worker_id
+    )
+
+
+def report_position(
+    session: Session,
+    worker_id: int,
+    *,
+    actor: Actor,
+    actor_worker_id: int | None,
+    lon: float,
+    lat: float,
+    at: datetime,
+) -> Worker:
+    """Record a grid worker's position (the worker's app): last position and history.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    worker_id : int
+        The worker.
+    actor : Actor
+        Who reports.
+    actor_worker_id : int or None
+        The worker record of the reporting account; a grid worker reports only their own.
+    lon, lat : float
+        Position (CGCS2000 degrees).
+    at : datetime
+        Time of the fix.
+
+    Returns
+    -------
+    Worker
+        The updated worker.
+
+    Raises
+    ------
+    NotFound
+        No such worker in scope.
+    Forbidden
+        A worker account reporting for someone else, or a role that may not report.
+    InvalidInput
+        Coordinates off the Earth.
+    """
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInput("lon/lat out of range")
+    if actor.role == "grid_worker" and actor_worker_id != worker_id:
+        raise Forbidden("a grid worker reports only their own position")
+    if actor.role not in workflow.FIELD:
+        raise Forbidden(f"role {actor.role} may not report positions")
+    lo, hi = scope_range(actor.scope_code)
+    worker = session.scalars(
+        select(Worker).where(Worker.id == worker_id, Worker.area_code >= lo, Worker.area_code < hi)
+    ).first()
+    if worker is None:
+        raise NotFound(f"no worker {worker_id}")
+    point = cases.point(lon, lat)
+    worker.last_position = point
+    worker.last_seen_at = at
+    session.add(WorkerPosition(worker_id=worker.id, at=at, point=point, area_code=worker.area_code))
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        action="worker.position",
+        object_type="worker",
+        object_id=str(worker.id),
+    )
+    return worker
+
+
+def set_status(
+    session: Session, worker_id: int, *, actor: Actor, actor_worker_id: int | None, status: str
+) -> Worker:
+    """Put a worker on or off duty (not while busy with a dispatch).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    worker_id : int
+        The worker.
+    actor : Actor
+        Who changes it (the worker themself or an operator).
+    actor_worker_id : int or None
+        The worker record of the acting account.
+    status : str
+        ``on_duty`` or ``off_duty``.
+
+    Returns
+    -------
+    Worker
+        The updated worker.
+
+    Raises
+    ------
+    InvalidInput
+        Another status.
+    Forbidden
+        Someone else's grid worker account, or a role that may not.
+    NotFound
+        No such worker in scope.
+    Conflict
+        The worker is busy with a dispatch.
+    """
+    if status not in (WorkerStatus.ON_DUTY, WorkerStatus.OFF_DUTY):
+        raise InvalidInput("status must be on_duty or off_duty")
+    if actor.role == "grid_worker" and actor_worker_id != worker_id:
+        raise Forbidden("a grid worker changes only their own status")
+    if actor.role not in workflow.FIELD:
+        raise Forbidden(f"role {actor.role} may not change worker status")
+    lo, hi = scope_range(actor.scope_code)
+    worker = session.scalars(
+        select(Worker)
+        .where(Worker.id == worker_id, Worker.area_code >= lo, Worker.area_code < hi)
+        .with_for_update()
+    ).first()
+    if worker is None:
+        raise NotFound(f"no worker {worker_id}")
+    if worker.status == WorkerStatus.BUSY:
+        raise Conflict("the worker is busy with a dispatch; resolve or return it first")
+    worker.status = status
+    worker.version += 1
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        action="worker.status",
+        object_type="worker",
+        object_id=str(worker.id),
+        detail={"status": status},
+    )
+    return worker

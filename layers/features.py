@@ -1,0 +1,462 @@
+"""GeoJSON features of the catalog's collections, built inside PostgreSQL.
+
+One SQL statement per request returns the whole FeatureCollection as text
+(``json_build_object`` / ``json_agg`` / ``ST_AsGeoJSON``): no Python object per feature. Every
+query filters by the caller's scope range explicitly, on top of row-level security.
+Coordinates are EPSG:4490 longitude/latitude, which GeoJSON readers take as CRS84.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.codes import scope_range
+from layers.catalog import Collection
+from layers.errors import InvalidInput, NotFound
+from layers.model import SRID
+
+DEFAULT_LIMIT = 100
+MAX_LIMIT = 10_000
+MAX_OFFSET = 2**31 - 1
+COORDINATE_DIGITS = 7
+"""Decimal digits of output coordinates (1e-7 degree is about 1 cm)."""
+
+
+class InvalidParameter(InvalidInput):
+    """A query parameter that cannot be used (bad bbox, datetime, …): HTTP 400 in OGC terms."""
+
+
+@dataclass(frozen=True)
+class BBox:
+    """A longitude/latitude box in CRS84 degrees.
+
+    Attributes
+    ----------
+    minx, miny, maxx, maxy : float
+        West, south, east, north.
+
+    Raises
+    ------
+    InvalidParameter
+        Non-finite values, latitudes outside ±90, or min greater than max.
+
+    Examples
+    --------
+    >>> BBox.parse("110.1,19.9,110.5,20.1")
+    BBox(minx=110.1, miny=19.9, maxx=110.5, maxy=20.1)
+    """
+
+    minx: float
+    miny: float
+    maxx: float
+    maxy: float
+
+    def __post_init__(self) -> None:
+        """Check the box is finite, on Earth and not inverted."""
+        values = (self.minx, self.miny, self.maxx, self.maxy)
+        if not all(math.isfinite(v) for v in values):
+            raise InvalidParameter("bbox values must be finite numbers")
+        if not (-180 <= self.minx <= 180 and -180 <= self.maxx <= 180):
+            raise InvalidParameter("bbox longitudes must lie in [-180, 180]")
+        if not (-90 <= self.miny <= 90 and -90 <= self.maxy <= 90):
+            raise InvalidParameter("bbox latitudes must lie in [-90, 90]")
+        if self.minx > self.maxx or self.miny > self.maxy:
+            raise InvalidParameter("bbox minimum must not exceed maximum")
+
+    @classmethod
+    def parse(cls, value: str) -> BBox:
+        """Parse ``minx,miny,maxx,maxy`` (or the 6-value 3D form, heights ignored).
+
+        Parameters
+        ----------
+        value : str
+            Comma-separated numbers.
+
+        Returns
+        -------
+        BBox
+            The box.
+
+        Raises
+        ------
+        InvalidParameter
+            Wrong count or non-numbers.
+        """
+        try:
+            numbers = [float(part) for part in value.split(",")]
+        except ValueError:
+            raise InvalidParameter("bbox must be 4 (or 6) comma-separated numbers") from None
+        if len(numbers) == 6:
+            numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+        if len(numbers) != 4:
+            raise InvalidParameter("bbox must be 4 (or 6) comma-separated numbers")
+        return cls(*numbers)
+
+
+@dataclass(frozen=True)
+class TimeRange:
+    """A closed time interval; ``None`` ends are open.
+
+    Attributes
+    ----------
+    start, end : datetime or None
+        Bounds (timezone-aware).
+    """
+
+    start: datetime | None
+    end: datetime | None
+
+    @classmethod
+    def parse(cls, value: str) -> TimeRange:
+        """Parse an OGC ``datetime``: an instant, ``a/b``, ``../b`` or ``a/..``.
+
+        Parameters
+        ----------
+        value : str
+            RFC 3339 date-times or dates; naive values are taken as UTC.
+
+        Returns
+        -------
+        TimeRange
+            The interval (an instant gives ``start == end``).
+
+        Raises
+        ------
+        InvalidParameter
+            Unparseable parts, both ends open, or start after end.
+
+        Examples
+        --------
+        >>> r = TimeRange.parse("2026-01-01T00:00:00Z/..")
+        >>> r.start.isoformat(), r.end
+        ('2026-01-01T00:00:00+00:00', None)
+        """
+        parts = value.split("/")
+        if len(parts) == 1:
+            instant = _parse_instant(parts[0])
+            return cls(instant, instant)
+        if len(parts) != 2:
+            raise InvalidParameter("datetime must be an instant or an interval a/b")
+        start = None if parts[0] in ("", "..") else _parse_instant(parts[0])
+        end = None if parts[1] in ("", "..") else _parse_instant(parts[1])
+        if start is None and end is None:
+            raise InvalidParameter("datetime interval must have at least one end")
+        if start is not None and end is not None and start > end:
+            raise InvalidParameter("datetime interval starts after it ends")
+        return cls(start, end)
+
+
+def _parse_instant(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
+    except ValueError:
+        raise InvalidParameter(f"datetime {value!r} is not RFC 3339") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class FeaturePage:
+    """One page of a collection as GeoJSON text.
+
+    Attributes
+    ----------
+    body : str
+        ``{"type": "FeatureCollection", "features": [...], "numberMatched": …,
+        "numberReturned": …}`` as JSON text (links are added by the caller with
+        :func:`add_members`).
+    matched : int
+        Features matching the filters in the caller's scope.
+    returned : int
+        Features on this page.
+    """
+
+    body: str
+    matched: int
+    returned: int
+
+
+def clamp_limit(limit: int | None) -> int:
+    """Clamp a requested page size into ``[1, MAX_LIMIT]`` (default :data:`DEFAULT_LIMIT`).
+
+    Parameters
+    ----------
+    limit : int or None
+        Requested page size.
+
+    Returns
+    -------
+    int
+        The page size used.
+
+    Examples
+    --------
+    >>> clamp_limit(None), clamp_limit(0), clamp_limit(10**9)
+    (100, 1, 10000)
+    """
+    if limit is None:
+        return DEFAULT_LIMIT
+    return max(1, min(limit, MAX_LIMIT))
+
+
+def add_members(json_object: str, members: dict[str, Any]) -> str:
+    """Append members to a JSON object given as text, without parsing it.
+
+    Parameters
+    ----------
+    json_object : str
+        Text of a non-empty JSON object.
+    members : dict
+        Members to add (serialised with orjson).
+
+    Returns
+    -------
+    str
+        The extended object.
+
+    Examples
+    --------
+    >>> add_members('{"a":1}', {"links": []})
+    '{"a":1,"links":[]}'
+    """
+    extra = orjson.dumps(members).decode()[1:-1]
+    body = json_object.rstrip()
+    if not extra:
+        return body
+    return body[:-1] + "," + extra + "}"
+
+
+def _feature_sql(collection: Collection) -> str:
+    properties = ", ".join(f"'{name}', {expr}" for name, expr in collection.properties.items())
+    geometry = f"ST_AsGeoJSON({collection.geometry_column}, {COORDINATE_DIGITS})::json"
+    return (
+        f"json_build_object('type', 'Feature', 'id', {collection.id_column}, "
+        f"'geometry', {geometry}, 'properties', json_build_object({properties}))"
+    )
+
+
+def scope_filter(collection: Collection, scope_code: str, params: dict[str, Any]) -> str:
+    """Return the SQL condition restricting ``collection`` to a scope; fill its parameters.
+
+    Parameters
+    ----------
+    collection : Collection
+        The layer.
+    scope_code : str
+        12-digit jurisdiction code of the caller's scope.
+    params : dict
+        Bind parameters; ``scope_lo`` and ``scope_hi`` are added.
+
+    Returns
+    -------
+    str
+        ``col >= :scope_lo AND col < :scope_hi`` (index-friendly on a ``COLLATE "C"`` column).
+    """
+    params["scope_lo"], params["scope_hi"] = scope_range(scope_code)
+    column = collection.scope_column
+    return f"{column} >= :scope_lo AND {column} < :scope_hi"
+
+
+def _where(
+    collection: Collection,
+    scope_code: str,
+    bbox: BBox | None,
+    datetime_range: TimeRange | None,
+    params: dict[str, Any],
+) -> str:
+    conditions = [scope_filter(collection, scope_code, params)]
+    if bbox is not None:
+        conditions.append(
+            f"ST_Intersects({collection.geometry_column}, "
+            f"ST_MakeEnvelope(:minx, :miny, :maxx, :maxy, {SRID}))"
+        )
+        params.update(minx=bbox.minx, miny=bbox.miny, maxx=bbox.maxx, maxy=bbox.maxy)
+    if datetime_range is not None and collection.has_time:
+        if collection.datetime_column is not None:
+            start_col = end_col = collection.datetime_column
+        else:
+            assert collection.interval_columns is not None
+            start_col, end_col = collection.interval_columns
+        if datetime_range.start is not None:
+            conditions.append(f"{end_col} >= :t_start")
+            params["t_start"] = datetime_range.start
+        if datetime_range.end is not None:
+            conditions.append(f"{start_col} <= :t_end")
+            params["t_end"] = datetime_range.end
+    return " AND ".join(conditions)
+
+
+def collection_items(
+    session: Session,
+    collection: Collection,
+    *,
+    scope_code: str,
+    bbox: BBox | None = None,
+    datetime_range: TimeRange | None = None,
+    limit: int | None = DEFAULT_LIMIT,
+    offset: int = 0,
+) -> FeaturePage:
+    """Return one page of ``collection`` inside the caller's scope, ordered by id.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session in a transaction scoped to the caller.
+    collection : Collection
+        The layer.
+    scope_code : str
+        12-digit code of the caller's scope (filtered explicitly as well as by RLS).
+    bbox : BBox, optional
+        Only features intersecting the box.
+    datetime_range : TimeRange, optional
+        Only features whose time (or time interval) meets the range; ignored for collections
+        without time.
+    limit : int, optional
+        Page size, clamped by :func:`clamp_limit`.
+    offset : int
+        Features to skip (clamped to ``[0, MAX_OFFSET]``).
+
+    Returns
+    -------
+    FeaturePage
+        The FeatureCollection text and its counts.
+    """
+    params: dict[str, Any] = {
+        "limit": clamp_limit(limit),
+        "offset": max(0, min(offset, MAX_OFFSET)),
+    }
+    where = _where(collection, scope_code, bbox, datetime_range, params)
+    sql = f"""
+        WITH page AS (
+            SELECT {collection.id_column} AS fid, {_feature_sql(collection)} AS feature
+            FROM {collection.from_sql}
+            WHERE {where}
+            ORDER BY {collection.id_column}
+            LIMIT :limit OFFSET :offset
+        ),
+        counts AS (
+            SELECT (SELECT count(*) FROM {collection.from_sql} WHERE {where}) AS matched,
+                   (SELECT count(*) FROM page) AS returned
+        )
+        SELECT json_build_object(
+                   'type', 'FeatureCollection',
+                   'numberMatched', counts.matched,
+                   'numberReturned', counts.returned,
+                   'features', COALESCE(
+                       (SELECT json_agg(feature ORDER BY fid) FROM page), '[]'::json)
+               )::text,
+               counts.matched, counts.returned
+        FROM counts
+    """
+    body, matched, returned = session.execute(text(sql), params).one()
+    return FeaturePage(body=body, matched=matched, returned=returned)
+
+
+def parse_fid(collection: Collection, fid: str) -> int | str:
+    """Parse a feature id of ``collection`` from a URL.
+
+    Parameters
+    ----------
+    collection : Collection
+        The layer.
+    fid : str
+        The id as given.
+
+    Returns
+    -------
+    int or str
+        The id in its column's type.
+
+    Raises
+    ------
+    NotFound
+        The id cannot belong to this collection.
+
+    Examples
+    --------
+    >>> from layers.catalog import get_collection
+    >>> parse_fid(get_collection("cases"), "42")
+    42
+    """
+    if collection.id_kind == "int":
+        if not fid.isascii() or not fid.isdigit() or len(fid) > 18:
+            raise NotFound(f"no feature {fid!r} in {collection.id}")
+        return int(fid)
+    if not fid.isascii() or not fid.isdigit() or len(fid) > 15:
+        raise NotFound(f"no feature {fid!r} in {collection.id}")
+    return fid
+
+
+def collection_item(session: Session, collection: Collection, fid: str, *, scope_code: str) -> str:
+    """Return one feature of ``collection`` as GeoJSON text.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session in a transaction scoped to the caller.
+    collection : Collection
+        The layer.
+    fid : str
+        Feature id as given in the URL.
+    scope_code : str
+        12-digit code of the caller's scope.
+
+    Returns
+    -------
+    str
+        The Feature as JSON text.
+
+    Raises
+    ------
+    NotFound
+        No such feature in the caller's scope (out-of-scope features do not exist for them).
+    """
+    params: dict[str, Any] = {"fid": parse_fid(collection, fid)}
+    where = scope_filter(collection, scope_code, params)
+    sql = f"""
+        SELECT {_feature_sql(collection)}::text
+        FROM {collection.from_sql}
+        WHERE {collection.id_column} = :fid AND {where}
+    """
+    body = session.execute(text(sql), params).scalar()
+    if body is None:
+        raise NotFound(f"no feature {fid!r} in {collection.id}")
+    return str(body)
+
+
+def collection_extent(
+    session: Session, collection: Collection, *, scope_code: str
+) -> tuple[float, float, float, float] | None:
+    """Return the bounding box of ``collection`` in the caller's scope.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session in a transaction scoped to the caller.
+    collection : Collection
+        The layer.
+    scope_code : str
+        12-digit code of the caller's scope.
+
+    Returns
+    -------
+    tuple of float or None
+        ``(minx, miny, maxx, maxy)``, or ``None`` when nothing has a geometry.
+    """
+    params: dict[str, Any] = {}
+    where = scope_filter(collection, scope_code, params)
+    sql = f"""
+        SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+        FROM (SELECT ST_Extent({collection.geometry_column}) AS e
+              FROM {collection.from_sql} WHERE {where}) s
+    """
+    row = session.execute(text(sql), params).one()
+    if row[0] is None:
+        return None
+    return (float(row[0]), float(row[1]), float(row[2]), float(row[3]))

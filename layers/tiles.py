@@ -1,0 +1,237 @@
+"""Mapbox vector tiles of the catalog's collections (``ST_AsMVT``), scoped like every query.
+
+Tiles are in Web Mercator (EPSG:3857) on the usual XYZ grid. Rows are selected with the tile's
+box in EPSG:4490 (so the GiST index on the stored geometry is used) and transformed to 3857 only
+for encoding. Below a collection's ``aggregate_below_zoom`` (and always for analysts reading
+personal layers) points are replaced by hexagon counts (``ST_HexagonGrid``), each point counted
+in exactly one hexagon. Parallel query is switched off for tile transactions: many small
+concurrent queries gain nothing from it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from layers.catalog import Collection
+from layers.errors import NotFound
+from layers.features import scope_filter
+from layers.model import SRID
+
+MAX_ZOOM = 22
+EXTENT = 4096
+BUFFER = 64
+HEXAGONS_ACROSS = 16
+"""Hexagon size: a tile is this many hexagon edge lengths wide."""
+MERCATOR_WIDTH = 2 * math.pi * 6378137.0
+
+
+@dataclass(frozen=True)
+class TileBounds:
+    """A tile's longitude/latitude box.
+
+    Attributes
+    ----------
+    west, south, east, north : float
+        Degrees.
+    """
+
+    west: float
+    south: float
+    east: float
+    north: float
+
+
+def tile_bounds(z: int, x: int, y: int) -> TileBounds:
+    """Return the longitude/latitude bounds of XYZ tile ``z/x/y``.
+
+    Parameters
+    ----------
+    z, x, y : int
+        Zoom, column, row (row 0 at the north).
+
+    Returns
+    -------
+    TileBounds
+        The box in degrees.
+
+    Raises
+    ------
+    NotFound
+        The tile is outside the tile matrix (zoom 0–22, 0 ≤ x, y < 2**z).
+
+    Examples
+    --------
+    >>> b = tile_bounds(1, 1, 0)
+    >>> b.west, b.east, round(b.north, 4)
+    (0.0, 180.0, 85.0511)
+    """
+    if not 0 <= z <= MAX_ZOOM or not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise NotFound(f"no tile {z}/{x}/{y}")
+    n = 2**z
+
+    def lat(row: int) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return TileBounds(x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y))
+
+
+def hexagon_size(z: int) -> float:
+    """Return the hexagon edge length in Web Mercator metres used at zoom ``z``.
+
+    Parameters
+    ----------
+    z : int
+        Zoom.
+
+    Returns
+    -------
+    float
+        Edge length.
+
+    Examples
+    --------
+    >>> round(hexagon_size(0))
+    2504689
+    """
+    return MERCATOR_WIDTH / float(2**z) / HEXAGONS_ACROSS
+
+
+def aggregates_at(collection: Collection, z: int) -> bool:
+    """Whether tiles of ``collection`` at zoom ``z`` carry hexagon counts.
+
+    Parameters
+    ----------
+    collection : Collection
+        The layer.
+    z : int
+        Zoom.
+
+    Returns
+    -------
+    bool
+        ``True`` below the collection's aggregation zoom.
+    """
+    return collection.aggregate_below_zoom is not None and z < collection.aggregate_below_zoom
+
+
+def tile(
+    session: Session,
+    collection: Collection,
+    z: int,
+    x: int,
+    y: int,
+    *,
+    scope_code: str,
+    aggregate: bool | None = None,
+    min_count: int = 1,
+) -> bytes:
+    """Return the vector tile ``z/x/y`` of ``collection`` inside the caller's scope.
+
+    The tile has one layer named after the collection. Feature tiles carry the collection's
+    ``tile_properties`` (and its integer id as the feature id); aggregate tiles carry one
+    hexagon per occupied cell with the property ``count``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session in a transaction scoped to the caller (parallel query is switched off in it).
+    collection : Collection
+        The layer.
+    z, x, y : int
+        Tile address.
+    scope_code : str
+        12-digit code of the caller's scope.
+    aggregate : bool, optional
+        Force hexagon counts (``True``) or features (``False``); by default decided by
+        :func:`aggregates_at`. Only point collections can be aggregated.
+    min_count : int
+        Drop hexagons with fewer points (small-count suppression for analysts).
+
+    Returns
+    -------
+    bytes
+        The encoded tile (empty when nothing is in it).
+
+    Raises
+    ------
+    NotFound
+        The tile is outside the tile matrix.
+    """
+    bounds = tile_bounds(z, x, y)
+    if aggregate is None:
+        aggregate = aggregates_at(collection, z)
+    aggregate = aggregate and collection.geometry_type == "Point"
+    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
+    width = bounds.east - bounds.west
+    margin = width * (2 / HEXAGONS_ACROSS if aggregate else BUFFER / EXTENT)
+    params: dict[str, Any] = {
+        "z": z,
+        "x": x,
+        "y": y,
+        "layer": collection.id,
+        "west": max(-180.0, bounds.west - margin),
+        "south": max(-90.0, bounds.south - margin),
+        "east": min(180.0, bounds.east + margin),
+        "north": min(90.0, bounds.north + margin),
+    }
+    where = (
+        f"{collection.geometry_column} && "
+        f"ST_MakeEnvelope(:west, :south, :east, :north, {SRID}) AND "
+        + scope_filter(collection, scope_code, params)
+    )
+    geom3857 = f"ST_Transform({collection.geometry_column}, 3857)"
+    if aggregate:
+        params.update(size=hexagon_size(z), min_count=max(1, min_count))
+        sql = f"""
+            WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS b),
+            pts AS (
+                SELECT {collection.id_column} AS fid, {geom3857} AS g
+                FROM {collection.from_sql} WHERE {where}
+            ),
+            cells AS (
+                SELECT h.i, h.j, h.geom FROM env, ST_HexagonGrid(:size, env.b) AS h
+            ),
+            placed AS (
+                SELECT DISTINCT ON (pts.fid) cells.i, cells.j
+                FROM pts JOIN cells ON ST_Intersects(cells.geom, pts.g)
+                ORDER BY pts.fid, cells.i, cells.j
+            ),
+            counted AS (
+                SELECT cells.geom, count(*)::int AS count
+                FROM placed JOIN cells USING (i, j)
+                GROUP BY cells.geom
+                HAVING count(*) >= :min_count
+            )
+            SELECT ST_AsMVT(m, :layer, {EXTENT}, 'geom')
+            FROM (
+                SELECT ST_AsMVTGeom(counted.geom, env.b, {EXTENT}, {BUFFER}, true) AS geom,
+                       counted.count
+                FROM counted, env
+            ) m
+        """
+    else:
+        props = "".join(
+            f", {collection.properties[name]} AS {name}" for name in collection.tile_properties
+        )
+        if collection.id_kind == "int":
+            feature_id, id_select = "'fid'", f", {collection.id_column} AS fid"
+        else:
+            feature_id, id_select = "NULL", ""
+        sql = f"""
+            WITH env AS (SELECT ST_TileEnvelope(:z, :x, :y) AS b)
+            SELECT ST_AsMVT(m, :layer, {EXTENT}, 'geom', {feature_id})
+            FROM (
+                SELECT ST_AsMVTGeom({geom3857}, env.b, {EXTENT}, {BUFFER}, true) AS geom
+                       {id_select}{props}
+                FROM {collection.from_sql}, env
+                WHERE {where}
+            ) m
+            WHERE m.geom IS NOT NULL
+        """
+    data = session.execute(text(sql), params).scalar()
+    return bytes(data) if data is not None else b""

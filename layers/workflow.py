@@ -1,0 +1,321 @@
+"""The case workflow as a pure state machine: one table of actions, no database.
+
+Every action has the states it may start from, the state it leads to (``None``: the state does
+not change, e.g. a reminder), the roles that may perform it, and a rule on the actor's level
+relative to the case's handling level. :func:`check` applies the table and raises
+:class:`~layers.errors.Conflict` (listing the allowed actions) or
+:class:`~layers.errors.Forbidden`; :func:`allowed_actions` lists what is possible now.
+
+Levels are numbered as jurisdictions: 1 province … 5 village; a *smaller* number is a *higher*
+level. Escalating (上报) lowers ``handling_level`` by one, handing down (交办) raises it by one.
+
+Examples
+--------
+>>> commander = Actor(user_id=1, name="王", role="commander", scope_code="530424000000")
+>>> target_state("triage", "registered")
+'triaged'
+>>> check(commander, "triage", state="registered", handling_level=3)
+'triaged'
+>>> sorted(allowed_actions("archived", handling_level=3, actor=commander))
+['reopen']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from geo.codes import division_level
+from layers.errors import Conflict, Forbidden, InvalidInput
+from layers.model.accounts import Role
+from layers.model.cases import CaseState
+
+S = CaseState
+
+#: States in which a case still needs handling.
+OPEN_STATES: frozenset[str] = frozenset(
+    {
+        S.REGISTERED,
+        S.TRIAGED,
+        S.DISPATCHED,
+        S.ACCEPTED,
+        S.ON_SITE,
+        S.LEGAL_ROUTE,
+        S.ESCALATED,
+    }
+)
+#: States of a case whose matter is settled (resolved, then evaluated, visited, archived).
+DONE_STATES: frozenset[str] = frozenset(s.value for s in S) - OPEN_STATES
+#: States before archiving: supervision actions (remind, supervise, summon) apply to open cases.
+NOT_ARCHIVED: frozenset[str] = frozenset(s.value for s in S) - {S.ARCHIVED}
+
+
+class LevelRule(Enum):
+    """How the actor's level must relate to the case's handling level."""
+
+    ANY = "any"
+    """No constraint beyond the scope (any level that sees the case)."""
+    AT_OR_ABOVE = "at_or_above"
+    """The actor's level handles the case or is above it (may act on behalf of a lower level)."""
+    ABOVE = "above"
+    """Strictly above: only a superior reminds or supervises."""
+
+
+OPERATORS = frozenset({Role.COMMANDER, Role.DISPATCHER})
+FIELD = frozenset({Role.COMMANDER, Role.DISPATCHER, Role.GRID_WORKER, Role.DEPARTMENT})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the workflow table.
+
+    Attributes
+    ----------
+    sources : frozenset of str
+        States the action may start from.
+    target : str or None
+        State after the action; ``None`` keeps the state.
+    roles : frozenset of str
+        Roles that may perform it.
+    level : LevelRule
+        Constraint on the actor's level.
+    label : str
+        Chinese name for the console.
+    """
+
+    sources: frozenset[str]
+    target: str | None
+    roles: frozenset[str]
+    level: LevelRule
+    label: str
+
+
+def _states(*states: str) -> frozenset[str]:
+    return frozenset(states)
+
+
+#: The workflow table.
+RULES: dict[str, Rule] = {
+    "triage": Rule(
+        _states(S.REGISTERED, S.ESCALATED, S.TRIAGED),
+        S.TRIAGED,
+        OPERATORS,
+        LevelRule.AT_OR_ABOVE,
+        "分流",
+    ),
+    "dispatch": Rule(_states(S.TRIAGED), S.DISPATCHED, OPERATORS, LevelRule.AT_OR_ABOVE, "派单"),
+    "accept": Rule(_states(S.DISPATCHED), S.ACCEPTED, FIELD, LevelRule.ANY, "受理"),
+    "arrive": Rule(_states(S.ACCEPTED), S.ON_SITE, FIELD, LevelRule.ANY, "到场"),
+    "resolve": Rule(
+        _states(S.ACCEPTED, S.ON_SITE, S.LEGAL_ROUTE), S.RESOLVED, FIELD, LevelRule.ANY, "办结"
+    ),
+    "evaluate": Rule(_states(S.RESOLVED), S.EVALUATED, OPERATORS, LevelRule.ANY, "评价"),
+    "visit": Rule(_states(S.RESOLVED, S.EVALUATED), S.VISITED, FIELD, LevelRule.ANY, "回访"),
+    "archive": Rule(
+        _states(S.EVALUATED, S.VISITED), S.ARCHIVED, OPERATORS, LevelRule.AT_OR_ABOVE, "销号"
+    ),
+    "reopen": Rule(
+        _states(S.RESOLVED, S.EVALUATED, S.VISITED, S.ARCHIVED),
+        S.TRIAGED,
+        OPERATORS,
+        LevelRule.AT_OR_ABOVE,
+        "重新办理",
+    ),
+    "return": Rule(
+        _states(S.DISPATCHED, S.ACCEPTED, S.ON_SITE), S.TRIAGED, FIELD, LevelRule.ANY, "退回"
+    ),
+    "escalate": Rule(
+        _states(S.REGISTERED, S.TRIAGED, S.DISPATCHED, S.ACCEPTED, S.ON_SITE, S.ESCALATED),
+        S.ESCALATED,
+        OPERATORS,
+        LevelRule.AT_OR_ABOVE,
+        "上报",
+    ),
+    "hand_down": Rule(
+        _states(S.REGISTERED, S.TRIAGED, S.ESCALATED),
+        S.TRIAGED,
+        OPERATORS,
+        LevelRule.AT_OR_ABOVE,
+        "交办",
+    ),
+    "remind": Rule(OPEN_STATES, None, OPERATORS, LevelRule.ABOVE, "催办"),
+    "supervise": Rule(OPEN_STATES, None, frozenset({Role.COMMANDER}), LevelRule.ABOVE, "督办"),
+    "summon": Rule(OPEN_STATES, None, OPERATORS, LevelRule.AT_OR_ABOVE, "吹哨"),
+}
+
+#: Outcomes of ``resolve``; ``mediation_failed`` sends the case on the legal route.
+OUTCOMES = ("mediated", "resolved", "not_substantiated", "mediation_failed", "legal_concluded")
+#: Legal routes after failed mediation (法治化"路线图").
+LEGAL_ROUTES = ("arbitration", "administrative_review", "litigation")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who performs an action.
+
+    Attributes
+    ----------
+    user_id : int or None
+        The user's id (``None`` for the system, e.g. imports).
+    name : str
+        Display name, written into the event log.
+    role : str
+        A :class:`~layers.model.accounts.Role` code.
+    scope_code : str
+        The user's 12-digit jurisdiction code.
+    """
+
+    user_id: int | None
+    name: str
+    role: str
+    scope_code: str
+
+    @property
+    def level(self) -> int:
+        """Level of the actor's jurisdiction (1 province … 5 village)."""
+        return division_level(self.scope_code)
+
+
+def target_state(action: str, state: str, *, outcome: str | None = None) -> str:
+    """Return the state after ``action`` from ``state`` (no permission check).
+
+    Parameters
+    ----------
+    action : str
+        Action name (a key of :data:`RULES`).
+    state : str
+        Current state.
+    outcome : str, optional
+        For ``resolve``: ``mediation_failed`` leads to ``legal_route``.
+
+    Returns
+    -------
+    str
+        The new state.
+
+    Raises
+    ------
+    InvalidInput
+        If the action is unknown.
+
+    Examples
+    --------
+    >>> target_state("resolve", "on_site", outcome="mediation_failed")
+    'legal_route'
+    >>> target_state("remind", "dispatched")
+    'dispatched'
+    """
+    rule = RULES.get(action)
+    if rule is None:
+        raise InvalidInput(f"unknown action {action!r}; known: {', '.join(RULES)}")
+    if action == "resolve" and outcome == "mediation_failed":
+        return S.LEGAL_ROUTE.value
+    return str(rule.target) if rule.target is not None else state
+
+
+def _level_ok(rule: LevelRule, actor_level: int, handling_level: int) -> bool:
+    if rule is LevelRule.AT_OR_ABOVE:
+        return actor_level <= handling_level
+    if rule is LevelRule.ABOVE:
+        return actor_level < handling_level
+    return True
+
+
+def _extra_ok(action: str, state: str, handling_level: int) -> bool:
+    if action == "escalate":
+        return handling_level > 1
+    if action == "hand_down":
+        return handling_level < 5
+    return True
+
+
+def allowed_actions(state: str, *, handling_level: int, actor: Actor | None = None) -> list[str]:
+    """Return the actions possible from ``state`` (for ``actor``, if given), in table order.
+
+    Parameters
+    ----------
+    state : str
+        Current state.
+    handling_level : int
+        The case's handling level.
+    actor : Actor, optional
+        Restrict to what this actor's role and level permit.
+
+    Returns
+    -------
+    list of str
+        Action names.
+
+    Examples
+    --------
+    >>> allowed_actions("dispatched", handling_level=4)
+    ['accept', 'return', 'escalate', 'remind', 'supervise', 'summon']
+    """
+    names = []
+    for name, rule in RULES.items():
+        if state not in rule.sources or not _extra_ok(name, state, handling_level):
+            continue
+        if actor is not None and (
+            actor.role not in rule.roles or not _level_ok(rule.level, actor.level, handling_level)
+        ):
+            continue
+        names.append(name)
+    return names
+
+
+def check(
+    actor: Actor, action: str, *, state: str, handling_level: int, outcome: str | None = None
+) -> str:
+    """Check that ``actor`` may perform ``action`` now and return the resulting state.
+
+    Parameters
+    ----------
+    actor : Actor
+        Who acts.
+    action : str
+        Action name.
+    state : str
+        Current state of the case.
+    handling_level : int
+        Current handling level of the case.
+    outcome : str, optional
+        For ``resolve``.
+
+    Returns
+    -------
+    str
+        The state after the action.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown action.
+    Forbidden
+        The actor's role or level does not permit the action.
+    Conflict
+        The action is not possible from the current state; ``allowed`` lists those that are.
+
+    Examples
+    --------
+    >>> worker = Actor(user_id=2, name="李", role="grid_worker", scope_code="530424100001")
+    >>> check(worker, "archive", state="registered", handling_level=4)
+    Traceback (most recent call last):
+    ...
+    layers.errors.Conflict: cannot archive a case in state registered
+    """
+    rule = RULES.get(action)
+    if rule is None:
+        raise InvalidInput(f"unknown action {action!r}; known: {', '.join(RULES)}")
+    if state not in rule.sources or not _extra_ok(action, state, handling_level):
+        raise Conflict(
+            f"cannot {action} a case in state {state}",
+            allowed=allowed_actions(state, handling_level=handling_level, actor=actor),
+        )
+    if actor.role not in rule.roles:
+        raise Forbidden(f"role {actor.role} may not {action}")
+    if not _level_ok(rule.level, actor.level, handling_level):
+        raise Forbidden(
+            f"{action} needs a level {rule.level.value} the case's handling level "
+            f"{handling_level}; the actor is at level {actor.level}"
+        )
+    return target_state(action, state, outcome=outcome)

@@ -1,0 +1,188 @@
+"""Pytest plugin: headless Debian Chromium driven by Playwright, with a recording ``page``.
+
+Register it in ``tests/conftest.py`` with ``pytest_plugins = ["tests.browser"]``.
+
+Fixtures
+--------
+``chromium``  one headless Chromium per test process (``/usr/bin/chromium``; Playwright starts it
+              with a new, empty temporary profile, i.e. user-data-dir, and removes it afterwards).
+``page``      a fresh browser context and page per test (zh-CN locale), wrapped in
+              :class:`RecordedPage`: every request URL and every console error / uncaught page
+              error is recorded; ``page.screenshot_step(name)`` writes
+              ``test-artifacts/screenshots/<test>/<name>.png``; ``page.assert_clean(origin)`` fails
+              if the page requested anything outside ``origin`` or logged a console error.
+              Any other attribute is the Playwright ``Page``'s (``page.goto``, ``page.locator``...).
+
+Servers
+-------
+:func:`serve_directory` (``http.server`` in a thread) and :func:`serve_asgi` (uvicorn in a
+thread) start a server on a free local port and yield its origin, ``http://127.0.0.1:<port>``.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+INTERNAL_SCHEMES = ("data:", "blob:", "about:")
+
+
+@dataclass
+class RecordedPage:
+    """A Playwright page and what it did."""
+
+    page: Page
+    test_name: str
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.page, name)
+
+    def screenshot_step(self, step: str, *, full_page: bool = False) -> Path:
+        """Write ``test-artifacts/screenshots/<test>/<step>.png`` and return its path."""
+        folder = ARTIFACTS / self.test_name
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', step)}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+    def outside_requests(self, origin: str) -> list[str]:
+        """Requests to anything but ``origin`` (data:, blob: and about: URLs are internal)."""
+        prefix = origin.rstrip("/") + "/"
+        return [
+            url
+            for url in self.requests
+            if not url.startswith(prefix) and not url.startswith(INTERNAL_SCHEMES)
+        ]
+
+    def assert_clean(self, origin: str, *, expected_errors: tuple[str, ...] = ()) -> None:
+        """Assert no request left ``origin`` and no console error was logged.
+
+        ``expected_errors`` are regular expressions of errors a step provoked on purpose (e.g.
+        Chromium logs ``status of 401`` when a wrong password is posted).
+        """
+        outside = self.outside_requests(origin)
+        assert outside == [], f"requests outside {origin}: {outside}"
+        errors = [
+            error
+            for error in self.console_errors
+            if not any(re.search(pattern, error) for pattern in expected_errors)
+        ]
+        assert errors == [], f"console errors: {errors}"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """One headless Debian Chromium for this test process."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[RecordedPage]:
+    """A fresh context and page that records requests and console errors."""
+    context = chromium.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 800}
+    )
+    context.set_default_timeout(15_000)
+    raw = context.new_page()
+    recorded = RecordedPage(raw, re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name))
+
+    def on_request(req: Request) -> None:
+        recorded.requests.append(req.url)
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            recorded.console_errors.append(f"{message.text} ({message.location.get('url')})")
+
+    def on_page_error(error: Exception) -> None:
+        recorded.console_errors.append(f"uncaught: {error}")
+
+    raw.on("request", on_request)
+    raw.on("console", on_console)
+    raw.on("pageerror", on_page_error)
+    try:
+        yield recorded
+    finally:
+        context.close()
+
+
+def free_port() -> int:
+    """A TCP port that was free a moment ago on 127.0.0.1."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Static file handler that does not log every request to stderr."""
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return
+
+
+@contextmanager
+def serve_directory(root: Path) -> Iterator[str]:
+    """Serve ``root`` over HTTP on a free port in a thread; yield the origin."""
+    handler = functools.partial(QuietHandler, directory=str(root))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@contextmanager
+def serve_asgi(app: Any) -> Iterator[str]:
+    """Serve an ASGI app (the platform's FastAPI app) with uvicorn in a thread; yield the origin."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

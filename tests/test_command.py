@@ -1,0 +1,202 @@
+"""The five-level command feed: same shape at every level, correct KPIs, scope respected."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session
+
+from layers import cases, command
+from layers.errors import NotFound
+from tests.workflow_data import (
+    CITY,
+    COUNTY,
+    NOW,
+    PROVINCE,
+    actor,
+    ensure_world,
+    grid,
+    township,
+    village,
+    village_centre,
+)
+
+V1, V2 = village(100, 1), village(100, 2)
+
+
+def _shape(value: Any) -> Any:
+    """The JSON shape: keys and types, not values (lists by their first element)."""
+    if isinstance(value, dict):
+        return {k: _shape(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_shape(value[0])] if value else []
+    return type(value).__name__
+
+
+@pytest.fixture
+def world(db: Session) -> Session:
+    ensure_world(db)
+    who = actor("dispatcher", township())
+    county = actor("commander", COUNTY)
+    lon, lat = village_centre(V1)
+    made = []
+    for i in range(3):
+        made.append(
+            cases.register(
+                db,
+                actor=who,
+                channel="phone",
+                category="dispute",
+                subcategory=f"k{i}",
+                title=f"纠纷{i}",
+                reported_at=NOW - timedelta(days=40 * (i == 2)),
+                lon=lon + i * 0.001,
+                lat=lat,
+            ).case
+        )
+    cases.register(
+        db,
+        actor=who,
+        channel="phone",
+        category="dispute",
+        subcategory="k0",
+        title="重复",
+        reported_at=NOW,
+        lon=lon,
+        lat=lat,
+    )
+    cases.act(db, made[0].id, "escalate", actor=who, now=NOW)  # now waits at the county
+    cases.act(db, made[1].id, "triage", actor=who, now=NOW)
+    cases.act(db, made[1].id, "dispatch", actor=who, now=NOW, params={"department": "司法所"})
+    cases.act(db, made[1].id, "accept", actor=who, now=NOW)
+    cases.act(db, made[1].id, "resolve", actor=who, now=NOW, params={"outcome": "mediated"})
+    assert county.level == 3
+    lon2, lat2 = village_centre(V2)
+    for i, status in enumerate(("online", "online", "offline")):
+        db.execute(
+            text(
+                "INSERT INTO video_points (device_id, name, status, point, area_code, fov_deg,"
+                " range_m) VALUES "
+                "(:d, 'cam', :s, ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 60, 80)"
+            ),
+            {"d": f"5204241000131000000{i}", "s": status, "x": lon2 + i * 1e-4, "y": lat2, "a": V2},
+        )
+    db.execute(text("INSERT INTO visit_rules VALUES ('mental', 1, 14) ON CONFLICT DO NOTHING"))
+    for i, last in enumerate((NOW - timedelta(days=30), NOW - timedelta(days=3), None)):
+        pid = db.execute(
+            text(
+                "INSERT INTO persons (category, name, id_hash, id_masked, id_sealed,"
+                " management_level, attributes, area_code, grid_code) VALUES ('mental', '某',"
+                " :h, '5204**********1234', '\\x00', 1, '{}', :a, :g) RETURNING id"
+            ),
+            {"h": bytes([i]) * 32, "a": V1, "g": grid(V1)},
+        ).scalar_one()
+        if last is not None:
+            db.execute(
+                text(
+                    "INSERT INTO person_visits (person_id, area_code, visited_on) VALUES"
+                    " (:p, :a, :d)"
+                ),
+                {"p": pid, "a": V1, "d": last.date()},
+            )
+    run = db.execute(
+        text(
+            "INSERT INTO hotspot_runs (area_code, method, params, window_start, window_end, status)"
+            " VALUES (:a, 'gi_star', '{}', :s, :e, 'done') RETURNING id"
+        ),
+        {"a": township(), "s": NOW - timedelta(days=30), "e": NOW},
+    ).scalar_one()
+    for b in (3, 2, 0):
+        db.execute(
+            text(
+                "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p, bin)"
+                " VALUES (:r, :a, 'h3', ST_Buffer(ST_SetSRID(ST_MakePoint(:x, :y), 4490), 0.001,"
+                " 4), 5, 3.1, 0.001, :b)"
+            ),
+            {"r": run, "a": V1, "x": lon, "y": lat, "b": b},
+        )
+    db.execute(
+        text(
+            "INSERT INTO alerts (area_code, kind, level, title, state) VALUES "
+            "(:a, 'hotspot_new', 2, '新增热点', 'open'), (:o, 'hotspot_new', 2, '外县', 'open')"
+        ),
+        {"a": V1, "o": village(100, 1, "520425")},
+    )
+    return db
+
+
+def test_same_shape_at_all_five_levels(world: Session) -> None:
+    shapes = []
+    for code in (PROVINCE, CITY, COUNTY, township(), V1):
+        feed = command.feed(world, code, actor=actor("commander", PROVINCE), now=NOW)
+        assert feed["unit"]["code"] == code
+        assert set(feed["unit"]["kpis"]) == set(command.KPI_NAMES)
+        for child in feed["children"]:
+            assert set(child["kpis"]) == set(command.KPI_NAMES)
+        shapes.append((set(feed), set(feed["unit"]), {k for c in feed["children"] for k in c}))
+    assert all(s == shapes[0] for s in shapes)
+    village_feed = command.feed(world, V1, actor=actor("commander", PROVINCE), now=NOW)
+    assert [c["code"] for c in village_feed["children"]] == [grid(V1)]
+    assert village_feed["children"][0]["kind"] == "grid"
+
+
+def test_township_kpis(world: Session) -> None:
+    feed = command.feed(world, township(), actor=actor("dispatcher", township()), now=NOW)
+    kids = {c["code"]: c["kpis"] for c in feed["children"]}
+    assert list(kids) == [V1, V2]
+    k1 = kids[V1]
+    assert k1["open"] == 3 and k1["reported"] == 3 and k1["repeats"] == 1
+    assert k1["resolved_share"] == pytest.approx(1 / 3, abs=1e-3)
+    assert k1["escalations"] == 1
+    assert k1["active_hotspots"] == 2
+    assert k1["overdue_visits"] == 2  # 30 days ago and never; 3 days ago is within 14
+    assert kids[V2]["cameras"] == 3 and kids[V2]["cameras_online_share"] == pytest.approx(
+        2 / 3, abs=1e-3
+    )
+    assert kids[V2]["resolved_share"] is None
+    unit = feed["unit"]["kpis"]
+    assert unit["open"] == 3 and unit["cameras"] == 3 and unit["overdue_visits"] == 2
+    # the escalated case waits at the county, not in the township's queue
+    assert {c["state"] for c in feed["queue"]} == {"registered"}
+    county_feed = command.feed(world, COUNTY, actor=actor("commander", COUNTY), now=NOW)
+    assert [c["state"] for c in county_feed["queue"] if c["area_code"].startswith("520424100")] == [
+        "escalated"
+    ]
+    assert [a["title"] for a in feed["alerts"]] == ["新增热点"]
+
+
+def test_overdue_counts_after_the_deadline(world: Session) -> None:
+    later = NOW + timedelta(days=31)
+    feed = command.feed(world, township(), actor=actor("dispatcher", township()), now=later)
+    assert feed["unit"]["kpis"]["overdue"] == 3
+    assert {c["deadline_status"] for c in feed["queue"]} == {"overdue"}
+
+
+def test_feed_outside_scope_is_not_found(world: Session) -> None:
+    with pytest.raises(NotFound):
+        command.feed(world, COUNTY, actor=actor("dispatcher", township()), now=NOW)
+    with pytest.raises(NotFound):
+        command.feed(world, "520425000000", actor=actor("commander", COUNTY), now=NOW)
+    with pytest.raises(NotFound):
+        command.feed(world, "12345", actor=actor("commander", COUNTY), now=NOW)
+
+
+def test_query_count_does_not_grow_with_children(world: Session) -> None:
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append("x")
+
+    engine = world.get_bind()
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        command.feed(world, PROVINCE, actor=actor("commander", PROVINCE), now=NOW)
+        few = len(statements)
+        statements.clear()
+        command.feed(world, township(), actor=actor("commander", PROVINCE), now=NOW)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert few == len(statements) <= 10

@@ -1,0 +1,217 @@
+"""The demo county: full 华宁县 load, same seed same data, 甘州区, CLI registration."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import typer
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from geo.codes import is_valid_device_id, parse_grid_code
+from importers.demo.cli import register
+from importers.demo.dataset import generate
+from importers.demo.load import load_demo
+from importers.demo.plan import DEMO_PASSWORD, DemoScale
+from layers.secrets import keys_from_master, unseal
+from layers.workflow import target_state
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+KEYS = keys_from_master(bytes(range(32)))
+HUANING_TOWNSHIPS = {
+    "530424001000": "宁州街道",
+    "530424101000": "盘溪镇",
+    "530424102000": "华溪镇",
+    "530424103000": "青龙镇",
+    "530424200000": "通红甸彝族苗族乡",
+}
+SMALL = DemoScale(
+    villages=8,
+    grids=20,
+    workers=40,
+    persons=60,
+    disputes_per_year=60,
+    hazards_per_year=10,
+    opinions_per_year=10,
+    cameras=10,
+    years=2,
+)
+
+
+def _count(db: Session, sql: str) -> int:
+    return int(db.execute(text(sql)).scalar_one())
+
+
+@pytest.fixture(scope="module")
+def huaning() -> object:
+    return generate("530424", seed=7, now=NOW)
+
+
+def test_full_huaning_demo_loads_the_reported_scale(db: Session, huaning: object) -> None:
+    report = load_demo(db, huaning, KEYS, password=DEMO_PASSWORD)  # type: ignore[arg-type]
+    in_county = "WHERE area_code >= '530424' AND area_code < '530425'"
+    levels: dict[int, int] = dict(
+        db.execute(
+            text("SELECT level, count(*) FROM jurisdictions WHERE code LIKE '53%' GROUP BY level")
+        ).all()
+    )
+    assert levels == {1: 1, 2: 1, 3: 1, 4: 5, 5: 77}
+    names: dict[str, str] = dict(
+        db.execute(
+            text("SELECT code, name FROM jurisdictions WHERE level = 4 AND code LIKE '530424%'")
+        ).all()
+    )
+    assert names == HUANING_TOWNSHIPS
+    assert _count(db, f"SELECT count(*) FROM grids {in_county}") == 695
+    assert _count(db, f"SELECT count(*) FROM workers {in_county}") == 1274
+    assert _count(db, f"SELECT count(*) FROM persons {in_county}") == 4525
+    disputes = _count(db, f"SELECT count(*) FROM cases {in_county} AND category = 'dispute'")
+    assert 2 * 1300 <= disputes <= 2 * 1500
+    cameras = _count(db, f"SELECT count(*) FROM video_points {in_county}")
+    assert 200 <= cameras <= 500
+    # Every township lies inside the real county: derived edges are intersections with the
+    # county polygon, so only floating-point noise (far below a centimetre) may stick out.
+    outside = db.execute(
+        text(
+            "SELECT t.code, ST_Area(ST_Difference(t.boundary, c.boundary)::geography) "
+            "FROM jurisdictions t, jurisdictions c WHERE t.level = 4 AND c.code = '530424000000' "
+            "AND NOT ST_CoveredBy(t.boundary, ST_Buffer(c.boundary, 1e-7))"
+        )
+    ).all()
+    assert outside == []
+    areas = db.execute(
+        text(
+            "SELECT sum(ST_Area(t.boundary)) / max(ST_Area(c.boundary)) FROM jurisdictions t, "
+            "jurisdictions c WHERE t.level = 4 AND c.code = '530424000000'"
+        )
+    ).scalar_one()
+    assert areas == pytest.approx(1.0, abs=1e-6)
+    # Grids are inside their village and carry village code + serial.
+    bad_grids = _count(
+        db,
+        "SELECT count(*) FROM grids g JOIN jurisdictions v ON v.code = g.area_code "
+        "WHERE NOT ST_CoveredBy(g.boundary, ST_Buffer(v.boundary, 1e-7)) "
+        "OR substr(g.code, 1, 12) <> g.area_code",
+    )
+    assert bad_grids == 0
+    codes = [
+        r[0]
+        for r in db.execute(
+            text("SELECT code FROM grids WHERE area_code LIKE '530424%' LIMIT 50")
+        ).all()
+    ]
+    assert all(parse_grid_code(c).village_code == c[:12] for c in codes)
+    # Personal data: only hash, mask and sealed form; the sealed ID opens and is valid.
+    row = db.execute(
+        text("SELECT id_masked, id_sealed FROM persons WHERE area_code LIKE '530424%' LIMIT 1")
+    ).one()
+    clear = unseal(KEYS, row[1])
+    assert row[0] == clear[:6] + "********" + clear[-4:]
+    # Case events replay to the current state through the workflow table.
+    events = db.execute(
+        text(
+            "SELECT e.case_id, e.action, e.from_state, e.to_state, c.state, e.payload "
+            "FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.area_code LIKE '530424%' "
+            "ORDER BY e.case_id, e.at, e.id"
+        )
+    ).all()
+    state: dict[int, str] = {}
+    final: dict[int, str] = {}
+    for case_id, action, from_state, to_state, current, payload in events:
+        final[case_id] = current
+        if action == "register":
+            state[case_id] = to_state
+            continue
+        assert state[case_id] == from_state, (case_id, action)
+        outcome = (payload or {}).get("outcome")
+        assert target_state(action, from_state, outcome=outcome) == to_state
+        state[case_id] = to_state
+    assert state == final
+    assert len(set(final.values())) >= 6
+    # At most one active dispatch per worker, and those workers are busy.
+    busy_mismatch = _count(
+        db,
+        "SELECT count(*) FROM dispatches d JOIN workers w ON w.id = d.worker_id "
+        "WHERE d.status IN ('assigned', 'accepted', 'arrived') AND w.status <> 'busy' "
+        "AND d.area_code LIKE '530424%'",
+    )
+    assert busy_mismatch == 0
+    device_ids = [
+        r[0]
+        for r in db.execute(
+            text("SELECT device_id FROM video_points WHERE area_code LIKE '530424%'")
+        ).all()
+    ]
+    assert all(is_valid_device_id(d) and d.startswith("530424") for d in device_ids)
+    assert (
+        _count(
+            db,
+            "SELECT count(*) FROM video_points "
+            "WHERE status = 'offline' AND area_code LIKE '530424%'",
+        )
+        > 0
+    )
+    overdue = _count(
+        db,
+        "SELECT count(*) FROM persons p JOIN visit_rules r ON r.category = p.category "
+        "AND r.management_level = p.management_level WHERE (SELECT max(visited_on) FROM "
+        "person_visits v WHERE v.person_id = p.id) < DATE '2026-11-23' - r.interval_days "
+        "AND p.area_code LIKE '530424%'",
+    )
+    assert 0 < overdue < 4525 // 4
+    roles = {login.role for login in report.logins}
+    assert roles == {
+        "admin",
+        "auditor",
+        "commander",
+        "dispatcher",
+        "analyst",
+        "grid_worker",
+        "department",
+    }
+    assert len(report.logins) == 7 + 5 + 3
+
+
+def test_reloading_replaces_the_county(db: Session) -> None:
+    data = generate("530424", seed=3, now=NOW, scale=SMALL)
+    load_demo(db, data, KEYS, password=DEMO_PASSWORD)
+    load_demo(db, data, KEYS, password=DEMO_PASSWORD)
+    assert _count(db, "SELECT count(*) FROM grids WHERE area_code LIKE '530424%'") == 20
+    assert _count(db, "SELECT count(*) FROM persons WHERE area_code LIKE '530424%'") == 60
+    assert _count(db, "SELECT count(*) FROM jurisdictions WHERE code LIKE '530424%'") == 1 + 5 + 8
+    assert _count(db, "SELECT count(*) FROM users WHERE username LIKE '%530424%'") == 15
+
+
+def test_same_seed_same_data_other_seed_other_data() -> None:
+    a = generate("530424", seed=11, now=NOW, scale=SMALL)
+    b = generate("530424", seed=11, now=NOW, scale=SMALL)
+    c = generate("530424", seed=12, now=NOW, scale=SMALL)
+    assert a.digest() == b.digest()
+    assert a.digest() != c.digest()
+
+
+def test_ganzhou_demo_uses_its_real_townships(db: Session) -> None:
+    data = generate("620702", seed=5, now=NOW, factor=0.1)
+    assert len(data.territory.townships) == 26
+    assert data.territory.townships[0].name == "东街街道"
+    load_demo(db, data, KEYS, password=DEMO_PASSWORD, users=False)
+    assert (
+        _count(db, "SELECT count(*) FROM jurisdictions WHERE code LIKE '620702%' AND level = 4")
+        == 26
+    )
+    assert _count(db, "SELECT count(*) FROM jurisdictions WHERE code = '620000000000'") == 1
+
+
+def test_demo_command_is_registered() -> None:
+    app = typer.Typer()
+    register(app)
+
+    @app.command("other")
+    def other() -> None:  # a second command keeps typer from collapsing to a single command
+        """Nothing."""
+
+    result = CliRunner().invoke(app, ["demo", "--help"])
+    assert result.exit_code == 0
+    assert "--no-serve" in result.output and "--county" in result.output

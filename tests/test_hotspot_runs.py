@@ -1,0 +1,140 @@
+"""Hot-spot runs over stored cases: cells stored with their jurisdiction, alerts raised."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from layers import command, hotspot_runs
+from layers.errors import Forbidden
+from layers.model import Alert, HotspotCell
+from tests.workflow_data import COUNTY, NOW, actor, ensure_world, township, village, village_centre
+
+V1 = village(100, 1)
+
+
+@pytest.fixture
+def world(db: Session) -> Session:
+    ensure_world(db)
+    rng = np.random.default_rng(7)
+    lon0, lat0 = village_centre(V1)
+    rows = []
+    # background: scattered over the county's two townships, across 12 weeks
+    for _ in range(60):
+        rows.append(
+            (102.50 + rng.uniform(0, 0.16), 24.30 + rng.uniform(0, 0.02), int(rng.integers(0, 84)))
+        )
+    # a cluster that appears in the last week: a new hot spot
+    for _ in range(60):
+        rows.append(
+            (
+                lon0 + rng.normal(0, 0.0006),
+                lat0 + rng.normal(0, 0.0006),
+                83 - int(rng.integers(0, 6)),
+            )
+        )
+    for n, (lon, lat, day) in enumerate(rows):
+        area = (
+            db.execute(
+                text(
+                    "SELECT code FROM jurisdictions WHERE level = 5 AND ST_Covers(boundary,"
+                    " ST_SetSRID(ST_MakePoint(:x, :y), 4490)) LIMIT 1"
+                ),
+                {"x": lon, "y": lat},
+            ).scalar()
+            or township()
+        )
+        db.execute(
+            text(
+                "INSERT INTO cases (code, channel, category, title, point, area_code, state,"
+                " handling_level, reported_at, risk_level) VALUES (:c, 'phone', 'dispute', 't',"
+                " ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 'registered', 4, :t, 4)"
+            ),
+            {
+                "c": f"hs-{n}",
+                "x": lon,
+                "y": lat,
+                "a": area,
+                "t": NOW - timedelta(days=84 - day) + timedelta(hours=1),
+            },
+        )
+    return db
+
+
+def test_run_stores_cells_with_jurisdiction_and_raises_alerts(world: Session) -> None:
+    who = actor("commander", COUNTY)
+    result = hotspot_runs.run(
+        world,
+        actor=who,
+        scope_code=COUNTY,
+        window_start=NOW - timedelta(days=84),
+        window_end=NOW,
+        resolution=8,
+        permutations=99,
+    )
+    assert result.status == "done" and result.cases == 120
+    cells = world.scalars(select(HotspotCell).where(HotspotCell.run_id == result.run_id)).all()
+    assert len(cells) == result.cells > 0
+    hottest = max(cells, key=lambda c: c.count)
+    assert hottest.area_code == V1 and hottest.bin >= 2 and hottest.z > 2
+    assert all(c.area_code.startswith("520424") for c in cells)
+    assert result.hot_cells >= 1 and result.alerts >= 1
+    alerts = world.scalars(select(Alert).where(Alert.run_id == result.run_id)).all()
+    assert len(alerts) == result.alerts
+    by_cell = {c.id: c for c in cells}
+    for alert in alerts:
+        cell = by_cell[alert.cell_id]  # type: ignore[index]
+        assert alert.area_code == cell.area_code
+        assert alert.kind in {
+            "hotspot_new_hot",
+            "hotspot_intensifying_hot",
+            "hotspot_persistent_hot",
+        }
+    # the command feed counts the run's hot cells for the village
+    feed = command.feed(world, township(), actor=who, now=NOW)
+    kids = {c["code"]: c["kpis"] for c in feed["children"]}
+    assert kids[V1]["active_hotspots"] >= 1
+    listed = hotspot_runs.list_runs(world, actor=who)
+    assert listed[0]["id"] == result.run_id and listed[0]["hot"] == result.hot_cells
+
+
+def test_too_few_cases_and_scope(world: Session) -> None:
+    who = actor("commander", COUNTY)
+    result = hotspot_runs.run(
+        world,
+        actor=who,
+        scope_code=COUNTY,
+        window_start=NOW - timedelta(days=400),
+        window_end=NOW - timedelta(days=300),
+    )
+    assert result.status == "too_few" and result.cells == 0
+    with pytest.raises(Forbidden):
+        hotspot_runs.run(
+            world,
+            actor=actor("dispatcher", township()),
+            scope_code=COUNTY,
+            window_start=NOW - timedelta(days=30),
+            window_end=NOW,
+        )
+    with pytest.raises(Forbidden):
+        hotspot_runs.run(
+            world,
+            actor=actor("grid_worker", V1),
+            scope_code=V1,
+            window_start=NOW - timedelta(days=30),
+            window_end=NOW,
+        )
+
+
+def test_cli_command_is_registered() -> None:
+    import typer
+
+    app = typer.Typer()
+    hotspot_runs.register_cli(app)
+    result = CliRunner().invoke(app, ["hotspots", "run", "--help"])
+    assert result.exit_code == 0 and "--scope" in result.output

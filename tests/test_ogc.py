@@ -1,0 +1,239 @@
+"""OGC API - Features: landing, collections, items with paging/bbox/datetime, single items, GDAL."""
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+
+from fastapi.testclient import TestClient
+
+from tests.api_fixtures import (  # noqa: F401
+    GRIDS_PER_VILLAGE,
+    VILLAGES,
+    ApiWorld,
+    api_client,
+    api_settings,
+    api_world,
+    auth_headers,
+    live_server,
+)
+
+Headers = Callable[[str], dict[str, str]]
+
+
+def test_landing_and_conformance(api_client: TestClient) -> None:
+    landing = api_client.get("/ogc").json()
+    rels = {link["rel"] for link in landing["links"]}
+    assert {"self", "service-desc", "conformance", "data"} <= rels
+    conf = api_client.get("/ogc/conformance").json()["conformsTo"]
+    assert "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson" in conf
+
+
+def test_collections_depend_on_role(api_client: TestClient, auth_headers: Headers) -> None:
+    ids = [
+        c["id"]
+        for c in api_client.get("/ogc/collections", headers=auth_headers("cmd_a")).json()[
+            "collections"
+        ]
+    ]
+    assert ids == [
+        "jurisdictions",
+        "grids",
+        "cases",
+        "video_points",
+        "workers",
+        "persons",
+        "hotspots",
+    ]
+    analyst = api_client.get("/ogc/collections", headers=auth_headers("analyst_a")).json()
+    assert {c["id"] for c in analyst["collections"]} == {
+        "jurisdictions",
+        "grids",
+        "video_points",
+        "hotspots",
+    }
+    assert (
+        api_client.get("/ogc/collections", headers=auth_headers("admin")).json()["collections"]
+        == []
+    )
+    assert api_client.get("/ogc/collections").status_code == 401
+
+
+def test_items_paging_with_next_links(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    url: str | None = "/ogc/collections/grids/items?limit=7"
+    seen: list[str] = []
+    pages = 0
+    while url is not None:
+        response = api_client.get(url, headers=auth_headers("cmd_city"))
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("application/geo+json")
+        body = response.json()
+        assert body["numberMatched"] == len(VILLAGES) * GRIDS_PER_VILLAGE
+        assert body["numberReturned"] == len(body["features"])
+        seen += [f["id"] for f in body["features"]]
+        url = next((link["href"] for link in body["links"] if link["rel"] == "next"), None)
+        pages += 1
+    assert pages == 5
+    assert sorted(seen) == sorted(api_world.objects["grids"])
+    assert len(set(seen)) == len(seen)
+
+
+def test_limit_is_clamped_not_rejected(api_client: TestClient, auth_headers: Headers) -> None:
+    big = api_client.get(
+        "/ogc/collections/grids/items?limit=99999999999", headers=auth_headers("cmd_city")
+    )
+    assert big.status_code == 200 and big.json()["numberReturned"] == 32
+    zero = api_client.get("/ogc/collections/grids/items?limit=0", headers=auth_headers("cmd_city"))
+    assert zero.status_code == 200 and zero.json()["numberReturned"] == 1
+
+
+def test_bbox_and_datetime_filters(api_client: TestClient, auth_headers: Headers) -> None:
+    h = auth_headers("cmd_city")
+    # the first village only (boxes are 0.08 wide, 0.02 apart)
+    first = api_client.get(
+        "/ogc/collections/cases/items?bbox=109.99,19.99,110.085,20.09", headers=h
+    ).json()
+    assert first["numberMatched"] == 6
+    assert {f["properties"]["area_code"] for f in first["features"]} == {VILLAGES[0]}
+    later = api_client.get(
+        "/ogc/collections/cases/items?datetime=2026-03-01T00:00:00Z/..", headers=h
+    ).json()
+    # reported every 30 days from 2026-01-01: n = 2..5 are on or after 2026-03-01 (day 59 < 60)
+    assert later["numberMatched"] == 4 * len(VILLAGES)
+    bad = api_client.get("/ogc/collections/cases/items?bbox=1,2,3", headers=h)
+    assert bad.status_code == 400
+    assert (
+        api_client.get("/ogc/collections/cases/items?datetime=nonsense", headers=h).status_code
+        == 400
+    )
+    hot = api_client.get(
+        "/ogc/collections/hotspots/items?datetime=2027-01-01T00:00:00Z", headers=h
+    ).json()
+    assert hot["numberMatched"] == 0
+
+
+def test_features_are_geojson_in_crs84(api_client: TestClient, auth_headers: Headers) -> None:
+    body = api_client.get(
+        "/ogc/collections/video_points/items?limit=1", headers=auth_headers("cmd_a")
+    ).json()
+    feature = body["features"][0]
+    assert feature["type"] == "Feature" and feature["geometry"]["type"] == "Point"
+    lon, lat = feature["geometry"]["coordinates"]
+    assert 109.9 < lon < 110.5 and 19.9 < lat < 20.2
+
+
+def test_persons_are_masked(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    response = api_client.get(
+        "/ogc/collections/persons/items", headers=auth_headers("cmd_a_unmask")
+    )
+    text = response.text
+    for resident_id in api_world.resident_ids.values():
+        assert resident_id not in text
+    for name in api_world.names.values():
+        assert name not in text
+    props = response.json()["features"][0]["properties"]
+    assert props["name_masked"][1:] == "*" * (len(props["name_masked"]) - 1)
+    assert "*" in props["id_masked"]
+    assert set(props) == {
+        "category",
+        "name_masked",
+        "id_masked",
+        "management_level",
+        "grid_code",
+        "area_code",
+    }
+
+
+def test_single_item_and_out_of_scope_404(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    fid = next(iter(api_world.in_scope("cases", "460106000000")))
+    ok = api_client.get(f"/ogc/collections/cases/items/{fid}", headers=auth_headers("cmd_b"))
+    assert ok.status_code == 200 and str(ok.json()["id"]) == fid
+    assert (
+        api_client.get(
+            f"/ogc/collections/cases/items/{fid}", headers=auth_headers("cmd_a")
+        ).status_code
+        == 404
+    )
+    assert (
+        api_client.get(
+            "/ogc/collections/cases/items/abc", headers=auth_headers("cmd_a")
+        ).status_code
+        == 404
+    )
+    assert (
+        api_client.get("/ogc/collections/nope/items", headers=auth_headers("cmd_a")).status_code
+        == 404
+    )
+
+
+def test_analyst_admin_auditor_are_refused(api_client: TestClient, auth_headers: Headers) -> None:
+    assert (
+        api_client.get(
+            "/ogc/collections/persons/items", headers=auth_headers("analyst_a")
+        ).status_code
+        == 403
+    )
+    assert (
+        api_client.get(
+            "/ogc/collections/cases/items", headers=auth_headers("analyst_a")
+        ).status_code
+        == 403
+    )
+    assert (
+        api_client.get(
+            "/ogc/collections/grids/items", headers=auth_headers("analyst_a")
+        ).status_code
+        == 200
+    )
+    for key in ("admin", "auditor"):
+        assert (
+            api_client.get("/ogc/collections/grids/items", headers=auth_headers(key)).status_code
+            == 403
+        )
+
+
+def test_gdal_reads_every_grid_with_paging(
+    live_server: str, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    header = auth_headers("cmd_province")["Authorization"]
+    env = {**os.environ, "GDAL_HTTP_HEADERS": f"Authorization: {header}", "CPL_DEBUG": "ON"}
+    url = f"OAPIF:{live_server}/ogc"
+    listing = subprocess.run(
+        ["ogrinfo", "-ro", "-q", url], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert listing.returncode == 0, listing.stderr
+    for name in ("grids", "cases", "persons", "hotspots"):
+        assert name in listing.stdout
+    result = subprocess.run(
+        ["ogrinfo", "-ro", "-al", "-oo", "PAGE_SIZE=10", url, "grids"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    codes = {
+        line.split("=", 1)[1].strip()
+        for line in result.stdout.splitlines()
+        if line.strip().startswith("code (String) =")
+    }
+    assert codes == set(api_world.objects["grids"])
+    # CPL_DEBUG logs every URL fetched: 32 grids at 10 a page need the pages at offsets 10, 20, 30
+    for offset in (10, 20, 30):
+        assert f"offset={offset}" in result.stderr
+    summary = subprocess.run(
+        ["ogrinfo", "-ro", "-al", "-so", "-oo", "PAGE_SIZE=10", url, "grids"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert "Feature Count: 32" in summary.stdout, summary.stdout + summary.stderr

@@ -1,0 +1,334 @@
+# ruff: noqa: F811 - pytest fixtures imported from tests.api_fixtures
+"""The workflow, dispatch, command and live routes over HTTP: status codes, 409 bodies, scope.
+
+Uses its own committed township (520424400) so that the shared API world stays untouched, and
+users created here; tokens are issued directly.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from api.auth import issue_token
+from api.settings import ApiSettings
+from tests.api_fixtures import (  # noqa: F401 - fixtures
+    api_client,
+    api_settings,
+    api_world,
+    live_server,
+)
+from tests.conftest import SuiteDatabase
+from tests.workflow_data import (
+    CITY,
+    COUNTY,
+    PROVINCE,
+    add_user,
+    add_worker,
+    ensure_world,
+    grid,
+    purge_world,
+    village,
+    village_centre,
+)
+
+TOWN = "520424400000"
+V1, V2 = village(400, 1), village(400, 2)
+OTHER_TOWN = "520425100000"
+OTHER_V = village(100, 1, "520425")
+Headers = Callable[[str], dict[str, str]]
+
+USERS = {
+    "disp": ("dispatcher", TOWN),
+    "cmd_county": ("commander", COUNTY),
+    "cmd_city": ("commander", CITY),
+    "cmd_province": ("commander", PROVINCE),
+    "cmd_village": ("commander", V1),
+    "disp_other": ("dispatcher", OTHER_TOWN),
+    "analyst": ("analyst", COUNTY),
+}
+
+
+@pytest.fixture(scope="module")
+def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Headers]:
+    ids = {}
+    with Session(database.owner) as owner, owner.begin():
+        ensure_world(owner)
+        for key, (role, scope) in USERS.items():
+            ids[key] = add_user(owner, username=f"sw_{key}", role=role, scope_code=scope)
+
+    def headers(key: str) -> dict[str, str]:
+        token = issue_token(api_settings, ids[key], now=datetime.now(UTC))
+        return {"Authorization": f"Bearer {token.token}"}
+
+    yield headers
+    with Session(database.owner) as owner, owner.begin():
+        purge_world(owner)
+
+
+def _register(client: TestClient, headers: dict[str, str], v: str, **extra: Any) -> dict[str, Any]:
+    lon, lat = village_centre(v)
+    body = {
+        "channel": "hotline_12345",
+        "category": "safety_hazard",
+        "title": "路灯损坏",
+        "lon": lon,
+        "lat": lat,
+        "subcategory": extra.pop("subcategory", None),
+        **extra,
+    }
+    response = client.post("/api/cases", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def test_register_act_and_409_with_allowed(api_client: TestClient, users: Headers) -> None:
+    case = _register(api_client, users("disp"), V1, subcategory="http-1")
+    assert case["area_code"] == V1 and case["grid_code"] == grid(V1)
+    assert case["state"] == "registered" and "triage" in case["allowed_actions"]
+    url = f"/api/cases/{case['id']}/actions"
+    # illegal transition: 409 listing what is allowed
+    bad = api_client.post(f"{url}/archive", json={}, headers={**users("disp"), "If-Match": '"1"'})
+    assert bad.status_code == 409
+    assert bad.json()["allowed"] == ["triage", "escalate", "hand_down", "summon"]
+    # no version: refused
+    assert api_client.post(f"{url}/triage", json={}, headers=users("disp")).status_code == 422
+    ok = api_client.post(
+        f"{url}/triage",
+        json={"params": {"risk_level": 2}},
+        headers={**users("disp"), "If-Match": f'"{case["version"]}"'},
+    )
+    assert ok.status_code == 200, ok.text
+    assert ok.headers["ETag"] == '"2"' and ok.json()["risk_level"] == 2
+    stale = api_client.post(f"{url}/escalate", json={"version": 1}, headers=users("disp"))
+    assert stale.status_code == 409 and "escalate" in stale.json()["allowed"]
+    events = api_client.get(f"/api/cases/{case['id']}/events", headers=users("disp")).json()
+    assert [(e["action"], e["to_state"]) for e in events] == [
+        ("register", "registered"),
+        ("triage", "triaged"),
+    ]
+    bad_params = api_client.post(
+        f"{url}/triage",
+        json={"version": 2, "params": {"risk_level": "high"}},
+        headers=users("disp"),
+    )
+    assert bad_params.status_code == 422
+    # unknown action: 422; a grid-worker-only role rule: 403 (analyst may not act at all)
+    assert (
+        api_client.post(f"{url}/fly", json={"version": 2}, headers=users("disp")).status_code == 422
+    )
+    assert (
+        api_client.post(f"{url}/triage", json={"version": 2}, headers=users("analyst")).status_code
+        == 403
+    )
+
+
+def test_out_of_scope_cases_are_404(api_client: TestClient, users: Headers) -> None:
+    mine = _register(api_client, users("disp"), V1, subcategory="http-2")
+    theirs = _register(api_client, users("disp_other"), OTHER_V, subcategory="http-2")
+    h = users("disp")
+    assert api_client.get(f"/api/cases/{theirs['id']}", headers=h).status_code == 404
+    assert api_client.get(f"/api/cases/{theirs['id']}/candidates", headers=h).status_code == 404
+    assert (
+        api_client.post(
+            f"/api/cases/{theirs['id']}/actions/triage", json={"version": 1}, headers=h
+        ).status_code
+        == 404
+    )
+    assert (
+        api_client.post(
+            f"/api/cases/{theirs['id']}/dispatch", json={"department": "x", "version": 1}, headers=h
+        ).status_code
+        == 404
+    )
+    lon, lat = village_centre(OTHER_V)
+    outside = api_client.post(
+        "/api/cases",
+        headers=h,
+        json={"channel": "phone", "category": "dispute", "title": "x", "lon": lon, "lat": lat},
+    )
+    assert outside.status_code == 403
+    queue = api_client.get("/api/cases", headers=h).json()
+    assert mine["id"] in [c["id"] for c in queue]
+    assert all(c["area_code"].startswith(TOWN[:9]) for c in queue)
+    assert api_client.get("/api/command/520425000000", headers=h).status_code == 404
+
+
+def test_candidates_and_dispatch_over_http(
+    api_client: TestClient,
+    users: Headers,
+    database: SuiteDatabase,
+) -> None:
+    lon, lat = village_centre(V2)
+    with Session(database.owner) as owner, owner.begin():
+        near = add_worker(owner, area_code=V2, lon=lon + 0.001, lat=lat, seen_at=None)
+        foreign = add_worker(owner, area_code=OTHER_V, lon=lon + 0.0005, lat=lat, seen_at=None)
+    h = users("disp")
+    case = _register(api_client, h, V2, subcategory="http-3")
+    stale = api_client.get(f"/api/cases/{case['id']}/candidates", headers=h).json()
+    assert stale["candidates"] == [] or near not in [c["worker_id"] for c in stale["candidates"]]
+    # the worker reports a position: now a candidate; the other county's worker never is
+    moved = api_client.post(
+        f"/api/workers/{near}/position",
+        json={"lon": lon + 0.001, "lat": lat},
+        headers=users("cmd_county"),
+    )
+    assert moved.status_code == 200, moved.text
+    assert (
+        api_client.post(
+            f"/api/workers/{foreign}/position", json={"lon": lon, "lat": lat}, headers=h
+        ).status_code
+        == 404
+    )
+    ranked = api_client.get(f"/api/cases/{case['id']}/candidates", headers=h).json()
+    ids = [c["worker_id"] for c in ranked["candidates"]]
+    assert near in ids and foreign not in ids
+    url = f"/api/cases/{case['id']}"
+    api_client.post(f"{url}/actions/triage", json={"version": 1}, headers=h)
+    done = api_client.post(f"{url}/dispatch", json={"worker_id": near, "version": 2}, headers=h)
+    assert done.status_code == 200 and done.json()["state"] == "dispatched"
+    other = _register(api_client, h, V2, subcategory="http-4")
+    api_client.post(f"/api/cases/{other['id']}/actions/triage", json={"version": 1}, headers=h)
+    taken = api_client.post(
+        f"/api/cases/{other['id']}/dispatch", json={"worker_id": near, "version": 2}, headers=h
+    )
+    assert taken.status_code == 409
+
+
+def test_command_feed_same_shape_at_five_levels(api_client: TestClient, users: Headers) -> None:
+    _register(api_client, users("disp"), V1, subcategory="http-5")
+
+    def keys(body: Any) -> Any:
+        return (
+            sorted(body),
+            sorted(body["unit"]),
+            sorted(body["unit"]["kpis"]),
+            sorted({k for child in body["children"] for k in child}),
+        )
+
+    shapes = []
+    for key, code in (
+        ("cmd_province", PROVINCE),
+        ("cmd_city", CITY),
+        ("cmd_county", COUNTY),
+        ("disp", TOWN),
+        ("cmd_village", V1),
+    ):
+        response = api_client.get(f"/api/command/{code}", headers=users(key))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        assert body["children"], code
+        shapes.append(keys(body))
+        lo = code.rstrip("0")
+        assert all(c["area_code"].startswith(lo[: len(lo)]) for c in body["queue"])
+    assert all(s == shapes[0] for s in shapes)
+    analyst = api_client.get(f"/api/command/{COUNTY}", headers=users("analyst")).json()
+    assert analyst["queue"] == [] and analyst["unit"]["kpis"]["open"] >= 1
+
+
+def test_twenty_simultaneous_http_transitions_one_wins(live_server: str, users: Headers) -> None:
+    h = users("disp")
+    with httpx.Client(base_url=live_server, timeout=30) as client:
+        lon, lat = village_centre(V1)
+        case = client.post(
+            "/api/cases",
+            headers=h,
+            json={
+                "channel": "phone",
+                "category": "dispute",
+                "subcategory": "http-race",
+                "title": "并发",
+                "lon": lon,
+                "lat": lat,
+            },
+        ).json()
+    barrier = threading.Barrier(20)
+    codes: list[int] = []
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        with httpx.Client(base_url=live_server, timeout=60) as client:
+            barrier.wait(timeout=30)
+            action = "triage" if i % 2 else "escalate"
+            r = client.post(
+                f"/api/cases/{case['id']}/actions/{action}",
+                json={},
+                headers={**h, "If-Match": '"1"'},
+            )
+            with lock:
+                codes.append(r.status_code)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(codes) == [200] + [409] * 19
+    with httpx.Client(base_url=live_server, timeout=30) as client:
+        events = client.get(f"/api/cases/{case['id']}/events", headers=h).json()
+    assert len(events) == 2 and events[1]["from_state"] == "registered"
+
+
+def test_sse_streams_only_in_scope_events(live_server: str, users: Headers) -> None:
+    received: list[str] = []
+    connected = threading.Event()
+
+    def listen() -> None:
+        with (
+            httpx.Client(base_url=live_server, timeout=30) as client,
+            client.stream(
+                "GET",
+                "/api/events",
+                params={"max_events": 1, "keepalive": 1},
+                headers=users("disp"),
+            ) as response,
+        ):
+            assert response.headers["content-type"].startswith("text/event-stream")
+            for line in response.iter_lines():
+                if line.startswith(": connected"):
+                    connected.set()
+                received.append(line)
+
+    thread = threading.Thread(target=listen)
+    thread.start()
+    assert connected.wait(timeout=20)
+    with httpx.Client(base_url=live_server, timeout=30) as client:
+        lon, lat = village_centre(OTHER_V)
+        foreign = client.post(
+            "/api/cases",
+            headers=users("disp_other"),
+            json={
+                "channel": "phone",
+                "category": "dispute",
+                "subcategory": "sse",
+                "title": "外县",
+                "lon": lon,
+                "lat": lat,
+            },
+        ).json()
+        lon, lat = village_centre(V1)
+        mine = client.post(
+            "/api/cases",
+            headers=users("disp"),
+            json={
+                "channel": "phone",
+                "category": "dispute",
+                "subcategory": "sse",
+                "title": "本镇",
+                "lon": lon,
+                "lat": lat,
+            },
+        ).json()
+    thread.join(timeout=30)
+    data = [line for line in received if line.startswith("data: ")]
+    assert len(data) == 1
+    assert f'"case_id":{mine["id"]}' in data[0]
+    assert f'"case_id":{foreign["id"]}' not in "".join(received)
+    assert "event: case_event" in received

@@ -1,0 +1,355 @@
+"""The case workflow: the pure table, deadlines, and the service functions on PostGIS."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from layers import cases, deadlines, dispatch, workflow
+from layers.errors import Conflict, Forbidden, InvalidInput
+from layers.model import AuditEntry, Case, CaseEvent, Dispatch, Worker
+from tests.workflow_data import (
+    NOW,
+    actor,
+    add_user,
+    add_worker,
+    ensure_world,
+    grid,
+    township,
+    village,
+    village_centre,
+)
+
+# ------------------------------------------------------------------ the pure table
+
+
+def test_every_state_has_a_way_forward_but_archive_only_reopens() -> None:
+    for state in workflow.CaseState:
+        assert workflow.allowed_actions(state, handling_level=4), state
+    assert workflow.allowed_actions("archived", handling_level=4) == ["reopen"]
+
+
+def test_illegal_transition_lists_allowed_actions_for_the_actor() -> None:
+    dispatcher = actor("dispatcher")
+    with pytest.raises(Conflict) as info:
+        workflow.check(dispatcher, "archive", state="registered", handling_level=4)
+    assert info.value.allowed == ["triage", "escalate", "hand_down", "summon"]
+
+
+def test_role_and_level_rules() -> None:
+    worker = actor("grid_worker", village())
+    with pytest.raises(Forbidden):
+        workflow.check(worker, "triage", state="registered", handling_level=4)
+    # a township dispatcher cannot remind a case its own level handles: only a superior can
+    with pytest.raises(Forbidden):
+        workflow.check(actor("dispatcher"), "remind", state="triaged", handling_level=4)
+    county = actor("commander", "520424000000")
+    assert workflow.check(county, "supervise", state="triaged", handling_level=4) == "triaged"
+    # a village operator cannot act on a case escalated to the township
+    with pytest.raises(Forbidden):
+        workflow.check(actor("commander", village()), "triage", state="escalated", handling_level=4)
+    # the province cannot escalate further
+    with pytest.raises(Conflict):
+        workflow.check(
+            actor("commander", "520000000000"), "escalate", state="triaged", handling_level=1
+        )
+
+
+def test_failed_mediation_goes_on_the_legal_route() -> None:
+    assert workflow.target_state("resolve", "on_site", outcome="mediation_failed") == "legal_route"
+    assert workflow.target_state("resolve", "legal_route", outcome="legal_concluded") == "resolved"
+
+
+def test_unknown_action_is_invalid_input() -> None:
+    with pytest.raises(InvalidInput):
+        workflow.check(actor(), "teleport", state="registered", handling_level=4)
+
+
+def test_deadlines_shorter_for_higher_risk_and_configurable(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert deadlines.limits_for("dispute", 4).close_days == 30
+    assert (
+        deadlines.limits_for("dispute", 1).close_days
+        < deadlines.limits_for("dispute", 2).close_days
+    )
+    config_file = tmp_path / "deadlines.toml"
+    config_file.write_text(
+        "[default]\nclose_days = 20\n[risk.3]\nclose_days = 10\n", encoding="utf-8"
+    )
+    config = deadlines.load(config_file)
+    assert deadlines.limits_for("dispute", 4, config).close_days == 20
+    assert deadlines.limits_for("dispute", 3, config).close_days == 10
+    start = NOW
+    end = start + timedelta(days=10)
+    assert deadlines.status(start, end, now=start + timedelta(days=7)) == "ok"
+    assert deadlines.status(start, end, now=start + timedelta(days=8, hours=1)) == "warning"
+    assert deadlines.status(start, end, now=end + timedelta(seconds=1)) == "overdue"
+
+
+# ------------------------------------------------------------------ on the database
+
+
+@pytest.fixture
+def world(db: Session) -> Session:
+    ensure_world(db)
+    return db
+
+
+def _register(db: Session, who: workflow.Actor, offset_m: float = 0.0, **kw: object) -> Case:
+    lon, lat = village_centre(village())
+    options: dict[str, object] = {
+        "channel": "grid_worker",
+        "category": "dispute",
+        "subcategory": "neighbours",
+        "title": "邻里噪音纠纷",
+        "reported_at": NOW,
+        "lon": lon + offset_m / 101_000,
+        "lat": lat,
+    }
+    options.update(kw)
+    return cases.register(db, actor=who, **options).case  # type: ignore[arg-type]
+
+
+def _chain_ok(db: Session, case_id: int) -> list[CaseEvent]:
+    log = list(
+        db.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
+    )
+    changes = [e for e in log if e.action not in ("repeat_linked",)]
+    for previous, current in zip(changes, changes[1:], strict=False):
+        assert current.from_state == previous.to_state, (previous.action, current.action)
+    return log
+
+
+def test_register_locates_village_and_grid_and_sets_deadlines(world: Session) -> None:
+    case = _register(world, actor())
+    assert case.area_code == village()
+    assert case.grid_code == grid(village())
+    assert case.state == "registered" and case.handling_level == 4
+    assert case.deadline == NOW + timedelta(days=30)
+    assert case.contact_deadline == NOW + timedelta(days=2)
+    log = _chain_ok(world, case.id)
+    assert [(e.action, e.from_state, e.to_state) for e in log] == [("register", None, "registered")]
+    assert world.scalar(
+        select(AuditEntry.id).where(
+            AuditEntry.action == "case.register", AuditEntry.object_id == str(case.id)
+        )
+    )
+
+
+def test_register_outside_scope_is_forbidden(world: Session) -> None:
+    lon, lat = village_centre(village(100, 1, "520425"))
+    with pytest.raises(Forbidden):
+        cases.register(
+            world,
+            actor=actor(),
+            channel="phone",
+            category="dispute",
+            title="x",
+            reported_at=NOW,
+            lon=lon,
+            lat=lat,
+        )
+
+
+def test_repeat_report_links_and_raises_risk(world: Session) -> None:
+    who = actor()
+    original = _register(world, who, risk_level=3)
+    repeat = cases.register(
+        world,
+        actor=who,
+        channel="hotline_12345",
+        category="dispute",
+        subcategory="neighbours",
+        title="又来投诉",
+        reported_at=NOW + timedelta(days=1),
+        lon=village_centre(village())[0] + 100 / 101_000,
+        lat=village_centre(village())[1],
+    )
+    assert repeat.duplicate_of is original
+    assert repeat.case.duplicate_of == original.id
+    world.refresh(original)
+    assert original.repeat_count == 1 and original.risk_level == 2
+    actions = [e.action for e in _chain_ok(world, original.id)]
+    assert actions == ["register", "repeat_linked"]
+    # farther than 200 m, another subcategory, or a closed original: no link
+    far = _register(world, who, offset_m=400)
+    assert far.duplicate_of is None
+    other = _register(world, who, subcategory="land")
+    assert other.duplicate_of is None
+
+
+def test_full_lifecycle_keeps_a_consistent_log(world: Session) -> None:
+    who = actor()
+    lon, lat = village_centre(village())
+    worker_id = add_worker(world, area_code=village(), lon=lon, lat=lat)
+    case = _register(world, who)
+    v = case.version
+    case = cases.act(
+        world,
+        case.id,
+        "triage",
+        actor=who,
+        now=NOW,
+        expected_version=v,
+        params={"risk_level": 2, "handling_level": 4},
+    )
+    assert case.deadline == NOW + timedelta(days=15)
+    case = cases.act(
+        world,
+        case.id,
+        "dispatch",
+        actor=who,
+        now=NOW,
+        expected_version=case.version,
+        params={"worker_id": worker_id},
+    )
+    assert world.get(Worker, worker_id).status == "busy"  # type: ignore[union-attr]
+    field = actor("grid_worker", village())
+    for action in ("accept", "arrive"):
+        case = cases.act(
+            world, case.id, action, actor=field, now=NOW, expected_version=case.version
+        )
+    case = cases.act(
+        world,
+        case.id,
+        "resolve",
+        actor=field,
+        now=NOW,
+        expected_version=case.version,
+        params={"outcome": "mediated"},
+    )
+    assert case.state == "resolved" and case.closed_at == NOW
+    worker = world.get(Worker, worker_id)
+    world.refresh(worker)
+    assert worker.status == "on_duty"  # type: ignore[union-attr]
+    assert world.scalar(select(Dispatch.status).where(Dispatch.case_id == case.id)) == "finished"
+    case = cases.act(world, case.id, "evaluate", actor=who, now=NOW, params={"satisfaction": 5})
+    case = cases.act(world, case.id, "visit", actor=who, now=NOW)
+    case = cases.act(world, case.id, "archive", actor=who, now=NOW)
+    log = _chain_ok(world, case.id)
+    assert [e.action for e in log] == [
+        "register",
+        "triage",
+        "dispatch",
+        "accept",
+        "arrive",
+        "resolve",
+        "evaluate",
+        "visit",
+        "archive",
+    ]
+    assert log[-1].to_state == "archived" == case.state
+    assert case.version == len(log)
+
+
+def test_failed_mediation_then_legal_route(world: Session) -> None:
+    who = actor()
+    case = _register(world, who)
+    cases.act(world, case.id, "triage", actor=who, now=NOW)
+    cases.act(world, case.id, "dispatch", actor=who, now=NOW, params={"department": "司法所"})
+    cases.act(world, case.id, "accept", actor=who, now=NOW)
+    with pytest.raises(InvalidInput):
+        cases.act(
+            world, case.id, "resolve", actor=who, now=NOW, params={"outcome": "mediation_failed"}
+        )
+    case = cases.act(
+        world,
+        case.id,
+        "resolve",
+        actor=who,
+        now=NOW,
+        params={"outcome": "mediation_failed", "route": "arbitration"},
+    )
+    assert case.state == "legal_route" and case.closed_at is None
+    case = cases.act(
+        world, case.id, "resolve", actor=who, now=NOW, params={"outcome": "legal_concluded"}
+    )
+    assert case.state == "resolved"
+    assert _chain_ok(world, case.id)[-2].payload == {
+        "outcome": "mediation_failed",
+        "route": "arbitration",
+    }
+
+
+def test_escalate_and_hand_down_move_the_queue(world: Session) -> None:
+    who = actor()
+    case = _register(world, who)
+    assert case in cases.queue(world, actor=who)
+    case = cases.act(world, case.id, "escalate", actor=who, now=NOW, note="涉及多个乡镇")
+    assert case.state == "escalated" and case.handling_level == 3
+    assert case not in cases.queue(world, actor=who)
+    county = actor("commander", "520424000000")
+    assert case in cases.queue(world, actor=county)
+    # the township can no longer act on it, the county can hand it down again
+    with pytest.raises(Forbidden):
+        cases.act(world, case.id, "triage", actor=who, now=NOW)
+    case = cases.act(world, case.id, "hand_down", actor=county, now=NOW)
+    assert case.handling_level == 4 and case.state == "triaged"
+    with pytest.raises(InvalidInput):
+        cases.act(
+            world,
+            case.id,
+            "hand_down",
+            actor=county,
+            now=NOW,
+            params={"unit_code": village(100, 2)},
+        )
+
+
+def test_supervision_reminder_and_summons_keep_state_but_bump_version(world: Session) -> None:
+    who = actor()
+    county = actor("commander", "520424000000")
+    case = _register(world, who)
+    v = case.version
+    case = cases.act(world, case.id, "remind", actor=county, now=NOW, expected_version=v)
+    assert case.state == "registered" and case.version == v + 1
+    with pytest.raises(InvalidInput):
+        cases.act(world, case.id, "supervise", actor=county, now=NOW, params={"deadline": NOW})
+    case = cases.act(
+        world,
+        case.id,
+        "supervise",
+        actor=county,
+        now=NOW,
+        params={"deadline": NOW + timedelta(days=3)},
+    )
+    assert case.supervision_deadline == NOW + timedelta(days=3)
+    case = cases.act(
+        world, case.id, "summon", actor=who, now=NOW, params={"departments": ["公安", "住建"]}
+    )
+    assert _chain_ok(world, case.id)[-1].payload == {"departments": ["公安", "住建"]}
+
+
+def test_stale_version_and_illegal_transition_conflict(world: Session) -> None:
+    who = actor()
+    case = _register(world, who)
+    with pytest.raises(Conflict) as info:
+        cases.act(world, case.id, "triage", actor=who, now=NOW, expected_version=case.version + 5)
+    assert "triage" in info.value.allowed
+    with pytest.raises(Conflict) as info:
+        cases.act(world, case.id, "resolve", actor=who, now=NOW, params={"outcome": "mediated"})
+    assert info.value.allowed == ["triage", "escalate", "hand_down", "summon"]
+
+
+def test_return_frees_the_worker_and_reopen_after_archive(world: Session) -> None:
+    who = actor()
+    lon, lat = village_centre(village())
+    worker_id = add_worker(world, area_code=village(), lon=lon, lat=lat)
+    case = _register(world, who)
+    cases.act(world, case.id, "triage", actor=who, now=NOW)
+    dispatch.assign_worker(world, case.id, worker_id, by=who, expected_version=None, now=NOW)
+    case = cases.act(
+        world, case.id, "return", actor=actor("grid_worker", village()), now=NOW, note="不在本网格"
+    )
+    assert case.state == "triaged"
+    assert world.scalar(select(Worker.status).where(Worker.id == worker_id)) == "on_duty"
+    assert cases.active_dispatch(world, case.id) is None
+
+
+def test_actor_user_id_is_written_to_the_log(world: Session) -> None:
+    uid = add_user(world, username="wf_dispatcher", role="dispatcher", scope_code=township())
+    who = actor(user_id=uid)
+    case = _register(world, who)
+    assert _chain_ok(world, case.id)[0].actor_id == uid

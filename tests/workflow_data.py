@@ -1,0 +1,214 @@
+"""A small, idempotent world for the workflow, dispatch and command tests.
+
+One county (520424) with two townships; each township has two villages laid out as boxes in a
+row, each village one grid. A second county (520425) lies further east and is out of scope for
+the users of the first. Codes are real-looking 12-digit division codes; boundaries are simple
+boxes in CGCS2000 lon/lat.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from layers.workflow import Actor
+
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+PROVINCE = "520000000000"
+CITY = "520400000000"
+COUNTY = "520424000000"
+OTHER_COUNTY = "520425000000"
+
+# township serial -> west longitude of its first village
+_TOWNSHIPS = {
+    "520424100": 102.50,
+    "520424200": 102.60,
+    "520424300": 102.70,
+    "520424400": 102.80,
+    "520425100": 103.00,
+}
+LAT0, SIZE = 24.30, 0.02
+
+
+def township(serial: int = 100, county: str = "520424") -> str:
+    """Return the 12-digit code of a township of the test world."""
+    return f"{county}{serial:03d}000"
+
+
+def village(serial: int = 100, n: int = 1, county: str = "520424") -> str:
+    """Return the 12-digit code of village ``n`` of a township."""
+    return f"{county}{serial:03d}{n:03d}"
+
+
+def grid(village_code: str) -> str:
+    """Return the code of the single grid of a village."""
+    return village_code + "001"
+
+
+def village_centre(village_code: str) -> tuple[float, float]:
+    """Return lon, lat of the centre of a village box."""
+    west = _TOWNSHIPS[village_code[:9]] + SIZE * (int(village_code[9:]) - 1)
+    return west + SIZE / 2, LAT0 + SIZE / 2
+
+
+def _box(west: float, south: float, east: float, north: float) -> str:
+    return f"POLYGON(({west} {south},{east} {south},{east} {north},{west} {north},{west} {south}))"
+
+
+def ensure_world(session: Session) -> None:
+    """Insert the jurisdictions and grids of the test world if they are missing.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        An owner session (jurisdictions are read-only for the app role).
+    """
+    rows: list[tuple[str, str, int, str | None, str | None]] = [
+        (PROVINCE, "贵州省", 1, None, _box(97, 21, 106, 29)),
+        (CITY, "安顺市", 2, PROVINCE, _box(101, 23, 104, 25)),
+        (COUNTY, "通海县", 3, CITY, _box(102.4, 24.2, 102.9, 24.5)),
+        (OTHER_COUNTY, "华宁县", 3, CITY, _box(102.95, 24.2, 103.5, 24.5)),
+    ]
+    for prefix, west in _TOWNSHIPS.items():
+        code = prefix + "000"
+        parent = COUNTY if prefix.startswith("520424") else OTHER_COUNTY
+        rows.append(
+            (code, f"镇{prefix[-3:]}", 4, parent, _box(west, LAT0, west + 2 * SIZE, LAT0 + SIZE))
+        )
+        for n in (1, 2):
+            v = f"{prefix}{n:03d}"
+            w = west + SIZE * (n - 1)
+            rows.append((v, f"村{prefix[-3:]}-{n}", 5, code, _box(w, LAT0, w + SIZE, LAT0 + SIZE)))
+    for code, name, level, parent, box in rows:
+        session.execute(
+            text(
+                "INSERT INTO jurisdictions (code, name, level, parent_code, boundary) "
+                "VALUES (:code, :name, :level, :parent, "
+                "ST_Multi(ST_GeomFromText(:box, 4490))) ON CONFLICT (code) DO NOTHING"
+            ),
+            {"code": code, "name": name, "level": level, "parent": parent, "box": box},
+        )
+    for code, _name, level, _parent, box in rows:
+        if level == 5:
+            session.execute(
+                text(
+                    "INSERT INTO grids (code, name, area_code, boundary) "
+                    "VALUES (:g, :name, :v, ST_GeomFromText(:box, 4490)) "
+                    "ON CONFLICT (code) DO NOTHING"
+                ),
+                {"g": grid(code), "name": f"网格{code[-6:]}", "v": code, "box": box},
+            )
+    session.flush()
+
+
+def add_worker(
+    session: Session,
+    *,
+    area_code: str,
+    lon: float,
+    lat: float,
+    status: str = "on_duty",
+    seen_at: datetime | None = NOW,
+    home_grid: str | None = None,
+    name: str = "网格员",
+) -> int:
+    """Insert a worker and return its id.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    area_code : str
+        The worker's village.
+    lon, lat : float
+        Last position.
+    status : str
+        Worker status.
+    seen_at : datetime or None
+        Time of the last position.
+    home_grid : str, optional
+        The worker's own grid.
+    name : str
+        Worker name.
+
+    Returns
+    -------
+    int
+        The worker id.
+    """
+    return int(
+        session.execute(
+            text(
+                "INSERT INTO workers (name, role, area_code, status, last_position, last_seen_at,"
+                " home_grid) VALUES (:name, 'grid_worker', :area, :status,"
+                " ST_SetSRID(ST_MakePoint(:lon, :lat), 4490), :seen, :grid) RETURNING id"
+            ),
+            {
+                "name": name,
+                "area": area_code,
+                "status": status,
+                "lon": lon,
+                "lat": lat,
+                "seen": seen_at,
+                "grid": home_grid,
+            },
+        ).scalar_one()
+    )
+
+
+def add_user(session: Session, *, username: str, role: str, scope_code: str) -> int:
+    """Insert a user row directly (no password policy) and return its id."""
+    return int(
+        session.execute(
+            text(
+                "INSERT INTO users (username, display_name, password_hash, role, scope_code) "
+                "VALUES (:u, :u, 'x', :role, :scope) "
+                "ON CONFLICT (username) DO UPDATE SET role = excluded.role RETURNING id"
+            ),
+            {"u": username, "role": role, "scope": scope_code},
+        ).scalar_one()
+    )
+
+
+def actor(
+    role: str = "dispatcher", scope_code: str | None = None, user_id: int | None = None
+) -> Actor:
+    """Return an actor of ``role`` scoped to ``scope_code`` (default: township 100)."""
+    return Actor(
+        user_id=user_id, name=f"{role}-tester", role=role, scope_code=scope_code or township()
+    )
+
+
+def purge_world(session: Session) -> None:
+    """Delete every committed row of the test world (province 52), keeping the audit log.
+
+    Other test modules count rows over the whole (per-process) database, so modules that
+    commit call this when they finish. ``case_events`` is append-only: its trigger is disabled
+    for this one transaction (the owner may; DDL is transactional).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        An owner session inside a transaction.
+    """
+    scope = "area_code >= '52' AND area_code < '53'"
+    session.execute(text("ALTER TABLE case_events DISABLE TRIGGER append_only"))
+    for table in ("case_events", "dispatches", "worker_positions", "alerts", "hotspot_cells"):
+        session.execute(text(f"DELETE FROM {table} WHERE {scope}"))
+    session.execute(text("ALTER TABLE case_events ENABLE TRIGGER append_only"))
+    session.execute(text(f"DELETE FROM hotspot_runs WHERE {scope}"))
+    session.execute(text(f"UPDATE cases SET duplicate_of = NULL WHERE {scope}"))
+    session.execute(text(f"DELETE FROM cases WHERE {scope}"))
+    session.execute(text("DELETE FROM users WHERE scope_code >= '52' AND scope_code < '53'"))
+    session.execute(text(f"DELETE FROM workers WHERE {scope}"))
+    session.execute(text(f"DELETE FROM grids WHERE {scope}"))
+    session.execute(
+        text("DELETE FROM jurisdictions WHERE code >= '52' AND code < '53' AND level = 5")
+    )
+    for level in (4, 3, 2, 1):
+        session.execute(
+            text("DELETE FROM jurisdictions WHERE code >= '52' AND code < '53' AND level = :l"),
+            {"l": level},
+        )
