@@ -89,7 +89,8 @@ def test_partial_loads_exactly_the_good_rows_and_reimport_changes_nothing(
     rows = db.execute(
         text(
             "SELECT name, category, id_hash, id_masked, id_sealed, attributes, area_code, "
-            "grid_code, ST_X(residence), ST_Y(residence), import_id FROM persons ORDER BY name"
+            "grid_code, ST_X(residence), ST_Y(residence), import_id FROM persons "
+            f"WHERE {MINE} ORDER BY name"
         )
     ).all()
     assert [r.name for r in rows] == ["张三", "李四", "钱七"]
