@@ -234,7 +234,8 @@ def add_members(json_object: str, members: dict[str, Any]) -> str:
 
 def _feature_sql(collection: Collection) -> str:
     properties = ", ".join(f"'{name}', {expr}" for name, expr in collection.properties.items())
-    geometry = f"ST_AsGeoJSON({collection.geometry_column}, {COORDINATE_DIGITS})::json"
+    # options 0: no "crs" member; GeoJSON is CRS84 (numerically the same as CGCS2000 lon/lat).
+    geometry = f"ST_AsGeoJSON({collection.geometry_column}, {COORDINATE_DIGITS}, 0)::json"
     return (
         f"json_build_object('type', 'Feature', 'id', {collection.id_column}, "
         f"'geometry', {geometry}, 'properties', json_build_object({properties}))"

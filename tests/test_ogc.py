@@ -124,6 +124,8 @@ def test_features_are_geojson_in_crs84(api_client: TestClient, auth_headers: Hea
     assert feature["type"] == "Feature" and feature["geometry"]["type"] == "Point"
     lon, lat = feature["geometry"]["coordinates"]
     assert 109.9 < lon < 110.5 and 19.9 < lat < 20.2
+    # RFC 7946: no "crs" member anywhere; coordinates are CRS84.
+    assert "crs" not in feature["geometry"] and "crs" not in body
 
 
 def test_persons_are_masked(
