@@ -158,5 +158,17 @@ def main() -> None:
             del ref
 
 
-if __name__ == "__main__":
+def main_all() -> None:
+    """Gi* against esda, then the emerging hot spot and kernel density figures."""
+    import kde
+    import spacetime
+
     main()
+    print("\n=== emerging hot spots (bench/spacetime.py)")
+    spacetime.main()
+    print("\n=== kernel density (bench/kde.py)")
+    kde.main()
+
+
+if __name__ == "__main__":
+    main_all()
