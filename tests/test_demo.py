@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 import typer
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
@@ -217,3 +221,33 @@ def test_demo_command_is_registered() -> None:
     result = CliRunner().invoke(app, ["demo", "--help"])
     assert result.exit_code == 0
     assert "--no-serve" in result.output and "--county" in result.output
+
+
+def test_demo_command_loads_analyses_and_leaves_alerts(tmp_path: Path) -> None:
+    """`zongzhi demo --no-serve` end to end on its own embedded cluster: data, a run, alerts."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZONGZHI_")}
+    env["ZONGZHI_HOME"] = str(tmp_path / "home")
+    zongzhi = str(Path(sys.executable).with_name("zongzhi"))
+    try:
+        out = subprocess.run(
+            [zongzhi, "demo", "--no-serve", "--scale", "0.3"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+        ).stdout
+        assert "演示数据已载入" in out and "热点分析" in out
+        url = subprocess.run(
+            [zongzhi, "db", "url", "--owner"], env=env, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+        try:
+            with engine.connect() as conn:
+                runs = conn.execute(text("SELECT count(*) FROM hotspot_runs")).scalar_one()
+                cells = conn.execute(text("SELECT count(*) FROM hotspot_cells")).scalar_one()
+        finally:
+            engine.dispose()
+        assert runs == 1 and cells > 0
+    finally:
+        subprocess.run([zongzhi, "db", "stop"], env=env, capture_output=True, check=False)
