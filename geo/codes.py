@@ -15,9 +15,10 @@ numeric``. The functions are pure: no database, no files.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Literal
 
 import numpy as np
@@ -301,6 +302,17 @@ def scope_range(code: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
+def _accepts(parse: Callable[[str], object], value: object) -> bool:
+    """Return whether ``parse`` accepts ``value`` (a string it does not raise CodeError on)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        parse(value)
+    except CodeError:
+        return False
+    return True
+
+
 def is_valid_division_code(code: object) -> bool:
     """Return True if ``code`` is a valid 12-digit division code.
 
@@ -319,11 +331,7 @@ def is_valid_division_code(code: object) -> bool:
     >>> is_valid_division_code("530424000000"), is_valid_division_code("530424000001")
     (True, False)
     """
-    try:
-        parse_division_code(code)  # type: ignore[arg-type]
-    except CodeError:
-        return False
-    return True
+    return _accepts(parse_division_code, code)
 
 
 # --------------------------------------------------------------------------- grid codes
@@ -668,11 +676,7 @@ def is_valid_device_id(device_id: object) -> bool:
     >>> is_valid_device_id("53042400001320000001"), is_valid_device_id("5304240000132000000")
     (True, False)
     """
-    try:
-        parse_device_id(device_id)  # type: ignore[arg-type]
-    except CodeError:
-        return False
-    return True
+    return _accepts(parse_device_id, device_id)
 
 
 # --------------------------------------------------------------------------- resident IDs
@@ -830,11 +834,7 @@ def is_valid_resident_id(number: object, *, today: date | None = None) -> bool:
     >>> is_valid_resident_id("11010519491231002X"), is_valid_resident_id("110105194912310021")
     (True, False)
     """
-    try:
-        parse_resident_id(number, today=today)  # type: ignore[arg-type]
-    except CodeError:
-        return False
-    return True
+    return _accepts(partial(parse_resident_id, today=today), number)
 
 
 def mask_resident_id(number: str) -> str:
