@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from api.auth import token_subject
 from api.settings import ApiSettings
-from geo.codes import scope_range
 from layers import accounts
 from layers.catalog import NO_BUSINESS_DATA
 from layers.database import apply_scope
@@ -56,16 +55,11 @@ def install_scope_hook(factory: sessionmaker[Session], *, set_role: bool) -> Non
     """
 
     def after_begin(session: Session, transaction: SessionTransaction, conn: Connection) -> None:
-        if set_role:
-            conn.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}")
         code = session.info.get(_SCOPE)
         if code is not None:
-            lo, hi = scope_range(code)
-            conn.exec_driver_sql(
-                "SELECT set_config('zongzhi.scope_lo', %(lo)s, true), "
-                "set_config('zongzhi.scope_hi', %(hi)s, true)",
-                {"lo": lo, "hi": hi},
-            )
+            apply_scope(conn, code, set_role=set_role)
+        elif set_role:  # no scope: the app role sees no scoped row
+            conn.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}")
 
     event.listen(factory, "after_begin", after_begin)
 

@@ -22,7 +22,7 @@ from importers.mapping import load_mapping_file, resolve_columns
 from importers.reading import GEOMETRY_COLUMN, read_table
 from importers.rules import Problem, RowChecks
 from layers.bulk import UpsertCounts
-from layers.database import ALL
+from layers.database import apply_scope
 from layers.secrets import Keys
 
 _FILE_CRS = {"EPSG:4326": "wgs84", "OGC:CRS84": "wgs84", "EPSG:4490": "cgcs2000"}
@@ -242,13 +242,7 @@ def run_import(
     )
     transaction = conn.begin_nested() if conn.in_transaction() else conn.begin()
     try:
-        conn.execute(
-            text(
-                "SELECT set_config('zongzhi.scope_lo', :lo, true), "
-                "set_config('zongzhi.scope_hi', :hi, true)"
-            ),
-            {"lo": ALL[0], "hi": ALL[1]},
-        )
+        apply_scope(conn, None)
         import_id = _start_run(conn, base, options.user)
         raw: Any = conn.connection.driver_connection
         counts = load(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo.codes import scope_range
@@ -96,13 +96,13 @@ def make_engine(url: str, **kwargs: object) -> Engine:
     return create_engine(url, **options)
 
 
-def apply_scope(session: Session, code: str | None, *, set_role: bool = False) -> None:
+def apply_scope(session: Session | Connection, code: str | None, *, set_role: bool = False) -> None:
     """Restrict the current transaction to the jurisdiction ``code`` (``None``: everything).
 
     Parameters
     ----------
-    session : sqlalchemy.orm.Session
-        Session inside a transaction.
+    session : sqlalchemy.orm.Session or sqlalchemy.Connection
+        Session or connection inside a transaction.
     code : str or None
         12-digit jurisdiction code of the user's scope.
     set_role : bool
