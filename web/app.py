@@ -1,27 +1,31 @@
 """Mount the operator console on the platform's FastAPI application.
 
 ``mount_console(app)`` serves ``web/static`` at ``/static`` (vendored libraries and the console's
-own JS/CSS), the Chinese login page at ``/login`` (``/`` redirects there), and — until the
-console pages are written — placeholder pages at the role landing paths
-(``/console/{code}``, ``/dispatch/{code}``, ``/trends/{code}``).
+own JS/CSS), the Chinese login page at ``/login`` (``/`` redirects there) and the pages of
+:data:`PAGE_MODULES` (the command view, the dispatch desk, the case page, the trends page).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from importlib import import_module
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from layers.model import Role
+from web.render import STATIC_URL, render_page
 
-PRODUCT = "综治态势一张图"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
-STATIC_URL = "/static"
+
+PAGE_MODULES: list[str] = [
+    "web.pages.command",
+    "web.pages.dispatch",
+    "web.pages.trends",
+]
+"""Modules whose ``router`` of HTML pages is included by :func:`mount_console`."""
 
 #: Where each role lands after logging in; ``{code}`` is the user's scope code.
 LANDING_PATHS: dict[str, str] = {
@@ -34,15 +38,6 @@ LANDING_PATHS: dict[str, str] = {
     Role.ANALYST.value: "/trends/{code}",
 }
 FALLBACK_PATH = "/console/{code}"
-
-PLACEHOLDER_TITLES = {"console": "指挥调度", "dispatch": "调度台", "trends": "研判分析"}
-
-templates = Environment(
-    loader=PackageLoader("web", "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
 
 
 def landing_path(role: str, scope_code: str) -> str:
@@ -70,24 +65,6 @@ def landing_path(role: str, scope_code: str) -> str:
     return LANDING_PATHS.get(role, FALLBACK_PATH).replace("{code}", scope_code)
 
 
-def render_page(name: str, **context: object) -> str:
-    """Render a console template with the product name and static URL filled in.
-
-    Parameters
-    ----------
-    name : str
-        Template file under ``web/templates``.
-    **context
-        Template variables.
-
-    Returns
-    -------
-    str
-        The HTML.
-    """
-    return templates.get_template(name).render(product=PRODUCT, static=STATIC_URL, **context)
-
-
 def login_page() -> HTMLResponse:
     """Serve the login page.
 
@@ -111,34 +88,13 @@ def root_redirect() -> RedirectResponse:
     return RedirectResponse("/login")
 
 
-def placeholder_page(kind: str, code: str) -> HTMLResponse:
-    """Serve a placeholder for a console page not written yet.
-
-    Parameters
-    ----------
-    kind : str
-        ``console``, ``dispatch`` or ``trends``.
-    code : str
-        The jurisdiction code in the path.
-
-    Returns
-    -------
-    fastapi.responses.HTMLResponse
-        The page.
-    """
-    title = PLACEHOLDER_TITLES[kind]
-    return HTMLResponse(render_page("placeholder.html", page_title=title, code=code))
-
-
-def mount_console(app: FastAPI, *, placeholders: bool = True) -> FastAPI:
+def mount_console(app: FastAPI) -> FastAPI:
     """Add the console's static files and pages to the application.
 
     Parameters
     ----------
     app : fastapi.FastAPI
         The platform application (``api.app.create_app()``).
-    placeholders : bool
-        Also serve the placeholder landing pages (turn off once the real pages exist).
 
     Returns
     -------
@@ -150,32 +106,7 @@ def mount_console(app: FastAPI, *, placeholders: bool = True) -> FastAPI:
     app.add_api_route(
         "/login", login_page, methods=["GET"], include_in_schema=False, response_model=None
     )
-    if placeholders:
-        for kind in PLACEHOLDER_TITLES:
-            app.add_api_route(
-                f"/{kind}/{{code}}",
-                placeholder_route(kind),
-                methods=["GET"],
-                include_in_schema=False,
-            )
+    for module_name in PAGE_MODULES:
+        router: APIRouter = import_module(module_name).router
+        app.include_router(router)
     return app
-
-
-def placeholder_route(kind: str) -> Callable[[str], HTMLResponse]:
-    """Return the endpoint serving the placeholder page of ``kind``.
-
-    Parameters
-    ----------
-    kind : str
-        ``console``, ``dispatch`` or ``trends``.
-
-    Returns
-    -------
-    Callable
-        An endpoint taking the path's ``code``.
-    """
-
-    def page(code: str) -> HTMLResponse:
-        return placeholder_page(kind, code)
-
-    return page

@@ -1,0 +1,34 @@
+"""The 指挥调度 page (``/console/{code}``)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from fastapi.responses import HTMLResponse
+
+from web.maps import page_map
+from web.render import render_page
+
+router = APIRouter(include_in_schema=False)
+
+CodePath = Annotated[str, Path(pattern=r"^\d{12}$")]
+
+
+@router.get("/console/{code}", response_class=HTMLResponse)
+def command_page(code: CodePath) -> HTMLResponse:
+    """Serve the 指挥调度 page of unit ``code``.
+
+    Parameters
+    ----------
+    code : str
+        The 12-digit jurisdiction code.
+
+    Returns
+    -------
+    fastapi.responses.HTMLResponse
+        The page shell; its script loads the data through the API.
+    """
+    return HTMLResponse(
+        render_page("command.html", page_title="指挥调度", code=code, map=page_map())
+    )

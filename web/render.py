@@ -1,0 +1,96 @@
+"""Rendering of console pages: the Jinja environment, the product name and the code tables.
+
+Every console page extends ``console_base.html`` and receives, besides its own variables, the
+Chinese labels of every code table (:func:`code_tables`) as JSON for the page's scripts.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from layers.model import (
+    AlertState,
+    CaseState,
+    Category,
+    Channel,
+    DispatchStatus,
+    DisputeType,
+    LabelledEnum,
+    ManagementLevel,
+    PersonCategory,
+    PtzType,
+    RiskLevel,
+    Role,
+    VideoStatus,
+    WorkerRole,
+    WorkerStatus,
+)
+
+PRODUCT = "综治态势一张图"
+STATIC_URL = "/static"
+
+CODE_TABLES: dict[str, type[LabelledEnum]] = {
+    "alert_state": AlertState,
+    "case_state": CaseState,
+    "category": Category,
+    "channel": Channel,
+    "dispatch_status": DispatchStatus,
+    "dispute_type": DisputeType,
+    "management_level": ManagementLevel,
+    "person_category": PersonCategory,
+    "ptz_type": PtzType,
+    "risk_level": RiskLevel,
+    "role": Role,
+    "video_status": VideoStatus,
+    "worker_role": WorkerRole,
+    "worker_status": WorkerStatus,
+}
+"""Code tables whose Chinese labels every page's scripts can look up (``zz.label``)."""
+
+templates = Environment(
+    loader=PackageLoader("web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@cache
+def code_tables_json() -> str:
+    """Return ``{table: {code: 中文名}}`` of :data:`CODE_TABLES` as JSON.
+
+    Returns
+    -------
+    str
+        The JSON text.
+
+    Examples
+    --------
+    >>> json.loads(code_tables_json())["case_state"]["dispatched"]
+    '已派单'
+    """
+    tables = {name: enum.labels() for name, enum in CODE_TABLES.items()}
+    return json.dumps(tables, ensure_ascii=False)
+
+
+def render_page(name: str, **context: object) -> str:
+    """Render a console template with the product name, static URL and code tables filled in.
+
+    Parameters
+    ----------
+    name : str
+        Template file under ``web/templates``.
+    **context
+        Template variables.
+
+    Returns
+    -------
+    str
+        The HTML.
+    """
+    return templates.get_template(name).render(
+        product=PRODUCT, static=STATIC_URL, code_tables=code_tables_json(), **context
+    )

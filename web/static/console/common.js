@@ -1,0 +1,172 @@
+// Shared by every console page: API calls with the session cookie, the current user, Chinese
+// labels of the code tables, time formatting, deadline countdowns, toasts and the live stream.
+// Pages use the global `zz`; nothing here touches a page's own elements but the top bar.
+"use strict";
+(function () {
+  const tables = JSON.parse(document.getElementById("zz-code-tables").textContent);
+
+  /** An API error: `status` is the HTTP status, `body` the parsed JSON error (if any). */
+  class ApiError extends Error {
+    constructor(status, body) {
+      super((body && (body.detail || body.title)) || "请求失败（" + status + "）");
+      this.status = status;
+      this.body = body;
+    }
+  }
+
+  function toLogin() {
+    const next = window.location.pathname + window.location.search;
+    window.location.assign("/login?next=" + encodeURIComponent(next));
+  }
+
+  /** Fetch JSON from the platform; a 401 sends the user to the login page. */
+  async function api(path, options) {
+    const opts = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
+    if (opts.json !== undefined) {
+      opts.body = JSON.stringify(opts.json);
+      opts.headers = Object.assign({ "Content-Type": "application/json" }, opts.headers);
+      delete opts.json;
+    }
+    const response = await fetch(path, opts);
+    if (response.status === 401) {
+      toLogin();
+      throw new ApiError(401, null);
+    }
+    const text = await response.text();
+    let body = null;
+    if (text) {
+      try {
+        body = JSON.parse(text);
+      } catch (error) {
+        body = text;
+      }
+    }
+    if (!response.ok) {
+      throw new ApiError(response.status, body);
+    }
+    return body;
+  }
+
+  let mePromise = null;
+  /** The current user (`/api/me`), fetched once per page. */
+  function me() {
+    if (mePromise === null) {
+      mePromise = api("/api/me");
+    }
+    return mePromise;
+  }
+
+  /** Chinese label of `code` in code table `table` (the code itself when unknown). */
+  function label(table, code) {
+    const t = tables[table] || {};
+    return code === null || code === undefined ? "" : t[String(code)] || String(code);
+  }
+
+  function pad(n) {
+    return String(n).padStart(2, "0");
+  }
+
+  /** `2026-12-01 09:30` in the browser's time zone (the centre's). */
+  function fmtTime(iso) {
+    if (!iso) return "";
+    const d = new Date(iso);
+    return (
+      d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
+      pad(d.getHours()) + ":" + pad(d.getMinutes())
+    );
+  }
+
+  /** Countdown to a deadline: {text: "剩余 2天3小时" | "超期 5小时", overdue, soon}. */
+  function countdown(deadlineIso, now) {
+    if (!deadlineIso) return { text: "无时限", overdue: false, soon: false };
+    const ms = new Date(deadlineIso).getTime() - (now || Date.now());
+    const abs = Math.abs(ms);
+    const days = Math.floor(abs / 86400000);
+    const hours = Math.floor((abs % 86400000) / 3600000);
+    const minutes = Math.floor((abs % 3600000) / 60000);
+    const span = days > 0 ? days + "天" + hours + "小时" : hours > 0 ? hours + "小时" + minutes + "分" : minutes + "分钟";
+    return { text: (ms < 0 ? "超期 " : "剩余 ") + span, overdue: ms < 0, soon: ms >= 0 && ms < 86400000 };
+  }
+
+  /** CSS colour of a risk level (1 red … 4 blue). */
+  function riskColor(level) {
+    return { 1: "#d7191c", 2: "#fd8d3c", 3: "#e6b800", 4: "#2c7bb6" }[Number(level)] || "#777777";
+  }
+
+  const ERROR_TEXT = {
+    Conflict: "操作冲突：案件已被他人处理，或当前状态不允许该操作",
+    StaleDataError: "数据已被他人修改，请刷新后重试",
+    NotFound: "对象不存在或不在您的辖区内",
+    Forbidden: "您无权执行该操作",
+    InvalidValue: "输入的值无法保存",
+    RequestValidationError: "输入有误，请检查后重试",
+  };
+
+  /** Chinese text for an error thrown by `api` (or any error). */
+  function errorText(error) {
+    if (error instanceof ApiError) {
+      const code = error.body && error.body.code;
+      if (code && ERROR_TEXT[code]) return ERROR_TEXT[code];
+      if (error.status === 404) return ERROR_TEXT.NotFound;
+      if (error.status === 403) return ERROR_TEXT.Forbidden;
+      if (error.status === 409) return ERROR_TEXT.Conflict;
+      if (error.status === 422) return ERROR_TEXT.RequestValidationError;
+      return "请求失败（" + error.status + "）";
+    }
+    return "无法连接服务器，请稍后再试";
+  }
+
+  /** Show a short message in the corner; kind is "info", "success" or "danger". */
+  function toast(text, kind) {
+    const box = document.getElementById("zz-toasts");
+    if (!box) return;
+    const item = document.createElement("div");
+    item.className = "alert alert-" + (kind || "info") + " py-2 px-3 mb-2 shadow-sm";
+    item.setAttribute("role", "status");
+    item.textContent = text;
+    box.appendChild(item);
+    setTimeout(function () {
+      item.remove();
+    }, 5000);
+  }
+
+  /** Subscribe to the live stream (`/api/events`); handlers by event name, e.g. {case_event, worker}. */
+  function live(handlers) {
+    const source = new EventSource("/api/events", { withCredentials: true });
+    Object.keys(handlers).forEach(function (name) {
+      source.addEventListener(name, function (event) {
+        handlers[name](JSON.parse(event.data));
+      });
+    });
+    return source;
+  }
+
+  /** Escape text for insertion into HTML strings (popups, table cells). */
+  function esc(value) {
+    return String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  async function fillTopbar() {
+    const logout = document.getElementById("zz-logout");
+    if (logout) {
+      logout.addEventListener("click", async function () {
+        await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin" });
+        window.location.assign("/login");
+      });
+    }
+    const user = document.getElementById("zz-user");
+    if (user) {
+      try {
+        const m = await me();
+        user.textContent = m.display_name + "（" + m.role_label + "）";
+      } catch (error) {
+        // 401 already redirected to the login page
+      }
+    }
+  }
+
+  window.zz = { ApiError, api, me, label, errorText, fmtTime, countdown, riskColor, toast, live, esc, tables };
+  fillTopbar();
+})();
