@@ -21,7 +21,7 @@ from layers import migrate
 from layers.database import DatabaseUrls, apply_scope, make_engine
 from layers.embedded import APP_ROLE, OWNER_ROLE, EmbeddedCluster
 
-pytest_plugins = ["tests.browser", "tests.api_fixtures"]
+pytest_plugins = ["tests.browser", "tests.api_fixtures", "tests.console_fixtures"]
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

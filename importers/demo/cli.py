@@ -60,7 +60,7 @@ def demo(
                 apply_scope(session, None)
                 report = load_demo(session, data, keys, password=DEMO_PASSWORD, progress=step)
             progress.update(task, description="热点分析（近一年）")
-            hotspots = _analyse(engine, county=data.county_code, now=now)
+            hotspots = analyse_last_year(engine, county=data.county_code, now=now)
         finally:
             engine.dispose()
     _print_report(data, report, time.perf_counter() - started)
@@ -73,8 +73,23 @@ def demo(
     _serve()
 
 
-def _analyse(engine: Engine, *, county: str, now: datetime) -> RunResult:
-    """Run the hot-spot analysis over the county's last year, so the console opens with alerts."""
+def analyse_last_year(engine: Engine, *, county: str, now: datetime) -> RunResult:
+    """Run the hot-spot analysis over the county's last year, so the console opens with alerts.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        Owner engine.
+    county : str
+        6-digit county code.
+    now : datetime
+        End of the window.
+
+    Returns
+    -------
+    layers.hotspot_runs.RunResult
+        What the run found.
+    """
     scope = county.ljust(12, "0")
     actor = Actor(user_id=None, name="demo", role=Role.COMMANDER, scope_code=scope)
     with Session(engine) as session, session.begin():

@@ -1,0 +1,150 @@
+"""The demo county served for the console's browser tests, in a database of its own.
+
+``console_demo`` creates the database ``zongzhi_console`` in the suite's cluster, migrates it,
+loads the full 华宁县 demo (the data ``make demo`` loads, fixed seed, generated relative to now),
+runs the one-year hot-spot analysis as ``zongzhi demo`` does, and serves the platform (API and
+console) on a free loopback port. Other tests commit worlds of their own into the suite's main
+database; this one never meets them. Mark browser tests that use it
+``@pytest.mark.xdist_group("console")`` so that one test process pays for the load.
+
+:func:`login` logs a demo user in through the login page.
+
+Register as a plugin in ``tests/conftest.py``: ``pytest_plugins = ["tests.console_fixtures"]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import psycopg
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from api.settings import ApiSettings
+from importers.demo.cli import analyse_last_year
+from importers.demo.dataset import DEFAULT_SEED, DemoData, generate
+from importers.demo.load import LoadReport, load_demo
+from importers.demo.plan import DEFAULT_COUNTY, DEMO_PASSWORD
+from layers import migrate
+from layers.database import DatabaseUrls, apply_scope, make_engine
+from layers.embedded import APP_ROLE, OWNER_ROLE
+from layers.secrets import keys_from_master
+from layers.settings import Settings
+from tests.browser import RecordedPage, serve_asgi
+from tests.conftest import SuiteDatabase
+
+CONSOLE_DATABASE = "zongzhi_console"
+KEYS = keys_from_master(b"zongzhi console test master key!")
+
+
+@dataclass(frozen=True)
+class ConsoleDemo:
+    """The served demo county.
+
+    Attributes
+    ----------
+    origin : str
+        ``http://127.0.0.1:<port>`` of the platform.
+    data : DemoData
+        What was generated (territory, staff, persons, cases, cameras).
+    report : LoadReport
+        Row counts and the demo logins.
+    owner : Engine
+        Owner engine of the console database (for checks the UI cannot make).
+    settings : ApiSettings
+        Settings of the served app.
+    now : datetime
+        The instant the demo was generated for.
+    """
+
+    origin: str
+    data: DemoData
+    report: LoadReport
+    owner: Engine
+    settings: ApiSettings
+    now: datetime
+
+    def username(self, role: str, scope_code: str | None = None) -> str:
+        """Return the demo login of ``role`` (at ``scope_code`` when several exist)."""
+        for login in self.report.logins:
+            if login.role == role and (scope_code is None or login.scope_code == scope_code):
+                return login.username
+        raise KeyError(f"no demo login {role} {scope_code}")
+
+
+def _console_urls(database: SuiteDatabase) -> DatabaseUrls:
+    def swap(url: str) -> str:
+        return url.rsplit("/", 1)[0] + "/" + CONSOLE_DATABASE
+
+    return DatabaseUrls(swap(database.urls.owner), swap(database.urls.app))
+
+
+def _create_database(database: SuiteDatabase) -> None:
+    info = database.cluster.info()
+    admin = info.url(OWNER_ROLE).rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {CONSOLE_DATABASE} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {CONSOLE_DATABASE}")
+    url = info.url(OWNER_ROLE).rsplit("/", 1)[0] + "/" + CONSOLE_DATABASE
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        conn.execute(f"GRANT CONNECT ON DATABASE {CONSOLE_DATABASE} TO {APP_ROLE}")
+
+
+@pytest.fixture(scope="session")
+def console_demo(
+    database: SuiteDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ConsoleDemo]:
+    """Load the 华宁县 demo into its own database and serve the platform over it."""
+    _create_database(database)
+    urls = _console_urls(database)
+    owner = make_engine(urls.owner, pool_size=2)
+    migrate.upgrade(owner)
+    now = datetime.now(UTC)
+    data = generate(DEFAULT_COUNTY, seed=DEFAULT_SEED, now=now)
+    with Session(owner) as session, session.begin():
+        apply_scope(session, None)
+        report = load_demo(session, data, KEYS, password=DEMO_PASSWORD)
+    analyse_last_year(owner, county=data.county_code, now=now)
+    settings = ApiSettings(
+        database=Settings(
+            home=tmp_path_factory.mktemp("console-home"),
+            database_url=urls.owner,
+            app_database_url=urls.app,
+        ),
+        urls=urls,
+        jwt_secret="console-test-jwt-secret-0123456789abcdef",
+        keys=KEYS,
+        pool_size=4,
+    )
+    try:
+        with serve_asgi(create_app(settings)) as origin:
+            yield ConsoleDemo(origin, data, report, owner, settings, now)
+    finally:
+        owner.dispose()
+
+
+def login(page: RecordedPage, origin: str, username: str, *, next_path: str = "") -> None:
+    """Log ``username`` in through the login page and wait until it has left it.
+
+    Parameters
+    ----------
+    page : RecordedPage
+        The browser page.
+    origin : str
+        The platform's origin.
+    username : str
+        A demo login (password :data:`importers.demo.plan.DEMO_PASSWORD`).
+    next_path : str
+        Where to go after logging in (``?next=``); default the role's landing page.
+    """
+    query = f"?next={next_path}" if next_path else ""
+    page.goto(f"{origin}/login{query}")
+    page.fill("#username", username)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(lambda url: "/login" not in url)
