@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from geoalchemy2.elements import WKTElement
+from geoalchemy2.shape import to_shape
 from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
@@ -32,6 +33,7 @@ from layers.model import (
     Channel,
     Dispatch,
     DispatchStatus,
+    Role,
     Worker,
     WorkerStatus,
 )
@@ -661,7 +663,8 @@ def act(
     Conflict
         Illegal transition (``allowed`` lists the legal ones) or concurrent change.
     Forbidden
-        Role or level not permitted.
+        Role or level not permitted, or a grid worker acting on a case dispatched to someone
+        else (:data:`layers.workflow.OWN_DISPATCH_ACTIONS`).
     InvalidInput
         Missing or bad parameters.
     """
@@ -688,6 +691,8 @@ def act(
     after = workflow.check(
         actor, action, state=before, handling_level=case.handling_level, outcome=outcome
     )
+    if actor.role == Role.GRID_WORKER and action in workflow.OWN_DISPATCH_ACTIONS:
+        _require_own_dispatch(session, case, actor, action)
     with session.no_autoflush:  # one UPDATE of the case per action: one version step
         try:
             payload = _apply(
@@ -703,6 +708,13 @@ def act(
     session.flush()
     audit_case(session, actor, action, case, {"from": before, "to": after, "version": case.version})
     return case
+
+
+def _require_own_dispatch(session: Session, case: Case, actor: Actor, action: str) -> None:
+    """Refuse a grid worker acting on a case that is not dispatched to their worker record."""
+    current = active_dispatch(session, case.id)
+    if actor.worker_id is None or current is None or current.worker_id != actor.worker_id:
+        raise Forbidden(f"a grid worker may {action} only a case dispatched to them")
 
 
 def _apply(
@@ -808,3 +820,360 @@ def _unit_at(area_code: str, level: int) -> str:
     """Return the code of the level-``level`` unit containing ``area_code``."""
     keep = (2, 4, 6, 9, 12)[level - 1]
     return area_code[:keep].ljust(12, "0")
+
+
+def lonlat(case: Case) -> tuple[float, float] | None:
+    """Return the location of a case as ``(lon, lat)``, or ``None`` without one.
+
+    Parameters
+    ----------
+    case : Case
+        A case read from the database (or just registered).
+
+    Returns
+    -------
+    tuple of float or None
+        Longitude and latitude in degrees (CGCS2000).
+    """
+    if case.point is None:
+        return None
+    if isinstance(case.point, WKTElement):
+        x, y = str(case.point.data).removeprefix("POINT(").removesuffix(")").split()
+        return float(x), float(y)
+    shape = to_shape(case.point)
+    return float(shape.bounds[0]), float(shape.bounds[1])
+
+
+def mask_name(name: str | None) -> str | None:
+    """Return a person's name with all but the first character masked.
+
+    Parameters
+    ----------
+    name : str or None
+        Full name.
+
+    Returns
+    -------
+    str or None
+        ``张**`` for ``张三丰``; ``*`` for a single character; ``None`` stays ``None``.
+
+    Examples
+    --------
+    >>> mask_name("张三丰"), mask_name("李"), mask_name(None)
+    ('张**', '*', None)
+    """
+    if name is None:
+        return None
+    name = name.strip()
+    if len(name) <= 1:
+        return "*"
+    return name[0] + "*" * (len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """Return a phone number with its middle digits masked.
+
+    Numbers of 8 characters or more keep their first 3 and last 4 characters; shorter ones are
+    masked entirely.
+
+    Parameters
+    ----------
+    phone : str or None
+        Phone number.
+
+    Returns
+    -------
+    str or None
+        ``138****5678`` for ``13812345678``.
+
+    Examples
+    --------
+    >>> mask_phone("13812345678"), mask_phone("0871-1234"), mask_phone("12345")
+    ('138****5678', '087**1234', '*****')
+    """
+    if phone is None:
+        return None
+    phone = phone.strip()
+    if len(phone) < 8:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+#: A stated reason for reading a reporter's clear contact must be at least this long.
+MIN_REASON_LENGTH = 4
+
+
+@dataclass(frozen=True)
+class DispatchView:
+    """One dispatch of a case, with the assignee's name.
+
+    Attributes
+    ----------
+    id : int
+        Dispatch id.
+    assignee_kind : str
+        ``worker``, ``unit`` or ``department``.
+    assignee_name : str
+        Worker name, unit name or department.
+    worker_id : int or None
+        The worker, if any.
+    unit_code : str or None
+        The unit, if any.
+    status : str
+        A :class:`~layers.model.DispatchStatus` code.
+    assigned_at, accepted_at, arrived_at, finished_at : datetime or None
+        Progress times.
+    """
+
+    id: int
+    assignee_kind: str
+    assignee_name: str
+    worker_id: int | None
+    unit_code: str | None
+    status: str
+    assigned_at: datetime
+    accepted_at: datetime | None
+    arrived_at: datetime | None
+    finished_at: datetime | None
+
+
+@dataclass(frozen=True)
+class LegalStep:
+    """One step of a case on the legal route (法治化"路线图"), read from its event log.
+
+    Attributes
+    ----------
+    at : datetime
+        When.
+    actor_name : str
+        Who recorded it.
+    outcome : str
+        ``mediation_failed`` (the route begins) or ``legal_concluded`` (it ends).
+    route : str or None
+        ``arbitration``, ``administrative_review`` or ``litigation`` when the route begins.
+    note : str or None
+        The note of the step (the document's summary).
+    """
+
+    at: datetime
+    actor_name: str
+    outcome: str
+    route: str | None
+    note: str | None
+
+
+@dataclass(frozen=True)
+class RelatedCase:
+    """A case linked to another as original or repeat (重复反映).
+
+    Attributes
+    ----------
+    id : int
+        Case id.
+    code : str
+        Case code.
+    title : str
+        Title.
+    state : str
+        Current state.
+    channel : str
+        Channel of the report.
+    reported_at : datetime
+        When reported.
+    """
+
+    id: int
+    code: str
+    title: str
+    state: str
+    channel: str
+    reported_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    """Everything the case page shows besides the case row and its events.
+
+    Attributes
+    ----------
+    original : RelatedCase or None
+        The case this one repeats, if visible in scope.
+    repeats : list of RelatedCase
+        Cases repeating this one, oldest first.
+    dispatches : list of DispatchView
+        Every dispatch, oldest first.
+    legal_route : list of LegalStep
+        Steps of the legal route, oldest first.
+    """
+
+    original: RelatedCase | None
+    repeats: list[RelatedCase]
+    dispatches: list[DispatchView]
+    legal_route: list[LegalStep]
+
+
+def _related(case: Case) -> RelatedCase:
+    return RelatedCase(
+        id=case.id,
+        code=case.code,
+        title=case.title,
+        state=case.state,
+        channel=case.channel,
+        reported_at=case.reported_at,
+    )
+
+
+_DISPATCHES = text(
+    """
+    SELECT d.id, d.assignee_kind, d.worker_id, d.unit_code, d.department, d.status,
+           d.assigned_at, d.accepted_at, d.arrived_at, d.finished_at,
+           w.name AS worker_name, j.name AS unit_name
+      FROM dispatches d
+      LEFT JOIN workers w ON w.id = d.worker_id
+      LEFT JOIN jurisdictions j ON j.code = d.unit_code
+     WHERE d.case_id = :case_id
+     ORDER BY d.assigned_at, d.id
+    """
+)
+
+
+def legal_steps(log: Sequence[CaseEvent]) -> list[LegalStep]:
+    """Return the legal-route steps recorded in a case's event log.
+
+    Parameters
+    ----------
+    log : sequence of CaseEvent
+        The case's events, oldest first.
+
+    Returns
+    -------
+    list of LegalStep
+        ``resolve`` events whose outcome begins (``mediation_failed``) or ends
+        (``legal_concluded``) the legal route.
+    """
+    steps = []
+    for event in log:
+        payload = event.payload or {}
+        outcome = payload.get("outcome")
+        if event.action == "resolve" and outcome in ("mediation_failed", "legal_concluded"):
+            route = payload.get("route")
+            steps.append(
+                LegalStep(
+                    at=event.at,
+                    actor_name=event.actor_name,
+                    outcome=str(outcome),
+                    route=str(route) if route is not None else None,
+                    note=event.note,
+                )
+            )
+    return steps
+
+
+def detail(session: Session, case_id: int, *, actor: Actor) -> CaseDetail:
+    """Return the linked repeats, dispatches and legal-route steps of a case.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    case_id : int
+        Case id.
+    actor : Actor
+        Whose scope applies (linked cases outside it are left out).
+
+    Returns
+    -------
+    CaseDetail
+        The related facts.
+
+    Raises
+    ------
+    NotFound
+        No such case in scope.
+    """
+    case = get_case(session, case_id, actor=actor)
+    lo, hi = scope_range(actor.scope_code)
+    in_range = (Case.area_code >= lo, Case.area_code < hi)
+    original = None
+    if case.duplicate_of is not None:
+        found = session.scalars(select(Case).where(Case.id == case.duplicate_of, *in_range)).first()
+        original = _related(found) if found is not None else None
+    repeats = [
+        _related(c)
+        for c in session.scalars(
+            select(Case)
+            .where(Case.duplicate_of == case.id, *in_range)
+            .order_by(Case.reported_at, Case.id)
+        )
+    ]
+    dispatches = []
+    for row in session.execute(_DISPATCHES, {"case_id": case.id}):
+        name = row.worker_name or row.unit_name or row.department or ""
+        dispatches.append(
+            DispatchView(
+                id=row.id,
+                assignee_kind=row.assignee_kind,
+                assignee_name=name,
+                worker_id=row.worker_id,
+                unit_code=row.unit_code,
+                status=row.status,
+                assigned_at=row.assigned_at,
+                accepted_at=row.accepted_at,
+                arrived_at=row.arrived_at,
+                finished_at=row.finished_at,
+            )
+        )
+    return CaseDetail(
+        original, repeats, dispatches, legal_steps(events(session, case_id, actor=actor))
+    )
+
+
+def reporter_contact(
+    session: Session, case_id: int, *, actor: Actor, can_unmask: bool, reason: str
+) -> tuple[str | None, str | None]:
+    """Return a case reporter's clear name and phone, for a user allowed to unmask, audited.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    case_id : int
+        Case id.
+    actor : Actor
+        Who reads.
+    can_unmask : bool
+        The reader's unmask permission.
+    reason : str
+        Why the clear contact is needed (written to the audit log).
+
+    Returns
+    -------
+    tuple of (str or None, str or None)
+        Name and phone.
+
+    Raises
+    ------
+    Forbidden
+        The reader may not unmask or is not an operator.
+    InvalidInput
+        The reason is too short.
+    NotFound
+        No such case in scope.
+    """
+    if not can_unmask or actor.role not in workflow.OPERATORS:
+        raise Forbidden("reading a reporter's clear contact needs the unmask permission")
+    reason = reason.strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise InvalidInput(f"state a reason of at least {MIN_REASON_LENGTH} characters")
+    case = get_case(session, case_id, actor=actor)
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        action="case.reporter.unmask",
+        object_type="case",
+        object_id=str(case.id),
+        outcome="ok",
+        reason=reason[:500],
+    )
+    return case.reporter_name, case.reporter_phone

@@ -69,6 +69,8 @@ class Candidate:
         Time of the last position.
     score_m : float
         Ranking key: ``distance + workload penalty − own-grid bonus`` (lower is better).
+    lon, lat : float
+        The worker's last position (for the map).
     """
 
     worker_id: int
@@ -80,6 +82,8 @@ class Candidate:
     own_grid: bool
     last_seen_at: datetime
     score_m: float
+    lon: float = 0.0
+    lat: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,7 @@ _RANK = text(
          ORDER BY w.last_position <-> (SELECT point FROM cases WHERE id = :case_id)
          LIMIT :pool)
     SELECT w.id, w.name, w.role, w.home_grid, w.last_seen_at,
+           ST_X(w.last_position) AS lon, ST_Y(w.last_position) AS lat,
            ST_Distance(geography(w.last_position), c.g) AS distance_m,
            (SELECT count(*) FROM dispatches d
              WHERE d.worker_id = w.id AND d.assigned_at > :day_ago) AS workload
@@ -200,9 +205,9 @@ def candidates(
         "radius": radius,
     }
     # psycopg prepares a statement after 5 runs and PostgreSQL then may switch to a generic plan
-    # that sorts every worker instead of walking the KNN index: keep custom plans (measured:
-    # 40 ms generic vs 0.4 ms custom at 50k workers).
-    session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    # that sorts every worker instead of walking the KNN index (measured: 40 ms generic vs
+    # 0.4 ms custom at 50k workers): connections of layers.database.make_engine force custom
+    # plans (SESSION_SETTINGS), so no statement is spent on it here.
     rows = session.execute(
         _RANK, {**params, "day_ago": now - timedelta(days=1), "pool": limit * POOL_FACTOR}
     ).all()
@@ -221,6 +226,8 @@ def candidates(
                 own_grid=own,
                 last_seen_at=row.last_seen_at,
                 score_m=round(float(score), 1),
+                lon=round(float(row.lon), 7),
+                lat=round(float(row.lat), 7),
             )
         )
     found.sort(key=lambda c: (c.score_m, c.distance_m, c.worker_id))

@@ -148,6 +148,30 @@ OUTCOMES = ("mediated", "resolved", "not_substantiated", "mediation_failed", "le
 #: Legal routes after failed mediation (法治化"路线图").
 LEGAL_ROUTES = ("arbitration", "administrative_review", "litigation")
 
+#: Actions a grid-worker account may take only on a case dispatched to its own worker record.
+OWN_DISPATCH_ACTIONS = frozenset({"accept", "arrive", "resolve", "return"})
+
+#: Chinese names of every action written to the event log (the table's and the system's).
+ACTION_LABELS: dict[str, str] = {
+    "register": "登记",
+    "repeat_linked": "关联重复反映",
+    **{name: rule.label for name, rule in RULES.items()},
+}
+#: Chinese names of the outcomes of ``resolve``.
+OUTCOME_LABELS: dict[str, str] = {
+    "mediated": "调解成功",
+    "resolved": "已解决",
+    "not_substantiated": "经核查不属实",
+    "mediation_failed": "调解不成，转法治化途径",
+    "legal_concluded": "法治化途径办结",
+}
+#: Chinese names of the legal routes.
+LEGAL_ROUTE_LABELS: dict[str, str] = {
+    "arbitration": "仲裁",
+    "administrative_review": "行政复议",
+    "litigation": "诉讼",
+}
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -163,12 +187,16 @@ class Actor:
         A :class:`~layers.model.accounts.Role` code.
     scope_code : str
         The user's 12-digit jurisdiction code.
+    worker_id : int or None
+        The worker record of a grid-worker account (a grid worker acts on the cases dispatched
+        to that record only, see :data:`OWN_DISPATCH_ACTIONS`).
     """
 
     user_id: int | None
     name: str
     role: str
     scope_code: str
+    worker_id: int | None = None
 
     @property
     def level(self) -> int:

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers import cases, dispatch
+from layers import cases, dispatch, video
 from layers.errors import Conflict, InvalidInput, NotFound
 from layers.model import Case
+from tests.api_fixtures import TOWN_A1, ApiWorld
 from tests.workflow_data import (
     NOW,
     actor,
     add_worker,
     ensure_world,
     grid,
+    township,
     village,
     village_centre,
 )
@@ -157,3 +161,150 @@ def test_assign_worker_conflicts_when_taken(world: Session) -> None:
     with pytest.raises(InvalidInput):
         dispatch.assign(world, second.id, actor=scope, now=NOW)
     assert dispatch.candidates(world, second.id, actor=scope, now=NOW).reason == "all_busy"
+
+
+# ------------------------------------------------------------------ cameras around a case
+
+
+def _camera(
+    db: Session,
+    *,
+    area_code: str,
+    lon: float,
+    lat: float,
+    azimuth: float | None,
+    fov: float = 60.0,
+    range_m: float = 100.0,
+    ptz: int = 3,
+    serial: int,
+) -> int:
+    return int(
+        db.execute(
+            text(
+                "INSERT INTO video_points (device_id, name, ptz_type, azimuth_deg, fov_deg,"
+                " range_m, status, point, area_code) VALUES (:dev, :name, :ptz, :az, :fov, :rng,"
+                " 'online', ST_SetSRID(ST_MakePoint(:lon, :lat), 4490), :area) RETURNING id"
+            ),
+            {
+                "dev": f"{area_code[:8]}0013{serial:08d}",
+                "name": f"测试点位{serial}",
+                "ptz": ptz,
+                "az": azimuth,
+                "fov": fov,
+                "rng": range_m,
+                "lon": lon,
+                "lat": lat,
+                "area": area_code,
+            },
+        ).scalar_one()
+    )
+
+
+def test_cameras_that_see_a_case_come_first_nearest_first(world: Session) -> None:
+    v = village(200, 1)
+    lon, lat = village_centre(v)
+    case = _case(world, v)
+    looks_east = _camera(world, area_code=v, lon=lon - 50 * M, lat=lat, azimuth=90.0, serial=1)
+    looks_away = _camera(world, area_code=v, lon=lon + 40 * M, lat=lat, azimuth=90.0, serial=2)
+    dome = _camera(world, area_code=v, lon=lon, lat=lat + 0.0006, azimuth=None, ptz=1, serial=3)
+    unknown = _camera(world, area_code=v, lon=lon + 60 * M, lat=lat, azimuth=None, serial=4)
+    other_county = village(100, 1, "520425")
+    _camera(world, area_code=other_county, lon=lon + 5 * M, lat=lat, azimuth=270.0, serial=5)
+    far = _camera(world, area_code=v, lon=lon + 900 * M, lat=lat, azimuth=270.0, serial=6)
+    found = video.cameras_for_case(world, case.id, actor=actor("dispatcher", v[:9] + "000"))
+    assert [c.id for c in found] == [looks_east, dome, looks_away, unknown]
+    assert [c.sees for c in found] == [True, True, False, False]
+    assert far not in [c.id for c in found]  # beyond the 500 m search radius
+    east, circle = found[0], found[1]
+    assert abs(east.distance_m - 50) < 2 and len(east.cone) == 19  # apex + 17 arc + closing
+    assert circle.fov_deg == 360.0 and abs(circle.distance_m - 66.5) < 2
+    assert found[3].cone == [] and found[3].fov_deg is None
+    only = video.cameras_for_case(world, case.id, actor=actor("dispatcher", v[:9] + "000"), limit=1)
+    assert [c.id for c in only] == [looks_east]
+
+
+def test_cameras_of_an_unlocated_case_are_invalid(world: Session) -> None:
+    v = village(200, 1)
+    scope = actor("dispatcher", v[:9] + "000")
+    case = cases.register(
+        world,
+        actor=scope,
+        channel="letter",
+        category="public_opinion",
+        title="来信反映",
+        reported_at=NOW,
+        area_code=v,
+    ).case
+    with pytest.raises(InvalidInput):
+        video.cameras_for_case(world, case.id, actor=scope)
+    assert cases.lonlat(case) is None
+    with pytest.raises(NotFound):
+        video.cameras_for_case(world, case.id, actor=actor("dispatcher", township(100)))
+
+
+def test_candidates_carry_the_worker_position(world: Session) -> None:
+    v = village(200, 1)
+    lon, lat = village_centre(v)
+    case = _case(world, v)
+    add_worker(world, area_code=v, lon=lon + 100 * M, lat=lat)
+    found = dispatch.candidates(world, case.id, actor=actor("dispatcher", v[:9] + "000"), now=NOW)
+    first = found.candidates[0]
+    assert (first.lon, first.lat) == (round(lon + 100 * M, 7), round(lat, 7))
+
+
+# ------------------------------------------------------------------ the HTTP side
+
+
+def test_case_json_masks_the_reporter_and_gives_the_location(
+    api_client: TestClient, auth_headers: Callable[[str], dict[str, str]], api_world: ApiWorld
+) -> None:
+    case_id = next(k for k, a in api_world.objects["cases"].items() if a.startswith(TOWN_A1[:9]))
+    body = api_client.get(f"/api/cases/{case_id}", headers=auth_headers("disp_a1")).json()
+    assert body["reporter_name"] == "报**" and body["reporter_masked"] is True
+    assert isinstance(body["lon"], float) and isinstance(body["lat"], float)
+    queue = api_client.get("/api/cases", headers=auth_headers("cmd_a_unmask")).json()
+    assert all(c.get("reporter_name") in (None, "报**") for c in queue)
+    worker = api_client.get(f"/api/cases/{case_id}", headers=auth_headers("worker_v0")).json()
+    assert "reporter_name" not in worker
+
+
+def test_allowed_detail_and_cameras_endpoints(
+    api_client: TestClient, auth_headers: Callable[[str], dict[str, str]], api_world: ApiWorld
+) -> None:
+    case_id = next(k for k, a in api_world.objects["cases"].items() if a.startswith(TOWN_A1[:9]))
+    headers = auth_headers("disp_a1")
+    allowed = api_client.get(f"/api/cases/{case_id}/allowed", headers=headers)
+    assert allowed.status_code == 200 and allowed.headers["ETag"].strip('"').isdigit()
+    names = {a["action"]: a["label"] for a in allowed.json()["allowed"]}
+    assert names["triage"] == "分流" and "archive" not in names
+    detail = api_client.get(f"/api/cases/{case_id}/detail", headers=headers).json()
+    assert detail == {
+        "case_id": int(case_id),
+        "original": None,
+        "repeats": [],
+        "dispatches": [],
+        "legal_route": [],
+    }
+    cams = api_client.get(f"/api/cases/{case_id}/cameras", headers=headers)
+    assert cams.status_code == 200
+    body = cams.json()
+    assert body["seeing"] == sum(c["sees"] for c in body["cameras"])
+    assert all(c["area_code"].startswith(TOWN_A1[:9]) for c in body["cameras"])
+    other = auth_headers("disp_b1")
+    assert api_client.get(f"/api/cases/{case_id}/cameras", headers=other).status_code == 404
+    assert api_client.get(f"/api/cases/{case_id}/detail", headers=other).status_code == 404
+    analyst = auth_headers("analyst_a")
+    assert api_client.get(f"/api/cases/{case_id}/cameras", headers=analyst).status_code == 403
+
+
+def test_reporter_unmask_needs_permission_and_reason(
+    api_client: TestClient, auth_headers: Callable[[str], dict[str, str]], api_world: ApiWorld
+) -> None:
+    case_id = next(k for k, a in api_world.objects["cases"].items() if a.startswith(TOWN_A1[:9]))
+    url = f"/api/cases/{case_id}/reporter"
+    denied = api_client.post(url, json={"reason": "核实来电内容"}, headers=auth_headers("disp_a1"))
+    assert denied.status_code == 403 and "报告人" not in denied.text
+    short = api_client.post(url, json={"reason": "看"}, headers=auth_headers("cmd_a_unmask"))
+    assert short.status_code == 422
+    ok = api_client.post(url, json={"reason": "回访核实诉求"}, headers=auth_headers("cmd_a_unmask"))
+    assert ok.status_code == 200 and ok.json()["reporter_name"] == "报告人"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from layers import cases, deadlines, dispatch, workflow
-from layers.errors import Conflict, Forbidden, InvalidInput
+from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from layers.model import AuditEntry, Case, CaseEvent, Dispatch, Worker
 from tests.workflow_data import (
     NOW,
@@ -112,6 +112,17 @@ def _register(db: Session, who: workflow.Actor, offset_m: float = 0.0, **kw: obj
     return cases.register(db, actor=who, **options).case  # type: ignore[arg-type]
 
 
+def _worker_actor(worker_id: int | None) -> workflow.Actor:
+    """A grid-worker account linked to the worker record ``worker_id``."""
+    return workflow.Actor(
+        user_id=None,
+        name="网格员",
+        role="grid_worker",
+        scope_code=village(),
+        worker_id=worker_id,
+    )
+
+
 def _chain_ok(db: Session, case_id: int) -> list[CaseEvent]:
     log = list(
         db.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id))
@@ -206,7 +217,7 @@ def test_full_lifecycle_keeps_a_consistent_log(world: Session) -> None:
         params={"worker_id": worker_id},
     )
     assert world.get(Worker, worker_id).status == "busy"  # type: ignore[union-attr]
-    field = actor("grid_worker", village())
+    field = _worker_actor(worker_id)
     for action in ("accept", "arrive"):
         case = cases.act(
             world, case.id, action, actor=field, now=NOW, expected_version=case.version
@@ -341,7 +352,7 @@ def test_return_frees_the_worker_and_reopen_after_archive(world: Session) -> Non
     cases.act(world, case.id, "triage", actor=who, now=NOW)
     dispatch.assign_worker(world, case.id, worker_id, by=who, expected_version=None, now=NOW)
     case = cases.act(
-        world, case.id, "return", actor=actor("grid_worker", village()), now=NOW, note="不在本网格"
+        world, case.id, "return", actor=_worker_actor(worker_id), now=NOW, note="不在本网格"
     )
     assert case.state == "triaged"
     assert world.scalar(select(Worker.status).where(Worker.id == worker_id)) == "on_duty"
@@ -353,3 +364,101 @@ def test_actor_user_id_is_written_to_the_log(world: Session) -> None:
     who = actor(user_id=uid)
     case = _register(world, who)
     assert _chain_ok(world, case.id)[0].actor_id == uid
+
+
+# ------------------------------------------------------------------ the case page's facts
+
+
+def test_labels_cover_every_action_outcome_and_route() -> None:
+    assert set(workflow.RULES) <= set(workflow.ACTION_LABELS)
+    assert workflow.ACTION_LABELS["register"] == "登记"
+    assert set(workflow.OUTCOME_LABELS) == set(workflow.OUTCOMES)
+    assert set(workflow.LEGAL_ROUTE_LABELS) == set(workflow.LEGAL_ROUTES)
+
+
+def test_masking_of_reporter_contact() -> None:
+    assert cases.mask_name(" 欧阳娜娜 ") == "欧***"
+    assert cases.mask_phone("0871-66123456") == "087******3456"
+    assert cases.mask_phone("") == ""
+
+
+def test_detail_links_repeats_dispatches_and_the_legal_route(world: Session) -> None:
+    who = actor()
+    lon, lat = village_centre(village())
+    worker_id = add_worker(world, area_code=village(), lon=lon, lat=lat, name="王网格")
+    original = _register(world, who)
+    repeat = _register(world, who, offset_m=50, channel="walk_in", title="来访反映噪音")
+    assert repeat.duplicate_of == original.id
+    assert cases.lonlat(repeat) == pytest.approx((lon + 50 / 101_000, lat))
+    for action, params in (
+        ("triage", {}),
+        ("dispatch", {"worker_id": worker_id}),
+        ("accept", {}),
+        ("arrive", {}),
+        ("resolve", {"outcome": "mediation_failed", "route": "litigation"}),
+        ("resolve", {"outcome": "legal_concluded"}),
+    ):
+        cases.act(world, original.id, action, actor=who, now=NOW, params=params, note=action)
+    found = cases.detail(world, original.id, actor=who)
+    assert found.original is None
+    assert [r.id for r in found.repeats] == [repeat.id] and found.repeats[0].channel == "walk_in"
+    (sent,) = found.dispatches
+    assert (sent.assignee_name, sent.status, sent.worker_id) == ("王网格", "finished", worker_id)
+    assert sent.accepted_at == NOW and sent.arrived_at == NOW
+    assert [(s.outcome, s.route) for s in found.legal_route] == [
+        ("mediation_failed", "litigation"),
+        ("legal_concluded", None),
+    ]
+    back = cases.detail(world, repeat.id, actor=who)
+    assert back.original is not None and back.original.id == original.id
+    assert back.dispatches == [] and back.legal_route == []
+    # another township sees neither case
+    with pytest.raises(NotFound):
+        cases.detail(world, original.id, actor=actor("dispatcher", township(200)))
+
+
+def test_reporter_contact_is_audited_and_guarded(world: Session) -> None:
+    who = actor(
+        user_id=add_user(world, username="wf_unmask", role="dispatcher", scope_code=township())
+    )
+    case = _register(world, who, reporter_name="赵敏", reporter_phone="13987654321")
+    with pytest.raises(Forbidden):
+        cases.reporter_contact(world, case.id, actor=who, can_unmask=False, reason="核实情况")
+    with pytest.raises(Forbidden):
+        cases.reporter_contact(
+            world,
+            case.id,
+            actor=actor("grid_worker", village()),
+            can_unmask=True,
+            reason="核实情况",
+        )
+    with pytest.raises(InvalidInput):
+        cases.reporter_contact(world, case.id, actor=who, can_unmask=True, reason=" 看 ")
+    clear = cases.reporter_contact(
+        world, case.id, actor=who, can_unmask=True, reason="回访核实诉求"
+    )
+    assert clear == ("赵敏", "13987654321")
+    entry = world.scalars(
+        select(AuditEntry).where(
+            AuditEntry.action == "case.reporter.unmask", AuditEntry.object_id == str(case.id)
+        )
+    ).one()
+    assert entry.reason == "回访核实诉求" and "赵敏" not in str(entry.detail)
+
+
+def test_a_grid_worker_acts_only_on_their_own_dispatch(world: Session) -> None:
+    who = actor()
+    lon, lat = village_centre(village())
+    mine = add_worker(world, area_code=village(), lon=lon, lat=lat, name="本人")
+    other = add_worker(world, area_code=village(), lon=lon, lat=lat, name="他人")
+    case = _register(world, who)
+    cases.act(world, case.id, "triage", actor=who, now=NOW)
+    cases.act(world, case.id, "dispatch", actor=who, now=NOW, params={"worker_id": mine})
+    for someone_else in (_worker_actor(other), _worker_actor(None)):
+        for action in ("accept", "return"):
+            with pytest.raises(Forbidden):
+                cases.act(world, case.id, action, actor=someone_else, now=NOW)
+    case = cases.act(world, case.id, "accept", actor=_worker_actor(mine), now=NOW)
+    assert case.state == "accepted"
+    # operators still act on the worker's behalf (a phone call to the centre)
+    assert cases.act(world, case.id, "arrive", actor=who, now=NOW).state == "on_site"

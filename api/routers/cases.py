@@ -5,12 +5,18 @@ Actions are ``POST /api/cases/{id}/actions/{action}``; the client sends the vers
 transition answers 409 with ``allowed`` listing the actions possible now. Every response carrying
 a case has an ``ETag`` with its version. Every write is audited: successes inside the layer's
 transaction, refusals (403/404/409/422) after the rollback.
+
+The reporter's name and phone are masked on the server (``reporter_masked``); the clear values
+come only from ``POST /{id}/reporter`` to an operator with the unmask permission and a stated
+reason, audited. ``GET /{id}/allowed`` lists the actions possible now with their Chinese names;
+``GET /{id}/detail`` gives the linked repeats, the dispatches and the legal-route steps.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -38,10 +44,14 @@ def actor_of(user: Principal) -> Actor:
     Returns
     -------
     layers.workflow.Actor
-        Id, display name, role and scope.
+        Id, display name, role, scope and (grid workers) worker record.
     """
     return Actor(
-        user_id=user.id, name=user.display_name, role=user.role, scope_code=user.scope_code
+        user_id=user.id,
+        name=user.display_name,
+        role=user.role,
+        scope_code=user.scope_code,
+        worker_id=user.worker_id,
     )
 
 
@@ -166,7 +176,8 @@ def case_json(case: Case, user: Principal, *, now: datetime) -> dict[str, Any]:
     Returns
     -------
     dict
-        Fields, ``allowed_actions`` for this user and ``deadline_status``.
+        Fields, ``lon``/``lat``, ``allowed_actions`` for this user and ``deadline_status``;
+        for operators the reporter's name and phone, masked.
     """
     from layers import deadlines
 
@@ -200,9 +211,13 @@ def case_json(case: Case, user: Principal, *, now: datetime) -> dict[str, Any]:
             case.state, handling_level=case.handling_level, actor=actor_of(user)
         ),
     }
+    location = cases.lonlat(case)
+    body["lon"], body["lat"] = location if location is not None else (None, None)
     if user.role in (Role.COMMANDER, Role.DISPATCHER):
-        body["reporter_name"] = case.reporter_name
-        body["reporter_phone"] = case.reporter_phone
+        # masked on the server: the clear values only through POST /{id}/reporter (audited)
+        body["reporter_name"] = cases.mask_name(case.reporter_name)
+        body["reporter_phone"] = cases.mask_phone(case.reporter_phone)
+        body["reporter_masked"] = True
     return body
 
 
@@ -332,3 +347,84 @@ def act(
         session.commit()
     response.headers["ETag"] = f'"{case.version}"'
     return case_json(case, user, now=now)
+
+
+class ReasonIn(BaseModel):
+    """Why the clear contact of a reporter is needed."""
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+def _iso_or_none(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@router.get("/{case_id}/detail", summary="Linked repeats, dispatches and legal route of a case")
+def case_detail(
+    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)], user: BusinessUser, session: SessionDep
+) -> dict[str, Any]:
+    """Return the original and repeats (重复反映), the dispatches and the legal-route steps."""
+    _no_analyst(user)
+    found = cases.detail(session, case_id, actor=actor_of(user))
+
+    def related(item: cases.RelatedCase) -> dict[str, Any]:
+        return {**asdict(item), "reported_at": item.reported_at.isoformat()}
+
+    return {
+        "case_id": case_id,
+        "original": related(found.original) if found.original is not None else None,
+        "repeats": [related(r) for r in found.repeats],
+        "dispatches": [
+            {
+                **asdict(d),
+                "assigned_at": d.assigned_at.isoformat(),
+                "accepted_at": _iso_or_none(d.accepted_at),
+                "arrived_at": _iso_or_none(d.arrived_at),
+                "finished_at": _iso_or_none(d.finished_at),
+            }
+            for d in found.dispatches
+        ],
+        "legal_route": [{**asdict(step), "at": step.at.isoformat()} for step in found.legal_route],
+    }
+
+
+@router.get("/{case_id}/allowed", summary="The actions you may take on a case now")
+def allowed(
+    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    user: BusinessUser,
+    session: SessionDep,
+    response: Response,
+) -> dict[str, Any]:
+    """Return the state, version and the allowed actions with their Chinese names."""
+    _no_analyst(user)
+    case = cases.get_case(session, case_id, actor=actor_of(user))
+    response.headers["ETag"] = f'"{case.version}"'
+    names = workflow.allowed_actions(
+        case.state, handling_level=case.handling_level, actor=actor_of(user)
+    )
+    return {
+        "case_id": case.id,
+        "state": case.state,
+        "version": case.version,
+        "allowed": [{"action": n, "label": workflow.ACTION_LABELS[n]} for n in names],
+    }
+
+
+@router.post("/{case_id}/reporter", summary="Read the reporter's clear contact (audited)")
+def reporter(
+    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    body: ReasonIn,
+    user: BusinessUser,
+    session: SessionDep,
+) -> dict[str, Any]:
+    """Return the clear name and phone to an operator with the unmask permission and a reason."""
+    with audited_refusal(session, user, "case.reporter.unmask", "case", str(case_id)):
+        name, phone = cases.reporter_contact(
+            session,
+            case_id,
+            actor=actor_of(user),
+            can_unmask=user.can_unmask,
+            reason=body.reason,
+        )
+        session.commit()
+    return {"case_id": case_id, "reporter_name": name, "reporter_phone": phone}

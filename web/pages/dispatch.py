@@ -1,4 +1,4 @@
-"""The 调度台 page (``/dispatch/{code}``)."""
+"""The 调度台 page (``/dispatch/{code}``): queue, cameras, candidates, assignment, walk-ins."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import HTMLResponse
 
 from web.maps import page_map
+from web.pages.case import workflow_labels_json
 from web.render import render_page
 
 router = APIRouter(include_in_schema=False)
@@ -30,5 +31,11 @@ def dispatch_page(code: CodePath) -> HTMLResponse:
         The page shell; its script loads the data through the API.
     """
     return HTMLResponse(
-        render_page("dispatch.html", page_title="调度台", code=code, map=page_map())
+        render_page(
+            "dispatch.html",
+            page_title="调度台",
+            code=code,
+            map=page_map(libraries=()),
+            labels=workflow_labels_json(),
+        )
     )

@@ -1,0 +1,40 @@
+"""Cameras around a case: ``GET /api/cases/{id}/cameras`` (which video points see it)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+
+from api.deps import BusinessUser, SessionDep
+from api.routers.cases import actor_of
+from layers import video
+from layers.errors import Forbidden
+from layers.model import Role
+
+router = APIRouter(prefix="/api/cases", tags=["video"])
+
+
+@router.get(
+    "/{case_id}/cameras", summary="Cameras whose view cone contains the case, nearest first"
+)
+def cameras(
+    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    user: BusinessUser,
+    session: SessionDep,
+    radius_m: Annotated[float, Query(gt=0, le=2000)] = video.SEARCH_RADIUS_M,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict[str, Any]:
+    """Return the cameras seeing the case (``sees``), then the nearest others, with cones."""
+    if user.role == Role.ANALYST:
+        raise Forbidden("analysts see aggregates, not individual cases")
+    found = video.cameras_for_case(
+        session, case_id, actor=actor_of(user), radius_m=radius_m, limit=limit
+    )
+    return {
+        "case_id": case_id,
+        "radius_m": radius_m,
+        "seeing": sum(1 for c in found if c.sees),
+        "cameras": [asdict(c) for c in found],
+    }

@@ -1,0 +1,349 @@
+"""The township dispatch desk and the case page in headless Chromium, on the 华宁县 demo.
+
+A township dispatcher registers a walk-in case (来访) by clicking the map and typing its
+coordinates, triages it, sees the cameras that watch the spot and the ranked grid workers, is
+told cleanly when a worker was just taken by another operator, assigns the grid worker of the
+demo's worker login, and follows the worker's acceptance and arrival (made through the API with
+the worker's own login, as the worker's app does) live, without reloading. The case page then
+shows the timeline in Chinese and the reporter masked. Screenshots of every step are written to
+``test-artifacts/screenshots/test_dispatch_desk_assigns_and_follows_live/``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import text
+
+from importers.demo.plan import DEMO_PASSWORD
+from tests.browser import RecordedPage
+from tests.console_fixtures import ConsoleDemo, login
+
+REPORTER_NAME = "李秀英"
+REPORTER_PHONE = "13912345678"
+TITLE = "来访反映：小区门口夜间占道经营噪音扰民"
+
+
+@dataclass(frozen=True)
+class Spot:
+    """Where the walk-in happened: inside a camera's view, in the worker's village."""
+
+    lon: float
+    lat: float
+    camera_name: str
+
+
+def _token(client: httpx.Client, username: str) -> dict[str, str]:
+    response = client.post(
+        "/api/auth/token", data={"username": username, "password": DEMO_PASSWORD}
+    )
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def _act(client: httpx.Client, headers: dict[str, str], case_id: int, action: str) -> Any:
+    version = client.get(f"/api/cases/{case_id}", headers=headers).json()["version"]
+    response = client.post(
+        f"/api/cases/{case_id}/actions/{action}",
+        json={"version": version, "params": {}},
+        headers=headers,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _worker_of(demo: ConsoleDemo, username: str) -> tuple[int, str, str]:
+    with demo.owner.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT w.id, w.area_code, w.status FROM users u JOIN workers w"
+                " ON w.id = u.worker_id WHERE u.username = :u"
+            ),
+            {"u": username},
+        ).one()
+    return int(row.id), str(row.area_code), str(row.status)
+
+
+def _spot(demo: ConsoleDemo, village: str) -> Spot:
+    """A point 40 % of the way along a fixed camera's axis, inside the worker's village."""
+    with demo.owner.connect() as conn:
+        row = conn.execute(
+            text(
+                """
+                SELECT v.name, ST_X(p.g) AS lon, ST_Y(p.g) AS lat
+                  FROM video_points v
+                  JOIN jurisdictions j ON j.code = v.area_code
+                  CROSS JOIN LATERAL (
+                      SELECT ST_SetSRID(ST_Project(geography(v.point), v.range_m * 0.4,
+                                                   radians(v.azimuth_deg))::geometry, 4490) AS g
+                  ) p
+                 WHERE v.area_code = :village AND v.status = 'online' AND v.ptz_type = 3
+                   AND v.azimuth_deg IS NOT NULL AND ST_Covers(j.boundary, p.g)
+                 ORDER BY v.range_m DESC, v.id
+                 LIMIT 1
+                """
+            ),
+            {"village": village},
+        ).one()
+    return Spot(round(float(row.lon), 6), round(float(row.lat), 6), str(row.name))
+
+
+def _free_worker(
+    client: httpx.Client, headers: dict[str, str], demo: ConsoleDemo, worker_id: int, status: str
+) -> None:
+    """Make the worker available the way the worker's app does: return a job, go on duty."""
+    if status == "busy":
+        with demo.owner.connect() as conn:
+            case_id = conn.execute(
+                text(
+                    "SELECT case_id FROM dispatches WHERE worker_id = :w"
+                    " AND status IN ('assigned', 'accepted', 'arrived')"
+                ),
+                {"w": worker_id},
+            ).scalar_one()
+        _act(client, headers, int(case_id), "return")
+    elif status == "off_duty":
+        response = client.post(
+            f"/api/workers/{worker_id}/status", json={"status": "on_duty"}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+
+
+def test_desk_and_case_pages_are_local_shells() -> None:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from web.app import mount_console
+
+    client = TestClient(mount_console(FastAPI()))
+    desk = client.get("/dispatch/530424001000")
+    case = client.get("/cases/42")
+    for page_ in (desk, case):
+        assert page_.status_code == 200
+        assert "https://" not in page_.text and "http://" not in page_.text
+        assert '"dispatch": "派单"' in page_.text  # the workflow's Chinese labels
+    assert "/static/console/dispatch.js" in desk.text and "来访登记" in desk.text
+    assert 'data-case-id="42"' in case.text and "/static/console/case.js" in case.text
+    assert client.get("/cases/0").status_code == 422
+    for asset in ("dispatch.js", "dispatch.css", "case.js", "case.css"):
+        assert client.get(f"/static/console/{asset}").status_code == 200
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_dispatch_desk_assigns_and_follows_live(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    origin = demo.origin
+    worker_login = demo.username("grid_worker")
+    worker_id, village, status = _worker_of(demo, worker_login)
+    township = village[:9] + "000"
+    dispatcher = demo.username("dispatcher", township)
+    spot = _spot(demo, village)
+
+    with httpx.Client(base_url=origin, timeout=30) as client:
+        as_worker = _token(client, worker_login)
+        as_colleague = _token(client, dispatcher)  # another operator of the same desk
+        _free_worker(client, as_worker, demo, worker_id, status)
+        moved = client.post(
+            f"/api/workers/{worker_id}/position",
+            json={"lon": spot.lon + 0.0002, "lat": spot.lat},
+            headers=as_worker,
+        )
+        assert moved.status_code == 200, moved.text
+
+        # 1. the dispatcher lands on the desk of their township
+        login(page, origin, dispatcher)
+        page.wait_for_url(f"{origin}/dispatch/{township}")
+        expect(page.locator("#dz-unit-name")).not_to_have_text("本级")
+        page.locator("#dz-placeholder").wait_for()
+        page.screenshot_step("1-desk")
+
+        # 2. a walk-in: click the map, then type the exact coordinates
+        page.click("#dz-new")
+        expect(page.locator("#dz-map-hint")).to_be_visible()
+        page.locator(".dz-map .folium-map").click()
+        assert page.input_value("#dz-lon") != "" and page.input_value("#dz-lat") != ""
+        page.fill("#dz-lon", str(spot.lon))
+        page.fill("#dz-lat", str(spot.lat))
+        page.dispatch_event("#dz-lat", "change")
+        page.select_option("#dz-category", "public_opinion")
+        page.fill("#dz-title", TITLE)
+        page.select_option("#dz-risk", "3")
+        page.fill("#dz-reporter", REPORTER_NAME)
+        page.fill("#dz-phone", REPORTER_PHONE)
+        page.screenshot_step("2-walk-in-form")
+        page.click("#dz-register-submit")
+
+        # 3. the new case is selected: registered → triage at this level
+        expect(page.locator("#dz-case-title")).to_have_text(TITLE)
+        expect(page.locator("#dz-state")).to_have_text("已登记")
+        case_id = int(page.locator("#dz-case-link").get_attribute("href").rsplit("/", 1)[1])
+        page.evaluate("window.zzNotReloaded = true")
+        page.click("#dz-triage")
+        expect(page.locator("#dz-state")).to_have_text("已分流")
+
+        # 4. cameras that see the spot, and the ranked candidates
+        seeing = page.locator("#dz-cameras .dz-camera-sees")
+        expect(seeing.first).to_be_visible()
+        assert any(spot.camera_name in t for t in seeing.all_inner_texts())
+        ours = page.locator(f"#dz-candidates tr[data-worker-id='{worker_id}']")
+        expect(ours).to_be_visible()
+        rows = page.locator("#dz-candidates tbody tr")
+        assert rows.count() >= 2
+        assert "米" in rows.first.inner_text() and "件" in rows.first.inner_text()
+        page.screenshot_step("3-cameras-and-candidates")
+
+        # 5. another operator takes one of the candidates first: a clean 409 message
+        other_row = page.locator(f"#dz-candidates tbody tr:not([data-worker-id='{worker_id}'])")
+        other_id = int(other_row.first.get_attribute("data-worker-id") or 0)
+        elsewhere = client.post(
+            "/api/cases",
+            json={
+                "channel": "phone",
+                "category": "safety_hazard",
+                "title": "来电反映井盖缺失",
+                "lon": spot.lon + 0.002,
+                "lat": spot.lat,
+            },
+            headers=as_colleague,
+        )
+        assert elsewhere.status_code == 201, elsewhere.text
+        other_case = elsewhere.json()["id"]
+        _act(client, as_colleague, other_case, "triage")
+        taken = client.post(
+            f"/api/cases/{other_case}/dispatch",
+            json={"worker_id": other_id, "version": elsewhere.json()["version"] + 1},
+            headers=as_colleague,
+        )
+        assert taken.status_code == 200, taken.text
+        page.locator(f"#dz-candidates tr[data-worker-id='{other_id}'] button").click()
+        message = page.locator("#dz-message")
+        expect(message).to_contain_text("刚被其他调度员派出")
+        expect(page.locator(f"#dz-candidates tr[data-worker-id='{other_id}']")).to_have_count(0)
+        expect(page.locator("#dz-state")).to_have_text("已分流")
+        page.screenshot_step("4-worker-taken-409")
+
+        # 6. assign our grid worker
+        ours.locator("button").click()
+        expect(page.locator("#dz-state")).to_have_text("已派单")
+        expect(page.locator("#dz-assigned")).to_contain_text("已派给")
+        page.screenshot_step("5-assigned")
+
+        # 7. the worker accepts and arrives in their app: the badge follows live
+        _act(client, as_worker, case_id, "accept")
+        expect(page.locator("#dz-state")).to_have_text("已受理")
+        page.screenshot_step("6-accepted-live")
+        _act(client, as_worker, case_id, "arrive")
+        expect(page.locator("#dz-state")).to_have_text("已到场")
+        expect(page.locator("#dz-steps li.done")).to_have_count(3)
+        assert page.evaluate("window.zzNotReloaded") is True
+        page.screenshot_step("7-on-site-live")
+
+        # 8. the case page: timeline in Chinese, reporter masked (never sent in clear)
+        page.click("#dz-case-link")
+        page.wait_for_url(f"{origin}/cases/{case_id}")
+        timeline = page.locator("#cz-timeline tbody tr")
+        expect(timeline).to_have_count(5)
+        actions = [row.locator("td").nth(1).inner_text() for row in timeline.all()]
+        assert actions == ["登记", "分流", "派单", "受理", "到场"]
+        changes = timeline.nth(2).locator("td").nth(3).inner_text()
+        assert changes == "已分流 → 已派单"
+        expect(page.locator("#cz-reporter-name")).to_have_text("李**")
+        expect(page.locator("#cz-reporter-phone")).to_have_text("139****5678")
+        expect(page.locator("#cz-unmask")).to_be_hidden()
+        expect(page.locator("#cz-dispatches tbody tr")).to_have_count(1)
+        expect(page.locator("#cz-legal")).to_contain_text("未进入法治化途径")
+        actions_now = page.locator("#cz-actions button").all_inner_texts()
+        assert "办结" in actions_now and "销号" not in actions_now
+        html = page.content()
+        assert REPORTER_NAME not in html and REPORTER_PHONE not in html
+        raw = client.get(f"/api/cases/{case_id}", headers=as_colleague).text
+        assert REPORTER_NAME not in raw and REPORTER_PHONE not in raw
+        page.screenshot_step("8-case-page", full_page=True)
+
+        # 9. mediation fails: the legal route from the case page's action form
+        page.locator("#cz-actions button[data-action='resolve']").click()
+        page.select_option("#cz-p-outcome", "mediation_failed")
+        expect(page.locator("#cz-p-route-box")).to_be_visible()
+        page.select_option("#cz-p-route", "litigation")
+        page.fill("#cz-action-note", "调解不成，已引导当事人向人民法院起诉")
+        page.click("#cz-action-submit")
+        expect(page.locator("#cz-state")).to_have_text("法治化途径")
+        expect(page.locator("#cz-legal .cz-legal-step")).to_contain_text("诉讼")
+        expect(page.locator("#cz-timeline tbody tr")).to_have_count(6)
+        expect(page.locator("#cz-dispatches tbody tr td").nth(2)).to_have_text("已完成")
+        page.screenshot_step("9-legal-route")
+
+    # the 409 of step 5 was provoked on purpose: Chromium logs every failed response
+    page.assert_clean(origin, expected_errors=(r"status of 409 \(Conflict\).*/dispatch\)",))
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_case_page_legal_route_repeats_and_audited_unmask(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    origin = demo.origin
+    commander = demo.username("commander", demo.data.county_code)
+    with demo.owner.connect() as conn:
+        legal = conn.execute(
+            text(
+                "SELECT c.id, c.reporter_name, c.reporter_phone, e.payload->>'route' AS route"
+                " FROM cases c JOIN case_events e ON e.case_id = c.id"
+                " WHERE e.action = 'resolve' AND e.payload->>'outcome' = 'mediation_failed'"
+                " AND c.reporter_name IS NOT NULL ORDER BY c.id LIMIT 1"
+            )
+        ).one()
+        repeated = conn.execute(
+            text(
+                "SELECT o.id, r.id AS repeat_id, r.code AS repeat_code FROM cases o"
+                " JOIN cases r ON r.duplicate_of = o.id ORDER BY o.id, r.id LIMIT 1"
+            )
+        ).one()
+    route_label = {"arbitration": "仲裁", "administrative_review": "行政复议"}.get(
+        legal.route, "诉讼"
+    )
+
+    login(page, origin, commander, next_path=f"/cases/{legal.id}")
+    page.wait_for_url(f"{origin}/cases/{legal.id}")
+    expect(page.locator("#cz-legal .cz-legal-step").first).to_contain_text(route_label)
+    expect(page.locator("#cz-legal")).to_contain_text("调解不成，转法治化途径")
+    first_action = page.locator("#cz-timeline tbody tr").first.locator("td").nth(1)
+    expect(first_action).to_have_text("登记")
+    masked = page.locator("#cz-reporter-name")
+    expect(masked).to_have_text(legal.reporter_name[0] + "*" * (len(legal.reporter_name) - 1))
+    assert legal.reporter_phone not in page.content()
+    page.screenshot_step("1-legal-route-masked")
+
+    # the county commander may unmask: with a reason, recorded in the audit log
+    page.fill("#cz-unmask-reason", "回访核实当事人诉求")
+    page.locator("#cz-unmask button").click()
+    expect(masked).to_have_text(legal.reporter_name)
+    expect(page.locator("#cz-reporter-phone")).to_have_text(legal.reporter_phone)
+    expect(page.locator("#cz-masked-note")).to_contain_text("审计")
+    with demo.owner.connect() as conn:
+        audited = conn.execute(
+            text(
+                "SELECT count(*) FROM audit_log WHERE action = 'case.reporter.unmask'"
+                " AND object_id = :id AND reason = '回访核实当事人诉求'"
+            ),
+            {"id": str(legal.id)},
+        ).scalar_one()
+    assert audited == 1
+    page.screenshot_step("2-unmasked-with-reason")
+
+    page.goto(f"{origin}/cases/{repeated.id}")
+    link = page.locator(f"#cz-repeats a[href='/cases/{repeated.repeat_id}']")
+    expect(link).to_have_text(repeated.repeat_code)
+    link.click()
+    page.wait_for_url(f"{origin}/cases/{repeated.repeat_id}")
+    expect(page.locator(f"#cz-original a[href='/cases/{repeated.id}']")).to_be_visible()
+    page.screenshot_step("3-repeat-linked")
+    page.assert_clean(origin)

@@ -1,0 +1,320 @@
+// 案件详情 (/cases/{id}): the case (一案一码), its event timeline, the reporter (masked by the
+// server), repeats, dispatches and the legal route, and the actions its state allows now.
+"use strict";
+(function () {
+  const caseId = Number(document.body.dataset.caseId);
+  const labels = JSON.parse(document.getElementById("zz-workflow-labels").textContent);
+  const $ = (id) => document.getElementById(id);
+  const LEVELS = { 1: "省级", 2: "市级", 3: "县级", 4: "乡镇（街道）级", 5: "村（社区）级" };
+  const SATISFACTION = { 5: "非常满意", 4: "满意", 3: "基本满意", 2: "不太满意", 1: "不满意" };
+  const page = { case: null, me: null, action: null };
+
+  const actionLabel = (a) => labels.action[a] || a;
+
+  /** Level of a 12-digit division code: 1 province … 5 village. */
+  function levelOf(code) {
+    const ends = [2, 4, 6, 9];
+    for (let i = 0; i < ends.length; i += 1) {
+      if (/^0+$/.test(code.slice(ends[i]))) return i + 1;
+    }
+    return 5;
+  }
+
+  function fail(text) {
+    const box = $("cz-error");
+    box.textContent = text;
+    box.hidden = false;
+  }
+
+  function stateBadge(el, stateCode) {
+    el.textContent = zz.label("case_state", stateCode);
+    el.dataset.state = stateCode;
+  }
+
+  function deadlineText(iso, open) {
+    if (!iso) return "—";
+    if (!open) return zz.esc(zz.fmtTime(iso));
+    const cd = zz.countdown(iso);
+    return zz.esc(zz.fmtTime(iso)) + '（<span class="' + (cd.overdue ? "cz-overdue" : "") + '">' +
+      zz.esc(cd.text) + "</span>）";
+  }
+
+  function renderCase(c) {
+    page.case = c;
+    document.title = c.code + " · 案件详情";
+    const risk = $("cz-risk");
+    risk.textContent = zz.label("risk_level", c.risk_level);
+    risk.style.background = zz.riskColor(c.risk_level);
+    $("cz-title").textContent = c.title;
+    $("cz-code").textContent = c.code;
+    stateBadge($("cz-state"), c.state);
+    $("cz-category").textContent =
+      zz.label("category", c.category) + (c.subcategory ? " / " + zz.label("dispute_type", c.subcategory) : "");
+    $("cz-channel").textContent = zz.label("channel", c.channel) + (c.external_no ? "（" + c.external_no + "）" : "");
+    $("cz-level").textContent = LEVELS[c.handling_level] || String(c.handling_level);
+    $("cz-reported").textContent = zz.fmtTime(c.reported_at);
+    const open = !c.closed_at;
+    $("cz-contact-deadline").innerHTML = deadlineText(c.contact_deadline, open);
+    $("cz-deadline").innerHTML = deadlineText(c.deadline, open);
+    $("cz-address").textContent = c.address || "—";
+    $("cz-location").textContent = c.lon !== null ? c.lon.toFixed(6) + ", " + c.lat.toFixed(6) : "未定位";
+    $("cz-description").textContent = c.description || "—";
+    $("cz-reporter-name").textContent = c.reporter_name || "（未留）";
+    $("cz-reporter-phone").textContent = c.reporter_phone || "（未留）";
+    $("cz-reporter-name").dataset.masked = "true";
+  }
+
+  function renderTimeline(events) {
+    const tbody = $("cz-timeline").querySelector("tbody");
+    tbody.textContent = "";
+    events.forEach(function (e) {
+      const tr = document.createElement("tr");
+      tr.dataset.action = e.action;
+      const change =
+        e.from_state && e.to_state && e.from_state !== e.to_state
+          ? zz.esc(zz.label("case_state", e.from_state)) + " → " + zz.esc(zz.label("case_state", e.to_state))
+          : e.to_state
+            ? zz.esc(zz.label("case_state", e.to_state))
+            : "";
+      const extra = [];
+      const p = e.payload || {};
+      if (p.outcome) extra.push(labels.outcome[p.outcome] || p.outcome);
+      if (p.route) extra.push("途径：" + (labels.legal_route[p.route] || p.route));
+      if (p.departments) extra.push("吹哨部门：" + p.departments.join("、"));
+      tr.innerHTML =
+        "<td>" + zz.esc(zz.fmtTime(e.at)) + "</td><td>" + zz.esc(actionLabel(e.action)) + "</td><td>" +
+        zz.esc(e.actor_name) + "</td><td>" + change + "</td><td>" +
+        zz.esc([e.note].concat(extra).filter(Boolean).join("；")) + "</td>";
+      tbody.appendChild(tr);
+    });
+  }
+
+  function related(r) {
+    return '<a href="/cases/' + r.id + '">' + zz.esc(r.code) + "</a> " + zz.esc(r.title) +
+      '<span class="text-muted">（' + zz.esc(zz.label("channel", r.channel)) + "，" +
+      zz.esc(zz.label("case_state", r.state)) + "，" + zz.esc(zz.fmtTime(r.reported_at)) + "）</span>";
+  }
+
+  function renderDetail(d) {
+    const repeats = $("cz-repeats");
+    const parts = [];
+    if (d.original) parts.push('<p class="mb-2" id="cz-original">本案为重复反映，原案件：' + related(d.original) + "</p>");
+    if (d.repeats.length) {
+      parts.push('<p class="mb-1">同一事项的重复反映 ' + d.repeats.length + " 次：</p><ul class=\"mb-0 ps-3\">" +
+        d.repeats.map((r) => "<li>" + related(r) + "</li>").join("") + "</ul>");
+    }
+    repeats.innerHTML = parts.length ? parts.join("") : '<span class="text-muted">无重复反映记录。</span>';
+
+    const tbody = $("cz-dispatches").querySelector("tbody");
+    tbody.textContent = "";
+    $("cz-no-dispatches").hidden = d.dispatches.length > 0;
+    d.dispatches.forEach(function (x) {
+      const tr = document.createElement("tr");
+      const kinds = { worker: "网格员", unit: "下级单位", department: "职能部门" };
+      tr.innerHTML =
+        "<td>" + zz.esc(x.assignee_name) + "</td><td>" + zz.esc(kinds[x.assignee_kind] || x.assignee_kind) +
+        "</td><td>" + zz.esc(zz.label("dispatch_status", x.status)) + "</td><td>" + zz.esc(zz.fmtTime(x.assigned_at)) +
+        "</td><td>" + zz.esc(zz.fmtTime(x.accepted_at)) + "</td><td>" + zz.esc(zz.fmtTime(x.arrived_at)) +
+        "</td><td>" + zz.esc(zz.fmtTime(x.finished_at)) + "</td>";
+      tbody.appendChild(tr);
+    });
+
+    const legal = $("cz-legal");
+    if (!d.legal_route.length) {
+      legal.innerHTML = '<span class="text-muted">本案未进入法治化途径（调解→仲裁、行政复议、诉讼）。</span>';
+    } else {
+      legal.innerHTML = d.legal_route
+        .map(function (s) {
+          return '<div class="cz-legal-step"><strong>' +
+            zz.esc(s.route ? labels.legal_route[s.route] || s.route : labels.outcome[s.outcome] || s.outcome) +
+            "</strong> · " + zz.esc(labels.outcome[s.outcome] || s.outcome) + '<div class="text-muted">' +
+            zz.esc(zz.fmtTime(s.at)) + " " + zz.esc(s.actor_name) + "</div>" +
+            (s.note ? "<div>" + zz.esc(s.note) + "</div>" : "") + "</div>";
+        })
+        .join("");
+    }
+  }
+
+  // ------------------------------------------------------------------ actions
+
+  function select(id, options) {
+    return '<select class="form-select form-select-sm" id="' + id + '">' +
+      Object.entries(options).map(([v, t]) => '<option value="' + zz.esc(v) + '">' + zz.esc(t) + "</option>").join("") +
+      "</select>";
+  }
+
+  function field(labelText, id, control) {
+    return '<div class="mb-2"><label class="form-label mb-0" for="' + id + '">' + labelText + "</label>" + control + "</div>";
+  }
+
+  const FORMS = {
+    triage: function (c) {
+      const levels = {};
+      for (let l = Math.max(1, page.meLevel); l <= 5; l += 1) levels[l] = LEVELS[l];
+      return field("风险等级", "cz-p-risk", select("cz-p-risk", zz.tables.risk_level)) +
+        field("办理层级", "cz-p-level", select("cz-p-level", levels));
+    },
+    resolve: function (c) {
+      const outcomes = Object.assign({}, labels.outcome);
+      if (c.state === "legal_route") {
+        delete outcomes.mediation_failed;
+      } else {
+        delete outcomes.legal_concluded;
+      }
+      return field("办结结果", "cz-p-outcome", select("cz-p-outcome", outcomes)) +
+        '<div id="cz-p-route-box" hidden>' + field("法治化途径", "cz-p-route", select("cz-p-route", labels.legal_route)) + "</div>";
+    },
+    evaluate: () => field("满意度", "cz-p-satisfaction", select("cz-p-satisfaction", SATISFACTION)),
+    visit: () => field("满意度", "cz-p-satisfaction", select("cz-p-satisfaction", SATISFACTION)),
+    supervise: () => field("督办期限", "cz-p-deadline", '<input class="form-control form-control-sm" type="datetime-local" id="cz-p-deadline">'),
+    summon: () => field("吹哨部门（以顿号或逗号分隔）", "cz-p-departments", '<input class="form-control form-control-sm" id="cz-p-departments">'),
+  };
+
+  function params(action) {
+    const v = (id) => ($(id) ? $(id).value : "");
+    if (action === "triage") return { risk_level: Number(v("cz-p-risk")), handling_level: Number(v("cz-p-level")) };
+    if (action === "resolve") {
+      const p = { outcome: v("cz-p-outcome") };
+      if (p.outcome === "mediation_failed") p.route = v("cz-p-route");
+      return p;
+    }
+    if (action === "evaluate" || action === "visit") return { satisfaction: Number(v("cz-p-satisfaction")) };
+    if (action === "supervise") return { deadline: v("cz-p-deadline") ? new Date(v("cz-p-deadline")).toISOString() : null };
+    if (action === "summon") return { departments: v("cz-p-departments").split(/[、,，\s]+/).filter(Boolean) };
+    return {};
+  }
+
+  function openAction(action) {
+    const c = page.case;
+    if (action === "dispatch") {
+      window.location.assign("/dispatch/" + page.me.scope_code + "?case=" + c.id);
+      return;
+    }
+    page.action = action;
+    $("cz-action-title").textContent = actionLabel(action);
+    $("cz-action-params").innerHTML = FORMS[action] ? FORMS[action](c) : "";
+    $("cz-action-error").hidden = true;
+    $("cz-action-form").hidden = false;
+    if (action === "triage") {
+      $("cz-p-risk").value = String(c.risk_level);
+      $("cz-p-level").value = String(c.handling_level);
+    }
+    const outcome = $("cz-p-outcome");
+    if (outcome) {
+      outcome.addEventListener("change", function () {
+        $("cz-p-route-box").hidden = outcome.value !== "mediation_failed";
+      });
+    }
+  }
+
+  async function submitAction(event) {
+    event.preventDefault();
+    const action = page.action;
+    const error = $("cz-action-error");
+    error.hidden = true;
+    try {
+      await zz.api("/api/cases/" + caseId + "/actions/" + action, {
+        method: "POST",
+        json: { version: page.case.version, note: $("cz-action-note").value.trim() || null, params: params(action) },
+      });
+      $("cz-action-form").hidden = true;
+      $("cz-action-note").value = "";
+      zz.toast(actionLabel(action) + "：已完成", "success");
+      await load();
+    } catch (err) {
+      let text = zz.errorText(err);
+      if (err instanceof zz.ApiError && err.status === 409 && err.body && err.body.allowed) {
+        text = "案件状态已变化，当前可执行：" + (err.body.allowed.map(actionLabel).join("、") || "无") + "。页面已刷新。";
+        await load();
+      }
+      error.textContent = text;
+      error.hidden = false;
+    }
+  }
+
+  async function renderActions() {
+    const box = $("cz-actions");
+    box.textContent = "";
+    let allowed;
+    try {
+      allowed = await zz.api("/api/cases/" + caseId + "/allowed");
+    } catch (error) {
+      return;
+    }
+    $("cz-no-actions").hidden = allowed.allowed.length > 0;
+    allowed.allowed.forEach(function (a) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn btn-sm btn-outline-primary";
+      b.dataset.action = a.action;
+      b.textContent = a.label;
+      b.addEventListener("click", () => openAction(a.action));
+      box.appendChild(b);
+    });
+  }
+
+  // ------------------------------------------------------------------ reporter
+
+  async function unmask(event) {
+    event.preventDefault();
+    const error = $("cz-unmask-error");
+    error.hidden = true;
+    try {
+      const clear = await zz.api("/api/cases/" + caseId + "/reporter", {
+        method: "POST",
+        json: { reason: $("cz-unmask-reason").value.trim() || " " },
+      });
+      $("cz-reporter-name").textContent = clear.reporter_name || "（未留）";
+      $("cz-reporter-phone").textContent = clear.reporter_phone || "（未留）";
+      $("cz-reporter-name").dataset.masked = "false";
+      $("cz-masked-note").textContent = "已显示完整信息，本次查看已记入审计日志。";
+      $("cz-unmask").hidden = true;
+    } catch (err) {
+      error.textContent =
+        err instanceof zz.ApiError && err.status === 422 ? "请填写不少于4个字的查看事由。" : zz.errorText(err);
+      error.hidden = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ load
+
+  async function load() {
+    try {
+      const [c, events, detail] = await Promise.all([
+        zz.api("/api/cases/" + caseId),
+        zz.api("/api/cases/" + caseId + "/events"),
+        zz.api("/api/cases/" + caseId + "/detail"),
+      ]);
+      renderCase(c);
+      renderTimeline(events);
+      renderDetail(detail);
+      $("cz-content").hidden = false;
+      await renderActions();
+    } catch (error) {
+      fail("案件无法显示：" + zz.errorText(error));
+    }
+  }
+
+  async function init() {
+    $("cz-action-form").addEventListener("submit", submitAction);
+    $("cz-action-cancel").addEventListener("click", () => ($("cz-action-form").hidden = true));
+    $("cz-unmask").addEventListener("submit", unmask);
+    try {
+      page.me = await zz.me();
+    } catch (error) {
+      return;
+    }
+    page.meLevel = levelOf(page.me.scope_code);
+    $("cz-back").href = (page.me.role === "dispatcher" ? "/dispatch/" : "/console/") + page.me.scope_code;
+    $("cz-back").textContent = page.me.role === "dispatcher" ? "调度台" : "指挥调度";
+    $("cz-unmask").hidden = !(page.me.can_unmask && ["commander", "dispatcher"].includes(page.me.role));
+    zz.live({
+      case_event: function (e) {
+        if (e.case_id === caseId) load();
+      },
+    });
+    await load();
+  }
+
+  init();
+})();

@@ -1,0 +1,650 @@
+// 调度台 (/dispatch/{code}): the unit's queue → a case → its cameras and candidate workers →
+// assign → acceptance and arrival followed live; walk-in registration (来访登记) on the map.
+// Everything comes from the API with the user's cookie; labels from the code tables.
+"use strict";
+(function () {
+  const code = document.body.dataset.code;
+  const labels = JSON.parse(document.getElementById("zz-workflow-labels").textContent);
+  const map = window.zzMap;
+  const $ = (id) => document.getElementById(id);
+
+  const WAITING = ["registered", "triaged", "escalated"];
+  const ACTIVE = ["dispatched", "accepted", "on_site", "legal_route"];
+  const STEPS = ["dispatched", "accepted", "on_site"];
+  const REASONS = {
+    no_workers_in_scope: "辖区内没有登记的网格员，无法推荐。",
+    all_busy: "辖区内的网格员均在处置其他案件或已离岗。",
+    all_stale: "在岗网格员的定位均超过 30 分钟未更新，无法按位置推荐。",
+    outside_radius: "在岗网格员均不在案件周边 {radius} 米范围内。",
+  };
+
+  const state = { cases: [], filter: "waiting", selected: null, picking: false, positions: {}, assignee: null };
+  const layers = {
+    unit: L.layerGroup().addTo(map),
+    queue: L.layerGroup().addTo(map),
+    case: L.layerGroup().addTo(map),
+    cameras: L.layerGroup().addTo(map),
+    workers: L.layerGroup().addTo(map),
+    pick: L.layerGroup().addTo(map),
+  };
+
+  // ------------------------------------------------------------------ the queue
+
+  function deadlineHtml(c) {
+    const cd = zz.countdown(c.deadline);
+    const cls = cd.overdue ? "dz-overdue" : cd.soon ? "dz-soon" : "";
+    return '<span class="' + cls + '">' + zz.esc(cd.text) + "</span>";
+  }
+
+  function riskBadge(el, level) {
+    el.textContent = zz.label("risk_level", level).replace(/（.*）/, "");
+    el.style.background = zz.riskColor(level);
+  }
+
+  function stateBadge(el, stateCode) {
+    el.textContent = zz.label("case_state", stateCode);
+    el.dataset.state = stateCode;
+  }
+
+  function visible(c) {
+    if (state.filter === "waiting") return WAITING.includes(c.state);
+    if (state.filter === "active") return ACTIVE.includes(c.state);
+    return true;
+  }
+
+  function renderQueue() {
+    const list = $("dz-queue-list");
+    list.textContent = "";
+    $("dz-count-waiting").textContent = state.cases.filter((c) => WAITING.includes(c.state)).length;
+    $("dz-count-active").textContent = state.cases.filter((c) => ACTIVE.includes(c.state)).length;
+    const shown = state.cases.filter(visible);
+    $("dz-queue-empty").hidden = shown.length > 0;
+    shown.forEach(function (c) {
+      const li = document.createElement("li");
+      li.className = "list-group-item dz-case-item";
+      li.dataset.caseId = c.id;
+      li.style.borderLeftColor = zz.riskColor(c.risk_level);
+      if (state.selected && state.selected.id === c.id) li.classList.add("active");
+      li.innerHTML =
+        '<div class="d-flex justify-content-between gap-2">' +
+        '<span class="dz-item-title">' + zz.esc(c.title) + "</span>" +
+        '<span class="badge dz-state" data-state="' + zz.esc(c.state) + '">' +
+        zz.esc(zz.label("case_state", c.state)) + "</span></div>" +
+        '<div class="dz-item-meta"><span>' + zz.esc(zz.label("category", c.category)) + " · " +
+        zz.esc(zz.label("channel", c.channel)) + "</span>" + deadlineHtml(c) + "</div>";
+      li.addEventListener("click", () => selectCase(c.id));
+      list.appendChild(li);
+    });
+    drawQueue(shown);
+  }
+
+  function drawQueue(shown) {
+    layers.queue.clearLayers();
+    shown.forEach(function (c) {
+      if (c.lon === null || c.lat === null) return;
+      L.circleMarker([c.lat, c.lon], {
+        radius: 5,
+        color: "#fff",
+        weight: 1,
+        fillColor: zz.riskColor(c.risk_level),
+        fillOpacity: 0.9,
+      })
+        .bindTooltip(zz.esc(c.title) + "（" + zz.esc(zz.label("case_state", c.state)) + "）")
+        .on("click", function (event) {
+          L.DomEvent.stopPropagation(event);
+          if (!state.picking) selectCase(c.id);
+        })
+        .addTo(layers.queue);
+    });
+  }
+
+  async function loadQueue() {
+    try {
+      state.cases = await zz.api("/api/cases?code=" + code + "&limit=300");
+    } catch (error) {
+      zz.toast("案件队列加载失败：" + zz.errorText(error), "danger");
+      state.cases = [];
+    }
+    renderQueue();
+  }
+
+  function upsertCase(c) {
+    const i = state.cases.findIndex((x) => x.id === c.id);
+    if (i >= 0) state.cases[i] = c;
+    else state.cases.unshift(c);
+    renderQueue();
+  }
+
+  // ------------------------------------------------------------------ the selected case
+
+  function showPanel(which) {
+    $("dz-placeholder").hidden = which !== "placeholder";
+    $("dz-case").hidden = which !== "case";
+    $("dz-register").hidden = which !== "register";
+  }
+
+  function renderCase(c) {
+    state.selected = c;
+    showPanel("case");
+    riskBadge($("dz-case-risk"), c.risk_level);
+    $("dz-case-title").textContent = c.title;
+    $("dz-case-code").textContent = c.code;
+    $("dz-case-category").textContent =
+      zz.label("category", c.category) +
+      (c.subcategory ? " / " + zz.label("dispute_type", c.subcategory) : "");
+    $("dz-case-channel").textContent = zz.label("channel", c.channel);
+    $("dz-case-address").textContent =
+      c.address || (c.lon !== null ? c.lon.toFixed(5) + ", " + c.lat.toFixed(5) : "未定位");
+    const cd = zz.countdown(c.deadline);
+    $("dz-case-deadline").innerHTML =
+      zz.esc(zz.fmtTime(c.deadline)) + "（" + deadlineHtml(c) + "）";
+    $("dz-case-link").href = "/cases/" + c.id;
+    $("dz-case-deadline").title = cd.text;
+    $("dz-triage").hidden = !c.allowed_actions.includes("triage") || c.state === "triaged";
+    $("dz-repeat").hidden = !c.duplicate_of;
+    if (c.duplicate_of) {
+      $("dz-repeat").innerHTML =
+        '重复反映：本案与 <a href="/cases/' + c.duplicate_of + '">案件 ' + c.duplicate_of +
+        "</a> 为同一事项。";
+    }
+    updateState(c.state);
+  }
+
+  function updateState(stateCode) {
+    stateBadge($("dz-state"), stateCode);
+    const reached = STEPS.indexOf(stateCode);
+    document.querySelectorAll("#dz-steps li").forEach(function (li, i) {
+      li.classList.toggle("done", reached >= i || ["resolved", "evaluated", "visited", "archived"].includes(stateCode));
+    });
+  }
+
+  function drawCase(c) {
+    layers.case.clearLayers();
+    if (c.lon === null || c.lat === null) return;
+    L.circleMarker([c.lat, c.lon], {
+      radius: 9,
+      color: "#fff",
+      weight: 2,
+      fillColor: zz.riskColor(c.risk_level),
+      fillOpacity: 1,
+    })
+      .bindTooltip(zz.esc(c.title), { permanent: false })
+      .addTo(layers.case);
+    map.setView([c.lat, c.lon], 17);
+  }
+
+  async function loadCameras(c) {
+    const list = $("dz-cameras");
+    list.innerHTML = '<li class="text-muted">正在查询…</li>';
+    layers.cameras.clearLayers();
+    let body;
+    try {
+      body = await zz.api("/api/cases/" + c.id + "/cameras");
+    } catch (error) {
+      list.innerHTML = '<li class="text-danger">' + zz.esc(zz.errorText(error)) + "</li>";
+      return;
+    }
+    if (state.selected === null || state.selected.id !== c.id) return;
+    list.textContent = "";
+    if (body.seeing === 0) {
+      const li = document.createElement("li");
+      li.className = "text-muted";
+      li.textContent = body.cameras.length
+        ? "没有摄像头覆盖该位置；以下为周边 " + body.radius_m + " 米内的点位。"
+        : "周边 " + body.radius_m + " 米内没有视频点位。";
+      list.appendChild(li);
+    }
+    body.cameras.forEach(function (cam) {
+      const colour = cam.sees ? "#6a3d9a" : "#999999";
+      if (cam.cone.length) {
+        L.polygon(
+          cam.cone.map((p) => [p[1], p[0]]),
+          { color: colour, weight: 1, fillColor: colour, fillOpacity: cam.sees ? 0.25 : 0.1 }
+        ).addTo(layers.cameras);
+      }
+      L.circleMarker([cam.lat, cam.lon], {
+        radius: 5,
+        color: "#fff",
+        weight: 1,
+        fillColor: colour,
+        fillOpacity: 1,
+      })
+        .bindTooltip(zz.esc(cam.name) + "（" + zz.esc(zz.label("video_status", cam.status)) + "）")
+        .addTo(layers.cameras);
+      const li = document.createElement("li");
+      li.className = "dz-camera" + (cam.sees ? " dz-camera-sees" : "");
+      li.dataset.deviceId = cam.device_id;
+      li.innerHTML =
+        (cam.sees ? "◉ " : "○ ") + zz.esc(cam.name) +
+        ' <span class="text-muted fw-normal">' + Math.round(cam.distance_m) + " 米 · " +
+        zz.esc(zz.label("ptz_type", cam.ptz_type)) + " · " +
+        zz.esc(zz.label("video_status", cam.status)) + "</span>";
+      list.appendChild(li);
+    });
+  }
+
+  function fmtDistance(m) {
+    return m >= 1000 ? (m / 1000).toFixed(2) + " 公里" : Math.round(m) + " 米";
+  }
+
+  async function loadCandidates(c) {
+    const table = $("dz-candidates");
+    const tbody = table.querySelector("tbody");
+    const none = $("dz-no-candidates");
+    const note = $("dz-candidates-note");
+    layers.workers.clearLayers();
+    tbody.textContent = "";
+    table.hidden = true;
+    none.hidden = true;
+    $("dz-assigned").hidden = true;
+    if (c.state !== "triaged") {
+      note.textContent =
+        c.state === "registered" || c.state === "escalated"
+          ? "案件需先分流，再派单。"
+          : "案件已派出，处置进度见上方。";
+      loadAssignee(c);
+      return;
+    }
+    if (c.lon === null) {
+      note.textContent = "案件未定位，无法按位置推荐网格员。";
+      return;
+    }
+    note.textContent = "正在计算…";
+    let body;
+    try {
+      body = await zz.api("/api/cases/" + c.id + "/candidates");
+    } catch (error) {
+      note.textContent = zz.errorText(error);
+      return;
+    }
+    if (state.selected === null || state.selected.id !== c.id) return;
+    note.textContent = "按距离、近24小时任务量及是否本网格综合排序（" + body.radius_m + " 米内，定位 30 分钟内）。";
+    if (!body.candidates.length) {
+      const counts = body.counts || {};
+      none.hidden = false;
+      none.textContent =
+        (REASONS[body.reason] || "没有可推荐的网格员。").replace("{radius}", body.radius_m) +
+        "（辖区网格员 " + (counts.in_scope || 0) + " 人，在岗 " + (counts.on_duty || 0) +
+        " 人，定位有效 " + (counts.fresh || 0) + " 人）";
+      return;
+    }
+    table.hidden = false;
+    body.candidates.forEach(function (w, i) {
+      state.positions[w.worker_id] = { lat: w.lat, lon: w.lon, name: w.name };
+      const tr = document.createElement("tr");
+      tr.dataset.workerId = w.worker_id;
+      tr.innerHTML =
+        "<td>" + (i + 1) + "</td><td>" + zz.esc(w.name) +
+        '<div class="text-muted">' + zz.esc(zz.label("worker_role", w.role)) +
+        (w.own_grid ? " · 本网格" : "") + "</div></td><td>" + fmtDistance(w.distance_m) +
+        "</td><td>" + w.workload + ' 件</td><td><button class="btn btn-sm btn-success dz-assign" type="button">派单</button></td>';
+      tr.querySelector("button").addEventListener("click", () => assign(c, w));
+      tbody.appendChild(tr);
+      L.circleMarker([w.lat, w.lon], {
+        workerId: w.worker_id,
+        radius: 6,
+        color: "#fff",
+        weight: 1,
+        fillColor: "#1a9641",
+        fillOpacity: 1,
+      })
+        .bindTooltip((i + 1) + ". " + zz.esc(w.name) + " · " + fmtDistance(w.distance_m))
+        .addTo(layers.workers);
+    });
+  }
+
+  function drawAssignee() {
+    const a = state.assignee;
+    if (!a || !state.positions[a.worker_id]) return;
+    const p = state.positions[a.worker_id];
+    L.circleMarker([p.lat, p.lon], {
+      workerId: a.worker_id,
+      radius: 7,
+      color: "#fff",
+      weight: 2,
+      fillColor: "#1a9641",
+      fillOpacity: 1,
+    })
+      .bindTooltip("已派：" + zz.esc(a.assignee_name), { permanent: true, direction: "right" })
+      .addTo(layers.workers);
+  }
+
+  async function loadAssignee(c) {
+    state.assignee = null;
+    let detail;
+    try {
+      detail = await zz.api("/api/cases/" + c.id + "/detail");
+    } catch (error) {
+      return;
+    }
+    if (state.selected === null || state.selected.id !== c.id) return;
+    const active = detail.dispatches.filter((d) => ["assigned", "accepted", "arrived"].includes(d.status));
+    if (!active.length) return;
+    const d = active[active.length - 1];
+    state.assignee = d;
+    const el = $("dz-assigned");
+    el.hidden = false;
+    el.innerHTML =
+      "已派给：<strong>" + zz.esc(d.assignee_name) + "</strong>（" +
+      zz.esc(zz.label("dispatch_status", d.status)) + "，派单时间 " + zz.esc(zz.fmtTime(d.assigned_at)) + "）";
+    layers.workers.clearLayers();
+    drawAssignee();
+  }
+
+  async function selectCase(id) {
+    hideMessage();
+    stopPicking();
+    let c;
+    try {
+      c = await zz.api("/api/cases/" + id);
+    } catch (error) {
+      zz.toast(zz.errorText(error), "danger");
+      return;
+    }
+    upsertCase(c);
+    renderCase(c);
+    drawCase(c);
+    renderQueue();
+    await Promise.all([loadCameras(c), loadCandidates(c)]);
+  }
+
+  function showMessage(text, kind) {
+    const box = $("dz-message");
+    box.className = "alert alert-" + (kind || "warning") + " py-1 px-2 small";
+    box.textContent = text;
+    box.hidden = false;
+  }
+
+  function hideMessage() {
+    $("dz-message").hidden = true;
+  }
+
+  async function assign(c, worker) {
+    hideMessage();
+    document.querySelectorAll(".dz-assign").forEach((b) => (b.disabled = true));
+    try {
+      const updated = await zz.api("/api/cases/" + c.id + "/dispatch", {
+        method: "POST",
+        json: { worker_id: worker.worker_id, version: c.version },
+      });
+      upsertCase(updated);
+      renderCase(updated);
+      await loadCandidates(updated);
+    } catch (error) {
+      if (error instanceof zz.ApiError && error.status === 409) {
+        const fresh = await zz.api("/api/cases/" + c.id);
+        upsertCase(fresh);
+        renderCase(fresh);
+        await loadCandidates(fresh);
+        showMessage(
+          fresh.state === "triaged"
+            ? "网格员 " + worker.name + " 刚被其他调度员派出，请另选一人。推荐名单已刷新。"
+            : "该案件刚被其他调度员处理（当前状态：" + zz.label("case_state", fresh.state) + "）。"
+        );
+      } else {
+        showMessage(zz.errorText(error), "danger");
+        document.querySelectorAll(".dz-assign").forEach((b) => (b.disabled = false));
+      }
+    }
+  }
+
+  async function triage() {
+    const c = state.selected;
+    if (!c) return;
+    try {
+      const updated = await zz.api("/api/cases/" + c.id + "/actions/triage", {
+        method: "POST",
+        json: { version: c.version, note: "分流至本级办理", params: {} },
+      });
+      upsertCase(updated);
+      renderCase(updated);
+      await loadCandidates(updated);
+    } catch (error) {
+      showMessage(zz.errorText(error), "danger");
+    }
+  }
+
+  // ------------------------------------------------------------------ live updates
+
+  // A notice may arrive after a later change was already shown (its row is read when it is
+  // sent), so the case is read again rather than trusting the notice's states.
+  async function onCaseEvent(e) {
+    const known = state.cases.some((c) => c.id === e.case_id);
+    const selected = state.selected !== null && state.selected.id === e.case_id;
+    if (!known && !selected && e.action !== "register") return;
+    let c;
+    try {
+      c = await zz.api("/api/cases/" + e.case_id);
+    } catch (error) {
+      return; // left the scope or the queue: nothing to show
+    }
+    upsertCase(c);
+    if (state.selected === null || state.selected.id !== c.id) return;
+    const before = state.selected.state;
+    const version = state.selected.version;
+    if (c.version < version) return;
+    renderCase(c);
+    if (before !== c.state) {
+      zz.toast(
+        "案件 " + c.code + "：" + zz.label("case_state", c.state) + "（" + (labels.action[e.action] || e.action) +
+          "，" + e.actor_name + "）",
+        "info"
+      );
+      loadCandidates(c);
+    }
+  }
+
+  function onWorker(w) {
+    if (w.lat === null || w.lon === null) return;
+    if (state.positions[w.id]) {
+      state.positions[w.id].lat = w.lat;
+      state.positions[w.id].lon = w.lon;
+    }
+    let moved = false;
+    layers.workers.eachLayer(function (layer) {
+      if (layer.options && layer.options.workerId === w.id) {
+        layer.setLatLng([w.lat, w.lon]);
+        moved = true;
+      }
+    });
+    if (!moved && state.assignee && state.assignee.worker_id === w.id) {
+      state.positions[w.id] = { lat: w.lat, lon: w.lon, name: w.name };
+      drawAssignee();
+    }
+  }
+
+  // ------------------------------------------------------------------ walk-in registration
+
+  function fillSelect(select, table, options) {
+    select.textContent = "";
+    if (options && options.blank) {
+      const o = document.createElement("option");
+      o.value = "";
+      o.textContent = options.blank;
+      select.appendChild(o);
+    }
+    Object.entries(zz.tables[table] || {}).forEach(function ([value, text]) {
+      const o = document.createElement("option");
+      o.value = value;
+      o.textContent = text;
+      select.appendChild(o);
+    });
+  }
+
+  function syncSubcategory() {
+    const sub = $("dz-subcategory");
+    if ($("dz-category").value === "dispute") {
+      fillSelect(sub, "dispute_type");
+      sub.disabled = false;
+    } else {
+      sub.textContent = "";
+      const o = document.createElement("option");
+      o.value = "";
+      o.textContent = "（无）";
+      sub.appendChild(o);
+      sub.disabled = true;
+    }
+  }
+
+  function startRegister() {
+    state.selected = null;
+    layers.case.clearLayers();
+    layers.cameras.clearLayers();
+    layers.workers.clearLayers();
+    renderQueue();
+    showPanel("register");
+    $("dz-register-error").hidden = true;
+    state.picking = true;
+    $("dz-map-hint").hidden = false;
+    map.getContainer().style.cursor = "crosshair";
+  }
+
+  function stopPicking() {
+    state.picking = false;
+    $("dz-map-hint").hidden = true;
+    map.getContainer().style.cursor = "";
+  }
+
+  function setPick(lat, lon) {
+    layers.pick.clearLayers();
+    L.circleMarker([lat, lon], {
+      radius: 8,
+      color: "#0d6efd",
+      weight: 3,
+      fillColor: "#fff",
+      fillOpacity: 0.9,
+    }).addTo(layers.pick);
+  }
+
+  function onMapClick(event) {
+    if (!state.picking) return;
+    $("dz-lon").value = event.latlng.lng.toFixed(6);
+    $("dz-lat").value = event.latlng.lat.toFixed(6);
+    setPick(event.latlng.lat, event.latlng.lng);
+  }
+
+  function readCoordinate(id, lo, hi) {
+    const value = Number(String($(id).value).trim());
+    return $(id).value.trim() !== "" && Number.isFinite(value) && value >= lo && value <= hi ? value : null;
+  }
+
+  async function submitRegister(event) {
+    event.preventDefault();
+    const error = $("dz-register-error");
+    error.hidden = true;
+    const lon = readCoordinate("dz-lon", -180, 180);
+    const lat = readCoordinate("dz-lat", -90, 90);
+    const title = $("dz-title").value.trim();
+    const problems = [];
+    if (lon === null || lat === null) problems.push("请在地图上点选位置或输入有效的经纬度");
+    if (!title) problems.push("请填写事项标题");
+    if (problems.length) {
+      error.textContent = problems.join("；");
+      error.hidden = false;
+      return;
+    }
+    const body = {
+      channel: "walk_in",
+      category: $("dz-category").value,
+      subcategory: $("dz-subcategory").value || null,
+      title: title,
+      lon: lon,
+      lat: lat,
+      risk_level: Number($("dz-risk").value),
+      address: $("dz-address").value.trim() || null,
+      reporter_name: $("dz-reporter").value.trim() || null,
+      reporter_phone: $("dz-phone").value.trim() || null,
+      description: $("dz-description").value.trim() || null,
+    };
+    $("dz-register-submit").disabled = true;
+    try {
+      const created = await zz.api("/api/cases", { method: "POST", json: body });
+      stopPicking();
+      layers.pick.clearLayers();
+      $("dz-register").reset();
+      syncSubcategory();
+      upsertCase(created);
+      zz.toast("已登记：" + created.code, "success");
+      await selectCase(created.id);
+      if (created.linked_to) {
+        const box = $("dz-repeat");
+        box.hidden = false;
+        box.innerHTML =
+          '系统判定为重复反映，已关联原案件 <a id="dz-repeat-link" href="/cases/' +
+          created.linked_to + '">案件 ' + created.linked_to + "</a>，原案件风险等级已上调。";
+      }
+    } catch (err) {
+      error.textContent =
+        err instanceof zz.ApiError && err.status === 422
+          ? "登记失败：位置不在任何辖区内或输入有误，请检查。"
+          : err instanceof zz.ApiError && err.status === 403
+            ? "登记失败：该位置不在您的辖区内。"
+            : "登记失败：" + zz.errorText(err);
+      error.hidden = false;
+    } finally {
+      $("dz-register-submit").disabled = false;
+    }
+  }
+
+  function onCoordinatesTyped() {
+    const lon = readCoordinate("dz-lon", -180, 180);
+    const lat = readCoordinate("dz-lat", -90, 90);
+    if (lon !== null && lat !== null) {
+      setPick(lat, lon);
+      map.setView([lat, lon], Math.max(map.getZoom(), 16));
+    }
+  }
+
+  // ------------------------------------------------------------------ start
+
+  async function fitUnit() {
+    try {
+      const unit = await zz.api("/ogc/collections/jurisdictions/items/" + code);
+      $("dz-unit-name").textContent = unit.properties.name;
+      const outline = L.geoJSON(unit, {
+        style: { color: "#3a6ea5", weight: 2, dashArray: "6 4", fill: true, fillOpacity: 0.03 },
+        interactive: false,
+      }).addTo(layers.unit);
+      if (!state.selected) map.fitBounds(outline.getBounds());
+    } catch (error) {
+      // the unit outline is a convenience: the queue works without it
+    }
+  }
+
+  function init() {
+    document.querySelectorAll("[data-filter]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        document.querySelectorAll("[data-filter]").forEach((b) => b.classList.remove("active"));
+        button.classList.add("active");
+        state.filter = button.dataset.filter;
+        renderQueue();
+      });
+    });
+    fillSelect($("dz-category"), "category");
+    $("dz-category").value = "dispute";
+    syncSubcategory();
+    $("dz-category").addEventListener("change", syncSubcategory);
+    fillSelect($("dz-risk"), "risk_level");
+    $("dz-risk").value = "4";
+    $("dz-new").addEventListener("click", startRegister);
+    $("dz-register").addEventListener("submit", submitRegister);
+    $("dz-register-cancel").addEventListener("click", function () {
+      stopPicking();
+      layers.pick.clearLayers();
+      showPanel("placeholder");
+    });
+    $("dz-lon").addEventListener("change", onCoordinatesTyped);
+    $("dz-lat").addEventListener("change", onCoordinatesTyped);
+    $("dz-triage").addEventListener("click", triage);
+    map.on("click", onMapClick);
+    setInterval(renderQueue, 60000);
+    zz.live({ case_event: onCaseEvent, worker: onWorker });
+    fitUnit();
+    const wanted = Number(new URLSearchParams(window.location.search).get("case"));
+    loadQueue().then(function () {
+      if (wanted > 0) selectCase(wanted);
+    });
+  }
+
+  init();
+})();
