@@ -1,0 +1,166 @@
+"""Hot-spot trends of a unit for the planners' page: ``/api/trends/{code}/…``.
+
+Aggregates only, for every business role; analysts get small counts suppressed. A unit outside
+the user's scope answers 404. ``period`` is a period key of the series (``2026-10`` or
+``2026Q3``), the latest complete period when omitted.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
+
+from api.deps import BusinessUser, SessionDep, utcnow
+from api.routers.cases import actor_of
+from layers import trend_report, trend_tables, trends
+from layers.errors import NotFound
+
+router = APIRouter(prefix="/api/trends", tags=["trends"])
+
+CodePath = Annotated[str, Path(pattern=r"^\d{12}$")]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class SeriesQuery:
+    """Which series: ``granularity`` (month, quarter), ``periods`` and the reported ``period``."""
+
+    def __init__(
+        self,
+        granularity: Annotated[str, Query(pattern=r"^(month|quarter)$")] = "month",
+        periods: Annotated[int | None, Query(ge=4, le=trends.MAX_PERIODS)] = None,
+        period: Annotated[str | None, Query(pattern=r"^\d{4}(-\d{2}|Q[1-4])$")] = None,
+    ) -> None:
+        self.granularity = granularity
+        self.periods = periods or (24 if granularity == "month" else 8)
+        self.period = period
+
+
+SeriesDep = Annotated[SeriesQuery, Depends()]
+
+
+@router.get("/{code}", summary="Gi* hot spots per period and emerging hot spot classes")
+def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    """Return the unit, its periods, the significant cells and the legend."""
+    actor = actor_of(user)
+    unit = trends.unit_of(session, code, actor=actor)
+    now = utcnow()
+    result = trends.series(
+        session, code, actor=actor, now=now, granularity=q.granularity, periods=q.periods
+    )
+    body = trends.series_json(result, min_count=trends.min_count_for(actor))
+    return {
+        "unit": unit,
+        "granularity": q.granularity,
+        "min_count": trends.min_count_for(actor),
+        "generated_at": now.isoformat(),
+        **body,
+    }
+
+
+@router.get("/{code}/categories", summary="Cases by category and period")
+def categories(
+    code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
+) -> dict[str, Any]:
+    """Return the cases per category (and dispute type) and period."""
+    actor = actor_of(user)
+    trends.unit_of(session, code, actor=actor)
+    spans = trends.periods_ending(utcnow(), q.granularity, q.periods)
+    return trend_tables.category_counts(session, code, spans, min_count=trends.min_count_for(actor))
+
+
+@router.get("/{code}/coverage", summary="Hot cells of a period that no online camera covers")
+def coverage(
+    code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
+) -> dict[str, Any]:
+    """Return the hot cells (95 % or more) of the period without camera coverage."""
+    actor = actor_of(user)
+    result = trends.series(
+        session, code, actor=actor, now=utcnow(), granularity=q.granularity, periods=q.periods
+    )
+    t = result.period_index(q.period)
+    body = trend_tables.uncovered_hotspots(
+        session, result, t, min_count=trends.min_count_for(actor)
+    )
+    return {"period": result.periods[t].key, **body}
+
+
+@router.get("/{code}/visits", summary="Overdue special-population visits by grid")
+def visits(code: CodePath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    """Return the persons followed and overdue per grid (counts only)."""
+    actor = actor_of(user)
+    trends.unit_of(session, code, actor=actor)
+    return trend_tables.overdue_visits(
+        session, code, now=utcnow(), min_count=trends.min_count_for(actor)
+    )
+
+
+def _density(
+    code: str, q: SeriesQuery, user: BusinessUser, session: SessionDep
+) -> tuple[str, trend_tables.Density | None]:
+    result = trends.series(
+        session,
+        code,
+        actor=actor_of(user),
+        now=utcnow(),
+        granularity=q.granularity,
+        periods=q.periods,
+    )
+    t = result.period_index(q.period)
+    return result.periods[t].key, trend_tables.density(session, result, t)
+
+
+@router.get("/{code}/kde", summary="Kernel density overlay of a period: bounds and image URL")
+def kde(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    """Return where to draw the overlay (``bounds`` for Leaflet) and the URL of its PNG."""
+    key, found = _density(code, q, user, session)
+    if found is None:
+        return {"period": key, "bounds": None, "image": None}
+    return {
+        "period": key,
+        "bounds": found.bounds,
+        "bandwidth_m": found.bandwidth_m,
+        "peak_per_km2": found.peak_per_km2,
+        "image": f"/api/trends/{code}/kde.png?granularity={q.granularity}"
+        f"&periods={q.periods}&period={key}",
+    }
+
+
+@router.get("/{code}/kde.png", summary="Kernel density overlay of a period (PNG)")
+def kde_png(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep) -> Response:
+    """Return the overlay image; 404 when the period has too few located cases."""
+    _, found = _density(code, q, user, session)
+    if found is None:
+        raise NotFound("too few located cases for a density")
+    return Response(found.png, media_type="image/png", headers={"Cache-Control": "private"})
+
+
+@router.get("/{code}/report.xlsx", summary="A period's trend report as an XLSX workbook")
+def report_xlsx(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep) -> Response:
+    """Return the summary, hot cells, categories, uncovered hot spots and overdue visits."""
+    rep = trend_report.report(
+        session,
+        code,
+        actor=actor_of(user),
+        now=utcnow(),
+        granularity=q.granularity,
+        periods=q.periods,
+        period=q.period,
+    )
+    name = f"研判报告_{rep.unit['name']}_{rep.period.key}.xlsx"
+    return Response(
+        trend_report.workbook(rep),
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="trends-{code}-{rep.period.key}.xlsx";'
+            f" filename*=UTF-8''{quote(name)}"
+        },
+    )
+
+
+@router.get("/{code}/outlines", summary="Boundaries of the unit and its children (GeoJSON)")
+def outlines(code: CodePath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    """Return the simplified boundaries to draw under the hot spots."""
+    return trends.outlines(session, code, actor=actor_of(user))

@@ -1,0 +1,360 @@
+"""The aggregates beside the trend maps.
+
+Counts by category and period, hot spots no camera covers, overdue special-population visits
+by grid, and the kernel density of a period.
+
+Every function reads through the caller's scoped session (row-level security applies) and
+returns aggregates only; counts below the actor's minimum (:func:`layers.trends.min_count_for`)
+are ``None``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import shapely
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.cameras import coverage_share, view_cones
+from geo.codes import scope_range
+from geo.kde import kernel_density, to_png
+from layers.model import Category, DisputeType
+from layers.trends import (
+    CENTRE_TZ,
+    GRANULARITIES,
+    PATTERN_LABELS,
+    Period,
+    Series,
+    suppress,
+)
+
+DEFAULT_MIN_SHARE = 0.05
+"""A hot cell counts as covered when at least this share of it lies in some camera's view."""
+BANDWIDTH_BY_RESOLUTION = {6: 4000.0, 7: 2000.0, 8: 800.0, 9: 400.0}
+KDE_PIXELS = 256
+
+
+def category_counts(
+    session: Session, code: str, periods: tuple[Period, ...], *, min_count: int
+) -> dict[str, Any]:
+    """Return the cases of unit ``code`` by category and period, and by sub-category.
+
+    All cases count (located or not), repeats excluded.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    code : str
+        The unit (already checked to be in scope).
+    periods : tuple of Period
+        The periods (consecutive, same length).
+    min_count : int
+        Smallest non-zero count shown.
+
+    Returns
+    -------
+    dict
+        ``periods`` (keys), ``categories`` (code, label, counts per period, total) and
+        ``subcategories`` (code, label, counts per period) of disputes.
+    """
+    lo, hi = scope_range(code)
+    months = _months_per_period(periods)
+    rows = session.execute(
+        text(
+            "SELECT date_trunc(:unit, reported_at AT TIME ZONE :tz) AS start, category,"
+            " subcategory, count(*) AS n FROM cases"
+            " WHERE area_code >= :lo AND area_code < :hi AND duplicate_of IS NULL"
+            " AND reported_at >= :s AND reported_at < :e GROUP BY 1, 2, 3"
+        ),
+        {
+            "unit": "quarter" if months == 3 else "month",
+            "tz": str(CENTRE_TZ),
+            "lo": lo,
+            "hi": hi,
+            "s": periods[0].start,
+            "e": periods[-1].end,
+        },
+    ).all()
+    index = {(p.start.year, p.start.month): t for t, p in enumerate(periods)}
+    by_category = {c.value: [0] * len(periods) for c in Category}
+    by_sub = {d.value: [0] * len(periods) for d in DisputeType}
+    for row in rows:
+        t = index.get((row.start.year, row.start.month))
+        if t is None:
+            continue
+        by_category.setdefault(row.category, [0] * len(periods))[t] += row.n
+        if row.category == Category.DISPUTE.value and row.subcategory:
+            by_sub.setdefault(row.subcategory, [0] * len(periods))[t] += row.n
+    cat_labels = Category.labels()
+    sub_labels = DisputeType.labels()
+    return {
+        "periods": [p.key for p in periods],
+        "categories": [
+            {
+                "code": cat,
+                "label": cat_labels.get(cat, cat),
+                "counts": [suppress(n, min_count) for n in counts],
+                "total": suppress(sum(counts), min_count),
+            }
+            for cat, counts in by_category.items()
+        ],
+        "subcategories": [
+            {
+                "code": sub,
+                "label": sub_labels.get(sub, sub),
+                "counts": [suppress(n, min_count) for n in counts],
+            }
+            for sub, counts in by_sub.items()
+        ],
+    }
+
+
+def _months_per_period(periods: tuple[Period, ...]) -> int:
+    first = periods[0]
+    months = (first.end.year - first.start.year) * 12 + first.end.month - first.start.month
+    if months not in GRANULARITIES.values():
+        raise ValueError(f"periods of {months} months are not supported")
+    return months
+
+
+def overdue_visits(
+    session: Session, code: str, *, now: datetime, min_count: int, limit: int = 200
+) -> dict[str, Any]:
+    """Return special-population persons due a visit and those overdue, per grid of ``code``.
+
+    A person is overdue when their last visit is older than the interval of their
+    ``visit_rules`` row (never visited counts as overdue), as in the command KPIs. Grids with
+    no overdue person are left out; rows are ordered by overdue count.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    code : str
+        The unit (already checked to be in scope).
+    now : datetime
+        Reference instant.
+    min_count : int
+        Smallest non-zero count shown; a grid whose persons or overdue count is suppressed
+        has no share either.
+    limit : int
+        Most grids returned.
+
+    Returns
+    -------
+    dict
+        ``total`` (persons followed), ``overdue`` and ``grids`` (grid_code, grid_name,
+        area_name, persons, overdue, share, centre: a point inside the grid or None).
+    """
+    lo, hi = scope_range(code)
+    rows = session.execute(
+        text(
+            "SELECT GROUPING(p.grid_code) AS total, p.grid_code, g.name AS grid_name,"
+            " j.name AS area_name,"
+            " ST_X(ST_PointOnSurface(g.boundary)) AS lon,"
+            " ST_Y(ST_PointOnSurface(g.boundary)) AS lat,"
+            " count(*) AS persons,"
+            " count(*) FILTER (WHERE lv.last IS NULL OR lv.last + r.interval_days"
+            "                   < CAST(:today AS date)) AS overdue"
+            " FROM persons p"
+            " JOIN visit_rules r ON r.category = p.category"
+            "  AND r.management_level = p.management_level"
+            " LEFT JOIN LATERAL (SELECT max(pv.visited_on) AS last FROM person_visits pv"
+            "                     WHERE pv.person_id = p.id) lv ON true"
+            " LEFT JOIN grids g ON g.code = p.grid_code"
+            " LEFT JOIN jurisdictions j ON j.code = p.area_code"
+            " WHERE p.area_code >= :lo AND p.area_code < :hi"
+            " GROUP BY GROUPING SETS ((p.grid_code, g.name, g.boundary, j.name), ())"
+            " ORDER BY overdue DESC, p.grid_code"
+        ),
+        {"lo": lo, "hi": hi, "today": now.astimezone(CENTRE_TZ).date()},
+    ).all()
+    total = next((r for r in rows if r.total), None)
+    grids = []
+    for row in rows:
+        if row is total or row.overdue == 0:
+            continue
+        persons = suppress(row.persons, min_count)
+        overdue = suppress(row.overdue, min_count)
+        share = round(row.overdue / row.persons, 4) if persons and overdue else None
+        grids.append(
+            {
+                "grid_code": row.grid_code,
+                "grid_name": row.grid_name or "未划网格",
+                "area_name": row.area_name or "",
+                "persons": persons,
+                "overdue": overdue,
+                "share": share,
+                "centre": None if row.lon is None else [round(row.lon, 5), round(row.lat, 5)],
+            }
+        )
+    return {
+        "total": suppress(total.persons, min_count) if total else 0,
+        "overdue": suppress(total.overdue, min_count) if total else 0,
+        "grids": grids[: max(1, limit)],
+    }
+
+
+def uncovered_hotspots(
+    session: Session, result: Series, t: int, *, min_count: int, min_share: float = 0.05
+) -> dict[str, Any]:
+    """Return the hot cells (95 % or more) of period ``t`` that no online camera covers.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    result : Series
+        The unit's analysis.
+    t : int
+        Period index.
+    min_count : int
+        Smallest non-zero count shown.
+    min_share : float
+        Covered share below which a cell is uncovered (``geo.cameras.uncovered``).
+
+    Returns
+    -------
+    dict
+        ``hot`` (hot cells), ``cameras`` (online cameras considered), ``uncovered`` (list of
+        id, area_name, count, bin, pattern, pattern_label, share, centre).
+    """
+    hot = np.flatnonzero(result.bins[:, t] >= 2) if result.cells else np.zeros(0, np.int64)
+    lo, hi = scope_range(result.code)
+    cams = session.execute(
+        text(
+            "SELECT ST_X(point) AS lon, ST_Y(point) AS lat, azimuth_deg, fov_deg, range_m"
+            " FROM video_points WHERE area_code >= :lo AND area_code < :hi"
+            " AND status = 'online'"
+        ),
+        {"lo": lo, "hi": hi},
+    ).all()
+    out: list[dict[str, Any]] = []
+    if hot.size:
+        polygons = _cell_polygons([result.cells[i] for i in hot])
+        if cams:
+            cones = view_cones(
+                [c.lon for c in cams],
+                [c.lat for c in cams],
+                [c.azimuth_deg or 0.0 for c in cams],
+                [c.fov_deg if c.azimuth_deg is not None else 360.0 for c in cams],
+                [c.range_m for c in cams],
+            )
+            shares = coverage_share(polygons, cones)
+        else:
+            shares = np.zeros(hot.size)
+        for k, i in enumerate(hot):
+            if shares[k] >= min_share:
+                continue
+            centre = polygons[k].centroid
+            out.append(
+                {
+                    "id": result.cells[i],
+                    "area_code": result.areas[i],
+                    "area_name": result.area_names.get(result.areas[i], ""),
+                    "count": suppress(int(result.counts[i, t]), min_count),
+                    "bin": int(result.bins[i, t]),
+                    "pattern": result.patterns[i],
+                    "pattern_label": PATTERN_LABELS[result.patterns[i]],
+                    "share": round(float(shares[k]), 4),
+                    "centre": [round(centre.x, 5), round(centre.y, 5)],
+                }
+            )
+    out.sort(key=lambda c: (-c["bin"], -(c["count"] or 0), c["id"]))
+    return {"hot": int(hot.size), "cameras": len(cams), "uncovered": out}
+
+
+def _cell_polygons(cells: list[str]) -> Any:
+    import h3
+
+    return np.asarray(
+        [shapely.Polygon([(lng, lat) for lat, lng in h3.cell_to_boundary(c)]) for c in cells],
+        dtype=object,
+    )
+
+
+@dataclass(frozen=True)
+class Density:
+    """A rendered kernel density overlay.
+
+    Attributes
+    ----------
+    png : bytes
+        RGBA PNG, transparent where the density is about zero.
+    bounds : list
+        ``[[south, west], [north, east]]`` for Leaflet's ``imageOverlay``.
+    bandwidth_m : float
+        Gaussian bandwidth in metres.
+    peak_per_km2 : float
+        Density drawn with the top colour (cases per km² in the period; the 99th percentile
+        of the drawn cells, so a single dense spot does not wash the rest out).
+    """
+
+    png: bytes
+    bounds: list[list[float]]
+    bandwidth_m: float
+    peak_per_km2: float
+
+
+_KDE_CACHE: OrderedDict[tuple[Any, ...], Density | None] = OrderedDict()
+_KDE_LOCK = threading.Lock()
+
+
+def density(session: Session, result: Series, t: int) -> Density | None:
+    """Return the kernel density of the located cases of period ``t`` as a PNG overlay.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    result : Series
+        The unit's analysis (its periods and resolution; it is cached per case fingerprint,
+        so the overlay is too).
+    t : int
+        Period index.
+
+    Returns
+    -------
+    Density or None
+        None when the period has fewer than two located cases.
+    """
+    key = (result.fingerprint, t)
+    with _KDE_LOCK:
+        if key in _KDE_CACHE:
+            return _KDE_CACHE[key]
+    period = result.periods[t]
+    lo, hi = scope_range(result.code)
+    rows = session.execute(
+        text(
+            "SELECT ST_X(point) AS lon, ST_Y(point) AS lat FROM cases"
+            " WHERE area_code >= :lo AND area_code < :hi AND point IS NOT NULL"
+            " AND duplicate_of IS NULL AND reported_at >= :s AND reported_at < :e"
+        ),
+        {"lo": lo, "hi": hi, "s": period.start, "e": period.end},
+    ).all()
+    out: Density | None = None
+    if len(rows) >= 2:
+        bandwidth = BANDWIDTH_BY_RESOLUTION.get(result.resolution, 500.0)
+        raster = kernel_density(
+            [r.lon for r in rows],
+            [r.lat for r in rows],
+            bandwidth_m=bandwidth,
+            shape=(KDE_PIXELS, KDE_PIXELS),
+        )
+        values = raster.values
+        strong = values[values > 0.01 * float(values.max())]
+        top = float(np.quantile(strong, 0.99)) if strong.size else float(values.max())
+        png, bounds = to_png(raster, "ylorrd", top, alpha=0.85, transparent_below=0.03)
+        out = Density(png, bounds, bandwidth, round(top, 3))
+    with _KDE_LOCK:
+        _KDE_CACHE[key] = out
+        while len(_KDE_CACHE) > 64:
+            _KDE_CACHE.popitem(last=False)
+    return out

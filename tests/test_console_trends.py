@@ -1,0 +1,134 @@
+"""The planners' trends page in a real browser, against the full demo county."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.browser import RecordedPage, serve_directory
+from tests.console_fixtures import ConsoleDemo, login
+
+PATTERN_NAMES = ("新增热点", "连续热点", "加剧热点", "持续热点", "减弱热点", "零星热点", "振荡热点")
+COLD_NAMES = ("新增冷点", "持续冷点", "历史冷点")
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path) -> None:
+    origin = console_demo.origin
+    county = console_demo.data.county_code.ljust(12, "0")
+    login(page, origin, console_demo.username("analyst"))
+    page.wait_for_url(f"{origin}/trends/{county}")
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+
+    # the emerging hot spot legend, in Chinese
+    legend = page.locator("#legend-patterns")
+    text = legend.inner_text()
+    for name in PATTERN_NAMES + ("历史热点", "无显著模式") + COLD_NAMES:
+        assert name in text, name
+    assert page.locator("#zz-breadcrumbs").inner_text().strip().endswith("华宁县")
+    page.screenshot_step("1-landed")
+
+    # the kernel density overlay and the category / month chart are drawn
+    overlay = page.locator("img.zz-kde-overlay")
+    overlay.wait_for(state="attached")
+    assert "/kde.png" in (overlay.get_attribute("src") or "")
+    page.wait_for_function(
+        "document.querySelector('img.zz-kde-overlay').complete"
+        " && document.querySelector('img.zz-kde-overlay').naturalWidth > 0"
+    )
+    bars = page.locator("#category-svg rect")
+    assert bars.count() > 24 * 3
+    assert "矛盾纠纷" in page.locator("#chart-categories").inner_text()
+    assert page.locator("#chart-subcategories svg").count() == 1
+    page.wait_for_function("document.getElementById('uncovered-count').textContent !== ''")
+    assert "网格" in page.locator("#table-visits").inner_text()
+    # analysts never see a count below 3
+    shown = page.eval_on_selector_all(
+        "#visits-table tbody td:nth-child(3), #visits-table tbody td:nth-child(4)",
+        "cells => cells.map(c => c.textContent)",
+    )
+    assert shown and not {"1", "2"} & set(shown)
+    page.screenshot_step("2-overlay-and-charts")
+    page.uncheck("#layer-bins")
+    page.uncheck("#layer-patterns")
+    page.screenshot_step("2b-density-only")
+    page.check("#layer-visits")
+    page.screenshot_step("2c-overdue-visits-by-grid")
+    page.uncheck("#layer-visits")
+    page.check("#layer-bins")
+    page.check("#layer-patterns")
+
+    # the time slider changes the period
+    latest = page.locator("#period-label").inner_text()
+    slider = page.locator("#period-slider")
+    assert slider.get_attribute("max") == "23"
+    slider.fill("11")
+    page.wait_for_function(
+        "(l) => document.getElementById('period-label').textContent !== l", arg=latest
+    )
+    earlier = page.locator("#period-label").inner_text()
+    assert re.fullmatch(r"\d{4}年\d{1,2}月", earlier) and earlier != latest
+    key = page.locator("#export-xlsx").get_attribute("href") or ""
+    assert "period=" in key
+    page.wait_for_function(
+        "(k) => (document.querySelector('img.zz-kde-overlay') || {}).src"
+        " && document.querySelector('img.zz-kde-overlay').src.includes(k)",
+        arg=key.split("period=")[1],
+    )
+    page.screenshot_step("3-slider-moved")
+
+    # the XLSX export of that period
+    with page.expect_download() as info:
+        page.click("#export-xlsx")
+    xlsx = info.value.path()
+    book = load_workbook(io.BytesIO(Path(xlsx).read_bytes()))
+    assert book.sheetnames == ["概况", "热点单元", "分类月度统计", "无覆盖热点", "走访逾期"]
+    summary = {row[0]: row[1] for row in book["概况"].iter_rows(values_only=True)}
+    assert summary["统计期"].startswith(earlier)
+    assert "华宁县" in summary["辖区"]
+    assert [c.value for c in book["走访逾期"][1]] == [
+        "网格",
+        "所属村（社区）",
+        "列管人数",
+        "逾期人数",
+        "逾期比例",
+    ]
+    for row in book["走访逾期"].iter_rows(min_row=2, values_only=True):
+        assert row[2] not in (1, 2) and row[3] not in (1, 2)
+    months = [row[0] for row in book["分类月度统计"].iter_rows(min_row=2, values_only=True)]
+    assert len(months) == 24 and earlier in months
+
+    # the standalone HTML map of that period
+    with page.expect_download() as info:
+        page.click("#export-html")
+    html = Path(info.value.path()).read_text(encoding="utf-8")
+    assert re.search(r"https?://", html) is None
+    assert earlier in html and "新兴热点模式" in html and "data:image/png;base64," in html
+    assert "<script src=" not in html and 'rel="stylesheet"' not in html
+    page.screenshot_step("4-exports-downloaded")
+
+    # quarters instead of months
+    page.select_option("#granularity", "quarter")
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    assert slider.get_attribute("max") == "7"
+    assert re.fullmatch(r"\d{4}年第[1-4]季度", page.locator("#period-label").inner_text())
+    assert "按季度" in page.locator("#chart-categories").locator("xpath=..").inner_text()
+    page.screenshot_step("4b-quarters")
+    page.assert_clean(origin)
+
+    # the file opens on its own: it loads nothing (served from an empty folder of its own)
+    (tmp_path / "report.html").write_text(html, encoding="utf-8")
+    with serve_directory(tmp_path) as local:
+        page.requests.clear()
+        page.goto(f"{local}/report.html", wait_until="load")
+        page.wait_for_selector(".leaflet-overlay-pane path")
+        assert page.evaluate("L.version") == "1.9.4"
+        assert page.locator(".legend").inner_text().count("热点") >= 8
+        page.screenshot_step("5-exported-report")
+        assert page.requests == [f"{local}/report.html"]
+        page.assert_clean(local)

@@ -1,0 +1,285 @@
+"""Hot-spot trends: periods, Gi* per period, emerging classes, the aggregates beside them, and
+the API's scoping and small-count suppression."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from layers import trend_report, trend_tables, trends
+from layers.errors import InvalidInput, NotFound
+from tests.api_fixtures import COUNTY_A, COUNTY_B, VILLAGES, ApiWorld
+from tests.workflow_data import (
+    COUNTY,
+    NOW,
+    OTHER_COUNTY,
+    actor,
+    ensure_world,
+    grid,
+    village,
+    village_centre,
+)
+
+Headers = Callable[[str], dict[str, str]]
+V1 = village(100, 1)
+V2 = village(200, 2)
+
+
+def test_periods_are_complete_calendar_months_and_quarters() -> None:
+    months = trends.periods_ending(datetime(2026, 1, 10, tzinfo=UTC), "month", 3)
+    assert [p.key for p in months] == ["2025-10", "2025-11", "2025-12"]
+    assert months[-1].end == datetime(2026, 1, 1, tzinfo=trends.CENTRE_TZ)
+    quarters = trends.periods_ending(datetime(2026, 1, 5, tzinfo=UTC), "quarter", 4)
+    assert [p.label for p in quarters] == [
+        "2025年第1季度",
+        "2025年第2季度",
+        "2025年第3季度",
+        "2025年第4季度",
+    ]
+    # 16:30 UTC on 31 March is already 1 April in the centre's time zone
+    late = trends.periods_ending(datetime(2026, 3, 31, 16, 30, tzinfo=UTC), "month", 1)
+    assert late[0].key == "2026-03"
+    with pytest.raises(InvalidInput):
+        trends.periods_ending(NOW, "week", 4)
+    with pytest.raises(InvalidInput):
+        trends.periods_ending(NOW, "month", 0)
+
+
+def _add_case(db: Session, n: int, lon: float, lat: float, when: datetime, area: str) -> None:
+    db.execute(
+        text(
+            "INSERT INTO cases (code, channel, category, subcategory, title, point, area_code,"
+            " state, handling_level, reported_at, risk_level) VALUES (:c, 'phone', 'dispute',"
+            " 'neighbours', '测试', ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 'registered', 4,"
+            " :t, 4)"
+        ),
+        {"c": f"tr-{n}", "x": lon, "y": lat, "a": area, "t": when},
+    )
+
+
+@pytest.fixture
+def world(db: Session) -> Session:
+    """Background cases over 12 months in county 520424 and a cluster in V1 in the last two."""
+    ensure_world(db)
+    rng = np.random.default_rng(11)
+    periods = trends.periods_ending(NOW, "month", 12)
+    n = 0
+    for p in periods:
+        for _ in range(12):
+            lon, lat = 102.50 + rng.uniform(0, 0.38), 24.30 + rng.uniform(0, 0.02)
+            _add_case(db, n, lon, lat, p.start + timedelta(days=float(rng.uniform(0, 27))), COUNTY)
+            n += 1
+    lon0, lat0 = village_centre(V1)
+    for p in periods[-2:]:
+        for _ in range(25):
+            when = p.start + timedelta(days=float(rng.uniform(0, 27)))
+            _add_case(db, n, lon0 + rng.normal(0, 0.0005), lat0 + rng.normal(0, 0.0005), when, V1)
+            n += 1
+    return db
+
+
+def test_series_shows_the_new_cluster_in_its_periods_and_class(world: Session) -> None:
+    who = actor("analyst", COUNTY)
+    result = trends.series(world, COUNTY, actor=who, now=NOW, periods=12)
+    assert [p.key for p in result.periods][-1] == "2026-10"
+    assert result.located == 12 * 12 + 50
+    assert result.counts.sum() == result.located and result.counts.shape[1] == 12
+    hottest = int(np.argmax(result.counts[:, -1]))
+    assert result.areas[hottest] == V1
+    assert result.bins[hottest, -1] >= 2 and result.bins[hottest, -2] >= 2
+    assert result.z[hottest, -1] > 3
+    # monthly counts are sparse: a single background case can make a cell significant in
+    # a month, so the class is new, consecutive or sporadic, always a hot class
+    assert result.patterns[hottest] in {"new_hot", "consecutive_hot", "sporadic_hot"}
+    # cached: the same object until a case changes
+    assert trends.series(world, COUNTY, actor=who, now=NOW, periods=12) is result
+    _add_case(world, 9999, *village_centre(V1), NOW - timedelta(days=40), V1)
+    assert trends.series(world, COUNTY, actor=who, now=NOW, periods=12) is not result
+
+    body = trends.series_json(result, min_count=trends.ANALYST_MIN_COUNT)
+    assert len(body["periods"]) == 12 and body["periods"][-1]["hot"] >= 1
+    cell = next(c for c in body["cells"] if c["id"] == result.cells[hottest])
+    assert cell["area_name"] == "村100-1" and cell["pattern"] == result.patterns[hottest]
+    assert all(v is None or v == 0 or v >= 3 for c in body["cells"] for v in c["counts"])
+    labels = {p["code"]: p["label"] for p in body["legend"]["patterns"]}
+    assert labels["new_hot"] == "新增热点" and labels["no_pattern"] == "无显著模式"
+    assert labels["intensifying_cold"] == "加剧冷点" and len(labels) == 17
+
+
+def test_series_is_scoped(world: Session) -> None:
+    with pytest.raises(NotFound):
+        trends.series(world, OTHER_COUNTY, actor=actor("analyst", COUNTY), now=NOW)
+    with pytest.raises(NotFound):
+        trends.unit_of(world, COUNTY, actor=actor("analyst", V1))
+    unit = trends.unit_of(world, V1, actor=actor("analyst", COUNTY))
+    assert [p["name"] for p in unit["path"]] == ["通海县", "镇100", "村100-1"]
+
+
+def test_uncovered_hot_spots_and_density(world: Session) -> None:
+    who = actor("commander", COUNTY)
+    result = trends.series(world, COUNTY, actor=who, now=NOW, periods=12)
+    before = trend_tables.uncovered_hotspots(world, result, 11, min_count=1)
+    hottest = result.cells[int(np.argmax(result.counts[:, -1]))]
+    assert before["hot"] >= 1 and hottest in {c["id"] for c in before["uncovered"]}
+    lon0, lat0 = village_centre(V1)
+    world.execute(
+        text(
+            "INSERT INTO video_points (device_id, name, point, area_code, fov_deg, range_m,"
+            " status) VALUES ('52042410013200000001', '测试球机',"
+            " ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 360, 300, 'online')"
+        ),
+        {"x": lon0, "y": lat0, "a": V1},
+    )
+    after = trend_tables.uncovered_hotspots(world, result, 11, min_count=1)
+    assert after["cameras"] == before["cameras"] + 1
+    assert hottest not in {c["id"] for c in after["uncovered"]}
+    overlay = trend_tables.density(world, result, 11)
+    assert overlay is not None and overlay.png.startswith(b"\x89PNG")
+    (south, west), (north, east) = overlay.bounds
+    assert south < lat0 < north and west < lon0 < east
+
+
+def _add_person(db: Session, n: int, village_code: str, visited_days_ago: int | None) -> None:
+    pid = db.execute(
+        text(
+            "INSERT INTO persons (category, name, id_hash, id_masked, id_sealed,"
+            " management_level, attributes, grid_code, area_code) VALUES ('mental', :name,"
+            " :h, '5304**********001X', :s, 1, '{}', :g, :a) RETURNING id"
+        ),
+        {
+            "name": f"测试人{n}",
+            "h": n.to_bytes(32, "big"),
+            "s": b"sealed",
+            "g": grid(village_code),
+            "a": village_code,
+        },
+    ).scalar_one()
+    if visited_days_ago is not None:
+        db.execute(
+            text(
+                "INSERT INTO person_visits (person_id, area_code, visited_on) VALUES (:p, :a, :d)"
+            ),
+            {"p": pid, "a": village_code, "d": (NOW - timedelta(days=visited_days_ago)).date()},
+        )
+
+
+def test_overdue_visits_by_grid_with_small_counts_suppressed(db: Session) -> None:
+    ensure_world(db)
+    db.execute(text("INSERT INTO visit_rules VALUES ('mental', 1, 14) ON CONFLICT DO NOTHING"))
+    for n in range(5):  # V1: four overdue (3 never visited, 1 visited 30 days ago), one recent
+        _add_person(db, 9000 + n, V1, [None, None, None, 30, 3][n])
+    for n in range(2):  # V2: two, both overdue
+        _add_person(db, 9100 + n, V2, None)
+    full = trend_tables.overdue_visits(db, COUNTY, now=NOW, min_count=1)
+    by_grid = {g["grid_code"]: g for g in full["grids"]}
+    assert (full["total"], full["overdue"]) == (7, 6)
+    assert by_grid[grid(V1)]["persons"] == 5 and by_grid[grid(V1)]["overdue"] == 4
+    assert by_grid[grid(V2)]["overdue"] == 2 and by_grid[grid(V2)]["share"] == 1.0
+    suppressed = trend_tables.overdue_visits(db, COUNTY, now=NOW, min_count=3)
+    small = {g["grid_code"]: g for g in suppressed["grids"]}[grid(V2)]
+    assert small["persons"] is None and small["overdue"] is None and small["share"] is None
+    assert {"grid_code", "grid_name", "area_name", "persons", "overdue", "share", "centre"} == set(
+        small
+    )
+    lon, lat = small["centre"]
+    assert abs(lon - village_centre(V2)[0]) < 0.01 and abs(lat - village_centre(V2)[1]) < 0.01
+
+
+def test_report_workbook(world: Session) -> None:
+    who = actor("analyst", COUNTY)
+    rep = trend_report.report(world, COUNTY, actor=who, now=NOW, periods=12, period="2026-10")
+    book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
+    assert book.sheetnames == ["概况", "热点单元", "分类月度统计", "无覆盖热点", "走访逾期"]
+    summary = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
+    assert summary["统计期"].startswith("2026年10月") and summary["辖区"].startswith("通海县")
+    rows = list(book["分类月度统计"].iter_rows(values_only=True))
+    assert rows[0] == ("统计期", "矛盾纠纷", "安全隐患", "社情民意")
+    assert rows[-1][0] == "2026年10月" and rows[-1][1] == 12 + 25 and rows[-1][2] == 0
+    with pytest.raises(InvalidInput):
+        trend_report.report(world, COUNTY, actor=who, now=NOW, periods=12, period="2019-01")
+
+
+# --- over HTTP, against the committed API world (province 46) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/trends/{code}",
+        "/api/trends/{code}/categories",
+        "/api/trends/{code}/coverage",
+        "/api/trends/{code}/visits",
+        "/api/trends/{code}/kde",
+        "/api/trends/{code}/kde.png",
+        "/api/trends/{code}/outlines",
+        "/api/trends/{code}/report.xlsx",
+        "/trends/{code}/report.html",
+    ],
+)
+def test_out_of_scope_unit_answers_404(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, path: str
+) -> None:
+    response = api_client.get(path.format(code=COUNTY_B), headers=auth_headers("analyst_a"))
+    assert response.status_code == 404, response.text
+    missing = api_client.get(path.format(code="460105099000"), headers=auth_headers("analyst_a"))
+    assert missing.status_code == 404
+    assert api_client.get(path.format(code=COUNTY_A)).status_code == 401
+
+
+def test_analysts_get_aggregates_only_with_small_counts_suppressed(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    village_code = VILLAGES[0]  # one case a month, January to June 2026
+    bodies = {}
+    for who in ("analyst_a", "cmd_a"):
+        got = api_client.get(f"/api/trends/{village_code}/categories", headers=auth_headers(who))
+        assert got.status_code == 200
+        bodies[who] = got.json()
+    commander = next(c for c in bodies["cmd_a"]["categories"] if c["code"] == "dispute")
+    analyst = next(c for c in bodies["analyst_a"]["categories"] if c["code"] == "dispute")
+    months = bodies["cmd_a"]["periods"]
+    assert commander["counts"][months.index("2026-03")] == 1  # 1 Jan, 31 Jan, 2 Mar, …
+    for mine, full in zip(analyst["counts"], commander["counts"], strict=True):
+        assert mine == (None if full in (1, 2) else full)
+    assert commander["total"] == analyst["total"] == 6
+
+    texts = [
+        api_client.get(f"/api/trends/{COUNTY_A}{suffix}", headers=auth_headers("analyst_a")).text
+        for suffix in ("", "/categories", "/coverage", "/visits", "/kde", "/outlines")
+    ]
+    series = api_client.get(f"/api/trends/{COUNTY_A}", headers=auth_headers("analyst_a")).json()
+    assert series["min_count"] == 3 and series["unit"]["name"] == "甲区"
+    assert [p["name"] for p in series["unit"]["path"]] == ["甲区"]
+    for body in texts:
+        assert "T46-" not in body and "测试事件" not in body and "报告人" not in body
+        assert not any(name in body for name in api_world.names.values())
+        assert "resident" not in body and "id_masked" not in body
+
+
+def test_xlsx_and_html_exports_over_http(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    xlsx = api_client.get(f"/api/trends/{COUNTY_A}/report.xlsx", headers=auth_headers("analyst_a"))
+    assert xlsx.status_code == 200
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in xlsx.headers["content-disposition"]
+    book = load_workbook(io.BytesIO(xlsx.content))
+    assert "甲区" in dict(book["概况"].iter_rows(values_only=True))["辖区"]
+    html = api_client.get(
+        f"/trends/{COUNTY_A}/report.html?granularity=quarter", headers=auth_headers("cmd_a")
+    )
+    assert html.status_code == 200 and "attachment" in html.headers["content-disposition"]
+    assert "http://" not in html.text and "https://" not in html.text
+    assert "季度" in html.text and "甲区" in html.text
+    bad = api_client.get(
+        f"/api/trends/{COUNTY_A}?granularity=week", headers=auth_headers("analyst_a")
+    )
+    assert bad.status_code == 422

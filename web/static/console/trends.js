@@ -1,0 +1,480 @@
+// 研判分析: Gi* hot spots per period with a time slider, emerging hot spot classes, kernel
+// density overlay, charts of cases by category and month (inline SVG), hot spots without
+// camera coverage, overdue visits by grid, and the period's exports. Aggregates only.
+"use strict";
+(function () {
+  const code = document.body.dataset.code;
+  const map = window.zzMap;
+  const $ = function (id) {
+    return document.getElementById(id);
+  };
+  const state = { granularity: "month", data: null, t: 0, categories: null, timer: null, cellsLayer: null, patternLayer: null, kde: null, uncovered: null, token: 0 };
+  const CATEGORY_COLOURS = { dispute: "#4e79a7", safety_hazard: "#f28e2b", public_opinion: "#59a14f" };
+  // the SVG namespace, taken from a parsed <svg> (no address written in this file)
+  const SVG = (function () {
+    const probe = document.createElement("div");
+    probe.innerHTML = "<svg></svg>";
+    return probe.firstChild.namespaceURI;
+  })();
+
+  function count(value, minCount) {
+    if (value === null || value === undefined) return "<" + (minCount || 3);
+    return String(value);
+  }
+
+  function query(extra) {
+    const params = new URLSearchParams({ granularity: state.granularity });
+    Object.keys(extra || {}).forEach(function (k) {
+      params.set(k, extra[k]);
+    });
+    return params.toString();
+  }
+
+  function period() {
+    return state.data.periods[state.t];
+  }
+
+  // ---- map layers -------------------------------------------------------------------------
+  const renderer = L.canvas({ padding: 0.3 });
+  map.createPane("zzOutline").style.zIndex = 350;
+  map.createPane("zzKde").style.zIndex = 380;
+  const outlineLayer = L.geoJSON(null, {
+    pane: "zzOutline",
+    style: function (f) {
+      return f.properties.role === "unit"
+        ? { color: "#343a40", weight: 2.5, fill: false }
+        : { color: "#6c757d", weight: 1, dashArray: "4 3", fillColor: "#ffffff", fillOpacity: 0.5 };
+    },
+    onEachFeature: function (f, layer) {
+      if (f.properties.role === "child") layer.bindTooltip(zz.esc(f.properties.name), { sticky: true });
+    },
+  }).addTo(map);
+  const binLayer = L.layerGroup().addTo(map);
+  const patternLayer = L.layerGroup().addTo(map);
+  const uncoveredLayer = L.layerGroup().addTo(map);
+  const visitsLayer = L.layerGroup();
+  let kdeOverlay = null;
+
+  function binStyle(b) {
+    const entry = state.data.legend.bins.find(function (x) {
+      return x.bin === b;
+    });
+    if (!entry) return { stroke: false, fill: false };
+    return { renderer: renderer, color: entry.colour, weight: 0.6, fillColor: entry.colour, fillOpacity: 0.6, fill: true, stroke: true };
+  }
+
+  function patternColour(code) {
+    const entry = state.data.legend.patterns.find(function (x) {
+      return x.code === code;
+    });
+    return entry ? entry.colour : "#999";
+  }
+
+  function patternLabel(code) {
+    const entry = state.data.legend.patterns.find(function (x) {
+      return x.code === code;
+    });
+    return entry ? entry.label : code;
+  }
+
+  function binLabel(b) {
+    const entry = state.data.legend.bins.find(function (x) {
+      return x.bin === b;
+    });
+    return entry ? entry.label : "不显著";
+  }
+
+  function latlngs(ring) {
+    return ring.map(function (p) {
+      return [p[1], p[0]];
+    });
+  }
+
+  function buildCells() {
+    binLayer.clearLayers();
+    patternLayer.clearLayers();
+    state.binPolys = state.data.cells.map(function (cell) {
+      const poly = L.polygon(latlngs(cell.ring), { renderer: renderer, stroke: false, fill: false });
+      poly.bindTooltip(function () {
+        const b = cell.bins[state.t];
+        return (
+          "<b>" + zz.esc(cell.area_name || "—") + "</b><br>" + zz.esc(period().label) + "：" + zz.esc(binLabel(b)) +
+          "<br>本期案件数：" + zz.esc(count(cell.counts[state.t], state.data.min_count)) +
+          "<br>新兴热点模式：" + zz.esc(patternLabel(cell.pattern))
+        );
+      }, { sticky: true });
+      binLayer.addLayer(poly);
+      return poly;
+    });
+    state.data.cells.forEach(function (cell) {
+      if (cell.pattern === "no_pattern") return;
+      const colour = patternColour(cell.pattern);
+      const poly = L.polygon(latlngs(cell.ring), { renderer: renderer, color: colour, weight: 2.5, fill: false, interactive: false });
+      patternLayer.addLayer(poly);
+    });
+  }
+
+  function restyleCells() {
+    state.data.cells.forEach(function (cell, i) {
+      state.binPolys[i].setStyle(binStyle(cell.bins[state.t]));
+    });
+  }
+
+  function legend() {
+    const patterns = state.data.legend.patterns;
+    const hot = patterns.filter(function (p) {
+      return /_hot$/.test(p.code);
+    });
+    const cold = patterns.filter(function (p) {
+      return /_cold$/.test(p.code);
+    });
+    const none = patterns.filter(function (p) {
+      return p.code === "no_pattern";
+    });
+    const item = function (p) {
+      return (
+        '<div class="zz-legend-item" data-pattern="' + zz.esc(p.code) + '"><span class="zz-swatch zz-swatch-outline" style="border-color:' +
+        zz.esc(p.colour) + '"></span>' + zz.esc(p.label) + (p.cells && p.code !== "no_pattern" ? " (" + p.cells + ")" : "") + "</div>"
+      );
+    };
+    const rows = [];
+    for (let i = 0; i < Math.max(hot.length, cold.length); i += 1) {
+      rows.push(hot[i] ? item(hot[i]) : "<div></div>");
+      rows.push(cold[i] ? item(cold[i]) : "<div></div>");
+    }
+    rows.push(item(none[0]));
+    $("legend-patterns").innerHTML = rows.join("");
+    $("legend-bins").innerHTML = state.data.legend.bins
+      .map(function (b) {
+        return '<div class="zz-legend-item"><span class="zz-swatch" style="background:' + zz.esc(b.colour) + '"></span>' + zz.esc(b.label) + "</div>";
+      })
+      .join("");
+  }
+
+  // ---- density, coverage --------------------------------------------------------------------
+  async function loadKde(token) {
+    const body = await zz.api("/api/trends/" + code + "/kde?" + query({ period: period().key }));
+    if (token !== state.token) return;
+    if (kdeOverlay) {
+      map.removeLayer(kdeOverlay);
+      kdeOverlay = null;
+    }
+    if (body.bounds) {
+      kdeOverlay = L.imageOverlay(body.image, body.bounds, { opacity: 0.8, className: "zz-kde-overlay", pane: "zzKde" });
+      if ($("layer-kde").checked) kdeOverlay.addTo(map);
+      $("legend-kde").innerHTML = "核密度（案件/平方公里）0<span class=\"zz-kde-bar\"></span>" + zz.esc(body.peak_per_km2.toFixed(1)) + "，带宽 " + zz.esc(body.bandwidth_m) + " 米";
+    } else {
+      $("legend-kde").textContent = "本期定位案件过少，无核密度";
+    }
+  }
+
+  async function loadCoverage(token) {
+    const body = await zz.api("/api/trends/" + code + "/coverage?" + query({ period: period().key }));
+    if (token !== state.token) return;
+    state.uncovered = body;
+    uncoveredLayer.clearLayers();
+    body.uncovered.forEach(function (c) {
+      L.circleMarker([c.centre[1], c.centre[0]], { radius: 8, color: "#111", weight: 2, dashArray: "3 3", fill: false })
+        .bindTooltip("无摄像机覆盖：" + zz.esc(c.area_name) + "（" + zz.esc(c.pattern_label) + "）")
+        .addTo(uncoveredLayer);
+    });
+    $("uncovered-count").textContent = body.uncovered.length;
+    const rows = body.uncovered.slice(0, 12).map(function (c, i) {
+      return (
+        "<tr><td>" + zz.esc(c.area_name) + "</td><td>" + zz.esc({ 3: "99%", 2: "95%", 1: "90%" }[c.bin] || "") + "</td><td>" +
+        zz.esc(count(c.count, state.data.min_count)) + "</td><td>" + zz.esc(c.pattern_label) +
+        '</td><td><button type="button" class="btn btn-link btn-sm p-0 zz-locate" data-i="' + i + '">定位</button></td></tr>'
+      );
+    });
+    $("table-uncovered").innerHTML = body.uncovered.length
+      ? '<table class="table table-sm table-striped zz-table"><thead><tr><th>所属辖区</th><th>置信度</th><th>案件数</th><th>新兴模式</th><th></th></tr></thead><tbody>' +
+        rows.join("") + "</tbody></table>" +
+        (body.uncovered.length > 12 ? '<div class="zz-empty">另有 ' + (body.uncovered.length - 12) + " 处，见导出报告</div>" : "")
+      : '<div class="zz-empty">本期 ' + body.hot + " 处热点均有在线摄像机覆盖</div>";
+    document.querySelectorAll("#table-uncovered .zz-locate").forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        const c = body.uncovered[Number(btn.dataset.i)];
+        map.setView([c.centre[1], c.centre[0]], Math.max(map.getZoom(), 13));
+      });
+    });
+    renderKpis();
+  }
+
+  // ---- KPIs, charts, tables -----------------------------------------------------------------
+  function renderKpis() {
+    const p = period();
+    const rising = state.data.cells.filter(function (c) {
+      return c.pattern === "new_hot" || c.pattern === "intensifying_hot" || c.pattern === "consecutive_hot";
+    }).length;
+    const items = [
+      ["本期案件数", count(p.cases, state.data.min_count), false],
+      ["本期热点（≥95%）", p.hot, false],
+      ["新增/连续/加剧热点", rising, rising > 0],
+      ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0],
+      ["走访逾期人数", state.visits ? count(state.visits.overdue, state.data.min_count) : "…", true],
+      ["统计期数", state.data.periods.length, false],
+    ];
+    $("kpis").innerHTML = items
+      .map(function (k) {
+        return '<div class="zz-kpi' + (k[2] ? " warn" : "") + '"><b>' + zz.esc(k[1]) + "</b><span>" + zz.esc(k[0]) + "</span></div>";
+      })
+      .join("");
+  }
+
+  function el(name, attrs, text) {
+    const node = document.createElementNS(SVG, name);
+    Object.keys(attrs).forEach(function (k) {
+      node.setAttribute(k, attrs[k]);
+    });
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function niceMax(v) {
+    if (v <= 5) return 5;
+    const mag = Math.pow(10, Math.floor(Math.log10(v)));
+    const steps = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+    for (let i = 0; i < steps.length; i += 1) {
+      if (steps[i] * mag >= v) return steps[i] * mag;
+    }
+    return 10 * mag;
+  }
+
+  function renderCategoryChart() {
+    const data = state.categories;
+    if (!data) return;
+    const W = 440, H = 190, left = 34, right = 6, top = 22, bottom = 22;
+    const n = data.periods.length;
+    const totals = data.periods.map(function (_, i) {
+      return data.categories.reduce(function (s, c) {
+        return s + (c.counts[i] || 0);
+      }, 0);
+    });
+    const ymax = niceMax(Math.max.apply(null, totals.concat([1])));
+    const bw = (W - left - right) / n;
+    const svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "各类案件数（按月）柱状图", id: "category-svg" });
+    for (let k = 0; k <= 4; k += 1) {
+      const v = (ymax * k) / 4;
+      const y = top + (H - top - bottom) * (1 - k / 4);
+      svg.appendChild(el("line", { x1: left, x2: W - right, y1: y, y2: y, stroke: "#e9ecef" }));
+      svg.appendChild(el("text", { x: left - 4, y: y + 3, "text-anchor": "end" }, String(Math.round(v))));
+    }
+    const sel = el("rect", { id: "category-selected", x: left + state.t * bw, y: top - 4, width: bw, height: H - top - bottom + 4, fill: "#ffe08a", opacity: 0.6 });
+    svg.appendChild(sel);
+    data.periods.forEach(function (key, i) {
+      let y = H - bottom;
+      data.categories.forEach(function (c) {
+        const v = c.counts[i] || 0;
+        const h = ((H - top - bottom) * v) / ymax;
+        y -= h;
+        svg.appendChild(el("rect", { x: left + i * bw + 1, y: y, width: Math.max(1, bw - 2), height: h, fill: CATEGORY_COLOURS[c.code] || "#999" }));
+      });
+      const hit = el("rect", { class: "zz-bar-hit", x: left + i * bw, y: top, width: bw, height: H - top - bottom, fill: "transparent", "data-i": i });
+      const title = el("title", {}, state.data.periods[i].label + "：" + data.categories.map(function (c) {
+        return c.label + " " + count(c.counts[i], state.data.min_count);
+      }).join("，"));
+      hit.appendChild(title);
+      hit.addEventListener("click", function () {
+        $("period-slider").value = i;
+        selectPeriod(i);
+      });
+      svg.appendChild(hit);
+      if (i % Math.ceil(n / 8) === 0 || i === n - 1) {
+        const label = state.granularity === "month" ? key.slice(2).replace("-", ".") : key.slice(2);
+        svg.appendChild(el("text", { x: left + i * bw + bw / 2, y: H - 8, "text-anchor": "middle" }, label));
+      }
+    });
+    let lx = left;
+    data.categories.forEach(function (c) {
+      svg.appendChild(el("rect", { x: lx, y: 4, width: 10, height: 10, fill: CATEGORY_COLOURS[c.code] || "#999" }));
+      svg.appendChild(el("text", { x: lx + 13, y: 13 }, c.label + "（合计 " + count(c.total, state.data.min_count) + "）"));
+      lx += 140;
+    });
+    const box = $("chart-categories");
+    box.innerHTML = "";
+    box.appendChild(svg);
+  }
+
+  function renderSubcategoryChart() {
+    const data = state.categories;
+    if (!data) return;
+    const rows = data.subcategories
+      .map(function (s) {
+        return { label: s.label, v: s.counts[state.t], shown: count(s.counts[state.t], state.data.min_count) };
+      })
+      .filter(function (r) {
+        return r.v !== 0;
+      })
+      .sort(function (a, b) {
+        return (b.v || 0) - (a.v || 0);
+      })
+      .slice(0, 8);
+    const box = $("chart-subcategories");
+    box.innerHTML = "";
+    if (!rows.length) {
+      box.innerHTML = '<div class="zz-empty">本期无矛盾纠纷</div>';
+      return;
+    }
+    const W = 440, rowH = 18, left = 70, H = rows.length * rowH + 4;
+    const max = Math.max.apply(null, rows.map(function (r) {
+      return r.v || 0;
+    }).concat([1]));
+    const svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "本期矛盾纠纷类型条形图" });
+    rows.forEach(function (r, i) {
+      const y = i * rowH + 2;
+      const w = ((W - left - 40) * (r.v || 0)) / max;
+      svg.appendChild(el("text", { x: left - 4, y: y + 12, "text-anchor": "end" }, r.label));
+      svg.appendChild(el("rect", { x: left, y: y + 2, width: Math.max(1, w), height: rowH - 6, fill: "#4e79a7" }));
+      svg.appendChild(el("text", { x: left + w + 4, y: y + 12 }, r.shown));
+    });
+    box.appendChild(svg);
+  }
+
+  function renderVisits() {
+    const v = state.visits;
+    visitsLayer.clearLayers();
+    v.grids.forEach(function (g) {
+      if (!g.centre) return;
+      const n = g.overdue === null ? state.data.min_count - 1 : g.overdue;
+      L.circleMarker([g.centre[1], g.centre[0]], { radius: 3 + 2 * Math.sqrt(n), color: "#6f42c1", weight: 1, fillColor: "#6f42c1", fillOpacity: 0.45 })
+        .bindTooltip(zz.esc(g.grid_name) + "：走访逾期 " + zz.esc(count(g.overdue, state.data.min_count)) + " 人")
+        .addTo(visitsLayer);
+    });
+    const rows = v.grids.slice(0, 12).map(function (g) {
+      return (
+        "<tr><td>" + zz.esc(g.grid_name) + "</td><td>" + zz.esc(g.area_name) + "</td><td>" + zz.esc(count(g.persons, state.data.min_count)) +
+        "</td><td>" + zz.esc(count(g.overdue, state.data.min_count)) + "</td><td>" + (g.share === null ? "—" : zz.esc(Math.round(g.share * 100) + "%")) + "</td></tr>"
+      );
+    });
+    $("table-visits").innerHTML = v.grids.length
+      ? '<div class="zz-empty mb-1">列管 ' + zz.esc(count(v.total, state.data.min_count)) + " 人，逾期未走访 " + zz.esc(count(v.overdue, state.data.min_count)) + " 人</div>" +
+        '<table class="table table-sm table-striped zz-table" id="visits-table"><thead><tr><th>网格</th><th>村（社区）</th><th>列管</th><th>逾期</th><th>逾期率</th></tr></thead><tbody>' +
+        rows.join("") + "</tbody></table>"
+      : '<div class="zz-empty">无走访逾期</div>';
+  }
+
+  // ---- periods ------------------------------------------------------------------------------
+  function selectPeriod(t) {
+    state.t = t;
+    state.token += 1;
+    const token = state.token;
+    const p = period();
+    $("period-label").textContent = p.label;
+    $("period-range").textContent = "统计期：" + p.start + " 至 " + p.end + " · 本期热点 " + p.hot + " 处";
+    restyleCells();
+    renderKpis();
+    const sel = document.getElementById("category-selected");
+    if (sel && state.categories) {
+      const bw = (440 - 34 - 6) / state.categories.periods.length;
+      sel.setAttribute("x", 34 + t * bw);
+    }
+    renderSubcategoryChart();
+    $("export-xlsx").href = "/api/trends/" + code + "/report.xlsx?" + query({ period: p.key });
+    $("export-html").href = "/trends/" + code + "/report.html?" + query({ period: p.key });
+    Promise.all([loadKde(token), loadCoverage(token)]).catch(function (err) {
+      zz.toast(zz.errorText(err), "danger");
+    });
+  }
+
+  function breadcrumbs(unit) {
+    $("zz-breadcrumbs").innerHTML = unit.path
+      .map(function (p, i) {
+        const last = i === unit.path.length - 1;
+        return last
+          ? '<li class="breadcrumb-item active" aria-current="page">' + zz.esc(p.name) + "</li>"
+          : '<li class="breadcrumb-item"><a href="/trends/' + zz.esc(p.code) + '">' + zz.esc(p.name) + "</a></li>";
+      })
+      .join("");
+    $("unit-name").textContent = unit.name + " · 研判分析";
+    $("child-select").innerHTML =
+      '<option value="">— 选择后查看 —</option>' +
+      unit.children
+        .map(function (c) {
+          return '<option value="' + zz.esc(c.code) + '">' + zz.esc(c.name) + "</option>";
+        })
+        .join("");
+  }
+
+  async function load() {
+    $("trend-loading").classList.add("show");
+    try {
+      const [data, outlines, categories, visits] = await Promise.all([
+        zz.api("/api/trends/" + code + "?" + query()),
+        zz.api("/api/trends/" + code + "/outlines"),
+        zz.api("/api/trends/" + code + "/categories?" + query()),
+        zz.api("/api/trends/" + code + "/visits"),
+      ]);
+      state.data = data;
+      state.categories = categories;
+      state.visits = visits;
+      breadcrumbs(data.unit);
+      outlineLayer.clearLayers();
+      outlineLayer.addData(outlines);
+      if (outlineLayer.getBounds().isValid()) {
+        map.fitBounds(outlineLayer.getBounds(), { paddingTopLeft: [300, 10], paddingBottomRight: [200, 80] });
+      }
+      legend();
+      buildCells();
+      const slider = $("period-slider");
+      slider.max = data.periods.length - 1;
+      slider.value = data.periods.length - 1;
+      $("period-first").textContent = data.periods[0].label;
+      $("period-last").textContent = data.periods[data.periods.length - 1].label;
+      $("suppression-note").textContent =
+        data.min_count > 1 ? "注：为保护个人信息，小于" + data.min_count + "的计数不予显示（记为“<" + data.min_count + "”）。" : "";
+      renderVisits();
+      renderCategoryChart();
+      document.querySelector("#chart-categories").closest(".zz-card").querySelector(".zz-card-title").textContent =
+        state.granularity === "month" ? "各类案件数（按月）" : "各类案件数（按季度）";
+      selectPeriod(data.periods.length - 1);
+      document.body.dataset.ready = "1";
+    } catch (err) {
+      zz.toast(zz.errorText(err), "danger");
+      $("period-label").textContent = zz.errorText(err);
+    } finally {
+      $("trend-loading").classList.remove("show");
+    }
+  }
+
+  // ---- controls -----------------------------------------------------------------------------
+  $("period-slider").addEventListener("input", function (event) {
+    selectPeriod(Number(event.target.value));
+  });
+  $("period-play").addEventListener("click", function () {
+    const button = $("period-play");
+    if (state.timer) {
+      clearInterval(state.timer);
+      state.timer = null;
+      button.textContent = "▶ 播放";
+      return;
+    }
+    button.textContent = "❚❚ 暂停";
+    state.timer = setInterval(function () {
+      const next = (state.t + 1) % state.data.periods.length;
+      $("period-slider").value = next;
+      selectPeriod(next);
+    }, 1500);
+  });
+  const toggles = { "layer-bins": binLayer, "layer-patterns": patternLayer, "layer-uncovered": uncoveredLayer, "layer-visits": visitsLayer };
+  Object.keys(toggles).forEach(function (id) {
+    $(id).addEventListener("change", function (event) {
+      if (event.target.checked) toggles[id].addTo(map);
+      else map.removeLayer(toggles[id]);
+    });
+  });
+  $("layer-kde").addEventListener("change", function (event) {
+    if (!kdeOverlay) return;
+    if (event.target.checked) kdeOverlay.addTo(map);
+    else map.removeLayer(kdeOverlay);
+  });
+  $("granularity").addEventListener("change", function (event) {
+    state.granularity = event.target.value;
+    document.body.dataset.ready = "";
+    load();
+  });
+  $("child-select").addEventListener("change", function (event) {
+    if (event.target.value) window.location.assign("/trends/" + event.target.value);
+  });
+
+  load();
+})();

@@ -1,0 +1,382 @@
+r"""A period's trend report as one standalone HTML file that opens offline.
+
+The map is an :func:`web.folium_offline.offline_map` (vendored Leaflet only, no basemap), with
+the period's Gi* cells, the emerging hot spot classes, the kernel density overlay (a ``data:``
+PNG) and the hot spots no camera covers, then the tables of the report. folium links its
+resources; :func:`inline_resources` replaces every ``/static/vendor/…`` ``<script src>`` and
+stylesheet ``<link>`` by the file's content (images a stylesheet uses become ``data:`` URIs),
+and writes ``://`` inside inlined code as ``:\/\/`` (the same string in JavaScript and CSS), so
+the file names no outside address at all.
+"""
+
+from __future__ import annotations
+
+import base64
+import mimetypes
+import re
+from pathlib import Path
+from typing import Any
+
+import folium
+import shapely
+from branca.element import Element, Figure, MacroElement
+from folium.template import Template
+from markupsafe import Markup, escape
+from shapely.geometry import shape
+
+from layers.trend_report import SUPPRESSED, Report
+from layers.trends import BIN_LEGEND, CENTRE_TZ, PATTERN_COLOURS, PATTERN_LABELS
+from web.folium_offline import STATIC_VENDOR_URL, offline_map
+from web.render import PRODUCT
+
+VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor"
+_SCRIPT = re.compile(
+    r'<script\s+src="' + re.escape(STATIC_VENDOR_URL) + r'/([^"]+)"\s*>\s*</script>'
+)
+_LINK = re.compile(
+    r'<link\s+rel="stylesheet"\s+href="' + re.escape(STATIC_VENDOR_URL) + r'/([^"]+)"\s*/?>'
+)
+_CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+)['\"]?\s*\)")
+
+
+def _vendored(path: str) -> Path:
+    target = (VENDOR_DIR / path).resolve()
+    if VENDOR_DIR not in target.parents:
+        raise ValueError(f"{path} is not under the vendor folder")
+    return target
+
+
+def _no_scheme_separators(code: str) -> str:
+    return code.replace("://", ":\\/\\/")
+
+
+def _css_inline(path: Path) -> str:
+    def data_uri(match: re.Match[str]) -> str:
+        ref = match.group(1)
+        if ref.startswith(("data:", "#")):
+            return match.group(0)
+        file = (path.parent / ref.split("?")[0].split("#")[0]).resolve()
+        if not file.is_file() or VENDOR_DIR not in file.parents:
+            return "url(data:,)"
+        mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
+        return f"url(data:{mime};base64,{base64.b64encode(file.read_bytes()).decode()})"
+
+    return _no_scheme_separators(_CSS_URL.sub(data_uri, path.read_text(encoding="utf-8")))
+
+
+def inline_resources(html: str) -> str:
+    """Replace the vendored ``<script src>`` and stylesheet links of ``html`` by their content.
+
+    Parameters
+    ----------
+    html : str
+        A page rendered by an offline folium map.
+
+    Returns
+    -------
+    str
+        The same page with every vendored resource embedded.
+
+    Examples
+    --------
+    >>> page = inline_resources('<script src="/static/vendor/leaflet/leaflet.js"></script>')
+    >>> page.startswith("<script>") and "L.version" not in page and "://" not in page
+    True
+    """
+
+    def script(match: re.Match[str]) -> str:
+        code = _vendored(match.group(1)).read_text(encoding="utf-8")
+        return (
+            "<script>" + _no_scheme_separators(code).replace("</script", "<\\/script") + "</script>"
+        )
+
+    def link(match: re.Match[str]) -> str:
+        return "<style>" + _css_inline(_vendored(match.group(1))) + "</style>"
+
+    return _LINK.sub(link, _SCRIPT.sub(script, html))
+
+
+def _count(value: int | None) -> str:
+    return SUPPRESSED if value is None else str(value)
+
+
+def _cells(rep: Report) -> dict[str, Any]:
+    t = rep.index
+    features = []
+    for cell in rep.series_json["cells"]:
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "id": cell["id"],
+                    "area": cell["area_name"],
+                    "bin": cell["bins"][t],
+                    "binLabel": BIN_LEGEND.get(cell["bins"][t], ("不显著", ""))[0],
+                    "count": _count(cell["counts"][t]),
+                    "pattern": cell["pattern"],
+                    "patternLabel": PATTERN_LABELS[cell["pattern"]],
+                },
+                "geometry": {"type": "Polygon", "coordinates": [cell["ring"]]},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _bin_style(feature: dict[str, Any]) -> dict[str, Any]:
+    b = feature["properties"]["bin"]
+    colour = BIN_LEGEND.get(b, ("", "#ffffff"))[1]
+    return {
+        "color": colour,
+        "weight": 0.5 if b else 0,
+        "fillColor": colour,
+        "fillOpacity": 0.65 if b else 0,
+    }
+
+
+def _outline_style(feature: dict[str, Any]) -> dict[str, Any]:
+    if feature["properties"]["role"] == "unit":
+        return {"color": "#343a40", "weight": 2.5, "fill": False}
+    return {
+        "color": "#6c757d",
+        "weight": 1,
+        "dashArray": "4 3",
+        "fillColor": "#ffffff",
+        "fillOpacity": 0.6,
+    }
+
+
+def _pattern_style(feature: dict[str, Any]) -> dict[str, Any]:
+    p = feature["properties"]["pattern"]
+    colour = PATTERN_COLOURS[p]
+    return {
+        "color": colour,
+        "weight": 2.5 if p != "no_pattern" else 0,
+        "fill": False,
+        "opacity": 1 if p != "no_pattern" else 0,
+    }
+
+
+def _table(header: list[str], rows: list[list[Any]], empty: str) -> str:
+    if not rows:
+        return f'<p class="empty">{escape(empty)}</p>'
+    head = "".join(f"<th>{escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_STYLE = """
+body{margin:0;font-family:"Noto Sans CJK SC","Microsoft YaHei","PingFang SC",sans-serif;
+color:#222;background:#f4f6f9}
+header.report{background:#1f3b57;color:#fff;padding:12px 20px}
+header.report h1{font-size:20px;margin:0 0 4px}
+header.report p{margin:0;font-size:13px;opacity:.85}
+.kpis{display:flex;gap:10px;padding:12px 20px;flex-wrap:wrap}
+.kpi{background:#fff;border-radius:6px;padding:8px 14px;min-width:120px;box-shadow:0 1px 2px #0002}
+.kpi b{display:block;font-size:22px}.kpi span{font-size:12px;color:#666}
+.folium-map{margin:0 20px;border:1px solid #ccd;width:auto!important}
+.legend{background:#fffe;padding:6px 10px;font-size:12px;border-radius:4px;max-width:330px;
+box-shadow:0 1px 3px #0003}
+.legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px}
+.legend .cols{display:grid;grid-template-columns:1fr 1fr;column-gap:10px}
+section{margin:14px 20px;background:#fff;padding:10px 14px;border-radius:6px}
+section h2{font-size:16px;margin:0 0 8px}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{border:1px solid #dde;padding:3px 6px;text-align:left}th{background:#eef2f7}
+.leaflet-control-scale-line+.leaflet-control-scale-line{display:none}
+.empty{color:#777;font-size:13px}footer{font-size:12px;color:#777;margin:10px 20px 20px}
+"""
+
+
+def _legend(rep: Report) -> str:
+    bins = "".join(
+        f'<div><i style="background:{c}"></i>{escape(label)}</div>'
+        for _, (label, c) in BIN_LEGEND.items()
+    )
+    pats = "".join(
+        f'<div><i style="border:2px solid {PATTERN_COLOURS[code]}"></i>{escape(label)}</div>'
+        for code, label in PATTERN_LABELS.items()
+    )
+    return (
+        '<b>本期Gi*热点</b><div class="cols">'
+        + bins
+        + '</div><b>新兴热点模式</b><div class="cols">'
+        + pats
+        + "</div>"
+    )
+
+
+class Legend(MacroElement):
+    """A Leaflet control in the bottom-right corner holding the legend's HTML.
+
+    Parameters
+    ----------
+    html : str
+        The legend.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.control({position: "bottomright"});
+            {{ this.get_name() }}.onAdd = function () {
+                var div = L.DomUtil.create("div", "legend");
+                div.innerHTML = {{ this.html|tojson }};
+                return div;
+            };
+            {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "Legend"
+        self.html = html
+
+
+def report_html(rep: Report) -> str:
+    """Return the report of one period as a standalone HTML page.
+
+    Parameters
+    ----------
+    rep : Report
+        From :func:`layers.trend_report.report`.
+
+    Returns
+    -------
+    str
+        The page, every script, stylesheet and image embedded.
+    """
+    t = rep.index
+    info = rep.series_json["periods"][t]
+    unit = rep.unit
+    cells = _cells(rep)
+    shapes = [shape(f["geometry"]) for f in rep.outlines["features"] + cells["features"]]
+    map_ = offline_map(
+        None, location=[30.0, 110.0], zoom_start=10, control_scale=True, height="540px"
+    )
+    map_.default_js = [("leaflet", "")]
+    map_.default_css = [("leaflet_css", "")]
+    folium.GeoJson(
+        rep.outlines,
+        name="辖区边界",
+        style_function=_outline_style,
+        tooltip=folium.GeoJsonTooltip(fields=["name"], aliases=["辖区"]),
+    ).add_to(map_)
+    if rep.density is not None:
+        png = base64.b64encode(rep.density.png).decode()
+        folium.raster_layers.ImageOverlay(
+            f"data:image/png;base64,{png}",
+            bounds=rep.density.bounds,
+            name="核密度",
+            opacity=0.7,
+        ).add_to(map_)
+    tooltip = folium.GeoJsonTooltip(
+        fields=["area", "binLabel", "count", "patternLabel"],
+        aliases=["所属辖区", "本期Gi*", "本期案件数", "新兴热点模式"],
+    )
+    folium.GeoJson(cells, name="本期Gi*热点", style_function=_bin_style, tooltip=tooltip).add_to(
+        map_
+    )
+    folium.GeoJson(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                f for f in cells["features"] if f["properties"]["pattern"] != "no_pattern"
+            ],
+        },
+        name="新兴热点模式",
+        style_function=_pattern_style,
+    ).add_to(map_)
+    group = folium.FeatureGroup(name="无摄像机覆盖的热点")
+    for cell in rep.coverage["uncovered"]:
+        folium.CircleMarker(
+            [cell["centre"][1], cell["centre"][0]],
+            radius=7,
+            color="#000000",
+            weight=2,
+            dash_array="3 3",
+            fill=False,
+            tooltip=f"无摄像机覆盖：{cell['area_name']}（{cell['pattern_label']}）",
+        ).add_to(group)
+    group.add_to(map_)
+    folium.LayerControl(collapsed=False).add_to(map_)
+    if shapes:
+        west, south, east, north = shapely.union_all(shapes).bounds
+        map_.fit_bounds([[south, west], [north, east]])
+    root = map_.get_root()
+    assert isinstance(root, Figure)
+    title = f"{unit['name']} · {rep.period.label} 热点研判报告"
+    root.header.add_child(Element(f"<title>{escape(title)} · {PRODUCT}</title>"))
+    root.header.add_child(Element('<meta charset="utf-8"><link rel="icon" href="data:,">'))
+    root.header.add_child(Element(f"<style>{_STYLE}</style>"))
+    generated = rep.generated_at.astimezone(CENTRE_TZ).strftime("%Y-%m-%d %H:%M")
+    kpis = [
+        ("本期案件数", _count(info["cases"])),
+        ("热点单元（≥95%）", info["hot"]),
+        ("无摄像机覆盖热点", len(rep.coverage["uncovered"])),
+        ("走访逾期人数", _count(rep.visits["overdue"])),
+    ]
+    top = (
+        f'<header class="report"><h1>{escape(title)}</h1><p>{escape(unit["name"])}（'
+        f"{unit['code']}） · 统计期 {info['start']} 至 {info['end']} · 生成于 {generated}</p>"
+        '</header><div class="kpis">'
+        + "".join(
+            f"<div class=kpi><b>{escape(v)}</b><span>{escape(k)}</span></div>" for k, v in kpis
+        )
+        + "</div>"
+    )
+    root.html.add_child(Element(top), index=0)
+    Legend(_legend(rep)).add_to(map_)
+    cats = rep.categories["categories"]
+    sections = [
+        (
+            "各类案件数（按统计期）",
+            _table(
+                ["统计期"] + [c["label"] for c in cats],
+                [
+                    [p.label] + [_count(c["counts"][i]) for c in cats]
+                    for i, p in enumerate(rep.series.periods)
+                ],
+                "无数据",
+            ),
+        ),
+        (
+            "无摄像机覆盖的热点",
+            _table(
+                ["H3单元", "所属辖区", "本期案件数", "置信度", "新兴热点模式"],
+                [
+                    [
+                        c["id"],
+                        c["area_name"],
+                        _count(c["count"]),
+                        BIN_LEGEND[c["bin"]][0],
+                        c["pattern_label"],
+                    ]
+                    for c in rep.coverage["uncovered"]
+                ],
+                "本期热点均有摄像机覆盖",
+            ),
+        ),
+        (
+            "特殊人群走访逾期（按网格）",
+            _table(
+                ["网格", "所属村（社区）", "列管人数", "逾期人数"],
+                [
+                    [g["grid_name"], g["area_name"], _count(g["persons"]), _count(g["overdue"])]
+                    for g in rep.visits["grids"][:50]
+                ],
+                "无走访逾期",
+            ),
+        ),
+    ]
+    rest = "".join(f"<section><h2>{escape(h)}</h2>{body}</section>" for h, body in sections)
+    note = f"小于{rep.min_count}的计数不予显示（记为{SUPPRESSED}）。" if rep.min_count > 1 else ""
+    foot = (
+        f"<footer>{escape(PRODUCT)} · 分析单元：H3 第{rep.series.resolution}级六边形；"
+        "热点：Getis-Ord Gi*；新兴热点：时空立方体 + Mann-Kendall 趋势检验。"
+        f"{escape(note)}</footer>"
+    )
+    page = str(Markup(root.render()))
+    head, tail = page.rsplit("</body>", 1)
+    return inline_resources(head + rest + foot + "</body>" + tail)
