@@ -32,6 +32,9 @@ ROUTER_MODULES: list[str] = [
     "api.routers.events",
     "api.routers.workers",
     "api.routers.hotspots",
+    "api.routers.trends",
+    "api.routers.console_map",
+    "api.routers.cameras",
 ]
 """Modules whose ``router`` is included in the application, in this order."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -9,8 +10,9 @@ import pytest
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
-from layers import cases, command
+from layers import cases, command, command_map
 from layers.errors import NotFound
+from layers.features import BBox
 from tests.workflow_data import (
     CITY,
     COUNTY,
@@ -200,3 +202,81 @@ def test_query_count_does_not_grow_with_children(world: Session) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert few == len(statements) <= 10
+
+
+def test_feed_carries_breadcrumbs_and_the_actors_actions(world: Session) -> None:
+    feed = command.feed(world, V1, actor=actor("commander", CITY), now=NOW)
+    assert [a["code"] for a in feed["ancestors"]] == [PROVINCE, CITY, COUNTY, township(), V1]
+    assert [a["level_label"] for a in feed["ancestors"]] == ["省", "市", "县", "乡镇", "村社区"]
+    county_feed = command.feed(world, COUNTY, actor=actor("commander", CITY), now=NOW)
+    escalated = [c for c in county_feed["queue"] if c["state"] == "escalated"]
+    assert escalated, "the escalated case waits at the county"
+    # the city is above the county: it may remind and supervise, as well as triage
+    assert {"triage", "remind", "supervise", "hand_down"} <= set(escalated[0]["allowed_actions"])
+    own = command.feed(world, COUNTY, actor=actor("commander", COUNTY), now=NOW)
+    mine = next(c for c in own["queue"] if c["state"] == "escalated")
+    assert "remind" not in mine["allowed_actions"] and "triage" in mine["allowed_actions"]
+
+
+def test_outline_is_the_unit_then_its_children(world: Session) -> None:
+    fc = json.loads(command_map.outline(world, township(), actor=actor("commander", COUNTY)))
+    props = [f["properties"] for f in fc["features"]]
+    assert [(p["code"], p["role"]) for p in props] == [
+        (township(), "unit"),
+        (V1, "child"),
+        (V2, "child"),
+    ]
+    assert fc["features"][0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    village_fc = json.loads(command_map.outline(world, V1, actor=actor("commander", COUNTY)))
+    assert [(f["properties"]["kind"], f["id"]) for f in village_fc["features"]] == [
+        ("jurisdiction", V1),
+        ("grid", grid(V1)),
+    ]
+
+
+def test_case_points_by_state_group_and_box(world: Session) -> None:
+    who = actor("commander", COUNTY)
+    open_fc = json.loads(command_map.case_points(world, township(), actor=who, now=NOW))
+    titles = sorted(f["properties"]["title"] for f in open_fc["features"])
+    assert titles == ["纠纷0", "纠纷2", "重复"] and open_fc["truncated"] is False
+    recent = json.loads(
+        command_map.case_points(
+            world, township(), actor=who, now=NOW, group=command_map.StateGroup.RECENT
+        )
+    )
+    assert sorted(f["properties"]["title"] for f in recent["features"]) == [
+        "纠纷0",
+        "纠纷1",
+        "重复",
+    ]
+    later = NOW + timedelta(days=31)
+    overdue = json.loads(
+        command_map.case_points(
+            world, township(), actor=who, now=later, group=command_map.StateGroup.OVERDUE
+        )
+    )
+    assert len(overdue["features"]) == 3
+    lon, lat = village_centre(V1)
+    box = BBox(lon + 0.0005, lat - 0.001, lon + 0.003, lat + 0.001)  # only 纠纷2 (lon + 0.002)
+    boxed = json.loads(command_map.case_points(world, township(), actor=who, now=NOW, bbox=box))
+    assert [f["properties"]["title"] for f in boxed["features"]] == ["纠纷2"]
+    capped = json.loads(command_map.case_points(world, township(), actor=who, now=NOW, limit=1))
+    assert len(capped["features"]) == 1 and capped["truncated"] is True
+
+
+def test_hot_cells_and_heat_points(world: Session) -> None:
+    who = actor("commander", COUNTY)
+    cells = json.loads(command_map.hot_cells(world, township(), actor=who))
+    assert sorted(f["properties"]["bin"] for f in cells["features"]) == [2, 3]  # bin 0 left out
+    heat = command_map.heat_points(world, township(), actor=who, now=NOW, cell_deg=0.01)
+    assert sum(n for _, _, n in heat) == 4  # every case of the last year, in cells
+    assert all(len(point) == 3 for point in heat)
+
+
+def test_command_map_outside_scope_is_not_found(world: Session) -> None:
+    with pytest.raises(NotFound):
+        command_map.outline(world, COUNTY, actor=actor("dispatcher", township()))
+    with pytest.raises(NotFound):
+        command_map.case_points(world, "520425000000", actor=actor("commander", COUNTY), now=NOW)
+    with pytest.raises(NotFound):
+        command_map.hot_cells(world, "1234", actor=actor("commander", COUNTY))

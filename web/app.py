@@ -23,6 +23,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 PAGE_MODULES: list[str] = [
     "web.pages.command",
     "web.pages.dispatch",
+    "web.pages.case",
     "web.pages.trends",
 ]
 """Modules whose ``router`` of HTML pages is included by :func:`mount_console`."""

@@ -4,15 +4,23 @@
 splits its rendering into the parts a console template places: the ``<head>`` resources, the
 map ``<div>`` and the script. The script also publishes the Leaflet map as ``window.zzMap`` so
 that the page's own scripts add the layers they fetch from the API.
+
+:func:`layer_config` serialises the console's layers (:data:`CONSOLE_LAYERS`) with their
+catalog definitions (Chinese title, style, zoom range, who may read features) into the JSON the
+command view's script reads: one definition of each layer, in ``layers/catalog.py``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from branca.element import Element, Figure
 from markupsafe import Markup
 
+from layers.catalog import COLLECTIONS, readable
+from layers.model import Role
 from web.basemap import Basemap
 from web.folium_offline import VendoredLibraries, offline_map
 
@@ -46,6 +54,8 @@ def page_map(
     *,
     libraries: tuple[str, ...] = ("leaflet.vectorgrid",),
     elements: tuple[Element, ...] = (),
+    stylesheets: tuple[str, ...] = (),
+    control_scale: bool = True,
 ) -> MapParts:
     """Build the page's map and return its rendered parts.
 
@@ -57,6 +67,11 @@ def page_map(
         Extra vendored scripts the page's layers need (names in ``LOCAL_ASSETS``).
     elements : tuple of branca.element.Element
         Further folium elements to add (plugins, controls).
+    stylesheets : tuple of str
+        Vendored stylesheets those libraries need (names in ``LOCAL_ASSETS``).
+    control_scale : bool
+        Add Leaflet's scale bar (metric and imperial, English units); pages that label their own
+        scale in Chinese pass ``False``.
 
     Returns
     -------
@@ -73,11 +88,11 @@ def page_map(
         basemap if basemap is not None else Basemap.from_env(),
         location=list(CHINA_CENTRE),
         zoom_start=5,
-        control_scale=True,
+        control_scale=control_scale,
         prefer_canvas=True,
     )
-    if libraries:
-        VendoredLibraries(js=libraries).add_to(map_)
+    if libraries or stylesheets:
+        VendoredLibraries(js=libraries, css=stylesheets).add_to(map_)
     for element in elements:
         element.add_to(map_)
     name = map_.get_name()
@@ -90,3 +105,115 @@ def page_map(
         script=Markup(root.script.render() + f"\nwindow.zzMap = {name};\n"),
         name=name,
     )
+
+
+@dataclass(frozen=True)
+class ConsoleLayer:
+    """How the command view shows one catalog collection (or a view of one).
+
+    Attributes
+    ----------
+    id : str
+        Layer id in the page (the switcher's checkbox, ``zzLayers[id]``).
+    collection : str
+        The catalog collection it draws (:data:`layers.catalog.COLLECTIONS`).
+    source : str
+        ``outline`` (unit and children, KPI shading), ``tiles`` (vector tiles), ``points``
+        (hexagon tiles below the collection's aggregation zoom, bbox-limited items above,
+        clustered), ``hotspots`` (latest run's cells) or ``heat`` (density points).
+    on : bool
+        Shown when the page opens.
+    suffix : str
+        Appended to the collection's title (a second view of the same collection).
+    """
+
+    id: str
+    collection: str
+    source: str
+    on: bool = True
+    suffix: str = ""
+
+
+CONSOLE_LAYERS: tuple[ConsoleLayer, ...] = (
+    ConsoleLayer("units", "jurisdictions", "outline"),
+    ConsoleLayer("grids", "grids", "tiles"),
+    ConsoleLayer("cases", "cases", "points"),
+    ConsoleLayer("video_points", "video_points", "points"),
+    ConsoleLayer("workers", "workers", "points", on=False),
+    ConsoleLayer("persons", "persons", "points", on=False),
+    ConsoleLayer("hotspots", "hotspots", "hotspots"),
+    ConsoleLayer("heat", "cases", "heat", on=False, suffix="热力图"),
+)
+"""The command view's layers, in switcher order; names, styles and zooms come from the catalog."""
+
+
+def layer_config(layers: tuple[ConsoleLayer, ...] = CONSOLE_LAYERS) -> list[dict[str, Any]]:
+    """Serialise the console's layers with their catalog definitions for the page's script.
+
+    Parameters
+    ----------
+    layers : tuple of ConsoleLayer
+        The layers to describe.
+
+    Returns
+    -------
+    list of dict
+        Per layer: ``id``, ``collection``, ``source``, ``on``, ``title`` (Chinese, from the
+        catalog), ``geometry_type``, ``personal``, ``min_zoom``, ``max_zoom``,
+        ``aggregate_below_zoom``, ``style`` (``color``, ``fill``, ``opacity``, ``radius``),
+        ``tiles`` and ``items`` URL templates, and the roles that may read its features
+        (``feature_roles``) or only its aggregates (``aggregate_roles``).
+
+    Examples
+    --------
+    >>> config = {layer["id"]: layer for layer in layer_config()}
+    >>> config["persons"]["title"], config["persons"]["aggregate_below_zoom"]
+    ('特殊人群', 14)
+    >>> "analyst" in config["persons"]["feature_roles"]
+    False
+    >>> config["heat"]["title"]
+    '矛盾纠纷与事件热力图'
+    """
+    out = []
+    for layer in layers:
+        c = COLLECTIONS[layer.collection]
+        out.append(
+            {
+                "id": layer.id,
+                "collection": c.id,
+                "source": layer.source,
+                "on": layer.on,
+                "title": c.title + layer.suffix,
+                "geometry_type": c.geometry_type,
+                "personal": c.personal,
+                "min_zoom": c.min_zoom,
+                "max_zoom": c.max_zoom,
+                "aggregate_below_zoom": c.aggregate_below_zoom,
+                "style": asdict(c.style),
+                "tiles": f"/tiles/{c.id}/{{z}}/{{x}}/{{y}}.mvt",
+                "items": f"/ogc/collections/{c.id}/items",
+                "feature_roles": [r.value for r in Role if readable(r.value, c)],
+                "aggregate_roles": [
+                    r.value
+                    for r in Role
+                    if readable(r.value, c, aggregated=True) and not readable(r.value, c)
+                ],
+            }
+        )
+    return out
+
+
+def layer_config_json(layers: tuple[ConsoleLayer, ...] = CONSOLE_LAYERS) -> str:
+    """Return :func:`layer_config` as JSON text for a ``<script type="application/json">``.
+
+    Parameters
+    ----------
+    layers : tuple of ConsoleLayer
+        The layers to describe.
+
+    Returns
+    -------
+    str
+        The JSON (non-ASCII kept; ``<`` escaped so that it cannot close the script element).
+    """
+    return json.dumps(layer_config(layers), ensure_ascii=False).replace("<", "\\u003c")

@@ -1,7 +1,8 @@
 """Rendering of console pages: the Jinja environment, the product name and the code tables.
 
 Every console page extends ``console_base.html`` and receives, besides its own variables, the
-Chinese labels of every code table (:func:`code_tables`) as JSON for the page's scripts.
+Chinese labels of every code table (:func:`code_tables_json`) as JSON for the page's scripts,
+plus ``case_action`` (workflow action → 中文名) and ``level`` (1 → 省 … 5 → 村社区).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from functools import cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from layers import workflow
 from layers.model import (
     AlertState,
     CaseState,
@@ -19,6 +21,7 @@ from layers.model import (
     DispatchStatus,
     DisputeType,
     LabelledEnum,
+    Level,
     ManagementLevel,
     PersonCategory,
     PtzType,
@@ -73,6 +76,8 @@ def code_tables_json() -> str:
     '已派单'
     """
     tables = {name: enum.labels() for name, enum in CODE_TABLES.items()}
+    tables["case_action"] = {name: rule.label for name, rule in workflow.RULES.items()}
+    tables["level"] = {str(level.value): level.label for level in Level}
     return json.dumps(tables, ensure_ascii=False)
 
 

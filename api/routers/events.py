@@ -50,7 +50,8 @@ async def _stream(
     factory: sessionmaker[Session] = request.app.state.sessions
     sent = 0
     async with _hub(request).subscribe(user.scope_code) as subscription:
-        yield b": connected\n\n"
+        # listening now: ``ready`` tells clients that nothing committed from here on is missed
+        yield b": connected\nevent: ready\ndata: {}\n\n"
         while max_events is None or sent < max_events:
             if await request.is_disconnected():
                 break

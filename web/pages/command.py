@@ -1,23 +1,99 @@
-"""The 指挥调度 page (``/console/{code}``)."""
+"""The 指挥调度 page (``/console/{code}``) and its big-screen mode (``/screen/{code}``).
+
+One page at all five levels: the map of the unit with its children shaded by a KPI, the layer
+switcher, the KPI cards, the queue of cases waiting for this level with its actions and the
+risk alerts. Big-screen mode (``/screen/{code}`` or ``/console/{code}?screen=1``) is the same
+page dark, full screen, with larger cards, refreshed every minute and without actions. The page
+is a shell: ``command.js`` loads the data through the API with the user's session.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse
 
-from web.maps import page_map
+from layers.command import KPI_NAMES
+from web.maps import MapParts, layer_config_json, page_map
 from web.render import render_page
 
 router = APIRouter(include_in_schema=False)
 
 CodePath = Annotated[str, Path(pattern=r"^\d{12}$")]
 
+KPI_LABELS: dict[str, str] = {
+    "open": "在办案件",
+    "overdue": "超期案件",
+    "reported": "近期受理",
+    "resolved_share": "办结率",
+    "escalations": "上报次数",
+    "repeats": "重复反映",
+    "active_hotspots": "活跃热点",
+    "cameras": "视频点位",
+    "cameras_online_share": "视频在线率",
+    "overdue_visits": "走访超期",
+}
+"""Chinese name of each KPI of :data:`layers.command.KPI_NAMES`."""
+assert set(KPI_LABELS) == set(KPI_NAMES)
+
+REFRESH_SECONDS = 60
+"""Big-screen mode reloads its data this often."""
+
+
+@cache
+def _layers_json() -> str:
+    return layer_config_json()
+
+
+@cache
+def _map() -> MapParts:
+    """Build the page's map once per process (folium rendering takes a good 100 ms)."""
+    return page_map(
+        libraries=("leaflet.vectorgrid", "markerclusterjs", "leaflet-heat.js"),
+        stylesheets=("markerclustercss", "markerclusterdefaultcss"),
+        control_scale=False,
+    )
+
+
+def _page(code: str, *, screen: bool) -> HTMLResponse:
+    return HTMLResponse(
+        render_page(
+            "command.html",
+            page_title="大屏态势" if screen else "指挥调度",
+            code=code,
+            screen=screen,
+            refresh_seconds=REFRESH_SECONDS,
+            kpi_labels=KPI_LABELS,
+            layers_json=_layers_json(),
+            map=_map(),
+        )
+    )
+
 
 @router.get("/console/{code}", response_class=HTMLResponse)
-def command_page(code: CodePath) -> HTMLResponse:
+def command_page(code: CodePath, screen: Annotated[int, Query(ge=0, le=1)] = 0) -> HTMLResponse:
     """Serve the 指挥调度 page of unit ``code``.
+
+    Parameters
+    ----------
+    code : str
+        The 12-digit jurisdiction code.
+    screen : int
+        ``1`` for big-screen mode.
+
+    Returns
+    -------
+    fastapi.responses.HTMLResponse
+        The page shell; its script loads the data through the API.
+    """
+    return _page(code, screen=bool(screen))
+
+
+@router.get("/screen/{code}", response_class=HTMLResponse)
+def screen_page(code: CodePath) -> HTMLResponse:
+    """Serve the big-screen mode of unit ``code`` for the command-centre wall.
 
     Parameters
     ----------
@@ -27,8 +103,6 @@ def command_page(code: CodePath) -> HTMLResponse:
     Returns
     -------
     fastapi.responses.HTMLResponse
-        The page shell; its script loads the data through the API.
+        The page shell in big-screen mode.
     """
-    return HTMLResponse(
-        render_page("command.html", page_title="指挥调度", code=code, map=page_map())
-    )
+    return _page(code, screen=True)

@@ -130,9 +130,17 @@
     }, 5000);
   }
 
-  /** Subscribe to the live stream (`/api/events`); handlers by event name, e.g. {case_event, worker}. */
+  /**
+   * Subscribe to the live stream (`/api/events`); handlers by event name, e.g. {case_event, worker}.
+   * The returned EventSource's `zzReady` turns true once the server listens to the database:
+   * every change committed after that arrives.
+   */
   function live(handlers) {
     const source = new EventSource("/api/events", { withCredentials: true });
+    source.zzReady = false;
+    source.addEventListener("ready", function () {
+      source.zzReady = true;
+    });
     Object.keys(handlers).forEach(function (name) {
       source.addEventListener(name, function (event) {
         handlers[name](JSON.parse(event.data));

@@ -1,0 +1,97 @@
+"""The command view's map data under ``/api/console/{code}``: outlines, cases, hot cells, heat.
+
+GeoJSON bodies are built by PostgreSQL (:mod:`layers.command_map`) and sent as they are.
+Analysts get outlines, hot cells and the heat map (aggregates) but no case points.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import Response
+
+from api.deps import BBoxDep, BusinessUser, SessionDep, utcnow
+from api.routers.cases import actor_of
+from layers import command_map
+from layers.errors import Forbidden
+from layers.model import Role
+
+router = APIRouter(prefix="/api/console", tags=["command"])
+
+GEOJSON = "application/geo+json"
+CodePath = Annotated[str, Path(pattern=r"^\d{12}$")]
+
+
+def _geojson(body: str) -> Response:
+    return Response(content=body.encode("utf-8"), media_type=GEOJSON)
+
+
+@router.get(
+    "/{code}/outline",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}},
+    summary="Boundaries of a unit and its children (jurisdictions, or a village's grids)",
+)
+def outline(code: CodePath, user: BusinessUser, session: SessionDep) -> Response:
+    """Return the unit first, then its children, simplified to the unit's size."""
+    return _geojson(command_map.outline(session, code, actor=actor_of(user)))
+
+
+@router.get(
+    "/{code}/cases",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}},
+    summary="Case points of a unit in a box, by state group, highest risk first",
+)
+def case_points(
+    code: CodePath,
+    user: BusinessUser,
+    session: SessionDep,
+    bbox: BBoxDep,
+    state: command_map.StateGroup = command_map.StateGroup.OPEN,
+    days: Annotated[int, Query(ge=1, le=366)] = 30,
+    limit: Annotated[int, Query(ge=1, le=command_map.MAX_POINTS)] = 2000,
+) -> Response:
+    """Return open, overdue or recent cases (``truncated`` when the limit cut the list)."""
+    if user.role == Role.ANALYST:
+        raise Forbidden("analysts see aggregates, not individual cases")
+    body = command_map.case_points(
+        session,
+        code,
+        actor=actor_of(user),
+        now=utcnow(),
+        bbox=bbox,
+        group=state,
+        days=days,
+        limit=limit,
+    )
+    return _geojson(body)
+
+
+@router.get(
+    "/{code}/hotspots",
+    response_class=Response,
+    responses={200: {"content": {GEOJSON: {}}}},
+    summary="Hot cells of the latest hot-spot run in a unit",
+)
+def hot_cells(code: CodePath, user: BusinessUser, session: SessionDep) -> Response:
+    """Return the hot cells (``bin`` > 0) with z-score, p-value and pattern."""
+    return _geojson(command_map.hot_cells(session, code, actor=actor_of(user)))
+
+
+@router.get("/{code}/heat", response_class=Response, summary="Case density points for a heat map")
+def heat(
+    code: CodePath,
+    user: BusinessUser,
+    session: SessionDep,
+    bbox: BBoxDep,
+    cell: Annotated[float, Query(gt=0, le=0.5, description="Cell size in degrees")] = 0.002,
+    days: Annotated[int, Query(ge=1, le=3660)] = 365,
+) -> Response:
+    """Return ``[[lat, lon, count], …]`` of cases per cell in the window."""
+    points = command_map.heat_points(
+        session, code, actor=actor_of(user), now=utcnow(), bbox=bbox, cell_deg=cell, days=days
+    )
+    return Response(content=orjson.dumps(points), media_type="application/json")

@@ -1,0 +1,354 @@
+"""What the command view's map draws beyond the catalog's tiles and items, as GeoJSON text.
+
+* :func:`outline`: the unit's boundary and its children's (child jurisdictions, or a village's
+  grids), simplified to the unit's size, for the KPI choropleth and the drill-down;
+* :func:`case_points`: cases in a box by state group (open, overdue, recent), highest risk
+  first, capped;
+* :func:`hot_cells`: the hot cells of the latest hot-spot run in the unit;
+* :func:`heat_points`: case counts snapped to a grid of cells, for the heat map.
+
+Every function takes the unit's code, checks it lies in the actor's scope and filters rows to
+the unit's code range (row-level security applies as well). GeoJSON is built by PostgreSQL
+(``json_build_object``) and returned as text: nothing is parsed and re-serialised in Python.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.codes import CodeError, division_level, scope_range
+from layers import cases, workflow
+from layers.errors import NotFound
+from layers.features import BBox
+from layers.model import SRID
+from layers.workflow import Actor
+
+MAX_POINTS = 5000
+"""Most case points one request returns."""
+SIMPLIFY_DIVISOR = 1500.0
+"""Outlines are simplified to the unit's extent divided by this (≈ one screen pixel)."""
+_OPEN = ", ".join(f"'{s}'" for s in sorted(workflow.OPEN_STATES))
+
+
+class StateGroup(StrEnum):
+    """Which cases the map shows."""
+
+    OPEN = "open"
+    """Not yet resolved."""
+    OVERDUE = "overdue"
+    """Not yet resolved and past the deadline."""
+    RECENT = "recent"
+    """Reported in the last ``days`` days, any state."""
+
+
+def unit_range(code: str, actor: Actor) -> tuple[str, str, int]:
+    """Return the code range and level of unit ``code`` after checking the actor's scope.
+
+    Parameters
+    ----------
+    code : str
+        12-digit jurisdiction code.
+    actor : Actor
+        Whose scope applies.
+
+    Returns
+    -------
+    tuple of (str, str, int)
+        ``lo``, ``hi`` (half-open range of area codes) and the unit's level.
+
+    Raises
+    ------
+    NotFound
+        ``code`` is not a division code inside the actor's scope.
+
+    Examples
+    --------
+    >>> a = Actor(user_id=1, name="x", role="commander", scope_code="530424000000")
+    >>> unit_range("530424100000", a)
+    ('530424100', '530424101', 4)
+    """
+    try:
+        level = division_level(code)
+        lo, hi = scope_range(code)
+    except CodeError as exc:
+        raise NotFound(f"no jurisdiction {code}") from exc
+    if not cases.in_scope(actor.scope_code, code):
+        raise NotFound(f"no jurisdiction {code}")
+    return lo, hi, level
+
+
+def _collection(rows_sql: str) -> str:
+    return (
+        "SELECT json_build_object('type', 'FeatureCollection', 'features', "
+        f"coalesce(json_agg(f.feature), '[]'::json))::text FROM ({rows_sql}) f"
+    )
+
+
+def outline(session: Session, code: str, *, actor: Actor) -> str:
+    """Return the unit and its children as a GeoJSON FeatureCollection (text).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    code : str
+        12-digit jurisdiction code in the actor's scope.
+    actor : Actor
+        Whose scope applies.
+
+    Returns
+    -------
+    str
+        Features with ``code``, ``name``, ``level``, ``kind`` (``jurisdiction`` or ``grid``) and
+        ``role`` (``unit`` for the unit itself, ``child`` for its children); geometries are
+        simplified to about one pixel of the unit's extent; the unit comes first.
+
+    Raises
+    ------
+    NotFound
+        ``code`` is outside the actor's scope or has no boundary.
+    """
+    _, _, level = unit_range(code, actor)
+    sql = _collection(
+        """
+        WITH u AS (
+            SELECT code, name, level, boundary,
+                   greatest(ST_XMax(boundary) - ST_XMin(boundary),
+                            ST_YMax(boundary) - ST_YMin(boundary)) / :divisor AS tol
+              FROM jurisdictions WHERE code = :code AND boundary IS NOT NULL
+        ),
+        kids AS (
+            SELECT j.code, j.name, j.level, 'jurisdiction' AS kind, j.boundary AS g
+              FROM jurisdictions j WHERE j.parent_code = :code
+            UNION ALL
+            SELECT g.code, g.name, NULL, 'grid', g.boundary
+              FROM grids g WHERE :level = 5 AND g.area_code = :code
+        ),
+        shapes AS (
+            SELECT 0 AS ord, u.code, u.name, u.level, 'jurisdiction' AS kind, 'unit' AS role,
+                   u.boundary AS g
+              FROM u
+            UNION ALL
+            SELECT 1, kids.code, kids.name, kids.level, kids.kind, 'child', kids.g
+              FROM kids WHERE kids.g IS NOT NULL
+        )
+        SELECT json_build_object(
+                   'type', 'Feature', 'id', s.code,
+                   'properties', json_build_object('code', s.code, 'name', s.name,
+                       'level', s.level, 'kind', s.kind, 'role', s.role),
+                   'geometry', ST_AsGeoJSON(ST_SimplifyPreserveTopology(s.g, u.tol), 6, 0)::json
+               ) AS feature
+          FROM shapes s, u
+         ORDER BY s.ord, s.code
+        """
+    )
+    params = {"code": code, "level": level, "divisor": SIMPLIFY_DIVISOR}
+    exists = session.execute(
+        text("SELECT 1 FROM jurisdictions WHERE code = :code AND boundary IS NOT NULL"),
+        {"code": code},
+    ).first()
+    if exists is None:
+        raise NotFound(f"no jurisdiction {code}")
+    return str(session.execute(text(sql), params).scalar_one())
+
+
+def _box(bbox: BBox | None, params: dict[str, Any], column: str) -> str:
+    if bbox is None:
+        return "true"
+    params.update(west=bbox.minx, south=bbox.miny, east=bbox.maxx, north=bbox.maxy)
+    return f"{column} && ST_MakeEnvelope(:west, :south, :east, :north, {SRID})"
+
+
+def case_points(
+    session: Session,
+    code: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    bbox: BBox | None = None,
+    group: StateGroup = StateGroup.OPEN,
+    days: int = 30,
+    limit: int = MAX_POINTS,
+) -> str:
+    """Return cases of the unit in ``bbox`` as a GeoJSON FeatureCollection (text).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    code : str
+        12-digit jurisdiction code in the actor's scope.
+    actor : Actor
+        Whose scope applies.
+    now : datetime
+        Reference time of ``overdue`` and ``recent``.
+    bbox : BBox, optional
+        Box in degrees; the whole unit when omitted.
+    group : StateGroup
+        Which cases.
+    days : int
+        Window of ``recent``.
+    limit : int
+        Cap (1–:data:`MAX_POINTS`); the highest risk and the latest are kept.
+
+    Returns
+    -------
+    str
+        Point features with the case id as ``id`` and ``code``, ``title``, ``category``,
+        ``risk_level``, ``state``, ``handling_level``, ``reported_at``, ``deadline``; the
+        collection's ``truncated`` says whether the cap cut it.
+
+    Raises
+    ------
+    NotFound
+        ``code`` is outside the actor's scope.
+    """
+    lo, hi, _ = unit_range(code, actor)
+    params: dict[str, Any] = {
+        "lo": lo,
+        "hi": hi,
+        "now": now,
+        "since": now - timedelta(days=days),
+        "limit": max(1, min(limit, MAX_POINTS)) + 1,
+    }
+    state = {
+        StateGroup.OPEN: f"c.state IN ({_OPEN})",
+        StateGroup.OVERDUE: f"c.state IN ({_OPEN}) AND c.deadline < :now",
+        StateGroup.RECENT: "c.reported_at >= :since",
+    }[group]
+    rows = f"""
+        SELECT json_build_object(
+                   'type', 'Feature', 'id', c.id,
+                   'properties', json_build_object('code', c.code, 'title', c.title,
+                       'category', c.category, 'risk_level', c.risk_level, 'state', c.state,
+                       'handling_level', c.handling_level, 'reported_at', c.reported_at,
+                       'deadline', c.deadline),
+                   'geometry', ST_AsGeoJSON(c.point, 6, 0)::json
+               ) AS feature
+          FROM cases c
+         WHERE c.area_code >= :lo AND c.area_code < :hi AND c.point IS NOT NULL
+           AND {state} AND {_box(bbox, params, "c.point")}
+         ORDER BY c.risk_level, c.reported_at DESC, c.id
+         LIMIT :limit
+    """
+    sql = """
+        SELECT json_build_object(
+                   'type', 'FeatureCollection',
+                   'features', coalesce((SELECT json_agg(x.feature) FROM (
+                        SELECT feature FROM rows LIMIT :limit - 1) x), '[]'::json),
+                   'truncated', (SELECT count(*) FROM rows) >= :limit
+               )::text
+          FROM (SELECT 1) one
+    """
+    sql = f"WITH rows AS ({rows}) {sql}"
+    return str(session.execute(text(sql), params).scalar_one())
+
+
+def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
+    """Return the hot cells of the latest hot-spot run in the unit (GeoJSON text).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    code : str
+        12-digit jurisdiction code in the actor's scope.
+    actor : Actor
+        Whose scope applies.
+
+    Returns
+    -------
+    str
+        Polygon features of the hot cells (``bin`` > 0: 90/95/99 % confidence; cold spots are
+        no risk and are left out) with ``count``, ``z``, ``p``, ``bin``, ``pattern`` and the
+        run's ``window_start``/``window_end``; empty when no run covers the unit. Coordinates
+        have five decimals (about a metre), without a ``crs`` member (RFC 7946).
+
+    Raises
+    ------
+    NotFound
+        ``code`` is outside the actor's scope.
+    """
+    lo, hi, _ = unit_range(code, actor)
+    sql = _collection(
+        """
+        SELECT json_build_object(
+                   'type', 'Feature', 'id', h.id,
+                   'properties', json_build_object('count', h.count, 'z', round(h.z::numeric, 2),
+                       'p', h.p, 'bin', h.bin, 'pattern', h.pattern,
+                       'window_start', r.window_start, 'window_end', r.window_end),
+                   'geometry', ST_AsGeoJSON(h.geom, 5, 0)::json
+               ) AS feature
+          FROM hotspot_cells h JOIN hotspot_runs r ON r.id = h.run_id
+         WHERE h.area_code >= :lo AND h.area_code < :hi AND h.bin > 0
+           AND h.run_id = (SELECT max(h2.run_id) FROM hotspot_cells h2
+                            WHERE h2.area_code >= :lo AND h2.area_code < :hi)
+        """
+    )
+    return str(session.execute(text(sql), {"lo": lo, "hi": hi}).scalar_one())
+
+
+def heat_points(
+    session: Session,
+    code: str,
+    *,
+    actor: Actor,
+    now: datetime,
+    bbox: BBox | None = None,
+    cell_deg: float = 0.002,
+    days: int = 365,
+) -> list[list[float]]:
+    """Return ``[lat, lon, count]`` of cases reported in the last ``days``, per grid cell.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    code : str
+        12-digit jurisdiction code in the actor's scope.
+    actor : Actor
+        Whose scope applies.
+    now : datetime
+        End of the window.
+    bbox : BBox, optional
+        Box in degrees; the whole unit when omitted.
+    cell_deg : float
+        Cell size in degrees (clamped to 0.0002–0.5): one point per occupied cell.
+    days : int
+        Window length.
+
+    Returns
+    -------
+    list of list of float
+        Cell centres with their counts, the largest counts first, at most 20,000.
+
+    Raises
+    ------
+    NotFound
+        ``code`` is outside the actor's scope.
+    """
+    lo, hi, _ = unit_range(code, actor)
+    params: dict[str, Any] = {
+        "lo": lo,
+        "hi": hi,
+        "since": now - timedelta(days=days),
+        "cell": max(0.0002, min(cell_deg, 0.5)),
+    }
+    sql = f"""
+        SELECT (floor(ST_Y(c.point) / :cell) + 0.5) * :cell AS lat,
+               (floor(ST_X(c.point) / :cell) + 0.5) * :cell AS lon,
+               count(*) AS n
+          FROM cases c
+         WHERE c.area_code >= :lo AND c.area_code < :hi AND c.point IS NOT NULL
+           AND c.reported_at >= :since AND {_box(bbox, params, "c.point")}
+         GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 20000
+    """
+    return [
+        [round(float(r.lat), 6), round(float(r.lon), 6), int(r.n)]
+        for r in session.execute(text(sql), params)
+    ]

@@ -1,0 +1,402 @@
+"""The command view (指挥调度) and its big-screen mode: API, page shell and headless Chromium.
+
+The browser tests run against ``console_demo`` (the 华宁县 demo county, served): a city commander
+drills down city → county → township → village (on the map and in the list of child units) and
+back up with the breadcrumbs; a special-population popup shows the masked ID only; every label
+is Chinese; a queued case is reminded (催办) from the queue; big-screen mode loads.
+"""
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tests.api_fixtures import (  # noqa: F401
+    COUNTY_A,
+    TOWN_A1,
+    ApiWorld,
+    api_client,
+    api_settings,
+    api_world,
+    auth_headers,
+)
+from tests.browser import RecordedPage
+from tests.console_fixtures import ConsoleDemo, login
+from web.maps import layer_config
+
+Headers = Callable[[str], dict[str, str]]
+COUNTY = "530424000000"
+CITY = "530400000000"
+PROVINCE = "530000000000"
+MASKED_ID = re.compile(r"^\d{6}\*{8}\d{3}[\dX]$")
+LATIN = re.compile(r"[A-Za-z]")
+
+
+# ---- API and page shell (no browser) -----------------------------------------------------------
+
+
+def test_outline_and_hot_cells_are_geojson(api_client: TestClient, auth_headers: Headers) -> None:
+    response = api_client.get(f"/api/console/{COUNTY_A}/outline", headers=auth_headers("cmd_a"))
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/geo+json")
+    features = response.json()["features"]
+    assert features[0]["properties"] == {
+        "code": COUNTY_A,
+        "name": features[0]["properties"]["name"],
+        "level": 3,
+        "kind": "jurisdiction",
+        "role": "unit",
+    }
+    assert {f["properties"]["code"] for f in features[1:]} == {TOWN_A1, "460105002000"}
+    cells = api_client.get(f"/api/console/{COUNTY_A}/hotspots", headers=auth_headers("cmd_a"))
+    assert cells.status_code == 200 and cells.json()["type"] == "FeatureCollection"
+
+
+def test_case_points_scoped_and_not_for_analysts(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    url = f"/api/console/{COUNTY_A}/cases?state=recent&days=366&limit=5000"
+    body = api_client.get(url, headers=auth_headers("cmd_a")).json()
+    ids = {str(f["id"]) for f in body["features"]}
+    assert ids <= api_world.in_scope("cases", COUNTY_A)
+    assert api_client.get(url, headers=auth_headers("analyst_a")).status_code == 403
+    outside = api_client.get(f"/api/console/{COUNTY_A}/cases", headers=auth_headers("disp_a1"))
+    assert outside.status_code == 404  # the county is above the dispatcher's township
+    heat = api_client.get(
+        f"/api/console/{COUNTY_A}/heat?days=3660&cell=0.01", headers=auth_headers("analyst_a")
+    )
+    assert heat.status_code == 200
+    assert sum(point[2] for point in heat.json()) == len(api_world.in_scope("cases", COUNTY_A))
+
+
+def test_pages_carry_the_catalog_layers(api_client: TestClient) -> None:
+    page = api_client.get(f"/console/{COUNTY_A}")
+    assert page.status_code == 200
+    html = page.text
+    assert 'id="zz-layers"' in html and "特殊人群" in html and "矛盾纠纷与事件热力图" in html
+    assert 'data-screen="0"' in html and "zz-action-dialog" in html
+    screen = api_client.get(f"/screen/{COUNTY_A}").text
+    assert 'data-screen="1"' in screen and "zz-action-dialog" not in screen
+    assert "退出大屏" in screen
+    assert 'data-screen="1"' in api_client.get(f"/console/{COUNTY_A}?screen=1").text
+    assert api_client.get("/console/12345").status_code == 422
+
+
+def test_layer_config_comes_from_the_catalog() -> None:
+    from layers.catalog import COLLECTIONS
+
+    config = {layer["id"]: layer for layer in layer_config()}
+    for layer in config.values():
+        collection = COLLECTIONS[layer["collection"]]
+        assert layer["title"].startswith(collection.title)
+        assert layer["min_zoom"] == collection.min_zoom
+        assert layer["style"]["color"] == collection.style.color
+    assert config["persons"]["aggregate_roles"] == ["analyst"]
+    assert "commander" in config["persons"]["feature_roles"]
+    assert "admin" not in config["cases"]["feature_roles"] + config["cases"]["aggregate_roles"]
+
+
+# ---- headless Chromium against the demo county -------------------------------------------------
+
+
+def _names(demo: ConsoleDemo, codes: list[str]) -> list[str]:
+    with demo.owner.connect() as conn:
+        rows = dict(
+            conn.execute(
+                text("SELECT code, name FROM jurisdictions WHERE code = ANY(:c)"), {"c": codes}
+            ).all()
+        )
+    return [rows[c] for c in codes]
+
+
+def _wait_ready(page: RecordedPage, code: str) -> None:
+    page.wait_for_url(f"**/{code}")
+    page.wait_for_function("window.zzReady === true")
+
+
+def _check_level(page: RecordedPage, demo: ConsoleDemo, chain: list[str]) -> None:
+    """Breadcrumbs are the units from the province down; KPI cards show the feed's figures."""
+    crumbs = page.locator("#zz-breadcrumbs li").all_inner_texts()
+    assert [c.strip() for c in crumbs] == _names(demo, chain)
+    active = page.locator("#zz-breadcrumbs li.active")
+    assert active.get_attribute("data-code") == chain[-1]
+    feed = page.evaluate(f"zz.api('/api/command/{chain[-1]}')")
+    shown = page.locator('#zz-kpis .zz-kpi[data-kpi="open"] .zz-kpi-value').inner_text()
+    assert shown == str(feed["unit"]["kpis"]["open"])
+    overdue = page.locator('#zz-kpis .zz-kpi[data-kpi="overdue"] .zz-kpi-value').inner_text()
+    assert overdue == str(feed["unit"]["kpis"]["overdue"])
+    assert page.locator("#zz-kpis .zz-kpi").count() == 10
+    assert page.locator("#zz-queue-body tr").count() == len(feed["queue"])
+    assert page.locator("#zz-children-body tr").count() == len(feed["children"])
+
+
+CHILD_POINT_JS = """(code) => {
+    let target = null;
+    zzCommand.childLayer.eachLayer((l) => {
+        if (l.feature.properties.code === code) target = l;
+    });
+    const b = target.getBounds();
+    const lat = b.getCenter().lat;
+    const width = b.getEast() - b.getWest();
+    for (let i = 0; i < 40; i++) {  // scan the middle row of its box, from the centre out
+        const lon = b.getWest() + width * (20 + (i % 2 ? 1 : -1) * Math.ceil(i / 2)) / 40;
+        if (target._containsPoint(zzMap.latLngToLayerPoint([lat, lon]))) {
+            const p = zzMap.latLngToContainerPoint([lat, lon]);
+            const box = zzMap.getContainer().getBoundingClientRect();
+            return [box.left + p.x, box.top + p.y];
+        }
+    }
+    return null;
+}"""
+
+
+def _click_child_on_map(page: RecordedPage, code: str) -> None:
+    """Click the child unit's polygon on the map (at a point inside it)."""
+    point = page.evaluate(CHILD_POINT_JS, code)
+    assert point is not None
+    page.mouse.click(point[0], point[1])
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_city_commander_drills_down_and_back(page: RecordedPage, console_demo: ConsoleDemo) -> None:
+    origin = console_demo.origin
+    login(page, origin, console_demo.username("commander", CITY))
+    _wait_ready(page, CITY)  # the landing page of a commander is the command view of the scope
+    _check_level(page, console_demo, [PROVINCE, CITY])
+    assert page.locator("#zz-breadcrumbs li a").count() == 0  # the province is above the scope
+    page.screenshot_step("1-city")
+
+    # city → county: click the county on the map (hot spots off, so the click reaches the unit)
+    page.locator('[data-layer="hotspots"] input').uncheck()
+    _click_child_on_map(page, COUNTY)
+    _wait_ready(page, COUNTY)
+    _check_level(page, console_demo, [PROVINCE, CITY, COUNTY])
+    page.screenshot_step("2-county")
+
+    # county → township → village: the list of child units
+    township = page.locator("#zz-children-body tr").first.get_attribute("data-code")
+    assert township is not None and township.startswith("530424") and township.endswith("000")
+    page.locator(".zz-tab[data-pane=children]").click()
+    page.locator(f'#zz-children-body tr[data-code="{township}"] a').click()
+    _wait_ready(page, township)
+    _check_level(page, console_demo, [PROVINCE, CITY, COUNTY, township])
+    page.screenshot_step("3-township")
+
+    page.locator(".zz-tab[data-pane=children]").click()
+    village = page.locator("#zz-children-body tr").first.get_attribute("data-code")
+    assert village is not None and village.startswith(township[:9])
+    page.locator(f'#zz-children-body tr[data-code="{village}"] a').click()
+    _wait_ready(page, village)
+    _check_level(page, console_demo, [PROVINCE, CITY, COUNTY, township, village])
+    kinds = page.evaluate("zzCommand.feed.children.map((c) => c.kind)")
+    assert set(kinds) <= {"grid"}  # a village's children are its grids
+    page.screenshot_step("4-village")
+
+    # back up with the breadcrumbs: township, then city
+    page.locator(f'#zz-breadcrumbs li[data-code="{township}"] a').click()
+    _wait_ready(page, township)
+    _check_level(page, console_demo, [PROVINCE, CITY, COUNTY, township])
+    page.screenshot_step("5-back-to-township")
+    page.locator(f'#zz-breadcrumbs li[data-code="{CITY}"] a').click()
+    _wait_ready(page, CITY)
+    _check_level(page, console_demo, [PROVINCE, CITY])
+    page.screenshot_step("6-back-to-city")
+    page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_person_popup_shows_the_masked_id(page: RecordedPage, console_demo: ConsoleDemo) -> None:
+    origin = console_demo.origin
+    with console_demo.owner.connect() as conn:
+        person = conn.execute(
+            text(
+                "SELECT area_code, ST_X(residence) AS lon, ST_Y(residence) AS lat FROM persons "
+                "WHERE area_code LIKE '530424%' AND residence IS NOT NULL ORDER BY id LIMIT 1"
+            )
+        ).one()
+        masked = set(
+            conn.execute(
+                text("SELECT id_masked FROM persons WHERE area_code = :a"), {"a": person.area_code}
+            ).scalars()
+        )
+    login(page, origin, console_demo.username("commander", CITY))
+    assert page.evaluate("zz.me()")["can_unmask"] is False
+    page.goto(f"{origin}/console/{person.area_code}")
+    page.wait_for_function("window.zzReady === true")
+    page.locator('[data-layer="persons"] input').check()
+    page.evaluate(f"zzMap.setView([{person.lat}, {person.lon}], 18, {{animate: false}})")
+    page.wait_for_function("zzCommand.layers.persons.mode === 'features'")
+    marker = page.locator(".zz-person").first
+    marker.wait_for()
+    page.evaluate(
+        f"""() => {{
+            const entry = zzCommand.layers.persons;
+            let best = null, dist = Infinity;
+            Object.values(entry.markers).forEach((m) => {{
+                const d = m.getLatLng().distanceTo([{person.lat}, {person.lon}]);
+                if (d < dist) {{ dist = d; best = m; }}
+            }});
+            best.openPopup();
+        }}"""
+    )
+    popup = page.locator(".zz-person-popup")
+    popup.wait_for()
+    shown = popup.locator(".zz-id-masked").inner_text().strip()
+    assert MASKED_ID.match(shown), shown
+    assert not re.fullmatch(r"\d{17}[\dX]", shown)
+    assert shown in masked
+    assert "证件号码" in popup.inner_text()
+    page.wait_for_function(
+        "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+    )
+    page.screenshot_step("person-popup")
+    page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_labels_are_chinese_and_a_case_is_reminded(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    origin = console_demo.origin
+    login(page, origin, console_demo.username("commander", CITY), next_path=f"/console/{COUNTY}")
+    _wait_ready(page, COUNTY)
+    for selector in (
+        "header.zz-topbar",
+        "#zz-layer-panel",
+        "#zz-kpis",
+        ".zz-tabs",
+        "#zz-queue-pane thead",
+        "#zz-children-pane thead",
+        "#zz-legend",
+    ):
+        visible = page.locator(selector).inner_text()
+        assert not LATIN.search(visible), f"{selector}: {visible!r}"
+    body = page.locator("body").inner_text()
+    assert not LATIN.search(body), re.findall(r"[A-Za-z]+", body)[:10]
+    page.screenshot_step("1-county")
+
+    # 催办 (remind) the first queued case the city may remind: a dialog, a toast, an event
+    button = page.locator(".zz-act[data-action=remind]").first
+    row = button.locator("xpath=ancestor::tr")
+    case_id = int(row.get_attribute("data-case-id") or 0)
+    button.click()
+    dialog = page.locator("#zz-action-dialog")
+    assert dialog.locator("#zz-action-title").inner_text().startswith("催办")
+    dialog.locator("#zz-action-note").fill("请加快办理")
+    page.screenshot_step("2-remind-dialog")
+    dialog.locator("#zz-action-submit").click()
+    page.locator(".zz-toasts .alert-success").wait_for()
+    with console_demo.owner.connect() as conn:
+        notes = conn.execute(
+            text("SELECT note FROM case_events WHERE case_id = :c AND action = 'remind'"),
+            {"c": case_id},
+        ).scalars()
+        assert "请加快办理" in list(notes)
+    page.screenshot_step("3-reminded")
+
+    # the risk alerts from hot spots, in Chinese; one is located on the map
+    page.locator(".zz-tab[data-pane=alerts]").click()
+    alerts = page.locator("#zz-alerts li")
+    assert alerts.count() > 0
+    assert not LATIN.search(page.locator("#zz-alerts").inner_text())
+    page.locator("#zz-alerts li.zz-alert-locatable").first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.inner_text().startswith("热点")
+    page.screenshot_step("4-alert-located")
+    page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_big_screen_mode_loads(page: RecordedPage, console_demo: ConsoleDemo) -> None:
+    origin = console_demo.origin
+    login(page, origin, console_demo.username("commander", CITY), next_path=f"/screen/{COUNTY}")
+    _wait_ready(page, COUNTY)
+    assert "zz-screen" in (page.locator("body").get_attribute("class") or "")
+    assert page.locator(".zz-act").count() == 0  # no editing in big-screen mode
+    assert page.locator("#zz-action-dialog").count() == 0
+    value = page.locator('#zz-kpis .zz-kpi[data-kpi="open"] .zz-kpi-value').inner_text()
+    assert value.isdigit()
+    size = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('.zz-kpi-value')).fontSize)"
+    )
+    normal = 1.35 * 16
+    assert size >= 1.4 * normal  # larger cards for the wall
+    assert not LATIN.search(page.locator("body").inner_text())
+    # drilling down stays in big-screen mode
+    href = page.locator("#zz-children-body tr a").first.get_attribute("href") or ""
+    assert href.startswith("/screen/")
+    page.screenshot_step("big-screen")
+    page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_new_case_arrives_live(page: RecordedPage, console_demo: ConsoleDemo) -> None:
+    origin = console_demo.origin
+    login(page, origin, console_demo.username("commander", CITY), next_path=f"/console/{COUNTY}")
+    _wait_ready(page, COUNTY)
+    page.wait_for_function("zzCommand.live && zzCommand.live.zzReady === true")
+    centre = page.evaluate("[zzMap.getCenter().lng, zzMap.getCenter().lat]")
+    # another operator registers a case (a fetch outside the page's own code)
+    title = "实时推送测试纠纷"
+    status = page.evaluate(
+        """([lon, lat, title]) => fetch('/api/cases', {method: 'POST',
+            credentials: 'same-origin', headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({channel: 'phone', category: 'dispute', risk_level: 4,
+                                  title: title, lon: lon, lat: lat})}).then((r) => r.status)""",
+        [*centre, title],
+    )
+    assert status == 201
+    toast = page.locator(".zz-toasts .alert", has_text=title)
+    toast.wait_for(timeout=10_000)
+    assert toast.inner_text().startswith("新登记案件")
+    page.screenshot_step("live-toast")
+    page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_worker_position_arrives_live(page: RecordedPage, console_demo: ConsoleDemo) -> None:
+    origin = console_demo.origin
+    with console_demo.owner.connect() as conn:  # an off-duty worker: no dispatch test needs it
+        worker = conn.execute(
+            text(
+                "SELECT id, area_code, ST_X(last_position) AS lon, ST_Y(last_position) AS lat "
+                "FROM workers WHERE area_code LIKE '530424%' AND status = 'off_duty' "
+                "AND last_position IS NOT NULL ORDER BY id LIMIT 1"
+            )
+        ).one()
+    login(page, origin, console_demo.username("commander", CITY))
+    _wait_ready(page, CITY)
+    page.goto(f"{origin}/console/{worker.area_code}")
+    page.wait_for_function("window.zzReady === true")
+    page.locator('[data-layer="workers"] input').check()
+    page.evaluate(f"zzMap.setView([{worker.lat}, {worker.lon}], 17, {{animate: false}})")
+    page.wait_for_function(
+        f"zzCommand.layers.workers.markers && zzCommand.layers.workers.markers[{worker.id}]"
+    )
+    page.wait_for_function("zzCommand.live && zzCommand.live.zzReady === true")
+    lon = worker.lon + 0.0004
+    status = page.evaluate(
+        """([id, lon, lat]) => fetch('/api/workers/' + id + '/position', {method: 'POST',
+            credentials: 'same-origin', headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({lon: lon, lat: lat})}).then((r) => r.status)""",
+        [worker.id, lon, worker.lat],
+    )
+    assert status == 200
+    page.wait_for_function(
+        f"Math.abs(zzCommand.layers.workers.markers[{worker.id}].getLatLng().lng - {lon}) < 1e-6",
+        timeout=10_000,
+    )
+    page.screenshot_step("worker-moved")
+    page.assert_clean(origin)

@@ -1,0 +1,991 @@
+// 指挥调度 (command view) of one unit, the same at all five levels, and its big-screen mode.
+// Reads the layer definitions the server serialised from layers/catalog.py (#zz-layers), the
+// command feed (/api/command/{code}: unit, children KPIs, queue, alerts, ancestors) and the
+// unit's outline (/api/console/{code}/outline). Point layers are hexagon vector tiles below their
+// aggregation zoom and bbox-limited, clustered features above it. Sets window.zzReady (and
+// zzReadyAt, ms since navigation start) when the map, the KPI cards and the queue are drawn.
+"use strict";
+(function () {
+  const body = document.body;
+  const code = body.dataset.code;
+  const screen = body.dataset.screen === "1";
+  const refreshSeconds = Number(body.dataset.refresh || 60);
+  const LAYERS = JSON.parse(document.getElementById("zz-layers").textContent);
+  const KPI_LABELS = JSON.parse(document.getElementById("zz-kpi-labels").textContent);
+  const map = window.zzMap;
+  const KEEP = [2, 4, 6, 9, 12];
+  const COMMAND_ACTIONS = ["triage", "dispatch", "hand_down", "escalate", "supervise", "remind", "summon"];
+  const SHARE_KPIS = ["resolved_share", "cameras_online_share"];
+  const GOOD_KPIS = ["resolved_share", "cameras_online_share", "cameras", "reported"];
+  const RAMP_BAD = ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"];
+  const RAMP_GOOD = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"];
+  const STATUS_COLOR = { online: "#1a9850", offline: "#969696", on_duty: "#1a9850", busy: "#fd8d3c", off_duty: "#969696" };
+
+  const st = (window.zzCommand = {
+    me: null,
+    feed: null,
+    outline: null,
+    kpi: "open",
+    caseState: "open",
+    unitLayer: null,
+    childLayer: null,
+    layers: {},
+    readyParts: new Set(),
+  });
+
+  // ---- helpers -------------------------------------------------------------------------------
+  function levelOf(c) {
+    for (let i = KEEP.length - 1; i > 0; i--) {
+      if (c.slice(KEEP[i - 1], KEEP[i]) !== "0".repeat(KEEP[i] - KEEP[i - 1])) return i + 1;
+    }
+    return 1;
+  }
+  function inScope(scope, c) {
+    return c.startsWith(scope.slice(0, KEEP[levelOf(scope) - 1]));
+  }
+  function fmtKpi(name, value) {
+    if (value === null || value === undefined) return "—";
+    if (SHARE_KPIS.includes(name)) return (value * 100).toFixed(1) + "%";
+    return String(value);
+  }
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+  function debounce(fn, ms) {
+    let timer = null;
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    };
+  }
+  function markReady(part) {
+    st.readyParts.add(part);
+    if (!window.zzReady && ["map", "kpis", "queue"].every((p) => st.readyParts.has(p))) {
+      window.zzReadyAt = performance.now();
+      window.zzReady = true;
+    }
+  }
+  function dot(color, cls) {
+    return L.divIcon({
+      className: "zz-dot " + (cls || ""),
+      html: '<span style="background:' + color + '"></span>',
+      iconSize: [14, 14],
+      iconAnchor: [7, 7],
+      popupAnchor: [0, -6],
+    });
+  }
+  function bboxParam(bounds) {
+    return [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
+      .map((v) => v.toFixed(5))
+      .join(",");
+  }
+  function popupRows(rows) {
+    return (
+      '<table class="zz-popup-table">' +
+      rows
+        .filter((r) => r[1] !== "" && r[1] !== null && r[1] !== undefined)
+        .map((r) => "<tr><th>" + zz.esc(r[0]) + "</th><td" + (r[2] ? ' class="' + r[2] + '"' : "") + ">" + zz.esc(r[1]) + "</td></tr>")
+        .join("") +
+      "</table>"
+    );
+  }
+
+  // ---- KPI cards, children, queue, alerts -----------------------------------------------------
+  function renderKpis(unit) {
+    document.querySelectorAll("#zz-kpis .zz-kpi").forEach(function (card) {
+      const name = card.dataset.kpi;
+      const value = unit.kpis[name];
+      card.querySelector(".zz-kpi-value").textContent = fmtKpi(name, value);
+      card.classList.toggle("zz-kpi-alarm", (name === "overdue" || name === "overdue_visits") && value > 0);
+      card.classList.toggle("zz-kpi-selected", name === st.kpi);
+    });
+    markReady("kpis");
+  }
+
+  function renderBreadcrumbs(feed) {
+    const ol = document.getElementById("zz-breadcrumbs");
+    ol.textContent = "";
+    const scope = st.me ? st.me.scope_code : code;
+    feed.ancestors.forEach(function (unit, i) {
+      const li = el("li", "breadcrumb-item");
+      li.dataset.code = unit.code;
+      const last = i === feed.ancestors.length - 1;
+      if (!last && inScope(scope, unit.code)) {
+        const a = el("a", "", unit.name);
+        a.href = (screen ? "/screen/" : "/console/") + unit.code;
+        li.appendChild(a);
+      } else {
+        li.textContent = unit.name;
+        if (last) {
+          li.classList.add("active");
+          li.setAttribute("aria-current", "page");
+        }
+      }
+      ol.appendChild(li);
+    });
+    document.getElementById("zz-unit-title").textContent = feed.unit.name + "（" + feed.unit.level_label + "级）";
+    document.title = feed.unit.name + " · " + (screen ? "大屏态势" : "指挥调度") + " · 综治态势一张图";
+  }
+
+  function childUrl(child) {
+    return (screen ? "/screen/" : "/console/") + child.code;
+  }
+
+  function renderChildren(feed) {
+    const tbody = document.getElementById("zz-children-body");
+    tbody.textContent = "";
+    document.getElementById("zz-child-count").textContent = feed.children.length;
+    document.getElementById("zz-child-kpi-head").textContent = KPI_LABELS[st.kpi];
+    feed.children.forEach(function (child) {
+      const tr = el("tr", "zz-child-row");
+      tr.dataset.code = child.code;
+      const name = el("td");
+      if (child.kind === "jurisdiction") {
+        const a = el("a", "zz-child-link", child.name);
+        a.href = childUrl(child);
+        name.appendChild(a);
+      } else {
+        name.textContent = child.name;
+      }
+      tr.appendChild(name);
+      tr.appendChild(el("td", "", fmtKpi("open", child.kpis.open)));
+      tr.appendChild(el("td", child.kpis.overdue > 0 ? "text-danger fw-bold" : "", fmtKpi("overdue", child.kpis.overdue)));
+      tr.appendChild(el("td", "", fmtKpi("active_hotspots", child.kpis.active_hotspots)));
+      tr.appendChild(el("td", "", fmtKpi(st.kpi, child.kpis[st.kpi])));
+      tbody.appendChild(tr);
+    });
+  }
+
+  function renderQueue(feed) {
+    const tbody = document.getElementById("zz-queue-body");
+    tbody.textContent = "";
+    document.getElementById("zz-queue-count").textContent = feed.queue.length;
+    const empty = document.getElementById("zz-queue-empty");
+    empty.classList.toggle("d-none", feed.queue.length > 0);
+    if (role() === "analyst") empty.textContent = "研判分析岗位只查看汇总数据，不显示具体案件";
+    feed.queue.forEach(function (c) {
+      const tr = el("tr", "zz-queue-row");
+      tr.dataset.caseId = c.id;
+      const risk = el("td");
+      const badge = el("span", "zz-risk", zz.label("risk_level", c.risk_level).replace(/（.*）/, ""));
+      badge.style.background = zz.riskColor(c.risk_level);
+      badge.title = zz.label("risk_level", c.risk_level);
+      risk.appendChild(badge);
+      tr.appendChild(risk);
+      const what = el("td");
+      const link = el("a", "zz-case-link", c.title);
+      link.href = "/cases/" + c.id;
+      what.appendChild(link);
+      what.appendChild(el("div", "zz-case-sub", c.code + " · " + zz.label("category", c.category)));
+      tr.appendChild(what);
+      tr.appendChild(el("td", "zz-case-state", zz.label("case_state", c.state)));
+      const due = el("td", "zz-countdown");
+      due.dataset.deadline = c.deadline || "";
+      tr.appendChild(due);
+      if (!screen) {
+        const cell = el("td");
+        const actions = el("div", "zz-actions");
+        cell.appendChild(actions);
+        (c.allowed_actions || [])
+          .filter((a) => COMMAND_ACTIONS.includes(a))
+          .forEach(function (action) {
+            const b = el("button", "btn btn-outline-primary btn-xs zz-act", zz.label("case_action", action));
+            b.type = "button";
+            b.dataset.action = action;
+            b.addEventListener("click", () => openAction(c, action));
+            actions.appendChild(b);
+          });
+        tr.appendChild(cell);
+      }
+      tbody.appendChild(tr);
+    });
+    tickCountdowns();
+    markReady("queue");
+  }
+
+  function tickCountdowns() {
+    document.querySelectorAll(".zz-countdown").forEach(function (td) {
+      const cd = zz.countdown(td.dataset.deadline || null);
+      td.textContent = cd.text;
+      td.classList.toggle("zz-overdue", cd.overdue);
+      td.classList.toggle("zz-soon", cd.soon);
+    });
+  }
+
+  function renderAlerts(feed) {
+    const ul = document.getElementById("zz-alerts");
+    ul.textContent = "";
+    document.getElementById("zz-alert-count").textContent = feed.alerts.length;
+    document.getElementById("zz-alerts-empty").classList.toggle("d-none", feed.alerts.length > 0);
+    feed.alerts.forEach(function (a) {
+      const li = el("li", "zz-alert zz-alert-level-" + a.level);
+      li.dataset.cellId = a.cell_id || "";
+      li.appendChild(el("div", "zz-alert-title", alertTitle(a)));
+      const detail = alertDetail(a);
+      if (detail) li.appendChild(el("div", "zz-alert-detail", detail));
+      li.appendChild(el("div", "zz-alert-meta", zz.fmtTime(a.created_at) + " · " + zz.label("alert_state", a.state)));
+      if (a.cell_id) {
+        li.classList.add("zz-alert-locatable");
+        li.title = "在地图上定位";
+        li.addEventListener("click", () => locateCell(a.cell_id));
+      }
+      ul.appendChild(li);
+    });
+  }
+
+  /** The alert's title without the analysis cell's technical id, e.g. "（H3 88407181bdfffff）". */
+  function alertTitle(a) {
+    return a.title.replace(/[（(]\s*H3[^）)]*[）)]/, "").trim();
+  }
+
+  /** "Gi* z=8.10, p=0.005" said in Chinese; other details as they are when they are Chinese. */
+  function alertDetail(a) {
+    const m = /z=([-\d.]+),\s*p=([\d.]+)/.exec(a.detail || "");
+    if (m) return "热点得分 " + Number(m[1]).toFixed(2) + " · 置信度 " + ((1 - Number(m[2])) * 100).toFixed(1) + "%";
+    return /[A-Za-z]/.test(a.detail || "") ? "" : a.detail || "";
+  }
+
+  /** Zoom to the hot-spot cell an alert is about and open its popup. */
+  async function locateCell(cellId) {
+    const entry = st.layers.hotspots;
+    if (!entry) return;
+    if (!entry.visible) {
+      entry.visible = true;
+      updateLayer(entry);
+      renderSwitcher();
+    }
+    await entry.loading;
+    let found = null;
+    entry.group.eachLayer(function (geo) {
+      if (geo.eachLayer) geo.eachLayer((l) => { if (l.feature && l.feature.id === cellId) found = l; });
+    });
+    if (!found) {
+      zz.toast("该预警的热点不在最新一次分析结果中", "info");
+      return;
+    }
+    map.fitBounds(found.getBounds(), { maxZoom: 15, paddingBottomRight: [270, 0], animate: false });
+    found.openPopup();
+  }
+
+  // ---- outline and KPI shading ---------------------------------------------------------------
+  function childKpis() {
+    const out = {};
+    (st.feed ? st.feed.children : []).forEach((c) => (out[c.code] = c.kpis));
+    return out;
+  }
+  function breaks(values) {
+    const max = Math.max(0, ...values.filter((v) => v !== null && v !== undefined));
+    return [1, 2, 3, 4].map((i) => (max * i) / 5);
+  }
+  function colorFor(value, br) {
+    if (value === null || value === undefined) return "#d9d9d9";
+    const ramp = GOOD_KPIS.includes(st.kpi) ? RAMP_GOOD : RAMP_BAD;
+    let i = 0;
+    while (i < br.length && value > br[i]) i++;
+    return ramp[i];
+  }
+
+  function shade() {
+    if (!st.childLayer) return;
+    const kpis = childKpis();
+    const values = Object.values(kpis).map((k) => k[st.kpi]);
+    const br = breaks(values);
+    st.childLayer.eachLayer(function (layer) {
+      const k = kpis[layer.feature.properties.code];
+      const value = k ? k[st.kpi] : null;
+      layer.setStyle({ fillColor: colorFor(value, br) });
+      layer.setTooltipContent(
+        "<b>" + zz.esc(layer.feature.properties.name) + "</b><br>" + zz.esc(KPI_LABELS[st.kpi]) + "：" + zz.esc(fmtKpi(st.kpi, value))
+      );
+    });
+    renderLegend(br);
+  }
+
+  function renderLegend(br) {
+    const box = document.getElementById("zz-legend");
+    const ramp = GOOD_KPIS.includes(st.kpi) ? RAMP_GOOD : RAMP_BAD;
+    const share = SHARE_KPIS.includes(st.kpi);
+    const fmt = (v) => (share ? (v * 100).toFixed(0) + "%" : String(Math.round(v)));
+    let html = '<div class="zz-legend-title">' + zz.esc(KPI_LABELS[st.kpi]) + "</div>";
+    if (!(br[3] > 0)) {
+      html += '<div><i style="background:' + ramp[0] + '"></i>各单位均为 0 或无数据</div>';
+    }
+    ramp.forEach(function (color, i) {
+      if (!(br[3] > 0)) return;
+      const lo = i === 0 ? 0 : br[i - 1];
+      const hi = i < br.length ? br[i] : null;
+      html += '<div><i style="background:' + color + '"></i>' + fmt(lo) + (hi === null ? " 以上" : " – " + fmt(hi)) + "</div>";
+    });
+    html += '<div class="zz-legend-title mt-1">风险等级</div>';
+    [1, 2, 3, 4].forEach(function (r) {
+      html += '<div><i class="round" style="background:' + zz.riskColor(r) + '"></i>' + zz.esc(zz.label("risk_level", r)) + "</div>";
+    });
+    box.innerHTML = html;
+  }
+
+  function drawOutline(fc) {
+    const style = LAYERS.find((l) => l.id === "units").style;
+    const unit = { type: "FeatureCollection", features: fc.features.filter((f) => f.properties.role === "unit") };
+    const kids = { type: "FeatureCollection", features: fc.features.filter((f) => f.properties.role === "child") };
+    // children first: hot-spot cells drawn later on the same canvas take the clicks over them
+    st.childLayer = L.geoJSON(kids, {
+      style: { color: "#ffffff", weight: 1.2, fillOpacity: 0.55, fillColor: "#d9d9d9" },
+      onEachFeature: function (feature, layer) {
+        layer.bindTooltip("", { sticky: true, className: "zz-unit-tip" });
+        layer.on("mouseover", () => layer.setStyle({ weight: 3, color: "#ffd700" }));
+        layer.on("mouseout", () => layer.setStyle({ weight: 1.2, color: "#ffffff" }));
+        if (feature.properties.kind === "jurisdiction") {
+          layer.on("click", () => window.location.assign(childUrl(feature.properties)));
+        }
+      },
+    });
+    st.unitLayer = L.geoJSON(unit, {
+      style: { color: screen ? "#4fc3f7" : style.color, weight: 3, fill: false },
+      interactive: false,
+    });
+    const group = L.layerGroup([st.childLayer, st.unitLayer]);
+    st.layers.units = { def: LAYERS.find((l) => l.id === "units"), group: group };
+    if (st.unitLayer.getLayers().length) {
+      map.invalidateSize(false);
+      map.fitBounds(st.unitLayer.getBounds(), { paddingTopLeft: [20, 12], paddingBottomRight: [270, 12], animate: false });
+    }
+    labelChildren(kids);
+    shade();
+  }
+
+  function labelChildren(kids) {
+    if (kids.features.length > 60) return;
+    const labels = L.layerGroup();
+    st.childLayer.eachLayer(function (layer) {
+      const center = layer.getBounds().getCenter();
+      labels.addLayer(
+        L.marker(center, {
+          interactive: false,
+          keyboard: false,
+          icon: L.divIcon({ className: "zz-unit-label", html: "<span>" + zz.esc(layer.feature.properties.name) + "</span>", iconSize: null }),
+        })
+      );
+    });
+    st.layers.units.group.addLayer(labels);
+  }
+
+  // ---- layers ----------------------------------------------------------------------------------
+  function role() {
+    return st.me ? st.me.role : "";
+  }
+  function mayFeatures(def) {
+    return def.feature_roles.includes(role());
+  }
+  function mayAggregate(def) {
+    return mayFeatures(def) || def.aggregate_roles.includes(role());
+  }
+  /** What a layer shows at zoom z: "features", "hexagons", "tiles", "data" or null (nothing). */
+  function modeAt(def, z) {
+    if (z < def.min_zoom || z > def.max_zoom) return null;
+    if (def.source === "points") {
+      const agg = def.aggregate_below_zoom || 0;
+      if (mayFeatures(def) && z >= agg) return "features";
+      return mayAggregate(def) ? "hexagons" : null;
+    }
+    if (def.source === "tiles") return mayAggregate(def) ? "tiles" : null;
+    return "data";
+  }
+
+  function vectorTiles(def, hexagons) {
+    const s = def.style;
+    const layerStyle = {};
+    layerStyle[def.collection] = hexagons
+      ? function (props) {
+          const n = Number(props.count || 0);
+          return { fill: true, fillColor: s.color, fillOpacity: Math.min(0.85, 0.15 + Math.log10(1 + n) / 2.5), color: s.color, weight: 0.5, opacity: 0.6 };
+        }
+      : { fill: !!s.fill, fillColor: s.fill || s.color, fillOpacity: s.opacity, color: s.color, weight: 1, opacity: 0.8 };
+    const layer = L.vectorGrid.protobuf(def.tiles, {
+      rendererFactory: L.canvas.tile,
+      vectorTileLayerStyles: layerStyle,
+      interactive: false,
+      maxNativeZoom: 18,
+      fetchOptions: { credentials: "same-origin" },
+    });
+    layer.on("load", () => markTiles(def.id));
+    return layer;
+  }
+
+  /** Record when each tile layer first finished loading (zzTilesAt: the cases layer). */
+  function markTiles(id) {
+    const times = (window.zzTileTimes = window.zzTileTimes || {});
+    if (!(id in times)) times[id] = performance.now();
+    if (id === "cases" && window.zzTilesAt === undefined) window.zzTilesAt = times[id];
+  }
+
+  /** Clustered markers; a cluster takes the layer's colour (cases: the highest risk inside). */
+  function cluster(def) {
+    return L.markerClusterGroup({
+      disableClusteringAtZoom: 16,
+      maxClusterRadius: 50,
+      chunkedLoading: true,
+      showCoverageOnHover: false,
+      iconCreateFunction: function (c) {
+        let color = def.style.color;
+        if (def.collection === "cases") {
+          const top = Math.min(...c.getAllChildMarkers().map((m) => m.zzRisk || 4));
+          color = zz.riskColor(top);
+        }
+        const n = c.getChildCount();
+        const size = n < 10 ? 26 : n < 100 ? 32 : 38;
+        return L.divIcon({
+          className: "zz-cluster",
+          html: '<span style="background:' + color + ";width:" + size + "px;height:" + size + "px;line-height:" + size + 'px">' + n + "</span>",
+          iconSize: [size, size],
+        });
+      },
+    });
+  }
+
+  function casePopup(p, id) {
+    const cd = zz.countdown(p.deadline);
+    return (
+      '<div class="zz-popup"><div class="zz-popup-title">' + zz.esc(p.title) + "</div>" +
+      popupRows([
+        ["案件编号", p.code],
+        ["类别", zz.label("category", p.category)],
+        ["风险", zz.label("risk_level", p.risk_level)],
+        ["状态", zz.label("case_state", p.state)],
+        ["处理层级", zz.label("level", p.handling_level)],
+        ["登记时间", zz.fmtTime(p.reported_at)],
+        ["办理时限", p.deadline ? cd.text : "", cd.overdue ? "text-danger" : ""],
+      ]) +
+      '<a class="zz-popup-link" href="/cases/' + id + '">查看案件详情</a></div>'
+    );
+  }
+
+  function conePoints(lat, lon, azimuth, fov, range) {
+    const pts = [[lat, lon]];
+    const rLat = range / 111320;
+    const rLon = range / (111320 * Math.cos((lat * Math.PI) / 180));
+    for (let i = 0; i <= 12; i++) {
+      const a = ((azimuth - fov / 2 + (fov * i) / 12) * Math.PI) / 180;
+      pts.push([lat + rLat * Math.cos(a), lon + rLon * Math.sin(a)]);
+    }
+    return pts;
+  }
+
+  function featureMarker(def, f) {
+    const p = f.properties;
+    const [lon, lat] = f.geometry.coordinates;
+    if (def.collection === "cases") {
+      const m = L.marker([lat, lon], { icon: dot(zz.riskColor(p.risk_level), "zz-case zz-state-" + p.state) });
+      m.zzRisk = p.risk_level;
+      m.bindPopup(() => casePopup(p, f.id));
+      return m;
+    }
+    if (def.collection === "video_points") {
+      const m = L.marker([lat, lon], { icon: dot(STATUS_COLOR[p.status] || "#6a3d9a", "zz-camera") });
+      m.bindPopup(
+        '<div class="zz-popup"><div class="zz-popup-title">' + zz.esc(p.name || "视频点位") + "</div>" +
+          popupRows([
+            ["设备编码", p.device_id],
+            ["类型", zz.label("ptz_type", p.ptz_type)],
+            ["状态", zz.label("video_status", p.status)],
+            ["朝向", p.azimuth_deg === null ? "" : Math.round(p.azimuth_deg) + "°"],
+            ["最近心跳", zz.fmtTime(p.last_heartbeat)],
+          ]) + "</div>"
+      );
+      return m;
+    }
+    if (def.collection === "workers") {
+      const m = L.marker([lat, lon], { icon: dot(STATUS_COLOR[p.status] || def.style.color, "zz-worker") });
+      m.bindPopup(() =>
+        '<div class="zz-popup"><div class="zz-popup-title">' + zz.esc(p.name) + "</div>" +
+          popupRows([
+            ["角色", zz.label("worker_role", p.role)],
+            ["状态", zz.label("worker_status", p.status)],
+            ["所属网格", p.home_grid],
+            ["定位时间", zz.fmtTime(p.last_seen_at)],
+          ]) + "</div>"
+      );
+      return m;
+    }
+    // persons: masked on the server (name_masked, id_masked); never the full ID here
+    const m = L.marker([lat, lon], { icon: dot(def.style.color, "zz-person") });
+    m.bindPopup(
+      '<div class="zz-popup zz-person-popup"><div class="zz-popup-title">' + zz.esc(zz.label("person_category", p.category)) + "</div>" +
+        popupRows([
+          ["姓名", p.name_masked],
+          ["证件号码", p.id_masked, "zz-id-masked"],
+          ["管控级别", zz.label("management_level", p.management_level)],
+          ["所属网格", p.grid_code],
+        ]) + "</div>"
+    );
+    return m;
+  }
+
+  function featureUrl(def, bounds) {
+    if (def.collection === "cases") {
+      return "/api/console/" + code + "/cases?state=" + st.caseState + "&limit=2000&bbox=" + bboxParam(bounds);
+    }
+    return def.items + "?limit=2000&bbox=" + bboxParam(bounds);
+  }
+
+  async function loadFeatures(entry) {
+    const def = entry.def;
+    const bounds = map.getBounds().pad(0.25);
+    const token = (entry.token = (entry.token || 0) + 1);
+    let fc;
+    try {
+      fc = await zz.api(featureUrl(def, bounds));
+    } catch (error) {
+      zz.toast(def.title + "加载失败：" + zz.errorText(error), "danger");
+      return;
+    }
+    if (token !== entry.token || entry.mode !== "features") return;
+    entry.loadedBounds = bounds;
+    entry.cluster.clearLayers();
+    if (entry.cones) entry.cones.clearLayers();
+    entry.markers = {};
+    const markers = fc.features.map(function (f) {
+      const m = featureMarker(def, f);
+      entry.markers[f.id] = m;
+      return m;
+    });
+    entry.cluster.addLayers(markers);
+    if (def.collection === "video_points" && map.getZoom() >= 14) {
+      fc.features.forEach(function (f) {
+        const p = f.properties;
+        if (p.azimuth_deg === null || p.azimuth_deg === undefined || !p.range_m) return;
+        const [lon, lat] = f.geometry.coordinates;
+        entry.cones.addLayer(
+          L.polygon(conePoints(lat, lon, p.azimuth_deg, p.fov_deg || 60, p.range_m), {
+            color: STATUS_COLOR[p.status] || def.style.color, weight: 1, fillOpacity: 0.15, interactive: false,
+          })
+        );
+      });
+    }
+    if (fc.truncated) zz.toast(def.title + "数量较多，仅显示风险最高的 2000 件，请放大地图查看", "info");
+  }
+
+  function clearEntry(entry) {
+    entry.group.clearLayers();
+    entry.cluster = null;
+    entry.cones = null;
+    entry.loadedBounds = null;
+  }
+
+  function updatePointLayer(entry) {
+    const z = map.getZoom();
+    const mode = entry.visible ? modeAt(entry.def, z) : null;
+    const conesWanted = entry.def.collection === "video_points" && z >= 14;
+    if (mode !== entry.mode || (mode === "features" && conesWanted !== !!entry.conesOn)) {
+      clearEntry(entry);
+      entry.mode = mode;
+      entry.conesOn = conesWanted;
+      if (mode === "hexagons") entry.group.addLayer(vectorTiles(entry.def, true));
+      if (mode === "features") {
+        entry.cluster = cluster(entry.def);
+        entry.group.addLayer(entry.cluster);
+        if (entry.def.collection === "video_points") {
+          entry.cones = L.layerGroup();
+          entry.group.addLayer(entry.cones);
+        }
+        loadFeatures(entry);
+      }
+    } else if (mode === "features" && !(entry.loadedBounds && entry.loadedBounds.contains(map.getBounds()))) {
+      loadFeatures(entry);
+    }
+  }
+
+  async function loadHotspots(entry) {
+    let fc;
+    try {
+      fc = await zz.api("/api/console/" + code + "/hotspots");
+    } catch (error) {
+      zz.toast("热点加载失败：" + zz.errorText(error), "danger");
+      return;
+    }
+    entry.group.clearLayers();
+    const colors = { 3: "#b30000", 2: "#e34a33", 1: "#fc8d59", "-1": "#9ecae1", "-2": "#4292c6", "-3": "#08519c" };
+    const conf = { 3: "99%", 2: "95%", 1: "90%" };
+    entry.group.addLayer(
+      L.geoJSON(fc, {
+        style: (f) => ({ color: colors[f.properties.bin] || "#999", weight: 0.6, fillColor: colors[f.properties.bin] || "#999", fillOpacity: 0.4 }),
+        onEachFeature: function (f, layer) {
+          const p = f.properties;
+          layer.bindPopup(
+            '<div class="zz-popup"><div class="zz-popup-title">' + (p.bin > 0 ? "热点" : "冷点") + "（置信度 " + conf[Math.abs(p.bin)] + "）</div>" +
+              popupRows([
+                ["案件数", p.count],
+                ["热点得分", p.z],
+                ["分析时段", zz.fmtTime(p.window_start).slice(0, 10) + " 至 " + zz.fmtTime(p.window_end).slice(0, 10)],
+              ]) + "</div>"
+          );
+        },
+      })
+    );
+  }
+
+  async function loadHeat(entry) {
+    const z = map.getZoom();
+    const cell = Math.max(0.0005, 360 / Math.pow(2, z) / 48);
+    let points;
+    try {
+      points = await zz.api("/api/console/" + code + "/heat?cell=" + cell.toFixed(5) + "&bbox=" + bboxParam(map.getBounds().pad(0.3)));
+    } catch (error) {
+      zz.toast("热力图加载失败：" + zz.errorText(error), "danger");
+      return;
+    }
+    entry.group.clearLayers();
+    const max = points.length ? points[0][2] : 1;
+    entry.group.addLayer(L.heatLayer(points, { radius: 20, blur: 16, max: max, minOpacity: 0.25 }));
+  }
+
+  function updateLayer(entry) {
+    const def = entry.def;
+    const shown = map.hasLayer(entry.group);
+    if (entry.visible && !shown) entry.group.addTo(map);
+    if (!entry.visible && shown) map.removeLayer(entry.group);
+    if (def.source === "points") return updatePointLayer(entry);
+    const mode = entry.visible ? modeAt(def, map.getZoom()) : null;
+    if (def.source === "tiles") {
+      if (mode !== entry.mode) {
+        entry.group.clearLayers();
+        if (mode) entry.group.addLayer(vectorTiles(def, false));
+        entry.mode = mode;
+      }
+    } else if (def.source === "hotspots") {
+      if (mode && !entry.loaded) {
+        entry.loaded = true;
+        entry.loading = loadHotspots(entry);
+      }
+    } else if (def.source === "heat") {
+      if (mode) loadHeat(entry);
+      else entry.group.clearLayers();
+    }
+  }
+
+  function renderSwitcher() {
+    const list = document.getElementById("zz-layer-list");
+    list.textContent = "";
+    LAYERS.forEach(function (def) {
+      const entry = st.layers[def.id];
+      if (!entry) return;
+      const row = el("label", "zz-layer-row");
+      row.dataset.layer = def.id;
+      const box = el("input", "form-check-input me-1");
+      box.type = "checkbox";
+      box.checked = entry.visible;
+      box.addEventListener("change", function () {
+        entry.visible = box.checked;
+        updateLayer(entry);
+        switcherHints();
+      });
+      const swatch = el("i", "zz-swatch");
+      swatch.style.background = def.style.fill || def.style.color;
+      row.appendChild(box);
+      row.appendChild(swatch);
+      row.appendChild(el("span", "zz-layer-name", def.title));
+      row.appendChild(el("span", "zz-layer-hint"));
+      list.appendChild(row);
+    });
+    switcherHints();
+  }
+
+  function switcherHints() {
+    const z = map.getZoom();
+    document.querySelectorAll(".zz-layer-row").forEach(function (row) {
+      const entry = st.layers[row.dataset.layer];
+      const def = entry.def;
+      const mode = modeAt(def, z);
+      let hint = "";
+      if (def.source === "points" || def.source === "tiles") {
+        if (!mayAggregate(def)) hint = "无权限";
+        else if (z < def.min_zoom) hint = "放大后显示";
+        else if (mode === "hexagons") hint = mayFeatures(def) ? "汇总" : "仅汇总";
+      }
+      row.querySelector(".zz-layer-hint").textContent = hint;
+      row.classList.toggle("zz-layer-off", !mode && def.source !== "outline");
+    });
+  }
+
+  function setupLayers() {
+    LAYERS.forEach(function (def) {
+      if (def.id === "units") {
+        const entry = st.layers.units;
+        entry.visible = true;
+        entry.group.addTo(map);
+        return;
+      }
+      if (!mayAggregate(def) && def.source !== "hotspots" && def.source !== "heat") return;
+      if (def.source === "heat" && !mayAggregate(def)) return;
+      st.layers[def.id] = { def: def, group: L.layerGroup(), visible: def.on, mode: null };
+    });
+    renderSwitcher();
+    Object.values(st.layers).forEach((entry) => entry.def.id !== "units" && updateLayer(entry));
+    map.on("zoomend moveend", debounce(function () {
+      Object.values(st.layers).forEach((entry) => entry.def.id !== "units" && updateLayer(entry));
+      switcherHints();
+    }, 250));
+  }
+
+  // ---- actions on a queued case ----------------------------------------------------------------
+  let acting = null;
+
+  function selectField(name, labelText, options, value) {
+    const wrap = el("div", "mb-2");
+    const lab = el("label", "form-label small", labelText);
+    lab.htmlFor = "zz-f-" + name;
+    const sel = el("select", "form-select form-select-sm");
+    sel.id = "zz-f-" + name;
+    sel.name = name;
+    options.forEach(function (o) {
+      const opt = el("option", "", o[1]);
+      opt.value = o[0];
+      if (String(o[0]) === String(value)) opt.selected = true;
+      sel.appendChild(opt);
+    });
+    wrap.appendChild(lab);
+    wrap.appendChild(sel);
+    return wrap;
+  }
+  function inputField(name, labelText, type, value, placeholder) {
+    const wrap = el("div", "mb-2");
+    const lab = el("label", "form-label small", labelText);
+    lab.htmlFor = "zz-f-" + name;
+    const input = el("input", "form-control form-control-sm");
+    input.id = "zz-f-" + name;
+    input.name = name;
+    input.type = type;
+    input.value = value || "";
+    if (placeholder) input.placeholder = placeholder;
+    wrap.appendChild(lab);
+    wrap.appendChild(input);
+    return wrap;
+  }
+  function localInput(date) {
+    const pad = (n) => String(n).padStart(2, "0");
+    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + "T" + pad(date.getHours()) + ":" + pad(date.getMinutes());
+  }
+
+  function openAction(c, action) {
+    acting = { c: c, action: action };
+    const fields = document.getElementById("zz-action-fields");
+    fields.textContent = "";
+    document.getElementById("zz-action-title").textContent = zz.label("case_action", action) + "：" + c.title;
+    document.getElementById("zz-action-case").textContent = c.code + " · " + zz.label("case_state", c.state) + " · " + zz.label("level", c.handling_level) + "级办理";
+    document.getElementById("zz-action-note").value = "";
+    document.getElementById("zz-action-error").classList.add("d-none");
+    const children = (st.feed.children || []).filter((k) => k.kind === "jurisdiction").map((k) => [k.code, k.name]);
+    const risks = Object.entries(zz.tables.risk_level);
+    const cats = Object.entries(zz.tables.category);
+    if (action === "triage") {
+      fields.appendChild(selectField("category", "类别", cats, c.category));
+      fields.appendChild(selectField("risk_level", "风险等级", risks, c.risk_level));
+      const levels = [1, 2, 3, 4, 5].filter((l) => l >= levelOf(st.me.scope_code)).map((l) => [l, zz.label("level", l) + "级"]);
+      fields.appendChild(selectField("handling_level", "处理层级", levels, c.handling_level));
+    } else if (action === "dispatch") {
+      fields.appendChild(selectField("unit_code", "派往下级单位", [["", "（不派往下级单位）"]].concat(children), ""));
+      fields.appendChild(inputField("department", "或派往职能部门", "text", "", "如：县司法局"));
+    } else if (action === "hand_down") {
+      const down = children.filter((k) => c.area_code.startsWith(k[0].slice(0, KEEP[levelOf(k[0]) - 1])));
+      fields.appendChild(selectField("unit_code", "交办给", down.length ? down : [["", "案件所在下级单位"]], down.length ? down[0][0] : ""));
+    } else if (action === "supervise") {
+      fields.appendChild(inputField("deadline", "督办时限", "datetime-local", localInput(new Date(Date.now() + 3 * 86400000))));
+    } else if (action === "summon") {
+      fields.appendChild(inputField("departments", "吹哨部门（用顿号或逗号分隔）", "text", "", "如：县公安局、县住建局"));
+    }
+    document.getElementById("zz-action-dialog").showModal();
+  }
+
+  function actionParams(action) {
+    const val = (name) => {
+      const node = document.getElementById("zz-f-" + name);
+      return node ? node.value.trim() : "";
+    };
+    if (action === "triage") {
+      return { category: val("category"), risk_level: Number(val("risk_level")), handling_level: Number(val("handling_level")) };
+    }
+    if (action === "dispatch") {
+      return val("unit_code") ? { unit_code: val("unit_code") } : { department: val("department") || null };
+    }
+    if (action === "hand_down") return val("unit_code") ? { unit_code: val("unit_code") } : {};
+    if (action === "supervise") return { deadline: val("deadline") ? new Date(val("deadline")).toISOString() : null };
+    if (action === "summon") return { departments: val("departments").split(/[、,，;；\s]+/).filter(Boolean) };
+    return {};
+  }
+
+  async function submitAction(event) {
+    event.preventDefault();
+    if (!acting) return;
+    const { c, action } = acting;
+    const error = document.getElementById("zz-action-error");
+    const button = document.getElementById("zz-action-submit");
+    button.disabled = true;
+    try {
+      await zz.api("/api/cases/" + c.id + "/actions/" + action, {
+        method: "POST",
+        json: { version: c.version, note: document.getElementById("zz-action-note").value || null, params: actionParams(action) },
+      });
+      document.getElementById("zz-action-dialog").close();
+      zz.toast(zz.label("case_action", action) + "成功：" + c.title, "success");
+      acting = null;
+      await refreshFeed();
+    } catch (err) {
+      error.textContent = zz.errorText(err);
+      error.classList.remove("d-none");
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  // ---- data loading, live updates, refresh ----------------------------------------------------
+  function applyFeed(feed) {
+    st.feed = feed;
+    renderBreadcrumbs(feed);
+    renderKpis(feed.unit);
+    renderChildren(feed);
+    renderQueue(feed);
+    renderAlerts(feed);
+    shade();
+  }
+
+  async function refreshFeed() {
+    try {
+      applyFeed(await zz.api("/api/command/" + code));
+    } catch (error) {
+      zz.toast("数据刷新失败：" + zz.errorText(error), "danger");
+    }
+  }
+
+  function reloadPoints() {
+    Object.values(st.layers).forEach(function (entry) {
+      if (entry.mode === "features") loadFeatures(entry);
+      if (entry.def.source === "hotspots" && entry.visible) entry.loading = loadHotspots(entry);
+    });
+  }
+
+  function onWorker(w) {
+    const entry = st.layers.workers;
+    if (!entry || entry.mode !== "features" || w.lat === null || w.lon === null) return;
+    const marker = entry.markers && entry.markers[w.id];
+    const f = { id: w.id, type: "Feature", geometry: { type: "Point", coordinates: [w.lon, w.lat] }, properties: w };
+    if (marker) entry.cluster.removeLayer(marker);
+    const fresh = featureMarker(entry.def, f);
+    entry.markers[w.id] = fresh;
+    entry.cluster.addLayer(fresh);
+  }
+
+  const refreshSoon = debounce(refreshFeed, 1500);
+  function onCaseEvent(e) {
+    if (e.action === "register") {
+      zz.toast("新登记案件：" + e.title, "info");
+      const entry = st.layers.cases;
+      if (entry && entry.mode === "features" && e.lat !== null && e.lon !== null && !entry.markers[e.case_id]) {
+        const f = { id: e.case_id, type: "Feature", geometry: { type: "Point", coordinates: [e.lon, e.lat] },
+          properties: { code: e.case_code, title: e.title, risk_level: e.risk_level, state: e.to_state, handling_level: e.handling_level } };
+        entry.markers[e.case_id] = featureMarker(entry.def, f);
+        entry.cluster.addLayer(entry.markers[e.case_id]);
+      }
+    }
+    refreshSoon();
+  }
+
+  function setupTabs() {
+    document.querySelectorAll(".zz-tab").forEach(function (tab) {
+      tab.addEventListener("click", function () {
+        document.querySelectorAll(".zz-tab").forEach((t) => t.classList.toggle("active", t === tab));
+        document.querySelectorAll(".zz-pane").forEach((p) => p.classList.toggle("active", p.dataset.pane === tab.dataset.pane));
+      });
+    });
+  }
+
+  function setupControls() {
+    const kpiSelect = document.getElementById("zz-kpi-select");
+    kpiSelect.addEventListener("change", function () {
+      st.kpi = kpiSelect.value;
+      if (st.feed) {
+        renderKpis(st.feed.unit);
+        renderChildren(st.feed);
+      }
+      shade();
+    });
+    document.querySelectorAll("#zz-kpis .zz-kpi").forEach(function (card) {
+      card.addEventListener("click", function () {
+        kpiSelect.value = card.dataset.kpi;
+        kpiSelect.dispatchEvent(new Event("change"));
+      });
+    });
+    const caseState = document.getElementById("zz-case-state");
+    caseState.addEventListener("change", function () {
+      st.caseState = caseState.value;
+      const entry = st.layers.cases;
+      if (entry && entry.mode === "features") loadFeatures(entry);
+    });
+    const form = document.getElementById("zz-action-form");
+    if (form) {
+      form.addEventListener("submit", submitAction);
+      document.getElementById("zz-action-cancel").addEventListener("click", () => document.getElementById("zz-action-dialog").close());
+    }
+    const full = document.getElementById("zz-fullscreen");
+    if (full) full.addEventListener("click", () => document.documentElement.requestFullscreen && document.documentElement.requestFullscreen());
+    L.DomEvent.disableClickPropagation(document.getElementById("zz-layer-panel"));
+    L.DomEvent.disableScrollPropagation(document.getElementById("zz-layer-panel"));
+  }
+
+  function tickClock() {
+    const now = new Date();
+    const pad = (n) => String(n).padStart(2, "0");
+    document.getElementById("zz-clock").textContent = zz.fmtTime(now.toISOString()) + ":" + pad(now.getSeconds());
+  }
+
+  /** A scale bar labelled in Chinese (米 / 公里). */
+  function chineseScale() {
+    const Scale = L.Control.Scale.extend({
+      _updateMetric: function (maxMeters) {
+        const meters = this._getRoundNum(maxMeters);
+        const text = meters < 1000 ? meters + " 米" : meters / 1000 + " 公里";
+        this._updateScale(this._mScale, text, meters / maxMeters);
+      },
+    });
+    new Scale({ imperial: false, position: "bottomright" }).addTo(map);
+  }
+
+  async function start() {
+    map.options.zoomSnap = 0.25;
+    map.options.zoomDelta = 0.5;
+    chineseScale();
+    setupTabs();
+    setupControls();
+    tickClock();
+    setInterval(tickClock, 1000);
+    setInterval(tickCountdowns, 30000);
+    const [me, feed, outline] = await Promise.all([
+      zz.me(),
+      zz.api("/api/command/" + code),
+      zz.api("/api/console/" + code + "/outline"),
+    ]);
+    st.me = me;
+    st.feed = feed;
+    drawOutline(outline);
+    applyFeed(feed);
+    setupLayers();
+    markReady("map");
+    if (me.role !== "analyst") {
+      st.live = zz.live({ case_event: onCaseEvent, worker: onWorker });
+    }
+    if (screen) {
+      setInterval(function () {
+        refreshFeed();
+        reloadPoints();
+      }, refreshSeconds * 1000);
+    }
+  }
+
+  start().catch(function (error) {
+    if (error instanceof zz.ApiError && error.status === 401) return;
+    document.getElementById("zz-queue-empty").classList.remove("d-none");
+    document.getElementById("zz-queue-empty").textContent = "加载失败：" + zz.errorText(error);
+    zz.toast("加载失败：" + zz.errorText(error), "danger");
+  });
+})();
