@@ -101,7 +101,8 @@ def test_login_page_lands_dispatcher_on_dispatch_desk(
         page.fill("#password", PASSWORD)
         page.click("#login-submit")
         page.wait_for_url(f"{origin}/dispatch/{TOWN_A1}")
-        assert page.locator("#placeholder-code").inner_text() == f"辖区代码：{TOWN_A1}"
+        assert page.locator("body").get_attribute("data-code") == TOWN_A1
+        assert page.locator("#dz-queue-list").count() == 1  # the dispatch desk, not a stub
         page.screenshot_step("3-landed")
 
         cookie = next(c for c in page.context.cookies() if c["name"] == api_settings.cookie_name)
