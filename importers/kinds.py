@@ -32,7 +32,8 @@ from geo.codes import (
 from geo.codes import mask_resident_id as _mask
 from geo.crs import SourceCrs
 from importers.mapping import normalise_header
-from importers.rules import RowChecks, ewkb_hex, point_array
+from importers.rules import RowChecks, ewkb_hex
+from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.model import (
     Base,
     CaseState,
@@ -125,12 +126,16 @@ def _frame(checks: RowChecks, columns: dict[str, Any]) -> pd.DataFrame:
 
 
 def _int_text(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: None if pd.isna(v) else str(int(v))).astype(object)
+    numbers = values.to_numpy(dtype=float)
+    missing = np.isnan(numbers)
+    text = np.where(missing, 0, numbers).astype(np.int64).astype(str).astype(object)
+    text[missing] = None
+    return pd.Series(text, index=values.index, dtype=object)
 
 
 def _iso(values: pd.Series) -> pd.Series:
     utc = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-    text = np.char.add(np.datetime_as_string(utc, unit="s"), "Z").astype(object)
+    text = np.datetime_as_string(utc, unit="s", timezone="UTC").astype(object)
     return pd.Series(text, index=values.index, dtype=object).where(values.notna(), None)
 
 
@@ -143,9 +148,11 @@ def _area_from(checks: RowChecks, fallback: pd.Series | None = None) -> pd.Serie
     return area
 
 
-def _points(checks: RowChecks, context: Context) -> pd.Series:
+def _points(checks: RowChecks, context: Context) -> dict[str, pd.Series]:
+    """CGCS2000 coordinates as the staging columns the point geometry is computed from."""
     lon, lat = checks.points(context.crs)
-    return pd.Series(ewkb_hex(point_array(lon, lat)), index=checks.frame.index, dtype=object)
+    index = checks.frame.index
+    return {LON_COLUMN: pd.Series(lon, index=index), LAT_COLUMN: pd.Series(lat, index=index)}
 
 
 # ------------------------------------------------------------------------------- jurisdictions
@@ -251,7 +258,7 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
             "home_grid": home,
             "area_code": area,
             "status": status,
-            "last_position": position,
+            **position,
         },
     )
     with_id = records[external.notna()]
@@ -284,7 +291,7 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
             "range_m": checks.number("range_m", low=0.001).fillna(80.0),
             "status": checks.choice("status", VideoStatus, default=VideoStatus.ONLINE.value),
             "stream_url": checks.text("stream_url"),
-            "point": _points(checks, context),
+            **_points(checks, context),
             "area_code": area,
         },
     )
@@ -297,6 +304,9 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
 
 def case_code(area_code: str, channel: str, external_no: str) -> str:
     """Return the platform code (一案一码) of an imported case, stable across re-imports.
+
+    The import computes the same value in the database, once the area code is known
+    (:func:`layers.case_import.case_code`); the tests hold the two to each other.
 
     Parameters
     ----------
@@ -354,20 +364,9 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     )
     title = title.where(title.notna(), fallback).str.slice(0, 200)
     checks.duplicates("external_no", [channel, external])
-    code = pd.Series(
-        [
-            case_code(a, c, e)
-            if isinstance(a, str) and isinstance(c, str) and isinstance(e, str)
-            else None
-            for a, c, e in zip(area, channel, external, strict=True)
-        ],
-        index=checks.frame.index,
-        dtype=object,
-    )
     records = _frame(
         checks,
         {
-            "code": code,
             "external_no": external,
             "channel": channel,
             "category": category,
@@ -375,7 +374,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             "title": title,
             "description": description,
             "risk_level": _int_text(risk),
-            "point": _points(checks, context),
+            **_points(checks, context),
             "address": checks.text("address").str.slice(0, 200),
             "area_code": area,
             "grid_code": grid,
@@ -473,7 +472,7 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
             "id_sealed": sealed,
             "management_level": _int_text(level),
             "attributes": attributes,
-            "residence": point,
+            **point,
             "address": checks.text("address").str.slice(0, 200),
             "grid_code": grid,
             "area_code": area,
@@ -508,7 +507,7 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
             "area_code": None,
             "visited_on": day.map(lambda d: None if pd.isna(d) else d.isoformat()).astype(object),
             "visitor_id": None,
-            "point": _points(checks, context),
+            **_points(checks, context),
             "note": checks.text("note"),
             "_id_hash": hashes.astype(object),
             "_category": category,

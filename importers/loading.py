@@ -4,7 +4,14 @@ Runs inside the caller's transaction: the caller commits or rolls back. The rows
 the row checks are COPYed into TEMP staging tables; the database checks (jurisdiction and grid
 exist, point inside its jurisdiction within a tolerance, person and visitor found …) run there;
 then, unless something was rejected and the load is all-or-nothing, one ``INSERT … SELECT … ON
-CONFLICT`` per part moves the rows into the real table.
+CONFLICT`` per part moves the rows into the real table (for cases, the same statement appends
+each new case's first event).
+
+A load of more rows than its table holds (and at least
+:data:`layers.deferral.DEFAULT_MIN_ROWS`) defers the table's index and foreign-key upkeep to
+the end of the load (:mod:`layers.deferral`): the indexes are rebuilt by sorting, the foreign
+keys validated by one join each, and the per-row live notifications of the case log are not
+sent (a bulk load is not a live event).
 """
 
 from __future__ import annotations
@@ -18,15 +25,27 @@ from psycopg import sql
 
 from importers.kinds import Kind, Part
 from importers.rules import Problem, RowChecks, shown_value
-from layers.bulk import ROW_COLUMN, UpsertCounts, copy_frame, create_staging, upsert
+from layers import case_import
+from layers.bulk import (
+    LON_COLUMN,
+    ROW_COLUMN,
+    UpsertCounts,
+    analyze_staging,
+    copy_frame,
+    create_staging,
+    staged_rows,
+    tune_transaction,
+    upsert,
+)
+from layers.deferral import Deferred, defer, worth_deferring
 
 DEFAULT_TOLERANCE_M = 500.0
 """How far (metres) a point may lie outside its jurisdiction's boundary."""
 
-_CASE_EVENT = sql.SQL(
-    "INSERT INTO case_events (case_id, area_code, actor_name, action, to_state, note) "
-    "SELECT id, area_code, {actor}, 'import', state, {note} FROM inserted"
-)
+_LOGS = {"cases": ("case_events",)}
+"""Tables a kind's load also writes (its follow-up rows)."""
+_QUIET = {"case_events": ("notify_live",)}
+"""Per-row live-notification triggers not fired by a deferred (bulk) load."""
 
 
 @dataclass(frozen=True)
@@ -43,12 +62,17 @@ class LoadOptions:
         Who imports (case events' actor).
     tolerance_m : float
         Jurisdiction boundary tolerance.
+    defer : bool or None
+        Defer index and foreign-key upkeep to the end of the load (:mod:`layers.deferral`):
+        ``None`` when the staged rows are at least :data:`layers.deferral.DEFAULT_MIN_ROWS`
+        and outnumber the table's, ``True`` always, ``False`` never.
     """
 
     partial: bool
     import_id: int | None
     user: str
     tolerance_m: float = DEFAULT_TOLERANCE_M
+    defer: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -90,18 +114,22 @@ def load(
         by this function has been undone: the caller rolls back).
     """
     staged: list[_Staged] = []
+    tune_transaction(conn)
     for number, part in enumerate(parts):
         records = part.records[~checks.bad.reindex(part.records.index, fill_value=False)]
         records = records.copy()
         if "import_id" in kind.table.c and options.import_id is not None:
             records["import_id"] = options.import_id
         columns = [c for c in records.columns if not str(c).startswith("_")]
+        point = kind.geometry if LON_COLUMN in records.columns else None
+        if point is not None:
+            columns.append(point)
         helpers = {c: t for c, t in kind.helpers.items() if c in records.columns}
         name = f"zz_staging_{kind.name}_{number}"
         conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
-        create_staging(conn, kind.table, columns, name, helpers)
+        create_staging(conn, kind.table, columns, name, helpers, point=point)
         copy_frame(conn, name, records, progress=progress)
-        conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(name)))
+        analyze_staging(conn, name)
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
         staged.append(_Staged(name, part, columns))
     rejected = {p.row for p in checks.problems if p.severity == "rejected"}
@@ -117,11 +145,12 @@ def load(
                 (sorted(rejected),),
             )
         follow_up = None
+        computed: dict[str, sql.Composable] = {}
         if kind.name == "cases":
-            follow_up = _CASE_EVENT.format(
-                actor=sql.Literal(options.user[:50]), note=sql.Literal("imported")
-            )
+            follow_up = case_import.first_events(options.user)
+            computed["code"] = case_import.case_code()
         key = stage.part.key
+        deferred = _defer_if_worth_it(conn, kind, stage, options)
         counts = upsert(
             conn,
             kind.table,
@@ -131,7 +160,12 @@ def load(
             update=kind.update,
             conflict=stage.part.conflict,
             follow_up=follow_up,
+            returning=case_import.EVENT_COLUMNS if follow_up is not None else None,
+            locked=deferred is not None,
+            computed=computed,
         )
+        if deferred is not None:
+            deferred.restore(conn)
         conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(stage.name)))
         total = UpsertCounts(
             total.inserted + counts.inserted,
@@ -139,6 +173,19 @@ def load(
             total.unchanged + counts.unchanged,
         )
     return total
+
+
+def _defer_if_worth_it(
+    conn: psycopg.Connection[Any], kind: Kind, stage: _Staged, options: LoadOptions
+) -> Deferred | None:
+    """Defer index and key upkeep when the staged rows outnumber the table's."""
+    table = kind.table.name
+    if options.defer is False:
+        return None
+    if options.defer is None and not worth_deferring(conn, table, staged_rows(conn, stage.name)):
+        return None
+    tables = (table, *_LOGS.get(kind.name, ()))
+    return defer(conn, tables, quiet={t: _QUIET[t] for t in tables if t in _QUIET})
 
 
 def _rows(

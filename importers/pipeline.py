@@ -48,6 +48,9 @@ class ImportOptions:
         Who imports (provenance).
     tolerance_m : float
         How far outside its jurisdiction a point may lie.
+    defer : bool or None
+        Rebuild indexes and re-validate foreign keys at the end instead of row by row
+        (:mod:`layers.deferral`; locks the table meanwhile): ``None`` decides by size.
     """
 
     kind: str
@@ -57,6 +60,7 @@ class ImportOptions:
     dry_run: bool = False
     user: str = "unknown"
     tolerance_m: float = DEFAULT_TOLERANCE_M
+    defer: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,7 @@ def run_import(
                 import_id=import_id,
                 user=options.user,
                 tolerance_m=options.tolerance_m,
+                defer=False if options.dry_run else options.defer,
             ),
             progress,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import io
 import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -23,6 +24,7 @@ GEOMETRY_COLUMN = "__geometry__"
 
 GIS_SUFFIXES = frozenset({".shp", ".zip", ".geojson", ".json", ".gpkg"})
 _CHINESE_ENCODINGS = frozenset({"gb2312", "gbk", "gb18030", "hz", "cp936"})
+_TRAILING_SPACE = re.compile(r' [,"\r\n\t]| $')
 
 
 class ReadError(ValueError):
@@ -76,19 +78,40 @@ def detect_encoding(raw: bytes) -> str:
     >>> detect_encoding(codecs.BOM_UTF8 + "经度".encode())
     'utf-8-sig'
     """
+    return decode(raw)[1]
+
+
+def decode(raw: bytes) -> tuple[str, str]:
+    """Decode ``raw`` with the encoding :func:`detect_encoding` finds (decoding it once).
+
+    Parameters
+    ----------
+    raw : bytes
+        File content.
+
+    Returns
+    -------
+    tuple of str
+        The text and the codec name.
+
+    Examples
+    --------
+    >>> decode("经度".encode("gb18030"))
+    ('经度', 'gb18030')
+    """
     if raw.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
+        return raw.decode("utf-8-sig"), "utf-8-sig"
     for candidate in ("utf-8", "gb18030"):
         try:
-            raw.decode(candidate)
+            return raw.decode(candidate), candidate
         except UnicodeDecodeError:
             continue
-        return candidate
     best = charset_normalizer.from_bytes(raw[: 1 << 20]).best()
     if best is None:
         raise ReadError("cannot tell the text encoding: not UTF-8, GBK/GB18030 or any known one")
     encoding = str(best.encoding).lower()
-    return "gb18030" if encoding in _CHINESE_ENCODINGS else encoding
+    encoding = "gb18030" if encoding in _CHINESE_ENCODINGS else encoding
+    return raw.decode(encoding), encoding
 
 
 def _blank_to_none(frame: pd.DataFrame) -> pd.DataFrame:
@@ -119,23 +142,29 @@ def read_csv(path: Path) -> SourceTable:
     SourceTable
         Rows numbered from 2 (row 1 is the header).
     """
-    raw = path.read_bytes()
-    encoding = detect_encoding(raw)
-    text = raw.decode(encoding)
+    text, encoding = decode(path.read_bytes())
+    # The C parser reads bytes: handing it UTF-8 bytes at once is much faster than letting it
+    # re-encode a text stream chunk by chunk.
     frame = pd.read_csv(
-        io.StringIO(text),
+        io.BytesIO(text.encode("utf-8")),
+        encoding="utf-8",
         dtype=object,
         keep_default_na=False,
         na_values=[""],
         skipinitialspace=True,
     )
     frame.columns = [str(c).strip() for c in frame.columns]
+    # A cell can end in a space only if the text has a space before a separator, a quote or
+    # a line end: without one, no column needs the (per-cell) strip.
+    trailing = _TRAILING_SPACE.search(text) is not None
     for column in frame.columns:
         values = frame[column]
-        if values.str.endswith(" ").any():
+        if trailing and values.str.endswith(" ").any():
             values = values.str.strip()
             values = values.where(values != "")
-        frame[column] = values.astype(object).where(values.notna(), None)
+        missing = values.isna()
+        if missing.any() or values.dtype != object:
+            frame[column] = values.astype(object).where(~missing, None)
     return SourceTable(_numbered(frame, 2), encoding=encoding)
 
 

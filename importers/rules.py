@@ -256,11 +256,19 @@ class RowChecks:
             Timezone-aware timestamps, NaT where empty or rejected.
         """
         raw = self.text(field)
-        cleaned = raw.str.replace(r"[年月/.]", "-", regex=True).str.replace("日", " ", regex=False)
-        parsed = pd.to_datetime(cleaned, errors="coerce", format="ISO8601")
-        retry = cleaned.notna() & parsed.isna()
+        parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601")
+        retry = raw.notna() & parsed.isna()
         if retry.any():
-            parsed[retry] = pd.to_datetime(cleaned[retry], errors="coerce", format="mixed")
+            cleaned = (
+                raw[retry]
+                .str.replace(r"[年月/.]", "-", regex=True)
+                .str.replace("日", " ", regex=False)
+            )
+            again = pd.to_datetime(cleaned, errors="coerce", format="ISO8601")
+            still = again.isna()
+            if still.any():
+                again[still] = pd.to_datetime(cleaned[still], errors="coerce", format="mixed")
+            parsed[retry] = again
         self.fail(field, raw.notna() & parsed.isna(), "must be a date/time, e.g. 2024-05-01 08:30")
         if parsed.dt.tz is None:
             parsed = parsed.dt.tz_localize("Asia/Shanghai")

@@ -2,24 +2,36 @@
 
 All of it runs on the caller's psycopg connection inside the caller's transaction, so a load is
 atomic: killed halfway, nothing of it remains (the staging table is dropped at commit or with
-the session). Geometry travels through COPY as hex EWKB (SRID included), which PostGIS parses
-on input into the staging table's geometry column.
+the session). Rows travel in COPY's text format, formatted a column at a time and joined once
+(no Python loop over rows). Polygons travel as hex EWKB (SRID included), which PostGIS parses
+on input; points travel as two numbers, from which the staging table computes its geometry
+column (``ST_MakePoint`` in a generated column), so no point object is ever built in Python.
 """
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import psycopg
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Table
+
+from layers.model.base import SRID
 
 ROW_COLUMN = "_row"
 """Staging column carrying the source row number (for reports and ordering)."""
+
+LON_COLUMN, LAT_COLUMN = "_lon", "_lat"
+"""Staging columns carrying a point's coordinates (CGCS2000) when its geometry is generated."""
+
+_NULL = "\\N"
+_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
 
 
 @dataclass(frozen=True)
@@ -46,12 +58,28 @@ def _ident_list(names: Sequence[str]) -> sql.Composed:
     return sql.SQL(", ").join(sql.Identifier(n) for n in names)
 
 
+def tune_transaction(conn: psycopg.Connection[Any]) -> None:
+    """Set this transaction up for bulk statements: no JIT compilation.
+
+    A load runs a few statements over every staged row; compiling each of them costs more
+    than it saves (``SET LOCAL``: the session's settings come back at commit).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    """
+    conn.execute("SET LOCAL jit = off")
+
+
 def create_staging(
     conn: psycopg.Connection[Any],
     table: Table,
     columns: Sequence[str],
     name: str,
     extra: Mapping[str, str] | None = None,
+    *,
+    point: str | None = None,
 ) -> str:
     """Create a TEMP staging table with ``columns`` of ``table`` (same types) plus ``_row``.
 
@@ -67,6 +95,9 @@ def create_staging(
         Name of the staging table (dropped at commit).
     extra : mapping, optional
         Helper columns to add (name → SQL type), e.g. ``{"_id_hash": "bytea"}``.
+    point : str, optional
+        A point column of ``columns`` to stage as :data:`LON_COLUMN` and :data:`LAT_COLUMN`
+        numbers: the staging table computes it from them (NULL when either is NULL).
 
     Returns
     -------
@@ -89,6 +120,18 @@ def create_staging(
         )
     )
     helpers = {ROW_COLUMN: "integer", **(extra or {})}
+    if point is not None:
+        conn.execute(
+            sql.SQL("ALTER TABLE {name} DROP COLUMN {point}").format(
+                name=sql.Identifier(name), point=sql.Identifier(point)
+            )
+        )
+        helpers[LON_COLUMN] = "double precision"
+        helpers[LAT_COLUMN] = "double precision"
+        helpers[point] = (
+            f"geometry(Point, {SRID}) GENERATED ALWAYS AS "
+            f"(ST_SetSRID(ST_MakePoint({LON_COLUMN}, {LAT_COLUMN}), {SRID})) STORED"
+        )
     conn.execute(
         sql.SQL("ALTER TABLE {name} {adds}").format(
             name=sql.Identifier(name),
@@ -101,15 +144,40 @@ def create_staging(
     return name
 
 
+def analyze_staging(conn: psycopg.Connection[Any], staging: str) -> None:
+    """Gather the planner's statistics of a staging table's non-geometry columns.
+
+    The checks filter on NULLs and join on codes: their plans need the null fractions and
+    distinct counts. Geometry statistics are the slow part of ``ANALYZE`` and are not needed.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name.
+    """
+    rows = conn.execute(
+        "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute "
+        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+        (staging,),
+    ).fetchall()
+    columns = [str(name) for name, kind in rows if not str(kind).startswith("geometry")]
+    conn.execute(sql.SQL("ANALYZE {} ({})").format(sql.Identifier(staging), _ident_list(columns)))
+
+
 def copy_frame(
     conn: psycopg.Connection[Any],
     staging: str,
     frame: pd.DataFrame,
     *,
-    batch_rows: int = 100_000,
+    batch_rows: int = 50_000,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """COPY a data frame into the staging table, in CSV batches.
+    """COPY a data frame into the staging table, in text-format batches.
+
+    A writer thread sends each batch while the next one is formatted, so the server parses
+    rows while Python builds the following ones.
 
     Parameters
     ----------
@@ -119,7 +187,8 @@ def copy_frame(
         Staging table name.
     frame : pandas.DataFrame
         Columns named like the staging columns (``_row`` included); ``None``/NaN become NULL,
-        geometry columns hold hex EWKB strings.
+        polygon columns hold hex EWKB strings, numbers are written exactly (shortest
+        round-trip form).
     batch_rows : int
         Rows per batch (memory bound; the whole COPY is one statement).
     progress : callable, optional
@@ -130,18 +199,73 @@ def copy_frame(
     int
         Rows copied.
     """
-    statement = sql.SQL("COPY {staging} ({cols}) FROM STDIN (FORMAT csv)").format(
+    statement = sql.SQL("COPY {staging} ({cols}) FROM STDIN").format(
         staging=sql.Identifier(staging), cols=_ident_list([str(c) for c in frame.columns])
     )
-    with conn.cursor() as cursor, cursor.copy(statement) as copy:
+    with conn.cursor() as cursor, cursor.copy(statement, writer=QueuedLibpqWriter(cursor)) as copy:
         for start in range(0, len(frame), batch_rows):
             batch = frame.iloc[start : start + batch_rows]
-            buffer = io.StringIO()
-            batch.to_csv(buffer, header=False, index=False, na_rep="")
-            copy.write(buffer.getvalue())
+            copy.write(copy_text(batch))
             if progress is not None:
                 progress(len(batch))
     return len(frame)
+
+
+def copy_text(frame: pd.DataFrame) -> str:
+    r"""Return rows as COPY text format: tab-separated, ``\N`` for NULL, specials escaped.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Text (``str``/``None``), float, integer or boolean columns.
+
+    Returns
+    -------
+    str
+        One line per row, each ending in a newline.
+
+    Examples
+    --------
+    >>> copy_text(pd.DataFrame({"a": ["x", None, "t\tab"], "b": [1.5, float("nan"), 2.0]}))
+    'x\t1.5\n\\N\t\\N\nt\\tab\t2.0\n'
+    """
+    if frame.empty:
+        return ""
+    width = len(frame.columns)
+    cells = np.empty((len(frame), 2 * width), dtype=object)
+    cells[:, 1::2] = "\t"
+    cells[:, -1] = "\n"
+    for i, column in enumerate(frame.columns):
+        cells[:, 2 * i] = _column_text(frame[column])
+    return "".join(cells.ravel().tolist())
+
+
+def _column_text(values: pd.Series) -> npt.NDArray[np.object_]:
+    kind = values.dtype.kind
+    if kind == "f":
+        numbers = values.to_numpy(dtype=float)
+        text = np.array(list(map(repr, numbers.tolist())), dtype=object)
+        text[np.isnan(numbers)] = _NULL
+        return text
+    if kind in "iu":
+        return np.array(list(map(str, values.to_numpy().tolist())), dtype=object)
+    if kind == "b":
+        return np.where(values.to_numpy(dtype=bool), "t", "f").astype(object)
+    cells = values.to_numpy(dtype=object)
+    missing = pd.isna(cells)
+    present = cells[~missing]
+    if len(present) and pd.api.types.infer_dtype(present, skipna=False) != "string":
+        present = np.array([str(v) for v in present], dtype=object)
+    joined = "".join(present.tolist())
+    if any(special in joined for special, _ in _ESCAPES):
+        escaped = pd.Series(present, dtype=object)
+        for special, replacement in _ESCAPES:
+            escaped = escaped.str.replace(special, replacement, regex=False)
+        present = escaped.to_numpy(dtype=object)
+    text = np.empty(len(cells), dtype=object)
+    text[missing] = _NULL
+    text[~missing] = present
+    return text
 
 
 def upsert(
@@ -154,6 +278,9 @@ def upsert(
     update: bool,
     conflict: bool = True,
     follow_up: sql.Composable | None = None,
+    returning: Sequence[str] | None = None,
+    locked: bool = False,
+    computed: Mapping[str, sql.Composable] | None = None,
 ) -> UpsertCounts:
     """Move the staged rows into ``table``, matching existing rows on their natural ``key``.
 
@@ -177,18 +304,42 @@ def upsert(
         with ``IS NOT DISTINCT FROM`` (an ``UPDATE … FROM`` then ``INSERT … WHERE NOT EXISTS``).
     follow_up : psycopg.sql.Composable, optional
         A data-modifying statement run on the newly inserted rows, written against a CTE named
-        ``inserted`` (all columns of ``table``), e.g. the first event of each imported case.
-        Only with ``conflict=True``.
+        ``inserted`` (the ``returning`` columns of ``table``), e.g. the first event of each
+        imported case.
+    returning : sequence of str, optional
+        Columns the ``inserted`` CTE carries (default: all of them).
+    locked : bool
+        The caller holds ``table`` in ``ACCESS EXCLUSIVE`` mode (see :mod:`layers.deferral`):
+        nobody else can insert a conflicting row, so a unique ``key`` is matched with ``=``
+        (an anti-join, as ``ON CONFLICT`` would: NULLs never match) instead of speculative
+        insertion, and needs no index. Rows already in the table are dropped from the
+        staging table, and the rest inserted in the order they were staged (the file's: a
+        backend-local TEMP table is never read by a synchronized or parallel scan), no sort.
+    computed : mapping, optional
+        Columns of ``table`` (not in ``columns``) computed from the staged row: column → SQL
+        expression over the staging alias ``s``.
 
     Returns
     -------
     UpsertCounts
         Inserted, updated and unchanged rows.
     """
-    staged = _count(conn, staging)
-    if not conflict:
-        return _upsert_by_match(conn, table, staging, columns, key, update=update, staged=staged)
-    cols = _ident_list(columns)
+    staged = staged_rows(conn, staging)
+    if not conflict or locked:
+        return _upsert_by_match(
+            conn,
+            table,
+            staging,
+            columns,
+            key,
+            update=update,
+            staged=staged,
+            null_safe=not conflict,
+            follow_up=follow_up,
+            returning=returning,
+            computed=computed or {},
+        )
+    cols = _ident_list([*columns, *(computed or {})])
     others = [c for c in columns if c not in key]
     action: sql.Composable
     if update and others:
@@ -208,16 +359,17 @@ def upsert(
     else:
         action = sql.SQL("DO NOTHING")
     insert = sql.SQL(
-        "INSERT INTO {table} ({cols}) SELECT {cols} FROM {staging} ORDER BY {row} "
+        "INSERT INTO {table} ({cols}) SELECT {scols} FROM {staging} AS s ORDER BY s.{row} "
         "ON CONFLICT ({key}) {action} RETURNING {returning}(xmax = 0) AS _inserted"
     ).format(
         table=sql.Identifier(table.name),
         cols=cols,
+        scols=_select_list(columns, computed or {}),
         staging=sql.Identifier(staging),
         row=sql.Identifier(ROW_COLUMN),
         key=_ident_list(key),
         action=action,
-        returning=sql.SQL("*, " if follow_up is not None else ""),
+        returning=_returning(follow_up, returning),
     )
     ctes: list[sql.Composable] = [sql.SQL("upserted AS ({})").format(insert)]
     if follow_up is not None:
@@ -232,7 +384,35 @@ def upsert(
     return UpsertCounts(inserted, updated, staged - inserted - updated)
 
 
-def _count(conn: psycopg.Connection[Any], staging: str) -> int:
+def _select_list(columns: Sequence[str], computed: Mapping[str, sql.Composable]) -> sql.Composed:
+    return sql.SQL(", ").join(
+        [sql.SQL("s.{}").format(sql.Identifier(c)) for c in columns] + list(computed.values())
+    )
+
+
+def _returning(follow_up: sql.Composable | None, columns: Sequence[str] | None) -> sql.Composable:
+    if follow_up is None:
+        return sql.SQL("")
+    if columns is None:
+        return sql.SQL("*, ")
+    return sql.SQL("{}, ").format(_ident_list(columns))
+
+
+def staged_rows(conn: psycopg.Connection[Any], staging: str) -> int:
+    """Return the number of rows in a staging table.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name.
+
+    Returns
+    -------
+    int
+        Its rows.
+    """
     row = conn.execute(
         sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier(staging))
     ).fetchone()
@@ -248,11 +428,16 @@ def _upsert_by_match(
     *,
     update: bool,
     staged: int,
+    null_safe: bool,
+    follow_up: sql.Composable | None,
+    returning: Sequence[str] | None,
+    computed: Mapping[str, sql.Composable],
 ) -> UpsertCounts:
     target = sql.Identifier(table.name)
     source = sql.Identifier(staging)
+    equal = sql.SQL("IS NOT DISTINCT FROM" if null_safe else "=")
     match = sql.SQL(" AND ").join(
-        sql.SQL("t.{c} IS NOT DISTINCT FROM s.{c}").format(c=sql.Identifier(c)) for c in key
+        sql.SQL("t.{c} {equal} s.{c}").format(c=sql.Identifier(c), equal=equal) for c in key
     )
     others = [c for c in columns if c not in key]
     updated = 0
@@ -271,18 +456,39 @@ def _upsert_by_match(
             )
         )
         updated = cursor.rowcount
-    cursor = conn.execute(
-        sql.SQL(
+    template: sql.SQL
+    if null_safe:
+        template = sql.SQL(
             "INSERT INTO {target} ({cols}) SELECT {scols} FROM {source} AS s "
             "WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {match}) ORDER BY s.{row}"
-        ).format(
-            target=target,
-            source=source,
-            cols=_ident_list(columns),
-            scols=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in columns),
-            match=match,
-            row=sql.Identifier(ROW_COLUMN),
         )
+    else:
+        conn.execute(
+            sql.SQL("DELETE FROM {source} AS s USING {target} AS t WHERE {match}").format(
+                source=source, target=target, match=match
+            )
+        )
+        template = sql.SQL("INSERT INTO {target} ({cols}) SELECT {scols} FROM {source} AS s")
+    insert = template.format(
+        target=target,
+        source=source,
+        cols=_ident_list([*columns, *computed]),
+        scols=_select_list(columns, computed),
+        match=match,
+        row=sql.Identifier(ROW_COLUMN),
     )
-    inserted = cursor.rowcount
+    if follow_up is None:
+        inserted = conn.execute(insert).rowcount
+    else:
+        row = conn.execute(
+            sql.SQL(
+                "WITH inserted AS ({insert} RETURNING {returning}), follow_up AS ({follow_up}) "
+                "SELECT count(*) FROM inserted"
+            ).format(
+                insert=insert,
+                returning=sql.SQL("*") if returning is None else _ident_list(returning),
+                follow_up=follow_up,
+            )
+        ).fetchone()
+        inserted = int(row[0]) if row else 0
     return UpsertCounts(inserted, updated, staged - inserted - updated)

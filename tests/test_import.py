@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from importers.kinds import case_code
 from importers.pipeline import ImportOptions, run_import
 from importers.report import write_report
 from layers.secrets import Keys, hash_resident_id, unseal
@@ -219,6 +221,7 @@ def test_cases_channel_key_events_and_idempotence(db: Session, tmp_path: Path) -
         ("A-2", "hotline_12345", "safety_hazard", None),
     ]
     assert {c.area_code for c in cases} == {VILLAGE}
+    assert [c.code for c in cases] == [case_code(c.area_code, c[1], c[0]) for c in cases]
     assert _count(db, "case_events") == 3
     before = _snapshot(db, "cases")
     again = run_import(db.connection(), path, options)
@@ -351,3 +354,98 @@ def test_workers_match_on_external_id_or_name_and_phone(db: Session, tmp_path: P
         ("W1", "网格员甲", "part_time", VILLAGE),
         (None, "网格员乙", "grid_leader", VILLAGE),
     ]
+
+
+def _schema_of(db: Session, tables: tuple[str, ...]) -> list[Any]:
+    """Indexes, constraints and triggers (with their enabled state) of ``tables``."""
+    return list(
+        db.execute(
+            text(
+                "SELECT 'index', tablename::text, indexname::text, indexdef FROM pg_indexes "
+                "WHERE tablename = ANY(:t) UNION ALL "
+                "SELECT 'constraint', conrelid::regclass::text, conname::text, "
+                "pg_get_constraintdef(oid) || ' ' || convalidated::text FROM pg_constraint "
+                "WHERE conrelid::regclass::text = ANY(:t) UNION ALL "
+                "SELECT 'trigger', tgrelid::regclass::text, tgname::text, tgenabled::text "
+                "FROM pg_trigger WHERE tgrelid::regclass::text = ANY(:t) AND NOT tgisinternal "
+                "ORDER BY 1, 2, 3"
+            ),
+            {"t": list(tables)},
+        ).all()
+    )
+
+
+def test_deferred_load_restores_every_index_key_and_trigger(db: Session, tmp_path: Path) -> None:
+    seed_jurisdictions(db)
+    tables = ("cases", "case_events")
+    schema = _schema_of(db, tables)
+    assert any(r[2] == "notify_live" and r[3] == "O" for r in schema)
+    lon, lat = gcj(102.91, 24.21)
+    headers = ["工单编号", "来源渠道", "事件类型", "经度", "纬度", "所属社区", "登记时间"]
+    rows = [
+        [f"D-{i}", "12345热线", "邻里纠纷", f"{lon}", f"{lat}", VILLAGE, "2025-03-01 08:30"]
+        for i in range(5)
+    ]
+    rows.append(["D-5", "12345热线", "邻里纠纷", "102.99", "24.21", VILLAGE, "2025-03-01"])
+    path = tmp_path / "cases.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    options = ImportOptions(kind="cases", crs="gcj02", defer=True, user="bulk")
+    partly = dataclasses.replace(options, partial=True)
+
+    refused = run_import(db.connection(), path, options)
+    assert refused.status == "rejected" and [p.row for p in refused.problems] == [7]
+    assert _count(db, "cases") == 0 and _schema_of(db, tables) == schema
+
+    partial = run_import(db.connection(), path, partly)
+    assert partial.counts is not None and partial.counts.inserted == 5
+    assert _schema_of(db, tables) == schema
+    events = db.execute(
+        text(
+            "SELECT e.action, e.actor_name, e.to_state, c.import_id FROM case_events e "
+            f"JOIN cases c ON c.id = e.case_id WHERE e.{MINE}"
+        )
+    ).all()
+    assert len(events) == 5
+    assert {tuple(e) for e in events} == {("import", "bulk", "registered", partial.import_id)}
+    ids = db.execute(text(f"SELECT external_no FROM cases WHERE {MINE} ORDER BY id")).scalars()
+    assert list(ids) == [f"D-{i}" for i in range(5)]  # file order
+
+    before = _snapshot(db, "cases")
+    again = run_import(db.connection(), path, partly)
+    assert again.counts is not None
+    assert (again.counts.inserted, again.counts.updated, again.counts.unchanged) == (0, 0, 5)
+    assert _snapshot(db, "cases") == before and _count(db, "case_events") == 5
+    assert _schema_of(db, tables) == schema
+
+
+def test_worth_deferring_only_loads_larger_than_the_table(db: Session) -> None:
+    from layers.deferral import worth_deferring
+
+    db.execute(text("CREATE TEMP TABLE zz_three AS SELECT generate_series(1, 3) AS n"))
+    raw: Any = db.connection().connection.driver_connection
+    assert worth_deferring(raw, "zz_three", 4, min_rows=1)
+    assert not worth_deferring(raw, "zz_three", 3, min_rows=1)
+    assert not worth_deferring(raw, "zz_three", 4, min_rows=10)
+    assert not worth_deferring(raw, "zz_three", 0, min_rows=0)
+
+
+def test_copy_frame_round_trips_text_numbers_and_nulls(db: Session) -> None:
+    import pandas as pd
+
+    from layers.bulk import copy_frame
+
+    db.execute(text("CREATE TEMP TABLE zz_round_trip (t text, x double precision, n integer)"))
+    values = ["tab\there", "line\nbreak\r", "back\\slash \\N", "", None, "普通"]
+    frame = pd.DataFrame(
+        {
+            "t": pd.Series(values, dtype=object),
+            "x": [0.1, 1e-7, 102.91234567890123, float("nan"), -0.0, 24.2],
+            "n": [1, 2, 3, 4, 5, 6],
+        }
+    )
+    raw: Any = db.connection().connection.driver_connection
+    assert copy_frame(raw, "zz_round_trip", frame, batch_rows=4) == 6
+    back = db.execute(text("SELECT t, x FROM zz_round_trip ORDER BY n")).all()
+    assert [r[0] for r in back] == values
+    assert [r[1] for r in back][:3] == [0.1, 1e-7, 102.91234567890123]  # exact doubles
+    assert back[3][1] is None

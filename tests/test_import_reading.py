@@ -106,3 +106,21 @@ def test_header_synonyms_and_overrides(tmp_path: Path) -> None:
     bad.write_text("lon = 3\n", encoding="utf-8")
     with pytest.raises(MappingError, match="header strings"):
         load_mapping_file(bad)
+
+
+def test_timestamps_read_iso_with_fractions_and_chinese_dates() -> None:
+    import pandas as pd
+
+    from importers.rules import RowChecks
+
+    frame = pd.DataFrame(
+        {"t": ["2024-05-01 08:30:00.5", "2025年3月3日", "2025/3/1 8:30", "昨天", None]},
+        index=pd.RangeIndex(2, 7, name="row"),
+    )
+    checks = RowChecks(frame, {"reported_at": "t"})
+    parsed = checks.timestamps("reported_at")
+    assert str(parsed[2]) == "2024-05-01 08:30:00.500000+08:00"
+    assert str(parsed[3]) == "2025-03-03 00:00:00+08:00"
+    assert str(parsed[4]) == "2025-03-01 08:30:00+08:00"
+    assert pd.isna(parsed[5]) and pd.isna(parsed[6])
+    assert [(p.row, p.column) for p in checks.problems] == [(5, "t")]
