@@ -10,6 +10,7 @@ Run: ``.venv/bin/python bench/candidates.py``.
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import tempfile
 import time
@@ -144,6 +145,7 @@ def main() -> None:
         app.dispose()
     finally:
         cluster.destroy()
+        shutil.rmtree(root.parent, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -113,25 +113,35 @@ class Candidates:
 
 _RANK = text(
     """
-    WITH w AS (
+    WITH c AS MATERIALIZED (
+        SELECT grid_code, point, geography(point) AS g
+          FROM cases
+         WHERE id = :case_id AND area_code >= :lo AND area_code < :hi),
+    w AS (
         SELECT w.id, w.name, w.role, w.home_grid, w.last_seen_at, w.last_position
           FROM workers w
          WHERE w.status = 'on_duty' AND w.last_position IS NOT NULL
            AND w.area_code >= :lo AND w.area_code < :hi
            AND w.last_seen_at >= :fresh_after AND w.last_seen_at <= :now
-         ORDER BY w.last_position <-> (SELECT point FROM cases WHERE id = :case_id)
+         ORDER BY w.last_position <-> (SELECT point FROM c)
          LIMIT :pool)
-    SELECT w.id, w.name, w.role, w.home_grid, w.last_seen_at,
-           ST_X(w.last_position) AS lon, ST_Y(w.last_position) AS lat,
-           ST_Distance(geography(w.last_position), c.g) AS distance_m,
-           (SELECT count(*) FROM dispatches d
-             WHERE d.worker_id = w.id AND d.assigned_at > :day_ago) AS workload
-      FROM w, (SELECT geography(point) AS g FROM cases WHERE id = :case_id) c
-     WHERE ST_DWithin(geography(w.last_position), c.g, :radius)
+    SELECT c.grid_code AS case_grid, c.point IS NOT NULL AS located,
+           r.id, r.name, r.role, r.home_grid, r.last_seen_at, r.lon, r.lat, r.distance_m,
+           r.workload
+      FROM c LEFT JOIN LATERAL (
+        SELECT w.id, w.name, w.role, w.home_grid, w.last_seen_at,
+               ST_X(w.last_position) AS lon, ST_Y(w.last_position) AS lat,
+               ST_Distance(geography(w.last_position), c.g) AS distance_m,
+               (SELECT count(*) FROM dispatches d
+                 WHERE d.worker_id = w.id AND d.assigned_at > :day_ago) AS workload
+          FROM w
+         WHERE c.g IS NOT NULL AND ST_DWithin(geography(w.last_position), c.g, :radius)
+      ) r ON true
     """
 )
-"""Nearest fresh on-duty workers by KNN over the partial GiST index (the case point is an
-InitPlan parameter, so the index orders the scan), then exact geodesic distance and radius."""
+"""The case (in scope: none, else one row even without candidates) and the nearest fresh
+on-duty workers by KNN over the partial GiST index (the case point is an InitPlan parameter, so
+the index orders the scan), then exact geodesic distance and radius: one round trip."""
 
 _COUNTS = text(
     """
@@ -190,9 +200,6 @@ def candidates(
     InvalidInput
         The case has no location.
     """
-    case = cases.get_case(session, case_id, actor=actor)
-    if case.point is None:
-        raise InvalidInput(f"case {case_id} has no location; dispatch it to a unit instead")
     radius = min(max(float(radius_m), 1.0), 50_000.0)
     limit = min(max(int(limit), 1), 100)
     lo, hi = scope_range(actor.scope_code)
@@ -211,9 +218,16 @@ def candidates(
     rows = session.execute(
         _RANK, {**params, "day_ago": now - timedelta(days=1), "pool": limit * POOL_FACTOR}
     ).all()
+    if not rows:
+        raise NotFound(f"no case {case_id}")
+    if not rows[0].located:
+        raise InvalidInput(f"case {case_id} has no location; dispatch it to a unit instead")
+    case_grid = rows[0].case_grid
     found = []
     for row in rows:
-        own = row.home_grid is not None and row.home_grid == case.grid_code
+        if row.id is None:  # the case's row, without a candidate
+            continue
+        own = row.home_grid is not None and row.home_grid == case_grid
         score = row.distance_m + WORKLOAD_PENALTY_M * row.workload - OWN_GRID_BONUS_M * own
         found.append(
             Candidate(

@@ -13,6 +13,7 @@ from alembic.migration import MigrationContext
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import Connection, Engine
 
+from layers.database import ensure_leakproof_bbox
 from layers.model import Base
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -72,10 +73,14 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     engine : sqlalchemy.Engine
         Engine of the owner role.
     revision : str
-        Target revision.
+        Target revision. At ``head`` the bounding-box operators' ``LEAKPROOF`` mark is
+        re-asserted too, since ``ALTER EXTENSION postgis UPDATE`` drops it
+        (see :func:`layers.database.ensure_leakproof_bbox`).
     """
     with engine.begin() as conn:
         command.upgrade(alembic_config(connection=conn), revision)
+        if revision == "head":
+            ensure_leakproof_bbox(conn)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -1,11 +1,17 @@
 """Mapbox vector tiles of the catalog's collections (``ST_AsMVT``), scoped like every query.
 
 Tiles are in Web Mercator (EPSG:3857) on the usual XYZ grid. Rows are selected with the tile's
-box in EPSG:4490 (so the GiST index on the stored geometry is used) and transformed to 3857 only
-for encoding. Below a collection's ``aggregate_below_zoom`` (and always for analysts reading
-personal layers) points are replaced by hexagon counts (``ST_HexagonGrid``), each point counted
-in exactly one hexagon. Parallel query is switched off for tile transactions: many small
-concurrent queries gain nothing from it.
+box in EPSG:4490 with ``&&`` (so the GiST index on the stored geometry can be used: for the app
+role, under row-level security, only once ``&&`` is marked leakproof, since PostgreSQL uses no
+index for other conditions there) and transformed to 3857 only for encoding. Below a
+collection's ``aggregate_below_zoom`` (and always for analysts reading personal layers) points
+are replaced by hexagon counts (``ST_HexagonGrid``), each point counted in exactly one hexagon.
+
+Tile queries rely on the connection settings of :func:`layers.database.make_engine`
+(:data:`layers.database.SESSION_SETTINGS`): many small concurrent queries gain nothing from
+parallel workers, PostGIS's high function costs would make the planner JIT-compile tile
+queries, which then spend more time compiling (hundreds of milliseconds measured at city scale,
+``bench/api.py``) than running, and custom plans keep the tile's box in the plan.
 """
 
 from __future__ import annotations
@@ -119,8 +125,7 @@ def aggregates_at(collection: Collection, z: int) -> bool:
     return collection.aggregate_below_zoom is not None and z < collection.aggregate_below_zoom
 
 
-def tile(
-    session: Session,
+def tile_query(
     collection: Collection,
     z: int,
     x: int,
@@ -129,17 +134,11 @@ def tile(
     scope_code: str,
     aggregate: bool | None = None,
     min_count: int = 1,
-) -> bytes:
-    """Return the vector tile ``z/x/y`` of ``collection`` inside the caller's scope.
-
-    The tile has one layer named after the collection. Feature tiles carry the collection's
-    ``tile_properties`` (and its integer id as the feature id); aggregate tiles carry one
-    hexagon per occupied cell with the property ``count``.
+) -> tuple[str, dict[str, Any]]:
+    """Return the SQL and parameters of :func:`tile` (one statement; to run or to EXPLAIN).
 
     Parameters
     ----------
-    session : sqlalchemy.orm.Session
-        Session in a transaction scoped to the caller (parallel query is switched off in it).
     collection : Collection
         The layer.
     z, x, y : int
@@ -147,15 +146,14 @@ def tile(
     scope_code : str
         12-digit code of the caller's scope.
     aggregate : bool, optional
-        Force hexagon counts (``True``) or features (``False``); by default decided by
-        :func:`aggregates_at`. Only point collections can be aggregated.
+        As for :func:`tile`.
     min_count : int
-        Drop hexagons with fewer points (small-count suppression for analysts).
+        As for :func:`tile`.
 
     Returns
     -------
-    bytes
-        The encoded tile (empty when nothing is in it).
+    tuple
+        ``(sql, params)``; the statement returns one ``bytea`` (``NULL`` when empty).
 
     Raises
     ------
@@ -166,7 +164,6 @@ def tile(
     if aggregate is None:
         aggregate = aggregates_at(collection, z)
     aggregate = aggregate and collection.geometry_type == "Point"
-    session.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     width = bounds.east - bounds.west
     margin = width * (2 / HEXAGONS_ACROSS if aggregate else BUFFER / EXTENT)
     params: dict[str, Any] = {
@@ -233,5 +230,55 @@ def tile(
             ) m
             WHERE m.geom IS NOT NULL
         """
+    return sql, params
+
+
+def tile(
+    session: Session,
+    collection: Collection,
+    z: int,
+    x: int,
+    y: int,
+    *,
+    scope_code: str,
+    aggregate: bool | None = None,
+    min_count: int = 1,
+) -> bytes:
+    """Return the vector tile ``z/x/y`` of ``collection`` inside the caller's scope.
+
+    The tile has one layer named after the collection. Feature tiles carry the collection's
+    ``tile_properties`` (and its integer id as the feature id); aggregate tiles carry one
+    hexagon per occupied cell with the property ``count``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session in a transaction scoped to the caller, on a connection of
+        :func:`layers.database.make_engine`.
+    collection : Collection
+        The layer.
+    z, x, y : int
+        Tile address.
+    scope_code : str
+        12-digit code of the caller's scope.
+    aggregate : bool, optional
+        Force hexagon counts (``True``) or features (``False``); by default decided by
+        :func:`aggregates_at`. Only point collections can be aggregated.
+    min_count : int
+        Drop hexagons with fewer points (small-count suppression for analysts).
+
+    Returns
+    -------
+    bytes
+        The encoded tile (empty when nothing is in it).
+
+    Raises
+    ------
+    NotFound
+        The tile is outside the tile matrix.
+    """
+    sql, params = tile_query(
+        collection, z, x, y, scope_code=scope_code, aggregate=aggregate, min_count=min_count
+    )
     data = session.execute(text(sql), params).scalar()
     return bytes(data) if data is not None else b""

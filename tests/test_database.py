@@ -7,8 +7,15 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from geo.codes import scope_range
 from layers import migrate
-from layers.database import apply_scope
+from layers.database import (
+    _ACCOUNT_IN_SCOPE,
+    SESSION_SETTINGS,
+    apply_scope,
+    connection_options,
+    read_account_and_scope,
+)
 from layers.model import Base, Jurisdiction
 from tests.conftest import SuiteDatabase
 
@@ -127,3 +134,47 @@ def test_case_event_log_is_append_only(db: Session) -> None:
     with pytest.raises(DBAPIError, match="append-only"):
         with db.begin_nested():
             db.execute(text("DELETE FROM case_events"))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "530000000000",
+        "539900000000",
+        "530424000000",
+        "530429000000",
+        "530424109000",
+        "530424109209",
+        "539999999999",
+    ],
+)
+def test_account_statement_sets_the_scope_python_defines(db: Session, code: str) -> None:
+    """The SQL that reads an account and sets its scope agrees with geo.codes.scope_range."""
+    db.execute(
+        text("INSERT INTO jurisdictions (code, name, level) VALUES (:c, '测试', 1)"), {"c": code}
+    )
+    user_id = db.execute(
+        text(
+            "INSERT INTO users (username, display_name, password_hash, role, scope_code)"
+            " VALUES ('scope_probe', '测试', 'x', 'commander', :c) RETURNING id"
+        ),
+        {"c": code},
+    ).scalar_one()
+    row = db.execute(_ACCOUNT_IN_SCOPE, {"user_id": user_id}).one()
+    assert (row.scope_lo, row.scope_hi) == scope_range(code)
+    account = read_account_and_scope(db, user_id)
+    assert account is not None and account.scope_code == code and account.active
+    settings = db.execute(
+        text("SELECT current_setting('zongzhi.scope_lo'), current_setting('zongzhi.scope_hi')")
+    ).one()
+    assert tuple(settings) == scope_range(code)
+    assert read_account_and_scope(db, user_id + 1_000_000) is None
+
+
+def test_connections_start_with_the_session_settings(database: SuiteDatabase) -> None:
+    with database.app.connect() as conn:
+        for name, value in SESSION_SETTINGS.items():
+            assert conn.execute(text(f"SHOW {name}")).scalar() == value
+    assert connection_options("postgresql+psycopg://h/db?options=-c%20jit%3Don").endswith(
+        "-c jit=on"
+    )

@@ -6,10 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
+from api.auth import issue_token
+from api.settings import ApiSettings
 from tests.api_fixtures import (  # noqa: F401
+    CITY,
     GRIDS_PER_VILLAGE,
     VILLAGES,
     ApiWorld,
@@ -19,6 +24,7 @@ from tests.api_fixtures import (  # noqa: F401
     auth_headers,
     live_server,
 )
+from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]
 
@@ -239,3 +245,42 @@ def test_gdal_reads_every_grid_with_paging(
         timeout=60,
     )
     assert "Feature Count: 32" in summary.stdout, summary.stdout + summary.stderr
+
+
+def test_tokens_are_revoked_by_password_change_and_deactivation(
+    api_client: TestClient, api_settings: ApiSettings, database: SuiteDatabase
+) -> None:
+    """The one-statement account lookup keeps both revocations (and answers 401)."""
+    with database.owner.begin() as conn:
+        user_id = conn.execute(
+            text(
+                "INSERT INTO users (username, display_name, password_hash, role, scope_code,"
+                " password_changed_at) VALUES ('revocation_probe', '测试', 'x', 'commander',"
+                " :scope, now() - interval '2 hours') RETURNING id"
+            ),
+            {"scope": CITY},
+        ).scalar_one()
+    now = datetime.now(UTC)
+    old = issue_token(api_settings, user_id, now=now - timedelta(hours=1)).token
+    new = issue_token(api_settings, user_id, now=now).token
+    path = "/ogc/collections/cases/items?limit=1"
+    try:
+        for token in (old, new):
+            response = api_client.get(path, headers={"Authorization": f"Bearer {token}"})
+            assert response.status_code == 200
+        with database.owner.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE users SET password_changed_at = now() - interval '30 minutes'"
+                    " WHERE id = :id"
+                ),
+                {"id": user_id},
+            )
+        assert api_client.get(path, headers={"Authorization": f"Bearer {old}"}).status_code == 401
+        assert api_client.get(path, headers={"Authorization": f"Bearer {new}"}).status_code == 200
+        with database.owner.begin() as conn:
+            conn.execute(text("UPDATE users SET active = false WHERE id = :id"), {"id": user_id})
+        assert api_client.get(path, headers={"Authorization": f"Bearer {new}"}).status_code == 401
+    finally:
+        with database.owner.begin() as conn:
+            conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": user_id})
