@@ -87,6 +87,42 @@ def in_scope(scope_code: str, area_code: str) -> bool:
     return lo <= area_code < hi
 
 
+def unit_range(code: str, actor: Actor) -> tuple[str, str, int]:
+    """Return the code range and level of unit ``code`` after checking the actor's scope.
+
+    Parameters
+    ----------
+    code : str
+        12-digit jurisdiction code.
+    actor : Actor
+        Whose scope applies.
+
+    Returns
+    -------
+    tuple of (str, str, int)
+        ``lo``, ``hi`` (half-open range of area codes) and the unit's level.
+
+    Raises
+    ------
+    NotFound
+        ``code`` is not a division code inside the actor's scope.
+
+    Examples
+    --------
+    >>> a = Actor(user_id=1, name="x", role="commander", scope_code="530424000000")
+    >>> unit_range("530424100000", a)
+    ('530424100', '530424101', 4)
+    """
+    try:
+        level = division_level(code)
+        lo, hi = scope_range(code)
+    except CodeError as exc:
+        raise NotFound(f"no jurisdiction {code}") from exc
+    if not in_scope(actor.scope_code, code):
+        raise NotFound(f"no jurisdiction {code}")
+    return lo, hi, level
+
+
 def point(lon: float, lat: float) -> WKTElement:
     """Return a CGCS2000 point for a geometry column.
 

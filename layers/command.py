@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.codes import CodeError, division_level, scope_range
+from geo.codes import division_level
 from layers import cases, deadlines, workflow
 from layers.errors import NotFound
 from layers.model import Level
@@ -252,13 +252,7 @@ def feed(
     NotFound
         ``code`` is not a jurisdiction inside the actor's scope.
     """
-    try:
-        level = division_level(code)
-        lo, hi = scope_range(code)
-    except CodeError as exc:
-        raise NotFound(f"no jurisdiction {code}") from exc
-    if not cases.in_scope(actor.scope_code, code):
-        raise NotFound(f"no jurisdiction {code}")
+    lo, hi, level = cases.unit_range(code, actor)
     path = ancestors(session, code)  # the unit itself is the last one
     if not path or path[-1]["code"] != code:
         raise NotFound(f"no jurisdiction {code}")

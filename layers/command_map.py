@@ -21,7 +21,6 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.codes import CodeError, division_level, scope_range
 from layers import cases, workflow
 from layers.errors import NotFound
 from layers.features import BBox
@@ -44,42 +43,6 @@ class StateGroup(StrEnum):
     """Not yet resolved and past the deadline."""
     RECENT = "recent"
     """Reported in the last ``days`` days, any state."""
-
-
-def unit_range(code: str, actor: Actor) -> tuple[str, str, int]:
-    """Return the code range and level of unit ``code`` after checking the actor's scope.
-
-    Parameters
-    ----------
-    code : str
-        12-digit jurisdiction code.
-    actor : Actor
-        Whose scope applies.
-
-    Returns
-    -------
-    tuple of (str, str, int)
-        ``lo``, ``hi`` (half-open range of area codes) and the unit's level.
-
-    Raises
-    ------
-    NotFound
-        ``code`` is not a division code inside the actor's scope.
-
-    Examples
-    --------
-    >>> a = Actor(user_id=1, name="x", role="commander", scope_code="530424000000")
-    >>> unit_range("530424100000", a)
-    ('530424100', '530424101', 4)
-    """
-    try:
-        level = division_level(code)
-        lo, hi = scope_range(code)
-    except CodeError as exc:
-        raise NotFound(f"no jurisdiction {code}") from exc
-    if not cases.in_scope(actor.scope_code, code):
-        raise NotFound(f"no jurisdiction {code}")
-    return lo, hi, level
 
 
 def _collection(rows_sql: str) -> str:
@@ -113,7 +76,7 @@ def outline(session: Session, code: str, *, actor: Actor) -> str:
     NotFound
         ``code`` is outside the actor's scope or has no boundary.
     """
-    _, _, level = unit_range(code, actor)
+    _, _, level = cases.unit_range(code, actor)
     sql = _collection(
         """
         WITH u AS (
@@ -157,11 +120,13 @@ def outline(session: Session, code: str, *, actor: Actor) -> str:
     return str(session.execute(text(sql), params).scalar_one())
 
 
-def _box(bbox: BBox | None, params: dict[str, Any], column: str) -> str:
+def _located_cases(bbox: BBox | None, params: dict[str, Any]) -> str:
+    """Return the condition on ``cases c``: located, in ``:lo``–``:hi`` and in ``bbox`` if any."""
+    where = "c.area_code >= :lo AND c.area_code < :hi AND c.point IS NOT NULL"
     if bbox is None:
-        return "true"
+        return where
     params.update(west=bbox.minx, south=bbox.miny, east=bbox.maxx, north=bbox.maxy)
-    return f"{column} && ST_MakeEnvelope(:west, :south, :east, :north, {SRID})"
+    return f"{where} AND c.point && ST_MakeEnvelope(:west, :south, :east, :north, {SRID})"
 
 
 def case_points(
@@ -208,7 +173,7 @@ def case_points(
     NotFound
         ``code`` is outside the actor's scope.
     """
-    lo, hi, _ = unit_range(code, actor)
+    lo, hi, _ = cases.unit_range(code, actor)
     params: dict[str, Any] = {
         "lo": lo,
         "hi": hi,
@@ -231,21 +196,19 @@ def case_points(
                    'geometry', ST_AsGeoJSON(c.point, 6, 0)::json
                ) AS feature
           FROM cases c
-         WHERE c.area_code >= :lo AND c.area_code < :hi AND c.point IS NOT NULL
-           AND {state} AND {_box(bbox, params, "c.point")}
+         WHERE {_located_cases(bbox, params)} AND {state}
          ORDER BY c.risk_level, c.reported_at DESC, c.id
          LIMIT :limit
     """
-    sql = """
+    sql = f"""
+        WITH rows AS ({rows})
         SELECT json_build_object(
                    'type', 'FeatureCollection',
                    'features', coalesce((SELECT json_agg(x.feature) FROM (
                         SELECT feature FROM rows LIMIT :limit - 1) x), '[]'::json),
                    'truncated', (SELECT count(*) FROM rows) >= :limit
                )::text
-          FROM (SELECT 1) one
     """
-    sql = f"WITH rows AS ({rows}) {sql}"
     return str(session.execute(text(sql), params).scalar_one())
 
 
@@ -274,7 +237,7 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
     NotFound
         ``code`` is outside the actor's scope.
     """
-    lo, hi, _ = unit_range(code, actor)
+    lo, hi, _ = cases.unit_range(code, actor)
     sql = _collection(
         """
         SELECT json_build_object(
@@ -332,7 +295,7 @@ def heat_points(
     NotFound
         ``code`` is outside the actor's scope.
     """
-    lo, hi, _ = unit_range(code, actor)
+    lo, hi, _ = cases.unit_range(code, actor)
     params: dict[str, Any] = {
         "lo": lo,
         "hi": hi,
@@ -344,8 +307,7 @@ def heat_points(
                (floor(ST_X(c.point) / :cell) + 0.5) * :cell AS lon,
                count(*) AS n
           FROM cases c
-         WHERE c.area_code >= :lo AND c.area_code < :hi AND c.point IS NOT NULL
-           AND c.reported_at >= :since AND {_box(bbox, params, "c.point")}
+         WHERE {_located_cases(bbox, params)} AND c.reported_at >= :since
          GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 20000
     """
     return [

@@ -36,7 +36,7 @@ import numpy.typing as npt
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.codes import CodeError, division_level, scope_range
+from geo.codes import scope_range
 from geo.emerging import EmergingClass, emerging_hotspots
 from geo.hotspots import getis_ord_gi_star
 from geo.spacetime import SpaceTimeCube
@@ -303,12 +303,7 @@ def unit_of(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
     NotFound
         Not a jurisdiction inside the actor's scope.
     """
-    try:
-        division_level(code)
-    except CodeError as exc:
-        raise NotFound(f"no jurisdiction {code}") from exc
-    if not cases.in_scope(actor.scope_code, code):
-        raise NotFound(f"no jurisdiction {code}")
+    cases.unit_range(code, actor)
     rows = session.execute(
         text(
             "WITH RECURSIVE up AS ("
@@ -387,16 +382,13 @@ def series(
     InvalidInput
         Bad granularity or number of periods.
     """
-    level = division_level(code) if _is_code(code) else 0
-    if not level or not cases.in_scope(actor.scope_code, code):
-        raise NotFound(f"no jurisdiction {code}")
+    lo, hi, level = cases.unit_range(code, actor)
     spans = periods_ending(now, granularity, periods)
     exists = session.execute(
         text("SELECT 1 FROM jurisdictions WHERE code = :code"), {"code": code}
     ).first()
     if exists is None:
         raise NotFound(f"no jurisdiction {code}")
-    lo, hi = scope_range(code)
     window = {"lo": lo, "hi": hi, "s": spans[0].start, "e": spans[-1].end}
     fingerprint = session.execute(
         text(
@@ -423,14 +415,6 @@ def series(
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return result
-
-
-def _is_code(code: str) -> bool:
-    try:
-        division_level(code)
-    except CodeError:
-        return False
-    return True
 
 
 def _analyse(
@@ -616,8 +600,7 @@ def outlines(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
     NotFound
         Not a jurisdiction inside the actor's scope.
     """
-    if not _is_code(code) or not cases.in_scope(actor.scope_code, code):
-        raise NotFound(f"no jurisdiction {code}")
+    cases.unit_range(code, actor)
     rows = session.execute(
         text(
             "SELECT code, name, CASE WHEN code = :code THEN 'unit' ELSE 'child' END AS role,"

@@ -46,8 +46,6 @@ OPEN_STATES: frozenset[str] = frozenset(
 )
 #: States of a case whose matter is settled (resolved, then evaluated, visited, archived).
 DONE_STATES: frozenset[str] = frozenset(s.value for s in S) - OPEN_STATES
-#: States before archiving: supervision actions (remind, supervise, summon) apply to open cases.
-NOT_ARCHIVED: frozenset[str] = frozenset(s.value for s in S) - {S.ARCHIVED}
 
 
 class LevelRule(Enum):

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from layers.model import Role
-from web.render import STATIC_URL, render_page
+from web.render import STATIC_URL, page_response
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -75,7 +75,7 @@ def login_page() -> HTMLResponse:
         The page; its script posts to ``/api/auth/token`` and follows :data:`LANDING_PATHS`.
     """
     landing = json.dumps({"paths": LANDING_PATHS, "fallback": FALLBACK_PATH})
-    return HTMLResponse(render_page("login.html", landing_json=landing))
+    return page_response("login.html", landing_json=landing)
 
 
 def root_redirect() -> RedirectResponse:

@@ -249,6 +249,43 @@ class NoAttributionPrefix(MacroElement):
         self._name = "NoAttributionPrefix"
 
 
+class ChineseScale(MacroElement):
+    """A metric scale bar labelled in Chinese (米 / 公里) instead of Leaflet's m/km and ft/mi.
+
+    Parameters
+    ----------
+    position : str
+        Leaflet control position.
+
+    Examples
+    --------
+    >>> map_ = offline_map()
+    >>> _ = ChineseScale().add_to(map_)
+    >>> "公里" in map_.get_root().render()
+    True
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = new (L.Control.Scale.extend({
+                _updateMetric: function (maxMeters) {
+                    var meters = this._getRoundNum(maxMeters);
+                    var text = meters < 1000 ? meters + " 米" : meters / 1000 + " 公里";
+                    this._updateScale(this._mScale, text, meters / maxMeters);
+                }
+            }))({imperial: false, position: {{ this.position|tojson }}})
+                .addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, position: str = "bottomright") -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self._name = "ChineseScale"
+        self.position = position
+
+
 class PMTilesLayer(JSCSSMixin, MacroElement):
     """A PMTiles basemap: raster with ``pmtiles.leafletRasterLayer``, vector with protomaps.
 

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from layers.catalog import COLLECTIONS, readable
 from layers.model import Role
 from web.basemap import Basemap
-from web.folium_offline import VendoredLibraries, offline_map
+from web.folium_offline import ChineseScale, VendoredLibraries, offline_map
 
 CHINA_CENTRE = (35.0, 105.0)
 
@@ -55,7 +55,7 @@ def page_map(
     libraries: tuple[str, ...] = ("leaflet.vectorgrid",),
     elements: tuple[Element, ...] = (),
     stylesheets: tuple[str, ...] = (),
-    control_scale: bool = True,
+    scale: bool = True,
 ) -> MapParts:
     """Build the page's map and return its rendered parts.
 
@@ -69,9 +69,8 @@ def page_map(
         Further folium elements to add (plugins, controls).
     stylesheets : tuple of str
         Vendored stylesheets those libraries need (names in ``LOCAL_ASSETS``).
-    control_scale : bool
-        Add Leaflet's scale bar (metric and imperial, English units); pages that label their own
-        scale in Chinese pass ``False``.
+    scale : bool
+        Add a metric scale bar labelled in Chinese (:class:`web.folium_offline.ChineseScale`).
 
     Returns
     -------
@@ -88,9 +87,10 @@ def page_map(
         basemap if basemap is not None else Basemap.from_env(),
         location=list(CHINA_CENTRE),
         zoom_start=5,
-        control_scale=control_scale,
         prefer_canvas=True,
     )
+    if scale:
+        ChineseScale().add_to(map_)
     if libraries or stylesheets:
         VendoredLibraries(js=libraries, css=stylesheets).add_to(map_)
     for element in elements:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from functools import cache
 
+from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from layers import workflow
@@ -81,7 +82,7 @@ def code_tables_json() -> str:
     return json.dumps(tables, ensure_ascii=False)
 
 
-def render_page(name: str, **context: object) -> str:
+def page_response(name: str, **context: object) -> HTMLResponse:
     """Render a console template with the product name, static URL and code tables filled in.
 
     Parameters
@@ -93,9 +94,10 @@ def render_page(name: str, **context: object) -> str:
 
     Returns
     -------
-    str
-        The HTML.
+    fastapi.responses.HTMLResponse
+        The page.
     """
-    return templates.get_template(name).render(
+    html = templates.get_template(name).render(
         product=PRODUCT, static=STATIC_URL, code_tables=code_tables_json(), **context
     )
+    return HTMLResponse(html)

@@ -26,7 +26,7 @@ from shapely.geometry import shape
 
 from layers.trend_report import SUPPRESSED, Report
 from layers.trends import BIN_LEGEND, CENTRE_TZ, PATTERN_COLOURS, PATTERN_LABELS
-from web.folium_offline import STATIC_VENDOR_URL, offline_map
+from web.folium_offline import STATIC_VENDOR_URL, ChineseScale, offline_map
 from web.render import PRODUCT
 
 VENDOR_DIR = Path(__file__).resolve().parent / "static" / "vendor"
@@ -252,9 +252,8 @@ def report_html(rep: Report) -> str:
     unit = rep.unit
     cells = _cells(rep)
     shapes = [shape(f["geometry"]) for f in rep.outlines["features"] + cells["features"]]
-    map_ = offline_map(
-        None, location=[30.0, 110.0], zoom_start=10, control_scale=True, height="540px"
-    )
+    map_ = offline_map(None, location=[30.0, 110.0], zoom_start=10, height="540px")
+    ChineseScale().add_to(map_)
     map_.default_js = [("leaflet", "")]
     map_.default_css = [("leaflet_css", "")]
     folium.GeoJson(

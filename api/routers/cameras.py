@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from api.deps import BusinessUser, SessionDep
-from api.routers.cases import actor_of
+from api.routers.cases import IdPath, actor_of
 from layers import video
 from layers.errors import Forbidden
 from layers.model import Role
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/cases", tags=["video"])
     "/{case_id}/cameras", summary="Cameras whose view cone contains the case, nearest first"
 )
 def cameras(
-    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    case_id: IdPath,
     user: BusinessUser,
     session: SessionDep,
     radius_m: Annotated[float, Query(gt=0, le=2000)] = video.SEARCH_RADIUS_M,

@@ -32,6 +32,11 @@ from layers.workflow import Actor
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
 
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
+"""A row id in a path (a positive bigint)."""
+CodePath = Annotated[str, Path(pattern=r"^\d{12}$")]
+"""A 12-digit jurisdiction code in a path."""
+
 
 def actor_of(user: Principal) -> Actor:
     """Return the workflow actor of an authenticated user.
@@ -265,24 +270,27 @@ def queue(
     return [case_json(c, user, now=now) for c in found]
 
 
+def _read_case(case_id: int, user: Principal, session: Session, response: Response) -> Case:
+    _no_analyst(user)
+    case = cases.get_case(session, case_id, actor=actor_of(user))
+    response.headers["ETag"] = f'"{case.version}"'
+    return case
+
+
 @router.get("/{case_id}", summary="One case")
 def get_case(
-    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    case_id: IdPath,
     user: BusinessUser,
     session: SessionDep,
     response: Response,
 ) -> dict[str, Any]:
     """Return a case in scope, with the actions the user may take now."""
-    _no_analyst(user)
-    case = cases.get_case(session, case_id, actor=actor_of(user))
-    response.headers["ETag"] = f'"{case.version}"'
+    case = _read_case(case_id, user, session, response)
     return case_json(case, user, now=utcnow())
 
 
 @router.get("/{case_id}/events", summary="The event log of a case")
-def case_events(
-    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)], user: BusinessUser, session: SessionDep
-) -> list[dict[str, Any]]:
+def case_events(case_id: IdPath, user: BusinessUser, session: SessionDep) -> list[dict[str, Any]]:
     """Return who did what and when, from which state to which."""
     _no_analyst(user)
     return [event_json(e) for e in cases.events(session, case_id, actor=actor_of(user))]
@@ -322,7 +330,7 @@ def event_json(event: CaseEvent) -> dict[str, Any]:
     responses={409: {"description": "Illegal transition or stale version; lists `allowed`"}},
 )
 def act(
-    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    case_id: IdPath,
     action: Annotated[str, Path(max_length=30)],
     body: ActionIn,
     user: BusinessUser,
@@ -360,9 +368,7 @@ def _iso_or_none(value: datetime | None) -> str | None:
 
 
 @router.get("/{case_id}/detail", summary="Linked repeats, dispatches and legal route of a case")
-def case_detail(
-    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)], user: BusinessUser, session: SessionDep
-) -> dict[str, Any]:
+def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
     """Return the original and repeats (重复反映), the dispatches and the legal-route steps."""
     _no_analyst(user)
     found = cases.detail(session, case_id, actor=actor_of(user))
@@ -390,15 +396,13 @@ def case_detail(
 
 @router.get("/{case_id}/allowed", summary="The actions you may take on a case now")
 def allowed(
-    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    case_id: IdPath,
     user: BusinessUser,
     session: SessionDep,
     response: Response,
 ) -> dict[str, Any]:
     """Return the state, version and the allowed actions with their Chinese names."""
-    _no_analyst(user)
-    case = cases.get_case(session, case_id, actor=actor_of(user))
-    response.headers["ETag"] = f'"{case.version}"'
+    case = _read_case(case_id, user, session, response)
     names = workflow.allowed_actions(
         case.state, handling_level=case.handling_level, actor=actor_of(user)
     )
@@ -412,7 +416,7 @@ def allowed(
 
 @router.post("/{case_id}/reporter", summary="Read the reporter's clear contact (audited)")
 def reporter(
-    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    case_id: IdPath,
     body: ReasonIn,
     user: BusinessUser,
     session: SessionDep,

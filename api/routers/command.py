@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
 from api.deps import BusinessUser, SessionDep, utcnow
-from api.routers.cases import actor_of
+from api.routers.cases import CodePath, actor_of
 from layers import command
 from layers.model import Role
 
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/api/command", tags=["command"])
 
 @router.get("/{code}", summary="Command feed of a unit: children KPIs, queue, alerts")
 def feed(
-    code: Annotated[str, Path(pattern=r"^\d{12}$")],
+    code: CodePath,
     user: BusinessUser,
     session: SessionDep,
     window_days: Annotated[int, Query(ge=1, le=366)] = 30,

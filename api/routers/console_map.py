@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import BBoxDep, BusinessUser, SessionDep, utcnow
-from api.routers.cases import actor_of
+from api.routers.cases import CodePath, actor_of
 from layers import command_map
 from layers.errors import Forbidden
 from layers.model import Role
@@ -21,7 +21,6 @@ from layers.model import Role
 router = APIRouter(prefix="/api/console", tags=["command"])
 
 GEOJSON = "application/geo+json"
-CodePath = Annotated[str, Path(pattern=r"^\d{12}$")]
 
 
 def _geojson(body: str) -> Response:

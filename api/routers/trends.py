@@ -10,17 +10,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
+from sqlalchemy.orm import Session
 
-from api.deps import BusinessUser, SessionDep, utcnow
-from api.routers.cases import actor_of
+from api.deps import BusinessUser, Principal, SessionDep, utcnow
+from api.routers.cases import CodePath, actor_of
 from layers import trend_report, trend_tables, trends
 from layers.errors import NotFound
+from layers.workflow import Actor
 
 router = APIRouter(prefix="/api/trends", tags=["trends"])
 
-CodePath = Annotated[str, Path(pattern=r"^\d{12}$")]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -50,11 +51,12 @@ def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
     result = trends.series(
         session, code, actor=actor, now=now, granularity=q.granularity, periods=q.periods
     )
-    body = trends.series_json(result, min_count=trends.min_count_for(actor))
+    min_count = trends.min_count_for(actor)
+    body = trends.series_json(result, min_count=min_count)
     return {
         "unit": unit,
         "granularity": q.granularity,
-        "min_count": trends.min_count_for(actor),
+        "min_count": min_count,
         "generated_at": now.isoformat(),
         **body,
     }
@@ -77,10 +79,7 @@ def coverage(
 ) -> dict[str, Any]:
     """Return the hot cells (95 % or more) of the period without camera coverage."""
     actor = actor_of(user)
-    result = trends.series(
-        session, code, actor=actor, now=utcnow(), granularity=q.granularity, periods=q.periods
-    )
-    t = result.period_index(q.period)
+    result, t = _period(code, q, actor, session)
     body = trend_tables.uncovered_hotspots(
         session, result, t, min_count=trends.min_count_for(actor)
     )
@@ -97,19 +96,72 @@ def visits(code: CodePath, user: BusinessUser, session: SessionDep) -> dict[str,
     )
 
 
-def _density(
-    code: str, q: SeriesQuery, user: BusinessUser, session: SessionDep
-) -> tuple[str, trend_tables.Density | None]:
+def _period(code: str, q: SeriesQuery, actor: Actor, session: Session) -> tuple[trends.Series, int]:
     result = trends.series(
+        session, code, actor=actor, now=utcnow(), granularity=q.granularity, periods=q.periods
+    )
+    return result, result.period_index(q.period)
+
+
+def _density(
+    code: str, q: SeriesQuery, user: Principal, session: Session
+) -> tuple[str, trend_tables.Density | None]:
+    result, t = _period(code, q, actor_of(user), session)
+    return result.periods[t].key, trend_tables.density(session, result, t)
+
+
+def report_of(code: str, q: SeriesQuery, user: Principal, session: Session) -> trend_report.Report:
+    """Gather the report of the period ``q`` asks for (:func:`layers.trend_report.report`).
+
+    Parameters
+    ----------
+    code : str
+        The 12-digit jurisdiction code.
+    q : SeriesQuery
+        Granularity, length of the series and the reported period.
+    user : Principal
+        The current user.
+    session : sqlalchemy.orm.Session
+        The user's scoped session.
+
+    Returns
+    -------
+    layers.trend_report.Report
+        The aggregates of the period.
+    """
+    return trend_report.report(
         session,
         code,
         actor=actor_of(user),
         now=utcnow(),
         granularity=q.granularity,
         periods=q.periods,
+        period=q.period,
     )
-    t = result.period_index(q.period)
-    return result.periods[t].key, trend_tables.density(session, result, t)
+
+
+def attachment(code: str, rep: trend_report.Report, extension: str) -> str:
+    """Return the ``Content-Disposition`` of a report file (ASCII name and Chinese name).
+
+    Parameters
+    ----------
+    code : str
+        The 12-digit jurisdiction code.
+    rep : layers.trend_report.Report
+        The report.
+    extension : str
+        ``html`` or ``xlsx``.
+
+    Returns
+    -------
+    str
+        The header value.
+    """
+    name = f"研判报告_{rep.unit['name']}_{rep.period.key}.{extension}"
+    return (
+        f'attachment; filename="trends-{code}-{rep.period.key}.{extension}";'
+        f" filename*=UTF-8''{quote(name)}"
+    )
 
 
 @router.get("/{code}/kde", summary="Kernel density overlay of a period: bounds and image URL")
@@ -140,23 +192,11 @@ def kde_png(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDe
 @router.get("/{code}/report.xlsx", summary="A period's trend report as an XLSX workbook")
 def report_xlsx(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep) -> Response:
     """Return the summary, hot cells, categories, uncovered hot spots and overdue visits."""
-    rep = trend_report.report(
-        session,
-        code,
-        actor=actor_of(user),
-        now=utcnow(),
-        granularity=q.granularity,
-        periods=q.periods,
-        period=q.period,
-    )
-    name = f"研判报告_{rep.unit['name']}_{rep.period.key}.xlsx"
+    rep = report_of(code, q, user, session)
     return Response(
         trend_report.workbook(rep),
         media_type=XLSX,
-        headers={
-            "Content-Disposition": f'attachment; filename="trends-{code}-{rep.period.key}.xlsx";'
-            f" filename*=UTF-8''{quote(name)}"
-        },
+        headers={"Content-Disposition": attachment(code, rep, "xlsx")},
     )
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import BusinessUser, SessionDep, utcnow
-from api.routers.cases import actor_of, audited_refusal
+from api.routers.cases import IdPath, actor_of, audited_refusal
 from layers import dispatch
 from layers.errors import InvalidInput
 from layers.model import Worker
@@ -42,7 +42,7 @@ def _worker_json(worker: Worker) -> dict[str, Any]:
 
 @router.post("/{worker_id}/position", summary="Report a worker's position")
 def position(
-    worker_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    worker_id: IdPath,
     body: PositionIn,
     user: BusinessUser,
     session: SessionDep,
@@ -70,7 +70,7 @@ def position(
 
 @router.post("/{worker_id}/status", summary="Put a worker on or off duty")
 def status(
-    worker_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    worker_id: IdPath,
     body: StatusIn,
     user: BusinessUser,
     session: SessionDep,

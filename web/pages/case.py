@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from functools import cache
-from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from api.routers.cases import IdPath
 from layers import workflow
-from web.render import render_page
+from web.render import page_response
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,7 +40,7 @@ def workflow_labels_json() -> str:
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
-def case_page(case_id: Annotated[int, Path(ge=1, le=2**63 - 1)]) -> HTMLResponse:
+def case_page(case_id: IdPath) -> HTMLResponse:
     """Serve the 案件详情 page of case ``case_id``.
 
     Parameters
@@ -53,11 +53,6 @@ def case_page(case_id: Annotated[int, Path(ge=1, le=2**63 - 1)]) -> HTMLResponse
     fastapi.responses.HTMLResponse
         The page shell; its script loads the case through the API (masked, in scope).
     """
-    return HTMLResponse(
-        render_page(
-            "case.html",
-            page_title="案件详情",
-            case_id=case_id,
-            labels=workflow_labels_json(),
-        )
+    return page_response(
+        "case.html", page_title="案件详情", case_id=case_id, labels=workflow_labels_json()
     )

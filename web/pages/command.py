@@ -12,16 +12,15 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from api.routers.cases import CodePath
 from layers.command import KPI_NAMES
 from web.maps import MapParts, layer_config_json, page_map
-from web.render import render_page
+from web.render import page_response
 
 router = APIRouter(include_in_schema=False)
-
-CodePath = Annotated[str, Path(pattern=r"^\d{12}$")]
 
 KPI_LABELS: dict[str, str] = {
     "open": "在办案件",
@@ -53,22 +52,19 @@ def _map() -> MapParts:
     return page_map(
         libraries=("leaflet.vectorgrid", "markerclusterjs", "leaflet-heat.js"),
         stylesheets=("markerclustercss", "markerclusterdefaultcss"),
-        control_scale=False,
     )
 
 
 def _page(code: str, *, screen: bool) -> HTMLResponse:
-    return HTMLResponse(
-        render_page(
-            "command.html",
-            page_title="大屏态势" if screen else "指挥调度",
-            code=code,
-            screen=screen,
-            refresh_seconds=REFRESH_SECONDS,
-            kpi_labels=KPI_LABELS,
-            layers_json=_layers_json(),
-            map=_map(),
-        )
+    return page_response(
+        "command.html",
+        page_title="大屏态势" if screen else "指挥调度",
+        code=code,
+        screen=screen,
+        refresh_seconds=REFRESH_SECONDS,
+        kpi_labels=KPI_LABELS,
+        layers_json=_layers_json(),
+        map=_map(),
     )
 
 

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from api.routers.cases import CodePath
 from web.maps import page_map
 from web.pages.case import workflow_labels_json
-from web.render import render_page
+from web.render import page_response
 
 router = APIRouter(include_in_schema=False)
-
-CodePath = Annotated[str, Path(pattern=r"^\d{12}$")]
 
 
 @router.get("/dispatch/{code}", response_class=HTMLResponse)
@@ -30,12 +27,10 @@ def dispatch_page(code: CodePath) -> HTMLResponse:
     fastapi.responses.HTMLResponse
         The page shell; its script loads the data through the API.
     """
-    return HTMLResponse(
-        render_page(
-            "dispatch.html",
-            page_title="调度台",
-            code=code,
-            map=page_map(libraries=()),
-            labels=workflow_labels_json(),
-        )
+    return page_response(
+        "dispatch.html",
+        page_title="调度台",
+        code=code,
+        map=page_map(libraries=()),
+        labels=workflow_labels_json(),
     )

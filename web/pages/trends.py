@@ -9,22 +9,18 @@ session, a unit outside the user's scope answers 404.
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from api.deps import BusinessUser, SessionDep, utcnow
-from api.routers.cases import actor_of
-from api.routers.trends import SeriesDep
-from layers import trend_report
+from api.deps import BusinessUser, SessionDep
+from api.routers.cases import CodePath
+from api.routers.trends import SeriesDep, attachment, report_of
 from web.maps import page_map
-from web.render import render_page
+from web.render import page_response
 from web.trend_export import report_html
 
 router = APIRouter(include_in_schema=False)
-
-CodePath = Annotated[str, Path(pattern=r"^\d{12}$")]
 
 
 @router.get("/trends/{code}", response_class=HTMLResponse)
@@ -41,8 +37,8 @@ def trends_page(code: CodePath) -> HTMLResponse:
     fastapi.responses.HTMLResponse
         The page shell; its script loads the data through the API.
     """
-    return HTMLResponse(
-        render_page("trends.html", page_title="研判分析", code=code, map=page_map(libraries=()))
+    return page_response(
+        "trends.html", page_title="研判分析", code=code, map=page_map(libraries=())
     )
 
 
@@ -74,20 +70,6 @@ def trends_report(
     fastapi.responses.Response
         The HTML file.
     """
-    rep = trend_report.report(
-        session,
-        code,
-        actor=actor_of(user),
-        now=utcnow(),
-        granularity=q.granularity,
-        periods=q.periods,
-        period=q.period,
-    )
-    headers = {}
-    if download:
-        name = f"研判报告_{rep.unit['name']}_{rep.period.key}.html"
-        headers["Content-Disposition"] = (
-            f'attachment; filename="trends-{code}-{rep.period.key}.html";'
-            f" filename*=UTF-8''{quote(name)}"
-        )
+    rep = report_of(code, q, user, session)
+    headers = {"Content-Disposition": attachment(code, rep, "html")} if download else {}
     return HTMLResponse(report_html(rep), headers=headers)

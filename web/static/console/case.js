@@ -26,11 +26,6 @@
     box.hidden = false;
   }
 
-  function stateBadge(el, stateCode) {
-    el.textContent = zz.label("case_state", stateCode);
-    el.dataset.state = stateCode;
-  }
-
   function deadlineText(iso, open) {
     if (!iso) return "—";
     if (!open) return zz.esc(zz.fmtTime(iso));
@@ -47,7 +42,7 @@
     risk.style.background = zz.riskColor(c.risk_level);
     $("cz-title").textContent = c.title;
     $("cz-code").textContent = c.code;
-    stateBadge($("cz-state"), c.state);
+    zz.stateBadge($("cz-state"), c.state);
     $("cz-category").textContent =
       zz.label("category", c.category) + (c.subcategory ? " / " + zz.label("dispute_type", c.subcategory) : "");
     $("cz-channel").textContent = zz.label("channel", c.channel) + (c.external_no ? "（" + c.external_no + "）" : "");

@@ -732,36 +732,32 @@
   // ---- actions on a queued case ----------------------------------------------------------------
   let acting = null;
 
-  function selectField(name, labelText, options, value) {
+  function labelled(name, labelText, control) {
     const wrap = el("div", "mb-2");
     const lab = el("label", "form-label small", labelText);
     lab.htmlFor = "zz-f-" + name;
+    control.id = "zz-f-" + name;
+    control.name = name;
+    wrap.appendChild(lab);
+    wrap.appendChild(control);
+    return wrap;
+  }
+  function selectField(name, labelText, options, value) {
     const sel = el("select", "form-select form-select-sm");
-    sel.id = "zz-f-" + name;
-    sel.name = name;
     options.forEach(function (o) {
       const opt = el("option", "", o[1]);
       opt.value = o[0];
       if (String(o[0]) === String(value)) opt.selected = true;
       sel.appendChild(opt);
     });
-    wrap.appendChild(lab);
-    wrap.appendChild(sel);
-    return wrap;
+    return labelled(name, labelText, sel);
   }
   function inputField(name, labelText, type, value, placeholder) {
-    const wrap = el("div", "mb-2");
-    const lab = el("label", "form-label small", labelText);
-    lab.htmlFor = "zz-f-" + name;
     const input = el("input", "form-control form-control-sm");
-    input.id = "zz-f-" + name;
-    input.name = name;
     input.type = type;
     input.value = value || "";
     if (placeholder) input.placeholder = placeholder;
-    wrap.appendChild(lab);
-    wrap.appendChild(input);
-    return wrap;
+    return labelled(name, labelText, input);
   }
   function localInput(date) {
     const pad = (n) => String(n).padStart(2, "0");
@@ -939,22 +935,9 @@
     document.getElementById("zz-clock").textContent = zz.fmtTime(now.toISOString()) + ":" + pad(now.getSeconds());
   }
 
-  /** A scale bar labelled in Chinese (米 / 公里). */
-  function chineseScale() {
-    const Scale = L.Control.Scale.extend({
-      _updateMetric: function (maxMeters) {
-        const meters = this._getRoundNum(maxMeters);
-        const text = meters < 1000 ? meters + " 米" : meters / 1000 + " 公里";
-        this._updateScale(this._mScale, text, meters / maxMeters);
-      },
-    });
-    new Scale({ imperial: false, position: "bottomright" }).addTo(map);
-  }
-
   async function start() {
     map.options.zoomSnap = 0.25;
     map.options.zoomDelta = 0.5;
-    chineseScale();
     setupTabs();
     setupControls();
     tickClock();

@@ -93,6 +93,13 @@
     return { 1: "#d7191c", 2: "#fd8d3c", 3: "#e6b800", 4: "#2c7bb6" }[Number(level)] || "#777777";
   }
 
+  /** Show a case state in a badge: its Chinese name, coloured by `.zz-state[data-state]`. */
+  function stateBadge(el, stateCode) {
+    el.classList.add("zz-state");
+    el.textContent = label("case_state", stateCode);
+    el.dataset.state = stateCode;
+  }
+
   const ERROR_TEXT = {
     Conflict: "操作冲突：案件已被他人处理，或当前状态不允许该操作",
     StaleDataError: "数据已被他人修改，请刷新后重试",
@@ -175,6 +182,8 @@
     }
   }
 
-  window.zz = { ApiError, api, me, label, errorText, fmtTime, countdown, riskColor, toast, live, esc, tables };
+  window.zz = {
+    ApiError, api, me, label, errorText, fmtTime, countdown, riskColor, stateBadge, toast, live, esc, tables,
+  };
   fillTopbar();
 })();

@@ -41,11 +41,6 @@
     el.style.background = zz.riskColor(level);
   }
 
-  function stateBadge(el, stateCode) {
-    el.textContent = zz.label("case_state", stateCode);
-    el.dataset.state = stateCode;
-  }
-
   function visible(c) {
     if (state.filter === "waiting") return WAITING.includes(c.state);
     if (state.filter === "active") return ACTIVE.includes(c.state);
@@ -68,7 +63,7 @@
       li.innerHTML =
         '<div class="d-flex justify-content-between gap-2">' +
         '<span class="dz-item-title">' + zz.esc(c.title) + "</span>" +
-        '<span class="badge dz-state" data-state="' + zz.esc(c.state) + '">' +
+        '<span class="badge zz-state dz-state" data-state="' + zz.esc(c.state) + '">' +
         zz.esc(zz.label("case_state", c.state)) + "</span></div>" +
         '<div class="dz-item-meta"><span>' + zz.esc(zz.label("category", c.category)) + " · " +
         zz.esc(zz.label("channel", c.channel)) + "</span>" + deadlineHtml(c) + "</div>";
@@ -151,7 +146,7 @@
   }
 
   function updateState(stateCode) {
-    stateBadge($("dz-state"), stateCode);
+    zz.stateBadge($("dz-state"), stateCode);
     const reached = STEPS.indexOf(stateCode);
     document.querySelectorAll("#dz-steps li").forEach(function (li, i) {
       li.classList.toggle("done", reached >= i || ["resolved", "evaluated", "visited", "archived"].includes(stateCode));
