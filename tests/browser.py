@@ -48,6 +48,7 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 INTERNAL_SCHEMES = ("data:", "blob:", "about:")
+LATIN_WORD = re.compile(r"[A-Za-z]+")
 
 
 @dataclass
@@ -69,6 +70,15 @@ class RecordedPage:
         path = folder / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', step)}.png"
         self.page.screenshot(path=str(path), full_page=full_page)
         return path
+
+    def latin_words(self, selector: str = "body", allowed: tuple[str, ...] = ()) -> list[str]:
+        """Words in Latin letters in the visible text of ``selector``, less ``allowed``.
+
+        Labels are Simplified Chinese: codes and numbers are digits, so any Latin word shown to
+        an operator is a label someone forgot to translate.
+        """
+        text = self.page.locator(selector).inner_text()
+        return [word for word in LATIN_WORD.findall(text) if word not in allowed]
 
     def outside_requests(self, origin: str) -> list[str]:
         """Requests to anything but ``origin`` (data:, blob: and about: URLs are internal)."""

@@ -198,6 +198,7 @@ def test_dispatch_desk_assigns_and_follows_live(
         assert rows.count() >= 2
         assert "米" in rows.first.inner_text() and "件" in rows.first.inner_text()
         page.screenshot_step("3-cameras-and-candidates")
+        assert page.latin_words() == []  # every visible label is Chinese
 
         # 5. another operator takes one of the candidates first: a clean 409 message
         other_row = page.locator(f"#dz-candidates tbody tr:not([data-worker-id='{worker_id}'])")
@@ -266,6 +267,7 @@ def test_dispatch_desk_assigns_and_follows_live(
         raw = client.get(f"/api/cases/{case_id}", headers=as_colleague).text
         assert REPORTER_NAME not in raw and REPORTER_PHONE not in raw
         page.screenshot_step("8-case-page", full_page=True)
+        assert page.latin_words() == []  # every visible label is Chinese
 
         # 9. mediation fails: the legal route from the case page's action form
         page.locator("#cz-actions button[data-action='resolve']").click()

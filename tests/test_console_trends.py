@@ -54,6 +54,7 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     )
     assert shown and not {"1", "2"} & set(shown)
     page.screenshot_step("2-overlay-and-charts")
+    assert page.latin_words() == []  # every visible label is Chinese
     page.uncheck("#layer-bins")
     page.uncheck("#layer-patterns")
     page.screenshot_step("2b-density-only")
@@ -81,6 +82,7 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
         arg=key.split("period=")[1],
     )
     page.screenshot_step("3-slider-moved")
+    assert page.latin_words() == []  # every visible label is Chinese
 
     # the XLSX export of that period
     with page.expect_download() as info:

@@ -197,7 +197,7 @@ def _legend(rep: Report) -> str:
         for code, label in PATTERN_LABELS.items()
     )
     return (
-        '<b>本期Gi*热点</b><div class="cols">'
+        '<b>本期热点</b><div class="cols">'
         + bins
         + '</div><b>新兴热点模式</b><div class="cols">'
         + pats
@@ -272,11 +272,9 @@ def report_html(rep: Report) -> str:
         ).add_to(map_)
     tooltip = folium.GeoJsonTooltip(
         fields=["area", "binLabel", "count", "patternLabel"],
-        aliases=["所属辖区", "本期Gi*", "本期案件数", "新兴热点模式"],
+        aliases=["所属辖区", "本期热点", "本期案件数", "新兴热点模式"],
     )
-    folium.GeoJson(cells, name="本期Gi*热点", style_function=_bin_style, tooltip=tooltip).add_to(
-        map_
-    )
+    folium.GeoJson(cells, name="本期热点", style_function=_bin_style, tooltip=tooltip).add_to(map_)
     folium.GeoJson(
         {
             "type": "FeatureCollection",
