@@ -123,7 +123,8 @@ def _print_report(data: DemoData, report: LoadReport, seconds: float) -> None:
         hot.add_row(s.name, s.where)
     console.print(hot)
     logins = Table(title=f"演示账号（密码均为 {DEMO_PASSWORD}）", show_header=True)
-    for col in ("用户名", "角色", "辖区", "可查看明文"):
+    logins.add_column("用户名", overflow="fold")  # never cut: it is typed at the login page
+    for col in ("角色", "辖区", "可查看明文"):
         logins.add_column(col)
     for login in report.logins:
         logins.add_row(
