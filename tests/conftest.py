@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -54,6 +55,33 @@ def database() -> Iterator[SuiteDatabase]:
         app.dispose()
         cluster.destroy()
         root.parent.rmdir() if root.parent.exists() else None
+
+
+def separate_database(database: SuiteDatabase, name: str) -> DatabaseUrls:
+    """Create (anew) and migrate the database ``name`` in the suite's cluster; return its URLs.
+
+    For tests whose committed writes must not meet the worlds other tests commit into the
+    suite's main database (the served demo county, the schema fuzzer).
+    """
+    info = database.cluster.info()
+    server = info.url(OWNER_ROLE).rsplit("/", 1)[0]
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    with psycopg.connect(f"{server}/{name}", autocommit=True) as conn:
+        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+        conn.execute(f"GRANT CONNECT ON DATABASE {name} TO {APP_ROLE}")
+
+    def swap(url: str) -> str:
+        return url.rsplit("/", 1)[0] + "/" + name
+
+    urls = DatabaseUrls(swap(database.urls.owner), swap(database.urls.app))
+    owner = make_engine(urls.owner, pool_size=1)
+    try:
+        migrate.upgrade(owner)
+    finally:
+        owner.dispose()
+    return urls
 
 
 @pytest.fixture

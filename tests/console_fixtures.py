@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import psycopg
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -29,13 +28,11 @@ from importers.demo.cli import analyse_last_year
 from importers.demo.dataset import DEFAULT_SEED, DemoData, generate
 from importers.demo.load import LoadReport, load_demo
 from importers.demo.plan import DEFAULT_COUNTY, DEMO_PASSWORD
-from layers import migrate
-from layers.database import DatabaseUrls, apply_scope, make_engine
-from layers.embedded import APP_ROLE, OWNER_ROLE
+from layers.database import apply_scope, make_engine
 from layers.secrets import keys_from_master
 from layers.settings import Settings
 from tests.browser import RecordedPage, serve_asgi
-from tests.conftest import SuiteDatabase
+from tests.conftest import SuiteDatabase, separate_database
 
 CONSOLE_DATABASE = "zongzhi_console"
 KEYS = keys_from_master(b"zongzhi console test master key!")
@@ -76,34 +73,13 @@ class ConsoleDemo:
         raise KeyError(f"no demo login {role} {scope_code}")
 
 
-def _console_urls(database: SuiteDatabase) -> DatabaseUrls:
-    def swap(url: str) -> str:
-        return url.rsplit("/", 1)[0] + "/" + CONSOLE_DATABASE
-
-    return DatabaseUrls(swap(database.urls.owner), swap(database.urls.app))
-
-
-def _create_database(database: SuiteDatabase) -> None:
-    info = database.cluster.info()
-    admin = info.url(OWNER_ROLE).rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {CONSOLE_DATABASE} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {CONSOLE_DATABASE}")
-    url = info.url(OWNER_ROLE).rsplit("/", 1)[0] + "/" + CONSOLE_DATABASE
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        conn.execute(f"GRANT CONNECT ON DATABASE {CONSOLE_DATABASE} TO {APP_ROLE}")
-
-
 @pytest.fixture(scope="session")
 def console_demo(
     database: SuiteDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[ConsoleDemo]:
     """Load the 华宁县 demo into its own database and serve the platform over it."""
-    _create_database(database)
-    urls = _console_urls(database)
+    urls = separate_database(database, CONSOLE_DATABASE)
     owner = make_engine(urls.owner, pool_size=2)
-    migrate.upgrade(owner)
     now = datetime.now(UTC)
     data = generate(DEFAULT_COUNTY, seed=DEFAULT_SEED, now=now)
     with Session(owner) as session, session.begin():

@@ -3,20 +3,33 @@
 Uses schemathesis' programmatic API (its pytest ``from_fixture`` integration does not work
 with the installed pytest): for every operation, a bounded number of generated cases is sent
 with a commander's Bearer token.
+
+The fuzzer's writes succeed and are committed (it moves workers, registers cases...), so it
+runs against a world of its own in a separate database, never the one other tests read.
 """
-# ruff: noqa: F811
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from sqlalchemy.orm import Session
 
-from tests.api_fixtures import api_client, api_settings, api_world, auth_headers  # noqa: F401
+from api.app import create_app
+from api.auth import issue_token
+from api.settings import ApiSettings
+from layers.database import apply_scope, make_engine
+from layers.secrets import keys_from_master
+from layers.settings import Settings
+from tests.api_fixtures import build_world
+from tests.conftest import SuiteDatabase, separate_database
 
-Headers = Callable[[str], dict[str, str]]
+FUZZ_DATABASE = "zongzhi_fuzz"
 EXAMPLES_PER_OPERATION = 15
 REQUEST_TIMEOUT = 60
 EXPENSIVE = {("POST", "/api/hotspots/runs")}
@@ -27,10 +40,37 @@ STREAMING = {"/api/events"}
 (they are tested with a bounded ``max_events`` in their own tests)."""
 
 
-def test_no_server_errors(api_client: TestClient, auth_headers: Headers) -> None:
+@pytest.fixture(scope="module")
+def fuzz_target(
+    database: SuiteDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The app over its own copy of the API test world, and a city commander's header."""
+    urls = separate_database(database, FUZZ_DATABASE)
+    keys = keys_from_master(b"zongzhi schema fuzz master key!!")
+    owner = make_engine(urls.owner, pool_size=1)
+    try:
+        with Session(owner) as session, session.begin():
+            apply_scope(session, None)
+            world = build_world(session, keys)
+    finally:
+        owner.dispose()
+    home: Path = tmp_path_factory.mktemp("fuzz-home")
+    api_settings = ApiSettings(
+        database=Settings(home=home, database_url=urls.owner, app_database_url=urls.app),
+        urls=urls,
+        jwt_secret="fuzz-test-jwt-secret-0123456789abcdef",
+        keys=keys,
+        pool_size=4,
+    )
+    token = issue_token(api_settings, world.users["cmd_city"].id, now=datetime.now(UTC))
+    with TestClient(create_app(api_settings)) as client:
+        yield client, {"Authorization": f"Bearer {token.token}"}
+
+
+def test_no_server_errors(fuzz_target: tuple[TestClient, dict[str, str]]) -> None:
+    client, headers = fuzz_target
     # the TestClient has run the lifespan: the app's engine is ready for schemathesis' client
-    schema = schemathesis.openapi.from_asgi("/openapi.json", api_client.app)
-    headers = auth_headers("cmd_city")
+    schema = schemathesis.openapi.from_asgi("/openapi.json", client.app)
     failures: list[str] = []
     operations = 0
     for result in schema.get_all_operations():
