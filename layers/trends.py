@@ -43,9 +43,9 @@ from geo.spacetime import SpaceTimeCube
 from geo.trends import MIN_SERIES_LENGTH
 from geo.units import count_in_h3
 from geo.weights import h3_ring
-from layers import cases
+from layers import cases, command
 from layers.errors import InvalidInput, NotFound
-from layers.model import Level, Role
+from layers.model import Role
 from layers.workflow import Actor
 
 CENTRE_TZ = ZoneInfo("Asia/Shanghai")
@@ -304,17 +304,8 @@ def unit_of(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
         Not a jurisdiction inside the actor's scope.
     """
     cases.unit_range(code, actor)
-    rows = session.execute(
-        text(
-            "WITH RECURSIVE up AS ("
-            " SELECT code, name, level, parent_code FROM jurisdictions WHERE code = :code"
-            " UNION ALL SELECT j.code, j.name, j.level, j.parent_code FROM jurisdictions j"
-            " JOIN up ON j.code = up.parent_code) SELECT code, name, level FROM up"
-            " ORDER BY level"
-        ),
-        {"code": code},
-    ).all()
-    if not rows or rows[-1].code != code:
+    rows = command.ancestors(session, code)
+    if not rows or rows[-1]["code"] != code:
         raise NotFound(f"no jurisdiction {code}")
     children = session.execute(
         text("SELECT code, name FROM jurisdictions WHERE parent_code = :code ORDER BY code"),
@@ -322,14 +313,14 @@ def unit_of(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
     ).all()
     unit = rows[-1]
     return {
-        "code": unit.code,
-        "name": unit.name,
-        "level": unit.level,
-        "level_label": Level(unit.level).label,
+        "code": unit["code"],
+        "name": unit["name"],
+        "level": unit["level"],
+        "level_label": unit["level_label"],
         "path": [
-            {"code": r.code, "name": r.name}
+            {"code": r["code"], "name": r["name"]}
             for r in rows
-            if cases.in_scope(actor.scope_code, r.code)
+            if cases.in_scope(actor.scope_code, r["code"])
         ],
         "children": [{"code": r.code, "name": r.name} for r in children],
     }
