@@ -6,6 +6,8 @@ To add a router: write ``api/routers/<name>.py`` with a module-level ``router``
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import import_module
@@ -14,10 +16,13 @@ from importlib.metadata import entry_points
 from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.caches import Caches
 from api.deps import install_scope_hook
 from api.errors import add_exception_handlers
 from api.settings import ApiSettings
+from layers.changes import ChangeWatch
 from layers.database import make_engine, resolve_urls
+from layers.live import listen_url
 
 ROUTER_MODULES: list[str] = [
     "api.routers.auth",
@@ -45,13 +50,13 @@ PLUGIN_GROUP = "zongzhi.apps"
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Create the app engine and session factory at start-up; dispose of them at shutdown.
+    """Create the engine, the session factory and the caches at start-up; end them at shutdown.
 
     Parameters
     ----------
     app : fastapi.FastAPI
-        The application (its ``state.settings`` is read; ``state.engine`` and
-        ``state.sessions`` are set).
+        The application (its ``state.settings`` is read; ``state.engine``,
+        ``state.sessions`` and ``state.caches`` are set).
 
     Yields
     ------
@@ -65,9 +70,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     install_scope_hook(sessions, set_role=urls.set_role)
     app.state.engine = engine
     app.state.sessions = sessions
+    watch = ChangeWatch(listen_url(urls.app))
+    app.state.caches = Caches.create(watch, tile_bytes=max(0, settings.cache_mb) * 2**20)
+    watching = asyncio.create_task(watch.run()) if settings.cache_mb > 0 else None
     try:
         yield
     finally:
+        if watching is not None:
+            watching.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watching
         engine.dispose()
 
 

@@ -56,6 +56,9 @@ class ApiSettings:
         ``Cache-Control: private, max-age`` of tiles, seconds.
     pool_size : int
         Connections kept by the database pool.
+    cache_mb : int
+        Memory per process for cached tiles (``$ZONGZHI_CACHE_MB``; ``0`` turns the tile and
+        count caches off), see :mod:`api.caches`.
     """
 
     database: Settings
@@ -69,6 +72,7 @@ class ApiSettings:
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
     tile_max_age: int = 60
     pool_size: int = 10
+    cache_mb: int = 64
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
@@ -105,6 +109,7 @@ class ApiSettings:
                 lock_minutes=_int(env, "ZONGZHI_LOCKOUT_MINUTES", 30),
             ),
             tile_max_age=_int(env, "ZONGZHI_TILE_MAX_AGE", 60),
+            cache_mb=_int(env, "ZONGZHI_CACHE_MB", 64),
         )
 
     def platform_keys(self) -> Keys:

@@ -13,9 +13,11 @@ What it does, all in one run:
    scoping on, as in production) authenticated as a city commander with a Bearer token, and
    tipg (installed only for the benchmark, in ``.venv-bench/``; created here when missing) over
    the same tables as the owner role; both under uvicorn with the same number of worker
-   processes and ``TCP_NODELAY`` connections (:data:`UVICORN`);
+   processes and ``TCP_NODELAY`` connections (:data:`UVICORN`). Ours runs twice: as deployed,
+   and with its tile and count caches off (``ZONGZHI_CACHE_MB=0``, :mod:`api.caches`), so
+   that the table shows what the caches give and what every request costs without them;
 3. loads each with ``wrk`` (Debian package; ``make bench`` installs it), same connections and
-   threads for both, after a warm-up, in alternating rounds (ours, tipg, tipg, ours, ...) with
+   threads for all, after a warm-up, in alternating rounds (forward, then backward) with
    the latency histograms merged: (a) the z14 tile of cases holding the most cases (ours
    ``/tiles/cases/14/x/y.mvt``; tipg ``/collections/public.cases/tiles/WebMercatorQuad/14/x/y``
    with the same four properties), (b) the first 1,000-feature items page of cases (same 13
@@ -232,6 +234,8 @@ def load_city(url: str, rng: np.random.Generator) -> None:
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")
+        # Write the load out now rather than while the servers are measured.
+        conn.execute("CHECKPOINT")
 
 
 def city_points(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -510,7 +514,7 @@ def count_tile_features(data: bytes) -> int:
 
 def row(label: str, load: Load) -> str:
     return (
-        f"  {label:<8} {load.rps:9.1f} req/s   p50 {load.percentile_ms(50):8.2f} ms   "
+        f"  {label:<9} {load.rps:9.1f} req/s   p50 {load.percentile_ms(50):8.2f} ms   "
         f"p99 {load.percentile_ms(99):8.2f} ms   {load.requests:7d} requests, "
         f"{load.errors} errors, {load.bytes / max(1, load.requests) / 1024:.1f} KiB each"
     )
@@ -633,6 +637,14 @@ def run(city: City, args: argparse.Namespace) -> None:
     ours_python = Path(sys.executable)
     with (
         serve("ours", ours_python, "api.app:create_app()", ours_env, args.workers, folder) as ours,
+        serve(
+            "ours-uncached",
+            ours_python,
+            "api.app:create_app()",
+            {**ours_env, "ZONGZHI_CACHE_MB": "0"},
+            args.workers,
+            folder,
+        ) as uncached,
         serve("tipg", tipg_python, "tipg.main:app", tipg_env, args.workers, folder) as tipg,
     ):
         # Same content on both sides before timing anything.
@@ -658,6 +670,7 @@ def run(city: City, args: argparse.Namespace) -> None:
                 results[key] = compare(
                     [
                         Target("ours", ours.base, [ours_path], auth),
+                        Target("uncached", uncached.base, [ours_path], auth),
                         Target("tipg", tipg.base, [tipg_path], {}),
                     ],
                     args,
@@ -705,14 +718,21 @@ def run(city: City, args: argparse.Namespace) -> None:
         "tile": f"z{ZOOM} tile {tx}/{ty} of cases ({ours_tile_n:,} features)",
         "items": "items page of cases, limit=1000",
     }
+    cold = {"tile": "encodes the tile", "items": "counts the matches again"}
     for key in results:
         ours_load, tipg_load = results[key]["ours"], results[key]["tipg"]
         ratio = ours_load.rps / tipg_load.rps
         verdict = "met" if ratio >= targets[key] else "NOT met"
         print(f"\n{titles[key]}")
+        uncached_load = results[key]["uncached"]
         print(row("ours", ours_load))
+        print(row("uncached", uncached_load))
         print(row("tipg", tipg_load))
         print(f"  ratio ours/tipg {ratio:.2f}x (target >= {targets[key]:.0f}x: {verdict})")
+        print(
+            f"  without our caches (ZONGZHI_CACHE_MB=0): {uncached_load.rps / tipg_load.rps:.2f}x"
+            f" tipg; every request {cold[key]}"
+        )
     if "candidates" in args.only:
         p50 = candidates.percentile_ms(50)
         verdict = "met" if p50 < 5 else "NOT met"

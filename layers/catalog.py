@@ -53,6 +53,9 @@ class Collection:
         One English sentence for API clients.
     from_sql : str
         ``FROM`` clause; the main table has the alias ``t``.
+    tables : tuple of str
+        Every table ``from_sql`` reads: a write to any of them may change the layer (cached
+        tiles and counts watch them, :mod:`layers.changes`).
     id_column : str
         SQL expression of the feature id.
     id_kind : str
@@ -85,6 +88,7 @@ class Collection:
     title: str
     description: str
     from_sql: str
+    tables: tuple[str, ...]
     id_column: str
     id_kind: str
     geometry_column: str
@@ -121,6 +125,7 @@ _ALL = (
         title="行政区划",
         description="Administrative units of the five levels, keyed by division code.",
         from_sql="jurisdictions t",
+        tables=("jurisdictions",),
         id_column="t.code",
         id_kind="str",
         geometry_column="t.boundary",
@@ -137,6 +142,7 @@ _ALL = (
         title="网格",
         description="Grids: the smallest management unit, inside one village.",
         from_sql="grids t",
+        tables=("grids",),
         id_column="t.code",
         id_kind="str",
         geometry_column="t.boundary",
@@ -154,6 +160,7 @@ _ALL = (
         title="矛盾纠纷与事件",
         description="Cases (incidents and disputes) with their current state.",
         from_sql="cases t",
+        tables=("cases",),
         id_column="t.id",
         id_kind="int",
         geometry_column="t.point",
@@ -185,6 +192,7 @@ _ALL = (
         title="视频点位",
         description="Public-security cameras (GB/T 28181 device IDs) and their view.",
         from_sql="video_points t",
+        tables=("video_points",),
         id_column="t.id",
         id_kind="int",
         geometry_column="t.point",
@@ -212,6 +220,7 @@ _ALL = (
         title="网格员",
         description="Grid workers and other dispatchable staff at their last position.",
         from_sql="workers t",
+        tables=("workers",),
         id_column="t.id",
         id_kind="int",
         geometry_column="t.last_position",
@@ -237,6 +246,7 @@ _ALL = (
         title="特殊人群",
         description="Special-population records, masked: masked name and masked resident ID.",
         from_sql="persons t",
+        tables=("persons",),
         id_column="t.id",
         id_kind="int",
         geometry_column="t.residence",
@@ -261,6 +271,7 @@ _ALL = (
         title="热点分析",
         description="Cells of stored hot-spot runs with Gi* z-score, p-value and pattern.",
         from_sql="hotspot_cells t LEFT JOIN hotspot_runs r ON r.id = t.run_id",
+        tables=("hotspot_cells", "hotspot_runs"),
         id_column="t.id",
         id_kind="int",
         geometry_column="t.geom",

@@ -320,6 +320,7 @@ def items_query(
     datetime_range: TimeRange | None = None,
     limit: int | None = DEFAULT_LIMIT,
     offset: int = 0,
+    matched: int | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Return the SQL and parameters of :func:`collection_items` (to run or to EXPLAIN).
 
@@ -329,7 +330,7 @@ def items_query(
         The layer.
     scope_code : str
         12-digit code of the caller's scope.
-    bbox, datetime_range, limit, offset
+    bbox, datetime_range, limit, offset, matched
         As for :func:`collection_items`.
 
     Returns
@@ -343,6 +344,10 @@ def items_query(
         "offset": max(0, min(offset, MAX_OFFSET)),
     }
     where = _where(collection, scope_code, bbox, datetime_range, params)
+    if matched is None:
+        count = f"(SELECT count(*) FROM {collection.from_sql} WHERE {where})"
+    else:
+        count, params["matched"] = ":matched", matched
     sql = f"""
         WITH page AS (
             SELECT {collection.id_column} AS fid, {_feature_sql(collection)} AS feature
@@ -357,7 +362,7 @@ def items_query(
             -- MATERIALIZED: inlined, the count would run once per use of ``matched`` below.
             SELECT CASE WHEN returned.n < :limit AND (returned.n > 0 OR :offset = 0)
                         THEN :offset + returned.n
-                        ELSE (SELECT count(*) FROM {collection.from_sql} WHERE {where})
+                        ELSE {count}
                    END AS matched,
                    returned.n AS returned
             FROM returned
@@ -381,6 +386,7 @@ def collection_items(
     datetime_range: TimeRange | None = None,
     limit: int | None = DEFAULT_LIMIT,
     offset: int = 0,
+    matched: int | None = None,
 ) -> FeaturePage:
     """Return one page of ``collection`` inside the caller's scope, ordered by id.
 
@@ -401,6 +407,11 @@ def collection_items(
         Page size, clamped by :func:`clamp_limit`.
     offset : int
         Features to skip (clamped to ``[0, MAX_OFFSET]``).
+    matched : int, optional
+        ``numberMatched`` when already known for these filters and scope (from a cache that
+        tracks the collection's tables, :mod:`layers.changes`): the count over the whole
+        scope, most of a large scope's page time, is then skipped. A short page still ends
+        the matches.
 
     Returns
     -------
@@ -414,9 +425,10 @@ def collection_items(
         datetime_range=datetime_range,
         limit=limit,
         offset=offset,
+        matched=matched,
     )
-    body, matched, returned = session.execute(text(sql), params).one()
-    return FeaturePage(body=body, matched=matched, returned=returned)
+    body, number_matched, returned = session.execute(text(sql), params).one()
+    return FeaturePage(body=body, matched=number_matched, returned=returned)
 
 
 def parse_fid(collection: Collection, fid: str) -> int | str:

@@ -8,7 +8,6 @@ worker just taken by another operator answers 409.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -61,9 +60,11 @@ def candidates(
         stale_after=timedelta(minutes=stale_minutes),
         limit=limit,
     )
-    # Serialised here (orjson writes datetimes as ISO 8601) rather than by FastAPI's
-    # jsonable_encoder: this endpoint is on the dispatcher's critical path.
-    return Response(orjson.dumps(asdict(result)), media_type="application/json")
+    session.commit()  # end the read here, in the route's thread: one thread hop fewer
+    # Serialised here by orjson, which writes dataclasses and datetimes itself, rather than by
+    # FastAPI's jsonable_encoder (or dataclasses.asdict, which deep-copies every value): this
+    # endpoint is on the dispatcher's critical path.
+    return Response(orjson.dumps(result), media_type="application/json")
 
 
 @router.post(

@@ -13,6 +13,7 @@ import orjson
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
+from api.caches import COUNT_ENTRY_BYTES, CachesDep
 from api.deps import BBoxDep, CurrentUser, DatetimeDep, SessionDep
 from layers import features
 from layers.catalog import COLLECTIONS, Collection, check_readable, get_collection, readable
@@ -160,16 +161,24 @@ def items(
     session: SessionDep,
     bbox: BBoxDep,
     datetime_range: DatetimeDep,
+    caches: CachesDep,
     limit: Annotated[
         int | None, Query(description="Page size; clamped to 1–10000 (default 100)")
     ] = None,
     offset: Annotated[int, Query(description="Features to skip")] = 0,
 ) -> GeoJSONText:
-    """Return a page of features inside the user's scope, with ``next`` links."""
+    """Return a page of features inside the user's scope, with ``next`` links.
+
+    ``numberMatched`` is counted once per scope and filters, then kept until the collection's
+    tables change (:mod:`api.caches`): paging through a city's cases does not count them again
+    for every page.
+    """
     layer = get_collection(collection_id)
     check_readable(user.role, layer)
     size = features.clamp_limit(limit)
     start = max(0, min(offset, features.MAX_OFFSET))
+    count_key = (layer.id, user.scope_code, user.role, bbox, datetime_range)
+    matched, ticket = caches.matched.lookup(count_key, layer.tables)
     page = features.collection_items(
         session,
         layer,
@@ -178,7 +187,10 @@ def items(
         datetime_range=datetime_range,
         limit=size,
         offset=start,
+        matched=matched,
     )
+    if matched is None:
+        caches.matched.store(ticket, page.matched, COUNT_ENTRY_BYTES)
     links = [
         _link(str(request.url), "self", GEOJSON),
         _link(f"{_base(request)}/ogc/collections/{layer.id}", "collection", JSON),

@@ -1,4 +1,9 @@
-"""Mapbox vector tiles ``/tiles/{collection}/{z}/{x}/{y}.mvt``, scoped, with cache validators."""
+"""Mapbox vector tiles ``/tiles/{collection}/{z}/{x}/{y}.mvt``, scoped, with cache validators.
+
+Encoded tiles are kept per process by scope and role (:mod:`api.caches`) until a write to one
+of the collection's tables commits: the map screens of a centre ask for the same tiles over
+and over, and are sent the stored bytes after one short query that checks the caller's account.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from api.caches import CachedTile, CachesDep
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from layers import tiles
 from layers.catalog import check_readable, get_collection
@@ -18,6 +24,8 @@ router = APIRouter(prefix="/tiles", tags=["tiles"])
 MVT = "application/vnd.mapbox-vector-tile"
 ANALYST_MIN_COUNT = 3
 """Hexagons with fewer points are suppressed in analysts' tiles of personal layers."""
+TILE_ENTRY_BYTES = 300
+"""What a cached tile is charged on top of its bytes (key, tag and entry)."""
 
 
 @router.get(
@@ -35,6 +43,7 @@ def vector_tile(
     user: CurrentUser,
     session: SessionDep,
     settings: SettingsDep,
+    caches: CachesDep,
 ) -> Response:
     """Return one vector tile of a collection inside the user's scope.
 
@@ -44,22 +53,26 @@ def vector_tile(
     layer = get_collection(collection_id)
     analyst_counts = user.role == Role.ANALYST and layer.personal
     check_readable(user.role, layer, aggregated=analyst_counts)
-    data = tiles.tile(
-        session,
-        layer,
-        z,
-        x,
-        y,
-        scope_code=user.scope_code,
-        aggregate=True if analyst_counts else None,
-        min_count=ANALYST_MIN_COUNT if analyst_counts else 1,
-    )
-    etag = '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"'
+    key = (layer.id, z, x, y, user.scope_code, user.role)
+    cached, ticket = caches.tiles.lookup(key, layer.tables)
+    if cached is None:
+        data = tiles.tile(
+            session,
+            layer,
+            z,
+            x,
+            y,
+            scope_code=user.scope_code,
+            aggregate=True if analyst_counts else None,
+            min_count=ANALYST_MIN_COUNT if analyst_counts else 1,
+        )
+        cached = CachedTile(data, '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"')
+        caches.tiles.store(ticket, cached, len(data) + TILE_ENTRY_BYTES)
     headers = {
         "Cache-Control": f"private, max-age={settings.tile_max_age}",
-        "ETag": etag,
+        "ETag": cached.etag,
         "Vary": "Authorization, Cookie",
     }
-    if etag in request.headers.get("if-none-match", ""):
+    if cached.etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    return Response(content=data, media_type=MVT, headers=headers)
+    return Response(content=cached.data, media_type=MVT, headers=headers)
