@@ -111,7 +111,8 @@ class ChangeWatch:
         self._counts[table] = self._counts.get(table, 0) + 1
 
     async def run(self) -> None:
-        """Listen until cancelled, reconnecting after connection errors."""
+        """Listen until cancelled, reconnecting after connection errors (logged once each)."""
+        failing = False
         while True:
             try:
                 async with await psycopg.AsyncConnection.connect(
@@ -125,10 +126,15 @@ class ChangeWatch:
                     await conn.execute(f"LISTEN {CHANNEL}")
                     self._epoch += 1
                     self._listening.set()
+                    if failing:
+                        log.warning("change notices back; caches in use again")
+                        failing = False
                     async for message in conn.notifies():
                         self.changed(message.payload)
             except (psycopg.Error, OSError) as error:
-                log.warning("change notices lost (%s); caches bypassed until reconnected", error)
+                if not failing:
+                    log.warning("change notices lost (%s); caches bypassed until back", error)
+                    failing = True
             finally:
                 self._listening.clear()
             await asyncio.sleep(self.retry_seconds)

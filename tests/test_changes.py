@@ -107,6 +107,9 @@ def test_fresh_cache_serves_only_what_no_commit_changed(
     off = FreshCache[str](ChangeWatch("postgresql://unused"), max_bytes=1000)
     assert off.lookup("k", ("grids",)) == (None, None), "nothing is served while not listening"
 
+    turned_off = FreshCache[str](watch, max_bytes=0)  # ZONGZHI_CACHE_MB=0
+    assert turned_off.lookup("k", ("grids",)) == (None, None)
+
     cache = FreshCache[str](watch, max_bytes=1000)
     value, ticket = cache.lookup("k", ("grids",))
     assert value is None and ticket is not None
