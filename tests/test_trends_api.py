@@ -221,7 +221,7 @@ def test_report_workbook(world: Session) -> None:
         "/api/trends/{code}/kde.png",
         "/api/trends/{code}/outlines",
         "/api/trends/{code}/report.xlsx",
-        "/trends/{code}/report.html",
+        "/api/trends/{code}/report.html",
     ],
 )
 def test_out_of_scope_unit_answers_404(
@@ -274,7 +274,7 @@ def test_xlsx_and_html_exports_over_http(
     book = load_workbook(io.BytesIO(xlsx.content))
     assert "甲区" in dict(book["概况"].iter_rows(values_only=True))["辖区"]
     html = api_client.get(
-        f"/trends/{COUNTY_A}/report.html?granularity=quarter", headers=auth_headers("cmd_a")
+        f"/api/trends/{COUNTY_A}/report.html?granularity=quarter", headers=auth_headers("cmd_a")
     )
     assert html.status_code == 200 and "attachment" in html.headers["content-disposition"]
     assert "http://" not in html.text and "https://" not in html.text

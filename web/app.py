@@ -2,7 +2,9 @@
 
 ``mount_console(app)`` serves ``web/static`` at ``/static`` (vendored libraries and the console's
 own JS/CSS), the Chinese login page at ``/login`` (``/`` redirects there) and the pages of
-:data:`PAGE_MODULES` (the command view, the dispatch desk, the case page, the trends page).
+:data:`PAGE_MODULES` (the command view, the dispatch desk, the case page, the trends page), and
+gives the API the renderer of the trend report's offline HTML map (``app.state``), so that
+neither package imports the other.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 
 from layers.model import Role
 from web.render import STATIC_URL, page_response
+from web.trend_export import report_html
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -103,6 +106,8 @@ def mount_console(app: FastAPI) -> FastAPI:
         The same application.
     """
     app.mount(STATIC_URL, StaticFiles(directory=STATIC_DIR), name="static")
+    # the API serves /api/trends/{code}/report.html and asks the console to draw it (folium)
+    app.state.trend_report_html = report_html
     app.add_api_route("/", root_redirect, methods=["GET"], include_in_schema=False)
     app.add_api_route(
         "/login", login_page, methods=["GET"], include_in_schema=False, response_model=None

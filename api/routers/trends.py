@@ -7,11 +7,12 @@ the user's scope answers 404. ``period`` is a period key of the series (``2026-1
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import BusinessUser, Principal, SessionDep, utcnow
@@ -23,6 +24,10 @@ from layers.workflow import Actor
 router = APIRouter(prefix="/api/trends", tags=["trends"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+HTML_RENDERER = "trend_report_html"
+"""``app.state`` attribute holding the report's HTML renderer (``Report -> str``); the console
+(``web.app.mount_console``) sets it: the offline map is drawn with folium, which is the web
+package's, and the API does not import the web package."""
 
 
 class SeriesQuery:
@@ -204,3 +209,28 @@ def report_xlsx(code: CodePath, q: SeriesDep, user: BusinessUser, session: Sessi
 def outlines(code: CodePath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
     """Return the simplified boundaries to draw under the hot spots."""
     return trends.outlines(session, code, actor=actor_of(user))
+
+
+@router.get(
+    "/{code}/report.html",
+    response_class=HTMLResponse,
+    summary="A period's trend report as one HTML file that opens offline (map, legend, tables)",
+    responses={404: {"description": "Unit outside the scope, or no console mounted to draw it"}},
+)
+def report_html(
+    request: Request,
+    code: CodePath,
+    q: SeriesDep,
+    user: BusinessUser,
+    session: SessionDep,
+    download: Annotated[bool, Query()] = True,
+) -> Response:
+    """Return the period's report drawn by the console; an attachment unless ``download=0``."""
+    render: Callable[[trend_report.Report], str] | None = getattr(
+        request.app.state, HTML_RENDERER, None
+    )
+    if render is None:
+        raise NotFound("HTML reports are drawn by the console, which is not mounted here")
+    rep = report_of(code, q, user, session)
+    headers = {"Content-Disposition": attachment(code, rep, "html")} if download else {}
+    return HTMLResponse(render(rep), headers=headers)

@@ -8,8 +8,8 @@ from functools import cache
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from api.routers.cases import IdPath
 from layers import workflow
+from web.paths import IdPath
 from web.render import page_response
 
 router = APIRouter(include_in_schema=False)

@@ -15,9 +15,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from api.routers.cases import CodePath
 from layers.command import KPI_NAMES
 from web.maps import MapParts, layer_config_json, page_map
+from web.paths import CodePath
 from web.render import page_response
 
 router = APIRouter(include_in_schema=False)

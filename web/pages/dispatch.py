@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
-from api.routers.cases import CodePath
 from web.maps import page_map
 from web.pages.case import workflow_labels_json
+from web.paths import CodePath
 from web.render import page_response
 
 router = APIRouter(include_in_schema=False)

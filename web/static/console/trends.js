@@ -370,7 +370,7 @@
     }
     renderSubcategoryChart();
     $("export-xlsx").href = "/api/trends/" + code + "/report.xlsx?" + query({ period: p.key });
-    $("export-html").href = "/trends/" + code + "/report.html?" + query({ period: p.key });
+    $("export-html").href = "/api/trends/" + code + "/report.html?" + query({ period: p.key });
     Promise.all([loadKde(token), loadCoverage(token)]).catch(function (err) {
       zz.toast(zz.errorText(err), "danger");
     });
