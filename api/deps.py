@@ -36,8 +36,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from api.auth import token_subject
 from api.settings import ApiSettings
 from layers.catalog import NO_BUSINESS_DATA
-from layers.database import Account, apply_scope, read_account_and_scope
-from layers.embedded import APP_ROLE
+from layers.database import Account, apply_scope, read_account_and_scope, switch_to_app_role
 from layers.errors import AuthenticationFailed, Forbidden
 from layers.features import BBox, TimeRange
 from layers.model import Role
@@ -65,7 +64,7 @@ def install_scope_hook(factory: sessionmaker[Session], *, set_role: bool) -> Non
         if code is not None:
             apply_scope(conn, code, set_role=set_role)
         elif set_role:  # no scope: the app role sees no scoped row
-            conn.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}")
+            switch_to_app_role(conn)
 
     event.listen(factory, "after_begin", after_begin)
 

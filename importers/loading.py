@@ -2,10 +2,10 @@
 
 Runs inside the caller's transaction: the caller commits or rolls back. The rows that passed
 the row checks are COPYed into TEMP staging tables; the database checks (jurisdiction and grid
-exist, point inside its jurisdiction within a tolerance, person and visitor found …) run there;
-then, unless something was rejected and the load is all-or-nothing, one ``INSERT … SELECT … ON
-CONFLICT`` per part moves the rows into the real table (for cases, the same statement appends
-each new case's first event).
+exist, point inside its jurisdiction within a tolerance, person and visitor found …) run there
+(:mod:`layers.import_checks`); then, unless something was rejected and the load is
+all-or-nothing, one upsert per part (:func:`layers.bulk.upsert`) moves the rows into the real
+table (for cases, the same statement appends each new case's first event).
 
 A load of more rows than its table holds (and at least
 :data:`layers.deferral.DEFAULT_MIN_ROWS`) defers the table's index and foreign-key upkeep to
@@ -21,14 +21,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from importers.kinds import Kind, Part
 from importers.rules import Problem, RowChecks, shown_value
-from layers import case_import
+from layers import case_import, import_checks
 from layers.bulk import (
     LON_COLUMN,
-    ROW_COLUMN,
     UpsertCounts,
     analyze_staging,
     copy_frame,
@@ -126,7 +124,7 @@ def load(
             columns.append(point)
         helpers = {c: t for c, t in kind.helpers.items() if c in records.columns}
         name = f"zz_staging_{kind.name}_{number}"
-        conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
+        import_checks.drop_staging(conn, name, if_exists=True)
         create_staging(conn, kind.table, columns, name, helpers, point=point)
         copy_frame(conn, name, records, progress=progress)
         analyze_staging(conn, name)
@@ -138,17 +136,10 @@ def load(
     total = UpsertCounts(0, 0, 0)
     for stage in staged:
         if rejected:
-            conn.execute(
-                sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(
-                    sql.Identifier(stage.name), sql.Identifier(ROW_COLUMN)
-                ),
-                (sorted(rejected),),
-            )
-        follow_up = None
-        computed: dict[str, sql.Composable] = {}
-        if kind.name == "cases":
-            follow_up = case_import.first_events(options.user)
-            computed["code"] = case_import.case_code()
+            import_checks.delete_staged_rows(conn, stage.name, sorted(rejected))
+        cases = kind.name == "cases"
+        follow_up = case_import.first_events(options.user) if cases else None
+        computed = {"code": case_import.case_code()} if cases else {}
         key = stage.part.key
         deferred = _defer_if_worth_it(conn, kind, stage, options)
         counts = upsert(
@@ -166,7 +157,7 @@ def load(
         )
         if deferred is not None:
             deferred.restore(conn)
-        conn.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(stage.name)))
+        import_checks.drop_staging(conn, stage.name)
         total = UpsertCounts(
             total.inserted + counts.inserted,
             total.updated + counts.updated,
@@ -188,29 +179,12 @@ def _defer_if_worth_it(
     return defer(conn, tables, quiet={t: _QUIET[t] for t in tables if t in _QUIET})
 
 
-def _rows(
-    conn: psycopg.Connection[Any],
-    query: sql.Composed | sql.SQL,
-    params: tuple[Any, ...] | None = None,
-) -> list[tuple[Any, ...]]:
-    return list(conn.execute(query, params).fetchall())
-
-
-def _problems(
-    checks: RowChecks,
-    field: str,
-    rows: list[tuple[Any, ...]],
-    rule: Callable[[tuple[Any, ...]], str],
-) -> list[Problem]:
+def _problems(checks: RowChecks, field: str, found: list[tuple[int, str]]) -> list[Problem]:
+    """Return one problem per (row, rule) pair, on ``field`` as the file has it."""
     values = checks.text(field)
     return [
-        Problem(
-            int(r[0]),
-            checks.header(field),
-            shown_value(field, values.get(int(r[0]))),
-            rule(r),
-        )
-        for r in rows
+        Problem(row, checks.header(field), shown_value(field, values.get(row)), rule)
+        for row, rule in found
     ]
 
 
@@ -222,143 +196,83 @@ def _database_checks(
     checks: RowChecks,
     options: LoadOptions,
 ) -> list[Problem]:
-    s = sql.Identifier(staging)
-    row = sql.Identifier(ROW_COLUMN)
     found: list[Problem] = []
     geom = kind.geometry if kind.geometry in columns else None
     if kind.name == "visits":
-        found += _resolve_visits(conn, s, row, checks)
+        found += _resolve_visits(conn, staging, checks)
     if "area_code" in columns and geom is not None and kind.name != "visits":
-        conn.execute(
-            sql.SQL(
-                "UPDATE {s} AS s SET area_code = j.code FROM jurisdictions AS j "
-                "WHERE s.area_code IS NULL AND s.{g} IS NOT NULL AND j.level = 5 "
-                "AND j.boundary IS NOT NULL AND ST_Covers(j.boundary, s.{g})"
-            ).format(s=s, g=sql.Identifier(geom))
-        )
+        import_checks.fill_area_codes_from_points(conn, staging, geom)
     if "area_code" in columns and kind.name != "visits":
-        missing = _rows(
-            conn, sql.SQL("SELECT {row} FROM {s} WHERE area_code IS NULL").format(row=row, s=s)
+        missing = import_checks.rows_without_area_code(conn, staging)
+        rule = (
+            "required: no area code given, none derivable from the grid code, and the "
+            "point lies in no village boundary in the database"
         )
+        found += _problems(checks, "area_code", [(row, rule) for row in missing])
+        unknown = import_checks.unknown_area_codes(conn, staging)
         found += _problems(
             checks,
             "area_code",
-            missing,
-            lambda r: (
-                "required: no area code given, none derivable from the grid code, and the "
-                "point lies in no village boundary in the database"
-            ),
-        )
-        unknown = _rows(
-            conn,
-            sql.SQL(
-                "SELECT s.{row}, s.area_code FROM {s} AS s WHERE s.area_code IS NOT NULL AND NOT "
-                "EXISTS (SELECT 1 FROM jurisdictions AS j WHERE j.code = s.area_code)"
-            ).format(row=row, s=s),
-        )
-        found += _problems(
-            checks,
-            "area_code",
-            unknown,
-            lambda r: f"jurisdiction {r[1]} is not in the database (import jurisdictions first)",
+            [
+                (row, f"jurisdiction {code} is not in the database (import jurisdictions first)")
+                for row, code in unknown
+            ],
         )
     if kind.name == "jurisdictions":
-        orphans = _rows(
-            conn,
-            sql.SQL(
-                "SELECT s.{row}, s.parent_code FROM {s} AS s WHERE s.parent_code IS NOT NULL "
-                "AND NOT EXISTS (SELECT 1 FROM jurisdictions AS j WHERE j.code = s.parent_code) "
-                "AND NOT EXISTS (SELECT 1 FROM {s} AS p WHERE p.code = s.parent_code)"
-            ).format(row=row, s=s),
-        )
+        orphans = import_checks.orphan_jurisdictions(conn, staging)
         found += _problems(
             checks,
             "code",
-            orphans,
-            lambda r: f"parent jurisdiction {r[1]} is neither in the database nor in this file",
+            [
+                (row, f"parent jurisdiction {parent} is neither in the database nor in this file")
+                for row, parent in orphans
+            ],
         )
-    for column, field in (("grid_code", "grid_code"), ("home_grid", "home_grid")):
+    for column in ("grid_code", "home_grid"):
         if column in columns:
-            unknown = _rows(
-                conn,
-                sql.SQL(
-                    "SELECT s.{row}, s.{c} FROM {s} AS s WHERE s.{c} IS NOT NULL AND NOT EXISTS "
-                    "(SELECT 1 FROM grids AS g WHERE g.code = s.{c})"
-                ).format(row=row, s=s, c=sql.Identifier(column)),
-            )
+            grids = import_checks.unknown_grids(conn, staging, column)
             found += _problems(
-                checks, field, unknown, lambda r: f"grid {r[1]} is not in the database"
+                checks,
+                column,
+                [(row, f"grid {grid} is not in the database") for row, grid in grids],
             )
     if geom is not None and "area_code" in columns:
-        found += _outside_jurisdiction(conn, s, row, geom, checks, options.tolerance_m)
+        found += _outside_jurisdiction(conn, staging, geom, checks, options.tolerance_m)
     return found
 
 
 def _outside_jurisdiction(
     conn: psycopg.Connection[Any],
-    s: sql.Identifier,
-    row: sql.Identifier,
+    staging: str,
     geom: str,
     checks: RowChecks,
     tolerance_m: float,
 ) -> list[Problem]:
-    g = sql.Identifier(geom)
-    probe = sql.SQL("ST_PointOnSurface(s.{g})" if geom == "boundary" else "s.{g}").format(g=g)
-    rows = _rows(
-        conn,
-        sql.SQL(
-            "SELECT s.{row}, j.code, round(ST_Distance(j.boundary::geography, {p}::geography)), "
-            "ST_X({p}), ST_Y({p}) FROM {s} AS s JOIN jurisdictions AS j ON j.code = s.area_code "
-            "WHERE s.{g} IS NOT NULL AND j.boundary IS NOT NULL "
-            "AND NOT ST_Intersects(j.boundary, {p}) "
-            "AND NOT ST_DWithin(j.boundary::geography, {p}::geography, %s)"
-        ).format(row=row, s=s, g=g, p=probe),
-        (tolerance_m,),
-    )
+    outside = import_checks.outside_jurisdiction(conn, staging, geom, tolerance_m)
     field = "wkt" if geom == "boundary" else "lon"
     return [
         Problem(
-            int(r[0]),
+            o.row,
             checks.header(field),
-            f"{r[3]:.6f}, {r[4]:.6f} (CGCS2000)",
-            f"{'boundary' if geom == 'boundary' else 'point'} is {int(r[2])} m outside "
-            f"jurisdiction {r[1]} (tolerance {tolerance_m:g} m)",
+            f"{o.lon:.6f}, {o.lat:.6f} (CGCS2000)",
+            f"{'boundary' if geom == 'boundary' else 'point'} is {int(o.distance_m)} m outside "
+            f"jurisdiction {o.area_code} (tolerance {tolerance_m:g} m)",
         )
-        for r in rows
+        for o in outside
     ]
 
 
 def _resolve_visits(
-    conn: psycopg.Connection[Any], s: sql.Identifier, row: sql.Identifier, checks: RowChecks
+    conn: psycopg.Connection[Any], staging: str, checks: RowChecks
 ) -> list[Problem]:
-    conn.execute(
-        sql.SQL(
-            "UPDATE {s} AS s SET person_id = p.id, area_code = p.area_code FROM ("
-            "SELECT DISTINCT ON (id_hash, category) id, id_hash, category, area_code "
-            "FROM persons ORDER BY id_hash, category, id) AS p "
-            "WHERE p.id_hash = s._id_hash AND (s._category IS NULL OR p.category = s._category)"
-        ).format(s=s)
-    )
-    conn.execute(
-        sql.SQL(
-            "UPDATE {s} AS s SET visitor_id = w.id FROM workers AS w "
-            "WHERE w.external_id = s._visitor"
-        ).format(s=s)
-    )
-    nobody = _rows(
-        conn, sql.SQL("SELECT {row} FROM {s} WHERE person_id IS NULL").format(row=row, s=s)
-    )
-    found = _problems(
+    import_checks.resolve_visit_people(conn, staging)
+    nobody = import_checks.visits_without_person(conn, staging)
+    rule = "no person with this resident ID (and category) in the database"
+    found = _problems(checks, "resident_id", [(row, rule) for row in nobody])
+    strangers = import_checks.unknown_visitors(conn, staging)
+    found += _problems(
         checks,
-        "resident_id",
-        nobody,
-        lambda r: "no person with this resident ID (and category) in the database",
+        "visitor",
+        [(row, f"no worker with external ID {visitor}") for row, visitor in strangers],
     )
-    stranger = _rows(
-        conn,
-        sql.SQL(
-            "SELECT {row}, _visitor FROM {s} WHERE _visitor IS NOT NULL AND visitor_id IS NULL"
-        ).format(row=row, s=s),
-    )
-    found += _problems(checks, "visitor", stranger, lambda r: f"no worker with external ID {r[1]}")
     return found

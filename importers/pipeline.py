@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection
 
 from geo.crs import SourceCrs
 from importers.kinds import KINDS, Context, Part
@@ -21,6 +21,7 @@ from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
 from importers.mapping import load_mapping_file, resolve_columns
 from importers.reading import GEOMETRY_COLUMN, read_table
 from importers.rules import Problem, RowChecks
+from layers import import_runs
 from layers.bulk import UpsertCounts
 from layers.database import apply_scope
 from layers.secrets import Keys
@@ -247,7 +248,15 @@ def run_import(
     transaction = conn.begin_nested() if conn.in_transaction() else conn.begin()
     try:
         apply_scope(conn, None)
-        import_id = _start_run(conn, base, options.user)
+        import_id = import_runs.start_run(
+            conn,
+            kind=base.kind,
+            file_name=base.file_name,
+            sha256=base.sha256,
+            source_crs=base.source_crs,
+            user=options.user,
+            rows_total=base.rows_total,
+        )
         raw: Any = conn.connection.driver_connection
         counts = load(
             raw,
@@ -269,7 +278,12 @@ def run_import(
         if counts is None or options.dry_run:
             transaction.rollback()
             return outcome
-        _finish_run(conn, import_id, outcome)
+        import_runs.finish_run(
+            conn,
+            import_id,
+            loaded=counts.inserted + counts.updated,
+            rejected=outcome.rejected_rows,
+        )
         transaction.commit()
     except BaseException:
         if transaction.is_active:
@@ -282,39 +296,3 @@ def _final(problems: list[Problem]) -> list[Problem]:
     """Drop repair notes of rows that are rejected anyway."""
     rejected = {p.row for p in problems if p.severity == "rejected"}
     return [p for p in problems if p.severity == "rejected" or p.row not in rejected]
-
-
-def _start_run(conn: Connection, outcome: ImportOutcome, user: str) -> int:
-    return int(
-        conn.execute(
-            text(
-                "INSERT INTO import_runs (kind, file_name, sha256, source_crs, username, "
-                "rows_total, rows_loaded, rows_rejected, status) VALUES (:kind, :file, :sha, "
-                ":crs, :user, :total, 0, 0, 'running') RETURNING id"
-            ),
-            {
-                "kind": outcome.kind,
-                "file": outcome.file_name[:300],
-                "sha": outcome.sha256,
-                "crs": outcome.source_crs[:30],
-                "user": user[:50],
-                "total": outcome.rows_total,
-            },
-        ).scalar_one()
-    )
-
-
-def _finish_run(conn: Connection, import_id: int, outcome: ImportOutcome) -> None:
-    counts = outcome.counts or UpsertCounts(0, 0, 0)
-    conn.execute(
-        text(
-            "UPDATE import_runs SET finished_at = clock_timestamp(), rows_loaded = :loaded, "
-            "rows_rejected = :rejected, status = :status WHERE id = :id"
-        ),
-        {
-            "loaded": counts.inserted + counts.updated,
-            "rejected": outcome.rejected_rows,
-            "status": "partial" if outcome.rejected_rows else "loaded",
-            "id": import_id,
-        },
-    )

