@@ -223,30 +223,33 @@ def candidates(
     if not rows[0].located:
         raise InvalidInput(f"case {case_id} has no location; dispatch it to a unit instead")
     case_grid = rows[0].case_grid
-    found = []
+    # Rank the whole pool on plain tuples, then build objects for the ``limit`` kept only.
+    ranked = []
     for row in rows:
         if row.id is None:  # the case's row, without a candidate
             continue
         own = row.home_grid is not None and row.home_grid == case_grid
         score = row.distance_m + WORKLOAD_PENALTY_M * row.workload - OWN_GRID_BONUS_M * own
-        found.append(
-            Candidate(
-                worker_id=row.id,
-                name=row.name,
-                role=row.role,
-                home_grid=row.home_grid,
-                distance_m=round(float(row.distance_m), 1),
-                workload=int(row.workload),
-                own_grid=own,
-                last_seen_at=row.last_seen_at,
-                score_m=round(float(score), 1),
-                lon=round(float(row.lon), 7),
-                lat=round(float(row.lat), 7),
-            )
+        ranked.append((round(float(score), 1), round(float(row.distance_m), 1), row.id, own, row))
+    ranked.sort(key=lambda entry: entry[:3])
+    found = [
+        Candidate(
+            worker_id=worker_id,
+            name=row.name,
+            role=row.role,
+            home_grid=row.home_grid,
+            distance_m=distance,
+            workload=int(row.workload),
+            own_grid=own,
+            last_seen_at=row.last_seen_at,
+            score_m=score_m,
+            lon=round(float(row.lon), 7),
+            lat=round(float(row.lat), 7),
         )
-    found.sort(key=lambda c: (c.score_m, c.distance_m, c.worker_id))
+        for score_m, distance, worker_id, own, row in ranked[:limit]
+    ]
     if found:
-        return Candidates(case_id, found[:limit], None, {}, radius)
+        return Candidates(case_id, found, None, {}, radius)
     total, on_duty, fresh, within = session.execute(_COUNTS, params).one()
     counts = {"in_scope": total, "on_duty": on_duty, "fresh": fresh, "within_radius": within}
     if total == 0:
