@@ -239,14 +239,30 @@ def add_members(json_object: str, members: dict[str, Any]) -> str:
     return body[:-1] + "," + extra + "}"
 
 
-def _feature_sql(collection: Collection) -> str:
-    """Return the SQL expression of one Feature as JSON text.
+_PROPERTIES = "feature_properties"
+"""Alias of the row of a feature's published properties (see :func:`_features_from`)."""
 
-    Concatenated rather than built with ``json_build_object`` around ``ST_AsGeoJSON(...)::json``:
-    the geometry's GeoJSON text is used as it is instead of being parsed back into ``json``
-    and printed again (about a fifth of a 1,000-feature page's time).
+
+def _features_from(collection: Collection) -> str:
+    """Return the ``FROM`` clause of features: the collection's, and a row of its properties.
+
+    The properties are a ``LATERAL`` subquery without ``FROM`` (planned as a projection of the
+    collection's row), named after the published names, so that ``row_to_json`` turns them into
+    the ``properties`` object: about 30 % less time for a 1,000-feature page than
+    ``json_build_object`` with its name and value arguments, which looks up the type of each
+    value again for every row (``bench/api.py``).
     """
-    properties = ", ".join(f"'{name}', {expr}" for name, expr in collection.properties.items())
+    columns = ", ".join(f'{expr} AS "{name}"' for name, expr in collection.properties.items())
+    return f"{collection.from_sql} CROSS JOIN LATERAL (SELECT {columns}) AS {_PROPERTIES}"
+
+
+def _feature_sql(collection: Collection) -> str:
+    """Return the SQL expression of one Feature as JSON text, over :func:`_features_from`.
+
+    Concatenated rather than built as a JSON object around ``ST_AsGeoJSON(...)::json``: the
+    geometry's GeoJSON text is used as it is instead of being parsed back into ``json`` and
+    printed again (about a fifth of a 1,000-feature page's time).
+    """
     # options 0: no "crs" member; GeoJSON is CRS84 (numerically the same as CGCS2000 lon/lat).
     geometry = (
         f"COALESCE(ST_AsGeoJSON({collection.geometry_column}, {COORDINATE_DIGITS}, 0), 'null')"
@@ -254,7 +270,7 @@ def _feature_sql(collection: Collection) -> str:
     return (
         f"""'{{"type":"Feature","id":' || to_json({collection.id_column})::text """
         f"""|| ',"geometry":' || {geometry} """
-        f"""|| ',"properties":' || json_build_object({properties})::text || '}}'"""
+        f"""|| ',"properties":' || row_to_json({_PROPERTIES})::text || '}}'"""
     )
 
 
@@ -351,7 +367,7 @@ def items_query(
     sql = f"""
         WITH page AS (
             SELECT {collection.id_column} AS fid, {_feature_sql(collection)} AS feature
-            FROM {collection.from_sql}
+            FROM {_features_from(collection)}
             WHERE {where}
             ORDER BY {collection.id_column}
             LIMIT :limit OFFSET :offset
@@ -494,7 +510,7 @@ def collection_item(session: Session, collection: Collection, fid: str, *, scope
     where = scope_filter(collection, scope_code, params)
     sql = f"""
         SELECT {_feature_sql(collection)}
-        FROM {collection.from_sql}
+        FROM {_features_from(collection)}
         WHERE {collection.id_column} = :fid AND {where}
     """
     body = session.execute(text(sql), params).scalar()
