@@ -123,7 +123,9 @@ def _print_report(data: DemoData, report: LoadReport, seconds: float) -> None:
         hot.add_row(s.name, s.where)
     console.print(hot)
     logins = Table(title=f"演示账号（密码均为 {DEMO_PASSWORD}）", show_header=True)
-    logins.add_column("用户名", overflow="fold")  # never cut: it is typed at the login page
+    # never cut nor wrapped: it is copied into the login page; the other columns wrap instead
+    longest = max((len(login.username) for login in report.logins), default=8)
+    logins.add_column("用户名", no_wrap=True, min_width=longest)
     for col in ("角色", "辖区", "可查看明文"):
         logins.add_column(col)
     for login in report.logins:
