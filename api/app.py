@@ -71,7 +71,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.engine = engine
     app.state.sessions = sessions
     watch = ChangeWatch(listen_url(urls.app))
-    app.state.caches = Caches.create(watch, tile_bytes=max(0, settings.cache_mb) * 2**20)
+    # an entry lives no longer than browsers keep a tile (Cache-Control max-age)
+    app.state.caches = Caches.create(
+        watch,
+        tile_bytes=max(0, settings.cache_mb) * 2**20,
+        max_age=max(1, settings.tile_max_age),
+    )
     watching = asyncio.create_task(watch.run()) if settings.cache_mb > 0 else None
     try:
         yield

@@ -56,7 +56,7 @@ class Caches:
     matched: FreshCache[int]
 
     @classmethod
-    def create(cls, watch: ChangeWatch, *, tile_bytes: int) -> Caches:
+    def create(cls, watch: ChangeWatch, *, tile_bytes: int, max_age: float = 60.0) -> Caches:
         """Create the caches over ``watch``.
 
         Parameters
@@ -65,6 +65,8 @@ class Caches:
             The process's watch.
         tile_bytes : int
             Capacity of the tile cache (``0``: no tile or count caching).
+        max_age : float
+            Seconds an entry is served at most even without a change notice.
 
         Returns
         -------
@@ -73,8 +75,10 @@ class Caches:
         """
         return cls(
             watch=watch,
-            tiles=FreshCache(watch, max_bytes=tile_bytes),
-            matched=FreshCache(watch, max_bytes=COUNT_CACHE_BYTES if tile_bytes > 0 else 0),
+            tiles=FreshCache(watch, max_bytes=tile_bytes, max_age=max_age),
+            matched=FreshCache(
+                watch, max_bytes=COUNT_CACHE_BYTES if tile_bytes > 0 else 0, max_age=max_age
+            ),
         )
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -165,6 +166,7 @@ class _Entry(Generic[V]):
     stamp: Stamp
     value: V
     size: int
+    stored_at: float
 
 
 class FreshCache(Generic[V]):
@@ -176,6 +178,10 @@ class FreshCache(Generic[V]):
         The process's watch.
     max_bytes : int
         Capacity (sum of the sizes given to :meth:`store`); ``0`` turns the cache off.
+    max_age : float
+        Seconds an entry is served at most, changes or not: a bound on staleness should notices
+        ever be lost without the connection failing (a proxy that does not pass ``LISTEN`` on,
+        such as PgBouncer in transaction mode).
 
     Examples
     --------
@@ -185,9 +191,10 @@ class FreshCache(Generic[V]):
     (None, None)
     """
 
-    def __init__(self, watch: ChangeWatch, *, max_bytes: int) -> None:
+    def __init__(self, watch: ChangeWatch, *, max_bytes: int, max_age: float = 60.0) -> None:
         self.watch = watch
         self.max_bytes = max_bytes
+        self.max_age = max_age
         self._entries: LRUCache[Hashable, _Entry[V]] = LRUCache(
             maxsize=max(1, max_bytes), getsizeof=lambda entry: entry.size
         )
@@ -218,7 +225,8 @@ class FreshCache(Generic[V]):
         with self._lock:
             entry = self._entries.get(key)
             if entry is not None:
-                if entry.stamp == stamp and entry.tables == tables:
+                fresh = time.monotonic() - entry.stored_at <= self.max_age
+                if fresh and entry.stamp == stamp and entry.tables == tables:
                     return entry.value, None
                 del self._entries[key]
         return None, Ticket(key, tables, stamp)
@@ -240,7 +248,9 @@ class FreshCache(Generic[V]):
         if self.watch.stamp(ticket.tables) != ticket.stamp:
             return
         with self._lock:
-            self._entries[ticket.key] = _Entry(ticket.tables, ticket.stamp, value, max(1, size))
+            self._entries[ticket.key] = _Entry(
+                ticket.tables, ticket.stamp, value, max(1, size), time.monotonic()
+            )
 
     def __len__(self) -> int:
         """Return the number of entries held (fresh or not)."""

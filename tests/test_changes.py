@@ -125,6 +125,12 @@ def test_fresh_cache_serves_only_what_no_commit_changed(
     cache.store(stale, "read before the write", 10)
     assert cache.lookup("other", ("grids",))[0] is None, "a value read before a write is dropped"
 
+    brief = FreshCache[str](watch, max_bytes=1000, max_age=0.5)
+    _, ticket = brief.lookup("k", ("cases",))
+    brief.store(ticket, "v", 10)
+    assert brief.lookup("k", ("cases",))[0] == "v"
+    wait_for(lambda: brief.lookup("k", ("cases",))[0] is None, "the entry to age out")
+
     big = FreshCache[str](watch, max_bytes=100)
     for n in range(5):
         _, ticket = big.lookup(n, ("grids",))
