@@ -203,7 +203,7 @@ def _database_checks(
     if "area_code" in columns and geom is not None and kind.name != "visits":
         import_checks.fill_area_codes_from_points(conn, staging, geom)
     if "area_code" in columns and kind.name != "visits":
-        missing = import_checks.rows_without_area_code(conn, staging)
+        missing = import_checks.rows_missing(conn, staging, "area_code")
         rule = (
             "required: no area code given, none derivable from the grid code, and the "
             "point lies in no village boundary in the database"
@@ -266,7 +266,7 @@ def _resolve_visits(
     conn: psycopg.Connection[Any], staging: str, checks: RowChecks
 ) -> list[Problem]:
     import_checks.resolve_visit_people(conn, staging)
-    nobody = import_checks.visits_without_person(conn, staging)
+    nobody = import_checks.rows_missing(conn, staging, "person_id")
     rule = "no person with this resident ID (and category) in the database"
     found = _problems(checks, "resident_id", [(row, rule) for row in nobody])
     strangers = import_checks.unknown_visitors(conn, staging)

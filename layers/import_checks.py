@@ -98,15 +98,19 @@ def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geo
     )
 
 
-def rows_without_area_code(conn: psycopg.Connection[Any], staging: str) -> list[int]:
-    """Return the staged rows whose area code is empty.
+def rows_missing(conn: psycopg.Connection[Any], staging: str, column: str) -> list[int]:
+    """Return the staged rows whose ``column`` is empty.
+
+    An area code that no point could give, a visit whose person was not found.
 
     Parameters
     ----------
     conn : psycopg.Connection
         Connection inside the load's transaction.
     staging : str
-        Staging table name (with an ``area_code`` column).
+        Staging table name.
+    column : str
+        The column that must be filled.
 
     Returns
     -------
@@ -115,8 +119,8 @@ def rows_without_area_code(conn: psycopg.Connection[Any], staging: str) -> list[
     """
     rows = _fetch(
         conn,
-        sql.SQL("SELECT {row} FROM {s} WHERE area_code IS NULL").format(
-            row=_ROW, s=sql.Identifier(staging)
+        sql.SQL("SELECT {row} FROM {s} WHERE {c} IS NULL").format(
+            row=_ROW, s=sql.Identifier(staging), c=sql.Identifier(column)
         ),
     )
     return [int(r[0]) for r in rows]
@@ -271,30 +275,6 @@ def resolve_visit_people(conn: psycopg.Connection[Any], staging: str) -> None:
             "WHERE w.external_id = s._visitor"
         ).format(s=s)
     )
-
-
-def visits_without_person(conn: psycopg.Connection[Any], staging: str) -> list[int]:
-    """Return the staged visits whose person was not found (after :func:`resolve_visit_people`).
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table name of visits.
-
-    Returns
-    -------
-    list of int
-        Their row numbers.
-    """
-    rows = _fetch(
-        conn,
-        sql.SQL("SELECT {row} FROM {s} WHERE person_id IS NULL").format(
-            row=_ROW, s=sql.Identifier(staging)
-        ),
-    )
-    return [int(r[0]) for r in rows]
 
 
 def unknown_visitors(conn: psycopg.Connection[Any], staging: str) -> list[tuple[int, str]]:
