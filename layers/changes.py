@@ -67,21 +67,6 @@ class ChangeWatch:
         """Whether notices are being received (stamps are only given then)."""
         return self._listening.is_set()
 
-    async def wait_listening(self, timeout: float) -> bool:
-        """Wait until the watch listens.
-
-        Parameters
-        ----------
-        timeout : float
-            Seconds to wait at most.
-
-        Returns
-        -------
-        bool
-            Whether it listens.
-        """
-        return await asyncio.to_thread(self._listening.wait, timeout)
-
     def stamp(self, tables: Sequence[str]) -> Stamp | None:
         """Return the current stamp of ``tables``; ``None`` while not listening.
 
