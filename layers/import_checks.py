@@ -117,12 +117,11 @@ def rows_missing(conn: psycopg.Connection[Any], staging: str, column: str) -> li
     list of int
         Their row numbers.
     """
-    rows = _fetch(
-        conn,
+    rows = conn.execute(
         sql.SQL("SELECT {row} FROM {s} WHERE {c} IS NULL").format(
             row=_ROW, s=sql.Identifier(staging), c=sql.Identifier(column)
-        ),
-    )
+        )
+    ).fetchall()
     return [int(r[0]) for r in rows]
 
 
@@ -141,14 +140,13 @@ def unknown_area_codes(conn: psycopg.Connection[Any], staging: str) -> list[tupl
     list of (int, str)
         Row number and area code.
     """
-    rows = _fetch(
+    return _flagged(
         conn,
         sql.SQL(
             "SELECT s.{row}, s.area_code FROM {s} AS s WHERE s.area_code IS NOT NULL AND NOT "
             "EXISTS (SELECT 1 FROM jurisdictions AS j WHERE j.code = s.area_code)"
         ).format(row=_ROW, s=sql.Identifier(staging)),
     )
-    return [(int(r[0]), str(r[1])) for r in rows]
 
 
 def orphan_jurisdictions(conn: psycopg.Connection[Any], staging: str) -> list[tuple[int, str]]:
@@ -166,7 +164,7 @@ def orphan_jurisdictions(conn: psycopg.Connection[Any], staging: str) -> list[tu
     list of (int, str)
         Row number and parent code.
     """
-    rows = _fetch(
+    return _flagged(
         conn,
         sql.SQL(
             "SELECT s.{row}, s.parent_code FROM {s} AS s WHERE s.parent_code IS NOT NULL "
@@ -174,7 +172,6 @@ def orphan_jurisdictions(conn: psycopg.Connection[Any], staging: str) -> list[tu
             "AND NOT EXISTS (SELECT 1 FROM {s} AS p WHERE p.code = s.parent_code)"
         ).format(row=_ROW, s=sql.Identifier(staging)),
     )
-    return [(int(r[0]), str(r[1])) for r in rows]
 
 
 def unknown_grids(
@@ -196,14 +193,13 @@ def unknown_grids(
     list of (int, str)
         Row number and grid code.
     """
-    rows = _fetch(
+    return _flagged(
         conn,
         sql.SQL(
             "SELECT s.{row}, s.{c} FROM {s} AS s WHERE s.{c} IS NOT NULL AND NOT EXISTS "
             "(SELECT 1 FROM grids AS g WHERE g.code = s.{c})"
         ).format(row=_ROW, s=sql.Identifier(staging), c=sql.Identifier(column)),
     )
-    return [(int(r[0]), str(r[1])) for r in rows]
 
 
 def outside_jurisdiction(
@@ -232,8 +228,7 @@ def outside_jurisdiction(
     """
     g = sql.Identifier(geometry)
     probe = sql.SQL("ST_PointOnSurface(s.{g})" if geometry == "boundary" else "s.{g}").format(g=g)
-    rows = _fetch(
-        conn,
+    rows = conn.execute(
         sql.SQL(
             "SELECT s.{row}, j.code, round(ST_Distance(j.boundary::geography, {p}::geography)), "
             "ST_X({p}), ST_Y({p}) FROM {s} AS s JOIN jurisdictions AS j ON j.code = s.area_code "
@@ -242,7 +237,7 @@ def outside_jurisdiction(
             "AND NOT ST_DWithin(j.boundary::geography, {p}::geography, %s)"
         ).format(row=_ROW, s=sql.Identifier(staging), g=g, p=probe),
         (tolerance_m,),
-    )
+    ).fetchall()
     return [Outside(int(r[0]), str(r[1]), float(r[2]), float(r[3]), float(r[4])) for r in rows]
 
 
@@ -292,16 +287,14 @@ def unknown_visitors(conn: psycopg.Connection[Any], staging: str) -> list[tuple[
     list of (int, str)
         Row number and the visitor's external ID.
     """
-    rows = _fetch(
+    return _flagged(
         conn,
         sql.SQL(
             "SELECT {row}, _visitor FROM {s} WHERE _visitor IS NOT NULL AND visitor_id IS NULL"
         ).format(row=_ROW, s=sql.Identifier(staging)),
     )
-    return [(int(r[0]), str(r[1])) for r in rows]
 
 
-def _fetch(
-    conn: psycopg.Connection[Any], query: sql.Composed, params: tuple[Any, ...] | None = None
-) -> list[tuple[Any, ...]]:
-    return list(conn.execute(query, params).fetchall())
+def _flagged(conn: psycopg.Connection[Any], query: sql.Composed) -> list[tuple[int, str]]:
+    """Run a check selecting a row number and the offending value; return the pairs."""
+    return [(int(r[0]), str(r[1])) for r in conn.execute(query).fetchall()]
