@@ -55,6 +55,7 @@ KPI_NAMES = (
 @dataclass(frozen=True)
 class _Keys:
     case: str
+    event: str
     person: str
     video: str
     cell: str
@@ -65,6 +66,7 @@ def _keys(level: int) -> _Keys:
         n = _CHILD_PREFIX[level]
         return _Keys(
             f"left(c.area_code, {n})",
+            f"left(e.area_code, {n})",
             f"left(p.area_code, {n})",
             f"left(v.area_code, {n})",
             f"left(h.area_code, {n})",
@@ -76,7 +78,13 @@ def _keys(level: int) -> _Keys:
             f"AND ST_Covers(g.boundary, {geom}) ORDER BY g.code LIMIT 1)"
         )
 
-    return _Keys("c.grid_code", "p.grid_code", spatial("v.point"), spatial("ST_Centroid(h.geom)"))
+    return _Keys(
+        "c.grid_code",
+        "(SELECT c.grid_code FROM cases c WHERE c.id = e.case_id)",
+        "p.grid_code",
+        spatial("v.point"),
+        spatial("ST_Centroid(h.geom)"),
+    )
 
 
 def _statements(level: int) -> dict[str, str]:
@@ -98,11 +106,12 @@ def _statements(level: int) -> dict[str, str]:
                    count(*) FILTER (WHERE c.duplicate_of IS NOT NULL) AS repeats
               FROM cases c WHERE {scope.format(t="c")} AND c.reported_at >= :since
              GROUP BY GROUPING SETS (({k.case}), ())""",
+        # through the partial index of escalate events: never the unit's whole log
         "escalations": f"""
-            SELECT {k.case} AS k, GROUPING({k.case}) AS total, count(*) AS escalations
-              FROM case_events e JOIN cases c ON c.id = e.case_id
+            SELECT {k.event} AS k, GROUPING({k.event}) AS total, count(*) AS escalations
+              FROM case_events e
              WHERE {scope.format(t="e")} AND e.action = 'escalate' AND e.at >= :since
-             GROUP BY GROUPING SETS (({k.case}), ())""",
+             GROUP BY GROUPING SETS (({k.event}), ())""",
         "hotspots": f"""
             SELECT {k.cell} AS k, GROUPING({k.cell}) AS total, count(*) AS active_hotspots
               FROM hotspot_cells h

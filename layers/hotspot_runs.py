@@ -195,16 +195,25 @@ def _analyse(
     centres = [p.centroid for p in polygons]
     areas = session.execute(
         text(
-            "SELECT i, (SELECT j.code FROM jurisdictions j "
-            "            WHERE j.code >= :lo AND j.code < :hi AND j.boundary IS NOT NULL "
-            "              AND ST_Covers(j.boundary, ST_SetSRID(ST_MakePoint(x, y), 4490)) "
-            "            ORDER BY j.level DESC LIMIT 1) "
+            "SELECT t.i, coalesce(a.code, s.code), coalesce(a.name, s.name) "
             "FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) "
-            "     WITH ORDINALITY AS t(x, y, i)"
+            "     WITH ORDINALITY AS t(x, y, i) "
+            "LEFT JOIN jurisdictions s ON s.code = :scope "
+            "LEFT JOIN LATERAL (SELECT j.code, j.name FROM jurisdictions j "
+            "    WHERE j.code >= :lo AND j.code < :hi AND j.boundary IS NOT NULL "
+            "      AND ST_Covers(j.boundary, ST_SetSRID(ST_MakePoint(t.x, t.y), 4490)) "
+            "    ORDER BY j.level DESC LIMIT 1) a ON true"
         ),
-        {"lo": lo, "hi": hi, "xs": [c.x for c in centres], "ys": [c.y for c in centres]},
+        {
+            "lo": lo,
+            "hi": hi,
+            "scope": scope_code,
+            "xs": [c.x for c in centres],
+            "ys": [c.y for c in centres],
+        },
     ).all()
-    area_of = {int(i) - 1: code or scope_code for i, code in areas}
+    area_of = {int(i) - 1: code or scope_code for i, code, _name in areas}
+    place_of = {int(i) - 1: name or "" for i, _code, name in areas}
     cell_rows = [
         {
             "run": record.id,
@@ -240,7 +249,7 @@ def _analyse(
                         area_code=area_of[i],
                         kind=f"hotspot_{PATTERN_CODES[cls]}",
                         level=level,
-                        title=f"{prefix}：{int(counts.counts[i])} 起案件（H3 {counts.cells[i]}）",
+                        title=f"{prefix}：{place_of[i]} {int(counts.counts[i])} 起案件",
                         detail=f"Gi* z={gi.Zs[i]:.2f}, p={pvalues[i]:.3f}",
                         run_id=record.id,
                         cell_id=ids[i],

@@ -153,6 +153,8 @@ def test_township_kpis(world: Session) -> None:
     assert k1["open"] == 3 and k1["reported"] == 3 and k1["repeats"] == 1
     assert k1["resolved_share"] == pytest.approx(1 / 3, abs=1e-3)
     assert k1["escalations"] == 1
+    village_feed = command.feed(world, V1, actor=actor("dispatcher", township()), now=NOW)
+    assert [c["kpis"]["escalations"] for c in village_feed["children"]] == [1]  # by grid
     assert k1["active_hotspots"] == 2
     assert k1["overdue_visits"] == 2  # 30 days ago and never; 3 days ago is within 14
     assert kids[V2]["cameras"] == 3 and kids[V2]["cameras_online_share"] == pytest.approx(

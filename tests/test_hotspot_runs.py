@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from layers import command, hotspot_runs
 from layers.errors import Forbidden
-from layers.model import Alert, HotspotCell
+from layers.model import Alert, HotspotCell, Jurisdiction
 from tests.workflow_data import COUNTY, NOW, actor, ensure_world, township, village, village_centre
 
 V1 = village(100, 1)
@@ -90,6 +90,8 @@ def test_run_stores_cells_with_jurisdiction_and_raises_alerts(world: Session) ->
     for alert in alerts:
         cell = by_cell[alert.cell_id]  # type: ignore[index]
         assert alert.area_code == cell.area_code
+        place = world.scalar(select(Jurisdiction.name).where(Jurisdiction.code == cell.area_code))
+        assert alert.title.endswith(f"：{place} {cell.count} 起案件"), alert.title
         assert alert.kind in {
             "hotspot_new_hot",
             "hotspot_intensifying_hot",
