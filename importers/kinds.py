@@ -273,7 +273,8 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
 
 
 def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
-    checks.require("device_id", "name", "lon", "lat")
+    checks.require("device_id", "name")
+    checks.require_point()
     checks.code("device_id", parse_device_id)
     area = _area_from(checks)
     records = _frame(
@@ -548,6 +549,7 @@ KINDS: dict[str, Kind] = {
             "status",
             "lon",
             "lat",
+            "wkt",
         ),
         _prepare_workers,
         update=True,
@@ -569,6 +571,7 @@ KINDS: dict[str, Kind] = {
             "stream_url",
             "lon",
             "lat",
+            "wkt",
             "area_code",
         ),
         _prepare_video,
@@ -588,6 +591,7 @@ KINDS: dict[str, Kind] = {
             "risk_level",
             "lon",
             "lat",
+            "wkt",
             "address",
             "grid_code",
             "area_code",
@@ -609,6 +613,7 @@ KINDS: dict[str, Kind] = {
             "management_level",
             "lon",
             "lat",
+            "wkt",
             "address",
             "grid_code",
             "area_code",
@@ -620,7 +625,7 @@ KINDS: dict[str, Kind] = {
     "visits": Kind(
         "visits",
         Base.metadata.tables["person_visits"],
-        ("resident_id", "category", "visited_on", "visitor", "lon", "lat", "note"),
+        ("resident_id", "category", "visited_on", "visitor", "lon", "lat", "wkt", "note"),
         _prepare_visits,
         update=False,
         geometry="point",

@@ -216,12 +216,15 @@ def read_xlsx(path: Path) -> SourceTable:
     Raises
     ------
     ReadError
-        If the sheet has no header row.
+        If it is not a workbook python-calamine can read, or the sheet has no header row.
     """
-    from python_calamine import CalamineWorkbook
+    from python_calamine import CalamineError, CalamineWorkbook
 
-    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-    rows = sheet.to_python(skip_empty_area=False)
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        rows = sheet.to_python(skip_empty_area=False)
+    except CalamineError as exc:
+        raise ReadError(f"{path.name}: not a readable workbook ({exc})") from exc
     header_at = next((i for i, r in enumerate(rows) if any(cell_text(c) for c in r)), None)
     if header_at is None:
         raise ReadError(f"{path.name}: the first sheet is empty")
@@ -244,11 +247,21 @@ def read_gis(path: Path) -> SourceTable:
     -------
     SourceTable
         Attributes as text plus :data:`GEOMETRY_COLUMN`; features numbered from 1.
+
+    Raises
+    ------
+    ReadError
+        If GDAL cannot read it as a vector dataset.
     """
     import pyogrio
+    from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, GeometryError
 
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
-    frame = pyogrio.read_dataframe(source)
+    try:
+        frame = pyogrio.read_dataframe(source)
+    except (DataSourceError, DataLayerError, FeatureError, GeometryError) as exc:
+        what = "a zipped Shapefile" if path.suffix.lower() == ".zip" else "a readable GIS file"
+        raise ReadError(f"{path.name}: not {what} ({exc})") from exc
     crs = frame.crs.to_string() if frame.crs is not None else None
     geometries = frame.geometry.array
     table = pd.DataFrame(
@@ -279,8 +292,12 @@ def read_table(path: Path) -> SourceTable:
         If the extension is not supported or the file is unreadable.
     """
     suffix = path.suffix.lower()
+    if path.is_dir():
+        raise ReadError(f"{path} is a folder: give the file itself")
     if not path.is_file():
         raise ReadError(f"{path} does not exist")
+    if path.stat().st_size == 0:
+        raise ReadError(f"{path.name} is empty")
     try:
         if suffix in (".csv", ".txt", ".tsv"):
             return read_csv(path)
@@ -288,6 +305,6 @@ def read_table(path: Path) -> SourceTable:
             return read_xlsx(path)
         if suffix in GIS_SUFFIXES:
             return read_gis(path)
-    except (UnicodeDecodeError, pd.errors.ParserError, OSError) as exc:
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
         raise ReadError(f"{path.name}: {exc}") from exc
     raise ReadError(f"{path.name}: unsupported file type {suffix!r}")

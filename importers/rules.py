@@ -50,6 +50,32 @@ class Problem:
     severity: Severity = "rejected"
 
 
+class MissingColumns(ValueError):
+    """The file has no column for a required field: the whole file is refused, not each row.
+
+    Parameters
+    ----------
+    fields : sequence of str
+        The required fields without a column.
+    headers : sequence of str
+        The file's headers.
+    """
+
+    def __init__(self, fields: Sequence[str], headers: Sequence[str]) -> None:
+        from importers.mapping import SYNONYMS
+
+        self.fields = tuple(fields)
+        wanted = "; ".join(
+            f"{field} ({' / '.join([s for s in SYNONYMS.get(field, ()) if s != field][:3])})"
+            for field in fields
+        )
+        found = ", ".join(str(h) for h in headers) or "none"
+        super().__init__(
+            f"the file has no column for the required field(s) {wanted}; its columns: {found}. "
+            "Rename a column or map it with --mapping."
+        )
+
+
 SENSITIVE_FIELDS = frozenset({"resident_id"})
 """Fields whose values appear masked in reports."""
 
@@ -174,13 +200,31 @@ class RowChecks:
     # ----------------------------------------------------------------- rules
 
     def require(self, *fields: str) -> None:
-        """Reject rows where a required field is empty or the column is missing."""
+        """Reject rows where a required field is empty.
+
+        Raises
+        ------
+        MissingColumns
+            If the file has no column for one of ``fields``.
+        """
+        absent = [field for field in fields if not self.has(field)]
+        if absent:
+            raise MissingColumns(absent, [str(c) for c in self.frame.columns])
         for field in fields:
-            missing = self.text(field).isna()
-            rule = (
-                "required" if self.has(field) else f"required: the file has no column for {field}"
-            )
-            self.fail(field, missing, rule)
+            self.fail(field, self.text(field).isna(), "required")
+
+    def require_point(self) -> None:
+        """Reject rows without a point: lon and lat, else a WKT or GIS point geometry.
+
+        Raises
+        ------
+        MissingColumns
+            If the file has neither lon/lat columns nor a geometry column.
+        """
+        if self.has("wkt") and not (self.has("lon") or self.has("lat")):
+            self.require("wkt")
+        else:
+            self.require("lon", "lat")
 
     def code(self, field: str, parse: Callable[[str], object]) -> None:
         """Reject values ``parse`` refuses (a :class:`geo.codes.CodeError` gives the rule).
@@ -275,11 +319,13 @@ class RowChecks:
         return parsed
 
     def points(self, crs: SourceCrs) -> tuple[FloatArray, FloatArray]:
-        """Read lon/lat (or x/y) columns, check them and convert to CGCS2000.
+        """Read lon/lat (or x/y) columns, else point WKT or GIS points, check, convert to CGCS2000.
 
-        Rows without both coordinates give NaN (no point). A row is rejected when a coordinate
-        is not a finite number, when the point is outside China, or when it lies in China only
-        with lon and lat swapped (reported as such).
+        The ``wkt`` field (WKT text, or the geometry of a Shapefile, GeoJSON or GeoPackage) is
+        read only when the file has no lon/lat column. Rows without a point give NaN. A row is
+        rejected when a coordinate is not a finite number, when the geometry is not a point,
+        when the point is outside China, or when it lies in China only with lon and lat swapped
+        (reported as such).
 
         Parameters
         ----------
@@ -291,11 +337,23 @@ class RowChecks:
         tuple of numpy.ndarray
             CGCS2000 lon, lat; NaN where there is no valid point.
         """
-        x = self.number("lon")
-        y = self.number("lat")
+        if self.has("wkt") and not (self.has("lon") or self.has("lat")):
+            field = "wkt"
+            x, y = self._wkt_points()
+            shown = self.text("wkt").map(_short)
+        else:
+            field = "lon"
+            x = self.number("lon")
+            y = self.number("lat")
+            has_lon, has_lat = x.notna(), y.notna()
+            self.fail(
+                "lat", has_lon & ~has_lat & self.text("lat").isna(), "required with a longitude"
+            )
+            self.fail(
+                "lon", has_lat & ~has_lon & self.text("lon").isna(), "required with a latitude"
+            )
+            shown = self.text("lon").astype(str) + ", " + self.text("lat").astype(str)
         has_x, has_y = x.notna(), y.notna()
-        self.fail("lat", has_x & ~has_y & self.text("lat").isna(), "required with a longitude")
-        self.fail("lon", has_y & ~has_x & self.text("lon").isna(), "required with a latitude")
         both = (has_x & has_y).to_numpy()
         xs, ys = x.to_numpy(float), y.to_numpy(float)
         lon = np.full(len(xs), np.nan)
@@ -304,27 +362,53 @@ class RowChecks:
             try:
                 lon[both], lat[both] = to_cgcs2000(xs[both], ys[both], crs)
             except ValueError as exc:
-                self.fail("lon", both, f"cannot convert from {crs.name}: {exc}")
+                self.fail(field, both, f"cannot convert from {crs.name}: {exc}")
                 return np.full(len(xs), np.nan), np.full(len(xs), np.nan)
             geo_x, geo_y = lon, lat
         else:
             geo_x, geo_y = xs, ys
         inside = in_china(geo_x, geo_y) & both
         swapped = both & ~inside & in_china(geo_y, geo_x)
-        pair = self.text("lon").astype(str) + ", " + self.text("lat").astype(str)
         self.fail(
-            "lon",
+            field,
             swapped,
             "longitude and latitude are swapped (the point is in China only with them exchanged)",
-            values=pair,
+            values=shown,
         )
-        self.fail("lon", both & ~inside & ~swapped, "point is outside China", values=pair)
+        self.fail(field, both & ~inside & ~swapped, "point is outside China", values=shown)
         if crs.kind != "epsg":
             if inside.any():
                 lon[inside], lat[inside] = to_cgcs2000(xs[inside], ys[inside], crs)
         lon[~inside] = np.nan
         lat[~inside] = np.nan
         return lon, lat
+
+    def _wkt_points(self) -> tuple[pd.Series, pd.Series]:
+        """Read points from WKT text or GIS geometries; reject what is not a point."""
+        raw = self.text("wkt")
+        geoms = self._geometries(raw)
+        present = ~shapely.is_missing(geoms)
+        point = present & (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
+        self.fail("wkt", present & ~point, "must be a point", values=_types(raw, geoms))
+        x = np.full(len(raw), np.nan)
+        y = np.full(len(raw), np.nan)
+        x[point] = shapely.get_x(geoms[point])
+        y[point] = shapely.get_y(geoms[point])
+        return pd.Series(x, index=raw.index), pd.Series(y, index=raw.index)
+
+    def _geometries(self, raw: pd.Series) -> npt.NDArray[np.object_]:
+        """Parse WKT text (rejecting what does not parse) and pass GIS geometries through."""
+        geoms = np.full(len(raw), None, dtype=object)
+        is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(bool)
+        if is_text.any():
+            texts = raw[is_text].to_numpy(object)
+            geoms[is_text] = shapely.from_wkt(texts, on_invalid="ignore")
+            unparsed = np.zeros(len(raw), bool)
+            unparsed[is_text] = shapely.is_missing(geoms[is_text])
+            self.fail("wkt", unparsed, _wkt_rule, values=raw)
+        others = ~is_text & raw.notna().to_numpy()
+        geoms[others] = raw[others].to_numpy(object)
+        return geoms
 
     def polygons(self, crs: SourceCrs) -> npt.NDArray[np.object_]:
         """Read polygons (WKT text or GIS geometries), repair or reject them, convert them.
@@ -345,16 +429,7 @@ class RowChecks:
             CGCS2000 (Multi)Polygons, ``None`` where absent or rejected.
         """
         raw = self.text("wkt")
-        geoms = np.full(len(raw), None, dtype=object)
-        is_text = raw.map(lambda v: isinstance(v, str)).to_numpy(bool)
-        if is_text.any():
-            texts = raw[is_text].to_numpy(object)
-            geoms[is_text] = shapely.from_wkt(texts, on_invalid="ignore")
-            unparsed = np.zeros(len(raw), bool)
-            unparsed[is_text] = shapely.is_missing(geoms[is_text])
-            self.fail("wkt", unparsed, _wkt_rule, values=raw)
-        others = ~is_text & raw.notna().to_numpy()
-        geoms[others] = raw[others].to_numpy(object)
+        geoms = self._geometries(raw)
         present = ~shapely.is_missing(geoms)
         kinds = shapely.get_type_id(geoms)
         polygonal = present & np.isin(kinds, (3, 6))

@@ -449,3 +449,72 @@ def test_copy_frame_round_trips_text_numbers_and_nulls(db: Session) -> None:
     assert [r[0] for r in back] == values
     assert [r[1] for r in back][:3] == [0.1, 1e-7, 102.91234567890123]  # exact doubles
     assert back[3][1] is None
+
+
+def test_video_points_from_a_geojson_and_cases_from_wkt(db: Session, tmp_path: Path) -> None:
+    import geopandas as gpd
+    import shapely
+
+    seed_jurisdictions(db)
+    cameras = gpd.GeoDataFrame(
+        {
+            "国标编码": ["53042400001320000011", "53042400001320000012", "53042400001320000013"],
+            "点位名称": ["东门", "西门", "北门"],
+        },
+        geometry=[
+            shapely.Point(102.901, 24.201),
+            shapely.Point(24.202, 102.902),  # swapped
+            shapely.LineString([(102.9, 24.2), (102.91, 24.21)]),
+        ],
+        crs=4490,
+    )
+    path = tmp_path / "cameras.geojson"
+    cameras.to_file(path)
+    outcome = run_import(db.connection(), path, ImportOptions(kind="video", partial=True))
+    rules = {p.row: p.rule for p in outcome.problems}
+    assert "swapped" in rules[2] and rules[3] == "must be a point", rules
+    stored = db.execute(
+        text(
+            "SELECT device_id, area_code, ST_X(point), ST_Y(point) FROM video_points "
+            "WHERE device_id LIKE '530424000013200000__' ORDER BY 1"
+        )
+    ).all()
+    assert [tuple(r[:2]) for r in stored] == [("53042400001320000011", VILLAGE)]
+    assert (stored[0][2], stored[0][3]) == pytest.approx((102.901, 24.201))
+
+    glon, glat = gcj(102.905, 24.205)
+    cases = tmp_path / "cases.csv"
+    cases.write_text(
+        csv_text(
+            ["工单编号", "来源渠道", "事件类型", "登记时间", "位置"],
+            [
+                ["W-1", "12345热线", "邻里纠纷", "2026-05-01 08:00", f"POINT ({glon} {glat})"],
+                ["W-2", "12345热线", "邻里纠纷", "2026-05-01 09:00", "POINT (102.9 24.2"],
+            ],
+        ),
+        encoding="utf-8",
+    )
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text('{"wkt": "位置"}', encoding="utf-8")
+    options = ImportOptions(kind="cases", crs="gcj02", mapping=mapping, partial=True)
+    outcome = run_import(db.connection(), cases, options)
+    assert [(p.row, p.column) for p in outcome.problems] == [(3, "位置")]
+    point = db.execute(
+        text("SELECT ST_X(point), ST_Y(point), area_code FROM cases WHERE external_no = 'W-1'")
+    ).one()
+    assert (point[0], point[1]) == pytest.approx((102.905, 24.205), abs=1e-5)
+    assert point[2] == VILLAGE
+
+
+def test_a_missing_required_column_refuses_the_file_once(db: Session, tmp_path: Path) -> None:
+    from importers.rules import MissingColumns
+
+    path = tmp_path / "cases.csv"
+    rows = [[f"W-{i}", "12345热线", "2026-05-01"] for i in range(1000)]
+    path.write_text(csv_text(["工单编号", "来源渠道", "登记时间"], rows), encoding="utf-8")
+    runs = _count(db, "import_runs")
+    with pytest.raises(MissingColumns, match="category") as refused:
+        run_import(db.connection(), path, ImportOptions(kind="cases"))
+    assert refused.value.fields == ("category",)
+    assert "事件类型" in str(refused.value) and "工单编号" in str(refused.value)
+    assert _count(db, "import_runs") == runs

@@ -90,6 +90,26 @@ def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
     odd.write_text("x")
     with pytest.raises(ReadError, match="unsupported"):
         read_table(odd)
+    with pytest.raises(ReadError, match="is a folder"):
+        read_table(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", b"", "is empty"),
+        ("broken.xlsx", b"PK\x03\x04 not really a workbook", "not a readable workbook"),
+        ("broken.geojson", b'{"type": "FeatureCollection", "features": [', "not a readable GIS"),
+        ("broken.zip", b"not a zip", "not a zipped Shapefile"),
+    ],
+)
+def test_unreadable_files_give_a_read_error(
+    tmp_path: Path, name: str, content: bytes, message: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ReadError, match=message):
+        read_table(path)
 
 
 def test_header_synonyms_and_overrides(tmp_path: Path) -> None:
