@@ -8,8 +8,9 @@
   a generator of checksum-valid IDs for synthetic data).
 
 Every rejection raises :class:`CodeError`, a ``ValueError`` whose message names the value and the
-rule it breaks, e.g. ``device ID '340200000013A0000001' is invalid: type part '3A0' is not
-numeric``. The functions are pure: no database, no files.
+rule it breaks, in Simplified Chinese since clerks read it in reject reports, e.g.
+``设备国标编码 '340200000013A0000001' 无效：类型段 '3A0' 不是数字``. The functions are pure: no
+database, no files.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ PROVINCE_CODES: frozenset[str] = frozenset(
 RESIDENT_ID_PROVINCES: frozenset[str] = PROVINCE_CODES | {"83"}
 
 _LEVEL_NAMES = ("province", "city", "county", "township", "village")
+_LEVEL_LABELS = ("省级", "市级", "县级", "乡级", "村级")
 _LEVEL_WIDTHS = (2, 2, 2, 3, 3)
 _PREFIX_LENGTHS = (2, 4, 6, 9, 12)
 _DIGITS = re.compile(r"[0-9]+")
@@ -58,11 +60,11 @@ class CodeError(ValueError):
     Parameters
     ----------
     kind : str
-        What the value is meant to be, e.g. ``"division code"``.
+        What the value is meant to be, in Chinese, e.g. ``"区划代码"``.
     value : object
         The offending value (as given).
     rule : str
-        The rule it breaks, phrased so that it completes "... is invalid: ".
+        The rule it breaks, in Chinese, phrased so that it completes "... 无效：".
 
     Attributes
     ----------
@@ -71,15 +73,15 @@ class CodeError(ValueError):
 
     Examples
     --------
-    >>> str(CodeError("grid code", "123", "must be 15 digits, got 3 characters"))
-    "grid code '123' is invalid: must be 15 digits, got 3 characters"
+    >>> str(CodeError("网格编码", "123", "必须是 15 位数字，实为 3 个字符"))
+    "网格编码 '123' 无效：必须是 15 位数字，实为 3 个字符"
     """
 
     def __init__(self, kind: str, value: object, rule: str) -> None:
         self.kind = kind
         self.value = value
         self.rule = rule
-        super().__init__(f"{kind} {value!r} is invalid: {rule}")
+        super().__init__(f"{kind} {value!r} 无效：{rule}")
 
 
 def _require_text(kind: str, value: object) -> str:
@@ -87,30 +89,28 @@ def _require_text(kind: str, value: object) -> str:
         raise CodeError(
             kind,
             value,
-            f"must be text, got {type(value).__name__} "
-            "(read spreadsheets as text so leading zeros and a trailing X survive)",
+            f"必须是文本，实为 {type(value).__name__}"
+            "（请按文本读取表格，以保留开头的 0 和末尾的 X）",
         )
     return str(value)
 
 
 def _require_digits(kind: str, value: str, length: int) -> None:
     if len(value) != length:
-        raise CodeError(
-            kind, value, f"must be exactly {length} digits, got {len(value)} characters"
-        )
+        raise CodeError(kind, value, f"必须是 {length} 位数字，实为 {len(value)} 个字符")
     if not _DIGITS.fullmatch(value):
-        raise CodeError(kind, value, f"must be {length} ASCII digits 0-9 only")
+        raise CodeError(kind, value, f"{length} 位都必须是半角数字 0-9")
 
 
 def _division_problem(parts: Sequence[str]) -> str | None:
     """Return the rule a split division code breaks, or None if it is well-formed."""
     province = parts[0]
     if province == "00":
-        return "province part '00' must not be 00"
+        return "省级段不能是 00"
     if province not in PROVINCE_CODES:
         return (
-            f"province part '{province}' is not one of the 34 province codes "
-            "(11-15, 21-23, 31-37, 41-46, 50-54, 61-65, 71, 81, 82)"
+            f"省级段 {province} 不是 34 个省级代码之一"
+            "（11-15、21-23、31-37、41-46、50-54、61-65、71、81、82）"
         )
     first_zero: int | None = None
     for i, part in enumerate(parts):
@@ -119,9 +119,8 @@ def _division_problem(parts: Sequence[str]) -> str | None:
                 first_zero = i
         elif first_zero is not None:
             return (
-                f"{_LEVEL_NAMES[i]} part '{part}' is set while the {_LEVEL_NAMES[first_zero]} "
-                f"part is '{parts[first_zero]}' (once a level is zero every lower level must be "
-                "zero)"
+                f"{_LEVEL_LABELS[first_zero]}段为 {parts[first_zero]}，{_LEVEL_LABELS[i]}段却为 "
+                f"{part}（某一级为 0 时，其下各级都必须为 0）"
             )
     return None
 
@@ -204,10 +203,10 @@ def parse_division_code(code: str) -> DivisionCode:
     >>> parse_division_code("530424000001")
     Traceback (most recent call last):
     ...
-    geo.codes.CodeError: division code '530424000001' is invalid: village part '001' is set while
-    the township part is '000' (once a level is zero every lower level must be zero)
+    geo.codes.CodeError: 区划代码 '530424000001' 无效：乡级段为 000，村级段却为
+    001（某一级为 0 时，其下各级都必须为 0）
     """
-    kind = "division code"
+    kind = "区划代码"
     text = _require_text(kind, code)
     _require_digits(kind, text, 12)
     parts = _split_division(text)
@@ -382,28 +381,26 @@ def parse_grid_code(code: str) -> GridCode:
     >>> parse_grid_code("530424100000001")
     Traceback (most recent call last):
     ...
-    geo.codes.CodeError: grid code '530424100000001' is invalid: its first 12 digits
-    '530424100000' are a township code (level 4), not a village code (level 5)
+    geo.codes.CodeError: 网格编码 '530424100000001' 无效：前 12 位 530424100000 是乡级代码（第 4
+    级），不是村级代码（第 5 级）
     """
-    kind = "grid code"
+    kind = "网格编码"
     text = _require_text(kind, code)
     _require_digits(kind, text, 15)
     village, serial = text[:12], text[12:]
     problem = _division_problem(_split_division(village))
     if problem is not None:
-        raise CodeError(
-            kind, text, f"its first 12 digits '{village}' are not a division code: {problem}"
-        )
+        raise CodeError(kind, text, f"前 12 位 {village} 不是有效的区划代码：{problem}")
     level = DivisionCode(village, *_split_division(village)).level
     if level != 5:
         raise CodeError(
             kind,
             text,
-            f"its first 12 digits '{village}' are a {_LEVEL_NAMES[level - 1]} code "
-            f"(level {level}), not a village code (level 5)",
+            f"前 12 位 {village} 是{_LEVEL_LABELS[level - 1]}代码（第 {level} 级），"
+            "不是村级代码（第 5 级）",
         )
     if serial == "000":
-        raise CodeError(kind, text, "serial part '000' must be 001-999")
+        raise CodeError(kind, text, "后 3 位网格序号不能是 000，应为 001-999")
     return GridCode(text, village, int(serial))
 
 
@@ -628,33 +625,33 @@ def parse_device_id(device_id: str) -> DeviceId:
     >>> parse_device_id("530424000013A0000001")
     Traceback (most recent call last):
     ...
-    geo.codes.CodeError: device ID '530424000013A0000001' is invalid: type part '13A' is not numeric
+    geo.codes.CodeError: 设备国标编码 '530424000013A0000001' 无效：类型段 '13A' 不是数字
     """
-    kind = "device ID"
+    kind = "设备国标编码"
     text = _require_text(kind, device_id)
     if len(text) != 20:
-        raise CodeError(kind, text, f"must be exactly 20 digits, got {len(text)} characters")
+        raise CodeError(kind, text, f"必须是 20 位数字，实为 {len(text)} 个字符")
     parts = (
-        ("division", text[0:6]),
-        ("unit", text[6:8]),
-        ("industry", text[8:10]),
-        ("type", text[10:13]),
-        ("network", text[13:14]),
-        ("serial", text[14:20]),
+        ("区划段", text[0:6]),
+        ("单位段", text[6:8]),
+        ("行业段", text[8:10]),
+        ("类型段", text[10:13]),
+        ("网络段", text[13:14]),
+        ("序号段", text[14:20]),
     )
     for name, part in parts:
         if not _DIGITS.fullmatch(part):
-            raise CodeError(kind, text, f"{name} part '{part}' is not numeric")
+            raise CodeError(kind, text, f"{name} '{part}' 不是数字")
     division, unit, industry, type_code, network, serial = (part for _, part in parts)
     problem = _division_problem((division[0:2], division[2:4], division[4:6]))
     if problem is not None:
-        raise CodeError(kind, text, f"its centre code's division: {problem}")
+        raise CodeError(kind, text, f"中心编码的区划段无效：{problem}")
     if int(type_code) < 111:
         raise CodeError(
-            kind, text, f"type part '{type_code}' is not a GB/T 28181 type (defined from 111 up)"
+            kind, text, f"类型段 {type_code} 不是 GB/T 28181 规定的类型（从 111 起定义）"
         )
     if network not in NETWORK_NAMES:
-        raise CodeError(kind, text, f"network part '{network}' is reserved (0-8 are defined)")
+        raise CodeError(kind, text, f"网络段 {network} 是保留值（只定义了 0-8）")
     return DeviceId(text, division, unit, industry, type_code, network, serial)
 
 
@@ -733,7 +730,7 @@ def resident_id_check_digit(first17: str) -> str:
     >>> resident_id_check_digit("11010519491231002")
     'X'
     """
-    kind = "resident ID body"
+    kind = "身份证号前 17 位"
     text = _require_text(kind, first17)
     _require_digits(kind, text, 17)
     total = sum(int(c) * w for c, w in zip(text, RESIDENT_ID_WEIGHTS, strict=True))
@@ -772,43 +769,36 @@ def parse_resident_id(number: str, *, today: date | None = None) -> ResidentId:
     >>> parse_resident_id("110105199902300026")
     Traceback (most recent call last):
     ...
-    geo.codes.CodeError: resident ID '110105199902300026' is invalid: impossible birth date
-    '19990230' (no such calendar day)
+    geo.codes.CodeError: 公民身份号码 '110105199902300026' 无效：出生日期 19990230
+    不存在（日历上没有这一天）
     """
-    kind = "resident ID"
+    kind = "公民身份号码"
     text = _require_text(kind, number)
     if len(text) != 18:
-        raise CodeError(kind, text, f"must be exactly 18 characters, got {len(text)}")
+        raise CodeError(kind, text, f"必须是 18 个字符，实为 {len(text)} 个")
     body, check = text[:17], text[17].upper()
     if not _DIGITS.fullmatch(body):
-        raise CodeError(kind, text, "the first 17 characters must be ASCII digits 0-9")
+        raise CodeError(kind, text, "前 17 位必须是半角数字 0-9")
     if check != "X" and not _DIGITS.fullmatch(check):
-        raise CodeError(kind, text, f"check character '{text[17]}' must be a digit or X")
+        raise CodeError(kind, text, f"校验码 '{text[17]}' 必须是数字或 X")
     if body[:2] not in RESIDENT_ID_PROVINCES:
-        raise CodeError(
-            kind, text, f"province prefix '{body[:2]}' is not one of the province codes"
-        )
+        raise CodeError(kind, text, f"前 2 位省份代码 {body[:2]} 不存在")
     birth_text = body[6:14]
     try:
         birth = date(int(birth_text[:4]), int(birth_text[4:6]), int(birth_text[6:8]))
     except ValueError:
-        raise CodeError(
-            kind, text, f"impossible birth date '{birth_text}' (no such calendar day)"
-        ) from None
+        raise CodeError(kind, text, f"出生日期 {birth_text} 不存在（日历上没有这一天）") from None
     if birth.year < _MIN_BIRTH_YEAR:
-        raise CodeError(kind, text, f"birth date '{birth_text}' is before {_MIN_BIRTH_YEAR}")
+        raise CodeError(kind, text, f"出生日期 {birth_text} 早于 {_MIN_BIRTH_YEAR} 年")
     reference = today if today is not None else date.today()
     if birth > reference:
-        raise CodeError(
-            kind, text, f"birth date '{birth_text}' is in the future (after {reference:%Y%m%d})"
-        )
+        raise CodeError(kind, text, f"出生日期 {birth_text} 晚于今天（{reference:%Y%m%d}）")
     expected = resident_id_check_digit(body)
     if check != expected:
         raise CodeError(
             kind,
             text,
-            f"check digit '{text[17]}' does not match the GB 11643 checksum of the first 17 "
-            f"digits, which gives '{expected}'",
+            f"身份证号校验码应为 {expected}，实为 {text[17]}（按 GB 11643 由前 17 位算出）",
         )
     sex: Literal["M", "F"] = "M" if int(body[16]) % 2 == 1 else "F"
     return ResidentId(body + check, body[:6], birth, sex)
@@ -1000,13 +990,11 @@ def make_resident_id(region: str, birth: date, seq: int, sex: Literal["M", "F"])
     >>> make_resident_id("110105", date(1949, 12, 31), 1, "F")
     '11010519491231002X'
     """
-    kind = "region code"
+    kind = "地区码"
     text = _require_text(kind, region)
     _require_digits(kind, text, 6)
     if text[:2] not in RESIDENT_ID_PROVINCES:
-        raise CodeError(
-            kind, text, f"province prefix '{text[:2]}' is not one of the province codes"
-        )
+        raise CodeError(kind, text, f"前 2 位省份代码 {text[:2]} 不存在")
     if not 0 <= seq <= 499:
         raise ValueError(f"seq must be 0..499, got {seq}")
     if sex not in ("M", "F"):

@@ -3,6 +3,9 @@
 Plugged into the root app through the ``zongzhi.commands`` entry-point group with
 :func:`register`. Exit codes: 0 loaded (or dry run clean), 1 rows rejected (nothing loaded
 unless ``--partial``), 2 the file or options are unusable.
+
+What a clerk reads (the summary, errors, the report's path) is in Simplified Chinese; the option
+help stays English like the rest of the command line.
 """
 
 from __future__ import annotations
@@ -28,8 +31,23 @@ from layers.settings import Settings
 
 console = Console(stderr=True)
 
+STATUS_LABELS = {
+    "loaded": "已导入",
+    "partial": "部分导入",
+    "rejected": "已退回",
+    "dry-run": "试运行",
+}
+"""How the summary names each :attr:`importers.pipeline.ImportOutcome.status`."""
 
-def _default_user() -> str:
+
+def os_user() -> str:
+    """Return the operating-system user name (who imports, by default), or ``unknown``.
+
+    Returns
+    -------
+    str
+        The login name.
+    """
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -67,9 +85,7 @@ def import_file(
 ) -> None:
     """Import a file of KIND; a file loads whole or not at all unless --partial."""
     if kind not in KINDS:
-        console.print(
-            f"[bold red]error:[/] unknown kind {kind!r}; choose one of {', '.join(KINDS)}"
-        )
+        console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
         raise typer.Exit(code=2)
     settings = Settings.from_env()
     options = ImportOptions(
@@ -78,7 +94,7 @@ def import_file(
         mapping=mapping,
         partial=partial,
         dry_run=dry_run,
-        user=user or _default_user(),
+        user=user or os_user(),
         tolerance_m=tolerance,
     )
     keys = platform_keys(settings) if kind in ("persons", "visits") else None
@@ -95,7 +111,7 @@ def import_file(
             ) as bar,
             engine.connect() as conn,
         ):
-            task = bar.add_task(f"{kind}: copying", total=None)
+            task = bar.add_task(f"{kind}：写入中", total=None)
             outcome = run_import(
                 conn,
                 path,
@@ -104,7 +120,7 @@ def import_file(
                 progress=lambda n: bar.update(task, advance=n),
             )
     except (ReadError, MappingError, ValueError) as exc:
-        console.print(f"[bold red]error:[/] {exc}")
+        console.print(f"[bold red]错误：[/]{exc}")
         raise typer.Exit(code=2) from exc
     finally:
         engine.dispose()
@@ -112,14 +128,15 @@ def import_file(
     if outcome.problems:
         target = report or path.with_name(path.name + ".rejects.csv")
         write_report(target, outcome.problems)
-        console.print(f"report: {target}")
+        console.print(f"退回报告：{target}")
     if outcome.status == "rejected":
         raise typer.Exit(code=1)
 
 
 def _summarise(outcome: ImportOutcome) -> None:
-    table = Table(title=f"import {outcome.kind}: {outcome.file_name} ({outcome.status})")
-    for column in ("rows", "rejected", "inserted", "updated", "unchanged", "source CRS"):
+    status = STATUS_LABELS.get(outcome.status, outcome.status)
+    table = Table(title=f"导入 {outcome.kind}：{outcome.file_name}（{status}）")
+    for column in ("行数", "退回", "新增", "更新", "未变", "源坐标系"):
         table.add_column(column)
     counts = outcome.counts
     table.add_row(
@@ -131,7 +148,7 @@ def _summarise(outcome: ImportOutcome) -> None:
     console.print(table)
     if outcome.status == "rejected":
         console.print(
-            "[bold red]nothing was imported[/]: fix the rows in the report or use --partial"
+            "[bold red]未导入任何数据[/]：请按报告修改后重新导入，或加 --partial 只导入有效行"
         )
 
 

@@ -45,7 +45,7 @@ from layers.model import (
     WorkerRole,
     WorkerStatus,
 )
-from layers.person_attributes import attribute_headers, validate_attributes
+from layers.person_attributes import attribute_error, attribute_headers, validate_attributes
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
 
 
@@ -108,6 +108,9 @@ class Kind:
         Geometry column checked against the jurisdiction's boundary.
     helpers : dict
         Extra staging columns (name → SQL type).
+    keep : tuple of str
+        Columns an empty value does not erase when a matched row is updated (a file without
+        boundaries renames units, it does not remove their boundaries).
     """
 
     name: str
@@ -117,6 +120,7 @@ class Kind:
     update: bool
     geometry: str | None = None
     helpers: dict[str, str] = field(default_factory=dict)
+    keep: tuple[str, ...] = ()
 
 
 def _frame(checks: RowChecks, columns: dict[str, Any]) -> pd.DataFrame:
@@ -195,7 +199,7 @@ def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
     village = codes.str[:12]
     area = _area_from(checks, village)
     mismatch = area.notna() & village.notna() & (area != village)
-    checks.fail("area_code", mismatch, "must be the grid code's first 12 digits (its village)")
+    checks.fail("area_code", mismatch, "必须与网格编码的前 12 位（所在村/社区代码）一致")
     polygons = checks.polygons(context.crs)
     parts = shapely.get_num_geometries(polygons)
     single = np.array(
@@ -208,8 +212,8 @@ def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
     checks.fail(
         "wkt",
         np.array([isinstance(g, shapely.MultiPolygon) for g in single]),
-        "a grid boundary must be one polygon",
-        values=pd.Series(parts, index=checks.frame.index).map(lambda n: f"{n} parts"),
+        "网格边界必须是单个面（不能是多个部分）",
+        values=pd.Series(parts, index=checks.frame.index).map(lambda n: f"{n} 个部分"),
     )
     checks.duplicates("code", [codes])
     records = _frame(
@@ -236,7 +240,7 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
     checks.fail(
         "external_id",
         external.isna() & phone.isna(),
-        "a worker needs an external ID (工号) or a phone number to be matched on re-import",
+        "工号和手机号至少填一个（重新导入时按工号或姓名加手机号识别同一人）",
     )
     checks.code("home_grid", parse_grid_code)
     home = checks.text("home_grid")
@@ -344,7 +348,7 @@ def _case_category(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
     subcategory = sub_raw.map(lambda v: disputes.get(v, v), na_action="ignore")
     subcategory = subcategory.where(subcategory.notna(), as_dispute)
     names = "、".join([m.label for m in Category] + [m.label for m in DisputeType])
-    checks.fail("category", raw.notna() & category.isna(), f"must be one of: {names}")
+    checks.fail("category", raw.notna() & category.isna(), f"必须是以下之一：{names}")
     return category.astype(object), subcategory.astype(object)
 
 
@@ -405,7 +409,7 @@ def _resident_ids(checks: RowChecks) -> pd.Series:
             parse_resident_id(normalise_resident_id(str(value)))
         except ValueError as exc:
             return str(getattr(exc, "rule", exc))
-        return "invalid resident ID"
+        return "身份证号无效"
 
     checks.fail("resident_id", present & ~valid, rule)
     return ids
@@ -444,7 +448,7 @@ def _attributes(checks: RowChecks, category: pd.Series) -> pd.Series:
                     header = next((h for h, k in headers.items() if k == where), None)
                     column = header or next(iter(headers))
                     value = checks.frame.at[row, column] if header else None
-                    checks.add_row_problem(int(row), column, value, error["msg"])
+                    checks.add_row_problem(int(row), column, value, attribute_error(error))
     return result
 
 
@@ -526,6 +530,7 @@ KINDS: dict[str, Kind] = {
         _prepare_jurisdictions,
         update=True,
         geometry=None,
+        keep=("boundary",),
     ),
     "grids": Kind(
         "grids",
@@ -534,6 +539,7 @@ KINDS: dict[str, Kind] = {
         _prepare_grids,
         update=True,
         geometry="boundary",
+        keep=("boundary",),
     ),
     "workers": Kind(
         "workers",

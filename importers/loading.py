@@ -149,6 +149,7 @@ def load(
             stage.columns,
             key,
             update=kind.update,
+            keep=kind.keep,
             conflict=stage.part.conflict,
             follow_up=follow_up,
             returning=case_import.EVENT_COLUMNS if follow_up is not None else None,
@@ -205,28 +206,22 @@ def _database_checks(
     if "area_code" in columns and kind.name != "visits":
         missing = import_checks.rows_missing(conn, staging, "area_code")
         rule = (
-            "required: no area code given, none derivable from the grid code, and the "
-            "point lies in no village boundary in the database"
+            "缺少所属辖区：未填辖区编码，也无法从网格编码推出，点位又不在数据库中任何村/社区的"
+            "边界内"
         )
         found += _problems(checks, "area_code", [(row, rule) for row in missing])
         unknown = import_checks.unknown_area_codes(conn, staging)
         found += _problems(
             checks,
             "area_code",
-            [
-                (row, f"jurisdiction {code} is not in the database (import jurisdictions first)")
-                for row, code in unknown
-            ],
+            [(row, f"辖区 {code} 不在数据库中（请先导入辖区）") for row, code in unknown],
         )
     if kind.name == "jurisdictions":
         orphans = import_checks.orphan_jurisdictions(conn, staging)
         found += _problems(
             checks,
             "code",
-            [
-                (row, f"parent jurisdiction {parent} is neither in the database nor in this file")
-                for row, parent in orphans
-            ],
+            [(row, f"上级辖区 {parent} 既不在数据库中，也不在本文件中") for row, parent in orphans],
         )
     for column in ("grid_code", "home_grid"):
         if column in columns:
@@ -234,7 +229,7 @@ def _database_checks(
             found += _problems(
                 checks,
                 column,
-                [(row, f"grid {grid} is not in the database") for row, grid in grids],
+                [(row, f"网格 {grid} 不在数据库中（请先导入网格）") for row, grid in grids],
             )
     if geom is not None and "area_code" in columns:
         found += _outside_jurisdiction(conn, staging, geom, checks, options.tolerance_m)
@@ -254,9 +249,9 @@ def _outside_jurisdiction(
         Problem(
             o.row,
             checks.header(field),
-            f"{o.lon:.6f}, {o.lat:.6f} (CGCS2000)",
-            f"{'boundary' if geom == 'boundary' else 'point'} is {int(o.distance_m)} m outside "
-            f"jurisdiction {o.area_code} (tolerance {tolerance_m:g} m)",
+            f"{o.lon:.6f}, {o.lat:.6f}（CGCS2000）",
+            f"{'边界' if geom == 'boundary' else '点位'}在辖区 {o.area_code} 外 "
+            f"{int(o.distance_m)} 米（容差 {tolerance_m:g} 米）",
         )
         for o in outside
     ]
@@ -267,12 +262,12 @@ def _resolve_visits(
 ) -> list[Problem]:
     import_checks.resolve_visit_people(conn, staging)
     nobody = import_checks.rows_missing(conn, staging, "person_id")
-    rule = "no person with this resident ID (and category) in the database"
+    rule = "数据库中没有此身份证号（及人员类别）的人员（请先导入人员）"
     found = _problems(checks, "resident_id", [(row, rule) for row in nobody])
     strangers = import_checks.unknown_visitors(conn, staging)
     found += _problems(
         checks,
         "visitor",
-        [(row, f"no worker with external ID {visitor}") for row, visitor in strangers],
+        [(row, f"数据库中没有工号为 {visitor} 的网格员") for row, visitor in strangers],
     )
     return found

@@ -94,7 +94,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 
 
 class MappingError(ValueError):
-    """A mapping file that is unreadable or names a header the file does not have."""
+    """A mapping file that is unreadable or names a header the file lacks (Chinese message)."""
 
 
 def normalise_header(header: str) -> str:
@@ -142,11 +142,11 @@ def load_mapping_file(path: Path) -> dict[str, str]:
         else:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
-        raise MappingError(f"mapping file {path.name} is unreadable: {exc}") from exc
+        raise MappingError(f"映射文件 {path.name} 无法读取：{exc}") from exc
     if not isinstance(data, dict) or not all(
         isinstance(k, str) and isinstance(v, str) for k, v in data.items()
     ):
-        raise MappingError(f"mapping file {path.name} must map field names to header strings")
+        raise MappingError(f"映射文件 {path.name} 必须是“字段名 = 表头”的文本对照表")
     return dict(data)
 
 
@@ -194,9 +194,11 @@ def resolve_columns(
     used: set[str] = set()
     for field, header in (overrides or {}).items():
         if field not in field_list:
-            raise MappingError(f"mapping names unknown field {field!r}; fields: {field_list}")
+            raise MappingError(
+                f"映射文件中的字段 {field!r} 不存在；可用的字段：{'、'.join(field_list)}"
+            )
         if header not in header_list:
-            raise MappingError(f"mapping: the file has no column {header!r} (for {field!r})")
+            raise MappingError(f"文件中没有映射文件指定的列 {header!r}（对应字段 {field!r}）")
         chosen[field] = header
         used.add(header)
     if has_geometry and "wkt" in field_list and "wkt" not in chosen:

@@ -19,7 +19,7 @@ from geo.crs import SourceCrs
 from importers.kinds import KINDS, Context, Part
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
 from importers.mapping import load_mapping_file, resolve_columns
-from importers.reading import GEOMETRY_COLUMN, read_table
+from importers.reading import GEOMETRY_COLUMN, SourceTable, read_table
 from importers.rules import Problem, RowChecks
 from layers import import_runs
 from layers.bulk import UpsertCounts
@@ -78,12 +78,15 @@ class CheckedFile:
         The source CRS used.
     sha256 : str
         Digest of the file's bytes.
+    file_name : str
+        The file's name (provenance).
     """
 
     checks: RowChecks
     parts: list[Part]
     crs: SourceCrs
     sha256: str
+    file_name: str
 
 
 @dataclass(frozen=True)
@@ -193,8 +196,38 @@ def check_file(path: Path, options: ImportOptions, keys: Keys | None) -> Checked
     CheckedFile
         Checks and staged parts.
     """
+    return check_table(
+        read_table(path), options, keys, file_name=path.name, sha256=file_sha256(path)
+    )
+
+
+def check_table(
+    table: SourceTable,
+    options: ImportOptions,
+    keys: Keys | None,
+    *,
+    file_name: str,
+    sha256: str,
+) -> CheckedFile:
+    """Map and check a table already read (no database).
+
+    Parameters
+    ----------
+    table : SourceTable
+        The rows, as :func:`importers.reading.read_table` gives them.
+    options : ImportOptions
+        Kind, CRS, mapping.
+    keys : Keys or None
+        Platform keys (persons, visits).
+    file_name, sha256 : str
+        Where the rows come from (provenance).
+
+    Returns
+    -------
+    CheckedFile
+        Checks and staged parts.
+    """
     kind = KINDS[options.kind]
-    table = read_table(path)
     overrides = load_mapping_file(options.mapping) if options.mapping else None
     columns = resolve_columns(
         table.headers,
@@ -204,8 +237,8 @@ def check_file(path: Path, options: ImportOptions, keys: Keys | None) -> Checked
     )
     crs = source_crs(options.crs, table.crs)
     checks = RowChecks(table.frame, columns)
-    parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=path.name))
-    return CheckedFile(checks, parts, crs, file_sha256(path))
+    parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
+    return CheckedFile(checks, parts, crs, sha256, file_name)
 
 
 def run_import(
@@ -236,11 +269,38 @@ def run_import(
     ImportOutcome
         What happened; nothing is written unless ``outcome.committed``.
     """
-    checked = check_file(path, options, keys)
+    return import_checked(conn, check_file(path, options, keys), options, progress=progress)
+
+
+def import_checked(
+    conn: Connection,
+    checked: CheckedFile,
+    options: ImportOptions,
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> ImportOutcome:
+    """Load checked rows in one transaction (a savepoint if ``conn`` is already in one).
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        Owner-role connection; the import runs with scope = all.
+    checked : CheckedFile
+        From :func:`check_file` or :func:`check_table`.
+    options : ImportOptions
+        What to do.
+    progress : callable, optional
+        Called with the number of rows of each COPY batch.
+
+    Returns
+    -------
+    ImportOutcome
+        What happened; nothing is written unless ``outcome.committed``.
+    """
     checks = checked.checks
     base = ImportOutcome(
         kind=options.kind,
-        file_name=path.name,
+        file_name=checked.file_name,
         sha256=checked.sha256,
         source_crs=checked.crs.name,
         rows_total=len(checks.frame),

@@ -28,7 +28,7 @@ _TRAILING_SPACE = re.compile(r' [,"\r\n\t]| $')
 
 
 class ReadError(ValueError):
-    """A file that cannot be read as a table."""
+    """A file that cannot be read as a table (the message, in Chinese, says why)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def decode(raw: bytes) -> tuple[str, str]:
             continue
     best = charset_normalizer.from_bytes(raw[: 1 << 20]).best()
     if best is None:
-        raise ReadError("cannot tell the text encoding: not UTF-8, GBK/GB18030 or any known one")
+        raise ReadError("无法识别文本编码：不是 UTF-8、GBK/GB18030，也不是其他已知编码")
     encoding = str(best.encoding).lower()
     encoding = "gb18030" if encoding in _CHINESE_ENCODINGS else encoding
     return raw.decode(encoding), encoding
@@ -224,11 +224,11 @@ def read_xlsx(path: Path) -> SourceTable:
         sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
         rows = sheet.to_python(skip_empty_area=False)
     except CalamineError as exc:
-        raise ReadError(f"{path.name}: not a readable workbook ({exc})") from exc
+        raise ReadError(f"{path.name}：不是可读取的工作簿（{exc}）") from exc
     header_at = next((i for i, r in enumerate(rows) if any(cell_text(c) for c in r)), None)
     if header_at is None:
-        raise ReadError(f"{path.name}: the first sheet is empty")
-    headers = [cell_text(c) or f"column {i + 1}" for i, c in enumerate(rows[header_at])]
+        raise ReadError(f"{path.name}：第一个工作表是空的")
+    headers = [cell_text(c) or f"第 {i + 1} 列" for i, c in enumerate(rows[header_at])]
     body = [[cell_text(c) for c in r[: len(headers)]] for r in rows[header_at + 1 :]]
     body = [r + [None] * (len(headers) - len(r)) for r in body]
     frame = pd.DataFrame(body, columns=headers, dtype=object)
@@ -260,8 +260,8 @@ def read_gis(path: Path) -> SourceTable:
     try:
         frame = pyogrio.read_dataframe(source)
     except (DataSourceError, DataLayerError, FeatureError, GeometryError) as exc:
-        what = "a zipped Shapefile" if path.suffix.lower() == ".zip" else "a readable GIS file"
-        raise ReadError(f"{path.name}: not {what} ({exc})") from exc
+        what = "压缩的 Shapefile" if path.suffix.lower() == ".zip" else "可读取的 GIS 文件"
+        raise ReadError(f"{path.name}：不是{what}（{exc}）") from exc
     crs = frame.crs.to_string() if frame.crs is not None else None
     geometries = frame.geometry.array
     table = pd.DataFrame(
@@ -293,11 +293,11 @@ def read_table(path: Path) -> SourceTable:
     """
     suffix = path.suffix.lower()
     if path.is_dir():
-        raise ReadError(f"{path} is a folder: give the file itself")
+        raise ReadError(f"{path} 是文件夹：请指定文件本身")
     if not path.is_file():
-        raise ReadError(f"{path} does not exist")
+        raise ReadError(f"{path} 不存在")
     if path.stat().st_size == 0:
-        raise ReadError(f"{path.name} is empty")
+        raise ReadError(f"{path.name} 是空文件")
     try:
         if suffix in (".csv", ".txt", ".tsv"):
             return read_csv(path)
@@ -306,5 +306,8 @@ def read_table(path: Path) -> SourceTable:
         if suffix in GIS_SUFFIXES:
             return read_gis(path)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
-        raise ReadError(f"{path.name}: {exc}") from exc
-    raise ReadError(f"{path.name}: unsupported file type {suffix!r}")
+        raise ReadError(f"{path.name}：{exc}") from exc
+    raise ReadError(
+        f"{path.name}：不支持的文件类型 {suffix!r}"
+        "（支持 CSV、Excel、ODS、Shapefile（可打包为 zip）、GeoJSON、GeoPackage）"
+    )

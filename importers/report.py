@@ -32,8 +32,8 @@ def report_rows(problems: Sequence[Problem]) -> list[tuple[object, ...]]:
 
     Examples
     --------
-    >>> report_rows([Problem(3, "经度", "1", "point is outside China")])
-    [(3, '经度', '1', 'point is outside China', '未导入 rejected')]
+    >>> report_rows([Problem(3, "经度", "1, 2", "点位不在中国境内")])
+    [(3, '经度', '1, 2', '点位不在中国境内', '未导入 rejected')]
     """
     ordered = sorted(problems, key=lambda p: (p.row, p.severity != "rejected", p.column))
     return [(p.row, p.column, p.value or "", p.rule, OUTCOMES[p.severity]) for p in ordered]

@@ -1,5 +1,9 @@
 """Row checks shared by every kind: each failure is a :class:`Problem` (row, column, value, rule).
 
+Rules are written in Simplified Chinese, the language of the clerks who read the reject report;
+they name the concrete values (limits, codes, the row a duplicate repeats) so that a row can be
+fixed without guessing.
+
 The checks are vectorised over the whole column (pandas/numpy/shapely), so a million rows take
 seconds; a :class:`Problem` is built only for the failing rows. A row with any rejection is
 marked bad and left out of the load; later checks still run on it so that a clerk sees every
@@ -38,7 +42,7 @@ class Problem:
     value : str or None
         The offending value as written (resident IDs masked).
     rule : str
-        The rule it breaks, in words.
+        The rule it breaks, in words (Simplified Chinese).
     severity : {'rejected', 'repaired'}
         Rejected rows are not loaded; repaired rows are loaded as repaired.
     """
@@ -53,6 +57,9 @@ class Problem:
 class MissingColumns(ValueError):
     """The file has no column for a required field: the whole file is refused, not each row.
 
+    The message (Chinese) names each missing field with up to three of its usual headers, lists the
+    file's columns and suggests renaming a column or mapping it with ``--mapping``.
+
     Parameters
     ----------
     fields : sequence of str
@@ -62,18 +69,28 @@ class MissingColumns(ValueError):
     """
 
     def __init__(self, fields: Sequence[str], headers: Sequence[str]) -> None:
-        from importers.mapping import SYNONYMS
-
         self.fields = tuple(fields)
-        wanted = "; ".join(
-            f"{field} ({' / '.join([s for s in SYNONYMS.get(field, ()) if s != field][:3])})"
-            for field in fields
-        )
-        found = ", ".join(str(h) for h in headers) or "none"
+        wanted = "；".join(f"{field}（{'、'.join(_usual_headers(field))}）" for field in fields)
+        found = "、".join(str(h) for h in headers) or "（无）"
         super().__init__(
-            f"the file has no column for the required field(s) {wanted}; its columns: {found}. "
-            "Rename a column or map it with --mapping."
+            f"文件缺少必填字段的列：{wanted}。文件中的列：{found}。"
+            "请把对应的列改名为上述表头之一，或用 --mapping 指定。"
         )
+
+
+def _usual_headers(field: str) -> list[str]:
+    """Return up to three usual headers of ``field``, Chinese ones first.
+
+    Examples
+    --------
+    >>> _usual_headers("lon")
+    ['经度', 'x坐标', '横坐标']
+    """
+    from importers.mapping import SYNONYMS
+
+    others = [s for s in SYNONYMS.get(field, ()) if s != field]
+    chinese = [s for s in others if not s.isascii()]
+    return (chinese + [s for s in others if s.isascii()])[:3]
 
 
 SENSITIVE_FIELDS = frozenset({"resident_id"})
@@ -211,7 +228,7 @@ class RowChecks:
         if absent:
             raise MissingColumns(absent, [str(c) for c in self.frame.columns])
         for field in fields:
-            self.fail(field, self.text(field).isna(), "required")
+            self.fail(field, self.text(field).isna(), "必填，不能为空")
 
     def require_point(self) -> None:
         """Reject rows without a point: lon and lat, else a WKT or GIS point geometry.
@@ -259,16 +276,16 @@ class RowChecks:
         raw = self.text(field)
         numbers = pd.to_numeric(raw, errors="coerce").astype(float)
         present = raw.notna()
-        self.fail(field, present & numbers.isna(), "must be a number")
+        self.fail(field, present & numbers.isna(), "必须是数字")
         infinite = present & ~np.isfinite(numbers) & numbers.notna()
-        self.fail(field, infinite, "must be a finite number (not inf/NaN)")
+        self.fail(field, infinite, "必须是有限的数字（不能是 inf 或 NaN）")
         ok = np.isfinite(numbers)
         if integer:
-            self.fail(field, ok & (numbers % 1 != 0), "must be a whole number")
+            self.fail(field, ok & (numbers % 1 != 0), "必须是整数")
         if low is not None:
-            self.fail(field, ok & (numbers < low), f"must be at least {low:g}")
+            self.fail(field, ok & (numbers < low), f"不能小于 {low:g}")
         if high is not None:
-            self.fail(field, ok & (numbers > high), f"must be at most {high:g}")
+            self.fail(field, ok & (numbers > high), f"不能超过 {high:g}")
         return numbers.where(ok)
 
     def choice(
@@ -286,7 +303,7 @@ class RowChecks:
         codes = raw.map(lookup, na_action="ignore")
         wrong = raw.notna() & codes.isna()
         allowed = "、".join(m.label for m in table)
-        self.fail(field, wrong, f"must be one of the codes or names: {allowed}")
+        self.fail(field, wrong, f"必须是以下代码或名称之一：{allowed}")
         if default is not None:
             codes = codes.where(raw.notna(), default)
         return codes.astype(object).where(codes.notna(), None)
@@ -313,7 +330,7 @@ class RowChecks:
             if still.any():
                 again[still] = pd.to_datetime(cleaned[still], errors="coerce", format="mixed")
             parsed[retry] = again
-        self.fail(field, raw.notna() & parsed.isna(), "must be a date/time, e.g. 2024-05-01 08:30")
+        self.fail(field, raw.notna() & parsed.isna(), "必须是日期时间，例如 2024-05-01 08:30")
         if parsed.dt.tz is None:
             parsed = parsed.dt.tz_localize("Asia/Shanghai")
         return parsed
@@ -346,12 +363,8 @@ class RowChecks:
             x = self.number("lon")
             y = self.number("lat")
             has_lon, has_lat = x.notna(), y.notna()
-            self.fail(
-                "lat", has_lon & ~has_lat & self.text("lat").isna(), "required with a longitude"
-            )
-            self.fail(
-                "lon", has_lat & ~has_lon & self.text("lon").isna(), "required with a latitude"
-            )
+            self.fail("lat", has_lon & ~has_lat & self.text("lat").isna(), "填了经度就必须填纬度")
+            self.fail("lon", has_lat & ~has_lon & self.text("lon").isna(), "填了纬度就必须填经度")
             shown = self.text("lon").astype(str) + ", " + self.text("lat").astype(str)
         has_x, has_y = x.notna(), y.notna()
         both = (has_x & has_y).to_numpy()
@@ -362,7 +375,7 @@ class RowChecks:
             try:
                 lon[both], lat[both] = to_cgcs2000(xs[both], ys[both], crs)
             except ValueError as exc:
-                self.fail(field, both, f"cannot convert from {crs.name}: {exc}")
+                self.fail(field, both, f"无法从 {crs.name} 转换坐标：{exc}")
                 return np.full(len(xs), np.nan), np.full(len(xs), np.nan)
             geo_x, geo_y = lon, lat
         else:
@@ -372,10 +385,10 @@ class RowChecks:
         self.fail(
             field,
             swapped,
-            "longitude and latitude are swapped (the point is in China only with them exchanged)",
+            "经纬度填反了（交换后才位于中国境内）",
             values=shown,
         )
-        self.fail(field, both & ~inside & ~swapped, "point is outside China", values=shown)
+        self.fail(field, both & ~inside & ~swapped, "点位不在中国境内", values=shown)
         if crs.kind != "epsg":
             if inside.any():
                 lon[inside], lat[inside] = to_cgcs2000(xs[inside], ys[inside], crs)
@@ -389,7 +402,7 @@ class RowChecks:
         geoms = self._geometries(raw)
         present = ~shapely.is_missing(geoms)
         point = present & (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
-        self.fail("wkt", present & ~point, "must be a point", values=_types(raw, geoms))
+        self.fail("wkt", present & ~point, "必须是点（Point）", values=_types(raw, geoms))
         x = np.full(len(raw), np.nan)
         y = np.full(len(raw), np.nan)
         x[point] = shapely.get_x(geoms[point])
@@ -436,11 +449,11 @@ class RowChecks:
         self.fail(
             "wkt",
             present & ~polygonal,
-            "must be a polygon or multipolygon",
+            "必须是面（Polygon 或 MultiPolygon）",
             values=_types(raw, geoms),
         )
         empty = polygonal & shapely.is_empty(geoms)
-        self.fail("wkt", empty, "polygon is empty", values=raw.map(_short))
+        self.fail("wkt", empty, "面是空的", values=raw.map(_short))
         usable = polygonal & ~empty
         invalid = usable & ~shapely.is_valid(geoms)
         if invalid.any():
@@ -449,13 +462,13 @@ class RowChecks:
             polys = np.array([_polygonal_part(g) for g in repaired], dtype=object)
             lost = shapely.is_missing(polys)
             notes = pd.Series(None, index=raw.index, dtype=object)
-            notes[invalid] = reasons
+            notes[invalid] = [_validity_reason(str(r)) for r in reasons]
             fixed_mask = np.zeros(len(raw), bool)
             fixed_mask[np.flatnonzero(invalid)[~lost]] = True
             self.fail(
                 "wkt",
                 fixed_mask,
-                lambda r: f"invalid polygon ({r}) repaired with make_valid",
+                lambda r: f"面无效（{r}），已自动修复（make_valid）",
                 severity="repaired",
                 values=notes,
             )
@@ -464,7 +477,7 @@ class RowChecks:
             self.fail(
                 "wkt",
                 lost_mask,
-                lambda r: f"invalid polygon ({r}) has no area once repaired",
+                lambda r: f"面无效（{r}），自动修复后面积为零",
                 values=notes,
             )
             geoms[invalid] = polys
@@ -488,7 +501,7 @@ class RowChecks:
             try:
                 coords = convert(coords)
             except ValueError as exc:
-                self.fail("wkt", where, f"cannot convert from {crs.name}: {exc}")
+                self.fail("wkt", where, f"无法从 {crs.name} 转换坐标：{exc}")
                 return np.full(len(geoms), None, dtype=object)
         outside = ~in_china(coords[:, 0], coords[:, 1])
         bad = np.zeros(len(geoms), bool)
@@ -498,7 +511,7 @@ class RowChecks:
         self.fail(
             "wkt",
             rows,
-            "polygon has vertices outside China (or swapped lon/lat)",
+            "面有顶点在中国境外（或经纬度填反了）",
             values=self.text("wkt").map(_short),
         )
         result = np.full(len(geoms), None, dtype=object)
@@ -537,13 +550,13 @@ class RowChecks:
         mask = pd.Series(False, index=self.frame.index)
         mask[dup[dup].index] = True
         firsts = first[dup]
-        self.fail(field, mask, "duplicate")
+        self.fail(field, mask, "重复")
         # Re-word the last problems with the row they repeat.
         count = int(mask.sum())
         for i in range(len(self.problems) - count, len(self.problems)):
             p = self.problems[i]
             self.problems[i] = Problem(
-                p.row, p.column, p.value, f"duplicate of row {int(firsts[p.row])} in this file"
+                p.row, p.column, p.value, f"与本文件第 {int(firsts[p.row])} 行重复"
             )
 
 
@@ -566,15 +579,62 @@ def _types(raw: pd.Series, geoms: npt.NDArray[np.object_]) -> pd.Series:
 
 
 def _wkt_rule(value: object) -> str:
+    """Return why ``value`` is not WKT, in Chinese (GEOS's own words for the rare cases).
+
+    Examples
+    --------
+    >>> _wkt_rule("POINT (102.9 24.2")
+    '不是有效的 WKT：文本不完整（缺少右括号或坐标）'
+    >>> _wkt_rule("POLYGON((0 0, 1 0, 1 1, 0 1))")
+    '面的边界环未闭合（首点与末点不同），不自动补全'
+    """
     text = str(value)
     try:
         shapely.from_wkt(text)
     except shapely.errors.GEOSException as exc:
         message = str(exc)
         if "closed" in message:
-            return "polygon ring is not closed (first and last point differ): rejected, not guessed"
-        return f"not valid WKT: {message}"
-    return "not valid WKT"
+            return "面的边界环未闭合（首点与末点不同），不自动补全"
+        if "end of stream" in message:
+            return "不是有效的 WKT：文本不完整（缺少右括号或坐标）"
+        if "Unknown type" in message:
+            return f"不是有效的 WKT：未知的几何类型（{message.split(': ', 1)[-1]}）"
+        if "Invalid number of points" in message:
+            return "不是有效的 WKT：环的点数太少（至少 4 个点，首尾相同）"
+        return f"不是有效的 WKT（{message}）"
+    return "不是有效的 WKT"
+
+
+_VALIDITY_REASONS = {
+    "Self-intersection": "自相交",
+    "Ring Self-intersection": "环自相交",
+    "Hole lies outside shell": "内环在外环之外",
+    "Holes are nested": "内环相互嵌套",
+    "Interior is disconnected": "内部不连通",
+    "Nested shells": "外环相互嵌套",
+    "Duplicate Rings": "环重复",
+    "Too few distinct points in geometry component": "不同的点太少",
+    "Invalid Coordinate": "坐标无效",
+    "Ring is not closed": "环未闭合",
+    "Repeated Point": "重复点",
+}
+"""GEOS's reasons for an invalid geometry (:func:`shapely.is_valid_reason`), in Chinese."""
+
+
+def _validity_reason(reason: str) -> str:
+    """Return a GEOS invalidity reason in Chinese, keeping the location it names.
+
+    Examples
+    --------
+    >>> _validity_reason("Self-intersection[102.9075 24.2075]")
+    '自相交，位于 102.9075 24.2075'
+    >>> _validity_reason("Something new")
+    'Something new'
+    """
+    head, _, where = reason.partition("[")
+    words = _VALIDITY_REASONS.get(head.strip(), head.strip())
+    where = where.rstrip("]").strip()
+    return f"{words}，位于 {where}" if where else words
 
 
 def _polygonal_part(geom: shapely.Geometry) -> shapely.Geometry | None:

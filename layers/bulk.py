@@ -281,6 +281,7 @@ def upsert(
     returning: Sequence[str] | None = None,
     locked: bool = False,
     computed: Mapping[str, sql.Composable] | None = None,
+    keep: Sequence[str] = (),
 ) -> UpsertCounts:
     """Move the staged rows into ``table``, matching existing rows on their natural ``key``.
 
@@ -318,6 +319,9 @@ def upsert(
     computed : mapping, optional
         Columns of ``table`` (not in ``columns``) computed from the staged row: column → SQL
         expression over the staging alias ``s``.
+    keep : sequence of str
+        Columns an empty (NULL) staged value does not overwrite when a row is updated: a file
+        without boundaries renames units without erasing the boundaries they have.
 
     Returns
     -------
@@ -338,6 +342,7 @@ def upsert(
             follow_up=follow_up,
             returning=returning,
             computed=computed or {},
+            keep=keep,
         )
     cols = _ident_list([*columns, *(computed or {})])
     others = [c for c in columns if c not in key]
@@ -348,13 +353,8 @@ def upsert(
             "WHERE ({current}) IS DISTINCT FROM ({excluded})"
         ).format(
             others=_ident_list(others),
-            excluded=sql.SQL(", ").join(
-                sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in others
-            ),
-            current=sql.SQL(", ").join(
-                sql.SQL("{}.{}").format(sql.Identifier(table.name), sql.Identifier(c))
-                for c in others
-            ),
+            excluded=_new_values(sql.SQL("EXCLUDED"), sql.Identifier(table.name), others, keep),
+            current=_columns_of(sql.Identifier(table.name), others),
         )
     else:
         action = sql.SQL("DO NOTHING")
@@ -387,6 +387,22 @@ def upsert(
 def _select_list(columns: Sequence[str], computed: Mapping[str, sql.Composable]) -> sql.Composed:
     return sql.SQL(", ").join(
         [sql.SQL("s.{}").format(sql.Identifier(c)) for c in columns] + list(computed.values())
+    )
+
+
+def _columns_of(alias: sql.Composable, columns: Sequence[str]) -> sql.Composed:
+    return sql.SQL(", ").join(sql.SQL("{}.{}").format(alias, sql.Identifier(c)) for c in columns)
+
+
+def _new_values(
+    new: sql.Composable, old: sql.Composable, columns: Sequence[str], keep: Sequence[str]
+) -> sql.Composed:
+    """Return what an update writes: ``new``'s values, ``old``'s where a kept one is NULL."""
+    return sql.SQL(", ").join(
+        sql.SQL("coalesce({new}.{c}, {old}.{c})" if c in keep else "{new}.{c}").format(
+            new=new, old=old, c=sql.Identifier(c)
+        )
+        for c in columns
     )
 
 
@@ -432,6 +448,7 @@ def _upsert_by_match(
     follow_up: sql.Composable | None,
     returning: Sequence[str] | None,
     computed: Mapping[str, sql.Composable],
+    keep: Sequence[str],
 ) -> UpsertCounts:
     target = sql.Identifier(table.name)
     source = sql.Identifier(staging)
@@ -450,8 +467,8 @@ def _upsert_by_match(
                 target=target,
                 source=source,
                 others=_ident_list(others),
-                new=sql.SQL(", ").join(sql.SQL("s.{}").format(sql.Identifier(c)) for c in others),
-                old=sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in others),
+                new=_new_values(sql.SQL("s"), sql.SQL("t"), others, keep),
+                old=_columns_of(sql.SQL("t"), others),
                 match=match,
             )
         )

@@ -3,7 +3,8 @@
 One pydantic model per category (GB/T 31000-2015): English field names, with the Chinese headers
 of import files as aliases. :func:`validate_attributes` turns raw text (from a form or an import
 row) into the JSON stored in the database, or raises :class:`pydantic.ValidationError` naming
-the field and the rule.
+the field and the rule; :func:`attribute_error` words each of its errors in Simplified Chinese for
+the clerk who reads the import's reject report.
 """
 
 from __future__ import annotations
@@ -20,9 +21,14 @@ from pydantic import (
     Field,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 _TRUE = frozenset({"是", "有", "true", "yes", "y", "1", "t"})
 _FALSE = frozenset({"否", "无", "false", "no", "n", "0", "f"})
+
+
+class AttributeRuleError(ValueError):
+    """A broken attribute rule, worded for the clerk (Simplified Chinese)."""
 
 
 def _yes_no(value: object) -> object:
@@ -41,7 +47,12 @@ def _chinese_date(value: object) -> object:
         text = re.sub(r"[年月/.]", "-", text).replace("日", "")
         match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text)
         if match:
-            return date(int(match[1]), int(match[2]), int(match[3]))
+            try:
+                return date(int(match[1]), int(match[2]), int(match[3]))
+            except ValueError:
+                raise AttributeRuleError(
+                    f"日期 {value.strip()} 不存在（日历上没有这一天）"
+                ) from None
         return text
     return value
 
@@ -88,13 +99,18 @@ class CorrectionAttributes(CategoryAttributes):
         if self.period is not None:
             parts = re.split(r"\s*(?:至|到|~|～|—|--)\s*", self.period)
             if len(parts) != 2:
-                raise ValueError("矫正起止日期 must read 'start至end', e.g. 2024-01-01至2025-01-01")
+                raise AttributeRuleError(
+                    "矫正起止日期应写成“开始日期至结束日期”，例如 2024-01-01至2025-01-01"
+                )
             start, end = (_chinese_date(p) for p in parts)
             if not isinstance(start, date) or not isinstance(end, date):
-                raise ValueError("矫正起止日期: both ends must be dates")
+                raise AttributeRuleError("矫正起止日期的开始和结束都必须是日期")
             self.start_date, self.end_date, self.period = start, end, None
         if self.start_date and self.end_date and self.end_date < self.start_date:
-            raise ValueError("the correction ends before it starts")
+            raise AttributeRuleError(
+                f"矫正结束日期 {self.end_date.isoformat()} 早于开始日期 "
+                f"{self.start_date.isoformat()}"
+            )
         return self
 
 
@@ -219,3 +235,74 @@ def validate_attributes(category: str, raw: dict[str, Any]) -> dict[str, Any]:
     model = MODELS[category]
     present = {k: v for k, v in raw.items() if v is not None}
     return model.model_validate(present).model_dump(mode="json", exclude_none=True)
+
+
+_DATE_RULE = "必须是日期，例如 2024-01-02 或 2024年1月2日"
+_ERROR_TEMPLATES: dict[str, str] = {
+    "missing": "必填，不能为空",
+    "less_than_equal": "不能超过 {le}",
+    "less_than": "必须小于 {lt}",
+    "greater_than_equal": "不能小于 {ge}",
+    "greater_than": "必须大于 {gt}",
+    "int_parsing": "必须是整数",
+    "int_from_float": "必须是整数",
+    "int_type": "必须是整数",
+    "float_parsing": "必须是数字",
+    "float_type": "必须是数字",
+    "bool_parsing": "必须是“是”或“否”（也可写有/无、true/false、1/0）",
+    "bool_type": "必须是“是”或“否”（也可写有/无、true/false、1/0）",
+    "date_parsing": _DATE_RULE,
+    "date_from_datetime_parsing": _DATE_RULE,
+    "date_from_datetime_inexact": _DATE_RULE,
+    "date_type": _DATE_RULE,
+    "string_too_long": "不能超过 {max_length} 个字符",
+    "string_too_short": "至少要 {min_length} 个字符",
+    "string_type": "必须是文本",
+    "extra_forbidden": "不是该人员类别的属性",
+}
+"""Chinese wording of pydantic's error types, formatted with the error's context (its limits)."""
+
+
+def attribute_error(error: ErrorDetails) -> str:
+    """Word one error of :func:`validate_attributes` in Simplified Chinese, with its limits.
+
+    Parameters
+    ----------
+    error : pydantic_core.ErrorDetails
+        One item of :meth:`pydantic.ValidationError.errors`.
+
+    Returns
+    -------
+    str
+        The rule the value breaks, e.g. ``不能超过 5``; pydantic's English message in brackets
+        for an error type without a Chinese wording.
+
+    Examples
+    --------
+    >>> from pydantic import ValidationError
+    >>> try:
+    ...     validate_attributes("mental", {"危险性评估": "7"})
+    ... except ValidationError as exc:
+    ...     print(attribute_error(exc.errors()[0]))
+    不能超过 5
+    >>> try:
+    ...     validate_attributes("correction", {"矫正类别": "判刑"})
+    ... except ValidationError as exc:
+    ...     print(attribute_error(exc.errors()[0]))
+    必须是以下之一：管制、缓刑、假释、暂予监外执行
+    """
+    kind = error["type"]
+    context = error.get("ctx") or {}
+    if kind == "value_error" and isinstance(context.get("error"), AttributeRuleError):
+        return str(context["error"])
+    if kind == "literal_error":
+        expected = re.findall(r"'([^']*)'", str(context.get("expected", "")))
+        if expected:
+            return "必须是以下之一：" + "、".join(expected)
+    template = _ERROR_TEMPLATES.get(kind)
+    if template is not None:
+        try:
+            return template.format(**context)
+        except (KeyError, IndexError):
+            pass
+    return f"值不符合要求（{error['msg']}）"

@@ -34,7 +34,7 @@ def test_resident_id_with_wrong_check_digit() -> None:
         parse_resident_id(bad)
     message = str(info.value)
     assert bad in message
-    assert "check digit '1'" in message and "checksum" in message and "'X'" in message
+    assert "身份证号校验码应为 X，实为 1" in message and "GB 11643" in message
     assert info.value.value == bad
 
 
@@ -43,7 +43,7 @@ def test_resident_id_with_impossible_birth_date() -> None:
     with pytest.raises(CodeError) as info:
         parse_resident_id(bad)
     assert bad in str(info.value)
-    assert "impossible birth date '19990230'" in str(info.value)
+    assert "出生日期 19990230 不存在" in str(info.value)
 
 
 def test_device_id_with_non_numeric_part() -> None:
@@ -51,7 +51,7 @@ def test_device_id_with_non_numeric_part() -> None:
     with pytest.raises(CodeError) as info:
         parse_device_id(bad)
     assert bad in str(info.value)
-    assert "type part '13A' is not numeric" in str(info.value)
+    assert "类型段 '13A' 不是数字" in str(info.value)
 
 
 def test_division_code_village_set_under_zero_township() -> None:
@@ -60,7 +60,7 @@ def test_division_code_village_set_under_zero_township() -> None:
         parse_division_code(bad)
     message = str(info.value)
     assert bad in message
-    assert "village part '001' is set while the township part is '000'" in message
+    assert "乡级段为 000，村级段却为 001" in message
 
 
 # --------------------------------------------------------------------------- division codes
@@ -93,14 +93,14 @@ def test_real_division_codes() -> None:
 @pytest.mark.parametrize(
     ("code", "rule"),
     [
-        ("53042400000", "must be exactly 12 digits, got 11 characters"),
-        ("5304240000000", "must be exactly 12 digits, got 13 characters"),
-        ("53042400000A", "ASCII digits"),
-        ("５30424000000", "ASCII digits"),
-        ("000000000000", "province part '00' must not be 00"),
-        ("990000000000", "province part '99' is not one of the 34 province codes"),
-        ("530024000000", "county part '24' is set while the city part is '00'"),
-        ("530400100000", "township part '100' is set while the county part is '00'"),
+        ("53042400000", "必须是 12 位数字，实为 11 个字符"),
+        ("5304240000000", "必须是 12 位数字，实为 13 个字符"),
+        ("53042400000A", "12 位都必须是半角数字 0-9"),
+        ("５30424000000", "12 位都必须是半角数字 0-9"),
+        ("000000000000", "省级段不能是 00"),
+        ("990000000000", "省级段 99 不是 34 个省级代码之一"),
+        ("530024000000", "市级段为 00，县级段却为 24"),
+        ("530400100000", "县级段为 00，乡级段却为 100"),
     ],
 )
 def test_bad_division_codes(code: str, rule: str) -> None:
@@ -111,7 +111,7 @@ def test_bad_division_codes(code: str, rule: str) -> None:
 
 
 def test_division_code_must_be_text() -> None:
-    with pytest.raises(CodeError, match="must be text, got int"):
+    with pytest.raises(CodeError, match="必须是文本，实为 int"):
         parse_division_code(530424000000)  # type: ignore[arg-type]
 
 
@@ -150,10 +150,10 @@ def test_grid_codes() -> None:
 @pytest.mark.parametrize(
     ("code", "rule"),
     [
-        ("530424100201000", "serial part '000' must be 001-999"),
-        ("530424100000001", "are a township code (level 4), not a village code (level 5)"),
-        ("53042410020100", "must be exactly 15 digits"),
-        ("530424000001001", "village part '001' is set while the township part is '000'"),
+        ("530424100201000", "后 3 位网格序号不能是 000，应为 001-999"),
+        ("530424100000001", "是乡级代码（第 4 级），不是村级代码（第 5 级）"),
+        ("53042410020100", "必须是 15 位数字"),
+        ("530424000001001", "乡级段为 000，村级段却为 001"),
     ],
 )
 def test_bad_grid_codes(code: str, rule: str) -> None:
@@ -191,16 +191,16 @@ def test_device_ids() -> None:
 @pytest.mark.parametrize(
     ("device_id", "rule"),
     [
-        ("5304240000131000001", "must be exactly 20 digits, got 19 characters"),
-        ("53042X00001310000001", "division part '53042X' is not numeric"),
-        ("5304240A001310000001", "unit part '0A' is not numeric"),
-        ("53042400-01310000001", "industry part '-0' is not numeric"),
-        ("530424000013100000 1", "serial part '0000 1' is not numeric"),
-        ("5304240000131X000001", "network part 'X' is not numeric"),
-        ("99042400001310000001", "province part '99' is not one of the 34 province codes"),
-        ("53002400001310000001", "county part '24' is set while the city part is '00'"),
-        ("53042400001000000001", "type part '100' is not a GB/T 28181 type"),
-        ("53042400001319000001", "network part '9' is reserved"),
+        ("5304240000131000001", "必须是 20 位数字，实为 19 个字符"),
+        ("53042X00001310000001", "区划段 '53042X' 不是数字"),
+        ("5304240A001310000001", "单位段 '0A' 不是数字"),
+        ("53042400-01310000001", "行业段 '-0' 不是数字"),
+        ("530424000013100000 1", "序号段 '0000 1' 不是数字"),
+        ("5304240000131X000001", "网络段 'X' 不是数字"),
+        ("99042400001310000001", "省级段 99 不是 34 个省级代码之一"),
+        ("53002400001310000001", "市级段为 00，县级段却为 24"),
+        ("53042400001000000001", "类型段 100 不是 GB/T 28181 规定的类型"),
+        ("53042400001319000001", "网络段 9 是保留值"),
     ],
 )
 def test_bad_device_ids(device_id: str, rule: str) -> None:
@@ -231,14 +231,14 @@ def test_parse_resident_id() -> None:
 @pytest.mark.parametrize(
     ("number", "rule"),
     [
-        ("11010519491231002", "must be exactly 18 characters, got 17"),
-        ("11010519491231002X1", "must be exactly 18 characters, got 19"),
-        ("1101051949123100AX", "first 17 characters must be ASCII digits"),
-        ("11010519491231002Y", "check character 'Y' must be a digit or X"),
-        ("990105194912310021", "province prefix '99' is not one of the province codes"),
-        ("110105194913310021", "impossible birth date '19491331'"),
-        ("110105189912310021", "birth date '18991231' is before 1900"),
-        ("110105202406020021", "birth date '20240602' is in the future"),
+        ("11010519491231002", "必须是 18 个字符，实为 17 个"),
+        ("11010519491231002X1", "必须是 18 个字符，实为 19 个"),
+        ("1101051949123100AX", "前 17 位必须是半角数字 0-9"),
+        ("11010519491231002Y", "校验码 'Y' 必须是数字或 X"),
+        ("990105194912310021", "前 2 位省份代码 99 不存在"),
+        ("110105194913310021", "出生日期 19491331 不存在"),
+        ("110105189912310021", "出生日期 18991231 早于 1900 年"),
+        ("110105202406020021", "出生日期 20240602 晚于今天（20240601）"),
     ],
 )
 def test_bad_resident_ids(number: str, rule: str) -> None:
@@ -273,7 +273,7 @@ def test_make_resident_id_outputs_pass() -> None:
 
 
 def test_make_resident_id_rejects_bad_arguments() -> None:
-    with pytest.raises(CodeError, match="province prefix '99'"):
+    with pytest.raises(CodeError, match="前 2 位省份代码 99 不存在"):
         make_resident_id("990105", date(1990, 1, 1), 1, "M")
     with pytest.raises(ValueError, match="seq must be 0..499"):
         make_resident_id("530424", date(1990, 1, 1), 500, "M")

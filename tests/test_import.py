@@ -68,9 +68,9 @@ def test_bad_persons_file_writes_nothing_and_reports_each_row(
     assert _count(db, "import_runs") == runs_before
     by_row = {p.row: p for p in outcome.problems}
     assert set(by_row) == {4, 5, 6}
-    assert "swapped" in by_row[4].rule and by_row[4].column == "经度"
-    assert "check digit" in by_row[5].rule and by_row[5].column == "公民身份号码"
-    assert by_row[6].rule == "duplicate of row 2 in this file"
+    assert by_row[4].rule == "经纬度填反了（交换后才位于中国境内）" and by_row[4].column == "经度"
+    assert "身份证号校验码应为" in by_row[5].rule and by_row[5].column == "公民身份号码"
+    assert by_row[6].rule == "与本文件第 2 行重复"
     report = write_report(tmp_path / "rejects.csv", outcome.problems)
     content = report.read_text(encoding="utf-8-sig")
     lines = list(csv.reader(content.splitlines()))
@@ -161,12 +161,12 @@ def test_grids_unclosed_polygon_rejected_bowtie_repaired_far_one_outside(
     assert outcome.status == "rejected"
     rejected = {p.row: p.rule for p in outcome.problems if p.severity == "rejected"}
     assert set(rejected) == {3, 5, 6, 7}
-    assert "not closed" in rejected[3]
-    assert "one polygon" in rejected[7]
-    assert "outside jurisdiction 530424100001" in rejected[5]
-    assert "polygon" in rejected[6]
+    assert "未闭合" in rejected[3]
+    assert "单个面" in rejected[7]
+    assert "在辖区 530424100001 外" in rejected[5] and "（容差 500 米）" in rejected[5]
+    assert rejected[6] == "必须是面（Polygon 或 MultiPolygon）"
     repaired = [p for p in outcome.problems if p.severity == "repaired"]
-    assert [p.row for p in repaired] == [4] and "make_valid" in repaired[0].rule
+    assert [p.row for p in repaired] == [4] and "已自动修复（make_valid）" in repaired[0].rule
     assert _count(db, "grids") == 1  # only the seeded one
 
     partial = run_import(db.connection(), path, ImportOptions(kind="grids", partial=True))
@@ -205,9 +205,9 @@ def test_cases_channel_key_events_and_idempotence(db: Session, tmp_path: Path) -
     options = ImportOptions(kind="cases", crs="gcj02", partial=True)
     outcome = run_import(db.connection(), path, options)
     rules = {(p.row, p.column): p.rule for p in outcome.problems}
-    assert rules[(5, "事件类型")].startswith("must be one of")
-    assert "finite" in rules[(5, "经度")]
-    assert "date/time" in rules[(5, "登记时间")]
+    assert rules[(5, "事件类型")].startswith("必须是以下之一：")
+    assert "有限的数字" in rules[(5, "经度")]
+    assert "必须是日期时间" in rules[(5, "登记时间")]
     assert outcome.counts is not None and outcome.counts.inserted == 3
     cases = db.execute(
         text(
@@ -243,8 +243,8 @@ def test_video_device_ids_and_area_from_point(db: Session, tmp_path: Path) -> No
     outcome = run_import(db.connection(), path, ImportOptions(kind="video", partial=True))
     rejected = {p.row: p.rule for p in outcome.problems}
     assert set(rejected) == {3, 4}
-    assert "20 digits" in rejected[3]
-    assert "at most 4" in rejected[4]
+    assert rejected[3] == "必须是 20 位数字，实为 19 个字符"
+    assert rejected[4] == "不能超过 4"
     points = db.execute(
         text(f"SELECT device_id, area_code FROM video_points WHERE {MINE} ORDER BY 1")
     ).all()
@@ -284,13 +284,13 @@ def test_mapping_file_and_person_attribute_rules(db: Session, tmp_path: Path) ->
         keys=KEYS,
     )
     assert [(p.row, p.column) for p in outcome.problems] == [(3, "危险性评估")]
-    assert "less than or equal to 5" in outcome.problems[0].rule
+    assert outcome.problems[0].rule == "不能超过 5"
     stored = db.execute(text(f"SELECT name, attributes FROM persons WHERE {MINE}")).all()
     assert [tuple(s) for s in stored] == [("甲", {"risk_assessment": 3})]
 
     json_mapping = tmp_path / "mapping.json"
     json_mapping.write_text(json.dumps({"name": "没有这一列"}), encoding="utf-8")
-    with pytest.raises(ValueError, match="no column"):
+    with pytest.raises(ValueError, match="文件中没有映射文件指定的列 '没有这一列'"):
         run_import(
             db.connection(), path, ImportOptions(kind="persons", mapping=json_mapping), keys=KEYS
         )
@@ -319,7 +319,7 @@ def test_visits_find_their_person(db: Session, tmp_path: Path) -> None:
         db.connection(), visits, ImportOptions(kind="visits", partial=True), keys=KEYS
     )
     assert [(p.row, p.rule) for p in outcome.problems] == [
-        (3, "no person with this resident ID (and category) in the database")
+        (3, "数据库中没有此身份证号（及人员类别）的人员（请先导入人员）")
     ]
     assert outcome.problems[0].value is not None and "*" in outcome.problems[0].value
     again = run_import(
@@ -472,7 +472,9 @@ def test_video_points_from_a_geojson_and_cases_from_wkt(db: Session, tmp_path: P
     cameras.to_file(path)
     outcome = run_import(db.connection(), path, ImportOptions(kind="video", partial=True))
     rules = {p.row: p.rule for p in outcome.problems}
-    assert "swapped" in rules[2] and rules[3] == "must be a point", rules
+    assert rules[2] == "经纬度填反了（交换后才位于中国境内）" and rules[3] == "必须是点（Point）", (
+        rules
+    )
     stored = db.execute(
         text(
             "SELECT device_id, area_code, ST_X(point), ST_Y(point) FROM video_points "
@@ -517,4 +519,6 @@ def test_a_missing_required_column_refuses_the_file_once(db: Session, tmp_path: 
         run_import(db.connection(), path, ImportOptions(kind="cases"))
     assert refused.value.fields == ("category",)
     assert "事件类型" in str(refused.value) and "工单编号" in str(refused.value)
+    assert "category（事件类型、事件类别、人员类别）" in str(refused.value)
+    assert "--mapping" in str(refused.value)
     assert _count(db, "import_runs") == runs

@@ -75,6 +75,8 @@ def test_cli_imports_commits_and_reports(
     args = ["import", "jurisdictions", str(path), "--report", str(report), "--user", "tester"]
     refused = runner.invoke(_app(), args, env=env)
     assert refused.exit_code == 1, refused.output
+    assert "已退回" in refused.output and "未导入任何数据" in refused.output
+    assert "退回报告：" in refused.output
     assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 0
 
     from openpyxl import load_workbook
@@ -83,10 +85,11 @@ def test_cli_imports_commits_and_reports(
     assert sheet is not None
     lines = [tuple(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
     assert [(r[0], r[1]) for r in lines] == [(7, "区划代码"), (8, "区划代码")]
-    assert "neither in the database nor in this file" in str(lines[0][3])
+    assert str(lines[0][3]) == "上级辖区 640104002000 既不在数据库中，也不在本文件中"
 
     loaded = runner.invoke(_app(), [*args, "--partial"], env=env)
     assert loaded.exit_code == 0, loaded.output
+    assert "部分导入" in loaded.output and "未导入任何数据" not in loaded.output
     assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 5
     runs = _scoped(
         database.owner,
@@ -104,6 +107,12 @@ def test_cli_imports_commits_and_reports(
         )
         == 1
     )
+
+
+def test_cli_unknown_kind_is_refused_in_chinese(tmp_path: Path) -> None:
+    result = CliRunner().invoke(_app(), ["import", "parcels", str(tmp_path / "x.csv")])
+    assert result.exit_code == 2
+    assert "错误：未知的导入类型" in result.output and "jurisdictions、grids" in result.output
 
 
 def test_import_killed_while_copying_leaves_nothing(

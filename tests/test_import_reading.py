@@ -84,23 +84,23 @@ def test_gis_formats_give_geometries_and_crs(tmp_path: Path, suffix: str) -> Non
 
 
 def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
-    with pytest.raises(ReadError, match="does not exist"):
+    with pytest.raises(ReadError, match="不存在"):
         read_table(tmp_path / "nope.csv")
     odd = tmp_path / "f.doc"
     odd.write_text("x")
-    with pytest.raises(ReadError, match="unsupported"):
+    with pytest.raises(ReadError, match="不支持的文件类型"):
         read_table(odd)
-    with pytest.raises(ReadError, match="is a folder"):
+    with pytest.raises(ReadError, match="是文件夹"):
         read_table(tmp_path)
 
 
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("empty.csv", b"", "is empty"),
-        ("broken.xlsx", b"PK\x03\x04 not really a workbook", "not a readable workbook"),
-        ("broken.geojson", b'{"type": "FeatureCollection", "features": [', "not a readable GIS"),
-        ("broken.zip", b"not a zip", "not a zipped Shapefile"),
+        ("empty.csv", b"", "是空文件"),
+        ("broken.xlsx", b"PK\x03\x04 not really a workbook", "不是可读取的工作簿"),
+        ("broken.geojson", b'{"type": "FeatureCollection", "features": [', "不是可读取的 GIS 文件"),
+        ("broken.zip", b"not a zip", "不是压缩的 Shapefile"),
     ],
 )
 def test_unreadable_files_give_a_read_error(
@@ -120,11 +120,11 @@ def test_header_synonyms_and_overrides(tmp_path: Path) -> None:
     mapping.write_text('{"lon": "Y坐标", "lat": "X坐标"}', encoding="utf-8")
     swapped = resolve_columns(headers, fields, load_mapping_file(mapping))
     assert (swapped["lon"], swapped["lat"]) == ("Y坐标", "X坐标")
-    with pytest.raises(MappingError, match="unknown field"):
+    with pytest.raises(MappingError, match="字段 'colour' 不存在"):
         resolve_columns(headers, fields, {"colour": "X坐标"})
     bad = tmp_path / "m.toml"
     bad.write_text("lon = 3\n", encoding="utf-8")
-    with pytest.raises(MappingError, match="header strings"):
+    with pytest.raises(MappingError, match="字段名 = 表头"):
         load_mapping_file(bad)
 
 

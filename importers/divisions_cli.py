@@ -1,0 +1,108 @@
+"""``zongzhi divisions CODE``: load a region's official divisions (see :mod:`importers.official`).
+
+Plugged into the root app through the ``zongzhi.commands`` entry-point group with
+:func:`register`. Exit codes: 0 loaded (or dry run clean), 1 rows rejected (nothing loaded),
+2 an unknown code.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from importers.cli import os_user
+from importers.divisions import Division, DivisionNotFound
+from importers.official import ALL, division_table, region, source_name, source_sha256
+from importers.pipeline import ImportOptions, ImportOutcome, check_table, import_checked
+from importers.reading import GEOMETRY_COLUMN
+from layers.database import make_engine, resolve_urls
+from layers.settings import Settings
+
+console = Console(stderr=True)
+
+LEVEL_NAMES = {1: "省", 2: "市", 3: "县", 4: "乡镇"}
+"""Chinese names of the levels the official list has."""
+
+
+def load_divisions(
+    code: Annotated[
+        str,
+        typer.Argument(
+            help="Province, city, county or township code (12 digits or its prefix), "
+            f"or '{ALL}' for the whole country."
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check everything, write nothing.")
+    ] = False,
+    user: Annotated[
+        str | None, typer.Option("--user", help="Who imports (default: the OS user).")
+    ] = None,
+) -> None:
+    """Load a region's official divisions: real boundaries down to counties, townships by code."""
+    try:
+        units = region(code)
+    except DivisionNotFound as exc:
+        console.print(f"[bold red]错误：[/]区划代码 {code} 不在国家统计局区划表中")
+        raise typer.Exit(code=2) from exc
+    options = ImportOptions(kind="jurisdictions", dry_run=dry_run, user=user or os_user())
+    engine = make_engine(resolve_urls(Settings.from_env(), start=True).owner, pool_size=1)
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("读取边界", total=len(units))
+            table = division_table(units, progress=lambda n: bar.advance(task, n))
+            bar.update(task, description="写入数据库", completed=0)
+            checked = check_table(
+                table, options, None, file_name=source_name(), sha256=source_sha256()
+            )
+            with engine.connect() as conn:
+                outcome = import_checked(conn, checked, options)
+    finally:
+        engine.dispose()
+    _summarise(code, units, table.frame[GEOMETRY_COLUMN].notna().tolist(), outcome)
+    if outcome.status == "rejected":
+        raise typer.Exit(code=1)
+
+
+def _summarise(
+    code: str, units: list[Division], bounded: list[bool], outcome: ImportOutcome
+) -> None:
+    levels = Counter(u.level for u in units)
+    with_boundary = Counter(u.level for u, b in zip(units, bounded, strict=True) if b)
+    table = Table(title=f"官方区划 {code}", caption=source_name())
+    for column in ("层级", "单位数", "有边界"):
+        table.add_column(column)
+    for level in sorted(levels):
+        table.add_row(LEVEL_NAMES[level], str(levels[level]), str(with_boundary[level]))
+    console.print(table)
+    counts = outcome.counts
+    if counts is None:
+        console.print(f"[bold red]未写入[/]：{outcome.rejected_rows} 个单位未通过检查")
+        for problem in outcome.problems[:10]:
+            console.print(f"  第 {problem.row} 行 {problem.column} {problem.value}：{problem.rule}")
+        return
+    verb = "试运行，未写入" if not outcome.committed else "已写入"
+    console.print(f"{verb}：新增 {counts.inserted}，更新 {counts.updated}，未变 {counts.unchanged}")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``divisions`` command to the root app.
+
+    Parameters
+    ----------
+    app : typer.Typer
+        The root ``zongzhi`` app.
+    """
+    app.command("divisions")(load_divisions)
