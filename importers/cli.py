@@ -16,13 +16,21 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from importers.kinds import KINDS
 from importers.loading import DEFAULT_TOLERANCE_M
 from importers.mapping import MappingError
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from importers.progress import ImportProgress, Step
 from importers.reading import ReadError
 from importers.report import write_report
 from layers.database import make_engine, resolve_urls
@@ -38,6 +46,15 @@ STATUS_LABELS = {
     "dry-run": "试运行",
 }
 """How the summary names each :attr:`importers.pipeline.ImportOutcome.status`."""
+
+STEP_LABELS: dict[Step, str] = {
+    "read": "读取并检查文件",
+    "stage": "写入暂存表",
+    "check": "数据库校验（辖区、网格、点位）",
+    "write": "写入正式表",
+    "rebuild": "重建索引、校验外键",
+}
+"""How the progress line names each step of :mod:`importers.progress`."""
 
 
 def os_user() -> str:
@@ -111,13 +128,9 @@ def import_file(
             ) as bar,
             engine.connect() as conn,
         ):
-            task = bar.add_task(f"{kind}：写入中", total=None)
+            shown = _StepBar(bar, kind)
             outcome = run_import(
-                conn,
-                path,
-                options,
-                keys=keys,
-                progress=lambda n: bar.update(task, advance=n),
+                conn, path, options, keys=keys, progress=ImportProgress(shown.step, shown.rows)
             )
     except (ReadError, MappingError, ValueError) as exc:
         console.print(f"[bold red]错误：[/]{exc}")
@@ -131,6 +144,24 @@ def import_file(
         console.print(f"退回报告：{target}")
     if outcome.status == "rejected":
         raise typer.Exit(code=1)
+
+
+class _StepBar:
+    """One line of a rich progress display: the import's current step, a bar when it counts rows."""
+
+    def __init__(self, bar: Progress, kind: str) -> None:
+        self.bar = bar
+        self.kind = kind
+        self.task: TaskID | None = None
+
+    def step(self, name: Step, total: int | None) -> None:
+        if self.task is not None:
+            self.bar.remove_task(self.task)
+        self.task = self.bar.add_task(f"{self.kind}：{STEP_LABELS[name]}", total=total)
+
+    def rows(self, count: int) -> None:
+        if self.task is not None:
+            self.bar.advance(self.task, count)
 
 
 def _summarise(outcome: ImportOutcome) -> None:

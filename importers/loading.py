@@ -16,13 +16,13 @@ sent (a bulk load is not a live event).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 
 from importers.kinds import Kind, Part
+from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks, shown_value
 from layers import case_import, import_checks
 from layers.bulk import (
@@ -86,7 +86,7 @@ def load(
     parts: list[Part],
     checks: RowChecks,
     options: LoadOptions,
-    progress: Callable[[int], None] | None = None,
+    progress: ImportProgress | None = None,
 ) -> UpsertCounts | None:
     """Stage, check and upsert; return what changed, or ``None`` if the file is refused.
 
@@ -102,8 +102,8 @@ def load(
         The file's checks; database problems are added to it.
     options : LoadOptions
         Partial or all-or-nothing, provenance, tolerance.
-    progress : callable, optional
-        Called with the number of rows of each COPY batch.
+    progress : ImportProgress, optional
+        Told of each step and of the rows copied into staging.
 
     Returns
     -------
@@ -111,6 +111,7 @@ def load(
         ``None`` when rows were rejected and ``options.partial`` is false (nothing written
         by this function has been undone: the caller rolls back).
     """
+    progress = progress or ImportProgress()
     staged: list[_Staged] = []
     tune_transaction(conn)
     for number, part in enumerate(parts):
@@ -126,8 +127,10 @@ def load(
         name = f"zz_staging_{kind.name}_{number}"
         import_checks.drop_staging(conn, name, if_exists=True)
         create_staging(conn, kind.table, columns, name, helpers, point=point)
-        copy_frame(conn, name, records, progress=progress)
+        progress.step("stage", len(records))
+        copy_frame(conn, name, records, progress=progress.rows)
         analyze_staging(conn, name)
+        progress.step("check", None)
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
         staged.append(_Staged(name, part, columns))
     rejected = {p.row for p in checks.problems if p.severity == "rejected"}
@@ -142,6 +145,7 @@ def load(
         computed = {"code": case_import.case_code()} if cases else {}
         key = stage.part.key
         deferred = _defer_if_worth_it(conn, kind, stage, options)
+        progress.step("write", None)
         counts = upsert(
             conn,
             kind.table,
@@ -157,6 +161,7 @@ def load(
             computed=computed,
         )
         if deferred is not None:
+            progress.step("rebuild", None)
             deferred.restore(conn)
         import_checks.drop_staging(conn, stage.name)
         total = UpsertCounts(

@@ -8,7 +8,6 @@ whole or not at all, or with ``partial`` its valid rows only.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from geo.crs import SourceCrs
 from importers.kinds import KINDS, Context, Part
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
 from importers.mapping import load_mapping_file, resolve_columns
+from importers.progress import ImportProgress
 from importers.reading import GEOMETRY_COLUMN, SourceTable, read_table
 from importers.rules import Problem, RowChecks
 from layers import import_runs
@@ -247,7 +247,7 @@ def run_import(
     options: ImportOptions,
     *,
     keys: Keys | None = None,
-    progress: Callable[[int], None] | None = None,
+    progress: ImportProgress | None = None,
 ) -> ImportOutcome:
     """Import a file in one transaction (a savepoint if ``conn`` is already in one).
 
@@ -261,14 +261,16 @@ def run_import(
         What to do.
     keys : Keys, optional
         Platform keys (required for persons and visits).
-    progress : callable, optional
-        Called with the number of rows of each COPY batch.
+    progress : ImportProgress, optional
+        Told of each step (see :mod:`importers.progress`) and of the rows copied.
 
     Returns
     -------
     ImportOutcome
         What happened; nothing is written unless ``outcome.committed``.
     """
+    if progress is not None:
+        progress.step("read", None)
     return import_checked(conn, check_file(path, options, keys), options, progress=progress)
 
 
@@ -277,7 +279,7 @@ def import_checked(
     checked: CheckedFile,
     options: ImportOptions,
     *,
-    progress: Callable[[int], None] | None = None,
+    progress: ImportProgress | None = None,
 ) -> ImportOutcome:
     """Load checked rows in one transaction (a savepoint if ``conn`` is already in one).
 
@@ -289,8 +291,8 @@ def import_checked(
         From :func:`check_file` or :func:`check_table`.
     options : ImportOptions
         What to do.
-    progress : callable, optional
-        Called with the number of rows of each COPY batch.
+    progress : ImportProgress, optional
+        Told of each step (see :mod:`importers.progress`) and of the rows copied.
 
     Returns
     -------

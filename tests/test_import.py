@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from importers.kinds import case_code
 from importers.pipeline import ImportOptions, run_import
+from importers.progress import ImportProgress
 from importers.report import write_report
 from layers.secrets import Keys, hash_resident_id, unseal
 from tests.import_fixtures import (
@@ -392,12 +393,18 @@ def test_deferred_load_restores_every_index_key_and_trigger(db: Session, tmp_pat
     options = ImportOptions(kind="cases", crs="gcj02", defer=True, user="bulk")
     partly = dataclasses.replace(options, partial=True)
 
-    refused = run_import(db.connection(), path, options)
+    steps: list[tuple[str, int | None]] = []
+    copied: list[int] = []
+    progress = ImportProgress(lambda name, total: steps.append((name, total)), copied.append)
+    refused = run_import(db.connection(), path, options, progress=progress)
     assert refused.status == "rejected" and [p.row for p in refused.problems] == [7]
     assert _count(db, "cases") == 0 and _schema_of(db, tables) == schema
+    assert steps == [("read", None), ("stage", 6), ("check", None)] and sum(copied) == 6
 
-    partial = run_import(db.connection(), path, partly)
+    steps.clear()
+    partial = run_import(db.connection(), path, partly, progress=progress)
     assert partial.counts is not None and partial.counts.inserted == 5
+    assert [name for name, _ in steps] == ["read", "stage", "check", "write", "rebuild"]
     assert _schema_of(db, tables) == schema
     events = db.execute(
         text(
