@@ -51,6 +51,8 @@ _LEVEL_NAMES = ("province", "city", "county", "township", "village")
 _LEVEL_LABELS = ("省级", "市级", "县级", "乡级", "村级")
 _LEVEL_WIDTHS = (2, 2, 2, 3, 3)
 _PREFIX_LENGTHS = (2, 4, 6, 9, 12)
+_COUNTY = 2
+"""Index of the county part in a split division code."""
 _DIGITS = re.compile(r"[0-9]+")
 
 
@@ -103,7 +105,12 @@ def _require_digits(kind: str, value: str, length: int) -> None:
 
 
 def _division_problem(parts: Sequence[str]) -> str | None:
-    """Return the rule a split division code breaks, or None if it is well-formed."""
+    """Return the rule a split division code breaks, or None if it is well-formed.
+
+    A level may be zero only when every level below it is; the county level is the exception:
+    the four prefecture cities without counties (东莞 4419, 中山 4420, 儋州 4604, 嘉峪关 6202)
+    number their townships directly under the city, with county digits ``00``.
+    """
     province = parts[0]
     if province == "00":
         return "省级段不能是 00"
@@ -115,7 +122,7 @@ def _division_problem(parts: Sequence[str]) -> str | None:
     first_zero: int | None = None
     for i, part in enumerate(parts):
         if int(part) == 0:
-            if first_zero is None:
+            if first_zero is None and i != _COUNTY:
                 first_zero = i
         elif first_zero is not None:
             return (

@@ -26,6 +26,7 @@ import numpy.typing as npt
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, shape
 
+from geo.codes import CodeError, parse_division_code
 from geo.crs import gcj02_to_wgs84
 
 SHARED_DATA_VARIABLE = "ZONGZHI_SHARED_DATA"
@@ -114,8 +115,20 @@ def shared_data_dir(environ: dict[str, str] | None = None) -> Path:
     return Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 
+PROVINCE_ADMINISTERED = "省直辖县级行政区划"
+"""Name of the city-level code (e.g. 429000000000) over a province's directly administered
+county-level cities (仙桃, 潜江, 天门 …), which the list leaves out."""
+
+
 @lru_cache(maxsize=4)
 def _divisions(path: Path) -> dict[str, Division]:
+    """Read the list; levels and parents follow the codes, as the importer's checks see them.
+
+    The list repeats some codes at two depths (济源市 as a city and as a county, a county as
+    its own placeholder township): the first row of a code is kept. Rows without a valid code
+    (国外) are skipped, and the city-level codes of directly administered county-level cities
+    are added.
+    """
     if not path.exists():
         raise FileNotFoundError(
             f"division list not found at {path}; set {SHARED_DATA_VARIABLE} to the folder "
@@ -125,18 +138,35 @@ def _divisions(path: Path) -> dict[str, Division]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         for row in csv.DictReader(handle):
             code = row["ext_id"]
-            level = int(row["deep"]) + 1
-            pid = row["pid"]
-            parent = None if pid in ("", "0") else pid.ljust(12, "0")
-            found[code] = Division(
-                code=code,
-                name=row["ext_name"],
-                short_name=row["name"],
-                level=level,
-                parent_code=parent,
-                pinyin=row["pinyin"],
+            try:
+                parsed = parse_division_code(code)
+            except CodeError:
+                continue
+            found.setdefault(
+                code,
+                Division(
+                    code=code,
+                    name=row["ext_name"],
+                    short_name=row["name"],
+                    level=parsed.level,
+                    parent_code=parsed.parent,
+                    pinyin=row["pinyin"],
+                ),
             )
-    return found
+    for division in list(found.values()):
+        parent = division.parent_code
+        while parent is not None and parent not in found:
+            parsed = parse_division_code(parent)
+            found[parent] = Division(
+                parent,
+                PROVINCE_ADMINISTERED,
+                PROVINCE_ADMINISTERED,
+                parsed.level,
+                parsed.parent,
+                "",
+            )
+            parent = parsed.parent
+    return dict(sorted(found.items(), key=lambda item: (item[1].level, item[0])))
 
 
 def divisions(path: Path | None = None) -> dict[str, Division]:
@@ -150,7 +180,7 @@ def divisions(path: Path | None = None) -> dict[str, Division]:
     Returns
     -------
     dict
-        ``{code: Division}`` in file order (parents before children).
+        ``{code: Division}``, parents before children (by level, then code).
 
     Raises
     ------

@@ -81,12 +81,13 @@ def _summarise(
 ) -> None:
     levels = Counter(u.level for u in units)
     with_boundary = Counter(u.level for u, b in zip(units, bounded, strict=True) if b)
-    table = Table(title=f"官方区划 {code}", caption=source_name())
+    table = Table(title=f"官方区划 {code}")
     for column in ("层级", "单位数", "有边界"):
         table.add_column(column)
     for level in sorted(levels):
         table.add_row(LEVEL_NAMES[level], str(levels[level]), str(with_boundary[level]))
     console.print(table)
+    console.print(f"来源：{source_name()}")
     counts = outcome.counts
     if counts is None:
         console.print(f"[bold red]未写入[/]：{outcome.rejected_rows} 个单位未通过检查")

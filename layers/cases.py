@@ -367,6 +367,7 @@ def register(
     level = handling_level if handling_level is not None else min(4, case_level)
     if not 1 <= level <= 5:
         raise InvalidInput("handling_level must be 1 … 5")
+    _require_unit(area_code, level)
     if external_no is not None:
         taken = session.scalar(
             select(Case.id).where(Case.channel == channel, Case.external_no == external_no)
@@ -775,6 +776,7 @@ def _apply(
             raise InvalidInput("risk_level must be 1 … 4")
         if not actor.level <= level <= 5 or level < 1:
             raise InvalidInput(f"handling_level must be between your level {actor.level} and 5")
+        _require_unit(case.area_code, level)
         case.category = category
         case.subcategory = params.get("subcategory", case.subcategory)
         case.risk_level = risk
@@ -822,10 +824,11 @@ def _apply(
         _close_dispatch(session, case, DispatchStatus.RETURNED, now)
     elif action == "escalate":
         _close_dispatch(session, case, DispatchStatus.CANCELLED, now)
-        payload = {"from_level": case.handling_level, "to_level": case.handling_level - 1}
-        case.handling_level -= 1
+        level = _next_level(case.area_code, case.handling_level, -1)
+        payload = {"from_level": case.handling_level, "to_level": level}
+        case.handling_level = level
     elif action == "hand_down":
-        level = case.handling_level + 1
+        level = _next_level(case.area_code, case.handling_level, +1)
         unit = params.get("unit_code") or _unit_at(case.area_code, level)
         try:
             unit_level = division_level(unit)
@@ -856,6 +859,41 @@ def _unit_at(area_code: str, level: int) -> str:
     """Return the code of the level-``level`` unit containing ``area_code``."""
     keep = (2, 4, 6, 9, 12)[level - 1]
     return area_code[:keep].ljust(12, "0")
+
+
+def _next_level(area_code: str, level: int, step: int) -> int:
+    """Return the next level up (``step`` -1) or down (+1) that has a unit over ``area_code``.
+
+    It is ``level + step`` except across the county level of a city without counties (东莞,
+    中山, 儋州, 嘉峪关): a township there escalates to the city, and the city hands down to the
+    township.
+
+    Examples
+    --------
+    >>> _next_level("530424100001", 4, -1), _next_level("441900003001", 4, -1)
+    (3, 2)
+    >>> _next_level("441900003001", 2, +1), _next_level("530424100001", 2, +1)
+    (4, 3)
+    """
+    target = level + step
+    while 1 < target < 5 and not _has_unit(area_code, target):
+        target += step
+    return target
+
+
+def _has_unit(area_code: str, level: int) -> bool:
+    """Whether a level-``level`` unit contains ``area_code``.
+
+    Not so at level 5 for a case located only to its township, nor at level 3 in a city
+    without counties.
+    """
+    return division_level(_unit_at(area_code, level)) == level
+
+
+def _require_unit(area_code: str, level: int) -> None:
+    """Refuse a handling level at which no unit contains the case (its queue would be nobody's)."""
+    if not _has_unit(area_code, level):
+        raise InvalidInput(f"no level-{level} unit contains {area_code}: choose another level")
 
 
 def lonlat(case: Case) -> tuple[float, float] | None:

@@ -34,7 +34,8 @@ from layers.errors import NotFound
 from layers.model import Level
 from layers.workflow import Actor
 
-_CHILD_PREFIX = {1: 4, 2: 6, 3: 9, 4: 12}
+_PREFIX_LENGTHS = (2, 4, 6, 9, 12)
+"""Significant code prefix of each level, province first."""
 _OPEN = ", ".join(f"'{s}'" for s in sorted(workflow.OPEN_STATES))
 _DONE = ", ".join(f"'{s}'" for s in sorted(workflow.DONE_STATES))
 KPI_NAMES = (
@@ -61,9 +62,9 @@ class _Keys:
     cell: str
 
 
-def _keys(level: int) -> _Keys:
-    if level < 5:
-        n = _CHILD_PREFIX[level]
+def _keys(n: int | None) -> _Keys:
+    """Child keys: the children's ``n``-character code prefix, or (``None``) the village's grid."""
+    if n is not None:
         return _Keys(
             f"left(c.area_code, {n})",
             f"left(e.area_code, {n})",
@@ -87,8 +88,8 @@ def _keys(level: int) -> _Keys:
     )
 
 
-def _statements(level: int) -> dict[str, str]:
-    k = _keys(level)
+def _statements(n: int | None) -> dict[str, str]:
+    k = _keys(n)
     scope = "{t}.area_code >= :lo AND {t}.area_code < :hi"
     return {
         # open cases through the state filter, the window through the reported_at index:
@@ -266,21 +267,22 @@ def feed(
     if not path or path[-1]["code"] != code:
         raise NotFound(f"no jurisdiction {code}")
     unit_row = path[-1]
+    n: int | None = None  # children's key: code prefix, or (grids) the whole code
     if level < 5:
-        n = _CHILD_PREFIX[level]
         child_rows = session.execute(
             text(
-                "SELECT code, name, level, left(code, :n) AS k FROM jurisdictions "
+                "SELECT code, name, level, min(level) OVER () AS child_level FROM jurisdictions "
                 "WHERE parent_code = :code ORDER BY code"
             ),
-            {"code": code, "n": n},
+            {"code": code},
         ).all()
+        # by the children's own level: a city without counties (东莞) has townships as children
+        n = _PREFIX_LENGTHS[(child_rows[0].child_level if child_rows else level + 1) - 1]
         kind = "jurisdiction"
     else:
         child_rows = session.execute(
             text(
-                "SELECT code, name, NULL AS level, code AS k FROM grids "
-                "WHERE area_code = :code ORDER BY code"
+                "SELECT code, name, NULL AS level FROM grids WHERE area_code = :code ORDER BY code"
             ),
             {"code": code},
         ).all()
@@ -293,8 +295,8 @@ def feed(
         "unit": code,
     }
     unit_kpis = _empty_kpis()
-    by_key: dict[str, dict[str, Any]] = {row.k: _empty_kpis() for row in child_rows}
-    for name, sql in _statements(level).items():
+    by_key: dict[str, dict[str, Any]] = {row.code[:n]: _empty_kpis() for row in child_rows}
+    for name, sql in _statements(n).items():
         for row in session.execute(text(sql), params):
             if row.total:
                 _fold(unit_kpis, name, row)
@@ -307,7 +309,7 @@ def feed(
             "kind": kind,
             "level": row.level,
             "level_label": Level(row.level).label if row.level else "网格",
-            "kpis": by_key[row.k],
+            "kpis": by_key[row.code[:n]],
         }
         for row in child_rows
     ]

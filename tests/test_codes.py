@@ -90,6 +90,15 @@ def test_real_division_codes() -> None:
     assert len(PROVINCE_CODES) == 34
 
 
+def test_cities_without_counties_number_townships_under_the_city() -> None:
+    township = parse_division_code("441900003000")  # 广东省东莞市东城街道
+    assert township.level == 4 and township.parent == "441900000000"
+    assert scope_range("441900003000") == ("441900003", "441900004")
+    village = parse_division_code("441900003001")
+    assert village.level == 5 and village.parent == "441900003000"
+    assert parse_division_code("620200100000").parent == "620200000000"  # 嘉峪关市峪泉镇
+
+
 @pytest.mark.parametrize(
     ("code", "rule"),
     [
@@ -100,7 +109,7 @@ def test_real_division_codes() -> None:
         ("000000000000", "省级段不能是 00"),
         ("990000000000", "省级段 99 不是 34 个省级代码之一"),
         ("530024000000", "市级段为 00，县级段却为 24"),
-        ("530400100000", "县级段为 00，乡级段却为 100"),
+        ("530000100000", "市级段为 00，乡级段却为 100"),
     ],
 )
 def test_bad_division_codes(code: str, rule: str) -> None:

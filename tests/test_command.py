@@ -11,7 +11,7 @@ from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
 from layers import cases, command, command_map
-from layers.errors import NotFound
+from layers.errors import InvalidInput, NotFound
 from layers.features import BBox
 from tests.workflow_data import (
     CITY,
@@ -282,3 +282,51 @@ def test_command_map_outside_scope_is_not_found(world: Session) -> None:
         command_map.case_points(world, "520425000000", actor=actor("commander", COUNTY), now=NOW)
     with pytest.raises(NotFound):
         command_map.hot_cells(world, "1234", actor=actor("commander", COUNTY))
+
+
+def test_a_city_without_counties_escalates_to_the_city_and_hands_down(db: Session) -> None:
+    """东莞 has no counties: its townships sit under the city (codes 4419 00 xxx)."""
+    dongguan, dongcheng, community = "441900000000", "441900003000", "441900003001"
+    units = [
+        ("440000000000", "广东省", 1, None, (113.0, 22.0, 115.0, 24.0)),
+        (dongguan, "东莞市", 2, "440000000000", (113.5, 22.6, 114.3, 23.2)),
+        (dongcheng, "东城街道", 4, dongguan, (113.74, 22.98, 113.80, 23.04)),
+        (community, "东城社区", 5, dongcheng, (113.75, 23.00, 113.77, 23.02)),
+    ]
+    for code, name, level, parent, (west, south, east, north) in units:
+        db.execute(
+            text(
+                "INSERT INTO jurisdictions (code, name, level, parent_code, boundary) VALUES "
+                "(:c, :n, :l, :p, ST_Multi(ST_MakeEnvelope(:w, :s, :e, :no, 4490)))"
+            ),
+            {"c": code, "n": name, "l": level, "p": parent}
+            | {"w": west, "s": south, "e": east, "no": north},
+        )
+    desk = actor("dispatcher", dongcheng)
+    made = cases.register(
+        db,
+        actor=desk,
+        channel="phone",
+        category="dispute",
+        subcategory="k",
+        title="纠纷",
+        reported_at=NOW,
+        lon=113.76,
+        lat=23.01,
+    ).case
+    assert made.area_code == community and made.handling_level == 4
+    cases.act(db, made.id, "escalate", actor=desk, now=NOW)
+    assert made.handling_level == 2  # past the county level the city does not have
+
+    city = actor("commander", dongguan)
+    feed = command.feed(db, dongguan, actor=city, now=NOW)
+    assert [c["code"] for c in feed["children"]] == [dongcheng]
+    kpis = feed["children"][0]["kpis"]
+    assert (kpis["open"], kpis["escalations"]) == (1, 1)
+    assert [c["id"] for c in feed["queue"]] == [made.id]
+    with pytest.raises(InvalidInput):
+        cases.act(db, made.id, "triage", actor=city, now=NOW, params={"handling_level": 3})
+
+    cases.act(db, made.id, "hand_down", actor=city, now=NOW)
+    assert made.handling_level == 4
+    assert [c["id"] for c in command.feed(db, dongcheng, actor=desk, now=NOW)["queue"]] == [made.id]

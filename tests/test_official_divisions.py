@@ -98,3 +98,22 @@ def test_divisions_command_refuses_an_unknown_code() -> None:
     result = CliRunner().invoke(app, ["divisions", "999999"])
     assert result.exit_code == 2
     assert "999999" in result.output
+
+
+def test_the_list_is_read_by_code_with_the_missing_city_level_added() -> None:
+    from importers.divisions import PROVINCE_ADMINISTERED, ancestry, divisions
+
+    every = divisions()
+    assert all(d.parent_code is None or d.parent_code in every for d in every.values())
+    assert [(d.code, d.level) for d in ancestry("429004")] == [
+        ("420000000000", 1),
+        ("429000000000", 2),
+        ("429004000000", 3),  # 仙桃市, a county-level city under the province
+    ]
+    assert every["429000000000"].name == PROVINCE_ADMINISTERED
+    assert every["419001000000"].name == "济源市" and every["419001000000"].level == 3
+    assert [d.code for d in ancestry("441900003")] == [
+        "440000000000",
+        "441900000000",  # 东莞市: no counties, its townships sit under the city
+        "441900003000",
+    ]
