@@ -275,6 +275,52 @@ def parent_code(code: str) -> str | None:
     return parse_division_code(code).parent
 
 
+def prefix_length(level: int) -> int:
+    """Return how many leading digits of a division code are significant at ``level``.
+
+    Parameters
+    ----------
+    level : int
+        1 (province) … 5 (village).
+
+    Returns
+    -------
+    int
+        2, 4, 6, 9 or 12.
+
+    Examples
+    --------
+    >>> [prefix_length(level) for level in range(1, 6)]
+    [2, 4, 6, 9, 12]
+    """
+    return _PREFIX_LENGTHS[level - 1]
+
+
+def enclosing_code(code: str, level: int) -> str:
+    """Return the code of the level-``level`` unit that contains ``code`` (prefix + zeros).
+
+    Where a city has no counties (东莞 4419), its county-level code is the city's own.
+
+    Parameters
+    ----------
+    code : str
+        A 12-digit division code (or a longer grid code).
+    level : int
+        1 (province) … 5 (village).
+
+    Returns
+    -------
+    str
+        12 digits.
+
+    Examples
+    --------
+    >>> enclosing_code("530424100201", 3), enclosing_code("441900003001", 3)
+    ('530424000000', '441900000000')
+    """
+    return code[: prefix_length(level)].ljust(12, "0")
+
+
 def scope_range(code: str) -> tuple[str, str]:
     """Return the half-open range ``[lo, hi)`` of codes under a jurisdiction.
 

@@ -21,7 +21,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
-from geo.codes import CodeError, division_level, parse_division_code, scope_range
+from geo.codes import (
+    CodeError,
+    division_level,
+    enclosing_code,
+    parse_division_code,
+    scope_range,
+)
 from layers import audit, deadlines, workflow
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from layers.model import (
@@ -829,7 +835,7 @@ def _apply(
         case.handling_level = level
     elif action == "hand_down":
         level = _next_level(case.area_code, case.handling_level, +1)
-        unit = params.get("unit_code") or _unit_at(case.area_code, level)
+        unit = params.get("unit_code") or enclosing_code(case.area_code, level)
         try:
             unit_level = division_level(unit)
             unit_prefix = parse_division_code(unit).prefix
@@ -853,12 +859,6 @@ def _apply(
             raise InvalidInput("departments must be a list of names")
         payload = {"departments": [str(d) for d in departments]}
     return payload
-
-
-def _unit_at(area_code: str, level: int) -> str:
-    """Return the code of the level-``level`` unit containing ``area_code``."""
-    keep = (2, 4, 6, 9, 12)[level - 1]
-    return area_code[:keep].ljust(12, "0")
 
 
 def _next_level(area_code: str, level: int, step: int) -> int:
@@ -887,7 +887,7 @@ def _has_unit(area_code: str, level: int) -> bool:
     Not so at level 5 for a case located only to its township, nor at level 3 in a city
     without counties.
     """
-    return division_level(_unit_at(area_code, level)) == level
+    return division_level(enclosing_code(area_code, level)) == level
 
 
 def _require_unit(area_code: str, level: int) -> None:

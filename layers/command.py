@@ -28,14 +28,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.codes import division_level
+from geo.codes import division_level, enclosing_code, prefix_length
 from layers import cases, deadlines, workflow
 from layers.errors import NotFound
 from layers.model import Level
 from layers.workflow import Actor
 
-_PREFIX_LENGTHS = (2, 4, 6, 9, 12)
-"""Significant code prefix of each level, province first."""
 _OPEN = ", ".join(f"'{s}'" for s in sorted(workflow.OPEN_STATES))
 _DONE = ", ".join(f"'{s}'" for s in sorted(workflow.DONE_STATES))
 KPI_NAMES = (
@@ -211,7 +209,7 @@ def ancestors(session: Session, code: str) -> list[dict[str, Any]]:
         ``code``, ``name``, ``level`` and ``level_label`` of each existing unit, top first.
     """
     level = division_level(code)
-    codes = [code[:keep].ljust(12, "0") for keep in (2, 4, 6, 9, 12)[:level]]
+    codes = [enclosing_code(code, above) for above in range(1, level + 1)]
     rows = session.execute(
         text("SELECT code, name, level FROM jurisdictions WHERE code = ANY(:codes) ORDER BY level"),
         {"codes": codes},
@@ -277,7 +275,7 @@ def feed(
             {"code": code},
         ).all()
         # by the children's own level: a city without counties (东莞) has townships as children
-        n = _PREFIX_LENGTHS[(child_rows[0].child_level if child_rows else level + 1) - 1]
+        n = prefix_length(child_rows[0].child_level if child_rows else level + 1)
         kind = "jurisdiction"
     else:
         child_rows = session.execute(
