@@ -23,6 +23,7 @@ import shapely
 
 from geo.codes import CodeError, mask_resident_id
 from geo.crs import SourceCrs, in_china, to_cgcs2000
+from importers.mapping import SYNONYMS
 from layers.model.base import SRID, LabelledEnum
 
 Severity = Literal["rejected", "repaired"]
@@ -86,8 +87,6 @@ def _usual_headers(field: str) -> list[str]:
     >>> _usual_headers("lon")
     ['经度', 'x坐标', '横坐标']
     """
-    from importers.mapping import SYNONYMS
-
     others = [s for s in SYNONYMS.get(field, ()) if s != field]
     chinese = [s for s in others if not s.isascii()]
     return (chinese + [s for s in others if s.isascii()])[:3]
