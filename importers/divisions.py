@@ -126,8 +126,9 @@ def _divisions(path: Path) -> dict[str, Division]:
 
     The list repeats some codes at two depths (济源市 as a city and as a county, a county as
     its own placeholder township): the first row of a code is kept. Rows without a valid code
-    (国外) are skipped, and the city-level codes of directly administered county-level cities
-    are added.
+    (国外) are skipped; the city-level codes (city digits ``90``) of directly administered
+    county-level cities are added; units whose parent is still missing (the districts of Hong
+    Kong and Macao, coded under a city level the list does not have) are left out.
     """
     if not path.exists():
         raise FileNotFoundError(
@@ -155,7 +156,7 @@ def _divisions(path: Path) -> dict[str, Division]:
             )
     for division in list(found.values()):
         parent = division.parent_code
-        while parent is not None and parent not in found:
+        if parent is not None and parent not in found and parent[2:4] == "90":
             parsed = parse_division_code(parent)
             found[parent] = Division(
                 parent,
@@ -165,8 +166,11 @@ def _divisions(path: Path) -> dict[str, Division]:
                 parsed.parent,
                 "",
             )
-            parent = parsed.parent
-    return dict(sorted(found.items(), key=lambda item: (item[1].level, item[0])))
+    complete: dict[str, Division] = {}  # parents first; a unit whose parent is missing is left out
+    for code, division in sorted(found.items(), key=lambda item: (item[1].level, item[0])):
+        if division.parent_code is None or division.parent_code in complete:
+            complete[code] = division
+    return complete
 
 
 def divisions(path: Path | None = None) -> dict[str, Division]:

@@ -111,6 +111,7 @@ def test_the_list_is_read_by_code_with_the_missing_city_level_added() -> None:
         ("429004000000", 3),  # 仙桃市, a county-level city under the province
     ]
     assert every["429000000000"].name == PROVINCE_ADMINISTERED
+    assert "810100000000" not in every  # Hong Kong's districts hang under no listed city
     assert every["419001000000"].name == "济源市" and every["419001000000"].level == 3
     assert [d.code for d in ancestry("441900003")] == [
         "440000000000",
