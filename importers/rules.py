@@ -67,14 +67,18 @@ class MissingColumns(ValueError):
         The required fields without a column.
     headers : sequence of str
         The file's headers.
+    alternative : str, optional
+        What else would do, e.g. a WKT column instead of lon/lat.
     """
 
-    def __init__(self, fields: Sequence[str], headers: Sequence[str]) -> None:
+    def __init__(
+        self, fields: Sequence[str], headers: Sequence[str], alternative: str = ""
+    ) -> None:
         self.fields = tuple(fields)
         wanted = "；".join(f"{field}（{'、'.join(_usual_headers(field))}）" for field in fields)
         found = "、".join(str(h) for h in headers) or "（无）"
         super().__init__(
-            f"文件缺少必填字段的列：{wanted}。文件中的列：{found}。"
+            f"文件缺少必填字段的列：{wanted}{alternative}。文件中的列：{found}。"
             "请把对应的列改名为上述表头之一，或用 --mapping 指定。"
         )
 
@@ -239,6 +243,10 @@ class RowChecks:
         """
         if self.has("wkt") and not (self.has("lon") or self.has("lat")):
             self.require("wkt")
+        elif not (self.has("lon") and self.has("lat")):
+            absent = [f for f in ("lon", "lat") if not self.has(f)]
+            alternative = "（或一列 WKT 点，如 POINT (102.9 24.2)，或 GIS 文件的点几何）"
+            raise MissingColumns(absent, [str(c) for c in self.frame.columns], alternative)
         else:
             self.require("lon", "lat")
 
