@@ -37,21 +37,6 @@ _SCOPED_DELETE = (
     "video_points",
 )
 
-#: Foreign-key columns without an index of their own (as of migration 0002). Deleting a parent
-#: row makes PostgreSQL look for children by these columns; without an index each look-up scans
-#: the whole child table (40 s to delete one county next to a larger one). The delete builds
-#: these indexes inside its transaction and drops them at the end.
-_UNINDEXED_FOREIGN_KEYS = (
-    ("dispatches", "case_id"),
-    ("dispatches", "worker_id"),
-    ("dispatches", "unit_code"),
-    ("person_visits", "visitor_id"),
-    ("person_responsibles", "worker_id"),
-    ("persons", "grid_code"),
-    ("grids", "leader_id"),
-    ("users", "worker_id"),
-)
-
 
 def _raw(session: Session) -> PgConnection[Any]:
     conn = session.connection().connection.driver_connection
@@ -76,6 +61,7 @@ def delete_county(session: Session, county_code: str, usernames: Sequence[str] =
     lo, hi = scope_range(county_code)
     rng = {"lo": lo, "hi": hi}
     area = "area_code >= %(lo)s AND area_code < %(hi)s"
+    # every foreign-key column has an index (migration 0004): deleting parents finds children fast
     doomed_users = (
         "(SELECT id FROM users WHERE (scope_code >= %(lo)s AND scope_code < %(hi)s) "
         "OR username = ANY(%(names)s))"
@@ -87,10 +73,6 @@ def delete_county(session: Session, county_code: str, usernames: Sequence[str] =
         ("alerts", "acknowledged_by"),
     ):
         conn.execute(f"UPDATE {table} SET {column} = NULL WHERE {column} IN {doomed_users}", params)
-    for table, column in _UNINDEXED_FOREIGN_KEYS:
-        conn.execute(
-            f"CREATE INDEX IF NOT EXISTS demo_delete_{table}_{column} ON {table} ({column})"
-        )
     has_events = conn.execute(f"SELECT 1 FROM case_events WHERE {area} LIMIT 1", rng).fetchone()
     if has_events:
         conn.execute("ALTER TABLE case_events DISABLE TRIGGER append_only")
@@ -106,8 +88,6 @@ def delete_county(session: Session, county_code: str, usernames: Sequence[str] =
     conn.execute(
         "DELETE FROM jurisdictions WHERE code >= %(lo)s AND code < %(hi)s AND level > 3", rng
     )
-    for table, column in _UNINDEXED_FOREIGN_KEYS:
-        conn.execute(f"DROP INDEX demo_delete_{table}_{column}")
 
 
 def upsert_jurisdictions(session: Session, rows: Iterable[JurisdictionRow]) -> None:
