@@ -117,21 +117,8 @@ def import_file(
     keys = platform_keys(settings) if kind in ("persons", "visits") else None
     engine = make_engine(resolve_urls(settings, start=True).owner, pool_size=1)
     try:
-        with (
-            Progress(
-                TextColumn("[bold]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-                transient=True,
-            ) as bar,
-            engine.connect() as conn,
-        ):
-            shown = _StepBar(bar, kind)
-            outcome = run_import(
-                conn, path, options, keys=keys, progress=ImportProgress(shown.step, shown.rows)
-            )
+        with StepBar(kind) as shown, engine.connect() as conn:
+            outcome = run_import(conn, path, options, keys=keys, progress=shown.callbacks())
     except (ReadError, MappingError, ValueError) as exc:
         console.print(f"[bold red]错误：[/]{exc}")
         raise typer.Exit(code=2) from exc
@@ -146,22 +133,62 @@ def import_file(
         raise typer.Exit(code=1)
 
 
-class _StepBar:
-    """One line of a rich progress display: the import's current step, a bar when it counts rows."""
+class StepBar:
+    """A transient rich progress line: the current step of an import, a bar when it counts rows.
 
-    def __init__(self, bar: Progress, kind: str) -> None:
-        self.bar = bar
-        self.kind = kind
+    Use it as a context manager; :meth:`callbacks` gives what :func:`run_import` reports to.
+
+    Parameters
+    ----------
+    label : str
+        What is imported, shown before the step (e.g. the kind).
+    """
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
         self.task: TaskID | None = None
 
-    def step(self, name: Step, total: int | None) -> None:
+    def __enter__(self) -> StepBar:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def start(self, description: str, total: int | None) -> None:
+        """Show a new step in place of the current one.
+
+        Parameters
+        ----------
+        description : str
+            What is being done.
+        total : int or None
+            Rows the step counts, ``None`` when it is not counted.
+        """
         if self.task is not None:
-            self.bar.remove_task(self.task)
-        self.task = self.bar.add_task(f"{self.kind}：{STEP_LABELS[name]}", total=total)
+            self.progress.remove_task(self.task)
+        self.task = self.progress.add_task(f"{self.label}：{description}", total=total)
+
+    def step(self, name: Step, total: int | None) -> None:
+        """Show an import step by its Chinese name (:data:`STEP_LABELS`)."""
+        self.start(STEP_LABELS[name], total)
 
     def rows(self, count: int) -> None:
+        """Advance the current step by ``count`` rows."""
         if self.task is not None:
-            self.bar.advance(self.task, count)
+            self.progress.advance(self.task, count)
+
+    def callbacks(self) -> ImportProgress:
+        """Return the callbacks an import reports its steps and rows to."""
+        return ImportProgress(self.step, self.rows)
 
 
 def _summarise(outcome: ImportOutcome) -> None:

@@ -11,19 +11,15 @@ from collections import Counter
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from importers.cli import os_user
+from importers.cli import StepBar, console, os_user
 from importers.divisions import Division, DivisionNotFound
 from importers.official import ALL, division_table, region, source_name, source_sha256
 from importers.pipeline import ImportOptions, ImportOutcome, check_table, import_checked
 from importers.reading import GEOMETRY_COLUMN
 from layers.database import make_engine, resolve_urls
 from layers.settings import Settings
-
-console = Console(stderr=True)
 
 LEVEL_NAMES = {1: "省", 2: "市", 3: "县", 4: "乡镇"}
 """Chinese names of the levels the official list has."""
@@ -53,22 +49,14 @@ def load_divisions(
     options = ImportOptions(kind="jurisdictions", dry_run=dry_run, user=user or os_user())
     engine = make_engine(resolve_urls(Settings.from_env(), start=True).owner, pool_size=1)
     try:
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("读取边界", total=len(units))
-            table = division_table(units, progress=lambda n: bar.advance(task, n))
-            bar.update(task, description="写入数据库", completed=0)
+        with StepBar("区划") as shown:
+            shown.start("读取边界", len(units))
+            table = division_table(units, progress=shown.rows)
             checked = check_table(
                 table, options, None, file_name=source_name(), sha256=source_sha256()
             )
             with engine.connect() as conn:
-                outcome = import_checked(conn, checked, options)
+                outcome = import_checked(conn, checked, options, progress=shown.callbacks())
     finally:
         engine.dispose()
     _summarise(code, units, table.frame[GEOMETRY_COLUMN].notna().tolist(), outcome)
