@@ -33,6 +33,7 @@ from geo.codes import mask_resident_id as _mask
 from geo.crs import SourceCrs
 from importers.mapping import normalise_header
 from importers.rules import RowChecks, ewkb_hex
+from importers.values import EXCEL_NUMBER_RULE, excel_mangled
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.model import (
     Base,
@@ -405,6 +406,8 @@ def _resident_ids(checks: RowChecks) -> pd.Series:
         valid[present] = valid_resident_ids(ids[present].to_numpy(dtype=str))
 
     def rule(value: object) -> str:
+        if excel_mangled(str(value)):
+            return EXCEL_NUMBER_RULE
         try:
             parse_resident_id(normalise_resident_id(str(value)))
         except ValueError as exc:

@@ -24,6 +24,14 @@ import shapely
 from geo.codes import CodeError, mask_resident_id
 from geo.crs import SourceCrs, in_china, to_cgcs2000
 from importers.mapping import SYNONYMS
+from importers.values import (
+    COORDINATE_RULE,
+    DATE_RULE,
+    EXCEL_NUMBER_RULE,
+    excel_mangled,
+    parse_numbers,
+    parse_times,
+)
 from layers.model.base import SRID, LabelledEnum
 
 Severity = Literal["rejected", "repaired"]
@@ -253,11 +261,15 @@ class RowChecks:
     def code(self, field: str, parse: Callable[[str], object]) -> None:
         """Reject values ``parse`` refuses (a :class:`geo.codes.CodeError` gives the rule).
 
-        Each distinct value is parsed once.
+        Each distinct value is parsed once. A long number a spreadsheet stored in scientific
+        notation is refused as such (:func:`importers.values.excel_mangled`).
         """
         values = self.text(field)
         rules: dict[str, str] = {}
         for value in values.dropna().unique():
+            if excel_mangled(str(value)):
+                rules[str(value)] = EXCEL_NUMBER_RULE
+                continue
             try:
                 parse(str(value))
             except CodeError as exc:
@@ -272,8 +284,23 @@ class RowChecks:
         low: float | None = None,
         high: float | None = None,
         integer: bool = False,
+        dms: bool = False,
     ) -> pd.Series:
         """Parse a numeric field; reject non-numbers, non-finite values and out-of-range ones.
+
+        Besides plain numbers: full-width characters and, with ``dms``, degrees-minutes-seconds
+        (see :func:`importers.values.parse_numbers`). Thousands separators are not accepted.
+
+        Parameters
+        ----------
+        field : str
+            Target field.
+        low, high : float, optional
+            Inclusive limits.
+        integer : bool
+            Reject values with a fraction.
+        dms : bool
+            Also accept degrees-minutes-seconds (for longitudes and latitudes).
 
         Returns
         -------
@@ -281,9 +308,10 @@ class RowChecks:
             Floats, NaN where empty or rejected.
         """
         raw = self.text(field)
-        numbers = pd.to_numeric(raw, errors="coerce").astype(float)
+        numbers, rules = parse_numbers(raw, dms=dms)
         present = raw.notna()
-        self.fail(field, present & numbers.isna(), "必须是数字")
+        default = COORDINATE_RULE if dms else "必须是数字"
+        self.fail(field, present & numbers.isna(), lambda v: rules.get(str(v), default))
         infinite = present & ~np.isfinite(numbers) & numbers.notna()
         self.fail(field, infinite, "必须是有限的数字（不能是 inf 或 NaN）")
         ok = np.isfinite(numbers)
@@ -316,7 +344,9 @@ class RowChecks:
         return codes.astype(object).where(codes.notna(), None)
 
     def timestamps(self, field: str) -> pd.Series:
-        """Parse date-times (ISO 8601, ``2024/1/2 8:00``, ``2024年1月2日``) as Asia/Shanghai.
+        """Parse date-times as Asia/Shanghai local times (a written UTC offset is honoured).
+
+        ISO 8601, and the formats clerks use besides (see :func:`importers.values.parse_times`).
 
         Returns
         -------
@@ -324,32 +354,21 @@ class RowChecks:
             Timezone-aware timestamps, NaT where empty or rejected.
         """
         raw = self.text(field)
-        parsed = pd.to_datetime(raw, errors="coerce", format="ISO8601")
-        retry = raw.notna() & parsed.isna()
-        if retry.any():
-            cleaned = (
-                raw[retry]
-                .str.replace(r"[年月/.]", "-", regex=True)
-                .str.replace("日", " ", regex=False)
-            )
-            again = pd.to_datetime(cleaned, errors="coerce", format="ISO8601")
-            still = again.isna()
-            if still.any():
-                again[still] = pd.to_datetime(cleaned[still], errors="coerce", format="mixed")
-            parsed[retry] = again
-        self.fail(field, raw.notna() & parsed.isna(), "必须是日期时间，例如 2024-05-01 08:30")
-        if parsed.dt.tz is None:
-            parsed = parsed.dt.tz_localize("Asia/Shanghai")
+        parsed, rules = parse_times(raw)
+        self.fail(field, raw.notna() & parsed.isna(), lambda v: rules.get(str(v), DATE_RULE))
         return parsed
 
     def points(self, crs: SourceCrs) -> tuple[FloatArray, FloatArray]:
         """Read lon/lat (or x/y) columns, else point WKT or GIS points, check, convert to CGCS2000.
 
         The ``wkt`` field (WKT text, or the geometry of a Shapefile, GeoJSON or GeoPackage) is
-        read only when the file has no lon/lat column. Rows without a point give NaN. A row is
-        rejected when a coordinate is not a finite number, when the geometry is not a point,
-        when the point is outside China, or when it lies in China only with lon and lat swapped
-        (reported as such).
+        read only when the file has no lon/lat column. Longitudes and latitudes may be written
+        in decimal degrees or in degrees-minutes-seconds (:func:`importers.values.parse_dms`;
+        a direction is taken only for its sign, so a latitude in the longitude column is
+        reported as swapped).
+        Rows without a point give NaN. A row is rejected when a coordinate is not a finite
+        number, when the geometry is not a point, when the point is outside China, or when it
+        lies in China only with lon and lat swapped (reported as such).
 
         Parameters
         ----------
@@ -367,8 +386,8 @@ class RowChecks:
             shown = self.text("wkt").map(_short)
         else:
             field = "lon"
-            x = self.number("lon")
-            y = self.number("lat")
+            x = self.number("lon", dms=True)
+            y = self.number("lat", dms=True)
             has_lon, has_lat = x.notna(), y.notna()
             self.fail("lat", has_lon & ~has_lat & self.text("lat").isna(), "填了经度就必须填纬度")
             self.fail("lon", has_lat & ~has_lon & self.text("lon").isna(), "填了纬度就必须填经度")

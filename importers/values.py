@@ -1,0 +1,507 @@
+"""Values as clerks write them, read again where the column-wide parse refuses them.
+
+``pd.to_numeric`` and ISO 8601 ``pd.to_datetime`` read a clean column at once; the values they
+refuse go through these slower readers, on those rows only: full-width digits, coordinates in
+degrees-minutes-seconds, Excel serial day numbers, ``20240501083000``, ``2024年5月1日下午3:30``
+and ``2024/1/2 8:00``. A reader that refuses a value says why in Chinese (the ``ValueError``'s
+text, or the rule it returns), for the reject report.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from datetime import datetime
+from typing import cast
+
+import numpy as np
+import pandas as pd
+
+SHANGHAI = "Asia/Shanghai"
+"""Time zone of local times written without a UTC offset."""
+
+COORDINATE_RULE = "必须是数字（十进制度，如 102.905）或度分秒（如 102°48′30.5″）"
+DATE_RULE = "必须是日期时间，例如 2024-05-01 08:30"
+
+EXCEL_NUMBER_RULE = (
+    "号码被表格存成了数字，显示为科学计数法（如 1.10105E+17），末几位已丢失："
+    "请把该列设为“文本”格式后重新录入"
+)
+"""Why a code written in scientific notation is refused (see :func:`excel_mangled`)."""
+
+_SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
+
+
+def excel_mangled(text: str) -> bool:
+    """Tell whether a code is a long number a spreadsheet stored as a number (lost digits).
+
+    A resident ID or a device code typed into a cell not set to text is kept to 15 significant
+    digits and shown, and exported to CSV, in scientific notation; its last digits are gone.
+
+    Parameters
+    ----------
+    text : str
+        A code as read.
+
+    Returns
+    -------
+    bool
+        True for scientific notation such as ``1.10105E+17``.
+
+    Examples
+    --------
+    >>> excel_mangled("1.10105E+17"), excel_mangled("1.1010519491231002e+17")
+    (True, True)
+    >>> excel_mangled("11010519491231002X"), excel_mangled("530424100001")
+    (False, False)
+    """
+    return _SCIENTIFIC.fullmatch(text.strip()) is not None
+
+
+def plain_number(text: str) -> str:
+    """Return ``text`` with full-width digits, signs and points as ASCII (Unicode NFKC).
+
+    Parameters
+    ----------
+    text : str
+        A value as written.
+
+    Returns
+    -------
+    str
+        The normalised text (an ideographic full stop ``。`` is left as it is).
+
+    Examples
+    --------
+    >>> plain_number("１０２．９０５"), plain_number("－２４"), plain_number("１０２。９")
+    ('102.905', '-24', '102。9')
+    """
+    return unicodedata.normalize("NFKC", text)
+
+
+_DMS = re.compile(
+    r"(?P<before>[NSEW]|东经|西经|北纬|南纬)?\s*:?\s*"
+    r"(?P<sign>[-+])?\s*"
+    r"(?P<deg>[0-9]+(?:\.[0-9]+)?)\s*(?P<mark>°|度)?"
+    r"(?:\s*(?P<min>[0-9]+(?:\.[0-9]+)?)\s*(?:′|'|’|分)"
+    r"(?:\s*(?P<sec>[0-9]+(?:\.[0-9]+)?)\s*(?:′′|''|\"|”|秒))?)?"
+    r"\s*(?P<after>[NSEW])?",
+    re.IGNORECASE,
+)
+"""Degrees-minutes-seconds after NFKC (which turns ``″`` into ``′′``)."""
+
+_NEGATIVE = frozenset({"S", "W", "南纬", "西经"})
+DMS_SIXTY_RULE = "度分秒格式有误：分、秒必须小于 60"
+
+
+def parse_dms(text: str) -> float:
+    """Return decimal degrees from degrees-minutes-seconds as clerks write them.
+
+    Degrees end with ``°`` or ``度``; minutes with ``′``, ``'``, ``’`` or ``分``; seconds with
+    ``″``, ``"``, ``”``, ``''`` or ``秒``. The last part may have decimals (``102°48.508′``).
+    A direction (``N``/``E``/``S``/``W`` before or after, or ``东经``/``西经``/``北纬``/
+    ``南纬`` before) sets the sign: south and west are negative. It is not checked against
+    the column: a latitude in the longitude column is caught as swapped coordinates later.
+    Full-width characters are read as ASCII (:func:`plain_number`).
+
+    Parameters
+    ----------
+    text : str
+        The value as written.
+
+    Returns
+    -------
+    float
+        Decimal degrees.
+
+    Raises
+    ------
+    ValueError
+        With the rule broken, in Chinese: not degrees-minutes-seconds (a plain number without
+        ``°`` or direction is not), minutes or seconds of 60 or more, decimals before the last
+        part, a direction written twice or together with a minus sign.
+
+    Examples
+    --------
+    >>> parse_dms("102°48′30.5″") == 102 + 48 / 60 + 30.5 / 3600
+    True
+    >>> [round(parse_dms(v), 6) for v in ("北纬24度5分12秒", "24°5′12″S", "E102°48.508'")]
+    [24.086667, -24.086667, 102.808467]
+    >>> parse_dms("102°60′")
+    Traceback (most recent call last):
+    ...
+    ValueError: 度分秒格式有误：分、秒必须小于 60
+    """
+    match = _DMS.fullmatch(plain_number(text).strip())
+    if match is None:
+        raise ValueError(COORDINATE_RULE)
+    degrees, minutes, seconds = match["deg"], match["min"], match["sec"]
+    before, after = match["before"], match["after"]
+    direction = (before or after or "").upper()
+    if match["mark"] is None and (minutes is not None or not direction):
+        raise ValueError(COORDINATE_RULE)
+    if before and after:
+        raise ValueError("度分秒格式有误：方向只能写一次")
+    if direction and match["sign"]:
+        raise ValueError("度分秒格式有误：不能同时写正负号和方向（东经、北纬、E、N 等）")
+    if (minutes is not None and "." in degrees) or (seconds is not None and "." in minutes):
+        raise ValueError("度分秒格式有误：只有最后一项可以有小数，如 102°48.508′ 或 102°48′30.5″")
+    value = float(degrees)
+    if minutes is not None:
+        if float(minutes) >= 60 or (seconds is not None and float(seconds) >= 60):
+            raise ValueError(DMS_SIXTY_RULE)
+        value += float(minutes) / 60
+        if seconds is not None:
+            value += float(seconds) / 3600
+    negative = match["sign"] == "-" or direction in _NEGATIVE
+    return -value if negative else value
+
+
+def _each_value(raw: pd.Series, parse: Callable[[str], object], rules: dict[str, str]) -> pd.Series:
+    """Parse each distinct value once; record the rule (the ``ValueError``) of each refused one.
+
+    Returns the parsed values, NaN where refused.
+    """
+    parsed: dict[str, object] = {}
+    for value in raw.unique():
+        try:
+            parsed[value] = parse(value)
+        except ValueError as exc:
+            rules[value] = str(exc)
+    return raw.map(parsed)
+
+
+def _slow_numbers(raw: pd.Series, *, dms: bool) -> tuple[pd.Series, dict[str, str]]:
+    """Read again numbers ``pd.to_numeric`` refused: full-width, then (``dms``) DMS.
+
+    Returns the floats (NaN where still refused) and the rule of each refused DMS value.
+    """
+    text = raw.map(plain_number)
+    changed = text != raw
+    numbers = pd.Series(np.nan, index=raw.index)
+    if changed.any():
+        numbers[changed] = pd.to_numeric(text[changed], errors="coerce").astype(float)
+    rules: dict[str, str] = {}
+    left = numbers.isna()
+    if dms and left.any():
+        numbers[left] = _each_value(raw[left], parse_dms, rules).astype(float)
+    return numbers, rules
+
+
+EXCEL_ORIGIN = pd.Timestamp("1899-12-30")
+"""Day 0 of Excel's 1900 date system (day 1 is 1900-01-01 counting Excel's 1900-02-29)."""
+
+EXCEL_DAYS = (
+    (pd.Timestamp("1990-01-01") - EXCEL_ORIGIN).days,
+    (pd.Timestamp("2101-01-01") - EXCEL_ORIGIN).days,
+)
+"""Excel serial days read as dates: 1990-01-01 (32874) up to the end of 2100 (before 73416)."""
+
+SERIAL_RULE = (
+    f"是数字，但不是可用的 Excel 日期序号（应在 {EXCEL_DAYS[0]} 到 {EXCEL_DAYS[1] - 1} 之间，"
+    "即 1990—2100 年）；请写成日期时间，例如 2024-05-01 08:30"
+)
+
+
+def excel_serial_times(days: pd.Series) -> pd.Series:
+    """Return the date-times of Excel serial day numbers (a date cell saved as a number).
+
+    The fraction is the time of day, rounded to the second. Numbers outside 1990–2100
+    (:data:`EXCEL_DAYS`) give NaT: they are not taken for dates.
+
+    Parameters
+    ----------
+    days : pandas.Series of float
+        Serial day numbers (NaN allowed).
+
+    Returns
+    -------
+    pandas.Series
+        Naive local date-times, NaT outside the range.
+
+    Examples
+    --------
+    >>> excel_serial_times(pd.Series([45413, 45413.354166, 20240501])).tolist()
+    [Timestamp('2024-05-01 00:00:00'), Timestamp('2024-05-01 08:30:00'), NaT]
+    """
+    usable = (days >= EXCEL_DAYS[0]) & (days < EXCEL_DAYS[1])
+    seconds = (days.where(usable) * 86400).round()
+    return EXCEL_ORIGIN + pd.to_timedelta(seconds, unit="s")
+
+
+_COMPACT_DIGITS = r"[0-9]{8}(?:[0-9]{4}(?:[0-9]{2})?)?"
+_COMPACT_SCALE = {8: 10**6, 12: 10**2, 14: 1}
+"""Digits of ``YYYYMMDD[hhmm[ss]]`` → factor to the 14 digits of ``YYYYMMDDhhmmss``."""
+
+
+def compact_times(text: pd.Series) -> pd.Series:
+    """Return the date-times of digits-only ``YYYYMMDD``, ``YYYYMMDDhhmm`` or ``YYYYMMDDhhmmss``.
+
+    Parameters
+    ----------
+    text : pandas.Series of str
+        Values as written.
+
+    Returns
+    -------
+    pandas.Series
+        Naive local date-times, NaT where the text is not such a date-time.
+
+    Examples
+    --------
+    >>> compact_times(pd.Series(["20240501", "202405010830", "20240501083015", "20241301"]))
+    0   2024-05-01 00:00:00
+    1   2024-05-01 08:30:00
+    2   2024-05-01 08:30:15
+    3                   NaT
+    dtype: datetime64[us]
+    """
+    digits = text.str.fullmatch(_COMPACT_DIGITS, na=False)
+    # 14 digits are below 2**53: exact as floats, which carry NaN for the other rows.
+    full = pd.to_numeric(text.where(digits), errors="coerce") * text.str.len().map(_COMPACT_SCALE)
+    parts = pd.DataFrame(
+        {
+            "year": full // 10**10,
+            "month": full // 10**8 % 100,
+            "day": full // 10**6 % 100,
+            "hour": full // 10**4 % 100,
+            "minute": full // 10**2 % 100,
+            "second": full % 100,
+        }
+    )
+    valid = (
+        digits
+        & parts["hour"].between(0, 23)
+        & parts["minute"].between(0, 59)
+        & parts["second"].between(0, 59)
+    )
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    if valid.any():
+        result[valid] = pd.to_datetime(parts[valid], errors="coerce").dt.as_unit("us")
+    return result
+
+
+_CHINESE = re.compile(
+    r"(?P<year>[0-9]{4})\s*年\s*(?P<month>[0-9]{1,2})\s*月\s*(?P<day>[0-9]{1,2})\s*日"
+    r"(?:\s*(?P<half>上午|下午)?\s*(?:"
+    r"(?P<hour>[0-9]{1,2})\s*[时点]\s*"
+    r"(?:(?P<minute>[0-9]{1,2})\s*分\s*(?:(?P<second>[0-9]{1,2})\s*秒)?)?"
+    r"|(?P<clock_hour>[0-9]{1,2}):(?P<clock_minute>[0-9]{2})(?::(?P<clock_second>[0-9]{2}))?"
+    r"))?"
+)
+"""``2024年5月1日`` with an optional ``上午``/``下午`` and ``8时30分15秒`` or ``8:30:15``."""
+
+HALF_DAY_RULE = "上午、下午与小时不符：上午为 0—11 时，下午为 1—12 时（或 13—23 时）"
+NO_SUCH_TIME_RULE = "日期或时间不存在（如 2 月 30 日、25 时、61 分）"
+
+
+def parse_chinese_time(text: str) -> datetime:
+    """Return the date-time of ``2024年5月1日``, with ``8时30分[15秒]`` or ``8:30[:15]``.
+
+    ``点`` may stand for ``时``. ``上午`` or ``下午`` may come before the time: ``下午`` adds
+    12 hours to hours 1–11 (``下午12:30`` is half past noon, ``下午15:30`` is read as written).
+    Full-width characters are read as ASCII (:func:`plain_number`).
+
+    Parameters
+    ----------
+    text : str
+        The value as written.
+
+    Returns
+    -------
+    datetime.datetime
+        Naive local date-time.
+
+    Raises
+    ------
+    ValueError
+        With the rule broken, in Chinese: not such a date-time, a day or time that does not
+        exist (``2024年2月30日``, ``25时``), ``上午`` with an hour past 11 or ``下午0时``.
+
+    Examples
+    --------
+    >>> parse_chinese_time("2024年5月1日 8时30分15秒")
+    datetime.datetime(2024, 5, 1, 8, 30, 15)
+    >>> parse_chinese_time("2024年5月1日下午3:30")
+    datetime.datetime(2024, 5, 1, 15, 30)
+    >>> parse_chinese_time("2024年2月30日")
+    Traceback (most recent call last):
+    ...
+    ValueError: 日期或时间不存在（如 2 月 30 日、25 时、61 分）
+    """
+    match = _CHINESE.fullmatch(plain_number(text).strip())
+    if match is None:
+        raise ValueError(DATE_RULE)
+    hour = int(match["hour"] or match["clock_hour"] or 0)
+    minute = int(match["minute"] or match["clock_minute"] or 0)
+    second = int(match["second"] or match["clock_second"] or 0)
+    half = match["half"]
+    if (half == "上午" and hour > 11) or (half == "下午" and hour == 0):
+        raise ValueError(HALF_DAY_RULE)
+    if half == "下午" and 1 <= hour <= 11:
+        hour += 12
+    try:
+        return datetime(
+            int(match["year"]), int(match["month"]), int(match["day"]), hour, minute, second
+        )
+    except ValueError:
+        raise ValueError(NO_SUCH_TIME_RULE) from None
+
+
+_UTC_OFFSET = re.compile(r":[0-9]{2}(?:[.,][0-9]+)?\s*(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$", re.I)
+"""A UTC offset after an ISO time (``08:30:00+08:00``, ``08:30Z``)."""
+
+
+def _iso_times(text: pd.Series) -> pd.Series:
+    """Parse ISO 8601 over the column: naive, or aware (UTC) when some rows have an offset."""
+    try:
+        return pd.to_datetime(text, errors="coerce", format="ISO8601")
+    except ValueError:  # the offsets differ between rows, or only some rows have one
+        offset = text.str.contains(_UTC_OFFSET, na=False)
+        aware = pd.to_datetime(text.where(offset), errors="coerce", format="ISO8601", utc=True)
+        local = pd.to_datetime(text.where(~offset), errors="coerce", format="ISO8601")
+        return aware.where(offset, _localize(local).dt.tz_convert("UTC"))
+
+
+def _localize(times: pd.Series) -> pd.Series:
+    """Return naive local times as Asia/Shanghai times.
+
+    China kept summer time from 1986 to 1991: a clock time skipped in spring is moved on to the
+    first existing one, and a clock time repeated in autumn is taken as standard time.
+    """
+    standard = np.zeros(len(times), dtype=bool)
+    localized = times.dt.tz_localize(SHANGHAI, ambiguous=standard, nonexistent="shift_forward")
+    return cast(pd.Series, localized)
+
+
+def _in_shanghai(times: pd.Series) -> pd.Series:
+    """Return date-times in Asia/Shanghai: naive ones are local times, aware ones converted."""
+    if times.dt.tz is None:
+        return _localize(times)
+    return cast(pd.Series, times.dt.tz_convert(SHANGHAI))
+
+
+def _shanghai_us(times: pd.Series) -> pd.Series:
+    """Return date-times in Asia/Shanghai at microsecond resolution (so that they can mix)."""
+    return cast(pd.Series, _in_shanghai(pd.to_datetime(times)).dt.as_unit("us"))
+
+
+def _slow_times(raw: pd.Series) -> tuple[pd.Series, dict[str, str]]:
+    """Read again date-times ISO 8601 refused, trying each slower format on what is left.
+
+    In order: full-width ISO, Excel serial days, compact digits, Chinese date-times, then
+    ``2024/1/2 8:00`` and the like. Returns the date-times in Asia/Shanghai (NaT where still
+    refused) and the rule of the refused values that have a rule of their own (numbers that
+    are neither Excel dates nor compact date-times, Chinese date-times that do not exist).
+    """
+    text = raw.map(plain_number)
+    parsed = pd.Series(pd.NaT, index=raw.index, dtype=f"datetime64[us, {SHANGHAI}]")
+    rules: dict[str, str] = {}
+    decimal = text.str.fullmatch(r"[0-9]+(?:\.[0-9]+)?", na=False)
+    numbers = pd.to_numeric(text.where(decimal), errors="coerce").astype(float)
+    readers: list[tuple[pd.Series, Callable[[pd.Series], pd.Series]]] = [
+        (text != raw, lambda rows: _iso_times(text[rows])),
+        (decimal, lambda rows: excel_serial_times(numbers[rows])),
+        (decimal, lambda rows: compact_times(text[rows])),
+        (
+            text.str.contains("年", regex=False),
+            lambda rows: _each_value(raw[rows], parse_chinese_time, rules),
+        ),
+        (~decimal, lambda rows: _loose_times(text[rows])),
+    ]
+    for candidates, read in readers:
+        rows = candidates & parsed.isna()
+        if rows.any():
+            parsed[rows] = _shanghai_us(read(rows))
+    refused = parsed.isna() & decimal
+    compact = text[refused].str.fullmatch(_COMPACT_DIGITS)
+    for value, digits in zip(raw[refused], compact, strict=True):
+        rules[str(value)] = NO_SUCH_TIME_RULE if digits else SERIAL_RULE
+    return parsed, rules
+
+
+def _loose_times(text: pd.Series) -> pd.Series:
+    """Read ``2024/1/2 8:00``, ``2024.1.2`` and the like (dateutil, on what ISO refuses)."""
+    # A point is a date separator unless it follows the seconds of a time (08:30:00.5).
+    cleaned = text.str.replace(r"[年月/]|(?<!:[0-9]{2})\.", "-", regex=True)
+    cleaned = cleaned.str.replace("日", " ", regex=False)
+    parsed = _shanghai_us(_iso_times(cleaned))
+    still = parsed.isna()
+    if still.any():
+        try:
+            loose = pd.to_datetime(cleaned[still], errors="coerce", format="mixed")
+        except ValueError:  # some with a UTC offset and some without: left as not dates
+            return parsed
+        parsed[still] = _shanghai_us(loose)
+    return parsed
+
+
+def parse_numbers(raw: pd.Series, *, dms: bool = False) -> tuple[pd.Series, dict[str, str]]:
+    """Parse a column of numbers: at once where plain, value by value where not.
+
+    The values ``pd.to_numeric`` refuses are read again in full-width characters
+    (``１０２．９``, :func:`plain_number`) and, with ``dms``, in degrees-minutes-seconds
+    (:func:`parse_dms`).
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        Values as text (``None`` where empty).
+    dms : bool
+        Also accept degrees-minutes-seconds (longitudes and latitudes).
+
+    Returns
+    -------
+    tuple
+        The floats (NaN where empty or refused) and, for refused values that have a rule of
+        their own (a DMS value with minutes past 59 …), value → rule.
+
+    Examples
+    --------
+    >>> numbers, rules = parse_numbers(pd.Series(["1.5", "２", "24°30′", "9°60′", None]), dms=True)
+    >>> numbers.tolist()[:3], rules
+    ([1.5, 2.0, 24.5], {'9°60′': '度分秒格式有误：分、秒必须小于 60'})
+    """
+    numbers = pd.to_numeric(raw, errors="coerce").astype(float)
+    wrong = raw.notna() & numbers.isna()
+    rules: dict[str, str] = {}
+    if wrong.any():
+        numbers[wrong], rules = _slow_numbers(raw[wrong], dms=dms)
+    return numbers, rules
+
+
+def parse_times(raw: pd.Series) -> tuple[pd.Series, dict[str, str]]:
+    """Parse a column of date-times as Asia/Shanghai local times (a written offset is honoured).
+
+    ISO 8601 is parsed at once over the column; only the values that do not parse are tried
+    against the slower formats, in this order: full-width ISO, Excel serial day numbers
+    (:func:`excel_serial_times`), ``20240501083000`` (:func:`compact_times`),
+    ``2024年5月1日下午3:30`` (:func:`parse_chinese_time`), then ``2024/1/2 8:00`` and the like.
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        Values as text (``None`` where empty).
+
+    Returns
+    -------
+    tuple
+        Timezone-aware timestamps (NaT where empty or refused) and, for refused values that
+        have a rule of their own, value → rule.
+
+    Examples
+    --------
+    >>> written = ["2024-05-01 08:30", "45413.5", "2024年5月1日下午3:30"]
+    >>> times, rules = parse_times(pd.Series(written))
+    >>> [str(t) for t in times]
+    ['2024-05-01 08:30:00+08:00', '2024-05-01 12:00:00+08:00', '2024-05-01 15:30:00+08:00']
+    """
+    parsed = _iso_times(raw)
+    retry = raw.notna() & parsed.isna()
+    rules: dict[str, str] = {}
+    if retry.any():
+        again, rules = _slow_times(raw[retry])
+        parsed = _shanghai_us(parsed)
+        parsed[retry] = again
+    return _in_shanghai(parsed), rules

@@ -1,0 +1,344 @@
+"""Coordinates and date-times as clerks write them: DMS, full-width, Excel serials (no database)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo.crs import SourceCrs, to_cgcs2000
+from importers.pipeline import ImportOptions, check_file
+from importers.rules import RowChecks
+from importers.values import (
+    COORDINATE_RULE,
+    DATE_RULE,
+    DMS_SIXTY_RULE,
+    EXCEL_NUMBER_RULE,
+    HALF_DAY_RULE,
+    NO_SUCH_TIME_RULE,
+    SERIAL_RULE,
+    excel_serial_times,
+    parse_chinese_time,
+    parse_dms,
+)
+from layers.secrets import Keys
+from tests.import_fixtures import PERSON_HEADERS, persons_rows
+
+LON = 102 + 48 / 60 + 30.5 / 3600  # 102°48′30.5″
+LAT = 24 + 5 / 60 + 12 / 3600  # 24°5′12″
+LON_DM = 102 + 48.508 / 60  # 102°48.508′
+
+
+def checks_of(**columns: list[str | None]) -> RowChecks:
+    """RowChecks over one text column per field (header = field), rows numbered from 2."""
+    rows = len(next(iter(columns.values())))
+    frame = pd.DataFrame(columns, index=pd.RangeIndex(2, 2 + rows, name="row"), dtype=object)
+    return RowChecks(frame, {field: field for field in columns})
+
+
+def problems(checks: RowChecks) -> dict[int, str]:
+    return {p.row: p.rule for p in checks.problems}
+
+
+def shanghai(*parts: int) -> pd.Timestamp:
+    return pd.Timestamp(datetime(*parts)).tz_localize("Asia/Shanghai")
+
+
+# --------------------------------------------------------------------------- DMS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("102°48′30.5″", LON),
+        ("102°48'30.5\"", LON),
+        ("102°48'30.5''", LON),
+        ("102°48’30.5”", LON),  # quotes as a Chinese input method types them
+        ("102度48分30.5秒", LON),
+        ("102° 48′ 30.5″", LON),
+        ("E102°48'30.5\"", LON),
+        ("102°48′30.5″E", LON),
+        ("东经102°48′30.5″", LON),
+        ("１０２°４８′３０．５″", LON),  # full-width digits and point
+        ("24°5'12\"N", LAT),
+        ("北纬24度5分12秒", LAT),
+        ("n24°5′12″", LAT),
+        ("102°48.508′", LON_DM),
+        ("102度48.508分", LON_DM),
+        ("102.5°", 102.5),
+        ("E102.905", 102.905),
+        ("东经:102.905", 102.905),
+    ],
+)
+def test_parse_dms_reads_degrees_minutes_seconds(text: str, expected: float) -> None:
+    assert parse_dms(text) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("W102°48'30.5\"", -LON),
+        ("102°48′30.5″W", -LON),
+        ("西经102°48′30.5″", -LON),
+        ("24°5'12\"S", -LAT),
+        ("南纬24度5分12秒", -LAT),
+        ("-24°5′12″", -LAT),
+    ],
+)
+def test_parse_dms_west_and_south_are_negative(text: str, expected: float) -> None:
+    assert parse_dms(text) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("102°60′", DMS_SIXTY_RULE),
+        ("102°48′60″", DMS_SIXTY_RULE),
+        ("102°48′75.5″", DMS_SIXTY_RULE),
+        ("102°48.5′30″", "度分秒格式有误：只有最后一项可以有小数，如 102°48.508′ 或 102°48′30.5″"),
+        ("102.5°30′", "度分秒格式有误：只有最后一项可以有小数，如 102°48.508′ 或 102°48′30.5″"),
+        ("E102°48′W", "度分秒格式有误：方向只能写一次"),
+        ("-102°48′W", "度分秒格式有误：不能同时写正负号和方向（东经、北纬、E、N 等）"),
+        ("102 48 30.5", COORDINATE_RULE),  # no marks: not read as DMS
+        ("102°48'30.5", COORDINATE_RULE),  # seconds without their mark
+        ("102", COORDINATE_RULE),  # a plain number is not DMS
+        ("1,024.5", COORDINATE_RULE),
+        ("１０２。９０５", COORDINATE_RULE),  # 。 is not a decimal point
+    ],
+)
+def test_parse_dms_refuses_with_a_rule(text: str, rule: str) -> None:
+    with pytest.raises(ValueError) as caught:
+        parse_dms(text)
+    assert str(caught.value) == rule
+
+
+# --------------------------------------------------------------------------- numbers
+
+
+def test_number_reads_full_width_and_refuses_separators() -> None:
+    checks = checks_of(risk_level=["３", "2", "１，０００", "１０２。９", "+４", "3°", None])
+    values = checks.number("risk_level", low=1, high=4, integer=True)
+    assert values.tolist()[:2] == [3.0, 2.0]
+    assert values[6] == 4.0
+    assert values[[4, 5, 7, 8]].isna().all()
+    assert problems(checks) == {4: "必须是数字", 5: "必须是数字", 7: "必须是数字"}  # no DMS here
+
+
+def test_number_keeps_its_range_checks_after_the_fallback() -> None:
+    checks = checks_of(azimuth_deg=["３６１", "３６０", "－１"])
+    values = checks.number("azimuth_deg", low=0, high=360)
+    assert values[3] == 360.0
+    assert problems(checks) == {2: "不能超过 360", 4: "不能小于 0"}
+
+
+def test_coordinates_mix_decimal_dms_and_full_width() -> None:
+    checks = checks_of(
+        lon=["102.905", "102°48′30.5″", "东经102°48.508′", "１０２．９０５", "102°60′", "1,02.9"],
+        lat=["24.2", "北纬24度5分12秒", "24°5'12\"N", "２４．２", "24.2", "24.2"],
+    )
+    lon = checks.number("lon", dms=True)
+    lat = checks.number("lat", dms=True)
+    assert lon[2] == 102.905 and lon[5] == 102.905
+    assert lon[3] == pytest.approx(LON, abs=1e-12)
+    assert lon[4] == pytest.approx(LON_DM, abs=1e-12)
+    assert lat[3] == pytest.approx(LAT, abs=1e-12) and lat[4] == pytest.approx(LAT, abs=1e-12)
+    assert lat[5] == 24.2
+    assert lon[[6, 7]].isna().all()
+    assert problems(checks) == {6: DMS_SIXTY_RULE, 7: COORDINATE_RULE}
+    assert [(p.column, p.value) for p in checks.problems] == [("lon", "102°60′"), ("lon", "1,02.9")]
+
+
+@pytest.mark.parametrize("crs", ["gcj02", "wgs84", "bd09"])
+def test_points_from_dms_equal_points_from_decimal_degrees(crs: str) -> None:
+    source = SourceCrs.parse(crs)
+    dms = checks_of(
+        lon=["102°48′30.5″", "E102°48.508'", "东经102度54分"],
+        lat=["24°5′12″", "北纬24°5'12\"", "24°12′N"],
+    )
+    decimal = checks_of(
+        lon=[repr(LON), repr(LON_DM), repr(102 + 54 / 60)],
+        lat=[repr(LAT), repr(LAT), repr(24 + 12 / 60)],
+    )
+    from_dms = dms.points(source)
+    from_decimal = decimal.points(source)
+    assert not dms.problems and not decimal.problems
+    np.testing.assert_allclose(from_dms, from_decimal, rtol=0, atol=1e-12)
+    expected = to_cgcs2000(np.array([LON, LON_DM]), np.array([LAT, LAT]), source)
+    np.testing.assert_allclose(np.array(from_dms)[:, :2], expected, rtol=0, atol=1e-12)
+
+
+def test_points_reject_west_and_swapped_dms() -> None:
+    checks = checks_of(
+        lon=["W102°48′30.5″", "北纬24°5′12″", "102°48′60″"],
+        lat=["24°5′12″N", "东经102°48′30.5″", "24.2"],
+    )
+    lon, lat = checks.points(SourceCrs.parse("wgs84"))
+    assert np.isnan(lon).all() and np.isnan(lat).all()
+    assert problems(checks) == {
+        2: "点位不在中国境内",
+        3: "经纬度填反了（交换后才位于中国境内）",
+        4: DMS_SIXTY_RULE,
+    }
+
+
+# --------------------------------------------------------------------------- date-times
+
+
+def test_excel_serial_days_from_the_1900_date_system() -> None:
+    may_day = (date(2024, 5, 1) - date(1899, 12, 30)).days  # Excel shows 45413 for this day
+    assert may_day == 45413
+    days = pd.Series([45413, 45413.354166, 45413.5, 32874, 73415.999, 32873, 73416, np.nan])
+    assert excel_serial_times(days).tolist()[:5] == [
+        pd.Timestamp(2024, 5, 1),
+        pd.Timestamp(2024, 5, 1, 8, 30),  # 0.354166 days = 08:29:59.94, to the second
+        pd.Timestamp(2024, 5, 1, 12),
+        pd.Timestamp(1990, 1, 1),
+        pd.Timestamp(2100, 12, 31) + timedelta(seconds=round(0.999 * 86400)),
+    ]
+    assert excel_serial_times(days)[5:].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("45413", (2024, 5, 1)),
+        ("45413.354166", (2024, 5, 1, 8, 30)),
+        ("４５４１３", (2024, 5, 1)),
+        ("20240501083000", (2024, 5, 1, 8, 30)),
+        ("202405010830", (2024, 5, 1, 8, 30)),
+        ("20240501083015", (2024, 5, 1, 8, 30, 15)),
+        ("２０２４０５０１", (2024, 5, 1)),
+        ("2024年5月1日8时30分", (2024, 5, 1, 8, 30)),
+        ("2024年5月1日 8时30分15秒", (2024, 5, 1, 8, 30, 15)),
+        ("2024年5月1日8点", (2024, 5, 1, 8)),
+        ("2024年5月1日上午8:30", (2024, 5, 1, 8, 30)),
+        ("2024年5月1日下午3:30", (2024, 5, 1, 15, 30)),
+        ("2024年5月1日 下午3时30分", (2024, 5, 1, 15, 30)),
+        ("2024年5月1日下午12:30", (2024, 5, 1, 12, 30)),
+        ("2024年5月1日下午15:30", (2024, 5, 1, 15, 30)),
+        ("２０２４年５月１日　下午３：３０", (2024, 5, 1, 15, 30)),
+        ("2024年5月1日 8:30:00.5", (2024, 5, 1, 8, 30, 0, 500000)),
+        ("２０２４-０５-０１ ０８：３０", (2024, 5, 1, 8, 30)),
+        # what was read before stays read
+        ("2024-05-01 08:30:00", (2024, 5, 1, 8, 30)),
+        ("2024-05-01T08:30", (2024, 5, 1, 8, 30)),
+        ("20240501", (2024, 5, 1)),
+        ("2024/1/2 8:00", (2024, 1, 2, 8)),
+        ("2024.1.2", (2024, 1, 2)),
+        ("2024年1月2日", (2024, 1, 2)),
+        ("2024年1月2日 8:30", (2024, 1, 2, 8, 30)),
+        ("2024/5/1 8:30:00.25", (2024, 5, 1, 8, 30, 0, 250000)),
+    ],
+)
+def test_timestamps_read_each_format(text: str, expected: tuple[int, ...]) -> None:
+    checks = checks_of(reported_at=[text])
+    parsed = checks.timestamps("reported_at")
+    assert not checks.problems
+    assert parsed[2] == shanghai(*expected)
+    assert str(parsed.dt.tz) == "Asia/Shanghai"
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        ("100", SERIAL_RULE),
+        ("99999", SERIAL_RULE),
+        ("32873", SERIAL_RULE),  # 1989-12-31: before 1990, not taken for a date
+        ("240501", SERIAL_RULE),  # was guessed by dateutil as 2001-05-24
+        ("1.5", SERIAL_RULE),
+        ("20241301", NO_SUCH_TIME_RULE),
+        ("202405012460", NO_SUCH_TIME_RULE),
+        ("2024年2月30日", NO_SUCH_TIME_RULE),
+        ("2024年5月1日25时", NO_SUCH_TIME_RULE),
+        ("2024年5月1日8时61分", NO_SUCH_TIME_RULE),
+        ("2024年5月1日上午13:00", HALF_DAY_RULE),
+        ("2024年5月1日下午0:30", HALF_DAY_RULE),
+        ("昨天", DATE_RULE),
+        ("2024年5月1日晚些时候", DATE_RULE),
+    ],
+)
+def test_timestamps_reject_with_a_rule(text: str, rule: str) -> None:
+    checks = checks_of(reported_at=["2024-05-01 08:30", text])
+    parsed = checks.timestamps("reported_at")
+    assert parsed[2] == shanghai(2024, 5, 1, 8, 30) and pd.isna(parsed[3])
+    assert [(p.row, p.column, p.value, p.rule) for p in checks.problems] == [
+        (3, "reported_at", text, rule)
+    ]
+
+
+def test_serial_rule_names_the_range() -> None:
+    assert "32874 到 73415" in SERIAL_RULE and "1990—2100" in SERIAL_RULE
+
+
+def test_timestamps_mixed_column_keeps_iso_rows_and_reads_the_others() -> None:
+    values = [
+        "2024-05-01 08:30:00",
+        "45413.354166",
+        "20240501083000",
+        "2024年5月1日下午3:30",
+        None,
+        "2024-05-02T09:00:00.5",
+        "2024/5/3 10:00",
+        "２０２４年５月４日",
+        "不详",
+    ]
+    checks = checks_of(reported_at=values)
+    parsed = checks.timestamps("reported_at")
+    assert parsed.tolist() == [
+        shanghai(2024, 5, 1, 8, 30),
+        shanghai(2024, 5, 1, 8, 30),
+        shanghai(2024, 5, 1, 8, 30),
+        shanghai(2024, 5, 1, 15, 30),
+        pd.NaT,
+        shanghai(2024, 5, 2, 9, 0, 0, 500000),
+        shanghai(2024, 5, 3, 10),
+        shanghai(2024, 5, 4),
+        pd.NaT,
+    ]
+    assert [(p.row, p.value, p.rule) for p in checks.problems] == [(10, "不详", DATE_RULE)]
+
+
+def test_timestamps_with_utc_offsets_mix_with_local_times() -> None:
+    checks = checks_of(
+        reported_at=["2024-05-01T00:30:00Z", "2024-05-01T08:30:00+08:00", "2024-05-01 08:30"]
+    )
+    assert checks.timestamps("reported_at").tolist() == [shanghai(2024, 5, 1, 8, 30)] * 3
+    aware_and_serial = checks_of(reported_at=["2024-05-01T00:30:00Z", "45413.354166"])
+    parsed = aware_and_serial.timestamps("reported_at")
+    assert parsed.tolist() == [shanghai(2024, 5, 1, 8, 30)] * 2
+    assert not checks.problems and not aware_and_serial.problems
+
+
+def test_parse_chinese_time_afternoon_adds_twelve_hours_to_one_to_eleven() -> None:
+    hours = {h: parse_chinese_time(f"2024年5月1日下午{h}:00").hour for h in range(1, 24)}
+    assert hours == {h: h + 12 if h < 12 else h for h in range(1, 24)}
+    mornings = {h: parse_chinese_time(f"2024年5月1日上午{h}时").hour for h in range(12)}
+    assert mornings == {h: h for h in range(12)}
+
+
+def test_summer_time_of_1986_to_1991_does_not_break_the_import() -> None:
+    # 1988-04-17 02:30 never happened in China (clocks went 02:00 → 03:00); 1988-09-11 01:30
+    # happened twice (02:00 summer time → 01:00): the first is moved on, the second is standard.
+    checks = checks_of(t=["1988-04-17 02:30", "1988年9月11日1时30分", "2024-05-01 08:30"])
+    times = checks.timestamps("t")
+    assert not checks.problems
+    assert [t.isoformat() for t in times] == [
+        "1988-04-17T03:00:00+09:00",
+        "1988-09-11T01:30:00+08:00",
+        "2024-05-01T08:30:00+08:00",
+    ]
+
+
+def test_a_resident_id_saved_as_a_spreadsheet_number_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "persons.csv"
+    rows = [PERSON_HEADERS, persons_rows()[0], persons_rows()[1]]
+    rows[2][1] = "1.10105E+17"  # what a CSV saved from such a sheet holds
+    path.write_bytes("\n".join(",".join(r) for r in rows).encode("gbk"))
+    keys = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
+    checked = check_file(path, ImportOptions(kind="persons", crs="gcj02"), keys)
+    assert [(p.row, p.column, p.rule) for p in checked.checks.problems] == [
+        (3, "公民身份号码", EXCEL_NUMBER_RULE)
+    ]
