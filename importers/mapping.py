@@ -2,6 +2,7 @@
 
 A mapping file (JSON or TOML) maps target field names to source headers, e.g.
 ``{"lon": "东经", "resident_id": "证件号"}``; it overrides the built-in synonyms field by field.
+The same knowledge tells the readers which row of a sheet is its header (:func:`header_test`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
+from functools import cache
 from pathlib import Path
 
-from importers.reading import GEOMETRY_COLUMN
+from importers.reading import GEOMETRY_COLUMN, HeaderTest
 
 #: Built-in synonyms per target field (compared after :func:`normalise_header`).
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -116,6 +118,65 @@ def normalise_header(header: str) -> str:
     ('经度', 'gridcode')
     """
     return re.sub(r"[\s_*：:（）()]", "", header).lower()
+
+
+@cache
+def _built_in_keys() -> frozenset[str]:
+    return frozenset(
+        normalise_header(name) for field, names in SYNONYMS.items() for name in (field, *names)
+    )
+
+
+def header_keys(overrides: Mapping[str, str] | None = None) -> frozenset[str]:
+    """Return the normalised headers that some field can come from.
+
+    Parameters
+    ----------
+    overrides : mapping, optional
+        From a mapping file: target field → source header; its headers count too.
+
+    Returns
+    -------
+    frozenset of str
+        Every field name and synonym of :data:`SYNONYMS`, and the overrides' headers, as
+        :func:`normalise_header` gives them.
+
+    Examples
+    --------
+    >>> keys = header_keys({"lon": "东 经（度）"})
+    >>> "身份证号" in keys, "gridcode" in keys, "东经度" in keys, "华宁县网格员花名册" in keys
+    (True, True, True, False)
+    """
+    extra = {normalise_header(header) for header in (overrides or {}).values()}
+    return _built_in_keys() | (extra - {""})
+
+
+def header_test(overrides: Mapping[str, str] | None = None) -> HeaderTest:
+    """Return a test telling whether a cell is a known header, for finding a sheet's header row.
+
+    Parameters
+    ----------
+    overrides : mapping, optional
+        From a mapping file: target field → source header; its headers are known too.
+
+    Returns
+    -------
+    callable
+        ``is_header(cell) -> bool``, as :func:`importers.reading.read_table` takes it: the
+        normalised cell is one of :func:`header_keys`.
+
+    Examples
+    --------
+    >>> is_header = header_test({"name": "户主"})
+    >>> is_header(" 经 度* "), is_header("户主"), is_header("填报单位：宁州街道")
+    (True, True, False)
+    """
+    keys = header_keys(overrides)
+
+    def is_header(cell: str) -> bool:
+        return normalise_header(cell) in keys
+
+    return is_header
 
 
 def load_mapping_file(path: Path) -> dict[str, str]:

@@ -8,6 +8,7 @@ whole or not at all, or with ``partial`` its valid rows only.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy import Connection
 from geo.crs import SourceCrs
 from importers.kinds import KINDS, Context, Part
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
-from importers.mapping import load_mapping_file, resolve_columns
+from importers.mapping import header_test, load_mapping_file, resolve_columns
 from importers.progress import ImportProgress
 from importers.reading import GEOMETRY_COLUMN, SourceTable, read_table
 from importers.rules import Problem, RowChecks
@@ -196,8 +197,10 @@ def check_file(path: Path, options: ImportOptions, keys: Keys | None) -> Checked
     CheckedFile
         Checks and staged parts.
     """
+    overrides = load_mapping_file(options.mapping) if options.mapping else None
+    table = read_table(path, is_header=header_test(overrides))
     return check_table(
-        read_table(path), options, keys, file_name=path.name, sha256=file_sha256(path)
+        table, options, keys, file_name=path.name, sha256=file_sha256(path), overrides=overrides
     )
 
 
@@ -208,6 +211,7 @@ def check_table(
     *,
     file_name: str,
     sha256: str,
+    overrides: Mapping[str, str] | None = None,
 ) -> CheckedFile:
     """Map and check a table already read (no database).
 
@@ -221,6 +225,8 @@ def check_table(
         Platform keys (persons, visits).
     file_name, sha256 : str
         Where the rows come from (provenance).
+    overrides : mapping, optional
+        ``options.mapping`` already loaded; read from that file when not given.
 
     Returns
     -------
@@ -228,7 +234,8 @@ def check_table(
         Checks and staged parts.
     """
     kind = KINDS[options.kind]
-    overrides = load_mapping_file(options.mapping) if options.mapping else None
+    if overrides is None and options.mapping:
+        overrides = load_mapping_file(options.mapping)
     columns = resolve_columns(
         table.headers,
         kind.fields,

@@ -4,14 +4,21 @@ Every attribute comes out as ``str`` (or ``None`` for an empty cell) so that cod
 IDs keep their leading zeros and trailing ``X``; the number types are decided later by the
 validation rules. GIS formats (Shapefile, zipped Shapefile, GeoJSON, GeoPackage) add a column
 :data:`GEOMETRY_COLUMN` holding shapely geometries and report the file's own CRS.
+
+Office spreadsheets often carry a title and lines such as ``填报单位：…`` above the header: given
+a test of known headers (:func:`importers.mapping.header_test`), CSV and XLSX readers take as
+header the first row with two known headers (:func:`find_header`). Fully blank rows are dropped;
+the remaining rows keep the numbers a clerk sees in the spreadsheet.
 """
 
 from __future__ import annotations
 
 import codecs
+import csv
 import io
 import math
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -24,7 +31,19 @@ GEOMETRY_COLUMN = "__geometry__"
 
 GIS_SUFFIXES = frozenset({".shp", ".zip", ".geojson", ".json", ".gpkg"})
 _CHINESE_ENCODINGS = frozenset({"gb2312", "gbk", "gb18030", "hz", "cp936"})
-_TRAILING_SPACE = re.compile(r' [,"\r\n\t]| $')
+DELIMITERS = (",", "\t", ";", "|")
+"""Field separators a CSV or TXT export may use (``.tsv`` is always tab-separated)."""
+
+_DELIMITER_SAMPLE = 1 << 16
+
+_EXACT_INTEGERS = 2.0**53
+"""Whole numbers from here on are not all exact in a spreadsheet's (double) number cells."""
+
+HeaderTest = Callable[[str], bool]
+"""Whether a cell's text is a header some field can come from (see :func:`find_header`)."""
+
+HEADER_SEARCH_ROWS = 20
+"""How many non-empty rows at the top of a sheet may hold the header."""
 
 
 class ReadError(ValueError):
@@ -39,7 +58,8 @@ class SourceTable:
     ----------
     frame : pandas.DataFrame
         One column per header, values ``str`` or ``None``; index = the row number a clerk sees
-        (spreadsheet row: the header is row 1, so data starts at 2; feature number for GIS files).
+        (spreadsheet row, or CSV record, counted from 1 at the top of the file, title rows and
+        blank rows included; feature number for GIS files). Fully blank rows are left out.
     encoding : str or None
         Detected text encoding (CSV only).
     crs : str or None
@@ -129,47 +149,193 @@ def _numbered(frame: pd.DataFrame, first: int) -> pd.DataFrame:
     return frame
 
 
-def read_csv(path: Path) -> SourceTable:
-    """Read a CSV file, every column as text, detecting the encoding.
+def find_header(
+    rows: Iterable[Sequence[str | None]], is_header: HeaderTest | None = None
+) -> int | None:
+    """Return the position of the header row among ``rows`` (read lazily, as far as needed).
+
+    The header is the row, among the first :data:`HEADER_SEARCH_ROWS` non-empty rows, with the
+    most cells that ``is_header`` accepts (at least two; the first such row on a tie), so that a
+    line such as ``单位：,宁州街道,联系电话：,…`` above the header does not win. Without such a
+    row, or without ``is_header``, it is the first non-empty row.
+
+    Parameters
+    ----------
+    rows : iterable of sequences of str or None
+        The cells of each row, top down.
+    is_header : callable, optional
+        Tells whether a (stripped, non-empty) cell is a known header.
+
+    Returns
+    -------
+    int or None
+        Position of the header row in ``rows``; ``None`` if every row is empty.
+
+    Examples
+    --------
+    >>> rows = [["华宁县网格员花名册", None], [], ["姓名", "经度"], ["张三", "102.9"]]
+    >>> find_header(rows, lambda cell: cell in {"姓名", "经度"}), find_header(rows)
+    (2, 0)
+    >>> find_header([[None, " "], ["标题"]], lambda cell: False)
+    1
+    """
+    first: int | None = None
+    best, best_known = None, 1
+    looked = 0
+    for position, row in enumerate(rows):
+        cells = [text for text in (c.strip() for c in row if c) if text]
+        if not cells:
+            continue
+        if first is None:
+            first = position
+        if is_header is None:
+            break
+        known = sum(1 for cell in cells if is_header(cell))
+        if known > best_known:
+            best, best_known = position, known
+        looked += 1
+        if looked == HEADER_SEARCH_ROWS:
+            break
+    return first if best is None else best
+
+
+def delimiter(text: str, suffix: str = ".csv") -> str:
+    r"""Return the field separator of a delimited text: the one of :data:`DELIMITERS` used most.
+
+    Counted in the first 64 KB; a comma wins a tie, and ``.tsv`` files are tab-separated.
+
+    Parameters
+    ----------
+    text : str
+        The decoded file.
+    suffix : str
+        The file's extension, lower case.
+
+    Returns
+    -------
+    str
+        The separator.
+
+    Examples
+    --------
+    >>> delimiter("姓名;经度;纬度\n张三;102.9;24.2\n"), delimiter("a,b\n", ".tsv")
+    (';', '\t')
+    """
+    if suffix == ".tsv":
+        return "\t"
+    sample = text[:_DELIMITER_SAMPLE]
+    return max(DELIMITERS, key=sample.count)
+
+
+def _csv_header(text: str, is_header: HeaderTest | None, separator: str) -> tuple[int, int] | None:
+    """Return the header's record number (from 0) and the offset in ``text`` where it starts.
+
+    Only the first records are parsed (by the ``csv`` module, as pandas would split them);
+    ``None`` if the text has no non-empty record.
+    """
+    line_end = [0]
+
+    def lines() -> Iterator[str]:
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start)
+            line_end[0] = end = len(text) if end < 0 else end + 1
+            yield text[start:end]
+            start = end
+
+    starts = [0]
+
+    def records() -> Iterator[list[str]]:
+        for record in csv.reader(lines(), delimiter=separator, skipinitialspace=True):
+            yield record
+            starts.append(line_end[0])
+
+    try:
+        header = find_header(records(), is_header)
+    except csv.Error:  # let pandas read it (and say what is wrong) as before
+        return 0, 0
+    return None if header is None else (header, starts[header])
+
+
+def _without_blank_rows(frame: pd.DataFrame, blank: pd.Series | None) -> pd.DataFrame:
+    if blank is None or not blank.any():
+        return frame
+    keep = ~blank.to_numpy()
+    kept = int(keep.sum())
+    if keep[:kept].all():  # blank rows only at the end (the usual case): no copy
+        return frame.iloc[:kept]
+    return frame[keep]
+
+
+def read_csv(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
+    """Read a CSV or TXT file, every column as text, detecting the encoding and the separator.
 
     Parameters
     ----------
     path : pathlib.Path
         The file.
+    is_header : callable, optional
+        Tells known headers apart, to find a header below title rows (see :func:`find_header`);
+        without it the header is the first non-empty record.
 
     Returns
     -------
     SourceTable
-        Rows numbered from 2 (row 1 is the header).
+        Rows numbered by record from the top of the file (the header is row 1 unless title
+        rows come first), fully blank records left out.
+
+    Raises
+    ------
+    ReadError
+        If the file has only blank lines.
     """
     text, encoding = decode(path.read_bytes())
+    separator = delimiter(text, path.suffix.lower())
+    found = _csv_header(text, is_header, separator)
+    if found is None:
+        raise ReadError(f"{path.name}：文件中只有空行，没有表头")
+    header, start = found
     # The C parser reads bytes: handing it UTF-8 bytes at once is much faster than letting it
-    # re-encode a text stream chunk by chunk.
+    # re-encode a text stream chunk by chunk. It starts reading at the header record.
+    data = io.BytesIO(text.encode("utf-8"))
+    if start:
+        data.seek(len(text[:start].encode("utf-8")))
     frame = pd.read_csv(
-        io.BytesIO(text.encode("utf-8")),
+        data,
+        sep=separator,
         encoding="utf-8",
         dtype=object,
         keep_default_na=False,
         na_values=[""],
         skipinitialspace=True,
+        skip_blank_lines=False,
     )
     frame.columns = [str(c).strip() for c in frame.columns]
     # A cell can end in a space only if the text has a space before a separator, a quote or
     # a line end: without one, no column needs the (per-cell) strip.
-    trailing = _TRAILING_SPACE.search(text) is not None
+    trailing = re.search(f' [{re.escape(separator)}"\r\n]| $', text) is not None
+    blank: pd.Series | None = None
     for column in frame.columns:
         values = frame[column]
-        if trailing and values.str.endswith(" ").any():
+        stripped = trailing and bool(values.str.endswith(" ").any())
+        if stripped:
             values = values.str.strip()
             values = values.where(values != "")
         missing = values.isna()
-        if missing.any() or values.dtype != object:
+        blank = missing if blank is None else blank & missing
+        if stripped or missing.any() or values.dtype != object:
             frame[column] = values.astype(object).where(~missing, None)
-    return SourceTable(_numbered(frame, 2), encoding=encoding)
+    frame = _numbered(frame, header + 2)
+    return SourceTable(_without_blank_rows(frame, blank), encoding=encoding)
 
 
 def cell_text(value: object) -> str | None:
     """Return a spreadsheet cell as text, never as a float (``1.0`` becomes ``'1'``).
+
+    A whole number too long for a spreadsheet number to hold exactly (more than 15 or 16
+    digits: a resident ID or a device code typed into a cell not set to text) comes out in
+    scientific notation, as the spreadsheet shows it, so that the checks can tell the clerk its
+    last digits are lost instead of reporting a wrong check digit.
 
     Parameters
     ----------
@@ -185,13 +351,15 @@ def cell_text(value: object) -> str | None:
     --------
     >>> cell_text(110105.0), cell_text(12.5), cell_text(""), cell_text(datetime(2024, 1, 2, 3, 4))
     ('110105', '12.5', None, '2024-01-02T03:04:00')
+    >>> cell_text(110105194912310020.0)
+    '1.1010519491231002e+17'
     """
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer():
+        if math.isfinite(value) and value.is_integer() and abs(value) < _EXACT_INTEGERS:
             return str(int(value))
         return repr(value)
     if isinstance(value, datetime | date | time):
@@ -200,18 +368,21 @@ def cell_text(value: object) -> str | None:
     return text or None
 
 
-def read_xlsx(path: Path) -> SourceTable:
+def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
     """Read the first sheet of an XLSX/XLS/ODS workbook as text.
 
     Parameters
     ----------
     path : pathlib.Path
         The workbook.
+    is_header : callable, optional
+        Tells known headers apart, to find a header below title rows (see :func:`find_header`);
+        without it the header is the first non-empty row.
 
     Returns
     -------
     SourceTable
-        Rows numbered as in the spreadsheet (header on its first non-empty row).
+        Rows numbered as in the spreadsheet, fully blank rows left out.
 
     Raises
     ------
@@ -225,14 +396,20 @@ def read_xlsx(path: Path) -> SourceTable:
         rows = sheet.to_python(skip_empty_area=False)
     except CalamineError as exc:
         raise ReadError(f"{path.name}：不是可读取的工作簿（{exc}）") from exc
-    header_at = next((i for i, r in enumerate(rows) if any(cell_text(c) for c in r)), None)
+    header_at = find_header(([cell_text(c) for c in r] for r in rows), is_header)
     if header_at is None:
         raise ReadError(f"{path.name}：第一个工作表是空的")
     headers = [cell_text(c) or f"第 {i + 1} 列" for i, c in enumerate(rows[header_at])]
-    body = [[cell_text(c) for c in r[: len(headers)]] for r in rows[header_at + 1 :]]
-    body = [r + [None] * (len(headers) - len(r)) for r in body]
-    frame = pd.DataFrame(body, columns=headers, dtype=object)
-    return SourceTable(_numbered(frame, header_at + 2))
+    width = len(headers)
+    body: list[list[str | None]] = []
+    numbers: list[int] = []
+    for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
+        cells = [cell_text(c) for c in row[:width]]
+        if any(cell is not None for cell in cells):
+            body.append(cells + [None] * (width - len(cells)))
+            numbers.append(number)
+    index = pd.Index(numbers, dtype="int64", name="row")
+    return SourceTable(pd.DataFrame(body, columns=headers, index=index, dtype=object))
 
 
 def read_gis(path: Path) -> SourceTable:
@@ -272,7 +449,7 @@ def read_gis(path: Path) -> SourceTable:
     return SourceTable(_numbered(_blank_to_none(table), 1), crs=crs)
 
 
-def read_table(path: Path) -> SourceTable:
+def read_table(path: Path, *, is_header: HeaderTest | None = None) -> SourceTable:
     """Read any supported file by its extension.
 
     Parameters
@@ -280,6 +457,10 @@ def read_table(path: Path) -> SourceTable:
     path : pathlib.Path
         ``.csv``/``.txt``, ``.xlsx``/``.xls``/``.ods``, ``.shp``/``.zip``, ``.geojson``/``.json``,
         ``.gpkg``.
+    is_header : callable, optional
+        Tells known headers apart (e.g. :func:`importers.mapping.header_test`), to find the
+        header of a CSV or spreadsheet below its title rows; without it the header is the first
+        non-empty row. GIS files have no header rows.
 
     Returns
     -------
@@ -300,9 +481,9 @@ def read_table(path: Path) -> SourceTable:
         raise ReadError(f"{path.name} 是空文件")
     try:
         if suffix in (".csv", ".txt", ".tsv"):
-            return read_csv(path)
+            return read_csv(path, is_header)
         if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-            return read_xlsx(path)
+            return read_xlsx(path, is_header)
         if suffix in GIS_SUFFIXES:
             return read_gis(path)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:

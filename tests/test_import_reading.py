@@ -7,11 +7,20 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
-from importers.mapping import MappingError, load_mapping_file, resolve_columns
-from importers.reading import GEOMETRY_COLUMN, ReadError, read_table
+from importers import pipeline
+from importers.mapping import (
+    MappingError,
+    header_keys,
+    header_test,
+    load_mapping_file,
+    resolve_columns,
+)
+from importers.reading import GEOMETRY_COLUMN, HEADER_SEARCH_ROWS, ReadError, read_table
+from importers.values import EXCEL_NUMBER_RULE
 
 HEADER = "网格编码,名称,身份证号\n"
 ROW = "530424100001001,一网格,11010519491231002x\n"
@@ -144,3 +153,273 @@ def test_timestamps_read_iso_with_fractions_and_chinese_dates() -> None:
     assert str(parsed[4]) == "2025-03-01 08:30:00+08:00"
     assert pd.isna(parsed[5]) and pd.isna(parsed[6])
     assert [(p.row, p.column) for p in checks.problems] == [(5, "t")]
+
+
+# ---------------------------------------------------------------- title rows and blank rows
+
+TITLE = "华宁县网格员花名册"
+ROSTER = ["序号", "姓名", "身份证号", "所属网格", "经度", "纬度"]
+PEOPLE = [
+    ["1", "张三", "11010519491231002X", "530424100001001", "102.9051234", "24.2012"],
+    ["2", "李四", "110105194912310037", "530424100001002", "102.9061234", "24.2022"],
+    ["3", "王五", "110105194912310045", "530424100001001", "102.9071234", "24.2032"],
+]
+
+
+def _titled_xlsx(path: Path, headers: list[str], rows: list[list[str]]) -> Path:
+    """Row 1: merged title; 2: 填报单位/日期; 3: blank; 4: header; 5, 6: data; 7: blank; 8: data;
+    9: blank (one cell of spaces only)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append([TITLE])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers))
+    sheet.append(["填报单位：宁州街道", None, None, "填报日期：2024年5月"])
+    sheet.append([])
+    sheet.append(headers)
+    sheet.append(rows[0])
+    sheet.append(rows[1])
+    sheet.append([])
+    sheet.append(rows[2])
+    sheet.cell(row=9, column=2, value="   ")
+    book.save(path)
+    return path
+
+
+def _titled_csv(path: Path, headers: list[str], rows: list[list[str]], encoding: str) -> Path:
+    """The same layout as Excel saves it, plus an empty line at the end (row 10)."""
+    commas = "," * (len(headers) - 1)
+    lines = [
+        TITLE + commas,
+        "填报单位：宁州街道,,,填报日期：2024年5月" + commas[3:],
+        commas,
+        ",".join(headers),
+        ",".join(rows[0]),
+        ",".join(rows[1]),
+        commas,
+        ",".join(rows[2]),
+        " , " + commas[1:],
+        "",
+    ]
+    path.write_bytes("\r\n".join(lines).encode(encoding))
+    return path
+
+
+def _assert_roster(frame: pd.DataFrame) -> None:
+    assert list(frame.columns) == ROSTER
+    assert list(frame.index) == [5, 6, 8]  # spreadsheet rows: title rows and blanks counted
+    assert frame.index.name == "row"
+    assert frame.loc[5, "身份证号"] == "11010519491231002X"
+    assert frame.loc[6, "所属网格"] == "530424100001002"
+    assert frame.loc[8, "姓名"] == "王五" and frame.loc[8, "经度"] == "102.9071234"
+
+
+@pytest.mark.parametrize("form", ["xlsx", "gbk.csv", "utf-8-sig.csv"])
+def test_header_found_below_title_rows_and_blank_rows_dropped(tmp_path: Path, form: str) -> None:
+    if form == "xlsx":
+        path = _titled_xlsx(tmp_path / "roster.xlsx", ROSTER, PEOPLE)
+    else:
+        encoding = form.removesuffix(".csv")
+        path = _titled_csv(tmp_path / "roster.csv", ROSTER, PEOPLE, encoding)
+    table = read_table(path, is_header=header_test())
+    _assert_roster(table.frame)
+    if form == "gbk.csv":
+        assert table.encoding == "gb18030"
+    columns = resolve_columns(table.headers, ["name", "resident_id", "grid_code", "lon", "lat"])
+    assert columns == {
+        "name": "姓名",
+        "resident_id": "身份证号",
+        "grid_code": "所属网格",
+        "lon": "经度",
+        "lat": "纬度",
+    }
+
+
+@pytest.mark.parametrize("form", ["xlsx", "csv"])
+def test_without_a_header_test_the_title_stays_the_header(tmp_path: Path, form: str) -> None:
+    if form == "xlsx":
+        path = _titled_xlsx(tmp_path / "roster.xlsx", ROSTER, PEOPLE)
+    else:
+        path = _titled_csv(tmp_path / "roster.csv", ROSTER, PEOPLE, "gbk")
+    frame = read_table(path).frame  # today's behaviour: the first non-empty row is the header
+    assert frame.columns[0] == TITLE
+    assert list(frame.index) == [2, 4, 5, 6, 8]  # blank rows still dropped
+    assert frame.loc[4].iloc[0] == "序号"
+
+
+def test_csv_title_cell_spanning_lines_counts_as_one_row(tmp_path: Path) -> None:
+    path = tmp_path / "roster.csv"
+    text = '"华宁县\n网格员花名册",,\n姓名,经度,纬度\n张三,102.9,24.2\n'
+    path.write_text(text, encoding="utf-8")
+    frame = read_table(path, is_header=header_test()).frame
+    assert list(frame.columns) == ["姓名", "经度", "纬度"]
+    assert list(frame.index) == [3] and frame.loc[3, "姓名"] == "张三"
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_unknown_headers_found_through_mapping_overrides(tmp_path: Path, suffix: str) -> None:
+    headers = ["代号", "称呼", "联络方式", "东经度数", "北纬度数", "备用栏"]
+    assert not {h for h in headers if header_test()(h)}  # none of them is a built-in synonym
+    rows = [[*p[:2], "1390000000" + p[0], *p[4:], ""] for p in PEOPLE]
+    if suffix == ".xlsx":
+        path = _titled_xlsx(tmp_path / "roster.xlsx", headers, rows)
+    else:
+        path = _titled_csv(tmp_path / "roster.csv", headers, rows, "gbk")
+    overrides = {"external_id": "代号", "name": "称呼", "lon": "东经度数", "lat": "北纬度数"}
+    assert read_table(path, is_header=header_test()).headers[0] == TITLE
+    table = read_table(path, is_header=header_test(overrides))
+    assert table.headers == headers
+    assert list(table.frame.index) == [5, 6, 8]
+    assert table.frame.loc[6, "称呼"] == "李四"
+    assert table.frame.loc[8, "北纬度数"] == "24.2032"
+
+
+def test_file_without_title_rows_is_read_as_before(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes((HEADER + ROW + "000000000000001, ,\n").encode("gbk"))
+    plain = read_table(path)
+    found = read_table(path, is_header=header_test())
+    pd.testing.assert_frame_equal(found.frame, plain.frame)
+    assert found.headers == ["网格编码", "名称", "身份证号"]
+    assert list(found.frame.index) == [2, 3]
+    assert isinstance(found.frame.index, pd.RangeIndex)  # nothing dropped, nothing copied
+
+
+def test_csv_ending_in_blank_lines_loses_only_them(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_bytes((HEADER + ROW + ",,\n" + ROW + ",,\n , ,\n\n").encode("gbk"))
+    frame = read_table(path, is_header=header_test()).frame
+    assert list(frame.index) == [2, 4]
+    assert list(frame["名称"]) == ["一网格", "一网格"]
+    trailing = tmp_path / "g.csv"
+    trailing.write_bytes((HEADER + ROW + ROW + ",,\n\n").encode("gbk"))
+    frame = read_table(trailing).frame
+    assert list(frame.index) == [2, 3] and frame.loc[3, "网格编码"] == "530424100001001"
+
+
+@pytest.mark.parametrize("form", ["xlsx", "csv"])
+def test_title_without_recognisable_header_falls_back_to_the_first_row(
+    tmp_path: Path, form: str
+) -> None:
+    headers = ["甲", "乙", "丙"]
+    rows = [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]]
+    if form == "xlsx":
+        path = _titled_xlsx(tmp_path / "f.xlsx", headers, rows)
+    else:
+        path = _titled_csv(tmp_path / "f.csv", headers, rows, "gbk")
+    found = read_table(path, is_header=header_test())
+    pd.testing.assert_frame_equal(found.frame, read_table(path).frame)
+    assert found.headers[0] == TITLE
+    assert found.frame.index[0] == 2
+
+
+def test_header_needs_two_known_cells_within_the_first_rows(tmp_path: Path) -> None:
+    is_header = header_test()
+    one_known = tmp_path / "one.csv"
+    one_known.write_text("填表须知,经度\n姓名,经度\n张三,102.9\n", encoding="utf-8")
+    assert read_table(one_known, is_header=is_header).frame.index[0] == 3
+    for junk, expected in ((HEADER_SEARCH_ROWS - 1, HEADER_SEARCH_ROWS), (HEADER_SEARCH_ROWS, 1)):
+        path = tmp_path / f"junk{junk}.csv"
+        lines = [f"填表须知第 {i + 1} 条," for i in range(junk)] + ["姓名,经度", "张三,102.9"]
+        path.write_text("\n\n".join(lines), encoding="utf-8")  # blank lines between: not counted
+        frame = read_table(path, is_header=is_header).frame
+        header_row = 2 * expected - 1
+        assert frame.index[0] == header_row + 2, junk
+        assert (frame.columns[0] == "姓名") == (expected == HEADER_SEARCH_ROWS)
+
+
+def test_header_is_the_row_with_most_known_cells(tmp_path: Path) -> None:
+    # Label and value in separate cells: 单位 and 联系电话 are known headers too.
+    path = tmp_path / "f.csv"
+    lines = [
+        "单位：,宁州街道,联系电话：,0877-5011234",
+        "姓名,身份证号,联系电话,经度",
+        "张三,,,102.9",
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    frame = read_table(path, is_header=header_test()).frame
+    assert list(frame.columns) == ["姓名", "身份证号", "联系电话", "经度"]
+    assert list(frame.index) == [3]
+
+
+def test_files_of_blank_rows_only_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_text(",,\n\n , ,\n", encoding="utf-8")
+    with pytest.raises(ReadError, match="只有空行"):
+        read_table(path, is_header=header_test())
+
+
+def test_header_keys_hold_fields_synonyms_and_override_headers() -> None:
+    keys = header_keys()
+    assert {"gridcode", "经度", "身份证号码", "residentid"} <= keys
+    assert "华宁县网格员花名册" not in keys and "" not in keys
+    assert header_keys({"lon": "东 经（度）", "lat": ""}) == keys | {"东经度"}
+
+
+def test_check_file_reads_the_mapping_file_once_and_finds_the_header(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = ["代号", "称呼", "联络方式", "东经度数", "北纬度数", "备用栏"]
+    rows = [[*p[:2], "1390000000" + p[0], *p[4:], ""] for p in PEOPLE]
+    path = _titled_xlsx(tmp_path / "workers.xlsx", headers, rows)
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(
+        '{"external_id": "代号", "name": "称呼", "phone": "联络方式", '
+        '"lon": "东经度数", "lat": "北纬度数"}',
+        encoding="utf-8",
+    )
+    loads: list[Path] = []
+
+    def counted(path: Path) -> dict[str, str]:
+        loads.append(path)
+        return load_mapping_file(path)
+
+    monkeypatch.setattr(pipeline, "load_mapping_file", counted)
+    options = pipeline.ImportOptions(kind="workers", mapping=mapping)
+    checked = pipeline.check_file(path, options, None)
+    assert loads == [mapping]
+    assert checked.checks.problems == []
+    assert checked.checks.columns["phone"] == "联络方式"
+    staged = pd.concat([part.records for part in checked.parts])
+    assert sorted(staged["_row"]) == [5, 6, 8]
+    assert sorted(staged["name"]) == ["张三", "李四", "王五"]
+
+
+@pytest.mark.parametrize(
+    ("suffix", "separator"), [(".tsv", "\t"), (".txt", "\t"), (".csv", ";"), (".txt", "|")]
+)
+def test_tab_semicolon_and_bar_separated_files(tmp_path: Path, suffix: str, separator: str) -> None:
+    lines = [TITLE, separator.join(ROSTER), separator.join(PEOPLE[0]) + " "]
+    path = tmp_path / f"roster{suffix}"
+    path.write_bytes("\r\n".join(lines).encode("gbk"))
+    frame = read_table(path, is_header=header_test()).frame
+    assert list(frame.columns) == ROSTER
+    assert list(frame.index) == [3]
+    assert list(frame.loc[3]) == PEOPLE[0]  # the trailing space stripped
+
+
+def test_a_camera_sheet_as_platforms_export_it(tmp_path: Path) -> None:
+    """Title row, codes stored as numbers, DMS coordinates: what a 雪亮工程 export looks like."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["华宁县雪亮工程点位表"])
+    sheet.append(["序号", "设备名称", "国标编码", "经度", "纬度"])
+    sheet.append([1, "宁州街道路口", "53042400001310000001", "102°55′12.5″", "24°11′36″"])
+    sheet.append([2, "盘溪镇集市", 53042400001310000002, "E102°48.5'", "N24°5'"])  # number cell
+    sheet.append([3, "青龙镇学校", "53042400001310000003", "１０２．９", "２４．２"])
+    path = tmp_path / "cameras.xlsx"
+    book.save(path)
+    checked = pipeline.check_file(path, pipeline.ImportOptions(kind="video", crs="wgs84"), None)
+    rules = {(p.row, p.column): p.rule for p in checked.checks.problems}
+    assert rules == {(4, "国标编码"): EXCEL_NUMBER_RULE}
+    staged = pd.concat([part.records for part in checked.parts])
+    good = staged[staged["_row"].isin([3, 5])].sort_values("_row")
+    assert list(good["device_id"]) == ["53042400001310000001", "53042400001310000003"]
+    assert list(good["_row"]) == [3, 5]
+    assert list(good["_lon"]) == pytest.approx([102 + 55 / 60 + 12.5 / 3600, 102.9])
+    assert list(good["_lat"]) == pytest.approx([24 + 11 / 60 + 36 / 3600, 24.2])
