@@ -22,7 +22,19 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "lat": ("纬度", "lat", "latitude", "y", "y坐标", "纵坐标", "北纬"),
     "wkt": ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "边界", "范围", "边界wkt"),
     "code": ("code", "编码", "代码", "区划代码", "行政区划代码", "统计用区划代码", "网格编码"),
-    "name": ("name", "名称", "姓名", "网格名称", "区划名称", "点位名称", "设备名称"),
+    "name": (
+        "name",
+        "名称",
+        "姓名",
+        "网格名称",
+        "区划名称",
+        "点位名称",
+        "设备名称",
+        "乡镇名称",
+        "乡镇街道名称",
+        "村社区名称",
+        "社区名称",
+    ),
     "area_code": (
         "area_code",
         "所属社区",
@@ -229,7 +241,10 @@ def resolve_columns(
     overrides : mapping, optional
         From a mapping file: target field → source header.
     has_geometry : bool
-        The file has a geometry column (GIS formats): it feeds ``wkt``.
+        The file has a geometry column (GIS formats): it feeds ``wkt``. Its headers may also
+        be cut short (a Shapefile keeps 10 bytes of a field name, ``行政区划代码`` becomes
+        ``行政区``): a header of three or more characters left unmatched feeds the one field
+        (among those of the kind still without a column) of which it begins a usual header.
 
     Returns
     -------
@@ -273,4 +288,26 @@ def resolve_columns(
                 chosen[field] = found
                 used.add(found)
                 break
+    if has_geometry:
+        _match_cut_headers(header_list, field_list, chosen, used)
     return chosen
+
+
+def _match_cut_headers(
+    headers: list[str], fields: list[str], chosen: dict[str, str], used: set[str]
+) -> None:
+    """Map headers a Shapefile cut short to the one open field they begin a synonym of."""
+    open_fields = [f for f in fields if f not in chosen]
+    for header in headers:
+        key = normalise_header(header)
+        if header in used or len(key) < 3:
+            continue
+        starts = [
+            f
+            for f in open_fields
+            if any(normalise_header(s).startswith(key) for s in (f, *SYNONYMS.get(f, ())))
+        ]
+        if len(starts) == 1:
+            chosen[starts[0]] = header
+            used.add(header)
+            open_fields.remove(starts[0])

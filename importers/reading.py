@@ -26,6 +26,8 @@ from pathlib import Path
 import charset_normalizer
 import pandas as pd
 
+from importers import dbf
+
 GEOMETRY_COLUMN = "__geometry__"
 """Name of the column of shapely geometries read from a GIS file."""
 
@@ -415,6 +417,9 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
 def read_gis(path: Path) -> SourceTable:
     """Read a Shapefile (also zipped), GeoJSON or GeoPackage with pyogrio.
 
+    A Shapefile's attributes are read in the encoding of :func:`importers.dbf.attribute_encoding`
+    (GBK names of a Shapefile sent without its ``.cpg`` are not mojibake).
+
     Parameters
     ----------
     path : pathlib.Path
@@ -434,8 +439,12 @@ def read_gis(path: Path) -> SourceTable:
     from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, GeometryError
 
     source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
+    codec = dbf.attribute_encoding(path)
     try:
-        frame = pyogrio.read_dataframe(source)
+        if codec is None:
+            frame = pyogrio.read_dataframe(source)
+        else:
+            frame = dbf.recode(pyogrio.read_dataframe(source, encoding=dbf.BYTES), codec)
     except (DataSourceError, DataLayerError, FeatureError, GeometryError) as exc:
         what = "压缩的 Shapefile" if path.suffix.lower() == ".zip" else "可读取的 GIS 文件"
         raise ReadError(f"{path.name}：不是{what}（{exc}）") from exc

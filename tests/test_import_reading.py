@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 import shapely
 
 from importers import pipeline
+from importers.dbf import attribute_encoding
 from importers.mapping import (
     MappingError,
     header_keys,
@@ -423,3 +425,75 @@ def test_a_camera_sheet_as_platforms_export_it(tmp_path: Path) -> None:
     assert list(good["_row"]) == [3, 5]
     assert list(good["_lon"]) == pytest.approx([102 + 55 / 60 + 12.5 / 3600, 102.9])
     assert list(good["_lat"]) == pytest.approx([24 + 11 / 60 + 36 / 3600, 24.2])
+
+
+def _township_shapefile(folder: Path, encoding: str, *, cpg: bool) -> Path:
+    """Two townships with Chinese field names longer than a DBF keeps (10 bytes)."""
+    frame = gpd.GeoDataFrame(
+        {"行政区划代码": ["530424001000", "530424100000"], "乡镇名称": ["宁州街道", "盘溪镇"]},
+        geometry=[shapely.box(102.9, 24.1, 103.0, 24.2), shapely.box(103.0, 24.1, 103.1, 24.2)],
+        crs=4490,
+    )
+    path = folder / "townships.shp"
+    with warnings.catch_warnings():  # GDAL says it cut the names
+        warnings.simplefilter("ignore", RuntimeWarning)
+        frame.to_file(path, encoding=encoding)
+    if not cpg:
+        path.with_suffix(".cpg").unlink()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("encoding", "cpg", "zipped"),
+    [("GBK", False, False), ("GBK", False, True), ("UTF-8", True, False), ("UTF-8", False, True)],
+)
+def test_chinese_shapefiles_read_without_cpg_and_with_cut_field_names(
+    tmp_path: Path, encoding: str, cpg: bool, zipped: bool
+) -> None:
+    path = _township_shapefile(tmp_path, encoding, cpg=cpg)
+    if zipped:
+        archive_path = tmp_path / "townships.zip"
+        with zipfile.ZipFile(archive_path, "w") as archive:
+            for part in tmp_path.glob("townships.*"):
+                if part.suffix != ".zip":
+                    archive.write(part, part.name)
+        path = archive_path
+    table = read_table(path)
+    code, name = (
+        h.encode(encoding)[:10].decode(encoding, "ignore") for h in ("行政区划代码", "乡镇名称")
+    )
+    assert table.headers == [code, name]  # 行政区 and 乡镇名 in UTF-8
+    assert list(table.frame[name]) == ["宁州街道", "盘溪镇"]
+    columns = resolve_columns(table.headers, ["code", "name", "wkt"], has_geometry=True)
+    assert columns == {"code": code, "name": name, "wkt": GEOMETRY_COLUMN}
+    checked = pipeline.check_file(path, pipeline.ImportOptions(kind="jurisdictions"), None)
+    assert checked.checks.problems == []
+    staged = checked.parts[0].records
+    assert list(zip(staged["code"], staged["name"], strict=True)) == [
+        ("530424001000", "宁州街道"),
+        ("530424100000", "盘溪镇"),
+    ]
+
+
+def test_cut_headers_match_only_one_open_field() -> None:
+    headers = ["行政区", "所属社"]  # 所属社 begins 所属社区 and 所属社区编码, both area_code
+    assert resolve_columns(headers, ["code", "area_code"], has_geometry=True) == {
+        "code": "行政区",
+        "area_code": "所属社",
+    }
+    # 区划代 begins a usual header of code and of area_code: neither is guessed.
+    assert resolve_columns(["区划代"], ["code", "area_code"], has_geometry=True) == {}
+    assert resolve_columns(["区划代"], ["code"], has_geometry=False) == {}
+
+
+def test_codec_of_a_declared_or_undeclared_shapefile(tmp_path: Path) -> None:
+    path = _township_shapefile(tmp_path, "GBK", cpg=True)
+    assert attribute_encoding(path) == "gb18030"
+    path.with_suffix(".cpg").write_text("UTF-8")  # a wrong .cpg is believed, as GDAL would
+    assert attribute_encoding(path) == "utf-8"
+    path.with_suffix(".cpg").unlink()
+    assert attribute_encoding(path) == "gb18030"
+    ascii_only = gpd.GeoDataFrame({"code": ["1"]}, geometry=[shapely.Point(1, 1)], crs=4490)
+    ascii_only.to_file(tmp_path / "plain.shp")
+    assert attribute_encoding(tmp_path / "plain.shp") is None
+    assert attribute_encoding(tmp_path / "plain.geojson") is None
