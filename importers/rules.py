@@ -29,8 +29,10 @@ from importers.values import (
     DATE_RULE,
     EXCEL_NUMBER_RULE,
     excel_mangled,
+    looks_projected,
     parse_numbers,
     parse_times,
+    projected_rule,
 )
 from layers.model.base import SRID, LabelledEnum
 
@@ -414,7 +416,14 @@ class RowChecks:
             "经纬度填反了（交换后才位于中国境内）",
             values=shown,
         )
-        self.fail(field, both & ~inside & ~swapped, "点位不在中国境内", values=shown)
+        outside = both & ~inside & ~swapped
+        if crs.kind != "epsg":
+            metres = outside & looks_projected(xs, ys)
+            if metres.any():  # one file, one CRS: the first such point names it
+                rule = projected_rule(float(xs[np.argmax(metres)]))
+                self.fail(field, metres, rule, values=shown)
+                outside &= ~metres
+        self.fail(field, outside, "点位不在中国境内", values=shown)
         if crs.kind != "epsg":
             if inside.any():
                 lon[inside], lat[inside] = to_cgcs2000(xs[inside], ys[inside], crs)
@@ -534,12 +543,11 @@ class RowChecks:
         bad[np.unique(owner[outside])] = True
         rows = np.zeros(len(self.frame), bool)
         rows[np.flatnonzero(where)[bad]] = True
-        self.fail(
-            "wkt",
-            rows,
-            "面有顶点在中国境外（或经纬度填反了）",
-            values=self.text("wkt").map(_short),
-        )
+        rule = "面有顶点在中国境外（或经纬度填反了）"
+        metres = outside & looks_projected(coords[:, 0], coords[:, 1])
+        if crs.kind != "epsg" and metres.any():  # one file, one CRS
+            rule = projected_rule(float(coords[np.argmax(metres), 0]))
+        self.fail("wkt", rows, rule, values=self.text("wkt").map(_short))
         result = np.full(len(geoms), None, dtype=object)
         good = ~bad
         if good.any():

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 SHANGHAI = "Asia/Shanghai"
@@ -435,6 +436,101 @@ def _loose_times(text: pd.Series) -> pd.Series:
             return parsed
         parsed[still] = _shanghai_us(loose)
     return parsed
+
+
+# ------------------------------------------------------------------ metres instead of degrees
+
+
+def gauss_kruger_epsg(easting: float) -> int | None:
+    """Return the EPSG code of the CGCS2000 Gauss-Krüger zone an easting's prefix names.
+
+    Surveying bureaus write eastings with the zone number in front (``34500000`` is 500 km
+    in 3-degree zone 34); without the prefix the zone cannot be told from the number.
+
+    Parameters
+    ----------
+    easting : float
+        An x coordinate in metres.
+
+    Returns
+    -------
+    int or None
+        EPSG 4513–4533 (3-degree zones 25–45) or 4491–4501 (6-degree zones 13–23); ``None``
+        without a zone prefix.
+
+    Examples
+    --------
+    >>> [gauss_kruger_epsg(x) for x in (34_512_345.6, 18_512_345.6, 512_345.6)]
+    [4522, 4496, None]
+    """
+    zone, metres = divmod(easting, 1_000_000)
+    if not 100_000 <= metres <= 900_000:
+        return None
+    if 25 <= zone <= 45:
+        return 4513 + int(zone) - 25
+    if 13 <= zone <= 23:
+        return 4491 + int(zone) - 13
+    return None
+
+
+def looks_projected(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Tell coordinates that are Gauss-Krüger metres in China rather than degrees.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Easting and northing as read (NaN allowed).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where the northing is 1,500–6,000 km (China lies between 17°N and 54°N) and the
+        easting is 100–900 km, with or without a zone prefix.
+
+    Examples
+    --------
+    >>> looks_projected([512_345.6, 34_512_345.6, 102.9], [2_680_000.0, 2_680_000.0, 24.2])
+    array([ True,  True, False])
+    """
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    metres = np.mod(xs, 1_000_000)
+    zone = np.floor_divide(xs, 1_000_000)
+    zoned = (zone == 0) | ((zone >= 13) & (zone <= 23)) | ((zone >= 25) & (zone <= 45))
+    with np.errstate(invalid="ignore"):
+        near = (metres >= 100_000) & (metres <= 900_000) & (ys >= 1.5e6) & (ys <= 6e6)
+    return np.asarray(zoned & near, dtype=bool)
+
+
+def projected_rule(easting: float) -> str:
+    """Return why coordinates in metres are refused, with the ``--crs`` to import them.
+
+    Parameters
+    ----------
+    easting : float
+        The x coordinate as read.
+
+    Returns
+    -------
+    str
+        The rule (Chinese), naming the EPSG code when the easting has a zone prefix.
+
+    Examples
+    --------
+    >>> projected_rule(34_512_345.6).split("：")[1]
+    '请加 --crs EPSG:4522 重新导入'
+    """
+    epsg = gauss_kruger_epsg(easting)
+    if epsg is not None:
+        zone = int(easting // 1_000_000)
+        return (
+            f"坐标不是经纬度，是以米为单位的投影坐标（高斯-克吕格第 {zone} 带）："
+            f"请加 --crs EPSG:{epsg} 重新导入"
+        )
+    return (
+        "坐标不是经纬度，像是以米为单位的投影坐标：请用 --crs 指定坐标系，"
+        "如 CGCS2000 高斯-克吕格 3 度带中央经线 102°E 为 EPSG:4543"
+        "（中央经线 75°E—135°E 依次为 EPSG:4534—4554）"
+    )
 
 
 def parse_numbers(raw: pd.Series, *, dms: bool = False) -> tuple[pd.Series, dict[str, str]]:

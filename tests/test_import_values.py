@@ -342,3 +342,29 @@ def test_a_resident_id_saved_as_a_spreadsheet_number_is_named_as_such(tmp_path: 
     assert [(p.row, p.column, p.rule) for p in checked.checks.problems] == [
         (3, "公民身份号码", EXCEL_NUMBER_RULE)
     ]
+
+
+def test_gauss_kruger_metres_are_named_with_the_crs_to_give() -> None:
+    from pyproj import Transformer
+
+    to_zone_34 = Transformer.from_crs(4490, 4522, always_xy=True)
+    x, y = to_zone_34.transform(102.905, 24.205)  # 华宁县, in 3-degree zone 34 (CM 102°E)
+    assert 34_000_000 < x < 35_000_000 and 2_600_000 < y < 2_800_000
+    for easting, named in ((x, "--crs EPSG:4522"), (x - 34_000_000, "EPSG:4543")):
+        checks = checks_of(lon=[f"{easting:.2f}"], lat=[f"{y:.2f}"])
+        lon, _ = checks.points(SourceCrs.parse("cgcs2000"))
+        assert named in problems(checks)[2] and "投影坐标" in problems(checks)[2]
+        assert np.isnan(lon).all()
+    checks = checks_of(lon=["102.905"], lat=["-24.205"])  # degrees, only outside China
+    checks.points(SourceCrs.parse("cgcs2000"))
+    assert problems(checks) == {2: "点位不在中国境内"}
+
+    polygon = f"POLYGON (({x} {y}, {x + 100} {y}, {x + 100} {y + 100}, {x} {y}))"
+    checks = checks_of(wkt=[polygon])
+    checks.polygons(SourceCrs.parse("cgcs2000"))
+    assert "--crs EPSG:4522" in problems(checks)[2]
+
+    checks = checks_of(lon=[f"{x:.3f}"], lat=[f"{y:.3f}"])  # imported as the rule says
+    lon, lat = checks.points(SourceCrs.parse("EPSG:4522"))
+    assert not checks.problems
+    assert lon[0] == pytest.approx(102.905, abs=1e-7) and lat[0] == pytest.approx(24.205, abs=1e-7)
