@@ -2,7 +2,9 @@
 
 A clerk opens it next to the source file, fixes the rows it names and imports the file again
 (re-importing is idempotent, so rows loaded the first time are not duplicated). Resident IDs
-appear masked.
+appear masked. Values come from the clerk's file: none of them becomes a formula when the report
+is opened in Excel or WPS (a CSV cell starting with ``=``, ``+``, ``-`` or ``@`` gets a leading
+``'``, an XLSX cell is written as text).
 """
 
 from __future__ import annotations
@@ -39,6 +41,37 @@ def report_rows(problems: Sequence[Problem]) -> list[tuple[object, ...]]:
     return [(p.row, p.column, p.value or "", p.rule, OUTCOMES[p.severity]) for p in ordered]
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: object) -> object:
+    """Return a CSV cell that a spreadsheet will not run as a formula.
+
+    Parameters
+    ----------
+    value : object
+        A cell.
+
+    Returns
+    -------
+    object
+        Text starting like a formula with ``'`` in front (numbers such as ``-24.2`` are left
+        alone); anything else as it is.
+
+    Examples
+    --------
+    >>> csv_safe("=1+2"), csv_safe("-24.2"), csv_safe("@SUM(A1)"), csv_safe(3)
+    ("'=1+2", '-24.2', "'@SUM(A1)", 3)
+    """
+    if not isinstance(value, str) or not value.startswith(_FORMULA_STARTS):
+        return value
+    try:
+        float(value)
+    except ValueError:
+        return "'" + value
+    return value
+
+
 def write_report(path: Path, problems: Sequence[Problem]) -> Path:
     """Write the report, as XLSX if ``path`` ends in ``.xlsx``, else as CSV (UTF-8 with BOM).
 
@@ -66,6 +99,9 @@ def write_report(path: Path, problems: Sequence[Problem]) -> Path:
         sheet.append(list(HEADERS))
         for line in rows:
             sheet.append(list(line))
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # text from the file, not a formula
+                    cell.data_type = "s"
         for column, width in zip("ABCDE", (8, 16, 30, 70, 18), strict=True):
             sheet.column_dimensions[column].width = width
         sheet.freeze_panes = "A2"
@@ -74,5 +110,5 @@ def write_report(path: Path, problems: Sequence[Problem]) -> Path:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADERS)
-        writer.writerows(rows)
+        writer.writerows([csv_safe(cell) for cell in line] for line in rows)
     return path
