@@ -199,8 +199,9 @@ def check_file(path: Path, options: ImportOptions, keys: Keys | None) -> Checked
     """
     overrides = load_mapping_file(options.mapping) if options.mapping else None
     table = read_table(path, is_header=header_test(overrides))
+    name = path.name if table.sheet is None else f"{path.name}（工作表“{table.sheet}”）"
     return check_table(
-        table, options, keys, file_name=path.name, sha256=file_sha256(path), overrides=overrides
+        table, options, keys, file_name=name, sha256=file_sha256(path), overrides=overrides
     )
 
 

@@ -66,11 +66,14 @@ class SourceTable:
         Detected text encoding (CSV only).
     crs : str or None
         CRS declared by a GIS file, e.g. ``"EPSG:4326"``.
+    sheet : str or None
+        The worksheet read, when it is not the workbook's first.
     """
 
     frame: pd.DataFrame
     encoding: str | None = None
     crs: str | None = None
+    sheet: str | None = None
 
     @property
     def headers(self) -> list[str]:
@@ -373,6 +376,9 @@ def cell_text(value: object) -> str | None:
 def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
     """Read the first sheet of an XLSX/XLS/ODS workbook as text.
 
+    With ``is_header``, when the first sheet has no row of known headers (a sheet of
+    instructions, 填表说明), the first sheet that has one is read instead.
+
     Parameters
     ----------
     path : pathlib.Path
@@ -394,11 +400,20 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
-        rows = sheet.to_python(skip_empty_area=False)
+        workbook = CalamineWorkbook.from_path(str(path))
+        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        header_at = find_header(([cell_text(c) for c in r] for r in rows), is_header)
+        chosen = 0
+        # A first sheet of instructions (填表说明) without a header: the data is further on.
+        if is_header is not None and not _known_header(rows, header_at, is_header):
+            for position in range(1, len(workbook.sheet_names)):
+                other = workbook.get_sheet_by_index(position).to_python(skip_empty_area=False)
+                other_at = find_header(([cell_text(c) for c in r] for r in other), is_header)
+                if _known_header(other, other_at, is_header):
+                    rows, header_at, chosen = other, other_at, position
+                    break
     except CalamineError as exc:
         raise ReadError(f"{path.name}：不是可读取的工作簿（{exc}）") from exc
-    header_at = find_header(([cell_text(c) for c in r] for r in rows), is_header)
     if header_at is None:
         raise ReadError(f"{path.name}：第一个工作表是空的")
     headers = [cell_text(c) or f"第 {i + 1} 列" for i, c in enumerate(rows[header_at])]
@@ -411,7 +426,16 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
             body.append(cells + [None] * (width - len(cells)))
             numbers.append(number)
     index = pd.Index(numbers, dtype="int64", name="row")
-    return SourceTable(pd.DataFrame(body, columns=headers, index=index, dtype=object))
+    frame = pd.DataFrame(body, columns=headers, index=index, dtype=object)
+    return SourceTable(frame, sheet=workbook.sheet_names[chosen] if chosen else None)
+
+
+def _known_header(rows: Sequence[Sequence[object]], at: int | None, is_header: HeaderTest) -> bool:
+    """Whether row ``at`` has the two known headers :func:`find_header` looks for."""
+    if at is None:
+        return False
+    cells = (cell_text(c) for c in rows[at])
+    return sum(1 for cell in cells if cell is not None and is_header(cell)) >= 2
 
 
 def read_gis(path: Path) -> SourceTable:

@@ -497,3 +497,26 @@ def test_codec_of_a_declared_or_undeclared_shapefile(tmp_path: Path) -> None:
     ascii_only.to_file(tmp_path / "plain.shp")
     assert attribute_encoding(tmp_path / "plain.shp") is None
     assert attribute_encoding(tmp_path / "plain.geojson") is None
+
+
+def test_a_first_sheet_of_instructions_is_passed_over(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "填表说明"
+    notes.append(["1. 身份证号请设为文本格式"])
+    notes.append(["2. 经纬度填写 WGS84 十进制度"])
+    data = book.create_sheet("人员信息")
+    data.append([TITLE])
+    data.append(ROSTER)
+    data.append(PEOPLE[0])
+    path = tmp_path / "roster.xlsx"
+    book.save(path)
+    table = read_table(path, is_header=header_test())
+    assert table.sheet == "人员信息" and table.headers == ROSTER
+    assert list(table.frame.index) == [3]
+    assert read_table(path).sheet is None  # without a header test: the first sheet, as before
+    options = pipeline.ImportOptions(kind="workers")
+    assert pipeline.check_file(path, options, None).file_name == "roster.xlsx（工作表“人员信息”）"
