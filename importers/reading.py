@@ -232,11 +232,75 @@ def delimiter(text: str, suffix: str = ".csv") -> str:
     return max(DELIMITERS, key=sample.count)
 
 
-def _csv_header(text: str, is_header: HeaderTest | None, separator: str) -> tuple[int, int] | None:
-    """Return the header's record number (from 0) and the offset in ``text`` where it starts.
+def header_block(
+    rows: Sequence[Sequence[str | None]], at: int, is_header: HeaderTest | None = None
+) -> tuple[int, list[str | None]]:
+    """Return the last row of a header that starts at row ``at``, and its column names.
+
+    Office forms often have two header rows: a label over a group of columns (``位置`` over
+    ``经度`` and ``纬度``), the other headers (``姓名``) merged down over both rows. The row
+    :func:`find_header` picks is then either one. The row below belongs to the header when it
+    has a known header the picked row lacks; the row above, when it is not blank, fills the
+    picked row's empty cells. Each column is named by its lower cell, else its upper one.
+
+    Parameters
+    ----------
+    rows : sequence of sequences of str or None
+        The rows of the sheet (at least up to ``at + 1`` when there is one).
+    at : int
+        The row :func:`find_header` picked.
+    is_header : callable, optional
+        Tells known headers apart; without it the row below never joins.
+
+    Returns
+    -------
+    tuple
+        Position of the header's last row (data starts after it) and the column names
+        (``None`` for a column without one).
+
+    Examples
+    --------
+    >>> is_header = lambda cell: cell in {"姓名", "身份证号", "经度", "纬度"}
+    >>> rows = [["序号", "姓名", "身份证号", "位置", None], [None, None, None, "经度", "纬度"]]
+    >>> header_block(rows, 0, is_header)
+    (1, ['序号', '姓名', '身份证号', '经度', '纬度'])
+    >>> header_block(rows, 1, is_header)
+    (1, ['序号', '姓名', '身份证号', '经度', '纬度'])
+    >>> header_block([["标题"], ["姓名", "经度"], ["张三", "102.9"]], 1, is_header)
+    (1, ['姓名', '经度'])
+    """
+
+    def cells(row: Sequence[str | None]) -> list[str | None]:
+        return [(c or "").strip() or None for c in row]
+
+    lower = cells(rows[at])
+    last, upper = at, None
+    below = cells(rows[at + 1]) if at + 1 < len(rows) else []
+    if is_header is not None and any(c and is_header(c) and c not in lower for c in below):
+        last, upper, lower = at + 1, lower, below
+    elif at > 0 and any(cells(rows[at - 1])):
+        upper = cells(rows[at - 1])
+    if upper is None:
+        return last, lower
+    width = max(len(upper), len(lower))
+    upper += [None] * (width - len(upper))
+    lower += [None] * (width - len(lower))
+    names: list[str | None] = []
+    for high, low in zip(upper, lower, strict=True):
+        name = low or high
+        names.append(name if name not in names else low)
+    return last, names
+
+
+def _csv_header(
+    text: str, is_header: HeaderTest | None, separator: str
+) -> tuple[int, int, list[str | None] | None] | None:
+    """Return the header's (last) record number (from 0), its offset in ``text``, its names.
 
     Only the first records are parsed (by the ``csv`` module, as pandas would split them);
-    ``None`` if the text has no non-empty record.
+    ``None`` if the text has no non-empty record. With two header rows (:func:`header_block`)
+    the record and offset are the lower row's, and the cells are the columns' names; ``None``
+    when the header record's own cells name the columns.
     """
     line_end = [0]
 
@@ -249,17 +313,23 @@ def _csv_header(text: str, is_header: HeaderTest | None, separator: str) -> tupl
             start = end
 
     starts = [0]
+    seen: list[list[str]] = []
 
     def records() -> Iterator[list[str]]:
         for record in csv.reader(lines(), delimiter=separator, skipinitialspace=True):
+            seen.append(record)
             yield record
             starts.append(line_end[0])
 
     try:
         header = find_header(records(), is_header)
     except csv.Error:  # let pandas read it (and say what is wrong) as before
-        return 0, 0
-    return None if header is None else (header, starts[header])
+        return 0, 0, None
+    if header is None:
+        return None
+    last, names = header_block(seen, header, is_header)
+    plain = [(c or "").strip() or None for c in seen[last]]
+    return last, starts[last], None if names == plain else names
 
 
 def _without_blank_rows(frame: pd.DataFrame, blank: pd.Series | None) -> pd.DataFrame:
@@ -299,7 +369,7 @@ def read_csv(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
     found = _csv_header(text, is_header, separator)
     if found is None:
         raise ReadError(f"{path.name}：文件中只有空行，没有表头")
-    header, start = found
+    header, start, names = found
     # The C parser reads bytes: handing it UTF-8 bytes at once is much faster than letting it
     # re-encode a text stream chunk by chunk. It starts reading at the header record.
     data = io.BytesIO(text.encode("utf-8"))
@@ -316,6 +386,8 @@ def read_csv(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
         skip_blank_lines=False,
     )
     frame.columns = [str(c).strip() for c in frame.columns]
+    if names is not None and len(names) == len(frame.columns):
+        frame.columns = [n or c for n, c in zip(names, frame.columns, strict=True)]
     # A cell can end in a space only if the text has a space before a separator, a quote or
     # a line end: without one, no column needs the (per-cell) strip.
     trailing = re.search(f' [{re.escape(separator)}"\r\n]| $', text) is not None
@@ -416,7 +488,10 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
         raise ReadError(f"{path.name}：不是可读取的工作簿（{exc}）") from exc
     if header_at is None:
         raise ReadError(f"{path.name}：第一个工作表是空的")
-    headers = [cell_text(c) or f"第 {i + 1} 列" for i, c in enumerate(rows[header_at])]
+    near = [[cell_text(c) for c in r] for r in rows[max(header_at - 1, 0) : header_at + 2]]
+    last, names = header_block(near, min(header_at, 1), is_header)
+    header_at += last - min(header_at, 1)
+    headers = [cell or f"第 {i + 1} 列" for i, cell in enumerate(names)]
     width = len(headers)
     body: list[list[str | None]] = []
     numbers: list[int] = []

@@ -520,3 +520,32 @@ def test_a_first_sheet_of_instructions_is_passed_over(tmp_path: Path) -> None:
     assert read_table(path).sheet is None  # without a header test: the first sheet, as before
     options = pipeline.ImportOptions(kind="workers")
     assert pipeline.check_file(path, options, None).file_name == "roster.xlsx（工作表“人员信息”）"
+
+
+@pytest.mark.parametrize("form", ["xlsx", "csv"])
+def test_two_row_headers_take_merged_labels_from_the_row_above(tmp_path: Path, form: str) -> None:
+    top = ["序号", "姓名", "身份证号", "所属网格", "位置", None]
+    leaf = [None, None, None, None, "经度", "纬度"]
+    if form == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        sheet.append([TITLE])
+        sheet.append(top)
+        sheet.append(leaf)
+        for column in range(1, 5):  # 序号 … 所属网格 merged down over both header rows
+            sheet.merge_cells(start_row=2, start_column=column, end_row=3, end_column=column)
+        sheet.merge_cells(start_row=2, start_column=5, end_row=2, end_column=6)  # 位置
+        sheet.append(PEOPLE[0])
+        path = tmp_path / "roster.xlsx"
+        book.save(path)
+    else:
+        lines = [TITLE, ",".join(c or "" for c in top), ",".join(c or "" for c in leaf)]
+        path = tmp_path / "roster.csv"
+        path.write_bytes("\n".join([*lines, ",".join(PEOPLE[0])]).encode("gbk"))
+    frame = read_table(path, is_header=header_test()).frame
+    assert list(frame.columns) == ROSTER
+    assert list(frame.index) == [4]
+    assert list(frame.loc[4]) == PEOPLE[0]
