@@ -175,7 +175,7 @@ class RowChecks:
         self,
         field: str,
         mask: pd.Series | npt.NDArray[np.bool_],
-        rule: str | Callable[[object], str],
+        rule: str | Callable[[object], str] | pd.Series,
         *,
         severity: Severity = "rejected",
         values: pd.Series | None = None,
@@ -188,8 +188,8 @@ class RowChecks:
             Target field.
         mask : pandas.Series or numpy.ndarray of bool
             Failing rows (aligned with the frame).
-        rule : str or callable
-            The rule, or a function of the raw value returning it.
+        rule : str, callable or pandas.Series
+            The rule, a function of the raw value returning it, or the rule of each row.
         severity : {'rejected', 'repaired'}
             Repaired rows stay loadable.
         values : pandas.Series, optional
@@ -200,7 +200,10 @@ class RowChecks:
             return
         shown = self.text(field) if values is None else values
         for row, value in shown[flags].items():
-            text = rule(value) if callable(rule) else rule
+            if isinstance(rule, pd.Series):
+                text = str(rule.at[row])
+            else:
+                text = rule(value) if callable(rule) else rule
             self.problems.append(
                 Problem(
                     int(cast(int, row)),
@@ -400,11 +403,14 @@ class RowChecks:
         lon = np.full(len(xs), np.nan)
         lat = np.full(len(xs), np.nan)
         if crs.kind == "epsg":
-            try:
-                lon[both], lat[both] = to_cgcs2000(xs[both], ys[both], crs)
-            except ValueError as exc:
-                self.fail(field, both, f"无法从 {crs.name} 转换坐标：{exc}")
-                return np.full(len(xs), np.nan), np.full(len(xs), np.nan)
+            lon[both], lat[both], errors = _project_points(xs[both], ys[both], crs)
+            if errors:  # only the points pyproj refuses, each with its reason
+                failed = np.zeros(len(xs), bool)
+                failed[np.flatnonzero(both)[list(errors)]] = True
+                why = pd.Series(None, index=self.frame.index, dtype=object)
+                why[failed] = [f"无法从 {crs.name} 转换坐标：{e}" for e in errors.values()]
+                self.fail(field, failed, why, values=shown)
+                both = both & ~failed
             geo_x, geo_y = lon, lat
         else:
             geo_x, geo_y = xs, ys
@@ -532,22 +538,28 @@ class RowChecks:
         counts = shapely.get_num_coordinates(geoms)
         owner = np.repeat(np.arange(len(geoms)), counts)
         coords = shapely.get_coordinates(geoms)
-        if crs.kind == "epsg":
-            try:
-                coords = convert(coords)
-            except ValueError as exc:
-                self.fail("wkt", where, f"无法从 {crs.name} 转换坐标：{exc}")
-                return np.full(len(geoms), None, dtype=object)
-        outside = ~in_china(coords[:, 0], coords[:, 1])
+        shown = self.text("wkt").map(_short)
         bad = np.zeros(len(geoms), bool)
+        if crs.kind == "epsg":
+            coords[:, 0], coords[:, 1], errors = _project_points(coords[:, 0], coords[:, 1], crs)
+            if errors:  # a polygon with a vertex pyproj refuses, with the first one's reason
+                reason = {int(owner[i]): e for i, e in reversed(list(errors.items()))}
+                refused = np.array(sorted(reason))
+                bad[refused] = True
+                failed = np.zeros(len(self.frame), bool)
+                failed[np.flatnonzero(where)[refused]] = True
+                why = pd.Series(None, index=self.frame.index, dtype=object)
+                why[failed] = [f"无法从 {crs.name} 转换坐标：{reason[g]}" for g in refused]
+                self.fail("wkt", failed, why, values=shown)
+        outside = ~in_china(coords[:, 0], coords[:, 1]) & ~bad[owner]
         bad[np.unique(owner[outside])] = True
         rows = np.zeros(len(self.frame), bool)
-        rows[np.flatnonzero(where)[bad]] = True
+        rows[np.flatnonzero(where)[np.unique(owner[outside])]] = True
         rule = "面有顶点在中国境外（或经纬度填反了）"
         metres = outside & looks_projected(coords[:, 0], coords[:, 1])
         if crs.kind != "epsg" and metres.any():  # one file, one CRS
             rule = projected_rule(float(coords[np.argmax(metres), 0]))
-        self.fail("wkt", rows, rule, values=self.text("wkt").map(_short))
+        self.fail("wkt", rows, rule, values=shown)
         result = np.full(len(geoms), None, dtype=object)
         good = ~bad
         if good.any():
@@ -592,6 +604,29 @@ class RowChecks:
             self.problems[i] = Problem(
                 p.row, p.column, p.value, f"与本文件第 {int(firsts[p.row])} 行重复"
             )
+
+
+def _project_points(
+    x: FloatArray, y: FloatArray, crs: SourceCrs
+) -> tuple[FloatArray, FloatArray, dict[int, str]]:
+    """Convert points from an EPSG source; when some fail, convert one by one.
+
+    Returns CGCS2000 lon, lat (NaN where refused) and, by position, why each refused point was
+    (pyproj's or :mod:`geo.crs`'s reason), so that one bad point does not refuse the file.
+    """
+    try:
+        lon, lat = to_cgcs2000(x, y, crs)
+        return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float), {}
+    except ValueError:
+        pass
+    lon, lat = np.full(len(x), np.nan), np.full(len(x), np.nan)
+    errors: dict[int, str] = {}
+    for i, (xi, yi) in enumerate(zip(x, y, strict=True)):
+        try:
+            lon[i], lat[i] = to_cgcs2000(float(xi), float(yi), crs)
+        except ValueError as exc:
+            errors[i] = str(exc)
+    return lon, lat, errors
 
 
 def _short(value: object) -> str | None:

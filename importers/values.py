@@ -19,6 +19,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from geo.crs import gauss_kruger_epsg
+
 SHANGHAI = "Asia/Shanghai"
 """Time zone of local times written without a UTC offset."""
 
@@ -441,38 +443,6 @@ def _loose_times(text: pd.Series) -> pd.Series:
 # ------------------------------------------------------------------ metres instead of degrees
 
 
-def gauss_kruger_epsg(easting: float) -> int | None:
-    """Return the EPSG code of the CGCS2000 Gauss-Krüger zone an easting's prefix names.
-
-    Surveying bureaus write eastings with the zone number in front (``34500000`` is 500 km
-    in 3-degree zone 34); without the prefix the zone cannot be told from the number.
-
-    Parameters
-    ----------
-    easting : float
-        An x coordinate in metres.
-
-    Returns
-    -------
-    int or None
-        EPSG 4513–4533 (3-degree zones 25–45) or 4491–4501 (6-degree zones 13–23); ``None``
-        without a zone prefix.
-
-    Examples
-    --------
-    >>> [gauss_kruger_epsg(x) for x in (34_512_345.6, 18_512_345.6, 512_345.6)]
-    [4522, 4496, None]
-    """
-    zone, metres = divmod(easting, 1_000_000)
-    if not 100_000 <= metres <= 900_000:
-        return None
-    if 25 <= zone <= 45:
-        return 4513 + int(zone) - 25
-    if 13 <= zone <= 23:
-        return 4491 + int(zone) - 13
-    return None
-
-
 def looks_projected(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]:
     """Tell coordinates that are Gauss-Krüger metres in China rather than degrees.
 
@@ -512,14 +482,18 @@ def projected_rule(easting: float) -> str:
     Returns
     -------
     str
-        The rule (Chinese), naming the EPSG code when the easting has a zone prefix.
+        The rule (Chinese), naming the EPSG code when the easting has a 3-degree zone prefix
+        (:func:`geo.crs.gauss_kruger_epsg`).
 
     Examples
     --------
     >>> projected_rule(34_512_345.6).split("：")[1]
     '请加 --crs EPSG:4522 重新导入'
     """
-    epsg = gauss_kruger_epsg(easting)
+    try:
+        epsg = gauss_kruger_epsg(easting)
+    except ValueError:  # no 3-degree zone prefix
+        epsg = None
     if epsg is not None:
         zone = int(easting // 1_000_000)
         return (

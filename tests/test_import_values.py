@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import shapely
 
 from geo.crs import SourceCrs, to_cgcs2000
 from importers.pipeline import ImportOptions, check_file
@@ -368,3 +369,26 @@ def test_gauss_kruger_metres_are_named_with_the_crs_to_give() -> None:
     lon, lat = checks.points(SourceCrs.parse("EPSG:4522"))
     assert not checks.problems
     assert lon[0] == pytest.approx(102.905, abs=1e-7) and lat[0] == pytest.approx(24.205, abs=1e-7)
+
+
+def test_one_point_pyproj_refuses_rejects_its_row_only() -> None:
+    from pyproj import Transformer
+
+    x, y = Transformer.from_crs(4490, 4522, always_xy=True).transform(102.905, 24.205)
+    zone_34 = SourceCrs.parse("EPSG:4522")
+    # Row 3 lacks the zone prefix EPSG:4522 expects.
+    checks = checks_of(lon=[f"{x:.3f}", f"{x - 34_000_000:.3f}"], lat=[f"{y:.3f}", f"{y:.3f}"])
+    lon, lat = checks.points(zone_34)
+    assert list(problems(checks)) == [3]
+    assert problems(checks)[3].startswith("无法从 EPSG:4522 转换坐标：")
+    assert lon[0] == pytest.approx(102.905, abs=1e-7) and np.isnan(lon[1])
+
+    def square(east: float) -> str:
+        return f"POLYGON (({east} {y}, {east + 100} {y}, {east + 100} {y + 100}, {east} {y}))"
+
+    checks = checks_of(wkt=[square(x), square(x - 34_000_000)])
+    polygons = checks.polygons(zone_34)
+    assert list(problems(checks)) == [3]
+    assert problems(checks)[3].startswith("无法从 EPSG:4522 转换坐标：")
+    assert polygons[1] is None
+    assert shapely.get_coordinates(polygons[0])[0] == pytest.approx([102.905, 24.205], abs=1e-7)
