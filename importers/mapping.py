@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -111,8 +112,18 @@ class MappingError(ValueError):
     """A mapping file that is unreadable or names a header the file lacks (Chinese message)."""
 
 
+_NOTE = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]")
+"""A bracketed note in a header (after NFKC, full-width brackets are ASCII ones)."""
+
+_KEPT = re.compile(r"[\s_*:]")
+
+
 def normalise_header(header: str) -> str:
-    """Return a header as compared with synonyms: lower case, without spaces, ``_`` or ``*``.
+    """Return a header as compared with synonyms.
+
+    Full-width characters are read as ASCII; a bracketed note (``身份证号（18位）``,
+    ``经度(WGS84)``, ``【必填】``) is left out unless it is the whole header; spaces, ``_``,
+    ``*`` and colons are dropped; letters are lower-cased.
 
     Parameters
     ----------
@@ -126,10 +137,14 @@ def normalise_header(header: str) -> str:
 
     Examples
     --------
-    >>> normalise_header(" 经 度* "), normalise_header("Grid_Code")
-    ('经度', 'gridcode')
+    >>> normalise_header(" 经 度* "), normalise_header("Grid_Code"), normalise_header("Ｘ坐标")
+    ('经度', 'gridcode', 'x坐标')
+    >>> [normalise_header(h) for h in ("身份证号（18位）", "【必填】联系电话", "(备注)")]
+    ['身份证号', '联系电话', '备注']
     """
-    return re.sub(r"[\s_*：:（）()]", "", header).lower()
+    text = unicodedata.normalize("NFKC", header)
+    bare = _NOTE.sub("", text)
+    return re.sub(r"[\s_*:()\[\]【】]", "", bare if _KEPT.sub("", bare) else text).lower()
 
 
 @cache
@@ -155,8 +170,8 @@ def header_keys(overrides: Mapping[str, str] | None = None) -> frozenset[str]:
 
     Examples
     --------
-    >>> keys = header_keys({"lon": "东 经（度）"})
-    >>> "身份证号" in keys, "gridcode" in keys, "东经度" in keys, "华宁县网格员花名册" in keys
+    >>> keys = header_keys({"lon": "东 经 度 数（度）"})
+    >>> "身份证号" in keys, "gridcode" in keys, "东经度数" in keys, "华宁县网格员花名册" in keys
     (True, True, True, False)
     """
     extra = {normalise_header(header) for header in (overrides or {}).values()}

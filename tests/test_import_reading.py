@@ -357,7 +357,24 @@ def test_header_keys_hold_fields_synonyms_and_override_headers() -> None:
     keys = header_keys()
     assert {"gridcode", "经度", "身份证号码", "residentid"} <= keys
     assert "华宁县网格员花名册" not in keys and "" not in keys
-    assert header_keys({"lon": "东 经（度）", "lat": ""}) == keys | {"东经度"}
+    assert header_keys({"lon": "东 经 度 数（度）", "lat": ""}) == keys | {"东经度数"}
+
+
+def test_headers_with_notes_in_brackets_find_their_fields() -> None:
+    headers = [
+        "序号",
+        "姓名【必填】",
+        "身份证号（18位）",
+        "经度(WGS84)",
+        "纬度（WGS84）",
+        "（备注）",
+    ]
+    assert resolve_columns(headers, ["name", "resident_id", "lon", "lat", "description"]) == {
+        "name": "姓名【必填】",
+        "resident_id": "身份证号（18位）",
+        "lon": "经度(WGS84)",
+        "lat": "纬度（WGS84）",
+    }
 
 
 def test_check_file_reads_the_mapping_file_once_and_finds_the_header(
