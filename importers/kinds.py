@@ -357,7 +357,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     checks.require("external_no", "channel", "category", "reported_at")
     channel = checks.choice("channel", Channel)
     category, subcategory = _case_category(checks)
-    reported = checks.timestamps("reported_at")
+    reported = checks.timestamps("reported_at", past=True)
     risk = checks.number("risk_level", low=1, high=4, integer=True).fillna(4)
     checks.code("grid_code", parse_grid_code)
     grid = checks.text("grid_code")
@@ -498,7 +498,7 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
     checks.require("resident_id", "visited_on")
     ids = _resident_ids(checks)
     category = checks.choice("category", PersonCategory)
-    visited = checks.timestamps("visited_on")
+    visited = checks.timestamps("visited_on", past=True)
     day = visited.dt.tz_convert("Asia/Shanghai").dt.date
     usable = ids.where(~checks.bad)
     keys = context.keys

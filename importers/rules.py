@@ -28,6 +28,7 @@ from importers.values import (
     COORDINATE_RULE,
     DATE_RULE,
     EXCEL_NUMBER_RULE,
+    SHANGHAI,
     excel_mangled,
     looks_projected,
     parse_numbers,
@@ -134,6 +135,10 @@ def shown_value(field: str, value: object) -> str | None:
         return None
     text = str(value)
     return mask_resident_id(text) if field in SENSITIVE_FIELDS else text
+
+
+EARLIEST = pd.Timestamp("1900-01-01", tz=SHANGHAI)
+"""Dates before this are taken for mistyped years (``1024`` for ``2024``)."""
 
 
 class RowChecks:
@@ -348,10 +353,19 @@ class RowChecks:
             codes = codes.where(raw.notna(), default)
         return codes.astype(object).where(codes.notna(), None)
 
-    def timestamps(self, field: str) -> pd.Series:
+    def timestamps(self, field: str, *, past: bool = False) -> pd.Series:
         """Parse date-times as Asia/Shanghai local times (a written UTC offset is honoured).
 
         ISO 8601, and the formats clerks use besides (see :func:`importers.values.parse_times`).
+        A date before :data:`EARLIEST` is taken for a mistyped year and rejected.
+
+        Parameters
+        ----------
+        field : str
+            Target field.
+        past : bool
+            Reject times after the end of tomorrow (when something happened or was reported:
+            a later time is a mistyped year).
 
         Returns
         -------
@@ -361,7 +375,14 @@ class RowChecks:
         raw = self.text(field)
         parsed, rules = parse_times(raw)
         self.fail(field, raw.notna() & parsed.isna(), lambda v: rules.get(str(v), DATE_RULE))
-        return parsed
+        wrong = parsed < EARLIEST
+        self.fail(field, wrong, f"早于 {EARLIEST.year} 年，请检查年份")
+        if past:
+            tomorrow = pd.Timestamp.now(tz=SHANGHAI).normalize() + pd.Timedelta(days=2)
+            late = parsed >= tomorrow
+            self.fail(field, late, "是将来的时间，请检查年份和日期")
+            wrong |= late
+        return parsed.where(~wrong)
 
     def points(self, crs: SourceCrs) -> tuple[FloatArray, FloatArray]:
         """Read lon/lat (or x/y) columns, else point WKT or GIS points, check, convert to CGCS2000.

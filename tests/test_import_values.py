@@ -392,3 +392,16 @@ def test_one_point_pyproj_refuses_rejects_its_row_only() -> None:
     assert problems(checks)[3].startswith("无法从 EPSG:4522 转换坐标：")
     assert polygons[1] is None
     assert shapely.get_coordinates(polygons[0])[0] == pytest.approx([102.905, 24.205], abs=1e-7)
+
+
+def test_mistyped_years_are_rejected() -> None:
+    future = (pd.Timestamp.now(tz="Asia/Shanghai") + pd.Timedelta(days=3)).strftime("%Y-%m-%d")
+    today = pd.Timestamp.now(tz="Asia/Shanghai").strftime("%Y-%m-%d %H:%M")
+    written = ["1024-05-01 08:30", "2024-05-01 08:30", future, today]
+    checks = checks_of(t=written)
+    times = checks.timestamps("t", past=True)
+    assert problems(checks) == {2: "早于 1900 年，请检查年份", 4: "是将来的时间，请检查年份和日期"}
+    assert times.isna().tolist() == [True, False, True, False]
+    checks = checks_of(t=written)  # a date that may lie ahead (the end of a sentence)
+    assert checks.timestamps("t").isna().tolist() == [True, False, False, False]
+    assert list(problems(checks)) == [2]
