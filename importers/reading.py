@@ -22,11 +22,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import charset_normalizer
 import pandas as pd
 
 from importers import dbf
+
+if TYPE_CHECKING:
+    from python_calamine import CalamineSheet
 
 GEOMETRY_COLUMN = "__geometry__"
 """Name of the column of shapely geometries read from a GIS file."""
@@ -473,13 +477,13 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        rows = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        rows = _sheet_rows(workbook.get_sheet_by_index(0))
         header_at = find_header(([cell_text(c) for c in r] for r in rows), is_header)
         chosen = 0
         # A first sheet of instructions (填表说明) without a header: the data is further on.
         if is_header is not None and not _known_header(rows, header_at, is_header):
             for position in range(1, len(workbook.sheet_names)):
-                other = workbook.get_sheet_by_index(position).to_python(skip_empty_area=False)
+                other = _sheet_rows(workbook.get_sheet_by_index(position))
                 other_at = find_header(([cell_text(c) for c in r] for r in other), is_header)
                 if _known_header(other, other_at, is_header):
                     rows, header_at, chosen = other, other_at, position
@@ -503,6 +507,25 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
     index = pd.Index(numbers, dtype="int64", name="row")
     frame = pd.DataFrame(body, columns=headers, index=index, dtype=object)
     return SourceTable(frame, sheet=workbook.sheet_names[chosen] if chosen else None)
+
+
+def _sheet_rows(sheet: CalamineSheet) -> list[list[object]]:
+    """Return a sheet's cells from A1, each merged range's value in every cell it covers.
+
+    Clerks merge a cell over the rows it applies to (one 所属社区 for a group of people):
+    every row of the group holds the value, as the clerk sees it.
+    """
+    rows: list[list[object]] = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+    for (top, left), (bottom, right) in sheet.merged_cell_ranges or []:
+        if top >= len(rows) or left >= len(rows[top]):
+            continue
+        value = rows[top][left]
+        for r in range(top, min(bottom, len(rows) - 1) + 1):
+            row = rows[r]
+            row.extend([""] * (right + 1 - len(row)))
+            for c in range(left, right + 1):
+                row[c] = value
+    return rows
 
 
 def _known_header(rows: Sequence[Sequence[object]], at: int | None, is_header: HeaderTest) -> bool:

@@ -566,3 +566,24 @@ def test_two_row_headers_take_merged_labels_from_the_row_above(tmp_path: Path, f
     assert list(frame.columns) == ROSTER
     assert list(frame.index) == [4]
     assert list(frame.loc[4]) == PEOPLE[0]
+
+
+def test_a_cell_merged_over_a_group_of_rows_holds_for_each(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    # The table starts at B2, as sheets with a margin do.
+    rows = [["姓名", "所属社区", "经度"], ["张三", "530424100001", "102.91"]]
+    rows += [["李四", None, "102.92"], ["王五", None, "102.93"], ["赵六", "530424100002", "1"]]
+    for r, values in enumerate(rows, start=2):
+        for c, value in enumerate(values, start=2):
+            sheet.cell(row=r, column=c, value=value)
+    sheet.merge_cells("C3:C5")  # one community for 张三, 李四 and 王五
+    path = tmp_path / "people.xlsx"
+    book.save(path)
+    frame = read_table(path, is_header=header_test()).frame
+    assert list(frame.index) == [3, 4, 5, 6]
+    assert list(frame["所属社区"]) == ["530424100001"] * 3 + ["530424100002"]
+    assert list(frame["姓名"]) == ["张三", "李四", "王五", "赵六"]
