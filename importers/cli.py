@@ -99,6 +99,10 @@ def import_file(
         float,
         typer.Option("--tolerance", help="Metres a point may lie outside its jurisdiction."),
     ] = DEFAULT_TOLERANCE_M,
+    layer: Annotated[
+        str | None,
+        typer.Option("--layer", help="Layer of a GeoPackage or zip of several (its name)."),
+    ] = None,
 ) -> None:
     """Import a file of KIND; a file loads whole or not at all unless --partial."""
     if kind not in KINDS:
@@ -113,6 +117,7 @@ def import_file(
         dry_run=dry_run,
         user=user or os_user(),
         tolerance_m=tolerance,
+        layer=layer,
     )
     keys = platform_keys(settings) if kind in ("persons", "visits") else None
     engine = make_engine(resolve_urls(settings, start=True).owner, pool_size=1)

@@ -36,7 +36,7 @@ _CHINESE_LANGUAGE_IDS = frozenset({0x4D, 0x7A})
 """Language driver IDs of code page 936 (GBK), which GB18030 decodes."""
 
 
-def _dbf_start(path: Path) -> tuple[bytes, bytes | None] | None:
+def _dbf_start(path: Path, member: str | None) -> tuple[bytes, bytes | None] | None:
     """Return the start of a Shapefile's DBF and its ``.cpg`` text (``None`` without one)."""
     suffix = path.suffix.lower()
     if suffix == ".shp":
@@ -50,7 +50,11 @@ def _dbf_start(path: Path) -> tuple[bytes, bytes | None] | None:
     if suffix == ".zip" and zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
             names = {n.lower(): n for n in archive.namelist()}
-            dbfs = [n for n in names if n.endswith(".dbf")]
+            if member is not None:
+                dbfs = [member.lower()[:-4] + ".dbf"] if member.lower().endswith(".shp") else []
+                dbfs = [n for n in dbfs if n in names]
+            else:
+                dbfs = [n for n in names if n.endswith(".dbf")]
             if len(dbfs) != 1:
                 return None
             cpg_name = names.get(dbfs[0][:-4] + ".cpg")
@@ -109,7 +113,7 @@ def _decodes(texts: list[bytes], codec: str) -> bool:
     return True
 
 
-def attribute_encoding(path: Path) -> str | None:
+def attribute_encoding(path: Path, member: str | None = None) -> str | None:
     """Return the codec of a Shapefile's attributes when it has non-ASCII text.
 
     The ``.cpg`` file's, else the DBF language byte's when it is code page 936, else (neither
@@ -119,6 +123,8 @@ def attribute_encoding(path: Path) -> str | None:
     ----------
     path : pathlib.Path
         A ``.shp`` file (its ``.dbf`` beside it) or a zipped Shapefile.
+    member : str, optional
+        In a zip, the ``.shp`` read (default: the zip's only ``.dbf``).
 
     Returns
     -------
@@ -128,7 +134,7 @@ def attribute_encoding(path: Path) -> str | None:
         or names one Python does not know, or is in neither UTF-8 nor GB18030: then GDAL
         reads it as it would.
     """
-    found = _dbf_start(path)
+    found = _dbf_start(path, member)
     if found is None or len(found[0]) < 32:
         return None
     sample, cpg = found

@@ -53,6 +53,8 @@ class ImportOptions:
     defer : bool or None
         Rebuild indexes and re-validate foreign keys at the end instead of row by row
         (:mod:`layers.deferral`; locks the table meanwhile): ``None`` decides by size.
+    layer : str or None
+        The layer of a GIS file of several (a GeoPackage layer, a Shapefile in a zip).
     """
 
     kind: str
@@ -63,6 +65,7 @@ class ImportOptions:
     user: str = "unknown"
     tolerance_m: float = DEFAULT_TOLERANCE_M
     defer: bool | None = None
+    layer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -198,8 +201,12 @@ def check_file(path: Path, options: ImportOptions, keys: Keys | None) -> Checked
         Checks and staged parts.
     """
     overrides = load_mapping_file(options.mapping) if options.mapping else None
-    table = read_table(path, is_header=header_test(overrides))
-    name = path.name if table.sheet is None else f"{path.name}（工作表“{table.sheet}”）"
+    table = read_table(path, is_header=header_test(overrides), layer=options.layer)
+    name = path.name
+    if table.sheet is not None:
+        name += f"（工作表“{table.sheet}”）"
+    if table.layer is not None:
+        name += f"（图层“{table.layer}”）"
     return check_table(
         table, options, keys, file_name=name, sha256=file_sha256(path), overrides=overrides
     )

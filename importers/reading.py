@@ -18,10 +18,11 @@ import csv
 import io
 import math
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 import charset_normalizer
@@ -72,12 +73,15 @@ class SourceTable:
         CRS declared by a GIS file, e.g. ``"EPSG:4326"``.
     sheet : str or None
         The worksheet read, when it is not the workbook's first.
+    layer : str or None
+        The layer read, when the GIS file has several.
     """
 
     frame: pd.DataFrame
     encoding: str | None = None
     crs: str | None = None
     sheet: str | None = None
+    layer: str | None = None
 
     @property
     def headers(self) -> list[str]:
@@ -536,37 +540,79 @@ def _known_header(rows: Sequence[Sequence[object]], at: int | None, is_header: H
     return sum(1 for cell in cells if cell is not None and is_header(cell)) >= 2
 
 
-def read_gis(path: Path) -> SourceTable:
+def _zip_member(path: Path, layer: str | None) -> str:
+    """Return the GIS file to read inside a zip (also in a folder of the zip)."""
+    if not zipfile.is_zipfile(path):
+        raise ReadError(f"{path.name}：不是压缩的 Shapefile（不是 zip 文件）")
+    with zipfile.ZipFile(path) as archive:
+        members = [
+            name
+            for name in archive.namelist()
+            if PurePosixPath(name).suffix.lower() in (".shp", ".gpkg", ".geojson", ".json")
+            and not name.startswith("__MACOSX/")
+        ]
+    if not members:
+        raise ReadError(f"{path.name}：压缩包里没有 Shapefile、GeoPackage 或 GeoJSON 文件")
+    by_layer = {PurePosixPath(name).stem: name for name in members}
+    if layer is not None and layer in by_layer:
+        return by_layer[layer]
+    if len(members) == 1 and layer is None:
+        return members[0]
+    raise ReadError(_layer_problem(path, list(by_layer), layer))
+
+
+def _layer_problem(path: Path, layers: Sequence[str], layer: str | None) -> str:
+    names = "、".join(layers)
+    if layer is None:
+        return f"{path.name} 有 {len(layers)} 个图层：{names}。请用 --layer 指定要导入的一个"
+    return f"{path.name} 没有图层“{layer}”；它的图层：{names}"
+
+
+def read_gis(path: Path, layer: str | None = None) -> SourceTable:
     """Read a Shapefile (also zipped), GeoJSON or GeoPackage with pyogrio.
 
-    A Shapefile's attributes are read in the encoding of :func:`importers.dbf.attribute_encoding`
-    (GBK names of a Shapefile sent without its ``.cpg`` are not mojibake).
+    A zip may hold its Shapefile in a folder. A file or zip of several layers (a GeoPackage of
+    townships and villages, a zip of Shapefiles) is read only with ``layer`` naming one: GDAL
+    would silently read the first. A Shapefile's attributes are read in the encoding of
+    :func:`importers.dbf.attribute_encoding` (GBK names of a Shapefile sent without its
+    ``.cpg`` are not mojibake).
 
     Parameters
     ----------
     path : pathlib.Path
         The file.
+    layer : str, optional
+        The layer to read (a GeoPackage layer, or the name of a Shapefile in a zip).
 
     Returns
     -------
     SourceTable
-        Attributes as text plus :data:`GEOMETRY_COLUMN`; features numbered from 1.
+        Attributes as text plus :data:`GEOMETRY_COLUMN`; features numbered from 1;
+        :attr:`SourceTable.layer` when ``layer`` chose one of several.
 
     Raises
     ------
     ReadError
-        If GDAL cannot read it as a vector dataset.
+        If GDAL cannot read it as a vector dataset, or the layer to read is not clear.
     """
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, GeometryError
 
-    source = f"/vsizip/{path}" if path.suffix.lower() == ".zip" else str(path)
-    codec = dbf.attribute_encoding(path)
+    member = _zip_member(path, layer) if path.suffix.lower() == ".zip" else None
+    source = str(path) if member is None else f"/vsizip/{path}/{member}"
+    codec = dbf.attribute_encoding(path, member)
     try:
+        layers = [str(name) for name in pyogrio.list_layers(source)[:, 0]]
+        if len(layers) > 1 and layer not in layers:
+            raise ReadError(_layer_problem(path, layers, layer))
+        if len(layers) == 1 and member is None and layer not in (None, layers[0]):
+            raise ReadError(_layer_problem(path, layers, layer))
+        options = {"layer": layer} if len(layers) > 1 else {}
         if codec is None:
-            frame = pyogrio.read_dataframe(source)
+            frame = pyogrio.read_dataframe(source, **options)
         else:
-            frame = dbf.recode(pyogrio.read_dataframe(source, encoding=dbf.BYTES), codec)
+            raw = pyogrio.read_dataframe(source, encoding=dbf.BYTES, **options)
+            frame = dbf.recode(raw, codec)
     except (DataSourceError, DataLayerError, FeatureError, GeometryError) as exc:
         what = "压缩的 Shapefile" if path.suffix.lower() == ".zip" else "可读取的 GIS 文件"
         raise ReadError(f"{path.name}：不是{what}（{exc}）") from exc
@@ -577,10 +623,15 @@ def read_gis(path: Path) -> SourceTable:
         dtype=object,
     )
     table[GEOMETRY_COLUMN] = list(geometries)
-    return SourceTable(_numbered(_blank_to_none(table), 1), crs=crs)
+    several = len(layers) > 1 or (member is not None and layer is not None)
+    return SourceTable(
+        _numbered(_blank_to_none(table), 1), crs=crs, layer=layer if several else None
+    )
 
 
-def read_table(path: Path, *, is_header: HeaderTest | None = None) -> SourceTable:
+def read_table(
+    path: Path, *, is_header: HeaderTest | None = None, layer: str | None = None
+) -> SourceTable:
     """Read any supported file by its extension.
 
     Parameters
@@ -592,6 +643,8 @@ def read_table(path: Path, *, is_header: HeaderTest | None = None) -> SourceTabl
         Tells known headers apart (e.g. :func:`importers.mapping.header_test`), to find the
         header of a CSV or spreadsheet below its title rows; without it the header is the first
         non-empty row. GIS files have no header rows.
+    layer : str, optional
+        The layer of a GIS file of several (see :func:`read_gis`).
 
     Returns
     -------
@@ -616,7 +669,7 @@ def read_table(path: Path, *, is_header: HeaderTest | None = None) -> SourceTabl
         if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
             return read_xlsx(path, is_header)
         if suffix in GIS_SUFFIXES:
-            return read_gis(path)
+            return read_gis(path, layer)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
         raise ReadError(f"{path.name}：{exc}") from exc
     raise ReadError(

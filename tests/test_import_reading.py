@@ -587,3 +587,53 @@ def test_a_cell_merged_over_a_group_of_rows_holds_for_each(tmp_path: Path) -> No
     assert list(frame.index) == [3, 4, 5, 6]
     assert list(frame["所属社区"]) == ["530424100001"] * 3 + ["530424100002"]
     assert list(frame["姓名"]) == ["张三", "李四", "王五", "赵六"]
+
+
+def _unit(code: str, west: float) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"code": [code], "name": ["单位"]},
+        geometry=[shapely.box(west, 24.1, west + 0.1, 24.2)],
+        crs=4490,
+    )
+
+
+def test_a_geopackage_of_several_layers_needs_layer(tmp_path: Path) -> None:
+    path = tmp_path / "boundaries.gpkg"
+    _unit("530424001000", 102.9).to_file(path, layer="乡镇")
+    _unit("530424001001", 103.0).to_file(path, layer="村")
+    with pytest.raises(ReadError, match="有 2 个图层：乡镇、村。请用 --layer"):
+        read_table(path)
+    with pytest.raises(ReadError, match="没有图层“网格”"):
+        read_table(path, layer="网格")
+    table = read_table(path, layer="村")
+    assert table.layer == "村" and list(table.frame["code"]) == ["530424001001"]
+    options = pipeline.ImportOptions(kind="jurisdictions", layer="村")
+    assert pipeline.check_file(path, options, None).file_name == "boundaries.gpkg（图层“村”）"
+
+
+def test_a_zipped_folder_and_a_zip_of_several_shapefiles(tmp_path: Path) -> None:
+    folder = tmp_path / "乡镇界"
+    folder.mkdir()
+    _unit("530424001000", 102.9).to_file(folder / "乡镇.shp", encoding="GBK")
+    (folder / "乡镇.cpg").unlink()  # and its GBK names still read right
+    one = tmp_path / "one.zip"
+    with zipfile.ZipFile(one, "w") as archive:  # what 发送到压缩文件 on a folder makes
+        for part in folder.iterdir():
+            archive.write(part, f"乡镇界/{part.name}")
+    table = read_table(one)
+    assert list(table.frame["name"]) == ["单位"] and table.layer is None
+    _unit("530424001001", 103.0).to_file(folder / "村.shp")
+    several = tmp_path / "several.zip"
+    with zipfile.ZipFile(several, "w") as archive:
+        for part in folder.iterdir():
+            archive.write(part, f"乡镇界/{part.name}")
+    with pytest.raises(ReadError, match="请用 --layer"):
+        read_table(several)
+    table = read_table(several, layer="乡镇")
+    assert table.layer == "乡镇" and list(table.frame["code"]) == ["530424001000"]
+    assert list(table.frame["name"]) == ["单位"]
+    empty = tmp_path / "empty.zip"
+    with zipfile.ZipFile(empty, "w") as archive:
+        archive.writestr("说明.txt", "无")
+    with pytest.raises(ReadError, match="压缩包里没有"):
+        read_table(empty)
