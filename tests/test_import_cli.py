@@ -115,6 +115,30 @@ def test_cli_unknown_kind_is_refused_in_chinese(tmp_path: Path) -> None:
     assert "错误：未知的导入类型" in result.output and "jurisdictions、grids" in result.output
 
 
+def test_cli_asks_which_layer_then_imports_it(
+    database: SuiteDatabase, env: dict[str, str], tmp_path: Path
+) -> None:
+    import geopandas as gpd
+    import shapely
+
+    path = tmp_path / "boundaries.gpkg"
+    for layer, rows in (("省市县", HIERARCHY[:3]), ("乡镇", HIERARCHY[3:4])):
+        gpd.GeoDataFrame(
+            {"区划代码": [r[0] for r in rows], "名称": [r[1] for r in rows]},
+            geometry=[shapely.box(106.2, 38.4, 106.3, 38.5)] * len(rows),
+            crs=4490,
+        ).to_file(path, layer=layer)
+    runner = CliRunner()
+    args = ["import", "jurisdictions", str(path), "--dry-run"]
+    asked = runner.invoke(_app(), args, env=env)
+    assert asked.exit_code == 2
+    assert "有 2 个图层：省市县、乡镇。请用 --layer" in asked.output
+    checked = runner.invoke(_app(), [*args, "--layer", "省市县"], env=env)
+    assert checked.exit_code == 0, checked.output
+    assert "boundaries.gpkg（图层“省市县”）" in checked.output and "试运行" in checked.output
+    assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 0
+
+
 def test_import_killed_while_copying_leaves_nothing(
     database: SuiteDatabase, env: dict[str, str], tmp_path: Path
 ) -> None:
