@@ -21,6 +21,7 @@ from importers.reading import GEOMETRY_COLUMN, HeaderTest
 SYNONYMS: dict[str, tuple[str, ...]] = {
     "lon": ("经度", "lng", "lon", "long", "longitude", "x", "x坐标", "横坐标", "东经"),
     "lat": ("纬度", "lat", "latitude", "y", "y坐标", "纵坐标", "北纬"),
+    "lonlat": ("lonlat", "lnglat", "经纬度", "坐标", "经纬度坐标", "位置坐标", "点位坐标"),
     "wkt": ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "边界", "范围", "边界wkt"),
     "code": ("code", "编码", "代码", "区划代码", "行政区划代码", "统计用区划代码", "网格编码"),
     "name": (

@@ -28,12 +28,14 @@ from importers.values import (
     COORDINATE_RULE,
     DATE_RULE,
     EXCEL_NUMBER_RULE,
+    PAIR_RULE,
     SHANGHAI,
     excel_mangled,
     looks_projected,
     parse_numbers,
     parse_times,
     projected_rule,
+    split_pair,
 )
 from layers.model.base import SRID, LabelledEnum
 
@@ -259,14 +261,26 @@ class RowChecks:
         MissingColumns
             If the file has neither lon/lat columns nor a geometry column.
         """
-        if self.has("wkt") and not (self.has("lon") or self.has("lat")):
-            self.require("wkt")
+        source = self._point_source()
+        if source != "lon":
+            self.require(source)
         elif not (self.has("lon") and self.has("lat")):
             absent = [f for f in ("lon", "lat") if not self.has(f)]
-            alternative = "（或一列 WKT 点，如 POINT (102.9 24.2)，或 GIS 文件的点几何）"
+            alternative = (
+                "（或一列“经度,纬度”，如 102.905,24.205；或一列 WKT 点，如 POINT (102.9 24.2)；"
+                "或 GIS 文件的点几何）"
+            )
             raise MissingColumns(absent, [str(c) for c in self.frame.columns], alternative)
         else:
             self.require("lon", "lat")
+
+    def _point_source(self) -> Literal["lon", "lonlat", "wkt"]:
+        """Where points come from: lon/lat columns, else one "lon,lat" column, else WKT."""
+        if self.has("lon") or self.has("lat"):
+            return "lon"
+        if self.has("lonlat"):
+            return "lonlat"
+        return "wkt" if self.has("wkt") else "lon"
 
     def code(self, field: str, parse: Callable[[str], object]) -> None:
         """Reject values ``parse`` refuses (a :class:`geo.codes.CodeError` gives the rule).
@@ -387,8 +401,9 @@ class RowChecks:
     def points(self, crs: SourceCrs) -> tuple[FloatArray, FloatArray]:
         """Read lon/lat (or x/y) columns, else point WKT or GIS points, check, convert to CGCS2000.
 
-        The ``wkt`` field (WKT text, or the geometry of a Shapefile, GeoJSON or GeoPackage) is
-        read only when the file has no lon/lat column. Longitudes and latitudes may be written
+        Without lon/lat columns, points come from one column of "lon,lat" (``lonlat``, e.g.
+        ``经纬度`` in hotline exports), else from the ``wkt`` field (WKT text, or the geometry
+        of a Shapefile, GeoJSON or GeoPackage). Longitudes and latitudes may be written
         in decimal degrees or in degrees-minutes-seconds (:func:`importers.values.parse_dms`;
         a direction is taken only for its sign, so a latitude in the longitude column is
         reported as swapped).
@@ -406,12 +421,14 @@ class RowChecks:
         tuple of numpy.ndarray
             CGCS2000 lon, lat; NaN where there is no valid point.
         """
-        if self.has("wkt") and not (self.has("lon") or self.has("lat")):
-            field = "wkt"
+        field = self._point_source()
+        if field == "wkt":
             x, y = self._wkt_points()
             shown = self.text("wkt").map(_short)
+        elif field == "lonlat":
+            x, y = self._paired_points()
+            shown = self.text("lonlat")
         else:
-            field = "lon"
             x = self.number("lon", dms=True)
             y = self.number("lat", dms=True)
             has_lon, has_lat = x.notna(), y.notna()
@@ -457,6 +474,22 @@ class RowChecks:
         lon[~inside] = np.nan
         lat[~inside] = np.nan
         return lon, lat
+
+    def _paired_points(self) -> tuple[pd.Series, pd.Series]:
+        """Read points from one column of "lon,lat" (see :func:`importers.values.split_pair`)."""
+        raw = self.text("lonlat")
+        first, second = split_pair(raw)
+        x, x_rules = parse_numbers(first, dms=True)
+        y, y_rules = parse_numbers(second, dms=True)
+        wrong = raw.notna() & (x.isna() | y.isna())
+        rules = x_rules | y_rules
+
+        def rule(value: object) -> str:
+            a, b = (part.iloc[0] for part in split_pair(pd.Series([value], dtype=object)))
+            return rules.get(str(a)) or rules.get(str(b)) or PAIR_RULE
+
+        self.fail("lonlat", wrong, rule)
+        return x.where(~wrong), y.where(~wrong)
 
     def _wkt_points(self) -> tuple[pd.Series, pd.Series]:
         """Read points from WKT text or GIS geometries; reject what is not a point."""

@@ -440,6 +440,49 @@ def _loose_times(text: pd.Series) -> pd.Series:
     return parsed
 
 
+PAIR_RULE = "必须是“经度,纬度”两个数，如 102.905,24.205"
+"""Why a value of a "lon,lat" column is refused (see :func:`split_pair`)."""
+
+_PAIR_SEPARATORS = re.compile(r"\s*[,;，；、]\s*")
+
+
+def split_pair(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Split "lon,lat" values into their two parts.
+
+    The parts are separated by a comma, a semicolon or ``、`` (ASCII or full-width), else by
+    spaces (so that ``102°48′30″ 24°5′12″`` splits between the two, not inside them).
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        Values as text (``None`` where empty).
+
+    Returns
+    -------
+    tuple of pandas.Series
+        First and second parts; ``None`` where a value does not have exactly two.
+
+    Examples
+    --------
+    >>> written = ["102.905,24.205", "102.9 24.2", "１０２．９，２４．２", "1", None]
+    >>> first, second = split_pair(pd.Series(written))
+    >>> first.tolist(), second.tolist()
+    (['102.905', '102.9', '１０２．９', None, None], ['24.205', '24.2', '２４．２', None, None])
+    """
+
+    def two(value: object) -> tuple[str, str] | None:
+        if not isinstance(value, str):
+            return None
+        text = value.strip()
+        parts = _PAIR_SEPARATORS.split(text) if _PAIR_SEPARATORS.search(text) else text.split()
+        return (parts[0], parts[1]) if len(parts) == 2 and all(parts) else None
+
+    pairs = [two(value) for value in raw]
+    first = pd.Series([p[0] if p else None for p in pairs], index=raw.index, dtype=object)
+    second = pd.Series([p[1] if p else None for p in pairs], index=raw.index, dtype=object)
+    return first, second
+
+
 # ------------------------------------------------------------------ metres instead of degrees
 
 

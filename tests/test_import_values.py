@@ -12,7 +12,7 @@ import shapely
 
 from geo.crs import SourceCrs, to_cgcs2000
 from importers.pipeline import ImportOptions, check_file
-from importers.rules import RowChecks
+from importers.rules import MissingColumns, RowChecks
 from importers.values import (
     COORDINATE_RULE,
     DATE_RULE,
@@ -20,6 +20,7 @@ from importers.values import (
     EXCEL_NUMBER_RULE,
     HALF_DAY_RULE,
     NO_SUCH_TIME_RULE,
+    PAIR_RULE,
     SERIAL_RULE,
     excel_serial_times,
     parse_chinese_time,
@@ -405,3 +406,22 @@ def test_mistyped_years_are_rejected() -> None:
     checks = checks_of(t=written)  # a date that may lie ahead (the end of a sentence)
     assert checks.timestamps("t").isna().tolist() == [True, False, False, False]
     assert list(problems(checks)) == [2]
+
+
+def test_points_from_one_lon_lat_column() -> None:
+    written = ["102.905,24.205", "102.905， 24.205", "102°54′18″ 24°12′18″", "102.905", "1°60′,2"]
+    checks = RowChecks(
+        pd.DataFrame({"经纬度": written}, index=pd.RangeIndex(2, 7, name="row"), dtype=object),
+        {"lonlat": "经纬度"},
+    )
+    checks.require_point()
+    lon, lat = checks.points(SourceCrs.parse("wgs84"))
+    assert lon[:3] == pytest.approx([102.905] * 3) and lat[:3] == pytest.approx([24.205] * 3)
+    assert problems(checks) == {5: PAIR_RULE, 6: DMS_SIXTY_RULE}
+    assert np.isnan(lon[3:]).all()
+
+
+def test_a_file_without_any_point_column_names_every_way_to_give_one() -> None:
+    checks = checks_of(name=["张三"])
+    with pytest.raises(MissingColumns, match="经度,纬度.*WKT"):
+        checks.require_point()
