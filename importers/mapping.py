@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
 
-from importers.reading import GEOMETRY_COLUMN, HeaderTest
+from importers.headers import HeaderTest
+from importers.reading import GEOMETRY_COLUMN
 
 #: Built-in synonyms per target field (compared after :func:`normalise_header`).
 SYNONYMS: dict[str, tuple[str, ...]] = {

@@ -6,9 +6,9 @@ validation rules. GIS formats (Shapefile, zipped Shapefile, GeoJSON, GeoPackage)
 :data:`GEOMETRY_COLUMN` holding shapely geometries and report the file's own CRS.
 
 Office spreadsheets often carry a title and lines such as ``填报单位：…`` above the header: given
-a test of known headers (:func:`importers.mapping.header_test`), CSV and XLSX readers take as
-header the first row with two known headers (:func:`find_header`). Fully blank rows are dropped;
-the remaining rows keep the numbers a clerk sees in the spreadsheet.
+a test of known headers (:func:`importers.mapping.header_test`), CSV and XLSX readers find the
+header rows with :mod:`importers.headers`. Fully blank rows are dropped; the remaining rows keep
+the numbers a clerk sees in the spreadsheet.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
@@ -29,6 +29,7 @@ import charset_normalizer
 import pandas as pd
 
 from importers import dbf
+from importers.headers import HeaderTest, find_header, header_block
 
 if TYPE_CHECKING:
     from python_calamine import CalamineSheet
@@ -45,12 +46,6 @@ _DELIMITER_SAMPLE = 1 << 16
 
 _EXACT_INTEGERS = 2.0**53
 """Whole numbers from here on are not all exact in a spreadsheet's (double) number cells."""
-
-HeaderTest = Callable[[str], bool]
-"""Whether a cell's text is a header some field can come from (see :func:`find_header`)."""
-
-HEADER_SEARCH_ROWS = 20
-"""How many non-empty rows at the top of a sheet may hold the header."""
 
 
 class ReadError(ValueError):
@@ -162,56 +157,6 @@ def _numbered(frame: pd.DataFrame, first: int) -> pd.DataFrame:
     return frame
 
 
-def find_header(
-    rows: Iterable[Sequence[str | None]], is_header: HeaderTest | None = None
-) -> int | None:
-    """Return the position of the header row among ``rows`` (read lazily, as far as needed).
-
-    The header is the row, among the first :data:`HEADER_SEARCH_ROWS` non-empty rows, with the
-    most cells that ``is_header`` accepts (at least two; the first such row on a tie), so that a
-    line such as ``单位：,宁州街道,联系电话：,…`` above the header does not win. Without such a
-    row, or without ``is_header``, it is the first non-empty row.
-
-    Parameters
-    ----------
-    rows : iterable of sequences of str or None
-        The cells of each row, top down.
-    is_header : callable, optional
-        Tells whether a (stripped, non-empty) cell is a known header.
-
-    Returns
-    -------
-    int or None
-        Position of the header row in ``rows``; ``None`` if every row is empty.
-
-    Examples
-    --------
-    >>> rows = [["华宁县网格员花名册", None], [], ["姓名", "经度"], ["张三", "102.9"]]
-    >>> find_header(rows, lambda cell: cell in {"姓名", "经度"}), find_header(rows)
-    (2, 0)
-    >>> find_header([[None, " "], ["标题"]], lambda cell: False)
-    1
-    """
-    first: int | None = None
-    best, best_known = None, 1
-    looked = 0
-    for position, row in enumerate(rows):
-        cells = [text for text in (c.strip() for c in row if c) if text]
-        if not cells:
-            continue
-        if first is None:
-            first = position
-        if is_header is None:
-            break
-        known = sum(1 for cell in cells if is_header(cell))
-        if known > best_known:
-            best, best_known = position, known
-        looked += 1
-        if looked == HEADER_SEARCH_ROWS:
-            break
-    return first if best is None else best
-
-
 def delimiter(text: str, suffix: str = ".csv") -> str:
     r"""Return the field separator of a delimited text: the one of :data:`DELIMITERS` used most.
 
@@ -238,66 +183,6 @@ def delimiter(text: str, suffix: str = ".csv") -> str:
         return "\t"
     sample = text[:_DELIMITER_SAMPLE]
     return max(DELIMITERS, key=sample.count)
-
-
-def header_block(
-    rows: Sequence[Sequence[str | None]], at: int, is_header: HeaderTest | None = None
-) -> tuple[int, list[str | None]]:
-    """Return the last row of a header that starts at row ``at``, and its column names.
-
-    Office forms often have two header rows: a label over a group of columns (``位置`` over
-    ``经度`` and ``纬度``), the other headers (``姓名``) merged down over both rows. The row
-    :func:`find_header` picks is then either one. The row below belongs to the header when it
-    has a known header the picked row lacks; the row above, when it is not blank, fills the
-    picked row's empty cells. Each column is named by its lower cell, else its upper one.
-
-    Parameters
-    ----------
-    rows : sequence of sequences of str or None
-        The rows of the sheet (at least up to ``at + 1`` when there is one).
-    at : int
-        The row :func:`find_header` picked.
-    is_header : callable, optional
-        Tells known headers apart; without it the row below never joins.
-
-    Returns
-    -------
-    tuple
-        Position of the header's last row (data starts after it) and the column names
-        (``None`` for a column without one).
-
-    Examples
-    --------
-    >>> is_header = lambda cell: cell in {"姓名", "身份证号", "经度", "纬度"}
-    >>> rows = [["序号", "姓名", "身份证号", "位置", None], [None, None, None, "经度", "纬度"]]
-    >>> header_block(rows, 0, is_header)
-    (1, ['序号', '姓名', '身份证号', '经度', '纬度'])
-    >>> header_block(rows, 1, is_header)
-    (1, ['序号', '姓名', '身份证号', '经度', '纬度'])
-    >>> header_block([["标题"], ["姓名", "经度"], ["张三", "102.9"]], 1, is_header)
-    (1, ['姓名', '经度'])
-    """
-
-    def cells(row: Sequence[str | None]) -> list[str | None]:
-        return [(c or "").strip() or None for c in row]
-
-    lower = cells(rows[at])
-    last, upper = at, None
-    below = cells(rows[at + 1]) if at + 1 < len(rows) else []
-    if is_header is not None and any(c and is_header(c) and c not in lower for c in below):
-        last, upper, lower = at + 1, lower, below
-    elif at > 0 and any(cells(rows[at - 1])):
-        upper = cells(rows[at - 1])
-    if upper is None:
-        return last, lower
-    width = max(len(upper), len(lower))
-    upper += [None] * (width - len(upper))
-    lower += [None] * (width - len(lower))
-    names: list[str | None] = []
-    for high, low in zip(upper, lower, strict=True):
-        name = low or high
-        names.append(name if name not in names else low)
-    return last, names
 
 
 def _csv_header(

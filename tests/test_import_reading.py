@@ -14,6 +14,7 @@ import shapely
 
 from importers import pipeline
 from importers.dbf import attribute_encoding
+from importers.headers import HEADER_SEARCH_ROWS
 from importers.mapping import (
     MappingError,
     header_keys,
@@ -21,7 +22,7 @@ from importers.mapping import (
     load_mapping_file,
     resolve_columns,
 )
-from importers.reading import GEOMETRY_COLUMN, HEADER_SEARCH_ROWS, ReadError, read_table
+from importers.reading import GEOMETRY_COLUMN, ReadError, read_table
 from importers.values import EXCEL_NUMBER_RULE
 
 HEADER = "网格编码,名称,身份证号\n"

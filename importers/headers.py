@@ -1,0 +1,128 @@
+"""Which rows of a sheet are its header: below a title, over one or two rows.
+
+Office spreadsheets carry a title and lines such as ``填报单位：…`` above the header, and often
+a second header row (a group label over its columns). Given a test of known headers
+(:func:`importers.mapping.header_test`), :func:`find_header` picks the header row and
+:func:`header_block` the rows it spans and the columns' names. Rows are lists of cell texts
+(``None`` for an empty cell), so CSV and spreadsheet readers share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+HeaderTest = Callable[[str], bool]
+"""Whether a cell's text is a header some field can come from (see :func:`find_header`)."""
+
+HEADER_SEARCH_ROWS = 20
+"""How many non-empty rows at the top of a sheet may hold the header."""
+
+
+def find_header(
+    rows: Iterable[Sequence[str | None]], is_header: HeaderTest | None = None
+) -> int | None:
+    """Return the position of the header row among ``rows`` (read lazily, as far as needed).
+
+    The header is the row, among the first :data:`HEADER_SEARCH_ROWS` non-empty rows, with the
+    most cells that ``is_header`` accepts (at least two; the first such row on a tie), so that a
+    line such as ``单位：,宁州街道,联系电话：,…`` above the header does not win. Without such a
+    row, or without ``is_header``, it is the first non-empty row.
+
+    Parameters
+    ----------
+    rows : iterable of sequences of str or None
+        The cells of each row, top down.
+    is_header : callable, optional
+        Tells whether a (stripped, non-empty) cell is a known header.
+
+    Returns
+    -------
+    int or None
+        Position of the header row in ``rows``; ``None`` if every row is empty.
+
+    Examples
+    --------
+    >>> rows = [["华宁县网格员花名册", None], [], ["姓名", "经度"], ["张三", "102.9"]]
+    >>> find_header(rows, lambda cell: cell in {"姓名", "经度"}), find_header(rows)
+    (2, 0)
+    >>> find_header([[None, " "], ["标题"]], lambda cell: False)
+    1
+    """
+    first: int | None = None
+    best, best_known = None, 1
+    looked = 0
+    for position, row in enumerate(rows):
+        cells = [text for text in (c.strip() for c in row if c) if text]
+        if not cells:
+            continue
+        if first is None:
+            first = position
+        if is_header is None:
+            break
+        known = sum(1 for cell in cells if is_header(cell))
+        if known > best_known:
+            best, best_known = position, known
+        looked += 1
+        if looked == HEADER_SEARCH_ROWS:
+            break
+    return first if best is None else best
+
+
+def header_block(
+    rows: Sequence[Sequence[str | None]], at: int, is_header: HeaderTest | None = None
+) -> tuple[int, list[str | None]]:
+    """Return the last row of a header that starts at row ``at``, and its column names.
+
+    Office forms often have two header rows: a label over a group of columns (``位置`` over
+    ``经度`` and ``纬度``), the other headers (``姓名``) merged down over both rows. The row
+    :func:`find_header` picks is then either one. The row below belongs to the header when it
+    has a known header the picked row lacks; the row above, when it is not blank, fills the
+    picked row's empty cells. Each column is named by its lower cell, else its upper one.
+
+    Parameters
+    ----------
+    rows : sequence of sequences of str or None
+        The rows of the sheet (at least up to ``at + 1`` when there is one).
+    at : int
+        The row :func:`find_header` picked.
+    is_header : callable, optional
+        Tells known headers apart; without it the row below never joins.
+
+    Returns
+    -------
+    tuple
+        Position of the header's last row (data starts after it) and the column names
+        (``None`` for a column without one).
+
+    Examples
+    --------
+    >>> is_header = lambda cell: cell in {"姓名", "身份证号", "经度", "纬度"}
+    >>> rows = [["序号", "姓名", "身份证号", "位置", None], [None, None, None, "经度", "纬度"]]
+    >>> header_block(rows, 0, is_header)
+    (1, ['序号', '姓名', '身份证号', '经度', '纬度'])
+    >>> header_block(rows, 1, is_header)
+    (1, ['序号', '姓名', '身份证号', '经度', '纬度'])
+    >>> header_block([["标题"], ["姓名", "经度"], ["张三", "102.9"]], 1, is_header)
+    (1, ['姓名', '经度'])
+    """
+
+    def cells(row: Sequence[str | None]) -> list[str | None]:
+        return [(c or "").strip() or None for c in row]
+
+    lower = cells(rows[at])
+    last, upper = at, None
+    below = cells(rows[at + 1]) if at + 1 < len(rows) else []
+    if is_header is not None and any(c and is_header(c) and c not in lower for c in below):
+        last, upper, lower = at + 1, lower, below
+    elif at > 0 and any(cells(rows[at - 1])):
+        upper = cells(rows[at - 1])
+    if upper is None:
+        return last, lower
+    width = max(len(upper), len(lower))
+    upper += [None] * (width - len(upper))
+    lower += [None] * (width - len(lower))
+    names: list[str | None] = []
+    for high, low in zip(upper, lower, strict=True):
+        name = low or high
+        names.append(name if name not in names else low)
+    return last, names
