@@ -19,7 +19,9 @@ import base64
 import binascii
 import json
 import os
+import re
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -176,8 +178,16 @@ def platform_keys(settings: Settings, environ: Mapping[str, str] | None = None) 
     return _read_keys_file(path)
 
 
+_GROUPING = re.compile(r"[\s\-]")
+"""What groups the digits of a resident ID on forms: spaces and hyphens."""
+
+
 def normalise_resident_id(number: str) -> str:
-    """Return the form of a resident ID that is hashed: stripped, with an upper-case ``X``.
+    """Return the form of a resident ID that is hashed: 18 ASCII characters, upper-case ``X``.
+
+    Full-width digits (typed with a Chinese input method in full-width mode) are read as ASCII,
+    and the spaces and hyphens that group the digits on forms are dropped. A valid ID is
+    unchanged by this, so the hashes of stored IDs stay the same.
 
     Parameters
     ----------
@@ -193,8 +203,12 @@ def normalise_resident_id(number: str) -> str:
     --------
     >>> normalise_resident_id(" 11010519491231002x ")
     '11010519491231002X'
+    >>> normalise_resident_id("１１０１０５ １９４９１２３１ ００２ｘ")
+    '11010519491231002X'
+    >>> normalise_resident_id("110105-19491231-002X")
+    '11010519491231002X'
     """
-    return number.strip().upper()
+    return _GROUPING.sub("", unicodedata.normalize("NFKC", number)).upper()
 
 
 def hash_resident_id(keys: Keys, number: str) -> bytes:

@@ -425,3 +425,24 @@ def test_a_file_without_any_point_column_names_every_way_to_give_one() -> None:
     checks = checks_of(name=["张三"])
     with pytest.raises(MissingColumns, match="经度,纬度.*WKT"):
         checks.require_point()
+
+
+def test_resident_ids_typed_full_width_or_grouped_are_the_same_person(tmp_path: Path) -> None:
+    keys = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
+    plain = persons_rows()[0]
+    number = plain[1]
+    written = [
+        number,
+        number.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")),
+        f"{number[:6]} {number[6:14]} {number[14:]}",
+    ]
+    staged = []
+    for i, variant in enumerate(written):
+        path = tmp_path / f"persons{i}.csv"
+        row = [*plain]
+        row[1] = variant
+        path.write_bytes("\n".join([",".join(PERSON_HEADERS), ",".join(row)]).encode("gb18030"))
+        checked = check_file(path, ImportOptions(kind="persons", crs="gcj02"), keys)
+        assert checked.checks.problems == [], variant
+        staged.append(checked.parts[0].records["id_hash"].iloc[0])
+    assert staged[0] == staged[1] == staged[2]
