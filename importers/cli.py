@@ -90,7 +90,7 @@ def import_file(
     partial: Annotated[bool, typer.Option("--partial", help="Load the valid rows anyway.")] = False,
     report: Annotated[
         Path | None,
-        typer.Option("--report", help="Reject report (.csv or .xlsx); default PATH.rejects.csv."),
+        typer.Option("--report", help="Reject report (.xlsx or .csv); default PATH.rejects.xlsx."),
     ] = None,
     user: Annotated[
         str | None, typer.Option("--user", help="Who imports (default: the OS user).")
@@ -131,7 +131,8 @@ def import_file(
         engine.dispose()
     _summarise(outcome)
     if outcome.problems:
-        target = report or path.with_name(path.name + ".rejects.csv")
+        # XLSX by default: Excel keeps a 20-digit code from it as text, not 5.3E+19.
+        target = report or path.with_name(path.name + ".rejects.xlsx")
         write_report(target, outcome.problems)
         console.print(f"退回报告：{target}")
     if outcome.status == "rejected":

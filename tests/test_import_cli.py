@@ -109,6 +109,21 @@ def test_cli_imports_commits_and_reports(
     )
 
 
+def test_cli_writes_the_report_beside_the_file_as_xlsx(
+    database: SuiteDatabase, env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "jurisdictions.csv"
+    path.write_text(csv_text(["区划代码", "名称"], [["6401040010", "坏编码"]]), encoding="gbk")
+    result = CliRunner().invoke(_app(), ["import", "jurisdictions", str(path)], env=env)
+    assert result.exit_code == 1, result.output
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "jurisdictions.csv.rejects.xlsx").active
+    assert sheet is not None
+    cell = sheet.cell(row=2, column=3)
+    assert (cell.value, cell.data_type) == ("6401040010", "s")  # the code as text
+
+
 def test_cli_unknown_kind_is_refused_in_chinese(tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["import", "parcels", str(tmp_path / "x.csv")])
     assert result.exit_code == 2
