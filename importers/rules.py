@@ -35,6 +35,7 @@ from importers.values import (
     parse_numbers,
     parse_times,
     projected_rule,
+    projection_reason,
     split_pair,
 )
 from layers.model.base import SRID, LabelledEnum
@@ -666,7 +667,7 @@ def _project_points(
     """Convert points from an EPSG source; when some fail, convert one by one.
 
     Returns CGCS2000 lon, lat (NaN where refused) and, by position, why each refused point was
-    (pyproj's or :mod:`geo.crs`'s reason), so that one bad point does not refuse the file.
+    (:func:`importers.values.projection_reason`), so that one bad point does not refuse the file.
     """
     try:
         lon, lat = to_cgcs2000(x, y, crs)
@@ -679,7 +680,7 @@ def _project_points(
         try:
             lon[i], lat[i] = to_cgcs2000(float(xi), float(yi), crs)
         except ValueError as exc:
-            errors[i] = str(exc)
+            errors[i] = projection_reason(float(xi), int(crs.epsg or 0), str(exc))
     return lon, lat, errors
 
 

@@ -9,6 +9,7 @@ text, or the rule it returns), for the reject report.
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Callable
@@ -19,7 +20,14 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from geo.crs import gauss_kruger_epsg
+from geo.crs import (
+    GK_CM_EPSG_FIRST,
+    GK_CM_EPSG_LAST,
+    GK_ZONE_EPSG_FIRST,
+    GK_ZONE_EPSG_LAST,
+    GK_ZONE_FIRST,
+    gauss_kruger_epsg,
+)
 
 SHANGHAI = "Asia/Shanghai"
 """Time zone of local times written without a UTC offset."""
@@ -548,6 +556,39 @@ def projected_rule(easting: float) -> str:
         "如 CGCS2000 高斯-克吕格 3 度带中央经线 102°E 为 EPSG:4543"
         "（中央经线 75°E—135°E 依次为 EPSG:4534—4554）"
     )
+
+
+def projection_reason(easting: float, epsg: int, detail: str) -> str:
+    """Return why a point in a CGCS2000 Gauss-Krüger CRS cannot be converted, in Chinese.
+
+    Parameters
+    ----------
+    easting : float
+        The x coordinate as read.
+    epsg : int
+        The source CRS.
+    detail : str
+        The converter's own reason, returned for other CRSs and other causes.
+
+    Returns
+    -------
+    str
+        The reason.
+
+    Examples
+    --------
+    >>> projection_reason(512_345.6, 4522, "…")
+    '东坐标 512345.6 没有 EPSG:4522 要求的带号 34（应为 34xxxxxx 米）'
+    >>> projection_reason(34_512_345.6, 4543, "…")
+    '东坐标 34512345.6 应在 0—1000000 米之间（EPSG:4543 不带带号）'
+    """
+    if GK_ZONE_EPSG_FIRST <= epsg <= GK_ZONE_EPSG_LAST:
+        zone = epsg - GK_ZONE_EPSG_FIRST + GK_ZONE_FIRST
+        if not math.isfinite(easting) or int(easting // 1_000_000) != zone:
+            return f"东坐标 {easting:.10g} 没有 EPSG:{epsg} 要求的带号 {zone}（应为 {zone}xxxxxx 米）"
+    if GK_CM_EPSG_FIRST <= epsg <= GK_CM_EPSG_LAST and not 0 < easting < 1_000_000:
+        return f"东坐标 {easting:.10g} 应在 0—1000000 米之间（EPSG:{epsg} 不带带号）"
+    return detail
 
 
 def parse_numbers(raw: pd.Series, *, dms: bool = False) -> tuple[pd.Series, dict[str, str]]:

@@ -381,7 +381,8 @@ def test_one_point_pyproj_refuses_rejects_its_row_only() -> None:
     checks = checks_of(lon=[f"{x:.3f}", f"{x - 34_000_000:.3f}"], lat=[f"{y:.3f}", f"{y:.3f}"])
     lon, lat = checks.points(zone_34)
     assert list(problems(checks)) == [3]
-    assert problems(checks)[3].startswith("无法从 EPSG:4522 转换坐标：")
+    assert problems(checks)[3].startswith("无法从 EPSG:4522 转换坐标：东坐标 ")
+    assert problems(checks)[3].endswith("没有 EPSG:4522 要求的带号 34（应为 34xxxxxx 米）")
     assert lon[0] == pytest.approx(102.905, abs=1e-7) and np.isnan(lon[1])
 
     def square(east: float) -> str:
