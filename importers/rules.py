@@ -23,7 +23,7 @@ import shapely
 
 from geo.codes import CodeError, mask_resident_id
 from geo.crs import SourceCrs, in_china, to_cgcs2000
-from importers.mapping import SYNONYMS
+from importers.mapping import SYNONYMS, normalise_header
 from importers.values import (
     COORDINATE_RULE,
     DATE_RULE,
@@ -91,10 +91,26 @@ class MissingColumns(ValueError):
         self.fields = tuple(fields)
         wanted = "；".join(f"{field}（{'、'.join(_usual_headers(field))}）" for field in fields)
         found = "、".join(str(h) for h in headers) or "（无）"
+        guesses = {f: _likely_headers(f, [str(h) for h in headers]) for f in fields}
+        example = ", ".join(f'"{f}": "{g[0]}"' for f, g in guesses.items() if g)
+        hint = f"，例如映射文件内容为 {{{example}}}" if example else ""
         super().__init__(
             f"文件缺少必填字段的列：{wanted}{alternative}。文件中的列：{found}。"
-            "请把对应的列改名为上述表头之一，或用 --mapping 指定。"
+            f"请把对应的列改名为上述表头之一，或用 --mapping 指定{hint}。"
         )
+
+
+def _likely_headers(field: str, headers: Sequence[str]) -> list[str]:
+    """Return the file's headers that contain a usual header of ``field`` (``事发经度``).
+
+    Examples
+    --------
+    >>> _likely_headers("lon", ["序号", "事发地经度", "事发地纬度"])
+    ['事发地经度']
+    """
+    keys = {normalise_header(s) for s in (field, *SYNONYMS.get(field, ()))}
+    keys = {k for k in keys if len(k) >= 2}
+    return [h for h in headers if any(k in normalise_header(h) for k in keys)]
 
 
 def _usual_headers(field: str) -> list[str]:

@@ -585,7 +585,9 @@ def projection_reason(easting: float, epsg: int, detail: str) -> str:
     if GK_ZONE_EPSG_FIRST <= epsg <= GK_ZONE_EPSG_LAST:
         zone = epsg - GK_ZONE_EPSG_FIRST + GK_ZONE_FIRST
         if not math.isfinite(easting) or int(easting // 1_000_000) != zone:
-            return f"东坐标 {easting:.10g} 没有 EPSG:{epsg} 要求的带号 {zone}（应为 {zone}xxxxxx 米）"
+            return (
+                f"东坐标 {easting:.10g} 没有 EPSG:{epsg} 要求的带号 {zone}（应为 {zone}xxxxxx 米）"
+            )
     if GK_CM_EPSG_FIRST <= epsg <= GK_CM_EPSG_LAST and not 0 < easting < 1_000_000:
         return f"东坐标 {easting:.10g} 应在 0—1000000 米之间（EPSG:{epsg} 不带带号）"
     return detail

@@ -447,3 +447,10 @@ def test_resident_ids_typed_full_width_or_grouped_are_the_same_person(tmp_path: 
         assert checked.checks.problems == [], variant
         staged.append(checked.parts[0].records["id_hash"].iloc[0])
     assert staged[0] == staged[1] == staged[2]
+
+
+def test_missing_columns_suggest_the_mapping_a_likely_header_needs() -> None:
+    checks = checks_of(事发地经度=["102.9"], 事发地纬度=["24.2"])
+    with pytest.raises(MissingColumns) as refused:
+        checks.require_point()
+    assert '{"lon": "事发地经度", "lat": "事发地纬度"}' in str(refused.value)
