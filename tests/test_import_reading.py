@@ -638,3 +638,12 @@ def test_a_zipped_folder_and_a_zip_of_several_shapefiles(tmp_path: Path) -> None
         archive.writestr("说明.txt", "无")
     with pytest.raises(ReadError, match="压缩包里没有"):
         read_table(empty)
+
+
+def test_excel_unicode_text_export_is_read(tmp_path: Path) -> None:
+    """Excel's "Unicode 文本" export: UTF-16 with a BOM, tab-separated, saved as .txt."""
+    path = tmp_path / "roster.txt"
+    lines = [TITLE, "\t".join(ROSTER), "\t".join(PEOPLE[0])]
+    path.write_bytes("\r\n".join(lines).encode("utf-16"))
+    table = read_table(path, is_header=header_test())
+    assert table.headers == ROSTER and list(table.frame.loc[3]) == PEOPLE[0]
