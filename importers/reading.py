@@ -381,9 +381,10 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
         raise ReadError(f"{path.name}：不是可读取的工作簿（{exc}）") from exc
     if header_at is None:
         raise ReadError(f"{path.name}：第一个工作表是空的")
-    near = [[cell_text(c) for c in r] for r in rows[max(header_at - 1, 0) : header_at + 2]]
-    last, names = header_block(near, min(header_at, 1), is_header)
-    header_at += last - min(header_at, 1)
+    start = max(header_at - 1, 0)  # the header block: the row above, the row, the row below
+    near = [[cell_text(c) for c in r] for r in rows[start : header_at + 2]]
+    last, names = header_block(near, header_at - start, is_header)
+    header_at = start + last
     headers = [cell or f"第 {i + 1} 列" for i, cell in enumerate(names)]
     width = len(headers)
     body: list[list[str | None]] = []
