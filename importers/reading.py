@@ -355,7 +355,8 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
     Returns
     -------
     SourceTable
-        Rows numbered as in the spreadsheet, fully blank rows left out.
+        Rows numbered as in the spreadsheet; fully blank rows, and rows repeating the header
+        (a sheet laid out for printing repeats it on each page), left out.
 
     Raises
     ------
@@ -391,12 +392,18 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
     numbers: list[int] = []
     for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         cells = [cell_text(c) for c in row[:width]]
-        if any(cell is not None for cell in cells):
+        if any(cell is not None for cell in cells) and not _repeats_header(cells, names):
             body.append(cells + [None] * (width - len(cells)))
             numbers.append(number)
     index = pd.Index(numbers, dtype="int64", name="row")
     frame = pd.DataFrame(body, columns=headers, index=index, dtype=object)
     return SourceTable(frame, sheet=workbook.sheet_names[chosen] if chosen else None)
+
+
+def _repeats_header(cells: Sequence[str | None], names: Sequence[str | None]) -> bool:
+    """Whether a row repeats the header (sheets laid out for printing repeat it on each page)."""
+    same = [cell == name for cell, name in zip(cells, names, strict=False) if cell is not None]
+    return len(same) >= 2 and all(same)
 
 
 def _sheet_rows(sheet: CalamineSheet) -> list[list[object]]:

@@ -647,3 +647,18 @@ def test_excel_unicode_text_export_is_read(tmp_path: Path) -> None:
     path.write_bytes("\r\n".join(lines).encode("utf-16"))
     table = read_table(path, is_header=header_test())
     assert table.headers == ROSTER and list(table.frame.loc[3]) == PEOPLE[0]
+
+
+def test_header_repeated_on_each_printed_page_is_not_a_row(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in (ROSTER, PEOPLE[0], PEOPLE[1], ROSTER, PEOPLE[2]):
+        sheet.append(row)
+    path = tmp_path / "printed.xlsx"
+    book.save(path)
+    frame = read_table(path, is_header=header_test()).frame
+    assert list(frame.index) == [2, 3, 5]
+    assert list(frame["姓名"]) == ["张三", "李四", "王五"]
