@@ -249,7 +249,7 @@ def _outside_jurisdiction(
     tolerance_m: float,
 ) -> list[Problem]:
     outside = import_checks.outside_jurisdiction(conn, staging, geom, tolerance_m)
-    field = "wkt" if geom == "boundary" else "lon"
+    field = "wkt" if geom == "boundary" else checks.point_source()
     return [
         Problem(
             o.row,

@@ -278,7 +278,7 @@ class RowChecks:
         MissingColumns
             If the file has neither lon/lat columns nor a geometry column.
         """
-        source = self._point_source()
+        source = self.point_source()
         if source != "lon":
             self.require(source)
         elif not (self.has("lon") and self.has("lat")):
@@ -291,8 +291,14 @@ class RowChecks:
         else:
             self.require("lon", "lat")
 
-    def _point_source(self) -> Literal["lon", "lonlat", "wkt"]:
-        """Where points come from: lon/lat columns, else one "lon,lat" column, else WKT."""
+    def point_source(self) -> Literal["lon", "lonlat", "wkt"]:
+        """Return the field points come from: lon/lat, else one "lon,lat" column, else WKT.
+
+        Returns
+        -------
+        str
+            ``lon`` (lon and lat columns), ``lonlat`` or ``wkt``.
+        """
         if self.has("lon") or self.has("lat"):
             return "lon"
         if self.has("lonlat"):
@@ -438,7 +444,7 @@ class RowChecks:
         tuple of numpy.ndarray
             CGCS2000 lon, lat; NaN where there is no valid point.
         """
-        field = self._point_source()
+        field = self.point_source()
         if field == "wkt":
             x, y = self._wkt_points()
             shown = self.text("wkt").map(_short)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import dataclasses
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -228,6 +230,39 @@ def test_cases_channel_key_events_and_idempotence(db: Session, tmp_path: Path) -
     again = run_import(db.connection(), path, options)
     assert again.counts is not None and again.counts.inserted == 0
     assert _snapshot(db, "cases") == before and _count(db, "case_events") == 3
+
+
+def test_cases_from_one_lon_lat_column_are_checked_in_their_village(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    inside, far = gcj(102.91, 24.21), gcj(102.50, 24.50)
+    headers = ["工单编号", "来源渠道", "事件类型", "经纬度", "所属社区", "来电时间"]
+    rows = [
+        [
+            "B-1",
+            "12345热线",
+            "邻里纠纷",
+            f"{inside[0]},{inside[1]}",
+            VILLAGE,
+            "2025年3月1日下午3:30",
+        ],
+        ["B-2", "12345热线", "邻里纠纷", f"{far[0]}，{far[1]}", VILLAGE, "2025-03-02 09:00"],
+    ]
+    path = tmp_path / "hotline.csv"
+    path.write_bytes(csv_text(headers, rows).encode("gb18030"))
+    options = ImportOptions(kind="cases", crs="gcj02", partial=True)
+    outcome = run_import(db.connection(), path, options)
+    assert [(p.row, p.column) for p in outcome.problems] == [(3, "经纬度")]
+    assert "外" in outcome.problems[0].rule  # outside its village, beyond the tolerance
+    stored = db.execute(
+        text(f"SELECT external_no, reported_at, ST_X(point), ST_Y(point) FROM cases WHERE {MINE}")
+    ).all()
+    shanghai = ZoneInfo("Asia/Shanghai")
+    assert [(c.external_no, c.reported_at) for c in stored] == [
+        ("B-1", datetime(2025, 3, 1, 15, 30, tzinfo=shanghai))
+    ]
+    assert (stored[0][2], stored[0][3]) == pytest.approx((102.91, 24.21), abs=1e-7)
 
 
 def test_video_device_ids_and_area_from_point(db: Session, tmp_path: Path) -> None:
