@@ -28,10 +28,10 @@ from rich.table import Table
 
 from importers.kinds import KINDS
 from importers.loading import DEFAULT_TOLERANCE_M
-from importers.mapping import MappingError
+from importers.mapping import SYNONYMS, MappingError
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.progress import ImportProgress, Step
-from importers.reading import ReadError
+from importers.reading import GEOMETRY_COLUMN, ReadError
 from importers.report import write_report
 from layers.database import make_engine, resolve_urls
 from layers.secrets import platform_keys
@@ -210,10 +210,41 @@ def _summarise(outcome: ImportOutcome) -> None:
         outcome.source_crs,
     )
     console.print(table)
+    if outcome.columns:
+        fields = KINDS[outcome.kind].fields  # in the kind's order
+        used = {f: outcome.columns[f] for f in fields if f in outcome.columns}
+        console.print(f"列对照：{column_mapping(used)}", soft_wrap=True)
     if outcome.status == "rejected":
         console.print(
             "[bold red]未导入任何数据[/]：请按报告修改后重新导入，或加 --partial 只导入有效行"
         )
+
+
+def column_mapping(columns: dict[str, str]) -> str:
+    """Return which column fed which field, as the summary shows it to the clerk.
+
+    Parameters
+    ----------
+    columns : dict
+        Target field → source header.
+
+    Returns
+    -------
+    str
+        ``经度 ← 事发地经度；…``: each field by its usual Chinese header (and its name when the
+        column has another header); a GIS file's geometry as ``几何``.
+
+    Examples
+    --------
+    >>> column_mapping({"lon": "事发地经度", "lat": "纬度", "wkt": GEOMETRY_COLUMN})
+    '经度(lon) ← 事发地经度；纬度 ← 纬度；几何(wkt) ← 文件的几何'
+    """
+    shown = []
+    for target, header in columns.items():
+        label = next((h for h in SYNONYMS.get(target, ()) if not h.isascii()), target)
+        name = label if label == header else f"{label}({target})"
+        shown.append(f"{name} ← {'文件的几何' if header == GEOMETRY_COLUMN else header}")
+    return "；".join(shown)
 
 
 def register(app: typer.Typer) -> None:

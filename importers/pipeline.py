@@ -111,6 +111,8 @@ class ImportOutcome:
         Whether the transaction (or savepoint) was committed.
     import_id : int or None
         ``import_runs.id`` when committed.
+    columns : dict
+        Target field → the source header it was read from.
     """
 
     kind: str
@@ -122,6 +124,7 @@ class ImportOutcome:
     counts: UpsertCounts | None = None
     committed: bool = False
     import_id: int | None = None
+    columns: dict[str, str] = field(default_factory=dict)
 
     @property
     def rejected_rows(self) -> int:
@@ -321,6 +324,7 @@ def import_checked(
         sha256=checked.sha256,
         source_crs=checked.crs.name,
         rows_total=len(checks.frame),
+        columns=dict(checks.columns),
     )
     transaction = conn.begin_nested() if conn.in_transaction() else conn.begin()
     try:
