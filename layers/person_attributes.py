@@ -10,6 +10,7 @@ the clerk who reads the import's reject report.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -43,8 +44,9 @@ def _yes_no(value: object) -> object:
 
 def _chinese_date(value: object) -> object:
     if isinstance(value, str):
-        text = value.strip()
+        text = unicodedata.normalize("NFKC", value).strip()  # full-width digits too
         text = re.sub(r"[年月/.]", "-", text).replace("日", "")
+        text = re.sub(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", text)  # 20240101
         match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?", text)
         if match:
             try:
@@ -229,6 +231,8 @@ def validate_attributes(category: str, raw: dict[str, Any]) -> dict[str, Any]:
     >>> raw = {"矫正类别": "缓刑", "矫正起止日期": "2024-01-01至2025-06-30"}
     >>> validate_attributes("correction", raw)
     {'correction_type': '缓刑', 'start_date': '2024-01-01', 'end_date': '2025-06-30'}
+    >>> validate_attributes("correction", {"矫正起止日期": "2024年1月1日至２０２５０６３０"})
+    {'start_date': '2024-01-01', 'end_date': '2025-06-30'}
     >>> validate_attributes("mental", {"危险性评估": "3级"})
     {'risk_assessment': 3}
     """
