@@ -33,7 +33,7 @@ from geo.codes import mask_resident_id as _mask
 from geo.crs import SourceCrs
 from importers.mapping import normalise_header
 from importers.rules import RowChecks, ewkb_hex
-from importers.values import EXCEL_NUMBER_RULE, excel_mangled
+from importers.values import EXCEL_NUMBER_RULE, excel_mangled, phone_numbers
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.model import (
     Base,
@@ -237,7 +237,7 @@ def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
 def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
     checks.require("name")
     external = checks.text("external_id")
-    phone = checks.text("phone")
+    phone = phone_numbers(checks.text("phone"))
     checks.fail(
         "external_id",
         external.isna() & phone.isna(),
@@ -388,7 +388,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             "handling_level": "4",
             "reported_at": _iso(reported),
             "reporter_name": checks.text("reporter_name"),
-            "reporter_phone": checks.text("reporter_phone"),
+            "reporter_phone": phone_numbers(checks.text("reporter_phone")),
         },
     )
     return [Part(records, ("channel", "external_no"), True)]

@@ -491,6 +491,44 @@ def split_pair(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     return first, second
 
 
+_PHONE_PUNCTUATION = re.compile(r"[\s\-()]")
+_COUNTRY_CODE = re.compile(r"^(?:\+|00)?86(?=1[3-9][0-9]{9}$)")
+
+
+def phone_numbers(raw: pd.Series) -> pd.Series:
+    """Return phone numbers in one form, so that a person's phone matches across files.
+
+    Full-width digits are read as ASCII; spaces, hyphens and brackets are dropped; ``+86``
+    (or ``0086``, ``86``) before a mobile number is dropped. A phone is part of the key that
+    tells a grid worker without a staff number again on the next import; migration 0008
+    brought the phones stored before into the same form.
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        Phones as written (``None`` where empty).
+
+    Returns
+    -------
+    pandas.Series
+        Phones as digits (a landline keeps its area code).
+
+    Examples
+    --------
+    >>> written = ["138 0000 0000", "+86 138-0000-0000", "(0877)501 1234", None]
+    >>> phone_numbers(pd.Series(written)).tolist()
+    ['13800000000', '13800000000', '08775011234', None]
+    """
+
+    def one(value: object) -> object:
+        if not isinstance(value, str):
+            return None
+        digits = _PHONE_PUNCTUATION.sub("", unicodedata.normalize("NFKC", value))
+        return _COUNTRY_CODE.sub("", digits) or None
+
+    return pd.Series([one(v) for v in raw], index=raw.index, dtype=object)
+
+
 # ------------------------------------------------------------------ metres instead of degrees
 
 

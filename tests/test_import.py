@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from importers.kinds import case_code
 from importers.pipeline import ImportOptions, run_import
 from importers.progress import ImportProgress
 from importers.report import write_report
+from importers.values import phone_numbers
 from layers.secrets import Keys, hash_resident_id, unseal
 from tests.import_fixtures import (
     GRID,
@@ -379,6 +381,7 @@ def test_workers_match_on_external_id_or_name_and_phone(db: Session, tmp_path: P
     assert [(p.row, p.column) for p in first.problems] == [(4, "工号")]
     assert first.counts is not None and first.counts.inserted == 2
     rows[0][3] = "兼职网格员"
+    rows[1][2] = "+86 138-0000-0002"  # the same phone, written otherwise: the same worker
     path.write_text(csv_text(headers, rows), encoding="utf-8")
     second = run_import(db.connection(), path, ImportOptions(kind="workers", partial=True))
     assert second.counts is not None
@@ -564,3 +567,44 @@ def test_a_missing_required_column_refuses_the_file_once(db: Session, tmp_path: 
     assert "category（事件类型、事件类别、人员类别）" in str(refused.value)
     assert "--mapping" in str(refused.value)
     assert _count(db, "import_runs") == runs
+
+
+PHONES = ["138 0000 0000", "+86 138-0000-0001", "(0877)501 1234", "１３８０００００００２", None]
+
+
+def test_phones_have_one_form_in_files_and_in_the_stored_rows(db: Session) -> None:
+    """Migration 0008 writes the stored phones in the form the importer gives new ones."""
+    import importlib.util
+
+    seed_jurisdictions(db)
+    for i, phone in enumerate(PHONES):
+        db.execute(
+            text(
+                "INSERT INTO workers (name, phone, role, status, area_code) "
+                "VALUES (:n, :p, 'grid_worker', 'off_duty', :a)"
+            ),
+            {"n": f"网格员{i}", "p": phone, "a": VILLAGE},
+        )
+    versions = Path(__file__).parents[1] / "layers/migrations/versions"
+    path = versions / "0008_phone_numbers_in_one_form.py"
+    spec = importlib.util.spec_from_file_location("migration_0008", path)
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    for statement in migration.statements():
+        db.execute(text(statement))
+    stored = db.execute(
+        text(f"SELECT phone FROM workers WHERE {MINE} AND name LIKE '网格员%' ORDER BY name")
+    ).scalars()
+    expected = phone_numbers(pd.Series(PHONES, dtype=object)).tolist()
+    assert (
+        list(stored)
+        == expected
+        == [
+            "13800000000",
+            "13800000001",
+            "08775011234",
+            "13800000002",
+            None,
+        ]
+    )
