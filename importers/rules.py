@@ -23,6 +23,7 @@ import shapely
 
 from geo.codes import CodeError, mask_resident_id
 from geo.crs import SourceCrs, in_china, to_cgcs2000
+from importers import vocabulary
 from importers.mapping import SYNONYMS, normalise_header
 from importers.values import (
     COORDINATE_RULE,
@@ -373,16 +374,20 @@ class RowChecks:
     def choice(
         self, field: str, table: type[LabelledEnum], *, default: str | None = None
     ) -> pd.Series:
-        """Map a code-table field written as code or Chinese label to its code.
+        """Map a code-table field written as code, Chinese label or alias to its code.
+
+        The aliases are the other names in use (:data:`importers.vocabulary.ALIASES`);
+        full-width characters and spaces do not matter. Each distinct value is looked up once.
 
         Returns
         -------
         pandas.Series
             Codes (``default`` where empty, ``None`` where rejected).
         """
-        lookup = {m.value: m.value for m in table} | {m.label: m.value for m in table}
+        names = vocabulary.lookup(table)
         raw = self.text(field)
-        codes = raw.map(lookup, na_action="ignore")
+        written = {v: names.get(vocabulary.value_key(str(v))) for v in raw.dropna().unique()}
+        codes = raw.map(written, na_action="ignore")
         wrong = raw.notna() & codes.isna()
         allowed = "、".join(m.label for m in table)
         self.fail(field, wrong, f"必须是以下代码或名称之一：{allowed}")

@@ -454,3 +454,23 @@ def test_missing_columns_suggest_the_mapping_a_likely_header_needs() -> None:
     with pytest.raises(MissingColumns) as refused:
         checks.require_point()
     assert '{"lon": "事发地经度", "lat": "事发地纬度"}' in str(refused.value)
+
+
+def test_code_table_values_as_clerks_write_them() -> None:
+    from layers.model.cases import Channel
+    from layers.model.persons import PersonCategory
+
+    checks = checks_of(
+        c=["社区矫正对象", "刑释人员", "社区矫正人员", "correction", " 吸 毒 ", "其他人员"],
+        ch=["12345", "１２３４５", "市民热线", "12345热线", "hotline_12345", "微信"],
+    )
+    assert checks.choice("c", PersonCategory).tolist() == [
+        "correction",
+        "released",
+        "correction",
+        "correction",
+        "drug",
+        None,
+    ]
+    assert checks.choice("ch", Channel).tolist() == ["hotline_12345"] * 5 + [None]
+    assert [(p.row, p.column) for p in checks.problems] == [(7, "c"), (7, "ch")]

@@ -1,0 +1,126 @@
+"""How clerks write the values of the platform's code tables, besides their codes and labels.
+
+A code-table field (a person's category, a case's channel, a worker's role …) is read as its
+code or its Chinese label (:meth:`importers.rules.RowChecks.choice`), and as the other names in
+use for the same thing: the current legal term (社区矫正对象 since the Community Corrections Law
+of 2020), short forms (刑释人员, 12345), and the names of the systems files come from (市民热线).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from layers.model.base import LabelledEnum
+from layers.model.cases import Channel
+from layers.model.persons import PersonCategory
+from layers.model.video import VideoStatus
+from layers.model.workers import WorkerRole
+
+ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
+    PersonCategory: {
+        "刑满释放": PersonCategory.RELEASED,
+        "刑释人员": PersonCategory.RELEASED,
+        "刑满释放人员（安置帮教对象）": PersonCategory.RELEASED,
+        "安置帮教对象": PersonCategory.RELEASED,
+        "安置帮教人员": PersonCategory.RELEASED,
+        "社区矫正对象": PersonCategory.CORRECTION,
+        "矫正对象": PersonCategory.CORRECTION,
+        "社区矫正": PersonCategory.CORRECTION,
+        "社区服刑人员": PersonCategory.CORRECTION,
+        "严重精神障碍": PersonCategory.MENTAL,
+        "精神障碍患者": PersonCategory.MENTAL,
+        "严重精神障碍患者（肇事肇祸）": PersonCategory.MENTAL,
+        "吸毒": PersonCategory.DRUG,
+        "社区戒毒人员": PersonCategory.DRUG,
+        "社区康复人员": PersonCategory.DRUG,
+        "社区戒毒社区康复人员": PersonCategory.DRUG,
+        "戒毒人员": PersonCategory.DRUG,
+        "艾滋病危险性人员": PersonCategory.AIDS_RISK,
+        "重点青少年群体": PersonCategory.YOUTH,
+    },
+    Channel: {
+        "12345": Channel.HOTLINE_12345,
+        "12345政务服务便民热线": Channel.HOTLINE_12345,
+        "12345市民热线": Channel.HOTLINE_12345,
+        "市民热线": Channel.HOTLINE_12345,
+        "政务热线": Channel.HOTLINE_12345,
+        "110": Channel.NON_POLICE_110,
+        "110警情": Channel.NON_POLICE_110,
+        "110非警务": Channel.NON_POLICE_110,
+        "110非警务警情分流": Channel.NON_POLICE_110,
+        "网格员": Channel.GRID_WORKER,
+        "网格上报": Channel.GRID_WORKER,
+        "网格员巡查": Channel.GRID_WORKER,
+        "群众来访": Channel.WALK_IN,
+        "走访": Channel.WALK_IN,
+        "电话": Channel.PHONE,
+        "群众来电": Channel.PHONE,
+        "网络": Channel.ONLINE,
+        "网上": Channel.ONLINE,
+        "互联网": Channel.ONLINE,
+        "上级交办件": Channel.SUPERIOR,
+        "上级转办": Channel.SUPERIOR,
+        "下级报送": Channel.SUBORDINATE,
+        "视频巡查": Channel.VIDEO,
+        "雪亮工程": Channel.VIDEO,
+    },
+    WorkerRole: {
+        "网格员": WorkerRole.GRID_WORKER,
+        "专职": WorkerRole.GRID_WORKER,
+        "兼职": WorkerRole.PART_TIME,
+        "调解员": WorkerRole.MEDIATOR,
+        "民警": WorkerRole.POLICE,
+        "社区警务": WorkerRole.POLICE,
+    },
+    VideoStatus: {"正常": VideoStatus.ONLINE, "故障": VideoStatus.OFFLINE},
+}
+"""Other names of code-table values, per table (compared after :func:`value_key`)."""
+
+
+def value_key(text: str) -> str:
+    """Return a value as compared with codes, labels and aliases.
+
+    Full-width characters are read as ASCII, spaces dropped, letters lower-cased.
+
+    Parameters
+    ----------
+    text : str
+        A value as written.
+
+    Returns
+    -------
+    str
+        The comparison key.
+
+    Examples
+    --------
+    >>> value_key(" 社区矫正 对象 "), value_key("１２３４５"), value_key("Hotline_12345")
+    ('社区矫正对象', '12345', 'hotline_12345')
+    """
+    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).lower()
+
+
+def lookup(table: type[LabelledEnum]) -> dict[str, str]:
+    """Return every way of writing a table's values (by :func:`value_key`) → its code.
+
+    Parameters
+    ----------
+    table : type of LabelledEnum
+        The code table.
+
+    Returns
+    -------
+    dict
+        Codes, labels and aliases → code.
+
+    Examples
+    --------
+    >>> written = lookup(PersonCategory)
+    >>> written["correction"], written["社区矫正人员"], written["社区矫正对象"]
+    ('correction', 'correction', 'correction')
+    """
+    names = {value_key(m.value): m.value for m in table}
+    names |= {value_key(m.label): m.value for m in table}
+    names |= {value_key(a): m.value for a, m in ALIASES.get(table, {}).items()}
+    return names
