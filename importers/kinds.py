@@ -31,6 +31,7 @@ from geo.codes import (
 )
 from geo.codes import mask_resident_id as _mask
 from geo.crs import SourceCrs
+from importers import vocabulary
 from importers.mapping import normalise_header
 from importers.rules import RowChecks, ewkb_hex
 from importers.values import EXCEL_NUMBER_RULE, excel_mangled, phone_numbers
@@ -340,13 +341,12 @@ def case_code(area_code: str, channel: str, external_no: str) -> str:
 def _case_category(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
     """Category and subcategory: the type column holds a category or a dispute type."""
     raw = checks.text("category")
-    categories = {m.value: m.value for m in Category} | {m.label: m.value for m in Category}
-    disputes = {m.value: m.value for m in DisputeType} | {m.label: m.value for m in DisputeType}
-    category = raw.map(categories, na_action="ignore")
-    as_dispute = raw.map(disputes, na_action="ignore")
+    category = vocabulary.codes_of(raw, Category)
+    as_dispute = vocabulary.codes_of(raw, DisputeType)
     category = category.where(category.notna() | as_dispute.isna(), Category.DISPUTE.value)
     sub_raw = checks.text("subcategory")
-    subcategory = sub_raw.map(lambda v: disputes.get(v, v), na_action="ignore")
+    sub_codes = vocabulary.codes_of(sub_raw, DisputeType)
+    subcategory = sub_codes.where(sub_codes.notna(), sub_raw)  # a free-text subcategory stays
     subcategory = subcategory.where(subcategory.notna(), as_dispute)
     names = "、".join([m.label for m in Category] + [m.label for m in DisputeType])
     checks.fail("category", raw.notna() & category.isna(), f"必须是以下之一：{names}")

@@ -377,17 +377,15 @@ class RowChecks:
         """Map a code-table field written as code, Chinese label or alias to its code.
 
         The aliases are the other names in use (:data:`importers.vocabulary.ALIASES`);
-        full-width characters and spaces do not matter. Each distinct value is looked up once.
+        full-width characters and spaces do not matter.
 
         Returns
         -------
         pandas.Series
             Codes (``default`` where empty, ``None`` where rejected).
         """
-        names = vocabulary.lookup(table)
         raw = self.text(field)
-        written = {v: names.get(vocabulary.value_key(str(v))) for v in raw.dropna().unique()}
-        codes = raw.map(written, na_action="ignore")
+        codes = vocabulary.codes_of(raw, table)
         wrong = raw.notna() & codes.isna()
         allowed = "、".join(m.label for m in table)
         self.fail(field, wrong, f"必须是以下代码或名称之一：{allowed}")

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pandas as pd
+
 from layers.model.base import LabelledEnum
-from layers.model.cases import Channel
+from layers.model.cases import Category, Channel, DisputeType
 from layers.model.persons import PersonCategory
 from layers.model.video import VideoStatus
 from layers.model.workers import WorkerRole
@@ -64,6 +66,39 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
         "下级报送": Channel.SUBORDINATE,
         "视频巡查": Channel.VIDEO,
         "雪亮工程": Channel.VIDEO,
+    },
+    Category: {
+        "矛盾": Category.DISPUTE,
+        "纠纷": Category.DISPUTE,
+        "矛盾纠纷排查": Category.DISPUTE,
+        "隐患": Category.SAFETY_HAZARD,
+        "安全隐患排查": Category.SAFETY_HAZARD,
+    },
+    DisputeType: {
+        "婚姻家庭纠纷": DisputeType.MARRIAGE_FAMILY,
+        "家庭纠纷": DisputeType.MARRIAGE_FAMILY,
+        "婚姻纠纷": DisputeType.MARRIAGE_FAMILY,
+        "邻里矛盾": DisputeType.NEIGHBOURS,
+        "相邻关系纠纷": DisputeType.NEIGHBOURS,
+        "土地纠纷": DisputeType.LAND,
+        "山林纠纷": DisputeType.LAND,
+        "山林土地纠纷": DisputeType.LAND,
+        "土地山林纠纷": DisputeType.LAND,
+        "劳资纠纷": DisputeType.LABOUR_WAGES,
+        "劳动争议": DisputeType.LABOUR_WAGES,
+        "拖欠工资": DisputeType.LABOUR_WAGES,
+        "欠薪": DisputeType.LABOUR_WAGES,
+        "物业纠纷": DisputeType.PROPERTY_MANAGEMENT,
+        "医患纠纷": DisputeType.MEDICAL,
+        "交通事故纠纷": DisputeType.TRAFFIC,
+        "征地拆迁纠纷": DisputeType.DEMOLITION,
+        "拆迁纠纷": DisputeType.DEMOLITION,
+        "环境污染纠纷": DisputeType.ENVIRONMENT,
+        "消费纠纷": DisputeType.CONSUMER,
+        "借贷纠纷": DisputeType.LOANS_CONTRACTS,
+        "合同纠纷": DisputeType.LOANS_CONTRACTS,
+        "民间借贷纠纷": DisputeType.LOANS_CONTRACTS,
+        "其他": DisputeType.OTHER,
     },
     WorkerRole: {
         "网格员": WorkerRole.GRID_WORKER,
@@ -124,3 +159,30 @@ def lookup(table: type[LabelledEnum]) -> dict[str, str]:
     names |= {value_key(m.label): m.value for m in table}
     names |= {value_key(a): m.value for a, m in ALIASES.get(table, {}).items()}
     return names
+
+
+def codes_of(raw: pd.Series, table: type[LabelledEnum]) -> pd.Series:
+    """Return the codes of values written as code, label or alias; NaN for the others.
+
+    Each distinct value is looked up once (a column of a million rows has a handful).
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        Values as written (``None`` where empty).
+    table : type of LabelledEnum
+        The code table.
+
+    Returns
+    -------
+    pandas.Series
+        Codes, NaN where empty or not a way of writing one.
+
+    Examples
+    --------
+    >>> codes_of(pd.Series(["社区矫正对象", "刑释人员", "游客", None]), PersonCategory).tolist()
+    ['correction', 'released', nan, nan]
+    """
+    names = lookup(table)
+    written = {v: names.get(value_key(str(v))) for v in raw.dropna().unique()}
+    return raw.map(written, na_action="ignore")

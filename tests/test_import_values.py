@@ -474,3 +474,31 @@ def test_code_table_values_as_clerks_write_them() -> None:
     ]
     assert checks.choice("ch", Channel).tolist() == ["hotline_12345"] * 5 + [None]
     assert [(p.row, p.column) for p in checks.problems] == [(7, "c"), (7, "ch")]
+
+
+def test_case_types_as_hotlines_name_them() -> None:
+    from importers.kinds import KINDS, Context
+
+    checks = RowChecks(
+        pd.DataFrame(
+            {
+                "工单编号": ["1", "2", "3", "4"],
+                "来源渠道": ["12345", "市民热线", "110", "网格员"],
+                "事件类型": ["劳动争议", "山林土地纠纷", "隐患", "矛盾纠纷"],
+                "登记时间": ["2025-03-01 08:00"] * 4,
+            },
+            index=pd.RangeIndex(2, 6, name="row"),
+            dtype=object,
+        ),
+        {"external_no": "工单编号", "channel": "来源渠道", "category": "事件类型"}
+        | {"reported_at": "登记时间"},
+    )
+    context = Context(crs=SourceCrs.parse("wgs84"), keys=None, file_name="cases.csv")
+    records = KINDS["cases"].prepare(checks, context)[0].records
+    assert not checks.problems
+    assert list(records["channel"]) == ["hotline_12345", "hotline_12345"] + [
+        "non_police_110",
+        "grid_worker",
+    ]
+    assert list(records["category"]) == ["dispute", "dispute", "safety_hazard", "dispute"]
+    assert list(records["subcategory"])[:2] == ["labour_wages", "land"]
