@@ -133,7 +133,9 @@ def import_file(
     if outcome.problems:
         # XLSX by default: Excel keeps a 20-digit code from it as text, not 5.3E+19.
         target = report or path.with_name(path.name + ".rejects.xlsx")
-        write_report(target, outcome.problems)
+        # After a partial import, the rows to correct and import again (XLSX only).
+        rows = outcome.rejected if outcome.status == "partial" else None
+        write_report(target, outcome.problems, rows)
         console.print(f"退回报告：{target}")
     if outcome.status == "rejected":
         raise typer.Exit(code=1)

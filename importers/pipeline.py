@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import Connection
 
 from geo.crs import SourceCrs
@@ -113,6 +114,8 @@ class ImportOutcome:
         ``import_runs.id`` when committed.
     columns : dict
         Target field → the source header it was read from.
+    rejected : pandas.DataFrame or None
+        The rejected rows as the file has them (its headers, text; indexed by row number).
     """
 
     kind: str
@@ -125,6 +128,7 @@ class ImportOutcome:
     committed: bool = False
     import_id: int | None = None
     columns: dict[str, str] = field(default_factory=dict)
+    rejected: pd.DataFrame | None = None
 
     @property
     def rejected_rows(self) -> int:
@@ -353,8 +357,15 @@ def import_checked(
             ),
             progress,
         )
+        problems = _final(checks.problems)
+        rejected = sorted({p.row for p in problems if p.severity == "rejected"})
         outcome = ImportOutcome(
-            **{**base.__dict__, "problems": _final(checks.problems), "counts": counts}
+            **{
+                **base.__dict__,
+                "problems": problems,
+                "counts": counts,
+                "rejected": checks.frame.loc[rejected],
+            }
         )
         if counts is None or options.dry_run:
             transaction.rollback()

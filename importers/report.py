@@ -10,9 +10,14 @@ is opened in Excel or WPS (a CSV cell starting with ``=``, ``+``, ``-`` or ``@``
 from __future__ import annotations
 
 import csv
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any, cast
 
+import pandas as pd
+import shapely
+
+from importers.reading import GEOMETRY_COLUMN
 from importers.rules import Problem
 
 HEADERS = ("行号 row", "列 column", "值 value", "原因 rule", "处理 outcome")
@@ -39,6 +44,43 @@ def report_rows(problems: Sequence[Problem]) -> list[tuple[object, ...]]:
     """
     ordered = sorted(problems, key=lambda p: (p.row, p.severity != "rejected", p.column))
     return [(p.row, p.column, p.value or "", p.rule, OUTCOMES[p.severity]) for p in ordered]
+
+
+ROWS_SHEET = "退回的行（改正后可直接导入本文件）"
+"""The second sheet of an XLSX report after a partial import: the rows to correct."""
+
+REASON_HEADER = "退回原因"
+ROW_HEADER = "原行号"
+WKT_HEADER = "WKT"
+
+
+def _append_text(sheet: Any, lines: Iterable[Sequence[object]]) -> None:
+    """Append rows; text from the file stays text (never a formula)."""
+    for line in lines:
+        sheet.append(list(line))
+        for cell in sheet[sheet.max_row]:
+            if cell.data_type == "f":
+                cell.data_type = "s"
+
+
+def _rows_to_fix(rows: pd.DataFrame, problems: Sequence[Problem]) -> list[list[object]]:
+    """Return the rejected rows under the file's headers (a GIS geometry as WKT), with reasons."""
+    reasons: dict[int, list[str]] = {}
+    for p in problems:
+        if p.severity == "rejected":
+            reasons.setdefault(p.row, []).append(f"{p.column}：{p.rule}")
+    headers = [str(c) for c in rows.columns if c != GEOMETRY_COLUMN]
+    has_geometry = GEOMETRY_COLUMN in rows.columns
+    out: list[list[object]] = [
+        [*headers, *([WKT_HEADER] if has_geometry else []), REASON_HEADER, ROW_HEADER]
+    ]
+    for number, row in rows.iterrows():
+        cells: list[object] = [row[h] for h in headers]
+        if has_geometry:
+            geometry = row[GEOMETRY_COLUMN]
+            cells.append(None if geometry is None else shapely.to_wkt(geometry))
+        out.append([*cells, "；".join(reasons.get(int(cast(int, number)), [])), number])
+    return out
 
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -72,8 +114,13 @@ def csv_safe(value: object) -> object:
     return value
 
 
-def write_report(path: Path, problems: Sequence[Problem]) -> Path:
+def write_report(path: Path, problems: Sequence[Problem], rows: pd.DataFrame | None = None) -> Path:
     """Write the report, as XLSX if ``path`` ends in ``.xlsx``, else as CSV (UTF-8 with BOM).
+
+    With ``rows`` (after a ``--partial`` import), an XLSX report has a second sheet,
+    :data:`ROWS_SHEET`: the rejected rows as the file had them, each with its reasons. The
+    clerk corrects them there and imports the report itself: its first sheet has none of the
+    headers an import knows, so the import reads this one.
 
     Parameters
     ----------
@@ -81,13 +128,15 @@ def write_report(path: Path, problems: Sequence[Problem]) -> Path:
         Where to write.
     problems : sequence of Problem
         From the checks.
+    rows : pandas.DataFrame, optional
+        The rejected rows (:attr:`importers.pipeline.ImportOutcome.rejected`).
 
     Returns
     -------
     pathlib.Path
         ``path``.
     """
-    rows = report_rows(problems)
+    lines = report_rows(problems)
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
         from openpyxl import Workbook
@@ -96,19 +145,16 @@ def write_report(path: Path, problems: Sequence[Problem]) -> Path:
         sheet = book.active
         assert sheet is not None
         sheet.title = "rejects"
-        sheet.append(list(HEADERS))
-        for line in rows:
-            sheet.append(list(line))
-            for cell in sheet[sheet.max_row]:
-                if cell.data_type == "f":  # text from the file, not a formula
-                    cell.data_type = "s"
+        _append_text(sheet, [list(HEADERS), *(list(line) for line in lines)])
         for column, width in zip("ABCDE", (8, 16, 30, 70, 18), strict=True):
             sheet.column_dimensions[column].width = width
         sheet.freeze_panes = "A2"
+        if rows is not None and len(rows):
+            _append_text(book.create_sheet(ROWS_SHEET), _rows_to_fix(rows, problems))
         book.save(path)
         return path
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(HEADERS)
-        writer.writerows([csv_safe(cell) for cell in line] for line in rows)
+        writer.writerows([csv_safe(cell) for cell in line] for line in lines)
     return path

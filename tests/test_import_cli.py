@@ -16,6 +16,7 @@ from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
 from importers.cli import register
+from importers.report import ROWS_SHEET
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import csv_text
 
@@ -122,6 +123,35 @@ def test_cli_writes_the_report_beside_the_file_as_xlsx(
     assert sheet is not None
     cell = sheet.cell(row=2, column=3)
     assert (cell.value, cell.data_type) == ("6401040010", "s")  # the code as text
+
+
+def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_imported(
+    database: SuiteDatabase, env: dict[str, str], tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    rows = [*HIERARCHY[:4], ["6401040010", "某社区"]]  # the village's code lost two digits
+    path = tmp_path / "jurisdictions.csv"
+    path.write_text(csv_text(["区划代码", "名称"], rows), encoding="gbk")
+    runner = CliRunner()
+    first = runner.invoke(_app(), ["import", "jurisdictions", str(path), "--partial"], env=env)
+    assert first.exit_code == 0, first.output
+    report = tmp_path / "jurisdictions.csv.rejects.xlsx"
+    book = load_workbook(report)
+    assert book.sheetnames == ["rejects", ROWS_SHEET]
+    sheet = book[ROWS_SHEET]
+    lines = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert lines[0] == ["区划代码", "名称", "退回原因", "原行号"]
+    assert lines[1][:2] == ["6401040010", "某社区"] and lines[1][3] == 6
+    assert str(lines[1][2]).startswith("区划代码：")
+    sheet.cell(row=2, column=1, value="640104001001")  # the clerk corrects the code
+    book.save(report)
+    again = runner.invoke(_app(), ["import", "jurisdictions", str(report)], env=env)
+    assert again.exit_code == 0, again.output
+    assert "工作表“退回的行" in again.output and "已导入" in again.output
+    count = "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'"
+    assert _scoped(database.owner, count) == 5
+    _scoped(database.owner, "DELETE FROM import_runs WHERE file_name LIKE 'jurisdictions.csv.%'")
 
 
 def test_cli_unknown_kind_is_refused_in_chinese(tmp_path: Path) -> None:

