@@ -33,6 +33,7 @@ from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.progress import ImportProgress, Step
 from importers.reading import GEOMETRY_COLUMN, ReadError
 from importers.report import write_report
+from importers.rules import SENSITIVE_FIELDS
 from layers.database import make_engine, resolve_urls
 from layers.secrets import platform_keys
 from layers.settings import Settings
@@ -133,8 +134,10 @@ def import_file(
     if outcome.problems:
         # XLSX by default: Excel keeps a 20-digit code from it as text, not 5.3E+19.
         target = report or path.with_name(path.name + ".rejects.xlsx")
-        # After a partial import, the rows to correct and import again (XLSX only).
-        rows = outcome.rejected if outcome.status == "partial" else None
+        # After a partial import, the rows to correct and import again (XLSX only); never
+        # a copy of resident IDs, which the report shows masked.
+        sensitive = SENSITIVE_FIELDS & outcome.columns.keys()
+        rows = outcome.rejected if outcome.status == "partial" and not sensitive else None
         write_report(target, outcome.problems, rows)
         console.print(f"退回报告：{target}")
     if outcome.status == "rejected":

@@ -120,7 +120,9 @@ def write_report(path: Path, problems: Sequence[Problem], rows: pd.DataFrame | N
     With ``rows`` (after a ``--partial`` import), an XLSX report has a second sheet,
     :data:`ROWS_SHEET`: the rejected rows as the file had them, each with its reasons. The
     clerk corrects them there and imports the report itself: its first sheet has none of the
-    headers an import knows, so the import reads this one.
+    headers an import knows, so the import reads this one. The caller leaves ``rows`` out for a
+    file with resident IDs (:data:`importers.rules.SENSITIVE_FIELDS`), which the report never
+    copies.
 
     Parameters
     ----------

@@ -153,6 +153,19 @@ def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_impor
     assert _scoped(database.owner, count) == 5
     _scoped(database.owner, "DELETE FROM import_runs WHERE file_name LIKE 'jurisdictions.csv.%'")
 
+    # A persons file's report never copies resident IDs: no sheet of rows to correct.
+    people = tmp_path / "persons.csv"
+    bad_id = "64010419900101001X"  # wrong check digit
+    people_rows = [["刑满释放人员", "某人", bad_id, "640104001001"]]
+    people.write_text(csv_text(["人员类别", "姓名", "身份证号", "所属社区"], people_rows))
+    args = ["import", "persons", str(people), "--partial"]
+    checked = runner.invoke(_app(), args, env=env)
+    assert checked.exit_code == 0 and "部分导入" in checked.output, checked.output
+    _scoped(database.owner, "DELETE FROM import_runs WHERE file_name = 'persons.csv'")
+    book = load_workbook(tmp_path / "persons.csv.rejects.xlsx")
+    assert book.sheetnames == ["rejects"]
+    assert bad_id not in str([list(r) for r in book["rejects"].iter_rows(values_only=True)])
+
 
 def test_cli_unknown_kind_is_refused_in_chinese(tmp_path: Path) -> None:
     result = CliRunner().invoke(_app(), ["import", "parcels", str(tmp_path / "x.csv")])
