@@ -636,6 +636,36 @@ def gauss_kruger_epsg(easting: float) -> int:
     return GK_ZONE_EPSG_FIRST + int(value // 1_000_000) - GK_ZONE_FIRST
 
 
+def looks_like_gauss_kruger(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Tell coordinates that are CGCS2000 Gauss-Krüger metres in China rather than degrees.
+
+    Zone prefixes 13–23 (6-degree zones) and 25–45 (3-degree zones) are allowed, as is none.
+
+    Parameters
+    ----------
+    x, y : array_like
+        Easting and northing as read (NaN allowed).
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        True where the northing is 1,500–6,000 km (China lies between 17°N and 54°N) and the
+        easting is 100–900 km, with or without a zone prefix.
+
+    Examples
+    --------
+    >>> looks_like_gauss_kruger([512_345.6, 34_512_345.6, 102.9], [2_680_000.0, 2_680_000.0, 24.2])
+    array([ True,  True, False])
+    """
+    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    metres = np.mod(xs, 1_000_000)
+    zone = np.floor_divide(xs, 1_000_000)
+    zoned = (zone == 0) | ((zone >= 13) & (zone <= 23)) | ((zone >= 25) & (zone <= 45))
+    with np.errstate(invalid="ignore"):
+        near = (metres >= 100_000) & (metres <= 900_000) & (ys >= 1.5e6) & (ys <= 6e6)
+    return np.asarray(zoned & near, dtype=bool)
+
+
 def _first_bad(x: FloatArray, bad: npt.NDArray[np.bool_], y: FloatArray, reason: str) -> str:
     first = int(np.flatnonzero(bad)[0])
     message = f"{int(bad.sum())} of {x.size} eastings {reason}; the first, at position {first}: "

@@ -32,7 +32,7 @@ from importers import dbf
 from importers.headers import HeaderTest, find_header, header_block
 
 if TYPE_CHECKING:
-    from python_calamine import CalamineSheet
+    from python_calamine import CalamineSheet, CalamineWorkbook
 
 GEOMETRY_COLUMN = "__geometry__"
 """Name of the column of shapely geometries read from a GIS file."""
@@ -367,15 +367,13 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        rows = _sheet_rows(workbook.get_sheet_by_index(0))
-        header_at = find_header(([cell_text(c) for c in r] for r in rows), is_header)
+        rows, header_at, known = _sheet_header(workbook, 0, is_header)
         chosen = 0
         # A first sheet of instructions (填表说明) without a header: the data is further on.
-        if is_header is not None and not _known_header(rows, header_at, is_header):
+        if is_header is not None and not known:
             for position in range(1, len(workbook.sheet_names)):
-                other = _sheet_rows(workbook.get_sheet_by_index(position))
-                other_at = find_header(([cell_text(c) for c in r] for r in other), is_header)
-                if _known_header(other, other_at, is_header):
+                other, other_at, known = _sheet_header(workbook, position, is_header)
+                if known:
                     rows, header_at, chosen = other, other_at, position
                     break
     except CalamineError as exc:
@@ -425,12 +423,16 @@ def _sheet_rows(sheet: CalamineSheet) -> list[list[object]]:
     return rows
 
 
-def _known_header(rows: Sequence[Sequence[object]], at: int | None, is_header: HeaderTest) -> bool:
-    """Whether row ``at`` has the two known headers :func:`find_header` looks for."""
-    if at is None:
-        return False
+def _sheet_header(
+    workbook: CalamineWorkbook, position: int, is_header: HeaderTest | None
+) -> tuple[list[list[object]], int | None, bool]:
+    """Return a sheet's rows, its header row and whether two cells of it are known headers."""
+    rows = _sheet_rows(workbook.get_sheet_by_index(position))
+    at = find_header(([cell_text(c) for c in r] for r in rows), is_header)
+    if at is None or is_header is None:
+        return rows, at, False
     cells = (cell_text(c) for c in rows[at])
-    return sum(1 for cell in cells if cell is not None and is_header(cell)) >= 2
+    return rows, at, sum(1 for cell in cells if cell is not None and is_header(cell)) >= 2
 
 
 def _zip_member(path: Path, layer: str | None) -> str:

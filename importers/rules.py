@@ -22,7 +22,7 @@ import pandas as pd
 import shapely
 
 from geo.codes import CodeError, mask_resident_id
-from geo.crs import SourceCrs, in_china, to_cgcs2000
+from geo.crs import SourceCrs, in_china, looks_like_gauss_kruger, to_cgcs2000
 from importers import vocabulary
 from importers.mapping import SYNONYMS, normalise_header
 from importers.values import (
@@ -32,7 +32,6 @@ from importers.values import (
     PAIR_RULE,
     SHANGHAI,
     excel_mangled,
-    looks_projected,
     parse_numbers,
     parse_times,
     projected_rule,
@@ -472,7 +471,7 @@ class RowChecks:
                 failed = np.zeros(len(xs), bool)
                 failed[np.flatnonzero(both)[list(errors)]] = True
                 why = pd.Series(None, index=self.frame.index, dtype=object)
-                why[failed] = [f"无法从 {crs.name} 转换坐标：{e}" for e in errors.values()]
+                why[failed] = list(errors.values())
                 self.fail(field, failed, why, values=shown)
                 both = both & ~failed
             geo_x, geo_y = lon, lat
@@ -488,7 +487,7 @@ class RowChecks:
         )
         outside = both & ~inside & ~swapped
         if crs.kind != "epsg":
-            metres = outside & looks_projected(xs, ys)
+            metres = outside & looks_like_gauss_kruger(xs, ys)
             if metres.any():  # one file, one CRS: the first such point names it
                 rule = projected_rule(float(xs[np.argmax(metres)]))
                 self.fail(field, metres, rule, values=shown)
@@ -508,13 +507,10 @@ class RowChecks:
         x, x_rules = parse_numbers(first, dms=True)
         y, y_rules = parse_numbers(second, dms=True)
         wrong = raw.notna() & (x.isna() | y.isna())
-        rules = x_rules | y_rules
-
-        def rule(value: object) -> str:
-            a, b = (part.iloc[0] for part in split_pair(pd.Series([value], dtype=object)))
-            return rules.get(str(a)) or rules.get(str(b)) or PAIR_RULE
-
-        self.fail("lonlat", wrong, rule)
+        own_x, own_y = first.map(x_rules).astype(object), second.map(y_rules).astype(object)
+        why = own_x.where(own_x.notna(), own_y)  # a part's own rule (DMS minutes past 59 …)
+        why = why.where(why.notna(), PAIR_RULE)
+        self.fail("lonlat", wrong, why)
         return x.where(~wrong), y.where(~wrong)
 
     def _wkt_points(self) -> tuple[pd.Series, pd.Series]:
@@ -629,14 +625,15 @@ class RowChecks:
                 failed = np.zeros(len(self.frame), bool)
                 failed[np.flatnonzero(where)[refused]] = True
                 why = pd.Series(None, index=self.frame.index, dtype=object)
-                why[failed] = [f"无法从 {crs.name} 转换坐标：{reason[g]}" for g in refused]
+                why[failed] = [reason[g] for g in refused]
                 self.fail("wkt", failed, why, values=shown)
         outside = ~in_china(coords[:, 0], coords[:, 1]) & ~bad[owner]
-        bad[np.unique(owner[outside])] = True
+        outside_polygons = np.unique(owner[outside])
+        bad[outside_polygons] = True
         rows = np.zeros(len(self.frame), bool)
-        rows[np.flatnonzero(where)[np.unique(owner[outside])]] = True
+        rows[np.flatnonzero(where)[outside_polygons]] = True
         rule = "面有顶点在中国境外（或经纬度填反了）"
-        metres = outside & looks_projected(coords[:, 0], coords[:, 1])
+        metres = outside & looks_like_gauss_kruger(coords[:, 0], coords[:, 1])
         if crs.kind != "epsg" and metres.any():  # one file, one CRS
             rule = projected_rule(float(coords[np.argmax(metres), 0]))
         self.fail("wkt", rows, rule, values=shown)
@@ -691,8 +688,9 @@ def _project_points(
 ) -> tuple[FloatArray, FloatArray, dict[int, str]]:
     """Convert points from an EPSG source; when some fail, convert one by one.
 
-    Returns CGCS2000 lon, lat (NaN where refused) and, by position, why each refused point was
-    (:func:`importers.values.projection_reason`), so that one bad point does not refuse the file.
+    Returns CGCS2000 lon, lat (NaN where refused) and, by position, the rule of each refused
+    point (:func:`importers.values.projection_reason`), so that one bad point does not refuse
+    the file.
     """
     try:
         lon, lat = to_cgcs2000(x, y, crs)
@@ -705,7 +703,8 @@ def _project_points(
         try:
             lon[i], lat[i] = to_cgcs2000(float(xi), float(yi), crs)
         except ValueError as exc:
-            errors[i] = projection_reason(float(xi), int(crs.epsg or 0), str(exc))
+            reason = projection_reason(float(xi), int(crs.epsg or 0), str(exc))
+            errors[i] = f"无法从 {crs.name} 转换坐标：{reason}"
     return lon, lat, errors
 
 

@@ -17,7 +17,6 @@ from datetime import datetime
 from typing import cast
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
 from geo.crs import (
@@ -530,34 +529,6 @@ def phone_numbers(raw: pd.Series) -> pd.Series:
 
 
 # ------------------------------------------------------------------ metres instead of degrees
-
-
-def looks_projected(x: npt.ArrayLike, y: npt.ArrayLike) -> npt.NDArray[np.bool_]:
-    """Tell coordinates that are Gauss-Krüger metres in China rather than degrees.
-
-    Parameters
-    ----------
-    x, y : array_like
-        Easting and northing as read (NaN allowed).
-
-    Returns
-    -------
-    numpy.ndarray of bool
-        True where the northing is 1,500–6,000 km (China lies between 17°N and 54°N) and the
-        easting is 100–900 km, with or without a zone prefix.
-
-    Examples
-    --------
-    >>> looks_projected([512_345.6, 34_512_345.6, 102.9], [2_680_000.0, 2_680_000.0, 24.2])
-    array([ True,  True, False])
-    """
-    xs, ys = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    metres = np.mod(xs, 1_000_000)
-    zone = np.floor_divide(xs, 1_000_000)
-    zoned = (zone == 0) | ((zone >= 13) & (zone <= 23)) | ((zone >= 25) & (zone <= 45))
-    with np.errstate(invalid="ignore"):
-        near = (metres >= 100_000) & (metres <= 900_000) & (ys >= 1.5e6) & (ys <= 6e6)
-    return np.asarray(zoned & near, dtype=bool)
 
 
 def projected_rule(easting: float) -> str:

@@ -9,10 +9,10 @@ of 2020), short forms (刑释人员, 12345), and the names of the systems files 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import pandas as pd
 
+from importers.values import plain_number
 from layers.model.base import LabelledEnum
 from layers.model.cases import Category, Channel, DisputeType
 from layers.model.persons import PersonCategory
@@ -133,7 +133,7 @@ def value_key(text: str) -> str:
     >>> value_key(" 社区矫正 对象 "), value_key("１２３４５"), value_key("Hotline_12345")
     ('社区矫正对象', '12345', 'hotline_12345')
     """
-    return re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).lower()
+    return re.sub(r"\s", "", plain_number(text)).lower()
 
 
 def lookup(table: type[LabelledEnum]) -> dict[str, str]:
