@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 GEOMETRY_COLUMN = "__geometry__"
 """Name of the column of shapely geometries read from a GIS file."""
 
+_UTF8_NAME = 0x800  # general-purpose flag bit 11: the name is UTF-8
 GIS_SUFFIXES = frozenset({".shp", ".zip", ".geojson", ".json", ".gpkg"})
 _CHINESE_ENCODINGS = frozenset({"gb2312", "gbk", "gb18030", "hz", "cp936"})
 DELIMITERS = (",", "\t", ";", "|")
@@ -436,24 +437,46 @@ def _sheet_header(
 
 
 def _zip_member(path: Path, layer: str | None) -> str:
-    """Return the GIS file to read inside a zip (also in a folder of the zip)."""
+    """Return the GIS file to read inside a zip (also in a folder of the zip).
+
+    Layers are told by their readable names (:func:`_readable_name`); the name returned is
+    the one GDAL's ``/vsizip/`` knows.
+    """
     if not zipfile.is_zipfile(path):
         raise ReadError(f"{path.name}：不是压缩的 Shapefile（不是 zip 文件）")
     with zipfile.ZipFile(path) as archive:
         members = [
-            name
-            for name in archive.namelist()
-            if PurePosixPath(name).suffix.lower() in (".shp", ".gpkg", ".geojson", ".json")
-            and not name.startswith("__MACOSX/")
+            info
+            for info in archive.infolist()
+            if PurePosixPath(info.filename).suffix.lower() in (".shp", ".gpkg", ".geojson", ".json")
+            and not info.filename.startswith("__MACOSX/")
         ]
     if not members:
         raise ReadError(f"{path.name}：压缩包里没有 Shapefile、GeoPackage 或 GeoJSON 文件")
-    by_layer = {PurePosixPath(name).stem: name for name in members}
+    by_layer = {PurePosixPath(_readable_name(info)).stem: info.filename for info in members}
     if layer is not None and layer in by_layer:
         return by_layer[layer]
     if len(members) == 1 and layer is None:
-        return members[0]
+        return members[0].filename
     raise ReadError(_layer_problem(path, list(by_layer), layer))
+
+
+def _readable_name(info: zipfile.ZipInfo) -> str:
+    """Return a zip member's name as its author wrote it.
+
+    Zips made on Chinese Windows (its 发送到压缩文件, WinRAR, 360压缩) store names in GBK without
+    the UTF-8 flag; Python (and GDAL) then read them as CP437 mojibake. Such names are
+    decoded again: as UTF-8 when they are (some tools omit the flag), else as GB18030.
+    """
+    if info.flag_bits & _UTF8_NAME or info.filename.isascii():
+        return info.filename
+    raw = info.filename.encode("cp437")
+    for codec in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
 
 
 def _layer_problem(path: Path, layers: Sequence[str], layer: str | None) -> str:

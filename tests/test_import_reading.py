@@ -640,6 +640,30 @@ def test_a_zipped_folder_and_a_zip_of_several_shapefiles(tmp_path: Path) -> None
         read_table(empty)
 
 
+class _GbkName(zipfile.ZipInfo):
+    """A member named in GBK without the UTF-8 flag, as zips made on Chinese Windows are."""
+
+    def _encodeFilenameFlags(self) -> tuple[bytes, int]:  # noqa: N802 (zipfile's name)
+        return self.filename.encode("gbk"), self.flag_bits & ~0x800
+
+
+def test_a_zip_made_on_chinese_windows_names_its_layers_readably(tmp_path: Path) -> None:
+    folder = tmp_path / "shp"
+    folder.mkdir()
+    _unit("530424001000", 102.9).to_file(folder / "乡镇.shp", encoding="GBK")
+    _unit("530424001001", 103.0).to_file(folder / "村.shp", encoding="GBK")
+    path = tmp_path / "华宁县.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for part in folder.iterdir():
+            archive.writestr(_GbkName(f"华宁县边界/{part.name}"), part.read_bytes())
+    assert all(info.flag_bits & 0x800 == 0 for info in zipfile.ZipFile(path).infolist())
+    with pytest.raises(ReadError, match="有 2 个图层：(乡镇、村|村、乡镇)。请用 --layer"):
+        read_table(path)
+    table = read_table(path, layer="村")
+    assert table.layer == "村" and list(table.frame["code"]) == ["530424001001"]
+    assert list(table.frame["name"]) == ["单位"]
+
+
 def test_excel_unicode_text_export_is_read(tmp_path: Path) -> None:
     """Excel's "Unicode 文本" export: UTF-16 with a BOM, tab-separated, saved as .txt."""
     path = tmp_path / "roster.txt"
