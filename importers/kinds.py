@@ -33,6 +33,7 @@ from geo.codes import mask_resident_id as _mask
 from geo.crs import SourceCrs
 from importers import vocabulary
 from importers.mapping import normalise_header
+from importers.places import is_place_name
 from importers.rules import RowChecks, ewkb_hex
 from importers.values import EXCEL_NUMBER_RULE, excel_mangled, phone_numbers
 from layers.bulk import LAT_COLUMN, LON_COLUMN
@@ -145,13 +146,30 @@ def _iso(values: pd.Series) -> pd.Series:
     return pd.Series(text, index=values.index, dtype=object).where(values.notna(), None)
 
 
-def _area_from(checks: RowChecks, fallback: pd.Series | None = None) -> pd.Series:
-    """Area code from its column, else from ``fallback`` (e.g. the grid code's first 12)."""
-    checks.code("area_code", parse_division_code)
-    area = checks.text("area_code")
+AREA_NAME = "_area_name"
+"""Helper column: the jurisdiction the row names in words (resolved in :mod:`importers.loading`)."""
+TOWNSHIP_NAME = "_township_name"
+"""Helper column: the township the row names, to tell apart units of one name."""
+
+
+def _area_from(
+    checks: RowChecks, fallback: pd.Series | None = None
+) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """Area codes, and the jurisdiction names a row gives in words.
+
+    The area code is the area column's when it holds a code, else ``fallback``'s (e.g. the
+    grid code's first 12 digits). An area column holding a name (``复安社区``), and the
+    township column, go to the helper columns :data:`AREA_NAME` and :data:`TOWNSHIP_NAME`:
+    the database tells which unit they mean (:mod:`importers.places`).
+    """
+    text = checks.text("area_code")
+    distinct = text.dropna().unique()
+    named = text.isin([value for value in distinct if is_place_name(str(value))])
+    checks.code("area_code", parse_division_code, where=~named)
+    area = text.where(~named)
     if fallback is not None:
         area = area.where(area.notna(), fallback)
-    return area
+    return area, {AREA_NAME: text.where(named), TOWNSHIP_NAME: checks.text("township")}
 
 
 def _points(checks: RowChecks, context: Context) -> dict[str, pd.Series]:
@@ -199,7 +217,7 @@ def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
     checks.code("code", parse_grid_code)
     codes = checks.text("code")
     village = codes.str[:12]
-    area = _area_from(checks, village)
+    area, places = _area_from(checks, village)
     mismatch = area.notna() & village.notna() & (area != village)
     checks.fail("area_code", mismatch, "必须与网格编码的前 12 位（所在村/社区代码）一致")
     polygons = checks.polygons(context.crs)
@@ -224,6 +242,7 @@ def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
             "code": codes,
             "name": checks.text("name"),
             "area_code": area,
+            **places,
             "boundary": ewkb_hex(
                 np.array([g if isinstance(g, shapely.Polygon) else None for g in single], object)
             ),
@@ -246,7 +265,7 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
     )
     checks.code("home_grid", parse_grid_code)
     home = checks.text("home_grid")
-    area = _area_from(checks, home.str[:12])
+    area, places = _area_from(checks, home.str[:12])
     role = checks.choice("role", WorkerRole, default=WorkerRole.GRID_WORKER.value)
     status = checks.choice("status", WorkerStatus, default=WorkerStatus.OFF_DUTY.value)
     position = _points(checks, context)
@@ -263,6 +282,7 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
             "unit": checks.text("unit"),
             "home_grid": home,
             "area_code": area,
+            **places,
             "status": status,
             **position,
         },
@@ -282,7 +302,7 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
     checks.require("device_id", "name")
     checks.require_point()
     checks.code("device_id", parse_device_id)
-    area = _area_from(checks)
+    area, places = _area_from(checks)
     records = _frame(
         checks,
         {
@@ -300,6 +320,7 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
             "stream_url": checks.text("stream_url"),
             **_points(checks, context),
             "area_code": area,
+            **places,
         },
     )
     checks.duplicates("device_id", [checks.text("device_id")])
@@ -361,7 +382,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     risk = checks.number("risk_level", low=1, high=4, integer=True).fillna(4)
     checks.code("grid_code", parse_grid_code)
     grid = checks.text("grid_code")
-    area = _area_from(checks, grid.str[:12])
+    area, places = _area_from(checks, grid.str[:12])
     external = checks.text("external_no")
     description = checks.text("description")
     title = checks.text("title")
@@ -383,6 +404,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             **_points(checks, context),
             "address": checks.text("address").str.slice(0, 200),
             "area_code": area,
+            **places,
             "grid_code": grid,
             "state": CaseState.REGISTERED.value,
             "handling_level": "4",
@@ -464,7 +486,7 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
     level = checks.number("management_level", low=1, high=3, integer=True).fillna(3)
     checks.code("grid_code", parse_grid_code)
     grid = checks.text("grid_code")
-    area = _area_from(checks, grid.str[:12])
+    area, places = _area_from(checks, grid.str[:12])
     attributes = _attributes(checks, category)
     point = _points(checks, context)
     checks.duplicates("resident_id", [category, ids])
@@ -484,6 +506,7 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
             "address": checks.text("address").str.slice(0, 200),
             "grid_code": grid,
             "area_code": area,
+            **places,
         },
     )
     return [Part(records, ("category", "id_hash"), True)]
@@ -538,7 +561,7 @@ KINDS: dict[str, Kind] = {
     "grids": Kind(
         "grids",
         Base.metadata.tables["grids"],
-        ("code", "name", "area_code", "wkt"),
+        ("code", "name", "area_code", "township", "wkt"),
         _prepare_grids,
         update=True,
         geometry="boundary",
@@ -555,6 +578,7 @@ KINDS: dict[str, Kind] = {
             "unit",
             "home_grid",
             "area_code",
+            "township",
             "status",
             "lon",
             "lat",
@@ -584,6 +608,7 @@ KINDS: dict[str, Kind] = {
             "lonlat",
             "wkt",
             "area_code",
+            "township",
         ),
         _prepare_video,
         update=True,
@@ -607,6 +632,7 @@ KINDS: dict[str, Kind] = {
             "address",
             "grid_code",
             "area_code",
+            "township",
             "reported_at",
             "reporter_name",
             "reporter_phone",
@@ -630,6 +656,7 @@ KINDS: dict[str, Kind] = {
             "address",
             "grid_code",
             "area_code",
+            "township",
         ),
         _prepare_persons,
         update=False,

@@ -1,7 +1,8 @@
 """Staging, the checks that need the database, and the upsert of one kind's rows.
 
-Runs inside the caller's transaction: the caller commits or rolls back. The rows that passed
-the row checks are COPYed into TEMP staging tables; the database checks (jurisdiction and grid
+Runs inside the caller's transaction: the caller commits or rolls back. Rows that name their
+jurisdiction in words get its code from the database's jurisdictions first
+(:mod:`importers.places`). The rows that passed the row checks are COPYed into TEMP staging tables; the database checks (jurisdiction and grid
 exist, point inside its jurisdiction within a tolerance, person and visitor found …) run there
 (:mod:`layers.import_checks`); then, unless something was rejected and the load is
 all-or-nothing, one upsert per part (:func:`layers.bulk.upsert`) moves the rows into the real
@@ -19,9 +20,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import psycopg
 
-from importers.kinds import Kind, Part
+from importers.kinds import AREA_NAME, TOWNSHIP_NAME, Kind, Part
+from importers.places import Gazetteer, Place
 from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks, shown_value
 from layers import case_import, import_checks
@@ -114,9 +117,16 @@ def load(
     progress = progress or ImportProgress()
     staged: list[_Staged] = []
     tune_transaction(conn)
+    places: Gazetteer | None = None
     for number, part in enumerate(parts):
         records = part.records[~checks.bad.reindex(part.records.index, fill_value=False)]
         records = records.copy()
+        if AREA_NAME in records.columns:
+            if records[AREA_NAME].notna().any() or records[TOWNSHIP_NAME].notna().any():
+                places = places or _gazetteer(conn)
+                checks.add(_locate_named_areas(records, checks, places))
+                records = records[~checks.bad.reindex(records.index, fill_value=False)]
+            records = records.drop(columns=[AREA_NAME, TOWNSHIP_NAME])
         if "import_id" in kind.table.c and options.import_id is not None:
             records["import_id"] = options.import_id
         columns = [c for c in records.columns if not str(c).startswith("_")]
@@ -183,6 +193,47 @@ def _defer_if_worth_it(
         return None
     tables = (table, *_LOGS.get(kind.name, ()))
     return defer(conn, tables, quiet={t: _QUIET[t] for t in tables if t in _QUIET})
+
+
+def _gazetteer(conn: psycopg.Connection[Any]) -> Gazetteer:
+    """Return the database's jurisdictions, to find the units rows name in words."""
+    return Gazetteer(Place(*row) for row in import_checks.jurisdiction_names(conn))
+
+
+def _locate_named_areas(
+    records: pd.DataFrame, checks: RowChecks, places: Gazetteer
+) -> list[Problem]:
+    """Fill the area code of rows that name their jurisdiction; return the rows that cannot.
+
+    A name that means one unit gives the area code. Where the row has a code already (its own,
+    or its grid's), the name must be that unit or one above or below it (the deeper one is
+    kept); a name the gazetteer cannot place is then left alone, the code governs.
+    """
+    names = records[AREA_NAME]
+    towns = records[TOWNSHIP_NAME]
+    named = names.notna() | towns.notna()
+    pairs = [(_text(n), _text(t)) for n, t in zip(names[named], towns[named], strict=True)]
+    found = {pair: places.locate(*pair) for pair in set(pairs)}
+    rows = records.index[named]
+    codes = list(records.loc[rows, "area_code"])
+    problems: list[tuple[int, str]] = []
+    for at, (row, pair, have) in enumerate(zip(rows, pairs, codes, strict=True)):
+        unit, rule = found[pair]
+        if unit is None:
+            if not isinstance(have, str):
+                problems.append((int(row), rule))
+        elif not isinstance(have, str) or places.within(unit, have):
+            codes[at] = unit
+        elif have in places and not places.within(have, unit):
+            problems.append((int(row), f"此名称所指辖区为 {unit}，与编码所示辖区 {have} 不一致"))
+    records.loc[rows, "area_code"] = codes
+    by_name = [(row, text) for row, text in problems if _text(names.at[row]) is not None]
+    by_town = [(row, text) for row, text in problems if _text(names.at[row]) is None]
+    return _problems(checks, "area_code", by_name) + _problems(checks, "township", by_town)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _problems(checks: RowChecks, field: str, found: list[tuple[int, str]]) -> list[Problem]:

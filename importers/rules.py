@@ -305,13 +305,18 @@ class RowChecks:
             return "lonlat"
         return "wkt" if self.has("wkt") else "lon"
 
-    def code(self, field: str, parse: Callable[[str], object]) -> None:
+    def code(
+        self, field: str, parse: Callable[[str], object], *, where: pd.Series | None = None
+    ) -> None:
         """Reject values ``parse`` refuses (a :class:`geo.codes.CodeError` gives the rule).
 
         Each distinct value is parsed once. A long number a spreadsheet stored in scientific
-        notation is refused as such (:func:`importers.values.excel_mangled`).
+        notation is refused as such (:func:`importers.values.excel_mangled`). With ``where``,
+        only the rows where it is true are checked.
         """
         values = self.text(field)
+        if where is not None:
+            values = values.where(where)
         rules: dict[str, str] = {}
         for value in values.dropna().unique():
             if excel_mangled(str(value)):

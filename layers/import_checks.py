@@ -125,6 +125,23 @@ def rows_missing(conn: psycopg.Connection[Any], staging: str, column: str) -> li
     return [int(r[0]) for r in rows]
 
 
+def jurisdiction_names(conn: psycopg.Connection[Any]) -> list[tuple[str, str, int, str | None]]:
+    """Return every jurisdiction's code, name, level and parent, to find units by name.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+
+    Returns
+    -------
+    list of (str, str, int, str or None)
+        Code, name, level and parent code of each jurisdiction.
+    """
+    rows = conn.execute("SELECT code, name, level, parent_code FROM jurisdictions").fetchall()
+    return [(str(code), str(name), int(level), parent) for code, name, level, parent in rows]
+
+
 def unknown_area_codes(conn: psycopg.Connection[Any], staging: str) -> list[tuple[int, str]]:
     """Return the staged rows whose area code is not a jurisdiction in the database.
 

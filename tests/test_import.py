@@ -267,6 +267,54 @@ def test_cases_from_one_lon_lat_column_are_checked_in_their_village(
     assert (stored[0][2], stored[0][3]) == pytest.approx((102.91, 24.21), abs=1e-7)
 
 
+def test_cases_name_their_village_and_township_in_words(db: Session, tmp_path: Path) -> None:
+    """A 12345 export or a roster names 所属社区 and 所属乡镇; the database tells the code."""
+    seed_jurisdictions(db)
+    db.execute(
+        text(
+            "INSERT INTO jurisdictions (code, name, level, parent_code) VALUES "
+            "('530424101000', '盘溪镇', 4, '530424000000'), "
+            "('530424101001', '测试社区居委会', 5, '530424101000')"
+        )
+    )
+    headers = ["工单编号", "来源渠道", "事件类型", "所属乡镇", "所属社区", "网格编码", "来电时间"]
+    rows = [
+        ["N-1", "12345", "邻里纠纷", "宁州街道", "测试社区", "", "2025-03-01 09:00"],
+        ["N-2", "12345", "邻里纠纷", "", "宁州街道邻村村委会", "", "2025-03-01 09:00"],
+        ["N-3", "12345", "邻里纠纷", "盘溪镇人民政府", "测试社区", "", "2025-03-01 09:00"],
+        ["N-4", "12345", "邻里纠纷", "宁州街道", "", "", "2025-03-01 09:00"],
+        ["N-5", "12345", "邻里纠纷", "", "宁州街道", GRID, "2025-03-01 09:00"],
+        ["N-6", "12345", "邻里纠纷", "", "测试社区", "", "2025-03-01 09:00"],
+        ["N-7", "12345", "邻里纠纷", "", "不存在社区", "", "2025-03-01 09:00"],
+        ["N-8", "12345", "邻里纠纷", "", "邻村", GRID, "2025-03-01 09:00"],
+        ["N-9", "12345", "邻里纠纷", "盘溪镇", "邻村", "", "2025-03-01 09:00"],
+    ]
+    path = tmp_path / "工单.csv"
+    path.write_bytes(csv_text(headers, rows).encode("gbk"))
+    outcome = run_import(db.connection(), path, ImportOptions(kind="cases", partial=True))
+    rules = {p.row: (p.column, p.rule) for p in outcome.problems}
+    assert sorted(rules) == [7, 8, 9, 10]
+    assert rules[7][0] == "所属社区" and "有 2 处" in rules[7][1]
+    assert "宁州街道测试社区（530424100001）" in rules[7][1]
+    assert "盘溪镇测试社区居委会（530424101001）" in rules[7][1]
+    assert rules[8] == (
+        "所属社区",
+        "数据库中没有名为“不存在社区”的村（社区）或乡镇：请写 12 位区划代码，或先导入辖区",
+    )
+    assert rules[9][0] == "所属社区" and "与编码所示辖区 530424100001 不一致" in rules[9][1]
+    assert rules[10][0] == "所属社区" and rules[10][1].startswith("盘溪镇下没有名为“邻村”")
+    stored = db.execute(
+        text(f"SELECT external_no, area_code FROM cases WHERE {MINE} ORDER BY external_no")
+    ).all()
+    assert [tuple(c) for c in stored] == [
+        ("N-1", VILLAGE),
+        ("N-2", "530424100002"),
+        ("N-3", "530424101001"),
+        ("N-4", "530424100000"),
+        ("N-5", VILLAGE),  # the grid's village lies in the township named: the deeper one
+    ]
+
+
 def test_video_device_ids_and_area_from_point(db: Session, tmp_path: Path) -> None:
     seed_jurisdictions(db)
     headers = ["国标编码", "点位名称", "经度", "纬度", "PTZType"]

@@ -1,0 +1,193 @@
+"""Jurisdictions named in words: the 所属社区 and 所属乡镇 clerks write instead of 12-digit codes.
+
+A roster or a 12345 export names its village or community (``复安社区``, ``复安社区居委会``,
+``宁州街道复安社区``) and often its township in a column of its own. :class:`Gazetteer` finds
+the one jurisdiction of the database so named: the name is compared without the suffixes of
+the body that runs the unit (居委会, 村民委员会, 办事处, 人民政府 …), and may start with the
+names of units above it. A name that two units share (two 新复社区 in one county) is told
+apart by the township; otherwise the row is refused with the places it could mean.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from geo.codes import prefix_length
+
+_BODY_SUFFIX = re.compile(r"(居民委员会|村民委员会|居委会|村委会|委员会|办事处|人民政府|政府)$")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_SPACE = re.compile(r"\s+")
+_SHORTENED = ("社区", "村")
+"""What a village's name may be written without (``复安`` for ``复安社区``)."""
+_SHOWN = 3
+"""How many of the places an ambiguous name could mean a rule lists."""
+
+
+def is_place_name(value: str) -> bool:
+    """Whether a value of an area column is a name (it has Chinese characters) not a code.
+
+    Examples
+    --------
+    >>> is_place_name("复安社区"), is_place_name("530424001001")
+    (True, False)
+    """
+    return _HAN.search(value) is not None
+
+
+def place_key(name: str) -> str:
+    """Return a unit's name as compared: NFKC, no spaces, no governing body's suffix.
+
+    Examples
+    --------
+    >>> place_key("复安社区 居委会"), place_key("宁州街道办事处"), place_key("盘溪镇人民政府")
+    ('复安社区', '宁州街道', '盘溪镇')
+    """
+    text = _SPACE.sub("", unicodedata.normalize("NFKC", name))
+    return _BODY_SUFFIX.sub("", text) or text
+
+
+@dataclass(frozen=True)
+class Place:
+    """One jurisdiction as the gazetteer knows it.
+
+    Attributes
+    ----------
+    code : str
+        12-digit division code.
+    name : str
+        Its name in the database.
+    level : int
+        1 (province) … 5 (village).
+    parent_code : str or None
+        The unit above it.
+    """
+
+    code: str
+    name: str
+    level: int
+    parent_code: str | None
+
+
+class Gazetteer:
+    """The jurisdictions of the database, found by name.
+
+    Parameters
+    ----------
+    places : iterable of Place
+        Every jurisdiction a name may mean.
+    """
+
+    def __init__(self, places: Iterable[Place]) -> None:
+        self._by_code: dict[str, Place] = {}
+        self._by_key: defaultdict[str, list[Place]] = defaultdict(list)
+        for place in places:
+            self._by_code[place.code] = place
+            self._by_key[place_key(place.name)].append(place)
+
+    def __contains__(self, code: object) -> bool:
+        """Whether the gazetteer has a unit of this code."""
+        return code in self._by_code
+
+    def locate(self, name: str | None, township: str | None = None) -> tuple[str | None, str]:
+        """Return the code of the one unit ``name`` means, or ``None`` and why not.
+
+        Parameters
+        ----------
+        name : str or None
+            The unit as the file names it (``None``: the township is the unit).
+        township : str, optional
+            The township (or any unit above) it lies in, to tell apart units of one name.
+
+        Returns
+        -------
+        tuple
+            ``(code, "")`` when one unit matches, else ``(None, rule)`` with a Chinese rule.
+        """
+        if name is None:
+            name, township = township, None
+        if name is None:
+            return None, "未填所属辖区"
+        found = self.find(name)
+        where = ""
+        if township is not None:
+            above = self.find(township)
+            if not above:
+                return None, f"数据库中没有名为“{township}”的乡镇（街道）"
+            found = [p for p in found if any(_inside(p.code, unit) for unit in above)]
+            where = f"在{township}"
+        if len(found) == 1:
+            return found[0].code, ""
+        if not found and township is not None:
+            return (
+                None,
+                f"{township}下没有名为“{name}”的村（社区）：请核对所属乡镇，或写 12 位区划代码",
+            )
+        if not found:
+            return (
+                None,
+                f"数据库中没有名为“{name}”的村（社区）或乡镇：请写 12 位区划代码，或先导入辖区",
+            )
+        shown = "、".join(self.label(p) for p in found[:_SHOWN])
+        more = "等" if len(found) > _SHOWN else ""
+        return None, (
+            f"“{name}”{where}有 {len(found)} 处：{shown}{more}。请填写所属乡镇（街道）"
+            "或 12 位区划代码"
+        )
+
+    def find(self, name: str) -> list[Place]:
+        """Return the units ``name`` may mean: same name, or same name after its ancestors'.
+
+        Examples
+        --------
+        >>> towns = [Place("530424001000", "宁州街道", 4, None),
+        ...          Place("530424001001", "复安社区居委会", 5, "530424001000")]
+        >>> [p.code for p in Gazetteer(towns).find("宁州街道复安社区")]
+        ['530424001001']
+        """
+        key = place_key(name)
+        for whole in (key, *(key + kind for kind in _SHORTENED)):
+            found = list(self._by_key.get(whole, ()))
+            if found:
+                return found
+        for cut in range(1, len(key)):
+            head, tail = key[:cut], key[cut:]
+            found += [p for p in self._by_key.get(tail, ()) if self._above(p).endswith(head)]
+        return found
+
+    def within(self, code: str, container: str) -> bool:
+        """Whether the unit ``code`` is the unit ``container`` or lies in it.
+
+        Examples
+        --------
+        >>> places = Gazetteer([Place("530424001000", "宁州街道", 4, None)])
+        >>> places.within("530424001001", "530424001000")
+        True
+        >>> places.within("530424002001", "530424001000")
+        False
+        """
+        unit = self._by_code.get(container)
+        return unit is not None and _inside(code, unit)
+
+    def label(self, place: Place) -> str:
+        """Return ``盘溪镇新复社区（530424102005）``: the unit under its parent, with its code."""
+        parent = self._by_code.get(place.parent_code or "")
+        above = place_key(parent.name) if parent is not None else ""
+        return f"{above}{place.name}（{place.code}）"
+
+    def _above(self, place: Place) -> str:
+        """Return the keys of the units above ``place``, from the top, run together."""
+        names: list[str] = []
+        parent = self._by_code.get(place.parent_code or "")
+        while parent is not None and len(names) < 5:
+            names.append(place_key(parent.name))
+            parent = self._by_code.get(parent.parent_code or "")
+        return "".join(reversed(names))
+
+
+def _inside(code: str, unit: Place) -> bool:
+    """Whether ``code`` is ``unit``'s or one under it (their codes share its prefix)."""
+    return code.startswith(unit.code[: prefix_length(unit.level)])

@@ -1,0 +1,80 @@
+"""Jurisdictions named in words, found in a gazetteer (no database)."""
+
+from __future__ import annotations
+
+import pytest
+
+from importers.places import Gazetteer, Place, is_place_name, place_key
+
+COUNTY = Place("530424000000", "华宁县", 3, None)
+NINGZHOU = Place("530424001000", "宁州街道办事处", 4, COUNTY.code)
+PANXI = Place("530424101000", "盘溪镇", 4, COUNTY.code)
+FUAN = Place("530424001001", "复安社区居民委员会", 5, NINGZHOU.code)
+XINFU_NZ = Place("530424001016", "新复社区", 5, NINGZHOU.code)
+XINFU_PX = Place("530424101009", "新复社区", 5, PANXI.code)
+DALONG = Place("530424101001", "大龙潭村委会", 5, PANXI.code)
+PLACES = Gazetteer([COUNTY, NINGZHOU, PANXI, FUAN, XINFU_NZ, XINFU_PX, DALONG])
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("复安社区", FUAN.code),
+        ("复安社区居委会", FUAN.code),
+        ("复安　社区 ", FUAN.code),  # a full-width space typed in Excel
+        ("复安", FUAN.code),  # 社区 left out
+        ("大龙潭", DALONG.code),  # 村 left out
+        ("大龙潭村民委员会", DALONG.code),
+        ("宁州街道复安社区", FUAN.code),
+        ("华宁县宁州街道复安社区", FUAN.code),
+        ("盘溪镇新复社区", XINFU_PX.code),
+        ("宁州街道", NINGZHOU.code),
+        ("盘溪镇人民政府", PANXI.code),
+    ],
+)
+def test_a_name_as_clerks_write_it_finds_its_unit(name: str, code: str) -> None:
+    assert PLACES.locate(name) == (code, "")
+
+
+def test_a_shared_name_is_told_apart_by_its_township() -> None:
+    code, rule = PLACES.locate("新复社区")
+    assert code is None
+    assert rule == (
+        "“新复社区”有 2 处：宁州街道新复社区（530424001016）、盘溪镇新复社区（530424101009）。"
+        "请填写所属乡镇（街道）或 12 位区划代码"
+    )
+    assert PLACES.locate("新复社区", "盘溪镇") == (XINFU_PX.code, "")
+    assert PLACES.locate("新复社区", "宁州街道办事处") == (XINFU_NZ.code, "")
+    assert PLACES.locate(None, "盘溪镇") == (PANXI.code, "")
+    code, rule = PLACES.locate("复安社区", "盘溪镇")
+    assert code is None and rule.startswith("盘溪镇下没有名为“复安社区”的村（社区）")
+    code, rule = PLACES.locate("复安社区", "东山镇")
+    assert code is None and rule == "数据库中没有名为“东山镇”的乡镇（街道）"
+
+
+def test_a_name_of_many_places_lists_three() -> None:
+    towns = [Place(f"5304241{i:02d}000", f"镇{i}", 4, COUNTY.code) for i in range(5)]
+    villages = [Place(f"5304241{i:02d}001", "新村", 5, t.code) for i, t in enumerate(towns)]
+    code, rule = Gazetteer([COUNTY, *towns, *villages]).locate("新村")
+    assert code is None
+    listed = "镇0新村（530424100001）、镇1新村（530424101001）、镇2新村（530424102001）"
+    assert f"有 5 处：{listed}等。" in rule
+
+
+def test_unknown_names_and_containment() -> None:
+    code, rule = PLACES.locate("不存在社区")
+    assert code is None and "没有名为“不存在社区”" in rule
+    assert PLACES.within(FUAN.code, NINGZHOU.code) and PLACES.within(FUAN.code, FUAN.code)
+    assert not PLACES.within(FUAN.code, PANXI.code)
+    assert not PLACES.within(FUAN.code, "530424999000")  # not a unit of the gazetteer
+    assert FUAN.code in PLACES and "530424999000" not in PLACES
+
+
+def test_what_counts_as_a_name() -> None:
+    assert [is_place_name(v) for v in ("复安社区", "530424001001", "5304240010", "NZ-01")] == [
+        True,
+        False,
+        False,
+        False,
+    ]
+    assert place_key("委员会") == "委员会"  # a suffix alone is the whole name
