@@ -13,6 +13,7 @@ from __future__ import annotations
 import getpass
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -34,17 +35,21 @@ from importers.progress import ImportProgress, Step
 from importers.reading import GEOMETRY_COLUMN, ReadError
 from importers.report import write_report
 from importers.rules import SENSITIVE_FIELDS
-from layers.database import make_engine, resolve_urls
+from layers.database import apply_scope, make_engine, resolve_urls
+from layers.import_runs import ImportRun, earlier_run, recent_runs
 from layers.secrets import platform_keys
 from layers.settings import Settings
 
 console = Console(stderr=True)
+CHINA = ZoneInfo("Asia/Shanghai")
+"""Times are shown in China Standard Time."""
 
 STATUS_LABELS = {
     "loaded": "已导入",
     "partial": "部分导入",
     "rejected": "已退回",
     "dry-run": "试运行",
+    "running": "进行中",
 }
 """How the summary names each :attr:`importers.pipeline.ImportOutcome.status`."""
 
@@ -125,12 +130,18 @@ def import_file(
     try:
         with StepBar(kind) as shown, engine.connect() as conn:
             outcome = run_import(conn, path, options, keys=keys, progress=shown.callbacks())
+        with engine.begin() as conn:
+            apply_scope(conn, None)
+            earlier = earlier_run(conn, outcome.sha256, kind, before=outcome.import_id)
     except (ReadError, MappingError, ValueError) as exc:
         console.print(f"[bold red]错误：[/]{exc}")
         raise typer.Exit(code=2) from exc
     finally:
         engine.dispose()
     _summarise(outcome)
+    if earlier is not None:
+        note = f"此文件（内容相同）{_earlier_note(earlier)}；重新导入不会重复写入"
+        console.print(note, soft_wrap=True)
     if outcome.problems:
         # XLSX by default: Excel keeps a 20-digit code from it as text, not 5.3E+19.
         target = report or path.with_name(path.name + ".rejects.xlsx")
@@ -225,6 +236,61 @@ def _summarise(outcome: ImportOutcome) -> None:
         )
 
 
+def _earlier_note(run: ImportRun) -> str:
+    when = run.started_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    return f"已于 {when} 由 {run.username} 导入过（导入编号 {run.id}，写入 {run.rows_loaded} 行）"
+
+
+def list_imports(
+    kind: Annotated[
+        str | None, typer.Option("--kind", help=f"Only imports of KIND: {', '.join(KINDS)}.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20,
+) -> None:
+    """List the latest imports: when, who, which file (and its SHA-256), what they wrote."""
+    if kind is not None and kind not in KINDS:
+        console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
+        raise typer.Exit(code=2)
+    engine = make_engine(resolve_urls(Settings.from_env(), start=True).owner, pool_size=1)
+    try:
+        with engine.begin() as conn:
+            apply_scope(conn, None)
+            runs = recent_runs(conn, limit=limit, kind=kind)
+    finally:
+        engine.dispose()
+    if not runs:
+        console.print("还没有导入记录" if kind is None else f"还没有 {kind} 的导入记录")
+        return
+    table = Table(title="导入记录（最新在前）")
+    for column in (
+        "编号",
+        "时间",
+        "类型",
+        "文件",
+        "用户",
+        "行数",
+        "写入",
+        "退回",
+        "状态",
+        "SHA-256",
+    ):
+        table.add_column(column)
+    for run in runs:
+        table.add_row(
+            str(run.id),
+            run.started_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+            run.kind,
+            run.file_name,
+            run.username,
+            str(run.rows_total),
+            str(run.rows_loaded),
+            str(run.rows_rejected),
+            STATUS_LABELS.get(run.status, run.status),
+            run.sha256[:12],
+        )
+    Console().print(table)
+
+
 def column_mapping(columns: dict[str, str]) -> str:
     """Return which column fed which field, as the summary shows it to the clerk.
 
@@ -261,3 +327,4 @@ def register(app: typer.Typer) -> None:
         The root ``zongzhi`` app.
     """
     app.command("import")(import_file)
+    app.command("imports")(list_imports)

@@ -6,6 +6,9 @@ run behind, and a committed one records its file, checksum, source CRS, user and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy import Connection, text
 
 _START = text(
@@ -91,3 +94,102 @@ def finish_run(conn: Connection, import_id: int, *, loaded: int, rejected: int) 
             "id": import_id,
         },
     )
+
+
+@dataclass(frozen=True)
+class ImportRun:
+    """One recorded import.
+
+    Attributes
+    ----------
+    id : int
+        ``import_runs.id``, stamped on the rows it wrote.
+    kind, file_name, sha256, source_crs, username, status : str
+        What was imported, from which file (name and SHA-256), in which CRS, by whom; status
+        ``loaded`` or ``partial`` (``running`` only while it runs).
+    started_at : datetime
+        When it started.
+    rows_total, rows_loaded, rows_rejected : int
+        Data rows of the file, rows inserted or updated, rows left out.
+    """
+
+    id: int
+    kind: str
+    file_name: str
+    sha256: str
+    source_crs: str
+    username: str
+    status: str
+    started_at: datetime
+    rows_total: int
+    rows_loaded: int
+    rows_rejected: int
+
+
+_RUN_COLUMNS = (
+    "id, kind, file_name, sha256, coalesce(source_crs, '') AS source_crs, username, status, "
+    "started_at, rows_total, rows_loaded, rows_rejected"
+)
+
+
+def recent_runs(conn: Connection, *, limit: int = 20, kind: str | None = None) -> list[ImportRun]:
+    """Return the latest imports, newest first.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        A connection that sees every import (owner role, scope all).
+    limit : int
+        How many.
+    kind : str, optional
+        Only imports of this kind.
+
+    Returns
+    -------
+    list of ImportRun
+        Newest first.
+    """
+    rows = conn.execute(
+        text(
+            f"SELECT {_RUN_COLUMNS} FROM import_runs "
+            "WHERE CAST(:kind AS text) IS NULL OR kind = :kind ORDER BY id DESC LIMIT :limit"
+        ),
+        {"kind": kind, "limit": limit},
+    ).mappings()
+    return [ImportRun(**row) for row in rows]
+
+
+def earlier_run(
+    conn: Connection, sha256: str, kind: str, *, before: int | None = None
+) -> ImportRun | None:
+    """Return the latest import of the same file (by SHA-256) as the same kind.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        A connection that sees every import.
+    sha256 : str
+        The file's checksum.
+    kind : str
+        What it was imported as.
+    before : int, optional
+        Only imports older than this one (the import just made).
+
+    Returns
+    -------
+    ImportRun or None
+        The latest such import, or ``None`` when the file was never imported as ``kind``.
+    """
+    row = (
+        conn.execute(
+            text(
+                f"SELECT {_RUN_COLUMNS} FROM import_runs WHERE sha256 = :sha AND kind = :kind "
+                "AND id < coalesce(CAST(:before AS bigint), 9223372036854775807) "
+                "AND status <> 'running' ORDER BY id DESC LIMIT 1"
+            ),
+            {"sha": sha256, "kind": kind, "before": before},
+        )
+        .mappings()
+        .first()
+    )
+    return ImportRun(**row) if row is not None else None

@@ -74,6 +74,7 @@ def test_cli_imports_commits_and_reports(
     report = tmp_path / "rejects.xlsx"
     runner = CliRunner()
     args = ["import", "jurisdictions", str(path), "--report", str(report), "--user", "tester"]
+    wide = {**env, "COLUMNS": "200"}
     refused = runner.invoke(_app(), args, env=env)
     assert refused.exit_code == 1, refused.output
     assert "已退回" in refused.output and "未导入任何数据" in refused.output
@@ -100,6 +101,14 @@ def test_cli_imports_commits_and_reports(
     assert runs == 1
     again = runner.invoke(_app(), [*args, "--partial"], env=env)
     assert again.exit_code == 0
+    assert "此文件（内容相同）已于" in again.output and "由 tester 导入过" in again.output
+    assert "写入 5 行）；重新导入不会重复写入" in again.output
+    listed = runner.invoke(_app(), ["imports", "--kind", "jurisdictions"], env=wide)
+    assert listed.exit_code == 0, listed.output
+    lines = [line for line in listed.output.splitlines() if "jurisdictions.csv" in line]
+    assert len(lines) >= 2 and "tester" in lines[0] and "部分导入" in lines[0]
+    unknown = runner.invoke(_app(), ["imports", "--kind", "roads"], env=env)
+    assert unknown.exit_code == 2 and "未知的导入类型" in unknown.output
     assert (
         _scoped(
             database.owner,
