@@ -36,7 +36,7 @@ from importers.reading import GEOMETRY_COLUMN, ReadError
 from importers.report import write_report
 from importers.rules import SENSITIVE_FIELDS
 from layers.database import apply_scope, make_engine, resolve_urls
-from layers.import_runs import ImportRun, earlier_run, recent_runs
+from layers.import_runs import ImportRecord, earlier_run, recent_runs
 from layers.secrets import platform_keys
 from layers.settings import Settings
 
@@ -236,7 +236,7 @@ def _summarise(outcome: ImportOutcome) -> None:
         )
 
 
-def _earlier_note(run: ImportRun) -> str:
+def _earlier_note(run: ImportRecord) -> str:
     when = run.started_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     return f"已于 {when} 由 {run.username} 导入过（导入编号 {run.id}，写入 {run.rows_loaded} 行）"
 

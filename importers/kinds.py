@@ -42,8 +42,11 @@ from layers.model import (
     CaseState,
     Category,
     Channel,
+    DirectionType,
     DisputeType,
     PersonCategory,
+    PositionType,
+    PtzType,
     VideoStatus,
     WorkerRole,
     WorkerStatus,
@@ -308,11 +311,9 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
         {
             "device_id": checks.text("device_id"),
             "name": checks.text("name"),
-            "ptz_type": _int_text(checks.number("ptz_type", low=1, high=4, integer=True)),
-            "position_type": _int_text(checks.number("position_type", low=1, high=9, integer=True)),
-            "direction_type": _int_text(
-                checks.number("direction_type", low=1, high=8, integer=True)
-            ),
+            "ptz_type": checks.choice("ptz_type", PtzType),
+            "position_type": checks.choice("position_type", PositionType),
+            "direction_type": checks.choice("direction_type", DirectionType),
             "azimuth_deg": checks.number("azimuth_deg", low=0, high=360),
             "fov_deg": checks.number("fov_deg", low=0.001, high=360).fillna(60.0),
             "range_m": checks.number("range_m", low=0.001).fillna(80.0),

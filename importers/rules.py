@@ -391,7 +391,7 @@ class RowChecks:
         raw = self.text(field)
         codes = vocabulary.codes_of(raw, table)
         wrong = raw.notna() & codes.isna()
-        allowed = "、".join(m.label for m in table)
+        allowed = "、".join(f"{m.value} {m.label}" if m.value.isdigit() else m.label for m in table)
         self.fail(field, wrong, f"必须是以下代码或名称之一：{allowed}")
         if default is not None:
             codes = codes.where(raw.notna(), default)

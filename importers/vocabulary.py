@@ -16,7 +16,7 @@ from importers.values import plain_number
 from layers.model.base import LabelledEnum
 from layers.model.cases import Category, Channel, DisputeType
 from layers.model.persons import PersonCategory
-from layers.model.video import VideoStatus
+from layers.model.video import DirectionType, PositionType, PtzType, VideoStatus
 from layers.model.workers import WorkerRole
 
 ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
@@ -109,6 +109,38 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
         "社区警务": WorkerRole.POLICE,
     },
     VideoStatus: {"正常": VideoStatus.ONLINE, "故障": VideoStatus.OFFLINE},
+    PtzType: {
+        "球型": PtzType.DOME,
+        "球形": PtzType.DOME,
+        "快球": PtzType.DOME,
+        "高速球": PtzType.DOME,
+        "半球型": PtzType.HALF_DOME,
+        "半球形": PtzType.HALF_DOME,
+        "半球机": PtzType.HALF_DOME,
+        "枪机": PtzType.FIXED,
+        "枪型": PtzType.FIXED,
+        "固定枪": PtzType.FIXED,
+        "筒机": PtzType.FIXED,
+        "云台枪机": PtzType.REMOTE_FIXED,
+        "遥控枪": PtzType.REMOTE_FIXED,
+    },
+    PositionType: {
+        "检查站": PositionType.CHECKPOINT,
+        "车站": PositionType.STATION_PORT,
+        "码头": PositionType.STATION_PORT,
+        "广场": PositionType.SQUARE,
+        "体育馆": PositionType.STADIUM,
+        "商业区": PositionType.COMMERCIAL,
+        "学校周边": PositionType.SCHOOL,
+        "治安复杂场所": PositionType.COMPLEX_AREA,
+        "交通要道": PositionType.ARTERIAL_ROAD,
+        "主干道": PositionType.ARTERIAL_ROAD,
+    },
+    DirectionType: {  # 朝东, 向东, 正东, 东向
+        f"{before}{member.label}{after}": member
+        for member in DirectionType
+        for before, after in (("朝", ""), ("向", ""), ("正", ""), ("", "向"))
+    },
 }
 """Other names of code-table values, per table (compared after :func:`value_key`)."""
 

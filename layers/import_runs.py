@@ -97,7 +97,7 @@ def finish_run(conn: Connection, import_id: int, *, loaded: int, rejected: int) 
 
 
 @dataclass(frozen=True)
-class ImportRun:
+class ImportRecord:
     """One recorded import.
 
     Attributes
@@ -132,7 +132,9 @@ _RUN_COLUMNS = (
 )
 
 
-def recent_runs(conn: Connection, *, limit: int = 20, kind: str | None = None) -> list[ImportRun]:
+def recent_runs(
+    conn: Connection, *, limit: int = 20, kind: str | None = None
+) -> list[ImportRecord]:
     """Return the latest imports, newest first.
 
     Parameters
@@ -146,7 +148,7 @@ def recent_runs(conn: Connection, *, limit: int = 20, kind: str | None = None) -
 
     Returns
     -------
-    list of ImportRun
+    list of ImportRecord
         Newest first.
     """
     rows = conn.execute(
@@ -156,12 +158,12 @@ def recent_runs(conn: Connection, *, limit: int = 20, kind: str | None = None) -
         ),
         {"kind": kind, "limit": limit},
     ).mappings()
-    return [ImportRun(**row) for row in rows]
+    return [ImportRecord(**row) for row in rows]
 
 
 def earlier_run(
     conn: Connection, sha256: str, kind: str, *, before: int | None = None
-) -> ImportRun | None:
+) -> ImportRecord | None:
     """Return the latest import of the same file (by SHA-256) as the same kind.
 
     Parameters
@@ -177,7 +179,7 @@ def earlier_run(
 
     Returns
     -------
-    ImportRun or None
+    ImportRecord or None
         The latest such import, or ``None`` when the file was never imported as ``kind``.
     """
     row = (
@@ -192,4 +194,4 @@ def earlier_run(
         .mappings()
         .first()
     )
-    return ImportRun(**row) if row is not None else None
+    return ImportRecord(**row) if row is not None else None

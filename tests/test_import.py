@@ -317,26 +317,31 @@ def test_cases_name_their_village_and_township_in_words(db: Session, tmp_path: P
 
 def test_video_device_ids_and_area_from_point(db: Session, tmp_path: Path) -> None:
     seed_jurisdictions(db)
-    headers = ["国标编码", "点位名称", "经度", "纬度", "PTZType"]
+    headers = ["国标编码", "点位名称", "经度", "纬度", "PTZType", "监视方位", "位置类型"]
     rows = [
-        ["53042400001320000001", "路口1", "102.901", "24.201", "1"],
-        ["5304240000132000000", "路口2", "102.902", "24.202", "1"],
-        ["53042400001320000003", "路口3", "102.903", "24.203", "9"],
-        ["53042400001320000004", "路口4", "102.960", "24.210", "3"],
+        ["53042400001320000001", "路口1", "102.901", "24.201", "1", "4", 10],
+        ["5304240000132000000", "路口2", "102.902", "24.202", "1", "", ""],
+        ["53042400001320000003", "路口3", "102.903", "24.203", "9", "", ""],
+        ["53042400001320000004", "路口4", "102.960", "24.210", "枪机", "朝东南", "校园周边"],
+        ["53042400001320000005", "路口5", "102.961", "24.211", "半球", "东偏北", ""],
     ]
     path = tmp_path / "video.xlsx"
     _write_xlsx(path, headers, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="video", partial=True))
     rejected = {p.row: p.rule for p in outcome.problems}
-    assert set(rejected) == {3, 4}
+    assert set(rejected) == {3, 4, 6}
     assert rejected[3] == "必须是 20 位数字，实为 19 个字符"
-    assert rejected[4] == "不能超过 4"
+    assert rejected[4] == "必须是以下代码或名称之一：1 球机、2 半球、3 固定枪机、4 遥控枪机"
+    assert rejected[6].startswith("必须是以下代码或名称之一：1 东、2 西、3 南、4 北、5 东南")
     points = db.execute(
-        text(f"SELECT device_id, area_code FROM video_points WHERE {MINE} ORDER BY 1")
+        text(
+            "SELECT device_id, area_code, ptz_type, direction_type, position_type "
+            f"FROM video_points WHERE {MINE} ORDER BY 1"
+        )
     ).all()
     assert [tuple(p) for p in points] == [
-        ("53042400001320000001", VILLAGE),
-        ("53042400001320000004", "530424100002"),
+        ("53042400001320000001", VILLAGE, 1, 4, 10),
+        ("53042400001320000004", "530424100002", 3, 5, 8),
     ]
 
 

@@ -16,14 +16,30 @@ import numpy as np
 from importers.demo.cases import Source
 from importers.demo.geometry import jitter_inside, locate, random_points_in
 from importers.demo.territory import Territory
-from layers.model import PtzType, VideoStatus
+from layers.model import DirectionType, PositionType, PtzType, VideoStatus
 
 OFFLINE_SHARE = 0.08
 #: GB/T 28181 DirectionType by 45-degree sector of the azimuth, starting north, clockwise.
-_DIRECTION_BY_SECTOR = (4, 6, 1, 5, 3, 7, 2, 8)
-#: GB/T 28181 PositionType: 2 党政机关, 4 中心广场, 6 商业中心, 8 校园周边, 9 治安复杂区域,
-#: 10 交通干线.
-_POSITION = {"seat": 4, "market": 6, "road": 10, "grid": 9}
+_DIRECTION_BY_SECTOR = tuple(
+    int(DirectionType[way])
+    for way in (
+        "NORTH",
+        "NORTH_EAST",
+        "EAST",
+        "SOUTH_EAST",
+        "SOUTH",
+        "SOUTH_WEST",
+        "WEST",
+        "NORTH_WEST",
+    )
+)
+#: GB/T 28181 PositionType of each kind of place.
+_POSITION = {
+    "seat": int(PositionType.SQUARE),
+    "market": int(PositionType.COMMERCIAL),
+    "road": int(PositionType.ARTERIAL_ROAD),
+    "grid": int(PositionType.COMPLEX_AREA),
+}
 _PLACE_NAMES = {"seat": "广场", "market": "集市", "road": "路口", "grid": "村口"}
 
 

@@ -23,7 +23,7 @@ from layers.model.persons import (
     PersonVisit,
     VisitRule,
 )
-from layers.model.video import PtzType, VideoPoint, VideoStatus
+from layers.model.video import DirectionType, PositionType, PtzType, VideoPoint, VideoStatus
 from layers.model.workers import Worker, WorkerPosition, WorkerRole, WorkerStatus
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "Channel",
     "Dispatch",
     "DispatchStatus",
+    "DirectionType",
     "DisputeType",
     "Grid",
     "HotspotCell",
@@ -53,6 +54,7 @@ __all__ = [
     "PersonCategory",
     "PersonResponsible",
     "PersonVisit",
+    "PositionType",
     "PtzType",
     "RiskLevel",
     "Role",

@@ -19,6 +19,34 @@ class PtzType(LabelledEnum):
     REMOTE_FIXED = ("4", "遥控枪机")
 
 
+class PositionType(LabelledEnum):
+    """Where a camera stands (GB/T 28181 catalog PositionType)."""
+
+    CHECKPOINT = ("1", "省际检查站")
+    GOVERNMENT = ("2", "党政机关")
+    STATION_PORT = ("3", "车站码头")
+    SQUARE = ("4", "中心广场")
+    STADIUM = ("5", "体育场馆")
+    COMMERCIAL = ("6", "商业中心")
+    RELIGIOUS = ("7", "宗教场所")
+    SCHOOL = ("8", "校园周边")
+    COMPLEX_AREA = ("9", "治安复杂区域")
+    ARTERIAL_ROAD = ("10", "交通干线")
+
+
+class DirectionType(LabelledEnum):
+    """Which way a camera looks (GB/T 28181 catalog DirectionType)."""
+
+    EAST = ("1", "东")
+    WEST = ("2", "西")
+    SOUTH = ("3", "南")
+    NORTH = ("4", "北")
+    SOUTH_EAST = ("5", "东南")
+    NORTH_EAST = ("6", "东北")
+    SOUTH_WEST = ("7", "西南")
+    NORTH_WEST = ("8", "西北")
+
+
 class VideoStatus(LabelledEnum):
     """Online state of a device."""
 
