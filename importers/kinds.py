@@ -153,6 +153,8 @@ AREA_NAME = "_area_name"
 """Helper column: the jurisdiction the row names in words (resolved in :mod:`importers.loading`)."""
 TOWNSHIP_NAME = "_township_name"
 """Helper column: the township the row names, to tell apart units of one name."""
+GRID_NAME = "_grid_name"
+"""Helper column: the grid the row names in words (resolved in :mod:`importers.loading`)."""
 
 
 def _area_from(
@@ -166,13 +168,30 @@ def _area_from(
     the database tells which unit they mean (:mod:`importers.places`).
     """
     text = checks.text("area_code")
-    distinct = text.dropna().unique()
-    named = text.isin([value for value in distinct if is_place_name(str(value))])
+    named = _names_in(text)
     checks.code("area_code", parse_division_code, where=~named)
     area = text.where(~named)
     if fallback is not None:
         area = area.where(area.notna(), fallback)
     return area, {AREA_NAME: text.where(named), TOWNSHIP_NAME: checks.text("township")}
+
+
+def _grid_from(checks: RowChecks, field: str) -> tuple[pd.Series, pd.Series]:
+    """Grid codes of ``field``, and the grid names written there instead (``复安第1网格``).
+
+    The names go to the helper column :data:`GRID_NAME`: the database tells which grid they
+    mean (:class:`importers.places.GridDirectory`).
+    """
+    text = checks.text(field)
+    named = _names_in(text)
+    checks.code(field, parse_grid_code, where=~named)
+    return text.where(~named), text.where(named)
+
+
+def _names_in(text: pd.Series) -> pd.Series:
+    """Whether each value is a name rather than a code (each distinct value tested once)."""
+    names = [value for value in text.dropna().unique() if is_place_name(str(value))]
+    return text.isin(names)
 
 
 def _points(checks: RowChecks, context: Context) -> dict[str, pd.Series]:
@@ -266,8 +285,7 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
         external.isna() & phone.isna(),
         "工号和手机号至少填一个（重新导入时按工号或姓名加手机号识别同一人）",
     )
-    checks.code("home_grid", parse_grid_code)
-    home = checks.text("home_grid")
+    home, home_names = _grid_from(checks, "home_grid")
     area, places = _area_from(checks, home.str[:12])
     role = checks.choice("role", WorkerRole, default=WorkerRole.GRID_WORKER.value)
     status = checks.choice("status", WorkerStatus, default=WorkerStatus.OFF_DUTY.value)
@@ -284,6 +302,7 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
             "role": role,
             "unit": checks.text("unit"),
             "home_grid": home,
+            GRID_NAME: home_names,
             "area_code": area,
             **places,
             "status": status,
@@ -381,8 +400,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     category, subcategory = _case_category(checks)
     reported = checks.timestamps("reported_at", past=True)
     risk = checks.number("risk_level", low=1, high=4, integer=True).fillna(4)
-    checks.code("grid_code", parse_grid_code)
-    grid = checks.text("grid_code")
+    grid, grid_names = _grid_from(checks, "grid_code")
     area, places = _area_from(checks, grid.str[:12])
     external = checks.text("external_no")
     description = checks.text("description")
@@ -407,6 +425,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             "area_code": area,
             **places,
             "grid_code": grid,
+            GRID_NAME: grid_names,
             "state": CaseState.REGISTERED.value,
             "handling_level": "4",
             "reported_at": _iso(reported),
@@ -485,8 +504,7 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
     category = checks.choice("category", PersonCategory)
     ids = _resident_ids(checks)
     level = checks.number("management_level", low=1, high=3, integer=True).fillna(3)
-    checks.code("grid_code", parse_grid_code)
-    grid = checks.text("grid_code")
+    grid, grid_names = _grid_from(checks, "grid_code")
     area, places = _area_from(checks, grid.str[:12])
     attributes = _attributes(checks, category)
     point = _points(checks, context)
@@ -506,6 +524,7 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
             **point,
             "address": checks.text("address").str.slice(0, 200),
             "grid_code": grid,
+            GRID_NAME: grid_names,
             "area_code": area,
             **places,
         },

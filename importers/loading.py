@@ -24,8 +24,8 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from importers.kinds import AREA_NAME, TOWNSHIP_NAME, Kind, Part
-from importers.places import Gazetteer, Place
+from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME, Kind, Part
+from importers.places import Gazetteer, GridDirectory, GridPlace, Place
 from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks, shown_value
 from layers import case_import, import_checks
@@ -118,16 +118,10 @@ def load(
     progress = progress or ImportProgress()
     staged: list[_Staged] = []
     tune_transaction(conn)
-    places: Gazetteer | None = None
+    directories = _Directories(conn)
     for number, part in enumerate(parts):
         records = part.records[~checks.bad.reindex(part.records.index, fill_value=False)]
-        records = records.copy()
-        if AREA_NAME in records.columns:
-            if records[AREA_NAME].notna().any() or records[TOWNSHIP_NAME].notna().any():
-                places = places or _gazetteer(conn)
-                checks.add(_locate_named_areas(records, checks, places))
-                records = records[~checks.bad.reindex(records.index, fill_value=False)]
-            records = records.drop(columns=[AREA_NAME, TOWNSHIP_NAME])
+        records = _resolve_names(records.copy(), checks, directories)
         if "import_id" in kind.table.c and options.import_id is not None:
             records["import_id"] = options.import_id
         columns = [c for c in records.columns if not str(c).startswith("_")]
@@ -196,9 +190,42 @@ def _defer_if_worth_it(
     return defer(conn, tables, quiet={t: _QUIET[t] for t in tables if t in _QUIET})
 
 
-def _gazetteer(conn: psycopg.Connection[Any]) -> Gazetteer:
-    """Return the database's jurisdictions, to find the units rows name in words."""
-    return Gazetteer(Place(*row) for row in import_checks.jurisdiction_names(conn))
+class _Directories:
+    """The database's jurisdictions and grids by name, read when an import first needs them."""
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+        self._places: Gazetteer | None = None
+        self._grids: GridDirectory | None = None
+
+    def places(self) -> Gazetteer:
+        if self._places is None:
+            rows = import_checks.jurisdiction_names(self._conn)
+            self._places = Gazetteer(Place(*row) for row in rows)
+        return self._places
+
+    def grids(self) -> GridDirectory:
+        if self._grids is None:
+            rows = import_checks.grid_names(self._conn)
+            self._grids = GridDirectory((GridPlace(*row) for row in rows), self.places())
+        return self._grids
+
+
+def _resolve_names(
+    records: pd.DataFrame, checks: RowChecks, directories: _Directories
+) -> pd.DataFrame:
+    """Give the codes of the jurisdictions and grids rows name in words; drop rows that fail.
+
+    The name helper columns of :mod:`importers.kinds` are dropped: they are not staged.
+    """
+    helpers = [c for c in (AREA_NAME, TOWNSHIP_NAME, GRID_NAME) if c in records.columns]
+    if AREA_NAME in records.columns and records[[AREA_NAME, TOWNSHIP_NAME]].notna().any(axis=None):
+        checks.add(_locate_named_areas(records, checks, directories.places()))
+        records = records[~checks.bad.reindex(records.index, fill_value=False)]
+    if GRID_NAME in records.columns and records[GRID_NAME].notna().any():
+        checks.add(_locate_named_grids(records, checks, directories.grids()))
+        records = records[~checks.bad.reindex(records.index, fill_value=False)]
+    return records.drop(columns=helpers)
 
 
 def _locate_named_areas(
@@ -231,6 +258,31 @@ def _locate_named_areas(
     by_name = [(row, text) for row, text in problems if _text(names.at[row]) is not None]
     by_town = [(row, text) for row, text in problems if _text(names.at[row]) is None]
     return _problems(checks, "area_code", by_name) + _problems(checks, "township", by_town)
+
+
+def _locate_named_grids(
+    records: pd.DataFrame, checks: RowChecks, grids: GridDirectory
+) -> list[Problem]:
+    """Fill the grid code of rows that name their grid (and their area code when missing)."""
+    column = "home_grid" if "home_grid" in records.columns else "grid_code"
+    named = records[GRID_NAME].notna()
+    rows = records.index[named]
+    codes = list(records.loc[rows, column])
+    areas = list(records.loc[rows, "area_code"])
+    pairs = [(str(n), _text(a)) for n, a in zip(records[GRID_NAME][named], areas, strict=True)]
+    found = {pair: grids.locate(*pair) for pair in set(pairs)}
+    problems: list[tuple[int, str]] = []
+    for at, (row, pair) in enumerate(zip(rows, pairs, strict=True)):
+        grid, rule = found[pair]
+        if grid is None:
+            problems.append((int(row), rule))
+            continue
+        codes[at] = grid.code
+        if not isinstance(areas[at], str):
+            areas[at] = grid.area_code
+    records.loc[rows, column] = codes
+    records.loc[rows, "area_code"] = areas
+    return _problems(checks, column, problems)
 
 
 def _text(value: object) -> str | None:

@@ -88,6 +88,10 @@ class Gazetteer:
             self._by_code[place.code] = place
             self._by_key[place_key(place.name)].append(place)
 
+    def unit(self, code: str) -> Place | None:
+        """Return the unit of this code, if the gazetteer has it."""
+        return self._by_code.get(code)
+
     def __contains__(self, code: object) -> bool:
         """Whether the gazetteer has a unit of this code."""
         return code in self._by_code
@@ -191,3 +195,95 @@ class Gazetteer:
 def _inside(code: str, unit: Place) -> bool:
     """Whether ``code`` is ``unit``'s or one under it (their codes share its prefix)."""
     return code.startswith(unit.code[: prefix_length(unit.level)])
+
+
+@dataclass(frozen=True)
+class GridPlace:
+    """One grid as the directory knows it.
+
+    Attributes
+    ----------
+    code : str
+        15-digit grid code.
+    name : str
+        Its name in the database (``复安第1网格``).
+    area_code : str
+        Its village.
+    """
+
+    code: str
+    name: str
+    area_code: str
+
+
+class GridDirectory:
+    """The grids of the database, found by name (a roster's 所属网格).
+
+    A grid is named as the database has it (``复安第1网格``), or within the row's village by
+    what follows the village's name (``第1网格``, ``复安社区第1网格``).
+
+    Parameters
+    ----------
+    grids : iterable of GridPlace
+        Every grid a name may mean.
+    places : Gazetteer
+        The jurisdictions, for the villages' names and for containment.
+    """
+
+    def __init__(self, grids: Iterable[GridPlace], places: Gazetteer) -> None:
+        self._places = places
+        self._by_key: defaultdict[str, list[GridPlace]] = defaultdict(list)
+        self._by_area: defaultdict[str, list[GridPlace]] = defaultdict(list)
+        for grid in grids:
+            self._by_key[place_key(grid.name)].append(grid)
+            self._by_area[grid.area_code].append(grid)
+
+    def locate(self, name: str, area: str | None = None) -> tuple[GridPlace | None, str]:
+        """Return the one grid ``name`` means (in ``area`` when given), or ``None`` and why not.
+
+        Parameters
+        ----------
+        name : str
+            The grid as the file names it.
+        area : str, optional
+            The row's jurisdiction code (its village, or a unit above).
+
+        Returns
+        -------
+        tuple
+            ``(grid, "")`` when one grid matches, else ``(None, rule)`` with a Chinese rule.
+        """
+        found = self._by_key.get(place_key(name), [])
+        if area is not None:
+            found = [g for g in found if self._places.within(g.area_code, area)]
+            if not found:
+                core = self._core(place_key(name), area)
+                found = [
+                    g
+                    for village, grids in self._by_area.items()
+                    if self._places.within(village, area)
+                    for g in grids
+                    if self._core(place_key(g.name), village) == core
+                ]
+        if len(found) == 1:
+            return found[0], ""
+        unit = self._places.unit(area) if area is not None else None
+        where = f"在{self._places.label(unit)}" if unit is not None else ""
+        if not found:
+            return None, f"数据库中{where}没有名为“{name}”的网格：请写 15 位网格编码，或先导入网格"
+        shown = "、".join(f"{g.name}（{g.code}）" for g in found[:_SHOWN])
+        more = "等" if len(found) > _SHOWN else ""
+        return None, (
+            f"“{name}”{where}有 {len(found)} 处：{shown}{more}。请填写所属社区或 15 位网格编码"
+        )
+
+    def _core(self, key: str, village: str) -> str:
+        """Return a grid's name without its village's name in front (``第1网格``)."""
+        unit = self._places.unit(village)
+        if unit is None:
+            return key
+        full = place_key(unit.name)
+        for prefix in (full, *(full.removesuffix(kind) for kind in _SHORTENED)):
+            if prefix and key.startswith(prefix) and len(key) > len(prefix):
+                return key[len(prefix) :]
+        return key

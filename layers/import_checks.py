@@ -142,6 +142,23 @@ def jurisdiction_names(conn: psycopg.Connection[Any]) -> list[tuple[str, str, in
     return [(str(code), str(name), int(level), parent) for code, name, level, parent in rows]
 
 
+def grid_names(conn: psycopg.Connection[Any]) -> list[tuple[str, str, str]]:
+    """Return every grid's code, name and village, to find grids by name.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+
+    Returns
+    -------
+    list of (str, str, str)
+        Code, name and area code of each grid.
+    """
+    rows = conn.execute("SELECT code, name, area_code FROM grids").fetchall()
+    return [(str(code), str(name), str(area)) for code, name, area in rows]
+
+
 def unknown_area_codes(conn: psycopg.Connection[Any], staging: str) -> list[tuple[int, str]]:
     """Return the staged rows whose area code is not a jurisdiction in the database.
 

@@ -448,6 +448,53 @@ def test_workers_match_on_external_id_or_name_and_phone(db: Session, tmp_path: P
     ]
 
 
+def test_workers_name_their_grid_in_words(db: Session, tmp_path: Path) -> None:
+    """A roster's 所属网格 is a grid's name, told apart by the 所属社区 when two share it."""
+    seed_jurisdictions(db)
+    other = "530424100002001"
+    for code, name, area in (
+        (GRID, "测试东片网格", VILLAGE),
+        (other, "邻村东片网格", "530424100002"),
+        ("530424100002002", "测试东片网格", "530424100002"),  # the same name in 邻村
+    ):
+        db.execute(
+            text(
+                "INSERT INTO grids (code, name, area_code) VALUES (:c, :n, :a) "
+                "ON CONFLICT (code) DO UPDATE SET name = excluded.name"
+            ),
+            {"c": code, "n": name, "a": area},
+        )
+    headers = ["工号", "姓名", "所属社区", "所属网格"]
+    rows = [
+        ["G1", "甲", "测试社区", "测试东片网格"],  # two grids of that name: the village decides
+        ["G2", "乙", "", "邻村东片网格"],  # one grid of that name: it gives the village too
+        ["G3", "丙", "邻村", "东片网格"],  # the name without the village's in front
+        ["G4", "丁", "", "测试东片网格"],
+        ["G5", "戊", "测试社区", "西片网格"],
+    ]
+    path = tmp_path / "网格员花名册.csv"
+    path.write_bytes(csv_text(headers, rows).encode("gbk"))
+    outcome = run_import(db.connection(), path, ImportOptions(kind="workers", partial=True))
+    rules = {p.row: (p.column, p.rule) for p in outcome.problems}
+    assert sorted(rules) == [5, 6]
+    assert (
+        rules[5][0] == "所属网格" and "有 2 处" in rules[5][1] and "请填写所属社区" in rules[5][1]
+    )
+    assert rules[6] == (
+        "所属网格",
+        f"数据库中在宁州街道测试社区（{VILLAGE}）没有名为“西片网格”的网格：请写 15 位网格编码，"
+        "或先导入网格",
+    )
+    stored = db.execute(
+        text(f"SELECT external_id, home_grid, area_code FROM workers WHERE {MINE} ORDER BY 1")
+    ).all()
+    assert [tuple(w) for w in stored] == [
+        ("G1", GRID, VILLAGE),
+        ("G2", other, "530424100002"),
+        ("G3", other, "530424100002"),
+    ]
+
+
 def _schema_of(db: Session, tables: tuple[str, ...]) -> list[Any]:
     """Indexes, constraints and triggers (with their enabled state) of ``tables``."""
     return list(

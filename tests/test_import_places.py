@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from importers.places import Gazetteer, Place, is_place_name, place_key
+from importers.places import Gazetteer, GridDirectory, GridPlace, Place, is_place_name, place_key
 
 COUNTY = Place("530424000000", "华宁县", 3, None)
 NINGZHOU = Place("530424001000", "宁州街道办事处", 4, COUNTY.code)
@@ -78,3 +78,25 @@ def test_what_counts_as_a_name() -> None:
         False,
     ]
     assert place_key("委员会") == "委员会"  # a suffix alone is the whole name
+
+
+def test_a_grid_is_named_with_or_without_its_village() -> None:
+    grids = GridDirectory(
+        [
+            GridPlace("530424001001001", "复安第1网格", FUAN.code),
+            GridPlace("530424001001011", "复安第11网格", FUAN.code),
+            GridPlace("530424101009001", "新复第1网格", XINFU_PX.code),
+            GridPlace("530424001016001", "新复第1网格", XINFU_NZ.code),
+        ],
+        PLACES,
+    )
+    for name in ("复安第1网格", "复安社区第1网格", "第1网格"):
+        grid, _ = grids.locate(name, FUAN.code)
+        assert grid is not None and grid.code == "530424001001001", name
+    assert grids.locate("复安第1网格")[0] == GridPlace("530424001001001", "复安第1网格", FUAN.code)
+    grid, rule = grids.locate("新复第1网格")
+    assert grid is None and rule.startswith("“新复第1网格”有 2 处：")
+    grid, _ = grids.locate("新复第1网格", PANXI.code)  # the township is enough
+    assert grid is not None and grid.code == "530424101009001"
+    grid, rule = grids.locate("第1网格")  # without a village, only a whole name is found
+    assert grid is None and "没有名为“第1网格”的网格" in rule
