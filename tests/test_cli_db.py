@@ -19,9 +19,11 @@ ZONGZHI = str(Path(sys.executable).with_name("zongzhi"))
 def _run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZONGZHI_")}
     env["ZONGZHI_HOME"] = str(home)
-    return subprocess.run(
-        [ZONGZHI, *args], env=env, capture_output=True, text=True, check=check, timeout=180
+    done = subprocess.run(
+        [ZONGZHI, *args], env=env, capture_output=True, text=True, check=False, timeout=180
     )
+    assert not check or done.returncode == 0, f"zongzhi {' '.join(args)}: {done.stderr}"
+    return done
 
 
 def test_embedded_database_lifecycle(tmp_path: Path) -> None:
