@@ -382,10 +382,11 @@ def case_code(area_code: str, channel: str, external_no: str) -> str:
 def _case_category(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
     """Category and subcategory: the type column holds a category or a dispute type."""
     raw = checks.text("category")
-    category = vocabulary.codes_of(raw, Category)
-    as_dispute = vocabulary.codes_of(raw, DisputeType)
+    written = checks.recoded("category")
+    category = vocabulary.codes_of(written, Category)
+    as_dispute = vocabulary.codes_of(written, DisputeType)
     category = category.where(category.notna() | as_dispute.isna(), Category.DISPUTE.value)
-    sub_raw = checks.text("subcategory")
+    sub_raw = checks.recoded("subcategory")
     sub_codes = vocabulary.codes_of(sub_raw, DisputeType)
     subcategory = sub_codes.where(sub_codes.notna(), sub_raw)  # a free-text subcategory stays
     subcategory = subcategory.where(subcategory.notna(), as_dispute)

@@ -2,6 +2,8 @@
 
 A mapping file (JSON or TOML) maps target field names to source headers, e.g.
 ``{"lon": "东经", "resident_id": "证件号"}``; it overrides the built-in synonyms field by field.
+Its optional ``values`` table gives a code-table field's values other names, the way a centre's
+own files write them (``[values.category]`` ``"市容环境" = "社情民意"``).
 The same knowledge tells the readers which row of a sheet is its header (:func:`header_test`).
 """
 
@@ -12,6 +14,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -84,7 +87,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "国标id",
         "设备id",
     ),
-    "category": ("category", "事件类型", "事件类别", "人员类别", "人员类型", "类别", "大类"),
+    "category": (
+        "category",
+        "事件类型",
+        "事件类别",
+        "人员类别",
+        "人员类型",
+        "类别",
+        "大类",
+        "问题分类",
+        "事项分类",
+        "诉求分类",
+    ),
     "subcategory": ("subcategory", "事件小类", "纠纷类型", "小类", "子类"),
     "reported_at": ("reported_at", "登记时间", "上报时间", "受理时间", "发生时间", "来电时间"),
     "external_no": (
@@ -96,7 +110,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "原编号",
         "案件编号",
     ),
-    "channel": ("channel", "来源渠道", "渠道", "来源", "登记渠道"),
+    "channel": ("channel", "来源渠道", "渠道", "来源", "登记渠道", "受理渠道", "受理方式"),
     "title": ("title", "标题", "事件标题", "诉求标题", "事项"),
     "description": ("description", "描述", "事件描述", "诉求内容", "内容", "详情"),
     "risk_level": ("risk_level", "风险等级", "风险级别", "等级"),
@@ -221,8 +235,24 @@ def header_test(overrides: Mapping[str, str] | None = None) -> HeaderTest:
     return is_header
 
 
-def load_mapping_file(path: Path) -> dict[str, str]:
-    """Read a mapping file: JSON or TOML, target field → source header.
+@dataclass(frozen=True)
+class MappingFile:
+    """What a mapping file says.
+
+    Attributes
+    ----------
+    columns : dict
+        Target field → source header.
+    values : dict
+        Target field → {value as the files write it → the code or label it means}.
+    """
+
+    columns: dict[str, str]
+    values: dict[str, dict[str, str]]
+
+
+def load_mapping_file(path: Path) -> MappingFile:
+    """Read a mapping file: JSON or TOML, target field → source header, and other value names.
 
     Parameters
     ----------
@@ -231,13 +261,13 @@ def load_mapping_file(path: Path) -> dict[str, str]:
 
     Returns
     -------
-    dict
+    MappingFile
         The overrides.
 
     Raises
     ------
     MappingError
-        If the file is not a flat table of strings.
+        If the file is not a table of texts (plus a ``values`` table of such tables).
     """
     try:
         if path.suffix.lower() == ".toml":
@@ -246,11 +276,25 @@ def load_mapping_file(path: Path) -> dict[str, str]:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (OSError, ValueError) as exc:
         raise MappingError(f"映射文件 {path.name} 无法读取：{exc}") from exc
-    if not isinstance(data, dict) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in data.items()
-    ):
+    if not isinstance(data, dict):
         raise MappingError(f"映射文件 {path.name} 必须是“字段名 = 表头”的文本对照表")
-    return dict(data)
+    values = data.pop("values", {})
+    if (
+        not _texts(data)
+        or not isinstance(values, dict)
+        or not all(
+            isinstance(k, str) and isinstance(v, dict) and _texts(v) for k, v in values.items()
+        )
+    ):
+        raise MappingError(
+            f"映射文件 {path.name} 必须是“字段名 = 表头”的文本对照表"
+            "（另可有 values 表：每个字段一个“原值 = 代码或名称”的对照表）"
+        )
+    return MappingFile(dict(data), {k: dict(v) for k, v in values.items()})
+
+
+def _texts(table: dict[object, object]) -> bool:
+    return all(isinstance(k, str) and isinstance(v, str) for k, v in table.items())
 
 
 def resolve_columns(

@@ -8,7 +8,6 @@ whole or not at all, or with ``partial`` its valid rows only.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,13 @@ from sqlalchemy import Connection
 from geo.crs import SourceCrs
 from importers.kinds import KINDS, Context, Part
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
-from importers.mapping import header_test, load_mapping_file, resolve_columns
+from importers.mapping import (
+    MappingError,
+    MappingFile,
+    header_test,
+    load_mapping_file,
+    resolve_columns,
+)
 from importers.progress import ImportProgress
 from importers.reading import GEOMETRY_COLUMN, SourceTable, read_table
 from importers.rules import Problem, RowChecks
@@ -208,7 +213,8 @@ def check_file(path: Path, options: ImportOptions, keys: Keys | None) -> Checked
         Checks and staged parts.
     """
     overrides = load_mapping_file(options.mapping) if options.mapping else None
-    table = read_table(path, is_header=header_test(overrides), layer=options.layer)
+    headers = overrides.columns if overrides is not None else None
+    table = read_table(path, is_header=header_test(headers), layer=options.layer)
     name = path.name
     if table.sheet is not None:
         name += f"（工作表“{table.sheet}”）"
@@ -226,7 +232,7 @@ def check_table(
     *,
     file_name: str,
     sha256: str,
-    overrides: Mapping[str, str] | None = None,
+    overrides: MappingFile | None = None,
 ) -> CheckedFile:
     """Map and check a table already read (no database).
 
@@ -240,7 +246,7 @@ def check_table(
         Platform keys (persons, visits).
     file_name, sha256 : str
         Where the rows come from (provenance).
-    overrides : mapping, optional
+    overrides : MappingFile, optional
         ``options.mapping`` already loaded; read from that file when not given.
 
     Returns
@@ -251,14 +257,22 @@ def check_table(
     kind = KINDS[options.kind]
     if overrides is None and options.mapping:
         overrides = load_mapping_file(options.mapping)
+    if overrides is None:
+        overrides = MappingFile({}, {})
     columns = resolve_columns(
         table.headers,
         kind.fields,
-        overrides,
+        overrides.columns,
         has_geometry=GEOMETRY_COLUMN in table.frame.columns,
     )
+    unknown = sorted(set(overrides.values) - set(kind.fields))
+    if unknown:
+        raise MappingError(
+            f"映射文件 values 中的字段 {'、'.join(unknown)} 不存在；"
+            f"可用的字段：{'、'.join(kind.fields)}"
+        )
     crs = source_crs(options.crs, table.crs)
-    checks = RowChecks(table.frame, columns)
+    checks = RowChecks(table.frame, columns, values=overrides.values)
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
     return CheckedFile(checks, parts, crs, sha256, file_name)
 

@@ -12,7 +12,7 @@ reason at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -169,11 +169,24 @@ class RowChecks:
         Source rows as text, indexed by row number.
     columns : dict
         Target field → source header (from :func:`importers.mapping.resolve_columns`).
+    values : mapping, optional
+        Target field → {value as written → the code or label it means} (a mapping file's
+        ``values``), for code-table fields.
     """
 
-    def __init__(self, frame: pd.DataFrame, columns: dict[str, str]) -> None:
+    def __init__(
+        self,
+        frame: pd.DataFrame,
+        columns: dict[str, str],
+        *,
+        values: Mapping[str, Mapping[str, str]] | None = None,
+    ) -> None:
         self.frame = frame
         self.columns = columns
+        self.values = {
+            field: {vocabulary.value_key(k): v for k, v in names.items()}
+            for field, names in (values or {}).items()
+        }
         self.problems: list[Problem] = []
         self.bad = pd.Series(False, index=frame.index)
 
@@ -188,6 +201,15 @@ class RowChecks:
         if field not in self.columns:
             return pd.Series(None, index=self.frame.index, dtype=object)
         return self.frame[self.columns[field]]
+
+    def recoded(self, field: str) -> pd.Series:
+        """Return the text of a code-table field, values renamed as the mapping file says."""
+        raw = self.text(field)
+        names = self.values.get(field)
+        if not names:
+            return raw
+        renamed = {v: names.get(vocabulary.value_key(str(v)), v) for v in raw.dropna().unique()}
+        return raw.map(renamed, na_action="ignore")
 
     def header(self, field: str) -> str:
         """Return the source header of ``field`` (the field name if unmapped)."""
@@ -389,7 +411,7 @@ class RowChecks:
             Codes (``default`` where empty, ``None`` where rejected).
         """
         raw = self.text(field)
-        codes = vocabulary.codes_of(raw, table)
+        codes = vocabulary.codes_of(self.recoded(field), table)
         wrong = raw.notna() & codes.isna()
         allowed = "、".join(f"{m.value} {m.label}" if m.value.isdigit() else m.label for m in table)
         self.fail(field, wrong, f"必须是以下代码或名称之一：{allowed}")

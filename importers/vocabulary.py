@@ -214,7 +214,22 @@ def codes_of(raw: pd.Series, table: type[LabelledEnum]) -> pd.Series:
     --------
     >>> codes_of(pd.Series(["社区矫正对象", "刑释人员", "游客", None]), PersonCategory).tolist()
     ['correction', 'released', nan, nan]
+    >>> codes_of(pd.Series(["城乡建设-物业管理-物业服务", "纠纷/婚姻家庭"]), DisputeType).tolist()
+    ['property_management', 'marriage_family']
     """
     names = lookup(table)
-    written = {v: names.get(value_key(str(v))) for v in raw.dropna().unique()}
+    written = {v: _code_of(str(v), names) for v in raw.dropna().unique()}
     return raw.map(written, na_action="ignore")
+
+
+_SEGMENTS = re.compile(r"\s*[-－—>＞/／|｜\\、]+\s*")
+"""Between the levels of a classification (``城乡建设-物业管理``, ``矛盾纠纷/劳资欠薪``)."""
+
+
+def _code_of(value: str, names: dict[str, str]) -> str | None:
+    """Return the code of a value, or of its most specific level that has one."""
+    code = names.get(value_key(value))
+    if code is not None:
+        return code
+    levels = [level for level in _SEGMENTS.split(value) if level]
+    return next((names[k] for k in map(value_key, reversed(levels)) if k in names), None)

@@ -387,6 +387,49 @@ def test_mapping_file_and_person_attribute_rules(db: Session, tmp_path: Path) ->
         )
 
 
+def test_a_hotline_export_classification_and_the_mapping_files_value_names(
+    db: Session, tmp_path: Path
+) -> None:
+    """12345 orders classify by levels; the mapping file names a centre's other values."""
+    seed_jurisdictions(db)
+    headers = ["工单编号", "受理渠道", "问题分类", "所属社区", "来电时间"]
+    rows = [
+        ["H-1", "12345", "城乡建设-物业管理-物业服务", VILLAGE, "2025-03-01 09:00"],
+        ["H-2", "市长信箱", "城乡建设／市容环境", VILLAGE, "2025-03-01 09:00"],
+        ["H-3", "12345", "劳动和社会保障>劳资欠薪", VILLAGE, "2025-03-01 09:00"],
+        ["H-4", "12345", "咨询", VILLAGE, "2025-03-01 09:00"],
+    ]
+    path = tmp_path / "12345工单.csv"
+    path.write_bytes(csv_text(headers, rows).encode("gb18030"))
+    mapping = tmp_path / "12345.toml"
+    mapping.write_text(
+        'category = "问题分类"\nchannel = "受理渠道"\n\n'
+        '[values.category]\n"城乡建设/市容环境" = "社情民意"\n\n'
+        '[values.channel]\n"市长信箱" = "网上受理"\n',
+        encoding="utf-8",
+    )
+    options = ImportOptions(kind="cases", mapping=mapping, partial=True)
+    outcome = run_import(db.connection(), path, options)
+    assert [(p.row, p.column, p.value) for p in outcome.problems] == [(5, "问题分类", "咨询")]
+    stored = db.execute(
+        text(
+            "SELECT external_no, channel, category, subcategory FROM cases "
+            f"WHERE {MINE} ORDER BY external_no"
+        )
+    ).all()
+    assert [tuple(c) for c in stored] == [
+        ("H-1", "hotline_12345", "dispute", "property_management"),
+        ("H-2", "online", "public_opinion", None),
+        ("H-3", "hotline_12345", "dispute", "labour_wages"),
+    ]
+    mapping.write_text('[values.colour]\n"红" = "1"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="映射文件 values 中的字段 colour 不存在"):
+        run_import(db.connection(), path, options)
+    mapping.write_text('[values]\ncategory = "社情民意"\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="另可有 values 表"):
+        run_import(db.connection(), path, options)
+
+
 def test_visits_find_their_person(db: Session, tmp_path: Path) -> None:
     seed_jurisdictions(db)
     people = tmp_path / "p.csv"

@@ -17,6 +17,7 @@ from importers.dbf import attribute_encoding
 from importers.headers import HEADER_SEARCH_ROWS
 from importers.mapping import (
     MappingError,
+    MappingFile,
     header_keys,
     header_test,
     load_mapping_file,
@@ -130,7 +131,7 @@ def test_header_synonyms_and_overrides(tmp_path: Path) -> None:
     assert resolve_columns(headers, fields) == dict(zip(fields, headers, strict=True))
     mapping = tmp_path / "m.json"
     mapping.write_text('{"lon": "Y坐标", "lat": "X坐标"}', encoding="utf-8")
-    swapped = resolve_columns(headers, fields, load_mapping_file(mapping))
+    swapped = resolve_columns(headers, fields, load_mapping_file(mapping).columns)
     assert (swapped["lon"], swapped["lat"]) == ("Y坐标", "X坐标")
     with pytest.raises(MappingError, match="字段 'colour' 不存在"):
         resolve_columns(headers, fields, {"colour": "X坐标"})
@@ -392,7 +393,7 @@ def test_check_file_reads_the_mapping_file_once_and_finds_the_header(
     )
     loads: list[Path] = []
 
-    def counted(path: Path) -> dict[str, str]:
+    def counted(path: Path) -> MappingFile:
         loads.append(path)
         return load_mapping_file(path)
 
