@@ -1,4 +1,4 @@
-"""``zongzhi import KIND PATH``: the importer's command line.
+"""The importer's command line: ``zongzhi import``, ``zongzhi imports``, ``zongzhi template``.
 
 Plugged into the root app through the ``zongzhi.commands`` entry-point group with
 :func:`register`. Exit codes: 0 loaded (or dry run clean), 1 rows rejected (nothing loaded
@@ -29,12 +29,13 @@ from rich.table import Table
 
 from importers.kinds import KINDS
 from importers.loading import DEFAULT_TOLERANCE_M
-from importers.mapping import SYNONYMS, MappingError
+from importers.mapping import MappingError, usual_header
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.progress import ImportProgress, Step
 from importers.reading import GEOMETRY_COLUMN, ReadError
 from importers.report import write_report
 from importers.rules import SENSITIVE_FIELDS
+from importers.template import NOTES_SHEET, write_template
 from layers.database import apply_scope, make_engine, resolve_urls
 from layers.import_runs import ImportRecord, earlier_run, recent_runs
 from layers.secrets import platform_keys
@@ -215,7 +216,7 @@ class StepBar:
 
 def _summarise(outcome: ImportOutcome) -> None:
     status = STATUS_LABELS.get(outcome.status, outcome.status)
-    table = Table(title=f"导入 {outcome.kind}：{outcome.file_name}（{status}）")
+    table = Table(title=f"导入{KINDS[outcome.kind].label}：{outcome.file_name}（{status}）")
     for column in ("行数", "退回", "新增", "更新", "未变", "源坐标系"):
         table.add_column(column)
     counts = outcome.counts
@@ -291,6 +292,26 @@ def list_imports(
     Console().print(table)
 
 
+def write_import_template(
+    kind: Annotated[str, typer.Argument(help=f"What the file will hold: {', '.join(KINDS)}.")],
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="The .xlsx to write; default <kind>导入模板.xlsx here."),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Write an XLSX template of KIND for clerks to fill in and import."""
+    if kind not in KINDS:
+        console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
+        raise typer.Exit(code=2)
+    target = path or Path(f"{KINDS[kind].label}导入模板.xlsx")
+    if target.exists() and not force:
+        console.print(f"[bold red]错误：[/]{target} 已存在：换个文件名，或加 --force 覆盖")
+        raise typer.Exit(code=2)
+    write_template(kind, target)
+    console.print(f"已写出{KINDS[kind].label}导入模板：{target}（填写说明见其“{NOTES_SHEET}”表）")
+
+
 def column_mapping(columns: dict[str, str]) -> str:
     """Return which column fed which field, as the summary shows it to the clerk.
 
@@ -312,14 +333,14 @@ def column_mapping(columns: dict[str, str]) -> str:
     """
     shown = []
     for target, header in columns.items():
-        label = next((h for h in SYNONYMS.get(target, ()) if not h.isascii()), target)
+        label = usual_header(target)
         name = label if label == header else f"{label}({target})"
         shown.append(f"{name} ← {'文件的几何' if header == GEOMETRY_COLUMN else header}")
     return "；".join(shown)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the ``import`` command to the root app.
+    """Add the ``import``, ``imports`` and ``template`` commands to the root app.
 
     Parameters
     ----------
@@ -328,3 +349,4 @@ def register(app: typer.Typer) -> None:
     """
     app.command("import")(import_file)
     app.command("imports")(list_imports)
+    app.command("template")(write_import_template)

@@ -117,6 +117,10 @@ class Kind:
     keep : tuple of str
         Columns an empty value does not erase when a matched row is updated (a file without
         boundaries renames units, it does not remove their boundaries).
+    label : str
+        What the file holds, in Chinese (``案件``).
+    required : tuple of str
+        Fields every row must fill (the file must have their columns).
     """
 
     name: str
@@ -127,6 +131,8 @@ class Kind:
     geometry: str | None = None
     helpers: dict[str, str] = field(default_factory=dict)
     keep: tuple[str, ...] = ()
+    label: str = ""
+    required: tuple[str, ...] = ()
 
 
 def _frame(checks: RowChecks, columns: dict[str, Any]) -> pd.DataFrame:
@@ -205,7 +211,6 @@ def _points(checks: RowChecks, context: Context) -> dict[str, pd.Series]:
 
 
 def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
-    checks.require("code", "name")
     checks.code("code", parse_division_code)
     codes = checks.text("code")
     good = codes.where(~checks.bad)
@@ -235,7 +240,6 @@ def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
 
 
 def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
-    checks.require("code", "name")
     checks.code("code", parse_grid_code)
     codes = checks.text("code")
     village = codes.str[:12]
@@ -277,7 +281,6 @@ def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
 
 
 def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
-    checks.require("name")
     external = checks.text("external_id")
     phone = phone_numbers(checks.text("phone"))
     checks.fail(
@@ -321,7 +324,6 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
 
 
 def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
-    checks.require("device_id", "name")
     checks.require_point()
     checks.code("device_id", parse_device_id)
     area, places = _area_from(checks)
@@ -396,7 +398,6 @@ def _case_category(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
 
 
 def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
-    checks.require("external_no", "channel", "category", "reported_at")
     channel = checks.choice("channel", Channel)
     category, subcategory = _case_category(checks)
     reported = checks.timestamps("reported_at", past=True)
@@ -501,7 +502,6 @@ def _attributes(checks: RowChecks, category: pd.Series) -> pd.Series:
 def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
     if context.keys is None:
         raise ValueError("persons need the platform keys")
-    checks.require("category", "name", "resident_id")
     category = checks.choice("category", PersonCategory)
     ids = _resident_ids(checks)
     level = checks.number("management_level", low=1, high=3, integer=True).fillna(3)
@@ -539,7 +539,6 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
 def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
     if context.keys is None:
         raise ValueError("visits need the platform keys")
-    checks.require("resident_id", "visited_on")
     ids = _resident_ids(checks)
     category = checks.choice("category", PersonCategory)
     visited = checks.timestamps("visited_on", past=True)
@@ -578,6 +577,8 @@ KINDS: dict[str, Kind] = {
         update=True,
         geometry=None,
         keep=("boundary",),
+        label="辖区",
+        required=("code", "name"),
     ),
     "grids": Kind(
         "grids",
@@ -587,6 +588,8 @@ KINDS: dict[str, Kind] = {
         update=True,
         geometry="boundary",
         keep=("boundary",),
+        label="网格",
+        required=("code", "name"),
     ),
     "workers": Kind(
         "workers",
@@ -609,6 +612,8 @@ KINDS: dict[str, Kind] = {
         _prepare_workers,
         update=True,
         geometry="last_position",
+        label="网格员",
+        required=("name",),
     ),
     "video": Kind(
         "video",
@@ -634,6 +639,8 @@ KINDS: dict[str, Kind] = {
         _prepare_video,
         update=True,
         geometry="point",
+        label="视频点位",
+        required=("device_id", "name"),
     ),
     "cases": Kind(
         "cases",
@@ -661,6 +668,8 @@ KINDS: dict[str, Kind] = {
         _prepare_cases,
         update=False,
         geometry="point",
+        label="案件",
+        required=("external_no", "channel", "category", "reported_at"),
     ),
     "persons": Kind(
         "persons",
@@ -682,6 +691,8 @@ KINDS: dict[str, Kind] = {
         _prepare_persons,
         update=False,
         geometry="residence",
+        label="特殊人群",
+        required=("category", "name", "resident_id"),
     ),
     "visits": Kind(
         "visits",
@@ -691,6 +702,8 @@ KINDS: dict[str, Kind] = {
         update=False,
         geometry="point",
         helpers={"_id_hash": "bytea", "_category": "text", "_visitor": "text"},
+        label="走访记录",
+        required=("resident_id", "visited_on"),
     ),
 }
 """Every kind the importer knows, by name."""

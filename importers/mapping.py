@@ -137,6 +137,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+def usual_header(field: str) -> str:
+    """Return the header files usually give ``field``: its first Chinese synonym, else its name.
+
+    Examples
+    --------
+    >>> usual_header("lon"), usual_header("resident_id"), usual_header("stream_url")
+    ('经度', '身份证号', '视频流地址')
+    """
+    return next((h for h in SYNONYMS.get(field, ()) if not h.isascii()), field)
+
+
 class MappingError(ValueError):
     """A mapping file that is unreadable or names a header the file lacks (Chinese message)."""
 

@@ -273,6 +273,7 @@ def check_table(
         )
     crs = source_crs(options.crs, table.crs)
     checks = RowChecks(table.frame, columns, values=overrides.values)
+    checks.require(*kind.required)
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
     return CheckedFile(checks, parts, crs, sha256, file_name)
 

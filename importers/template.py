@@ -1,0 +1,325 @@
+"""Import templates: the XLSX a clerk fills in, with the headers the importer knows.
+
+``zongzhi template KIND`` writes one per kind, three sheets:
+
+* 数据: the header row only, required columns starred (``*姓名``); code and ID columns are
+  formatted as text, so Excel keeps an 18-digit ID's digits; code-table columns offer their
+  values in a drop-down;
+* 填写说明: each column, whether it is required, what it holds, an example, the values a
+  code-table column takes;
+* 代码表: the values the drop-downs list.
+
+The importer reads 数据 as it is (the first sheet with a header row).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from geo.codes import make_resident_id
+from importers.kinds import KINDS, Kind
+from importers.mapping import usual_header
+from layers.model import (
+    Category,
+    Channel,
+    DirectionType,
+    DisputeType,
+    LabelledEnum,
+    PersonCategory,
+    PositionType,
+    PtzType,
+    VideoStatus,
+    WorkerRole,
+    WorkerStatus,
+)
+from layers.person_attributes import MODELS
+
+DATA_SHEET = "数据"
+NOTES_SHEET = "填写说明"
+CODES_SHEET = "代码表"
+
+_POINT_ALTERNATIVES = ("lonlat", "wkt")
+"""Other ways of giving a point: a template asks for lon and lat."""
+_TEXT_FIELDS = frozenset(
+    {
+        "code",
+        "area_code",
+        "grid_code",
+        "home_grid",
+        "device_id",
+        "resident_id",
+        "external_id",
+        "external_no",
+        "phone",
+        "reporter_phone",
+        "visitor",
+    }
+)
+"""Columns Excel must keep as typed (long digit strings, leading zeros)."""
+_EXAMPLE_ID = make_resident_id("530424", date(1980, 1, 1), 1, "M")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a template.
+
+    Attributes
+    ----------
+    field : str
+        Target field (or a person attribute's header).
+    header : str
+        Its header in the template (required ones starred).
+    required : bool
+        Every row must fill it.
+    note : str
+        What it holds.
+    example : str
+        A value that imports.
+    values : tuple of str
+        The values a code-table column takes (its labels), else empty.
+    """
+
+    field: str
+    header: str
+    required: bool
+    note: str
+    example: str
+    values: tuple[str, ...] = ()
+
+
+_NOTES: dict[str, tuple[str, str]] = {
+    "name": ("名称", "宁州街道"),
+    "area_code": ("所属村（社区）：12 位区划代码，或名称（如“复安社区”）", "复安社区"),
+    "township": ("所属乡镇（街道）名称：区分同名的村（社区）", "宁州街道"),
+    "lon": ("经度：度，小数或度分秒；坐标系在导入时用 --crs 指定", "102.9051"),
+    "lat": ("纬度：度，小数或度分秒", "24.2053"),
+    "external_id": ("工号：重新导入时按工号识别同一人；没有工号的填手机号", "NZ0001"),
+    "phone": ("手机号", "13800000000"),
+    "unit": ("所属单位", "宁州街道综治中心"),
+    "home_grid": ("负责网格：15 位网格编码，或网格名称", "530424001001001"),
+    "device_id": ("20 位 GB/T 28181 国标编码", "53042400001320000001"),
+    "azimuth_deg": ("朝向：度，正北为 0，顺时针", "135"),
+    "fov_deg": ("水平视场角：度，不填为 60", "60"),
+    "range_m": ("可视距离：米，不填为 80", "80"),
+    "stream_url": ("视频流地址", "rtsp://192.168.1.10/stream1"),
+    "external_no": ("来源系统的工单号：重新导入时按渠道和工单号识别同一案件", "GD20250301001"),
+    "title": ("标题：不填时取描述的前 60 字", "楼上漏水"),
+    "description": ("事件描述", "楼上住户漏水，双方协商未果"),
+    "risk_level": ("风险等级：1 红色（重大）、2 橙色、3 黄色、4 蓝色；不填为 4", "3"),
+    "address": ("地址", "宁州街道复安路 12 号"),
+    "grid_code": ("所属网格：15 位网格编码，或网格名称", "530424001001001"),
+    "reported_at": ("登记时间，如 2025-03-01 09:30 或 2025年3月1日", "2025-03-01 09:30"),
+    "reporter_name": ("反映人姓名", "王五"),
+    "reporter_phone": ("反映人电话", "13900000000"),
+    "resident_id": ("18 位公民身份号码：加密保存，界面默认脱敏", _EXAMPLE_ID),
+    "management_level": ("管控级别：1 重点管控、2 关注、3 一般；不填为 3", "3"),
+    "visited_on": ("走访日期", "2025-03-01"),
+    "visitor": ("走访人工号（网格员）", "NZ0001"),
+    "note": ("走访情况", "本人在家，情绪稳定"),
+}
+"""What each field holds and an example, where the kinds agree on it."""
+
+_KIND_NOTES: dict[tuple[str, str], tuple[str, str]] = {
+    ("jurisdictions", "code"): ("12 位统计用区划代码", "530424001000"),
+    ("jurisdictions", "wkt"): (
+        "边界：WKT 面；有 Shapefile、GeoJSON 时请直接导入该文件",
+        "POLYGON((102.90 24.20, 102.95 24.20, 102.95 24.25, 102.90 24.25, 102.90 24.20))",
+    ),
+    ("grids", "code"): ("15 位网格编码：村（社区）代码加 3 位序号", "530424001001001"),
+    ("grids", "name"): ("网格名称", "复安第1网格"),
+    ("grids", "wkt"): (
+        "边界：WKT 面；有 Shapefile、GeoJSON 时请直接导入该文件",
+        "POLYGON((102.900 24.200, 102.905 24.200, 102.905 24.205, 102.900 24.200))",
+    ),
+    ("workers", "name"): ("姓名", "张三"),
+    ("video", "name"): ("点位名称", "复安路口"),
+    ("persons", "name"): ("姓名", "李四"),
+}
+"""Notes of a field that means something else in one kind."""
+
+_HEADERS: dict[tuple[str, str], str] = {
+    ("jurisdictions", "code"): "区划代码",
+    ("jurisdictions", "wkt"): "边界",
+    ("grids", "code"): "网格编码",
+    ("grids", "name"): "网格名称",
+    ("grids", "wkt"): "边界",
+    ("workers", "name"): "姓名",
+    ("workers", "phone"): "手机号",
+    ("workers", "role"): "岗位",
+    ("video", "device_id"): "国标编码",
+    ("video", "name"): "点位名称",
+    ("video", "direction_type"): "监视方位",
+    ("cases", "external_no"): "工单编号",
+    ("persons", "category"): "人员类别",
+    ("persons", "name"): "姓名",
+    ("visits", "category"): "人员类别",
+    ("visits", "note"): "走访情况",
+}
+"""Headers clerks know better than a field's usual one, per kind (each a known synonym)."""
+
+_CHOICES: dict[tuple[str, str], tuple[type[LabelledEnum], ...]] = {
+    ("workers", "role"): (WorkerRole,),
+    ("workers", "status"): (WorkerStatus,),
+    ("video", "ptz_type"): (PtzType,),
+    ("video", "position_type"): (PositionType,),
+    ("video", "direction_type"): (DirectionType,),
+    ("video", "status"): (VideoStatus,),
+    ("cases", "channel"): (Channel,),
+    ("cases", "category"): (Category, DisputeType),
+    ("cases", "subcategory"): (DisputeType,),
+    ("persons", "category"): (PersonCategory,),
+    ("visits", "category"): (PersonCategory,),
+}
+"""The code tables of each kind's code-table fields (a case's type may be a dispute type)."""
+
+_CHOICE_NOTES = {
+    "role": "岗位",
+    "status": "状态",
+    "ptz_type": "摄像机类型",
+    "position_type": "位置类型",
+    "direction_type": "监视方位",
+    "channel": "来源渠道",
+    "category": "类别",
+    "subcategory": "纠纷类型",
+}
+
+
+def template_columns(kind: Kind) -> list[Column]:
+    """Return the columns of ``kind``'s template, in the kind's field order.
+
+    Points are asked as lon and lat (the one-column and WKT forms are left out); a person's
+    template adds each category's own columns (only rows of that category fill them).
+
+    Parameters
+    ----------
+    kind : Kind
+        What the template is for.
+
+    Returns
+    -------
+    list of Column
+        Its columns.
+
+    Examples
+    --------
+    >>> [c.header for c in template_columns(KINDS["jurisdictions"])]
+    ['*区划代码', '*名称', '边界']
+    """
+    point_kind = kind.geometry is not None and kind.geometry != "boundary"
+    fields = [f for f in kind.fields if not (point_kind and f in _POINT_ALTERNATIVES)]
+    columns = [_column(kind, field) for field in fields]
+    if kind.name == "persons":
+        columns += _attribute_columns()
+    return columns
+
+
+def _column(kind: Kind, field: str) -> Column:
+    required = field in kind.required
+    header = ("*" if required else "") + _HEADERS.get((kind.name, field), usual_header(field))
+    tables = _CHOICES.get((kind.name, field), ())
+    if tables:
+        values = tuple(m.label for table in tables for m in table)
+        note = f"{_CHOICE_NOTES.get(field, field)}：从下拉列表选择"
+        return Column(field, header, required, note, values[-1], values)
+    note, example = _KIND_NOTES.get((kind.name, field), _NOTES.get(field, (field, "")))
+    return Column(field, header, required, note, example)
+
+
+def _attribute_columns() -> list[Column]:
+    columns = []
+    for category, model in MODELS.items():
+        label = PersonCategory.labels()[category]
+        for name, info in model.model_fields.items():
+            choices = getattr(info.validation_alias, "choices", ())
+            header = next((c for c in choices if isinstance(c, str) and not c.isascii()), name)
+            if name == "period":  # the start and end dates say it
+                continue
+            columns.append(Column(name, header, False, f"仅{label}填写", ""))
+    return columns
+
+
+def write_template(kind_name: str, path: Path) -> None:
+    """Write the XLSX template of a kind.
+
+    Parameters
+    ----------
+    kind_name : str
+        ``jurisdictions``, ``grids``, ``workers``, ``cases``, ``video``, ``persons``, ``visits``.
+    path : pathlib.Path
+        The ``.xlsx`` to write (replaced if it exists).
+
+    Raises
+    ------
+    KeyError
+        For an unknown kind.
+    """
+    kind = KINDS[kind_name]
+    columns = template_columns(kind)
+    book = Workbook()
+    data = book.active
+    assert isinstance(data, Worksheet)
+    data.title = DATA_SHEET
+    codes = book.create_sheet(CODES_SHEET)
+    listed = 0
+    for at, column in enumerate(columns, start=1):
+        letter = get_column_letter(at)
+        cell = data.cell(row=1, column=at, value=column.header)
+        cell.font = Font(bold=True, color="C00000" if column.required else "000000")
+        cell.fill = PatternFill("solid", fgColor="F2F2F2")
+        data.column_dimensions[letter].width = max(12, 2 * len(column.header) + 4)
+        if column.field in _TEXT_FIELDS:
+            data.column_dimensions[letter].number_format = "@"
+        if column.values:
+            listed += 1
+            _code_list(codes, listed, column)
+            source = get_column_letter(listed)
+            rule = DataValidation(
+                type="list",
+                formula1=f"{CODES_SHEET}!${source}$2:${source}${len(column.values) + 1}",
+                allow_blank=True,
+                showErrorMessage=False,
+            )
+            data.add_data_validation(rule)
+            rule.add(f"{letter}2:{letter}10000")
+    data.freeze_panes = "A2"
+    _notes(book.create_sheet(NOTES_SHEET, 1), kind, columns)
+    book.save(path)
+
+
+def _code_list(sheet: Worksheet, at: int, column: Column) -> None:
+    sheet.cell(row=1, column=at, value=column.header.lstrip("*")).font = Font(bold=True)
+    for row, value in enumerate(column.values, start=2):
+        sheet.cell(row=row, column=at, value=value)
+    sheet.column_dimensions[get_column_letter(at)].width = 16
+
+
+def _notes(sheet: Worksheet, kind: Kind, columns: list[Column]) -> None:
+    sheet.append([f"{kind.label}导入模板：在“{DATA_SHEET}”表第 2 行起每行填一条，带 * 的列必填"])
+    sheet.append(["导入命令：zongzhi import " + kind.name + " 本文件.xlsx（试导入加 --dry-run）"])
+    sheet.append([])
+    sheet.append(["列", "必填", "说明", "示例", "可填的值"])
+    for cell in sheet[4]:
+        cell.font = Font(bold=True)
+    for column in columns:
+        sheet.append(
+            [
+                column.header.lstrip("*"),
+                "是" if column.required else "",
+                column.note,
+                column.example,
+                "、".join(column.values),
+            ]
+        )
+    for letter, width in zip("ABCDE", (16, 6, 56, 30, 60), strict=True):
+        sheet.column_dimensions[letter].width = width
+    for row in sheet.iter_rows(min_row=5):
+        for cell in row:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")

@@ -1,0 +1,134 @@
+"""Import templates: a clerk fills the example row of each kind's template and imports it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from importers.kinds import KINDS
+from importers.mapping import resolve_columns
+from importers.pipeline import ImportOptions, run_import
+from importers.template import (
+    CODES_SHEET,
+    DATA_SHEET,
+    NOTES_SHEET,
+    template_columns,
+    write_template,
+)
+from layers.person_attributes import MODELS, attribute_headers
+from layers.secrets import Keys
+from tests.import_fixtures import GRID, seed_jurisdictions
+
+KEYS = Keys(hmac_key=b"\x03" * 32, seal_key=b"\x04" * 32)
+IN_TEST_DATABASE = {"所属社区": "测试社区", "负责网格": GRID, "网格编码": GRID}
+"""Example values that name the demo county's units, replaced by the test hierarchy's."""
+
+
+def _fill_with_examples(template: Path, kind: str) -> Path:
+    """Write the template's example row into its data sheet, as a clerk following it would."""
+    book = load_workbook(template)
+    notes = book[NOTES_SHEET]
+    examples = {
+        str(row[0]): row[3]
+        for row in notes.iter_rows(min_row=5, values_only=True)
+        if row[0] is not None
+    }
+    data = book[DATA_SHEET]
+    headers = [str(cell.value) for cell in data[1]]
+    overrides = dict(IN_TEST_DATABASE)
+    if kind == "grids":
+        overrides["网格编码"] = GRID[:-3] + "002"
+    row = [overrides.get(h.lstrip("*"), examples[h.lstrip("*")]) for h in headers]
+    data.append(row)
+    filled = template.with_name(f"{kind}-filled.xlsx")
+    book.save(filled)
+    return filled
+
+
+def _import(db: Session, tmp_path: Path, kind: str) -> None:
+    template = tmp_path / f"{kind}.xlsx"
+    write_template(kind, template)
+    options = ImportOptions(kind=kind, user="clerk")
+    keys = KEYS if kind in ("persons", "visits") else None
+    outcome = run_import(db.connection(), _fill_with_examples(template, kind), options, keys=keys)
+    assert outcome.problems == [], outcome.problems
+    assert outcome.committed and outcome.counts is not None
+    assert outcome.counts.inserted + outcome.counts.updated == 1
+
+
+@pytest.mark.parametrize("kind", ["jurisdictions", "grids", "workers", "video", "cases"])
+def test_the_example_row_of_a_template_imports(db: Session, tmp_path: Path, kind: str) -> None:
+    seed_jurisdictions(db)
+    _import(db, tmp_path, kind)
+
+
+def test_persons_and_their_visits_from_templates(db: Session, tmp_path: Path) -> None:
+    seed_jurisdictions(db)
+    for kind in ("workers", "persons", "visits"):
+        _import(db, tmp_path, kind)
+    visits = db.execute(
+        text(
+            "SELECT count(*) FROM person_visits v JOIN workers w ON w.id = v.visitor_id "
+            "WHERE w.external_id = 'NZ0001' AND v.area_code LIKE '53%'"
+        )
+    ).scalar_one()
+    assert visits == 1
+
+
+def test_a_template_marks_required_columns_keeps_ids_as_text_and_lists_codes(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "cases.xlsx"
+    write_template("cases", path)
+    book = load_workbook(path)
+    assert book.sheetnames == [DATA_SHEET, NOTES_SHEET, CODES_SHEET]
+    data = book[DATA_SHEET]
+    headers = [str(c.value) for c in data[1]]
+    required = {h.lstrip("*") for h in headers if h.startswith("*")}
+    assert required == {"工单编号", "来源渠道", "事件类型", "登记时间"}
+    column = headers.index("*工单编号") + 1
+    assert data.column_dimensions[data.cell(1, column).column_letter].number_format == "@"
+    channel = data.cell(1, headers.index("*来源渠道") + 1).column_letter
+    rules = {str(v.sqref): v.formula1 for v in data.data_validations.dataValidation}
+    listed = rules[f"{channel}2:{channel}10000"]
+    codes = book[CODES_SHEET]
+    source = listed.split("!")[1].replace("$", "").split(":")
+    values = [c.value for row in codes[source[0] : source[1]] for c in row]
+    assert values[:2] == ["网格员上报", "12345热线"] and len(values) == 11
+
+
+def test_template_command_writes_once_and_refuses_to_overwrite(tmp_path: Path) -> None:
+    import typer
+
+    from importers.cli import register
+
+    app = typer.Typer()
+    app.command("noop")(lambda: None)
+    register(app)
+    target = tmp_path / "花名册.xlsx"
+    runner = CliRunner()
+    first = runner.invoke(app, ["template", "workers", str(target)])
+    assert first.exit_code == 0, first.output
+    assert "已写出网格员导入模板" in first.output and target.exists()
+    again = runner.invoke(app, ["template", "workers", str(target)])
+    assert again.exit_code == 2 and "已存在" in again.output
+    forced = runner.invoke(app, ["template", "workers", str(target), "--force"])
+    assert forced.exit_code == 0
+    unknown = runner.invoke(app, ["template", "roads", str(target)])
+    assert unknown.exit_code == 2 and "未知的导入类型" in unknown.output
+
+
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_template_header_finds_its_field(kind: str) -> None:
+    columns = template_columns(KINDS[kind])
+    chosen = resolve_columns([c.header for c in columns], KINDS[kind].fields)
+    fields = {c.field: c.header for c in columns if c.field in KINDS[kind].fields}
+    assert chosen == fields
+    extra = [c.header for c in columns if c.field not in KINDS[kind].fields]
+    known = {h for category in MODELS for h in attribute_headers(category)}
+    assert set(extra) <= known
