@@ -296,8 +296,31 @@ def read_csv(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
         blank = missing if blank is None else blank & missing
         if stripped or missing.any() or values.dtype != object:
             frame[column] = values.astype(object).where(~missing, None)
+    if '="' in text or "'" in text:
+        _unwrap_kept_text(frame)
     frame = _numbered(frame, header + 2)
     return SourceTable(_without_blank_rows(frame, blank), encoding=encoding)
+
+
+_KEPT_TEXT = re.compile(r'^="(.*)"$|^\'(\d[\dXx]*)$')
+"""A value a system wrote so that Excel keeps it as text: ``="0530…"`` or ``'1101…``."""
+
+
+def _unwrap_kept_text(frame: pd.DataFrame) -> None:
+    """Unwrap the text of columns written as ``="…"`` (or ``'`` before digits), in place.
+
+    Exports meant for Excel write long numbers (IDs, codes, phones) so, lest Excel turn them
+    into ``1.1E+17``; the file means the text inside.
+    """
+    for column in frame.columns:
+        values = frame[column]
+        if values.dtype != object:
+            continue
+        wrapped = values.str.match(_KEPT_TEXT, na=False)
+        if wrapped.any():
+            inner = values[wrapped].str.extract(_KEPT_TEXT)
+            text = inner[0].fillna(inner[1])
+            frame.loc[wrapped, column] = text.where(text != "", None)
 
 
 def cell_text(value: object) -> str | None:

@@ -687,3 +687,18 @@ def test_header_repeated_on_each_printed_page_is_not_a_row(tmp_path: Path) -> No
     frame = read_table(path, is_header=header_test()).frame
     assert list(frame.index) == [2, 3, 5]
     assert list(frame["姓名"]) == ["张三", "李四", "王五"]
+
+
+def test_values_exported_so_that_excel_keeps_them_as_text_are_unwrapped(tmp_path: Path) -> None:
+    """Systems write IDs as ="…" (or '… before digits) in CSV meant for Excel."""
+    path = tmp_path / "export.csv"
+    lines = [
+        "身份证号,姓名,手机",
+        '="11010519491231002X",张三,\'13800000000',
+        '11010519491231002X,李四,="13900000000"',
+        '\'abc,王五,=""',
+    ]
+    path.write_bytes("\n".join(lines).encode("gbk"))
+    frame = read_table(path).frame
+    assert list(frame["身份证号"]) == ["11010519491231002X", "11010519491231002X", "'abc"]
+    assert list(frame["手机"]) == ["13800000000", "13900000000", None]
