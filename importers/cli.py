@@ -26,6 +26,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from sqlalchemy import Engine
 
 from importers.kinds import KINDS
 from importers.loading import DEFAULT_TOLERANCE_M
@@ -38,7 +39,7 @@ from importers.rules import SENSITIVE_FIELDS
 from importers.template import NOTES_SHEET, write_template
 from layers.database import apply_scope, make_engine, resolve_urls
 from layers.import_runs import ImportRecord, earlier_run, recent_runs
-from layers.secrets import platform_keys
+from layers.secrets import Keys, platform_keys
 from layers.settings import Settings
 
 console = Console(stderr=True)
@@ -79,9 +80,14 @@ def os_user() -> str:
 
 
 def import_file(
-    kind: Annotated[str, typer.Argument(help=f"What the file holds: {', '.join(KINDS)}.")],
-    path: Annotated[
-        Path, typer.Argument(help="CSV, XLSX, Shapefile (or .zip), GeoJSON, GeoPackage.")
+    kind: Annotated[str, typer.Argument(help=f"What the files hold: {', '.join(KINDS)}.")],
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            help="CSV, XLSX, Shapefile (or .zip), GeoJSON, GeoPackage; several are imported "
+            "one by one.",
+            show_default=False,
+        ),
     ],
     crs: Annotated[
         str | None,
@@ -97,7 +103,9 @@ def import_file(
     partial: Annotated[bool, typer.Option("--partial", help="Load the valid rows anyway.")] = False,
     report: Annotated[
         Path | None,
-        typer.Option("--report", help="Reject report (.xlsx or .csv); default PATH.rejects.xlsx."),
+        typer.Option(
+            "--report", help="Reject report (.xlsx or .csv) of one file; default PATH.rejects.xlsx."
+        ),
     ] = None,
     user: Annotated[
         str | None, typer.Option("--user", help="Who imports (default: the OS user).")
@@ -111,9 +119,12 @@ def import_file(
         typer.Option("--layer", help="Layer of a GeoPackage or zip of several (its name)."),
     ] = None,
 ) -> None:
-    """Import a file of KIND; a file loads whole or not at all unless --partial."""
+    """Import files of KIND, one by one; each loads whole or not at all unless --partial."""
     if kind not in KINDS:
         console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
+        raise typer.Exit(code=2)
+    if report is not None and len(paths) > 1:
+        console.print("[bold red]错误：[/]--report 只能用于单个文件（多个文件的报告各写在文件旁）")
         raise typer.Exit(code=2)
     settings = Settings.from_env()
     options = ImportOptions(
@@ -129,16 +140,31 @@ def import_file(
     keys = platform_keys(settings) if kind in ("persons", "visits") else None
     engine = make_engine(resolve_urls(settings, start=True).owner, pool_size=1)
     try:
-        with StepBar(kind) as shown, engine.connect() as conn:
+        codes = [_import_one(engine, path, options, keys, report) for path in paths]
+    finally:
+        engine.dispose()
+    if len(paths) > 1:
+        console.print(
+            f"共 {len(paths)} 个文件：导入 {codes.count(0)} 个，退回 {codes.count(1)} 个，"
+            f"无法导入 {codes.count(2)} 个"
+        )
+    if max(codes):
+        raise typer.Exit(code=max(codes))
+
+
+def _import_one(
+    engine: Engine, path: Path, options: ImportOptions, keys: Keys | None, report: Path | None
+) -> int:
+    """Import one file and show what happened; return its exit code (0, 1 rejected, 2 unusable)."""
+    try:
+        with StepBar(options.kind) as shown, engine.connect() as conn:
             outcome = run_import(conn, path, options, keys=keys, progress=shown.callbacks())
         with engine.begin() as conn:
             apply_scope(conn, None)
-            earlier = earlier_run(conn, outcome.sha256, kind, before=outcome.import_id)
+            earlier = earlier_run(conn, outcome.sha256, options.kind, before=outcome.import_id)
     except (ReadError, MappingError, ValueError) as exc:
         console.print(f"[bold red]错误：[/]{exc}")
-        raise typer.Exit(code=2) from exc
-    finally:
-        engine.dispose()
+        return 2
     _summarise(outcome)
     if earlier is not None:
         note = f"此文件（内容相同）{_earlier_note(earlier)}；重新导入不会重复写入"
@@ -152,8 +178,7 @@ def import_file(
         rows = outcome.rejected if outcome.status == "partial" and not sensitive else None
         write_report(target, outcome.problems, rows)
         console.print(f"退回报告：{target}")
-    if outcome.status == "rejected":
-        raise typer.Exit(code=1)
+    return 1 if outcome.status == "rejected" else 0
 
 
 class StepBar:
@@ -216,7 +241,9 @@ class StepBar:
 
 def _summarise(outcome: ImportOutcome) -> None:
     status = STATUS_LABELS.get(outcome.status, outcome.status)
-    table = Table(title=f"导入{KINDS[outcome.kind].label}：{outcome.file_name}（{status}）")
+    title = f"导入{KINDS[outcome.kind].label}：{outcome.file_name}（{status}）"
+    console.print(title, style="bold", soft_wrap=True)
+    table = Table()
     for column in ("行数", "退回", "新增", "更新", "未变", "源坐标系"):
         table.add_column(column)
     counts = outcome.counts

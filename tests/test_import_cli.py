@@ -134,6 +134,24 @@ def test_cli_writes_the_report_beside_the_file_as_xlsx(
     assert (cell.value, cell.data_type) == ("6401040010", "s")  # the code as text
 
 
+def test_several_files_are_imported_one_by_one(
+    database: SuiteDatabase, env: dict[str, str], tmp_path: Path
+) -> None:
+    good = tmp_path / "jurisdictions.csv"
+    good.write_text(csv_text(["区划代码", "名称"], HIERARCHY), encoding="gbk")
+    blank = tmp_path / "空表.csv"
+    blank.write_text("\n\n", encoding="utf-8")
+    runner = CliRunner()
+    both = runner.invoke(_app(), ["import", "jurisdictions", str(good), str(blank)], env=env)
+    assert both.exit_code == 2, both.output  # one file could not be read at all
+    assert "空表.csv：文件中只有空行" in both.output
+    assert "共 2 个文件：导入 1 个，退回 0 个，无法导入 1 个" in both.output
+    assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 5
+    one_report = ["import", "jurisdictions", str(good), str(blank), "--report", "r.xlsx"]
+    refused = runner.invoke(_app(), one_report, env=env)
+    assert refused.exit_code == 2 and "--report 只能用于单个文件" in refused.output
+
+
 def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_imported(
     database: SuiteDatabase, env: dict[str, str], tmp_path: Path
 ) -> None:
