@@ -10,6 +10,7 @@ help stays English like the rest of the command line.
 
 from __future__ import annotations
 
+import dataclasses
 import getpass
 from pathlib import Path
 from typing import Annotated
@@ -30,10 +31,10 @@ from sqlalchemy import Engine
 
 from importers.kinds import KINDS
 from importers.loading import DEFAULT_TOLERANCE_M
-from importers.mapping import MappingError, usual_header
+from importers.mapping import MappingError, header_test, load_mapping_file, usual_header
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.progress import ImportProgress, Step
-from importers.reading import GEOMETRY_COLUMN, ReadError
+from importers.reading import GEOMETRY_COLUMN, ReadError, parts_of
 from importers.report import write_report
 from importers.rules import SENSITIVE_FIELDS
 from importers.template import NOTES_SHEET, write_template
@@ -43,6 +44,8 @@ from layers.secrets import Keys, platform_keys
 from layers.settings import Settings
 
 console = Console(stderr=True)
+ALL_PARTS = "all"
+"""``--sheet all``: import each data sheet (or layer) of a file in turn."""
 CHINA = ZoneInfo("Asia/Shanghai")
 """Times are shown in China Standard Time."""
 
@@ -116,14 +119,19 @@ def import_file(
     ] = DEFAULT_TOLERANCE_M,
     layer: Annotated[
         str | None,
-        typer.Option("--layer", help="Layer of a GeoPackage or zip of several (its name)."),
+        typer.Option(
+            "--layer",
+            "--sheet",
+            help="Layer of a GeoPackage or zip of several, or sheet of a workbook of several "
+            f"(its name); {ALL_PARTS}: each in turn.",
+        ),
     ] = None,
 ) -> None:
     """Import files of KIND, one by one; each loads whole or not at all unless --partial."""
     if kind not in KINDS:
         console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
         raise typer.Exit(code=2)
-    if report is not None and len(paths) > 1:
+    if report is not None and (len(paths) > 1 or layer == ALL_PARTS):
         console.print("[bold red]错误：[/]--report 只能用于单个文件（多个文件的报告各写在文件旁）")
         raise typer.Exit(code=2)
     settings = Settings.from_env()
@@ -139,21 +147,46 @@ def import_file(
     )
     keys = platform_keys(settings) if kind in ("persons", "visits") else None
     engine = make_engine(resolve_urls(settings, start=True).owner, pool_size=1)
+    codes: list[int] = []
     try:
-        codes = [_import_one(engine, path, options, keys, report) for path in paths]
+        for path in paths:
+            parts = _parts(path, options) if layer == ALL_PARTS else [layer]
+            codes += [] if parts else [2]
+            for part in parts:
+                one = dataclasses.replace(options, layer=part)
+                target = report or _report_path(path, part if layer == ALL_PARTS else None)
+                codes.append(_import_one(engine, path, one, keys, target))
     finally:
         engine.dispose()
-    if len(paths) > 1:
+    if len(codes) > 1:
+        what = "工作表或图层" if layer == ALL_PARTS else "文件"
         console.print(
-            f"共 {len(paths)} 个文件：导入 {codes.count(0)} 个，退回 {codes.count(1)} 个，"
+            f"共 {len(codes)} 个{what}：导入 {codes.count(0)} 个，退回 {codes.count(1)} 个，"
             f"无法导入 {codes.count(2)} 个"
         )
     if max(codes):
         raise typer.Exit(code=max(codes))
 
 
+def _parts(path: Path, options: ImportOptions) -> list[str | None]:
+    """Return the sheets or layers of a file for ``--sheet all`` (none if it cannot be read)."""
+    headers = load_mapping_file(options.mapping).columns if options.mapping else None
+    try:
+        return list(parts_of(path, header_test(headers)))
+    except (ReadError, MappingError) as exc:
+        console.print(f"[bold red]错误：[/]{exc}")
+        return []
+
+
+def _report_path(path: Path, part: str | None) -> Path:
+    """Where a file's reject report goes by default: beside it (one per sheet or layer)."""
+    return path.with_name(
+        f"{path.name}.{part}.rejects.xlsx" if part else path.name + ".rejects.xlsx"
+    )
+
+
 def _import_one(
-    engine: Engine, path: Path, options: ImportOptions, keys: Keys | None, report: Path | None
+    engine: Engine, path: Path, options: ImportOptions, keys: Keys | None, report: Path
 ) -> int:
     """Import one file and show what happened; return its exit code (0, 1 rejected, 2 unusable)."""
     try:
@@ -161,7 +194,10 @@ def _import_one(
             outcome = run_import(conn, path, options, keys=keys, progress=shown.callbacks())
         with engine.begin() as conn:
             apply_scope(conn, None)
-            earlier = earlier_run(conn, outcome.sha256, options.kind, before=outcome.import_id)
+            part = outcome.file_name.removeprefix(path.name)  # （工作表“…”）, or nothing
+            earlier = earlier_run(
+                conn, outcome.sha256, options.kind, part=part, before=outcome.import_id
+            )
     except (ReadError, MappingError, ValueError) as exc:
         console.print(f"[bold red]错误：[/]{exc}")
         return 2
@@ -170,14 +206,12 @@ def _import_one(
         note = f"此文件（内容相同）{_earlier_note(earlier)}；重新导入不会重复写入"
         console.print(note, soft_wrap=True)
     if outcome.problems:
-        # XLSX by default: Excel keeps a 20-digit code from it as text, not 5.3E+19.
-        target = report or path.with_name(path.name + ".rejects.xlsx")
         # After a partial import, the rows to correct and import again (XLSX only); never
         # a copy of resident IDs, which the report shows masked.
         sensitive = SENSITIVE_FIELDS & outcome.columns.keys()
         rows = outcome.rejected if outcome.status == "partial" and not sensitive else None
-        write_report(target, outcome.problems, rows)
-        console.print(f"退回报告：{target}")
+        write_report(report, outcome.problems, rows)
+        console.print(f"退回报告：{report}")
     return 1 if outcome.status == "rejected" else 0
 
 

@@ -60,7 +60,8 @@ class ImportOptions:
         Rebuild indexes and re-validate foreign keys at the end instead of row by row
         (:mod:`layers.deferral`; locks the table meanwhile): ``None`` decides by size.
     layer : str or None
-        The layer of a GIS file of several (a GeoPackage layer, a Shapefile in a zip).
+        The layer of a GIS file of several (a GeoPackage layer, a Shapefile in a zip), or the
+        worksheet of a workbook of several.
     """
 
     kind: str

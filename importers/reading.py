@@ -38,6 +38,7 @@ GEOMETRY_COLUMN = "__geometry__"
 """Name of the column of shapely geometries read from a GIS file."""
 
 _UTF8_NAME = 0x800  # general-purpose flag bit 11: the name is UTF-8
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
 GIS_SUFFIXES = frozenset({".shp", ".zip", ".geojson", ".json", ".gpkg"})
 _CHINESE_ENCODINGS = frozenset({"gb2312", "gbk", "gb18030", "hz", "cp936"})
 DELIMITERS = (",", "\t", ";", "|")
@@ -46,6 +47,8 @@ DELIMITERS = (",", "\t", ";", "|")
 _DELIMITER_SAMPLE = 1 << 16
 
 _EXACT_INTEGERS = 2.0**53
+_SCANNED_ROWS = 200
+"""Rows read of each sheet to tell data sheets by their header row."""
 """Whole numbers from here on are not all exact in a spreadsheet's (double) number cells."""
 
 
@@ -362,11 +365,15 @@ def cell_text(value: object) -> str | None:
     return text or None
 
 
-def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
-    """Read the first sheet of an XLSX/XLS/ODS workbook as text.
+def read_xlsx(
+    path: Path, is_header: HeaderTest | None = None, sheet: str | None = None
+) -> SourceTable:
+    """Read the data sheet of an XLSX/XLS/ODS workbook as text.
 
-    With ``is_header``, when the first sheet has no row of known headers (a sheet of
-    instructions, 填表说明), the first sheet that has one is read instead.
+    The data sheet is ``sheet`` when given, else the one sheet whose header row has known
+    headers (a first sheet of instructions, 填表说明, is passed over), else the first sheet. A
+    workbook of several data sheets (one per township) is read only with ``sheet`` naming
+    one: the others would be silently left out.
 
     Parameters
     ----------
@@ -375,6 +382,8 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
     is_header : callable, optional
         Tells known headers apart, to find a header below title rows (see :func:`find_header`);
         without it the header is the first non-empty row.
+    sheet : str, optional
+        The worksheet to read.
 
     Returns
     -------
@@ -385,41 +394,60 @@ def read_xlsx(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
     Raises
     ------
     ReadError
-        If it is not a workbook python-calamine can read, or the sheet has no header row.
+        If it is not a workbook python-calamine can read, the sheet has no header row, or
+        which sheet to read is not clear.
     """
     from python_calamine import CalamineError, CalamineWorkbook
 
     try:
         workbook = CalamineWorkbook.from_path(str(path))
-        rows, header_at, known = _sheet_header(workbook, 0, is_header)
-        chosen = 0
-        # A first sheet of instructions (填表说明) without a header: the data is further on.
-        if is_header is not None and not known:
-            for position in range(1, len(workbook.sheet_names)):
-                other, other_at, known = _sheet_header(workbook, position, is_header)
-                if known:
-                    rows, header_at, chosen = other, other_at, position
-                    break
+        names = list(workbook.sheet_names)
+        if sheet is not None:
+            if sheet not in names:
+                raise ReadError(f"{path.name} 没有工作表“{sheet}”；它的工作表：{'、'.join(names)}")
+            chosen = names.index(sheet)
+        else:
+            data = _data_sheets(workbook, is_header)
+            if len(data) > 1:
+                listed = "、".join(names[i] for i in data)
+                raise ReadError(
+                    f"{path.name} 有 {len(data)} 个数据工作表：{listed}。"
+                    "请用 --sheet 指定要导入的一个，或用 --sheet all 逐个导入"
+                )
+            chosen = data[0] if data else 0
+        rows, header_at, _ = _sheet_header(workbook, chosen, is_header)
     except CalamineError as exc:
         raise ReadError(f"{path.name}：不是可读取的工作簿（{exc}）") from exc
     if header_at is None:
-        raise ReadError(f"{path.name}：第一个工作表是空的")
+        raise ReadError(f"{path.name}：工作表“{names[chosen]}”是空的")
     start = max(header_at - 1, 0)  # the header block: the row above, the row, the row below
     near = [[cell_text(c) for c in r] for r in rows[start : header_at + 2]]
-    last, names = header_block(near, header_at - start, is_header)
+    last, names_found = header_block(near, header_at - start, is_header)
     header_at = start + last
-    headers = [cell or f"第 {i + 1} 列" for i, cell in enumerate(names)]
+    headers = [cell or f"第 {i + 1} 列" for i, cell in enumerate(names_found)]
     width = len(headers)
     body: list[list[str | None]] = []
     numbers: list[int] = []
     for number, row in enumerate(rows[header_at + 1 :], start=header_at + 2):
         cells = [cell_text(c) for c in row[:width]]
-        if any(cell is not None for cell in cells) and not _repeats_header(cells, names):
+        if any(cell is not None for cell in cells) and not _repeats_header(cells, names_found):
             body.append(cells + [None] * (width - len(cells)))
             numbers.append(number)
     index = pd.Index(numbers, dtype="int64", name="row")
     frame = pd.DataFrame(body, columns=headers, index=index, dtype=object)
-    return SourceTable(frame, sheet=workbook.sheet_names[chosen] if chosen else None)
+    named = chosen or sheet is not None
+    return SourceTable(frame, sheet=names[chosen] if named else None)
+
+
+def _data_sheets(workbook: CalamineWorkbook, is_header: HeaderTest | None) -> list[int]:
+    """Return the positions of the sheets whose header row has known headers."""
+    if is_header is None:
+        return []
+    return [
+        position
+        for position in range(len(workbook.sheet_names))
+        if _sheet_header(workbook, position, is_header, rows=_SCANNED_ROWS)[2]
+    ]
 
 
 def _repeats_header(cells: Sequence[str | None], names: Sequence[str | None]) -> bool:
@@ -428,13 +456,14 @@ def _repeats_header(cells: Sequence[str | None], names: Sequence[str | None]) ->
     return len(same) >= 2 and all(same)
 
 
-def _sheet_rows(sheet: CalamineSheet) -> list[list[object]]:
+def _sheet_rows(sheet: CalamineSheet, limit: int | None = None) -> list[list[object]]:
     """Return a sheet's cells from A1, each merged range's value in every cell it covers.
 
     Clerks merge a cell over the rows it applies to (one 所属社区 for a group of people):
     every row of the group holds the value, as the clerk sees it.
     """
-    rows: list[list[object]] = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+    read = sheet.to_python(skip_empty_area=False, nrows=limit)
+    rows: list[list[object]] = [list(r) for r in read]
     for (top, left), (bottom, right) in sheet.merged_cell_ranges or []:
         if top >= len(rows) or left >= len(rows[top]):
             continue
@@ -448,15 +477,22 @@ def _sheet_rows(sheet: CalamineSheet) -> list[list[object]]:
 
 
 def _sheet_header(
-    workbook: CalamineWorkbook, position: int, is_header: HeaderTest | None
+    workbook: CalamineWorkbook,
+    position: int,
+    is_header: HeaderTest | None,
+    rows: int | None = None,
 ) -> tuple[list[list[object]], int | None, bool]:
-    """Return a sheet's rows, its header row and whether two cells of it are known headers."""
-    rows = _sheet_rows(workbook.get_sheet_by_index(position))
-    at = find_header(([cell_text(c) for c in r] for r in rows), is_header)
+    """Return a sheet's rows (its first ``rows``), header row, and whether it has known headers.
+
+    A sheet has known headers when two different cells of its header row are (a sheet of
+    instructions naming one column twice is not a data sheet).
+    """
+    cells = _sheet_rows(workbook.get_sheet_by_index(position), rows)
+    at = find_header(([cell_text(c) for c in r] for r in cells), is_header)
     if at is None or is_header is None:
-        return rows, at, False
-    cells = (cell_text(c) for c in rows[at])
-    return rows, at, sum(1 for cell in cells if cell is not None and is_header(cell)) >= 2
+        return cells, at, False
+    header = {cell for cell in map(cell_text, cells[at]) if cell is not None and is_header(cell)}
+    return cells, at, len(header) >= 2
 
 
 def _zip_member(path: Path, layer: str | None) -> str:
@@ -465,6 +501,21 @@ def _zip_member(path: Path, layer: str | None) -> str:
     Layers are told by their readable names (:func:`_readable_name`); the name returned is
     the one GDAL's ``/vsizip/`` knows.
     """
+    by_layer = _zip_members(path)
+    if layer is not None and layer in by_layer:
+        return by_layer[layer]
+    if len(by_layer) == 1 and layer is None:
+        return next(iter(by_layer.values()))
+    raise ReadError(_layer_problem(path, list(by_layer), layer))
+
+
+def _zip_layers(path: Path) -> list[str]:
+    """Return the readable layer names of a zip of GIS files."""
+    return list(_zip_members(path))
+
+
+def _zip_members(path: Path) -> dict[str, str]:
+    """Return a zip's GIS files: readable layer name → member name."""
     if not zipfile.is_zipfile(path):
         raise ReadError(f"{path.name}：不是压缩的 Shapefile（不是 zip 文件）")
     with zipfile.ZipFile(path) as archive:
@@ -476,12 +527,7 @@ def _zip_member(path: Path, layer: str | None) -> str:
         ]
     if not members:
         raise ReadError(f"{path.name}：压缩包里没有 Shapefile、GeoPackage 或 GeoJSON 文件")
-    by_layer = {PurePosixPath(_readable_name(info)).stem: info.filename for info in members}
-    if layer is not None and layer in by_layer:
-        return by_layer[layer]
-    if len(members) == 1 and layer is None:
-        return members[0].filename
-    raise ReadError(_layer_problem(path, list(by_layer), layer))
+    return {PurePosixPath(_readable_name(info)).stem: info.filename for info in members}
 
 
 def _readable_name(info: zipfile.ZipInfo) -> str:
@@ -585,7 +631,8 @@ def read_table(
         header of a CSV or spreadsheet below its title rows; without it the header is the first
         non-empty row. GIS files have no header rows.
     layer : str, optional
-        The layer of a GIS file of several (see :func:`read_gis`).
+        The layer of a GIS file of several (see :func:`read_gis`), or the worksheet of a
+        workbook of several (see :func:`read_xlsx`).
 
     Returns
     -------
@@ -606,9 +653,11 @@ def read_table(
         raise ReadError(f"{path.name} 是空文件")
     try:
         if suffix in (".csv", ".txt", ".tsv"):
+            if layer is not None:
+                raise ReadError(f"{path.name}：文本文件没有工作表或图层，不需要 --sheet/--layer")
             return read_csv(path, is_header)
-        if suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
-            return read_xlsx(path, is_header)
+        if suffix in WORKBOOK_SUFFIXES:
+            return read_xlsx(path, is_header, layer)
         if suffix in GIS_SUFFIXES:
             return read_gis(path, layer)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
@@ -617,3 +666,44 @@ def read_table(
         f"{path.name}：不支持的文件类型 {suffix!r}"
         "（支持 CSV、Excel、ODS、Shapefile（可打包为 zip）、GeoJSON、GeoPackage）"
     )
+
+
+def parts_of(path: Path, is_header: HeaderTest | None = None) -> list[str]:
+    """Return the parts of a file to import one by one: its data sheets, or its layers.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A workbook, or a GIS file (a GeoPackage, a zip of Shapefiles).
+    is_header : callable, optional
+        Tells known headers apart: a workbook's data sheets are those with a header row.
+
+    Returns
+    -------
+    list of str
+        Sheet or layer names, in file order (one, for a file of one).
+
+    Raises
+    ------
+    ReadError
+        If the file is not a workbook or GIS file, or cannot be read.
+    """
+    import pyogrio
+    from pyogrio.errors import DataSourceError
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise ReadError(f"{path} 不存在")
+    try:
+        if suffix in WORKBOOK_SUFFIXES:
+            workbook = CalamineWorkbook.from_path(str(path))
+            names = list(workbook.sheet_names)
+            return [names[i] for i in _data_sheets(workbook, is_header)] or names[:1]
+        if suffix == ".zip":
+            return _zip_layers(path)
+        if suffix in GIS_SUFFIXES:
+            return [str(name) for name in pyogrio.list_layers(str(path))[:, 0]]
+    except (CalamineError, DataSourceError) as exc:
+        raise ReadError(f"{path.name}：无法读取（{exc}）") from exc
+    raise ReadError(f"{path.name}：只有工作簿和 GIS 文件才分工作表或图层")

@@ -295,7 +295,8 @@ def write_template(kind_name: str, path: Path) -> None:
 
 
 def _code_list(sheet: Worksheet, at: int, column: Column) -> None:
-    sheet.cell(row=1, column=at, value=column.header.lstrip("*")).font = Font(bold=True)
+    title = f"{column.header.lstrip('*')}可选值"  # not a header the importer knows
+    sheet.cell(row=1, column=at, value=title).font = Font(bold=True)
     for row, value in enumerate(column.values, start=2):
         sheet.cell(row=row, column=at, value=value)
     sheet.column_dimensions[get_column_letter(at)].width = 16
@@ -313,7 +314,7 @@ def _notes(sheet: Worksheet, kind: Kind, columns: list[Column]) -> None:
             [
                 column.header.lstrip("*"),
                 "是" if column.required else "",
-                column.note,
+                column.note.rstrip("。") + "。",  # a sentence, never taken for a header
                 column.example,
                 "、".join(column.values),
             ]

@@ -162,7 +162,7 @@ def recent_runs(
 
 
 def earlier_run(
-    conn: Connection, sha256: str, kind: str, *, before: int | None = None
+    conn: Connection, sha256: str, kind: str, *, part: str = "", before: int | None = None
 ) -> ImportRecord | None:
     """Return the latest import of the same file (by SHA-256) as the same kind.
 
@@ -174,6 +174,9 @@ def earlier_run(
         The file's checksum.
     kind : str
         What it was imported as.
+    part : str
+        The end of the recorded file name that names its sheet or layer (``（工作表“盘溪镇”）``):
+        only imports of that part count.
     before : int, optional
         Only imports older than this one (the import just made).
 
@@ -186,10 +189,11 @@ def earlier_run(
         conn.execute(
             text(
                 f"SELECT {_RUN_COLUMNS} FROM import_runs WHERE sha256 = :sha AND kind = :kind "
+                "AND right(file_name, length(:part)) = :part "
                 "AND id < coalesce(CAST(:before AS bigint), 9223372036854775807) "
                 "AND status <> 'running' ORDER BY id DESC LIMIT 1"
             ),
-            {"sha": sha256, "kind": kind, "before": before},
+            {"sha": sha256, "kind": kind, "part": part, "before": before},
         )
         .mappings()
         .first()

@@ -152,6 +152,39 @@ def test_several_files_are_imported_one_by_one(
     assert refused.exit_code == 2 and "--report 只能用于单个文件" in refused.output
 
 
+def test_sheet_all_imports_each_data_sheet_in_turn(
+    database: SuiteDatabase, env: dict[str, str], tmp_path: Path
+) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    upper = book.active
+    assert upper is not None
+    upper.title = "上级"
+    for row in [["区划代码", "名称"], *HIERARCHY[:4]]:
+        upper.append(row)
+    villages = book.create_sheet("村")
+    for row in [["区划代码", "名称"], HIERARCHY[4], ["6401040010", "坏编码"]]:
+        villages.append(row)
+    path = tmp_path / "各级.xlsx"
+    book.save(path)
+    runner = CliRunner()
+    args = ["import", "jurisdictions", str(path), "--sheet", "all"]
+    try:
+        first = runner.invoke(_app(), args, env=env)
+        assert first.exit_code == 1, first.output
+        assert "共 2 个工作表或图层：导入 1 个，退回 1 个，无法导入 0 个" in first.output
+        assert (tmp_path / "各级.xlsx.村.rejects.xlsx").exists()
+        count = "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'"
+        assert _scoped(database.owner, count) == 4
+        second = runner.invoke(_app(), [*args, "--partial"], env=env)
+        assert second.exit_code == 0, second.output
+        assert _scoped(database.owner, count) == 5
+        assert second.output.count("此文件（内容相同）已于") == 1  # the sheet 上级 only
+    finally:
+        _scoped(database.owner, "DELETE FROM import_runs WHERE file_name LIKE '各级.xlsx%'")
+
+
 def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_imported(
     database: SuiteDatabase, env: dict[str, str], tmp_path: Path
 ) -> None:

@@ -23,7 +23,7 @@ from importers.mapping import (
     load_mapping_file,
     resolve_columns,
 )
-from importers.reading import GEOMETRY_COLUMN, ReadError, read_table
+from importers.reading import GEOMETRY_COLUMN, ReadError, parts_of, read_table
 from importers.values import EXCEL_NUMBER_RULE
 
 HEADER = "网格编码,名称,身份证号\n"
@@ -609,6 +609,7 @@ def test_a_geopackage_of_several_layers_needs_layer(tmp_path: Path) -> None:
         read_table(path, layer="网格")
     table = read_table(path, layer="村")
     assert table.layer == "村" and list(table.frame["code"]) == ["530424001001"]
+    assert parts_of(path) == ["乡镇", "村"]
     options = pipeline.ImportOptions(kind="jurisdictions", layer="村")
     assert pipeline.check_file(path, options, None).file_name == "boundaries.gpkg（图层“村”）"
 
@@ -663,6 +664,7 @@ def test_a_zip_made_on_chinese_windows_names_its_layers_readably(tmp_path: Path)
     table = read_table(path, layer="村")
     assert table.layer == "村" and list(table.frame["code"]) == ["530424001001"]
     assert list(table.frame["name"]) == ["单位"]
+    assert sorted(parts_of(path)) == ["乡镇", "村"]
 
 
 def test_excel_unicode_text_export_is_read(tmp_path: Path) -> None:
@@ -702,3 +704,36 @@ def test_values_exported_so_that_excel_keeps_them_as_text_are_unwrapped(tmp_path
     frame = read_table(path).frame
     assert list(frame["身份证号"]) == ["11010519491231002X", "11010519491231002X", "'abc"]
     assert list(frame["手机"]) == ["13800000000", "13900000000", None]
+
+
+def test_a_workbook_of_one_sheet_per_township_is_read_one_sheet_at_a_time(tmp_path: Path) -> None:
+    """No data sheet is silently left out: several need --sheet, and all lists each."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    notes = book.active
+    assert notes is not None
+    notes.title = "填表说明"
+    notes.append(["请按乡镇分表填写"])
+    for name, village in (("宁州街道", "530424001001"), ("盘溪镇", "530424101001")):
+        sheet = book.create_sheet(name)
+        sheet.append(["区划代码", "名称"])
+        sheet.append([village, f"{name}的村"])
+    path = tmp_path / "各乡镇.xlsx"
+    book.save(path)
+    test = header_test()
+    with pytest.raises(ReadError, match="有 2 个数据工作表：宁州街道、盘溪镇。请用 --sheet"):
+        read_table(path, is_header=test)
+    table = read_table(path, is_header=test, layer="盘溪镇")
+    assert table.sheet == "盘溪镇" and list(table.frame["区划代码"]) == ["530424101001"]
+    with pytest.raises(
+        ReadError, match="没有工作表“华溪镇”；它的工作表：填表说明、宁州街道、盘溪镇"
+    ):
+        read_table(path, is_header=test, layer="华溪镇")
+    assert parts_of(path, test) == ["宁州街道", "盘溪镇"]
+    csv_path = tmp_path / "one.csv"
+    csv_path.write_text("区划代码,名称\n530424001001,村\n", encoding="utf-8")
+    with pytest.raises(ReadError, match="不需要 --sheet"):
+        read_table(csv_path, layer="盘溪镇")
+    with pytest.raises(ReadError, match="只有工作簿和 GIS 文件"):
+        parts_of(csv_path)
