@@ -154,9 +154,9 @@ class Gazetteer:
         """
         key = place_key(name)
         for whole in (key, *(key + kind for kind in _SHORTENED)):
-            found = list(self._by_key.get(whole, ()))
-            if found:
-                return found
+            if whole in self._by_key:
+                return list(self._by_key[whole])
+        found: list[Place] = []
         for cut in range(1, len(key)):
             head, tail = key[:cut], key[cut:]
             found += [p for p in self._by_key.get(tail, ()) if self._above(p).endswith(head)]
