@@ -271,11 +271,21 @@ class GridDirectory:
         where = f"在{self._places.label(unit)}" if unit is not None else ""
         if not found:
             return None, f"数据库中{where}没有名为“{name}”的网格：请写 15 位网格编码，或先导入网格"
-        shown = "、".join(f"{g.name}（{g.code}）" for g in found[:_SHOWN])
+        shown = "、".join(f"{self._village(g)}{g.name}（{g.code}）" for g in found[:_SHOWN])
         more = "等" if len(found) > _SHOWN else ""
         return None, (
-            f"“{name}”{where}有 {len(found)} 处：{shown}{more}。请填写所属社区或 15 位网格编码"
+            f"“{name}”{where}有 {len(found)} 处：{shown}{more}。"
+            "请填写所属社区、所属乡镇或 15 位网格编码"
         )
+
+    def _village(self, grid: GridPlace) -> str:
+        """Return ``宁州街道新复社区的``: where a grid lies, to tell apart grids of one name."""
+        unit = self._places.unit(grid.area_code)
+        if unit is None:
+            return ""
+        parent = self._places.unit(unit.parent_code or "")
+        above = place_key(parent.name) if parent is not None else ""
+        return f"{above}{place_key(unit.name)}的"
 
     def _core(self, key: str, village: str) -> str:
         """Return a grid's name without its village's name in front (``第1网格``)."""

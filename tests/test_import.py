@@ -520,8 +520,10 @@ def test_workers_name_their_grid_in_words(db: Session, tmp_path: Path) -> None:
     outcome = run_import(db.connection(), path, ImportOptions(kind="workers", partial=True))
     rules = {p.row: (p.column, p.rule) for p in outcome.problems}
     assert sorted(rules) == [5, 6]
-    assert (
-        rules[5][0] == "所属网格" and "有 2 处" in rules[5][1] and "请填写所属社区" in rules[5][1]
+    assert rules[5] == (
+        "所属网格",
+        f"“测试东片网格”有 2 处：宁州街道测试社区的测试东片网格（{GRID}）、"
+        "宁州街道邻村的测试东片网格（530424100002002）。请填写所属社区、所属乡镇或 15 位网格编码",
     )
     assert rules[6] == (
         "所属网格",
