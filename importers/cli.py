@@ -291,7 +291,7 @@ def _summarise(outcome: ImportOutcome) -> None:
     if outcome.columns:
         fields = KINDS[outcome.kind].fields  # in the kind's order
         used = {f: outcome.columns[f] for f in fields if f in outcome.columns}
-        console.print(f"列对照：{column_mapping(used)}", soft_wrap=True)
+        console.print(f"列对照：{column_mapping(used, outcome.kind)}", soft_wrap=True)
     if outcome.status == "rejected":
         console.print(
             "[bold red]未导入任何数据[/]：请按报告修改后重新导入，或加 --partial 只导入有效行"
@@ -373,13 +373,16 @@ def write_import_template(
     console.print(f"已写出{KINDS[kind].label}导入模板：{target}（填写说明见其“{NOTES_SHEET}”表）")
 
 
-def column_mapping(columns: dict[str, str]) -> str:
+def column_mapping(columns: dict[str, str], kind: str | None = None) -> str:
     """Return which column fed which field, as the summary shows it to the clerk.
 
     Parameters
     ----------
     columns : dict
         Target field → source header.
+    kind : str, optional
+        What is imported: fields are named by their headers in its files (a person's name is
+        姓名).
 
     Returns
     -------
@@ -394,7 +397,7 @@ def column_mapping(columns: dict[str, str]) -> str:
     """
     shown = []
     for target, header in columns.items():
-        label = usual_header(target)
+        label = KINDS[kind].header(target) if kind else usual_header(target)
         name = label if label == header else f"{label}({target})"
         shown.append(f"{name} ← {'文件的几何' if header == GEOMETRY_COLUMN else header}")
     return "；".join(shown)

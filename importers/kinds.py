@@ -32,7 +32,7 @@ from geo.codes import (
 from geo.codes import mask_resident_id as _mask
 from geo.crs import SourceCrs
 from importers import vocabulary
-from importers.mapping import normalise_header
+from importers.mapping import normalise_header, usual_header
 from importers.places import is_place_name
 from importers.rules import RowChecks, ewkb_hex
 from importers.values import EXCEL_NUMBER_RULE, excel_mangled, phone_numbers
@@ -121,6 +121,9 @@ class Kind:
         What the file holds, in Chinese (``案件``).
     required : tuple of str
         Fields every row must fill (the file must have their columns).
+    headers : dict
+        Field → the header clerks give it in this kind's files, where it is not the field's
+        usual one (a person's ``name`` is 姓名, a grid's is 网格名称); each a known synonym.
     """
 
     name: str
@@ -133,6 +136,17 @@ class Kind:
     keep: tuple[str, ...] = ()
     label: str = ""
     required: tuple[str, ...] = ()
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str:
+        """Return the header of field ``name`` in this kind's files (templates, summaries).
+
+        Examples
+        --------
+        >>> KINDS["persons"].header("name"), KINDS["cases"].header("lon")
+        ('姓名', '经度')
+        """
+        return self.headers.get(name) or usual_header(name)
 
 
 def _frame(checks: RowChecks, columns: dict[str, Any]) -> pd.DataFrame:
@@ -579,6 +593,7 @@ KINDS: dict[str, Kind] = {
         keep=("boundary",),
         label="辖区",
         required=("code", "name"),
+        headers={"code": "区划代码", "wkt": "边界"},
     ),
     "grids": Kind(
         "grids",
@@ -590,6 +605,7 @@ KINDS: dict[str, Kind] = {
         keep=("boundary",),
         label="网格",
         required=("code", "name"),
+        headers={"code": "网格编码", "name": "网格名称", "wkt": "边界"},
     ),
     "workers": Kind(
         "workers",
@@ -614,6 +630,7 @@ KINDS: dict[str, Kind] = {
         geometry="last_position",
         label="网格员",
         required=("name",),
+        headers={"name": "姓名", "phone": "手机号", "role": "岗位"},
     ),
     "video": Kind(
         "video",
@@ -641,6 +658,7 @@ KINDS: dict[str, Kind] = {
         geometry="point",
         label="视频点位",
         required=("device_id", "name"),
+        headers={"device_id": "国标编码", "name": "点位名称", "direction_type": "监视方位"},
     ),
     "cases": Kind(
         "cases",
@@ -670,6 +688,7 @@ KINDS: dict[str, Kind] = {
         geometry="point",
         label="案件",
         required=("external_no", "channel", "category", "reported_at"),
+        headers={"external_no": "工单编号"},
     ),
     "persons": Kind(
         "persons",
@@ -693,6 +712,7 @@ KINDS: dict[str, Kind] = {
         geometry="residence",
         label="特殊人群",
         required=("category", "name", "resident_id"),
+        headers={"category": "人员类别", "name": "姓名"},
     ),
     "visits": Kind(
         "visits",
@@ -704,6 +724,7 @@ KINDS: dict[str, Kind] = {
         helpers={"_id_hash": "bytea", "_category": "text", "_visitor": "text"},
         label="走访记录",
         required=("resident_id", "visited_on"),
+        headers={"category": "人员类别", "note": "走访情况"},
     ),
 }
 """Every kind the importer knows, by name."""

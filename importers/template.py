@@ -26,7 +26,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.codes import make_resident_id
 from importers.kinds import KINDS, Kind
-from importers.mapping import usual_header
 from layers.model import (
     Category,
     Channel,
@@ -145,26 +144,6 @@ _KIND_NOTES: dict[tuple[str, str], tuple[str, str]] = {
 }
 """Notes of a field that means something else in one kind."""
 
-_HEADERS: dict[tuple[str, str], str] = {
-    ("jurisdictions", "code"): "区划代码",
-    ("jurisdictions", "wkt"): "边界",
-    ("grids", "code"): "网格编码",
-    ("grids", "name"): "网格名称",
-    ("grids", "wkt"): "边界",
-    ("workers", "name"): "姓名",
-    ("workers", "phone"): "手机号",
-    ("workers", "role"): "岗位",
-    ("video", "device_id"): "国标编码",
-    ("video", "name"): "点位名称",
-    ("video", "direction_type"): "监视方位",
-    ("cases", "external_no"): "工单编号",
-    ("persons", "category"): "人员类别",
-    ("persons", "name"): "姓名",
-    ("visits", "category"): "人员类别",
-    ("visits", "note"): "走访情况",
-}
-"""Headers clerks know better than a field's usual one, per kind (each a known synonym)."""
-
 _CHOICES: dict[tuple[str, str], tuple[type[LabelledEnum], ...]] = {
     ("workers", "role"): (WorkerRole,),
     ("workers", "status"): (WorkerStatus,),
@@ -223,7 +202,7 @@ def template_columns(kind: Kind) -> list[Column]:
 
 def _column(kind: Kind, field: str) -> Column:
     required = field in kind.required
-    header = ("*" if required else "") + _HEADERS.get((kind.name, field), usual_header(field))
+    header = ("*" if required else "") + kind.header(field)
     tables = _CHOICES.get((kind.name, field), ())
     if tables:
         values = tuple(m.label for table in tables for m in table)
