@@ -21,13 +21,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import pandas as pd
 import psycopg
 
-from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME, Kind, Part
-from importers.places import Gazetteer, GridDirectory, GridPlace, Place
+from importers.kinds import Kind, Part
+from importers.names import Directories, resolve_names
 from importers.progress import ImportProgress
-from importers.rules import Problem, RowChecks, shown_value
+from importers.rules import Problem, RowChecks
 from layers import case_import, import_checks
 from layers.bulk import (
     LON_COLUMN,
@@ -118,10 +117,10 @@ def load(
     progress = progress or ImportProgress()
     staged: list[_Staged] = []
     tune_transaction(conn)
-    directories = _Directories(conn)
+    directories = Directories(conn)
     for number, part in enumerate(parts):
         records = part.records[~checks.bad.reindex(part.records.index, fill_value=False)]
-        records = _resolve_names(records.copy(), checks, directories)
+        records = resolve_names(records.copy(), checks, directories)
         if "import_id" in kind.table.c and options.import_id is not None:
             records["import_id"] = options.import_id
         columns = [c for c in records.columns if not str(c).startswith("_")]
@@ -190,114 +189,6 @@ def _defer_if_worth_it(
     return defer(conn, tables, quiet={t: _QUIET[t] for t in tables if t in _QUIET})
 
 
-class _Directories:
-    """The database's jurisdictions and grids by name, read when an import first needs them."""
-
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
-        self._places: Gazetteer | None = None
-        self._grids: GridDirectory | None = None
-
-    def places(self) -> Gazetteer:
-        if self._places is None:
-            rows = import_checks.jurisdiction_names(self._conn)
-            self._places = Gazetteer(Place(*row) for row in rows)
-        return self._places
-
-    def grids(self) -> GridDirectory:
-        if self._grids is None:
-            rows = import_checks.grid_names(self._conn)
-            self._grids = GridDirectory((GridPlace(*row) for row in rows), self.places())
-        return self._grids
-
-
-def _resolve_names(
-    records: pd.DataFrame, checks: RowChecks, directories: _Directories
-) -> pd.DataFrame:
-    """Give the codes of the jurisdictions and grids rows name in words; drop rows that fail.
-
-    The name helper columns of :mod:`importers.kinds` are dropped: they are not staged.
-    """
-    helpers = [c for c in (AREA_NAME, TOWNSHIP_NAME, GRID_NAME) if c in records.columns]
-    if AREA_NAME in records.columns and records[[AREA_NAME, TOWNSHIP_NAME]].notna().any(axis=None):
-        checks.add(_locate_named_areas(records, checks, directories.places()))
-        records = records[~checks.bad.reindex(records.index, fill_value=False)]
-    if GRID_NAME in records.columns and records[GRID_NAME].notna().any():
-        checks.add(_locate_named_grids(records, checks, directories.grids()))
-        records = records[~checks.bad.reindex(records.index, fill_value=False)]
-    return records.drop(columns=helpers)
-
-
-def _locate_named_areas(
-    records: pd.DataFrame, checks: RowChecks, places: Gazetteer
-) -> list[Problem]:
-    """Fill the area code of rows that name their jurisdiction; return the rows that cannot.
-
-    A name that means one unit gives the area code. Where the row has a code already (its own,
-    or its grid's), the name must be that unit or one above or below it (the deeper one is
-    kept); a name the gazetteer cannot place is then left alone, the code governs.
-    """
-    names = records[AREA_NAME]
-    towns = records[TOWNSHIP_NAME]
-    named = names.notna() | towns.notna()
-    pairs = [(_text(n), _text(t)) for n, t in zip(names[named], towns[named], strict=True)]
-    found = {pair: places.locate(*pair) for pair in set(pairs)}
-    rows = records.index[named]
-    codes = list(records.loc[rows, "area_code"])
-    problems: list[tuple[int, str]] = []
-    for at, (row, pair, have) in enumerate(zip(rows, pairs, codes, strict=True)):
-        unit, rule = found[pair]
-        if unit is None:
-            if not isinstance(have, str):
-                problems.append((int(row), rule))
-        elif not isinstance(have, str) or places.within(unit, have):
-            codes[at] = unit
-        elif have in places and not places.within(have, unit):
-            problems.append((int(row), f"此名称所指辖区为 {unit}，与编码所示辖区 {have} 不一致"))
-    records.loc[rows, "area_code"] = codes
-    by_name = [(row, text) for row, text in problems if _text(names.at[row]) is not None]
-    by_town = [(row, text) for row, text in problems if _text(names.at[row]) is None]
-    return _problems(checks, "area_code", by_name) + _problems(checks, "township", by_town)
-
-
-def _locate_named_grids(
-    records: pd.DataFrame, checks: RowChecks, grids: GridDirectory
-) -> list[Problem]:
-    """Fill the grid code of rows that name their grid (and their area code when missing)."""
-    column = "home_grid" if "home_grid" in records.columns else "grid_code"
-    named = records[GRID_NAME].notna()
-    rows = records.index[named]
-    codes = list(records.loc[rows, column])
-    areas = list(records.loc[rows, "area_code"])
-    pairs = [(str(n), _text(a)) for n, a in zip(records[GRID_NAME][named], areas, strict=True)]
-    found = {pair: grids.locate(*pair) for pair in set(pairs)}
-    problems: list[tuple[int, str]] = []
-    for at, (row, pair) in enumerate(zip(rows, pairs, strict=True)):
-        grid, rule = found[pair]
-        if grid is None:
-            problems.append((int(row), rule))
-            continue
-        codes[at] = grid.code
-        if not isinstance(areas[at], str):
-            areas[at] = grid.area_code
-    records.loc[rows, column] = codes
-    records.loc[rows, "area_code"] = areas
-    return _problems(checks, column, problems)
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _problems(checks: RowChecks, field: str, found: list[tuple[int, str]]) -> list[Problem]:
-    """Return one problem per (row, rule) pair, on ``field`` as the file has it."""
-    values = checks.text(field)
-    return [
-        Problem(row, checks.header(field), shown_value(field, values.get(row)), rule)
-        for row, rule in found
-    ]
-
-
 def _database_checks(
     conn: psycopg.Connection[Any],
     kind: Kind,
@@ -318,25 +209,22 @@ def _database_checks(
             "缺少所属辖区：未填辖区编码，也无法从网格编码推出，点位又不在数据库中任何村/社区的"
             "边界内"
         )
-        found += _problems(checks, "area_code", [(row, rule) for row in missing])
+        found += checks.problems_at("area_code", [(row, rule) for row in missing])
         unknown = import_checks.unknown_area_codes(conn, staging)
-        found += _problems(
-            checks,
+        found += checks.problems_at(
             "area_code",
             [(row, f"辖区 {code} 不在数据库中（请先导入辖区）") for row, code in unknown],
         )
     if kind.name == "jurisdictions":
         orphans = import_checks.orphan_jurisdictions(conn, staging)
-        found += _problems(
-            checks,
+        found += checks.problems_at(
             "code",
             [(row, f"上级辖区 {parent} 既不在数据库中，也不在本文件中") for row, parent in orphans],
         )
     for column in ("grid_code", "home_grid"):
         if column in columns:
             grids = import_checks.unknown_grids(conn, staging, column)
-            found += _problems(
-                checks,
+            found += checks.problems_at(
                 column,
                 [(row, f"网格 {grid} 不在数据库中（请先导入网格）") for row, grid in grids],
             )
@@ -372,10 +260,9 @@ def _resolve_visits(
     import_checks.resolve_visit_people(conn, staging)
     nobody = import_checks.rows_missing(conn, staging, "person_id")
     rule = "数据库中没有此身份证号（及人员类别）的人员（请先导入人员）"
-    found = _problems(checks, "resident_id", [(row, rule) for row in nobody])
+    found = checks.problems_at("resident_id", [(row, rule) for row in nobody])
     strangers = import_checks.unknown_visitors(conn, staging)
-    found += _problems(
-        checks,
+    found += checks.problems_at(
         "visitor",
         [(row, f"数据库中没有工号为 {visitor} 的网格员") for row, visitor in strangers],
     )

@@ -176,6 +176,11 @@ class Gazetteer:
         unit = self._by_code.get(container)
         return unit is not None and _inside(code, unit)
 
+    def label_of(self, code: str) -> str:
+        """Return the :meth:`label` of the unit of this code (the code, if it has none)."""
+        unit = self._by_code.get(code)
+        return self.label(unit) if unit is not None else code
+
     def label(self, place: Place) -> str:
         """Return ``盘溪镇新复社区（530424102005）``: the unit under its parent, with its code."""
         parent = self._by_code.get(place.parent_code or "")

@@ -272,6 +272,27 @@ class RowChecks:
         if rows:
             self.bad = self.bad | pd.Series(self.bad.index.isin(rows), index=self.bad.index)
 
+    def problems_at(self, field: str, found: Iterable[tuple[int, str]]) -> list[Problem]:
+        """Return one problem per (row, rule) pair, on ``field`` as the file has it.
+
+        Parameters
+        ----------
+        field : str
+            Target field.
+        found : iterable of (int, str)
+            Row number and rule (e.g. from a database check).
+
+        Returns
+        -------
+        list of Problem
+            Not yet recorded: see :meth:`add`.
+        """
+        values = self.text(field)
+        return [
+            Problem(row, self.header(field), shown_value(field, values.get(row)), rule)
+            for row, rule in found
+        ]
+
     def add_row_problem(self, row: int, column: str, value: object, rule: str) -> None:
         """Reject ``row`` for a problem found on a source column outside the mapped fields."""
         self.add([Problem(row, column, shown_value(column, value), rule)])

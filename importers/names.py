@@ -1,0 +1,140 @@
+"""Rows that name their jurisdiction or grid in words: their codes, from the database.
+
+Before a part's rows are staged (:mod:`importers.loading`), the 所属社区, 所属乡镇 and 所属网格 a
+file gives as names (the helper columns of :mod:`importers.kinds`) are looked up in the
+database's jurisdictions and grids (:mod:`importers.places`). A row whose names mean no unit,
+or more than one, or contradict its codes, is rejected with the places it could mean.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import psycopg
+
+from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME
+from importers.places import Gazetteer, GridDirectory, GridPlace, Place
+from importers.rules import Problem, RowChecks
+from layers import import_checks
+
+
+class Directories:
+    """The database's jurisdictions and grids by name, read when an import first needs them.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    """
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+        self._places: Gazetteer | None = None
+        self._grids: GridDirectory | None = None
+
+    def places(self) -> Gazetteer:
+        """Return the jurisdictions."""
+        if self._places is None:
+            rows = import_checks.jurisdiction_names(self._conn)
+            self._places = Gazetteer(Place(*row) for row in rows)
+        return self._places
+
+    def grids(self) -> GridDirectory:
+        """Return the grids."""
+        if self._grids is None:
+            rows = import_checks.grid_names(self._conn)
+            self._grids = GridDirectory((GridPlace(*row) for row in rows), self.places())
+        return self._grids
+
+
+def resolve_names(
+    records: pd.DataFrame, checks: RowChecks, directories: Directories
+) -> pd.DataFrame:
+    """Give the codes of the jurisdictions and grids rows name in words; drop rows that fail.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        A part's staging rows, with the name helper columns of :mod:`importers.kinds`.
+    checks : RowChecks
+        The file's checks: the rows that cannot be placed are rejected there.
+    directories : Directories
+        The database's jurisdictions and grids.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows placed (area and grid codes filled), without the helper columns (they are
+        not staged).
+    """
+    helpers = [c for c in (AREA_NAME, TOWNSHIP_NAME, GRID_NAME) if c in records.columns]
+    if AREA_NAME in records.columns and records[[AREA_NAME, TOWNSHIP_NAME]].notna().any(axis=None):
+        checks.add(_locate_named_areas(records, checks, directories.places()))
+        records = records[~checks.bad.reindex(records.index, fill_value=False)]
+    if GRID_NAME in records.columns and records[GRID_NAME].notna().any():
+        checks.add(_locate_named_grids(records, checks, directories.grids()))
+        records = records[~checks.bad.reindex(records.index, fill_value=False)]
+    return records.drop(columns=helpers)
+
+
+def _locate_named_areas(
+    records: pd.DataFrame, checks: RowChecks, places: Gazetteer
+) -> list[Problem]:
+    """Fill the area code of rows that name their jurisdiction; return the rows that cannot.
+
+    A name that means one unit gives the area code. Where the row has a code already (its own,
+    or its grid's), the name must be that unit or one above or below it (the deeper one is
+    kept); a name the gazetteer cannot place is then left alone, the code governs.
+    """
+    names = records[AREA_NAME]
+    towns = records[TOWNSHIP_NAME]
+    named = names.notna() | towns.notna()
+    pairs = [(_text(n), _text(t)) for n, t in zip(names[named], towns[named], strict=True)]
+    found = {pair: places.locate(*pair) for pair in set(pairs)}
+    rows = records.index[named]
+    codes = list(records.loc[rows, "area_code"])
+    problems: list[tuple[int, str]] = []
+    for at, (row, pair, have) in enumerate(zip(rows, pairs, codes, strict=True)):
+        unit, rule = found[pair]
+        if unit is None:
+            if not isinstance(have, str):
+                problems.append((int(row), rule))
+        elif not isinstance(have, str) or places.within(unit, have):
+            codes[at] = unit
+        elif have in places and not places.within(have, unit):
+            meant = places.label_of(unit)
+            problems.append((int(row), f"此名称指{meant}，与编码所示辖区 {have} 不一致"))
+    records.loc[rows, "area_code"] = codes
+    by_name = [(row, text) for row, text in problems if _text(names.at[row]) is not None]
+    by_town = [(row, text) for row, text in problems if _text(names.at[row]) is None]
+    return checks.problems_at("area_code", by_name) + checks.problems_at("township", by_town)
+
+
+def _locate_named_grids(
+    records: pd.DataFrame, checks: RowChecks, grids: GridDirectory
+) -> list[Problem]:
+    """Fill the grid code of rows that name their grid (and their area code when missing)."""
+    column = "home_grid" if "home_grid" in records.columns else "grid_code"
+    named = records[GRID_NAME].notna()
+    rows = records.index[named]
+    codes = list(records.loc[rows, column])
+    areas = list(records.loc[rows, "area_code"])
+    pairs = [(str(n), _text(a)) for n, a in zip(records[GRID_NAME][named], areas, strict=True)]
+    found = {pair: grids.locate(*pair) for pair in set(pairs)}
+    problems: list[tuple[int, str]] = []
+    for at, (row, pair) in enumerate(zip(rows, pairs, strict=True)):
+        grid, rule = found[pair]
+        if grid is None:
+            problems.append((int(row), rule))
+            continue
+        codes[at] = grid.code
+        if not isinstance(areas[at], str):
+            areas[at] = grid.area_code
+    records.loc[rows, column] = codes
+    records.loc[rows, "area_code"] = areas
+    return checks.problems_at(column, problems)
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
