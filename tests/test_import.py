@@ -301,7 +301,10 @@ def test_cases_name_their_village_and_township_in_words(db: Session, tmp_path: P
         "所属社区",
         "数据库中没有名为“不存在社区”的村（社区）或乡镇：请写 12 位区划代码，或先导入辖区",
     )
-    assert rules[9][0] == "所属社区" and "与编码所示辖区 530424100001 不一致" in rules[9][1]
+    assert rules[9] == (
+        "所属社区",
+        "此名称指宁州街道邻村（530424100002），与编码所示辖区 530424100001 不一致",
+    )
     assert rules[10][0] == "所属社区" and rules[10][1].startswith("盘溪镇下没有名为“邻村”")
     stored = db.execute(
         text(f"SELECT external_no, area_code FROM cases WHERE {MINE} ORDER BY external_no")
