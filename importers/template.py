@@ -73,7 +73,7 @@ class Column:
     Attributes
     ----------
     field : str
-        Target field (or a person attribute's header).
+        Target field (or a person attribute's name).
     header : str
         Its header in the template (required ones starred).
     required : bool
