@@ -454,6 +454,12 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
 
 # ------------------------------------------------------------------------------- persons
 
+FIRST_GENERATION_RULE = (
+    "这是 15 位的第一代身份证号：请换成本人的 18 位号码（旧号第 6 位后补“19”，末尾加校验码）"
+)
+"""Why a 15-digit resident ID is refused: the platform keys people by the 18-character form, and
+converting it here could silently turn a truncated 18-character ID into someone else's."""
+
 
 def _resident_ids(checks: RowChecks) -> pd.Series:
     raw = checks.text("resident_id")
@@ -466,8 +472,11 @@ def _resident_ids(checks: RowChecks) -> pd.Series:
     def rule(value: object) -> str:
         if excel_mangled(str(value)):
             return EXCEL_NUMBER_RULE
+        number = normalise_resident_id(str(value))
+        if len(number) == 15 and number.isdigit():
+            return FIRST_GENERATION_RULE
         try:
-            parse_resident_id(normalise_resident_id(str(value)))
+            parse_resident_id(number)
         except ValueError as exc:
             return str(getattr(exc, "rule", exc))
         return "身份证号无效"

@@ -11,6 +11,7 @@ import pytest
 import shapely
 
 from geo.crs import SourceCrs, to_cgcs2000
+from importers.kinds import FIRST_GENERATION_RULE
 from importers.pipeline import ImportOptions, check_file
 from importers.rules import MissingColumns, RowChecks
 from importers.values import (
@@ -338,12 +339,16 @@ def test_a_resident_id_saved_as_a_spreadsheet_number_is_named_as_such(tmp_path: 
     path = tmp_path / "persons.csv"
     rows = [PERSON_HEADERS, persons_rows()[0], persons_rows()[1]]
     rows[2][1] = "1.10105E+17"  # what a CSV saved from such a sheet holds
+    rows.append(list(persons_rows()[0]))
+    rows[3][1] = "530424800101123"  # a first-generation (15-digit) ID
     path.write_bytes("\n".join(",".join(r) for r in rows).encode("gbk"))
     keys = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
     checked = check_file(path, ImportOptions(kind="persons", crs="gcj02"), keys)
     assert [(p.row, p.column, p.rule) for p in checked.checks.problems] == [
-        (3, "公民身份号码", EXCEL_NUMBER_RULE)
+        (3, "公民身份号码", EXCEL_NUMBER_RULE),
+        (4, "公民身份号码", FIRST_GENERATION_RULE),
     ]
+    assert checked.checks.problems[1].value == "53042********23"  # masked like any ID
 
 
 def test_gauss_kruger_metres_are_named_with_the_crs_to_give() -> None:
