@@ -35,7 +35,7 @@ from importers import vocabulary
 from importers.mapping import normalise_header, usual_header
 from importers.places import is_place_name
 from importers.rules import RowChecks, ewkb_hex
-from importers.values import EXCEL_NUMBER_RULE, excel_mangled, phone_numbers
+from importers.values import EXCEL_NUMBER_RULE, excel_date, excel_mangled, phone_numbers
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.model import (
     Base,
@@ -51,7 +51,12 @@ from layers.model import (
     WorkerRole,
     WorkerStatus,
 )
-from layers.person_attributes import attribute_error, attribute_headers, validate_attributes
+from layers.person_attributes import (
+    attribute_error,
+    attribute_headers,
+    date_fields,
+    validate_attributes,
+)
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
 
 
@@ -507,9 +512,14 @@ def _attributes(checks: RowChecks, category: pd.Series) -> pd.Series:
         }
         if not headers:
             continue
+        fields, dates = attribute_headers(str(code)), date_fields(str(code))
+        in_days = {k for k in headers.values() if fields[k] in dates}  # Excel serial days too
         rows = category[category == code].index
         for row in rows:
-            raw = {key: checks.frame.at[row, header] for header, key in headers.items()}
+            raw: dict[str, object] = {
+                key: checks.frame.at[row, header] for header, key in headers.items()
+            }
+            raw = {k: excel_date(v) if k in in_days else v for k, v in raw.items()}
             try:
                 result[row] = json.dumps(validate_attributes(str(code), raw), ensure_ascii=False)
             except ValidationError as exc:

@@ -214,6 +214,24 @@ SERIAL_RULE = (
 )
 
 
+def excel_date(value: object) -> object:
+    """Return a date cell saved as an Excel serial day number (``45352``) as its ISO date.
+
+    Other values, and numbers outside 1990–2100 (:data:`EXCEL_DAYS`), come back unchanged.
+
+    Examples
+    --------
+    >>> excel_date("45352"), excel_date("2024-03-01"), excel_date("12")
+    ('2024-03-01', '2024-03-01', '12')
+    """
+    if not isinstance(value, str) or not re.fullmatch(r"\d{5}(?:\.0*)?", value.strip()):
+        return value
+    days = int(float(value))
+    if not EXCEL_DAYS[0] <= days < EXCEL_DAYS[1]:
+        return value
+    return (EXCEL_ORIGIN + pd.Timedelta(days=days)).date().isoformat()
+
+
 def excel_serial_times(days: pd.Series) -> pd.Series:
     """Return the date-times of Excel serial day numbers (a date cell saved as a number).
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AliasChoices,
@@ -202,6 +202,28 @@ def attribute_headers(category: str) -> dict[str, str]:
                 if isinstance(choice, str):
                     keys[choice] = name
     return keys
+
+
+def date_fields(category: str) -> frozenset[str]:
+    """Return the names of a category's date fields.
+
+    Parameters
+    ----------
+    category : str
+        Person category code.
+
+    Returns
+    -------
+    frozenset of str
+        Field names.
+
+    Examples
+    --------
+    >>> sorted(date_fields("correction"))
+    ['end_date', 'start_date']
+    """
+    fields = MODELS[category].model_fields.items()
+    return frozenset(name for name, info in fields if ChineseDate in get_args(info.annotation))
 
 
 def validate_attributes(category: str, raw: dict[str, Any]) -> dict[str, Any]:

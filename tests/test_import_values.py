@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +29,13 @@ from importers.values import (
     parse_dms,
 )
 from layers.secrets import Keys
-from tests.import_fixtures import PERSON_HEADERS, persons_rows
+from tests.import_fixtures import (
+    PERSON_HEADERS,
+    VILLAGE,
+    csv_text,
+    persons_rows,
+    resident_id,
+)
 
 LON = 102 + 48 / 60 + 30.5 / 3600  # 102°48′30.5″
 LAT = 24 + 5 / 60 + 12 / 3600  # 24°5′12″
@@ -507,3 +514,21 @@ def test_case_types_as_hotlines_name_them() -> None:
     ]
     assert list(records["category"]) == ["dispute", "dispute", "safety_hazard", "dispute"]
     assert list(records["subcategory"])[:2] == ["labour_wages", "land"]
+
+
+def test_a_persons_dates_saved_as_excel_serial_days_are_dates(tmp_path: Path) -> None:
+    """A 释放日期 cell formatted as a number holds its serial day, as 登记时间 may."""
+    path = tmp_path / "刑释人员.csv"
+    headers = ["姓名", "公民身份号码", "人员类别", "所属社区", "释放日期", "安置情况"]
+    rows = [
+        ["甲", resident_id(21), "刑满释放人员", VILLAGE, "45352", "已安置"],
+        ["乙", resident_id(22), "刑满释放人员", VILLAGE, "2024年3月2日", "45352"],
+        ["丙", resident_id(23), "刑满释放人员", VILLAGE, "123", ""],
+    ]
+    path.write_bytes(csv_text(headers, rows).encode("gbk"))
+    keys = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
+    checked = check_file(path, ImportOptions(kind="persons"), keys)
+    attributes = [json.loads(a) for a in checked.parts[0].records["attributes"]]
+    assert attributes[0] == {"release_date": "2024-03-01", "resettlement": "已安置"}
+    assert attributes[1] == {"release_date": "2024-03-02", "resettlement": "45352"}  # not a date
+    assert [(p.row, p.column) for p in checked.checks.problems] == [(4, "释放日期")]
