@@ -44,9 +44,11 @@ from layers.model import (
     Channel,
     DirectionType,
     DisputeType,
+    ManagementLevel,
     PersonCategory,
     PositionType,
     PtzType,
+    RiskLevel,
     VideoStatus,
     WorkerRole,
     WorkerStatus,
@@ -420,7 +422,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     channel = checks.choice("channel", Channel)
     category, subcategory = _case_category(checks)
     reported = checks.timestamps("reported_at", past=True)
-    risk = checks.number("risk_level", low=1, high=4, integer=True).fillna(4)
+    risk = checks.choice("risk_level", RiskLevel, default=RiskLevel.BLUE.value)
     grid, grid_names = _grid_from(checks, "grid_code")
     area, places = _area_from(checks, grid.str[:12])
     external = checks.text("external_no")
@@ -440,7 +442,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             "subcategory": subcategory,
             "title": title,
             "description": description,
-            "risk_level": _int_text(risk),
+            "risk_level": risk,
             **_points(checks, context),
             "address": checks.text("address").str.slice(0, 200),
             "area_code": area,
@@ -537,7 +539,9 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
         raise ValueError("persons need the platform keys")
     category = checks.choice("category", PersonCategory)
     ids = _resident_ids(checks)
-    level = checks.number("management_level", low=1, high=3, integer=True).fillna(3)
+    level = checks.choice(
+        "management_level", ManagementLevel, default=ManagementLevel.ROUTINE.value
+    )
     grid, grid_names = _grid_from(checks, "grid_code")
     area, places = _area_from(checks, grid.str[:12])
     attributes = _attributes(checks, category)
@@ -553,7 +557,7 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
             "id_hash": hashes,
             "id_masked": masked,
             "id_sealed": sealed,
-            "management_level": _int_text(level),
+            "management_level": level,
             "attributes": attributes,
             **point,
             "address": checks.text("address").str.slice(0, 200),

@@ -14,8 +14,8 @@ import pandas as pd
 
 from importers.values import plain_number
 from layers.model.base import LabelledEnum
-from layers.model.cases import Category, Channel, DisputeType
-from layers.model.persons import PersonCategory
+from layers.model.cases import Category, Channel, DisputeType, RiskLevel
+from layers.model.persons import ManagementLevel, PersonCategory
 from layers.model.video import DirectionType, PositionType, PtzType, VideoStatus
 from layers.model.workers import WorkerRole
 
@@ -135,6 +135,34 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
         "治安复杂场所": PositionType.COMPLEX_AREA,
         "交通要道": PositionType.ARTERIAL_ROAD,
         "主干道": PositionType.ARTERIAL_ROAD,
+    },
+    RiskLevel: {
+        "红色": RiskLevel.RED,
+        "红": RiskLevel.RED,
+        "重大": RiskLevel.RED,
+        "一级": RiskLevel.RED,
+        "橙色": RiskLevel.ORANGE,
+        "橙": RiskLevel.ORANGE,
+        "较大": RiskLevel.ORANGE,
+        "二级": RiskLevel.ORANGE,
+        "黄色": RiskLevel.YELLOW,
+        "黄": RiskLevel.YELLOW,
+        "一般": RiskLevel.YELLOW,
+        "三级": RiskLevel.YELLOW,
+        "蓝色": RiskLevel.BLUE,
+        "蓝": RiskLevel.BLUE,
+        "低": RiskLevel.BLUE,
+        "较低": RiskLevel.BLUE,
+        "四级": RiskLevel.BLUE,
+    },
+    ManagementLevel: {
+        "重点": ManagementLevel.KEY,
+        "重点人员": ManagementLevel.KEY,
+        "一级": ManagementLevel.KEY,
+        "关注人员": ManagementLevel.ATTENTION,
+        "二级": ManagementLevel.ATTENTION,
+        "一般人员": ManagementLevel.ROUTINE,
+        "三级": ManagementLevel.ROUTINE,
     },
     DirectionType: {  # 朝东, 向东, 正东, 东向
         f"{before}{member.label}{after}": member

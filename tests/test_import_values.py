@@ -532,3 +532,50 @@ def test_a_persons_dates_saved_as_excel_serial_days_are_dates(tmp_path: Path) ->
     assert attributes[0] == {"release_date": "2024-03-01", "resettlement": "已安置"}
     assert attributes[1] == {"release_date": "2024-03-02", "resettlement": "45352"}  # not a date
     assert [(p.row, p.column) for p in checked.checks.problems] == [(4, "释放日期")]
+
+
+def test_risk_and_management_levels_are_read_by_their_names() -> None:
+    """风险等级 红色/较大/3 and 管控级别 重点/关注: the words clerks use, or the codes."""
+    from importers.pipeline import check_table
+    from importers.reading import SourceTable
+
+    levels = ["红色", "较大", "3", "蓝色（低）", "", "紫色"]
+    frame = pd.DataFrame(
+        {
+            "工单编号": [f"R-{i}" for i in range(len(levels))],
+            "来源渠道": "12345",
+            "事件类型": "邻里纠纷",
+            "登记时间": "2025-03-01 09:00",
+            "风险等级": [v or None for v in levels],
+        },
+        index=pd.RangeIndex(2, 2 + len(levels), name="row"),
+        dtype=object,
+    )
+    checked = check_table(
+        SourceTable(frame), ImportOptions(kind="cases"), None, file_name="t", sha256="0"
+    )
+    records = checked.parts[0].records
+    assert list(records["risk_level"][:5]) == ["1", "2", "3", "4", "4"]  # empty: 蓝色
+    assert [(p.row, p.rule) for p in checked.checks.problems] == [
+        (
+            7,
+            "必须是以下代码或名称之一："
+            "1 红色（重大）、2 橙色（较大）、3 黄色（一般）、4 蓝色（低）",
+        )
+    ]
+    people = pd.DataFrame(
+        {
+            "人员类别": "吸毒人员",
+            "姓名": ["甲", "乙", "丙"],
+            "公民身份号码": [resident_id(31), resident_id(32), resident_id(33)],
+            "管控级别": ["重点", "关注", None],
+            "所属社区": VILLAGE,
+        },
+        index=pd.RangeIndex(2, 5, name="row"),
+        dtype=object,
+    )
+    keys = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
+    checked = check_table(
+        SourceTable(people), ImportOptions(kind="persons"), keys, file_name="t", sha256="0"
+    )
+    assert list(checked.parts[0].records["management_level"]) == ["1", "2", "3"]
