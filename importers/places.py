@@ -135,6 +135,7 @@ class Gazetteer:
                 None,
                 f"数据库中没有名为“{name}”的村（社区）或乡镇：请写 12 位区划代码，或先导入辖区",
             )
+        found.sort(key=lambda p: p.code)
         shown = "、".join(self.label(p) for p in found[:_SHOWN])
         more = "等" if len(found) > _SHOWN else ""
         return None, (
@@ -276,6 +277,7 @@ class GridDirectory:
         where = f"在{self._places.label(unit)}" if unit is not None else ""
         if not found:
             return None, f"数据库中{where}没有名为“{name}”的网格：请写 15 位网格编码，或先导入网格"
+        found = sorted(found, key=lambda g: g.code)
         shown = "、".join(f"{self._village(g)}{g.name}（{g.code}）" for g in found[:_SHOWN])
         more = "等" if len(found) > _SHOWN else ""
         return None, (

@@ -138,7 +138,9 @@ def jurisdiction_names(conn: psycopg.Connection[Any]) -> list[tuple[str, str, in
     list of (str, str, int, str or None)
         Code, name, level and parent code of each jurisdiction.
     """
-    rows = conn.execute("SELECT code, name, level, parent_code FROM jurisdictions").fetchall()
+    rows = conn.execute(
+        "SELECT code, name, level, parent_code FROM jurisdictions ORDER BY code"
+    ).fetchall()
     return [(str(code), str(name), int(level), parent) for code, name, level, parent in rows]
 
 
@@ -155,7 +157,7 @@ def grid_names(conn: psycopg.Connection[Any]) -> list[tuple[str, str, str]]:
     list of (str, str, str)
         Code, name and area code of each grid.
     """
-    rows = conn.execute("SELECT code, name, area_code FROM grids").fetchall()
+    rows = conn.execute("SELECT code, name, area_code FROM grids ORDER BY code").fetchall()
     return [(str(code), str(name), str(area)) for code, name, area in rows]
 
 
