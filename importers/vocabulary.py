@@ -244,6 +244,8 @@ def codes_of(raw: pd.Series, table: type[LabelledEnum]) -> pd.Series:
     ['correction', 'released', nan, nan]
     >>> codes_of(pd.Series(["城乡建设-物业管理-物业服务", "纠纷/婚姻家庭"]), DisputeType).tolist()
     ['property_management', 'marriage_family']
+    >>> codes_of(pd.Series(["其他", "城乡建设-其他"]), DisputeType).tolist()
+    ['other', nan]
     """
     names = lookup(table)
     written = {v: _code_of(str(v), names) for v in raw.dropna().unique()}
@@ -252,6 +254,8 @@ def codes_of(raw: pd.Series, table: type[LabelledEnum]) -> pd.Series:
 
 _SEGMENTS = re.compile(r"\s*[-－—>＞/／|｜\\、]+\s*")
 """Between the levels of a classification (``城乡建设-物业管理``, ``矛盾纠纷/劳资欠薪``)."""
+_CATCH_ALL_LEVELS = frozenset({"其他", "其它", "其他类", "综合"})
+"""Levels that say nothing of the kind (``城乡建设-其他`` is not a dispute of the kind 其他纠纷)."""
 
 
 def _code_of(value: str, names: dict[str, str]) -> str | None:
@@ -259,5 +263,6 @@ def _code_of(value: str, names: dict[str, str]) -> str | None:
     code = names.get(value_key(value))
     if code is not None:
         return code
-    levels = [level for level in _SEGMENTS.split(value) if level]
-    return next((names[k] for k in map(value_key, reversed(levels)) if k in names), None)
+    levels = [value_key(level) for level in _SEGMENTS.split(value) if level]
+    known = (k for k in reversed(levels) if k in names and k not in _CATCH_ALL_LEVELS)
+    return next((names[k] for k in known), None)
