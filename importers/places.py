@@ -184,9 +184,13 @@ class Gazetteer:
 
     def label(self, place: Place) -> str:
         """Return ``盘溪镇新复社区（530424102005）``: the unit under its parent, with its code."""
+        return f"{self.under_parent(place)}（{place.code}）"
+
+    def under_parent(self, place: Place) -> str:
+        """Return ``盘溪镇新复社区``: the unit's name after its parent's."""
         parent = self._by_code.get(place.parent_code or "")
         above = place_key(parent.name) if parent is not None else ""
-        return f"{above}{place.name}（{place.code}）"
+        return f"{above}{place.name}"
 
     def _above(self, place: Place) -> str:
         """Return the keys of the units above ``place``, from the top, run together."""
@@ -288,11 +292,7 @@ class GridDirectory:
     def _village(self, grid: GridPlace) -> str:
         """Return ``宁州街道新复社区的``: where a grid lies, to tell apart grids of one name."""
         unit = self._places.unit(grid.area_code)
-        if unit is None:
-            return ""
-        parent = self._places.unit(unit.parent_code or "")
-        above = place_key(parent.name) if parent is not None else ""
-        return f"{above}{place_key(unit.name)}的"
+        return f"{self._places.under_parent(unit)}的" if unit is not None else ""
 
     def _core(self, key: str, village: str) -> str:
         """Return a grid's name without its village's name in front (``第1网格``)."""

@@ -509,11 +509,6 @@ def _zip_member(path: Path, layer: str | None) -> str:
     raise ReadError(_layer_problem(path, list(by_layer), layer))
 
 
-def _zip_layers(path: Path) -> list[str]:
-    """Return the readable layer names of a zip of GIS files."""
-    return list(_zip_members(path))
-
-
 def _zip_members(path: Path) -> dict[str, str]:
     """Return a zip's GIS files: readable layer name → member name."""
     if not zipfile.is_zipfile(path):
@@ -701,7 +696,7 @@ def parts_of(path: Path, is_header: HeaderTest | None = None) -> list[str]:
             names = list(workbook.sheet_names)
             return [names[i] for i in _data_sheets(workbook, is_header)] or names[:1]
         if suffix == ".zip":
-            return _zip_layers(path)
+            return list(_zip_members(path))
         if suffix in GIS_SUFFIXES:
             return [str(name) for name in pyogrio.list_layers(str(path))[:, 0]]
     except (CalamineError, DataSourceError) as exc:

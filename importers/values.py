@@ -226,10 +226,8 @@ def excel_date(value: object) -> object:
     """
     if not isinstance(value, str) or not re.fullmatch(r"\d{5}(?:\.0*)?", value.strip()):
         return value
-    days = int(float(value))
-    if not EXCEL_DAYS[0] <= days < EXCEL_DAYS[1]:
-        return value
-    return (EXCEL_ORIGIN + pd.Timedelta(days=days)).date().isoformat()
+    stamp = excel_serial_times(pd.Series([float(value)])).iloc[0]
+    return value if pd.isna(stamp) else stamp.date().isoformat()
 
 
 def excel_serial_times(days: pd.Series) -> pd.Series:
