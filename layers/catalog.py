@@ -15,6 +15,7 @@ from types import MappingProxyType
 
 from layers.errors import Forbidden, NotFound
 from layers.model import Role
+from layers.video import view_sql
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,11 @@ _ALL = (
     Collection(
         id="video_points",
         title="视频点位",
-        description="Public-security cameras (GB/T 28181 device IDs) and their view.",
+        description=(
+            "Public-security cameras (GB/T 28181 device IDs) and their view: view_azimuth_deg"
+            " and view_fov_deg are the cone to draw (azimuth_source: recorded, dome, or"
+            " direction, the centre of the camera's 监视方位 sector)."
+        ),
         from_sql="video_points t",
         tables=("video_points",),
         id_column="t.id",
@@ -205,12 +210,21 @@ _ALL = (
             direction_type="t.direction_type",
             azimuth_deg="t.azimuth_deg",
             fov_deg="t.fov_deg",
+            **view_sql("t"),
             range_m="t.range_m",
             status="t.status",
             last_heartbeat="t.last_heartbeat",
             area_code="t.area_code",
         ),
-        tile_properties=("device_id", "status", "azimuth_deg", "fov_deg"),
+        tile_properties=(
+            "device_id",
+            "status",
+            "azimuth_deg",
+            "fov_deg",
+            "view_azimuth_deg",
+            "view_fov_deg",
+            "azimuth_source",
+        ),
         aggregate_below_zoom=12,
         min_zoom=10,
         style=Style("#6a3d9a", radius=4),

@@ -33,6 +33,7 @@ from layers.trends import (
     Series,
     suppress,
 )
+from layers.video import camera_view
 
 DEFAULT_MIN_SHARE = 0.05
 """A hot cell counts as covered when at least this share of it lies in some camera's view."""
@@ -230,7 +231,8 @@ def uncovered_hotspots(
     lo, hi = scope_range(result.code)
     cams = session.execute(
         text(
-            "SELECT ST_X(point) AS lon, ST_Y(point) AS lat, azimuth_deg, fov_deg, range_m"
+            "SELECT ST_X(point) AS lon, ST_Y(point) AS lat, azimuth_deg, fov_deg, range_m,"
+            " direction_type, ptz_type"
             " FROM video_points WHERE area_code >= :lo AND area_code < :hi"
             " AND status = 'online'"
         ),
@@ -240,11 +242,19 @@ def uncovered_hotspots(
     if hot.size:
         polygons = _cell_polygons([result.cells[i] for i in hot])
         if cams:
+            # Each camera's view as drawn elsewhere (layers.video.camera_view: recorded azimuth,
+            # dome, 监视方位); a camera of unknown view still counts as a full circle here.
+            views = [
+                camera_view(
+                    c.azimuth_deg, c.fov_deg, direction_type=c.direction_type, ptz_type=c.ptz_type
+                )
+                for c in cams
+            ]
             cones = view_cones(
                 [c.lon for c in cams],
                 [c.lat for c in cams],
-                [c.azimuth_deg or 0.0 for c in cams],
-                [c.fov_deg if c.azimuth_deg is not None else 360.0 for c in cams],
+                [0.0 if v is None else v.azimuth_deg for v in views],
+                [360.0 if v is None else v.fov_deg for v in views],
                 [c.range_m for c in cams],
             )
             shares = coverage_share(polygons, cones)

@@ -6,11 +6,18 @@ demo or real camera reaches that far); :mod:`geo.cameras` then draws their view 
 GRS80 ellipsoid and keeps those whose cone contains the case point. Cameras nearby that do not
 see the point are reported too (``sees = False``), so the desk can say "no camera covers this
 spot; the nearest is …".
+
+A camera's view follows one rule (:func:`camera_view`, and :func:`view_sql` for the map
+layers): a recorded ``azimuth_deg`` wins; else a dome (球机) sees all round; else the centre of
+its 监视方位 sector (``direction_type``, :attr:`~layers.model.DirectionType.bearing_deg`) is taken
+as azimuth, since 雪亮工程 camera lists often give the sector and no azimuth; else its view is
+unknown (no cone, never "sees" a case).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from sqlalchemy import text
@@ -20,7 +27,8 @@ from geo.cameras import cameras_seeing, view_cones
 from geo.codes import scope_range
 from layers import cases
 from layers.errors import InvalidInput
-from layers.model import PtzType
+from layers.model import DirectionType, PtzType
+from layers.model.video import DEFAULT_FOV_DEG
 from layers.workflow import Actor
 
 #: Cameras farther than this from a case are not considered (metres, geodesic).
@@ -28,10 +36,130 @@ SEARCH_RADIUS_M = 500.0
 #: A camera without a recorded azimuth is drawn as a full circle only if it is a dome (球机).
 DOME = int(PtzType.DOME.value)
 
+#: Compass bearing of each 监视方位 code (``video_points.direction_type``).
+_BEARING_BY_CODE = {int(d): d.bearing_deg for d in DirectionType}
+
+AzimuthSource = Literal["recorded", "dome", "direction"]
+"""Where a camera's view direction comes from (:func:`camera_view`)."""
+
+
+@dataclass(frozen=True)
+class View:
+    """The view cone a camera is drawn with.
+
+    Attributes
+    ----------
+    azimuth_deg : float
+        Centre of the view, degrees clockwise from north (0 for a dome).
+    fov_deg : float
+        Horizontal field of view in degrees (360 for a dome without a recorded azimuth).
+    source : {'recorded', 'dome', 'direction'}
+        ``recorded``: the camera's ``azimuth_deg``; ``dome``: a 球机 without azimuth, seeing all
+        round; ``direction``: the centre of its 监视方位 sector (``direction_type``).
+    """
+
+    azimuth_deg: float
+    fov_deg: float
+    source: AzimuthSource
+
+
+def camera_view(
+    azimuth_deg: float | None,
+    fov_deg: float | None,
+    *,
+    direction_type: int | str | None,
+    ptz_type: int | None,
+) -> View | None:
+    """Return the view a camera is drawn with, or ``None`` when it is unknown.
+
+    Parameters
+    ----------
+    azimuth_deg : float or None
+        Recorded azimuth (``video_points.azimuth_deg``); it always wins.
+    fov_deg : float or None
+        Recorded field of view; ``None`` (not stored by the schema, which defaults it) reads as
+        :data:`~layers.model.video.DEFAULT_FOV_DEG`.
+    direction_type : int, str or None
+        GB/T 28181 DirectionType code 1–8 (监视方位).
+    ptz_type : int or None
+        GB/T 28181 PTZType; 1 is a dome (球机).
+
+    Returns
+    -------
+    View or None
+        Recorded azimuth with its field of view; else a dome's full circle; else the centre of
+        the 监视方位 sector with the field of view; else ``None``.
+
+    Examples
+    --------
+    >>> camera_view(None, 60.0, direction_type=2, ptz_type=3)
+    View(azimuth_deg=270.0, fov_deg=60.0, source='direction')
+    >>> camera_view(10.0, 60.0, direction_type=2, ptz_type=3).source
+    'recorded'
+    >>> camera_view(None, 60.0, direction_type=2, ptz_type=DOME)
+    View(azimuth_deg=0.0, fov_deg=360.0, source='dome')
+    >>> camera_view(None, None, direction_type="6", ptz_type=None).fov_deg
+    60.0
+    >>> camera_view(None, 60.0, direction_type=None, ptz_type=3) is None
+    True
+    """
+    fov = DEFAULT_FOV_DEG if fov_deg is None else float(fov_deg)
+    if azimuth_deg is not None:
+        return View(float(azimuth_deg), fov, "recorded")
+    if ptz_type == DOME:
+        return View(0.0, 360.0, "dome")
+    bearing = None if direction_type is None else _BEARING_BY_CODE.get(int(direction_type))
+    if bearing is not None:
+        return View(bearing, fov, "direction")
+    return None
+
+
+def view_sql(alias: str = "t") -> dict[str, str]:
+    """Return :func:`camera_view` as SQL expressions over a ``video_points`` row.
+
+    Parameters
+    ----------
+    alias : str
+        Alias of ``video_points`` in the query.
+
+    Returns
+    -------
+    dict of str to str
+        ``view_azimuth_deg``, ``view_fov_deg`` and ``azimuth_source``: each ``NULL`` when the
+        view is unknown.
+
+    Examples
+    --------
+    >>> view_sql()["azimuth_source"]  # doctest: +ELLIPSIS
+    "CASE WHEN t.azimuth_deg IS NOT NULL THEN 'recorded' WHEN t.ptz_type = 1 THEN 'dome' ..."
+    """
+    t = alias
+    bearing = (
+        f"CASE {t}.direction_type "
+        + " ".join(f"WHEN {code} THEN {deg!r}" for code, deg in _BEARING_BY_CODE.items())
+        + " END"
+    )
+    fov = f"COALESCE({t}.fov_deg, {DEFAULT_FOV_DEG!r})"
+    recorded, dome = f"{t}.azimuth_deg IS NOT NULL", f"{t}.ptz_type = {DOME}"
+    return {
+        "view_azimuth_deg": (
+            f"CASE WHEN {recorded} THEN {t}.azimuth_deg WHEN {dome} THEN 0.0 ELSE {bearing} END"
+        ),
+        "view_fov_deg": (
+            f"CASE WHEN {recorded} THEN {fov} WHEN {dome} THEN 360.0"
+            f" WHEN {bearing} IS NOT NULL THEN {fov} END"
+        ),
+        "azimuth_source": (
+            f"CASE WHEN {recorded} THEN 'recorded' WHEN {dome} THEN 'dome'"
+            f" WHEN {bearing} IS NOT NULL THEN 'direction' END"
+        ),
+    }
+
+
 _NEARBY = text(
     """
-    SELECT v.id, v.device_id, v.name, v.ptz_type, v.azimuth_deg, v.fov_deg, v.range_m, v.status,
-           v.area_code, ST_X(v.point) AS lon, ST_Y(v.point) AS lat,
+    SELECT v.id, v.device_id, v.name, v.ptz_type, v.direction_type, v.azimuth_deg, v.fov_deg,
+           v.range_m, v.status, v.area_code, ST_X(v.point) AS lon, ST_Y(v.point) AS lat,
            ST_Distance(geography(v.point), c.g) AS distance_m
       FROM video_points v,
            (SELECT geography(point) AS g, point FROM cases WHERE id = :case_id) c
@@ -64,7 +192,12 @@ class CameraView:
     lon, lat : float
         Camera position.
     azimuth_deg, fov_deg : float or None
-        View direction (0 for a dome without one) and field of view; ``None`` when unknown.
+        View direction and field of view the cone is drawn with (:func:`camera_view`): the
+        recorded azimuth; 0 and 360 for a dome without one; else the centre of the camera's
+        监视方位 sector; ``None`` when unknown.
+    azimuth_source : {'recorded', 'dome', 'direction'} or None
+        Where ``azimuth_deg`` comes from: the recorded azimuth, a dome's full circle, or the
+        监视方位 (``direction_type``, azimuth derived from the sector); ``None`` when unknown.
     range_m : float
         Viewing distance in metres.
     distance_m : float
@@ -85,6 +218,7 @@ class CameraView:
     lat: float
     azimuth_deg: float | None
     fov_deg: float | None
+    azimuth_source: AzimuthSource | None
     range_m: float
     distance_m: float
     sees: bool
@@ -140,10 +274,15 @@ def cameras_for_case(
     lon, lat = session.execute(
         text("SELECT ST_X(point), ST_Y(point) FROM cases WHERE id = :id"), {"id": case_id}
     ).one()
-    # A camera's view is known when it has an azimuth, or when it is a dome (it sees all round).
-    known = [i for i, r in enumerate(rows) if r.azimuth_deg is not None or r.ptz_type == DOME]
-    azimuth = {i: float(rows[i].azimuth_deg or 0.0) for i in known}
-    fov = {i: 360.0 if rows[i].azimuth_deg is None else float(rows[i].fov_deg) for i in known}
+    # Cameras whose view is known: only they get a cone and may see the case.
+    views: dict[int, View] = {}
+    for i, r in enumerate(rows):
+        view = camera_view(
+            r.azimuth_deg, r.fov_deg, direction_type=r.direction_type, ptz_type=r.ptz_type
+        )
+        if view is not None:
+            views[i] = view
+    known = list(views)
     rings: dict[int, list[list[float]]] = {}
     seeing: list[int] = []
     if known:
@@ -152,8 +291,8 @@ def cameras_for_case(
         cones = view_cones(
             lons,
             lats,
-            [azimuth[i] for i in known],
-            [fov[i] for i in known],
+            [views[i].azimuth_deg for i in known],
+            [views[i].fov_deg for i in known],
             [float(rows[i].range_m) for i in known],
         )
         for k, i in enumerate(known):
@@ -164,7 +303,7 @@ def cameras_for_case(
     order = seeing + [i for i in range(len(rows)) if i not in seen]
     out = []
     for i in order[:limit]:
-        row = rows[i]
+        row, view = rows[i], views.get(i)
         out.append(
             CameraView(
                 id=int(row.id),
@@ -175,8 +314,9 @@ def cameras_for_case(
                 area_code=str(row.area_code),
                 lon=round(float(row.lon), 7),
                 lat=round(float(row.lat), 7),
-                azimuth_deg=azimuth.get(i),
-                fov_deg=fov.get(i),
+                azimuth_deg=None if view is None else view.azimuth_deg,
+                fov_deg=None if view is None else view.fov_deg,
+                azimuth_source=None if view is None else view.source,
                 range_m=float(row.range_m),
                 distance_m=round(float(row.distance_m), 1),
                 sees=i in seen,

@@ -34,8 +34,15 @@ class PositionType(LabelledEnum):
     ARTERIAL_ROAD = ("10", "交通干线")
 
 
+#: Horizontal field of view of a camera whose list gives none (degrees): ``fov_deg``'s default.
+DEFAULT_FOV_DEG = 60.0
+
+
 class DirectionType(LabelledEnum):
-    """Which way a camera looks (GB/T 28181 catalog DirectionType)."""
+    """Which way a camera looks (GB/T 28181 catalog DirectionType, 监视方位).
+
+    Each code names a 45° sector of the compass; :attr:`bearing_deg` is the sector's centre.
+    """
 
     EAST = ("1", "东")
     WEST = ("2", "西")
@@ -45,6 +52,37 @@ class DirectionType(LabelledEnum):
     NORTH_EAST = ("6", "东北")
     SOUTH_WEST = ("7", "西南")
     NORTH_WEST = ("8", "西北")
+
+    @property
+    def bearing_deg(self) -> float:
+        """Compass bearing of the sector's centre, degrees clockwise from north.
+
+        Returns
+        -------
+        float
+            北 0, 东北 45, 东 90, 东南 135, 南 180, 西南 225, 西 270, 西北 315.
+
+        Examples
+        --------
+        >>> DirectionType.EAST.bearing_deg, DirectionType("8").bearing_deg
+        (90.0, 315.0)
+        >>> {d.label: d.bearing_deg for d in DirectionType}  # doctest: +NORMALIZE_WHITESPACE
+        {'东': 90.0, '西': 270.0, '南': 180.0, '北': 0.0,
+         '东南': 135.0, '东北': 45.0, '西南': 225.0, '西北': 315.0}
+        """
+        return _BEARING_DEG[self.name]
+
+
+_BEARING_DEG = {
+    "NORTH": 0.0,
+    "NORTH_EAST": 45.0,
+    "EAST": 90.0,
+    "SOUTH_EAST": 135.0,
+    "SOUTH": 180.0,
+    "SOUTH_WEST": 225.0,
+    "WEST": 270.0,
+    "NORTH_WEST": 315.0,
+}
 
 
 class VideoStatus(LabelledEnum):
@@ -72,7 +110,7 @@ class VideoPoint(Base):
     position_type: Mapped[int | None] = mapped_column(SmallInteger)
     direction_type: Mapped[int | None] = mapped_column(SmallInteger)
     azimuth_deg: Mapped[float | None] = mapped_column(Float)
-    fov_deg: Mapped[float] = mapped_column(Float, default=60.0)
+    fov_deg: Mapped[float] = mapped_column(Float, default=DEFAULT_FOV_DEG)
     range_m: Mapped[float] = mapped_column(Float, default=80.0)
     status: Mapped[str] = mapped_column(String(10), default=VideoStatus.ONLINE)
     last_heartbeat: Mapped[datetime | None]

@@ -473,6 +473,14 @@
     return pts;
   }
 
+  /** A camera's view for its popup: recorded azimuth, dome, or derived from its 监视方位. */
+  function viewText(p) {
+    if (p.view_azimuth_deg === null || p.view_azimuth_deg === undefined) return "";
+    if (p.azimuth_source === "dome") return "全向（球机）";
+    const deg = Math.round(p.view_azimuth_deg) + "°";
+    return p.azimuth_source === "direction" ? deg + "（按监视方位）" : deg;
+  }
+
   function featureMarker(def, f) {
     const p = f.properties;
     const [lon, lat] = f.geometry.coordinates;
@@ -490,7 +498,7 @@
             ["设备编码", p.device_id],
             ["类型", zz.label("ptz_type", p.ptz_type)],
             ["状态", zz.label("video_status", p.status)],
-            ["朝向", p.azimuth_deg === null ? "" : Math.round(p.azimuth_deg) + "°"],
+            ["朝向", viewText(p)],
             ["最近心跳", zz.fmtTime(p.last_heartbeat)],
           ]) + "</div>"
       );
@@ -555,12 +563,16 @@
     if (def.collection === "video_points" && map.getZoom() >= 14) {
       fc.features.forEach(function (f) {
         const p = f.properties;
-        if (p.azimuth_deg === null || p.azimuth_deg === undefined || !p.range_m) return;
+        // view_*: the server's rule (recorded azimuth, dome circle, or the 监视方位 sector's centre)
+        if (p.view_azimuth_deg === null || p.view_azimuth_deg === undefined || !p.range_m) return;
         const [lon, lat] = f.geometry.coordinates;
+        const look = {
+          color: STATUS_COLOR[p.status] || def.style.color, weight: 1, fillOpacity: 0.15, interactive: false,
+        };
         entry.cones.addLayer(
-          L.polygon(conePoints(lat, lon, p.azimuth_deg, p.fov_deg || 60, p.range_m), {
-            color: STATUS_COLOR[p.status] || def.style.color, weight: 1, fillOpacity: 0.15, interactive: false,
-          })
+          p.view_fov_deg >= 360
+            ? L.circle([lat, lon], Object.assign({ radius: p.range_m }, look))
+            : L.polygon(conePoints(lat, lon, p.view_azimuth_deg, p.view_fov_deg || 60, p.range_m), look)
         );
       });
     }

@@ -213,6 +213,7 @@
         (cam.sees ? "◉ " : "○ ") + zz.esc(cam.name) +
         ' <span class="text-muted fw-normal">' + Math.round(cam.distance_m) + " 米 · " +
         zz.esc(zz.label("ptz_type", cam.ptz_type)) + " · " +
+        (cam.azimuth_source === "direction" ? "朝向按监视方位 · " : "") +
         zz.esc(zz.label("video_status", cam.status)) + "</span>";
       list.appendChild(li);
     });
