@@ -36,10 +36,10 @@ from importers.mapping import normalise_header, usual_header
 from importers.places import is_place_name
 from importers.rules import RowChecks, ewkb_hex
 from importers.values import EXCEL_NUMBER_RULE, excel_date, excel_mangled, phone_numbers
+from importers.vocabulary import CaseStatus
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.model import (
     Base,
-    CaseState,
     Category,
     Channel,
     DirectionType,
@@ -171,6 +171,8 @@ def _int_text(values: pd.Series) -> pd.Series:
 
 
 def _iso(values: pd.Series) -> pd.Series:
+    if not values.notna().any():  # an absent column: a million NaT need no formatting
+        return pd.Series(None, index=values.index, dtype=object)
     utc = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
     text = np.datetime_as_string(utc, unit="s", timezone="UTC").astype(object)
     return pd.Series(text, index=values.index, dtype=object).where(values.notna(), None)
@@ -418,11 +420,30 @@ def _case_category(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
     return category.astype(object), subcategory.astype(object)
 
 
+def _case_state(checks: RowChecks, reported: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """State and closing time: a case settled in its source system is imported settled.
+
+    A row with a closing time and no status was settled; a status that says the case is
+    still open contradicts a closing time, and a case cannot close before it was reported.
+    """
+    closed = checks.timestamps("closed_at", past=True)
+    status = checks.choice("status", CaseStatus)
+    written = status.notna()
+    status = status.where(written | closed.isna(), CaseStatus.RESOLVED.value)
+    state = status.where(status.notna(), CaseStatus.OPEN.value)
+    still_open = written & (status == CaseStatus.OPEN.value)
+    checks.fail("closed_at", still_open & closed.notna(), "状态为未办结的案件不应有办结时间")
+    checks.fail("closed_at", closed < reported, "办结时间早于登记时间")
+    closed = closed.where(state != CaseStatus.OPEN.value)
+    return state.astype(object), _iso(closed)
+
+
 def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     channel = checks.choice("channel", Channel)
     category, subcategory = _case_category(checks)
     reported = checks.timestamps("reported_at", past=True)
     risk = checks.choice("risk_level", RiskLevel, default=RiskLevel.BLUE.value)
+    state, closed = _case_state(checks, reported)
     grid, grid_names = _grid_from(checks, "grid_code")
     area, places = _area_from(checks, grid.str[:12])
     external = checks.text("external_no")
@@ -449,9 +470,9 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             **places,
             "grid_code": grid,
             GRID_NAME: grid_names,
-            "state": CaseState.REGISTERED.value,
-            "handling_level": "4",
+            "state": state,
             "reported_at": _iso(reported),
+            "closed_at": closed,
             "reporter_name": checks.text("reporter_name"),
             "reporter_phone": phone_numbers(checks.text("reporter_phone")),
         },
@@ -703,6 +724,8 @@ KINDS: dict[str, Kind] = {
             "area_code",
             "township",
             "reported_at",
+            "status",
+            "closed_at",
             "reporter_name",
             "reporter_phone",
         ),
@@ -711,7 +734,7 @@ KINDS: dict[str, Kind] = {
         geometry="point",
         label="案件",
         required=("external_no", "channel", "category", "reported_at"),
-        headers={"external_no": "工单编号"},
+        headers={"external_no": "工单编号", "status": "办理状态"},
     ),
     "persons": Kind(
         "persons",

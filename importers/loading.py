@@ -7,7 +7,9 @@ tables; the database checks (jurisdiction and grid exist, point inside its juris
 a tolerance, person and visitor found …) run there (:mod:`layers.import_checks`); then, unless
 something was rejected and the load is all-or-nothing, one upsert per part
 (:func:`layers.bulk.upsert`) moves the rows into the real table (for cases, the same statement
-appends each new case's first event).
+appends each new case's first event; before it, cases imported earlier that the file says are
+settled are closed, unless someone has handled them here, see
+:func:`layers.case_import.settle_from_source`).
 
 A load of more rows than its table holds (and at least
 :data:`layers.deferral.DEFAULT_MIN_ROWS`) defers the table's index and foreign-key upkeep to
@@ -39,6 +41,7 @@ from layers.bulk import (
     upsert,
 )
 from layers.deferral import Deferred, defer, worth_deferring
+from layers.model.cases import CaseState
 
 DEFAULT_TOLERANCE_M = 500.0
 """How far (metres) a point may lie outside its jurisdiction's boundary."""
@@ -145,8 +148,9 @@ def load(
         if rejected:
             import_checks.delete_staged_rows(conn, stage.name, sorted(rejected))
         cases = kind.name == "cases"
+        settled = _settle_from_source(conn, stage, checks, options) if cases else 0
         follow_up = case_import.first_events(options.user) if cases else None
-        computed = {"code": case_import.case_code()} if cases else {}
+        computed = case_import.computed_columns() if cases else {}
         key = stage.part.key
         deferred = _defer_if_worth_it(conn, kind, stage, options)
         progress.step("write", None)
@@ -170,10 +174,34 @@ def load(
         import_checks.drop_staging(conn, stage.name)
         total = UpsertCounts(
             total.inserted + counts.inserted,
-            total.updated + counts.updated,
-            total.unchanged + counts.unchanged,
+            total.updated + counts.updated + settled,
+            total.unchanged + counts.unchanged - settled,
         )
     return total
+
+
+def _settle_from_source(
+    conn: psycopg.Connection[Any], stage: _Staged, checks: RowChecks, options: LoadOptions
+) -> int:
+    """Close the cases imported earlier that the file says are settled; note those handled here.
+
+    Returns the number closed (they are matched again by the upsert, which leaves them).
+    """
+    if not (stage.part.records["state"] != CaseState.REGISTERED.value).any():
+        return 0
+    found = case_import.settle_from_source(conn, stage.name, options.user)
+    labels = CaseState.labels()
+    checks.add(
+        Problem(p.row, p.column, p.value, p.rule, "kept")
+        for p in checks.problems_at(
+            "status",
+            [
+                (row, f"本平台中此案件正在办理（{labels[state]}），未按文件改为办结")
+                for row, state in found.handled
+            ],
+        )
+    )
+    return found.closed
 
 
 def _defer_if_worth_it(

@@ -21,7 +21,11 @@ from importers.reading import GEOMETRY_COLUMN
 from importers.rules import Problem
 
 HEADERS = ("行号 row", "列 column", "值 value", "原因 rule", "处理 outcome")
-OUTCOMES = {"rejected": "未导入 rejected", "repaired": "已修复导入 repaired"}
+OUTCOMES = {
+    "rejected": "未导入 rejected",
+    "repaired": "已修复导入 repaired",
+    "kept": "未按文件更新 kept",
+}
 
 
 def report_rows(problems: Sequence[Problem]) -> list[tuple[object, ...]]:

@@ -40,7 +40,7 @@ from importers.values import (
 )
 from layers.model.base import SRID, LabelledEnum
 
-Severity = Literal["rejected", "repaired"]
+Severity = Literal["rejected", "repaired", "kept"]
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -58,8 +58,9 @@ class Problem:
         The offending value as written (resident IDs masked).
     rule : str
         The rule it breaks, in words (Simplified Chinese).
-    severity : {'rejected', 'repaired'}
-        Rejected rows are not loaded; repaired rows are loaded as repaired.
+    severity : {'rejected', 'repaired', 'kept'}
+        Rejected rows are not loaded; repaired rows are loaded as repaired; a kept row's
+        record stays as the platform has it (the file's value is not applied).
     """
 
     row: int
@@ -236,8 +237,8 @@ class RowChecks:
             Failing rows (aligned with the frame).
         rule : str, callable or pandas.Series
             The rule, a function of the raw value returning it, or the rule of each row.
-        severity : {'rejected', 'repaired'}
-            Repaired rows stay loadable.
+        severity : {'rejected', 'repaired', 'kept'}
+            Repaired and kept rows stay loadable.
         values : pandas.Series, optional
             Values to show (default: the field's text).
         """

@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.codes import make_resident_id
 from importers.kinds import KINDS, Kind
+from importers.vocabulary import CaseStatus
 from layers.model import (
     Category,
     Channel,
@@ -117,6 +118,7 @@ _NOTES: dict[str, tuple[str, str]] = {
     "address": ("地址", "宁州街道复安路 12 号"),
     "grid_code": ("所属网格：15 位网格编码，或网格名称", "530424001001001"),
     "reported_at": ("登记时间，如 2025-03-01 09:30 或 2025年3月1日", "2025-03-01 09:30"),
+    "closed_at": ("办结时间：已办结的案件填写", "2025-03-05 17:00"),
     "reporter_name": ("反映人姓名", "王五"),
     "reporter_phone": ("反映人电话", "13900000000"),
     "resident_id": ("18 位公民身份号码：加密保存，界面默认脱敏", _EXAMPLE_ID),
@@ -155,13 +157,15 @@ _CHOICES: dict[tuple[str, str], tuple[type[LabelledEnum], ...]] = {
     ("cases", "category"): (Category, DisputeType),
     ("cases", "subcategory"): (DisputeType,),
     ("cases", "risk_level"): (RiskLevel,),
+    ("cases", "status"): (CaseStatus,),
     ("persons", "management_level"): (ManagementLevel,),
     ("persons", "category"): (PersonCategory,),
     ("visits", "category"): (PersonCategory,),
 }
 """The code tables of each kind's code-table fields (a case's type may be a dispute type)."""
 
-_CHOICE_NOTES = {
+_CHOICE_NOTES: dict[str | tuple[str, str], str] = {
+    ("cases", "status"): "办理状态（不填为未办结，填了办结时间为已办结；已办结的作为历史导入）",
     "role": "岗位",
     "status": "状态",
     "ptz_type": "摄像机类型",
@@ -210,7 +214,8 @@ def _column(kind: Kind, field: str) -> Column:
     tables = _CHOICES.get((kind.name, field), ())
     if tables:
         values = tuple(m.label for table in tables for m in table)
-        note = f"{_CHOICE_NOTES.get(field, field)}：从下拉列表选择"
+        what = _CHOICE_NOTES.get((kind.name, field)) or _CHOICE_NOTES.get(field, field)
+        note = f"{what}：从下拉列表选择"
         return Column(field, header, required, note, values[-1], values)
     note, example = _KIND_NOTES.get((kind.name, field), _NOTES.get(field, (field, "")))
     return Column(field, header, required, note, example)

@@ -14,12 +14,46 @@ import pandas as pd
 
 from importers.values import plain_number
 from layers.model.base import LabelledEnum
-from layers.model.cases import Category, Channel, DisputeType, RiskLevel
+from layers.model.cases import CaseState, Category, Channel, DisputeType, RiskLevel
 from layers.model.persons import ManagementLevel, PersonCategory
 from layers.model.video import DirectionType, PositionType, PtzType, VideoStatus
 from layers.model.workers import WorkerRole
 
+
+class CaseStatus(LabelledEnum):
+    """How far a case got in the system its file comes from; the code is the imported state.
+
+    A case still open there is registered here, to be triaged like any new case (who handles
+    it in the source system says nothing of who will here); a settled one keeps how far it got.
+    """
+
+    OPEN = (CaseState.REGISTERED.value, "未办结")
+    RESOLVED = (CaseState.RESOLVED.value, "已办结")
+    EVALUATED = (CaseState.EVALUATED.value, "已评价")
+    VISITED = (CaseState.VISITED.value, "已回访")
+    ARCHIVED = (CaseState.ARCHIVED.value, "已销号")
+
+
+_STATUS_WORDS = {
+    CaseStatus.OPEN: (
+        "待处理 未处理 待受理 未受理 待办 待办理 待签收 新建 待分拨 待派单 已登记 登记 已分流 "
+        "已派单 已派发 已分拨 已转办 已交办 已签收 已受理 受理中 办理中 处理中 在办 正在办理 "
+        "正在处理 已到场 已退回 退回 已上报 已超期 超期 延期 申请延期 未完成 未解决 未化解 "
+        "化解中 调解中 法治化途径 重新办理"
+    ),
+    CaseStatus.RESOLVED: (
+        "办结 已完成 完成 已处理 处理完毕 办理完毕 已解决 已化解 化解成功 调解成功 已调解 "
+        "已结案 结案 超期办结"
+    ),
+    CaseStatus.EVALUATED: "已评价 评价完成",
+    CaseStatus.VISITED: "回访 回访完成",
+    CaseStatus.ARCHIVED: "销号 已归档 归档 已关闭 关闭",
+}
+"""Statuses of 12345 and case-handling platforms' exports, by what they mean here."""
+
+
 ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
+    CaseStatus: {word: status for status, words in _STATUS_WORDS.items() for word in words.split()},
     PersonCategory: {
         "刑满释放": PersonCategory.RELEASED,
         "刑释人员": PersonCategory.RELEASED,

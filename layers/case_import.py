@@ -1,15 +1,28 @@
-"""SQL of an import of cases: the platform code of each imported case, and its first event.
+"""SQL of an import of cases: codes, handling levels, first events, cases settled at the source.
 
-Both run inside the ``INSERT … SELECT`` that moves staged cases into ``cases`` (see
-:func:`layers.bulk.upsert`): the code is computed from the staged row (alias ``s``) after the
-database checks have filled in any missing area code, and the event is appended by a
-data-modifying CTE over the newly inserted rows, so a case and its first event are written by
-the same statement.
+The code and the level run inside the ``INSERT … SELECT`` that moves staged cases into
+``cases`` (see :func:`layers.bulk.upsert`): they are computed from the staged row (alias ``s``)
+after the database checks have filled in any missing area code, and the event is appended by
+a data-modifying CTE over the newly inserted rows, so a case and its first event are written
+by the same statement. Cases imported earlier and settled in their source system since then
+are closed before the new rows go in (:func:`settle_from_source`).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import psycopg
 from psycopg import sql
+
+from layers import deadlines
+from layers.bulk import ROW_COLUMN
+from layers.model.cases import CaseState, Category, RiskLevel
+from layers.workflow import OPEN_STATES
 
 EVENT_COLUMNS = ("id", "area_code", "state")
 """Columns of the inserted cases the first events are made from."""
@@ -33,6 +46,74 @@ def case_code() -> sql.Composed:
     ).format()
 
 
+def computed_columns(config: dict[str, Any] | None = None) -> dict[str, sql.Composable]:
+    """Return the columns of an imported case computed from its staged row (alias ``s``).
+
+    Parameters
+    ----------
+    config : dict, optional
+        Deadline configuration (:func:`layers.deadlines.load`); default the built-in limits.
+
+    Returns
+    -------
+    dict
+        ``code``, ``handling_level``, ``contact_deadline`` and ``deadline`` → SQL expression.
+    """
+    return {
+        "code": case_code(),
+        "handling_level": handling_level(),
+        "contact_deadline": _after_report(lambda limits: limits.contact, config),
+        "deadline": _after_report(lambda limits: limits.close, config),
+    }
+
+
+def _after_report(
+    span: Callable[[deadlines.Limits], timedelta], config: dict[str, Any] | None
+) -> sql.Composed:
+    """Return ``s.reported_at`` + the span of the staged case's category and risk level.
+
+    As for a case registered here (:func:`layers.cases.register`). The limits are written
+    into the statement as a ``CASE`` by risk level, then by the categories whose limit differs
+    from that level's usual one: a handful of comparisons a row, no join.
+    """
+    by_risk = []
+    for risk in RiskLevel:
+        spans = {c.value: span(deadlines.limits_for(c.value, int(risk), config)) for c in Category}
+        usual = Counter(spans.values()).most_common(1)[0][0]
+        special = [
+            sql.SQL("WHEN {} THEN {}").format(sql.Literal(c), sql.Literal(t))
+            for c, t in spans.items()
+            if t != usual
+        ]
+        chosen = (
+            sql.SQL("CASE s.category {} ELSE {} END").format(
+                sql.SQL(" ").join(special), sql.Literal(usual)
+            )
+            if special
+            else sql.Literal(usual)
+        )
+        by_risk.append(sql.SQL("WHEN {} THEN {}").format(sql.Literal(int(risk)), chosen))
+    return sql.SQL("s.reported_at + CASE s.risk_level {} END").format(sql.SQL(" ").join(by_risk))
+
+
+def handling_level() -> sql.Composed:
+    """Return the SQL expression of an imported case's handling level over staging alias ``s``.
+
+    As for a case registered here (:func:`layers.cases.register`): the level of its area,
+    at most 4 (a village's case is handled by its township).
+
+    Returns
+    -------
+    psycopg.sql.Composed
+        1 (province) … 4 (township).
+    """
+    return sql.SQL(
+        "CASE WHEN substr(s.area_code::text, 3) = '0000000000' THEN 1"
+        " WHEN substr(s.area_code::text, 5) = '00000000' THEN 2"
+        " WHEN substr(s.area_code::text, 7) = '000000' THEN 3 ELSE 4 END"
+    ).format()
+
+
 def first_events(actor: str, note: str = "imported") -> sql.Composed:
     """Return the statement appending one ``import`` event per case of the ``inserted`` CTE.
 
@@ -52,3 +133,81 @@ def first_events(actor: str, note: str = "imported") -> sql.Composed:
         "INSERT INTO case_events (case_id, area_code, actor_name, action, to_state, note) "
         "SELECT id, area_code, {actor}, 'import', state, {note} FROM inserted"
     ).format(actor=sql.Literal(actor[:50]), note=sql.Literal(note))
+
+
+@dataclass(frozen=True)
+class SourceSettled:
+    """What an import did with cases its file says are settled and the platform has open.
+
+    Attributes
+    ----------
+    closed : int
+        Cases set to the file's state: untouched since they were imported, open.
+    handled : list of tuple
+        ``(row, state)`` of the file's rows whose case is being handled here (it has events
+        besides its import): the platform's record stands, the file's state is not applied.
+    """
+
+    closed: int
+    handled: list[tuple[int, str]]
+
+
+def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) -> SourceSettled:
+    """Apply the staged states of cases already imported that their source system has settled.
+
+    A 12345 export of this week holds last week's open work orders, now closed. A case still
+    as it was imported (registered, no event but its import) takes the file's state and
+    closing time, with an ``import`` event saying so; one being handled here is left alone.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    staging : str
+        Staging table of cases (``channel``, ``external_no``, ``state``, ``closed_at``).
+    actor : str
+        Who imports (the events' ``actor_name``).
+
+    Returns
+    -------
+    SourceSettled
+        Cases closed, and the rows whose case is handled here.
+    """
+    settled = sql.SQL("s.state <> {open}").format(open=sql.Literal(CaseState.REGISTERED.value))
+    match = sql.SQL("c.channel = s.channel AND c.external_no = s.external_no")
+    untouched = sql.SQL(
+        "NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.action <> 'import')"
+    )
+    closed = conn.execute(
+        sql.SQL(
+            "WITH closed AS ("
+            " UPDATE cases c SET state = s.state, closed_at = s.closed_at, version = c.version + 1"
+            " FROM {staging} s WHERE {settled} AND {match} AND c.state = {open} AND {untouched}"
+            " RETURNING c.id, c.area_code, c.state"
+            "), logged AS ("
+            " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
+            " to_state, note) SELECT id, area_code, {actor}, 'import', {open}, state,"
+            " 'settled at source' FROM closed"
+            ") SELECT count(*) FROM closed"
+        ).format(
+            staging=sql.Identifier(staging),
+            settled=settled,
+            match=match,
+            open=sql.Literal(CaseState.REGISTERED.value),
+            untouched=untouched,
+            actor=sql.Literal(actor[:50]),
+        )
+    ).fetchone()
+    handled = conn.execute(
+        sql.SQL(
+            "SELECT s.{row}, c.state FROM {staging} s JOIN cases c ON {match}"
+            " WHERE {settled} AND c.state = ANY({open_states}) ORDER BY s.{row}"
+        ).format(
+            row=sql.Identifier(ROW_COLUMN),
+            staging=sql.Identifier(staging),
+            match=match,
+            settled=settled,
+            open_states=sql.Literal(sorted(OPEN_STATES)),
+        )
+    ).fetchall()
+    return SourceSettled(int(closed[0]) if closed else 0, [(int(r), str(c)) for r, c in handled])

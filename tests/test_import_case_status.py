@@ -1,0 +1,192 @@
+"""Cases imported with the status their source system gives them, and settled there later."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from importers.pipeline import ImportOptions, run_import
+from importers.report import write_report
+from layers import cases, deadlines
+from layers.model.accounts import Role
+from layers.workflow import Actor
+from tests.import_fixtures import GRID, csv_text, seed_jurisdictions
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HEADERS = ["工单编号", "受理渠道", "问题分类", "所属网格", "所属社区", "来电时间", "工单状态"]
+HEADERS_CLOSED = [*HEADERS, "办结时间"]
+MINE = "external_no LIKE 'ST-%'"
+
+
+def _import(db: Session, path: Path, rows: list[list[str]], *, partial: bool = True) -> Any:
+    path.write_text(csv_text(HEADERS_CLOSED, rows), encoding="utf-8-sig")
+    return run_import(db.connection(), path, ImportOptions(kind="cases", partial=partial))
+
+
+def _cases(db: Session) -> dict[str, Any]:
+    rows = db.execute(
+        text(
+            "SELECT external_no, state, closed_at, contact_deadline, deadline, reported_at,"
+            f" handling_level, version FROM cases WHERE {MINE}"
+        )
+    ).all()
+    return {r.external_no: r for r in rows}
+
+
+def _events(db: Session, external_no: str) -> list[tuple[str, str | None, str | None]]:
+    rows = db.execute(
+        text(
+            "SELECT e.action, e.from_state, e.to_state FROM case_events e JOIN cases c"
+            " ON c.id = e.case_id WHERE c.external_no = :n ORDER BY e.id"
+        ),
+        {"n": external_no},
+    ).all()
+    return [(r.action, r.from_state, r.to_state) for r in rows]
+
+
+def test_a_hotline_export_imports_open_cases_to_triage_and_settled_ones_as_history(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    county = "530424000000"
+    rows = [
+        ["ST-1", "12345", "邻里纠纷", GRID, "", "2025-03-01 08:30", "已办结", "2025-03-05 17:00"],
+        ["ST-2", "12345", "邻里纠纷", GRID, "", "2025-03-01 09:00", "办理中", ""],
+        ["ST-3", "12345", "邻里纠纷", GRID, "", "2025-03-02 09:00", "", "2025-03-03 10:00"],
+        ["ST-4", "12345", "邻里纠纷", GRID, "", "2025-03-02 10:00", "已归档", ""],
+        ["ST-5", "12345", "邻里纠纷", "", county, "2025-03-02 11:00", "待处理", ""],
+        ["ST-6", "12345", "邻里纠纷", GRID, "", "2025-03-02 12:00", "办理中", "2025-03-04"],
+        ["ST-7", "12345", "邻里纠纷", GRID, "", "2025-03-05 12:00", "已办结", "2025-03-04"],
+        ["ST-8", "12345", "邻里纠纷", GRID, "", "2025-03-05 12:00", "搁置", ""],
+    ]
+    outcome = _import(db, tmp_path / "工单.csv", rows)
+    rules = {(p.row, p.column): p.rule for p in outcome.problems}
+    assert rules == {
+        (7, "办结时间"): "状态为未办结的案件不应有办结时间",
+        (8, "办结时间"): "办结时间早于登记时间",
+        (9, "工单状态"): rules[(9, "工单状态")],
+    }
+    assert rules[(9, "工单状态")].startswith("必须是以下代码或名称之一：")
+    assert "未办结" in rules[(9, "工单状态")] and "已办结" in rules[(9, "工单状态")]
+    assert outcome.counts is not None and outcome.counts.inserted == 5
+
+    stored = _cases(db)
+    assert {n: c.state for n, c in stored.items()} == {
+        "ST-1": "resolved",
+        "ST-2": "registered",
+        "ST-3": "resolved",
+        "ST-4": "archived",
+        "ST-5": "registered",
+    }
+    assert stored["ST-1"].closed_at == datetime(2025, 3, 5, 17, 0, tzinfo=SHANGHAI)
+    assert stored["ST-3"].closed_at == datetime(2025, 3, 3, 10, 0, tzinfo=SHANGHAI)
+    assert stored["ST-2"].closed_at is None and stored["ST-4"].closed_at is None
+    # Deadlines as a dispute registered here gets them (contact in 2 days, close in 30).
+    open_case = stored["ST-2"]
+    assert open_case.contact_deadline - open_case.reported_at == timedelta(days=2)
+    assert open_case.deadline - open_case.reported_at == timedelta(days=30)
+    # Handled by the level of its area, at most the township's.
+    assert stored["ST-2"].handling_level == 4 and stored["ST-5"].handling_level == 3
+    assert _events(db, "ST-1") == [("import", None, "resolved")]
+
+
+def test_a_later_export_settles_the_cases_nobody_has_handled_here(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    first = [
+        ["ST-11", "12345", "邻里纠纷", GRID, "", "2025-03-01 08:30", "办理中", ""],
+        ["ST-12", "12345", "邻里纠纷", GRID, "", "2025-03-01 09:00", "待处理", ""],
+        ["ST-13", "12345", "邻里纠纷", GRID, "", "2025-03-01 10:00", "办理中", ""],
+    ]
+    assert _import(db, tmp_path / "第一周.csv", first).counts.inserted == 3
+    handled = _cases(db)["ST-12"]
+    case_id = db.execute(text("SELECT id FROM cases WHERE external_no = 'ST-12'")).scalar_one()
+    operator = Actor(None, "县指挥中心", Role.DISPATCHER, "530424000000")
+    cases.act(db, case_id, "triage", actor=operator, now=handled.reported_at + timedelta(hours=1))
+
+    later = [
+        ["ST-11", "12345", "邻里纠纷", GRID, "", "2025-03-01 08:30", "已办结", "2025-03-06 16:00"],
+        ["ST-12", "12345", "邻里纠纷", GRID, "", "2025-03-01 09:00", "已办结", "2025-03-06 17:00"],
+        ["ST-13", "12345", "邻里纠纷", GRID, "", "2025-03-01 10:00", "办理中", ""],
+        ["ST-14", "12345", "邻里纠纷", GRID, "", "2025-03-05 10:00", "待处理", ""],
+    ]
+    outcome = _import(db, tmp_path / "第二周.csv", later)
+    assert outcome.committed and outcome.rejected_rows == 0
+    counts = outcome.counts
+    assert (counts.inserted, counts.updated, counts.unchanged) == (1, 1, 2)
+    stored = _cases(db)
+    assert stored["ST-11"].state == "resolved"
+    assert stored["ST-11"].closed_at == datetime(2025, 3, 6, 16, 0, tzinfo=SHANGHAI)
+    assert stored["ST-11"].version == 2
+    assert _events(db, "ST-11") == [
+        ("import", None, "registered"),
+        ("import", "registered", "resolved"),
+    ]
+    # The case triaged here stays as the platform has it; the report says why.
+    assert stored["ST-12"].state == "triaged" and stored["ST-12"].closed_at is None
+    kept = [(p.row, p.column, p.severity) for p in outcome.problems]
+    assert kept == [(3, "工单状态", "kept")]
+    assert "正在办理（已分流）" in outcome.problems[0].rule
+    report = tmp_path / "report.csv"
+    write_report(report, outcome.problems)
+    assert "未按文件更新" in report.read_text(encoding="utf-8-sig")
+    assert stored["ST-13"].state == "registered" and stored["ST-14"].state == "registered"
+
+    # The same file again changes nothing.
+    before = _cases(db)
+    again = _import(db, tmp_path / "第二周.csv", later)
+    assert again.counts is not None and again.counts.updated == 0
+    assert _cases(db) == before
+    assert len(_events(db, "ST-11")) == 2
+
+
+def test_a_status_without_a_closing_time_column_and_an_all_or_nothing_refusal(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    path = tmp_path / "工单.csv"
+    rows = [
+        ["ST-21", "12345", "邻里纠纷", GRID, "", "2025-03-01 08:30", "已回访"],
+        ["ST-22", "12345", "邻里纠纷", GRID, "", "2025-03-01 08:30", "化解成功"],
+        ["ST-23", "12345", "邻里纠纷", GRID, "", "2025-03-01 08:30", "已派单"],
+    ]
+    path.write_text(csv_text(HEADERS, rows), encoding="utf-8-sig")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="cases"))
+    assert outcome.committed and not outcome.problems
+    states = {n: c.state for n, c in _cases(db).items()}
+    assert states == {"ST-21": "visited", "ST-22": "resolved", "ST-23": "registered"}
+
+
+def test_imported_deadlines_are_those_a_case_registered_here_gets(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    pairs = [
+        (c, r) for c in ("邻里纠纷", "安全隐患", "社情民意") for r in ("红色", "橙色", "黄色", "")
+    ]
+    rows = [
+        [f"ST-3{i}", "12345", c, GRID, "2025-03-01 08:30", "办理中", r]
+        for i, (c, r) in enumerate(pairs)
+    ]
+    path = tmp_path / "工单.csv"
+    headers = ["工单编号", "受理渠道", "问题分类", "所属网格", "来电时间", "工单状态", "风险等级"]
+    path.write_text(csv_text(headers, rows), encoding="utf-8-sig")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="cases"))
+    assert outcome.committed and outcome.counts is not None and outcome.counts.inserted == 12
+    stored = db.execute(
+        text(
+            "SELECT category, risk_level, contact_deadline - reported_at AS contact,"
+            f" deadline - reported_at AS close FROM cases WHERE {MINE}"
+        )
+    ).all()
+    assert len({(c.category, c.risk_level) for c in stored}) == 12
+    for case in stored:
+        limits = deadlines.limits_for(case.category, case.risk_level)
+        assert (case.contact, case.close) == (limits.contact, limits.close)
+    assert {c.close for c in stored} == {timedelta(days=d) for d in (7, 15, 30)}
