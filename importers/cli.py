@@ -38,6 +38,7 @@ from importers.reading import GEOMETRY_COLUMN, ReadError, parts_of
 from importers.report import write_report
 from importers.rules import SENSITIVE_FIELDS
 from importers.template import NOTES_SHEET, write_template
+from layers import migrate
 from layers.database import apply_scope, make_engine, resolve_urls
 from layers.import_runs import ImportRecord, earlier_run, recent_runs
 from layers.secrets import Keys, platform_keys
@@ -80,6 +81,37 @@ def os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def migrated_engine(settings: Settings) -> Engine:
+    """Return an owner-role engine on the database, once it is at the code's schema revision.
+
+    An import into a database never migrated (or migrated by an older release) would fail on
+    a missing table or column, with a traceback: say what to run instead, and exit with 2.
+
+    Parameters
+    ----------
+    settings : Settings
+        Where the database is (the embedded cluster is started if need be).
+
+    Returns
+    -------
+    sqlalchemy.Engine
+        The engine (the caller disposes of it).
+
+    Raises
+    ------
+    typer.Exit
+        With code 2, after printing the command to run.
+    """
+    engine = make_engine(resolve_urls(settings, start=True).owner, pool_size=1)
+    current, head = migrate.current_revision(engine), migrate.head_revision()
+    if current != head:
+        engine.dispose()
+        state = "尚未建表" if current is None else f"的结构版本是 {current}，本程序需要 {head}"
+        console.print(f"[bold red]错误：[/]数据库{state}：请先运行 zongzhi db migrate")
+        raise typer.Exit(code=2)
+    return engine
 
 
 def import_file(
@@ -146,7 +178,7 @@ def import_file(
         layer=layer,
     )
     keys = platform_keys(settings) if kind in ("persons", "visits") else None
-    engine = make_engine(resolve_urls(settings, start=True).owner, pool_size=1)
+    engine = migrated_engine(settings)
     codes: list[int] = []
     try:
         for path in paths:
@@ -316,7 +348,7 @@ def list_imports(
     if kind is not None and kind not in KINDS:
         console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
         raise typer.Exit(code=2)
-    engine = make_engine(resolve_urls(Settings.from_env(), start=True).owner, pool_size=1)
+    engine = migrated_engine(Settings.from_env())
     try:
         with engine.begin() as conn:
             apply_scope(conn, None)

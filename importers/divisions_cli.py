@@ -13,12 +13,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from importers.cli import StepBar, console, os_user
+from importers.cli import StepBar, console, migrated_engine, os_user
 from importers.divisions import Division, DivisionNotFound
 from importers.official import ALL, division_table, region, source_name, source_sha256
 from importers.pipeline import ImportOptions, ImportOutcome, check_table, import_checked
 from importers.reading import GEOMETRY_COLUMN
-from layers.database import make_engine, resolve_urls
 from layers.settings import Settings
 
 LEVEL_NAMES = {1: "省", 2: "市", 3: "县", 4: "乡镇"}
@@ -47,7 +46,7 @@ def load_divisions(
         console.print(f"[bold red]错误：[/]区划代码 {code} 不在国家统计局区划表中")
         raise typer.Exit(code=2) from exc
     options = ImportOptions(kind="jurisdictions", dry_run=dry_run, user=user or os_user())
-    engine = make_engine(resolve_urls(Settings.from_env(), start=True).owner, pool_size=1)
+    engine = migrated_engine(Settings.from_env())
     try:
         with StepBar("区划") as shown:
             shown.start("读取边界", len(units))

@@ -25,6 +25,8 @@ from typing import Any
 
 import psycopg
 
+from geo.crs import SourceCrs
+from importers.crs_check import check_assumed_crs
 from importers.kinds import Kind, Part
 from importers.names import Directories, resolve_names
 from importers.progress import ImportProgress
@@ -46,6 +48,8 @@ from layers.model.cases import CaseState
 DEFAULT_TOLERANCE_M = 500.0
 """How far (metres) a point may lie outside its jurisdiction's boundary."""
 
+_GRID_COLUMNS = ("grid_code", "home_grid")
+"""Columns naming a row's grid."""
 _LOGS = {"cases": ("case_events",)}
 """Tables a kind's load also writes (its follow-up rows)."""
 _QUIET = {"case_events": ("notify_live",)}
@@ -66,6 +70,9 @@ class LoadOptions:
         Who imports (case events' actor).
     tolerance_m : float
         Jurisdiction boundary tolerance.
+    assumed_crs : SourceCrs or None
+        The CRS the points were read in when the user gave none and the file declares none:
+        checked against the places the rows name (:mod:`importers.crs_check`).
     defer : bool or None
         Defer index and foreign-key upkeep to the end of the load (:mod:`layers.deferral`):
         ``None`` when the staged rows are at least :data:`layers.deferral.DEFAULT_MIN_ROWS`
@@ -77,6 +84,7 @@ class LoadOptions:
     user: str
     tolerance_m: float = DEFAULT_TOLERANCE_M
     defer: bool | None = None
+    assumed_crs: SourceCrs | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +146,15 @@ def load(
         copy_frame(conn, name, records, progress=progress.rows)
         analyze_staging(conn, name)
         progress.step("check", None)
+        if point is not None and options.assumed_crs is not None:
+            check_assumed_crs(
+                conn,
+                name,
+                point,
+                options.assumed_crs,
+                grid_column=next((c for c in _GRID_COLUMNS if c in columns), None),
+                area_column="area_code" if "area_code" in columns else None,
+            )
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
         staged.append(_Staged(name, part, columns))
     rejected = {p.row for p in checks.problems if p.severity == "rejected"}
@@ -249,7 +266,7 @@ def _database_checks(
             "code",
             [(row, f"上级辖区 {parent} 既不在数据库中，也不在本文件中") for row, parent in orphans],
         )
-    for column in ("grid_code", "home_grid"):
+    for column in _GRID_COLUMNS:
         if column in columns:
             grids = import_checks.unknown_grids(conn, staging, column)
             found += checks.problems_at(

@@ -91,6 +91,8 @@ class CheckedFile:
         Digest of the file's bytes.
     file_name : str
         The file's name (provenance).
+    crs_assumed : bool
+        ``crs`` is the default: the user gave none and the file declares none.
     """
 
     checks: RowChecks
@@ -98,6 +100,7 @@ class CheckedFile:
     crs: SourceCrs
     sha256: str
     file_name: str
+    crs_assumed: bool = False
 
 
 @dataclass(frozen=True)
@@ -276,7 +279,8 @@ def check_table(
     checks = RowChecks(table.frame, columns, values=overrides.values)
     checks.require(*kind.required)
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
-    return CheckedFile(checks, parts, crs, sha256, file_name)
+    assumed = not options.crs and not table.crs
+    return CheckedFile(checks, parts, crs, sha256, file_name, crs_assumed=assumed)
 
 
 def run_import(
@@ -370,6 +374,7 @@ def import_checked(
                 user=options.user,
                 tolerance_m=options.tolerance_m,
                 defer=False if options.dry_run else options.defer,
+                assumed_crs=checked.crs if checked.crs_assumed else None,
             ),
             progress,
         )

@@ -15,7 +15,8 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from layers.bulk import ROW_COLUMN
+from layers.bulk import ROW_COLUMN, staged_rows
+from layers.model.base import SRID
 
 _ROW = sql.Identifier(ROW_COLUMN)
 
@@ -334,3 +335,109 @@ def unknown_visitors(conn: psycopg.Connection[Any], staging: str) -> list[tuple[
 def _flagged(conn: psycopg.Connection[Any], query: sql.Composed) -> list[tuple[int, str]]:
     """Run a check selecting a row number and the offending value; return the pairs."""
     return [(int(r[0]), str(r[1])) for r in conn.execute(query).fetchall()]
+
+
+@dataclass(frozen=True)
+class PlacedPoints:
+    """Staged points and the place each row names (its grid, else its jurisdiction).
+
+    Attributes
+    ----------
+    lon, lat : list of float
+        The points as staged (CGCS2000).
+    codes : list of str
+        The 15-digit grid or 12-digit jurisdiction code whose boundary each should lie in.
+    """
+
+    lon: list[float]
+    lat: list[float]
+    codes: list[str]
+
+
+def placed_points(
+    conn: psycopg.Connection[Any],
+    staging: str,
+    geometry: str,
+    *,
+    grid_column: str | None,
+    area_column: str | None,
+    limit: int = 2000,
+) -> PlacedPoints:
+    """Return up to ``limit`` staged points, spread over the file, with the place each names.
+
+    Only rows that name a grid or jurisdiction with a boundary count: the place is evidence of
+    where the point should be independent of the point itself (call this before area codes are
+    filled in from the points).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name.
+    geometry : str
+        Its point column.
+    grid_column, area_column : str or None
+        Its grid and jurisdiction code columns, if staged.
+    limit : int
+        Most points returned (every k-th row of the file).
+
+    Returns
+    -------
+    PlacedPoints
+        The points and their places, in file order.
+    """
+    if grid_column is None and area_column is None:
+        return PlacedPoints([], [], [])
+    grid = sql.SQL("s.{}").format(sql.Identifier(grid_column)) if grid_column else sql.NULL
+    area = sql.SQL("s.{}").format(sql.Identifier(area_column)) if area_column else sql.NULL
+    every = max(1, staged_rows(conn, staging) // limit)
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT ST_X(s.{g}), ST_Y(s.{g}), coalesce(gr.code, j.code::text) FROM {s} AS s"
+            " LEFT JOIN grids AS gr ON gr.code = {grid} AND gr.boundary IS NOT NULL"
+            " LEFT JOIN jurisdictions AS j ON j.code = {area} AND j.boundary IS NOT NULL"
+            " WHERE s.{g} IS NOT NULL AND (gr.code IS NOT NULL OR j.code IS NOT NULL)"
+            " AND s.{row} %% %s = 0 ORDER BY s.{row} LIMIT %s"
+        ).format(
+            g=sql.Identifier(geometry),
+            s=sql.Identifier(staging),
+            grid=grid,
+            area=area,
+            row=_ROW,
+        ),
+        (every, limit),
+    ).fetchall()
+    return PlacedPoints(
+        [float(r[0]) for r in rows], [float(r[1]) for r in rows], [str(r[2]) for r in rows]
+    )
+
+
+def points_inside(
+    conn: psycopg.Connection[Any], codes: Sequence[str], lon: Sequence[float], lat: Sequence[float]
+) -> int:
+    """Return how many points lie inside the boundary of their grid or jurisdiction.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Any connection.
+    codes : sequence of str
+        15-digit grid or 12-digit jurisdiction code of each point.
+    lon, lat : sequence of float
+        The points, CGCS2000.
+
+    Returns
+    -------
+    int
+        Points covered by their place's boundary.
+    """
+    row = conn.execute(
+        "SELECT count(*) FROM unnest(%s::text[], %s::float8[], %s::float8[]) AS p(code, lon, lat)"
+        " LEFT JOIN grids AS g ON g.code = p.code"
+        " LEFT JOIN jurisdictions AS j ON j.code::text = p.code"
+        " WHERE ST_Covers(coalesce(g.boundary, j.boundary),"
+        " ST_SetSRID(ST_MakePoint(p.lon, p.lat), %s))",
+        (list(codes), list(lon), list(lat), SRID),
+    ).fetchone()
+    return int(row[0]) if row else 0

@@ -10,6 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from geoalchemy2 import alembic_helpers
 from sqlalchemy import Connection, Engine
 
@@ -98,6 +99,25 @@ def current_revision(engine: Engine) -> str | None:
     """
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str:
+    """Return the revision the code's models need (the migrations' head).
+
+    Returns
+    -------
+    str
+        The head revision.
+
+    Examples
+    --------
+    >>> head_revision() == sorted(p.name for p in (MIGRATIONS / "versions").glob("0*.py"))[-1][:4]
+    True
+    """
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    if head is None:  # pragma: no cover - the package ships its migrations
+        raise RuntimeError(f"no migrations under {MIGRATIONS}")
+    return head
 
 
 def schema_drift(engine: Engine) -> list[Any]:

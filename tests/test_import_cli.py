@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 import typer
 from sqlalchemy import Engine, text
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from importers.cli import register
 from importers.report import ROWS_SHEET
+from layers.embedded import OWNER_ROLE
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import csv_text
 
@@ -327,3 +329,29 @@ def test_import_killed_while_copying_leaves_nothing(
         )
         == 0
     )
+
+
+def test_a_database_not_at_the_codes_schema_is_refused_with_the_command_to_run(
+    database: SuiteDatabase, tmp_path: Path
+) -> None:
+    info = database.cluster.info()
+    server = info.url(OWNER_ROLE).rsplit("/", 1)[0]
+    with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS zz_unmigrated WITH (FORCE)")
+        conn.execute("CREATE DATABASE zz_unmigrated")
+    env = {
+        "ZONGZHI_DATABASE_URL": info.url(OWNER_ROLE, "postgresql+psycopg").rsplit("/", 1)[0]
+        + "/zz_unmigrated",
+        "ZONGZHI_HOME": str(tmp_path / "home"),
+    }
+    path = tmp_path / "jurisdictions.csv"
+    path.write_text(csv_text(["区划代码", "名称"], HIERARCHY), encoding="utf-8")
+    runner = CliRunner()
+    try:
+        for args in (["import", "jurisdictions", str(path)], ["imports"]):
+            refused = runner.invoke(_app(), args, env=env)
+            assert refused.exit_code == 2, refused.output
+            assert "数据库尚未建表：请先运行 zongzhi db migrate" in refused.output
+    finally:
+        with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE zz_unmigrated WITH (FORCE)")

@@ -1,0 +1,170 @@
+"""Is a file's CRS what was assumed? Points against the places their rows name.
+
+A CSV or workbook does not say which CRS its coordinates are in, and clerks rarely know: a
+phone's map app gives GCJ-02 (高德, 腾讯) or BD-09 (百度), a GPS or 天地图 gives CGCS2000 /
+WGS84. Read in the wrong one, every point is off by a few hundred metres, within the tolerance
+of the jurisdiction check: the map is silently wrong. When the CRS was assumed (no ``--crs``,
+none declared by the file), the rows that name their grid or village tell which reading puts
+the points where the file says they are. One that does clearly better refuses the file, naming
+the ``--crs`` to use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import psycopg
+
+from geo.crs import SourceCrs, to_cgcs2000
+from layers.import_checks import placed_points, points_inside
+
+CANDIDATES = ("gcj02", "bd09")
+"""The CRSs tried besides the assumed one: the web maps' (GCJ-02 and BD-09)."""
+
+CRS_NAMES = {
+    "cgcs2000": "CGCS2000（GPS、天地图）",
+    "wgs84": "WGS84（GPS）",
+    "gcj02": "GCJ-02（高德、腾讯地图）",
+    "bd09": "BD-09（百度地图）",
+}
+"""How the message names each CRS."""
+
+MIN_POINTS = 20
+"""Fewer placed points than this say nothing."""
+MIN_SHARE = 0.8
+"""A reading that puts fewer points inside their places than this is no better guess."""
+MIN_GAIN = 0.05
+"""Share of the points the better reading must add (and at least :data:`MIN_GAIN_POINTS`)."""
+MIN_GAIN_POINTS = 5
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How many placed points one CRS puts inside their places.
+
+    Attributes
+    ----------
+    crs : str
+        The CRS name (``cgcs2000``, ``gcj02`` …).
+    inside : int
+        Points inside the boundary of the grid or jurisdiction their row names.
+    total : int
+        Points tried.
+    """
+
+    crs: str
+    inside: int
+    total: int
+
+    @property
+    def share(self) -> float:
+        """Share of the points inside."""
+        return self.inside / self.total if self.total else 0.0
+
+
+class WrongCrs(ValueError):
+    """The assumed CRS puts clearly fewer points in their places than another (Chinese message).
+
+    Parameters
+    ----------
+    assumed, better : Reading
+        The assumed CRS's reading and the better one.
+    """
+
+    def __init__(self, assumed: Reading, better: Reading) -> None:
+        self.assumed = assumed
+        self.better = better
+        super().__init__(
+            f"坐标系可能不对：文件没有注明坐标系，按 {CRS_NAMES[assumed.crs]}读取时，"
+            f"抽查的 {assumed.total} 个点中 {assumed.share:.0%} 落在所填的网格或村（社区）内；"
+            f"按 {CRS_NAMES[better.crs]}读取时 {better.share:.0%}。"
+            f"请加 --crs {better.crs} 重新导入；"
+            f"如坐标确为 {CRS_NAMES[assumed.crs]}，请加 --crs {assumed.crs}"
+        )
+
+
+def better_reading(assumed: Reading, others: list[Reading]) -> Reading | None:
+    """Return the reading clearly better than the assumed one, if any.
+
+    Clearly: at least :data:`MIN_POINTS` points, the better one puts at least :data:`MIN_SHARE`
+    of them inside their places, and :data:`MIN_GAIN` of them (and :data:`MIN_GAIN_POINTS`)
+    more than the assumed one does.
+
+    Parameters
+    ----------
+    assumed : Reading
+        The assumed CRS's.
+    others : list of Reading
+        The other candidates'.
+
+    Returns
+    -------
+    Reading or None
+        The best of the others, when clearly better.
+
+    Examples
+    --------
+    >>> better_reading(Reading("cgcs2000", 70, 100), [Reading("gcj02", 99, 100)]).crs
+    'gcj02'
+    >>> better_reading(Reading("cgcs2000", 97, 100), [Reading("gcj02", 99, 100)]) is None
+    True
+    >>> better_reading(Reading("cgcs2000", 5, 10), [Reading("gcj02", 10, 10)]) is None
+    True
+    """
+    if assumed.total < MIN_POINTS or not others:
+        return None
+    best = max(others, key=lambda r: r.inside)
+    gain = best.inside - assumed.inside
+    clear = gain >= max(MIN_GAIN_POINTS, MIN_GAIN * assumed.total)
+    return best if best.share >= MIN_SHARE and clear else None
+
+
+def check_assumed_crs(
+    conn: psycopg.Connection[Any],
+    staging: str,
+    geometry: str,
+    assumed: SourceCrs,
+    *,
+    grid_column: str | None,
+    area_column: str | None,
+) -> None:
+    """Refuse the file when another CRS clearly puts its points where its rows say they are.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table of the file's rows, before area codes are filled in from the points.
+    geometry : str
+        Its point column.
+    assumed : SourceCrs
+        The CRS the points were read in (not given, not declared).
+    grid_column, area_column : str or None
+        The staged columns naming each row's grid and jurisdiction.
+
+    Raises
+    ------
+    WrongCrs
+        Another reading is clearly better.
+    """
+    if assumed.kind not in ("cgcs2000", "wgs84"):
+        return
+    placed = placed_points(
+        conn, staging, geometry, grid_column=grid_column, area_column=area_column
+    )
+    total = len(placed.codes)
+    if total < MIN_POINTS:
+        return
+    inside = points_inside(conn, placed.codes, placed.lon, placed.lat)
+    readings = []
+    raw_lon, raw_lat = np.asarray(placed.lon), np.asarray(placed.lat)
+    for name in CANDIDATES:
+        lon, lat = to_cgcs2000(raw_lon, raw_lat, name)
+        inside_then = points_inside(conn, placed.codes, lon.tolist(), lat.tolist())
+        readings.append(Reading(name, inside_then, total))
+    better = better_reading(Reading(assumed.name, inside, total), readings)
+    if better is not None:
+        raise WrongCrs(Reading(assumed.name, inside, total), better)

@@ -1,0 +1,97 @@
+"""A file without a CRS whose points fit their places only in a web map's CRS is refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
+from importers.crs_check import WrongCrs
+from importers.pipeline import ImportOptions, run_import
+from tests.import_fixtures import EAST, GRID, NORTH, SOUTH, WEST, csv_text, seed_jurisdictions
+
+HEADERS = ["工单编号", "受理渠道", "问题分类", "所属网格", "来电时间", "经度", "纬度"]
+MINE = "external_no LIKE 'CRS-%'"
+
+
+def _file(tmp_path: Path, convert: str | None, *, prefix: str = "CRS", n: int = 60) -> Path:
+    """N cases spread over the test grid (WGS84), written as a phone map would give them."""
+    rng = np.random.default_rng(7)
+    lon = rng.uniform(WEST + 0.0005, EAST - 0.0005, n)
+    lat = rng.uniform(SOUTH + 0.0005, NORTH - 0.0005, n)
+    if convert == "gcj02":
+        lon, lat = wgs84_to_gcj02(lon, lat)
+    elif convert == "bd09":
+        lon, lat = wgs84_to_bd09(lon, lat)
+    rows = [
+        [f"{prefix}-{i}", "12345", "邻里纠纷", GRID, "2025-03-01 08:30", f"{x:.7f}", f"{y:.7f}"]
+        for i, (x, y) in enumerate(zip(lon, lat, strict=True))
+    ]
+    path = tmp_path / f"{prefix}-{convert}.csv"
+    path.write_text(csv_text(HEADERS, rows), encoding="utf-8-sig")
+    return path
+
+
+def _count(db: Session) -> int:
+    return int(db.execute(text(f"SELECT count(*) FROM cases WHERE {MINE}")).scalar_one())
+
+
+@pytest.mark.parametrize("source", ["gcj02", "bd09"])
+def test_web_map_coordinates_without_a_crs_are_refused_naming_the_crs_to_use(
+    db: Session, tmp_path: Path, source: str
+) -> None:
+    seed_jurisdictions(db)
+    path = _file(tmp_path, source)
+    with pytest.raises(WrongCrs) as refused:
+        run_import(db.connection(), path, ImportOptions(kind="cases", partial=True))
+    assert refused.value.better.crs == source
+    assert refused.value.assumed.crs == "cgcs2000" and refused.value.assumed.total == 60
+    assert refused.value.better.share > refused.value.assumed.share
+    message = str(refused.value)
+    assert f"--crs {source}" in message and "--crs cgcs2000" in message
+    assert "抽查的 60 个点" in message
+    assert _count(db) == 0
+    runs = db.execute(
+        text("SELECT count(*) FROM import_runs WHERE file_name = :f"), {"f": path.name}
+    )
+    assert runs.scalar_one() == 0  # the refusal rolled back the import's record too
+
+    loaded = run_import(db.connection(), path, ImportOptions(kind="cases", crs=source))
+    assert loaded.committed and loaded.counts is not None and loaded.counts.inserted == 60
+    inside = db.execute(
+        text(
+            "SELECT count(*) FROM cases c JOIN grids g ON g.code = c.grid_code"
+            f" WHERE {MINE} AND ST_Covers(g.boundary, c.point)"
+        )
+    ).scalar_one()
+    assert inside == 60
+
+
+def test_a_crs_given_by_the_user_is_trusted_and_a_right_guess_loads(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    gps = run_import(db.connection(), _file(tmp_path, None), ImportOptions(kind="cases"))
+    assert gps.committed and gps.counts is not None and gps.counts.inserted == 60
+    explicit = ImportOptions(kind="cases", crs="cgcs2000", partial=True)
+    told = run_import(db.connection(), _file(tmp_path, "gcj02", prefix="CRS-GIVEN"), explicit)
+    assert told.committed and told.counts is not None and told.counts.inserted > 0
+
+
+def test_too_few_points_or_points_that_name_no_place_say_nothing_of_their_crs(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    path = _file(tmp_path, "gcj02", prefix="CRS-FEW", n=10)
+    few = run_import(db.connection(), path, ImportOptions(kind="cases"))
+    assert few.committed and few.counts is not None and few.counts.inserted == 10
+    unplaced = tmp_path / "无网格.csv"
+    frame = _file(tmp_path, "gcj02", prefix="CRS-NOWHERE").read_text(encoding="utf-8-sig")
+    unplaced.write_text(frame.replace(GRID, ""), encoding="utf-8-sig")
+    # The village each point falls in becomes its place: no independent evidence, no refusal.
+    nowhere = run_import(db.connection(), unplaced, ImportOptions(kind="cases", partial=True))
+    assert nowhere.committed and nowhere.counts is not None and nowhere.counts.inserted > 0
