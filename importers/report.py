@@ -87,6 +87,39 @@ def _rows_to_fix(rows: pd.DataFrame, problems: Sequence[Problem]) -> list[list[o
     return out
 
 
+BAD_CELL_FILL = "FFC7CE"
+"""Background of a cell whose value broke a rule (the spreadsheets' usual light red)."""
+
+
+def _mark_cells(sheet: Any, problems: Sequence[Problem]) -> None:
+    """Shade each cell of :data:`ROWS_SHEET` whose value broke a rule; its comment says which.
+
+    The sheet is as :func:`_rows_to_fix` writes it: headers on top, the original row number
+    in the last column. A rule about no single column (or a column the file lacks) is only in
+    the reasons column.
+    """
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    headers = [cell.value for cell in sheet[1]]
+    number_column = len(headers)
+    line_of = {row[number_column - 1].value: row[0].row for row in sheet.iter_rows(min_row=2)}
+    rules: dict[tuple[int, int], list[str]] = {}
+    for p in problems:
+        if p.severity == "rejected" and p.column in headers[:-2] and p.row in line_of:
+            rules.setdefault((line_of[p.row], headers.index(p.column) + 1), []).append(p.rule)
+    fill = PatternFill("solid", fgColor=BAD_CELL_FILL)
+    for (line, column), texts in rules.items():
+        cell = sheet.cell(row=line, column=column)
+        cell.fill = fill
+        cell.comment = Comment("\n".join(texts), "zongzhi", width=300, height=120)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    reasons = sheet.cell(row=1, column=number_column - 1).column_letter
+    sheet.column_dimensions[reasons].width = 60
+
+
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -156,7 +189,9 @@ def write_report(path: Path, problems: Sequence[Problem], rows: pd.DataFrame | N
             sheet.column_dimensions[column].width = width
         sheet.freeze_panes = "A2"
         if rows is not None and len(rows):
-            _append_text(book.create_sheet(ROWS_SHEET), _rows_to_fix(rows, problems))
+            to_fix = book.create_sheet(ROWS_SHEET)
+            _append_text(to_fix, _rows_to_fix(rows, problems))
+            _mark_cells(to_fix, problems)
         book.save(path)
         return path
     with path.open("w", encoding="utf-8-sig", newline="") as handle:

