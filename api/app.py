@@ -20,6 +20,7 @@ from api.caches import Caches
 from api.deps import install_scope_hook
 from api.errors import add_exception_handlers
 from api.settings import ApiSettings
+from layers import deadlines
 from layers.changes import ChangeWatch
 from layers.database import make_engine, resolve_urls
 from layers.live import listen_url
@@ -62,8 +63,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     ------
     None
         While the application serves.
+
+    Raises
+    ------
+    layers.deadlines.DeadlineConfigError
+        ``$ZONGZHI_HOME/deadlines.toml`` exists but cannot be used: the server does not start
+        rather than serve the built-in time limits.
     """
     settings: ApiSettings = app.state.settings
+    deadlines.for_deployment(settings.database.home)  # refuse to start on a broken file
     urls = settings.urls or resolve_urls(settings.database)
     engine = make_engine(urls.app, pool_size=settings.pool_size)
     sessions = sessionmaker(engine, class_=Session, expire_on_commit=False)

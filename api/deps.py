@@ -12,6 +12,8 @@ Use the ``Annotated`` aliases in route signatures:
 * :data:`BusinessUser` — any role that may see business data (not admin, not auditor).
 * :data:`AuditorUser` — the security auditor.
 * :data:`BBoxDep`, :data:`DatetimeDep` — OGC ``bbox`` and ``datetime`` parsed (400 if bad).
+* :data:`DeadlinesDep` — the deployment's case time limits (``$ZONGZHI_HOME/deadlines.toml``
+  over the built-in ones, :func:`layers.deadlines.for_deployment`).
 
 An authenticated read costs three round trips to PostgreSQL: ``BEGIN``, one statement that
 reads the account and sets the transaction's scope (:func:`layers.database.read_account_and_scope`),
@@ -35,6 +37,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from api.auth import token_subject
 from api.settings import ApiSettings
+from layers import deadlines
 from layers.catalog import NO_BUSINESS_DATA
 from layers.database import Account, apply_scope, read_account_and_scope, switch_to_app_role
 from layers.errors import AuthenticationFailed, Forbidden
@@ -157,6 +160,31 @@ async def get_settings(request: Request) -> ApiSettings:
 
 
 SettingsDep = Annotated[ApiSettings, Depends(get_settings)]
+
+
+async def get_deadline_config(settings: SettingsDep) -> dict[str, Any]:
+    """Return the case time limits of the deployment (``$ZONGZHI_HOME/deadlines.toml``).
+
+    Its only I/O is one ``stat`` of the file (read again only after a change, see
+    :func:`layers.deadlines.for_deployment`), so it runs on the event loop. The file was
+    checked at start-up (:func:`api.app.lifespan`); a broken edit since is logged and the
+    limits read before stay in force.
+
+    Parameters
+    ----------
+    settings : ApiSettings
+        Where the platform home is.
+
+    Returns
+    -------
+    dict
+        The configuration for :func:`layers.cases.register`, :func:`layers.cases.act` and
+        :func:`layers.deadlines.status` (do not modify it).
+    """
+    return deadlines.for_deployment(settings.database.home)
+
+
+DeadlinesDep = Annotated[dict[str, Any], Depends(get_deadline_config)]
 
 
 async def get_session(request: Request) -> AsyncIterator[Session]:

@@ -169,7 +169,9 @@ def _fold(target: dict[str, Any], name: str, row: Any) -> None:
         target[key] = getattr(row, key)
 
 
-def _case_json(case: Any, now: datetime, actor: Actor) -> dict[str, Any]:
+def _case_json(
+    case: Any, now: datetime, actor: Actor, limits_config: dict[str, Any] | None
+) -> dict[str, Any]:
     return {
         "id": case.id,
         "code": case.code,
@@ -181,7 +183,9 @@ def _case_json(case: Any, now: datetime, actor: Actor) -> dict[str, Any]:
         "area_code": case.area_code,
         "reported_at": case.reported_at.isoformat(),
         "deadline": case.deadline.isoformat() if case.deadline else None,
-        "deadline_status": deadlines.status(case.reported_at, case.deadline, now=now),
+        "deadline_status": deadlines.status(
+            case.reported_at, case.deadline, now=now, config=limits_config
+        ),
         "supervision_deadline": (
             case.supervision_deadline.isoformat() if case.supervision_deadline else None
         ),
@@ -229,6 +233,7 @@ def feed(
     window_days: int = 30,
     queue_limit: int = 50,
     alert_limit: int = 50,
+    limits_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the command feed of the unit ``code``.
 
@@ -246,6 +251,9 @@ def feed(
         Window of the reported / resolved / escalations / repeats KPIs.
     queue_limit, alert_limit : int
         Lengths of the queue and alert lists.
+    limits_config : dict, optional
+        Deadline configuration (:func:`layers.deadlines.for_deployment`) whose
+        ``warn_fraction`` sets each queued case's ``deadline_status``; default the built-in.
 
     Returns
     -------
@@ -331,7 +339,7 @@ def feed(
         },
         "children": children,
         "ancestors": path,
-        "queue": [_case_json(c, now, actor) for c in waiting],
+        "queue": [_case_json(c, now, actor, limits_config) for c in waiting],
         "alerts": [
             {
                 "id": a.id,

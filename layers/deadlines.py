@@ -14,7 +14,12 @@ file (``$ZONGZHI_HOME/deadlines.toml``) of the same shape as :data:`DEFAULTS`::
     [category.safety_hazard]
     close_days = 10
 
-Category limits apply first, then the risk limits may only shorten them.
+Category limits apply first, then the risk limits may only shorten them. The server reads
+the file with :func:`for_deployment`: a file it cannot use (not TOML, an unknown section, key,
+category or risk level, a limit that is not a positive number of days, a ``warn_fraction``
+outside ``[0, 1)``) stops it at start-up with a :class:`DeadlineConfigError` naming the file and
+the key. An edit while it runs applies from the next request; a broken edit is logged as an
+error and the limits read before stay in force until the file is corrected.
 
 Examples
 --------
@@ -29,11 +34,22 @@ Examples
 
 from __future__ import annotations
 
+import logging
+import math
+import threading
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
+
+from layers.model.cases import Category
+
+log = logging.getLogger(__name__)
+
+CONFIG_NAME = "deadlines.toml"
+"""Name of a deployment's deadline file in the platform home (``$ZONGZHI_HOME``)."""
 
 DEFAULTS: dict[str, Any] = {
     "warn_fraction": 0.2,
@@ -49,6 +65,20 @@ DEFAULTS: dict[str, Any] = {
 """Built-in limits (days)."""
 
 Status = Literal["ok", "warning", "overdue"]
+
+WINDOW_KEYS = ("contact_days", "close_days")
+"""The limits a section of the configuration may set."""
+RISK_LEVELS = ("1", "2", "3", "4")
+"""Keys of the ``[risk.N]`` sections."""
+MAX_DAYS = 3650.0
+"""Longest limit accepted, days (ten years): a larger one is a typing error."""
+
+
+class DeadlineConfigError(ValueError):
+    """A deadline file that cannot be used: not TOML, or not the shape of :data:`DEFAULTS`.
+
+    The message starts with the file's path and names the offending key.
+    """
 
 
 @dataclass(frozen=True)
@@ -81,32 +111,194 @@ class Limits:
 
 
 def load(path: Path | None) -> dict[str, Any]:
-    """Return the deadline configuration: :data:`DEFAULTS` overlaid with ``path`` if it exists.
+    r"""Return the deadline configuration: :data:`DEFAULTS` overlaid with ``path`` if it exists.
 
     Parameters
     ----------
     path : pathlib.Path or None
-        A TOML file.
+        A TOML file of the shape of :data:`DEFAULTS` (every key optional); ``None`` or a
+        missing file gives the defaults.
 
     Returns
     -------
     dict
-        The merged configuration.
+        The merged configuration; every limit and ``warn_fraction`` a float.
+
+    Raises
+    ------
+    DeadlineConfigError
+        The file cannot be read as UTF-8 TOML, or holds an unknown section, key, category or
+        risk level, a limit that is not a number of days in ``(0, MAX_DAYS]``, or a
+        ``warn_fraction`` outside ``[0, 1)``. Nothing of such a file is used.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "deadlines.toml"
+    ...     _ = path.write_text('[default]\nclose_days = "ten"\n')
+    ...     load(path)
+    Traceback (most recent call last):
+    ...
+    layers.deadlines.DeadlineConfigError: .../deadlines.toml: [default] close_days must be a ...
     """
     config: dict[str, Any] = {
-        "warn_fraction": DEFAULTS["warn_fraction"],
-        "default": dict(DEFAULTS["default"]),
-        "risk": {k: dict(v) for k, v in DEFAULTS["risk"].items()},
-        "category": {k: dict(v) for k, v in DEFAULTS["category"].items()},
+        "warn_fraction": float(DEFAULTS["warn_fraction"]),
+        "default": {k: float(v) for k, v in DEFAULTS["default"].items()},
+        "risk": {k: {w: float(d) for w, d in v.items()} for k, v in DEFAULTS["risk"].items()},
+        "category": {
+            k: {w: float(d) for w, d in v.items()} for k, v in DEFAULTS["category"].items()
+        },
     }
-    if path is not None and path.exists():
+    if path is None or not path.exists():
+        return config
+    try:
         loaded = tomllib.loads(path.read_text(encoding="utf-8"))
-        config["warn_fraction"] = float(loaded.get("warn_fraction", config["warn_fraction"]))
-        config["default"].update(loaded.get("default", {}))
-        for section in ("risk", "category"):
-            for key, values in loaded.get(section, {}).items():
-                config[section].setdefault(str(key), {}).update(values)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise DeadlineConfigError(f"{path}: not valid TOML: {exc}") from exc
+    except OSError as exc:
+        raise DeadlineConfigError(f"{path}: cannot be read: {exc}") from exc
+    _overlay(config, loaded, path)
     return config
+
+
+def _overlay(config: dict[str, Any], loaded: dict[str, Any], path: Path) -> None:
+    """Check ``loaded`` (the parsed file ``path``) and merge it into ``config``."""
+
+    def fail(message: str) -> DeadlineConfigError:
+        return DeadlineConfigError(f"{path}: {message}")
+
+    unknown = sorted(set(loaded) - {"warn_fraction", "default", "risk", "category"})
+    if unknown:
+        raise fail(
+            f"unknown setting {unknown[0]!r}; expected warn_fraction, [default], [risk.N] "
+            "or [category.CODE]"
+        )
+    if "warn_fraction" in loaded:
+        value = loaded["warn_fraction"]
+        if not _is_number(value) or not 0 <= value < 1:
+            raise fail(f"warn_fraction must be a number in [0, 1), got {value!r}")
+        config["warn_fraction"] = float(value)
+    if "default" in loaded:
+        config["default"].update(_windows(loaded["default"], "[default]", fail))
+    known = {"risk": RISK_LEVELS, "category": tuple(Category.labels())}
+    for section, keys in known.items():
+        tables = loaded.get(section, {})
+        if not isinstance(tables, dict):
+            raise fail(f"{section} must be a set of [{section}.KEY] tables, got {tables!r}")
+        for key, values in tables.items():
+            if key not in keys:
+                what = "risk level" if section == "risk" else "category"
+                raise fail(f"[{section}.{key}]: unknown {what}; known: {', '.join(keys)}")
+            windows = _windows(values, f"[{section}.{key}]", fail)
+            config[section].setdefault(key, {}).update(windows)
+
+
+def _windows(
+    values: object, where: str, fail: Callable[[str], DeadlineConfigError]
+) -> dict[str, float]:
+    """Return the checked limits of one section (``where`` names it in errors)."""
+    if not isinstance(values, dict):
+        raise fail(f"{where} must be a table of {' and '.join(WINDOW_KEYS)}, got {values!r}")
+    unknown = sorted(set(values) - set(WINDOW_KEYS))
+    if unknown:
+        raise fail(f"{where} unknown key {unknown[0]!r}; expected {' or '.join(WINDOW_KEYS)}")
+    out: dict[str, float] = {}
+    for key, value in values.items():
+        if not _is_number(value) or not 0 < value <= MAX_DAYS:
+            raise fail(
+                f"{where} {key} must be a number of days in (0, {MAX_DAYS:g}], got {value!r}"
+            )
+        out[key] = float(value)
+    return out
+
+
+def _is_number(value: object) -> bool:
+    """Whether ``value`` is a finite int or float (not a bool, not a string)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass
+class _Loaded:
+    """What :func:`for_deployment` last read of one file."""
+
+    signature: tuple[int, int, int] | None
+    """``(mtime_ns, size, inode)`` of the file read, ``None`` when it was absent."""
+    config: dict[str, Any]
+    """The configuration in force."""
+    rejected: tuple[int, int, int] | None = None
+    """Signature of a broken version already reported (not reported again)."""
+
+
+_LOADED: dict[Path, _Loaded] = {}
+_LOCK = threading.Lock()
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino
+
+
+def for_deployment(home: Path) -> dict[str, Any]:
+    r"""Return the deadline configuration of the deployment at ``home``.
+
+    This is :func:`load` of ``home / "deadlines.toml"`` (:data:`CONFIG_NAME`), kept in memory:
+    each call costs one ``stat`` of the file, which is read again only when its modification
+    time, size or inode changed (an edit, a replacement, its removal or creation). The server
+    calls it at start-up and per request, so an edit applies from the next request without a
+    restart.
+
+    Parameters
+    ----------
+    home : pathlib.Path
+        The platform home (``$ZONGZHI_HOME``, :attr:`layers.settings.Settings.home`).
+
+    Returns
+    -------
+    dict
+        The configuration (shared between calls: do not modify it). The built-in limits
+        when the file does not exist.
+
+    Raises
+    ------
+    DeadlineConfigError
+        The file cannot be used (see :func:`load`) and no usable version of it was read
+        before in this process, e.g. at start-up. A broken edit of a file read before is not
+        raised: it is logged as an error, once per version, and the limits read before stay
+        in force until the file is corrected.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     home = Path(folder)
+    ...     before = limits_for("dispute", 4, for_deployment(home)).close_days
+    ...     _ = (home / "deadlines.toml").write_text("[default]\nclose_days = 10\n")
+    ...     before, limits_for("dispute", 4, for_deployment(home)).close_days
+    (30.0, 10.0)
+    """
+    path = home / CONFIG_NAME
+    signature = _signature(path)
+    with _LOCK:
+        known = _LOADED.get(path)
+        if known is not None and (
+            signature == known.signature
+            or (known.rejected is not None and signature == known.rejected)
+        ):
+            return known.config
+        try:
+            config = load(path if signature is not None else None)
+        except DeadlineConfigError as exc:
+            if known is None:
+                raise
+            known.rejected = signature
+            log.error("%s; the limits read before stay in force until it is corrected", exc)
+            return known.config
+        _LOADED[path] = _Loaded(signature, config)
+        return config
 
 
 def limits_for(category: str, risk_level: int, config: dict[str, Any] | None = None) -> Limits:
@@ -143,7 +335,12 @@ def limits_for(category: str, risk_level: int, config: dict[str, Any] | None = N
 
 
 def status(
-    start: datetime, deadline: datetime | None, *, now: datetime, warn: float = 0.2
+    start: datetime,
+    deadline: datetime | None,
+    *,
+    now: datetime,
+    warn: float | None = None,
+    config: dict[str, Any] | None = None,
 ) -> Status:
     """Return where ``now`` lies in the window ``[start, deadline]``.
 
@@ -155,8 +352,11 @@ def status(
         End of the window (``None``: no limit, always ``ok``).
     now : datetime
         The moment to judge.
-    warn : float
-        Fraction of the window at its end that counts as ``warning``.
+    warn : float, optional
+        Fraction of the window at its end that counts as ``warning``; default the
+        ``warn_fraction`` of ``config``.
+    config : dict, optional
+        From :func:`load` or :func:`for_deployment`; default :data:`DEFAULTS` (0.2).
 
     Returns
     -------
@@ -169,9 +369,13 @@ def status(
     >>> s, d = datetime(2026, 1, 1), datetime(2026, 1, 11)
     >>> [status(s, d, now=datetime(2026, 1, day)) for day in (5, 10, 12)]
     ['ok', 'warning', 'overdue']
+    >>> status(s, d, now=datetime(2026, 1, 7), config={"warn_fraction": 0.5})
+    'warning'
     """
     if deadline is None:
         return "ok"
+    if warn is None:
+        warn = float((DEFAULTS if config is None else config)["warn_fraction"])
     if now > deadline:
         return "overdue"
     if now >= deadline - (deadline - start) * warn:

@@ -24,8 +24,8 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
-from api.deps import BusinessUser, Principal, SessionDep, utcnow
-from layers import audit, cases, workflow
+from api.deps import BusinessUser, DeadlinesDep, Principal, SessionDep, utcnow
+from layers import audit, cases, deadlines, workflow
 from layers.errors import DomainError, Forbidden, InvalidInput
 from layers.model import Case, CaseEvent, Role
 from layers.workflow import Actor
@@ -166,7 +166,13 @@ class ActionIn(BaseModel):
     params: dict[str, Any] = Field(default_factory=dict)
 
 
-def case_json(case: Case, user: Principal, *, now: datetime) -> dict[str, Any]:
+def case_json(
+    case: Case,
+    user: Principal,
+    *,
+    now: datetime,
+    limits_config: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Return the JSON of a case for ``user`` (reporter details only for operators).
 
     Parameters
@@ -177,6 +183,9 @@ def case_json(case: Case, user: Principal, *, now: datetime) -> dict[str, Any]:
         The reader.
     now : datetime
         Reference time of the deadline status.
+    limits_config : dict, optional
+        The deployment's deadline configuration (:data:`api.deps.DeadlinesDep`): its
+        ``warn_fraction`` sets ``deadline_status``. Default the built-in limits.
 
     Returns
     -------
@@ -184,8 +193,6 @@ def case_json(case: Case, user: Principal, *, now: datetime) -> dict[str, Any]:
         Fields, ``lon``/``lat``, ``allowed_actions`` for this user and ``deadline_status``;
         for operators the reporter's name and phone, masked.
     """
-    from layers import deadlines
-
     body: dict[str, Any] = {
         "id": case.id,
         "code": case.code,
@@ -204,7 +211,9 @@ def case_json(case: Case, user: Principal, *, now: datetime) -> dict[str, Any]:
         "reported_at": case.reported_at.isoformat(),
         "contact_deadline": _iso(case.contact_deadline),
         "deadline": _iso(case.deadline),
-        "deadline_status": deadlines.status(case.reported_at, case.deadline, now=now)
+        "deadline_status": deadlines.status(
+            case.reported_at, case.deadline, now=now, config=limits_config
+        )
         if case.state in workflow.OPEN_STATES
         else "ok",
         "supervision_deadline": _iso(case.supervision_deadline),
@@ -237,20 +246,28 @@ def _no_analyst(user: Principal) -> None:
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Register a case (统一登记)")
 def register(
-    body: CaseIn, user: BusinessUser, session: SessionDep, response: Response
+    body: CaseIn,
+    user: BusinessUser,
+    session: SessionDep,
+    limits: DeadlinesDep,
+    response: Response,
 ) -> dict[str, Any]:
-    """Register a case from any channel; repeats of an open case nearby are linked."""
+    """Register a case from any channel; repeats of an open case nearby are linked.
+
+    Its deadlines follow the deployment's ``deadlines.toml`` over the built-in limits.
+    """
     now = utcnow()
     with audited_refusal(session, user, "case.register", "case", None):
         result = cases.register(
             session,
             actor=actor_of(user),
             reported_at=body.reported_at or now,
+            limits_config=limits,
             **body.model_dump(exclude={"reported_at"}),
         )
         session.commit()
     response.headers["ETag"] = f'"{result.case.version}"'
-    out = case_json(result.case, user, now=now)
+    out = case_json(result.case, user, now=now, limits_config=limits)
     out["linked_to"] = result.duplicate_of.id if result.duplicate_of is not None else None
     return out
 
@@ -259,6 +276,7 @@ def register(
 def queue(
     user: BusinessUser,
     session: SessionDep,
+    limits: DeadlinesDep,
     code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
@@ -267,7 +285,7 @@ def queue(
     _no_analyst(user)
     now = utcnow()
     found = cases.queue(session, actor=actor_of(user), code=code, limit=limit, offset=offset)
-    return [case_json(c, user, now=now) for c in found]
+    return [case_json(c, user, now=now, limits_config=limits) for c in found]
 
 
 def _read_case(case_id: int, user: Principal, session: Session, response: Response) -> Case:
@@ -282,11 +300,12 @@ def get_case(
     case_id: IdPath,
     user: BusinessUser,
     session: SessionDep,
+    limits: DeadlinesDep,
     response: Response,
 ) -> dict[str, Any]:
     """Return a case in scope, with the actions the user may take now."""
     case = _read_case(case_id, user, session, response)
-    return case_json(case, user, now=utcnow())
+    return case_json(case, user, now=utcnow(), limits_config=limits)
 
 
 @router.get("/{case_id}/events", summary="The event log of a case")
@@ -335,10 +354,14 @@ def act(
     body: ActionIn,
     user: BusinessUser,
     session: SessionDep,
+    limits: DeadlinesDep,
     response: Response,
     if_match: Annotated[str | None, Header(max_length=40)] = None,
 ) -> dict[str, Any]:
-    """Apply ``action`` (triage, dispatch, accept, arrive, resolve, … see the workflow table)."""
+    """Apply ``action`` (triage, dispatch, accept, arrive, resolve, … see the workflow table).
+
+    Triage and reopen recompute the deadlines with the deployment's ``deadlines.toml``.
+    """
     now = utcnow()
     with audited_refusal(session, user, f"case.{action}"[:40], "case", str(case_id)):
         version = parse_version(if_match, body.version)
@@ -351,10 +374,11 @@ def act(
             expected_version=version,
             note=body.note,
             params=body.params,
+            limits_config=limits,
         )
         session.commit()
     response.headers["ETag"] = f'"{case.version}"'
-    return case_json(case, user, now=now)
+    return case_json(case, user, now=now, limits_config=limits)
 
 
 class ReasonIn(BaseModel):

@@ -15,7 +15,7 @@ import orjson
 from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import BusinessUser, SessionDep, utcnow
+from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.routers.cases import actor_of, audited_refusal, case_json, parse_version
 from layers import dispatch
 from layers.errors import Forbidden
@@ -77,6 +77,7 @@ def assign(
     body: DispatchIn,
     user: BusinessUser,
     session: SessionDep,
+    limits: DeadlinesDep,
     response: Response,
     if_match: Annotated[str | None, Header(max_length=40)] = None,
 ) -> dict[str, Any]:
@@ -97,4 +98,4 @@ def assign(
         )
         session.commit()
     response.headers["ETag"] = f'"{case.version}"'
-    return case_json(case, user, now=now)
+    return case_json(case, user, now=now, limits_config=limits)
