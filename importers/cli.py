@@ -38,7 +38,7 @@ from importers.reading import GEOMETRY_COLUMN, ReadError, parts_of
 from importers.report import write_report
 from importers.rules import SENSITIVE_FIELDS
 from importers.template import NOTES_SHEET, write_template
-from layers import migrate
+from layers import deadlines, migrate
 from layers.database import apply_scope, make_engine, resolve_urls
 from layers.import_runs import ImportRecord, earlier_run, recent_runs
 from layers.secrets import Keys, platform_keys
@@ -177,6 +177,13 @@ def import_file(
         tolerance_m=tolerance,
         layer=layer,
     )
+    if kind == "cases":  # imported cases get the deadlines of the deployment's limits
+        try:
+            limits = deadlines.for_deployment(settings.home)
+        except deadlines.DeadlineConfigError as exc:
+            console.print(f"[bold red]错误：[/]时限配置文件有误：{exc}")
+            raise typer.Exit(code=2) from exc
+        options = dataclasses.replace(options, limits_config=limits)
     keys = platform_keys(settings) if kind in ("persons", "visits") else None
     engine = migrated_engine(settings)
     codes: list[int] = []

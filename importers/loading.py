@@ -73,6 +73,8 @@ class LoadOptions:
     assumed_crs : SourceCrs or None
         The CRS the points were read in when the user gave none and the file declares none:
         checked against the places the rows name (:mod:`importers.crs_check`).
+    limits_config : dict or None
+        Case time limits (:func:`layers.deadlines.load`); ``None``: the built-in ones.
     defer : bool or None
         Defer index and foreign-key upkeep to the end of the load (:mod:`layers.deferral`):
         ``None`` when the staged rows are at least :data:`layers.deferral.DEFAULT_MIN_ROWS`
@@ -85,6 +87,7 @@ class LoadOptions:
     tolerance_m: float = DEFAULT_TOLERANCE_M
     defer: bool | None = None
     assumed_crs: SourceCrs | None = None
+    limits_config: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -167,7 +170,7 @@ def load(
         cases = kind.name == "cases"
         settled = _settle_from_source(conn, stage, checks, options) if cases else 0
         follow_up = case_import.first_events(options.user) if cases else None
-        computed = case_import.computed_columns() if cases else {}
+        computed = case_import.computed_columns(options.limits_config) if cases else {}
         key = stage.part.key
         deferred = _defer_if_worth_it(conn, kind, stage, options)
         progress.step("write", None)

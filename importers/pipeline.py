@@ -62,6 +62,9 @@ class ImportOptions:
     layer : str or None
         The layer of a GIS file of several (a GeoPackage layer, a Shapefile in a zip), or the
         worksheet of a workbook of several.
+    limits_config : dict or None
+        The deployment's case time limits (:func:`layers.deadlines.for_deployment`) that
+        imported cases get their deadlines from; ``None``: the built-in limits.
     """
 
     kind: str
@@ -73,6 +76,7 @@ class ImportOptions:
     tolerance_m: float = DEFAULT_TOLERANCE_M
     defer: bool | None = None
     layer: str | None = None
+    limits_config: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -375,6 +379,7 @@ def import_checked(
                 tolerance_m=options.tolerance_m,
                 defer=False if options.dry_run else options.defer,
                 assumed_crs=checked.crs if checked.crs_assumed else None,
+                limits_config=options.limits_config,
             ),
             progress,
         )

@@ -7,14 +7,20 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import psycopg
+import typer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
+from importers.cli import register
 from importers.pipeline import ImportOptions, run_import
 from importers.report import write_report
 from layers import cases, deadlines
+from layers.database import apply_scope, make_engine
 from layers.model.accounts import Role
 from layers.workflow import Actor
+from tests.conftest import SuiteDatabase, separate_database
 from tests.import_fixtures import GRID, csv_text, seed_jurisdictions
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -190,3 +196,57 @@ def test_imported_deadlines_are_those_a_case_registered_here_gets(
         limits = deadlines.limits_for(case.category, case.risk_level)
         assert (case.contact, case.close) == (limits.contact, limits.close)
     assert {c.close for c in stored} == {timedelta(days=d) for d in (7, 15, 30)}
+
+
+def test_imported_deadlines_follow_the_deployments_limits(db: Session, tmp_path: Path) -> None:
+    seed_jurisdictions(db)
+    config_file = tmp_path / "deadlines.toml"
+    config_file.write_text("[default]\nclose_days = 10\n[risk.1]\nclose_days = 3\n")
+    path = tmp_path / "工单.csv"
+    headers = ["工单编号", "受理渠道", "问题分类", "所属网格", "来电时间", "风险等级"]
+    rows = [
+        ["ST-41", "12345", "邻里纠纷", GRID, "2025-03-01 08:30", "蓝色"],
+        ["ST-42", "12345", "邻里纠纷", GRID, "2025-03-01 08:30", "红色"],
+    ]
+    path.write_text(csv_text(headers, rows), encoding="utf-8-sig")
+    options = ImportOptions(kind="cases", limits_config=deadlines.load(config_file))
+    assert run_import(db.connection(), path, options).committed
+    spans = {n: c.deadline - c.reported_at for n, c in _cases(db).items()}
+    assert spans == {"ST-41": timedelta(days=10), "ST-42": timedelta(days=3)}
+
+
+def test_the_command_line_gives_imported_cases_the_homes_limits(
+    database: SuiteDatabase, tmp_path: Path
+) -> None:
+    urls = separate_database(database, "zz_import_limits")
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {"ZONGZHI_DATABASE_URL": urls.owner, "ZONGZHI_HOME": str(home)}
+    engine = make_engine(urls.owner, pool_size=1)
+    try:
+        with Session(engine) as session, session.begin():
+            apply_scope(session, None)
+            seed_jurisdictions(session)
+        path = tmp_path / "工单.csv"
+        row = ["ST-51", "12345", "邻里纠纷", GRID, "", "2025-03-01 08:30", "待处理", ""]
+        path.write_text(csv_text(HEADERS_CLOSED, [row]), encoding="utf-8-sig")
+        app = typer.Typer()
+        app.command("noop")(lambda: None)
+        register(app)
+        runner = CliRunner()
+        (home / "deadlines.toml").write_text("[default]\nclose_days = [10]\n")
+        refused = runner.invoke(app, ["import", "cases", str(path)], env=env)
+        assert refused.exit_code == 2 and "时限配置文件有误" in refused.output, refused.output
+        (home / "deadlines.toml").write_text("[default]\nclose_days = 12\n")
+        loaded = runner.invoke(app, ["import", "cases", str(path)], env=env)
+        assert loaded.exit_code == 0, loaded.output
+        with engine.connect() as conn:
+            span = conn.execute(
+                text("SELECT deadline - reported_at FROM cases WHERE external_no = 'ST-51'")
+            ).scalar_one()
+        assert span == timedelta(days=12)
+    finally:
+        engine.dispose()
+        server = urls.owner.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql")
+        with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE zz_import_limits WITH (FORCE)")
