@@ -333,7 +333,7 @@ def _summarise(outcome: ImportOutcome) -> None:
         console.print(f"列对照：{column_mapping(used, outcome.kind)}", soft_wrap=True)
     kept = len({p.row for p in outcome.problems if p.severity == "kept"})
     if kept:
-        console.print(f"{kept} 行的案件本平台正在办理，未按文件中的状态更新（见报告）")
+        console.print(f"{kept} 行的案件保留本平台的办理状态，未按文件更新（见报告）")
     if outcome.status == "rejected":
         console.print(
             "[bold red]未导入任何数据[/]：请按报告修改后重新导入，或加 --partial 只导入有效行"

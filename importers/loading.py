@@ -203,23 +203,26 @@ def load(
 def _settle_from_source(
     conn: psycopg.Connection[Any], stage: _Staged, checks: RowChecks, options: LoadOptions
 ) -> int:
-    """Close the cases imported earlier that the file says are settled; note those handled here.
+    """Close the cases imported earlier that the file says are settled; note those kept.
 
-    Returns the number closed (they are matched again by the upsert, which leaves them).
+    Only a file that gives the cases' status says anything of it. Returns the number closed
+    (they are matched again by the upsert, which leaves them).
     """
-    if not (stage.part.records["state"] != CaseState.REGISTERED.value).any():
+    if not (checks.has("status") or checks.has("closed_at")):
         return 0
     found = case_import.settle_from_source(conn, stage.name, options.user)
     labels = CaseState.labels()
+    reasons = []
+    for row, in_file, here in found.kept:
+        if in_file == CaseState.REGISTERED.value:
+            rule = f"本平台中此案件{labels[here]}，文件中为未办结：未重新打开（需要时请在平台操作）"
+        else:
+            rule = f"本平台中此案件正在办理（{labels[here]}），未按文件改为{labels[in_file]}"
+        reasons.append((row, rule))
+    field = "status" if checks.has("status") else "closed_at"
     checks.add(
         Problem(p.row, p.column, p.value, p.rule, "kept")
-        for p in checks.problems_at(
-            "status",
-            [
-                (row, f"本平台中此案件正在办理（{labels[state]}），未按文件改为办结")
-                for row, state in found.handled
-            ],
-        )
+        for p in checks.problems_at(field, reasons)
     )
     return found.closed
 

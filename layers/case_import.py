@@ -137,19 +137,20 @@ def first_events(actor: str, note: str = "imported") -> sql.Composed:
 
 @dataclass(frozen=True)
 class SourceSettled:
-    """What an import did with cases its file says are settled and the platform has open.
+    """What an import did with cases whose state in the file differs from the platform's.
 
     Attributes
     ----------
     closed : int
-        Cases set to the file's state: untouched since they were imported, open.
-    handled : list of tuple
-        ``(row, state)`` of the file's rows whose case is being handled here (it has events
-        besides its import): the platform's record stands, the file's state is not applied.
+        Cases set to the file's settled state: untouched since they were imported, open.
+    kept : list of tuple
+        ``(row, file_state, state)`` of the file's rows whose case stays as the platform has
+        it: handled here while the file says settled, or settled here while the file says
+        open (reopening is the platform's decision, not a file's).
     """
 
     closed: int
-    handled: list[tuple[int, str]]
+    kept: list[tuple[int, str, str]]
 
 
 def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) -> SourceSettled:
@@ -157,7 +158,8 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
 
     A 12345 export of this week holds last week's open work orders, now closed. A case still
     as it was imported (registered, no event but its import) takes the file's state and
-    closing time, with an ``import`` event saying so; one being handled here is left alone.
+    closing time, with an ``import`` event saying so. One being handled here, or settled here
+    while the file says open, is left alone and reported.
 
     Parameters
     ----------
@@ -171,9 +173,10 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
     Returns
     -------
     SourceSettled
-        Cases closed, and the rows whose case is handled here.
+        Cases closed, and the rows whose case keeps the platform's state.
     """
-    settled = sql.SQL("s.state <> {open}").format(open=sql.Literal(CaseState.REGISTERED.value))
+    registered = sql.Literal(CaseState.REGISTERED.value)
+    settled = sql.SQL("s.state <> {}").format(registered)
     match = sql.SQL("c.channel = s.channel AND c.external_no = s.external_no")
     untouched = sql.SQL(
         "NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.action <> 'import')"
@@ -193,15 +196,15 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
             staging=sql.Identifier(staging),
             settled=settled,
             match=match,
-            open=sql.Literal(CaseState.REGISTERED.value),
+            open=registered,
             untouched=untouched,
             actor=sql.Literal(actor[:50]),
         )
     ).fetchone()
-    handled = conn.execute(
+    kept = conn.execute(
         sql.SQL(
-            "SELECT s.{row}, c.state FROM {staging} s JOIN cases c ON {match}"
-            " WHERE {settled} AND c.state = ANY({open_states}) ORDER BY s.{row}"
+            "SELECT s.{row}, s.state, c.state FROM {staging} s JOIN cases c ON {match}"
+            " WHERE ({settled}) = (c.state = ANY({open_states})) ORDER BY s.{row}"
         ).format(
             row=sql.Identifier(ROW_COLUMN),
             staging=sql.Identifier(staging),
@@ -210,4 +213,6 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
             open_states=sql.Literal(sorted(OPEN_STATES)),
         )
     ).fetchall()
-    return SourceSettled(int(closed[0]) if closed else 0, [(int(r), str(c)) for r, c in handled])
+    return SourceSettled(
+        int(closed[0]) if closed else 0, [(int(r), str(f), str(c)) for r, f, c in kept]
+    )

@@ -1,7 +1,8 @@
 """The embedded PostgreSQL + PostGIS cluster: initdb and pg_ctl into a folder of our own.
 
 The cluster listens on a unix socket inside its data folder and on a loopback port chosen at
-creation. It has two roles: ``zongzhi_owner`` (superuser, owns the schema, runs migrations) and
+creation below the kernel's ephemeral range (moved to another if it is taken when the server
+starts). It has two roles: ``zongzhi_owner`` (superuser, owns the schema, runs migrations) and
 ``zongzhi_app`` (what the application logs in as; it owns nothing, so row-level security
 applies to it). Passwords are generated at creation and kept in ``secrets.json`` (mode 0600).
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import pwd
+import re
 import secrets
 import shutil
 import socket
@@ -188,6 +190,8 @@ class EmbeddedCluster:
         """
         info = self.init()
         if not self.running():
+            if not _port_free(info.port):  # taken while the server was down: move
+                info = self._move_to(_free_port())
             self._pg(
                 "pg_ctl",
                 "start",
@@ -223,6 +227,15 @@ class EmbeddedCluster:
         shutil.rmtree(self.root, ignore_errors=True)
 
     # --- helpers ----------------------------------------------------------------------------
+    def _move_to(self, port: int) -> ClusterInfo:
+        """Make the stopped server listen on ``port`` from its next start; return the new facts."""
+        conf = self.data / "postgresql.auto.conf"
+        text = conf.read_text(encoding="utf-8")
+        conf.write_text(re.sub(r"(?m)^port = \d+$", f"port = {port}", text), encoding="utf-8")
+        raw = json.loads(self.secrets_file.read_text())
+        self.secrets_file.write_text(json.dumps({**raw, "port": port}))
+        return self.info()
+
     def _ensure_database(self, info: ClusterInfo) -> None:
         import psycopg
 
@@ -301,10 +314,39 @@ def _require_binaries() -> None:
             ) from exc
 
 
+EPHEMERAL_PORTS = Path("/proc/sys/net/ipv4/ip_local_port_range")
+"""The kernel's range of ports for the local end of outgoing connections."""
+
+
 def _free_port() -> int:
+    """Return a free loopback port below the kernel's ephemeral range.
+
+    A port from that range (what binding port 0 gives) may be taken between initdb and the
+    server's start, or before a later restart, by the local end of any outgoing connection,
+    such as a client of another cluster; the server would then fail to start.
+    """
+    try:
+        low = int(EPHEMERAL_PORTS.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    first = max(1024, low - 10000)
+    for _ in range(100):
+        port = first + secrets.randbelow(low - first)
+        if _port_free(port):
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _port_free(port: int) -> bool:
+    """Whether nothing listens on, or is bound to, the loopback ``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def _password() -> str:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -49,6 +51,24 @@ def test_embedded_database_lifecycle(tmp_path: Path) -> None:
         assert _run(home, "db", "stop").stdout.strip() == "stopped"
         stopped = _run(home, "db", "status", check=False)
         assert stopped.returncode == 3 and "no" in stopped.stdout
+
+        # Its port taken while it was down (by a client's end of a connection, say): it moves.
+        port = json.loads((home / "pg" / "secrets.json").read_text())["port"]
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+        assert port < low  # never one the kernel hands out to outgoing connections
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
+            squatter.bind(("127.0.0.1", port))
+            squatter.listen()
+            _run(home, "db", "start")
+            moved = _run(home, "db", "url").stdout.strip()
+        assert f":{port}/" not in moved
+        answer = subprocess.run(
+            [shutil.which("psql") or "psql", moved, "-tAc", "select 1"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        assert answer.strip() == "1"
     finally:
         _run(home, "db", "stop", check=False)
 

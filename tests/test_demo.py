@@ -229,14 +229,16 @@ def test_demo_command_loads_analyses_and_leaves_alerts(tmp_path: Path) -> None:
     env["ZONGZHI_HOME"] = str(tmp_path / "home")
     zongzhi = str(Path(sys.executable).with_name("zongzhi"))
     try:
-        out = subprocess.run(
+        done = subprocess.run(
             [zongzhi, "demo", "--no-serve", "--scale", "0.3"],
             env=env,
             capture_output=True,
             text=True,
-            check=True,
+            check=False,
             timeout=300,
-        ).stdout
+        )
+        assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-3000:]}"
+        out = done.stdout
         assert "演示数据已载入" in out and "热点分析" in out
         url = subprocess.run(
             [zongzhi, "db", "url", "--owner"], env=env, capture_output=True, text=True, check=True

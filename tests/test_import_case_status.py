@@ -151,6 +151,13 @@ def test_a_later_export_settles_the_cases_nobody_has_handled_here(
     assert _cases(db) == before
     assert len(_events(db, "ST-11")) == 2
 
+    # A file saying a case settled here is open again does not reopen it.
+    reopened = [["ST-11", "12345", "邻里纠纷", GRID, "", "2025-03-01 08:30", "重新办理", ""]]
+    third = _import(db, tmp_path / "第三周.csv", reopened)
+    assert [(p.row, p.severity) for p in third.problems] == [(2, "kept")]
+    assert third.problems[0].rule.startswith("本平台中此案件已办结，文件中为未办结：未重新打开")
+    assert _cases(db) == before
+
 
 def test_a_status_without_a_closing_time_column_and_an_all_or_nothing_refusal(
     db: Session, tmp_path: Path
