@@ -340,8 +340,13 @@ def _free_port() -> int:
 
 
 def _port_free(port: int) -> bool:
-    """Whether nothing listens on, or is bound to, the loopback ``port``."""
+    """Whether the server could listen on the loopback ``port``.
+
+    As PostgreSQL binds (``SO_REUSEADDR``): the closed connections of a stopped server, in
+    ``TIME_WAIT``, do not make it busy; a listener, or a client's end of a connection, does.
+    """
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:
