@@ -23,13 +23,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import charset_normalizer
 import pandas as pd
 
 from importers import dbf
 from importers.headers import HeaderTest, find_header, header_block
+from importers.html_table import Rows, html_tables
 
 if TYPE_CHECKING:
     from python_calamine import CalamineSheet, CalamineWorkbook
@@ -67,11 +68,12 @@ class SourceTable:
         (spreadsheet row, or CSV record, counted from 1 at the top of the file, title rows and
         blank rows included; feature number for GIS files). Fully blank rows are left out.
     encoding : str or None
-        Detected text encoding (CSV only).
+        Detected text encoding (CSV, and HTML saved as ``.xls``).
     crs : str or None
         CRS declared by a GIS file, e.g. ``"EPSG:4326"``.
     sheet : str or None
-        The worksheet read, when it is not the workbook's first.
+        The worksheet read, when it is not the workbook's first (``表格N`` for a table of an
+        HTML export of several).
     layer : str or None
         The layer read, when the GIS file has several.
     """
@@ -420,6 +422,19 @@ def read_xlsx(
         raise ReadError(f"{path.name}：不是可读取的工作簿（{exc}）") from exc
     if header_at is None:
         raise ReadError(f"{path.name}：工作表“{names[chosen]}”是空的")
+    named = chosen or sheet is not None
+    frame = _rows_frame(rows, header_at, is_header)
+    return SourceTable(frame, sheet=names[chosen] if named else None)
+
+
+def _rows_frame(
+    rows: Sequence[Sequence[object]], header_at: int, is_header: HeaderTest | None
+) -> pd.DataFrame:
+    """Return the table under the header of a sheet's (or an HTML table's) rows, as text.
+
+    Rows are numbered as the clerk sees them (from 1 at the top); fully blank rows and rows
+    repeating the header are left out.
+    """
     start = max(header_at - 1, 0)  # the header block: the row above, the row, the row below
     near = [[cell_text(c) for c in r] for r in rows[start : header_at + 2]]
     last, names_found = header_block(near, header_at - start, is_header)
@@ -434,9 +449,7 @@ def read_xlsx(
             body.append(cells + [None] * (width - len(cells)))
             numbers.append(number)
     index = pd.Index(numbers, dtype="int64", name="row")
-    frame = pd.DataFrame(body, columns=headers, index=index, dtype=object)
-    named = chosen or sheet is not None
-    return SourceTable(frame, sheet=names[chosen] if named else None)
+    return pd.DataFrame(body, columns=headers, index=index, dtype=object)
 
 
 def _data_sheets(workbook: CalamineWorkbook, is_header: HeaderTest | None) -> list[int]:
@@ -488,11 +501,18 @@ def _sheet_header(
     instructions naming one column twice is not a data sheet).
     """
     cells = _sheet_rows(workbook.get_sheet_by_index(position), rows)
+    return (cells, *_rows_header(cells, is_header))
+
+
+def _rows_header(
+    cells: Sequence[Sequence[object]], is_header: HeaderTest | None
+) -> tuple[int | None, bool]:
+    """Return the header row of a sheet's rows, and whether two different cells are known."""
     at = find_header(([cell_text(c) for c in r] for r in cells), is_header)
     if at is None or is_header is None:
-        return cells, at, False
+        return at, False
     header = {cell for cell in map(cell_text, cells[at]) if cell is not None and is_header(cell)}
-    return cells, at, len(header) >= 2
+    return at, len(header) >= 2
 
 
 def _zip_member(path: Path, layer: str | None) -> str:
@@ -611,6 +631,100 @@ def read_gis(path: Path, layer: str | None = None) -> SourceTable:
     )
 
 
+WorkbookShape = Literal["workbook", "html", "xml", "text"]
+
+_WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+"""How an XLSX/ODS (a zip) and an XLS (an OLE2 compound file) begin."""
+
+
+def workbook_shape(path: Path) -> WorkbookShape:
+    """Return what a file named as a workbook really holds.
+
+    Web systems "export to Excel" by writing an HTML table (or tab-separated text, or Excel
+    2003's XML) under an ``.xls`` name; Excel opens them all, so clerks send them as they are.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        A file with a workbook's extension.
+
+    Returns
+    -------
+    {'workbook', 'html', 'xml', 'text'}
+        A real workbook, an HTML page, Excel 2003 XML (SpreadsheetML), or delimited text.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(_WORKBOOK_MAGIC):
+        return "workbook"
+    text = head.lstrip(codecs.BOM_UTF8).decode("latin-1").lstrip().lower()
+    if "urn:schemas-microsoft-com:office:spreadsheet" in text and re.search(r"<workbook\b", text):
+        return "xml"
+    if text.startswith("<") and re.search(r"<(html|table|body|meta|tr)\b", text):
+        return "html"
+    return "text" if "\x00" not in text else "workbook"
+
+
+def _html_parts(
+    path: Path, is_header: HeaderTest | None
+) -> tuple[list[str], list[Rows], list[int | None], str]:
+    """Return an HTML export's data tables (named 表格1 …), all its tables, headers, encoding."""
+    text, encoding = decode(path.read_bytes())
+    tables = html_tables(text)
+    headers = [_rows_header(rows, is_header) for rows in tables]
+    data = [f"表格{i + 1}" for i, (_, known) in enumerate(headers) if known]
+    return data, tables, [at for at, _ in headers], encoding
+
+
+def read_html_export(
+    path: Path, is_header: HeaderTest | None = None, table: str | None = None
+) -> SourceTable:
+    """Read the data table of an HTML page saved as an ``.xls`` (see :func:`workbook_shape`).
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file.
+    is_header : callable, optional
+        Tells known headers apart, to find a header below title rows.
+    table : str, optional
+        Which table of several (``表格1``, ``表格2`` … in page order), as ``--sheet``.
+
+    Returns
+    -------
+    SourceTable
+        Rows numbered from the table's first row; cells exactly as written.
+
+    Raises
+    ------
+    ReadError
+        No table, no such table, or several data tables and none chosen.
+    """
+    data, tables, headers, encoding = _html_parts(path, is_header)
+    names = [f"表格{i + 1}" for i in range(len(tables))]
+    if table is not None:
+        if table not in names:
+            raise ReadError(f"{path.name} 没有“{table}”；它的表格：{'、'.join(names) or '无'}")
+        chosen = names.index(table)
+    elif len(data) > 1:
+        raise ReadError(
+            f"{path.name} 有 {len(data)} 个数据表格：{'、'.join(data)}。"
+            "请用 --sheet 指定要导入的一个，或用 --sheet all 逐个导入"
+        )
+    elif data:
+        chosen = names.index(data[0])
+    else:
+        filled = [i for i, at in enumerate(headers) if at is not None]
+        if not filled:
+            raise ReadError(f"{path.name}：网页中没有表格数据")
+        chosen = filled[0]
+    header_at = headers[chosen]
+    if header_at is None:
+        raise ReadError(f"{path.name}：{names[chosen]}是空的")
+    frame = _rows_frame(tables[chosen], header_at, is_header)
+    return SourceTable(frame, encoding=encoding, sheet=names[chosen] if len(tables) > 1 else None)
+
+
 def read_table(
     path: Path, *, is_header: HeaderTest | None = None, layer: str | None = None
 ) -> SourceTable:
@@ -652,6 +766,18 @@ def read_table(
                 raise ReadError(f"{path.name}：文本文件没有工作表或图层，不需要 --sheet/--layer")
             return read_csv(path, is_header)
         if suffix in WORKBOOK_SUFFIXES:
+            shape = workbook_shape(path)
+            if shape == "html":
+                return read_html_export(path, is_header, layer)
+            if shape == "text":
+                if layer is not None:
+                    raise ReadError(f"{path.name}：实为文本文件，没有工作表，不需要 --sheet")
+                return read_csv(path, is_header)
+            if shape == "xml":
+                raise ReadError(
+                    f"{path.name}：是 Excel 2003 XML 表格，暂不能直接导入：请用 Excel 或 WPS "
+                    "打开后另存为 .xlsx 再导入"
+                )
             return read_xlsx(path, is_header, layer)
         if suffix in GIS_SUFFIXES:
             return read_gis(path, layer)
@@ -691,6 +817,8 @@ def parts_of(path: Path, is_header: HeaderTest | None = None) -> list[str]:
     if not path.is_file():
         raise ReadError(f"{path} 不存在")
     try:
+        if suffix in WORKBOOK_SUFFIXES and workbook_shape(path) == "html":
+            return _html_parts(path, is_header)[0] or ["表格1"]
         if suffix in WORKBOOK_SUFFIXES:
             workbook = CalamineWorkbook.from_path(str(path))
             names = list(workbook.sheet_names)
