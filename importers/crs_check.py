@@ -38,6 +38,7 @@ MIN_SHARE = 0.8
 MIN_GAIN = 0.05
 """Share of the points the better reading must add (and at least :data:`MIN_GAIN_POINTS`)."""
 MIN_GAIN_POINTS = 5
+"""Fewest points the better reading must add."""
 
 
 @dataclass(frozen=True)
@@ -158,13 +159,13 @@ def check_assumed_crs(
     total = len(placed.codes)
     if total < MIN_POINTS:
         return
-    inside = points_inside(conn, placed.codes, placed.lon, placed.lat)
-    readings = []
-    raw_lon, raw_lat = np.asarray(placed.lon), np.asarray(placed.lat)
+    as_assumed = Reading(
+        assumed.name, points_inside(conn, placed.codes, placed.lon, placed.lat), total
+    )
+    others = []
     for name in CANDIDATES:
-        lon, lat = to_cgcs2000(raw_lon, raw_lat, name)
-        inside_then = points_inside(conn, placed.codes, lon.tolist(), lat.tolist())
-        readings.append(Reading(name, inside_then, total))
-    better = better_reading(Reading(assumed.name, inside, total), readings)
+        lon, lat = to_cgcs2000(np.asarray(placed.lon), np.asarray(placed.lat), name)
+        others.append(Reading(name, points_inside(conn, placed.codes, lon, lat), total))
+    better = better_reading(as_assumed, others)
     if better is not None:
-        raise WrongCrs(Reading(assumed.name, inside, total), better)
+        raise WrongCrs(as_assumed, better)

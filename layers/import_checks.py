@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import psycopg
 from psycopg import sql
 
@@ -414,7 +416,10 @@ def placed_points(
 
 
 def points_inside(
-    conn: psycopg.Connection[Any], codes: Sequence[str], lon: Sequence[float], lat: Sequence[float]
+    conn: psycopg.Connection[Any],
+    codes: Sequence[str],
+    lon: Sequence[float] | npt.ArrayLike,
+    lat: Sequence[float] | npt.ArrayLike,
 ) -> int:
     """Return how many points lie inside the boundary of their grid or jurisdiction.
 
@@ -432,12 +437,13 @@ def points_inside(
     int
         Points covered by their place's boundary.
     """
+    lons, lats = (np.asarray(v, dtype=float).tolist() for v in (lon, lat))
     row = conn.execute(
         "SELECT count(*) FROM unnest(%s::text[], %s::float8[], %s::float8[]) AS p(code, lon, lat)"
         " LEFT JOIN grids AS g ON g.code = p.code"
         " LEFT JOIN jurisdictions AS j ON j.code::text = p.code"
         " WHERE ST_Covers(coalesce(g.boundary, j.boundary),"
         " ST_SetSRID(ST_MakePoint(p.lon, p.lat), %s))",
-        (list(codes), list(lon), list(lat), SRID),
+        (list(codes), lons, lats, SRID),
     ).fetchone()
     return int(row[0]) if row else 0
