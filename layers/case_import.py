@@ -1,11 +1,11 @@
-"""SQL of an import of cases: codes, handling levels, first events, cases settled at the source.
+"""SQL of an import of cases: codes, levels, deadlines, first events, cases settled at the source.
 
-The code and the level run inside the ``INSERT … SELECT`` that moves staged cases into
-``cases`` (see :func:`layers.bulk.upsert`): they are computed from the staged row (alias ``s``)
-after the database checks have filled in any missing area code, and the event is appended by
-a data-modifying CTE over the newly inserted rows, so a case and its first event are written
-by the same statement. Cases imported earlier and settled in their source system since then
-are closed before the new rows go in (:func:`settle_from_source`).
+The code, the handling level and the deadlines run inside the ``INSERT … SELECT`` that moves
+staged cases into ``cases`` (see :func:`layers.bulk.upsert`): they are computed from the staged
+row (alias ``s``) after the database checks have filled in any missing area code, and the event
+is appended by a data-modifying CTE over the newly inserted rows, so a case and its first event
+are written by the same statement. Cases imported earlier and settled in their source system
+since then are closed before the new rows go in (:func:`settle_from_source`).
 """
 
 from __future__ import annotations
