@@ -6,7 +6,8 @@ WGS84. Read in the wrong one, every point is off by a few hundred metres, within
 of the jurisdiction check: the map is silently wrong. When the CRS was assumed (no ``--crs``,
 none declared by the file), the rows that name their grid or village tell which reading puts
 the points where the file says they are. One that does clearly better refuses the file, naming
-the ``--crs`` to use.
+the ``--crs`` to use. A CRS the file declares is checked too, when it is geographic: a GeoJSON
+is WGS84 by definition, yet one drawn on a Chinese web map holds GCJ-02.
 """
 
 from __future__ import annotations
@@ -65,20 +66,39 @@ class Reading:
         return self.inside / self.total if self.total else 0.0
 
 
+@dataclass(frozen=True)
+class Unconfirmed:
+    """A CRS the user did not give: assumed, or declared by the file.
+
+    Attributes
+    ----------
+    crs : SourceCrs
+        The CRS the points were read in.
+    declared : bool
+        The file declares it (a GIS file's own CRS); else it is the default.
+    """
+
+    crs: SourceCrs
+    declared: bool
+
+
 class WrongCrs(ValueError):
-    """The assumed CRS puts clearly fewer points in their places than another (Chinese message).
+    """The CRS read in puts clearly fewer points in their places than another (Chinese message).
 
     Parameters
     ----------
     assumed, better : Reading
-        The assumed CRS's reading and the better one.
+        The reading of the CRS the points were read in, and the better one.
+    declared : bool
+        The file declares the CRS read in (else it was assumed).
     """
 
-    def __init__(self, assumed: Reading, better: Reading) -> None:
+    def __init__(self, assumed: Reading, better: Reading, *, declared: bool = False) -> None:
         self.assumed = assumed
         self.better = better
+        why = "文件注明的坐标系" if declared else "文件没有注明坐标系，"
         super().__init__(
-            f"坐标系可能不对：文件没有注明坐标系，按 {CRS_NAMES[assumed.crs]}读取时，"
+            f"坐标系可能不对：{why}按 {CRS_NAMES[assumed.crs]}读取时，"
             f"抽查的 {assumed.total} 个点中 {assumed.share:.0%} 落在所填的网格或村（社区）内；"
             f"按 {CRS_NAMES[better.crs]}读取时 {better.share:.0%}。"
             f"请加 --crs {better.crs} 重新导入；"
@@ -122,11 +142,11 @@ def better_reading(assumed: Reading, others: list[Reading]) -> Reading | None:
     return best if best.share >= MIN_SHARE and clear else None
 
 
-def check_assumed_crs(
+def check_unconfirmed_crs(
     conn: psycopg.Connection[Any],
     staging: str,
     geometry: str,
-    assumed: SourceCrs,
+    unconfirmed: Unconfirmed,
     *,
     grid_column: str | None,
     area_column: str | None,
@@ -141,8 +161,9 @@ def check_assumed_crs(
         Staging table of the file's rows, before area codes are filled in from the points.
     geometry : str
         Its point column.
-    assumed : SourceCrs
-        The CRS the points were read in (not given, not declared).
+    unconfirmed : Unconfirmed
+        The CRS the points were read in, which the user did not give. Only a geographic one
+        (CGCS2000, WGS84) is checked.
     grid_column, area_column : str or None
         The staged columns naming each row's grid and jurisdiction.
 
@@ -151,7 +172,7 @@ def check_assumed_crs(
     WrongCrs
         Another reading is clearly better.
     """
-    if assumed.kind not in ("cgcs2000", "wgs84"):
+    if unconfirmed.crs.kind not in ("cgcs2000", "wgs84"):
         return
     placed = placed_points(
         conn, staging, geometry, grid_column=grid_column, area_column=area_column
@@ -159,13 +180,13 @@ def check_assumed_crs(
     total = len(placed.codes)
     if total < MIN_POINTS:
         return
-    as_assumed = Reading(
-        assumed.name, points_inside(conn, placed.codes, placed.lon, placed.lat), total
+    as_read = Reading(
+        unconfirmed.crs.name, points_inside(conn, placed.codes, placed.lon, placed.lat), total
     )
     others = []
     for name in CANDIDATES:
         lon, lat = to_cgcs2000(np.asarray(placed.lon), np.asarray(placed.lat), name)
         others.append(Reading(name, points_inside(conn, placed.codes, lon, lat), total))
-    better = better_reading(as_assumed, others)
+    better = better_reading(as_read, others)
     if better is not None:
-        raise WrongCrs(as_assumed, better)
+        raise WrongCrs(as_read, better, declared=unconfirmed.declared)

@@ -25,8 +25,7 @@ from typing import Any
 
 import psycopg
 
-from geo.crs import SourceCrs
-from importers.crs_check import check_assumed_crs
+from importers.crs_check import Unconfirmed, check_unconfirmed_crs
 from importers.kinds import Kind, Part
 from importers.names import Directories, resolve_names
 from importers.progress import ImportProgress
@@ -70,9 +69,9 @@ class LoadOptions:
         Who imports (case events' actor).
     tolerance_m : float
         Jurisdiction boundary tolerance.
-    assumed_crs : SourceCrs or None
-        The CRS the points were read in when the user gave none and the file declares none:
-        checked against the places the rows name (:mod:`importers.crs_check`).
+    unconfirmed_crs : Unconfirmed or None
+        The CRS the points were read in when the user gave none (assumed, or declared by the
+        file): checked against the places the rows name (:mod:`importers.crs_check`).
     limits_config : dict or None
         Case time limits (:func:`layers.deadlines.load`); ``None``: the built-in ones.
     defer : bool or None
@@ -86,7 +85,7 @@ class LoadOptions:
     user: str
     tolerance_m: float = DEFAULT_TOLERANCE_M
     defer: bool | None = None
-    assumed_crs: SourceCrs | None = None
+    unconfirmed_crs: Unconfirmed | None = None
     limits_config: dict[str, Any] | None = None
 
 
@@ -149,12 +148,12 @@ def load(
         copy_frame(conn, name, records, progress=progress.rows)
         analyze_staging(conn, name)
         progress.step("check", None)
-        if point is not None and options.assumed_crs is not None:
-            check_assumed_crs(
+        if point is not None and options.unconfirmed_crs is not None:
+            check_unconfirmed_crs(
                 conn,
                 name,
                 point,
-                options.assumed_crs,
+                options.unconfirmed_crs,
                 grid_column=next((c for c in _GRID_COLUMNS if c in columns), None),
                 area_column="area_code" if "area_code" in columns else None,
             )

@@ -16,6 +16,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from geo.crs import SourceCrs
+from importers.crs_check import Unconfirmed
 from importers.kinds import KINDS, Context, Part
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
 from importers.mapping import (
@@ -95,8 +96,8 @@ class CheckedFile:
         Digest of the file's bytes.
     file_name : str
         The file's name (provenance).
-    crs_assumed : bool
-        ``crs`` is the default: the user gave none and the file declares none.
+    crs_unconfirmed : Unconfirmed or None
+        ``crs`` when the user did not give it: the file's own, or the default.
     """
 
     checks: RowChecks
@@ -104,7 +105,7 @@ class CheckedFile:
     crs: SourceCrs
     sha256: str
     file_name: str
-    crs_assumed: bool = False
+    crs_unconfirmed: Unconfirmed | None = None
 
 
 @dataclass(frozen=True)
@@ -283,8 +284,8 @@ def check_table(
     checks = RowChecks(table.frame, columns, values=overrides.values)
     checks.require(*kind.required)
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
-    assumed = not options.crs and not table.crs
-    return CheckedFile(checks, parts, crs, sha256, file_name, crs_assumed=assumed)
+    unconfirmed = None if options.crs else Unconfirmed(crs, declared=table.crs is not None)
+    return CheckedFile(checks, parts, crs, sha256, file_name, crs_unconfirmed=unconfirmed)
 
 
 def run_import(
@@ -378,7 +379,7 @@ def import_checked(
                 user=options.user,
                 tolerance_m=options.tolerance_m,
                 defer=False if options.dry_run else options.defer,
-                assumed_crs=checked.crs if checked.crs_assumed else None,
+                unconfirmed_crs=checked.crs_unconfirmed,
                 limits_config=options.limits_config,
             ),
             progress,

@@ -12,7 +12,16 @@ from sqlalchemy.orm import Session
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from importers.crs_check import WrongCrs
 from importers.pipeline import ImportOptions, run_import
-from tests.import_fixtures import EAST, GRID, NORTH, SOUTH, WEST, csv_text, seed_jurisdictions
+from tests.import_fixtures import (
+    EAST,
+    GRID,
+    NORTH,
+    SOUTH,
+    VILLAGE,
+    WEST,
+    csv_text,
+    seed_jurisdictions,
+)
 
 HEADERS = ["工单编号", "受理渠道", "问题分类", "所属网格", "来电时间", "经度", "纬度"]
 MINE = "external_no LIKE 'CRS-%'"
@@ -95,3 +104,32 @@ def test_too_few_points_or_points_that_name_no_place_say_nothing_of_their_crs(
     # The village each point falls in becomes its place: no independent evidence, no refusal.
     nowhere = run_import(db.connection(), unplaced, ImportOptions(kind="cases", partial=True))
     assert nowhere.committed and nowhere.counts is not None and nowhere.counts.inserted > 0
+
+
+def test_a_geojson_declaring_wgs84_but_drawn_on_a_chinese_web_map_is_refused(
+    db: Session, tmp_path: Path
+) -> None:
+    import geopandas as gpd
+    import shapely
+
+    seed_jurisdictions(db)
+    rng = np.random.default_rng(3)
+    lon = rng.uniform(WEST + 0.0005, EAST - 0.0005, 40)
+    lat = rng.uniform(SOUTH + 0.0005, NORTH - 0.0005, 40)
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    cameras = gpd.GeoDataFrame(
+        {
+            "国标编码": [f"530424000013200{i:05d}" for i in range(40)],
+            "点位名称": [f"路口{i}" for i in range(40)],
+            "所属社区": VILLAGE,
+        },
+        geometry=[shapely.Point(x, y) for x, y in zip(glon, glat, strict=True)],
+        crs=4326,  # as every GeoJSON says, whatever its coordinates
+    )
+    path = tmp_path / "摄像头.geojson"
+    cameras.to_file(path)
+    with pytest.raises(WrongCrs, match="文件注明的坐标系按 WGS84（GPS）读取时") as refused:
+        run_import(db.connection(), path, ImportOptions(kind="video"))
+    assert refused.value.better.crs == "gcj02"
+    loaded = run_import(db.connection(), path, ImportOptions(kind="video", crs="gcj02"))
+    assert loaded.committed and loaded.counts is not None and loaded.counts.inserted == 40
