@@ -38,6 +38,7 @@ from importers.rules import RowChecks, ewkb_hex
 from importers.values import EXCEL_NUMBER_RULE, excel_date, excel_mangled, phone_numbers
 from importers.vocabulary import CaseStatus
 from layers.bulk import LAT_COLUMN, LON_COLUMN
+from layers.case_import import STATUS_GIVEN
 from layers.model import (
     Base,
     Category,
@@ -420,11 +421,12 @@ def _case_category(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
     return category.astype(object), subcategory.astype(object)
 
 
-def _case_state(checks: RowChecks, reported: pd.Series) -> tuple[pd.Series, pd.Series]:
+def _case_state(checks: RowChecks, reported: pd.Series) -> dict[str, pd.Series]:
     """State and closing time: a case settled in its source system is imported settled.
 
     A row with a closing time and no status was settled; a status that says the case is
     still open contradicts a closing time, and a case cannot close before it was reported.
+    When some row gives either, :data:`layers.case_import.STATUS_GIVEN` says which rows do.
     """
     closed = checks.timestamps("closed_at", past=True)
     status = checks.choice("status", CaseStatus)
@@ -434,8 +436,10 @@ def _case_state(checks: RowChecks, reported: pd.Series) -> tuple[pd.Series, pd.S
     still_open = written & (status == CaseStatus.OPEN.value)
     checks.fail("closed_at", still_open & closed.notna(), "状态为未办结的案件不应有办结时间")
     checks.fail("closed_at", closed < reported, "办结时间早于登记时间")
+    said = written | closed.notna()
+    given = {STATUS_GIVEN: said} if said.any() else {}
     closed = closed.where(state != CaseStatus.OPEN.value)
-    return state.astype(object), _iso(closed)
+    return {"state": state.astype(object), "closed_at": _iso(closed), **given}
 
 
 def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
@@ -443,7 +447,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     category, subcategory = _case_category(checks)
     reported = checks.timestamps("reported_at", past=True)
     risk = checks.choice("risk_level", RiskLevel, default=RiskLevel.BLUE.value)
-    state, closed = _case_state(checks, reported)
+    state = _case_state(checks, reported)
     grid, grid_names = _grid_from(checks, "grid_code")
     area, places = _area_from(checks, grid.str[:12])
     external = checks.text("external_no")
@@ -470,9 +474,8 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             **places,
             "grid_code": grid,
             GRID_NAME: grid_names,
-            "state": state,
+            **state,
             "reported_at": _iso(reported),
-            "closed_at": closed,
             "reporter_name": checks.text("reporter_name"),
             "reporter_phone": phone_numbers(checks.text("reporter_phone")),
         },
@@ -735,6 +738,7 @@ KINDS: dict[str, Kind] = {
         label="案件",
         required=("external_no", "channel", "category", "reported_at"),
         headers={"external_no": "工单编号", "status": "办理状态"},
+        helpers={STATUS_GIVEN: "boolean"},
     ),
     "persons": Kind(
         "persons",

@@ -207,7 +207,7 @@ def _settle_from_source(
     Only a file that gives the cases' status says anything of it. Returns the number closed
     (they are matched again by the upsert, which leaves them).
     """
-    if not (checks.has("status") or checks.has("closed_at")):
+    if case_import.STATUS_GIVEN not in stage.part.records.columns:
         return 0
     found = case_import.settle_from_source(conn, stage.name, options.user)
     labels = CaseState.labels()

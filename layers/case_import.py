@@ -24,6 +24,8 @@ from layers.bulk import ROW_COLUMN
 from layers.model.cases import CaseState, Category, RiskLevel
 from layers.workflow import OPEN_STATES
 
+STATUS_GIVEN = "_status_given"
+"""Staging column: the file's row says how far its case got (a status or a closing time)."""
 EVENT_COLUMNS = ("id", "area_code", "state")
 """Columns of the inserted cases the first events are made from."""
 
@@ -166,7 +168,8 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
     conn : psycopg.Connection
         Connection in the import's transaction.
     staging : str
-        Staging table of cases (``channel``, ``external_no``, ``state``, ``closed_at``).
+        Staging table of cases (``channel``, ``external_no``, ``state``, ``closed_at`` and
+        :data:`STATUS_GIVEN`).
     actor : str
         Who imports (the events' ``actor_name``).
 
@@ -204,11 +207,12 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
     kept = conn.execute(
         sql.SQL(
             "SELECT s.{row}, s.state, c.state FROM {staging} s JOIN cases c ON {match}"
-            " WHERE ({settled}) = (c.state = ANY({open_states})) ORDER BY s.{row}"
+            " WHERE s.{given} AND ({settled}) = (c.state = ANY({open_states})) ORDER BY s.{row}"
         ).format(
             row=sql.Identifier(ROW_COLUMN),
             staging=sql.Identifier(staging),
             match=match,
+            given=sql.Identifier(STATUS_GIVEN),
             settled=settled,
             open_states=sql.Literal(sorted(OPEN_STATES)),
         )

@@ -158,6 +158,15 @@ def test_a_later_export_settles_the_cases_nobody_has_handled_here(
     assert third.problems[0].rule.startswith("本平台中此案件已办结，文件中为未办结：未重新打开")
     assert _cases(db) == before
 
+    # A row that says nothing of its status says nothing against the platform's.
+    silent = [
+        ["ST-11", "12345", "邻里纠纷", GRID, "", "2025-03-01 08:30", "", ""],
+        ["ST-14", "12345", "邻里纠纷", GRID, "", "2025-03-05 10:00", "待处理", ""],
+    ]
+    fourth = _import(db, tmp_path / "第四周.csv", silent)
+    assert fourth.committed and fourth.problems == []
+    assert _cases(db) == before
+
 
 def test_a_status_without_a_closing_time_column_and_an_all_or_nothing_refusal(
     db: Session, tmp_path: Path
