@@ -39,12 +39,16 @@ def html_tables(text: str) -> list[Rows]:
     ... <tr><td>103.0</td><td></td></tr></table>'''
     >>> html_tables(page)
     [[['姓名', '位置', '位置'], ['张三', '102.9', '24.2'], ['张三', '103.0', None]]]
+    >>> html_tables("<table><tr><td>复安路<br>12号</td></tr></table>")
+    [[['复安路 12号']]]
     """
     import lxml.html
 
     if not text.strip():
         return []
     root = lxml.html.document_fromstring(text)
+    for br in root.iter("br"):  # a line break inside a cell separates words
+        br.tail = " " + (br.tail or "")
     return [_rows(table) for table in root.iter("table")]
 
 
