@@ -31,6 +31,7 @@ import pandas as pd
 from importers import dbf
 from importers.headers import HeaderTest, find_header, header_block
 from importers.html_table import Rows, html_tables
+from importers.spreadsheet_xml import SpreadsheetXmlError, xml_sheets
 
 if TYPE_CHECKING:
     from python_calamine import CalamineSheet, CalamineWorkbook
@@ -642,6 +643,7 @@ def workbook_shape(path: Path) -> WorkbookShape:
 
     Web systems "export to Excel" by writing an HTML table (or tab-separated text, or Excel
     2003's XML) under an ``.xls`` name; Excel opens them all, so clerks send them as they are.
+    :func:`read_table` reads each as what it is.
 
     Parameters
     ----------
@@ -665,30 +667,45 @@ def workbook_shape(path: Path) -> WorkbookShape:
     return "text" if "\x00" not in text else "workbook"
 
 
-def _html_parts(
-    path: Path, is_header: HeaderTest | None
-) -> tuple[list[str], list[Rows], list[int | None], str]:
-    """Return an HTML export's data tables (named 表格1 …), all its tables, headers, encoding."""
-    text, encoding = decode(path.read_bytes())
-    tables = html_tables(text)
-    headers = [_rows_header(rows, is_header) for rows in tables]
-    data = [f"表格{i + 1}" for i, (_, known) in enumerate(headers) if known]
-    return data, tables, [at for at, _ in headers], encoding
+def _named_tables(path: Path, shape: WorkbookShape) -> tuple[list[tuple[str, Rows]], str | None]:
+    """Return the tables of an HTML page (named 表格1 …) or the sheets of an XML workbook."""
+    raw = path.read_bytes()
+    if shape == "xml":
+        try:
+            return xml_sheets(raw), None
+        except SpreadsheetXmlError as exc:
+            raise ReadError(f"{path.name}：{exc}") from exc
+    text, encoding = decode(raw)
+    return [(f"表格{i + 1}", rows) for i, rows in enumerate(html_tables(text))], encoding
 
 
-def read_html_export(
-    path: Path, is_header: HeaderTest | None = None, table: str | None = None
+def _data_tables(
+    tables: list[tuple[str, Rows]], is_header: HeaderTest | None
+) -> tuple[list[str], list[int | None]]:
+    """Return the names of the tables whose header has known headers, and each header row."""
+    headers = [_rows_header(rows, is_header) for _, rows in tables]
+    data = [name for (name, _), (_, known) in zip(tables, headers, strict=True) if known]
+    return data, [at for at, _ in headers]
+
+
+def read_exported_tables(
+    path: Path, shape: WorkbookShape, is_header: HeaderTest | None = None, part: str | None = None
 ) -> SourceTable:
-    """Read the data table of an HTML page saved as an ``.xls`` (see :func:`workbook_shape`).
+    """Read the data table of an HTML page or Excel 2003 XML saved as ``.xls``.
+
+    See :func:`workbook_shape`. An HTML page's tables are named ``表格1``, ``表格2`` … in page
+    order; an XML workbook's sheets by their names.
 
     Parameters
     ----------
     path : pathlib.Path
         The file.
+    shape : {'html', 'xml'}
+        What it holds.
     is_header : callable, optional
         Tells known headers apart, to find a header below title rows.
-    table : str, optional
-        Which table of several (``表格1``, ``表格2`` … in page order), as ``--sheet``.
+    part : str, optional
+        Which table or sheet of several, as ``--sheet``.
 
     Returns
     -------
@@ -700,15 +717,17 @@ def read_html_export(
     ReadError
         No table, no such table, or several data tables and none chosen.
     """
-    data, tables, headers, encoding = _html_parts(path, is_header)
-    names = [f"表格{i + 1}" for i in range(len(tables))]
-    if table is not None:
-        if table not in names:
-            raise ReadError(f"{path.name} 没有“{table}”；它的表格：{'、'.join(names) or '无'}")
-        chosen = names.index(table)
+    tables, encoding = _named_tables(path, shape)
+    names = [name for name, _ in tables]
+    data, headers = _data_tables(tables, is_header)
+    noun = "表格" if shape == "html" else "工作表"
+    if part is not None:
+        if part not in names:
+            raise ReadError(f"{path.name} 没有“{part}”；它的{noun}：{'、'.join(names) or '无'}")
+        chosen = names.index(part)
     elif len(data) > 1:
         raise ReadError(
-            f"{path.name} 有 {len(data)} 个数据表格：{'、'.join(data)}。"
+            f"{path.name} 有 {len(data)} 个数据{noun}：{'、'.join(data)}。"
             "请用 --sheet 指定要导入的一个，或用 --sheet all 逐个导入"
         )
     elif data:
@@ -716,12 +735,12 @@ def read_html_export(
     else:
         filled = [i for i, at in enumerate(headers) if at is not None]
         if not filled:
-            raise ReadError(f"{path.name}：网页中没有表格数据")
+            raise ReadError(f"{path.name}：没有表格数据")
         chosen = filled[0]
     header_at = headers[chosen]
     if header_at is None:
         raise ReadError(f"{path.name}：{names[chosen]}是空的")
-    frame = _rows_frame(tables[chosen], header_at, is_header)
+    frame = _rows_frame(tables[chosen][1], header_at, is_header)
     return SourceTable(frame, encoding=encoding, sheet=names[chosen] if len(tables) > 1 else None)
 
 
@@ -767,17 +786,12 @@ def read_table(
             return read_csv(path, is_header)
         if suffix in WORKBOOK_SUFFIXES:
             shape = workbook_shape(path)
-            if shape == "html":
-                return read_html_export(path, is_header, layer)
+            if shape in ("html", "xml"):
+                return read_exported_tables(path, shape, is_header, layer)
             if shape == "text":
                 if layer is not None:
                     raise ReadError(f"{path.name}：实为文本文件，没有工作表，不需要 --sheet")
                 return read_csv(path, is_header)
-            if shape == "xml":
-                raise ReadError(
-                    f"{path.name}：是 Excel 2003 XML 表格，暂不能直接导入：请用 Excel 或 WPS "
-                    "打开后另存为 .xlsx 再导入"
-                )
             return read_xlsx(path, is_header, layer)
         if suffix in GIS_SUFFIXES:
             return read_gis(path, layer)
@@ -817,8 +831,10 @@ def parts_of(path: Path, is_header: HeaderTest | None = None) -> list[str]:
     if not path.is_file():
         raise ReadError(f"{path} 不存在")
     try:
-        if suffix in WORKBOOK_SUFFIXES and workbook_shape(path) == "html":
-            return _html_parts(path, is_header)[0] or ["表格1"]
+        shape = workbook_shape(path) if suffix in WORKBOOK_SUFFIXES else None
+        if shape in ("html", "xml"):
+            tables, _ = _named_tables(path, shape)
+            return _data_tables(tables, is_header)[0] or [name for name, _ in tables][:1]
         if suffix in WORKBOOK_SUFFIXES:
             workbook = CalamineWorkbook.from_path(str(path))
             names = list(workbook.sheet_names)

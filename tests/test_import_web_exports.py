@@ -47,16 +47,40 @@ def test_tab_separated_text_named_xls_is_read_as_text(tmp_path: Path) -> None:
     assert table.frame.loc[2].tolist() == ["GD-1", VILLAGE, "08775011234"]
 
 
-def test_excel_2003_xml_is_refused_with_what_to_do(tmp_path: Path) -> None:
+XML_BOOK = f"""<?xml version="1.0" encoding="UTF-8"?>
+<?mso-application progid="Excel.Sheet"?>
+<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"
+ xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">
+ <Worksheet ss:Name="填表说明"><Table>
+  <Row><Cell><Data ss:Type="String">请按模板填写</Data></Cell></Row>
+ </Table></Worksheet>
+ <Worksheet ss:Name="工单"><Table>
+  <Row><Cell ss:MergeAcross="2"><Data ss:Type="String">工单导出</Data></Cell></Row>
+  <Row ss:Index="3"><Cell><Data ss:Type="String">工单编号</Data></Cell>
+   <Cell><Data ss:Type="String">所属社区</Data></Cell>
+   <Cell><Data ss:Type="String">来电号码</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">GD-1</Data></Cell>
+   <Cell ss:MergeDown="1"><Data ss:Type="String">{VILLAGE}</Data></Cell>
+   <Cell><Data ss:Type="String">08775011234</Data></Cell></Row>
+  <Row><Cell><Data ss:Type="String">GD-2</Data></Cell>
+   <Cell ss:Index="3"><Data ss:Type="Number">13800000000</Data></Cell></Row>
+ </Table></Worksheet>
+</Workbook>"""
+
+
+def test_excel_2003_xml_is_read_from_its_data_sheet(tmp_path: Path) -> None:
     path = tmp_path / "导出.xls"
-    path.write_text(
-        '<?xml version="1.0"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'
-        "<Worksheet><Table><Row><Cell><Data>工单编号</Data></Cell></Row></Table></Worksheet>"
-        "</Workbook>",
-        encoding="utf-8",
-    )
-    with pytest.raises(ReadError, match="另存为 .xlsx"):
-        read_table(path, is_header=header_test())
+    path.write_text(XML_BOOK, encoding="utf-8")
+    assert workbook_shape(path) == "xml"
+    table = read_table(path, is_header=header_test())
+    assert table.sheet == "工单" and table.headers == ["工单编号", "所属社区", "来电号码"]
+    assert table.frame.loc[4].tolist() == ["GD-1", VILLAGE, "08775011234"]
+    assert table.frame.loc[5].tolist() == ["GD-2", VILLAGE, "13800000000"]
+    assert parts_of(path, header_test()) == ["工单"]
+    broken = tmp_path / "坏.xls"
+    broken.write_text(XML_BOOK[:-20], encoding="utf-8")
+    with pytest.raises(ReadError, match="XML 格式有误"):
+        read_table(broken, is_header=header_test())
 
 
 def test_a_page_of_two_data_tables_asks_which(tmp_path: Path) -> None:
