@@ -39,6 +39,7 @@ from importers.values import EXCEL_NUMBER_RULE, excel_date, excel_mangled, phone
 from importers.vocabulary import CaseStatus
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.case_import import STATUS_GIVEN
+from layers.import_checks import RESPONSIBLE
 from layers.model import (
     Base,
     Category,
@@ -589,9 +590,23 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
             GRID_NAME: grid_names,
             "area_code": area,
             **places,
+            **_responsibles(checks),
         },
     )
     return [Part(records, ("category", "id_hash"), True)]
+
+
+_NAME_LIST = r"[、,，;；/／\s]+"
+"""Between the names (or 工号) of several responsible workers in one cell."""
+
+
+def _responsibles(checks: RowChecks) -> dict[str, pd.Series]:
+    """Return the helper column of the workers responsible for each person, if the file has one."""
+    if not checks.has("responsible"):
+        return {}
+    listed = checks.text("responsible").str.replace(_NAME_LIST, "\x1f", regex=True)
+    listed = listed.str.strip("\x1f")
+    return {RESPONSIBLE: listed.where(listed.notna() & (listed != ""), None)}
 
 
 # ------------------------------------------------------------------------------- visits
@@ -756,13 +771,15 @@ KINDS: dict[str, Kind] = {
             "grid_code",
             "area_code",
             "township",
+            "responsible",
         ),
         _prepare_persons,
         update=False,
         geometry="residence",
         label="特殊人群",
         required=("category", "name", "resident_id"),
-        headers={"category": "人员类别", "name": "姓名"},
+        headers={"category": "人员类别", "name": "姓名", "responsible": "帮扶责任人"},
+        helpers={RESPONSIBLE: "text"},
     ),
     "visits": Kind(
         "visits",

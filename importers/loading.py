@@ -158,6 +158,8 @@ def load(
                 area_column="area_code" if "area_code" in columns else None,
             )
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
+        if import_checks.RESPONSIBLE in records.columns:
+            checks.add(_resolve_responsibles(conn, name, checks))
         staged.append(_Staged(name, part, columns))
     rejected = {p.row for p in checks.problems if p.severity == "rejected"}
     if rejected and not options.partial:
@@ -190,6 +192,10 @@ def load(
         if deferred is not None:
             progress.step("rebuild", None)
             deferred.restore(conn)
+        if import_checks.RESPONSIBLE in stage.part.records.columns:
+            duty = checks.columns.get("responsible")
+            import_checks.add_responsibles(conn, stage.name, duty)
+            import_checks.drop_responsibles(conn, stage.name)
         import_checks.drop_staging(conn, stage.name)
         total = UpsertCounts(
             total.inserted + counts.inserted,
@@ -302,6 +308,20 @@ def _outside_jurisdiction(
         )
         for o in outside
     ]
+
+
+def _resolve_responsibles(
+    conn: psycopg.Connection[Any], staging: str, checks: RowChecks
+) -> list[Problem]:
+    found = import_checks.resolve_responsibles(conn, staging)
+    unknown = [
+        (row, f"没有工号为“{token}”的网格员，本乡镇也没有叫“{token}”的网格员（请先导入网格员）")
+        for row, token in found.unknown
+    ]
+    ambiguous = [
+        (row, f"本乡镇有 {n} 名网格员叫“{token}”：请填其工号") for row, token, n in found.ambiguous
+    ]
+    return checks.problems_at("responsible", unknown + ambiguous)
 
 
 def _resolve_visits(

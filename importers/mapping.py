@@ -155,6 +155,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "management_level": ("management_level", "管理级别", "管控级别", "管控等级"),
     "visited_on": ("visited_on", "走访日期", "走访时间", "随访日期", "访视日期"),
     "visitor": ("visitor", "走访人工号", "走访人编号", "走访人"),
+    "responsible": (
+        "responsible",
+        "帮扶责任人",
+        "帮教责任人",
+        "包保责任人",
+        "管控责任人",
+        "监护责任人",
+        "责任网格员",
+        "帮扶人",
+        "责任人",
+    ),
     "note": ("note", "备注", "走访情况", "走访记录", "说明"),
 }
 

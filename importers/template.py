@@ -124,6 +124,7 @@ _NOTES: dict[str, tuple[str, str]] = {
     "resident_id": ("18 位公民身份号码：加密保存，界面默认脱敏", _EXAMPLE_ID),
     "visited_on": ("走访日期", "2025-03-01"),
     "visitor": ("走访人工号（网格员）", "NZ0001"),
+    "responsible": ("帮扶责任人：网格员的工号或姓名，多人用顿号分隔", "NZ0001"),
     "note": ("走访情况", "本人在家，情绪稳定"),
 }
 """What each field holds and an example, where the kinds agree on it."""

@@ -22,6 +22,9 @@ from layers.model.base import SRID
 
 _ROW = sql.Identifier(ROW_COLUMN)
 
+RESPONSIBLE = "_responsible"
+"""Staging column of persons: their responsible workers (工号 or names) joined by U+001F."""
+
 
 @dataclass(frozen=True)
 class Outside:
@@ -447,3 +450,114 @@ def points_inside(
         (list(codes), lons, lats, SRID),
     ).fetchone()
     return int(row[0]) if row else 0
+
+
+@dataclass(frozen=True)
+class Responsibles:
+    """Staged persons' responsible workers that the database could not tell.
+
+    Attributes
+    ----------
+    unknown : list of (int, str)
+        Row and the 工号 or name no worker has (by name: in the person's township).
+    ambiguous : list of (int, str, int)
+        Row, the name, and how many workers of the person's township bear it.
+    """
+
+    unknown: list[tuple[int, str]]
+    ambiguous: list[tuple[int, str, int]]
+
+
+def _responsibles_table(staging: str) -> sql.Identifier:
+    return sql.Identifier(f"{staging}_responsibles")
+
+
+def resolve_responsibles(conn: psycopg.Connection[Any], staging: str) -> Responsibles:
+    """Find each staged person's responsible workers (:data:`RESPONSIBLE`) in ``workers``.
+
+    A 工号 (``external_id``) names one worker anywhere; a name, the worker of that name whose
+    unit lies in the person's township. The matches are kept in a TEMP table beside the staging
+    table for :func:`add_responsibles` (dropped by :func:`drop_responsibles`).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table of persons, area codes filled in.
+
+    Returns
+    -------
+    Responsibles
+        What could not be told.
+    """
+    matches = _responsibles_table(staging)
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(matches))
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE {m} AS SELECT s.{row} AS row, t.token, coalesce("
+            " (SELECT array_agg(w.id ORDER BY w.id) FROM workers w WHERE w.external_id = t.token),"
+            " (SELECT array_agg(w.id ORDER BY w.id) FROM workers w WHERE w.name = t.token"
+            "   AND left(w.area_code, 9) = left(s.area_code, 9))) AS ids"
+            " FROM {s} AS s CROSS JOIN LATERAL unnest(string_to_array(s.{r}, chr(31))) AS t(token)"
+            " WHERE s.{r} IS NOT NULL"
+        ).format(m=matches, row=_ROW, s=sql.Identifier(staging), r=sql.Identifier(RESPONSIBLE))
+    )
+    unknown = conn.execute(
+        sql.SQL("SELECT row, token FROM {} WHERE ids IS NULL ORDER BY row, token").format(matches)
+    ).fetchall()
+    ambiguous = conn.execute(
+        sql.SQL(
+            "SELECT row, token, cardinality(ids) FROM {} WHERE cardinality(ids) > 1"
+            " ORDER BY row, token"
+        ).format(matches)
+    ).fetchall()
+    return Responsibles(
+        [(int(r), str(t)) for r, t in unknown], [(int(r), str(t), int(n)) for r, t, n in ambiguous]
+    )
+
+
+def add_responsibles(conn: psycopg.Connection[Any], staging: str, duty: str | None) -> int:
+    """Record the workers found by :func:`resolve_responsibles` as responsible for the persons.
+
+    Run after the persons are written (new or already there): a pair already recorded stays as
+    it is, so re-importing adds nothing twice.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table of persons (rejected rows deleted).
+    duty : str or None
+        What the file calls the responsibility (its header, e.g. 帮教责任人).
+
+    Returns
+    -------
+    int
+        Pairs added.
+    """
+    added = conn.execute(
+        sql.SQL(
+            "INSERT INTO person_responsibles (person_id, worker_id, area_code, duty)"
+            " SELECT DISTINCT p.id, m.ids[1], p.area_code, %s FROM {m} AS m"
+            " JOIN {s} AS s ON s.{row} = m.row"
+            " JOIN persons AS p ON p.category = s.category AND p.id_hash = s.id_hash"
+            " WHERE cardinality(m.ids) = 1 ON CONFLICT DO NOTHING"
+        ).format(m=_responsibles_table(staging), s=sql.Identifier(staging), row=_ROW),
+        (duty[:50] if duty else None,),
+    )
+    return added.rowcount
+
+
+def drop_responsibles(conn: psycopg.Connection[Any], staging: str) -> None:
+    """Drop the matches :func:`resolve_responsibles` kept beside ``staging``.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table of persons.
+    """
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_responsibles_table(staging)))

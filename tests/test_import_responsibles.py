@@ -1,0 +1,84 @@
+"""A roster's 帮扶责任人: the workers who follow each person up, by 工号 or by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from importers.pipeline import ImportOptions, run_import
+from layers.secrets import Keys
+from tests.import_fixtures import (
+    GRID,
+    OTHER_VILLAGE,
+    VILLAGE,
+    csv_text,
+    resident_id,
+    seed_jurisdictions,
+)
+
+KEYS = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
+HEADERS = ["姓名", "公民身份号码", "人员类别", "所属社区", "帮教责任人"]
+
+
+def _workers(db: Session, tmp_path: Path) -> None:
+    path = tmp_path / "网格员.csv"
+    rows = [
+        ["RS-01", "王芳", "13800000001", GRID],
+        ["RS-02", "李强", "13800000002", GRID],
+        ["RS-03", "李强", "13800000003", GRID],  # two of one name in the township
+        ["RS-04", "赵六", "13800000004", GRID],
+    ]
+    path.write_text(csv_text(["工号", "姓名", "手机号", "负责网格"], rows), encoding="utf-8")
+    assert run_import(db.connection(), path, ImportOptions(kind="workers")).committed
+
+
+def _responsible(db: Session) -> dict[str, list[tuple[str, str | None]]]:
+    rows = db.execute(
+        text(
+            "SELECT p.name, w.external_id, r.duty FROM person_responsibles r"
+            " JOIN persons p ON p.id = r.person_id JOIN workers w ON w.id = r.worker_id"
+            " WHERE w.external_id LIKE 'RS-%' ORDER BY 1, 2"
+        )
+    ).all()
+    found: dict[str, list[tuple[str, str | None]]] = {}
+    for name, worker, duty in rows:
+        found.setdefault(name, []).append((worker, duty))
+    return found
+
+
+def test_a_rosters_responsible_workers_are_found_by_id_or_name(db: Session, tmp_path: Path) -> None:
+    seed_jurisdictions(db)
+    _workers(db, tmp_path)
+    path = tmp_path / "刑释人员.csv"
+    rows = [
+        ["甲", resident_id(41), "刑满释放人员", VILLAGE, "王芳"],
+        ["乙", resident_id(42), "刑满释放人员", VILLAGE, "RS-02、赵六"],
+        ["丙", resident_id(43), "刑满释放人员", VILLAGE, "李强"],
+        ["丁", resident_id(44), "刑满释放人员", OTHER_VILLAGE, "张三丰"],
+        ["戊", resident_id(45), "刑满释放人员", VILLAGE, ""],
+    ]
+    path.write_text(csv_text(HEADERS, rows), encoding="utf-8")
+    options = ImportOptions(kind="persons", partial=True)
+    outcome = run_import(db.connection(), path, options, keys=KEYS)
+    rules = {(p.row, p.column): p.rule for p in outcome.problems}
+    assert rules == {
+        (4, "帮教责任人"): "本乡镇有 2 名网格员叫“李强”：请填其工号",
+        (5, "帮教责任人"): (
+            "没有工号为“张三丰”的网格员，本乡镇也没有叫“张三丰”的网格员（请先导入网格员）"
+        ),
+    }
+    assert outcome.counts is not None and outcome.counts.inserted == 3
+    assert _responsible(db) == {
+        "甲": [("RS-01", "帮教责任人")],
+        "乙": [("RS-02", "帮教责任人"), ("RS-04", "帮教责任人")],
+    }
+
+    # Corrected with the 工号, the rejected row loads; the others add nothing twice.
+    rows[2][4] = "RS-03"
+    path.write_text(csv_text(HEADERS, rows[:3]), encoding="utf-8")
+    again = run_import(db.connection(), path, options, keys=KEYS)
+    assert again.committed and not again.problems
+    assert _responsible(db)["丙"] == [("RS-03", "帮教责任人")]
+    assert sum(len(v) for v in _responsible(db).values()) == 4
