@@ -28,6 +28,16 @@ def _run(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
     return done
 
 
+def _psql(url: str, query: str) -> str:
+    done = subprocess.run(
+        [shutil.which("psql") or "psql", url, "-tAc", query],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
 def test_embedded_database_lifecycle(tmp_path: Path) -> None:
     home = tmp_path / "zz"
     try:
@@ -41,13 +51,7 @@ def test_embedded_database_lifecycle(tmp_path: Path) -> None:
         assert "running" in status and "yes" in status and f"{head}" in status
         url = _run(home, "db", "url").stdout.strip()
         assert url.startswith("postgresql://zongzhi_app:")
-        answer = subprocess.run(
-            [shutil.which("psql") or "psql", url, "-tAc", "select postgis_version()"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        assert answer.startswith("3.")
+        assert _psql(url, "select postgis_version()").startswith("3.")
         assert _run(home, "db", "stop").stdout.strip() == "stopped"
         stopped = _run(home, "db", "status", check=False)
         assert stopped.returncode == 3 and "no" in stopped.stdout
@@ -66,13 +70,7 @@ def test_embedded_database_lifecycle(tmp_path: Path) -> None:
             _run(home, "db", "start")
             moved = _run(home, "db", "url").stdout.strip()
         assert f":{port}/" not in moved
-        answer = subprocess.run(
-            [shutil.which("psql") or "psql", moved, "-tAc", "select 1"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        assert answer.strip() == "1"
+        assert _psql(moved, "select 1").strip() == "1"
     finally:
         _run(home, "db", "stop", check=False)
 
