@@ -503,18 +503,17 @@ def resolve_responsibles(conn: psycopg.Connection[Any], staging: str) -> Respons
             " WHERE s.{r} IS NOT NULL"
         ).format(m=matches, row=_ROW, s=sql.Identifier(staging), r=sql.Identifier(RESPONSIBLE))
     )
-    unknown = conn.execute(
-        sql.SQL("SELECT row, token FROM {} WHERE ids IS NULL ORDER BY row, token").format(matches)
-    ).fetchall()
+    unknown = _flagged(
+        conn,
+        sql.SQL("SELECT row, token FROM {} WHERE ids IS NULL ORDER BY row, token").format(matches),
+    )
     ambiguous = conn.execute(
         sql.SQL(
             "SELECT row, token, cardinality(ids) FROM {} WHERE cardinality(ids) > 1"
             " ORDER BY row, token"
         ).format(matches)
     ).fetchall()
-    return Responsibles(
-        [(int(r), str(t)) for r, t in unknown], [(int(r), str(t), int(n)) for r, t, n in ambiguous]
-    )
+    return Responsibles(unknown, [(int(r), str(t), int(n)) for r, t, n in ambiguous])
 
 
 def add_responsibles(conn: psycopg.Connection[Any], staging: str, duty: str | None) -> int:
