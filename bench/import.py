@@ -4,9 +4,11 @@ Starts its own embedded cluster in a temp folder, migrates it, seeds 100 village
 boundaries, writes a CSV of N cases (default 1,000,000) and times:
 
 * ours: ``run_import`` of the CSV (read, detect encoding, map, check every row, convert
-  GCJ-02, COPY into staging, database checks incl. point-in-jurisdiction, one INSERT … SELECT
-  with the cases' first events; a load larger than the table defers index and foreign-key
-  upkeep to the end, see ``layers/deferral.py``), committed;
+  GCJ-02, COPY into staging, database checks incl. point-in-jurisdiction, repeat reports
+  linked to their originals (200 m, 30 days, same type: most of these dense synthetic cases
+  are repeats), one INSERT … SELECT with the cases' first events; a load larger than the
+  table defers index and foreign-key upkeep to the end, see ``layers/deferral.py``),
+  committed;
 * geopandas: ``GeoDataFrame.to_postgis`` of the same rows, already parsed and converted, into a
   scratch table shaped like ``cases`` (same columns, defaults, indexes), same database.
 

@@ -39,6 +39,7 @@ from importers.report import write_report
 from importers.rules import SENSITIVE_FIELDS
 from importers.template import NOTES_SHEET, write_template
 from layers import deadlines, migrate
+from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
 from layers.database import apply_scope, make_engine, resolve_urls
 from layers.import_runs import ImportRecord, earlier_run, recent_runs
 from layers.secrets import Keys, platform_keys
@@ -63,6 +64,7 @@ STEP_LABELS: dict[Step, str] = {
     "read": "读取并检查文件",
     "stage": "写入暂存表",
     "check": "数据库校验（辖区、网格、点位）",
+    "repeats": "识别重复反映",
     "write": "写入正式表",
     "rebuild": "重建索引、校验外键",
 }
@@ -331,6 +333,11 @@ def _summarise(outcome: ImportOutcome) -> None:
         fields = KINDS[outcome.kind].fields  # in the kind's order
         used = {f: outcome.columns[f] for f in fields if f in outcome.columns}
         console.print(f"列对照：{column_mapping(used, outcome.kind)}", soft_wrap=True)
+    if counts and counts.repeats:
+        console.print(
+            f"其中 {counts.repeats} 件为重复反映，已关联到 {DEDUPE_DAYS} 天内、"
+            f"{DEDUPE_RADIUS_M:g} 米内同类未办结的原案件（热点与趋势分析只计原案件）"
+        )
     kept = len({p.row for p in outcome.problems if p.severity == "kept"})
     if kept:
         console.print(f"{kept} 行的案件保留本平台的办理状态，未按文件更新（见报告）")

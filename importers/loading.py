@@ -9,7 +9,8 @@ something was rejected and the load is all-or-nothing, one upsert per part
 (:func:`layers.bulk.upsert`) moves the rows into the real table (for cases, the same statement
 appends each new case's first event; before it, cases imported earlier that the file says are
 settled are closed, unless someone has handled them here, see
-:func:`layers.case_import.settle_from_source`).
+:func:`layers.case_import.settle_from_source`, and the new cases that repeat an earlier report
+are linked to it, see :mod:`layers.case_repeats`).
 
 A load of more rows than its table holds (and at least
 :data:`layers.deferral.DEFAULT_MIN_ROWS`) defers the table's index and foreign-key upkeep to
@@ -30,7 +31,7 @@ from importers.kinds import Kind, Part
 from importers.names import Directories, resolve_names
 from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks
-from layers import case_import, import_checks
+from layers import case_import, case_repeats, import_checks
 from layers.bulk import (
     LON_COLUMN,
     UpsertCounts,
@@ -172,6 +173,12 @@ def load(
         settled = _settle_from_source(conn, stage, checks, options) if cases else 0
         follow_up = case_import.first_events(options.user) if cases else None
         computed = case_import.computed_columns(options.limits_config) if cases else {}
+        links = case_repeats.RepeatLinks(0, 0)
+        if cases and kind.geometry in stage.columns:
+            progress.step("repeats", None)
+            links = case_repeats.link_staged_repeats(conn, stage.name, actor=options.user)
+        columns = [c for c in stage.columns if c not in links.columns]
+        computed |= links.columns
         key = stage.part.key
         deferred = _defer_if_worth_it(conn, kind, stage, options)
         progress.step("write", None)
@@ -179,7 +186,7 @@ def load(
             conn,
             kind.table,
             stage.name,
-            stage.columns,
+            columns,
             key,
             update=kind.update,
             keep=kind.keep,
@@ -188,6 +195,7 @@ def load(
             returning=case_import.EVENT_COLUMNS if follow_up is not None else None,
             locked=deferred is not None,
             computed=computed,
+            joined=links.joined,
         )
         if deferred is not None:
             progress.step("rebuild", None)
@@ -201,6 +209,7 @@ def load(
             total.inserted + counts.inserted,
             total.updated + counts.updated + settled,
             total.unchanged + counts.unchanged - settled,
+            total.repeats + links.repeats,
         )
     return total
 

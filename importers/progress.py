@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-Step = Literal["read", "stage", "check", "write", "rebuild"]
+Step = Literal["read", "stage", "check", "repeats", "write", "rebuild"]
 """``read``: reading and checking the file; ``stage``: COPY into staging (rows counted);
-``check``: the checks that need the database; ``write``: moving rows into the real table;
+``check``: the checks that need the database; ``repeats``: finding the new cases that repeat
+an earlier report (:mod:`layers.case_repeats`); ``write``: moving rows into the real table;
 ``rebuild``: recreating the indexes and foreign keys a large load deferred."""
 
 

@@ -47,11 +47,15 @@ class UpsertCounts:
     unchanged : int
         Staged rows that matched an existing row with the same values (or were skipped as
         already present in insert-only mode).
+    repeats : int
+        New rows recorded as repeats of an earlier one (cases: 重复反映, see
+        :mod:`layers.case_repeats`); counted among ``inserted``.
     """
 
     inserted: int
     updated: int
     unchanged: int
+    repeats: int = 0
 
 
 def _ident_list(names: Sequence[str]) -> sql.Composed:
@@ -281,6 +285,7 @@ def upsert(
     returning: Sequence[str] | None = None,
     locked: bool = False,
     computed: Mapping[str, sql.Composable] | None = None,
+    joined: sql.Composable | None = None,
     keep: Sequence[str] = (),
 ) -> UpsertCounts:
     """Move the staged rows into ``table``, matching existing rows on their natural ``key``.
@@ -319,6 +324,9 @@ def upsert(
     computed : mapping, optional
         Columns of ``table`` (not in ``columns``) computed from the staged row: column → SQL
         expression over the staging alias ``s``.
+    joined : psycopg.sql.Composable, optional
+        A ``LEFT JOIN`` of another table to ``s``, one row at most per staged row, that the
+        ``computed`` expressions also read (e.g. the repeat links of imported cases).
     keep : sequence of str
         Columns an empty (NULL) staged value does not overwrite when a row is updated: a file
         without boundaries renames units without erasing the boundaries they have.
@@ -342,6 +350,7 @@ def upsert(
             follow_up=follow_up,
             returning=returning,
             computed=computed or {},
+            joined=joined,
             keep=keep,
         )
     cols = _ident_list([*columns, *(computed or {})])
@@ -359,13 +368,14 @@ def upsert(
     else:
         action = sql.SQL("DO NOTHING")
     insert = sql.SQL(
-        "INSERT INTO {table} ({cols}) SELECT {scols} FROM {staging} AS s ORDER BY s.{row} "
-        "ON CONFLICT ({key}) {action} RETURNING {returning}(xmax = 0) AS _inserted"
+        "INSERT INTO {table} ({cols}) SELECT {scols} FROM {staging} AS s {joined} "
+        "ORDER BY s.{row} ON CONFLICT ({key}) {action} RETURNING {returning}(xmax = 0) AS _inserted"
     ).format(
         table=sql.Identifier(table.name),
         cols=cols,
         scols=_select_list(columns, computed or {}),
         staging=sql.Identifier(staging),
+        joined=joined or sql.SQL(""),
         row=sql.Identifier(ROW_COLUMN),
         key=_ident_list(key),
         action=action,
@@ -448,6 +458,7 @@ def _upsert_by_match(
     follow_up: sql.Composable | None,
     returning: Sequence[str] | None,
     computed: Mapping[str, sql.Composable],
+    joined: sql.Composable | None,
     keep: Sequence[str],
 ) -> UpsertCounts:
     target = sql.Identifier(table.name)
@@ -476,7 +487,7 @@ def _upsert_by_match(
     template: sql.SQL
     if null_safe:
         template = sql.SQL(
-            "INSERT INTO {target} ({cols}) SELECT {scols} FROM {source} AS s "
+            "INSERT INTO {target} ({cols}) SELECT {scols} FROM {source} AS s {joined} "
             "WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {match}) ORDER BY s.{row}"
         )
     else:
@@ -485,7 +496,9 @@ def _upsert_by_match(
                 source=source, target=target, match=match
             )
         )
-        template = sql.SQL("INSERT INTO {target} ({cols}) SELECT {scols} FROM {source} AS s")
+        template = sql.SQL(
+            "INSERT INTO {target} ({cols}) SELECT {scols} FROM {source} AS s {joined}"
+        )
     insert = template.format(
         target=target,
         source=source,
@@ -493,6 +506,7 @@ def _upsert_by_match(
         scols=_select_list(columns, computed),
         match=match,
         row=sql.Identifier(ROW_COLUMN),
+        joined=joined or sql.SQL(""),
     )
     if follow_up is None:
         inserted = conn.execute(insert).rowcount

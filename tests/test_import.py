@@ -590,7 +590,7 @@ def test_deferred_load_restores_every_index_key_and_trigger(db: Session, tmp_pat
     steps.clear()
     partial = run_import(db.connection(), path, partly, progress=progress)
     assert partial.counts is not None and partial.counts.inserted == 5
-    assert [name for name, _ in steps] == ["read", "stage", "check", "write", "rebuild"]
+    assert [name for name, _ in steps] == ["read", "stage", "check", "repeats", "write", "rebuild"]
     assert _schema_of(db, tables) == schema
     events = db.execute(
         text(

@@ -6,6 +6,7 @@ from geo.nearrepeat import (
     knox_test,
     link_repeats,
     local_metres,
+    repeat_originals,
     repeat_pairs,
     times_in_days,
 )
@@ -223,3 +224,112 @@ def test_link_repeats_bad_input(kwargs: dict[str, object], message: str) -> None
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         link_repeats([113.0, 113.0], [28.0, 28.0], [0.0, 1.0], **args)  # type: ignore[arg-type]
+
+
+def reference_originals(
+    lon: np.ndarray,
+    lat: np.ndarray,
+    t: np.ndarray,
+    cats: np.ndarray,
+    closes: np.ndarray,
+    fixed: np.ndarray,
+    distance_m: float,
+    window_days: float,
+) -> list[int]:
+    """The rule of ``repeat_originals``, report by report against every earlier one."""
+    x, y = local_metres(lon, lat)
+    order = sorted(range(t.size), key=lambda k: (t[k], not fixed[k], k))
+    original = [-1] * t.size
+    earlier: list[int] = []
+    for j in order:
+        best: tuple[float, int] | None = None
+        for e in [] if fixed[j] else earlier:  # in the order they came in
+            if original[e] >= 0 or cats[e] != cats[j] or closes[e] <= t[j]:
+                continue
+            d = float(np.hypot(x[e] - x[j], y[e] - y[j]))
+            if t[j] - t[e] <= window_days and d <= distance_m and (best is None or d < best[0]):
+                best = (d, e)
+        if best is not None:
+            original[j] = best[1]
+        earlier.append(j)
+    return original
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_repeat_originals_follows_the_rule_report_by_report(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    n = 700
+    lon, lat, t = random_events(n, 1500.0, 120.0, seed)
+    t = np.round(t, 1)  # ties in time
+    cats = rng.choice(np.array(["邻里纠纷", "劳资欠薪", "物业管理"]), n)
+    stays = np.where(rng.random(n) < 0.4, rng.uniform(0.0, 20.0, n), np.nan)
+    fixed = rng.random(n) < 0.2
+    got = repeat_originals(
+        lon,
+        lat,
+        t,
+        distance_m=150.0,
+        window_days=10.0,
+        categories=cats,
+        open_days=stays,
+        fixed=fixed,
+    )
+    closes = t + np.where(np.isnan(stays), np.inf, stays)
+    want = reference_originals(lon, lat, t, cats, closes, fixed, 150.0, 10.0)
+    assert got.tolist() == want
+    assert 50 < int((got >= 0).sum()) < n - 50  # the draw links many, not all
+    assert not (got[fixed] >= 0).any()
+
+
+def test_repeat_originals_a_repeat_is_never_an_original() -> None:
+    # B repeats A (40 m, 2 days); C is 40 m from B but 80 m from A: B is a repeat, A too far.
+    lon = LON0 + np.array([0.0, 40.0, 80.0]) / M_PER_DEG_LON
+    got = repeat_originals(lon, [LAT0] * 3, [0.0, 2.0, 4.0], distance_m=50.0, window_days=7.0)
+    assert got.tolist() == [-1, 0, -1]
+
+
+def test_repeat_originals_takes_the_nearest_open_one_in_the_window() -> None:
+    # E (day 3, at x = 0) has A 20 m away (closed on day 2), B 40 m (day 1), C 10 m (another
+    # type), D 45 m (day 2): it repeats B, the nearest of its type still open.
+    lon = LON0 + np.array([20.0, -40.0, 10.0, 45.0, 0.0]) / M_PER_DEG_LON
+    cats = ["纠纷", "纠纷", "隐患", "纠纷", "纠纷"]
+    stays = [2.0, np.nan, np.nan, np.nan, np.nan]
+    args = {"distance_m": 50.0, "window_days": 7.0, "categories": cats, "open_days": stays}
+    t = np.array([0.0, 1.0, 1.0, 2.0, 3.0])
+    got = repeat_originals(lon, [LAT0] * 5, t, **args)  # type: ignore[arg-type]
+    assert got.tolist() == [-1, -1, -1, -1, 1]
+    # On day 9, B is 8 days back, out of the window; D, 7 days back, is in it.
+    t[4] = 9.0
+    assert repeat_originals(lon, [LAT0] * 5, t, **args).tolist() == [-1, -1, -1, -1, 3]  # type: ignore[arg-type]
+
+
+def test_repeat_originals_measures_on_the_ellipsoid() -> None:
+    # Two pairs a day apart, 199 m and 201 m along the ellipsoid (GRS80), north-east.
+    lon2, lat2, _ = GEOD.fwd([LON0, LON0 + 0.1], [LAT0, LAT0], [45.0, 45.0], [199.0, 201.0])
+    lon = [LON0, lon2[0], LON0 + 0.1, lon2[1]]
+    lat = [LAT0, lat2[0], LAT0, lat2[1]]
+    got = repeat_originals(lon, lat, [0.0, 1.0, 0.0, 1.0], distance_m=200.0, window_days=30.0)
+    assert got.tolist() == [-1, 0, -1, -1]
+
+
+def test_repeat_originals_fixed_reports_are_only_originals() -> None:
+    # A fixed report after a new one at the same place: the fixed one is not linked; a new
+    # report at the same time as a fixed one repeats it.
+    got = repeat_originals(
+        [LON0] * 3,
+        [LAT0] * 3,
+        [0.0, 1.0, 1.0],
+        distance_m=50.0,
+        window_days=7.0,
+        fixed=[False, True, False],
+    )
+    assert got.tolist() == [-1, -1, 0]
+
+
+def test_repeat_originals_bad_input() -> None:
+    with pytest.raises(ValueError, match="mismatched"):
+        repeat_originals(
+            [LON0, LON0], [LAT0] * 2, [0.0, 1.0], distance_m=50.0, window_days=3.0, open_days=[1.0]
+        )
+    with pytest.raises(ValueError, match="window_days"):
+        repeat_originals([LON0], [LAT0], [0.0], distance_m=50.0, window_days=0.0)
