@@ -172,6 +172,7 @@ def _fold(target: dict[str, Any], name: str, row: Any) -> None:
 def _case_json(
     case: Any, now: datetime, actor: Actor, limits_config: dict[str, Any] | None
 ) -> dict[str, Any]:
+    warn_at = deadlines.warning_from(case.reported_at, case.deadline, config=limits_config)
     return {
         "id": case.id,
         "code": case.code,
@@ -186,6 +187,7 @@ def _case_json(
         "deadline_status": deadlines.status(
             case.reported_at, case.deadline, now=now, config=limits_config
         ),
+        "deadline_warn_at": warn_at.isoformat() if warn_at else None,
         "supervision_deadline": (
             case.supervision_deadline.isoformat() if case.supervision_deadline else None
         ),
@@ -253,7 +255,8 @@ def feed(
         Lengths of the queue and alert lists.
     limits_config : dict, optional
         Deadline configuration (:func:`layers.deadlines.for_deployment`) whose
-        ``warn_fraction`` sets each queued case's ``deadline_status``; default the built-in.
+        ``warn_fraction`` sets each queued case's ``deadline_status`` and ``deadline_warn_at``;
+        default the built-in.
 
     Returns
     -------

@@ -372,12 +372,53 @@ def status(
     >>> status(s, d, now=datetime(2026, 1, 7), config={"warn_fraction": 0.5})
     'warning'
     """
-    if deadline is None:
+    warning = warning_from(start, deadline, warn=warn, config=config)
+    if deadline is None or warning is None:
         return "ok"
-    if warn is None:
-        warn = float((DEFAULTS if config is None else config)["warn_fraction"])
     if now > deadline:
         return "overdue"
-    if now >= deadline - (deadline - start) * warn:
+    if now >= warning:
         return "warning"
     return "ok"
+
+
+def warning_from(
+    start: datetime,
+    deadline: datetime | None,
+    *,
+    warn: float | None = None,
+    config: dict[str, Any] | None = None,
+) -> datetime | None:
+    """Return the moment the window ``[start, deadline]`` enters its warning part (临期).
+
+    The console colours a countdown from this moment on, so that it agrees with
+    :func:`status` under the deployment's ``warn_fraction``.
+
+    Parameters
+    ----------
+    start : datetime
+        Start of the window.
+    deadline : datetime or None
+        End of the window (``None``: no limit, no warning).
+    warn : float, optional
+        Fraction of the window at its end that counts as ``warning``; default the
+        ``warn_fraction`` of ``config``.
+    config : dict, optional
+        From :func:`load` or :func:`for_deployment`; default :data:`DEFAULTS` (0.2).
+
+    Returns
+    -------
+    datetime or None
+        ``deadline - (deadline - start) * warn``.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> warning_from(datetime(2026, 1, 1), datetime(2026, 1, 11))
+    datetime.datetime(2026, 1, 9, 0, 0)
+    """
+    if deadline is None:
+        return None
+    if warn is None:
+        warn = float((DEFAULTS if config is None else config)["warn_fraction"])
+    return deadline - (deadline - start) * warn

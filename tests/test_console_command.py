@@ -16,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
+from layers.workflow import OPEN_STATES
 from tests.api_fixtures import (  # noqa: F401
     COUNTY_A,
     TOWN_A1,
@@ -313,6 +314,61 @@ def test_labels_are_chinese_and_a_case_is_reminded(
     assert popup.inner_text().startswith("热点")
     page.screenshot_step("4-alert-located")
     page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_queue_countdowns_turn_soon_when_the_server_warns(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    # Two queued county cases: one 25 of 30 days in (5 days left, past the last fifth: 临期),
+    # one 90 of 120 minutes in (30 minutes left, not yet in its last fifth: not 临期). A fixed
+    # 24 hours would colour them the other way round.
+    with console_demo.owner.begin() as conn:
+        saved = conn.execute(
+            text(
+                "SELECT id, risk_level, reported_at, deadline FROM cases WHERE handling_level = 3"
+                " AND area_code LIKE '530424%' AND state = ANY(:open) ORDER BY id LIMIT 2"
+            ),
+            {"open": sorted(OPEN_STATES)},
+        ).all()
+        assert len(saved) == 2
+        windows = [("25 days", "5 days"), ("90 minutes", "30 minutes")]
+        for case, (gone, left) in zip(saved, windows, strict=True):
+            conn.execute(
+                text(
+                    "UPDATE cases SET risk_level = 1, reported_at = now() - CAST(:g AS interval),"
+                    " deadline = now() + CAST(:l AS interval) WHERE id = :id"
+                ),
+                {"g": gone, "l": left, "id": case.id},
+            )
+    try:
+        origin = console_demo.origin
+        login(
+            page, origin, console_demo.username("commander", CITY), next_path=f"/console/{COUNTY}"
+        )
+        _wait_ready(page, COUNTY)
+        cells = [page.locator(f"tr[data-case-id='{c.id}'] .zz-countdown") for c in saved]
+        assert cells[0].inner_text().startswith("剩余 4天23小时")
+        assert cells[1].inner_text().startswith("剩余 29分")
+        assert "zz-soon" in (cells[0].get_attribute("class") or "")
+        assert "zz-soon" not in (cells[1].get_attribute("class") or "")
+        page.assert_clean(origin)
+    finally:
+        with console_demo.owner.begin() as conn:
+            for case in saved:
+                conn.execute(
+                    text(
+                        "UPDATE cases SET risk_level = :r, reported_at = :at, deadline = :d"
+                        " WHERE id = :id"
+                    ),
+                    {
+                        "r": case.risk_level,
+                        "at": case.reported_at,
+                        "d": case.deadline,
+                        "id": case.id,
+                    },
+                )
 
 
 @pytest.mark.browser

@@ -170,17 +170,22 @@ def test_deadline_status_follows_the_configured_warn_fraction(
     assert configured.get(url, headers=dispatcher).json()["deadline_status"] == "warning"
     assert plain.get(url, headers=dispatcher).json()["deadline_status"] == "ok"
 
-    def in_queue(client: TestClient) -> str:
+    def in_queue(client: TestClient, field: str = "deadline_status") -> Any:
         found = client.get("/api/cases", params={"code": TOWN}, headers=dispatcher).json()
-        return next(c["deadline_status"] for c in found if c["id"] == case["id"])
+        return next(c[field] for c in found if c["id"] == case["id"])
 
-    def in_feed(client: TestClient) -> str:
+    def in_feed(client: TestClient, field: str = "deadline_status") -> Any:
         feed = client.get(f"/api/command/{TOWN}", headers=dispatcher)
         assert feed.status_code == 200, feed.text
-        return next(c["deadline_status"] for c in feed.json()["queue"] if c["id"] == case["id"])
+        return next(c[field] for c in feed.json()["queue"] if c["id"] == case["id"])
 
     assert (in_queue(configured), in_queue(plain)) == ("warning", "ok")
     assert (in_feed(configured), in_feed(plain)) == ("warning", "ok")
+    # the console colours its countdowns (临期) from the same moment: half-way, or at 8 days
+    assert days_until(case, "deadline_warn_at") == 5
+    for read in (in_queue, in_feed):
+        assert days_until({**case, "w": read(configured, "deadline_warn_at")}, "w") == 5
+        assert days_until({**case, "w": read(plain, "deadline_warn_at")}, "w") == 8
     # an action's answer carries the configured status too (triage keeps the 10 days)
     acted = configured.post(
         f"{url}/actions/triage", json={"version": case["version"]}, headers=dispatcher

@@ -190,8 +190,9 @@ def case_json(
     Returns
     -------
     dict
-        Fields, ``lon``/``lat``, ``allowed_actions`` for this user and ``deadline_status``;
-        for operators the reporter's name and phone, masked.
+        Fields, ``lon``/``lat``, ``allowed_actions`` for this user, ``deadline_status`` and
+        ``deadline_warn_at`` (when the countdown turns to 临期; ``None`` once settled); for
+        operators the reporter's name and phone, masked.
     """
     body: dict[str, Any] = {
         "id": case.id,
@@ -216,6 +217,11 @@ def case_json(
         )
         if case.state in workflow.OPEN_STATES
         else "ok",
+        "deadline_warn_at": _iso(
+            deadlines.warning_from(case.reported_at, case.deadline, config=limits_config)
+        )
+        if case.state in workflow.OPEN_STATES
+        else None,
         "supervision_deadline": _iso(case.supervision_deadline),
         "closed_at": _iso(case.closed_at),
         "duplicate_of": case.duplicate_of,

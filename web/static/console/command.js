@@ -184,6 +184,7 @@
       tr.appendChild(el("td", "zz-case-state", zz.label("case_state", c.state)));
       const due = el("td", "zz-countdown");
       due.dataset.deadline = c.deadline || "";
+      due.dataset.warnAt = c.deadline_warn_at || "";
       tr.appendChild(due);
       if (!screen) {
         const cell = el("td");
@@ -208,7 +209,7 @@
 
   function tickCountdowns() {
     document.querySelectorAll(".zz-countdown").forEach(function (td) {
-      const cd = zz.countdown(td.dataset.deadline || null);
+      const cd = zz.countdown(td.dataset.deadline || null, td.dataset.warnAt || null);
       td.textContent = cd.text;
       td.classList.toggle("zz-overdue", cd.overdue);
       td.classList.toggle("zz-soon", cd.soon);

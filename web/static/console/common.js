@@ -76,16 +76,22 @@
     );
   }
 
-  /** Countdown to a deadline: {text: "剩余 2天3小时" | "超期 5小时", overdue, soon}. */
-  function countdown(deadlineIso, now) {
+  /**
+   * Countdown to a deadline: {text: "剩余 2天3小时" | "超期 5小时", overdue, soon}.
+   * soon (临期) from warnIso on: the server's deadline_warn_at, so that the colour agrees with
+   * its deadline_status under the centre's warn_fraction; never without it.
+   */
+  function countdown(deadlineIso, warnIso, now) {
     if (!deadlineIso) return { text: "无时限", overdue: false, soon: false };
-    const ms = new Date(deadlineIso).getTime() - (now || Date.now());
+    const at = now || Date.now();
+    const ms = new Date(deadlineIso).getTime() - at;
     const abs = Math.abs(ms);
     const days = Math.floor(abs / 86400000);
     const hours = Math.floor((abs % 86400000) / 3600000);
     const minutes = Math.floor((abs % 3600000) / 60000);
     const span = days > 0 ? days + "天" + hours + "小时" : hours > 0 ? hours + "小时" + minutes + "分" : minutes + "分钟";
-    return { text: (ms < 0 ? "超期 " : "剩余 ") + span, overdue: ms < 0, soon: ms >= 0 && ms < 86400000 };
+    const soon = ms >= 0 && !!warnIso && at >= new Date(warnIso).getTime();
+    return { text: (ms < 0 ? "超期 " : "剩余 ") + span, overdue: ms < 0, soon: soon };
   }
 
   /** CSS colour of a risk level (1 red … 4 blue). */

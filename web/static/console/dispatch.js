@@ -31,7 +31,7 @@
   // ------------------------------------------------------------------ the queue
 
   function deadlineHtml(c) {
-    const cd = zz.countdown(c.deadline);
+    const cd = zz.countdown(c.deadline, c.deadline_warn_at);
     const cls = cd.overdue ? "dz-overdue" : cd.soon ? "dz-soon" : "";
     return '<span class="' + cls + '">' + zz.esc(cd.text) + "</span>";
   }
