@@ -333,6 +333,8 @@ def _summarise(outcome: ImportOutcome) -> None:
         fields = KINDS[outcome.kind].fields  # in the kind's order
         used = {f: outcome.columns[f] for f in fields if f in outcome.columns}
         console.print(f"列对照：{column_mapping(used, outcome.kind)}", soft_wrap=True)
+    for note in outcome.notes:
+        console.print(note, style="yellow", soft_wrap=True)
     if counts and counts.repeats:
         console.print(
             f"其中 {counts.repeats} 件为重复反映，已关联到 {DEDUPE_DAYS} 天内、"

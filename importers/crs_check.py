@@ -150,7 +150,7 @@ def check_unconfirmed_crs(
     *,
     grid_column: str | None,
     area_column: str | None,
-) -> None:
+) -> int:
     """Refuse the file when another CRS clearly puts its points where its rows say they are.
 
     Parameters
@@ -167,19 +167,26 @@ def check_unconfirmed_crs(
     grid_column, area_column : str or None
         The staged columns naming each row's grid and jurisdiction.
 
+    Returns
+    -------
+    int
+        The points checked: those whose row names a grid or jurisdiction on record (at most
+        a sample). Fewer than :data:`MIN_POINTS` say nothing: the CRS stays unconfirmed (see
+        :func:`unchecked_note`). 0 for a CRS that is not geographic (not checked).
+
     Raises
     ------
     WrongCrs
         Another reading is clearly better.
     """
     if unconfirmed.crs.kind not in ("cgcs2000", "wgs84"):
-        return
+        return 0
     placed = placed_points(
         conn, staging, geometry, grid_column=grid_column, area_column=area_column
     )
     total = len(placed.codes)
     if total < MIN_POINTS:
-        return
+        return total
     as_read = Reading(
         unconfirmed.crs.name, points_inside(conn, placed.codes, placed.lon, placed.lat), total
     )
@@ -190,3 +197,37 @@ def check_unconfirmed_crs(
     better = better_reading(as_read, others)
     if better is not None:
         raise WrongCrs(as_read, better, declared=unconfirmed.declared)
+    return total
+
+
+def unchecked_note(assumed: str, checked: int) -> str:
+    """Return what the user is told when an assumed CRS could not be checked (Chinese).
+
+    Parameters
+    ----------
+    assumed : str
+        The CRS the points were read in (``cgcs2000`` …), the file naming none.
+    checked : int
+        The points that could be checked (fewer than :data:`MIN_POINTS`).
+
+    Returns
+    -------
+    str
+        The note, with the ``--crs`` of each usual source.
+
+    Examples
+    --------
+    >>> note = unchecked_note("cgcs2000", 3)
+    >>> note.startswith("坐标系未核对") and "只有 3 行" in note and "--crs gcj02" in note
+    True
+    """
+    few = (
+        f"只有 {checked} 行的点位能与所填的网格或村（社区）比对（至少要 {MIN_POINTS} 行）"
+        if checked
+        else "没有填了所属网格或村（社区）的行可与点位比对"
+    )
+    return (
+        f"坐标系未核对：文件没有注明坐标系，已按 {CRS_NAMES[assumed]}读取；{few}。"
+        "坐标如来自高德、腾讯地图或手机定位，应加 --crs gcj02；来自百度地图，应加 --crs bd09"
+        "（导入前可先加 --dry-run 核对）"
+    )

@@ -24,9 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import pandas as pd
 import psycopg
 
-from importers.crs_check import Unconfirmed, check_unconfirmed_crs
+from importers.crs_check import MIN_POINTS, Unconfirmed, check_unconfirmed_crs, unchecked_note
 from importers.kinds import Kind, Part
 from importers.names import Directories, resolve_names
 from importers.progress import ImportProgress
@@ -150,14 +151,7 @@ def load(
         analyze_staging(conn, name)
         progress.step("check", None)
         if point is not None and options.unconfirmed_crs is not None:
-            check_unconfirmed_crs(
-                conn,
-                name,
-                point,
-                options.unconfirmed_crs,
-                grid_column=next((c for c in _GRID_COLUMNS if c in columns), None),
-                area_column="area_code" if "area_code" in columns else None,
-            )
+            _check_crs(conn, name, point, columns, records, options.unconfirmed_crs, checks)
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
         if import_checks.RESPONSIBLE in records.columns:
             checks.add(_resolve_responsibles(conn, name, checks))
@@ -212,6 +206,29 @@ def load(
             total.repeats + links.repeats,
         )
     return total
+
+
+def _check_crs(
+    conn: psycopg.Connection[Any],
+    staging: str,
+    point: str,
+    columns: list[str],
+    records: pd.DataFrame,
+    unconfirmed: Unconfirmed,
+    checks: RowChecks,
+) -> None:
+    """Check the CRS the user did not give; note it when an assumed one cannot be checked."""
+    checked = check_unconfirmed_crs(
+        conn,
+        staging,
+        point,
+        unconfirmed,
+        grid_column=next((c for c in _GRID_COLUMNS if c in columns), None),
+        area_column="area_code" if "area_code" in columns else None,
+    )
+    located = bool(records[LON_COLUMN].notna().any())
+    if located and checked < MIN_POINTS and not unconfirmed.declared:
+        checks.notes.append(unchecked_note(unconfirmed.crs.name, checked))
 
 
 def _settle_from_source(

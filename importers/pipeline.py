@@ -130,6 +130,9 @@ class ImportOutcome:
         Target field → the source header it was read from.
     rejected : pandas.DataFrame or None
         The rejected rows as the file has them (its headers, text; indexed by row number).
+    notes : list of str
+        What the user should know of the file as a whole (e.g. a CRS that could not be
+        checked), in Chinese.
     """
 
     kind: str
@@ -143,6 +146,7 @@ class ImportOutcome:
     import_id: int | None = None
     columns: dict[str, str] = field(default_factory=dict)
     rejected: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> int:
@@ -390,6 +394,7 @@ def import_checked(
             **{
                 **base.__dict__,
                 "problems": problems,
+                "notes": list(checks.notes),
                 "counts": counts,
                 "rejected": checks.frame.loc[rejected],
             }

@@ -162,7 +162,10 @@ EARLIEST = pd.Timestamp("1900-01-01", tz=SHANGHAI)
 
 
 class RowChecks:
-    """The checks of one file, collecting problems and the set of rejected rows.
+    """The checks of one file, collecting problems, the set of rejected rows, and notes.
+
+    ``notes`` are what the user should know of the file as a whole (a CRS that could not be
+    checked), shown with the summary.
 
     Parameters
     ----------
@@ -189,6 +192,7 @@ class RowChecks:
             for field, names in (values or {}).items()
         }
         self.problems: list[Problem] = []
+        self.notes: list[str] = []
         self.bad = pd.Series(False, index=frame.index)
 
     # ----------------------------------------------------------------- access

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
-from importers.crs_check import WrongCrs
+from importers.crs_check import WrongCrs, unchecked_note
 from importers.pipeline import ImportOptions, run_import
 from tests.import_fixtures import (
     EAST,
@@ -86,6 +86,7 @@ def test_a_crs_given_by_the_user_is_trusted_and_a_right_guess_loads(
     seed_jurisdictions(db)
     gps = run_import(db.connection(), _file(tmp_path, None), ImportOptions(kind="cases"))
     assert gps.committed and gps.counts is not None and gps.counts.inserted == 60
+    assert gps.notes == []  # 60 points in their grid confirm the CRS assumed
     explicit = ImportOptions(kind="cases", crs="cgcs2000", partial=True)
     told = run_import(db.connection(), _file(tmp_path, "gcj02", prefix="CRS-GIVEN"), explicit)
     assert told.committed and told.counts is not None and told.counts.inserted > 0
@@ -96,14 +97,27 @@ def test_too_few_points_or_points_that_name_no_place_say_nothing_of_their_crs(
 ) -> None:
     seed_jurisdictions(db)
     path = _file(tmp_path, "gcj02", prefix="CRS-FEW", n=10)
-    few = run_import(db.connection(), path, ImportOptions(kind="cases"))
-    assert few.committed and few.counts is not None and few.counts.inserted == 10
+    few = run_import(db.connection(), path, ImportOptions(kind="cases", dry_run=True))
+    assert few.counts is not None and few.counts.inserted == 10
+    # ... but the user is told, before anything is written when it is a dry run
+    assert few.notes == [unchecked_note("cgcs2000", 10)]
+    assert "只有 10 行" in few.notes[0] and "--crs gcj02" in few.notes[0]
     unplaced = tmp_path / "无网格.csv"
     frame = _file(tmp_path, "gcj02", prefix="CRS-NOWHERE").read_text(encoding="utf-8-sig")
     unplaced.write_text(frame.replace(GRID, ""), encoding="utf-8-sig")
     # The village each point falls in becomes its place: no independent evidence, no refusal.
     nowhere = run_import(db.connection(), unplaced, ImportOptions(kind="cases", partial=True))
     assert nowhere.committed and nowhere.counts is not None and nowhere.counts.inserted > 0
+    assert nowhere.notes == [unchecked_note("cgcs2000", 0)]
+    # A CRS the user gives, or rows without points, leave nothing to tell.
+    given = run_import(db.connection(), path, ImportOptions(kind="cases", crs="gcj02"))
+    assert given.committed and given.notes == []
+    pointless = tmp_path / "无坐标.csv"
+    pointless.write_text(
+        csv_text(HEADERS, [["CRS-P-1", "12345", "邻里纠纷", GRID, "2025-03-01 08:30", "", ""]]),
+        encoding="utf-8-sig",
+    )
+    assert run_import(db.connection(), pointless, ImportOptions(kind="cases")).notes == []
 
 
 def test_a_geojson_declaring_wgs84_but_drawn_on_a_chinese_web_map_is_refused(
@@ -132,4 +146,5 @@ def test_a_geojson_declaring_wgs84_but_drawn_on_a_chinese_web_map_is_refused(
         run_import(db.connection(), path, ImportOptions(kind="video"))
     assert refused.value.better.crs == "gcj02"
     loaded = run_import(db.connection(), path, ImportOptions(kind="video", crs="gcj02"))
+    assert loaded.notes == []
     assert loaded.committed and loaded.counts is not None and loaded.counts.inserted == 40

@@ -189,7 +189,7 @@ def test_a_settled_history_links_a_report_only_while_its_original_was_open(
     assert outcome.counts.repeats == 2
 
 
-def test_the_command_line_says_how_many_reports_were_repeats(
+def test_the_command_line_says_how_many_reports_were_repeats_and_an_unchecked_crs(
     database: SuiteDatabase, tmp_path: Path
 ) -> None:
     urls = separate_database(database, "zz_import_repeats")
@@ -209,7 +209,11 @@ def test_the_command_line_says_how_many_reports_were_repeats(
             app, ["import", "cases", str(path), "--crs", "cgcs2000"], env=env
         )
         assert result.exit_code == 0, result.output
-        assert "其中 2 件为重复反映" in result.output
+        assert "其中 2 件为重复反映" in result.output and "坐标系未核对" not in result.output
+        # Without --crs, and no row naming its place, the CRS assumed cannot be checked: said.
+        unsure = CliRunner().invoke(app, ["import", "cases", str(path), "--dry-run"], env=env)
+        assert unsure.exit_code == 0, unsure.output
+        assert "坐标系未核对" in unsure.output and "--crs gcj02" in unsure.output
     finally:
         engine.dispose()
         server = urls.owner.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql")
