@@ -164,7 +164,7 @@ def load(
         if rejected:
             import_checks.delete_staged_rows(conn, stage.name, sorted(rejected))
         cases = kind.name == "cases"
-        settled = _settle_from_source(conn, stage, checks, options) if cases else 0
+        brought = _bring_up_to_file(conn, stage, checks, options) if cases else 0
         follow_up = case_import.first_events(options.user) if cases else None
         computed = case_import.computed_columns(options.limits_config) if cases else {}
         links = case_repeats.RepeatLinks(0, 0)
@@ -201,8 +201,8 @@ def load(
         import_checks.drop_staging(conn, stage.name)
         total = UpsertCounts(
             total.inserted + counts.inserted,
-            total.updated + counts.updated + settled,
-            total.unchanged + counts.unchanged - settled,
+            total.updated + counts.updated + brought,
+            total.unchanged + counts.unchanged - brought,
             total.repeats + links.repeats,
         )
     return total
@@ -231,16 +231,31 @@ def _check_crs(
         checks.notes.append(unchecked_note(unconfirmed.crs.name, checked))
 
 
-def _settle_from_source(
+def _bring_up_to_file(
     conn: psycopg.Connection[Any], stage: _Staged, checks: RowChecks, options: LoadOptions
 ) -> int:
+    """Bring the cases imported earlier and untouched here since up to the file.
+
+    Returns the number of such cases changed (they are matched again by the upsert, which
+    leaves them).
+    """
+    settled = _settle_from_source(conn, stage, checks, options)
+    refreshed = case_import.refresh_untouched(
+        conn, stage.name, stage.columns, options.user, options.limits_config
+    )
+    return len(set(settled) | set(refreshed))
+
+
+def _settle_from_source(
+    conn: psycopg.Connection[Any], stage: _Staged, checks: RowChecks, options: LoadOptions
+) -> list[int]:
     """Close the cases imported earlier that the file says are settled; note those kept.
 
-    Only a file that gives the cases' status says anything of it. Returns the number closed
-    (they are matched again by the upsert, which leaves them).
+    Only a file that gives the cases' status says anything of it. Returns the staged rows
+    whose case was closed.
     """
     if case_import.STATUS_GIVEN not in stage.part.records.columns:
-        return 0
+        return []
     found = case_import.settle_from_source(conn, stage.name, options.user)
     labels = CaseState.labels()
     reasons = []

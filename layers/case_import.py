@@ -4,8 +4,10 @@ The code, the handling level and the deadlines run inside the ``INSERT … SELEC
 staged cases into ``cases`` (see :func:`layers.bulk.upsert`): they are computed from the staged
 row (alias ``s``) after the database checks have filled in any missing area code, and the event
 is appended by a data-modifying CTE over the newly inserted rows, so a case and its first event
-are written by the same statement. Cases imported earlier and settled in their source system
-since then are closed before the new rows go in (:func:`settle_from_source`).
+are written by the same statement. Before the new rows go in, the cases imported earlier that
+nobody has handled here since are brought up to the file: closed when their source system has
+settled them (:func:`settle_from_source`), and given the file's values when it corrects them
+(:func:`refresh_untouched`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,11 @@ from layers.bulk import ROW_COLUMN
 from layers.model.cases import CaseState, Category, RiskLevel
 from layers.workflow import OPEN_STATES
 
+UNTOUCHED_ACTIONS = ("import", "repeat_linked")
+"""Events that leave a case as its source system has it: imports, and repeats linked to it."""
+KEPT_FROM_FILE = ("channel", "external_no", "state", "closed_at", "import_id")
+"""Staged columns :func:`refresh_untouched` does not write: the natural key, the state (see
+:func:`settle_from_source`) and the import that brought the case in."""
 STATUS_GIVEN = "_status_given"
 """Staging column: the file's row says how far its case got (a status or a closing time)."""
 EVENT_COLUMNS = ("id", "area_code", "state")
@@ -143,15 +150,16 @@ class SourceSettled:
 
     Attributes
     ----------
-    closed : int
-        Cases set to the file's settled state: untouched since they were imported, open.
+    closed : list of int
+        Staged rows whose case was set to the file's settled state: untouched since it was
+        imported, open.
     kept : list of tuple
         ``(row, file_state, state)`` of the file's rows whose case stays as the platform has
         it: handled here while the file says settled, or settled here while the file says
         open (reopening is the platform's decision, not a file's).
     """
 
-    closed: int
+    closed: list[int]
     kept: list[tuple[int, str, str]]
 
 
@@ -181,29 +189,27 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
     registered = sql.Literal(CaseState.REGISTERED.value)
     settled = sql.SQL("s.state <> {}").format(registered)
     match = sql.SQL("c.channel = s.channel AND c.external_no = s.external_no")
-    untouched = sql.SQL(
-        "NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.action <> 'import')"
-    )
     closed = conn.execute(
         sql.SQL(
             "WITH closed AS ("
             " UPDATE cases c SET state = s.state, closed_at = s.closed_at, version = c.version + 1"
             " FROM {staging} s WHERE {settled} AND {match} AND c.state = {open} AND {untouched}"
-            " RETURNING c.id, c.area_code, c.state"
+            " RETURNING s.{row}, c.id, c.area_code, c.state"
             "), logged AS ("
             " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
             " to_state, note) SELECT id, area_code, {actor}, 'import', {open}, state,"
             " 'settled at source' FROM closed"
-            ") SELECT count(*) FROM closed"
+            ") SELECT {row} FROM closed"
         ).format(
             staging=sql.Identifier(staging),
             settled=settled,
             match=match,
             open=registered,
-            untouched=untouched,
+            untouched=_untouched(),
             actor=sql.Literal(actor[:50]),
+            row=sql.Identifier(ROW_COLUMN),
         )
-    ).fetchone()
+    ).fetchall()
     kept = conn.execute(
         sql.SQL(
             "SELECT s.{row}, s.state, c.state FROM {staging} s JOIN cases c ON {match}"
@@ -218,5 +224,81 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
         )
     ).fetchall()
     return SourceSettled(
-        int(closed[0]) if closed else 0, [(int(r), str(f), str(c)) for r, f, c in kept]
+        [int(r) for (r,) in closed], [(int(r), str(f), str(c)) for r, f, c in kept]
     )
+
+
+def refresh_untouched(
+    conn: psycopg.Connection[Any],
+    staging: str,
+    columns: list[str],
+    actor: str,
+    config: dict[str, Any] | None = None,
+) -> list[int]:
+    """Give the cases imported earlier, and untouched here since, the file's corrected values.
+
+    A case nobody has handled here is still its source system's record: when a later file (or
+    the same file, corrected) says otherwise of its type, place, text, time or risk, the case
+    takes the file's values, its handling level and deadlines are worked out again, and an
+    ``import`` event says so. A clerk who fixes a row and imports the file again sees the fix.
+    The case's code (一案一码), its state (see :func:`settle_from_source`) and its repeat links
+    stay; repeats linked to it keep raising its risk.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    staging : str
+        Staging table of cases.
+    columns : list of str
+        Its columns of ``cases``; those of :data:`KEPT_FROM_FILE` are not written.
+    actor : str
+        Who imports (the events' ``actor_name``).
+    config : dict, optional
+        Deadline configuration (:func:`layers.deadlines.load`).
+
+    Returns
+    -------
+    list of int
+        Staged rows whose case was updated.
+    """
+    written = [c for c in columns if c not in KEPT_FROM_FILE]
+    values = {
+        c: sql.SQL("greatest(1, s.risk_level - c.repeat_count)")
+        if c == "risk_level"
+        else sql.SQL("s.{}").format(sql.Identifier(c))
+        for c in written
+    }
+    derived = {k: v for k, v in computed_columns(config).items() if k != "code"}
+    targets = sql.SQL(", ").join(sql.Identifier(c) for c in [*values, *derived])
+    rows = conn.execute(
+        sql.SQL(
+            "WITH refreshed AS ("
+            " UPDATE cases c SET ({targets}) = ROW({new}), version = c.version + 1"
+            " FROM {staging} s WHERE c.channel = s.channel AND c.external_no = s.external_no"
+            " AND ({old}) IS DISTINCT FROM ({given}) AND {untouched}"
+            " RETURNING s.{row}, c.id, c.area_code, c.state"
+            "), logged AS ("
+            " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
+            " to_state, note) SELECT id, area_code, {actor}, 'import', state, state,"
+            " 'updated from source' FROM refreshed"
+            ") SELECT {row} FROM refreshed"
+        ).format(
+            targets=targets,
+            new=sql.SQL(", ").join([*values.values(), *derived.values()]),
+            staging=sql.Identifier(staging),
+            old=sql.SQL(", ").join(sql.SQL("c.{}").format(sql.Identifier(c)) for c in values),
+            given=sql.SQL(", ").join(values.values()),
+            untouched=_untouched(),
+            row=sql.Identifier(ROW_COLUMN),
+            actor=sql.Literal(actor[:50]),
+        )
+    ).fetchall()
+    return [int(r) for (r,) in rows]
+
+
+def _untouched() -> sql.Composed:
+    """Return the condition that case ``c`` has no event but :data:`UNTOUCHED_ACTIONS`."""
+    return sql.SQL(
+        "NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.action <> ALL({}))"
+    ).format(sql.Literal(list(UNTOUCHED_ACTIONS)))

@@ -266,3 +266,75 @@ def test_the_command_line_gives_imported_cases_the_homes_limits(
         server = urls.owner.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql")
         with psycopg.connect(server + "/postgres", autocommit=True) as conn:
             conn.execute("DROP DATABASE zz_import_limits WITH (FORCE)")
+
+
+def test_a_corrected_file_corrects_the_cases_nobody_has_handled_here(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    headers = [
+        "工单编号",
+        "受理渠道",
+        "问题分类",
+        "所属网格",
+        "来电时间",
+        "风险等级",
+        "经度",
+        "纬度",
+    ]
+    first = [
+        ["ST-61", "12345", "邻里纠纷", GRID, "2025-03-01 08:30", "蓝色", "102.905", "24.205"],
+        ["ST-62", "12345", "邻里纠纷", GRID, "2025-03-01 09:30", "蓝色", "102.915", "24.215"],
+    ]
+    # The clerk typed the wrong type, risk and place of both (the places are 1.5 km apart).
+    path = tmp_path / "工单.csv"
+
+    def imported(rows: list[list[str]]) -> Any:
+        path.write_text(csv_text(headers, rows), encoding="utf-8-sig")
+        options = ImportOptions(kind="cases", crs="cgcs2000", user="导入员")
+        outcome = run_import(db.connection(), path, options)
+        assert outcome.committed and outcome.rejected_rows == 0, outcome.problems
+        return outcome.counts
+
+    assert imported(first).inserted == 2
+    before = _cases(db)
+    before_codes = dict(db.execute(text(f"SELECT external_no, code FROM cases WHERE {MINE}")).all())
+    handled = db.execute(text("SELECT id FROM cases WHERE external_no = 'ST-62'")).scalar_one()
+    operator = Actor(None, "县指挥中心", Role.DISPATCHER, "530424000000")
+    cases.act(db, handled, "triage", actor=operator, now=before["ST-62"].reported_at)
+
+    corrected = [
+        ["ST-61", "12345", "劳资欠薪", GRID, "2025-03-01 08:00", "红色", "102.911", "24.211"],
+        ["ST-62", "12345", "劳资欠薪", GRID, "2025-03-01 09:00", "红色", "102.911", "24.211"],
+    ]
+    counts = imported(corrected)
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 1, 1)
+    stored = {
+        r.external_no: r
+        for r in db.execute(
+            text(
+                "SELECT external_no, code, category, risk_level, reported_at, version,"
+                " ST_X(point) AS lon, deadline - reported_at AS close FROM cases"
+                f" WHERE {MINE}"
+            )
+        )
+    }
+    fixed, kept = stored["ST-61"], stored["ST-62"]
+    limits = deadlines.limits_for("dispute", 1)
+    assert (fixed.category, fixed.risk_level, round(fixed.lon, 6)) == ("dispute", 1, 102.911)
+    assert fixed.reported_at == datetime(2025, 3, 1, 8, 0, tzinfo=SHANGHAI)
+    assert fixed.close == limits.close and fixed.version == 2
+    assert fixed.code == before_codes["ST-61"]  # 一案一码: the code stays
+    assert _events(db, "ST-61") == [
+        ("import", None, "registered"),
+        ("import", "registered", "registered"),
+    ]
+    # The case triaged here is the platform's now: the file does not change it.
+    assert (kept.risk_level, round(kept.lon, 6)) == (4, 102.915)
+    assert kept.reported_at == before["ST-62"].reported_at
+
+    # The corrected file again: nothing changes.
+    counts = imported(corrected)
+    assert (counts.inserted, counts.updated, counts.unchanged) == (0, 0, 2)
+    assert _events(db, "ST-61")[-1] == ("import", "registered", "registered")
+    assert len(_events(db, "ST-61")) == 2
