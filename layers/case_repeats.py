@@ -41,9 +41,10 @@ from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
 LINKS = "zz_repeat_links"
 """TEMP table of the links (``_row``, ``id``, ``duplicate_of``, ``repeat_count``; 0 for none)."""
 _DAY_S = 86_400.0
-_MARGIN_DEG = 0.01
-"""How far (degrees, > 1 km) around the new cases cases on record are looked for: more than
-the repeat radius at any latitude of China; the exact distance is checked afterwards."""
+_METRES_PER_DEGREE = 50_000.0
+"""Fewer metres than a degree of longitude spans anywhere in China (66 km at 53.5°N): the box
+around the new cases in which cases on record are looked for is widened by the repeat radius
+over this; the exact distance is checked afterwards."""
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def link_staged_repeats(
     )
     if new.empty:
         return RepeatLinks(0, 0)
-    record = _on_record(conn, new, days)
+    record = _on_record(conn, new, days, radius_m / _METRES_PER_DEGREE)
     both = pd.concat([record, new], ignore_index=True)
     reported = both["reported"].to_numpy(dtype=np.float64)
     original = repeat_originals(
@@ -176,7 +177,9 @@ def _frame(conn: psycopg.Connection[Any], query: sql.Composable) -> pd.DataFrame
     )
 
 
-def _on_record(conn: psycopg.Connection[Any], new: pd.DataFrame, days: int) -> pd.DataFrame:
+def _on_record(
+    conn: psycopg.Connection[Any], new: pd.DataFrame, days: int, margin_deg: float
+) -> pd.DataFrame:
     """Read the cases on record that could be the originals of the new ones.
 
     Those not repeats themselves, located, of the new ones' categories, reported in their
@@ -198,10 +201,10 @@ def _on_record(conn: psycopg.Connection[Any], new: pd.DataFrame, days: int) -> p
             first=sql.Literal(float(new["reported"].min())),
             last=sql.Literal(float(new["reported"].max())),
             days=sql.Literal(days),
-            west=sql.Literal(float(new["lon"].min()) - _MARGIN_DEG),
-            south=sql.Literal(float(new["lat"].min()) - _MARGIN_DEG),
-            east=sql.Literal(float(new["lon"].max()) + _MARGIN_DEG),
-            north=sql.Literal(float(new["lat"].max()) + _MARGIN_DEG),
+            west=sql.Literal(float(new["lon"].min()) - margin_deg),
+            south=sql.Literal(float(new["lat"].min()) - margin_deg),
+            east=sql.Literal(float(new["lon"].max()) + margin_deg),
+            north=sql.Literal(float(new["lat"].max()) + margin_deg),
         ),
     )
 
