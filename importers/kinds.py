@@ -96,11 +96,15 @@ class Part:
     conflict : bool
         The key has a unique index (``ON CONFLICT``); otherwise it is matched with
         ``IS NOT DISTINCT FROM``.
+    insert_only : tuple of str
+        Columns written for a new row only: a value made anew at each import, or a field the
+        file does not give (its default must not overwrite what a row on record has).
     """
 
     records: pd.DataFrame
     key: tuple[str, ...]
     conflict: bool
+    insert_only: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,9 @@ class Kind:
     keep : tuple of str
         Columns an empty value does not erase when a matched row is updated (a file without
         boundaries renames units, it does not remove their boundaries).
+    merge : tuple of str
+        JSON object columns a matched row takes key by key (a roster without a category's
+        extra columns leaves the values it has).
     label : str
         What the file holds, in Chinese (``案件``).
     required : tuple of str
@@ -143,6 +150,7 @@ class Kind:
     geometry: str | None = None
     helpers: dict[str, str] = field(default_factory=dict)
     keep: tuple[str, ...] = ()
+    merge: tuple[str, ...] = ()
     label: str = ""
     required: tuple[str, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
@@ -593,7 +601,11 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
             **_responsibles(checks),
         },
     )
-    return [Part(records, ("category", "id_hash"), True)]
+    # A roster is the record of its people: the next month's corrects and updates them. The
+    # sealed ID is sealed anew at each import (a fresh nonce), and a field the roster does not
+    # give keeps what the person has.
+    absent = tuple(f for f in ("management_level", "address", "grid_code") if not checks.has(f))
+    return [Part(records, ("category", "id_hash"), True, ("id_sealed", *absent))]
 
 
 _NAME_LIST = r"[、,，;；/／\s]+"
@@ -774,8 +786,10 @@ KINDS: dict[str, Kind] = {
             "responsible",
         ),
         _prepare_persons,
-        update=False,
+        update=True,
         geometry="residence",
+        keep=("residence", "address", "grid_code"),
+        merge=("attributes",),
         label="特殊人群",
         required=("category", "name", "resident_id"),
         headers={"category": "人员类别", "name": "姓名", "responsible": "帮扶责任人"},

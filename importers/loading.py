@@ -184,6 +184,8 @@ def load(
             key,
             update=kind.update,
             keep=kind.keep,
+            merge=kind.merge,
+            insert_only=(*stage.part.insert_only, "import_id"),  # the import that made it
             conflict=stage.part.conflict,
             follow_up=follow_up,
             returning=case_import.EVENT_COLUMNS if follow_up is not None else None,

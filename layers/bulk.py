@@ -287,6 +287,8 @@ def upsert(
     computed: Mapping[str, sql.Composable] | None = None,
     joined: sql.Composable | None = None,
     keep: Sequence[str] = (),
+    merge: Sequence[str] = (),
+    insert_only: Sequence[str] = (),
 ) -> UpsertCounts:
     """Move the staged rows into ``table``, matching existing rows on their natural ``key``.
 
@@ -330,6 +332,12 @@ def upsert(
     keep : sequence of str
         Columns an empty (NULL) staged value does not overwrite when a row is updated: a file
         without boundaries renames units without erasing the boundaries they have.
+    merge : sequence of str
+        JSON object columns updated key by key (``old || new``): a file without some keys
+        leaves them as they are.
+    insert_only : sequence of str
+        Columns written when a row is inserted, never when it is updated (a value made anew at
+        each import, a field the file does not give).
 
     Returns
     -------
@@ -352,9 +360,11 @@ def upsert(
             computed=computed or {},
             joined=joined,
             keep=keep,
+            merge=merge,
+            insert_only=insert_only,
         )
     cols = _ident_list([*columns, *(computed or {})])
-    others = [c for c in columns if c not in key]
+    others = [c for c in columns if c not in key and c not in insert_only]
     action: sql.Composable
     if update and others:
         action = sql.SQL(
@@ -362,7 +372,9 @@ def upsert(
             "WHERE ({current}) IS DISTINCT FROM ({excluded})"
         ).format(
             others=_ident_list(others),
-            excluded=_new_values(sql.SQL("EXCLUDED"), sql.Identifier(table.name), others, keep),
+            excluded=_new_values(
+                sql.SQL("EXCLUDED"), sql.Identifier(table.name), others, keep, merge
+            ),
             current=_columns_of(sql.Identifier(table.name), others),
         )
     else:
@@ -405,14 +417,25 @@ def _columns_of(alias: sql.Composable, columns: Sequence[str]) -> sql.Composed:
 
 
 def _new_values(
-    new: sql.Composable, old: sql.Composable, columns: Sequence[str], keep: Sequence[str]
+    new: sql.Composable,
+    old: sql.Composable,
+    columns: Sequence[str],
+    keep: Sequence[str],
+    merge: Sequence[str] = (),
 ) -> sql.Composed:
-    """Return what an update writes: ``new``'s values, ``old``'s where a kept one is NULL."""
+    """Return what an update writes: ``new``'s values.
+
+    A kept column keeps ``old``'s value where ``new``'s is NULL; a merged (JSON object) column
+    takes ``old``'s keys overlaid with ``new``'s.
+    """
+
+    def value(column: str) -> str:
+        if column in merge:
+            return "coalesce({old}.{c}, '{{}}'::jsonb) || coalesce({new}.{c}, '{{}}'::jsonb)"
+        return "coalesce({new}.{c}, {old}.{c})" if column in keep else "{new}.{c}"
+
     return sql.SQL(", ").join(
-        sql.SQL("coalesce({new}.{c}, {old}.{c})" if c in keep else "{new}.{c}").format(
-            new=new, old=old, c=sql.Identifier(c)
-        )
-        for c in columns
+        sql.SQL(value(c)).format(new=new, old=old, c=sql.Identifier(c)) for c in columns
     )
 
 
@@ -460,6 +483,8 @@ def _upsert_by_match(
     computed: Mapping[str, sql.Composable],
     joined: sql.Composable | None,
     keep: Sequence[str],
+    merge: Sequence[str],
+    insert_only: Sequence[str],
 ) -> UpsertCounts:
     target = sql.Identifier(table.name)
     source = sql.Identifier(staging)
@@ -467,7 +492,7 @@ def _upsert_by_match(
     match = sql.SQL(" AND ").join(
         sql.SQL("t.{c} {equal} s.{c}").format(c=sql.Identifier(c), equal=equal) for c in key
     )
-    others = [c for c in columns if c not in key]
+    others = [c for c in columns if c not in key and c not in insert_only]
     updated = 0
     if update and others:
         cursor = conn.execute(
@@ -478,7 +503,7 @@ def _upsert_by_match(
                 target=target,
                 source=source,
                 others=_ident_list(others),
-                new=_new_values(sql.SQL("s"), sql.SQL("t"), others, keep),
+                new=_new_values(sql.SQL("s"), sql.SQL("t"), others, keep, merge),
                 old=_columns_of(sql.SQL("t"), others),
                 match=match,
             )
