@@ -800,8 +800,9 @@ KINDS: dict[str, Kind] = {
         Base.metadata.tables["person_visits"],
         ("resident_id", "category", "visited_on", "visitor", "lon", "lat", "lonlat", "wkt", "note"),
         _prepare_visits,
-        update=False,
+        update=True,  # visits come from files only: a corrected file corrects them
         geometry="point",
+        keep=("point", "note", "visitor_id"),
         helpers={"_id_hash": "bytea", "_category": "text", "_visitor": "text"},
         label="走访记录",
         required=("resident_id", "visited_on"),

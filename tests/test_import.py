@@ -463,7 +463,19 @@ def test_visits_find_their_person(db: Session, tmp_path: Path) -> None:
         db.connection(), visits, ImportOptions(kind="visits", partial=True), keys=KEYS
     )
     assert again.counts is not None and again.counts.inserted == 0
+    assert (again.counts.updated, again.counts.unchanged) == (0, 1)
     assert _count(db, "person_visits") == 1
+    # The clerk corrects the note of the visit: importing the file again corrects it.
+    visits.write_text(
+        csv_text(
+            ["身份证号", "走访日期", "备注"], [[resident_id(21), "2025-05-01", "在家，情绪稳定"]]
+        ),
+        encoding="utf-8",
+    )
+    fixed = run_import(db.connection(), visits, ImportOptions(kind="visits"), keys=KEYS)
+    assert fixed.counts is not None and (fixed.counts.inserted, fixed.counts.updated) == (0, 1)
+    note = db.execute(text("SELECT note FROM person_visits WHERE area_code LIKE '53%'"))
+    assert note.scalar_one() == "在家，情绪稳定"
 
 
 def test_workers_match_on_external_id_or_name_and_phone(db: Session, tmp_path: Path) -> None:
