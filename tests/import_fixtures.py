@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
-from sqlalchemy import text
+import psycopg
+import typer
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from geo.codes import make_resident_id
 from geo.crs import wgs84_to_gcj02
+from importers.cli import register
+from layers.database import apply_scope, make_engine
+from tests.conftest import SuiteDatabase, separate_database
 
 VILLAGE = "530424100001"
 """Village of the test files (boundary: lon 102.90-102.92, lat 24.20-24.22)."""
@@ -50,6 +57,34 @@ def seed_jurisdictions(session: Session) -> None:
         ),
         {"c": GRID, "a": VILLAGE, "w": box(WEST, SOUTH, EAST, NORTH)},
     )
+
+
+@contextmanager
+def seeded_database(database: SuiteDatabase, name: str) -> Iterator[tuple[Engine, str]]:
+    """Yield a database of its own with the test jurisdictions, and its owner URL; drop it after.
+
+    For tests of the command line, which commits: its writes must not meet other tests'.
+    """
+    urls = separate_database(database, name)
+    engine = make_engine(urls.owner, pool_size=1)
+    try:
+        with Session(engine) as session, session.begin():
+            apply_scope(session, None)
+            seed_jurisdictions(session)
+        yield engine, urls.owner
+    finally:
+        engine.dispose()
+        server = urls.owner.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql")
+        with psycopg.connect(server + "/postgres", autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+
+def import_app() -> typer.Typer:
+    """Return a command-line app with the import commands."""
+    app = typer.Typer()
+    app.command("noop")(lambda: None)  # a group, not a single command
+    register(app)
+    return app
 
 
 def resident_id(seq: int) -> str:

@@ -7,21 +7,17 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import psycopg
-import typer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from importers.cli import register
 from importers.pipeline import ImportOptions, run_import
 from importers.report import write_report
 from layers import cases, deadlines
-from layers.database import apply_scope, make_engine
 from layers.model.accounts import Role
 from layers.workflow import Actor
-from tests.conftest import SuiteDatabase, separate_database
-from tests.import_fixtures import GRID, csv_text, seed_jurisdictions
+from tests.conftest import SuiteDatabase
+from tests.import_fixtures import GRID, csv_text, import_app, seed_jurisdictions, seeded_database
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADERS = ["工单编号", "受理渠道", "问题分类", "所属网格", "所属社区", "来电时间", "工单状态"]
@@ -234,38 +230,25 @@ def test_imported_deadlines_follow_the_deployments_limits(db: Session, tmp_path:
 def test_the_command_line_gives_imported_cases_the_homes_limits(
     database: SuiteDatabase, tmp_path: Path
 ) -> None:
-    urls = separate_database(database, "zz_import_limits")
     home = tmp_path / "home"
     home.mkdir()
-    env = {"ZONGZHI_DATABASE_URL": urls.owner, "ZONGZHI_HOME": str(home)}
-    engine = make_engine(urls.owner, pool_size=1)
-    try:
-        with Session(engine) as session, session.begin():
-            apply_scope(session, None)
-            seed_jurisdictions(session)
+    with seeded_database(database, "zz_import_limits") as (engine, url):
+        env = {"ZONGZHI_DATABASE_URL": url, "ZONGZHI_HOME": str(home)}
         path = tmp_path / "工单.csv"
         row = ["ST-51", "12345", "邻里纠纷", GRID, "", "2025-03-01 08:30", "待处理", ""]
         path.write_text(csv_text(HEADERS_CLOSED, [row]), encoding="utf-8-sig")
-        app = typer.Typer()
-        app.command("noop")(lambda: None)
-        register(app)
         runner = CliRunner()
         (home / "deadlines.toml").write_text("[default]\nclose_days = [10]\n")
-        refused = runner.invoke(app, ["import", "cases", str(path)], env=env)
+        refused = runner.invoke(import_app(), ["import", "cases", str(path)], env=env)
         assert refused.exit_code == 2 and "时限配置文件有误" in refused.output, refused.output
         (home / "deadlines.toml").write_text("[default]\nclose_days = 12\n")
-        loaded = runner.invoke(app, ["import", "cases", str(path)], env=env)
+        loaded = runner.invoke(import_app(), ["import", "cases", str(path)], env=env)
         assert loaded.exit_code == 0, loaded.output
         with engine.connect() as conn:
             span = conn.execute(
                 text("SELECT deadline - reported_at FROM cases WHERE external_no = 'ST-51'")
             ).scalar_one()
         assert span == timedelta(days=12)
-    finally:
-        engine.dispose()
-        server = urls.owner.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql")
-        with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE zz_import_limits WITH (FORCE)")
 
 
 def test_a_corrected_file_corrects_the_cases_nobody_has_handled_here(

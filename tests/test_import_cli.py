@@ -12,15 +12,13 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import typer
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from importers.cli import register
 from importers.report import ROWS_SHEET
 from layers.embedded import OWNER_ROLE
 from tests.conftest import SuiteDatabase
-from tests.import_fixtures import csv_text
+from tests.import_fixtures import csv_text, import_app
 
 PROVINCE = "640000000000"  # this file's own province, so committed rows touch no other test
 HIERARCHY = [
@@ -59,13 +57,6 @@ def env(database: SuiteDatabase, tmp_path: Path) -> Iterator[dict[str, str]]:
     _cleanup(database.owner, names)
 
 
-def _app() -> typer.Typer:
-    app = typer.Typer()
-    app.command("noop")(lambda: None)
-    register(app)
-    return app
-
-
 def test_cli_imports_commits_and_reports(
     database: SuiteDatabase, env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -77,7 +68,7 @@ def test_cli_imports_commits_and_reports(
     runner = CliRunner()
     args = ["import", "jurisdictions", str(path), "--report", str(report), "--user", "tester"]
     wide = {**env, "COLUMNS": "200"}
-    refused = runner.invoke(_app(), args, env=env)
+    refused = runner.invoke(import_app(), args, env=env)
     assert refused.exit_code == 1, refused.output
     assert "已退回" in refused.output and "未导入任何数据" in refused.output
     assert "退回报告：" in refused.output
@@ -91,7 +82,7 @@ def test_cli_imports_commits_and_reports(
     assert [(r[0], r[1]) for r in lines] == [(7, "区划代码"), (8, "区划代码")]
     assert str(lines[0][3]) == "上级辖区 640104002000 既不在数据库中，也不在本文件中"
 
-    loaded = runner.invoke(_app(), [*args, "--partial"], env=env)
+    loaded = runner.invoke(import_app(), [*args, "--partial"], env=env)
     assert loaded.exit_code == 0, loaded.output
     assert "部分导入" in loaded.output and "未导入任何数据" not in loaded.output
     assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 5
@@ -101,15 +92,15 @@ def test_cli_imports_commits_and_reports(
         "AND username = 'tester' AND status = 'partial' AND rows_loaded = 5",
     )
     assert runs == 1
-    again = runner.invoke(_app(), [*args, "--partial"], env=env)
+    again = runner.invoke(import_app(), [*args, "--partial"], env=env)
     assert again.exit_code == 0
     assert "此文件（内容相同）已于" in again.output and "由 tester 导入过" in again.output
     assert "写入 5 行）；重新导入不会重复写入" in again.output
-    listed = runner.invoke(_app(), ["imports", "--kind", "jurisdictions"], env=wide)
+    listed = runner.invoke(import_app(), ["imports", "--kind", "jurisdictions"], env=wide)
     assert listed.exit_code == 0, listed.output
     lines = [line for line in listed.output.splitlines() if "jurisdictions.csv" in line]
     assert len(lines) >= 2 and "tester" in lines[0] and "部分导入" in lines[0]
-    unknown = runner.invoke(_app(), ["imports", "--kind", "roads"], env=env)
+    unknown = runner.invoke(import_app(), ["imports", "--kind", "roads"], env=env)
     assert unknown.exit_code == 2 and "未知的导入类型" in unknown.output
     assert (
         _scoped(
@@ -126,7 +117,7 @@ def test_cli_writes_the_report_beside_the_file_as_xlsx(
 ) -> None:
     path = tmp_path / "jurisdictions.csv"
     path.write_text(csv_text(["区划代码", "名称"], [["6401040010", "坏编码"]]), encoding="gbk")
-    result = CliRunner().invoke(_app(), ["import", "jurisdictions", str(path)], env=env)
+    result = CliRunner().invoke(import_app(), ["import", "jurisdictions", str(path)], env=env)
     assert result.exit_code == 1, result.output
     from openpyxl import load_workbook
 
@@ -144,13 +135,13 @@ def test_several_files_are_imported_one_by_one(
     blank = tmp_path / "空表.csv"
     blank.write_text("\n\n", encoding="utf-8")
     runner = CliRunner()
-    both = runner.invoke(_app(), ["import", "jurisdictions", str(good), str(blank)], env=env)
+    both = runner.invoke(import_app(), ["import", "jurisdictions", str(good), str(blank)], env=env)
     assert both.exit_code == 2, both.output  # one file could not be read at all
     assert "空表.csv：文件中只有空行" in both.output
     assert "共 2 个文件：导入 1 个，退回 0 个，无法导入 1 个" in both.output
     assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 5
     one_report = ["import", "jurisdictions", str(good), str(blank), "--report", "r.xlsx"]
-    refused = runner.invoke(_app(), one_report, env=env)
+    refused = runner.invoke(import_app(), one_report, env=env)
     assert refused.exit_code == 2 and "--report 只能用于单个文件" in refused.output
 
 
@@ -173,13 +164,13 @@ def test_sheet_all_imports_each_data_sheet_in_turn(
     runner = CliRunner()
     args = ["import", "jurisdictions", str(path), "--sheet", "all"]
     try:
-        first = runner.invoke(_app(), args, env=env)
+        first = runner.invoke(import_app(), args, env=env)
         assert first.exit_code == 1, first.output
         assert "共 2 个工作表或图层：导入 1 个，退回 1 个，无法导入 0 个" in first.output
         assert (tmp_path / "各级.xlsx.村.rejects.xlsx").exists()
         count = "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'"
         assert _scoped(database.owner, count) == 4
-        second = runner.invoke(_app(), [*args, "--partial"], env=env)
+        second = runner.invoke(import_app(), [*args, "--partial"], env=env)
         assert second.exit_code == 0, second.output
         assert _scoped(database.owner, count) == 5
         assert second.output.count("此文件（内容相同）已于") == 1  # the sheet 上级 only
@@ -196,7 +187,9 @@ def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_impor
     path = tmp_path / "jurisdictions.csv"
     path.write_text(csv_text(["区划代码", "名称"], rows), encoding="gbk")
     runner = CliRunner()
-    first = runner.invoke(_app(), ["import", "jurisdictions", str(path), "--partial"], env=env)
+    first = runner.invoke(
+        import_app(), ["import", "jurisdictions", str(path), "--partial"], env=env
+    )
     assert first.exit_code == 0, first.output
     report = tmp_path / "jurisdictions.csv.rejects.xlsx"
     book = load_workbook(report)
@@ -208,7 +201,7 @@ def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_impor
     assert str(lines[1][2]).startswith("区划代码：")
     sheet.cell(row=2, column=1, value="640104001001")  # the clerk corrects the code
     book.save(report)
-    again = runner.invoke(_app(), ["import", "jurisdictions", str(report)], env=env)
+    again = runner.invoke(import_app(), ["import", "jurisdictions", str(report)], env=env)
     assert again.exit_code == 0, again.output
     assert "工作表“退回的行" in again.output and "已导入" in again.output
     count = "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'"
@@ -221,7 +214,7 @@ def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_impor
     people_rows = [["刑满释放人员", "某人", bad_id, "640104001001"]]
     people.write_text(csv_text(["人员类别", "姓名", "身份证号", "所属社区"], people_rows))
     args = ["import", "persons", str(people), "--partial"]
-    checked = runner.invoke(_app(), args, env=env)
+    checked = runner.invoke(import_app(), args, env=env)
     assert checked.exit_code == 0 and "部分导入" in checked.output, checked.output
     _scoped(database.owner, "DELETE FROM import_runs WHERE file_name = 'persons.csv'")
     book = load_workbook(tmp_path / "persons.csv.rejects.xlsx")
@@ -230,7 +223,7 @@ def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_impor
 
 
 def test_cli_unknown_kind_is_refused_in_chinese(tmp_path: Path) -> None:
-    result = CliRunner().invoke(_app(), ["import", "parcels", str(tmp_path / "x.csv")])
+    result = CliRunner().invoke(import_app(), ["import", "parcels", str(tmp_path / "x.csv")])
     assert result.exit_code == 2
     assert "错误：未知的导入类型" in result.output and "jurisdictions、grids" in result.output
 
@@ -250,10 +243,10 @@ def test_cli_asks_which_layer_then_imports_it(
         ).to_file(path, layer=layer)
     runner = CliRunner()
     args = ["import", "jurisdictions", str(path), "--dry-run"]
-    asked = runner.invoke(_app(), args, env=env)
+    asked = runner.invoke(import_app(), args, env=env)
     assert asked.exit_code == 2
     assert "有 2 个图层：省市县、乡镇。请用 --layer" in asked.output
-    checked = runner.invoke(_app(), [*args, "--layer", "省市县"], env=env)
+    checked = runner.invoke(import_app(), [*args, "--layer", "省市县"], env=env)
     assert checked.exit_code == 0, checked.output
     assert "boundaries.gpkg（图层“省市县”）" in checked.output and "试运行" in checked.output
     assert "列对照：区划代码 ← 区划代码；名称 ← 名称；边界(wkt) ← 文件的几何" in checked.output
@@ -349,7 +342,7 @@ def test_a_database_not_at_the_codes_schema_is_refused_with_the_command_to_run(
     runner = CliRunner()
     try:
         for args in (["import", "jurisdictions", str(path)], ["imports"]):
-            refused = runner.invoke(_app(), args, env=env)
+            refused = runner.invoke(import_app(), args, env=env)
             assert refused.exit_code == 2, refused.output
             assert "数据库尚未建表：请先运行 zongzhi db migrate" in refused.output
     finally:

@@ -8,21 +8,26 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import psycopg
-import typer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from importers.cli import register
 from importers.pipeline import ImportOptions, run_import
 from layers import cases
 from layers.cases import DEDUPE_RADIUS_M
-from layers.database import apply_scope, make_engine
 from layers.model.accounts import Role
 from layers.workflow import Actor
-from tests.conftest import SuiteDatabase, separate_database
-from tests.import_fixtures import EAST, NORTH, SOUTH, WEST, csv_text, seed_jurisdictions
+from tests.conftest import SuiteDatabase
+from tests.import_fixtures import (
+    EAST,
+    NORTH,
+    SOUTH,
+    WEST,
+    csv_text,
+    import_app,
+    seed_jurisdictions,
+    seeded_database,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADERS = ["工单编号", "来源渠道", "事件类型", "风险等级", "经度", "纬度", "登记时间", "办结时间"]
@@ -192,30 +197,16 @@ def test_a_settled_history_links_a_report_only_while_its_original_was_open(
 def test_the_command_line_says_how_many_reports_were_repeats_and_an_unchecked_crs(
     database: SuiteDatabase, tmp_path: Path
 ) -> None:
-    urls = separate_database(database, "zz_import_repeats")
-    env = {"ZONGZHI_DATABASE_URL": urls.owner, "ZONGZHI_HOME": str(tmp_path)}
-    engine = make_engine(urls.owner, pool_size=1)
-    try:
-        with Session(engine) as session, session.begin():
-            apply_scope(session, None)
-            seed_jurisdictions(session)
+    with seeded_database(database, "zz_import_repeats") as (_, url):
+        env = {"ZONGZHI_DATABASE_URL": url, "ZONGZHI_HOME": str(tmp_path)}
         path = tmp_path / "工单.csv"
         rows = [_row(f"RC-{i}", "邻里纠纷", 10.0 * i, 0.0, float(i)) for i in range(3)]
         path.write_text(csv_text(HEADERS, rows), encoding="utf-8")
-        app = typer.Typer()
-        app.command("noop")(lambda: None)
-        register(app)
-        result = CliRunner().invoke(
-            app, ["import", "cases", str(path), "--crs", "cgcs2000"], env=env
-        )
+        args = ["import", "cases", str(path)]
+        result = CliRunner().invoke(import_app(), [*args, "--crs", "cgcs2000"], env=env)
         assert result.exit_code == 0, result.output
         assert "其中 2 件为重复反映" in result.output and "坐标系未核对" not in result.output
         # Without --crs, and no row naming its place, the CRS assumed cannot be checked: said.
-        unsure = CliRunner().invoke(app, ["import", "cases", str(path), "--dry-run"], env=env)
+        unsure = CliRunner().invoke(import_app(), [*args, "--dry-run"], env=env)
         assert unsure.exit_code == 0, unsure.output
         assert "坐标系未核对" in unsure.output and "--crs gcj02" in unsure.output
-    finally:
-        engine.dispose()
-        server = urls.owner.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql")
-        with psycopg.connect(server + "/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE zz_import_repeats WITH (FORCE)")

@@ -24,7 +24,7 @@ from importers.template import (
 )
 from layers.person_attributes import MODELS, attribute_headers
 from layers.secrets import Keys
-from tests.import_fixtures import GRID, seed_jurisdictions
+from tests.import_fixtures import GRID, import_app, seed_jurisdictions
 
 KEYS = Keys(hmac_key=b"\x03" * 32, seal_key=b"\x04" * 32)
 IN_TEST_DATABASE = {"所属社区": "测试社区", "负责网格": GRID, "网格编码": GRID}
@@ -105,13 +105,7 @@ def test_a_template_marks_required_columns_keeps_ids_as_text_and_lists_codes(
 
 
 def test_template_command_writes_once_and_refuses_to_overwrite(tmp_path: Path) -> None:
-    import typer
-
-    from importers.cli import register
-
-    app = typer.Typer()
-    app.command("noop")(lambda: None)
-    register(app)
+    app = import_app()
     target = tmp_path / "花名册.xlsx"
     runner = CliRunner()
     first = runner.invoke(app, ["template", "workers", str(target)])
