@@ -520,7 +520,9 @@ def add_responsibles(conn: psycopg.Connection[Any], staging: str, duty: str | No
     """Record the workers found by :func:`resolve_responsibles` as responsible for the persons.
 
     Run after the persons are written (new or already there): a pair already recorded stays as
-    it is, so re-importing adds nothing twice.
+    it is, so re-importing adds nothing twice. A roster says who follows each person it names
+    up: a worker it no longer names for a person, under the same duty, is no longer
+    responsible for that person (an empty cell says nothing).
 
     Parameters
     ----------
@@ -544,6 +546,21 @@ def add_responsibles(conn: psycopg.Connection[Any], staging: str, duty: str | No
             " JOIN persons AS p ON p.category = s.category AND p.id_hash = s.id_hash"
             " WHERE cardinality(m.ids) = 1 ON CONFLICT DO NOTHING"
         ).format(m=_responsibles_table(staging), s=sql.Identifier(staging), row=_ROW),
+        (duty[:50] if duty else None,),
+    )
+    conn.execute(
+        sql.SQL(
+            "DELETE FROM person_responsibles AS r USING {s} AS s"
+            " JOIN persons AS p ON p.category = s.category AND p.id_hash = s.id_hash"
+            " WHERE r.person_id = p.id AND r.duty IS NOT DISTINCT FROM %s AND s.{named} IS NOT NULL"
+            " AND r.worker_id <> ALL(ARRAY(SELECT m.ids[1] FROM {m} AS m"
+            " WHERE m.row = s.{row} AND cardinality(m.ids) = 1))"
+        ).format(
+            m=_responsibles_table(staging),
+            s=sql.Identifier(staging),
+            row=_ROW,
+            named=sql.Identifier(RESPONSIBLE),
+        ),
         (duty[:50] if duty else None,),
     )
     return added.rowcount

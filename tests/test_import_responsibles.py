@@ -82,3 +82,14 @@ def test_a_rosters_responsible_workers_are_found_by_id_or_name(db: Session, tmp_
     assert again.committed and not again.problems
     assert _responsible(db)["丙"] == [("RS-03", "帮教责任人")]
     assert sum(len(v) for v in _responsible(db).values()) == 4
+
+    # Next month 乙 is followed up by 赵六 alone, 甲 by 王芳 still; an empty cell says nothing.
+    rows[0][4], rows[1][4], rows[2][4] = "王芳", "赵六", ""
+    path.write_text(csv_text(HEADERS, rows[:3]), encoding="utf-8")
+    later = run_import(db.connection(), path, options, keys=KEYS)
+    assert later.committed and not later.problems
+    assert _responsible(db) == {
+        "甲": [("RS-01", "帮教责任人")],
+        "乙": [("RS-04", "帮教责任人")],
+        "丙": [("RS-03", "帮教责任人")],
+    }
