@@ -488,10 +488,11 @@ def repeat_originals(
     registered in the console follows (:func:`layers.cases.register`), applied to a whole
     history at once.
 
-    Distances are taken in the local projection of :func:`local_metres`. The reports are
-    swept once in time order over a grid of ``distance_m`` cells holding the originals of the
-    last ``window_days``, so no list of close pairs is built: a dense history of a million
-    reports takes a few seconds at most.
+    Distances are measured on the GRS80 ellipsoid from the radii of curvature at the two
+    points (below a millimetre from the geodesic at a few hundred metres). The reports are
+    swept once in time order over a grid of cells at least ``distance_m`` across, holding the
+    originals of the last ``window_days``, so no list of close pairs is built: a dense history
+    of a million reports takes about a second.
 
     Parameters
     ----------
@@ -532,10 +533,14 @@ def repeat_originals(
     ...                  distance_m=50.0, window_days=7.0).tolist()
     [-1, 0, -1]
     """
-    x, y, t = _events(lon, lat, times)
-    n = x.size
+    lon_deg, lat_deg = coordinates(lon, lat)
+    t = times_in_days(times)
+    same_length("lon", lon_deg, "times", t)
+    n = t.size
     dmax = _positive(distance_m, "distance_m")
     wmax = _positive(window_days, "window_days")
+    x, y = np.radians(lon_deg), np.radians(lat_deg)
+    kx, ky = _metres_per_radian(y)
     label = _per_report(categories, n, "categories", np.zeros(n, dtype=np.int64))
     if label.dtype != np.int64:
         label = np.unique(label, return_inverse=True)[1].astype(np.int64)
@@ -543,8 +548,9 @@ def repeat_originals(
     closes = t + np.where(np.isnan(stays), np.inf, stays)
     known = _per_report(fixed, n, "fixed", np.zeros(n, dtype=np.bool_)).astype(np.bool_)
     order = np.lexsort((np.arange(n), ~known, t))
-    cx = np.floor(x / dmax).astype(np.int64)
-    cy = np.floor(y / dmax).astype(np.int64)
+    # Cells at least dmax across everywhere: sized where a radian spans the fewest metres.
+    cx = np.floor(x / (dmax / kx.min())).astype(np.int64)
+    cy = np.floor(y / (dmax / ky.min())).astype(np.int64)
     cx -= cx.min() - 1  # a margin of one cell all round: neighbours never wrap
     cy -= cy.min() - 1
     height = int(cy.max()) + 2
@@ -557,6 +563,8 @@ def repeat_originals(
     in_order = _originals_jit(
         x[order],
         y[order],
+        kx[order],
+        ky[order],
         t[order],
         closes[order],
         known[order],
@@ -573,6 +581,23 @@ def repeat_originals(
 
 
 _STEPS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.int64)
+
+
+_GRS80_A = 6_378_137.0
+_GRS80_E2 = (1 / 298.257222101) * (2 - 1 / 298.257222101)
+
+
+def _metres_per_radian(phi: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """Return the metres a radian of longitude and of latitude spans at latitudes ``phi``.
+
+    The radii of curvature of the GRS80 ellipsoid: along the parallel ``N cos φ`` and along
+    the meridian ``M``. Between two points a few hundred metres apart, the mean of the two
+    points' factors gives the geodesic distance to well below a millimetre.
+    """
+    w = np.sqrt(1.0 - _GRS80_E2 * np.sin(phi) ** 2)
+    return _GRS80_A / w * np.cos(phi), _GRS80_A * (1.0 - _GRS80_E2) / w**3
+
+
 """The cell offsets a report's original can lie in: its own cell and the eight around it."""
 
 
@@ -589,6 +614,8 @@ def _per_report(
 def _originals_py(
     x: FloatArray,
     y: FloatArray,
+    kx: FloatArray,
+    ky: FloatArray,
     t: FloatArray,
     closes: FloatArray,
     known: npt.NDArray[np.bool_],
@@ -599,6 +626,9 @@ def _originals_py(
     wmax: float,
 ) -> IntArray:
     """Sweep the reports, given in time order; compiled with numba below.
+
+    ``x``, ``y`` are longitude and latitude in radians, ``kx``, ``ky`` the metres a radian of
+    each spans there (:func:`_metres_per_radian`).
 
     Each cell keeps its originals in time order from ``start[cell]``: ``head`` skips those
     older than the window (the sweep's time only grows), ``length`` counts those stored.
@@ -624,7 +654,9 @@ def _originals_py(
                     e = slots[base + s]
                     if closes[e] <= t[j]:
                         continue
-                    d2 = (x[e] - x[j]) ** 2 + (y[e] - y[j]) ** 2
+                    dx = (x[e] - x[j]) * 0.5 * (kx[e] + kx[j])
+                    dy = (y[e] - y[j]) * 0.5 * (ky[e] + ky[j])
+                    d2 = dx * dx + dy * dy
                     if d2 <= reach and (d2 < best_d2 or (d2 == best_d2 and e < best)):
                         best = e
                         best_d2 = d2
