@@ -7,10 +7,13 @@ tables; the database checks (jurisdiction and grid exist, point inside its juris
 a tolerance, person and visitor found …) run there (:mod:`layers.import_checks`); then, unless
 something was rejected and the load is all-or-nothing, one upsert per part
 (:func:`layers.bulk.upsert`) moves the rows into the real table (for cases, the same statement
-appends each new case's first event; before it, cases imported earlier that the file says are
-settled are closed, unless someone has handled them here, see
-:func:`layers.case_import.settle_from_source`, and the new cases that repeat an earlier report
-are linked to it, see :mod:`layers.case_repeats`).
+appends each new case's first event; before it, the cases imported earlier that nobody has
+handled here since are brought up to the file, closed when it says they are settled and
+corrected when its values differ, see :func:`layers.case_import.settle_from_source` and
+:func:`layers.case_import.refresh_untouched`, and the new cases that repeat an earlier report
+are linked to it, see :mod:`layers.case_repeats`). A kind that updates matched rows (reference
+data, and the people and visits that come from files only) writes a field the file does not
+give only for a new row (:attr:`importers.kinds.Part.insert_only`).
 
 A load of more rows than its table holds (and at least
 :data:`layers.deferral.DEFAULT_MIN_ROWS`) defers the table's index and foreign-key upkeep to
