@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -52,18 +52,27 @@ _E2 = 0.00669438002290
 _MAX_CELLS_DEFAULT = 16_000_000
 
 
-def metres_per_degree(lat: float) -> tuple[float, float]:
+@overload
+def metres_per_degree(lat: float) -> tuple[float, float]: ...
+
+
+@overload
+def metres_per_degree(lat: FloatArray) -> tuple[FloatArray, FloatArray]: ...
+
+
+def metres_per_degree(lat: float | FloatArray) -> tuple[Any, Any]:
     """Return metres per degree of longitude and of latitude on GRS80 at a latitude.
 
     Parameters
     ----------
-    lat : float
-        Latitude in degrees.
+    lat : float or numpy.ndarray
+        Latitude(s) in degrees.
 
     Returns
     -------
-    tuple of float
-        ``(metres per degree east, metres per degree north)``.
+    tuple
+        ``(metres per degree east, metres per degree north)``: floats for a float, arrays for
+        an array.
 
     Examples
     --------
@@ -71,14 +80,13 @@ def metres_per_degree(lat: float) -> tuple[float, float]:
     >>> round(mx), round(my)
     (111319, 110574)
     """
-    phi = math.radians(lat)
-    w = math.sqrt(1.0 - _E2 * math.sin(phi) ** 2)
-    prime_vertical = _A / w
-    meridional = _A * (1.0 - _E2) / w**3
-    return (
-        math.radians(1.0) * prime_vertical * math.cos(phi),
-        math.radians(1.0) * meridional,
-    )
+    phi = np.radians(lat)
+    w = np.sqrt(1.0 - _E2 * np.sin(phi) ** 2)
+    east = math.radians(1.0) * _A / w * np.cos(phi)
+    north = math.radians(1.0) * _A * (1.0 - _E2) / w**3
+    if np.ndim(lat) == 0:
+        return float(east), float(north)
+    return east, north
 
 
 def _zone_area_per_radian(lat: FloatArray) -> FloatArray:

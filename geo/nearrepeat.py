@@ -30,6 +30,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from geo.checks import FloatArray, IntArray, coordinates, finite_values, same_length
+from geo.kde import metres_per_degree
 
 __all__ = [
     "KnoxResult",
@@ -539,8 +540,8 @@ def repeat_originals(
     n = t.size
     dmax = _positive(distance_m, "distance_m")
     wmax = _positive(window_days, "window_days")
-    x, y = np.radians(lon_deg), np.radians(lat_deg)
-    kx, ky = _metres_per_radian(y)
+    x, y = lon_deg, lat_deg
+    kx, ky = metres_per_degree(lat_deg)
     label = _per_report(categories, n, "categories", np.zeros(n, dtype=np.int64))
     if label.dtype != np.int64:
         label = np.unique(label, return_inverse=True)[1].astype(np.int64)
@@ -548,7 +549,7 @@ def repeat_originals(
     closes = t + np.where(np.isnan(stays), np.inf, stays)
     known = _per_report(fixed, n, "fixed", np.zeros(n, dtype=np.bool_)).astype(np.bool_)
     order = np.lexsort((np.arange(n), ~known, t))
-    # Cells at least dmax across everywhere: sized where a radian spans the fewest metres.
+    # Cells at least dmax across everywhere: sized where a degree spans the fewest metres.
     cx = np.floor(x / (dmax / kx.min())).astype(np.int64)
     cy = np.floor(y / (dmax / ky.min())).astype(np.int64)
     cx -= cx.min() - 1  # a margin of one cell all round: neighbours never wrap
@@ -583,21 +584,6 @@ def repeat_originals(
 _STEPS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.int64)
 
 
-_GRS80_A = 6_378_137.0
-_GRS80_E2 = (1 / 298.257222101) * (2 - 1 / 298.257222101)
-
-
-def _metres_per_radian(phi: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Return the metres a radian of longitude and of latitude spans at latitudes ``phi``.
-
-    The radii of curvature of the GRS80 ellipsoid: along the parallel ``N cos φ`` and along
-    the meridian ``M``. Between two points a few hundred metres apart, the mean of the two
-    points' factors gives the geodesic distance to well below a millimetre.
-    """
-    w = np.sqrt(1.0 - _GRS80_E2 * np.sin(phi) ** 2)
-    return _GRS80_A / w * np.cos(phi), _GRS80_A * (1.0 - _GRS80_E2) / w**3
-
-
 """The cell offsets a report's original can lie in: its own cell and the eight around it."""
 
 
@@ -627,8 +613,9 @@ def _originals_py(
 ) -> IntArray:
     """Sweep the reports, given in time order; compiled with numba below.
 
-    ``x``, ``y`` are longitude and latitude in radians, ``kx``, ``ky`` the metres a radian of
-    each spans there (:func:`_metres_per_radian`).
+    ``x``, ``y`` are longitude and latitude in degrees, ``kx``, ``ky`` the metres a degree of
+    each spans there (:func:`geo.kde.metres_per_degree`); the mean of two points' factors
+    gives their geodesic distance to well below a millimetre at a few hundred metres.
 
     Each cell keeps its originals in time order from ``start[cell]``: ``head`` skips those
     older than the window (the sweep's time only grows), ``length`` counts those stored.

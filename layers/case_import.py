@@ -31,6 +31,8 @@ UNTOUCHED_ACTIONS = ("import", "repeat_linked")
 KEPT_FROM_FILE = ("channel", "external_no", "state", "closed_at", "import_id")
 """Staged columns :func:`refresh_untouched` does not write: the natural key, the state (see
 :func:`settle_from_source`) and the import that brought the case in."""
+SAME_CASE = sql.SQL("c.channel = s.channel AND c.external_no = s.external_no")
+"""Case ``c`` is the one staged row ``s`` names (its natural key: channel and source number)."""
 STATUS_GIVEN = "_status_given"
 """Staging column: the file's row says how far its case got (a status or a closing time)."""
 EVENT_COLUMNS = ("id", "area_code", "state")
@@ -188,7 +190,7 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
     """
     registered = sql.Literal(CaseState.REGISTERED.value)
     settled = sql.SQL("s.state <> {}").format(registered)
-    match = sql.SQL("c.channel = s.channel AND c.external_no = s.external_no")
+    match = SAME_CASE
     closed = conn.execute(
         sql.SQL(
             "WITH closed AS ("
@@ -275,8 +277,8 @@ def refresh_untouched(
         sql.SQL(
             "WITH refreshed AS ("
             " UPDATE cases c SET ({targets}) = ROW({new}), version = c.version + 1"
-            " FROM {staging} s WHERE c.channel = s.channel AND c.external_no = s.external_no"
-            " AND ({old}) IS DISTINCT FROM ({given}) AND {untouched}"
+            " FROM {staging} s WHERE {same} AND ({old}) IS DISTINCT FROM ({given})"
+            " AND {untouched}"
             " RETURNING s.{row}, c.id, c.area_code, c.state"
             "), logged AS ("
             " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
@@ -289,6 +291,7 @@ def refresh_untouched(
             staging=sql.Identifier(staging),
             old=sql.SQL(", ").join(sql.SQL("c.{}").format(sql.Identifier(c)) for c in values),
             given=sql.SQL(", ").join(values.values()),
+            same=SAME_CASE,
             untouched=_untouched(),
             row=sql.Identifier(ROW_COLUMN),
             actor=sql.Literal(actor[:50]),

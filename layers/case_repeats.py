@@ -34,17 +34,15 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
+from geo.kde import metres_per_degree
 from geo.nearrepeat import repeat_originals
 from layers.bulk import LAT_COLUMN, LON_COLUMN, ROW_COLUMN, copy_frame
+from layers.case_import import SAME_CASE
 from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
 
 LINKS = "zz_repeat_links"
 """TEMP table of the links (``_row``, ``id``, ``duplicate_of``, ``repeat_count``; 0 for none)."""
 _DAY_S = 86_400.0
-_METRES_PER_DEGREE = 50_000.0
-"""Fewer metres than a degree of longitude spans anywhere in China (66 km at 53.5°N): the box
-around the new cases in which cases on record are looked for is widened by the repeat radius
-over this; the exact distance is checked afterwards."""
 
 
 @dataclass(frozen=True)
@@ -108,18 +106,22 @@ def link_staged_repeats(
             " date_part('epoch', s.reported_at) AS reported,"
             " date_part('epoch', s.closed_at) AS closed"
             " FROM {staging} AS s WHERE s.{lon} IS NOT NULL AND s.{lat} IS NOT NULL"
-            " AND NOT EXISTS (SELECT 1 FROM cases AS c"
-            " WHERE c.channel = s.channel AND c.external_no = s.external_no)"
+            " AND NOT EXISTS (SELECT 1 FROM cases AS c WHERE {same})"
         ).format(
             row=sql.Identifier(ROW_COLUMN),
             lon=sql.Identifier(LON_COLUMN),
             lat=sql.Identifier(LAT_COLUMN),
             staging=sql.Identifier(staging),
+            same=SAME_CASE,
         ),
     )
     if new.empty:
         return RepeatLinks(0, 0)
-    record = _on_record(conn, new, days, radius_m / _METRES_PER_DEGREE)
+    # The box around the new cases, widened by twice the radius in degrees of longitude at
+    # the case nearest a pole (where a degree spans the fewest metres); geo checks the
+    # exact distance afterwards.
+    east, _ = metres_per_degree(float(new["lat"].abs().max()))
+    record = _on_record(conn, new, days, 2.0 * radius_m / east)
     both = pd.concat([record, new], ignore_index=True)
     reported = both["reported"].to_numpy(dtype=np.float64)
     original = repeat_originals(
