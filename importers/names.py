@@ -4,6 +4,10 @@ Before a part's rows are staged (:mod:`importers.loading`), the 所属社区, �
 file gives as names (the helper columns of :mod:`importers.kinds`) are looked up in the
 database's jurisdictions and grids (:mod:`importers.places`). A row whose names mean no unit,
 or more than one, or contradict its codes, is rejected with the places it could mean.
+
+A row with no location is placed by its address when nothing else places it, or placed
+deeper when its columns give only its township: ``宁州街道复安社区幸福路 3 号`` is in 复安社区. A
+row with a location is placed by its point (:mod:`importers.loading`), never by its address.
 """
 
 from __future__ import annotations
@@ -13,10 +17,13 @@ from typing import Any
 import pandas as pd
 import psycopg
 
+from geo.codes import division_level
 from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME
 from importers.places import Gazetteer, GridDirectory, GridPlace, Place
 from importers.rules import Problem, RowChecks
 from layers import import_checks
+from layers.bulk import LON_COLUMN
+from layers.model import Level
 
 
 class Directories:
@@ -75,7 +82,23 @@ def resolve_names(
     if GRID_NAME in records.columns and records[GRID_NAME].notna().any():
         checks.add(_locate_named_grids(records, checks, directories.grids()))
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
+    by_address = _placed_by_address(records)
+    if by_address.any():
+        checks.add(_locate_by_address(records, by_address, checks, directories.places()))
+        records = records[~checks.bad.reindex(records.index, fill_value=False)]
     return records.drop(columns=helpers)
+
+
+def _placed_by_address(records: pd.DataFrame) -> pd.Series:
+    """Rows the address places: an address, no location, and no area or only a township's."""
+    if "address" not in records.columns or "area_code" not in records.columns:
+        return pd.Series(False, index=records.index)
+    rows = records["address"].notna()
+    if LON_COLUMN in records.columns:
+        rows &= records[LON_COLUMN].isna()
+    area = records.loc[rows, "area_code"]
+    coarse = area.isna() | (area.map(division_level, na_action="ignore") < Level.VILLAGE)
+    return rows & coarse.reindex(records.index, fill_value=False)
 
 
 def _locate_named_areas(
@@ -109,6 +132,30 @@ def _locate_named_areas(
     by_name = [(row, text) for row, text in problems if _text(names.at[row]) is not None]
     by_town = [(row, text) for row, text in problems if _text(names.at[row]) is None]
     return checks.problems_at("area_code", by_name) + checks.problems_at("township", by_town)
+
+
+def _locate_by_address(
+    records: pd.DataFrame, placed: pd.Series, checks: RowChecks, places: Gazetteer
+) -> list[Problem]:
+    """Fill (or deepen) the area code of the ``placed`` rows from their addresses.
+
+    A row without an area code whose address could mean several units is rejected with them;
+    one whose address names no unit is left to the missing-area rule. A township's row is
+    placed deeper only by a unit inside that township.
+    """
+    rows = records.index[placed]
+    codes = [_text(c) for c in records.loc[rows, "area_code"]]
+    pairs = list(zip(records.loc[rows, "address"], codes, strict=True))
+    found = {pair: places.in_address(*pair) for pair in set(pairs)}
+    problems: list[tuple[int, str]] = []
+    for at, (row, pair) in enumerate(zip(rows, pairs, strict=True)):
+        unit, rule = found[pair]
+        if unit is not None:
+            codes[at] = unit
+        elif rule and pair[1] is None:
+            problems.append((int(row), rule))
+    records.loc[rows, "area_code"] = codes
+    return checks.problems_at("address", problems)
 
 
 def _locate_named_grids(

@@ -6,6 +6,10 @@ the one jurisdiction of the database so named: the name is compared without the 
 the body that runs the unit (居委会, 村民委员会, 办事处, 人民政府 …), and may start with the
 names of units above it. A name that two units share (two 新复社区 in one county) is told
 apart by the township; otherwise the row is refused with the places it could mean.
+
+A 12345 export often has no such column and no coordinates, only the 事发地址
+(``华宁县宁州街道复安社区幸福路 3 号``): :meth:`Gazetteer.in_address` finds the deepest unit the
+address names in full.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ _SHORTENED = ("社区", "村")
 """What a village's name may be written without (``复安`` for ``复安社区``)."""
 _SHOWN = 3
 """How many of the places an ambiguous name could mean a rule lists."""
+_ROAD_AFTER = frozenset("路街巷道桥弄")
+"""A village's name followed by one of these in an address names a road (新村路), not it."""
 
 
 def is_place_name(value: str) -> bool:
@@ -87,6 +93,8 @@ class Gazetteer:
         for place in places:
             self._by_code[place.code] = place
             self._by_key[place_key(place.name)].append(place)
+        self._key_ends = frozenset(key[-1] for key in self._by_key)
+        self._key_lengths = sorted({len(key) for key in self._by_key}, reverse=True)
 
     def unit(self, code: str) -> Place | None:
         """Return the unit of this code, if the gazetteer has it."""
@@ -142,6 +150,80 @@ class Gazetteer:
             f"“{name}”{where}有 {len(found)} 处：{shown}{more}。请填写所属乡镇（街道）"
             "或 12 位区划代码"
         )
+
+    def in_address(self, address: str, within: str | None = None) -> tuple[str | None, str]:
+        """Return the code of the deepest unit an address names, or ``None`` and why not.
+
+        Units are found by their full names (``复安社区``, not ``复安``), as whole words: a name
+        inside a longer one (``新村`` in ``城新村``) and a village's name that begins a road's
+        (``新村路``) do not count. A unit counts only if it lies in every unit above its level
+        that the address also names, so ``盘溪镇新复社区`` means the 新复社区 of 盘溪镇.
+
+        Parameters
+        ----------
+        address : str
+            The address as the file writes it.
+        within : str, optional
+            Code of the unit the row is known to lie in (its township): only units in it count.
+
+        Returns
+        -------
+        tuple
+            ``(code, "")`` for the one deepest unit; ``(None, "")`` when the address names
+            none; ``(None, rule)`` with a Chinese rule when it could mean several.
+
+        Examples
+        --------
+        >>> places = Gazetteer([Place("530424001000", "宁州街道", 4, None),
+        ...                     Place("530424001001", "复安社区居委会", 5, "530424001000")])
+        >>> places.in_address("华宁县宁州街道复安社区幸福路3号")
+        ('530424001001', '')
+        >>> places.in_address("宁州街道复安路3号")
+        ('530424001000', '')
+        """
+        text = _SPACE.sub("", unicodedata.normalize("NFKC", address))
+        named = [p for key in self._keys_in(text) for p in self._by_key[key]]
+        if within is not None:
+            unit = self._by_code.get(within)
+            named = [p for p in named if unit is not None and _inside(p.code, unit)]
+        fits = [
+            p
+            for p in named
+            if all(_inside(p.code, other) for other in named if other.level < p.level)
+        ]
+        if not fits:
+            return None, ""
+        level = max(p.level for p in fits)
+        deepest = sorted({p.code: p for p in fits if p.level == level}.values(), key=_code)
+        if len(deepest) == 1:
+            return deepest[0].code, ""
+        shown = "、".join(self.label(p) for p in deepest[:_SHOWN])
+        more = "等" if len(deepest) > _SHOWN else ""
+        name = deepest[0].name
+        return None, (
+            f"地址中的“{name}”有 {len(deepest)} 处：{shown}{more}。"
+            "请在地址中写明乡镇（街道），或填写所属社区、所属乡镇"
+        )
+
+    def _keys_in(self, text: str) -> list[str]:
+        """Return the names of units ``text`` writes in full, each not inside a longer one."""
+        spans: list[tuple[int, int]] = []
+        for end in range(len(text), 0, -1):
+            if text[end - 1] not in self._key_ends:
+                continue
+            for length in self._key_lengths:
+                start = end - length
+                if start < 0 or text[start:end] not in self._by_key:
+                    continue
+                if any(s <= start and end <= e for s, e in spans):
+                    continue
+                if text[end : end + 1] in _ROAD_AFTER and self._is_village(text[start:end]):
+                    continue
+                spans.append((start, end))
+        return [text[s:e] for s, e in spans]
+
+    def _is_village(self, key: str) -> bool:
+        return all(p.level == 5 for p in self._by_key[key])
 
     def find(self, name: str) -> list[Place]:
         """Return the units ``name`` may mean: same name, or same name after its ancestors'.
@@ -200,6 +282,10 @@ class Gazetteer:
             names.append(place_key(parent.name))
             parent = self._by_code.get(parent.parent_code or "")
         return "".join(reversed(names))
+
+
+def _code(place: Place) -> str:
+    return place.code
 
 
 def _inside(code: str, unit: Place) -> bool:

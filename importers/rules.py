@@ -24,7 +24,7 @@ import shapely
 from geo.codes import CodeError, mask_resident_id
 from geo.crs import SourceCrs, in_china, looks_like_gauss_kruger, to_cgcs2000
 from importers import vocabulary
-from importers.mapping import SYNONYMS, normalise_header
+from importers.mapping import SYNONYMS, normalise_header, usual_header
 from importers.values import (
     COORDINATE_RULE,
     DATE_RULE,
@@ -217,8 +217,8 @@ class RowChecks:
         return raw.map(renamed, na_action="ignore")
 
     def header(self, field: str) -> str:
-        """Return the source header of ``field`` (the field name if unmapped)."""
-        return self.columns.get(field, field)
+        """Return the source header of ``field``; if the file has none, the usual one."""
+        return self.columns.get(field) or usual_header(field)
 
     # ----------------------------------------------------------------- recording
 

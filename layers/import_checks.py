@@ -19,6 +19,7 @@ from psycopg import sql
 
 from layers.bulk import ROW_COLUMN, staged_rows
 from layers.model.base import SRID
+from layers.model.jurisdictions import Level
 
 _ROW = sql.Identifier(ROW_COLUMN)
 
@@ -84,7 +85,10 @@ def delete_staged_rows(conn: psycopg.Connection[Any], staging: str, rows: Sequen
 
 
 def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geometry: str) -> None:
-    """Set each staged row's missing area code to the village whose boundary covers it.
+    """Set each staged row's missing area code to the deepest unit whose boundary covers it.
+
+    The village where villages have boundaries; else the township, the county: a centre that
+    loaded only the official boundaries down to its counties still places its cases.
 
     Parameters
     ----------
@@ -95,13 +99,13 @@ def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geo
     geometry : str
         Its geometry column.
     """
-    conn.execute(
-        sql.SQL(
-            "UPDATE {s} AS s SET area_code = j.code FROM jurisdictions AS j "
-            "WHERE s.area_code IS NULL AND s.{g} IS NOT NULL AND j.level = 5 "
-            "AND j.boundary IS NOT NULL AND ST_Covers(j.boundary, s.{g})"
-        ).format(s=sql.Identifier(staging), g=sql.Identifier(geometry))
-    )
+    fill = sql.SQL(
+        "UPDATE {s} AS s SET area_code = j.code FROM jurisdictions AS j "
+        "WHERE s.area_code IS NULL AND s.{g} IS NOT NULL AND j.level = %s "
+        "AND j.boundary IS NOT NULL AND ST_Covers(j.boundary, s.{g})"
+    ).format(s=sql.Identifier(staging), g=sql.Identifier(geometry))
+    for level in sorted(Level, reverse=True):  # villages first: large polygons for what is left
+        conn.execute(fill, (int(level),))
 
 
 def rows_missing(conn: psycopg.Connection[Any], staging: str, column: str) -> list[int]:

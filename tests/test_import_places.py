@@ -80,6 +80,47 @@ def test_what_counts_as_a_name() -> None:
     assert place_key("委员会") == "委员会"  # a suffix alone is the whole name
 
 
+NEW_VILLAGE = Place("530424101002", "新村", 5, PANXI.code)
+TOWN_NEW_VILLAGE = Place("530424001003", "城新村", 5, NINGZHOU.code)
+WITH_VILLAGES = Gazetteer(
+    [COUNTY, NINGZHOU, PANXI, FUAN, XINFU_NZ, XINFU_PX, DALONG, NEW_VILLAGE, TOWN_NEW_VILLAGE]
+)
+
+
+@pytest.mark.parametrize(
+    ("address", "code"),
+    [
+        ("云南省玉溪市华宁县宁州街道复安社区幸福路3号", FUAN.code),
+        ("复安社区居委会对面", FUAN.code),
+        ("华宁县　宁州街道 复安社区", FUAN.code),  # spaces, a full-width one too
+        ("盘溪镇新复社区3组", XINFU_PX.code),  # the 新复社区 of the township named
+        ("华宁县大龙潭村委会旁", DALONG.code),  # stored as 大龙潭村委会: found as 大龙潭
+        ("城新村2组", TOWN_NEW_VILLAGE.code),  # not 新村, which lies inside the name
+        ("盘溪镇新村1组", NEW_VILLAGE.code),
+        ("宁州街道新村1组", NINGZHOU.code),  # 新村 is not in 宁州街道: the township only
+        ("宁州街道复安路3号", NINGZHOU.code),  # 复安 alone is not the unit's name
+        ("华宁县文化路", COUNTY.code),
+        ("新村路5号", None),  # a road
+        ("昆明市五华区", None),  # not in the database
+        ("", None),
+    ],
+)
+def test_an_address_is_placed_in_the_deepest_unit_it_names(address: str, code: str | None) -> None:
+    assert WITH_VILLAGES.in_address(address) == (code, "")
+
+
+def test_an_address_of_a_shared_name_lists_the_places_or_takes_the_known_township() -> None:
+    code, rule = WITH_VILLAGES.in_address("华宁县新复社区2组")
+    assert code is None
+    assert rule == (
+        "地址中的“新复社区”有 2 处：宁州街道新复社区（530424001016）、盘溪镇新复社区"
+        "（530424101009）。请在地址中写明乡镇（街道），或填写所属社区、所属乡镇"
+    )
+    assert WITH_VILLAGES.in_address("华宁县新复社区2组", within=PANXI.code) == (XINFU_PX.code, "")
+    assert WITH_VILLAGES.in_address("复安社区", within=PANXI.code) == (None, "")
+    assert WITH_VILLAGES.in_address("复安社区", within="530424999000") == (None, "")
+
+
 def test_a_grid_is_named_with_or_without_its_village() -> None:
     grids = GridDirectory(
         [
