@@ -29,6 +29,7 @@ from rich.progress import (
 from rich.table import Table
 from sqlalchemy import Engine
 
+from importers.fixed_values import parse_fixed
 from importers.kinds import KINDS
 from importers.loading import DEFAULT_TOLERANCE_M
 from importers.mapping import MappingError, header_test, load_mapping_file, usual_header
@@ -160,6 +161,15 @@ def import_file(
             f"(its name); {ALL_PARTS}: each in turn.",
         ),
     ] = None,
+    fixed: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="FIELD=VALUE: every row's value of a column the file lacks, e.g. "
+            "--set 人员类别=刑满释放人员 (repeatable).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Import files of KIND, one by one; each loads whole or not at all unless --partial."""
     if kind not in KINDS:
@@ -168,6 +178,11 @@ def import_file(
     if report is not None and (len(paths) > 1 or layer == ALL_PARTS):
         console.print("[bold red]错误：[/]--report 只能用于单个文件（多个文件的报告各写在文件旁）")
         raise typer.Exit(code=2)
+    try:
+        values = parse_fixed(fixed or [], KINDS[kind])
+    except MappingError as exc:
+        console.print(f"[bold red]错误：[/]{exc}")
+        raise typer.Exit(code=2) from exc
     settings = Settings.from_env()
     options = ImportOptions(
         kind=kind,
@@ -178,6 +193,7 @@ def import_file(
         user=user or os_user(),
         tolerance_m=tolerance,
         layer=layer,
+        fixed=values,
     )
     if kind == "cases":  # imported cases get the deadlines of the deployment's limits
         try:
@@ -242,7 +258,7 @@ def _import_one(
     except (ReadError, MappingError, ValueError) as exc:
         console.print(f"[bold red]错误：[/]{exc}")
         return 2
-    _summarise(outcome)
+    _summarise(outcome, options.fixed)
     if earlier is not None:
         note = f"此文件（内容相同）{_earlier_note(earlier)}；重新导入不会重复写入"
         console.print(note, soft_wrap=True)
@@ -314,7 +330,7 @@ class StepBar:
         return ImportProgress(self.step, self.rows)
 
 
-def _summarise(outcome: ImportOutcome) -> None:
+def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
     status = STATUS_LABELS.get(outcome.status, outcome.status)
     title = f"导入{KINDS[outcome.kind].label}：{outcome.file_name}（{status}）"
     console.print(title, style="bold", soft_wrap=True)
@@ -331,8 +347,11 @@ def _summarise(outcome: ImportOutcome) -> None:
     console.print(table)
     if outcome.columns:
         fields = KINDS[outcome.kind].fields  # in the kind's order
-        used = {f: outcome.columns[f] for f in fields if f in outcome.columns}
+        used = {f: outcome.columns[f] for f in fields if f in outcome.columns and f not in fixed}
         console.print(f"列对照：{column_mapping(used, outcome.kind)}", soft_wrap=True)
+    if fixed:
+        given = "；".join(f"{KINDS[outcome.kind].header(f)} = {v}" for f, v in fixed.items())
+        console.print(f"整个文件统一取值（--set）：{given}", soft_wrap=True)
     for note in outcome.notes:
         console.print(note, style="yellow", soft_wrap=True)
     if counts and counts.repeats:

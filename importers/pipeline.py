@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from geo.crs import SourceCrs
 from importers.crs_check import Unconfirmed
+from importers.fixed_values import add_fixed_columns
 from importers.kinds import KINDS, Context, Part
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
 from importers.mapping import (
@@ -66,6 +67,9 @@ class ImportOptions:
     limits_config : dict or None
         The deployment's case time limits (:func:`layers.deadlines.for_deployment`) that
         imported cases get their deadlines from; ``None``: the built-in limits.
+    fixed : dict
+        Target field → the value every row takes, for a column the file lacks
+        (:mod:`importers.fixed_values`).
     """
 
     kind: str
@@ -78,6 +82,7 @@ class ImportOptions:
     defer: bool | None = None
     layer: str | None = None
     limits_config: dict[str, Any] | None = None
+    fixed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -284,8 +289,9 @@ def check_table(
             f"映射文件 values 中的字段 {'、'.join(unknown)} 不存在；"
             f"可用的字段：{'、'.join(kind.fields)}"
         )
+    frame, columns = add_fixed_columns(table.frame, columns, options.fixed, kind)
     crs = source_crs(options.crs, table.crs)
-    checks = RowChecks(table.frame, columns, values=overrides.values)
+    checks = RowChecks(frame, columns, values=overrides.values)
     checks.require(*kind.required)
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=table.crs is not None)

@@ -1,0 +1,97 @@
+"""``--set``: a value for every row of a file that lacks the column (a roster of one category)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from importers.fixed_values import add_fixed_columns, parse_fixed
+from importers.kinds import KINDS
+from importers.mapping import MappingError
+from importers.report import ROWS_SHEET
+from tests.conftest import SuiteDatabase
+from tests.import_fixtures import VILLAGE, csv_text, import_app, resident_id, seeded_database
+
+
+def test_set_items_name_their_field_by_name_or_by_a_known_header() -> None:
+    persons = KINDS["persons"]
+    assert parse_fixed(["人员类别=刑满释放人员", " 管控级别 = 2 "], persons) == {
+        "category": "刑满释放人员",
+        "management_level": "2",
+    }
+    assert parse_fixed(["category=吸毒人员"], persons) == {"category": "吸毒人员"}
+    with pytest.raises(MappingError, match="应写成“字段=值”"):
+        parse_fixed(["人员类别"], persons)
+    with pytest.raises(MappingError, match="应写成“字段=值”"):
+        parse_fixed(["人员类别= "], persons)
+    usable = "'来源渠道' 不是此类导入的字段；可用：人员类别（category）、姓名（name）"
+    with pytest.raises(MappingError, match=usable):
+        parse_fixed(["来源渠道=12345"], persons)
+    with pytest.raises(MappingError, match="--set 给了 人员类别 两次"):
+        parse_fixed(["人员类别=吸毒人员", "category=刑满释放人员"], persons)
+
+
+def test_a_fixed_value_is_refused_for_a_column_the_file_has() -> None:
+    import pandas as pd
+
+    rows = pd.DataFrame({"类别": ["吸毒人员"]})
+    with pytest.raises(MappingError, match="文件已有人员类别列“类别”"):
+        add_fixed_columns(
+            rows, {"category": "类别"}, {"category": "刑满释放人员"}, KINDS["persons"]
+        )
+
+
+def test_a_roster_of_one_category_imports_with_set(database: SuiteDatabase, tmp_path: Path) -> None:
+    with seeded_database(database, "zz_import_set") as (engine, url):
+        env = {"ZONGZHI_DATABASE_URL": url, "ZONGZHI_HOME": str(tmp_path / "home")}
+        roster = tmp_path / "刑满释放人员名单.csv"
+        people = [["张三", resident_id(1), VILLAGE], ["李四", resident_id(2), VILLAGE]]
+        roster.write_text(csv_text(["姓名", "公民身份号码", "所属社区"], people), encoding="utf-8")
+        runner = CliRunner()
+        refused = runner.invoke(import_app(), ["import", "persons", str(roster)], env=env)
+        assert refused.exit_code == 2 and "人员类别" in refused.output, refused.output
+
+        args = ["import", "persons", str(roster), "--set", "人员类别=刑满释放人员"]
+        loaded = runner.invoke(import_app(), args, env=env)
+        assert loaded.exit_code == 0, loaded.output
+        assert "整个文件统一取值（--set）：人员类别 = 刑满释放人员" in loaded.output
+        with engine.connect() as conn:
+            conn.execute(text("SELECT set_config('zongzhi.scope_lo', '', false)"))
+            conn.execute(text("SELECT set_config('zongzhi.scope_hi', '~', false)"))
+            stored = conn.execute(text("SELECT name, category FROM persons ORDER BY name")).all()
+        assert [tuple(r) for r in stored] == [("张三", "released"), ("李四", "released")]
+
+        wrong = runner.invoke(
+            import_app(), ["import", "persons", str(roster), "--set", "人员类别=释放人员"], env=env
+        )
+        assert wrong.exit_code == 1, wrong.output  # every row refused, by the code table's rule
+
+        unknown = runner.invoke(
+            import_app(), ["import", "persons", str(roster), "--set", "渠道=12345"], env=env
+        )
+        assert unknown.exit_code == 2 and "不是此类导入的字段" in unknown.output
+
+
+def test_rows_a_report_copies_carry_the_set_value(database: SuiteDatabase, tmp_path: Path) -> None:
+    """A 12345 export without 来源渠道: the rows to correct come back with the column."""
+    from openpyxl import load_workbook
+
+    with seeded_database(database, "zz_import_set_report") as (_, url):
+        env = {"ZONGZHI_DATABASE_URL": url, "ZONGZHI_HOME": str(tmp_path / "home")}
+        path = tmp_path / "工单.csv"
+        headers = ["工单编号", "事件类型", "所属社区", "来电时间"]
+        rows = [
+            ["S-1", "邻里纠纷", VILLAGE, "2025-03-01 09:00"],
+            ["S-2", "邻里纠纷", VILLAGE, "2025-13-01 09:00"],  # no 13th month
+        ]
+        path.write_text(csv_text(headers, rows), encoding="utf-8")
+        args = ["import", "cases", str(path), "--set", "来源渠道=12345", "--partial"]
+        first = CliRunner().invoke(import_app(), args, env=env)
+        assert first.exit_code == 0, first.output
+        book = load_workbook(tmp_path / "工单.csv.rejects.xlsx")
+        lines = [list(r) for r in book[ROWS_SHEET].iter_rows(values_only=True)]
+        assert lines[0][:5] == [*headers, "来源渠道"]
+        assert lines[1][:5] == ["S-2", "邻里纠纷", VILLAGE, "2025-13-01 09:00", "12345"]
