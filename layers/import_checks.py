@@ -99,13 +99,20 @@ def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geo
     geometry : str
         Its geometry column.
     """
+    names = {"s": sql.Identifier(staging), "g": sql.Identifier(geometry)}
+    unplaced = sql.SQL(
+        "SELECT count(*) FROM {s} AS s WHERE s.area_code IS NULL AND s.{g} IS NOT NULL"
+    ).format(**names)
+    left = _count(conn, unplaced)
     fill = sql.SQL(
         "UPDATE {s} AS s SET area_code = j.code FROM jurisdictions AS j "
         "WHERE s.area_code IS NULL AND s.{g} IS NOT NULL AND j.level = %s "
         "AND j.boundary IS NOT NULL AND ST_Covers(j.boundary, s.{g})"
-    ).format(s=sql.Identifier(staging), g=sql.Identifier(geometry))
+    ).format(**names)
     for level in sorted(Level, reverse=True):  # villages first: large polygons for what is left
-        conn.execute(fill, (int(level),))
+        if left == 0:
+            break
+        left -= conn.execute(fill, (int(level),)).rowcount
 
 
 def rows_missing(conn: psycopg.Connection[Any], staging: str, column: str) -> list[int]:
@@ -581,3 +588,8 @@ def drop_responsibles(conn: psycopg.Connection[Any], staging: str) -> None:
         Staging table of persons.
     """
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_responsibles_table(staging)))
+
+
+def _count(conn: psycopg.Connection[Any], query: sql.Composed) -> int:
+    row = conn.execute(query).fetchone()
+    return int(row[0]) if row else 0
