@@ -291,7 +291,7 @@ def check_table(
         )
     frame, columns = add_fixed_columns(table.frame, columns, options.fixed, kind)
     crs = source_crs(options.crs, table.crs)
-    checks = RowChecks(frame, columns, values=overrides.values)
+    checks = RowChecks(frame, columns, values=overrides.values, labels=kind.headers)
     checks.require(*kind.required)
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=table.crs is not None)

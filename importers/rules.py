@@ -74,7 +74,8 @@ class MissingColumns(ValueError):
     """The file has no column for a required field: the whole file is refused, not each row.
 
     The message (Chinese) names each missing field with up to three of its usual headers, lists the
-    file's columns and suggests renaming a column or mapping it with ``--mapping``.
+    file's columns and suggests renaming a column, mapping it with ``--mapping``, or giving the
+    whole file's value with ``--set``.
 
     Parameters
     ----------
@@ -84,20 +85,30 @@ class MissingColumns(ValueError):
         The file's headers.
     alternative : str, optional
         What else would do, e.g. a WKT column instead of lon/lat.
+    labels : mapping, optional
+        Target field → its header in this kind's files, named first.
     """
 
     def __init__(
-        self, fields: Sequence[str], headers: Sequence[str], alternative: str = ""
+        self,
+        fields: Sequence[str],
+        headers: Sequence[str],
+        alternative: str = "",
+        *,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         self.fields = tuple(fields)
-        wanted = "；".join(f"{field}（{'、'.join(_usual_headers(field))}）" for field in fields)
+        labels = labels or {}
+        usual = {f: _usual_headers(f, labels.get(f)) for f in fields}
+        wanted = "；".join(f"{field}（{'、'.join(usual[field])}）" for field in fields)
         found = "、".join(str(h) for h in headers) or "（无）"
         guesses = {f: _likely_headers(f, [str(h) for h in headers]) for f in fields}
         example = ", ".join(f'"{f}": "{g[0]}"' for f, g in guesses.items() if g)
         hint = f"，例如映射文件内容为 {{{example}}}" if example else ""
+        same = f"；整个文件同一个值的，用 --set 给出，如 --set {usual[fields[0]][0]}=…"
         super().__init__(
             f"文件缺少必填字段的列：{wanted}{alternative}。文件中的列：{found}。"
-            f"请把对应的列改名为上述表头之一，或用 --mapping 指定{hint}。"
+            f"请把对应的列改名为上述表头之一，或用 --mapping 指定{hint}{same if fields else ''}。"
         )
 
 
@@ -114,17 +125,18 @@ def _likely_headers(field: str, headers: Sequence[str]) -> list[str]:
     return [h for h in headers if any(k in normalise_header(h) for k in keys)]
 
 
-def _usual_headers(field: str) -> list[str]:
-    """Return up to three usual headers of ``field``, Chinese ones first.
+def _usual_headers(field: str, label: str | None = None) -> list[str]:
+    """Return up to three usual headers of ``field``: its label, then Chinese ones first.
 
     Examples
     --------
-    >>> _usual_headers("lon")
-    ['经度', 'x坐标', '横坐标']
+    >>> _usual_headers("lon"), _usual_headers("category", "人员类别")
+    (['经度', 'x坐标', '横坐标'], ['人员类别', '事件类型', '事件类别'])
     """
-    others = [s for s in SYNONYMS.get(field, ()) if s != field]
+    others = [s for s in SYNONYMS.get(field, ()) if s not in (field, label)]
     chinese = [s for s in others if not s.isascii()]
-    return (chinese + [s for s in others if s.isascii()])[:3]
+    first = [label] if label else []
+    return (first + chinese + [s for s in others if s.isascii()])[:3]
 
 
 SENSITIVE_FIELDS = frozenset({"resident_id"})
@@ -176,6 +188,9 @@ class RowChecks:
     values : mapping, optional
         Target field → {value as written → the code or label it means} (a mapping file's
         ``values``), for code-table fields.
+    labels : mapping, optional
+        Target field → its header in this kind's files (``category`` is 人员类别 in a roster,
+        事件类型 in a case file), for fields the file lacks; else the usual header.
     """
 
     def __init__(
@@ -184,9 +199,11 @@ class RowChecks:
         columns: dict[str, str],
         *,
         values: Mapping[str, Mapping[str, str]] | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         self.frame = frame
         self.columns = columns
+        self.labels = dict(labels or {})
         self.values = {
             field: {vocabulary.value_key(k): v for k, v in names.items()}
             for field, names in (values or {}).items()
@@ -218,7 +235,7 @@ class RowChecks:
 
     def header(self, field: str) -> str:
         """Return the source header of ``field``; if the file has none, the usual one."""
-        return self.columns.get(field) or usual_header(field)
+        return self.columns.get(field) or self.labels.get(field) or usual_header(field)
 
     # ----------------------------------------------------------------- recording
 
@@ -314,7 +331,7 @@ class RowChecks:
         """
         absent = [field for field in fields if not self.has(field)]
         if absent:
-            raise MissingColumns(absent, [str(c) for c in self.frame.columns])
+            raise MissingColumns(absent, [str(c) for c in self.frame.columns], labels=self.labels)
         for field in fields:
             self.fail(field, self.text(field).isna(), "必填，不能为空")
 
@@ -335,7 +352,9 @@ class RowChecks:
                 "（或一列“经度,纬度”，如 102.905,24.205；或一列 WKT 点，如 POINT (102.9 24.2)；"
                 "或 GIS 文件的点几何）"
             )
-            raise MissingColumns(absent, [str(c) for c in self.frame.columns], alternative)
+            raise MissingColumns(
+                absent, [str(c) for c in self.frame.columns], alternative, labels=self.labels
+            )
         else:
             self.require("lon", "lat")
 

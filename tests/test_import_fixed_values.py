@@ -12,6 +12,7 @@ from importers.fixed_values import add_fixed_columns, parse_fixed
 from importers.kinds import KINDS
 from importers.mapping import MappingError
 from importers.report import ROWS_SHEET
+from importers.rules import MissingColumns, RowChecks
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import VILLAGE, csv_text, import_app, resident_id, seeded_database
 
@@ -32,6 +33,18 @@ def test_set_items_name_their_field_by_name_or_by_a_known_header() -> None:
         parse_fixed(["来源渠道=12345"], persons)
     with pytest.raises(MappingError, match="--set 给了 人员类别 两次"):
         parse_fixed(["人员类别=吸毒人员", "category=刑满释放人员"], persons)
+
+
+def test_a_file_missing_a_column_is_told_of_set_with_its_kinds_header() -> None:
+    import pandas as pd
+
+    persons = KINDS["persons"]
+    checks = RowChecks(pd.DataFrame({"姓名": ["张三"]}), {"name": "姓名"}, labels=persons.headers)
+    with pytest.raises(MissingColumns) as refused:
+        checks.require("name", "category")
+    assert "category（人员类别、事件类型、事件类别）" in str(refused.value)
+    assert "用 --set 给出，如 --set 人员类别=…" in str(refused.value)
+    assert checks.header("category") == "人员类别"  # a roster's, not a case file's 事件类型
 
 
 def test_a_fixed_value_is_refused_for_a_column_the_file_has() -> None:
