@@ -8,6 +8,7 @@ whole or not at all, or with ``partial`` its valid rows only.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -292,6 +293,8 @@ def check_table(
     frame, columns = add_fixed_columns(table.frame, columns, options.fixed, kind)
     crs = source_crs(options.crs, table.crs)
     checks = RowChecks(frame, columns, values=overrides.values, labels=kind.headers)
+    if table.footers:
+        checks.notes.append(footer_note(table.footers))
     checks.require(*kind.required)
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=table.crs is not None)
@@ -420,6 +423,24 @@ def import_checked(
             transaction.rollback()
         raise
     return ImportOutcome(**{**outcome.__dict__, "committed": True, "import_id": import_id})
+
+
+def footer_note(rows: Sequence[int]) -> str:
+    """Return the note telling which rows were read as totals, signatures or notes.
+
+    Examples
+    --------
+    >>> footer_note([7, 8])
+    '第 7、8 行是合计、签名或备注，不是数据，未导入'
+    >>> footer_note(range(10, 30))
+    '第 10、11、12、13、14、15、16、17、18、19 等 20 行是合计、签名或备注，不是数据，未导入'
+    """
+    shown = "、".join(str(r) for r in list(rows)[:_FOOTERS_SHOWN])
+    more = f"等 {len(rows)} 行" if len(rows) > _FOOTERS_SHOWN else "行"
+    return f"第 {shown} {more}是合计、签名或备注，不是数据，未导入"
+
+
+_FOOTERS_SHOWN = 10
 
 
 def _final(problems: list[Problem]) -> list[Problem]:

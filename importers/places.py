@@ -315,8 +315,9 @@ class GridPlace:
 class GridDirectory:
     """The grids of the database, found by name (a roster's 所属网格).
 
-    A grid is named as the database has it (``复安第1网格``), or within the row's village by
-    what follows the village's name (``第1网格``, ``复安社区第1网格``).
+    A grid is named as the database has it (``复安第1网格``), or by what follows its village's
+    name, within the row's village (``第1网格``) or after that name (``复安社区第1网格``,
+    ``宁州街道复安社区第1网格``).
 
     Parameters
     ----------
@@ -350,6 +351,8 @@ class GridDirectory:
             ``(grid, "")`` when one grid matches, else ``(None, rule)`` with a Chinese rule.
         """
         found = self._by_key.get(place_key(name), [])
+        if not found and area is None:
+            found = self._after_village(place_key(name))
         if area is not None:
             found = [g for g in found if self._places.within(g.area_code, area)]
             if not found:
@@ -374,6 +377,22 @@ class GridDirectory:
             f"“{name}”{where}有 {len(found)} 处：{shown}{more}。"
             "请填写所属社区、所属乡镇或 15 位网格编码"
         )
+
+    def _after_village(self, key: str) -> list[GridPlace]:
+        """Return the grids ``key`` names after their village's name (``华福社区第1网格``)."""
+        found: list[GridPlace] = []
+        for village, grids in self._by_area.items():
+            unit = self._places.unit(village)
+            if unit is None:
+                continue
+            full = place_key(unit.name)
+            for prefix in (full, *(full.removesuffix(kind) for kind in _SHORTENED)):
+                at = key.find(prefix) if len(prefix) >= 2 else -1
+                if at >= 0 and len(key) > at + len(prefix):
+                    core = key[at + len(prefix) :]
+                    found += [g for g in grids if self._core(place_key(g.name), village) == core]
+                    break
+        return found
 
     def _village(self, grid: GridPlace) -> str:
         """Return ``宁州街道新复社区的``: where a grid lies, to tell apart grids of one name."""

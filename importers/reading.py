@@ -7,8 +7,9 @@ validation rules. GIS formats (Shapefile, zipped Shapefile, GeoJSON, GeoPackage)
 
 Office spreadsheets often carry a title and lines such as ``填报单位：…`` above the header: given
 a test of known headers (:func:`importers.mapping.header_test`), CSV and XLSX readers find the
-header rows with :mod:`importers.headers`. Fully blank rows are dropped; the remaining rows keep
-the numbers a clerk sees in the spreadsheet.
+header rows with :mod:`importers.headers`. Fully blank rows are dropped, and so are the totals,
+signatures and notes of a clerk's sheet (:mod:`importers.footers`); the remaining rows keep the
+numbers a clerk sees in the spreadsheet.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import math
 import re
 import zipfile
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Literal
@@ -29,6 +30,7 @@ import charset_normalizer
 import pandas as pd
 
 from importers import dbf
+from importers.footers import footer_rows
 from importers.headers import HeaderTest, find_header, header_block
 from importers.html_table import Rows, html_tables
 from importers.spreadsheet_xml import SpreadsheetXmlError, xml_sheets
@@ -77,6 +79,8 @@ class SourceTable:
         HTML export of several).
     layer : str or None
         The layer read, when the GIS file has several.
+    footers : tuple of int
+        Rows left out as totals, signatures or notes (:mod:`importers.footers`).
     """
 
     frame: pd.DataFrame
@@ -84,6 +88,7 @@ class SourceTable:
     crs: str | None = None
     sheet: str | None = None
     layer: str | None = None
+    footers: tuple[int, ...] = ()
 
     @property
     def headers(self) -> list[str]:
@@ -783,16 +788,16 @@ def read_table(
         if suffix in (".csv", ".txt", ".tsv"):
             if layer is not None:
                 raise ReadError(f"{path.name}：文本文件没有工作表或图层，不需要 --sheet/--layer")
-            return read_csv(path, is_header)
+            return _without_footers(read_csv(path, is_header))
         if suffix in WORKBOOK_SUFFIXES:
             shape = workbook_shape(path)
             if shape in ("html", "xml"):
-                return read_exported_tables(path, shape, is_header, layer)
+                return _without_footers(read_exported_tables(path, shape, is_header, layer))
             if shape == "text":
                 if layer is not None:
                     raise ReadError(f"{path.name}：实为文本文件，没有工作表，不需要 --sheet")
-                return read_csv(path, is_header)
-            return read_xlsx(path, is_header, layer)
+                return _without_footers(read_csv(path, is_header))
+            return _without_footers(read_xlsx(path, is_header, layer))
         if suffix in GIS_SUFFIXES:
             return read_gis(path, layer)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, OSError) as exc:
@@ -801,6 +806,14 @@ def read_table(
         f"{path.name}：不支持的文件类型 {suffix!r}"
         "（支持 CSV、Excel、ODS、Shapefile（可打包为 zip）、GeoJSON、GeoPackage）"
     )
+
+
+def _without_footers(table: SourceTable) -> SourceTable:
+    """Return ``table`` without its totals, signatures and notes, which it remembers."""
+    footers = footer_rows(table.frame)
+    if not footers:
+        return table
+    return replace(table, frame=table.frame.drop(index=footers), footers=tuple(footers))
 
 
 def parts_of(path: Path, is_header: HeaderTest | None = None) -> list[str]:

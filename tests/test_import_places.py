@@ -141,3 +141,11 @@ def test_a_grid_is_named_with_or_without_its_village() -> None:
     assert grid is not None and grid.code == "530424101009001"
     grid, rule = grids.locate("第1网格")  # without a village, only a whole name is found
     assert grid is None and "没有名为“第1网格”的网格" in rule
+    for name, code in (
+        ("复安社区第1网格", "530424001001001"),  # no 所属社区: the village named in front
+        ("宁州街道复安社区第11网格", "530424001001011"),
+    ):
+        grid, rule = grids.locate(name)
+        assert grid is not None and grid.code == code, (name, rule)
+    grid, rule = grids.locate("新复社区第1网格")  # two villages of that name
+    assert grid is None and rule.startswith("“新复社区第1网格”有 2 处：")

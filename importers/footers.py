@@ -1,0 +1,77 @@
+"""Rows of a clerk's sheet that are not records: totals, and the signatures and notes below.
+
+A roster or a ledger kept in Excel ends with ``合计 | 25人`` and ``审核人：… | 填表人：…`` and
+often has ``小计`` rows between the groups of a township. Read as records they would be rejected
+(no name, no ID) and refuse the whole file. :func:`footer_rows` finds them by their first
+non-empty cell:
+
+* a total: the cell is ``合计``, ``总计``, ``小计`` or ``共计`` and nothing more (``合 计：`` too),
+  anywhere in the sheet;
+* a signature or a note: the cell starts with ``审核人：``, ``填表人：``, ``制表：``, ``负责人：``,
+  ``备注：``, ``注：``, ``说明：`` …, only below the last record (a record's text that happens
+  to start so is kept).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+
+_TOTAL = re.compile(r"(合计|总计|小计|共计)[:：]?")
+_SIGNED = re.compile(
+    r"(审核人?|审批人?|复核人?|填表人?|填报人?|制表人?|统计人?|经办人|联系人|联系电话|"
+    r"(单位|主要|分管)?负责人|分管领导|领导签字|签字|盖章|备注|注|说明|填表说明)"
+    r"([:：].*)?"
+)
+
+
+def footer_rows(frame: pd.DataFrame) -> list[int]:
+    """Return the rows (index labels) of ``frame`` that are totals, signatures or notes.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        A sheet's rows as text (``None`` for an empty cell), blank rows already left out.
+
+    Returns
+    -------
+    list of int
+        Their row labels, in order.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame(
+    ...     [["1", "王芳"], ["小计", "1人"], ["2", "李强"], ["合 计", "2人"],
+    ...      [None, "审核人：张三"], ["注：本表每月更新", None]],
+    ...     index=range(4, 10))
+    >>> footer_rows(rows)
+    [5, 7, 8, 9]
+    >>> footer_rows(pd.DataFrame([["备注：见附件", "王芳"], ["2", "李强"]]))
+    []
+    """
+    firsts = [_first_cell(row) for row in frame.itertuples(index=False)]
+    found = [label for label, cell in zip(frame.index, firsts, strict=True) if _is_total(cell)]
+    for label, cell in zip(reversed(frame.index), reversed(firsts), strict=True):
+        if _is_total(cell):
+            continue
+        if not _is_signed(cell):
+            break
+        found.append(label)
+    return sorted(int(label) for label in found)
+
+
+def _first_cell(row: tuple[object, ...]) -> str:
+    for value in row:
+        if isinstance(value, str) and value.strip():
+            return re.sub(r"\s+", "", unicodedata.normalize("NFKC", value))
+    return ""
+
+
+def _is_total(cell: str) -> bool:
+    return _TOTAL.fullmatch(cell) is not None
+
+
+def _is_signed(cell: str) -> bool:
+    return _SIGNED.fullmatch(cell) is not None
