@@ -308,7 +308,7 @@ def _database_checks(
     if "area_code" in columns and kind.name != "visits":
         missing = import_checks.rows_missing(conn, staging, "area_code")
         rule = "缺少所属辖区：没有辖区或网格编码，点位（如有）不在数据库中任何辖区的边界内"
-        if "address" in columns:
+        if checks.has("address"):
             rule += "，地址中也没有数据库中乡镇（街道）或村（社区）的全称"
         found += checks.problems_at("area_code", [(row, rule) for row in missing])
         unknown = import_checks.unknown_area_codes(conn, staging)

@@ -127,7 +127,7 @@ def test_cases_without_a_place_are_placed_by_their_address(db: Session, tmp_path
 def test_a_roster_without_a_place_is_placed_by_its_address(db: Session, tmp_path: Path) -> None:
     """A 刑满释放 roster with 现住址 and nothing else: the person's village from the address."""
     seed_two_townships(db)
-    headers = ["姓名", "公民身份号码", "人员类别", "现住址"]
+    headers = ["姓名", "公民身份号码", "人员类别", "现居住地"]
     rows = [
         ["张三", resident_id(1), "刑满释放人员", "云南省玉溪市华宁县宁州街道邻村5组"],
         ["李四", resident_id(2), "刑满释放人员", "盘溪镇测试社区居委会12号"],
