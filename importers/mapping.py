@@ -58,6 +58,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "所属村居",
         "村社区",
         "村居",
+        "所属区域",
+        "行政区域",
     ),
     "township": (
         "township",
@@ -160,7 +162,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "处理完成时间",
         "关闭时间",
     ),
-    "ptz_type": ("ptz_type", "ptztype", "摄像机类型", "云台类型"),
+    "ptz_type": ("ptz_type", "ptztype", "摄像机类型", "摄像头类型", "相机类型", "云台类型"),
     "position_type": ("position_type", "positiontype", "位置类型"),
     "direction_type": ("direction_type", "directiontype", "方向类型", "监视方位"),
     "azimuth_deg": ("azimuth_deg", "方位角", "朝向"),
