@@ -59,7 +59,6 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "村社区",
         "村居",
         "所属区域",
-        "行政区域",
     ),
     "township": (
         "township",
