@@ -55,6 +55,7 @@ from layers.model import (
     WorkerRole,
     WorkerStatus,
 )
+from layers.model.base import LabelledEnum
 from layers.person_attributes import (
     attribute_error,
     attribute_headers,
@@ -140,6 +141,9 @@ class Kind:
     headers : dict
         Field → the header clerks give it in this kind's files, where it is not the field's
         usual one (a person's ``name`` is 姓名, a grid's is 网格名称); each a known synonym.
+    named_by_file : dict
+        Field → its code table, for fields a whole file shares that the name of its worksheet
+        or of the file may give when it has no column (:mod:`importers.named_values`).
     """
 
     name: str
@@ -154,6 +158,7 @@ class Kind:
     label: str = ""
     required: tuple[str, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
+    named_by_file: dict[str, type[LabelledEnum]] = field(default_factory=dict)
 
     def header(self, name: str) -> str:
         """Return the header of field ``name`` in this kind's files (templates, summaries).
@@ -765,6 +770,7 @@ KINDS: dict[str, Kind] = {
         label="案件",
         required=("external_no", "channel", "category", "reported_at"),
         headers={"external_no": "工单编号", "status": "办理状态"},
+        named_by_file={"channel": Channel},
         helpers={STATUS_GIVEN: "boolean"},
     ),
     "persons": Kind(
@@ -793,6 +799,7 @@ KINDS: dict[str, Kind] = {
         label="特殊人群",
         required=("category", "name", "resident_id"),
         headers={"category": "人员类别", "name": "姓名", "responsible": "帮扶责任人"},
+        named_by_file={"category": PersonCategory},
         helpers={RESPONSIBLE: "text"},
     ),
     "visits": Kind(
@@ -807,6 +814,7 @@ KINDS: dict[str, Kind] = {
         label="走访记录",
         required=("resident_id", "visited_on"),
         headers={"category": "人员类别", "note": "走访情况"},
+        named_by_file={"category": PersonCategory},
     ),
 }
 """Every kind the importer knows, by name."""

@@ -28,6 +28,7 @@ from importers.mapping import (
     load_mapping_file,
     resolve_columns,
 )
+from importers.named_values import values_named
 from importers.progress import ImportProgress
 from importers.reading import GEOMETRY_COLUMN, SourceTable, read_table
 from importers.rules import Problem, RowChecks
@@ -240,7 +241,13 @@ def check_file(path: Path, options: ImportOptions, keys: Keys | None) -> Checked
     if table.layer is not None:
         name += f"（图层“{table.layer}”）"
     return check_table(
-        table, options, keys, file_name=name, sha256=file_sha256(path), overrides=overrides
+        table,
+        options,
+        keys,
+        file_name=name,
+        sha256=file_sha256(path),
+        overrides=overrides,
+        stem=path.stem,
     )
 
 
@@ -252,6 +259,7 @@ def check_table(
     file_name: str,
     sha256: str,
     overrides: MappingFile | None = None,
+    stem: str | None = None,
 ) -> CheckedFile:
     """Map and check a table already read (no database).
 
@@ -267,6 +275,9 @@ def check_table(
         Where the rows come from (provenance).
     overrides : MappingFile, optional
         ``options.mapping`` already loaded; read from that file when not given.
+    stem : str, optional
+        The file's name without its extension: with the worksheet's, it may give a value
+        the file lacks a column for (:mod:`importers.named_values`).
 
     Returns
     -------
@@ -290,9 +301,16 @@ def check_table(
             f"映射文件 values 中的字段 {'、'.join(unknown)} 不存在；"
             f"可用的字段：{'、'.join(kind.fields)}"
         )
-    frame, columns = add_fixed_columns(table.frame, columns, options.fixed, kind)
+    lacking = {
+        f: t for f, t in kind.named_by_file.items() if f not in columns and f not in options.fixed
+    }
+    names = [n for n in (table.sheet_name, stem) if n]
+    named, named_notes = values_named(names, lacking, kind.header)
+    fixed = {**named, **options.fixed}
+    frame, columns = add_fixed_columns(table.frame, columns, fixed, kind)
     crs = source_crs(options.crs, table.crs)
     checks = RowChecks(frame, columns, values=overrides.values, labels=kind.headers)
+    checks.notes += named_notes
     if table.footers:
         checks.notes.append(footer_note(table.footers))
     checks.require(*kind.required)

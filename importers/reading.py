@@ -81,6 +81,8 @@ class SourceTable:
         The layer read, when the GIS file has several.
     footers : tuple of int
         Rows left out as totals, signatures or notes (:mod:`importers.footers`).
+    sheet_name : str or None
+        The name of the worksheet read (of a workbook), first or not.
     """
 
     frame: pd.DataFrame
@@ -89,6 +91,7 @@ class SourceTable:
     sheet: str | None = None
     layer: str | None = None
     footers: tuple[int, ...] = ()
+    sheet_name: str | None = None
 
     @property
     def headers(self) -> list[str]:
@@ -430,7 +433,7 @@ def read_xlsx(
         raise ReadError(f"{path.name}：工作表“{names[chosen]}”是空的")
     named = chosen or sheet is not None
     frame = _rows_frame(rows, header_at, is_header)
-    return SourceTable(frame, sheet=names[chosen] if named else None)
+    return SourceTable(frame, sheet=names[chosen] if named else None, sheet_name=names[chosen])
 
 
 def _rows_frame(
