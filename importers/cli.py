@@ -347,7 +347,7 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
     console.print(table)
     if outcome.columns:
         fields = KINDS[outcome.kind].fields  # in the kind's order
-        used = {f: outcome.columns[f] for f in fields if f in outcome.columns and f not in fixed}
+        used = {f: outcome.columns[f] for f in fields if f in outcome.columns}
         console.print(f"列对照：{column_mapping(used, outcome.kind)}", soft_wrap=True)
     if fixed:
         given = "；".join(f"{KINDS[outcome.kind].header(f)} = {v}" for f, v in fixed.items())

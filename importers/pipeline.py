@@ -105,6 +105,8 @@ class CheckedFile:
         The file's name (provenance).
     crs_unconfirmed : Unconfirmed or None
         ``crs`` when the user did not give it: the file's own, or the default.
+    fixed : dict
+        Target field → the value every row took, from ``--set`` or from the file's name.
     """
 
     checks: RowChecks
@@ -113,6 +115,7 @@ class CheckedFile:
     sha256: str
     file_name: str
     crs_unconfirmed: Unconfirmed | None = None
+    fixed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,8 @@ class ImportOutcome:
     import_id : int or None
         ``import_runs.id`` when committed.
     columns : dict
-        Target field → the source header it was read from.
+        Target field → the source header it was read from (not the fields every row took
+        from ``--set`` or from the file's name).
     rejected : pandas.DataFrame or None
         The rejected rows as the file has them (its headers, text; indexed by row number).
     notes : list of str
@@ -316,7 +320,9 @@ def check_table(
     checks.require(*kind.required)
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=table.crs is not None)
-    return CheckedFile(checks, parts, crs, sha256, file_name, crs_unconfirmed=unconfirmed)
+    return CheckedFile(
+        checks, parts, crs, sha256, file_name, crs_unconfirmed=unconfirmed, fixed=fixed
+    )
 
 
 def run_import(
@@ -384,7 +390,7 @@ def import_checked(
         sha256=checked.sha256,
         source_crs=checked.crs.name,
         rows_total=len(checks.frame),
-        columns=dict(checks.columns),
+        columns={f: h for f, h in checks.columns.items() if f not in checked.fixed},
     )
     transaction = conn.begin_nested() if conn.in_transaction() else conn.begin()
     try:
