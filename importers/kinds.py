@@ -35,7 +35,13 @@ from importers import vocabulary
 from importers.mapping import normalise_header, usual_header
 from importers.places import is_place_name
 from importers.rules import RowChecks, ewkb_hex
-from importers.values import EXCEL_NUMBER_RULE, excel_date, excel_mangled, phone_numbers
+from importers.values import (
+    EXCEL_NUMBER_RULE,
+    excel_date,
+    excel_mangled,
+    full_division_code,
+    phone_numbers,
+)
 from importers.vocabulary import CaseStatus
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.case_import import STATUS_GIVEN
@@ -213,8 +219,8 @@ def _area_from(
     """
     text = checks.text("area_code")
     named = _names_in(text)
-    checks.code("area_code", parse_division_code, where=~named)
-    area = text.where(~named)
+    checks.code("area_code", parse_written_division_code, where=~named)
+    area = text.where(~named).map(full_division_code, na_action="ignore").astype(object)
     if fallback is not None:
         area = area.where(area.notna(), fallback)
     return area, {AREA_NAME: text.where(named), TOWNSHIP_NAME: checks.text("township")}
@@ -230,6 +236,11 @@ def _grid_from(checks: RowChecks, field: str) -> tuple[pd.Series, pd.Series]:
     named = _names_in(text)
     checks.code(field, parse_grid_code, where=~named)
     return text.where(~named), text.where(named)
+
+
+def parse_written_division_code(text: str) -> object:
+    """Parse a division code as files write it (:func:`importers.values.full_division_code`)."""
+    return parse_division_code(full_division_code(text))
 
 
 def _names_in(text: pd.Series) -> pd.Series:
@@ -249,8 +260,8 @@ def _points(checks: RowChecks, context: Context) -> dict[str, pd.Series]:
 
 
 def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
-    checks.code("code", parse_division_code)
-    codes = checks.text("code")
+    checks.code("code", parse_written_division_code)
+    codes = checks.text("code").map(full_division_code, na_action="ignore").astype(object)
     good = codes.where(~checks.bad)
     level = good.map(division_level, na_action="ignore")
     parent = good.map(parent_code, na_action="ignore")

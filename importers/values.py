@@ -69,6 +69,41 @@ def excel_mangled(text: str) -> bool:
     return _SCIENTIFIC.fullmatch(text.strip()) is not None
 
 
+_SHORT_DIVISION = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
+_LAND_SURVEY_UNIT = re.compile(r"([0-9]{12})0{7}")
+"""A land survey's 19-digit 坐落单位代码: the 12-digit village code and seven zeros."""
+
+
+def full_division_code(text: str) -> str:
+    """Return a division code in its 12 digits, as written short or in a land survey's form.
+
+    A county is often written in its 6 digits (``530424``, a GIS file's ``PAC`` or
+    ``adcode``), a township in 9 (a survey's ``XZQDM``), a village as a 19-digit 坐落单位代码;
+    anything else is returned as it is, for the code's own check to judge.
+
+    Parameters
+    ----------
+    text : str
+        A code as written.
+
+    Returns
+    -------
+    str
+        The 12-digit code, or ``text`` unchanged.
+
+    Examples
+    --------
+    >>> [full_division_code(c) for c in ("530424", "530424100", "5304241000010000000")]
+    ['530424000000', '530424100000', '530424100001']
+    >>> full_division_code("5304241"), full_division_code("530424100001")
+    ('5304241', '530424100001')
+    """
+    if _SHORT_DIVISION.fullmatch(text):
+        return text.ljust(12, "0")
+    survey = _LAND_SURVEY_UNIT.fullmatch(text)
+    return survey.group(1) if survey else text
+
+
 def plain_number(text: str) -> str:
     """Return ``text`` with full-width digits, signs and points as ASCII (Unicode NFKC).
 
