@@ -479,11 +479,56 @@ def _slow_times(raw: pd.Series) -> tuple[pd.Series, dict[str, str]]:
     compact = text[refused].str.fullmatch(_COMPACT_DIGITS)
     for value, digits in zip(raw[refused], compact, strict=True):
         rules[str(value)] = NO_SUCH_TIME_RULE if digits else SERIAL_RULE
+    for value, written in zip(raw[parsed.isna()], text[parsed.isna()], strict=True):
+        if _HALF_DAY_CLOCK.search(written) and clock_24(written) == written:
+            rules.setdefault(str(value), HALF_DAY_RULE)  # 上午 13:05, 下午 0:30
     return parsed, rules
+
+
+_HALF_DAY_CLOCK = re.compile(r"(上午|下午)\s*([0-9]{1,2})(?=:[0-9]{2})")
+"""A 12-hour clock time as Chinese-locale exports write it (``2024-05-01 下午 03:30:00``)."""
+
+
+def clock_24(text: str) -> str:
+    """Return ``text`` with a ``上午``/``下午`` clock time written on the 24-hour clock.
+
+    As on a 12-hour clock, ``上午 12:xx`` is just after midnight and ``下午 12:xx`` just after
+    noon; ``下午`` with an hour of 13 to 23 is read as written. Other hours (``上午 13:00``,
+    ``下午 0:30``) are left as they are, for the date-time check to refuse.
+
+    Parameters
+    ----------
+    text : str
+        A date-time as written.
+
+    Returns
+    -------
+    str
+        The same date-time without ``上午``/``下午``, or ``text`` unchanged.
+
+    Examples
+    --------
+    >>> clock_24("2024-05-01 下午 03:30:00"), clock_24("2024/5/1 上午12:05")
+    ('2024-05-01 15:30:00', '2024/5/1 00:05')
+    >>> clock_24("2024/5/1 上午13:05")
+    '2024/5/1 上午13:05'
+    """
+    match = _HALF_DAY_CLOCK.search(text)
+    if match is None:
+        return text
+    hour = int(match[2])
+    if match[1] == "上午" and hour <= 12:
+        hour %= 12
+    elif match[1] == "下午" and 1 <= hour <= 11:
+        hour += 12
+    elif not (match[1] == "下午" and 12 <= hour <= 23):
+        return text
+    return f"{text[: match.start()]}{hour:02d}{text[match.end() :]}"
 
 
 def _loose_times(text: pd.Series) -> pd.Series:
     """Read ``2024/1/2 8:00``, ``2024.1.2`` and the like (dateutil, on what ISO refuses)."""
+    text = text.map(clock_24, na_action="ignore")
     # A point is a date separator unless it follows the seconds of a time (08:30:00.5).
     cleaned = text.str.replace(r"[年月/]|(?<!:[0-9]{2})\.", "-", regex=True)
     cleaned = cleaned.str.replace("日", " ", regex=False)

@@ -294,6 +294,9 @@ def test_timestamps_mixed_column_keeps_iso_rows_and_reads_the_others() -> None:
         "2024/5/3 10:00",
         "２０２４年５月４日",
         "不详",
+        "2024-05-05 下午 03:30:00",  # a Chinese-locale export's 12-hour clock
+        "2024/5/6 上午 12:05:00",
+        "2024/5/7 上午 13:05",
     ]
     checks = checks_of(reported_at=values)
     parsed = checks.timestamps("reported_at")
@@ -307,8 +310,14 @@ def test_timestamps_mixed_column_keeps_iso_rows_and_reads_the_others() -> None:
         shanghai(2024, 5, 3, 10),
         shanghai(2024, 5, 4),
         pd.NaT,
+        shanghai(2024, 5, 5, 15, 30),
+        shanghai(2024, 5, 6, 0, 5),
+        pd.NaT,
     ]
-    assert [(p.row, p.value, p.rule) for p in checks.problems] == [(10, "不详", DATE_RULE)]
+    assert [(p.row, p.value, p.rule) for p in checks.problems] == [
+        (10, "不详", DATE_RULE),
+        (13, "2024/5/7 上午 13:05", HALF_DAY_RULE),
+    ]
 
 
 def test_timestamps_with_utc_offsets_mix_with_local_times() -> None:
