@@ -391,7 +391,7 @@ def list_imports(
     finally:
         engine.dispose()
     if not runs:
-        console.print("还没有导入记录" if kind is None else f"还没有 {kind} 的导入记录")
+        console.print("还没有导入记录" if kind is None else f"还没有{KINDS[kind].label}的导入记录")
         return
     table = Table(title="导入记录（最新在前）")
     for column in (
@@ -411,7 +411,7 @@ def list_imports(
         table.add_row(
             str(run.id),
             run.started_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
-            run.kind,
+            KINDS[run.kind].label if run.kind in KINDS else run.kind,
             run.file_name,
             run.username,
             str(run.rows_total),
