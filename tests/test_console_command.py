@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 from sqlalchemy import text
 
+from importers.pipeline import ImportOptions, run_import
 from layers.workflow import OPEN_STATES
 from tests.api_fixtures import (  # noqa: F401
     COUNTY_A,
@@ -28,6 +31,7 @@ from tests.api_fixtures import (  # noqa: F401
 )
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
+from tests.import_fixtures import csv_text
 from web.maps import layer_config
 
 Headers = Callable[[str], dict[str, str]]
@@ -455,4 +459,45 @@ def test_worker_position_arrives_live(page: RecordedPage, console_demo: ConsoleD
         timeout=10_000,
     )
     page.screenshot_step("worker-moved")
+    page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_an_import_arrives_as_one_toast_and_a_fresh_queue(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+) -> None:
+    """A clerk imports a week's 12345 export: one toast for its new open cases, not one each."""
+    origin = console_demo.origin
+    login(page, origin, console_demo.username("commander", CITY), next_path=f"/console/{COUNTY}")
+    _wait_ready(page, COUNTY)
+    page.wait_for_function("zzCommand.live && zzCommand.live.zzReady === true")
+    with console_demo.owner.begin() as conn:
+        conn.execute(text("SELECT set_config('zongzhi.scope_lo', '', true)"))
+        conn.execute(text("SELECT set_config('zongzhi.scope_hi', '~', true)"))
+        village = conn.execute(
+            text("SELECT code FROM jurisdictions WHERE level = 5 AND code LIKE '530424%' LIMIT 1")
+        ).scalar_one()
+    title = "导入推送测试"
+    open_rows = [
+        [f"IMP-{i}", "邻里纠纷", title, village, "2026-11-30 09:00", "办理中", ""] for i in range(3)
+    ]
+    settled = [
+        [f"IMP-{i}", "邻里纠纷", title, village, "2026-11-01 09:00", "已办结", "2026-11-03 10:00"]
+        for i in range(3, 5)
+    ]
+    path = tmp_path / "12345工单.csv"
+    headers = ["工单编号", "事件类型", "标题", "所属社区", "登记时间", "办理状态", "办结时间"]
+    path.write_text(csv_text(headers, open_rows + settled), encoding="utf-8")
+    open_kpi = page.locator('#zz-kpis .zz-kpi[data-kpi="open"] .zz-kpi-value')
+    before = int(open_kpi.inner_text())
+    with console_demo.owner.connect() as conn:
+        outcome = run_import(conn, path, ImportOptions(kind="cases", user="tester"))
+    assert outcome.committed and outcome.counts is not None and outcome.counts.inserted == 5
+    toast = page.locator(".zz-toasts .alert", has_text="导入新案件")
+    toast.wait_for(timeout=10_000)
+    assert toast.inner_text() == "导入新案件 3 件，待分流"  # the settled two are history
+    assert page.locator(".zz-toasts .alert").count() == 1
+    expect(open_kpi).to_have_text(str(before + 3))  # the feed was read again, once
+    page.screenshot_step("import-toast")
     page.assert_clean(origin)

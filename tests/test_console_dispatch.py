@@ -12,7 +12,10 @@ shows the timeline in Chinese and the reporter masked. Screenshots of every step
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -20,8 +23,10 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from importers.demo.plan import DEMO_PASSWORD
+from importers.pipeline import ImportOptions, run_import
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
+from tests.import_fixtures import csv_text
 
 REPORTER_NAME = "李秀英"
 REPORTER_PHONE = "13912345678"
@@ -351,3 +356,39 @@ def test_case_page_legal_route_repeats_and_audited_unmask(
     expect(page.locator(f"#cz-original a[href='/cases/{repeated.id}']")).to_be_visible()
     page.screenshot_step("3-repeat-linked")
     page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_imported_work_orders_join_the_desks_queue_live(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+) -> None:
+    """A clerk imports this morning's 12345 orders: the desk says so once and queues them."""
+    demo = console_demo
+    with demo.owner.connect() as conn:
+        village = conn.execute(
+            text(
+                "SELECT code FROM jurisdictions WHERE level = 5 AND code LIKE '530424%'"
+                " ORDER BY code LIMIT 1"
+            )
+        ).scalar_one()
+    township = village[:9] + "000"
+    login(page, demo.origin, demo.username("dispatcher", township))
+    page.wait_for_url(f"{demo.origin}/dispatch/{township}")
+    page.wait_for_function("window.zzDispatchLive && window.zzDispatchLive.zzReady === true")
+    reported = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(hours=1)).strftime(
+        "%Y-%m-%d %H:%M"
+    )
+    title = "导入工单：楼上漏水协调未果"
+    rows = [[f"DSK-{i}", "邻里纠纷", title, village, "1", reported] for i in range(2)]
+    headers = ["工单编号", "事件类型", "标题", "所属社区", "风险等级", "登记时间"]
+    path = tmp_path / "12345工单.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    with demo.owner.connect() as conn:
+        outcome = run_import(conn, path, ImportOptions(kind="cases", user="tester"))
+    assert outcome.committed and outcome.counts is not None and outcome.counts.inserted == 2
+    toast = page.locator(".zz-toasts .alert", has_text="导入新案件")
+    expect(toast).to_have_text("导入新案件 2 件，待分流", timeout=10_000)
+    expect(page.locator("#dz-queue-list .dz-item-title", has_text=title)).to_have_count(2)
+    page.screenshot_step("imported-queued")
+    page.assert_clean(demo.origin)

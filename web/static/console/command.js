@@ -886,7 +886,12 @@
   }
 
   const refreshSoon = debounce(refreshFeed, 1500);
+  const imported = zz.importBatches(function (n) {
+    if (n > 0) zz.toast("导入新案件 " + n + " 件，待分流", "info");
+    refreshFeed();
+  });
   function onCaseEvent(e) {
+    if (imported(e)) return;
     if (e.action === "register") {
       zz.toast("新登记案件：" + e.title, "info");
       const entry = st.layers.cases;

@@ -162,6 +162,28 @@
     return source;
   }
 
+  /**
+   * Gather the new open cases an import brings (one `case_event` per case, action `import`,
+   * no state before, `registered` after) into one call of onBatch(count) once they stop
+   * arriving, instead of one reaction per case. Returns a handler: true when the event was an
+   * import's (handled here), false for every other event.
+   */
+  function importBatches(onBatch, waitMs) {
+    let count = 0;
+    let timer = null;
+    return function (e) {
+      if (e.action !== "import") return false;
+      if (!e.from_state && e.to_state === "registered") count += 1;
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        const n = count;
+        count = 0;
+        onBatch(n);
+      }, waitMs || 1500);
+      return true;
+    };
+  }
+
   /** Escape text for insertion into HTML strings (popups, table cells). */
   function esc(value) {
     return String(value === null || value === undefined ? "" : value).replace(/[&<>"']/g, function (c) {
@@ -189,7 +211,7 @@
   }
 
   window.zz = {
-    ApiError, api, me, label, errorText, fmtTime, countdown, riskColor, stateBadge, toast, live, esc, tables,
+    ApiError, api, me, label, errorText, fmtTime, countdown, riskColor, stateBadge, toast, live, importBatches, esc, tables,
   };
   fillTopbar();
 })();
