@@ -122,7 +122,8 @@ def import_file(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="CSV, XLSX, Shapefile (or .zip), GeoJSON, GeoPackage; several are imported "
+            help="CSV, XLSX, Shapefile (or .zip), GeoJSON, GeoPackage, KML/KMZ, MapInfo, "
+            "file geodatabase (.gdb); several are imported "
             "one by one.",
             show_default=False,
         ),
@@ -157,7 +158,7 @@ def import_file(
         typer.Option(
             "--layer",
             "--sheet",
-            help="Layer of a GeoPackage or zip of several, or sheet of a workbook of several "
+            help="Layer of a GeoPackage, .gdb or zip of several, or sheet of a workbook of several "
             f"(its name); {ALL_PARTS}: each in turn.",
         ),
     ] = None,

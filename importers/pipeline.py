@@ -173,12 +173,12 @@ class ImportOutcome:
 
 
 def file_sha256(path: Path) -> str:
-    """Return the SHA-256 of a file, hex.
+    """Return the SHA-256 of a file, hex; of a folder (a ``.gdb``), of its files in name order.
 
     Parameters
     ----------
     path : pathlib.Path
-        The file.
+        The file, or a file geodatabase's folder (each file's name and bytes are hashed).
 
     Returns
     -------
@@ -186,9 +186,13 @@ def file_sha256(path: Path) -> str:
         64 hex digits.
     """
     digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    files = sorted(f for f in path.rglob("*") if f.is_file()) if path.is_dir() else [path]
+    for file in files:
+        if path.is_dir():
+            digest.update(file.relative_to(path).as_posix().encode() + b"\0")
+        with file.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
     return digest.hexdigest()
 
 

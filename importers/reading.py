@@ -2,7 +2,7 @@
 
 Every attribute comes out as ``str`` (or ``None`` for an empty cell) so that codes and resident
 IDs keep their leading zeros and trailing ``X``; the number types are decided later by the
-validation rules. GIS formats (Shapefile, zipped Shapefile, GeoJSON, GeoPackage) add a column
+validation rules. GIS formats (:data:`GIS_SUFFIXES`) add a column
 :data:`GEOMETRY_COLUMN` holding shapely geometries and report the file's own CRS.
 
 Office spreadsheets often carry a title and lines such as ``填报单位：…`` above the header: given
@@ -43,7 +43,13 @@ GEOMETRY_COLUMN = "__geometry__"
 
 _UTF8_NAME = 0x800  # general-purpose flag bit 11: the name is UTF-8
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods"})
-GIS_SUFFIXES = frozenset({".shp", ".zip", ".geojson", ".json", ".gpkg"})
+GIS_SUFFIXES = frozenset(
+    {".shp", ".zip", ".geojson", ".json", ".gpkg", ".kml", ".kmz", ".tab", ".mif", ".gdb"}
+)
+"""GIS files read with pyogrio: Shapefile (also zipped), GeoJSON, GeoPackage, KML/KMZ (Google
+Earth, 奥维互动地图), MapInfo TAB/MIF, and an Esri file geodatabase (a ``.gdb`` folder)."""
+_ZIPPED_GIS = frozenset({".shp", ".gpkg", ".geojson", ".json", ".kml", ".tab", ".mif"})
+"""GIS files found inside a zip (besides ``.gdb`` folders)."""
 _CHINESE_ENCODINGS = frozenset({"gb2312", "gbk", "gb18030", "hz", "cp936"})
 DELIMITERS = (",", "\t", ";", "|")
 """Field separators a CSV or TXT export may use (``.tsv`` is always tab-separated)."""
@@ -524,17 +530,30 @@ def _rows_header(
     return at, len(header) >= 2
 
 
-def _zip_member(path: Path, layer: str | None) -> str:
-    """Return the GIS file to read inside a zip (also in a folder of the zip).
+def _require_file(path: Path) -> None:
+    """Refuse a path that is not a non-empty file (or a file geodatabase's folder)."""
+    gdb = path.suffix.lower() == ".gdb"
+    if path.is_dir() and not gdb:
+        raise ReadError(f"{path} 是文件夹：请指定文件本身")
+    if not path.exists() or not (path.is_file() or gdb):
+        raise ReadError(f"{path} 不存在")
+    if path.is_file() and path.stat().st_size == 0:
+        raise ReadError(f"{path.name} 是空文件")
 
-    Layers are told by their readable names (:func:`_readable_name`); the name returned is
-    the one GDAL's ``/vsizip/`` knows.
+
+def _zip_member(path: Path, layer: str | None) -> tuple[str, bool]:
+    """Return the GIS file to read inside a zip, and whether ``layer`` named it.
+
+    The file may be in a folder of the zip. Layers are told by their readable names
+    (:func:`_readable_name`); the name returned is the one GDAL's ``/vsizip/`` knows. A zip
+    of one GIS file is that file, whose own layers ``layer`` may name (a file geodatabase's
+    feature classes).
     """
     by_layer = _zip_members(path)
     if layer is not None and layer in by_layer:
-        return by_layer[layer]
-    if len(by_layer) == 1 and layer is None:
-        return next(iter(by_layer.values()))
+        return by_layer[layer], True
+    if len(by_layer) == 1:
+        return next(iter(by_layer.values())), False
     raise ReadError(_layer_problem(path, list(by_layer), layer))
 
 
@@ -542,16 +561,25 @@ def _zip_members(path: Path) -> dict[str, str]:
     """Return a zip's GIS files: readable layer name → member name."""
     if not zipfile.is_zipfile(path):
         raise ReadError(f"{path.name}：不是压缩的 Shapefile（不是 zip 文件）")
+    found: dict[str, str] = {}
     with zipfile.ZipFile(path) as archive:
-        members = [
-            info
-            for info in archive.infolist()
-            if PurePosixPath(info.filename).suffix.lower() in (".shp", ".gpkg", ".geojson", ".json")
-            and not info.filename.startswith("__MACOSX/")
-        ]
-    if not members:
-        raise ReadError(f"{path.name}：压缩包里没有 Shapefile、GeoPackage 或 GeoJSON 文件")
-    return {PurePosixPath(_readable_name(info)).stem: info.filename for info in members}
+        for info in archive.infolist():
+            if info.filename.startswith("__MACOSX/"):
+                continue
+            name, readable = PurePosixPath(info.filename), PurePosixPath(_readable_name(info))
+            folders = [i for i, part in enumerate(name.parts[:-1]) if part.lower().endswith(".gdb")]
+            if folders:  # a file geodatabase: its folder, once
+                found[PurePosixPath(*readable.parts[: folders[0] + 1]).stem] = "/".join(
+                    name.parts[: folders[0] + 1]
+                )
+            elif name.suffix.lower() in _ZIPPED_GIS:
+                found[readable.stem] = info.filename
+    if not found:
+        raise ReadError(
+            f"{path.name}：压缩包里没有 Shapefile、GeoPackage、GeoJSON、KML、MapInfo 文件或"
+            "文件地理数据库（.gdb）"
+        )
+    return found
 
 
 def _readable_name(info: zipfile.ZipInfo) -> str:
@@ -580,9 +608,9 @@ def _layer_problem(path: Path, layers: Sequence[str], layer: str | None) -> str:
 
 
 def read_gis(path: Path, layer: str | None = None) -> SourceTable:
-    """Read a Shapefile (also zipped), GeoJSON or GeoPackage with pyogrio.
+    """Read a GIS file of :data:`GIS_SUFFIXES` with pyogrio (a Shapefile, also zipped …).
 
-    A zip may hold its Shapefile in a folder. A file or zip of several layers (a GeoPackage of
+    A zip may hold its file in a folder. A file or zip of several layers (a GeoPackage of
     townships and villages, a zip of Shapefiles) is read only with ``layer`` naming one: GDAL
     would silently read the first. A Shapefile's attributes are read in the encoding of
     :func:`importers.dbf.attribute_encoding` (GBK names of a Shapefile sent without its
@@ -609,16 +637,17 @@ def read_gis(path: Path, layer: str | None = None) -> SourceTable:
     import pyogrio
     from pyogrio.errors import DataLayerError, DataSourceError, FeatureError, GeometryError
 
-    member = _zip_member(path, layer) if path.suffix.lower() == ".zip" else None
+    member, named = _zip_member(path, layer) if path.suffix.lower() == ".zip" else (None, False)
     source = str(path) if member is None else f"/vsizip/{path}/{member}"
     codec = dbf.attribute_encoding(path, member)
+    inner = None if named else layer  # a layer of the file read, not the file of a zip
     try:
         layers = [str(name) for name in pyogrio.list_layers(source)[:, 0]]
-        if len(layers) > 1 and layer not in layers:
-            raise ReadError(_layer_problem(path, layers, layer))
-        if len(layers) == 1 and member is None and layer not in (None, layers[0]):
-            raise ReadError(_layer_problem(path, layers, layer))
-        options = {"layer": layer} if len(layers) > 1 else {}
+        if len(layers) > 1 and inner not in layers:
+            raise ReadError(_layer_problem(path, layers, inner))
+        if len(layers) == 1 and inner not in (None, layers[0]):
+            raise ReadError(_layer_problem(path, layers, inner))
+        options = {"layer": inner} if len(layers) > 1 else {}
         if codec is None:
             frame = pyogrio.read_dataframe(source, **options)
         else:
@@ -633,11 +662,29 @@ def read_gis(path: Path, layer: str | None = None) -> SourceTable:
         {str(c): frame[c].map(cell_text) for c in frame.columns if c != frame.geometry.name},
         dtype=object,
     )
+    if PurePosixPath(source).suffix.lower() in (".kml", ".kmz"):
+        table = _without_kml_housekeeping(table)
     table[GEOMETRY_COLUMN] = list(geometries)
-    several = len(layers) > 1 or (member is not None and layer is not None)
+    several = len(layers) > 1 or named
     return SourceTable(
         _numbered(_blank_to_none(table), 1), crs=crs, layer=layer if several else None
     )
+
+
+_KML_HOUSEKEEPING = frozenset(
+    {"id", "timestamp", "begin", "end", "altitudeMode", "tessellate", "extrude", "visibility"}
+    | {"drawOrder", "icon", "snippet"}
+)
+"""Fields GDAL gives every KML placemark, which say nothing of the unit drawn."""
+
+
+def _without_kml_housekeeping(table: pd.DataFrame) -> pd.DataFrame:
+    """Drop a KML's housekeeping fields, and its ``Name`` and ``description`` when empty.
+
+    Otherwise an empty ``Name`` would stand for the name a ``XZQMC`` or ``网格名称`` field gives.
+    """
+    empty = [c for c in ("Name", "description") if c in table and table[c].isna().all()]
+    return table.drop(columns=[c for c in table if c in _KML_HOUSEKEEPING] + empty)
 
 
 WorkbookShape = Literal["workbook", "html", "xml", "text"]
@@ -781,12 +828,7 @@ def read_table(
         If the extension is not supported or the file is unreadable.
     """
     suffix = path.suffix.lower()
-    if path.is_dir():
-        raise ReadError(f"{path} 是文件夹：请指定文件本身")
-    if not path.is_file():
-        raise ReadError(f"{path} 不存在")
-    if path.stat().st_size == 0:
-        raise ReadError(f"{path.name} 是空文件")
+    _require_file(path)
     try:
         if suffix in (".csv", ".txt", ".tsv"):
             if layer is not None:
@@ -807,7 +849,8 @@ def read_table(
         raise ReadError(f"{path.name}：{exc}") from exc
     raise ReadError(
         f"{path.name}：不支持的文件类型 {suffix!r}"
-        "（支持 CSV、Excel、ODS、Shapefile（可打包为 zip）、GeoJSON、GeoPackage）"
+        "（支持 CSV、Excel、ODS、Shapefile（可打包为 zip）、GeoJSON、GeoPackage、KML/KMZ、"
+        "MapInfo、文件地理数据库 .gdb）"
     )
 
 
@@ -844,8 +887,7 @@ def parts_of(path: Path, is_header: HeaderTest | None = None) -> list[str]:
     from python_calamine import CalamineError, CalamineWorkbook
 
     suffix = path.suffix.lower()
-    if not path.is_file():
-        raise ReadError(f"{path} 不存在")
+    _require_file(path)
     try:
         shape = workbook_shape(path) if suffix in WORKBOOK_SUFFIXES else None
         if shape in ("html", "xml"):
@@ -856,7 +898,12 @@ def parts_of(path: Path, is_header: HeaderTest | None = None) -> list[str]:
             names = list(workbook.sheet_names)
             return [names[i] for i in _data_sheets(workbook, is_header)] or names[:1]
         if suffix == ".zip":
-            return list(_zip_members(path))
+            members = _zip_members(path)
+            if len(members) > 1:
+                return list(members)
+            inside = f"/vsizip/{path}/{next(iter(members.values()))}"
+            layers = [str(name) for name in pyogrio.list_layers(inside)[:, 0]]
+            return layers if len(layers) > 1 else list(members)
         if suffix in GIS_SUFFIXES:
             return [str(name) for name in pyogrio.list_layers(str(path))[:, 0]]
     except (CalamineError, DataSourceError) as exc:
