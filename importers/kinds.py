@@ -150,6 +150,9 @@ class Kind:
     named_by_file : dict
         Field → its code table, for fields a whole file shares that the name of its worksheet
         or of the file may give when it has no column (:mod:`importers.named_values`).
+    coded_by_name : bool
+        Whether a file without a code column may name its rows' units instead: each is then
+        the unit of the database of that name (grids drawn in Google Earth or 奥维, by name).
     """
 
     name: str
@@ -165,6 +168,7 @@ class Kind:
     required: tuple[str, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)
     named_by_file: dict[str, type[LabelledEnum]] = field(default_factory=dict)
+    coded_by_name: bool = False
 
     def header(self, name: str) -> str:
         """Return the header of field ``name`` in this kind's files (templates, summaries).
@@ -205,6 +209,8 @@ TOWNSHIP_NAME = "_township_name"
 """Helper column: the township the row names, to tell apart units of one name."""
 GRID_NAME = "_grid_name"
 """Helper column: the grid the row names in words (resolved in :mod:`importers.loading`)."""
+UNIT_NAME = "_unit_name"
+"""Helper column: the jurisdiction a boundary file without codes names (resolved likewise)."""
 
 
 def _area_from(
@@ -271,6 +277,7 @@ def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
         dtype=object,
     )
     checks.duplicates("code", [codes])
+    named = {} if checks.has("code") else {UNIT_NAME: checks.text("name")}  # found by name
     records = _frame(
         checks,
         {
@@ -280,6 +287,7 @@ def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
             "parent_code": parent,
             "boundary": ewkb_hex(multi),
             "source": context.file_name[:200],
+            **named,
         },
     )
     return [Part(records, ("code",), True)]
@@ -291,6 +299,7 @@ def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
 def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
     checks.code("code", parse_grid_code)
     codes = checks.text("code")
+    named = {} if checks.has("code") else {GRID_NAME: checks.text("name")}  # found by name
     village = codes.str[:12]
     area, places = _area_from(checks, village)
     mismatch = area.notna() & village.notna() & (area != village)
@@ -318,6 +327,7 @@ def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
             "name": checks.text("name"),
             "area_code": area,
             **places,
+            **named,
             "boundary": ewkb_hex(
                 np.array([g if isinstance(g, shapely.Polygon) else None for g in single], object)
             ),
@@ -684,6 +694,7 @@ KINDS: dict[str, Kind] = {
         label="辖区",
         required=("code", "name"),
         headers={"code": "区划代码", "wkt": "边界"},
+        coded_by_name=True,
     ),
     "grids": Kind(
         "grids",
@@ -696,6 +707,7 @@ KINDS: dict[str, Kind] = {
         label="网格",
         required=("code", "name"),
         headers={"code": "网格编码", "name": "网格名称", "wkt": "边界"},
+        coded_by_name=True,
     ),
     "workers": Kind(
         "workers",

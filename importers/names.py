@@ -17,8 +17,8 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from geo.codes import division_level
-from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME
+from geo.codes import division_level, parent_code
+from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME, UNIT_NAME
 from importers.places import Gazetteer, GridDirectory, GridPlace, Place
 from importers.rules import Problem, RowChecks
 from layers import import_checks
@@ -75,7 +75,10 @@ def resolve_names(
         The rows placed (area and grid codes filled), without the helper columns (they are
         not staged).
     """
-    helpers = [c for c in (AREA_NAME, TOWNSHIP_NAME, GRID_NAME) if c in records.columns]
+    helpers = [c for c in (AREA_NAME, TOWNSHIP_NAME, GRID_NAME, UNIT_NAME) if c in records.columns]
+    if UNIT_NAME in records.columns:
+        checks.add(_locate_named_units(records, checks, directories.places()))
+        records = records[~checks.bad.reindex(records.index, fill_value=False)]
     if AREA_NAME in records.columns and records[[AREA_NAME, TOWNSHIP_NAME]].notna().any(axis=None):
         checks.add(_locate_named_areas(records, checks, directories.places()))
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
@@ -162,6 +165,8 @@ def _locate_named_grids(
     records: pd.DataFrame, checks: RowChecks, grids: GridDirectory
 ) -> list[Problem]:
     """Fill the grid code of rows that name their grid (and their area code when missing)."""
+    if "code" in records.columns:  # the grids of a boundary file without codes
+        return _locate_grids_by_name(records, checks, grids)
     column = "home_grid" if "home_grid" in records.columns else "grid_code"
     named = records[GRID_NAME].notna()
     rows = records.index[named]
@@ -181,6 +186,73 @@ def _locate_named_grids(
     records.loc[rows, column] = codes
     records.loc[rows, "area_code"] = areas
     return checks.problems_at(column, problems)
+
+
+def _locate_grids_by_name(
+    records: pd.DataFrame, checks: RowChecks, grids: GridDirectory
+) -> list[Problem]:
+    """Give each row of a grid file without codes the grid it names; reject the others.
+
+    The row takes the grid's code, name and village. A row that names no grid (or several),
+    or one an earlier row named, is rejected.
+    """
+    found: list[GridPlace | None] = []
+    problems: list[tuple[int, str]] = []
+    for row, name, area in zip(
+        records.index, records[GRID_NAME], records["area_code"], strict=True
+    ):
+        grid, rule = grids.locate(str(name), _text(area)) if isinstance(name, str) else (None, "")
+        found.append(grid)
+        if grid is None and rule:
+            problems.append((int(row), rule))
+    records["code"] = [g.code if g else None for g in found]
+    records["name"] = [g.name if g else None for g in found]
+    records["area_code"] = [
+        g.area_code if g else a for g, a in zip(found, records["area_code"], strict=True)
+    ]
+    problems += _named_again(records["code"], "网格")
+    return checks.problems_at("name", problems)
+
+
+def _locate_named_units(
+    records: pd.DataFrame, checks: RowChecks, places: Gazetteer
+) -> list[Problem]:
+    """Give each row of a boundary file without codes the unit it names; reject the others.
+
+    The row takes the unit's code, level and parent. A row that names no unit (or several),
+    or one an earlier row named, is rejected.
+    """
+    names = records[UNIT_NAME]
+    found = {name: places.locate(name) for name in names.dropna().unique()}
+    problems: list[tuple[int, str]] = []
+    codes: list[str | None] = []
+    for row, name in names.items():
+        code, rule = found.get(name, (None, "")) if isinstance(name, str) else (None, "")
+        codes.append(code)
+        if code is None and rule:
+            problems.append((int(str(row)), rule))
+    coded = pd.Series(codes, index=records.index, dtype=object)
+    records["code"] = coded
+    records["name"] = coded.map(lambda c: _unit_name(places, c), na_action="ignore")  # its own
+    records["level"] = coded.map(lambda c: str(division_level(c)), na_action="ignore")
+    records["parent_code"] = coded.map(parent_code, na_action="ignore")
+    problems += _named_again(coded, "辖区")
+    return checks.problems_at("name", problems)
+
+
+def _unit_name(places: Gazetteer, code: str) -> str | None:
+    unit = places.unit(code)
+    return unit.name if unit is not None else None
+
+
+def _named_again(codes: pd.Series, what: str) -> list[tuple[int, str]]:
+    """Rows naming a unit an earlier row named (by another name, or the same)."""
+    placed = codes.dropna()
+    first = placed.groupby(placed, sort=False).transform(lambda rows: rows.index[0])
+    again = placed.index[placed.duplicated(keep="first")]
+    return [
+        (int(row), f"与第 {int(first[row])} 行是同一个{what}（{placed[row]}）") for row in again
+    ]
 
 
 def _text(value: object) -> str | None:

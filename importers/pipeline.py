@@ -321,7 +321,12 @@ def check_table(
     checks.notes += named_notes
     if table.footers:
         checks.notes.append(footer_note(table.footers))
-    checks.require(*kind.required)
+    by_name = kind.coded_by_name and not checks.has("code") and checks.has("name")
+    checks.require(*(f for f in kind.required if not (by_name and f == "code")))
+    if by_name:
+        checks.notes.append(
+            f"文件没有{kind.header('code')}列：按{kind.header('name')}对应数据库中已有的{kind.label}"
+        )
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=table.crs is not None)
     return CheckedFile(

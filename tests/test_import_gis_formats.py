@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from importers.pipeline import ImportOptions, check_file, run_import
 from importers.reading import ReadError, parts_of, read_table
-from tests.import_fixtures import seed_jurisdictions
+from tests.import_fixtures import OTHER_VILLAGE, VILLAGE, seed_jurisdictions
 
 TOWNS = gpd.GeoDataFrame(
     {"XZQDM": ["530424101", "530424102"], "XZQMC": ["盘溪镇", "华溪镇"]},
@@ -95,4 +95,87 @@ def test_a_geodatabases_layers_import_into_the_hierarchy(db: Session, tmp_path: 
         ("530424101000", "盘溪镇", 4),
         ("530424101001", "甲村", 5),
         ("530424102000", "华溪镇", 4),
+    ]
+
+
+def test_grids_drawn_in_a_kml_find_their_codes_by_name(db: Session, tmp_path: Path) -> None:
+    """The grid list came from Excel (codes, no boundaries), the boundaries from 奥维, by name."""
+    seed_jurisdictions(db)
+    for code, name, area in (
+        (VILLAGE + "002", "测试第2网格", VILLAGE),
+        (OTHER_VILLAGE + "001", "邻村第1网格", OTHER_VILLAGE),
+    ):
+        db.execute(
+            text("INSERT INTO grids (code, name, area_code) VALUES (:c, :n, :a)"),
+            {"c": code, "n": name, "a": area},
+        )
+    drawn = gpd.GeoDataFrame(
+        {"Name": ["测试第2网格", "邻村第1网格", "不存在网格", "测试社区第2网格"]},
+        geometry=[
+            shapely.box(102.90, 24.20, 102.91, 24.21),
+            shapely.box(102.95, 24.20, 102.96, 24.21),
+            shapely.box(102.91, 24.21, 102.92, 24.22),
+            shapely.box(102.90, 24.21, 102.91, 24.22),
+        ],
+        crs=4326,
+    )
+    path = tmp_path / "网格.kml"
+    drawn.to_file(path, driver="KML")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="grids", partial=True))
+    assert outcome.committed
+    assert "文件没有网格编码列：按网格名称对应数据库中已有的网格" in outcome.notes
+    rules = {p.row: (p.column, p.rule) for p in outcome.problems}
+    assert rules == {
+        3: ("Name", "数据库中没有名为“不存在网格”的网格：请写 15 位网格编码，或先导入网格"),
+        4: ("Name", f"与第 1 行是同一个网格（{VILLAGE}002）"),
+    }
+    assert outcome.counts is not None and outcome.counts.updated == 2
+    bounds = db.execute(
+        text(
+            "SELECT code, name, round(ST_XMin(boundary)::numeric, 2)::float FROM grids "
+            "WHERE code IN (:a, :b) ORDER BY code"
+        ),
+        {"a": VILLAGE + "002", "b": OTHER_VILLAGE + "001"},
+    ).all()
+    assert [tuple(b) for b in bounds] == [
+        (VILLAGE + "002", "测试第2网格", 102.90),
+        (OTHER_VILLAGE + "001", "邻村第1网格", 102.95),
+    ]
+
+
+def test_township_boundaries_drawn_by_name_join_the_official_codes(
+    db: Session, tmp_path: Path
+) -> None:
+    """`zongzhi divisions` gave the townships' codes; a KML without codes gives their shapes."""
+    seed_jurisdictions(db)
+    db.execute(
+        text(
+            "INSERT INTO jurisdictions (code, name, level, parent_code) "
+            "VALUES ('530424101000', '盘溪镇', 4, '530424000000')"
+        )
+    )
+    drawn = gpd.GeoDataFrame(
+        {"Name": ["盘溪镇", "宁州街道", "不存在镇", "宁州街道办事处"]},
+        geometry=[shapely.box(103.0, 24.2, 103.1, 24.3)] * 2
+        + [shapely.box(103.2, 24.2, 103.3, 24.3)] * 2,
+        crs=4326,
+    )
+    path = tmp_path / "乡镇界.kml"
+    drawn.to_file(path, driver="KML")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="jurisdictions", partial=True))
+    assert outcome.committed
+    assert "文件没有区划代码列：按名称对应数据库中已有的辖区" in outcome.notes
+    rules = {p.row: p.rule for p in outcome.problems}
+    assert sorted(rules) == [3, 4]
+    assert rules[3].startswith("数据库中没有名为“不存在镇”的")
+    assert rules[4] == "与第 2 行是同一个辖区（530424100000）"
+    rows = db.execute(
+        text(
+            "SELECT code, name, level, parent_code FROM jurisdictions "
+            "WHERE code IN ('530424100000', '530424101000') AND boundary IS NOT NULL ORDER BY code"
+        )
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("530424100000", "宁州街道", 4, "530424000000"),
+        ("530424101000", "盘溪镇", 4, "530424000000"),
     ]
