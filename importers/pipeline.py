@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 from geo.crs import SourceCrs
 from importers.crs_check import Unconfirmed
 from importers.fixed_values import add_fixed_columns
-from importers.kinds import KINDS, Context, Part
+from importers.kinds import KINDS, Context, Kind, Part
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
 from importers.mapping import (
     MappingError,
@@ -309,29 +309,42 @@ def check_table(
             f"映射文件 values 中的字段 {'、'.join(unknown)} 不存在；"
             f"可用的字段：{'、'.join(kind.fields)}"
         )
-    lacking = {
-        f: t for f, t in kind.named_by_file.items() if f not in columns and f not in options.fixed
-    }
-    names = [n for n in (table.sheet_name, stem) if n]
-    named, named_notes = values_named(names, lacking, kind.header)
-    fixed = {**named, **options.fixed}
+    fixed, notes = _values_of_every_row(kind, columns, options.fixed, [table.sheet_name, stem])
     frame, columns = add_fixed_columns(table.frame, columns, fixed, kind)
     crs = source_crs(options.crs, table.crs)
     checks = RowChecks(frame, columns, values=overrides.values, labels=kind.headers)
-    checks.notes += named_notes
+    checks.notes += notes
     if table.footers:
         checks.notes.append(footer_note(table.footers))
+    _require_columns(kind, checks)
+    parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
+    unconfirmed = None if options.crs else Unconfirmed(crs, declared=table.crs is not None)
+    return CheckedFile(
+        checks, parts, crs, sha256, file_name, crs_unconfirmed=unconfirmed, fixed=fixed
+    )
+
+
+def _values_of_every_row(
+    kind: Kind, columns: dict[str, str], given: dict[str, str], names: list[str | None]
+) -> tuple[dict[str, str], list[str]]:
+    """Return the values every row takes for fields the file lacks, and the notes saying so.
+
+    ``--set`` gives them; else, for :attr:`Kind.named_by_file` fields, the worksheet's or the
+    file's name (:func:`importers.named_values.values_named`).
+    """
+    lacking = {f: t for f, t in kind.named_by_file.items() if f not in columns and f not in given}
+    named, notes = values_named([n for n in names if n], lacking, kind.header)
+    return {**named, **given}, notes
+
+
+def _require_columns(kind: Kind, checks: RowChecks) -> None:
+    """Refuse a file without a required column (a boundary file may name its units instead)."""
     by_name = kind.coded_by_name and not checks.has("code") and checks.has("name")
     checks.require(*(f for f in kind.required if not (by_name and f == "code")))
     if by_name:
         checks.notes.append(
             f"文件没有{kind.header('code')}列：按{kind.header('name')}对应数据库中已有的{kind.label}"
         )
-    parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
-    unconfirmed = None if options.crs else Unconfirmed(crs, declared=table.crs is not None)
-    return CheckedFile(
-        checks, parts, crs, sha256, file_name, crs_unconfirmed=unconfirmed, fixed=fixed
-    )
 
 
 def run_import(
