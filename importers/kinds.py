@@ -226,7 +226,7 @@ def _area_from(
     text = checks.text("area_code")
     named = _names_in(text)
     checks.code("area_code", parse_written_division_code, where=~named)
-    area = text.where(~named).map(full_division_code, na_action="ignore").astype(object)
+    area = _full_division_codes(text.where(~named))
     if fallback is not None:
         area = area.where(area.notna(), fallback)
     return area, {AREA_NAME: text.where(named), TOWNSHIP_NAME: checks.text("township")}
@@ -249,6 +249,12 @@ def parse_written_division_code(text: str) -> object:
     return parse_division_code(full_division_code(text))
 
 
+def _full_division_codes(text: pd.Series) -> pd.Series:
+    """Division codes in their 12 digits (:func:`full_division_code`, once per distinct value)."""
+    full = {value: full_division_code(value) for value in text.dropna().unique()}
+    return text.map(full, na_action="ignore").astype(object)
+
+
 def _names_in(text: pd.Series) -> pd.Series:
     """Whether each value is a name rather than a code (each distinct value tested once)."""
     names = [value for value in text.dropna().unique() if is_place_name(str(value))]
@@ -267,7 +273,7 @@ def _points(checks: RowChecks, context: Context) -> dict[str, pd.Series]:
 
 def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
     checks.code("code", parse_written_division_code)
-    codes = checks.text("code").map(full_division_code, na_action="ignore").astype(object)
+    codes = _full_division_codes(checks.text("code"))
     good = codes.where(~checks.bad)
     level = good.map(division_level, na_action="ignore")
     parent = good.map(parent_code, na_action="ignore")
