@@ -29,6 +29,7 @@ _SHORTENED = ("社区", "村")
 """What a village's name may be written without (``复安`` for ``复安社区``)."""
 _SHOWN = 3
 """How many of the places an ambiguous name could mean a rule lists."""
+_LEVEL_WORDS = {4: "乡镇（街道）", 5: "村（社区）"}
 _ROAD_AFTER = frozenset("路街巷道桥弄")
 """A village's name followed by one of these in an address names a road (新村路), not it."""
 
@@ -199,11 +200,11 @@ class Gazetteer:
             return deepest[0].code, ""
         shown = "、".join(self.label(p) for p in deepest[:_SHOWN])
         more = "等" if len(deepest) > _SHOWN else ""
-        name = deepest[0].name
-        return None, (
-            f"地址中的“{name}”有 {len(deepest)} 处：{shown}{more}。"
-            "请在地址中写明乡镇（街道），或填写所属社区、所属乡镇"
-        )
+        if len({place_key(p.name) for p in deepest}) == 1:
+            said = f"地址中的“{deepest[0].name}”有 {len(deepest)} 处"
+        else:
+            said = f"地址中有 {len(deepest)} 个{_LEVEL_WORDS.get(level, '辖区')}"
+        return None, f"{said}：{shown}{more}。请在地址中写明乡镇（街道），或填写所属社区、所属乡镇"
 
     def _keys_in(self, text: str) -> list[str]:
         """Return the names of units ``text`` writes in full, each not inside a longer one."""

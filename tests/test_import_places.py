@@ -117,6 +117,10 @@ def test_an_address_of_a_shared_name_lists_the_places_or_takes_the_known_townshi
         "（530424101009）。请在地址中写明乡镇（街道），或填写所属社区、所属乡镇"
     )
     assert WITH_VILLAGES.in_address("华宁县新复社区2组", within=PANXI.code) == (XINFU_PX.code, "")
+    code, rule = WITH_VILLAGES.in_address("宁州街道复安社区与城新村交界处")  # two villages
+    assert code is None and rule.startswith(
+        "地址中有 2 个村（社区）：宁州街道复安社区居民委员会（530424001001）、宁州街道城新村"
+    )
     assert WITH_VILLAGES.in_address("复安社区", within=PANXI.code) == (None, "")
     assert WITH_VILLAGES.in_address("复安社区", within="530424999000") == (None, "")
 
