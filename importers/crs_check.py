@@ -4,10 +4,11 @@ A CSV or workbook does not say which CRS its coordinates are in, and clerks rare
 phone's map app gives GCJ-02 (高德, 腾讯) or BD-09 (百度), a GPS or 天地图 gives CGCS2000 /
 WGS84. Read in the wrong one, every point is off by a few hundred metres, within the tolerance
 of the jurisdiction check: the map is silently wrong. When the CRS was assumed (no ``--crs``,
-none declared by the file), the rows that name their grid or village tell which reading puts
-the points where the file says they are. One that does clearly better refuses the file, naming
-the ``--crs`` to use. A CRS the file declares is checked too, when it is geographic: a GeoJSON
-is WGS84 by definition, yet one drawn on a Chinese web map holds GCJ-02.
+none declared by the file), the rows that name their grid or village (or whose address names
+it) tell which reading puts the points where the file says they are. One that does clearly
+better refuses the file, naming the ``--crs`` to use. A CRS the file declares is checked too,
+when it is geographic: a GeoJSON is WGS84 by definition, yet one drawn on a Chinese web map
+holds GCJ-02.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import numpy as np
 import psycopg
 
 from geo.crs import SourceCrs, to_cgcs2000
-from layers.import_checks import placed_points, points_inside
+from layers.import_checks import PlacedPoints, placed_points, points_inside
 
 CANDIDATES = ("gcj02", "bd09")
 """The CRSs tried besides the assumed one: the web maps' (GCJ-02 and BD-09)."""
@@ -150,6 +151,7 @@ def check_unconfirmed_crs(
     *,
     grid_column: str | None,
     area_column: str | None,
+    by_address: PlacedPoints | None = None,
 ) -> int:
     """Refuse the file when another CRS clearly puts its points where its rows say they are.
 
@@ -166,6 +168,9 @@ def check_unconfirmed_crs(
         (CGCS2000, WGS84) is checked.
     grid_column, area_column : str or None
         The staged columns naming each row's grid and jurisdiction.
+    by_address : PlacedPoints, optional
+        Points of rows that name no grid or jurisdiction, with the unit their address names
+        (:func:`importers.names.address_places`): evidence too.
 
     Returns
     -------
@@ -184,6 +189,12 @@ def check_unconfirmed_crs(
     placed = placed_points(
         conn, staging, geometry, grid_column=grid_column, area_column=area_column
     )
+    if by_address is not None:
+        placed = PlacedPoints(
+            placed.lon + by_address.lon,
+            placed.lat + by_address.lat,
+            placed.codes + by_address.codes,
+        )
     total = len(placed.codes)
     if total < MIN_POINTS:
         return total

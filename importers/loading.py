@@ -32,7 +32,7 @@ import psycopg
 
 from importers.crs_check import MIN_POINTS, Unconfirmed, check_unconfirmed_crs, unchecked_note
 from importers.kinds import Kind, Part
-from importers.names import Directories, resolve_names
+from importers.names import Directories, address_places, resolve_names
 from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks
 from layers import case_import, case_repeats, import_checks
@@ -47,6 +47,7 @@ from layers.bulk import (
     upsert,
 )
 from layers.deferral import Deferred, defer, worth_deferring
+from layers.import_checks import PlacedPoints
 from layers.model.cases import CaseState
 
 DEFAULT_TOLERANCE_M = 500.0
@@ -154,7 +155,10 @@ def load(
         analyze_staging(conn, name)
         progress.step("check", None)
         if point is not None and options.unconfirmed_crs is not None:
-            _check_crs(conn, name, point, columns, records, options.unconfirmed_crs, checks)
+            by_address = address_places(records, directories)
+            _check_crs(
+                conn, name, point, columns, records, options.unconfirmed_crs, checks, by_address
+            )
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
         if import_checks.RESPONSIBLE in records.columns:
             checks.add(_resolve_responsibles(conn, name, checks))
@@ -221,6 +225,7 @@ def _check_crs(
     records: pd.DataFrame,
     unconfirmed: Unconfirmed,
     checks: RowChecks,
+    by_address: PlacedPoints | None,
 ) -> None:
     """Check the CRS the user did not give; note it when an assumed one cannot be checked."""
     checked = check_unconfirmed_crs(
@@ -230,6 +235,7 @@ def _check_crs(
         unconfirmed,
         grid_column=next((c for c in _GRID_COLUMNS if c in columns), None),
         area_column="area_code" if "area_code" in columns else None,
+        by_address=by_address,
     )
     located = bool(records[LON_COLUMN].notna().any())
     if located and checked < MIN_POINTS and not unconfirmed.declared:

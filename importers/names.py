@@ -22,7 +22,8 @@ from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME, UNIT_NAME
 from importers.places import Gazetteer, GridDirectory, GridPlace, Place
 from importers.rules import Problem, RowChecks
 from layers import import_checks
-from layers.bulk import LON_COLUMN
+from layers.bulk import LAT_COLUMN, LON_COLUMN
+from layers.import_checks import PlacedPoints
 from layers.model import Level
 
 
@@ -36,21 +37,21 @@ class Directories:
     """
 
     def __init__(self, conn: psycopg.Connection[Any]) -> None:
-        self._conn = conn
+        self.conn = conn
         self._places: Gazetteer | None = None
         self._grids: GridDirectory | None = None
 
     def places(self) -> Gazetteer:
         """Return the jurisdictions."""
         if self._places is None:
-            rows = import_checks.jurisdiction_names(self._conn)
+            rows = import_checks.jurisdiction_names(self.conn)
             self._places = Gazetteer(Place(*row) for row in rows)
         return self._places
 
     def grids(self) -> GridDirectory:
         """Return the grids."""
         if self._grids is None:
-            rows = import_checks.grid_names(self._conn)
+            rows = import_checks.grid_names(self.conn)
             self._grids = GridDirectory((GridPlace(*row) for row in rows), self.places())
         return self._grids
 
@@ -102,6 +103,54 @@ def _placed_by_address(records: pd.DataFrame) -> pd.Series:
     area = records.loc[rows, "area_code"]
     coarse = area.isna() | (area.map(division_level, na_action="ignore") < Level.VILLAGE)
     return rows & coarse.reindex(records.index, fill_value=False)
+
+
+def address_places(
+    records: pd.DataFrame, directories: Directories, limit: int = 2000
+) -> PlacedPoints | None:
+    """Return located rows that name no place but whose address names one, for the CRS check.
+
+    Up to ``limit`` rows, spread over the file, whose address names one unit with a boundary
+    (:meth:`importers.places.Gazetteer.in_address`). The address is evidence of where the
+    point should be, independent of the point: a 12345 export with 经度/纬度 and 事发地址 but no
+    所属社区 can then be checked.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        A part's staging rows (their points in :data:`layers.bulk.LON_COLUMN` …).
+    directories : Directories
+        The database's jurisdictions.
+    limit : int
+        Most rows looked at.
+
+    Returns
+    -------
+    PlacedPoints or None
+        The points and units, ``None`` when no row qualifies.
+    """
+    if not {"address", "area_code", LON_COLUMN}.issubset(records.columns):
+        return None
+    unplaced = records["address"].notna() & records[LON_COLUMN].notna()
+    unplaced &= records["area_code"].isna()
+    for column in ("grid_code", "home_grid"):
+        if column in records.columns:
+            unplaced &= records[column].isna()
+    rows = records[unplaced]
+    if rows.empty:
+        return None
+    rows = rows.iloc[:: max(1, len(rows) // limit)]
+    places = directories.places()
+    codes = [places.in_address(str(a))[0] for a in rows["address"]]
+    found = [(i, c) for i, c in enumerate(codes) if c is not None]
+    with_boundary = import_checks.bounded(directories.conn, [c for _, c in found])
+    kept = [(i, c) for i, c in found if c in with_boundary]
+    if not kept:
+        return None
+    lon, lat = rows[LON_COLUMN].to_numpy(float), rows[LAT_COLUMN].to_numpy(float)
+    return PlacedPoints(
+        [float(lon[i]) for i, _ in kept], [float(lat[i]) for i, _ in kept], [c for _, c in kept]
+    )
 
 
 def _locate_named_areas(

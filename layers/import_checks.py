@@ -370,6 +370,28 @@ class PlacedPoints:
     codes: list[str]
 
 
+def bounded(conn: psycopg.Connection[Any], codes: Sequence[str]) -> set[str]:
+    """Return those of ``codes`` whose jurisdiction has a boundary.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    codes : sequence of str
+        12-digit jurisdiction codes.
+
+    Returns
+    -------
+    set of str
+        The codes of units with a boundary.
+    """
+    rows = conn.execute(
+        "SELECT code FROM jurisdictions WHERE code = ANY(%s) AND boundary IS NOT NULL",
+        (list(set(codes)),),
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
 def placed_points(
     conn: psycopg.Connection[Any],
     staging: str,

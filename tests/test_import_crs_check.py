@@ -148,3 +148,30 @@ def test_a_geojson_declaring_wgs84_but_drawn_on_a_chinese_web_map_is_refused(
     loaded = run_import(db.connection(), path, ImportOptions(kind="video", crs="gcj02"))
     assert loaded.notes == []
     assert loaded.committed and loaded.counts is not None and loaded.counts.inserted == 40
+
+
+def test_an_export_naming_only_its_addresses_is_checked_by_them(
+    db: Session, tmp_path: Path
+) -> None:
+    """经度/纬度 and 事发地址, no 所属社区: the address's village is the evidence."""
+    seed_jurisdictions(db)
+    rng = np.random.default_rng(11)
+    lon, lat = wgs84_to_gcj02(
+        rng.uniform(WEST + 0.0005, EAST - 0.0005, 40),
+        rng.uniform(SOUTH + 0.0005, NORTH - 0.0005, 40),
+    )
+    headers = ["工单编号", "受理渠道", "问题分类", "事发地址", "来电时间", "经度", "纬度"]
+    rows = [
+        [f"CRS-A{i}", "12345", "邻里纠纷", f"华宁县宁州街道测试社区幸福路{i}号", "2025-03-01 08:30"]
+        + [f"{x:.7f}", f"{y:.7f}"]
+        for i, (x, y) in enumerate(zip(lon, lat, strict=True))
+    ]
+    path = tmp_path / "高德坐标工单.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    with pytest.raises(WrongCrs) as refused:
+        run_import(db.connection(), path, ImportOptions(kind="cases", partial=True))
+    assert refused.value.better.crs == "gcj02" and refused.value.assumed.total == 40
+    loaded = run_import(db.connection(), path, ImportOptions(kind="cases", crs="gcj02"))
+    assert loaded.committed and loaded.notes == []
+    areas = db.execute(text(f"SELECT DISTINCT area_code FROM cases WHERE {MINE}")).scalars()
+    assert list(areas) == [VILLAGE]  # placed by their points, which the address agrees with
