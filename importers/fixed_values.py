@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from importers.kinds import Kind
-from importers.mapping import SYNONYMS, MappingError, normalise_header
+from importers.mapping import MappingError, resolve_columns
 
 
 def parse_fixed(items: Sequence[str], kind: Kind) -> dict[str, str]:
@@ -44,15 +44,10 @@ def parse_fixed(items: Sequence[str], kind: Kind) -> dict[str, str]:
     >>> parse_fixed(["人员类别=刑满释放人员", "management_level = 2"], KINDS["persons"])
     {'category': '刑满释放人员', 'management_level': '2'}
     """
-    by_header = {
-        normalise_header(name): field
-        for field in kind.fields
-        for name in (*SYNONYMS.get(field, ()), kind.header(field), field)
-    }
     fixed: dict[str, str] = {}
     for item in items:
         name, equals, value = item.partition("=")
-        field = by_header.get(normalise_header(name))
+        field = next(iter(resolve_columns([name.strip()], kind.fields)), None)
         if not equals or not value.strip():
             raise MappingError(f"--set {item!r} 应写成“字段=值”，如 --set 人员类别=刑满释放人员")
         if field is None:

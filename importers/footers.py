@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import pandas as pd
 
 _TOTAL = re.compile(r"(合计|总计|小计|共计)[:：]?")
+_SHOWN = 10
+"""How many of the rows left out the note lists."""
 _FIRST_CHARACTERS = frozenset("合总小共审复填制统经联单主分领签盖备注说")
 """The characters a total, a signature or a note begins with."""
 _SIGNED = re.compile(
@@ -65,6 +68,21 @@ def footer_rows(frame: pd.DataFrame) -> list[int]:
             break
         found.append(label)
     return sorted(found)
+
+
+def footer_note(rows: Sequence[int]) -> str:
+    """Return the note telling which rows were read as totals, signatures or notes.
+
+    Examples
+    --------
+    >>> footer_note([7, 8])
+    '第 7、8 行是合计、签名或备注，不是数据，未导入'
+    >>> footer_note(range(10, 30))
+    '第 10、11、12、13、14、15、16、17、18、19 等 20 行是合计、签名或备注，不是数据，未导入'
+    """
+    shown = "、".join(str(r) for r in list(rows)[:_SHOWN])
+    more = f"等 {len(rows)} 行" if len(rows) > _SHOWN else "行"
+    return f"第 {shown} {more}是合计、签名或备注，不是数据，未导入"
 
 
 def _first_cells(frame: pd.DataFrame) -> pd.Series:

@@ -8,7 +8,6 @@ whole or not at all, or with ``partial`` its valid rows only.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy import Connection
 from geo.crs import SourceCrs
 from importers.crs_check import Unconfirmed
 from importers.fixed_values import add_fixed_columns
+from importers.footers import footer_note
 from importers.kinds import KINDS, Context, Kind, Part
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
 from importers.mapping import (
@@ -469,24 +469,6 @@ def import_checked(
             transaction.rollback()
         raise
     return ImportOutcome(**{**outcome.__dict__, "committed": True, "import_id": import_id})
-
-
-def footer_note(rows: Sequence[int]) -> str:
-    """Return the note telling which rows were read as totals, signatures or notes.
-
-    Examples
-    --------
-    >>> footer_note([7, 8])
-    '第 7、8 行是合计、签名或备注，不是数据，未导入'
-    >>> footer_note(range(10, 30))
-    '第 10、11、12、13、14、15、16、17、18、19 等 20 行是合计、签名或备注，不是数据，未导入'
-    """
-    shown = "、".join(str(r) for r in list(rows)[:_FOOTERS_SHOWN])
-    more = f"等 {len(rows)} 行" if len(rows) > _FOOTERS_SHOWN else "行"
-    return f"第 {shown} {more}是合计、签名或备注，不是数据，未导入"
-
-
-_FOOTERS_SHOWN = 10
 
 
 def _final(problems: list[Problem]) -> list[Problem]:

@@ -195,7 +195,8 @@ class Gazetteer:
         if not fits:
             return None, ""
         level = max(p.level for p in fits)
-        deepest = sorted({p.code: p for p in fits if p.level == level}.values(), key=_code)
+        same_level = {p.code: p for p in fits if p.level == level}
+        deepest = [same_level[code] for code in sorted(same_level)]
         if len(deepest) == 1:
             return deepest[0].code, ""
         shown = "、".join(self.label(p) for p in deepest[:_SHOWN])
@@ -283,10 +284,6 @@ class Gazetteer:
             names.append(place_key(parent.name))
             parent = self._by_code.get(parent.parent_code or "")
         return "".join(reversed(names))
-
-
-def _code(place: Place) -> str:
-    return place.code
 
 
 def _inside(code: str, unit: Place) -> bool:

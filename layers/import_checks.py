@@ -474,15 +474,15 @@ def points_inside(
         Points covered by their place's boundary.
     """
     lons, lats = (np.asarray(v, dtype=float).tolist() for v in (lon, lat))
-    row = conn.execute(
+    return _count(
+        conn,
         "SELECT count(*) FROM unnest(%s::text[], %s::float8[], %s::float8[]) AS p(code, lon, lat)"
         " LEFT JOIN grids AS g ON g.code = p.code"
         " LEFT JOIN jurisdictions AS j ON j.code::text = p.code"
         " WHERE ST_Covers(coalesce(g.boundary, j.boundary),"
         " ST_SetSRID(ST_MakePoint(p.lon, p.lat), %s))",
         (list(codes), lons, lats, SRID),
-    ).fetchone()
-    return int(row[0]) if row else 0
+    )
 
 
 @dataclass(frozen=True)
@@ -612,6 +612,8 @@ def drop_responsibles(conn: psycopg.Connection[Any], staging: str) -> None:
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_responsibles_table(staging)))
 
 
-def _count(conn: psycopg.Connection[Any], query: sql.Composed) -> int:
-    row = conn.execute(query).fetchone()
+def _count(
+    conn: psycopg.Connection[Any], query: sql.Composed | str, params: Sequence[object] = ()
+) -> int:
+    row = conn.execute(query, params).fetchone()
     return int(row[0]) if row else 0
