@@ -1,7 +1,9 @@
 """Provenance of imports: one ``import_runs`` row per imported file, opened then closed.
 
 Both statements run in the import's own transaction, so a load that is rolled back leaves no
-run behind, and a committed one records its file, checksum, source CRS, user and counts.
+run behind, and a committed one records its file, checksum, source CRS, user and counts. The
+cases an import adds reach the live consoles as one notice when it commits, not one per case
+(:func:`layers.live.quiet_case_events`, :func:`layers.live.announce_import`).
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, text
+
+from layers import live
 
 _START = text(
     "INSERT INTO import_runs (kind, file_name, sha256, source_crs, username, "
@@ -56,6 +60,7 @@ def start_run(
     int
         ``import_runs.id``, stamped on the imported rows.
     """
+    live.quiet_case_events(conn)
     return int(
         conn.execute(
             _START,
@@ -72,7 +77,9 @@ def start_run(
 
 
 def finish_run(conn: Connection, import_id: int, *, loaded: int, rejected: int) -> None:
-    """Record the end of an import: rows loaded, rows rejected, ``loaded`` or ``partial``.
+    """Record the end of an import (rows loaded, rows rejected, ``loaded`` or ``partial``).
+
+    Live consoles are told of the cases it added, once, when the transaction commits.
 
     Parameters
     ----------
@@ -94,6 +101,7 @@ def finish_run(conn: Connection, import_id: int, *, loaded: int, rejected: int) 
             "id": import_id,
         },
     )
+    live.announce_import(conn, import_id)
 
 
 @dataclass(frozen=True)

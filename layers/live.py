@@ -2,10 +2,13 @@
 
 Triggers (migration 0003) ``NOTIFY zongzhi_live`` with a tiny JSON payload — the kind, the row
 id and its ``area_code`` — when a case event is appended and when a worker's position or status
-changes; PostgreSQL delivers it on commit. One :class:`Hub` per process holds a single listening
-connection and hands each notification to the subscribers whose scope range contains the
-area code. The subscriber then reads the row itself under its own scope (:func:`fetch`), so
-row-level security stays the second wall and no payload ever crosses a scope boundary.
+changes; PostgreSQL delivers it on commit. An import of cases is quiet case by case (migration
+0009, :func:`quiet_case_events`) and announces itself once instead (:func:`announce_import`),
+with the range of the area codes of its new cases. One :class:`Hub` per process holds a single
+listening connection and hands each notification to the subscribers whose scope range meets
+the notice's codes. The subscriber then reads the row itself under its own scope
+(:func:`fetch`), so row-level security stays the second wall and no payload ever crosses a
+scope boundary.
 
 The hub starts its listening connection with the first subscriber and closes it when the last
 one leaves.
@@ -21,15 +24,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 
 CHANNEL = "zongzhi_live"
 """The NOTIFY channel of the triggers."""
-KINDS = ("case_event", "worker")
+KINDS = ("case_event", "worker", "import")
 """Kinds of notification."""
+QUIET_SETTING = "zongzhi.live_quiet"
+"""Transaction-local setting that keeps case events from notifying one by one (migration 0009)."""
 
 
 @dataclass(frozen=True)
@@ -41,14 +46,38 @@ class Notice:
     kind : str
         One of :data:`KINDS`.
     id : int
-        Row id (``case_events.id`` or ``workers.id``).
+        Row id (``case_events.id``, ``workers.id`` or ``import_runs.id``).
     area_code : str
-        The row's jurisdiction code.
+        The row's jurisdiction code; an import's smallest one.
+    last_code : str or None
+        An import's largest area code: its cases lie in ``[area_code, last_code]``.
     """
 
     kind: str
     id: int
     area_code: str
+    last_code: str | None = None
+
+    def meets(self, lo: str, hi: str) -> bool:
+        """Whether the notice's codes meet the scope range ``[lo, hi)``.
+
+        Parameters
+        ----------
+        lo, hi : str
+            Scope range.
+
+        Returns
+        -------
+        bool
+            True when some code of the notice may lie in the range.
+
+        Examples
+        --------
+        >>> notice = Notice("import", 3, "530424100001", "530424200009")
+        >>> notice.meets("530424100", "530424101"), notice.meets("530425", "530426")
+        (True, False)
+        """
+        return lo <= (self.last_code or self.area_code) and self.area_code < hi
 
     @classmethod
     def parse(cls, payload: str) -> Notice | None:
@@ -67,14 +96,20 @@ class Notice:
         Examples
         --------
         >>> Notice.parse('{"kind": "worker", "id": 7, "area_code": "530424100001"}')
-        Notice(kind='worker', id=7, area_code='530424100001')
+        Notice(kind='worker', id=7, area_code='530424100001', last_code=None)
         >>> Notice.parse("garbage") is None
         True
         """
         try:
             data = json.loads(payload)
-            notice = cls(str(data["kind"]), int(data["id"]), str(data["area_code"]))
-        except (ValueError, KeyError, TypeError):
+            last = data.get("last_code")
+            notice = cls(
+                str(data["kind"]),
+                int(data["id"]),
+                str(data["area_code"]),
+                None if last is None else str(last),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
             return None
         return notice if notice.kind in KINDS else None
 
@@ -96,14 +131,14 @@ class Subscription:
     queue: asyncio.Queue[Notice] = field(default_factory=lambda: asyncio.Queue(maxsize=1000))
 
     def offer(self, notice: Notice) -> None:
-        """Queue ``notice`` if it lies in the scope (drop the oldest one when full).
+        """Queue ``notice`` if it meets the scope (drop the oldest one when full).
 
         Parameters
         ----------
         notice : Notice
             The notice.
         """
-        if not self.lo <= notice.area_code < self.hi:
+        if not notice.meets(self.lo, self.hi):
             return
         if self.queue.full():
             with contextlib.suppress(asyncio.QueueEmpty):
@@ -220,6 +255,57 @@ _WORKER = text(
       FROM workers WHERE id = :id AND area_code >= :lo AND area_code < :hi
     """
 )
+_IMPORT = text(
+    """
+    SELECT r.id AS import_id, r.finished_at AS at, count(*) AS cases,
+           count(*) FILTER (WHERE c.state = 'registered') AS open,
+           count(c.duplicate_of) FILTER (WHERE c.state = 'registered') AS open_repeats
+      FROM import_runs r JOIN cases c ON c.import_id = r.id
+     WHERE r.id = :id AND c.area_code >= :lo AND c.area_code < :hi
+     GROUP BY r.id, r.finished_at
+    """
+)
+_QUERIES = {"case_event": _CASE_EVENT, "worker": _WORKER, "import": _IMPORT}
+_ANNOUNCE = text(
+    f"""
+    SELECT pg_notify('{CHANNEL}', json_build_object('kind', 'import', 'id', CAST(:id AS bigint),
+           'area_code', min(area_code), 'last_code', max(area_code))::text)
+      FROM cases WHERE import_id = :id HAVING count(*) > 0
+    """
+)
+_QUIET = text(f"SELECT set_config('{QUIET_SETTING}', 'on', true)")
+_LOUD = text(f"SELECT set_config('{QUIET_SETTING}', 'off', true)")
+
+
+def quiet_case_events(conn: Connection) -> None:
+    """Keep the case events of this transaction from notifying listeners one by one.
+
+    An import calls it when it starts and :func:`announce_import` when it finishes.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        Connection inside the transaction.
+    """
+    conn.execute(_QUIET)
+
+
+def announce_import(conn: Connection, import_id: int) -> None:
+    """Notify listeners once of the cases import ``import_id`` added (delivered on commit).
+
+    The payload carries the smallest and largest area code of the new cases; nothing is sent
+    when the import added none. Case events written after it notify one by one again (an
+    import inside a caller's transaction does not silence the caller).
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        The import's connection, inside its transaction.
+    import_id : int
+        ``import_runs.id``.
+    """
+    conn.execute(_ANNOUNCE, {"id": import_id})
+    conn.execute(_LOUD)
 
 
 def fetch(session: Session, notice: Notice, *, scope_code: str) -> dict[str, Any] | None:
@@ -237,10 +323,12 @@ def fetch(session: Session, notice: Notice, *, scope_code: str) -> dict[str, Any
     Returns
     -------
     dict or None
-        JSON-ready fields of the case event or the worker.
+        JSON-ready fields of the case event or the worker; of an import, the counts of its new
+        cases inside the scope (``cases``; ``open``: registered, to be triaged; ``open_repeats``:
+        of those, repeat reports of an earlier case), ``None`` when it has none.
     """
     lo, hi = scope_range(scope_code)
-    query = _CASE_EVENT if notice.kind == "case_event" else _WORKER
+    query = _QUERIES[notice.kind]
     row = session.execute(query, {"id": notice.id, "lo": lo, "hi": hi}).mappings().first()
     if row is None:
         return None

@@ -7,9 +7,11 @@ users created here; tokens are issued directly.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import issue_token
 from api.settings import ApiSettings
+from importers.pipeline import ImportOptions, run_import
 from tests.api_fixtures import (  # noqa: F401 - fixtures
     api_client,
     api_settings,
@@ -26,6 +29,7 @@ from tests.api_fixtures import (  # noqa: F401 - fixtures
     live_server,
 )
 from tests.conftest import SuiteDatabase
+from tests.import_fixtures import csv_text
 from tests.workflow_data import (
     CITY,
     COUNTY,
@@ -332,3 +336,75 @@ def test_sse_streams_only_in_scope_events(live_server: str, users: Headers) -> N
     assert f'"case_id":{mine["id"]}' in data[0]
     assert f'"case_id":{foreign["id"]}' not in "".join(received)
     assert "event: case_event" in received
+
+
+def _stream_lines(
+    live_server: str, headers: dict[str, str], max_events: int, connected: threading.Event
+) -> list[str]:
+    received: list[str] = []
+    with (
+        httpx.Client(base_url=live_server, timeout=60) as client,
+        client.stream(
+            "GET", "/api/events", params={"max_events": max_events, "keepalive": 1}, headers=headers
+        ) as response,
+    ):
+        for line in response.iter_lines():
+            if line == "event: ready":
+                connected.set()
+            received.append(line)
+    return received
+
+
+def test_sse_tells_each_scope_of_an_import_once(
+    live_server: str, users: Headers, database: SuiteDatabase, tmp_path: Path
+) -> None:
+    """An import of 12345 work orders is one ``import`` event per console, counted in its scope.
+
+    The import's own case events send nothing: the next event on the township's stream is the
+    case a dispatcher registers after it.
+    """
+    streams: dict[str, list[str]] = {}
+    listening = {key: threading.Event() for key in ("disp", "disp_other")}
+
+    def listen(key: str, max_events: int) -> None:
+        streams[key] = _stream_lines(live_server, users(key), max_events, listening[key])
+
+    threads = [
+        threading.Thread(target=listen, args=("disp", 2)),
+        threading.Thread(target=listen, args=("disp_other", 1)),
+    ]
+    for t in threads:
+        t.start()
+    assert all(event.wait(timeout=20) for event in listening.values())
+    headers = ["工单编号", "事件类型", "标题", "所属社区", "登记时间", "办理状态", "办结时间"]
+    rows = [
+        [f"SSE-{i}", "邻里纠纷", "导入", V1, "2026-11-30 09:00", "办理中", ""] for i in range(3)
+    ]
+    rows += [["SSE-3", "邻里纠纷", "导入", V2, "2026-11-01 09:00", "已办结", "2026-11-03 10:00"]]
+    rows += [[f"SSE-{i}", "物业纠纷", "外县", OTHER_V, "2026-11-30 09:00", "", ""] for i in (4, 5)]
+    path = tmp_path / "sse_12345工单.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    with database.owner.connect() as conn:
+        outcome = run_import(conn, path, ImportOptions(kind="cases", user="tester"))
+    assert outcome.committed and outcome.counts is not None
+    assert outcome.counts.inserted == 6
+    with httpx.Client(base_url=live_server, timeout=30) as client:
+        lon, lat = village_centre(V1)
+        body = {"channel": "phone", "category": "dispute", "title": "导入之后"}
+        after = client.post(
+            "/api/cases", headers=users("disp"), json=body | {"lon": lon, "lat": lat}
+        )
+        assert after.status_code == 201, after.text
+    for t in threads:
+        t.join(timeout=30)
+    town = [json.loads(line[6:]) for line in streams["disp"] if line.startswith('data: {"')]
+    assert [line for line in streams["disp"] if line.startswith("event: ")] == [
+        "event: ready",
+        "event: import",
+        "event: case_event",
+    ]
+    assert town[0]["import_id"] == outcome.import_id
+    assert (town[0]["cases"], town[0]["open"], town[0]["open_repeats"]) == (4, 3, 0)
+    assert town[1]["case_id"] == after.json()["id"] and town[1]["action"] == "register"
+    other = [json.loads(line[6:]) for line in streams["disp_other"] if line.startswith('data: {"')]
+    assert [(e["cases"], e["open"]) for e in other] == [(2, 2)]

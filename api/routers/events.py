@@ -1,9 +1,10 @@
 """Live updates as Server-Sent Events: ``GET /api/events``.
 
-Case events (``event: case_event``) and worker positions/status (``event: worker``) inside the
-user's scope. The process's :class:`layers.live.Hub` listens to PostgreSQL once; each stream
-filters notices by the user's scope range and reads every row under the user's scope before
-sending it. A comment line every ``keepalive`` seconds keeps proxies from closing the stream.
+Case events (``event: case_event``), worker positions/status (``event: worker``) and imports of
+cases (``event: import``: how many new cases, open ones and repeats) inside the user's scope.
+The process's :class:`layers.live.Hub` listens to PostgreSQL once; each stream filters notices
+by the user's scope range and reads every row under the user's scope before sending it. A
+comment line every ``keepalive`` seconds keeps proxies from closing the stream.
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ async def _stream(
 
 @router.get(
     "/events",
-    summary="Live case events and worker positions in your scope (text/event-stream)",
+    summary="Live case events, worker positions and imports in your scope (text/event-stream)",
     response_class=StreamingResponse,
 )
 async def events(
@@ -83,7 +84,7 @@ async def events(
     keepalive: Annotated[float, Query(ge=1, le=300)] = 15.0,
     max_events: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> StreamingResponse:
-    """Stream ``case_event`` and ``worker`` events until the client disconnects."""
+    """Stream ``case_event``, ``worker`` and ``import`` events until the client disconnects."""
     if user.role == Role.ANALYST:
         raise Forbidden("analysts see aggregates, not live events")
     return StreamingResponse(

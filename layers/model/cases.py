@@ -136,7 +136,9 @@ class Case(Base):
         BigInteger, ForeignKey("cases.id", ondelete="SET NULL"), index=True
     )
     repeat_count: Mapped[int] = mapped_column(default=0, server_default="0")
-    import_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("import_runs.id"))
+    import_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("import_runs.id"), index=True
+    )
     version: Mapped[int] = mapped_column(default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}

@@ -307,6 +307,7 @@
       case_event: function (e) {
         if (e.case_id === caseId) load();
       },
+      import: load, // a file may have corrected or closed this case: imports notify once, not per case
     });
     await load();
   }

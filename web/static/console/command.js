@@ -886,12 +886,12 @@
   }
 
   const refreshSoon = debounce(refreshFeed, 1500);
-  const imported = zz.importBatches(function (n) {
-    if (n > 0) zz.toast("导入新案件 " + n + " 件，待分流", "info");
+  function onImport(e) {
+    const news = zz.importNews(e);
+    if (news) zz.toast(news, "info");
     refreshFeed();
-  });
+  }
   function onCaseEvent(e) {
-    if (imported(e)) return;
     if (e.action === "register") {
       zz.toast("新登记案件：" + e.title, "info");
       const entry = st.layers.cases;
@@ -973,7 +973,7 @@
     setupLayers();
     markReady("map");
     if (me.role !== "analyst") {
-      st.live = zz.live({ case_event: onCaseEvent, worker: onWorker });
+      st.live = zz.live({ case_event: onCaseEvent, worker: onWorker, import: onImport });
     }
     if (screen) {
       setInterval(function () {

@@ -144,7 +144,8 @@
   }
 
   /**
-   * Subscribe to the live stream (`/api/events`); handlers by event name, e.g. {case_event, worker}.
+   * Subscribe to the live stream (`/api/events`); handlers by event name (case_event, worker,
+   * import).
    * The returned EventSource's `zzReady` turns true once the server listens to the database:
    * every change committed after that arrives.
    */
@@ -163,25 +164,13 @@
   }
 
   /**
-   * Gather the new open cases an import brings (one `case_event` per case, action `import`,
-   * no state before, `registered` after) into one call of onBatch(count) once they stop
-   * arriving, instead of one reaction per case. Returns a handler: true when the event was an
-   * import's (handled here), false for every other event.
+   * What an `import` event (the new cases of one import inside the user's scope) tells an
+   * operator: the open ones wait for triage. Null when it brought none (a settled history).
    */
-  function importBatches(onBatch, waitMs) {
-    let count = 0;
-    let timer = null;
-    return function (e) {
-      if (e.action !== "import") return false;
-      if (!e.from_state && e.to_state === "registered") count += 1;
-      clearTimeout(timer);
-      timer = setTimeout(function () {
-        const n = count;
-        count = 0;
-        onBatch(n);
-      }, waitMs || 1500);
-      return true;
-    };
+  function importNews(e) {
+    if (!e.open) return null;
+    const text = "导入新案件 " + e.open + " 件，待分流";
+    return e.open_repeats ? text + "（其中重复反映 " + e.open_repeats + " 件）" : text;
   }
 
   /** Escape text for insertion into HTML strings (popups, table cells). */
@@ -211,7 +200,7 @@
   }
 
   window.zz = {
-    ApiError, api, me, label, errorText, fmtTime, countdown, riskColor, stateBadge, toast, live, importBatches, esc, tables,
+    ApiError, api, me, label, errorText, fmtTime, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
   };
   fillTopbar();
 })();

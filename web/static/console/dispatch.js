@@ -402,16 +402,16 @@
 
   // ------------------------------------------------------------------ live updates
 
+  function onImport(e) {
+    const news = zz.importNews(e);
+    if (news) zz.toast(news, "info");
+    loadQueue();
+  }
+
   // A notice may arrive after a later change was already shown (its row is read when it is
   // sent), so the case is read again rather than trusting the notice's states.
-  const imported = zz.importBatches(function (n) {
-    if (n > 0) zz.toast("导入新案件 " + n + " 件，待分流", "info");
-    loadQueue();
-  });
-
   async function onCaseEvent(e) {
     const selected = state.selected !== null && state.selected.id === e.case_id;
-    if (imported(e) && !selected) return; // the queue reloads once the import's events stop
     const known = state.cases.some((c) => c.id === e.case_id);
     if (!known && !selected && e.action !== "register") return;
     let c;
@@ -640,7 +640,7 @@
     $("dz-triage").addEventListener("click", triage);
     map.on("click", onMapClick);
     setInterval(renderQueue, 60000);
-    window.zzDispatchLive = zz.live({ case_event: onCaseEvent, worker: onWorker });
+    window.zzDispatchLive = zz.live({ case_event: onCaseEvent, worker: onWorker, import: onImport });
     fitUnit();
     const wanted = Number(new URLSearchParams(window.location.search).get("case"));
     loadQueue().then(function () {
