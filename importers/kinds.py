@@ -447,19 +447,71 @@ def case_code(area_code: str, channel: str, external_no: str) -> str:
 
 
 def _case_category(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
-    """Category and subcategory: the type column holds a category or a dispute type."""
+    """Category and subcategory: the type column holds a category or a dispute type.
+
+    A classification of several levels is read as its most specific level that names either
+    (``城乡建设>物业管理>消防安全`` is a hazard, ``矛盾纠纷/劳资欠薪`` a dispute over wages).
+    """
     raw = checks.text("category")
     written = checks.recoded("category")
-    category = vocabulary.codes_of(written, Category)
-    as_dispute = vocabulary.codes_of(written, DisputeType)
+    category, as_dispute = vocabulary.codes_in(written, [Category, DisputeType])
     category = category.where(category.notna() | as_dispute.isna(), Category.DISPUTE.value)
     sub_raw = checks.recoded("subcategory")
     sub_codes = vocabulary.codes_of(sub_raw, DisputeType)
     subcategory = sub_codes.where(sub_codes.notna(), sub_raw)  # a free-text subcategory stays
     subcategory = subcategory.where(subcategory.notna(), as_dispute)
-    names = "、".join([m.label for m in Category] + [m.label for m in DisputeType])
-    checks.fail("category", raw.notna() & category.isna(), f"必须是以下之一：{names}")
+    wrong = raw.notna() & category.isna()
+    renamed = checks.values.get("category", {})
+    rules = {  # one rule per distinct value: a million rows share a handful
+        str(value): category_rule(str(value), renamed.get(vocabulary.value_key(str(value))))
+        for value in raw[wrong].unique()
+    }
+    checks.fail("category", wrong, lambda value: rules[str(value)])
     return category.astype(object), subcategory.astype(object)
+
+
+CASE_TYPES = "、".join([m.label for m in Category] + [m.label for m in DisputeType])
+"""The names a case's type may be given (its category, or the type of a dispute)."""
+_EXAMPLE_TYPE = "教育>义务教育>入学政策"
+"""A 12345 classification no type of the platform names, for the rule's example."""
+
+
+def category_rule(value: str, renamed: str | None = None) -> str:
+    """Return why a case's type is refused, and how a file's own classification gets its type.
+
+    Parameters
+    ----------
+    value : str
+        The type as written in the file.
+    renamed : str, optional
+        What the mapping file's ``[values.category]`` says it is, if it names it.
+
+    Returns
+    -------
+    str
+        The rule (Chinese): the allowed names, and the line of the mapping file that classifies
+        the value (the value itself, quoted as TOML quotes it, unless it is too long to be a
+        classification).
+
+    Examples
+    --------
+    >>> allowed, way = category_rule("城市管理>占道经营").split("；")
+    >>> allowed  # doctest: +ELLIPSIS
+    '必须是以下之一：矛盾纠纷、安全隐患、社情民意、婚姻家庭、...、借贷合同、其他纠纷'
+    >>> way.split("，")
+    ['本文件自有的分类', '可在映射文件（--mapping）的 [values.category] 中写明它归入上列哪一类',
+     '如 "城市管理>占道经营" = "社情民意"']
+    >>> category_rule("教育", "教育类")  # doctest: +ELLIPSIS
+    '映射文件（--mapping）的 [values.category] 把它归入“教育类”：必须是以下之一：矛盾纠纷、...'
+    """
+    allowed = f"必须是以下之一：{CASE_TYPES}"
+    if renamed is not None:
+        return f"映射文件（--mapping）的 [values.category] 把它归入“{renamed}”：{allowed}"
+    example = json.dumps(value if len(value) <= 40 else _EXAMPLE_TYPE, ensure_ascii=False)
+    return (
+        f"{allowed}；本文件自有的分类，可在映射文件（--mapping）的 [values.category] 中"
+        f'写明它归入上列哪一类，如 {example} = "社情民意"'
+    )
 
 
 def _case_state(checks: RowChecks, reported: pd.Series) -> dict[str, pd.Series]:

@@ -73,8 +73,9 @@ class Problem:
 class MissingColumns(ValueError):
     """The file has no column for a required field: the whole file is refused, not each row.
 
-    The message (Chinese) names each missing field with up to three of its usual headers, lists the
-    file's columns and suggests renaming a column, mapping it with ``--mapping``, or giving the
+    The message (Chinese) names each missing field by its header in this kind's files, with up to
+    two other usual headers (never by the field's code name, which a clerk does not know), lists
+    the file's columns and suggests renaming a column, mapping it with ``--mapping``, or giving the
     whole file's value with ``--set``.
 
     Parameters
@@ -100,7 +101,7 @@ class MissingColumns(ValueError):
         self.fields = tuple(fields)
         labels = labels or {}
         usual = {f: _usual_headers(f, labels.get(f)) for f in fields}
-        wanted = "；".join(f"{field}（{'、'.join(usual[field])}）" for field in fields)
+        wanted = "；".join(_named(usual[field]) for field in fields)
         found = "、".join(str(h) for h in headers) or "（无）"
         guesses = {f: _likely_headers(f, [str(h) for h in headers]) for f in fields}
         example = ", ".join(f'"{f}": "{g[0]}"' for f, g in guesses.items() if g)
@@ -110,6 +111,18 @@ class MissingColumns(ValueError):
             f"文件缺少必填字段的列：{wanted}{alternative}。文件中的列：{found}。"
             f"请把对应的列改名为上述表头之一，或用 --mapping 指定{hint}{same if fields else ''}。"
         )
+
+
+def _named(headers: Sequence[str]) -> str:
+    """Return a missing field as the message names it: its header, then the others it may have.
+
+    Examples
+    --------
+    >>> _named(["来源渠道", "渠道", "来源"]), _named(["走访人工号"])
+    ('来源渠道（或渠道、来源）', '走访人工号')
+    """
+    first, *others = headers
+    return f"{first}（或{'、'.join(others)}）" if others else first
 
 
 def _likely_headers(field: str, headers: Sequence[str]) -> list[str]:

@@ -9,6 +9,8 @@ of 2020), short forms (刑释人员, 12345), and the names of the systems files 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
+from typing import TypeVar
 
 import pandas as pd
 
@@ -18,6 +20,29 @@ from layers.model.cases import CaseState, Category, Channel, DisputeType, RiskLe
 from layers.model.persons import ManagementLevel, PersonCategory
 from layers.model.video import DirectionType, PositionType, PtzType, VideoStatus
 from layers.model.workers import WorkerRole
+
+
+def value_key(text: str) -> str:
+    """Return a value as compared with codes, labels and aliases.
+
+    Full-width characters are read as ASCII, spaces dropped, letters lower-cased.
+
+    Parameters
+    ----------
+    text : str
+        A value as written.
+
+    Returns
+    -------
+    str
+        The comparison key.
+
+    Examples
+    --------
+    >>> value_key(" 社区矫正 对象 "), value_key("１２３４５"), value_key("Hotline_12345")
+    ('社区矫正对象', '12345', 'hotline_12345')
+    """
+    return re.sub(r"\s", "", plain_number(text)).lower()
 
 
 class CaseStatus(LabelledEnum):
@@ -52,8 +77,85 @@ _STATUS_WORDS = {
 """Statuses of 12345 and case-handling platforms' exports, by what they mean here."""
 
 
+_CATEGORY_WORDS = {
+    Category.DISPUTE: "矛盾 纠纷 矛盾纠纷排查",
+    Category.SAFETY_HAZARD: (
+        "隐患 安全隐患排查 消防安全 消防隐患 火灾隐患 燃气安全 燃气隐患 燃气泄漏 安全生产 "
+        "危房 危险房屋"
+    ),
+}
+"""Categories as 矛盾纠纷 platforms and the levels of 12345 classifications name them.
+
+A hazard's level is the kind of danger (公共安全>消防安全, 城乡建设>燃气安全>燃气泄漏,
+应急管理>安全生产): a level that also holds consultations (房屋安全, 燃气管理) is not one.
+"""
+
+_DISPUTE_WORDS = {
+    DisputeType.MARRIAGE_FAMILY: (
+        "婚姻家庭纠纷 家庭纠纷 婚姻纠纷 婚姻家庭继承纠纷 离婚纠纷 赡养纠纷 抚养纠纷 继承纠纷 "
+        "家庭暴力 家暴"
+    ),
+    DisputeType.NEIGHBOURS: "邻里矛盾 邻里矛盾纠纷 相邻关系纠纷 相邻关系 相邻纠纷",
+    DisputeType.LAND: (
+        "土地纠纷 山林纠纷 山林土地纠纷 土地山林纠纷 宅基地纠纷 房屋宅基地纠纷 土地承包 "
+        "土地承包纠纷 土地承包经营纠纷 承包地纠纷 土地权属纠纷 林权纠纷 山林权属纠纷"
+    ),
+    DisputeType.LABOUR_WAGES: (
+        "劳资纠纷 劳动争议 劳动争议纠纷 劳动纠纷 劳动关系 劳动报酬 劳务纠纷 拖欠工资 "
+        "工资拖欠 拖欠农民工工资 欠薪 讨薪"
+    ),
+    DisputeType.PROPERTY_MANAGEMENT: "物业纠纷 物业服务 物业服务纠纷 物业管理纠纷",
+    DisputeType.MEDICAL: "医患纠纷 医患矛盾 医疗事故 医疗事故纠纷",
+    DisputeType.TRAFFIC: "交通事故纠纷 道路交通事故 道路交通事故纠纷",
+    DisputeType.DEMOLITION: (
+        "征地拆迁纠纷 拆迁纠纷 征收拆迁 房屋征收 房屋拆迁 土地征收 征地补偿 征收补偿 拆迁安置"
+    ),
+    DisputeType.ENVIRONMENT: (
+        "环境污染纠纷 环境保护纠纷 生态环境纠纷 大气污染 水污染 土壤污染 噪声污染 噪音污染 "
+        "噪音扰民 噪声扰民 油烟污染 油烟扰民 餐饮油烟 扬尘污染 固体废物污染 固废污染 辐射污染 "
+        "电磁辐射污染 工业废气 工业废水 工业噪声 建筑施工噪声 社会生活噪声"
+    ),
+    DisputeType.CONSUMER: (
+        "消费纠纷 消费投诉 消费者权益 消费者权益保护 消费者权益纠纷 商品质量 预付卡 预付式消费"
+    ),
+    DisputeType.LOANS_CONTRACTS: "借贷纠纷 合同纠纷 民间借贷纠纷 民间借贷 借款纠纷 债务纠纷",
+    DisputeType.OTHER: "其他",
+}
+"""Dispute types as 矛盾纠纷 platforms (人民调解 statistics: 婚姻家庭继承纠纷, 房屋宅基地纠纷 …)
+and the levels of 12345 classifications name them, at whatever level they sit
+(生态环境>大气污染>工业废气, 劳动和社会保障>劳动关系>拖欠工资, 农业农村>土地承包>承包地纠纷).
+
+Only a name of one kind of dispute is here. A sector, under which a hotline files other
+matters too, is not: 生态环境 and 环境保护 (环评 and 机动车政策 consultations), 城乡建设,
+住房保障, 土地管理, 卫生健康, 医疗服务, 市场监管; nor is a name that is also an application or
+a consultation (宅基地, 物业收费). Noise is pollution whoever makes it (社会生活噪声 in the
+噪声污染防治法), so 噪音扰民 is 环境污染, not 邻里纠纷.
+"""
+
+M = TypeVar("M", bound=LabelledEnum)
+
+
+def _by_word(words: Mapping[M, str]) -> dict[str, LabelledEnum]:
+    """Return the value each word names; a word listed under two values is an error.
+
+    Examples
+    --------
+    >>> _by_word({RiskLevel.RED: "红 重大", RiskLevel.BLUE: "蓝 重大"})
+    Traceback (most recent call last):
+    ...
+    ValueError: 重大 names both 1 and 4
+    """
+    named: dict[str, LabelledEnum] = {}
+    for member, listed in words.items():
+        for word in listed.split():
+            other = named.setdefault(value_key(word), member)
+            if other is not member:
+                raise ValueError(f"{word} names both {other.value} and {member.value}")
+    return named
+
+
 ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
-    CaseStatus: {word: status for status, words in _STATUS_WORDS.items() for word in words.split()},
+    CaseStatus: _by_word(_STATUS_WORDS),
     PersonCategory: {
         "刑满释放": PersonCategory.RELEASED,
         "刑释人员": PersonCategory.RELEASED,
@@ -101,39 +203,8 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
         "视频巡查": Channel.VIDEO,
         "雪亮工程": Channel.VIDEO,
     },
-    Category: {
-        "矛盾": Category.DISPUTE,
-        "纠纷": Category.DISPUTE,
-        "矛盾纠纷排查": Category.DISPUTE,
-        "隐患": Category.SAFETY_HAZARD,
-        "安全隐患排查": Category.SAFETY_HAZARD,
-    },
-    DisputeType: {
-        "婚姻家庭纠纷": DisputeType.MARRIAGE_FAMILY,
-        "家庭纠纷": DisputeType.MARRIAGE_FAMILY,
-        "婚姻纠纷": DisputeType.MARRIAGE_FAMILY,
-        "邻里矛盾": DisputeType.NEIGHBOURS,
-        "相邻关系纠纷": DisputeType.NEIGHBOURS,
-        "土地纠纷": DisputeType.LAND,
-        "山林纠纷": DisputeType.LAND,
-        "山林土地纠纷": DisputeType.LAND,
-        "土地山林纠纷": DisputeType.LAND,
-        "劳资纠纷": DisputeType.LABOUR_WAGES,
-        "劳动争议": DisputeType.LABOUR_WAGES,
-        "拖欠工资": DisputeType.LABOUR_WAGES,
-        "欠薪": DisputeType.LABOUR_WAGES,
-        "物业纠纷": DisputeType.PROPERTY_MANAGEMENT,
-        "医患纠纷": DisputeType.MEDICAL,
-        "交通事故纠纷": DisputeType.TRAFFIC,
-        "征地拆迁纠纷": DisputeType.DEMOLITION,
-        "拆迁纠纷": DisputeType.DEMOLITION,
-        "环境污染纠纷": DisputeType.ENVIRONMENT,
-        "消费纠纷": DisputeType.CONSUMER,
-        "借贷纠纷": DisputeType.LOANS_CONTRACTS,
-        "合同纠纷": DisputeType.LOANS_CONTRACTS,
-        "民间借贷纠纷": DisputeType.LOANS_CONTRACTS,
-        "其他": DisputeType.OTHER,
-    },
+    Category: _by_word(_CATEGORY_WORDS),
+    DisputeType: _by_word(_DISPUTE_WORDS),
     WorkerRole: {
         "网格员": WorkerRole.GRID_WORKER,
         "专职": WorkerRole.GRID_WORKER,
@@ -207,29 +278,6 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
 """Other names of code-table values, per table (compared after :func:`value_key`)."""
 
 
-def value_key(text: str) -> str:
-    """Return a value as compared with codes, labels and aliases.
-
-    Full-width characters are read as ASCII, spaces dropped, letters lower-cased.
-
-    Parameters
-    ----------
-    text : str
-        A value as written.
-
-    Returns
-    -------
-    str
-        The comparison key.
-
-    Examples
-    --------
-    >>> value_key(" 社区矫正 对象 "), value_key("１２３４５"), value_key("Hotline_12345")
-    ('社区矫正对象', '12345', 'hotline_12345')
-    """
-    return re.sub(r"\s", "", plain_number(text)).lower()
-
-
 def lookup(table: type[LabelledEnum]) -> dict[str, str]:
     """Return every way of writing a table's values (by :func:`value_key`) → its code.
 
@@ -258,7 +306,9 @@ def lookup(table: type[LabelledEnum]) -> dict[str, str]:
 def codes_of(raw: pd.Series, table: type[LabelledEnum]) -> pd.Series:
     """Return the codes of values written as code, label or alias; NaN for the others.
 
-    Each distinct value is looked up once (a column of a million rows has a handful).
+    Each distinct value is looked up once (a column of a million rows has a handful). A value of
+    several levels (``城乡建设-物业管理-物业服务``) is read as its most specific level the table
+    knows.
 
     Parameters
     ----------
@@ -280,10 +330,52 @@ def codes_of(raw: pd.Series, table: type[LabelledEnum]) -> pd.Series:
     ['property_management', 'marriage_family']
     >>> codes_of(pd.Series(["其他", "城乡建设-其他"]), DisputeType).tolist()
     ['other', nan]
+    >>> hotline = pd.Series(["生态环境>大气污染>工业废气", "教育>义务教育>入学政策"])
+    >>> codes_of(hotline, DisputeType).tolist()
+    ['environment', nan]
     """
-    names = lookup(table)
-    written = {v: _code_of(str(v), names) for v in raw.dropna().unique()}
-    return raw.map(written, na_action="ignore")
+    return codes_in(raw, [table])[0]
+
+
+def codes_in(raw: pd.Series, tables: Sequence[type[LabelledEnum]]) -> list[pd.Series]:
+    """Return the codes of values that may be written in any of several code tables.
+
+    Each value is read in one table: the one that knows it, or, for a value of several levels,
+    the one that knows its most specific known level (a level both know is the first table's;
+    no name of the case tables is two tables' — see the tests). The other tables have NaN for it.
+    Each distinct value is looked up once.
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        Values as written (``None`` where empty).
+    tables : sequence of type of LabelledEnum
+        The code tables, the first one first.
+
+    Returns
+    -------
+    list of pandas.Series
+        One per table: its codes, NaN where empty or not a way of writing one of its values.
+
+    Examples
+    --------
+    >>> values = ["城乡建设>物业管理>消防安全", "矛盾纠纷/劳资欠薪", "安全隐患", "教育"]
+    >>> category, dispute = codes_in(pd.Series(values), [Category, DisputeType])
+    >>> category.tolist(), dispute.tolist()
+    (['safety_hazard', nan, 'safety_hazard', nan], [nan, 'labour_wages', nan, nan])
+    """
+    names: dict[str, tuple[int, str]] = {}
+    for position, table in enumerate(tables):
+        for key, code in lookup(table).items():
+            names.setdefault(key, (position, code))
+    found = {v: _code_of(str(v), names) for v in raw.dropna().unique()}
+    return [
+        raw.map(
+            {v: c[1] if c is not None and c[0] == position else None for v, c in found.items()},
+            na_action="ignore",
+        )
+        for position in range(len(tables))
+    ]
 
 
 _SEGMENTS = re.compile(r"\s*[-－—>＞/／|｜\\、]+\s*")
@@ -292,7 +384,10 @@ _CATCH_ALL_LEVELS = frozenset({"其他", "其它", "其他类", "综合"})
 """Levels that say nothing of the kind (``城乡建设-其他`` is not a dispute of the kind 其他纠纷)."""
 
 
-def _code_of(value: str, names: dict[str, str]) -> str | None:
+T = TypeVar("T")
+
+
+def _code_of(value: str, names: Mapping[str, T]) -> T | None:
     """Return the code of a value, or of its most specific level that has one."""
     code = names.get(value_key(value))
     if code is not None:

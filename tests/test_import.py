@@ -720,11 +720,11 @@ def test_a_missing_required_column_refuses_the_file_once(db: Session, tmp_path: 
     rows = [[f"W-{i}", "12345热线", "2026-05-01"] for i in range(1000)]
     path.write_text(csv_text(["工单编号", "来源渠道", "登记时间"], rows), encoding="utf-8")
     runs = _count(db, "import_runs")
-    with pytest.raises(MissingColumns, match="category") as refused:
+    with pytest.raises(MissingColumns, match="事件类型") as refused:
         run_import(db.connection(), path, ImportOptions(kind="cases"))
     assert refused.value.fields == ("category",)
     assert "事件类型" in str(refused.value) and "工单编号" in str(refused.value)
-    assert "category（事件类型、事件类别、人员类别）" in str(refused.value)
+    assert "事件类型（或事件类别、人员类别）" in str(refused.value)
     assert "--mapping" in str(refused.value)
     assert _count(db, "import_runs") == runs
 
