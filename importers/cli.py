@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import getpass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -39,6 +39,7 @@ from importers.reading import GEOMETRY_COLUMN, ReadError, parts_of
 from importers.report import write_report
 from importers.rules import SENSITIVE_FIELDS
 from importers.template import NOTES_SHEET, write_template
+from importers.within import Scope, WithinError, county_note, find_scope
 from layers import deadlines, migrate
 from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
 from layers.database import apply_scope, make_engine, resolve_urls
@@ -171,6 +172,15 @@ def import_file(
             show_default=False,
         ),
     ] = None,
+    within: Annotated[
+        str | None,
+        typer.Option(
+            "--within",
+            help="Jurisdiction code (12 digits, or a county's 6, a township's 9) the files are "
+            "for: rows placed outside it are rejected.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Import files of KIND, one by one; each loads whole or not at all unless --partial."""
     if kind not in KINDS:
@@ -207,6 +217,8 @@ def import_file(
     engine = migrated_engine(settings)
     codes: list[int] = []
     try:
+        if within is not None:
+            options = dataclasses.replace(options, within=_scope(engine, within).code)
         for path in paths:
             parts = _parts(path, options) if layer == ALL_PARTS else [layer]
             codes += [] if parts else [2]
@@ -224,6 +236,18 @@ def import_file(
         )
     if max(codes):
         raise typer.Exit(code=max(codes))
+
+
+def _scope(engine: Engine, within: str) -> Scope:
+    """Return the jurisdiction ``--within`` names, or say why not and exit with 2."""
+    try:
+        with engine.begin() as conn:
+            apply_scope(conn, None)
+            raw: Any = conn.connection.driver_connection
+            return find_scope(raw, within)
+    except WithinError as exc:
+        console.print(f"[bold red]错误：[/]{exc}", soft_wrap=True)
+        raise typer.Exit(code=2) from exc
 
 
 def _parts(path: Path, options: ImportOptions) -> list[str | None]:
@@ -353,6 +377,11 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
     if fixed:
         given = "；".join(f"{KINDS[outcome.kind].header(f)} = {v}" for f, v in fixed.items())
         console.print(f"整个文件统一取值（--set）：{given}", soft_wrap=True)
+    if outcome.within is not None:
+        console.print(f"范围：{outcome.within.label}；范围外的行退回（--within）", soft_wrap=True)
+    spread = county_note(outcome.counties)
+    if outcome.within is None and spread is not None:
+        console.print(spread, style="yellow", soft_wrap=True)
     for note in outcome.notes:
         console.print(note, style="yellow", soft_wrap=True)
     if counts and counts.repeats:

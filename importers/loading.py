@@ -20,11 +20,16 @@ A load of more rows than its table holds (and at least
 the end of the load (:mod:`layers.deferral`): the indexes are rebuilt by sorting, the foreign
 keys validated by one join each, and the per-row live notifications of the case log are not
 sent (a bulk load is not a live event).
+
+With :attr:`LoadOptions.within`, once every step has placed the rows, those outside the
+jurisdiction the file is imported for are refused (:mod:`importers.within`); without it, the
+rows that load are counted by county (:attr:`Loaded.counties`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -35,6 +40,7 @@ from importers.kinds import Kind, Part
 from importers.names import Directories, address_places, resolve_names
 from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks
+from importers.within import SOURCE_COLUMNS, CountyRows, Scope, county_rows, refused_rows
 from layers import case_import, case_repeats, import_checks
 from layers.bulk import (
     LON_COLUMN,
@@ -80,6 +86,10 @@ class LoadOptions:
         file): checked against the places the rows name (:mod:`importers.crs_check`).
     limits_config : dict or None
         Case time limits (:func:`layers.deadlines.load`); ``None``: the built-in ones.
+    within : Scope or None
+        The jurisdiction the file is imported for: rows placed outside it are refused
+        (:mod:`importers.within`). ``None``: anywhere, and the rows that load are counted by
+        county.
     defer : bool or None
         Defer index and foreign-key upkeep to the end of the load (:mod:`layers.deferral`):
         ``None`` when the staged rows are at least :data:`layers.deferral.DEFAULT_MIN_ROWS`
@@ -93,6 +103,24 @@ class LoadOptions:
     defer: bool | None = None
     unconfirmed_crs: Unconfirmed | None = None
     limits_config: dict[str, Any] | None = None
+    within: Scope | None = None
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What a load wrote.
+
+    Attributes
+    ----------
+    counts : UpsertCounts
+        Inserted, updated, unchanged (and the cases that repeat an earlier report).
+    counties : list of CountyRows
+        The rows loaded in each county, the most first (:func:`importers.within.county_rows`);
+        empty when the load was for one jurisdiction (:attr:`LoadOptions.within`).
+    """
+
+    counts: UpsertCounts
+    counties: list[CountyRows] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -109,7 +137,7 @@ def load(
     checks: RowChecks,
     options: LoadOptions,
     progress: ImportProgress | None = None,
-) -> UpsertCounts | None:
+) -> Loaded | None:
     """Stage, check and upsert; return what changed, or ``None`` if the file is refused.
 
     Parameters
@@ -129,16 +157,19 @@ def load(
 
     Returns
     -------
-    UpsertCounts or None
+    Loaded or None
         ``None`` when rows were rejected and ``options.partial`` is false (nothing written
         by this function has been undone: the caller rolls back).
     """
     progress = progress or ImportProgress()
     staged: list[_Staged] = []
+    within = options.within
     tune_transaction(conn)
     directories = Directories(conn)
     for number, part in enumerate(parts):
         records = part.records[~checks.bad.reindex(part.records.index, fill_value=False)]
+        kept = [c for c in SOURCE_COLUMNS if c in records.columns]
+        given = records[kept] if within is not None else None  # what placed each row
         records = resolve_names(records.copy(), checks, directories)
         if "import_id" in kind.table.c and options.import_id is not None:
             records["import_id"] = options.import_id
@@ -160,6 +191,9 @@ def load(
                 conn, name, point, columns, records, options.unconfirmed_crs, checks, by_address
             )
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
+        if within is not None and given is not None:
+            where = _Placed(name, columns, point, given, records)
+            checks.add(_outside_within(conn, kind, where, checks, within, directories))
         if import_checks.RESPONSIBLE in records.columns:
             checks.add(_resolve_responsibles(conn, name, checks))
         staged.append(_Staged(name, part, columns))
@@ -167,9 +201,12 @@ def load(
     if rejected and not options.partial:
         return None
     total = UpsertCounts(0, 0, 0)
+    by_county: Counter[str] = Counter()
     for stage in staged:
         if rejected:
             import_checks.delete_staged_rows(conn, stage.name, sorted(rejected))
+        if within is None and _place_column(kind) in stage.columns:
+            by_county.update(import_checks.rows_by_county(conn, stage.name, _place_column(kind)))
         cases = kind.name == "cases"
         brought = _bring_up_to_file(conn, stage, checks, options) if cases else 0
         follow_up = case_import.first_events(options.user) if cases else None
@@ -214,7 +251,45 @@ def load(
             total.unchanged + counts.unchanged - brought,
             total.repeats + links.repeats,
         )
-    return total
+    return Loaded(total, county_rows(conn, dict(by_county)))
+
+
+def _place_column(kind: Kind) -> str:
+    """Return the staged column saying where a row lies: a unit's own code, else its area."""
+    return "code" if kind.name in ("jurisdictions", "grids") else "area_code"
+
+
+@dataclass(frozen=True)
+class _Placed:
+    """A part's rows staged, and what placed them (for the ``--within`` check)."""
+
+    staging: str
+    columns: list[str]
+    point: str | None
+    given: pd.DataFrame
+    records: pd.DataFrame
+
+
+def _outside_within(
+    conn: psycopg.Connection[Any],
+    kind: Kind,
+    placed: _Placed,
+    checks: RowChecks,
+    within: Scope,
+    directories: Directories,
+) -> list[Problem]:
+    """Refuse the staged rows whose final place lies outside ``within`` (one statement)."""
+    column = _place_column(kind)
+    if column not in placed.columns:
+        return []
+    found = import_checks.outside_scope(
+        conn, placed.staging, column, within.range, point=placed.point
+    )
+    if not found:
+        return []
+    return refused_rows(
+        found, within, kind.name, checks, placed.given, placed.records, directories.places()
+    )
 
 
 def _check_crs(

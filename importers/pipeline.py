@@ -32,6 +32,7 @@ from importers.named_values import values_named
 from importers.progress import ImportProgress
 from importers.reading import GEOMETRY_COLUMN, SourceTable, read_table
 from importers.rules import Problem, RowChecks
+from importers.within import CountyRows, Scope, find_scope
 from layers import import_runs
 from layers.bulk import UpsertCounts
 from layers.database import apply_scope
@@ -72,6 +73,10 @@ class ImportOptions:
     fixed : dict
         Target field → the value every row takes, for a column the file lacks
         (:mod:`importers.fixed_values`).
+    within : str or None
+        The jurisdiction the file is imported for (``--within``: 12 digits, or a county's 6
+        or a township's 9): rows placed outside it are refused (:mod:`importers.within`).
+        ``None``: anywhere.
     """
 
     kind: str
@@ -85,6 +90,7 @@ class ImportOptions:
     layer: str | None = None
     limits_config: dict[str, Any] | None = None
     fixed: dict[str, str] = field(default_factory=dict)
+    within: str | None = None
 
 
 @dataclass(frozen=True)
@@ -144,6 +150,11 @@ class ImportOutcome:
     notes : list of str
         What the user should know of the file as a whole (e.g. a CRS that could not be
         checked), in Chinese.
+    within : Scope or None
+        The jurisdiction the file was imported for (``--within``).
+    counties : list of CountyRows
+        Without ``within``: the rows loaded (or that would load) in each county, the most
+        first (see :func:`importers.within.county_note`).
     """
 
     kind: str
@@ -158,6 +169,8 @@ class ImportOutcome:
     columns: dict[str, str] = field(default_factory=dict)
     rejected: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    within: Scope | None = None
+    counties: list[CountyRows] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> int:
@@ -404,6 +417,11 @@ def import_checked(
     -------
     ImportOutcome
         What happened; nothing is written unless ``outcome.committed``.
+
+    Raises
+    ------
+    importers.within.WithinError
+        If ``options.within`` names no jurisdiction of the database (nothing is written).
     """
     checks = checked.checks
     base = ImportOutcome(
@@ -417,6 +435,8 @@ def import_checked(
     transaction = conn.begin_nested() if conn.in_transaction() else conn.begin()
     try:
         apply_scope(conn, None)
+        raw: Any = conn.connection.driver_connection
+        within = find_scope(raw, options.within) if options.within is not None else None
         import_id = import_runs.start_run(
             conn,
             kind=base.kind,
@@ -426,8 +446,7 @@ def import_checked(
             user=options.user,
             rows_total=base.rows_total,
         )
-        raw: Any = conn.connection.driver_connection
-        counts = load(
+        loaded = load(
             raw,
             KINDS[options.kind],
             checked.parts,
@@ -440,9 +459,11 @@ def import_checked(
                 defer=False if options.dry_run else options.defer,
                 unconfirmed_crs=checked.crs_unconfirmed,
                 limits_config=options.limits_config,
+                within=within,
             ),
             progress,
         )
+        counts = loaded.counts if loaded is not None else None
         problems = _final(checks.problems)
         rejected = sorted({p.row for p in problems if p.severity == "rejected"})
         outcome = ImportOutcome(
@@ -452,6 +473,8 @@ def import_checked(
                 "notes": list(checks.notes),
                 "counts": counts,
                 "rejected": checks.frame.loc[rejected],
+                "within": within,
+                "counties": loaded.counties if loaded is not None else [],
             }
         )
         if counts is None or options.dry_run:

@@ -294,6 +294,133 @@ def outside_jurisdiction(
     return [Outside(int(r[0]), str(r[1]), float(r[2]), float(r[3]), float(r[4])) for r in rows]
 
 
+@dataclass(frozen=True)
+class OutOfScope:
+    """A staged row whose code lies outside a code range (the jurisdiction an import is for).
+
+    Attributes
+    ----------
+    row : int
+        Staging row number.
+    code : str
+        The row's code (its area code, or a unit's or grid's own code).
+    lon, lat : float or None
+        The row's point (CGCS2000), when a point column was given and the row has one.
+    """
+
+    row: int
+    code: str
+    lon: float | None
+    lat: float | None
+
+
+def outside_scope(
+    conn: psycopg.Connection[Any],
+    staging: str,
+    column: str,
+    scope: tuple[str, str],
+    *,
+    point: str | None = None,
+) -> list[OutOfScope]:
+    """Return the staged rows whose code lies outside the half-open range ``[lo, hi)``.
+
+    One statement over the staging table; the codes are compared byte-wise (``COLLATE "C"``),
+    as the range of :func:`geo.codes.scope_range` requires. Rows without a code are left out.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name.
+    column : str
+        Its code column (``area_code``, or ``code`` for jurisdictions and grids).
+    scope : tuple of str
+        ``(lo, hi)``, from :func:`geo.codes.scope_range`.
+    point : str, optional
+        Its point column, to return each row's point.
+
+    Returns
+    -------
+    list of OutOfScope
+        The rows outside, by row number.
+    """
+    lo, hi = scope
+    c = sql.SQL('s.{}::text COLLATE "C"').format(sql.Identifier(column))
+    where = (
+        sql.SQL("ST_X(s.{g}), ST_Y(s.{g})").format(g=sql.Identifier(point))
+        if point
+        else sql.SQL("NULL, NULL")
+    )
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT s.{row}, s.{col}, {where} FROM {s} AS s WHERE s.{col} IS NOT NULL "
+            "AND NOT ({c} >= %s AND {c} < %s) ORDER BY s.{row}"
+        ).format(row=_ROW, col=sql.Identifier(column), where=where, s=sql.Identifier(staging), c=c),
+        (lo, hi),
+    ).fetchall()
+    return [
+        OutOfScope(
+            int(r[0]),
+            str(r[1]).strip(),
+            None if r[2] is None else float(r[2]),
+            None if r[3] is None else float(r[3]),
+        )
+        for r in rows
+    ]
+
+
+def rows_by_county(conn: psycopg.Connection[Any], staging: str, column: str) -> dict[str, int]:
+    """Return how many staged rows lie in each county (the first 6 digits of their codes).
+
+    One ``GROUP BY`` over the staging table. Rows above a county (a province's or a city's
+    own row in a file of jurisdictions, county digits ``00``) and rows without a code are not
+    counted.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name.
+    column : str
+        Its code column (``area_code``, or ``code`` for jurisdictions and grids).
+
+    Returns
+    -------
+    dict
+        6-digit county prefix → rows.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT left(s.{c}, 6), count(*) FROM {s} AS s "
+            "WHERE s.{c} IS NOT NULL AND substr(s.{c}, 5, 2) <> '00' GROUP BY 1"
+        ).format(c=sql.Identifier(column), s=sql.Identifier(staging))
+    ).fetchall()
+    return {str(county): int(count) for county, count in rows}
+
+
+def unit_names(conn: psycopg.Connection[Any], codes: Sequence[str]) -> dict[str, str]:
+    """Return the names of those of ``codes`` that are jurisdictions in the database.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction (scope = all).
+    codes : sequence of str
+        12-digit jurisdiction codes.
+
+    Returns
+    -------
+    dict
+        Code → name, for the codes found.
+    """
+    rows = conn.execute(
+        "SELECT code, name FROM jurisdictions WHERE code = ANY(%s)", (list(set(codes)),)
+    ).fetchall()
+    return {str(code): str(name) for code, name in rows}
+
+
 def resolve_visit_people(conn: psycopg.Connection[Any], staging: str) -> None:
     """Fill staged visits' person (and area code) and visitor from the database.
 

@@ -1,0 +1,326 @@
+"""``zongzhi import … --within CODE``: a file is for one jurisdiction, the rows outside refused.
+
+``zongzhi divisions`` loads the boundaries of a whole province, so a mistyped point in a
+county's file lands in the neighbouring county, and a row whose 所属社区 is another county's is
+loaded into it. With ``--within`` the importing centre names its jurisdiction (:class:`Scope`):
+once every placement step has run (the row's codes, the names it gives, its address, the
+deepest boundary around its point), a row whose area code lies outside the jurisdiction's code
+range (:func:`geo.codes.scope_range`) is refused, on the column that gave it its place
+(:func:`refused_rows`).
+
+For a file of jurisdictions or grids it is the unit's own code that must lie within. The
+``--within`` unit itself may be in the file (a county's clerk importing its townships'
+shapefile may find the county's outline in it too); the units above it may not: they are
+another centre's to keep up (an import updates names, and boundaries it gives), and a county
+that is in the database already has its parents there, so refusing them loses nothing. Such a
+row is refused with a rule saying it is a unit above.
+
+Without ``--within``, the rows that load are counted by county (:class:`CountyRows`), and
+:func:`county_note` tells the clerk when they lie in more than one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import psycopg
+
+from geo.codes import CodeError, parse_division_code, scope_range
+from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME
+from importers.places import Gazetteer
+from importers.rules import Problem, RowChecks
+from importers.values import full_division_code
+from layers import import_checks
+from layers.bulk import LON_COLUMN
+from layers.import_checks import OutOfScope
+
+SOURCE_COLUMNS = ("area_code", AREA_NAME, TOWNSHIP_NAME, GRID_NAME)
+"""Columns of a part's rows, before their names are resolved, that tell what placed a row."""
+GRID_COLUMNS = ("grid_code", "home_grid")
+"""Columns naming a row's grid."""
+UNIT_KINDS = ("jurisdictions", "grids")
+"""Kinds whose rows are units: their own code must lie within."""
+SHOWN_COUNTIES = 5
+"""How many counties :func:`county_note` names."""
+_POINT = "_point"
+"""What :func:`refused_rows` calls a row placed by its point."""
+
+
+class WithinError(ValueError):
+    """``--within`` names no jurisdiction of the database (the message is for the clerk)."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The jurisdiction an import is for (``--within``).
+
+    Attributes
+    ----------
+    code : str
+        Its 12-digit code.
+    name : str
+        Its name in the database.
+    """
+
+    code: str
+    name: str
+
+    @property
+    def range(self) -> tuple[str, str]:
+        """``(lo, hi)``: the codes under it (:func:`geo.codes.scope_range`)."""
+        return scope_range(self.code)
+
+    @property
+    def label(self) -> str:
+        """``华宁县（530424000000）``."""
+        return f"{self.name}（{self.code}）"
+
+
+@dataclass(frozen=True)
+class CountyRows:
+    """How many rows of an import lie in one county.
+
+    Attributes
+    ----------
+    code : str
+        The county's 12-digit code.
+    name : str
+        Its name in the database (its code when it is not there).
+    rows : int
+        Rows loaded (or that would load, in a dry run).
+    """
+
+    code: str
+    name: str
+    rows: int
+
+
+def within_code(text: str) -> str:
+    """Return the 12-digit code ``--within`` gives, widened from 6 or 9 digits.
+
+    Parameters
+    ----------
+    text : str
+        The code as typed (:func:`importers.values.full_division_code`).
+
+    Returns
+    -------
+    str
+        The 12-digit code.
+
+    Raises
+    ------
+    WithinError
+        If it is no division code.
+
+    Examples
+    --------
+    >>> within_code("530424"), within_code(" 530424100 ")
+    ('530424000000', '530424100000')
+    """
+    code = full_division_code(text.strip())
+    try:
+        parse_division_code(code)
+    except CodeError as exc:
+        raise WithinError(f"--within {text.strip()} 不是有效的行政区划代码：{exc.rule}") from exc
+    return code
+
+
+def find_scope(conn: psycopg.Connection[Any], text: str) -> Scope:
+    """Return the jurisdiction ``--within`` names; it must be in the database.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection with scope = all.
+    text : str
+        The code as typed: 12 digits, or a county's 6 or a township's 9.
+
+    Returns
+    -------
+    Scope
+        The jurisdiction.
+
+    Raises
+    ------
+    WithinError
+        If the code is invalid or no jurisdiction of the database has it.
+    """
+    code = within_code(text)
+    name = import_checks.unit_names(conn, [code]).get(code)
+    if name is None:
+        raise WithinError(
+            f"--within {text.strip()} 不是数据库中的行政区划（数据库中没有 {code}）："
+            "请检查代码，或先导入辖区（zongzhi divisions 或 zongzhi import jurisdictions）"
+        )
+    return Scope(code, name)
+
+
+def refused_rows(
+    found: Sequence[OutOfScope],
+    scope: Scope,
+    kind: str,
+    checks: RowChecks,
+    given: pd.DataFrame,
+    placed: pd.DataFrame,
+    places: Gazetteer,
+) -> list[Problem]:
+    """Return one problem per row outside ``scope``, on the column that gave the row its place.
+
+    A row's place came from the first of these that gave it (in the order the import places
+    rows): its area column (a code, or a name); its grid column (the grid's village); its
+    township column; its address; else its point, found in the deepest boundary covering it.
+    A visit's place is its person's. A jurisdiction's or grid's is its own code (see the
+    module's notes for the units above ``scope``).
+
+    Parameters
+    ----------
+    found : sequence of OutOfScope
+        The rows outside (:func:`layers.import_checks.outside_scope`).
+    scope : Scope
+        The jurisdiction of the import.
+    kind : str
+        What is imported.
+    checks : RowChecks
+        The file's checks (headers and values as written).
+    given : pandas.DataFrame
+        The part's rows before their names were resolved: their :data:`SOURCE_COLUMNS`.
+    placed : pandas.DataFrame
+        The part's rows as staged (names and addresses resolved, before the points placed the
+        rows that had no area yet).
+    places : Gazetteer
+        The database's jurisdictions, to name where each row lies.
+
+    Returns
+    -------
+    list of Problem
+        Not yet recorded (see :meth:`importers.rules.RowChecks.add`).
+    """
+    if not found:
+        return []
+    outside = f"不在 {scope.label}范围内（--within）"
+    if kind in UNIT_KINDS:
+        field = "code" if checks.has("code") else "name"
+        rules = [(f.row, _unit_rule(f.code, scope, outside)) for f in found]
+        return checks.problems_at(field, rules)
+    labels = {code: places.label_of(code) for code in {f.code for f in found}}
+    if kind == "visits":
+        return checks.problems_at(
+            "resident_id", [(f.row, f"人员属于{labels[f.code]}，{outside}") for f in found]
+        )
+    rows = pd.Index([f.row for f in found])
+    point_column = checks.header(checks.point_source())
+    problems: list[Problem] = []
+    by_field: dict[str, list[tuple[int, str]]] = {}
+    for f, source in zip(found, _sources(rows, checks, given, placed), strict=True):
+        label = labels[f.code]
+        if source == _POINT:
+            shown = f"{f.lon:.6f}, {f.lat:.6f}（CGCS2000）" if f.lon is not None else None
+            problems.append(Problem(f.row, point_column, shown, f"点位在{label}，{outside}"))
+        else:
+            where = f"地址指{label}" if source == "address" else f"属于{label}"
+            by_field.setdefault(source, []).append((f.row, f"{where}，{outside}"))
+    for field, rules in by_field.items():
+        problems += checks.problems_at(field, rules)
+    return sorted(problems, key=lambda problem: problem.row)
+
+
+def _unit_rule(code: str, scope: Scope, outside: str) -> str:
+    """Return the rule of a jurisdiction or grid outside ``scope`` (a unit above says so)."""
+    if len(code) == 12 and scope.code.startswith(scope_range(code)[0]):
+        return f"是{scope.label}的上级辖区，不在其范围内（--within）：上级辖区由上级中心导入"
+    return outside
+
+
+def _sources(
+    rows: pd.Index, checks: RowChecks, given: pd.DataFrame, placed: pd.DataFrame
+) -> list[str]:
+    """Return the field that gave each of ``rows`` its place (:data:`_POINT`: its point).
+
+    Vectorised over the rows: the area code before the names were resolved and after, and
+    which columns the row filled, tell it.
+    """
+
+    def column(frame: pd.DataFrame, name: str) -> pd.Series:
+        if name not in frame.columns:
+            return pd.Series(None, index=rows, dtype=object)
+        return frame[name].reindex(rows)
+
+    before, after = column(given, "area_code"), column(placed, "area_code")
+    named_area = column(given, AREA_NAME).notna().to_numpy()
+    written = checks.text("area_code").reindex(rows).notna().to_numpy() & ~named_area
+    kept = (before.notna() & (before == after)).to_numpy()  # the code the row came with
+    address = (column(placed, "address").notna() & column(placed, LON_COLUMN).isna()).to_numpy()
+    village = (after.astype("string").str[9:12] != "000").fillna(False).to_numpy(dtype=bool)
+    grid = next((c for c in GRID_COLUMNS if c in placed.columns), "area_code")
+    choices = np.select(
+        [
+            after.isna().to_numpy(),  # placed in staging, by its point
+            kept & written,
+            kept,  # the village of its grid code
+            named_area,
+            column(given, GRID_NAME).notna().to_numpy(),
+            address & village,  # a township's name gives a township, an address a village
+            column(given, TOWNSHIP_NAME).notna().to_numpy(),
+            address,
+        ],
+        [_POINT, "area_code", grid, "area_code", grid, "address", "township", "address"],
+        default="area_code",
+    )
+    return [str(c) for c in choices]
+
+
+def county_rows(conn: psycopg.Connection[Any], counts: dict[str, int]) -> list[CountyRows]:
+    """Return the counties of ``counts`` with their names, the most rows first.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection with scope = all.
+    counts : dict
+        6-digit county prefix → rows (:func:`layers.import_checks.rows_by_county`).
+
+    Returns
+    -------
+    list of CountyRows
+        One per county; a county not in the database is named by its code.
+    """
+    codes = {prefix: prefix.ljust(12, "0") for prefix in counts}
+    names = import_checks.unit_names(conn, list(codes.values())) if codes else {}
+    found = [CountyRows(c, names.get(c, c), counts[p]) for p, c in codes.items()]
+    return sorted(found, key=lambda county: (-county.rows, county.code))
+
+
+def county_note(counties: Sequence[CountyRows]) -> str | None:
+    """Return the note of rows lying in more than one county, ``None`` if they lie in one.
+
+    Parameters
+    ----------
+    counties : sequence of CountyRows
+        The rows of each county, the most first (:func:`county_rows`).
+
+    Returns
+    -------
+    str or None
+        The note, naming the first :data:`SHOWN_COUNTIES` counties.
+
+    Examples
+    --------
+    >>> county_note([CountyRows("530424000000", "华宁县", 3998),
+    ...              CountyRows("530421000000", "江川区", 2)])
+    '数据分布在 2 个县（区）：华宁县 3,998 行、江川区 2 行；如只应导入本辖区，请加 --within 代码'
+    >>> county_note([CountyRows("530424000000", "华宁县", 3)]) is None
+    True
+    """
+    if len(counties) < 2:
+        return None
+    shown = "、".join(f"{c.name} {c.rows:,} 行" for c in counties[:SHOWN_COUNTIES])
+    more = " 等" if len(counties) > SHOWN_COUNTIES else ""
+    return (
+        f"数据分布在 {len(counties)} 个县（区）：{shown}{more}；"
+        "如只应导入本辖区，请加 --within 代码"
+    )
