@@ -153,6 +153,9 @@ class Kind:
     coded_by_name : bool
         Whether a file without a code column may name its rows' units instead: each is then
         the unit of the database of that name (grids drawn in Google Earth or 奥维, by name).
+    numbered_by_content : bool
+        Whether a file without a source-number column is a ledger whose rows are numbered by
+        what they say (:func:`ledger_numbers`).
     """
 
     name: str
@@ -169,6 +172,7 @@ class Kind:
     headers: dict[str, str] = field(default_factory=dict)
     named_by_file: dict[str, type[LabelledEnum]] = field(default_factory=dict)
     coded_by_name: bool = False
+    numbered_by_content: bool = False
 
     def header(self, name: str) -> str:
         """Return the header of field ``name`` in this kind's files (templates, summaries).
@@ -535,6 +539,71 @@ def _case_state(checks: RowChecks, reported: pd.Series) -> dict[str, pd.Series]:
     return {"state": state.astype(object), "closed_at": _iso(closed), **given}
 
 
+LEDGER_FIELDS = (
+    "area_code",
+    "township",
+    "grid_code",
+    "address",
+    "category",
+    "subcategory",
+    "reporter_name",
+    "title",
+    "description",
+)
+"""What tells one case of a ledger from another, besides its day (:func:`ledger_numbers`)."""
+LEDGER_PREFIX = "TZ"
+"""Start of the source numbers given to the rows of a ledger (台账) without numbers."""
+LEDGER_NOTE = (
+    "文件没有工单编号列：按登记日期、所在地、类型、当事人和内容为每行生成来源编号（TZ 开头），"
+    "再次导入同一台账不会重复；改过这些内容的行会作为新案件导入"
+)
+"""The summary's note on a ledger imported without numbers."""
+
+
+def ledger_numbers(checks: RowChecks, reported: pd.Series) -> pd.Series:
+    """Return source numbers for a ledger's rows, from what they say (its day, place, type …).
+
+    A township's 矛盾纠纷排查化解台账 numbers its rows 1, 2, 3 … afresh each month, if at all;
+    the same case comes back next month with its 化解结果 brought up to date. So its number is
+    made from what does not change: the day it was registered and the texts of
+    :data:`LEDGER_FIELDS` as written (full-width forms and spaces do not count), not its status
+    or its result. Identical rows get the same number (the file's duplicate check tells them).
+
+    Parameters
+    ----------
+    checks : RowChecks
+        The file's checks.
+    reported : pandas.Series
+        The rows' registration times (NaT where missing or refused: no number).
+
+    Returns
+    -------
+    pandas.Series
+        ``TZ`` + the day (``YYYYMMDD``) + ``-`` + 12 hex digits of SHA-256 of the texts;
+        ``None`` where the time is missing.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"类型": ["邻里纠纷", "邻里纠纷 "], "村": ["华福社区", "华福社区"]})
+    >>> checks = RowChecks(frame, {"category": "类型", "area_code": "村"})
+    >>> days = pd.Series(pd.to_datetime(["2025-03-02 09:00", "2025-03-02 17:00"]))
+    >>> numbers = ledger_numbers(checks, days)
+    >>> numbers[0] == numbers[1], numbers[0][:11]
+    (True, 'TZ20250302-')
+    """
+    joined = pd.Series("", index=checks.frame.index, dtype=object)
+    for name in LEDGER_FIELDS:
+        text = checks.text(name).map(_ledger_text, na_action="ignore").astype(object)
+        joined = joined + "\x1f" + text.fillna("")
+    digests = joined.map(lambda t: hashlib.sha256(t.encode()).hexdigest()[:12])
+    numbers: pd.Series = LEDGER_PREFIX + reported.dt.strftime("%Y%m%d") + "-" + digests
+    return numbers.astype(object).where(reported.notna(), None)
+
+
+def _ledger_text(value: object) -> str:
+    return vocabulary.value_key(str(value))
+
+
 def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     channel = checks.choice("channel", Channel)
     category, subcategory = _case_category(checks)
@@ -543,14 +612,16 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     state = _case_state(checks, reported)
     grid, grid_names = _grid_from(checks, "grid_code")
     area, places = _area_from(checks, grid.str[:12])
-    external = checks.text("external_no")
+    numbered = checks.has("external_no")
+    external = checks.text("external_no") if numbered else ledger_numbers(checks, reported)
     description = checks.text("description")
     title = checks.text("title")
     fallback = description.str.slice(0, 60).where(
         description.notna(), category.map(Category.labels(), na_action="ignore")
     )
     title = title.where(title.notna(), fallback).str.slice(0, 200)
-    checks.duplicates("external_no", [channel, external])
+    told_on = "external_no" if numbered else "description" if checks.has("description") else "title"
+    checks.duplicates(told_on, [channel, external])
     records = _frame(
         checks,
         {
@@ -853,6 +924,7 @@ KINDS: dict[str, Kind] = {
         headers={"external_no": "工单编号", "status": "办理状态"},
         named_by_file={"channel": Channel},
         helpers={STATUS_GIVEN: "boolean"},
+        numbered_by_content=True,
     ),
     "persons": Kind(
         "persons",

@@ -19,7 +19,8 @@ from geo.crs import SourceCrs
 from importers.crs_check import Unconfirmed
 from importers.fixed_values import add_fixed_columns
 from importers.footers import footer_note
-from importers.kinds import KINDS, Context, Kind, Part
+from importers.kinds import KINDS, LEDGER_NOTE, Context, Kind, Part
+from importers.lengths import refuse_too_long
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
 from importers.mapping import (
     MappingError,
@@ -331,6 +332,7 @@ def check_table(
         checks.notes.append(footer_note(table.footers))
     _require_columns(kind, checks)
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
+    refuse_too_long(checks, parts, kind.table)
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=table.crs is not None)
     return CheckedFile(
         checks, parts, crs, sha256, file_name, crs_unconfirmed=unconfirmed, fixed=fixed
@@ -351,13 +353,21 @@ def _values_of_every_row(
 
 
 def _require_columns(kind: Kind, checks: RowChecks) -> None:
-    """Refuse a file without a required column (a boundary file may name its units instead)."""
+    """Refuse a file without a required column.
+
+    A boundary file may name its units instead of coding them; a ledger of cases may have no
+    source numbers (its rows are numbered by what they say: :func:`importers.kinds.ledger_numbers`).
+    """
     by_name = kind.coded_by_name and not checks.has("code") and checks.has("name")
-    checks.require(*(f for f in kind.required if not (by_name and f == "code")))
+    ledger = kind.numbered_by_content and not checks.has("external_no")
+    spared = {"code"} if by_name else {"external_no"} if ledger else set()
+    checks.require(*(f for f in kind.required if f not in spared))
     if by_name:
         checks.notes.append(
             f"文件没有{kind.header('code')}列：按{kind.header('name')}对应数据库中已有的{kind.label}"
         )
+    if ledger:
+        checks.notes.append(LEDGER_NOTE)
 
 
 def run_import(

@@ -1,0 +1,159 @@
+"""A township's dispute ledger (矛盾纠纷排查化解台账): no source numbers, kept month after month."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from importers.kinds import LEDGER_NOTE, ledger_numbers
+from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from importers.rules import RowChecks
+from tests.import_fixtures import seed_jurisdictions as seed
+
+HEADERS = [
+    "序号",
+    "登记日期",
+    "当事人",
+    "纠纷类型",
+    "纠纷简要情况",
+    "化解措施",
+    "化解结果",
+    "责任人",
+    "所属村（社区）",
+    "备注",
+]
+MARCH = [
+    [1, "2025-03-02", "张某、李某", "邻里纠纷", "因排水沟堵塞引发争执", "村调委会调解", "已化解"],
+    [2, "2025-03-05", "赵某", "劳资纠纷", "在工地务工被拖欠工资", "司法所调解", "化解中"],
+    [3, "2025-03-09", "钱某、孙某", "婚姻家庭纠纷", "夫妻感情不和", "妇联调解", "调解中"],
+]
+"""The March ledger: 序号 … 化解结果 (then 责任人, the village, 备注)."""
+
+
+def _ledger(path: Path, rows: list[list[object]]) -> Path:
+    """Write a ledger as a township keeps it: a title row, then the header and the rows."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = "矛盾纠纷排查台账"
+    sheet.append(["宁州街道矛盾纠纷排查化解工作台账（2025年3月）"])
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append([*row, "王五", "测试社区", ""])
+    book.save(path)
+    return path
+
+
+def _import(db: Session, path: Path, *, partial: bool = False) -> ImportOutcome:
+    options = ImportOptions(kind="cases", fixed={"channel": "网格员上报"}, partial=partial)
+    return run_import(db.connection(), path, options)
+
+
+def _cases(db: Session) -> list[tuple[str, str, str | None, str, str | None, str]]:
+    rows = db.execute(
+        text(
+            "SELECT external_no, category, subcategory, state, reporter_name, area_code "
+            "FROM cases WHERE channel = 'grid_worker' AND area_code LIKE '530424%' "
+            "AND external_no LIKE 'TZ%' ORDER BY reported_at"
+        )
+    ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_a_ledger_without_numbers_loads_and_loads_again_unchanged(
+    db: Session, tmp_path: Path
+) -> None:
+    seed(db)
+    path = _ledger(tmp_path / "三月台账.xlsx", MARCH)
+    first = _import(db, path)
+    assert first.committed and first.counts is not None and first.counts.inserted == 3
+    assert LEDGER_NOTE in first.notes
+    assert first.columns["category"] == "纠纷类型" and first.columns["status"] == "化解结果"
+    assert first.columns["description"] == "纠纷简要情况"
+    assert first.columns["reported_at"] == "登记日期"
+    cases = _cases(db)
+    assert [c[1:5] for c in cases] == [
+        ("dispute", "neighbours", "resolved", "张某、李某"),
+        ("dispute", "labour_wages", "registered", "赵某"),
+        ("dispute", "marriage_family", "registered", "钱某、孙某"),
+    ]
+    assert [c[0][:11] for c in cases] == ["TZ20250302-", "TZ20250305-", "TZ20250309-"]
+    assert {c[5] for c in cases} == {"530424100001"}
+    again = _import(db, path)
+    assert again.counts is not None
+    assert (again.counts.inserted, again.counts.updated, again.counts.unchanged) == (0, 0, 3)
+    assert _cases(db) == cases
+
+
+def test_next_months_ledger_settles_its_cases_and_adds_the_new_ones(
+    db: Session, tmp_path: Path
+) -> None:
+    """April's ledger carries March's rows with their results brought up to date."""
+    seed(db)
+    _import(db, _ledger(tmp_path / "三月台账.xlsx", MARCH))
+    april = [row.copy() for row in MARCH]
+    april[1][6] = "已化解"  # the wages case was settled
+    april[2][4] = " 夫妻感情不和 "  # retyped with spaces: the same case
+    april.append([4, "2025-04-01", "周某", "土地纠纷", "承包地边界争议", "村调委会调解", "化解中"])
+    outcome = _import(db, _ledger(tmp_path / "四月台账.xlsx", april))
+    assert outcome.counts is not None
+    assert (outcome.counts.inserted, outcome.counts.updated, outcome.counts.unchanged) == (1, 1, 2)
+    states = [(c[2], c[3]) for c in _cases(db)]
+    assert states == [
+        ("neighbours", "resolved"),
+        ("labour_wages", "resolved"),
+        ("marriage_family", "registered"),
+        ("land", "registered"),
+    ]
+
+
+def test_a_row_written_twice_is_told_on_its_description(db: Session, tmp_path: Path) -> None:
+    seed(db)
+    path = _ledger(tmp_path / "台账.xlsx", [*MARCH, MARCH[0].copy()])
+    refused = _import(db, path)
+    assert not refused.committed
+    problems = [(p.row, p.column, p.rule) for p in refused.problems if p.severity == "rejected"]
+    assert problems == [(6, "纠纷简要情况", "与本文件第 3 行重复")]
+    assert _cases(db) == []
+
+
+def test_a_value_longer_than_its_column_is_refused_not_a_traceback(
+    db: Session, tmp_path: Path
+) -> None:
+    seed(db)
+    many = "、".join(["张某某"] * 20)  # 59 characters: the column holds 50
+    rows = [MARCH[0], [2, "2025-03-05", many, "劳资纠纷", "拖欠工资", "司法所调解", "化解中"]]
+    path = _ledger(tmp_path / "台账.xlsx", rows)
+    refused = _import(db, path)
+    assert not refused.committed
+    problems = [(p.row, p.column, p.value, p.rule) for p in refused.problems]
+    assert problems == [(4, "当事人", many, "太长：最多 50 个字")]
+    partial = _import(db, path, partial=True)
+    assert partial.committed and partial.counts is not None and partial.counts.inserted == 1
+    assert [c[4] for c in _cases(db)] == ["张某、李某"]
+
+
+def test_a_ledger_number_is_made_of_the_day_and_what_the_row_says() -> None:
+    frame = pd.DataFrame(
+        {
+            "类型": ["邻里纠纷", "邻里纠纷", "邻里纠纷", "邻里纠纷", "劳资纠纷"],
+            "村": ["测试社区", "测试社区 ", "测试社区", "邻村", "测试社区"],
+            "情况": ["漏水", "漏水", "漏水", "漏水", "漏水"],
+            "结果": ["化解中", "已化解", "化解中", "化解中", "化解中"],
+        }
+    )
+    checks = RowChecks(
+        frame, {"category": "类型", "area_code": "村", "description": "情况", "status": "结果"}
+    )
+    days = ["2025-03-02 09:00", "2025-03-02 18:00", "2025-03-03 09:00"] + ["2025-03-02 12:00"] * 2
+    numbers = ledger_numbers(checks, pd.Series(pd.to_datetime(days)))
+    # the result and the hour do not count; the day, the place and the type do
+    assert numbers[0] == numbers[1]
+    assert len({numbers[0], numbers[2], numbers[3], numbers[4]}) == 4
+    assert numbers[2].startswith("TZ20250303-") and len(numbers[2]) == len("TZ20250303-") + 12
+    missing = ledger_numbers(checks, pd.Series(pd.to_datetime([None] * 5)))
+    assert missing.isna().all()
