@@ -177,6 +177,9 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
         "戒毒人员": PersonCategory.DRUG,
         "艾滋病危险性人员": PersonCategory.AIDS_RISK,
         "重点青少年群体": PersonCategory.YOUTH,
+        "精神病人": PersonCategory.MENTAL,
+        "肇事肇祸精神病人": PersonCategory.MENTAL,
+        "涉毒人员": PersonCategory.DRUG,
     },
     Channel: {
         "12345": Channel.HOTLINE_12345,
@@ -191,16 +194,40 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
         "网格员": Channel.GRID_WORKER,
         "网格上报": Channel.GRID_WORKER,
         "网格员巡查": Channel.GRID_WORKER,
+        "网格巡查": Channel.GRID_WORKER,
+        "网格员排查": Channel.GRID_WORKER,
+        "网格排查": Channel.GRID_WORKER,
+        "村（社区）排查": Channel.GRID_WORKER,
+        "村社区排查": Channel.GRID_WORKER,
+        "摸排": Channel.GRID_WORKER,
+        "排查发现": Channel.GRID_WORKER,
         "群众来访": Channel.WALK_IN,
         "走访": Channel.WALK_IN,
+        "来人来访": Channel.WALK_IN,
         "电话": Channel.PHONE,
         "群众来电": Channel.PHONE,
+        "电话反映": Channel.PHONE,
+        "来电反映": Channel.PHONE,
+        "人民来信": Channel.LETTER,
+        "群众来信": Channel.LETTER,
         "网络": Channel.ONLINE,
         "网上": Channel.ONLINE,
         "互联网": Channel.ONLINE,
         "上级交办件": Channel.SUPERIOR,
         "上级转办": Channel.SUPERIOR,
+        "上级督办": Channel.SUPERIOR,
+        "县级交办": Channel.SUPERIOR,
+        "市级交办": Channel.SUPERIOR,
         "下级报送": Channel.SUBORDINATE,
+        "12345转办": Channel.HOTLINE_12345,
+        "12345交办": Channel.HOTLINE_12345,
+        "热线转办": Channel.HOTLINE_12345,
+        "110转办": Channel.NON_POLICE_110,
+        "110推送": Channel.NON_POLICE_110,
+        "110联动": Channel.NON_POLICE_110,
+        "信访转办": Channel.PETITION,
+        "信访交办": Channel.PETITION,
+        "信访件": Channel.PETITION,
         "视频巡查": Channel.VIDEO,
         "雪亮工程": Channel.VIDEO,
     },
@@ -388,11 +415,23 @@ _CATCH_ALL_LEVELS = frozenset({"其他", "其它", "其他类", "综合"})
 T = TypeVar("T")
 
 
+_QUALIFIER = re.compile(r"\s*[（(【\[][^）)】\]]*[）)】\]]\s*$")
+"""A bracketed qualifier at the end of a value (``社区矫正对象（缓刑）``, ``已办结(满意)``)."""
+
+
 def _code_of(value: str, names: Mapping[str, T]) -> T | None:
-    """Return the code of a value, or of its most specific level that has one."""
+    """Return the code of a value, of its most specific level, or of it without its qualifier.
+
+    ``城乡建设-物业管理`` is read as its level 物业管理; ``刑满释放人员(安置帮教)`` and
+    ``邻里纠纷（漏水）`` without their bracketed qualifier.
+    """
     code = names.get(value_key(value))
     if code is not None:
         return code
     levels = [value_key(level) for level in _SEGMENTS.split(value) if level]
     known = (k for k in reversed(levels) if k in names and k not in _CATCH_ALL_LEVELS)
-    return next((names[k] for k in known), None)
+    code = next((names[k] for k in known), None)
+    bare = _QUALIFIER.sub("", value)
+    if code is None and bare and bare != value:
+        return _code_of(bare, names)
+    return code

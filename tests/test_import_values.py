@@ -28,6 +28,10 @@ from importers.values import (
     parse_chinese_time,
     parse_dms,
 )
+from importers.vocabulary import CaseStatus, codes_of
+from layers.model.base import LabelledEnum
+from layers.model.cases import Channel, DisputeType
+from layers.model.persons import PersonCategory
 from layers.secrets import Keys
 from tests.import_fixtures import (
     PERSON_HEADERS,
@@ -588,3 +592,31 @@ def test_risk_and_management_levels_are_read_by_their_names() -> None:
         SourceTable(people), ImportOptions(kind="persons"), keys, file_name="t", sha256="0"
     )
     assert list(checked.parts[0].records["management_level"]) == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize(
+    ("written", "table", "code"),
+    [
+        ("社区矫正人员（缓刑）", PersonCategory, "correction"),
+        ("刑满释放人员(安置帮教)", PersonCategory, "released"),
+        ("吸毒人员【社区戒毒】", PersonCategory, "drug"),
+        ("精神病人", PersonCategory, "mental"),
+        ("游客（临时）", PersonCategory, None),  # the qualifier goes; what is left must be known
+        ("已办结（满意）", CaseStatus, "resolved"),
+        ("邻里纠纷(漏水)", DisputeType, "neighbours"),
+        ("城乡建设>其他（含物业）", DisputeType, None),  # a catch-all level names no type
+        ("网格员排查", Channel, "grid_worker"),
+        ("村（社区）排查", Channel, "grid_worker"),
+        ("电话反映", Channel, "phone"),
+        ("12345转办", Channel, "hotline_12345"),
+        ("信访转办", Channel, "petition"),
+        ("县级交办", Channel, "superior"),
+        ("微信", Channel, None),  # a citizen online, or a grid worker's group: not guessed
+        ("排查", Channel, None),  # screening by whom: not guessed
+    ],
+)
+def test_values_as_rosters_and_ledgers_write_them(
+    written: str, table: type[LabelledEnum], code: str | None
+) -> None:
+    found = codes_of(pd.Series([written]), table)[0]
+    assert (None if pd.isna(found) else found) == code
