@@ -157,3 +157,39 @@ def test_a_ledger_number_is_made_of_the_day_and_what_the_row_says() -> None:
     assert numbers[2].startswith("TZ20250303-") and len(numbers[2]) == len("TZ20250303-") + 12
     missing = ledger_numbers(checks, pd.Series(pd.to_datetime([None] * 5)))
     assert missing.isna().all()
+
+
+def test_a_ledger_with_a_two_row_header_and_its_own_sources(db: Session, tmp_path: Path) -> None:
+    """当事人 over 姓名 and 联系电话, 化解情况 over 化解措施 and 化解结果; its own 来源 words."""
+    seed(db)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["宁州街道矛盾纠纷排查化解工作台账"])
+    sheet.append(["序号", "登记日期", "当事人", None, "纠纷类型", "纠纷简要情况", "化解情况"])
+    sheet["H2"], sheet["I2"], sheet["J2"] = None, "所属村（社区）", "来源"
+    sheet.append([None, None, "姓名", "联系电话", None, None, "化解措施", "化解结果"])
+    for cells in ("A2:A3", "B2:B3", "C2:D2", "E2:E3", "F2:F3", "G2:H2", "I2:I3", "J2:J3"):
+        sheet.merge_cells(cells)
+    sheet.append(
+        [1, "2025-03-02", "张某", "13800000001", "邻里纠纷", "排水沟堵塞", "村调委会调解"]
+        + ["已化解", "测试社区", "网格员排查"]
+    )
+    sheet.append(
+        [2, "2025-03-05", "赵某", "138 0000 0002", "劳资纠纷", "拖欠工资", "司法所调解"]
+        + ["调解不成功", "测试社区", "电话反映"]
+    )
+    path = tmp_path / "台账.xlsx"
+    book.save(path)
+    outcome = run_import(db.connection(), path, ImportOptions(kind="cases"))
+    assert outcome.committed, outcome.problems
+    rows = db.execute(
+        text(
+            "SELECT channel, subcategory, state, reporter_name, reporter_phone FROM cases "
+            "WHERE external_no LIKE 'TZ%' AND area_code = '530424100001' ORDER BY reported_at"
+        )
+    ).all()
+    assert [tuple(r) for r in rows] == [
+        ("grid_worker", "neighbours", "resolved", "张某", "13800000001"),
+        ("phone", "labour_wages", "registered", "赵某", "13800000002"),  # mediation failed
+    ]
