@@ -361,7 +361,8 @@ def _require_columns(kind: Kind, checks: RowChecks) -> None:
     by_name = kind.coded_by_name and not checks.has("code") and checks.has("name")
     ledger = kind.numbered_by_content and not checks.has("external_no")
     spared = {"code"} if by_name else {"external_no"} if ledger else set()
-    checks.require(*(f for f in kind.required if f not in spared))
+    choices = {f: [m.label for m in table] for f, table in kind.named_by_file.items()}
+    checks.require(*(f for f in kind.required if f not in spared), choices=choices)
     if by_name:
         checks.notes.append(
             f"文件没有{kind.header('code')}列：按{kind.header('name')}对应数据库中已有的{kind.label}"

@@ -88,6 +88,8 @@ class MissingColumns(ValueError):
         What else would do, e.g. a WKT column instead of lon/lat.
     labels : mapping, optional
         Target field → its header in this kind's files, named first.
+    choices : mapping, optional
+        Code-table field → the names its values may take, listed after the ``--set`` example.
     """
 
     def __init__(
@@ -97,6 +99,7 @@ class MissingColumns(ValueError):
         alternative: str = "",
         *,
         labels: Mapping[str, str] | None = None,
+        choices: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self.fields = tuple(fields)
         labels = labels or {}
@@ -106,7 +109,9 @@ class MissingColumns(ValueError):
         guesses = {f: _likely_headers(f, [str(h) for h in headers]) for f in fields}
         example = ", ".join(f'"{f}": "{g[0]}"' for f, g in guesses.items() if g)
         hint = f"，例如映射文件内容为 {{{example}}}" if example else ""
-        same = f"；整个文件同一个值的，用 --set 给出，如 --set {usual[fields[0]][0]}=…"
+        allowed = (choices or {}).get(fields[0]) if fields else None
+        listed = f"（可取：{'、'.join(allowed)}）" if allowed else ""
+        same = f"；整个文件同一个值的，用 --set 给出，如 --set {usual[fields[0]][0]}=…{listed}"
         super().__init__(
             f"文件缺少必填字段的列：{wanted}{alternative}。文件中的列：{found}。"
             f"请把对应的列改名为上述表头之一，或用 --mapping 指定{hint}{same if fields else ''}。"
@@ -334,8 +339,15 @@ class RowChecks:
 
     # ----------------------------------------------------------------- rules
 
-    def require(self, *fields: str) -> None:
+    def require(self, *fields: str, choices: Mapping[str, Sequence[str]] | None = None) -> None:
         """Reject rows where a required field is empty.
+
+        Parameters
+        ----------
+        *fields : str
+            The required fields.
+        choices : mapping, optional
+            Code-table field → the names of its values, for the message of a missing column.
 
         Raises
         ------
@@ -344,7 +356,8 @@ class RowChecks:
         """
         absent = [field for field in fields if not self.has(field)]
         if absent:
-            raise MissingColumns(absent, [str(c) for c in self.frame.columns], labels=self.labels)
+            headers = [str(c) for c in self.frame.columns]
+            raise MissingColumns(absent, headers, labels=self.labels, choices=choices)
         for field in fields:
             self.fail(field, self.text(field).isna(), "必填，不能为空")
 
