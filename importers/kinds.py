@@ -690,33 +690,57 @@ def _sealed(ids: pd.Series, keys: Keys) -> tuple[pd.Series, pd.Series, pd.Series
     return hashes.astype(object), masked.astype(object), sealed.astype(object)
 
 
+QUALIFIED_ATTRIBUTES = {
+    PersonCategory.CORRECTION.value: ("correction_type", ("管制", "缓刑", "假释", "暂予监外执行")),
+}
+"""Category → the field its qualifier may give, and the values it may: a roster that writes
+``社区矫正人员（缓刑）`` and has no 矫正类别 column (or an empty cell) gives 缓刑."""
+_QUALIFIER = r"[（(【\[]\s*([^）)】\]]*?)\s*[）)】\]]\s*$"
+"""The bracketed qualifier ending a value."""
+
+
+def _blank(value: Any) -> bool:
+    return value is None or bool(pd.isna(value)) or value == ""
+
+
 def _attributes(checks: RowChecks, category: pd.Series) -> pd.Series:
-    """Validate each row's category-specific columns into the JSON of ``persons.attributes``."""
+    """Validate each row's category-specific columns into the JSON of ``persons.attributes``.
+
+    A qualifier of the category (:data:`QUALIFIED_ATTRIBUTES`) fills its field where the
+    row's columns do not.
+    """
     used = set(checks.columns.values())
     by_key = {normalise_header(h): h for h in checks.frame.columns if h not in used}
+    qualifiers = checks.text("category").astype("string").str.extract(_QUALIFIER)[0]
     result = pd.Series("{}", index=checks.frame.index, dtype=object)
     for code in category.dropna().unique():
         accepted = attribute_headers(str(code))
         headers = {
             by_key[normalise_header(k)]: k for k in accepted if normalise_header(k) in by_key
         }
-        if not headers:
+        rows = category[category == code].index
+        field, allowed = QUALIFIED_ATTRIBUTES.get(str(code), ("", ()))
+        implied = qualifiers[rows][qualifiers[rows].isin(allowed)]
+        if not headers and implied.empty:
             continue
         fields, dates = attribute_headers(str(code)), date_fields(str(code))
         in_days = {k for k in headers.values() if fields[k] in dates}  # Excel serial days too
-        rows = category[category == code].index
         for row in rows:
             raw: dict[str, object] = {
                 key: checks.frame.at[row, header] for header, key in headers.items()
             }
             raw = {k: excel_date(v) if k in in_days else v for k, v in raw.items()}
+            if row in implied.index and all(
+                _blank(v) for k, v in raw.items() if fields[k] == field
+            ):
+                raw = {k: v for k, v in raw.items() if fields[k] != field} | {field: implied[row]}
             try:
                 result[row] = json.dumps(validate_attributes(str(code), raw), ensure_ascii=False)
             except ValidationError as exc:
                 for error in exc.errors():
                     where = error["loc"][0] if error["loc"] else None
                     header = next((h for h, k in headers.items() if k == where), None)
-                    column = header or next(iter(headers))
+                    column = header or next(iter(headers), checks.header("category"))
                     value = checks.frame.at[row, column] if header else None
                     checks.add_row_problem(int(row), column, value, attribute_error(error))
     return result

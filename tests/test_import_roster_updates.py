@@ -88,3 +88,38 @@ def test_a_later_roster_updates_its_people_and_keeps_what_it_does_not_say(
     assert kept[zhang].name == "张三丰"
     assert (kept[zhang].management_level, kept[zhang].address) == (2, "宁州路8号")
     assert kept[zhang].attributes == after[zhang].attributes and kept[zhang].lon == after[zhang].lon
+
+
+def test_a_category_written_with_its_kind_of_correction_gives_the_kind(
+    db: Session, tmp_path: Path
+) -> None:
+    """``社区矫正人员（缓刑）`` is a person under correction, on probation (矫正类别 缓刑)."""
+    seed_jurisdictions(db)
+    headers = ["姓名", "公民身份号码", "人员类别", "所属社区"]
+    rows = [
+        ["张三", resident_id(41), "社区矫正人员（缓刑）", VILLAGE],
+        ["李四", resident_id(42), "社区矫正对象(暂予监外执行)", VILLAGE],
+        ["王五", resident_id(43), "社区矫正人员（在册）", VILLAGE],  # no kind of correction
+        ["赵六", resident_id(44), "刑满释放人员（缓刑）", VILLAGE],  # no such field: ignored
+    ]
+    assert _import(db, tmp_path / "名单.csv", headers, rows) == (4, 0, 0)
+    people = _people(db)
+    assert [
+        (people[resident_id(n)].category, people[resident_id(n)].attributes)
+        for n in (41, 42, 43, 44)
+    ] == [
+        ("correction", {"correction_type": "缓刑"}),
+        ("correction", {"correction_type": "暂予监外执行"}),
+        ("correction", {}),
+        ("released", {}),
+    ]
+    # a 矫正类别 column says it where it has a value; the qualifier fills its empty cells
+    headers += ["矫正类别"]
+    rows = [
+        ["张三", resident_id(41), "社区矫正人员（缓刑）", VILLAGE, "假释"],
+        ["李四", resident_id(42), "社区矫正对象(暂予监外执行)", VILLAGE, ""],
+    ]
+    assert _import(db, tmp_path / "名单2.csv", headers, rows) == (0, 1, 1)
+    people = _people(db)
+    assert people[resident_id(41)].attributes == {"correction_type": "假释"}
+    assert people[resident_id(42)].attributes == {"correction_type": "暂予监外执行"}
