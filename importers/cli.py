@@ -167,8 +167,8 @@ def import_file(
         list[str] | None,
         typer.Option(
             "--set",
-            help="FIELD=VALUE: every row's value of a column the file lacks, e.g. "
-            "--set 人员类别=刑满释放人员 (repeatable).",
+            help="FIELD=VALUE: every row's value of a field, e.g. --set 人员类别=刑满释放人员 "
+            "(repeatable); it replaces the file's column for the field, if it has one.",
             show_default=False,
         ),
     ] = None,

@@ -1,4 +1,4 @@
-"""Values given once for a whole file (``--set 人员类别=刑满释放人员``) for a column it lacks.
+"""Values given once for a whole file (``--set 人员类别=刑满释放人员``).
 
 A roster of one category (``刑满释放人员名单.xlsx``) has no 人员类别 column, a 12345 export no
 来源渠道: every row would be refused for a value the whole file shares. Instead of adding a
@@ -6,6 +6,11 @@ column in Excel, the clerk gives the value once. It becomes a column of the file
 field's usual header, so it is checked like any cell (a value the code table does not know
 rejects the rows, with its rule), and the rows a report copies carry it: the corrected report
 imports without ``--set``.
+
+A file may also have a column for the field that says something else: a 12345 export's
+受理渠道 tells how the citizen reached the hotline (电话, 微信, 网站), while for the centre every
+row came in by 12345. ``--set`` then gives every cell of that column its value
+(:func:`replaced_note` says so in the summary).
 """
 
 from __future__ import annotations
@@ -78,13 +83,9 @@ def add_fixed_columns(
     Returns
     -------
     tuple
-        ``(frame, columns)``: a new frame with a column under each field's usual header, and
+        ``(frame, columns)``: a new frame with a column under each field's usual header (or,
+        for a field the file has a column for, that column's cells all set to the value), and
         the mapping extended with them (``frame`` itself is not changed).
-
-    Raises
-    ------
-    MappingError
-        If the file has a column for a fixed field already.
 
     Examples
     --------
@@ -100,14 +101,43 @@ def add_fixed_columns(
     frame = frame.copy()
     extended = dict(columns)
     for field, value in fixed.items():
-        header = kind.header(field)
         if field in columns:
-            raise MappingError(
-                f"文件已有{header}列“{columns[field]}”：--set 只用于文件没有的列，"
-                "请去掉 --set，或在文件中改这一列"
-            )
+            frame[columns[field]] = value
+            continue
+        header = kind.header(field)
         while header in frame.columns:  # a column of that name that feeds another field
             header += "（--set）"
         frame[header] = value
         extended[field] = header
     return frame, extended
+
+
+def replaced_note(columns: Mapping[str, str], fixed: Mapping[str, str], kind: Kind) -> str | None:
+    """Return the summary's note on the file's columns whose cells ``--set`` replaced.
+
+    Parameters
+    ----------
+    columns : mapping
+        Target field → source header, as resolved from the file's headers.
+    fixed : mapping
+        Target field → the value given with ``--set``.
+    kind : Kind
+        What is imported.
+
+    Returns
+    -------
+    str or None
+        The note (Chinese), ``None`` when ``--set`` only gave columns the file lacks.
+
+    Examples
+    --------
+    >>> from importers.kinds import KINDS
+    >>> replaced_note({"channel": "受理渠道"}, {"channel": "12345"}, KINDS["cases"])
+    '文件的“受理渠道”列不作来源渠道：每行的来源渠道取 --set 的值 12345'
+    """
+    replaced = [
+        f"文件的“{columns[f]}”列不作{kind.header(f)}：每行的{kind.header(f)}取 --set 的值 {v}"
+        for f, v in fixed.items()
+        if f in columns
+    ]
+    return "；".join(replaced) or None

@@ -17,7 +17,7 @@ from sqlalchemy import Connection
 
 from geo.crs import SourceCrs
 from importers.crs_check import Unconfirmed
-from importers.fixed_values import add_fixed_columns
+from importers.fixed_values import add_fixed_columns, replaced_note
 from importers.footers import footer_note
 from importers.kinds import KINDS, LEDGER_NOTE, Context, Kind, Part
 from importers.lengths import refuse_too_long
@@ -324,6 +324,8 @@ def check_table(
             f"可用的字段：{'、'.join(kind.fields)}"
         )
     fixed, notes = _values_of_every_row(kind, columns, options.fixed, [table.sheet_name, stem])
+    replaced = replaced_note(columns, options.fixed, kind)
+    notes += [replaced] if replaced else []
     frame, columns = add_fixed_columns(table.frame, columns, fixed, kind)
     crs = source_crs(options.crs, table.crs)
     checks = RowChecks(frame, columns, values=overrides.values, labels=kind.headers)

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from importers.fixed_values import add_fixed_columns, parse_fixed
 from importers.kinds import KINDS
 from importers.mapping import MappingError
+from importers.pipeline import ImportOptions, check_file
 from importers.report import ROWS_SHEET
 from importers.rules import MissingColumns, RowChecks
 from tests.conftest import SuiteDatabase
@@ -47,14 +48,31 @@ def test_a_file_missing_a_column_is_told_of_set_with_its_kinds_header() -> None:
     assert checks.header("category") == "人员类别"  # a roster's, not a case file's 事件类型
 
 
-def test_a_fixed_value_is_refused_for_a_column_the_file_has() -> None:
+def test_a_fixed_value_replaces_the_column_the_file_has(tmp_path: Path) -> None:
+    """A 12345 export's 受理渠道 says how citizens reached the hotline: every row is 12345's."""
     import pandas as pd
 
-    rows = pd.DataFrame({"类别": ["吸毒人员"]})
-    with pytest.raises(MappingError, match="文件已有人员类别列“类别”"):
-        add_fixed_columns(
-            rows, {"category": "类别"}, {"category": "刑满释放人员"}, KINDS["persons"]
-        )
+    rows = pd.DataFrame({"类别": ["吸毒人员", "社区矫正对象"]})
+    fixed = {"category": "刑满释放人员"}
+    replaced, columns = add_fixed_columns(rows, {"category": "类别"}, fixed, KINDS["persons"])
+    assert columns == {"category": "类别"} and list(replaced["类别"]) == ["刑满释放人员"] * 2
+    assert list(rows["类别"]) == ["吸毒人员", "社区矫正对象"]  # the file's frame is not changed
+
+    path = tmp_path / "工单导出.csv"
+    headers = ["工单编号", "受理渠道", "问题分类", "受理时间", "所属社区"]
+    orders = [["A-1", "微信", "邻里纠纷", "2025-03-01 09:00", VILLAGE]]
+    orders += [["A-2", "电话", "邻里纠纷", "2025-03-01 10:00", VILLAGE]]
+    path.write_text(csv_text(headers, orders), encoding="utf-8")
+    refused = check_file(path, ImportOptions(kind="cases"), None)
+    assert [(p.row, p.column, p.value) for p in refused.checks.problems] == [
+        (2, "受理渠道", "微信")
+    ]
+    checked = check_file(path, ImportOptions(kind="cases", fixed={"channel": "12345"}), None)
+    assert checked.checks.problems == []
+    assert list(checked.parts[0].records["channel"]) == ["hotline_12345"] * 2
+    assert (
+        "文件的“受理渠道”列不作来源渠道：每行的来源渠道取 --set 的值 12345" in checked.checks.notes
+    )
 
 
 def test_a_roster_of_one_category_imports_with_set(database: SuiteDatabase, tmp_path: Path) -> None:
