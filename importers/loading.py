@@ -17,9 +17,8 @@ give only for a new row (:attr:`importers.kinds.Part.insert_only`).
 
 A load of more rows than its table holds (and at least
 :data:`layers.deferral.DEFAULT_MIN_ROWS`) defers the table's index and foreign-key upkeep to
-the end of the load (:mod:`layers.deferral`): the indexes are rebuilt by sorting, the foreign
-keys validated by one join each, and the per-row live notifications of the case log are not
-sent (a bulk load is not a live event).
+the end of the load (:mod:`layers.deferral`): the indexes are rebuilt by sorting, and the
+foreign keys validated by one join each.
 
 With :attr:`LoadOptions.within`, once every step has placed the rows, those outside the
 jurisdiction the file is imported for are refused (:mod:`importers.within`); without it, the
@@ -63,8 +62,6 @@ _GRID_COLUMNS = ("grid_code", "home_grid")
 """Columns naming a row's grid."""
 _LOGS = {"cases": ("case_events",)}
 """Tables a kind's load also writes (its follow-up rows)."""
-_QUIET = {"case_events": ("notify_live",)}
-"""Per-row live-notification triggers not fired by a deferred (bulk) load."""
 
 
 @dataclass(frozen=True)
@@ -369,7 +366,7 @@ def _defer_if_worth_it(
     if options.defer is None and not worth_deferring(conn, table, staged_rows(conn, stage.name)):
         return None
     tables = (table, *_LOGS.get(kind.name, ()))
-    return defer(conn, tables, quiet={t: _QUIET[t] for t in tables if t in _QUIET})
+    return defer(conn, tables)
 
 
 def _database_checks(

@@ -10,14 +10,14 @@ are as many as the rows already there. :func:`defer` does that inside the caller
   nobody reads a table without its indexes and no concurrent writer can slip a row past the
   dropped checks;
 * it drops every index except the primary key and the ones named as kept (the ``ON CONFLICT``
-  arbiter), and every foreign key of the loaded tables;
-* it disables the named per-row notification triggers (a load of a million rows is not a
-  million live events for the operators' consoles).
+  arbiter), and every foreign key of the loaded tables.
 
 :meth:`Deferred.restore` recreates all of it from the definitions read from the catalog
 (``pg_get_indexdef``, ``pg_get_constraintdef``), so the schema comes back exactly as it was and
 the foreign keys are validated against every row. DDL is transactional: if the load fails or
-its client is killed, the rollback restores the indexes, the constraints and the triggers.
+its client is killed, the rollback restores the indexes and the constraints. (A load of a
+million cases is not a million live events either: an import's case events are quiet, see
+:func:`layers.live.quiet_case_events`.)
 
 The price is that readers and writers of the locked tables wait for the load's commit; that is
 why :func:`worth_deferring` asks for at least as many incoming rows as the table holds (an
@@ -42,7 +42,7 @@ MAINTENANCE_WORK_MEM = "256MB"
 
 @dataclass(frozen=True)
 class Deferred:
-    """What :func:`defer` dropped or disabled, to be put back by :meth:`restore`.
+    """What :func:`defer` dropped, to be put back by :meth:`restore`.
 
     Attributes
     ----------
@@ -50,16 +50,13 @@ class Deferred:
         Statements recreating the dropped indexes and unique constraints.
     foreign_keys : list of psycopg.sql.Composed
         Statements re-adding the dropped foreign keys (each validates every row).
-    triggers : list of tuple of str
-        ``(table, trigger)`` pairs that were disabled.
     """
 
     indexes: list[sql.SQL | sql.Composed]
     foreign_keys: list[sql.SQL | sql.Composed]
-    triggers: list[tuple[str, str]]
 
     def restore(self, conn: psycopg.Connection[Any]) -> None:
-        """Rebuild the indexes, re-add and validate the foreign keys, re-enable the triggers.
+        """Rebuild the indexes, re-add and validate the foreign keys.
 
         Parameters
         ----------
@@ -71,12 +68,6 @@ class Deferred:
         )
         for statement in [*self.indexes, *self.foreign_keys]:
             conn.execute(statement)
-        for table, trigger in self.triggers:
-            conn.execute(
-                sql.SQL("ALTER TABLE {} ENABLE TRIGGER {}").format(
-                    sql.Identifier(table), sql.Identifier(trigger)
-                )
-            )
 
 
 def worth_deferring(
@@ -140,20 +131,14 @@ _FOREIGN_KEYS = sql.SQL(
     """
 )
 
-_TRIGGERS = sql.SQL(
-    "SELECT tgname FROM pg_trigger WHERE tgrelid = %s::regclass AND tgname = ANY(%s) "
-    "AND NOT tgisinternal AND tgenabled <> 'D' ORDER BY tgname"
-)
-
 
 def defer(
     conn: psycopg.Connection[Any],
     tables: Sequence[str],
     *,
     keep: Mapping[str, Sequence[str]] | None = None,
-    quiet: Mapping[str, Sequence[str]] | None = None,
 ) -> Deferred:
-    """Lock ``tables``, drop their secondary indexes and foreign keys, disable ``quiet`` triggers.
+    """Lock ``tables``, drop their secondary indexes and foreign keys.
 
     Parameters
     ----------
@@ -163,8 +148,6 @@ def defer(
         Tables about to be loaded, in lock order.
     keep : mapping, optional
         Table → columns of a unique index to keep (the ``ON CONFLICT`` arbiter).
-    quiet : mapping, optional
-        Table → names of per-row triggers to disable during the load.
 
     Returns
     -------
@@ -224,13 +207,4 @@ def defer(
                 sql.Identifier(table), sql.Identifier(name), sql.SQL(definition)
             )
         )
-    triggers: list[tuple[str, str]] = []
-    for table, names in (quiet or {}).items():
-        for (trigger,) in conn.execute(_TRIGGERS, (table, list(names))).fetchall():
-            conn.execute(
-                sql.SQL("ALTER TABLE {} DISABLE TRIGGER {}").format(
-                    sql.Identifier(table), sql.Identifier(trigger)
-                )
-            )
-            triggers.append((table, str(trigger)))
-    return Deferred(indexes, foreign_keys, triggers)
+    return Deferred(indexes, foreign_keys)

@@ -355,13 +355,14 @@ def _stream_lines(
     return received
 
 
+@pytest.mark.parametrize("defer", [False, True], ids=["row-by-row", "deferred"])
 def test_sse_tells_each_scope_of_an_import_once(
-    live_server: str, users: Headers, database: SuiteDatabase, tmp_path: Path
+    live_server: str, users: Headers, database: SuiteDatabase, tmp_path: Path, defer: bool
 ) -> None:
     """An import of 12345 work orders is one ``import`` event per console, counted in its scope.
 
     The import's own case events send nothing: the next event on the township's stream is the
-    case a dispatcher registers after it.
+    case a dispatcher registers after it. A load deferring its index upkeep (a large one) too.
     """
     streams: dict[str, list[str]] = {}
     listening = {key: threading.Event() for key in ("disp", "disp_other")}
@@ -377,15 +378,17 @@ def test_sse_tells_each_scope_of_an_import_once(
         t.start()
     assert all(event.wait(timeout=20) for event in listening.values())
     headers = ["工单编号", "事件类型", "标题", "所属社区", "登记时间", "办理状态", "办结时间"]
+    no = f"SSE{int(defer)}"
     rows = [
-        [f"SSE-{i}", "邻里纠纷", "导入", V1, "2026-11-30 09:00", "办理中", ""] for i in range(3)
+        [f"{no}-{i}", "邻里纠纷", "导入", V1, "2026-11-30 09:00", "办理中", ""] for i in range(3)
     ]
-    rows += [["SSE-3", "邻里纠纷", "导入", V2, "2026-11-01 09:00", "已办结", "2026-11-03 10:00"]]
-    rows += [[f"SSE-{i}", "物业纠纷", "外县", OTHER_V, "2026-11-30 09:00", "", ""] for i in (4, 5)]
+    rows += [[f"{no}-3", "邻里纠纷", "导入", V2, "2026-11-01 09:00", "已办结", "2026-11-03 10:00"]]
+    rows += [[f"{no}-{i}", "物业纠纷", "外县", OTHER_V, "2026-11-30 09:00", "", ""] for i in (4, 5)]
     path = tmp_path / "sse_12345工单.csv"
     path.write_text(csv_text(headers, rows), encoding="utf-8")
     with database.owner.connect() as conn:
-        outcome = run_import(conn, path, ImportOptions(kind="cases", user="tester"))
+        options = ImportOptions(kind="cases", user="tester", defer=defer)
+        outcome = run_import(conn, path, options)
     assert outcome.committed and outcome.counts is not None
     assert outcome.counts.inserted == 6
     with httpx.Client(base_url=live_server, timeout=30) as client:
