@@ -69,7 +69,7 @@ _STATUS_WORDS = {
     ),
     CaseStatus.RESOLVED: (
         "办结 已完成 完成 已处理 处理完毕 办理完毕 已解决 已化解 化解成功 调解成功 已调解 "
-        "已结案 结案 超期办结 成功"
+        "已结案 结案 超期办结 成功 达成协议 已达成协议 协议已履行 已履行"
     ),
     CaseStatus.EVALUATED: "已评价 评价完成",
     CaseStatus.VISITED: "回访 回访完成",

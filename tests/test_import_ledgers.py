@@ -9,7 +9,8 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from importers.kinds import LEDGER_NOTE, ledger_numbers
+from importers.kinds import KINDS, LEDGER_NOTE, ledger_numbers
+from importers.mapping import resolve_columns
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.rules import RowChecks
 from tests.import_fixtures import seed_jurisdictions as seed
@@ -193,3 +194,11 @@ def test_a_ledger_with_a_two_row_header_and_its_own_sources(db: Session, tmp_pat
         ("grid_worker", "neighbours", "resolved", "张某", "13800000001"),
         ("phone", "labour_wages", "registered", "赵某", "13800000002"),  # mediation failed
     ]
+
+
+def test_a_ledger_with_numbers_of_its_own_keeps_them() -> None:
+    """纠纷编号, 受理编号 … are source numbers; a bare 序号 (1, 2, 3 each month) is not."""
+    fields = KINDS["cases"].fields
+    for header in ("纠纷编号", "受理编号", "登记编号", "事件编号"):
+        assert resolve_columns([header, "序号", "纠纷类型"], fields)["external_no"] == header
+    assert "external_no" not in resolve_columns(["序号", "纠纷类型"], fields)

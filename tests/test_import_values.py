@@ -603,6 +603,7 @@ def test_risk_and_management_levels_are_read_by_their_names() -> None:
         ("精神病人", PersonCategory, "mental"),
         ("游客（临时）", PersonCategory, None),  # the qualifier goes; what is left must be known
         ("已办结（满意）", CaseStatus, "resolved"),
+        ("达成协议", CaseStatus, "resolved"),
         ("邻里纠纷(漏水)", DisputeType, "neighbours"),
         ("城乡建设>其他（含物业）", DisputeType, None),  # a catch-all level names no type
         ("网格员排查", Channel, "grid_worker"),
