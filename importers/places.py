@@ -57,6 +57,68 @@ def place_key(name: str) -> str:
     return _BODY_SUFFIX.sub("", text) or text
 
 
+_NUMERALS = "〇零一二两三四五六七八九十百"
+_GRID_SERIAL = re.compile(
+    rf"(?:第?(?P<before>[{_NUMERALS}]+|[0-9]+)号?网格|网格(?P<after>[{_NUMERALS}]+|[0-9]+)号?)$"
+)
+"""A grid's serial at the end of its name: 第1网格, 第一网格, 一网格, 1号网格, 网格一."""
+_DIGIT_OF = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
+
+
+def chinese_number(text: str) -> int | None:
+    """Return the number a serial is written as (``十二``, ``二十``, ``一百零五``, ``07``).
+
+    Returns
+    -------
+    int or None
+        ``None`` when it is not one number (``一二``).
+
+    Examples
+    --------
+    >>> [chinese_number(t) for t in ("一", "十", "十二", "二十", "二十三", "一百零五", "07")]
+    [1, 10, 12, 20, 23, 105, 7]
+    >>> chinese_number("一二") is None
+    True
+    """
+    if text.isdigit():
+        return int(text)
+    match = re.fullmatch(
+        r"(?:(?P<h>[一二两三四五六七八九])百)?(?P<z>[零〇])?"
+        r"(?:(?P<t>[一二两三四五六七八九])?(?P<ten>十))?(?P<u>[一二两三四五六七八九])?",
+        text,
+    )
+    if not text or match is None:
+        return None
+    hundreds, tens, units = match["h"], match["t"], match["u"]
+    value = 100 * _DIGIT_OF[hundreds] if hundreds else 0
+    if match["ten"]:
+        value += 10 * (_DIGIT_OF[tens] if tens else 1)
+    return value + (_DIGIT_OF[units] if units else 0)
+
+
+def grid_key(name: str) -> str:
+    """Return a grid's name as compared: :func:`place_key`, its serial as ``第N网格``.
+
+    Clerks write the third grid of 复安社区 ``复安社区第三网格``, ``复安三网格``,
+    ``复安社区3号网格``, ``复安社区第03网格`` or ``复安社区网格三``: all are ``复安社区第3网格``.
+
+    Examples
+    --------
+    >>> [grid_key(n) for n in ("复安第三网格", "复安社区一网格", "3号网格", "网格十二", "第01网格")]
+    ['复安第3网格', '复安社区第1网格', '第3网格', '第12网格', '第1网格']
+    >>> grid_key("三合网格"), grid_key("城东一二网格")  # no serial; not one number
+    ('三合网格', '城东一二网格')
+    """
+    key = place_key(name)
+    match = _GRID_SERIAL.search(key)
+    if match is None:
+        return key
+    number = chinese_number(match["before"] or match["after"])
+    if number is None:
+        return key
+    return f"{key[: match.start()]}第{number}网格"
+
+
 @dataclass(frozen=True)
 class Place:
     """One jurisdiction as the gazetteer knows it.
@@ -315,7 +377,8 @@ class GridDirectory:
 
     A grid is named as the database has it (``复安第1网格``), or by what follows its village's
     name, within the row's village (``第1网格``) or after that name (``复安社区第1网格``,
-    ``宁州街道复安社区第1网格``).
+    ``宁州街道复安社区第1网格``); its serial may be written in Chinese numerals, without 第, or
+    with a 号 (:func:`grid_key`).
 
     Parameters
     ----------
@@ -330,7 +393,7 @@ class GridDirectory:
         self._by_key: defaultdict[str, list[GridPlace]] = defaultdict(list)
         self._by_area: defaultdict[str, list[GridPlace]] = defaultdict(list)
         for grid in grids:
-            self._by_key[place_key(grid.name)].append(grid)
+            self._by_key[grid_key(grid.name)].append(grid)
             self._by_area[grid.area_code].append(grid)
 
     def locate(self, name: str, area: str | None = None) -> tuple[GridPlace | None, str]:
@@ -348,19 +411,19 @@ class GridDirectory:
         tuple
             ``(grid, "")`` when one grid matches, else ``(None, rule)`` with a Chinese rule.
         """
-        found = self._by_key.get(place_key(name), [])
+        found = self._by_key.get(grid_key(name), [])
         if not found and area is None:
-            found = self._after_village(place_key(name))
+            found = self._after_village(grid_key(name))
         if area is not None:
             found = [g for g in found if self._places.within(g.area_code, area)]
             if not found:
-                core = self._core(place_key(name), area)
+                core = self._core(grid_key(name), area)
                 found = [
                     g
                     for village, grids in self._by_area.items()
                     if self._places.within(village, area)
                     for g in grids
-                    if self._core(place_key(g.name), village) == core
+                    if self._core(grid_key(g.name), village) == core
                 ]
         if len(found) == 1:
             return found[0], ""
@@ -388,7 +451,7 @@ class GridDirectory:
                 at = key.find(prefix) if len(prefix) >= 2 else -1
                 if at >= 0 and len(key) > at + len(prefix):
                     core = key[at + len(prefix) :]
-                    found += [g for g in grids if self._core(place_key(g.name), village) == core]
+                    found += [g for g in grids if self._core(grid_key(g.name), village) == core]
                     break
         return found
 

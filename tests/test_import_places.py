@@ -153,3 +153,29 @@ def test_a_grid_is_named_with_or_without_its_village() -> None:
         assert grid is not None and grid.code == code, (name, rule)
     grid, rule = grids.locate("新复社区第1网格")  # two villages of that name
     assert grid is None and rule.startswith("“新复社区第1网格”有 2 处：")
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("复安社区第一网格", "530424001001001"),
+        ("复安一网格", "530424001001001"),
+        ("复安社区1号网格", "530424001001001"),
+        ("复安社区第01网格", "530424001001001"),
+        ("复安社区网格一", "530424001001001"),
+        ("宁州街道复安社区第十一网格", "530424001001011"),
+        ("复安社区第十网格", None),  # no tenth grid: not the first or the eleventh
+    ],
+)
+def test_a_grid_serial_may_be_written_in_chinese_numerals(name: str, code: str | None) -> None:
+    grids = GridDirectory(
+        [
+            GridPlace("530424001001001", "复安第1网格", FUAN.code),
+            GridPlace("530424001001011", "复安第11网格", FUAN.code),
+        ],
+        PLACES,
+    )
+    grid, rule = grids.locate(name)
+    assert (grid.code if grid else None) == code, rule
+    within, _ = grids.locate(name.removeprefix("宁州街道").removeprefix("复安社区"), FUAN.code)
+    assert (within.code if within else None) == code
