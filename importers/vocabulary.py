@@ -241,7 +241,13 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
         "民警": WorkerRole.POLICE,
         "社区警务": WorkerRole.POLICE,
     },
-    VideoStatus: {"正常": VideoStatus.ONLINE, "故障": VideoStatus.OFFLINE},
+    VideoStatus: {  # and GB/T 28181's catalog Status: ON, OFF
+        **dict.fromkeys(("正常", "on", "ok", "运行", "运行中"), VideoStatus.ONLINE),
+        **dict.fromkeys(
+            ("故障", "off", "不在线", "掉线", "断网", "停用", "损坏", "维修中", "待维修"),
+            VideoStatus.OFFLINE,
+        ),
+    },
     PtzType: {
         "球型": PtzType.DOME,
         "球形": PtzType.DOME,

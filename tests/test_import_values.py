@@ -32,6 +32,7 @@ from importers.vocabulary import CaseStatus, codes_of
 from layers.model.base import LabelledEnum
 from layers.model.cases import Channel, DisputeType
 from layers.model.persons import PersonCategory
+from layers.model.video import VideoStatus
 from layers.secrets import Keys
 from tests.import_fixtures import (
     PERSON_HEADERS,
@@ -614,6 +615,9 @@ def test_risk_and_management_levels_are_read_by_their_names() -> None:
         ("县级交办", Channel, "superior"),
         ("微信", Channel, None),  # a citizen online, or a grid worker's group: not guessed
         ("排查", Channel, None),  # screening by whom: not guessed
+        ("ON", VideoStatus, "online"),  # GB/T 28181 catalog Status
+        ("OFF", VideoStatus, "offline"),
+        ("维修中", VideoStatus, "offline"),
     ],
 )
 def test_values_as_rosters_and_ledgers_write_them(
