@@ -487,19 +487,18 @@ def column_mapping(columns: dict[str, str], kind: str | None = None) -> str:
     Returns
     -------
     str
-        ``经度 ← 事发地经度；…``: each field by its usual Chinese header (and its name when the
-        column has another header); a GIS file's geometry as ``几何``.
+        ``经度 ← 事发地经度；…``: each field by its usual Chinese header, which a mapping file
+        may name it by too; a GIS file's geometry as ``文件的几何``.
 
     Examples
     --------
     >>> column_mapping({"lon": "事发地经度", "lat": "纬度", "wkt": GEOMETRY_COLUMN})
-    '经度(lon) ← 事发地经度；纬度 ← 纬度；几何(wkt) ← 文件的几何'
+    '经度 ← 事发地经度；纬度 ← 纬度；几何 ← 文件的几何'
     """
     shown = []
     for target, header in columns.items():
         label = KINDS[kind].header(target) if kind else usual_header(target)
-        name = label if label == header else f"{label}({target})"
-        shown.append(f"{name} ← {'文件的几何' if header == GEOMETRY_COLUMN else header}")
+        shown.append(f"{label} ← {'文件的几何' if header == GEOMETRY_COLUMN else header}")
     return "；".join(shown)
 
 

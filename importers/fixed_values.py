@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 
 from importers.kinds import Kind
-from importers.mapping import MappingError, resolve_columns
+from importers.mapping import MappingError
 
 
 def parse_fixed(items: Sequence[str], kind: Kind) -> dict[str, str]:
@@ -52,12 +52,13 @@ def parse_fixed(items: Sequence[str], kind: Kind) -> dict[str, str]:
     fixed: dict[str, str] = {}
     for item in items:
         name, equals, value = item.partition("=")
-        field = next(iter(resolve_columns([name.strip()], kind.fields)), None)
+        field = kind.field_named(name)
         if not equals or not value.strip():
             raise MappingError(f"--set {item!r} 应写成“字段=值”，如 --set 人员类别=刑满释放人员")
         if field is None:
-            known = "、".join(f"{kind.header(f)}（{f}）" for f in kind.fields)
-            raise MappingError(f"--set 的字段 {name.strip()!r} 不是此类导入的字段；可用：{known}")
+            raise MappingError(
+                f"--set 的字段 {name.strip()!r} 不是此类导入的字段；可用：{kind.known_fields()}"
+            )
         if field in fixed:
             raise MappingError(f"--set 给了 {kind.header(field)} 两次")
         fixed[field] = value.strip()

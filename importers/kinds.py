@@ -32,7 +32,7 @@ from geo.codes import (
 from geo.codes import mask_resident_id as _mask
 from geo.crs import SourceCrs
 from importers import vocabulary
-from importers.mapping import normalise_header, usual_header
+from importers.mapping import normalise_header, resolve_columns, usual_header
 from importers.places import is_place_name
 from importers.rules import RowChecks, ewkb_hex
 from importers.values import (
@@ -183,6 +183,24 @@ class Kind:
         ('姓名', '经度')
         """
         return self.headers.get(name) or usual_header(name)
+
+    def field_named(self, name: str) -> str | None:
+        """Return the field ``name`` means: a field's name, or a header known for it.
+
+        How ``--set`` and mapping files name fields: ``经度``, ``人员类别`` or ``lon``.
+
+        Examples
+        --------
+        >>> KINDS["persons"].field_named("人员类别"), KINDS["cases"].field_named("lon")
+        ('category', 'lon')
+        >>> KINDS["cases"].field_named("颜色") is None
+        True
+        """
+        return next(iter(resolve_columns([name.strip()], self.fields)), None)
+
+    def known_fields(self) -> str:
+        """Return the fields as an error names them: ``经度（lon）、纬度（lat）…``."""
+        return "、".join(f"{self.header(f)}（{f}）" for f in self.fields)
 
 
 def _frame(checks: RowChecks, columns: dict[str, Any]) -> pd.DataFrame:

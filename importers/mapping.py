@@ -1,9 +1,11 @@
 """Which source column feeds which field: the usual Chinese and English headers, or a mapping file.
 
-A mapping file (JSON or TOML) maps target field names to source headers, e.g.
-``{"lon": "东经", "resident_id": "证件号"}``; it overrides the built-in synonyms field by field.
-Its optional ``values`` table gives a code-table field's values other names, the way a centre's
-own files write them (``[values.category]`` ``"市容环境" = "社情民意"``).
+A mapping file (JSON or TOML) maps target fields to source headers, e.g.
+``{"经度": "东经", "身份证号": "证件号"}``; it overrides the built-in synonyms field by field. A
+field is named by its code (``lon``) or by a header known for it (``经度``; see
+:func:`importers.pipeline.keyed_by_field`). Its optional ``values`` table gives a code-table
+field's values other names, the way a centre's own files write them (``[values."事件类型"]``
+``"市容环境" = "社情民意"``).
 The same knowledge tells the readers which row of a sheet is its header (:func:`header_test`).
 """
 

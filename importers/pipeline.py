@@ -8,9 +8,10 @@ whole or not at all, or with ``partial`` its valid rows only.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from sqlalchemy import Connection
@@ -309,20 +310,13 @@ def check_table(
     kind = KINDS[options.kind]
     if overrides is None and options.mapping:
         overrides = load_mapping_file(options.mapping)
-    if overrides is None:
-        overrides = MappingFile({}, {})
+    overrides = keyed_by_field(overrides, kind) if overrides else MappingFile({}, {})
     columns = resolve_columns(
         table.headers,
         kind.fields,
         overrides.columns,
         has_geometry=GEOMETRY_COLUMN in table.frame.columns,
     )
-    unknown = sorted(set(overrides.values) - set(kind.fields))
-    if unknown:
-        raise MappingError(
-            f"映射文件 values 中的字段 {'、'.join(unknown)} 不存在；"
-            f"可用的字段：{'、'.join(kind.fields)}"
-        )
     fixed, notes = _values_of_every_row(kind, columns, options.fixed, [table.sheet_name, stem])
     replaced = replaced_note(columns, options.fixed, kind)
     notes += [replaced] if replaced else []
@@ -339,6 +333,56 @@ def check_table(
     return CheckedFile(
         checks, parts, crs, sha256, file_name, crs_unconfirmed=unconfirmed, fixed=fixed
     )
+
+
+T = TypeVar("T")
+
+
+def keyed_by_field(mapping: MappingFile, kind: Kind) -> MappingFile:
+    """Return a mapping file's tables keyed by field, however the clerk named the fields.
+
+    A clerk writes ``{"经度": "东经"}`` or ``[values.人员类别]`` as readily as ``{"lon": "东经"}``
+    (:meth:`importers.kinds.Kind.field_named`).
+
+    Parameters
+    ----------
+    mapping : MappingFile
+        As read (:func:`importers.mapping.load_mapping_file`).
+    kind : Kind
+        What is imported.
+
+    Returns
+    -------
+    MappingFile
+        The same tables, keyed by field name.
+
+    Raises
+    ------
+    MappingError
+        If a key names no field of the kind, or two keys name one field.
+
+    Examples
+    --------
+    >>> keyed_by_field(MappingFile({"经度": "东经"}, {"人员类别": {"刑释": "刑满释放人员"}}),
+    ...                KINDS["persons"])
+    MappingFile(columns={'lon': '东经'}, values={'category': {'刑释': '刑满释放人员'}})
+    """
+
+    def keyed(table: Mapping[str, T], where: str) -> dict[str, T]:
+        out: dict[str, T] = {}
+        named: dict[str, str] = {}
+        for key, value in table.items():
+            field = kind.field_named(key)
+            if field is None:
+                raise MappingError(
+                    f"映射文件{where}中的“{key}”不是{kind.label}的字段；可用：{kind.known_fields()}"
+                )
+            if field in out:
+                raise MappingError(f"映射文件{where}中的“{named[field]}”和“{key}”是同一字段")
+            out[field], named[field] = value, key
+        return out
+
+    return MappingFile(keyed(mapping.columns, ""), keyed(mapping.values, " values 表"))
 
 
 def _values_of_every_row(

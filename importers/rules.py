@@ -107,7 +107,7 @@ class MissingColumns(ValueError):
         wanted = "；".join(_named(usual[field]) for field in fields)
         found = "、".join(str(h) for h in headers) or "（无）"
         guesses = {f: _likely_headers(f, [str(h) for h in headers]) for f in fields}
-        example = ", ".join(f'"{f}": "{g[0]}"' for f, g in guesses.items() if g)
+        example = ", ".join(f'"{usual[f][0]}": "{g[0]}"' for f, g in guesses.items() if g)
         hint = f"，例如映射文件内容为 {{{example}}}" if example else ""
         allowed = (choices or {}).get(fields[0]) if fields else None
         listed = f"（可取：{'、'.join(allowed)}）" if allowed else ""

@@ -426,7 +426,7 @@ def test_a_hotline_export_classification_and_the_mapping_files_value_names(
         ("H-3", "hotline_12345", "dispute", "labour_wages"),
     ]
     mapping.write_text('[values.colour]\n"红" = "1"\n', encoding="utf-8")
-    with pytest.raises(ValueError, match="映射文件 values 中的字段 colour 不存在"):
+    with pytest.raises(ValueError, match="映射文件 values 表中的“colour”不是案件的字段；可用："):
         run_import(db.connection(), path, options)
     mapping.write_text('[values]\ncategory = "社情民意"\n', encoding="utf-8")
     with pytest.raises(ValueError, match="另可有 values 表"):

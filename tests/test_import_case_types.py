@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from geo.crs import SourceCrs
 from importers import vocabulary
 from importers.kinds import KINDS, Context, category_rule
+from importers.mapping import MappingError
 from importers.pipeline import ImportOptions, check_file, run_import
 from importers.rules import MissingColumns, RowChecks
 from layers.model.base import LabelledEnum
@@ -343,17 +344,30 @@ def test_a_cases_file_without_a_channel_column_is_told_of_来源渠道(tmp_path:
     )
 
 
-def test_only_the_mapping_files_own_syntax_names_a_field_by_its_code(tmp_path: Path) -> None:
-    """The mapping file's keys are field codes: its example is the one place they show."""
+def test_the_mapping_files_example_names_the_field_in_chinese_and_works(tmp_path: Path) -> None:
+    """A mapping file may name fields by their Chinese headers: the example does, and it works."""
     path = tmp_path / "工单导出.csv"  # a name that names no channel
     headers = ["工单编号", "信息来源", "问题分类", "受理时间"]
     path.write_text(csv_text(headers, [["A-1", "12345", "纠纷", "2025-03-01"]]), encoding="utf-8")
     with pytest.raises(MissingColumns) as refused:
         check_file(path, ImportOptions(kind="cases"), None)
     message = str(refused.value)
-    assert '例如映射文件内容为 {"channel": "信息来源"}' in message
-    assert "channel" not in message.replace('{"channel": "信息来源"}', "")
+    assert '例如映射文件内容为 {"来源渠道": "信息来源"}' in message
+    assert re.search("[A-Za-z_]", message.replace("--mapping", "").replace("--set", "")) is None
     assert message.startswith("文件缺少必填字段的列：来源渠道（或渠道、来源）")
+    mapping = tmp_path / "映射.json"
+    mapping.write_text('{"来源渠道": "信息来源"}', encoding="utf-8")
+    checked = check_file(path, ImportOptions(kind="cases", mapping=mapping), None)
+    assert checked.checks.problems == [] and checked.checks.columns["channel"] == "信息来源"
+    toml = tmp_path / "映射.toml"  # TOML quotes keys that are not ASCII
+    toml.write_text(
+        '"来源渠道" = "信息来源"\n[values."来源渠道"]\n"12345" = "网上受理"\n', encoding="utf-8"
+    )
+    checked = check_file(path, ImportOptions(kind="cases", mapping=toml), None)
+    assert list(checked.parts[0].records["channel"]) == ["online"]
+    mapping.write_text('{"来源渠道": "信息来源", "channel": "信息来源"}', encoding="utf-8")
+    with pytest.raises(MappingError, match="映射文件中的“来源渠道”和“channel”是同一字段"):
+        check_file(path, ImportOptions(kind="cases", mapping=mapping), None)
 
 
 def test_the_command_tells_the_clerk_of_来源渠道(database: SuiteDatabase, tmp_path: Path) -> None:

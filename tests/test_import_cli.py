@@ -250,7 +250,7 @@ def test_cli_asks_which_layer_then_imports_it(
     checked = runner.invoke(import_app(), [*args, "--layer", "省市县"], env=env)
     assert checked.exit_code == 0, checked.output
     assert "boundaries.gpkg（图层“省市县”）" in checked.output and "试运行" in checked.output
-    assert "列对照：区划代码 ← 区划代码；名称 ← 名称；边界(wkt) ← 文件的几何" in checked.output
+    assert "列对照：区划代码 ← 区划代码；名称 ← 名称；边界 ← 文件的几何" in checked.output
     assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 0
 
 

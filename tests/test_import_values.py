@@ -479,7 +479,7 @@ def test_missing_columns_suggest_the_mapping_a_likely_header_needs() -> None:
     checks = checks_of(事发地经度=["102.9"], 事发地纬度=["24.2"])
     with pytest.raises(MissingColumns) as refused:
         checks.require_point()
-    assert '{"lon": "事发地经度", "lat": "事发地纬度"}' in str(refused.value)
+    assert '{"经度": "事发地经度", "纬度": "事发地纬度"}' in str(refused.value)
 
 
 def test_code_table_values_as_clerks_write_them() -> None:
