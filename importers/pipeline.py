@@ -310,7 +310,7 @@ def check_table(
     kind = KINDS[options.kind]
     if overrides is None and options.mapping:
         overrides = load_mapping_file(options.mapping)
-    overrides = keyed_by_field(overrides, kind) if overrides else MappingFile({}, {})
+    overrides = MappingFile({}, {}) if overrides is None else keyed_by_field(overrides, kind)
     columns = resolve_columns(
         table.headers,
         kind.fields,
@@ -341,7 +341,7 @@ T = TypeVar("T")
 def keyed_by_field(mapping: MappingFile, kind: Kind) -> MappingFile:
     """Return a mapping file's tables keyed by field, however the clerk named the fields.
 
-    A clerk writes ``{"经度": "东经"}`` or ``[values.人员类别]`` as readily as ``{"lon": "东经"}``
+    A clerk writes ``{"经度": "东经"}`` or ``[values."人员类别"]`` as readily as ``{"lon": "东经"}``
     (:meth:`importers.kinds.Kind.field_named`).
 
     Parameters
