@@ -119,6 +119,11 @@ _MASKED_NAME = (
     "CASE WHEN char_length(t.name) <= 1 THEN '*' "
     "ELSE left(t.name, 1) || repeat('*', char_length(t.name) - 1) END"
 )
+_RESPONSIBLES = (
+    "(SELECT string_agg(w.name || coalesce('（' || r.duty || '）', ''), '、' ORDER BY w.name) "
+    "FROM person_responsibles r JOIN workers w ON w.id = r.worker_id WHERE r.person_id = t.id)"
+)
+"""Who follows a person up (帮扶责任人, 社区民警 …, as rosters name them), workers in scope."""
 
 _ALL = (
     Collection(
@@ -273,6 +278,7 @@ _ALL = (
             management_level="t.management_level",
             grid_code="t.grid_code",
             area_code="t.area_code",
+            responsibles=_RESPONSIBLES,
         ),
         tile_properties=("category", "management_level"),
         personal=True,

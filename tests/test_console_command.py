@@ -258,6 +258,19 @@ def test_person_popup_shows_the_masked_id(page: RecordedPage, console_demo: Cons
     assert not re.fullmatch(r"\d{17}[\dX]", shown)
     assert shown in masked
     assert "证件号码" in popup.inner_text()
+    with console_demo.owner.connect() as conn:  # who follows that person up, as imported
+        names = conn.execute(
+            text(
+                "SELECT w.name || '（' || r.duty || '）' FROM persons p "
+                "JOIN person_responsibles r ON r.person_id = p.id "
+                "JOIN workers w ON w.id = r.worker_id "
+                "WHERE p.id_masked = :m AND p.area_code = :a ORDER BY w.name"
+            ),
+            {"m": shown, "a": person.area_code},
+        ).scalars()
+        responsibles = "、".join(names)
+    assert responsibles  # the demo gives every person one
+    assert popup.locator("tr", has_text="责任人").locator("td").inner_text() == responsibles
     page.wait_for_function(
         "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
     )

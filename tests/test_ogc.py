@@ -155,6 +155,7 @@ def test_persons_are_masked(
         "management_level",
         "grid_code",
         "area_code",
+        "responsibles",
     }
 
 

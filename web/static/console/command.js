@@ -527,6 +527,7 @@
           ["证件号码", p.id_masked, "zz-id-masked"],
           ["管控级别", zz.label("management_level", p.management_level)],
           ["所属网格", p.grid_code],
+          ["责任人", p.responsibles],
         ]) + "</div>"
     );
     return m;
