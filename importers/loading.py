@@ -39,7 +39,14 @@ from importers.kinds import Kind, Part
 from importers.names import Directories, address_places, resolve_names
 from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks
-from importers.within import SOURCE_COLUMNS, CountyRows, Scope, county_rows, refused_rows
+from importers.within import (
+    SOURCE_COLUMNS,
+    UNIT_KINDS,
+    CountyRows,
+    Scope,
+    county_rows,
+    refused_rows,
+)
 from layers import case_import, case_repeats, import_checks
 from layers.bulk import (
     LON_COLUMN,
@@ -253,7 +260,7 @@ def load(
 
 def _place_column(kind: Kind) -> str:
     """Return the staged column saying where a row lies: a unit's own code, else its area."""
-    return "code" if kind.name in ("jurisdictions", "grids") else "area_code"
+    return "code" if kind.name in UNIT_KINDS else "area_code"
 
 
 @dataclass(frozen=True)
