@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
 
@@ -32,6 +32,20 @@ def box(west: float, south: float, east: float, north: float) -> str:
     )
 
 
+def add_jurisdictions(
+    session: Session, rows: Iterable[tuple[str, str, int, str | None, str | None]]
+) -> None:
+    """Insert jurisdictions ``(code, name, level, parent code, boundary WKT or None)``."""
+    for code, name, level, parent, wkt in rows:
+        session.execute(
+            text(
+                "INSERT INTO jurisdictions (code, name, level, parent_code, boundary) VALUES "
+                "(:c, :n, :l, :p, ST_Multi(ST_GeomFromText(:w, 4490))) ON CONFLICT DO NOTHING"
+            ),
+            {"c": code, "n": name, "l": level, "p": parent, "w": wkt},
+        )
+
+
 def seed_jurisdictions(session: Session) -> None:
     """Insert the test hierarchy (province … two villages) and one grid."""
     rows = [
@@ -42,14 +56,7 @@ def seed_jurisdictions(session: Session) -> None:
         (VILLAGE, "测试社区", 5, "530424100000", box(WEST, SOUTH, EAST, NORTH)),
         (OTHER_VILLAGE, "邻村", 5, "530424100000", box(102.95, SOUTH, 102.97, NORTH)),
     ]
-    for code, name, level, parent, wkt in rows:
-        session.execute(
-            text(
-                "INSERT INTO jurisdictions (code, name, level, parent_code, boundary) VALUES "
-                "(:c, :n, :l, :p, ST_Multi(ST_GeomFromText(:w, 4490))) ON CONFLICT DO NOTHING"
-            ),
-            {"c": code, "n": name, "l": level, "p": parent, "w": wkt},
-        )
+    add_jurisdictions(session, rows)
     session.execute(
         text(
             "INSERT INTO grids (code, name, area_code, boundary) VALUES "

@@ -24,6 +24,7 @@ from tests.import_fixtures import (
     GRID,
     OTHER_VILLAGE,
     VILLAGE,
+    add_jurisdictions,
     box,
     csv_text,
     import_app,
@@ -48,18 +49,14 @@ AT = "2025-03-01 09:00"
 def seed_two_counties(session: Session) -> None:
     """Seed the test hierarchy, and 江川区 beside 华宁县: a township, a bounded village, a grid."""
     seed_jurisdictions(session)
-    for code, name, level, parent, wkt in (
-        (JIANGCHUAN, "江川区", 3, "530400000000", box(102.70, 24.10, 102.88, 24.30)),
-        (QIANWEI, "前卫镇", 4, JIANGCHUAN, None),
-        (XINHE, "新河村", 5, QIANWEI, box(102.80, 24.20, 102.85, 24.22)),
-    ):
-        session.execute(
-            text(
-                "INSERT INTO jurisdictions (code, name, level, parent_code, boundary) VALUES "
-                "(:c, :n, :l, :p, ST_Multi(ST_GeomFromText(:w, 4490))) ON CONFLICT DO NOTHING"
-            ),
-            {"c": code, "n": name, "l": level, "p": parent, "w": wkt},
-        )
+    add_jurisdictions(
+        session,
+        [
+            (JIANGCHUAN, "江川区", 3, "530400000000", box(102.70, 24.10, 102.88, 24.30)),
+            (QIANWEI, "前卫镇", 4, JIANGCHUAN, None),
+            (XINHE, "新河村", 5, QIANWEI, box(102.80, 24.20, 102.85, 24.22)),
+        ],
+    )
     session.execute(
         text(
             "INSERT INTO grids (code, name, area_code) VALUES (:c, '新河一网格', :a) "
