@@ -401,9 +401,12 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
     )
     with_id = records[external.notna()]
     without_id = records[external.isna()].drop(columns=["external_id"])
+    # A roster without a 状态 or 岗位 column says nothing of them: their defaults are a new
+    # worker's, not a reason to take every worker on record off duty (or off their role).
+    unsaid = tuple(f for f in ("status", "role") if not checks.has(f))
     return [
-        Part(with_id, ("external_id",), True),
-        Part(without_id, ("name", "phone"), False),
+        Part(with_id, ("external_id",), True, insert_only=unsaid),
+        Part(without_id, ("name", "phone"), False, insert_only=unsaid),
     ]
 
 
@@ -901,6 +904,7 @@ KINDS: dict[str, Kind] = {
         _prepare_workers,
         update=True,
         geometry="last_position",
+        keep=("last_position", "phone", "unit", "home_grid"),
         label="网格员",
         required=("name",),
         headers={"name": "姓名", "phone": "手机号", "role": "岗位"},

@@ -768,3 +768,35 @@ def test_phones_have_one_form_in_files_and_in_the_stored_rows(db: Session) -> No
             None,
         ]
     )
+
+
+def test_a_later_roster_keeps_what_it_does_not_say_of_its_workers(
+    db: Session, tmp_path: Path
+) -> None:
+    """Next month's 花名册 has no 状态, 岗位, 单位 or location: the workers on duty stay so."""
+    seed_jurisdictions(db)
+    headers = ["工号", "姓名", "手机号", "岗位", "所属单位", "负责网格", "经度", "纬度"]
+    rows = [["W1", "网格员甲", "13800000001", "网格长", "宁州街道", GRID, "102.905", "24.205"]]
+    path = tmp_path / "花名册.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    assert run_import(db.connection(), path, ImportOptions(kind="workers")).committed
+    db.execute(text(f"UPDATE workers SET status = 'on_duty', last_seen_at = now() WHERE {MINE}"))
+    before = db.execute(
+        text(f"SELECT role, status, unit, home_grid, last_position FROM workers WHERE {MINE}")
+    ).one()
+    path.write_text(
+        csv_text(["工号", "姓名", "负责网格"], [["W1", "网格员甲", GRID]]), encoding="utf-8"
+    )
+    again = run_import(db.connection(), path, ImportOptions(kind="workers"))
+    assert again.committed and again.counts is not None, again.problems
+    after = db.execute(
+        text(f"SELECT role, status, unit, home_grid, last_position FROM workers WHERE {MINE}")
+    ).one()
+    assert tuple(after) == tuple(before) and before.status == "on_duty"
+    assert before.role == "grid_leader" and before.last_position is not None
+    rows = [["W1", "网格员甲", GRID, "离岗"]]
+    path.write_text(csv_text(["工号", "姓名", "负责网格", "状态"], rows), encoding="utf-8")
+    said = run_import(db.connection(), path, ImportOptions(kind="workers"))
+    assert said.committed, said.problems
+    status = db.execute(text(f"SELECT status FROM workers WHERE {MINE}")).scalar_one()
+    assert status == "off_duty"  # a roster that says it is believed
