@@ -436,7 +436,23 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
         },
     )
     checks.duplicates("device_id", [checks.text("device_id")])
-    return [Part(records, ("device_id",), True)]
+    # A list without a column says nothing of it: its default (or empty) value is a new camera's,
+    # not a reason to reset the view or the state another list or an operator gave a camera.
+    unsaid = tuple(f for f in _CAMERA_DETAILS if not checks.has(f))
+    return [Part(records, ("device_id",), True, insert_only=unsaid)]
+
+
+_CAMERA_DETAILS = (
+    "ptz_type",
+    "position_type",
+    "direction_type",
+    "azimuth_deg",
+    "fov_deg",
+    "range_m",
+    "status",
+    "stream_url",
+)
+"""A camera's fields a list may leave out."""
 
 
 # ------------------------------------------------------------------------------- cases

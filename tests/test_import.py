@@ -800,3 +800,22 @@ def test_a_later_roster_keeps_what_it_does_not_say_of_its_workers(
     assert said.committed, said.problems
     status = db.execute(text(f"SELECT status FROM workers WHERE {MINE}")).scalar_one()
     assert status == "off_duty"  # a roster that says it is believed
+
+
+def test_a_later_camera_list_keeps_the_view_it_does_not_give(db: Session, tmp_path: Path) -> None:
+    """A platform's list without 方位角 or 状态 resets neither (a default is a new camera's)."""
+    seed_jurisdictions(db)
+    headers = ["国标编码", "点位名称", "经度", "纬度", "方位角", "视场角", "可视距离", "设备状态"]
+    rows = [["53042400001320000001", "路口1", "102.901", "24.201", "135", "45", "120", "离线"]]
+    path = tmp_path / "点位.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    assert run_import(db.connection(), path, ImportOptions(kind="video")).committed
+    shown = "SELECT name, azimuth_deg, fov_deg, range_m, status FROM video_points WHERE {}"
+    before = db.execute(text(shown.format(MINE))).one()
+    assert tuple(before) == ("路口1", 135.0, 45.0, 120.0, "offline")
+    rows = [["53042400001320000001", "路口1（改名）", "102.901", "24.201"]]
+    path.write_text(csv_text(headers[:4], rows), encoding="utf-8")
+    again = run_import(db.connection(), path, ImportOptions(kind="video"))
+    assert again.committed and again.counts is not None and again.counts.updated == 1
+    after = db.execute(text(shown.format(MINE))).one()
+    assert tuple(after) == ("路口1（改名）", 135.0, 45.0, 120.0, "offline")
