@@ -681,7 +681,23 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             "reporter_phone": phone_numbers(checks.text("reporter_phone")),
         },
     )
-    return [Part(records, ("channel", "external_no"), True)]
+    # What the file has no column for says nothing of a case on record (a later export of
+    # other columns corrects what it gives and erases nothing): see refresh_untouched.
+    unsaid = tuple(c for c, fields in _CASE_DETAILS.items() if not any(map(checks.has, fields)))
+    return [Part(records, ("channel", "external_no"), True, insert_only=unsaid)]
+
+
+_CASE_DETAILS = {
+    "title": ("title", "description"),
+    "description": ("description",),
+    "risk_level": ("risk_level",),
+    "address": ("address",),
+    "grid_code": ("grid_code",),
+    "point": ("lon", "lonlat", "wkt"),
+    "reporter_name": ("reporter_name",),
+    "reporter_phone": ("reporter_phone",),
+}
+"""A case's columns, and the fields that give them, that a file may leave out."""
 
 
 # ------------------------------------------------------------------------------- persons

@@ -330,8 +330,16 @@ def _bring_up_to_file(
     leaves them).
     """
     settled = _settle_from_source(conn, stage, checks, options)
+    unsaid = set(stage.part.insert_only)
+    if "risk_level" in unsaid:  # the risk each case on record was reported with stays
+        case_import.keep_reported_risk(conn, stage.name)
+        unsaid.discard("risk_level")
     refreshed = case_import.refresh_untouched(
-        conn, stage.name, stage.columns, options.user, options.limits_config
+        conn,
+        stage.name,
+        [c for c in stage.columns if c not in unsaid],
+        options.user,
+        options.limits_config,
     )
     return len(set(settled) | set(refreshed))
 

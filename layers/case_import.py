@@ -300,6 +300,28 @@ def refresh_untouched(
     return [int(r) for (r,) in rows]
 
 
+def keep_reported_risk(conn: psycopg.Connection[Any], staging: str) -> None:
+    """Give staged cases already on record the risk they were reported with, for a file without one.
+
+    A file with no risk column stages the lowest risk; :func:`refresh_untouched` would lower
+    an untouched case's risk to it, and work out its deadlines again from it. The risk a case
+    was reported with is its risk before its repeats raised it (one level each, up to red).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    staging : str
+        Staging table of cases.
+    """
+    conn.execute(
+        sql.SQL(
+            "UPDATE {s} AS s SET risk_level = least(4, c.risk_level + c.repeat_count) "
+            "FROM cases c WHERE {same}"
+        ).format(s=sql.Identifier(staging), same=SAME_CASE)
+    )
+
+
 def _untouched() -> sql.Composed:
     """Return the condition that case ``c`` has no event but :data:`UNTOUCHED_ACTIONS`."""
     return sql.SQL(

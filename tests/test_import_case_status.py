@@ -321,3 +321,38 @@ def test_a_corrected_file_corrects_the_cases_nobody_has_handled_here(
     assert (counts.inserted, counts.updated, counts.unchanged) == (0, 0, 2)
     assert _events(db, "ST-61")[-1] == ("import", "registered", "registered")
     assert len(_events(db, "ST-61")) == 2
+
+
+def test_a_later_export_of_fewer_columns_corrects_what_it_gives_and_erases_nothing(
+    db: Session, tmp_path: Path
+) -> None:
+    """The week's status export has no 诉求内容, 风险等级, address or location: they stay."""
+    seed_jurisdictions(db)
+    full = ["工单编号", "受理渠道", "问题分类", "所属网格", "来电时间", "风险等级"]
+    full += ["诉求内容", "事发地址", "经度", "纬度", "来电人", "联系电话"]
+    row = ["ST-71", "12345", "邻里纠纷", GRID, "2025-03-01 08:30", "橙色", "楼上漏水"]
+    row += ["复安路3号", "102.905", "24.205", "王某", "13800000071"]
+    path = tmp_path / "工单.csv"
+    path.write_text(csv_text(full, [row]), encoding="utf-8")
+    options = ImportOptions(kind="cases", crs="cgcs2000", user="导入员")
+    assert run_import(db.connection(), path, options).committed
+    shown = text(
+        "SELECT category, subcategory, title, description, risk_level, address, grid_code,"
+        " ST_AsText(point) AS point, reporter_name, reporter_phone, deadline, version"
+        f" FROM cases WHERE {MINE}"
+    )
+    before = db.execute(shown).one()
+    assert before.risk_level == 2 and before.description == "楼上漏水"
+
+    fewer = ["工单编号", "受理渠道", "问题分类", "所属网格", "来电时间"]
+    path.write_text(
+        csv_text(fewer, [["ST-71", "12345", "物业纠纷", GRID, "2025-03-01 08:30"]]),
+        encoding="utf-8",
+    )
+    outcome = run_import(db.connection(), path, options)
+    assert outcome.committed and outcome.counts is not None and outcome.counts.updated == 1
+    after = db.execute(shown).one()
+    assert (after.subcategory, after.version) == ("property_management", 2)  # what it gives
+    kept = ("title", "description", "risk_level", "address", "grid_code", "point")
+    kept += ("reporter_name", "reporter_phone", "deadline")
+    assert {k: getattr(after, k) for k in kept} == {k: getattr(before, k) for k in kept}
