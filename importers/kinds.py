@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -201,6 +201,18 @@ class Kind:
     def known_fields(self) -> str:
         """Return the fields as an error names them: ``经度（lon）、纬度（lat）…``."""
         return "、".join(f"{self.header(f)}（{f}）" for f in self.fields)
+
+
+def _unsaid(
+    checks: RowChecks, columns: Sequence[str], fed_by: Mapping[str, Sequence[str]] | None = None
+) -> tuple[str, ...]:
+    """Return the ``columns`` no field of the file gives (each its own field, unless ``fed_by``).
+
+    A file without a column says nothing of it: its default (or empty) value is a new row's, not
+    a reason to overwrite what a row on record has (:attr:`Part.insert_only`).
+    """
+    given = fed_by or {}
+    return tuple(c for c in columns if not any(map(checks.has, given.get(c, (c,)))))
 
 
 def _frame(checks: RowChecks, columns: dict[str, Any]) -> pd.DataFrame:
@@ -403,7 +415,7 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
     without_id = records[external.isna()].drop(columns=["external_id"])
     # A roster without a 状态 or 岗位 column says nothing of them: their defaults are a new
     # worker's, not a reason to take every worker on record off duty (or off their role).
-    unsaid = tuple(f for f in ("status", "role") if not checks.has(f))
+    unsaid = _unsaid(checks, ("status", "role"))
     return [
         Part(with_id, ("external_id",), True, insert_only=unsaid),
         Part(without_id, ("name", "phone"), False, insert_only=unsaid),
@@ -438,7 +450,7 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
     checks.duplicates("device_id", [checks.text("device_id")])
     # A list without a column says nothing of it: its default (or empty) value is a new camera's,
     # not a reason to reset the view or the state another list or an operator gave a camera.
-    unsaid = tuple(f for f in _CAMERA_DETAILS if not checks.has(f))
+    unsaid = _unsaid(checks, _CAMERA_DETAILS)
     return [Part(records, ("device_id",), True, insert_only=unsaid)]
 
 
@@ -683,21 +695,25 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     )
     # What the file has no column for says nothing of a case on record (a later export of
     # other columns corrects what it gives and erases nothing): see refresh_untouched.
-    unsaid = tuple(c for c, fields in _CASE_DETAILS.items() if not any(map(checks.has, fields)))
+    unsaid = _unsaid(
+        checks, _CASE_DETAILS, {"title": ("title", "description"), "point": _POINT_FIELDS}
+    )
     return [Part(records, ("channel", "external_no"), True, insert_only=unsaid)]
 
 
-_CASE_DETAILS = {
-    "title": ("title", "description"),
-    "description": ("description",),
-    "risk_level": ("risk_level",),
-    "address": ("address",),
-    "grid_code": ("grid_code",),
-    "point": ("lon", "lonlat", "wkt"),
-    "reporter_name": ("reporter_name",),
-    "reporter_phone": ("reporter_phone",),
-}
-"""A case's columns, and the fields that give them, that a file may leave out."""
+_CASE_DETAILS = (
+    "title",
+    "description",
+    "risk_level",
+    "address",
+    "grid_code",
+    "point",
+    "reporter_name",
+    "reporter_phone",
+)
+"""A case's columns a file may leave out."""
+_POINT_FIELDS = ("lon", "lonlat", "wkt")
+"""The fields a point may come from."""
 
 
 # ------------------------------------------------------------------------------- persons
@@ -836,7 +852,7 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
     # A roster is the record of its people: the next month's corrects and updates them. The
     # sealed ID is sealed anew at each import (a fresh nonce), and a field the roster does not
     # give keeps what the person has.
-    absent = tuple(f for f in ("management_level", "address", "grid_code") if not checks.has(f))
+    absent = _unsaid(checks, ("management_level", "address", "grid_code"))
     return [Part(records, ("category", "id_hash"), True, ("id_sealed", *absent))]
 
 
