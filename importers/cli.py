@@ -176,8 +176,10 @@ def import_file(
         str | None,
         typer.Option(
             "--within",
+            envvar="ZONGZHI_WITHIN",
             help="Jurisdiction code (12 digits, or a county's 6, a township's 9) the files are "
-            "for: rows placed outside it are rejected.",
+            "for: rows placed outside it are rejected. A county's centre may set it once in "
+            "ZONGZHI_WITHIN.",
             show_default=False,
         ),
     ] = None,

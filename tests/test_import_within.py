@@ -308,6 +308,11 @@ def test_cli_within_a_county_given_in_six_digits(database: SuiteDatabase, tmp_pa
             (4, "经度", "102.820000, 24.210000（CGCS2000）", f"点位在{XINHE_LABEL}，{OUTSIDE}")
         ]
 
+        centre = {**env, "ZONGZHI_WITHIN": "530424"}  # a county's centre sets it once
+        by_setting = runner.invoke(import_app(), [*args[:5], "--dry-run"], env=centre)
+        assert by_setting.exit_code == 1, by_setting.output
+        assert "范围：华宁县（530424000000）" in by_setting.output
+
         loaded = runner.invoke(import_app(), [*args, "--partial"], env=env)
         assert loaded.exit_code == 0, loaded.output
         assert "部分导入" in loaded.output and "数据分布在" not in loaded.output
