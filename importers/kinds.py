@@ -527,6 +527,8 @@ CASE_TYPES = "、".join([m.label for m in Category] + [m.label for m in DisputeT
 """The names a case's type may be given (its category, or the type of a dispute)."""
 _EXAMPLE_TYPE = "教育>义务教育>入学政策"
 """A 12345 classification no type of the platform names, for the rule's example."""
+_TYPES_SECTION = '[values."事件类型"]'
+"""The mapping file's section that classifies a file's own types, as a clerk names it."""
 
 
 def category_rule(value: str, renamed: str | None = None) -> str:
@@ -537,7 +539,7 @@ def category_rule(value: str, renamed: str | None = None) -> str:
     value : str
         The type as written in the file.
     renamed : str, optional
-        What the mapping file's ``[values.category]`` says it is, if it names it.
+        What the mapping file's ``[values."事件类型"]`` says it is, if it names it.
 
     Returns
     -------
@@ -552,17 +554,17 @@ def category_rule(value: str, renamed: str | None = None) -> str:
     >>> allowed  # doctest: +ELLIPSIS
     '必须是以下之一：矛盾纠纷、安全隐患、社情民意、婚姻家庭、...、借贷合同、其他纠纷'
     >>> way.split("，")
-    ['本文件自有的分类', '可在映射文件（--mapping）的 [values.category] 中写明它归入上列哪一类',
+    ['本文件自有的分类', '可在映射文件（--mapping）的 [values."事件类型"] 中写明它归入上列哪一类',
      '如 "城市管理>占道经营" = "社情民意"']
     >>> category_rule("教育", "教育类")  # doctest: +ELLIPSIS
-    '映射文件（--mapping）的 [values.category] 把它归入“教育类”：必须是以下之一：矛盾纠纷、...'
+    '映射文件（--mapping）的 [values."事件类型"] 把它归入“教育类”：必须是以下之一：矛盾纠纷、...'
     """
     allowed = f"必须是以下之一：{CASE_TYPES}"
     if renamed is not None:
-        return f"映射文件（--mapping）的 [values.category] 把它归入“{renamed}”：{allowed}"
+        return f"映射文件（--mapping）的 {_TYPES_SECTION} 把它归入“{renamed}”：{allowed}"
     example = json.dumps(value if len(value) <= 40 else _EXAMPLE_TYPE, ensure_ascii=False)
     return (
-        f"{allowed}；本文件自有的分类，可在映射文件（--mapping）的 [values.category] 中"
+        f"{allowed}；本文件自有的分类，可在映射文件（--mapping）的 {_TYPES_SECTION} 中"
         f'写明它归入上列哪一类，如 {example} = "社情民意"'
     )
 

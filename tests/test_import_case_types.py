@@ -3,7 +3,7 @@
 12345 exports classify work orders by three levels (``生态环境>大气污染>工业废气``); a level that
 names one of the platform's types gives the row its type. A classification naming none is
 refused with a rule that says how the file's own classifications get their type (a mapping
-file's ``[values.category]``). A file lacking a required column is told so in the clerk's words.
+file's ``[values."事件类型"]``). A file lacking a required column is told so in the clerk's words.
 """
 
 from __future__ import annotations
@@ -215,7 +215,7 @@ NAMES = (
     "交通事故、征地拆迁、环境污染、消费维权、借贷合同、其他纠纷"
 )
 RULE = (
-    f"必须是以下之一：{NAMES}；本文件自有的分类，可在映射文件（--mapping）的 [values.category] "
+    f'必须是以下之一：{NAMES}；本文件自有的分类，可在映射文件（--mapping）的 [values."事件类型"] '
     '中写明它归入上列哪一类，如 "教育>义务教育>入学政策" = "社情民意"'
 )
 
@@ -232,8 +232,8 @@ def test_the_mapping_line_of_the_rule_is_valid_toml_of_the_value() -> None:
     """A value with a backslash or a quote is quoted as TOML reads it back."""
     for value in ["城乡建设\\住房保障", '教育>"双减"政策']:
         line = category_rule(value).split("如 ", 1)[1]
-        assert tomllib.loads(f"[values.category]\n{line}\n") == {
-            "values": {"category": {value: "社情民意"}}
+        assert tomllib.loads(f'[values."事件类型"]\n{line}\n') == {
+            "values": {"事件类型": {value: "社情民意"}}
         }
 
 
@@ -247,7 +247,7 @@ def test_a_value_the_mapping_file_classifies_wrongly_is_told_so() -> None:
     value = "教育>义务教育>入学政策"
     _, checks = _prepared([value], {"category": {value: "教育类"}})
     assert [p.rule for p in checks.problems] == [
-        f"映射文件（--mapping）的 [values.category] 把它归入“教育类”：必须是以下之一：{NAMES}"
+        f'映射文件（--mapping）的 [values."事件类型"] 把它归入“教育类”：必须是以下之一：{NAMES}'
     ]
 
 
@@ -270,7 +270,7 @@ def test_a_hotline_export_is_refused_then_classified_by_the_rules_mapping_line(
     ]
     mapping = tmp_path / "12345.toml"
     mapping.write_text(
-        "[values.category]\n" + outcome.problems[0].rule.split("如 ", 1)[1] + "\n",
+        '[values."事件类型"]\n' + outcome.problems[0].rule.split("如 ", 1)[1] + "\n",
         encoding="utf-8",
     )
     again = run_import(db.connection(), path, ImportOptions(kind="cases", mapping=mapping))
