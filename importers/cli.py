@@ -17,6 +17,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -27,6 +28,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import Engine
 
 from importers.fixed_values import parse_fixed
@@ -37,7 +39,7 @@ from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.progress import ImportProgress, Step
 from importers.reading import GEOMETRY_COLUMN, ReadError, parts_of
 from importers.report import write_report
-from importers.rules import SENSITIVE_FIELDS
+from importers.rules import SENSITIVE_FIELDS, Problem
 from importers.template import NOTES_SHEET, write_template
 from importers.within import Scope, WithinError, county_note, find_scope
 from layers import deadlines, migrate
@@ -287,8 +289,7 @@ def _import_one(
         return 2
     _summarise(outcome, options.fixed)
     if earlier is not None:
-        note = f"此文件（内容相同）{_earlier_note(earlier)}；重新导入不会重复写入"
-        console.print(note, soft_wrap=True)
+        console.print(_earlier_note(earlier, outcome), soft_wrap=True)
     if outcome.problems:
         # After a partial import, the rows to correct and import again (XLSX only); never
         # a copy of resident IDs, which the report shows masked.
@@ -361,17 +362,23 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
     status = STATUS_LABELS.get(outcome.status, outcome.status)
     title = f"导入{KINDS[outcome.kind].label}：{outcome.file_name}（{status}）"
     console.print(title, style="bold", soft_wrap=True)
+    counts = outcome.counts
+    valid = _valid_rows_note(outcome)
+    shown = counts or (outcome.valid_counts if valid else None)
     table = Table()
     for column in ("行数", "退回", "新增", "更新", "未变", "源坐标系"):
         table.add_column(column)
-    counts = outcome.counts
     table.add_row(
         str(outcome.rows_total),
         str(outcome.rejected_rows),
-        *(str(getattr(counts, a)) if counts else "-" for a in ("inserted", "updated", "unchanged")),
+        *(str(getattr(shown, a)) if shown else "-" for a in ("inserted", "updated", "unchanged")),
         outcome.source_crs,
     )
     console.print(table)
+    if valid:
+        console.print(valid, soft_wrap=True)
+    for line in whole_file_problems(outcome.problems, outcome.rows_total):
+        console.print(line, style="red", soft_wrap=True)
     if outcome.columns:
         fields = KINDS[outcome.kind].fields  # in the kind's order
         used = {f: outcome.columns[f] for f in fields if f in outcome.columns}
@@ -400,9 +407,68 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
         )
 
 
-def _earlier_note(run: ImportRecord) -> str:
+def _valid_rows_note(outcome: ImportOutcome) -> str | None:
+    """Say that a refused dry run's 新增/更新/未变 count only its valid rows (if it has any)."""
+    valid = outcome.rows_total - outcome.rejected_rows
+    if outcome.valid_counts is None or not valid:
+        return None
+    return f"新增、更新、未变只计其余 {valid} 个有效行：加 --partial 时导入的就是这些行"
+
+
+def whole_file_problems(problems: list[Problem], rows: int) -> list[str]:
+    """Return the summary's lines for the reasons every row of a file was rejected for.
+
+    A reason that concerns every row (coordinates in metres without ``--crs``) says something
+    of the file as a whole: the summary says it once, with the count, and the report still
+    lists each row.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        The import's problems.
+    rows : int
+        The file's data rows.
+
+    Returns
+    -------
+    list of str
+        One line per (column, reason) shared by every row (none for a file of one row).
+
+    Examples
+    --------
+    >>> found = [Problem(r, "边界", None, "坐标像是投影坐标") for r in (2, 3)]
+    >>> whole_file_problems([*found, Problem(3, "名称", None, "必填，不能为空")], 2)
+    ['全部 2 行的“边界”：坐标像是投影坐标']
+    """
+    if rows < 2:
+        return []
+    by_reason: dict[tuple[str, str], set[int]] = {}
+    for p in problems:
+        if p.severity == "rejected":
+            by_reason.setdefault((p.column, p.rule), set()).add(p.row)
+    return [
+        f"全部 {rows} 行的“{column}”：{rule}"
+        for (column, rule), found in by_reason.items()
+        if len(found) == rows
+    ]
+
+
+def _earlier_note(run: ImportRecord, outcome: ImportOutcome) -> str:
+    """Say when the same file was imported before, and what importing it again did."""
     when = run.started_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
-    return f"已于 {when} 由 {run.username} 导入过（导入编号 {run.id}，写入 {run.rows_loaded} 行）"
+    note = (
+        f"此文件（内容相同）已于 {when} 由 {run.username} 导入过"
+        f"（导入编号 {run.id}，写入 {run.rows_loaded} 行）；重新导入不会重复写入"
+    )
+    counts = outcome.counts
+    if counts is None:
+        return note
+    verb = "将" if outcome.status == "dry-run" else ""
+    if not counts.inserted and not counts.updated:
+        return f"{note}，本次{'不会' if verb else '没有'}改变任何记录"
+    done = [f"{verb}更新 {counts.updated} 行"] if counts.updated else []
+    done += [f"{verb}新增 {counts.inserted} 行"] if counts.inserted else []
+    return f"{note}，本次{'、'.join(done)}"
 
 
 def list_imports(
@@ -425,34 +491,34 @@ def list_imports(
     if not runs:
         console.print("还没有导入记录" if kind is None else f"还没有{KINDS[kind].label}的导入记录")
         return
-    table = Table(title="导入记录（最新在前）")
-    for column in (
-        "编号",
-        "时间",
-        "类型",
-        "文件",
-        "用户",
-        "行数",
-        "写入",
-        "退回",
-        "状态",
-        "SHA-256",
-    ):
-        table.add_column(column)
+    Console().print(_imports_table(runs))
+
+
+def _imports_table(runs: list[ImportRecord]) -> Table:
+    """Return the imports as a table that keeps each file's name whole in a narrow terminal.
+
+    The name comes last and folds over lines, its SHA-256 (first 12 digits) under it; the
+    short columns never wrap, the time wraps between the day and the hour.
+    """
+    table = Table(
+        title="导入记录（最新在前）", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False
+    )
+    for column in ("编号", "时间", "类型", "用户", "状态", "行数", "写入", "退回"):
+        table.add_column(column, no_wrap=column != "时间")
+    table.add_column("文件", overflow="fold")
     for run in runs:
         table.add_row(
             str(run.id),
             run.started_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
             KINDS[run.kind].label if run.kind in KINDS else run.kind,
-            run.file_name,
             run.username,
+            STATUS_LABELS.get(run.status, run.status),
             str(run.rows_total),
             str(run.rows_loaded),
             str(run.rows_rejected),
-            STATUS_LABELS.get(run.status, run.status),
-            run.sha256[:12],
+            Text(run.file_name) + Text(f"\nSHA-256 {run.sha256[:12]}", style="dim"),
         )
-    Console().print(table)
+    return table
 
 
 def write_import_template(

@@ -5,8 +5,8 @@ often has ``小计`` rows between the groups of a township. Read as records they
 (no name, no ID) and refuse the whole file. :func:`footer_rows` finds them by their first
 non-empty cell:
 
-* a total: the cell is ``合计``, ``总计``, ``小计`` or ``共计`` and nothing more (``合 计：`` too),
-  anywhere in the sheet;
+* a total: the cell is ``合计``, ``总计``, ``小计`` or ``共计``, alone (``合 计：`` too) or with
+  its count (``小计：150起``, ``共计215条``), anywhere in the sheet;
 * a signature or a note: the cell starts with ``审核人：``, ``填表人：``, ``制表：``, ``负责人：``,
   ``备注：``, ``注：``, ``说明：`` …, only below the last record (a record's text that happens
   to start so is kept).
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-_TOTAL = re.compile(r"(合计|总计|小计|共计)[:：]?")
+_TOTAL = re.compile(r"(合计|总计|小计|共计)[:：]?(共?[0-9]+[起条件人个处户宗次名例项]?)?")
 _SHOWN = 10
 """How many of the rows left out the note lists."""
 _FIRST_CHARACTERS = frozenset("合总小共审复填制统经联单主分领签盖备注说")
@@ -53,6 +53,8 @@ def footer_rows(frame: pd.DataFrame) -> list[int]:
     ...     index=range(4, 10))
     >>> footer_rows(rows)
     [5, 7, 8, 9]
+    >>> footer_rows(pd.DataFrame([["1", "王芳"], ["小计：150起", None], ["共计 215 条", None]]))
+    [1, 2]
     >>> footer_rows(pd.DataFrame([["备注：见附件", "王芳"], ["2", "李强"]]))
     []
     """

@@ -3,8 +3,9 @@
 Office spreadsheets carry a title and lines such as ``填报单位：…`` above the header, and often
 a second header row (a group label over its columns). Given a test of known headers
 (:func:`importers.mapping.header_test`), :func:`find_header` picks the header row and
-:func:`header_block` the rows it spans and the columns' names. Rows are lists of cell texts
-(``None`` for an empty cell), so CSV and spreadsheet readers share them.
+:func:`header_block` the rows it spans and the columns' names; :func:`distinct_names` tells
+apart columns a sheet names alike. Rows are lists of cell texts (``None`` for an empty cell), so
+CSV and spreadsheet readers share them.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def header_block(
     ``经度`` and ``纬度``), the other headers (``姓名``) merged down over both rows. The row
     :func:`find_header` picks is then either one. The row below belongs to the header when it
     has a known header the picked row lacks; the row above, when it is not blank, fills the
-    picked row's empty cells. Each column is named by its lower cell, else its upper one.
+    picked row's empty cells. Each column is named by its lower cell, else its upper one; a
+    lower cell that names an earlier column too (``姓名`` under ``基本信息`` and under ``监护人``)
+    is named with its group (``监护人姓名``), and the first keeps the plain name.
 
     Parameters
     ----------
@@ -104,6 +107,9 @@ def header_block(
     (1, ['序号', '姓名', '身份证号', '经度', '纬度'])
     >>> header_block([["标题"], ["姓名", "经度"], ["张三", "102.9"]], 1, is_header)
     (1, ['姓名', '经度'])
+    >>> rows = [["基本信息", "基本信息", "监护人", "监护人"], ["姓名", "身份证号", "姓名", "电话"]]
+    >>> header_block(rows, 1, is_header)
+    (1, ['姓名', '身份证号', '监护人姓名', '电话'])
     """
 
     def cells(row: Sequence[str | None]) -> list[str | None]:
@@ -124,5 +130,44 @@ def header_block(
     names: list[str | None] = []
     for high, low in zip(upper, lower, strict=True):
         name = low or high
-        names.append(name if name not in names else low)
+        if name in names:  # a group label over several columns, or a header under two groups
+            name = f"{high}{low}" if high and low and high != low else low
+        names.append(name)
     return last, names
+
+
+def distinct_names(names: Sequence[str]) -> list[str]:
+    """Return column names with repeats told apart: the second ``备注`` is ``备注_2``.
+
+    A sheet may name two columns alike (two ``备注``, or a header :func:`header_block` could not
+    tell apart by its group). The first keeps its name, so that it is the one a field is read
+    from; each later one takes the first free ``_2``, ``_3`` … suffix.
+
+    Parameters
+    ----------
+    names : sequence of str
+        Column names in sheet order.
+
+    Returns
+    -------
+    list of str
+        The same names, each distinct.
+
+    Examples
+    --------
+    >>> distinct_names(["备注", "姓名", "备注", "备注_2", "备注"])
+    ['备注', '姓名', '备注_3', '备注_2', '备注_4']
+    """
+    taken = set(names)
+    seen: set[str] = set()
+    out: list[str] = []
+    for name in names:
+        if name in seen:
+            number = 2
+            while f"{name}_{number}" in taken:
+                number += 1
+            name = f"{name}_{number}"
+            taken.add(name)
+        seen.add(name)
+        out.append(name)
+    return out

@@ -16,7 +16,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import psycopg
 import shapely
+from psycopg import sql
 from pydantic import ValidationError
 from sqlalchemy import Table
 
@@ -43,9 +45,10 @@ from importers.values import (
     phone_numbers,
 )
 from importers.vocabulary import CaseStatus
+from layers import worker_identity
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.case_import import STATUS_GIVEN
-from layers.import_checks import RESPONSIBLE
+from layers.import_checks import RESPONSIBLE, VISITOR
 from layers.model import (
     Base,
     Category,
@@ -106,12 +109,43 @@ class Part:
     insert_only : tuple of str
         Columns written for a new row only: a value made anew at each import, or a field the
         file does not give (its default must not overwrite what a row on record has).
+    recognition : Recognition, optional
+        How the rows find the row on record they name when the key is the table's ``id``.
     """
 
     records: pd.DataFrame
     key: tuple[str, ...]
     conflict: bool
     insert_only: tuple[str, ...] = ()
+    recognition: Recognition | None = None
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """How staged rows find the row on record they name by more than one natural key.
+
+    Attributes
+    ----------
+    resolve : callable
+        ``(conn, staging) -> int``: writes each staged row's ``id`` (the row on record it
+        names, or NULL); returns how many were found only by the weaker key.
+    new_id : psycopg.sql.Composable
+        The ``id`` a staged row ``s`` is written with.
+    note : str
+        What the summary says of the rows found by the weaker key (``{n}``: their number).
+    """
+
+    resolve: Callable[[psycopg.Connection[Any], str], int]
+    new_id: sql.Composable
+    note: str
+
+
+WORKERS_BY_NAME = Recognition(
+    worker_identity.recognise_workers,
+    worker_identity.NEW_ID,
+    "{n} 名网格员的手机号与库中不同，按姓名和所属网格认出是同一人，已改为本文件的手机号",
+)
+"""Workers without 工号: by name and phone, else by name and grid (a new phone number)."""
 
 
 @dataclass(frozen=True)
@@ -380,12 +414,13 @@ def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
 
 
 def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
+    checks.code("external_id", str)  # a 工号 Excel kept as 5.30424E+11 names nobody
     external = checks.text("external_id")
     phone = phone_numbers(checks.text("phone"))
     checks.fail(
         "external_id",
         external.isna() & phone.isna(),
-        "工号和手机号至少填一个（重新导入时按工号或姓名加手机号识别同一人）",
+        "工号和手机号至少填一个（重新导入时按工号、姓名加手机号或姓名加所属网格识别同一人）",
     )
     home, home_names = _grid_from(checks, "home_grid")
     area, places = _area_from(checks, home.str[:12])
@@ -412,13 +447,13 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
         },
     )
     with_id = records[external.notna()]
-    without_id = records[external.isna()].drop(columns=["external_id"])
+    without_id = records[external.isna()].drop(columns=["external_id"]).assign(id=None)
     # A roster without a 状态 or 岗位 column says nothing of them: their defaults are a new
     # worker's, not a reason to take every worker on record off duty (or off their role).
     unsaid = _unsaid(checks, ("status", "role"))
     return [
         Part(with_id, ("external_id",), True, insert_only=unsaid),
-        Part(without_id, ("name", "phone"), False, insert_only=unsaid),
+        Part(without_id, ("id",), True, insert_only=unsaid, recognition=WORKERS_BY_NAME),
     ]
 
 
@@ -664,6 +699,8 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     grid, grid_names = _grid_from(checks, "grid_code")
     area, places = _area_from(checks, grid.str[:12])
     numbered = checks.has("external_no")
+    if numbered:  # a number Excel kept as 2.02611E+15 names no work order (nor one of them)
+        checks.code("external_no", str)
     external = checks.text("external_no") if numbered else ledger_numbers(checks, reported)
     description = checks.text("description")
     title = checks.text("title")
@@ -854,21 +891,47 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
     # A roster is the record of its people: the next month's corrects and updates them. The
     # sealed ID is sealed anew at each import (a fresh nonce), and a field the roster does not
     # give keeps what the person has.
-    absent = _unsaid(checks, ("management_level", "address", "grid_code"))
+    # A point says which grid (:func:`layers.import_checks.fill_grid_codes_from_points`).
+    absent = _unsaid(
+        checks,
+        ("management_level", "address", "grid_code"),
+        {"grid_code": ("grid_code", *_POINT_FIELDS)},
+    )
     return [Part(records, ("category", "id_hash"), True, ("id_sealed", *absent))]
 
 
 _NAME_LIST = r"[、,，;；/／\s]+"
 """Between the names (or 工号) of several responsible workers in one cell."""
+_NAME_NOTE = _QUALIFIER.removesuffix(r"\s*$")
+"""A bracketed note after a name (``吴云琳（网格员）``): not part of the name."""
+
+
+def _worker_names(text: pd.Series) -> pd.Series:
+    r"""Return the 工号 or names of a cell of workers, joined by U+001F (``None`` for none).
+
+    Several are separated as :data:`_NAME_LIST` says; a bracketed note after a name is left out.
+
+    Examples
+    --------
+    >>> names = _worker_names(pd.Series(["吴云琳（网格员）、派出所王警官", "（空）", None]))
+    >>> names[0].split("\x1f"), names.isna().tolist()
+    (['吴云琳', '派出所王警官'], [False, True, True])
+    """
+    bare = text.str.replace(_NAME_NOTE, " ", regex=True)
+    listed = bare.str.replace(_NAME_LIST, "\x1f", regex=True).str.strip("\x1f")
+    return listed.where(listed.notna() & (listed != ""), None).astype(object)
 
 
 def _responsibles(checks: RowChecks) -> dict[str, pd.Series]:
     """Return the helper column of the workers responsible for each person, if the file has one."""
     if not checks.has("responsible"):
         return {}
-    listed = checks.text("responsible").str.replace(_NAME_LIST, "\x1f", regex=True)
-    listed = listed.str.strip("\x1f")
-    return {RESPONSIBLE: listed.where(listed.notna() & (listed != ""), None)}
+    return {RESPONSIBLE: _worker_names(checks.text("responsible"))}
+
+
+def _visitors(checks: RowChecks) -> pd.Series:
+    """Return each visit's visitor: the first 工号 or name of its cell (companions are not kept)."""
+    return _worker_names(checks.text("visitor")).str.split("\x1f").str[0].astype(object)
 
 
 # ------------------------------------------------------------------------------- visits
@@ -900,7 +963,7 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
             "note": checks.text("note"),
             "_id_hash": hashes.astype(object),
             "_category": category,
-            "_visitor": checks.text("visitor"),
+            VISITOR: _visitors(checks),
         },
     )
     return [Part(records, ("person_id", "visited_on"), False)]
@@ -1052,10 +1115,10 @@ KINDS: dict[str, Kind] = {
         update=True,  # visits come from files only: a corrected file corrects them
         geometry="point",
         keep=("point", "note", "visitor_id"),
-        helpers={"_id_hash": "bytea", "_category": "text", "_visitor": "text"},
+        helpers={"_id_hash": "bytea", "_category": "text", VISITOR: "text"},
         label="走访记录",
         required=("resident_id", "visited_on"),
-        headers={"category": "人员类别", "note": "走访情况"},
+        headers={"category": "人员类别", "visitor": "走访人", "note": "走访情况"},
         named_by_file={"category": PersonCategory},
     ),
 }

@@ -34,7 +34,13 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from importers.crs_check import MIN_POINTS, Unconfirmed, check_unconfirmed_crs, unchecked_note
+from importers.crs_check import (
+    MIN_POINTS,
+    Records,
+    Unconfirmed,
+    check_unconfirmed_crs,
+    unchecked_note,
+)
 from importers.kinds import Kind, Part
 from importers.names import Directories, address_places, resolve_names
 from importers.progress import ImportProgress
@@ -94,6 +100,9 @@ class LoadOptions:
         The jurisdiction the file is imported for: rows placed outside it are refused
         (:mod:`importers.within`). ``None``: anywhere, and the rows that load are counted by
         county.
+    named : tuple of str
+        The worksheet's and the file's names: a unit one names tells apart places of one
+        name, after ``within`` (:class:`importers.names.Directories`).
     defer : bool or None
         Defer index and foreign-key upkeep to the end of the load (:mod:`layers.deferral`):
         ``None`` when the staged rows are at least :data:`layers.deferral.DEFAULT_MIN_ROWS`
@@ -108,6 +117,7 @@ class LoadOptions:
     unconfirmed_crs: Unconfirmed | None = None
     limits_config: dict[str, Any] | None = None
     within: Scope | None = None
+    named: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -169,7 +179,7 @@ def load(
     staged: list[_Staged] = []
     within = options.within
     tune_transaction(conn)
-    directories = Directories(conn)
+    directories = Directories(conn, within.code if within is not None else None, options.named)
     for number, part in enumerate(parts):
         records = part.records[~checks.bad.reindex(part.records.index, fill_value=False)]
         kept = [c for c in SOURCE_COLUMNS if c in records.columns]
@@ -189,17 +199,15 @@ def load(
         copy_frame(conn, name, records, progress=progress.rows)
         analyze_staging(conn, name)
         progress.step("check", None)
-        if point is not None and options.unconfirmed_crs is not None:
-            by_address = address_places(records, directories)
-            _check_crs(
-                conn, name, point, columns, records, options.unconfirmed_crs, checks, by_address
-            )
+        if options.unconfirmed_crs is not None:
+            by_address = address_places(records, directories) if point is not None else None
+            _check_crs(conn, name, kind, part, records, options.unconfirmed_crs, checks, by_address)
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
         if within is not None and given is not None:
             where = _Placed(name, columns, point, given, records)
             checks.add(_outside_within(conn, kind, where, checks, within, directories))
         if import_checks.RESPONSIBLE in records.columns:
-            checks.add(_resolve_responsibles(conn, name, checks))
+            _resolve_responsibles(conn, name, checks)
         staged.append(_Staged(name, part, columns))
     rejected = {p.row for p in checks.problems if p.severity == "rejected"}
     if rejected and not options.partial:
@@ -210,7 +218,8 @@ def load(
         if rejected:
             import_checks.delete_staged_rows(conn, stage.name, sorted(rejected))
         if within is None and _place_column(kind) in stage.columns:
-            by_county.update(import_checks.rows_by_county(conn, stage.name, _place_column(kind)))
+            column, above = _place_column(kind), kind.name not in UNIT_KINDS
+            by_county.update(import_checks.rows_by_county(conn, stage.name, column, above=above))
         cases = kind.name == "cases"
         brought = _bring_up_to_file(conn, stage, checks, options) if cases else 0
         follow_up = case_import.first_events(options.user) if cases else None
@@ -219,8 +228,13 @@ def load(
         if cases and kind.geometry in stage.columns:
             progress.step("repeats", None)
             links = case_repeats.link_staged_repeats(conn, stage.name, actor=options.user)
-        columns = [c for c in stage.columns if c not in links.columns]
         computed |= links.columns
+        recognition = stage.part.recognition
+        if recognition is not None:
+            if found := recognition.resolve(conn, stage.name):
+                checks.notes.append(recognition.note.format(n=found))
+            computed["id"] = recognition.new_id
+        columns = [c for c in stage.columns if c not in computed]
         key = stage.part.key
         deferred = _defer_if_worth_it(conn, kind, stage, options)
         progress.step("write", None)
@@ -299,26 +313,38 @@ def _outside_within(
 def _check_crs(
     conn: psycopg.Connection[Any],
     staging: str,
-    point: str,
-    columns: list[str],
+    kind: Kind,
+    part: Part,
     records: pd.DataFrame,
     unconfirmed: Unconfirmed,
     checks: RowChecks,
     by_address: PlacedPoints | None,
 ) -> None:
-    """Check the CRS the user did not give; note it when an assumed one cannot be checked."""
+    """Check the CRS the user did not give; note it when an assumed one cannot be checked.
+
+    Points are checked against the places their rows name and the records the rows update;
+    grid and jurisdiction boundaries against the records only.
+    """
+    point = kind.geometry if LON_COLUMN in records.columns else None
+    shape = point or ("boundary" if "boundary" in records.columns else None)
+    if shape is None:
+        return
+    label = "点位" if point else f"{kind.label}边界"
+    keyed = all(c in records.columns for c in part.key)
+    named = [c for c in (*_GRID_COLUMNS, "area_code") if point and c in records.columns]
     checked = check_unconfirmed_crs(
         conn,
         staging,
-        point,
+        shape,
         unconfirmed,
-        grid_column=next((c for c in _GRID_COLUMNS if c in columns), None),
-        area_column="area_code" if "area_code" in columns else None,
+        grid_column=next((c for c in named if c in _GRID_COLUMNS), None),
+        area_column="area_code" if "area_code" in named else None,
         by_address=by_address,
+        records=Records(kind.table.name, part.key, label) if keyed else None,
     )
-    located = bool(records[LON_COLUMN].notna().any())
-    if located and checked < MIN_POINTS and not unconfirmed.declared:
-        checks.notes.append(unchecked_note(unconfirmed.crs.name, checked))
+    located = point is not None and bool(records[LON_COLUMN].notna().any())
+    if located and checked.total < MIN_POINTS and not unconfirmed.declared:
+        checks.notes.append(unchecked_note(unconfirmed.crs.name, checked.places, checked.on_record))
 
 
 def _bring_up_to_file(
@@ -398,6 +424,8 @@ def _database_checks(
         found += _resolve_visits(conn, staging, checks)
     if "area_code" in columns and geom is not None and kind.name != "visits":
         import_checks.fill_area_codes_from_points(conn, staging, geom)
+    if kind.name in _GRID_BY_POINT and geom is not None and "grid_code" in columns:
+        _grids_from_points(conn, staging, geom, checks, _GRID_BY_POINT[kind.name])
     if "area_code" in columns and kind.name != "visits":
         missing = import_checks.rows_missing(conn, staging, "area_code")
         rule = "缺少所属辖区：没有辖区或网格编码，点位（如有）不在数据库中任何辖区的边界内"
@@ -448,18 +476,60 @@ def _outside_jurisdiction(
     ]
 
 
-def _resolve_responsibles(
-    conn: psycopg.Connection[Any], staging: str, checks: RowChecks
-) -> list[Problem]:
+_GRID_BY_POINT = {"persons": "人", "cases": "件"}
+"""The kinds whose rows without a grid take the grid their point lies in, and their counter."""
+
+
+def _grids_from_points(
+    conn: psycopg.Connection[Any], staging: str, geom: str, checks: RowChecks, unit: str
+) -> None:
+    """Give the rows without a grid the grid of their jurisdiction their point lies in."""
+    placed = import_checks.fill_grid_codes_from_points(conn, staging, geom)
+    if placed:
+        checks.notes.append(f"{placed} {unit}未填所属网格，已按点位定为其辖区内点位所在的网格")
+
+
+_LISTED = 10
+"""How many names a note lists before it says 等."""
+
+
+def _listed(items: list[str]) -> str:
+    """Return ``items`` joined by 、, the first :data:`_LISTED` of them and 等 after."""
+    return "、".join(items[:_LISTED]) + ("等" if len(items) > _LISTED else "")
+
+
+def _resolve_responsibles(conn: psycopg.Connection[Any], staging: str, checks: RowChecks) -> None:
+    """Find the persons' responsible workers; say in notes which names were not linked.
+
+    A name no grid worker has (a police officer or a 司法所 staff member of the 帮教 group,
+    or a worker not yet imported) does not stop the person from loading, nor does a name two
+    workers of the township share: the person is not linked to them, and the note names them
+    (staff, never the persons) and the rows, for a corrected roster to link them later.
+    """
     found = import_checks.resolve_responsibles(conn, staging)
-    unknown = [
-        (row, f"没有工号为“{token}”的网格员，本乡镇也没有叫“{token}”的网格员（请先导入网格员）")
-        for row, token in found.unknown
-    ]
-    ambiguous = [
-        (row, f"本乡镇有 {n} 名网格员叫“{token}”：请填其工号") for row, token, n in found.ambiguous
-    ]
-    return checks.problems_at("responsible", unknown + ambiguous)
+    header = checks.header("responsible")
+    if found.unknown:
+        names = list(dict.fromkeys(token for _, token in found.unknown))
+        rows = len({row for row, _ in found.unknown})
+        checks.notes.append(
+            f"{header}中有 {len(names)} 个姓名或工号不是本乡镇的网格员（{rows} 行），"
+            f"这些人员照常导入，未与之关联：{_listed(names)}；民警、司法所工作人员等"
+            "不是网格员的帮教成员无需处理，若是网格员，请先导入网格员再重新导入本表"
+        )
+    shared: dict[tuple[str, int], list[str]] = {}
+    for row, token, n in found.ambiguous:
+        shared.setdefault((token, n), []).append(str(row))
+    for (token, n), rows_of in shared.items():
+        checks.notes.append(
+            f"{header}“{token}”：本乡镇有 {n} 名网格员同名（第 {_listed(rows_of)} 行），"
+            "未关联：请改填其工号后重新导入本表"
+        )
+
+
+_UNKNOWN_WORKER = "没有工号为“{token}”的网格员，本乡镇也没有叫“{token}”的网格员（请先导入网格员）"
+"""Why a visitor is refused: neither a worker's 工号 nor a name of the person's township."""
+_SHARED_NAME = "本乡镇有 {n} 名网格员叫“{token}”：请填其工号"
+"""Why a visitor is refused: a name several workers of the person's township share."""
 
 
 def _resolve_visits(
@@ -469,9 +539,9 @@ def _resolve_visits(
     nobody = import_checks.rows_missing(conn, staging, "person_id")
     rule = "数据库中没有此身份证号（及人员类别）的人员（请先导入人员）"
     found = checks.problems_at("resident_id", [(row, rule) for row in nobody])
-    strangers = import_checks.unknown_visitors(conn, staging)
-    found += checks.problems_at(
-        "visitor",
-        [(row, f"数据库中没有工号为 {visitor} 的网格员") for row, visitor in strangers],
-    )
+    visitors = import_checks.resolve_visitors(conn, staging)
+    lost = set(nobody)  # without the person, no township to find a name in
+    reasons = [(r, _UNKNOWN_WORKER.format(token=t)) for r, t in visitors.unknown if r not in lost]
+    reasons += [(r, _SHARED_NAME.format(n=n, token=t)) for r, t, n in visitors.ambiguous]
+    found += checks.problems_at("visitor", sorted(reasons))
     return found

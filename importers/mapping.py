@@ -50,10 +50,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "name",
         "名称",
         "姓名",
+        "人员姓名",
         "网格名称",
         "区划名称",
         "点位名称",
         "设备名称",
+        "监控点名称",  # 海康 platforms' exports
         "乡镇名称",
         "乡镇街道名称",
         "村社区名称",
@@ -81,6 +83,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "村社区",
         "村居",
         "所属区域",
+        "村名",
+        "村代码",
     ),
     "township": (
         "township",
@@ -109,14 +113,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "设备国标编码",
         "国标id",
         "设备id",
+        "监控点编号",  # 海康 platforms' exports
     ),
     "category": (
         "category",
         "事件类型",
         "事件类别",
         "人员类别",
-        "人员类型",
         "类别",
+        "人员类型",
         "大类",
         "问题分类",
         "事项分类",
@@ -241,7 +246,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "fov_deg": ("fov_deg", "视场角", "水平视场角"),
     "range_m": ("range_m", "可视距离", "监控距离"),
     "stream_url": ("stream_url", "视频流地址", "取流地址", "url"),
-    "management_level": ("management_level", "管理级别", "管控级别", "管控等级"),
+    "management_level": (
+        "management_level",
+        "管理级别",
+        "管控级别",
+        "管控等级",
+        "管理类别",
+        "管理等级",
+    ),
     "visited_on": ("visited_on", "走访日期", "走访时间", "随访日期", "访视日期"),
     "visitor": ("visitor", "走访人工号", "走访人编号", "走访人"),
     "responsible": (
@@ -256,6 +268,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "责任人",
     ),
     "note": ("note", "备注", "走访情况", "走访记录", "说明"),
+}
+
+#: Synonyms of a field in one kind's files only, tried before :data:`SYNONYMS`: a village's 村名
+#: is the name of the unit a jurisdictions file draws, but the place of a row anywhere else.
+KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "jurisdictions": {
+        "code": ("村代码", "村级代码", "村社区代码", "村居代码"),
+        "name": ("村名", "村名称", "村级名称", "村居名称"),
+    },
 }
 
 
@@ -311,8 +332,11 @@ def normalise_header(header: str) -> str:
 
 @cache
 def _built_in_keys() -> frozenset[str]:
+    own = [names for fields in KIND_SYNONYMS.values() for names in fields.values()]
     return frozenset(
-        normalise_header(name) for field, names in SYNONYMS.items() for name in (field, *names)
+        normalise_header(name)
+        for names in [*((field, *names) for field, names in SYNONYMS.items()), *own]
+        for name in names
     )
 
 
@@ -436,6 +460,7 @@ def resolve_columns(
     overrides: Mapping[str, str] | None = None,
     *,
     has_geometry: bool = False,
+    kind: str | None = None,
 ) -> dict[str, str]:
     """Decide which source header feeds each target field.
 
@@ -452,6 +477,8 @@ def resolve_columns(
         be cut short (a Shapefile keeps 10 bytes of a field name, ``行政区划代码`` becomes
         ``行政区``): a header of three or more characters left unmatched feeds the one field
         (among those of the kind still without a column) of which it begins a usual header.
+    kind : str, optional
+        What is imported: its own synonyms (:data:`KIND_SYNONYMS`) come first.
 
     Returns
     -------
@@ -467,6 +494,8 @@ def resolve_columns(
     --------
     >>> resolve_columns(["经度", "纬度", "身份证号"], ["resident_id", "lon", "lat"])
     {'resident_id': '身份证号', 'lon': '经度', 'lat': '纬度'}
+    >>> resolve_columns(["村代码", "村名", "乡镇名称"], ["code", "name"], kind="jurisdictions")
+    {'code': '村代码', 'name': '村名'}
     """
     header_list = list(headers)
     field_list = list(fields)
@@ -486,10 +515,11 @@ def resolve_columns(
         used.add(header)
     if has_geometry and "wkt" in field_list and "wkt" not in chosen:
         chosen["wkt"] = GEOMETRY_COLUMN
+    own = KIND_SYNONYMS.get(kind or "", {})
     for field in field_list:
         if field in chosen:
             continue
-        for synonym in (field, *SYNONYMS.get(field, ())):
+        for synonym in (field, *own.get(field, ()), *SYNONYMS.get(field, ())):
             found = by_key.get(normalise_header(synonym))
             if found is not None and found not in used:
                 chosen[field] = found

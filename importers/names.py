@@ -8,10 +8,18 @@ or more than one, or contradict its codes, is rejected with the places it could 
 A row with no location is placed by its address when nothing else places it, or placed
 deeper when its columns give only its township: ``宁州街道复安社区幸福路 3 号`` is in 复安社区. A
 row with a location is placed by its point (:mod:`importers.loading`), never by its address.
+
+A name that two places share and that the row's own columns do not tell apart is told apart
+by the import's jurisdiction (``--within``), then by the unit the worksheet's or the file's
+name names (``华溪镇网格员花名册.xlsx``): of the places it could mean, those inside it
+(:class:`importers.places.Preference`); the summary says when the file's name did. A grid's
+name that still means several grids is told apart by the row's point (the grid, else the
+village or township, around it), then by the unit its address names.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -19,7 +27,7 @@ import psycopg
 
 from geo.codes import division_level, parent_code
 from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME, UNIT_NAME
-from importers.places import Gazetteer, GridDirectory, GridPlace, Place
+from importers.places import Gazetteer, GridDirectory, GridPlace, Place, Preference
 from importers.rules import Problem, RowChecks
 from layers import import_checks
 from layers.bulk import LAT_COLUMN, LON_COLUMN
@@ -34,12 +42,28 @@ class Directories:
     ----------
     conn : psycopg.Connection
         Connection in the import's transaction.
+    within : str, optional
+        Code of the jurisdiction the import is for (``--within``).
+    named : sequence of str
+        The worksheet's name, then the file's (without its extension): the first that names
+        a unit (:meth:`importers.places.Gazetteer.in_address`) tells apart places of one name.
+
+    Attributes
+    ----------
+    named_unit : tuple of str or None
+        That name and the code of the unit it names (once :meth:`preference` has run).
     """
 
-    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+    def __init__(
+        self, conn: psycopg.Connection[Any], within: str | None = None, named: Sequence[str] = ()
+    ) -> None:
         self.conn = conn
+        self._within = within
+        self._named = named
         self._places: Gazetteer | None = None
         self._grids: GridDirectory | None = None
+        self._preference: Preference | None = None
+        self.named_unit: tuple[str, str] | None = None
 
     def places(self) -> Gazetteer:
         """Return the jurisdictions."""
@@ -54,6 +78,28 @@ class Directories:
             rows = import_checks.grid_names(self.conn)
             self._grids = GridDirectory((GridPlace(*row) for row in rows), self.places())
         return self._grids
+
+    def preference(self) -> Preference:
+        """Return the units that tell apart places of one name: ``within``, the one named."""
+        if self._preference is None:
+            places = self.places()
+            for name in self._named:
+                code = places.in_address(name)[0]
+                if code is not None:
+                    self.named_unit = (name, code) if code != self._within else None
+                    break
+            codes = [self._within, self.named_unit[1] if self.named_unit else None]
+            self._preference = Preference([c for c in codes if c is not None])
+        return self._preference
+
+    def named_note(self) -> str | None:
+        """Return the note saying the file's name told apart places of one name, if it did."""
+        if self.named_unit is None or self._preference is None:
+            return None
+        name, code = self.named_unit
+        if code not in self._preference.decided:
+            return None
+        return f"同名的村（社区）、网格取名称“{name}”所指{self.places().label_of(code)}中的"
 
 
 def resolve_names(
@@ -78,18 +124,21 @@ def resolve_names(
     """
     helpers = [c for c in (AREA_NAME, TOWNSHIP_NAME, GRID_NAME, UNIT_NAME) if c in records.columns]
     if UNIT_NAME in records.columns:
-        checks.add(_locate_named_units(records, checks, directories.places()))
+        checks.add(_locate_named_units(records, checks, directories))
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
     if AREA_NAME in records.columns and records[[AREA_NAME, TOWNSHIP_NAME]].notna().any(axis=None):
-        checks.add(_locate_named_areas(records, checks, directories.places()))
+        checks.add(_locate_named_areas(records, checks, directories))
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
     if GRID_NAME in records.columns and records[GRID_NAME].notna().any():
-        checks.add(_locate_named_grids(records, checks, directories.grids()))
+        checks.add(_locate_named_grids(records, checks, directories))
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
     by_address = _placed_by_address(records)
     if by_address.any():
-        checks.add(_locate_by_address(records, by_address, checks, directories.places()))
+        checks.add(_locate_by_address(records, by_address, checks, directories))
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
+    note = directories.named_note()
+    if note is not None and note not in checks.notes:
+        checks.notes.append(note)
     return records.drop(columns=helpers)
 
 
@@ -140,8 +189,8 @@ def address_places(
     if rows.empty:
         return None
     rows = rows.iloc[:: max(1, len(rows) // limit)]
-    places = directories.places()
-    codes = [places.in_address(str(a))[0] for a in rows["address"]]
+    places, prefer = directories.places(), directories.preference()
+    codes = [places.in_address(str(a), prefer=prefer)[0] for a in rows["address"]]
     found = [(i, c) for i, c in enumerate(codes) if c is not None]
     with_boundary = import_checks.bounded(directories.conn, [c for _, c in found])
     kept = [(i, c) for i, c in found if c in with_boundary]
@@ -154,7 +203,7 @@ def address_places(
 
 
 def _locate_named_areas(
-    records: pd.DataFrame, checks: RowChecks, places: Gazetteer
+    records: pd.DataFrame, checks: RowChecks, directories: Directories
 ) -> list[Problem]:
     """Fill the area code of rows that name their jurisdiction; return the rows that cannot.
 
@@ -162,11 +211,12 @@ def _locate_named_areas(
     or its grid's), the name must be that unit or one above or below it (the deeper one is
     kept); a name the gazetteer cannot place is then left alone, the code governs.
     """
+    places, prefer = directories.places(), directories.preference()
     names = records[AREA_NAME]
     towns = records[TOWNSHIP_NAME]
     named = names.notna() | towns.notna()
     pairs = [(_text(n), _text(t)) for n, t in zip(names[named], towns[named], strict=True)]
-    found = {pair: places.locate(*pair) for pair in set(pairs)}
+    found = {pair: places.locate(*pair, prefer=prefer) for pair in set(pairs)}
     rows = records.index[named]
     codes = list(records.loc[rows, "area_code"])
     problems: list[tuple[int, str]] = []
@@ -187,7 +237,7 @@ def _locate_named_areas(
 
 
 def _locate_by_address(
-    records: pd.DataFrame, placed: pd.Series, checks: RowChecks, places: Gazetteer
+    records: pd.DataFrame, placed: pd.Series, checks: RowChecks, directories: Directories
 ) -> list[Problem]:
     """Fill (or deepen) the area code of the ``placed`` rows from their addresses.
 
@@ -195,10 +245,11 @@ def _locate_by_address(
     one whose address names no unit is left to the missing-area rule. A township's row is
     placed deeper only by a unit inside that township.
     """
+    places, prefer = directories.places(), directories.preference()
     rows = records.index[placed]
     codes = [_text(c) for c in records.loc[rows, "area_code"]]
     pairs = list(zip(records.loc[rows, "address"], codes, strict=True))
-    found = {pair: places.in_address(*pair) for pair in set(pairs)}
+    found = {pair: places.in_address(*pair, prefer=prefer) for pair in set(pairs)}
     problems: list[tuple[int, str]] = []
     for at, (row, pair) in enumerate(zip(rows, pairs, strict=True)):
         unit, rule = found[pair]
@@ -211,21 +262,23 @@ def _locate_by_address(
 
 
 def _locate_named_grids(
-    records: pd.DataFrame, checks: RowChecks, grids: GridDirectory
+    records: pd.DataFrame, checks: RowChecks, directories: Directories
 ) -> list[Problem]:
     """Fill the grid code of rows that name their grid (and their area code when missing)."""
+    grids, prefer = directories.grids(), directories.preference()
     if "code" in records.columns:  # the grids of a boundary file without codes
-        return _locate_grids_by_name(records, checks, grids)
+        return _locate_grids_by_name(records, checks, grids, prefer)
     column = "home_grid" if "home_grid" in records.columns else "grid_code"
     named = records[GRID_NAME].notna()
     rows = records.index[named]
     codes = list(records.loc[rows, column])
     areas = list(records.loc[rows, "area_code"])
     pairs = [(str(n), _text(a)) for n, a in zip(records[GRID_NAME][named], areas, strict=True)]
-    found = {pair: grids.locate(*pair) for pair in set(pairs)}
+    found = {pair: grids.locate(*pair, prefer=prefer) for pair in set(pairs)}
+    settled = _settle_shared_grids(records.loc[rows], pairs, directories)
     problems: list[tuple[int, str]] = []
     for at, (row, pair) in enumerate(zip(rows, pairs, strict=True)):
-        grid, rule = found[pair]
+        grid, rule = settled.get(row) or found[pair]
         if grid is None:
             problems.append((int(row), rule))
             continue
@@ -237,8 +290,45 @@ def _locate_named_grids(
     return checks.problems_at(column, problems)
 
 
+def _settle_shared_grids(
+    rows: pd.DataFrame, pairs: list[tuple[str, str | None]], directories: Directories
+) -> dict[Any, tuple[GridPlace, str]]:
+    """Return the grids of the rows whose grid name several grids share, told apart by the row.
+
+    Its point tells first: the grid whose boundary (else village's, township's) covers it
+    (:func:`layers.import_checks.grids_around_points`); then its address: the grid in the unit
+    the address names (``华溪镇新复社区幸福路 3 号``).
+    """
+    grids, prefer = directories.grids(), directories.preference()
+    shared = {pair: grids.candidates(*pair, prefer=prefer) for pair in set(pairs)}
+    at = [i for i, pair in enumerate(pairs) if len(shared[pair]) > 1]
+    if not at:
+        return {}
+    index = rows.index[at]
+    candidates = [shared[pairs[i]] for i in at]
+    chosen: list[GridPlace | None] = [None] * len(at)
+    if LON_COLUMN in rows.columns:
+        lon, lat = rows.loc[index, LON_COLUMN], rows.loc[index, LAT_COLUMN]
+        located = [i for i, x in enumerate(lon.notna()) if x]
+        around = import_checks.grids_around_points(
+            directories.conn,
+            [(float(lon.iloc[i]), float(lat.iloc[i])) for i in located],
+            [[g.code for g in candidates[i]] for i in located],
+        )
+        for i, code in zip(located, around, strict=True):
+            chosen[i] = next((g for g in candidates[i] if g.code == code), None)
+    if "address" in rows.columns:
+        places = directories.places()
+        for i, address in enumerate(rows.loc[index, "address"]):
+            if chosen[i] is None and isinstance(address, str):
+                unit = places.in_address(address, prefer=prefer)[0]
+                narrowed = grids.in_unit(candidates[i], unit)
+                chosen[i] = narrowed[0] if len(narrowed) == 1 else None
+    return {row: (grid, "") for row, grid in zip(index, chosen, strict=True) if grid is not None}
+
+
 def _locate_grids_by_name(
-    records: pd.DataFrame, checks: RowChecks, grids: GridDirectory
+    records: pd.DataFrame, checks: RowChecks, grids: GridDirectory, prefer: Preference
 ) -> list[Problem]:
     """Give each row of a grid file without codes the grid it names; reject the others.
 
@@ -250,7 +340,9 @@ def _locate_grids_by_name(
     for row, name, area in zip(
         records.index, records[GRID_NAME], records["area_code"], strict=True
     ):
-        grid, rule = grids.locate(str(name), _text(area)) if isinstance(name, str) else (None, "")
+        grid, rule = (
+            grids.locate(str(name), _text(area), prefer) if isinstance(name, str) else (None, "")
+        )
         found.append(grid)
         if grid is None and rule:
             problems.append((int(row), rule))
@@ -264,15 +356,16 @@ def _locate_grids_by_name(
 
 
 def _locate_named_units(
-    records: pd.DataFrame, checks: RowChecks, places: Gazetteer
+    records: pd.DataFrame, checks: RowChecks, directories: Directories
 ) -> list[Problem]:
     """Give each row of a boundary file without codes the unit it names; reject the others.
 
     The row takes the unit's code, level and parent. A row that names no unit (or several),
     or one an earlier row named, is rejected.
     """
+    places, prefer = directories.places(), directories.preference()
     names = records[UNIT_NAME]
-    found = {name: places.locate(name) for name in names.dropna().unique()}
+    found = {name: places.locate(name, prefer=prefer) for name in names.dropna().unique()}
     problems: list[tuple[int, str]] = []
     codes: list[str | None] = []
     for row, name in names.items():

@@ -115,6 +115,9 @@ class CheckedFile:
         ``crs`` when the user did not give it: the file's own, or the default.
     fixed : dict
         Target field → the value every row took, from ``--set`` or from the file's name.
+    named : tuple of str
+        The worksheet's and the file's names (a unit one names tells apart places of one
+        name: :class:`importers.names.Directories`).
     """
 
     checks: RowChecks
@@ -124,6 +127,7 @@ class CheckedFile:
     file_name: str
     crs_unconfirmed: Unconfirmed | None = None
     fixed: dict[str, str] = field(default_factory=dict)
+    named: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,8 @@ class ImportOutcome:
     problems : list of Problem
         Every rejection and repair.
     counts : UpsertCounts or None
-        Inserted/updated/unchanged, ``None`` if nothing was written.
+        Inserted/updated/unchanged (what a dry run would write), ``None`` if nothing was
+        written because rows were rejected.
     committed : bool
         Whether the transaction (or savepoint) was committed.
     import_id : int or None
@@ -157,6 +162,9 @@ class ImportOutcome:
     counties : list of CountyRows
         Without ``within``: the rows loaded (or that would load) in each county, the most
         first (see :func:`importers.within.county_note`).
+    valid_counts : UpsertCounts or None
+        A dry run of a file refused for its rejected rows: what its valid rows would do, as
+        ``partial`` would load them (``counts`` is ``None``).
     """
 
     kind: str
@@ -173,6 +181,7 @@ class ImportOutcome:
     notes: list[str] = field(default_factory=list)
     within: Scope | None = None
     counties: list[CountyRows] = field(default_factory=list)
+    valid_counts: UpsertCounts | None = None
 
     @property
     def rejected_rows(self) -> int:
@@ -316,13 +325,16 @@ def check_table(
         kind.fields,
         overrides.columns,
         has_geometry=GEOMETRY_COLUMN in table.frame.columns,
+        kind=kind.name,
     )
     fixed, notes = _values_of_every_row(kind, columns, options.fixed, [table.sheet_name, stem])
     replaced = replaced_note(columns, options.fixed, kind)
     notes += [replaced] if replaced else []
     frame, columns = add_fixed_columns(table.frame, columns, fixed, kind)
     crs = source_crs(options.crs, table.crs)
-    checks = RowChecks(frame, columns, values=overrides.values, labels=kind.headers)
+    checks = RowChecks(
+        frame, columns, values=overrides.values, labels=kind.headers, others=other_headers(kind)
+    )
     checks.notes += notes
     if table.footers:
         checks.notes.append(footer_note(table.footers))
@@ -330,12 +342,38 @@ def check_table(
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
     refuse_too_long(checks, parts, kind.table)
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=table.crs is not None)
-    return CheckedFile(
-        checks, parts, crs, sha256, file_name, crs_unconfirmed=unconfirmed, fixed=fixed
-    )
+    named = tuple(n for n in (table.sheet_name, stem) if n)
+    return CheckedFile(checks, parts, crs, sha256, file_name, unconfirmed, fixed=fixed, named=named)
 
 
 T = TypeVar("T")
+
+
+def other_headers(kind: Kind) -> dict[str, set[str]]:
+    """Return, for each field of ``kind``, the headers other kinds give it and ``kind`` does not.
+
+    A missing-column message does not offer them (:class:`importers.rules.MissingColumns`).
+
+    Parameters
+    ----------
+    kind : Kind
+        What is imported.
+
+    Returns
+    -------
+    dict
+        Field → headers (empty for a field no other kind names otherwise).
+
+    Examples
+    --------
+    >>> sorted(other_headers(KINDS["video"])["name"])
+    ['姓名', '网格名称']
+    """
+    return {
+        field: {k.headers[field] for k in KINDS.values() if field in k.headers}
+        - {kind.header(field)}
+        for field in kind.fields
+    }
 
 
 def keyed_by_field(mapping: MappingFile, kind: Kind) -> MappingFile:
@@ -508,8 +546,8 @@ def import_checked(
             KINDS[options.kind],
             checked.parts,
             checks,
-            LoadOptions(
-                partial=options.partial,
+            LoadOptions(  # a dry run goes on with the valid rows, to count what they would do
+                partial=options.partial or options.dry_run,
                 import_id=import_id,
                 user=options.user,
                 tolerance_m=options.tolerance_m,
@@ -517,24 +555,27 @@ def import_checked(
                 unconfirmed_crs=checked.crs_unconfirmed,
                 limits_config=options.limits_config,
                 within=within,
+                named=checked.named,
             ),
             progress,
         )
         counts = loaded.counts if loaded is not None else None
         problems = _final(checks.problems)
         rejected = sorted({p.row for p in problems if p.severity == "rejected"})
+        refused = bool(rejected) and not options.partial
         outcome = ImportOutcome(
             **{
                 **base.__dict__,
                 "problems": problems,
                 "notes": list(checks.notes),
-                "counts": counts,
+                "counts": None if refused else counts,
+                "valid_counts": counts if refused else None,
                 "rejected": checks.frame.loc[rejected],
                 "within": within,
                 "counties": loaded.counties if loaded is not None else [],
             }
         )
-        if counts is None or options.dry_run:
+        if counts is None or refused or options.dry_run:
             transaction.rollback()
             return outcome
         import_runs.finish_run(

@@ -7,22 +7,34 @@ the body that runs the unit (居委会, 村民委员会, 办事处, 人民政府
 names of units above it. A name that two units share (two 新复社区 in one county) is told
 apart by the township; otherwise the row is refused with the places it could mean.
 
+A platform's 所属区域 writes the unit as a path from the top (``华宁县/河岭村``,
+``华宁县-盘溪镇-河岭村``): the place is the last unit of the path that exists under the units
+before it.
+
 A 12345 export often has no such column and no coordinates, only the 事发地址
 (``华宁县宁州街道复安社区幸福路 3 号``): :meth:`Gazetteer.in_address` finds the deepest unit the
 address names in full.
+
+A name that stays shared after all that a row says is told apart by the import's jurisdiction
+(``--within``) and by the unit the file's name names (``华溪镇网格员花名册.xlsx``): when some of
+the places it could mean lie in them, only those count (:class:`Preference`).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 from geo.codes import prefix_length
 
 _BODY_SUFFIX = re.compile(r"(居民委员会|村民委员会|居委会|村委会|委员会|办事处|人民政府|政府)$")
+_VILLAGE_BODY = re.compile(r"村(?:民委员|委)会$")
+"""A village committee's suffix: ``河岭村委会`` is also found as ``河岭村``."""
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _SPACE = re.compile(r"\s+")
 _SHORTENED = ("社区", "村")
@@ -32,6 +44,9 @@ _SHOWN = 3
 _LEVEL_WORDS = {4: "乡镇（街道）", 5: "村（社区）"}
 _ROAD_AFTER = frozenset("路街巷道桥弄")
 """A village's name followed by one of these in an address names a road (新村路), not it."""
+_PATH_SEPARATOR = re.compile(r"\s*[/\\>|\-—–]+\s*")
+"""What separates the units of a path (``华宁县/河岭村``, ``华宁县-盘溪镇-河岭村``), after NFKC."""
+T = TypeVar("T")
 
 
 def is_place_name(value: str) -> bool:
@@ -141,6 +156,27 @@ class Place:
     parent_code: str | None
 
 
+@dataclass
+class Preference:
+    """The units that tell apart the places a shared name could mean, the first first.
+
+    When a name means several places and some of them lie in the first unit, only those
+    count; then likewise for the next (:meth:`Gazetteer.preferred`). A name of one place
+    keeps it, wherever it lies.
+
+    Attributes
+    ----------
+    codes : sequence of str
+        Codes of the units: the import's jurisdiction (``--within``), the unit the file's
+        name names.
+    decided : set of str
+        The codes that told apart the places of at least one name.
+    """
+
+    codes: Sequence[str] = ()
+    decided: set[str] = field(default_factory=set)
+
+
 class Gazetteer:
     """The jurisdictions of the database, found by name.
 
@@ -155,7 +191,8 @@ class Gazetteer:
         self._by_key: defaultdict[str, list[Place]] = defaultdict(list)
         for place in places:
             self._by_code[place.code] = place
-            self._by_key[place_key(place.name)].append(place)
+            for key in _keys(place):
+                self._by_key[key].append(place)
         self._key_ends = frozenset(key[-1] for key in self._by_key)
         self._key_lengths = sorted({len(key) for key in self._by_key}, reverse=True)
 
@@ -167,7 +204,9 @@ class Gazetteer:
         """Whether the gazetteer has a unit of this code."""
         return code in self._by_code
 
-    def locate(self, name: str | None, township: str | None = None) -> tuple[str | None, str]:
+    def locate(
+        self, name: str | None, township: str | None = None, prefer: Preference | None = None
+    ) -> tuple[str | None, str]:
         """Return the code of the one unit ``name`` means, or ``None`` and why not.
 
         Parameters
@@ -176,11 +215,20 @@ class Gazetteer:
             The unit as the file names it (``None``: the township is the unit).
         township : str, optional
             The township (or any unit above) it lies in, to tell apart units of one name.
+        prefer : Preference, optional
+            Units that tell apart the units a name still means after its township.
 
         Returns
         -------
         tuple
             ``(code, "")`` when one unit matches, else ``(None, rule)`` with a Chinese rule.
+
+        Examples
+        --------
+        >>> places = Gazetteer([Place("530424101000", "盘溪镇", 4, None),
+        ...                     Place("530424101203", "河岭村", 5, "530424101000")])
+        >>> places.locate("华宁县/河岭村"), places.locate("盘溪镇-河岭村-3组")
+        (('530424101203', ''), ('530424101203', ''))
         """
         if name is None:
             name, township = township, None
@@ -194,6 +242,7 @@ class Gazetteer:
                 return None, f"数据库中没有名为“{township}”的乡镇（街道）"
             found = [p for p in found if any(_inside(p.code, unit) for unit in above)]
             where = f"在{township}"
+        found = self.preferred(found, _code, prefer)
         if len(found) == 1:
             return found[0].code, ""
         if not found and township is not None:
@@ -214,7 +263,9 @@ class Gazetteer:
             "或 12 位区划代码"
         )
 
-    def in_address(self, address: str, within: str | None = None) -> tuple[str | None, str]:
+    def in_address(
+        self, address: str, within: str | None = None, prefer: Preference | None = None
+    ) -> tuple[str | None, str]:
         """Return the code of the deepest unit an address names, or ``None`` and why not.
 
         Units are found by their full names (``复安社区``, not ``复安``), as whole words: a name
@@ -228,6 +279,8 @@ class Gazetteer:
             The address as the file writes it.
         within : str, optional
             Code of the unit the row is known to lie in (its township): only units in it count.
+        prefer : Preference, optional
+            Units that tell apart the deepest units, when the address names several.
 
         Returns
         -------
@@ -259,6 +312,7 @@ class Gazetteer:
         level = max(p.level for p in fits)
         same_level = {p.code: p for p in fits if p.level == level}
         deepest = [same_level[code] for code in sorted(same_level)]
+        deepest = self.preferred(deepest, _code, prefer)
         if len(deepest) == 1:
             return deepest[0].code, ""
         shown = "、".join(self.label(p) for p in deepest[:_SHOWN])
@@ -292,13 +346,23 @@ class Gazetteer:
     def find(self, name: str) -> list[Place]:
         """Return the units ``name`` may mean: same name, or same name after its ancestors'.
 
+        The ancestors may be all or some of the units above (``华宁县宁州街道复安社区``,
+        ``华宁县复安社区``). A path (``华宁县/河岭村``, ``华宁县-盘溪镇-河岭村``) means the
+        units its last part that names any means, among those under the units its parts
+        before name.
+
         Examples
         --------
         >>> towns = [Place("530424001000", "宁州街道", 4, None),
         ...          Place("530424001001", "复安社区居委会", 5, "530424001000")]
         >>> [p.code for p in Gazetteer(towns).find("宁州街道复安社区")]
         ['530424001001']
+        >>> [p.code for p in Gazetteer(towns).find("华宁县/宁州街道/复安社区/3号楼")]
+        ['530424001001']
         """
+        parts = [p for p in _PATH_SEPARATOR.split(unicodedata.normalize("NFKC", name)) if p]
+        if len(parts) > 1:
+            return self._find_path(parts)
         key = place_key(name)
         for whole in (key, *(key + kind for kind in _SHORTENED)):
             if whole in self._by_key:
@@ -306,7 +370,57 @@ class Gazetteer:
         found: list[Place] = []
         for cut in range(1, len(key)):
             head, tail = key[:cut], key[cut:]
-            found += [p for p in self._by_key.get(tail, ()) if self._above(p).endswith(head)]
+            found += [p for p in self._by_key.get(tail, ()) if self._written_above(head, p)]
+        return found
+
+    def _find_path(self, parts: list[str]) -> list[Place]:
+        """Return the units the last part of a path that names any means, under the others."""
+        above: list[Place] = []
+        for part in parts:
+            found = self.find(part)
+            if above:
+                found = [p for p in found if any(_inside(p.code, unit) for unit in above)]
+            above = found or above
+        return above
+
+    def preferred(
+        self, found: list[T], code_of: Callable[[T], str], prefer: Preference | None
+    ) -> list[T]:
+        """Return the places of ``found`` in the units ``prefer`` names, when it tells them apart.
+
+        Parameters
+        ----------
+        found : list
+            The places (units, grids) a name means.
+        code_of : callable
+            A place → the code of the unit it lies in.
+        prefer : Preference or None
+            The units, the first first; the codes that told places apart are added to its
+            ``decided``.
+
+        Returns
+        -------
+        list
+            ``found`` when it holds one place, or none of them lies in a unit; else those that
+            lie in the first such unit, narrowed likewise by the next.
+
+        Examples
+        --------
+        >>> places = Gazetteer([Place("530424001000", "宁州街道", 4, None),
+        ...                     Place("530424102000", "华溪镇", 4, None)])
+        >>> prefer = Preference(["530424102000"])
+        >>> places.preferred(["530424001016", "530424102001"], str, prefer), prefer.decided
+        (['530424102001'], {'530424102000'})
+        >>> places.preferred(["530424001016"], str, prefer)  # one place: kept
+        ['530424001016']
+        """
+        if prefer is None:
+            return found
+        for unit in prefer.codes:
+            inside = [place for place in found if self.within(code_of(place), unit)]
+            if len(found) > 1 and 0 < len(inside) < len(found):
+                found = inside
+                prefer.decided.add(unit)
         return found
 
     def within(self, code: str, container: str) -> bool:
@@ -338,14 +452,38 @@ class Gazetteer:
         above = place_key(parent.name) if parent is not None else ""
         return f"{above}{place.name}"
 
-    def _above(self, place: Place) -> str:
-        """Return the keys of the units above ``place``, from the top, run together."""
+    def _written_above(self, head: str, place: Place) -> bool:
+        """Whether ``head`` names units above ``place`` from the top, levels left out or not.
+
+        ``华宁县宁州街道``, ``华宁县`` and ``宁州街道`` are written above 复安社区.
+        """
         names: list[str] = []
         parent = self._by_code.get(place.parent_code or "")
         while parent is not None and len(names) < 5:
             names.append(place_key(parent.name))
             parent = self._by_code.get(parent.parent_code or "")
-        return "".join(reversed(names))
+        at = 0
+        for name in reversed(names):
+            if head.startswith(name, at):
+                at += len(name)
+        return at == len(head)
+
+
+def _keys(place: Place) -> list[str]:
+    """Return the keys a unit is found by: its :func:`place_key`, and ``河岭村`` for 河岭村委会."""
+    key = place_key(place.name)
+    committee = _VILLAGE_BODY.search(_SPACE.sub("", place.name)) and not key.endswith("村")
+    return [key + "村", key] if committee else [key]
+
+
+def _written(place: Place) -> list[str]:
+    """Return the names a village is written as before its grids' (longest first)."""
+    keys = _keys(place)
+    return [*keys, *(keys[-1].removesuffix(kind) for kind in _SHORTENED)]
+
+
+def _code(place: Place) -> str:
+    return place.code
 
 
 def _inside(code: str, unit: Place) -> bool:
@@ -391,12 +529,22 @@ class GridDirectory:
     def __init__(self, grids: Iterable[GridPlace], places: Gazetteer) -> None:
         self._places = places
         self._by_key: defaultdict[str, list[GridPlace]] = defaultdict(list)
-        self._by_area: defaultdict[str, list[GridPlace]] = defaultdict(list)
+        self._by_core: defaultdict[tuple[str, str], list[GridPlace]] = defaultdict(list)
+        self._written: defaultdict[str, list[str]] = defaultdict(list)
         for grid in grids:
-            self._by_key[grid_key(grid.name)].append(grid)
-            self._by_area[grid.area_code].append(grid)
+            key = grid_key(grid.name)
+            self._by_key[key].append(grid)
+            self._by_core[grid.area_code, self._core(key, grid.area_code)].append(grid)
+        self._villages = sorted({village for village, _ in self._by_core})
+        for village in self._villages:
+            unit = places.unit(village)
+            for written in dict.fromkeys(_written(unit) if unit is not None else ()):
+                if len(written) >= 2:
+                    self._written[written].append(village)
 
-    def locate(self, name: str, area: str | None = None) -> tuple[GridPlace | None, str]:
+    def locate(
+        self, name: str, area: str | None = None, prefer: Preference | None = None
+    ) -> tuple[GridPlace | None, str]:
         """Return the one grid ``name`` means (in ``area`` when given), or ``None`` and why not.
 
         Parameters
@@ -404,27 +552,16 @@ class GridDirectory:
         name : str
             The grid as the file names it.
         area : str, optional
-            The row's jurisdiction code (its village, or a unit above).
+            The row's jurisdiction code (its village, or a unit above: its township).
+        prefer : Preference, optional
+            Units that tell apart the grids a name still means in ``area``.
 
         Returns
         -------
         tuple
             ``(grid, "")`` when one grid matches, else ``(None, rule)`` with a Chinese rule.
         """
-        found = self._by_key.get(grid_key(name), [])
-        if not found and area is None:
-            found = self._after_village(grid_key(name))
-        if area is not None:
-            found = [g for g in found if self._places.within(g.area_code, area)]
-            if not found:
-                core = self._core(grid_key(name), area)
-                found = [
-                    g
-                    for village, grids in self._by_area.items()
-                    if self._places.within(village, area)
-                    for g in grids
-                    if self._core(grid_key(g.name), village) == core
-                ]
+        found = self.candidates(name, area, prefer)
         if len(found) == 1:
             return found[0], ""
         unit = self._places.unit(area) if area is not None else None
@@ -434,26 +571,86 @@ class GridDirectory:
         found = sorted(found, key=lambda g: g.code)
         shown = "、".join(f"{self._village(g)}{g.name}（{g.code}）" for g in found[:_SHOWN])
         more = "等" if len(found) > _SHOWN else ""
-        return None, (
-            f"“{name}”{where}有 {len(found)} 处：{shown}{more}。"
-            "请填写所属社区、所属乡镇或 15 位网格编码"
+        asked = "所属社区" if unit is not None else "所属社区、所属乡镇"
+        return (
+            None,
+            f"“{name}”{where}有 {len(found)} 处：{shown}{more}。请填写{asked}或 15 位网格编码",
         )
 
-    def _after_village(self, key: str) -> list[GridPlace]:
-        """Return the grids ``key`` names after their village's name (``华福社区第1网格``)."""
-        found: list[GridPlace] = []
-        for village, grids in self._by_area.items():
-            unit = self._places.unit(village)
-            if unit is None:
-                continue
-            full = place_key(unit.name)
-            for prefix in (full, *(full.removesuffix(kind) for kind in _SHORTENED)):
-                at = key.find(prefix) if len(prefix) >= 2 else -1
-                if at >= 0 and len(key) > at + len(prefix):
-                    core = key[at + len(prefix) :]
-                    found += [g for g in grids if self._core(grid_key(g.name), village) == core]
-                    break
-        return found
+    def candidates(
+        self, name: str, area: str | None = None, prefer: Preference | None = None
+    ) -> list[GridPlace]:
+        """Return the grids ``name`` may mean, as :meth:`locate` narrows them.
+
+        Units the name writes before the grid's (``华溪镇新复社区第4网格``) tell apart grids of
+        one name first, then ``prefer``.
+
+        Examples
+        --------
+        >>> places = Gazetteer([Place("530424001000", "宁州街道", 4, None),
+        ...                     Place("530424001016", "新复社区", 5, "530424001000"),
+        ...                     Place("530424102000", "华溪镇", 4, None),
+        ...                     Place("530424102001", "新复社区", 5, "530424102000")])
+        >>> grids = GridDirectory([GridPlace("530424001016004", "新复第4网格", "530424001016"),
+        ...                        GridPlace("530424102001004", "新复第4网格", "530424102001")],
+        ...                       places)
+        >>> [g.code for g in grids.candidates("华溪镇新复社区第4网格")]
+        ['530424102001004']
+        >>> len(grids.candidates("新复第4网格"))
+        2
+        """
+        key = grid_key(name)
+        found = self._by_key.get(key, [])
+        if area is not None:
+            found = [g for g in found if self._places.within(g.area_code, area)]
+            if not found:
+                core = self._core(key, area)
+                found = [g for v in self._in_area(area) for g in self._by_core.get((v, core), ())]
+        if not found:
+            found = self._after_village(key, area)
+        if len(found) > 1:
+            found = self.in_unit(found, self._places.in_address(name)[0])
+        return self._places.preferred(found, _area_of, prefer)
+
+    def in_unit(self, found: list[GridPlace], unit: str | None) -> list[GridPlace]:
+        """Return the grids of ``found`` in ``unit``, when some but not all of them lie there.
+
+        Examples
+        --------
+        >>> places = Gazetteer([Place("530424102000", "华溪镇", 4, None)])
+        >>> grids = [GridPlace("530424001016004", "新复第4网格", "530424001016"),
+        ...          GridPlace("530424102001004", "新复第4网格", "530424102001")]
+        >>> [g.code for g in GridDirectory(grids, places).in_unit(grids, "530424102000")]
+        ['530424102001004']
+        """
+        if unit is None:
+            return found
+        inside = [g for g in found if self._places.within(g.area_code, unit)]
+        return inside if 0 < len(inside) < len(found) else found
+
+    def _in_area(self, area: str) -> list[str]:
+        """Return the villages with grids in ``area`` (none if it is no unit of the places)."""
+        unit = self._places.unit(area)
+        if unit is None:
+            return []
+        prefix = area[: prefix_length(unit.level)]
+        start = bisect_left(self._villages, prefix)
+        return self._villages[start : bisect_left(self._villages, prefix + "\x7f", start)]
+
+    def _after_village(self, key: str, area: str | None = None) -> list[GridPlace]:
+        """Return the grids ``key`` names after their village's name (``华福社区第1网格``).
+
+        With ``area`` (the row's township), only the grids of its villages. Each part of the
+        key that a village is written as is looked up (a name is a few characters long).
+        """
+        inside = set(self._in_area(area)) if area is not None else None
+        found: dict[str, GridPlace] = {}
+        for end in range(2, len(key)):
+            for start in range(end - 1):
+                for village in self._written.get(key[start:end], ()):
+                    if inside is None or village in inside:
+                        found |= {g.code: g for g in self._by_core.get((village, key[end:]), ())}
+        return list(found.values())
 
     def _village(self, grid: GridPlace) -> str:
         """Return ``宁州街道新复社区的``: where a grid lies, to tell apart grids of one name."""
@@ -465,8 +662,11 @@ class GridDirectory:
         unit = self._places.unit(village)
         if unit is None:
             return key
-        full = place_key(unit.name)
-        for prefix in (full, *(full.removesuffix(kind) for kind in _SHORTENED)):
+        for prefix in _written(unit):
             if prefix and key.startswith(prefix) and len(key) > len(prefix):
                 return key[len(prefix) :]
         return key
+
+
+def _area_of(grid: GridPlace) -> str:
+    return grid.area_code

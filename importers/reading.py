@@ -7,7 +7,8 @@ validation rules. GIS formats (:data:`GIS_SUFFIXES`) add a column
 
 Office spreadsheets often carry a title and lines such as ``填报单位：…`` above the header: given
 a test of known headers (:func:`importers.mapping.header_test`), CSV and XLSX readers find the
-header rows with :mod:`importers.headers`. Fully blank rows are dropped, and so are the totals,
+header rows with :mod:`importers.headers`; two columns named alike are told apart (the second
+``备注`` is ``备注_2``). Fully blank rows are dropped, and so are the totals,
 signatures and notes of a clerk's sheet (:mod:`importers.footers`); the remaining rows keep the
 numbers a clerk sees in the spreadsheet.
 """
@@ -31,7 +32,7 @@ import pandas as pd
 
 from importers import dbf
 from importers.footers import footer_rows
-from importers.headers import HeaderTest, find_header, header_block
+from importers.headers import HeaderTest, distinct_names, find_header, header_block
 from importers.html_table import Rows, html_tables
 from importers.spreadsheet_xml import SpreadsheetXmlError, xml_sheets
 
@@ -213,8 +214,9 @@ def _csv_header(
 
     Only the first records are parsed (by the ``csv`` module, as pandas would split them);
     ``None`` if the text has no non-empty record. With two header rows (:func:`header_block`)
-    the record and offset are the lower row's, and the cells are the columns' names; ``None``
-    when the header record's own cells name the columns.
+    the record and offset are the lower row's. The names are the columns' (``None`` for an
+    empty cell), as :func:`header_block` gives them; ``None`` when the records could not be
+    parsed (pandas then reads the header as it can).
     """
     line_end = [0]
 
@@ -242,8 +244,7 @@ def _csv_header(
     if header is None:
         return None
     last, names = header_block(seen, header, is_header)
-    plain = [(c or "").strip() or None for c in seen[last]]
-    return last, starts[last], None if names == plain else names
+    return last, starts[last], names
 
 
 def _without_blank_rows(frame: pd.DataFrame, blank: pd.Series | None) -> pd.DataFrame:
@@ -300,8 +301,9 @@ def read_csv(path: Path, is_header: HeaderTest | None = None) -> SourceTable:
         skip_blank_lines=False,
     )
     frame.columns = [str(c).strip() for c in frame.columns]
-    if names is not None and len(names) == len(frame.columns):
+    if names is not None and len(names) == len(frame.columns):  # not pandas's 备注.1
         frame.columns = [n or c for n, c in zip(names, frame.columns, strict=True)]
+    frame.columns = distinct_names(list(frame.columns))
     # A cell can end in a space only if the text has a space before a separator, a quote or
     # a line end: without one, no column needs the (per-cell) strip.
     trailing = re.search(f' [{re.escape(separator)}"\r\n]| $', text) is not None
@@ -454,7 +456,7 @@ def _rows_frame(
     near = [[cell_text(c) for c in r] for r in rows[start : header_at + 2]]
     last, names_found = header_block(near, header_at - start, is_header)
     header_at = start + last
-    headers = [cell or f"第 {i + 1} 列" for i, cell in enumerate(names_found)]
+    headers = distinct_names([cell or f"第 {i + 1} 列" for i, cell in enumerate(names_found)])
     width = len(headers)
     body: list[list[str | None]] = []
     numbers: list[int] = []

@@ -12,7 +12,7 @@ reason at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
 
@@ -25,13 +25,16 @@ from geo.codes import CodeError, mask_resident_id
 from geo.crs import SourceCrs, in_china, looks_like_gauss_kruger, to_cgcs2000
 from importers import vocabulary
 from importers.mapping import SYNONYMS, normalise_header, usual_header
+from importers.reading import GEOMETRY_COLUMN
 from importers.values import (
     COORDINATE_RULE,
     DATE_RULE,
     EXCEL_NUMBER_RULE,
     PAIR_RULE,
     SHANGHAI,
+    YEARLESS_RULE,
     excel_mangled,
+    lacks_year,
     parse_numbers,
     parse_times,
     projected_rule,
@@ -74,9 +77,11 @@ class MissingColumns(ValueError):
     """The file has no column for a required field: the whole file is refused, not each row.
 
     The message (Chinese) names each missing field by its header in this kind's files, with up to
-    two other usual headers (never by the field's code name, which a clerk does not know), lists
-    the file's columns and suggests renaming a column, mapping it with ``--mapping``, or giving the
-    whole file's value with ``--set``.
+    two other usual headers (never by the field's code name, which a clerk does not know; see
+    :func:`_usual_headers`), lists the file's columns and suggests renaming a column, mapping it
+    with ``--mapping``, or, for a field a whole file may share (:data:`SHARED_FIELDS`: a code
+    table, a place; not a row's own code, name or date), giving the whole file's value with
+    ``--set``.
 
     Parameters
     ----------
@@ -90,6 +95,9 @@ class MissingColumns(ValueError):
         Target field → its header in this kind's files, named first.
     choices : mapping, optional
         Code-table field → the names its values may take, listed after the ``--set`` example.
+    others : mapping, optional
+        Field → the headers other kinds give it (a camera file's 名称 is not offered the 姓名 of
+        a roster).
     """
 
     def __init__(
@@ -100,22 +108,46 @@ class MissingColumns(ValueError):
         *,
         labels: Mapping[str, str] | None = None,
         choices: Mapping[str, Sequence[str]] | None = None,
+        others: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self.fields = tuple(fields)
-        labels = labels or {}
-        usual = {f: _usual_headers(f, labels.get(f)) for f in fields}
+        labels, others = labels or {}, others or {}
+        usual = {f: _usual_headers(f, labels.get(f), others.get(f, ())) for f in fields}
         wanted = "；".join(_named(usual[field]) for field in fields)
-        found = "、".join(str(h) for h in headers) or "（无）"
-        guesses = {f: _likely_headers(f, [str(h) for h in headers]) for f in fields}
+        found = "、".join(_shown_header(str(h)) for h in headers) or "（无）"
+        named = [str(h) for h in headers if h != GEOMETRY_COLUMN]
+        guesses = {f: _likely_headers(f, named) for f in fields}
         example = ", ".join(f'"{usual[f][0]}": "{g[0]}"' for f, g in guesses.items() if g)
         hint = f"，例如映射文件内容为 {{{example}}}" if example else ""
-        allowed = (choices or {}).get(fields[0]) if fields else None
-        listed = f"（可取：{'、'.join(allowed)}）" if allowed else ""
-        same = f"；整个文件同一个值的，用 --set 给出，如 --set {usual[fields[0]][0]}=…{listed}"
+        shared = next((f for f in fields if f in SHARED_FIELDS), None)
+        same = ""
+        if shared is not None:
+            allowed = (choices or {}).get(shared)
+            listed = f"（可取：{'、'.join(allowed)}）" if allowed else ""
+            same = f"；整个文件同一个值的，用 --set 给出，如 --set {usual[shared][0]}=…{listed}"
         super().__init__(
             f"文件缺少必填字段的列：{wanted}{alternative}。文件中的列：{found}。"
-            f"请把对应的列改名为上述表头之一，或用 --mapping 指定{hint}{same if fields else ''}。"
+            f"请把对应的列改名为上述表头之一，或用 --mapping 指定{hint}{same}。"
         )
+
+
+SHARED_FIELDS = frozenset(
+    {"category", "subcategory", "channel", "status", "risk_level", "management_level", "role"}
+    | {"unit", "township", "area_code", "grid_code", "home_grid", "visitor"}
+    | {"ptz_type", "position_type", "direction_type", "fov_deg", "range_m"}
+)
+"""Fields a whole file may share, which a missing-column message suggests ``--set`` for: code
+tables (a roster of one 人员类别, an export of one 来源渠道), a place, who visited. Not a
+row's own code, number, name, ID, date or point (国标编码, 工单编号, 身份证号, 姓名 …)."""
+
+GEOMETRY_HEADER = "文件的几何"
+"""How a GIS file's geometry (:data:`importers.reading.GEOMETRY_COLUMN`) is listed among its
+columns; a problem with it is on the kind's 边界, or on 点位."""
+
+
+def _shown_header(header: str) -> str:
+    """Return a file's column as a message lists it: a GIS file's geometry in words."""
+    return GEOMETRY_HEADER if header == GEOMETRY_COLUMN else header
 
 
 def _named(headers: Sequence[str]) -> str:
@@ -143,18 +175,37 @@ def _likely_headers(field: str, headers: Sequence[str]) -> list[str]:
     return [h for h in headers if any(k in normalise_header(h) for k in keys)]
 
 
-def _usual_headers(field: str, label: str | None = None) -> list[str]:
+def _usual_headers(
+    field: str, label: str | None = None, foreign: Collection[str] = ()
+) -> list[str]:
     """Return up to three usual headers of ``field``: its label, then Chinese ones first.
+
+    The others are the field's synonyms, less those naming ``foreign`` (the headers other kinds
+    give the field: a grid file's 名称 is offered neither a roster's 姓名 nor 人员姓名). A kind
+    that gives the field a header of its own (``label``: 姓名, 点位名称) is offered only the
+    synonyms that are part of it or contain it (名称 for 点位名称, 人员姓名 for 姓名), not the
+    names of other things.
 
     Examples
     --------
     >>> _usual_headers("lon"), _usual_headers("category", "人员类别")
-    (['经度', 'x坐标', '横坐标'], ['人员类别', '事件类型', '事件类别'])
+    (['经度', 'x坐标', '横坐标'], ['人员类别', '类别'])
+    >>> _usual_headers("category", None, ["人员类别"])
+    ['事件类型', '事件类别', '类别']
+    >>> _usual_headers("name", "点位名称", ["姓名", "网格名称"])
+    ['点位名称', '名称']
     """
-    others = [s for s in SYNONYMS.get(field, ()) if s not in (field, label)]
+    others = [
+        s
+        for s in SYNONYMS.get(field, ())
+        if s not in (field, label) and not any(f in s for f in foreign)
+    ]
+    if label:
+        others = [s for s in others if s in label or label in s]
     chinese = [s for s in others if not s.isascii()]
-    first = [label] if label else []
-    return (first + chinese + [s for s in others if s.isascii()])[:3]
+    first = [label] if label else [usual_header(field)]
+    rest = [s for s in chinese + [s for s in others if s.isascii()] if s not in first]
+    return (first + rest)[:3]
 
 
 SENSITIVE_FIELDS = frozenset({"resident_id"})
@@ -187,6 +238,10 @@ def shown_value(field: str, value: object) -> str | None:
     return mask_resident_id(text) if field in SENSITIVE_FIELDS else text
 
 
+NUMBER_WORDS: dict[str, dict[str, float]] = {"azimuth_deg": vocabulary.compass_bearings()}
+"""Words a numeric field may be written as (by :func:`importers.vocabulary.value_key`): a
+camera's 方位角 as a point of the compass (``朝南`` 180°, ``东北`` 45°)."""
+
 EARLIEST = pd.Timestamp("1900-01-01", tz=SHANGHAI)
 """Dates before this are taken for mistyped years (``1024`` for ``2024``)."""
 
@@ -209,6 +264,9 @@ class RowChecks:
     labels : mapping, optional
         Target field → its header in this kind's files (``category`` is 人员类别 in a roster,
         事件类型 in a case file), for fields the file lacks; else the usual header.
+    others : mapping, optional
+        Target field → the headers other kinds give it, which a missing-column message does
+        not offer (:class:`MissingColumns`).
     """
 
     def __init__(
@@ -218,10 +276,12 @@ class RowChecks:
         *,
         values: Mapping[str, Mapping[str, str]] | None = None,
         labels: Mapping[str, str] | None = None,
+        others: Mapping[str, Collection[str]] | None = None,
     ) -> None:
         self.frame = frame
         self.columns = columns
         self.labels = dict(labels or {})
+        self.others = dict(others or {})
         self.values = {
             field: {vocabulary.value_key(k): v for k, v in names.items()}
             for field, names in (values or {}).items()
@@ -252,8 +312,14 @@ class RowChecks:
         return raw.map(renamed, na_action="ignore")
 
     def header(self, field: str) -> str:
-        """Return the source header of ``field``; if the file has none, the usual one."""
-        return self.columns.get(field) or self.labels.get(field) or usual_header(field)
+        """Return the source header of ``field``; if the file has none, the usual one.
+
+        A GIS file's geometry is named by what it holds: the kind's 边界, else 点位.
+        """
+        column = self.columns.get(field)
+        if column == GEOMETRY_COLUMN:
+            return self.labels.get(field) or "点位"
+        return column or self.labels.get(field) or usual_header(field)
 
     # ----------------------------------------------------------------- recording
 
@@ -357,7 +423,9 @@ class RowChecks:
         absent = [field for field in fields if not self.has(field)]
         if absent:
             headers = [str(c) for c in self.frame.columns]
-            raise MissingColumns(absent, headers, labels=self.labels, choices=choices)
+            raise MissingColumns(
+                absent, headers, labels=self.labels, choices=choices, others=self.others
+            )
         for field in fields:
             self.fail(field, self.text(field).isna(), "必填，不能为空")
 
@@ -379,7 +447,11 @@ class RowChecks:
                 "或 GIS 文件的点几何）"
             )
             raise MissingColumns(
-                absent, [str(c) for c in self.frame.columns], alternative, labels=self.labels
+                absent,
+                [str(c) for c in self.frame.columns],
+                alternative,
+                labels=self.labels,
+                others=self.others,
             )
         else:
             self.require("lon", "lat")
@@ -434,7 +506,8 @@ class RowChecks:
         """Parse a numeric field; reject non-numbers, non-finite values and out-of-range ones.
 
         Besides plain numbers: full-width characters and, with ``dms``, degrees-minutes-seconds
-        (see :func:`importers.values.parse_numbers`). Thousands separators are not accepted.
+        (see :func:`importers.values.parse_numbers`), and the words :data:`NUMBER_WORDS` gives
+        the field (a camera's 方位角 ``朝南``). Thousands separators are not accepted.
 
         Parameters
         ----------
@@ -453,6 +526,11 @@ class RowChecks:
             Floats, NaN where empty or rejected.
         """
         raw = self.text(field)
+        words = NUMBER_WORDS.get(field)
+        if words:
+            said = {v: words.get(vocabulary.value_key(str(v))) for v in raw.dropna().unique()}
+            named = raw.map({v: f"{n:g}" for v, n in said.items() if n is not None})
+            raw = raw.where(named.isna(), named)
         numbers, rules = parse_numbers(raw, dms=dms)
         present = raw.notna()
         default = COORDINATE_RULE if dms else "必须是数字"
@@ -513,7 +591,8 @@ class RowChecks:
         parsed, rules = parse_times(raw)
         self.fail(field, raw.notna() & parsed.isna(), lambda v: rules.get(str(v), DATE_RULE))
         wrong = parsed < EARLIEST
-        self.fail(field, wrong, f"早于 {EARLIEST.year} 年，请检查年份")
+        early = f"早于 {EARLIEST.year} 年，请检查年份"
+        self.fail(field, wrong, lambda v: YEARLESS_RULE if lacks_year(str(v)) else early)
         if past:
             tomorrow = pd.Timestamp.now(tz=SHANGHAI).normalize() + pd.Timedelta(days=2)
             late = parsed >= tomorrow

@@ -33,6 +33,8 @@ SHANGHAI = "Asia/Shanghai"
 
 COORDINATE_RULE = "必须是数字（十进制度，如 102.905）或度分秒（如 102°48′30.5″）"
 DATE_RULE = "必须是日期时间，例如 2024-05-01 08:30"
+YEARLESS_RULE = "日期缺少年份，请写成 2025年5月5日 这样的完整日期"
+"""Why a date without its year (``5月5日``, its year only in a ledger's title) is refused."""
 
 EXCEL_NUMBER_RULE = (
     "号码被表格存成了数字，显示为科学计数法（如 1.10105E+17），末几位已丢失："
@@ -123,6 +125,17 @@ def plain_number(text: str) -> str:
     ('102.905', '-24', '102。9')
     """
     return unicodedata.normalize("NFKC", text)
+
+
+def lacks_year(text: str) -> bool:
+    """Return whether a date as written gives no year (no run of three digits or more).
+
+    Examples
+    --------
+    >>> lacks_year("5月5日"), lacks_year("5/5 8:30"), lacks_year("1024-05-01")
+    (True, True, False)
+    """
+    return re.search(r"[0-9]{3}", plain_number(text)) is None
 
 
 _DMS = re.compile(

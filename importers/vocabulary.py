@@ -133,6 +133,27 @@ a consultation (宅基地, 物业收费). Noise is pollution whoever makes it (�
 噪声污染防治法), so 噪音扰民 is 环境污染, not 邻里纠纷.
 """
 
+_PTZ_WORDS = {
+    PtzType.DOME: "球机 球型 球形 快球 高速球 高速球机 智能球 球型摄像机",
+    PtzType.HALF_DOME: "半球 半球型 半球形 半球机 半球摄像机",
+    PtzType.FIXED: (
+        "枪机 枪型 固定枪 固定枪机 筒机 枪型摄像机 卡口 卡口相机 卡口摄像机 人脸卡口 车辆卡口 "
+        "人脸抓拍 电子警察"
+    ),
+    PtzType.REMOTE_FIXED: "云台枪机 遥控枪 遥控枪机",
+}
+"""Camera types as lists and platforms write them. A 卡口 (a checkpoint's capture camera) and an
+电子警察 are fixed cameras: GB/T 28181's PTZType 3."""
+
+_CAMERA_GRADES = ("高清", "超高清", "网络", "红外", "星光", "智能", "数字")
+"""What a camera's type may be written after (高清球机, 网络半球, 红外枪机)."""
+
+_COMPASS_FORMS: tuple[tuple[str, str], ...] = (
+    *(("朝", ""), ("向", ""), ("正", ""), ("", "向"), ("朝向", ""), ("面向", "")),
+    *(("", "方向"), ("朝", "方向"), ("", "方")),
+)
+"""How a compass word (东南) is written besides itself: 朝东南, 向东南, 正东, 东南向, 朝向东南 …"""
+
 M = TypeVar("M", bound=LabelledEnum)
 
 
@@ -241,27 +262,17 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
         "民警": WorkerRole.POLICE,
         "社区警务": WorkerRole.POLICE,
     },
-    VideoStatus: {  # and GB/T 28181's catalog Status: ON, OFF
-        **dict.fromkeys(("正常", "on", "ok", "运行", "运行中"), VideoStatus.ONLINE),
+    VideoStatus: {  # and GB/T 28181's catalog Status: ON, OFF; 海康 exports' 在线状态 1, 0
+        **dict.fromkeys(("正常", "on", "ok", "运行", "运行中", "1"), VideoStatus.ONLINE),
         **dict.fromkeys(
-            ("故障", "off", "不在线", "掉线", "断网", "停用", "损坏", "维修中", "待维修"),
+            ("故障", "off", "不在线", "掉线", "断网", "停用", "损坏", "维修中", "待维修", "0"),
             VideoStatus.OFFLINE,
         ),
     },
-    PtzType: {
-        "球型": PtzType.DOME,
-        "球形": PtzType.DOME,
-        "快球": PtzType.DOME,
-        "高速球": PtzType.DOME,
-        "半球型": PtzType.HALF_DOME,
-        "半球形": PtzType.HALF_DOME,
-        "半球机": PtzType.HALF_DOME,
-        "枪机": PtzType.FIXED,
-        "枪型": PtzType.FIXED,
-        "固定枪": PtzType.FIXED,
-        "筒机": PtzType.FIXED,
-        "云台枪机": PtzType.REMOTE_FIXED,
-        "遥控枪": PtzType.REMOTE_FIXED,
+    PtzType: {  # and as platforms sell them: 高清球机, 网络半球, 红外枪机 …
+        f"{grade}{word}": member
+        for word, member in _by_word(_PTZ_WORDS).items()
+        for grade in ("", *_CAMERA_GRADES)
     },
     PositionType: {
         "检查站": PositionType.CHECKPOINT,
@@ -302,14 +313,44 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
         "二级": ManagementLevel.ATTENTION,
         "一般人员": ManagementLevel.ROUTINE,
         "三级": ManagementLevel.ROUTINE,
+        "严管": ManagementLevel.KEY,  # 社区矫正的分类管理：严格、普通、宽松管理
+        "严格管理": ManagementLevel.KEY,
+        "普管": ManagementLevel.ATTENTION,
+        "普通管理": ManagementLevel.ATTENTION,
+        "宽管": ManagementLevel.ROUTINE,
+        "宽松管理": ManagementLevel.ROUTINE,
     },
-    DirectionType: {  # 朝东, 向东, 正东, 东向
+    DirectionType: {  # 朝东, 向东, 正东, 东向, 朝向东, 东方向
         f"{before}{member.label}{after}": member
         for member in DirectionType
-        for before, after in (("朝", ""), ("向", ""), ("正", ""), ("", "向"))
+        for before, after in _COMPASS_FORMS
     },
 }
 """Other names of code-table values, per table (compared after :func:`value_key`)."""
+
+
+def compass_bearings() -> dict[str, float]:
+    """Return the compass words a camera's 方位角 may be written as, by :func:`value_key`.
+
+    A list that writes the azimuth as ``朝南`` or ``正东`` means the bearing of that point of
+    the compass (:attr:`layers.model.video.DirectionType.bearing_deg`); the codes 1–8 of
+    GB/T 28181's DirectionType are not among them, since an azimuth of 1 is 1°.
+
+    Returns
+    -------
+    dict
+        Word → degrees clockwise from north.
+
+    Examples
+    --------
+    >>> words = compass_bearings()
+    >>> words["朝南"], words["正东"], words["西北向"], words["东北"], "1" in words
+    (180.0, 90.0, 315.0, 45.0, False)
+    """
+    words = {value_key(m.label): m.value for m in DirectionType}
+    words |= {value_key(a): m.value for a, m in ALIASES[DirectionType].items()}
+    by_code = {m.value: m.bearing_deg for m in DirectionType}
+    return {word: by_code[code] for word, code in words.items()}
 
 
 def lookup(table: type[LabelledEnum]) -> dict[str, str]:

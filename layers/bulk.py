@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 import psycopg
+from geoalchemy2 import Geometry
 from psycopg import sql
 from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Table
@@ -29,6 +30,11 @@ ROW_COLUMN = "_row"
 
 LON_COLUMN, LAT_COLUMN = "_lon", "_lat"
 """Staging columns carrying a point's coordinates (CGCS2000) when its geometry is generated."""
+
+GEOMETRY_TOLERANCE = 5e-7
+"""How far (degrees, about 5 cm) each vertex of a geometry may move without the geometry
+counting as changed: the same boundary re-projected, or read from KML, differs in its last
+digits (:func:`_differs`)."""
 
 _NULL = "\\N"
 _ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
@@ -367,15 +373,14 @@ def upsert(
     others = [c for c in columns if c not in key and c not in insert_only]
     action: sql.Composable
     if update and others:
-        action = sql.SQL(
-            "DO UPDATE SET ({others}) = ROW({excluded}) "
-            "WHERE ({current}) IS DISTINCT FROM ({excluded})"
-        ).format(
+        action = sql.SQL("DO UPDATE SET ({others}) = ROW({excluded}) WHERE {differs}").format(
             others=_ident_list(others),
             excluded=_new_values(
                 sql.SQL("EXCLUDED"), sql.Identifier(table.name), others, keep, merge
             ),
-            current=_columns_of(sql.Identifier(table.name), others),
+            differs=_differs(
+                table, sql.SQL("EXCLUDED"), sql.Identifier(table.name), others, keep, merge
+            ),
         )
     else:
         action = sql.SQL("DO NOTHING")
@@ -439,6 +444,61 @@ def _new_values(
     )
 
 
+def _differs(
+    table: Table,
+    new: sql.Composable,
+    old: sql.Composable,
+    columns: Sequence[str],
+    keep: Sequence[str],
+    merge: Sequence[str],
+) -> sql.Composable:
+    """Return whether an update would change a row: ``old``'s values differ from those written.
+
+    A geometry differs only when a vertex moved more than :data:`GEOMETRY_TOLERANCE`, or the
+    vertices are not the same in number: equal geometries are told at once, a point by its
+    coordinates; other shapes are the same when, snapped to that tolerance, they are the same
+    in canonical order (a Shapefile's rings run the other way), else when each vertex, in
+    order, lies within it (all linear in their size, or nearly).
+    """
+    geometries = [c for c in columns if isinstance(table.c[c].type, Geometry)]
+    plain = [c for c in columns if c not in geometries]
+    tests: list[sql.Composable] = []
+    if plain:
+        tests.append(
+            sql.SQL("({}) IS DISTINCT FROM ({})").format(
+                _columns_of(old, plain), _new_values(new, old, plain, keep, merge)
+            )
+        )
+    for column in geometries:
+        point = str(getattr(table.c[column].type, "geometry_type", "")).upper() == "POINT"
+        a = sql.SQL("{}.{}").format(old, sql.Identifier(column))
+        b = _new_values(new, old, [column], keep, merge)
+        moved = (_POINT_MOVED if point else _VERTEX_MOVED).format(
+            a=a, b=b, tolerance=sql.Literal(GEOMETRY_TOLERANCE)
+        )
+        tests.append(
+            sql.SQL(
+                "CASE WHEN {a} IS NOT DISTINCT FROM {b} THEN false "
+                "WHEN {a} IS NULL OR {b} IS NULL THEN true ELSE {moved} END"
+            ).format(a=a, b=b, moved=moved)
+        )
+    return sql.SQL(" OR ").join(tests) if tests else sql.SQL("false")
+
+
+_POINT_MOVED = sql.SQL(
+    "abs(ST_X({a}) - ST_X({b})) > {tolerance} OR abs(ST_Y({a}) - ST_Y({b})) > {tolerance}"
+)
+_VERTEX_MOVED = sql.SQL(
+    "CASE WHEN ST_NPoints({a}) <> ST_NPoints({b}) THEN true "
+    "WHEN ST_OrderingEquals(ST_Normalize(ST_SnapToGrid({a}, {tolerance})), "
+    "ST_Normalize(ST_SnapToGrid({b}, {tolerance}))) THEN false "
+    "ELSE EXISTS (SELECT FROM ST_DumpPoints({a}) AS p FULL JOIN ST_DumpPoints({b}) AS q "
+    "USING (path) WHERE p.geom IS NULL OR q.geom IS NULL "
+    "OR abs(ST_X(p.geom) - ST_X(q.geom)) > {tolerance} "
+    "OR abs(ST_Y(p.geom) - ST_Y(q.geom)) > {tolerance}) END"
+)
+
+
 def _returning(follow_up: sql.Composable | None, columns: Sequence[str] | None) -> sql.Composable:
     if follow_up is None:
         return sql.SQL("")
@@ -498,13 +558,13 @@ def _upsert_by_match(
         cursor = conn.execute(
             sql.SQL(
                 "UPDATE {target} AS t SET ({others}) = ROW({new}) FROM {source} AS s "
-                "WHERE {match} AND ({old}) IS DISTINCT FROM ({new})"
+                "WHERE {match} AND ({differs})"
             ).format(
                 target=target,
                 source=source,
                 others=_ident_list(others),
                 new=_new_values(sql.SQL("s"), sql.SQL("t"), others, keep, merge),
-                old=_columns_of(sql.SQL("t"), others),
+                differs=_differs(table, sql.SQL("s"), sql.SQL("t"), others, keep, merge),
                 match=match,
             )
         )

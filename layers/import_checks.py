@@ -115,6 +115,57 @@ def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geo
         left -= conn.execute(fill, (int(level),)).rowcount
 
 
+_PREFIX_DIGITS = "(ARRAY[2, 4, 6, 9, 12])[j.level]"
+"""SQL: how many leading digits of a jurisdiction ``j``'s code its units share, by its level."""
+
+
+def fill_grid_codes_from_points(
+    conn: psycopg.Connection[Any], staging: str, geometry: str, column: str = "grid_code"
+) -> int:
+    """Set each staged row's missing grid to the grid whose boundary covers its point.
+
+    Only a grid of the row's jurisdiction (its village, or a village of its township or
+    county) counts; a point on the edge of two grids takes the first by code. Run once the
+    area codes are filled in (:func:`fill_area_codes_from_points`).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name (with ``area_code`` and the grid ``column``).
+    geometry : str
+        Its point column.
+    column : str
+        Its grid code column.
+
+    Returns
+    -------
+    int
+        Rows given a grid (none, at once, when no grid has a boundary).
+    """
+    bounded = conn.execute("SELECT EXISTS (SELECT FROM grids WHERE boundary IS NOT NULL)")
+    if not bounded.fetchone() == (True,):  # a join of every point to no grid costs seconds
+        return 0
+    return conn.execute(
+        sql.SQL(
+            "UPDATE {s} AS s SET {c} = f.code FROM ("
+            " SELECT DISTINCT ON (t.{row}) t.{row} AS row, g.code FROM {s} AS t"
+            " JOIN jurisdictions AS j ON j.code = t.area_code"
+            " JOIN grids AS g ON ST_Covers(g.boundary, t.{g})"
+            " AND left(g.area_code, {digits}) = left(t.area_code, {digits})"
+            " WHERE t.{c} IS NULL AND t.{g} IS NOT NULL ORDER BY t.{row}, g.code) AS f"
+            " WHERE s.{row} = f.row"
+        ).format(
+            s=sql.Identifier(staging),
+            c=sql.Identifier(column),
+            g=sql.Identifier(geometry),
+            row=_ROW,
+            digits=sql.SQL(_PREFIX_DIGITS),
+        )
+    ).rowcount
+
+
 def rows_missing(conn: psycopg.Connection[Any], staging: str, column: str) -> list[int]:
     """Return the staged rows whose ``column`` is empty.
 
@@ -370,12 +421,16 @@ def outside_scope(
     ]
 
 
-def rows_by_county(conn: psycopg.Connection[Any], staging: str, column: str) -> dict[str, int]:
+def rows_by_county(
+    conn: psycopg.Connection[Any], staging: str, column: str, *, above: bool = False
+) -> dict[str, int]:
     """Return how many staged rows lie in each county (the first 6 digits of their codes).
 
-    One ``GROUP BY`` over the staging table. Rows above a county (a province's or a city's
-    own row in a file of jurisdictions, county digits ``00``) and rows without a code are not
-    counted.
+    One ``GROUP BY`` over the staging table. Rows without a code are not counted, nor rows of
+    a city without counties (county digits ``00``, 东莞's townships). Rows placed above any
+    county (a province's or a city's code: a case from a county the database has no boundary
+    of) are counted under their unit's first 6 digits (``530400``) with ``above``; not in a
+    file of jurisdictions, where such a row is the city's own.
 
     Parameters
     ----------
@@ -385,17 +440,21 @@ def rows_by_county(conn: psycopg.Connection[Any], staging: str, column: str) -> 
         Staging table name.
     column : str
         Its code column (``area_code``, or ``code`` for jurisdictions and grids).
+    above : bool
+        Count the rows placed above a county too.
 
     Returns
     -------
     dict
-        6-digit county prefix → rows.
+        6-digit county prefix (a province's or a city's, ``530400``, for a row above) → rows.
     """
     rows = conn.execute(
         sql.SQL(
-            "SELECT left(s.{c}, 6), count(*) FROM {s} AS s "
-            "WHERE s.{c} IS NOT NULL AND substr(s.{c}, 5, 2) <> '00' GROUP BY 1"
-        ).format(c=sql.Identifier(column), s=sql.Identifier(staging))
+            "SELECT left(s.{c}, 6), count(*) FROM {s} AS s WHERE s.{c} IS NOT NULL "
+            "AND (substr(s.{c}, 5, 2) <> '00' OR (%s AND substr(s.{c}, 7) = '000000')) "
+            "GROUP BY 1"
+        ).format(c=sql.Identifier(column), s=sql.Identifier(staging)),
+        (above,),
     ).fetchall()
     return {str(county): int(count) for county, count in rows}
 
@@ -422,11 +481,11 @@ def unit_names(conn: psycopg.Connection[Any], codes: Sequence[str]) -> dict[str,
 
 
 def resolve_visit_people(conn: psycopg.Connection[Any], staging: str) -> None:
-    """Fill staged visits' person (and area code) and visitor from the database.
+    """Fill staged visits' person (and area code) from the database.
 
     The person is the one with the visit's resident ID hash (``_id_hash``) and, when given, its
-    category (``_category``), the lowest id first; the visitor is the worker whose external ID
-    is ``_visitor``. Rows with no match keep ``person_id``/``visitor_id`` empty.
+    category (``_category``), the lowest id first. Rows with no match keep ``person_id`` empty.
+    The visitor is found afterwards, in the person's township (:func:`resolve_visitors`).
 
     Parameters
     ----------
@@ -435,44 +494,51 @@ def resolve_visit_people(conn: psycopg.Connection[Any], staging: str) -> None:
     staging : str
         Staging table name of visits.
     """
-    s = sql.Identifier(staging)
     conn.execute(
         sql.SQL(
             "UPDATE {s} AS s SET person_id = p.id, area_code = p.area_code FROM ("
             "SELECT DISTINCT ON (id_hash, category) id, id_hash, category, area_code "
             "FROM persons ORDER BY id_hash, category, id) AS p "
             "WHERE p.id_hash = s._id_hash AND (s._category IS NULL OR p.category = s._category)"
-        ).format(s=s)
-    )
-    conn.execute(
-        sql.SQL(
-            "UPDATE {s} AS s SET visitor_id = w.id FROM workers AS w "
-            "WHERE w.external_id = s._visitor"
-        ).format(s=s)
+        ).format(s=sql.Identifier(staging))
     )
 
 
-def unknown_visitors(conn: psycopg.Connection[Any], staging: str) -> list[tuple[int, str]]:
-    """Return the staged visits whose visitor was not found (after :func:`resolve_visit_people`).
+VISITOR = "_visitor"
+"""Staging column of visits: the visitor's 工号 or name."""
+
+
+def resolve_visitors(conn: psycopg.Connection[Any], staging: str) -> UnmatchedWorkers:
+    """Fill staged visits' visitor: the worker of the 工号 or name :data:`VISITOR` gives.
+
+    As a person's responsible workers (:func:`resolve_responsibles`): a 工号 names one worker
+    anywhere; a name, the worker of that name whose unit lies in the visited person's township
+    (run after :func:`resolve_visit_people`). A name two workers of the township share gives no
+    visitor.
 
     Parameters
     ----------
     conn : psycopg.Connection
         Connection inside the load's transaction.
     staging : str
-        Staging table name of visits.
+        Staging table name of visits, persons found.
 
     Returns
     -------
-    list of (int, str)
-        Row number and the visitor's external ID.
+    UnmatchedWorkers
+        The visitors that could not be told.
     """
-    return _flagged(
-        conn,
+    matches = sql.Identifier(f"{staging}_visitors")
+    _match_workers(conn, staging, VISITOR, matches)
+    conn.execute(
         sql.SQL(
-            "SELECT {row}, _visitor FROM {s} WHERE _visitor IS NOT NULL AND visitor_id IS NULL"
-        ).format(row=_ROW, s=sql.Identifier(staging)),
+            "UPDATE {s} AS s SET visitor_id = m.ids[1] FROM {m} AS m"
+            " WHERE m.row = s.{row} AND cardinality(m.ids) = 1"
+        ).format(s=sql.Identifier(staging), m=matches, row=_ROW)
     )
+    unmatched = _unmatched(conn, matches)
+    conn.execute(sql.SQL("DROP TABLE {}").format(matches))
+    return unmatched
 
 
 def _flagged(conn: psycopg.Connection[Any], query: sql.Composed) -> list[tuple[int, str]]:
@@ -612,16 +678,155 @@ def points_inside(
     )
 
 
+def grids_around_points(
+    conn: psycopg.Connection[Any],
+    points: Sequence[tuple[float, float]],
+    grids: Sequence[Sequence[str]],
+) -> list[str | None]:
+    """Return, of each point's grids, the one whose boundary (or village's, town's) covers it.
+
+    The grids a shared name could mean (two 新复第6网格) told apart by the row's point: the
+    grid whose boundary covers it; else the one whose village's boundary covers it; else its
+    township's. One statement for all the points.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    points : sequence of (float, float)
+        Lon, lat (CGCS2000).
+    grids : sequence of sequence of str
+        Each point's grid codes.
+
+    Returns
+    -------
+    list of str or None
+        Per point, the one grid found closest around it, ``None`` when none is (or several).
+    """
+    pairs = [(i, code) for i, codes in enumerate(grids) for code in codes]
+    rows = conn.execute(
+        "WITH p AS (SELECT * FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(i, lon, lat)),"
+        " c AS (SELECT * FROM unnest(%s::int[], %s::text[]) AS c(i, code))"
+        " SELECT c.i, c.code, CASE"
+        "  WHEN ST_Covers(g.boundary, x.point) THEN 3 WHEN ST_Covers(v.boundary, x.point) THEN 2"
+        "  WHEN ST_Covers(t.boundary, x.point) THEN 1 ELSE 0 END"
+        " FROM c JOIN p ON p.i = c.i"
+        " CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(p.lon, p.lat), %s) AS point) AS x"
+        " JOIN grids AS g ON g.code = c.code"
+        " LEFT JOIN jurisdictions AS v ON v.code = g.area_code"
+        " LEFT JOIN jurisdictions AS t ON t.code = left(g.area_code, 9) || '000'",
+        (
+            list(range(len(points))),
+            [float(lon) for lon, _ in points],
+            [float(lat) for _, lat in points],
+            [i for i, _ in pairs],
+            [code for _, code in pairs],
+            SRID,
+        ),
+    ).fetchall()
+    best: dict[int, tuple[int, list[str]]] = {}
+    for i, code, depth in rows:
+        top, codes = best.get(int(i), (0, []))
+        if depth > top:
+            best[int(i)] = (int(depth), [str(code)])
+        elif depth == top and depth > 0:
+            codes.append(str(code))
+    chosen: list[str | None] = [None] * len(points)
+    for i, (_, codes) in best.items():
+        chosen[i] = codes[0] if len(codes) == 1 else None
+    return chosen
+
+
 @dataclass(frozen=True)
-class Responsibles:
-    """Staged persons' responsible workers that the database could not tell.
+class OnRecord:
+    """Positions of staged rows that update a record, and of the record (CGCS2000).
+
+    A position is the point itself, or a polygon's centroid.
+
+    Attributes
+    ----------
+    lon, lat : list of float
+        The staged rows'.
+    record_lon, record_lat : list of float
+        Their records'.
+    """
+
+    lon: list[float]
+    lat: list[float]
+    record_lon: list[float]
+    record_lat: list[float]
+
+
+def positions_on_record(
+    conn: psycopg.Connection[Any],
+    staging: str,
+    geometry: str,
+    table: str,
+    key: Sequence[str],
+    *,
+    limit: int = 10000,
+) -> OnRecord:
+    """Return the staged geometries of rows matching a record that has one, with the record's.
+
+    Up to ``limit`` staged rows, spread over the file (every k-th), are looked up by their
+    natural key (one index probe each): the cost does not grow with the rows matched, nor
+    with the table.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name.
+    geometry : str
+        Its geometry column, named as in ``table``.
+    table : str
+        The real table.
+    key : sequence of str
+        The natural key columns (staged, and in ``table``).
+    limit : int
+        Most staged rows looked up.
+
+    Returns
+    -------
+    OnRecord
+        The positions of the rows found and of their records, in file order.
+    """
+    every = max(1, staged_rows(conn, staging) // limit)
+    g = sql.Identifier(geometry)
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT ST_X(a), ST_Y(a), ST_X(b), ST_Y(b) FROM ("
+            "SELECT s.{row}, ST_Centroid(s.{g}) AS a, ST_Centroid(t.{g}) AS b"
+            " FROM (SELECT {row}, {g}, {keys} FROM {s} WHERE {g} IS NOT NULL"
+            " AND {row} %% %s = 0 ORDER BY {row} LIMIT %s) AS s"
+            " JOIN {t} AS t ON {on} WHERE t.{g} IS NOT NULL) AS m ORDER BY {row}"
+        ).format(
+            row=_ROW,
+            g=g,
+            keys=sql.SQL(", ").join(map(sql.Identifier, key)),
+            s=sql.Identifier(staging),
+            t=sql.Identifier(table),
+            on=sql.SQL(" AND ").join(
+                sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in key
+            ),
+        ),
+        (every, limit),
+    ).fetchall()
+    lon, lat, record_lon, record_lat = ([float(r[i]) for r in rows] for i in range(4))
+    return OnRecord(lon, lat, record_lon, record_lat)
+
+
+@dataclass(frozen=True)
+class UnmatchedWorkers:
+    """Workers named in staged rows (by 工号 or name) that the database could not tell.
 
     Attributes
     ----------
     unknown : list of (int, str)
-        Row and the 工号 or name no worker has (by name: in the person's township).
+        Row and the 工号 or name no worker has (by name: in the row's township).
     ambiguous : list of (int, str, int)
-        Row, the name, and how many workers of the person's township bear it.
+        Row, the name, and how many workers of the row's township bear it.
     """
 
     unknown: list[tuple[int, str]]
@@ -632,7 +837,50 @@ def _responsibles_table(staging: str) -> sql.Identifier:
     return sql.Identifier(f"{staging}_responsibles")
 
 
-def resolve_responsibles(conn: psycopg.Connection[Any], staging: str) -> Responsibles:
+def _match_workers(
+    conn: psycopg.Connection[Any], staging: str, column: str, matches: sql.Identifier
+) -> None:
+    """Keep in TEMP table ``matches`` the workers each 工号 or name of ``column`` may be.
+
+    One row per staged row and token (tokens joined by U+001F): ``row``, ``token`` and ``ids``,
+    the workers of that 工号 (``external_id``) anywhere, else of that name whose unit lies in
+    the staged row's township (``NULL`` when none).
+    """
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(matches))
+    conn.execute(  # hash joins: one pass over the workers, not one per token
+        sql.SQL(
+            "CREATE TEMP TABLE {m} AS WITH t AS ("
+            " SELECT s.{row} AS row, t.token, left(s.area_code, 9) AS town FROM {s} AS s"
+            " CROSS JOIN LATERAL unnest(string_to_array(s.{r}, chr(31))) AS t(token)"
+            " WHERE s.{r} IS NOT NULL),"
+            " by_id AS (SELECT w.external_id AS token, array_agg(w.id ORDER BY w.id) AS ids"
+            " FROM workers AS w WHERE w.external_id IN (SELECT token FROM t) GROUP BY 1),"
+            " by_name AS (SELECT w.name AS token, left(w.area_code, 9) AS town,"
+            " array_agg(w.id ORDER BY w.id) AS ids FROM workers AS w"
+            " WHERE w.name IN (SELECT token FROM t) GROUP BY 1, 2)"
+            " SELECT t.row, t.token, coalesce(i.ids, n.ids) AS ids FROM t"
+            " LEFT JOIN by_id AS i ON i.token = t.token"
+            " LEFT JOIN by_name AS n ON n.token = t.token AND n.town = t.town"
+        ).format(m=matches, row=_ROW, s=sql.Identifier(staging), r=sql.Identifier(column))
+    )
+
+
+def _unmatched(conn: psycopg.Connection[Any], matches: sql.Identifier) -> UnmatchedWorkers:
+    """Return the tokens of :func:`_match_workers` that name no worker, or several."""
+    unknown = _flagged(
+        conn,
+        sql.SQL("SELECT row, token FROM {} WHERE ids IS NULL ORDER BY row, token").format(matches),
+    )
+    ambiguous = conn.execute(
+        sql.SQL(
+            "SELECT row, token, cardinality(ids) FROM {} WHERE cardinality(ids) > 1"
+            " ORDER BY row, token"
+        ).format(matches)
+    ).fetchall()
+    return UnmatchedWorkers(unknown, [(int(r), str(t), int(n)) for r, t, n in ambiguous])
+
+
+def resolve_responsibles(conn: psycopg.Connection[Any], staging: str) -> UnmatchedWorkers:
     """Find each staged person's responsible workers (:data:`RESPONSIBLE`) in ``workers``.
 
     A 工号 (``external_id``) names one worker anywhere; a name, the worker of that name whose
@@ -648,32 +896,12 @@ def resolve_responsibles(conn: psycopg.Connection[Any], staging: str) -> Respons
 
     Returns
     -------
-    Responsibles
+    UnmatchedWorkers
         What could not be told.
     """
     matches = _responsibles_table(staging)
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(matches))
-    conn.execute(
-        sql.SQL(
-            "CREATE TEMP TABLE {m} AS SELECT s.{row} AS row, t.token, coalesce("
-            " (SELECT array_agg(w.id ORDER BY w.id) FROM workers w WHERE w.external_id = t.token),"
-            " (SELECT array_agg(w.id ORDER BY w.id) FROM workers w WHERE w.name = t.token"
-            "   AND left(w.area_code, 9) = left(s.area_code, 9))) AS ids"
-            " FROM {s} AS s CROSS JOIN LATERAL unnest(string_to_array(s.{r}, chr(31))) AS t(token)"
-            " WHERE s.{r} IS NOT NULL"
-        ).format(m=matches, row=_ROW, s=sql.Identifier(staging), r=sql.Identifier(RESPONSIBLE))
-    )
-    unknown = _flagged(
-        conn,
-        sql.SQL("SELECT row, token FROM {} WHERE ids IS NULL ORDER BY row, token").format(matches),
-    )
-    ambiguous = conn.execute(
-        sql.SQL(
-            "SELECT row, token, cardinality(ids) FROM {} WHERE cardinality(ids) > 1"
-            " ORDER BY row, token"
-        ).format(matches)
-    ).fetchall()
-    return Responsibles(unknown, [(int(r), str(t), int(n)) for r, t, n in ambiguous])
+    _match_workers(conn, staging, RESPONSIBLE, matches)
+    return _unmatched(conn, matches)
 
 
 def add_responsibles(conn: psycopg.Connection[Any], staging: str, duty: str | None) -> int:
@@ -682,7 +910,8 @@ def add_responsibles(conn: psycopg.Connection[Any], staging: str, duty: str | No
     Run after the persons are written (new or already there): a pair already recorded stays as
     it is, so re-importing adds nothing twice. A roster says who follows each person it names
     up: a worker it no longer names for a person, under the same duty, is no longer
-    responsible for that person (an empty cell says nothing).
+    responsible for that person (an empty cell says nothing; a name several workers of the
+    township share keeps whichever of them is on record, a name no worker has adds nothing).
 
     Parameters
     ----------
@@ -713,8 +942,8 @@ def add_responsibles(conn: psycopg.Connection[Any], staging: str, duty: str | No
             "DELETE FROM person_responsibles AS r USING {s} AS s"
             " JOIN persons AS p ON p.category = s.category AND p.id_hash = s.id_hash"
             " WHERE r.person_id = p.id AND r.duty IS NOT DISTINCT FROM %s AND s.{named} IS NOT NULL"
-            " AND r.worker_id <> ALL(ARRAY(SELECT m.ids[1] FROM {m} AS m"
-            " WHERE m.row = s.{row} AND cardinality(m.ids) = 1))"
+            " AND r.worker_id <> ALL(ARRAY(SELECT unnest(m.ids) FROM {m} AS m"
+            " WHERE m.row = s.{row}))"
         ).format(
             m=_responsibles_table(staging),
             s=sql.Identifier(staging),

@@ -59,6 +59,40 @@ def _chinese_date(value: object) -> object:
     return value
 
 
+_CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+
+
+def _chinese_count(text: str) -> str:
+    """Return a count under 100 written in Chinese numerals (``十八``) in digits."""
+    if "十" not in text:
+        return "".join(str(_CHINESE_DIGITS[c]) for c in text)
+    tens, _, units = text.partition("十")
+    return str(
+        (_CHINESE_DIGITS.get(tens, 1) if tens else 1) * 10
+        + (_CHINESE_DIGITS.get(units, 0) if units else 0)
+    )
+
+
+_TERM = re.compile(r"(?:(\d+)年)?(?:(\d+)个?月)?")
+"""A term of years and months (``1年6个月``, ``4年``, ``18个月``)."""
+
+
+def _months(value: object) -> object:
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).strip().replace(" ", "")
+        text = re.sub(r"[零一二两三四五六七八九十]+", lambda m: _chinese_count(m[0]), text)
+        text = text.removeprefix("有期徒刑").removeprefix("拘役")
+        if not text:
+            return None
+        if text.isdigit():
+            return int(text)
+        term = _TERM.fullmatch(text)
+        if term is None or not (term[1] or term[2]):
+            raise AttributeRuleError("原判刑期应写成月数或“X年Y个月”，例如 18 或 1年6个月")
+        return int(term[1] or 0) * 12 + int(term[2] or 0)
+    return value
+
+
 def _grade(value: object) -> object:
     if isinstance(value, str):
         return value.strip().removesuffix("级").strip()
@@ -74,6 +108,10 @@ ChineseDate = Annotated[date, BeforeValidator(_chinese_date)]
 
 def _aliases(name: str, *chinese: str) -> Any:
     return Field(default=None, validation_alias=AliasChoices(name, *chinese))
+
+
+def _text(name: str, *chinese: str) -> Any:
+    return Field(default=None, max_length=100, validation_alias=AliasChoices(name, *chinese))
 
 
 class CategoryAttributes(BaseModel):
@@ -92,9 +130,12 @@ class CorrectionAttributes(CategoryAttributes):
         "start_date", "矫正开始日期", "矫正起始日期", "起始日期"
     )
     end_date: ChineseDate | None = _aliases("end_date", "矫正结束日期", "矫正终止日期", "终止日期")
-    period: str | None = _aliases("period", "矫正起止日期")
+    period: str | None = _aliases("period", "矫正起止日期", "矫正期限")
     absconded: YesNo | None = _aliases("absconded", "是否脱管", "脱管")
     missed: YesNo | None = _aliases("missed", "是否漏管", "漏管")
+    electronic_monitoring: YesNo | None = _aliases(
+        "electronic_monitoring", "电子定位", "电子监管", "是否电子定位"
+    )
 
     @model_validator(mode="after")
     def _split_period(self) -> CorrectionAttributes:
@@ -120,12 +161,17 @@ class ReleasedAttributes(CategoryAttributes):
     """刑满释放人员."""
 
     release_date: ChineseDate | None = _aliases("release_date", "释放日期", "刑满释放日期")
-    recidivist: YesNo | None = _aliases("recidivist", "是否累犯", "累犯")
-    resettlement: str | None = Field(
+    original_crime: str | None = _text("original_crime", "原罪名", "罪名")
+    sentence_months: Annotated[int, BeforeValidator(_months)] | None = Field(
         default=None,
-        max_length=100,
-        validation_alias=AliasChoices("resettlement", "安置情况", "安置帮教情况"),
+        ge=0,
+        validation_alias=AliasChoices(
+            "sentence_months", "原判刑期(月)", "原判刑期（月）", "原判刑期", "刑期"
+        ),
     )
+    recidivist: YesNo | None = _aliases("recidivist", "是否累犯", "累犯")
+    resettlement: str | None = _text("resettlement", "安置情况", "安置帮教情况")
+    assistance: str | None = _text("assistance", "帮教情况", "帮教落实情况")
 
 
 class MentalAttributes(CategoryAttributes):
@@ -139,24 +185,38 @@ class MentalAttributes(CategoryAttributes):
             "risk_assessment", "危险性评估", "危险性评估等级", "危险等级"
         ),
     )
+    diagnosis: str | None = _text("diagnosis", "诊断", "诊断情况", "疾病诊断")
+    medication: str | None = _text("medication", "服药情况")
+    guardian: str | None = _text("guardian", "监护人", "监护人落实情况")
+    guardian_reward: YesNo | None = _aliases("guardian_reward", "以奖代补", "是否以奖代补")
 
 
 class DrugAttributes(CategoryAttributes):
     """吸毒人员."""
 
-    drug_type: str | None = _aliases("drug_type", "吸食毒品种类", "毒品种类")
+    drug_type: str | None = _aliases("drug_type", "吸食毒品种类", "毒品种类", "滥用毒品种类")
+    control_status: str | None = _text("control_status", "管控状态", "管控现状", "管控情况")
+    last_urine_test: ChineseDate | None = _aliases("last_urine_test", "最近尿检日期", "尿检日期")
+    urine_test_result: str | None = _text("urine_test_result", "尿检结果")
 
 
 class AidsRiskAttributes(CategoryAttributes):
     """艾滋病危险人员."""
 
-    risk_type: str | None = _aliases("risk_type", "危险类型", "感染途径")
+    risk_type: str | None = _aliases("risk_type", "危险类型", "感染途径", "类别")
+    follow_up_status: str | None = _text("follow_up_status", "随访状态", "随访情况")
+    antiviral_treatment: YesNo | None = _aliases(
+        "antiviral_treatment", "抗病毒治疗", "是否抗病毒治疗"
+    )
 
 
 class YouthAttributes(CategoryAttributes):
     """重点青少年."""
 
     youth_type: str | None = _aliases("youth_type", "青少年类型", "人员类型")
+    guardianship: str | None = _text("guardianship", "监护情况")
+    schooling: str | None = _text("schooling", "在学情况", "就学情况")
+    assistance_measures: str | None = _text("assistance_measures", "帮扶措施")
 
 
 MODELS: dict[str, type[CategoryAttributes]] = {
@@ -257,6 +317,8 @@ def validate_attributes(category: str, raw: dict[str, Any]) -> dict[str, Any]:
     {'start_date': '2024-01-01', 'end_date': '2025-06-30'}
     >>> validate_attributes("mental", {"危险性评估": "3级"})
     {'risk_assessment': 3}
+    >>> validate_attributes("released", {"原罪名": "盗窃罪", "原判刑期": "1年6个月"})
+    {'original_crime': '盗窃罪', 'sentence_months': 18}
     """
     model = MODELS[category]
     present = {k: v for k, v in raw.items() if v is not None}

@@ -175,3 +175,11 @@ def test_an_export_naming_only_its_addresses_is_checked_by_them(
     assert loaded.committed and loaded.notes == []
     areas = db.execute(text(f"SELECT DISTINCT area_code FROM cases WHERE {MINE}")).scalars()
     assert list(areas) == [VILLAGE]  # placed by their points, which the address agrees with
+
+
+def test_the_unchecked_note_sends_map_picked_points_not_phone_fixes_to_gcj02() -> None:
+    """A phone's own positioning is WGS84; only a point picked on 高德 or 腾讯 is GCJ-02."""
+    note = unchecked_note("cgcs2000", 3)
+    assert "手机定位，应加 --crs gcj02" not in note
+    assert "在高德、腾讯地图（或以其为底图的平台）上取的点，应加 --crs gcj02" in note
+    assert "GPS 或手机定位直接测得的按默认读取即可" in note

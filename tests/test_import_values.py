@@ -372,6 +372,35 @@ def test_a_resident_id_saved_as_a_spreadsheet_number_is_named_as_such(tmp_path: 
     assert checked.checks.problems[1].value == "53042********23"  # masked like any ID
 
 
+def test_a_work_order_number_saved_as_a_spreadsheet_number_is_named_as_such(
+    tmp_path: Path,
+) -> None:
+    """``2.02611E+12`` is several work orders at once: refused, not matched to one on record."""
+    path = tmp_path / "12345工单.csv"
+    headers = ["工单编号", "来源渠道", "事件类型", "所属社区", "受理时间"]
+    rows = [
+        ["2026110300012", "12345", "物业管理", VILLAGE, "2026-11-03 09:00"],
+        ["2.02611E+12", "12345", "物业管理", VILLAGE, "2026-11-03 10:00"],
+        ["2.02611E+12", "12345", "劳资欠薪", VILLAGE, "2026-11-03 11:00"],
+    ]
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    checked = check_file(path, ImportOptions(kind="cases"), None)
+    refused = [(p.row, p.column, p.rule) for p in checked.checks.problems]
+    assert (3, "工单编号", EXCEL_NUMBER_RULE) in refused
+    assert (4, "工单编号", EXCEL_NUMBER_RULE) in refused
+    assert not [r for r in refused if r[0] == 2]
+
+
+def test_a_workers_number_saved_as_a_spreadsheet_number_is_named_as_such(tmp_path: Path) -> None:
+    path = tmp_path / "网格员.csv"
+    rows = [["530424100001", "甲", "13800000001"], ["5.30424E+11", "乙", "13800000002"]]
+    path.write_text(csv_text(["工号", "姓名", "手机号"], rows), encoding="utf-8")
+    checked = check_file(path, ImportOptions(kind="workers"), None)
+    assert [(p.row, p.column, p.rule) for p in checked.checks.problems] == [
+        (3, "工号", EXCEL_NUMBER_RULE)
+    ]
+
+
 def test_gauss_kruger_metres_are_named_with_the_crs_to_give() -> None:
     from pyproj import Transformer
 

@@ -23,6 +23,7 @@ from importers.demo.geometry import random_points_in
 from importers.demo.names import person_name
 from importers.demo.territory import Territory
 from layers.model import PersonCategory
+from layers.person_attributes import validate_attributes
 
 C = PersonCategory
 
@@ -87,7 +88,8 @@ class PersonRecord:
     management_level : int
         1 key … 3 routine.
     attributes : dict
-        Category-specific fields.
+        Category-specific fields, as :func:`layers.person_attributes.validate_attributes`
+        stores them.
     residence : tuple of float
         Lon/lat.
     address : str
@@ -123,6 +125,14 @@ def _day(rng: np.random.Generator, today: date, lo: int, hi: int) -> str:
 
 
 def _attributes(category: str, level: int, rng: np.random.Generator, today: date) -> dict[str, Any]:
+    """Return a person's category-specific fields as an import stores them (English keys)."""
+    return validate_attributes(category, _written_attributes(category, level, rng, today))
+
+
+def _written_attributes(
+    category: str, level: int, rng: np.random.Generator, today: date
+) -> dict[str, Any]:
+    """Return a person's category-specific fields as a roster writes them (Chinese headers)."""
     pick = rng.choice
     if category == C.RELEASED:
         return {
