@@ -41,6 +41,7 @@ from importers.values import (
     EXCEL_NUMBER_RULE,
     excel_date,
     excel_mangled,
+    excel_mangled_cells,
     full_division_code,
     phone_numbers,
 )
@@ -699,9 +700,9 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     grid, grid_names = _grid_from(checks, "grid_code")
     area, places = _area_from(checks, grid.str[:12])
     numbered = checks.has("external_no")
-    if numbered:  # a number Excel kept as 2.02611E+15 names no work order (nor one of them)
-        checks.code("external_no", str)
     external = checks.text("external_no") if numbered else ledger_numbers(checks, reported)
+    # A number Excel kept as 2.02611E+12 names no work order (or several at once).
+    checks.fail("external_no", excel_mangled_cells(external), EXCEL_NUMBER_RULE)
     description = checks.text("description")
     title = checks.text("title")
     fallback = description.str.slice(0, 60).where(

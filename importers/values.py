@@ -71,6 +71,30 @@ def excel_mangled(text: str) -> bool:
     return _SCIENTIFIC.fullmatch(text.strip()) is not None
 
 
+def excel_mangled_cells(values: pd.Series) -> pd.Series:
+    """Tell, cell by cell, whether codes are long numbers a spreadsheet stored as numbers.
+
+    The vectorised :func:`excel_mangled`, for a column of a million work-order numbers.
+
+    Parameters
+    ----------
+    values : pandas.Series
+        Codes as read (``None`` for an empty cell).
+
+    Returns
+    -------
+    pandas.Series of bool
+        True for scientific notation such as ``2.02611E+12``; False for empty cells.
+
+    Examples
+    --------
+    >>> excel_mangled_cells(pd.Series(["2.02611E+12", "2026110300012", None])).tolist()
+    [True, False, False]
+    """
+    found = values.astype("string").str.strip().str.fullmatch(_SCIENTIFIC.pattern)
+    return found.fillna(False).astype(bool)
+
+
 _SHORT_DIVISION = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
 _LAND_SURVEY_UNIT = re.compile(r"([0-9]{12})0{7}")
 """A land survey's 19-digit 坐落单位代码: the 12-digit village code and seven zeros."""
