@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -34,7 +35,13 @@ from sqlalchemy import Engine
 from importers.fixed_values import parse_fixed
 from importers.kinds import KINDS
 from importers.loading import DEFAULT_TOLERANCE_M
-from importers.mapping import MappingError, header_test, load_mapping_file, usual_header
+from importers.mapping import (
+    MappingError,
+    header_test,
+    load_mapping_file,
+    looks_like_coordinates,
+    usual_header,
+)
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.progress import ImportProgress, Step
 from importers.reading import GEOMETRY_COLUMN, ReadError, parts_of
@@ -220,6 +227,7 @@ def import_file(
     keys = platform_keys(settings) if kind in ("persons", "visits") else None
     engine = migrated_engine(settings)
     codes: list[int] = []
+    rejected_rows = 0
     try:
         if within is not None:
             options = dataclasses.replace(options, within=_scope(engine, within).code)
@@ -229,14 +237,18 @@ def import_file(
             for part in parts:
                 one = dataclasses.replace(options, layer=part)
                 target = report or _report_path(path, part if layer == ALL_PARTS else None)
-                codes.append(_import_one(engine, path, one, keys, target))
+                code, rejected = _import_one(engine, path, one, keys, target, report is None)
+                codes.append(code)
+                rejected_rows += rejected
     finally:
         engine.dispose()
     if len(codes) > 1:
         what = "工作表或图层" if layer == ALL_PARTS else "文件"
+        rows = f"；退回的行共 {rejected_rows} 行（见各自的退回报告）" if rejected_rows else ""
         console.print(
             f"共 {len(codes)} 个{what}：导入 {codes.count(0)} 个，退回 {codes.count(1)} 个，"
-            f"无法导入 {codes.count(2)} 个"
+            f"无法导入 {codes.count(2)} 个{rows}",
+            soft_wrap=True,
         )
     if max(codes):
         raise typer.Exit(code=max(codes))
@@ -272,9 +284,24 @@ def _report_path(path: Path, part: str | None) -> Path:
 
 
 def _import_one(
-    engine: Engine, path: Path, options: ImportOptions, keys: Keys | None, report: Path
-) -> int:
-    """Import one file and show what happened; return its exit code (0, 1 rejected, 2 unusable)."""
+    engine: Engine,
+    path: Path,
+    options: ImportOptions,
+    keys: Keys | None,
+    report: Path,
+    own_report: bool = True,
+) -> tuple[int, int]:
+    """Import one file and show what happened.
+
+    A run without rejected rows, or one that could not read the file, leaves no reject report
+    of an earlier run beside it: the default one (``own_report``) is removed, a ``--report``
+    the user named is left alone, said to be older.
+
+    Returns
+    -------
+    tuple of int
+        The exit code (0, 1 rejected, 2 unusable) and the number of rejected rows.
+    """
     try:
         with StepBar(options.kind) as shown, engine.connect() as conn:
             outcome = run_import(conn, path, options, keys=keys, progress=shown.callbacks())
@@ -286,7 +313,8 @@ def _import_one(
             )
     except (ReadError, MappingError, ValueError) as exc:
         console.print(f"[bold red]错误：[/]{exc}")
-        return 2
+        _stale_report(report, own_report, "本次未能导入，没有新的退回报告")
+        return 2, 0
     _summarise(outcome, options.fixed)
     if earlier is not None:
         console.print(_earlier_note(earlier, outcome), soft_wrap=True)
@@ -297,7 +325,25 @@ def _import_one(
         rows = outcome.rejected if outcome.status == "partial" and not sensitive else None
         write_report(report, outcome.problems, rows)
         console.print(f"退回报告：{report}")
-    return 1 if outcome.status == "rejected" else 0
+    else:
+        _stale_report(report, own_report, "本次没有退回的行")
+    return 1 if outcome.status == "rejected" else 0, outcome.rejected_rows
+
+
+def _stale_report(report: Path, own: bool, why: str) -> None:
+    """Remove (or, for a ``--report`` the user named, point out) a report of an earlier run.
+
+    A clerk who finds ``FILE.rejects.xlsx`` beside the file reads it as this run's: the
+    default one is the importer's own and goes; a path the user chose may be a file kept on
+    purpose (or named by mistake), so it is not deleted.
+    """
+    if not report.exists():
+        return
+    if own:
+        report.unlink()
+        console.print(f"{why}，已删除上次导入留下的退回报告：{report}", soft_wrap=True)
+    else:
+        console.print(f"{why}；{report} 是之前的报告，与本次无关", soft_wrap=True)
 
 
 class StepBar:
@@ -383,6 +429,8 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
         fields = KINDS[outcome.kind].fields  # in the kind's order
         used = {f: outcome.columns[f] for f in fields if f in outcome.columns}
         console.print(f"列对照：{column_mapping(used, outcome.kind)}", soft_wrap=True)
+    for line in unused_notes(outcome.unused, outcome.columns.keys(), outcome.kind):
+        console.print(line, style="yellow", soft_wrap=True)
     if fixed:
         given = "；".join(f"{KINDS[outcome.kind].header(f)} = {v}" for f, v in fixed.items())
         console.print(f"整个文件统一取值（--set）：{given}", soft_wrap=True)
@@ -405,6 +453,47 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
         console.print(
             "[bold red]未导入任何数据[/]：请按报告修改后重新导入，或加 --partial 只导入有效行"
         )
+
+
+def unused_notes(unused: list[str], fields: Iterable[str], kind: str) -> list[str]:
+    """Return the summary's lines on the file's columns that were not imported.
+
+    Parameters
+    ----------
+    unused : list of str
+        The columns that feed no field.
+    fields : iterable of str
+        The fields that have a column.
+    kind : str
+        What is imported.
+
+    Returns
+    -------
+    list of str
+        ``未导入的列：…``; and, when some look like coordinates while no column gave the
+        rows their points, the mapping that would read them.
+
+    Examples
+    --------
+    >>> unused_notes(["承办单位", "事发经度", "事发纬度"], ["external_no"], "cases")[1]
+    ... # doctest: +ELLIPSIS
+    '列 事发经度、事发纬度 像是坐标，但没有作为点位导入：...如 "经度" = "事发经度"'
+    >>> unused_notes([], ["lon"], "cases")
+    []
+    """
+    if not unused:
+        return []
+    lines = [f"未导入的列：{'、'.join(unused)}"]
+    coordinates = [h for h in unused if looks_like_coordinates(h)]
+    kind_fields = KINDS[kind].fields
+    points = {"lon", "lat", "lonlat", "wkt"} & set(kind_fields)
+    if coordinates and points and not points & set(fields):
+        example = f'"{KINDS[kind].header("lon")}" = "{coordinates[0]}"'
+        lines.append(
+            f"列 {'、'.join(coordinates)} 像是坐标，但没有作为点位导入："
+            f"可在映射文件（--mapping）中写明，如 {example}"
+        )
+    return lines
 
 
 def _valid_rows_note(outcome: ImportOutcome) -> str | None:

@@ -16,9 +16,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import psycopg
 import shapely
-from psycopg import sql
 from pydantic import ValidationError
 from sqlalchemy import Table
 
@@ -73,6 +71,7 @@ from layers.person_attributes import (
     validate_attributes,
 )
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
+from layers.worker_identity import BY_NAME_OR_GRID
 
 
 @dataclass(frozen=True)
@@ -110,7 +109,7 @@ class Part:
     insert_only : tuple of str
         Columns written for a new row only: a value made anew at each import, or a field the
         file does not give (its default must not overwrite what a row on record has).
-    recognition : Recognition, optional
+    recognition : layers.worker_identity.Recognition, optional
         How the rows find the row on record they name when the key is the table's ``id``.
     """
 
@@ -118,35 +117,7 @@ class Part:
     key: tuple[str, ...]
     conflict: bool
     insert_only: tuple[str, ...] = ()
-    recognition: Recognition | None = None
-
-
-@dataclass(frozen=True)
-class Recognition:
-    """How staged rows find the row on record they name by more than one natural key.
-
-    Attributes
-    ----------
-    resolve : callable
-        ``(conn, staging) -> int``: writes each staged row's ``id`` (the row on record it
-        names, or NULL); returns how many were found only by the weaker key.
-    new_id : psycopg.sql.Composable
-        The ``id`` a staged row ``s`` is written with.
-    note : str
-        What the summary says of the rows found by the weaker key (``{n}``: their number).
-    """
-
-    resolve: Callable[[psycopg.Connection[Any], str], int]
-    new_id: sql.Composable
-    note: str
-
-
-WORKERS_BY_NAME = Recognition(
-    worker_identity.recognise_workers,
-    worker_identity.NEW_ID,
-    "{n} 名网格员的手机号与库中不同，按姓名和所属网格认出是同一人，已改为本文件的手机号",
-)
-"""Workers without 工号: by name and phone, else by name and grid (a new phone number)."""
+    recognition: worker_identity.Recognition | None = None
 
 
 @dataclass(frozen=True)
@@ -454,7 +425,7 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
     unsaid = _unsaid(checks, ("status", "role"))
     return [
         Part(with_id, ("external_id",), True, insert_only=unsaid),
-        Part(without_id, ("id",), True, insert_only=unsaid, recognition=WORKERS_BY_NAME),
+        Part(without_id, ("id",), True, insert_only=unsaid, recognition=BY_NAME_OR_GRID),
     ]
 
 
@@ -605,6 +576,70 @@ def category_rule(value: str, renamed: str | None = None) -> str:
     )
 
 
+_STATUS_SECTION = '[values."办理状态"]'
+"""The mapping file's section that names a file's own statuses, as a clerk names it."""
+VOID_RULE = (
+    "作废或不予受理的工单不是案件（既非待办，也非已办结），不导入：加 --partial 导入其余行；"
+    f"如本中心另有处理，可在映射文件（--mapping）的 {_STATUS_SECTION} 中写明它算作哪种状态"
+)
+"""Why a voided or refused work order (:data:`importers.vocabulary.VOID_STATUSES`) is refused."""
+
+
+def status_rule(value: str, renamed: str | None = None) -> str:
+    """Return why a case's status is refused, and the mapping file's line that names it.
+
+    Parameters
+    ----------
+    value : str
+        The status as written in the file.
+    renamed : str, optional
+        What the mapping file's ``[values."办理状态"]`` says it is, if it names it.
+
+    Returns
+    -------
+    str
+        The rule (Chinese).
+
+    Examples
+    --------
+    >>> status_rule("待研判").split("；")[1]  # doctest: +ELLIPSIS
+    '本文件自有的状态，可在映射文件（--mapping）的 [values."办理状态"] 中写明..."待研判" = "未办结"'
+    """
+    labels = "、".join(CaseStatus.labels().values())
+    allowed = f"必须是以下代码或名称之一：{labels}（或待处理、办理中等常用写法）"
+    if renamed is not None:
+        return f"映射文件（--mapping）的 {_STATUS_SECTION} 把它归入“{renamed}”：{allowed}"
+    example = json.dumps(value if len(value) <= 40 else "待研判", ensure_ascii=False)
+    return (
+        f"{allowed}；本文件自有的状态，可在映射文件（--mapping）的 {_STATUS_SECTION} 中"
+        f'写明它算哪一种（仍在办的写“未办结”），如 {example} = "未办结"'
+    )
+
+
+def _case_status(checks: RowChecks) -> pd.Series:
+    """Return the codes of the rows' statuses; refuse the unknown and the voided ones.
+
+    A status of several clauses is read by its leading word when the whole is not known
+    (``调解成功，已签订调解协议书`` is 调解成功).
+    """
+    raw = checks.text("status")
+    written = checks.recoded("status")
+    codes = vocabulary.codes_of(written, CaseStatus)
+    leading = written.str.split(vocabulary.STATUS_CLAUSE, n=1, regex=True).str[0]
+    codes = codes.where(codes.notna(), vocabulary.codes_of(leading, CaseStatus))
+    keys = written.map(vocabulary.value_key, na_action="ignore")
+    void = raw.notna() & codes.isna() & keys.isin(vocabulary.VOID_STATUSES)
+    checks.fail("status", void, VOID_RULE)
+    wrong = raw.notna() & codes.isna() & ~void
+    renamed = checks.values.get("status", {})
+    rules = {
+        str(value): status_rule(str(value), renamed.get(vocabulary.value_key(str(value))))
+        for value in raw[wrong].unique()
+    }
+    checks.fail("status", wrong, lambda value: rules[str(value)])
+    return codes.astype(object).where(codes.notna(), None)
+
+
 def _case_state(checks: RowChecks, reported: pd.Series) -> dict[str, pd.Series]:
     """State and closing time: a case settled in its source system is imported settled.
 
@@ -613,7 +648,7 @@ def _case_state(checks: RowChecks, reported: pd.Series) -> dict[str, pd.Series]:
     When some row gives either, :data:`layers.case_import.STATUS_GIVEN` says which rows do.
     """
     closed = checks.timestamps("closed_at", past=True)
-    status = checks.choice("status", CaseStatus)
+    status = _case_status(checks)
     written = status.notna()
     status = status.where(written | closed.isna(), CaseStatus.RESOLVED.value)
     state = status.where(status.notna(), CaseStatus.OPEN.value)
@@ -736,7 +771,13 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     # What the file has no column for says nothing of a case on record (a later export of
     # other columns corrects what it gives and erases nothing): see refresh_untouched.
     unsaid = _unsaid(
-        checks, _CASE_DETAILS, {"title": ("title", "description"), "point": _POINT_FIELDS}
+        checks,
+        _CASE_DETAILS,
+        {
+            "title": ("title", "description"),
+            "point": _POINT_FIELDS,
+            "grid_code": ("grid_code", *_POINT_FIELDS),
+        },
     )
     return [Part(records, ("channel", "external_no"), True, insert_only=unsaid)]
 

@@ -25,8 +25,20 @@ from importers.reading import GEOMETRY_COLUMN
 
 #: Built-in synonyms per target field (compared after :func:`normalise_header`).
 SYNONYMS: dict[str, tuple[str, ...]] = {
-    "lon": ("经度", "lng", "lon", "long", "longitude", "x", "x坐标", "横坐标", "东经"),
-    "lat": ("纬度", "lat", "latitude", "y", "y坐标", "纵坐标", "北纬"),
+    "lon": (
+        "经度",
+        "lng",
+        "lon",
+        "long",
+        "longitude",
+        "x",
+        "x坐标",
+        "横坐标",
+        "东经",
+        "事发地经度",
+        "事件经度",
+    ),
+    "lat": ("纬度", "lat", "latitude", "y", "y坐标", "纵坐标", "北纬", "事发地纬度", "事件纬度"),
     "lonlat": ("lonlat", "lnglat", "经纬度", "坐标", "经纬度坐标", "位置坐标", "点位坐标"),
     "wkt": ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "边界", "范围", "边界wkt"),
     "code": (
@@ -185,6 +197,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "详细地址",
         "事发地址",
         "事发地点",
+        "事件地址",
         "发生地点",
         "现住址",
         "现居住地",
@@ -276,6 +289,19 @@ KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "jurisdictions": {
         "code": ("村代码", "村级代码", "村社区代码", "村居代码"),
         "name": ("村名", "村名称", "村级名称", "村居名称"),
+    },
+    "cases": {  # a 110 移交清单, a 信访 register, a grid app's export, a dispute ledger
+        "external_no": ("警情编号", "接警编号", "信访件编号", "信访编号"),
+        "channel": ("排查方式",),
+        "category": ("警情类别", "警情类型", "问题类别", "信访事项类别"),
+        "description": ("简要警情", "警情内容", "主要诉求", "诉求事项", "信访事项"),
+        "address": ("发案地点", "案发地点"),
+        "area_code": ("问题属地",),  # 宁州街道复安社区: a place named in full
+        "reported_at": ("报警时间", "接警时间"),
+        "status": ("处置状态", "反馈情况"),
+        "closed_at": ("化解日期", "化解时间", "结案日期"),
+        "reporter_name": ("报警人", "信访人"),
+        "reporter_phone": ("报警电话", "报警人电话", "信访人电话"),
     },
 }
 
@@ -548,3 +574,57 @@ def _match_cut_headers(
             chosen[starts[0]] = header
             used.add(header)
             open_fields.remove(starts[0])
+
+
+_LEVEL_HEADER = re.compile(r"([一二三四五六七八九1-9])级(?:分类|类别|类型)(?:名称)?")
+_LEVEL_NUMBERS = "一二三四五六七八九"
+LEVELS_SEPARATOR = ">"
+"""Between the levels of a classification joined from its columns (``城乡建设>征地拆迁``)."""
+
+
+def classification_levels(headers: Iterable[str]) -> list[str]:
+    """Return a file's columns of one classification split by level, from the broadest.
+
+    A 12345 export may give its classification as 一级分类, 二级分类, 三级分类 (or
+    ``2级分类名称`` …): read together, joined by :data:`LEVELS_SEPARATOR`, they are one
+    classification whose most specific known level gives a case its type.
+
+    Parameters
+    ----------
+    headers : iterable of str
+        The file's headers.
+
+    Returns
+    -------
+    list of str
+        The level columns in level order; none unless there are two or more levels.
+
+    Examples
+    --------
+    >>> classification_levels(["工单编号", "三级分类", "一级分类", "二级分类名称"])
+    ['一级分类', '二级分类名称', '三级分类']
+    >>> classification_levels(["一级分类", "诉求内容"])
+    []
+    """
+    levels: dict[int, str] = {}
+    for header in headers:
+        found = _LEVEL_HEADER.fullmatch(normalise_header(header))
+        if found is not None:
+            digit = found.group(1)
+            number = int(digit) if digit.isdigit() else _LEVEL_NUMBERS.index(digit) + 1
+            levels.setdefault(number, header)
+    return [levels[n] for n in sorted(levels)] if len(levels) > 1 else []
+
+
+_COORDINATE_HEADER = re.compile(r"经度|纬度|经纬|坐标|(?<![a-z])(?:lng|lon|lat)")
+
+
+def looks_like_coordinates(header: str) -> bool:
+    """Whether a header looks like a column of coordinates (经度, 事发纬度, 坐标X, lng …).
+
+    Examples
+    --------
+    >>> [looks_like_coordinates(h) for h in ("事发地经度", "GPS坐标", "Lat", "联系电话")]
+    [True, True, True, False]
+    """
+    return _COORDINATE_HEADER.search(normalise_header(header)) is not None

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
@@ -24,13 +25,16 @@ from importers.kinds import KINDS, LEDGER_NOTE, Context, Kind, Part
 from importers.lengths import refuse_too_long
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
 from importers.mapping import (
+    LEVELS_SEPARATOR,
     MappingError,
     MappingFile,
+    classification_levels,
     header_test,
     load_mapping_file,
+    normalise_header,
     resolve_columns,
 )
-from importers.named_values import values_named
+from importers.named_values import values_named, year_named
 from importers.progress import ImportProgress
 from importers.reading import GEOMETRY_COLUMN, SourceTable, read_table
 from importers.rules import Problem, RowChecks
@@ -118,6 +122,11 @@ class CheckedFile:
     named : tuple of str
         The worksheet's and the file's names (a unit one names tells apart places of one
         name: :class:`importers.names.Directories`).
+    unused : tuple of str
+        The file's columns that feed no field (:func:`unused_columns`).
+    derived : tuple of str
+        Columns the import made from the file's (a classification joined from its levels),
+        left out of the rows a report copies for correction.
     """
 
     checks: RowChecks
@@ -128,6 +137,8 @@ class CheckedFile:
     crs_unconfirmed: Unconfirmed | None = None
     fixed: dict[str, str] = field(default_factory=dict)
     named: tuple[str, ...] = ()
+    unused: tuple[str, ...] = ()
+    derived: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +176,8 @@ class ImportOutcome:
     valid_counts : UpsertCounts or None
         A dry run of a file refused for its rejected rows: what its valid rows would do, as
         ``partial`` would load them (``counts`` is ``None``).
+    unused : list of str
+        The file's columns that feed no field, which the summary names.
     """
 
     kind: str
@@ -182,6 +195,7 @@ class ImportOutcome:
     within: Scope | None = None
     counties: list[CountyRows] = field(default_factory=list)
     valid_counts: UpsertCounts | None = None
+    unused: list[str] = field(default_factory=list)
 
     @property
     def rejected_rows(self) -> int:
@@ -327,15 +341,19 @@ def check_table(
         has_geometry=GEOMETRY_COLUMN in table.frame.columns,
         kind=kind.name,
     )
+    frame, derived = _joined_levels(table.frame, columns, kind)
+    unused = unused_columns(table.headers, columns, derived)
     fixed, notes = _values_of_every_row(kind, columns, options.fixed, [table.sheet_name, stem])
     replaced = replaced_note(columns, options.fixed, kind)
     notes += [replaced] if replaced else []
-    frame, columns = add_fixed_columns(table.frame, columns, fixed, kind)
+    frame, columns = add_fixed_columns(frame, columns, fixed, kind)
+    frame = _without_placeholders(frame, columns, kind)
     crs = source_crs(options.crs, table.crs)
     checks = RowChecks(
         frame, columns, values=overrides.values, labels=kind.headers, others=other_headers(kind)
     )
     checks.notes += notes
+    checks.year = year_named([table.sheet_name, stem])
     if table.footers:
         checks.notes.append(footer_note(table.footers))
     _require_columns(kind, checks)
@@ -343,7 +361,98 @@ def check_table(
     refuse_too_long(checks, parts, kind.table)
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=table.crs is not None)
     named = tuple(n for n in (table.sheet_name, stem) if n)
-    return CheckedFile(checks, parts, crs, sha256, file_name, unconfirmed, fixed=fixed, named=named)
+    return CheckedFile(
+        checks,
+        parts,
+        crs,
+        sha256,
+        file_name,
+        unconfirmed,
+        fixed=fixed,
+        named=named,
+        unused=tuple(unused),
+        derived=tuple(derived),
+    )
+
+
+def _joined_levels(
+    frame: pd.DataFrame, columns: dict[str, str], kind: Kind
+) -> tuple[pd.DataFrame, list[str]]:
+    """Read a case file's classification split by level (一级分类 …) as one, in ``columns``.
+
+    The levels are joined by :data:`importers.mapping.LEVELS_SEPARATOR` (empty ones left out)
+    into a column named after them, which feeds the type unless another column of the file
+    does (a level column named in a mapping file gives way to the joined levels, whose most
+    specific known level types the case: :func:`importers.vocabulary.codes_in`).
+    """
+    levels = classification_levels(str(c) for c in frame.columns)
+    if kind.name != "cases" or not levels or columns.get("category", levels[0]) not in levels:
+        return frame, []
+    joined_header = LEVELS_SEPARATOR.join(levels)
+    joined = pd.Series("", index=frame.index, dtype=object)
+    for level in levels:
+        text = frame[level]
+        between = np.where((joined != "") & text.notna(), LEVELS_SEPARATOR, "")
+        joined = joined + between + text.fillna("")
+    columns["category"] = joined_header
+    frame = frame.assign(**{joined_header: joined.where(joined != "", None)})
+    return frame, [joined_header, *levels]
+
+
+def unused_columns(
+    headers: list[str], columns: Mapping[str, str], derived: list[str] | None = None
+) -> list[str]:
+    """Return the file's columns that feed no field (a 序号 column aside), in file order.
+
+    Parameters
+    ----------
+    headers : list of str
+        The file's headers.
+    columns : mapping
+        Target field → source header.
+    derived : list of str, optional
+        Columns read through another (the levels of a joined classification).
+
+    Returns
+    -------
+    list of str
+        The headers not imported.
+
+    Examples
+    --------
+    >>> unused_columns(["序号", "工单号", "承办单位", "事发地经度"], {"external_no": "工单号"})
+    ['承办单位', '事发地经度']
+    """
+    used = {*columns.values(), *(derived or [])}
+    return [h for h in headers if h not in used and normalise_header(h) != "序号"]
+
+
+PLACEHOLDERS = frozenset({"/", "／", "\\", "-", "--", "—", "——", "－", "无", "暂无"})
+"""What a clerk writes in a cell for "none" (``/`` in a 办结时间 of an open case)."""
+_DATES_AND_NUMBERS = (
+    "reported_at",
+    "closed_at",
+    "visited_on",
+    "lon",
+    "lat",
+    "lonlat",
+    "azimuth_deg",
+    "fov_deg",
+    "range_m",
+)
+"""Fields a placeholder is read as empty in, when the kind does not require them (in a text
+column 无 may be meant, and an empty required cell is refused anyway)."""
+
+
+def _without_placeholders(frame: pd.DataFrame, columns: dict[str, str], kind: Kind) -> pd.DataFrame:
+    """Read :data:`PLACEHOLDERS` as empty cells in a kind's optional date and number columns."""
+    optional = [f for f in _DATES_AND_NUMBERS if f in columns and f not in kind.required]
+    emptied = {
+        columns[f]: frame[columns[f]].where(~frame[columns[f]].isin(PLACEHOLDERS), None)
+        for f in optional
+        if frame[columns[f]].isin(PLACEHOLDERS).any()
+    }
+    return frame.assign(**emptied) if emptied else frame
 
 
 T = TypeVar("T")
@@ -526,6 +635,7 @@ def import_checked(
         source_crs=checked.crs.name,
         rows_total=len(checks.frame),
         columns={f: h for f, h in checks.columns.items() if f not in checked.fixed},
+        unused=list(checked.unused),
     )
     transaction = conn.begin_nested() if conn.in_transaction() else conn.begin()
     try:
@@ -570,7 +680,7 @@ def import_checked(
                 "notes": list(checks.notes),
                 "counts": None if refused else counts,
                 "valid_counts": counts if refused else None,
-                "rejected": checks.frame.loc[rejected],
+                "rejected": checks.frame.loc[rejected].drop(columns=list(checked.derived[:1])),
                 "within": within,
                 "counties": loaded.counties if loaded is not None else [],
             }

@@ -25,6 +25,7 @@ from geo.codes import CodeError, mask_resident_id
 from geo.crs import SourceCrs, in_china, looks_like_gauss_kruger, to_cgcs2000
 from importers import vocabulary
 from importers.mapping import SYNONYMS, normalise_header, usual_header
+from importers.named_values import NamedYear
 from importers.reading import GEOMETRY_COLUMN
 from importers.values import (
     COORDINATE_RULE,
@@ -40,6 +41,7 @@ from importers.values import (
     projected_rule,
     projection_reason,
     split_pair,
+    with_year,
 )
 from layers.model.base import SRID, LabelledEnum
 
@@ -267,7 +269,15 @@ class RowChecks:
     others : mapping, optional
         Target field → the headers other kinds give it, which a missing-column message does
         not offer (:class:`MissingColumns`).
+
+    Attributes
+    ----------
+    year : NamedYear or None
+        The year the worksheet's or the file's name states, for dates written without one
+        (:meth:`timestamps`).
     """
+
+    year: NamedYear | None = None
 
     def __init__(
         self,
@@ -587,8 +597,13 @@ class RowChecks:
         pandas.Series
             Timezone-aware timestamps, NaT where empty or rejected.
         """
-        raw = self.text(field)
-        parsed, rules = parse_times(raw)
+        raw = written = self.text(field)
+        if self.year is not None:  # 10月3日 in a ledger named 2026年10月
+            written, given = with_year(raw, self.year.year, self.year.month)
+            earlier = written[given].str.startswith(str(self.year.year - 1)).any()
+            if given.any() and (note := self.year.note(bool(earlier))) not in self.notes:
+                self.notes.append(note)
+        parsed, rules = parse_times(written)
         self.fail(field, raw.notna() & parsed.isna(), lambda v: rules.get(str(v), DATE_RULE))
         wrong = parsed < EARLIEST
         early = f"早于 {EARLIEST.year} 年，请检查年份"

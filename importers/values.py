@@ -162,6 +162,49 @@ def lacks_year(text: str) -> bool:
     return re.search(r"[0-9]{3}", plain_number(text)) is None
 
 
+_YEARLESS = re.compile(r"^\s*(?P<month>[0-9]{1,2})\s*月\s*(?P<day>[0-9]{1,2})\s*日")
+"""A date written ``10月3日`` (a time may follow): the one year-less form read in a named year."""
+
+
+def with_year(raw: pd.Series, year: int, month: int | None = None) -> tuple[pd.Series, pd.Series]:
+    """Return the dates written ``10月3日`` given the year, and which were.
+
+    Only this form: ``10-03`` or ``10.3`` could be other things and stay refused.
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        Values as text (``None`` where empty).
+    year : int
+        The year the file's name states.
+    month : int, optional
+        The month it states: a later month is of the year before (a 12月 date in 2027年1月).
+
+    Returns
+    -------
+    tuple
+        The values (``2026年10月3日``), and a boolean series of those given the year.
+
+    Examples
+    --------
+    >>> written = pd.Series(["1月3日 8:30", "12月30日", "10-03", None], dtype=object)
+    >>> dates, given = with_year(written, 2027, 1)
+    >>> list(dates), list(given)
+    (['2027年1月3日 8:30', '2026年12月30日', '10-03', None], [True, True, False, False])
+    """
+    maybe = raw.str.contains("月", na=False)
+    text = raw[maybe].map(plain_number)
+    months = pd.to_numeric(text.str.extract(_YEARLESS)["month"], errors="coerce")
+    given = months.notna().reindex(raw.index, fill_value=False)
+    years = pd.Series(year, index=months.index)
+    if month is not None:
+        years = years.where(~(months > month), year - 1)
+    dated = years.astype(str) + "年" + text.str.strip()
+    out = raw.copy()
+    out[given] = dated[months.notna()]
+    return out, given
+
+
 _DMS = re.compile(
     r"(?P<before>[NSEW]|东经|西经|北纬|南纬)?\s*:?\s*"
     r"(?P<sign>[-+])?\s*"

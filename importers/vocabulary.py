@@ -65,17 +65,36 @@ _STATUS_WORDS = {
         "已派单 已派发 已分拨 已转办 已交办 已签收 已受理 受理中 办理中 处理中 在办 正在办理 "
         "正在处理 已到场 已退回 退回 已上报 已超期 超期 延期 申请延期 未完成 未解决 未化解 "
         "化解中 调解中 法治化途径 重新办理 调解不成功 调解未成功 调解失败 化解不成功 正在化解 "
-        "正在调解 已移交 移交 引导诉讼 进入诉讼程序 稳控中 跟踪化解 不成功"
+        "正在调解 已移交 移交 引导诉讼 进入诉讼程序 稳控中 跟踪化解 不成功 "
+        "处置中 待处置 重办 已退单 退单 转送 已转送 转交 已转交 已移交司法所 移交司法所 "
+        "已稳控 正在调处 调处中"
     ),
     CaseStatus.RESOLVED: (
         "办结 已完成 完成 已处理 处理完毕 办理完毕 已解决 已化解 化解成功 调解成功 已调解 "
-        "已结案 结案 超期办结 成功 达成协议 已达成协议 协议已履行 已履行"
+        "已结案 结案 超期办结 成功 达成协议 已达成协议 协议已履行 已履行 "
+        "已处置 处置完毕 已核查 待回访 已答复 调处成功"
     ),
     CaseStatus.EVALUATED: "已评价 评价完成",
     CaseStatus.VISITED: "回访 回访完成",
     CaseStatus.ARCHIVED: "销号 已归档 归档 已关闭 关闭",
 }
-"""Statuses of 12345 and case-handling platforms' exports, by what they mean here."""
+"""Statuses of 12345 and case-handling platforms' exports, by what they mean here.
+
+A work order 重办 (sent back to be done again), 已退单 (returned by the unit it was sent to, to
+be dispatched again, as 已退回) or 转送 (a petition forwarded to the body that handles it) is
+still open; one 待回访 was handled and waits for its follow-up call, one 已答复 (a petition
+answered) and a grid app's 已处置 and 已核查 (handled, and the handling checked) are settled.
+"""
+
+VOID_STATUSES = frozenset(
+    value_key(word) for word in "已作废 作废 无效工单 不予受理 不受理 已撤销 撤销".split()
+)
+"""Statuses of a work order voided or not accepted, which is not a case, open or settled (it
+would count in the hot spots as a matter that happened): refused, unless a mapping file says
+what the centre makes of it."""
+
+STATUS_CLAUSE = re.compile(r"\s*[，,；;。：:]")
+"""After a status's leading word, a detail (``调解成功，已签订调解协议书``)."""
 
 
 _CATEGORY_WORDS = {

@@ -16,7 +16,9 @@ that is in the database already has its parents there, so refusing them loses no
 row is refused with a rule saying it is a unit above.
 
 Without ``--within``, the rows that load are counted by county (:class:`CountyRows`), and
-:func:`county_note` tells the clerk when they lie in more than one.
+:func:`county_note` tells the clerk when they lie in more than one, or some lie above any
+county of the database (a city's 12345 export placed at the city where the database has no
+boundaries of its other counties).
 """
 
 from __future__ import annotations
@@ -298,6 +300,9 @@ def county_rows(conn: psycopg.Connection[Any], counts: dict[str, int]) -> list[C
 def county_note(counties: Sequence[CountyRows]) -> str | None:
     """Return the note of rows lying in more than one county, ``None`` if they lie in one.
 
+    Rows placed above any county (:func:`is_above_county`: a city's cases from counties the
+    database has no boundaries of) count as lying elsewhere, named by the unit they fell in.
+
     Parameters
     ----------
     counties : sequence of CountyRows
@@ -313,14 +318,40 @@ def county_note(counties: Sequence[CountyRows]) -> str | None:
     >>> county_note([CountyRows("530424000000", "华宁县", 3998),
     ...              CountyRows("530421000000", "江川区", 2)])
     '数据分布在 2 个县（区）：华宁县 3,998 行、江川区 2 行；如只应导入本辖区，请加 --within 代码'
+    >>> note = county_note([CountyRows("530400000000", "玉溪市", 230),
+    ...                     CountyRows("530424000000", "华宁县", 170)])
+    >>> note.split("；")  # doctest: +NORMALIZE_WHITESPACE
+    ['数据在华宁县 170 行', '另有 230 行不在本库任何县（区）内，落在玉溪市',
+     '如只应导入本辖区，请加 --within 代码']
     >>> county_note([CountyRows("530424000000", "华宁县", 3)]) is None
     True
     """
-    if len(counties) < 2:
+    above = [c for c in counties if is_above_county(c.code)]
+    inside = [c for c in counties if not is_above_county(c.code)]
+    if not inside or len(inside) + len(above) < 2:
         return None
-    shown = "、".join(f"{c.name} {c.rows:,} 行" for c in counties[:SHOWN_COUNTIES])
-    more = " 等" if len(counties) > SHOWN_COUNTIES else ""
-    return (
-        f"数据分布在 {len(counties)} 个县（区）：{shown}{more}；"
-        "如只应导入本辖区，请加 --within 代码"
+    shown = "、".join(f"{c.name} {c.rows:,} 行" for c in inside[:SHOWN_COUNTIES])
+    more = " 等" if len(inside) > SHOWN_COUNTIES else ""
+    spread = (
+        f"数据分布在 {len(inside)} 个县（区）：{shown}{more}"
+        if len(inside) > 1
+        else f"数据在{shown}"
     )
+    if above:
+        units = [c.name if len(above) == 1 else f"{c.name} {c.rows:,} 行" for c in above]
+        rows = sum(c.rows for c in above)
+        spread += f"；另有 {rows:,} 行不在本库任何县（区）内，落在{'、'.join(units)}"
+    return f"{spread}；如只应导入本辖区，请加 --within 代码"
+
+
+def is_above_county(code: str) -> bool:
+    """Whether a 12-digit code is a province's or a city's (above any county).
+
+    Examples
+    --------
+    >>> is_above_county("530400000000"), is_above_county("530424000000")
+    (True, False)
+    >>> is_above_county("441900003000")  # a township of a city without counties
+    False
+    """
+    return code[4:6] == "00" and code[6:] == "000000"

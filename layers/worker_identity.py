@@ -13,6 +13,8 @@ update like any other.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -63,3 +65,32 @@ def recognise_workers(conn: psycopg.Connection[Any], staging: str) -> int:
             " WHERE s.{row} = c.row AND c.per_row = 1 AND c.per_worker = 1"
         ).format(s=staged, row=sql.Identifier(ROW_COLUMN))
     ).rowcount
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """How staged rows find the row on record they name by more than one natural key.
+
+    Attributes
+    ----------
+    resolve : callable
+        ``(conn, staging) -> int``: writes each staged row's ``id`` (the row on record it
+        names, or NULL); returns how many were found only by the weaker key.
+    new_id : psycopg.sql.Composable
+        The ``id`` a staged row ``s`` is written with.
+    note : str
+        What the import's summary says of the rows found by the weaker key (``{n}``: their
+        number).
+    """
+
+    resolve: Callable[[psycopg.Connection[Any], str], int]
+    new_id: sql.Composable
+    note: str
+
+
+BY_NAME_OR_GRID = Recognition(
+    recognise_workers,
+    NEW_ID,
+    "{n} 名网格员的手机号与库中不同，按姓名和所属网格认出是同一人，已改为本文件的手机号",
+)
+"""Workers without 工号: by name and phone, else by name and grid (a new phone number)."""

@@ -108,7 +108,8 @@ def test_too_few_points_or_points_that_name_no_place_say_nothing_of_their_crs(
     # The village each point falls in becomes its place: no independent evidence, no refusal.
     nowhere = run_import(db.connection(), unplaced, ImportOptions(kind="cases", partial=True))
     assert nowhere.committed and nowhere.counts is not None and nowhere.counts.inserted > 0
-    assert nowhere.notes == [unchecked_note("cgcs2000", 0)]
+    gridded = f"{nowhere.counts.inserted} 件未填所属网格，已按点位定为其辖区内点位所在的网格"
+    assert nowhere.notes == [unchecked_note("cgcs2000", 0), gridded]
     # A CRS the user gives, or rows without points, leave nothing to tell.
     given = run_import(db.connection(), path, ImportOptions(kind="cases", crs="gcj02"))
     assert given.committed and given.notes == []
@@ -172,7 +173,8 @@ def test_an_export_naming_only_its_addresses_is_checked_by_them(
         run_import(db.connection(), path, ImportOptions(kind="cases", partial=True))
     assert refused.value.better.crs == "gcj02" and refused.value.assumed.total == 40
     loaded = run_import(db.connection(), path, ImportOptions(kind="cases", crs="gcj02"))
-    assert loaded.committed and loaded.notes == []
+    assert loaded.committed  # and nothing said of the CRS, only of the grids the points gave
+    assert loaded.notes == ["40 件未填所属网格，已按点位定为其辖区内点位所在的网格"]
     areas = db.execute(text(f"SELECT DISTINCT area_code FROM cases WHERE {MINE}")).scalars()
     assert list(areas) == [VILLAGE]  # placed by their points, which the address agrees with
 
