@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from importers.header_crs import without_crs
 from importers.headers import HeaderTest
 from importers.reading import GEOMETRY_COLUMN
 
@@ -332,7 +333,8 @@ def normalise_header(header: str) -> str:
 
     Full-width characters are read as ASCII; a bracketed note (``身份证号（18位）``,
     ``经度(WGS84)``, ``【必填】``) is left out unless it is the whole header; spaces, ``_``,
-    ``*`` and colons are dropped; letters are lower-cased.
+    ``*`` and colons are dropped; letters are lower-cased; a coordinate header's CRS word
+    (``百度经度``, ``lng_gcj02``) is left out too (:mod:`importers.header_crs`).
 
     Parameters
     ----------
@@ -350,10 +352,13 @@ def normalise_header(header: str) -> str:
     ('经度', 'gridcode', 'x坐标')
     >>> [normalise_header(h) for h in ("身份证号（18位）", "【必填】联系电话", "(备注)")]
     ['身份证号', '联系电话', '备注']
+    >>> normalise_header("百度经度"), normalise_header("LAT_GCJ02")
+    ('经度', 'lat')
     """
     text = unicodedata.normalize("NFKC", header)
     bare = _NOTE.sub("", text)
-    return re.sub(r"[\s_*:()\[\]【】]", "", bare if _KEPT.sub("", bare) else text).lower()
+    key = re.sub(r"[\s_*:()\[\]【】]", "", bare if _KEPT.sub("", bare) else text).lower()
+    return without_crs(key)
 
 
 @cache

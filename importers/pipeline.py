@@ -18,9 +18,10 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from geo.crs import SourceCrs
-from importers.crs_check import Unconfirmed
+from importers.crs_check import CRS_NAMES, Unconfirmed
 from importers.fixed_values import add_fixed_columns, replaced_note
 from importers.footers import footer_note
+from importers.header_crs import coordinate_crs
 from importers.kinds import KINDS, LEDGER_NOTE, Context, Kind, Part
 from importers.lengths import refuse_too_long
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
@@ -348,7 +349,11 @@ def check_table(
     notes += [replaced] if replaced else []
     frame, columns = add_fixed_columns(frame, columns, fixed, kind)
     frame = _without_placeholders(frame, columns, kind)
-    crs = source_crs(options.crs, table.crs)
+    header_crs = None if table.crs else coordinate_crs(columns)  # 百度经度, 经度（GCJ02）
+    declared = table.crs or (header_crs[0] if header_crs else None)
+    crs = source_crs(options.crs, declared)
+    if header_crs and not options.crs:
+        notes.append(f"坐标系按表头“{header_crs[1]}”读作 {CRS_NAMES[crs.kind]}")
     checks = RowChecks(
         frame, columns, values=overrides.values, labels=kind.headers, others=other_headers(kind)
     )
@@ -359,7 +364,7 @@ def check_table(
     _require_columns(kind, checks)
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
     refuse_too_long(checks, parts, kind.table)
-    unconfirmed = None if options.crs else Unconfirmed(crs, declared=table.crs is not None)
+    unconfirmed = None if options.crs else Unconfirmed(crs, declared=declared is not None)
     named = tuple(n for n in (table.sheet_name, stem) if n)
     return CheckedFile(
         checks,

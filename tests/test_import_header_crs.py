@@ -1,0 +1,86 @@
+"""A coordinate header that names its CRS (百度经度, 经度（GCJ02）) declares the file's CRS."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.crs import gcj02_to_bd09, wgs84_to_gcj02
+from importers.header_crs import coordinate_crs, crs_in_header
+from importers.pipeline import ImportOptions, run_import
+from tests.import_fixtures import GRID, csv_text, seed_jurisdictions
+
+MINE = "area_code LIKE '530424%'"
+TRUE = [(102.9021, 24.2031), (102.9067, 24.2078), (102.9112, 24.2104)]
+"""Where the three cameras really are (WGS84, inside the test grid)."""
+
+
+@pytest.mark.parametrize(
+    ("header", "crs"),
+    [
+        ("百度经度", "bd09"),
+        ("纬度（BD-09）", "bd09"),
+        ("高德经度", "gcj02"),
+        ("GCJ02纬度", "gcj02"),
+        ("lng_gcj02", "gcj02"),
+        ("经纬度(腾讯)", "gcj02"),
+        ("经度(WGS84)", "wgs84"),
+        ("纬度（2000）", "cgcs2000"),
+        ("经度（CGCS2000）", "cgcs2000"),
+        ("经度", None),
+        ("百度地址", None),
+        ("2000年经度", None),
+    ],
+)
+def test_a_header_names_its_crs(header: str, crs: str | None) -> None:
+    assert crs_in_header(header) == crs
+
+
+def test_headers_naming_two_crss_name_none() -> None:
+    assert coordinate_crs({"lon": "经度（高德）", "lat": "纬度（百度）"}) is None
+    assert coordinate_crs({"lon": "经度", "lat": "纬度（百度）"}) == ("bd09", "纬度（百度）")
+
+
+def _cameras(tmp_path: Path, lon: str, lat: str, points: list[tuple[float, float]]) -> Path:
+    rows = [
+        [f"5304240000132000000{i}", f"路口{i}", f"{x:.7f}", f"{y:.7f}", GRID]
+        for i, (x, y) in enumerate(points, start=1)
+    ]
+    path = tmp_path / "雪亮点位.csv"
+    path.write_text(csv_text(["国标编码", "点位名称", lon, lat, "网格编码"], rows), "utf-8")
+    return path
+
+
+def _stored(db: Session) -> list[tuple[float, float]]:
+    rows = db.execute(
+        text(f"SELECT ST_X(point), ST_Y(point) FROM video_points WHERE {MINE} ORDER BY device_id")
+    ).all()
+    return [(float(x), float(y)) for x, y in rows]
+
+
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    return float(((a[0] - b[0]) * 101_000) ** 2 + ((a[1] - b[1]) * 111_000) ** 2) ** 0.5
+
+
+def test_baidu_headers_are_read_as_bd09_without_crs(db: Session, tmp_path: Path) -> None:
+    seed_jurisdictions(db)
+    baidu = [gcj02_to_bd09(*wgs84_to_gcj02(x, y)) for x, y in TRUE]
+    path = _cameras(tmp_path, "百度经度", "百度纬度", baidu)
+    outcome = run_import(db.connection(), path, ImportOptions(kind="video"))
+    assert outcome.committed, outcome.problems
+    assert "坐标系按表头“百度经度”读作 BD-09（百度地图）" in outcome.notes
+    assert all(_metres(s, t) < 1.0 for s, t in zip(_stored(db), TRUE, strict=True))
+    source = db.execute(text("SELECT source_crs FROM import_runs ORDER BY id DESC LIMIT 1"))
+    assert source.scalar_one() == "bd09"
+
+
+def test_a_crs_given_is_trusted_over_the_header(db: Session, tmp_path: Path) -> None:
+    seed_jurisdictions(db)
+    gcj = [wgs84_to_gcj02(x, y) for x, y in TRUE]
+    path = _cameras(tmp_path, "经度（WGS84）", "纬度（WGS84）", gcj)  # a header written wrong
+    outcome = run_import(db.connection(), path, ImportOptions(kind="video", crs="gcj02"))
+    assert outcome.committed and not [n for n in outcome.notes if "表头" in n]
+    assert all(_metres(s, t) < 1.0 for s, t in zip(_stored(db), TRUE, strict=True))
