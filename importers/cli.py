@@ -32,6 +32,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
+from importers.crs_check import WrongCrs
 from importers.fixed_values import parse_fixed
 from importers.kinds import KINDS
 from importers.loading import DEFAULT_TOLERANCE_M
@@ -311,6 +312,17 @@ def _import_one(
             earlier = earlier_run(
                 conn, outcome.sha256, options.kind, part=part, before=outcome.import_id
             )
+    except WrongCrs as exc:
+        console.print(f"[bold red]错误：[/]{exc}")
+        refused = len({p.row for p in exc.problems if p.severity == "rejected"})
+        if not refused:
+            _stale_report(report, own_report, "本次未能导入，没有新的退回报告")
+            return 2, 0
+        write_report(report, exc.problems, None)
+        console.print(
+            f"另有 {refused} 行未通过逐行检查，可先按退回报告改正：{report}", soft_wrap=True
+        )
+        return 2, refused
     except (ReadError, MappingError, ValueError) as exc:
         console.print(f"[bold red]错误：[/]{exc}")
         _stale_report(report, own_report, "本次未能导入，没有新的退回报告")

@@ -32,6 +32,7 @@ import psycopg
 import pyproj
 
 from geo.crs import SourceCrs, to_cgcs2000
+from importers.rules import Problem
 from layers.import_checks import (
     OnRecord,
     PlacedPoints,
@@ -59,6 +60,8 @@ MIN_GAIN = 0.05
 """Share of the positions the better reading must add (and at least :data:`MIN_GAIN_POINTS`)."""
 MIN_GAIN_POINTS = 5
 """Fewest positions the better reading must add."""
+MISS_RATIO = 4
+"""A reading that misses at most a quarter of the positions the assumed one misses is better."""
 TOLERANCE_M = 30.0
 """How near (metres) a row's position must lie to its record's to agree with it.
 
@@ -167,6 +170,12 @@ class WrongCrs(ValueError):
     compared : str, optional
         What the assumed reading was compared with, and how it fared (Chinese); by default
         the places the rows name.
+
+    Attributes
+    ----------
+    problems : list of importers.rules.Problem
+        The rows' own problems found before the CRS was (set by the loader), for a report
+        that lets the clerk correct them before importing again with ``--crs``.
     """
 
     def __init__(
@@ -179,6 +188,7 @@ class WrongCrs(ValueError):
     ) -> None:
         self.assumed = assumed
         self.better = better
+        self.problems: list[Problem] = []
         why = "文件注明的坐标系" if declared else "文件没有注明坐标系，"
         compared = compared or (
             f"抽查的 {assumed.total} 个点中 {assumed.share:.0%} 落在所填的网格或村（社区）内"
@@ -195,8 +205,10 @@ def better_reading(assumed: Reading, others: list[Reading]) -> Reading | None:
     """Return the reading clearly better than the assumed one, if any.
 
     Clearly: at least :data:`MIN_POINTS` positions, the better one agrees with at least
-    :data:`MIN_SHARE` of them, and with :data:`MIN_GAIN` of them (and :data:`MIN_GAIN_POINTS`)
-    more than the assumed one does.
+    :data:`MIN_SHARE` of them, and with :data:`MIN_GAIN_POINTS` more than the assumed one
+    does: :data:`MIN_GAIN` of them, or all but a :data:`MISS_RATIO` th of those the assumed
+    one misses (in a county of large grids, a 370 m shift moves few points out of theirs, and
+    the right reading moves them all back in).
 
     Parameters
     ----------
@@ -218,12 +230,18 @@ def better_reading(assumed: Reading, others: list[Reading]) -> Reading | None:
     True
     >>> better_reading(Reading("cgcs2000", 5, 10), [Reading("gcj02", 10, 10)]) is None
     True
+    >>> better_reading(Reading("cgcs2000", 174, 183), [Reading("gcj02", 183, 183)]).crs
+    'gcj02'
+    >>> better_reading(Reading("cgcs2000", 174, 183), [Reading("gcj02", 180, 183)]) is None
+    True
     """
     if assumed.total < MIN_POINTS or not others:
         return None
     best = max(others, key=lambda r: r.inside)
     gain = best.inside - assumed.inside
-    clear = gain >= max(MIN_GAIN_POINTS, MIN_GAIN * assumed.total)
+    misses = assumed.total - assumed.inside
+    fewer_misses = (best.total - best.inside) * MISS_RATIO <= misses
+    clear = gain >= MIN_GAIN_POINTS and (gain >= MIN_GAIN * assumed.total or fewer_misses)
     return best if best.share >= MIN_SHARE and clear else None
 
 

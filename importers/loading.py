@@ -38,6 +38,7 @@ from importers.crs_check import (
     MIN_POINTS,
     Records,
     Unconfirmed,
+    WrongCrs,
     check_unconfirmed_crs,
     unchecked_note,
 )
@@ -332,16 +333,20 @@ def _check_crs(
     label = "点位" if point else f"{kind.label}边界"
     keyed = all(c in records.columns for c in part.key)
     named = [c for c in (*_GRID_COLUMNS, "area_code") if point and c in records.columns]
-    checked = check_unconfirmed_crs(
-        conn,
-        staging,
-        shape,
-        unconfirmed,
-        grid_column=next((c for c in named if c in _GRID_COLUMNS), None),
-        area_column="area_code" if "area_code" in named else None,
-        by_address=by_address,
-        records=Records(kind.table.name, part.key, label) if keyed else None,
-    )
+    try:
+        checked = check_unconfirmed_crs(
+            conn,
+            staging,
+            shape,
+            unconfirmed,
+            grid_column=next((c for c in named if c in _GRID_COLUMNS), None),
+            area_column="area_code" if "area_code" in named else None,
+            by_address=by_address,
+            records=Records(kind.table.name, part.key, label) if keyed else None,
+        )
+    except WrongCrs as wrong:  # told together with the rows' own problems, in one round
+        wrong.problems = sorted(checks.problems, key=lambda p: p.row)
+        raise
     located = point is not None and bool(records[LON_COLUMN].notna().any())
     if located and checked.total < MIN_POINTS and not unconfirmed.declared:
         checks.notes.append(unchecked_note(unconfirmed.crs.name, checked.places, checked.on_record))

@@ -6,12 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from importers.crs_check import WrongCrs, unchecked_note
 from importers.pipeline import ImportOptions, run_import
+from tests.conftest import SuiteDatabase
 from tests.import_fixtures import (
     EAST,
     GRID,
@@ -20,7 +23,9 @@ from tests.import_fixtures import (
     VILLAGE,
     WEST,
     csv_text,
+    import_app,
     seed_jurisdictions,
+    seeded_database,
 )
 
 HEADERS = ["工单编号", "受理渠道", "问题分类", "所属网格", "来电时间", "经度", "纬度"]
@@ -185,3 +190,23 @@ def test_the_unchecked_note_sends_map_picked_points_not_phone_fixes_to_gcj02() -
     assert "手机定位，应加 --crs gcj02" not in note
     assert "在高德、腾讯地图（或以其为底图的平台）上取的点，应加 --crs gcj02" in note
     assert "GPS 或手机定位直接测得的按默认读取即可" in note
+
+
+def test_a_wrong_crs_and_the_rows_own_problems_are_told_in_one_round(
+    database: SuiteDatabase, tmp_path: Path
+) -> None:
+    """The clerk learns of the --crs and of the rows to correct at once, not one after the other."""
+    path = _file(tmp_path, "gcj02", prefix="CRS-BOTH")
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines[3] = lines[3].replace("邻里纠纷", "不是类型")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    report = tmp_path / (path.name + ".rejects.xlsx")
+    with seeded_database(database, "crs_and_rows") as (_, url):
+        env = {"ZONGZHI_DATABASE_URL": url, "ZONGZHI_HOME": str(tmp_path / "home")}
+        result = CliRunner().invoke(import_app(), ["import", "cases", str(path)], env=env)
+    assert result.exit_code == 2, result.output
+    output = " ".join(result.output.split())
+    assert "请加 --crs gcj02" in output and "另有 1 行未通过逐行检查" in output
+    sheet = load_workbook(report).worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))[1:]
+    assert [(r[0], r[2]) for r in rows] == [(4, "不是类型")]
