@@ -101,7 +101,7 @@ _CATEGORY_WORDS = {
     Category.DISPUTE: "矛盾 纠纷 矛盾纠纷排查",
     Category.SAFETY_HAZARD: (
         "隐患 安全隐患排查 消防安全 消防隐患 火灾隐患 燃气安全 燃气隐患 燃气泄漏 安全生产 "
-        "危房 危险房屋"
+        "危房 危险房屋 治安隐患"
     ),
 }
 """Categories as 矛盾纠纷 platforms and the levels of 12345 classifications name them.
@@ -233,6 +233,7 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
         "110非警务警情分流": Channel.NON_POLICE_110,
         "网格员": Channel.GRID_WORKER,
         "网格上报": Channel.GRID_WORKER,
+        "网格事件": Channel.GRID_WORKER,  # a grid app's export: 网格事件导出_202611.csv
         "网格员巡查": Channel.GRID_WORKER,
         "网格巡查": Channel.GRID_WORKER,
         "网格员排查": Channel.GRID_WORKER,

@@ -123,6 +123,7 @@ def test_real_hotline_classifications() -> None:
             "婚姻家庭>家庭暴力",
             "城乡建设-物业管理-物业服务",
             "矛盾纠纷/劳资欠薪",
+            "治安隐患",  # a grid app's own type
         ]
     ) == [
         ("dispute", "environment"),
@@ -137,6 +138,7 @@ def test_real_hotline_classifications() -> None:
         ("dispute", "marriage_family"),
         ("dispute", "property_management"),
         ("dispute", "labour_wages"),
+        ("safety_hazard", None),
     ]
 
 

@@ -39,6 +39,7 @@ def test_a_sheet_or_file_name_names_one_category(name: str, code: str | None) ->
         ("12345工单2025年3月", "hotline_12345"),
         ("市民热线工单导出", "hotline_12345"),
         ("110非警务警情分流", "non_police_110"),
+        ("网格事件导出_202611", "grid_worker"),
         ("20250110导出", None),  # a date is not the 110 channel
         ("工单导出", None),
     ],
