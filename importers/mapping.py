@@ -414,11 +414,14 @@ def header_test(overrides: Mapping[str, str] | None = None) -> HeaderTest:
     >>> is_header = header_test({"name": "户主"})
     >>> is_header(" 经 度* "), is_header("户主"), is_header("填报单位：宁州街道")
     (True, True, False)
+    >>> is_header("乙方"), is_header("二级分类")  # read with their fellows (party_columns …)
+    (True, True)
     """
     keys = header_keys(overrides)
 
     def is_header(cell: str) -> bool:
-        return normalise_header(cell) in keys
+        key = normalise_header(cell)
+        return key in keys or any(p.fullmatch(key) for p in (_PARTY_HEADER, _LEVEL_HEADER))
 
     return is_header
 
@@ -585,6 +588,40 @@ _LEVEL_HEADER = re.compile(r"([一二三四五六七八九1-9])级(?:分类|类�
 _LEVEL_NUMBERS = "一二三四五六七八九"
 LEVELS_SEPARATOR = ">"
 """Between the levels of a classification joined from its columns (``城乡建设>征地拆迁``)."""
+
+
+_PARTY_HEADER = re.compile(
+    r"(?:当事人)?([甲乙丙丁])方(?:当事人)?(?:姓名)?|当事人([甲乙丙丁一二三四1-4])(?:姓名)?"
+    r"|(被)?申请人(?:姓名)?"
+)
+
+
+def party_columns(headers: Iterable[str]) -> list[str]:
+    """Return a ledger's columns of the parties to a dispute, when it has two or more.
+
+    A 矛盾纠纷 ledger may split its 当事人 in 甲方 and 乙方 (a two-row header, 当事人 over
+    them), or in 申请人 and 被申请人 as a mediation register does: read together, they are the
+    parties, as a single 当事人 column is.
+
+    Parameters
+    ----------
+    headers : iterable of str
+        The file's headers.
+
+    Returns
+    -------
+    list of str
+        The party columns in the file's order; none unless there are two or more.
+
+    Examples
+    --------
+    >>> party_columns(["序号", "甲方", "乙方", "纠纷简要情况"])
+    ['甲方', '乙方']
+    >>> party_columns(["申请人", "被申请人姓名"]), party_columns(["当事人甲"])
+    (['申请人', '被申请人姓名'], [])
+    """
+    found = [h for h in headers if _PARTY_HEADER.fullmatch(normalise_header(h))]
+    return found if len(found) >= 2 else []
 
 
 def classification_levels(headers: Iterable[str]) -> list[str]:

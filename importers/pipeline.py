@@ -33,6 +33,7 @@ from importers.mapping import (
     header_test,
     load_mapping_file,
     normalise_header,
+    party_columns,
     resolve_columns,
 )
 from importers.named_values import values_named, year_named
@@ -126,8 +127,8 @@ class CheckedFile:
     unused : tuple of str
         The file's columns that feed no field (:func:`unused_columns`).
     derived : tuple of str
-        Columns the import made from the file's (a classification joined from its levels),
-        left out of the rows a report copies for correction.
+        Columns the import made from the file's (a classification joined from its levels, a
+        ledger's parties joined), left out of the rows a report copies for correction.
     """
 
     checks: RowChecks
@@ -342,8 +343,11 @@ def check_table(
         has_geometry=GEOMETRY_COLUMN in table.frame.columns,
         kind=kind.name,
     )
-    frame, derived = _joined_levels(table.frame, columns, kind)
-    unused = unused_columns(table.headers, columns, derived)
+    frame, levels = _joined_levels(table.frame, columns, kind)
+    frame, parties = _joined_parties(frame, columns, kind)
+    derived = [joined for joined, _ in (levels, parties) if joined is not None]
+    read = [header for _, headers in (levels, parties) for header in headers]
+    unused = unused_columns(table.headers, columns, [*derived, *read])
     fixed, notes = _values_of_every_row(kind, columns, options.fixed, [table.sheet_name, stem])
     replaced = replaced_note(columns, options.fixed, kind)
     notes += [replaced] if replaced else []
@@ -382,7 +386,7 @@ def check_table(
 
 def _joined_levels(
     frame: pd.DataFrame, columns: dict[str, str], kind: Kind
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, tuple[str | None, list[str]]]:
     """Read a case file's classification split by level (一级分类 …) as one, in ``columns``.
 
     The levels are joined by :data:`importers.mapping.LEVELS_SEPARATOR` (empty ones left out)
@@ -392,16 +396,37 @@ def _joined_levels(
     """
     levels = classification_levels(str(c) for c in frame.columns)
     if kind.name != "cases" or not levels or columns.get("category", levels[0]) not in levels:
-        return frame, []
+        return frame, (None, [])
     joined_header = LEVELS_SEPARATOR.join(levels)
-    joined = pd.Series("", index=frame.index, dtype=object)
-    for level in levels:
-        text = frame[level]
-        between = np.where((joined != "") & text.notna(), LEVELS_SEPARATOR, "")
-        joined = joined + between + text.fillna("")
     columns["category"] = joined_header
-    frame = frame.assign(**{joined_header: joined.where(joined != "", None)})
-    return frame, [joined_header, *levels]
+    frame = frame.assign(**{joined_header: _joined(frame, levels, LEVELS_SEPARATOR)})
+    return frame, (joined_header, levels)
+
+
+def _joined_parties(
+    frame: pd.DataFrame, columns: dict[str, str], kind: Kind
+) -> tuple[pd.DataFrame, tuple[str | None, list[str]]]:
+    """Read a ledger's 当事人 split in 甲方, 乙方 … as one reporter column, in ``columns``.
+
+    Only when no column of the file feeds the reporter: the parties, joined by 、, are who
+    reported the dispute, as a ledger's single 当事人 column is.
+    """
+    parties = party_columns(str(c) for c in frame.columns)
+    if kind.name != "cases" or not parties or "reporter_name" in columns:
+        return frame, (None, [])
+    joined_header = f"当事人（{'、'.join(parties)}）"
+    columns["reporter_name"] = joined_header
+    return frame.assign(**{joined_header: _joined(frame, parties, "、")}), (joined_header, parties)
+
+
+def _joined(frame: pd.DataFrame, headers: list[str], separator: str) -> pd.Series:
+    """Return the cells of ``headers`` joined by ``separator``, row by row (empty ones left out)."""
+    joined = pd.Series("", index=frame.index, dtype=object)
+    for header in headers:
+        text = frame[header]
+        between = np.where((joined != "") & text.notna(), separator, "")
+        joined = joined + between + text.fillna("")
+    return joined.where(joined != "", None)
 
 
 def unused_columns(
@@ -685,7 +710,7 @@ def import_checked(
                 "notes": list(checks.notes),
                 "counts": None if refused else counts,
                 "valid_counts": counts if refused else None,
-                "rejected": checks.frame.loc[rejected].drop(columns=list(checked.derived[:1])),
+                "rejected": checks.frame.loc[rejected].drop(columns=list(checked.derived)),
                 "within": within,
                 "counties": loaded.counties if loaded is not None else [],
             }

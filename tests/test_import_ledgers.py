@@ -202,3 +202,29 @@ def test_a_ledger_with_numbers_of_its_own_keeps_them() -> None:
     for header in ("纠纷编号", "受理编号", "登记编号", "事件编号"):
         assert resolve_columns([header, "序号", "纠纷类型"], fields)["external_no"] == header
     assert "external_no" not in resolve_columns(["序号", "纠纷类型"], fields)
+
+
+def test_a_ledgers_parties_under_one_header_are_its_reporters(db: Session, tmp_path: Path) -> None:
+    """当事人 over 甲方 and 乙方 (a two-row header) gives the parties as a 当事人 column does."""
+    seed(db)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["宁州街道矛盾纠纷排查化解工作台账（2025年3月）"])
+    sheet.append(["序号", "登记日期", "当事人", None, "纠纷类型", "纠纷简要情况", "化解结果"])
+    sheet.append([None, None, "甲方", "乙方", None, None, None])
+    for column in ("A", "B", "E", "F", "G"):
+        sheet.merge_cells(f"{column}2:{column}3")
+    sheet.merge_cells("C2:D2")
+    sheet.append([1, "2025-03-02", "张某", "李某", "邻里纠纷", "因排水沟堵塞引发争执", "已化解"])
+    sheet.append([2, "2025-03-05", "赵某", None, "劳资纠纷", "在工地务工被拖欠工资", "化解中"])
+    path = tmp_path / "两方当事人台账.xlsx"
+    book.save(path)
+    options = ImportOptions(
+        kind="cases", fixed={"channel": "网格员上报", "area_code": "测试社区"}, partial=False
+    )
+    outcome = run_import(db.connection(), path, options)
+    assert outcome.committed, outcome.problems
+    assert outcome.columns["reporter_name"] == "当事人（甲方、乙方）"
+    assert "甲方" not in outcome.unused and "乙方" not in outcome.unused
+    assert [c[4] for c in _cases(db)] == ["张某、李某", "赵某"]
