@@ -366,11 +366,13 @@ def cell_text(value: object) -> str | None:
     Examples
     --------
     >>> cell_text(110105.0), cell_text(12.5), cell_text(""), cell_text(datetime(2024, 1, 2, 3, 4))
-    ('110105', '12.5', None, '2024-01-02T03:04:00')
+    ('110105', '12.5', None, '2024-01-02 03:04')
+    >>> cell_text(datetime(2024, 1, 2)), cell_text(datetime(2024, 1, 2, 3, 4, 5, 600))
+    ('2024-01-02', '2024-01-02 03:04:05')
     >>> cell_text(110105194912310020.0)
     '1.1010519491231002e+17'
     """
-    if value is None:
+    if value is None or value is pd.NaT:  # a GIS file's empty date field
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -378,7 +380,11 @@ def cell_text(value: object) -> str | None:
         if math.isfinite(value) and value.is_integer() and abs(value) < _EXACT_INTEGERS:
             return str(int(value))
         return repr(value)
-    if isinstance(value, datetime | date | time):
+    if isinstance(value, datetime) and value.time() == time():  # a date cell, as Excel shows it
+        return value.date().isoformat()
+    if isinstance(value, datetime):  # as a clerk finds it in the sheet, seconds when it has any
+        return value.isoformat(sep=" ", timespec="seconds" if value.second else "minutes")
+    if isinstance(value, date | time):
         return value.isoformat()
     text = str(value).strip()
     return text or None
