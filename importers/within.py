@@ -216,12 +216,15 @@ def refused_rows(
         )
     rows = pd.Index([f.row for f in found])
     point_column = checks.header(checks.point_source())
+    written = _written_points(checks)
     problems: list[Problem] = []
     by_field: dict[str, list[tuple[int, str]]] = {}
     for f, source in zip(found, _sources(rows, checks, given, placed), strict=True):
         label = labels[f.code]
         if source == _POINT:
-            shown = f"{f.lon:.6f}, {f.lat:.6f}（CGCS2000）" if f.lon is not None else None
+            shown = written.get(f.row)
+            if shown is None and f.lon is not None:  # a GIS file's point: no text to show
+                shown = f"{f.lon:.6f}, {f.lat:.6f}（CGCS2000）"
             problems.append(Problem(f.row, point_column, shown, f"点位在{label}，{outside}"))
         else:
             where = f"地址指{label}" if source == "address" else f"属于{label}"
@@ -229,6 +232,18 @@ def refused_rows(
     for field, rules in by_field.items():
         problems += checks.problems_at(field, rules)
     return sorted(problems, key=lambda problem: problem.row)
+
+
+def _written_points(checks: RowChecks) -> pd.Series:
+    """Return each row's point as the file writes it (``102.905, 24.205``), for the report.
+
+    The clerk looks the row up in the file: the coordinates as written, not as converted.
+    """
+    source = checks.point_source()
+    if source != "lon":
+        return checks.text(source)
+    lon, lat = checks.text("lon"), checks.text("lat")
+    return (lon + ", " + lat).where(lon.notna() & lat.notna(), None)
 
 
 def _unit_rule(code: str, scope: Scope, outside: str) -> str:

@@ -96,7 +96,7 @@ def test_a_point_in_the_neighbouring_county_is_refused_within_the_county(
     assert refused.status == "rejected" and not refused.committed
     assert _areas(db, "cases", "external_no") == {}
     assert [(p.row, p.column, p.value, p.rule) for p in refused.problems] == [
-        (4, "经度", "102.820000, 24.210000（CGCS2000）", f"点位在{XINHE_LABEL}，{OUTSIDE}")
+        (4, "经度", "102.82, 24.21", f"点位在{XINHE_LABEL}，{OUTSIDE}")
     ]
     assert refused.within is not None and refused.within.label == "华宁县（530424000000）"
 
@@ -110,7 +110,7 @@ def test_a_point_in_the_neighbouring_county_is_refused_within_the_county(
     report = write_report(tmp_path / "rejects.csv", partial.problems)
     lines = list(csv.reader(report.read_text(encoding="utf-8-sig").splitlines()))
     assert [line[:4] for line in lines[1:]] == [
-        ["4", "经度", "102.820000, 24.210000（CGCS2000）", f"点位在{XINHE_LABEL}，{OUTSIDE}"]
+        ["4", "经度", "102.82, 24.21", f"点位在{XINHE_LABEL}，{OUTSIDE}"]
     ]
 
 
@@ -173,7 +173,7 @@ def test_each_row_is_refused_on_the_column_that_placed_it(db: Session, tmp_path:
         (4, "所属社区", "新河村", f"属于{XINHE_LABEL}，{OUTSIDE}"),
         (5, "网格编码", XINHE_GRID, f"属于{XINHE_LABEL}，{OUTSIDE}"),
         (6, "事发地址", "江川区前卫镇新河村幸福路1号", f"地址指{XINHE_LABEL}，{OUTSIDE}"),
-        (7, "经度", "102.820000, 24.210000（CGCS2000）", f"点位在{XINHE_LABEL}，{OUTSIDE}"),
+        (7, "经度", "102.82, 24.21", f"点位在{XINHE_LABEL}，{OUTSIDE}"),
         (8, "所属乡镇", "前卫镇", f"属于江川区前卫镇（{QIANWEI}），{OUTSIDE}"),
         (11, "所属社区", None, missing),  # placed nowhere: as without --within
     ]
@@ -205,7 +205,7 @@ def test_a_roster_of_workers_and_one_of_persons_keep_to_the_township(
     assert sorted((p.row, p.column, p.value, p.rule) for p in refused.problems) == [
         (3, "负责网格", XINHE_GRID, f"属于{XINHE_LABEL}，{outside}"),
         (4, "所属社区", "新河村", f"属于{XINHE_LABEL}，{outside}"),
-        (5, "经度", "102.830000, 24.210000（CGCS2000）", f"点位在{XINHE_LABEL}，{outside}"),
+        (5, "经度", "102.83, 24.21", f"点位在{XINHE_LABEL}，{outside}"),
     ]
     assert _areas(db, "workers", "external_id") == {}
     partial = ImportOptions(**{**options.__dict__, "partial": True})
@@ -305,7 +305,7 @@ def test_cli_within_a_county_given_in_six_digits(database: SuiteDatabase, tmp_pa
         assert sheet is not None
         lines = [tuple(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
         assert [line[:4] for line in lines] == [
-            (4, "经度", "102.820000, 24.210000（CGCS2000）", f"点位在{XINHE_LABEL}，{OUTSIDE}")
+            (4, "经度", "102.82, 24.21", f"点位在{XINHE_LABEL}，{OUTSIDE}")
         ]
 
         centre = {**env, "ZONGZHI_WITHIN": "530424"}  # a county's centre sets it once
