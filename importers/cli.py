@@ -416,6 +416,10 @@ class StepBar:
         return ImportProgress(self.step, self.rows)
 
 
+_LOCATED = frozenset({"lon", "lat", "lonlat", "wkt"})
+"""Fields coordinates come from: a file with none of them has no source CRS to show."""
+
+
 def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
     status = STATUS_LABELS.get(outcome.status, outcome.status)
     title = f"导入{KINDS[outcome.kind].label}：{outcome.file_name}（{status}）"
@@ -430,7 +434,7 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
         str(outcome.rows_total),
         str(outcome.rejected_rows),
         *(str(getattr(shown, a)) if shown else "-" for a in ("inserted", "updated", "unchanged")),
-        outcome.source_crs,
+        outcome.source_crs if _LOCATED & outcome.columns.keys() else "-",  # no coordinates read
     )
     console.print(table)
     if valid:

@@ -71,6 +71,7 @@ def test_cli_imports_commits_and_reports(
     refused = runner.invoke(import_app(), args, env=env)
     assert refused.exit_code == 1, refused.output
     assert "已退回" in refused.output and "未导入任何数据" in refused.output
+    assert "cgcs2000" not in refused.output  # no coordinates read: no source CRS to show
     assert "退回报告：" in refused.output
     assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 0
 
