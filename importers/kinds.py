@@ -658,7 +658,14 @@ def _case_state(checks: RowChecks, reported: pd.Series) -> dict[str, pd.Series]:
     said = written | closed.notna()
     given = {STATUS_GIVEN: said} if said.any() else {}
     closed = closed.where(state != CaseStatus.OPEN.value)
+    untimed = int(((state != CaseStatus.OPEN.value) & closed.isna() & ~checks.bad).sum())
+    if untimed:
+        checks.notes.append(UNTIMED_NOTE.format(n=untimed))
     return {"state": state.astype(object), "closed_at": _iso(closed), **given}
+
+
+UNTIMED_NOTE = "{n} 件已办结但没有办结时间，办结用时的统计不计入这些案件"
+"""Said of settled rows without a closing time (a grid app's or a 110 list's, say)."""
 
 
 LEDGER_FIELDS = (

@@ -215,3 +215,18 @@ def test_the_command_names_columns_left_out_counts_sheet_rejects_and_drops_stale
         both = runner.invoke(import_app(), months, env=env)
         assert both.exit_code == 0, both.output
         assert "导入 2 个，退回 0 个，无法导入 0 个；退回的行共 4 行" in both.output
+
+
+def test_settled_rows_without_a_closing_time_are_counted_in_a_note() -> None:
+    """A grid app's 已处置 without 办结时间: settled, and the summary says its time is unknown."""
+    checked = _cases(
+        {
+            "事件编号": ["G-1", "G-2", "G-3", "G-4"],
+            "来源渠道": ["网格员上报"] * 4,
+            "事件类型": ["邻里纠纷"] * 4,
+            "网格编码": [GRID] * 4,
+            "上报时间": ["2026-11-01 09:00"] * 4,
+            "处置状态": ["已处置", "处置中", "已办结", "不是状态"],
+        }
+    )
+    assert "2 件已办结但没有办结时间，办结用时的统计不计入这些案件" in checked.checks.notes
