@@ -566,14 +566,35 @@ def category_rule(value: str, renamed: str | None = None) -> str:
     >>> category_rule("教育", "教育类")  # doctest: +ELLIPSIS
     '映射文件（--mapping）的 [values."事件类型"] 把它归入“教育类”：必须是以下之一：矛盾纠纷、...'
     """
-    allowed = f"必须是以下之一：{CASE_TYPES}"
-    if renamed is not None:
-        return f"映射文件（--mapping）的 {_TYPES_SECTION} 把它归入“{renamed}”：{allowed}"
-    example = json.dumps(value if len(value) <= 40 else _EXAMPLE_TYPE, ensure_ascii=False)
-    return (
-        f"{allowed}；本文件自有的分类，可在映射文件（--mapping）的 {_TYPES_SECTION} 中"
-        f'写明它归入上列哪一类，如 {example} = "社情民意"'
+    return _mapped_rule(
+        value,
+        renamed,
+        allowed=f"必须是以下之一：{CASE_TYPES}",
+        section=_TYPES_SECTION,
+        way="本文件自有的分类，可在映射文件（--mapping）的 {section} 中写明它归入上列哪一类",
+        example=(_EXAMPLE_TYPE, "社情民意"),
     )
+
+
+def _mapped_rule(
+    value: str,
+    renamed: str | None,
+    *,
+    allowed: str,
+    section: str,
+    way: str,
+    example: tuple[str, str],
+) -> str:
+    """Return why a code-table value is refused, with the mapping file's line that names it.
+
+    ``way`` says what the line does (``{section}`` is filled in); the line quotes the value as
+    TOML does, unless it is too long to be a name (``example``'s value then), and gives it
+    ``example``'s name.
+    """
+    if renamed is not None:
+        return f"映射文件（--mapping）的 {section} 把它归入“{renamed}”：{allowed}"
+    quoted = json.dumps(value if len(value) <= 40 else example[0], ensure_ascii=False)
+    return f'{allowed}；{way.format(section=section)}，如 {quoted} = "{example[1]}"'
 
 
 _STATUS_SECTION = '[values."办理状态"]'
@@ -606,13 +627,14 @@ def status_rule(value: str, renamed: str | None = None) -> str:
     '本文件自有的状态，可在映射文件（--mapping）的 [values."办理状态"] 中写明..."待研判" = "未办结"'
     """
     labels = "、".join(CaseStatus.labels().values())
-    allowed = f"必须是以下代码或名称之一：{labels}（或待处理、办理中等常用写法）"
-    if renamed is not None:
-        return f"映射文件（--mapping）的 {_STATUS_SECTION} 把它归入“{renamed}”：{allowed}"
-    example = json.dumps(value if len(value) <= 40 else "待研判", ensure_ascii=False)
-    return (
-        f"{allowed}；本文件自有的状态，可在映射文件（--mapping）的 {_STATUS_SECTION} 中"
-        f'写明它算哪一种（仍在办的写“未办结”），如 {example} = "未办结"'
+    return _mapped_rule(
+        value,
+        renamed,
+        allowed=f"必须是以下代码或名称之一：{labels}（或待处理、办理中等常用写法）",
+        section=_STATUS_SECTION,
+        way="本文件自有的状态，可在映射文件（--mapping）的 {section} 中写明它算哪一种"
+        "（仍在办的写“未办结”）",
+        example=("待研判", "未办结"),
     )
 
 
