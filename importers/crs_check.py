@@ -147,10 +147,14 @@ class Checked:
         Points compared with the place their row names.
     on_record : int
         Rows compared with their record on file.
+    doubt : str or None
+        What the user is told when another reading did better, though not clearly (Chinese;
+        :func:`doubt_note`).
     """
 
     places: int = 0
     on_record: int = 0
+    doubt: str | None = None
 
     @property
     def total(self) -> int:
@@ -375,7 +379,47 @@ def check_unconfirmed_crs(
     refused = refusal(places, on_record, declared=unconfirmed.declared, label=label)
     if refused is not None:
         raise refused
-    return checked
+    doubt = next(filter(None, (doubt_note(r) for r in (on_record, places) if r)), None)
+    return Checked(checked.places, checked.on_record, doubt)
+
+
+def doubt_note(readings: list[Reading]) -> str | None:
+    """Return what the user is told when another reading did better, though not clearly.
+
+    Too few positions to refuse the file (a few more inside their places, say 20 of 20 against
+    16 of 20), yet more than chance: the assumed reading misses at least two positions, and
+    another misses at most a :data:`MISS_RATIO` th of them.
+
+    Parameters
+    ----------
+    readings : list of Reading
+        One source's readings, the CRS read in first.
+
+    Returns
+    -------
+    str or None
+        The note, or ``None`` when no other reading did better.
+
+    Examples
+    --------
+    >>> readings = [Reading("cgcs2000", 16, 20), Reading("gcj02", 20, 20), Reading("bd09", 16, 20)]
+    >>> doubt_note(readings).split("，")[:2]  # doctest: +NORMALIZE_WHITESPACE
+    ['坐标系存疑：按 CGCS2000（GPS、天地图）读取时 20 个点中 80% 相符',
+     '按 GCJ-02（高德、腾讯地图）读取时 100%']
+    >>> doubt_note([Reading("cgcs2000", 19, 20), Reading("gcj02", 20, 20)]) is None
+    True
+    """
+    assumed, others = readings[0], readings[1:]
+    best = max(others, key=lambda r: r.inside)
+    misses = assumed.total - assumed.inside
+    if best.inside - assumed.inside < 2 or (best.total - best.inside) * MISS_RATIO > misses:
+        return None
+    return (
+        f"坐标系存疑：按 {CRS_NAMES[assumed.crs]}读取时 {assumed.total} 个点中 "
+        f"{assumed.share:.0%} 相符，按 {CRS_NAMES[best.crs]}读取时 {best.share:.0%}，"
+        f"点数太少，未据此退回。坐标如是在高德、腾讯地图（或以其为底图的平台）上取的点，"
+        f"应加 --crs {best.crs}（导入前可先加 --dry-run 核对）"
+    )
 
 
 def _place_readings(

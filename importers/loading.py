@@ -347,6 +347,8 @@ def _check_crs(
     except WrongCrs as wrong:  # told together with the rows' own problems, in one round
         wrong.problems = sorted(checks.problems, key=lambda p: p.row)
         raise
+    if checked.doubt is not None:
+        checks.notes.append(checked.doubt)
     located = point is not None and bool(records[LON_COLUMN].notna().any())
     if located and checked.total < MIN_POINTS and not unconfirmed.declared:
         checks.notes.append(unchecked_note(unconfirmed.crs.name, checked.places, checked.on_record))
@@ -448,6 +450,12 @@ def _database_checks(
             "code",
             [(row, f"上级辖区 {parent} 既不在数据库中，也不在本文件中") for row, parent in orphans],
         )
+        if "boundary" in columns:
+            away = import_checks.outside_parent(conn, staging, options.tolerance_m)
+            found += checks.problems_at(
+                "wkt",
+                [(row, _outside_parent_rule(parent, metres)) for row, parent, metres in away],
+            )
     for column in _GRID_COLUMNS:
         if column in columns:
             grids = import_checks.unknown_grids(conn, staging, column)
@@ -458,6 +466,15 @@ def _database_checks(
     if geom is not None and "area_code" in columns:
         found += _outside_jurisdiction(conn, staging, geom, checks, options.tolerance_m)
     return found
+
+
+def _outside_parent_rule(parent: str, metres: float) -> str:
+    """Why a unit's boundary outside its parent's is refused (its CRS is the likely cause)."""
+    away = f"{metres / 1000:.0f} 公里" if metres >= 10_000 else f"{metres:.0f} 米"
+    return (
+        f"边界在上级辖区 {parent} 的边界外 {away}：坐标系可能不对"
+        "（投影坐标请核对 --crs 的带号，网页地图画的请核对是否 GCJ-02）"
+    )
 
 
 def _outside_jurisdiction(

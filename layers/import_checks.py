@@ -278,6 +278,49 @@ def orphan_jurisdictions(conn: psycopg.Connection[Any], staging: str) -> list[tu
     )
 
 
+def outside_parent(
+    conn: psycopg.Connection[Any], staging: str, tolerance_m: float
+) -> list[tuple[int, str, float]]:
+    """Return the staged jurisdictions whose boundary lies outside their parent's.
+
+    A township's boundary read in the wrong CRS (a Gauss-Krüger file given the next zone's
+    ``--crs``) lands in another county, hundreds of kilometres off, and nothing else notices:
+    a point on its surface must lie in its parent's boundary (the file's own, else the
+    database's), or within ``tolerance_m`` of it. Parents without a boundary say nothing.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name of jurisdictions (``code``, ``parent_code``, ``boundary``).
+    tolerance_m : float
+        How far (metres) outside its parent a unit's inner point may lie.
+
+    Returns
+    -------
+    list of (int, str, float)
+        Row number, parent code and distance in metres.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT s.{row}, s.parent_code,"
+            " round(ST_Distance(p.boundary::geography, s.inner_point::geography))"
+            " FROM (SELECT *, ST_PointOnSurface(boundary) AS inner_point FROM {s}) AS s"
+            " CROSS JOIN LATERAL (SELECT coalesce("
+            "  (SELECT f.boundary FROM {s} AS f WHERE f.code = s.parent_code),"
+            "  (SELECT j.boundary FROM jurisdictions AS j WHERE j.code = s.parent_code)"
+            " ) AS boundary) AS p"
+            " WHERE s.boundary IS NOT NULL AND p.boundary IS NOT NULL"
+            " AND NOT ST_Intersects(p.boundary, s.inner_point)"
+            " AND NOT ST_DWithin(p.boundary::geography, s.inner_point::geography, %s)"
+            " ORDER BY s.{row}"
+        ).format(row=_ROW, s=sql.Identifier(staging)),
+        (tolerance_m,),
+    ).fetchall()
+    return [(int(row), str(parent), float(metres)) for row, parent, metres in rows]
+
+
 def unknown_grids(
     conn: psycopg.Connection[Any], staging: str, column: str
 ) -> list[tuple[int, str]]:

@@ -74,7 +74,7 @@ def test_bad_persons_file_writes_nothing_and_reports_each_row(
     by_row = {p.row: p for p in outcome.problems}
     assert set(by_row) == {4, 5, 6}
     assert by_row[4].rule == "经纬度填反了（交换后才位于中国境内）" and by_row[4].column == "经度"
-    assert "身份证号校验码应为" in by_row[5].rule and by_row[5].column == "公民身份号码"
+    assert "身份证号校验码不符" in by_row[5].rule and by_row[5].column == "公民身份号码"
     assert by_row[6].rule == "与本文件第 2 行重复"
     report = write_report(tmp_path / "rejects.csv", outcome.problems)
     content = report.read_text(encoding="utf-8-sig")
@@ -384,7 +384,7 @@ def test_mapping_file_and_person_attribute_rules(db: Session, tmp_path: Path) ->
 
     json_mapping = tmp_path / "mapping.json"
     json_mapping.write_text(json.dumps({"name": "没有这一列"}), encoding="utf-8")
-    with pytest.raises(ValueError, match="文件中没有映射文件指定的列 '没有这一列'"):
+    with pytest.raises(ValueError, match="映射文件指定的列“没有这一列”（姓名）本文件没有"):
         run_import(
             db.connection(), path, ImportOptions(kind="persons", mapping=json_mapping), keys=KEYS
         )
@@ -819,3 +819,24 @@ def test_a_later_camera_list_keeps_the_view_it_does_not_give(db: Session, tmp_pa
     assert again.committed and again.counts is not None and again.counts.updated == 1
     after = db.execute(text(shown.format(MINE))).one()
     assert tuple(after) == ("路口1（改名）", 135.0, 45.0, 120.0, "offline")
+
+
+def test_a_unit_whose_boundary_lies_outside_its_parents_is_refused(
+    db: Session, tmp_path: Path
+) -> None:
+    """Villages drawn in the next Gauss-Krüger zone land 260 km off: refused, not stored."""
+    seed_jurisdictions(db)
+    town = "530424200000"
+    rows = [
+        [town, "新镇", box(102.80, 24.10, 102.90, 24.20)],
+        ["530424200001", "新村", box(102.82, 24.12, 102.84, 24.14)],
+        ["530424200002", "远村", box(100.22, 24.12, 100.24, 24.14)],  # 3° west
+    ]
+    path = tmp_path / "村界.csv"
+    path.write_text(csv_text(["区划代码", "名称", "边界"], rows), encoding="utf-8")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="jurisdictions", partial=True))
+    assert [(p.row, p.column) for p in outcome.problems] == [(4, "边界")]
+    assert outcome.problems[0].rule.startswith("边界在上级辖区 530424200000 的边界外 26")
+    assert "坐标系可能不对" in outcome.problems[0].rule
+    stored = db.execute(text("SELECT code FROM jurisdictions WHERE code LIKE '5304242%'"))
+    assert sorted(stored.scalars()) == [town, "530424200001"]
