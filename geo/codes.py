@@ -851,7 +851,8 @@ def parse_resident_id(number: str, *, today: date | None = None) -> ResidentId:
         raise CodeError(
             kind,
             text,
-            f"身份证号校验码应为 {expected}，实为 {text[17]}（按 GB 11643 由前 17 位算出）",
+            f"身份证号校验码不符（按前 17 位算应为 {expected}，实为 {text[17]}）："
+            "可能有某位数字录错，请核对整个号码",
         )
     sex: Literal["M", "F"] = "M" if int(body[16]) % 2 == 1 else "F"
     return ResidentId(body + check, body[:6], birth, sex)

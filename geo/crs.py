@@ -598,6 +598,34 @@ def _zone_problem(easting: float) -> str | None:
     return None
 
 
+def gauss_kruger_zones(west: float, east: float) -> list[tuple[int, int]]:
+    """Return the CGCS2000 3-degree Gauss-Krüger zones without prefix that cover a span.
+
+    A surveyor's file whose eastings lack the zone prefix (6 digits, 500 000 m at the central
+    meridian) is in the zone of the place it maps: the zones of the database's jurisdictions
+    are the ``--crs`` to suggest.
+
+    Parameters
+    ----------
+    west, east : float
+        Longitudes (degrees) of the span.
+
+    Returns
+    -------
+    list of (int, int)
+        Central meridian (degrees east) and EPSG code (4534 for 75°E … 4554 for 135°E), from
+        west to east.
+
+    Examples
+    --------
+    >>> gauss_kruger_zones(100.0, 100.4), gauss_kruger_zones(102.5, 103.7)
+    ([(99, 4542)], [(102, 4543), (105, 4544)])
+    """
+    first = max(75, 3 * round(west / 3))
+    last = min(135, 3 * round(east / 3))
+    return [(meridian, 4534 + (meridian - 75) // 3) for meridian in range(first, last + 1, 3)]
+
+
 def gauss_kruger_epsg(easting: float) -> int:
     """Return the CGCS2000 3-degree Gauss-Krüger EPSG code an 8-digit easting belongs to.
 

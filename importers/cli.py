@@ -32,6 +32,7 @@ from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Engine
 
+from geo.crs import SourceCrs, gauss_kruger_zones
 from importers.crs_check import WrongCrs
 from importers.fixed_values import parse_fixed
 from importers.kinds import KINDS
@@ -49,10 +50,12 @@ from importers.reading import GEOMETRY_COLUMN, ReadError, parts_of
 from importers.report import write_report
 from importers.rules import SENSITIVE_FIELDS, Problem
 from importers.template import NOTES_SHEET, write_template
+from importers.values import PROJECTED_WITHOUT_ZONE
 from importers.within import Scope, WithinError, county_note, find_scope
 from layers import deadlines, migrate
 from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
 from layers.database import apply_scope, make_engine, resolve_urls
+from layers.import_checks import bounded_longitudes
 from layers.import_runs import ImportRecord, earlier_run, recent_runs
 from layers.secrets import Keys, platform_keys
 from layers.settings import Settings
@@ -198,6 +201,7 @@ def import_file(
     if kind not in KINDS:
         console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
         raise typer.Exit(code=2)
+    paths = _without_own_reports(paths)
     if report is not None and (len(paths) > 1 or layer == ALL_PARTS):
         console.print("[bold red]错误：[/]--report 只能用于单个文件（多个文件的报告各写在文件旁）")
         raise typer.Exit(code=2)
@@ -206,6 +210,9 @@ def import_file(
     except MappingError as exc:
         console.print(f"[bold red]错误：[/]{exc}")
         raise typer.Exit(code=2) from exc
+    if crs is not None and not _known_crs(crs):  # before any file: no report is touched
+        console.print(f"[bold red]错误：[/]{CRS_OPTION_RULE.format(crs=crs)}", soft_wrap=True)
+        raise typer.Exit(code=2)
     settings = Settings.from_env()
     options = ImportOptions(
         kind=kind,
@@ -246,13 +253,68 @@ def import_file(
     if len(codes) > 1:
         what = "工作表或图层" if layer == ALL_PARTS else "文件"
         rows = f"；退回的行共 {rejected_rows} 行（见各自的退回报告）" if rejected_rows else ""
+        passed = "检查通过" if dry_run else "导入"  # a dry run writes nothing
         console.print(
-            f"共 {len(codes)} 个{what}：导入 {codes.count(0)} 个，退回 {codes.count(1)} 个，"
+            f"共 {len(codes)} 个{what}：{passed} {codes.count(0)} 个，退回 {codes.count(1)} 个，"
             f"无法导入 {codes.count(2)} 个{rows}",
             soft_wrap=True,
         )
     if max(codes):
         raise typer.Exit(code=max(codes))
+
+
+REPORT_ENDINGS = (".rejects.xlsx", ".rejects.csv")
+"""How the importer's reject reports end: ``FILE.rejects.xlsx``, ``FILE.SHEET.rejects.xlsx``."""
+
+
+def own_reports(paths: list[Path]) -> list[Path]:
+    """Return the reject reports among ``paths`` whose source file is among them too.
+
+    A pattern such as ``*特殊人群*`` matches a file and the report an earlier run left beside
+    it; the report is not a file to import with it (importing it would also race with the
+    source's import, which removes a stale report). A report given without its source is
+    imported: it is how the corrected rows of a ``--partial`` import come back.
+
+    Parameters
+    ----------
+    paths : list of pathlib.Path
+        The paths given.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The reports to leave out, in the order given.
+
+    Examples
+    --------
+    >>> own_reports([Path("a/人员.xlsx"), Path("a/人员.xlsx.rejects.xlsx"),
+    ...              Path("a/人员.xlsx.吸毒人员.rejects.xlsx"), Path("b/人员.xlsx.rejects.xlsx")])
+    [PosixPath('a/人员.xlsx.rejects.xlsx'), PosixPath('a/人员.xlsx.吸毒人员.rejects.xlsx')]
+    >>> own_reports([Path("工单.csv.rejects.xlsx")])  # the corrected rows, imported again
+    []
+    """
+    return [
+        path
+        for path, folder in ((p, p.absolute().parent) for p in paths)
+        if path.name.endswith(REPORT_ENDINGS)
+        and any(
+            path.name.startswith(other.name + ".") and other.absolute().parent == folder
+            for other in paths
+        )
+    ]
+
+
+def _without_own_reports(paths: list[Path]) -> list[Path]:
+    """Return ``paths`` without :func:`own_reports`, saying in one line which were left out."""
+    reports = own_reports(paths)
+    if reports:
+        names = "、".join(path.name for path in reports)
+        console.print(
+            f"跳过与源文件一同匹配到的退回报告 {len(reports)} 个（不作为数据导入）：{names}",
+            style="yellow",
+            soft_wrap=True,
+        )
+    return [path for path in paths if path not in reports]
 
 
 def _scope(engine: Engine, within: str) -> Scope:
@@ -328,6 +390,13 @@ def _import_one(
         _stale_report(report, own_report, "本次未能导入，没有新的退回报告")
         return 2, 0
     _summarise(outcome, options.fixed)
+    if any(p.rule == PROJECTED_WITHOUT_ZONE for p in outcome.problems):
+        with engine.begin() as conn:
+            apply_scope(conn, None)
+            raw: Any = conn.connection.driver_connection
+            span = bounded_longitudes(raw)
+        if span is not None:
+            console.print(zones_note(*span), soft_wrap=True)
     if earlier is not None:
         console.print(_earlier_note(earlier, outcome), soft_wrap=True)
     if outcome.problems:
@@ -340,6 +409,46 @@ def _import_one(
     else:
         _stale_report(report, own_report, "本次没有退回的行")
     return 1 if outcome.status == "rejected" else 0, outcome.rejected_rows
+
+
+CRS_OPTION_RULE = (
+    "--crs {crs} 不是可用的坐标系：可用 wgs84、cgcs2000、gcj02（高德、腾讯地图）、"
+    "bd09（百度地图）或 EPSG:NNNN（如 EPSG:4543）"
+)
+"""Why a ``--crs`` is refused before any file is read."""
+
+
+def _known_crs(name: str) -> bool:
+    """Tell whether ``--crs`` names a source CRS the import can read."""
+    try:
+        SourceCrs.parse(name)
+    except ValueError:
+        return False
+    return True
+
+
+def zones_note(west: float, east: float) -> str:
+    """Return the 3-degree zones of the database's jurisdictions, for eastings without one.
+
+    Parameters
+    ----------
+    west, east : float
+        The longitudes the database's bounded jurisdictions span.
+
+    Returns
+    -------
+    str
+        The summary's line (Chinese).
+
+    Examples
+    --------
+    >>> zones_note(100.05, 100.43)
+    '本库辖区在东经 100.0°—100.4°，没有带号的 3 度带坐标应为 --crs EPSG:4542（中央经线 99°E）'
+    """
+    zones = "或".join(
+        f"--crs EPSG:{epsg}（中央经线 {cm}°E）" for cm, epsg in gauss_kruger_zones(west, east)
+    )
+    return f"本库辖区在东经 {west:.1f}°—{east:.1f}°，没有带号的 3 度带坐标应为 {zones}"
 
 
 def _stale_report(report: Path, own: bool, why: str) -> None:

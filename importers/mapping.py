@@ -15,7 +15,7 @@ import json
 import re
 import tomllib
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -291,6 +291,9 @@ KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "code": ("村代码", "村级代码", "村社区代码", "村居代码"),
         "name": ("村名", "村名称", "村级名称", "村居名称"),
     },
+    "workers": {  # a roster's 在岗状态: 在岗, 离岗 …; not a persons' column
+        "status": ("在岗状态", "工作状态", "人员状态"),
+    },
     "cases": {  # a 110 移交清单, a 信访 register, a grid app's export, a dispute ledger
         "external_no": ("警情编号", "接警编号", "信访件编号", "信访编号"),
         "channel": ("排查方式",),
@@ -319,7 +322,7 @@ def usual_header(field: str) -> str:
 
 
 class MappingError(ValueError):
-    """A mapping file that is unreadable or names a header the file lacks (Chinese message)."""
+    """A mapping file that is unreadable or names a field the kind lacks (Chinese message)."""
 
 
 _NOTE = re.compile(r"[(\[【][^()\[\]【】]*[)\]】]")
@@ -522,7 +525,8 @@ def resolve_columns(
     Raises
     ------
     MappingError
-        If an override names an unknown field or a header the file does not have.
+        If an override names an unknown field. An override naming a header the file does not
+        have is left out (:func:`absent_mapped_notes` says so): the field's synonyms may feed it.
 
     Examples
     --------
@@ -530,6 +534,8 @@ def resolve_columns(
     {'resident_id': '身份证号', 'lon': '经度', 'lat': '纬度'}
     >>> resolve_columns(["村代码", "村名", "乡镇名称"], ["code", "name"], kind="jurisdictions")
     {'code': '村代码', 'name': '村名'}
+    >>> resolve_columns(["姓名", "状态"], ["name", "status"], {"status": "在岗状态"})
+    {'name': '姓名', 'status': '状态'}
     """
     header_list = list(headers)
     field_list = list(fields)
@@ -544,7 +550,7 @@ def resolve_columns(
                 f"映射文件中的字段 {field!r} 不存在；可用的字段：{'、'.join(field_list)}"
             )
         if header not in header_list:
-            raise MappingError(f"文件中没有映射文件指定的列 {header!r}（对应字段 {field!r}）")
+            continue  # one mapping file serves several files: the field's synonyms may feed it
         chosen[field] = header
         used.add(header)
     if has_geometry and "wkt" in field_list and "wkt" not in chosen:
@@ -562,6 +568,42 @@ def resolve_columns(
     if has_geometry:
         _match_cut_headers(header_list, field_list, chosen, used)
     return chosen
+
+
+def absent_mapped_notes(
+    headers: Iterable[str], overrides: Mapping[str, str], label: Callable[[str], str]
+) -> list[str]:
+    """Return a note for each column a mapping file names that the file does not have.
+
+    One mapping file serves a month's files of several townships, and not every file has
+    every column it names: such a column is not an error, only not used.
+
+    Parameters
+    ----------
+    headers : iterable of str
+        The file's headers.
+    overrides : mapping
+        From a mapping file: target field → source header.
+    label : callable
+        A field → its Chinese header (:meth:`importers.kinds.Kind.header`).
+
+    Returns
+    -------
+    list of str
+        The notes, in the mapping file's order.
+
+    Examples
+    --------
+    >>> absent_mapped_notes(["姓名", "状态"], {"status": "在岗状态", "name": "姓名"},
+    ...                     {"status": "状态"}.__getitem__)
+    ['映射文件指定的列“在岗状态”（状态）本文件没有，未使用']
+    """
+    present = set(headers)
+    return [
+        f"映射文件指定的列“{header}”（{label(field)}）本文件没有，未使用"
+        for field, header in overrides.items()
+        if header not in present
+    ]
 
 
 def _match_cut_headers(

@@ -64,6 +64,7 @@ class Directories:
         self._grids: GridDirectory | None = None
         self._preference: Preference | None = None
         self.named_unit: tuple[str, str] | None = None
+        self._named_is_file = True
 
     def places(self) -> Gazetteer:
         """Return the jurisdictions."""
@@ -83,23 +84,30 @@ class Directories:
         """Return the units that tell apart places of one name: ``within``, the one named."""
         if self._preference is None:
             places = self.places()
-            for name in self._named:
+            for number, name in enumerate(self._named):
                 code = places.in_address(name)[0]
                 if code is not None:
                     self.named_unit = (name, code) if code != self._within else None
+                    self._named_is_file = number == len(self._named) - 1
                     break
             codes = [self._within, self.named_unit[1] if self.named_unit else None]
             self._preference = Preference([c for c in codes if c is not None])
         return self._preference
 
     def named_note(self) -> str | None:
-        """Return the note saying the file's name told apart places of one name, if it did."""
+        """Return the note saying the file's name told apart places of one name, if it did.
+
+        The note names the worksheet's or the file's name and the unit it took the places in
+        (the rows it decided are not counted: a name is looked up once for all its rows).
+        """
         if self.named_unit is None or self._preference is None:
             return None
         name, code = self.named_unit
         if code not in self._preference.decided:
             return None
-        return f"同名的村（社区）、网格取名称“{name}”所指{self.places().label_of(code)}中的"
+        which = "文件名" if self._named_is_file else "工作表名"
+        place = self.places().label_of(code)
+        return f"同名的村（社区）、网格按{which}“{name}”取了{place}内的那个"
 
 
 def resolve_names(

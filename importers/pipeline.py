@@ -29,6 +29,7 @@ from importers.mapping import (
     LEVELS_SEPARATOR,
     MappingError,
     MappingFile,
+    absent_mapped_notes,
     classification_levels,
     header_test,
     load_mapping_file,
@@ -39,7 +40,7 @@ from importers.mapping import (
 from importers.named_values import values_named, year_named
 from importers.progress import ImportProgress
 from importers.reading import GEOMETRY_COLUMN, SourceTable, read_table
-from importers.rules import Problem, RowChecks
+from importers.rules import MissingColumns, Problem, RowChecks
 from importers.within import CountyRows, Scope, find_scope
 from layers import import_runs
 from layers.bulk import UpsertCounts
@@ -361,11 +362,17 @@ def check_table(
     checks = RowChecks(
         frame, columns, values=overrides.values, labels=kind.headers, others=other_headers(kind)
     )
-    checks.notes += notes
+    absent = absent_mapped_notes(table.headers, overrides.columns, kind.header)
+    checks.notes += [*absent, *notes]
     checks.year = year_named([table.sheet_name, stem])
     if table.footers:
         checks.notes.append(footer_note(table.footers))
-    _require_columns(kind, checks)
+    try:
+        _require_columns(kind, checks)
+    except MissingColumns as exc:  # refused: the mapping file's columns it lacks may be why
+        if not absent:
+            raise
+        raise MappingError(f"{'；'.join(absent)}。{exc}") from exc
     parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
     refuse_too_long(checks, parts, kind.table)
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=declared is not None)

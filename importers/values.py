@@ -736,11 +736,15 @@ def projected_rule(easting: float) -> str:
             f"坐标不是经纬度，是以米为单位的投影坐标（高斯-克吕格第 {zone} 带）："
             f"请加 --crs EPSG:{epsg} 重新导入"
         )
-    return (
-        "坐标不是经纬度，像是以米为单位的投影坐标：请用 --crs 指定坐标系，"
-        "如 CGCS2000 高斯-克吕格 3 度带中央经线 102°E 为 EPSG:4543"
-        "（中央经线 75°E—135°E 依次为 EPSG:4534—4554）"
-    )
+    return PROJECTED_WITHOUT_ZONE
+
+
+PROJECTED_WITHOUT_ZONE = (
+    "坐标不是经纬度，像是以米为单位的投影坐标（东坐标没有带号）：请用 --crs 指定坐标系，"
+    "CGCS2000 高斯-克吕格 3 度带中央经线 75°E—135°E 依次为 EPSG:4534—4554，"
+    "按数据所在地区的带选用（导入摘要列出本库辖区所在的带）"
+)
+"""Why eastings in metres without their zone prefix are refused: the zone is the place's."""
 
 
 def projection_reason(easting: float, epsg: int, detail: str) -> str:

@@ -278,6 +278,26 @@ def orphan_jurisdictions(conn: psycopg.Connection[Any], staging: str) -> list[tu
     )
 
 
+def bounded_longitudes(conn: psycopg.Connection[Any]) -> tuple[float, float] | None:
+    """Return the span of longitudes the database's bounded counties and units below cover.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        A connection (its scope set to the whole database).
+
+    Returns
+    -------
+    tuple of float, or None
+        West and east (degrees, CGCS2000); ``None`` without boundaries.
+    """
+    row = conn.execute(
+        "SELECT min(ST_XMin(boundary)), max(ST_XMax(boundary)) FROM jurisdictions"
+        " WHERE boundary IS NOT NULL AND level >= 3"
+    ).fetchone()
+    return None if row is None or row[0] is None else (float(row[0]), float(row[1]))
+
+
 def outside_parent(
     conn: psycopg.Connection[Any], staging: str, tolerance_m: float
 ) -> list[tuple[int, str, float]]:

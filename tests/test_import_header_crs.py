@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pyproj import Transformer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from geo.crs import gcj02_to_bd09, wgs84_to_gcj02
 from importers.header_crs import coordinate_crs, crs_in_header
 from importers.pipeline import ImportOptions, run_import
-from tests.import_fixtures import GRID, csv_text, seed_jurisdictions
+from tests.conftest import SuiteDatabase
+from tests.import_fixtures import GRID, csv_text, import_app, seed_jurisdictions, seeded_database
 
 MINE = "area_code LIKE '530424%'"
 TRUE = [(102.9021, 24.2031), (102.9067, 24.2078), (102.9112, 24.2104)]
@@ -84,3 +87,31 @@ def test_a_crs_given_is_trusted_over_the_header(db: Session, tmp_path: Path) -> 
     outcome = run_import(db.connection(), path, ImportOptions(kind="video", crs="gcj02"))
     assert outcome.committed and not [n for n in outcome.notes if "表头" in n]
     assert all(_metres(s, t) < 1.0 for s, t in zip(_stored(db), TRUE, strict=True))
+
+
+def test_metres_without_their_zone_are_told_the_zone_of_the_database(
+    database: SuiteDatabase, tmp_path: Path
+) -> None:
+    """The zone of eastings without a prefix is the place's: the summary names the county's."""
+    to_zone = Transformer.from_crs(4490, 4543, always_xy=True)  # CM 102°E, no zone prefix
+    rows = [
+        [f"5304240000132000000{i}", f"路口{i}", *(f"{v:.2f}" for v in to_zone.transform(x, y))]
+        for i, (x, y) in enumerate(TRUE, start=1)
+    ]
+    path = tmp_path / "点位.csv"
+    path.write_text(csv_text(["国标编码", "点位名称", "X坐标", "Y坐标"], rows), "utf-8")
+    report = tmp_path / "点位.csv.rejects.xlsx"
+    with seeded_database(database, "zones_note") as (_, url):
+        env = {"ZONGZHI_DATABASE_URL": url, "ZONGZHI_HOME": str(tmp_path / "home")}
+        runner = CliRunner()
+        refused = runner.invoke(import_app(), ["import", "video", str(path)], env=env)
+        assert refused.exit_code == 1 and report.exists(), refused.output
+        said = " ".join(refused.output.split())
+        assert "没有带号的 3 度带坐标应为 --crs EPSG:4543（中央经线 102°E）" in said
+        typo = runner.invoke(import_app(), ["import", "video", str(path), "--crs", "foo"], env=env)
+        assert typo.exit_code == 2 and "--crs foo 不是可用的坐标系" in typo.output
+        assert report.exists()  # a mistyped option leaves the report being corrected alone
+        loaded = runner.invoke(
+            import_app(), ["import", "video", str(path), "--crs", "EPSG:4543"], env=env
+        )
+        assert loaded.exit_code == 0, loaded.output

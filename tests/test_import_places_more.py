@@ -236,7 +236,8 @@ def test_the_file_name_tells_apart_a_community_two_townships_share(
         "N3": (VILLAGE, None),
         "N4": (XINFU_B, XINFU_B + "001"),
     }
-    note = f"同名的村（社区）、网格取名称“盘溪镇网格员花名册”所指华宁县盘溪镇（{PANXI_CODE}）中的"
+    note = f"同名的村（社区）、网格按文件名“盘溪镇网格员花名册”取了华宁县盘溪镇（{PANXI_CODE}）内的"
+    note += "那个"
     assert note in outcome.notes
 
     # --within comes first: a file named for one township imported within the other.

@@ -407,7 +407,7 @@ def test_gauss_kruger_metres_are_named_with_the_crs_to_give() -> None:
     to_zone_34 = Transformer.from_crs(4490, 4522, always_xy=True)
     x, y = to_zone_34.transform(102.905, 24.205)  # 华宁县, in 3-degree zone 34 (CM 102°E)
     assert 34_000_000 < x < 35_000_000 and 2_600_000 < y < 2_800_000
-    for easting, named in ((x, "--crs EPSG:4522"), (x - 34_000_000, "EPSG:4543")):
+    for easting, named in ((x, "--crs EPSG:4522"), (x - 34_000_000, "EPSG:4534—4554")):
         checks = checks_of(lon=[f"{easting:.2f}"], lat=[f"{y:.2f}"])
         lon, _ = checks.points(SourceCrs.parse("cgcs2000"))
         assert named in problems(checks)[2] and "投影坐标" in problems(checks)[2]
