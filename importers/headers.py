@@ -110,6 +110,8 @@ def header_block(
     >>> rows = [["基本信息", "基本信息", "监护人", "监护人"], ["姓名", "身份证号", "姓名", "电话"]]
     >>> header_block(rows, 1, is_header)
     (1, ['姓名', '身份证号', '监护人姓名', '电话'])
+    >>> header_block([["工单编号", "经度"], ["ZY1", "纬度"]], 0, is_header)  # a record below
+    (0, ['工单编号', '经度'])
     """
 
     def cells(row: Sequence[str | None]) -> list[str | None]:
@@ -118,7 +120,11 @@ def header_block(
     lower = cells(rows[at])
     last, upper = at, None
     below = cells(rows[at + 1]) if at + 1 < len(rows) else []
-    if is_header is not None and any(c and is_header(c) and c not in lower for c in below):
+    if (
+        is_header is not None
+        and any(c and is_header(c) and c not in lower for c in below)
+        and _under_a_header(lower, below)
+    ):
         last, upper, lower = at + 1, lower, below
     elif at > 0 and any(cells(rows[at - 1])):
         upper = cells(rows[at - 1])
@@ -134,6 +140,27 @@ def header_block(
             name = f"{high}{low}" if high and low and high != low else low
         names.append(name)
     return last, names
+
+
+def _under_a_header(upper: list[str | None], lower: list[str | None]) -> bool:
+    """Tell whether ``lower`` can be the second row of a header whose first row is ``upper``.
+
+    Under a header of one row (``工单编号``, merged down or not) the second row is empty or
+    repeats it; only under a group label (``位置`` over ``经度`` and ``纬度``: spread over several
+    columns, or followed by empty cells) does it name columns of its own. A first record whose
+    受理渠道 is ``电话`` (a known header) is not a second header row: its 工单编号 and 受理时间
+    cells are data.
+    """
+    for column, (high, low) in enumerate(zip(upper, lower, strict=False)):
+        if high is None or low is None or low == high:
+            continue
+        spread = any(
+            0 <= n < len(upper) and (upper[n] == high or (n > column and upper[n] is None))
+            for n in (column - 1, column + 1)
+        )
+        if not spread:
+            return False
+    return True
 
 
 def distinct_names(names: Sequence[str]) -> list[str]:

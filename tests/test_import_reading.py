@@ -737,3 +737,21 @@ def test_a_workbook_of_one_sheet_per_township_is_read_one_sheet_at_a_time(tmp_pa
         read_table(csv_path, layer="盘溪镇")
     with pytest.raises(ReadError, match="只有工作簿和 GIS 文件"):
         parts_of(csv_path)
+
+
+def test_a_first_record_with_a_header_word_is_a_record(tmp_path: Path) -> None:
+    """A 12345 export whose first order came by 电话 (a known header): still its first record."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["甘州区12345工单导出"])
+    sheet.append(["工单编号", "受理渠道", "受理时间", "问题分类"])
+    sheet.append(["ZY1", "电话", "2026-02-04 09:00", "邻里纠纷"])
+    sheet.append(["ZY2", "网站", "2026-02-04 10:00", "邻里纠纷"])
+    path = tmp_path / "12345.xlsx"
+    book.save(path)
+    table = read_table(path, is_header=header_test())
+    assert table.headers == ["工单编号", "受理渠道", "受理时间", "问题分类"]
+    assert table.frame["工单编号"].tolist() == ["ZY1", "ZY2"]
