@@ -37,10 +37,12 @@ from importers.places import is_place_name
 from importers.rules import RowChecks, ewkb_hex
 from importers.values import (
     EXCEL_NUMBER_RULE,
+    PHONE_RULE,
     excel_date,
     excel_mangled,
     excel_mangled_cells,
     full_division_code,
+    invalid_phones,
     phone_numbers,
 )
 from importers.vocabulary import CaseStatus
@@ -389,6 +391,7 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
     checks.code("external_id", str)  # a 工号 Excel kept as 5.30424E+11 names nobody
     external = checks.text("external_id")
     phone = phone_numbers(checks.text("phone"))
+    checks.fail("phone", invalid_phones(phone), PHONE_RULE)  # dispatch would call it
     checks.fail(
         "external_id",
         external.isna() & phone.isna(),

@@ -704,6 +704,47 @@ def phone_numbers(raw: pd.Series) -> pd.Series:
     return pd.Series([one(v) for v in raw], index=raw.index, dtype=object)
 
 
+PHONE_RULE = (
+    "电话号码位数不对：手机号是 1 开头的 11 位数字，固定电话是区号加 7 或 8 位号码"
+    "（如 0877-5011234），可带分机号"
+)
+"""Why a worker's phone is refused (a digit left out would reach dispatch as their number)."""
+_VALID_PHONE = re.compile(r"1[3-9][0-9]{9}|0[1-9][0-9]{1,2}[2-9][0-9]{6,7}|[2-9][0-9]{6,7}")
+"""A mobile number, a landline with its area code, or a local landline (then an extension)."""
+
+
+def invalid_phones(phones: pd.Series) -> pd.Series:
+    """Tell which phone numbers (as :func:`phone_numbers` gives them) cannot be dialled.
+
+    A mobile number has 11 digits and begins 13–19; a landline has a 3- or 4-digit area code
+    beginning 0 and 7 or 8 digits, or only those 7 or 8; an extension (``转123``, ``-123``
+    written after it) is allowed. Masked numbers (``138****1234``) are not checked.
+
+    Parameters
+    ----------
+    phones : pandas.Series
+        Phones as digits (``None`` where empty).
+
+    Returns
+    -------
+    pandas.Series of bool
+        True where a number is written but cannot be one.
+
+    Examples
+    --------
+    >>> written = ["13800000000", "1396675851", "18736134", "08775011234", "5011234", None]
+    >>> invalid_phones(pd.Series(written)).tolist()
+    [False, True, True, False, False, False]
+    >>> invalid_phones(pd.Series(["08775011234转123", "138****1234"])).tolist()
+    [False, False]
+    """
+    text = phones.astype("string")
+    number = text.str.split(r"转|ext|分机", n=1, regex=True).str[0]
+    masked = text.str.contains("*", regex=False).fillna(False).astype(bool)
+    valid = number.str.fullmatch(_VALID_PHONE.pattern).fillna(False).astype(bool)
+    return text.notna() & ~masked & ~valid
+
+
 # ------------------------------------------------------------------ metres instead of degrees
 
 

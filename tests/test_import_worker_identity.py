@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from importers.pipeline import ImportOptions, run_import
+from importers.values import PHONE_RULE
 from tests.import_fixtures import GRID, csv_text, seed_jurisdictions
 
 HEADERS = ["姓名", "联系电话", "所属网格", "状态"]
@@ -91,3 +92,24 @@ def test_a_name_the_grid_does_not_tell_apart_is_a_new_worker(db: Session, tmp_pa
     assert not [n for n in notes if "手机号" in n]
     names = sorted(name for name, *_ in _workers(db).values())
     assert names == ["刘洋", "刘洋", "张伟", "张伟", "张伟"]
+
+
+def test_a_phone_number_that_cannot_be_dialled_is_refused(db: Session, tmp_path: Path) -> None:
+    """A digit left out (1396675851) would overwrite the number dispatch calls."""
+    seed_jurisdictions(db)
+    rows = [
+        ["沈鹏文", "13966758510", GRID, "在岗"],
+        ["李四", "1396675851", GRID, "在岗"],
+        ["王五", "18736134", GRID, "在岗"],
+        ["赵六", "0877-5011234", GRID, "在岗"],
+    ]
+    path = tmp_path / "花名册.csv"
+    path.write_text(csv_text(HEADERS, rows), encoding="utf-8")
+    options = ImportOptions(kind="workers", partial=True)
+    outcome = run_import(db.connection(), path, options)
+    assert [(p.row, p.column, p.value) for p in outcome.problems] == [
+        (3, "联系电话", "1396675851"),
+        (4, "联系电话", "18736134"),
+    ]
+    assert outcome.problems[0].rule == PHONE_RULE
+    assert outcome.counts is not None and outcome.counts.inserted == 2
