@@ -45,6 +45,7 @@ from importers.within import CountyRows, Scope, find_scope
 from layers import import_runs
 from layers.bulk import UpsertCounts
 from layers.database import apply_scope
+from layers.person_attributes import MODELS, attribute_headers
 from layers.secrets import Keys
 
 _FILE_CRS = {"EPSG:4326": "wgs84", "OGC:CRS84": "wgs84", "EPSG:4490": "cgcs2000"}
@@ -348,7 +349,8 @@ def check_table(
     frame, parties = _joined_parties(frame, columns, kind)
     derived = [joined for joined, _ in (levels, parties) if joined is not None]
     read = [header for _, headers in (levels, parties) for header in headers]
-    unused = unused_columns(table.headers, columns, [*derived, *read])
+    attributes = _attribute_columns(table.headers) if kind.name == "persons" else []
+    unused = unused_columns(table.headers, columns, [*derived, *read, *attributes])
     fixed, notes = _values_of_every_row(kind, columns, options.fixed, [table.sheet_name, stem])
     replaced = replaced_note(columns, options.fixed, kind)
     notes += [replaced] if replaced else []
@@ -389,6 +391,16 @@ def check_table(
         unused=tuple(unused),
         derived=tuple(derived),
     )
+
+
+def _attribute_columns(headers: list[str]) -> list[str]:
+    """Return a roster's columns of a category's own fields (原罪名, 矫正类别 …), read as such.
+
+    :func:`importers.kinds` reads them into ``persons.attributes`` for the rows of their
+    category: they are imported, though no field of the kind names them.
+    """
+    known = {normalise_header(key) for category in MODELS for key in attribute_headers(category)}
+    return [h for h in headers if normalise_header(h) in known]
 
 
 def _joined_levels(

@@ -293,3 +293,17 @@ def test_a_rosters_usual_columns_fill_the_attributes(db: Session, tmp_path: Path
         ("乙", {"start_date": "2024-04-05", "end_date": "2025-04-05"}),
         ("丙", {"control_status": "社区康复", "urine_test_result": "阴性"}),
     ]
+
+
+def test_a_categorys_own_columns_are_not_said_to_be_left_out(tmp_path: Path) -> None:
+    """原罪名 and 矫正期限 go into the person's attributes: not 未导入的列, unlike 备注."""
+    from importers.pipeline import check_file
+
+    headers = ["姓名", "公民身份号码", "人员类别", "所属社区", "原罪名", "矫正期限", "备注"]
+    rows = [
+        ["张三", resident_id(41), "社区矫正人员", VILLAGE, "盗窃罪", "2024-01-01至2025-06-30", ""]
+    ]
+    path = tmp_path / "名单.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    checked = check_file(path, ImportOptions(kind="persons"), KEYS)
+    assert checked.unused == ("备注",)
