@@ -18,6 +18,7 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from geo.crs import SourceCrs
+from importers import vocabulary
 from importers.crs_check import CRS_NAMES, Unconfirmed
 from importers.fixed_values import add_fixed_columns, replaced_note
 from importers.footers import footer_note
@@ -45,6 +46,7 @@ from importers.within import CountyRows, Scope, find_scope
 from layers import import_runs
 from layers.bulk import UpsertCounts
 from layers.database import apply_scope
+from layers.model.cases import Channel
 from layers.person_attributes import MODELS, attribute_headers
 from layers.secrets import Keys
 
@@ -349,9 +351,11 @@ def check_table(
     frame, parties = _joined_parties(frame, columns, kind)
     derived = [joined for joined, _ in (levels, parties) if joined is not None]
     read = [header for _, headers in (levels, parties) for header in headers]
+    media = _intake_media(frame, columns, kind, options.fixed, [table.sheet_name, stem])
     attributes = _attribute_columns(table.headers) if kind.name == "persons" else []
     unused = unused_columns(table.headers, columns, [*derived, *read, *attributes])
     fixed, notes = _values_of_every_row(kind, columns, options.fixed, [table.sheet_name, stem])
+    notes += [media] if media else []
     replaced = replaced_note(columns, options.fixed, kind)
     notes += [replaced] if replaced else []
     frame, columns = add_fixed_columns(frame, columns, fixed, kind)
@@ -579,6 +583,40 @@ def keyed_by_field(mapping: MappingFile, kind: Kind) -> MappingFile:
         return out
 
     return MappingFile(keyed(mapping.columns, ""), keyed(mapping.values, " values 表"))
+
+
+def _intake_media(
+    frame: pd.DataFrame,
+    columns: dict[str, str],
+    kind: Kind,
+    given: dict[str, str],
+    names: list[str | None],
+) -> str | None:
+    """Leave out a 12345 export's 受理渠道 when it says how citizens called, not the channel.
+
+    A hotline's export names its intake media there (电话, 微信, 网站): its 微信 rows would be
+    refused and its 电话 rows read as the centre's own 来电. When every value is such a medium,
+    some not a channel at all, and the worksheet's or file's name names the channel
+    (``12345工单….xlsx``), the column is not read as the channel (the name gives it, as to a
+    file without the column), and the note returned says so; ``None`` otherwise.
+    """
+    header = columns.get("channel") if kind.name == "cases" and "channel" not in given else None
+    if header is None:
+        return None
+    written = [str(v) for v in frame[header].dropna().unique()]
+    keys = {vocabulary.value_key(v) for v in written}
+    if (
+        not keys
+        or not keys <= vocabulary.INTAKE_MEDIA
+        or vocabulary.codes_of(pd.Series(written), Channel).notna().all()
+    ):
+        return None
+    named, _ = values_named([n for n in names if n], {"channel": Channel}, kind.header)
+    if "channel" not in named:
+        return None
+    del columns["channel"]
+    shown = "、".join(written[:5]) + ("等" if len(written) > 5 else "")
+    return f"“{header}”列是群众反映的方式（{shown}），不作{kind.header('channel')}"
 
 
 def _values_of_every_row(

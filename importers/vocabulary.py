@@ -93,6 +93,17 @@ VOID_STATUSES = frozenset(
 would count in the hot spots as a matter that happened): refused, unless a mapping file says
 what the centre makes of it."""
 
+INTAKE_MEDIA = frozenset(
+    value_key(word)
+    for word in (
+        "电话 来电 热线 热线电话 微信 微信公众号 公众号 小程序 网站 门户网站 网上 网络 互联网 "
+        "app 手机app 客户端 短信 邮件 电子邮件 邮箱 来信 信件 来访 市长信箱 留言 网民留言 "
+        "人民网 人民网留言 政务服务网 在线 在线客服 视频 其他"
+    ).split()
+)
+"""How a citizen reached a hotline (a 12345 export's 受理渠道: 电话, 微信, 网站 …), not which
+channel the work order came to the centre by."""
+
 STATUS_CLAUSE = re.compile(r"\s*[，,；;。：:]")
 """After a status's leading word, a detail (``调解成功，已签订调解协议书``)."""
 

@@ -115,3 +115,22 @@ def test_a_hotline_export_named_for_its_channel(tmp_path: Path) -> None:
     assert checked.checks.notes[0] == "来源渠道取自名称“12345工单2025年3月”：12345热线"
     assert set(checked.parts[0].records["channel"]) == {"hotline_12345"}
     assert read_table(path).sheet_name is None
+
+
+def test_a_hotline_exports_intake_media_are_not_its_channel(tmp_path: Path) -> None:
+    """受理渠道 电话/微信/网站 says how citizens called 12345: the file's name gives the channel."""
+    lines = ["工单编号,受理渠道,事件类型,所属社区,来电时间"]
+    lines += [
+        f"Q-{i},{m},邻里纠纷,{VILLAGE},2025-03-01 09:00"
+        for i, m in enumerate("电话 微信 网站".split())
+    ]
+    named = tmp_path / "12345工单2025年3月.csv"
+    named.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checked = _checked(named, pipeline.ImportOptions(kind="cases"))
+    assert "“受理渠道”列是群众反映的方式（电话、微信、网站），不作来源渠道" in checked.checks.notes
+    assert list(checked.parts[0].records["channel"]) == ["hotline_12345"] * 3
+    assert not checked.checks.problems and "受理渠道" in checked.unused
+    plain = tmp_path / "工单.csv"  # no channel in its name: the column is read, 微信 refused
+    plain.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refused = _checked(plain, pipeline.ImportOptions(kind="cases"))
+    assert [(p.row, p.value) for p in refused.checks.problems] == [(3, "微信"), (4, "网站")]
