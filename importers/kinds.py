@@ -326,6 +326,7 @@ def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
     )
     checks.duplicates("code", [codes])
     named = {} if checks.has("code") else {UNIT_NAME: checks.text("name")}  # found by name
+    boundary = ewkb_hex(multi)
     records = _frame(
         checks,
         {
@@ -333,8 +334,10 @@ def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
             "name": checks.text("name"),
             "level": _int_text(level),
             "parent_code": parent,
-            "boundary": ewkb_hex(multi),
-            "source": context.file_name[:200],
+            "boundary": boundary,
+            # Where the boundary comes from: a row without one keeps its boundary's source (a
+            # list of codes does not make a derived boundary official).
+            "source": [None if b is None else context.file_name[:200] for b in boundary],
             **named,
         },
     )
@@ -1051,7 +1054,7 @@ KINDS: dict[str, Kind] = {
         _prepare_jurisdictions,
         update=True,
         geometry=None,
-        keep=("boundary",),
+        keep=("boundary", "source"),
         label="辖区",
         required=("code", "name"),
         headers={"code": "区划代码", "wkt": "边界"},

@@ -23,7 +23,7 @@ import typer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.codes import scope_range
+from geo.codes import CodeError, parse_division_code, scope_range
 from geo.emerging import EmergingClass, emerging_hotspots
 from geo.hotspots import getis_ord_gi_star
 from geo.spacetime import build_cube
@@ -337,6 +337,36 @@ def list_runs(session: Session, *, actor: Actor, limit: int = 50) -> list[dict[s
     return out
 
 
+def scope_code_written(text: str) -> str:
+    """Return the 12-digit code of a scope written in full or short (a county's 6 digits).
+
+    Parameters
+    ----------
+    text : str
+        The code as typed.
+
+    Returns
+    -------
+    str
+        The 12-digit code.
+
+    Raises
+    ------
+    geo.codes.CodeError
+        If it is no division code (the message is Chinese).
+
+    Examples
+    --------
+    >>> scope_code_written("620702"), scope_code_written("530424102")
+    ('620702000000', '530424102000')
+    """
+    code = text.strip()
+    if code.isdigit() and len(code) in (2, 4, 6, 9):
+        code = code.ljust(12, "0")
+    parse_division_code(code)
+    return code
+
+
 def register_cli(app: typer.Typer) -> None:
     """Add ``zongzhi hotspots run`` to the command line (for cron).
 
@@ -349,7 +379,9 @@ def register_cli(app: typer.Typer) -> None:
 
     @group.command("run")
     def run_command(
-        scope: str = typer.Option(..., help="12-digit jurisdiction code to analyse."),
+        scope: str = typer.Option(
+            ..., help="Jurisdiction code to analyse: 12 digits, or a county's 6, a township's 9."
+        ),
         days: int = typer.Option(90, help="Window: this many days back from now."),
         resolution: int = typer.Option(8, help="H3 resolution."),
     ) -> None:
@@ -361,6 +393,11 @@ def register_cli(app: typer.Typer) -> None:
         from layers.database import make_engine, resolve_urls, scoped_session
         from layers.settings import Settings
 
+        try:
+            scope = scope_code_written(scope)
+        except CodeError as exc:
+            typer.echo(f"错误：{exc}", err=True)
+            raise typer.Exit(code=2) from exc
         urls = resolve_urls(Settings.from_env(), start=True)
         engine = make_engine(urls.owner, pool_size=1)
         now = datetime.now(UTC)

@@ -140,3 +140,13 @@ def test_cli_command_is_registered() -> None:
     hotspot_runs.register_cli(app)
     result = CliRunner().invoke(app, ["hotspots", "run", "--help"])
     assert result.exit_code == 0 and "--scope" in result.output
+
+
+def test_cli_takes_a_short_scope_and_refuses_a_wrong_one_in_chinese() -> None:
+    import typer
+
+    app = typer.Typer()
+    hotspot_runs.register_cli(app)
+    assert hotspot_runs.scope_code_written(" 620702 ") == "620702000000"
+    wrong = CliRunner().invoke(app, ["hotspots", "run", "--scope", "6207021"])
+    assert wrong.exit_code == 2 and "错误：" in wrong.output and "Traceback" not in wrong.output

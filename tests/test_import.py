@@ -840,3 +840,23 @@ def test_a_unit_whose_boundary_lies_outside_its_parents_is_refused(
     assert "坐标系可能不对" in outcome.problems[0].rule
     stored = db.execute(text("SELECT code FROM jurisdictions WHERE code LIKE '5304242%'"))
     assert sorted(stored.scalars()) == [town, "530424200001"]
+
+
+def test_a_list_of_codes_keeps_where_a_boundary_came_from(db: Session, tmp_path: Path) -> None:
+    """A file without boundaries renames units; their boundaries' source stays their file's."""
+    seed_jurisdictions(db)
+    town = "530424300000"
+    drawn = tmp_path / "乡镇界.csv"
+    drawn.write_text(
+        csv_text(["区划代码", "名称", "边界"], [[town, "东镇", box(102.6, 24.0, 102.7, 24.1)]]),
+        encoding="utf-8",
+    )
+    assert run_import(db.connection(), drawn, ImportOptions(kind="jurisdictions")).committed
+    listed = tmp_path / "区划代码表.csv"
+    listed.write_text(csv_text(["区划代码", "名称"], [[town, "东城镇"]]), encoding="utf-8")
+    assert run_import(db.connection(), listed, ImportOptions(kind="jurisdictions")).committed
+    row = db.execute(
+        text("SELECT name, source, boundary IS NOT NULL FROM jurisdictions WHERE code = :c"),
+        {"c": town},
+    ).one()
+    assert tuple(row) == ("东城镇", "乡镇界.csv", True)
