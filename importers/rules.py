@@ -12,6 +12,7 @@ reason at once.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -466,6 +467,19 @@ class RowChecks:
         else:
             self.require("lon", "lat")
 
+    def _surveyors_order_rule(self) -> str:
+        """Why metres whose X column holds northings are refused, with the mapping to read them.
+
+        Surveyors write X for the northing and Y for the easting, the other way round from
+        longitude and latitude.
+        """
+        east, north = self.columns["lat"], self.columns["lon"]
+        mapping = json.dumps({"经度": east, "纬度": north}, ensure_ascii=False)
+        return (
+            f"“{north}”是北坐标、“{east}”是东坐标（测绘习惯 X 为北、Y 为东），与经度、纬度的顺序"
+            f"相反：请用映射文件 {mapping} 对调，并用 --crs 指定投影坐标系"
+        )
+
     def point_source(self) -> Literal["lon", "lonlat", "wkt"]:
         """Return the field points come from: lon/lat, else one "lon,lat" column, else WKT.
 
@@ -657,6 +671,13 @@ class RowChecks:
         xs, ys = x.to_numpy(float), y.to_numpy(float)
         lon = np.full(len(xs), np.nan)
         lat = np.full(len(xs), np.nan)
+        if field == "lon":  # a surveyor's X is the northing: metres read the other way round
+            northing_first = (
+                both & looks_like_gauss_kruger(ys, xs) & ~looks_like_gauss_kruger(xs, ys)
+            )
+            if northing_first.any():
+                self.fail(field, northing_first, self._surveyors_order_rule(), values=shown)
+                both = both & ~northing_first
         if crs.kind == "epsg":
             lon[both], lat[both], errors = _project_points(xs[both], ys[both], crs)
             if errors:  # only the points pyproj refuses, each with its reason

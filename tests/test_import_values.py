@@ -401,6 +401,28 @@ def test_a_workers_number_saved_as_a_spreadsheet_number_is_named_as_such(tmp_pat
     ]
 
 
+def test_a_surveyors_x_for_the_northing_is_told_with_the_mapping_that_reads_it(
+    tmp_path: Path,
+) -> None:
+    """X坐标 2 680 000 (north), Y坐标 512 345 (east): refused with the columns to swap."""
+    path = tmp_path / "上报事件.csv"
+    headers = ["工单编号", "来源渠道", "事件类型", "所属社区", "登记时间", "X坐标", "Y坐标"]
+    row = ["E-1", "网格员上报", "邻里纠纷", VILLAGE, "2026-03-01 09:00", "2680123.4", "512345.6"]
+    path.write_text(csv_text(headers, [row]), encoding="utf-8")
+    for crs in (None, "EPSG:4543"):
+        checked = check_file(path, ImportOptions(kind="cases", crs=crs), None)
+        rules = [p.rule for p in checked.checks.problems]
+        assert rules == [
+            "“X坐标”是北坐标、“Y坐标”是东坐标（测绘习惯 X 为北、Y 为东），与经度、纬度的顺序相反："
+            '请用映射文件 {"经度": "Y坐标", "纬度": "X坐标"} 对调，并用 --crs 指定投影坐标系'
+        ]
+    mapping = tmp_path / "对调.json"
+    mapping.write_text('{"经度": "Y坐标", "纬度": "X坐标"}', encoding="utf-8")
+    options = ImportOptions(kind="cases", crs="EPSG:4543", mapping=mapping)
+    swapped = check_file(path, options, None)
+    assert not swapped.checks.problems
+
+
 def test_gauss_kruger_metres_are_named_with_the_crs_to_give() -> None:
     from pyproj import Transformer
 

@@ -266,7 +266,7 @@ def test_a_county_imports_its_own_units_not_those_above_or_beside_it(
         (5, "区划代码", "530421102000", OUTSIDE),
     ]
     assert outcome.counts is not None
-    assert (outcome.counts.inserted, outcome.counts.updated) == (1, 1)  # its source
+    assert (outcome.counts.inserted, outcome.counts.updated) == (1, 0)  # the county as it was
     names = db.execute(
         text("SELECT code FROM jurisdictions WHERE name IN ('盘溪镇', '路居镇')")
     ).scalars()
