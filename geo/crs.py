@@ -27,7 +27,7 @@ from typing import Literal, overload
 
 import numpy as np
 import numpy.typing as npt
-from pyproj import CRS, Transformer
+from pyproj import CRS, Geod, Transformer
 from pyproj.exceptions import CRSError
 
 from geo.checks import coordinates
@@ -596,6 +596,39 @@ def _zone_problem(easting: float) -> str | None:
             f"are {GK_ZONE_FIRST}-{GK_ZONE_LAST} (EPSG:{GK_ZONE_EPSG_FIRST}-{GK_ZONE_EPSG_LAST})"
         )
     return None
+
+
+_CGCS2000_ELLIPSOID = Geod(ellps="GRS80")
+"""CGCS2000's ellipsoid (GRS80's, to a tenth of a millimetre)."""
+
+
+def geodesic_metres(
+    lon: npt.ArrayLike, lat: npt.ArrayLike, to_lon: npt.ArrayLike, to_lat: npt.ArrayLike
+) -> FloatArray:
+    """Return the geodesic distances in metres between CGCS2000 points, pair by pair.
+
+    Parameters
+    ----------
+    lon, lat, to_lon, to_lat : array_like
+        Degrees; the four of one length.
+
+    Returns
+    -------
+    numpy.ndarray
+        Metres.
+
+    Examples
+    --------
+    >>> geodesic_metres([102.9], [24.2], [102.9], [24.201]).round(1)
+    array([110.8])
+    """
+    _, _, metres = _CGCS2000_ELLIPSOID.inv(
+        np.asarray(lon, dtype=float),
+        np.asarray(lat, dtype=float),
+        np.asarray(to_lon, dtype=float),
+        np.asarray(to_lat, dtype=float),
+    )
+    return np.asarray(metres, dtype=float)
 
 
 def gauss_kruger_zones(west: float, east: float) -> list[tuple[int, int]]:

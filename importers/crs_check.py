@@ -29,9 +29,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import psycopg
-import pyproj
 
-from geo.crs import SourceCrs, to_cgcs2000
+from geo.crs import SourceCrs, geodesic_metres, to_cgcs2000
 from importers.rules import Problem
 from layers.import_checks import (
     OnRecord,
@@ -69,8 +68,6 @@ Above what a re-survey moves a point (a GPS fix repeats within about 10 m; 5 dec
 degree are 1 m), below the smallest GCJ-02 offset anywhere in China (about 40 m; 100–700 m on
 99% of its land, about 370 m in 玉溪) and far below BD-09's (another 760–980 m).
 """
-
-_GEOD = pyproj.Geod(ellps="GRS80")
 
 
 @dataclass(frozen=True)
@@ -451,8 +448,8 @@ def _record_readings(found: OnRecord, read_in: str) -> list[Reading]:
 
 def _near(found: OnRecord, lon: npt.ArrayLike, lat: npt.ArrayLike) -> int:
     """Count the positions within :data:`TOLERANCE_M` of their records'."""
-    distance = _GEOD.inv(lon, lat, found.record_lon, found.record_lat)[2]
-    return int(np.count_nonzero(np.asarray(distance) <= TOLERANCE_M))
+    distance = geodesic_metres(lon, lat, found.record_lon, found.record_lat)
+    return int(np.count_nonzero(distance <= TOLERANCE_M))
 
 
 def unchecked_note(assumed: str, checked: int, on_record: int = 0) -> str:
