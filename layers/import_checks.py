@@ -145,7 +145,7 @@ def fill_grid_codes_from_points(
         Rows given a grid (none, at once, when no grid has a boundary).
     """
     bounded = conn.execute("SELECT EXISTS (SELECT FROM grids WHERE boundary IS NOT NULL)")
-    if not bounded.fetchone() == (True,):  # a join of every point to no grid costs seconds
+    if bounded.fetchone() != (True,):  # a join of every point to no grid costs seconds
         return 0
     return conn.execute(
         sql.SQL(
