@@ -83,6 +83,9 @@ class Person(Base):
         area_code_type(), ForeignKey("jurisdictions.code"), index=True
     )
     import_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("import_runs.id"))
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    """The day the person left the register (解除矫正, 死亡, 迁出 …); NULL while followed."""
+    ended_reason: Mapped[str | None] = mapped_column(String(50))
 
 
 class PersonResponsible(Base):

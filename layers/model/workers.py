@@ -36,6 +36,7 @@ class WorkerStatus(LabelledEnum):
     ON_DUTY = ("on_duty", "在岗")
     OFF_DUTY = ("off_duty", "离岗")
     BUSY = ("busy", "处置中")
+    LEFT = ("left", "已离职")
 
 
 class Worker(Base):
