@@ -4,8 +4,9 @@ Plugged into the root app through the ``zongzhi.commands`` entry-point group wit
 :func:`register`. Exit codes: 0 loaded (or dry run clean), 1 rows rejected (nothing loaded
 unless ``--partial``), 2 the file or options are unusable.
 
-What a clerk reads (the summary, errors, the report's path) is in Simplified Chinese; the option
-help stays English like the rest of the command line.
+What a clerk reads (the summary, errors, the report's path, the help) is in Simplified Chinese.
+The libraries an import needs (pandas, SciPy, GDAL's readers …) are imported by the functions
+that use them: ``zongzhi --help`` loads this module and should not wait for them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import dataclasses
 import getpass
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from zoneinfo import ZoneInfo
 
 import typer
@@ -30,35 +31,18 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import Engine
 
-from geo.crs import SourceCrs, gauss_kruger_zones
-from importers.crs_check import WrongCrs
-from importers.fixed_values import parse_fixed
-from importers.kinds import KINDS
-from importers.loading import DEFAULT_TOLERANCE_M
-from importers.mapping import (
-    MappingError,
-    header_test,
-    load_mapping_file,
-    looks_like_coordinates,
-    usual_header,
-)
-from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.progress import ImportProgress, Step
-from importers.reading import GEOMETRY_COLUMN, ReadError, parts_of
-from importers.report import write_report
-from importers.rules import SENSITIVE_FIELDS, Problem
-from importers.template import NOTES_SHEET, write_template
-from importers.values import PROJECTED_WITHOUT_ZONE
-from importers.within import Scope, WithinError, county_note, find_scope
-from layers import deadlines, migrate
-from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
-from layers.database import apply_scope, make_engine, resolve_urls
-from layers.import_checks import bounded_longitudes
-from layers.import_runs import ImportRecord, earlier_run, recent_runs
-from layers.secrets import Keys, platform_keys
 from layers.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from importers.pipeline import ImportOptions, ImportOutcome
+    from importers.rules import Problem
+    from importers.within import Scope
+    from layers.import_runs import ImportRecord
+    from layers.secrets import Keys
 
 console = Console(stderr=True)
 ALL_PARTS = "all"
@@ -84,6 +68,15 @@ STEP_LABELS: dict[Step, str] = {
     "rebuild": "重建索引、校验外键",
 }
 """How the progress line names each step of :mod:`importers.progress`."""
+
+KIND_HELP = (
+    "jurisdictions 辖区、grids 网格、workers 网格员、video 视频点位、cases 案件、"
+    "persons 特殊人群、visits 走访记录"
+)
+"""The kinds of :data:`importers.kinds.KINDS` with their labels, for the help (which must not
+import them: ``tests/test_cli_startup.py`` checks that the two agree)."""
+TOLERANCE_M = 500.0
+"""``--tolerance``'s default, :data:`importers.loading.DEFAULT_TOLERANCE_M` (checked as above)."""
 
 
 def os_user() -> str:
@@ -121,6 +114,9 @@ def migrated_engine(settings: Settings) -> Engine:
     typer.Exit
         With code 2, after printing the command to run.
     """
+    from layers import migrate
+    from layers.database import make_engine, resolve_urls
+
     engine = make_engine(resolve_urls(settings, start=True).owner, pool_size=1)
     current, head = migrate.current_revision(engine), migrate.head_revision()
     if current != head:
@@ -132,56 +128,67 @@ def migrated_engine(settings: Settings) -> Engine:
 
 
 def import_file(
-    kind: Annotated[str, typer.Argument(help=f"What the files hold: {', '.join(KINDS)}.")],
+    kind: Annotated[str, typer.Argument(help=f"文件中数据的类型：{KIND_HELP}。")],
     paths: Annotated[
         list[Path],
         typer.Argument(
-            help="CSV, XLSX, Shapefile (or .zip), GeoJSON, GeoPackage, KML/KMZ, MapInfo, "
-            "file geodatabase (.gdb); several are imported "
-            "one by one.",
+            help="要导入的文件：CSV、Excel（XLSX）、Shapefile（或其zip压缩包）、GeoJSON、"
+            "GeoPackage、KML/KMZ、MapInfo、文件地理数据库（.gdb）；多个文件逐个导入。",
             show_default=False,
         ),
     ],
     crs: Annotated[
         str | None,
-        typer.Option("--crs", help="Source CRS: wgs84, cgcs2000, gcj02, bd09 or EPSG:NNNN."),
+        typer.Option(
+            "--crs",
+            help="坐标系：wgs84、cgcs2000、gcj02（高德、腾讯地图）、bd09（百度地图）或 "
+            "EPSG:NNNN（如 EPSG:4543）。不填时按 GIS 文件自带的或表头注明的坐标系，"
+            "否则按 cgcs2000 读取并核对。",
+        ),
     ] = None,
     mapping: Annotated[
         Path | None,
-        typer.Option("--mapping", help="JSON or TOML file: target field -> source header."),
+        typer.Option(
+            "--mapping",
+            help='列对照文件（JSON 或 TOML）：字段 = 文件中的列名，如 "经度" = "事发地经度"。',
+        ),
     ] = None,
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check everything, write nothing.")
+        bool, typer.Option("--dry-run", help="试运行：全部检查一遍，不写入任何数据。")
     ] = False,
-    partial: Annotated[bool, typer.Option("--partial", help="Load the valid rows anyway.")] = False,
+    partial: Annotated[
+        bool, typer.Option("--partial", help="有退回的行时，仍导入其余的有效行。")
+    ] = False,
     report: Annotated[
         Path | None,
         typer.Option(
-            "--report", help="Reject report (.xlsx or .csv) of one file; default PATH.rejects.xlsx."
+            "--report",
+            help="退回报告写到哪里（.xlsx或.csv），只能用于单个文件；"
+            "默认写在文件旁：文件名.rejects.xlsx。",
         ),
     ] = None,
     user: Annotated[
-        str | None, typer.Option("--user", help="Who imports (default: the OS user).")
+        str | None, typer.Option("--user", help="导入人（默认为当前系统用户名）。")
     ] = None,
     tolerance: Annotated[
         float,
-        typer.Option("--tolerance", help="Metres a point may lie outside its jurisdiction."),
-    ] = DEFAULT_TOLERANCE_M,
+        typer.Option("--tolerance", help="点位可超出其所属辖区边界多少米。"),
+    ] = TOLERANCE_M,
     layer: Annotated[
         str | None,
         typer.Option(
             "--layer",
             "--sheet",
-            help="Layer of a GeoPackage, .gdb or zip of several, or sheet of a workbook of several "
-            f"(its name); {ALL_PARTS}: each in turn.",
+            help="有多个图层的 GeoPackage、.gdb 或 zip 中的图层名，或有多个工作表的 Excel 中的"
+            f"工作表名；{ALL_PARTS} 表示逐个导入每一个。",
         ),
     ] = None,
     fixed: Annotated[
         list[str] | None,
         typer.Option(
             "--set",
-            help="FIELD=VALUE: every row's value of a field, e.g. --set 人员类别=刑满释放人员 "
-            "(repeatable); it replaces the file's column for the field, if it has one.",
+            help="字段=取值：整个文件的这个字段都取这个值，如 --set 人员类别=刑满释放人员"
+            "（可重复使用）；文件中若有这个字段的列，以此处的取值为准。",
             show_default=False,
         ),
     ] = None,
@@ -190,14 +197,20 @@ def import_file(
         typer.Option(
             "--within",
             envvar="ZONGZHI_WITHIN",
-            help="Jurisdiction code (12 digits, or a county's 6, a township's 9) the files are "
-            "for: rows placed outside it are rejected. A county's centre may set it once in "
-            "ZONGZHI_WITHIN.",
+            help="文件所属辖区的区划代码（12位，或县的6位、乡镇的9位）：落在辖区外的行退回。"
+            "县级中心可在环境变量 ZONGZHI_WITHIN 中设置一次。",
             show_default=False,
         ),
     ] = None,
 ) -> None:
     """Import files of KIND, one by one; each loads whole or not at all unless --partial."""
+    from importers.fixed_values import parse_fixed
+    from importers.kinds import KINDS
+    from importers.mapping import MappingError
+    from importers.pipeline import ImportOptions
+    from layers import deadlines
+    from layers.secrets import platform_keys
+
     if kind not in KINDS:
         console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
         raise typer.Exit(code=2)
@@ -319,6 +332,9 @@ def _without_own_reports(paths: list[Path]) -> list[Path]:
 
 def _scope(engine: Engine, within: str) -> Scope:
     """Return the jurisdiction ``--within`` names, or say why not and exit with 2."""
+    from importers.within import WithinError, find_scope
+    from layers.database import apply_scope
+
     try:
         with engine.begin() as conn:
             apply_scope(conn, None)
@@ -331,6 +347,9 @@ def _scope(engine: Engine, within: str) -> Scope:
 
 def _parts(path: Path, options: ImportOptions) -> list[str | None]:
     """Return the sheets or layers of a file for ``--sheet all`` (none if it cannot be read)."""
+    from importers.mapping import MappingError, header_test, load_mapping_file
+    from importers.reading import ReadError, parts_of
+
     headers = load_mapping_file(options.mapping).columns if options.mapping else None
     try:
         return list(parts_of(path, header_test(headers)))
@@ -365,6 +384,17 @@ def _import_one(
     tuple of int
         The exit code (0, 1 rejected, 2 unusable) and the number of rejected rows.
     """
+    from importers.crs_check import WrongCrs
+    from importers.mapping import MappingError
+    from importers.pipeline import run_import
+    from importers.reading import ReadError
+    from importers.report import write_report
+    from importers.rules import SENSITIVE_FIELDS
+    from importers.values import PROJECTED_WITHOUT_ZONE
+    from layers.database import apply_scope
+    from layers.import_checks import bounded_longitudes
+    from layers.import_runs import earlier_run
+
     try:
         with StepBar(options.kind) as shown, engine.connect() as conn:
             outcome = run_import(conn, path, options, keys=keys, progress=shown.callbacks())
@@ -420,6 +450,8 @@ CRS_OPTION_RULE = (
 
 def _known_crs(name: str) -> bool:
     """Tell whether ``--crs`` names a source CRS the import can read."""
+    from geo.crs import SourceCrs
+
     try:
         SourceCrs.parse(name)
     except ValueError:
@@ -445,6 +477,8 @@ def zones_note(west: float, east: float) -> str:
     >>> zones_note(100.05, 100.43)
     '本库辖区在东经 100.0°—100.4°，没有带号的 3 度带坐标应为 --crs EPSG:4542（中央经线 99°E）'
     """
+    from geo.crs import gauss_kruger_zones
+
     zones = "或".join(
         f"--crs EPSG:{epsg}（中央经线 {cm}°E）" for cm, epsg in gauss_kruger_zones(west, east)
     )
@@ -530,6 +564,10 @@ _LOCATED = frozenset({"lon", "lat", "lonlat", "wkt"})
 
 
 def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
+    from importers.kinds import KINDS
+    from importers.within import county_note
+    from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
+
     status = STATUS_LABELS.get(outcome.status, outcome.status)
     title = f"导入{KINDS[outcome.kind].label}：{outcome.file_name}（{status}）"
     console.print(title, style="bold", soft_wrap=True)
@@ -606,6 +644,9 @@ def unused_notes(unused: list[str], fields: Iterable[str], kind: str) -> list[st
     >>> unused_notes([], ["lon"], "cases")
     []
     """
+    from importers.kinds import KINDS
+    from importers.mapping import looks_like_coordinates
+
     if not unused:
         return []
     lines = [f"未导入的列：{'、'.join(unused)}"]
@@ -650,6 +691,7 @@ def whole_file_problems(problems: list[Problem], rows: int) -> list[str]:
 
     Examples
     --------
+    >>> from importers.rules import Problem
     >>> found = [Problem(r, "边界", None, "坐标像是投影坐标") for r in (2, 3)]
     >>> whole_file_problems([*found, Problem(3, "名称", None, "必填，不能为空")], 2)
     ['全部 2 行的“边界”：坐标像是投影坐标']
@@ -687,11 +729,15 @@ def _earlier_note(run: ImportRecord, outcome: ImportOutcome) -> str:
 
 def list_imports(
     kind: Annotated[
-        str | None, typer.Option("--kind", help=f"Only imports of KIND: {', '.join(KINDS)}.")
+        str | None, typer.Option("--kind", help=f"只列出这一类型的导入：{KIND_HELP}。")
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", min=1, help="How many, newest first.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="列出多少条（最新的在前）。")] = 20,
 ) -> None:
     """List the latest imports: when, who, which file (and its SHA-256), what they wrote."""
+    from importers.kinds import KINDS
+    from layers.database import apply_scope
+    from layers.import_runs import recent_runs
+
     if kind is not None and kind not in KINDS:
         console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
         raise typer.Exit(code=2)
@@ -714,6 +760,8 @@ def _imports_table(runs: list[ImportRecord]) -> Table:
     The name comes last and folds over lines, its SHA-256 (first 12 digits) under it; the
     short columns never wrap, the time wraps between the day and the hour.
     """
+    from importers.kinds import KINDS
+
     table = Table(
         title="导入记录（最新在前）", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False
     )
@@ -736,14 +784,21 @@ def _imports_table(runs: list[ImportRecord]) -> Table:
 
 
 def write_import_template(
-    kind: Annotated[str, typer.Argument(help=f"What the file will hold: {', '.join(KINDS)}.")],
+    kind: Annotated[str, typer.Argument(help=f"模板的数据类型：{KIND_HELP}。")],
     path: Annotated[
         Path | None,
-        typer.Argument(help="The .xlsx to write; default <kind>导入模板.xlsx here."),
+        typer.Argument(
+            help="要写出的 .xlsx 文件；默认在当前文件夹写出“类型名称导入模板.xlsx”"
+            "（如 案件导入模板.xlsx）。",
+            show_default=False,
+        ),
     ] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="文件已存在时覆盖它。")] = False,
 ) -> None:
     """Write an XLSX template of KIND for clerks to fill in and import."""
+    from importers.kinds import KINDS
+    from importers.template import NOTES_SHEET, write_template
+
     if kind not in KINDS:
         console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
         raise typer.Exit(code=2)
@@ -774,9 +829,14 @@ def column_mapping(columns: dict[str, str], kind: str | None = None) -> str:
 
     Examples
     --------
+    >>> from importers.reading import GEOMETRY_COLUMN
     >>> column_mapping({"lon": "事发地经度", "lat": "纬度", "wkt": GEOMETRY_COLUMN})
     '经度 ← 事发地经度；纬度 ← 纬度；几何 ← 文件的几何'
     """
+    from importers.kinds import KINDS
+    from importers.mapping import usual_header
+    from importers.reading import GEOMETRY_COLUMN
+
     shown = []
     for target, header in columns.items():
         label = KINDS[kind].header(target) if kind else usual_header(target)
@@ -792,6 +852,17 @@ def register(app: typer.Typer) -> None:
     app : typer.Typer
         The root ``zongzhi`` app.
     """
-    app.command("import")(import_file)
-    app.command("imports")(list_imports)
-    app.command("template")(write_import_template)
+    app.command(
+        "import",
+        help="导入文件：辖区、网格、网格员、点位、案件、特殊人群、走访记录。\n\n"
+        "逐个导入 KIND 类型的文件：每个文件要么全部导入，要么一行也不导入"
+        "（加 --partial 时导入其中的有效行）；退回的行及原因写入退回报告。",
+    )(import_file)
+    app.command(
+        "imports",
+        help="列出最近的导入记录。\n\n"
+        "时间、导入人、文件（及其 SHA-256）、写入和退回的行数，最新的在前。",
+    )(list_imports)
+    app.command("template", help="写出 KIND 类型的 Excel 导入模板，供填写后导入。")(
+        write_import_template
+    )

@@ -2,23 +2,24 @@
 
 Plugged into the root app through the ``zongzhi.commands`` entry-point group with
 :func:`register`. Exit codes: 0 loaded (or dry run clean), 1 rows rejected (nothing loaded),
-2 an unknown code.
+2 an unknown code. The command imports the readers it needs when it runs (``zongzhi --help``
+loads this module).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from importers.cli import StepBar, console, migrated_engine, os_user
-from importers.divisions import Division, DivisionNotFound
-from importers.official import ALL, division_table, region, source_name, source_sha256
-from importers.pipeline import ImportOptions, ImportOutcome, check_table, import_checked
-from importers.reading import GEOMETRY_COLUMN
 from layers.settings import Settings
+
+if TYPE_CHECKING:
+    from importers.divisions import Division
+    from importers.pipeline import ImportOutcome
 
 LEVEL_NAMES = {1: "省", 2: "市", 3: "县", 4: "乡镇"}
 """Chinese names of the levels the official list has."""
@@ -28,18 +29,22 @@ def load_divisions(
     code: Annotated[
         str,
         typer.Argument(
-            help="Province, city, county or township code (12 digits or its prefix), "
-            f"or '{ALL}' for the whole country."
+            help="省、市、县或乡镇的区划代码（12位，或其前2、4、6、9位）；all 表示全国。"
         ),
     ],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", help="Check everything, write nothing.")
+        bool, typer.Option("--dry-run", help="试运行：全部检查一遍，不写入任何数据。")
     ] = False,
     user: Annotated[
-        str | None, typer.Option("--user", help="Who imports (default: the OS user).")
+        str | None, typer.Option("--user", help="导入人（默认为当前系统用户名）。")
     ] = None,
 ) -> None:
     """Load a region's official divisions: real boundaries down to counties, townships by code."""
+    from importers.divisions import DivisionNotFound
+    from importers.official import division_table, region, source_name, source_sha256
+    from importers.pipeline import ImportOptions, check_table, import_checked
+    from importers.reading import GEOMETRY_COLUMN
+
     try:
         units = region(code)
     except DivisionNotFound as exc:
@@ -66,6 +71,8 @@ def load_divisions(
 def _summarise(
     code: str, units: list[Division], bounded: list[bool], outcome: ImportOutcome
 ) -> None:
+    from importers.official import source_name
+
     levels = Counter(u.level for u in units)
     with_boundary = Counter(u.level for u, b in zip(units, bounded, strict=True) if b)
     table = Table(title=f"官方区划 {code}")
@@ -93,4 +100,9 @@ def register(app: typer.Typer) -> None:
     app : typer.Typer
         The root ``zongzhi`` app.
     """
-    app.command("divisions")(load_divisions)
+    app.command(
+        "divisions",
+        help="载入一个地区的官方行政区划。\n\n"
+        "省、市、县带真实边界；乡镇（街道）只有名称和代码，"
+        "其边界可另用 zongzhi import jurisdictions 导入。",
+    )(load_divisions)

@@ -3,6 +3,12 @@
 Packages above ``layers`` (``api``, ``importers``, ``web``) add their commands through the
 ``zongzhi.commands`` entry-point group, so this module never imports them: each entry point is
 a function taking the root :class:`typer.Typer` and registering its commands on it.
+
+Every invocation (``zongzhi --help`` too) loads all of them: a command module imports what its
+commands need (SQLAlchemy, Alembic, pandas …) inside them, never at module level
+(``tests/test_cli_startup.py``). The help clerks and admins read is Simplified Chinese, laid out
+by click's plain formatter (``rich_markup_mode=None`` on every group): rich breaks lines only at
+spaces, so its help tables cut a line of Chinese with "…" and lose the rest.
 """
 
 from __future__ import annotations
@@ -13,13 +19,19 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from layers import migrate
-from layers.database import make_engine, resolve_urls
 from layers.embedded import EmbeddedCluster, EmbeddedError
 from layers.settings import Settings
 
-app = typer.Typer(help="综治态势一张图 Zongzhi: GIS situational awareness.", no_args_is_help=True)
-db_app = typer.Typer(help="The database: embedded PostGIS by default.", no_args_is_help=True)
+app = typer.Typer(
+    help="综治态势一张图（Zongzhi）：辖区、网格、案事件、视频点位、特殊人群与热点分析。",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+db_app = typer.Typer(
+    help="数据库：默认是本机内嵌的 PostGIS。\n\n设置了 ZONGZHI_DATABASE_URL 时使用该服务器。",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 app.add_typer(db_app, name="db")
 console = Console()
 
@@ -29,9 +41,11 @@ def _fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
-@db_app.command("start")
+@db_app.command("start", help="创建（首次）并启动内嵌数据库，再把表结构升级到最新版本。")
 def db_start() -> None:
     """Create (first time) and start the embedded cluster, then migrate it."""
+    from layers.database import resolve_urls
+
     settings = Settings.from_env()
     if not settings.embedded:
         console.print("ZONGZHI_DATABASE_URL is set: using that server, nothing to start.")
@@ -44,7 +58,7 @@ def db_start() -> None:
         console.print(f"PostGIS is running in {settings.pg_dir} on 127.0.0.1:{_port(settings)}")
 
 
-@db_app.command("stop")
+@db_app.command("stop", help="停止内嵌数据库。")
 def db_stop() -> None:
     """Stop the embedded cluster."""
     settings = Settings.from_env()
@@ -55,9 +69,13 @@ def db_stop() -> None:
     console.print("stopped" if stopped else "not running")
 
 
-@db_app.command("migrate")
-def db_migrate(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+@db_app.command("migrate", help="把表结构升级（或回退）到 REVISION 版本。")
+def db_migrate(
+    revision: str = typer.Argument("head", help="目标版本；head 即最新版本。"),
+) -> None:
     """Run the migrations up to REVISION."""
+    from layers.database import resolve_urls
+
     settings = Settings.from_env()
     try:
         urls = resolve_urls(settings)
@@ -66,9 +84,25 @@ def db_migrate(revision: str = typer.Argument("head", help="Target revision.")) 
     _migrate(urls.owner, revision)
 
 
-@db_app.command("url")
-def db_url(owner: bool = typer.Option(False, "--owner", help="URL of the owner role.")) -> None:
-    """Print a libpq URL of the database (for psql)."""
+DB_URL_HELP = (
+    "打印连接地址（供 psql 用）；默认地址看不到数据，请加 --owner。\n\n"
+    "默认打印的是应用角色（zongzhi_app）的地址。辖区、网格、案件等表启用了行级安全（RLS），"
+    "这个角色只能看到平台为每次操作设定的辖区内的行，直接用 psql 查询时这些表是 0 行。\n\n"
+    "要在 psql 中查看或核对数据，请加 --owner，使用表的属主角色的地址："
+    "它不受行级安全限制，能修改全部数据，请谨慎操作。"
+)
+"""``zongzhi db url --help``: why psql shows no rows with the default URL."""
+
+
+@db_app.command("url", help=DB_URL_HELP)
+def db_url(
+    owner: bool = typer.Option(
+        False, "--owner", help="打印属主角色的地址：不受行级安全限制，psql 中能看到全部数据。"
+    ),
+) -> None:
+    """Print a libpq URL of the database (for psql): the app role's unless ``--owner``."""
+    from layers.database import resolve_urls
+
     settings = Settings.from_env()
     try:
         urls = resolve_urls(settings)
@@ -78,9 +112,14 @@ def db_url(owner: bool = typer.Option(False, "--owner", help="URL of the owner r
     print(url.replace("postgresql+psycopg://", "postgresql://", 1))
 
 
-@db_app.command("status")
+@db_app.command("status", help="显示数据库在哪里、是否在运行，以及表结构的版本。")
 def db_status() -> None:
     """Show where the database is, whether it runs, and its migration revision."""
+    from sqlalchemy import text
+
+    from layers import migrate
+    from layers.database import make_engine, resolve_urls
+
     settings = Settings.from_env()
     table = Table(show_header=False)
     table.add_row("mode", "embedded" if settings.embedded else "external (ZONGZHI_DATABASE_URL)")
@@ -94,8 +133,6 @@ def db_status() -> None:
         table.add_row("port", str(_port(settings)))
     engine = make_engine(resolve_urls(settings).owner, pool_size=1)
     try:
-        from sqlalchemy import text
-
         with engine.connect() as conn:
             table.add_row("postgis", str(conn.execute(text("SELECT postgis_version()")).scalar()))
         table.add_row("revision", migrate.current_revision(engine) or "(not migrated)")
@@ -109,6 +146,9 @@ def _port(settings: Settings) -> int:
 
 
 def _migrate(owner_url: str, revision: str = "head") -> None:
+    from layers import migrate
+    from layers.database import make_engine
+
     engine = make_engine(owner_url, pool_size=1)
     try:
         migrate.upgrade(engine, revision)

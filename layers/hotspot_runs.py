@@ -9,7 +9,7 @@ command feed read that table). New, intensifying and persistent hot spots become
 addressed to that jurisdiction.
 
 Runs are made on demand (``POST /api/hotspots/runs``) or from cron with the CLI command
-``zongzhi hotspots run --scope CODE --days 90`` (see :func:`register_cli`).
+``zongzhi hotspots run --scope CODE --days 90`` (:mod:`layers.hotspots_cli`).
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
-import typer
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.codes import CodeError, parse_division_code, scope_range
+from geo.codes import scope_range
 from geo.emerging import EmergingClass, emerging_hotspots
 from geo.hotspots import getis_ord_gi_star
 from geo.spacetime import build_cube
@@ -335,88 +334,3 @@ def list_runs(session: Session, *, actor: Actor, limit: int = 50) -> list[dict[s
             item[key] = item[key].isoformat()
         out.append(item)
     return out
-
-
-def scope_code_written(text: str) -> str:
-    """Return the 12-digit code of a scope written in full or short (a county's 6 digits).
-
-    Parameters
-    ----------
-    text : str
-        The code as typed.
-
-    Returns
-    -------
-    str
-        The 12-digit code.
-
-    Raises
-    ------
-    geo.codes.CodeError
-        If it is no division code (the message is Chinese).
-
-    Examples
-    --------
-    >>> scope_code_written("620702"), scope_code_written("530424102")
-    ('620702000000', '530424102000')
-    """
-    code = text.strip()
-    if code.isdigit() and len(code) in (2, 4, 6, 9):
-        code = code.ljust(12, "0")
-    parse_division_code(code)
-    return code
-
-
-def register_cli(app: typer.Typer) -> None:
-    """Add ``zongzhi hotspots run`` to the command line (for cron).
-
-    Parameters
-    ----------
-    app : typer.Typer
-        The root application.
-    """
-    group = typer.Typer(help="Hot-spot analyses over stored cases.", no_args_is_help=True)
-
-    @group.command("run")
-    def run_command(
-        scope: str = typer.Option(
-            ..., help="Jurisdiction code to analyse: 12 digits, or a county's 6, a township's 9."
-        ),
-        days: int = typer.Option(90, help="Window: this many days back from now."),
-        resolution: int = typer.Option(8, help="H3 resolution."),
-    ) -> None:
-        """Run the analysis for SCOPE over the last DAYS days and raise alerts."""
-        from datetime import UTC
-
-        from sqlalchemy.orm import sessionmaker
-
-        from layers.database import make_engine, resolve_urls, scoped_session
-        from layers.settings import Settings
-
-        try:
-            scope = scope_code_written(scope)
-        except CodeError as exc:
-            typer.echo(f"错误：{exc}", err=True)
-            raise typer.Exit(code=2) from exc
-        urls = resolve_urls(Settings.from_env(), start=True)
-        engine = make_engine(urls.owner, pool_size=1)
-        now = datetime.now(UTC)
-        system = Actor(user_id=None, name="scheduler", role=Role.COMMANDER, scope_code=scope)
-        try:
-            with scoped_session(sessionmaker(engine), None) as session:
-                result = run(
-                    session,
-                    actor=system,
-                    scope_code=scope,
-                    window_start=now - timedelta(days=days),
-                    window_end=now,
-                    resolution=resolution,
-                )
-        finally:
-            engine.dispose()
-        typer.echo(
-            f"run {result.run_id}: {result.cases} cases, {result.cells} cells, "
-            f"{result.hot_cells} hot, {result.alerts} alerts ({result.status})"
-        )
-
-    app.add_typer(group, name="hotspots")

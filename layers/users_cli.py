@@ -2,7 +2,8 @@
 
 Plugged into the root command line through the ``zongzhi.commands`` entry point
 ``user = "layers.users_cli:register"``. Commands act as the operator at the console (owner
-connection) and every change is written to the audit log with the actor ``cli``.
+connection) and every change is written to the audit log with the actor ``cli``. SQLAlchemy
+and the model are imported when a command runs (``zongzhi --help`` loads this module).
 """
 
 from __future__ import annotations
@@ -10,25 +11,33 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from layers import accounts, audit
-from layers.database import apply_scope, make_engine, resolve_urls
-from layers.errors import DomainError
-from layers.model import Role, User
 from layers.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 console = Console()
 CLI_ACTOR = "cli"
+ROLE_HELP = (
+    "admin 系统管理员、auditor 安全审计员、commander 指挥中心值班员、dispatcher 乡镇调度员、"
+    "grid_worker 网格员、department 部门处置人员、analyst 研判分析员"
+)
+"""The roles of :class:`layers.model.Role` with their labels, for the help (which must not
+import the model: ``tests/test_cli_startup.py`` checks that the two agree)."""
 
 
 @contextmanager
 def _owner_session() -> Iterator[Session]:
+    from sqlalchemy.orm import Session
+
+    from layers.database import apply_scope, make_engine, resolve_urls
+
     engine = make_engine(resolve_urls(Settings.from_env()).owner, pool_size=1)
     try:
         with Session(engine) as session, session.begin():
@@ -46,19 +55,28 @@ def _read_password(from_stdin: bool) -> str:
 
 
 def add(
-    name: str = typer.Argument(..., help="Login name."),
-    role: str = typer.Option(..., "--role", help="Role: " + ", ".join(Role.labels())),
-    scope: str = typer.Option(..., "--scope", help="12-digit jurisdiction code of the scope."),
-    display_name: str | None = typer.Option(None, "--display-name", help="Shown name."),
+    name: str = typer.Argument(..., help="登录名。"),
+    role: str = typer.Option(..., "--role", help=f"角色：{ROLE_HELP}。"),
+    scope: str = typer.Option(..., "--scope", help="可管辖范围：辖区的12位区划代码。"),
+    display_name: str | None = typer.Option(
+        None, "--display-name", help="显示的姓名（默认同登录名）。"
+    ),
     password_stdin: bool = typer.Option(
-        False, "--password-stdin", help="Read the password from the first line of stdin."
+        False, "--password-stdin", help="从标准输入的第一行读取密码（不在终端提示输入）。"
     ),
     unmask: bool = typer.Option(
-        False, "--unmask", help="May read sealed personal data (with a reason, audited)."
+        False,
+        "--unmask",
+        help="可查看加密的个人信息明文（每次须填写理由，并记入审计日志）。",
     ),
-    worker_id: int | None = typer.Option(None, "--worker-id", help="Worker record (grid workers)."),
+    worker_id: int | None = typer.Option(
+        None, "--worker-id", help="对应的网格员记录编号（网格员账号）。"
+    ),
 ) -> None:
     """Create the account NAME with a role and a jurisdiction scope."""
+    from layers import accounts, audit
+    from layers.errors import DomainError
+
     password = _read_password(password_stdin)
     try:
         with _owner_session() as session:
@@ -90,6 +108,10 @@ def add(
 
 def list_users() -> None:
     """List the accounts with their role, scope and lock state."""
+    from sqlalchemy import select
+
+    from layers.model import User
+
     table = Table("id", "user", "name", "role", "scope", "unmask", "active", "locked until")
     with _owner_session() as session:
         for user in session.scalars(select(User).order_by(User.id)):
@@ -106,8 +128,13 @@ def list_users() -> None:
     console.print(table)
 
 
-def unlock(name: str = typer.Argument(..., help="Login name.")) -> None:
+def unlock(name: str = typer.Argument(..., help="登录名。")) -> None:
     """Lift the lockout of NAME and reset its failure counter."""
+    from sqlalchemy import select
+
+    from layers import audit
+    from layers.model import User
+
     with _owner_session() as session:
         user = session.scalar(select(User).where(User.username == name))
         if user is None:
@@ -134,8 +161,10 @@ def register(app: typer.Typer) -> None:
     app : typer.Typer
         The root application.
     """
-    group = typer.Typer(help="User accounts.", no_args_is_help=True)
-    group.command("add")(add)
-    group.command("list")(list_users)
-    group.command("unlock")(unlock)
+    group = typer.Typer(
+        help="用户账号：新建、列出、解除锁定。", no_args_is_help=True, rich_markup_mode=None
+    )
+    group.command("add", help="新建账号 NAME，指定其角色和管辖范围。")(add)
+    group.command("list", help="列出全部账号及其角色、管辖范围和锁定状态。")(list_users)
+    group.command("unlock", help="解除账号 NAME 的锁定，并清零其登录失败次数。")(unlock)
     app.add_typer(group, name="user")

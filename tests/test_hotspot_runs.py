@@ -10,7 +10,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from layers import command, hotspot_runs
+from layers import command, hotspot_runs, hotspots_cli
 from layers.errors import Forbidden
 from layers.model import Alert, HotspotCell, Jurisdiction
 from tests.workflow_data import COUNTY, NOW, actor, ensure_world, township, village, village_centre
@@ -78,6 +78,10 @@ def test_run_stores_cells_with_jurisdiction_and_raises_alerts(world: Session) ->
         permutations=99,
     )
     assert result.status == "done" and result.cases == 120
+    assert hotspots_cli.run_summary(result) == (
+        f"热点分析 {result.run_id} 已完成：案件 120 件，分析单元 {result.cells} 个，"
+        f"其中热点 {result.hot_cells} 个，新发风险预警 {result.alerts} 条"
+    )
     cells = world.scalars(select(HotspotCell).where(HotspotCell.run_id == result.run_id)).all()
     assert len(cells) == result.cells > 0
     hottest = max(cells, key=lambda c: c.count)
@@ -115,6 +119,10 @@ def test_too_few_cases_and_scope(world: Session) -> None:
         window_end=NOW - timedelta(days=300),
     )
     assert result.status == "too_few" and result.cells == 0
+    assert hotspots_cli.run_summary(result) == (
+        f"热点分析 {result.run_id}：时间范围内只有 {result.cases} 件有位置的案件"
+        f"（少于 {hotspot_runs.MIN_CASES} 件），未作分析"
+    )
     with pytest.raises(Forbidden):
         hotspot_runs.run(
             world,
@@ -137,16 +145,16 @@ def test_cli_command_is_registered() -> None:
     import typer
 
     app = typer.Typer()
-    hotspot_runs.register_cli(app)
+    hotspots_cli.register(app)
     result = CliRunner().invoke(app, ["hotspots", "run", "--help"])
-    assert result.exit_code == 0 and "--scope" in result.output
+    assert result.exit_code == 0 and "--scope" in result.output and "风险预警" in result.output
 
 
 def test_cli_takes_a_short_scope_and_refuses_a_wrong_one_in_chinese() -> None:
     import typer
 
     app = typer.Typer()
-    hotspot_runs.register_cli(app)
-    assert hotspot_runs.scope_code_written(" 620702 ") == "620702000000"
+    hotspots_cli.register(app)
+    assert hotspots_cli.scope_code_written(" 620702 ") == "620702000000"
     wrong = CliRunner().invoke(app, ["hotspots", "run", "--scope", "6207021"])
     assert wrong.exit_code == 2 and "错误：" in wrong.output and "Traceback" not in wrong.output
