@@ -214,3 +214,31 @@ def upsert_visit_rules(session: Session, rules: Mapping[tuple[str, int], int]) -
             list(rules.values()),
         ),
     )
+
+
+def counties_with_townships_from(session: Session, source: str) -> list[tuple[str, str]]:
+    """Return the counties whose townships carry ``source`` (the demo's mark), by code.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Owner session, scope = all.
+    source : str
+        Provenance written on the townships (:data:`importers.demo.territory` writes its own).
+
+    Returns
+    -------
+    list of (str, str)
+        ``(12-digit code, name)`` of each such county.
+    """
+    rows = (
+        _raw(session)
+        .execute(
+            "SELECT c.code, c.name FROM jurisdictions c WHERE c.level = 3 AND EXISTS "
+            "(SELECT 1 FROM jurisdictions t WHERE t.parent_code = c.code AND t.level = 4 "
+            "AND t.source = %s) ORDER BY c.code",
+            (source,),
+        )
+        .fetchall()
+    )
+    return [(str(code), str(name)) for code, name in rows]

@@ -1,4 +1,4 @@
-"""The demo county: full 华宁县 load, same seed same data, 甘州区, CLI registration."""
+"""The demo county: full 华宁县 load, same seed same data, 甘州区, points in place, CLI."""
 
 from __future__ import annotations
 
@@ -8,15 +8,18 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
+import shapely
 import typer
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from geo.codes import is_valid_device_id, parse_grid_code
-from importers.demo.cli import register
-from importers.demo.dataset import generate
+from importers.demo.cases import road_centres
+from importers.demo.cli import CountyRefused, county_to_load, register
+from importers.demo.dataset import DemoData, generate
 from importers.demo.load import load_demo
 from importers.demo.plan import DEMO_PASSWORD, DemoScale
 from layers.secrets import keys_from_master, unseal
@@ -49,12 +52,17 @@ def _count(db: Session, sql: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def huaning() -> object:
+def huaning() -> DemoData:
     return generate("530424", seed=7, now=NOW)
 
 
-def test_full_huaning_demo_loads_the_reported_scale(db: Session, huaning: object) -> None:
-    report = load_demo(db, huaning, KEYS, password=DEMO_PASSWORD)  # type: ignore[arg-type]
+@pytest.fixture(scope="module")
+def ganzhou() -> DemoData:
+    return generate("620702", seed=5, now=NOW, factor=0.1)
+
+
+def test_full_huaning_demo_loads_the_reported_scale(db: Session, huaning: DemoData) -> None:
+    report = load_demo(db, huaning, KEYS, password=DEMO_PASSWORD)
     in_county = "WHERE area_code >= '530424' AND area_code < '530425'"
     levels: dict[int, int] = dict(
         db.execute(
@@ -198,16 +206,122 @@ def test_same_seed_same_data_other_seed_other_data() -> None:
     assert a.digest() != c.digest()
 
 
-def test_ganzhou_demo_uses_its_real_townships(db: Session) -> None:
-    data = generate("620702", seed=5, now=NOW, factor=0.1)
-    assert len(data.territory.townships) == 26
-    assert data.territory.townships[0].name == "东街街道"
-    load_demo(db, data, KEYS, password=DEMO_PASSWORD, users=False)
+def test_ganzhou_demo_uses_its_real_townships(db: Session, ganzhou: DemoData) -> None:
+    assert len(ganzhou.territory.townships) == 26
+    assert ganzhou.territory.townships[0].name == "东街街道"
+    load_demo(db, ganzhou, KEYS, password=DEMO_PASSWORD, users=False)
     assert (
         _count(db, "SELECT count(*) FROM jurisdictions WHERE code LIKE '620702%' AND level = 4")
         == 26
     )
     assert _count(db, "SELECT count(*) FROM jurisdictions WHERE code = '620000000000'") == 1
+    # As stored: every point is covered by its own village (its worker's unit) and the county.
+    outside = db.execute(
+        text(
+            "WITH p(what, area, pt) AS ("
+            " SELECT 'case', area_code, point FROM cases"
+            " UNION ALL SELECT 'person', area_code, residence FROM persons"
+            " UNION ALL SELECT 'visit', area_code, point FROM person_visits"
+            " UNION ALL SELECT 'camera', area_code, point FROM video_points"
+            " UNION ALL SELECT 'worker', area_code, last_position FROM workers"
+            " UNION ALL SELECT 'position', area_code, point FROM worker_positions)"
+            " SELECT what, count(*) FROM p JOIN jurisdictions u ON u.code = p.area"
+            " JOIN jurisdictions c ON c.code = '620702000000'"
+            " WHERE p.area LIKE '620702%' AND pt IS NOT NULL"
+            " AND NOT (ST_Covers(u.boundary, pt) AND ST_Covers(c.boundary, pt)) GROUP BY what"
+        )
+    ).all()
+    assert outside == []
+
+
+def _outside_own_unit(data: DemoData) -> dict[str, int]:
+    """Count the generated points not strictly inside their own unit, or outside the county."""
+    tr = data.territory
+    shape = {u.code: u.boundary for u in tr.units} | {g.code: g.boundary for g in tr.grids}
+    points: dict[str, tuple[list[tuple[float, float]], list[str]]] = {
+        "case in its grid": ([c.point for c in data.cases], [c.grid_code for c in data.cases]),
+        "case in its village": ([c.point for c in data.cases], [c.area_code for c in data.cases]),
+        "person in its grid": (
+            [p.residence for p in data.people],
+            [p.grid_code for p in data.people],
+        ),
+        "visit in the person's grid": (
+            [(v[2], v[3]) for p in data.people for v in p.visits],
+            [p.grid_code for p in data.people for _ in p.visits],
+        ),
+        "camera in its village": (
+            [c.point for c in data.cameras],
+            [c.area_code for c in data.cameras],
+        ),
+        "worker in its unit": (
+            [w.position for w in data.staff if w.position is not None],
+            [w.area_code for w in data.staff if w.position is not None],
+        ),
+        "worker's trail in its unit": (
+            [(x, y) for w in data.staff for _, x, y in w.trail],
+            [w.area_code for w in data.staff for _ in w.trail],
+        ),
+    }
+    counts: dict[str, int] = {}
+    for what, (pts, codes) in points.items():
+        xy = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+        own = np.asarray([shape[c] for c in codes], dtype=object)
+        inside = shapely.contains_xy(own, xy[:, 0], xy[:, 1]) & shapely.contains_xy(
+            tr.county.boundary, xy[:, 0], xy[:, 1]
+        )
+        counts[what] = int((~inside).sum())
+    return counts
+
+
+@pytest.mark.parametrize("county", ["huaning", "ganzhou"])
+def test_every_generated_point_lies_in_its_own_unit(
+    county: str, request: pytest.FixtureRequest
+) -> None:
+    """Hot spots, roads and jitter near edges stay in the county and in the point's unit.
+
+    Straight roads from the seat of a concave county (甘州区) leave it; a spread of a few
+    hundred metres leaves a small or edge village.
+    """
+    data: DemoData = request.getfixturevalue(county)
+    counts = _outside_own_unit(data)
+    assert counts == dict.fromkeys(counts, 0)
+    # many more points along the roads than the small demo draws
+    roads = road_centres(data.territory, 5000, np.random.default_rng(0))
+    assert shapely.contains_xy(data.territory.county.boundary, roads[:, 0], roads[:, 1]).all()
+
+
+def test_a_centre_reloads_its_own_demo_county_and_refuses_another(
+    db: Session, ganzhou: DemoData
+) -> None:
+    assert county_to_load(db, None) == "530424000000"  # an empty centre: the default county
+    assert county_to_load(db, "620702") == "620702000000"
+    load_demo(db, ganzhou, KEYS, password=DEMO_PASSWORD, users=False)
+    assert county_to_load(db, None) == "620702000000"  # not 华宁县 beside it
+    assert county_to_load(db, "620702000000") == "620702000000"
+    with pytest.raises(CountyRefused) as refused:
+        county_to_load(db, "530424")
+    assert "甘州区（620702）" in str(refused.value) and "华宁县（530424）" in str(refused.value)
+    assert "一个综治中心只管一个县" in str(refused.value)
+    # Two demo counties (loaded side by side by the loader): name the one to reload.
+    load_demo(
+        db,
+        generate("530424", seed=3, now=NOW, scale=SMALL),
+        KEYS,
+        password=DEMO_PASSWORD,
+        users=False,
+    )
+    with pytest.raises(CountyRefused, match="多个演示县.*--county"):
+        county_to_load(db, None)
+    assert county_to_load(db, "530424") == "530424000000"
+
+
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [("12", "6 位区划代码"), ("530400", "玉溪市，不是县"), ("999999", "没有县（区）代码 999999")],
+)
+def test_a_code_that_is_no_county_is_refused(db: Session, asked: str, said: str) -> None:
+    with pytest.raises(CountyRefused, match=said):
+        county_to_load(db, asked)
 
 
 def test_demo_command_is_registered() -> None:
@@ -218,9 +332,10 @@ def test_demo_command_is_registered() -> None:
     def other() -> None:  # a second command keeps typer from collapsing to a single command
         """Nothing."""
 
-    result = CliRunner().invoke(app, ["demo", "--help"])
+    result = CliRunner().invoke(app, ["demo", "--help"], env={"COLUMNS": "200"})
     assert result.exit_code == 0
     assert "--no-serve" in result.output and "--county" in result.output
+    assert "载入演示县" in result.output and "只载入数据，不启动控制台" in result.output
 
 
 def test_demo_command_loads_analyses_and_leaves_alerts(tmp_path: Path) -> None:
@@ -251,5 +366,17 @@ def test_demo_command_loads_analyses_and_leaves_alerts(tmp_path: Path) -> None:
         finally:
             engine.dispose()
         assert runs == 1 and cells > 0
+        # The centre now holds 华宁县: another county is refused, before anything is generated.
+        other = subprocess.run(
+            [zongzhi, "demo", "--no-serve", "--county", "620702"],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+        assert other.returncode == 2
+        assert "库中已有华宁县（530424）的演示数据" in other.stderr
+        assert "不再载入甘州区（620702）" in other.stderr
     finally:
         subprocess.run([zongzhi, "db", "stop"], env=env, capture_output=True, check=False)

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from importers.demo.cases import Source
-from importers.demo.geometry import jitter_inside, locate, random_points_in
+from importers.demo.cases import Source, road_centres
+from importers.demo.geometry import jitter_inside, random_points_in, settle
 from importers.demo.territory import Territory
 from layers.model import DirectionType, PositionType, PtzType, VideoStatus
 
@@ -143,16 +143,14 @@ def build_cameras(
             pts[idx] = jitter_inside(c, sigma, county.boundary, rng)
     road = np.flatnonzero(kinds == "road")
     if len(road):
-        ends = np.array([[t.seat.x, t.seat.y] for t in territory.townships])
-        a = np.array([county.seat.x, county.seat.y])
-        b = ends[rng.integers(len(ends), size=len(road))]
-        c = a + (b - a) * rng.random(len(road))[:, None]
-        pts[road] = jitter_inside(c, 30.0, county.boundary, rng)
+        pts[road] = jitter_inside(
+            road_centres(territory, len(road), rng), 30.0, county.boundary, rng
+        )
     grid_idx = np.flatnonzero(kinds == "grid")
     grids = territory.grids
     for i in grid_idx:
         pts[i] = random_points_in(grids[int(rng.integers(len(grids)))].boundary, 1, rng)[0]
-    where = locate(pts, [g.boundary for g in grids])
+    where, pts = settle(pts, [g.boundary for g in grids], rng)
     names = {u.code: u.name for u in territory.units}
     out: list[CameraRecord] = []
     for k in range(count):

@@ -7,7 +7,8 @@ Where cases happen (the *sources*; the demo prints which units they fall in):
 * ``town_seats`` — every township seat;
 * ``markets`` — the periodic markets (赶街) at township seats, busier on market days (every
   sixth day);
-* ``roads`` — the roads from the county seat to the township seats (traffic disputes, hazards);
+* ``roads`` — the roads from the county seat to the township seats, where they run inside the
+  county (traffic disputes, hazards);
 * ``emerging`` — a new industrial site in the second township: nothing in the first year, then
   labour-wage disputes growing month by month: an **emerging / new** hot spot;
 * ``intensifying`` — the market of the third township: steadily more consumer disputes over the
@@ -33,8 +34,9 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from shapely.geometry.base import BaseGeometry
 
-from importers.demo.geometry import jitter_inside, locate, random_points_in
+from importers.demo.geometry import along_inside, jitter_inside, random_points_in, settle
 from importers.demo.names import person_name, phone_number
 from importers.demo.plan import DemoScale
 from importers.demo.staff import DEPARTMENTS, StaffMember
@@ -376,14 +378,38 @@ def _times(
     return out
 
 
-def _road_points(territory: Territory, count: int, rng: np.random.Generator) -> FloatArray:
-    seat = territory.county.seat
+def road_centres(territory: Territory, count: int, rng: np.random.Generator) -> FloatArray:
+    """Return points along the roads from the county seat to the township seats.
+
+    The roads are straight lines cut to the county: where a line crosses a neighbouring county,
+    that stretch is not the county's road.
+
+    Parameters
+    ----------
+    territory : Territory
+        The county and its township seats.
+    count : int
+        Number of points.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(count, 2)`` lon/lat inside the county.
+    """
+    county = territory.county
+    seat = county.seat
     ends = [t.seat for t in territory.townships if not t.seat.equals(seat)] or [seat]
     seg = rng.integers(len(ends), size=count)
     t = rng.random(count)
-    a = np.array([seat.x, seat.y])
-    b = np.array([[ends[int(i)].x, ends[int(i)].y] for i in seg]) if count else np.zeros((0, 2))
-    centres = a + (b - a) * t[:, None]
+    return along_inside(
+        np.array([seat.x, seat.y]), np.array([[e.x, e.y] for e in ends]), county.boundary, t, seg
+    )
+
+
+def _road_points(territory: Territory, count: int, rng: np.random.Generator) -> FloatArray:
+    centres = road_centres(territory, count, rng)
     return jitter_inside(centres, 60.0, territory.county.boundary, rng)
 
 
@@ -471,6 +497,7 @@ class _Context:
     now: datetime
     rng: np.random.Generator
     unit_names: dict[str, str]
+    unit_shapes: dict[str, BaseGeometry]
 
 
 def build_cases(
@@ -508,7 +535,7 @@ def build_cases(
     drafts = _drafts(territory, sources, scale, start, now, rng)
     grids = territory.grids
     points = np.array([d.point for d in drafts]) if drafts else np.zeros((0, 2))
-    where = locate(points, [g.boundary for g in grids]) if len(drafts) else np.zeros(0, int)
+    where, points = settle(points, [g.boundary for g in grids], rng)
     staff_by_grid: dict[str, list[int]] = {}
     staff_by_village: dict[str, list[int]] = {}
     for i, w in enumerate(staff):
@@ -528,13 +555,14 @@ def build_cases(
         now,
         rng,
         {u.code: u.name for u in territory.units},
+        {u.code: u.boundary for u in territory.units},
     )
     village_name = ctx.unit_names
     per_day: dict[str, int] = {}
     per_channel: dict[str, int] = {}
     last_in_grid: dict[tuple[str, str], int] = {}
     cases: list[CaseRecord] = []
-    for i, (draft, gi) in enumerate(zip(drafts, where, strict=True)):
+    for i, (draft, gi, xy) in enumerate(zip(drafts, where, points, strict=True)):
         grid = grids[int(gi)]
         village = grid.village_code
         town = village[:9] + "000"
@@ -580,7 +608,7 @@ def build_cases(
             title=f"{village_name[village]}{label}",
             description=description,
             risk_level=risk,
-            point=draft.point,
+            point=(float(xy[0]), float(xy[1])),
             address=f"{village_name[town]}{village_name[village]}{grid.name}",
             area_code=village,
             grid_code=grid.code,
@@ -874,6 +902,6 @@ def _finish_dispatch(case: CaseRecord, ctx: _Context) -> None:
     ctx.busy.add(d.worker)
     member = ctx.staff[d.worker]
     member.status = str(WorkerStatus.BUSY)
-    offset = ctx.rng.normal(0.0, 40.0 / 111_320.0, 2)
-    member.position = (case.point[0] + float(offset[0]), case.point[1] + float(offset[1]))
+    near = jitter_inside(np.array([case.point]), 40.0, ctx.unit_shapes[member.area_code], ctx.rng)
+    member.position = (float(near[0, 0]), float(near[0, 1]))
     member.last_seen_at = ctx.now - timedelta(seconds=float(ctx.rng.uniform(10, 400)))

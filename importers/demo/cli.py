@@ -1,43 +1,72 @@
-"""The ``zongzhi demo`` command: build a working centre for a real county, then serve it."""
+"""The ``zongzhi demo`` command: build a working centre for a real county, then serve it.
+
+A centre has one county: without ``--county`` the command reloads the demo county already in
+the database (华宁县 in an empty one), and it refuses another county's code. Every invocation of
+``zongzhi`` loads this module, so the libraries the command needs are imported inside it.
+"""
 
 from __future__ import annotations
 
-import os
-import sys
-import time
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
-from importers.demo.dataset import DEFAULT_SEED, DemoData, generate
-from importers.demo.load import LoadReport, load_demo
-from importers.demo.plan import DEFAULT_COUNTY, DEMO_PASSWORD
-from layers import migrate
-from layers.database import apply_scope, make_engine, resolve_urls
-from layers.hotspot_runs import RunResult, run
-from layers.model import Role
-from layers.secrets import platform_keys
-from layers.settings import Settings
-from layers.workflow import Actor
+from importers.demo.plan import DEFAULT_COUNTY, DEFAULT_SEED, DEMO_PASSWORD
 
-console = Console()
+HELP = (
+    "载入演示县（真实边界，虚构的人员、案事件与视频点位），再启动控制台。\n\n"
+    "一个综治中心只管一个县（区）：库中已有演示县时，重新运行即重新载入该县（数据同种子相同），"
+    "不再载入别的县。"
+)
+"""Help of ``zongzhi demo`` (the docstring stays in English)."""
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from rich.console import Console
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session
+
+    from importers.demo.dataset import DemoData
+    from importers.demo.load import LoadReport
+    from layers.hotspot_runs import RunResult
 
 
 def demo(
-    county: str = typer.Option(DEFAULT_COUNTY, "--county", help="6-digit county code."),
-    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="Random seed (same seed, same data)."),
-    scale: float | None = typer.Option(
-        None, "--scale", help="Multiplier of the 华宁县 sizes (default: townships / 5)."
+    county: str | None = typer.Option(
+        None,
+        "--county",
+        help=(
+            "县（区）的 6 位区划代码。默认为库中已有的演示县，"
+            f"库中没有时为 {DEFAULT_COUNTY} 华宁县。"
+        ),
+        show_default=False,
     ),
-    no_serve: bool = typer.Option(False, "--no-serve", help="Load only, do not start the console."),
+    seed: int = typer.Option(DEFAULT_SEED, "--seed", help="随机种子：种子相同，生成的数据相同。"),
+    scale: float | None = typer.Option(
+        None,
+        "--scale",
+        help="规模倍数：华宁县的数量为 1，默认为乡镇数 / 5。",
+        show_default=False,
+    ),
+    no_serve: bool = typer.Option(False, "--no-serve", help="只载入数据，不启动控制台。"),
 ) -> None:
     """Load a demo county (real boundaries, synthetic people and cases) and serve the console."""
+    import time
+    from datetime import UTC, datetime
+
+    from rich.console import Console
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from sqlalchemy.orm import Session
+
+    from importers.demo.dataset import generate
+    from importers.demo.load import load_demo
+    from layers import migrate
+    from layers.database import apply_scope, make_engine, resolve_urls
+    from layers.secrets import platform_keys
+    from layers.settings import Settings
+
+    console = Console()
     settings = Settings.from_env()
     now = datetime.now(UTC)
     started = time.perf_counter()
@@ -47,30 +76,105 @@ def demo(
         task = progress.add_task("准备数据库", total=None)
         urls = resolve_urls(settings, start=True)
         engine = make_engine(urls.owner, pool_size=1)
-        migrate.upgrade(engine)
-        progress.update(task, description=f"生成演示数据 {county}")
-        data = generate(county, seed=seed, now=now, factor=scale)
-        keys = platform_keys(settings)
-
-        def step(name: str) -> None:
-            progress.update(task, description=f"写入：{name}")
-
         try:
+            migrate.upgrade(engine)
+            with Session(engine) as session, session.begin():
+                apply_scope(session, None)
+                code = county_to_load(session, county)
+            progress.update(task, description=f"生成演示数据 {code}")
+            data = generate(code, seed=seed, now=now, factor=scale)
+            keys = platform_keys(settings)
+
+            def step(name: str) -> None:
+                progress.update(task, description=f"写入：{name}")
+
             with Session(engine) as session, session.begin():
                 apply_scope(session, None)
                 report = load_demo(session, data, keys, password=DEMO_PASSWORD, progress=step)
             progress.update(task, description="热点分析（近一年）")
             hotspots = analyse_last_year(engine, county=data.county_code, now=now)
+        except CountyRefused as exc:
+            progress.stop()
+            Console(stderr=True, soft_wrap=True).print(f"[bold red]无法载入演示数据[/]：{exc}")
+            raise typer.Exit(code=2) from None
         finally:
             engine.dispose()
-    _print_report(data, report, time.perf_counter() - started)
+    _print_report(console, data, report, time.perf_counter() - started)
     console.print(
         f"热点分析：{hotspots.cases} 件案事件，{hotspots.cells} 个单元，"
         f"{hotspots.hot_cells} 个热点，{hotspots.alerts} 条风险预警"
     )
     if no_serve:
         return
-    _serve()
+    _serve(console)
+
+
+class CountyRefused(ValueError):
+    """The county asked for cannot be loaded (the message says why, in Chinese)."""
+
+
+def county_to_load(session: Session, asked: str | None) -> str:
+    """Return the 12-digit code of the county to (re)load, or refuse in Chinese.
+
+    A centre has one county. With no ``asked`` code, the demo county already in the database is
+    reloaded (the default county in an empty one); a code naming another county than the one
+    on file is refused.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Owner session, scope = all.
+    asked : str or None
+        ``--county``: 6- or 12-digit code.
+
+    Returns
+    -------
+    str
+        12-digit county code.
+
+    Raises
+    ------
+    CountyRefused
+        If the code is not a county of the division list, or the database holds another demo
+        county (or several, and none was named).
+    """
+    from importers.demo.territory import REAL_NAME_DERIVED_SOURCE
+    from layers.demo_store import counties_with_townships_from
+
+    on_file = counties_with_townships_from(session, REAL_NAME_DERIVED_SOURCE)
+    held = "、".join(f"{name}（{code[:6]}）" for code, name in on_file)
+    if asked is None:
+        if len(on_file) > 1:
+            raise CountyRefused(
+                f"库中已有多个演示县（区）：{held}。请用 --county 指明重新载入哪一个。"
+            )
+        return on_file[0][0] if on_file else _county(DEFAULT_COUNTY)[0]
+    code, name = _county(asked)
+    if on_file and code not in {c for c, _ in on_file}:
+        raise CountyRefused(
+            f"库中已有{held}的演示数据。一个综治中心只管一个县（区），"
+            f"不再载入{name}（{code[:6]}）。重新载入请运行 zongzhi demo；"
+            "换一个县（区）请使用新的数据库（另设 ZONGZHI_HOME）。"
+        )
+    return code
+
+
+def _county(asked: str) -> tuple[str, str]:
+    """Return ``(12-digit code, name)`` of a county code, or refuse in Chinese."""
+    from importers.divisions import DivisionNotFound, division
+
+    text = asked.strip()
+    if not text.isdigit() or len(text) not in (6, 12) or text[6:].strip("0"):
+        raise CountyRefused(
+            f"--county {asked} 应为县（区）的 6 位区划代码，例如华宁县 {DEFAULT_COUNTY}。"
+        )
+    try:
+        found = division(text[:6])
+    except DivisionNotFound:
+        raise CountyRefused(f"区划代码表中没有县（区）代码 {asked}。") from None
+    if found.level != 3:
+        raise CountyRefused(f"{asked} 是{found.name}，不是县（区）；请给县（区）的 6 位区划代码。")
+    return found.code, found.name
 
 
 def analyse_last_year(engine: Engine, *, county: str, now: datetime) -> RunResult:
@@ -90,6 +194,15 @@ def analyse_last_year(engine: Engine, *, county: str, now: datetime) -> RunResul
     layers.hotspot_runs.RunResult
         What the run found.
     """
+    from datetime import timedelta
+
+    from sqlalchemy.orm import Session
+
+    from layers.database import apply_scope
+    from layers.hotspot_runs import run
+    from layers.model import Role
+    from layers.workflow import Actor
+
     scope = county.ljust(12, "0")
     actor = Actor(user_id=None, name="demo", role=Role.COMMANDER, scope_code=scope)
     with Session(engine) as session, session.begin():
@@ -103,7 +216,9 @@ def analyse_last_year(engine: Engine, *, county: str, now: datetime) -> RunResul
         )
 
 
-def _print_report(data: DemoData, report: LoadReport, seconds: float) -> None:
+def _print_report(console: Console, data: DemoData, report: LoadReport, seconds: float) -> None:
+    from rich.table import Table
+
     tr = data.territory
     console.print(
         f"[bold green]演示数据已载入[/] {tr.province.name} {tr.city.name} {tr.county.name} "
@@ -138,10 +253,14 @@ def _print_report(data: DemoData, report: LoadReport, seconds: float) -> None:
     console.print(logins)
 
 
-def _serve() -> None:
-    script = Path(sys.executable).with_name("zongzhi")
+def _serve(console: Console) -> None:
+    import os
+    import sys
+    from pathlib import Path
+
     from layers.cli import app
 
+    script = Path(sys.executable).with_name("zongzhi")
     names = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
     if "serve" not in names or not script.exists():
         console.print("控制台尚未提供 serve 命令；加载完成后请运行：[bold]zongzhi serve[/]")
@@ -158,4 +277,4 @@ def register(app: typer.Typer) -> None:
     app : typer.Typer
         The root ``zongzhi`` app.
     """
-    app.command("demo")(demo)
+    app.command("demo", help=HELP)(demo)

@@ -14,13 +14,13 @@ import shapely
 from importers.demo.cameras import CameraRecord, build_cameras
 from importers.demo.cases import CaseRecord, Source, build_cases
 from importers.demo.people import VISIT_RULES, PersonRecord, build_people
-from importers.demo.plan import DemoScale, scale_for
+from importers.demo.plan import DEFAULT_SEED, DemoScale, scale_for
 from importers.demo.staff import StaffMember, build_staff
 from importers.demo.territory import Territory, build_territory
 from importers.divisions import children
 from layers.model import WorkerRole
 
-DEFAULT_SEED = 20260101
+__all__ = ["DEFAULT_SEED", "DemoData", "generate"]
 
 
 @dataclass(frozen=True)

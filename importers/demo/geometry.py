@@ -11,15 +11,18 @@ into the neighbour sharing the longest edge, so each part is one polygon where p
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 from scipy.cluster.vq import kmeans2
-from shapely.geometry import MultiPoint, MultiPolygon, Polygon
+from shapely.geometry import LineString, MultiLineString, MultiPoint, MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+GeomArray = npt.NDArray[np.object_]
 
 
 def random_points_in(
@@ -301,7 +304,7 @@ def locate(points: FloatArray, polygons: list[Polygon]) -> npt.NDArray[np.int64]
 def jitter_inside(
     centres: FloatArray,
     sigma_m: float | FloatArray,
-    area: BaseGeometry,
+    area: BaseGeometry | Sequence[BaseGeometry],
     rng: np.random.Generator,
 ) -> FloatArray:
     """Scatter points around ``centres`` (Gaussian, metres), redrawing those outside ``area``.
@@ -312,39 +315,155 @@ def jitter_inside(
         ``(n, 2)`` lon/lat of the centres.
     sigma_m : float or numpy.ndarray
         Standard deviation in metres (scalar or per point).
-    area : shapely geometry
-        Where the points must fall.
+    area : shapely geometry or sequence of them
+        Where the points must fall: one polygon for all, or one per point.
     rng : numpy.random.Generator
         Source of randomness.
 
     Returns
     -------
     numpy.ndarray
-        ``(n, 2)`` lon/lat inside ``area`` (after 20 redraws a point falls back to its centre).
+        ``(n, 2)`` lon/lat, each strictly inside its area. After 20 redraws a point falls back
+        to its centre if the centre is inside, else to a uniform random point of its area.
 
     Examples
     --------
     >>> from shapely import box
-    >>> pts = jitter_inside(np.array([[0.5, 0.5]] * 3), 500.0, box(0, 0, 1, 1),
+    >>> pts = jitter_inside(np.array([[0.5, 0.5], [9.0, 9.0]]), 500.0, box(0, 0, 1, 1),
     ...                     np.random.default_rng(0))
     >>> bool(((pts > 0) & (pts < 1)).all())
     True
     """
     n = len(centres)
+    areas = _per_point(area, n)
     sigma = np.broadcast_to(np.asarray(sigma_m, dtype=np.float64), (n,))
     lat = np.radians(centres[:, 1])
     deg_lat = sigma / 111_320.0
     deg_lon = sigma / (111_320.0 * np.cos(lat))
     out = centres.copy()
     todo = np.arange(n)
-    shapely.prepare(area)
     for _ in range(20):
         if not len(todo):
             break
         cand = centres[todo] + rng.normal(size=(len(todo), 2)) * np.column_stack(
             [deg_lon[todo], deg_lat[todo]]
         )
-        ok = shapely.contains_xy(area, cand[:, 0], cand[:, 1])
+        ok = shapely.contains_xy(areas[todo], cand[:, 0], cand[:, 1])
         out[todo[ok]] = cand[ok]
         todo = todo[~ok]
+    if len(todo):
+        stray = ~shapely.contains_xy(areas[todo], centres[todo, 0], centres[todo, 1])
+        out[todo[stray]] = _uniform_in(areas[todo[stray]], rng)
     return out
+
+
+def _per_point(area: BaseGeometry | Sequence[BaseGeometry], n: int) -> GeomArray:
+    """Return one prepared geometry per point (the same object ``n`` times for a single area)."""
+    if isinstance(area, BaseGeometry):
+        areas = np.empty(n, dtype=object)
+        areas[:] = [area] * n
+    else:
+        areas = np.asarray(area, dtype=object)
+        if areas.shape != (n,):
+            raise ValueError(f"{len(areas)} areas for {n} points")
+    shapely.prepare(areas)
+    return areas
+
+
+def _uniform_in(areas: GeomArray, rng: np.random.Generator) -> FloatArray:
+    """Return one uniform random point inside each of ``areas``."""
+    out = np.zeros((len(areas), 2))
+    for i, a in enumerate(areas):
+        out[i] = random_points_in(a, 1, rng)[0]
+    return out
+
+
+def settle(
+    points: FloatArray, polygons: list[Polygon], rng: np.random.Generator
+) -> tuple[npt.NDArray[np.int64], FloatArray]:
+    """Locate points in ``polygons`` and redraw, inside their nearest polygon, those in none.
+
+    A point that lies in no polygon (a gap of the tiling, or outside them all) would otherwise
+    carry the code of a polygon it is not in.
+
+    Parameters
+    ----------
+    points : numpy.ndarray
+        ``(n, 2)`` lon/lat.
+    polygons : list of shapely.Polygon
+        Candidate polygons (e.g. the grids).
+    rng : numpy.random.Generator
+        Source of randomness (used only for the points redrawn).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Polygon index per point, and the points, each strictly inside its polygon.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> where, pts = settle(np.array([[0.5, 0.5], [9.0, 0.5]]), [box(0, 0, 1, 1), box(1, 0, 2, 1)],
+    ...                     np.random.default_rng(0))
+    >>> where.tolist(), bool(1 < pts[1, 0] < 2)
+    ([0, 1], True)
+    """
+    where = locate(points, polygons)
+    shapes = np.asarray(polygons, dtype=object)[where]
+    shapely.prepare(shapes)
+    out = points.copy()
+    stray = np.flatnonzero(~shapely.contains_xy(shapes, points[:, 0], points[:, 1]))
+    out[stray] = _uniform_in(shapes[stray], rng)
+    return where, out
+
+
+def along_inside(
+    start: FloatArray, ends: FloatArray, area: BaseGeometry, t: FloatArray, which: IntArray
+) -> FloatArray:
+    """Return points along straight roads from ``start`` to ``ends[which]``, inside ``area``.
+
+    A straight line between two points of a concave area can leave it; only the parts inside
+    count, so that the points stay in the area (for a road that is a point, its start).
+
+    Parameters
+    ----------
+    start : numpy.ndarray
+        ``(2,)`` lon/lat where every road starts.
+    ends : numpy.ndarray
+        ``(k, 2)`` lon/lat where the roads end.
+    area : shapely geometry
+        Polygon or MultiPolygon the roads are cut to.
+    t : numpy.ndarray
+        Fraction (0-1) of the road's length inside ``area``, per point.
+    which : numpy.ndarray of int
+        Road of each point.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(t), 2)`` lon/lat.
+
+    Examples
+    --------
+    >>> from shapely import box
+    >>> area = shapely.difference(box(0, 0, 10, 10), box(4, 2, 6, 10))  # a U
+    >>> along_inside(np.array([2.0, 8.0]), np.array([[8.0, 8.0]]), area,
+    ...              np.array([0.25, 0.75]), np.array([0, 0])).tolist()
+    [[3.0, 8.0], [7.0, 8.0]]
+    """
+    roads = np.empty(len(ends), dtype=object)
+    roads[:] = [_lines_inside(shapely.LineString([start, end]), area) for end in ends]
+    pts = shapely.line_interpolate_point(roads[which], t, normalized=True)
+    xy = shapely.get_coordinates(pts)
+    out = np.tile(np.asarray(start, dtype=np.float64), (len(t), 1))
+    out[~shapely.is_empty(pts)] = xy
+    return out
+
+
+def _lines_inside(line: BaseGeometry, area: BaseGeometry) -> BaseGeometry:
+    """Return the lineal part of ``line`` inside ``area`` (empty if it has no length there)."""
+    parts = [
+        g for g in shapely.get_parts(shapely.intersection(line, area)) if isinstance(g, LineString)
+    ]
+    parts = [g for g in parts if g.length > 0]
+    return MultiLineString(parts) if parts else LineString()

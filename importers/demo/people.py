@@ -17,9 +17,10 @@ from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import numpy as np
+from shapely.geometry.base import BaseGeometry
 
 from geo.codes import make_resident_id
-from importers.demo.geometry import random_points_in
+from importers.demo.geometry import jitter_inside, random_points_in
 from importers.demo.names import person_name
 from importers.demo.territory import Territory
 from layers.model import PersonCategory
@@ -269,6 +270,7 @@ def build_people(
             record.responsibles.append((police[int(rng.integers(len(police)))], "社区民警"))
         _visits(record, VISIT_RULES[(category, lv)], today, rng)
         people.append(record)
+    _place_visits(people, {g.code: g.boundary for g in grids}, rng)
     return people
 
 
@@ -282,10 +284,23 @@ def _visits(record: PersonRecord, interval: int, today: date, rng: np.random.Gen
         last = today - timedelta(days=int(rng.integers(0, max(interval, 1))))
     horizon = today - timedelta(days=365)
     day = last
-    home = np.array(record.residence)
+    x, y = record.residence
     for _ in range(MAX_VISITS):
         if day < horizon:
             break
-        p = home + rng.normal(0.0, 30.0 / 111_320.0, 2)
-        record.visits.append((day, visitor, float(p[0]), float(p[1]), "上门走访，情况稳定"))
+        record.visits.append((day, visitor, x, y, "上门走访，情况稳定"))  # placed later
         day -= timedelta(days=max(1, int(interval * rng.uniform(0.7, 1.05))))
+
+
+def _place_visits(
+    people: list[PersonRecord], grid_shapes: dict[str, BaseGeometry], rng: np.random.Generator
+) -> None:
+    """Move each visit to within about 30 m of the person's home, inside the person's grid."""
+    owners = [(p, k) for p in people for k in range(len(p.visits))]
+    if not owners:
+        return
+    homes = np.array([p.residence for p, _ in owners])
+    pts = jitter_inside(homes, 30.0, [grid_shapes[p.grid_code] for p, _ in owners], rng)
+    for (p, k), (x, y) in zip(owners, pts, strict=True):
+        day, visitor, _, _, note = p.visits[k]
+        p.visits[k] = (day, visitor, float(x), float(y), note)

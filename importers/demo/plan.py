@@ -8,6 +8,8 @@ from dataclasses import dataclass, fields, replace
 DEFAULT_COUNTY = "530424"
 #: Townships of the default county; other counties scale by their township count.
 DEFAULT_TOWNSHIPS = 5
+#: Seed of the generator when none is given.
+DEFAULT_SEED = 20260101
 #: Password of every demo login (MLPS level-3 style: 8+ characters, 4 classes).
 DEMO_PASSWORD = "Demo@2026"
 

@@ -107,6 +107,7 @@ def build_staff(
         g = grids[int(rng.integers(len(grids)))]
         plan.append((WorkerRole.PART_TIME, g.code, g.village_code, village_name[g.village_code]))
     grid_by_code = {g.code: g for g in grids}
+    shape_of = {u.code: u.boundary for u in territory.units}
     staff: list[StaffMember] = []
     for i, (role, grid_code, area, unit) in enumerate(plan):
         sex = "M" if rng.random() < 0.55 else "F"
@@ -122,13 +123,15 @@ def build_staff(
             centre = random_points_in(poly, 1, rng)
         else:
             centre = np.array([[county.seat.x, county.seat.y]])
-        pos = jitter_inside(centre, 150.0, county.boundary, rng)[0]
+        # positions stay in the worker's own village (township, county for the departments)
+        shape = shape_of[area]
+        pos = jitter_inside(centre, 150.0, shape, rng)[0]
         seen = now - age
         trail = []
         if status == WorkerStatus.ON_DUTY:
             back = pos.copy()
             for k in range(1, 5):
-                back = jitter_inside(back[None, :], 120.0, county.boundary, rng)[0]
+                back = jitter_inside(back[None, :], 120.0, shape, rng)[0]
                 trail.append((seen - timedelta(minutes=5 * k), float(back[0]), float(back[1])))
         staff.append(
             StaffMember(
