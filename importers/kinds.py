@@ -38,6 +38,7 @@ from importers.rules import RowChecks, ewkb_hex
 from importers.values import (
     EXCEL_NUMBER_RULE,
     PHONE_RULE,
+    SHANGHAI,
     excel_date,
     excel_mangled,
     excel_mangled_cells,
@@ -45,7 +46,7 @@ from importers.values import (
     invalid_phones,
     phone_numbers,
 )
-from importers.vocabulary import CaseStatus
+from importers.vocabulary import CaseStatus, RegisterStatus
 from layers import worker_identity
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.case_import import STATUS_GIVEN
@@ -72,8 +73,9 @@ from layers.person_attributes import (
     date_fields,
     validate_attributes,
 )
+from layers.person_register import ENDED, ENDED_UNDATED, ON, REGISTER
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
-from layers.worker_identity import BY_NAME_OR_GRID
+from layers.worker_identity import WORKER_ROSTER
 
 
 @dataclass(frozen=True)
@@ -325,7 +327,13 @@ def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
         dtype=object,
     )
     checks.duplicates("code", [codes])
-    named = {} if checks.has("code") else {UNIT_NAME: checks.text("name")}  # found by name
+    # A file without codes names its units, and may give their township to tell apart a
+    # village name two townships share (两个乡镇各有一个新村).
+    named = (
+        {}
+        if checks.has("code")
+        else {UNIT_NAME: checks.text("name"), TOWNSHIP_NAME: checks.text("township")}
+    )
     boundary = ewkb_hex(multi)
     records = _frame(
         checks,
@@ -403,7 +411,7 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
     home, home_names = _grid_from(checks, "home_grid")
     area, places = _area_from(checks, home.str[:12])
     role = checks.choice("role", WorkerRole, default=WorkerRole.GRID_WORKER.value)
-    status = checks.choice("status", WorkerStatus, default=WorkerStatus.OFF_DUTY.value)
+    status = checks.choice("status", WorkerStatus)  # none given: a new worker's default
     position = _points(checks, context)
     name = checks.text("name")
     checks.duplicates("external_id", [external])
@@ -411,6 +419,7 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
     records = _frame(
         checks,
         {
+            "id": None,
             "external_id": external,
             "name": name,
             "phone": phone,
@@ -424,15 +433,12 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
             **position,
         },
     )
-    with_id = records[external.notna()]
-    without_id = records[external.isna()].drop(columns=["external_id"]).assign(id=None)
     # A roster without a 状态 or 岗位 column says nothing of them: their defaults are a new
-    # worker's, not a reason to take every worker on record off duty (or off their role).
+    # worker's, not a reason to take every worker on record off duty (or off their role). One
+    # that has a 状态 changes only what it knows of a worker on record (离职, 离岗), not the
+    # live status the worker app and dispatch keep (layers.worker_identity.STATUS_RULE).
     unsaid = _unsaid(checks, ("status", "role"))
-    return [
-        Part(with_id, ("external_id",), True, insert_only=unsaid),
-        Part(without_id, ("id",), True, insert_only=unsaid, recognition=BY_NAME_OR_GRID),
-    ]
+    return [Part(records, ("id",), True, insert_only=unsaid, recognition=WORKER_ROSTER)]
 
 
 # ------------------------------------------------------------------------------- video
@@ -963,6 +969,7 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
             "area_code": area,
             **places,
             **_responsibles(checks),
+            **_register(checks),
         },
     )
     # A roster is the record of its people: the next month's corrects and updates them. The
@@ -975,6 +982,96 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
         {"grid_code": ("grid_code", *_POINT_FIELDS)},
     )
     return [Part(records, ("category", "id_hash"), True, ("id_sealed", *absent))]
+
+
+_REGISTER_SECTION = '[values."在册状态"]'
+"""The mapping file's section that names a roster's own words for the register."""
+REGISTER_WORDS = (
+    "在册（或在矫、在管、正常、外出、失联等），或注销的原因：解除矫正、解矫、矫正期满、"
+    "终止矫正、收监执行、解除帮教、死亡、迁出、撤销、注销等"
+)
+"""The words a roster's 在册状态 may be written in, as a refusal names them
+(:data:`importers.vocabulary.ALIASES` has them all)."""
+
+
+def register_rule(value: str, renamed: str | None = None) -> str:
+    """Return why a roster's 在册状态 is refused, and the mapping file's line that names it.
+
+    Parameters
+    ----------
+    value : str
+        The status as written in the file.
+    renamed : str, optional
+        What the mapping file's ``[values."在册状态"]`` says it is, if it names it.
+
+    Returns
+    -------
+    str
+        The rule (Chinese).
+
+    Examples
+    --------
+    >>> allowed, way = register_rule("外地服刑").split("；")
+    >>> allowed  # doctest: +ELLIPSIS
+    '必须是在册（或在矫、在管、正常、外出、失联等），或注销的原因：解除矫正、解矫、...、注销等'
+    >>> way.split("，")[-1]
+    '如 "外地服刑" = "注销"'
+    """
+    return _mapped_rule(
+        value,
+        renamed,
+        allowed=f"必须是{REGISTER_WORDS}",
+        section=_REGISTER_SECTION,
+        way="本文件自有的写法，可在映射文件（--mapping）的 {section} 中写明它算在册还是注销",
+        example=("外地服刑", "注销"),
+    )
+
+
+def _register(checks: RowChecks) -> dict[str, pd.Series]:
+    """Return what each row says of the person's place on the register, to stage.
+
+    ``ended_on`` (the row's end date, else the import day), ``ended_reason`` (the status as
+    written) and :data:`layers.person_register.REGISTER`; nothing when the roster has neither
+    column: it says nothing of the register (:func:`layers.person_register.settle_register`
+    keeps, likewise, what an empty cell does not say). An unknown status is refused, and so is
+    an end date without a status.
+    """
+    if not (checks.has("register") or checks.has("ended_on")):
+        return {}
+    raw = checks.text("register")
+    written = checks.recoded("register")
+    status = vocabulary.codes_of(written, RegisterStatus)
+    leading = written.str.split(vocabulary.STATUS_CLAUSE, n=1, regex=True).str[0]
+    status = status.where(status.notna(), vocabulary.codes_of(leading, RegisterStatus))
+    wrong = raw.notna() & status.isna()
+    renamed = checks.values.get("register", {})
+    rules = {
+        str(value): register_rule(str(value), renamed.get(vocabulary.value_key(str(value))))
+        for value in raw[wrong].unique()
+    }
+    checks.fail("register", wrong, lambda value: rules[str(value)])
+    when = checks.timestamps("ended_on", past=True)
+    checks.fail(
+        "ended_on",
+        when.notna() & raw.isna(),
+        f"填了{checks.header('ended_on')}，但{checks.header('register')}为空：请写明在册，"
+        "或注销的原因（如解除矫正、死亡、迁出）；整个文件都已注销的，可用 --set "
+        f"{checks.header('register')}=解除矫正 之类给出",
+    )
+    ended = status == RegisterStatus.ENDED.value
+    dated = ended & when.notna()
+    today = pd.Timestamp.now(tz=SHANGHAI).date().isoformat()
+    ended_on = pd.Series(None, index=checks.frame.index, dtype=object).mask(ended, today)
+    if dated.any():  # the day as the roster's office wrote it, not in UTC
+        ended_on = ended_on.mask(dated, when.dt.tz_convert(SHANGHAI).dt.strftime("%Y-%m-%d"))
+    register = pd.Series(None, index=checks.frame.index, dtype=object).mask(ended, ENDED_UNDATED)
+    register = register.mask(dated, ENDED).mask(status == RegisterStatus.ON.value, ON)
+    reason = raw.str.replace(r"\s+", "", regex=True).str.slice(0, 50)  # as written
+    return {
+        "ended_on": ended_on,
+        "ended_reason": reason.where(ended, None).astype(object),
+        REGISTER: register.astype(object),
+    }
 
 
 _NAME_LIST = r"[、,，;；/／\s]+"
@@ -1028,7 +1125,13 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
         return "\\x" + hash_resident_id(keys, str(number)).hex()
 
     hashes = usable.map(hashed, na_action="ignore")
-    checks.duplicates("visited_on", [category.fillna(""), ids, day.astype(str)])
+    visitor = _visitors(checks)
+    # A visit is a person's, on a day, by a visitor: two visitors of one day (a 网格员's and a
+    # 民警's) are two visits, one visitor twice in a day is one (a visit keeps its day, not its
+    # hour). No unique index says so: the same visit twice is refused here, and again once
+    # names are workers (import_checks.repeated_visits).
+    same = [category.fillna(""), ids, day.astype(str), visitor.fillna("")]
+    checks.duplicates("visited_on", same)
     records = _frame(
         checks,
         {
@@ -1040,17 +1143,19 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
             "note": checks.text("note"),
             "_id_hash": hashes.astype(object),
             "_category": category,
-            VISITOR: _visitors(checks),
+            VISITOR: visitor,
         },
     )
-    return [Part(records, ("person_id", "visited_on"), False)]
+    # A file without 走访人 says nothing of visitors: it corrects the visit of the day.
+    key = ("person_id", "visited_on", "visitor_id")
+    return [Part(records, key if checks.has("visitor") else key[:2], False)]
 
 
 KINDS: dict[str, Kind] = {
     "jurisdictions": Kind(
         "jurisdictions",
         Base.metadata.tables["jurisdictions"],
-        ("code", "name", "wkt"),
+        ("code", "name", "township", "wkt"),
         _prepare_jurisdictions,
         update=True,
         geometry=None,
@@ -1094,7 +1199,7 @@ KINDS: dict[str, Kind] = {
         _prepare_workers,
         update=True,
         geometry="last_position",
-        keep=("last_position", "phone", "unit", "home_grid"),
+        keep=("last_position", "phone", "unit", "home_grid", "external_id"),
         label="网格员",
         required=("name",),
         headers={"name": "姓名", "phone": "手机号", "role": "岗位"},
@@ -1172,6 +1277,8 @@ KINDS: dict[str, Kind] = {
             "area_code",
             "township",
             "responsible",
+            "register",
+            "ended_on",
         ),
         _prepare_persons,
         update=True,
@@ -1180,9 +1287,15 @@ KINDS: dict[str, Kind] = {
         merge=("attributes",),
         label="特殊人群",
         required=("category", "name", "resident_id"),
-        headers={"category": "人员类别", "name": "姓名", "responsible": "帮扶责任人"},
+        headers={
+            "category": "人员类别",
+            "name": "姓名",
+            "responsible": "帮扶责任人",
+            "register": "在册状态",
+            "ended_on": "注销日期",
+        },
         named_by_file={"category": PersonCategory},
-        helpers={RESPONSIBLE: "text"},
+        helpers={RESPONSIBLE: "text", REGISTER: "text"},
     ),
     "visits": Kind(
         "visits",

@@ -54,7 +54,7 @@ from importers.within import (
     county_rows,
     refused_rows,
 )
-from layers import case_import, case_repeats, import_checks
+from layers import case_import, case_repeats, import_checks, person_register
 from layers.bulk import (
     LON_COLUMN,
     UpsertCounts,
@@ -218,6 +218,8 @@ def load(
     for stage in staged:
         if rejected:
             import_checks.delete_staged_rows(conn, stage.name, sorted(rejected))
+        if person_register.REGISTER in stage.part.records.columns:  # 在册状态: who left
+            checks.notes += person_register.settle_register(conn, stage.name).notes()
         if within is None and _place_column(kind) in stage.columns:
             column, above = _place_column(kind), kind.name not in UNIT_KINDS
             by_county.update(import_checks.rows_by_county(conn, stage.name, column, above=above))
@@ -232,8 +234,7 @@ def load(
         computed |= links.columns
         recognition = stage.part.recognition
         if recognition is not None:
-            if found := recognition.resolve(conn, stage.name):
-                checks.notes.append(recognition.note.format(n=found))
+            checks.notes += recognition.resolve(conn, stage.name)
             computed["id"] = recognition.new_id
         columns = [c for c in stage.columns if c not in computed]
         key = stage.part.key
@@ -566,4 +567,6 @@ def _resolve_visits(
     reasons = [(r, _UNKNOWN_WORKER.format(token=t)) for r, t in visitors.unknown if r not in lost]
     reasons += [(r, _SHARED_NAME.format(n=n, token=t)) for r, t, n in visitors.ambiguous]
     found += checks.problems_at("visitor", sorted(reasons))
+    again = import_checks.repeated_visits(conn, staging, [p.row for p in found])
+    found += checks.problems_at("visited_on", [(r, f"与本文件第 {f} 行重复") for r, f in again])
     return found

@@ -282,6 +282,40 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "责任人",
     ),
     "note": ("note", "备注", "走访情况", "走访记录", "说明"),
+    # a person's place on the register (persons only): 在册, or why they left it (解除矫正 …)
+    "register": (
+        "register",
+        "在册状态",
+        "人员状态",  # a worker roster's 人员状态 is its 状态 (KIND_SYNONYMS["workers"])
+        "矫正状态",
+        "列管状态",
+        "在管状态",
+        "帮教状态",
+        "在册情况",
+        "变动情况",
+        "变动类型",
+        "注销原因",
+        "离册原因",
+        "状态",
+    ),
+    # not 终止日期 nor 矫正终止日期: a 社区矫正 roster's planned end (layers.person_attributes)
+    "ended_on": (
+        "ended_on",
+        "注销日期",
+        "离册日期",
+        "解矫日期",
+        "解除矫正日期",
+        "矫正解除日期",
+        "终止矫正日期",
+        "解除日期",
+        "变动日期",
+        "死亡日期",
+        "迁出日期",
+        "撤销日期",
+        "撤管日期",
+        "解除列管日期",
+        "解除帮教日期",
+    ),
 }
 
 #: Synonyms of a field in one kind's files only, tried before :data:`SYNONYMS`: a village's 村名
@@ -289,7 +323,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "jurisdictions": {
         "code": ("村代码", "村级代码", "村社区代码", "村居代码"),
-        "name": ("村名", "村名称", "村级名称", "村居名称"),
+        # before the usual 乡镇名称: a village file's 乡镇名称 is its villages' township
+        "name": (
+            "村名",
+            "村名称",
+            "村级名称",
+            "村居名称",
+            "村委会名称",
+            "村民委员会名称",
+            "村社区名称",
+            "社区名称",
+        ),
+        "township": ("乡镇名称", "乡镇街道名称", "所属乡镇名称", "街道名称"),
     },
     "workers": {  # a roster's 在岗状态: 在岗, 离岗 …; not a persons' column
         "status": ("在岗状态", "工作状态", "人员状态"),
@@ -566,7 +611,7 @@ def resolve_columns(
                 used.add(found)
                 break
     if has_geometry:
-        _match_cut_headers(header_list, field_list, chosen, used)
+        _match_cut_headers(header_list, field_list, chosen, used, own)
     return chosen
 
 
@@ -607,23 +652,52 @@ def absent_mapped_notes(
 
 
 def _match_cut_headers(
-    headers: list[str], fields: list[str], chosen: dict[str, str], used: set[str]
+    headers: list[str],
+    fields: list[str],
+    chosen: dict[str, str],
+    used: set[str],
+    own: Mapping[str, tuple[str, ...]],
 ) -> None:
-    """Map headers a Shapefile cut short to the one open field they begin a synonym of."""
+    """Map headers a Shapefile cut short to the one open field they begin a synonym of.
+
+    The kind's own synonyms count too, and a header that begins synonyms of several fields
+    takes the one the other headers leave: a village file's ``村委会`` (村委会名称) is its name,
+    so its ``乡镇名`` (乡镇名称) is its township. A header left with several is then matched by
+    the usual synonyms alone: a townships file's ``乡镇名`` is its name.
+    """
     open_fields = [f for f in fields if f not in chosen]
-    for header in headers:
-        key = normalise_header(header)
-        if header in used or len(key) < 3:
-            continue
-        starts = [
+    keys = {h: normalise_header(h) for h in headers if h not in used}
+    keys = {h: k for h, k in keys.items() if len(k) >= 3}
+
+    def starts(key: str, synonyms: Callable[[str], tuple[str, ...]]) -> list[str]:
+        return [
             f
             for f in open_fields
-            if any(normalise_header(s).startswith(key) for s in (f, *SYNONYMS.get(f, ())))
+            if any(normalise_header(s).startswith(key) for s in (f, *synonyms(f)))
         ]
-        if len(starts) == 1:
-            chosen[starts[0]] = header
-            used.add(header)
-            open_fields.remove(starts[0])
+
+    def everywhere(field: str) -> tuple[str, ...]:
+        return (*own.get(field, ()), *SYNONYMS.get(field, ()))
+
+    def usual(field: str) -> tuple[str, ...]:
+        return SYNONYMS.get(field, ())
+
+    def take(synonyms: Callable[[str], tuple[str, ...]]) -> bool:
+        """Match each header of one open field; return whether any was."""
+        taken = False
+        for header, key in list(keys.items()):
+            fits = starts(key, synonyms)
+            if len(fits) == 1:
+                chosen[fits[0]] = header
+                used.add(header)
+                open_fields.remove(fits[0])
+                del keys[header]
+                taken = True
+        return taken
+
+    while keys and take(everywhere):
+        pass
+    take(usual)
 
 
 _LEVEL_HEADER = re.compile(r"([一二三四五六七八九1-9])级(?:分类|类别|类型)(?:名称)?")

@@ -12,18 +12,20 @@ row with a location is placed by its point (:mod:`importers.loading`), never by 
 A name that two places share and that the row's own columns do not tell apart is told apart
 by the import's jurisdiction (``--within``), then by the unit the worksheet's or the file's
 name names (``华溪镇网格员花名册.xlsx``): of the places it could mean, those inside it
-(:class:`importers.places.Preference`); the summary says when the file's name did. A grid's
-name that still means several grids is told apart by the row's point (the grid, else the
-village or township, around it), then by the unit its address names.
+(:class:`importers.places.Preference`); the summary says when the file's name did. A name
+of a village or of a grid that still means several is told apart by the row's point (the unit
+or grid around it, else the one whose village or township is), then by the unit its address
+names; a boundary file's unit by a point of its boundary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import pandas as pd
 import psycopg
+import shapely
 
 from geo.codes import division_level, parent_code
 from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME, UNIT_NAME
@@ -33,6 +35,13 @@ from layers import import_checks
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.import_checks import PlacedPoints
 from layers.model import Level
+
+T = TypeVar("T")
+Around = Callable[
+    [psycopg.Connection[Any], Sequence[tuple[float, float]], Sequence[Sequence[str]]],
+    list[str | None],
+]
+"""Points and each one's candidate codes → the candidate whose boundary is closest around it."""
 
 
 class Directories:
@@ -215,9 +224,11 @@ def _locate_named_areas(
 ) -> list[Problem]:
     """Fill the area code of rows that name their jurisdiction; return the rows that cannot.
 
-    A name that means one unit gives the area code. Where the row has a code already (its own,
-    or its grid's), the name must be that unit or one above or below it (the deeper one is
-    kept); a name the gazetteer cannot place is then left alone, the code governs.
+    A name that means one unit gives the area code; one that several units share is told
+    apart by the row's point, then its address (:func:`_settle_shared`). Where the row has a
+    code already (its own, or its grid's), the name must be that unit or one above or below it
+    (the deeper one is kept); a name the gazetteer cannot place is then left alone, the code
+    governs.
     """
     places, prefer = directories.places(), directories.preference()
     names = records[AREA_NAME]
@@ -227,9 +238,18 @@ def _locate_named_areas(
     found = {pair: places.locate(*pair, prefer=prefer) for pair in set(pairs)}
     rows = records.index[named]
     codes = list(records.loc[rows, "area_code"])
+    # A row without a code whose name stays shared: its point, then its address, may tell.
+    uncoded = [
+        at
+        for at, (pair, have) in enumerate(zip(pairs, codes, strict=True))
+        if not isinstance(have, str) and found[pair][0] is None
+    ]
+    settled = _settle_shared_units(
+        records.loc[rows[uncoded]], [pairs[at] for at in uncoded], directories
+    )
     problems: list[tuple[int, str]] = []
     for at, (row, pair, have) in enumerate(zip(rows, pairs, codes, strict=True)):
-        unit, rule = found[pair]
+        unit, rule = settled.get(row) or found[pair]
         if unit is None:
             if not isinstance(have, str):
                 problems.append((int(row), rule))
@@ -310,29 +330,122 @@ def _settle_shared_grids(
     grids, prefer = directories.grids(), directories.preference()
     shared = {pair: grids.candidates(*pair, prefer=prefer) for pair in set(pairs)}
     at = [i for i, pair in enumerate(pairs) if len(shared[pair]) > 1]
-    if not at:
-        return {}
-    index = rows.index[at]
-    candidates = [shared[pairs[i]] for i in at]
-    chosen: list[GridPlace | None] = [None] * len(at)
-    if LON_COLUMN in rows.columns:
-        lon, lat = rows.loc[index, LON_COLUMN], rows.loc[index, LAT_COLUMN]
-        located = [i for i, x in enumerate(lon.notna()) if x]
-        around = import_checks.grids_around_points(
+    chosen = _settle_shared(
+        rows.iloc[at],
+        [shared[pairs[i]] for i in at],
+        _grid_code,
+        _grid_area,
+        import_checks.grids_around_points,
+        directories,
+    )
+    return {row: (grid, "") for row, grid in chosen.items()}
+
+
+def _settle_shared_units(
+    rows: pd.DataFrame,
+    pairs: Sequence[tuple[str | None, str | None]],
+    directories: Directories,
+) -> dict[Any, tuple[str, str]]:
+    """Return the units of the rows whose name (and township) several units share, told apart.
+
+    As grids (:func:`_settle_shared_grids`): the row's point (or a point of its boundary)
+    tells first, the unit whose own boundary, else township's, covers it
+    (:func:`layers.import_checks.units_around_points`); then its address.
+    """
+    places, prefer = directories.places(), directories.preference()
+    shared = {pair: places.candidates(*pair, prefer=prefer) for pair in set(pairs)}
+    at = [i for i, pair in enumerate(pairs) if len(shared[pair]) > 1]
+    chosen = _settle_shared(
+        rows.iloc[at],
+        [shared[pairs[i]] for i in at],
+        _unit_code,
+        _unit_code,
+        import_checks.units_around_points,
+        directories,
+    )
+    return {row: (unit.code, "") for row, unit in chosen.items()}
+
+
+def _settle_shared(
+    rows: pd.DataFrame,
+    candidates: list[list[T]],
+    code_of: Callable[[T], str],
+    area_of: Callable[[T], str],
+    around: Around,
+    directories: Directories,
+) -> dict[Any, T]:
+    """Return, of the places each row's shared name means, the one the row itself tells.
+
+    Its point first (:data:`Around`: the candidate whose boundary, else whose village's or
+    township's, covers it), else its address: the candidate in the unit the address names.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        Rows whose names mean several places, with their points (or boundaries) and addresses.
+    candidates : list of list
+        Each row's places (units or grids).
+    code_of, area_of : callable
+        A place → its code; → the code of the jurisdiction it lies in.
+    around : callable
+        The database check of points against the candidates' boundaries.
+    directories : Directories
+        The database's jurisdictions (for the addresses).
+
+    Returns
+    -------
+    dict
+        Row index → its place, for the rows told apart.
+    """
+    chosen: list[T | None] = [None] * len(candidates)
+    points = _row_points(rows)
+    located = [i for i, point in enumerate(points) if point is not None]
+    if located:
+        found = around(
             directories.conn,
-            [(float(lon.iloc[i]), float(lat.iloc[i])) for i in located],
-            [[g.code for g in candidates[i]] for i in located],
+            [p for p in points if p is not None],
+            [[code_of(c) for c in candidates[i]] for i in located],
         )
-        for i, code in zip(located, around, strict=True):
-            chosen[i] = next((g for g in candidates[i] if g.code == code), None)
+        for i, code in zip(located, found, strict=True):
+            chosen[i] = next((c for c in candidates[i] if code_of(c) == code), None)
     if "address" in rows.columns:
-        places = directories.places()
-        for i, address in enumerate(rows.loc[index, "address"]):
+        places, prefer = directories.places(), directories.preference()
+        for i, address in enumerate(rows["address"]):
             if chosen[i] is None and isinstance(address, str):
                 unit = places.in_address(address, prefer=prefer)[0]
-                narrowed = grids.in_unit(candidates[i], unit)
-                chosen[i] = narrowed[0] if len(narrowed) == 1 else None
-    return {row: (grid, "") for row, grid in zip(index, chosen, strict=True) if grid is not None}
+                if unit is not None:
+                    narrowed = places.preferred(candidates[i], area_of, Preference([unit]))
+                    chosen[i] = narrowed[0] if len(narrowed) == 1 else None
+    return {row: place for row, place in zip(rows.index, chosen, strict=True) if place is not None}
+
+
+def _row_points(rows: pd.DataFrame) -> list[tuple[float, float] | None]:
+    """Return each row's point: its own, else a point on its boundary's surface (or ``None``)."""
+    if LON_COLUMN in rows.columns:
+        lon = rows[LON_COLUMN].to_numpy(dtype=float)
+        lat = rows[LAT_COLUMN].to_numpy(dtype=float)
+    elif "boundary" in rows.columns:
+        shapes = shapely.from_wkb(rows["boundary"].to_numpy(dtype=object))
+        surface = shapely.point_on_surface(shapes)
+        lon, lat = shapely.get_x(surface), shapely.get_y(surface)
+    else:
+        return [None] * len(rows)
+    return [
+        (float(x), float(y)) if x == x and y == y else None  # NaN: no point
+        for x, y in zip(lon, lat, strict=True)
+    ]
+
+
+def _grid_code(grid: GridPlace) -> str:
+    return grid.code
+
+
+def _grid_area(grid: GridPlace) -> str:
+    return grid.area_code
+
+
+def _unit_code(unit: Place) -> str:
+    return unit.code
 
 
 def _locate_grids_by_name(
@@ -368,26 +481,35 @@ def _locate_named_units(
 ) -> list[Problem]:
     """Give each row of a boundary file without codes the unit it names; reject the others.
 
-    The row takes the unit's code, level and parent. A row that names no unit (or several),
-    or one an earlier row named, is rejected.
+    The row takes the unit's code, level and parent. A name several units share is told
+    apart by the row's township (所属乡镇), then by where its boundary lies (the unit, else the
+    township, whose boundary covers a point of it). A row that names no unit (or several), or
+    one an earlier row named, is rejected.
     """
     places, prefer = directories.places(), directories.preference()
     names = records[UNIT_NAME]
-    found = {name: places.locate(name, prefer=prefer) for name in names.dropna().unique()}
+    towns = records.get(TOWNSHIP_NAME, pd.Series(None, index=records.index, dtype=object))
+    pairs = [(_text(n), _text(t)) for n, t in zip(names, towns, strict=True)]
+    named = {pair for pair in pairs if pair[0] is not None}
+    found = {pair: places.locate(*pair, prefer=prefer) for pair in named}
+    shared = [at for at, pair in enumerate(pairs) if pair in found and found[pair][0] is None]
+    settled = _settle_shared_units(records.iloc[shared], [pairs[at] for at in shared], directories)
+    unknown = {town for _, town in named if town is not None and not places.find(town)}
     problems: list[tuple[int, str]] = []
+    by_town: list[tuple[int, str]] = []  # a township the database lacks: its column's problem
     codes: list[str | None] = []
-    for row, name in names.items():
-        code, rule = found.get(name, (None, "")) if isinstance(name, str) else (None, "")
+    for row, pair in zip(records.index, pairs, strict=True):
+        code, rule = settled.get(row) or found.get(pair, (None, ""))
         codes.append(code)
         if code is None and rule:
-            problems.append((int(str(row)), rule))
+            (by_town if pair[1] in unknown else problems).append((int(str(row)), rule))
     coded = pd.Series(codes, index=records.index, dtype=object)
     records["code"] = coded
     records["name"] = coded.map(lambda c: _unit_name(places, c), na_action="ignore")  # its own
     records["level"] = coded.map(lambda c: str(division_level(c)), na_action="ignore")
     records["parent_code"] = coded.map(parent_code, na_action="ignore")
     problems += _named_again(coded, "辖区")
-    return checks.problems_at("name", problems)
+    return checks.problems_at("name", problems) + checks.problems_at("township", by_town)
 
 
 def _unit_name(places: Gazetteer, code: str) -> str | None:

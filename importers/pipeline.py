@@ -486,6 +486,7 @@ _DATES_AND_NUMBERS = (
     "reported_at",
     "closed_at",
     "visited_on",
+    "ended_on",
     "lon",
     "lat",
     "lonlat",

@@ -230,19 +230,16 @@ class Gazetteer:
         >>> places.locate("华宁县/河岭村"), places.locate("盘溪镇-河岭村-3组")
         (('530424101203', ''), ('530424101203', ''))
         """
+        if name is None and township is None:
+            return None, "未填所属辖区"
+        found = self.candidates(name, township, prefer)
         if name is None:
             name, township = township, None
-        if name is None:
-            return None, "未填所属辖区"
-        found = self.find(name)
         where = ""
         if township is not None:
-            above = self.find(township)
-            if not above:
+            if not self.find(township):
                 return None, f"数据库中没有名为“{township}”的乡镇（街道）"
-            found = [p for p in found if any(_inside(p.code, unit) for unit in above)]
             where = f"在{township}"
-        found = self.preferred(found, _code, prefer)
         if len(found) == 1:
             return found[0].code, ""
         if not found and township is not None:
@@ -262,6 +259,35 @@ class Gazetteer:
             f"“{name}”{where}有 {len(found)} 处：{shown}{more}。请填写所属乡镇（街道）"
             "或 12 位区划代码"
         )
+
+    def candidates(
+        self, name: str | None, township: str | None = None, prefer: Preference | None = None
+    ) -> list[Place]:
+        """Return the units ``name`` may mean, as :meth:`locate` narrows them.
+
+        Several units are left when the row's township and ``prefer`` do not tell them apart:
+        the row's point or address may (:mod:`importers.names`).
+
+        Examples
+        --------
+        >>> places = Gazetteer([Place("530424001000", "宁州街道", 4, None),
+        ...                     Place("530424001016", "新复社区", 5, "530424001000"),
+        ...                     Place("530424102000", "华溪镇", 4, None),
+        ...                     Place("530424102001", "新复社区", 5, "530424102000")])
+        >>> [p.code for p in places.candidates("新复社区")]
+        ['530424001016', '530424102001']
+        >>> [p.code for p in places.candidates("新复社区", "华溪镇")]
+        ['530424102001']
+        """
+        if name is None:
+            name, township = township, None
+        if name is None:
+            return []
+        found = self.find(name)
+        if township is not None:
+            above = self.find(township)
+            found = [p for p in found if any(_inside(p.code, unit) for unit in above)]
+        return self.preferred(found, _code, prefer)
 
     def in_address(
         self, address: str, within: str | None = None, prefer: Preference | None = None

@@ -125,6 +125,8 @@ _NOTES: dict[str, tuple[str, str]] = {
     "visited_on": ("走访日期", "2025-03-01"),
     "visitor": ("走访人：网格员的工号或姓名", "NZ0001"),
     "responsible": ("帮扶责任人：网格员的工号或姓名，多人用顿号分隔", "NZ0001"),
+    "register": ("在册状态：在册，或注销的原因（解除矫正、死亡、迁出等）；不填不改变", "在册"),
+    "ended_on": ("注销日期：注销的人员填写，不填为导入当天", ""),
     "note": ("走访情况", "本人在家，情绪稳定"),
 }
 """What each field holds and an example, where the kinds agree on it."""
@@ -167,6 +169,7 @@ _CHOICES: dict[tuple[str, str], tuple[type[LabelledEnum], ...]] = {
 
 _CHOICE_NOTES: dict[str | tuple[str, str], str] = {
     ("cases", "status"): "办理状态（不填为未办结，填了办结时间为已办结；已办结的作为历史导入）",
+    ("workers", "status"): "在岗状态（新网格员的初始状态；已有的网格员填离岗、已离职才改变其状态）",
     "role": "岗位",
     "status": "状态",
     "ptz_type": "摄像机类型",
@@ -199,7 +202,7 @@ def template_columns(kind: Kind) -> list[Column]:
     Examples
     --------
     >>> [c.header for c in template_columns(KINDS["jurisdictions"])]
-    ['*区划代码', '*名称', '边界']
+    ['*区划代码', '*名称', '所属乡镇', '边界']
     """
     point_kind = kind.geometry is not None and kind.geometry != "boundary"
     fields = [f for f in kind.fields if not (point_kind and f in _POINT_ALTERNATIVES)]

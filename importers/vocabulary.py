@@ -19,7 +19,7 @@ from layers.model.base import LabelledEnum
 from layers.model.cases import CaseState, Category, Channel, DisputeType, RiskLevel
 from layers.model.persons import ManagementLevel, PersonCategory
 from layers.model.video import DirectionType, PositionType, PtzType, VideoStatus
-from layers.model.workers import WorkerRole
+from layers.model.workers import WorkerRole, WorkerStatus
 
 
 def value_key(text: str) -> str:
@@ -108,6 +108,37 @@ STATUS_CLAUSE = re.compile(r"\s*[，,；;。：:]")
 """After a status's leading word, a detail (``调解成功，已签订调解协议书``)."""
 
 
+class RegisterStatus(LabelledEnum):
+    """Whether a roster's person is still followed up (在册) or has left the register (注销).
+
+    Not stored as such: a person who left has ``persons.ended_on`` and, as the roster wrote
+    it, ``ended_reason`` (:func:`importers.kinds.register_rule` names the words).
+    """
+
+    ON = ("on", "在册")
+    ENDED = ("ended", "注销")
+
+
+_REGISTER_WORDS = {
+    RegisterStatus.ON: (
+        "在矫 在管 在控 在列 列管 正常 在帮教 帮教中 矫正中 正在矫正 接收 新接收 新增 新列管 "
+        "入矫 新入矫 重新列管 恢复列管 在家 外出 外出务工 流动 失联 脱管 漏管 住院"
+    ),
+    RegisterStatus.ENDED: (
+        "解除矫正 解矫 已解矫 矫正期满 期满解除 期满解矫 矫正期满解除 终止矫正 矫正终止 "
+        "解除社区矫正 收监 收监执行 撤销缓刑 撤销假释 解除帮教 帮教期满 安置帮教期满 期满 "
+        "解除社区戒毒 解除社区康复 社区戒毒期满 社区康复期满 解除列管 撤销列管 解除管控 撤管 "
+        "死亡 已死亡 病故 身故 迁出 已迁出 外迁 户籍迁出 撤销 注销 已注销"
+    ),
+}
+"""What a roster's 在册状态 (人员状态, 矫正状态 …) says, by whether the person is still followed.
+
+A person away (外出, 住院), or out of contact (失联, 脱管, 漏管) is still on the register, and
+all the more to be followed; one whose supervision or 帮教 ended (解除矫正, 期满), who was sent
+to prison (收监执行), died, moved away or was struck off (撤销, 注销) has left it.
+"""
+
+
 _CATEGORY_WORDS = {
     Category.DISPUTE: "矛盾 纠纷 矛盾纠纷排查",
     Category.SAFETY_HAZARD: (
@@ -163,6 +194,18 @@ a consultation (宅基地, 物业收费). Noise is pollution whoever makes it (�
 噪声污染防治法), so 噪音扰民 is 环境污染, not 邻里纠纷.
 """
 
+_WORKER_STATUS_WORDS = {
+    WorkerStatus.ON_DUTY: "在职 正常 上岗",
+    WorkerStatus.OFF_DUTY: "不在岗 请假 休假 病假 事假 产假 婚假 年休假 轮休",
+    WorkerStatus.LEFT: (
+        "离职 辞职 已辞职 辞退 已辞退 解聘 已解聘 调离 已调离 调出 已调出 退休 已退休 离任"
+    ),
+}
+"""A roster's 在岗状态 as townships write it. Whether the worker has the job is the roster's to
+say: one on leave (请假, 休假) is 离岗 for now, one who left it (辞职, 调离, 退休) 已离职. Whether
+a worker on the job is free this minute is the worker app's and dispatch's
+(:mod:`layers.worker_identity`)."""
+
 _PTZ_WORDS = {
     PtzType.DOME: "球机 球型 球形 快球 高速球 高速球机 智能球 球型摄像机",
     PtzType.HALF_DOME: "半球 半球型 半球形 半球机 半球摄像机",
@@ -208,6 +251,7 @@ def _by_word(words: Mapping[M, str]) -> dict[str, LabelledEnum]:
 
 ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
     CaseStatus: _by_word(_STATUS_WORDS),
+    RegisterStatus: _by_word(_REGISTER_WORDS),
     PersonCategory: {
         "刑满释放": PersonCategory.RELEASED,
         "刑释人员": PersonCategory.RELEASED,
@@ -293,6 +337,7 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
         "民警": WorkerRole.POLICE,
         "社区警务": WorkerRole.POLICE,
     },
+    WorkerStatus: _by_word(_WORKER_STATUS_WORDS),
     VideoStatus: {  # and GB/T 28181's catalog Status: ON, OFF; 海康 exports' 在线状态 1, 0
         **dict.fromkeys(("正常", "on", "ok", "运行", "运行中", "1"), VideoStatus.ONLINE),
         **dict.fromkeys(

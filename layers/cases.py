@@ -608,7 +608,7 @@ def _close_dispatch(session: Session, case: Case, status: str, now: datetime) ->
         return
     current.status = status
     current.finished_at = now
-    if current.worker_id is not None:
+    if current.worker_id is not None:  # back on duty if still busy: not once marked 已离职
         session.execute(
             update(Worker)
             .where(Worker.id == current.worker_id, Worker.status == WorkerStatus.BUSY)

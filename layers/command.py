@@ -15,8 +15,9 @@ KPIs (``window_days`` back from ``now`` where a window applies):
 * ``escalations``: escalate (上报) events in the window; ``repeats``: repeat reports in the window;
 * ``active_hotspots``: hot cells (≥ 95 % confidence) of the latest hot-spot run in the unit;
 * ``cameras``, ``cameras_online_share``;
-* ``overdue_visits``: special-population persons whose last visit is older than the interval of
-  their ``visit_rules`` row (never visited counts as overdue).
+* ``overdue_visits``: special-population persons on the register (not those who left it,
+  ``ended_on``) whose last visit is older than the interval of their ``visit_rules`` row (never
+  visited counts as overdue).
 """
 
 from __future__ import annotations
@@ -130,7 +131,7 @@ def _statements(n: int | None) -> dict[str, str]:
                 ON r.category = p.category AND r.management_level = p.management_level
               LEFT JOIN LATERAL (SELECT max(pv.visited_on) AS last FROM person_visits pv
                                   WHERE pv.person_id = p.id) lv ON true
-             WHERE {scope.format(t="p")}
+             WHERE {scope.format(t="p")} AND p.ended_on IS NULL
                AND (lv.last IS NULL OR lv.last + r.interval_days < CAST(:now AS date))
              GROUP BY GROUPING SETS (({k.person}), ())""",
     }

@@ -8,6 +8,7 @@ every attempt, allowed or refused, is written to the audit log, without the pers
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -43,6 +44,10 @@ class UnmaskedPerson:
         Jurisdiction of the record.
     audit_id : int
         Id of the audit entry recording this read.
+    ended_on : datetime.date or None
+        The day the person left the register (解除矫正, 死亡 …); ``None`` while followed up.
+    ended_reason : str or None
+        Why, as the roster wrote it.
     """
 
     id: int
@@ -52,6 +57,8 @@ class UnmaskedPerson:
     resident_id: str
     area_code: str
     audit_id: int
+    ended_on: date | None = None
+    ended_reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -161,4 +168,6 @@ def unmask_person(
         resident_id=unseal(keys, person.id_sealed),
         area_code=person.area_code,
         audit_id=entry.id,
+        ended_on=person.ended_on,
+        ended_reason=person.ended_reason,
     )

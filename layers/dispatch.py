@@ -35,6 +35,8 @@ from layers.model import (
 )
 from layers.workflow import Actor
 
+#: Why a worker who left the job cannot go on or off duty (shown to the worker and the operator).
+LEFT_REFUSAL = "该网格员已离职，不能更改在岗状态；如已重新上岗，请在网格员花名册中登记后重新导入"
 #: Why no candidate was suggested.
 REASONS = ("no_workers_in_scope", "all_busy", "all_stale", "outside_radius")
 #: Ranking: one dispatch in the last 24 h weighs like this many metres of extra distance …
@@ -154,9 +156,11 @@ _COUNTS = text(
                               AND w.last_seen_at >= :fresh_after AND w.last_seen_at <= :now
                               AND ST_DWithin(geography(w.last_position), c.g, :radius))
       FROM workers w, c
-     WHERE w.area_code >= :lo AND w.area_code < :hi
+     WHERE w.area_code >= :lo AND w.area_code < :hi AND w.status <> 'left'
     """
 )
+"""Why nobody qualifies: the workers of the scope (those who left the job not among them),
+on duty, with a fresh position, within the radius."""
 
 
 def candidates(
@@ -485,7 +489,7 @@ def report_position(
 def set_status(
     session: Session, worker_id: int, *, actor: Actor, actor_worker_id: int | None, status: str
 ) -> Worker:
-    """Put a worker on or off duty (not while busy with a dispatch).
+    """Put a worker on or off duty (not while busy with a dispatch, nor once they have left).
 
     Parameters
     ----------
@@ -514,7 +518,8 @@ def set_status(
     NotFound
         No such worker in scope.
     Conflict
-        The worker is busy with a dispatch.
+        The worker is busy with a dispatch, or has left the job (已离职: only the roster that
+        lists them again brings them back, :mod:`layers.worker_identity`).
     """
     if status not in (WorkerStatus.ON_DUTY, WorkerStatus.OFF_DUTY):
         raise InvalidInput("status must be on_duty or off_duty")
@@ -532,6 +537,8 @@ def set_status(
         raise NotFound(f"no worker {worker_id}")
     if worker.status == WorkerStatus.BUSY:
         raise Conflict("the worker is busy with a dispatch; resolve or return it first")
+    if worker.status == WorkerStatus.LEFT:
+        raise Conflict(LEFT_REFUSAL)
     worker.status = status
     worker.version += 1
     session.flush()

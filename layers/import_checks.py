@@ -604,6 +604,42 @@ def resolve_visitors(conn: psycopg.Connection[Any], staging: str) -> UnmatchedWo
     return unmatched
 
 
+def repeated_visits(
+    conn: psycopg.Connection[Any], staging: str, rejected: Sequence[int] = ()
+) -> list[tuple[int, int]]:
+    """Return the staged visits that are an earlier staged row's visit, with that row.
+
+    Run once persons and visitors are found (:func:`resolve_visitors`): a visit is a person's,
+    on a day, by a visitor (none: a visit of that day), whatever resident ID's writing, 工号 or
+    name the file gives them. ``person_visits`` has no unique index on that key, so the
+    import, which matches visits on it, refuses a file that names one visit twice.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name of visits, persons and visitors found.
+    rejected : sequence of int
+        Rows already refused (they repeat nothing).
+
+    Returns
+    -------
+    list of (int, int)
+        Row number, and the number of the first row of the same visit.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT r, f FROM (SELECT {row} AS r, first_value({row}) OVER ("
+            "PARTITION BY person_id, visited_on, visitor_id ORDER BY {row}) AS f FROM {s} "
+            "WHERE person_id IS NOT NULL AND visited_on IS NOT NULL AND {row} <> ALL(%s)) AS v "
+            "WHERE r <> f ORDER BY r"
+        ).format(s=sql.Identifier(staging), row=_ROW),
+        (list(rejected),),
+    ).fetchall()
+    return [(int(row), int(first)) for row, first in rows]
+
+
 def _flagged(conn: psycopg.Connection[Any], query: sql.Composed) -> list[tuple[int, str]]:
     """Run a check selecting a row number and the offending value; return the pairs."""
     return [(int(r[0]), str(r[1])) for r in conn.execute(query).fetchall()]
@@ -787,6 +823,79 @@ def grids_around_points(
             SRID,
         ),
     ).fetchall()
+    return _closest(rows, len(points))
+
+
+def units_around_points(
+    conn: psycopg.Connection[Any],
+    points: Sequence[tuple[float, float]],
+    units: Sequence[Sequence[str]],
+) -> list[str | None]:
+    """Return, of each point's units, the one whose boundary (or nearest parent's) covers it.
+
+    The jurisdictions a shared name could mean (新复社区 of two townships) told apart by the
+    row's point, or a boundary's point: the unit whose own boundary covers it; else the one
+    whose township's (then county's …) boundary does. The units above that all of a point's
+    units share tell nothing and are not looked at. One statement for all the points.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    points : sequence of (float, float)
+        Lon, lat (CGCS2000).
+    units : sequence of sequence of str
+        Each point's 12-digit jurisdiction codes.
+
+    Returns
+    -------
+    list of str or None
+        Per point, the one unit found closest around it, ``None`` when none is (or several).
+    """
+    triples = [
+        (i, code, above)
+        for i, codes in enumerate(units)
+        for code, aboves in _telling_units(codes).items()
+        for above in aboves
+    ]
+    rows = conn.execute(
+        "WITH p AS (SELECT * FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(i, lon, lat)),"
+        " c AS (SELECT * FROM unnest(%s::int[], %s::text[], %s::text[]) AS c(i, code, unit))"
+        " SELECT c.i, c.code, coalesce(max(a.level) FILTER ("
+        "  WHERE ST_Covers(a.boundary, ST_SetSRID(ST_MakePoint(p.lon, p.lat), %s))), 0)"
+        " FROM c JOIN p ON p.i = c.i JOIN jurisdictions AS a ON a.code = c.unit"
+        " GROUP BY c.i, c.code",
+        (
+            list(range(len(points))),
+            [float(lon) for lon, _ in points],
+            [float(lat) for _, lat in points],
+            [i for i, _, _ in triples],
+            [code for _, code, _ in triples],
+            [above for _, _, above in triples],
+            SRID,
+        ),
+    ).fetchall()
+    return _closest(rows, len(points))
+
+
+def _telling_units(codes: Sequence[str]) -> dict[str, list[str]]:
+    """Return each unit's code and those above it, less those every unit of ``codes`` has.
+
+    Examples
+    --------
+    >>> _telling_units(["530424001016", "530424102001"])["530424102001"]  # not 530424000000 …
+    ['530424102000', '530424102001']
+    """
+    lines = {
+        code: list(dict.fromkeys(code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)))
+        for code in codes
+    }
+    shared = set.intersection(*(set(line) for line in lines.values())) if lines else set()
+    return {code: [unit for unit in line if unit not in shared] for code, line in lines.items()}
+
+
+def _closest(rows: Sequence[tuple[Any, Any, Any]], count: int) -> list[str | None]:
+    """Return per point the one code of the greatest depth above 0 (``None``: none, or a tie)."""
     best: dict[int, tuple[int, list[str]]] = {}
     for i, code, depth in rows:
         top, codes = best.get(int(i), (0, []))
@@ -794,7 +903,7 @@ def grids_around_points(
             best[int(i)] = (int(depth), [str(code)])
         elif depth == top and depth > 0:
             codes.append(str(code))
-    chosen: list[str | None] = [None] * len(points)
+    chosen: list[str | None] = [None] * count
     for i, (_, codes) in best.items():
         chosen[i] = codes[0] if len(codes) == 1 else None
     return chosen

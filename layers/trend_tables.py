@@ -131,8 +131,9 @@ def overdue_visits(
     """Return special-population persons due a visit and those overdue, per grid of ``code``.
 
     A person is overdue when their last visit is older than the interval of their
-    ``visit_rules`` row (never visited counts as overdue), as in the command KPIs. Grids with
-    no overdue person are left out; rows are ordered by overdue count.
+    ``visit_rules`` row (never visited counts as overdue), as in the command KPIs; a person who
+    left the register (``ended_on``) is followed no more and not counted. Grids with no overdue
+    person are left out; rows are ordered by overdue count.
 
     Parameters
     ----------
@@ -171,7 +172,7 @@ def overdue_visits(
             "                     WHERE pv.person_id = p.id) lv ON true"
             " LEFT JOIN grids g ON g.code = p.grid_code"
             " LEFT JOIN jurisdictions j ON j.code = p.area_code"
-            " WHERE p.area_code >= :lo AND p.area_code < :hi"
+            " WHERE p.area_code >= :lo AND p.area_code < :hi AND p.ended_on IS NULL"
             " GROUP BY GROUPING SETS ((p.grid_code, g.name, g.boundary, j.name), ())"
             " ORDER BY overdue DESC, p.grid_code"
         ),

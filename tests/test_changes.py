@@ -79,7 +79,7 @@ def test_every_table_of_every_collection_sends_change_notices(database: SuiteDat
         ).all()
     enabled = {name for name, state in rows if state == "O"}
     for collection in COLLECTIONS.values():
-        read = set(re.findall(r"(?:^|\bJOIN )(\w+) \w+", collection.from_sql))
+        read = set(re.findall(r"(?:^|\bJOIN |\bFROM )(\w+) \w+", collection.from_sql))
         assert read == set(collection.tables), collection.id
         assert set(collection.tables) <= enabled, collection.id
 

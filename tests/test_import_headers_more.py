@@ -151,7 +151,12 @@ def test_a_village_boundary_files_村代码_and_村名_are_the_units_own(tmp_pat
     path = tmp_path / "村界.geojson"
     villages.to_file(path)
     checked = check_file(path, ImportOptions(kind="jurisdictions"), None)
-    assert checked.checks.columns == {"wkt": "__geometry__", "code": "村代码", "name": "村名"}
+    assert checked.checks.columns == {
+        "wkt": "__geometry__",
+        "code": "村代码",
+        "name": "村名",
+        "township": "乡镇名称",  # its villages' township (used when a file has no codes)
+    }
     assert list(checked.parts[0].records["name"]) == ["测试社区"]
 
     roster = tmp_path / "花名册.csv"  # anywhere else a 村名 is the row's place, not its name

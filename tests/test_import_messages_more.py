@@ -98,7 +98,7 @@ def test_a_mapped_column_a_file_lacks_is_a_note_and_a_rosters_status_has_its_own
 def test_a_persons_file_keeps_its_person_status_column_to_itself(
     db: Session, tmp_path: Path
 ) -> None:
-    """人员状态 is a roster's 状态 only: a persons file has no such field, it stays unread."""
+    """人员状态 is a worker roster's 状态, and a persons roster's 在册状态: per kind."""
     from tests.test_import import KEYS
 
     seed_shared_names(db)
@@ -108,7 +108,9 @@ def test_a_persons_file_keeps_its_person_status_column_to_itself(
     outcome = run_import(
         db.connection(), path, ImportOptions(kind="persons", dry_run=True), keys=KEYS
     )
-    assert "人员状态" not in outcome.columns.values() and "人员状态" in outcome.unused
+    assert outcome.columns.get("register") == "人员状态" and "人员状态" not in outcome.unused
+    assert "status" not in outcome.columns
+    assert not [p for p in outcome.problems if p.column == "人员状态"]  # 在管: on the register
 
 
 def test_a_pattern_matching_a_file_and_its_report_imports_the_file_only(

@@ -1,7 +1,12 @@
-"""The unmasked read of a special-population record: permission + reason, audited."""
+"""The unmasked read of a special-population record: permission + reason, audited.
+
+A person who left the register (解除矫正, 死亡, 迁出 …) is off the map and out of the counts,
+and stays readable here, with the day and the reason they left.
+"""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
@@ -15,7 +20,10 @@ router = APIRouter(prefix="/api/persons", tags=["persons"])
 
 
 class UnmaskedPerson(BaseModel):
-    """The clear identity of a person and the audit entry recording its read."""
+    """The clear identity of a person and the audit entry recording its read.
+
+    A person who left the register has the day (``ended_on``) and the reason (``ended_reason``).
+    """
 
     id: int
     category: str
@@ -24,6 +32,8 @@ class UnmaskedPerson(BaseModel):
     resident_id: str
     area_code: str
     audit_id: int
+    ended_on: date | None = None
+    ended_reason: str | None = None
 
 
 @router.get(
@@ -65,4 +75,6 @@ def unmasked(
         resident_id=person.resident_id,
         area_code=person.area_code,
         audit_id=person.audit_id,
+        ended_on=person.ended_on,
+        ended_reason=person.ended_reason,
     )

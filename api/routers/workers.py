@@ -75,7 +75,7 @@ def status(
     user: BusinessUser,
     session: SessionDep,
 ) -> dict[str, Any]:
-    """Change availability; a worker busy with a dispatch answers 409."""
+    """Change availability; a worker busy with a dispatch, or who has left (已离职), answers 409."""
     with audited_refusal(session, user, "worker.status", "worker", str(worker_id)):
         worker = dispatch.set_status(
             session,

@@ -19,7 +19,7 @@
   const GOOD_KPIS = ["resolved_share", "cameras_online_share", "cameras", "reported"];
   const RAMP_BAD = ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"];
   const RAMP_GOOD = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"];
-  const STATUS_COLOR = { online: "#1a9850", offline: "#969696", on_duty: "#1a9850", busy: "#fd8d3c", off_duty: "#969696" };
+  const STATUS_COLOR = { online: "#1a9850", offline: "#969696", on_duty: "#1a9850", busy: "#fd8d3c", off_duty: "#969696", left: "#d9d9d9" };
 
   const st = (window.zzCommand = {
     me: null,
