@@ -12,6 +12,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -47,9 +48,8 @@ from importers.values import (
     phone_numbers,
 )
 from importers.vocabulary import CaseStatus, RegisterStatus
-from layers import worker_identity
-from layers.bulk import LAT_COLUMN, LON_COLUMN
-from layers.case_import import STATUS_GIVEN
+from layers.bulk import LAT_COLUMN, LON_COLUMN, Recognition
+from layers.case_import import STATUS_GIVEN, rekey_edited_rows
 from layers.import_checks import RESPONSIBLE, VISITOR
 from layers.model import (
     Base,
@@ -113,15 +113,15 @@ class Part:
     insert_only : tuple of str
         Columns written for a new row only: a value made anew at each import, or a field the
         file does not give (its default must not overwrite what a row on record has).
-    recognition : layers.worker_identity.Recognition, optional
-        How the rows find the row on record they name when the key is the table's ``id``.
+    recognition : layers.bulk.Recognition, optional
+        How the rows find the row on record they name when their key alone does not.
     """
 
     records: pd.DataFrame
     key: tuple[str, ...]
     conflict: bool
     insert_only: tuple[str, ...] = ()
-    recognition: worker_identity.Recognition | None = None
+    recognition: Recognition | None = None
 
 
 @dataclass(frozen=True)
@@ -718,9 +718,14 @@ LEDGER_PREFIX = "TZ"
 """Start of the source numbers given to the rows of a ledger (台账) without numbers."""
 LEDGER_NOTE = (
     "文件没有工单编号列：按登记日期、所在地、类型、当事人和内容为每行生成来源编号（TZ 开头），"
-    "再次导入同一台账不会重复；改过这些内容的行会作为新案件导入"
+    "再次导入同一台账不会重复；改过内容的行按登记日期、所在地、类型和当事人（或内容）找到库中的同一件"
 )
 """The summary's note on a ledger imported without numbers."""
+EDITED_NOTE = (
+    "{n} 行台账与库中同一天、同一地点、同一类型且当事人或内容相同的案件是同一件，"
+    "内容有改动，已更新该案件（第 {rows} 行）"
+)
+"""Said of a ledger's rows whose text was corrected since (:func:`_edited_ledger_rows`)."""
 
 
 def ledger_numbers(checks: RowChecks, reported: pd.Series) -> pd.Series:
@@ -820,7 +825,18 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             "grid_code": ("grid_code", *_POINT_FIELDS),
         },
     )
-    return [Part(records, ("channel", "external_no"), True, insert_only=unsaid)]
+    alike = tuple(c for c in ("reporter_name", "title", "description") if checks.has(c))
+    edited = None if numbered else Recognition(partial(_edited_ledger_rows, alike=alike))
+    return [Part(records, ("channel", "external_no"), True, unsaid, recognition=edited)]
+
+
+def _edited_ledger_rows(conn: Any, staging: str, alike: tuple[str, ...]) -> list[str]:
+    """Give the ledger's edited rows the cases they edit; say which (:data:`EDITED_NOTE`)."""
+    rows = rekey_edited_rows(conn, staging, LEDGER_PREFIX, alike)
+    if not rows:
+        return []
+    listed = "、".join(str(r) for r in rows[:10]) + ("等" if len(rows) > 10 else "")
+    return [EDITED_NOTE.format(n=len(rows), rows=listed)]
 
 
 _CASE_DETAILS = (

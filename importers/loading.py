@@ -223,6 +223,9 @@ def load(
         if within is None and _place_column(kind) in stage.columns:
             column, above = _place_column(kind), kind.name not in UNIT_KINDS
             by_county.update(import_checks.rows_by_county(conn, stage.name, column, above=above))
+        recognition = stage.part.recognition
+        if recognition is not None:
+            checks.notes += recognition.resolve(conn, stage.name)
         cases = kind.name == "cases"
         brought = _bring_up_to_file(conn, stage, checks, options) if cases else 0
         follow_up = case_import.first_events(options.user) if cases else None
@@ -232,9 +235,7 @@ def load(
             progress.step("repeats", None)
             links = case_repeats.link_staged_repeats(conn, stage.name, actor=options.user)
         computed |= links.columns
-        recognition = stage.part.recognition
-        if recognition is not None:
-            checks.notes += recognition.resolve(conn, stage.name)
+        if recognition is not None and recognition.new_id is not None:
             computed["id"] = recognition.new_id
         columns = [c for c in stage.columns if c not in computed]
         key = stage.part.key

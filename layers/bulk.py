@@ -608,3 +608,21 @@ def _upsert_by_match(
         ).fetchone()
         inserted = int(row[0]) if row else 0
     return UpsertCounts(inserted, updated, staged - inserted - updated)
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """How staged rows find the row on record they name when their natural key alone does not.
+
+    Attributes
+    ----------
+    resolve : callable
+        ``(conn, staging) -> notes``: makes each staged row name the row on record it is
+        (writes its ``id``, or gives the row on record its key) and what else the row on record
+        decides of it; returns what the import's summary says of it.
+    new_id : psycopg.sql.Composable, optional
+        The ``id`` a staged row ``s`` is written with, when the upsert matches on ``id``.
+    """
+
+    resolve: Callable[[psycopg.Connection[Any], str], list[str]]
+    new_id: sql.Composable | None = None

@@ -13,7 +13,7 @@ settled them (:func:`settle_from_source`), and given the file's values when it c
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -295,6 +295,73 @@ def refresh_untouched(
             untouched=_untouched(),
             row=sql.Identifier(ROW_COLUMN),
             actor=sql.Literal(actor[:50]),
+        )
+    ).fetchall()
+    return [int(r) for (r,) in rows]
+
+
+def rekey_edited_rows(
+    conn: psycopg.Connection[Any], staging: str, prefix: str, alike: Sequence[str]
+) -> list[int]:
+    """Give a case on record the new source number of the file's row that edits it.
+
+    A ledger without work-order numbers has its rows numbered from their day and texts
+    (``importers.kinds.ledger_numbers``), so a row whose text the clerk corrected comes back
+    with a new number and would be a second case. A staged row whose number (starting with
+    ``prefix``) names no case on record names instead the one ledger case of its channel,
+    day, village and type, and of one of its ``alike`` values, that no row of the file names
+    by its number, if that case is found by this row only. The case takes the row's number, so
+    that the row now names it, and :func:`refresh_untouched` gives it the corrected texts.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    staging : str
+        Staging table of cases (``channel``, ``external_no``, ``area_code``, ``category`` and
+        the ``alike`` columns).
+    prefix : str
+        What the numbers made for a ledger's rows start with (letters), before their day.
+    alike : sequence of str
+        Columns of which one at least must be the same (the party, the title, the text);
+        none: nothing is matched.
+
+    Returns
+    -------
+    list of int
+        Staged rows whose case on record was given their number.
+    """
+    if not alike:
+        return []
+    staged, numbered = sql.Identifier(staging), sql.Literal(prefix + "%")
+    day = sql.Literal(len(prefix) + len("YYYYMMDD"))
+    rows = conn.execute(
+        sql.SQL(
+            "WITH found AS ("
+            " SELECT s.{row} AS row, c.id, count(*) OVER (PARTITION BY s.{row}) AS per_row,"
+            " count(*) OVER (PARTITION BY c.id) AS per_case"
+            " FROM {s} AS s JOIN cases AS c ON c.channel = s.channel"
+            " AND c.external_no LIKE {numbered} AND left(c.external_no, {day}) ="
+            " left(s.external_no, {day}) AND c.area_code = s.area_code"
+            " AND c.category = s.category AND ({alike})"
+            " WHERE s.external_no LIKE {numbered}"
+            " AND NOT EXISTS (SELECT 1 FROM cases AS k WHERE k.channel = s.channel"
+            " AND k.external_no = s.external_no)"
+            " AND NOT EXISTS (SELECT 1 FROM {s} AS o WHERE o.channel = c.channel"
+            " AND o.external_no = c.external_no)"
+            "), rekeyed AS ("
+            " UPDATE cases AS c SET external_no = s.external_no, version = c.version + 1"
+            " FROM found, {s} AS s WHERE found.per_row = 1 AND found.per_case = 1"
+            " AND c.id = found.id AND s.{row} = found.row RETURNING s.{row}"
+            ") SELECT {row} FROM rekeyed ORDER BY 1"
+        ).format(
+            row=sql.Identifier(ROW_COLUMN),
+            s=staged,
+            numbered=numbered,
+            day=day,
+            alike=sql.SQL(" OR ").join(
+                sql.SQL("c.{0} = s.{0}").format(sql.Identifier(c)) for c in alike
+            ),
         )
     ).fetchall()
     return [int(r) for (r,) in rows]

@@ -23,14 +23,12 @@ new one), and a new phone number or status is an update like any other.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from layers.bulk import ROW_COLUMN
+from layers.bulk import ROW_COLUMN, Recognition
 from layers.model.dispatches import ACTIVE_DISPATCH
 
 NEW_ID = sql.SQL("coalesce(s.id, nextval(pg_get_serial_sequence('workers', 'id')::regclass))")
@@ -47,7 +45,7 @@ STATUS_RULE = sql.SQL(
 gives it, NULL when it says nothing)."""
 
 NEW_STATUS = "off_duty"
-"""The status of a new worker the roster gives none."""
+"""The status of a new worker the roster gives none, or gives 处置中 (no case is theirs yet)."""
 
 LISTED = 5
 """How many workers or cases a note names before it says 等."""
@@ -166,7 +164,7 @@ def roster_statuses(conn: psycopg.Connection[Any], staging: str) -> list[str]:
     The workers on record that the rows name are locked first (``FOR NO KEY UPDATE``, in id
     order), so that nobody changes their live status between this and the upsert: a worker
     dispatched meanwhile waits for the import, then finds the status it wrote. A new worker
-    the roster gives no status is :data:`NEW_STATUS`.
+    the roster gives no status, or 处置中, is :data:`NEW_STATUS`.
 
     Parameters
     ----------
@@ -200,10 +198,10 @@ def roster_statuses(conn: psycopg.Connection[Any], staging: str) -> list[str]:
             s=staged, rule=STATUS_RULE
         )
     )
-    conn.execute(
-        sql.SQL("UPDATE {s} SET status = {new} WHERE id IS NULL AND status IS NULL").format(
-            s=staged, new=sql.Literal(NEW_STATUS)
-        )
+    conn.execute(  # busy is dispatch's word for a worker with a case; a new one has none
+        sql.SQL(
+            "UPDATE {s} SET status = {new} WHERE id IS NULL AND coalesce(status, 'busy') = 'busy'"
+        ).format(s=staged, new=sql.Literal(NEW_STATUS))
     )
     said = {(str(r), str(lv)): int(n) for r, lv, n in pairs}
     return _status_notes(said) + _open_cases(conn, staged)
@@ -266,24 +264,6 @@ def review_roster(conn: psycopg.Connection[Any], staging: str) -> list[str]:
     found = recognise_workers(conn, staging)
     phones = [_PHONES_CHANGED.format(n=found)] if found else []
     return phones + namesakes(conn, staging) + roster_statuses(conn, staging)
-
-
-@dataclass(frozen=True)
-class Recognition:
-    """How staged rows find the row on record they name by more than one natural key.
-
-    Attributes
-    ----------
-    resolve : callable
-        ``(conn, staging) -> notes``: writes each staged row's ``id`` (the row on record it
-        names, or NULL) and what else the row on record decides of it; returns what the
-        import's summary says of it.
-    new_id : psycopg.sql.Composable
-        The ``id`` a staged row ``s`` is written with.
-    """
-
-    resolve: Callable[[psycopg.Connection[Any], str], list[str]]
-    new_id: sql.Composable
 
 
 WORKER_ROSTER = Recognition(review_roster, NEW_ID)

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from importers.kinds import KINDS, LEDGER_NOTE, ledger_numbers
+from importers.kinds import EDITED_NOTE, KINDS, LEDGER_NOTE, ledger_numbers
 from importers.mapping import resolve_columns
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.rules import RowChecks
@@ -110,6 +110,34 @@ def test_next_months_ledger_settles_its_cases_and_adds_the_new_ones(
         ("marriage_family", "registered"),
         ("land", "registered"),
     ]
+
+
+def test_a_row_whose_text_was_corrected_updates_its_case(db: Session, tmp_path: Path) -> None:
+    """The clerk corrects a row's text next month: the same case, not a second one."""
+    seed(db)
+    _import(db, _ledger(tmp_path / "三月台账.xlsx", MARCH))
+    before = {c[4]: c[0] for c in _cases(db)}
+    april = [row.copy() for row in MARCH]
+    april[1][4] = "在华宁县某工地务工被拖欠工资三个月"  # 赵某's case, its text made precise
+    april[2][2] = "钱某、孙某某"  # a party's name corrected, the text the same
+    april.append([4, "2025-03-09", "吴某", "婚姻家庭纠纷", "婆媳关系紧张", "妇联调解", "调解中"])
+    outcome = _import(db, _ledger(tmp_path / "四月台账.xlsx", april))
+    assert outcome.committed and outcome.counts is not None
+    assert (outcome.counts.inserted, outcome.counts.updated, outcome.counts.unchanged) == (1, 2, 1)
+    assert EDITED_NOTE.format(n=2, rows="4、5") in outcome.notes  # rows of the sheet
+    cases = _cases(db)
+    assert len(cases) == 4
+    by_party = {c[4]: c[0] for c in cases}
+    assert by_party["赵某"] != before["赵某"]  # the case took the corrected row's number
+    texts = db.execute(
+        text("SELECT description FROM cases WHERE external_no = :n"), {"n": by_party["赵某"]}
+    ).scalar_one()
+    assert texts == "在华宁县某工地务工被拖欠工资三个月"
+    # 吴某's is another case of that day, village and type: a party and a text of its own.
+    assert "吴某" in by_party and "钱某、孙某某" in by_party and "钱某、孙某" not in by_party
+    again = _import(db, _ledger(tmp_path / "四月台账.xlsx", april))
+    assert again.counts is not None and again.counts.unchanged == 4
+    assert not [n for n in again.notes if "内容有改动" in n]
 
 
 def test_a_row_written_twice_is_told_on_its_description(db: Session, tmp_path: Path) -> None:

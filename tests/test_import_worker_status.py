@@ -103,16 +103,19 @@ def test_the_roster_keeps_the_live_status_of_the_workers_it_lists_on_duty(
     db: Session, tmp_path: Path
 ) -> None:
     seed_jurisdictions(db)
-    may = {"W1": "在岗", "W2": "在岗", "W3": "在岗", "W4": "离岗", "W5": ""}
-    assert _counts(_roster(db, tmp_path / "5月.csv", may)) == (5, 0, 0)
-    # A new worker takes the roster's status; an empty cell is a new worker's off duty.
+    may = {"W1": "在岗", "W2": "在岗", "W3": "在岗", "W4": "离岗", "W5": "", "W6": "处置中"}
+    assert _counts(_roster(db, tmp_path / "5月.csv", may)) == (6, 0, 0)
+    # A new worker takes the roster's status; an empty cell is a new worker's off duty, and so
+    # is 处置中: busy is dispatch's word for a worker with a case, and a new one has none.
     assert _statuses(db) == {
         "W1": "on_duty",
         "W2": "on_duty",
         "W3": "on_duty",
         "W4": "off_duty",
         "W5": "off_duty",
+        "W6": "off_duty",
     }
+    db.execute(text("DELETE FROM workers WHERE external_id = 'W6'"))
     _dispatched(db, "W1")  # busy with a case
     _set(db, W2="off_duty", W5="on_duty")  # off shift; on shift, as the app says
 
