@@ -82,4 +82,4 @@ def token_subject(settings: ApiSettings, token: str) -> tuple[int, datetime]:
         )
         return int(claims["sub"]), datetime.fromtimestamp(int(claims["iat"]), UTC)
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
-        raise AuthenticationFailed("invalid or expired token") from exc
+        raise AuthenticationFailed("登录已过期或无效，请重新登录") from exc

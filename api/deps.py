@@ -46,6 +46,8 @@ from layers.model import Role
 
 _SCOPE = "zongzhi_scope_code"
 _SET_ROLE = "zongzhi_set_role"
+INACTIVE = "账户不存在或已停用，请联系管理员"
+"""Why the account of a valid token is refused."""
 
 
 def install_scope_hook(factory: sessionmaker[Session], *, set_role: bool) -> None:
@@ -270,19 +272,19 @@ def get_current_user(
     """
     token = bearer or request.cookies.get(settings.cookie_name)
     if not token:
-        raise AuthenticationFailed("not authenticated")
+        raise AuthenticationFailed("请先登录")
     user_id, issued_at = token_subject(settings, token)
     # One statement reads the account and scopes the transaction to it; a refusal rolls that
     # transaction back (and its scope with it) before raising, even if the caller goes on.
     user = read_account_and_scope(session, user_id)
     refusal = None
     if user is None or not user.active:
-        refusal = "unknown or inactive account"
+        refusal = INACTIVE
     elif issued_at < user.password_changed_at.replace(microsecond=0):
-        refusal = "token issued before the last password change"
+        refusal = "密码已更改，请重新登录"
     if refusal is not None or user is None:
         session.rollback()
-        raise AuthenticationFailed(refusal or "unknown or inactive account")
+        raise AuthenticationFailed(refusal or INACTIVE)
     session.info[_SCOPE] = user.scope_code  # later transactions: the hook sets it
     return Principal.from_user(user)
 
@@ -328,7 +330,7 @@ def require_roles(*roles: str) -> Callable[[Principal], Coroutine[Any, Any, Prin
 
     async def dependency(user: CurrentUser) -> Principal:
         if user.role not in allowed:
-            raise Forbidden(f"role {user.role!r} may not do this")
+            raise Forbidden(f"{Role.label_of(user.role)}无权执行该操作")
         return user
 
     return dependency
@@ -353,7 +355,7 @@ async def business_user(user: CurrentUser) -> Principal:
         Administrators and auditors.
     """
     if user.role in NO_BUSINESS_DATA:
-        raise Forbidden(f"role {user.role!r} sees no business data")
+        raise Forbidden(f"{Role.label_of(user.role)}不能查看业务数据")
     return user
 
 

@@ -16,7 +16,6 @@ import getpass
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich import box
@@ -47,8 +46,6 @@ if TYPE_CHECKING:
 console = Console(stderr=True)
 ALL_PARTS = "all"
 """``--sheet all``: import each data sheet (or layer) of a file in turn."""
-CHINA = ZoneInfo("Asia/Shanghai")
-"""Times are shown in China Standard Time."""
 
 STATUS_LABELS = {
     "loaded": "已导入",
@@ -202,6 +199,14 @@ def import_file(
             show_default=False,
         ),
     ] = None,
+    again: Annotated[
+        bool,
+        typer.Option(
+            "--again",
+            help="重新导入以前导入过的文件，即使之后又导入过同类的其他文件"
+            "（否则退回：旧文件会覆盖之后的更新，如离职、调动、注销）。",
+        ),
+    ] = False,
 ) -> None:
     """Import files of KIND, one by one; each loads whole or not at all unless --partial."""
     from importers.fixed_values import parse_fixed
@@ -237,6 +242,7 @@ def import_file(
         tolerance_m=tolerance,
         layer=layer,
         fixed=values,
+        again=again,
     )
     if kind == "cases":  # imported cases get the deadlines of the deployment's limits
         try:
@@ -711,9 +717,8 @@ def whole_file_problems(problems: list[Problem], rows: int) -> list[str]:
 
 def _earlier_note(run: ImportRecord, outcome: ImportOutcome) -> str:
     """Say when the same file was imported before, and what importing it again did."""
-    when = run.started_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     note = (
-        f"此文件（内容相同）已于 {when} 由 {run.username} 导入过"
+        f"此文件（内容相同）已于 {run.started} 由 {run.username} 导入过"
         f"（导入编号 {run.id}，写入 {run.rows_loaded} 行）；重新导入不会重复写入"
     )
     counts = outcome.counts
@@ -771,7 +776,7 @@ def _imports_table(runs: list[ImportRecord]) -> Table:
     for run in runs:
         table.add_row(
             str(run.id),
-            run.started_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"),
+            run.started,
             KINDS[run.kind].label if run.kind in KINDS else run.kind,
             run.username,
             STATUS_LABELS.get(run.status, run.status),

@@ -27,7 +27,9 @@ def find_header(
     The header is the row, among the first :data:`HEADER_SEARCH_ROWS` non-empty rows, with the
     most cells that ``is_header`` accepts (at least two; the first such row on a tie), so that a
     line such as ``单位：,宁州街道,联系电话：,…`` above the header does not win. Without such a
-    row, or without ``is_header``, it is the first non-empty row.
+    row it is the first of the rows with the most different texts, so that a title (one text,
+    even merged over every column) over headers none of which is known (``原区划代码``,
+    ``新名称`` …) is not taken for the header; without ``is_header``, the first non-empty row.
 
     Parameters
     ----------
@@ -48,25 +50,28 @@ def find_header(
     (2, 0)
     >>> find_header([[None, " "], ["标题"]], lambda cell: False)
     1
+    >>> title = ["区划调整对照表"] * 3
+    >>> find_header([title, ["原区划代码", "新区划代码", "变更类型"], ["1", "2"]], lambda c: False)
+    1
     """
-    first: int | None = None
+    filled: dict[int, int] = {}  # position → how many different texts the row holds
     best, best_known = None, 1
-    looked = 0
     for position, row in enumerate(rows):
         cells = [text for text in (c.strip() for c in row if c) if text]
         if not cells:
             continue
-        if first is None:
-            first = position
+        filled[position] = len(set(cells))
         if is_header is None:
             break
         known = sum(1 for cell in cells if is_header(cell))
         if known > best_known:
             best, best_known = position, known
-        looked += 1
-        if looked == HEADER_SEARCH_ROWS:
+        if len(filled) == HEADER_SEARCH_ROWS:
             break
-    return first if best is None else best
+    if best is not None or not filled:
+        return best
+    fullest = max(filled.values())
+    return next(position for position, count in filled.items() if count == fullest)
 
 
 def header_block(

@@ -34,7 +34,7 @@ from geo.codes import mask_resident_id as _mask
 from geo.crs import SourceCrs
 from importers import vocabulary
 from importers.mapping import normalise_header, resolve_columns, usual_header
-from importers.places import is_place_name
+from importers.places import grid_key, is_place_name, place_key
 from importers.rules import RowChecks, ewkb_hex
 from importers.values import (
     EXCEL_NUMBER_RULE,
@@ -355,6 +355,27 @@ def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
 # ------------------------------------------------------------------------------- grids
 
 
+SAME_GRID_NAME = "同一村（社区）的网格不能同名："
+"""Why a grid list may not name two grids of one village alike (a roster's or a ledger's
+所属网格 could not tell them apart)."""
+
+
+def _village_of(area: pd.Series, places: dict[str, pd.Series]) -> pd.Series:
+    """Return each row's village: its code, else the village or township it names in words.
+
+    A file without a 所属社区 (code or name) names its grids within the whole file.
+    """
+    named = places[AREA_NAME].map(place_key, na_action="ignore")
+    township = places[TOWNSHIP_NAME].map(place_key, na_action="ignore")
+    return area.where(area.notna(), named.where(named.notna(), township)).fillna("")
+
+
+def _grid_keys(names: pd.Series) -> pd.Series:
+    """Return grid names as compared (:func:`importers.places.grid_key`: 第一网格 is 第1网格)."""
+    keys = {name: grid_key(str(name)) for name in names.dropna().unique()}
+    return names.map(keys, na_action="ignore").astype(object)
+
+
 def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
     checks.code("code", parse_grid_code)
     codes = checks.text("code")
@@ -379,11 +400,13 @@ def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
         values=pd.Series(parts, index=checks.frame.index).map(lambda n: f"{n} 个部分"),
     )
     checks.duplicates("code", [codes])
+    name = checks.text("name")
+    checks.duplicates("name", [_village_of(area, places), _grid_keys(name)], SAME_GRID_NAME)
     records = _frame(
         checks,
         {
             "code": codes,
-            "name": checks.text("name"),
+            "name": name,
             "area_code": area,
             **places,
             **named,
@@ -1031,15 +1054,18 @@ def register_rule(value: str, renamed: str | None = None) -> str:
     >>> allowed  # doctest: +ELLIPSIS
     '必须是在册（或在矫、在管、正常、外出、失联等），或注销的原因：解除矫正、解矫、...、注销等'
     >>> way.split("，")[-1]
-    '如 "外地服刑" = "注销"'
+    '如 "外地服刑" = "在册"'
     """
     return _mapped_rule(
         value,
         renamed,
         allowed=f"必须是{REGISTER_WORDS}",
         section=_REGISTER_SECTION,
-        way="本文件自有的写法，可在映射文件（--mapping）的 {section} 中写明它算在册还是注销",
-        example=("外地服刑", "注销"),
+        way=(
+            "本文件自有的写法，可在映射文件（--mapping）的 {section} 中写明它算在册（仍须跟进）"
+            "还是注销（已离册，不再显示）"
+        ),
+        example=("外地服刑", "在册"),
     )
 
 
@@ -1119,9 +1145,26 @@ def _responsibles(checks: RowChecks) -> dict[str, pd.Series]:
     return {RESPONSIBLE: _worker_names(checks.text("responsible"))}
 
 
+_PADDED_NAME = (
+    r"(?:^|(?<=[、,，;；/／]))\s*"  # where a name starts
+    r"([^\s、,，;；/／])\s+([^\s、,，;；/／（(])"  # a character, spaces, a character
+    r"\s*(?=$|[、,，;；/／（(])"  # where the name ends (a note may follow)
+)
+"""A two-character name padded to the width of three (``王　芳``): one name, not two."""
+
+
 def _visitors(checks: RowChecks) -> pd.Series:
-    """Return each visit's visitor: the first 工号 or name of its cell (companions are not kept)."""
-    return _worker_names(checks.text("visitor")).str.split("\x1f").str[0].astype(object)
+    r"""Return each row's visitors: the 工号 or names of its cell, each once, joined by U+001F.
+
+    A joint visit (``孙华海、韩刚志``, ``孙华海 韩刚志``) is one visit per visitor: the staged
+    row is split once its person is found (:func:`layers.import_checks.split_joint_visits`).
+    A name padded to align a column (``王　芳``) is one name.
+    """
+    written = checks.text("visitor").str.replace(_PADDED_NAME, r"\1\2", regex=True)
+    names = _worker_names(written)
+    joint = names.str.contains("\x1f", regex=False, na=False)
+    once = names[joint].map(lambda cell: "\x1f".join(dict.fromkeys(cell.split("\x1f"))))
+    return names.mask(joint, once).astype(object)
 
 
 # ------------------------------------------------------------------------------- visits
@@ -1143,9 +1186,9 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
     hashes = usable.map(hashed, na_action="ignore")
     visitor = _visitors(checks)
     # A visit is a person's, on a day, by a visitor: two visitors of one day (a 网格员's and a
-    # 民警's) are two visits, one visitor twice in a day is one (a visit keeps its day, not its
-    # hour). No unique index says so: the same visit twice is refused here, and again once
-    # names are workers (import_checks.repeated_visits).
+    # 民警's, in two rows or in one cell) are two visits, one visitor twice in a day is one (a
+    # visit keeps its day, not its hour). No unique index says so: the same visit twice is
+    # refused here, and again once names are workers (import_checks.repeated_visits).
     same = [category.fillna(""), ids, day.astype(str), visitor.fillna("")]
     checks.duplicates("visited_on", same)
     records = _frame(
@@ -1162,9 +1205,26 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
             VISITOR: visitor,
         },
     )
-    # A file without 走访人 says nothing of visitors: it corrects the visit of the day.
+    return [Part(records, visit_key(checks.has("visitor")), False)]
+
+
+def visit_key(has_visitor: bool) -> tuple[str, ...]:
+    """Return the columns a staged visit is matched on with the visits on record.
+
+    Parameters
+    ----------
+    has_visitor : bool
+        The file has a 走访人 column. A file without it says nothing of visitors: it corrects
+        the visit of the day (refused when the day has several, see
+        :func:`layers.import_checks.visits_matched_twice`).
+
+    Returns
+    -------
+    tuple of str
+        Person and day, and the visitor when the file names them.
+    """
     key = ("person_id", "visited_on", "visitor_id")
-    return [Part(records, key if checks.has("visitor") else key[:2], False)]
+    return key if has_visitor else key[:2]
 
 
 KINDS: dict[str, Kind] = {

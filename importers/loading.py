@@ -28,7 +28,7 @@ rows that load are counted by county (:attr:`Loaded.counties`).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -42,7 +42,7 @@ from importers.crs_check import (
     check_unconfirmed_crs,
     unchecked_note,
 )
-from importers.kinds import Kind, Part
+from importers.kinds import Kind, Part, visit_key
 from importers.names import Directories, address_places, resolve_names
 from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks
@@ -54,7 +54,7 @@ from importers.within import (
     county_rows,
     refused_rows,
 )
-from layers import case_import, case_repeats, import_checks, person_register
+from layers import case_import, case_repeats, grid_changes, import_checks, person_register
 from layers.bulk import (
     LON_COLUMN,
     UpsertCounts,
@@ -240,6 +240,8 @@ def load(
         columns = [c for c in stage.columns if c not in computed]
         key = stage.part.key
         deferred = _defer_if_worth_it(conn, kind, stage, options)
+        units = kind.name in grid_changes.UNIT_TABLES  # what the file changes around them
+        before = grid_changes.snapshot(conn, kind.name, stage.name) if units else None
         progress.step("write", None)
         counts = upsert(
             conn,
@@ -261,10 +263,15 @@ def load(
         if deferred is not None:
             progress.step("rebuild", None)
             deferred.restore(conn)
+        if before is not None:
+            checks.notes += grid_changes.settle(conn, kind.name, before).notes()
         if import_checks.RESPONSIBLE in stage.part.records.columns:
             duty = checks.columns.get("responsible")
-            import_checks.add_responsibles(conn, stage.name, duty)
+            changed = import_checks.add_responsibles(conn, stage.name, duty)
             import_checks.drop_responsibles(conn, stage.name)
+            counts = replace(
+                counts, updated=counts.updated + changed, unchanged=counts.unchanged - changed
+            )
         import_checks.drop_staging(conn, stage.name)
         total = UpsertCounts(
             total.inserted + counts.inserted,
@@ -528,7 +535,9 @@ def _resolve_responsibles(conn: psycopg.Connection[Any], staging: str, checks: R
     A name no grid worker has (a police officer or a 司法所 staff member of the 帮教 group,
     or a worker not yet imported) does not stop the person from loading, nor does a name two
     workers of the township share: the person is not linked to them, and the note names them
-    (staff, never the persons) and the rows, for a corrected roster to link them later.
+    (staff, never the persons) and the rows, for a corrected roster to link them later. A
+    worker who has left is not linked either (one linked before stays so), and the note says
+    they left.
     """
     found = import_checks.resolve_responsibles(conn, staging)
     header = checks.header("responsible")
@@ -548,6 +557,12 @@ def _resolve_responsibles(conn: psycopg.Connection[Any], staging: str, checks: R
             f"{header}“{token}”：本乡镇有 {n} 名网格员同名（第 {_listed(rows_of)} 行），"
             "未关联：请改填其工号后重新导入本表"
         )
+    left = import_checks.left_responsibles(conn, staging)
+    for linked, said in ((False, "已离职，未关联"), (True, "已离职，原有关联暂保留，请另行指定")):
+        names = list(dict.fromkeys(token for _, token, kept in left if kept is linked))
+        rows_of = list(dict.fromkeys(str(row) for row, _, kept in left if kept is linked))
+        if names:
+            checks.notes.append(f"{header} {_listed(names)} {said}（第 {_listed(rows_of)} 行）")
 
 
 _UNKNOWN_WORKER = "没有工号为“{token}”的网格员，本乡镇也没有叫“{token}”的网格员（请先导入网格员）"
@@ -556,13 +571,31 @@ _SHARED_NAME = "本乡镇有 {n} 名网格员叫“{token}”：请填其工号"
 """Why a visitor is refused: a name several workers of the person's township share."""
 
 
+_WHICH_VISIT = "该人当天有 {n} 条走访记录（走访人不同），请填写走访人以指明更正哪一条"
+"""Why a visit of a file without 走访人 is refused: its day has several visits on record."""
+_SAME_VISIT = "库中该人当天有 {n} 条同一走访人的走访记录，无法确定更正哪一条"
+"""Why a visit is refused: several visits on record by its visitor on its day."""
+
+
 def _resolve_visits(
     conn: psycopg.Connection[Any], staging: str, checks: RowChecks
 ) -> list[Problem]:
+    """Find the visits' persons and visitors; refuse the rows that cannot name one visit.
+
+    A row of several visitors (a joint visit) is one visit per visitor, and the summary says
+    so; a row that matches several visits on record (a file without 走访人 on a day of two
+    visitors) is refused rather than overwriting them all.
+    """
     import_checks.resolve_visit_people(conn, staging)
     nobody = import_checks.rows_missing(conn, staging, "person_id")
     rule = "数据库中没有此身份证号（及人员类别）的人员（请先导入人员）"
     found = checks.problems_at("resident_id", [(row, rule) for row in nobody])
+    joint, visits = import_checks.split_joint_visits(conn, staging)
+    if joint:
+        checks.notes.append(
+            f"{joint} 行写了多名{checks.header('visitor')}（共同走访），每人各记一条走访记录"
+            f"（共 {visits} 条）；新增、更新、未变按走访记录计"
+        )
     visitors = import_checks.resolve_visitors(conn, staging)
     lost = set(nobody)  # without the person, no township to find a name in
     reasons = [(r, _UNKNOWN_WORKER.format(token=t)) for r, t in visitors.unknown if r not in lost]
@@ -570,4 +603,9 @@ def _resolve_visits(
     found += checks.problems_at("visitor", sorted(reasons))
     again = import_checks.repeated_visits(conn, staging, [p.row for p in found])
     found += checks.problems_at("visited_on", [(r, f"与本文件第 {f} 行重复") for r, f in again])
+    named = checks.has("visitor")
+    refused = [p.row for p in found]
+    twice = import_checks.visits_matched_twice(conn, staging, visit_key(named), refused)
+    which = _SAME_VISIT if named else _WHICH_VISIT
+    found += checks.problems_at("visited_on", [(r, which.format(n=n)) for r, n in twice])
     return found

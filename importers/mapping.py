@@ -291,6 +291,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "列管状态",
         "在管状态",
         "帮教状态",
+        "管理状态",
         "在册情况",
         "变动情况",
         "变动类型",
@@ -315,6 +316,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "撤管日期",
         "解除列管日期",
         "解除帮教日期",
+        "状态变更日期",
     ),
 }
 
@@ -337,7 +339,12 @@ KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "township": ("乡镇名称", "乡镇街道名称", "所属乡镇名称", "街道名称"),
     },
     "workers": {  # a roster's 在岗状态: 在岗, 离岗 …; not a persons' column
-        "status": ("在岗状态", "工作状态", "人员状态"),
+        "status": ("在岗状态", "工作状态", "人员状态", "在岗情况"),
+        "name": ("网格员姓名", "网格员"),
+        "home_grid": ("网格名称", "网格", "所在网格", "责任网格"),  # a grid list's name
+        "area_code": ("村", "村社区", "所在村社区", "所在社区"),  # 村（社区）: 村
+        "role": ("职务", "人员类型", "网格员类别"),
+        "phone": ("联系方式", "联系电话号码"),
     },
     "cases": {  # a 110 移交清单, a 信访 register, a grid app's export, a dispute ledger
         "external_no": ("警情编号", "接警编号", "信访件编号", "信访编号"),
@@ -353,6 +360,56 @@ KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "reporter_phone": ("报警电话", "报警人电话", "信访人电话"),
     },
 }
+
+
+#: Synonyms of a field that name one kind's thing: only that kind's files read them. A grid
+#: list's 姓名 (under 网格长) is a person's name, not the grid's; a 设备名称 names no village.
+THINGS_NAMED: dict[str, dict[str, tuple[str, ...]]] = {
+    "name": {
+        "persons": ("姓名", "人员姓名"),
+        "workers": ("姓名", "人员姓名"),
+        "grids": ("网格名称", "wgmc"),
+        "video": ("点位名称", "设备名称", "监控点名称"),
+        "jurisdictions": (
+            "区划名称",
+            "乡镇名称",
+            "乡镇街道名称",
+            "村社区名称",
+            "社区名称",
+            "xzqmc",
+            "xzqhmc",
+            "zldwmc",
+        ),
+    },
+}
+
+
+def foreign_synonyms(field: str, kind: str | None) -> frozenset[str]:
+    """Return the synonyms of ``field`` that name other kinds' things, not read for ``kind``.
+
+    Parameters
+    ----------
+    field : str
+        A target field.
+    kind : str or None
+        What is imported; ``None`` (a field named in ``--set``) reads every synonym.
+
+    Returns
+    -------
+    frozenset of str
+        The synonyms :data:`THINGS_NAMED` gives other kinds only.
+
+    Examples
+    --------
+    >>> sorted(foreign_synonyms("name", "grids") & {"姓名", "名称", "网格名称", "设备名称"})
+    ['姓名', '设备名称']
+    >>> foreign_synonyms("name", None), foreign_synonyms("lon", "grids")
+    (frozenset(), frozenset())
+    """
+    things = THINGS_NAMED.get(field, {})
+    if kind not in things:
+        return frozenset()
+    return frozenset(s for names in things.values() for s in names) - set(things[kind])
 
 
 def usual_header(field: str) -> str:
@@ -543,8 +600,14 @@ def resolve_columns(
     *,
     has_geometry: bool = False,
     kind: str | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     """Decide which source header feeds each target field.
+
+    A header that is, once normalised, a field's own header (its label in the kind's files,
+    else :func:`usual_header`) feeds that field, before any synonym is tried: a grid list's
+    网格名称 is the grid's name, whatever 姓名 (under 网格长) stands beside it. The synonyms
+    that name other kinds' things (:func:`foreign_synonyms`) are not read.
 
     Parameters
     ----------
@@ -561,6 +624,9 @@ def resolve_columns(
         (among those of the kind still without a column) of which it begins a usual header.
     kind : str, optional
         What is imported: its own synonyms (:data:`KIND_SYNONYMS`) come first.
+    labels : mapping, optional
+        Field → its header in the kind's files, where not :func:`usual_header`
+        (:attr:`importers.kinds.Kind.headers`).
 
     Returns
     -------
@@ -581,6 +647,11 @@ def resolve_columns(
     {'code': '村代码', 'name': '村名'}
     >>> resolve_columns(["姓名", "状态"], ["name", "status"], {"status": "在岗状态"})
     {'name': '姓名', 'status': '状态'}
+    >>> resolve_columns(["网格编码", "姓名", "网格名称"], ["code", "name"], kind="grids",
+    ...                 labels={"name": "网格名称"})
+    {'code': '网格编码', 'name': '网格名称'}
+    >>> resolve_columns(["网格编码", "姓名"], ["code", "name"], kind="grids")
+    {'code': '网格编码'}
     """
     header_list = list(headers)
     field_list = list(fields)
@@ -601,17 +672,27 @@ def resolve_columns(
     if has_geometry and "wkt" in field_list and "wkt" not in chosen:
         chosen["wkt"] = GEOMETRY_COLUMN
     own = KIND_SYNONYMS.get(kind or "", {})
+    exact: dict[str, str] = {}
+    for field in field_list:
+        found = by_key.get(normalise_header((labels or {}).get(field) or usual_header(field)))
+        if field not in chosen and found is not None and found not in used:
+            exact[field] = found
+            used.add(found)
     for field in field_list:
         if field in chosen:
             continue
+        if field in exact:
+            chosen[field] = exact[field]
+            continue
+        foreign = foreign_synonyms(field, kind)
         for synonym in (field, *own.get(field, ()), *SYNONYMS.get(field, ())):
             found = by_key.get(normalise_header(synonym))
-            if found is not None and found not in used:
+            if found is not None and found not in used and synonym not in foreign:
                 chosen[field] = found
                 used.add(found)
                 break
     if has_geometry:
-        _match_cut_headers(header_list, field_list, chosen, used, own)
+        _match_cut_headers(header_list, field_list, chosen, used, own, kind)
     return chosen
 
 
@@ -657,13 +738,15 @@ def _match_cut_headers(
     chosen: dict[str, str],
     used: set[str],
     own: Mapping[str, tuple[str, ...]],
+    kind: str | None = None,
 ) -> None:
     """Map headers a Shapefile cut short to the one open field they begin a synonym of.
 
     The kind's own synonyms count too, and a header that begins synonyms of several fields
     takes the one the other headers leave: a village file's ``村委会`` (村委会名称) is its name,
     so its ``乡镇名`` (乡镇名称) is its township. A header left with several is then matched by
-    the usual synonyms alone: a townships file's ``乡镇名`` is its name.
+    the usual synonyms alone: a townships file's ``乡镇名`` is its name. Synonyms naming other
+    kinds' things (:func:`foreign_synonyms`) are left out.
     """
     open_fields = [f for f in fields if f not in chosen]
     keys = {h: normalise_header(h) for h in headers if h not in used}
@@ -677,10 +760,11 @@ def _match_cut_headers(
         ]
 
     def everywhere(field: str) -> tuple[str, ...]:
-        return (*own.get(field, ()), *SYNONYMS.get(field, ()))
+        return (*own.get(field, ()), *usual(field))
 
     def usual(field: str) -> tuple[str, ...]:
-        return SYNONYMS.get(field, ())
+        foreign = foreign_synonyms(field, kind)
+        return tuple(s for s in SYNONYMS.get(field, ()) if s not in foreign)
 
     def take(synonyms: Callable[[str], tuple[str, ...]]) -> bool:
         """Match each header of one open field; return whether any was."""

@@ -8,6 +8,7 @@ whole or not at all, or with ``partial`` its valid rows only.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from importers.mapping import (
     MappingFile,
     absent_mapped_notes,
     classification_levels,
+    foreign_synonyms,
     header_test,
     load_mapping_file,
     normalise_header,
@@ -89,6 +91,9 @@ class ImportOptions:
         The jurisdiction the file is imported for (``--within``: 12 digits, or a county's 6
         or a township's 9): rows placed outside it are refused (:mod:`importers.within`).
         ``None``: anywhere.
+    again : bool
+        Import a file imported before even when other files of its kind were imported since
+        (whose newer data it would take back); otherwise it is refused (:func:`superseded`).
     """
 
     kind: str
@@ -103,6 +108,7 @@ class ImportOptions:
     limits_config: dict[str, Any] | None = None
     fixed: dict[str, str] = field(default_factory=dict)
     within: str | None = None
+    again: bool = False
 
 
 @dataclass(frozen=True)
@@ -346,6 +352,7 @@ def check_table(
         overrides.columns,
         has_geometry=GEOMETRY_COLUMN in table.frame.columns,
         kind=kind.name,
+        labels=kind.headers,
     )
     frame, levels = _joined_levels(table.frame, columns, kind)
     frame, parties = _joined_parties(frame, columns, kind)
@@ -515,7 +522,9 @@ T = TypeVar("T")
 def other_headers(kind: Kind) -> dict[str, set[str]]:
     """Return, for each field of ``kind``, the headers other kinds give it and ``kind`` does not.
 
-    A missing-column message does not offer them (:class:`importers.rules.MissingColumns`).
+    Their synonyms that name other kinds' things count too (a village file is not offered a
+    camera's 设备名称; :func:`importers.mapping.foreign_synonyms`). A missing-column message
+    does not offer them (:class:`importers.rules.MissingColumns`).
 
     Parameters
     ----------
@@ -529,11 +538,16 @@ def other_headers(kind: Kind) -> dict[str, set[str]]:
 
     Examples
     --------
-    >>> sorted(other_headers(KINDS["video"])["name"])
-    ['姓名', '网格名称']
+    >>> sorted(other_headers(KINDS["video"])["name"])[:3]
+    ['wgmc', 'xzqhmc', 'xzqmc']
+    >>> {"设备名称", "姓名"} <= other_headers(KINDS["jurisdictions"])["name"]
+    True
     """
     return {
-        field: {k.headers[field] for k in KINDS.values() if field in k.headers}
+        field: (
+            {k.headers[field] for k in KINDS.values() if field in k.headers}
+            | foreign_synonyms(field, kind.name)
+        )
         - {kind.header(field)}
         for field in kind.fields
     }
@@ -714,6 +728,9 @@ def import_checked(
     ------
     importers.within.WithinError
         If ``options.within`` names no jurisdiction of the database (nothing is written).
+    Superseded
+        If the same file was imported before and other files of its kind since, unless
+        ``options.again`` (nothing is written).
     """
     checks = checked.checks
     base = ImportOutcome(
@@ -730,6 +747,8 @@ def import_checked(
         apply_scope(conn, None)
         raw: Any = conn.connection.driver_connection
         within = find_scope(raw, options.within) if options.within is not None else None
+        if not options.again:
+            superseded(conn, checked, options.kind)
         import_id = import_runs.start_run(
             conn,
             kind=base.kind,
@@ -788,6 +807,51 @@ def import_checked(
             transaction.rollback()
         raise
     return ImportOutcome(**{**outcome.__dict__, "committed": True, "import_id": import_id})
+
+
+class Superseded(ValueError):
+    """The file was imported before, and newer files of its kind since (see :func:`superseded`)."""
+
+
+_SHEET_PART = re.compile(r"（(?:工作表|图层)“[^”]*”）$")
+"""The end of a recorded file name that names its worksheet or layer."""
+
+
+def superseded(conn: Connection, checked: CheckedFile, kind: str) -> None:
+    """Refuse a file imported before when other files of its kind were imported since.
+
+    Importing the same file again changes nothing, as long as it is still the newest word on
+    what it lists. A township that sends last month's roster again would take back what the
+    rosters since then said (who left, who moved, who was struck off the register), row by
+    row and without a word: such a file is refused, naming both imports, and ``--again``
+    imports it all the same.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        A connection that sees every import.
+    checked : CheckedFile
+        The file.
+    kind : str
+        What it is imported as.
+
+    Raises
+    ------
+    Superseded
+        If so.
+    """
+    found = _SHEET_PART.search(checked.file_name)
+    part = found.group(0) if found else ""
+    earlier = import_runs.earlier_run(conn, checked.sha256, kind, part=part)
+    later = import_runs.superseding_run(conn, earlier) if earlier is not None else None
+    if earlier is None or later is None:
+        return
+    raise Superseded(
+        f"此文件（内容相同）已于 {earlier.started} 导入过（导入编号 {earlier.id}），"
+        f"之后又导入过其他{KINDS[kind].label}文件（最近一次：{later.file_name}，{later.started}，"
+        f"导入编号 {later.id}）。再导入它会用其中较旧的数据覆盖之后的更新（如离职、调动、注销）。"
+        "如确要按此文件重新导入，请加 --again"
+    )
 
 
 def _final(problems: list[Problem]) -> list[Problem]:

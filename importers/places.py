@@ -598,6 +598,12 @@ class GridDirectory:
         shown = "、".join(f"{self._village(g)}{g.name}（{g.code}）" for g in found[:_SHOWN])
         more = "等" if len(found) > _SHOWN else ""
         asked = "所属社区" if unit is not None else "所属社区、所属乡镇"
+        if len({g.area_code for g in found}) == 1:  # a re-coded grid beside its old code
+            return (
+                None,
+                f"“{name}”{where}有 {len(found)} 处：{shown}{more}。这 {len(found)} 个网格同属"
+                "一个村（社区）且同名，所属社区无法区分：请填写 15 位网格编码",
+            )
         return (
             None,
             f"“{name}”{where}有 {len(found)} 处：{shown}{more}。请填写{asked}或 15 位网格编码",

@@ -861,7 +861,7 @@ class RowChecks:
                 result[good] = shapely.transform(geoms[good], convert)
         return result
 
-    def duplicates(self, field: str, key: Sequence[pd.Series]) -> None:
+    def duplicates(self, field: str, key: Sequence[pd.Series], rule: str = "") -> None:
         """Reject later rows whose natural key repeats an earlier valid row of the file.
 
         Parameters
@@ -870,6 +870,8 @@ class RowChecks:
             Field the problem is reported on.
         key : sequence of pandas.Series
             Key parts (rows with an empty part are not compared).
+        rule : str, optional
+            Why the key may not repeat, said before the row it repeats.
         """
         parts = pd.DataFrame(dict(enumerate(key)))
         candidates = ~self.bad & parts.notna().all(axis=1)
@@ -892,7 +894,7 @@ class RowChecks:
         for i in range(len(self.problems) - count, len(self.problems)):
             p = self.problems[i]
             self.problems[i] = Problem(
-                p.row, p.column, p.value, f"与本文件第 {int(firsts[p.row])} 行重复"
+                p.row, p.column, p.value, f"{rule}与本文件第 {int(firsts[p.row])} 行重复"
             )
 
 

@@ -122,18 +122,19 @@ class RegisterStatus(LabelledEnum):
 _REGISTER_WORDS = {
     RegisterStatus.ON: (
         "在矫 在管 在控 在列 列管 正常 在帮教 帮教中 矫正中 正在矫正 接收 新接收 新增 新列管 "
-        "入矫 新入矫 重新列管 恢复列管 在家 外出 外出务工 流动 失联 脱管 漏管 住院"
+        "入矫 新入矫 重新列管 恢复列管 在家 外出 外出务工 流动 失联 失访 脱管 漏管 住院"
     ),
     RegisterStatus.ENDED: (
         "解除矫正 解矫 已解矫 矫正期满 期满解除 期满解矫 矫正期满解除 终止矫正 矫正终止 "
         "解除社区矫正 收监 收监执行 撤销缓刑 撤销假释 解除帮教 帮教期满 安置帮教期满 期满 "
         "解除社区戒毒 解除社区康复 社区戒毒期满 社区康复期满 解除列管 撤销列管 解除管控 撤管 "
-        "死亡 已死亡 病故 身故 迁出 已迁出 外迁 户籍迁出 撤销 注销 已注销"
+        "死亡 已死亡 死亡注销 病故 身故 迁出 已迁出 迁出注销 外迁 户籍迁出 撤销 注销 已注销 "
+        "已解除 解除"
     ),
 }
 """What a roster's 在册状态 (人员状态, 矫正状态 …) says, by whether the person is still followed.
 
-A person away (外出, 住院), or out of contact (失联, 脱管, 漏管) is still on the register, and
+A person away (外出, 住院), or out of contact (失联, 失访, 脱管, 漏管) is still on the register, and
 all the more to be followed; one whose supervision or 帮教 ended (解除矫正, 期满), who was sent
 to prison (收监执行), died, moved away or was struck off (撤销, 注销) has left it.
 """

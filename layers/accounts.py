@@ -9,6 +9,7 @@ consecutive failures.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,11 +34,14 @@ from layers.model import Jurisdiction, Role, User, Worker
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,50}$")
 """User names: 2–50 letters, digits, ``_ . -`` or CJK ideographs."""
 
+WRONG_LOGIN = "用户名或密码错误"
+"""One message for an unknown user, an inactive account and a wrong password."""
+
 _CLASSES = (
-    ("upper case letter", re.compile(r"[A-Z]")),
-    ("lower case letter", re.compile(r"[a-z]")),
-    ("digit", re.compile(r"[0-9]")),
-    ("symbol", re.compile(r"[^A-Za-z0-9]")),
+    ("大写字母", re.compile(r"[A-Z]")),
+    ("小写字母", re.compile(r"[a-z]")),
+    ("数字", re.compile(r"[0-9]")),
+    ("符号", re.compile(r"[^A-Za-z0-9]")),
 )
 
 
@@ -75,27 +79,28 @@ class PasswordPolicy:
         Returns
         -------
         list of str
-            One sentence per broken rule.
+            One sentence (Chinese) per broken rule.
 
         Examples
         --------
         >>> PasswordPolicy().problems("Zz-20261123")
         []
         >>> PasswordPolicy().problems("abc")
-        ['shorter than 8 characters', 'uses 1 of the 4 character classes, needs 3']
+        ['少于 8 个字符', '只用了 1 类字符，至少需要 3 类（大写字母、小写字母、数字、符号）']
         >>> PasswordPolicy().problems("Wang.Wei-2026", "wang.wei")
-        ['contains the user name']
+        ['包含用户名']
         """
         found: list[str] = []
         if len(password) < self.min_length:
-            found.append(f"shorter than {self.min_length} characters")
+            found.append(f"少于 {self.min_length} 个字符")
         if len(password) > self.max_length:
-            found.append(f"longer than {self.max_length} characters")
+            found.append(f"多于 {self.max_length} 个字符")
         classes = sum(1 for _, pattern in _CLASSES if pattern.search(password))
         if classes < self.min_classes:
-            found.append(f"uses {classes} of the 4 character classes, needs {self.min_classes}")
+            kinds = "、".join(name for name, _ in _CLASSES)
+            found.append(f"只用了 {classes} 类字符，至少需要 {self.min_classes} 类（{kinds}）")
         if self.forbid_username and username and username.lower() in password.lower():
-            found.append("contains the user name")
+            found.append("包含用户名")
         return found
 
     def check(self, password: str, username: str = "") -> None:
@@ -115,7 +120,7 @@ class PasswordPolicy:
         """
         found = self.problems(password, username)
         if found:
-            raise WeakPassword("password " + "; ".join(found), problems=found)
+            raise WeakPassword("密码不符合要求：" + "；".join(found), problems=found)
 
 
 @dataclass(frozen=True)
@@ -223,18 +228,19 @@ def create_user(
         The user name is taken.
     """
     if not USERNAME.match(username):
-        raise InvalidInput(f"user name {username!r} must be 2-50 letters, digits, _ . - or 汉字")
+        raise InvalidInput("用户名应为 2–50 个字符：汉字、字母、数字、下划线、点或连字符")
     if role not in Role.labels():
-        raise InvalidInput(f"unknown role {role!r}; roles: {', '.join(Role.labels())}")
+        codes = "、".join(f"{code}（{label}）" for code, label in Role.labels().items())
+        raise InvalidInput(f"角色无效，可选：{codes}")
     if not display_name.strip() or len(display_name) > 50:
-        raise InvalidInput("display name must be 1-50 characters")
+        raise InvalidInput("显示名称应为 1–50 个字")
     (policy or PasswordPolicy()).check(password, username)
     if session.get(Jurisdiction, scope_code) is None:
-        raise NotFound(f"no jurisdiction {scope_code!r}")
+        raise NotFound(f"辖区 {scope_code} 不存在")
     if worker_id is not None and session.get(Worker, worker_id) is None:
-        raise NotFound(f"no worker {worker_id}")
+        raise NotFound(f"网格员 {worker_id} 不存在")
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise Conflict(f"user name {username!r} is taken")
+        raise Conflict(f"用户名 {username} 已被占用，请换一个")
     user = User(
         username=username,
         display_name=display_name.strip(),
@@ -249,7 +255,7 @@ def create_user(
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"user name {username!r} is taken") from exc
+        raise Conflict(f"用户名 {username} 已被占用，请换一个") from exc
     return user
 
 
@@ -338,11 +344,12 @@ def authenticate(
     )
     if user is None:
         hasher.verify(password, _dummy_hash())
-        raise AuthenticationFailed("wrong user name or password")
+        raise AuthenticationFailed(WRONG_LOGIN)
     if user.locked_until is not None:
         if user.locked_until > now:
+            minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
             raise AccountLocked(
-                f"account locked until {user.locked_until:%H:%M}", until=user.locked_until
+                f"账户已锁定，请 {minutes} 分钟后再试或联系管理员", until=user.locked_until
             )
         user.locked_until = None
         user.failed_logins = 0
@@ -354,12 +361,12 @@ def authenticate(
             user.failed_logins = 0
             session.flush()
             raise AccountLocked(
-                f"{rules.max_failures} failed logins: account locked for "
-                f"{rules.lock_minutes} minutes",
+                f"连续 {rules.max_failures} 次登录失败，账户已锁定 {rules.lock_minutes} 分钟，"
+                "请稍后再试或联系管理员",
                 until=user.locked_until,
             )
         session.flush()
-        raise AuthenticationFailed("wrong user name or password")
+        raise AuthenticationFailed(WRONG_LOGIN)
     user.failed_logins = 0
     if new_hash is not None:
         user.password_hash = new_hash
@@ -389,5 +396,5 @@ def get_active_user(session: Session, user_id: int) -> User:
     """
     user = session.get(User, user_id)
     if user is None or not user.active:
-        raise AuthenticationFailed("unknown or inactive account")
+        raise AuthenticationFailed("账户不存在或已停用，请联系管理员")
     return user

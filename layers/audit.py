@@ -121,17 +121,17 @@ def _hashed_fields(entry: AuditEntry) -> dict[str, Any]:
     }
 
 
-def _check_detail(value: object, path: str = "detail") -> None:
+def _check_detail(value: object) -> None:
     if isinstance(value, Mapping):
         for key, inner in value.items():
             if str(key).lower() in _PERSONAL_KEYS:
-                raise InvalidInput(f"{path}.{key}: personal data must not go into the audit log")
-            _check_detail(inner, f"{path}.{key}")
+                raise InvalidInput("个人信息不能写入审计日志，请删去姓名、身份证号等内容")
+            _check_detail(inner)
     elif isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        for index, inner in enumerate(value):
-            _check_detail(inner, f"{path}[{index}]")
+        for inner in value:
+            _check_detail(inner)
     elif isinstance(value, str) and _RESIDENT_ID.search(value):
-        raise InvalidInput(f"{path}: looks like a resident ID; it must not go into the audit log")
+        raise InvalidInput("内容中有疑似公民身份号码，不能写入审计日志，请删去后重试")
 
 
 def record(
@@ -182,7 +182,7 @@ def record(
         Unknown outcome, or personal data in ``detail``.
     """
     if outcome not in OUTCOMES:
-        raise InvalidInput(f"unknown audit outcome {outcome!r}")
+        raise InvalidInput(f"审计结果无效，可选：{'、'.join(OUTCOMES)}")
     if detail is not None:
         _check_detail(detail)
     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})

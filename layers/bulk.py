@@ -457,8 +457,11 @@ def _differs(
     A geometry differs only when a vertex moved more than :data:`GEOMETRY_TOLERANCE`, or the
     vertices are not the same in number: equal geometries are told at once, a point by its
     coordinates; other shapes are the same when, snapped to that tolerance, they are the same
-    in canonical order (a Shapefile's rings run the other way), else when each vertex, in
-    order, lies within it (all linear in their size, or nearly).
+    in canonical order (a Shapefile's rings run the other way), else when each vertex lies
+    within it of its counterpart: the rings in canonical order, each turned to start at the
+    vertex nearest the other's first one (a ring re-projected may start elsewhere, and a
+    vertex near a cell of the snapping grid's edge falls in the next cell). All linear in
+    their size, or nearly.
     """
     geometries = [c for c in columns if isinstance(table.c[c].type, Geometry)]
     plain = [c for c in columns if c not in geometries]
@@ -473,8 +476,17 @@ def _differs(
         point = str(getattr(table.c[column].type, "geometry_type", "")).upper() == "POINT"
         a = sql.SQL("{}.{}").format(old, sql.Identifier(column))
         b = _new_values(new, old, [column], keep, merge)
-        moved = (_POINT_MOVED if point else _VERTEX_MOVED).format(
-            a=a, b=b, tolerance=sql.Literal(GEOMETRY_TOLERANCE)
+        tolerance = sql.Literal(GEOMETRY_TOLERANCE)
+        moved = (
+            _POINT_MOVED.format(a=a, b=b, tolerance=tolerance)
+            if point
+            else _VERTEX_MOVED.format(
+                a=a,
+                b=b,
+                tolerance=tolerance,
+                a_ring=_RING_VERTICES.format(g=a),
+                b_ring=_RING_VERTICES.format(g=b),
+            )
         )
         tests.append(
             sql.SQL(
@@ -492,11 +504,23 @@ _VERTEX_MOVED = sql.SQL(
     "CASE WHEN ST_NPoints({a}) <> ST_NPoints({b}) THEN true "
     "WHEN ST_OrderingEquals(ST_Normalize(ST_SnapToGrid({a}, {tolerance})), "
     "ST_Normalize(ST_SnapToGrid({b}, {tolerance}))) THEN false "
-    "ELSE EXISTS (SELECT FROM ST_DumpPoints({a}) AS p FULL JOIN ST_DumpPoints({b}) AS q "
-    "USING (path) WHERE p.geom IS NULL OR q.geom IS NULL "
-    "OR abs(ST_X(p.geom) - ST_X(q.geom)) > {tolerance} "
-    "OR abs(ST_Y(p.geom) - ST_Y(q.geom)) > {tolerance}) END"
+    "ELSE EXISTS (WITH p AS ({a_ring}), q AS ({b_ring}), "
+    # each ring of a, turned to start at the vertex of b's ring nearest its own first one
+    "k AS MATERIALIZED (SELECT p.ring, (SELECT q.i FROM q WHERE q.ring = p.ring "
+    "ORDER BY q.geom <-> p.geom LIMIT 1) - 1 AS k FROM p WHERE p.i = 1), "
+    "r AS (SELECT p.ring, mod(p.i - 1 + k.k, p.n) + 1 AS i, p.geom FROM p JOIN k USING (ring)) "
+    "SELECT FROM r FULL JOIN q USING (ring, i) WHERE r.geom IS NULL OR q.geom IS NULL "
+    "OR abs(ST_X(r.geom) - ST_X(q.geom)) > {tolerance} "
+    "OR abs(ST_Y(r.geom) - ST_Y(q.geom)) > {tolerance}) END"
 )
+_RING_VERTICES = sql.SQL(
+    "SELECT ring, i, n, geom FROM (SELECT d.path[:cardinality(d.path) - 1] AS ring, "
+    "d.path[cardinality(d.path)] AS i, d.geom, "
+    "count(*) OVER (PARTITION BY d.path[:cardinality(d.path) - 1]) - 1 AS n "
+    "FROM ST_DumpPoints(ST_Normalize({g})) AS d) AS v WHERE i <= n"
+)
+"""The vertices of a polygon's rings in canonical order, each ring's closing one left out:
+``ring`` (its path), ``i`` (from 1), ``n`` (the ring's vertices), ``geom``."""
 
 
 def _returning(follow_up: sql.Composable | None, columns: Sequence[str] | None) -> sql.Composable:
@@ -548,9 +572,14 @@ def _upsert_by_match(
 ) -> UpsertCounts:
     target = sql.Identifier(table.name)
     source = sql.Identifier(staging)
-    equal = sql.SQL("IS NOT DISTINCT FROM" if null_safe else "=")
+    # NULL matches NULL in a key column that may hold it; ``=`` elsewhere, which a hash or an
+    # index can serve (IS NOT DISTINCT FROM is compared row by row)
     match = sql.SQL(" AND ").join(
-        sql.SQL("t.{c} {equal} s.{c}").format(c=sql.Identifier(c), equal=equal) for c in key
+        sql.SQL("t.{c} {equal} s.{c}").format(
+            c=sql.Identifier(c),
+            equal=sql.SQL("IS NOT DISTINCT FROM" if null_safe and table.c[c].nullable else "="),
+        )
+        for c in key
     )
     others = [c for c in columns if c not in key and c not in insert_only]
     updated = 0
@@ -569,28 +598,21 @@ def _upsert_by_match(
             )
         )
         updated = cursor.rowcount
-    template: sql.SQL
-    if null_safe:
-        template = sql.SQL(
-            "INSERT INTO {target} ({cols}) SELECT {scols} FROM {source} AS s {joined} "
-            "WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {match}) ORDER BY s.{row}"
-        )
-    else:
-        conn.execute(
-            sql.SQL("DELETE FROM {source} AS s USING {target} AS t WHERE {match}").format(
-                source=source, target=target, match=match
-            )
-        )
-        template = sql.SQL(
-            "INSERT INTO {target} ({cols}) SELECT {scols} FROM {source} AS s {joined}"
-        )
+    # The staged rows stay (what runs after the upsert, the responsibles of persons say, reads
+    # them all); those on record are left out by an anti-join.
+    template = sql.SQL(
+        "INSERT INTO {target} ({cols}) SELECT {scols} FROM {source} AS s {joined} "
+        "WHERE NOT EXISTS (SELECT 1 FROM {target} AS t WHERE {match}){order}"
+    )
     insert = template.format(
         target=target,
         source=source,
         cols=_ident_list([*columns, *computed]),
         scols=_select_list(columns, computed),
         match=match,
-        row=sql.Identifier(ROW_COLUMN),
+        order=sql.SQL(" ORDER BY s.{}").format(sql.Identifier(ROW_COLUMN))
+        if null_safe
+        else sql.SQL(""),
         joined=joined or sql.SQL(""),
     )
     if follow_up is None:

@@ -29,7 +29,7 @@ from geo.codes import (
     scope_range,
 )
 from layers import audit, deadlines, workflow
-from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
+from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
 from layers.model import (
     SRID,
     Case,
@@ -39,11 +39,41 @@ from layers.model import (
     Channel,
     Dispatch,
     DispatchStatus,
+    Level,
     Role,
     Worker,
     WorkerStatus,
 )
 from layers.workflow import Actor
+
+#: A case that does not exist, or not in the actor's scope (indistinguishable).
+NO_CASE = "该案件不存在或不在您的辖区内"
+#: Chinese names of the action parameters that :func:`act` requires, as the console labels them.
+PARAM_LABELS = {
+    "outcome": "办结结果",
+    "route": "法治化途径",
+    "deadline": "督办期限",
+    "departments": "吹哨部门",
+}
+#: A risk level out of range.
+RISK_RANGE = "风险等级应为 1（红色）至 4（蓝色）"
+
+
+def unknown_category() -> InvalidInput:
+    """Return the error of a category that is not in the code table (naming the known ones).
+
+    Returns
+    -------
+    InvalidInput
+        The error to raise.
+
+    Examples
+    --------
+    >>> str(unknown_category())
+    '类别无效，可选：矛盾纠纷、安全隐患、社情民意'
+    """
+    return InvalidInput(f"类别无效，可选：{'、'.join(Category.labels().values())}")
+
 
 #: Repeat detection: an open case of the same category and subcategory this close …
 DEDUPE_RADIUS_M = 200.0
@@ -123,9 +153,9 @@ def unit_range(code: str, actor: Actor) -> tuple[str, str, int]:
         level = division_level(code)
         lo, hi = scope_range(code)
     except CodeError as exc:
-        raise NotFound(f"no jurisdiction {code}") from exc
+        raise no_jurisdiction(code) from exc
     if not in_scope(actor.scope_code, code):
-        raise NotFound(f"no jurisdiction {code}")
+        raise no_jurisdiction(code)
     return lo, hi, level
 
 
@@ -246,7 +276,7 @@ def flush_case(session: Session) -> None:
     try:
         session.flush()
     except StaleDataError as exc:
-        raise Conflict("the case was changed by someone else; reload it") from exc
+        raise Conflict("案件刚被他人修改，请刷新后重试") from exc
 
 
 def _locate(session: Session, lon: float, lat: float) -> tuple[str | None, str | None]:
@@ -342,44 +372,46 @@ def register(
         The channel's external number is already registered.
     """
     if actor.role not in workflow.FIELD:
-        raise Forbidden(f"role {actor.role} may not register cases")
+        raise Forbidden(f"{Role.label_of(actor.role)}不能登记案件")
     if channel not in Channel.labels():
-        raise InvalidInput(f"unknown channel {channel!r}")
+        raise InvalidInput(f"来源渠道无效，可选：{'、'.join(Channel.labels().values())}")
     if category not in Category.labels():
-        raise InvalidInput(f"unknown category {category!r}")
+        raise unknown_category()
     if not 1 <= risk_level <= 4:
-        raise InvalidInput("risk_level must be 1 (red) … 4 (blue)")
+        raise InvalidInput(RISK_RANGE)
     if not title.strip():
-        raise InvalidInput("title must not be empty")
+        raise InvalidInput("请填写事项标题")
     if reported_at.tzinfo is None:
-        raise InvalidInput("reported_at must carry a time zone")
+        raise InvalidInput("反映时间须注明时区")
     if (lon is None) != (lat is None):
-        raise InvalidInput("give both lon and lat, or neither")
+        raise InvalidInput("经度和纬度须同时填写，或都不填")
     if lon is not None and lat is not None:
         located_area, located_grid = _locate(session, lon, lat)
         area_code = area_code or located_area
         grid_code = grid_code or located_grid
     if area_code is None:
-        raise InvalidInput("the case needs a location inside a jurisdiction or an area_code")
+        raise InvalidInput("请给出案件位置（经纬度，须在某个辖区内）或所在辖区")
     try:
         case_level = division_level(area_code)
     except CodeError as exc:
         raise InvalidInput(str(exc)) from exc
     if not in_scope(actor.scope_code, area_code):
-        raise Forbidden("the case lies outside your jurisdiction")
+        raise Forbidden("该案件的位置不在您的辖区内")
     if grid_code is not None and not grid_code.startswith(area_code[:12]):
         if case_level < 5 or not in_scope(actor.scope_code, grid_code[:12]):
-            raise InvalidInput(f"grid {grid_code} is not in {area_code}")
+            raise InvalidInput(f"网格 {grid_code} 不在辖区 {area_code} 内")
     level = handling_level if handling_level is not None else min(4, case_level)
     if not 1 <= level <= 5:
-        raise InvalidInput("handling_level must be 1 … 5")
+        raise InvalidInput("处理层级应为 1（省）至 5（村社区）")
     _require_unit(area_code, level)
     if external_no is not None:
         taken = session.scalar(
-            select(Case.id).where(Case.channel == channel, Case.external_no == external_no)
+            select(Case.code).where(Case.channel == channel, Case.external_no == external_no)
         )
         if taken is not None:
-            raise Conflict(f"{channel} number {external_no} is already registered as case {taken}")
+            raise Conflict(
+                f"{Channel.label_of(channel)}编号 {external_no} 已登记为案件 {taken}，请勿重复登记"
+            )
     case_id = int(session.scalar(text("SELECT nextval(pg_get_serial_sequence('cases', 'id'))")))
     limits = deadlines.limits_for(category, risk_level, limits_config)
     case = Case(
@@ -503,7 +535,7 @@ def get_case(session: Session, case_id: int, *, actor: Actor, lock: bool = False
         query = query.with_for_update().execution_options(populate_existing=True)
     case = session.scalars(query).first()
     if case is None:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(NO_CASE)
     return case
 
 
@@ -565,7 +597,7 @@ def queue(
     """
     unit = code or actor.scope_code
     if not in_scope(actor.scope_code, unit):
-        raise NotFound(f"no jurisdiction {unit}")
+        raise no_jurisdiction(unit)
     lo, hi = scope_range(unit)
     query = (
         select(Case)
@@ -633,8 +665,7 @@ def check_version(case: Case, expected_version: int | None) -> None:
     """
     if expected_version is not None and expected_version != case.version:
         raise Conflict(
-            f"case {case.id} is at version {case.version}, not {expected_version}: "
-            "someone else acted on it; reload it",
+            "案件已被他人处理，请刷新后重试",
             allowed=workflow.allowed_actions(case.state, handling_level=case.handling_level),
         )
 
@@ -642,7 +673,7 @@ def check_version(case: Case, expected_version: int | None) -> None:
 def _require(params: Mapping[str, Any], name: str) -> Any:
     value = params.get(name)
     if value is None or value == "" or value == []:
-        raise InvalidInput(f"{name} is required")
+        raise InvalidInput(f"请填写{PARAM_LABELS.get(name, '必填项')}")
     return value
 
 
@@ -742,7 +773,9 @@ def act(
                 session, case, action, actor=actor, now=now, params=p, cfg=limits_config
             )
         except (ValueError, TypeError) as exc:
-            raise InvalidInput(f"bad parameters for {action}: {exc}") from exc
+            raise InvalidInput(
+                f"{workflow.ACTION_LABELS.get(action, '办理')}的参数有误，请检查后重试"
+            ) from exc
         case.state = after
     # Every action bumps the version, also those that keep the state (remind, supervise …).
     flag_modified(case, "state")
@@ -757,7 +790,7 @@ def _require_own_dispatch(session: Session, case: Case, actor: Actor, action: st
     """Refuse a grid worker acting on a case that is not dispatched to their worker record."""
     current = active_dispatch(session, case.id)
     if actor.worker_id is None or current is None or current.worker_id != actor.worker_id:
-        raise Forbidden(f"a grid worker may {action} only a case dispatched to them")
+        raise Forbidden(f"网格员只能{workflow.ACTION_LABELS[action]}派给本人的案件")
 
 
 def _apply(
@@ -775,13 +808,15 @@ def _apply(
     if action == "triage":
         category = params.get("category", case.category)
         if category not in Category.labels():
-            raise InvalidInput(f"unknown category {category!r}")
+            raise unknown_category()
         risk = int(params.get("risk_level", case.risk_level))
         level = int(params.get("handling_level", case.handling_level))
         if not 1 <= risk <= 4:
-            raise InvalidInput("risk_level must be 1 … 4")
+            raise InvalidInput(RISK_RANGE)
         if not actor.level <= level <= 5 or level < 1:
-            raise InvalidInput(f"handling_level must be between your level {actor.level} and 5")
+            raise InvalidInput(
+                f"处理层级只能选您所在的{Level(actor.level).label}级至{Level.VILLAGE.label}级"
+            )
         _require_unit(case.area_code, level)
         case.category = category
         case.subcategory = params.get("subcategory", case.subcategory)
@@ -801,14 +836,16 @@ def _apply(
     elif action == "resolve":
         outcome = _require(params, "outcome")
         if outcome not in workflow.OUTCOMES:
-            raise InvalidInput(f"outcome must be one of {', '.join(workflow.OUTCOMES)}")
+            raise InvalidInput(f"办结结果无效，可选：{'、'.join(workflow.OUTCOME_LABELS.values())}")
         payload = {"outcome": outcome}
         if outcome == "mediation_failed":
             if case.state == CaseState.LEGAL_ROUTE:
-                raise InvalidInput("the case is already on the legal route")
+                raise InvalidInput("该案件已在法治化途径中，请选择其他办结结果")
             route = _require(params, "route")
             if route not in workflow.LEGAL_ROUTES:
-                raise InvalidInput(f"route must be one of {', '.join(workflow.LEGAL_ROUTES)}")
+                raise InvalidInput(
+                    f"法治化途径无效，可选：{'、'.join(workflow.LEGAL_ROUTE_LABELS.values())}"
+                )
             payload["route"] = route
         else:
             case.closed_at = now
@@ -817,7 +854,7 @@ def _apply(
         satisfaction = params.get("satisfaction")
         if satisfaction is not None:
             if not 1 <= int(satisfaction) <= 5:
-                raise InvalidInput("satisfaction must be 1 … 5")
+                raise InvalidInput("满意度应为 1 至 5")
             payload = {"satisfaction": int(satisfaction)}
     elif action == "archive":
         case.closed_at = case.closed_at or now
@@ -842,7 +879,9 @@ def _apply(
         except CodeError as exc:
             raise InvalidInput(str(exc)) from exc
         if unit_level != level or not case.area_code.startswith(unit_prefix):
-            raise InvalidInput(f"{unit} is not the level-{level} unit that contains the case")
+            raise InvalidInput(
+                f"{unit} 不是该案件所在的{Level(level).label}级单位，请重新选择交办对象"
+            )
         payload = {"from_level": case.handling_level, "to_level": level, "unit_code": unit}
         case.handling_level = level
     elif action == "supervise":
@@ -850,13 +889,13 @@ def _apply(
         if isinstance(deadline, str):
             deadline = datetime.fromisoformat(deadline)
         if deadline.tzinfo is None or deadline <= now:
-            raise InvalidInput("deadline must be a time-zone-aware time in the future")
+            raise InvalidInput("督办期限须晚于现在，并注明时区")
         case.supervision_deadline = deadline
         payload = {"deadline": deadline.isoformat()}
     elif action == "summon":
         departments = _require(params, "departments")
         if isinstance(departments, str) or not isinstance(departments, Sequence):
-            raise InvalidInput("departments must be a list of names")
+            raise InvalidInput("吹哨部门须逐个写出部门名称")
         payload = {"departments": [str(d) for d in departments]}
     return payload
 
@@ -893,7 +932,7 @@ def _has_unit(area_code: str, level: int) -> bool:
 def _require_unit(area_code: str, level: int) -> None:
     """Refuse a handling level at which no unit contains the case (its queue would be nobody's)."""
     if not _has_unit(area_code, level):
-        raise InvalidInput(f"no level-{level} unit contains {area_code}: choose another level")
+        raise InvalidInput(f"案件所在地没有{Level(level).label}级单位，请选择其他处理层级")
 
 
 def lonlat(case: Case) -> tuple[float, float] | None:
@@ -1235,10 +1274,10 @@ def reporter_contact(
         No such case in scope.
     """
     if not can_unmask or actor.role not in workflow.OPERATORS:
-        raise Forbidden("reading a reporter's clear contact needs the unmask permission")
+        raise Forbidden("您没有查看反映人完整信息的权限")
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
-        raise InvalidInput(f"state a reason of at least {MIN_REASON_LENGTH} characters")
+        raise InvalidInput(f"请填写不少于 {MIN_REASON_LENGTH} 个字的查看事由")
     case = get_case(session, case_id, actor=actor)
     audit.record(
         session,

@@ -354,7 +354,7 @@ def get_collection(collection_id: str) -> Collection:
     try:
         return COLLECTIONS[collection_id]
     except KeyError:
-        raise NotFound(f"no collection {collection_id!r}") from None
+        raise NotFound("没有这个图层") from None
 
 
 def readable(role: str, collection: Collection, *, aggregated: bool = False) -> bool:
@@ -408,4 +408,4 @@ def check_readable(role: str, collection: Collection, *, aggregated: bool = Fals
         The role may not read it.
     """
     if not readable(role, collection, aggregated=aggregated):
-        raise Forbidden(f"role {role!r} may not read {collection.id}")
+        raise Forbidden(f"{Role.label_of(role)}不能查看图层“{collection.title}”")

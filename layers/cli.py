@@ -69,16 +69,18 @@ def db_stop() -> None:
     console.print("stopped" if stopped else "not running")
 
 
-@db_app.command("migrate", help="把表结构升级（或回退）到 REVISION 版本。")
+@db_app.command(
+    "migrate", help="把表结构升级（或回退）到 REVISION 版本；内嵌数据库未启动时先启动它。"
+)
 def db_migrate(
     revision: str = typer.Argument("head", help="目标版本；head 即最新版本。"),
 ) -> None:
-    """Run the migrations up to REVISION."""
+    """Run the migrations up to REVISION, starting the embedded cluster first if it is stopped."""
     from layers.database import resolve_urls
 
     settings = Settings.from_env()
     try:
-        urls = resolve_urls(settings)
+        urls = resolve_urls(settings, start=True)
     except EmbeddedError as exc:
         raise _fail(str(exc)) from exc
     _migrate(urls.owner, revision)

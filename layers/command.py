@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from geo.codes import division_level, enclosing_code, prefix_length
 from layers import cases, deadlines, workflow
-from layers.errors import NotFound
+from layers.errors import no_jurisdiction
 from layers.model import Level
 from layers.workflow import Actor
 
@@ -275,7 +275,7 @@ def feed(
     lo, hi, level = cases.unit_range(code, actor)
     path = ancestors(session, code)  # the unit itself is the last one
     if not path or path[-1]["code"] != code:
-        raise NotFound(f"no jurisdiction {code}")
+        raise no_jurisdiction(code)
     unit_row = path[-1]
     n: int | None = None  # children's key: code prefix, or (grids) the whole code
     if level < 5:

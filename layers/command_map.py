@@ -22,7 +22,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers import cases, workflow
-from layers.errors import NotFound
+from layers.errors import no_jurisdiction
 from layers.features import BBox
 from layers.model import SRID
 from layers.workflow import Actor
@@ -116,7 +116,7 @@ def outline(session: Session, code: str, *, actor: Actor) -> str:
         {"code": code},
     ).first()
     if exists is None:
-        raise NotFound(f"no jurisdiction {code}")
+        raise no_jurisdiction(code)
     return str(session.execute(text(sql), params).scalar_one())
 
 

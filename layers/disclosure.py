@@ -138,17 +138,17 @@ def unmask_person(
     reason = reason.strip()
     if not reader.can_unmask or reader.role in NO_BUSINESS_DATA or reader.role == Role.ANALYST:
         _refuse(session, reader, person_id, reason, "no unmask permission")
-        raise Forbidden("no permission to read unmasked personal data")
+        raise Forbidden("您没有查看完整个人信息的权限")
     if len(reason) < MIN_REASON_LENGTH:
         _refuse(session, reader, person_id, reason, "no reason stated")
-        raise InvalidInput(f"state a reason of at least {MIN_REASON_LENGTH} characters")
+        raise InvalidInput(f"请填写不少于 {MIN_REASON_LENGTH} 个字的查看事由")
     lo, hi = scope_range(reader.scope_code)
     person = session.scalar(
         select(Person).where(Person.id == person_id, Person.area_code >= lo, Person.area_code < hi)
     )
     if person is None:
         _refuse(session, reader, person_id, reason, "not found in scope")
-        raise NotFound(f"no person {person_id}")
+        raise NotFound("该人员不存在或不在您的辖区内")
     entry = audit.record(
         session,
         actor_id=reader.user_id,

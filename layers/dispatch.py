@@ -22,19 +22,22 @@ from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 from layers import audit, cases, workflow
-from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
+from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
 from layers.model import (
     AssigneeKind,
     Case,
     Dispatch,
     DispatchStatus,
     Jurisdiction,
+    Role,
     Worker,
     WorkerPosition,
     WorkerStatus,
 )
 from layers.workflow import Actor
 
+#: A worker that does not exist, or not in the actor's scope (indistinguishable).
+NO_WORKER = "该网格员不存在或不在您的辖区内"
 #: Why a worker who left the job cannot go on or off duty (shown to the worker and the operator).
 LEFT_REFUSAL = "该网格员已离职，不能更改在岗状态；如已重新上岗，请在网格员花名册中登记后重新导入"
 #: Why no candidate was suggested.
@@ -223,9 +226,9 @@ def candidates(
         _RANK, {**params, "day_ago": now - timedelta(days=1), "pool": limit * POOL_FACTOR}
     ).all()
     if not rows:
-        raise NotFound(f"no case {case_id}")
+        raise NotFound(cases.NO_CASE)
     if not rows[0].located:
-        raise InvalidInput(f"case {case_id} has no location; dispatch it to a unit instead")
+        raise InvalidInput("该案件没有位置，无法按距离推荐网格员，请派往下级单位或职能部门")
     case_grid = rows[0].case_grid
     # Rank the whole pool on plain tuples, then build objects for the ``limit`` kept only.
     ranked = []
@@ -320,7 +323,7 @@ def assign(
     """
     given = [x for x in (worker_id, unit_code, department) if x is not None]
     if len(given) != 1:
-        raise InvalidInput("give exactly one of worker_id, unit_code, department")
+        raise InvalidInput("请在网格员、下级单位、职能部门中选择一个派单对象（只能选一个）")
     case = cases.get_case(session, case_id, actor=actor, lock=True)
     cases.check_version(case, expected_version)
     before = case.state
@@ -342,10 +345,10 @@ def assign(
             .execution_options(populate_existing=True)
         ).first()
         if worker is None:
-            raise NotFound(f"no worker {worker_id}")
+            raise NotFound(NO_WORKER)
         if worker.status != WorkerStatus.ON_DUTY:
             raise Conflict(
-                f"worker {worker_id} is not available ({worker.status}); choose another",
+                f"该网格员当前状态为“{WorkerStatus.label_of(worker.status)}”，不能接收派单，请另选网格员",
                 allowed=["dispatch"],
             )
         dispatch.assignee_kind = AssigneeKind.WORKER
@@ -355,13 +358,13 @@ def assign(
         payload = {"assignee_kind": "worker", "worker_id": worker.id}
     elif unit_code is not None:
         if not (lo <= unit_code < hi) or session.get(Jurisdiction, unit_code) is None:
-            raise NotFound(f"no jurisdiction {unit_code}")
+            raise no_jurisdiction(unit_code)
         dispatch.assignee_kind = AssigneeKind.UNIT
         dispatch.unit_code = unit_code
         payload = {"assignee_kind": "unit", "unit_code": unit_code}
     else:
         if not str(department).strip():
-            raise InvalidInput("department must not be empty")
+            raise InvalidInput("请填写职能部门名称")
         dispatch.assignee_kind = AssigneeKind.DEPARTMENT
         dispatch.department = str(department).strip()[:100]
         payload = {"assignee_kind": "department", "department": dispatch.department}
@@ -370,7 +373,7 @@ def assign(
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        raise Conflict("the worker or the case was just dispatched by someone else") from exc
+        raise Conflict("该网格员或该案件刚被他人派单，请刷新后重试") from exc
     case.state = after
     cases.flush_case(session)
     cases.append_event(
@@ -459,17 +462,17 @@ def report_position(
         Coordinates off the Earth.
     """
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        raise InvalidInput("lon/lat out of range")
+        raise InvalidInput("经纬度超出范围：经度应在 -180 至 180 之间，纬度应在 -90 至 90 之间")
     if actor.role == "grid_worker" and actor_worker_id != worker_id:
-        raise Forbidden("a grid worker reports only their own position")
+        raise Forbidden("网格员只能上报本人的位置")
     if actor.role not in workflow.FIELD:
-        raise Forbidden(f"role {actor.role} may not report positions")
+        raise Forbidden(f"{Role.label_of(actor.role)}不能上报网格员位置")
     lo, hi = scope_range(actor.scope_code)
     worker = session.scalars(
         select(Worker).where(Worker.id == worker_id, Worker.area_code >= lo, Worker.area_code < hi)
     ).first()
     if worker is None:
-        raise NotFound(f"no worker {worker_id}")
+        raise NotFound(NO_WORKER)
     point = cases.point(lon, lat)
     worker.last_position = point
     worker.last_seen_at = at
@@ -522,11 +525,13 @@ def set_status(
         lists them again brings them back, :mod:`layers.worker_identity`).
     """
     if status not in (WorkerStatus.ON_DUTY, WorkerStatus.OFF_DUTY):
-        raise InvalidInput("status must be on_duty or off_duty")
+        raise InvalidInput(
+            f"在岗状态只能设为“{WorkerStatus.ON_DUTY.label}”或“{WorkerStatus.OFF_DUTY.label}”"
+        )
     if actor.role == "grid_worker" and actor_worker_id != worker_id:
-        raise Forbidden("a grid worker changes only their own status")
+        raise Forbidden("网格员只能更改本人的在岗状态")
     if actor.role not in workflow.FIELD:
-        raise Forbidden(f"role {actor.role} may not change worker status")
+        raise Forbidden(f"{Role.label_of(actor.role)}不能更改网格员的在岗状态")
     lo, hi = scope_range(actor.scope_code)
     worker = session.scalars(
         select(Worker)
@@ -534,9 +539,9 @@ def set_status(
         .with_for_update()
     ).first()
     if worker is None:
-        raise NotFound(f"no worker {worker_id}")
+        raise NotFound(NO_WORKER)
     if worker.status == WorkerStatus.BUSY:
-        raise Conflict("the worker is busy with a dispatch; resolve or return it first")
+        raise Conflict("该网格员正在处置派单，请先办结或退回该派单")
     if worker.status == WorkerStatus.LEFT:
         raise Conflict(LEFT_REFUSAL)
     worker.status = status

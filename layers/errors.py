@@ -16,7 +16,8 @@ class DomainError(Exception):
     Parameters
     ----------
     message : str
-        Human-readable explanation (English; the console translates known codes).
+        What the user reads (the console shows it): concise Simplified Chinese saying what is
+        wrong and what to do, code-table values by their Chinese labels, never internal names.
     """
 
     def __init__(self, message: str = "") -> None:
@@ -29,6 +30,27 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     """The object does not exist, or is outside the caller's scope (indistinguishable)."""
+
+
+def no_jurisdiction(code: str) -> NotFound:
+    """Return the error of a jurisdiction that does not exist or lies outside the caller's scope.
+
+    Parameters
+    ----------
+    code : str
+        The division code asked for.
+
+    Returns
+    -------
+    NotFound
+        The error to raise.
+
+    Examples
+    --------
+    >>> str(no_jurisdiction("530424000000"))
+    '辖区 530424000000 不存在或不在您的管辖范围内'
+    """
+    return NotFound(f"辖区 {code} 不存在或不在您的管辖范围内")
 
 
 class Conflict(DomainError):

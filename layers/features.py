@@ -40,6 +40,32 @@ class InvalidParameter(InvalidInput):
     """A query parameter that cannot be used (bad bbox, datetime, …): HTTP 400 in OGC terms."""
 
 
+BBOX_FORM = "地图范围（bbox）应为以逗号分隔的 4 个（或 6 个）数字"
+"""The message of a bbox that is not a list of numbers."""
+
+
+def no_feature(collection: Collection) -> NotFound:
+    """Return the error of a feature id that is not in ``collection`` within the caller's scope.
+
+    Parameters
+    ----------
+    collection : Collection
+        The layer, named by its Chinese title.
+
+    Returns
+    -------
+    NotFound
+        The error to raise; the id asked for is not repeated (it may be any text).
+
+    Examples
+    --------
+    >>> from layers.catalog import get_collection
+    >>> str(no_feature(get_collection("grids")))
+    '图层“网格”中没有该要素，或它不在您的辖区内'
+    """
+    return NotFound(f"图层“{collection.title}”中没有该要素，或它不在您的辖区内")
+
+
 @dataclass(frozen=True)
 class BBox:
     """A longitude/latitude box in CRS84 degrees.
@@ -69,13 +95,13 @@ class BBox:
         """Check the box is finite, on Earth and not inverted."""
         values = (self.minx, self.miny, self.maxx, self.maxy)
         if not all(math.isfinite(v) for v in values):
-            raise InvalidParameter("bbox values must be finite numbers")
+            raise InvalidParameter("地图范围（bbox）的值应为有限的数字")
         if not (-180 <= self.minx <= 180 and -180 <= self.maxx <= 180):
-            raise InvalidParameter("bbox longitudes must lie in [-180, 180]")
+            raise InvalidParameter("地图范围（bbox）的经度应在 -180 至 180 之间")
         if not (-90 <= self.miny <= 90 and -90 <= self.maxy <= 90):
-            raise InvalidParameter("bbox latitudes must lie in [-90, 90]")
+            raise InvalidParameter("地图范围（bbox）的纬度应在 -90 至 90 之间")
         if self.minx > self.maxx or self.miny > self.maxy:
-            raise InvalidParameter("bbox minimum must not exceed maximum")
+            raise InvalidParameter("地图范围（bbox）的最小值不能大于最大值")
 
     @classmethod
     def parse(cls, value: str) -> BBox:
@@ -99,11 +125,11 @@ class BBox:
         try:
             numbers = [float(part) for part in value.split(",")]
         except ValueError:
-            raise InvalidParameter("bbox must be 4 (or 6) comma-separated numbers") from None
+            raise InvalidParameter(BBOX_FORM) from None
         if len(numbers) == 6:
             numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
         if len(numbers) != 4:
-            raise InvalidParameter("bbox must be 4 (or 6) comma-separated numbers")
+            raise InvalidParameter(BBOX_FORM)
         return cls(*numbers)
 
 
@@ -150,13 +176,13 @@ class TimeRange:
             instant = _parse_instant(parts[0])
             return cls(instant, instant)
         if len(parts) != 2:
-            raise InvalidParameter("datetime must be an instant or an interval a/b")
+            raise InvalidParameter("时间（datetime）应为一个时刻，或“开始/结束”形式的时间段")
         start = None if parts[0] in ("", "..") else _parse_instant(parts[0])
         end = None if parts[1] in ("", "..") else _parse_instant(parts[1])
         if start is None and end is None:
-            raise InvalidParameter("datetime interval must have at least one end")
+            raise InvalidParameter("时间段（datetime）至少要给出开始或结束")
         if start is not None and end is not None and start > end:
-            raise InvalidParameter("datetime interval starts after it ends")
+            raise InvalidParameter("时间段（datetime）的开始晚于结束")
         return cls(start, end)
 
 
@@ -164,7 +190,9 @@ def _parse_instant(value: str) -> datetime:
     try:
         parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
     except ValueError:
-        raise InvalidParameter(f"datetime {value!r} is not RFC 3339") from None
+        raise InvalidParameter(
+            "时间（datetime）应为 RFC 3339 格式，例如 2026-01-01T08:00:00+08:00"
+        ) from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
@@ -475,10 +503,10 @@ def parse_fid(collection: Collection, fid: str) -> int | str:
     """
     if collection.id_kind == "int":
         if not fid.isascii() or not fid.isdigit() or len(fid) > 18:
-            raise NotFound(f"no feature {fid!r} in {collection.id}")
+            raise no_feature(collection)
         return int(fid)
     if not fid.isascii() or not fid.isdigit() or len(fid) > 15:
-        raise NotFound(f"no feature {fid!r} in {collection.id}")
+        raise no_feature(collection)
     return fid
 
 
@@ -515,7 +543,7 @@ def collection_item(session: Session, collection: Collection, fid: str, *, scope
     """
     body = session.execute(text(sql), params).scalar()
     if body is None:
-        raise NotFound(f"no feature {fid!r} in {collection.id}")
+        raise no_feature(collection)
     return str(body)
 
 

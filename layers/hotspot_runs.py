@@ -118,13 +118,13 @@ def run(
         Empty or inverted window, bad resolution.
     """
     if actor.role not in RUN_ROLES:
-        raise Forbidden(f"role {actor.role} may not run hot-spot analyses")
+        raise Forbidden(f"{Role.label_of(actor.role)}不能运行热点分析")
     if not cases.in_scope(actor.scope_code, scope_code):
-        raise Forbidden("the scope lies outside your jurisdiction")
+        raise Forbidden("分析范围不在您的辖区内")
     if window_end <= window_start:
-        raise InvalidInput("window_end must be after window_start")
+        raise InvalidInput("分析时间范围的结束时间须晚于开始时间")
     if not 5 <= resolution <= 10:
-        raise InvalidInput("resolution must be 5 … 10")
+        raise InvalidInput(f"网格分辨率应为 5 至 10（现为 {resolution}；8 约每格 0.74 平方千米）")
     lo, hi = scope_range(scope_code)
     rows = list(
         session.execute(

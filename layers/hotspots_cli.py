@@ -97,6 +97,7 @@ def run_command(
 
     from geo.codes import CodeError
     from layers.database import make_engine, resolve_urls, scoped_session
+    from layers.errors import DomainError
     from layers.hotspot_runs import run
     from layers.model import Role
     from layers.settings import Settings
@@ -121,6 +122,9 @@ def run_command(
                 window_end=now,
                 resolution=resolution,
             )
+    except DomainError as exc:  # a value the analysis refuses: its Chinese message, no traceback
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(code=1) from exc
     finally:
         engine.dispose()
     typer.echo(run_summary(result))

@@ -468,7 +468,8 @@ def outside_scope(
     )
     rows = conn.execute(
         sql.SQL(
-            "SELECT s.{row}, s.{col}, {where} FROM {s} AS s WHERE s.{col} IS NOT NULL "
+            "SELECT DISTINCT ON (s.{row}) s.{row}, s.{col}, {where} FROM {s} AS s"
+            " WHERE s.{col} IS NOT NULL "
             "AND NOT ({c} >= %s AND {c} < %s) ORDER BY s.{row}"
         ).format(row=_ROW, col=sql.Identifier(column), where=where, s=sql.Identifier(staging), c=c),
         (lo, hi),
@@ -568,7 +569,60 @@ def resolve_visit_people(conn: psycopg.Connection[Any], staging: str) -> None:
 
 
 VISITOR = "_visitor"
-"""Staging column of visits: the visitor's 工号 or name."""
+"""Staging column of visits: the visitor's 工号 or name (a joint visit's, joined by U+001F)."""
+
+
+def split_joint_visits(conn: psycopg.Connection[Any], staging: str) -> tuple[int, int]:
+    """Make each staged joint visit (several visitors in one row) one staged visit per visitor.
+
+    The row's other visitors get copies of its staged row, under the same row number: a
+    problem found on the row refuses all of its visits, and each visit is matched with those on
+    record by its own visitor.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name of visits (:data:`VISITOR` holding each row's visitors).
+
+    Returns
+    -------
+    tuple of int
+        Rows of several visitors, and the visits they now make.
+    """
+    s = sql.Identifier(staging)
+    named = conn.execute(
+        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
+        " AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
+        (s.as_string(conn),),
+    ).fetchall()
+    columns = [str(name) for (name,) in named]
+    values = [
+        sql.SQL("t.token") if c == VISITOR else sql.SQL("s.{}").format(sql.Identifier(c))
+        for c in columns
+    ]
+    row = conn.execute(
+        sql.SQL(
+            "WITH added AS (INSERT INTO {s} ({cols}) SELECT {values} FROM {s} AS s"
+            " CROSS JOIN LATERAL unnest(string_to_array(s.{v}, chr(31))) WITH ORDINALITY"
+            " AS t(token, n) WHERE t.n > 1 RETURNING {row})"
+            " SELECT count(DISTINCT {row}), count(*) FROM added"
+        ).format(
+            s=s,
+            cols=sql.SQL(", ").join(map(sql.Identifier, columns)),
+            values=sql.SQL(", ").join(values),
+            v=sql.Identifier(VISITOR),
+            row=_ROW,
+        )
+    ).fetchone()
+    conn.execute(
+        sql.SQL(
+            "UPDATE {s} SET {v} = split_part({v}, chr(31), 1) WHERE strpos({v}, chr(31)) > 0"
+        ).format(s=s, v=sql.Identifier(VISITOR))
+    )
+    rows, added = (int(row[0]), int(row[1])) if row else (0, 0)
+    return rows, rows + added
 
 
 def resolve_visitors(conn: psycopg.Connection[Any], staging: str) -> UnmatchedWorkers:
@@ -596,8 +650,14 @@ def resolve_visitors(conn: psycopg.Connection[Any], staging: str) -> UnmatchedWo
     conn.execute(
         sql.SQL(
             "UPDATE {s} AS s SET visitor_id = m.ids[1] FROM {m} AS m"
-            " WHERE m.row = s.{row} AND cardinality(m.ids) = 1"
-        ).format(s=sql.Identifier(staging), m=matches, row=_ROW)
+            " WHERE m.row = s.{row} AND m.token = s.{v} AND cardinality(m.ids) = 1"
+        ).format(s=sql.Identifier(staging), m=matches, row=_ROW, v=sql.Identifier(VISITOR))
+    )
+    conn.execute(  # one worker named twice in a row (工号 and name) visited once
+        sql.SQL(
+            "DELETE FROM {s} AS a USING {s} AS b WHERE a.{row} = b.{row}"
+            " AND a.visitor_id = b.visitor_id AND a.ctid > b.ctid"
+        ).format(s=sql.Identifier(staging), row=_ROW)
     )
     unmatched = _unmatched(conn, matches)
     conn.execute(sql.SQL("DROP TABLE {}").format(matches))
@@ -638,6 +698,48 @@ def repeated_visits(
         (list(rejected),),
     ).fetchall()
     return [(int(row), int(first)) for row, first in rows]
+
+
+def visits_matched_twice(
+    conn: psycopg.Connection[Any], staging: str, key: Sequence[str], rejected: Sequence[int] = ()
+) -> list[tuple[int, int]]:
+    """Return the staged visits whose ``key`` matches several visits on record, and how many.
+
+    The import matches visits on a key no unique index enforces (person and day, and the
+    visitor when the file names visitors: :func:`importers.kinds.visit_key`). A row that
+    matches two visits, a file without 走访人 correcting a day of two visitors, cannot say
+    which one it corrects (and would overwrite both): it is refused.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name of visits, persons and visitors found.
+    key : sequence of str
+        The columns staged visits are matched on.
+    rejected : sequence of int
+        Rows already refused (they correct nothing).
+
+    Returns
+    -------
+    list of (int, int)
+        Row number, and the visits on record it matches (two or more).
+    """
+    match = sql.SQL(" AND ").join(
+        sql.SQL("v.{c} IS NOT DISTINCT FROM s.{c}").format(c=sql.Identifier(c)) for c in key
+    )
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT DISTINCT ON (r) r, n FROM (SELECT s.{row} AS r, count(*) AS n"
+            " FROM {s} AS s JOIN person_visits AS v"
+            " ON v.person_id = s.person_id AND v.visited_on = s.visited_on AND {match}"
+            " WHERE s.{row} <> ALL(%s) GROUP BY s.ctid, s.{row} HAVING count(*) > 1) AS m"
+            " ORDER BY r, n DESC"
+        ).format(s=sql.Identifier(staging), row=_ROW, match=match),
+        (list(rejected),),
+    ).fetchall()
+    return [(int(row), int(n)) for row, n in rows]
 
 
 def _flagged(conn: psycopg.Connection[Any], query: sql.Composed) -> list[tuple[int, str]]:
@@ -1009,6 +1111,14 @@ def _responsibles_table(staging: str) -> sql.Identifier:
     return sql.Identifier(f"{staging}_responsibles")
 
 
+def _persons_before(staging: str) -> sql.Identifier:
+    """Return the TEMP table of the staged persons on record before the upsert, and their place.
+
+    :func:`add_responsibles` tells by it the persons the upsert left as they were.
+    """
+    return sql.Identifier(f"{staging}_persons_before")
+
+
 def _match_workers(
     conn: psycopg.Connection[Any], staging: str, column: str, matches: sql.Identifier
 ) -> None:
@@ -1073,7 +1183,46 @@ def resolve_responsibles(conn: psycopg.Connection[Any], staging: str) -> Unmatch
     """
     matches = _responsibles_table(staging)
     _match_workers(conn, staging, RESPONSIBLE, matches)
+    before = _persons_before(staging)
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(before))
+    conn.execute(  # each row version's place: a row the upsert rewrites moves
+        sql.SQL(
+            "CREATE TEMP TABLE {b} AS SELECT p.id, p.ctid AS place FROM persons AS p"
+            " JOIN {s} AS s ON p.category = s.category AND p.id_hash = s.id_hash"
+        ).format(b=before, s=sql.Identifier(staging))
+    )
     return _unmatched(conn, matches)
+
+
+def left_responsibles(conn: psycopg.Connection[Any], staging: str) -> list[tuple[int, str, bool]]:
+    """Return the responsible workers named by the staged persons who have left.
+
+    Run after :func:`resolve_responsibles`. A worker who left is not made responsible for a
+    person (:func:`add_responsibles`); one already responsible for the person stays so until a
+    roster names someone else.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table of persons.
+
+    Returns
+    -------
+    list of (int, str, bool)
+        Row, the 工号 or name, and whether the worker is already responsible for the person.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT m.row, m.token, EXISTS (SELECT 1 FROM person_responsibles AS r"
+            " JOIN persons AS p ON p.id = r.person_id JOIN {s} AS s ON s.{row} = m.row"
+            " WHERE r.worker_id = w.id AND p.category = s.category AND p.id_hash = s.id_hash)"
+            " FROM {m} AS m JOIN workers AS w ON w.id = m.ids[1]"
+            " WHERE cardinality(m.ids) = 1 AND w.status = 'left' ORDER BY m.row, m.token"
+        ).format(m=_responsibles_table(staging), s=sql.Identifier(staging), row=_ROW)
+    ).fetchall()
+    return [(int(row), str(token), bool(linked)) for row, token, linked in rows]
 
 
 def add_responsibles(conn: psycopg.Connection[Any], staging: str, duty: str | None) -> int:
@@ -1084,6 +1233,7 @@ def add_responsibles(conn: psycopg.Connection[Any], staging: str, duty: str | No
     up: a worker it no longer names for a person, under the same duty, is no longer
     responsible for that person (an empty cell says nothing; a name several workers of the
     township share keeps whichever of them is on record, a name no worker has adds nothing).
+    A worker who has left is not made responsible (:func:`left_responsibles`).
 
     Parameters
     ----------
@@ -1097,34 +1247,37 @@ def add_responsibles(conn: psycopg.Connection[Any], staging: str, duty: str | No
     Returns
     -------
     int
-        Pairs added.
+        Persons on record whose responsible workers changed while the upsert left their row as
+        it was (it counted them unchanged: they are updated).
     """
-    added = conn.execute(
+    duty = duty[:50] if duty else None
+    row = conn.execute(
         sql.SQL(
-            "INSERT INTO person_responsibles (person_id, worker_id, area_code, duty)"
+            "WITH added AS (INSERT INTO person_responsibles (person_id, worker_id, area_code, duty)"
             " SELECT DISTINCT p.id, m.ids[1], p.area_code, %s FROM {m} AS m"
             " JOIN {s} AS s ON s.{row} = m.row"
             " JOIN persons AS p ON p.category = s.category AND p.id_hash = s.id_hash"
-            " WHERE cardinality(m.ids) = 1 ON CONFLICT DO NOTHING"
-        ).format(m=_responsibles_table(staging), s=sql.Identifier(staging), row=_ROW),
-        (duty[:50] if duty else None,),
-    )
-    conn.execute(
-        sql.SQL(
-            "DELETE FROM person_responsibles AS r USING {s} AS s"
+            " JOIN workers AS w ON w.id = m.ids[1]"
+            " WHERE cardinality(m.ids) = 1 AND w.status <> 'left'"
+            " ON CONFLICT DO NOTHING RETURNING person_id),"
+            " removed AS (DELETE FROM person_responsibles AS r USING {s} AS s"
             " JOIN persons AS p ON p.category = s.category AND p.id_hash = s.id_hash"
             " WHERE r.person_id = p.id AND r.duty IS NOT DISTINCT FROM %s AND s.{named} IS NOT NULL"
             " AND r.worker_id <> ALL(ARRAY(SELECT unnest(m.ids) FROM {m} AS m"
-            " WHERE m.row = s.{row}))"
+            " WHERE m.row = s.{row})) RETURNING r.person_id)"
+            " SELECT count(*) FROM (SELECT person_id FROM added"
+            " UNION SELECT person_id FROM removed) AS c JOIN {b} AS b ON b.id = c.person_id"
+            " JOIN persons AS p ON p.id = b.id AND p.ctid = b.place"
         ).format(
             m=_responsibles_table(staging),
             s=sql.Identifier(staging),
             row=_ROW,
             named=sql.Identifier(RESPONSIBLE),
+            b=_persons_before(staging),
         ),
-        (duty[:50] if duty else None,),
-    )
-    return added.rowcount
+        (duty, duty),
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def drop_responsibles(conn: psycopg.Connection[Any], staging: str) -> None:
@@ -1138,6 +1291,7 @@ def drop_responsibles(conn: psycopg.Connection[Any], staging: str) -> None:
         Staging table of persons.
     """
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_responsibles_table(staging)))
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_persons_before(staging)))
 
 
 def _count(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
@@ -133,6 +134,14 @@ class ImportRecord:
     rows_loaded: int
     rows_rejected: int
 
+    @property
+    def started(self) -> str:
+        """When it started, as a clerk in China reads it (``2026-10-05 09:30``)."""
+        return self.started_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+CHINA = ZoneInfo("Asia/Shanghai")
+"""The time zone imports are told in."""
 
 _RUN_COLUMNS = (
     "id, kind, file_name, sha256, coalesce(source_crs, '') AS source_crs, username, status, "
@@ -202,6 +211,44 @@ def earlier_run(
                 "AND status <> 'running' ORDER BY id DESC LIMIT 1"
             ),
             {"sha": sha256, "kind": kind, "part": part, "before": before},
+        )
+        .mappings()
+        .first()
+    )
+    return ImportRecord(**row) if row is not None else None
+
+
+def superseding_run(
+    conn: Connection, earlier: ImportRecord, *, before: int | None = None
+) -> ImportRecord | None:
+    """Return the latest import of another file of ``earlier``'s kind that wrote rows after it.
+
+    A roster sent again a month late would take back what the newer files since then said
+    (who left, who moved): such an import is what its repetition would overwrite.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        A connection that sees every import.
+    earlier : ImportRecord
+        The latest import of the same file (:func:`earlier_run`).
+    before : int, optional
+        Only imports older than this one (the import being made).
+
+    Returns
+    -------
+    ImportRecord or None
+        The latest such import, or ``None`` when nothing of that kind was written since.
+    """
+    row = (
+        conn.execute(
+            text(
+                f"SELECT {_RUN_COLUMNS} FROM import_runs WHERE kind = :kind AND id > :earlier "
+                "AND id < coalesce(CAST(:before AS bigint), 9223372036854775807) "
+                "AND sha256 <> :sha AND status IN ('loaded', 'partial') AND rows_loaded > 0 "
+                "ORDER BY id DESC LIMIT 1"
+            ),
+            {"kind": earlier.kind, "earlier": earlier.id, "sha": earlier.sha256, "before": before},
         )
         .mappings()
         .first()

@@ -77,7 +77,7 @@ def tile_bounds(z: int, x: int, y: int) -> TileBounds:
     (0.0, 180.0, 85.0511)
     """
     if not 0 <= z <= MAX_ZOOM or not (0 <= x < 2**z and 0 <= y < 2**z):
-        raise NotFound(f"no tile {z}/{x}/{y}")
+        raise NotFound(f"瓦片 {z}/{x}/{y} 超出范围")
     n = 2**z
 
     def lat(row: int) -> float:

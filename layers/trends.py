@@ -44,7 +44,7 @@ from geo.trends import MIN_SERIES_LENGTH
 from geo.units import count_in_h3
 from geo.weights import h3_ring
 from layers import cases, command
-from layers.errors import InvalidInput, NotFound
+from layers.errors import InvalidInput, no_jurisdiction
 from layers.model import Role
 from layers.workflow import Actor
 
@@ -52,6 +52,8 @@ CENTRE_TZ = ZoneInfo("Asia/Shanghai")
 ANALYST_MIN_COUNT = 3
 """Counts below this (but above zero) are suppressed for analysts."""
 GRANULARITIES = {"month": 1, "quarter": 3}
+#: Chinese names of the granularities, as the console's 统计粒度 offers them.
+GRANULARITY_LABELS = {"month": "月度", "quarter": "季度"}
 RESOLUTION_BY_LEVEL = {1: 6, 2: 7, 3: 8, 4: 9, 5: 9}
 PERMUTATIONS = 199
 MAX_PERIODS = 60
@@ -182,7 +184,7 @@ class Series:
         for i, period in enumerate(self.periods):
             if period.key == key:
                 return i
-        raise InvalidInput(f"period {key!r} is not in the series")
+        raise InvalidInput(f"统计期 {key} 不在所选的统计期数内，请重新选择统计期")
 
 
 def min_count_for(actor: Actor) -> int:
@@ -256,9 +258,9 @@ def periods_ending(now: datetime, granularity: str, count: int) -> tuple[Period,
     '2026年第3季度'
     """
     if granularity not in GRANULARITIES:
-        raise InvalidInput(f"granularity must be one of {sorted(GRANULARITIES)}")
+        raise InvalidInput(f"统计粒度无效，可选：{'、'.join(GRANULARITY_LABELS.values())}")
     if not 1 <= count <= MAX_PERIODS:
-        raise InvalidInput(f"periods must be 1 … {MAX_PERIODS}")
+        raise InvalidInput(f"统计期数应为 1 至 {MAX_PERIODS}")
     months = GRANULARITIES[granularity]
     local = now.astimezone(CENTRE_TZ)
     index = local.year * 12 + (local.month - 1) // months * months - months * count
@@ -306,7 +308,7 @@ def unit_of(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
     cases.unit_range(code, actor)
     rows = command.ancestors(session, code)
     if not rows or rows[-1]["code"] != code:
-        raise NotFound(f"no jurisdiction {code}")
+        raise no_jurisdiction(code)
     children = session.execute(
         text("SELECT code, name FROM jurisdictions WHERE parent_code = :code ORDER BY code"),
         {"code": code},
@@ -379,7 +381,7 @@ def series(
         text("SELECT 1 FROM jurisdictions WHERE code = :code"), {"code": code}
     ).first()
     if exists is None:
-        raise NotFound(f"no jurisdiction {code}")
+        raise no_jurisdiction(code)
     window = {"lo": lo, "hi": hi, "s": spans[0].start, "e": spans[-1].end}
     fingerprint = session.execute(
         text(
@@ -601,7 +603,7 @@ def outlines(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
         {"code": code},
     ).all()
     if not any(r.role == "unit" for r in rows):
-        raise NotFound(f"no jurisdiction {code}")
+        raise no_jurisdiction(code)
     return {
         "type": "FeatureCollection",
         "features": [

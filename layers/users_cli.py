@@ -1,4 +1,4 @@
-"""The ``zongzhi user`` commands: add accounts, list them, lift a lockout.
+"""The ``zongzhi user`` commands: add accounts, list them, lift a lockout, enable or disable.
 
 Plugged into the root command line through the ``zongzhi.commands`` entry point
 ``user = "layers.users_cli:register"``. Commands act as the operator at the console (owner
@@ -153,6 +153,47 @@ def unlock(name: str = typer.Argument(..., help="登录名。")) -> None:
     console.print(f"user {name} unlocked")
 
 
+def _set_active(name: str, active: bool) -> None:
+    """Enable or disable the account NAME (audited); an account of a worker who left stays off."""
+    from sqlalchemy import select
+
+    from layers import audit
+    from layers.model import User, Worker, WorkerStatus
+
+    with _owner_session() as session:
+        user = session.scalar(select(User).where(User.username == name))
+        if user is None:
+            console.print(f"[bold red]error:[/] no user {name!r}")
+            raise typer.Exit(code=1)
+        worker = session.get(Worker, user.worker_id) if user.worker_id is not None else None
+        if active and worker is not None and worker.status == WorkerStatus.LEFT:
+            console.print(
+                f"[bold red]error:[/] 账号 {name} 对应的网格员 {worker.name} 已离职，不能启用"
+                "（重新列入花名册后再启用）"
+            )
+            raise typer.Exit(code=1)
+        user.active = active
+        audit.record(
+            session,
+            actor_id=None,
+            actor_name=CLI_ACTOR,
+            action="user.enable" if active else "user.disable",
+            object_type="user",
+            object_id=str(user.id),
+        )
+    console.print(f"user {name} {'enabled' if active else 'disabled'}")
+
+
+def enable(name: str = typer.Argument(..., help="登录名。")) -> None:
+    """Enable the account NAME again (e.g. of a worker who left and was rehired)."""
+    _set_active(name, True)
+
+
+def disable(name: str = typer.Argument(..., help="登录名。")) -> None:
+    """Disable the account NAME: no login, and its open sessions end at their next request."""
+    _set_active(name, False)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``user`` command group to the root command line.
 
@@ -162,9 +203,15 @@ def register(app: typer.Typer) -> None:
         The root application.
     """
     group = typer.Typer(
-        help="用户账号：新建、列出、解除锁定。", no_args_is_help=True, rich_markup_mode=None
+        help="用户账号：新建、列出、解除锁定、启用、停用。",
+        no_args_is_help=True,
+        rich_markup_mode=None,
     )
     group.command("add", help="新建账号 NAME，指定其角色和管辖范围。")(add)
     group.command("list", help="列出全部账号及其角色、管辖范围和锁定状态。")(list_users)
     group.command("unlock", help="解除账号 NAME 的锁定，并清零其登录失败次数。")(unlock)
+    group.command(
+        "enable", help="启用账号 NAME（如离职后重新列入花名册的网格员的账号，须先核实）。"
+    )(enable)
+    group.command("disable", help="停用账号 NAME：不能再登录，已登录的也随即失效。")(disable)
     app.add_typer(group, name="user")

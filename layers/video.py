@@ -262,7 +262,7 @@ def cameras_for_case(
     """
     case = cases.get_case(session, case_id, actor=actor)
     if case.point is None:
-        raise InvalidInput(f"case {case_id} has no location")
+        raise InvalidInput("该案件没有位置，无法查找周边摄像机")
     radius = min(max(float(radius_m), 1.0), 2000.0)
     limit = min(max(int(limit), 1), 50)
     lo, hi = scope_range(actor.scope_code)

@@ -50,6 +50,9 @@ NEW_STATUS = "off_duty"
 LISTED = 5
 """How many workers or cases a note names before it says 等."""
 
+UNLISTED = 20
+"""How many villages, or workers left off a roster, a note names before it says 等."""
+
 _ROW = sql.Identifier(ROW_COLUMN)
 _PHONES_CHANGED = (
     "{n} 名网格员的手机号与库中不同，按姓名和所属网格认出是同一人，已改为本文件的手机号"
@@ -245,6 +248,105 @@ def _open_cases(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[s
     return [f"已离职的网格员仍有 {total} 件未办结的案件：{_listed(codes, total)}，请改派"]
 
 
+def _accounts(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[str]:
+    """Disable the login accounts of the workers who left; say which rehired ones stay disabled.
+
+    A worker who left must not read the persons of their grid a minute longer: their accounts
+    are made inactive, which refuses the next login and every request of a session already open
+    (each request reads the account). A worker listed again is not given their account back:
+    an administrator re-enables it (``zongzhi user enable``) once they have checked.
+    """
+    stopped = conn.execute(
+        sql.SQL(
+            "WITH stopped AS (UPDATE users AS u SET active = false FROM {s} AS s"
+            " WHERE u.worker_id = s.id AND s.status = 'left' AND u.active"
+            " RETURNING u.username, u.worker_id)"
+            " SELECT t.username || '（' || w.name || '）' FROM stopped AS t"
+            " JOIN workers AS w ON w.id = t.worker_id ORDER BY t.username"
+        ).format(s=staged)
+    ).fetchall()
+    kept = conn.execute(
+        sql.SQL(
+            "SELECT u.username || '（' || w.name || '）' FROM users AS u"
+            " JOIN workers AS w ON w.id = u.worker_id JOIN {s} AS s ON s.id = w.id"
+            " WHERE w.status = 'left' AND s.status <> 'left' AND NOT u.active ORDER BY 1"
+        ).format(s=staged)
+    ).fetchall()
+    notes = []
+    if stopped:
+        names = [str(r[0]) for r in stopped]
+        notes.append(
+            f"{len(names)} 个登录账号已停用（已离职网格员的账号，已登录的也随即失效）："
+            f"{_listed(names, len(names))}"
+        )
+    if kept:
+        names = [str(r[0]) for r in kept]
+        notes.append(
+            f"重新列入花名册的网格员有 {len(names)} 个登录账号仍为停用："
+            f"{_listed(names, len(names))}；核实后请管理员用 zongzhi user enable 启用"
+        )
+    return notes
+
+
+def _unattended(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[str]:
+    """Count, by village, the persons on the register whose responsible workers have all left.
+
+    The persons followed up by a worker the roster says has left, and by no worker who has
+    not: counts only (these are persons of the special populations), for the township to name
+    someone else.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT j.name, count(*) FROM (SELECT DISTINCT r.person_id FROM person_responsibles"
+            " AS r JOIN {s} AS s ON s.id = r.worker_id WHERE s.status = 'left') AS c"
+            " JOIN persons AS p ON p.id = c.person_id"
+            " JOIN jurisdictions AS j ON j.code = p.area_code"
+            " WHERE p.ended_on IS NULL AND NOT EXISTS (SELECT 1 FROM person_responsibles AS r"
+            " JOIN workers AS w ON w.id = r.worker_id LEFT JOIN {s} AS s ON s.id = w.id"
+            " WHERE r.person_id = p.id AND coalesce(s.status, w.status) <> 'left')"
+            " GROUP BY j.code, j.name ORDER BY count(*) DESC, j.code"
+        ).format(s=staged)
+    ).fetchall()
+    if not rows:
+        return []
+    total = sum(int(n) for _, n in rows)
+    villages = [f"{name} {n} 人" for name, n in rows]
+    return [
+        f"{total} 名在册人员的帮扶责任人均已离职，现无在职的帮扶责任人，请重新指定："
+        + "、".join(villages[:UNLISTED])
+        + (f"等 {len(villages)} 个村（社区）" if len(villages) > UNLISTED else "")
+    ]
+
+
+def _unlisted(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[str]:
+    """Name the workers on record in the villages the roster lists workers of, but not listed.
+
+    A village is the roster's when one of its rows puts a worker there (or, giving no place,
+    names a worker of it); its workers of the roster's kinds (岗位) that no row names, and who
+    have not left, are named: the roster that leaves a worker out may mean they left.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "WITH listed AS (SELECT s.id, coalesce(s.area_code, o.area_code) AS area_code,"
+            " s.role AS role, o.role AS was FROM {s} AS s LEFT JOIN workers AS o ON o.id = s.id)"
+            " SELECT w.name || coalesce('（' || w.external_id || '）', '') FROM workers AS w"
+            " WHERE w.status <> 'left' AND (w.area_code IN (SELECT area_code FROM listed)"
+            " OR left(w.home_grid, 12) IN (SELECT area_code FROM listed))"
+            " AND (w.role IN (SELECT role FROM listed) OR w.role IN (SELECT was FROM listed))"
+            " AND NOT EXISTS (SELECT 1 FROM listed WHERE listed.id = w.id)"
+            " ORDER BY w.area_code, w.external_id, w.name"
+        ).format(s=staged)
+    ).fetchall()
+    if not rows:
+        return []
+    names = [str(r[0]) for r in rows]
+    shown = "、".join(names[:UNLISTED]) + ("等" if len(names) > UNLISTED else "")
+    return [
+        f"本文件所涉村（社区）的 {len(names)} 名网格员不在此花名册中：{shown}；"
+        "如已离职，请在状态列填写离职后重新导入"
+    ]
+
+
 def review_roster(conn: psycopg.Connection[Any], staging: str) -> list[str]:
     """Find the worker each staged roster row names, set its status; return the summary's notes.
 
@@ -263,7 +365,9 @@ def review_roster(conn: psycopg.Connection[Any], staging: str) -> list[str]:
     """
     found = recognise_workers(conn, staging)
     phones = [_PHONES_CHANGED.format(n=found)] if found else []
-    return phones + namesakes(conn, staging) + roster_statuses(conn, staging)
+    notes = phones + namesakes(conn, staging) + roster_statuses(conn, staging)
+    staged = sql.Identifier(staging)
+    return notes + _accounts(conn, staged) + _unattended(conn, staged) + _unlisted(conn, staged)
 
 
 WORKER_ROSTER = Recognition(review_roster, NEW_ID)

@@ -29,6 +29,7 @@ from geo.codes import division_level
 from layers.errors import Conflict, Forbidden, InvalidInput
 from layers.model.accounts import Role
 from layers.model.cases import CaseState
+from layers.model.jurisdictions import Level
 
 S = CaseState
 
@@ -233,10 +234,27 @@ def target_state(action: str, state: str, *, outcome: str | None = None) -> str:
     """
     rule = RULES.get(action)
     if rule is None:
-        raise InvalidInput(f"unknown action {action!r}; known: {', '.join(RULES)}")
+        raise unknown_action()
     if action == "resolve" and outcome == "mediation_failed":
         return S.LEGAL_ROUTE.value
     return str(rule.target) if rule.target is not None else state
+
+
+def unknown_action() -> InvalidInput:
+    """Return the error of an action that is not in :data:`RULES` (naming the known ones).
+
+    Returns
+    -------
+    InvalidInput
+        The error to raise; the action typed is not repeated (it may be any text).
+
+    Examples
+    --------
+    >>> str(unknown_action())[:21]
+    '没有这项办理操作，可用的操作有：分流、派单'
+    """
+    known = "、".join(rule.label for rule in RULES.values())
+    return InvalidInput(f"没有这项办理操作，可用的操作有：{known}")
 
 
 def _level_ok(rule: LevelRule, actor_level: int, handling_level: int) -> bool:
@@ -327,21 +345,33 @@ def check(
     >>> check(worker, "archive", state="registered", handling_level=4)
     Traceback (most recent call last):
     ...
-    layers.errors.Conflict: cannot archive a case in state registered
+    layers.errors.Conflict: 案件当前状态为“已登记”，不能销号；当前没有您可执行的操作
     """
     rule = RULES.get(action)
     if rule is None:
-        raise InvalidInput(f"unknown action {action!r}; known: {', '.join(RULES)}")
+        raise unknown_action()
     if state not in rule.sources or not _extra_ok(action, state, handling_level):
+        allowed = allowed_actions(state, handling_level=handling_level, actor=actor)
+        now = "、".join(RULES[name].label for name in allowed)
+        why = (
+            f"该案件已由{Level(handling_level).label}级办理，不能再{rule.label}"
+            if state in rule.sources
+            else f"案件当前状态为“{S.label_of(state)}”，不能{rule.label}"
+        )
         raise Conflict(
-            f"cannot {action} a case in state {state}",
-            allowed=allowed_actions(state, handling_level=handling_level, actor=actor),
+            why + (f"；当前可执行：{now}" if now else "；当前没有您可执行的操作"),
+            allowed=allowed,
         )
     if actor.role not in rule.roles:
-        raise Forbidden(f"role {actor.role} may not {action}")
+        raise Forbidden(f"{Role.label_of(actor.role)}不能{rule.label}")
     if not _level_ok(rule.level, actor.level, handling_level):
-        raise Forbidden(
-            f"{action} needs a level {rule.level.value} the case's handling level "
-            f"{handling_level}; the actor is at level {actor.level}"
-        )
+        raise Forbidden(_level_refusal(rule, actor.level, handling_level))
     return target_state(action, state, outcome=outcome)
+
+
+def _level_refusal(rule: Rule, actor_level: int, handling_level: int) -> str:
+    """Say why the actor's level may not take an action on a case of ``handling_level``."""
+    case_level, own = Level(handling_level).label, Level(actor_level).label
+    if rule.level is LevelRule.ABOVE:
+        return f"{rule.label}须由上级发起：该案件由{case_level}级办理，您在{own}级"
+    return f"该案件由{case_level}级办理，{own}级不能{rule.label}，请由{case_level}级或其上级办理"

@@ -67,14 +67,13 @@ def _user(db: Session, name: str = "zhang.san", password: str = "Zz-20261123!") 
 def test_password_policy_rules() -> None:
     policy = accounts.PasswordPolicy()
     assert policy.problems("Abcdefg1") == []
-    assert "contains the user name" in policy.problems("Wang-2026-x", "wang")
-    assert any("classes" in p for p in policy.problems("abcdefgh1"))
-    assert accounts.PasswordPolicy(min_length=12).problems("Abcdefg1!") == [
-        "shorter than 12 characters"
-    ]
+    assert "包含用户名" in policy.problems("Wang-2026-x", "wang")
+    assert any("至少需要 3 类" in p for p in policy.problems("abcdefgh1"))
+    assert accounts.PasswordPolicy(min_length=12).problems("Abcdefg1!") == ["少于 12 个字符"]
     with pytest.raises(WeakPassword) as info:
         policy.check("short")
     assert len(info.value.problems) == 2
+    assert str(info.value) == "密码不符合要求：" + "；".join(info.value.problems)
 
 
 def test_create_user_checks_and_hashes(db: Session) -> None:
@@ -296,7 +295,7 @@ def test_user_add_cli(database: SuiteDatabase, api_world: ApiWorld) -> None:
         input="weak\n",
         env=env,
     )
-    assert weak.exit_code == 1 and "password" in weak.output
+    assert weak.exit_code == 1 and "密码不符合要求" in weak.output
     listing = runner.invoke(app, ["user", "list"], env=env)
     assert listing.exit_code == 0
     with Session(database.owner) as session:

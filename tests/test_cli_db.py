@@ -55,6 +55,9 @@ def test_embedded_database_lifecycle(tmp_path: Path) -> None:
         assert _run(home, "db", "stop").stdout.strip() == "stopped"
         stopped = _run(home, "db", "status", check=False)
         assert stopped.returncode == 3 and "no" in stopped.stdout
+        migrated = _run(home, "db", "migrate")  # a stopped cluster is started, not a traceback
+        assert "migrated to" in migrated.stdout
+        _run(home, "db", "stop")
 
         port = json.loads((home / "pg" / "secrets.json").read_text())["port"]
         low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from layers import command, hotspot_runs, hotspots_cli
 from layers.errors import Forbidden
 from layers.model import Alert, HotspotCell, Jurisdiction
+from tests.conftest import SuiteDatabase
 from tests.workflow_data import COUNTY, NOW, actor, ensure_world, township, village, village_centre
 
 V1 = village(100, 1)
@@ -158,3 +160,19 @@ def test_cli_takes_a_short_scope_and_refuses_a_wrong_one_in_chinese() -> None:
     assert hotspots_cli.scope_code_written(" 620702 ") == "620702000000"
     wrong = CliRunner().invoke(app, ["hotspots", "run", "--scope", "6207021"])
     assert wrong.exit_code == 2 and "错误：" in wrong.output and "Traceback" not in wrong.output
+
+
+def test_cli_refuses_a_resolution_out_of_range_in_chinese(
+    database: SuiteDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import typer
+
+    monkeypatch.setenv("ZONGZHI_HOME", str(tmp_path))
+    monkeypatch.setenv("ZONGZHI_DATABASE_URL", database.urls.owner)
+    app = typer.Typer()
+    hotspots_cli.register(app)
+    refused = CliRunner().invoke(
+        app, ["hotspots", "run", "--scope", COUNTY[:6], "--resolution", "12"]
+    )
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert "错误：网格分辨率应为 5 至 10" in refused.output

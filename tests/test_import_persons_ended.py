@@ -166,7 +166,8 @@ def test_an_unknown_status_or_a_date_without_one_is_refused_on_its_row(
     }
     rule = found[(2, "矫正状态", "外地服刑")]
     assert "解除矫正" in rule and "死亡" in rule and "迁出" in rule and "注销" in rule
-    assert '[values."在册状态"]' in rule and '"外地服刑" = "注销"' in rule
+    # the line a clerk may copy keeps the person followed: striking off is said on purpose
+    assert '[values."在册状态"]' in rule and '"外地服刑" = "在册"' in rule
     assert _register(db)["人员4"] == ("2026-03-01", "期满解除")  # the valid row loaded
     assert _register(db)["人员1"] == (None, None)
 
@@ -229,3 +230,25 @@ def test_every_word_a_refusal_names_is_accepted() -> None:
     codes = codes_of(pd.Series(named.split()), RegisterStatus)
     assert codes.notna().all(), codes
     assert set(ALIASES[RegisterStatus].values()) == set(RegisterStatus)
+
+
+def test_a_health_centres_roster_says_it_with_管理状态(db: Session, tmp_path: Path) -> None:
+    """A 精神障碍 roster: 管理状态, 状态变更日期; 失访 is a patient to find, not to strike off."""
+    _on_file(db, tmp_path)
+    headers = [*ROSTER, "管理状态", "状态变更日期"]
+    rows = [
+        _person(1, "死亡注销", "2026-10-08"),
+        _person(2, "失访", "2026-10-09"),
+        _person(3, "已解除", "2026-10-10"),
+        _person(4, "在管", ""),
+    ]
+    outcome = _import(db, tmp_path / "严重精神障碍患者名册.csv", headers, rows)
+    assert outcome.committed and not outcome.problems, outcome.problems
+    assert outcome.columns["register"] == "管理状态"
+    assert outcome.columns["ended_on"] == "状态变更日期"
+    assert _register(db) == {
+        "人员1": ("2026-10-08", "死亡注销"),
+        "人员2": (None, None),
+        "人员3": ("2026-10-10", "已解除"),
+        "人员4": (None, None),
+    }

@@ -101,7 +101,7 @@ def test_a_visitor_is_found_by_id_anywhere_or_by_name_in_the_persons_township(
     rows = [
         [resident_id(61), "2025-05-01", "王芳", "在家"],  # 王芳 of the person's township
         [resident_id(61), "2025-05-02", "FW-05", "在家"],  # a 工号 names a worker anywhere
-        [resident_id(61), "2025-05-03", "王芳（网格员）、派出所王警官", "联合走访"],
+        [resident_id(61), "2025-05-03", "王芳（网格员）、吴云琳", "联合走访"],  # two visits
         [resident_id(61), "2025-05-04", "李强", "在家"],
         [resident_id(61), "2025-05-05", "赵六", "在家"],  # of another township only
         [resident_id(62), "2025-05-06", "张三丰", "在家"],  # nobody: the person is the problem
@@ -122,6 +122,7 @@ def test_a_visitor_is_found_by_id_anywhere_or_by_name_in_the_persons_township(
         ("2025-05-01", "FW-01"),
         ("2025-05-02", "FW-05"),
         ("2025-05-03", "FW-01"),
+        ("2025-05-03", "FW-06"),
     ]
 
 

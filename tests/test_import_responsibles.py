@@ -104,3 +104,28 @@ def test_a_rosters_responsible_workers_are_found_by_id_or_name(db: Session, tmp_
     path.write_text(csv_text(HEADERS, rows[:3]), encoding="utf-8")
     assert run_import(db.connection(), path, options, keys=KEYS).committed
     assert _responsible(db)["丙"] == [("RS-03", "帮教责任人")]
+
+
+def test_a_large_roster_loaded_with_deferred_indexes_updates_its_responsibles(
+    db: Session, tmp_path: Path
+) -> None:
+    """A roster that outnumbers the table defers its indexes; its persons on record still count."""
+    seed_jurisdictions(db)
+    _workers(db, tmp_path)
+    path = tmp_path / "社区矫正.csv"
+    rows = [["甲", resident_id(51), "社区矫正人员", VILLAGE, "王芳"]]
+    path.write_text(csv_text(HEADERS, rows), encoding="utf-8")
+    assert run_import(db.connection(), path, ImportOptions(kind="persons"), keys=KEYS).committed
+    rows = [
+        ["甲", resident_id(51), "社区矫正人员", VILLAGE, "赵六"],
+        ["乙", resident_id(52), "社区矫正人员", VILLAGE, "RS-02"],
+    ]
+    path.write_text(csv_text(HEADERS, rows), encoding="utf-8")
+    deferred = ImportOptions(kind="persons", defer=True)
+    outcome = run_import(db.connection(), path, deferred, keys=KEYS)
+    assert outcome.committed and outcome.counts is not None
+    assert (outcome.counts.inserted, outcome.counts.updated) == (1, 1)
+    assert _responsible(db) == {
+        "甲": [("RS-04", "帮教责任人")],
+        "乙": [("RS-02", "帮教责任人")],
+    }

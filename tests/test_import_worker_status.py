@@ -246,3 +246,25 @@ def test_a_roster_that_gives_their_numbers_for_the_first_time_names_the_same_wor
     assert _counts(outcome) == (0, 2, 0)
     assert _statuses(db) == {"W1": "on_duty", "W2": "on_duty"}
     assert not [n for n in outcome.notes if "同名" in n]
+
+
+def test_a_township_roster_in_its_own_words_loads(db: Session, tmp_path: Path) -> None:
+    """通红甸's roster: 网格员姓名, 村（社区）, 网格, 职务, 联系方式, 在岗情况 and no 工号."""
+    seed_jurisdictions(db)
+    headers = ["序号", "网格员姓名", "性别", "村（社区）", "网格", "职务", "联系方式", "在岗情况"]
+    rows = [
+        ["1", "林洁", "女", "测试社区", "一网格", "兼职网格员", "13900000001", "在岗"],
+        ["2", "沈峰", "男", "测试社区", "一网格", "网格长", "13900000002", "离岗"],
+    ]
+    outcome = _import(db, tmp_path / "通红甸网格员花名册.csv", rows, headers)
+    assert outcome.counts is not None and outcome.counts.inserted == 2
+    stored = db.execute(
+        text(
+            "SELECT name, role, phone, home_grid, area_code, status FROM workers"
+            " WHERE name IN ('林洁', '沈峰') ORDER BY name"
+        )
+    ).all()
+    assert [tuple(r) for r in stored] == [
+        ("林洁", "part_time", "13900000001", GRID, VILLAGE, "on_duty"),
+        ("沈峰", "grid_leader", "13900000002", GRID, VILLAGE, "off_duty"),
+    ]

@@ -28,7 +28,7 @@ def cameras(
 ) -> dict[str, Any]:
     """Return the cameras seeing the case (``sees``), then the nearest others, with cones."""
     if user.role == Role.ANALYST:
-        raise Forbidden("analysts see aggregates, not individual cases")
+        raise Forbidden("研判分析员只能查看统计汇总，不能查看单个案件")
     found = video.cameras_for_case(
         session, case_id, actor=actor_of(user), radius_m=radius_m, limit=limit
     )

@@ -130,10 +130,12 @@ def parse_version(if_match: str | None, body_version: int | None) -> int:
     if if_match is not None:
         raw = if_match.strip().removeprefix("W/").strip('"')
         if not raw.isdigit():
-            raise InvalidInput('If-Match must carry the case version, e.g. "3"')
+            raise InvalidInput('If-Match 头应为案件版本号，例如 "3"')
         return int(raw)
     if body_version is None:
-        raise InvalidInput("send the version you saw: If-Match header or 'version' field")
+        raise InvalidInput(
+            "请提供您看到的案件版本（If-Match 头或 version 字段），以免覆盖他人的处理"
+        )
     return body_version
 
 
@@ -247,7 +249,7 @@ def _iso(value: datetime | None) -> str | None:
 
 def _no_analyst(user: Principal) -> None:
     if user.role == Role.ANALYST:
-        raise Forbidden("analysts see aggregates, not individual cases")
+        raise Forbidden("研判分析员只能查看统计汇总，不能查看单个案件")
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Register a case (统一登记)")

@@ -55,7 +55,7 @@ def case_points(
 ) -> Response:
     """Return open, overdue or recent cases (``truncated`` when the limit cut the list)."""
     if user.role == Role.ANALYST:
-        raise Forbidden("analysts see aggregates, not individual cases")
+        raise Forbidden("研判分析员只能查看统计汇总，不能查看单个案件")
     body = command_map.case_points(
         session,
         code,

@@ -50,7 +50,7 @@ def candidates(
 ) -> Response:
     """Nearest available workers first, adjusted for workload and own grid; or why nobody."""
     if user.role not in OPERATORS:
-        raise Forbidden("only commanders and dispatchers dispatch")
+        raise Forbidden(f"只有{Role.COMMANDER.label}和{Role.DISPATCHER.label}可以派单")
     result = dispatch.candidates(
         session,
         case_id,

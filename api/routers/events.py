@@ -3,8 +3,9 @@
 Case events (``event: case_event``), worker positions/status (``event: worker``) and imports of
 cases (``event: import``: how many new cases, open ones and repeats) inside the user's scope.
 The process's :class:`layers.live.Hub` listens to PostgreSQL once; each stream filters notices
-by the user's scope range and reads every row under the user's scope before sending it. A
-comment line every ``keepalive`` seconds keeps proxies from closing the stream.
+by the user's scope range and reads every row under the user's scope before sending it, and
+ends when the user's account has been disabled since (a worker who left). A comment line every
+``keepalive`` seconds keeps proxies from closing the stream.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import BusinessUser, Principal, bind_scope
 from layers import live
+from layers.database import read_account_and_scope
 from layers.errors import Forbidden
 from layers.model import Role
 
@@ -36,13 +38,20 @@ def _hub(request: Request) -> live.Hub:
     return hub
 
 
+class _AccountStopped(Exception):
+    """The stream's account was disabled (or deleted) since the stream opened."""
+
+
 def _fetch(
-    factory: sessionmaker[Session], notice: live.Notice, scope_code: str
+    factory: sessionmaker[Session], notice: live.Notice, user: Principal
 ) -> dict[str, Any] | None:
     with factory() as session:
-        bind_scope(session, scope_code)
+        bind_scope(session, user.scope_code)
         with session.begin():
-            return live.fetch(session, notice, scope_code=scope_code)
+            account = read_account_and_scope(session, user.id)  # a leaver's stream ends here
+            if account is None or not account.active:
+                raise _AccountStopped
+            return live.fetch(session, notice, scope_code=user.scope_code)
 
 
 async def _stream(
@@ -61,7 +70,10 @@ async def _stream(
             except TimeoutError:
                 yield b": keep-alive\n\n"
                 continue
-            data = await run_in_threadpool(_fetch, factory, notice, user.scope_code)
+            try:
+                data = await run_in_threadpool(_fetch, factory, notice, user)
+            except _AccountStopped:
+                break
             if data is None:
                 continue
             sent += 1
@@ -86,7 +98,7 @@ async def events(
 ) -> StreamingResponse:
     """Stream ``case_event``, ``worker`` and ``import`` events until the client disconnects."""
     if user.role == Role.ANALYST:
-        raise Forbidden("analysts see aggregates, not live events")
+        raise Forbidden("研判分析员只能查看统计汇总，不能接收实时动态")
     return StreamingResponse(
         _stream(request, user, keepalive, max_events),
         media_type="text/event-stream",

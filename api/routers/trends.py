@@ -190,7 +190,7 @@ def kde_png(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDe
     """Return the overlay image; 404 when the period has too few located cases."""
     _, found = _density(code, q, user, session)
     if found is None:
-        raise NotFound("too few located cases for a density")
+        raise NotFound("该统计期有位置的案件太少，无法绘制核密度图")
     return Response(found.png, media_type="image/png", headers={"Cache-Control": "private"})
 
 
@@ -230,7 +230,7 @@ def report_html(
         request.app.state, HTML_RENDERER, None
     )
     if render is None:
-        raise NotFound("HTML reports are drawn by the console, which is not mounted here")
+        raise NotFound("本服务未加载操作台，无法生成网页版报告，请下载 Excel 报告")
     rep = report_of(code, q, user, session)
     headers = {"Content-Disposition": attachment(code, rep, "html")} if download else {}
     return HTMLResponse(render(rep), headers=headers)

@@ -52,9 +52,9 @@ def position(
     with audited_refusal(session, user, "worker.position", "worker", str(worker_id)):
         at = body.at or now
         if at.tzinfo is None:
-            raise InvalidInput("at must carry a time zone")
+            raise InvalidInput("定位时间须注明时区")
         if (at - now).total_seconds() > 300:
-            raise InvalidInput("at lies in the future")
+            raise InvalidInput("定位时间不能晚于现在")
         worker = dispatch.report_position(
             session,
             worker_id,

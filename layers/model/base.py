@@ -118,3 +118,25 @@ class LabelledEnum(enum.StrEnum):
             The code table.
         """
         return {m.value: m.label for m in cls}
+
+    @classmethod
+    def label_of(cls, code: str) -> str:
+        """Return the Chinese label of ``code`` (the code itself when it is not in the table).
+
+        Parameters
+        ----------
+        code : str
+            A code of this table.
+
+        Returns
+        -------
+        str
+            Its label, for messages to users.
+
+        Examples
+        --------
+        >>> from layers.model import Role
+        >>> Role.label_of("analyst"), Role.label_of("nobody")
+        ('研判分析员', 'nobody')
+        """
+        return cls.labels().get(str(code), str(code))

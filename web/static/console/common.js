@@ -5,10 +5,20 @@
 (function () {
   const tables = JSON.parse(document.getElementById("zz-code-tables").textContent);
 
+  /**
+   * The server's own Chinese message in an error body: `detail`, or `message` when `detail` is
+   * the structured list of a request-validation error (422). Empty when there is none.
+   */
+  function serverText(body) {
+    if (!body || typeof body !== "object") return "";
+    const text = typeof body.detail === "string" ? body.detail : body.message || body.title || "";
+    return /[\u4e00-\u9fff]/.test(text) ? text : "";
+  }
+
   /** An API error: `status` is the HTTP status, `body` the parsed JSON error (if any). */
   class ApiError extends Error {
     constructor(status, body) {
-      super((body && (body.detail || body.title)) || "请求失败（" + status + "）");
+      super(serverText(body) || "请求失败（" + status + "）");
       this.status = status;
       this.body = body;
     }
@@ -115,9 +125,11 @@
     RequestValidationError: "输入有误，请检查后重试",
   };
 
-  /** Chinese text for an error thrown by `api` (or any error). */
+  /** Chinese text for an error thrown by `api` (or any error): the server's message first. */
   function errorText(error) {
     if (error instanceof ApiError) {
+      const own = serverText(error.body);
+      if (own) return own;
       const code = error.body && error.body.code;
       if (code && ERROR_TEXT[code]) return ERROR_TEXT[code];
       if (error.status === 404) return ERROR_TEXT.NotFound;
