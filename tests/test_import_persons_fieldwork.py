@@ -115,7 +115,7 @@ def test_a_visitor_is_found_by_id_anywhere_or_by_name_in_the_persons_township(
     visitors = db.execute(
         text(
             "SELECT v.visited_on::text, w.external_id FROM person_visits v"
-            " JOIN workers w ON w.id = v.visitor_id WHERE w.external_id LIKE 'FW-%' ORDER BY 1"
+            " JOIN workers w ON w.id = v.visitor_id WHERE w.external_id LIKE 'FW-%' ORDER BY 1, 2"
         )
     ).all()
     assert [tuple(v) for v in visitors] == [
