@@ -70,7 +70,7 @@ def db_stop() -> None:
 
 
 @db_app.command(
-    "migrate", help="把表结构升级（或回退）到 REVISION 版本；内嵌数据库未启动时先启动它。"
+    "migrate", help="把表结构升级到 REVISION 版本（默认最新）；内嵌数据库未启动时先启动它。"
 )
 def db_migrate(
     revision: str = typer.Argument("head", help="目标版本；head 即最新版本。"),
