@@ -879,6 +879,21 @@ def points_inside(
     )
 
 
+_NUMBERED_POINTS = (
+    "WITH p AS (SELECT * FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(i, lon, lat)),"
+)
+"""The CTE ``p`` of points numbered ``i`` (parameters: :func:`_numbered`)."""
+
+
+def _numbered(points: Sequence[tuple[float, float]]) -> tuple[list[int], list[float], list[float]]:
+    """Return the parameters of :data:`_NUMBERED_POINTS`: numbers, longitudes, latitudes."""
+    return (
+        list(range(len(points))),
+        [float(lon) for lon, _ in points],
+        [float(lat) for _, lat in points],
+    )
+
+
 def grids_around_points(
     conn: psycopg.Connection[Any],
     points: Sequence[tuple[float, float]],
@@ -906,8 +921,7 @@ def grids_around_points(
     """
     pairs = [(i, code) for i, codes in enumerate(grids) for code in codes]
     rows = conn.execute(
-        "WITH p AS (SELECT * FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(i, lon, lat)),"
-        " c AS (SELECT * FROM unnest(%s::int[], %s::text[]) AS c(i, code))"
+        _NUMBERED_POINTS + " c AS (SELECT * FROM unnest(%s::int[], %s::text[]) AS c(i, code))"
         " SELECT c.i, c.code, CASE"
         "  WHEN ST_Covers(g.boundary, x.point) THEN 3 WHEN ST_Covers(v.boundary, x.point) THEN 2"
         "  WHEN ST_Covers(t.boundary, x.point) THEN 1 ELSE 0 END"
@@ -917,9 +931,7 @@ def grids_around_points(
         " LEFT JOIN jurisdictions AS v ON v.code = g.area_code"
         " LEFT JOIN jurisdictions AS t ON t.code = left(g.area_code, 9) || '000'",
         (
-            list(range(len(points))),
-            [float(lon) for lon, _ in points],
-            [float(lat) for _, lat in points],
+            *_numbered(points),
             [i for i, _ in pairs],
             [code for _, code in pairs],
             SRID,
@@ -961,16 +973,14 @@ def units_around_points(
         for above in aboves
     ]
     rows = conn.execute(
-        "WITH p AS (SELECT * FROM unnest(%s::int[], %s::float8[], %s::float8[]) AS p(i, lon, lat)),"
-        " c AS (SELECT * FROM unnest(%s::int[], %s::text[], %s::text[]) AS c(i, code, unit))"
+        _NUMBERED_POINTS
+        + " c AS (SELECT * FROM unnest(%s::int[], %s::text[], %s::text[]) AS c(i, code, unit))"
         " SELECT c.i, c.code, coalesce(max(a.level) FILTER ("
         "  WHERE ST_Covers(a.boundary, ST_SetSRID(ST_MakePoint(p.lon, p.lat), %s))), 0)"
         " FROM c JOIN p ON p.i = c.i JOIN jurisdictions AS a ON a.code = c.unit"
         " GROUP BY c.i, c.code",
         (
-            list(range(len(points))),
-            [float(lon) for lon, _ in points],
-            [float(lat) for _, lat in points],
+            *_numbered(points),
             [i for i, _, _ in triples],
             [code for _, code, _ in triples],
             [above for _, _, above in triples],
