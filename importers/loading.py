@@ -566,6 +566,7 @@ def _resolve_responsibles(conn: psycopg.Connection[Any], staging: str, checks: R
 
 
 _UNKNOWN_WORKER = "没有工号为“{token}”的网格员，本乡镇也没有叫“{token}”的网格员（请先导入网格员）"
+_COMPANIONS = "{n} 行共同走访的同行人不是本乡镇的网格员（{names}）：只记了其中网格员的走访"
 """Why a visitor is refused: neither a worker's 工号 nor a name of the person's township."""
 _SHARED_NAME = "本乡镇有 {n} 名网格员叫“{token}”：请填其工号"
 """Why a visitor is refused: a name several workers of the person's township share."""
@@ -598,7 +599,12 @@ def _resolve_visits(
         )
     visitors = import_checks.resolve_visitors(conn, staging)
     lost = set(nobody)  # without the person, no township to find a name in
-    reasons = [(r, _UNKNOWN_WORKER.format(token=t)) for r, t in visitors.unknown if r not in lost]
+    companions = import_checks.drop_unknown_companions(conn, staging, visitors.unknown)
+    if companions:
+        names = _listed(sorted({t for _, t in companions}))
+        checks.notes.append(_COMPANIONS.format(n=len({r for r, _ in companions}), names=names))
+    unknown = [(r, t) for r, t in visitors.unknown if r not in lost and (r, t) not in companions]
+    reasons = [(r, _UNKNOWN_WORKER.format(token=t)) for r, t in unknown]
     reasons += [(r, _SHARED_NAME.format(n=n, token=t)) for r, t, n in visitors.ambiguous]
     found += checks.problems_at("visitor", sorted(reasons))
     again = import_checks.repeated_visits(conn, staging, [p.row for p in found])

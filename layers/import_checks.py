@@ -664,6 +664,41 @@ def resolve_visitors(conn: psycopg.Connection[Any], staging: str) -> UnmatchedWo
     return unmatched
 
 
+def drop_unknown_companions(
+    conn: psycopg.Connection[Any], staging: str, unknown: Sequence[tuple[int, str]]
+) -> list[tuple[int, str]]:
+    """Drop the staged visits of a joint visit's companions who are no worker; return them.
+
+    A 网格员 who visited with a 派出所 officer or a 司法所 clerk (no worker of the platform) made
+    a visit all the same: the row's visits by workers stay, and only the companion's copy of
+    the row goes. A row none of whose visitors is a worker keeps its copies (it is refused).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name of visits, visitors found (:func:`resolve_visitors`).
+    unknown : sequence of (int, str)
+        Row number and visitor as written, of the visitors no worker is.
+
+    Returns
+    -------
+    list of (int, str)
+        Those dropped: companions of a worker on a joint visit.
+    """
+    dropped = conn.execute(
+        sql.SQL(
+            "DELETE FROM {s} AS s USING unnest(%s::int[], %s::text[]) AS u(r, token)"
+            " WHERE s.{row} = u.r AND s.{v} = u.token AND s.visitor_id IS NULL"
+            " AND EXISTS (SELECT 1 FROM {s} AS w WHERE w.{row} = s.{row}"
+            " AND w.visitor_id IS NOT NULL) RETURNING s.{row}, s.{v}"
+        ).format(s=sql.Identifier(staging), row=_ROW, v=sql.Identifier(VISITOR)),
+        ([r for r, _ in unknown], [t for _, t in unknown]),
+    ).fetchall()
+    return sorted((int(r), str(t)) for r, t in dropped)
+
+
 def repeated_visits(
     conn: psycopg.Connection[Any], staging: str, rejected: Sequence[int] = ()
 ) -> list[tuple[int, int]]:

@@ -44,22 +44,26 @@ class RegisterChanges:
         Persons on record who had left and are on the register again.
     first_ended : collections.Counter
         Reason → persons not on record, imported as having left (history).
+    undated : int
+        Of those two, the persons whose row gives no day: they left on the import's day.
     """
 
     left: Counter[str] = field(default_factory=Counter)
     returned: int = 0
     first_ended: Counter[str] = field(default_factory=Counter)
+    undated: int = 0
 
     def notes(self) -> list[str]:
         """Return what an import's summary says of the changes (Chinese, counts only).
 
         Examples
         --------
-        >>> RegisterChanges(Counter({"解除矫正": 3, "死亡": 1}), 2, Counter({"迁出": 1})).notes()
+        >>> RegisterChanges(Counter({"解除矫正": 3, "死亡": 1}), 2, Counter({"迁出": 1}), 1).notes()
         ... # doctest: +NORMALIZE_WHITESPACE
         ['4 人注销（解除矫正 3 人、死亡 1 人）：不再显示在地图上，不计入走访统计，走访记录保留',
          '2 人此前已注销，本文件为在册：已恢复在册',
-         '另有 1 人库中原无记录、本文件即为注销（迁出 1 人）：作为历史记录导入，不显示在地图上']
+         '另有 1 人库中原无记录、本文件即为注销（迁出 1 人）：作为历史记录导入，不显示在地图上',
+         '其中 1 人没有注销日期，注销日期记为导入当天']
         """
         notes = []
         if self.left:
@@ -74,6 +78,8 @@ class RegisterChanges:
                 f"另有 {self.first_ended.total()} 人库中原无记录、本文件即为注销"
                 f"（{_by_reason(self.first_ended)}）：作为历史记录导入，不显示在地图上"
             )
+        if self.undated:
+            notes.append(f"其中 {self.undated} 人没有注销日期，注销日期记为导入当天")
         return notes
 
 
@@ -120,12 +126,12 @@ def settle_register(conn: psycopg.Connection[Any], staging: str) -> RegisterChan
     )
     rows = conn.execute(
         sql.SQL(
-            "SELECT s.ended_reason, p.id IS NULL AS new, count(*) FROM {s} AS s"
-            " LEFT JOIN persons AS p ON {match}"
+            "SELECT s.ended_reason, p.id IS NULL AS new, s.{register} = %s AS undated,"
+            " count(*) FROM {s} AS s LEFT JOIN persons AS p ON {match}"
             " WHERE s.{register} IN (%s, %s) AND (p.id IS NULL OR p.ended_on IS NULL)"
-            " GROUP BY 1, 2"
+            " GROUP BY 1, 2, 3"
         ).format(s=staged, match=match, register=register),
-        (ENDED, ENDED_UNDATED),
+        (ENDED_UNDATED, ENDED, ENDED_UNDATED),
     ).fetchall()
     returned = conn.execute(
         sql.SQL(
@@ -134,8 +140,13 @@ def settle_register(conn: psycopg.Connection[Any], staging: str) -> RegisterChan
         ).format(s=staged, match=match, register=register),
         (ON,),
     ).fetchone()
+    left: Counter[str] = Counter()
+    first_ended: Counter[str] = Counter()
+    for reason, new, _, n in rows:
+        (first_ended if new else left)[str(reason)] += int(n)
     return RegisterChanges(
-        left=Counter({str(reason): int(n) for reason, new, n in rows if not new}),
+        left=left,
         returned=int(returned[0]) if returned else 0,
-        first_ended=Counter({str(reason): int(n) for reason, new, n in rows if new}),
+        first_ended=first_ended,
+        undated=sum(int(n) for _, _, undated, n in rows if undated),
     )

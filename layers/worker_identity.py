@@ -207,11 +207,21 @@ def roster_statuses(conn: psycopg.Connection[Any], staging: str) -> list[str]:
         ).format(s=staged, new=sql.Literal(NEW_STATUS))
     )
     said = {(str(r), str(lv)): int(n) for r, lv, n in pairs}
-    return _status_notes(said) + _open_cases(conn, staged)
+    leavers = conn.execute(  # staff, named so the township can check the roster
+        sql.SQL(
+            "SELECT s.name || coalesce('（' || w.external_id || '）', '') FROM {s} AS s"
+            " JOIN workers AS w ON w.id = s.id WHERE s.status = 'left' AND w.status <> 'left'"
+            " ORDER BY s.{row}"
+        ).format(s=staged, row=_ROW)
+    ).fetchall()
+    return _status_notes(said, [str(n) for (n,) in leavers]) + _open_cases(conn, staged)
 
 
-def _status_notes(pairs: dict[tuple[str, str], int]) -> list[str]:
-    """Say what the roster did to live statuses, from the workers by (roster's, live status)."""
+def _status_notes(pairs: dict[tuple[str, str], int], leavers: list[str]) -> list[str]:
+    """Say what the roster did to live statuses, from the workers by (roster's, live status).
+
+    ``leavers`` names the workers it marks as having left, in the file's order.
+    """
 
     def count(roster: str, live: str) -> int:
         return sum(n for (r, lv), n in pairs.items() if r in roster.split() and lv in live.split())
@@ -229,7 +239,7 @@ def _status_notes(pairs: dict[tuple[str, str], int]) -> list[str]:
     if rehired := count("on_duty off_duty busy", "left"):
         notes.append(f"{rehired} 名已离职的网格员重新列入花名册，状态为离岗")
     if left := count("left", "on_duty off_duty busy"):
-        notes.append(f"{left} 名网格员标记为已离职，不再派单")
+        notes.append(f"{left} 名网格员标记为已离职，不再派单：{_listed(leavers, left)}")
     return notes
 
 

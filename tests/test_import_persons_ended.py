@@ -91,6 +91,7 @@ def test_a_roster_says_who_left_when_and_why_and_counts_them(db: Session, tmp_pa
         "3 人注销（死亡 1 人、解矫 1 人、解除矫正 1 人）：不再显示在地图上，不计入走访统计，"
         "走访记录保留",
         "另有 1 人库中原无记录、本文件即为注销（迁出 1 人）：作为历史记录导入，不显示在地图上",
+        "其中 1 人没有注销日期，注销日期记为导入当天",  # 人员2's 死亡
     ]
     assert outcome.counts is not None
     assert (outcome.counts.inserted, outcome.counts.updated) == (1, 3)

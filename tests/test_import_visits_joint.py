@@ -121,24 +121,27 @@ def test_a_row_of_two_visitors_is_a_visit_by_each(db: Session, tmp_path: Path) -
     ]
 
 
-def test_a_joint_visit_naming_no_worker_is_refused_on_its_row(db: Session, tmp_path: Path) -> None:
+def test_a_joint_visits_companion_who_is_no_worker_is_named_and_the_workers_visit_kept(
+    db: Session, tmp_path: Path
+) -> None:
     _setup(db, tmp_path)
     rows = [
-        [PERSON, "2025-06-01", "王芳、赵明祥", "联合走访"],  # 赵明祥 is nobody's name here
+        [PERSON, "2025-06-01", "王芳、赵明祥", "联合走访"],  # 赵明祥 (派出所) is no worker here
         [PERSON, "2025-06-02", "王芳", "入户走访"],
         [PERSON, "2025-06-02", "李娜、王芳", "联合走访"],  # 王芳's visit of row 3 again
+        [PERSON, "2025-06-03", "赵明祥、钱某某", "联合走访"],  # no worker at all: refused
     ]
     outcome = _import(db, tmp_path / "走访记录.csv", HEADERS, rows)
+    unknown = "没有工号为“{0}”的网格员，本乡镇也没有叫“{0}”的网格员（请先导入网格员）"
     assert {(p.row, p.column, p.rule) for p in outcome.problems} == {
-        (
-            2,
-            "走访人",
-            "没有工号为“赵明祥”的网格员，本乡镇也没有叫“赵明祥”的网格员（请先导入网格员）",
-        ),
         (4, "走访日期", "与本文件第 3 行重复"),
+        (5, "走访人", unknown.format("赵明祥")),
+        (5, "走访人", unknown.format("钱某某")),
     }
-    assert _counts(outcome) == (1, 0, 0)
-    assert _visits(db) == [("2025-06-02", "SJ-01", "入户走访")]
+    kept = "1 行共同走访的同行人不是本乡镇的网格员（赵明祥）：只记了其中网格员的走访"
+    assert kept in outcome.notes
+    assert _counts(outcome) == (2, 0, 0)
+    assert _visits(db) == [("2025-06-01", "SJ-01", "联合走访"), ("2025-06-02", "SJ-01", "入户走访")]
 
 
 def test_a_joint_visit_outside_the_import_s_jurisdiction_is_refused_once(

@@ -161,7 +161,7 @@ def test_a_worker_who_left_is_never_dispatched_again_until_a_roster_lists_them(
     outcome = _roster(db, tmp_path / "6月.csv", {"W1": "调离", "W2": "已离职", "W3": "在岗"})
     assert _counts(outcome) == (0, 2, 1)
     assert _statuses(db) == {"W1": "left", "W2": "left", "W3": "on_duty"}
-    assert "2 名网格员标记为已离职，不再派单" in outcome.notes
+    assert "2 名网格员标记为已离职，不再派单：网格员W1（W1）、网格员W2（W2）" in outcome.notes
     assert f"已离职的网格员仍有 1 件未办结的案件：{first.code}，请改派" in outcome.notes
 
     # Nearest-worker dispatch offers only W3, at the same spot as W2.
