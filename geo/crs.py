@@ -23,7 +23,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -820,3 +820,46 @@ def gauss_kruger_to_cgcs2000(
     (102.9, 24.2)
     """
     return _apply(lambda a, b: _gauss_kruger(a, b, epsg), x, y)
+
+
+#: GRS80 / CGCS2000 semi-major axis in metres.
+GRS80_A = 6378137.0
+#: GRS80 first eccentricity squared (CGCS2000 differs in the 12th digit).
+GRS80_E2 = 0.00669438002290
+
+
+@overload
+def metres_per_degree(lat: float) -> tuple[float, float]: ...
+
+
+@overload
+def metres_per_degree(lat: FloatArray) -> tuple[FloatArray, FloatArray]: ...
+
+
+def metres_per_degree(lat: float | FloatArray) -> tuple[Any, Any]:
+    """Return metres per degree of longitude and of latitude on GRS80 at a latitude.
+
+    Parameters
+    ----------
+    lat : float or numpy.ndarray
+        Latitude(s) in degrees.
+
+    Returns
+    -------
+    tuple
+        ``(metres per degree east, metres per degree north)``: floats for a float, arrays for
+        an array.
+
+    Examples
+    --------
+    >>> mx, my = metres_per_degree(0.0)
+    >>> round(mx), round(my)
+    (111319, 110574)
+    """
+    phi = np.radians(lat)
+    w = np.sqrt(1.0 - GRS80_E2 * np.sin(phi) ** 2)
+    east = math.radians(1.0) * GRS80_A / w * np.cos(phi)
+    north = math.radians(1.0) * GRS80_A * (1.0 - GRS80_E2) / w**3
+    if np.ndim(lat) == 0:
+        return float(east), float(north)
+    return east, north

@@ -23,7 +23,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from typing import Any, Literal, overload
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,9 @@ from PIL import Image
 from scipy.signal import oaconvolve
 
 from geo.checks import FloatArray, coordinates, finite_values, same_length
+from geo.crs import GRS80_A as _A
+from geo.crs import GRS80_E2 as _E2
+from geo.crs import metres_per_degree
 
 __all__ = [
     "COLORMAPS",
@@ -44,49 +47,7 @@ __all__ = [
 
 Kernel = Literal["gaussian", "quartic"]
 
-#: GRS80 / CGCS2000 semi-major axis in metres.
-_A = 6378137.0
-#: GRS80 first eccentricity squared (CGCS2000 differs in the 12th digit).
-_E2 = 0.00669438002290
-
 _MAX_CELLS_DEFAULT = 16_000_000
-
-
-@overload
-def metres_per_degree(lat: float) -> tuple[float, float]: ...
-
-
-@overload
-def metres_per_degree(lat: FloatArray) -> tuple[FloatArray, FloatArray]: ...
-
-
-def metres_per_degree(lat: float | FloatArray) -> tuple[Any, Any]:
-    """Return metres per degree of longitude and of latitude on GRS80 at a latitude.
-
-    Parameters
-    ----------
-    lat : float or numpy.ndarray
-        Latitude(s) in degrees.
-
-    Returns
-    -------
-    tuple
-        ``(metres per degree east, metres per degree north)``: floats for a float, arrays for
-        an array.
-
-    Examples
-    --------
-    >>> mx, my = metres_per_degree(0.0)
-    >>> round(mx), round(my)
-    (111319, 110574)
-    """
-    phi = np.radians(lat)
-    w = np.sqrt(1.0 - _E2 * np.sin(phi) ** 2)
-    east = math.radians(1.0) * _A / w * np.cos(phi)
-    north = math.radians(1.0) * _A * (1.0 - _E2) / w**3
-    if np.ndim(lat) == 0:
-        return float(east), float(north)
-    return east, north
 
 
 def _zone_area_per_radian(lat: FloatArray) -> FloatArray:

@@ -30,7 +30,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from geo.checks import FloatArray, IntArray, coordinates, finite_values, same_length
-from geo.kde import metres_per_degree
+from geo.crs import metres_per_degree
 
 __all__ = [
     "KnoxResult",
@@ -614,7 +614,7 @@ def _originals_py(
     """Sweep the reports, given in time order; compiled with numba below.
 
     ``x``, ``y`` are longitude and latitude in degrees, ``kx``, ``ky`` the metres a degree of
-    each spans there (:func:`geo.kde.metres_per_degree`); the mean of two points' factors
+    each spans there (:func:`geo.crs.metres_per_degree`); the mean of two points' factors
     gives their geodesic distance to well below a millimetre at a few hundred metres.
 
     Each cell keeps its originals in time order from ``start[cell]``: ``head`` skips those

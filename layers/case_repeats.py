@@ -34,7 +34,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from geo.kde import metres_per_degree
+from geo.crs import metres_per_degree
 from geo.nearrepeat import repeat_originals
 from layers.bulk import LAT_COLUMN, LON_COLUMN, ROW_COLUMN, copy_frame
 from layers.case_import import SAME_CASE
