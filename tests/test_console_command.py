@@ -119,6 +119,15 @@ def _names(demo: ConsoleDemo, codes: list[str]) -> list[str]:
     return [rows[c] for c in codes]
 
 
+def _set_view(page: RecordedPage, lat: float, lon: float, zoom: int) -> None:
+    """Centre the map at once; nothing is returned (Leaflet's ``setView`` returns the map,
+    whose object graph Playwright may fail to serialise)."""
+    page.evaluate(
+        "([lat, lon, zoom]) => { zzMap.setView([lat, lon], zoom, {animate: false}); }",
+        [lat, lon, zoom],
+    )
+
+
 def _wait_ready(page: RecordedPage, code: str) -> None:
     page.wait_for_url(f"**/{code}")
     page.wait_for_function("window.zzReady === true")
@@ -236,7 +245,7 @@ def test_person_popup_shows_the_masked_id(page: RecordedPage, console_demo: Cons
     page.goto(f"{origin}/console/{person.area_code}")
     page.wait_for_function("window.zzReady === true")
     page.locator('[data-layer="persons"] input').check()
-    page.evaluate(f"zzMap.setView([{person.lat}, {person.lon}], 18, {{animate: false}})")
+    _set_view(page, person.lat, person.lon, 18)
     page.wait_for_function("zzCommand.layers.persons.mode === 'features'")
     marker = page.locator(".zz-person").first
     marker.wait_for()
@@ -454,7 +463,7 @@ def test_worker_position_arrives_live(page: RecordedPage, console_demo: ConsoleD
     page.goto(f"{origin}/console/{worker.area_code}")
     page.wait_for_function("window.zzReady === true")
     page.locator('[data-layer="workers"] input').check()
-    page.evaluate(f"zzMap.setView([{worker.lat}, {worker.lon}], 17, {{animate: false}})")
+    _set_view(page, worker.lat, worker.lon, 17)
     page.wait_for_function(
         f"zzCommand.layers.workers.markers && zzCommand.layers.workers.markers[{worker.id}]"
     )
