@@ -392,7 +392,7 @@ def _import_one(
     """
     from importers.crs_check import WrongCrs
     from importers.mapping import MappingError
-    from importers.pipeline import run_import
+    from importers.pipeline import run_import, sheet_part
     from importers.reading import ReadError
     from importers.report import write_report
     from importers.rules import SENSITIVE_FIELDS
@@ -406,7 +406,7 @@ def _import_one(
             outcome = run_import(conn, path, options, keys=keys, progress=shown.callbacks())
         with engine.begin() as conn:
             apply_scope(conn, None)
-            part = outcome.file_name.removeprefix(path.name)  # （工作表“…”）, or nothing
+            part = sheet_part(outcome.file_name)
             earlier = earlier_run(
                 conn, outcome.sha256, options.kind, part=part, before=outcome.import_id
             )

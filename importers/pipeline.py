@@ -814,7 +814,28 @@ class Superseded(ValueError):
 
 
 _SHEET_PART = re.compile(r"（(?:工作表|图层)“[^”]*”）$")
-"""The end of a recorded file name that names its worksheet or layer."""
+
+
+def sheet_part(file_name: str) -> str:
+    """Return the end of a recorded file name that names its worksheet or layer, if any.
+
+    Parameters
+    ----------
+    file_name : str
+        As an import records it (:func:`check_file`).
+
+    Returns
+    -------
+    str
+        ``（工作表“盘溪镇”）``, ``（图层“grids”）``, or ``""``.
+
+    Examples
+    --------
+    >>> sheet_part("花名册.xlsx（工作表“盘溪镇”）"), sheet_part("花名册.csv")
+    ('（工作表“盘溪镇”）', '')
+    """
+    found = _SHEET_PART.search(file_name)
+    return found.group(0) if found else ""
 
 
 def superseded(conn: Connection, checked: CheckedFile, kind: str) -> None:
@@ -840,8 +861,7 @@ def superseded(conn: Connection, checked: CheckedFile, kind: str) -> None:
     Superseded
         If so.
     """
-    found = _SHEET_PART.search(checked.file_name)
-    part = found.group(0) if found else ""
+    part = sheet_part(checked.file_name)
     earlier = import_runs.earlier_run(conn, checked.sha256, kind, part=part)
     later = import_runs.superseding_run(conn, earlier) if earlier is not None else None
     if earlier is None or later is None:

@@ -167,13 +167,35 @@ def analyze_staging(conn: psycopg.Connection[Any], staging: str) -> None:
     staging : str
         Staging table name.
     """
+    typed = staged_columns(conn, staging)
+    columns = [name for name, kind in typed.items() if not kind.startswith("geometry")]
+    conn.execute(sql.SQL("ANALYZE {} ({})").format(sql.Identifier(staging), _ident_list(columns)))
+
+
+def staged_columns(conn: psycopg.Connection[Any], staging: str) -> dict[str, str]:
+    """Return the columns a staged row is written with, and their types, in table order.
+
+    Generated columns (a point made from its lon/lat) are left out.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name.
+
+    Returns
+    -------
+    dict
+        Column name → type as SQL writes it (``text``, ``geometry(Point,4490)`` …).
+    """
     rows = conn.execute(
-        "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute "
-        "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped ORDER BY attnum",
+        "SELECT attname::text, format_type(atttypid, atttypmod) FROM pg_attribute"
+        " WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped"
+        " AND attgenerated = '' ORDER BY attnum",
         (staging,),
     ).fetchall()
-    columns = [str(name) for name, kind in rows if not str(kind).startswith("geometry")]
-    conn.execute(sql.SQL("ANALYZE {} ({})").format(sql.Identifier(staging), _ident_list(columns)))
+    return {str(name): str(kind) for name, kind in rows}
 
 
 def copy_frame(

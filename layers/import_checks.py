@@ -17,7 +17,7 @@ import numpy.typing as npt
 import psycopg
 from psycopg import sql
 
-from layers.bulk import ROW_COLUMN, staged_rows
+from layers.bulk import ROW_COLUMN, staged_columns, staged_rows
 from layers.model.base import SRID
 from layers.model.jurisdictions import Level
 
@@ -592,12 +592,7 @@ def split_joint_visits(conn: psycopg.Connection[Any], staging: str) -> tuple[int
         Rows of several visitors, and the visits they now make.
     """
     s = sql.Identifier(staging)
-    named = conn.execute(
-        "SELECT attname FROM pg_attribute WHERE attrelid = %s::regclass AND attnum > 0"
-        " AND NOT attisdropped AND attgenerated = '' ORDER BY attnum",
-        (s.as_string(conn),),
-    ).fetchall()
-    columns = [str(name) for (name,) in named]
+    columns = list(staged_columns(conn, s.as_string(conn)))
     values = [
         sql.SQL("t.token") if c == VISITOR else sql.SQL("s.{}").format(sql.Identifier(c))
         for c in columns
