@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from datetime import date
 
 from sqlalchemy import CheckConstraint, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -26,10 +27,19 @@ class Level(enum.IntEnum):
 
 
 class Jurisdiction(Base):
-    """One administrative unit, keyed by its 12-digit statistical division code."""
+    """One administrative unit, keyed by its 12-digit statistical division code.
+
+    A unit abolished by a merger or a 村改居 is retired (``retired_on``), never deleted: the
+    records of years name it. ``successor_code`` is the unit that took it over, if one did.
+    """
 
     __tablename__ = "jurisdictions"
-    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
+        CheckConstraint(
+            "successor_code IS NULL OR retired_on IS NOT NULL", name="successor_retired"
+        ),
+    )
 
     code: Mapped[str] = mapped_column(area_code_type(), primary_key=True)
     name: Mapped[str] = mapped_column(String(100))
@@ -39,3 +49,7 @@ class Jurisdiction(Base):
     )
     boundary = mapped_column(geometry("MULTIPOLYGON"), nullable=True)
     source: Mapped[str | None] = mapped_column(String(200))
+    retired_on: Mapped[date | None]
+    successor_code: Mapped[str | None] = mapped_column(
+        area_code_type(), ForeignKey("jurisdictions.code"), index=True
+    )
