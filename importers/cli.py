@@ -199,6 +199,14 @@ def import_file(
             show_default=False,
         ),
     ] = None,
+    complete: Annotated[
+        bool,
+        typer.Option(
+            "--complete",
+            help="网格或辖区文件是 --within 所指辖区的全部（如一个乡镇调整后的全部网格）："
+            "库中该辖区内文件未列的同类单位一律撤销，其人员、在办案件等按点位改属新单位。",
+        ),
+    ] = False,
     again: Annotated[
         bool,
         typer.Option(
@@ -213,6 +221,7 @@ def import_file(
     from importers.kinds import KINDS
     from importers.mapping import MappingError
     from importers.pipeline import ImportOptions
+    from importers.within import UNIT_KINDS
     from layers import deadlines
     from layers.secrets import platform_keys
 
@@ -228,6 +237,13 @@ def import_file(
     except MappingError as exc:
         console.print(f"[bold red]错误：[/]{exc}")
         raise typer.Exit(code=2) from exc
+    if complete and (kind not in UNIT_KINDS or within is None):
+        console.print(
+            "[bold red]错误：[/]--complete 只用于网格（grids）或辖区（jurisdictions）文件，"
+            "并须用 --within 指明文件是哪个辖区的全部，如 --within 530424101 --complete",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=2)
     if crs is not None and not _known_crs(crs):  # before any file: no report is touched
         console.print(f"[bold red]错误：[/]{CRS_OPTION_RULE.format(crs=crs)}", soft_wrap=True)
         raise typer.Exit(code=2)
@@ -243,6 +259,7 @@ def import_file(
         layer=layer,
         fixed=values,
         again=again,
+        complete=complete,
     )
     if kind == "cases":  # imported cases get the deadlines of the deployment's limits
         try:

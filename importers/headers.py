@@ -74,6 +74,10 @@ def find_header(
     return next(position for position, count in filled.items() if count == fullest)
 
 
+_OWNED = frozenset({"姓名", "名字", "联系电话", "电话", "手机", "手机号", "联系方式", "工号"})
+"""Lower cells that say only what of someone the group over them names (网格长 over 姓名)."""
+
+
 def header_block(
     rows: Sequence[Sequence[str | None]], at: int, is_header: HeaderTest | None = None
 ) -> tuple[int, list[str | None]]:
@@ -85,7 +89,11 @@ def header_block(
     has a known header the picked row lacks; the row above, when it is not blank, fills the
     picked row's empty cells. Each column is named by its lower cell, else its upper one; a
     lower cell that names an earlier column too (``姓名`` under ``基本信息`` and under ``监护人``)
-    is named with its group (``监护人姓名``), and the first keeps the plain name.
+    is named with its group (``监护人姓名``), and the first keeps the plain name. A lower cell
+    of :data:`_OWNED` that, with its group, makes a known header is named so wherever it
+    stands: ``姓名`` and
+    ``联系电话`` under ``网格长`` are ``网格长姓名`` and ``网格长联系电话`` (the leader's, not the
+    grid's name), even beside a group of its own (``专职网格员`` over ``姓名``).
 
     Parameters
     ----------
@@ -117,6 +125,11 @@ def header_block(
     (1, ['姓名', '身份证号', '监护人姓名', '电话'])
     >>> header_block([["工单编号", "经度"], ["ZY1", "纬度"]], 0, is_header)  # a record below
     (0, ['工单编号', '经度'])
+    >>> known = {"网格名称", "姓名", "联系电话", "网格长姓名", "网格长联系电话"}.__contains__
+    >>> rows = [["网格名称", "专职网格员", None, "网格长", None],
+    ...         [None, "姓名", "联系电话", "姓名", "联系电话"]]
+    >>> header_block(rows, 0, known)
+    (1, ['网格名称', '姓名', '联系电话', '网格长姓名', '网格长联系电话'])
     """
 
     def cells(row: Sequence[str | None]) -> list[str | None]:
@@ -139,7 +152,15 @@ def header_block(
     upper += [None] * (width - len(upper))
     lower += [None] * (width - len(lower))
     names: list[str | None] = []
+    group: str | None = None  # the label over this column (a cell left empty after it spans)
+    known = is_header or (lambda _: False)
     for high, low in zip(upper, lower, strict=True):
+        group = high if high and low and high != low else (group if not high and low else None)
+        grouped = f"{group}{low}" if group else None
+        # 姓名 under 网格长: the 网格长's name (a known header), not anybody's
+        if grouped and low in _OWNED and known(grouped) and grouped not in names:
+            names.append(grouped)
+            continue
         name = low or high
         if name in names:  # a group label over several columns, or a header under two groups
             name = f"{high}{low}" if high and low and high != low else low

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -47,9 +48,11 @@ from importers.values import (
     invalid_phones,
     phone_numbers,
 )
-from importers.vocabulary import CaseStatus, RegisterStatus
+from importers.vocabulary import CaseStatus, RegisterStatus, UnitStatus
 from layers.bulk import LAT_COLUMN, LON_COLUMN, Recognition
 from layers.case_import import STATUS_GIVEN, rekey_edited_rows
+from layers.grid_leaders import HELPERS as LEADER_HELPERS
+from layers.grid_leaders import LEADER, LEADER_NAME, LEADER_PHONE
 from layers.import_checks import RESPONSIBLE, VISITOR
 from layers.model import (
     Base,
@@ -75,6 +78,7 @@ from layers.person_attributes import (
 )
 from layers.person_register import ENDED, ENDED_UNDATED, ON, REGISTER
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
+from layers.unit_retirement import FORMER, RETIRED_ON, STATUS, SUCCESSOR
 from layers.worker_identity import WORKER_ROSTER
 
 
@@ -315,6 +319,136 @@ def _points(checks: RowChecks, context: Context) -> dict[str, pd.Series]:
 # ------------------------------------------------------------------------------- jurisdictions
 
 
+# ------------------------------------------------------------------ units: re-divisions
+
+
+_UNIT_STATUS_SECTION = '[values."状态"]'
+UNIT_WORDS = "在用（或正常、新增、调整、更名等），或撤销（撤并、并入、注销、停用等）"
+"""The words a unit list's 状态 may be written in, as a refusal names them."""
+UNIT_CHANGE_FIELDS = ("status", "retired_on", "successor", "former")
+"""The fields of a unit list that say what a re-division did (:func:`_retirement`)."""
+RETIREMENT_HELPERS = {STATUS: "text", FORMER: "text"}
+"""Their staging helper columns (besides ``retired_on`` and ``successor_code``, upserted)."""
+_CODE_LIST = r"[、,，;；/／\s]+"
+"""What separates the codes of one cell of 原编码 (two villages merged into one)."""
+
+
+def unit_status_rule(value: str, renamed: str | None = None) -> str:
+    """Return why a unit list's 状态 is refused, and the mapping file's line that names it.
+
+    Parameters
+    ----------
+    value : str
+        The status as written in the file.
+    renamed : str, optional
+        What the mapping file's ``[values."状态"]`` says it is, if it names it.
+
+    Returns
+    -------
+    str
+        The rule (Chinese).
+
+    Examples
+    --------
+    >>> unit_status_rule("待定").split("；")[0]
+    '必须是在用（或正常、新增、调整、更名等），或撤销（撤并、并入、注销、停用等）'
+    """
+    return _mapped_rule(
+        value,
+        renamed,
+        allowed=f"必须是{UNIT_WORDS}",
+        section=_UNIT_STATUS_SECTION,
+        way="本文件自有的写法，可在映射文件（--mapping）的 {section} 中写明它算在用还是撤销",
+        example=("划出", "撤销"),
+    )
+
+
+def _retirement(
+    checks: RowChecks, codes: pd.Series, parse: Callable[[str], object]
+) -> dict[str, pd.Series]:
+    """Return what each row of a unit list says of re-division, to stage.
+
+    :data:`layers.unit_retirement.RETIRED_ON`: the day a row whose 状态 says 撤销 was retired
+    (its 撤销日期, else the import day), empty for a unit in use (a row that lists a unit
+    retired before, as 在用, brings it back; :data:`~layers.unit_retirement.STATUS` keeps what
+    the 状态 said, :func:`layers.unit_retirement.retired_rows` refuses a row that says
+    nothing); :data:`~layers.unit_retirement.SUCCESSOR`: the
+    code that took a retired unit over (继承编码); :data:`~layers.unit_retirement.FORMER`: the
+    codes a unit in use replaces (原编码: a re-coded grid's old code, the villages merged into
+    this one), which are retired with this unit as their successor. A file with none of these
+    columns stages nothing: it says nothing of re-division.
+    """
+    if not any(checks.has(f) for f in ("status", "retired_on", "successor", "former")):
+        return {}
+    raw = checks.text("status")
+    status = vocabulary.codes_of(checks.recoded("status"), UnitStatus)
+    wrong = raw.notna() & status.isna()
+    renamed = checks.values.get("status", {})
+    rules = {
+        str(value): unit_status_rule(str(value), renamed.get(vocabulary.value_key(str(value))))
+        for value in raw[wrong].unique()
+    }
+    checks.fail("status", wrong, lambda value: rules[str(value)])
+    when = checks.timestamps("retired_on", past=True)
+    retired = status == UnitStatus.RETIRED.value
+    checks.fail(
+        "retired_on",
+        when.notna() & ~retired & raw.isna(),
+        f"填了{checks.header('retired_on')}，但{checks.header('status')}为空：撤销的单位请写明撤销",
+    )
+    today = pd.Timestamp.now(tz=SHANGHAI).date().isoformat()
+    day = when.dt.tz_convert(SHANGHAI).dt.strftime("%Y-%m-%d").where(when.notna(), today)
+    successor = checks.text("successor").map(_written_code, na_action="ignore")
+    checks.code("successor", parse)
+    checks.fail(
+        "successor",
+        successor.notna() & ~retired,
+        f"只有撤销的单位才有{checks.header('successor')}：本行的单位在用（原编码请写在"
+        f"{checks.header('former')}）",
+    )
+    checks.fail("successor", successor.notna() & (successor == codes), "不能由自己继承")
+    former = checks.text("former").map(_former_codes, na_action="ignore")
+    bad_former = former.map(
+        lambda cs: next((c for c in cs if _not_code(parse, c)), None), na_action="ignore"
+    )
+    checks.fail(
+        "former",
+        bad_former.notna(),
+        lambda value: f"{checks.header('former')}中的编码无效：{value}",
+        values=bad_former,
+    )
+    checks.fail(
+        "former",
+        former.notna() & retired,
+        f"撤销的单位不能有{checks.header('former')}：原编码写在继承它的单位那一行",
+    )
+    return {
+        RETIRED_ON: day.where(retired, None).astype(object),
+        SUCCESSOR: successor.astype(object),
+        STATUS: status.astype(object),
+        FORMER: former.map(",".join, na_action="ignore").astype(object),
+    }
+
+
+def _written_code(text: object) -> str:
+    """Return a code as written, widened to 12 digits when a division code is written short."""
+    written = str(text).strip()
+    return full_division_code(written) if len(written) in (6, 9) else written
+
+
+def _former_codes(text: object) -> list[str]:
+    """Return the codes of one 原编码 cell (``530424102207、530424102210``)."""
+    return [_written_code(c) for c in re.split(_CODE_LIST, str(text).strip()) if c]
+
+
+def _not_code(parse: Callable[[str], object], code: str) -> bool:
+    try:
+        parse(code)
+    except ValueError:
+        return True
+    return False
+
+
 def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
     checks.code("code", parse_written_division_code)
     codes = _full_division_codes(checks.text("code"))
@@ -347,6 +481,7 @@ def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
             # list of codes does not make a derived boundary official).
             "source": [None if b is None else context.file_name[:200] for b in boundary],
             **named,
+            **_retirement(checks, codes, parse_written_division_code),
         },
     )
     return [Part(records, ("code",), True)]
@@ -413,9 +548,31 @@ def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
             "boundary": ewkb_hex(
                 np.array([g if isinstance(g, shapely.Polygon) else None for g in single], object)
             ),
+            **_retirement(checks, codes, parse_grid_code),
+            **_leaders(checks),
         },
     )
     return [Part(records, ("code",), True)]
+
+
+def _leaders(checks: RowChecks) -> dict[str, Any]:
+    """Return the 网格长 each row names, to stage; nothing for a file without a 网格长 column.
+
+    The name (a note after it and a padding space left out, the first of several), the
+    工号 and the phone: :func:`layers.grid_leaders.assign_leaders` finds the worker and fills
+    ``leader_id`` (left empty here; an empty one keeps the grid's leader).
+    """
+    if not (checks.has("leader") or checks.has("leader_no")):
+        return {}
+    written = checks.text("leader").str.replace(_PADDED_NAME, r"\1\2", regex=True)
+    name = _worker_names(written).map(lambda names: names.split("\x1f")[0], na_action="ignore")
+    number = checks.text("leader_no")
+    return {
+        "leader_id": None,
+        LEADER: number.where(number.notna(), name).astype(object),
+        LEADER_NAME: name,
+        LEADER_PHONE: phone_numbers(checks.text("leader_phone")),
+    }
 
 
 # ------------------------------------------------------------------------------- workers
@@ -1231,27 +1388,50 @@ KINDS: dict[str, Kind] = {
     "jurisdictions": Kind(
         "jurisdictions",
         Base.metadata.tables["jurisdictions"],
-        ("code", "name", "township", "wkt"),
+        ("code", "name", "township", "wkt", *UNIT_CHANGE_FIELDS),
         _prepare_jurisdictions,
         update=True,
         geometry=None,
         keep=("boundary", "source"),
         label="辖区",
         required=("code", "name"),
-        headers={"code": "区划代码", "wkt": "边界"},
+        headers={
+            "code": "区划代码",
+            "wkt": "边界",
+            "successor": "继承区划代码",
+            "former": "原区划代码",
+        },
+        helpers=RETIREMENT_HELPERS,
         coded_by_name=True,
     ),
     "grids": Kind(
         "grids",
         Base.metadata.tables["grids"],
-        ("code", "name", "area_code", "township", "wkt"),
+        (
+            "code",
+            "name",
+            "area_code",
+            "township",
+            "wkt",
+            "leader",
+            "leader_phone",
+            "leader_no",
+            *UNIT_CHANGE_FIELDS,
+        ),
         _prepare_grids,
         update=True,
         geometry="boundary",
-        keep=("boundary",),
+        keep=("boundary", "leader_id"),
         label="网格",
         required=("code", "name"),
-        headers={"code": "网格编码", "name": "网格名称", "wkt": "边界"},
+        headers={
+            "code": "网格编码",
+            "name": "网格名称",
+            "wkt": "边界",
+            "successor": "继承网格编码",
+            "former": "原网格编码",
+        },
+        helpers={**RETIREMENT_HELPERS, **LEADER_HELPERS},
         coded_by_name=True,
     ),
     "workers": Kind(

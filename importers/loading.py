@@ -54,7 +54,16 @@ from importers.within import (
     county_rows,
     refused_rows,
 )
-from layers import case_import, case_repeats, grid_changes, import_checks, person_register
+from layers import (
+    case_import,
+    case_repeats,
+    grid_changes,
+    grid_leaders,
+    import_checks,
+    person_register,
+    unit_retirement,
+    worker_identity,
+)
 from layers.bulk import (
     LON_COLUMN,
     UpsertCounts,
@@ -108,6 +117,9 @@ class LoadOptions:
         Defer index and foreign-key upkeep to the end of the load (:mod:`layers.deferral`):
         ``None`` when the staged rows are at least :data:`layers.deferral.DEFAULT_MIN_ROWS`
         and outnumber the table's, ``True`` always, ``False`` never.
+    complete : bool
+        A file of units is the whole layer of ``within``: the units of its kind there that it
+        leaves out are retired (:func:`layers.unit_retirement.retire`).
     """
 
     partial: bool
@@ -119,6 +131,7 @@ class LoadOptions:
     limits_config: dict[str, Any] | None = None
     within: Scope | None = None
     named: tuple[str, ...] = ()
+    complete: bool = False
 
 
 @dataclass(frozen=True)
@@ -226,6 +239,8 @@ def load(
         recognition = stage.part.recognition
         if recognition is not None:
             checks.notes += recognition.resolve(conn, stage.name)
+        if grid_leaders.LEADER in stage.part.records.columns:  # 网格长: before the upsert
+            checks.notes += grid_leaders.assign_leaders(conn, stage.name, kind.header("leader"))
         cases = kind.name == "cases"
         brought = _bring_up_to_file(conn, stage, checks, options) if cases else 0
         follow_up = case_import.first_events(options.user) if cases else None
@@ -241,7 +256,11 @@ def load(
         key = stage.part.key
         deferred = _defer_if_worth_it(conn, kind, stage, options)
         units = kind.name in grid_changes.UNIT_TABLES  # what the file changes around them
+        if kind.name == "jurisdictions":  # 前冲村委会 is 前冲村 on record: no rename
+            kept = grid_changes.keep_short_names(conn, stage.name)
+            checks.notes += filter(None, [grid_changes.short_names_note(kept)])
         before = grid_changes.snapshot(conn, kind.name, stage.name) if units else None
+        in_use = unit_retirement.snapshot(conn, kind.name, stage.name) if units else None
         progress.step("write", None)
         counts = upsert(
             conn,
@@ -263,8 +282,21 @@ def load(
         if deferred is not None:
             progress.step("rebuild", None)
             deferred.restore(conn)
+        if in_use is not None:
+            complete = within.range if options.complete and within is not None else None
+            retired = unit_retirement.retire(conn, in_use, complete=complete, actor=options.user)
+            checks.notes += retired.notes()
         if before is not None:
             checks.notes += grid_changes.settle(conn, kind.name, before).notes()
+        if recognition is worker_identity.WORKER_ROSTER:  # leavers' accounts stop, audited
+            run, user = options.import_id, options.user
+            stopped = worker_identity.stop_accounts(conn, stage.name, run, user)
+            checks.notes += stopped.notes
+            counts = replace(
+                counts,
+                updated=counts.updated + stopped.unchanged,
+                unchanged=counts.unchanged - stopped.unchanged,
+            )
         if import_checks.RESPONSIBLE in stage.part.records.columns:
             duty = checks.columns.get("responsible")
             changed = import_checks.add_responsibles(conn, stage.name, duty)
@@ -453,6 +485,8 @@ def _database_checks(
             "area_code",
             [(row, f"辖区 {code} 不在数据库中（请先导入辖区）") for row, code in unknown],
         )
+    if kind.name in UNIT_KINDS:
+        found += _retirement_checks(conn, kind, staging, checks)
     if kind.name == "jurisdictions":
         orphans = import_checks.orphan_jurisdictions(conn, staging)
         found += checks.problems_at(
@@ -475,6 +509,22 @@ def _database_checks(
     if geom is not None and "area_code" in columns:
         found += _outside_jurisdiction(conn, staging, geom, checks, options.tolerance_m)
     return found
+
+
+def _retirement_checks(
+    conn: psycopg.Connection[Any], kind: Kind, staging: str, checks: RowChecks
+) -> list[Problem]:
+    """Refuse rows that name a retired unit without 在用, and successors that do not exist."""
+    again = unit_retirement.retired_rows(conn, kind.name, staging)
+    found = checks.problems_at("code", [(row, rule) for row, _, rule in again])
+    unknown = unit_retirement.unknown_successors(conn, kind.name, staging)
+    return found + checks.problems_at(
+        "successor",
+        [
+            (row, f"{code} 不在数据库中在用的{kind.label}里，也不是本文件中在用的{kind.label}")
+            for row, code in unknown
+        ],
+    )
 
 
 def _outside_parent_rule(parent: str, metres: float) -> str:

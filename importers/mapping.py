@@ -318,6 +318,55 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "解除帮教日期",
         "状态变更日期",
     ),
+    # a grid's or a jurisdiction's re-division (grids and jurisdictions only)
+    "retired_on": (
+        "retired_on",
+        "撤销日期",
+        "撤销时间",
+        "撤并日期",
+        "停用日期",
+        "注销日期",
+    ),
+    "successor": (
+        "successor",
+        "继承编码",
+        "继承网格编码",
+        "继承区划代码",
+        "并入网格编码",
+        "并入区划代码",
+        "并入单位代码",
+        "并入编码",
+        "并入代码",
+    ),
+    "former": (
+        "former",
+        "原编码",
+        "原网格编码",
+        "原区划代码",
+        "原代码",
+        "原村代码",
+        "旧网格编码",
+        "旧区划代码",
+        "旧编码",
+        "调整前编码",
+        "调整前网格编码",
+        "ywgbm",  # 原网格编码 in a surveying bureau's pinyin initials
+    ),
+    # a grid's 网格长 (grids only): a worker on record (layers.grid_leaders); a grid list's
+    # 网格长 over 姓名 and 联系电话 is read as 网格长姓名 and 网格长联系电话 (importers.headers)
+    "leader": ("leader", "网格长", "网格长姓名", "网格负责人", "网格负责人姓名"),
+    "leader_phone": (
+        "leader_phone",
+        "网格长联系电话",
+        "网格长电话",
+        "网格长手机",
+        "网格长手机号",
+        "网格长手机号码",
+        "网格长联系方式",
+        "网格负责人联系电话",
+        "网格负责人电话",
+    ),
+    "leader_no": ("leader_no", "网格长工号", "网格长编号", "网格负责人工号"),
 }
 
 #: Synonyms of a field in one kind's files only, tried before :data:`SYNONYMS`: a village's 村名
@@ -337,7 +386,9 @@ KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
             "社区名称",
         ),
         "township": ("乡镇名称", "乡镇街道名称", "所属乡镇名称", "街道名称"),
+        "status": ("区划状态", "使用状态", "变更情况", "变更类型", "调整情况", "调整类型"),
     },
+    "grids": {"status": ("网格状态", "使用状态", "变更情况", "变更类型", "调整情况", "调整类型")},
     "workers": {  # a roster's 在岗状态: 在岗, 离岗 …; not a persons' column
         "status": ("在岗状态", "工作状态", "人员状态", "在岗情况"),
         "name": ("网格员姓名", "网格员"),

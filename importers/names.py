@@ -16,6 +16,12 @@ name names (``华溪镇网格员花名册.xlsx``): of the places it could mean, 
 of a village or of a grid that still means several is told apart by the row's point (the unit
 or grid around it, else the one whose village or township is), then by the unit its address
 names; a boundary file's unit by a point of its boundary.
+
+A record (a case, a person, a worker, a camera) is never placed in a unit a re-division
+retired: a row whose codes or names mean a retired grid or village is recorded in the live
+unit that took it over (followed through later re-divisions), and the summary says so once
+per unit; a row whose retired unit no unit took over is refused (:func:`follow_retired`). A
+file of grids or jurisdictions is of the units themselves: its codes are not followed.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 import psycopg
 import shapely
@@ -33,7 +40,7 @@ from importers.places import Gazetteer, GridDirectory, GridPlace, Place, Prefere
 from importers.rules import Problem, RowChecks
 from layers import import_checks
 from layers.bulk import LAT_COLUMN, LON_COLUMN
-from layers.import_checks import PlacedPoints
+from layers.import_checks import PlacedPoints, RetiredUnit
 from layers.model import Level
 
 T = TypeVar("T")
@@ -72,6 +79,7 @@ class Directories:
         self._places: Gazetteer | None = None
         self._grids: GridDirectory | None = None
         self._preference: Preference | None = None
+        self._retired: dict[str, RetiredUnit] | None = None
         self.named_unit: tuple[str, str] | None = None
         self._named_is_file = True
 
@@ -88,6 +96,12 @@ class Directories:
             rows = import_checks.grid_names(self.conn)
             self._grids = GridDirectory((GridPlace(*row) for row in rows), self.places())
         return self._grids
+
+    def retired(self) -> dict[str, RetiredUnit]:
+        """Return the retired grids and jurisdictions by code, with the units they lead to."""
+        if self._retired is None:
+            self._retired = import_checks.retired_units(self.conn)
+        return self._retired
 
     def preference(self) -> Preference:
         """Return the units that tell apart places of one name: ``within``, the one named."""
@@ -153,10 +167,123 @@ def resolve_names(
     if by_address.any():
         checks.add(_locate_by_address(records, by_address, checks, directories))
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
+    if "code" not in records.columns:  # a file of units: its codes are the units themselves
+        checks.add(follow_retired(records, checks, directories))
+        records = records[~checks.bad.reindex(records.index, fill_value=False)]
     note = directories.named_note()
     if note is not None and note not in checks.notes:
         checks.notes.append(note)
     return records.drop(columns=helpers)
+
+
+_FOLLOWED = (("grid_code", "网格"), ("home_grid", "网格"), ("area_code", None))
+"""Columns of a record's units, its grid before its jurisdiction, and what a rule calls them."""
+_GRID_COLUMNS = [column for column, what in _FOLLOWED if what is not None]
+_LEVEL_WORDS = {4: "乡镇（街道）", 5: "村（社区）"}
+
+
+def follow_retired(
+    records: pd.DataFrame, checks: RowChecks, directories: Directories
+) -> list[Problem]:
+    """Record in their successors the rows whose grid or jurisdiction is retired; refuse others.
+
+    A re-division retires a grid or a village (``retired_on``); the unit that took it over
+    (``successor_code``, followed to the live unit) is where a file naming the old one (its
+    code, or its name: :mod:`importers.places`) places its rows now. A row whose area is its
+    retired grid's village moves with the grid. The summary says, once per unit, how many
+    rows wrote it (``3 行写的“兴复第12网格”已于2026-03-10撤销，记入继承的“兴复第8网格”``).
+    Vectorised: the retired units are few, looked up once (:meth:`Directories.retired`).
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        A record kind's staging rows, names resolved (changed in place).
+    checks : RowChecks
+        The file's checks: the notes go there.
+    directories : Directories
+        The database's retired units.
+
+    Returns
+    -------
+    list of Problem
+        The rows whose retired unit no live unit took over (not yet recorded).
+    """
+    columns = [(c, what) for c, what in _FOLLOWED if c in records.columns]
+    if not any(records[c].notna().any() for c, _ in columns):
+        return []
+    retired = directories.retired()
+    if not retired:
+        return []
+    written = records[[c for c, _ in columns]].copy()  # the units as the rows wrote them
+    if "area_code" in written.columns:  # not a grid's village (its first 12 digits)
+        by_grid = _area_sources(records, checks, written.index).isin(_GRID_COLUMNS)
+        written.loc[by_grid.to_numpy(), "area_code"] = None
+    problems: list[Problem] = []
+    for column, what in columns:
+        codes = records[column]
+        hit = codes.isin(list(retired))
+        if not hit.any():
+            continue
+        units = codes[hit].map(retired)
+        lead = units.map(_successor)
+        moved = lead.notna()
+        if what is not None and "area_code" in records.columns:  # the grid's village moves too
+            along = moved & (records.loc[hit, "area_code"] == codes[hit].str[:12])
+            records.loc[along.index[along], "area_code"] = lead[along].str[:12]
+        records.loc[moved.index[moved], column] = lead[moved]
+        refused = units[~moved]
+        fields = (
+            pd.Series(column, index=refused.index)
+            if what is not None
+            else _area_sources(records, checks, refused.index)
+        )
+        for field in fields.unique():
+            rules = [
+                (int(row), _no_successor_rule(unit, what))
+                for row, unit in refused[fields == field].items()
+            ]
+            problems += checks.problems_at(str(field), rules)
+    for column in written.columns:
+        _note_followed(written[column], records[column], retired, checks)
+    return problems
+
+
+def _successor(unit: RetiredUnit) -> str | None:
+    return unit.successor_code
+
+
+def _note_followed(
+    written: pd.Series, placed: pd.Series, retired: dict[str, RetiredUnit], checks: RowChecks
+) -> None:
+    """Say, once per retired unit, how many rows that wrote it are recorded in its successor."""
+    old = written[written.isin(list(retired))]
+    followed = old[placed.reindex(old.index) == old.map(retired).map(_successor)]
+    for code, rows in followed.value_counts(sort=False).items():
+        unit = retired[str(code)]
+        note = (
+            f"{rows} 行写的“{unit.name}”已于{unit.retired_on.isoformat()}撤销，"
+            f"记入继承的“{unit.successor_name}”"
+        )
+        if note not in checks.notes:
+            checks.notes.append(note)
+
+
+def _no_successor_rule(unit: RetiredUnit, what: str | None) -> str:
+    """Return why a row naming a retired unit that no unit took over is refused."""
+    now = what or _LEVEL_WORDS.get(division_level(unit.code), "辖区")
+    return f"“{unit.name}”已于{unit.retired_on.isoformat()}撤销，没有继承单位：请写现在的{now}"
+
+
+def _area_sources(records: pd.DataFrame, checks: RowChecks, rows: pd.Index) -> pd.Series:
+    """Return the field that gave each of ``rows`` its area (its area column, its grid's …)."""
+    grid = next((c for c in _GRID_COLUMNS if c in records.columns), None)
+    given = [
+        (field, checks.text(field).reindex(rows).notna().to_numpy())
+        for field in ("area_code", grid, "address", "township")
+        if field is not None
+    ]
+    chosen = np.select([mask for _, mask in given], [field for field, _ in given], "area_code")
+    return pd.Series(chosen, index=rows, dtype=object)
 
 
 def _placed_by_address(records: pd.DataFrame) -> pd.Series:
@@ -255,7 +382,11 @@ def _locate_named_areas(
                 problems.append((int(row), rule))
         elif not isinstance(have, str) or places.within(unit, have):
             codes[at] = unit
-        elif have in places and not places.within(have, unit):
+        elif places.within(unit, places.current(have)):  # a retired village, by its new name
+            codes[at] = unit
+        elif have in places and not (
+            places.within(have, unit) or places.within(have, places.current(unit))
+        ):
             meant = places.label_of(unit)
             problems.append((int(row), f"此名称指{meant}，与编码所示辖区 {have} 不一致"))
     records.loc[rows, "area_code"] = codes

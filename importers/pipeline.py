@@ -94,6 +94,10 @@ class ImportOptions:
     again : bool
         Import a file imported before even when other files of its kind were imported since
         (whose newer data it would take back); otherwise it is refused (:func:`superseded`).
+    complete : bool
+        ``--complete``: a file of grids or jurisdictions is the whole layer of ``within``; the
+        units of its kind there that it leaves out are retired
+        (:mod:`layers.unit_retirement`).
     """
 
     kind: str
@@ -109,6 +113,7 @@ class ImportOptions:
     fixed: dict[str, str] = field(default_factory=dict)
     within: str | None = None
     again: bool = False
+    complete: bool = False
 
 
 @dataclass(frozen=True)
@@ -773,6 +778,7 @@ def import_checked(
                 limits_config=options.limits_config,
                 within=within,
                 named=checked.named,
+                complete=options.complete,
             ),
             progress,
         )

@@ -18,6 +18,11 @@ address names in full.
 A name that stays shared after all that a row says is told apart by the import's jurisdiction
 (``--within``) and by the unit the file's name names (``华溪镇网格员花名册.xlsx``): when some of
 the places it could mean lie in them, only those count (:class:`Preference`).
+
+A unit a re-division retired (``retired_on``) is still found by its name: files of years
+name it, and the importer records such a row in the live unit that took it over
+(:mod:`importers.names`). A name that a retired and a live unit share means the live one; a
+rule listing the places a name could mean lists live units only.
 """
 
 from __future__ import annotations
@@ -28,7 +33,8 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from datetime import date
+from typing import Protocol, TypeVar
 
 from geo.codes import prefix_length
 
@@ -148,12 +154,18 @@ class Place:
         1 (province) … 5 (village).
     parent_code : str or None
         The unit above it.
+    retired_on : date or None
+        The day a re-division retired it (``None``: live).
+    successor_code : str or None
+        The live unit its chain of successors leads to, if it is retired and one does.
     """
 
     code: str
     name: str
     level: int
     parent_code: str | None
+    retired_on: date | None = None
+    successor_code: str | None = None
 
 
 @dataclass
@@ -253,6 +265,12 @@ class Gazetteer:
                 f"数据库中没有名为“{name}”的村（社区）或乡镇：请写 12 位区划代码，或先导入辖区",
             )
         found.sort(key=lambda p: p.code)
+        if _all_retired(found):
+            now = _now_as(found, self.label_of)
+            return None, (
+                f"“{name}”{where}有 {len(found)} 处，均已撤销{now}：请写现在的村（社区）"
+                "或 12 位区划代码"
+            )
         shown = "、".join(self.label(p) for p in found[:_SHOWN])
         more = "等" if len(found) > _SHOWN else ""
         return None, (
@@ -266,7 +284,9 @@ class Gazetteer:
         """Return the units ``name`` may mean, as :meth:`locate` narrows them.
 
         Several units are left when the row's township and ``prefer`` do not tell them apart:
-        the row's point or address may (:mod:`importers.names`).
+        the row's point or address may (:mod:`importers.names`). Of a retired unit and a live
+        one left, the live one (:func:`live_first`). A township that was retired stands also
+        for the one that took it over.
 
         Examples
         --------
@@ -286,8 +306,9 @@ class Gazetteer:
         found = self.find(name)
         if township is not None:
             above = self.find(township)
+            above += [self._by_code[p.successor_code] for p in above if p.successor_code]
             found = [p for p in found if any(_inside(p.code, unit) for unit in above)]
-        return self.preferred(found, _code, prefer)
+        return live_first(self.preferred(found, _code, prefer))
 
     def in_address(
         self, address: str, within: str | None = None, prefer: Preference | None = None
@@ -338,7 +359,7 @@ class Gazetteer:
         level = max(p.level for p in fits)
         same_level = {p.code: p for p in fits if p.level == level}
         deepest = [same_level[code] for code in sorted(same_level)]
-        deepest = self.preferred(deepest, _code, prefer)
+        deepest = live_first(self.preferred(deepest, _code, prefer))
         if len(deepest) == 1:
             return deepest[0].code, ""
         shown = "、".join(self.label(p) for p in deepest[:_SHOWN])
@@ -347,6 +368,8 @@ class Gazetteer:
             said = f"地址中的“{deepest[0].name}”有 {len(deepest)} 处"
         else:
             said = f"地址中有 {len(deepest)} 个{_LEVEL_WORDS.get(level, '辖区')}"
+        if _all_retired(deepest):
+            said, shown, more = f"{said}，均已撤销{_now_as(deepest, self.label_of)}", "", ""
         return None, f"{said}：{shown}{more}。请在地址中写明乡镇（街道），或填写所属社区、所属乡镇"
 
     def _keys_in(self, text: str) -> list[str]:
@@ -449,6 +472,19 @@ class Gazetteer:
                 prefer.decided.add(unit)
         return found
 
+    def current(self, code: str) -> str:
+        """Return the live unit that took over the unit ``code``, if it is retired; else ``code``.
+
+        Examples
+        --------
+        >>> places = Gazetteer([Place("530424101001", "南河村", 5, None, date(2026, 3, 10),
+        ...                           "530424101002")])
+        >>> places.current("530424101001"), places.current("530424101002")
+        ('530424101002', '530424101002')
+        """
+        unit = self._by_code.get(code)
+        return unit.successor_code if unit is not None and unit.successor_code else code
+
     def within(self, code: str, container: str) -> bool:
         """Whether the unit ``code`` is the unit ``container`` or lies in it.
 
@@ -495,6 +531,57 @@ class Gazetteer:
         return at == len(head)
 
 
+class _Unit(Protocol):
+    """A unit or a grid: what :func:`live_first` reads of it."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def retired_on(self) -> date | None: ...
+
+    @property
+    def successor_code(self) -> str | None: ...
+
+
+U = TypeVar("U", bound=_Unit)
+
+
+def live_first(found: list[U]) -> list[U]:
+    """Return the live places of ``found``, if some are; else the retired ones, told apart.
+
+    A name that a retired unit and a live one share means the live one. Retired units that
+    all lead to one live unit are one (the first by code): a row naming it goes there.
+
+    Examples
+    --------
+    >>> old = Place("530424101001", "南河村", 5, None, date(2026, 3, 10), "530424101009")
+    >>> new = Place("530424102001", "南河村", 5, None)
+    >>> [p.code for p in live_first([old, new])], [p.code for p in live_first([old])]
+    (['530424102001'], ['530424101001'])
+    """
+    live = [place for place in found if place.retired_on is None]
+    if live:
+        return live
+    leads = {place.successor_code for place in found}
+    if len(found) > 1 and len(leads) == 1 and None not in leads:
+        return [min(found, key=lambda place: place.code)]
+    return found
+
+
+def _all_retired(found: Sequence[_Unit]) -> bool:
+    return bool(found) and all(place.retired_on is not None for place in found)
+
+
+def _now_as(found: Sequence[_Unit], label: Callable[[str], str]) -> str:
+    """Return ``，现为A、B``: the live units the retired ``found`` lead to (empty: none)."""
+    leads = sorted({p.successor_code for p in found if p.successor_code is not None})
+    if not leads:
+        return ""
+    more = "等" if len(leads) > _SHOWN else ""
+    return f"，现为{'、'.join(label(code) for code in leads[:_SHOWN])}{more}"
+
+
 def _keys(place: Place) -> list[str]:
     """Return the keys a unit is found by: its :func:`place_key`, and ``河岭村`` for 河岭村委会."""
     key = place_key(place.name)
@@ -529,11 +616,17 @@ class GridPlace:
         Its name in the database (``复安第1网格``).
     area_code : str
         Its village.
+    retired_on : date or None
+        The day a re-division retired it (``None``: live).
+    successor_code : str or None
+        The live grid its chain of successors leads to, if it is retired and one does.
     """
 
     code: str
     name: str
     area_code: str
+    retired_on: date | None = None
+    successor_code: str | None = None
 
 
 class GridDirectory:
@@ -557,7 +650,9 @@ class GridDirectory:
         self._by_key: defaultdict[str, list[GridPlace]] = defaultdict(list)
         self._by_core: defaultdict[tuple[str, str], list[GridPlace]] = defaultdict(list)
         self._written: defaultdict[str, list[str]] = defaultdict(list)
+        self._by_code: dict[str, GridPlace] = {}
         for grid in grids:
+            self._by_code[grid.code] = grid
             key = grid_key(grid.name)
             self._by_key[key].append(grid)
             self._by_core[grid.area_code, self._core(key, grid.area_code)].append(grid)
@@ -595,7 +690,13 @@ class GridDirectory:
         if not found:
             return None, f"数据库中{where}没有名为“{name}”的网格：请写 15 位网格编码，或先导入网格"
         found = sorted(found, key=lambda g: g.code)
-        shown = "、".join(f"{self._village(g)}{g.name}（{g.code}）" for g in found[:_SHOWN])
+        if _all_retired(found):
+            now = _now_as(found, self._label_of)
+            return (
+                None,
+                f"“{name}”{where}有 {len(found)} 处，均已撤销{now}：请写现在的网格或 15 位网格编码",
+            )
+        shown = "、".join(self._label(g) for g in found[:_SHOWN])
         more = "等" if len(found) > _SHOWN else ""
         asked = "所属社区" if unit is not None else "所属社区、所属乡镇"
         if len({g.area_code for g in found}) == 1:  # a re-coded grid beside its old code
@@ -615,7 +716,9 @@ class GridDirectory:
         """Return the grids ``name`` may mean, as :meth:`locate` narrows them.
 
         Units the name writes before the grid's (``华溪镇新复社区第4网格``) tell apart grids of
-        one name first, then ``prefer``.
+        one name first, then ``prefer``; of a retired grid and a live one left, the live one
+        (:func:`live_first`). A grid not found in ``area``, a village that was retired, is
+        looked for in the village that took it over.
 
         Examples
         --------
@@ -632,17 +735,22 @@ class GridDirectory:
         2
         """
         key = grid_key(name)
+        found = self._named_in(key, area)
+        if not found and area is not None and self._places.current(area) != area:
+            found = self._named_in(key, self._places.current(area))
+        if len(found) > 1:
+            found = self.in_unit(found, self._places.in_address(name)[0])
+        return live_first(self._places.preferred(found, _area_of, prefer))
+
+    def _named_in(self, key: str, area: str | None) -> list[GridPlace]:
+        """Return the grids of ``area`` (anywhere, if ``None``) that ``key`` names."""
         found = self._by_key.get(key, [])
         if area is not None:
             found = [g for g in found if self._places.within(g.area_code, area)]
             if not found:
                 core = self._core(key, area)
                 found = [g for v in self._in_area(area) for g in self._by_core.get((v, core), ())]
-        if not found:
-            found = self._after_village(key, area)
-        if len(found) > 1:
-            found = self.in_unit(found, self._places.in_address(name)[0])
-        return self._places.preferred(found, _area_of, prefer)
+        return found or self._after_village(key, area)
 
     def in_unit(self, found: list[GridPlace], unit: str | None) -> list[GridPlace]:
         """Return the grids of ``found`` in ``unit``, when some but not all of them lie there.
@@ -683,6 +791,14 @@ class GridDirectory:
                     if inside is None or village in inside:
                         found |= {g.code: g for g in self._by_core.get((village, key[end:]), ())}
         return list(found.values())
+
+    def _label(self, grid: GridPlace) -> str:
+        """Return ``宁州街道新复社区的新复第4网格（530424001016004）``."""
+        return f"{self._village(grid)}{grid.name}（{grid.code}）"
+
+    def _label_of(self, code: str) -> str:
+        grid = self._by_code.get(code)
+        return self._label(grid) if grid is not None else code
 
     def _village(self, grid: GridPlace) -> str:
         """Return ``宁州街道新复社区的``: where a grid lies, to tell apart grids of one name."""

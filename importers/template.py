@@ -26,7 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.codes import make_resident_id
 from importers.kinds import KINDS, Kind
-from importers.vocabulary import CaseStatus
+from importers.vocabulary import CaseStatus, UnitStatus
 from layers.model import (
     Category,
     Channel,
@@ -63,6 +63,8 @@ _TEXT_FIELDS = frozenset(
         "phone",
         "reporter_phone",
         "visitor",
+        "leader_phone",
+        "leader_no",
     }
 )
 """Columns Excel must keep as typed (long digit strings, leading zeros)."""
@@ -127,6 +129,10 @@ _NOTES: dict[str, tuple[str, str]] = {
     "responsible": ("帮扶责任人：网格员的工号或姓名，多人用顿号分隔", "NZ0001"),
     "register": ("在册状态：在册，或注销的原因（解除矫正、死亡、迁出等）；不填不改变", "在册"),
     "ended_on": ("注销日期：注销的人员填写，不填为导入当天", ""),
+    "retired_on": ("撤销日期：撤销的单位填写，不填为导入当天", ""),
+    "leader": ("网格长：已导入的网格员的姓名（或填工号）；不填不改变", ""),
+    "leader_phone": ("网格长的手机号：区分同名的网格员", ""),
+    "leader_no": ("网格长的工号", ""),
     "note": ("走访情况", "本人在家，情绪稳定"),
 }
 """What each field holds and an example, where the kinds agree on it."""
@@ -137,7 +143,14 @@ _KIND_NOTES: dict[tuple[str, str], tuple[str, str]] = {
         "边界：WKT 面；有 Shapefile、GeoJSON 时请直接导入该文件",
         "POLYGON((102.90 24.20, 102.95 24.20, 102.95 24.25, 102.90 24.25, 102.90 24.20))",
     ),
+    ("jurisdictions", "successor"): ("继承区划代码：撤销的村（社区）并入哪个，填其代码", ""),
+    ("jurisdictions", "former"): (
+        "原区划代码：本村（社区）取代的旧代码（撤并、村改居），多个用顿号分隔",
+        "",
+    ),
     ("grids", "code"): ("15 位网格编码：村（社区）代码加 3 位序号", "530424001001001"),
+    ("grids", "successor"): ("继承网格编码：撤销的网格并入哪个网格，填其编码", ""),
+    ("grids", "former"): ("原网格编码：本网格取代的旧编码（改编码、合并），多个用顿号分隔", ""),
     ("grids", "name"): ("网格名称", "复安第1网格"),
     ("grids", "wkt"): (
         "边界：WKT 面；有 Shapefile、GeoJSON 时请直接导入该文件",
@@ -150,6 +163,8 @@ _KIND_NOTES: dict[tuple[str, str], tuple[str, str]] = {
 """Notes of a field that means something else in one kind."""
 
 _CHOICES: dict[tuple[str, str], tuple[type[LabelledEnum], ...]] = {
+    ("jurisdictions", "status"): (UnitStatus,),
+    ("grids", "status"): (UnitStatus,),
     ("workers", "role"): (WorkerRole,),
     ("workers", "status"): (WorkerStatus,),
     ("video", "ptz_type"): (PtzType,),
@@ -170,6 +185,8 @@ _CHOICES: dict[tuple[str, str], tuple[type[LabelledEnum], ...]] = {
 _CHOICE_NOTES: dict[str | tuple[str, str], str] = {
     ("cases", "status"): "办理状态（不填为未办结，填了办结时间为已办结；已办结的作为历史导入）",
     ("workers", "status"): "在岗状态（新网格员的初始状态；已有的网格员填离岗、已离职才改变其状态）",
+    ("grids", "status"): "状态（不填为在用；网格调整撤销的网格填撤销）",
+    ("jurisdictions", "status"): "状态（不填为在用；撤并的村（社区）填撤销）",
     "role": "岗位",
     "status": "状态",
     "ptz_type": "摄像机类型",
@@ -201,8 +218,10 @@ def template_columns(kind: Kind) -> list[Column]:
 
     Examples
     --------
-    >>> [c.header for c in template_columns(KINDS["jurisdictions"])]
+    >>> [c.header for c in template_columns(KINDS["jurisdictions"])][:4]
     ['*区划代码', '*名称', '所属乡镇', '边界']
+    >>> [c.header for c in template_columns(KINDS["grids"])][-4:]
+    ['状态', '撤销日期', '继承网格编码', '原网格编码']
     """
     point_kind = kind.geometry is not None and kind.geometry != "boundary"
     fields = [f for f in kind.fields if not (point_kind and f in _POINT_ALTERNATIVES)]

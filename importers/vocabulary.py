@@ -140,6 +140,36 @@ to prison (收监执行), died, moved away or was struck off (撤销, 注销) ha
 """
 
 
+class UnitStatus(LabelledEnum):
+    """Whether a grid or jurisdiction a file lists is in use (在用) or abolished (撤销).
+
+    Not stored as such: a retired unit has ``retired_on`` and, where one took it over,
+    ``successor_code`` (:mod:`layers.unit_retirement`).
+    """
+
+    RETIRED = ("retired", "撤销")
+    LIVE = ("live", "在用")  # last: a template's example row keeps its unit in use
+
+
+_UNIT_WORDS = {
+    UnitStatus.LIVE: (
+        "在用 使用 使用中 正常 启用 已启用 有效 现行 保留 不变 未变 新增 新设 新建 新划 调整 "
+        "已调整 变更 更名 分设 合并后 合并设立 村改居 设立 边界调整 范围调整 界线调整 名称变更 "
+        "编码变更 代码变更 扩大 缩小 新划分 重新划分 无变化 无变更 调整边界 边界变更 "
+        "合并 拆分 拆出 分出"
+    ),
+    UnitStatus.RETIRED: (
+        "撤销 已撤销 撤消 已撤消 撤并 已撤并 并入 已并入 被合并 注销 已注销 停用 已停用 "
+        "废止 已废止 作废 取消 已取消 拆分撤销"
+    ),
+}
+"""What a grid list's or a division table's 状态 (变更情况, 变更类型 …) says of a unit: in
+use (a new, renamed, redrawn or merged-into unit), or abolished (merged away, split up,
+re-coded: 撤销, 撤并, 并入, 停用 …). A list of the units after a re-division writes 合并 and 拆分
+of the units they made (the grid two were merged into, the parts of one split): in use; only
+a word that abolishes (撤销, 并入 …) retires one."""
+
+
 _CATEGORY_WORDS = {
     Category.DISPUTE: "矛盾 纠纷 矛盾纠纷排查",
     Category.SAFETY_HAZARD: (
@@ -253,6 +283,7 @@ def _by_word(words: Mapping[M, str]) -> dict[str, LabelledEnum]:
 ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
     CaseStatus: _by_word(_STATUS_WORDS),
     RegisterStatus: _by_word(_REGISTER_WORDS),
+    UnitStatus: _by_word(_UNIT_WORDS),
     PersonCategory: {
         "刑满释放": PersonCategory.RELEASED,
         "刑释人员": PersonCategory.RELEASED,

@@ -15,6 +15,9 @@ another centre's to keep up (an import updates names, and boundaries it gives), 
 that is in the database already has its parents there, so refusing them loses nothing. Such a
 row is refused with a rule saying it is a unit above.
 
+A jurisdiction a re-division retired is no ``--within``: the clerk is told the unit that took
+it over (:func:`find_scope`).
+
 Without ``--within``, the rows that load are counted by county (:class:`CountyRows`), and
 :func:`county_note` tells the clerk when they lie in more than one, or some lie above any
 county of the database (a city's 12345 export placed at the city where the database has no
@@ -150,7 +153,8 @@ def find_scope(conn: psycopg.Connection[Any], text: str) -> Scope:
     Raises
     ------
     WithinError
-        If the code is invalid or no jurisdiction of the database has it.
+        If the code is invalid, no jurisdiction of the database has it, or a re-division
+        retired it (the message names the unit that took it over).
     """
     code = within_code(text)
     name = import_checks.unit_names(conn, [code]).get(code)
@@ -159,6 +163,13 @@ def find_scope(conn: psycopg.Connection[Any], text: str) -> Scope:
             f"--within {text.strip()} 不是数据库中的行政区划（数据库中没有 {code}）："
             "请检查代码，或先导入辖区（zongzhi divisions 或 zongzhi import jurisdictions）"
         )
+    retired = import_checks.retired_units(conn, [code]).get(code)
+    if retired is not None:
+        said = f"--within {text.strip()} 是{retired.name}，已于{retired.retired_on.isoformat()}撤销"
+        if retired.successor_code is None:
+            raise WithinError(f"{said}，没有继承单位：请写现在的辖区代码")
+        now = f"{retired.successor_name}（{retired.successor_code}）"
+        raise WithinError(f"{said}，由{now}继承：请写 --within {retired.successor_code}")
     return Scope(code, name)
 
 

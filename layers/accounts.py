@@ -173,6 +173,42 @@ def hash_password(password: str) -> str:
     return password_hasher().hash(password)
 
 
+def retired_unit_refusal(session: Session, code: str) -> str | None:
+    """Return why the retired unit ``code`` cannot be chosen, or None when it is not retired.
+
+    A unit a re-division abolished stays on record (``retired_on``) but is no scope, no
+    dispatch target and no analysis area any more; the message names its live successor,
+    following a successor that was itself retired.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session (row-level security applies: a successor it cannot see is named by code).
+    code : str
+        12-digit jurisdiction code.
+
+    Returns
+    -------
+    str or None
+        E.g. ``南河村（530424102201）已于2026-03-10撤销，请用继承单位 南河社区（530424102003）``;
+        None for a live or unknown unit.
+    """
+    unit = session.get(Jurisdiction, code)
+    if unit is None or unit.retired_on is None:
+        return None
+    said = f"{unit.name}（{unit.code}）已于{unit.retired_on.isoformat()}撤销"
+    heir_code, seen = unit.successor_code, {unit.code}
+    while heir_code is not None and heir_code not in seen:
+        heir = session.get(Jurisdiction, heir_code)
+        if heir is None:
+            return f"{said}，请用继承单位 {heir_code}"
+        if heir.retired_on is None:
+            return f"{said}，请用继承单位 {heir.name}（{heir.code}）"
+        seen.add(heir_code)
+        heir_code = heir.successor_code
+    return f"{said}，没有继承单位，请选用现有辖区"
+
+
 def create_user(
     session: Session,
     *,
@@ -201,7 +237,8 @@ def create_user(
     role : str
         A :class:`layers.model.Role` code.
     scope_code : str
-        12-digit code of an existing jurisdiction: where the user sees and acts.
+        12-digit code of an existing, live jurisdiction (not one a re-division retired):
+        where the user sees and acts.
     display_name : str
         Name shown in the console and in logs.
     can_unmask : bool
@@ -219,7 +256,8 @@ def create_user(
     Raises
     ------
     InvalidInput
-        Bad user name, role or display name.
+        Bad user name, role or display name, or a retired scope
+        (:func:`retired_unit_refusal`).
     WeakPassword
         The password breaks the policy.
     NotFound
@@ -237,6 +275,9 @@ def create_user(
     (policy or PasswordPolicy()).check(password, username)
     if session.get(Jurisdiction, scope_code) is None:
         raise NotFound(f"辖区 {scope_code} 不存在")
+    retired = retired_unit_refusal(session, scope_code)
+    if retired is not None:
+        raise InvalidInput(retired)
     if worker_id is not None and session.get(Worker, worker_id) is None:
         raise NotFound(f"网格员 {worker_id} 不存在")
     if session.scalar(select(User.id).where(User.username == username)) is not None:

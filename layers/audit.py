@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
+from psycopg.types.json import Jsonb
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -207,6 +209,93 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+_INSERT_ROW = (
+    "INSERT INTO audit_log (id, at, actor_id, actor_name, action, object_type, object_id,"
+    " outcome, reason, detail, prev_hash, hash)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+
+def record_each(
+    conn: psycopg.Connection[Any],
+    object_ids: Sequence[str],
+    *,
+    actor_name: str,
+    action: str,
+    object_type: str,
+    detail: Mapping[str, Any] | None = None,
+) -> int:
+    """Append one entry per object to the audit log through psycopg (an import's connection).
+
+    The entries are those :func:`record` would write (actor unknown to the platform, outcome
+    ``ok``), chained in the order given, in the connection's transaction: rolled back with it.
+    Takes the audit advisory lock for the rest of the transaction when there is an entry.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the transaction of what is audited.
+    object_ids : sequence of str
+        The objects acted on, one entry each.
+    actor_name : str
+        Who acted (an import's user).
+    action : str
+        What was done, e.g. ``user.disable``.
+    object_type : str
+        Kind of the objects.
+    detail : mapping, optional
+        Extra JSON facts shared by the entries; never personal data.
+
+    Returns
+    -------
+    int
+        Entries written.
+
+    Raises
+    ------
+    InvalidInput
+        Personal data in ``detail``.
+    """
+    if not object_ids:
+        return 0
+    if detail is not None:
+        _check_detail(detail)
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
+    last = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    prev_hash: bytes | None = bytes(last[0]) if last is not None else None
+    made = conn.execute(
+        "SELECT nextval(pg_get_serial_sequence('audit_log', 'id')) AS id, clock_timestamp()"
+        " FROM generate_series(1, %s) ORDER BY id",
+        (len(object_ids),),
+    ).fetchall()
+    rows = []
+    for object_id, (new_id, at) in zip(object_ids, made, strict=True):
+        entry = AuditEntry(
+            id=new_id,
+            at=at,
+            actor_id=None,
+            actor_name=actor_name[:50],
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            outcome="ok",
+            reason=None,
+            detail=dict(detail) if detail is not None else None,
+            prev_hash=prev_hash,
+        )
+        entry.hash = chain_hash(prev_hash, _hashed_fields(entry))
+        prev_hash = entry.hash
+        given = Jsonb(entry.detail) if entry.detail is not None else None
+        rows.append(
+            (entry.id, entry.at, entry.actor_id, entry.actor_name, entry.action)
+            + (entry.object_type, entry.object_id, entry.outcome, entry.reason, given)
+            + (entry.prev_hash, entry.hash)
+        )
+    with conn.cursor() as cursor:
+        cursor.executemany(_INSERT_ROW, rows)
+    return len(rows)
 
 
 def verify_chain(session: Session, *, batch: int = 5000) -> bool | int:

@@ -26,8 +26,9 @@ from layers.bulk import ROW_COLUMN
 from layers.model.cases import CaseState, Category, RiskLevel
 from layers.workflow import OPEN_STATES
 
-UNTOUCHED_ACTIONS = ("import", "repeat_linked")
-"""Events that leave a case as its source system has it: imports, and repeats linked to it."""
+UNTOUCHED_ACTIONS = ("import", "repeat_linked", "rehomed")
+"""Events that leave a case as its source system has it: imports, repeats linked to it, and a
+move out of a unit a re-division retired."""
 KEPT_FROM_FILE = ("channel", "external_no", "state", "closed_at", "import_id")
 """Staged columns :func:`refresh_untouched` does not write: the natural key, the state (see
 :func:`settle_from_source`) and the import that brought the case in."""

@@ -29,6 +29,7 @@ from geo.codes import (
     scope_range,
 )
 from layers import audit, deadlines, workflow
+from layers.accounts import retired_unit_refusal
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
 from layers.model import (
     SRID,
@@ -39,6 +40,7 @@ from layers.model import (
     Channel,
     Dispatch,
     DispatchStatus,
+    Grid,
     Level,
     Role,
     Worker,
@@ -283,13 +285,24 @@ def _locate(session: Session, lon: float, lat: float) -> tuple[str | None, str |
     row = session.execute(
         text(
             "SELECT (SELECT code FROM jurisdictions WHERE ST_Covers(boundary, p) "
-            "        ORDER BY level DESC LIMIT 1),"
-            "       (SELECT code FROM grids WHERE ST_Covers(boundary, p) LIMIT 1) "
+            "        AND retired_on IS NULL ORDER BY level DESC LIMIT 1),"
+            "       (SELECT code FROM grids WHERE ST_Covers(boundary, p) "
+            "        AND retired_on IS NULL LIMIT 1) "
             "FROM (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), :srid) AS p) q"
         ),
         {"lon": lon, "lat": lat, "srid": SRID},
     ).one()
     return row[0], row[1]
+
+
+def _retired_grid(session: Session, code: str | None) -> str | None:
+    """Return why the grid ``code`` a case names cannot take it (retired), or None."""
+    grid = session.get(Grid, code) if code is not None else None
+    if grid is None or grid.retired_on is None:
+        return None
+    said = f"网格 {grid.name}（{grid.code}）已于{grid.retired_on.isoformat()}撤销"
+    heir = session.get(Grid, grid.successor_code) if grid.successor_code is not None else None
+    return f"{said}，请用继承网格 {heir.name}（{heir.code}）" if heir is not None else said
 
 
 def register(
@@ -391,6 +404,9 @@ def register(
         grid_code = grid_code or located_grid
     if area_code is None:
         raise InvalidInput("请给出案件位置（经纬度，须在某个辖区内）或所在辖区")
+    retired = retired_unit_refusal(session, area_code) or _retired_grid(session, grid_code)
+    if retired is not None:
+        raise InvalidInput(retired)
     try:
         case_level = division_level(area_code)
     except CodeError as exc:

@@ -129,8 +129,12 @@ _ALL = (
     Collection(
         id="jurisdictions",
         title="行政区划",
-        description="Administrative units of the five levels, keyed by division code.",
-        from_sql="jurisdictions t",
+        description=(
+            "Administrative units of the five levels, keyed by division code (live units:"
+            " not those a re-division retired)."
+        ),
+        # a unit a re-division abolished (retired_on) stays on record, off the map
+        from_sql="(SELECT * FROM jurisdictions WHERE retired_on IS NULL) t",
         tables=("jurisdictions",),
         id_column="t.code",
         id_kind="str",
@@ -146,8 +150,11 @@ _ALL = (
     Collection(
         id="grids",
         title="网格",
-        description="Grids: the smallest management unit, inside one village.",
-        from_sql="grids t",
+        description=(
+            "Grids: the smallest management unit, inside one village (live grids: not those"
+            " a re-division retired)."
+        ),
+        from_sql="(SELECT * FROM grids WHERE retired_on IS NULL) t",
         tables=("grids",),
         id_column="t.code",
         id_kind="str",

@@ -37,7 +37,7 @@ console = Console()
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]错误：[/]{message}")
     return typer.Exit(code=1)
 
 

@@ -1,11 +1,12 @@
 """The five-level command feed: a unit, its children with KPIs, its queue and its alerts.
 
 The same JSON shape at every level (province, city, county, township, village). A unit's
-children are its child jurisdictions; a village's children are its grids (``kind = "grid"``),
-an empty list when it has none. KPIs are computed with a handful of statements grouped by the
-child key — ``left(area_code, n)`` for jurisdictions, ``grid_code`` for grids — with
-``GROUPING SETS`` giving the unit's own total in the same pass: the number of queries does not
-depend on the number of children.
+children are its live child jurisdictions; a village's children are its live grids
+(``kind = "grid"``), an empty list when it has none. A unit a re-division retired is no child;
+its cases still count in the unit's own totals, which go by code range. KPIs are computed with
+a handful of statements grouped by the child key — ``left(area_code, n)`` for jurisdictions,
+``grid_code`` for grids — with ``GROUPING SETS`` giving the unit's own total in the same pass:
+the number of queries does not depend on the number of children.
 
 KPIs (``window_days`` back from ``now`` where a window applies):
 
@@ -74,7 +75,7 @@ def _keys(n: int | None) -> _Keys:
 
     def spatial(geom: str) -> str:
         return (
-            "(SELECT g.code FROM grids g WHERE g.area_code = :unit "
+            "(SELECT g.code FROM grids g WHERE g.area_code = :unit AND g.retired_on IS NULL "
             f"AND ST_Covers(g.boundary, {geom}) ORDER BY g.code LIMIT 1)"
         )
 
@@ -227,6 +228,50 @@ def ancestors(session: Session, code: str) -> list[dict[str, Any]]:
     ]
 
 
+RETIRED_MARK = "（已撤销）"
+"""Appended to the name of a unit a re-division retired where a record's own unit is shown."""
+
+
+def record_units(
+    session: Session, *, area_code: str, grid_code: str | None
+) -> dict[str, dict[str, Any] | None]:
+    """Return the jurisdiction and grid a record names, retired or not (history).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the reader (the record is in scope, and so are its units).
+    area_code : str
+        The record's 12-digit jurisdiction code.
+    grid_code : str or None
+        The record's 15-digit grid code.
+
+    Returns
+    -------
+    dict
+        ``area`` and ``grid``: ``code``, ``name``, ``retired_on`` (ISO date or None) and
+        ``label`` (the name, followed by :data:`RETIRED_MARK` for a retired unit); None for a
+        unit not on record (or no grid).
+    """
+    rows = session.execute(
+        text(
+            "SELECT 'area' AS kind, code, name, retired_on FROM jurisdictions WHERE code = :area"
+            " UNION ALL"
+            " SELECT 'grid', code, name, retired_on FROM grids WHERE code = :grid"
+        ),
+        {"area": area_code, "grid": grid_code},
+    ).all()
+    found: dict[str, dict[str, Any] | None] = {"area": None, "grid": None}
+    for r in rows:
+        found[r.kind] = {
+            "code": r.code,
+            "name": r.name,
+            "retired_on": r.retired_on.isoformat() if r.retired_on else None,
+            "label": r.name + (RETIRED_MARK if r.retired_on else ""),
+        }
+    return found
+
+
 def feed(
     session: Session,
     code: str,
@@ -282,7 +327,7 @@ def feed(
         child_rows = session.execute(
             text(
                 "SELECT code, name, level, min(level) OVER () AS child_level FROM jurisdictions "
-                "WHERE parent_code = :code ORDER BY code"
+                "WHERE parent_code = :code AND retired_on IS NULL ORDER BY code"
             ),
             {"code": code},
         ).all()
@@ -292,7 +337,8 @@ def feed(
     else:
         child_rows = session.execute(
             text(
-                "SELECT code, name, NULL AS level FROM grids WHERE area_code = :code ORDER BY code"
+                "SELECT code, name, NULL AS level FROM grids"
+                " WHERE area_code = :code AND retired_on IS NULL ORDER BY code"
             ),
             {"code": code},
         ).all()

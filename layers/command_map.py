@@ -1,7 +1,8 @@
 """What the command view's map draws beyond the catalog's tiles and items, as GeoJSON text.
 
-* :func:`outline`: the unit's boundary and its children's (child jurisdictions, or a village's
-  grids), simplified to the unit's size, for the KPI choropleth and the drill-down;
+* :func:`outline`: the unit's boundary and its live children's (child jurisdictions, or a
+  village's grids; not those a re-division retired), simplified to the unit's size, for the KPI
+  choropleth and the drill-down;
 * :func:`case_points`: cases in a box by state group (open, overdue, recent), highest risk
   first, capped;
 * :func:`hot_cells`: the hot cells of the latest hot-spot run in the unit;
@@ -68,8 +69,9 @@ def outline(session: Session, code: str, *, actor: Actor) -> str:
     -------
     str
         Features with ``code``, ``name``, ``level``, ``kind`` (``jurisdiction`` or ``grid``) and
-        ``role`` (``unit`` for the unit itself, ``child`` for its children); geometries are
-        simplified to about one pixel of the unit's extent; the unit comes first.
+        ``role`` (``unit`` for the unit itself, ``child`` for its live children: a retired one
+        is left out); geometries are simplified to about one pixel of the unit's extent; the
+        unit comes first.
 
     Raises
     ------
@@ -87,10 +89,10 @@ def outline(session: Session, code: str, *, actor: Actor) -> str:
         ),
         kids AS (
             SELECT j.code, j.name, j.level, 'jurisdiction' AS kind, j.boundary AS g
-              FROM jurisdictions j WHERE j.parent_code = :code
+              FROM jurisdictions j WHERE j.parent_code = :code AND j.retired_on IS NULL
             UNION ALL
             SELECT g.code, g.name, NULL, 'grid', g.boundary
-              FROM grids g WHERE :level = 5 AND g.area_code = :code
+              FROM grids g WHERE :level = 5 AND g.area_code = :code AND g.retired_on IS NULL
         ),
         shapes AS (
             SELECT 0 AS ord, u.code, u.name, u.level, 'jurisdiction' AS kind, 'unit' AS role,

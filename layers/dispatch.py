@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
-from layers import audit, cases, workflow
+from layers import accounts, audit, cases, workflow
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
 from layers.model import (
     AssigneeKind,
@@ -119,7 +119,9 @@ class Candidates:
 _RANK = text(
     """
     WITH c AS MATERIALIZED (
-        SELECT grid_code, point, geography(point) AS g
+        SELECT (SELECT g.code FROM grids g
+                 WHERE g.code = cases.grid_code AND g.retired_on IS NULL) AS grid_code,
+               point, geography(point) AS g
           FROM cases
          WHERE id = :case_id AND area_code >= :lo AND area_code < :hi),
     w AS (
@@ -146,7 +148,8 @@ _RANK = text(
 )
 """The case (in scope: none, else one row even without candidates) and the nearest fresh
 on-duty workers by KNN over the partial GiST index (the case point is an InitPlan parameter, so
-the index orders the scan), then exact geodesic distance and radius: one round trip."""
+the index orders the scan), then exact geodesic distance and radius: one round trip. The case's
+grid counts for the own-grid bonus only while it is live (a re-division retired it: no bonus)."""
 
 _COUNTS = text(
     """
@@ -299,7 +302,7 @@ def assign(
     worker_id : int, optional
         A worker in scope, on duty.
     unit_code : str, optional
-        A jurisdiction in scope.
+        A live jurisdiction in scope (not one a re-division retired).
     department : str, optional
         Name of a functional department.
     note : str, optional
@@ -313,7 +316,7 @@ def assign(
     Raises
     ------
     InvalidInput
-        Not exactly one assignee.
+        Not exactly one assignee, or a retired unit (naming its successor).
     NotFound
         Case, worker or unit not in scope.
     Conflict
@@ -359,6 +362,9 @@ def assign(
     elif unit_code is not None:
         if not (lo <= unit_code < hi) or session.get(Jurisdiction, unit_code) is None:
             raise no_jurisdiction(unit_code)
+        retired = accounts.retired_unit_refusal(session, unit_code)
+        if retired is not None:
+            raise InvalidInput(retired)
         dispatch.assignee_kind = AssigneeKind.UNIT
         dispatch.unit_code = unit_code
         payload = {"assignee_kind": "unit", "unit_code": unit_code}

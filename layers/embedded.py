@@ -110,7 +110,7 @@ class EmbeddedCluster:
             If the cluster has not been initialised.
         """
         if not self.initialised:
-            raise EmbeddedError(f"no cluster in {self.root}: run `zongzhi db start` first")
+            raise EmbeddedError(f"{self.root} 下还没有数据库：请先运行 zongzhi db start")
         raw = json.loads(self.secrets_file.read_text())
         return ClusterInfo(self.root, int(raw["port"]), raw["owner"], raw["app"])
 
@@ -268,7 +268,7 @@ class EmbeddedCluster:
                 return
             except psycopg.OperationalError as exc:
                 if time.monotonic() > deadline:
-                    raise EmbeddedError(f"server did not accept connections: {exc}") from exc
+                    raise EmbeddedError(f"数据库服务没有接受连接：{exc}") from exc
                 time.sleep(0.2)
 
     def _pg(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -277,7 +277,8 @@ class EmbeddedCluster:
             cmd = ["runuser", "-u", RUN_AS_ROOT_USER, "--", *cmd]
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/", check=False)
         if check and proc.returncode != 0:
-            raise EmbeddedError(f"{tool} failed ({proc.returncode}): {proc.stderr.strip()}")
+            failed = f"{tool} 执行失败（退出码 {proc.returncode}）"
+            raise EmbeddedError(f"{failed}：{proc.stderr.strip()}")
         return proc
 
     def _hand_over(self, path: Path) -> None:
@@ -298,19 +299,20 @@ class EmbeddedCluster:
 def _require_binaries() -> None:
     if not (PG_BIN / "initdb").exists():
         raise EmbeddedError(
-            f"PostgreSQL {PG_VERSION} is not installed ({PG_BIN}/initdb missing): "
-            f"apt-get install postgresql-{PG_VERSION} postgresql-{PG_VERSION}-postgis-3"
+            f"没有安装 PostgreSQL {PG_VERSION}（缺少 {PG_BIN}/initdb）：请运行 "
+            f"apt-get install postgresql-{PG_VERSION} postgresql-{PG_VERSION}-postgis-3，"
+            "或 make demo（自动安装）"
         )
     if not Path(f"/usr/share/postgresql/{PG_VERSION}/extension/postgis.control").exists():
         raise EmbeddedError(
-            f"PostGIS is not installed: apt-get install postgresql-{PG_VERSION}-postgis-3"
+            f"没有安装 PostGIS：请运行 apt-get install postgresql-{PG_VERSION}-postgis-3"
         )
     if os.geteuid() == 0:
         try:
             pwd.getpwnam(RUN_AS_ROOT_USER)
         except KeyError as exc:
             raise EmbeddedError(
-                f"running as root needs the OS user {RUN_AS_ROOT_USER!r} to run the server"
+                f"以 root 运行时，数据库服务须由系统用户 {RUN_AS_ROOT_USER} 运行，但没有这个用户"
             ) from exc
 
 

@@ -53,6 +53,55 @@ SHOWN_CASES = 5
 """How many open cases a note lists."""
 
 
+COMMITTEE_SUFFIX = "(村民委员会|村委会|居民委员会|居委会)$"
+"""A unit's governing committee at the end of its name: 前冲村委会 (前冲 + 村委会, short for 前冲村
+村民委员会), 邻村村民委员会, 新复社区居委会."""
+
+
+def keep_short_names(conn: psycopg.Connection[Any], staging: str) -> list[str]:
+    """Keep the names on record that a jurisdictions file gives with the committee's suffix.
+
+    A surveying bureau's layer names villages by their committees (XZQMC 前冲村委会): the same
+    village as 前冲村 on record, not a rename. Its staged name becomes the one on record.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    staging : str
+        Staging table of a jurisdictions file (before the upsert).
+
+    Returns
+    -------
+    list of str
+        The names kept, by code.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "UPDATE {s} AS s SET name = j.name FROM jurisdictions AS j"
+            " WHERE j.code = s.code AND s.name ~ %(suffix)s"
+            " AND j.name IN (regexp_replace(s.name, %(suffix)s, ''),"
+            " regexp_replace(s.name, %(suffix)s, '') || '村')"
+            " RETURNING j.code, j.name"
+        ).format(s=sql.Identifier(staging)),
+        {"suffix": COMMITTEE_SUFFIX},
+    ).fetchall()
+    return [str(name) for _, name in sorted(rows)]
+
+
+def short_names_note(kept: list[str]) -> str | None:
+    """Return the summary's line on the names :func:`keep_short_names` kept, if any.
+
+    Examples
+    --------
+    >>> short_names_note(["前冲村", "新复社区"])
+    '名称只多“村委会”“居委会”等字样的 2 个未改名：前冲村、新复社区'
+    """
+    if not kept:
+        return None
+    return f"名称只多“村委会”“居委会”等字样的 {len(kept)} 个未改名：{_listed(kept)}"
+
+
 @dataclass(frozen=True)
 class Overlap:
     """A grid on record, not in the file, that overlaps one of the file's grids.
@@ -189,7 +238,9 @@ def _overlap_note(overlaps: list[Overlap]) -> str:
     return (
         f"库中有 {grids} 个网格不在本文件中，却与本文件的网格重叠：{_listed(pairs)}。"
         "这些旧网格仍在使用，与新网格重叠，按点位定网格的人员和案件仍可能归入旧网格；"
-        "如是文件漏列，请补入后重新导入；如已撤并，平台暂不能撤销网格，请报系统管理员处理"
+        "如是文件漏列，请补入后重新导入；如已撤并，请在文件中写明（状态列写撤销，"
+        "或在新网格的原网格编码列写旧编码），或者文件是乡镇的全部网格时，"
+        "加 --within 乡镇代码 --complete 重新导入"
     )
 
 
@@ -369,7 +420,7 @@ def _open_cases_outside(
 
 
 def _overlaps(conn: psycopg.Connection[Any], before: str) -> list[Overlap]:
-    """Return the grids on record, not in the file, that overlap the file's grids.
+    """Return the grids in use on record, not in the file, that overlap the file's grids in use.
 
     One statement: each grid of the file finds the grids whose box meets its own by the
     GiST index, and only those the file does not list are intersected with it, once.
@@ -379,8 +430,9 @@ def _overlaps(conn: psycopg.Connection[Any], before: str) -> list[Overlap]:
             "WITH near AS MATERIALIZED (SELECT o.code AS old, o.name AS old_name, f.code AS new,"
             " f.name AS new_name, o.boundary AS a, f.boundary AS b"
             " FROM {before} AS s JOIN grids AS f ON f.code = s.code"
-            " JOIN grids AS o ON o.boundary && f.boundary"
-            " WHERE NOT EXISTS (SELECT FROM {before} AS t WHERE t.code = o.code)),"
+            " JOIN grids AS o ON o.boundary && f.boundary AND o.retired_on IS NULL"
+            " WHERE f.retired_on IS NULL"
+            " AND NOT EXISTS (SELECT FROM {before} AS t WHERE t.code = o.code)),"
             " shared AS MATERIALIZED (SELECT *, ST_Intersection(a, b) AS shared FROM near)"
             " SELECT old, old_name, new, new_name, ST_Area(shared::geography) AS m2 FROM shared"
             " WHERE ST_Area(shared) > %(share)s * least(ST_Area(a), ST_Area(b))"

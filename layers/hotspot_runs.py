@@ -4,9 +4,9 @@ A run reads the located cases of a scope and time window, counts them per H3 cel
 of empty cells so the statistic sees the zeros), computes Getis-Ord Gi* (``geo.hotspots``) and,
 when the window holds at least three time bins, the emerging hot spot class of each cell
 (``geo.emerging``). Cells are stored in ``hotspot_cells`` with their polygon and the area code of
-the deepest jurisdiction containing the cell centre (the OGC ``hotspots`` collection and the
-command feed read that table). New, intensifying and persistent hot spots become ``alerts``
-addressed to that jurisdiction.
+the deepest live jurisdiction (not one a re-division retired) containing the cell centre (the
+OGC ``hotspots`` collection and the command feed read that table). New, intensifying and
+persistent hot spots become ``alerts`` addressed to that jurisdiction.
 
 Runs are made on demand (``POST /api/hotspots/runs``) or from cron with the CLI command
 ``zongzhi hotspots run --scope CODE --days 90`` (:mod:`layers.hotspots_cli`).
@@ -28,7 +28,7 @@ from geo.hotspots import getis_ord_gi_star
 from geo.spacetime import build_cube
 from geo.units import count_in_h3
 from geo.weights import h3_ring
-from layers import audit, cases
+from layers import accounts, audit, cases
 from layers.errors import Forbidden, InvalidInput
 from layers.model import Alert, HotspotRun, Role
 from layers.workflow import Actor
@@ -115,12 +115,16 @@ def run(
     Forbidden
         Role not permitted or scope outside the actor's.
     InvalidInput
-        Empty or inverted window, bad resolution.
+        Empty or inverted window, bad resolution, or a scope a re-division retired (the
+        message names its successor).
     """
     if actor.role not in RUN_ROLES:
         raise Forbidden(f"{Role.label_of(actor.role)}不能运行热点分析")
     if not cases.in_scope(actor.scope_code, scope_code):
         raise Forbidden("分析范围不在您的辖区内")
+    retired = accounts.retired_unit_refusal(session, scope_code)
+    if retired is not None:
+        raise InvalidInput(retired)
     if window_end <= window_start:
         raise InvalidInput("分析时间范围的结束时间须晚于开始时间")
     if not 5 <= resolution <= 10:
@@ -200,6 +204,7 @@ def _analyse(
             "LEFT JOIN jurisdictions s ON s.code = :scope "
             "LEFT JOIN LATERAL (SELECT j.code, j.name FROM jurisdictions j "
             "    WHERE j.code >= :lo AND j.code < :hi AND j.boundary IS NOT NULL "
+            "      AND j.retired_on IS NULL "
             "      AND ST_Covers(j.boundary, ST_SetSRID(ST_MakePoint(t.x, t.y), 4490)) "
             "    ORDER BY j.level DESC LIMIT 1) a ON true"
         ),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -85,10 +86,11 @@ def delete_staged_rows(conn: psycopg.Connection[Any], staging: str, rows: Sequen
 
 
 def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geometry: str) -> None:
-    """Set each staged row's missing area code to the deepest unit whose boundary covers it.
+    """Set each staged row's missing area code to the deepest live unit whose boundary covers it.
 
     The village where villages have boundaries; else the township, the county: a centre that
-    loaded only the official boundaries down to its counties still places its cases.
+    loaded only the official boundaries down to its counties still places its cases. A retired
+    unit (``retired_on``) places nothing: its boundary may lie under its successor's.
 
     Parameters
     ----------
@@ -107,7 +109,7 @@ def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geo
     fill = sql.SQL(
         "UPDATE {s} AS s SET area_code = j.code FROM jurisdictions AS j "
         "WHERE s.area_code IS NULL AND s.{g} IS NOT NULL AND j.level = %s "
-        "AND j.boundary IS NOT NULL AND ST_Covers(j.boundary, s.{g})"
+        "AND j.boundary IS NOT NULL AND j.retired_on IS NULL AND ST_Covers(j.boundary, s.{g})"
     ).format(**names)
     for level in sorted(Level, reverse=True):  # villages first: large polygons for what is left
         if left == 0:
@@ -122,11 +124,12 @@ _PREFIX_DIGITS = "(ARRAY[2, 4, 6, 9, 12])[j.level]"
 def fill_grid_codes_from_points(
     conn: psycopg.Connection[Any], staging: str, geometry: str, column: str = "grid_code"
 ) -> int:
-    """Set each staged row's missing grid to the grid whose boundary covers its point.
+    """Set each staged row's missing grid to the live grid whose boundary covers its point.
 
     Only a grid of the row's jurisdiction (its village, or a village of its township or
-    county) counts; a point on the edge of two grids takes the first by code. Run once the
-    area codes are filled in (:func:`fill_area_codes_from_points`).
+    county) counts; a point on the edge of two grids takes the first by code. A retired grid
+    (``retired_on``) counts not: the old grid lies under the new one that took it over. Run
+    once the area codes are filled in (:func:`fill_area_codes_from_points`).
 
     Parameters
     ----------
@@ -144,7 +147,9 @@ def fill_grid_codes_from_points(
     int
         Rows given a grid (none, at once, when no grid has a boundary).
     """
-    bounded = conn.execute("SELECT EXISTS (SELECT FROM grids WHERE boundary IS NOT NULL)")
+    bounded = conn.execute(
+        "SELECT EXISTS (SELECT FROM grids WHERE boundary IS NOT NULL AND retired_on IS NULL)"
+    )
     if bounded.fetchone() != (True,):  # a join of every point to no grid costs seconds
         return 0
     return conn.execute(
@@ -152,7 +157,7 @@ def fill_grid_codes_from_points(
             "UPDATE {s} AS s SET {c} = f.code FROM ("
             " SELECT DISTINCT ON (t.{row}) t.{row} AS row, g.code FROM {s} AS t"
             " JOIN jurisdictions AS j ON j.code = t.area_code"
-            " JOIN grids AS g ON ST_Covers(g.boundary, t.{g})"
+            " JOIN grids AS g ON ST_Covers(g.boundary, t.{g}) AND g.retired_on IS NULL"
             " AND left(g.area_code, {digits}) = left(t.area_code, {digits})"
             " WHERE t.{c} IS NULL AND t.{g} IS NOT NULL ORDER BY t.{row}, g.code) AS f"
             " WHERE s.{row} = f.row"
@@ -193,9 +198,14 @@ def rows_missing(conn: psycopg.Connection[Any], staging: str, column: str) -> li
     return [int(r[0]) for r in rows]
 
 
-def jurisdiction_names(conn: psycopg.Connection[Any]) -> list[tuple[str, str, int, str | None]]:
+def jurisdiction_names(
+    conn: psycopg.Connection[Any],
+) -> list[tuple[str, str, int, str | None, date | None, str | None]]:
     """Return every jurisdiction's code, name, level and parent, to find units by name.
 
+    Retired units too (a file of years names them), with the day they were retired and the
+    live unit their chain of successors leads to (:func:`retired_units`).
+
     Parameters
     ----------
     conn : psycopg.Connection
@@ -203,17 +213,28 @@ def jurisdiction_names(conn: psycopg.Connection[Any]) -> list[tuple[str, str, in
 
     Returns
     -------
-    list of (str, str, int, str or None)
-        Code, name, level and parent code of each jurisdiction.
+    list of (str, str, int, str or None, date or None, str or None)
+        Code, name, level, parent code, retired on and live successor of each jurisdiction.
     """
     rows = conn.execute(
-        "SELECT code, name, level, parent_code FROM jurisdictions ORDER BY code"
+        sql.SQL(
+            "SELECT j.code, j.name, j.level, j.parent_code, j.retired_on, s.live"
+            " FROM jurisdictions AS j LEFT JOIN ({chain}) AS s ON s.code = j.code ORDER BY j.code"
+        ).format(chain=live_successors("jurisdictions"))
     ).fetchall()
-    return [(str(code), str(name), int(level), parent) for code, name, level, parent in rows]
+    return [
+        (str(code), str(name), int(level), parent, retired, None if live is None else str(live))
+        for code, name, level, parent, retired, live in rows
+    ]
 
 
-def grid_names(conn: psycopg.Connection[Any]) -> list[tuple[str, str, str]]:
+def grid_names(
+    conn: psycopg.Connection[Any],
+) -> list[tuple[str, str, str, date | None, str | None]]:
     """Return every grid's code, name and village, to find grids by name.
+
+    Retired grids too, with the day they were retired and the live grid their chain of
+    successors leads to (:func:`retired_units`).
 
     Parameters
     ----------
@@ -222,11 +243,19 @@ def grid_names(conn: psycopg.Connection[Any]) -> list[tuple[str, str, str]]:
 
     Returns
     -------
-    list of (str, str, str)
-        Code, name and area code of each grid.
+    list of (str, str, str, date or None, str or None)
+        Code, name, area code, retired on and live successor of each grid.
     """
-    rows = conn.execute("SELECT code, name, area_code FROM grids ORDER BY code").fetchall()
-    return [(str(code), str(name), str(area)) for code, name, area in rows]
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT g.code, g.name, g.area_code, g.retired_on, s.live"
+            " FROM grids AS g LEFT JOIN ({chain}) AS s ON s.code = g.code ORDER BY g.code"
+        ).format(chain=live_successors("grids"))
+    ).fetchall()
+    return [
+        (str(code), str(name), str(area), retired, None if live is None else str(live))
+        for code, name, area, retired, live in rows
+    ]
 
 
 def unknown_area_codes(conn: psycopg.Connection[Any], staging: str) -> list[tuple[int, str]]:
@@ -641,7 +670,7 @@ def resolve_visitors(conn: psycopg.Connection[Any], staging: str) -> UnmatchedWo
         The visitors that could not be told.
     """
     matches = sql.Identifier(f"{staging}_visitors")
-    _match_workers(conn, staging, VISITOR, matches)
+    match_workers(conn, staging, VISITOR, matches)
     conn.execute(
         sql.SQL(
             "UPDATE {s} AS s SET visitor_id = m.ids[1] FROM {m} AS m"
@@ -1159,7 +1188,7 @@ def _persons_before(staging: str) -> sql.Identifier:
     return sql.Identifier(f"{staging}_persons_before")
 
 
-def _match_workers(
+def match_workers(
     conn: psycopg.Connection[Any], staging: str, column: str, matches: sql.Identifier
 ) -> None:
     """Keep in TEMP table ``matches`` the workers each 工号 or name of ``column`` may be.
@@ -1167,6 +1196,17 @@ def _match_workers(
     One row per staged row and token (tokens joined by U+001F): ``row``, ``token`` and ``ids``,
     the workers of that 工号 (``external_id``) anywhere, else of that name whose unit lies in
     the staged row's township (``NULL`` when none).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table (with ``area_code`` and ``column``).
+    column : str
+        Its column of 工号 or names.
+    matches : psycopg.sql.Identifier
+        The TEMP table to (re)create.
     """
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(matches))
     conn.execute(  # hash joins: one pass over the workers, not one per token
@@ -1188,7 +1228,7 @@ def _match_workers(
 
 
 def _unmatched(conn: psycopg.Connection[Any], matches: sql.Identifier) -> UnmatchedWorkers:
-    """Return the tokens of :func:`_match_workers` that name no worker, or several."""
+    """Return the tokens of :func:`match_workers` that name no worker, or several."""
     unknown = _flagged(
         conn,
         sql.SQL("SELECT row, token FROM {} WHERE ids IS NULL ORDER BY row, token").format(matches),
@@ -1222,7 +1262,7 @@ def resolve_responsibles(conn: psycopg.Connection[Any], staging: str) -> Unmatch
         What could not be told.
     """
     matches = _responsibles_table(staging)
-    _match_workers(conn, staging, RESPONSIBLE, matches)
+    match_workers(conn, staging, RESPONSIBLE, matches)
     before = _persons_before(staging)
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(before))
     conn.execute(  # each row version's place: a row the upsert rewrites moves
@@ -1339,3 +1379,98 @@ def _count(
 ) -> int:
     row = conn.execute(query, params).fetchone()
     return int(row[0]) if row else 0
+
+
+_CHAIN_LIMIT = 100
+"""Most successors a retired unit's chain is followed through (a loop in the data ends it)."""
+
+
+def live_successors(table: str) -> sql.Composed:
+    """Return the SQL of ``(code, live)``: each retired unit of ``table`` that leads to a live one.
+
+    Parameters
+    ----------
+    table : str
+        ``grids`` or ``jurisdictions``.
+
+    Returns
+    -------
+    psycopg.sql.Composed
+        A query to use as a subquery.
+
+    A grid merged into one that a later re-division merged again leads to the last; a chain
+    that ends at a retired unit without successor (or loops) gives the unit no row.
+    """
+    return sql.SQL(
+        "WITH RECURSIVE chain (code, next, depth) AS ("
+        " SELECT code, successor_code, 1 FROM {t}"
+        " WHERE retired_on IS NOT NULL AND successor_code IS NOT NULL"
+        " UNION ALL SELECT c.code, u.successor_code, c.depth + 1 FROM chain AS c"
+        " JOIN {t} AS u ON u.code = c.next"
+        " WHERE u.retired_on IS NOT NULL AND u.successor_code IS NOT NULL AND c.depth < {limit})"
+        " SELECT c.code, c.next AS live FROM chain AS c JOIN {t} AS u ON u.code = c.next"
+        " WHERE u.retired_on IS NULL"
+    ).format(t=sql.Identifier(table), limit=sql.Literal(_CHAIN_LIMIT))
+
+
+@dataclass(frozen=True)
+class RetiredUnit:
+    """A retired grid or jurisdiction, and the live unit that took it over.
+
+    Attributes
+    ----------
+    code : str
+        Its 15-digit grid or 12-digit division code.
+    name : str
+        Its name.
+    retired_on : date
+        The day it was retired.
+    successor_code, successor_name : str or None
+        The live unit its chain of successors leads to (``None``: none does).
+    """
+
+    code: str
+    name: str
+    retired_on: date
+    successor_code: str | None
+    successor_name: str | None
+
+
+def retired_units(
+    conn: psycopg.Connection[Any], codes: Sequence[str] | None = None
+) -> dict[str, RetiredUnit]:
+    """Return the retired grids and jurisdictions, with the live unit each one leads to.
+
+    A row of a file that names one is recorded in that unit (:mod:`importers.names`); one
+    statement, over the retired units only.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction (scope = all).
+    codes : sequence of str, optional
+        Only these codes (grids' and jurisdictions'); ``None``: every retired unit.
+
+    Returns
+    -------
+    dict
+        Code → :class:`RetiredUnit`.
+    """
+    parts = [
+        sql.SQL(
+            "SELECT u.code::text, u.name, u.retired_on, n.code::text, n.name FROM {t} AS u"
+            " LEFT JOIN ({chain}) AS s ON s.code = u.code LEFT JOIN {t} AS n ON n.code = s.live"
+            " WHERE u.retired_on IS NOT NULL AND (%(all)s OR u.code = ANY(%(codes)s))"
+        ).format(t=sql.Identifier(table), chain=live_successors(table))
+        for table in ("grids", "jurisdictions")
+    ]
+    rows = conn.execute(
+        sql.SQL(" UNION ALL ").join(parts),
+        {"all": codes is None, "codes": list(codes or ())},
+    ).fetchall()
+    return {
+        str(code): RetiredUnit(
+            str(code), str(name), on, None if live is None else str(live), live_name
+        )
+        for code, name, on, live, live_name in rows
+    }

@@ -15,7 +15,8 @@ statistic sees the zeros), then computes
 
 Nothing is stored: the analysis is computed on demand and kept in a small in-process cache
 keyed by the unit, the periods and a fingerprint of the cases it read (a case added, moved,
-recategorised or marked duplicate changes the fingerprint), so the command view's stored runs
+recategorised or marked duplicate changes the fingerprint) and of the units a re-division
+retired (the cells are named after live units), so the command view's stored runs
 and alerts are left alone. Analysts get counts of 1 … :data:`ANALYST_MIN_COUNT` − 1 as
 ``None`` (suppressed); no function here returns an individual case.
 """
@@ -138,13 +139,15 @@ class Series:
     patterns : tuple of str
         Emerging pattern code per cell (``no_pattern`` when the series is too short).
     areas : tuple of str
-        Deepest jurisdiction containing each cell's centre.
+        Deepest live jurisdiction (not one a re-division retired) containing each cell's
+        centre.
     area_names : dict
         Code -> name of those jurisdictions.
     located : int
         Located cases analysed.
     fingerprint : tuple
-        Unit, periods and a hash of the cases read (what the cache is keyed by).
+        Unit, periods, a hash of the cases read and the number of retired units in the unit
+        (what the cache is keyed by).
     """
 
     code: str
@@ -298,7 +301,8 @@ def unit_of(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
     -------
     dict
         ``code``, ``name``, ``level``, ``level_label``, ``path`` (list of ``{code, name}``
-        from the actor's scope to the unit) and ``children`` (``{code, name}``).
+        from the actor's scope to the unit) and ``children`` (``{code, name}``: the live ones,
+        not those a re-division retired).
 
     Raises
     ------
@@ -310,7 +314,10 @@ def unit_of(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
     if not rows or rows[-1]["code"] != code:
         raise no_jurisdiction(code)
     children = session.execute(
-        text("SELECT code, name FROM jurisdictions WHERE parent_code = :code ORDER BY code"),
+        text(
+            "SELECT code, name FROM jurisdictions"
+            " WHERE parent_code = :code AND retired_on IS NULL ORDER BY code"
+        ),
         {"code": code},
     ).all()
     unit = rows[-1]
@@ -386,11 +393,14 @@ def series(
     fingerprint = session.execute(
         text(
             "SELECT count(*) AS n, coalesce(sum(hashtextextended(concat_ws('|', id,"
-            " ST_AsEWKB(point), reported_at, category), 0)), 0) AS h " + _CASES
+            " ST_AsEWKB(point), reported_at, category), 0)), 0) AS h, (SELECT count(*)"
+            " FROM jurisdictions WHERE code >= :lo AND code < :hi AND retired_on IS NOT NULL)"
+            " AS retired " + _CASES
         ),
         window,
     ).one()
-    key = (code, granularity, spans[0].key, spans[-1].key, fingerprint.n, str(fingerprint.h))
+    read = (fingerprint.n, str(fingerprint.h), fingerprint.retired)
+    key = (code, granularity, spans[0].key, spans[-1].key, *read)
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
@@ -479,7 +489,7 @@ def _areas(session: Session, code: str, polygons: Any) -> tuple[tuple[str, ...],
             "SELECT t.i, a.code, a.name FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[]))"
             " WITH ORDINALITY AS t(x, y, i) LEFT JOIN LATERAL (SELECT j.code, j.name"
             " FROM jurisdictions j WHERE j.code >= :lo AND j.code < :hi"
-            " AND j.boundary IS NOT NULL"
+            " AND j.boundary IS NOT NULL AND j.retired_on IS NULL"
             " AND ST_Covers(j.boundary, ST_SetSRID(ST_MakePoint(t.x, t.y), 4490))"
             " ORDER BY j.level DESC LIMIT 1) a ON true ORDER BY t.i"
         ),
@@ -586,7 +596,7 @@ def outlines(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
     -------
     dict
         A GeoJSON ``FeatureCollection``; each feature has ``code``, ``name`` and ``role``
-        (``unit`` or ``child``).
+        (``unit``, or ``child``: a live child, not one a re-division retired).
 
     Raises
     ------
@@ -598,7 +608,8 @@ def outlines(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
         text(
             "SELECT code, name, CASE WHEN code = :code THEN 'unit' ELSE 'child' END AS role,"
             " ST_AsGeoJSON(ST_SimplifyPreserveTopology(boundary, 0.0005), 5) AS geom"
-            " FROM jurisdictions WHERE code = :code OR parent_code = :code ORDER BY code"
+            " FROM jurisdictions WHERE code = :code"
+            " OR (parent_code = :code AND retired_on IS NULL) ORDER BY code"
         ),
         {"code": code},
     ).all()

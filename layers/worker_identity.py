@@ -7,7 +7,8 @@ row that no worker matches by 工号, or by name and phone, names the only worke
 its grid, if there is one and no other row of the file names that worker. A row whose 工号 is
 new names a worker on record without one the same way (the roster that gives 工号 for the first
 time). A new worker whose name a worker of the county has is still a new worker, but the
-summary names them (:func:`namesakes`): a worker who changed both village and phone.
+summary names them (:func:`namesakes`): a worker who changed both village and phone, or one
+whom only a 工号 tells apart from a worker of their township.
 
 The roster's 在岗状态 is a fact of employment; whether a worker is free this minute is the
 worker app's and dispatch's (on duty, off duty, busy with a case). So the roster gives a new
@@ -18,16 +19,20 @@ status, and a worker who had left and is on the roster again is rehired off duty
 
 :func:`review_roster` writes each staged row's worker ``id`` and status and returns what the
 summary says; the upsert then matches on ``id`` (:data:`NEW_ID` gives the rows it leaves empty a
-new one), and a new phone number or status is an update like any other.
+new one), and a new phone number or status is an update like any other. After the upsert,
+:func:`stop_accounts` disables the login accounts of the workers who left, each in the audit
+log as the import's.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from layers import audit
 from layers.bulk import ROW_COLUMN, Recognition
 from layers.model.dispatches import ACTIVE_DISPATCH
 
@@ -121,11 +126,14 @@ def _listed(items: list[str], total: int) -> str:
 
 
 def namesakes(conn: psycopg.Connection[Any], staging: str) -> list[str]:
-    """Return the note naming the new workers whom a worker of their county shares a name with.
+    """Return the notes naming the new workers whom a worker on record shares a name with.
 
-    Run once each staged row has its worker (``id`` NULL: a new worker). A worker on record
-    that another row of the file names is accounted for and not counted, nor one whose 工号
-    differs from the row's (two numbers, two people).
+    Run once each staged row has its worker (``id`` NULL: a new worker). The first note names
+    the workers of the county no row of the file names: the new worker may be one of them who
+    changed both village and phone. A worker whose 工号 differs from the row's is not counted
+    (two numbers, two people). The second names, for a new worker without 工号, the workers
+    of their township whom other rows of the file name: not the same worker, but one that
+    only a 工号 tells apart from them.
 
     Parameters
     ----------
@@ -137,7 +145,7 @@ def namesakes(conn: psycopg.Connection[Any], staging: str) -> list[str]:
     Returns
     -------
     list of str
-        One note (``新增网格员与已有网格员同名：…``), or none.
+        Up to two notes (``新增网格员 … 与已有网格员同名：…``).
     """
     rows = conn.execute(
         sql.SQL(
@@ -152,12 +160,46 @@ def namesakes(conn: psycopg.Connection[Any], staging: str) -> list[str]:
             " GROUP BY s.{row}, s.name ORDER BY s.{row}"
         ).format(s=sql.Identifier(staging), row=_ROW)
     ).fetchall()
-    if not rows:
-        return []
     named = [f"{name}（第 {row} 行；已有的在{places}）" for name, row, places in rows]
-    return [
+    notes = [
         f"新增网格员 {len(rows)} 人与已有网格员同名：{_listed(named, len(rows))}，"
         "如为同一人请填写其工号后重新导入"
+    ]
+    return (notes if rows else []) + _listed_namesakes(conn, staging)
+
+
+def _listed_namesakes(conn: psycopg.Connection[Any], staging: str) -> list[str]:
+    """Name the new workers without 工号 whose name a worker of their township on the roster has.
+
+    The worker on record that another row names is not the new one, but two workers of one
+    name in a township are told apart by 工号 only (帮扶责任人, 走访人 are found by name in the
+    person's township): the note names both rows and their places (never a phone number).
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT s.name, s.{row}, coalesce(sj.name, '') || coalesce(sg.name, ''),"
+            " string_agg('第 ' || o.{row} || ' 行，' || coalesce(oj.name, '')"
+            " || coalesce(og.name, '') || coalesce('，工号 ' || w.external_id, ''), '；'"
+            " ORDER BY o.{row})"
+            " FROM {s} AS s JOIN {s} AS o ON o.name = s.name AND o.id IS NOT NULL"
+            " JOIN workers AS w ON w.id = o.id"
+            " LEFT JOIN jurisdictions AS sj ON sj.code = s.area_code"
+            " LEFT JOIN grids AS sg ON sg.code = s.home_grid"
+            " LEFT JOIN jurisdictions AS oj ON oj.code = coalesce(o.area_code, w.area_code)"
+            " LEFT JOIN grids AS og ON og.code = coalesce(o.home_grid, w.home_grid)"
+            " WHERE s.id IS NULL AND s.external_id IS NULL"
+            " AND left(coalesce(o.area_code, w.area_code), 9) = left(s.area_code, 9)"
+            " GROUP BY s.{row}, s.name, sj.name, sg.name ORDER BY s.{row}"
+        ).format(s=sql.Identifier(staging), row=_ROW)
+    ).fetchall()
+    if not rows:
+        return []
+    named = [f"{name}（第 {row} 行，{place}；{others}）" for name, row, place, others in rows]
+    return [
+        f"新增网格员 {len(rows)} 人与本文件所列本乡镇已有的网格员同名："
+        f"{_listed(named, len(rows))}；"
+        "请核对是否为同一人重复填报，如确为两人，请在花名册中为其填写工号"
+        "（帮扶责任人、走访人按姓名无法区分同一乡镇的同名网格员）"
     ]
 
 
@@ -258,23 +300,34 @@ def _open_cases(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[s
     return [f"已离职的网格员仍有 {total} 件未办结的案件：{_listed(codes, total)}，请改派"]
 
 
-def _accounts(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[str]:
-    """Disable the login accounts of the workers who left; say which rehired ones stay disabled.
+def _accounts_held(staging: str) -> sql.Identifier:
+    """Return the TEMP table of the accounts :func:`stop_accounts` stops for ``staging``."""
+    return sql.Identifier(f"{staging}_accounts")
 
-    A worker who left must not read the persons of their grid a minute longer: their accounts
-    are made inactive, which refuses the next login and every request of a session already open
-    (each request reads the account). A worker listed again is not given their account back:
-    an administrator re-enables it (``zongzhi user enable``) once they have checked.
+
+def _hold_accounts(conn: psycopg.Connection[Any], staging: str) -> None:
+    """Keep the active accounts of the workers who left, with their worker's row as it is.
+
+    Run before the upsert: the row version (``ctid``) tells :func:`stop_accounts` the workers
+    the upsert left as they were (a row it rewrites moves).
     """
-    stopped = conn.execute(
+    held = _accounts_held(staging)
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(held))
+    conn.execute(
         sql.SQL(
-            "WITH stopped AS (UPDATE users AS u SET active = false FROM {s} AS s"
-            " WHERE u.worker_id = s.id AND s.status = 'left' AND u.active"
-            " RETURNING u.username, u.worker_id)"
-            " SELECT t.username || '（' || w.name || '）' FROM stopped AS t"
-            " JOIN workers AS w ON w.id = t.worker_id ORDER BY t.username"
-        ).format(s=staged)
-    ).fetchall()
+            "CREATE TEMP TABLE {a} ON COMMIT DROP AS SELECT u.id AS user_id, w.id AS worker_id,"
+            " w.ctid AS place FROM users AS u JOIN {s} AS s ON s.id = u.worker_id"
+            " JOIN workers AS w ON w.id = s.id WHERE s.status = 'left' AND u.active"
+        ).format(a=held, s=sql.Identifier(staging))
+    )
+
+
+def _rehired_accounts(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[str]:
+    """Say which accounts of the workers listed again stay disabled.
+
+    A worker listed again is not given their account back: an administrator re-enables it
+    (``zongzhi user enable``) once they have checked.
+    """
     kept = conn.execute(
         sql.SQL(
             "SELECT u.username || '（' || w.name || '）' FROM users AS u"
@@ -282,20 +335,95 @@ def _accounts(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[str
             " WHERE w.status = 'left' AND s.status <> 'left' AND NOT u.active ORDER BY 1"
         ).format(s=staged)
     ).fetchall()
-    notes = []
-    if stopped:
-        names = [str(r[0]) for r in stopped]
-        notes.append(
-            f"{len(names)} 个登录账号已停用（已离职网格员的账号，已登录的也随即失效）："
-            f"{_listed(names, len(names))}"
-        )
-    if kept:
-        names = [str(r[0]) for r in kept]
-        notes.append(
-            f"重新列入花名册的网格员有 {len(names)} 个登录账号仍为停用："
-            f"{_listed(names, len(names))}；核实后请管理员用 zongzhi user enable 启用"
-        )
-    return notes
+    if not kept:
+        return []
+    names = [str(r[0]) for r in kept]
+    return [
+        f"重新列入花名册的网格员有 {len(names)} 个登录账号仍为停用："
+        f"{_listed(names, len(names))}；核实后请管理员用 zongzhi user enable 启用"
+    ]
+
+
+@dataclass(frozen=True)
+class StoppedAccounts:
+    """What :func:`stop_accounts` did.
+
+    Attributes
+    ----------
+    notes : list of str
+        What the summary says: the accounts stopped.
+    unchanged : int
+        Rows of the file whose worker the upsert left as they were (counted unchanged) while
+        their accounts stopped: they are updated.
+    """
+
+    notes: list[str]
+    unchanged: int
+
+
+def stop_accounts(
+    conn: psycopg.Connection[Any], staging: str, import_id: int | None, user: str
+) -> StoppedAccounts:
+    """Disable the login accounts of the workers the roster says left, each audited.
+
+    A worker who left must not read the persons of their grid a minute longer: their accounts
+    are made inactive, which refuses the next login and every request of a session already
+    open (each request reads the account). Each account stopped is written to the audit log
+    as ``zongzhi user disable`` writes it (``user.disable``), with the import's user as actor
+    and the import and its file in the detail, in the import's transaction: a dry run or a
+    refused file leaves no entry, as it leaves the accounts active. Run after the upsert, with
+    the accounts :func:`review_roster` held before it.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table of workers, as :func:`review_roster` left it.
+    import_id : int or None
+        ``import_runs.id`` of the import (``None``: not recorded).
+    user : str
+        Who imports.
+
+    Returns
+    -------
+    StoppedAccounts
+        The note naming the accounts stopped, and the rows to count as updated.
+    """
+    held = _accounts_held(staging)
+    stopped = conn.execute(
+        sql.SQL(
+            "WITH stopped AS (UPDATE users AS u SET active = false FROM {a} AS a"
+            " WHERE u.id = a.user_id AND u.active RETURNING u.id, u.username, u.worker_id)"
+            " SELECT t.id, t.username || '（' || w.name || '）', w.id, w.ctid = a.place"
+            " FROM stopped AS t JOIN {a} AS a ON a.user_id = t.id"
+            " JOIN workers AS w ON w.id = t.worker_id ORDER BY t.username"
+        ).format(a=held)
+    ).fetchall()
+    conn.execute(sql.SQL("DROP TABLE {}").format(held))
+    if not stopped:
+        return StoppedAccounts([], 0)
+    audit.record_each(
+        conn,
+        [str(user_id) for user_id, *_ in stopped],
+        actor_name=user,
+        action="user.disable",
+        object_type="user",
+        detail=_import_detail(conn, import_id),
+    )
+    names = [str(name) for _, name, *_ in stopped]
+    note = (
+        f"{len(names)} 个登录账号已停用（已离职网格员的账号，已登录的也随即失效）："
+        f"{_listed(names, len(names))}"
+    )
+    as_they_were = {worker for *_, worker, same in stopped if same}  # one row per worker
+    return StoppedAccounts([note], len(as_they_were))
+
+
+def _import_detail(conn: psycopg.Connection[Any], import_id: int | None) -> dict[str, Any] | None:
+    """Return the audit detail naming the import and its file (``None`` when not recorded)."""
+    run = conn.execute("SELECT file_name FROM import_runs WHERE id = %s", (import_id,)).fetchone()
+    return {"import_id": import_id, "file": run[0]} if run is not None else None
 
 
 def _unattended(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[str]:
@@ -371,13 +499,16 @@ def review_roster(conn: psycopg.Connection[Any], staging: str) -> list[str]:
     -------
     list of str
         What the summary says: the workers recognised by name and grid, the new workers who
-        share a name with one on record, and what the roster did to live statuses.
+        share a name with one on record, and what the roster did to live statuses. The
+        accounts of the workers who left are held for :func:`stop_accounts`.
     """
     found = recognise_workers(conn, staging)
     phones = [_PHONES_CHANGED.format(n=found)] if found else []
     notes = phones + namesakes(conn, staging) + roster_statuses(conn, staging)
     staged = sql.Identifier(staging)
-    return notes + _accounts(conn, staged) + _unattended(conn, staged) + _unlisted(conn, staged)
+    _hold_accounts(conn, staging)
+    notes += _rehired_accounts(conn, staged)
+    return notes + _unattended(conn, staged) + _unlisted(conn, staged)
 
 
 WORKER_ROSTER = Recognition(review_roster, NEW_ID)

@@ -154,6 +154,7 @@ OWN_DISPATCH_ACTIONS = frozenset({"accept", "arrive", "resolve", "return"})
 ACTION_LABELS: dict[str, str] = {
     "register": "登记",
     "repeat_linked": "关联重复反映",
+    "rehomed": "区划网格调整",
     **{name: rule.label for name, rule in RULES.items()},
 }
 #: Chinese names of the outcomes of ``resolve``.

@@ -278,6 +278,8 @@ def test_allowed_detail_and_cameras_endpoints(
     names = {a["action"]: a["label"] for a in allowed.json()["allowed"]}
     assert names["triage"] == "分流" and "archive" not in names
     detail = api_client.get(f"/api/cases/{case_id}/detail", headers=headers).json()
+    area, grid = detail.pop("area"), detail.pop("grid")  # the case's own units, by name
+    assert area["label"] == area["name"] and grid["code"].startswith(area["code"])
     assert detail == {
         "case_id": int(case_id),
         "original": None,

@@ -143,7 +143,7 @@ def test_a_redivision_rehomes_persons_by_their_point_and_lists_what_it_leaves(
         f"库中有 1 个网格不在本文件中，却与本文件的网格重叠：三网格（{SOUTH_EAST}）"
         f"与二网格（{EAST_GRID}）重叠 "
     )
-    assert "这些旧网格仍在使用" in overlap and "平台暂不能撤销网格" in overlap
+    assert "这些旧网格仍在使用" in overlap and "--complete" in overlap
     area_km2 = float(overlap.split("重叠 ")[1].split(" 平方公里")[0])
     assert area_km2 == pytest.approx(1.13, abs=0.02)  # 0.01° × 0.01° at 24.2°N
 
@@ -213,13 +213,19 @@ def test_renamed_units_are_listed(township: Session, tmp_path: Path) -> None:
     db = township
     path = tmp_path / "村界.csv"
     path.write_text(
-        csv_text(["区划代码", "名称"], [[VILLAGE, "测试社区居委会"], ["530424100002", "邻村"]]),
+        csv_text(["区划代码", "名称"], [[VILLAGE, "幸福社区"], ["530424100002", "邻村村民委员会"]]),
         encoding="utf-8",
     )
     dry = run_import(db.connection(), path, ImportOptions(kind="jurisdictions", dry_run=True))
-    assert "改名 1 个：测试社区 → 测试社区居委会" in dry.notes
+    assert "改名 1 个：测试社区 → 幸福社区" in dry.notes
     name = db.execute(text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": VILLAGE})
     assert name.scalar_one() == "测试社区"
+    # a surveying bureau's layer names the committee (XZQMC 邻村村民委员会): the same village
+    real = run_import(db.connection(), path, ImportOptions(kind="jurisdictions"))
+    assert real.committed and real.counts is not None and real.counts.unchanged == 1
+    assert "名称只多“村委会”“居委会”等字样的 1 个未改名：邻村" in real.notes
+    kept = db.execute(text("SELECT name FROM jurisdictions WHERE code = '530424100002'"))
+    assert kept.scalar_one() == "邻村"
     renamed = _grids(db, tmp_path / "网格.csv", [[GRID, "测试第1网格", VILLAGE, ""]])
     assert renamed.committed and "改名 1 个：一网格 → 测试第1网格" in renamed.notes
     assert not [n for n in renamed.notes if "边界" in n]

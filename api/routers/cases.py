@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.deps import BusinessUser, DeadlinesDep, Principal, SessionDep, utcnow
-from layers import audit, cases, deadlines, workflow
+from layers import audit, cases, command, deadlines, workflow
 from layers.errors import DomainError, Forbidden, InvalidInput
 from layers.model import Case, CaseEvent, Role
 from layers.workflow import Actor
@@ -401,15 +401,24 @@ def _iso_or_none(value: datetime | None) -> str | None:
 
 @router.get("/{case_id}/detail", summary="Linked repeats, dispatches and legal route of a case")
 def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
-    """Return the original and repeats (重复反映), the dispatches and the legal-route steps."""
+    """Return the original and repeats (重复反映), the dispatches and the legal-route steps.
+
+    ``area`` and ``grid`` are the case's own unit and grid by name, kept when a re-division
+    retired them (history): ``retired_on`` is then set and ``label`` ends in （已撤销）.
+    """
     _no_analyst(user)
-    found = cases.detail(session, case_id, actor=actor_of(user))
+    actor = actor_of(user)
+    found = cases.detail(session, case_id, actor=actor)
+    case = cases.get_case(session, case_id, actor=actor)
+    units = command.record_units(session, area_code=case.area_code, grid_code=case.grid_code)
 
     def related(item: cases.RelatedCase) -> dict[str, Any]:
         return {**asdict(item), "reported_at": item.reported_at.isoformat()}
 
     return {
         "case_id": case_id,
+        "area": units["area"],
+        "grid": units["grid"],
         "original": related(found.original) if found.original is not None else None,
         "repeats": [related(r) for r in found.repeats],
         "dispatches": [

@@ -90,7 +90,27 @@
       zz.esc(zz.label("case_state", r.state)) + "，" + zz.esc(zz.fmtTime(r.reported_at)) + "）</span>";
   }
 
+  /** The case's own unit and grid (after 位置), named even when a re-division retired them. */
+  function renderUnits(d) {
+    if (!$("cz-area")) {
+      const anchor = $("cz-location");
+      [["所属辖区", "cz-area"], ["所属网格", "cz-grid"]].reverse().forEach(function ([term, id]) {
+        const dd = document.createElement("dd");
+        dd.id = id;
+        const dt = document.createElement("dt");
+        dt.textContent = term;
+        anchor.after(dt, dd);
+      });
+    }
+    const show = (unit) => (unit ? unit.label : "—");
+    $("cz-area").textContent = show(d.area);
+    $("cz-grid").textContent = show(d.grid);
+    $("cz-area").dataset.retired = String(Boolean(d.area && d.area.retired_on));
+    $("cz-grid").dataset.retired = String(Boolean(d.grid && d.grid.retired_on));
+  }
+
   function renderDetail(d) {
+    renderUnits(d);
     const repeats = $("cz-repeats");
     const parts = [];
     if (d.original) parts.push('<p class="mb-2" id="cz-original">本案为重复反映，原案件：' + related(d.original) + "</p>");

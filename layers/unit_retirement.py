@@ -1,0 +1,565 @@
+"""Retiring the grids and jurisdictions a re-division abolished, and re-homing their records.
+
+A township's annual grid re-division (网格调整) merges, splits and re-codes grids; a merger of
+villages (撤并村) or a 村改居 abolishes villages. A unit is never deleted (the records of years
+name it): it is retired (``retired_on``), with the unit that took it over (``successor_code``)
+where one did. An import of grids or jurisdictions retires units three ways:
+
+* a row whose 状态 says 撤销 (upserted with its ``retired_on`` and ``successor_code``);
+* a row in use whose 原编码 (:data:`FORMER`) names the codes it replaces: a re-coded grid's old
+  code, the villages merged into this one. They are retired with the row's unit as successor
+  (a code two rows name, a unit split in two, has none; a code the file also lists lives on);
+* ``--complete``: the file is the whole layer of ``--within``; the units of its kind there that
+  it does not list are retired, each with the file's unit that covers most of it (at least
+  :data:`MAJOR_SHARE`) as successor.
+
+:func:`snapshot` keeps, before the upsert, which staged units were in use; :func:`retire` then
+retires the others and re-homes, in the import's transaction (a dry run rolls it all back), the
+records of every unit retired: special-population persons on the register, open cases and
+cameras go to the unit in use around their point, else to the successor; workers (whose grid is
+a roster's assignment) to the successor. Each moved open case gets an event. Closed cases keep
+their unit: it is where they were handled.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from layers.bulk import staged_columns
+from layers.import_checks import RetiredUnit, live_successors, retired_units
+from layers.workflow import OPEN_STATES
+
+RETIRED_ON = "retired_on"
+"""Staged column: the day a row's unit is retired (its 撤销日期, else the import day)."""
+SUCCESSOR = "successor_code"
+"""Staged column: the unit that took a retired row's unit over (继承编码)."""
+FORMER = "_former"
+"""Staging helper: the codes a row's unit (in use) replaces (原编码), comma-separated."""
+STATUS = "_unit_status"
+"""Staging helper: ``live`` or ``retired`` as the row's 状态 says; empty when it says nothing."""
+
+MAJOR_SHARE = 0.5
+"""How much of a unit ``--complete`` retires a unit of the file must cover to succeed it."""
+SHOWN = 10
+"""How many units a note lists before it says 等."""
+
+_TODAY = sql.SQL("(now() AT TIME ZONE 'Asia/Shanghai')::date")
+_LABEL = {"grids": "网格", "jurisdictions": "区划"}
+
+
+@dataclass(frozen=True)
+class Before:
+    """The staged units on record before the upsert (:func:`snapshot`): in use, and retired."""
+
+    table: str
+    staging: str
+    live: frozenset[str]
+    retired: frozenset[str]
+
+
+@dataclass
+class Retirement:
+    """What an import retired, and where the records of the retired units went.
+
+    Attributes
+    ----------
+    table : str
+        ``grids`` or ``jurisdictions``.
+    retired : list of layers.import_checks.RetiredUnit
+        The units retired, by code.
+    reinstated : list of str
+        Names of the retired units the file lists in use again.
+    moved : collections.Counter
+        What was moved (特殊人群, 在办案件, 网格员, 摄像机) → how many.
+    stranded : collections.Counter
+        What stays in a retired unit: no unit in use around its point, and no successor.
+    accounts : list of str
+        Log-in accounts whose scope is a retired jurisdiction.
+    live_grids : collections.Counter
+        Retired village's name → its grids still in use.
+    unknown_former : list of str
+        原编码 values on record nowhere (nothing to retire).
+    """
+
+    table: str
+    retired: list[RetiredUnit] = field(default_factory=list)
+    reinstated: list[str] = field(default_factory=list)
+    moved: Counter[str] = field(default_factory=Counter)
+    stranded: Counter[str] = field(default_factory=Counter)
+    accounts: list[str] = field(default_factory=list)
+    live_grids: Counter[str] = field(default_factory=Counter)
+    unknown_former: list[str] = field(default_factory=list)
+
+    def notes(self) -> list[str]:
+        """Return what the import's summary says of them (Chinese; counts and unit names).
+
+        Examples
+        --------
+        >>> from datetime import date
+        >>> merged = RetiredUnit("530424101001012", "兴复第12网格", date.today(), "", "兴复第8网格")
+        >>> Retirement(
+        ...     "grids",
+        ...     retired=[merged],
+        ...     moved=Counter({"特殊人群": 4, "在办案件": 1}),
+        ... ).notes()  # doctest: +NORMALIZE_WHITESPACE
+        ['撤销网格 1 个：兴复第12网格 → 兴复第8网格',
+         '改属在用网格（按点位，否则归继承单位）：特殊人群 4 名、在办案件 1 件']
+        """
+        label = _LABEL[self.table]
+        notes = []
+        if self.retired:
+            shown = [_retired_unit(u) for u in self.retired]
+            notes.append(f"撤销{label} {len(shown)} 个：{_listed(shown)}")
+        if self.reinstated:
+            notes.append(
+                f"恢复使用已撤销的{label} {len(self.reinstated)} 个：{_listed(self.reinstated)}"
+            )
+        unit = "网格" if self.table == "grids" else "村（社区）"
+        if self.moved:
+            notes.append(f"改属在用{unit}（按点位，否则归继承单位）：{_counted(self.moved)}")
+        if self.stranded:
+            notes.append(
+                f"仍留在已撤销{unit}中（点位不在任何在用{unit}内，也没有继承单位），"
+                f"请在花名册或台账中改填：{_counted(self.stranded)}"
+            )
+        if self.accounts:
+            notes.append(
+                f"{len(self.accounts)} 个账号的管辖范围已撤销，请改为继承单位："
+                f"{_listed(self.accounts)}"
+            )
+        if self.live_grids:
+            shown = [f"{name} {n} 个" for name, n in sorted(self.live_grids.items())]
+            notes.append(
+                f"已撤销的村（社区）仍有在用网格：{_listed(shown)}；"
+                "请导入新村（社区）的网格，并在原网格编码列写明它们"
+            )
+        if self.unknown_former:
+            notes.append(
+                f"原编码在库中没有，未撤销任何单位：{_listed(sorted(set(self.unknown_former)))}"
+            )
+        return notes
+
+
+_UNITS = {"特殊人群": "名", "在办案件": "件", "网格员": "名", "摄像机": "路"}
+
+
+def _retired_unit(unit: RetiredUnit) -> str:
+    """``兴复第12网格 → 兴复第8网格``; a unit re-coded under its name shows both codes."""
+    if unit.successor_name is None:
+        return unit.name
+    if unit.successor_name == unit.name:
+        return f"{unit.name}（{unit.code} → {unit.successor_code}）"
+    return f"{unit.name} → {unit.successor_name}"
+
+
+def _counted(counts: Counter[str]) -> str:
+    return "、".join(f"{what} {counts[what]} {_UNITS[what]}" for what in _UNITS if counts[what])
+
+
+def _listed(items: list[str]) -> str:
+    return "、".join(items[:SHOWN]) + ("等" if len(items) > SHOWN else "")
+
+
+def retired_rows(
+    conn: psycopg.Connection[Any], table: str, staging: str
+) -> list[tuple[int, str, str]]:
+    """Return the staged rows that name a retired unit and do not say it is in use again.
+
+    A file that lists a unit retired before, without a 状态 of 在用 (a layer drawn before the
+    re-division, sent again), must not bring it back silently.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    table : str
+        ``grids`` or ``jurisdictions``.
+    staging : str
+        Staging table of the file's rows.
+
+    Returns
+    -------
+    list of (int, str, str)
+        Row number, code and the rule (Chinese).
+    """
+    said = STATUS in staged_columns(conn, staging)
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT s._row, t.code, t.name, t.retired_on, h.name FROM {s} AS s"
+            " JOIN {t} AS t ON t.code = s.code LEFT JOIN {t} AS h ON h.code = t.successor_code"
+            " WHERE t.retired_on IS NOT NULL {unsaid} ORDER BY s._row"
+        ).format(
+            s=sql.Identifier(staging),
+            t=sql.Identifier(table),
+            unsaid=sql.SQL("AND s.{} IS NULL").format(sql.Identifier(STATUS))
+            if said
+            else sql.SQL(""),
+        )
+    ).fetchall()
+    found = []
+    for row, code, name, day, heir in rows:
+        after = f"，由{heir}继承" if heir else ""
+        found.append(
+            (
+                int(row),
+                str(code),
+                f"{name}已于{day.isoformat()}撤销{after}：要恢复使用，请在状态列写在用",
+            )
+        )
+    return found
+
+
+def unknown_successors(
+    conn: psycopg.Connection[Any], table: str, staging: str
+) -> list[tuple[int, str]]:
+    """Return the staged rows whose 继承编码 is neither in the file nor a unit in use.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    table : str
+        ``grids`` or ``jurisdictions``.
+    staging : str
+        Staging table of the file's rows.
+
+    Returns
+    -------
+    list of (int, str)
+        Row number and the successor as written.
+    """
+    if SUCCESSOR not in staged_columns(conn, staging):
+        return []
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT s._row, s.{h} FROM {s} AS s WHERE s.{h} IS NOT NULL"
+            " AND NOT EXISTS (SELECT FROM {s} AS o WHERE o.code = s.{h}"
+            " AND o.{status} IS DISTINCT FROM 'retired')"
+            " AND NOT EXISTS (SELECT FROM {t} AS t WHERE t.code = s.{h} AND t.retired_on IS NULL)"
+            " ORDER BY s._row"
+        ).format(
+            s=sql.Identifier(staging),
+            t=sql.Identifier(table),
+            h=sql.Identifier(SUCCESSOR),
+            status=sql.Identifier(STATUS),
+        )
+    ).fetchall()
+    return [(int(row), str(code)) for row, code in rows]
+
+
+def snapshot(conn: psycopg.Connection[Any], table: str, staging: str) -> Before:
+    """Return which staged units are on record in use, and which retired, before the upsert.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    table : str
+        ``grids`` or ``jurisdictions``.
+    staging : str
+        Staging table of the file's rows.
+
+    Returns
+    -------
+    Before
+        For :func:`retire`.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT t.code, t.retired_on IS NULL FROM {t} AS t JOIN {s} AS s ON s.code = t.code"
+        ).format(t=sql.Identifier(table), s=sql.Identifier(staging))
+    ).fetchall()
+    live = frozenset(str(code) for code, used in rows if used)
+    return Before(table, staging, live, frozenset(str(code) for code, _ in rows) - live)
+
+
+def retire(
+    conn: psycopg.Connection[Any],
+    before: Before,
+    *,
+    complete: tuple[str, str] | None,
+    actor: str,
+) -> Retirement:
+    """Retire what the file retires, then re-home the records of every unit retired.
+
+    Run after the upsert, in its transaction.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    before : Before
+        From :func:`snapshot`.
+    complete : (str, str) or None
+        ``--complete``: the code range (``lo``, ``hi``) of ``--within``, whose units of this
+        kind the file does not list are retired; ``None``: only what the rows say.
+    actor : str
+        Who imports (the moved cases' events name them).
+
+    Returns
+    -------
+    Retirement
+        What was retired and moved.
+    """
+    table, staging = before.table, before.staging
+    done = Retirement(table)
+    columns = staged_columns(conn, staging)
+    staged = list(before.live | before.retired)
+    retired_now = {
+        str(code): str(name)
+        for code, name in conn.execute(
+            sql.SQL(
+                "SELECT code, name FROM {t} WHERE code = ANY(%s) AND retired_on IS NOT NULL"
+            ).format(t=sql.Identifier(table)),
+            (staged,),
+        )
+    }
+    newly = sorted(before.live & retired_now.keys())
+    done.reinstated = [
+        str(name)
+        for (name,) in conn.execute(
+            sql.SQL("SELECT name FROM {t} WHERE code = ANY(%s) ORDER BY code").format(
+                t=sql.Identifier(table)
+            ),
+            (sorted(before.retired - retired_now.keys()),),
+        )
+    ]
+    if FORMER in columns:
+        newly += _retire_former(conn, table, staging, done)
+    if complete is not None:
+        newly += _retire_missing(conn, table, staging, complete)
+    if not newly:
+        return done
+    found = retired_units(conn, newly)
+    done.retired = [found[code] for code in sorted(found)]
+    _heirs(conn, table, newly)
+    if table == "grids":
+        _rehome_grids(conn, newly, actor, done)
+    else:
+        _rehome_areas(conn, newly, actor, done)
+    conn.execute("DROP TABLE zz_heirs")
+    return done
+
+
+def _retire_former(
+    conn: psycopg.Connection[Any], table: str, staging: str, done: Retirement
+) -> list[str]:
+    """Retire the codes the rows' 原编码 name (a code two rows name has no successor)."""
+    names = {"t": sql.Identifier(table), "s": sql.Identifier(staging), "f": sql.Identifier(FORMER)}
+    claimed = sql.SQL(
+        "SELECT f.code, CASE WHEN count(*) = 1 THEN min(s.code) END AS heir"
+        " FROM {s} AS s CROSS JOIN LATERAL unnest(string_to_array(s.{f}, ',')) AS f (code)"
+        " WHERE s.{f} IS NOT NULL AND NOT EXISTS (SELECT FROM {s} AS o WHERE o.code = f.code)"
+        " GROUP BY f.code"
+    ).format(**names)
+    done.unknown_former = [
+        str(code)
+        for (code,) in conn.execute(
+            sql.SQL(
+                "SELECT c.code FROM ({claimed}) AS c"
+                " WHERE NOT EXISTS (SELECT FROM {t} AS t WHERE t.code = c.code) ORDER BY 1"
+            ).format(claimed=claimed, **names)
+        )
+    ]
+    return [
+        str(code)
+        for (code,) in conn.execute(
+            sql.SQL(
+                "UPDATE {t} AS t SET retired_on = {today}, successor_code = c.heir"
+                " FROM ({claimed}) AS c WHERE t.code = c.code AND t.retired_on IS NULL"
+                " RETURNING t.code"
+            ).format(claimed=claimed, today=_TODAY, **names)
+        )
+    ]
+
+
+def _retire_missing(
+    conn: psycopg.Connection[Any], table: str, staging: str, within: tuple[str, str]
+) -> list[str]:
+    """Retire the units in use under ``within`` of the file's kind (and levels) it leaves out."""
+    where = (
+        sql.SQL("t.area_code BETWEEN %(lo)s AND %(hi)s")
+        if table == "grids"
+        else sql.SQL(
+            "t.code BETWEEN %(lo)s AND %(hi)s AND t.code <> %(lo)s"
+            " AND t.level IN (SELECT level FROM {s})"
+        ).format(s=sql.Identifier(staging))
+    )
+    return [
+        str(code)
+        for (code,) in conn.execute(
+            sql.SQL(
+                "WITH missing AS (SELECT t.code, t.boundary FROM {t} AS t"
+                " WHERE {where} AND t.retired_on IS NULL"
+                " AND NOT EXISTS (SELECT FROM {s} AS s WHERE s.code = t.code)),"
+                " heir AS (SELECT DISTINCT ON (m.code) m.code, n.code AS heir FROM missing AS m"
+                " JOIN {t} AS n ON n.code IN (SELECT code FROM {s}) AND n.retired_on IS NULL"
+                " AND ST_Intersects(n.boundary, m.boundary)"
+                " WHERE ST_Area(ST_Intersection(n.boundary, m.boundary))"
+                " >= %(share)s * ST_Area(m.boundary)"
+                " ORDER BY m.code, ST_Area(ST_Intersection(n.boundary, m.boundary)) DESC)"
+                " UPDATE {t} AS t SET retired_on = {today}, successor_code = h.heir"
+                " FROM missing AS m LEFT JOIN heir AS h ON h.code = m.code"
+                " WHERE t.code = m.code RETURNING t.code"
+            ).format(
+                t=sql.Identifier(table),
+                s=sql.Identifier(staging),
+                where=where,
+                today=_TODAY,
+            ),
+            {"lo": within[0], "hi": within[1], "share": MAJOR_SHARE},
+        )
+    ]
+
+
+def _heirs(conn: psycopg.Connection[Any], table: str, codes: list[str]) -> None:
+    """Make ``zz_heirs (origin, heir)``: each retired unit's successor in use (through chains)."""
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE zz_heirs ON COMMIT DROP AS SELECT c.code AS origin, c.live AS heir"
+            " FROM ({chain}) AS c WHERE c.code = ANY(%s)"
+        ).format(chain=live_successors(table)),
+        (codes,),
+    )
+
+
+@dataclass(frozen=True)
+class _Records:
+    """A table of records that lie in a unit."""
+
+    label: str
+    table: str
+    column: str
+    point: str | None
+
+
+_OPEN = sql.SQL("r.state IN ({})").format(sql.SQL(", ").join(map(sql.Literal, sorted(OPEN_STATES))))
+_PERSONS = sql.SQL("r.ended_on IS NULL")
+_WORKING = sql.SQL("r.status <> 'left'")
+
+
+def _rehome_grids(
+    conn: psycopg.Connection[Any], codes: list[str], actor: str, done: Retirement
+) -> None:
+    cover = (
+        "SELECT g.code, g.area_code FROM grids AS g WHERE g.retired_on IS NULL"
+        " AND ST_Covers(g.boundary, r.{p}) AND left(g.area_code, 6) = left(r.area_code, 6)"
+        " ORDER BY g.code LIMIT 1"
+    )
+    for records, current in (
+        (_Records("特殊人群", "persons", "grid_code", "residence"), _PERSONS),
+        (_Records("在办案件", "cases", "grid_code", "point"), _OPEN),
+        (_Records("网格员", "workers", "home_grid", None), _WORKING),
+    ):
+        _move(conn, records, current, codes, cover, "grids", actor, done)
+
+
+def _rehome_areas(
+    conn: psycopg.Connection[Any], codes: list[str], actor: str, done: Retirement
+) -> None:
+    cover = (
+        "SELECT j.code, j.code AS area_code FROM jurisdictions AS j WHERE j.retired_on IS NULL"
+        " AND j.level = (SELECT o.level FROM jurisdictions AS o WHERE o.code = r.area_code)"
+        " AND ST_Covers(j.boundary, r.{p}) AND left(j.code, 6) = left(r.area_code, 6)"
+        " ORDER BY j.code LIMIT 1"
+    )
+    for records, current in (
+        (_Records("特殊人群", "persons", "area_code", "residence"), _PERSONS),
+        (_Records("在办案件", "cases", "area_code", "point"), _OPEN),
+        (_Records("网格员", "workers", "area_code", None), _WORKING),
+        (_Records("摄像机", "video_points", "area_code", "point"), sql.SQL("true")),
+    ):
+        _move(conn, records, current, codes, cover, "jurisdictions", actor, done)
+    done.accounts = [
+        str(name)
+        for (name,) in conn.execute(
+            "SELECT username FROM users WHERE scope_code = ANY(%s) AND active ORDER BY 1",
+            (codes,),
+        )
+    ]
+    done.live_grids = Counter(
+        {
+            str(name): int(n)
+            for name, n in conn.execute(
+                "SELECT j.name, count(*) FROM grids AS g JOIN jurisdictions AS j"
+                " ON j.code = g.area_code WHERE g.area_code = ANY(%s) AND g.retired_on IS NULL"
+                " GROUP BY j.name",
+                (codes,),
+            )
+        }
+    )
+
+
+def _move(
+    conn: psycopg.Connection[Any],
+    records: _Records,
+    current: sql.Composable,
+    codes: list[str],
+    cover: str,
+    units: str,
+    actor: str,
+    done: Retirement,
+) -> None:
+    """Move the current records of the retired ``codes`` to the unit around them, else the heir.
+
+    The area code follows the new grid's village; an open case gets an event.
+    """
+    names = {
+        "r": sql.Identifier(records.table),
+        "c": sql.Identifier(records.column),
+        "u": sql.Identifier(units),
+    }
+    around = (
+        sql.SQL("LEFT JOIN LATERAL (" + cover + ") AS a ON true").format(
+            p=sql.Identifier(records.point)
+        )
+        if records.point is not None
+        else sql.SQL("LEFT JOIN (SELECT NULL::text AS code, NULL::text AS area_code) AS a ON true")
+    )
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE zz_moves ON COMMIT DROP AS"
+            " SELECT r.id, r.{c} AS old, coalesce(a.code, h.heir) AS new FROM {r} AS r"
+            " LEFT JOIN zz_heirs AS h ON h.origin = r.{c} {around}"
+            " WHERE r.{c} = ANY(%s) AND {current}"
+        ).format(around=around, current=current, **names),
+        (codes,),
+    )
+    area = sql.SQL(", area_code = u.area_code" if records.column != "area_code" else "")
+    version = sql.SQL(", version = r.version + 1" if records.table == "cases" else "")
+    moved = conn.execute(
+        sql.SQL(
+            "UPDATE {r} AS r SET {c} = m.new{area}{version}"
+            " FROM zz_moves AS m JOIN {u} AS u ON u.code = m.new"
+            " WHERE r.id = m.id AND m.new IS NOT NULL"
+        ).format(area=area, version=version, **names)
+    ).rowcount
+    stranded = conn.execute("SELECT count(*) FROM zz_moves WHERE new IS NULL").fetchone()
+    if moved:
+        done.moved[records.label] += moved
+    if stranded and stranded[0]:
+        done.stranded[records.label] += int(stranded[0])
+    if records.table == "persons":
+        conn.execute(
+            "UPDATE person_responsibles AS p SET area_code = r.area_code FROM zz_moves AS m"
+            " JOIN persons AS r ON r.id = m.id WHERE p.person_id = m.id AND m.new IS NOT NULL"
+        )
+    if records.table == "cases":
+        conn.execute(
+            sql.SQL(
+                "INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
+                " to_state, note, payload)"
+                " SELECT r.id, r.area_code, %s, 'rehomed', r.state, r.state,"
+                " '区划网格调整：' || o.name || ' → ' || u.name,"
+                " jsonb_build_object('from', m.old, 'to', m.new)"
+                " FROM zz_moves AS m JOIN cases AS r ON r.id = m.id"
+                " JOIN {u} AS o ON o.code = m.old JOIN {u} AS u ON u.code = m.new"
+            ).format(**names),
+            (actor[:50],),
+        )
+    conn.execute("DROP TABLE zz_moves")

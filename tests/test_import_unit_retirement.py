@@ -1,0 +1,306 @@
+"""A re-division retires grids and villages (``layers.unit_retirement``, clerk F's trial).
+
+A grid list or a village layer says what the re-division abolished: a 状态 of 撤销 (with its
+继承编码), a new unit's 原编码, or ``--within … --complete`` (the file is the whole layer). The
+units retired stay on record; their persons, open cases, workers and cameras move to the unit
+in use around their point, else to the successor; a closed case keeps its unit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from layers.secrets import Keys
+from tests.import_fixtures import (
+    GRID,
+    NORTH,
+    OTHER_VILLAGE,
+    SOUTH,
+    VILLAGE,
+    WEST,
+    box,
+    csv_text,
+    import_app,
+    resident_id,
+    seed_jurisdictions,
+)
+
+KEYS = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
+EAST_GRID = VILLAGE + "002"
+SOUTH_EAST = VILLAGE + "003"
+MIDDLE = 24.21
+HEADERS = ["网格编码", "网格名称", "所属社区", "边界"]
+LAYER = [  # the village's three grids: west half, north-east and south-east quarters
+    [GRID, "一网格", VILLAGE, box(WEST, SOUTH, 102.91, NORTH)],
+    [EAST_GRID, "二网格", VILLAGE, box(102.91, MIDDLE, 102.92, NORTH)],
+    [SOUTH_EAST, "三网格", VILLAGE, box(102.91, SOUTH, 102.92, MIDDLE)],
+]
+MERGED = [  # 二网格 takes in 三网格
+    [GRID, "一网格", VILLAGE, box(WEST, SOUTH, 102.91, NORTH)],
+    [EAST_GRID, "二网格", VILLAGE, box(102.91, SOUTH, 102.92, NORTH)],
+]
+
+
+def _import(
+    db: Session,
+    path: Path,
+    headers: list[str],
+    rows: list[list[str]],
+    *,
+    kind: str = "grids",
+    **options: object,
+) -> ImportOutcome:
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    return run_import(db.connection(), path, ImportOptions(kind=kind, **options))  # type: ignore[arg-type]
+
+
+def _one(db: Session, query: str, **params: object) -> object:
+    return db.execute(text(query), params).scalar_one()
+
+
+def _retired(db: Session, code: str, table: str = "grids") -> tuple[object, object]:
+    row = db.execute(
+        text(f"SELECT retired_on IS NOT NULL, successor_code FROM {table} WHERE code = :c"),
+        {"c": code},
+    ).one()
+    return row[0], row[1]
+
+
+@pytest.fixture
+def village(db: Session, tmp_path: Path) -> Session:
+    """The test village in three grids; in 三网格 a person, a worker, an open and a closed case."""
+    seed_jurisdictions(db)
+    assert _import(db, tmp_path / "网格.csv", HEADERS, LAYER).committed
+    persons = tmp_path / "人员.csv"
+    persons.write_text(
+        csv_text(
+            ["姓名", "公民身份号码", "人员类别", "经度", "纬度"],
+            [["三网格的", resident_id(1), "刑满释放人员", "102.915", "24.205"]],
+        ),
+        encoding="utf-8",
+    )
+    assert run_import(db.connection(), persons, ImportOptions(kind="persons"), keys=KEYS).committed
+    db.execute(
+        text(
+            "INSERT INTO workers (name, phone, role, status, area_code, home_grid) VALUES"
+            " ('三网格员', '13900000003', 'grid_worker', 'off_duty', :v, :g)"
+        ),
+        {"v": VILLAGE, "g": SOUTH_EAST},
+    )
+    for code, state in (("TZ-OPEN", "dispatched"), ("TZ-CLOSED", "archived")):
+        db.execute(
+            text(
+                "INSERT INTO cases (code, channel, category, title, risk_level, point, area_code,"
+                " grid_code, state, handling_level, reported_at) VALUES (:code, 'walk_in',"
+                " 'dispute', '测试', 1, ST_SetSRID(ST_MakePoint(102.915, 24.205), 4490), :v, :g,"
+                " :state, 4, now())"
+            ),
+            {"code": code, "v": VILLAGE, "g": SOUTH_EAST, "state": state},
+        )
+    return db
+
+
+def _where_is(db: Session) -> dict[str, object]:
+    return {
+        "person": _one(db, "SELECT grid_code FROM persons WHERE name = '三网格的'"),
+        "worker": _one(db, "SELECT home_grid FROM workers WHERE name = '三网格员'"),
+        "open": _one(db, "SELECT grid_code FROM cases WHERE code = 'TZ-OPEN'"),
+        "closed": _one(db, "SELECT grid_code FROM cases WHERE code = 'TZ-CLOSED'"),
+    }
+
+
+def test_a_complete_layer_retires_the_grids_it_leaves_out_and_rehomes_their_records(
+    village: Session, tmp_path: Path
+) -> None:
+    db = village
+    dry = _import(
+        db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True, dry_run=True
+    )
+    assert "撤销网格 1 个：三网格 → 二网格" in dry.notes
+    assert _retired(db, SOUTH_EAST) == (False, None)  # a dry run writes nothing
+    outcome = _import(db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True)
+    assert outcome.committed and outcome.notes == dry.notes
+    assert "改属在用网格（按点位，否则归继承单位）：特殊人群 1 名、在办案件 1 件、网格员 1 名" in (
+        outcome.notes
+    )
+    assert not [n for n in outcome.notes if "不在本文件中" in n]  # no overlap left to report
+    assert _retired(db, SOUTH_EAST) == (True, EAST_GRID)
+    assert _where_is(db) == {
+        "person": EAST_GRID,
+        "worker": EAST_GRID,
+        "open": EAST_GRID,
+        "closed": SOUTH_EAST,  # where it was handled
+    }
+    event = db.execute(
+        text(
+            "SELECT e.action, e.note FROM case_events AS e JOIN cases AS c ON c.id = e.case_id"
+            " WHERE c.code = 'TZ-OPEN' ORDER BY e.id DESC LIMIT 1"
+        )
+    ).one()
+    assert tuple(event) == ("rehomed", "区划网格调整：三网格 → 二网格")
+    again = _import(
+        db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True, again=True
+    )
+    assert again.committed and not [n for n in again.notes if "撤销" in n]
+
+
+def test_without_complete_the_grids_left_out_stay_and_the_overlap_is_named(
+    village: Session, tmp_path: Path
+) -> None:
+    outcome = _import(village, tmp_path / "新网格.csv", HEADERS, MERGED)
+    assert outcome.committed and _retired(village, SOUTH_EAST) == (False, None)
+    assert any("三网格" in n and "--complete" in n for n in outcome.notes)
+
+
+def test_a_status_of_retired_retires_the_grid_with_its_successor(
+    village: Session, tmp_path: Path
+) -> None:
+    db = village
+    headers = [*HEADERS, "状态", "撤销日期", "继承网格编码"]
+    rows = [[*r, "在用", "", ""] for r in MERGED] + [
+        [SOUTH_EAST, "三网格", VILLAGE, "", "已撤销", "2026-03-10", EAST_GRID]
+    ]
+    outcome = _import(db, tmp_path / "调整.csv", headers, rows)
+    assert outcome.committed and outcome.counts is not None
+    assert (outcome.counts.updated, outcome.counts.unchanged) == (2, 1)
+    assert "撤销网格 1 个：三网格 → 二网格" in outcome.notes
+    day = _one(db, "SELECT retired_on::text FROM grids WHERE code = :c", c=SOUTH_EAST)
+    assert day == "2026-03-10" and _retired(db, SOUTH_EAST) == (True, EAST_GRID)
+    assert _where_is(db)["person"] == EAST_GRID
+
+
+def test_a_former_code_retires_the_recoded_grid(village: Session, tmp_path: Path) -> None:
+    db = village
+    recoded = VILLAGE + "007"
+    rows = [[recoded, "三网格", VILLAGE, box(102.91, SOUTH, 102.92, MIDDLE), SOUTH_EAST]]
+    outcome = _import(db, tmp_path / "改编码.csv", [*HEADERS, "原网格编码"], rows)
+    assert outcome.committed
+    assert f"撤销网格 1 个：三网格（{SOUTH_EAST} → {recoded}）" in outcome.notes
+    assert _retired(db, SOUTH_EAST) == (True, recoded)
+    assert _where_is(db) == {
+        "person": recoded,
+        "worker": recoded,
+        "open": recoded,
+        "closed": SOUTH_EAST,
+    }
+
+
+def test_a_grid_split_in_two_has_no_successor_and_its_records_follow_their_points(
+    village: Session, tmp_path: Path
+) -> None:
+    db = village
+    rows = [  # 三网格 split into a west and an east half, both naming it as their former code
+        [VILLAGE + "008", "三西", VILLAGE, box(102.91, SOUTH, 102.914, MIDDLE), SOUTH_EAST],
+        [VILLAGE + "009", "三东", VILLAGE, box(102.914, SOUTH, 102.92, MIDDLE), SOUTH_EAST],
+    ]
+    outcome = _import(db, tmp_path / "拆分.csv", [*HEADERS, "原网格编码"], rows)
+    assert outcome.committed and "撤销网格 1 个：三网格" in outcome.notes
+    assert _retired(db, SOUTH_EAST) == (True, None)
+    placed = _where_is(db)
+    assert placed["person"] == placed["open"] == VILLAGE + "009"
+    assert placed["worker"] == SOUTH_EAST  # a roster's assignment: no point to follow
+    assert any(n.startswith("仍留在已撤销网格中") and "网格员 1 名" in n for n in outcome.notes)
+
+
+def test_a_retired_grid_listed_again_is_refused_unless_its_status_says_in_use(
+    village: Session, tmp_path: Path
+) -> None:
+    db = village
+    assert _import(
+        db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True
+    ).committed
+    old = _import(db, tmp_path / "网格.csv", HEADERS, LAYER, again=True)  # the old layer resent
+    assert not old.committed
+    (problem,) = [p for p in old.problems if p.severity == "rejected"]
+    assert problem.rule.startswith("三网格已于") and "由二网格继承" in problem.rule
+    assert problem.rule.endswith("请在状态列写在用")
+    back = _import(db, tmp_path / "恢复.csv", [*HEADERS, "状态"], [[*LAYER[2], "在用"]])
+    assert back.committed and "恢复使用已撤销的网格 1 个：三网格" in back.notes
+    assert _retired(db, SOUTH_EAST) == (False, None)
+
+
+def test_a_successor_that_is_nowhere_and_an_unknown_status_are_refused(
+    village: Session, tmp_path: Path
+) -> None:
+    headers = ["网格编码", "网格名称", "所属社区", "状态", "继承网格编码"]
+    rows = [
+        [SOUTH_EAST, "三网格", VILLAGE, "撤销", VILLAGE + "099"],
+        [EAST_GRID, "二网格", VILLAGE, "待定", ""],
+    ]
+    outcome = _import(village, tmp_path / "有错.csv", headers, rows)
+    assert not outcome.committed
+    rules = {p.column: p.rule for p in outcome.problems if p.severity == "rejected"}
+    assert rules["继承网格编码"].startswith(f"{VILLAGE}099 不在数据库中在用的网格里")
+    assert rules["状态"].startswith("必须是在用（或正常、新增、调整、更名等），或撤销")
+    assert _retired(village, SOUTH_EAST) == (False, None)
+
+
+def test_merged_villages_retire_and_their_records_and_accounts_follow(
+    village: Session, tmp_path: Path
+) -> None:
+    db = village
+    merged = "530424100009"
+    db.execute(
+        text(
+            "INSERT INTO video_points (device_id, name, fov_deg, range_m, status, point, area_code)"
+            " VALUES ('53042400001320000001', '邻村路口', 60, 80, 'online',"
+            " ST_SetSRID(ST_MakePoint(102.96, 24.21), 4490), :v)"
+        ),
+        {"v": OTHER_VILLAGE},
+    )
+    db.execute(
+        text(
+            "INSERT INTO users (username, display_name, password_hash, role, scope_code)"
+            " VALUES ('commander.linchun', '邻村指挥', 'x', 'commander', :v)"
+        ),
+        {"v": OTHER_VILLAGE},
+    )
+    headers = ["区划代码", "名称", "边界", "原区划代码"]
+    rows = [[merged, "新合村", box(WEST, SOUTH, 102.97, NORTH), f"{VILLAGE}、{OTHER_VILLAGE}"]]
+    outcome = _import(db, tmp_path / "撤并村.csv", headers, rows, kind="jurisdictions")
+    assert outcome.committed, outcome.problems
+    assert "撤销区划 2 个：测试社区 → 新合村、邻村 → 新合村" in outcome.notes
+    assert _retired(db, OTHER_VILLAGE, "jurisdictions") == (True, merged)
+    camera = _one(db, "SELECT area_code FROM video_points WHERE name = '邻村路口'")
+    person = _one(db, "SELECT area_code FROM persons WHERE name = '三网格的'")
+    open_case = _one(db, "SELECT area_code FROM cases WHERE code = 'TZ-OPEN'")
+    closed = _one(db, "SELECT area_code FROM cases WHERE code = 'TZ-CLOSED'")
+    assert (camera, person, open_case, closed) == (merged, merged, merged, VILLAGE)
+    assert any("commander.linchun" in n and "管辖范围已撤销" in n for n in outcome.notes)
+    assert any(n.startswith("已撤销的村（社区）仍有在用网格：测试社区 3 个") for n in outcome.notes)
+
+
+def test_complete_needs_within_and_a_unit_kind(tmp_path: Path) -> None:
+    path = tmp_path / "网格.csv"
+    path.write_text(csv_text(HEADERS, LAYER), encoding="utf-8")
+    runner = CliRunner()
+    for args in (
+        ["grids", str(path), "--complete"],
+        ["cases", str(path), "--within", VILLAGE, "--complete"],
+    ):
+        result = runner.invoke(import_app(), ["import", *args])
+        assert result.exit_code == 2
+        assert "--complete 只用于网格" in result.output
+
+
+def test_a_merged_grids_row_naming_its_own_code_among_the_former_keeps_it(
+    village: Session, tmp_path: Path
+) -> None:
+    """The clerk's 调整后网格一览表: 合并, with the grid itself and the one merged as 原网格编码."""
+    db = village
+    headers = [*HEADERS, "变更情况", "原网格编码"]
+    rows = [
+        [*MERGED[0], "无变化", ""],
+        [*MERGED[1], "合并", f"{EAST_GRID}、{SOUTH_EAST}"],
+    ]
+    outcome = _import(db, tmp_path / "一览表.csv", headers, rows)
+    assert outcome.committed, outcome.problems
+    assert "撤销网格 1 个：三网格 → 二网格" in outcome.notes
+    assert _retired(db, EAST_GRID) == (False, None)
+    assert _retired(db, SOUTH_EAST) == (True, EAST_GRID)
