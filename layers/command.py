@@ -18,7 +18,7 @@ KPIs (``window_days`` back from ``now`` where a window applies):
 * ``cameras``, ``cameras_online_share``;
 * ``overdue_visits``: special-population persons on the register (not those who left it,
   ``ended_on``) whose last visit is older than the interval of their ``visit_rules`` row (never
-  visited counts as overdue).
+  visited: counted from the day they were put on record, :mod:`layers.visits_due`).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import division_level, enclosing_code, prefix_length
-from layers import cases, deadlines, workflow
+from layers import cases, deadlines, visits_due, workflow
 from layers.errors import no_jurisdiction
 from layers.model import Level
 from layers.workflow import Actor
@@ -130,10 +130,8 @@ def _statements(n: int | None) -> dict[str, str]:
               FROM persons p
               JOIN visit_rules r
                 ON r.category = p.category AND r.management_level = p.management_level
-              LEFT JOIN LATERAL (SELECT max(pv.visited_on) AS last FROM person_visits pv
-                                  WHERE pv.person_id = p.id) lv ON true
-             WHERE {scope.format(t="p")} AND p.ended_on IS NULL
-               AND (lv.last IS NULL OR lv.last + r.interval_days < CAST(:now AS date))
+              {visits_due.LAST_VISIT}
+             WHERE {scope.format(t="p")} AND p.ended_on IS NULL AND {visits_due.overdue("now")}
              GROUP BY GROUPING SETS (({k.person}), ())""",
     }
 

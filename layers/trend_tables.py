@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from geo.cameras import coverage_share, view_cones
 from geo.codes import scope_range
 from geo.kde import kernel_density, to_png
+from layers import visits_due
 from layers.model import Category, DisputeType
 from layers.trends import (
     CENTRE_TZ,
@@ -131,7 +132,8 @@ def overdue_visits(
     """Return special-population persons due a visit and those overdue, per grid of ``code``.
 
     A person is overdue when their last visit is older than the interval of their
-    ``visit_rules`` row (never visited counts as overdue), as in the command KPIs; a person who
+    ``visit_rules`` row (never visited: from the day they were put on record,
+    :mod:`layers.visits_due`), as in the command KPIs; a person who
     left the register (``ended_on``) is followed no more and not counted. Grids with no overdue
     person are left out; rows are ordered by overdue count.
 
@@ -163,13 +165,11 @@ def overdue_visits(
             " ST_X(ST_PointOnSurface(g.boundary)) AS lon,"
             " ST_Y(ST_PointOnSurface(g.boundary)) AS lat,"
             " count(*) AS persons,"
-            " count(*) FILTER (WHERE lv.last IS NULL OR lv.last + r.interval_days"
-            "                   < CAST(:today AS date)) AS overdue"
+            f" count(*) FILTER (WHERE {visits_due.overdue('today')}) AS overdue"
             " FROM persons p"
             " JOIN visit_rules r ON r.category = p.category"
             "  AND r.management_level = p.management_level"
-            " LEFT JOIN LATERAL (SELECT max(pv.visited_on) AS last FROM person_visits pv"
-            "                     WHERE pv.person_id = p.id) lv ON true"
+            f" {visits_due.LAST_VISIT}"
             " LEFT JOIN grids g ON g.code = p.grid_code"
             " LEFT JOIN jurisdictions j ON j.code = p.area_code"
             " WHERE p.area_code >= :lo AND p.area_code < :hi AND p.ended_on IS NULL"

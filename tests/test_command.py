@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -91,10 +91,16 @@ def world(db: Session) -> Session:
         pid = db.execute(
             text(
                 "INSERT INTO persons (category, name, id_hash, id_masked, id_sealed,"
-                " management_level, attributes, area_code, grid_code) VALUES ('mental', '某',"
-                " :h, '5204**********1234', '\\x00', 1, '{}', :a, :g) RETURNING id"
+                " management_level, attributes, area_code, grid_code, on_record_since) VALUES"
+                " ('mental', '某', :h, '5204**********1234', '\\x00', 1, '{}', :a, :g, :since)"
+                " RETURNING id"
             ),
-            {"h": bytes([i]) * 32, "a": V1, "g": grid(V1)},
+            {
+                "h": bytes([i]) * 32,
+                "a": V1,
+                "g": grid(V1),
+                "since": (NOW - timedelta(days=90)).date(),
+            },
         ).scalar_one()
         if last is not None:
             db.execute(
@@ -170,6 +176,29 @@ def test_township_kpis(world: Session) -> None:
         "escalated"
     ]
     assert [a["title"] for a in feed["alerts"]] == ["新增热点"]
+
+
+def test_a_person_never_visited_is_overdue_from_the_day_put_on_record(world: Session) -> None:
+    """A roster imported three days ago is not overdue (14-day rule) until its interval passes."""
+    world.execute(
+        text(
+            "INSERT INTO persons (category, name, id_hash, id_masked, id_sealed, management_level,"
+            " attributes, area_code, grid_code, on_record_since) VALUES ('mental', '新', :h,"
+            " '5204**********1234', '\\x00', 1, '{}', :a, :g, :since)"
+        ),
+        {"h": b"\x09" * 32, "a": V2, "g": grid(V2), "since": (NOW - timedelta(days=3)).date()},
+    )
+    who = actor("dispatcher", township())
+
+    def overdue(now: datetime) -> int:
+        kids = {
+            c["code"]: c["kpis"]
+            for c in command.feed(world, township(), actor=who, now=now)["children"]
+        }
+        return int(kids[V2]["overdue_visits"])
+
+    assert overdue(NOW) == 0
+    assert overdue(NOW + timedelta(days=12)) == 1
 
 
 def test_overdue_counts_after_the_deadline(world: Session) -> None:

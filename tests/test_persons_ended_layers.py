@@ -33,9 +33,9 @@ def _person(db: Session, n: int, lon: float, lat: float, visited: date | None) -
         db.execute(
             text(
                 "INSERT INTO persons (category, name, id_hash, id_masked, id_sealed,"
-                " management_level, attributes, area_code, grid_code, residence) VALUES"
-                " ('mental', :name, :h, '5304**********0011', :s, 1, '{}', :a, :g,"
-                " ST_SetSRID(ST_MakePoint(:x, :y), 4490)) RETURNING id"
+                " management_level, attributes, area_code, grid_code, residence, on_record_since)"
+                " VALUES ('mental', :name, :h, '5304**********0011', :s, 1, '{}', :a, :g,"
+                " ST_SetSRID(ST_MakePoint(:x, :y), 4490), DATE '2025-01-01') RETURNING id"
             ),
             {
                 "name": f"测试人{n}",

@@ -151,8 +151,9 @@ def _add_person(db: Session, n: int, village_code: str, visited_days_ago: int | 
     pid = db.execute(
         text(
             "INSERT INTO persons (category, name, id_hash, id_masked, id_sealed,"
-            " management_level, attributes, grid_code, area_code) VALUES ('mental', :name,"
-            " :h, '5304**********001X', :s, 1, '{}', :g, :a) RETURNING id"
+            " management_level, attributes, grid_code, area_code, on_record_since) VALUES"
+            " ('mental', :name, :h, '5304**********001X', :s, 1, '{}', :g, :a, DATE '2025-01-01')"
+            " RETURNING id"
         ),
         {
             "name": f"测试人{n}",

@@ -21,6 +21,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -86,6 +87,11 @@ class Person(Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
     """The day the person left the register (解除矫正, 死亡, 迁出 …); NULL while followed."""
     ended_reason: Mapped[str | None] = mapped_column(String(50))
+    on_record_since: Mapped[date | None] = mapped_column(
+        Date, server_default=text("CAST(now() AT TIME ZONE 'Asia/Shanghai' AS date)")
+    )
+    """The day the person was put on record: a person never visited is overdue from there
+    (:mod:`layers.visits_due`); NULL: unknown (on record before migration 0012)."""
 
 
 class PersonResponsible(Base):
