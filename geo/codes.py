@@ -16,6 +16,7 @@ database, no files.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -221,6 +222,49 @@ def parse_division_code(code: str) -> DivisionCode:
     if problem is not None:
         raise CodeError(kind, text, problem)
     return DivisionCode(text, *parts)
+
+
+def written_division_code(text: str) -> str:
+    """Return the 12-digit code of a division typed in full or by its significant prefix.
+
+    Officers type a county as its 6 digits (``620702``), a township as 9, a city as 4, a
+    province as 2; full-width digits and surrounding spaces are accepted.
+
+    Parameters
+    ----------
+    text : str
+        The code as typed.
+
+    Returns
+    -------
+    str
+        The 12-digit code.
+
+    Raises
+    ------
+    CodeError
+        If it is no division code (the message says the forms accepted).
+
+    Examples
+    --------
+    >>> written_division_code(" 620702 "), written_division_code("６２０７０２１０６")
+    ('620702000000', '620702106000')
+    >>> written_division_code("6207021")
+    Traceback (most recent call last):
+    ...
+    geo.codes.CodeError: 区划代码 '6207021' 无效：应写 12 位区划代码，如
+    620702000000；省、市、县、乡镇也可只写前 2、4、6、9 位
+    """
+    code = unicodedata.normalize("NFKC", text).strip()
+    if not (_DIGITS.fullmatch(code) and len(code) in _PREFIX_LENGTHS):
+        raise CodeError(
+            "区划代码",
+            code,
+            "应写 12 位区划代码，如 620702000000；省、市、县、乡镇也可只写前 2、4、6、9 位",
+        )
+    code = code.ljust(12, "0")
+    parse_division_code(code)
+    return code
 
 
 def division_level(code: str) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -74,6 +75,20 @@ KIND_HELP = (
 import them: ``tests/test_cli_startup.py`` checks that the two agree)."""
 TOLERANCE_M = 500.0
 """``--tolerance``'s default, :data:`importers.loading.DEFAULT_TOLERANCE_M` (checked as above)."""
+
+
+def error(message: object) -> None:
+    """Print an error for the clerk: ``错误：`` and the message as written, not as markup.
+
+    A message may quote a mapping file's ``[values."事件类型"]``, which rich would take for a
+    style and leave out; a long one is not cut into lines mid-sentence.
+
+    Parameters
+    ----------
+    message : object
+        The error (its text).
+    """
+    console.print(Text("错误：", style="bold red") + Text(str(message)), soft_wrap=True)
 
 
 def os_user() -> str:
@@ -235,7 +250,7 @@ def import_file(
     try:
         values = parse_fixed(fixed or [], KINDS[kind])
     except MappingError as exc:
-        console.print(f"[bold red]错误：[/]{exc}")
+        error(exc)
         raise typer.Exit(code=2) from exc
     if complete and (kind not in UNIT_KINDS or within is None):
         console.print(
@@ -364,7 +379,7 @@ def _scope(engine: Engine, within: str) -> Scope:
             raw: Any = conn.connection.driver_connection
             return find_scope(raw, within)
     except WithinError as exc:
-        console.print(f"[bold red]错误：[/]{exc}", soft_wrap=True)
+        error(exc)
         raise typer.Exit(code=2) from exc
 
 
@@ -377,7 +392,7 @@ def _parts(path: Path, options: ImportOptions) -> list[str | None]:
     try:
         return list(parts_of(path, header_test(headers)))
     except (ReadError, MappingError) as exc:
-        console.print(f"[bold red]错误：[/]{exc}")
+        error(exc)
         return []
 
 
@@ -407,7 +422,7 @@ def _import_one(
     tuple of int
         The exit code (0, 1 rejected, 2 unusable) and the number of rejected rows.
     """
-    from importers.crs_check import WrongCrs
+    from importers.crs_check import WrongCrs, fitting_zone_note
     from importers.mapping import MappingError
     from importers.pipeline import run_import, sheet_part
     from importers.reading import ReadError
@@ -428,7 +443,7 @@ def _import_one(
                 conn, outcome.sha256, options.kind, part=part, before=outcome.import_id
             )
     except WrongCrs as exc:
-        console.print(f"[bold red]错误：[/]{exc}")
+        error(exc)
         refused = len({p.row for p in exc.problems if p.severity == "rejected"})
         if not refused:
             _stale_report(report, own_report, "本次未能导入，没有新的退回报告")
@@ -439,7 +454,7 @@ def _import_one(
         )
         return 2, refused
     except (ReadError, MappingError, ValueError) as exc:
-        console.print(f"[bold red]错误：[/]{exc}")
+        error(exc)
         _stale_report(report, own_report, "本次未能导入，没有新的退回报告")
         return 2, 0
     _summarise(outcome, options.fixed)
@@ -448,8 +463,10 @@ def _import_one(
             apply_scope(conn, None)
             raw: Any = conn.connection.driver_connection
             span = bounded_longitudes(raw)
+            rows, columns = outcome.rejected, outcome.columns  # the zone that puts them inside
+            fitting = fitting_zone_note(raw, rows, columns, *span) if span is not None else None
         if span is not None:
-            console.print(zones_note(*span), soft_wrap=True)
+            console.print(fitting or zones_note(*span), soft_wrap=True)
     if earlier is not None:
         console.print(_earlier_note(earlier, outcome), soft_wrap=True)
     if outcome.problems:
@@ -636,9 +653,8 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
     if kept:
         console.print(f"{kept} 行的案件保留本平台的办理状态，未按文件更新（见报告）")
     if outcome.status == "rejected":
-        console.print(
-            "[bold red]未导入任何数据[/]：请按报告修改后重新导入，或加 --partial 只导入有效行"
-        )
+        how = refusal_advice(outcome.problems, outcome.rows_total)
+        console.print(Text("未导入任何数据", style="bold red") + Text(f"：{how}"), soft_wrap=True)
 
 
 def unused_notes(unused: list[str], fields: Iterable[str], kind: str) -> list[str]:
@@ -730,6 +746,112 @@ def whole_file_problems(problems: list[Problem], rows: int) -> list[str]:
         for (column, rule), found in by_reason.items()
         if len(found) == rows
     ]
+
+
+_CODE = re.compile(r"\d{9,}")
+"""A code in a rule (a division, grid or device code): rules alike but for it are one reason."""
+_MARK = "\x1f"
+"""Where a code stood in a rule (:func:`refusal_advice`)."""
+
+
+def refusal_advice(problems: list[Problem], rows: int) -> str:
+    """Return what a refused file's summary tells the clerk to do (after 未导入任何数据).
+
+    When every rejected row was refused for one and the same reason (its codes aside: each
+    village's township missing), the reason is said once, with its fix when one is known
+    (:func:`reason_fix`); ``--partial`` is offered only when some rows are valid.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        The import's problems.
+    rows : int
+        The file's data rows.
+
+    Returns
+    -------
+    str
+        The advice (Chinese).
+
+    Examples
+    --------
+    >>> from importers.rules import Problem
+    >>> rule = "上级辖区 {} 既不在数据库中，也不在本文件中"
+    >>> found = [Problem(r, "区划代码", None, rule.format(f"620702{r}00000")) for r in (1, 2, 3)]
+    >>> said, fix = refusal_advice(found, 3).split("。")
+    >>> said  # doctest: +ELLIPSIS
+    '全部 3 行都因同一原因退回：“区划代码”：上级辖区 620702100000 等 3 个 既不在数据库中...'
+    >>> fix
+    '请先运行 zongzhi divisions 620702（写入省、市、县和全部乡镇），再导入本文件'
+    >>> refusal_advice([Problem(r, "经度", None, "超出范围") for r in (1, 2)], 2)
+    '全部 2 行都因上述同一原因退回。请改正后重新导入'
+    >>> refusal_advice([*found, Problem(4, "名称", None, "必填，不能为空")], 9)
+    '请按报告修改后重新导入，或加 --partial 只导入有效行'
+    """
+    rejected = [p for p in problems if p.severity == "rejected"]
+    reasons = {(p.column, _CODE.sub(_MARK, p.rule)) for p in rejected}
+    if len(reasons) != 1:
+        return "请按报告修改后重新导入，或加 --partial 只导入有效行"
+    ((column, rule),) = reasons
+    written = [_CODE.findall(p.rule) for p in rejected]  # the codes of each, in its order
+    for place in range(rule.count(_MARK)):  # each code as one, or as the first of several
+        found = list(dict.fromkeys(codes[place] for codes in written))
+        rule = rule.replace(_MARK, found[0] + (f" 等 {len(found)} 个" if len(found) > 1 else ""), 1)
+    codes = list(dict.fromkeys(c for codes in written for c in codes))
+    refused = len({p.row for p in rejected})
+    every = refused == rows
+    said = f"{'全部' if every else '退回的'} {refused} 行都因同一原因退回：“{column}”：{rule}"
+    if every and rows > 1 and len({p.rule for p in rejected}) == 1:  # whole_file_problems's
+        said = f"全部 {refused} 行都因上述同一原因退回"
+    fix = reason_fix(rule, codes) or "请改正后重新导入"
+    return f"{said}。{fix}" + ("" if every else "；或加 --partial 只导入其余有效行")
+
+
+DIVISIONS_FIX = "请先运行 zongzhi divisions {code}（写入省、市、县和全部乡镇），再导入本文件"
+"""The fix of townships (or counties …) missing from the database."""
+
+
+def reason_fix(rule: str, codes: list[str]) -> str | None:
+    """Return the fix of a reason every rejected row shares, when one is known.
+
+    Units missing from the database that ``zongzhi divisions`` writes (provinces to
+    townships, from the official list) are written by it.
+
+    Parameters
+    ----------
+    rule : str
+        The reason.
+    codes : list of str
+        The codes it names, in the rows' order.
+
+    Returns
+    -------
+    str or None
+        The fix (Chinese).
+
+    Examples
+    --------
+    >>> reason_fix("辖区 620702101000 不在数据库中（请先导入辖区）", ["620702101000"])
+    '请先运行 zongzhi divisions 620702（写入省、市、县和全部乡镇），再导入本文件'
+    >>> reason_fix("辖区 620702101201 不在数据库中（请先导入辖区）", ["620702101201"]) is None
+    True
+    """
+    from geo.codes import division_level
+
+    missing = "不在数据库中" in rule and ("辖区" in rule or "区划" in rule)
+    divisions = [c for c in codes if len(c) == 12 and c.isdigit()]
+    if not missing or not divisions or len(divisions) < len(codes):
+        return None
+    try:
+        if any(division_level(c) > 4 for c in divisions):  # villages: the village layer's
+            return None
+    except ValueError:
+        return None
+    for width in (6, 4, 2):
+        area = {c[:width] for c in divisions}
+        if len(area) == 1:
+            return DIVISIONS_FIX.format(code=area.pop())
+    return None
 
 
 def _earlier_note(run: ImportRecord, outcome: ImportOutcome) -> str:

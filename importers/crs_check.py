@@ -19,25 +19,47 @@ Each source decides alone (:func:`better_reading`), and when neither alone is cl
 together do (:func:`refusal`). One reading that does clearly better refuses the file, naming
 the ``--crs`` to use. A CRS the file declares is checked too, when it is geographic: a GeoJSON
 or KML is WGS84 by definition, yet one drawn on a Chinese web map holds GCJ-02.
+
+Grid and jurisdiction boundaries are checked against their records on file, and against the
+boundaries of their places on record (a grid's village, a unit's parent, or the nearest unit
+above with a boundary, :func:`check_boundaries`): grids divide their village, so a web map's
+shift of a few hundred metres leaves a strip of every grid on the village's edge outside it,
+while the right reading leaves only what tracing the boundary by hand leaves. How wide that
+strip is on average (:class:`Fit`) tells the readings apart even for the handful of grids
+of one village. When neither source can tell, the summary says the CRS was not checked.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 import psycopg
+import shapely
 
-from geo.crs import SourceCrs, geodesic_metres, to_cgcs2000
+from geo.crs import (
+    SourceCrs,
+    gauss_kruger_zones,
+    geodesic_metres,
+    looks_like_gauss_kruger,
+    metres_per_degree,
+    to_cgcs2000,
+)
 from importers.rules import Problem
+from importers.values import split_pair
 from layers.import_checks import (
     OnRecord,
     PlacedPoints,
+    ShapesInPlaces,
+    inside_bounded_units,
     placed_points,
     points_inside,
     positions_on_record,
+    shapes_in_places,
 )
 
 CANDIDATES = ("gcj02", "bd09")
@@ -61,6 +83,22 @@ MIN_GAIN_POINTS = 5
 """Fewest positions the better reading must add."""
 MISS_RATIO = 4
 """A reading that misses at most a quarter of the positions the assumed one misses is better."""
+MIN_BAND_M = 5.0
+"""Mean width (metres) of the strip a reading leaves outside the places, below which it fits.
+
+Above what tracing a village's edge by hand leaves (grids drawn up to 20 m off their villages'
+edges leave about 3 m); below what a web map's shift leaves (甘州区's 160 m GCJ-02 offset
+leaves 35 m on its townships' grids; a county's grids, most of them inside their villages,
+are left less, and the smallest offsets, about 40 m, may say nothing).
+"""
+PLACES = {"grids": "area_code", "jurisdictions": "parent_code"}
+"""The staged column naming the place of each boundary of a table: a grid's village, a unit's
+parent (:func:`layers.import_checks.shapes_in_places` goes up to the nearest with a boundary)."""
+PLACE_WORDS = {
+    "grids": ("所在村（社区）", "所在村（社区）或其乡镇、县"),
+    "jurisdictions": ("上级辖区", "上级辖区"),
+}
+"""How the messages name those places: villages only, and with the units above them."""
 TOLERANCE_M = 30.0
 """How near (metres) a row's position must lie to its record's to agree with it.
 
@@ -97,6 +135,29 @@ class Reading:
     def __add__(self, other: Reading) -> Reading:
         """Pool two sources' readings of the same CRS."""
         return Reading(self.crs, self.inside + other.inside, self.total + other.total)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How far one CRS puts a file's boundaries out of their places.
+
+    Attributes
+    ----------
+    crs : str
+        The CRS name (``cgcs2000``, ``gcj02`` …).
+    shapes : int
+        Boundaries compared.
+    outside : float
+        Share of their area outside their places.
+    band_m : float
+        That area over the length of their outlines: the mean width (metres) of the strip
+        sticking out.
+    """
+
+    crs: str
+    shapes: int
+    outside: float
+    band_m: float
 
 
 @dataclass(frozen=True)
@@ -146,7 +207,8 @@ class Checked:
         Rows compared with their record on file.
     doubt : str or None
         What the user is told when another reading did better, though not clearly (Chinese;
-        :func:`doubt_note`).
+        :func:`doubt_note`), or when boundaries could not be checked
+        (:func:`unchecked_boundaries_note`).
     """
 
     places: int = 0
@@ -164,13 +226,15 @@ class WrongCrs(ValueError):
 
     Parameters
     ----------
-    assumed, better : Reading
+    assumed, better : Reading or Fit
         The reading of the CRS the points were read in, and the better one.
     declared : bool
         The file declares the CRS read in (else it was assumed).
     compared : str, optional
         What the assumed reading was compared with, and how it fared (Chinese); by default
-        the places the rows name.
+        the places the rows name (required for a :class:`Fit`).
+    said : str, optional
+        How the better reading fared (Chinese); by default its share of positions that agree.
 
     Attributes
     ----------
@@ -181,22 +245,26 @@ class WrongCrs(ValueError):
 
     def __init__(
         self,
-        assumed: Reading,
-        better: Reading,
+        assumed: Reading | Fit,
+        better: Reading | Fit,
         *,
         declared: bool = False,
         compared: str | None = None,
+        said: str | None = None,
     ) -> None:
         self.assumed = assumed
         self.better = better
         self.problems: list[Problem] = []
         why = "文件注明的坐标系" if declared else "文件没有注明坐标系，"
-        compared = compared or (
-            f"抽查的 {assumed.total} 个点中 {assumed.share:.0%} 落在所填的网格或村（社区）内"
-        )
+        if compared is None and isinstance(assumed, Reading):
+            compared = (
+                f"抽查的 {assumed.total} 个点中 {assumed.share:.0%} 落在所填的网格或村（社区）内"
+            )
+        if said is None and isinstance(better, Reading):
+            said = f"{better.share:.0%}"
         super().__init__(
             f"坐标系可能不对：{why}按 {CRS_NAMES[assumed.crs]}读取时，{compared}；"
-            f"按 {CRS_NAMES[better.crs]}读取时 {better.share:.0%}。"
+            f"按 {CRS_NAMES[better.crs]}读取时 {said}。"
             f"请加 --crs {better.crs} 重新导入；"
             f"如坐标确为 {CRS_NAMES[assumed.crs]}，请加 --crs {assumed.crs}"
         )
@@ -337,7 +405,8 @@ def check_unconfirmed_crs(
         (:func:`importers.names.address_places`): evidence too.
     records : Records, optional
         The table and natural key of the records the rows update: those with a geometry are
-        evidence too.
+        evidence too. Boundaries of a table of :data:`PLACES` are checked by
+        :func:`check_boundaries`.
 
     Returns
     -------
@@ -353,6 +422,8 @@ def check_unconfirmed_crs(
     """
     if unconfirmed.crs.kind not in ("cgcs2000", "wgs84"):
         return Checked()
+    if records is not None and records.table in PLACES:
+        return check_boundaries(conn, staging, geometry, unconfirmed, records)
     placed = placed_points(
         conn, staging, geometry, grid_column=grid_column, area_column=area_column
     )
@@ -380,7 +451,246 @@ def check_unconfirmed_crs(
     return Checked(checked.places, checked.on_record, doubt)
 
 
-def doubt_note(readings: list[Reading]) -> str | None:
+def check_boundaries(
+    conn: psycopg.Connection[Any],
+    staging: str,
+    geometry: str,
+    unconfirmed: Unconfirmed,
+    records: Records,
+) -> Checked:
+    """Refuse a file of boundaries when another CRS clearly puts them where they belong.
+
+    The records on file decide first, as for points (at least :data:`MIN_POINTS` of them);
+    then how well each reading fits the boundaries inside their places (:func:`better_fit`),
+    which a handful of boundaries can tell. When neither confirms the CRS read in, the summary
+    says so (:func:`unchecked_boundaries_note`), even for a CRS the file declares: a KML or
+    GeoJSON says WGS84, yet grids are drawn in 奥维 on a GCJ-02 map.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table of the file's rows.
+    geometry : str
+        Its boundary column.
+    unconfirmed : Unconfirmed
+        The geographic CRS the boundaries were read in, which the user did not give.
+    records : Records
+        Their table (one of :data:`PLACES`), natural key and label.
+
+    Returns
+    -------
+    Checked
+        The boundaries compared with their places and with their records, and the note, if
+        any (a doubt, or the CRS not checked).
+
+    Raises
+    ------
+    WrongCrs
+        Another reading is clearly better.
+    """
+    read_in = unconfirmed.crs.name
+    found = positions_on_record(conn, staging, geometry, records.table, records.key)
+    on_record = _record_readings(found, read_in)
+    label = records.label
+    refused = refusal([], on_record, declared=unconfirmed.declared, label=label)
+    if refused is not None:
+        raise refused
+    placed = shapes_in_places(conn, staging, geometry, PLACES[records.table])
+    villages, wider = PLACE_WORDS[records.table]
+    above = not placed.places or any(c.endswith("000") for c in placed.places)
+    place = wider if above else villages  # a village's code ends in its own 3 digits
+    fits = _fits(placed, read_in)
+    confirmed = fits_best(fits)
+    better = better_fit(fits)
+    if better is not None:
+        assumed = fits[0]
+        raise WrongCrs(
+            assumed,
+            better,
+            declared=unconfirmed.declared,
+            compared=f"抽查的 {assumed.shapes} 个{label}有 {assumed.outside:.1%} 的面积"
+            f"在{place}的边界外",
+            said=f"{better.outside:.1%}",
+        )
+    note = None
+    if not confirmed:  # the places confirm the CRS read in, whatever the records say
+        doubt = doubt_note(on_record, label=label) if on_record else None
+        note = doubt or fit_doubt_note(fits, label, place)
+    unsure = placed.staged > 0 and len(found.lon) < MIN_POINTS and not confirmed
+    if note is None and unsure:
+        note = unchecked_boundaries_note(
+            unconfirmed, label, place, compared=len(placed.shapes), on_record=len(found.lon)
+        )
+    return Checked(len(placed.shapes), len(found.lon), note)
+
+
+def _fits(placed: ShapesInPlaces, read_in: str) -> list[Fit]:
+    """Each reading's fit of the boundaries in their places: the CRS read in first (none: empty).
+
+    Areas and lengths are measured in metres on a plane scaled at the boundaries' latitude.
+    Each place is first cut to the box around its boundary in every reading: a village
+    surveyed to the metre has tens of thousands of vertices, a grid a few dozen.
+    """
+    shapes = shapely.from_wkb(np.array(placed.shapes, dtype=object))
+    kept = ~shapely.is_empty(shapes)
+    shapes, drawn_at = shapes[kept], np.array(placed.places, dtype=object)[kept]
+    if not len(shapes):
+        return []
+    bounds = shapely.bounds(shapes)
+    scale = np.array(metres_per_degree(float(np.mean(bounds[:, [1, 3]]))))
+    names = (read_in, *CANDIDATES)
+    drawn = [
+        _flat(shapes if name == read_in else shapely.transform(shapes, _reader(name)), scale)
+        for name in names
+    ]
+    around = np.stack([shapely.bounds(d) for d in drawn])
+    boxes = np.hstack([around[:, :, :2].min(axis=0), around[:, :, 2:].max(axis=0)])
+    whole = {
+        code: _flat(np.array([shapely.from_wkb(wkb)], dtype=object), scale)[0]
+        for code, wkb in placed.boundaries.items()
+    }
+    cut = [
+        shapely.clip_by_rect(whole[code], *box) for code, box in zip(drawn_at, boxes, strict=True)
+    ]
+    places = _valid(np.array(cut, dtype=object))
+    fits = []
+    for name, shape in zip(names, drawn, strict=True):
+        area = float(shapely.area(shape).sum()) or 1.0
+        outside = area - float(shapely.area(shapely.intersection(shape, places)).sum())
+        length = float(shapely.length(shape).sum()) or 1.0
+        fits.append(Fit(name, len(shape), outside / area, outside / length))
+    return fits
+
+
+def _reader(crs: str) -> Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
+    """Return what reads coordinates taken as CGCS2000 in ``crs`` instead."""
+
+    def read(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        return np.column_stack(to_cgcs2000(xy[:, 0], xy[:, 1], crs))
+
+    return read
+
+
+def _flat(
+    geometries: npt.NDArray[np.object_], scale: npt.NDArray[np.float64]
+) -> npt.NDArray[np.object_]:
+    """Return the geometries in metres (degrees times ``scale``), made valid where not."""
+    return _valid(shapely.transform(geometries, lambda xy: xy * scale))
+
+
+def _valid(geometries: npt.NDArray[np.object_]) -> npt.NDArray[np.object_]:
+    """Return the geometries, made valid where not (in place)."""
+    invalid = ~shapely.is_valid(geometries)
+    if invalid.any():
+        geometries[invalid] = shapely.make_valid(geometries[invalid])
+    return geometries
+
+
+def better_fit(fits: list[Fit]) -> Fit | None:
+    """Return the reading that clearly fits the boundaries better in their places, if any.
+
+    Clearly: the CRS read in leaves a strip at least :data:`MIN_BAND_M` wide on average
+    outside the places, and the best of the others at most a :data:`MISS_RATIO` th of it.
+
+    Parameters
+    ----------
+    fits : list of Fit
+        The CRS read in first, then :data:`CANDIDATES` (empty: no boundary has a place).
+
+    Returns
+    -------
+    Fit or None
+        The best of the others, when clearly better.
+
+    Examples
+    --------
+    >>> fits = [Fit("cgcs2000", 3, 0.11, 31.0), Fit("gcj02", 3, 0.0, 0.0)]
+    >>> better_fit(fits).crs
+    'gcj02'
+    >>> better_fit([Fit("cgcs2000", 3, 0.01, 3.0), *fits[1:]]) is None  # traced by hand
+    True
+    >>> better_fit([Fit("cgcs2000", 3, 0.11, 31.0), Fit("gcj02", 3, 0.05, 12.0)]) is None
+    True
+    """
+    if not fits:
+        return None
+    assumed, others = fits[0], fits[1:]
+    best = min(others, key=lambda f: f.band_m)
+    clear = assumed.band_m >= MIN_BAND_M and best.band_m * MISS_RATIO <= assumed.band_m
+    return best if clear else None
+
+
+def fits_best(fits: list[Fit]) -> bool:
+    """Tell whether the CRS read in clearly fits the boundaries best (:func:`better_fit`'s mirror).
+
+    Parameters
+    ----------
+    fits : list of Fit
+        The CRS read in first, then :data:`CANDIDATES`.
+
+    Returns
+    -------
+    bool
+        Every other reading leaves a strip at least :data:`MIN_BAND_M` wide outside the
+        places, and :data:`MISS_RATIO` times as wide as the CRS read in leaves.
+
+    Examples
+    --------
+    >>> fits_best([Fit("cgcs2000", 3, 0.01, 3.0), Fit("gcj02", 3, 0.1, 30.0)])
+    True
+    >>> fits_best([Fit("cgcs2000", 10, 0.0, 0.0), Fit("gcj02", 10, 0.0, 0.0)])  # all inside
+    False
+    >>> fits_best([])
+    False
+    """
+    if not fits:
+        return False
+    nearest = min(f.band_m for f in fits[1:])
+    return nearest >= MIN_BAND_M and fits[0].band_m * MISS_RATIO <= nearest
+
+
+def fit_doubt_note(fits: list[Fit], label: str, place: str) -> str | None:
+    """Return what the user is told when another reading fits the boundaries better, not clearly.
+
+    Better: it leaves at most half the strip the CRS read in leaves outside the places (and
+    that strip is at least :data:`MIN_BAND_M` wide).
+
+    Parameters
+    ----------
+    fits : list of Fit
+        The CRS read in first, then :data:`CANDIDATES`.
+    label, place : str
+        What the boundaries and their places are called (``网格边界``, ``所在村（社区）``).
+
+    Returns
+    -------
+    str or None
+        The note (Chinese), or ``None``.
+
+    Examples
+    --------
+    >>> fits = [Fit("cgcs2000", 3, 0.05, 12.0), Fit("gcj02", 3, 0.02, 5.0)]
+    >>> fit_doubt_note(fits, "网格边界", "所在村（社区）").split("，")[:2]
+    ['坐标系存疑：按 CGCS2000（GPS、天地图）读取时',
+     '抽查的 3 个网格边界有 5.0% 的面积在所在村（社区）的边界外']
+    """
+    if not fits:
+        return None
+    assumed = fits[0]
+    best = min(fits[1:], key=lambda f: f.band_m)
+    if assumed.band_m < MIN_BAND_M or best.band_m * 2 > assumed.band_m:
+        return None
+    return (
+        f"坐标系存疑：按 {CRS_NAMES[assumed.crs]}读取时，抽查的 {assumed.shapes} 个{label}"
+        f"有 {assumed.outside:.1%} 的面积在{place}的边界外，按 {CRS_NAMES[best.crs]}读取时 "
+        f"{best.outside:.1%}，差别不够大，未据此退回。边界如是在高德、腾讯地图（或以其为底图的"
+        f"奥维等软件）上画的，应加 --crs {best.crs}（导入前可先加 --dry-run 核对）"
+    )
+
+
+def doubt_note(readings: list[Reading], *, label: str | None = None) -> str | None:
     """Return what the user is told when another reading did better, though not clearly.
 
     Too few positions to refuse the file (a few more inside their places, say 20 of 20 against
@@ -391,6 +701,9 @@ def doubt_note(readings: list[Reading]) -> str | None:
     ----------
     readings : list of Reading
         One source's readings, the CRS read in first.
+    label : str, optional
+        What boundaries compared with their records are called (``网格边界``); by default
+        the readings are points'.
 
     Returns
     -------
@@ -400,17 +713,27 @@ def doubt_note(readings: list[Reading]) -> str | None:
     Examples
     --------
     >>> readings = [Reading("cgcs2000", 16, 20), Reading("gcj02", 20, 20), Reading("bd09", 16, 20)]
-    >>> doubt_note(readings).split("，")[:2]  # doctest: +NORMALIZE_WHITESPACE
+    >>> doubt_note(readings).split("，")[:2]
     ['坐标系存疑：按 CGCS2000（GPS、天地图）读取时 20 个点中 80% 相符',
      '按 GCJ-02（高德、腾讯地图）读取时 100%']
     >>> doubt_note([Reading("cgcs2000", 19, 20), Reading("gcj02", 20, 20)]) is None
     True
+    >>> moved = [Reading("wgs84", 0, 15), Reading("gcj02", 15, 15)]
+    >>> doubt_note(moved, label="网格边界").split("，")[0]
+    '坐标系存疑：按 WGS84（GPS）读取时 15 个网格边界中 0% 在原处 30 米内'
     """
     assumed, others = readings[0], readings[1:]
     best = max(others, key=lambda r: r.inside)
     misses = assumed.total - assumed.inside
     if best.inside - assumed.inside < 2 or (best.total - best.inside) * MISS_RATIO > misses:
         return None
+    if label is not None:
+        return (
+            f"坐标系存疑：按 {CRS_NAMES[assumed.crs]}读取时 {assumed.total} 个{label}中 "
+            f"{assumed.share:.0%} 在原处 {TOLERANCE_M:g} 米内，按 {CRS_NAMES[best.crs]}读取时 "
+            f"{best.share:.0%}，个数太少，未据此退回。边界如是在高德、腾讯地图（或以其为底图的"
+            f"奥维等软件）上画的，应加 --crs {best.crs}（导入前可先加 --dry-run 核对）"
+        )
     return (
         f"坐标系存疑：按 {CRS_NAMES[assumed.crs]}读取时 {assumed.total} 个点中 "
         f"{assumed.share:.0%} 相符，按 {CRS_NAMES[best.crs]}读取时 {best.share:.0%}，"
@@ -450,6 +773,61 @@ def _near(found: OnRecord, lon: npt.ArrayLike, lat: npt.ArrayLike) -> int:
     """Count the positions within :data:`TOLERANCE_M` of their records'."""
     distance = geodesic_metres(lon, lat, found.record_lon, found.record_lat)
     return int(np.count_nonzero(distance <= TOLERANCE_M))
+
+
+def unchecked_boundaries_note(
+    unconfirmed: Unconfirmed, label: str, place: str, *, compared: int, on_record: int = 0
+) -> str:
+    """Return what the user is told when the CRS of boundaries could not be checked (Chinese).
+
+    Parameters
+    ----------
+    unconfirmed : Unconfirmed
+        The CRS the boundaries were read in: assumed, or declared by the file.
+    label, place : str
+        What the boundaries and their places are called (``网格边界``, ``所在村（社区）``).
+    compared : int
+        Boundaries compared with their places' (none of the readings fitting clearly best).
+    on_record : int
+        Boundaries compared with their records on file (fewer than :data:`MIN_POINTS`).
+
+    Returns
+    -------
+    str
+        The note, with the ``--crs`` of each usual source.
+
+    Examples
+    --------
+    >>> wgs84 = Unconfirmed(SourceCrs.parse("wgs84"), declared=True)
+    >>> place = "所在村（社区）或其乡镇、县"
+    >>> note = unchecked_boundaries_note(wgs84, "网格边界", place, compared=0)
+    >>> note.split("。")[0].split("；")
+    ['坐标系未核对：已按文件注明的 WGS84（GPS）读取',
+     '库中没有所在村（社区）或其乡镇、县的边界可与网格边界比对']
+    >>> "4 个网格边界与所在村（社区）的边界比对" in unchecked_boundaries_note(
+    ...     wgs84, "网格边界", "所在村（社区）", compared=4
+    ... )
+    True
+    """
+    name = CRS_NAMES[unconfirmed.crs.name]
+    read = (
+        f"已按文件注明的 {name}读取"
+        if unconfirmed.declared
+        else (f"文件没有注明坐标系，已按 {name}读取")
+    )
+    few = (
+        f"{compared} 个{label}与{place}的边界比对，按各坐标系读取差别不大，无法据此判断"
+        if compared
+        else f"库中没有{place}的边界可与{label}比对"
+    )
+    if on_record:
+        few += f"；只有 {on_record} 个能与库中已有的{label}比对（至少要 {MIN_POINTS} 个）"
+    return (
+        f"坐标系未核对：{read}；{few}。"
+        "边界如是在高德、腾讯地图（或以其为底图的奥维等软件）上画的，应加 --crs gcj02；"
+        "在百度地图上画的，应加 --crs bd09；GPS 实测或自然资源部门提供的按现在的读取即可"
+        "（导入前可先加 --dry-run 核对）"
+    )
 
 
 def unchecked_note(assumed: str, checked: int, on_record: int = 0) -> str:
@@ -496,3 +874,85 @@ def unchecked_note(assumed: str, checked: int, on_record: int = 0) -> str:
         "在百度地图上取的，应加 --crs bd09；GPS 或手机定位直接测得的按默认读取即可"
         "（导入前可先加 --dry-run 核对）"
     )
+
+
+ZONE_SAMPLE = 200
+"""Most positions of a file in metres tried in each 3-degree zone (:func:`fitting_zone_note`)."""
+
+
+def fitting_zone_note(
+    conn: psycopg.Connection[Any],
+    rows: pd.DataFrame | None,
+    columns: Mapping[str, str],
+    west: float,
+    east: float,
+) -> str | None:
+    """Return the one 3-degree zone that puts a file's eastings without prefix in the database.
+
+    A county across a zones' boundary (甘州区, 100.1°–100.9°E, between 99°E and 102°E) offers
+    two zones, and the wrong one puts the layer 255 km off. Read in each zone, the file's
+    positions (a point on each polygon's surface) either fall inside the bounded counties,
+    townships and villages on record or far from them.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        A connection (its scope set to the whole database).
+    rows : pandas.DataFrame or None
+        The rows refused for coordinates in metres, as the file has them (its headers).
+    columns : mapping
+        Field → the file's header that feeds it (``wkt``, ``lon`` and ``lat``, or ``lonlat``).
+    west, east : float
+        The longitudes the database's bounded jurisdictions span
+        (:func:`layers.import_checks.bounded_longitudes`).
+
+    Returns
+    -------
+    str or None
+        The summary's line (Chinese) when one zone puts at least :data:`MIN_SHARE` of the
+        positions inside; ``None`` when none does (then every zone of the span is offered).
+    """
+    x, y = _metres(rows, columns)
+    if not len(x):
+        return None
+    inside = {}
+    for meridian, epsg in gauss_kruger_zones(west, east):
+        try:
+            lon, lat = to_cgcs2000(x, y, f"EPSG:{epsg}")
+        except ValueError:  # not in this zone's range
+            continue
+        inside[(meridian, epsg)] = inside_bounded_units(conn, lon, lat)
+    fitting = [zone for zone, n in inside.items() if n >= MIN_SHARE * len(x)]
+    if len(fitting) != 1:
+        return None
+    (meridian, epsg) = fitting[0]
+    others = "，".join(f"按 EPSG:{e} 读取时 {n} 处" for (_, e), n in inside.items() if e != epsg)
+    return (
+        f"本库辖区在东经 {west:.1f}°—{east:.1f}°，没有带号的 3 度带坐标应为 "
+        f"--crs EPSG:{epsg}（中央经线 {meridian}°E）：按它读取，抽查的 {len(x)} 处中 "
+        f"{inside[fitting[0]]} 处落在本库有边界的辖区内" + (f"（{others}）" if others else "")
+    )
+
+
+def _metres(
+    rows: pd.DataFrame | None, columns: Mapping[str, str]
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Return up to :data:`ZONE_SAMPLE` positions of ``rows`` that are metres without a zone."""
+    x = y = pd.Series(dtype=float)
+    if rows is not None and "wkt" in columns and columns["wkt"] in rows:
+        shapes = [
+            g if isinstance(g, shapely.Geometry) else shapely.from_wkt(g, on_invalid="ignore")
+            for g in rows[columns["wkt"]].dropna()
+        ]
+        points = shapely.point_on_surface(np.array([g for g in shapes if g], dtype=object))
+        x, y = pd.Series(shapely.get_x(points)), pd.Series(shapely.get_y(points))
+    elif rows is not None and "lonlat" in columns and columns["lonlat"] in rows:
+        x, y = split_pair(rows[columns["lonlat"]])
+    elif rows is not None and {"lon", "lat"} <= columns.keys():
+        if columns["lon"] in rows and columns["lat"] in rows:
+            x, y = rows[columns["lon"]], rows[columns["lat"]]
+    xs = pd.to_numeric(x, errors="coerce").to_numpy(float)
+    ys = pd.to_numeric(y, errors="coerce").to_numpy(float)
+    kept = looks_like_gauss_kruger(xs, ys) & (xs > 0) & (xs < 1_000_000)
+    every = max(1, int(kept.sum()) // ZONE_SAMPLE)
+    return xs[kept][::every][:ZONE_SAMPLE], ys[kept][::every][:ZONE_SAMPLE]

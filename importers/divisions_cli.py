@@ -41,8 +41,14 @@ def load_divisions(
 ) -> None:
     """Load a region's official divisions: real boundaries down to counties, townships by code."""
     from importers.divisions import DivisionNotFound
-    from importers.official import division_table, region, source_name, source_sha256
-    from importers.pipeline import ImportOptions, check_table, import_checked
+    from importers.official import (
+        division_options,
+        division_table,
+        region,
+        source_name,
+        source_sha256,
+    )
+    from importers.pipeline import check_table, import_checked
     from importers.reading import GEOMETRY_COLUMN
 
     try:
@@ -50,7 +56,7 @@ def load_divisions(
     except DivisionNotFound as exc:
         console.print(f"[bold red]错误：[/]区划代码 {code} 不在国家统计局区划表中")
         raise typer.Exit(code=2) from exc
-    options = ImportOptions(kind="jurisdictions", dry_run=dry_run, user=user or os_user())
+    options = division_options(dry_run=dry_run, user=user or os_user())  # never a resent file
     engine = migrated_engine(Settings.from_env())
     try:
         with StepBar("区划") as shown:

@@ -328,6 +328,9 @@ UNIT_WORDS = "在用（或正常、新增、调整、更名等），或撤销（
 UNIT_CHANGE_FIELDS = ("status", "retired_on", "successor", "former")
 """The fields of a unit list that say what a re-division did (:func:`_retirement`)."""
 RETIREMENT_HELPERS = {STATUS: "text", FORMER: "text"}
+RETIREMENT_KEPT = (RETIRED_ON, SUCCESSOR)
+"""What an empty cell does not erase: a retirement stated again without its date or successor
+keeps them; only a 状态 of 在用 brings a unit back (:func:`layers.unit_retirement.retire`)."""
 """Their staging helper columns (besides ``retired_on`` and ``successor_code``, upserted)."""
 _CODE_LIST = r"[、,，;；/／\s]+"
 """What separates the codes of one cell of 原编码 (two villages merged into one)."""
@@ -369,7 +372,8 @@ def _retirement(
     """Return what each row of a unit list says of re-division, to stage.
 
     :data:`layers.unit_retirement.RETIRED_ON`: the day a row whose 状态 says 撤销 was retired
-    (its 撤销日期, else the import day), empty for a unit in use (a row that lists a unit
+    (its 撤销日期; without one, the day on record, else the import day:
+    :func:`layers.unit_retirement.snapshot`), empty for a unit in use (a row that lists a unit
     retired before, as 在用, brings it back; :data:`~layers.unit_retirement.STATUS` keeps what
     the 状态 said, :func:`layers.unit_retirement.retired_rows` refuses a row that says
     nothing); :data:`~layers.unit_retirement.SUCCESSOR`: the
@@ -396,8 +400,7 @@ def _retirement(
         when.notna() & ~retired & raw.isna(),
         f"填了{checks.header('retired_on')}，但{checks.header('status')}为空：撤销的单位请写明撤销",
     )
-    today = pd.Timestamp.now(tz=SHANGHAI).date().isoformat()
-    day = when.dt.tz_convert(SHANGHAI).dt.strftime("%Y-%m-%d").where(when.notna(), today)
+    day = when.dt.tz_convert(SHANGHAI).dt.strftime("%Y-%m-%d")  # else: see unit_retirement
     successor = checks.text("successor").map(_written_code, na_action="ignore")
     checks.code("successor", parse)
     checks.fail(
@@ -536,7 +539,10 @@ def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
     )
     checks.duplicates("code", [codes])
     name = checks.text("name")
-    checks.duplicates("name", [_village_of(area, places), _grid_keys(name)], SAME_GRID_NAME)
+    retirement = _retirement(checks, codes, parse_grid_code)
+    in_use = retirement.get(STATUS, pd.Series(None, index=name.index)) != UnitStatus.RETIRED.value
+    keys = _grid_keys(name.where(in_use))  # a grid retired may share its successor's name
+    checks.duplicates("name", [_village_of(area, places), keys], SAME_GRID_NAME)
     records = _frame(
         checks,
         {
@@ -548,7 +554,7 @@ def _prepare_grids(checks: RowChecks, context: Context) -> list[Part]:
             "boundary": ewkb_hex(
                 np.array([g if isinstance(g, shapely.Polygon) else None for g in single], object)
             ),
-            **_retirement(checks, codes, parse_grid_code),
+            **retirement,
             **_leaders(checks),
         },
     )
@@ -719,7 +725,70 @@ def _case_category(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
         for value in raw[wrong].unique()
     }
     checks.fail("category", wrong, lambda value: rules[str(value)])
+    readings = classification_note(raw, category, as_dispute)
+    if readings is not None:
+        checks.notes.append(readings)
     return category.astype(object), subcategory.astype(object)
+
+
+READINGS_SHOWN = 10
+"""How many of a file's classifications :func:`classification_note` shows."""
+
+
+def classification_note(raw: pd.Series, category: pd.Series, dispute: pd.Series) -> str | None:
+    """Return the summary's lines on how each of a file's own classifications was read.
+
+    A 12345 classification of several levels is read by its most specific level known
+    (``社会治安>邻里纠纷>噪音扰民`` is a dispute over 环境污染, by 噪音扰民): the clerk sees each
+    distinct value the file writes and what it became, most rows first, and may classify one
+    otherwise in the mapping file. Values written as a type's own name (``矛盾纠纷``,
+    ``邻里纠纷``) say nothing surprising and are left out.
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        The classifications as written (``None`` where empty).
+    category : pandas.Series
+        Their category codes (NaN where refused).
+    dispute : pandas.Series
+        The dispute type each was read as, if any.
+
+    Returns
+    -------
+    str or None
+        ``分类对照…：`` then one line per value (at most :data:`READINGS_SHOWN`); ``None``
+        when no value needs it.
+
+    Examples
+    --------
+    >>> raw = pd.Series(["社会治安>邻里纠纷>噪音扰民", "邻里纠纷", "社会治安>邻里纠纷>噪音扰民"])
+    >>> print(classification_note(raw, pd.Series(["dispute"] * 3),
+    ...                           pd.Series(["environment", "neighbours", "environment"])))
+    分类对照（本文件的分类按以下读取，行数多的在前）：
+      社会治安>邻里纠纷>噪音扰民 → 矛盾纠纷/环境污染（2 行）
+    """
+    categories, disputes = Category.labels(), DisputeType.labels()
+    read = pd.DataFrame({"raw": raw, "category": category, "dispute": dispute}).dropna(
+        subset=["raw", "category"]
+    )
+    if read.empty:
+        return None
+    read["as"] = read["category"].map(categories) + read["dispute"].map(
+        lambda code: f"/{disputes[code]}", na_action="ignore"
+    ).fillna("")
+    counted = read.groupby(["raw", "as"]).size().sort_values(ascending=False, kind="stable")
+    plain = {vocabulary.value_key(label) for label in [*categories.values(), *disputes.values()]}
+    lines = [
+        f"  {value} → {reading}（{n} 行）"
+        for (value, reading), n in zip(counted.index.tolist(), counted.tolist(), strict=True)
+        if vocabulary.value_key(str(value)) not in plain
+    ]
+    if not lines:
+        return None
+    more = len(lines) - READINGS_SHOWN
+    tail = [f"  另有 {more} 种，未列出"] if more > 0 else []
+    head = "分类对照（本文件的分类按以下读取，行数多的在前）："
+    return "\n".join([head, *lines[:READINGS_SHOWN], *tail])
 
 
 CASE_TYPES = "、".join([m.label for m in Category] + [m.label for m in DisputeType])
@@ -1392,7 +1461,7 @@ KINDS: dict[str, Kind] = {
         _prepare_jurisdictions,
         update=True,
         geometry=None,
-        keep=("boundary", "source"),
+        keep=("boundary", "source", *RETIREMENT_KEPT),
         label="辖区",
         required=("code", "name"),
         headers={
@@ -1421,7 +1490,7 @@ KINDS: dict[str, Kind] = {
         _prepare_grids,
         update=True,
         geometry="boundary",
-        keep=("boundary", "leader_id"),
+        keep=("boundary", "leader_id", *RETIREMENT_KEPT),
         label="网格",
         required=("code", "name"),
         headers={

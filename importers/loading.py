@@ -257,8 +257,7 @@ def load(
         deferred = _defer_if_worth_it(conn, kind, stage, options)
         units = kind.name in grid_changes.UNIT_TABLES  # what the file changes around them
         if kind.name == "jurisdictions":  # 前冲村委会 is 前冲村 on record: no rename
-            kept = grid_changes.keep_short_names(conn, stage.name)
-            checks.notes += filter(None, [grid_changes.short_names_note(kept)])
+            checks.notes += grid_changes.keep_short_names(conn, stage.name).notes()
         before = grid_changes.snapshot(conn, kind.name, stage.name) if units else None
         in_use = unit_retirement.snapshot(conn, kind.name, stage.name) if units else None
         progress.step("write", None)
@@ -283,11 +282,18 @@ def load(
             progress.step("rebuild", None)
             deferred.restore(conn)
         if in_use is not None:
-            complete = within.range if options.complete and within is not None else None
+            # a rejected row's unit is not missing from the file: complete only when none is
+            whole = options.complete and not rejected
+            complete = within.range if whole and within is not None else None
+            if options.complete and rejected:
+                checks.notes.append(unit_retirement.INCOMPLETE_NOTE)
             retired = unit_retirement.retire(conn, in_use, complete=complete, actor=options.user)
             checks.notes += retired.notes()
         if before is not None:
             checks.notes += grid_changes.settle(conn, kind.name, before).notes()
+        if kind.name == "jurisdictions":  # a village drawn over one the file does not list
+            overlaps = import_checks.overlapping_units(conn, stage.name)
+            checks.notes += filter(None, [import_checks.overlapping_units_note(overlaps)])
         if recognition is worker_identity.WORKER_ROSTER:  # leavers' accounts stop, audited
             run, user = options.import_id, options.user
             stopped = worker_identity.stop_accounts(conn, stage.name, run, user)
@@ -429,6 +435,7 @@ def _settle_from_source(
     if case_import.STATUS_GIVEN not in stage.part.records.columns:
         return []
     found = case_import.settle_from_source(conn, stage.name, options.user)
+    checks.notes += found.notes()
     labels = CaseState.labels()
     reasons = []
     for row, in_file, here in found.kept:
@@ -597,7 +604,7 @@ def _resolve_responsibles(conn: psycopg.Connection[Any], staging: str, checks: R
         checks.notes.append(
             f"{header}中有 {len(names)} 个姓名或工号不是本乡镇的网格员（{rows} 行），"
             f"这些人员照常导入，未与之关联：{_listed(names)}；民警、司法所工作人员等"
-            "不是网格员的帮教成员无需处理，若是网格员，请先导入网格员再重新导入本表"
+            "不是网格员的帮教成员无需处理，若是网格员，请先导入网格员，再加 --again 重新导入本表"
         )
     shared: dict[tuple[str, int], list[str]] = {}
     for row, token, n in found.ambiguous:

@@ -253,8 +253,16 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "处理完成时间",
         "关闭时间",
     ),
-    "ptz_type": ("ptz_type", "ptztype", "摄像机类型", "摄像头类型", "相机类型", "云台类型"),
-    "position_type": ("position_type", "positiontype", "位置类型"),
+    "ptz_type": (
+        "ptz_type",
+        "ptztype",
+        "摄像机类型",
+        "摄像头类型",
+        "相机类型",
+        "云台类型",
+        "设备类型",  # a 雪亮 export's: 高清球机, 枪机, 网络半球, 卡口
+    ),
+    "position_type": ("position_type", "positiontype", "位置类型", "安装位置类型"),
     "direction_type": ("direction_type", "directiontype", "方向类型", "监视方位"),
     "azimuth_deg": ("azimuth_deg", "方位角", "朝向"),
     "fov_deg": ("fov_deg", "视场角", "水平视场角"),
@@ -921,3 +929,39 @@ def looks_like_coordinates(header: str) -> bool:
     [True, True, True, False]
     """
     return _COORDINATE_HEADER.search(normalise_header(header)) is not None
+
+
+_VERTEX_HEADER = re.compile(
+    r"(?:拐点|界址点|顶点|折点|节点|角点|点)(?:序号|编号|号|顺序|序)|拐点|界址点"
+)
+"""A header numbering a boundary's points (拐点序号, 界址点号, 点号)."""
+
+
+def corner_points(headers: Iterable[str]) -> list[str]:
+    """Return a table's columns of corner points (the point's number, its coordinates), if any.
+
+    A township may send a grid's boundary as a table of its corner points, one row a point
+    (网格名称, 拐点序号, 经度, 纬度): the import reads boundaries from WKT or a GIS file only, and
+    such a table is not a list of units (each unit's name is on every one of its rows).
+
+    Parameters
+    ----------
+    headers : iterable of str
+        The table's headers.
+
+    Returns
+    -------
+    list of str
+        The point-number header and the coordinate headers; empty unless the table has both.
+
+    Examples
+    --------
+    >>> corner_points(["网格名称", "拐点序号", "经度", "纬度", "所属村"])
+    ['拐点序号', '经度', '纬度']
+    >>> corner_points(["网格名称", "序号", "经度", "纬度"]), corner_points(["点号", "备注"])
+    ([], [])
+    """
+    listed = list(headers)
+    numbers = [h for h in listed if _VERTEX_HEADER.fullmatch(normalise_header(h))]
+    coordinates = [h for h in listed if looks_like_coordinates(h)]
+    return [numbers[0], *coordinates] if numbers and coordinates else []

@@ -476,15 +476,19 @@ def _settle_shared_units(
     rows: pd.DataFrame,
     pairs: Sequence[tuple[str | None, str | None]],
     directories: Directories,
+    taken_over: bool = True,
 ) -> dict[Any, tuple[str, str]]:
     """Return the units of the rows whose name (and township) several units share, told apart.
 
     As grids (:func:`_settle_shared_grids`): the row's point (or a point of its boundary)
     tells first, the unit whose own boundary, else township's, covers it
-    (:func:`layers.import_checks.units_around_points`); then its address.
+    (:func:`layers.import_checks.units_around_points`); then its address. ``taken_over`` as
+    :meth:`importers.places.Gazetteer.candidates` (``False`` for a file of units).
     """
     places, prefer = directories.places(), directories.preference()
-    shared = {pair: places.candidates(*pair, prefer=prefer) for pair in set(pairs)}
+    shared = {
+        pair: places.candidates(*pair, prefer=prefer, taken_over=taken_over) for pair in set(pairs)
+    }
     at = [i for i, pair in enumerate(pairs) if len(shared[pair]) > 1]
     chosen = _settle_shared(
         rows.iloc[at],
@@ -593,7 +597,9 @@ def _locate_grids_by_name(
         records.index, records[GRID_NAME], records["area_code"], strict=True
     ):
         grid, rule = (
-            grids.locate(str(name), _text(area), prefer) if isinstance(name, str) else (None, "")
+            grids.locate(str(name), _text(area), prefer, taken_over=False)
+            if isinstance(name, str)
+            else (None, "")
         )
         found.append(grid)
         if grid is None and rule:
@@ -622,9 +628,11 @@ def _locate_named_units(
     towns = records.get(TOWNSHIP_NAME, pd.Series(None, index=records.index, dtype=object))
     pairs = [(_text(n), _text(t)) for n, t in zip(names, towns, strict=True)]
     named = {pair for pair in pairs if pair[0] is not None}
-    found = {pair: places.locate(*pair, prefer=prefer) for pair in named}
+    found = {pair: places.locate(*pair, prefer=prefer, taken_over=False) for pair in named}
     shared = [at for at, pair in enumerate(pairs) if pair in found and found[pair][0] is None]
-    settled = _settle_shared_units(records.iloc[shared], [pairs[at] for at in shared], directories)
+    settled = _settle_shared_units(
+        records.iloc[shared], [pairs[at] for at in shared], directories, taken_over=False
+    )
     unknown = {town for _, town in named if town is not None and not places.find(town)}
     problems: list[tuple[int, str]] = []
     by_town: list[tuple[int, str]] = []  # a township the database lacks: its column's problem

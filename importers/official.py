@@ -9,6 +9,7 @@ there; their official boundary file imports on top with ``zongzhi import jurisdi
 :func:`division_table` reads their boundaries into the table a jurisdictions file would give, so
 the rows take the importer's whole path (checks, one transaction, provenance, re-importing
 changes nothing). A unit without a boundary in the data keeps any boundary it already has.
+:func:`division_options` imports them as a file that is never refused as sent again.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from importers.divisions import (
     read_boundary,
     shared_data_dir,
 )
+from importers.pipeline import ImportOptions
 from importers.reading import GEOMETRY_COLUMN, SourceTable
 
 ALL = "all"
@@ -124,3 +126,34 @@ def source_sha256() -> str:
     digest = hashlib.sha256((shared_data_dir() / DIVISIONS_FILE).read_bytes())
     digest.update(cnmaps_version().encode())
     return digest.hexdigest()
+
+
+def division_options(*, dry_run: bool = False, user: str = "unknown") -> ImportOptions:
+    """Return the options :func:`division_table`'s rows are imported with.
+
+    A jurisdictions file imported before and followed by others is refused as a resent file
+    (:func:`importers.pipeline.superseded`): its older boundaries would take back theirs. The
+    official divisions take back none of a township's or village's: the data has no boundary
+    below the counties, and a unit without one keeps the boundary it has, so running them
+    again after the townships' and villages' files changes nothing. They all share one digest
+    (:func:`source_sha256`, the sources', not the region's): a wider region loaded later (the
+    city, the province) is no resent file either.
+
+    Parameters
+    ----------
+    dry_run : bool
+        Check everything, write nothing.
+    user : str
+        Who imports (provenance).
+
+    Returns
+    -------
+    ImportOptions
+        A jurisdictions import with ``again`` set.
+
+    Examples
+    --------
+    >>> division_options(dry_run=True).again
+    True
+    """
+    return ImportOptions(kind="jurisdictions", dry_run=dry_run, user=user, again=True)

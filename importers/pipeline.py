@@ -33,6 +33,7 @@ from importers.mapping import (
     MappingFile,
     absent_mapped_notes,
     classification_levels,
+    corner_points,
     foreign_synonyms,
     header_test,
     load_mapping_file,
@@ -359,6 +360,7 @@ def check_table(
         kind=kind.name,
         labels=kind.headers,
     )
+    _refuse_corner_points(table.headers, columns, kind)
     frame, levels = _joined_levels(table.frame, columns, kind)
     frame, parties = _joined_parties(frame, columns, kind)
     derived = [joined for joined, _ in (levels, parties) if joined is not None]
@@ -407,6 +409,29 @@ def check_table(
         unused=tuple(unused),
         derived=tuple(derived),
     )
+
+
+BOUNDARY = "边界"
+"""The header of a unit's boundary (:attr:`Kind.headers`): grids' and jurisdictions' ``wkt``."""
+
+
+def _refuse_corner_points(headers: list[str], columns: Mapping[str, str], kind: Kind) -> None:
+    """Refuse a table of a unit's corner points (one row a point) as a file of boundaries.
+
+    Read as a list of units, each unit's every point is a row of its name: the clerk would get
+    a duplicate name for each, and no boundary (:func:`importers.mapping.corner_points`).
+    """
+    if kind.headers.get("wkt") != BOUNDARY or "wkt" in columns:
+        return
+    found = corner_points(headers)
+    if found:
+        raise MappingError(
+            f"本文件是拐点坐标表（每行一个拐点：{'、'.join(found)}），不能读成{kind.label}边界："
+            f"{kind.label}边界须为 WKT 列（如 POLYGON((经度 纬度, …))）或 GIS 文件（Shapefile、"
+            "KML/KMZ、GeoPackage 等）。请在 GIS 软件（如 QGIS、ArcGIS、奥维互动地图）中把拐点"
+            f"连成面后导出，再导入；只导入{kind.label}名单的，请删去拐点序号和坐标列、每个{kind.label}"
+            "留一行"
+        )
 
 
 def _attribute_columns(headers: list[str]) -> list[str]:
@@ -783,6 +808,8 @@ def import_checked(
             progress,
         )
         counts = loaded.counts if loaded is not None else None
+        if options.kind == "workers" and counts is not None and counts.inserted:
+            checks.notes += unsaid_status_notes(checks, counts.inserted)
         problems = _final(checks.problems)
         rejected = sorted({p.row for p in problems if p.severity == "rejected"})
         refused = bool(rejected) and not options.partial
@@ -813,6 +840,40 @@ def import_checked(
             transaction.rollback()
         raise
     return ImportOutcome(**{**outcome.__dict__, "committed": True, "import_id": import_id})
+
+
+def unsaid_status_notes(checks: RowChecks, new_workers: int) -> list[str]:
+    """Say that the new workers a roster gives no 在岗状态 are recorded 离岗.
+
+    A new worker the roster says nothing of is off duty until the worker app says otherwise
+    (:data:`layers.worker_identity.NEW_STATUS`): never dispatched, which a township that
+    sent a roster without a 状态 column does not expect. A worker on record keeps their status.
+
+    Parameters
+    ----------
+    checks : RowChecks
+        The roster's checks (rejected rows are not counted).
+    new_workers : int
+        The workers the import adds.
+
+    Returns
+    -------
+    list of str
+        The note, or none when every row gives a status.
+    """
+    blank = int((checks.text("status").isna() & ~checks.bad).sum())
+    if checks.has("status") and not blank:
+        return []
+    if not checks.has("status") or blank == int((~checks.bad).sum()):
+        return [UNSAID_STATUS.format(n=new_workers)]
+    return [f"{blank} 行未填在岗状态：其中的新网格员记为离岗（不派单），库中已有的网格员状态不变"]
+
+
+UNSAID_STATUS = (
+    "{n} 名新网格员未填在岗状态，记为离岗（不派单）；在岗的请在状态列填写在岗，"
+    "或整个文件加 --set 状态=在岗"
+)
+"""Said of the new workers of a roster without a 状态 (:func:`unsaid_status_notes`)."""
 
 
 class Superseded(ValueError):
@@ -875,9 +936,21 @@ def superseded(conn: Connection, checked: CheckedFile, kind: str) -> None:
     raise Superseded(
         f"此文件（内容相同）已于 {earlier.started} 导入过（导入编号 {earlier.id}），"
         f"之后又导入过其他{KINDS[kind].label}文件（最近一次：{later.file_name}，{later.started}，"
-        f"导入编号 {later.id}）。再导入它会用其中较旧的数据覆盖之后的更新（如离职、调动、注销）。"
-        "如确要按此文件重新导入，请加 --again"
+        f"导入编号 {later.id}）。再导入它会用其中较旧的数据覆盖之后的更新"
+        f"（{LATER_UPDATES[kind]}）。如确要按此文件重新导入，请加 --again"
     )
+
+
+LATER_UPDATES = {
+    "jurisdictions": "如名称、边界的修改，撤销",
+    "grids": "如网格名称、边界、网格长的修改，撤销",
+    "workers": "如离职、调动、手机号变更",
+    "video": "如点位、朝向、在线状态的修改",
+    "cases": "如办理状态、地址的更正",
+    "persons": "如注销、迁出、帮扶责任人变更",
+    "visits": "如走访情况的更正",
+}
+"""What a file sent again would take back, by kind, as :func:`superseded` says it."""
 
 
 def _final(problems: list[Problem]) -> list[Problem]:

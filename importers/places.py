@@ -22,7 +22,10 @@ the places it could mean lie in them, only those count (:class:`Preference`).
 A unit a re-division retired (``retired_on``) is still found by its name: files of years
 name it, and the importer records such a row in the live unit that took it over
 (:mod:`importers.names`). A name that a retired and a live unit share means the live one; a
-rule listing the places a name could mean lists live units only.
+rule listing the places a name could mean lists live units only. A name looked for in a unit
+and not found there may be a retired unit whose successor lies in it: a ledger of 柳岭村, which
+took over 柳塘村 and re-coded its grids, still writes ``柳塘第2网格``. A file of units names the
+units themselves: it does not look so.
 """
 
 from __future__ import annotations
@@ -217,7 +220,12 @@ class Gazetteer:
         return code in self._by_code
 
     def locate(
-        self, name: str | None, township: str | None = None, prefer: Preference | None = None
+        self,
+        name: str | None,
+        township: str | None = None,
+        prefer: Preference | None = None,
+        *,
+        taken_over: bool = True,
     ) -> tuple[str | None, str]:
         """Return the code of the one unit ``name`` means, or ``None`` and why not.
 
@@ -229,6 +237,9 @@ class Gazetteer:
             The township (or any unit above) it lies in, to tell apart units of one name.
         prefer : Preference, optional
             Units that tell apart the units a name still means after its township.
+        taken_over : bool
+            Whether a retired unit whose successor lies in the township counts as in it
+            (:meth:`candidates`): a record's row, not a file of units.
 
         Returns
         -------
@@ -244,7 +255,7 @@ class Gazetteer:
         """
         if name is None and township is None:
             return None, "未填所属辖区"
-        found = self.candidates(name, township, prefer)
+        found = self.candidates(name, township, prefer, taken_over=taken_over)
         if name is None:
             name, township = township, None
         where = ""
@@ -279,14 +290,21 @@ class Gazetteer:
         )
 
     def candidates(
-        self, name: str | None, township: str | None = None, prefer: Preference | None = None
+        self,
+        name: str | None,
+        township: str | None = None,
+        prefer: Preference | None = None,
+        *,
+        taken_over: bool = True,
     ) -> list[Place]:
         """Return the units ``name`` may mean, as :meth:`locate` narrows them.
 
         Several units are left when the row's township and ``prefer`` do not tell them apart:
         the row's point or address may (:mod:`importers.names`). Of a retired unit and a live
         one left, the live one (:func:`live_first`). A township that was retired stands also
-        for the one that took it over.
+        for the one that took it over; with ``taken_over``, a unit of that name not in the
+        township may be a retired one whose successor lies in it (a village of 旧镇, merged
+        into 新镇, named under 新镇).
 
         Examples
         --------
@@ -307,7 +325,10 @@ class Gazetteer:
         if township is not None:
             above = self.find(township)
             above += [self._by_code[p.successor_code] for p in above if p.successor_code]
-            found = [p for p in found if any(_inside(p.code, unit) for unit in above)]
+            inside = [p for p in found if any(_inside(p.code, unit) for unit in above)]
+            if not inside and taken_over:
+                inside = [p for p in found if any(_leads_into(p, unit) for unit in above)]
+            found = inside
         return live_first(self.preferred(found, _code, prefer))
 
     def in_address(
@@ -604,6 +625,11 @@ def _inside(code: str, unit: Place) -> bool:
     return code.startswith(unit.code[: prefix_length(unit.level)])
 
 
+def _leads_into(place: Place, unit: Place) -> bool:
+    """Whether ``place`` is retired into ``unit`` or a unit under it."""
+    return place.successor_code is not None and _inside(place.successor_code, unit)
+
+
 @dataclass(frozen=True)
 class GridPlace:
     """One grid as the directory knows it.
@@ -664,7 +690,12 @@ class GridDirectory:
                     self._written[written].append(village)
 
     def locate(
-        self, name: str, area: str | None = None, prefer: Preference | None = None
+        self,
+        name: str,
+        area: str | None = None,
+        prefer: Preference | None = None,
+        *,
+        taken_over: bool = True,
     ) -> tuple[GridPlace | None, str]:
         """Return the one grid ``name`` means (in ``area`` when given), or ``None`` and why not.
 
@@ -676,13 +707,16 @@ class GridDirectory:
             The row's jurisdiction code (its village, or a unit above: its township).
         prefer : Preference, optional
             Units that tell apart the grids a name still means in ``area``.
+        taken_over : bool
+            Whether a retired grid whose successor lies in ``area`` counts as in it
+            (:meth:`candidates`): a record's row, not a file of grids.
 
         Returns
         -------
         tuple
             ``(grid, "")`` when one grid matches, else ``(None, rule)`` with a Chinese rule.
         """
-        found = self.candidates(name, area, prefer)
+        found = self.candidates(name, area, prefer, taken_over=taken_over)
         if len(found) == 1:
             return found[0], ""
         unit = self._places.unit(area) if area is not None else None
@@ -711,14 +745,21 @@ class GridDirectory:
         )
 
     def candidates(
-        self, name: str, area: str | None = None, prefer: Preference | None = None
+        self,
+        name: str,
+        area: str | None = None,
+        prefer: Preference | None = None,
+        *,
+        taken_over: bool = True,
     ) -> list[GridPlace]:
         """Return the grids ``name`` may mean, as :meth:`locate` narrows them.
 
         Units the name writes before the grid's (``华溪镇新复社区第4网格``) tell apart grids of
         one name first, then ``prefer``; of a retired grid and a live one left, the live one
         (:func:`live_first`). A grid not found in ``area``, a village that was retired, is
-        looked for in the village that took it over.
+        looked for in the village that took it over. With ``taken_over``, a grid still not
+        found may be a retired one whose successor lies there: ``柳塘第2网格`` under 柳岭村,
+        which took over 柳塘村 and re-coded its grids (:meth:`_taken_over_in`).
 
         Examples
         --------
@@ -738,6 +779,8 @@ class GridDirectory:
         found = self._named_in(key, area)
         if not found and area is not None and self._places.current(area) != area:
             found = self._named_in(key, self._places.current(area))
+        if not found and area is not None and taken_over:
+            found = self._taken_over_in(key, self._places.current(area))
         if len(found) > 1:
             found = self.in_unit(found, self._places.in_address(name)[0])
         return live_first(self._places.preferred(found, _area_of, prefer))
@@ -751,6 +794,21 @@ class GridDirectory:
                 core = self._core(key, area)
                 found = [g for v in self._in_area(area) for g in self._by_core.get((v, core), ())]
         return found or self._after_village(key, area)
+
+    def _taken_over_in(self, key: str, area: str) -> list[GridPlace]:
+        """Return the retired grids ``key`` names whose live successor lies in ``area``.
+
+        Named as the database has them (``柳塘第2网格``) or after their village's name
+        (``柳塘村第2网格``); a bare serial (``第2网格``) names a grid of ``area`` only.
+        """
+        named = [*self._by_key.get(key, ()), *self._after_village(key)]
+        taken = {g.code: g for g in named if self._leads_into(g, area)}
+        return list(taken.values())
+
+    def _leads_into(self, grid: GridPlace, area: str) -> bool:
+        """Whether ``grid`` is retired into a live grid that lies in ``area``."""
+        successor = self._by_code.get(grid.successor_code or "")
+        return successor is not None and self._places.within(successor.area_code, area)
 
     def in_unit(self, found: list[GridPlace], unit: str | None) -> list[GridPlace]:
         """Return the grids of ``found`` in ``unit``, when some but not all of them lie there.

@@ -369,10 +369,12 @@ def cell_text(value: object) -> str | None:
     ('110105', '12.5', None, '2024-01-02 03:04')
     >>> cell_text(datetime(2024, 1, 2)), cell_text(datetime(2024, 1, 2, 3, 4, 5, 600))
     ('2024-01-02', '2024-01-02 03:04:05')
-    >>> cell_text(110105194912310020.0)
-    '1.1010519491231002e+17'
+    >>> cell_text(110105194912310020.0), cell_text(float("nan"))
+    ('1.1010519491231002e+17', None)
     """
     if value is None or value is pd.NaT:  # a GIS file's empty date field
+        return None
+    if isinstance(value, float) and math.isnan(value):  # a GIS file's empty text or number
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -611,7 +613,10 @@ def _readable_name(info: zipfile.ZipInfo) -> str:
 def _layer_problem(path: Path, layers: Sequence[str], layer: str | None) -> str:
     names = "、".join(layers)
     if layer is None:
-        return f"{path.name} 有 {len(layers)} 个图层：{names}。请用 --layer 指定要导入的一个"
+        return (
+            f"{path.name} 有 {len(layers)} 个图层：{names}。请用 --layer 指定要导入的一个，"
+            "或用 --layer all 逐个导入"
+        )
     return f"{path.name} 没有图层“{layer}”；它的图层：{names}"
 
 

@@ -141,21 +141,25 @@ to prison (收监执行), died, moved away or was struck off (撤销, 注销) ha
 
 
 class UnitStatus(LabelledEnum):
-    """Whether a grid or jurisdiction a file lists is in use (在用) or abolished (撤销).
+    """What a grid list's or a division table's 状态 says of a unit it lists.
 
     Not stored as such: a retired unit has ``retired_on`` and, where one took it over,
     ``successor_code`` (:mod:`layers.unit_retirement`).
     """
 
     RETIRED = ("retired", "撤销")
+    CHANGED = ("changed", "调整")
     LIVE = ("live", "在用")  # last: a template's example row keeps its unit in use
 
 
 _UNIT_WORDS = {
     UnitStatus.LIVE: (
-        "在用 使用 使用中 正常 启用 已启用 有效 现行 保留 不变 未变 新增 新设 新建 新划 调整 "
-        "已调整 变更 更名 分设 合并后 合并设立 村改居 设立 边界调整 范围调整 界线调整 名称变更 "
-        "编码变更 代码变更 扩大 缩小 新划分 重新划分 无变化 无变更 调整边界 边界变更 "
+        "在用 使用 使用中 正常 启用 已启用 有效 现行 保留 不变 未变 无变化 无变更 恢复 恢复使用 "
+        "重新启用"
+    ),
+    UnitStatus.CHANGED: (
+        "新增 新设 新建 新划 调整 已调整 变更 更名 分设 合并后 合并设立 村改居 设立 边界调整 "
+        "范围调整 界线调整 名称变更 编码变更 代码变更 扩大 缩小 新划分 重新划分 调整边界 边界变更 "
         "合并 拆分 拆出 分出"
     ),
     UnitStatus.RETIRED: (
@@ -163,11 +167,10 @@ _UNIT_WORDS = {
         "废止 已废止 作废 取消 已取消 拆分撤销"
     ),
 }
-"""What a grid list's or a division table's 状态 (变更情况, 变更类型 …) says of a unit: in
-use (a new, renamed, redrawn or merged-into unit), or abolished (merged away, split up,
-re-coded: 撤销, 撤并, 并入, 停用 …). A list of the units after a re-division writes 合并 and 拆分
-of the units they made (the grid two were merged into, the parts of one split): in use; only
-a word that abolishes (撤销, 并入 …) retires one."""
+"""What a unit list's 状态 (变更情况, 变更类型 …) says: a unit in use (在用, 正常, 无变化:
+one retired before comes back), changed (合并, 拆分, 编码变更, 村改居, 新增 …: what a
+re-division's list writes of the units it made and of those it abolished alike, so a unit in
+use stays in use and a retired one stays retired), or abolished (撤销, 撤并, 并入, 停用 …)."""
 
 
 _CATEGORY_WORDS = {

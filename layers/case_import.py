@@ -165,6 +165,19 @@ class SourceSettled:
     closed: list[int]
     kept: list[tuple[int, str, str]]
 
+    def notes(self) -> list[str]:
+        """Return what the import's summary says of the cases closed (besides 更新).
+
+        Examples
+        --------
+        >>> SourceSettled([2, 5, 9], []).notes(), SourceSettled([], []).notes()
+        (['按来源系统办结 3 件（此前导入、本平台尚未办理的案件，按文件改为已办结）'], [])
+        """
+        if not self.closed:
+            return []
+        n = len(self.closed)
+        return [f"按来源系统办结 {n} 件（此前导入、本平台尚未办理的案件，按文件改为已办结）"]
+
 
 def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) -> SourceSettled:
     """Apply the staged states of cases already imported that their source system has settled.

@@ -34,6 +34,8 @@ db_app = typer.Typer(
 )
 app.add_typer(db_app, name="db")
 console = Console()
+EXTERNAL = "已设置 ZONGZHI_DATABASE_URL：使用该地址的数据库服务器"
+"""What ``db start`` and ``db stop`` say of a database they do not run."""
 
 
 def _fail(message: str) -> typer.Exit:
@@ -48,14 +50,14 @@ def db_start() -> None:
 
     settings = Settings.from_env()
     if not settings.embedded:
-        console.print("ZONGZHI_DATABASE_URL is set: using that server, nothing to start.")
+        console.print(EXTERNAL + "，无需启动。")
     try:
         urls = resolve_urls(settings, start=True)
     except EmbeddedError as exc:
         raise _fail(str(exc)) from exc
-    _migrate(urls.owner)
     if settings.embedded:
-        console.print(f"PostGIS is running in {settings.pg_dir} on 127.0.0.1:{_port(settings)}")
+        console.print(f"数据库已启动：{settings.pg_dir}，地址 127.0.0.1:{_port(settings)}")
+    _migrate(urls.owner)
 
 
 @db_app.command("stop", help="停止内嵌数据库。")
@@ -63,10 +65,10 @@ def db_stop() -> None:
     """Stop the embedded cluster."""
     settings = Settings.from_env()
     if not settings.embedded:
-        console.print("ZONGZHI_DATABASE_URL is set: the external server is not ours to stop.")
+        console.print(EXTERNAL + "，不由本平台停止。")
         return
     stopped = EmbeddedCluster(settings.pg_dir).stop()
-    console.print("stopped" if stopped else "not running")
+    console.print("数据库已停止" if stopped else "数据库没有运行，无需停止")
 
 
 @db_app.command(
@@ -112,6 +114,8 @@ def db_url(
         raise _fail(str(exc)) from exc
     url = urls.owner if owner else urls.app
     print(url.replace("postgresql+psycopg://", "postgresql://", 1))
+    if settings.embedded and not EmbeddedCluster(settings.pg_dir).running():
+        typer.echo("注意：数据库没有运行，请先运行 zongzhi db start", err=True)
 
 
 @db_app.command("status", help="显示数据库在哪里、是否在运行，以及表结构的版本。")
@@ -124,20 +128,21 @@ def db_status() -> None:
 
     settings = Settings.from_env()
     table = Table(show_header=False)
-    table.add_row("mode", "embedded" if settings.embedded else "external (ZONGZHI_DATABASE_URL)")
+    table.add_row("方式", "内嵌" if settings.embedded else "外部服务器（ZONGZHI_DATABASE_URL）")
     if settings.embedded:
         cluster = EmbeddedCluster(settings.pg_dir)
-        table.add_row("data", str(settings.pg_dir))
-        table.add_row("running", "yes" if cluster.running() else "no")
+        table.add_row("数据目录", str(settings.pg_dir))
+        table.add_row("运行中", "是" if cluster.running() else "否")
         if not cluster.running():
             console.print(table)
             raise typer.Exit(code=3)
-        table.add_row("port", str(_port(settings)))
+        table.add_row("端口", str(_port(settings)))
     engine = make_engine(resolve_urls(settings).owner, pool_size=1)
     try:
         with engine.connect() as conn:
-            table.add_row("postgis", str(conn.execute(text("SELECT postgis_version()")).scalar()))
-        table.add_row("revision", migrate.current_revision(engine) or "(not migrated)")
+            version = conn.execute(text("SELECT postgis_version()")).scalar()
+            table.add_row("PostGIS 版本", str(version))
+        table.add_row("表结构版本", migrate.current_revision(engine) or "（尚未建立）")
     finally:
         engine.dispose()
     console.print(table)
@@ -153,10 +158,38 @@ def _migrate(owner_url: str, revision: str = "head") -> None:
 
     engine = make_engine(owner_url, pool_size=1)
     try:
+        before = migrate.current_revision(engine)
         migrate.upgrade(engine, revision)
-        console.print(f"migrated to {migrate.current_revision(engine)}")
+        console.print(migration_summary(before, migrate.current_revision(engine)))
     finally:
         engine.dispose()
+
+
+def migration_summary(before: str | None, after: str | None) -> str:
+    """Return what ``db start`` and ``db migrate`` say of the schema (Chinese).
+
+    Parameters
+    ----------
+    before, after : str or None
+        The revision before and after the migration (None: no schema).
+
+    Returns
+    -------
+    str
+        One line.
+
+    Examples
+    --------
+    >>> migration_summary(None, "0012")
+    '已建立表结构（版本 0012）'
+    >>> migration_summary("0011", "0012"), migration_summary("0012", "0012")
+    ('表结构已从版本 0011 升级到 0012', '表结构已是版本 0012，无需升级')
+    """
+    if before is None:
+        return f"已建立表结构（版本 {after}）"
+    if before == after:
+        return f"表结构已是版本 {after}，无需升级"
+    return f"表结构已从版本 {before} 升级到 {after}"
 
 
 def _load_plugins() -> None:

@@ -58,11 +58,54 @@ COMMITTEE_SUFFIX = "(村民委员会|村委会|居民委员会|居委会)$"
 村民委员会), 邻村村民委员会, 新复社区居委会."""
 
 
-def keep_short_names(conn: psycopg.Connection[Any], staging: str) -> list[str]:
+@dataclass(frozen=True)
+class ShortNames:
+    """The names a jurisdictions file gave with its units' committees, as they are kept.
+
+    Attributes
+    ----------
+    kept : list of str
+        Names on record kept (前冲村 for 前冲村委会), by code.
+    shortened : list of str
+        New units named as the file's units on record are (柳岭村委会 → 柳岭村), by code.
+    """
+
+    kept: list[str]
+    shortened: list[str]
+
+    def notes(self) -> list[str]:
+        """Return the summary's lines.
+
+        Examples
+        --------
+        >>> ShortNames(["前冲村", "新复社区"], ["柳岭村"]).notes()  # doctest: +NORMALIZE_WHITESPACE
+        ['名称只多“村委会”“居委会”等字样的 2 个未改名：前冲村、新复社区',
+         '新单位 1 个同样不写“村委会”“居委会”等字样：柳岭村']
+        """
+        notes = []
+        if self.kept:
+            notes.append(
+                f"名称只多“村委会”“居委会”等字样的 {len(self.kept)} 个未改名：{_listed(self.kept)}"
+            )
+        if self.shortened:
+            notes.append(
+                f"新单位 {len(self.shortened)} 个同样不写“村委会”“居委会”等字样："
+                f"{_listed(self.shortened)}"
+            )
+        return notes
+
+
+_BASE = "regexp_replace(s.name, %(suffix)s, '')"
+"""SQL: staged unit ``s``'s name without its committee's suffix."""
+
+
+def keep_short_names(conn: psycopg.Connection[Any], staging: str) -> ShortNames:
     """Keep the names on record that a jurisdictions file gives with the committee's suffix.
 
     A surveying bureau's layer names villages by their committees (XZQMC 前冲村委会): the same
-    village as 前冲村 on record, not a rename. Its staged name becomes the one on record.
+    village as 前冲村 on record, not a rename. Its staged name becomes the one on record; and
+    when the file names units on record so, its new units are named alike (柳岭村委会: 柳岭村,
+    南河社区居委会: 南河社区), as the villages beside them are.
 
     Parameters
     ----------
@@ -73,33 +116,33 @@ def keep_short_names(conn: psycopg.Connection[Any], staging: str) -> list[str]:
 
     Returns
     -------
-    list of str
-        The names kept, by code.
+    ShortNames
+        The names kept and those shortened.
     """
-    rows = conn.execute(
+    params = {"suffix": COMMITTEE_SUFFIX}
+    kept = conn.execute(
         sql.SQL(
             "UPDATE {s} AS s SET name = j.name FROM jurisdictions AS j"
             " WHERE j.code = s.code AND s.name ~ %(suffix)s"
-            " AND j.name IN (regexp_replace(s.name, %(suffix)s, ''),"
-            " regexp_replace(s.name, %(suffix)s, '') || '村')"
-            " RETURNING j.code, j.name"
-        ).format(s=sql.Identifier(staging)),
-        {"suffix": COMMITTEE_SUFFIX},
+            " AND j.name IN ({base}, {base} || '村') RETURNING j.code, j.name"
+        ).format(s=sql.Identifier(staging), base=sql.SQL(_BASE)),
+        params,
     ).fetchall()
-    return [str(name) for _, name in sorted(rows)]
-
-
-def short_names_note(kept: list[str]) -> str | None:
-    """Return the summary's line on the names :func:`keep_short_names` kept, if any.
-
-    Examples
-    --------
-    >>> short_names_note(["前冲村", "新复社区"])
-    '名称只多“村委会”“居委会”等字样的 2 个未改名：前冲村、新复社区'
-    """
     if not kept:
-        return None
-    return f"名称只多“村委会”“居委会”等字样的 {len(kept)} 个未改名：{_listed(kept)}"
+        return ShortNames([], [])
+    shortened = conn.execute(
+        sql.SQL(
+            "UPDATE {s} AS s SET name = CASE WHEN s.name ~ '村(民委员会|委会)$'"
+            " AND {base} !~ '村$' THEN {base} || '村' ELSE {base} END"
+            " WHERE s.name ~ %(suffix)s AND {base} <> ''"
+            " AND NOT EXISTS (SELECT FROM jurisdictions AS j WHERE j.code = s.code)"
+            " RETURNING s.code, s.name"
+        ).format(s=sql.Identifier(staging), base=sql.SQL(_BASE)),
+        params,
+    ).fetchall()
+    return ShortNames(
+        [str(name) for _, name in sorted(kept)], [str(name) for _, name in sorted(shortened)]
+    )
 
 
 @dataclass(frozen=True)
@@ -350,8 +393,9 @@ _LEFT_OUT = sql.SQL("ST_Covers(b.boundary, {point}) AND NOT ST_Covers(g.boundary
 """SQL: the move of grid ``g`` (``b`` as it was) left ``point`` outside it."""
 _COVERING = sql.SQL(
     "ST_Covers(n.boundary, {point}) AND left(n.area_code, 6) = left({area}, 6) AND n.code <> {grid}"
+    " AND n.retired_on IS NULL"
 )
-"""SQL: grid ``n`` of the record's county, not its own, covers its ``point``."""
+"""SQL: grid ``n`` in use of the record's county, not its own, covers its ``point``."""
 
 
 def _rehome_persons(

@@ -171,7 +171,7 @@ def _notes(rows: list[tuple[str, str, str | None, str | None, int, int]], header
         notes.append(
             f"{header}中有 {len(unknown)} 人不是本村（社区）或本乡镇在职的网格员，这 {grids} 个"
             f"网格照常导入，{header}未变：{_listed(unknown)}；请先导入网格员花名册"
-            f"（含{header}），再重新导入本表"
+            f"（含{header}），再加 --again 重新导入本表"
         )
     left = [_leader(n, no, ph, g) for why, n, no, ph, _, g in rows if why == "left"]
     if left:

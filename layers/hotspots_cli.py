@@ -16,38 +16,6 @@ if TYPE_CHECKING:
     from layers.hotspot_runs import RunResult
 
 
-def scope_code_written(text: str) -> str:
-    """Return the 12-digit code of a scope written in full or short (a county's 6 digits).
-
-    Parameters
-    ----------
-    text : str
-        The code as typed.
-
-    Returns
-    -------
-    str
-        The 12-digit code.
-
-    Raises
-    ------
-    geo.codes.CodeError
-        If it is no division code (the message is Chinese).
-
-    Examples
-    --------
-    >>> scope_code_written("620702"), scope_code_written("530424102")
-    ('620702000000', '530424102000')
-    """
-    from geo.codes import parse_division_code
-
-    code = text.strip()
-    if code.isdigit() and len(code) in (2, 4, 6, 9):
-        code = code.ljust(12, "0")
-    parse_division_code(code)
-    return code
-
-
 def run_summary(result: RunResult) -> str:
     """Return what ``zongzhi hotspots run`` prints of a run (Chinese).
 
@@ -95,8 +63,9 @@ def run_command(
 
     from sqlalchemy.orm import sessionmaker
 
-    from geo.codes import CodeError
+    from geo.codes import CodeError, written_division_code
     from layers.database import make_engine, resolve_urls, scoped_session
+    from layers.embedded import EmbeddedError
     from layers.errors import DomainError
     from layers.hotspot_runs import run
     from layers.model import Role
@@ -104,11 +73,15 @@ def run_command(
     from layers.workflow import Actor
 
     try:
-        scope = scope_code_written(scope)
+        scope = written_division_code(scope)
     except CodeError as exc:
         typer.echo(f"错误：{exc}", err=True)
         raise typer.Exit(code=2) from exc
-    urls = resolve_urls(Settings.from_env(), start=True)
+    try:
+        urls = resolve_urls(Settings.from_env(), start=True)
+    except EmbeddedError as exc:  # no PostgreSQL installed, or it would not start
+        typer.echo(f"错误：{exc}", err=True)
+        raise typer.Exit(code=1) from exc
     engine = make_engine(urls.owner, pool_size=1)
     now = datetime.now(UTC)
     system = Actor(user_id=None, name="scheduler", role=Role.COMMANDER, scope_code=scope)

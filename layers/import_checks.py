@@ -19,6 +19,7 @@ import psycopg
 from psycopg import sql
 
 from layers.bulk import ROW_COLUMN, staged_columns, staged_rows
+from layers.grid_changes import OVERLAP_MIN_M2, OVERLAP_SHARE, SHOWN, Overlap
 from layers.model.base import SRID
 from layers.model.jurisdictions import Level
 
@@ -330,12 +331,15 @@ def bounded_longitudes(conn: psycopg.Connection[Any]) -> tuple[float, float] | N
 def outside_parent(
     conn: psycopg.Connection[Any], staging: str, tolerance_m: float
 ) -> list[tuple[int, str, float]]:
-    """Return the staged jurisdictions whose boundary lies outside their parent's.
+    """Return the staged jurisdictions whose boundary lies outside their nearest bounded ancestor.
 
-    A township's boundary read in the wrong CRS (a Gauss-Krüger file given the next zone's
-    ``--crs``) lands in another county, hundreds of kilometres off, and nothing else notices:
-    a point on its surface must lie in its parent's boundary (the file's own, else the
-    database's), or within ``tolerance_m`` of it. Parents without a boundary say nothing.
+    A township's or village's boundary read in the wrong CRS (a Gauss-Krüger file given the
+    next zone's ``--crs``) lands in another county, hundreds of kilometres off, and nothing
+    else notices: a point on its surface must lie in the boundary of its nearest ancestor that
+    has one, or within ``tolerance_m`` of it. An ancestor's boundary is the file's own, else
+    the database's; an ancestor without either is passed over for its own parent (after
+    ``zongzhi divisions`` the townships have names only, and a village is checked against the
+    county). Units with no bounded ancestor say nothing.
 
     Parameters
     ----------
@@ -344,30 +348,42 @@ def outside_parent(
     staging : str
         Staging table name of jurisdictions (``code``, ``parent_code``, ``boundary``).
     tolerance_m : float
-        How far (metres) outside its parent a unit's inner point may lie.
+        How far (metres) outside its ancestor a unit's inner point may lie.
 
     Returns
     -------
     list of (int, str, float)
-        Row number, parent code and distance in metres.
+        Row number, the code of the ancestor checked against and distance in metres.
     """
     rows = conn.execute(
         sql.SQL(
-            "SELECT s.{row}, s.parent_code,"
-            " round(ST_Distance(p.boundary::geography, s.inner_point::geography))"
-            " FROM (SELECT *, ST_PointOnSurface(boundary) AS inner_point FROM {s}) AS s"
-            " CROSS JOIN LATERAL (SELECT coalesce("
-            "  (SELECT f.boundary FROM {s} AS f WHERE f.code = s.parent_code),"
-            "  (SELECT j.boundary FROM jurisdictions AS j WHERE j.code = s.parent_code)"
-            " ) AS boundary) AS p"
-            " WHERE s.boundary IS NOT NULL AND p.boundary IS NOT NULL"
-            " AND NOT ST_Intersects(p.boundary, s.inner_point)"
-            " AND NOT ST_DWithin(p.boundary::geography, s.inner_point::geography, %s)"
+            "WITH RECURSIVE up (start, code, depth) AS ("
+            "  SELECT DISTINCT s.parent_code, s.parent_code, 1 FROM {s} AS s"
+            "  WHERE s.boundary IS NOT NULL AND s.parent_code IS NOT NULL"
+            " UNION ALL"
+            "  SELECT u.start, coalesce(f.parent_code, j.parent_code), u.depth + 1 FROM up AS u"
+            "  LEFT JOIN {s} AS f ON f.code = u.code"
+            "  LEFT JOIN jurisdictions AS j ON j.code = u.code"
+            "  WHERE coalesce(f.parent_code, j.parent_code) IS NOT NULL AND u.depth < %s),"
+            " bounded AS (SELECT DISTINCT ON (u.start) u.start, u.code, b.boundary FROM up AS u"
+            "  CROSS JOIN LATERAL (SELECT coalesce("
+            "   (SELECT f.boundary FROM {s} AS f"
+            "    WHERE f.code = u.code AND f.boundary IS NOT NULL LIMIT 1),"
+            "   (SELECT j.boundary FROM jurisdictions AS j WHERE j.code = u.code)"
+            "  ) AS boundary) AS b"
+            "  WHERE b.boundary IS NOT NULL ORDER BY u.start, u.depth)"
+            " SELECT s.{row}, a.code,"
+            " round(ST_Distance(a.boundary::geography, s.inner_point::geography))"
+            " FROM (SELECT *, ST_PointOnSurface(boundary) AS inner_point FROM {s}"
+            "  WHERE boundary IS NOT NULL) AS s"
+            " JOIN bounded AS a ON a.start = s.parent_code"
+            " WHERE NOT ST_Intersects(a.boundary, s.inner_point)"
+            " AND NOT ST_DWithin(a.boundary::geography, s.inner_point::geography, %s)"
             " ORDER BY s.{row}"
         ).format(row=_ROW, s=sql.Identifier(staging)),
-        (tolerance_m,),
+        (len(Level), tolerance_m),
     ).fetchall()
-    return [(int(row), str(parent), float(metres)) for row, parent, metres in rows]
+    return [(int(row), str(ancestor), float(metres)) for row, ancestor, metres in rows]
 
 
 def unknown_grids(
@@ -1161,6 +1177,122 @@ def positions_on_record(
 
 
 @dataclass(frozen=True)
+class ShapesInPlaces:
+    """Staged boundaries, and the boundary of the place each should lie in (CGCS2000, WKB).
+
+    Attributes
+    ----------
+    staged : int
+        The staged rows that have a boundary.
+    shapes : list of bytes
+        Those of them returned.
+    places : list of str
+        The code of each one's place.
+    boundaries : dict of str to bytes
+        Each place's boundary.
+    """
+
+    staged: int
+    shapes: list[bytes]
+    places: list[str]
+    boundaries: dict[str, bytes]
+
+
+def shapes_in_places(
+    conn: psycopg.Connection[Any],
+    staging: str,
+    geometry: str,
+    place_column: str,
+    *,
+    limit: int = 200,
+) -> ShapesInPlaces:
+    """Return up to ``limit`` staged boundaries, spread over the file, with their places'.
+
+    A row's place is the unit ``place_column`` names (a grid's village, a jurisdiction's
+    parent) or, when that unit has no boundary, the nearest unit above it that has one, the
+    county at most. Rows with no such place are left out.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name.
+    geometry : str
+        Its boundary column.
+    place_column : str
+        Its column naming each row's place (a 12-digit jurisdiction code).
+    limit : int
+        Most boundaries returned (every k-th row of the file).
+
+    Returns
+    -------
+    ShapesInPlaces
+        The boundaries, in file order, and their places.
+    """
+    g = sql.Identifier(geometry)
+    staged = _count(
+        conn,
+        sql.SQL("SELECT count(*) FROM {} WHERE {} IS NOT NULL").format(sql.Identifier(staging), g),
+    )
+    every = max(1, staged_rows(conn, staging) // limit)
+    rows = conn.execute(
+        sql.SQL(
+            "WITH RECURSIVE sample AS (SELECT {row}, {g} AS shape, {p} AS code FROM {s}"
+            " WHERE {g} IS NOT NULL AND {p} IS NOT NULL AND {row} %% %s = 0"
+            " ORDER BY {row} LIMIT %s),"
+            " up AS (SELECT m.{row}, j.code, j.parent_code, j.boundary IS NOT NULL AS bounded,"
+            "  0 AS depth FROM sample AS m JOIN jurisdictions AS j ON j.code = m.code"
+            "  WHERE j.level >= %s"
+            " UNION ALL SELECT u.{row}, j.code, j.parent_code, j.boundary IS NOT NULL,"
+            "  u.depth + 1 FROM up AS u JOIN jurisdictions AS j ON j.code = u.parent_code"
+            "  WHERE NOT u.bounded AND j.level >= %s)"
+            " SELECT DISTINCT ON (m.{row}) ST_AsBinary(m.shape), u.code"
+            " FROM up AS u JOIN sample AS m ON m.{row} = u.{row}"
+            " WHERE u.bounded ORDER BY m.{row}, u.depth"
+        ).format(row=_ROW, g=g, p=sql.Identifier(place_column), s=sql.Identifier(staging)),
+        (every, limit, Level.COUNTY, Level.COUNTY),
+    ).fetchall()
+    places = [str(r[1]) for r in rows]
+    found = conn.execute(
+        "SELECT code, ST_AsBinary(boundary) FROM jurisdictions WHERE code = ANY(%s)",
+        (sorted(set(places)),),
+    ).fetchall()
+    return ShapesInPlaces(
+        staged, [bytes(r[0]) for r in rows], places, {str(c): bytes(b) for c, b in found}
+    )
+
+
+def inside_bounded_units(
+    conn: psycopg.Connection[Any],
+    lon: Sequence[float] | npt.ArrayLike,
+    lat: Sequence[float] | npt.ArrayLike,
+) -> int:
+    """Return how many points lie inside the boundary of a county (or a unit below) on record.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Any connection (its scope set to the whole database).
+    lon, lat : sequence of float
+        The points, CGCS2000.
+
+    Returns
+    -------
+    int
+        Points covered by the boundary of some county, township or village.
+    """
+    lons, lats = (np.asarray(v, dtype=float).tolist() for v in (lon, lat))
+    return _count(
+        conn,
+        "SELECT count(*) FROM unnest(%s::float8[], %s::float8[]) AS p(lon, lat)"
+        " WHERE EXISTS (SELECT FROM jurisdictions AS j WHERE j.level >= %s"
+        " AND ST_Covers(j.boundary, ST_SetSRID(ST_MakePoint(p.lon, p.lat), %s)))",
+        (lons, lats, Level.COUNTY, SRID),
+    )
+
+
+@dataclass(frozen=True)
 class UnmatchedWorkers:
     """Workers named in staged rows (by 工号 or name) that the database could not tell.
 
@@ -1474,3 +1606,86 @@ def retired_units(
         )
         for code, name, on, live, live_name in rows
     }
+
+
+def overlapping_units(conn: psycopg.Connection[Any], staging: str) -> list[Overlap]:
+    """Return the live units on record, not in the file, that the file's units overlap.
+
+    A village drawn over another township's village (a boundary traced from the wrong sheet,
+    a code typed for the wrong unit) lies inside the county and passes
+    :func:`outside_parent`; its records would then fall in either by their point. Compared
+    after the upsert, in its transaction: each unit the file gives a boundary, in use, with
+    the units in use of its level that the file does not list, by the GiST index, with the
+    thresholds of a grids file's overlaps (:data:`layers.grid_changes.OVERLAP_SHARE` of the
+    smaller unit and :data:`~layers.grid_changes.OVERLAP_MIN_M2`: units drawn separately
+    along a shared edge overlap by a sliver).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction, after the upsert.
+    staging : str
+        Staging table name of jurisdictions (``code``, ``boundary``).
+
+    Returns
+    -------
+    list of Overlap
+        ``old_*`` the unit on record, ``new_*`` the file's unit; largest overlap first.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "WITH near AS MATERIALIZED (SELECT o.code AS old, o.name AS old_name, f.code AS new,"
+            " f.name AS new_name, o.boundary AS a, f.boundary AS b"
+            " FROM (SELECT DISTINCT code FROM {s} WHERE boundary IS NOT NULL) AS s"
+            " JOIN jurisdictions AS f ON f.code = s.code"
+            " JOIN jurisdictions AS o ON o.boundary && f.boundary AND o.level = f.level"
+            " AND o.retired_on IS NULL"
+            " WHERE f.retired_on IS NULL"
+            " AND NOT EXISTS (SELECT FROM {s} AS t WHERE t.code = o.code)),"
+            " shared AS MATERIALIZED (SELECT *, ST_Intersection(a, b) AS shared FROM near)"
+            " SELECT old, old_name, new, new_name, ST_Area(shared::geography) AS m2 FROM shared"
+            " WHERE ST_Area(shared) > %(share)s * least(ST_Area(a), ST_Area(b))"
+            " AND ST_Area(shared::geography) > %(least)s ORDER BY m2 DESC, new, old"
+        ).format(s=sql.Identifier(staging)),
+        {"share": OVERLAP_SHARE, "least": OVERLAP_MIN_M2},
+    ).fetchall()
+    return [
+        Overlap(str(old), str(old_name), str(new), str(new_name), float(area))
+        for old, old_name, new, new_name, area in rows
+    ]
+
+
+def overlapping_units_note(overlaps: Sequence[Overlap]) -> str | None:
+    """Return the summary's line on :func:`overlapping_units`, if any (listed, not refused).
+
+    Parameters
+    ----------
+    overlaps : sequence of Overlap
+        From :func:`overlapping_units`.
+
+    Returns
+    -------
+    str or None
+        The line (Chinese).
+
+    Examples
+    --------
+    >>> note = overlapping_units_note(
+    ...     [Overlap("620702101001", "新墩村", "620702102016", "西寨村", 523_000.0)]
+    ... )
+    >>> note.split("。")[0].split("：")[1]
+    '西寨村（620702102016）与新墩村（620702101001）重叠 0.523 平方公里'
+    """
+    if not overlaps:
+        return None
+    pairs = [
+        f"{o.new_name}（{o.new_code}）与{o.old_name}（{o.old_code}）重叠 "
+        + (f"{o.area_m2 / 1e6:.3f} 平方公里" if o.area_m2 >= 10_000 else f"{o.area_m2:.0f} 平方米")
+        for o in overlaps
+    ]
+    listed = "、".join(pairs[:SHOWN]) + ("等" if len(pairs) > SHOWN else "")
+    return (
+        f"本文件有 {len({o.new_code for o in overlaps})} 个辖区与库中在用、不在本文件中的同级辖区"
+        f"重叠：{listed}。请核对这些边界（是否画错了村、坐标系是否对），"
+        "重叠处的人员和案件按点位可能归入其中任一个"
+    )

@@ -43,6 +43,11 @@ FORMER = "_former"
 STATUS = "_unit_status"
 """Staging helper: ``live`` or ``retired`` as the row's 状态 says; empty when it says nothing."""
 
+INCOMPLETE_NOTE = (
+    "有退回的行，未按 --complete 撤销文件未列的单位（退回行的单位并非不存在）："
+    "改正退回的行后，再按 --complete 重新导入"
+)
+"""Said when ``--complete --partial`` loads a file with rejected rows: nothing is retired."""
 MAJOR_SHARE = 0.5
 """How much of a unit ``--complete`` retires a unit of the file must cover to succeed it."""
 SHOWN = 10
@@ -84,6 +89,8 @@ class Retirement:
         Retired village's name → its grids still in use.
     unknown_former : list of str
         原编码 values on record nowhere (nothing to retire).
+    leaders : list of str
+        Successor grids without a 网格长 that took the leader of a grid they took over.
     """
 
     table: str
@@ -94,6 +101,7 @@ class Retirement:
     accounts: list[str] = field(default_factory=list)
     live_grids: Counter[str] = field(default_factory=Counter)
     unknown_former: list[str] = field(default_factory=list)
+    leaders: list[str] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         """Return what the import's summary says of them (Chinese; counts and unit names).
@@ -138,6 +146,10 @@ class Retirement:
                 f"已撤销的村（社区）仍有在用网格：{_listed(shown)}；"
                 "请导入新村（社区）的网格，并在原网格编码列写明它们"
             )
+        if self.leaders:
+            notes.append(
+                f"{len(self.leaders)} 个网格沿用了所继承网格的网格长：{_listed(self.leaders)}"
+            )
         if self.unknown_former:
             notes.append(
                 f"原编码在库中没有，未撤销任何单位：{_listed(sorted(set(self.unknown_former)))}"
@@ -171,7 +183,9 @@ def retired_rows(
     """Return the staged rows that name a retired unit and do not say it is in use again.
 
     A file that lists a unit retired before, without a 状态 of 在用 (a layer drawn before the
-    re-division, sent again), must not bring it back silently.
+    re-division, sent again), must not bring it back silently. Nor may a row retire a unit
+    the database does not have (a mistyped code, or one never imported): it would make a new
+    unit, retired, and retire nothing.
 
     Parameters
     ----------
@@ -211,7 +225,31 @@ def retired_rows(
                 f"{name}已于{day.isoformat()}撤销{after}：要恢复使用，请在状态列写在用",
             )
         )
-    return found
+    return sorted(found + _unknown_retired(conn, table, staging))
+
+
+def _unknown_retired(
+    conn: psycopg.Connection[Any], table: str, staging: str
+) -> list[tuple[int, str, str]]:
+    """Return the staged rows that retire a unit not on record: nothing to retire."""
+    if STATUS not in staged_columns(conn, staging):
+        return []
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT s._row, s.code FROM {s} AS s WHERE s.{status} = 'retired'"
+            " AND s.code IS NOT NULL"
+            " AND NOT EXISTS (SELECT FROM {t} AS t WHERE t.code = s.code) ORDER BY s._row"
+        ).format(s=sql.Identifier(staging), t=sql.Identifier(table), status=sql.Identifier(STATUS))
+    ).fetchall()
+    label = _LABEL[table]
+    return [
+        (
+            int(row),
+            str(code),
+            f"库中没有这个{label}，无可撤销：请核对编码；确实没有导入过的，从文件中删去此行",
+        )
+        for row, code in rows
+    ]
 
 
 def unknown_successors(
@@ -255,6 +293,9 @@ def unknown_successors(
 def snapshot(conn: psycopg.Connection[Any], table: str, staging: str) -> Before:
     """Return which staged units are on record in use, and which retired, before the upsert.
 
+    A row retiring its unit without a 撤销日期 is dated first: a unit retired before keeps its
+    day (a retirement stated again), another is retired today.
+
     Parameters
     ----------
     conn : psycopg.Connection
@@ -269,10 +310,19 @@ def snapshot(conn: psycopg.Connection[Any], table: str, staging: str) -> Before:
     Before
         For :func:`retire`.
     """
+    names = {"t": sql.Identifier(table), "s": sql.Identifier(staging)}
+    if STATUS in staged_columns(conn, staging):  # 撤销 without a date: as on record, else today
+        conn.execute(
+            sql.SQL(
+                "UPDATE {s} AS s SET retired_on = coalesce((SELECT t.retired_on FROM {t} AS t"
+                " WHERE t.code = s.code), {today}) WHERE s.{status} = 'retired'"
+                " AND s.retired_on IS NULL"
+            ).format(today=_TODAY, status=sql.Identifier(STATUS), **names)
+        )
     rows = conn.execute(
         sql.SQL(
             "SELECT t.code, t.retired_on IS NULL FROM {t} AS t JOIN {s} AS s ON s.code = t.code"
-        ).format(t=sql.Identifier(table), s=sql.Identifier(staging))
+        ).format(**names)
     ).fetchall()
     live = frozenset(str(code) for code, used in rows if used)
     return Before(table, staging, live, frozenset(str(code) for code, _ in rows) - live)
@@ -309,6 +359,15 @@ def retire(
     table, staging = before.table, before.staging
     done = Retirement(table)
     columns = staged_columns(conn, staging)
+    if STATUS in columns:  # 在用: back in use (an empty cell keeps a retirement, kinds.keep)
+        conn.execute(
+            sql.SQL(
+                "UPDATE {t} AS t SET retired_on = NULL, successor_code = NULL FROM {s} AS s"
+                " WHERE s.code = t.code AND s.{status} = 'live' AND t.retired_on IS NOT NULL"
+            ).format(
+                t=sql.Identifier(table), s=sql.Identifier(staging), status=sql.Identifier(STATUS)
+            )
+        )
     staged = list(before.live | before.retired)
     retired_now = {
         str(code): str(name)
@@ -337,11 +396,10 @@ def retire(
         return done
     found = retired_units(conn, newly)
     done.retired = [found[code] for code in sorted(found)]
-    _heirs(conn, table, newly)
     if table == "grids":
-        _rehome_grids(conn, newly, actor, done)
-    else:
-        _rehome_areas(conn, newly, actor, done)
+        done.leaders = _hand_over_leaders(conn, newly)
+    _heirs(conn, table, newly)
+    _rehome(conn, table, newly, actor, done)
     conn.execute("DROP TABLE zz_heirs")
     return done
 
@@ -417,6 +475,18 @@ def _retire_missing(
     ]
 
 
+def _hand_over_leaders(conn: psycopg.Connection[Any], codes: list[str]) -> list[str]:
+    """Give a successor without a 网格长 the leader of a grid it took over; return its name."""
+    rows = conn.execute(
+        "UPDATE grids AS n SET leader_id = o.leader_id FROM (SELECT DISTINCT ON (successor_code)"
+        " successor_code, leader_id FROM grids WHERE code = ANY(%s) AND leader_id IS NOT NULL"
+        " ORDER BY successor_code, code) AS o"
+        " WHERE n.code = o.successor_code AND n.leader_id IS NULL RETURNING n.code, n.name",
+        (codes,),
+    ).fetchall()
+    return [str(name) for _, name in sorted(rows)]
+
+
 def _heirs(conn: psycopg.Connection[Any], table: str, codes: list[str]) -> None:
     """Make ``zz_heirs (origin, heir)``: each retired unit's successor in use (through chains)."""
     conn.execute(
@@ -430,51 +500,63 @@ def _heirs(conn: psycopg.Connection[Any], table: str, codes: list[str]) -> None:
 
 @dataclass(frozen=True)
 class _Records:
-    """A table of records that lie in a unit."""
+    """A table of records that lie in a unit, and which of them a retirement moves."""
 
     label: str
     table: str
     column: str
     point: str | None
+    current: sql.Composable
 
 
 _OPEN = sql.SQL("r.state IN ({})").format(sql.SQL(", ").join(map(sql.Literal, sorted(OPEN_STATES))))
 _PERSONS = sql.SQL("r.ended_on IS NULL")
 _WORKING = sql.SQL("r.status <> 'left'")
+_ALL = sql.SQL("true")
 
-
-def _rehome_grids(
-    conn: psycopg.Connection[Any], codes: list[str], actor: str, done: Retirement
-) -> None:
-    cover = (
+_AROUND = {
+    "grids": (
         "SELECT g.code, g.area_code FROM grids AS g WHERE g.retired_on IS NULL"
         " AND ST_Covers(g.boundary, r.{p}) AND left(g.area_code, 6) = left(r.area_code, 6)"
         " ORDER BY g.code LIMIT 1"
-    )
-    for records, current in (
-        (_Records("特殊人群", "persons", "grid_code", "residence"), _PERSONS),
-        (_Records("在办案件", "cases", "grid_code", "point"), _OPEN),
-        (_Records("网格员", "workers", "home_grid", None), _WORKING),
-    ):
-        _move(conn, records, current, codes, cover, "grids", actor, done)
-
-
-def _rehome_areas(
-    conn: psycopg.Connection[Any], codes: list[str], actor: str, done: Retirement
-) -> None:
-    cover = (
+    ),
+    "jurisdictions": (
         "SELECT j.code, j.code AS area_code FROM jurisdictions AS j WHERE j.retired_on IS NULL"
         " AND j.level = (SELECT o.level FROM jurisdictions AS o WHERE o.code = r.area_code)"
         " AND ST_Covers(j.boundary, r.{p}) AND left(j.code, 6) = left(r.area_code, 6)"
         " ORDER BY j.code LIMIT 1"
-    )
-    for records, current in (
-        (_Records("特殊人群", "persons", "area_code", "residence"), _PERSONS),
-        (_Records("在办案件", "cases", "area_code", "point"), _OPEN),
-        (_Records("网格员", "workers", "area_code", None), _WORKING),
-        (_Records("摄像机", "video_points", "area_code", "point"), sql.SQL("true")),
-    ):
-        _move(conn, records, current, codes, cover, "jurisdictions", actor, done)
+    ),
+}
+"""SQL: the unit in use of record ``r``'s county around its point ``{p}``, by kind of unit."""
+_MOVED = {
+    "grids": (
+        _Records("特殊人群", "persons", "grid_code", "residence", _PERSONS),
+        _Records("在办案件", "cases", "grid_code", "point", _OPEN),
+        _Records("网格员", "workers", "home_grid", None, _WORKING),
+    ),
+    "jurisdictions": (
+        _Records("特殊人群", "persons", "area_code", "residence", _PERSONS),
+        _Records("在办案件", "cases", "area_code", "point", _OPEN),
+        _Records("网格员", "workers", "area_code", None, _WORKING),
+        _Records("摄像机", "video_points", "area_code", "point", _ALL),
+    ),
+}
+"""The records a retired unit's kind moves: a grid's, a village's (and cameras, by village)."""
+
+
+def _rehome(
+    conn: psycopg.Connection[Any], table: str, codes: list[str], actor: str, done: Retirement
+) -> None:
+    for records in _MOVED[table]:
+        _move(conn, records, codes, _AROUND[table], table, actor, done)
+    if table == "jurisdictions":
+        _left_with_retired_areas(conn, codes, done)
+
+
+def _left_with_retired_areas(
+    conn: psycopg.Connection[Any], codes: list[str], done: Retirement
+) -> None:
+    """Note the accounts scoped to retired jurisdictions and the grids still in use in them."""
     done.accounts = [
         str(name)
         for (name,) in conn.execute(
@@ -498,7 +580,6 @@ def _rehome_areas(
 def _move(
     conn: psycopg.Connection[Any],
     records: _Records,
-    current: sql.Composable,
     codes: list[str],
     cover: str,
     units: str,
@@ -527,7 +608,7 @@ def _move(
             " SELECT r.id, r.{c} AS old, coalesce(a.code, h.heir) AS new FROM {r} AS r"
             " LEFT JOIN zz_heirs AS h ON h.origin = r.{c} {around}"
             " WHERE r.{c} = ANY(%s) AND {current}"
-        ).format(around=around, current=current, **names),
+        ).format(around=around, current=records.current, **names),
         (codes,),
     )
     area = sql.SQL(", area_code = u.area_code" if records.column != "area_code" else "")
@@ -554,8 +635,9 @@ def _move(
             sql.SQL(
                 "INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
                 " to_state, note, payload)"
-                " SELECT r.id, r.area_code, %s, 'rehomed', r.state, r.state,"
-                " '区划网格调整：' || o.name || ' → ' || u.name,"
+                " SELECT r.id, r.area_code, %s, 'rehomed', r.state, r.state, '区划网格调整：'"
+                " || CASE WHEN o.name = u.name THEN o.name || '（' || o.code || ' → ' || u.code"
+                " || '）' ELSE o.name || ' → ' || u.name END,"
                 " jsonb_build_object('from', m.old, 'to', m.new)"
                 " FROM zz_moves AS m JOIN cases AS r ON r.id = m.id"
                 " JOIN {u} AS o ON o.code = m.old JOIN {u} AS u ON u.code = m.new"

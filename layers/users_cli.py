@@ -11,18 +11,25 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from layers.settings import Settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from layers.model import Jurisdiction
+
 console = Console()
+CHINA = ZoneInfo("Asia/Shanghai")
 CLI_ACTOR = "cli"
 ROLE_HELP = (
     "admin 系统管理员、auditor 安全审计员、commander 指挥中心值班员、dispatcher 乡镇调度员、"
@@ -30,18 +37,35 @@ ROLE_HELP = (
 )
 """The roles of :class:`layers.model.Role` with their labels, for the help (which must not
 import the model: ``tests/test_cli_startup.py`` checks that the two agree)."""
+SCOPE_HELP = "可管辖范围：辖区的12位区划代码，省、市、县、乡镇也可只写前2、4、6、9位。"
+NOT_RUNNING = "连不上数据库：请先运行 zongzhi db start"
+
+
+def _fail(message: str) -> typer.Exit:
+    """Print ``错误：message`` (plain text, one line) and return the exit to raise."""
+    console.print(Text.assemble(("错误：", "bold red"), message), soft_wrap=True)
+    return typer.Exit(code=1)
 
 
 @contextmanager
 def _owner_session() -> Iterator[Session]:
+    """Open the owner session of a command; a database not started is said, not a traceback."""
+    from sqlalchemy.exc import OperationalError
     from sqlalchemy.orm import Session
 
     from layers.database import apply_scope, make_engine, resolve_urls
+    from layers.embedded import EmbeddedError
 
-    engine = make_engine(resolve_urls(Settings.from_env()).owner, pool_size=1)
+    try:
+        engine = make_engine(resolve_urls(Settings.from_env()).owner, pool_size=1)
+    except EmbeddedError as exc:
+        raise _fail(str(exc)) from exc
     try:
         with Session(engine) as session, session.begin():
-            apply_scope(session, None)
+            try:
+                apply_scope(session, None)
+            except OperationalError as exc:
+                raise _fail(NOT_RUNNING) from exc
             yield session
     finally:
         engine.dispose()
@@ -50,14 +74,17 @@ def _owner_session() -> Iterator[Session]:
 def _read_password(from_stdin: bool) -> str:
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
-    value: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    return value
+    while True:
+        value: str = typer.prompt("密码", hide_input=True)
+        if typer.prompt("再输入一次密码", hide_input=True) == value:
+            return value
+        console.print("两次输入的密码不一致，请重新输入")
 
 
 def add(
     name: str = typer.Argument(..., help="登录名。"),
     role: str = typer.Option(..., "--role", help=f"角色：{ROLE_HELP}。"),
-    scope: str = typer.Option(..., "--scope", help="可管辖范围：辖区的12位区划代码。"),
+    scope: str = typer.Option(..., "--scope", help=SCOPE_HELP),
     display_name: str | None = typer.Option(
         None, "--display-name", help="显示的姓名（默认同登录名）。"
     ),
@@ -74,9 +101,15 @@ def add(
     ),
 ) -> None:
     """Create the account NAME with a role and a jurisdiction scope."""
+    from geo.codes import CodeError, written_division_code
     from layers import accounts, audit
     from layers.errors import DomainError
+    from layers.model import Jurisdiction, Role
 
+    try:
+        scope = written_division_code(scope)
+    except CodeError as exc:
+        raise _fail(str(exc)) from exc
     password = _read_password(password_stdin)
     try:
         with _owner_session() as session:
@@ -99,33 +132,57 @@ def add(
                 object_id=str(user.id),
                 detail={"role": role, "scope": scope, "can_unmask": unmask},
             )
-            user_id = user.id
+            said = (
+                f"已新建账号 {name}（编号 {user.id}）：{Role.labels()[role]}，"
+                f"管辖范围 {_unit_label(session.get(Jurisdiction, scope), scope)}"
+            )
     except DomainError as exc:
-        console.print(f"[bold red]error:[/] {exc}")
-        raise typer.Exit(code=1) from exc
-    console.print(f"user {name} created (id {user_id}, role {role}, scope {scope})")
+        raise _fail(str(exc)) from exc
+    console.print(said, soft_wrap=True)
+
+
+def _unit_label(unit: Jurisdiction | None, code: str) -> str:
+    """Return ``甘州区（620702000000）``, or the code alone for a unit not on record."""
+    return f"{unit.name}（{code}）" if unit is not None else code
 
 
 def list_users() -> None:
     """List the accounts with their role, scope and lock state."""
     from sqlalchemy import select
 
-    from layers.model import User
+    from layers.model import Jurisdiction, Role, User
 
-    table = Table("id", "user", "name", "role", "scope", "unmask", "active", "locked until")
+    roles = Role.labels()
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    for header in ("编号", "登录名", "姓名", "角色"):
+        table.add_column(header, overflow="fold")
+    table.add_column("管辖范围", overflow="fold", min_width=12)  # its code is never cut
+    table.add_column("状态", overflow="fold", min_width=8)
     with _owner_session() as session:
-        for user in session.scalars(select(User).order_by(User.id)):
+        rows = session.execute(
+            select(User, Jurisdiction.name)
+            .join(Jurisdiction, Jurisdiction.code == User.scope_code)
+            .order_by(User.id)
+        )
+        for user, unit in rows:
             table.add_row(
                 str(user.id),
                 user.username,
                 user.display_name,
-                user.role,
-                user.scope_code,
-                "yes" if user.can_unmask else "",
-                "yes" if user.active else "no",
-                f"{user.locked_until:%Y-%m-%d %H:%M}" if user.locked_until else "",
+                roles.get(user.role, user.role),
+                f"{unit}\n{user.scope_code}",
+                _state(user.active, user.locked_until) + ("\n可看明文" if user.can_unmask else ""),
             )
     console.print(table)
+
+
+def _state(active: bool, locked_until: datetime | None) -> str:
+    """Return an account's state as listed: 启用, 停用, or 锁定至 … (Beijing time)."""
+    if not active:
+        return "停用"
+    if locked_until is None or locked_until <= datetime.now(UTC):
+        return "启用"
+    return f"锁定至 {locked_until.astimezone(CHINA):%m-%d %H:%M}"
 
 
 def unlock(name: str = typer.Argument(..., help="登录名。")) -> None:
@@ -138,8 +195,7 @@ def unlock(name: str = typer.Argument(..., help="登录名。")) -> None:
     with _owner_session() as session:
         user = session.scalar(select(User).where(User.username == name))
         if user is None:
-            console.print(f"[bold red]error:[/] no user {name!r}")
-            raise typer.Exit(code=1)
+            raise _fail(f"没有账号 {name}")
         user.locked_until = None
         user.failed_logins = 0
         audit.record(
@@ -150,7 +206,7 @@ def unlock(name: str = typer.Argument(..., help="登录名。")) -> None:
             object_type="user",
             object_id=str(user.id),
         )
-    console.print(f"user {name} unlocked")
+    console.print(f"已解除账号 {name} 的锁定", soft_wrap=True)
 
 
 def _set_active(name: str, active: bool) -> None:
@@ -163,15 +219,12 @@ def _set_active(name: str, active: bool) -> None:
     with _owner_session() as session:
         user = session.scalar(select(User).where(User.username == name))
         if user is None:
-            console.print(f"[bold red]error:[/] no user {name!r}")
-            raise typer.Exit(code=1)
+            raise _fail(f"没有账号 {name}")
         worker = session.get(Worker, user.worker_id) if user.worker_id is not None else None
         if active and worker is not None and worker.status == WorkerStatus.LEFT:
-            console.print(
-                f"[bold red]error:[/] 账号 {name} 对应的网格员 {worker.name} 已离职，不能启用"
-                "（重新列入花名册后再启用）"
+            raise _fail(
+                f"账号 {name} 对应的网格员 {worker.name} 已离职，不能启用（重新列入花名册后再启用）"
             )
-            raise typer.Exit(code=1)
         user.active = active
         audit.record(
             session,
@@ -181,7 +234,7 @@ def _set_active(name: str, active: bool) -> None:
             object_type="user",
             object_id=str(user.id),
         )
-    console.print(f"user {name} {'enabled' if active else 'disabled'}")
+    console.print(f"已{'启用' if active else '停用'}账号 {name}", soft_wrap=True)
 
 
 def enable(name: str = typer.Argument(..., help="登录名。")) -> None:

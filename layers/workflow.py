@@ -153,6 +153,7 @@ OWN_DISPATCH_ACTIONS = frozenset({"accept", "arrive", "resolve", "return"})
 #: Chinese names of every action written to the event log (the table's and the system's).
 ACTION_LABELS: dict[str, str] = {
     "register": "登记",
+    "import": "导入",
     "repeat_linked": "关联重复反映",
     "rehomed": "区划网格调整",
     **{name: rule.label for name, rule in RULES.items()},

@@ -40,23 +40,25 @@ def _psql(url: str, query: str) -> str:
 
 def test_embedded_database_lifecycle(tmp_path: Path) -> None:
     home = tmp_path / "zz"
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     try:
         first = _run(home, "db", "start")
-        assert "migrated to" in first.stdout
+        assert f"已建立表结构（版本 {head}）" in first.stdout
+        assert f"数据库已启动：{home / 'pg'}" in first.stdout
         again = _run(home, "db", "start")  # harmless the second time
-        assert again.returncode == 0
+        assert f"表结构已是版本 {head}，无需升级" in again.stdout
         _run(home, "db", "migrate")
         status = _run(home, "db", "status").stdout
-        head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-        assert "running" in status and "yes" in status and f"{head}" in status
+        assert "运行中" in status and "是" in status and f"{head}" in status
         url = _run(home, "db", "url").stdout.strip()
         assert url.startswith("postgresql://zongzhi_app:")
         assert _psql(url, "select postgis_version()").startswith("3.")
-        assert _run(home, "db", "stop").stdout.strip() == "stopped"
+        assert _run(home, "db", "stop").stdout.strip() == "数据库已停止"
         stopped = _run(home, "db", "status", check=False)
-        assert stopped.returncode == 3 and "no" in stopped.stdout
+        assert stopped.returncode == 3 and "否" in stopped.stdout
+        assert "数据库没有运行" in _run(home, "db", "url").stderr
         migrated = _run(home, "db", "migrate")  # a stopped cluster is started, not a traceback
-        assert "migrated to" in migrated.stdout
+        assert f"表结构已是版本 {head}" in migrated.stdout
         _run(home, "db", "stop")
 
         port = json.loads((home / "pg" / "secrets.json").read_text())["port"]
@@ -85,5 +87,5 @@ def test_external_server_starts_nothing(tmp_path: Path, database: SuiteDatabase)
     out = subprocess.run(
         [ZONGZHI, "db", "start"], env=env, capture_output=True, text=True, check=True, timeout=120
     ).stdout
-    assert "nothing to start" in out
+    assert "无需启动" in out
     assert not (tmp_path / "unused" / "pg").exists()

@@ -392,3 +392,57 @@ def test_imported_work_orders_join_the_desks_queue_live(
     expect(page.locator("#dz-queue-list .dz-item-title", has_text=title)).to_have_count(2)
     page.screenshot_step("imported-queued")
     page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_case_page_shows_an_imported_cases_timeline_in_chinese(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+) -> None:
+    """A 12345 order imported, corrected and then closed by its source: every line is Chinese."""
+    demo = console_demo
+    with demo.owner.connect() as conn:
+        village = conn.execute(
+            text(
+                "SELECT code FROM jurisdictions WHERE level = 5 AND code LIKE '530424%'"
+                " ORDER BY code OFFSET 1 LIMIT 1"
+            )
+        ).scalar_one()
+    reported = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=2)).strftime(
+        "%Y-%m-%d %H:%M"
+    )
+    closed = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(hours=3)).strftime(
+        "%Y-%m-%d %H:%M"
+    )
+    number = "2026113000417"
+    headers = ["工单编号", "事件类型", "标题", "所属社区", "登记时间", "工单状态", "办结时间"]
+    versions = [
+        ("12345工单_周一.csv", "邻居排水沟堵塞起纠纷", "办理中", ""),
+        ("12345工单_周二.csv", "邻居排水沟堵塞积水起纠纷", "办理中", ""),
+        ("12345工单_周三.csv", "邻居排水沟堵塞积水起纠纷", "已办结", closed),
+    ]
+    for name, title, state, closed_at in versions:
+        path = tmp_path / name
+        row = [number, "邻里纠纷", title, village, reported, state, closed_at]
+        path.write_text(csv_text(headers, [row]), encoding="utf-8")
+        with demo.owner.connect() as conn:
+            outcome = run_import(conn, path, ImportOptions(kind="cases", user="区综治中心"))
+        assert outcome.committed, outcome.problems
+    with demo.owner.connect() as conn:
+        case_id = conn.execute(
+            text("SELECT id FROM cases WHERE external_no = :n"), {"n": number}
+        ).scalar_one()
+
+    login(page, demo.origin, demo.username("commander", demo.data.county_code))
+    page.goto(f"{demo.origin}/cases/{case_id}")
+    timeline = page.locator("#cz-timeline tbody tr")
+    expect(timeline).to_have_count(3)
+    cells = [[row.locator("td").nth(i).inner_text() for i in (1, 4)] for row in timeline.all()]
+    assert cells == [
+        ["导入", "从文件导入"],
+        ["导入", "按来源系统的新数据更新"],
+        ["导入", "来源系统已办结"],
+    ]
+    page.screenshot_step("imported-timeline", full_page=True)
+    assert page.latin_words("#cz-timeline") == []  # every action and note is Chinese
+    page.assert_clean(demo.origin)

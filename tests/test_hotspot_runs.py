@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from geo.codes import written_division_code
 from layers import command, hotspot_runs, hotspots_cli
 from layers.errors import Forbidden
 from layers.model import Alert, HotspotCell, Jurisdiction
@@ -157,7 +158,7 @@ def test_cli_takes_a_short_scope_and_refuses_a_wrong_one_in_chinese() -> None:
 
     app = typer.Typer()
     hotspots_cli.register(app)
-    assert hotspots_cli.scope_code_written(" 620702 ") == "620702000000"
+    assert written_division_code(" 620702 ") == "620702000000"
     wrong = CliRunner().invoke(app, ["hotspots", "run", "--scope", "6207021"])
     assert wrong.exit_code == 2 and "错误：" in wrong.output and "Traceback" not in wrong.output
 

@@ -36,6 +36,7 @@ EAST_GRID = VILLAGE + "002"
 SOUTH_EAST = VILLAGE + "003"
 MIDDLE = 24.21
 GRID_HEADERS = ["网格编码", "网格名称", "所属社区", "边界"]
+NEW_VILLAGE = "530424100007"
 
 
 def _grids(
@@ -226,6 +227,17 @@ def test_renamed_units_are_listed(township: Session, tmp_path: Path) -> None:
     assert "名称只多“村委会”“居委会”等字样的 1 个未改名：邻村" in real.notes
     kept = db.execute(text("SELECT name FROM jurisdictions WHERE code = '530424100002'"))
     assert kept.scalar_one() == "邻村"
+    # its new villages are named as the villages beside them are: 河湾村委会 is 河湾村
+    path.write_text(
+        csv_text(
+            ["区划代码", "名称"], [["530424100002", "邻村村民委员会"], [NEW_VILLAGE, "河湾村委会"]]
+        ),
+        encoding="utf-8",
+    )
+    added = run_import(db.connection(), path, ImportOptions(kind="jurisdictions"))
+    assert added.committed and "新单位 1 个同样不写“村委会”“居委会”等字样：河湾村" in added.notes
+    new = db.execute(text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": NEW_VILLAGE})
+    assert new.scalar_one() == "河湾村"
     renamed = _grids(db, tmp_path / "网格.csv", [[GRID, "测试第1网格", VILLAGE, ""]])
     assert renamed.committed and "改名 1 个：一网格 → 测试第1网格" in renamed.notes
     assert not [n for n in renamed.notes if "边界" in n]

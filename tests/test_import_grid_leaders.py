@@ -166,7 +166,7 @@ def test_an_unknown_leader_is_named_once_and_the_grids_load_with_their_leader_as
         assert [n for n in outcome.notes if "网格长" in n] == [
             "网格长中有 2 人不是本村（社区）或本乡镇在职的网格员，这 3 个网格照常导入，"
             "网格长未变：彭兰琴（187****2126，2 个网格）、周萍燕（1 个网格）；"
-            "请先导入网格员花名册（含网格长），再重新导入本表",
+            "请先导入网格员花名册（含网格长），再加 --again 重新导入本表",
             "网格长罗洁（1 个网格）已离职，未设为网格长（其网格的网格长未变）",
         ]
         assert not any("18723592126" in n for n in outcome.notes)

@@ -304,3 +304,137 @@ def test_a_merged_grids_row_naming_its_own_code_among_the_former_keeps_it(
     assert "撤销网格 1 个：三网格 → 二网格" in outcome.notes
     assert _retired(db, EAST_GRID) == (False, None)
     assert _retired(db, SOUTH_EAST) == (True, EAST_GRID)
+
+
+def test_a_retirement_stated_again_without_its_date_or_successor_keeps_them(
+    village: Session, tmp_path: Path
+) -> None:
+    db = village
+    headers = ["网格编码", "网格名称", "所属社区", "状态", "撤销日期", "继承网格编码"]
+    first = [[SOUTH_EAST, "三网格", VILLAGE, "撤销", "2025-03-10", EAST_GRID]]
+    assert _import(db, tmp_path / "撤销.csv", headers, first).committed
+    again = [[SOUTH_EAST, "三网格", VILLAGE, "已撤销", "", ""]]
+    assert _import(db, tmp_path / "撤销（去年版）.csv", headers, again).committed
+    day = _one(db, "SELECT retired_on::text FROM grids WHERE code = :c", c=SOUTH_EAST)
+    assert (day, _retired(db, SOUTH_EAST)) == ("2025-03-10", (True, EAST_GRID))
+
+
+def test_a_change_word_keeps_a_retired_grid_retired_and_only_in_use_brings_it_back(
+    village: Session, tmp_path: Path
+) -> None:
+    """合并, 编码变更 … are written of the grids a re-division abolished and of those it made."""
+    db = village
+    assert _import(
+        db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True
+    ).committed
+    changed = _import(db, tmp_path / "补报.csv", [*HEADERS, "变更情况"], [[*LAYER[2], "合并"]])
+    assert changed.committed and _retired(db, SOUTH_EAST) == (True, EAST_GRID)
+    assert not [n for n in changed.notes if "恢复" in n]
+    back = _import(db, tmp_path / "恢复.csv", [*HEADERS, "变更情况"], [[*LAYER[2], "恢复使用"]])
+    assert back.committed and _retired(db, SOUTH_EAST) == (False, None)
+
+
+def test_complete_with_rejected_rows_retires_nothing(village: Session, tmp_path: Path) -> None:
+    db = village
+    rows = [*MERGED, [SOUTH_EAST, "", VILLAGE, box(102.91, SOUTH, 102.92, MIDDLE)]]  # no name
+    outcome = _import(
+        db, tmp_path / "新网格.csv", HEADERS, rows, within=VILLAGE, complete=True, partial=True
+    )
+    assert outcome.committed and outcome.counts is not None and outcome.counts.updated == 1
+    assert any(n.startswith("有退回的行，未按 --complete 撤销") for n in outcome.notes)
+    assert _retired(db, SOUTH_EAST) == (False, None)
+
+
+def test_a_moved_boundary_never_sends_a_person_into_a_retired_grid(
+    village: Session, tmp_path: Path
+) -> None:
+    db = village
+    persons = tmp_path / "一网格人员.csv"
+    persons.write_text(
+        csv_text(
+            ["姓名", "公民身份号码", "人员类别", "经度", "纬度"],
+            [["一网格的", resident_id(2), "刑满释放人员", "102.907", "24.205"]],
+        ),
+        encoding="utf-8",
+    )
+    assert run_import(db.connection(), persons, ImportOptions(kind="persons"), keys=KEYS).committed
+    headers = [*HEADERS, "状态", "继承网格编码"]
+    rows = [  # 一网格 shrinks; 二网格 takes its strip and 三网格, redrawn over the strip, retired
+        [GRID, "一网格", VILLAGE, box(WEST, SOUTH, 102.905, NORTH), "调整", ""],
+        [EAST_GRID, "二网格", VILLAGE, box(102.905, SOUTH, 102.92, NORTH), "调整", ""],
+        [SOUTH_EAST, "三网格", VILLAGE, box(102.905, SOUTH, 102.92, MIDDLE), "撤销", EAST_GRID],
+    ]
+    outcome = _import(db, tmp_path / "调整.csv", headers, rows)
+    assert outcome.committed
+    moved = _one(db, "SELECT grid_code FROM persons WHERE name = '一网格的'")
+    assert moved == EAST_GRID, outcome.notes
+
+
+def test_a_successor_without_a_leader_takes_the_retired_grids(
+    village: Session, tmp_path: Path
+) -> None:
+    db = village
+    leader = _one(db, "SELECT id FROM workers WHERE name = '三网格员'")
+    db.execute(
+        text("UPDATE grids SET leader_id = :w WHERE code = :c"), {"w": leader, "c": SOUTH_EAST}
+    )
+    outcome = _import(db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True)
+    assert outcome.committed and "1 个网格沿用了所继承网格的网格长：二网格" in outcome.notes
+    assert _one(db, "SELECT leader_id FROM grids WHERE code = :c", c=EAST_GRID) == leader
+
+
+def test_a_grid_list_may_list_a_retired_grid_under_its_successors_name(
+    village: Session, tmp_path: Path
+) -> None:
+    """东寨第5网格 re-coded: the old code 撤销, the new one 编码变更, both named 东寨第5网格."""
+    db = village
+    recoded = VILLAGE + "007"
+    headers = [*HEADERS, "变更情况", "原网格编码", "继承网格编码"]
+    rows = [
+        [
+            recoded,
+            "三网格",
+            VILLAGE,
+            box(102.91, SOUTH, 102.92, MIDDLE),
+            "编码变更",
+            SOUTH_EAST,
+            "",
+        ],
+        [SOUTH_EAST, "三网格", VILLAGE, "", "撤销", "", recoded],
+    ]
+    outcome = _import(db, tmp_path / "一览表.csv", headers, rows)
+    assert outcome.committed, outcome.problems
+    assert _retired(db, SOUTH_EAST) == (True, recoded)
+    note = db.execute(
+        text(
+            "SELECT e.note FROM case_events AS e JOIN cases AS c ON c.id = e.case_id"
+            " WHERE c.code = 'TZ-OPEN' AND e.action = 'rehomed'"
+        )
+    ).scalar_one()
+    assert note == f"区划网格调整：三网格（{SOUTH_EAST} → {recoded}）"
+
+
+def test_a_shapefile_with_blank_former_codes_loads(village: Session, tmp_path: Path) -> None:
+    """An ArcGIS layer's empty YWGBM is no code (it was read as the text "nan")."""
+    import geopandas as gpd
+    import shapely
+
+    db = village
+    recoded = VILLAGE + "007"
+    frame = gpd.GeoDataFrame(
+        {
+            "WGBM": [GRID, recoded],
+            "WGMC": ["一网格", "三网格"],
+            "YWGBM": [None, SOUTH_EAST],
+        },
+        geometry=[
+            shapely.from_wkt(box(WEST, SOUTH, 102.91, NORTH)),
+            shapely.from_wkt(box(102.91, SOUTH, 102.92, MIDDLE)),
+        ],
+        crs="EPSG:4490",
+    )
+    path = tmp_path / "网格.shp"
+    frame.to_file(path, encoding="utf-8")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="grids"))
+    assert outcome.committed, outcome.problems
+    assert _retired(db, SOUTH_EAST) == (True, recoded) and _retired(db, GRID) == (False, None)

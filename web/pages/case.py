@@ -14,26 +14,36 @@ from web.render import page_response
 
 router = APIRouter(include_in_schema=False)
 
+#: Chinese of the notes an import writes on its own events (``layers.case_import``), which
+#: are stored in English: the timeline shows these instead.
+IMPORT_NOTES: dict[str, str] = {
+    "imported": "从文件导入",
+    "updated from source": "按来源系统的新数据更新",
+    "settled at source": "来源系统已办结",
+}
+
 
 @cache
 def workflow_labels_json() -> str:
-    """Return the Chinese names of actions, outcomes and legal routes as JSON.
+    """Return the Chinese names of actions, outcomes and legal routes, and imports' notes, as JSON.
 
     Returns
     -------
     str
-        ``{"action": {...}, "outcome": {...}, "legal_route": {...}}``.
+        ``{"action": {...}, "outcome": {...}, "legal_route": {...}, "note": {...}}``.
 
     Examples
     --------
-    >>> json.loads(workflow_labels_json())["action"]["dispatch"]
-    '派单'
+    >>> labels = json.loads(workflow_labels_json())
+    >>> labels["action"]["dispatch"], labels["action"]["import"], labels["note"]["imported"]
+    ('派单', '导入', '从文件导入')
     """
     return json.dumps(
         {
             "action": workflow.ACTION_LABELS,
             "outcome": workflow.OUTCOME_LABELS,
             "legal_route": workflow.LEGAL_ROUTE_LABELS,
+            "note": IMPORT_NOTES,
         },
         ensure_ascii=False,
     )

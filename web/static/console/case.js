@@ -10,6 +10,8 @@
   const page = { case: null, me: null, action: null };
 
   const actionLabel = (a) => labels.action[a] || a;
+  /** An import's own note (stored in English) in Chinese; an operator's note as written. */
+  const noteText = (n) => (n && labels.note[n]) || n;
 
   /** Level of a 12-digit division code: 1 province … 5 village. */
   function levelOf(code) {
@@ -79,7 +81,7 @@
       tr.innerHTML =
         "<td>" + zz.esc(zz.fmtTime(e.at)) + "</td><td>" + zz.esc(actionLabel(e.action)) + "</td><td>" +
         zz.esc(e.actor_name) + "</td><td>" + change + "</td><td>" +
-        zz.esc([e.note].concat(extra).filter(Boolean).join("；")) + "</td>";
+        zz.esc([noteText(e.note)].concat(extra).filter(Boolean).join("；")) + "</td>";
       tbody.appendChild(tr);
     });
   }
