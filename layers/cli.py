@@ -39,7 +39,7 @@ EXTERNAL = "已设置 ZONGZHI_DATABASE_URL：使用该地址的数据库服务�
 
 
 def _fail(message: str) -> typer.Exit:
-    console.print(f"[bold red]错误：[/]{message}")
+    console.print(f"[bold red]错误：[/]{message}", soft_wrap=True)
     return typer.Exit(code=1)
 
 
@@ -50,13 +50,15 @@ def db_start() -> None:
 
     settings = Settings.from_env()
     if not settings.embedded:
-        console.print(EXTERNAL + "，无需启动。")
+        console.print(EXTERNAL + "，无需启动。", soft_wrap=True)
     try:
         urls = resolve_urls(settings, start=True)
     except EmbeddedError as exc:
         raise _fail(str(exc)) from exc
     if settings.embedded:
-        console.print(f"数据库已启动：{settings.pg_dir}，地址 127.0.0.1:{_port(settings)}")
+        console.print(
+            f"数据库已启动：{settings.pg_dir}，地址 127.0.0.1:{_port(settings)}", soft_wrap=True
+        )
     _migrate(urls.owner)
 
 
@@ -65,7 +67,7 @@ def db_stop() -> None:
     """Stop the embedded cluster."""
     settings = Settings.from_env()
     if not settings.embedded:
-        console.print(EXTERNAL + "，不由本平台停止。")
+        console.print(EXTERNAL + "，不由本平台停止。", soft_wrap=True)
         return
     stopped = EmbeddedCluster(settings.pg_dir).stop()
     console.print("数据库已停止" if stopped else "数据库没有运行，无需停止")

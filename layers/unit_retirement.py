@@ -32,6 +32,7 @@ from psycopg import sql
 
 from layers.bulk import staged_columns
 from layers.import_checks import RetiredUnit, live_successors, retired_units
+from layers.model.dispatches import ACTIVE_DISPATCH
 from layers.workflow import OPEN_STATES
 
 RETIRED_ON = "retired_on"
@@ -644,4 +645,22 @@ def _move(
             ).format(**names),
             (actor[:50],),
         )
+        _move_dispatches(conn, units)
     conn.execute("DROP TABLE zz_moves")
+
+
+def _move_dispatches(conn: psycopg.Connection[Any], units: str) -> None:
+    """Keep the dispatches of the cases moved (``zz_moves``) in their case's unit.
+
+    A dispatch is read in its case's jurisdiction (its ``area_code``): the new unit's commander
+    must see who handles the case. An open dispatch to a retired village goes to its successor.
+    """
+    conn.execute(
+        "UPDATE dispatches AS d SET area_code = c.area_code FROM zz_moves AS m"
+        " JOIN cases AS c ON c.id = m.id WHERE d.case_id = m.id AND m.new IS NOT NULL"
+    )
+    if units == "jurisdictions":
+        conn.execute(
+            "UPDATE dispatches SET unit_code = h.heir FROM zz_heirs AS h"
+            f" WHERE dispatches.unit_code = h.origin AND {ACTIVE_DISPATCH}"
+        )

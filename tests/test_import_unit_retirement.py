@@ -261,6 +261,12 @@ def test_merged_villages_retire_and_their_records_and_accounts_follow(
         ),
         {"v": OTHER_VILLAGE},
     )
+    db.execute(  # the open case is with the village's committee
+        text(
+            "INSERT INTO dispatches (case_id, area_code, assignee_kind, unit_code, status)"
+            " SELECT id, area_code, 'unit', area_code, 'assigned' FROM cases WHERE code = 'TZ-OPEN'"
+        )
+    )
     headers = ["区划代码", "名称", "边界", "原区划代码"]
     rows = [[merged, "新合村", box(WEST, SOUTH, 102.97, NORTH), f"{VILLAGE}、{OTHER_VILLAGE}"]]
     outcome = _import(db, tmp_path / "撤并村.csv", headers, rows, kind="jurisdictions")
@@ -272,6 +278,13 @@ def test_merged_villages_retire_and_their_records_and_accounts_follow(
     open_case = _one(db, "SELECT area_code FROM cases WHERE code = 'TZ-OPEN'")
     closed = _one(db, "SELECT area_code FROM cases WHERE code = 'TZ-CLOSED'")
     assert (camera, person, open_case, closed) == (merged, merged, merged, VILLAGE)
+    dispatch = db.execute(
+        text(
+            "SELECT d.area_code, d.unit_code FROM dispatches AS d JOIN cases AS c"
+            " ON c.id = d.case_id WHERE c.code = 'TZ-OPEN'"
+        )
+    ).one()
+    assert tuple(dispatch) == (merged, merged)  # the new village's commander sees who has it
     assert any("commander.linchun" in n and "管辖范围已撤销" in n for n in outcome.notes)
     assert any(n.startswith("已撤销的村（社区）仍有在用网格：测试社区 3 个") for n in outcome.notes)
 
