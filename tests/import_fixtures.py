@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import psycopg
 import typer
@@ -44,6 +45,25 @@ def add_jurisdictions(
             ),
             {"c": code, "n": name, "l": level, "p": parent, "w": wkt},
         )
+
+
+def retire_units(session: Session, rows: Iterable[tuple[str, str, str | None, str]]) -> None:
+    """Retire units ``(table, code, successor code or None, day)`` as a re-division does."""
+    for table, code, successor, on in rows:
+        session.execute(
+            text(
+                f"UPDATE {table} SET retired_on = CAST(:on AS date), successor_code = :s"
+                " WHERE code = :c"
+            ),
+            {"on": on, "s": successor, "c": code},
+        )
+
+
+def write_gbk(folder: Path, name: str, headers: list[str], rows: list[list[str]]) -> Path:
+    """Write a GBK CSV (as offices save them) into ``folder`` and return its path."""
+    path = folder / name
+    path.write_bytes(csv_text(headers, rows).encode("gbk"))
+    return path
 
 
 def seed_jurisdictions(session: Session) -> None:

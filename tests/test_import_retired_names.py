@@ -15,7 +15,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from importers.pipeline import ImportOptions, run_import
-from tests.import_fixtures import add_jurisdictions, box, csv_text, seed_jurisdictions
+from tests.import_fixtures import (
+    add_jurisdictions,
+    box,
+    retire_units,
+    seed_jurisdictions,
+    write_gbk,
+)
 
 COUNTY = "530424000000"
 HUAXI = "530424102000"
@@ -80,20 +86,7 @@ def seed_merger(db: Session) -> None:
         ("jurisdictions", QINGLONG_VILLAGE, SONGLIN, VILLAGES_ON),
         ("jurisdictions", QINGLONG, HUAXI, VILLAGES_ON),
     ]
-    for table, code, successor, on in retire:
-        db.execute(
-            text(
-                f"UPDATE {table} SET retired_on = CAST(:on AS date), successor_code = :s"
-                " WHERE code = :c"
-            ),
-            {"on": on, "s": successor, "c": code},
-        )
-
-
-def _write(tmp_path: Path, name: str, headers: list[str], rows: list[list[str]]) -> Path:
-    path = tmp_path / name
-    path.write_bytes(csv_text(headers, rows).encode("gbk"))
-    return path
+    retire_units(db, retire)
 
 
 def _row(number: str, town: str = "", area: str = "", grid: str = "") -> list[str]:
@@ -124,7 +117,7 @@ def test_an_old_grid_name_under_the_village_that_took_it_over_leads_to_its_succe
         _row("L-5", area="柳岭村", grid="柳塘第5网格"),  # 柳岭村's live grid of that name
         _row("L-6", area="柳岭村", grid="第2网格"),  # a bare serial: 柳岭村's own
     ]
-    path = _write(tmp_path, "华溪镇台账.csv", HEADERS, rows)
+    path = write_gbk(tmp_path, "华溪镇台账.csv", HEADERS, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases"))
     assert outcome.status == "loaded", outcome.problems
     assert _cases(db) == {
@@ -156,7 +149,7 @@ def test_an_old_grid_or_village_under_the_township_that_took_it_over_leads_to_it
         _row("Q-3", town="华溪镇", area="松林村", grid="青龙第1网格"),
         _row("Q-4", town="青龙镇", area="青龙村"),  # as it was: worked before
     ]
-    path = _write(tmp_path, "华溪镇台账.csv", HEADERS, rows)
+    path = write_gbk(tmp_path, "华溪镇台账.csv", HEADERS, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases"))
     assert outcome.status == "loaded", outcome.problems
     cases = _cases(db)
@@ -176,7 +169,7 @@ def test_an_old_grid_taken_over_elsewhere_or_by_none_is_not_found_in_the_village
         _row("X-2", area="柳岭村", grid="柳塘第6网格"),
         _row("X-3", area="南河社区", grid="李岭第4网格"),  # its successor's village
     ]
-    path = _write(tmp_path, "华溪镇台账.csv", HEADERS, rows)
+    path = write_gbk(tmp_path, "华溪镇台账.csv", HEADERS, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases", partial=True))
     where = f"在华溪镇柳岭村（{LIULING}）"
     assert sorted((p.row, p.column, p.value, p.rule) for p in outcome.problems) == [
@@ -201,12 +194,14 @@ def test_a_file_of_units_does_not_take_a_retired_unit_for_the_one_named(
 ) -> None:
     """A grid list naming 柳塘第2网格 under 柳岭村 is not about the retired grid; a ledger is."""
     seed_merger(db)
-    ledger = _write(tmp_path, "台账.csv", HEADERS, [_row("F-1", area="柳岭村", grid="柳塘第2网格")])
+    ledger = write_gbk(
+        tmp_path, "台账.csv", HEADERS, [_row("F-1", area="柳岭村", grid="柳塘第2网格")]
+    )
     outcome = run_import(db.connection(), ledger, ImportOptions(kind="cases"))
     assert outcome.status == "loaded", outcome.problems
     assert _cases(db) == {"F-1": (NEW_2, LIULING)}
 
-    grids = _write(
+    grids = write_gbk(
         tmp_path,
         "网格.csv",
         ["网格名称", "所属社区", "边界"],
@@ -222,7 +217,7 @@ def test_a_file_of_units_does_not_take_a_retired_unit_for_the_one_named(
             "请写 15 位网格编码，或先导入网格",
         )
     ]
-    towns = _write(tmp_path, "村.csv", ["名称", "所属乡镇"], [["青龙村", "华溪镇"]])
+    towns = write_gbk(tmp_path, "村.csv", ["名称", "所属乡镇"], [["青龙村", "华溪镇"]])
     outcome = run_import(db.connection(), towns, ImportOptions(kind="jurisdictions", partial=True))
     assert [(p.row, p.rule) for p in outcome.problems] == [
         (2, "华溪镇下没有名为“青龙村”的村（社区）：请核对所属乡镇，或写 12 位区划代码")

@@ -25,9 +25,10 @@ from layers.secrets import Keys
 from tests.import_fixtures import (
     add_jurisdictions,
     box,
-    csv_text,
     resident_id,
+    retire_units,
     seed_jurisdictions,
+    write_gbk,
 )
 
 KEYS = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
@@ -106,20 +107,7 @@ def seed_re_division(db: Session) -> None:
         ("jurisdictions", XIHE, None, ON),
         ("jurisdictions", OLD_DONGHE, BEIHE, ON),
     ]
-    for table, code, successor, on in retire:
-        db.execute(
-            text(
-                f"UPDATE {table} SET retired_on = CAST(:on AS date), successor_code = :s"
-                " WHERE code = :c"
-            ),
-            {"on": on, "s": successor, "c": code},
-        )
-
-
-def _write(tmp_path: Path, name: str, headers: list[str], rows: list[list[str]]) -> Path:
-    path = tmp_path / name
-    path.write_bytes(csv_text(headers, rows).encode("gbk"))
-    return path
+    retire_units(db, retire)
 
 
 def _cases(db: Session) -> dict[str, tuple[str | None, str]]:
@@ -147,7 +135,7 @@ def test_a_point_is_placed_in_the_live_grid_and_village_not_the_retired_ones_und
         ["P-2", "12345", "邻里纠纷", "103.11", "24.31", AT],  # in 南河村 and 北河社区
         ["P-3", "12345", "邻里纠纷", "103.16", "24.31", AT],  # in 西河村 alone: its township
     ]
-    path = _write(tmp_path, "工单.csv", headers, rows)
+    path = write_gbk(tmp_path, "工单.csv", headers, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases", crs="cgcs2000"))
     assert outcome.status == "loaded", outcome.problems
     assert _cases(db) == {
@@ -177,7 +165,7 @@ def test_a_retired_grid_or_village_named_by_code_or_name_leads_to_its_successor(
         _row("C-13", "北河社区", NANHE_GRID),  # the old grid's code, its village's new name
         _row("C-14", "南河村", BEIHE_GRID),  # the old village's name, the new grid's code
     ]
-    path = _write(tmp_path, "工单.csv", CASE_HEADERS, rows)
+    path = write_gbk(tmp_path, "工单.csv", CASE_HEADERS, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases"))
     assert outcome.status == "loaded", outcome.problems
     assert _cases(db) == {
@@ -217,7 +205,7 @@ def test_a_retired_unit_no_unit_took_over_refuses_its_rows(db: Session, tmp_path
         _row("R-4", grid=GONE_GRID),
         _row("R-5", grid=OLD_GRID),
     ]
-    path = _write(tmp_path, "工单.csv", CASE_HEADERS, rows)
+    path = write_gbk(tmp_path, "工单.csv", CASE_HEADERS, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases", partial=True))
     village = f"“西河村”已于{ON}撤销，没有继承单位：请写现在的村（社区）"
     grid = f"“兴复第9网格”已于{ON}撤销，没有继承单位：请写现在的网格"
@@ -232,7 +220,7 @@ def test_a_retired_unit_no_unit_took_over_refuses_its_rows(db: Session, tmp_path
 
 def test_rosters_cameras_and_persons_follow_retired_units(db: Session, tmp_path: Path) -> None:
     seed_re_division(db)
-    roster = _write(
+    roster = write_gbk(
         tmp_path,
         "网格员.csv",
         ["工号", "姓名", "负责网格"],
@@ -252,7 +240,7 @@ def test_rosters_cameras_and_persons_follow_retired_units(db: Session, tmp_path:
     ]
     assert f"1 行写的“兴复第2网格”已于{ON}撤销，记入继承的“兴复第8网格”" in outcome.notes
 
-    cameras = _write(
+    cameras = write_gbk(
         tmp_path,
         "监控.csv",
         ["国标编码", "点位名称", "经度", "纬度", "所属社区"],
@@ -265,7 +253,7 @@ def test_rosters_cameras_and_persons_follow_retired_units(db: Session, tmp_path:
     assert db.execute(camera).scalar_one() == BEIHE
     assert f"1 行写的“南河村”已于{ON}撤销，记入继承的“北河社区”" in outcome.notes
 
-    people = _write(
+    people = write_gbk(
         tmp_path,
         "刑满释放人员.csv",
         ["姓名", "公民身份号码", "人员类别", "所属社区", "所属网格"],
@@ -288,7 +276,7 @@ def test_a_file_of_units_names_the_units_themselves_and_prefers_live_ones(
 ) -> None:
     """A grid list without codes names 兴复第5网格: the live one. Its codes are not followed."""
     seed_re_division(db)
-    named = _write(
+    named = write_gbk(
         tmp_path,
         "网格.csv",
         ["网格名称", "所属社区", "边界"],
@@ -303,7 +291,7 @@ def test_a_file_of_units_names_the_units_themselves_and_prefers_live_ones(
     assert sorted(map(str, bounded)) == [OLD_GRID, RECODED, NEW_GRID]
     assert not [note for note in outcome.notes if "记入继承" in note]
 
-    towns = _write(
+    towns = write_gbk(
         tmp_path, "村.csv", ["名称", "所属乡镇"], [["东河村", ""]]
     )  # 宁州街道's is retired, 华溪镇's is live
     outcome = run_import(db.connection(), towns, ImportOptions(kind="jurisdictions"))
@@ -313,7 +301,7 @@ def test_a_file_of_units_names_the_units_themselves_and_prefers_live_ones(
 
 def test_within_a_retired_unit_is_refused_naming_its_successor(db: Session, tmp_path: Path) -> None:
     seed_re_division(db)
-    path = _write(tmp_path, "工单.csv", CASE_HEADERS, [_row("W-1", "北河社区")])
+    path = write_gbk(tmp_path, "工单.csv", CASE_HEADERS, [_row("W-1", "北河社区")])
     with pytest.raises(WithinError) as merged:
         run_import(db.connection(), path, ImportOptions(kind="cases", within=NANHE))
     assert str(merged.value) == (
@@ -352,7 +340,7 @@ def test_places_a_name_could_mean_are_never_retired_units(db: Session, tmp_path:
         {"b": BEIHE, "d": DONGHE},
     )
     rows = [_row("N-1", "新河村"), _row("N-2", "老街村")]
-    path = _write(tmp_path, "工单.csv", CASE_HEADERS, rows)
+    path = write_gbk(tmp_path, "工单.csv", CASE_HEADERS, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases", partial=True))
     assert [(p.row, p.rule) for p in outcome.problems] == [
         (
@@ -378,7 +366,7 @@ def test_an_address_naming_a_retired_village_leads_to_its_successor(
         ["A-2", "12345", "邻里纠纷", "宁州街道东河村5号", AT],  # 宁州街道's: retired
         ["A-3", "12345", "邻里纠纷", "华宁县东河村5号", AT],  # 华溪镇's: live
     ]
-    path = _write(tmp_path, "工单.csv", headers, rows)
+    path = write_gbk(tmp_path, "工单.csv", headers, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases"))
     assert outcome.status == "loaded", outcome.problems
     assert _cases(db) == {"A-1": (None, BEIHE), "A-2": (None, BEIHE), "A-3": (None, DONGHE)}
