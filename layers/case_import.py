@@ -126,7 +126,7 @@ def handling_level() -> sql.Composed:
     ).format()
 
 
-def first_events(actor: str, note: str = "imported") -> sql.Composed:
+def first_events(actor: str, note: str = "从文件导入") -> sql.Composed:
     """Return the statement appending one ``import`` event per case of the ``inserted`` CTE.
 
     Parameters
@@ -214,7 +214,7 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
             "), logged AS ("
             " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
             " to_state, note) SELECT id, area_code, {actor}, 'import', {open}, state,"
-            " 'settled at source' FROM closed"
+            " '来源系统已办结' FROM closed"
             ") SELECT {row} FROM closed"
         ).format(
             staging=sql.Identifier(staging),
@@ -297,7 +297,7 @@ def refresh_untouched(
             "), logged AS ("
             " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
             " to_state, note) SELECT id, area_code, {actor}, 'import', state, state,"
-            " 'updated from source' FROM refreshed"
+            " '按来源系统的新数据更新' FROM refreshed"
             ") SELECT {row} FROM refreshed"
         ).format(
             targets=targets,

@@ -59,6 +59,21 @@ def retire_units(session: Session, rows: Iterable[tuple[str, str, str | None, st
         )
 
 
+def imported_cases(session: Session) -> dict[str, tuple[str | None, str]]:
+    """Return source number → (grid, area) of the cases imported in this test's transaction.
+
+    Other tests' imports may be committed in the suite's database: an import's run starts at
+    ``now()``, the transaction's time.
+    """
+    rows = session.execute(
+        text(
+            "SELECT c.external_no, c.grid_code, c.area_code FROM cases AS c"
+            " JOIN import_runs AS r ON r.id = c.import_id WHERE r.started_at = now()"
+        )
+    ).all()
+    return {str(n): (None if g is None else str(g), str(a)) for n, g, a in rows}
+
+
 def write_gbk(folder: Path, name: str, headers: list[str], rows: list[list[str]]) -> Path:
     """Write a GBK CSV (as offices save them) into ``folder`` and return its path."""
     path = folder / name

@@ -164,7 +164,7 @@ def test_repeats_of_cases_on_record_raise_them_once_per_import(db: Session, tmp_
         {"id": stored["RR-1"].id},
     ).all()
     assert [(e.action, e.actor_name, e.note) for e in events] == [
-        ("import", "导入员", "imported"),
+        ("import", "导入员", "从文件导入"),
         ("repeat_linked", "导入员", "重复反映：导入 2 件"),
     ]
     assert events[1].payload == {"imported_repeats": 2, "risk_from": 4, "risk_to": 2}

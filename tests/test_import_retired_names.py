@@ -18,6 +18,7 @@ from importers.pipeline import ImportOptions, run_import
 from tests.import_fixtures import (
     add_jurisdictions,
     box,
+    imported_cases,
     retire_units,
     seed_jurisdictions,
     write_gbk,
@@ -93,17 +94,6 @@ def _row(number: str, town: str = "", area: str = "", grid: str = "") -> list[st
     return [number, "网格员上报", "邻里纠纷", town, area, grid, "2026-12-01 09:00"]
 
 
-def _cases(db: Session) -> dict[str, tuple[str | None, str]]:
-    """Return the cases this test imported (its transaction's: other tests' may be committed)."""
-    rows = db.execute(
-        text(
-            "SELECT c.external_no, c.grid_code, c.area_code FROM cases AS c"
-            " JOIN import_runs AS r ON r.id = c.import_id WHERE r.started_at = now()"
-        )
-    ).all()
-    return {str(n): (None if g is None else str(g), str(a)) for n, g, a in rows}
-
-
 def test_an_old_grid_name_under_the_village_that_took_it_over_leads_to_its_successor(
     db: Session, tmp_path: Path
 ) -> None:
@@ -120,7 +110,7 @@ def test_an_old_grid_name_under_the_village_that_took_it_over_leads_to_its_succe
     path = write_gbk(tmp_path, "华溪镇台账.csv", HEADERS, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases"))
     assert outcome.status == "loaded", outcome.problems
-    assert _cases(db) == {
+    assert imported_cases(db) == {
         "L-1": (NEW_2, LIULING),
         "L-2": (NEW_2, LIULING),
         "L-3": (NEW_2, LIULING),
@@ -152,7 +142,7 @@ def test_an_old_grid_or_village_under_the_township_that_took_it_over_leads_to_it
     path = write_gbk(tmp_path, "华溪镇台账.csv", HEADERS, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases"))
     assert outcome.status == "loaded", outcome.problems
-    cases = _cases(db)
+    cases = imported_cases(db)
     assert cases.pop("Q-2")[0] == SONGLIN_3  # its area: the township, as for a live grid's name
     assert cases == {"Q-1": (None, SONGLIN), "Q-3": (SONGLIN_3, SONGLIN), "Q-4": (None, SONGLIN)}
     assert f"2 行写的“青龙第1网格”已于{GRIDS_ON}撤销，记入继承的“松林第3网格”" in outcome.notes
@@ -186,7 +176,7 @@ def test_an_old_grid_taken_over_elsewhere_or_by_none_is_not_found_in_the_village
             f"数据库中{where}没有名为“柳塘第6网格”的网格：请写 15 位网格编码，或先导入网格",
         ),
     ]
-    assert _cases(db) == {"X-3": (NANHE_4, NANHE)}
+    assert imported_cases(db) == {"X-3": (NANHE_4, NANHE)}
 
 
 def test_a_file_of_units_does_not_take_a_retired_unit_for_the_one_named(
@@ -199,7 +189,7 @@ def test_a_file_of_units_does_not_take_a_retired_unit_for_the_one_named(
     )
     outcome = run_import(db.connection(), ledger, ImportOptions(kind="cases"))
     assert outcome.status == "loaded", outcome.problems
-    assert _cases(db) == {"F-1": (NEW_2, LIULING)}
+    assert imported_cases(db) == {"F-1": (NEW_2, LIULING)}
 
     grids = write_gbk(
         tmp_path,

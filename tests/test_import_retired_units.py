@@ -25,6 +25,7 @@ from layers.secrets import Keys
 from tests.import_fixtures import (
     add_jurisdictions,
     box,
+    imported_cases,
     resident_id,
     retire_units,
     seed_jurisdictions,
@@ -110,17 +111,6 @@ def seed_re_division(db: Session) -> None:
     retire_units(db, retire)
 
 
-def _cases(db: Session) -> dict[str, tuple[str | None, str]]:
-    """Return the cases this test imported (its transaction's: other tests' may be committed)."""
-    rows = db.execute(
-        text(
-            "SELECT c.external_no, c.grid_code, c.area_code FROM cases AS c"
-            " JOIN import_runs AS r ON r.id = c.import_id WHERE r.started_at = now()"
-        )
-    ).all()
-    return {str(n): (None if g is None else str(g), str(a)) for n, g, a in rows}
-
-
 def _row(number: str, area: str = "", grid: str = "") -> list[str]:
     return [number, "12345", "邻里纠纷", area, grid, AT]
 
@@ -138,7 +128,7 @@ def test_a_point_is_placed_in_the_live_grid_and_village_not_the_retired_ones_und
     path = write_gbk(tmp_path, "工单.csv", headers, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases", crs="cgcs2000"))
     assert outcome.status == "loaded", outcome.problems
-    assert _cases(db) == {
+    assert imported_cases(db) == {
         "P-1": (NEW_GRID, XINGFU),
         "P-2": (BEIHE_GRID, BEIHE),
         "P-3": (None, NINGZHOU),
@@ -168,7 +158,7 @@ def test_a_retired_grid_or_village_named_by_code_or_name_leads_to_its_successor(
     path = write_gbk(tmp_path, "工单.csv", CASE_HEADERS, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases"))
     assert outcome.status == "loaded", outcome.problems
-    assert _cases(db) == {
+    assert imported_cases(db) == {
         "C-1": (NEW_GRID, XINGFU),
         "C-2": (NEW_GRID, XINGFU),
         "C-3": (NEW_GRID, XINGFU),
@@ -215,7 +205,7 @@ def test_a_retired_unit_no_unit_took_over_refuses_its_rows(db: Session, tmp_path
         (4, "所属网格", "兴复第9网格", grid),
         (5, "所属网格", GONE_GRID, grid),
     ]
-    assert _cases(db) == {"R-5": (NEW_GRID, XINGFU)}
+    assert imported_cases(db) == {"R-5": (NEW_GRID, XINGFU)}
 
 
 def test_rosters_cameras_and_persons_follow_retired_units(db: Session, tmp_path: Path) -> None:
@@ -312,7 +302,7 @@ def test_within_a_retired_unit_is_refused_naming_its_successor(db: Session, tmp_
     assert str(abolished.value) == (
         f"--within {XIHE} 是西河村，已于{ON}撤销，没有继承单位：请写现在的辖区代码"
     )
-    assert _cases(db) == {}
+    assert imported_cases(db) == {}
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases", within=BEIHE))
     assert outcome.status == "loaded"
 
@@ -369,7 +359,7 @@ def test_an_address_naming_a_retired_village_leads_to_its_successor(
     path = write_gbk(tmp_path, "工单.csv", headers, rows)
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases"))
     assert outcome.status == "loaded", outcome.problems
-    assert _cases(db) == {"A-1": (None, BEIHE), "A-2": (None, BEIHE), "A-3": (None, DONGHE)}
+    assert imported_cases(db) == {"A-1": (None, BEIHE), "A-2": (None, BEIHE), "A-3": (None, DONGHE)}
     assert f"1 行写的“南河村”已于{ON}撤销，记入继承的“北河社区”" in outcome.notes
 
 

@@ -14,8 +14,8 @@ from web.render import page_response
 
 router = APIRouter(include_in_schema=False)
 
-#: Chinese of the notes an import writes on its own events (``layers.case_import``), which
-#: are stored in English: the timeline shows these instead.
+#: Chinese of the notes imports wrote on their own events in English before session 13
+#: (``layers.case_import`` now writes these): the timeline shows these instead.
 IMPORT_NOTES: dict[str, str] = {
     "imported": "从文件导入",
     "updated from source": "按来源系统的新数据更新",
