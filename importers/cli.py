@@ -901,8 +901,9 @@ def list_imports(
 def _imports_table(runs: list[ImportRecord]) -> Table:
     """Return the imports as a table that keeps each file's name whole in a narrow terminal.
 
-    The name comes last and folds over lines, its SHA-256 (first 12 digits) under it; the
-    short columns never wrap, the time wraps between the day and the hour.
+    The name comes last and folds over lines, the CRS its coordinates were read in and its
+    SHA-256 (first 12 digits) under it; the short columns never wrap, the time wraps between
+    the day and the hour.
     """
     from importers.kinds import KINDS
 
@@ -922,7 +923,8 @@ def _imports_table(runs: list[ImportRecord]) -> Table:
             str(run.rows_total),
             str(run.rows_loaded),
             str(run.rows_rejected),
-            Text(run.file_name) + Text(f"\nSHA-256 {run.sha256[:12]}", style="dim"),
+            Text(run.file_name)
+            + Text(f"\n坐标系 {run.source_crs}\nSHA-256 {run.sha256[:12]}", style="dim"),
         )
     return table
 

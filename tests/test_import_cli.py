@@ -102,6 +102,7 @@ def test_cli_imports_commits_and_reports(
     lines = [line for line in listed.output.splitlines() if "jurisdictions.csv" in line]
     assert len(lines) >= 2 and "tester" in lines[0] and "部分导入" in lines[0]
     assert "辖区" in lines[0] and "jurisdictions " not in lines[0]  # the kind in Chinese
+    assert "坐标系 cgcs2000" in listed.output  # which CRS each import read (a wrong --crs shows)
     unknown = runner.invoke(import_app(), ["imports", "--kind", "roads"], env=env)
     assert unknown.exit_code == 2 and "未知的导入类型" in unknown.output
     assert (
