@@ -358,6 +358,20 @@ def test_case_page_legal_route_repeats_and_audited_unmask(
     page.assert_clean(origin)
 
 
+def _demo_village(demo: ConsoleDemo, nth: int) -> str:
+    """Return the code of the demo county's ``nth`` village (by code)."""
+    with demo.owner.connect() as conn:
+        return str(
+            conn.execute(
+                text(
+                    "SELECT code FROM jurisdictions WHERE level = 5 AND code LIKE '530424%'"
+                    " ORDER BY code OFFSET :n LIMIT 1"
+                ),
+                {"n": nth},
+            ).scalar_one()
+        )
+
+
 @pytest.mark.browser
 @pytest.mark.xdist_group("console")
 def test_imported_work_orders_join_the_desks_queue_live(
@@ -365,13 +379,7 @@ def test_imported_work_orders_join_the_desks_queue_live(
 ) -> None:
     """A clerk imports this morning's 12345 orders: the desk says so once and queues them."""
     demo = console_demo
-    with demo.owner.connect() as conn:
-        village = conn.execute(
-            text(
-                "SELECT code FROM jurisdictions WHERE level = 5 AND code LIKE '530424%'"
-                " ORDER BY code LIMIT 1"
-            )
-        ).scalar_one()
+    village = _demo_village(demo, 0)
     township = village[:9] + "000"
     login(page, demo.origin, demo.username("dispatcher", township))
     page.wait_for_url(f"{demo.origin}/dispatch/{township}")
@@ -401,13 +409,7 @@ def test_case_page_shows_an_imported_cases_timeline_in_chinese(
 ) -> None:
     """A 12345 order imported, corrected and then closed by its source: every line is Chinese."""
     demo = console_demo
-    with demo.owner.connect() as conn:
-        village = conn.execute(
-            text(
-                "SELECT code FROM jurisdictions WHERE level = 5 AND code LIKE '530424%'"
-                " ORDER BY code OFFSET 1 LIMIT 1"
-            )
-        ).scalar_one()
+    village = _demo_village(demo, 1)
     reported = (datetime.now(ZoneInfo("Asia/Shanghai")) - timedelta(days=2)).strftime(
         "%Y-%m-%d %H:%M"
     )
