@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from layers.database import apply_scope
 from layers.secrets import Keys
 from tests.import_fixtures import (
     GRID,
@@ -287,6 +288,36 @@ def test_merged_villages_retire_and_their_records_and_accounts_follow(
     assert tuple(dispatch) == (merged, merged)  # the new village's commander sees who has it
     assert any("commander.linchun" in n and "管辖范围已撤销" in n for n in outcome.notes)
     assert any(n.startswith("已撤销的村（社区）仍有在用网格：测试社区 3 个") for n in outcome.notes)
+
+
+def test_a_moved_case_shows_its_whole_history_to_its_new_village(
+    village: Session, tmp_path: Path
+) -> None:
+    """The events before the move stay in the retired village's unit, yet read with the case."""
+    db = village
+    merged = "530424100009"
+    db.execute(
+        text(
+            "INSERT INTO case_events (case_id, area_code, actor_name, action, to_state, note)"
+            " SELECT id, area_code, '测试社区值班员', 'register', state, '群众来访'"
+            " FROM cases WHERE code IN ('TZ-OPEN', 'TZ-CLOSED')"
+        )
+    )
+    headers = ["区划代码", "名称", "边界", "原区划代码"]
+    rows = [[merged, "新合村", box(WEST, SOUTH, 102.97, NORTH), f"{VILLAGE}、{OTHER_VILLAGE}"]]
+    assert _import(db, tmp_path / "撤并村.csv", headers, rows, kind="jurisdictions").committed
+    history = text(
+        "SELECT c.code, e.action, e.area_code FROM case_events AS e JOIN cases AS c"
+        " ON c.id = e.case_id WHERE c.code IN ('TZ-OPEN', 'TZ-CLOSED') ORDER BY e.id"
+    )
+    apply_scope(db, merged, set_role=True)
+    seen_by_new_village = [tuple(r) for r in db.execute(history)]
+    apply_scope(db, OTHER_VILLAGE)
+    seen_by_a_neighbour = db.execute(history).all()
+    db.execute(text("RESET ROLE"))
+    # the closed case stayed where it was handled: its event is not the new village's to read
+    assert seen_by_new_village == [("TZ-OPEN", "register", VILLAGE), ("TZ-OPEN", "rehomed", merged)]
+    assert seen_by_a_neighbour == []
 
 
 def test_complete_needs_within_and_a_unit_kind(tmp_path: Path) -> None:
