@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
@@ -531,6 +531,9 @@ def collection_item(session: Session, collection: Collection, fid: str, *, scope
 
     Raises
     ------
+    RetiredFeature
+        A grid or jurisdiction of the caller's scope that a re-division retired (a
+        :class:`~layers.errors.NotFound` that says when, and which unit succeeded it).
     NotFound
         No such feature in the caller's scope (out-of-scope features do not exist for them).
     """
@@ -543,8 +546,146 @@ def collection_item(session: Session, collection: Collection, fid: str, *, scope
     """
     body = session.execute(text(sql), params).scalar()
     if body is None:
-        raise no_feature(collection)
+        retired = retired_feature(session, collection, fid, scope_code=scope_code)
+        raise no_feature(collection) if retired is None else retired
     return str(body)
+
+
+RETIRING_UNITS = {"grids": "网格", "jurisdictions": "区划"}
+"""Collections whose units a re-division retires (off the map, on record) → the unit's name."""
+SUCCESSION_LIMIT = 100
+"""How many successors :func:`retired_feature` follows (a chain that loops ends there)."""
+
+
+@dataclass(frozen=True)
+class Successor:
+    """The live unit a retired unit's chain of successors leads to.
+
+    Attributes
+    ----------
+    code : str
+        Its code (a feature id of the same collection).
+    name : str
+        Its name.
+    """
+
+    code: str
+    name: str
+
+
+class RetiredFeature(NotFound):
+    """A unit a re-division retired: not a current feature, but on record.
+
+    Parameters
+    ----------
+    message : str
+        What the caller reads (Chinese): the unit, the day, and its successor.
+    unit_code : str
+        The retired unit's code (its feature id).
+    retired_on : datetime.date
+        The day it was retired.
+    successor : Successor or None
+        The live unit in the caller's scope that took it over; ``None`` when none did, or
+        when it lies outside the caller's scope.
+    """
+
+    def __init__(
+        self, message: str, *, unit_code: str, retired_on: date, successor: Successor | None
+    ) -> None:
+        super().__init__(message)
+        self.unit_code = unit_code
+        self.retired_on = retired_on
+        self.successor = successor
+
+
+def _retirement_sql(collection: Collection, where: str) -> str:
+    """Return the SQL of :func:`retired_feature`: the unit, and where its successors lead.
+
+    ``chain`` follows ``successor_code`` from the unit through retired units of the scope;
+    ``heir`` is the unit the last step names, looked up in the scope: live, retired (a chain
+    that loops), or no row (outside the scope, or no unit at all).
+    """
+    table = collection.tables[0]
+    return f"""
+        WITH RECURSIVE chain (next, depth) AS (
+            SELECT t.successor_code, 0 FROM {table} AS t
+            WHERE t.code = :fid AND t.retired_on IS NOT NULL AND {where}
+            UNION ALL
+            SELECT t.successor_code, c.depth + 1 FROM chain AS c
+            JOIN {table} AS t ON t.code = c.next
+            WHERE t.retired_on IS NOT NULL AND {where} AND c.depth < :limit
+        ),
+        tail AS (SELECT next FROM chain ORDER BY depth DESC LIMIT 1)
+        SELECT t.name, t.retired_on, t.successor_code IS NOT NULL, tail.next IS NOT NULL,
+               heir.code, heir.name, heir.live
+        FROM {table} AS t CROSS JOIN tail
+        LEFT JOIN LATERAL (
+            SELECT t.code::text AS code, t.name, t.retired_on IS NULL AS live
+            FROM {table} AS t WHERE t.code = tail.next AND {where}
+        ) AS heir ON true
+        WHERE t.code = :fid AND {where}
+    """
+
+
+def retired_feature(
+    session: Session, collection: Collection, fid: str, *, scope_code: str
+) -> RetiredFeature | None:
+    """Return the error of a retired grid or jurisdiction of the caller's scope, if ``fid`` is one.
+
+    The successor named is the live unit the chain of successors leads to (a grid merged into
+    one that a later re-division merged again leads to the last), when it lies in the caller's
+    scope; one outside it is not named. A unit outside the scope is not looked at: it does not
+    exist for the caller.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session in a transaction scoped to the caller.
+    collection : Collection
+        The layer; only those of :data:`RETIRING_UNITS` retire units.
+    fid : str
+        Feature id as given in the URL.
+    scope_code : str
+        12-digit code of the caller's scope.
+
+    Returns
+    -------
+    RetiredFeature or None
+        The error to raise (a :class:`~layers.errors.NotFound`); ``None`` when ``fid`` is no
+        retired unit of ``collection`` in the scope.
+    """
+    if collection.id not in RETIRING_UNITS:
+        return None
+    params: dict[str, Any] = {"fid": parse_fid(collection, fid), "limit": SUCCESSION_LIMIT}
+    where = scope_filter(collection, scope_code, params)
+    row = session.execute(text(_retirement_sql(collection, where)), params).one_or_none()
+    if row is None:
+        return None
+    name, retired_on, had_successor, leads_on, heir_code, heir_name, heir_live = row
+    successor = Successor(heir_code, heir_name) if heir_live else None
+    label = RETIRING_UNITS[collection.id]
+    after = _succession(label, successor, outside=leads_on and heir_code is None, had=had_successor)
+    message = f"{label} {name}（{fid}）已于 {retired_on.isoformat()} 撤销，{after}"
+    return RetiredFeature(message, unit_code=fid, retired_on=retired_on, successor=successor)
+
+
+def _succession(label: str, successor: Successor | None, *, outside: bool, had: bool) -> str:
+    """Say who succeeded a retired unit: the live one, or why none is named.
+
+    Examples
+    --------
+    >>> _succession("网格", Successor("530424101001008", "兴复第8网格"), outside=False, had=True)
+    '继承网格 兴复第8网格（530424101001008）'
+    >>> _succession("区划", None, outside=False, had=False)
+    '没有继承区划'
+    """
+    if successor is not None:
+        return f"继承{label} {successor.name}（{successor.code}）"
+    if outside:
+        return f"继承{label}不在您的辖区内"
+    if had:
+        return f"继承{label}也已撤销，没有在用的继承{label}"
+    return f"没有继承{label}"
 
 
 def collection_extent(

@@ -4,7 +4,8 @@
 own JS/CSS), the Chinese login page at ``/login`` (``/`` redirects there) and the pages of
 :data:`PAGE_MODULES` (the command view, the dispatch desk, the case page, the trends page), and
 gives the API the renderer of the trend report's offline HTML map (``app.state``), so that
-neither package imports the other.
+neither package imports the other. A page's jurisdiction code may be typed short (``620702``):
+it is redirected to the page of the 12-digit code (:mod:`web.paths`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from layers.model import Role
+from web.paths import add_code_handlers
 from web.render import STATIC_URL, page_response
 from web.trend_export import report_html
 
@@ -115,4 +117,5 @@ def mount_console(app: FastAPI) -> FastAPI:
     for module_name in PAGE_MODULES:
         router: APIRouter = import_module(module_name).router
         app.include_router(router)
+    add_code_handlers(app)  # a page's code typed short is redirected, a wrong one refused
     return app

@@ -3,6 +3,11 @@
 Feature bodies come from the database as text (:mod:`layers.features`); this module adds the
 links and picks the media type. Every collection is filtered to the caller's scope; roles that
 may not read a collection get 403 on it and do not see it in ``/ogc/collections``.
+
+A grid or jurisdiction a re-division retired is no current feature: its item answers 404, but
+with a body saying when it was retired and which unit succeeded it, and a
+``Link: <…>; rel="successor-version"`` header (RFC 5829) to the live successor, so that a
+bookmarked link or a GIS client's stored id still leads somewhere.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from fastapi.responses import Response
 
 from api.caches import COUNT_ENTRY_BYTES, CachesDep
 from api.deps import BBoxDep, CurrentUser, DatetimeDep, SessionDep
+from api.errors import error_body
 from layers import features
 from layers.catalog import COLLECTIONS, Collection, check_readable, get_collection, readable
 
@@ -204,11 +210,44 @@ def items(
     return GeoJSONText(features.add_members(page.body, {"links": links}))
 
 
+SUCCESSOR_VERSION = "successor-version"
+"""Link relation to the unit that took a retired one over (RFC 5829)."""
+
+
+def _retired_response(
+    request: Request, layer: Collection, retired: features.RetiredFeature
+) -> JSONText:
+    """Answer 404 for a retired unit: the usual error body, its day and its live successor.
+
+    The successor's item is linked in the body (``links``) and in a ``Link`` header.
+    """
+    body = error_body(retired)
+    body["retired_on"] = retired.retired_on.isoformat()
+    body["successor"] = None
+    body["links"] = []
+    headers: dict[str, str] = {}
+    if retired.successor is not None:
+        href = f"{_base(request)}/ogc/collections/{layer.id}/items/{retired.successor.code}"
+        body["successor"] = {"code": retired.successor.code, "name": retired.successor.name}
+        body["links"] = [_link(href, SUCCESSOR_VERSION, GEOJSON, retired.successor.name)]
+        headers["Link"] = f'<{href}>; rel="{SUCCESSOR_VERSION}"'
+    return JSONText(body, status_code=404, headers=headers)
+
+
 @router.get(
     "/collections/{collection_id}/items/{fid}",
     response_class=GeoJSONText,
     summary="Feature",
-    responses={200: {"content": {GEOJSON: {}}}},
+    responses={
+        200: {"content": {GEOJSON: {}}},
+        404: {
+            "description": (
+                "No such feature in the caller's scope. For a grid or jurisdiction a"
+                " re-division retired, the body also gives retired_on and the live successor,"
+                ' linked by a Link header with rel="successor-version".'
+            )
+        },
+    },
 )
 def item(
     request: Request,
@@ -216,11 +255,17 @@ def item(
     fid: Annotated[str, Path(description="Feature id")],
     user: CurrentUser,
     session: SessionDep,
-) -> GeoJSONText:
-    """Return one feature; 404 if it does not exist or lies outside the user's scope."""
+) -> JSONText:
+    """Return one feature; 404 if it does not exist, lies outside the user's scope, or is retired.
+
+    A retired unit's 404 says when it was retired and links its live successor.
+    """
     layer = get_collection(collection_id)
     check_readable(user.role, layer)
-    body = features.collection_item(session, layer, fid, scope_code=user.scope_code)
+    try:
+        body = features.collection_item(session, layer, fid, scope_code=user.scope_code)
+    except features.RetiredFeature as retired:
+        return _retired_response(request, layer, retired)
     base = f"{_base(request)}/ogc/collections/{layer.id}"
     links = [
         _link(f"{base}/items/{fid}", "self", GEOJSON),
