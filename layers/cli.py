@@ -8,7 +8,10 @@ Every invocation (``zongzhi --help`` too) loads all of them: a command module im
 commands need (SQLAlchemy, Alembic, pandas …) inside them, never at module level
 (``tests/test_cli_startup.py``). The help clerks and admins read is Simplified Chinese, laid out
 by click's plain formatter (``rich_markup_mode=None`` on every group): rich breaks lines only at
-spaces, so its help tables cut a line of Chinese with "…" and lose the rest.
+spaces, so its help tables cut a line of Chinese with "…" and lose the rest. Click's and typer's
+own words (``Usage:``, ``[default: …]``, ``No such option``) are said in Chinese too, and help is
+folded by terminal cells, by the classes :func:`layers.cli_language.speak_chinese` gives every
+command once all are registered.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from layers.cli_language import speak_chinese
 from layers.embedded import EmbeddedCluster, EmbeddedError
 from layers.settings import Settings
 
@@ -200,3 +204,4 @@ def _load_plugins() -> None:
 
 
 _load_plugins()
+speak_chinese(app)  # click's and typer's own words too: usage, option help, errors
