@@ -209,7 +209,7 @@ def import_file(
         typer.Option(
             "--within",
             envvar="ZONGZHI_WITHIN",
-            help="文件所属辖区的区划代码（12位，或县的6位、乡镇的9位）：落在辖区外的行退回。"
+            help="文件所属辖区的区划代码（12位，或省、市、县、乡镇的前2、4、6、9位）：落在辖区外的行退回。"
             "县级中心可在环境变量 ZONGZHI_WITHIN 中设置一次。",
             show_default=False,
         ),
@@ -940,10 +940,31 @@ def write_import_template(
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="文件已存在时覆盖它。")] = False,
+    within: Annotated[
+        str | None,
+        typer.Option(
+            "--within",
+            envvar="ZONGZHI_WITHIN",
+            help="本辖区的区划代码（12位，或省、市、县、乡镇的前2、4、6、9位）："
+            "填写说明中的示例取自数据库中该辖区的乡镇、村（社区）、网格和其中的点位，"
+            "身份证号、国标编码用本县（区）的代码。需要数据库（同 zongzhi import，"
+            "内嵌数据库未运行时会启动它）；可在环境变量 ZONGZHI_WITHIN 中设置一次。"
+            "不加时：数据库正在运行且只有一个县（区），示例取自该县（区）；"
+            "否则取内置的华宁县示例（不需要数据库，也不会为此启动数据库）。",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Write an XLSX template of KIND for clerks to fill in and import."""
+    from geo.codes import CodeError, written_division_code
     from importers.kinds import KINDS
-    from importers.template import NOTES_SHEET, write_template
+    from importers.template import (
+        NOTES_SHEET,
+        database_place,
+        running_database_place,
+        within_prefix,
+        write_template,
+    )
 
     if kind not in KINDS:
         console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
@@ -952,8 +973,33 @@ def write_import_template(
     if target.exists() and not force:
         console.print(f"[bold red]错误：[/]{target} 已存在：换个文件名，或加 --force 覆盖")
         raise typer.Exit(code=2)
-    write_template(kind, target)
-    console.print(f"已写出{KINDS[kind].label}导入模板：{target}（填写说明见其“{NOTES_SHEET}”表）")
+    settings = Settings.from_env()
+    if within is None:
+        place = running_database_place(settings)
+        source = "数据库中唯一的县（区）"
+    else:
+        typed = within.strip()
+        try:  # a province's or city's 2 or 4 digits too: the examples are one of its counties
+            code = written_division_code(typed)
+        except CodeError as exc:
+            error(f"--within {typed} 不是有效的行政区划代码：{exc.rule}")
+            raise typer.Exit(code=2) from exc
+        shown = typed if typed in (code[:6], code[:9], code) else code  # as import says it
+        engine = migrated_engine(settings)
+        try:
+            place = database_place(engine, _scope(engine, shown).code)
+        finally:
+            engine.dispose()
+        source = ""
+    write_template(kind, target, place)
+    written = f"已写出{KINDS[kind].label}导入模板：{target}（填写说明见其“{NOTES_SHEET}”表）"
+    console.print(written, soft_wrap=True)
+    if place is None:
+        said = "示例取自内置的华宁县示例；要用本辖区的单位作示例，请加 --within 区划代码"
+    else:
+        scope = f"{place.scope.name}（{place.scope.code}）"
+        said = f"示例取自{source}{scope}的单位；导入时请加 --within {within_prefix(place)}"
+    console.print(said, soft_wrap=True)
 
 
 def column_mapping(columns: dict[str, str], kind: str | None = None) -> str:

@@ -1627,7 +1627,7 @@ KINDS: dict[str, Kind] = {
         Base.metadata.tables["person_visits"],
         ("resident_id", "category", "visited_on", "visitor", "lon", "lat", "lonlat", "wkt", "note"),
         _prepare_visits,
-        update=True,  # visits come from files only: a corrected file corrects them
+        update=True,  # a corrected file corrects them, and who made them (layers.visit_import)
         geometry="point",
         keep=("point", "note", "visitor_id"),
         helpers={"_id_hash": "bytea", "_category": "text", VISITOR: "text"},

@@ -11,9 +11,11 @@ appends each new case's first event; before it, the cases imported earlier that 
 handled here since are brought up to the file, closed when it says they are settled and
 corrected when its values differ, see :func:`layers.case_import.settle_from_source` and
 :func:`layers.case_import.refresh_untouched`, and the new cases that repeat an earlier report
-are linked to it, see :mod:`layers.case_repeats`). A kind that updates matched rows (reference
-data, and the people and visits that come from files only) writes a field the file does not
-give only for a new row (:attr:`importers.kinds.Part.insert_only`).
+are linked to it, see :mod:`layers.case_repeats`; for visits, before it, a visit an earlier
+import recorded whose 走访人 the file corrects takes the file's visitor rather than staying
+beside a second visit, see :mod:`layers.visit_import`). A kind that updates matched rows
+(reference data, and the people and visits that come from files only) writes a field the file
+does not give only for a new row (:attr:`importers.kinds.Part.insert_only`).
 
 A load of more rows than its table holds (and at least
 :data:`layers.deferral.DEFAULT_MIN_ROWS`) defers the table's index and foreign-key upkeep to
@@ -34,6 +36,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 
+from importers import grid_names
 from importers.crs_check import (
     MIN_POINTS,
     Records,
@@ -62,6 +65,7 @@ from layers import (
     import_checks,
     person_register,
     unit_retirement,
+    visit_import,
     worker_identity,
 )
 from layers.bulk import (
@@ -191,6 +195,7 @@ def load(
     """
     progress = progress or ImportProgress()
     staged: list[_Staged] = []
+    on_record = 0  # rows naming a record by another key, taken out: unchanged
     within = options.within
     tune_transaction(conn)
     directories = Directories(conn, within.code if within is not None else None, options.named)
@@ -213,6 +218,10 @@ def load(
         copy_frame(conn, name, records, progress=progress.rows)
         analyze_staging(conn, name)
         progress.step("check", None)
+        if kind.name == "cases":  # a row numbered with a case's platform code is that case
+            own = case_import.take_platform_cases(conn, name)
+            checks.notes += own.notes(checks.header("external_no"))
+            on_record += len(own.rows)
         if options.unconfirmed_crs is not None:
             by_address = address_places(records, directories) if point is not None else None
             _check_crs(conn, name, kind, part, records, options.unconfirmed_crs, checks, by_address)
@@ -220,15 +229,20 @@ def load(
         if within is not None and given is not None:
             where = _Placed(name, columns, point, given, records)
             checks.add(_outside_within(conn, kind, where, checks, within, directories))
+        if kind.name == "grids":  # a name another grid in use of its village keeps
+            codes = records["code"].combine_first(part.records["code"])
+            complete = within.range if options.complete and within is not None else None
+            checks.add(grid_names.names_in_use(conn, name, codes, checks, complete))
         if import_checks.RESPONSIBLE in records.columns:
             _resolve_responsibles(conn, name, checks)
         staged.append(_Staged(name, part, columns))
     rejected = {p.row for p in checks.problems if p.severity == "rejected"}
     if rejected and not options.partial:
         return None
-    total = UpsertCounts(0, 0, 0)
+    total = UpsertCounts(0, 0, on_record)
     by_county: Counter[str] = Counter()
     for stage in staged:
+        corrected = _correct_visitors(conn, kind, stage, checks, options, rejected)
         if rejected:
             import_checks.delete_staged_rows(conn, stage.name, sorted(rejected))
         if person_register.REGISTER in stage.part.records.columns:  # 在册状态: who left
@@ -281,6 +295,10 @@ def load(
         if deferred is not None:
             progress.step("rebuild", None)
             deferred.restore(conn)
+        if corrected:  # the upsert found them as the file says: unchanged
+            counts = replace(
+                counts, updated=counts.updated + corrected, unchanged=counts.unchanged - corrected
+            )
         if in_use is not None:
             # a rejected row's unit is not missing from the file: complete only when none is
             whole = options.complete and not rejected
@@ -291,9 +309,6 @@ def load(
             checks.notes += retired.notes()
         if before is not None:
             checks.notes += grid_changes.settle(conn, kind.name, before).notes()
-        if kind.name == "jurisdictions":  # a village drawn over one the file does not list
-            overlaps = import_checks.overlapping_units(conn, stage.name)
-            checks.notes += filter(None, [import_checks.overlapping_units_note(overlaps)])
         if recognition is worker_identity.WORKER_ROSTER:  # leavers' accounts stop, audited
             run, user = options.import_id, options.user
             stopped = worker_identity.stop_accounts(conn, stage.name, run, user)
@@ -318,6 +333,34 @@ def load(
             total.repeats + links.repeats,
         )
     return Loaded(total, county_rows(conn, dict(by_county)))
+
+
+def _correct_visitors(
+    conn: psycopg.Connection[Any],
+    kind: Kind,
+    stage: _Staged,
+    checks: RowChecks,
+    options: LoadOptions,
+    rejected: set[int],
+) -> int:
+    """Correct the visitors of visits earlier imports recorded (:mod:`layers.visit_import`).
+
+    Only a file of visits with a 走访人 column says who visited. Returns the visits corrected
+    that the upsert will count unchanged (they are updated).
+    """
+    if kind.name != "visits" or not checks.has("visitor"):
+        return 0
+    point = kind.geometry if kind.geometry in stage.columns else None
+    found = visit_import.correct_visitors(
+        conn,
+        stage.name,
+        point=point,
+        refused=sorted(rejected),
+        import_id=options.import_id,
+        user=options.user,
+    )
+    checks.notes += found.notes()
+    return found.updated
 
 
 def _place_column(kind: Kind) -> str:
@@ -622,9 +665,8 @@ def _resolve_responsibles(conn: psycopg.Connection[Any], staging: str, checks: R
             checks.notes.append(f"{header} {_listed(names)} {said}（第 {_listed(rows_of)} 行）")
 
 
-_UNKNOWN_WORKER = "没有工号为“{token}”的网格员，本乡镇也没有叫“{token}”的网格员（请先导入网格员）"
 _COMPANIONS = "{n} 行共同走访的同行人不是本乡镇的网格员（{names}）：只记了其中网格员的走访"
-"""Why a visitor is refused: neither a worker's 工号 nor a name of the person's township."""
+"""Said of the companions of a joint visit who are no worker (their visits are left out)."""
 _SHARED_NAME = "本乡镇有 {n} 名网格员叫“{token}”：请填其工号"
 """Why a visitor is refused: a name several workers of the person's township share."""
 
@@ -633,6 +675,26 @@ _WHICH_VISIT = "该人当天有 {n} 条走访记录（走访人不同），请�
 """Why a visit of a file without 走访人 is refused: its day has several visits on record."""
 _SAME_VISIT = "库中该人当天有 {n} 条同一走访人的走访记录，无法确定更正哪一条"
 """Why a visit is refused: several visits on record by its visitor on its day."""
+
+
+def _unknown_visitor(token: str, sought: visit_import.VisitorSearch | None) -> str:
+    """Return why a visitor is refused: no worker's 工号, nor a name of the person's township.
+
+    Names the township searched, and the townships that have a worker of that name: the
+    clerk tells a worker missing from the roster from one on another township's.
+
+    Examples
+    --------
+    >>> _unknown_visitor("赵六", visit_import.VisitorSearch("宁州街道", ["第二镇"]))
+    '没有工号为“赵六”的网格员，宁州街道（被走访人所在乡镇）也没有叫“赵六”的网格员；第二镇有叫“赵六”的网格员：若是其人，请填其工号'
+    """
+    town = sought.township if sought is not None else "该乡镇"
+    place = f"{town}（被走访人所在乡镇）" if sought is not None else "被走访人所在乡镇"
+    said = f"没有工号为“{token}”的网格员，{place}也没有叫“{token}”的网格员"
+    if sought is None or not sought.elsewhere:
+        return f"{said}：请先导入{town}的网格员，或填其工号"
+    others = "、".join(sought.elsewhere[:3]) + ("等" if len(sought.elsewhere) > 3 else "")
+    return f"{said}；{others}有叫“{token}”的网格员：若是其人，请填其工号"
 
 
 def _resolve_visits(
@@ -661,7 +723,8 @@ def _resolve_visits(
         names = _listed(sorted({t for _, t in companions}))
         checks.notes.append(_COMPANIONS.format(n=len({r for r, _ in companions}), names=names))
     unknown = [(r, t) for r, t in visitors.unknown if r not in lost and (r, t) not in companions]
-    reasons = [(r, _UNKNOWN_WORKER.format(token=t)) for r, t in unknown]
+    sought = visit_import.where_visitors_were_sought(conn, staging, unknown)
+    reasons = [(r, _unknown_visitor(t, sought.get((r, t)))) for r, t in unknown]
     reasons += [(r, _SHARED_NAME.format(n=n, token=t)) for r, t, n in visitors.ambiguous]
     found += checks.problems_at("visitor", sorted(reasons))
     again = import_checks.repeated_visits(conn, staging, [p.row for p in found])

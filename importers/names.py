@@ -19,14 +19,16 @@ names; a boundary file's unit by a point of its boundary.
 
 A record (a case, a person, a worker, a camera) is never placed in a unit a re-division
 retired: a row whose codes or names mean a retired grid or village is recorded in the live
-unit that took it over (followed through later re-divisions), and the summary says so once
-per unit; a row whose retired unit no unit took over is refused (:func:`follow_retired`). A
-file of grids or jurisdictions is of the units themselves: its codes are not followed.
+unit around its point (a grid split in two has no successor: the point tells the part), else
+in the live unit that took it over (followed through later re-divisions), and the summary
+says so once per unit; a row with neither is refused (:func:`follow_retired`). A file of
+grids or jurisdictions is of the units themselves: its codes are not followed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import numpy as np
@@ -180,19 +182,28 @@ _FOLLOWED = (("grid_code", "网格"), ("home_grid", "网格"), ("area_code", Non
 """Columns of a record's units, its grid before its jurisdiction, and what a rule calls them."""
 _GRID_COLUMNS = [column for column, what in _FOLLOWED if what is not None]
 _LEVEL_WORDS = {4: "乡镇（街道）", 5: "村（社区）"}
+_LISTED = 10
+"""How many units a note lists before it says 等."""
 
 
 def follow_retired(
     records: pd.DataFrame, checks: RowChecks, directories: Directories
 ) -> list[Problem]:
-    """Record in their successors the rows whose grid or jurisdiction is retired; refuse others.
+    """Record in units in use the rows whose grid or jurisdiction is retired; refuse others.
 
-    A re-division retires a grid or a village (``retired_on``); the unit that took it over
-    (``successor_code``, followed to the live unit) is where a file naming the old one (its
-    code, or its name: :mod:`importers.places`) places its rows now. A row whose area is its
-    retired grid's village moves with the grid. The summary says, once per unit, how many
-    rows wrote it (``3 行写的“兴复第12网格”已于2026-03-10撤销，记入继承的“兴复第8网格”``).
-    Vectorised: the retired units are few, looked up once (:meth:`Directories.retired`).
+    A re-division retires a grid or a village (``retired_on``). A row naming the old one (its
+    code, or its name: :mod:`importers.places`) that has a point is placed by its point: in
+    the unit in use of that kind (and level) of the retired unit's county around it, as the
+    re-division moved the records on record (a grid split in two has no successor, and the
+    point tells which part). Without a point in such a unit, the row goes to the unit that
+    took the old one over (``successor_code``, followed to the live unit); without one, it
+    is refused, naming the unit and when it was retired. A roster's row is its worker's
+    assignment, not where the worker was last seen: it follows the successor only. A row
+    whose area is its retired grid's village moves with the grid. The summary says, once per
+    unit, how many rows wrote it and where they went (``3 行写的“兴复第12网格”已于2026-03-10撤销，
+    记入继承的“兴复第8网格”``, ``…撤销，按点位记入所在的在用网格（三东 2 行、三西 1 行）``).
+    Vectorised: the retired units are few, looked up once (:meth:`Directories.retired`), and
+    the points of the rows naming them in one statement.
 
     Parameters
     ----------
@@ -206,7 +217,7 @@ def follow_retired(
     Returns
     -------
     list of Problem
-        The rows whose retired unit no live unit took over (not yet recorded).
+        The rows whose retired unit no live unit took over and whose point lies in none.
     """
     columns = [(c, what) for c, what in _FOLLOWED if c in records.columns]
     if not any(records[c].notna().any() for c, _ in columns):
@@ -225,12 +236,16 @@ def follow_retired(
         if not hit.any():
             continue
         units = codes[hit].map(retired)
-        lead = units.map(_successor)
+        around = _live_around(records.loc[hit], column, directories)
+        by_point = around.unit.notna()
+        lead = around.unit.where(by_point, units.map(_successor))
         moved = lead.notna()
         if what is not None and "area_code" in records.columns:  # the grid's village moves too
             along = moved & (records.loc[hit, "area_code"] == codes[hit].str[:12])
             records.loc[along.index[along], "area_code"] = lead[along].str[:12]
         records.loc[moved.index[moved], column] = lead[moved]
+        placed_by_point = written[column].loc[by_point.index[by_point]]
+        _note_by_point(placed_by_point, around, retired, checks, what)
         refused = units[~moved]
         fields = (
             pd.Series(column, index=refused.index)
@@ -239,13 +254,58 @@ def follow_retired(
         )
         for field in fields.unique():
             rules = [
-                (int(row), _no_successor_rule(unit, what))
+                (int(row), _no_successor_rule(unit, what, bool(around.located[row])))
                 for row, unit in refused[fields == field].items()
             ]
             problems += checks.problems_at(str(field), rules)
     for column in written.columns:
         _note_followed(written[column], records[column], retired, checks)
     return problems
+
+
+@dataclass(frozen=True)
+class _Around:
+    """Rows naming retired units: whether each has a point, and the unit in use around it."""
+
+    located: pd.Series
+    """Whether the row has a point."""
+    unit: pd.Series
+    """The code of the unit in use around it (NaN: none, or no point)."""
+    name: pd.Series
+    """That unit's name."""
+
+
+def _live_around(rows: pd.DataFrame, column: str, directories: Directories) -> _Around:
+    """Return the units in use around the points of ``rows``, in place of the retired ``column``.
+
+    A worker's point is where they were last seen, not their assignment: a roster's rows
+    (with a ``home_grid``) are placed by no point.
+    """
+    nothing = pd.Series(None, index=rows.index, dtype=object)
+    if LON_COLUMN not in rows.columns or "home_grid" in rows.columns:
+        return _Around(pd.Series(False, index=rows.index), nothing, nothing)
+    lon, lat = rows[LON_COLUMN].astype(float), rows[LAT_COLUMN].astype(float)
+    located = lon.notna() & lat.notna()
+    if not located.any():
+        return _Around(located, nothing, nothing)
+    asked = pd.DataFrame({"lon": lon, "lat": lat, "code": rows[column]})[located]
+    distinct = asked.drop_duplicates(ignore_index=True)
+    table = "grids" if column in _GRID_COLUMNS else "jurisdictions"
+    found = import_checks.live_units_around(
+        directories.conn,
+        table,
+        list(zip(distinct["lon"], distinct["lat"], strict=True)),
+        list(distinct["code"]),
+    )
+    distinct["unit"] = [f[0] if f is not None else None for f in found]
+    distinct["name"] = [f[1] if f is not None else None for f in found]
+    placed = asked.reset_index().merge(distinct, on=["lon", "lat", "code"], how="left")
+    placed = placed.set_index(placed.columns[0])
+    return _Around(
+        located,
+        placed["unit"].reindex(rows.index).astype(object),
+        placed["name"].reindex(rows.index).astype(object),
+    )
 
 
 def _successor(unit: RetiredUnit) -> str | None:
@@ -268,10 +328,52 @@ def _note_followed(
             checks.notes.append(note)
 
 
-def _no_successor_rule(unit: RetiredUnit, what: str | None) -> str:
-    """Return why a row naming a retired unit that no unit took over is refused."""
-    now = what or _LEVEL_WORDS.get(division_level(unit.code), "辖区")
-    return f"“{unit.name}”已于{unit.retired_on.isoformat()}撤销，没有继承单位：请写现在的{now}"
+def _note_by_point(
+    written: pd.Series,
+    around: _Around,
+    retired: dict[str, RetiredUnit],
+    checks: RowChecks,
+    what: str | None,
+) -> None:
+    """Say, once per retired unit, where its rows' points placed them (not in its successor).
+
+    Rows placed in the successor itself are told with those that follow it
+    (:func:`_note_followed`); ``what`` is what a unit of the column is called (``None``: by
+    its level).
+    """
+    old = written[written.isin(list(retired))]
+    elsewhere = around.unit.reindex(old.index) != old.map(retired).map(_successor)
+    old = old[elsewhere]
+    names = around.name.reindex(old.index)
+    for code in old.unique():
+        unit = retired[str(code)]
+        counted = names[old == code].value_counts()
+        most = sorted(counted.items(), key=lambda item: (-item[1], str(item[0])))
+        shown = [f"{name} {n} 行" for name, n in most]
+        listed = "、".join(shown[:_LISTED]) + ("等" if len(shown) > _LISTED else "")
+        note = (
+            f"{counted.sum()} 行写的“{unit.name}”已于{unit.retired_on.isoformat()}撤销，"
+            f"按点位记入所在的在用{_unit_word(unit, what)}（{listed}）"
+        )
+        if note not in checks.notes:
+            checks.notes.append(note)
+
+
+def _unit_word(unit: RetiredUnit, what: str | None) -> str:
+    """Return what a unit of ``unit``'s kind is called: ``what``, else by its level."""
+    return what or _LEVEL_WORDS.get(division_level(unit.code), "辖区")
+
+
+def _no_successor_rule(unit: RetiredUnit, what: str | None, located: bool = False) -> str:
+    """Return why a row naming a retired unit that no unit took over is refused.
+
+    ``located``: the row has a point, in no unit in use of that kind.
+    """
+    now = _unit_word(unit, what)
+    said = f"“{unit.name}”已于{unit.retired_on.isoformat()}撤销，没有继承单位"
+    if located:
+        said += f"，点位也不在在用的{now}内"
+    return f"{said}：请写现在的{now}"
 
 
 def _area_sources(records: pd.DataFrame, checks: RowChecks, rows: pd.Index) -> pd.Series:

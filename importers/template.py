@@ -10,13 +10,20 @@
 * 代码表: the values the drop-downs list.
 
 The importer reads 数据 as it is (the first sheet with a header row).
+
+The examples name units of 华宁县 (宁州街道, 复安社区), unless the template is written for a
+jurisdiction of the database (:class:`layers.example_places.ExamplePlace`): then they name its
+township, village and grid, give a point inside them, and a camera's and a resident's ID of its
+county (:func:`place_examples`), so an example row imports there with ``--within``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -24,9 +31,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from geo.codes import make_resident_id
+from geo.codes import make_resident_id, parse_division_code
 from importers.kinds import KINDS, Kind
 from importers.vocabulary import CaseStatus, UnitStatus
+from layers.example_places import ExamplePlace, example_place
 from layers.model import (
     Category,
     Channel,
@@ -43,6 +51,10 @@ from layers.model import (
     WorkerStatus,
 )
 from layers.person_attributes import MODELS
+from layers.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 DATA_SHEET = "数据"
 NOTES_SHEET = "填写说明"
@@ -68,7 +80,14 @@ _TEXT_FIELDS = frozenset(
     }
 )
 """Columns Excel must keep as typed (long digit strings, leading zeros)."""
-_EXAMPLE_ID = make_resident_id("530424", date(1980, 1, 1), 1, "M")
+_EXAMPLE_BIRTH = date(1980, 1, 1)
+_EXAMPLE_ID = make_resident_id("530424", _EXAMPLE_BIRTH, 1, "M")
+_CAMERA_ID = "{county}00001320000001"
+"""A county's IP camera (132): centre code county + 00, industry 00, network 0, serial 1."""
+_BOX_HALF = 0.0005
+"""Half the side (degrees, about 50 m) of the square a unit's example boundary draws."""
+CONNECT_SECONDS = 3
+"""How long a template without ``--within`` waits for an external database to answer."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +219,168 @@ _CHOICE_NOTES: dict[str | tuple[str, str], str] = {
 }
 
 
-def template_columns(kind: Kind) -> list[Column]:
+Examples = Mapping[str | tuple[str, str], str]
+"""Examples replacing the fixed ones: by field, or by ``(kind, field)`` (:func:`place_examples`)."""
+
+
+def place_examples(place: ExamplePlace) -> dict[str | tuple[str, str], str]:
+    """Return the examples that name ``place``'s units, in place of 华宁县's.
+
+    The village (else the deepest unit picked) is the row's 所属社区 and a jurisdictions
+    template's unit; its grid is the row's grid and a grids template's (for a village without
+    a grid, a grids template shows its first grid to come, and the other kinds leave the grid
+    out: an unknown grid is refused); the point lies inside them, and a unit's boundary is a
+    small square around it. A camera's and a resident's ID carry the county's code.
+
+    Parameters
+    ----------
+    place : ExamplePlace
+        Units on record (:func:`layers.example_places.example_place`).
+
+    Returns
+    -------
+    dict
+        Example by field, or by ``(kind, field)``.
+
+    Examples
+    --------
+    >>> from layers.example_places import NamedUnit
+    >>> village = NamedUnit("620702103201", "陈寨村")
+    >>> place = ExamplePlace(
+    ...     NamedUnit("620702000000", "甘州区"), village, "620702",
+    ...     NamedUnit("620702103000", "党寨镇"), village, None, 100.4512345, 38.9312345)
+    >>> examples = place_examples(place)
+    >>> examples["area_code"], examples["lon"], examples[("grids", "code")], examples["grid_code"]
+    ('陈寨村', '100.45123', '620702103201001', '')
+    >>> examples["device_id"], examples["resident_id"][:6]
+    ('62070200001320000001', '620702')
+    """
+    unit = place.village or place.unit
+    township = place.township.name if place.township is not None else ""
+    where = unit.name if unit == place.township else township + unit.name
+    grid_code = place.grid.code if place.grid is not None else ""
+    examples: dict[str | tuple[str, str], str] = {
+        "area_code": unit.name,
+        "township": township,
+        "unit": f"{township or unit.name}综治中心",
+        "home_grid": grid_code,
+        "grid_code": grid_code,
+        "device_id": _CAMERA_ID.format(county=place.county),
+        "resident_id": make_resident_id(place.county, _EXAMPLE_BIRTH, 1, "M"),
+        "address": f"{where}12 号",
+        "lon": "" if place.lon is None else f"{place.lon:.5f}",
+        "lat": "" if place.lat is None else f"{place.lat:.5f}",
+        ("jurisdictions", "code"): unit.code,
+        ("jurisdictions", "name"): unit.name,
+        ("jurisdictions", "wkt"): _square(place),
+        ("grids", "wkt"): _square(place),
+        ("video", "name"): f"{unit.name}路口",
+    }
+    grid = ("", "")  # no village on record: no grid code to show
+    if place.grid is not None:
+        grid = (place.grid.code, place.grid.name)
+    elif place.village is not None:  # the village's first grid, to come
+        grid = (place.village.code + "001", f"{place.village.name}第1网格")
+    examples[("grids", "code")], examples[("grids", "name")] = grid
+    return examples
+
+
+def _square(place: ExamplePlace) -> str:
+    """Return a small square around ``place``'s point as WKT (empty without a point)."""
+    if place.lon is None or place.lat is None:
+        return ""
+    west, east = place.lon - _BOX_HALF, place.lon + _BOX_HALF
+    south, north = place.lat - _BOX_HALF, place.lat + _BOX_HALF
+    corners = [(west, south), (east, south), (east, north), (west, north), (west, south)]
+    return "POLYGON((" + ", ".join(f"{x:.4f} {y:.4f}" for x, y in corners) + "))"
+
+
+def within_prefix(place: ExamplePlace) -> str:
+    """Return the code ``--within`` takes for ``place``'s jurisdiction, as a clerk types it.
+
+    Parameters
+    ----------
+    place : ExamplePlace
+        The units the examples name.
+
+    Returns
+    -------
+    str
+        The significant prefix: a county's 6 digits, a township's 9.
+
+    Examples
+    --------
+    >>> from layers.example_places import NamedUnit
+    >>> county = NamedUnit("620702000000", "甘州区")
+    >>> within_prefix(ExamplePlace(county, county, "620702", None, None, None, None, None))
+    '620702'
+    """
+    return parse_division_code(place.scope.code).prefix
+
+
+def database_place(engine: Engine, code: str | None) -> ExamplePlace | None:
+    """Return the units of ``code`` (``None``: the database's only county) the examples name.
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        An owner-role engine.
+    code : str or None
+        A jurisdiction's 12-digit code.
+
+    Returns
+    -------
+    ExamplePlace or None
+        See :func:`layers.example_places.example_place`.
+    """
+    from layers.database import apply_scope
+
+    with engine.begin() as conn:
+        apply_scope(conn, None)
+        raw: Any = conn.connection.driver_connection
+        return example_place(raw, code)
+
+
+def running_database_place(settings: Settings) -> ExamplePlace | None:
+    """Return the only county's units of the database if it is running; never start it.
+
+    A template is written on a clerk's machine without a database too: the embedded cluster
+    is asked whether it runs (not started, as ``zongzhi import`` would), an external server is
+    given :data:`CONNECT_SECONDS` to answer, and a database not reachable, not migrated, with
+    no county or several gives ``None`` (the fixed examples).
+
+    Parameters
+    ----------
+    settings : Settings
+        Where the database is.
+
+    Returns
+    -------
+    ExamplePlace or None
+        The county's units, or ``None``.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    from layers.database import connection_options, make_engine, resolve_urls
+    from layers.embedded import EmbeddedCluster, EmbeddedError
+
+    try:
+        if settings.embedded and not EmbeddedCluster(settings.pg_dir).running():
+            return None
+        url = resolve_urls(settings).owner
+    except (EmbeddedError, OSError):  # no cluster, or no PostgreSQL installed
+        return None
+    connect = {"options": connection_options(url), "connect_timeout": CONNECT_SECONDS}
+    engine = make_engine(url, pool_size=1, connect_args=connect)
+    try:
+        return database_place(engine, None)
+    except DBAPIError:  # not reachable, or its tables not made yet
+        return None
+    finally:
+        engine.dispose()
+
+
+def template_columns(kind: Kind, examples: Examples | None = None) -> list[Column]:
     """Return the columns of ``kind``'s template, in the kind's field order.
 
     Points are asked as lon and lat (the one-column and WKT forms are left out); a person's
@@ -210,6 +390,8 @@ def template_columns(kind: Kind) -> list[Column]:
     ----------
     kind : Kind
         What the template is for.
+    examples : mapping, optional
+        Examples in place of the fixed ones (:func:`place_examples`).
 
     Returns
     -------
@@ -225,13 +407,13 @@ def template_columns(kind: Kind) -> list[Column]:
     """
     point_kind = kind.geometry is not None and kind.geometry != "boundary"
     fields = [f for f in kind.fields if not (point_kind and f in _POINT_ALTERNATIVES)]
-    columns = [_column(kind, field) for field in fields]
+    columns = [_column(kind, field, examples or {}) for field in fields]
     if kind.name == "persons":
         columns += _attribute_columns()
     return columns
 
 
-def _column(kind: Kind, field: str) -> Column:
+def _column(kind: Kind, field: str, examples: Examples) -> Column:
     required = field in kind.required
     header = ("*" if required else "") + kind.header(field)
     tables = _CHOICES.get((kind.name, field), ())
@@ -241,6 +423,7 @@ def _column(kind: Kind, field: str) -> Column:
         note = f"{what}：从下拉列表选择"
         return Column(field, header, required, note, values[-1], values)
     note, example = _KIND_NOTES.get((kind.name, field), _NOTES.get(field, (field, "")))
+    example = examples.get((kind.name, field), examples.get(field, example))
     return Column(field, header, required, note, example)
 
 
@@ -257,7 +440,7 @@ def _attribute_columns() -> list[Column]:
     return columns
 
 
-def write_template(kind_name: str, path: Path) -> None:
+def write_template(kind_name: str, path: Path, place: ExamplePlace | None = None) -> None:
     """Write the XLSX template of a kind.
 
     Parameters
@@ -266,6 +449,9 @@ def write_template(kind_name: str, path: Path) -> None:
         ``jurisdictions``, ``grids``, ``workers``, ``cases``, ``video``, ``persons``, ``visits``.
     path : pathlib.Path
         The ``.xlsx`` to write (replaced if it exists).
+    place : ExamplePlace, optional
+        The jurisdiction whose units the examples name (:func:`place_examples`), and the
+        ``--within`` the notes' import command gives; without it 华宁县's.
 
     Raises
     ------
@@ -273,7 +459,7 @@ def write_template(kind_name: str, path: Path) -> None:
         For an unknown kind.
     """
     kind = KINDS[kind_name]
-    columns = template_columns(kind)
+    columns = template_columns(kind, None if place is None else place_examples(place))
     book = Workbook()
     data = book.active
     assert isinstance(data, Worksheet)
@@ -301,7 +487,7 @@ def write_template(kind_name: str, path: Path) -> None:
             data.add_data_validation(rule)
             rule.add(f"{letter}2:{letter}10000")
     data.freeze_panes = "A2"
-    _notes(book.create_sheet(NOTES_SHEET, 1), kind, columns)
+    _notes(book.create_sheet(NOTES_SHEET, 1), kind, columns, place)
     book.save(path)
 
 
@@ -313,9 +499,16 @@ def _code_list(sheet: Worksheet, at: int, column: Column) -> None:
     sheet.column_dimensions[get_column_letter(at)].width = 16
 
 
-def _notes(sheet: Worksheet, kind: Kind, columns: list[Column]) -> None:
-    sheet.append([f"{kind.label}导入模板：在“{DATA_SHEET}”表第 2 行起每行填一条，带 * 的列必填"])
-    sheet.append(["导入命令：zongzhi import " + kind.name + " 本文件.xlsx（试导入加 --dry-run）"])
+def _notes(sheet: Worksheet, kind: Kind, columns: list[Column], place: ExamplePlace | None) -> None:
+    intro = f"{kind.label}导入模板：在“{DATA_SHEET}”表第 2 行起每行填一条，带 * 的列必填"
+    within = ""
+    if place is not None:
+        intro += f"；示例取自{place.scope.name}（{place.scope.code}）的单位"
+        within = f" --within {within_prefix(place)}"
+    sheet.append([intro])
+    sheet.append(
+        [f"导入命令：zongzhi import {kind.name} 本文件.xlsx{within}（试导入加 --dry-run）"]
+    )
     sheet.append([])
     sheet.append(["列", "必填", "说明", "示例", "可填的值"])
     for cell in sheet[4]:

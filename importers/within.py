@@ -34,11 +34,10 @@ import numpy as np
 import pandas as pd
 import psycopg
 
-from geo.codes import CodeError, parse_division_code, scope_range
+from geo.codes import CodeError, scope_range, written_division_code
 from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME
 from importers.places import Gazetteer
 from importers.rules import Problem, RowChecks
-from importers.values import full_division_code
 from layers import import_checks
 from layers.bulk import LON_COLUMN
 from layers.import_checks import OutOfScope
@@ -105,12 +104,13 @@ class CountyRows:
 
 
 def within_code(text: str) -> str:
-    """Return the 12-digit code ``--within`` gives, widened from 6 or 9 digits.
+    """Return the 12-digit code ``--within`` gives, as the scope is typed everywhere else.
 
     Parameters
     ----------
     text : str
-        The code as typed (:func:`importers.values.full_division_code`).
+        The code as typed: 12 digits, or a province's, city's, county's or township's
+        significant 2, 4, 6 or 9 (:func:`geo.codes.written_division_code`).
 
     Returns
     -------
@@ -124,15 +124,13 @@ def within_code(text: str) -> str:
 
     Examples
     --------
-    >>> within_code("530424"), within_code(" 530424100 ")
-    ('530424000000', '530424100000')
+    >>> within_code("530424"), within_code(" 530424100 "), within_code("5304")
+    ('530424000000', '530424100000', '530400000000')
     """
-    code = full_division_code(text.strip())
     try:
-        parse_division_code(code)
+        return written_division_code(text)
     except CodeError as exc:
         raise WithinError(f"--within {text.strip()} 不是有效的行政区划代码：{exc.rule}") from exc
-    return code
 
 
 def find_scope(conn: psycopg.Connection[Any], text: str) -> Scope:
@@ -143,7 +141,7 @@ def find_scope(conn: psycopg.Connection[Any], text: str) -> Scope:
     conn : psycopg.Connection
         Connection with scope = all.
     text : str
-        The code as typed: 12 digits, or a county's 6 or a township's 9.
+        The code as typed: 12 digits, or 2, 4, 6 or 9 (:func:`within_code`).
 
     Returns
     -------

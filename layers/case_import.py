@@ -7,7 +7,9 @@ is appended by a data-modifying CTE over the newly inserted rows, so a case and 
 are written by the same statement. Before the new rows go in, the cases imported earlier that
 nobody has handled here since are brought up to the file: closed when their source system has
 settled them (:func:`settle_from_source`), and given the file's values when it corrects them
-(:func:`refresh_untouched`).
+(:func:`refresh_untouched`). Before the database checks, the rows that name a case by its
+platform code (an export of the platform's cases imported back) are taken out: they are the
+cases on record and change nothing (:func:`take_platform_cases`).
 """
 
 from __future__ import annotations
@@ -379,6 +381,100 @@ def rekey_edited_rows(
         )
     ).fetchall()
     return [int(r) for (r,) in rows]
+
+
+PLATFORM_CODE_SHAPES = ("IM" + "_" * 30, "_" * 6 + "-" + "_" * 8 + "-" + "_" * 8 + "%")
+"""``LIKE`` patterns of the platform's own case codes (一案一码): an imported case's
+(:func:`case_code`: ``IM``, 12 digits, 18 hex digits) and a case registered here
+(:func:`layers.cases.register`: ``530424-20261202-00000123``). Only a staged number of one of
+these shapes is looked up among the codes, so that a file of source numbers costs no join."""
+
+
+@dataclass(frozen=True)
+class PlatformCases:
+    """The rows of a file that name cases of the platform by their own code (一案一码).
+
+    A clerk who exports the platform's cases (or a ledger that copies the 案件编号 the platform
+    gave) and imports the file again writes each case's platform code where a source number
+    goes. Such a row is the case on record, never a new one, and changes nothing: the platform
+    is the source of truth for a case handled in it (a correction is made in the platform).
+
+    Attributes
+    ----------
+    rows : list of int
+        The staged rows so recognised (taken out of the staging table).
+    """
+
+    rows: list[int]
+
+    def notes(self, header: str = "案件编号") -> list[str]:
+        """Return what the import's summary says of them.
+
+        Parameters
+        ----------
+        header : str
+            The file's column of the numbers.
+
+        Returns
+        -------
+        list of str
+            One note, or none when no row named a case so.
+
+        Examples
+        --------
+        >>> PlatformCases([2, 5, 9]).notes("事件编号")[0].split("；")
+        ['平台已有案件 3 件（按事件编号，第 2、5、9 行），未重复导入',
+         '这些案件以平台为准，文件中对它们的改动未导入（请在平台中修改）']
+        >>> PlatformCases([]).notes()
+        []
+        """
+        if not self.rows:
+            return []
+        shown = "、".join(str(r) for r in self.rows[:10]) + ("等" if len(self.rows) > 10 else "")
+        return [
+            f"平台已有案件 {len(self.rows)} 件（按{header}，第 {shown} 行），未重复导入；"
+            "这些案件以平台为准，文件中对它们的改动未导入（请在平台中修改）"
+        ]
+
+
+def take_platform_cases(conn: psycopg.Connection[Any], staging: str) -> PlatformCases:
+    """Take out of the staging table the rows whose number is the code of a case on record.
+
+    A row whose source number is a case's platform code (:data:`PLATFORM_CODE_SHAPES`) names
+    that case, unless a case imported earlier has that number from the row's channel (its
+    natural key, which keeps naming it as before). The rows taken out are neither checked nor
+    loaded, nor linked as repeats: the import leaves their cases as they are
+    (:class:`PlatformCases`). One statement over the staging table; the codes' unique index
+    serves the few numbers of those shapes.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    staging : str
+        Staging table of cases (``channel``, ``external_no``), before the database checks.
+
+    Returns
+    -------
+    PlatformCases
+        The rows taken out.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "WITH own AS ("
+            " DELETE FROM {s} AS s USING cases AS c"
+            " WHERE s.external_no LIKE ANY({shapes}) AND c.code = s.external_no"
+            " AND NOT EXISTS (SELECT 1 FROM cases AS k WHERE {same})"
+            " RETURNING s.{row}"
+            ") SELECT {row} FROM own ORDER BY 1"
+        ).format(
+            s=sql.Identifier(staging),
+            shapes=sql.Literal(list(PLATFORM_CODE_SHAPES)),
+            same=sql.SQL("k.channel = s.channel AND k.external_no = s.external_no"),
+            row=sql.Identifier(ROW_COLUMN),
+        )
+    ).fetchall()
+    return PlatformCases([int(r) for (r,) in rows])
 
 
 def keep_reported_risk(conn: psycopg.Connection[Any], staging: str) -> None:

@@ -8,10 +8,11 @@ new ones. Around the upsert of such a file, in its transaction (a dry run rolls 
 * :func:`snapshot` keeps the staged units as they were on record (code, name, and for grids
   the boundary) before the upsert;
 * :func:`settle` then compares: the units renamed (a jurisdictions file too: 前冲村 →
-  前冲村委会), the grids whose boundary moved more than :data:`layers.bulk.GEOMETRY_TOLERANCE`
-  (Hausdorff distance), the grids on record that the file does not list and that overlap one
-  of its grids (:data:`OVERLAP_SHARE`, :data:`OVERLAP_MIN_M2`), and, for the grids whose
-  boundary moved, the records their move left outside:
+  前冲村委会), the units whose boundary the file gives that overlap another unit in use of
+  their kind (and level): one on record the file does not list, or another of the file's own
+  (:data:`OVERLAP_SHARE`, :data:`OVERLAP_MIN_M2`; listed, not refused), the grids whose
+  boundary moved more than :data:`layers.bulk.GEOMETRY_TOLERANCE` (Hausdorff distance), and,
+  for those, the records their move left outside:
 
   - a special-population person's grid is derived from the residence point (importers give a
     person without a grid the grid the point lies in): a person whose point the old boundary
@@ -22,28 +23,36 @@ new ones. Around the upsert of such a file, in its transaction (a dry run rolls 
 
 Cameras carry no grid (they are counted by location), and a worker's grid (home_grid) is
 assigned by a roster, never derived from a point: neither is touched.
+
+Before all that, while the rows are checked, :func:`names_in_use` finds the names a grids
+file gives that another grid in use of the village keeps (a rename onto a name in use): the
+importer refuses those rows, comparing the names as a roster finds grids by them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-from layers.bulk import GEOMETRY_TOLERANCE
+from layers.bulk import GEOMETRY_TOLERANCE, ROW_COLUMN, staged_columns
+from layers.unit_retirement import FORMER, STATUS
 from layers.workflow import OPEN_STATES
 
 UNIT_TABLES = ("jurisdictions", "grids")
 """The tables whose imports :func:`snapshot` and :func:`settle` follow."""
 
-OVERLAP_SHARE = 0.01
-"""How much of the smaller of two grids their overlap must cover to be listed. Grids drawn
-separately along a shared edge overlap by a sliver (the edge's length times a few metres of
-digitising error, well under 1% of a grid); a grid left under a new one overlaps most of
-it."""
+OVERLAP_SHARE = 0.05
+"""How much of the smaller of two units their overlap must cover to be listed (areas on the
+ellipsoid). Grids drawn separately along a shared edge overlap by a sliver: the edge's length
+times the digitising error, so a share of about error / side of a square grid. Drawn by hand
+or by phone (奥维) the error is 5–10 m: 2–4% of an urban grid 250 m across, 0.5–1% of a
+rural one 1 km across. 5% is a strip deeper than 12 m along a whole side of the urban grid;
+a grid left under a new one, or drawn over its neighbour, overlaps most of it."""
 OVERLAP_MIN_M2 = 100.0
 """And how large (square metres) at least: a sliver of small urban grids is no overlap."""
 
@@ -147,23 +156,26 @@ def keep_short_names(conn: psycopg.Connection[Any], staging: str) -> ShortNames:
 
 @dataclass(frozen=True)
 class Overlap:
-    """A grid on record, not in the file, that overlaps one of the file's grids.
+    """A unit whose boundary the file gives, and another unit in use it overlaps.
 
     Attributes
     ----------
-    old_code, old_name : str
-        The grid on record.
-    new_code, new_name : str
-        The file's grid it overlaps.
+    code, name : str
+        The file's unit (its boundary given by the file).
+    other_code, other_name : str
+        The unit it overlaps: on record and not in the file, or another of the file's.
     area_m2 : float
         The overlap's area (square metres, on the ellipsoid).
+    in_file : bool
+        Whether the other unit is in the file too.
     """
 
-    old_code: str
-    old_name: str
-    new_code: str
-    new_name: str
+    code: str
+    name: str
+    other_code: str
+    other_name: str
     area_m2: float
+    in_file: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,12 +203,15 @@ class UnitChanges:
 
     Attributes
     ----------
+    table : str
+        ``grids`` or ``jurisdictions``: what the notes call the units.
     renamed : list of (str, str)
         Old name → new name of the units on record the file renamed.
     moved : list of str
         Names of the grids whose boundary moved.
     overlaps : list of Overlap
-        Grids on record the file does not list that overlap its grids, largest first.
+        The file's units overlapping other units in use (on record and not in the file, or
+        the file's own), largest first.
     rehomed : collections.Counter
         (old grid name, new grid name) → persons moved by their residence point.
     stranded : int
@@ -208,6 +223,7 @@ class UnitChanges:
         Open cases the move left outside their grid (not moved), by code.
     """
 
+    table: str = "grids"
     renamed: list[tuple[str, str]] = field(default_factory=list)
     moved: list[str] = field(default_factory=list)
     overlaps: list[Overlap] = field(default_factory=list)
@@ -237,8 +253,7 @@ class UnitChanges:
             notes.append(f"改名 {len(renames)} 个：{_listed(renames)}")
         if self.moved:
             notes.append(f"边界有变的网格 {len(self.moved)} 个：{_listed(self.moved)}")
-        if self.overlaps:
-            notes.append(_overlap_note(self.overlaps))
+        notes += _overlap_notes(self.table, self.overlaps)
         if self.rehomed:
             moves = sorted(self.rehomed.items(), key=lambda item: (-item[1], item[0]))
             shown = [f"{old} → {new} {n} 名" for (old, new), n in moves]
@@ -272,18 +287,69 @@ def _area(m2: float) -> str:
     return f"{m2 / 1e6:.3f} 平方公里" if m2 >= 10_000 else f"{m2:.0f} 平方米"
 
 
-def _overlap_note(overlaps: list[Overlap]) -> str:
-    grids = len({o.old_code for o in overlaps})
-    pairs = [
-        f"{o.old_name}（{o.old_code}）与{o.new_name}（{o.new_code}）重叠 {_area(o.area_m2)}"
-        for o in overlaps
-    ]
+def _overlap_notes(table: str, overlaps: list[Overlap]) -> list[str]:
+    """Return the lines on the overlaps: with units on record, then among the file's own."""
+    on_record = [o for o in overlaps if not o.in_file]
+    notes = []
+    if on_record:
+        notes.append(
+            _record_overlap_note(on_record)
+            if table == "grids"
+            else _record_unit_overlap_note(on_record)
+        )
+    in_file = [o for o in overlaps if o.in_file]
+    if in_file:
+        notes.append(_file_overlap_note(table, in_file))
+    return notes
+
+
+def _pair(first: tuple[str, str], second: tuple[str, str], m2: float) -> str:
+    return f"{first[0]}（{first[1]}）与{second[0]}（{second[1]}）重叠 {_area(m2)}"
+
+
+def _record_overlap_note(overlaps: list[Overlap]) -> str:
+    grids = len({o.other_code for o in overlaps})
+    pairs = [_pair((o.other_name, o.other_code), (o.name, o.code), o.area_m2) for o in overlaps]
     return (
         f"库中有 {grids} 个网格不在本文件中，却与本文件的网格重叠：{_listed(pairs)}。"
         "这些旧网格仍在使用，与新网格重叠，按点位定网格的人员和案件仍可能归入旧网格；"
         "如是文件漏列，请补入后重新导入；如已撤并，请在文件中写明（状态列写撤销，"
         "或在新网格的原网格编码列写旧编码），或者文件是乡镇的全部网格时，"
         "加 --within 乡镇代码 --complete 重新导入"
+    )
+
+
+def _record_unit_overlap_note(overlaps: list[Overlap]) -> str:
+    """Return the line on the file's jurisdictions overlapping others of their level on record.
+
+    A village drawn over another township's village (a boundary traced from the wrong sheet,
+    a code typed for the wrong unit) lies inside the county and passes the parent's check;
+    its records would then fall in either by their point.
+    """
+    pairs = [_pair((o.name, o.code), (o.other_name, o.other_code), o.area_m2) for o in overlaps]
+    return (
+        f"本文件有 {len({o.code for o in overlaps})} 个辖区与库中在用、不在本文件中的同级辖区"
+        f"重叠：{_listed(pairs)}。请核对这些边界（是否画错了村、坐标系是否对），"
+        "重叠处的人员和案件按点位可能归入其中任一个"
+    )
+
+
+def _file_overlap_note(table: str, overlaps: list[Overlap]) -> str:
+    """Return the line on the file's units overlapping each other (each pair once).
+
+    Examples
+    --------
+    >>> overlap = Overlap("530424101001001", "华福第1网格", "530424101001002", "华福第2网格", 12e3)
+    >>> _file_overlap_note("grids", [overlap]).split("：")[0]
+    '本文件的网格相互重叠 1 处'
+    >>> _file_overlap_note("grids", [overlap]).split("。")[0].split("与")[1]
+    '华福第2网格（530424101001002）重叠 0.012 平方公里'
+    """
+    pairs = [_pair((o.name, o.code), (o.other_name, o.other_code), o.area_m2) for o in overlaps]
+    unit = "网格" if table == "grids" else "同级辖区"
+    return (
+        f"本文件的{unit}相互重叠 {len(overlaps)} 处：{_listed(pairs)}。"
+        "请核对这些边界（是否画错、坐标系是否对），重叠处的人员和案件按点位可能归入其中任一个"
     )
 
 
@@ -308,21 +374,26 @@ def snapshot(conn: psycopg.Connection[Any], table: str, staging: str) -> str:
     -------
     str
         A TEMP table (dropped at commit) of each staged code with the unit's ``name`` and,
-        for grids, ``boundary`` on record (NULL for a new unit): for :func:`settle`.
+        for grids, ``boundary`` on record (NULL for a new unit), and whether the file gives
+        the unit a boundary (``drawn``): for :func:`settle`.
     """
     if table not in UNIT_TABLES:
         raise ValueError(f"not a unit table: {table}")
     name = f"{staging}_before"
     boundary = sql.SQL(", u.boundary") if table == "grids" else sql.SQL("")
+    given = "boundary" in staged_columns(conn, staging)
+    drawn = sql.SQL("s.boundary IS NOT NULL" if given else "false")
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(name)))
     conn.execute(
         sql.SQL(
             "CREATE TEMP TABLE {name} ON COMMIT DROP AS SELECT DISTINCT ON (s.code) s.code,"
-            " u.name{boundary} FROM {staging} AS s LEFT JOIN {table} AS u ON u.code = s.code"
+            " u.name{boundary}, {drawn} AS drawn FROM {staging} AS s"
+            " LEFT JOIN {table} AS u ON u.code = s.code"
             " WHERE s.code IS NOT NULL ORDER BY s.code"
         ).format(
             name=sql.Identifier(name),
             boundary=boundary,
+            drawn=drawn,
             staging=sql.Identifier(staging),
             table=sql.Identifier(table),
         )
@@ -348,8 +419,8 @@ def settle(conn: psycopg.Connection[Any], table: str, before: str) -> UnitChange
     Returns
     -------
     UnitChanges
-        Renames; for grids also the boundaries moved, the overlaps with grids the file does
-        not list, the persons re-homed or left, the open cases left outside their grid.
+        Renames and overlaps; for grids also the boundaries moved, the persons re-homed or
+        left, the open cases left outside their grid.
     """
     names = sql.Identifier(before)
     renamed = conn.execute(
@@ -358,7 +429,11 @@ def settle(conn: psycopg.Connection[Any], table: str, before: str) -> UnitChange
             " WHERE b.name IS DISTINCT FROM u.name AND b.name IS NOT NULL ORDER BY code"
         ).format(before=names, table=sql.Identifier(table))
     ).fetchall()
-    changes = UnitChanges(renamed=[(str(old), str(new)) for old, new in renamed])
+    changes = UnitChanges(
+        table=table,
+        renamed=[(str(old), str(new)) for old, new in renamed],
+        overlaps=overlaps(conn, table, before),
+    )
     if table == "grids":
         changes = _settle_grids(conn, before, changes)
     conn.execute(sql.SQL("DROP TABLE {}").format(names))
@@ -379,9 +454,10 @@ def _settle_grids(conn: psycopg.Connection[Any], before: str, changes: UnitChang
     codes = [str(code) for code, _ in moved]
     rehomed, stranded, no_point = _rehome_persons(conn, before, codes) if codes else ({}, 0, 0)
     return UnitChanges(
+        table=changes.table,
         renamed=changes.renamed,
         moved=[str(name) for _, name in moved],
-        overlaps=_overlaps(conn, before),
+        overlaps=changes.overlaps,
         rehomed=Counter(rehomed),
         stranded=stranded,
         no_point=no_point,
@@ -463,28 +539,158 @@ def _open_cases_outside(
     return [CaseOutside(str(code), str(grid), lies_in) for code, grid, lies_in in rows]
 
 
-def _overlaps(conn: psycopg.Connection[Any], before: str) -> list[Overlap]:
-    """Return the grids in use on record, not in the file, that overlap the file's grids in use.
+def overlaps(conn: psycopg.Connection[Any], table: str, before: str) -> list[Overlap]:
+    """Return the overlaps of the units whose boundary the file gives with other units in use.
 
-    One statement: each grid of the file finds the grids whose box meets its own by the
-    GiST index, and only those the file does not list are intersected with it, once.
+    The other unit is one of the table's (of the same level, for jurisdictions), in use: on
+    record and not in the file, or another of the file's, each pair of the file's own once.
+    Units drawn separately along a shared edge overlap by a sliver, and units drawn on one
+    topology touch without overlapping: an overlap counts when it covers more than
+    :data:`OVERLAP_SHARE` of the smaller unit and more than :data:`OVERLAP_MIN_M2`.
+
+    One statement: the GiST index pairs each unit the file draws with the units whose
+    boundary meets it (``ST_Intersects``); only the pairs whose insides meet (not those that
+    only touch along an edge) are intersected, once, and the overlap measured on the
+    ellipsoid.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction, after the upsert and the retirements.
+    table : str
+        ``grids`` or ``jurisdictions``.
+    before : str
+        The table :func:`snapshot` returned.
+
+    Returns
+    -------
+    list of Overlap
+        Largest first.
     """
+    if table not in UNIT_TABLES:
+        raise ValueError(f"not a unit table: {table}")
+    level = sql.SQL(" AND o.level = f.level" if table == "jurisdictions" else "")
     rows = conn.execute(
         sql.SQL(
-            "WITH near AS MATERIALIZED (SELECT o.code AS old, o.name AS old_name, f.code AS new,"
-            " f.name AS new_name, o.boundary AS a, f.boundary AS b"
-            " FROM {before} AS s JOIN grids AS f ON f.code = s.code"
-            " JOIN grids AS o ON o.boundary && f.boundary AND o.retired_on IS NULL"
-            " WHERE f.retired_on IS NULL"
-            " AND NOT EXISTS (SELECT FROM {before} AS t WHERE t.code = o.code)),"
-            " shared AS MATERIALIZED (SELECT *, ST_Intersection(a, b) AS shared FROM near)"
-            " SELECT old, old_name, new, new_name, ST_Area(shared::geography) AS m2 FROM shared"
-            " WHERE ST_Area(shared) > %(share)s * least(ST_Area(a), ST_Area(b))"
-            " AND ST_Area(shared::geography) > %(least)s ORDER BY m2 DESC, old, new"
-        ).format(before=sql.Identifier(before)),
+            "WITH drawn AS MATERIALIZED (SELECT code FROM {before} WHERE drawn),"
+            " near AS MATERIALIZED (SELECT f.code, f.name, o.code AS other, o.name AS other_name,"
+            " EXISTS (SELECT FROM {before} AS t WHERE t.code = o.code) AS in_file,"
+            " f.boundary AS a, o.boundary AS b"
+            " FROM drawn AS d JOIN {t} AS f ON f.code = d.code"
+            " JOIN {t} AS o ON ST_Intersects(o.boundary, f.boundary) AND o.code <> f.code"
+            " AND o.retired_on IS NULL{level}"
+            " WHERE f.retired_on IS NULL AND NOT ST_Touches(o.boundary, f.boundary)"
+            " AND NOT (o.code < f.code AND EXISTS (SELECT FROM drawn AS e WHERE e.code = o.code))),"
+            " shared AS MATERIALIZED (SELECT code, name, other, other_name, in_file, a, b,"
+            " ST_Area(ST_Intersection(a, b)::geography) AS m2 FROM near)"
+            " SELECT code, name, other, other_name, m2, in_file FROM shared"
+            " WHERE m2 > %(least)s"
+            " AND m2 > %(share)s * least(ST_Area(a::geography), ST_Area(b::geography))"
+            " ORDER BY m2 DESC, code, other"
+        ).format(before=sql.Identifier(before), t=sql.Identifier(table), level=level),
         {"share": OVERLAP_SHARE, "least": OVERLAP_MIN_M2},
     ).fetchall()
     return [
-        Overlap(str(old), str(old_name), str(new), str(new_name), float(area))
-        for old, old_name, new, new_name, area in rows
+        Overlap(str(code), str(name), str(other), str(other_name), float(m2), bool(in_file))
+        for code, name, other, other_name, m2, in_file in rows
+    ]
+
+
+@dataclass(frozen=True)
+class NameInUse:
+    """A grid in use of a staged row's village, that keeps its name after the import.
+
+    Attributes
+    ----------
+    row : int
+        The staged row (its number in the file).
+    name : str
+        The name the row gives its grid.
+    other_code, other_name : str
+        The other grid, as it is on record.
+    """
+
+    row: int
+    name: str
+    other_code: str
+    other_name: str
+
+
+def names_in_use(
+    conn: psycopg.Connection[Any],
+    staging: str,
+    *,
+    refused: Sequence[int] = (),
+    retiring: tuple[str, str] | None = None,
+) -> list[NameInUse]:
+    """Return, for each staged grid in use, the grids of its village that keep their names.
+
+    A grids file that gives grid A the name grid B of its village has (a rename onto a name
+    in use, or a new grid named so) leaves two grids in use of one name, unless the file
+    renames B too (names swapped), retires it (its row says 撤销, or a row in use names it in
+    its 原编码 :data:`layers.unit_retirement.FORMER`), or ``--complete`` retires it. The
+    grids returned are those that keep their names: in use on record, of the row's village,
+    not listed by a row that is not refused, nor retired by one; whose names match the row's
+    is for the caller to say (:func:`importers.places.grid_key`: 第一网格 is 第1网格).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction, before the upsert.
+    staging : str
+        Staging table of a grids file (``_row``, ``code``, ``name``, ``area_code``, and the
+        re-division's helpers when the file says anything of it).
+    refused : sequence of int
+        Rows refused so far: they are not loaded, so rename or retire nothing.
+    retiring : (str, str) or None
+        ``--complete``'s code range (``lo``, ``hi``) when it will retire the grids there that
+        the file leaves out (no row refused), as :func:`layers.unit_retirement.retire` does.
+
+    Returns
+    -------
+    list of NameInUse
+        By row, then the other grid's code.
+    """
+    columns = staged_columns(conn, staging)
+    names = {
+        "s": sql.Identifier(staging),
+        "row": sql.Identifier(ROW_COLUMN),
+        "status": sql.Identifier(STATUS),
+        "former": sql.Identifier(FORMER),
+    }
+    in_use = sql.SQL(" AND s.{status} IS DISTINCT FROM 'retired'" if STATUS in columns else "")
+    replaced = (
+        sql.SQL(
+            " AND NOT EXISTS (SELECT FROM {s} AS f"
+            " CROSS JOIN LATERAL unnest(string_to_array(f.{former}, ',')) AS c (code)"
+            " WHERE c.code = g.code AND NOT f.{row} = ANY(%(refused)s))"
+        )
+        if FORMER in columns
+        else sql.SQL("")
+    )
+    complete = sql.SQL(
+        " AND g.area_code NOT BETWEEN %(lo)s AND %(hi)s" if retiring is not None else ""
+    )
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT s.{row}, s.name, g.code, g.name FROM {s} AS s"
+            " JOIN grids AS g ON g.area_code = s.area_code AND g.retired_on IS NULL"
+            " WHERE s.name IS NOT NULL AND NOT s.{row} = ANY(%(refused)s){in_use}"
+            " AND NOT EXISTS (SELECT FROM {s} AS l WHERE l.code = g.code"
+            " AND NOT l.{row} = ANY(%(refused)s)){replaced}{complete}"
+            " ORDER BY s.{row}, g.code"
+        ).format(
+            in_use=in_use.format(**names),
+            replaced=replaced.format(**names),
+            complete=complete,
+            **names,
+        ),
+        {
+            "refused": list(refused),
+            "lo": retiring[0] if retiring else None,
+            "hi": retiring[1] if retiring else None,
+        },
+    ).fetchall()
+    return [
+        NameInUse(int(row), str(name), str(code), str(other)) for row, name, code, other in rows
     ]

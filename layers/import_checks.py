@@ -19,7 +19,6 @@ import psycopg
 from psycopg import sql
 
 from layers.bulk import ROW_COLUMN, staged_columns, staged_rows
-from layers.grid_changes import OVERLAP_MIN_M2, OVERLAP_SHARE, SHOWN, Overlap
 from layers.model.base import SRID
 from layers.model.jurisdictions import Level
 
@@ -1608,84 +1607,59 @@ def retired_units(
     }
 
 
-def overlapping_units(conn: psycopg.Connection[Any], staging: str) -> list[Overlap]:
-    """Return the live units on record, not in the file, that the file's units overlap.
+_LIVE_AROUND = {
+    "grids": (
+        "SELECT g.code::text, g.name FROM grids AS g WHERE g.retired_on IS NULL"
+        " AND ST_Covers(g.boundary, ST_SetSRID(ST_MakePoint(p.lon, p.lat), {srid}))"
+        " AND left(g.area_code, 6) = left(p.code, 6) ORDER BY g.code LIMIT 1"
+    ),
+    "jurisdictions": (
+        "SELECT j.code::text, j.name FROM jurisdictions AS j WHERE j.retired_on IS NULL"
+        " AND j.level = (SELECT o.level FROM jurisdictions AS o WHERE o.code = p.code)"
+        " AND ST_Covers(j.boundary, ST_SetSRID(ST_MakePoint(p.lon, p.lat), {srid}))"
+        " AND left(j.code, 6) = left(p.code, 6) ORDER BY j.code LIMIT 1"
+    ),
+}
+"""SQL: the live unit of retired unit ``p.code``'s kind (and level) and county around point ``p``,
+as a re-division moves a record (:mod:`layers.unit_retirement`)."""
 
-    A village drawn over another township's village (a boundary traced from the wrong sheet,
-    a code typed for the wrong unit) lies inside the county and passes
-    :func:`outside_parent`; its records would then fall in either by their point. Compared
-    after the upsert, in its transaction: each unit the file gives a boundary, in use, with
-    the units in use of its level that the file does not list, by the GiST index, with the
-    thresholds of a grids file's overlaps (:data:`layers.grid_changes.OVERLAP_SHARE` of the
-    smaller unit and :data:`~layers.grid_changes.OVERLAP_MIN_M2`: units drawn separately
-    along a shared edge overlap by a sliver).
+
+def live_units_around(
+    conn: psycopg.Connection[Any],
+    table: str,
+    points: Sequence[tuple[float, float]],
+    retired: Sequence[str],
+) -> list[tuple[str, str] | None]:
+    """Return the live unit in use around each point, in place of the retired unit it names.
+
+    A row naming a retired grid or village that has a point is placed by its point: the live
+    unit of that kind (a jurisdiction of the retired one's level) in the retired unit's county
+    whose boundary covers it, the first by code on a shared edge; as a re-division moves the
+    records of a unit it retires. One statement for all the points.
 
     Parameters
     ----------
     conn : psycopg.Connection
-        Connection inside the load's transaction, after the upsert.
-    staging : str
-        Staging table name of jurisdictions (``code``, ``boundary``).
+        Connection inside the load's transaction (scope = all).
+    table : str
+        ``grids`` or ``jurisdictions``.
+    points : sequence of (float, float)
+        Lon, lat (CGCS2000).
+    retired : sequence of str
+        Each point's retired unit (its code).
 
     Returns
     -------
-    list of Overlap
-        ``old_*`` the unit on record, ``new_*`` the file's unit; largest overlap first.
+    list of tuple or None
+        Per point, ``(code, name)`` of the live unit around it; ``None`` where none is.
     """
-    rows = conn.execute(
-        sql.SQL(
-            "WITH near AS MATERIALIZED (SELECT o.code AS old, o.name AS old_name, f.code AS new,"
-            " f.name AS new_name, o.boundary AS a, f.boundary AS b"
-            " FROM (SELECT DISTINCT code FROM {s} WHERE boundary IS NOT NULL) AS s"
-            " JOIN jurisdictions AS f ON f.code = s.code"
-            " JOIN jurisdictions AS o ON o.boundary && f.boundary AND o.level = f.level"
-            " AND o.retired_on IS NULL"
-            " WHERE f.retired_on IS NULL"
-            " AND NOT EXISTS (SELECT FROM {s} AS t WHERE t.code = o.code)),"
-            " shared AS MATERIALIZED (SELECT *, ST_Intersection(a, b) AS shared FROM near)"
-            " SELECT old, old_name, new, new_name, ST_Area(shared::geography) AS m2 FROM shared"
-            " WHERE ST_Area(shared) > %(share)s * least(ST_Area(a), ST_Area(b))"
-            " AND ST_Area(shared::geography) > %(least)s ORDER BY m2 DESC, new, old"
-        ).format(s=sql.Identifier(staging)),
-        {"share": OVERLAP_SHARE, "least": OVERLAP_MIN_M2},
-    ).fetchall()
-    return [
-        Overlap(str(old), str(old_name), str(new), str(new_name), float(area))
-        for old, old_name, new, new_name, area in rows
-    ]
-
-
-def overlapping_units_note(overlaps: Sequence[Overlap]) -> str | None:
-    """Return the summary's line on :func:`overlapping_units`, if any (listed, not refused).
-
-    Parameters
-    ----------
-    overlaps : sequence of Overlap
-        From :func:`overlapping_units`.
-
-    Returns
-    -------
-    str or None
-        The line (Chinese).
-
-    Examples
-    --------
-    >>> note = overlapping_units_note(
-    ...     [Overlap("620702101001", "新墩村", "620702102016", "西寨村", 523_000.0)]
-    ... )
-    >>> note.split("。")[0].split("：")[1]
-    '西寨村（620702102016）与新墩村（620702101001）重叠 0.523 平方公里'
-    """
-    if not overlaps:
-        return None
-    pairs = [
-        f"{o.new_name}（{o.new_code}）与{o.old_name}（{o.old_code}）重叠 "
-        + (f"{o.area_m2 / 1e6:.3f} 平方公里" if o.area_m2 >= 10_000 else f"{o.area_m2:.0f} 平方米")
-        for o in overlaps
-    ]
-    listed = "、".join(pairs[:SHOWN]) + ("等" if len(pairs) > SHOWN else "")
-    return (
-        f"本文件有 {len({o.new_code for o in overlaps})} 个辖区与库中在用、不在本文件中的同级辖区"
-        f"重叠：{listed}。请核对这些边界（是否画错了村、坐标系是否对），"
-        "重叠处的人员和案件按点位可能归入其中任一个"
-    )
+    query = sql.SQL(
+        "WITH p AS (SELECT * FROM unnest(%s::int[], %s::float8[], %s::float8[], %s::text[])"
+        " AS p(i, lon, lat, code))"
+        " SELECT p.i, a.code, a.name FROM p CROSS JOIN LATERAL (" + _LIVE_AROUND[table] + ") AS a"
+    ).format(srid=sql.Literal(SRID))
+    rows = conn.execute(query, (*_numbered(points), list(retired))).fetchall()
+    found: list[tuple[str, str] | None] = [None] * len(points)
+    for i, code, name in rows:
+        found[int(i)] = (str(code), str(name))
+    return found

@@ -109,7 +109,10 @@ def test_a_visitor_is_found_by_id_anywhere_or_by_name_in_the_persons_township(
     outcome = _import(db, tmp_path / "走访记录.csv", "visits", rows, headers)
     assert _rules(outcome) == {
         (5, "走访人"): "本乡镇有 2 名网格员叫“李强”：请填其工号",
-        (6, "走访人"): ("没有工号为“赵六”的网格员，本乡镇也没有叫“赵六”的网格员（请先导入网格员）"),
+        (6, "走访人"): (
+            "没有工号为“赵六”的网格员，宁州街道（被走访人所在乡镇）也没有叫“赵六”的网格员；"
+            "第二镇有叫“赵六”的网格员：若是其人，请填其工号"
+        ),
         (7, "身份证号"): "数据库中没有此身份证号（及人员类别）的人员（请先导入人员）",
     }
     visitors = db.execute(

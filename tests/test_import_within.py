@@ -328,6 +328,10 @@ def test_cli_within_a_county_given_in_six_digits(database: SuiteDatabase, tmp_pa
         note = "数据分布在 2 个县（区）：华宁县 2 行、江川区 1 行；如只应导入本辖区，请加 --within"
         assert note in everywhere.output
 
+        city = runner.invoke(import_app(), [*args[:5], "--within", "5304", "--dry-run"], env=env)
+        assert city.exit_code == 0, city.output  # a city's centre types its 4 digits
+        assert "范围：玉溪市（530400000000）" in city.output
+
 
 def test_cli_within_names_no_jurisdiction_of_the_database(
     database: SuiteDatabase, tmp_path: Path
@@ -349,7 +353,7 @@ def test_cli_within_names_no_jurisdiction_of_the_database(
     assert not (tmp_path / "工单.csv.rejects.xlsx").exists()  # refused before any file is read
     assert "导入案件" not in unknown.output
     invalid = runner.invoke(
-        import_app(), ["import", "cases", str(path), "--within", "5304"], env=env
+        import_app(), ["import", "cases", str(path), "--within", "53042"], env=env
     )
     assert invalid.exit_code == 2, invalid.output
-    assert "错误：--within 5304 不是有效的行政区划代码：必须是 12 位数字" in invalid.output
+    assert "错误：--within 53042 不是有效的行政区划代码：应写 12 位区划代码" in invalid.output

@@ -123,6 +123,9 @@ class PersonVisit(Base):
     point = mapped_column(geometry("POINT"), nullable=True)
     note: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_column()
+    import_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("import_runs.id"))
+    """The import that recorded the visit; NULL: recorded otherwise (the worker app, the demo),
+    which a later import never corrects (:mod:`layers.visit_import`)."""
 
 
 class VisitRule(Base):
