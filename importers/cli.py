@@ -12,11 +12,12 @@ that use them: ``zongzhi --help`` loads this module and should not wait for them
 from __future__ import annotations
 
 import dataclasses
+import errno
 import getpass
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich import box
@@ -366,6 +367,25 @@ def _without_own_reports(paths: list[Path]) -> list[Path]:
             soft_wrap=True,
         )
     return [path for path in paths if path not in reports]
+
+
+def _cannot_write(target: Path, exc: OSError) -> NoReturn:
+    """Say in Chinese why ``target`` cannot be written, and exit with 2."""
+    error(f"无法写出 {target}：{_os_reason(exc)}")
+    raise typer.Exit(code=2) from exc
+
+
+def _os_reason(exc: OSError) -> str:
+    """Say in Chinese why a file could not be written."""
+    reasons: dict[type[OSError], str] = {
+        FileNotFoundError: "所在文件夹不存在",
+        PermissionError: "没有写入权限",
+        IsADirectoryError: "这是一个文件夹",
+        NotADirectoryError: "路径中有同名的文件，不是文件夹",
+        FileExistsError: "路径中有同名的文件，不是文件夹",
+    }
+    said = next((r for kind, r in reasons.items() if isinstance(exc, kind)), None)
+    return said or f"系统错误 {errno.errorcode.get(exc.errno or 0, exc.errno)}"
 
 
 def _scope(engine: Engine, within: str) -> Scope:
@@ -956,7 +976,6 @@ def write_import_template(
     ] = None,
 ) -> None:
     """Write an XLSX template of KIND for clerks to fill in and import."""
-    from geo.codes import CodeError, written_division_code
     from importers.kinds import KINDS
     from importers.template import (
         NOTES_SHEET,
@@ -965,12 +984,17 @@ def write_import_template(
         within_prefix,
         write_template,
     )
+    from importers.within import WithinError, within_code
 
     if kind not in KINDS:
         console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
         raise typer.Exit(code=2)
     target = path or Path(f"{KINDS[kind].label}导入模板.xlsx")
-    if target.exists() and not force:
+    try:
+        taken = target.exists()
+    except OSError as exc:
+        _cannot_write(target, exc)
+    if taken and not force:
         console.print(f"[bold red]错误：[/]{target} 已存在：换个文件名，或加 --force 覆盖")
         raise typer.Exit(code=2)
     settings = Settings.from_env()
@@ -978,20 +1002,22 @@ def write_import_template(
         place = running_database_place(settings)
         source = "数据库中唯一的县（区）"
     else:
-        typed = within.strip()
-        try:  # a province's or city's 2 or 4 digits too: the examples are one of its counties
-            code = written_division_code(typed)
-        except CodeError as exc:
-            error(f"--within {typed} 不是有效的行政区划代码：{exc.rule}")
+        try:  # refused before the database starts; a province or city gives one of its counties
+            within_code(within)
+        except WithinError as exc:
+            error(exc)
             raise typer.Exit(code=2) from exc
-        shown = typed if typed in (code[:6], code[:9], code) else code  # as import says it
         engine = migrated_engine(settings)
         try:
-            place = database_place(engine, _scope(engine, shown).code)
+            place = database_place(engine, _scope(engine, within).code)
         finally:
             engine.dispose()
         source = ""
-    write_template(kind, target, place)
+    try:  # a folder not there yet is made, as for a reject report
+        target.parent.mkdir(parents=True, exist_ok=True)
+        write_template(kind, target, place)
+    except OSError as exc:
+        _cannot_write(target, exc)
     written = f"已写出{KINDS[kind].label}导入模板：{target}（填写说明见其“{NOTES_SHEET}”表）"
     console.print(written, soft_wrap=True)
     if place is None:

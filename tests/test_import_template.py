@@ -119,6 +119,20 @@ def test_template_command_writes_once_and_refuses_to_overwrite(tmp_path: Path) -
     assert unknown.exit_code == 2 and "未知的导入类型" in unknown.output
 
 
+def test_template_command_makes_its_folder_and_says_why_it_cannot_write(tmp_path: Path) -> None:
+    app = import_app()
+    runner = CliRunner()
+    nested = tmp_path / "各乡镇" / "模板.xlsx"
+    made = runner.invoke(app, ["template", "cases", str(nested)])
+    assert made.exit_code == 0, made.output
+    assert nested.exists()  # as a reject report's folder is made
+    (tmp_path / "台账").write_text("一个文件", encoding="utf-8")
+    blocked = runner.invoke(app, ["template", "cases", str(tmp_path / "台账" / "模板.xlsx")])
+    assert blocked.exit_code == 2, blocked.output
+    assert "无法写出" in blocked.output and "路径中有同名的文件，不是文件夹" in blocked.output
+    assert isinstance(blocked.exception, SystemExit)  # said, not a traceback
+
+
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_every_template_header_finds_its_field(kind: str) -> None:
     columns = template_columns(KINDS[kind])
