@@ -449,7 +449,9 @@ def _bring_up_to_file(
 ) -> int:
     """Bring the cases imported earlier and untouched here since up to the file.
 
-    Returns the number of such cases changed (they are matched again by the upsert, which
+    Those it corrects in type, place or time have their repeat links worked out again
+    (:func:`layers.case_repeats.relink_refreshed`), before the new cases are linked. Returns
+    the number of such cases changed (they are matched again by the upsert, which
     leaves them).
     """
     settled = _settle_from_source(conn, stage, checks, options)
@@ -464,7 +466,9 @@ def _bring_up_to_file(
         options.user,
         options.limits_config,
     )
-    return len(set(settled) | set(refreshed))
+    relinked = case_repeats.relink_refreshed(conn, stage.name, refreshed.moved, actor=options.user)
+    checks.notes += relinked.notes()
+    return len(set(settled) | set(refreshed.rows))
 
 
 def _settle_from_source(

@@ -7,9 +7,11 @@ is appended by a data-modifying CTE over the newly inserted rows, so a case and 
 are written by the same statement. Before the new rows go in, the cases imported earlier that
 nobody has handled here since are brought up to the file: closed when their source system has
 settled them (:func:`settle_from_source`), and given the file's values when it corrects them
-(:func:`refresh_untouched`). Before the database checks, the rows that name a case by its
-platform code (an export of the platform's cases imported back) are taken out: they are the
-cases on record and change nothing (:func:`take_platform_cases`).
+(:func:`refresh_untouched`; the caller then works out again the repeat links of those corrected
+in type, place or time, :func:`layers.case_repeats.relink_refreshed`). Before the database
+checks, the rows that name a case by its platform code (an export of the platform's cases
+imported back) are taken out: they are the cases on record and change nothing
+(:func:`take_platform_cases`).
 """
 
 from __future__ import annotations
@@ -28,9 +30,12 @@ from layers.bulk import ROW_COLUMN
 from layers.model.cases import CaseState, Category, RiskLevel
 from layers.workflow import OPEN_STATES
 
-UNTOUCHED_ACTIONS = ("import", "repeat_linked", "rehomed")
-"""Events that leave a case as its source system has it: imports, repeats linked to it, and a
-move out of a unit a re-division retired."""
+UNTOUCHED_ACTIONS = ("import", "repeat_linked", "repeat_unlinked", "rehomed")
+"""Events that leave a case as its source system has it: imports, repeat links made or undone
+(:mod:`layers.case_repeats`), and a move out of a unit a re-division retired."""
+RULE_COLUMNS = ("category", "subcategory", "point", "reported_at")
+"""Columns of a case the repeat rule (重复反映) reads, besides its closing time: type, place and
+time."""
 KEPT_FROM_FILE = ("channel", "external_no", "state", "closed_at", "import_id")
 """Staged columns :func:`refresh_untouched` does not write: the natural key, the state (see
 :func:`settle_from_source`) and the import that brought the case in."""
@@ -223,7 +228,7 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
             settled=settled,
             match=match,
             open=registered,
-            untouched=_untouched(),
+            untouched=untouched(),
             actor=sql.Literal(actor[:50]),
             row=sql.Identifier(ROW_COLUMN),
         )
@@ -246,21 +251,40 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
     )
 
 
+@dataclass(frozen=True)
+class Refreshed:
+    """The cases :func:`refresh_untouched` gave the file's values.
+
+    Attributes
+    ----------
+    rows : list of int
+        Staged rows whose case was updated.
+    moved : list of int
+        Ids of those cases whose type, point or time (:data:`RULE_COLUMNS`) changed: their
+        repeat links are worked out again (:func:`layers.case_repeats.relink_refreshed`).
+    """
+
+    rows: list[int]
+    moved: list[int]
+
+
 def refresh_untouched(
     conn: psycopg.Connection[Any],
     staging: str,
     columns: list[str],
     actor: str,
     config: dict[str, Any] | None = None,
-) -> list[int]:
+) -> Refreshed:
     """Give the cases imported earlier, and untouched here since, the file's corrected values.
 
     A case nobody has handled here is still its source system's record: when a later file (or
     the same file, corrected) says otherwise of its type, place, text, time or risk, the case
     takes the file's values, its handling level and deadlines are worked out again, and an
     ``import`` event says so. A clerk who fixes a row and imports the file again sees the fix.
-    The case's code (一案一码), its state (see :func:`settle_from_source`) and its repeat links
-    stay; repeats linked to it keep raising its risk.
+    The case's code (一案一码) and its state (see :func:`settle_from_source`) stay; repeats
+    linked to it keep raising its risk. Its repeat links are left to the caller: those of the
+    cases whose type, point or time changed (:attr:`Refreshed.moved`) no longer need to hold
+    (:func:`layers.case_repeats.relink_refreshed`).
 
     Parameters
     ----------
@@ -277,8 +301,8 @@ def refresh_untouched(
 
     Returns
     -------
-    list of int
-        Staged rows whose case was updated.
+    Refreshed
+        Staged rows whose case was updated, and the ids of those cases the file moved.
     """
     written = [c for c in columns if c not in KEPT_FROM_FILE]
     values = {
@@ -295,12 +319,12 @@ def refresh_untouched(
             " UPDATE cases c SET ({targets}) = ROW({new}), version = c.version + 1"
             " FROM {staging} s WHERE {same} AND ({old}) IS DISTINCT FROM ({given})"
             " AND {untouched}"
-            " RETURNING s.{row}, c.id, c.area_code, c.state"
+            " RETURNING s.{row}, c.id, c.area_code, c.state, {moved} AS moved"
             "), logged AS ("
             " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
             " to_state, note) SELECT id, area_code, {actor}, 'import', state, state,"
             " '按来源系统的新数据更新' FROM refreshed"
-            ") SELECT {row} FROM refreshed"
+            ") SELECT {row}, id, moved FROM refreshed"
         ).format(
             targets=targets,
             new=sql.SQL(", ").join([*values.values(), *derived.values()]),
@@ -308,12 +332,28 @@ def refresh_untouched(
             old=sql.SQL(", ").join(sql.SQL("c.{}").format(sql.Identifier(c)) for c in values),
             given=sql.SQL(", ").join(values.values()),
             same=SAME_CASE,
-            untouched=_untouched(),
+            untouched=untouched(),
             row=sql.Identifier(ROW_COLUMN),
+            moved=_moved(),
             actor=sql.Literal(actor[:50]),
         )
     ).fetchall()
-    return [int(r) for (r,) in rows]
+    return Refreshed([int(r) for r, _, _ in rows], [int(i) for _, i, moved in rows if moved])
+
+
+def _moved() -> sql.Composed:
+    """Return whether the updated case ``c`` changed in :data:`RULE_COLUMNS`, for ``RETURNING``.
+
+    ``c`` there is the row as updated; the subquery reads the case as it was, since a statement
+    does not see its own changes.
+    """
+    columns = [sql.Identifier(c) for c in RULE_COLUMNS]
+    return sql.SQL(
+        "(SELECT ({before}) IS DISTINCT FROM ({after}) FROM cases AS b WHERE b.id = c.id)"
+    ).format(
+        before=sql.SQL(", ").join(sql.SQL("b.{}").format(c) for c in columns),
+        after=sql.SQL(", ").join(sql.SQL("c.{}").format(c) for c in columns),
+    )
 
 
 def rekey_edited_rows(
@@ -499,8 +539,21 @@ def keep_reported_risk(conn: psycopg.Connection[Any], staging: str) -> None:
     )
 
 
-def _untouched() -> sql.Composed:
-    """Return the condition that case ``c`` has no event but :data:`UNTOUCHED_ACTIONS`."""
+def untouched(case: str = "c") -> sql.Composed:
+    """Return the condition that a case has no event but :data:`UNTOUCHED_ACTIONS`.
+
+    Nobody has handled it here: it is as its source system has it.
+
+    Parameters
+    ----------
+    case : str
+        Alias of the case (a row of ``cases``) in the statement.
+
+    Returns
+    -------
+    psycopg.sql.Composed
+        ``NOT EXISTS (…)`` over ``case_events``.
+    """
     return sql.SQL(
-        "NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.action <> ALL({}))"
-    ).format(sql.Literal(list(UNTOUCHED_ACTIONS)))
+        "NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = {}.id AND e.action <> ALL({}))"
+    ).format(sql.Identifier(case), sql.Literal(list(UNTOUCHED_ACTIONS)))

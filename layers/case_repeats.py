@@ -20,6 +20,16 @@ Before the staged cases are inserted, :func:`link_staged_repeats`
 
 An original's deadlines stay those of the risk it was reported with, as for a case registered
 here: :func:`layers.case_import.computed_columns` reads the staged (reported) risk level.
+
+Before the new cases are linked, when the file corrects the type, place or time of cases an
+earlier import brought in and nobody has handled here since
+(:func:`layers.case_import.refresh_untouched`), their links are worked out again by the same
+rule (:func:`relink_refreshed`): a case whose wrong point made it the repeat of a case 3 km away
+is an original again and counts in hot spots, one whose corrected point lies 50 m from an open
+original of its type repeats it, and the originals' repeat counts and risks follow. A corrected
+original keeps the repeats the rule still gives it and loses the others. As for new cases, the
+other cases on record keep their standing. A first import corrects nothing, and reads nothing
+for this.
 """
 
 from __future__ import annotations
@@ -37,11 +47,16 @@ from psycopg import sql
 from geo.crs import metres_per_degree
 from geo.nearrepeat import repeat_originals
 from layers.bulk import LAT_COLUMN, LON_COLUMN, ROW_COLUMN, copy_frame
-from layers.case_import import SAME_CASE
+from layers.case_import import SAME_CASE, untouched
 from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
 
 LINKS = "zz_repeat_links"
 """TEMP table of the links (``_row``, ``id``, ``duplicate_of``, ``repeat_count``; 0 for none)."""
+MOVED = "zz_repeat_moved"
+"""TEMP table of the ids of the cases a file corrected in type, place or time."""
+RELINKS = "zz_repeat_relinks"
+"""TEMP table of the cases on record whose original changes (``id``, ``was_of``, ``now_of``;
+0 for none)."""
 _DAY_S = 86_400.0
 
 
@@ -117,23 +132,7 @@ def link_staged_repeats(
     )
     if new.empty:
         return RepeatLinks(0, 0)
-    # The box around the new cases, widened by twice the radius in degrees of longitude at
-    # the case nearest a pole (where a degree spans the fewest metres); geo checks the
-    # exact distance afterwards.
-    east, _ = metres_per_degree(float(new["lat"].abs().max()))
-    record = _on_record(conn, new, days, 2.0 * radius_m / east)
-    both = pd.concat([record, new], ignore_index=True)
-    reported = both["reported"].to_numpy(dtype=np.float64)
-    original = repeat_originals(
-        both["lon"].to_numpy(dtype=np.float64),
-        both["lat"].to_numpy(dtype=np.float64),
-        reported / _DAY_S,
-        distance_m=radius_m,
-        window_days=float(days),
-        categories=pd.factorize(both["kind"])[0].astype(np.int64),
-        open_days=(both["closed"].to_numpy(dtype=np.float64) - reported) / _DAY_S,
-        fixed=np.arange(len(both)) < len(record),
-    )[len(record) :]
+    record, original = _sweep(conn, new, radius_m, days)
     linked = original >= 0
     if not linked.any():
         return RepeatLinks(0, 0)
@@ -162,6 +161,42 @@ def link_staged_repeats(
     )
 
 
+def _sweep(
+    conn: psycopg.Connection[Any],
+    new: pd.DataFrame,
+    radius_m: float,
+    days: int,
+    *,
+    undecided: npt.NDArray[np.int64] | None = None,
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
+    """Find which of ``new`` (located reports) repeat a case on record or one another.
+
+    Returns the cases on record read as candidates (those of ``undecided``, ids of cases on
+    record that are being decided too, left out), and for each of ``new`` the position of its
+    original in the candidates then ``new`` (-1: none), as :func:`geo.nearrepeat.repeat_originals`.
+    """
+    # The box around the new cases, widened by twice the radius in degrees of longitude at
+    # the case nearest a pole (where a degree spans the fewest metres); geo checks the
+    # exact distance afterwards.
+    east, _ = metres_per_degree(float(new["lat"].abs().max()))
+    record = _on_record(conn, new, days, 2.0 * radius_m / east)
+    if undecided is not None:
+        record = record[~record["ref"].isin(undecided)].reset_index(drop=True)
+    both = pd.concat([record, new], ignore_index=True)
+    reported = both["reported"].to_numpy(dtype=np.float64)
+    original = repeat_originals(
+        both["lon"].to_numpy(dtype=np.float64),
+        both["lat"].to_numpy(dtype=np.float64),
+        reported / _DAY_S,
+        distance_m=radius_m,
+        window_days=float(days),
+        categories=pd.factorize(both["kind"])[0].astype(np.int64),
+        open_days=(both["closed"].to_numpy(dtype=np.float64) - reported) / _DAY_S,
+        fixed=np.arange(len(both)) < len(record),
+    )[len(record) :]
+    return record, original
+
+
 def _frame(conn: psycopg.Connection[Any], query: sql.Composable) -> pd.DataFrame:
     """Read a query's rows through ``COPY … TO STDOUT`` (a million rows in about a second)."""
     buffer = io.BytesIO()
@@ -175,7 +210,7 @@ def _frame(conn: psycopg.Connection[Any], query: sql.Composable) -> pd.DataFrame
         buffer,
         dtype={"category": str, "kind": str},
         keep_default_na=False,
-        na_values={"closed": [""]},
+        na_values={"closed": [""], "lon": [""], "lat": [""]},
     )
 
 
@@ -281,4 +316,250 @@ def _raise_on_record(
         " '重复反映：导入 ' || n || ' 件', jsonb_build_object('imported_repeats', n,"
         " 'risk_from', before, 'risk_to', risk_level) FROM raised",
         {"ids": ids, "counts": counts, "actor": actor[:50]},
+    )
+
+
+@dataclass(frozen=True)
+class Relinked:
+    """What :func:`relink_refreshed` changed.
+
+    Attributes
+    ----------
+    unlinked : int
+        Repeat links removed: cases no longer the repeat of the original they were linked to.
+    linked : int
+        Repeat links made: cases now the repeat of an original (a case linked anew to another
+        original counts once in each).
+    """
+
+    unlinked: int
+    linked: int
+
+    def notes(self) -> list[str]:
+        """Return what the import's summary says of the links changed.
+
+        Examples
+        --------
+        >>> Relinked(2, 1).notes(), Relinked(0, 0).notes()
+        (['重复反映关联更新：解除 2 件，新增 1 件'], [])
+        """
+        if not (self.unlinked or self.linked):
+            return []
+        return [f"重复反映关联更新：解除 {self.unlinked} 件，新增 {self.linked} 件"]
+
+
+def relink_refreshed(
+    conn: psycopg.Connection[Any],
+    staging: str,
+    moved: list[int],
+    *,
+    actor: str,
+    radius_m: float = DEDUPE_RADIUS_M,
+    days: int = DEDUPE_DAYS,
+) -> Relinked:
+    """Work out again the repeat links of the cases a file corrected in type, place or time.
+
+    :func:`layers.case_import.refresh_untouched` gives the cases nobody has handled here the
+    file's values; ``moved`` are those whose type, point or time changed. By the rule of
+    :func:`link_staged_repeats`:
+
+    * a corrected case that other cases repeat stays the original of those (not corrected
+      themselves) that the rule still links to it, and keeps its standing: it is not made a
+      repeat of another case while it has repeats of its own (repeats of repeats are not
+      made). Its repeats the rule no longer links to it (too far, another type, or out of the
+      window now) are unlinked;
+    * every other corrected case, and every repeat so unlinked, is decided again, in time
+      order, against the originals on record (cases that repeat no other, of its type, open
+      when it came in) and against one another: it repeats the nearest, or it is an original;
+    * the other cases on record keep their standing, as they do when new cases come in: a
+      later original, or a later repeat of another case, that a corrected case now lies near
+      is not made its repeat.
+
+    Only a link that changes is written: the case's ``duplicate_of``, with a ``repeat_linked``
+    or ``repeat_unlinked`` event, and each original's ``repeat_count``, with one such event
+    saying how many repeats it lost and gained. An original nobody has handled here takes the
+    risk the rule gives: the risk it was reported with (the file's, else its risk and repeats
+    on record, as :func:`layers.case_import.keep_reported_risk`) one level higher per repeat,
+    at most red. An original someone has handled here is raised one level per repeat gained,
+    as a new repeat raises it, and keeps its risk when it loses one: that risk is the
+    platform's (triage may have set it), and the event tells its handler.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction, after the refresh.
+    staging : str
+        Staging table of cases (their reported ``risk_level``).
+    moved : list of int
+        Ids of the cases corrected in type, point or time
+        (:attr:`layers.case_import.Refreshed.moved`); none: nothing is read.
+    actor : str
+        Who imports (the events' ``actor_name``).
+    radius_m, days : float, int
+        Repeat window, as for :func:`layers.cases.register`.
+
+    Returns
+    -------
+    Relinked
+        How many links were removed and made.
+    """
+    if not moved:
+        return Relinked(0, 0)
+    free = _free_cases(conn, moved, radius_m, days)
+    was = free["was"].to_numpy(dtype=np.int64)
+    now = _originals_now(conn, free, radius_m, days)
+    changed = now != was
+    if not changed.any():
+        return Relinked(0, 0)
+    cases = free["ref"].to_numpy(dtype=np.int64)[changed]
+    _write_relinks(conn, cases, was[changed], now[changed])
+    _relink_repeats(conn, actor)
+    _recount_originals(conn, staging, actor)
+    return Relinked(int((was[changed] > 0).sum()), int((now[changed] > 0).sum()))
+
+
+def _free_cases(
+    conn: psycopg.Connection[Any], moved: list[int], radius_m: float, days: int
+) -> pd.DataFrame:
+    """Read the cases whose original is decided again, with their original now (``was``).
+
+    The moved cases but those that unmoved repeats the rule still links to, and the unmoved
+    repeats of moved cases that the rule no longer links to them.
+    """
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(MOVED)))
+    conn.execute(
+        sql.SQL("CREATE TEMP TABLE {} (id bigint PRIMARY KEY) ON COMMIT DROP").format(
+            sql.Identifier(MOVED)
+        )
+    )
+    copy_frame(conn, MOVED, pd.DataFrame({"id": sorted(set(moved))}))
+    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(MOVED)))
+    holds = sql.SQL(
+        "coalesce(q.category = o.category AND q.subcategory IS NOT DISTINCT FROM o.subcategory"
+        " AND o.reported_at BETWEEN q.reported_at - make_interval(days => {days})"
+        " AND q.reported_at AND (o.closed_at IS NULL OR o.closed_at > q.reported_at)"
+        " AND ST_DWithin(o.point::geography, q.point::geography, {radius}), false)"
+    ).format(days=sql.Literal(days), radius=sql.Literal(radius_m))
+    return _frame(
+        conn,
+        sql.SQL(
+            "WITH repeats AS MATERIALIZED ("
+            " SELECT q.id, q.duplicate_of AS original, {holds} AS holds"
+            " FROM {moved} AS m JOIN cases AS o ON o.id = m.id JOIN cases AS q"
+            " ON q.duplicate_of = o.id"
+            " WHERE NOT EXISTS (SELECT 1 FROM {moved} AS k WHERE k.id = q.id)"
+            "), free AS ("
+            " SELECT m.id FROM {moved} AS m WHERE NOT EXISTS"
+            " (SELECT 1 FROM repeats AS r WHERE r.original = m.id AND r.holds)"
+            " UNION ALL SELECT r.id FROM repeats AS r WHERE NOT r.holds"
+            ") SELECT f.id AS ref, ST_X(f.point) AS lon, ST_Y(f.point) AS lat, f.category,"
+            " f.category || chr(31) || coalesce(f.subcategory, '') AS kind,"
+            " date_part('epoch', f.reported_at) AS reported,"
+            " date_part('epoch', f.closed_at) AS closed, coalesce(f.duplicate_of, 0) AS was"
+            " FROM free JOIN cases AS f ON f.id = free.id ORDER BY f.id"
+        ).format(moved=sql.Identifier(MOVED), holds=holds),
+    )
+
+
+def _originals_now(
+    conn: psycopg.Connection[Any], free: pd.DataFrame, radius_m: float, days: int
+) -> npt.NDArray[np.int64]:
+    """Return the id of the original each of ``free`` repeats by the rule (0: none).
+
+    Decided in time order against the originals on record but ``free`` themselves, and
+    against one another; a case without a point repeats none.
+    """
+    now = np.zeros(len(free), dtype=np.int64)
+    located = free["lon"].notna().to_numpy()
+    if not located.any():
+        return now
+    new = free[located].reset_index(drop=True)
+    undecided = free["ref"].to_numpy(dtype=np.int64)
+    record, original = _sweep(conn, new, radius_m, days, undecided=undecided)
+    ids = np.concatenate(
+        [record["ref"].to_numpy(dtype=np.int64), new["ref"].to_numpy(dtype=np.int64)]
+    )
+    now[located] = np.where(original >= 0, ids[np.maximum(original, 0)], 0)
+    return now
+
+
+def _write_relinks(
+    conn: psycopg.Connection[Any],
+    ids: npt.NDArray[np.int64],
+    was: npt.NDArray[np.int64],
+    now: npt.NDArray[np.int64],
+) -> None:
+    """COPY the cases whose original changes into :data:`RELINKS`."""
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(RELINKS)))
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE {} (id bigint, was_of bigint, now_of bigint) ON COMMIT DROP"
+        ).format(sql.Identifier(RELINKS))
+    )
+    copy_frame(conn, RELINKS, pd.DataFrame({"id": ids, "was_of": was, "now_of": now}))
+    conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(RELINKS)))
+
+
+def _relink_repeats(conn: psycopg.Connection[Any], actor: str) -> None:
+    """Give the cases of :data:`RELINKS` their new original (or none), with one event each."""
+    conn.execute(
+        sql.SQL(
+            "WITH relinked AS ("
+            " UPDATE cases AS c SET duplicate_of = nullif(r.now_of, 0), version = c.version + 1"
+            " FROM {relinks} AS r WHERE c.id = r.id"
+            " RETURNING c.id, c.area_code, c.state, r.was_of, r.now_of"
+            ") INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
+            " to_state, note, payload)"
+            " SELECT r.id, r.area_code, {actor},"
+            " CASE WHEN r.now_of > 0 THEN 'repeat_linked' ELSE 'repeat_unlinked' END,"
+            " r.state, r.state,"
+            " CASE WHEN r.now_of = 0"
+            " THEN '重复反映关联解除：不再是案件 ' || w.code || ' 的重复反映'"
+            " WHEN r.was_of = 0 THEN '重复反映：关联到案件 ' || n.code"
+            " ELSE '重复反映：改为关联到案件 ' || n.code || '（原为案件 ' || w.code || '）' END,"
+            " jsonb_build_object('duplicate_of_from', nullif(r.was_of, 0),"
+            " 'duplicate_of_to', nullif(r.now_of, 0))"
+            " FROM relinked AS r LEFT JOIN cases AS n ON n.id = r.now_of"
+            " LEFT JOIN cases AS w ON w.id = r.was_of"
+        ).format(relinks=sql.Identifier(RELINKS), actor=sql.Literal(actor[:50]))
+    )
+
+
+def _recount_originals(conn: psycopg.Connection[Any], staging: str, actor: str) -> None:
+    """Count the repeats each original of :data:`RELINKS` lost and gained; set its risk."""
+    remaining = sql.SQL("c.repeat_count + d.gained - d.lost")
+    conn.execute(
+        sql.SQL(
+            "WITH delta AS ("
+            " SELECT id, sum(gained)::integer AS gained, sum(lost)::integer AS lost FROM ("
+            " SELECT now_of AS id, 1 AS gained, 0 AS lost FROM {relinks} WHERE now_of > 0"
+            " UNION ALL SELECT was_of, 0, 1 FROM {relinks} WHERE was_of > 0"
+            ") AS d GROUP BY id"
+            "), counted AS ("
+            " SELECT d.id, d.gained, d.lost, c.risk_level AS before,"
+            " greatest(0, {remaining}) AS repeats,"
+            " CASE WHEN {untouched} THEN greatest(1, coalesce(s.risk_level,"
+            " least(4, c.risk_level + c.repeat_count)) - greatest(0, {remaining}))"
+            " ELSE greatest(1, c.risk_level - d.gained) END AS risk"
+            " FROM delta AS d JOIN cases AS c ON c.id = d.id"
+            " LEFT JOIN {staging} AS s ON {same}"
+            "), recounted AS ("
+            " UPDATE cases AS c SET repeat_count = k.repeats, risk_level = k.risk,"
+            " version = c.version + 1 FROM counted AS k WHERE c.id = k.id"
+            " RETURNING c.id, c.area_code, c.state, k.gained, k.lost, k.before, c.risk_level"
+            ") INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
+            " to_state, note, payload)"
+            " SELECT id, area_code, {actor},"
+            " CASE WHEN gained > 0 THEN 'repeat_linked' ELSE 'repeat_unlinked' END, state, state,"
+            " '重复反映关联更新：解除 ' || lost || ' 件，新增 ' || gained || ' 件',"
+            " jsonb_build_object('repeats_unlinked', lost, 'repeats_linked', gained,"
+            " 'risk_from', before, 'risk_to', risk_level) FROM recounted"
+        ).format(
+            relinks=sql.Identifier(RELINKS),
+            remaining=remaining,
+            untouched=untouched("c"),
+            staging=sql.Identifier(staging),
+            same=SAME_CASE,
+            actor=sql.Literal(actor[:50]),
+        )
     )

@@ -155,6 +155,7 @@ ACTION_LABELS: dict[str, str] = {
     "register": "登记",
     "import": "导入",
     "repeat_linked": "关联重复反映",
+    "repeat_unlinked": "解除重复反映关联",
     "rehomed": "区划网格调整",
     **{name: rule.label for name, rule in RULES.items()},
 }
