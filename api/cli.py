@@ -3,13 +3,30 @@
 Plugged into the root command line through the ``zongzhi.commands`` entry point
 ``serve = "api.cli:register"``. FastAPI, uvicorn and the app are imported when the command
 runs (``zongzhi --help`` loads this module).
+
+SIGTERM and SIGINT (Ctrl+C) stop the server within seconds, live streams open or not: uvicorn
+waits for the open responses before it stops, and a console's ``/api/events`` stream never ends
+by itself, so the server ends the streams when its shutdown begins
+(:func:`api.routers.events.end_streams`), and cuts any other request still running after
+:data:`GRACE_SECONDS`.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    import uvicorn
+    from fastapi import FastAPI
+
+GRACE_SECONDS = 5
+"""How long a stopping server lets the requests still running finish (uvicorn's
+``timeout_graceful_shutdown``); live streams end at once."""
+STARTUP_FAILURE = 3
+"""Exit code of a server that did not start (uvicorn's own)."""
 
 
 def serve(
@@ -19,6 +36,8 @@ def serve(
     port: int = typer.Option(8000, "--port", help="监听的 TCP 端口。"),
 ) -> None:
     """Serve the API (and start the embedded database first when it is the one in use)."""
+    import contextlib
+
     import uvicorn
 
     from api.app import create_app
@@ -28,7 +47,44 @@ def serve(
     settings = ApiSettings.from_env()
     urls = resolve_urls(settings.database, start=settings.database.embedded)
     app = create_app(replace(settings, urls=urls))
-    uvicorn.run(app, host=host, port=port, proxy_headers=False)
+    config = uvicorn.Config(
+        app, host=host, port=port, proxy_headers=False, timeout_graceful_shutdown=GRACE_SECONDS
+    )
+    server = stopping_server(config, app)
+    with contextlib.suppress(KeyboardInterrupt):  # SIGINT, raised again once the server stopped
+        server.run()
+    if not server.started:
+        raise typer.Exit(code=STARTUP_FAILURE)
+
+
+def stopping_server(config: uvicorn.Config, app: FastAPI) -> uvicorn.Server:
+    """Return a uvicorn server of ``app`` that ends its live streams when it begins to stop.
+
+    Parameters
+    ----------
+    config : uvicorn.Config
+        The server's configuration.
+    app : fastapi.FastAPI
+        The application it serves.
+
+    Returns
+    -------
+    uvicorn.Server
+        Run it with ``run()``; its shutdown (SIGTERM, SIGINT, ``should_exit``) first calls
+        :func:`api.routers.events.end_streams`, then waits as uvicorn does.
+    """
+    import socket
+
+    import uvicorn
+
+    from api.routers.events import end_streams
+
+    class Server(uvicorn.Server):
+        async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+            end_streams(app)
+            await super().shutdown(sockets)
+
+    return Server(config)
 
 
 def register(app: typer.Typer) -> None:

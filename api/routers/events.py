@@ -6,16 +6,22 @@ The process's :class:`layers.live.Hub` listens to PostgreSQL once; each stream f
 by the user's scope range and reads every row under the user's scope before sending it, and
 ends when the user's account has been disabled since (a worker who left). A comment line every
 ``keepalive`` seconds keeps proxies from closing the stream.
+
+A stream never ends by itself, and uvicorn waits for open responses before it stops: the server
+(``zongzhi serve``, :mod:`api.cli`) calls :func:`end_streams` when it begins to shut down, which
+ends every open stream of the app with a complete response (browsers' ``EventSource``
+reconnects once the server is back) and any stream opened after it at once.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
@@ -42,6 +48,71 @@ class _AccountStopped(Exception):
     """The stream's account was disabled (or deleted) since the stream opened."""
 
 
+class _ServerStopping(Exception):
+    """The server is shutting down (:func:`end_streams`)."""
+
+
+def end_streams(app: FastAPI) -> None:
+    """End the app's open ``/api/events`` streams, and those opened later: the server stops.
+
+    Call it on the server's event loop when the shutdown begins (before uvicorn waits for the
+    open responses to finish): each stream then ends with a complete response.
+
+    Parameters
+    ----------
+    app : fastapi.FastAPI
+        The application being served.
+    """
+    app.state.live_ending = True
+    for stop in _stops(app):
+        stop.set()
+
+
+def _stops(app: FastAPI) -> set[asyncio.Event]:
+    """Return the stop events of the app's open streams (one each, set by :func:`end_streams`)."""
+    stops: set[asyncio.Event] | None = getattr(app.state, "live_stops", None)
+    if stops is None:
+        stops = set()
+        app.state.live_stops = stops
+    return stops
+
+
+@contextlib.asynccontextmanager
+async def _server_stop(app: FastAPI) -> AsyncIterator[asyncio.Task[bool]]:
+    """Yield a task that ends when :func:`end_streams` is called (this stream's stop event)."""
+    stop = asyncio.Event()
+    if getattr(app.state, "live_ending", False):
+        stop.set()
+    stops = _stops(app)
+    stops.add(stop)
+    stopped = asyncio.ensure_future(stop.wait())
+    try:
+        yield stopped
+    finally:
+        stopped.cancel()
+        stops.discard(stop)
+
+
+async def _next_notice(
+    queue: asyncio.Queue[live.Notice], stopped: asyncio.Task[bool], keepalive: float
+) -> live.Notice | None:
+    """Return the next notice, or None when ``keepalive`` seconds passed without one.
+
+    Raises
+    ------
+    _ServerStopping
+        The server is stopping (``stopped``, from :func:`_server_stop`, is done).
+    """
+    getter = asyncio.ensure_future(queue.get())
+    await asyncio.wait({getter, stopped}, timeout=keepalive, return_when=asyncio.FIRST_COMPLETED)
+    if stopped.done():
+        getter.cancel()  # an unread notice stays in the queue (asyncio.Queue.get)
+        raise _ServerStopping
+    if getter.cancel():  # still waiting: the keep-alive is due
+        return None
+    return getter.result()
+
+
 def _fetch(
     factory: sessionmaker[Session], notice: live.Notice, user: Principal
 ) -> dict[str, Any] | None:
@@ -59,15 +130,20 @@ async def _stream(
 ) -> AsyncIterator[bytes]:
     factory: sessionmaker[Session] = request.app.state.sessions
     sent = 0
-    async with _hub(request).subscribe(user.scope_code) as subscription:
+    async with (
+        _server_stop(request.app) as stopped,
+        _hub(request).subscribe(user.scope_code) as subscription,
+    ):
         # listening now: ``ready`` tells clients that nothing committed from here on is missed
         yield b": connected\nevent: ready\ndata: {}\n\n"
         while max_events is None or sent < max_events:
             if await request.is_disconnected():
                 break
             try:
-                notice = await asyncio.wait_for(subscription.queue.get(), timeout=keepalive)
-            except TimeoutError:
+                notice = await _next_notice(subscription.queue, stopped, keepalive)
+            except _ServerStopping:
+                break
+            if notice is None:
                 yield b": keep-alive\n\n"
                 continue
             try:
