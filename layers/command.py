@@ -12,9 +12,12 @@ KPIs (``window_days`` back from ``now`` where a window applies):
 
 * ``open``: cases not yet resolved; ``overdue``: of those, past their deadline;
 * ``reported`` and ``resolved_share``: cases reported in the window and the share of them that is
-  resolved (``None`` when none was reported);
+  resolved (``None`` when none was reported); a case a history import concluded that its source
+  never settled (调解不成功, 已移交, 正在调处 …: :func:`layers.case_import.unsettled_history`) is
+  reported, not resolved;
 * ``escalations``: escalate (上报) events in the window; ``repeats``: repeat reports in the window;
-* ``active_hotspots``: hot cells (≥ 95 % confidence) of the latest hot-spot run in the unit;
+* ``active_hotspots``: hot cells (≥ 95 % confidence) of the latest current hot-spot run in the
+  unit (a planner's historic analysis never is one, :mod:`layers.hotspot_current`);
 * ``cameras``, ``cameras_online_share``;
 * ``overdue_visits``: special-population persons on the register (not those who left it,
   ``ended_on``) whose last visit is older than the interval of their ``visit_rules`` row (never
@@ -31,13 +34,14 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import division_level, enclosing_code, prefix_length
-from layers import cases, deadlines, visits_due, workflow
+from layers import case_import, cases, deadlines, hotspot_current, visits_due, workflow
 from layers.errors import no_jurisdiction
 from layers.model import Level
 from layers.workflow import Actor
 
 _OPEN = ", ".join(f"'{s}'" for s in sorted(workflow.OPEN_STATES))
 _DONE = ", ".join(f"'{s}'" for s in sorted(workflow.DONE_STATES))
+_UNSETTLED = case_import.unsettled_history("c")  # history its source never settled
 KPI_NAMES = (
     "open",
     "overdue",
@@ -103,7 +107,8 @@ def _statements(n: int | None) -> dict[str, str]:
         "window_cases": f"""
             SELECT {k.case} AS k, GROUPING({k.case}) AS total,
                    count(*) AS reported,
-                   count(*) FILTER (WHERE c.state IN ({_DONE})) AS resolved,
+                   count(*) FILTER (WHERE c.state IN ({_DONE}) AND NOT {_UNSETTLED})
+                       AS resolved,
                    count(*) FILTER (WHERE c.duplicate_of IS NOT NULL) AS repeats
               FROM cases c WHERE {scope.format(t="c")} AND c.reported_at >= :since
              GROUP BY GROUPING SETS (({k.case}), ())""",
@@ -117,8 +122,7 @@ def _statements(n: int | None) -> dict[str, str]:
             SELECT {k.cell} AS k, GROUPING({k.cell}) AS total, count(*) AS active_hotspots
               FROM hotspot_cells h
              WHERE {scope.format(t="h")} AND h.bin >= 2
-               AND h.run_id = (SELECT max(run_id) FROM hotspot_cells h2
-                                WHERE h2.area_code >= :lo AND h2.area_code < :hi)
+               AND h.run_id = {hotspot_current.LATEST_CURRENT_RUN}
              GROUP BY GROUPING SETS (({k.cell}), ())""",
         "cameras": f"""
             SELECT {k.video} AS k, GROUPING({k.video}) AS total, count(*) AS cameras,

@@ -5,7 +5,8 @@
   choropleth and the drill-down;
 * :func:`case_points`: cases in a box by state group (open, overdue, recent), highest risk
   first, capped;
-* :func:`hot_cells`: the hot cells of the latest hot-spot run in the unit;
+* :func:`hot_cells`: the hot cells of the latest current hot-spot run in the unit (never a
+  planner's historic analysis, :mod:`layers.hotspot_current`);
 * :func:`heat_points`: case counts snapped to a grid of cells, for the heat map.
 
 Every function takes the unit's code, checks it lies in the actor's scope and filters rows to
@@ -22,7 +23,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers import cases, workflow
+from layers import cases, hotspot_current, workflow
 from layers.errors import no_jurisdiction
 from layers.features import BBox
 from layers.model import SRID
@@ -215,7 +216,7 @@ def case_points(
 
 
 def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
-    """Return the hot cells of the latest hot-spot run in the unit (GeoJSON text).
+    """Return the hot cells of the latest current hot-spot run in the unit (GeoJSON text).
 
     Parameters
     ----------
@@ -251,9 +252,8 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
                ) AS feature
           FROM hotspot_cells h JOIN hotspot_runs r ON r.id = h.run_id
          WHERE h.area_code >= :lo AND h.area_code < :hi AND h.bin > 0
-           AND h.run_id = (SELECT max(h2.run_id) FROM hotspot_cells h2
-                            WHERE h2.area_code >= :lo AND h2.area_code < :hi)
-        """
+           AND h.run_id = """
+        + hotspot_current.LATEST_CURRENT_RUN
     )
     return str(session.execute(text(sql), {"lo": lo, "hi": hi}).scalar_one())
 

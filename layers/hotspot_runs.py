@@ -8,14 +8,27 @@ the deepest live jurisdiction (not one a re-division retired) containing the cel
 OGC ``hotspots`` collection and the command feed read that table). New, intensifying and
 persistent hot spots become ``alerts`` addressed to that jurisdiction.
 
+An alert names the cases behind the hot spot, not the cell's own count: Gi* weighs a cell with
+the six cells around it, so an empty cell next to a dense one is hot too (and used to read
+"0 起案件"). Its title counts the cases of the cell and its neighbours over the whole window and
+says in how many of the window's periods the cell was hot, e.g.
+``持续热点：新复社区一带 114 起案件，12 期中 11 期为热点``; its detail gives Gi* z and p, the cell's
+own count and the window's dates.
+
+A run over a window that ended more than one time bin before it is made is a *historic
+analysis* (:mod:`layers.hotspot_current`): stored and read by its number (:func:`run_cells`),
+it raises no alert and never becomes the run the console shows.
+
 Runs are made on demand (``POST /api/hotspots/runs``) or from cron with the CLI command
-``zongzhi hotspots run --scope CODE --days 90`` (:mod:`layers.hotspots_cli`).
+``zongzhi hotspots run --scope CODE --days 90``, and for a past period with ``--start`` and
+``--end`` (:mod:`layers.hotspots_cli`).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -29,7 +42,8 @@ from geo.spacetime import build_cube
 from geo.units import count_in_h3
 from geo.weights import h3_ring
 from layers import accounts, audit, cases
-from layers.errors import Forbidden, InvalidInput
+from layers.errors import Forbidden, InvalidInput, NotFound
+from layers.hotspot_current import aware, is_historic, window_dates
 from layers.model import Alert, HotspotRun, Role
 from layers.workflow import Actor
 
@@ -62,6 +76,10 @@ class RunResult:
         Alerts raised.
     status : str
         ``done``, or ``too_few`` when there were fewer than :data:`MIN_CASES` cases.
+    historic : bool
+        A look at a past window (:mod:`layers.hotspot_current`): no alerts, not the console's.
+    window_start, window_end : datetime or None
+        The window analysed.
     """
 
     run_id: int
@@ -70,6 +88,9 @@ class RunResult:
     hot_cells: int
     alerts: int
     status: str
+    historic: bool = False
+    window_start: datetime | None = None
+    window_end: datetime | None = None
 
 
 def run(
@@ -83,8 +104,12 @@ def run(
     bin_days: int = 7,
     permutations: int = 199,
     seed: int = 0,
+    now: datetime | None = None,
 ) -> RunResult:
     """Run the hot-spot analysis for ``scope_code`` over ``[window_start, window_end)``.
+
+    A window that ended more than one bin before ``now`` makes a historic analysis: stored,
+    without alerts, never the console's current run (:mod:`layers.hotspot_current`).
 
     Parameters
     ----------
@@ -95,7 +120,7 @@ def run(
     scope_code : str
         Jurisdiction analysed (inside the actor's scope).
     window_start, window_end : datetime
-        Time window of the cases' ``reported_at``.
+        Time window of the cases' ``reported_at`` (without a time zone: the centre's clock).
     resolution : int
         H3 resolution (8 ≈ 0.74 km² per cell).
     bin_days : int
@@ -104,6 +129,8 @@ def run(
         Gi* conditional permutations.
     seed : int
         Seed of the permutations.
+    now : datetime, optional
+        When the run is made (default: the clock); decides whether it is historic.
 
     Returns
     -------
@@ -125,6 +152,7 @@ def run(
     retired = accounts.retired_unit_refusal(session, scope_code)
     if retired is not None:
         raise InvalidInput(retired)
+    window_start, window_end = aware(window_start), aware(window_end)
     if window_end <= window_start:
         raise InvalidInput("分析时间范围的结束时间须晚于开始时间")
     if not 5 <= resolution <= 10:
@@ -154,6 +182,7 @@ def run(
         window_end=window_end,
         created_by=actor.user_id,
         status="done" if len(rows) >= MIN_CASES else "too_few",
+        historic=is_historic(window_end, now=now or datetime.now(UTC), bin_days=bin_days),
     )
     session.add(record)
     session.flush()
@@ -167,9 +196,28 @@ def run(
         action="hotspots.run",
         object_type="hotspot_run",
         object_id=str(record.id),
-        detail={"cases": len(rows), "cells": stored, "alerts": raised},
+        detail={"cases": len(rows), "cells": stored, "alerts": raised, "historic": record.historic},
     )
-    return RunResult(record.id, len(rows), stored, hot, raised, record.status)
+    return RunResult(
+        record.id,
+        len(rows),
+        stored,
+        hot,
+        raised,
+        record.status,
+        record.historic,
+        window_start,
+        window_end,
+    )
+
+
+@dataclass(frozen=True)
+class _Emerging:
+    """Emerging classes of a run's cells and how many of the window's periods each was hot."""
+
+    classes: list[EmergingClass]
+    hot_steps: np.ndarray[Any, Any]
+    steps: int
 
 
 def _analyse(
@@ -193,9 +241,127 @@ def _analyse(
     )
     bins = gi.confidence_bins()
     pvalues = gi.pvalues()
-    patterns = _emerging(counts.cells, lon, lat, rows, weights, record, params)
+    emerging = _emerging(counts.cells, lon, lat, rows, weights, record, params)
     polygons = counts.polygons()
-    centres = [p.centroid for p in polygons]
+    area_of, place_of = _places(session, [p.centroid for p in polygons], lo, hi, scope_code)
+    cell_rows = [
+        {
+            "run": record.id,
+            "area": area_of[i],
+            "unit": cell,
+            "wkt": polygons[i].wkt,
+            "count": int(counts.counts[i]),
+            "z": float(gi.Zs[i]),
+            "p": float(pvalues[i]),
+            "bin": int(bins[i]),
+            "pattern": PATTERN_CODES[emerging.classes[i]] if emerging is not None else None,
+        }
+        for i, cell in enumerate(counts.cells)
+    ]
+    ids = [
+        session.execute(
+            text(
+                "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p, bin,"
+                " pattern) VALUES (:run, :area, :unit, ST_GeomFromText(:wkt, 4490), :count, :z,"
+                " :p, :bin, :pattern) RETURNING id"
+            ),
+            row,
+        ).scalar_one()
+        for row in cell_rows
+    ]
+    if emerging is None or record.historic:
+        return len(ids), int((bins >= 2).sum()), 0
+    around = counts.counts + weights.sparse @ counts.counts
+    alerts = [
+        _alert(
+            record,
+            cls,
+            _Spot(
+                cell_id=ids[i],
+                area_code=area_of[i],
+                place=place_of[i],
+                own=int(counts.counts[i]),
+                around=int(around[i]),
+                hot_steps=int(emerging.hot_steps[i]),
+                steps=emerging.steps,
+                z=float(gi.Zs[i]),
+                p=float(pvalues[i]),
+            ),
+        )
+        for i, cls in enumerate(emerging.classes)
+        if cls in ALERTING and bins[i] >= 2
+    ]
+    session.add_all(alerts)
+    session.flush()
+    return len(ids), int((bins >= 2).sum()), len(alerts)
+
+
+@dataclass(frozen=True)
+class _Spot:
+    """What an alert says of one hot cell."""
+
+    cell_id: int
+    area_code: str
+    place: str
+    own: int
+    around: int
+    hot_steps: int
+    steps: int
+    z: float
+    p: float
+
+
+def _alert(record: HotspotRun, cls: EmergingClass, spot: _Spot) -> Alert:
+    """Return the alert of a hot cell of class ``cls``, addressed to the unit it lies in."""
+    level, prefix = ALERTING[cls]
+    return Alert(
+        area_code=spot.area_code,
+        kind=f"hotspot_{PATTERN_CODES[cls]}",
+        level=level,
+        title=alert_title(prefix, spot.place, spot.around, spot.hot_steps, spot.steps),
+        detail=(
+            f"Gi* z={spot.z:.2f}, p={spot.p:.3f}；本单元 {spot.own} 起，"
+            f"相邻单元 {spot.around - spot.own} 起；"
+            f"分析时段 {window_dates(record.window_start, record.window_end)}，"
+            f"每期 {record.params['bin_days']} 天"
+        ),
+        run_id=record.id,
+        cell_id=spot.cell_id,
+        state="open",
+    )
+
+
+def alert_title(prefix: str, place: str, cases: int, hot_steps: int, steps: int) -> str:
+    """Return the title of a hot-spot alert: the cases behind the hot spot and its hot periods.
+
+    Parameters
+    ----------
+    prefix : str
+        The class, e.g. ``持续热点``.
+    place : str
+        The jurisdiction the cell's centre lies in.
+    cases : int
+        Cases of the cell and the cells around it (what Gi* weighs) over the window.
+    hot_steps, steps : int
+        Periods of the window in which the cell was hot, and all of them.
+
+    Returns
+    -------
+    str
+        One line for the alert list.
+
+    Examples
+    --------
+    >>> alert_title("持续热点", "新复社区", 114, 11, 12)
+    '持续热点：新复社区一带 114 起案件，12 期中 11 期为热点'
+    """
+    return f"{prefix}：{place}一带 {cases} 起案件，{steps} 期中 {hot_steps} 期为热点"
+
+
+def _places(
+    session: Session, centres: list[Any], lo: str, hi: str, scope_code: str
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Return the code and the name of the deepest live unit holding each cell centre."""
     areas = session.execute(
         text(
             "SELECT t.i, coalesce(a.code, s.code), coalesce(a.name, s.name) "
@@ -218,51 +384,11 @@ def _analyse(
     ).all()
     area_of = {int(i) - 1: code or scope_code for i, code, _name in areas}
     place_of = {int(i) - 1: name or "" for i, _code, name in areas}
-    cell_rows = [
-        {
-            "run": record.id,
-            "area": area_of[i],
-            "unit": cell,
-            "wkt": polygons[i].wkt,
-            "count": int(counts.counts[i]),
-            "z": float(gi.Zs[i]),
-            "p": float(pvalues[i]),
-            "bin": int(bins[i]),
-            "pattern": PATTERN_CODES[patterns[i]] if patterns is not None else None,
-        }
-        for i, cell in enumerate(counts.cells)
-    ]
-    ids = [
-        session.execute(
-            text(
-                "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p, bin,"
-                " pattern) VALUES (:run, :area, :unit, ST_GeomFromText(:wkt, 4490), :count, :z,"
-                " :p, :bin, :pattern) RETURNING id"
-            ),
-            row,
-        ).scalar_one()
-        for row in cell_rows
-    ]
-    raised = 0
-    if patterns is not None:
-        for i, cls in enumerate(patterns):
-            if cls in ALERTING and bins[i] >= 2:
-                level, prefix = ALERTING[cls]
-                session.add(
-                    Alert(
-                        area_code=area_of[i],
-                        kind=f"hotspot_{PATTERN_CODES[cls]}",
-                        level=level,
-                        title=f"{prefix}：{place_of[i]} {int(counts.counts[i])} 起案件",
-                        detail=f"Gi* z={gi.Zs[i]:.2f}, p={pvalues[i]:.3f}",
-                        run_id=record.id,
-                        cell_id=ids[i],
-                        state="open",
-                    )
-                )
-                raised += 1
-        session.flush()
-    return len(ids), int((bins >= 2).sum()), raised
+    return area_of, place_of
+
+
+def _naive_utc(moment: datetime) -> np.datetime64:
+    return np.datetime64(moment.astimezone(UTC).replace(tzinfo=None), "us")
 
 
 def _emerging(
@@ -273,7 +399,7 @@ def _emerging(
     weights: Any,
     record: HotspotRun,
     params: dict[str, Any],
-) -> list[EmergingClass] | None:
+) -> _Emerging | None:
     """Return the emerging class per cell, or None when the window is too short or flat."""
     import h3
 
@@ -287,20 +413,38 @@ def _emerging(
             for x, y in zip(lon, lat, strict=True)
         ]
     )
-    times = np.array([r.reported_at.replace(tzinfo=None) for r in rows], dtype="datetime64[us]")
+    times = np.array([_naive_utc(r.reported_at) for r in rows], dtype="datetime64[us]")
     try:
         cube = build_cube(
             unit,
             times,
             len(cells),
             timedelta(days=params["bin_days"]),
-            start=np.datetime64(record.window_start.replace(tzinfo=None), "us"),
-            end=np.datetime64(record.window_end.replace(tzinfo=None), "us"),
+            start=_naive_utc(record.window_start),
+            end=_naive_utc(record.window_end),
         )
         result = emerging_hotspots(cube, weights.sparse)
     except ValueError:
         return None
-    return [EmergingClass(int(c)) for c in result.classes]
+    hot = (result.p <= result.alpha) & (result.z > 0)
+    return _Emerging(
+        [EmergingClass(int(c)) for c in result.classes], hot.sum(axis=1), int(hot.shape[1])
+    )
+
+
+_RUN_COLUMNS = (
+    "r.id, r.area_code, r.method, r.params, r.window_start, r.window_end, r.created_at,"
+    " r.status, r.historic,"
+    " (SELECT count(*) FROM hotspot_cells c WHERE c.run_id = r.id) AS cells,"
+    " (SELECT count(*) FROM hotspot_cells c WHERE c.run_id = r.id AND c.bin >= 2) AS hot"
+)
+
+
+def _run_json(row: Any) -> dict[str, Any]:
+    item = dict(row)
+    for key in ("window_start", "window_end", "created_at"):
+        item[key] = item[key].isoformat()
+    return item
 
 
 def list_runs(session: Session, *, actor: Actor, limit: int = 50) -> list[dict[str, Any]]:
@@ -318,24 +462,68 @@ def list_runs(session: Session, *, actor: Actor, limit: int = 50) -> list[dict[s
     Returns
     -------
     list of dict
-        Newest first.
+        Newest first; ``historic`` tells a look at a past window (:mod:`layers.hotspot_current`).
     """
     lo, hi = scope_range(actor.scope_code)
     rows = session.execute(
         text(
-            "SELECT r.id, r.area_code, r.method, r.params, r.window_start, r.window_end,"
-            " r.created_at, r.status,"
-            " (SELECT count(*) FROM hotspot_cells c WHERE c.run_id = r.id) AS cells,"
-            " (SELECT count(*) FROM hotspot_cells c WHERE c.run_id = r.id AND c.bin >= 2) AS hot"
-            " FROM hotspot_runs r WHERE r.area_code >= :lo AND r.area_code < :hi"
-            " ORDER BY r.id DESC LIMIT :n"
+            f"SELECT {_RUN_COLUMNS} FROM hotspot_runs r"
+            " WHERE r.area_code >= :lo AND r.area_code < :hi ORDER BY r.id DESC LIMIT :n"
         ),
         {"lo": lo, "hi": hi, "n": max(1, min(limit, 500))},
     ).mappings()
-    out = []
-    for row in rows:
-        item = dict(row)
-        for key in ("window_start", "window_end", "created_at"):
-            item[key] = item[key].isoformat()
-        out.append(item)
-    return out
+    return [_run_json(row) for row in rows]
+
+
+def run_cells(session: Session, run_id: int, *, actor: Actor) -> dict[str, Any]:
+    """Return one run, historic or current, with its cells in the actor's scope (GeoJSON).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    run_id : int
+        The run's number.
+    actor : Actor
+        Whose scope applies: a run over the scope or inside it, or over a unit the scope lies
+        in (a township reads its part of the county's run).
+
+    Returns
+    -------
+    dict
+        A GeoJSON ``FeatureCollection`` of the cells (``unit_id``, ``area_code``, ``count``,
+        ``z``, ``p``, ``bin``, ``pattern``; cold spots and cells of no significance too), with
+        the run as in :func:`list_runs` under ``run``.
+
+    Raises
+    ------
+    NotFound
+        No such run, or none the actor may read.
+    """
+    row = (
+        session.execute(
+            text(f"SELECT {_RUN_COLUMNS} FROM hotspot_runs r WHERE r.id = :id"), {"id": run_id}
+        )
+        .mappings()
+        .first()
+    )
+    if row is None or not (
+        cases.in_scope(actor.scope_code, row["area_code"])
+        or cases.in_scope(row["area_code"], actor.scope_code)
+    ):
+        raise NotFound(f"没有编号为 {run_id} 的热点分析，或它不在您的辖区内")
+    lo, hi = scope_range(actor.scope_code)
+    features = session.execute(
+        text(
+            "SELECT coalesce(json_agg(json_build_object("
+            "    'type', 'Feature', 'id', h.id,"
+            "    'properties', json_build_object('unit_id', h.unit_id,"
+            "        'area_code', h.area_code, 'count', h.count, 'z', round(h.z::numeric, 2),"
+            "        'p', h.p, 'bin', h.bin, 'pattern', h.pattern),"
+            "    'geometry', ST_AsGeoJSON(h.geom, 5, 0)::json) ORDER BY h.id), '[]')::text"
+            " FROM hotspot_cells h"
+            " WHERE h.run_id = :id AND h.area_code >= :lo AND h.area_code < :hi"
+        ),
+        {"id": run_id, "lo": lo, "hi": hi},
+    ).scalar_one()
+    return {"type": "FeatureCollection", "run": _run_json(row), "features": json.loads(features)}

@@ -79,6 +79,7 @@ def test_run_stores_cells_with_jurisdiction_and_raises_alerts(world: Session) ->
         window_end=NOW,
         resolution=8,
         permutations=99,
+        now=NOW,
     )
     assert result.status == "done" and result.cases == 120
     assert hotspots_cli.run_summary(result) == (
@@ -98,7 +99,8 @@ def test_run_stores_cells_with_jurisdiction_and_raises_alerts(world: Session) ->
         cell = by_cell[alert.cell_id]  # type: ignore[index]
         assert alert.area_code == cell.area_code
         place = world.scalar(select(Jurisdiction.name).where(Jurisdiction.code == cell.area_code))
-        assert alert.title.endswith(f"：{place} {cell.count} 起案件"), alert.title
+        assert alert.title.startswith(f"{alert.title[:4]}：{place}一带 "), alert.title
+        assert f"本单元 {cell.count} 起" in (alert.detail or "")
         assert alert.kind in {
             "hotspot_new_hot",
             "hotspot_intensifying_hot",

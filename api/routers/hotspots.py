@@ -1,7 +1,9 @@
-"""Hot-spot runs: start one on demand, list them.
+"""Hot-spot runs: start one on demand, list them, read one with its cells.
 
 Cells are served by the OGC ``hotspots`` collection and the tiles; alerts appear in the command
-feed.
+feed. A run over a window that ended more than one time bin ago (a planner's look at the past)
+is a historic analysis (:mod:`layers.hotspot_current`): it raises no alert, the console keeps
+showing the latest current run, and its cells are read with ``GET /api/hotspots/runs/{run_id}``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 
 from api.deps import BusinessUser, SessionDep, utcnow
@@ -21,7 +23,11 @@ router = APIRouter(prefix="/api/hotspots", tags=["hot spots"])
 
 
 class RunIn(BaseModel):
-    """Parameters of a run (defaults: your scope, the last 90 days)."""
+    """Parameters of a run (defaults: your scope, the last 90 days).
+
+    A ``window_end`` more than ``bin_days`` before now makes a historic analysis; times without
+    a time zone are China's.
+    """
 
     scope_code: str | None = Field(default=None, pattern=r"^\d{12}$")
     window_start: datetime | None = None
@@ -35,8 +41,9 @@ class RunIn(BaseModel):
 
 @router.post("/runs", status_code=status.HTTP_201_CREATED, summary="Run the hot-spot analysis")
 def start_run(body: RunIn, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
-    """Analyse the cases of a scope and window; store cells; raise alerts."""
-    end = body.window_end or utcnow()
+    """Analyse the cases of a scope and window; store cells; raise alerts unless historic."""
+    now = utcnow()
+    end = body.window_end or now
     start = body.window_start or end - timedelta(days=body.days)
     with audited_refusal(session, user, "hotspots.run", "hotspot_run", None):
         result = hotspot_runs.run(
@@ -49,6 +56,7 @@ def start_run(body: RunIn, user: BusinessUser, session: SessionDep) -> dict[str,
             bin_days=body.bin_days,
             permutations=body.permutations,
             seed=body.seed,
+            now=now,
         )
         session.commit()
     return asdict(result)
@@ -60,3 +68,11 @@ def runs(
 ) -> list[dict[str, Any]]:
     """Newest first, with their cell and hot-cell counts."""
     return hotspot_runs.list_runs(session, actor=actor_of(user), limit=limit)
+
+
+@router.get("/runs/{run_id}", summary="One hot-spot run with its cells (GeoJSON)")
+def run_detail(
+    run_id: Annotated[int, Path(ge=1, le=2**63 - 1)], user: BusinessUser, session: SessionDep
+) -> dict[str, Any]:
+    """Return the run (historic or current) and its cells in your scope, as GeoJSON."""
+    return hotspot_runs.run_cells(session, run_id, actor=actor_of(user))

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Float, ForeignKey, Index, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,6 +51,8 @@ class HotspotRun(Base):
     created_at: Mapped[datetime] = created_column()
     created_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(12), default="done")
+    historic: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
+    """A look at a past window (:mod:`layers.hotspot_current`): no alerts, never the current run."""
 
 
 class HotspotCell(Base):
