@@ -1,8 +1,13 @@
 """A period's trend report: every aggregate of the trends page in one object, and its XLSX.
 
-:func:`report` gathers, for one period of a unit's series, what the exports carry (the HTML map
-built by ``web`` and the workbook built here by :func:`workbook`). Scoping and small-count
-suppression are those of :mod:`layers.trends` and :mod:`layers.trend_tables`.
+:func:`report` gathers, for one period of a unit's series (its window, its source filter), what
+the exports carry (the HTML map built by ``web`` and the workbook built here by
+:func:`workbook`). Scoping and small-count suppression are those of :mod:`layers.trends` and
+:mod:`layers.trend_tables`: case counts are exact, counts per map cell and of persons are
+suppressed for analysts, and the summary says so. The 案件数 of the summary is every case of
+the period; the summary says how many of them have a location (the hot spots' cases) and how
+many have none. Beside the categories by period, the workbook has the children by period
+(:func:`layers.trend_tables.child_counts`), both with a 合计 row and column.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ class Report:
         :func:`layers.trends.series_json` of the analysis.
     categories : dict
         :func:`layers.trend_tables.category_counts`.
+    children : dict
+        :func:`layers.trend_tables.child_counts`.
     coverage : dict
         :func:`layers.trend_tables.uncovered_hotspots` of the period.
     visits : dict
@@ -59,6 +66,7 @@ class Report:
     index: int
     series_json: dict[str, Any]
     categories: dict[str, Any]
+    children: dict[str, Any]
     coverage: dict[str, Any]
     visits: dict[str, Any]
     density: trend_tables.Density | None
@@ -81,6 +89,8 @@ def report(
     granularity: str = "month",
     periods: int = 24,
     period: str | None = None,
+    end: str | None = None,
+    case_filter: trends.CaseFilter = trends.ALL_CASES,
 ) -> Report:
     """Gather the report of one period of unit ``code``.
 
@@ -99,7 +109,11 @@ def report(
     periods : int
         Length of the series.
     period : str, optional
-        Key of the reported period; the latest when omitted.
+        Key of the reported period; the last of the window when omitted.
+    end : str, optional
+        The last period of the window (:func:`layers.trends.window`).
+    case_filter : layers.trends.CaseFilter
+        Which cases count (channels, origin).
 
     Returns
     -------
@@ -111,11 +125,20 @@ def report(
     NotFound
         Unit outside the actor's scope.
     InvalidInput
-        Bad granularity, length or period key.
+        Bad granularity, length, end or period key, or an unknown filter.
     """
-    unit = trends.unit_of(session, code, actor=actor)
     result = trends.series(
-        session, code, actor=actor, now=now, granularity=granularity, periods=periods
+        session,
+        code,
+        actor=actor,
+        now=now,
+        granularity=granularity,
+        periods=periods,
+        end=end,
+        case_filter=case_filter,
+    )
+    unit = trends.unit_of(
+        session, code, actor=actor, periods=result.periods, case_filter=case_filter
     )
     t = result.period_index(period)
     min_count = trends.min_count_for(actor)
@@ -124,7 +147,10 @@ def report(
         series=result,
         index=t,
         series_json=trends.series_json(result, min_count=min_count),
-        categories=trend_tables.category_counts(session, code, result.periods, min_count=min_count),
+        categories=trend_tables.category_counts(
+            session, code, result.periods, case_filter=case_filter
+        ),
+        children=trend_tables.child_counts(session, code, result.periods, case_filter=case_filter),
         coverage=trend_tables.uncovered_hotspots(session, result, t, min_count=min_count),
         visits=trend_tables.overdue_visits(session, code, now=now, min_count=min_count),
         density=trend_tables.density(session, result, t),
@@ -153,6 +179,115 @@ def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]])
     sheet.freeze_panes = "A2"
 
 
+def suppression_note(min_count: int) -> str:
+    """Return what a view says of the counts it suppresses (empty when none are).
+
+    Parameters
+    ----------
+    min_count : int
+        Smallest count of a map cell or of persons shown (:func:`layers.trends.min_count_for`).
+
+    Returns
+    -------
+    str
+        The sentence.
+
+    Examples
+    --------
+    >>> suppression_note(1)
+    ''
+    >>> suppression_note(3)
+    '案件数按实数显示；地图六边形单元的案件数和特殊人群人数小于3的不予显示（记为<3）'
+    """
+    if min_count <= 1:
+        return ""
+    return (
+        f"案件数按实数显示；地图六边形单元的案件数和特殊人群人数小于{min_count}的"
+        f"不予显示（记为{SUPPRESSED}）"
+    )
+
+
+def notes(rep: Report) -> str:
+    """Return the report's remarks: cases without a location, suppressed counts.
+
+    Parameters
+    ----------
+    rep : Report
+        From :func:`report`.
+
+    Returns
+    -------
+    str
+        The remarks joined with ``；`` (empty when there are none).
+    """
+    info = rep.series_json["periods"][rep.index]
+    return "；".join(n for n in (info["note"], suppression_note(rep.min_count)) if n)
+
+
+def unit_title(rep: Report) -> str:
+    """Return the unit as the report names it: name, code and, when retired, 已撤销.
+
+    Parameters
+    ----------
+    rep : Report
+        From :func:`report`.
+
+    Returns
+    -------
+    str
+        E.g. ``华溪镇（530424102000）`` or ``黄坝村（530424102203，已撤销）``.
+    """
+    unit = rep.unit
+    return f"{unit['name']}（{unit['code']}{'，已撤销' if unit['retired_on'] else ''}）"
+
+
+def category_table(rep: Report) -> tuple[list[str], list[list[Any]]]:
+    """Return the categories by period with a 合计 column and row: header and rows.
+
+    Parameters
+    ----------
+    rep : Report
+        From :func:`report`.
+
+    Returns
+    -------
+    tuple of (list of str, list of list)
+        ``统计期``, the categories and ``合计``; one row per period and the 合计 row.
+    """
+    cats = rep.categories
+    header = ["统计期"] + [c["label"] for c in cats["categories"]] + ["合计"]
+    rows = [
+        [period.label] + [c["counts"][i] for c in cats["categories"]] + [cats["totals"][i]]
+        for i, period in enumerate(rep.series.periods)
+    ]
+    rows.append(["合计"] + [c["total"] for c in cats["categories"]] + [cats["total"]])
+    return header, rows
+
+
+def children_table(rep: Report) -> tuple[str, list[str], list[list[Any]]] | None:
+    """Return the children by period with a 合计 column and row: title, header and rows.
+
+    Parameters
+    ----------
+    rep : Report
+        From :func:`report`.
+
+    Returns
+    -------
+    tuple of (str, list of str, list of list) or None
+        E.g. ``村（社区）月度统计``; the child's label (marked 已撤销 for a retired one) and
+        code, one column per period and ``合计``; the 合计 row last. None for a village.
+    """
+    table = rep.children
+    if table["child_label"] is None:
+        return None
+    kind = "季度" if "Q" in rep.period.key else "月度"
+    header = [table["child_label"], "区划代码"] + [p.label for p in rep.series.periods] + ["合计"]
+    rows = [[r["label"], r["code"], *r["counts"], r["total"]] for r in table["rows"]]
+    rows.append(["合计", "", *table["totals"], table["total"]])
+    return f"{table['child_label']}{kind}统计", header, rows
+
+
 def workbook(rep: Report) -> bytes:
     """Return the report as an XLSX workbook (one sheet per table, headers in Chinese).
 
@@ -173,23 +308,24 @@ def workbook(rep: Report) -> bytes:
     t = rep.index
     info = rep.series_json["periods"][t]
     for key, value in (
-        ("辖区", f"{rep.unit['name']}（{rep.unit['code']}）"),
+        ("辖区", unit_title(rep)),
+        ("辖区状态", rep.unit["notice"] or "在用"),
+        ("统计时段", trends.window_label(rep.series.periods)),
         ("统计期", f"{p.label}（{info['start']} 至 {info['end']}）"),
-        ("案件数", _shown(info["cases"])),
+        ("案件来源", rep.series.case_filter.label),
+        ("案件数", info["cases"]),
+        ("其中有位置（参与热点分析）", info["located"]),
         ("热点单元（95%置信以上）", info["hot"]),
         ("冷点单元（95%置信以上）", info["cold"]),
         ("无摄像机覆盖的热点", len(rep.coverage["uncovered"])),
         ("走访逾期人数", _shown(rep.visits["overdue"])),
         ("分析单元", f"H3 第{rep.series.resolution}级六边形"),
         ("生成时间", rep.generated_at.astimezone(trends.CENTRE_TZ).strftime("%Y-%m-%d %H:%M")),
-        (
-            "说明",
-            f"小于{rep.min_count}的计数不予显示（记为{SUPPRESSED}）" if rep.min_count > 1 else "",
-        ),
+        ("说明", notes(rep)),
     ):
         summary.append([key, value])
     summary.column_dimensions["A"].width = 26
-    summary.column_dimensions["B"].width = 48
+    summary.column_dimensions["B"].width = 60
     for cell in summary["A"]:
         cell.font = Font(bold=True)
     bins = {b: label for b, (label, _) in BIN_LEGEND.items()}
@@ -213,16 +349,10 @@ def workbook(rep: Report) -> bytes:
         ["H3单元", "所属辖区", "本期案件数", "本期Gi*热点", "新兴热点模式"],
         hot_rows,
     )
-    cats = rep.categories
-    _sheet(
-        book,
-        "分类月度统计",
-        ["统计期"] + [c["label"] for c in cats["categories"]],
-        [
-            [period.label] + [_shown(c["counts"][i]) for c in cats["categories"]]
-            for i, period in enumerate(rep.series.periods)
-        ],
-    )
+    _sheet(book, "分类月度统计", *category_table(rep))
+    by_child = children_table(rep)
+    if by_child is not None:
+        _sheet(book, *by_child)
     _sheet(
         book,
         "无覆盖热点",

@@ -1,11 +1,18 @@
 """The aggregates beside the trend maps.
 
-Counts by category and period, hot spots no camera covers, overdue special-population visits
-by grid, and the kernel density of a period.
+Counts by category and period, by child unit and period, hot spots no camera covers, overdue
+special-population visits by grid, and the kernel density of a period.
 
 Every function reads through the caller's scoped session (row-level security applies) and
-returns aggregates only; counts below the actor's minimum (:func:`layers.trends.min_count_for`)
-are ``None``.
+returns aggregates only. The case counts read the cases :func:`layers.trends.cases_in` gives
+(the window, the source filter; located or not) and are exact for every role; counts of
+persons and per map cell below the actor's minimum (:func:`layers.trends.min_count_for`) are
+``None``.
+
+The children-by-period table (:func:`child_counts`) puts each case in the child unit its code
+lies in, retired or not (history stays in the unit where it happened): the children in use, the
+retired ones with cases (marked 已撤销 with their successor) and a row for the unit itself
+(乡镇本级 …) when cases are recorded on it, so that the rows add up to the unit's total.
 """
 
 from __future__ import annotations
@@ -22,16 +29,22 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.cameras import coverage_share, view_cones
-from geo.codes import scope_range
+from geo.codes import division_level, scope_range
 from geo.kde import kernel_density, to_png
 from layers import visits_due
 from layers.model import Category, DisputeType
 from layers.trends import (
+    ALL_CASES,
     CENTRE_TZ,
+    CHILD_LABELS,
     GRANULARITIES,
     PATTERN_LABELS,
+    CaseFilter,
     Period,
     Series,
+    cases_in,
+    child_key_sql,
+    children,
     suppress,
 )
 from layers.video import camera_view
@@ -43,11 +56,15 @@ KDE_PIXELS = 256
 
 
 def category_counts(
-    session: Session, code: str, periods: tuple[Period, ...], *, min_count: int
+    session: Session,
+    code: str,
+    periods: tuple[Period, ...],
+    *,
+    case_filter: CaseFilter = ALL_CASES,
 ) -> dict[str, Any]:
     """Return the cases of unit ``code`` by category and period, and by sub-category.
 
-    All cases count (located or not), repeats excluded.
+    All cases count (located or not), repeats excluded; the counts are exact.
 
     Parameters
     ----------
@@ -57,65 +74,139 @@ def category_counts(
         The unit (already checked to be in scope).
     periods : tuple of Period
         The periods (consecutive, same length).
-    min_count : int
-        Smallest non-zero count shown.
+    case_filter : CaseFilter
+        Which cases count (channels, origin).
 
     Returns
     -------
     dict
-        ``periods`` (keys), ``categories`` (code, label, counts per period, total) and
-        ``subcategories`` (code, label, counts per period) of disputes.
+        ``periods`` (keys), ``categories`` (code, label, counts per period, total),
+        ``subcategories`` (code, label, counts per period) of disputes, ``totals`` (all
+        categories, per period) and ``total``.
     """
-    lo, hi = scope_range(code)
-    months = _months_per_period(periods)
-    rows = session.execute(
-        text(
-            "SELECT date_trunc(:unit, reported_at AT TIME ZONE :tz) AS start, category,"
-            " subcategory, count(*) AS n FROM cases"
-            " WHERE area_code >= :lo AND area_code < :hi AND duplicate_of IS NULL"
-            " AND reported_at >= :s AND reported_at < :e GROUP BY 1, 2, 3"
-        ),
-        {
-            "unit": "quarter" if months == 3 else "month",
-            "tz": str(CENTRE_TZ),
-            "lo": lo,
-            "hi": hi,
-            "s": periods[0].start,
-            "e": periods[-1].end,
-        },
-    ).all()
-    index = {(p.start.year, p.start.month): t for t, p in enumerate(periods)}
+    rows = _by_period(session, code, periods, case_filter, ("category", "subcategory"))
     by_category = {c.value: [0] * len(periods) for c in Category}
     by_sub = {d.value: [0] * len(periods) for d in DisputeType}
-    for row in rows:
-        t = index.get((row.start.year, row.start.month))
-        if t is None:
-            continue
+    for t, row in rows:
         by_category.setdefault(row.category, [0] * len(periods))[t] += row.n
         if row.category == Category.DISPUTE.value and row.subcategory:
             by_sub.setdefault(row.subcategory, [0] * len(periods))[t] += row.n
     cat_labels = Category.labels()
     sub_labels = DisputeType.labels()
+    totals = [sum(counts[t] for counts in by_category.values()) for t in range(len(periods))]
     return {
         "periods": [p.key for p in periods],
         "categories": [
             {
                 "code": cat,
                 "label": cat_labels.get(cat, cat),
-                "counts": [suppress(n, min_count) for n in counts],
-                "total": suppress(sum(counts), min_count),
+                "counts": counts,
+                "total": sum(counts),
             }
             for cat, counts in by_category.items()
         ],
         "subcategories": [
-            {
-                "code": sub,
-                "label": sub_labels.get(sub, sub),
-                "counts": [suppress(n, min_count) for n in counts],
-            }
+            {"code": sub, "label": sub_labels.get(sub, sub), "counts": counts}
             for sub, counts in by_sub.items()
         ],
+        "totals": totals,
+        "total": sum(totals),
     }
+
+
+def child_counts(
+    session: Session,
+    code: str,
+    periods: tuple[Period, ...],
+    *,
+    case_filter: CaseFilter = ALL_CASES,
+) -> dict[str, Any]:
+    """Return the cases of unit ``code`` by child unit and period, with totals.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    code : str
+        The unit (already checked to be in scope).
+    periods : tuple of Period
+        The periods (consecutive, same length).
+    case_filter : CaseFilter
+        Which cases count (channels, origin).
+
+    Returns
+    -------
+    dict
+        ``periods`` (keys), ``child_label`` (``村（社区）`` …; None for a village, which has
+        no child unit), ``rows`` (code, name, label, retired_on, successor_code,
+        successor_name, ``own``: the row of the unit itself, counts per period, total),
+        ``totals`` per period and ``total``. The children in use are listed even without
+        cases; the retired ones and the unit's own row only with cases.
+    """
+    found = _by_period(
+        session, code, periods, case_filter, (f"{child_key_sql(code)} AS child",), unit=code
+    )
+    counts: dict[str, list[int]] = {}
+    for t, row in found:
+        counts.setdefault(row.child, [0] * len(periods))[t] += row.n
+    units = children(session, code, with_cases=counts)
+    own = session.execute(text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": code})
+    own_name = own.scalar() or code
+    listed = {u["code"] for u in units}
+    extra = sorted(set(counts) - listed - {code})
+    units += [_unlisted(child) for child in extra]
+    if code in counts:
+        units.append({**_unlisted(code), "name": own_name, "label": f"{own_name}本级"})
+    rows = []
+    for unit in units:
+        series = counts.get(unit["code"], [0] * len(periods))
+        rows.append({**unit, "own": unit["code"] == code, "counts": series, "total": sum(series)})
+    totals = [sum(r["counts"][t] for r in rows) for t in range(len(periods))]
+    return {
+        "periods": [p.key for p in periods],
+        "child_label": CHILD_LABELS.get(division_level(code)),
+        "rows": rows,
+        "totals": totals,
+        "total": sum(totals),
+    }
+
+
+def _unlisted(code: str) -> dict[str, Any]:
+    return {
+        "code": code,
+        "name": code,
+        "label": f"未登记的辖区（{code}）",
+        "retired_on": None,
+        "successor_code": None,
+        "successor_name": None,
+    }
+
+
+def _by_period(
+    session: Session,
+    code: str,
+    periods: tuple[Period, ...],
+    case_filter: CaseFilter,
+    columns: tuple[str, ...],
+    **extra: Any,
+) -> list[tuple[int, Any]]:
+    """Return ``(period index, row)`` of the cases counted by period and ``columns`` (as ``n``)."""
+    months = _months_per_period(periods)
+    where, params = cases_in(code, periods, case_filter)
+    rows = session.execute(
+        text(
+            f"SELECT date_trunc(:bucket, reported_at AT TIME ZONE :tz) AS start,"
+            f" {', '.join(columns)}, count(*) AS n {where}"
+            f" GROUP BY {', '.join(str(i) for i in range(1, len(columns) + 2))}"
+        ),
+        {**params, **extra, "bucket": "quarter" if months == 3 else "month", "tz": str(CENTRE_TZ)},
+    ).all()
+    index = {(p.start.year, p.start.month): t for t, p in enumerate(periods)}
+    return [
+        (index[(row.start.year, row.start.month)], row)
+        for row in rows
+        if (row.start.year, row.start.month) in index
+    ]
 
 
 def _months_per_period(periods: tuple[Period, ...]) -> int:
@@ -321,6 +412,8 @@ _KDE_LOCK = threading.Lock()
 def density(session: Session, result: Series, t: int) -> Density | None:
     """Return the kernel density of the located cases of period ``t`` as a PNG overlay.
 
+    The cases are those of the analysis (its filter).
+
     Parameters
     ----------
     session : sqlalchemy.orm.Session
@@ -340,15 +433,10 @@ def density(session: Session, result: Series, t: int) -> Density | None:
     with _KDE_LOCK:
         if key in _KDE_CACHE:
             return _KDE_CACHE[key]
-    period = result.periods[t]
-    lo, hi = scope_range(result.code)
+    where, params = cases_in(result.code, result.periods[t : t + 1], result.case_filter)
     rows = session.execute(
-        text(
-            "SELECT ST_X(point) AS lon, ST_Y(point) AS lat FROM cases"
-            " WHERE area_code >= :lo AND area_code < :hi AND point IS NOT NULL"
-            " AND duplicate_of IS NULL AND reported_at >= :s AND reported_at < :e"
-        ),
-        {"lo": lo, "hi": hi, "s": period.start, "e": period.end},
+        text(f"SELECT ST_X(point) AS lon, ST_Y(point) AS lat {where} AND point IS NOT NULL"),
+        params,
     ).all()
     out: Density | None = None
     if len(rows) >= 2:

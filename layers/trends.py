@@ -1,24 +1,40 @@
 """Hot-spot trends of a jurisdiction: Gi* maps per period and the emerging hot spot classes.
 
-The planners' page (``/trends/{code}``) looks at the last ``n`` complete calendar months or
-quarters (in the centre's time zone, :data:`CENTRE_TZ`). :func:`series` counts the located,
-non-duplicate cases of the unit per H3 cell and period (with a ring of empty cells so the
-statistic sees the zeros), then computes
+The planners' page (``/trends/{code}``) looks at ``n`` complete calendar months or quarters (in
+the centre's time zone, :data:`CENTRE_TZ`): by default the last ones, or those ending at a
+chosen period (:func:`window`, ``end=2024-12``; a month given for quarters means the last whole
+quarter that ends by the end of that month). A period that has not ended cannot end a window.
+:func:`series` reads the non-duplicate cases of the unit in the window, optionally only those of
+some channels (来源渠道) or of one origin (数据来源: registered on the platform, or brought in by
+a file import) (:class:`CaseFilter`). It counts every case per period (:attr:`Series.totals`:
+the 案件数 of the page and the reports), and the located ones per H3 cell and period (with a
+ring of empty cells so the statistic sees the zeros); a case without a point counts in the
+period but not in the hot spots, and the views say how many (:func:`unlocated_note`). Then
 
 * for every period, the spatial Getis-Ord Gi* of the period's counts (``geo.hotspots``, 199
   conditional permutations, fixed seed) and its confidence bin (±3 99 %, ±2 95 %, ±1 90 %).
   Ties between simulated and observed statistics count on both sides (``ties="inclusive"``):
   a month's counts are mostly zeros, and esda's one-sided tie rule would call every empty
   neighbourhood a significant cold spot;
-* over the whole series, the emerging hot spot class of every cell (``geo.emerging``: the
-  space-time Gi* of each cell and period and the Mann–Kendall trend of its z-scores).
+* over the whole window, the emerging hot spot class of every cell (``geo.emerging``: the
+  space-time Gi* of each cell and period and the Mann–Kendall trend of its z-scores), so a
+  past window gets the classes of its own periods.
+
+History stays in the unit where it happened: the children of a unit (:func:`unit_of`) are its
+live ones and, for a window, those a re-division retired that have cases in it, marked
+已撤销 with the unit that took them over; a retired unit's own page says so.
 
 Nothing is stored: the analysis is computed on demand and kept in a small in-process cache
-keyed by the unit, the periods and a fingerprint of the cases it read (a case added, moved,
-recategorised or marked duplicate changes the fingerprint) and of the units a re-division
-retired (the cells are named after live units), so the command view's stored runs
-and alerts are left alone. Analysts get counts of 1 … :data:`ANALYST_MIN_COUNT` − 1 as
-``None`` (suppressed); no function here returns an individual case.
+keyed by the unit, the window, the filter and a fingerprint of what it read: the cases (a case
+added, moved, recategorised or marked duplicate changes it) and the jurisdictions under the unit
+its labels come from (code, name, boundary, retirement and successor: a rename or a new
+boundary changes it), so the command view's stored runs and alerts are left alone.
+
+Case counts are shown exactly to every role, analysts included: a count per unit and period
+says nothing about a person. Only a count per H3 cell, which places cases within a few hundred
+metres like the hexagons of the map's case layer (``api.routers.tiles``), is suppressed for
+analysts below :data:`ANALYST_MIN_COUNT` (``None``); the special-population counts beside the
+trends are (:mod:`layers.trend_tables`). No function here returns an individual case.
 """
 
 from __future__ import annotations
@@ -26,8 +42,9 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,7 +54,7 @@ import numpy.typing as npt
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.codes import scope_range
+from geo.codes import division_level, prefix_length, scope_range
 from geo.emerging import EmergingClass, emerging_hotspots
 from geo.hotspots import getis_ord_gi_star
 from geo.spacetime import SpaceTimeCube
@@ -46,7 +63,7 @@ from geo.units import count_in_h3
 from geo.weights import h3_ring
 from layers import cases, command
 from layers.errors import InvalidInput, no_jurisdiction
-from layers.model import Role
+from layers.model import Channel, Role
 from layers.workflow import Actor
 
 CENTRE_TZ = ZoneInfo("Asia/Shanghai")
@@ -94,6 +111,143 @@ BIN_LEGEND: dict[int, tuple[str, str]] = {
     -2: ("冷点（95%置信）", "#74add1"),
     -3: ("冷点（99%置信）", "#4575b4"),
 }
+#: Origin code -> Chinese label (数据来源): registered on the platform, or brought in by an import.
+ORIGINS: dict[str, str] = {"platform": "本平台登记", "imported": "导入的历史数据"}
+_ORIGIN_SQL = {"platform": " AND import_id IS NULL", "imported": " AND import_id IS NOT NULL"}
+#: What a level's children are called, by the parent's level.
+CHILD_LABELS = {1: "市（州）", 2: "县（市、区）", 3: "乡镇（街道）", 4: "村（社区）"}
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """Which cases a trend view counts (built and checked by :func:`case_filter`).
+
+    Attributes
+    ----------
+    channels : tuple of str
+        Channel codes (``layers.model.Channel``, 来源渠道); empty: every channel.
+    origin : str or None
+        ``platform`` (registered on the platform: no import), ``imported`` (brought in by a
+        file import), or None for both.
+    """
+
+    channels: tuple[str, ...] = ()
+    origin: str | None = None
+
+    def sql(self) -> tuple[str, dict[str, Any]]:
+        """Return the SQL condition (``AND …``, on table ``cases``) and its parameters.
+
+        Returns
+        -------
+        tuple of (str, dict)
+            The condition, empty for no filter, and its bind parameters.
+
+        Examples
+        --------
+        >>> CaseFilter(("walk_in",), "imported").sql()
+        (' AND channel = ANY(:channels) AND import_id IS NOT NULL', {'channels': ['walk_in']})
+        """
+        where = " AND channel = ANY(:channels)" if self.channels else ""
+        if self.origin:
+            where += _ORIGIN_SQL[self.origin]
+        return where, ({"channels": list(self.channels)} if self.channels else {})
+
+    @property
+    def label(self) -> str:
+        """Chinese description, ``全部来源`` without a filter.
+
+        Examples
+        --------
+        >>> CaseFilter().label, CaseFilter(("hotline_12345", "walk_in"), "platform").label
+        ('全部来源', '12345热线、来访；本平台登记')
+        """
+        labels = Channel.labels()
+        parts = ["、".join(labels[c] for c in self.channels)] if self.channels else []
+        parts += [ORIGINS[self.origin]] if self.origin else []
+        return "；".join(parts) or "全部来源"
+
+
+ALL_CASES = CaseFilter()
+"""No filter: every channel, both origins."""
+
+
+def case_filter(channels: list[str] | None = None, origin: str | None = None) -> CaseFilter:
+    """Return the filter of these channels and origin, checked.
+
+    Parameters
+    ----------
+    channels : list of str, optional
+        Channel codes; none or empty: every channel.
+    origin : str, optional
+        ``platform`` or ``imported``; None or empty: both.
+
+    Returns
+    -------
+    CaseFilter
+        Channels sorted and without repeats.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown channel or origin.
+
+    Examples
+    --------
+    >>> case_filter(["walk_in", "hotline_12345", "walk_in"], "platform")
+    CaseFilter(channels=('hotline_12345', 'walk_in'), origin='platform')
+    """
+    known = Channel.labels()
+    unknown = sorted({c for c in channels or () if c not in known})
+    if unknown:
+        choices = "、".join(f"{code}（{label}）" for code, label in known.items())
+        raise InvalidInput(f"来源渠道 {'、'.join(unknown)} 无效，可选：{choices}")
+    if origin and origin not in ORIGINS:
+        choices = "、".join(f"{code}（{label}）" for code, label in ORIGINS.items())
+        raise InvalidInput(f"数据来源 {origin} 无效，可选：{choices}")
+    return CaseFilter(tuple(sorted(set(channels or ()))), origin or None)
+
+
+def filter_json(chosen: CaseFilter) -> dict[str, Any]:
+    """Return the filter applied and the choices, for the page.
+
+    Parameters
+    ----------
+    chosen : CaseFilter
+        The filter applied.
+
+    Returns
+    -------
+    dict
+        ``channels`` and ``origins`` (choices: code, label), ``applied`` (channels, origin)
+        and ``label``.
+    """
+    return {
+        "channels": [{"code": code, "label": label} for code, label in Channel.labels().items()],
+        "origins": [{"code": code, "label": label} for code, label in ORIGINS.items()],
+        "applied": {"channels": list(chosen.channels), "origin": chosen.origin},
+        "label": chosen.label,
+    }
+
+
+def unlocated_note(unlocated: int) -> str:
+    """Return what the views say of the cases without a location.
+
+    Parameters
+    ----------
+    unlocated : int
+        Cases counted without a point.
+
+    Returns
+    -------
+    str
+        The sentence, or empty when every case has a point.
+
+    Examples
+    --------
+    >>> unlocated_note(32), unlocated_note(0)
+    ('另有 32 件无位置，未参与热点分析', '')
+    """
+    return f"另有 {unlocated} 件无位置，未参与热点分析" if unlocated else ""
 
 
 @dataclass(frozen=True)
@@ -145,9 +299,13 @@ class Series:
         Code -> name of those jurisdictions.
     located : int
         Located cases analysed.
+    totals : numpy.ndarray
+        Cases per period, located or not (the 案件数 of each period).
+    case_filter : CaseFilter
+        Which cases were read.
     fingerprint : tuple
-        Unit, periods, a hash of the cases read and the number of retired units in the unit
-        (what the cache is keyed by).
+        Unit, window, filter and a hash of the cases and of the jurisdictions read (what the
+        cache is keyed by).
     """
 
     code: str
@@ -162,6 +320,8 @@ class Series:
     areas: tuple[str, ...]
     area_names: dict[str, str]
     located: int
+    totals: npt.NDArray[np.int64]
+    case_filter: CaseFilter = ALL_CASES
     fingerprint: tuple[Any, ...] = ()
 
     def period_index(self, key: str | None) -> int:
@@ -187,11 +347,18 @@ class Series:
         for i, period in enumerate(self.periods):
             if period.key == key:
                 return i
-        raise InvalidInput(f"统计期 {key} 不在所选的统计期数内，请重新选择统计期")
+        raise InvalidInput(
+            f"统计期 {key} 不在所选时段（{window_label(self.periods)}）内，"
+            "请选择时段内的统计期，或用“截止统计期”选择更早的时段"
+        )
 
 
 def min_count_for(actor: Actor) -> int:
-    """Return the smallest count shown to the actor (analysts: :data:`ANALYST_MIN_COUNT`).
+    """Return the smallest count per H3 cell or of persons shown to the actor.
+
+    Case counts per unit and period are shown exactly to everyone; this applies to the counts
+    that place cases within a cell (as on the map's hexagon layer) and to special-population
+    counts.
 
     Parameters
     ----------
@@ -285,7 +452,120 @@ def _month_start(index: int) -> datetime:
     return datetime(index // 12, index % 12 + 1, 1, tzinfo=CENTRE_TZ)
 
 
-def unit_of(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
+def window(
+    now: datetime, granularity: str, count: int, *, end: str | None = None
+) -> tuple[Period, ...]:
+    """Return the ``count`` complete periods ending at period ``end`` (default: the latest).
+
+    Parameters
+    ----------
+    now : datetime
+        Reference instant (aware): the window's periods have all ended by then.
+    granularity : {"month", "quarter"}
+        Period length.
+    count : int
+        Number of periods, 1 … :data:`MAX_PERIODS`.
+    end : str, optional
+        The last period, ``2024-12`` or ``2024Q4``. A month for quarters means the last whole
+        quarter that ends by the end of that month; a quarter for months, its last month.
+
+    Returns
+    -------
+    tuple of Period
+        Oldest first.
+
+    Raises
+    ------
+    InvalidInput
+        A bad granularity, count or ``end``, or an ``end`` that has not ended by ``now``.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> now = datetime(2026, 12, 2, tzinfo=UTC)
+    >>> [p.key for p in window(now, "month", 3, end="2024Q4")]
+    ['2024-10', '2024-11', '2024-12']
+    >>> [p.key for p in window(now, "quarter", 2, end="2024-11")]
+    ['2024Q2', '2024Q3']
+    """
+    if end is None:
+        return periods_ending(now, granularity, count)
+    after = _end_of(end)
+    if after > now:
+        latest = periods_ending(now, granularity, 1)[0]
+        raise InvalidInput(f"截止统计期 {end} 尚未结束，最近的完整统计期是{latest.label}")
+    return periods_ending(after, granularity, count)
+
+
+def _end_of(key: str) -> datetime:
+    year, sep, rest = key.partition("Q" if "Q" in key else "-")
+    if not (year.isdigit() and rest.isdigit() and len(year) == 4):
+        raise _bad_end(key)
+    months = int(rest) * 3 if sep == "Q" else int(rest)
+    if not (1 <= int(rest) <= (4 if sep == "Q" else 12)):
+        raise _bad_end(key)
+    return _month_start(int(year) * 12 + months)
+
+
+def _bad_end(key: str) -> InvalidInput:
+    return InvalidInput(f"截止统计期 {key} 无效，应写作 2024-12（月）或 2024Q4（季度）")
+
+
+def last_complete(now: datetime, granularity: str) -> str:
+    """Return the key of the latest complete period (where the default window ends).
+
+    Parameters
+    ----------
+    now : datetime
+        Reference instant (aware).
+    granularity : {"month", "quarter"}
+        Period length.
+
+    Returns
+    -------
+    str
+        ``2026-11`` or ``2026Q3``.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> last_complete(datetime(2026, 12, 2, tzinfo=UTC), "quarter")
+    '2026Q3'
+    """
+    return periods_ending(now, granularity, 1)[0].key
+
+
+def window_label(periods: tuple[Period, ...]) -> str:
+    """Return the window in Chinese: first and last period and how many.
+
+    Parameters
+    ----------
+    periods : tuple of Period
+        Consecutive periods of one granularity, oldest first.
+
+    Returns
+    -------
+    str
+        E.g. ``2023年1月 至 2024年12月（24个月）``.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> window_label(window(datetime(2026, 12, 2, tzinfo=UTC), "quarter", 8, end="2024Q4"))
+    '2023年第1季度 至 2024年第4季度（8个季度）'
+    """
+    unit = "个季度" if "Q" in periods[0].key else "个月"
+    return f"{periods[0].label} 至 {periods[-1].label}（{len(periods)}{unit}）"
+
+
+def unit_of(
+    session: Session,
+    code: str,
+    *,
+    actor: Actor,
+    periods: tuple[Period, ...] | None = None,
+    case_filter: CaseFilter = ALL_CASES,
+) -> dict[str, Any]:
     """Return the unit ``code`` with its path from the actor's scope down to it.
 
     Parameters
@@ -296,13 +576,18 @@ def unit_of(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
         12-digit jurisdiction code.
     actor : Actor
         Whose scope applies.
+    periods : tuple of Period, optional
+        The window: the children a re-division retired are listed when they have cases in it.
+    case_filter : CaseFilter
+        Which cases count for that.
 
     Returns
     -------
     dict
         ``code``, ``name``, ``level``, ``level_label``, ``path`` (list of ``{code, name}``
-        from the actor's scope to the unit) and ``children`` (``{code, name}``: the live ones,
-        not those a re-division retired).
+        from the actor's scope to the unit), ``retired_on`` (ISO date, None for a unit in
+        use), ``successor`` (``{code, name}`` or None), ``notice`` (a sentence for a retired
+        unit, else None) and ``children`` (:func:`children`).
 
     Raises
     ------
@@ -313,14 +598,15 @@ def unit_of(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
     rows = command.ancestors(session, code)
     if not rows or rows[-1]["code"] != code:
         raise no_jurisdiction(code)
-    children = session.execute(
+    unit = rows[-1]
+    own = session.execute(
         text(
-            "SELECT code, name FROM jurisdictions"
-            " WHERE parent_code = :code AND retired_on IS NULL ORDER BY code"
+            "SELECT j.retired_on, j.successor_code, s.name AS successor_name FROM jurisdictions j"
+            " LEFT JOIN jurisdictions s ON s.code = j.successor_code WHERE j.code = :code"
         ),
         {"code": code},
-    ).all()
-    unit = rows[-1]
+    ).one()
+    with_cases = child_codes_with_cases(session, code, periods, case_filter) if periods else set()
     return {
         "code": unit["code"],
         "name": unit["name"],
@@ -331,17 +617,203 @@ def unit_of(session: Session, code: str, *, actor: Actor) -> dict[str, Any]:
             for r in rows
             if cases.in_scope(actor.scope_code, r["code"])
         ],
-        "children": [{"code": r.code, "name": r.name} for r in children],
+        "retired_on": own.retired_on.isoformat() if own.retired_on else None,
+        "successor": (
+            {"code": own.successor_code, "name": own.successor_name or own.successor_code}
+            if own.successor_code
+            else None
+        ),
+        "notice": _retired_notice(unit["name"], own.retired_on, own.successor_name),
+        "children": children(session, code, with_cases=with_cases),
     }
+
+
+def _retired_notice(name: str, retired_on: date | None, successor: str | None) -> str | None:
+    if retired_on is None:
+        return None
+    heir = f"，由{successor}继承" if successor else ""
+    return f"{name}已于 {retired_on.isoformat()} 撤销{heir}；本页统计记在{name}名下的案件。"
+
+
+def retired_label(name: str, retired_on: date | None, successor: str | None) -> str:
+    """Return a unit's name as the trend views list it: marked 已撤销 when retired.
+
+    Parameters
+    ----------
+    name : str
+        The unit's name.
+    retired_on : date or None
+        When a re-division retired it.
+    successor : str or None
+        Name of the unit that took it over.
+
+    Returns
+    -------
+    str
+        The name, or e.g. ``黄坝村（2024-06-28 已撤销，由黄寨村继承）``.
+
+    Examples
+    --------
+    >>> retired_label("黄坝村", date(2024, 6, 28), "黄寨村"), retired_label("黄寨村", None, None)
+    ('黄坝村（2024-06-28 已撤销，由黄寨村继承）', '黄寨村')
+    """
+    if retired_on is None:
+        return name
+    heir = f"，由{successor}继承" if successor else ""
+    return f"{name}（{retired_on.isoformat()} 已撤销{heir}）"
+
+
+def children(
+    session: Session, code: str, *, with_cases: Collection[str] = ()
+) -> list[dict[str, Any]]:
+    """Return the children of unit ``code``: those in use, then retired ones with cases.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    code : str
+        The unit (already checked to be in scope).
+    with_cases : collection of str
+        Child codes that have cases in the window (:func:`child_codes_with_cases`): the
+        retired ones among them are listed after those in use.
+
+    Returns
+    -------
+    list of dict
+        ``code``, ``name``, ``label`` (:func:`retired_label`), ``retired_on`` (ISO date or
+        None), ``successor_code`` and ``successor_name``.
+    """
+    rows = session.execute(
+        text(
+            "SELECT j.code, j.name, j.retired_on, j.successor_code, s.name AS successor_name"
+            " FROM jurisdictions j LEFT JOIN jurisdictions s ON s.code = j.successor_code"
+            " WHERE j.code <> :code AND ((j.parent_code = :code AND j.retired_on IS NULL)"
+            " OR (j.retired_on IS NOT NULL AND j.code = ANY(:with_cases)))"
+            " ORDER BY j.retired_on IS NOT NULL, j.code"
+        ),
+        {"code": code, "with_cases": sorted(with_cases)},
+    ).all()
+    return [
+        {
+            "code": r.code,
+            "name": r.name,
+            "label": retired_label(r.name, r.retired_on, r.successor_name),
+            "retired_on": r.retired_on.isoformat() if r.retired_on else None,
+            "successor_code": r.successor_code,
+            "successor_name": r.successor_name,
+        }
+        for r in rows
+    ]
+
+
+def cases_in(
+    code: str, periods: tuple[Period, ...], case_filter: CaseFilter = ALL_CASES
+) -> tuple[str, dict[str, Any]]:
+    """Return ``FROM cases WHERE …`` of the cases a trend view counts, and its parameters.
+
+    The non-duplicate cases of unit ``code`` (its code range) reported in the window, located
+    or not, that pass the filter.
+
+    Parameters
+    ----------
+    code : str
+        The unit.
+    periods : tuple of Period
+        The window.
+    case_filter : CaseFilter
+        Channels and origin.
+
+    Returns
+    -------
+    tuple of (str, dict)
+        The SQL and its bind parameters (``lo``, ``hi``, ``s``, ``e`` and the filter's).
+    """
+    lo, hi = scope_range(code)
+    where, params = case_filter.sql()
+    return (
+        "FROM cases WHERE area_code >= :lo AND area_code < :hi AND duplicate_of IS NULL"
+        " AND reported_at >= :s AND reported_at < :e" + where,
+        {"lo": lo, "hi": hi, "s": periods[0].start, "e": periods[-1].end, **params},
+    )
+
+
+def child_key_sql(code: str) -> str:
+    """Return the SQL expression of the unit's child a case's ``area_code`` lies in.
+
+    The child is read from the code (the prefix of the next level, padded with zeros, as
+    scoping reads it); a case recorded on the unit itself gives the unit's own code, bound as
+    ``:unit``. Where a level is skipped (a city without counties), the next one is used.
+
+    Parameters
+    ----------
+    code : str
+        The unit's 12-digit code.
+
+    Returns
+    -------
+    str
+        The expression (for a village: ``area_code``).
+
+    Examples
+    --------
+    >>> expression = child_key_sql("530424000000")
+    >>> "rpad(left(area_code, 9), 12, '0')" in expression, "left(area_code, 12)" in expression
+    (True, True)
+    """
+    keys = (
+        f"rpad(left(area_code, {prefix_length(level)}), 12, '0')"
+        for level in range(division_level(code) + 1, 6)
+    )
+    branches = "".join(f" WHEN {key} <> :unit THEN {key}" for key in keys)
+    return f"CASE WHEN area_code = :unit THEN :unit{branches} ELSE area_code END"
+
+
+def child_codes_with_cases(
+    session: Session, code: str, periods: tuple[Period, ...], case_filter: CaseFilter
+) -> set[str]:
+    """Return the codes of the children of ``code`` that have cases in the window.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    code : str
+        The unit.
+    periods : tuple of Period
+        The window.
+    case_filter : CaseFilter
+        Which cases count.
+
+    Returns
+    -------
+    set of str
+        Child codes (the unit's own code when cases are recorded on it).
+    """
+    where, params = cases_in(code, periods, case_filter)
+    return set(
+        session.execute(
+            text(f"SELECT DISTINCT {child_key_sql(code)} AS child {where}"),
+            {**params, "unit": code},
+        ).scalars()
+    )
 
 
 _CACHE: OrderedDict[tuple[Any, ...], Series] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 _CACHE_SIZE = 16
-_CASES = (
-    "FROM cases WHERE area_code >= :lo AND area_code < :hi AND point IS NOT NULL"
-    " AND duplicate_of IS NULL AND reported_at >= :s AND reported_at < :e"
+_FINGERPRINT = (
+    "SELECT count(*) AS n, coalesce(sum(hashtextextended(concat_ws('|', id, ST_AsEWKB(point),"
+    " reported_at, category), 0)), 0) AS h, (SELECT coalesce(sum(hashtextextended(concat_ws('|',"
+    " code, xmin::text, ctid::text), 0)), 0) FROM jurisdictions"
+    " WHERE code >= :lo AND code < :hi) AS labels "
 )
+"""What the cache key reads: the cases of the window and the jurisdictions the labels come from.
+
+A jurisdiction's row version (``xmin``, the transaction that wrote it, and ``ctid``, where it
+lies) changes with any rename, new boundary or retirement, without reading the boundaries of a
+province's thousands of units.
+"""
 
 
 def series(
@@ -352,8 +824,10 @@ def series(
     now: datetime,
     granularity: str = "month",
     periods: int = 24,
+    end: str | None = None,
+    case_filter: CaseFilter = ALL_CASES,
 ) -> Series:
-    """Return the hot-spot analysis of unit ``code`` over its last ``periods`` periods.
+    """Return the hot-spot analysis of unit ``code`` over ``periods`` periods.
 
     Parameters
     ----------
@@ -364,11 +838,15 @@ def series(
     actor : Actor
         Whose scope applies.
     now : datetime
-        Reference instant; the periods are the complete ones before it.
+        Reference instant; the periods are complete ones before it.
     granularity : {"month", "quarter"}
         Period length.
     periods : int
         Number of periods.
+    end : str, optional
+        The last period of the window (:func:`window`); the latest complete one when None.
+    case_filter : CaseFilter
+        Which cases are read.
 
     Returns
     -------
@@ -380,38 +858,30 @@ def series(
     NotFound
         Not a jurisdiction inside the actor's scope.
     InvalidInput
-        Bad granularity or number of periods.
+        Bad granularity, number of periods or end.
     """
-    lo, hi, level = cases.unit_range(code, actor)
-    spans = periods_ending(now, granularity, periods)
+    level = cases.unit_range(code, actor)[2]
+    spans = window(now, granularity, periods, end=end)
     exists = session.execute(
         text("SELECT 1 FROM jurisdictions WHERE code = :code"), {"code": code}
     ).first()
     if exists is None:
         raise no_jurisdiction(code)
-    window = {"lo": lo, "hi": hi, "s": spans[0].start, "e": spans[-1].end}
-    fingerprint = session.execute(
-        text(
-            "SELECT count(*) AS n, coalesce(sum(hashtextextended(concat_ws('|', id,"
-            " ST_AsEWKB(point), reported_at, category), 0)), 0) AS h, (SELECT count(*)"
-            " FROM jurisdictions WHERE code >= :lo AND code < :hi AND retired_on IS NOT NULL)"
-            " AS retired " + _CASES
-        ),
-        window,
-    ).one()
-    read = (fingerprint.n, str(fingerprint.h), fingerprint.retired)
-    key = (code, granularity, spans[0].key, spans[-1].key, *read)
+    where, params = cases_in(code, spans, case_filter)
+    read = session.execute(text(_FINGERPRINT + where), params).one()
+    window_key = (code, granularity, spans[0].key, spans[-1].key, case_filter)
+    key = (*window_key, read.n, str(read.h), str(read.labels))
     with _CACHE_LOCK:
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    rows = list(
-        session.execute(
-            text("SELECT ST_X(point) AS lon, ST_Y(point) AS lat, reported_at " + _CASES), window
-        ).all()
-    )
+    rows = session.execute(
+        text("SELECT ST_X(point) AS lon, ST_Y(point) AS lat, reported_at " + where), params
+    ).all()
     result = replace(
-        _analyse(session, code, spans, RESOLUTION_BY_LEVEL[level], rows), fingerprint=key
+        _analyse(session, code, spans, RESOLUTION_BY_LEVEL[level], list(rows)),
+        case_filter=case_filter,
+        fingerprint=key,
     )
     with _CACHE_LOCK:
         _CACHE[key] = result
@@ -420,21 +890,27 @@ def series(
     return result
 
 
+def _steps(spans: tuple[Period, ...], when: list[datetime]) -> npt.NDArray[np.int64]:
+    edges = np.array([p.start.timestamp() for p in spans] + [spans[-1].end.timestamp()])
+    instants = np.array([w.timestamp() for w in when], dtype=float)
+    return (np.searchsorted(edges, instants, side="right") - 1).astype(np.int64)
+
+
 def _analyse(
     session: Session, code: str, spans: tuple[Period, ...], resolution: int, rows: list[Any]
 ) -> Series:
     n_periods = len(spans)
+    totals = np.bincount(_steps(spans, [r.reported_at for r in rows]), minlength=n_periods)
+    rows = [r for r in rows if r.lon is not None]
     if not rows:
         return Series(
             code, spans, resolution, (), np.zeros((0, n_periods), np.int64),
             np.zeros((0, n_periods)), np.ones((0, n_periods)), np.zeros((0, n_periods), np.int8),
-            (), (), {}, 0,
+            (), (), {}, 0, totals.astype(np.int64),
         )  # fmt: skip
     lon = np.array([r.lon for r in rows], dtype=float)
     lat = np.array([r.lat for r in rows], dtype=float)
-    edges = np.array([p.start.timestamp() for p in spans] + [spans[-1].end.timestamp()])
-    when = np.array([r.reported_at.timestamp() for r in rows])
-    step = np.searchsorted(edges, when, side="right") - 1
+    step = _steps(spans, [r.reported_at for r in rows])
     occupied = count_in_h3(lon, lat, resolution, fill="ring")
     cells = occupied.cells
     index = {cell: i for i, cell in enumerate(cells)}
@@ -459,7 +935,7 @@ def _analyse(
     areas, names = _areas(session, code, occupied.polygons())
     return Series(
         code, spans, resolution, cells, counts.astype(np.int64), z, p, bins, patterns, areas,
-        names, len(rows),
+        names, len(rows), totals.astype(np.int64),
     )  # fmt: skip
 
 
@@ -514,22 +990,30 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
     result : Series
         From :func:`series`.
     min_count : int
-        Smallest non-zero count shown (see :func:`min_count_for`).
+        Smallest non-zero count of a cell shown (see :func:`min_count_for`); the counts per
+        period are exact.
 
     Returns
     -------
     dict
-        ``periods`` (key, label, start, end, cases, hot, cold), ``cells`` (id, area_code,
-        area_name, ring, bins and counts per period, pattern), ``legend`` (patterns and bins),
-        ``resolution``.
+        ``periods`` (key, label, start, end, ``cases``: all the period's cases, ``located``:
+        those with a point, analysed; ``unlocated``, ``note`` (:func:`unlocated_note`), hot,
+        cold), ``cases``, ``located_cases``, ``unlocated_cases`` and ``note`` over the window,
+        ``window`` (first, last, label), ``filter`` (:func:`filter_json`), ``cells`` (id,
+        area_code, area_name, ring, bins and counts per period, pattern), ``legend`` (patterns
+        and bins), ``resolution``.
     """
+    located = result.counts.sum(axis=0) if result.cells else np.zeros(len(result.periods))
     periods = [
         {
             "key": period.key,
             "label": period.label,
             "start": period.start.date().isoformat(),
             "end": (period.end - timedelta(days=1)).date().isoformat(),
-            "cases": suppress(int(result.counts[:, t].sum()), min_count),
+            "cases": int(result.totals[t]),
+            "located": int(located[t]),
+            "unlocated": int(result.totals[t] - located[t]),
+            "note": unlocated_note(int(result.totals[t] - located[t])),
             "hot": int((result.bins[:, t] >= 2).sum()),
             "cold": int((result.bins[:, t] <= -2).sum()),
         }
@@ -557,7 +1041,16 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
         pattern_counts[pattern] += 1
     return {
         "resolution": result.resolution,
-        "located_cases": suppress(result.located, min_count),
+        "cases": int(result.totals.sum()),
+        "located_cases": result.located,
+        "unlocated_cases": int(result.totals.sum()) - result.located,
+        "note": unlocated_note(int(result.totals.sum()) - result.located),
+        "window": {
+            "first": result.periods[0].key,
+            "last": result.periods[-1].key,
+            "label": window_label(result.periods),
+        },
+        "filter": filter_json(result.case_filter),
         "periods": periods,
         "cells": cells,
         "legend": {

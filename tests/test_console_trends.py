@@ -89,7 +89,14 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
         page.click("#export-xlsx")
     xlsx = info.value.path()
     book = load_workbook(io.BytesIO(Path(xlsx).read_bytes()))
-    assert book.sheetnames == ["概况", "热点单元", "分类月度统计", "无覆盖热点", "走访逾期"]
+    assert book.sheetnames == [
+        "概况",
+        "热点单元",
+        "分类月度统计",
+        "乡镇（街道）月度统计",
+        "无覆盖热点",
+        "走访逾期",
+    ]
     summary = {row[0]: row[1] for row in book["概况"].iter_rows(values_only=True)}
     assert summary["统计期"].startswith(earlier)
     assert "华宁县" in summary["辖区"]
@@ -103,7 +110,7 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     for row in book["走访逾期"].iter_rows(min_row=2, values_only=True):
         assert row[2] not in (1, 2) and row[3] not in (1, 2)
     months = [row[0] for row in book["分类月度统计"].iter_rows(min_row=2, values_only=True)]
-    assert len(months) == 24 and earlier in months
+    assert len(months) == 24 + 1 and earlier in months and months[-1] == "合计"
 
     # the standalone HTML map of that period
     with page.expect_download() as info:

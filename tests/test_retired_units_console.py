@@ -6,8 +6,10 @@ covers it). Through the real API, command line and console, in a database of its
 retirements are committed, after the fixture read the console as it was before):
 
 * the OGC collections, the vector tiles and the command view's outlines show live units only;
-* the command feed and the trends list live children only, while the unit's totals (by code
-  range) still count the retired units' cases: retiring a unit does not change them;
+* the command feed lists live children only, while the unit's totals (by code range) still
+  count the retired units' cases: retiring a unit does not change them; the trends list the
+  retired units with cases in the window after the live ones, marked 已撤销 (history stays in
+  the unit where it happened);
 * a retired unit is refused as a user's scope, a dispatch target or a hot-spot run's area, in
   Chinese, naming its successor;
 * dispatch gives no own-grid bonus for a retired grid; a case registered or a hot cell placed by
@@ -372,7 +374,10 @@ def test_trends_list_live_children(world: World) -> None:
     before = world.before["trends"]  # analysed (and cached) before the re-division
     assert {c["code"] for c in before["unit"]["children"]} == {PANXI, NANHE_SQ, NANHE_CUN, LAOJIE}
     body = world.get("county", f"/api/trends/{TOWN_2}", periods=4)
-    assert [c["code"] for c in body["unit"]["children"]] == [NANHE_SQ, PANXI]
+    children = body["unit"]["children"]
+    assert [c["code"] for c in children] == [NANHE_SQ, PANXI, LAOJIE, NANHE_CUN]
+    assert [c["retired_on"] is not None for c in children] == [False, False, True, True]
+    assert children[3]["label"] == "南河村（2026-03-10 已撤销，由南河社区继承）"
     # the hot cells of 老街村's and 南河村's cases are named after the live units covering them
     named = {(c["area_code"], c["area_name"]) for c in body["cells"]}
     assert (PANXI, "盘溪社区") in named and named <= {(PANXI, "盘溪社区"), (NANHE_SQ, "南河社区")}

@@ -7,6 +7,11 @@ resources; :func:`inline_resources` replaces every ``/static/vendor/…`` ``<scr
 stylesheet ``<link>`` by the file's content (images a stylesheet uses become ``data:`` URIs),
 and writes ``://`` inside inlined code as ``:\/\/`` (the same string in JavaScript and CSS), so
 the file names no outside address at all.
+
+The header names the window (统计时段) and the source filter (案件来源), and a retired unit's
+notice; the KPIs give the period's 案件数 (every case) beside those with a location, and the
+remarks say how many had none and which counts are suppressed. The tables are those of the
+workbook (:mod:`layers.trend_report`): categories and children by period, with totals.
 """
 
 from __future__ import annotations
@@ -24,8 +29,15 @@ from folium.template import Template
 from markupsafe import Markup, escape
 from shapely.geometry import shape
 
-from layers.trend_report import SUPPRESSED, Report
-from layers.trends import BIN_LEGEND, CENTRE_TZ, PATTERN_COLOURS, PATTERN_LABELS
+from layers.trend_report import (
+    SUPPRESSED,
+    Report,
+    category_table,
+    children_table,
+    notes,
+    unit_title,
+)
+from layers.trends import BIN_LEGEND, CENTRE_TZ, PATTERN_COLOURS, PATTERN_LABELS, window_label
 from web.folium_offline import STATIC_VENDOR_URL, ChineseScale, offline_map
 from web.render import PRODUCT
 
@@ -161,7 +173,10 @@ def _table(header: list[str], rows: list[list[Any]], empty: str) -> str:
         return f'<p class="empty">{escape(empty)}</p>'
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return (
+        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
 
 
 _STYLE = """
@@ -184,6 +199,9 @@ table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{border:1px solid #dde;padding:3px 6px;text-align:left}th{background:#eef2f7}
 .leaflet-control-scale-line+.leaflet-control-scale-line{display:none}
 .empty{color:#777;font-size:13px}footer{font-size:12px;color:#777;margin:10px 20px 20px}
+.scroll{overflow-x:auto}.scroll td,.scroll th{white-space:nowrap}
+.notes{margin:0 20px 10px;font-size:13px;color:#8a5a00}
+header.report p.notice{color:#ffd37a;opacity:1;margin-top:4px}
 """
 
 
@@ -234,6 +252,17 @@ class Legend(MacroElement):
         self.html = html
 
 
+def _count_sections(rep: Report) -> list[tuple[str, str]]:
+    """Return the categories and the children by period (with totals) as titled tables."""
+    by_period = "按季度" if "Q" in rep.period.key else "按月"
+    sections = [(f"各类案件数（{by_period}）", _table(*category_table(rep), "无数据"))]
+    by_child = children_table(rep)
+    if by_child is not None:
+        _, header, rows = by_child
+        sections.append((f"各{header[0]}案件数（{by_period}）", _table(header, rows, "无数据")))
+    return sections
+
+
 def report_html(rep: Report) -> str:
     """Return the report of one period as a standalone HTML page.
 
@@ -270,9 +299,13 @@ def report_html(rep: Report) -> str:
             name="核密度",
             opacity=0.7,
         ).add_to(map_)
-    tooltip = folium.GeoJsonTooltip(
-        fields=["area", "binLabel", "count", "patternLabel"],
-        aliases=["所属辖区", "本期热点", "本期案件数", "新兴热点模式"],
+    tooltip = (
+        folium.GeoJsonTooltip(
+            fields=["area", "binLabel", "count", "patternLabel"],
+            aliases=["所属辖区", "本期热点", "本期案件数", "新兴热点模式"],
+        )
+        if cells["features"]
+        else None  # folium refuses a tooltip's fields on an empty collection
     )
     folium.GeoJson(cells, name="本期热点", style_function=_bin_style, tooltip=tooltip).add_to(map_)
     folium.GeoJson(
@@ -309,35 +342,28 @@ def report_html(rep: Report) -> str:
     root.header.add_child(Element(f"<style>{_STYLE}</style>"))
     generated = rep.generated_at.astimezone(CENTRE_TZ).strftime("%Y-%m-%d %H:%M")
     kpis = [
-        ("本期案件数", _count(info["cases"])),
+        ("本期案件数", info["cases"]),
+        ("有位置（参与热点分析）", info["located"]),
         ("热点单元（≥95%）", info["hot"]),
         ("无摄像机覆盖热点", len(rep.coverage["uncovered"])),
         ("走访逾期人数", _count(rep.visits["overdue"])),
     ]
+    notice = rep.unit["notice"]
     top = (
-        f'<header class="report"><h1>{escape(title)}</h1><p>{escape(unit["name"])}（'
-        f"{unit['code']}） · 统计期 {info['start']} 至 {info['end']} · 生成于 {generated}</p>"
-        '</header><div class="kpis">'
+        f'<header class="report"><h1>{escape(title)}</h1><p>{escape(unit_title(rep))} · 统计期 '
+        f"{info['start']} 至 {info['end']} · 统计时段 {escape(window_label(rep.series.periods))}"
+        f" · 案件来源 {escape(rep.series.case_filter.label)} · 生成于 {generated}</p>"
+        + (f'<p class="notice">{escape(notice)}</p>' if notice else "")
+        + '</header><div class="kpis">'
         + "".join(
             f"<div class=kpi><b>{escape(v)}</b><span>{escape(k)}</span></div>" for k, v in kpis
         )
         + "</div>"
+        + (f'<p class="notes">{escape(notes(rep))}</p>' if notes(rep) else "")
     )
     root.html.add_child(Element(top), index=0)
     Legend(_legend(rep)).add_to(map_)
-    cats = rep.categories["categories"]
-    sections = [
-        (
-            "各类案件数（按统计期）",
-            _table(
-                ["统计期"] + [c["label"] for c in cats],
-                [
-                    [p.label] + [_count(c["counts"][i]) for c in cats]
-                    for i, p in enumerate(rep.series.periods)
-                ],
-                "无数据",
-            ),
-        ),
+    sections = _count_sections(rep) + [
         (
             "无摄像机覆盖的热点",
             _table(
@@ -368,11 +394,10 @@ def report_html(rep: Report) -> str:
         ),
     ]
     rest = "".join(f"<section><h2>{escape(h)}</h2>{body}</section>" for h, body in sections)
-    note = f"小于{rep.min_count}的计数不予显示（记为{SUPPRESSED}）。" if rep.min_count > 1 else ""
     foot = (
         f"<footer>{escape(PRODUCT)} · 分析单元：H3 第{rep.series.resolution}级六边形；"
         "热点：Getis-Ord Gi*；新兴热点：时空立方体 + Mann-Kendall 趋势检验。"
-        f"{escape(note)}</footer>"
+        f"{escape(notes(rep))}</footer>"
     )
     page = str(Markup(root.render()))
     head, tail = page.rsplit("</body>", 1)

@@ -1,15 +1,19 @@
 """Hot-spot trends of a unit for the planners' page: ``/api/trends/{code}/…``.
 
-Aggregates only, for every business role; analysts get small counts suppressed. A unit outside
-the user's scope answers 404. ``period`` is a period key of the series (``2026-10`` or
-``2026Q3``), the latest complete period when omitted.
+Aggregates only, for every business role; case counts are exact, analysts get the small counts
+of map cells and of persons suppressed (:mod:`layers.trends`). A unit outside the user's scope
+answers 404. Every endpoint of a series takes the same query: ``granularity`` and ``periods``;
+``end``, the last period of the window (``2024-12`` or ``2024Q4``; the latest complete period
+when omitted); ``period``, the reported period of the window (its last when omitted); and the
+source filter, ``channel`` (repeatable, 来源渠道) and ``origin`` (``platform`` or ``imported``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -30,18 +34,85 @@ HTML_RENDERER = "trend_report_html"
 package's, and the API does not import the web package."""
 
 
+PERIOD_KEY = r"^\d{4}(-\d{2}|Q[1-4])$"
+
+
 class SeriesQuery:
-    """Which series: ``granularity`` (month, quarter), ``periods`` and the reported ``period``."""
+    """Which series: granularity, length, window end, reported period and source filter.
+
+    Raises
+    ------
+    layers.errors.InvalidInput
+        An unknown channel or origin (422).
+    """
 
     def __init__(
         self,
         granularity: Annotated[str, Query(pattern=r"^(month|quarter)$")] = "month",
         periods: Annotated[int | None, Query(ge=4, le=trends.MAX_PERIODS)] = None,
-        period: Annotated[str | None, Query(pattern=r"^\d{4}(-\d{2}|Q[1-4])$")] = None,
+        period: Annotated[str | None, Query(pattern=PERIOD_KEY)] = None,
+        end: Annotated[str | None, Query(pattern=PERIOD_KEY)] = None,
+        channel: Annotated[list[str] | None, Query()] = None,
+        origin: Annotated[str | None, Query(max_length=20)] = None,
     ) -> None:
         self.granularity = granularity
         self.periods = periods or (24 if granularity == "month" else 8)
         self.period = period
+        self.end = end
+        self.case_filter = trends.case_filter(channel, origin)
+
+    def params(self, *, period: str | None = None) -> str:
+        """Return the query string of this series (and of ``period``), for links.
+
+        Parameters
+        ----------
+        period : str, optional
+            The reported period.
+
+        Returns
+        -------
+        str
+            ``granularity=…&periods=…`` with ``end``, ``channel``, ``origin`` and ``period``
+            when set.
+        """
+        pairs = [("granularity", self.granularity), ("periods", str(self.periods))]
+        pairs += [("end", self.end)] if self.end else []
+        pairs += [("channel", c) for c in self.case_filter.channels]
+        pairs += [("origin", self.case_filter.origin)] if self.case_filter.origin else []
+        pairs += [("period", period)] if period else []
+        return urlencode(pairs)
+
+    def series(
+        self, session: Session, code: str, actor: Actor, now: datetime | None = None
+    ) -> trends.Series:
+        """Return the analysis this query asks for (:func:`layers.trends.series`).
+
+        Parameters
+        ----------
+        session : sqlalchemy.orm.Session
+            The user's scoped session.
+        code : str
+            The 12-digit jurisdiction code.
+        actor : Actor
+            The user.
+        now : datetime, optional
+            Reference instant (default: now).
+
+        Returns
+        -------
+        layers.trends.Series
+            The analysis.
+        """
+        return trends.series(
+            session,
+            code,
+            actor=actor,
+            now=now or utcnow(),
+            granularity=self.granularity,
+            periods=self.periods,
+            end=self.end,
+            case_filter=self.case_filter,
+        )
 
 
 SeriesDep = Annotated[SeriesQuery, Depends()]
@@ -49,12 +120,12 @@ SeriesDep = Annotated[SeriesQuery, Depends()]
 
 @router.get("/{code}", summary="Gi* hot spots per period and emerging hot spot classes")
 def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
-    """Return the unit, its periods, the significant cells and the legend."""
+    """Return the unit, its window and periods, the significant cells and the legend."""
     actor = actor_of(user)
-    unit = trends.unit_of(session, code, actor=actor)
     now = utcnow()
-    result = trends.series(
-        session, code, actor=actor, now=now, granularity=q.granularity, periods=q.periods
+    result = q.series(session, code, actor, now)
+    unit = trends.unit_of(
+        session, code, actor=actor, periods=result.periods, case_filter=q.case_filter
     )
     min_count = trends.min_count_for(actor)
     body = trends.series_json(result, min_count=min_count)
@@ -63,6 +134,7 @@ def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
         "granularity": q.granularity,
         "min_count": min_count,
         "generated_at": now.isoformat(),
+        "latest_period": trends.last_complete(now, q.granularity),
         **body,
     }
 
@@ -71,11 +143,22 @@ def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
 def categories(
     code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
 ) -> dict[str, Any]:
-    """Return the cases per category (and dispute type) and period."""
+    """Return the cases per category (and dispute type) and period (exact counts)."""
     actor = actor_of(user)
     trends.unit_of(session, code, actor=actor)
-    spans = trends.periods_ending(utcnow(), q.granularity, q.periods)
-    return trend_tables.category_counts(session, code, spans, min_count=trends.min_count_for(actor))
+    spans = trends.window(utcnow(), q.granularity, q.periods, end=q.end)
+    return trend_tables.category_counts(session, code, spans, case_filter=q.case_filter)
+
+
+@router.get("/{code}/children", summary="Cases by child unit and period, with totals")
+def children(
+    code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
+) -> dict[str, Any]:
+    """Return the cases per child (retired ones with cases too) and period (exact counts)."""
+    actor = actor_of(user)
+    trends.unit_of(session, code, actor=actor)
+    spans = trends.window(utcnow(), q.granularity, q.periods, end=q.end)
+    return trend_tables.child_counts(session, code, spans, case_filter=q.case_filter)
 
 
 @router.get("/{code}/coverage", summary="Hot cells of a period that no online camera covers")
@@ -102,9 +185,7 @@ def visits(code: CodePath, user: BusinessUser, session: SessionDep) -> dict[str,
 
 
 def _period(code: str, q: SeriesQuery, actor: Actor, session: Session) -> tuple[trends.Series, int]:
-    result = trends.series(
-        session, code, actor=actor, now=utcnow(), granularity=q.granularity, periods=q.periods
-    )
+    result = q.series(session, code, actor)
     return result, result.period_index(q.period)
 
 
@@ -142,6 +223,8 @@ def report_of(code: str, q: SeriesQuery, user: Principal, session: Session) -> t
         granularity=q.granularity,
         periods=q.periods,
         period=q.period,
+        end=q.end,
+        case_filter=q.case_filter,
     )
 
 
@@ -180,8 +263,7 @@ def kde(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep) -
         "bounds": found.bounds,
         "bandwidth_m": found.bandwidth_m,
         "peak_per_km2": found.peak_per_km2,
-        "image": f"/api/trends/{code}/kde.png?granularity={q.granularity}"
-        f"&periods={q.periods}&period={key}",
+        "image": f"/api/trends/{code}/kde.png?{q.params(period=key)}",
     }
 
 

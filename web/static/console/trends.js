@@ -1,6 +1,8 @@
 // 研判分析: Gi* hot spots per period with a time slider, emerging hot spot classes, kernel
-// density overlay, charts of cases by category and month (inline SVG), hot spots without
-// camera coverage, overdue visits by grid, and the period's exports. Aggregates only.
+// density overlay, charts of cases by category and month (inline SVG), cases by child unit and
+// period (retired units marked 已撤销), hot spots without camera coverage, overdue visits by
+// grid, and the period's exports. The window can end at a chosen period (截止统计期) and the
+// cases can be filtered by channel and origin (来源渠道, 数据来源). Aggregates only.
 "use strict";
 (function () {
   const code = document.body.dataset.code;
@@ -8,7 +10,8 @@
   const $ = function (id) {
     return document.getElementById(id);
   };
-  const state = { granularity: "month", data: null, t: 0, categories: null, timer: null, cellsLayer: null, patternLayer: null, kde: null, uncovered: null, token: 0 };
+  const state = { granularity: "month", end: "", channel: "", origin: "", data: null, t: 0, categories: null, children: null, timer: null, cellsLayer: null, patternLayer: null, kde: null, uncovered: null, token: 0 };
+  const END_CHOICES = { month: 120, quarter: 40 };
   const CATEGORY_COLOURS = { dispute: "#4e79a7", safety_hazard: "#f28e2b", public_opinion: "#59a14f" };
   // the SVG namespace, taken from a parsed <svg> (no address written in this file)
   const SVG = (function () {
@@ -24,6 +27,9 @@
 
   function query(extra) {
     const params = new URLSearchParams({ granularity: state.granularity });
+    if (state.end) params.set("end", state.end);
+    if (state.channel) params.set("channel", state.channel);
+    if (state.origin) params.set("origin", state.origin);
     Object.keys(extra || {}).forEach(function (k) {
       params.set(k, extra[k]);
     });
@@ -207,18 +213,60 @@
       return c.pattern === "new_hot" || c.pattern === "intensifying_hot" || c.pattern === "consecutive_hot";
     }).length;
     const items = [
-      ["本期案件数", count(p.cases, state.data.min_count), false],
+      ["本期案件数", p.cases, false],
+      ["有位置（参与热点分析）", p.located, false],
       ["本期热点（≥95%）", p.hot, false],
       ["新增/连续/加剧热点", rising, rising > 0],
       ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0],
       ["走访逾期人数", state.visits ? count(state.visits.overdue, state.data.min_count) : "…", true],
-      ["统计期数", state.data.periods.length, false],
     ];
     $("kpis").innerHTML = items
       .map(function (k) {
         return '<div class="zz-kpi' + (k[2] ? " warn" : "") + '"><b>' + zz.esc(k[1]) + "</b><span>" + zz.esc(k[0]) + "</span></div>";
       })
       .join("");
+    $("located-note").textContent = p.note;
+  }
+
+  // ---- cases by child unit and period -------------------------------------------------------
+  function shortKey(key) {
+    return key.indexOf("Q") > 0 ? key.slice(2, 4) + "年" + key.slice(5) + "季" : key.slice(2).replace("-", ".");
+  }
+
+  function renderChildren() {
+    const table = state.children;
+    const card = $("children-card");
+    if (!table || !table.child_label) {
+      card.classList.add("d-none");
+      return;
+    }
+    card.classList.remove("d-none");
+    $("children-title").textContent = "各" + table.child_label + "案件数（" + (state.granularity === "month" ? "按月" : "按季度") + "）";
+    const cell = function (v, i) {
+      return '<td data-i="' + i + '"' + (i === state.t ? ' class="zz-selected"' : "") + ">" + zz.esc(v) + "</td>";
+    };
+    const head =
+      "<tr><th>" + zz.esc(table.child_label) + "</th>" +
+      table.periods.map(function (key, i) {
+        return '<th data-i="' + i + '"' + (i === state.t ? ' class="zz-selected"' : "") + ">" + zz.esc(shortKey(key)) + "</th>";
+      }).join("") + "<th>合计</th></tr>";
+    const rows = table.rows.map(function (r) {
+      const name = r.own ? zz.esc(r.label) : '<a href="/trends/' + zz.esc(r.code) + '">' + zz.esc(r.label) + "</a>";
+      return '<tr class="' + (r.retired_on ? "zz-retired" : "") + '"><td>' + name + "</td>" + r.counts.map(cell).join("") + "<td>" + zz.esc(r.total) + "</td></tr>";
+    });
+    rows.push('<tr class="zz-total"><td>合计</td>' + table.totals.map(cell).join("") + "<td>" + zz.esc(table.total) + "</td></tr>");
+    $("table-children").innerHTML =
+      '<table class="table table-sm zz-table" id="children-table"><thead>' + head + "</thead><tbody>" + rows.join("") + "</tbody></table>";
+  }
+
+  function markChildrenPeriod() {
+    document.querySelectorAll("#children-table [data-i]").forEach(function (node) {
+      node.classList.toggle("zz-selected", Number(node.dataset.i) === state.t);
+    });
+    // keep the selected period's column in view (the first column stays put)
+    const box = $("table-children");
+    const selected = box.querySelector("th.zz-selected");
+    if (selected) box.scrollLeft = Math.max(0, selected.offsetLeft - box.clientWidth / 2);
   }
 
   function el(name, attrs, text) {
@@ -280,7 +328,7 @@
       });
       svg.appendChild(hit);
       if (i % Math.ceil(n / 8) === 0 || i === n - 1) {
-        const label = state.granularity === "month" ? key.slice(2).replace("-", ".") : key.slice(2);
+        const label = shortKey(key);
         svg.appendChild(el("text", { x: left + i * bw + bw / 2, y: H - 8, "text-anchor": "middle" }, label));
       }
     });
@@ -363,6 +411,7 @@
     $("period-range").textContent = "统计期：" + p.start + " 至 " + p.end + " · 本期热点 " + p.hot + " 处";
     restyleCells();
     renderKpis();
+    markChildrenPeriod();
     const sel = document.getElementById("category-selected");
     if (sel && state.categories) {
       const bw = (440 - 34 - 6) / state.categories.periods.length;
@@ -390,24 +439,95 @@
       '<option value="">— 选择后查看 —</option>' +
       unit.children
         .map(function (c) {
-          return '<option value="' + zz.esc(c.code) + '">' + zz.esc(c.name) + "</option>";
+          return '<option value="' + zz.esc(c.code) + '">' + zz.esc(c.label) + "</option>";
         })
         .join("");
+    const notice = $("unit-notice");
+    notice.textContent = unit.notice || "";
+    notice.classList.toggle("d-none", !unit.notice);
+    if (unit.successor) {
+      const link = document.createElement("a");
+      link.href = "/trends/" + unit.successor.code;
+      link.textContent = "查看" + unit.successor.name;
+      link.className = "ms-1";
+      notice.appendChild(link);
+    }
+  }
+
+  // ---- window end and source filter ---------------------------------------------------------
+  function periodLabel(key) {
+    if (key.indexOf("Q") > 0) return key.slice(0, 4) + "年第" + key.slice(5) + "季度";
+    return key.slice(0, 4) + "年" + Number(key.slice(5)) + "月";
+  }
+
+  function keysBefore(latest, n) {
+    const keys = [];
+    let year = Number(latest.slice(0, 4));
+    let step = latest.indexOf("Q") > 0 ? Number(latest.slice(5)) : Number(latest.slice(5, 7));
+    const quarters = latest.indexOf("Q") > 0;
+    for (let i = 0; i < n; i += 1) {
+      keys.push(quarters ? year + "Q" + step : year + "-" + String(step).padStart(2, "0"));
+      step -= 1;
+      if (step === 0) {
+        year -= 1;
+        step = quarters ? 4 : 12;
+      }
+    }
+    return keys;
+  }
+
+  // the same end in the other granularity: a quarter's last month; for a month, the last whole
+  // quarter ending by it (as the API reads a month given for quarters)
+  function convertEnd(key, granularity) {
+    if (!key) return "";
+    if (granularity === "month") return key.indexOf("Q") > 0 ? key.slice(0, 4) + "-" + String(3 * Number(key.slice(5))).padStart(2, "0") : key;
+    if (key.indexOf("Q") > 0) return key;
+    const year = Number(key.slice(0, 4));
+    const quarter = Math.floor(Number(key.slice(5, 7)) / 3);
+    return quarter === 0 ? year - 1 + "Q4" : year + "Q" + quarter;
+  }
+
+  function renderControls(data) {
+    const end = $("period-end");
+    end.innerHTML =
+      '<option value="">最新（' + zz.esc(periodLabel(data.latest_period)) + "）</option>" +
+      keysBefore(data.latest_period, END_CHOICES[state.granularity]).slice(1)
+        .map(function (key) {
+          return '<option value="' + zz.esc(key) + '">' + zz.esc(periodLabel(key)) + "</option>";
+        })
+        .join("");
+    end.value = state.end;
+    const channel = $("source-channel");
+    if (channel.options.length === 1) {
+      data.filter.channels.forEach(function (c) {
+        channel.add(new Option(c.label, c.code));
+      });
+      data.filter.origins.forEach(function (o) {
+        $("source-origin").add(new Option(o.label, o.code));
+      });
+    }
+    channel.value = state.channel;
+    $("source-origin").value = state.origin;
+    $("window-range").textContent = "统计时段：" + data.window.label + " · 案件来源：" + data.filter.label;
   }
 
   async function load() {
     $("trend-loading").classList.add("show");
     try {
-      const [data, outlines, categories, visits] = await Promise.all([
+      const [data, outlines, categories, children, visits] = await Promise.all([
         zz.api("/api/trends/" + code + "?" + query()),
         zz.api("/api/trends/" + code + "/outlines"),
         zz.api("/api/trends/" + code + "/categories?" + query()),
+        zz.api("/api/trends/" + code + "/children?" + query()),
         zz.api("/api/trends/" + code + "/visits"),
       ]);
       state.data = data;
       state.categories = categories;
+      state.children = children;
       state.visits = visits;
+      state.t = data.periods.length - 1;
       breadcrumbs(data.unit);
+      renderControls(data);
       outlineLayer.clearLayers();
       outlineLayer.addData(outlines);
       if (outlineLayer.getBounds().isValid()) {
@@ -421,9 +541,12 @@
       $("period-first").textContent = data.periods[0].label;
       $("period-last").textContent = data.periods[data.periods.length - 1].label;
       $("suppression-note").textContent =
-        data.min_count > 1 ? "注：为保护个人信息，小于" + data.min_count + "的计数不予显示（记为“<" + data.min_count + "”）。" : "";
+        data.min_count > 1
+          ? "注：案件数按实数显示；为保护个人信息，地图六边形单元的案件数和特殊人群人数小于" + data.min_count + "的不予显示（记为“<" + data.min_count + "”）。"
+          : "";
       renderVisits();
       renderCategoryChart();
+      renderChildren();
       document.querySelector("#chart-categories").closest(".zz-card").querySelector(".zz-card-title").textContent =
         state.granularity === "month" ? "各类案件数（按月）" : "各类案件数（按季度）";
       selectPeriod(data.periods.length - 1);
@@ -467,10 +590,27 @@
     if (event.target.checked) kdeOverlay.addTo(map);
     else map.removeLayer(kdeOverlay);
   });
-  $("granularity").addEventListener("change", function (event) {
-    state.granularity = event.target.value;
+  function reload() {
+    if (state.timer) $("period-play").click();
     document.body.dataset.ready = "";
     load();
+  }
+  $("granularity").addEventListener("change", function (event) {
+    state.granularity = event.target.value;
+    state.end = convertEnd(state.end, state.granularity);
+    reload();
+  });
+  $("period-end").addEventListener("change", function (event) {
+    state.end = event.target.value;
+    reload();
+  });
+  $("source-channel").addEventListener("change", function (event) {
+    state.channel = event.target.value;
+    reload();
+  });
+  $("source-origin").addEventListener("change", function (event) {
+    state.origin = event.target.value;
+    reload();
   });
   $("child-select").addEventListener("change", function (event) {
     if (event.target.value) window.location.assign("/trends/" + event.target.value);
