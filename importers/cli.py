@@ -5,6 +5,10 @@ Plugged into the root app through the ``zongzhi.commands`` entry-point group wit
 unless ``--partial``), 2 the file or options are unusable.
 
 What a clerk reads (the summary, errors, the report's path, the help) is in Simplified Chinese.
+The summary shows an alarm (:class:`importers.loading.Alarm`: new grids without a boundary)
+right under the counts, in red; a note listing many items (``分类对照``) whole in a dry run,
+its first ten in an import (:func:`shown_note`). With ``--sheet all``, an error every sheet of
+a file shares is said once, then which sheets it stopped (:class:`SaidErrors`).
 The libraries an import needs (pandas, SciPy, GDAL's readers …) are imported by the functions
 that use them: ``zongzhi --help`` loads this module and should not wait for them.
 """
@@ -15,7 +19,7 @@ import dataclasses
 import errno
 import getpass
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -231,18 +235,30 @@ def import_file(
             "（否则退回：旧文件会覆盖之后的更新，如离职、调动、注销）。",
         ),
     ] = False,
+    history: Annotated[
+        bool,
+        typer.Option(
+            "--history",
+            help="历史记录导入（仅用于案件）：文件是过去的记录，来源中已办结的按来源办结；"
+            "仍未办结的（正在调处、办理中、调解不成功、已移交等，或未填状态）按历史记录归档，"
+            "保留原状态，不进入待办、不计超期、不通知值班人员。",
+        ),
+    ] = False,
 ) -> None:
     """Import files of KIND, one by one; each loads whole or not at all unless --partial."""
     from importers.fixed_values import parse_fixed
     from importers.kinds import KINDS
     from importers.mapping import MappingError
-    from importers.pipeline import ImportOptions
+    from importers.pipeline import HISTORY_KINDS, HISTORY_RULE, ImportOptions
     from importers.within import UNIT_KINDS
     from layers import deadlines
     from layers.secrets import platform_keys
 
     if kind not in KINDS:
         console.print(f"[bold red]错误：[/]未知的导入类型 {kind!r}，可选：{'、'.join(KINDS)}")
+        raise typer.Exit(code=2)
+    if history and kind not in HISTORY_KINDS:  # before any file: no report is touched
+        console.print(f"[bold red]错误：[/]{HISTORY_RULE}", soft_wrap=True)
         raise typer.Exit(code=2)
     paths = _without_own_reports(paths)
     if report is not None and (len(paths) > 1 or layer == ALL_PARTS):
@@ -276,6 +292,7 @@ def import_file(
         fixed=values,
         again=again,
         complete=complete,
+        history=history,
     )
     if kind == "cases":  # imported cases get the deadlines of the deployment's limits
         try:
@@ -294,12 +311,17 @@ def import_file(
         for path in paths:
             parts = _parts(path, options) if layer == ALL_PARTS else [layer]
             codes += [] if parts else [2]
+            said = SaidErrors()
             for part in parts:
                 one = dataclasses.replace(options, layer=part)
                 target = report or _report_path(path, part if layer == ALL_PARTS else None)
-                code, rejected = _import_one(engine, path, one, keys, target, report is None)
+                code, rejected = _import_one(
+                    engine, path, one, keys, target, report is None, said.part(part)
+                )
                 codes.append(code)
                 rejected_rows += rejected
+            for line in said.repeated(len(parts)):
+                console.print(line, style="red", soft_wrap=True)
     finally:
         engine.dispose()
     if len(codes) > 1:
@@ -423,6 +445,52 @@ def _report_path(path: Path, part: str | None) -> Path:
     )
 
 
+class SaidErrors:
+    """The errors said of one file's sheets (``--sheet all``): each is said once.
+
+    A file-level error (a column every month's sheet lacks) is the same for every sheet: the
+    first sheet it stops says it, the others do not repeat it, and :meth:`repeated` then says
+    which sheets it stopped.
+
+    Examples
+    --------
+    >>> said = SaidErrors()
+    >>> [said.part(sheet)("缺少来源渠道列") for sheet in ("1月", "2月", "3月")]
+    [True, False, False]
+    >>> said.repeated(3)
+    ['以上错误在全部 3 个工作表中相同（1月、2月、3月），只显示一次']
+    """
+
+    def __init__(self) -> None:
+        self.parts: dict[str, list[str | None]] = {}
+
+    def part(self, part: str | None) -> Callable[[str], bool]:
+        """Return the test of one sheet: record its error, and whether it is to be said."""
+
+        def first(message: str) -> bool:
+            parts = self.parts.setdefault(message, [])
+            parts.append(part)
+            return len(parts) == 1
+
+        return first
+
+    def repeated(self, total: int) -> list[str]:
+        """Return a line per error said for several sheets: how many, and which."""
+        lines = []
+        for parts in self.parts.values():
+            if len(parts) < 2:
+                continue
+            every = "全部 " if len(parts) == total else ""
+            names = _listed([str(p) for p in parts])
+            lines.append(f"以上错误在{every}{len(parts)} 个工作表中相同（{names}），只显示一次")
+        return lines
+
+
+def _listed(items: list[str], shown: int = 10) -> str:
+    """Return ``items`` joined by 、, the first ``shown`` of them and 等 after."""
+    return "、".join(items[:shown]) + ("等" if len(items) > shown else "")
+
+
 def _import_one(
     engine: Engine,
     path: Path,
@@ -430,12 +498,16 @@ def _import_one(
     keys: Keys | None,
     report: Path,
     own_report: bool = True,
+    first: Callable[[str], bool] | None = None,
 ) -> tuple[int, int]:
     """Import one file and show what happened.
 
-    A run without rejected rows, or one that could not read the file, leaves no reject report
-    of an earlier run beside it: the default one (``own_report``) is removed, a ``--report``
-    the user named is left alone, said to be older.
+    A run that imported the file without rejected rows leaves no reject report of an earlier
+    run beside it: the default one (``own_report``) is removed, a ``--report`` the user named
+    is left alone, said to be older. A dry run, or a run refused (a file it cannot read, a
+    resent file), keeps it: the clerk may be working through it. An error is said unless
+    ``first`` (a sheet's test of :class:`SaidErrors`) tells it was said of another sheet of
+    the file.
 
     Returns
     -------
@@ -463,10 +535,10 @@ def _import_one(
                 conn, outcome.sha256, options.kind, part=part, before=outcome.import_id
             )
     except WrongCrs as exc:
-        error(exc)
+        _say(exc, first)
         refused = len({p.row for p in exc.problems if p.severity == "rejected"})
         if not refused:
-            _stale_report(report, own_report, "本次未能导入，没有新的退回报告")
+            _stale_report(report, own_report, "本次未能导入，没有新的退回报告", imported=False)
             return 2, 0
         write_report(report, exc.problems, None)
         console.print(
@@ -474,10 +546,10 @@ def _import_one(
         )
         return 2, refused
     except (ReadError, MappingError, ValueError) as exc:
-        error(exc)
-        _stale_report(report, own_report, "本次未能导入，没有新的退回报告")
+        _say(exc, first)
+        _stale_report(report, own_report, "本次未能导入，没有新的退回报告", imported=False)
         return 2, 0
-    _summarise(outcome, options.fixed)
+    _summarise(outcome, options.fixed, dry_run=options.dry_run)
     if any(p.rule == PROJECTED_WITHOUT_ZONE for p in outcome.problems):
         with engine.begin() as conn:
             apply_scope(conn, None)
@@ -497,8 +569,15 @@ def _import_one(
         write_report(report, outcome.problems, rows)
         console.print(f"退回报告：{report}")
     else:
-        _stale_report(report, own_report, "本次没有退回的行")
+        why = "本次试运行没有退回的行" if options.dry_run else "本次没有退回的行"
+        _stale_report(report, own_report, why, imported=not options.dry_run)
     return 1 if outcome.status == "rejected" else 0, outcome.rejected_rows
+
+
+def _say(exc: Exception, first: Callable[[str], bool] | None) -> None:
+    """Print an error, unless another sheet of the file said it (:class:`SaidErrors`)."""
+    if first is None or first(str(exc)):
+        error(exc)
 
 
 CRS_OPTION_RULE = (
@@ -545,20 +624,18 @@ def zones_note(west: float, east: float) -> str:
     return f"本库辖区在东经 {west:.1f}°—{east:.1f}°，没有带号的 3 度带坐标应为 {zones}"
 
 
-def _stale_report(report: Path, own: bool, why: str) -> None:
-    """Remove (or, for a ``--report`` the user named, point out) a report of an earlier run.
+def _stale_report(report: Path, own: bool, why: str, *, imported: bool) -> None:
+    """Remove, keep or point out a reject report of an earlier run.
 
-    A clerk who finds ``FILE.rejects.xlsx`` beside the file reads it as this run's: the
-    default one is the importer's own and goes; a path the user chose may be a file kept on
-    purpose (or named by mistake), so it is not deleted.
+    Only a run that ``imported`` the file without rejected rows removes the importer's own;
+    a dry run or a refused run leaves it, since a clerk may still be correcting it
+    (:func:`importers.report.earlier_report`).
     """
-    if not report.exists():
-        return
-    if own:
-        report.unlink()
-        console.print(f"{why}，已删除上次导入留下的退回报告：{report}", soft_wrap=True)
-    else:
-        console.print(f"{why}；{report} 是之前的报告，与本次无关", soft_wrap=True)
+    from importers.report import earlier_report
+
+    said = earlier_report(report, own=own, imported=imported, why=why)
+    if said is not None:
+        console.print(said, soft_wrap=True)
 
 
 class StepBar:
@@ -623,8 +700,15 @@ _LOCATED = frozenset({"lon", "lat", "lonlat", "wkt"})
 """Fields coordinates come from: a file with none of them has no source CRS to show."""
 
 
-def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
+def _summarise(outcome: ImportOutcome, fixed: dict[str, str], *, dry_run: bool = False) -> None:
+    """Print an import's summary: its counts, then what the clerk should know of the file.
+
+    An alarm (:class:`importers.loading.Alarm`: new grids left without a boundary) comes
+    right under the counts, in red; the other notes after the columns read, a long list cut
+    short unless in a dry run (:func:`shown_note`).
+    """
     from importers.kinds import KINDS
+    from importers.loading import Alarm
     from importers.within import county_note
     from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
 
@@ -644,6 +728,9 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
         outcome.source_crs if _LOCATED & outcome.columns.keys() else "-",  # no coordinates read
     )
     console.print(table)
+    alarms = [note for note in outcome.notes if isinstance(note, Alarm)]
+    for alarm in alarms:
+        console.print(Text(alarm, style="bold red"), soft_wrap=True)
     if valid:
         console.print(valid, soft_wrap=True)
     for line in whole_file_problems(outcome.problems, outcome.rows_total):
@@ -663,7 +750,8 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
     if outcome.within is None and spread is not None:
         console.print(spread, style="yellow", soft_wrap=True)
     for note in outcome.notes:
-        console.print(note, style="yellow", soft_wrap=True)
+        if not isinstance(note, Alarm):
+            console.print(shown_note(note, dry_run), style="yellow", soft_wrap=True)
     if counts and counts.repeats:
         console.print(
             f"其中 {counts.repeats} 件为重复反映，已关联到 {DEDUPE_DAYS} 天内、"
@@ -675,6 +763,45 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str]) -> None:
     if outcome.status == "rejected":
         how = refusal_advice(outcome.problems, outcome.rows_total)
         console.print(Text("未导入任何数据", style="bold red") + Text(f"：{how}"), soft_wrap=True)
+
+
+LISTED_IN_IMPORT = 10
+"""How many items of a note's list (``分类对照``) an import's summary shows; a dry run shows all."""
+
+
+def shown_note(note: str, dry_run: bool) -> str:
+    r"""Return a note as the summary shows it: a list cut short in an import, whole in a dry run.
+
+    A note of several lines (its head, then one indented line per item: how each 12345
+    classification was read) is checked in full in the dry run, where the clerk decides;
+    the import that follows repeats only its first :data:`LISTED_IN_IMPORT` items.
+
+    Parameters
+    ----------
+    note : str
+        The note (:attr:`importers.pipeline.ImportOutcome.notes`).
+    dry_run : bool
+        Whether the summary is a dry run's.
+
+    Returns
+    -------
+    str
+        The note to print.
+
+    Examples
+    --------
+    >>> note = "分类对照：\n" + "\n".join(f"  第{n}类 → 矛盾纠纷（1 行）" for n in range(12))
+    >>> shown_note(note, True) == note
+    True
+    >>> print(shown_note(note, False).split("\n", 10)[-1])
+      第9类 → 矛盾纠纷（1 行）
+      另有 2 种，未列出（试运行 --dry-run 时全部列出）
+    """
+    head, *items = note.split("\n")
+    if dry_run or len(items) <= LISTED_IN_IMPORT:
+        return note
+    more = f"  另有 {len(items) - LISTED_IN_IMPORT} 种，未列出（试运行 --dry-run 时全部列出）"
+    return "\n".join([head, *items[:LISTED_IN_IMPORT], more])
 
 
 def unused_notes(unused: list[str], fields: Iterable[str], kind: str) -> list[str]:

@@ -50,7 +50,8 @@ from importers.values import (
 )
 from importers.vocabulary import CaseStatus, RegisterStatus, UnitStatus
 from layers.bulk import LAT_COLUMN, LON_COLUMN, Recognition
-from layers.case_import import STATUS_GIVEN, rekey_edited_rows
+from layers.case_import import HISTORY_ENDED, HISTORY_STATUS, STATUS_GIVEN, rekey_edited_rows
+from layers.case_repeats import REPEAT_FLAG, REPEAT_OF
 from layers.grid_leaders import HELPERS as LEADER_HELPERS
 from layers.grid_leaders import LEADER, LEADER_NAME, LEADER_PHONE
 from layers.import_checks import RESPONSIBLE, VISITOR
@@ -59,7 +60,6 @@ from layers.model import (
     Category,
     Channel,
     DirectionType,
-    DisputeType,
     ManagementLevel,
     PersonCategory,
     PositionType,
@@ -70,6 +70,7 @@ from layers.model import (
     WorkerStatus,
 )
 from layers.model.base import LabelledEnum
+from layers.model.cases import SUBTYPES
 from layers.person_attributes import (
     attribute_error,
     attribute_headers,
@@ -78,7 +79,7 @@ from layers.person_attributes import (
 )
 from layers.person_register import ENDED, ENDED_UNDATED, ON, REGISTER
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
-from layers.unit_retirement import FORMER, RETIRED_ON, STATUS, SUCCESSOR
+from layers.unit_retirement import FORMER, FORMER_ON, RETIRED_ON, STATUS, SUCCESSOR
 from layers.worker_identity import WORKER_ROSTER
 
 
@@ -94,11 +95,14 @@ class Context:
         Platform keys (persons and visits).
     file_name : str
         Source file name.
+    history : bool
+        ``--history``: a file of cases is a record of the past (:func:`_case_state`).
     """
 
     crs: SourceCrs
     keys: Keys | None
     file_name: str
+    history: bool = False
 
 
 @dataclass(frozen=True)
@@ -327,7 +331,7 @@ UNIT_WORDS = "在用（或正常、新增、调整、更名等），或撤销（
 """The words a unit list's 状态 may be written in, as a refusal names them."""
 UNIT_CHANGE_FIELDS = ("status", "retired_on", "successor", "former")
 """The fields of a unit list that say what a re-division did (:func:`_retirement`)."""
-RETIREMENT_HELPERS = {STATUS: "text", FORMER: "text"}
+RETIREMENT_HELPERS = {STATUS: "text", FORMER: "text", FORMER_ON: "date"}
 RETIREMENT_KEPT = (RETIRED_ON, SUCCESSOR)
 """What an empty cell does not erase: a retirement stated again without its date or successor
 keeps them; only a 状态 of 在用 brings a unit back (:func:`layers.unit_retirement.retire`)."""
@@ -379,8 +383,9 @@ def _retirement(
     nothing); :data:`~layers.unit_retirement.SUCCESSOR`: the
     code that took a retired unit over (继承编码); :data:`~layers.unit_retirement.FORMER`: the
     codes a unit in use replaces (原编码: a re-coded grid's old code, the villages merged into
-    this one), which are retired with this unit as their successor. A file with none of these
-    columns stages nothing: it says nothing of re-division.
+    this one), which are retired with this unit as their successor, on the row's 撤销日期
+    (调整日期: :data:`~layers.unit_retirement.FORMER_ON`) when it gives one. A file with none
+    of these columns stages nothing: it says nothing of re-division.
     """
     if not any(checks.has(f) for f in ("status", "retired_on", "successor", "former")):
         return {}
@@ -395,9 +400,10 @@ def _retirement(
     checks.fail("status", wrong, lambda value: rules[str(value)])
     when = checks.timestamps("retired_on", past=True)
     retired = status == UnitStatus.RETIRED.value
-    checks.fail(
+    former = checks.text("former").map(_former_codes, na_action="ignore")
+    checks.fail(  # a unit in use with 原编码: the day the units it replaces were retired
         "retired_on",
-        when.notna() & ~retired & raw.isna(),
+        when.notna() & ~retired & raw.isna() & former.isna(),
         f"填了{checks.header('retired_on')}，但{checks.header('status')}为空：撤销的单位请写明撤销",
     )
     day = when.dt.tz_convert(SHANGHAI).dt.strftime("%Y-%m-%d")  # else: see unit_retirement
@@ -410,7 +416,6 @@ def _retirement(
         f"{checks.header('former')}）",
     )
     checks.fail("successor", successor.notna() & (successor == codes), "不能由自己继承")
-    former = checks.text("former").map(_former_codes, na_action="ignore")
     bad_former = former.map(
         lambda cs: next((c for c in cs if _not_code(parse, c)), None), na_action="ignore"
     )
@@ -430,6 +435,7 @@ def _retirement(
         SUCCESSOR: successor.astype(object),
         STATUS: status.astype(object),
         FORMER: former.map(",".join, na_action="ignore").astype(object),
+        FORMER_ON: day.where(~retired & former.notna(), None).astype(object),
     }
 
 
@@ -704,20 +710,23 @@ def case_code(area_code: str, channel: str, external_no: str) -> str:
     return f"IM{area_code}{digest[:18]}"
 
 
+CASE_TABLES: tuple[type[LabelledEnum], ...] = (Category, *SUBTYPES.values())
+"""The code tables a case's type is named in: its category, or a subtype of one."""
+
+
 def _case_category(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
-    """Category and subcategory: the type column holds a category or a dispute type.
+    """Category and subcategory: the type column holds a category or one of its subtypes.
 
     A classification of several levels is read as its most specific level that names either
-    (``城乡建设>物业管理>消防安全`` is a hazard, ``矛盾纠纷/劳资欠薪`` a dispute over wages).
+    (``城乡建设>物业管理>消防安全`` is a fire hazard, ``矛盾纠纷/劳资欠薪`` a dispute over wages);
+    a subtype gives the case its category (:data:`layers.model.cases.SUBTYPES`). A subcategory
+    column is read in the subtypes of the row's category; a value that is none of them stays
+    as written.
     """
     raw = checks.text("category")
-    written = checks.recoded("category")
-    category, as_dispute = vocabulary.codes_in(written, [Category, DisputeType])
-    category = category.where(category.notna() | as_dispute.isna(), Category.DISPUTE.value)
-    sub_raw = checks.recoded("subcategory")
-    sub_codes = vocabulary.codes_of(sub_raw, DisputeType)
-    subcategory = sub_codes.where(sub_codes.notna(), sub_raw)  # a free-text subcategory stays
-    subcategory = subcategory.where(subcategory.notna(), as_dispute)
+    category, subtype = _category_and_subtype(checks.recoded("category"))
+    subcategory = _subtype_of(checks.recoded("subcategory"), category)
+    subcategory = subcategory.where(subcategory.notna(), subtype)
     wrong = raw.notna() & category.isna()
     renamed = checks.values.get("category", {})
     rules = {  # one rule per distinct value: a million rows share a handful
@@ -725,24 +734,59 @@ def _case_category(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
         for value in raw[wrong].unique()
     }
     checks.fail("category", wrong, lambda value: rules[str(value)])
-    readings = classification_note(raw, category, as_dispute)
+    readings = classification_note(raw, category, subtype)
     if readings is not None:
         checks.notes.append(readings)
     return category.astype(object), subcategory.astype(object)
 
 
-READINGS_SHOWN = 10
-"""How many of a file's classifications :func:`classification_note` shows."""
+def _category_and_subtype(written: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Return the category and the subtype (NaN where none) each type as written names.
+
+    Examples
+    --------
+    >>> category, subtype = _category_and_subtype(
+    ...     pd.Series(["应急管理>消防安全>消防通道堵塞", "邻里纠纷", "社情民意", "教育"]))
+    >>> category.tolist(), subtype.tolist()
+    (['safety_hazard', 'dispute', 'public_opinion', nan], ['fire', 'neighbours', nan, nan])
+    """
+    category, *found = vocabulary.codes_in(written, CASE_TABLES)
+    subtype = pd.Series(np.nan, index=written.index, dtype=object)
+    for owner, codes in zip(SUBTYPES, found, strict=True):
+        category = category.where(category.notna() | codes.isna(), owner.value)
+        subtype = subtype.where(codes.isna(), codes)
+    return category, subtype
 
 
-def classification_note(raw: pd.Series, category: pd.Series, dispute: pd.Series) -> str | None:
+def _subtype_of(written: pd.Series, category: pd.Series) -> pd.Series:
+    """Return the codes of a subcategory column, each read in its row's category's subtypes.
+
+    A value none of them names (a dispute's 消防安全隐患, a platform's own free text) stays as
+    written.
+
+    Examples
+    --------
+    >>> _subtype_of(pd.Series(["燃气安全隐患", "邻里纠纷", "燃气安全隐患", None]),
+    ...             pd.Series(["safety_hazard", "dispute", "dispute", "dispute"])).tolist()
+    ['gas', 'neighbours', '燃气安全隐患', nan]
+    """
+    codes = pd.Series(None, index=written.index, dtype=object)
+    for owner, found in zip(
+        SUBTYPES, vocabulary.codes_in(written, list(SUBTYPES.values())), strict=True
+    ):
+        codes = codes.where(codes.notna() | (category != owner.value) | found.isna(), found)
+    return codes.where(codes.notna(), written)
+
+
+def classification_note(raw: pd.Series, category: pd.Series, subtype: pd.Series) -> str | None:
     """Return the summary's lines on how each of a file's own classifications was read.
 
     A 12345 classification of several levels is read by its most specific level known
     (``社会治安>邻里纠纷>噪音扰民`` is a dispute over 环境污染, by 噪音扰民): the clerk sees each
     distinct value the file writes and what it became, most rows first, and may classify one
     otherwise in the mapping file. Values written as a type's own name (``矛盾纠纷``,
-    ``邻里纠纷``) say nothing surprising and are left out.
+    ``邻里纠纷``) say nothing surprising and are left out. Every value is listed: the summary
+    of an import (not of a dry run) shows the first few (:func:`importers.cli.shown_note`).
 
     Parameters
     ----------
@@ -750,34 +794,38 @@ def classification_note(raw: pd.Series, category: pd.Series, dispute: pd.Series)
         The classifications as written (``None`` where empty).
     category : pandas.Series
         Their category codes (NaN where refused).
-    dispute : pandas.Series
-        The dispute type each was read as, if any.
+    subtype : pandas.Series
+        The subtype of its category each was read as, if any.
 
     Returns
     -------
     str or None
-        ``分类对照…：`` then one line per value (at most :data:`READINGS_SHOWN`); ``None``
-        when no value needs it.
+        ``分类对照…：`` then one line per value; ``None`` when no value needs it.
 
     Examples
     --------
-    >>> raw = pd.Series(["社会治安>邻里纠纷>噪音扰民", "邻里纠纷", "社会治安>邻里纠纷>噪音扰民"])
-    >>> print(classification_note(raw, pd.Series(["dispute"] * 3),
-    ...                           pd.Series(["environment", "neighbours", "environment"])))
+    >>> raw = pd.Series(["社会治安>邻里纠纷>噪音扰民"] * 2 + ["邻里纠纷", "应急管理>消防安全"])
+    >>> category = pd.Series(["dispute", "dispute", "dispute", "safety_hazard"])
+    >>> subtype = pd.Series(["environment", "environment", "neighbours", "fire"])
+    >>> print(classification_note(raw, category, subtype))
     分类对照（本文件的分类按以下读取，行数多的在前）：
       社会治安>邻里纠纷>噪音扰民 → 矛盾纠纷/环境污染（2 行）
+      应急管理>消防安全 → 安全隐患/消防安全隐患（1 行）
     """
-    categories, disputes = Category.labels(), DisputeType.labels()
-    read = pd.DataFrame({"raw": raw, "category": category, "dispute": dispute}).dropna(
+    categories = Category.labels()
+    subtypes = {
+        code: label for table in SUBTYPES.values() for code, label in table.labels().items()
+    }
+    read = pd.DataFrame({"raw": raw, "category": category, "subtype": subtype}).dropna(
         subset=["raw", "category"]
     )
     if read.empty:
         return None
-    read["as"] = read["category"].map(categories) + read["dispute"].map(
-        lambda code: f"/{disputes[code]}", na_action="ignore"
-    ).fillna("")
+    read["as"] = read["category"].map(categories) + read["subtype"].map(
+        lambda code: f"/{subtypes[code]}", na_action="ignore"
+    ).astype(object).fillna("")
     counted = read.groupby(["raw", "as"]).size().sort_values(ascending=False, kind="stable")
-    plain = {vocabulary.value_key(label) for label in [*categories.values(), *disputes.values()]}
+    plain = {vocabulary.value_key(label) for label in [*categories.values(), *subtypes.values()]}
     lines = [
         f"  {value} → {reading}（{n} 行）"
         for (value, reading), n in zip(counted.index.tolist(), counted.tolist(), strict=True)
@@ -785,14 +833,11 @@ def classification_note(raw: pd.Series, category: pd.Series, dispute: pd.Series)
     ]
     if not lines:
         return None
-    more = len(lines) - READINGS_SHOWN
-    tail = [f"  另有 {more} 种，未列出"] if more > 0 else []
-    head = "分类对照（本文件的分类按以下读取，行数多的在前）："
-    return "\n".join([head, *lines[:READINGS_SHOWN], *tail])
+    return "\n".join(["分类对照（本文件的分类按以下读取，行数多的在前）：", *lines])
 
 
-CASE_TYPES = "、".join([m.label for m in Category] + [m.label for m in DisputeType])
-"""The names a case's type may be given (its category, or the type of a dispute)."""
+CASE_TYPES = "、".join(m.label for table in CASE_TABLES for m in table)
+"""The names a case's type may be given (its category, or one of the category's subtypes)."""
 _EXAMPLE_TYPE = "教育>义务教育>入学政策"
 """A 12345 classification no type of the platform names, for the rule's example."""
 _TYPES_SECTION = '[values."事件类型"]'
@@ -820,7 +865,7 @@ def category_rule(value: str, renamed: str | None = None) -> str:
     --------
     >>> allowed, way = category_rule("城市管理>占道经营").split("；")
     >>> allowed  # doctest: +ELLIPSIS
-    '必须是以下之一：矛盾纠纷、安全隐患、社情民意、婚姻家庭、...、借贷合同、其他纠纷'
+    '必须是以下之一：矛盾纠纷、安全隐患、社情民意、婚姻家庭、...、其他纠纷、消防安全隐患、...、政策咨询'
     >>> way.split("，")
     ['本文件自有的分类', '可在映射文件（--mapping）的 [values."事件类型"] 中写明它归入上列哪一类',
      '如 "城市管理>占道经营" = "社情民意"']
@@ -899,17 +944,55 @@ def status_rule(value: str, renamed: str | None = None) -> str:
     )
 
 
-def _case_status(checks: RowChecks) -> pd.Series:
+ENDED_UNSETTLED = frozenset(
+    vocabulary.value_key(word)
+    for word in (
+        "调解不成功 调解未成功 调解失败 化解不成功 化解未成功 化解失败 不成功 未达成协议 "
+        "终止调解 调解终止 引导诉讼 已引导诉讼 进入诉讼程序 转诉讼 已起诉 法治化途径 "
+        "申请仲裁 转仲裁 已转仲裁"
+    ).split()
+)
+"""Statuses that say a mediation ended without settling the dispute, which a ledger or a
+12345 export keeps on its open side (the parties are referred to court or arbitration). With
+``--history`` such a row is concluded history (:data:`layers.case_import.HISTORY_ENDED`), with
+the closing time its source gives; without it, an open case, as the vocabulary reads it."""
+REFERRED = re.compile(r"^已?移交")
+"""A status that says the matter was referred on (已移交, 已移交司法所, 移交法院 …): ended here."""
+
+
+def _ended_unsettled(written: pd.Series) -> pd.Series:
+    """Return which statuses say the mediation ended unsettled (:data:`ENDED_UNSETTLED`).
+
+    Read as a whole or by the leading clause (``调解不成功，引导当事人诉讼``).
+    """
+
+    def says_ended(value: object) -> bool:
+        text = str(value)
+        leading = vocabulary.STATUS_CLAUSE.split(text, maxsplit=1)[0]
+        keys = {vocabulary.value_key(text), vocabulary.value_key(leading)}
+        return bool(keys & ENDED_UNSETTLED) or any(REFERRED.match(k) for k in keys)
+
+    said = {value: says_ended(value) for value in written.dropna().unique()}  # a handful
+    if not any(said.values()):
+        return pd.Series(False, index=written.index)
+    return written.map(said).eq(True)
+
+
+def _case_status(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
     """Return the codes of the rows' statuses; refuse the unknown and the voided ones.
 
     A status of several clauses is read by its leading word when the whole is not known
-    (``调解成功，已签订调解协议书`` is 调解成功).
+    (``调解成功，已签订调解协议书`` is 调解成功). A status that says the mediation ended
+    unsettled or was referred on (:data:`ENDED_UNSETTLED`, ``已移交法院``) is open here, and
+    returned as such (the second series).
     """
     raw = checks.text("status")
     written = checks.recoded("status")
     codes = vocabulary.codes_of(written, CaseStatus)
     leading = written.str.split(vocabulary.STATUS_CLAUSE, n=1, regex=True).str[0]
     codes = codes.where(codes.notna(), vocabulary.codes_of(leading, CaseStatus))
+    ended = _ended_unsettled(written) & (codes.isna() | (codes == CaseStatus.OPEN.value))
+    codes = codes.where(~ended, CaseStatus.OPEN.value)
     keys = written.map(vocabulary.value_key, na_action="ignore")
     void = raw.notna() & codes.isna() & keys.isin(vocabulary.VOID_STATUSES)
     checks.fail("status", void, VOID_RULE)
@@ -920,31 +1003,64 @@ def _case_status(checks: RowChecks) -> pd.Series:
         for value in raw[wrong].unique()
     }
     checks.fail("status", wrong, lambda value: rules[str(value)])
-    return codes.astype(object).where(codes.notna(), None)
+    return codes.astype(object).where(codes.notna(), None), ended
 
 
-def _case_state(checks: RowChecks, reported: pd.Series) -> dict[str, pd.Series]:
+OPEN_CLOSED_RULE = "状态为未办结的案件不应有办结时间"
+"""Why a row whose status says open is refused when it gives a closing time."""
+ENDED_CLOSED_RULE = (
+    f"{OPEN_CLOSED_RULE}；调解不成功、已移交等调解已结束的历史记录，"
+    "请加 --history 导入（按历史记录归档，保留原状态和办结时间）"
+)
+"""The same, for a status that says the mediation ended unsettled, outside a history import."""
+
+
+def _case_state(
+    checks: RowChecks, reported: pd.Series, *, history: bool = False
+) -> dict[str, pd.Series]:
     """State and closing time: a case settled in its source system is imported settled.
 
     A row with a closing time and no status was settled; a status that says the case is
-    still open contradicts a closing time, and a case cannot close before it was reported.
+    still open contradicts a closing time (unless, with ``history``, it says the mediation
+    ended unsettled: the time it ended), and a case cannot close before it was reported.
     When some row gives either, :data:`layers.case_import.STATUS_GIVEN` says which rows do.
+    With ``history``, the rows still open at the source are concluded history: state
+    ``archived``, and :data:`layers.case_import.HISTORY_STATUS` and
+    :data:`layers.case_import.HISTORY_ENDED` keep what the source says of them.
     """
     closed = checks.timestamps("closed_at", past=True)
-    status = _case_status(checks)
+    status, ended = _case_status(checks)
     written = status.notna()
     status = status.where(written | closed.isna(), CaseStatus.RESOLVED.value)
     state = status.where(status.notna(), CaseStatus.OPEN.value)
-    still_open = written & (status == CaseStatus.OPEN.value)
-    checks.fail("closed_at", still_open & closed.notna(), "状态为未办结的案件不应有办结时间")
+    still_open = written & (status == CaseStatus.OPEN.value) & closed.notna()
+    checks.fail("closed_at", still_open & ~ended, OPEN_CLOSED_RULE)
+    if not history:
+        checks.fail("closed_at", still_open & ended, ENDED_CLOSED_RULE)
     checks.fail("closed_at", closed < reported, "办结时间早于登记时间")
-    said = written | closed.notna()
+    concluded = state == CaseStatus.OPEN.value if history else pd.Series(False, index=state.index)
+    said = written | closed.notna() | concluded
     given = {STATUS_GIVEN: said} if said.any() else {}
-    closed = closed.where(state != CaseStatus.OPEN.value)
-    untimed = int(((state != CaseStatus.OPEN.value) & closed.isna() & ~checks.bad).sum())
+    closed = closed.where((state != CaseStatus.OPEN.value) | concluded)
+    state = state.where(~concluded, CaseStatus.ARCHIVED.value)
+    untimed = int(
+        ((state != CaseStatus.OPEN.value) & ~concluded & closed.isna() & ~checks.bad).sum()
+    )
     if untimed:
         checks.notes.append(UNTIMED_NOTE.format(n=untimed))
-    return {"state": state.astype(object), "closed_at": _iso(closed), **given}
+    kept = _history_columns(checks, concluded, ended) if history else {}
+    return {"state": state.astype(object), "closed_at": _iso(closed), **given, **kept}
+
+
+def _history_columns(
+    checks: RowChecks, concluded: pd.Series, ended: pd.Series
+) -> dict[str, pd.Series]:
+    """Return what the source says of the rows a history import stores as concluded history."""
+    written = checks.text("status").map(lambda v: str(v).strip() or None, na_action="ignore")
+    return {
+        HISTORY_STATUS: written.where(concluded, None).astype(object),
+        HISTORY_ENDED: ended.where(concluded, None).astype(object),
+    }
 
 
 UNTIMED_NOTE = "{n} 件已办结但没有办结时间，办结用时的统计不计入这些案件"
@@ -1026,7 +1142,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     category, subcategory = _case_category(checks)
     reported = checks.timestamps("reported_at", past=True)
     risk = checks.choice("risk_level", RiskLevel, default=RiskLevel.BLUE.value)
-    state = _case_state(checks, reported)
+    state = _case_state(checks, reported, history=context.history)
     grid, grid_names = _grid_from(checks, "grid_code")
     area, places = _area_from(checks, grid.str[:12])
     numbered = checks.has("external_no")
@@ -1040,7 +1156,8 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     )
     title = title.where(title.notna(), fallback).str.slice(0, 200)
     told_on = "external_no" if numbered else "description" if checks.has("description") else "title"
-    checks.duplicates(told_on, [channel, external])
+    # a ledger's number leaves the channel out: the same row under two 排查方式 is one case
+    checks.duplicates(told_on, [channel, external] if numbered else [external])
     records = _frame(
         checks,
         {
@@ -1061,6 +1178,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             "reported_at": _iso(reported),
             "reporter_name": checks.text("reporter_name"),
             "reporter_phone": phone_numbers(checks.text("reporter_phone")),
+            **_source_repeats(checks),
         },
     )
     # What the file has no column for says nothing of a case on record (a later export of
@@ -1077,6 +1195,33 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     alike = tuple(c for c in ("reporter_name", "title", "description") if checks.has(c))
     edited = None if numbered else Recognition(partial(_edited_ledger_rows, alike=alike))
     return [Part(records, ("channel", "external_no"), True, unsaid, recognition=edited)]
+
+
+REPEAT_WORDS = {
+    True: "是 y yes true 1 重复 重复件 是重复件 重复工单 重复来电 √ ✓ ✔",
+    False: "否 n no false 0 不重复 非重复 非重复件 不是 不是重复件 × ✗ ✘",
+}
+"""How an export writes its 是否重复件: yes or no."""
+REPEAT_FLAG_RULE = "应填“是”或“否”（是否为重复件）"
+"""Why a 是否重复件 that says neither is refused."""
+
+
+def _source_repeats(checks: RowChecks) -> dict[str, pd.Series]:
+    """Read an export's own repeat flags (是否重复件, 关联工单编号), when it has them.
+
+    The source system knows which calls repeat an earlier work order: its word is taken
+    before the 200 m / 30 days rule (:func:`layers.case_repeats.link_staged_repeats`). A file
+    without either column stages neither, and keeps the rule alone.
+    """
+    if not (checks.has("repeat_flag") or checks.has("repeat_of")):
+        return {}
+    words = {vocabulary.value_key(w): said for said, ws in REPEAT_WORDS.items() for w in ws.split()}
+    written = checks.text("repeat_flag")
+    flag = written.map(lambda v: words.get(vocabulary.value_key(str(v))), na_action="ignore")
+    checks.fail("repeat_flag", written.notna() & flag.isna(), REPEAT_FLAG_RULE)
+    original = checks.text("repeat_of").map(lambda v: str(v).strip() or None, na_action="ignore")
+    checks.fail("repeat_of", excel_mangled_cells(original), EXCEL_NUMBER_RULE)
+    return {REPEAT_FLAG: flag.astype(object), REPEAT_OF: original.astype(object)}
 
 
 def _edited_ledger_rows(conn: Any, staging: str, alike: tuple[str, ...]) -> list[str]:
@@ -1574,6 +1719,8 @@ KINDS: dict[str, Kind] = {
             "closed_at",
             "reporter_name",
             "reporter_phone",
+            "repeat_flag",
+            "repeat_of",
         ),
         _prepare_cases,
         update=False,
@@ -1582,7 +1729,13 @@ KINDS: dict[str, Kind] = {
         required=("external_no", "channel", "category", "reported_at"),
         headers={"external_no": "工单编号", "status": "办理状态"},
         named_by_file={"channel": Channel},
-        helpers={STATUS_GIVEN: "boolean"},
+        helpers={
+            STATUS_GIVEN: "boolean",
+            HISTORY_STATUS: "text",
+            HISTORY_ENDED: "boolean",
+            REPEAT_FLAG: "boolean",
+            REPEAT_OF: "text",
+        },
         numbered_by_content=True,
     ),
     "persons": Kind(

@@ -11,7 +11,10 @@ appends each new case's first event; before it, the cases imported earlier that 
 handled here since are brought up to the file, closed when it says they are settled and
 corrected when its values differ, see :func:`layers.case_import.settle_from_source` and
 :func:`layers.case_import.refresh_untouched`, and the new cases that repeat an earlier report
-are linked to it, see :mod:`layers.case_repeats`; for visits, before it, a visit an earlier
+are linked to it, see :mod:`layers.case_repeats`; a ledger's generated numbers find their
+cases whatever the channel, :func:`layers.case_import.match_ledger_numbers`; a history import
+concludes the rows its source left open, and any other import says how many open cases it puts
+into the queues, :func:`layers.case_import.queued_cases`; for visits, before it, a visit an earlier
 import recorded whose 走访人 the file corrects takes the file's visitor rather than staying
 beside a second visit, see :mod:`layers.visit_import`). A kind that updates matched rows
 (reference data, and the people and visits that come from files only) writes a field the file
@@ -24,7 +27,13 @@ foreign keys validated by one join each.
 
 With :attr:`LoadOptions.within`, once every step has placed the rows, those outside the
 jurisdiction the file is imported for are refused (:mod:`importers.within`); without it, the
-rows that load are counted by county (:attr:`Loaded.counties`).
+rows that load are counted by county (:attr:`Loaded.counties`). A row no step placed whose
+address begins with another county is refused on its address, as outside it or in a county
+the database lacks (:func:`importers.within.addresses_elsewhere`), not as 缺少所属辖区.
+
+A grids or jurisdictions file without a boundary column loads (a list of names and leaders is
+a real file), but the new units it creates have no boundary, and nothing placed by its point
+will lie in them: an :class:`Alarm` names them (:func:`unbounded_alarm`), in a dry run too.
 """
 
 from __future__ import annotations
@@ -45,7 +54,7 @@ from importers.crs_check import (
     check_unconfirmed_crs,
     unchecked_note,
 )
-from importers.kinds import Kind, Part, visit_key
+from importers.kinds import LEDGER_PREFIX, Kind, Part, visit_key
 from importers.names import Directories, address_places, resolve_names
 from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks
@@ -54,6 +63,7 @@ from importers.within import (
     UNIT_KINDS,
     CountyRows,
     Scope,
+    addresses_elsewhere,
     county_rows,
     refused_rows,
 )
@@ -124,6 +134,9 @@ class LoadOptions:
     complete : bool
         A file of units is the whole layer of ``within``: the units of its kind there that it
         leaves out are retired (:func:`layers.unit_retirement.retire`).
+    history : bool
+        A file of cases is a record of the past: its rows still open at the source are
+        concluded history (:mod:`layers.case_import`).
     """
 
     partial: bool
@@ -136,6 +149,7 @@ class LoadOptions:
     within: Scope | None = None
     named: tuple[str, ...] = ()
     complete: bool = False
+    history: bool = False
 
 
 @dataclass(frozen=True)
@@ -241,6 +255,7 @@ def load(
         return None
     total = UpsertCounts(0, 0, on_record)
     by_county: Counter[str] = Counter()
+    unbounded: list[str] = []  # new units of a file without boundaries
     for stage in staged:
         corrected = _correct_visitors(conn, kind, stage, checks, options, rejected)
         if rejected:
@@ -256,13 +271,32 @@ def load(
         if grid_leaders.LEADER in stage.part.records.columns:  # 网格长: before the upsert
             checks.notes += grid_leaders.assign_leaders(conn, stage.name, kind.header("leader"))
         cases = kind.name == "cases"
+        history = cases and options.history
+        if cases and not checks.has("external_no"):  # a ledger's numbers leave out the channel
+            matched = case_import.match_ledger_numbers(
+                conn, stage.name, LEDGER_PREFIX, options.user
+            )
+            checks.notes += matched.notes()
+        if history:
+            checks.notes += case_import.history_rows(conn, stage.name)
         brought = _bring_up_to_file(conn, stage, checks, options) if cases else 0
-        follow_up = case_import.first_events(options.user) if cases else None
-        computed = case_import.computed_columns(options.limits_config) if cases else {}
+        follow_up = (
+            case_import.first_events(options.user, history_of=stage.name if history else None)
+            if cases
+            else None
+        )
+        computed = (
+            case_import.computed_columns(options.limits_config, history=history) if cases else {}
+        )
         links = case_repeats.RepeatLinks(0, 0)
-        if cases and kind.geometry in stage.columns:
+        points = kind.geometry in stage.columns
+        declared = case_repeats.REPEAT_OF in stage.part.records.columns
+        if cases and (points or declared):
             progress.step("repeats", None)
-            links = case_repeats.link_staged_repeats(conn, stage.name, actor=options.user)
+            links = case_repeats.link_staged_repeats(
+                conn, stage.name, actor=options.user, points=points, declared=declared
+            )
+            checks.notes += links.notes
         computed |= links.columns
         if recognition is not None and recognition.new_id is not None:
             computed["id"] = recognition.new_id
@@ -270,6 +304,8 @@ def load(
         key = stage.part.key
         deferred = _defer_if_worth_it(conn, kind, stage, options)
         units = kind.name in grid_changes.UNIT_TABLES  # what the file changes around them
+        if units and not checks.has("wkt"):
+            unbounded += import_checks.new_units(conn, kind.table.name, stage.name)
         if kind.name == "jurisdictions":  # 前冲村委会 is 前冲村 on record: no rename
             checks.notes += grid_changes.keep_short_names(conn, stage.name).notes()
         before = grid_changes.snapshot(conn, kind.name, stage.name) if units else None
@@ -287,7 +323,7 @@ def load(
             insert_only=(*stage.part.insert_only, "import_id"),  # the import that made it
             conflict=stage.part.conflict,
             follow_up=follow_up,
-            returning=case_import.EVENT_COLUMNS if follow_up is not None else None,
+            returning=case_import.event_columns(history) if follow_up is not None else None,
             locked=deferred is not None,
             computed=computed,
             joined=links.joined,
@@ -295,6 +331,8 @@ def load(
         if deferred is not None:
             progress.step("rebuild", None)
             deferred.restore(conn)
+        if cases and options.import_id is not None and _opens_cases(stage):
+            checks.notes += case_import.queued_cases(conn, options.import_id).notes()
         if corrected:  # the upsert found them as the file says: unchanged
             counts = replace(
                 counts, updated=counts.updated + corrected, unchanged=counts.unchanged - corrected
@@ -332,7 +370,62 @@ def load(
             total.unchanged + counts.unchanged - brought,
             total.repeats + links.repeats,
         )
+    if unbounded:
+        checks.notes.append(unbounded_alarm(kind, unbounded))
     return Loaded(total, county_rows(conn, dict(by_county)))
+
+
+class Alarm(str):
+    """A note of the summary the clerk must not miss: it is shown first, in red.
+
+    Still a note (the import goes on): what it says is allowed, but rarely meant.
+    """
+
+    __slots__ = ()
+
+
+BOUNDARY_EXAMPLES = {"grids": "网格边界", "jurisdictions": "区划边界"}
+"""A boundary column's header as a file of each unit kind may write it (a known synonym)."""
+
+
+def unbounded_alarm(kind: Kind, names: list[str]) -> Alarm:
+    """Return the alarm of the new units a file without a boundary column creates.
+
+    A list of grids' names and leaders is a real file, and its new grids are created, but
+    nothing placed by its point will lie in them: the clerk whose file has its boundaries
+    under a header the importer does not know learns it before importing.
+
+    Parameters
+    ----------
+    kind : Kind
+        Grids or jurisdictions.
+    names : list of str
+        The new units' names, in the file's order.
+
+    Returns
+    -------
+    Alarm
+        ``新增网格 N 个没有边界：…；如文件中有边界列（如“网格边界”），请用 --mapping 指定``.
+
+    Examples
+    --------
+    >>> from importers.kinds import KINDS
+    >>> unbounded_alarm(KINDS["grids"], ["黄寨第1网格", "黄寨第2网格"]).split("；")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['新增网格 2 个没有边界：黄寨第1网格、黄寨第2网格',
+     '如文件中有边界列（如“网格边界”），请用 --mapping 指定']
+    """
+    header = BOUNDARY_EXAMPLES.get(kind.name, kind.header("wkt"))
+    return Alarm(
+        f"新增{kind.label} {len(names)} 个没有边界：{_listed(names)}；"
+        f"如文件中有边界列（如“{header}”），请用 --mapping 指定"
+    )
+
+
+def _opens_cases(stage: _Staged) -> bool:
+    """Tell whether some staged case is open: the import may give the operators work."""
+    states = stage.part.records.get("state")
+    return states is not None and bool((states == CaseState.REGISTERED.value).any())
 
 
 def _correct_visitors(
@@ -465,6 +558,7 @@ def _bring_up_to_file(
         [c for c in stage.columns if c not in unsaid],
         options.user,
         options.limits_config,
+        history=options.history,
     )
     relinked = case_repeats.relink_refreshed(conn, stage.name, refreshed.moved, actor=options.user)
     checks.notes += relinked.notes()
@@ -481,7 +575,7 @@ def _settle_from_source(
     """
     if case_import.STATUS_GIVEN not in stage.part.records.columns:
         return []
-    found = case_import.settle_from_source(conn, stage.name, options.user)
+    found = case_import.settle_from_source(conn, stage.name, options.user, history=options.history)
     checks.notes += found.notes()
     labels = CaseState.labels()
     reasons = []
@@ -489,7 +583,8 @@ def _settle_from_source(
         if in_file == CaseState.REGISTERED.value:
             rule = f"本平台中此案件{labels[here]}，文件中为未办结：未重新打开（需要时请在平台操作）"
         else:
-            rule = f"本平台中此案件正在办理（{labels[here]}），未按文件改为{labels[in_file]}"
+            becomes = "历史记录" if row in found.history else labels[in_file]
+            rule = f"本平台中此案件正在办理（{labels[here]}），未按文件改为{becomes}"
         reasons.append((row, rule))
     field = "status" if checks.has("status") else "closed_at"
     checks.add(
@@ -533,6 +628,9 @@ def _database_checks(
         rule = "缺少所属辖区：没有辖区或网格编码，点位（如有）不在数据库中任何辖区的边界内"
         if checks.has("address"):
             rule += "，地址中也没有数据库中乡镇（街道）或村（社区）的全称"
+            elsewhere = addresses_elsewhere(checks.text("address").reindex(missing), options.within)
+            found += checks.problems_at("address", list(elsewhere.items()))
+            missing = [row for row in missing if row not in elsewhere]
         found += checks.problems_at("area_code", [(row, rule) for row in missing])
         unknown = import_checks.unknown_area_codes(conn, staging)
         found += checks.problems_at(
@@ -574,10 +672,7 @@ def _retirement_checks(
     unknown = unit_retirement.unknown_successors(conn, kind.name, staging)
     return found + checks.problems_at(
         "successor",
-        [
-            (row, f"{code} 不在数据库中在用的{kind.label}里，也不是本文件中在用的{kind.label}")
-            for row, code in unknown
-        ],
+        [(row, unit_retirement.unknown_successor_rule(kind.name, code)) for row, code in unknown],
     )
 
 

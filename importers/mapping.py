@@ -7,6 +7,11 @@ field is named by its code (``lon``) or by a header known for it (``经度``; se
 field's values other names, the way a centre's own files write them (``[values."事件类型"]``
 ``"市容环境" = "社情民意"``).
 The same knowledge tells the readers which row of a sheet is its header (:func:`header_test`).
+
+A header that names the field in some files and something else in others comes after the
+field's plain headers: many hotlines' 诉求类型 says 投诉, 咨询 or 求助 beside a 问题分类 that is
+the case's type, so it is the type only in a file without such a column. A bracketed note is
+no part of a header: 村（社区） is 村, a village.
 """
 
 from __future__ import annotations
@@ -41,7 +46,22 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ),
     "lat": ("纬度", "lat", "latitude", "y", "y坐标", "纵坐标", "北纬", "事发地纬度", "事件纬度"),
     "lonlat": ("lonlat", "lnglat", "经纬度", "坐标", "经纬度坐标", "位置坐标", "点位坐标"),
-    "wkt": ("wkt", "geometry", "geom", "the_geom", "shape", "几何", "边界", "范围", "边界wkt"),
+    "wkt": (
+        "wkt",
+        "geometry",
+        "geom",
+        "the_geom",
+        "shape",
+        "几何",
+        "边界",
+        "范围",
+        "边界wkt",
+        "网格边界",
+        "网格范围",
+        "区划边界",
+        "辖区边界",
+        "村界",
+    ),
     "code": (
         "code",
         "编码",
@@ -98,6 +118,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "所属区域",
         "村名",
         "村代码",
+        "村",  # 村（社区）, 村(居): the note in brackets is left out (normalise_header)
+        "社区",  # 社区（村）
     ),
     "township": (
         "township",
@@ -143,6 +165,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "矛盾纠纷类型",
         "纠纷类别",
         "矛盾类型",
+        # last: many hotlines' 诉求类型 says 投诉, 咨询, 求助, beside a 问题分类 that is the type
+        "诉求类型",
+        "诉求类别",
     ),
     "subcategory": ("subcategory", "事件小类", "纠纷类型", "小类", "子类"),
     "reported_at": (
@@ -334,6 +359,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "撤并日期",
         "停用日期",
         "注销日期",
+        "调整日期",  # on a new unit's row with 原编码: the day the units it replaces retired
+        "变更日期",
+        "区划调整日期",
     ),
     "successor": (
         "successor",
@@ -375,6 +403,24 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "网格负责人电话",
     ),
     "leader_no": ("leader_no", "网格长工号", "网格长编号", "网格负责人工号"),
+    # a 12345 export's own repeat flags (cases only: layers.case_repeats)
+    "repeat_flag": (
+        "repeat_flag",
+        "是否重复件",
+        "是否重复",
+        "是否重复工单",
+        "重复件",
+        "是否重复诉求",
+    ),
+    "repeat_of": (
+        "repeat_of",
+        "关联工单编号",
+        "关联工单号",
+        "重复工单编号",
+        "原工单编号",
+        "主工单编号",
+        "被重复工单编号",
+    ),
 }
 
 #: Synonyms of a field in one kind's files only, tried before :data:`SYNONYMS`: a village's 村名
@@ -410,7 +456,7 @@ KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "channel": ("排查方式",),
         "category": ("警情类别", "警情类型", "问题类别", "信访事项类别"),
         "description": ("简要警情", "警情内容", "主要诉求", "诉求事项", "信访事项"),
-        "address": ("发案地点", "案发地点"),
+        "address": ("发案地点", "案发地点", "纠纷地点", "纠纷发生地点", "纠纷发生地"),
         "area_code": ("问题属地",),  # 宁州街道复安社区: a place named in full
         "reported_at": ("报警时间", "接警时间"),
         "status": ("处置状态", "反馈情况"),

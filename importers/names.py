@@ -17,18 +17,23 @@ of a village or of a grid that still means several is told apart by the row's po
 or grid around it, else the one whose village or township is), then by the unit its address
 names; a boundary file's unit by a point of its boundary.
 
-A record (a case, a person, a worker, a camera) is never placed in a unit a re-division
+A current record (a person, a worker, a camera) is never placed in a unit a re-division
 retired: a row whose codes or names mean a retired grid or village is recorded in the live
 unit around its point (a grid split in two has no successor: the point tells the part), else
 in the live unit that took it over (followed through later re-divisions), and the summary
-says so once per unit; a row with neither is refused (:func:`follow_retired`). A file of
-grids or jurisdictions is of the units themselves: its codes are not followed.
+says so once per unit; a row with neither is refused (:func:`follow_retired`). History stays
+where it happened: an event row (a case, a visit) dated before the unit's ``retired_on`` stays
+in the unit it names, as closed cases stay where they were handled when a unit retires
+(``2023 年的 24 行写的“高寨村”（2024-06-28 撤销）按当时的村记录``); one dated on or after it follows
+the rules above. A file imported before a re-division and again after it so moves nothing. A
+file of grids or jurisdictions is of the units themselves: its codes are not followed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any, TypeVar
 
 import numpy as np
@@ -191,7 +196,9 @@ def follow_retired(
 ) -> list[Problem]:
     """Record in units in use the rows whose grid or jurisdiction is retired; refuse others.
 
-    A re-division retires a grid or a village (``retired_on``). A row naming the old one (its
+    A re-division retires a grid or a village (``retired_on``). An event row (a case) dated
+    before that day stays in the old unit (:func:`_kept_in_their_time`): history stays where it
+    happened. Another row naming the old one (its
     code, or its name: :mod:`importers.places`) that has a point is placed by its point: in
     the unit in use of that kind (and level) of the retired unit's county around it, as the
     re-division moved the records on record (a grid split in two has no successor, and the
@@ -230,9 +237,23 @@ def follow_retired(
         by_grid = _area_sources(records, checks, written.index).isin(_GRID_COLUMNS)
         written.loc[by_grid.to_numpy(), "area_code"] = None
     problems: list[Problem] = []
+    day = _event_days(records)
+    pinned = pd.Series(False, index=records.index)  # kept in their time's grid, and its village
     for column, what in columns:
         codes = records[column]
         hit = codes.isin(list(retired))
+        kept = _kept_in_their_time(codes, hit, day, retired)
+        if what is None:
+            kept |= hit & pinned
+        elif "area_code" in records.columns:
+            village = codes[kept].str[:12] if kept.any() else codes[kept]
+            pinned |= (records.loc[kept.index[kept], "area_code"] == village).reindex(
+                records.index, fill_value=False
+            )
+        _note_kept(
+            codes[kept & ~pinned] if what is None else codes[kept], day, retired, checks, what
+        )
+        hit &= ~kept
         if not hit.any():
             continue
         units = codes[hit].map(retired)
@@ -310,6 +331,80 @@ def _live_around(rows: pd.DataFrame, column: str, directories: Directories) -> _
 
 def _successor(unit: RetiredUnit) -> str | None:
     return unit.successor_code
+
+
+_EVENT_DAYS = ("reported_at", "visited_on")
+"""Columns that date an event row (:data:`layers.import_checks.EVENT_DAYS`), in order."""
+
+
+def _event_days(records: pd.DataFrame) -> pd.Series | None:
+    """Return each event row's local day (NaT where unknown); ``None`` for current records."""
+    column = next((c for c in _EVENT_DAYS if c in records.columns), None)
+    if column is None:
+        return None
+    when = pd.to_datetime(records[column], errors="coerce", utc=True, format="ISO8601")
+    return when.dt.tz_convert("Asia/Shanghai").dt.tz_localize(None).dt.normalize()
+
+
+def _kept_in_their_time(
+    codes: pd.Series, hit: pd.Series, day: pd.Series | None, retired: dict[str, RetiredUnit]
+) -> pd.Series:
+    """Return the rows naming a retired unit that are dated before its retirement: they stay.
+
+    A case of 2023 that names 高寨村, merged away on 2024-06-28, happened in 高寨村: it is
+    recorded there, as the closed cases of a unit stay where they were handled when it retires.
+    Only an event row is dated; a person, a worker, a camera are current records. A grid
+    outlives no village: one retired after its village (the township re-coded the grids later)
+    was in use only while its village was.
+    """
+    if day is None or not hit.any():
+        return pd.Series(False, index=codes.index)
+    since = codes[hit].map(lambda code: pd.Timestamp(_in_use_until(str(code), retired)))
+    before = day.reindex(since.index) < since
+    return before.reindex(codes.index, fill_value=False).astype(bool)
+
+
+def _in_use_until(code: str, retired: dict[str, RetiredUnit]) -> date:
+    """Return the day the retired unit ``code`` stopped being in use: a grid's, or its village's."""
+    until = retired[code].retired_on
+    village = retired.get(code[:12]) if len(code) > 12 else None
+    return min(until, village.retired_on) if village is not None else until
+
+
+def _note_kept(
+    kept: pd.Series,
+    day: pd.Series | None,
+    retired: dict[str, RetiredUnit],
+    checks: RowChecks,
+    what: str | None,
+) -> None:
+    """Say, once per retired unit, how many rows of its time stay in it, and of which years.
+
+    ``2023 年的 24 行写的“高寨村”（2024-06-28 撤销）按当时的村记录``.
+    """
+    if day is None or kept.empty:
+        return
+    for code, rows in kept.groupby(kept, sort=True):
+        unit = retired[str(code)]
+        years = day.reindex(rows.index).dt.year
+        first, last = int(years.min()), int(years.max())
+        span = f"{first}" if first == last else f"{first}—{last}"
+        note = (
+            f"{span} 年的 {len(rows)} 行写的“{unit.name}”（{unit.retired_on.isoformat()} 撤销）"
+            f"按当时的{_short_word(unit, what)}记录"
+        )
+        if note not in checks.notes:
+            checks.notes.append(note)
+
+
+def _short_word(unit: RetiredUnit, what: str | None) -> str:
+    """Return what ``unit`` is called in a sentence: 网格, 村, 社区, 乡镇 or 街道."""
+    if what is not None:
+        return what
+    for word in ("村", "社区", "镇", "乡", "街道"):
+        if unit.name.endswith(word):
+            return "乡镇" if word in ("镇", "乡") else word
+    return _unit_word(unit, what)
 
 
 def _note_followed(

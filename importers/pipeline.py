@@ -99,6 +99,11 @@ class ImportOptions:
         ``--complete``: a file of grids or jurisdictions is the whole layer of ``within``; the
         units of its kind there that it leaves out are retired
         (:mod:`layers.unit_retirement`).
+    history : bool
+        ``--history``: a file of cases is a record of the past. Its rows the source calls
+        settled are imported so; those it still calls open (正在调处, 办理中, 调解不成功,
+        已移交 …, or no status) are stored as concluded history, never queued nor overdue
+        (:mod:`layers.case_import`). Cases only (:data:`HISTORY_KINDS`).
     """
 
     kind: str
@@ -115,6 +120,7 @@ class ImportOptions:
     within: str | None = None
     again: bool = False
     complete: bool = False
+    history: bool = False
 
 
 @dataclass(frozen=True)
@@ -349,6 +355,8 @@ def check_table(
         Checks and staged parts.
     """
     kind = KINDS[options.kind]
+    if options.history and kind.name not in HISTORY_KINDS:
+        raise MappingError(HISTORY_RULE)
     if overrides is None and options.mapping:
         overrides = load_mapping_file(options.mapping)
     overrides = MappingFile({}, {}) if overrides is None else keyed_by_field(overrides, kind)
@@ -380,7 +388,12 @@ def check_table(
     if header_crs and not options.crs:
         notes.append(f"坐标系按表头“{header_crs[1]}”读作 {CRS_NAMES[crs.kind]}")
     checks = RowChecks(
-        frame, columns, values=overrides.values, labels=kind.headers, others=other_headers(kind)
+        frame,
+        columns,
+        values=overrides.values,
+        labels=kind.headers,
+        others=other_headers(kind),
+        file_headers=[str(c) for c in table.frame.columns],  # not a --set's nor the name's
     )
     absent = absent_mapped_notes(table.headers, overrides.columns, kind.header)
     checks.notes += [*absent, *notes]
@@ -393,7 +406,8 @@ def check_table(
         if not absent:
             raise
         raise MappingError(f"{'；'.join(absent)}。{exc}") from exc
-    parts = kind.prepare(checks, Context(crs=crs, keys=keys, file_name=file_name))
+    context = Context(crs=crs, keys=keys, file_name=file_name, history=options.history)
+    parts = kind.prepare(checks, context)
     refuse_too_long(checks, parts, kind.table)
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=declared is not None)
     named = tuple(n for n in (table.sheet_name, stem) if n)
@@ -409,6 +423,15 @@ def check_table(
         unused=tuple(unused),
         derived=tuple(derived),
     )
+
+
+HISTORY_KINDS = frozenset({"cases"})
+"""The kinds ``--history`` applies to: records of events, which a file of the past concludes."""
+HISTORY_RULE = (
+    "--history 只用于案件（cases）文件：它把历史文件中仍未办结的案件按历史记录归档；"
+    "其他类型的数据没有办理状态，请去掉 --history 后导入"
+)
+"""Why ``--history`` is refused for another kind."""
 
 
 BOUNDARY = "边界"
@@ -759,8 +782,8 @@ def import_checked(
     importers.within.WithinError
         If ``options.within`` names no jurisdiction of the database (nothing is written).
     Superseded
-        If the same file was imported before and other files of its kind since, unless
-        ``options.again`` (nothing is written).
+        If the same file was imported before, other files of its kind since, and importing
+        it again would change rows on record, unless ``options.again`` (nothing is written).
     """
     checks = checked.checks
     base = ImportOutcome(
@@ -777,8 +800,7 @@ def import_checked(
         apply_scope(conn, None)
         raw: Any = conn.connection.driver_connection
         within = find_scope(raw, options.within) if options.within is not None else None
-        if not options.again:
-            superseded(conn, checked, options.kind)
+        resent = None if options.again else superseded(conn, checked, options.kind)
         import_id = import_runs.start_run(
             conn,
             kind=base.kind,
@@ -794,7 +816,7 @@ def import_checked(
             checked.parts,
             checks,
             LoadOptions(  # a dry run goes on with the valid rows, to count what they would do
-                partial=options.partial or options.dry_run,
+                partial=options.partial or options.dry_run or resent is not None,
                 import_id=import_id,
                 user=options.user,
                 tolerance_m=options.tolerance_m,
@@ -804,10 +826,13 @@ def import_checked(
                 within=within,
                 named=checked.named,
                 complete=options.complete,
+                history=options.history,
             ),
             progress,
         )
         counts = loaded.counts if loaded is not None else None
+        if resent is not None and counts is not None and counts.updated:  # takes rows back
+            raise resent.refusal(counts.updated)
         if options.kind == "workers" and counts is not None and counts.inserted:
             checks.notes += unsaid_status_notes(checks, counts.inserted)
         problems = _final(checks.problems)
@@ -877,7 +902,7 @@ UNSAID_STATUS = (
 
 
 class Superseded(ValueError):
-    """The file was imported before, and newer files of its kind since (see :func:`superseded`)."""
+    """The file was imported before, and newer files changed its rows (see :func:`superseded`)."""
 
 
 _SHEET_PART = re.compile(r"（(?:工作表|图层)“[^”]*”）$")
@@ -905,14 +930,62 @@ def sheet_part(file_name: str) -> str:
     return found.group(0) if found else ""
 
 
-def superseded(conn: Connection, checked: CheckedFile, kind: str) -> None:
-    """Refuse a file imported before when other files of its kind were imported since.
+@dataclass(frozen=True)
+class Resent:
+    """A file imported before, with other files of its kind imported since (:func:`superseded`).
+
+    Attributes
+    ----------
+    kind : str
+        What it is imported as.
+    earlier : layers.import_runs.ImportRecord
+        Its latest import.
+    later : layers.import_runs.ImportRecord
+        The latest import of another file of its kind since.
+    """
+
+    kind: str
+    earlier: import_runs.ImportRecord
+    later: import_runs.ImportRecord
+
+    def refusal(self, changed: int) -> Superseded:
+        """Return the refusal of the file, whose import would change ``changed`` rows on record.
+
+        Examples
+        --------
+        >>> from dataclasses import replace
+        >>> from datetime import UTC, datetime
+        >>> run = import_runs.ImportRecord(
+        ...     3, "workers", "9月花名册.csv", "", "-", "网格办", "loaded",
+        ...     datetime(2026, 9, 30, 2, tzinfo=UTC), 2, 2, 0)
+        >>> later = replace(run, id=4, file_name="10月花名册.csv")
+        >>> said = str(Resent("workers", run, later).refusal(1)).split("。")
+        >>> said[0].split("，")[-1], said[1].split("：")[1]
+        ('导入编号 4）', '库中有 1 行已与此文件不同')
+        """
+        earlier, later = self.earlier, self.later
+        return Superseded(
+            f"此文件（内容相同）已于 {earlier.started} 导入过（导入编号 {earlier.id}），"
+            f"之后又导入过其他{KINDS[self.kind].label}文件（最近一次：{later.file_name}，"
+            f"{later.started}，导入编号 {later.id}）。再导入它会用其中较旧的数据覆盖之后的更新"
+            f"（{LATER_UPDATES[self.kind]}）：库中有 {changed} 行已与此文件不同。"
+            "如确要按此文件重新导入，请加 --again"
+        )
+
+
+def superseded(conn: Connection, checked: CheckedFile, kind: str) -> Resent | None:
+    """Return the file's earlier import when files of its kind were imported since.
 
     Importing the same file again changes nothing, as long as it is still the newest word on
     what it lists. A township that sends last month's roster again would take back what the
     rosters since then said (who left, who moved, who was struck off the register), row by
     row and without a word: such a file is refused, naming both imports, and ``--again``
-    imports it all the same.
+    imports it all the same. The refusal is row-aware: :func:`run_import` loads the file
+    (in its transaction) and refuses it only when that would change rows on record (its
+    upsert's ``updated``): rows that a later file, or someone here, changed since. A file
+    resent after files that share no rows with it (last year's 12345 export after a ledger)
+    changes nothing and is imported (as nothing). The test costs no query of its own: the
+    upsert counts what differs, set-based, as every import does.
 
     Parameters
     ----------
@@ -923,22 +996,18 @@ def superseded(conn: Connection, checked: CheckedFile, kind: str) -> None:
     kind : str
         What it is imported as.
 
-    Raises
-    ------
-    Superseded
-        If so.
+    Returns
+    -------
+    Resent or None
+        The earlier import and the latest other one since, ``None`` when the file was never
+        imported or nothing of its kind was imported since.
     """
     part = sheet_part(checked.file_name)
     earlier = import_runs.earlier_run(conn, checked.sha256, kind, part=part)
     later = import_runs.superseding_run(conn, earlier) if earlier is not None else None
     if earlier is None or later is None:
-        return
-    raise Superseded(
-        f"此文件（内容相同）已于 {earlier.started} 导入过（导入编号 {earlier.id}），"
-        f"之后又导入过其他{KINDS[kind].label}文件（最近一次：{later.file_name}，{later.started}，"
-        f"导入编号 {later.id}）。再导入它会用其中较旧的数据覆盖之后的更新"
-        f"（{LATER_UPDATES[kind]}）。如确要按此文件重新导入，请加 --again"
-    )
+        return None
+    return Resent(kind, earlier, later)
 
 
 LATER_UPDATES = {

@@ -1,10 +1,13 @@
 """The reject report: every rejected (or repaired) row with its reasons, as CSV or XLSX.
 
 A clerk opens it next to the source file, fixes the rows it names and imports the file again
-(re-importing is idempotent, so rows loaded the first time are not duplicated). Resident IDs
-appear masked. Values come from the clerk's file: none of them becomes a formula when the report
-is opened in Excel or WPS (a CSV cell starting with ``=``, ``+``, ``-`` or ``@`` gets a leading
-``'``, an XLSX cell is written as text).
+(re-importing is idempotent, so rows loaded the first time are not duplicated). A report may be
+what the clerk is still working through: only an import that loaded the file and rejected
+nothing removes the importer's own report of an earlier run (:func:`earlier_report`); a dry run
+never deletes a report it did not write, and a refused run of any kind deletes none unless it
+writes its own in its place. Resident IDs appear masked. Values come from the clerk's file:
+none of them becomes a formula when the report is opened in Excel or WPS (a CSV cell starting
+with ``=``, ``+``, ``-`` or ``@`` gets a leading ``'``, an XLSX cell is written as text).
 """
 
 from __future__ import annotations
@@ -199,3 +202,54 @@ def write_report(path: Path, problems: Sequence[Problem], rows: pd.DataFrame | N
         writer.writerow(HEADERS)
         writer.writerows([csv_safe(cell) for cell in line] for line in lines)
     return path
+
+
+def earlier_report(report: Path, *, own: bool, imported: bool, why: str) -> str | None:
+    """Remove or keep the reject report an earlier run left where this run writes none.
+
+    Called when this run writes no report. The importer's own report (``own``: the default
+    ``FILE.rejects.xlsx``) goes only when this run ``imported`` the file and rejected nothing:
+    its rows are in now, so a clerk finding it beside the file would take it for this run's.
+    A dry run, or a run refused whatever the reason (a file it cannot read, a resent file, a
+    CRS to confirm), leaves it: the clerk may be correcting its rows. A ``--report`` the user
+    named is never deleted.
+
+    Parameters
+    ----------
+    report : pathlib.Path
+        Where this run would have written its report.
+    own : bool
+        It is the importer's default path, not one the user named.
+    imported : bool
+        This run loaded the file (not a dry run, not refused) and rejected no row.
+    why : str
+        What this run did, in Chinese (``本次没有退回的行``), to start the line.
+
+    Returns
+    -------
+    str or None
+        The line to show (Chinese); ``None`` when there is no such report.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> stale = folder / "工单.csv.rejects.xlsx"
+    >>> _ = stale.write_bytes(b"")
+    >>> earlier_report(stale, own=True, imported=False, why="本次未能导入").split("：")[0]
+    '本次未能导入；上次导入留下的退回报告仍保留，未删除'
+    >>> stale.exists()
+    True
+    >>> earlier_report(stale, own=True, imported=True, why="本次没有退回的行").split("：")[0]
+    '本次没有退回的行，已删除上次导入留下的退回报告'
+    >>> stale.exists(), earlier_report(stale, own=True, imported=True, why="")
+    (False, None)
+    """
+    if not report.exists():
+        return None
+    if not own:
+        return f"{why}；{report} 是之前的报告，与本次无关"
+    if not imported:
+        return f"{why}；上次导入留下的退回报告仍保留，未删除：{report}"
+    report.unlink()
+    return f"{why}，已删除上次导入留下的退回报告：{report}"

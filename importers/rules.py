@@ -270,6 +270,9 @@ class RowChecks:
     others : mapping, optional
         Target field → the headers other kinds give it, which a missing-column message does
         not offer (:class:`MissingColumns`).
+    file_headers : sequence of str, optional
+        The columns of the file itself, which a missing-column message lists; by default the
+        frame's (those ``--set`` or the file's name added are not the file's: pass them).
 
     Attributes
     ----------
@@ -288,8 +291,12 @@ class RowChecks:
         values: Mapping[str, Mapping[str, str]] | None = None,
         labels: Mapping[str, str] | None = None,
         others: Mapping[str, Collection[str]] | None = None,
+        file_headers: Sequence[str] | None = None,
     ) -> None:
         self.frame = frame
+        self.file_headers = [
+            str(c) for c in (frame.columns if file_headers is None else file_headers)
+        ]
         self.columns = columns
         self.labels = dict(labels or {})
         self.others = dict(others or {})
@@ -433,9 +440,8 @@ class RowChecks:
         """
         absent = [field for field in fields if not self.has(field)]
         if absent:
-            headers = [str(c) for c in self.frame.columns]
             raise MissingColumns(
-                absent, headers, labels=self.labels, choices=choices, others=self.others
+                absent, self.file_headers, labels=self.labels, choices=choices, others=self.others
             )
         for field in fields:
             self.fail(field, self.text(field).isna(), "必填，不能为空")
@@ -459,7 +465,7 @@ class RowChecks:
             )
             raise MissingColumns(
                 absent,
-                [str(c) for c in self.frame.columns],
+                self.file_headers,
                 alternative,
                 labels=self.labels,
                 others=self.others,

@@ -4,6 +4,12 @@ A code-table field (a person's category, a case's channel, a worker's role …) 
 code or its Chinese label (:meth:`importers.rules.RowChecks.choice`), and as the other names in
 use for the same thing: the current legal term (社区矫正对象 since the Community Corrections Law
 of 2020), short forms (刑释人员, 12345), and the names of the systems files come from (市民热线).
+
+A case's type is its category (矛盾纠纷, 安全隐患, 社情民意) or one of the category's subtypes
+(:data:`layers.model.cases.SUBTYPES`: a dispute's 邻里纠纷, a hazard's 消防安全隐患, an opinion's
+环境卫生), each named by its label and by the words here: a 12345 class whose most specific
+known level names a subtype (应急管理>消防安全>消防通道堵塞) gives the case that subtype, as a
+mapping file's ``[values."事件类型"]`` naming one does.
 """
 
 from __future__ import annotations
@@ -16,7 +22,14 @@ import pandas as pd
 
 from importers.values import plain_number
 from layers.model.base import LabelledEnum
-from layers.model.cases import CaseState, Category, Channel, DisputeType, RiskLevel
+from layers.model.cases import (
+    CaseState,
+    Category,
+    Channel,
+    DisputeType,
+    HazardType,
+    RiskLevel,
+)
 from layers.model.persons import ManagementLevel, PersonCategory
 from layers.model.video import DirectionType, PositionType, PtzType, VideoStatus
 from layers.model.workers import WorkerRole, WorkerStatus
@@ -175,16 +188,36 @@ use stays in use and a retired one stays retired), or abolished (撤销, 撤并,
 
 _CATEGORY_WORDS = {
     Category.DISPUTE: "矛盾 纠纷 矛盾纠纷排查",
-    Category.SAFETY_HAZARD: (
-        "隐患 安全隐患排查 消防安全 消防隐患 火灾隐患 燃气安全 燃气隐患 燃气泄漏 安全生产 "
-        "危房 危险房屋 治安隐患"
-    ),
+    Category.SAFETY_HAZARD: "隐患 安全隐患排查 安全生产 治安隐患",
 }
 """Categories as 矛盾纠纷 platforms and the levels of 12345 classifications name them.
 
 A hazard's level is the kind of danger (公共安全>消防安全, 城乡建设>燃气安全>燃气泄漏,
-应急管理>安全生产): a level that also holds consultations (房屋安全, 燃气管理) is not one.
+应急管理>安全生产): a level that also holds consultations (房屋安全, 燃气管理) is not one. A
+danger the platform has a subtype of (消防安全, 燃气泄漏, 危房 …) is named in
+:data:`_HAZARD_WORDS`, and gives the hazard its subtype; the others (安全生产) give none.
 """
+
+_HAZARD_WORDS = {
+    HazardType.FIRE: "消防安全 消防隐患 火灾隐患 消防通道堵塞 消防通道占用 消防设施损坏",
+    HazardType.ROAD: "道路交通安全隐患 交通安全隐患 道路安全隐患 道路隐患",
+    HazardType.BUILDING: "危房 危险房屋 房屋安全隐患 建筑安全隐患",
+    HazardType.GAS: "燃气安全 燃气隐患 燃气泄漏 燃气泄露 天然气泄漏 液化气泄漏",
+    HazardType.GEOLOGY: "地质灾害 地质隐患 滑坡 山体滑坡 滑坡隐患 泥石流 崩塌 地面塌陷",
+    HazardType.OTHER: "其他隐患",
+}
+"""Safety hazards by the platform's subtypes, as grid apps and the levels of 12345
+classifications name the danger (应急管理>消防安全>消防通道堵塞, 自然资源>地质灾害>滑坡隐患).
+
+As for :data:`_CATEGORY_WORDS`, only the name of a danger is here, not a sector whose level
+holds consultations too (消防 alone: 消防证 applications; 燃气, 房屋安全, 道路养护).
+
+Public opinion has no words beyond its subtypes' labels (基础设施, 环境卫生, 公共服务,
+政策咨询): what a hotline files under 市政设施 or 市容环境 may be a hazard (井盖缺失) or a
+dispute, so a centre says in its mapping file what its classes are (``"城乡建设>市容环境>垃圾清运"
+= "环境卫生"``), as for any class no word names.
+"""
+
 
 _DISPUTE_WORDS = {
     DisputeType.MARRIAGE_FAMILY: (
@@ -364,6 +397,7 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
     },
     Category: _by_word(_CATEGORY_WORDS),
     DisputeType: _by_word(_DISPUTE_WORDS),
+    HazardType: _by_word(_HAZARD_WORDS),
     WorkerRole: {
         "网格员": WorkerRole.GRID_WORKER,
         "专职": WorkerRole.GRID_WORKER,
@@ -546,9 +580,9 @@ def codes_in(raw: pd.Series, tables: Sequence[type[LabelledEnum]]) -> list[pd.Se
     Examples
     --------
     >>> values = ["城乡建设>物业管理>消防安全", "矛盾纠纷/劳资欠薪", "安全隐患", "教育"]
-    >>> category, dispute = codes_in(pd.Series(values), [Category, DisputeType])
-    >>> category.tolist(), dispute.tolist()
-    (['safety_hazard', nan, 'safety_hazard', nan], [nan, 'labour_wages', nan, nan])
+    >>> category, dispute, hazard = codes_in(pd.Series(values), [Category, DisputeType, HazardType])
+    >>> category.tolist(), dispute.tolist(), hazard.tolist()
+    ([nan, nan, 'safety_hazard', nan], [nan, 'labour_wages', nan, nan], ['fire', nan, nan, nan])
     """
     names: dict[str, tuple[int, str]] = {}
     for position, table in enumerate(tables):

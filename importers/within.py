@@ -22,12 +22,21 @@ Without ``--within``, the rows that load are counted by county (:class:`CountyRo
 :func:`county_note` tells the clerk when they lie in more than one, or some lie above any
 county of the database (a city's 12345 export placed at the city where the database has no
 boundaries of its other counties).
+
+A row no step could place whose address begins with another county (``通海县秀山街道``, a
+county the database does not hold, so that no unit of it is found) is told so by the official
+list of divisions (:func:`addresses_elsewhere`): outside ``--within``, as a row whose address
+names a unit of the database outside it (``玉溪市江川区…``, placed at 玉溪市); without
+``--within``, in a county the database does not have. It is not merely 缺少所属辖区.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -35,6 +44,7 @@ import pandas as pd
 import psycopg
 
 from geo.codes import CodeError, scope_range, written_division_code
+from importers.divisions import Division, divisions
 from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME
 from importers.places import Gazetteer
 from importers.rules import Problem, RowChecks
@@ -379,3 +389,124 @@ def is_above_county(code: str) -> bool:
     False
     """
     return code[4:6] == "00" and code[6:] == "000000"
+
+
+_LEVEL_WORDS = {1: "省（区、市）", 2: "市（州）", 3: "县（区）"}
+"""What a unit of the official list above the townships is called, by level."""
+
+
+def addresses_elsewhere(addresses: pd.Series, scope: Scope | None) -> dict[int, str]:
+    """Return the rule of each row whose address begins with a division elsewhere.
+
+    The address is read from its start as the official divisions it names, each in the one
+    before (``云南省玉溪市通海县…``, ``通海县…``; full names only). A row whose deepest one (a
+    city or a county) lies outside ``scope`` and above none of it is refused on its address,
+    as a row placed outside ``scope`` is; without ``scope``, its county is said to be missing
+    from the database (run for rows no unit of the database placed). Without the official list
+    (:func:`importers.divisions.divisions`), no row is.
+
+    Parameters
+    ----------
+    addresses : pandas.Series
+        The addresses of the rows no step placed, indexed by row number.
+    scope : Scope or None
+        The jurisdiction of the import (``--within``).
+
+    Returns
+    -------
+    dict
+        Row number → rule (Chinese), for the rows whose address says where they lie.
+    """
+    rules: dict[str, str | None] = {}
+    found: dict[int, str] = {}
+    written = addresses.dropna().astype(str)
+    for row, text in zip(written.index.tolist(), written.tolist(), strict=True):
+        if text not in rules:  # once per distinct address
+            rules[text] = _elsewhere_rule(text, scope)
+        rule = rules[text]
+        if rule is not None:
+            found[int(row)] = rule
+    return found
+
+
+def _elsewhere_rule(address: str, scope: Scope | None) -> str | None:
+    """Return why a row at ``address`` lies elsewhere, ``None`` when its address does not say."""
+    named = _divisions_named(address)
+    if not named or named[0].level < 2:  # a province alone says too little
+        return None
+    if scope is not None and any(_related(d.code, scope.code) for d in named):
+        return None
+    label = _label(named)
+    if scope is not None:
+        return f"地址指{label}，不在 {scope.label}范围内（--within）"
+    return f"缺少所属辖区：地址指{label}，数据库中没有这个{_LEVEL_WORDS[named[0].level]}"
+
+
+def _related(code: str, scope: str) -> bool:
+    """Whether a division lies in ``scope`` or above it."""
+    lo, hi = scope_range(code)
+    inside_lo, inside_hi = scope_range(scope)
+    return lo <= scope < hi or inside_lo <= code < inside_hi
+
+
+def _label(named: Sequence[Division]) -> str:
+    """Return ``云南省玉溪市通海县（530423000000）``, or the name alone for several divisions."""
+    if len(named) > 1:
+        return f"“{named[0].name}”"
+    every = divisions()
+    chain, unit = [named[0]], named[0]
+    while unit.parent_code is not None and unit.parent_code in every:
+        unit = every[unit.parent_code]
+        chain.append(unit)
+    return "".join(d.name for d in reversed(chain)) + f"（{named[0].code}）"
+
+
+def _divisions_named(address: str) -> list[Division]:
+    """Return the deepest divisions the start of ``address`` names, each in the one before.
+
+    Examples
+    --------
+    >>> [d.code for d in _divisions_named("云南省玉溪市通海县秀山街道")]
+    ['530423000000']
+    >>> [d.code for d in _divisions_named("通海县秀山街道")], _divisions_named("阳光小区")
+    (['530423000000'], [])
+    """
+    text = re.sub(r"\s", "", unicodedata.normalize("NFKC", address))
+    names, lengths = _official_names()
+    named: list[Division] = []
+    at = 0
+    while True:
+        found: list[Division] = []
+        for length in lengths:
+            found = [d for d in names.get(text[at : at + length], ()) if _within_all(d, named)]
+            if found:
+                at += length
+                break
+        if not found:
+            return named
+        named = found
+
+
+def _within_all(unit: Division, above: Sequence[Division]) -> bool:
+    """Whether ``unit`` lies in one of ``above`` (the divisions the address named before it)."""
+    if not above:
+        return True
+    return any(scope_range(d.code)[0] <= unit.code < scope_range(d.code)[1] for d in above)
+
+
+@cache
+def _official_names() -> tuple[dict[str, tuple[Division, ...]], tuple[int, ...]]:
+    """Return the official provinces, cities and counties by full name, and the names' lengths.
+
+    Empty when the list is not installed (:func:`importers.divisions.divisions`).
+    """
+    try:
+        every = divisions()
+    except FileNotFoundError:
+        return {}, ()
+    named: dict[str, list[Division]] = {}
+    for unit in every.values():
+        if unit.level <= 3:
+            named.setdefault(unit.name, []).append(unit)
+    lengths = sorted({len(name) for name in named}, reverse=True)
+    return {name: tuple(units) for name, units in named.items()}, tuple(lengths)

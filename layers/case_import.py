@@ -12,6 +12,21 @@ in type, place or time, :func:`layers.case_repeats.relink_refreshed`). Before th
 checks, the rows that name a case by its platform code (an export of the platform's cases
 imported back) are taken out: they are the cases on record and change nothing
 (:func:`take_platform_cases`).
+
+A history import (``zongzhi import cases FILE --history``) stores the rows its source still
+calls open (正在调处, 办理中, 调解不成功, 已移交 …, or no status) as concluded history: state
+``archived`` (out of every queue, never overdue), no deadlines, the closing time the source
+gives (a failed mediation's 化解日期) or none, and a first event that keeps the source's own
+status (``历史记录：原状态“调解不成功”``, payload ``settled: false``, ``outcome``
+``mediation_failed`` for a mediation that ended unsettled or a referral, else ``unsettled``).
+The resolution share does not count such a case as resolved (:func:`unsettled_history`); a
+later file that says it was settled settles it (:func:`settle_from_source`). An import that
+puts open cases into the queues says how many, and how many are old or overdue already
+(:func:`queued_cases`).
+
+The numbers made for a ledger's rows (``TZ…``, ``importers.kinds.ledger_numbers``) leave the
+channel out on purpose: a row carried into next month's sheet with its 排查方式 retyped names
+the same case, whatever the channel (:func:`match_ledger_numbers`, :func:`rekey_edited_rows`).
 """
 
 from __future__ import annotations
@@ -27,7 +42,7 @@ from psycopg import sql
 
 from layers import deadlines
 from layers.bulk import ROW_COLUMN
-from layers.model.cases import CaseState, Category, RiskLevel
+from layers.model.cases import CaseState, Category, Channel, RiskLevel
 from layers.workflow import OPEN_STATES
 
 UNTOUCHED_ACTIONS = ("import", "repeat_linked", "repeat_unlinked", "rehomed")
@@ -45,6 +60,19 @@ STATUS_GIVEN = "_status_given"
 """Staging column: the file's row says how far its case got (a status or a closing time)."""
 EVENT_COLUMNS = ("id", "area_code", "state")
 """Columns of the inserted cases the first events are made from."""
+HISTORY_STATUS = "_history_status"
+"""Staging column: the status a row ``--history`` stores as concluded history has in its source,
+as written (NULL when blank)."""
+HISTORY_ENDED = "_history_ended"
+"""Staging column: set on the rows ``--history`` stores as concluded history (NULL on the
+others); true where the source says the mediation ended unsettled or was referred on
+(调解不成功, 已移交司法所, 引导诉讼 …)."""
+OLD_DAYS = 90
+"""An open case registered longer ago than this is likely a record of the past
+(:func:`queued_cases`)."""
+ALL_CHANNELS = sql.Literal([c.value for c in Channel])
+"""Every channel: ``channel = ANY(…)`` lets the ``(channel, external_no)`` index find a number
+whatever its channel (one index descent per channel)."""
 
 
 def case_code() -> sql.Composed:
@@ -65,25 +93,36 @@ def case_code() -> sql.Composed:
     ).format()
 
 
-def computed_columns(config: dict[str, Any] | None = None) -> dict[str, sql.Composable]:
+def computed_columns(
+    config: dict[str, Any] | None = None, *, history: bool = False
+) -> dict[str, sql.Composable]:
     """Return the columns of an imported case computed from its staged row (alias ``s``).
 
     Parameters
     ----------
     config : dict, optional
         Deadline configuration (:func:`layers.deadlines.load`); default the built-in limits.
+    history : bool
+        The staging table is a history import's (:data:`HISTORY_ENDED`): the rows stored as
+        concluded history get no deadlines.
 
     Returns
     -------
     dict
         ``code``, ``handling_level``, ``contact_deadline`` and ``deadline`` → SQL expression.
     """
-    return {
-        "code": case_code(),
-        "handling_level": handling_level(),
+    limits = {
         "contact_deadline": _after_report(lambda limits: limits.contact, config),
         "deadline": _after_report(lambda limits: limits.close, config),
     }
+    if history:
+        limits = {
+            column: sql.SQL("CASE WHEN s.{} IS NULL THEN {} END").format(
+                sql.Identifier(HISTORY_ENDED), expression
+            )
+            for column, expression in limits.items()
+        }
+    return {"code": case_code(), "handling_level": handling_level(), **limits}
 
 
 def _after_report(
@@ -133,7 +172,9 @@ def handling_level() -> sql.Composed:
     ).format()
 
 
-def first_events(actor: str, note: str = "从文件导入") -> sql.Composed:
+def first_events(
+    actor: str, note: str = "从文件导入", *, history_of: str | None = None
+) -> sql.Composed:
     """Return the statement appending one ``import`` event per case of the ``inserted`` CTE.
 
     Parameters
@@ -142,16 +183,136 @@ def first_events(actor: str, note: str = "从文件导入") -> sql.Composed:
         Who imports (``actor_name``, cut to 50 characters).
     note : str
         The events' note.
+    history_of : str, optional
+        The staging table of a history import: a case stored as concluded history gets the
+        note and payload of :func:`history_note` and :func:`history_payload` instead (the
+        ``inserted`` CTE then carries :func:`event_columns` ``(True)``).
 
     Returns
     -------
     psycopg.sql.Composed
         ``INSERT INTO case_events … SELECT … FROM inserted`` (:data:`EVENT_COLUMNS`).
     """
+    if history_of is None:
+        return sql.SQL(
+            "INSERT INTO case_events (case_id, area_code, actor_name, action, to_state, note) "
+            "SELECT id, area_code, {actor}, 'import', state, {note} FROM inserted"
+        ).format(actor=sql.Literal(actor[:50]), note=sql.Literal(note))
     return sql.SQL(
-        "INSERT INTO case_events (case_id, area_code, actor_name, action, to_state, note) "
-        "SELECT id, area_code, {actor}, 'import', state, {note} FROM inserted"
-    ).format(actor=sql.Literal(actor[:50]), note=sql.Literal(note))
+        "INSERT INTO case_events (case_id, area_code, actor_name, action, to_state, note,"
+        " payload) SELECT i.id, i.area_code, {actor}, 'import', i.state,"
+        " coalesce({history}, {note}), {payload} FROM inserted AS i"
+        " LEFT JOIN {staging} AS s ON s.channel = i.channel AND s.external_no = i.external_no"
+    ).format(
+        actor=sql.Literal(actor[:50]),
+        history=history_note(),
+        note=sql.Literal(note),
+        payload=history_payload(),
+        staging=sql.Identifier(history_of),
+    )
+
+
+def event_columns(history: bool) -> tuple[str, ...]:
+    """Return the columns of the inserted cases :func:`first_events` reads.
+
+    Parameters
+    ----------
+    history : bool
+        A history import's: the natural key too, to find each case's staged row.
+
+    Returns
+    -------
+    tuple of str
+        :data:`EVENT_COLUMNS`, and ``channel`` and ``external_no`` for a history import.
+    """
+    return (*EVENT_COLUMNS, "channel", "external_no") if history else EVENT_COLUMNS
+
+
+def history_note(row: str = "s") -> sql.Composed:
+    """Return the note of a case stored as concluded history, over its staged row.
+
+    ``历史记录：原状态“调解不成功”``, or ``历史记录：原状态未填写``; NULL for the other rows.
+
+    Parameters
+    ----------
+    row : str
+        Alias of the staged row.
+
+    Returns
+    -------
+    psycopg.sql.Composed
+        The expression.
+    """
+    return sql.SQL(
+        "CASE WHEN {r}.{ended} IS NOT NULL THEN '历史记录：' ||"
+        " coalesce('原状态“' || {r}.{status} || '”', '原状态未填写') END"
+    ).format(
+        r=sql.Identifier(row),
+        ended=sql.Identifier(HISTORY_ENDED),
+        status=sql.Identifier(HISTORY_STATUS),
+    )
+
+
+def history_payload(row: str = "s") -> sql.Composed:
+    """Return the payload of the first event of a case stored as concluded history.
+
+    ``{"settled": false, "source_status": …, "outcome": "mediation_failed" | "unsettled"}``;
+    NULL for the other rows. ``settled`` false keeps the case out of the resolved share
+    (:func:`unsettled_history`).
+
+    Parameters
+    ----------
+    row : str
+        Alias of the staged row.
+
+    Returns
+    -------
+    psycopg.sql.Composed
+        The expression.
+    """
+    return sql.SQL(
+        "CASE WHEN {r}.{ended} IS NOT NULL THEN jsonb_build_object('settled', false,"
+        " 'source_status', {r}.{status}, 'outcome',"
+        " CASE WHEN {r}.{ended} THEN 'mediation_failed' ELSE 'unsettled' END) END"
+    ).format(
+        r=sql.Identifier(row),
+        ended=sql.Identifier(HISTORY_ENDED),
+        status=sql.Identifier(HISTORY_STATUS),
+    )
+
+
+def unsettled_history(case: str = "c") -> str:
+    """Return the SQL condition that a case is concluded history its source never settled.
+
+    Stored so by a history import (state ``archived``, the latest ``import`` event that says
+    whether the source settled it says it did not), and untouched here since. Such a case is
+    no open work, and no case resolved either: a resolution share leaves it out of the
+    resolved ones (:mod:`layers.command`). Cheap for the cases registered here (no
+    ``import_id``): only imported archived cases read their events.
+
+    Parameters
+    ----------
+    case : str
+        Alias of the case (a row of ``cases``).
+
+    Returns
+    -------
+    str
+        A boolean SQL expression.
+
+    Examples
+    --------
+    >>> unsettled_history("k")[:55]
+    "(k.import_id IS NOT NULL AND k.state = 'archived' AND c"
+    """
+    return (
+        f"({case}.import_id IS NOT NULL AND {case}.state = '{CaseState.ARCHIVED.value}'"
+        " AND coalesce((SELECT e.payload ->> 'settled' = 'false' FROM case_events e"
+        f" WHERE e.case_id = {case}.id AND e.action = 'import'"
+        " AND e.payload ->> 'settled' IS NOT NULL ORDER BY e.id DESC LIMIT 1), false)"
+        f" AND NOT EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = {case}.id"
+        f" AND e.action <> ALL(ARRAY[{', '.join(repr(a) for a in UNTOUCHED_ACTIONS)}])))"
+    )
 
 
 @dataclass(frozen=True)
@@ -167,10 +328,13 @@ class SourceSettled:
         ``(row, file_state, state)`` of the file's rows whose case stays as the platform has
         it: handled here while the file says settled, or settled here while the file says
         open (reopening is the platform's decision, not a file's).
+    history : frozenset of int
+        The rows of ``kept`` that a history import would have stored as concluded history.
     """
 
     closed: list[int]
     kept: list[tuple[int, str, str]]
+    history: frozenset[int] = frozenset()
 
     def notes(self) -> list[str]:
         """Return what the import's summary says of the cases closed (besides 更新).
@@ -186,13 +350,19 @@ class SourceSettled:
         return [f"按来源系统办结 {n} 件（此前导入、本平台尚未办理的案件，按文件改为已办结）"]
 
 
-def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) -> SourceSettled:
+def settle_from_source(
+    conn: psycopg.Connection[Any], staging: str, actor: str, *, history: bool = False
+) -> SourceSettled:
     """Apply the staged states of cases already imported that their source system has settled.
 
     A 12345 export of this week holds last week's open work orders, now closed. A case still
     as it was imported (registered, no event but its import) takes the file's state and
     closing time, with an ``import`` event saying so. One being handled here, or settled here
-    while the file says open, is left alone and reported.
+    while the file says open, is left alone and reported. A case a history import stored as
+    concluded history that its source never settled (:func:`unsettled_history`) is settled
+    the same way when a file says it was. With ``history``, the rows stored as concluded
+    history (:data:`HISTORY_ENDED`) conclude their registered cases so too: no deadlines,
+    and the event keeps the source's status (:func:`history_note`).
 
     Parameters
     ----------
@@ -200,9 +370,12 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
         Connection in the import's transaction.
     staging : str
         Staging table of cases (``channel``, ``external_no``, ``state``, ``closed_at`` and
-        :data:`STATUS_GIVEN`).
+        :data:`STATUS_GIVEN`; with ``history``, :data:`HISTORY_STATUS` and
+        :data:`HISTORY_ENDED`).
     actor : str
         Who imports (the events' ``actor_name``).
+    history : bool
+        A history import's staging table.
 
     Returns
     -------
@@ -211,34 +384,59 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
     """
     registered = sql.Literal(CaseState.REGISTERED.value)
     settled = sql.SQL("s.state <> {}").format(registered)
+    as_history = sql.SQL("s.{} IS NOT NULL").format(sql.Identifier(HISTORY_ENDED))
+    truly = sql.SQL("{} AND NOT {}").format(settled, as_history) if history else settled
+    limits = (  # concluded history has no deadlines
+        sql.SQL(
+            ", contact_deadline = CASE WHEN {h} THEN NULL ELSE c.contact_deadline END,"
+            " deadline = CASE WHEN {h} THEN NULL ELSE c.deadline END"
+        ).format(h=as_history)
+        if history
+        else sql.SQL("")
+    )
+    note = history_note() if history else sql.SQL("NULL::text")
+    payload = history_payload() if history else sql.SQL("NULL::jsonb")
     match = SAME_CASE
     closed = conn.execute(
         sql.SQL(
             "WITH closed AS ("
-            " UPDATE cases c SET state = s.state, closed_at = s.closed_at, version = c.version + 1"
-            " FROM {staging} s WHERE {settled} AND {match} AND c.state = {open} AND {untouched}"
-            " RETURNING s.{row}, c.id, c.area_code, c.state"
+            " UPDATE cases c SET state = s.state, closed_at = s.closed_at,"
+            " version = c.version + 1{limits}"
+            " FROM {staging} s WHERE {match} AND {untouched} AND (({settled} AND c.state = {open})"
+            " OR ({truly} AND {unsettled}))"
+            " RETURNING s.{row}, c.id, c.area_code, c.state,"
+            " (SELECT b.state FROM cases AS b WHERE b.id = c.id) AS was,"
+            " {note} AS note, {payload} AS payload"
             "), logged AS ("
             " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
-            " to_state, note) SELECT id, area_code, {actor}, 'import', {open}, state,"
-            " '来源系统已办结' FROM closed"
+            " to_state, note, payload) SELECT id, area_code, {actor}, 'import', was, state,"
+            " coalesce(note, '来源系统已办结'), coalesce(payload, CASE WHEN was = {archived}"
+            " THEN jsonb_build_object('settled', true) END) FROM closed"
             ") SELECT {row} FROM closed"
         ).format(
+            limits=limits,
             staging=sql.Identifier(staging),
             settled=settled,
+            truly=truly,
+            unsettled=sql.SQL(unsettled_history("c")),
             match=match,
             open=registered,
+            archived=sql.Literal(CaseState.ARCHIVED.value),
             untouched=untouched(),
+            note=note,
+            payload=payload,
             actor=sql.Literal(actor[:50]),
             row=sql.Identifier(ROW_COLUMN),
         )
     ).fetchall()
     kept = conn.execute(
         sql.SQL(
-            "SELECT s.{row}, s.state, c.state FROM {staging} s JOIN cases c ON {match}"
-            " WHERE s.{given} AND ({settled}) = (c.state = ANY({open_states})) ORDER BY s.{row}"
+            "SELECT s.{row}, s.state, c.state, {as_history} FROM {staging} s JOIN cases c"
+            " ON {match} WHERE s.{given} AND ({settled}) = (c.state = ANY({open_states}))"
+            " ORDER BY s.{row}"
         ).format(
             row=sql.Identifier(ROW_COLUMN),
+            as_history=as_history if history else sql.SQL("false"),
             staging=sql.Identifier(staging),
             match=match,
             given=sql.Identifier(STATUS_GIVEN),
@@ -247,7 +445,9 @@ def settle_from_source(conn: psycopg.Connection[Any], staging: str, actor: str) 
         )
     ).fetchall()
     return SourceSettled(
-        [int(r) for (r,) in closed], [(int(r), str(f), str(c)) for r, f, c in kept]
+        [int(r) for (r,) in closed],
+        [(int(r), str(f), str(c)) for r, f, c, _ in kept],
+        frozenset(int(r) for r, _, _, h in kept if h),
     )
 
 
@@ -274,6 +474,8 @@ def refresh_untouched(
     columns: list[str],
     actor: str,
     config: dict[str, Any] | None = None,
+    *,
+    history: bool = False,
 ) -> Refreshed:
     """Give the cases imported earlier, and untouched here since, the file's corrected values.
 
@@ -298,6 +500,8 @@ def refresh_untouched(
         Who imports (the events' ``actor_name``).
     config : dict, optional
         Deadline configuration (:func:`layers.deadlines.load`).
+    history : bool
+        A history import's staging table (:func:`computed_columns`).
 
     Returns
     -------
@@ -311,7 +515,7 @@ def refresh_untouched(
         else sql.SQL("s.{}").format(sql.Identifier(c))
         for c in written
     }
-    derived = {k: v for k, v in computed_columns(config).items() if k != "code"}
+    derived = {k: v for k, v in computed_columns(config, history=history).items() if k != "code"}
     targets = sql.SQL(", ").join(sql.Identifier(c) for c in [*values, *derived])
     rows = conn.execute(
         sql.SQL(
@@ -364,10 +568,11 @@ def rekey_edited_rows(
     A ledger without work-order numbers has its rows numbered from their day and texts
     (``importers.kinds.ledger_numbers``), so a row whose text the clerk corrected comes back
     with a new number and would be a second case. A staged row whose number (starting with
-    ``prefix``) names no case on record names instead the one ledger case of its channel,
-    day, village and type, and of one of its ``alike`` values, that no row of the file names
-    by its number, if that case is found by this row only. The case takes the row's number, so
-    that the row now names it, and :func:`refresh_untouched` gives it the corrected texts.
+    ``prefix``) names no case on record names instead the one ledger case of its day, village
+    and type, and of one of its ``alike`` values, that no row of the file names by its number,
+    if that case is found by this row only; its channel does not count (the numbers leave it
+    out, and :func:`match_ledger_numbers` then corrects it). The case takes the row's number,
+    so that the row now names it, and :func:`refresh_untouched` gives it the corrected texts.
 
     Parameters
     ----------
@@ -396,15 +601,16 @@ def rekey_edited_rows(
             "WITH found AS ("
             " SELECT s.{row} AS row, c.id, count(*) OVER (PARTITION BY s.{row}) AS per_row,"
             " count(*) OVER (PARTITION BY c.id) AS per_case"
-            " FROM {s} AS s JOIN cases AS c ON c.channel = s.channel"
+            " FROM {s} AS s JOIN cases AS c ON c.channel = ANY({channels})"
+            " AND c.external_no >= left(s.external_no, {day})"
+            " AND c.external_no < left(s.external_no, {day}) || '~'"
             " AND c.external_no LIKE {numbered} AND left(c.external_no, {day}) ="
             " left(s.external_no, {day}) AND c.area_code = s.area_code"
             " AND c.category = s.category AND ({alike})"
             " WHERE s.external_no LIKE {numbered}"
-            " AND NOT EXISTS (SELECT 1 FROM cases AS k WHERE k.channel = s.channel"
+            " AND NOT EXISTS (SELECT 1 FROM cases AS k WHERE k.channel = ANY({channels})"
             " AND k.external_no = s.external_no)"
-            " AND NOT EXISTS (SELECT 1 FROM {s} AS o WHERE o.channel = c.channel"
-            " AND o.external_no = c.external_no)"
+            " AND NOT EXISTS (SELECT 1 FROM {s} AS o WHERE o.external_no = c.external_no)"
             "), rekeyed AS ("
             " UPDATE cases AS c SET external_no = s.external_no, version = c.version + 1"
             " FROM found, {s} AS s WHERE found.per_row = 1 AND found.per_case = 1"
@@ -413,6 +619,7 @@ def rekey_edited_rows(
         ).format(
             row=sql.Identifier(ROW_COLUMN),
             s=staged,
+            channels=ALL_CHANNELS,
             numbered=numbered,
             day=day,
             alike=sql.SQL(" OR ").join(
@@ -421,6 +628,246 @@ def rekey_edited_rows(
         )
     ).fetchall()
     return [int(r) for (r,) in rows]
+
+
+@dataclass(frozen=True)
+class LedgerChannels:
+    """The ledger rows whose case on record has another channel (:func:`match_ledger_numbers`).
+
+    Attributes
+    ----------
+    corrected : list of int
+        Staged rows whose case took the file's channel (nobody has handled it here).
+    kept : list of int
+        Staged rows that take their case's channel: it is being handled here, and the
+        platform's record stands.
+    """
+
+    corrected: list[int]
+    kept: list[int]
+
+    def notes(self) -> list[str]:
+        """Return what the import's summary says of them.
+
+        Examples
+        --------
+        >>> LedgerChannels([4, 7], [9]).notes()[0].split("；")[0].split("，")
+        ['2 行台账与库中同一编号的案件来源渠道不同（如排查方式改写）',
+         '已按文件更正来源渠道（第 4、7 行）']
+        >>> LedgerChannels([], []).notes()
+        []
+        """
+        said = []
+        if self.corrected:
+            said.append(
+                f"{len(self.corrected)} 行台账与库中同一编号的案件来源渠道不同（如排查方式改写），"
+                f"已按文件更正来源渠道（第 {_rows(self.corrected)} 行）"
+            )
+        if self.kept:
+            said.append(
+                f"{len(self.kept)} 行台账与库中同一编号的案件来源渠道不同，该案件已在本平台办理，"
+                f"保留平台的来源渠道（第 {_rows(self.kept)} 行）"
+            )
+        return ["；".join(said)] if said else []
+
+
+def _rows(rows: list[int]) -> str:
+    """Return row numbers as a note lists them: the first ten, then 等."""
+    return "、".join(str(r) for r in rows[:10]) + ("等" if len(rows) > 10 else "")
+
+
+def match_ledger_numbers(
+    conn: psycopg.Connection[Any], staging: str, prefix: str, actor: str
+) -> LedgerChannels:
+    """Make each ledger row name the case of its generated number, whatever the channel.
+
+    A ledger row's number (``prefix`` + day + ``-`` + 12 hex digits,
+    ``importers.kinds.ledger_numbers``) is made from what the row says, the channel left out
+    on purpose: a row carried into next month's sheet with its 排查方式 retyped (电话反映 →
+    网格员排查) has the same number, and is the same case. When no case has the row's channel
+    and number but one has the number in another channel (the first such, if an earlier
+    import made several), that case is the row's: nobody has handled it here, it takes the
+    file's channel as a correction (an ``import`` event says so, with the channels in its
+    payload); it is being handled here, the row takes the case's channel. Then the natural
+    key (channel, number) matches as usual, and the unique index on it holds. Set-based: the
+    numbers are found through the index, one descent per channel (:data:`ALL_CHANNELS`).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    staging : str
+        Staging table of a ledger's cases (numbers made by ``importers.kinds.ledger_numbers``,
+        one row per number: the file's duplicate check refuses the others).
+    prefix : str
+        What the generated numbers start with (``TZ``).
+    actor : str
+        Who imports (the events' ``actor_name``).
+
+    Returns
+    -------
+    LedgerChannels
+        The rows whose case was corrected, and those that took their case's channel.
+    """
+    found = "zz_ledger_channels"
+    shape = sql.Literal(prefix + "_" * len("YYYYMMDD") + "-" + "_" * 12)
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(found)))
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE {found} ON COMMIT DROP AS"
+            " SELECT DISTINCT ON (s.{row}) s.{row} AS row, c.id, c.channel AS was,"
+            " s.channel AS now, {untouched} AS free"
+            " FROM {s} AS s JOIN cases AS c ON c.channel = ANY({channels})"
+            " AND c.external_no = s.external_no"
+            " WHERE s.external_no LIKE {shape} AND c.channel <> s.channel"
+            " AND NOT EXISTS (SELECT 1 FROM cases AS k WHERE k.channel = s.channel"
+            " AND k.external_no = s.external_no)"
+            " ORDER BY s.{row}, c.id"
+        ).format(
+            found=sql.Identifier(found),
+            row=sql.Identifier(ROW_COLUMN),
+            untouched=untouched(),
+            s=sql.Identifier(staging),
+            channels=ALL_CHANNELS,
+            shape=shape,
+        )
+    )
+    corrected = conn.execute(
+        sql.SQL(
+            "WITH corrected AS ("
+            " UPDATE cases AS c SET channel = f.now, version = c.version + 1 FROM {found} AS f"
+            " WHERE c.id = f.id AND f.free RETURNING f.row, c.id, c.area_code, c.state, f.was,"
+            " f.now"
+            "), logged AS ("
+            " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
+            " to_state, note, payload) SELECT id, area_code, {actor}, 'import', state, state,"
+            " '来源渠道按来源文件更正', jsonb_build_object('channel_from', was, 'channel_to', now)"
+            " FROM corrected"
+            ") SELECT row FROM corrected ORDER BY row"
+        ).format(found=sql.Identifier(found), actor=sql.Literal(actor[:50]))
+    ).fetchall()
+    kept = conn.execute(
+        sql.SQL(
+            "UPDATE {s} AS s SET channel = f.was FROM {found} AS f"
+            " WHERE s.{row} = f.row AND NOT f.free RETURNING s.{row}"
+        ).format(
+            s=sql.Identifier(staging), found=sql.Identifier(found), row=sql.Identifier(ROW_COLUMN)
+        )
+    ).fetchall()
+    return LedgerChannels([int(r) for (r,) in corrected], sorted(int(r) for (r,) in kept))
+
+
+@dataclass(frozen=True)
+class QueuedCases:
+    """The open cases an import adds to the operators' queues (:func:`queued_cases`).
+
+    Attributes
+    ----------
+    open : int
+        New cases registered open (to be triaged).
+    overdue : int
+        Of those, past their deadline already.
+    old : int
+        Of those, registered more than :data:`OLD_DAYS` days ago.
+    """
+
+    open: int
+    overdue: int
+    old: int
+
+    def notes(self) -> list[str]:
+        """Return what the import's summary says of them (nothing when none is open).
+
+        Examples
+        --------
+        >>> print(QueuedCases(41, 40, 40).notes()[0])
+        新增未办结案件 41 件进入待分流，其中 40 件登记于 90 天前、已超期：如为历史记录，请加
+        --history
+        >>> print(QueuedCases(5, 3, 1).notes()[0])
+        新增未办结案件 5 件进入待分流，其中 3 件已超期，1 件登记于 90 天前：如为历史记录，请加
+        --history
+        >>> QueuedCases(2, 0, 0).notes(), QueuedCases(0, 0, 0).notes()
+        (['新增未办结案件 2 件进入待分流'], [])
+        """
+        if not self.open:
+            return []
+        said = f"新增未办结案件 {self.open} 件进入待分流"
+        if not (self.overdue or self.old):
+            return [said]
+        if self.overdue == self.old:
+            which = f"{self.old} 件登记于 {OLD_DAYS} 天前、已超期"
+        else:
+            parts = [f"{self.overdue} 件已超期"] if self.overdue else []
+            parts += [f"{self.old} 件登记于 {OLD_DAYS} 天前"] if self.old else []
+            which = "，".join(parts)
+        return [f"{said}，其中 {which}：如为历史记录，请加 --history"]
+
+
+def queued_cases(conn: psycopg.Connection[Any], import_id: int) -> QueuedCases:
+    """Count the new open cases of import ``import_id``: the work it gives the operators.
+
+    A township's 2023 ledger or a city's 2023–2024 export brought into a live platform has
+    rows still marked open; each becomes a case to triage, overdue since long. The summary
+    says so, in a dry run too, so that the clerk imports history with ``--history``. Cases
+    on record the file names are not new (``import_id`` is written for new cases only); one
+    pass over the import's cases through the ``import_id`` index.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction, after the upsert.
+    import_id : int
+        ``import_runs.id``.
+
+    Returns
+    -------
+    QueuedCases
+        The counts (``now()`` is the import's start).
+    """
+    row = conn.execute(
+        "SELECT count(*), count(*) FILTER (WHERE deadline < now()),"
+        " count(*) FILTER (WHERE reported_at < now() - make_interval(days => %(days)s))"
+        " FROM cases WHERE import_id = %(id)s AND state = %(open)s",
+        {"id": import_id, "days": OLD_DAYS, "open": CaseState.REGISTERED.value},
+    ).fetchone()
+    return QueuedCases(*(int(v) for v in row)) if row else QueuedCases(0, 0, 0)
+
+
+def history_rows(conn: psycopg.Connection[Any], staging: str) -> list[str]:
+    """Say what a history import concludes: its source's open rows, by their status there.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction (rejected rows deleted from the staging).
+    staging : str
+        Staging table of a history import (:data:`HISTORY_STATUS`, :data:`HISTORY_ENDED`).
+
+    Returns
+    -------
+    list of str
+        ``历史记录：来源中未办结的 6 行按历史记录归档（…）：正在调处 3、未填写 1 …``, or none.
+    """
+    counted = conn.execute(
+        sql.SQL(
+            "SELECT coalesce({status}, '未填写'), count(*) FROM {s} WHERE {ended} IS NOT NULL"
+            " GROUP BY 1 ORDER BY 2 DESC, 1"
+        ).format(
+            status=sql.Identifier(HISTORY_STATUS),
+            s=sql.Identifier(staging),
+            ended=sql.Identifier(HISTORY_ENDED),
+        )
+    ).fetchall()
+    if not counted:
+        return []
+    total = sum(int(n) for _, n in counted)
+    words = "、".join(f"{word} {n}" for word, n in counted[:10]) + (
+        "等" if len(counted) > 10 else ""
+    )
+    return [
+        f"历史记录：来源中未办结的 {total} 行按历史记录归档（不进入待办、不计超期、不算办结，"
+        f"原状态记在案件的第一条记录中）：{words}"
+    ]
 
 
 PLATFORM_CODE_SHAPES = ("IM" + "_" * 30, "_" * 6 + "-" + "_" * 8 + "-" + "_" * 8 + "%")

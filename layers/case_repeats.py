@@ -21,6 +21,14 @@ Before the staged cases are inserted, :func:`link_staged_repeats`
 An original's deadlines stay those of the risk it was reported with, as for a case registered
 here: :func:`layers.case_import.computed_columns` reads the staged (reported) risk level.
 
+A 12345 export says itself which work orders repeat an earlier one (是否重复件 = 是, and the
+original's number in 关联工单编号): its word comes first (:data:`REPEAT_FLAG`,
+:data:`REPEAT_OF`). A row flagged with the number of a work order of the file or on record is
+linked to it (to its original, when that one is a repeat itself), with or without a point, at
+any distance; a row flagged 否 is no repeat, though later reports may repeat it; the rule
+decides for the other rows (unflagged, or flagged with a number that names no work order,
+which the summary lists), as for a file without the columns.
+
 Before the new cases are linked, when the file corrects the type, place or time of cases an
 earlier import brought in and nobody has handled here since
 (:func:`layers.case_import.refresh_untouched`), their links are worked out again by the same
@@ -57,7 +65,14 @@ MOVED = "zz_repeat_moved"
 RELINKS = "zz_repeat_relinks"
 """TEMP table of the cases on record whose original changes (``id``, ``was_of``, ``now_of``;
 0 for none)."""
+REPEAT_FLAG = "_repeat_flag"
+"""Staging column: the source's 是否重复件 (true 是, false 否, NULL not said)."""
+REPEAT_OF = "_repeat_of"
+"""Staging column: the source's 关联工单编号, the number of the work order a row repeats (in
+the row's channel)."""
 _DAY_S = 86_400.0
+_SAMPLES = 5
+"""How many numbers a note names before it says 等."""
 
 
 @dataclass(frozen=True)
@@ -76,12 +91,73 @@ class RepeatLinks:
         link ``l``; empty when no case repeats another.
     joined : psycopg.sql.Composable or None
         The ``LEFT JOIN`` of the links to ``s``; ``None`` when no case repeats another.
+    notes : list of str
+        What the summary says of the source's own repeat flags (:class:`SourceLinks`).
     """
 
     repeats: int
     on_record: int
     columns: dict[str, sql.Composable] = field(default_factory=dict)
     joined: sql.Composable | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SourceLinks:
+    """What a file's own repeat flags decided (:func:`_source_links`).
+
+    Attributes
+    ----------
+    to_record : numpy.ndarray
+        Per new case, the id of the case on record it repeats (0: none).
+    to_new : numpy.ndarray
+        Per new case, the position among the new cases of the one it repeats (-1: none).
+    decided : numpy.ndarray
+        Per new case, whether its standing is decided (flagged 否, or the original of a
+        flagged row): the rule never makes it a repeat.
+    declined : int
+        Rows flagged 否.
+    unknown : list of str
+        The numbers flagged rows name that no work order of the file or on record has.
+    """
+
+    to_record: npt.NDArray[np.int64]
+    to_new: npt.NDArray[np.int64]
+    decided: npt.NDArray[np.bool_]
+    declined: int
+    unknown: list[str]
+
+    def notes(self) -> list[str]:
+        r"""Return what the import's summary says of them.
+
+        Examples
+        --------
+        >>> links = SourceLinks(np.array([0, 7]), np.array([-1, -1]), np.zeros(2, bool), 1, ["A"])
+        >>> for line in links.notes():
+        ...     print(line.replace("：", "：\n  "))
+        其中 1 件按文件的是否重复件、关联工单编号关联到原工单（不论有无点位、远近）
+        1 行标为非重复件：
+          不按 200 米、30 天的规则作重复反映
+        1 行标为重复件，但关联工单编号不在本文件，也不在库中（A）：
+          按 200 米、30 天内同类未办结的规则判断
+        """
+        linked = int(((self.to_record > 0) | (self.to_new >= 0)).sum())
+        said = []
+        if linked:
+            said.append(
+                f"其中 {linked} 件按文件的是否重复件、关联工单编号关联到原工单"
+                "（不论有无点位、远近）"
+            )
+        if self.declined:
+            said.append(f"{self.declined} 行标为非重复件：不按 200 米、30 天的规则作重复反映")
+        if self.unknown:
+            more = "等" if len(self.unknown) > _SAMPLES else ""
+            shown = "、".join(self.unknown[:_SAMPLES]) + more
+            said.append(
+                f"{len(self.unknown)} 行标为重复件，但关联工单编号不在本文件，"
+                f"也不在库中（{shown}）：按 200 米、30 天内同类未办结的规则判断"
+            )
+        return said
 
 
 def link_staged_repeats(
@@ -91,6 +167,8 @@ def link_staged_repeats(
     actor: str,
     radius_m: float = DEDUPE_RADIUS_M,
     days: int = DEDUPE_DAYS,
+    points: bool = True,
+    declared: bool = False,
 ) -> RepeatLinks:
     """Find which staged new cases repeat an earlier report, and record it.
 
@@ -106,6 +184,11 @@ def link_staged_repeats(
         Who imports (the ``repeat_linked`` events' ``actor_name``).
     radius_m, days : float, int
         Repeat window, as for :func:`layers.cases.register`.
+    points : bool
+        The staging table has the points' columns (a file with coordinates).
+    declared : bool
+        The staging table has the source's own flags (:data:`REPEAT_FLAG`,
+        :data:`REPEAT_OF`): they decide first (:func:`_source_links`).
 
     Returns
     -------
@@ -113,40 +196,37 @@ def link_staged_repeats(
         How many new cases repeat an earlier one, how many cases on record they repeat, and
         how the insert reads the links.
     """
-    new = _frame(
-        conn,
-        sql.SQL(
-            "SELECT s.{row} AS ref, s.{lon} AS lon, s.{lat} AS lat, s.category,"
-            " s.category || chr(31) || coalesce(s.subcategory, '') AS kind,"
-            " date_part('epoch', s.reported_at) AS reported,"
-            " date_part('epoch', s.closed_at) AS closed"
-            " FROM {staging} AS s WHERE s.{lon} IS NOT NULL AND s.{lat} IS NOT NULL"
-            " AND NOT EXISTS (SELECT 1 FROM cases AS c WHERE {same})"
-        ).format(
-            row=sql.Identifier(ROW_COLUMN),
-            lon=sql.Identifier(LON_COLUMN),
-            lat=sql.Identifier(LAT_COLUMN),
-            staging=sql.Identifier(staging),
-            same=SAME_CASE,
-        ),
-    )
+    new = _frame(conn, _new_cases(staging, points=points, declared=declared))
     if new.empty:
         return RepeatLinks(0, 0)
-    record, original = _sweep(conn, new, radius_m, days)
-    linked = original >= 0
+    to_record = np.zeros(len(new), dtype=np.int64)
+    to_new = np.full(len(new), -1, dtype=np.int64)
+    decided = np.zeros(len(new), dtype=np.bool_)
+    notes: list[str] = []
+    if declared:
+        source = _source_links(conn, staging, new)
+        to_record, to_new, decided = source.to_record, source.to_new, source.decided
+        notes = source.notes()
+    located = new["lon"].notna().to_numpy() & new["lat"].notna().to_numpy()
+    undecided = np.flatnonzero(located & (to_record == 0) & (to_new < 0))
+    if undecided.size:
+        by_rule = new.iloc[undecided].reset_index(drop=True)
+        record, original = _sweep(conn, by_rule, radius_m, days, settled=decided[undecided])
+        on_record = (original >= 0) & (original < len(record))
+        in_file = original >= len(record)
+        to_record[undecided[on_record]] = record["ref"].to_numpy(dtype=np.int64)[
+            original[on_record]
+        ]
+        to_new[undecided[in_file]] = undecided[original[in_file] - len(record)]
+    linked = (to_record > 0) | (to_new >= 0)
     if not linked.any():
-        return RepeatLinks(0, 0)
-    to_record = linked & (original < len(record))
-    to_new = linked & ~to_record
-    sequence = _write_links(conn, new, record, original, to_record, to_new)
-    raised = np.bincount(original[to_record], minlength=len(record))
-    on_record = np.flatnonzero(raised)
-    _raise_on_record(
-        conn, record["ref"].to_numpy()[on_record].tolist(), raised[on_record].tolist(), actor
-    )
+        return RepeatLinks(0, 0, notes=notes)
+    sequence = _write_links(conn, new["ref"].to_numpy(dtype=np.int64), to_record, to_new)
+    originals, raised = np.unique(to_record[to_record > 0], return_counts=True)
+    _raise_on_record(conn, originals.tolist(), raised.tolist(), actor)
     return RepeatLinks(
         int(linked.sum()),
-        int(on_record.size),
+        int(originals.size),
         {
             "id": sql.SQL("coalesce(nullif(l.id, 0), nextval({}::regclass))").format(
                 sql.Literal(sequence)
@@ -158,7 +238,121 @@ def link_staged_repeats(
         sql.SQL("LEFT JOIN {links} AS l ON l.{row} = s.{row}").format(
             links=sql.Identifier(LINKS), row=sql.Identifier(ROW_COLUMN)
         ),
+        notes,
     )
+
+
+def _new_cases(staging: str, *, points: bool, declared: bool) -> sql.Composed:
+    """Return the query of the staged cases not on record that may repeat or be repeated.
+
+    Those located only, unless the file flags its repeats itself: then all of them (a flagged
+    row, or its original, may have no point).
+    """
+    lon, lat = sql.Identifier(LON_COLUMN), sql.Identifier(LAT_COLUMN)
+    located = sql.SQL("s.{} IS NOT NULL AND s.{} IS NOT NULL AND ").format(lon, lat)
+    at = sql.SQL("s.{} AS lon, s.{} AS lat").format(lon, lat)
+    return sql.SQL(
+        "SELECT s.{row} AS ref, {at}, s.category,"
+        " s.category || chr(31) || coalesce(s.subcategory, '') AS kind,"
+        " date_part('epoch', s.reported_at) AS reported,"
+        " date_part('epoch', s.closed_at) AS closed"
+        " FROM {staging} AS s WHERE {located}"
+        "NOT EXISTS (SELECT 1 FROM cases AS c WHERE {same})"
+    ).format(
+        row=sql.Identifier(ROW_COLUMN),
+        at=at if points else sql.SQL("NULL::float8 AS lon, NULL::float8 AS lat"),
+        staging=sql.Identifier(staging),
+        located=located if points and not declared else sql.SQL(""),
+        same=SAME_CASE,
+    )
+
+
+def _source_links(conn: psycopg.Connection[Any], staging: str, new: pd.DataFrame) -> SourceLinks:
+    """Link the new cases the file flags as repeats to the work orders they name.
+
+    A flagged row (是否重复件 not 否) whose 关联工单编号 is the number of a work order of its
+    channel on record repeats that case's original (the case itself, or the case it repeats);
+    one whose number is a new row of the file repeats that row's original, followed from
+    row to row (a cycle links none of its rows). The originals of such links, and the rows
+    flagged 否, are decided: the rule makes none of them a repeat. One statement: the numbers
+    on record are found through the ``(channel, external_no)`` index.
+    """
+    named = _frame(
+        conn,
+        sql.SQL(
+            "SELECT s.{row} AS ref, CASE WHEN s.{flag} THEN 1 WHEN NOT s.{flag} THEN 0"
+            " ELSE -1 END AS flag, coalesce(s.{of}, '') AS number,"
+            " coalesce(o.{row}, -1) AS in_file, coalesce(c.duplicate_of, c.id, 0) AS on_record"
+            " FROM {s} AS s LEFT JOIN {s} AS o ON o.channel = s.channel"
+            " AND o.external_no = s.{of}"
+            " LEFT JOIN cases AS c ON c.channel = s.channel AND c.external_no = s.{of}"
+            " WHERE (s.{of} IS NOT NULL OR s.{flag} IS NOT NULL)"
+            " AND NOT EXISTS (SELECT 1 FROM cases AS k WHERE {same})"
+        ).format(
+            row=sql.Identifier(ROW_COLUMN),
+            flag=sql.Identifier(REPEAT_FLAG),
+            of=sql.Identifier(REPEAT_OF),
+            s=sql.Identifier(staging),
+            same=sql.SQL("k.channel = s.channel AND k.external_no = s.external_no"),
+        ),
+    )
+    n = len(new)
+    to_record = np.zeros(n, dtype=np.int64)
+    to_new = np.full(n, -1, dtype=np.int64)
+    decided = np.zeros(n, dtype=np.bool_)
+    position = pd.Series(np.arange(n), index=new["ref"].to_numpy())
+    rows = position.reindex(named["ref"].to_numpy()).to_numpy(dtype=np.int64)
+    declined = (named["flag"] == 0).to_numpy()
+    flagged = ~declined & (named["number"] != "").to_numpy()
+    on_record = named["on_record"].to_numpy(dtype=np.int64)
+    in_file = position.reindex(named["in_file"].to_numpy()).fillna(-1).to_numpy(np.int64)
+    by_record = flagged & (on_record > 0)
+    to_record[rows[by_record]] = on_record[by_record]
+    by_file = flagged & (on_record == 0) & (in_file >= 0)
+    to_new[rows[by_file]] = in_file[by_file]
+    to_record, to_new = _roots(to_record, to_new)
+    decided[rows[declined]] = True
+    decided[to_new[to_new >= 0]] = True
+    linked = (to_record > 0) | (to_new >= 0)
+    unknown = flagged & ~linked[rows]
+    return SourceLinks(
+        to_record,
+        to_new,
+        decided,
+        int(declined.sum()),
+        named["number"].to_numpy()[unknown].astype(str).tolist(),
+    )
+
+
+def _roots(
+    to_record: npt.NDArray[np.int64], to_new: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Follow the links among new cases to their originals (repeats of repeats are not made).
+
+    Pointer jumping: each pass points every case at its original's original, so a chain of
+    any length is followed in a few passes. A case whose chain never ends (a cycle, or a row
+    naming itself) is linked to nothing.
+
+    Examples
+    --------
+    >>> to_record, to_new = _roots(np.array([0, 0, 9, 0, 0, 0]), np.array([-1, 0, -1, 1, 5, 4]))
+    >>> to_record.tolist(), to_new.tolist()
+    ([0, 0, 9, 0, 0, 0], [-1, 0, -1, 0, -1, -1])
+    """
+    to_record, to_new = to_record.copy(), to_new.copy()
+    for _ in range(64):
+        up = np.maximum(to_new, 0)
+        linked = to_new >= 0
+        via_new = linked & (to_new[up] >= 0)
+        via_record = linked & (to_record[up] > 0)
+        if not (via_new.any() or via_record.any()):
+            break
+        to_record = np.where(via_record, to_record[up], to_record)
+        to_new = np.where(via_record, -1, np.where(via_new, to_new[up], to_new))
+    up = np.maximum(to_new, 0)
+    endless = (to_new >= 0) & ((to_new[up] >= 0) | (to_record[up] > 0))
+    to_new[endless] = -1
+    return to_record, to_new
 
 
 def _sweep(
@@ -168,12 +362,15 @@ def _sweep(
     days: int,
     *,
     undecided: npt.NDArray[np.int64] | None = None,
+    settled: npt.NDArray[np.bool_] | None = None,
 ) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
     """Find which of ``new`` (located reports) repeat a case on record or one another.
 
     Returns the cases on record read as candidates (those of ``undecided``, ids of cases on
     record that are being decided too, left out), and for each of ``new`` the position of its
     original in the candidates then ``new`` (-1: none), as :func:`geo.nearrepeat.repeat_originals`.
+    The ``settled`` of ``new`` (the source says they are no repeats) may be originals, and
+    are never linked themselves.
     """
     # The box around the new cases, widened by twice the radius in degrees of longitude at
     # the case nearest a pole (where a degree spans the fewest metres); geo checks the
@@ -192,9 +389,14 @@ def _sweep(
         window_days=float(days),
         categories=pd.factorize(both["kind"])[0].astype(np.int64),
         open_days=(both["closed"].to_numpy(dtype=np.float64) - reported) / _DAY_S,
-        fixed=np.arange(len(both)) < len(record),
+        fixed=np.concatenate([np.ones(len(record), dtype=np.bool_), _or_none(settled, len(new))]),
     )[len(record) :]
     return record, original
+
+
+def _or_none(flags: npt.NDArray[np.bool_] | None, n: int) -> npt.NDArray[np.bool_]:
+    """Return ``flags``, or ``n`` false ones when none are given."""
+    return np.zeros(n, dtype=np.bool_) if flags is None else flags.astype(np.bool_)
 
 
 def _frame(conn: psycopg.Connection[Any], query: sql.Composable) -> pd.DataFrame:
@@ -208,7 +410,7 @@ def _frame(conn: psycopg.Connection[Any], query: sql.Composable) -> pd.DataFrame
     buffer.seek(0)
     return pd.read_csv(
         buffer,
-        dtype={"category": str, "kind": str},
+        dtype={"category": str, "kind": str, "number": str},
         keep_default_na=False,
         na_values={"closed": [""], "lon": [""], "lat": [""]},
     )
@@ -248,22 +450,22 @@ def _on_record(
 
 def _write_links(
     conn: psycopg.Connection[Any],
-    new: pd.DataFrame,
-    record: pd.DataFrame,
-    original: npt.NDArray[np.int64],
-    to_record: npt.NDArray[np.bool_],
-    to_new: npt.NDArray[np.bool_],
+    refs: npt.NDArray[np.int64],
+    to_record: npt.NDArray[np.int64],
+    to_new: npt.NDArray[np.int64],
 ) -> str:
     """COPY the links into :data:`LINKS`; return the name of the cases' id sequence.
 
-    The staged originals of repeats get their ids from the sequence here, and their repeats
-    point to them.
+    ``refs`` are the new cases' staged rows; each repeats the case on record ``to_record``
+    (0: none) or the new case at position ``to_new`` (-1: none). The staged originals of
+    repeats get their ids from the sequence here, and their repeats point to them.
     """
     found = conn.execute("SELECT pg_get_serial_sequence('cases', 'id')").fetchone()
     sequence = str(found[0]) if found else "cases_id_seq"
-    repeated = np.bincount(original[to_new] - len(record), minlength=len(new))
+    in_file = to_new >= 0
+    repeated = np.bincount(to_new[in_file], minlength=len(refs))
     originals = np.flatnonzero(repeated)
-    ids = np.zeros(len(new), dtype=np.int64)
+    ids = np.zeros(len(refs), dtype=np.int64)
     if originals.size:
         drawn = _frame(
             conn,
@@ -272,9 +474,8 @@ def _write_links(
             ),
         )
         ids[originals] = drawn["id"].to_numpy(dtype=np.int64)
-    duplicate_of = np.zeros(len(new), dtype=np.int64)
-    duplicate_of[to_record] = record["ref"].to_numpy(dtype=np.int64)[original[to_record]]
-    duplicate_of[to_new] = ids[original[to_new] - len(record)]
+    duplicate_of = to_record.copy()
+    duplicate_of[in_file] = ids[to_new[in_file]]
     marked = (duplicate_of > 0) | (ids > 0)
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(LINKS)))
     conn.execute(
@@ -285,7 +486,7 @@ def _write_links(
     )
     links = pd.DataFrame(
         {
-            ROW_COLUMN: new["ref"].to_numpy(dtype=np.int64)[marked],
+            ROW_COLUMN: refs[marked],
             "id": ids[marked],
             "duplicate_of": duplicate_of[marked],
             "repeat_count": repeated[marked],

@@ -113,8 +113,11 @@ def keep_short_names(conn: psycopg.Connection[Any], staging: str) -> ShortNames:
 
     A surveying bureau's layer names villages by their committees (XZQMC 前冲村委会): the same
     village as 前冲村 on record, not a rename. Its staged name becomes the one on record; and
-    when the file names units on record so, its new units are named alike (柳岭村委会: 柳岭村,
-    南河社区居委会: 南河社区), as the villages beside them are.
+    its new units are named alike (柳岭村委会: 柳岭村, 南河社区居委会: 南河社区), as the villages
+    beside them are: when the file names units on record so, or when the units in use of the
+    new unit's township on record are all named without a committee (a layer of one merged
+    village, 黄寨村委会 with its 原区划代码, names no unit on record, yet its township's villages
+    are 黄坝村 and 高寨村).
 
     Parameters
     ----------
@@ -137,16 +140,21 @@ def keep_short_names(conn: psycopg.Connection[Any], staging: str) -> ShortNames:
         ).format(s=sql.Identifier(staging), base=sql.SQL(_BASE)),
         params,
     ).fetchall()
-    if not kept:
-        return ShortNames([], [])
+    alike = sql.SQL(
+        "true"
+        if kept
+        else "EXISTS (SELECT FROM jurisdictions AS b WHERE b.parent_code = s.parent_code"
+        " AND b.retired_on IS NULL) AND NOT EXISTS (SELECT FROM jurisdictions AS b"
+        " WHERE b.parent_code = s.parent_code AND b.retired_on IS NULL AND b.name ~ %(suffix)s)"
+    )
     shortened = conn.execute(
         sql.SQL(
             "UPDATE {s} AS s SET name = CASE WHEN s.name ~ '村(民委员会|委会)$'"
             " AND {base} !~ '村$' THEN {base} || '村' ELSE {base} END"
             " WHERE s.name ~ %(suffix)s AND {base} <> ''"
-            " AND NOT EXISTS (SELECT FROM jurisdictions AS j WHERE j.code = s.code)"
+            " AND NOT EXISTS (SELECT FROM jurisdictions AS j WHERE j.code = s.code) AND {alike}"
             " RETURNING s.code, s.name"
-        ).format(s=sql.Identifier(staging), base=sql.SQL(_BASE)),
+        ).format(s=sql.Identifier(staging), base=sql.SQL(_BASE), alike=alike),
         params,
     ).fetchall()
     return ShortNames(

@@ -85,12 +85,58 @@ def delete_staged_rows(conn: psycopg.Connection[Any], staging: str, rows: Sequen
     )
 
 
+EVENT_DAYS = {
+    "reported_at": "({a}.reported_at AT TIME ZONE 'Asia/Shanghai')::date",
+    "visited_on": "{a}.visited_on",
+}
+"""Staged columns that date an event row (a case's, a visit's) → SQL of its local day over
+alias ``{a}``. Such a row belongs to the units in use on its day: one dated before a unit's
+``retired_on`` is placed in that unit (:func:`fill_area_codes_from_points`)."""
+
+
+def event_day(conn: psycopg.Connection[Any], staging: str, alias: str) -> sql.Composable | None:
+    """Return the SQL of a staged event row's local day (alias ``alias``), if its rows are dated.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name.
+    alias : str
+        The staging table's alias in the statement.
+
+    Returns
+    -------
+    psycopg.sql.Composable or None
+        The day (:data:`EVENT_DAYS`); ``None`` for rows of current records (persons, cameras).
+    """
+    columns = staged_columns(conn, staging)
+    column = next((c for c in EVENT_DAYS if c in columns), None)
+    if column is None:
+        return None
+    return sql.SQL(EVENT_DAYS[column]).format(a=sql.Identifier(alias))
+
+
+def _any_retired_bounded(conn: psycopg.Connection[Any], table: str) -> bool:
+    """Whether ``table`` has a retired unit with a boundary (one a dated point may lie in)."""
+    found = conn.execute(
+        sql.SQL(
+            "SELECT EXISTS (SELECT FROM {} WHERE retired_on IS NOT NULL AND boundary IS NOT NULL)"
+        ).format(sql.Identifier(table))
+    ).fetchone()
+    return found == (True,)
+
+
 def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geometry: str) -> None:
-    """Set each staged row's missing area code to the deepest live unit whose boundary covers it.
+    """Set each staged row's missing area code to the deepest unit whose boundary covers it.
 
     The village where villages have boundaries; else the township, the county: a centre that
     loaded only the official boundaries down to its counties still places its cases. A retired
-    unit (``retired_on``) places nothing: its boundary may lie under its successor's.
+    unit (``retired_on``) places no current record: its boundary may lie under its successor's.
+    An event row (a case, :data:`EVENT_DAYS`) is placed in the units in use on its day: a unit
+    retired after that day places it, before the unit that took it over (history stays where
+    it happened, and a file imported again after a re-division moves nothing).
 
     Parameters
     ----------
@@ -106,11 +152,24 @@ def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geo
         "SELECT count(*) FROM {s} AS s WHERE s.area_code IS NULL AND s.{g} IS NOT NULL"
     ).format(**names)
     left = _count(conn, unplaced)
+    if left == 0:
+        return
+    day = event_day(conn, staging, "t")
     fill = sql.SQL(
         "UPDATE {s} AS s SET area_code = j.code FROM jurisdictions AS j "
         "WHERE s.area_code IS NULL AND s.{g} IS NOT NULL AND j.level = %s "
         "AND j.boundary IS NOT NULL AND j.retired_on IS NULL AND ST_Covers(j.boundary, s.{g})"
     ).format(**names)
+    if day is not None and _any_retired_bounded(conn, "jurisdictions"):
+        fill = sql.SQL(
+            "UPDATE {s} AS s SET area_code = f.code FROM ("
+            " SELECT DISTINCT ON (t.{row}) t.{row} AS row, j.code FROM {s} AS t"
+            " JOIN jurisdictions AS j ON j.level = %s AND j.boundary IS NOT NULL"
+            " AND (j.retired_on IS NULL OR j.retired_on > {day}) AND ST_Covers(j.boundary, t.{g})"
+            " WHERE t.area_code IS NULL AND t.{g} IS NOT NULL"
+            " ORDER BY t.{row}, j.retired_on NULLS LAST, j.code) AS f"
+            " WHERE s.{row} = f.row"
+        ).format(row=_ROW, day=day, **names)
     for level in sorted(Level, reverse=True):  # villages first: large polygons for what is left
         if left == 0:
             break
@@ -124,12 +183,13 @@ _PREFIX_DIGITS = "(ARRAY[2, 4, 6, 9, 12])[j.level]"
 def fill_grid_codes_from_points(
     conn: psycopg.Connection[Any], staging: str, geometry: str, column: str = "grid_code"
 ) -> int:
-    """Set each staged row's missing grid to the live grid whose boundary covers its point.
+    """Set each staged row's missing grid to the grid in use whose boundary covers its point.
 
     Only a grid of the row's jurisdiction (its village, or a village of its township or
     county) counts; a point on the edge of two grids takes the first by code. A retired grid
-    (``retired_on``) counts not: the old grid lies under the new one that took it over. Run
-    once the area codes are filled in (:func:`fill_area_codes_from_points`).
+    (``retired_on``) counts not: the old grid lies under the new one that took it over; but an
+    event row (a case, :data:`EVENT_DAYS`) dated before a grid's retirement is placed in it,
+    as its area is (:func:`fill_area_codes_from_points`). Run once the area codes are filled in.
 
     Parameters
     ----------
@@ -147,8 +207,13 @@ def fill_grid_codes_from_points(
     int
         Rows given a grid (none, at once, when no grid has a boundary).
     """
+    day = event_day(conn, staging, "t")
+    in_use: sql.Composable = sql.SQL("g.retired_on IS NULL")
+    if day is not None:  # an event row: the grids in use on its day, those retired since first
+        in_use = sql.SQL("(g.retired_on IS NULL OR g.retired_on > {day})").format(day=day)
     bounded = conn.execute(
-        "SELECT EXISTS (SELECT FROM grids WHERE boundary IS NOT NULL AND retired_on IS NULL)"
+        "SELECT EXISTS (SELECT FROM grids WHERE boundary IS NOT NULL"
+        + (")" if day is not None else " AND retired_on IS NULL)")
     )
     if bounded.fetchone() != (True,):  # a join of every point to no grid costs seconds
         return 0
@@ -157,15 +222,17 @@ def fill_grid_codes_from_points(
             "UPDATE {s} AS s SET {c} = f.code FROM ("
             " SELECT DISTINCT ON (t.{row}) t.{row} AS row, g.code FROM {s} AS t"
             " JOIN jurisdictions AS j ON j.code = t.area_code"
-            " JOIN grids AS g ON ST_Covers(g.boundary, t.{g}) AND g.retired_on IS NULL"
+            " JOIN grids AS g ON ST_Covers(g.boundary, t.{g}) AND {in_use}"
             " AND left(g.area_code, {digits}) = left(t.area_code, {digits})"
-            " WHERE t.{c} IS NULL AND t.{g} IS NOT NULL ORDER BY t.{row}, g.code) AS f"
+            " WHERE t.{c} IS NULL AND t.{g} IS NOT NULL"
+            " ORDER BY t.{row}, g.retired_on NULLS LAST, g.code) AS f"
             " WHERE s.{row} = f.row"
         ).format(
             s=sql.Identifier(staging),
             c=sql.Identifier(column),
             g=sql.Identifier(geometry),
             row=_ROW,
+            in_use=in_use,
             digits=sql.SQL(_PREFIX_DIGITS),
         )
     ).rowcount
@@ -588,12 +655,40 @@ def unit_names(conn: psycopg.Connection[Any], codes: Sequence[str]) -> dict[str,
     return {str(code): str(name) for code, name in rows}
 
 
+def new_units(conn: psycopg.Connection[Any], table: str, staging: str) -> list[str]:
+    """Return the names of the staged units (grids, jurisdictions) ``table`` does not hold yet.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction (scope = all), before the upsert.
+    table : str
+        ``grids`` or ``jurisdictions``.
+    staging : str
+        The staging table of its rows (rejected rows deleted).
+
+    Returns
+    -------
+    list of str
+        Their names (their codes where unnamed), in the file's order.
+    """
+    query = sql.SQL(
+        "SELECT coalesce(s.name, s.code) FROM {s} AS s"
+        " WHERE NOT EXISTS (SELECT FROM {t} AS t WHERE t.code = s.code) ORDER BY s.{row}"
+    ).format(s=sql.Identifier(staging), t=sql.Identifier(table), row=_ROW)
+    return [str(name) for (name,) in conn.execute(query).fetchall()]
+
+
 def resolve_visit_people(conn: psycopg.Connection[Any], staging: str) -> None:
     """Fill staged visits' person (and area code) from the database.
 
     The person is the one with the visit's resident ID hash (``_id_hash``) and, when given, its
     category (``_category``), the lowest id first. Rows with no match keep ``person_id`` empty.
     The visitor is found afterwards, in the person's township (:func:`resolve_visitors`).
+
+    A visit is recorded in the person's unit, unless it was made before a re-division: a visit
+    dated before the retirement of a unit of that level of the county around its point (else
+    the person's residence) is recorded in that unit, as it happened (:data:`EVENT_DAYS`).
 
     Parameters
     ----------
@@ -610,6 +705,32 @@ def resolve_visit_people(conn: psycopg.Connection[Any], staging: str) -> None:
             "WHERE p.id_hash = s._id_hash AND (s._category IS NULL OR p.category = s._category)"
         ).format(s=sql.Identifier(staging))
     )
+    if not _any_retired_bounded(conn, "jurisdictions"):
+        return
+    point = sql.SQL(
+        "coalesce(t.point, p.residence)" if _has_point(conn, staging) else "p.residence"
+    )
+    conn.execute(
+        sql.SQL(
+            "UPDATE {s} AS s SET area_code = f.code FROM ("
+            " SELECT DISTINCT ON (t.{row}) t.{row} AS row, j.code FROM {s} AS t"
+            " JOIN persons AS p ON p.id = t.person_id"
+            " JOIN jurisdictions AS a ON a.code = p.area_code"
+            " JOIN jurisdictions AS j ON j.retired_on > t.visited_on AND j.level = a.level"
+            " AND left(j.code, 6) = left(a.code, 6) AND ST_Covers(j.boundary, {point})"
+            " ORDER BY t.{row}, j.retired_on, j.code) AS f WHERE s.{row} = f.row"
+        ).format(s=sql.Identifier(staging), row=_ROW, point=point)
+    )
+
+
+def _has_point(conn: psycopg.Connection[Any], staging: str) -> bool:
+    """Whether staged visits have a ``point`` (generated from the file's lon/lat)."""
+    found = conn.execute(
+        "SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = %s::regclass"
+        " AND attname = 'point' AND NOT attisdropped)",
+        (staging,),
+    ).fetchone()
+    return found == (True,)
 
 
 VISITOR = "_visitor"

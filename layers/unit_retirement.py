@@ -8,23 +8,38 @@ where one did. An import of grids or jurisdictions retires units three ways:
 * a row whose 状态 says 撤销 (upserted with its ``retired_on`` and ``successor_code``);
 * a row in use whose 原编码 (:data:`FORMER`) names the codes it replaces: a re-coded grid's old
   code, the villages merged into this one. They are retired with the row's unit as successor
-  (a code two rows name, a unit split in two, has none; a code the file also lists lives on);
+  (a code two rows name, a unit split in two, has none; a code the file also lists lives on),
+  on the row's 撤销日期 (调整日期, 变更日期: :data:`FORMER_ON`) when it gives one; a code
+  retired before is then dated again (the new village's boundary came first, the 民政局's
+  table with the real day after);
 * ``--complete``: the file is the whole layer of ``--within``; the units of its kind there that
   it does not list are retired, each with the file's unit that covers most of it (at least
   :data:`MAJOR_SHARE`) as successor.
 
-:func:`snapshot` keeps, before the upsert, which staged units were in use; :func:`retire` then
-retires the others and re-homes, in the import's transaction (a dry run rolls it all back), the
-records of every unit retired: special-population persons on the register, open cases and
-cameras go to the unit in use around their point, else to the successor; workers (whose grid is
-a roster's assignment) to the successor. Each moved open case gets an event. Closed cases keep
-their unit: it is where they were handled.
+:func:`snapshot` keeps, before the upsert, which staged units were in use (and the day each
+retired one was retired); :func:`retire` then retires the others and re-homes, in the import's
+transaction (a dry run rolls it all back), the records of every unit retired: special-population
+persons on the register, open cases and cameras go to the unit in use around their point, else
+to the successor; workers (whose grid is a roster's assignment) to the successor. Each moved
+case gets an event. History stays where it happened: closed cases and visits keep their unit
+(it is where they were handled), except those dated on or after the retirement day that the
+platform held in the unit only because it learnt of the re-division later (a retirement dated
+in the past, or dated again to an earlier day): they follow the rules of today, as an import
+of them would (:mod:`importers.names`). A grid is in use no longer than its village: the
+closed cases of a grid retired after its village, dated since the village's day, go to the grid
+in use around them too, whichever of the two files came first.
+
+A retirement without a day is dated the import's day, and the summary says so, with the
+column that gives the real one (``撤销区划 2 个（撤销日期按今天 2026-12-02 记；实际日期可在文件中
+用“撤销日期”或“调整日期”列给出）``); a retirement dated again says from which day to which.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import psycopg
@@ -35,12 +50,19 @@ from layers.import_checks import RetiredUnit, live_successors, retired_units
 from layers.model.dispatches import ACTIVE_DISPATCH
 from layers.workflow import OPEN_STATES
 
+CLOSED_AFTER = "撤销后登记的已办结案件"
+"""What the summary calls the closed cases dated on or after their unit's retirement, moved."""
+VISITS_AFTER = "撤销后的走访记录"
+"""What it calls the visits dated on or after their unit's retirement, moved."""
+
 RETIRED_ON = "retired_on"
 """Staged column: the day a row's unit is retired (its 撤销日期, else the import day)."""
 SUCCESSOR = "successor_code"
 """Staged column: the unit that took a retired row's unit over (继承编码)."""
 FORMER = "_former"
 """Staging helper: the codes a row's unit (in use) replaces (原编码), comma-separated."""
+FORMER_ON = "_former_on"
+"""Staging helper: the day the codes of :data:`FORMER` were retired (its 撤销日期, 调整日期)."""
 STATUS = "_unit_status"
 """Staging helper: ``live`` or ``retired`` as the row's 状态 says; empty when it says nothing."""
 
@@ -56,6 +78,8 @@ SHOWN = 10
 
 _TODAY = sql.SQL("(now() AT TIME ZONE 'Asia/Shanghai')::date")
 _LABEL = {"grids": "网格", "jurisdictions": "区划"}
+DATE_HEADERS = "“撤销日期”或“调整日期”"
+"""The columns a note names for the real day of a retirement dated the import's day."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +90,28 @@ class Before:
     staging: str
     live: frozenset[str]
     retired: frozenset[str]
+    dates: Mapping[str, date] = field(default_factory=dict)
+    """The day each of :attr:`retired` was retired, as on record."""
+    defaulted: frozenset[str] = frozenset()
+    """Units a 撤销 row retires without a day: dated the import's day."""
+
+
+@dataclass(frozen=True)
+class Redated:
+    """A retired unit whose retirement a file dated again.
+
+    Attributes
+    ----------
+    code, name : str
+        The unit.
+    old, new : datetime.date
+        Its ``retired_on`` before and after.
+    """
+
+    code: str
+    name: str
+    old: date
+    new: date
 
 
 @dataclass
@@ -92,6 +138,10 @@ class Retirement:
         原编码 values on record nowhere (nothing to retire).
     leaders : list of str
         Successor grids without a 网格长 that took the leader of a grid they took over.
+    defaulted : set of str
+        Codes of :attr:`retired` dated the import's day, for want of a 撤销日期.
+    redated : list of Redated
+        Units retired before whose retirement the file dated again.
     """
 
     table: str
@@ -103,27 +153,29 @@ class Retirement:
     live_grids: Counter[str] = field(default_factory=Counter)
     unknown_former: list[str] = field(default_factory=list)
     leaders: list[str] = field(default_factory=list)
+    defaulted: set[str] = field(default_factory=set)
+    redated: list[Redated] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         """Return what the import's summary says of them (Chinese; counts and unit names).
 
         Examples
         --------
-        >>> from datetime import date
-        >>> merged = RetiredUnit("530424101001012", "兴复第12网格", date.today(), "", "兴复第8网格")
-        >>> Retirement(
+        >>> day = date(2026, 12, 2)
+        >>> merged = RetiredUnit("530424101001012", "兴复第12网格", day, "", "兴复第8网格")
+        >>> notes = Retirement(
         ...     "grids",
         ...     retired=[merged],
         ...     moved=Counter({"特殊人群": 4, "在办案件": 1}),
-        ... ).notes()  # doctest: +NORMALIZE_WHITESPACE
-        ['撤销网格 1 个：兴复第12网格 → 兴复第8网格',
-         '改属在用网格（按点位，否则归继承单位）：特殊人群 4 名、在办案件 1 件']
+        ...     defaulted={"530424101001012"},
+        ... ).notes()
+        >>> notes[0].split("；")[0], notes[0].split("）：")[1]
+        ('撤销网格 1 个（撤销日期按今天 2026-12-02 记', '兴复第12网格 → 兴复第8网格')
+        >>> notes[1]
+        '改属在用网格（按点位，否则归继承单位）：特殊人群 4 名、在办案件 1 件'
         """
         label = _LABEL[self.table]
-        notes = []
-        if self.retired:
-            shown = [_retired_unit(u) for u in self.retired]
-            notes.append(f"撤销{label} {len(shown)} 个：{_listed(shown)}")
+        notes = self._retired_notes(label)
         if self.reinstated:
             notes.append(
                 f"恢复使用已撤销的{label} {len(self.reinstated)} 个：{_listed(self.reinstated)}"
@@ -157,8 +209,49 @@ class Retirement:
             )
         return notes
 
+    def _retired_notes(self, label: str) -> list[str]:
+        """Return the lines on the units retired, one per day, and on those dated again.
 
-_UNITS = {"特殊人群": "名", "在办案件": "件", "网格员": "名", "摄像机": "路"}
+        Examples
+        --------
+        >>> old = RetiredUnit("530424102203", "黄坝村", date(2024, 6, 28), "530424102211", "黄寨村")
+        >>> Retirement("jurisdictions", retired=[old])._retired_notes("区划")
+        ['撤销区划 1 个（撤销日期 2024-06-28）：黄坝村 → 黄寨村']
+        >>> again = Redated("530424102203", "黄坝村", date(2026, 12, 2), date(2024, 6, 28))
+        >>> Retirement("jurisdictions", redated=[again])._retired_notes("区划")
+        ['撤销日期改为 2024-06-28 的区划 1 个（原记为 2026-12-02）：黄坝村']
+        """
+        notes = []
+        days: dict[tuple[date, bool], list[RetiredUnit]] = {}
+        for unit in self.retired:
+            days.setdefault((unit.retired_on, unit.code in self.defaulted), []).append(unit)
+        for (day, today), units in sorted(days.items()):
+            shown = [_retired_unit(u) for u in units]
+            when = (
+                f"撤销日期按今天 {day.isoformat()} 记；实际日期可在文件中用{DATE_HEADERS}列给出"
+                if today
+                else f"撤销日期 {day.isoformat()}"
+            )
+            notes.append(f"撤销{label} {len(shown)} 个（{when}）：{_listed(shown)}")
+        again: dict[tuple[date, date], list[str]] = {}
+        for moved in self.redated:
+            again.setdefault((moved.new, moved.old), []).append(moved.name)
+        for (new, old), names in sorted(again.items()):
+            notes.append(
+                f"撤销日期改为 {new.isoformat()} 的{label} {len(names)} 个"
+                f"（原记为 {old.isoformat()}）：{_listed(names)}"
+            )
+        return notes
+
+
+_UNITS = {
+    "特殊人群": "名",
+    "在办案件": "件",
+    CLOSED_AFTER: "件",
+    VISITS_AFTER: "条",
+    "网格员": "名",
+    "摄像机": "路",
+}
 
 
 def _retired_unit(unit: RetiredUnit) -> str:
@@ -291,11 +384,46 @@ def unknown_successors(
     return [(int(row), str(code)) for row, code in rows]
 
 
+def unknown_successor_rule(table: str, code: str) -> str:
+    """Return why a row's 继承编码 that names no unit in use is refused, and what to do.
+
+    A 民政局's change table (原区划代码, 调整方式 撤并, 调整后区划代码, 撤销日期) is often imported
+    before the new village exists: the new unit comes first (its boundary, or a row of its
+    own in the same file).
+
+    Parameters
+    ----------
+    table : str
+        ``grids`` or ``jurisdictions``.
+    code : str
+        The successor as written.
+
+    Returns
+    -------
+    str
+        The rule (Chinese).
+
+    Examples
+    --------
+    >>> unknown_successor_rule("jurisdictions", "530424102211").split("：")[1]
+    '请先导入新村（社区）的边界或名单（含此代码），再导入本表；或在本文件中加一行写明这个新单位（状态为在用）'
+    """
+    label = "辖区" if table == "jurisdictions" else "网格"
+    first = (
+        "新村（社区）的边界或名单（含此代码）" if table == "jurisdictions" else "新网格（含此编码）"
+    )
+    return (
+        f"{code} 不在数据库中在用的{label}里，也不是本文件中在用的{label}："
+        f"请先导入{first}，再导入本表；或在本文件中加一行写明这个新单位（状态为在用）"
+    )
+
+
 def snapshot(conn: psycopg.Connection[Any], table: str, staging: str) -> Before:
     """Return which staged units are on record in use, and which retired, before the upsert.
 
     A row retiring its unit without a 撤销日期 is dated first: a unit retired before keeps its
-    day (a retirement stated again), another is retired today.
+    day (a retirement stated again), another is retired today (:attr:`Before.defaulted`, which
+    the summary says).
 
     Parameters
     ----------
@@ -312,21 +440,25 @@ def snapshot(conn: psycopg.Connection[Any], table: str, staging: str) -> Before:
         For :func:`retire`.
     """
     names = {"t": sql.Identifier(table), "s": sql.Identifier(staging)}
+    defaulted: frozenset[str] = frozenset()
     if STATUS in staged_columns(conn, staging):  # 撤销 without a date: as on record, else today
-        conn.execute(
+        dated = conn.execute(
             sql.SQL(
                 "UPDATE {s} AS s SET retired_on = coalesce((SELECT t.retired_on FROM {t} AS t"
                 " WHERE t.code = s.code), {today}) WHERE s.{status} = 'retired'"
-                " AND s.retired_on IS NULL"
+                " AND s.retired_on IS NULL RETURNING s.code, NOT EXISTS (SELECT FROM {t} AS t"
+                " WHERE t.code = s.code AND t.retired_on IS NOT NULL)"
             ).format(today=_TODAY, status=sql.Identifier(STATUS), **names)
-        )
+        ).fetchall()
+        defaulted = frozenset(str(code) for code, today in dated if today)
     rows = conn.execute(
         sql.SQL(
-            "SELECT t.code, t.retired_on IS NULL FROM {t} AS t JOIN {s} AS s ON s.code = t.code"
+            "SELECT t.code, t.retired_on FROM {t} AS t JOIN {s} AS s ON s.code = t.code"
         ).format(**names)
     ).fetchall()
-    live = frozenset(str(code) for code, used in rows if used)
-    return Before(table, staging, live, frozenset(str(code) for code, _ in rows) - live)
+    live = frozenset(str(code) for code, day in rows if day is None)
+    dates = {str(code): day for code, day in rows if day is not None}
+    return Before(table, staging, live, frozenset(dates), dates, defaulted)
 
 
 def retire(
@@ -380,6 +512,8 @@ def retire(
         )
     }
     newly = sorted(before.live & retired_now.keys())
+    done.defaulted = set(before.defaulted)
+    done.redated = _redated(conn, table, before)
     done.reinstated = [
         str(name)
         for (name,) in conn.execute(
@@ -392,7 +526,15 @@ def retire(
     if FORMER in columns:
         newly += _retire_former(conn, table, staging, done)
     if complete is not None:
-        newly += _retire_missing(conn, table, staging, complete)
+        missing = _retire_missing(conn, table, staging, complete)
+        done.defaulted.update(missing)
+        newly += missing
+    if done.redated:
+        redated = {moved.code: moved.old for moved in done.redated}
+        _heirs(conn, table, list(redated))
+        _rehome(conn, table, redated, actor, done, dated_only=True)
+        conn.execute("DROP TABLE zz_heirs")
+        _follow_grids(conn, table, redated, actor)
     if not newly:
         return done
     found = retired_units(conn, newly)
@@ -400,22 +542,104 @@ def retire(
     if table == "grids":
         done.leaders = _hand_over_leaders(conn, newly)
     _heirs(conn, table, newly)
-    _rehome(conn, table, newly, actor, done)
+    today = _today(conn)
+    _rehome(conn, table, dict.fromkeys(newly, today), actor, done)
     conn.execute("DROP TABLE zz_heirs")
+    _follow_grids(conn, table, dict.fromkeys(newly, today), actor)
     return done
+
+
+def _follow_grids(
+    conn: psycopg.Connection[Any],
+    table: str,
+    villages: dict[str, date],
+    actor: str,
+) -> None:
+    """Move the dated records of the retired grids of the retired ``villages`` dated since.
+
+    A grid is in use no longer than its village: when the village's retirement is dated before
+    its grids' (the township re-coded the grids on another day, or a change table dated the
+    village again), the closed cases of those grids dated since the village's day go to the
+    grid in use around their point, else the grid's successor, as their village went (the
+    village's move counted them).
+    """
+    if table != "jurisdictions" or not villages:
+        return
+    grids = {
+        str(code): villages[str(area)]
+        for code, area in conn.execute(
+            "SELECT code, area_code FROM grids WHERE area_code = ANY(%s)"
+            " AND retired_on IS NOT NULL",
+            (list(villages),),
+        )
+    }
+    if not grids:
+        return
+    _heirs(conn, "grids", list(grids))
+    _rehome(conn, "grids", grids, actor, Retirement("grids"), dated_only=True)
+    conn.execute("DROP TABLE zz_heirs")
+
+
+def _today(conn: psycopg.Connection[Any]) -> date:
+    """Return the import's day (Asia/Shanghai), as a retirement without a day is dated."""
+    row = conn.execute(sql.SQL("SELECT {}").format(_TODAY)).fetchone()
+    assert row is not None
+    day: date = row[0]
+    return day
+
+
+def _redated(conn: psycopg.Connection[Any], table: str, before: Before) -> list[Redated]:
+    """Return the units retired before whose ``retired_on`` the file's 撤销 rows changed."""
+    if not before.dates:
+        return []
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT code, name, retired_on FROM {t} WHERE code = ANY(%s)"
+            " AND retired_on IS NOT NULL ORDER BY code"
+        ).format(t=sql.Identifier(table)),
+        (sorted(before.dates),),
+    ).fetchall()
+    return [
+        Redated(str(code), str(name), before.dates[str(code)], day)
+        for code, name, day in rows
+        if day != before.dates[str(code)]
+    ]
 
 
 def _retire_former(
     conn: psycopg.Connection[Any], table: str, staging: str, done: Retirement
 ) -> list[str]:
-    """Retire the codes the rows' 原编码 name (a code two rows name has no successor)."""
-    names = {"t": sql.Identifier(table), "s": sql.Identifier(staging), "f": sql.Identifier(FORMER)}
+    """Retire the codes the rows' 原编码 name (a code two rows name has no successor).
+
+    On the row's day (:data:`FORMER_ON`), else the import's (:attr:`Retirement.defaulted`);
+    a code retired before that the row dates is dated again (:attr:`Retirement.redated`).
+    """
+    dated = FORMER_ON in staged_columns(conn, staging)
+    names = {
+        "t": sql.Identifier(table),
+        "s": sql.Identifier(staging),
+        "f": sql.Identifier(FORMER),
+        "day": sql.SQL("min(s.{})::date").format(sql.Identifier(FORMER_ON))
+        if dated
+        else sql.SQL("NULL::date"),
+    }
     claimed = sql.SQL(
-        "SELECT f.code, CASE WHEN count(*) = 1 THEN min(s.code) END AS heir"
+        "SELECT f.code, CASE WHEN count(*) = 1 THEN min(s.code) END AS heir, {day} AS day"
         " FROM {s} AS s CROSS JOIN LATERAL unnest(string_to_array(s.{f}, ',')) AS f (code)"
         " WHERE s.{f} IS NOT NULL AND NOT EXISTS (SELECT FROM {s} AS o WHERE o.code = f.code)"
         " GROUP BY f.code"
     ).format(**names)
+    done.redated += [
+        Redated(str(code), str(name), old, new)
+        for code, name, old, new in conn.execute(
+            sql.SQL(
+                "UPDATE {t} AS t SET retired_on = c.day FROM ({claimed}) AS c, {t} AS o"
+                " WHERE t.code = c.code AND o.code = t.code AND t.retired_on IS NOT NULL"
+                " AND c.day IS NOT NULL AND c.day <> t.retired_on"
+                " RETURNING t.code, t.name, o.retired_on, t.retired_on"
+            ).format(claimed=claimed, **names)
+        )
+    ]
     done.unknown_former = [
         str(code)
         for (code,) in conn.execute(
@@ -425,16 +649,15 @@ def _retire_former(
             ).format(claimed=claimed, **names)
         )
     ]
-    return [
-        str(code)
-        for (code,) in conn.execute(
-            sql.SQL(
-                "UPDATE {t} AS t SET retired_on = {today}, successor_code = c.heir"
-                " FROM ({claimed}) AS c WHERE t.code = c.code AND t.retired_on IS NULL"
-                " RETURNING t.code"
-            ).format(claimed=claimed, today=_TODAY, **names)
-        )
-    ]
+    retired = conn.execute(
+        sql.SQL(
+            "UPDATE {t} AS t SET retired_on = coalesce(c.day, {today}), successor_code = c.heir"
+            " FROM ({claimed}) AS c WHERE t.code = c.code AND t.retired_on IS NULL"
+            " RETURNING t.code, c.day IS NULL"
+        ).format(claimed=claimed, today=_TODAY, **names)
+    ).fetchall()
+    done.defaulted.update(str(code) for code, today in retired if today)
+    return [str(code) for code, _ in retired]
 
 
 def _retire_missing(
@@ -501,16 +724,37 @@ def _heirs(conn: psycopg.Connection[Any], table: str, codes: list[str]) -> None:
 
 @dataclass(frozen=True)
 class _Records:
-    """A table of records that lie in a unit, and which of them a retirement moves."""
+    """A table of records that lie in a unit, and which of them a retirement moves.
+
+    ``current`` is over the record ``r``, its retired unit ``o`` and ``d.until``: the day the
+    platform learnt of the retirement (the import's, or the day it was on record before it
+    was dated again). ``dated``: only records dated on or after the retirement move (history
+    dated before stays where it happened), also when a retirement is dated again.
+    """
 
     label: str
     table: str
     column: str
     point: str | None
     current: sql.Composable
+    dated: bool = False
 
 
 _OPEN = sql.SQL("r.state IN ({})").format(sql.SQL(", ").join(map(sql.Literal, sorted(OPEN_STATES))))
+_CASE_DAY = "(r.reported_at AT TIME ZONE 'Asia/Shanghai')::date"
+_GRID_UNTIL = (
+    "coalesce((SELECT least(o.retired_on, v.retired_on) FROM jurisdictions AS v"
+    " WHERE v.code = o.area_code AND v.retired_on IS NOT NULL), o.retired_on)"
+)
+"""SQL: the day retired grid ``o`` stopped being in use: its own, or its village's if earlier."""
+_CLOSED_AFTER = {
+    table: sql.SQL("NOT {open} AND {day} >= {since} AND {day} < d.until").format(
+        open=_OPEN, day=sql.SQL(_CASE_DAY), since=sql.SQL(since)
+    )
+    for table, since in (("grids", _GRID_UNTIL), ("jurisdictions", "o.retired_on"))
+}
+"""SQL: a closed case dated on or after its retired unit stopped being in use (by kind)."""
+_VISITED_AFTER = sql.SQL("r.visited_on >= o.retired_on AND r.visited_on < d.until")
 _PERSONS = sql.SQL("r.ended_on IS NULL")
 _WORKING = sql.SQL("r.status <> 'left'")
 _ALL = sql.SQL("true")
@@ -533,11 +777,14 @@ _MOVED = {
     "grids": (
         _Records("特殊人群", "persons", "grid_code", "residence", _PERSONS),
         _Records("在办案件", "cases", "grid_code", "point", _OPEN),
+        _Records(CLOSED_AFTER, "cases", "grid_code", "point", _CLOSED_AFTER["grids"], True),
         _Records("网格员", "workers", "home_grid", None, _WORKING),
     ),
     "jurisdictions": (
         _Records("特殊人群", "persons", "area_code", "residence", _PERSONS),
         _Records("在办案件", "cases", "area_code", "point", _OPEN),
+        _Records(CLOSED_AFTER, "cases", "area_code", "point", _CLOSED_AFTER["jurisdictions"], True),
+        _Records(VISITS_AFTER, "person_visits", "area_code", "point", _VISITED_AFTER, dated=True),
         _Records("网格员", "workers", "area_code", None, _WORKING),
         _Records("摄像机", "video_points", "area_code", "point", _ALL),
     ),
@@ -546,12 +793,23 @@ _MOVED = {
 
 
 def _rehome(
-    conn: psycopg.Connection[Any], table: str, codes: list[str], actor: str, done: Retirement
+    conn: psycopg.Connection[Any],
+    table: str,
+    codes: dict[str, date],
+    actor: str,
+    done: Retirement,
+    *,
+    dated_only: bool = False,
 ) -> None:
+    """Move the records of the retired ``codes`` (→ the day the platform learnt of each).
+
+    ``dated_only``: a retirement dated again moves only the records dated since its new day.
+    """
     for records in _MOVED[table]:
-        _move(conn, records, codes, _AROUND[table], table, actor, done)
-    if table == "jurisdictions":
-        _left_with_retired_areas(conn, codes, done)
+        if records.dated or not dated_only:
+            _move(conn, records, codes, _AROUND[table], table, actor, done)
+    if table == "jurisdictions" and not dated_only:
+        _left_with_retired_areas(conn, list(codes), done)
 
 
 def _left_with_retired_areas(
@@ -581,7 +839,7 @@ def _left_with_retired_areas(
 def _move(
     conn: psycopg.Connection[Any],
     records: _Records,
-    codes: list[str],
+    codes: dict[str, date],
     cover: str,
     units: str,
     actor: str,
@@ -589,7 +847,7 @@ def _move(
 ) -> None:
     """Move the current records of the retired ``codes`` to the unit around them, else the heir.
 
-    The area code follows the new grid's village; an open case gets an event.
+    The area code follows the new grid's village; a moved case gets an event.
     """
     names = {
         "r": sql.Identifier(records.table),
@@ -607,10 +865,12 @@ def _move(
         sql.SQL(
             "CREATE TEMP TABLE zz_moves ON COMMIT DROP AS"
             " SELECT r.id, r.{c} AS old, coalesce(a.code, h.heir) AS new FROM {r} AS r"
+            " JOIN unnest(%s::text[], %s::date[]) AS d (code, until) ON d.code = r.{c}"
+            " JOIN {u} AS o ON o.code = r.{c}"
             " LEFT JOIN zz_heirs AS h ON h.origin = r.{c} {around}"
-            " WHERE r.{c} = ANY(%s) AND {current}"
+            " WHERE {current}"
         ).format(around=around, current=records.current, **names),
-        (codes,),
+        (list(codes), list(codes.values())),
     )
     area = sql.SQL(", area_code = u.area_code" if records.column != "area_code" else "")
     version = sql.SQL(", version = r.version + 1" if records.table == "cases" else "")

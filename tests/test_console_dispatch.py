@@ -178,6 +178,7 @@ def test_dispatch_desk_assigns_and_follows_live(
         page.fill("#dz-lat", str(spot.lat))
         page.dispatch_event("#dz-lat", "change")
         page.select_option("#dz-category", "public_opinion")
+        page.select_option("#dz-subcategory", "sanitation")  # each category offers its own
         page.fill("#dz-title", TITLE)
         page.select_option("#dz-risk", "3")
         page.fill("#dz-reporter", REPORTER_NAME)
@@ -260,6 +261,7 @@ def test_dispatch_desk_assigns_and_follows_live(
         assert actions == ["登记", "分流", "派单", "受理", "到场"]
         changes = timeline.nth(2).locator("td").nth(3).inner_text()
         assert changes == "已分流 → 已派单"
+        expect(page.locator("#cz-category")).to_have_text("社情民意 / 环境卫生")
         expect(page.locator("#cz-reporter-name")).to_have_text("李**")
         expect(page.locator("#cz-reporter-phone")).to_have_text("139****5678")
         expect(page.locator("#cz-unmask")).to_be_hidden()

@@ -192,15 +192,18 @@ def test_the_command_names_columns_left_out_counts_sheet_rejects_and_drops_stale
         given = runner.invoke(import_app(), [*args, "--report", str(mine)], env=env)
         assert given.exit_code == 0 and mine.exists(), given.output
         assert "是之前的报告，与本次无关" in given.output
-        clean = runner.invoke(import_app(), args, env=env)
-        assert clean.exit_code == 0 and not stale.exists(), clean.output
-        assert "本次没有退回的行，已删除上次导入留下的退回报告" in clean.output
+        clean = runner.invoke(import_app(), args, env=env)  # a dry run deletes no report
+        assert clean.exit_code == 0 and stale.exists(), clean.output
+        assert "本次试运行没有退回的行；上次导入留下的退回报告仍保留，未删除" in clean.output
+        imported = runner.invoke(import_app(), args[:-1], env=env)  # an import does
+        assert imported.exit_code == 0 and not stale.exists(), imported.output
+        assert "本次没有退回的行，已删除上次导入留下的退回报告" in imported.output
         path.write_text(csv_text(headers, good + bad), encoding="utf-8")
         assert runner.invoke(import_app(), args, env=env).exit_code == 1 and stale.exists()
         path.write_text(csv_text(["工单编号"], [["C-1"]]), encoding="utf-8")
-        unusable = runner.invoke(import_app(), args, env=env)
-        assert unusable.exit_code == 2 and not stale.exists(), unusable.output
-        assert "本次未能导入，没有新的退回报告，已删除上次导入留下的退回报告" in unusable.output
+        unusable = runner.invoke(import_app(), args, env=env)  # refused: keeps the report
+        assert unusable.exit_code == 2 and stale.exists(), unusable.output
+        assert "本次未能导入，没有新的退回报告；上次导入留下的退回报告仍保留" in unusable.output
 
         book = Workbook()
         sheets = [book.active, book.create_sheet("11月")]

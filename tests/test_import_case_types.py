@@ -48,7 +48,11 @@ FAMILIES = [
     ("城乡建设", "dispute", "property_management", "物业服务 物业管理"),
     ("社会事务", "dispute", "marriage_family", "家庭暴力 婚姻家庭"),
     ("社会事务", "dispute", "neighbours", "相邻关系 邻里纠纷"),
-    ("公共安全", "safety_hazard", None, "消防安全 燃气安全 安全生产 安全隐患 危房"),
+    ("公共安全", "safety_hazard", "fire", "消防安全 火灾隐患"),
+    ("城乡建设", "safety_hazard", "gas", "燃气安全 燃气泄漏"),
+    ("住房城乡建设", "safety_hazard", "building", "危房"),
+    ("自然资源", "safety_hazard", "geology", "地质灾害 滑坡隐患"),
+    ("公共安全", "safety_hazard", None, "安全生产 安全隐患"),
 ]
 TERMS = [
     pytest.param(sector, term, category, sub, id=term)
@@ -133,7 +137,7 @@ def test_real_hotline_classifications() -> None:
         ("dispute", "medical"),
         ("dispute", "consumer"),
         ("dispute", "traffic"),
-        ("safety_hazard", None),
+        ("safety_hazard", "gas"),
         ("dispute", "land"),
         ("dispute", "marriage_family"),
         ("dispute", "property_management"),
@@ -145,7 +149,7 @@ def test_real_hotline_classifications() -> None:
 def test_the_most_specific_level_decides_between_a_hazard_and_a_dispute() -> None:
     """A fire hazard in a compound is a hazard, not a dispute over its management."""
     assert _types(["城乡建设>物业管理>消防安全", "公共安全>消防安全>物业管理"]) == [
-        ("safety_hazard", None),
+        ("safety_hazard", "fire"),
         ("dispute", "property_management"),
     ]
 
@@ -214,7 +218,8 @@ def test_each_distinct_value_is_looked_up_once(monkeypatch: pytest.MonkeyPatch) 
 
 NAMES = (
     "矛盾纠纷、安全隐患、社情民意、婚姻家庭、邻里纠纷、土地山林、劳资欠薪、物业管理、医疗纠纷、"
-    "交通事故、征地拆迁、环境污染、消费维权、借贷合同、其他纠纷"
+    "交通事故、征地拆迁、环境污染、消费维权、借贷合同、其他纠纷、消防安全隐患、道路交通隐患、"
+    "房屋建筑隐患、燃气安全隐患、地质灾害隐患、其他安全隐患、基础设施、环境卫生、公共服务、政策咨询"
 )
 RULE = (
     f'必须是以下之一：{NAMES}；本文件自有的分类，可在映射文件（--mapping）的 [values."事件类型"] '
@@ -286,7 +291,7 @@ def test_a_hotline_export_is_refused_then_classified_by_the_rules_mapping_line(
     assert [tuple(c) for c in stored] == [
         ("T-1", "hotline_12345", "dispute", "environment"),
         ("T-2", "hotline_12345", "dispute", "labour_wages"),
-        ("T-3", "hotline_12345", "safety_hazard", None),
+        ("T-3", "hotline_12345", "safety_hazard", "gas"),
         ("T-4", "hotline_12345", "public_opinion", None),
     ]
 

@@ -63,7 +63,7 @@ def test_the_summary_shows_how_each_classification_was_read(
     assert outcome.rejected_rows == 0 and outcome.committed is not dry_run
     assert _classification_lines(outcome) == [  # most rows first; 矛盾纠纷 says it all
         "  社会治安>邻里纠纷>噪音扰民 → 矛盾纠纷/环境污染（3 行）",
-        "  城乡建设>物业管理>消防安全 → 安全隐患（1 行）",
+        "  城乡建设>物业管理>消防安全 → 安全隐患/消防安全隐患（1 行）",
     ]
     if not dry_run:
         stored = db.execute(
@@ -134,8 +134,10 @@ def test_a_grid_file_sent_again_is_refused_in_words_of_grids(db: Session, tmp_pa
     headers = ["网格编码", "网格名称", "所属社区"]
     listed = tmp_path / "网格划分汇总表.csv"
     assert _import(db, listed, headers, [[GRID, "一网格", VILLAGE]], "grids").committed
-    shapes = [["一网格", box(WEST, SOUTH, 102.91, 24.21)]]
-    assert _import(db, tmp_path / "网格边界.csv", ["网格名称", "边界"], shapes, "grids").committed
+    shapes = [[GRID, "一号网格", box(WEST, SOUTH, 102.91, 24.21)]]  # renamed since
+    assert _import(
+        db, tmp_path / "网格边界.csv", ["网格编码", "网格名称", "边界"], shapes, "grids"
+    ).committed
     with pytest.raises(Superseded) as refused:
         run_import(db.connection(), listed, ImportOptions(kind="grids", dry_run=True))
     said = str(refused.value)

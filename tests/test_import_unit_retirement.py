@@ -8,6 +8,7 @@ in use around their point, else to the successor; a closed case keeps its unit.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,11 @@ def _import(
 
 def _one(db: Session, query: str, **params: object) -> object:
     return db.execute(text(query), params).scalar_one()
+
+
+def _undated(notes: list[str]) -> list[str]:
+    """Return the notes without the day of a retirement (``（撤销日期按今天 … 记；…）``)."""
+    return [re.sub(r"（撤销日期[^）]*）", "", note) for note in notes]
 
 
 def _retired(db: Session, code: str, table: str = "grids") -> tuple[object, object]:
@@ -123,7 +129,7 @@ def test_a_complete_layer_retires_the_grids_it_leaves_out_and_rehomes_their_reco
     dry = _import(
         db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True, dry_run=True
     )
-    assert "撤销网格 1 个：三网格 → 二网格" in dry.notes
+    assert "撤销网格 1 个：三网格 → 二网格" in _undated(dry.notes)
     assert _retired(db, SOUTH_EAST) == (False, None)  # a dry run writes nothing
     outcome = _import(db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True)
     assert outcome.committed and outcome.notes == dry.notes
@@ -170,7 +176,7 @@ def test_a_status_of_retired_retires_the_grid_with_its_successor(
     outcome = _import(db, tmp_path / "调整.csv", headers, rows)
     assert outcome.committed and outcome.counts is not None
     assert (outcome.counts.updated, outcome.counts.unchanged) == (2, 1)
-    assert "撤销网格 1 个：三网格 → 二网格" in outcome.notes
+    assert "撤销网格 1 个：三网格 → 二网格" in _undated(outcome.notes)
     day = _one(db, "SELECT retired_on::text FROM grids WHERE code = :c", c=SOUTH_EAST)
     assert day == "2026-03-10" and _retired(db, SOUTH_EAST) == (True, EAST_GRID)
     assert _where_is(db)["person"] == EAST_GRID
@@ -182,7 +188,7 @@ def test_a_former_code_retires_the_recoded_grid(village: Session, tmp_path: Path
     rows = [[recoded, "三网格", VILLAGE, box(102.91, SOUTH, 102.92, MIDDLE), SOUTH_EAST]]
     outcome = _import(db, tmp_path / "改编码.csv", [*HEADERS, "原网格编码"], rows)
     assert outcome.committed
-    assert f"撤销网格 1 个：三网格（{SOUTH_EAST} → {recoded}）" in outcome.notes
+    assert f"撤销网格 1 个：三网格（{SOUTH_EAST} → {recoded}）" in _undated(outcome.notes)
     assert _retired(db, SOUTH_EAST) == (True, recoded)
     assert _where_is(db) == {
         "person": recoded,
@@ -201,7 +207,7 @@ def test_a_grid_split_in_two_has_no_successor_and_its_records_follow_their_point
         [VILLAGE + "009", "三东", VILLAGE, box(102.914, SOUTH, 102.92, MIDDLE), SOUTH_EAST],
     ]
     outcome = _import(db, tmp_path / "拆分.csv", [*HEADERS, "原网格编码"], rows)
-    assert outcome.committed and "撤销网格 1 个：三网格" in outcome.notes
+    assert outcome.committed and "撤销网格 1 个：三网格" in _undated(outcome.notes)
     assert _retired(db, SOUTH_EAST) == (True, None)
     placed = _where_is(db)
     assert placed["person"] == placed["open"] == VILLAGE + "009"
@@ -272,7 +278,7 @@ def test_merged_villages_retire_and_their_records_and_accounts_follow(
     rows = [[merged, "新合村", box(WEST, SOUTH, 102.97, NORTH), f"{VILLAGE}、{OTHER_VILLAGE}"]]
     outcome = _import(db, tmp_path / "撤并村.csv", headers, rows, kind="jurisdictions")
     assert outcome.committed, outcome.problems
-    assert "撤销区划 2 个：测试社区 → 新合村、邻村 → 新合村" in outcome.notes
+    assert "撤销区划 2 个：测试社区 → 新合村、邻村 → 新合村" in _undated(outcome.notes)
     assert _retired(db, OTHER_VILLAGE, "jurisdictions") == (True, merged)
     camera = _one(db, "SELECT area_code FROM video_points WHERE name = '邻村路口'")
     person = _one(db, "SELECT area_code FROM persons WHERE name = '三网格的'")
@@ -345,7 +351,7 @@ def test_a_merged_grids_row_naming_its_own_code_among_the_former_keeps_it(
     ]
     outcome = _import(db, tmp_path / "一览表.csv", headers, rows)
     assert outcome.committed, outcome.problems
-    assert "撤销网格 1 个：三网格 → 二网格" in outcome.notes
+    assert "撤销网格 1 个：三网格 → 二网格" in _undated(outcome.notes)
     assert _retired(db, EAST_GRID) == (False, None)
     assert _retired(db, SOUTH_EAST) == (True, EAST_GRID)
 

@@ -10,6 +10,8 @@ from layers.model.cases import (
     Category,
     Channel,
     DisputeType,
+    HazardType,
+    OpinionType,
     RiskLevel,
 )
 from layers.model.dispatches import AssigneeKind, Dispatch, DispatchStatus
@@ -43,6 +45,7 @@ __all__ = [
     "DirectionType",
     "DisputeType",
     "Grid",
+    "HazardType",
     "HotspotCell",
     "HotspotRun",
     "ImportRun",
@@ -50,6 +53,7 @@ __all__ = [
     "LabelledEnum",
     "Level",
     "ManagementLevel",
+    "OpinionType",
     "Person",
     "PersonCategory",
     "PersonResponsible",

@@ -69,6 +69,34 @@ class DisputeType(LabelledEnum):
     OTHER = ("other", "其他纠纷")
 
 
+class HazardType(LabelledEnum):
+    """Sub-category of a safety hazard: the kind of danger."""
+
+    FIRE = ("fire", "消防安全隐患")
+    ROAD = ("road", "道路交通隐患")
+    BUILDING = ("building", "房屋建筑隐患")
+    GAS = ("gas", "燃气安全隐患")
+    GEOLOGY = ("geology", "地质灾害隐患")
+    OTHER = ("other_hazard", "其他安全隐患")
+
+
+class OpinionType(LabelledEnum):
+    """Sub-category of public opinion (社情民意): what the matter concerns."""
+
+    INFRASTRUCTURE = ("infrastructure", "基础设施")
+    SANITATION = ("sanitation", "环境卫生")
+    PUBLIC_SERVICE = ("public_service", "公共服务")
+    POLICY = ("policy", "政策咨询")
+
+
+SUBTYPES: dict[Category, type[LabelledEnum]] = {
+    Category.DISPUTE: DisputeType,
+    Category.SAFETY_HAZARD: HazardType,
+    Category.PUBLIC_OPINION: OpinionType,
+}
+"""The code table of each category's subcategories (``cases.subcategory`` holds their codes)."""
+
+
 class RiskLevel(LabelledEnum):
     """Risk grade: 1 red (highest) … 4 blue."""
 

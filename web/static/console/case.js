@@ -45,8 +45,7 @@
     $("cz-title").textContent = c.title;
     $("cz-code").textContent = c.code;
     zz.stateBadge($("cz-state"), c.state);
-    $("cz-category").textContent =
-      zz.label("category", c.category) + (c.subcategory ? " / " + zz.label("dispute_type", c.subcategory) : "");
+    $("cz-category").textContent = zz.categoryLabel(c.category, c.subcategory);
     $("cz-channel").textContent = zz.label("channel", c.channel) + (c.external_no ? "（" + c.external_no + "）" : "");
     $("cz-level").textContent = LEVELS[c.handling_level] || String(c.handling_level);
     $("cz-reported").textContent = zz.fmtTime(c.reported_at);

@@ -72,6 +72,20 @@
     return code === null || code === undefined ? "" : t[String(code)] || String(code);
   }
 
+  /** The code table of each category's sub-categories (layers.model.cases.SUBTYPES). */
+  const SUBTYPE_TABLES = { dispute: "dispute_type", safety_hazard: "hazard_type", public_opinion: "opinion_type" };
+
+  /** The code table of the sub-categories of `category` (undefined: it has none). */
+  function subtypeTable(category) {
+    return SUBTYPE_TABLES[category];
+  }
+
+  /** `矛盾纠纷 / 邻里纠纷`: a case's category and, when it has one, its sub-category. */
+  function categoryLabel(category, subcategory) {
+    const sub = subcategory ? " / " + label(subtypeTable(category) || "", subcategory) : "";
+    return label("category", category) + sub;
+  }
+
   function pad(n) {
     return String(n).padStart(2, "0");
   }
@@ -212,7 +226,7 @@
   }
 
   window.zz = {
-    ApiError, api, me, label, errorText, fmtTime, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
+    ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
   };
   fillTopbar();
 })();

@@ -124,9 +124,7 @@
     riskBadge($("dz-case-risk"), c.risk_level);
     $("dz-case-title").textContent = c.title;
     $("dz-case-code").textContent = c.code;
-    $("dz-case-category").textContent =
-      zz.label("category", c.category) +
-      (c.subcategory ? " / " + zz.label("dispute_type", c.subcategory) : "");
+    $("dz-case-category").textContent = zz.categoryLabel(c.category, c.subcategory);
     $("dz-case-channel").textContent = zz.label("channel", c.channel);
     $("dz-case-address").textContent =
       c.address || (c.lon !== null ? c.lon.toFixed(5) + ", " + c.lat.toFixed(5) : "未定位");
@@ -475,8 +473,9 @@
 
   function syncSubcategory() {
     const sub = $("dz-subcategory");
-    if ($("dz-category").value === "dispute") {
-      fillSelect(sub, "dispute_type");
+    const table = zz.subtypeTable($("dz-category").value);
+    if (table) {
+      fillSelect(sub, table);
       sub.disabled = false;
     } else {
       sub.textContent = "";
