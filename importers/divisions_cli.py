@@ -19,6 +19,7 @@ from layers.settings import Settings
 
 if TYPE_CHECKING:
     from importers.divisions import Division
+    from importers.official import DivisionProgress
     from importers.pipeline import ImportOutcome
 
 LEVEL_NAMES = {1: "省", 2: "市", 3: "县", 4: "乡镇"}
@@ -41,15 +42,7 @@ def load_divisions(
 ) -> None:
     """Load a region's official divisions: real boundaries down to counties, townships by code."""
     from importers.divisions import DivisionNotFound
-    from importers.official import (
-        division_options,
-        division_table,
-        region,
-        source_name,
-        source_sha256,
-    )
-    from importers.pipeline import check_table, import_checked
-    from importers.reading import GEOMETRY_COLUMN
+    from importers.official import by_province, division_options, import_divisions, region
 
     try:
         units = region(code)
@@ -59,19 +52,58 @@ def load_divisions(
     options = division_options(dry_run=dry_run, user=user or os_user())  # never a resent file
     engine = migrated_engine(Settings.from_env())
     try:
-        with StepBar("区划") as shown:
-            shown.start("读取边界", len(units))
-            table = division_table(units, progress=shown.rows)
-            checked = check_table(
-                table, options, None, file_name=source_name(), sha256=source_sha256()
-            )
-            with engine.connect() as conn:
-                outcome = import_checked(conn, checked, options, progress=shown.callbacks())
+        with StepBar("区划") as shown, engine.connect() as conn:
+            bars = ProvinceBars(shown, provinces=len(by_province(units)))
+            imported = import_divisions(conn, units, options, progress=bars.callbacks())
     finally:
         engine.dispose()
-    _summarise(code, units, table.frame[GEOMETRY_COLUMN].notna().tolist(), outcome)
-    if outcome.status == "rejected":
+    _summarise(code, units, imported.bounded, imported.outcome)
+    if imported.outcome.status == "rejected":
         raise typer.Exit(code=1)
+
+
+class ProvinceBars:
+    """The progress of a region loaded one province at a time (:func:`import_divisions`).
+
+    The step line of :class:`importers.cli.StepBar` names the province it is on; above it, a
+    bar counts the provinces done when there are several (``zongzhi divisions all``).
+
+    Parameters
+    ----------
+    shown : StepBar
+        The running step line.
+    provinces : int
+        How many provinces the region has.
+    """
+
+    def __init__(self, shown: StepBar, provinces: int) -> None:
+        self.shown = shown
+        self.done = -1
+        self.overall = (
+            shown.progress.add_task("区划：省份", total=provinces) if provinces > 1 else None
+        )
+
+    def province(self, name: str, units: int) -> None:
+        """Start a province: count the one before as done, show its boundaries being read.
+
+        Parameters
+        ----------
+        name : str
+            The province's name.
+        units : int
+            Its units in the region.
+        """
+        self.done += 1
+        if self.overall is not None:
+            self.shown.progress.update(self.overall, completed=self.done)
+        self.shown.label = f"区划（{name}）"
+        self.shown.start("读取边界", units)
+
+    def callbacks(self) -> DivisionProgress:
+        """Return what :func:`import_divisions` reports to."""
+        from importers.official import DivisionProgress
+
+        return DivisionProgress(self.province, self.shown.rows, self.shown.callbacks())
 
 
 def _summarise(
