@@ -40,8 +40,8 @@ from importers.divisions import (
     shared_data_dir,
 )
 from importers.kinds import KINDS
-from importers.loading import LoadOptions, load
-from importers.pipeline import ImportOptions, ImportOutcome, check_table, source_crs
+from importers.loading import load
+from importers.pipeline import ImportOptions, ImportOutcome, check_table, load_options, source_crs
 from importers.progress import ImportProgress
 from importers.reading import GEOMETRY_COLUMN, SourceTable
 from importers.rules import Problem
@@ -389,16 +389,7 @@ def _load_province(
         KINDS[options.kind],
         checked.parts,
         checks,
-        LoadOptions(  # as import_checked loads a file, without within
-            partial=options.partial or options.dry_run,
-            import_id=run.import_id,
-            user=options.user,
-            tolerance_m=options.tolerance_m,
-            defer=False if options.dry_run else options.defer,
-            unconfirmed_crs=checked.crs_unconfirmed,
-            limits_config=options.limits_config,
-            named=checked.named,
-        ),
+        load_options(options, checked, run.import_id),
         shown.load,
     )
     rejected = sorted({p.row for p in checks.problems if p.severity == "rejected"})

@@ -752,6 +752,53 @@ def run_import(
     return import_checked(conn, check_file(path, options, keys), options, progress=progress)
 
 
+def load_options(
+    options: ImportOptions,
+    checked: CheckedFile,
+    import_id: int,
+    *,
+    within: Scope | None = None,
+    resent: bool = False,
+) -> LoadOptions:
+    """Return how the checked rows of an import load.
+
+    A dry run goes on with the valid rows, to count what they would do; so does a file sent
+    again, until its load tells whether it would take rows back.
+
+    Parameters
+    ----------
+    options : ImportOptions
+        What to do.
+    checked : CheckedFile
+        The checked rows (of a file, or of one part of an import, as a province of
+        :func:`importers.official.import_divisions`).
+    import_id : int
+        ``import_runs.id`` of the import.
+    within : Scope, optional
+        The jurisdiction ``--within`` names.
+    resent : bool
+        The same file was imported before, and other files of its kind since.
+
+    Returns
+    -------
+    LoadOptions
+        For :func:`importers.loading.load`.
+    """
+    return LoadOptions(
+        partial=options.partial or options.dry_run or resent,
+        import_id=import_id,
+        user=options.user,
+        tolerance_m=options.tolerance_m,
+        defer=False if options.dry_run else options.defer,
+        unconfirmed_crs=checked.crs_unconfirmed,
+        limits_config=options.limits_config,
+        within=within,
+        named=checked.named,
+        complete=options.complete,
+        history=options.history,
+    )
+
+
 def import_checked(
     conn: Connection,
     checked: CheckedFile,
@@ -815,19 +862,7 @@ def import_checked(
             KINDS[options.kind],
             checked.parts,
             checks,
-            LoadOptions(  # a dry run goes on with the valid rows, to count what they would do
-                partial=options.partial or options.dry_run or resent is not None,
-                import_id=import_id,
-                user=options.user,
-                tolerance_m=options.tolerance_m,
-                defer=False if options.dry_run else options.defer,
-                unconfirmed_crs=checked.crs_unconfirmed,
-                limits_config=options.limits_config,
-                within=within,
-                named=checked.named,
-                complete=options.complete,
-                history=options.history,
-            ),
+            load_options(options, checked, import_id, within=within, resent=resent is not None),
             progress,
         )
         counts = loaded.counts if loaded is not None else None
