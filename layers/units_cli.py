@@ -23,8 +23,7 @@ as the owner in a read-only transaction; SQLAlchemy and the model are imported w
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import typer
@@ -33,11 +32,9 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from layers.settings import Settings
+from layers.cli_session import fail, owner_session
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from layers.unit_listing import GridRow, Retired, UnitRow
 
 KINDS = {1: "省", 2: "市（州）", 3: "县（区）", 4: "乡镇（街道）", 5: "村（社区）"}
@@ -49,42 +46,9 @@ COUNT_NOTE = "网格为在用的，网格员不含已离职的，特殊人群为
 RETIRED_HINT = "加 --retired 列出（注明撤销日期和继承单位）"
 """Said of the retired units a listing leaves out."""
 GRIDS_NEED_CODE = "列出网格须写明辖区的区划代码，如 620702"
-NOT_RUNNING = "连不上数据库：请先运行 zongzhi db start"
 CODE_HELP = (
     "辖区的区划代码：12位，省、市、县、乡镇也可只写前2、4、6、9位；不写则列出在册的县（区）。"
 )
-
-
-def _fail(message: str) -> typer.Exit:
-    """Print ``错误：message`` (plain text) and return the exit to raise."""
-    Console().print(Text.assemble(("错误：", "bold red"), message), soft_wrap=True)
-    return typer.Exit(code=1)
-
-
-@contextmanager
-def _reading_session() -> Iterator[Session]:
-    """Open a read-only owner session; a database not started is said, not a traceback."""
-    from sqlalchemy import text
-    from sqlalchemy.exc import OperationalError
-    from sqlalchemy.orm import Session
-
-    from layers.database import apply_scope, make_engine, resolve_urls
-    from layers.embedded import EmbeddedError
-
-    try:
-        engine = make_engine(resolve_urls(Settings.from_env()).owner, pool_size=1)
-    except EmbeddedError as exc:
-        raise _fail(str(exc)) from exc
-    try:
-        with Session(engine) as session, session.begin():
-            try:
-                session.execute(text("SET TRANSACTION READ ONLY"))
-            except OperationalError as exc:
-                raise _fail(NOT_RUNNING) from exc
-            apply_scope(session, None)
-            yield session
-    finally:
-        engine.dispose()
 
 
 def units(
@@ -101,15 +65,15 @@ def units(
     from layers import unit_listing
 
     if code is None and grids:
-        raise _fail(GRIDS_NEED_CODE)
+        raise fail(GRIDS_NEED_CODE)
     try:
         full = None if code is None else written_division_code(code)
     except CodeError as exc:
-        raise _fail(str(exc)) from exc
-    with _reading_session() as session:
+        raise fail(str(exc)) from exc
+    with owner_session(read_only=True) as session:
         unit, children = unit_listing.unit_and_children(session, full)
         if full is not None and unit is None:
-            raise _fail(f"辖区 {full} 不存在")
+            raise fail(f"辖区 {full} 不存在")
         grid_rows = None
         if unit is not None and (grids or unit.level == 5):
             grid_rows = unit_listing.grids_under(session, unit.code)

@@ -9,8 +9,6 @@ and the model are imported when a command runs (``zongzhi --help`` loads this mo
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -19,13 +17,10 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
-from rich.text import Text
 
-from layers.settings import Settings
+from layers.cli_session import fail, owner_session
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from layers.model import Jurisdiction
 
 console = Console()
@@ -38,37 +33,6 @@ ROLE_HELP = (
 """The roles of :class:`layers.model.Role` with their labels, for the help (which must not
 import the model: ``tests/test_cli_startup.py`` checks that the two agree)."""
 SCOPE_HELP = "可管辖范围：辖区的12位区划代码，省、市、县、乡镇也可只写前2、4、6、9位。"
-NOT_RUNNING = "连不上数据库：请先运行 zongzhi db start"
-
-
-def _fail(message: str) -> typer.Exit:
-    """Print ``错误：message`` (plain text, one line) and return the exit to raise."""
-    console.print(Text.assemble(("错误：", "bold red"), message), soft_wrap=True)
-    return typer.Exit(code=1)
-
-
-@contextmanager
-def _owner_session() -> Iterator[Session]:
-    """Open the owner session of a command; a database not started is said, not a traceback."""
-    from sqlalchemy.exc import OperationalError
-    from sqlalchemy.orm import Session
-
-    from layers.database import apply_scope, make_engine, resolve_urls
-    from layers.embedded import EmbeddedError
-
-    try:
-        engine = make_engine(resolve_urls(Settings.from_env()).owner, pool_size=1)
-    except EmbeddedError as exc:
-        raise _fail(str(exc)) from exc
-    try:
-        with Session(engine) as session, session.begin():
-            try:
-                apply_scope(session, None)
-            except OperationalError as exc:
-                raise _fail(NOT_RUNNING) from exc
-            yield session
-    finally:
-        engine.dispose()
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -109,10 +73,10 @@ def add(
     try:
         scope = written_division_code(scope)
     except CodeError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     password = _read_password(password_stdin)
     try:
-        with _owner_session() as session:
+        with owner_session() as session:
             user = accounts.create_user(
                 session,
                 username=name,
@@ -137,7 +101,7 @@ def add(
                 f"管辖范围 {_unit_label(session.get(Jurisdiction, scope), scope)}"
             )
     except DomainError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     console.print(said, soft_wrap=True)
 
 
@@ -158,7 +122,7 @@ def list_users() -> None:
         table.add_column(header, overflow="fold")
     table.add_column("管辖范围", overflow="fold", min_width=12)  # its code is never cut
     table.add_column("状态", overflow="fold", min_width=8)
-    with _owner_session() as session:
+    with owner_session() as session:
         rows = session.execute(
             select(User, Jurisdiction.name)
             .join(Jurisdiction, Jurisdiction.code == User.scope_code)
@@ -192,10 +156,10 @@ def unlock(name: str = typer.Argument(..., help="登录名。")) -> None:
     from layers import audit
     from layers.model import User
 
-    with _owner_session() as session:
+    with owner_session() as session:
         user = session.scalar(select(User).where(User.username == name))
         if user is None:
-            raise _fail(f"没有账号 {name}")
+            raise fail(f"没有账号 {name}")
         user.locked_until = None
         user.failed_logins = 0
         audit.record(
@@ -216,13 +180,13 @@ def _set_active(name: str, active: bool) -> None:
     from layers import audit
     from layers.model import User, Worker, WorkerStatus
 
-    with _owner_session() as session:
+    with owner_session() as session:
         user = session.scalar(select(User).where(User.username == name))
         if user is None:
-            raise _fail(f"没有账号 {name}")
+            raise fail(f"没有账号 {name}")
         worker = session.get(Worker, user.worker_id) if user.worker_id is not None else None
         if active and worker is not None and worker.status == WorkerStatus.LEFT:
-            raise _fail(
+            raise fail(
                 f"账号 {name} 对应的网格员 {worker.name} 已离职，不能启用（重新列入花名册后再启用）"
             )
         user.active = active
