@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any
 
@@ -41,14 +41,20 @@ from importers.divisions import (
 )
 from importers.kinds import KINDS
 from importers.loading import load
-from importers.pipeline import ImportOptions, ImportOutcome, check_table, load_options, source_crs
+from importers.pipeline import (
+    ImportOptions,
+    ImportOutcome,
+    check_table,
+    import_transaction,
+    load_options,
+    source_crs,
+)
 from importers.progress import ImportProgress
 from importers.reading import GEOMETRY_COLUMN, SourceTable
 from importers.rules import Problem
 from importers.within import CountyRows
 from layers import import_runs
 from layers.bulk import UpsertCounts
-from layers.database import apply_scope
 
 ALL = "all"
 """The region argument meaning every division of the country."""
@@ -322,28 +328,17 @@ def import_divisions(
     if not units or options.within is not None:
         raise ValueError("import_divisions needs units, and imports them without within")
     shown = progress or DivisionProgress()
-    transaction = conn.begin_nested() if conn.in_transaction() else conn.begin()
-    try:
-        apply_scope(conn, None)
+    with import_transaction(conn) as finish:
         run = _start_run(conn, options, rows_total=len(units))
         provinces = [
             _load_province(conn, group, options, run, shown) for group in by_province(units)
         ]
         outcome = _combined(provinces, options, run, rows_total=len(units))
         bounded = {row: has for province in provinces for row, has in province.bounded.items()}
-        found = DivisionImport(outcome, [bounded[row] for row in range(1, len(units) + 1)])
-        counts = outcome.counts
-        if counts is None or options.dry_run:
-            transaction.rollback()
-            return found
-        loaded = counts.inserted + counts.updated
-        import_runs.finish_run(conn, run.import_id, loaded=loaded, rejected=outcome.rejected_rows)
-        transaction.commit()
-    except BaseException:
-        if transaction.is_active:
-            transaction.rollback()
-        raise
-    return replace(found, outcome=replace(outcome, committed=True, import_id=run.import_id))
+        return DivisionImport(
+            finish(outcome, run.import_id, dry_run=options.dry_run),
+            [bounded[row] for row in range(1, len(units) + 1)],
+        )
 
 
 def _start_run(conn: Connection, options: ImportOptions, *, rows_total: int) -> _Run:

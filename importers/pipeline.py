@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -842,9 +843,7 @@ def import_checked(
         columns={f: h for f, h in checks.columns.items() if f not in checked.fixed},
         unused=list(checked.unused),
     )
-    transaction = conn.begin_nested() if conn.in_transaction() else conn.begin()
-    try:
-        apply_scope(conn, None)
+    with import_transaction(conn) as finish:
         raw: Any = conn.connection.driver_connection
         within = find_scope(raw, options.within) if options.within is not None else None
         resent = None if options.again else superseded(conn, checked, options.kind)
@@ -873,19 +872,52 @@ def import_checked(
         problems = _final(checks.problems)
         rejected = sorted({p.row for p in problems if p.severity == "rejected"})
         refused = bool(rejected) and not options.partial
-        outcome = ImportOutcome(
-            **{
-                **base.__dict__,
-                "problems": problems,
-                "notes": list(checks.notes),
-                "counts": None if refused else counts,
-                "valid_counts": counts if refused else None,
-                "rejected": checks.frame.loc[rejected].drop(columns=list(checked.derived)),
-                "within": within,
-                "counties": loaded.counties if loaded is not None else [],
-            }
+        outcome = replace(
+            base,
+            problems=problems,
+            notes=list(checks.notes),
+            counts=None if refused else counts,
+            valid_counts=counts if refused else None,
+            rejected=checks.frame.loc[rejected].drop(columns=list(checked.derived)),
+            within=within,
+            counties=loaded.counties if loaded is not None else [],
         )
-        if counts is None or refused or options.dry_run:
+        return finish(outcome, import_id, dry_run=options.dry_run)
+
+
+class FinishImport(Protocol):
+    """The end of an import's transaction: see :func:`import_transaction`."""
+
+    def __call__(self, outcome: ImportOutcome, import_id: int, *, dry_run: bool) -> ImportOutcome:
+        """Commit ``outcome``'s rows unless refused or a dry run; return it as it ended."""
+        ...  # pragma: no cover
+
+
+@contextmanager
+def import_transaction(conn: Connection) -> Iterator[FinishImport]:
+    """Run an import in one transaction (a savepoint if ``conn`` is already in one), scope = all.
+
+    The block starts the import's run, loads, and ends with the function this yields,
+    ``finish(outcome, import_id, *, dry_run)``: it rolls everything back if the outcome was
+    refused (``outcome.counts`` is ``None``) or for a dry run, else records the run as finished
+    (rows loaded and rejected) and commits; it returns the outcome, marked committed with its
+    ``import_id`` if it was. An exception, or a block that ends without ``finish``, rolls back.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        Owner-role connection.
+
+    Yields
+    ------
+    FinishImport
+        The function that ends the import.
+    """
+    transaction = conn.begin_nested() if conn.in_transaction() else conn.begin()
+
+    def finish(outcome: ImportOutcome, import_id: int, *, dry_run: bool) -> ImportOutcome:
+        counts = outcome.counts
+        if counts is None or dry_run:
             transaction.rollback()
             return outcome
         import_runs.finish_run(
@@ -895,11 +927,14 @@ def import_checked(
             rejected=outcome.rejected_rows,
         )
         transaction.commit()
-    except BaseException:
+        return replace(outcome, committed=True, import_id=import_id)
+
+    try:
+        apply_scope(conn, None)
+        yield finish
+    finally:
         if transaction.is_active:
             transaction.rollback()
-        raise
-    return ImportOutcome(**{**outcome.__dict__, "committed": True, "import_id": import_id})
 
 
 def unsaid_status_notes(checks: RowChecks, new_workers: int) -> list[str]:
