@@ -710,7 +710,7 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str], *, dry_run: bool =
     from importers.kinds import KINDS
     from importers.loading import Alarm
     from importers.within import county_note
-    from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
+    from layers.case_repeats import FlaggedRepeats, repeats_line
 
     status = STATUS_LABELS.get(outcome.status, outcome.status)
     title = f"导入{KINDS[outcome.kind].label}：{outcome.file_name}（{status}）"
@@ -750,13 +750,11 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str], *, dry_run: bool =
     if outcome.within is None and spread is not None:
         console.print(spread, style="yellow", soft_wrap=True)
     for note in outcome.notes:
-        if not isinstance(note, Alarm):
+        if not isinstance(note, Alarm | FlaggedRepeats):
             console.print(shown_note(note, dry_run), style="yellow", soft_wrap=True)
     if counts and counts.repeats:
-        console.print(
-            f"其中 {counts.repeats} 件为重复反映，已关联到 {DEDUPE_DAYS} 天内、"
-            f"{DEDUPE_RADIUS_M:g} 米内同类未办结的原案件（热点与趋势分析只计原案件）"
-        )
+        flagged = sum(note.linked for note in outcome.notes if isinstance(note, FlaggedRepeats))
+        console.print(repeats_line(counts.repeats, flagged))
     kept = len({p.row for p in outcome.problems if p.severity == "kept"})
     if kept:
         console.print(f"{kept} 行的案件保留本平台的办理状态，未按文件更新（见报告）")

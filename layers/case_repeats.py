@@ -102,6 +102,62 @@ class RepeatLinks:
     notes: list[str] = field(default_factory=list)
 
 
+class FlaggedRepeats(str):
+    """The note of the new cases a file's own repeat flags linked, with their number.
+
+    The summary's line of repeats (:func:`repeats_line`) says how many of them the flags
+    linked and how many the rule did.
+    """
+
+    linked: int
+
+    def __new__(cls, linked: int) -> FlaggedRepeats:
+        """Return the note of ``linked`` cases linked by the file's flags."""
+        said = f"其中 {linked} 件按文件的是否重复件、关联工单编号关联到原工单（不论有无点位、远近）"
+        note = super().__new__(cls, said)
+        note.linked = linked
+        return note
+
+
+def repeats_line(repeats: int, flagged: int = 0) -> str:
+    r"""Return the summary's line of the new cases linked as repeats, and by what.
+
+    Parameters
+    ----------
+    repeats : int
+        New cases linked as repeats of an earlier report.
+    flagged : int
+        How many of them the file's own flags linked (:class:`FlaggedRepeats`); the rule
+        (:data:`DEDUPE_DAYS` days, :data:`DEDUPE_RADIUS_M` metres, same type, not concluded)
+        linked the others.
+
+    Returns
+    -------
+    str
+        The line.
+
+    Examples
+    --------
+    >>> print(repeats_line(5))
+    其中 5 件为重复反映，已关联到 30 天内、200 米内同类未办结的原案件（热点与趋势分析只计原案件）
+    >>> print(repeats_line(4, 3).replace("：", "：\n").replace("），", "），\n"))
+    其中 4 件为重复反映，已关联到原案件：
+    3 件按文件的是否重复件、关联工单编号（不论有无点位、远近），
+    1 件按 30 天内、200 米内同类未办结的规则（热点与趋势分析只计原案件）
+    """
+    rule = f"{DEDUPE_DAYS} 天内、{DEDUPE_RADIUS_M:g} 米内同类未办结"
+    counted = "（热点与趋势分析只计原案件）"
+    flags = "是否重复件、关联工单编号"
+    if not flagged:
+        return f"其中 {repeats} 件为重复反映，已关联到 {rule}的原案件{counted}"
+    if flagged >= repeats:
+        return f"其中 {repeats} 件为重复反映，已按文件的{flags}关联到原案件{counted}"
+    return (
+        f"其中 {repeats} 件为重复反映，已关联到原案件：{flagged} 件按文件的{flags}"
+        f"（不论有无点位、远近），{repeats - flagged} 件按 {rule}的规则{counted}"
+    )
+
+
 @dataclass(frozen=True)
 class SourceLinks:
     """What a file's own repeat flags decided (:func:`_source_links`).
@@ -142,12 +198,9 @@ class SourceLinks:
           按 200 米、30 天内同类未办结的规则判断
         """
         linked = int(((self.to_record > 0) | (self.to_new >= 0)).sum())
-        said = []
+        said: list[str] = []
         if linked:
-            said.append(
-                f"其中 {linked} 件按文件的是否重复件、关联工单编号关联到原工单"
-                "（不论有无点位、远近）"
-            )
+            said.append(FlaggedRepeats(linked))
         if self.declined:
             said.append(f"{self.declined} 行标为非重复件：不按 200 米、30 天的规则作重复反映")
         if self.unknown:

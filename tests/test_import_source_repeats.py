@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy import text
 from sqlalchemy.orm import Session
+from typer.testing import CliRunner
 
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from tests.conftest import SuiteDatabase
 from tests.import_fixtures import (
     EAST,
     NORTH,
@@ -24,7 +26,9 @@ from tests.import_fixtures import (
     VILLAGE,
     WEST,
     csv_text,
+    import_app,
     seed_jurisdictions,
+    seeded_database,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -150,3 +154,27 @@ def test_a_file_without_the_flags_keeps_the_rule(db: Session, tmp_path: Path) ->
     without = [h for h in HEADERS if h not in ("是否重复件", "关联工单编号")]
     _import(db, tmp_path / "工单.csv", [r[:8] + r[10:] for r in rows], without)
     assert _stored(db, "SR-2")["SR-22"].original == "SR-21"
+
+
+def test_the_summary_says_which_repeats_the_flags_linked(
+    database: SuiteDatabase, tmp_path: Path
+) -> None:
+    with seeded_database(database, "zz_import_source_repeats") as (_, url):
+        env = {"ZONGZHI_DATABASE_URL": url, "ZONGZHI_HOME": str(tmp_path)}
+        path = tmp_path / "12345工单.csv"
+        rows = [
+            _row("SS-01", 0.0),
+            _row("SS-02", 2.0, at=None, flag="是", of="SS-01"),
+            _row("SS-03", 3.0, at=(900.0, 0.0), flag="是", of="SS-01"),
+            _row("SS-04", 4.0, at=(-30.0, 0.0)),  # unflagged: the rule links it
+        ]
+        path.write_text(csv_text(HEADERS, rows), encoding="utf-8")
+        args = ["import", "cases", str(path), "--crs", "cgcs2000"]
+        result = CliRunner().invoke(import_app(), args, env=env)
+        assert result.exit_code == 0, result.output
+        said = " ".join(result.output.split())
+        assert (
+            "其中 3 件为重复反映，已关联到原案件：2 件按文件的是否重复件、关联工单编号"
+            "（不论有无点位、远近），1 件按 30 天内、200 米内同类未办结的规则" in said
+        ), result.output
+        assert "其中 2 件按文件的是否重复件" not in said  # told once, in the line of repeats
