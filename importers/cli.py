@@ -2,7 +2,8 @@
 
 Plugged into the root app through the ``zongzhi.commands`` entry-point group with
 :func:`register`. Exit codes: 0 loaded (or dry run clean), 1 rows rejected (nothing loaded
-unless ``--partial``), 2 the file or options are unusable.
+unless ``--partial``: then the valid rows are loaded, and a scheduled job still sees the
+rejects), 2 the file or options are unusable.
 
 What a clerk reads (the summary, errors, the report's path, the help) is in Simplified Chinese.
 The summary shows an alarm (:class:`importers.loading.Alarm`: new grids without a boundary)
@@ -333,8 +334,9 @@ def import_file(
             f"无法导入 {codes.count(2)} 个{rows}",
             soft_wrap=True,
         )
-    if max(codes):
-        raise typer.Exit(code=max(codes))
+    worst = max(codes) or (1 if rejected_rows else 0)  # --partial: loaded, yet rows rejected
+    if worst:
+        raise typer.Exit(code=worst)
 
 
 REPORT_ENDINGS = (".rejects.xlsx", ".rejects.csv")

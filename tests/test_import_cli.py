@@ -84,7 +84,7 @@ def test_cli_imports_commits_and_reports(
     assert str(lines[0][3]) == "上级辖区 640104002000 既不在数据库中，也不在本文件中"
 
     loaded = runner.invoke(import_app(), [*args, "--partial"], env=env)
-    assert loaded.exit_code == 0, loaded.output
+    assert loaded.exit_code == 1, loaded.output  # valid rows loaded, some rejected
     assert "部分导入" in loaded.output and "未导入任何数据" not in loaded.output
     assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 5
     runs = _scoped(
@@ -94,7 +94,7 @@ def test_cli_imports_commits_and_reports(
     )
     assert runs == 1
     again = runner.invoke(import_app(), [*args, "--partial"], env=env)
-    assert again.exit_code == 0
+    assert again.exit_code == 1  # the same two rows rejected again
     assert "此文件（内容相同）已于" in again.output and "由 tester 导入过" in again.output
     assert "写入 5 行）；重新导入不会重复写入" in again.output
     listed = runner.invoke(import_app(), ["imports", "--kind", "jurisdictions"], env=wide)
@@ -174,7 +174,7 @@ def test_sheet_all_imports_each_data_sheet_in_turn(
         count = "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'"
         assert _scoped(database.owner, count) == 4
         second = runner.invoke(import_app(), [*args, "--partial"], env=env)
-        assert second.exit_code == 0, second.output
+        assert second.exit_code == 1, second.output  # valid rows loaded, some rejected
         assert _scoped(database.owner, count) == 5
         assert second.output.count("此文件（内容相同）已于") == 1  # the sheet 上级 only
     finally:
@@ -193,7 +193,7 @@ def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_impor
     first = runner.invoke(
         import_app(), ["import", "jurisdictions", str(path), "--partial"], env=env
     )
-    assert first.exit_code == 0, first.output
+    assert first.exit_code == 1, first.output  # valid rows loaded, some rejected
     report = tmp_path / "jurisdictions.csv.rejects.xlsx"
     book = load_workbook(report)
     assert book.sheetnames == ["rejects", ROWS_SHEET]
@@ -218,7 +218,7 @@ def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_impor
     people.write_text(csv_text(["人员类别", "姓名", "身份证号", "所属社区"], people_rows))
     args = ["import", "persons", str(people), "--partial"]
     checked = runner.invoke(import_app(), args, env=env)
-    assert checked.exit_code == 0 and "部分导入" in checked.output, checked.output
+    assert checked.exit_code == 1 and "部分导入" in checked.output, checked.output
     _scoped(database.owner, "DELETE FROM import_runs WHERE file_name = 'persons.csv'")
     book = load_workbook(tmp_path / "persons.csv.rejects.xlsx")
     assert book.sheetnames == ["rejects"]
