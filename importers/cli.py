@@ -519,8 +519,8 @@ def _import_one(
     from importers.crs_check import WrongCrs, fitting_zone_note
     from importers.mapping import MappingError
     from importers.pipeline import run_import, sheet_part
+    from importers.private_report import write_private_report
     from importers.reading import ReadError
-    from importers.report import write_report
     from importers.rules import SENSITIVE_FIELDS
     from importers.values import PROJECTED_WITHOUT_ZONE
     from layers.database import apply_scope
@@ -542,7 +542,7 @@ def _import_one(
         if not refused:
             _stale_report(report, own_report, "本次未能导入，没有新的退回报告", imported=False)
             return 2, 0
-        write_report(report, exc.problems, None)
+        write_private_report(report, options.kind, {}, exc.problems)
         console.print(
             f"另有 {refused} 行未通过逐行检查，可先按退回报告改正：{report}", soft_wrap=True
         )
@@ -568,7 +568,7 @@ def _import_one(
         # a copy of resident IDs, which the report shows masked.
         sensitive = SENSITIVE_FIELDS & outcome.columns.keys()
         rows = outcome.rejected if outcome.status == "partial" and not sensitive else None
-        write_report(report, outcome.problems, rows)
+        write_private_report(report, options.kind, outcome.columns, outcome.problems, rows)
         console.print(f"退回报告：{report}")
     else:
         why = "本次试运行没有退回的行" if options.dry_run else "本次没有退回的行"
