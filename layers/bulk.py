@@ -82,6 +82,16 @@ def tune_transaction(conn: psycopg.Connection[Any]) -> None:
     conn.execute("SET LOCAL jit = off")
 
 
+def _set_local(conn: psycopg.Connection[Any], setting: str, value: str) -> str:
+    """Set a planner setting for the rest of the transaction; return the value it had."""
+    row = conn.execute(
+        "SELECT current_setting(%(s)s), set_config(%(s)s, %(v)s, true)",
+        {"s": setting, "v": value},
+    ).fetchone()
+    assert row is not None
+    return str(row[0])
+
+
 def create_staging(
     conn: psycopg.Connection[Any],
     table: Table,
@@ -348,9 +358,12 @@ def upsert(
         The caller holds ``table`` in ``ACCESS EXCLUSIVE`` mode (see :mod:`layers.deferral`):
         nobody else can insert a conflicting row, so a unique ``key`` is matched with ``=``
         (an anti-join, as ``ON CONFLICT`` would: NULLs never match) instead of speculative
-        insertion, and needs no index. Rows already in the table are dropped from the
-        staging table, and the rest inserted in the order they were staged (the file's: a
+        insertion, and needs no index. Rows already in the table are left out by that
+        anti-join, and the rest inserted in the order they were staged (the file's: a
         backend-local TEMP table is never read by a synchronized or parallel scan), no sort.
+        The match is planned without nested loops: with the indexes dropped, a table the
+        statistics call empty (analyzed while it was, e.g. after a dry run and autovacuum)
+        would otherwise be scanned once per staged row, hours for a million rows.
     computed : mapping, optional
         Columns of ``table`` (not in ``columns``) computed from the staged row: column → SQL
         expression over the staging alias ``s``.
@@ -373,8 +386,10 @@ def upsert(
         Inserted, updated and unchanged rows.
     """
     staged = staged_rows(conn, staging)
+    if locked:  # no index to probe: a nested loop would scan the table once per staged row
+        previous = _set_local(conn, "enable_nestloop", "off")
     if not conflict or locked:
-        return _upsert_by_match(
+        counts = _upsert_by_match(
             conn,
             table,
             staging,
@@ -391,6 +406,9 @@ def upsert(
             merge=merge,
             insert_only=insert_only,
         )
+        if locked:
+            _set_local(conn, "enable_nestloop", previous)
+        return counts
     cols = _ident_list([*columns, *(computed or {})])
     others = [c for c in columns if c not in key and c not in insert_only]
     action: sql.Composable

@@ -860,3 +860,31 @@ def test_a_list_of_codes_keeps_where_a_boundary_came_from(db: Session, tmp_path:
         {"c": town},
     ).one()
     assert tuple(row) == ("东城镇", "乡镇界.csv", True)
+
+
+def test_a_deferred_load_never_rescans_a_table_the_planner_thinks_empty(db: Session) -> None:
+    """An analyzed empty table (after a dry run and autovacuum) is estimated at one row.
+
+    With its indexes dropped for the load, the planner would then take a nested loop that
+    scans the table once per staged row, pages written by the same statement included: hours
+    for a million rows. The load must match by hash or merge whatever the statistics say.
+    """
+    from sqlalchemy import Column, MetaData, Table, Text
+
+    from layers.bulk import ROW_COLUMN, upsert
+
+    raw: Any = db.connection().connection.driver_connection
+    raw.execute("CREATE TEMP TABLE zz_thought_empty (k text, v text)")  # indexes dropped
+    raw.execute("ANALYZE zz_thought_empty")  # reltuples = 0: "empty", trusted
+    raw.execute(
+        f"CREATE TEMP TABLE zz_staged_many AS SELECT g AS {ROW_COLUMN}, 'k' || g AS k,"
+        " 'v' AS v FROM generate_series(1, 3000) AS g"
+    )
+    raw.execute("ANALYZE zz_staged_many")
+    table = Table("zz_thought_empty", MetaData(), Column("k", Text), Column("v", Text))
+    counts = upsert(raw, table, "zz_staged_many", ["k", "v"], ["k"], update=False, locked=True)
+    assert counts.inserted == 3000
+    scans = raw.execute(
+        "SELECT seq_scan FROM pg_stat_xact_all_tables WHERE relid = 'zz_thought_empty'::regclass"
+    ).fetchone()[0]
+    assert scans <= 2  # one pass, not one per staged row
