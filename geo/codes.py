@@ -902,6 +902,40 @@ def parse_resident_id(number: str, *, today: date | None = None) -> ResidentId:
     return ResidentId(body + check, body[:6], birth, sex)
 
 
+def upgrade_resident_id(number: str) -> str:
+    """Return the 18-character form of a 15-digit first-generation resident ID (GB 11643).
+
+    The old number has a 2-digit birth year: ``19`` goes after its 6th digit (the region),
+    and the check character of the 17 digits so made is appended. Everyone who held a
+    15-digit ID was born in the 1900s (they were replaced from 1999 on).
+
+    Parameters
+    ----------
+    number : str
+        Fifteen ASCII digits.
+
+    Returns
+    -------
+    str
+        The 18-character ID (not checked further: see :func:`parse_resident_id`).
+
+    Raises
+    ------
+    CodeError
+        If ``number`` is not 15 digits.
+
+    Examples
+    --------
+    >>> upgrade_resident_id("110105491231002")
+    '11010519491231002X'
+    """
+    kind = "第一代身份证号"
+    text = _require_text(kind, number)
+    _require_digits(kind, text, 15)
+    body = f"{text[:6]}19{text[6:]}"
+    return body + resident_id_check_digit(body)
+
+
 def is_valid_resident_id(number: object, *, today: date | None = None) -> bool:
     """Return True if ``number`` is a valid resident ID.
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import dataclasses
 import errno
-import getpass
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -39,6 +38,7 @@ from rich.table import Table
 from rich.text import Text
 
 from importers.progress import ImportProgress, Step
+from layers.cli_session import os_user
 from layers.settings import Settings
 
 if TYPE_CHECKING:
@@ -95,20 +95,6 @@ def error(message: object) -> None:
         The error (its text).
     """
     console.print(Text("错误：", style="bold red") + Text(str(message)), soft_wrap=True)
-
-
-def os_user() -> str:
-    """Return the operating-system user name (who imports, by default), or ``unknown``.
-
-    Returns
-    -------
-    str
-        The login name.
-    """
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def migrated_engine(settings: Settings) -> Engine:
@@ -225,7 +211,9 @@ def import_file(
         typer.Option(
             "--complete",
             help="网格或辖区文件是 --within 所指辖区的全部（如一个乡镇调整后的全部网格）："
-            "库中该辖区内文件未列的同类单位一律撤销，其人员、在办案件等按点位改属新单位。",
+            "库中该辖区内文件未列的同类单位一律撤销，其人员、在办案件等按点位改属新单位；"
+            "视频点位文件（如雪亮工程平台的设备通道导出）是该辖区的全部摄像机：文件未列的在用点位"
+            "撤销（不再上图、不计统计，记录保留）。",
         ),
     ] = False,
     again: Annotated[
@@ -270,10 +258,11 @@ def import_file(
     except MappingError as exc:
         error(exc)
         raise typer.Exit(code=2) from exc
-    if complete and (kind not in UNIT_KINDS or within is None):
+    if complete and (kind not in (*UNIT_KINDS, "video") or within is None):
         console.print(
-            "[bold red]错误：[/]--complete 只用于网格（grids）或辖区（jurisdictions）文件，"
-            "并须用 --within 指明文件是哪个辖区的全部，如 --within 530424101 --complete",
+            "[bold red]错误：[/]--complete 只用于网格（grids）、辖区（jurisdictions）或视频点位"
+            "（video）文件，并须用 --within 指明文件是哪个辖区的全部，"
+            "如 --within 530424101 --complete",
             soft_wrap=True,
         )
         raise typer.Exit(code=2)

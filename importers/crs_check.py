@@ -20,6 +20,18 @@ together do (:func:`refusal`). One reading that does clearly better refuses the 
 the ``--crs`` to use. A CRS the file declares is checked too, when it is geographic: a GeoJSON
 or KML is WGS84 by definition, yet one drawn on a Chinese web map holds GCJ-02.
 
+A ``--crs`` the user gives is trusted unless the records on file say otherwise
+(:func:`check_given_crs`): when it puts under half of the rows that update a record (at least
+:data:`MIN_POINTS`) within :data:`TOLERANCE_M` of it while another reading is clearly better,
+the file is refused, naming that reading, unless an earlier import of the same file was read
+in it (the ``--crs`` forgotten the first time, now added: a correction). Whatever the CRS
+read in, given or not, when no single reading puts most of those rows at their records but
+two together do (:func:`mixed_pair`: a platform's export whose 公安 cameras are in BD-09 and
+whose 乡镇自建 ones were picked on 高德), the file mixes CRSs (:class:`MixedCrs`): it is refused
+with each reading's share, and told to be split by source and each part imported with its
+``--crs``. No flag accepts it: one ``--crs`` cannot be right for both parts. The rows that
+move far from their records whatever the CRS are told by :mod:`importers.moved_points`.
+
 Grid and jurisdiction boundaries are checked against their records on file, and against the
 boundaries of their places on record (a grid's village, a unit's parent, or the nearest unit
 above with a boundary, :func:`check_boundaries`): grids divide their village, so a web map's
@@ -48,6 +60,8 @@ from geo.crs import (
     looks_like_gauss_kruger,
     metres_per_degree,
     to_cgcs2000,
+    wgs84_to_bd09,
+    wgs84_to_gcj02,
 )
 from importers.rules import Problem
 from importers.values import split_pair
@@ -230,6 +244,9 @@ class WrongCrs(ValueError):
         The reading of the CRS the points were read in, and the better one.
     declared : bool
         The file declares the CRS read in (else it was assumed).
+    given : bool
+        The user gave the CRS read in (``--crs``): the message offers the better one, and the
+        way to correct records an earlier import of the same file put in it.
     compared : str, optional
         What the assumed reading was compared with, and how it fared (Chinese); by default
         the places the rows name (required for a :class:`Fit`).
@@ -249,6 +266,7 @@ class WrongCrs(ValueError):
         better: Reading | Fit,
         *,
         declared: bool = False,
+        given: bool = False,
         compared: str | None = None,
         said: str | None = None,
     ) -> None:
@@ -262,12 +280,15 @@ class WrongCrs(ValueError):
             )
         if said is None and isinstance(better, Reading):
             said = f"{better.share:.0%}"
-        super().__init__(
-            f"坐标系可能不对：{why}按 {CRS_NAMES[assumed.crs]}读取时，{compared}；"
-            f"按 {CRS_NAMES[better.crs]}读取时 {said}。"
-            f"请加 --crs {better.crs} 重新导入；"
-            f"如坐标确为 {CRS_NAMES[assumed.crs]}，请加 --crs {assumed.crs}"
+        old, new = CRS_NAMES[assumed.crs], CRS_NAMES[better.crs]
+        fix = (
+            f"请改用 --crs {better.crs} 重新导入；如库中这些点位是当初把本文件按 {new}"
+            f"误导入的，用当初导入的同一个文件加 --crs {assumed.crs} 重新导入即可更正"
+            if given
+            else f"请加 --crs {better.crs} 重新导入；如坐标确为 {old}，请加 --crs {assumed.crs}"
         )
+        read = f"按所给的 --crs {assumed.crs}（{old}）" if given else f"{why}按 {old}"
+        super().__init__(f"坐标系可能不对：{read}读取时，{compared}；按 {new}读取时 {said}。{fix}")
 
 
 def better_reading(assumed: Reading, others: list[Reading]) -> Reading | None:
@@ -384,6 +405,7 @@ def check_unconfirmed_crs(
     area_column: str | None,
     by_address: PlacedPoints | None = None,
     records: Records | None = None,
+    found: OnRecord | None = None,
 ) -> Checked:
     """Refuse the file when another CRS clearly puts its positions where the evidence says.
 
@@ -407,6 +429,9 @@ def check_unconfirmed_crs(
         The table and natural key of the records the rows update: those with a geometry are
         evidence too. Boundaries of a table of :data:`PLACES` are checked by
         :func:`check_boundaries`.
+    found : OnRecord, optional
+        The positions of the rows that update those records, when the caller looked them up
+        already (:func:`layers.point_moves.match_points`).
 
     Returns
     -------
@@ -433,11 +458,12 @@ def check_unconfirmed_crs(
             placed.lat + by_address.lat,
             placed.codes + by_address.codes,
         )
-    found = (
-        positions_on_record(conn, staging, geometry, records.table, records.key)
-        if records is not None
-        else OnRecord([], [], [], [])
-    )
+    if found is None:
+        found = (
+            positions_on_record(conn, staging, geometry, records.table, records.key)
+            if records is not None
+            else OnRecord([], [], [], [])
+        )
     checked = Checked(len(placed.codes), len(found.lon))
     if checked.total < MIN_POINTS:
         return checked
@@ -447,6 +473,9 @@ def check_unconfirmed_crs(
     refused = refusal(places, on_record, declared=unconfirmed.declared, label=label)
     if refused is not None:
         raise refused
+    pair = mixed_pair(_near_records(found, unconfirmed.crs.name))
+    if pair is not None:
+        raise MixedCrs(pair, on_record[0], label=label)
     doubt = next(filter(None, (doubt_note(r) for r in (on_record, places) if r)), None)
     return Checked(checked.places, checked.on_record, doubt)
 
@@ -760,19 +789,199 @@ def _place_readings(
 def _record_readings(found: OnRecord, read_in: str) -> list[Reading]:
     """Each reading's rows near their records: the CRS read in first (none: empty)."""
     total = len(found.lon)
-    if not total:
+    return [Reading(name, int(near.sum()), total) for name, near in _near_records(found, read_in)]
+
+
+def readings_tried(read_in: str) -> tuple[str, ...]:
+    """Return the CRSs a file read in ``read_in`` is tried in: it first, then the others.
+
+    Examples
+    --------
+    >>> readings_tried("cgcs2000"), readings_tried("bd09")
+    (('cgcs2000', 'gcj02', 'bd09'), ('bd09', 'cgcs2000', 'gcj02'))
+    """
+    geographic = read_in in ("cgcs2000", "wgs84")
+    return (
+        read_in,
+        *(
+            c
+            for c in ("cgcs2000", *CANDIDATES)
+            if c != read_in and not (geographic and c == "cgcs2000")
+        ),
+    )
+
+
+def _near_records(found: OnRecord, read_in: str) -> list[tuple[str, npt.NDArray[np.bool_]]]:
+    """Each reading and which positions it puts within :data:`TOLERANCE_M` of their records.
+
+    The staged positions were converted from ``read_in``: the file's own numbers are found
+    again by the exact forward conversion, then read in each other CRS.
+    """
+    if not found.lon:
         return []
     lon, lat = np.asarray(found.lon), np.asarray(found.lat)
-    readings = [Reading(read_in, _near(found, lon, lat), total)]
-    for name in CANDIDATES:
-        readings.append(Reading(name, _near(found, *to_cgcs2000(lon, lat, name)), total))
-    return readings
+    raw = _as_written(lon, lat, read_in)
+    return [
+        (name, _near(found, *((lon, lat) if name == read_in else to_cgcs2000(*raw, name))))
+        for name in readings_tried(read_in)
+    ]
 
 
-def _near(found: OnRecord, lon: npt.ArrayLike, lat: npt.ArrayLike) -> int:
-    """Count the positions within :data:`TOLERANCE_M` of their records'."""
+def _as_written(
+    lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64], read_in: str
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Return the numbers a file read in ``read_in`` had, from their CGCS2000 positions."""
+    if read_in == "gcj02":
+        return wgs84_to_gcj02(lon, lat)
+    if read_in == "bd09":
+        return wgs84_to_bd09(lon, lat)
+    return lon, lat
+
+
+def _near(found: OnRecord, lon: npt.ArrayLike, lat: npt.ArrayLike) -> npt.NDArray[np.bool_]:
+    """Tell which positions lie within :data:`TOLERANCE_M` of their records'."""
     distance = geodesic_metres(lon, lat, found.record_lon, found.record_lat)
-    return int(np.count_nonzero(distance <= TOLERANCE_M))
+    return np.asarray(distance <= TOLERANCE_M)
+
+
+CHECKED_GIVEN = frozenset({"cgcs2000", "wgs84", "gcj02", "bd09"})
+"""The CRSs a ``--crs`` may give that are checked against the records on file."""
+
+
+class MixedCrs(WrongCrs):
+    """Two readings together put the rows at their records, neither alone does (Chinese).
+
+    A platform's export whose 公安 cameras are in BD-09 and whose 乡镇自建 ones were picked on
+    高德 (GCJ-02): no single ``--crs`` is right for the file.
+
+    Parameters
+    ----------
+    pair : tuple of Reading
+        The two readings, the one that puts more rows at their records first.
+    used : Reading
+        The reading of the CRS the points were read in.
+    label : str
+        What the records' geometries are called (``点位``).
+    """
+
+    def __init__(
+        self, pair: tuple[Reading, Reading], used: Reading, *, label: str = "点位"
+    ) -> None:
+        shown = [*pair, *([used] if used.crs not in {r.crs for r in pair} else [])]
+        said = "，".join(
+            f"按{'所用的 ' if r.crs == used.crs else ' '}{CRS_NAMES[r.crs]}"
+            f"{'读取 ' if i == 0 else ' '}{r.share:.0%}"
+            + (f" 在原处 {TOLERANCE_M:g} 米内" if i == 0 else "")
+            for i, r in enumerate(shown)
+        )
+        ValueError.__init__(
+            self,
+            f"文件中的坐标可能混用了坐标系：与库中已有的 {used.total} 个{label}比对，{said}。"
+            "一个文件只能按一种坐标系读取：请按来源（如建设单位、取点所用的地图）把文件分开，"
+            "各加其 --crs 分别导入（百度地图取的点 --crs bd09，高德、腾讯地图取的 --crs gcj02，"
+            "GPS 实测的 --crs cgcs2000；导入前可先加 --dry-run 核对）",
+        )
+        self.assumed, self.better, self.pair = used, pair[1], pair
+        self.problems = []
+
+
+def mixed_pair(near: list[tuple[str, npt.NDArray[np.bool_]]]) -> tuple[Reading, Reading] | None:
+    """Return the two readings that together put most rows at their records, when none alone does.
+
+    Most: at least :data:`MIN_SHARE` of at least :data:`MIN_POINTS` rows; each of the two
+    puts at least :data:`MIN_GAIN_POINTS` rows and :data:`MIN_GAIN` of them there (a row
+    within metres of its record in a reading whose offset is hundreds of metres is no chance).
+
+    Parameters
+    ----------
+    near : list of (str, numpy.ndarray of bool)
+        Each reading and which rows it puts within :data:`TOLERANCE_M` of their records.
+
+    Returns
+    -------
+    tuple of Reading or None
+        The pair, the one that puts more rows there first.
+
+    Examples
+    --------
+    >>> bd = np.arange(100) < 56
+    >>> near = [("cgcs2000", np.zeros(100, bool)), ("gcj02", ~bd), ("bd09", bd)]
+    >>> [(r.crs, r.inside) for r in mixed_pair(near)]
+    [('bd09', 56), ('gcj02', 44)]
+    >>> mixed_pair([("cgcs2000", np.arange(100) < 90), ("gcj02", np.arange(100) >= 90)]) is None
+    True
+    >>> mixed_pair([("cgcs2000", np.arange(100) < 78), ("gcj02", np.arange(100) >= 97)]) is None
+    True
+    """
+    total = len(near[0][1]) if near else 0
+    if total < MIN_POINTS or any(n.sum() >= MIN_SHARE * total for _, n in near):
+        return None
+    least = max(MIN_GAIN_POINTS, MIN_GAIN * total)
+    pairs = [
+        (int((a | b).sum()), (name_a, a), (name_b, b))
+        for i, (name_a, a) in enumerate(near)
+        for name_b, b in near[i + 1 :]
+        if a.sum() >= least and b.sum() >= least
+    ]
+    if not pairs:
+        return None
+    together, *two = max(pairs, key=lambda p: p[0])
+    if together < MIN_SHARE * total:
+        return None
+    first, second = sorted(
+        (Reading(name, int(n.sum()), total) for name, n in two), key=lambda r: -r.inside
+    )
+    return first, second
+
+
+def check_given_crs(
+    found: OnRecord,
+    given: str,
+    *,
+    label: str = "点位",
+    corrects: Callable[[str], bool] | None = None,
+) -> None:
+    """Refuse a file whose ``--crs`` puts the rows that update records far from them.
+
+    The user's word is trusted unless the records say otherwise: when it puts under half of
+    at least :data:`MIN_POINTS` rows within :data:`TOLERANCE_M` of their records while
+    another reading is clearly better (:func:`better_reading`), or when two readings together
+    put most of them there (:func:`mixed_pair`). The one exception: an earlier import of the
+    same file read in the better CRS put the records there, and the ``--crs`` now given
+    corrects it (a clerk who adds the ``--crs`` forgotten the first time).
+
+    Parameters
+    ----------
+    found : OnRecord
+        The rows that update a record on file, and their records' positions.
+    given : str
+        The CRS the user gave (``bd09`` …); one not of :data:`CHECKED_GIVEN` is not checked.
+    label : str
+        What the records' geometries are called (``点位``).
+    corrects : callable, optional
+        Tells whether this file was imported before read in a CRS (its name).
+
+    Raises
+    ------
+    WrongCrs
+        Another reading is clearly better (:class:`MixedCrs`: two readings together).
+    """
+    if given not in CHECKED_GIVEN:
+        return
+    near = _near_records(found, given)
+    if len(found.lon) < MIN_POINTS:
+        return
+    readings = [Reading(name, int(n.sum()), len(found.lon)) for name, n in near]
+    used = readings[0]
+    better = better_reading(used, readings[1:]) if used.share < 0.5 else None
+    if better is not None and not (corrects is not None and corrects(better.crs)):
+        compared = (
+            f"与库中已有的 {used.total} 个{label}比对，{used.share:.0%} 在原处 {TOLERANCE_M:g} 米内"
+        )
+        raise WrongCrs(used, better, given=True, compared=compared)
+    pair = mixed_pair(near) if better is None else None
+    if pair is not None:
+        raise MixedCrs(pair, used, label=label)
 
 
 def unchecked_boundaries_note(

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from importers.cli import StepBar, console, migrated_engine, os_user
+from importers.cli import StepBar, console, migrated_engine
+from layers.cli_session import os_user
 from layers.settings import Settings
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -29,6 +30,7 @@ from geo.codes import (
     parse_division_code,
     parse_grid_code,
     parse_resident_id,
+    upgrade_resident_id,
     valid_resident_ids,
 )
 from geo.codes import mask_resident_id as _mask
@@ -36,7 +38,8 @@ from geo.crs import SourceCrs
 from importers import vocabulary
 from importers.mapping import normalise_header, resolve_columns, usual_header
 from importers.places import grid_key, is_place_name, place_key
-from importers.rules import RowChecks, ewkb_hex
+from importers.rules import MissingColumns, RowChecks, ewkb_hex
+from importers.stations import STATION_NAME
 from importers.values import (
     EXCEL_NUMBER_RULE,
     PHONE_RULE,
@@ -46,7 +49,9 @@ from importers.values import (
     excel_mangled_cells,
     full_division_code,
     invalid_phones,
+    kept_text,
     phone_numbers,
+    ungrouped_code,
 )
 from importers.vocabulary import CaseStatus, RegisterStatus, UnitStatus
 from layers.bulk import LAT_COLUMN, LON_COLUMN, Recognition
@@ -72,11 +77,15 @@ from layers.model import (
 from layers.model.base import LabelledEnum
 from layers.model.cases import SUBTYPES
 from layers.person_attributes import (
+    END_DATES,
+    MODELS,
+    AttributeRuleError,
     attribute_error,
     attribute_headers,
     date_fields,
     validate_attributes,
 )
+from layers.person_lookalikes import lookalike_notes
 from layers.person_register import ENDED, ENDED_UNDATED, ON, REGISTER
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
 from layers.unit_retirement import FORMER, FORMER_ON, RETIRED_ON, STATUS, SUCCESSOR
@@ -636,19 +645,145 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
 # ------------------------------------------------------------------------------- video
 
 
+RECORDER_TYPES = {"111": "DVR", "118": "NVR", "130": "HVR"}
+"""GB/T 28181 type codes (digits 11–13 of a device ID) of video recorders, not cameras."""
+RECORDER_WORDS = {
+    "nvr": "NVR",
+    "网络硬盘录像机": "NVR",
+    "网络录像机": "NVR",
+    "dvr": "DVR",
+    "硬盘录像机": "DVR",
+    "录像机": "DVR",
+    "hvr": "HVR",
+    "混合硬盘录像机": "HVR",
+}
+"""How a camera list's 设备类型 names a recorder (by :func:`importers.vocabulary.value_key`)."""
+RECORDERS_NOTE = "{counted}：其通道已按摄像机导入（录像机本身不是视频点位，第 {rows} 行未导入）"
+"""Said of the recorder rows a platform's device list holds."""
+CHECKPOINT_NOTE = (
+    "{counted}按固定枪机（3）导入：本平台的摄像机类型只有球机、半球、固定枪机、遥控枪机，"
+    "没有卡口，地图上与枪机相同"
+)
+"""Said of the 人脸卡口, 车辆卡口 … a list gives: read as the closest camera type."""
+DIRECTION_RULE = "必须是方向（东、朝南、东南方向等）或方位角度数（如 135、225°）"
+"""Why a 监控方向 that is neither a point of the compass nor a bearing is refused."""
+_BEARING = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(°|º|度)?")
+"""A bearing in degrees, its unit written or not (``135``, ``225°``, ``225度``)."""
+CODE_LIKE_HEADERS = frozenset({"设备编号"})
+"""Headers read as the 国标编码 only when they hold 20-digit codes (a township's own numbers
+otherwise: ``QL-001``)."""
+
+
+def _device_codes(checks: RowChecks) -> pd.Series:
+    """Return the device codes as read: without the spaces that group them or a text mark.
+
+    A column whose header only may name them (:data:`CODE_LIKE_HEADERS`) is refused as
+    missing unless some of its values are 20-digit codes.
+    """
+    codes = checks.text("device_id").map(ungrouped_code, na_action="ignore").astype(object)
+    header = normalise_header(checks.header("device_id"))
+    if header in CODE_LIKE_HEADERS and not codes.str.fullmatch(r"[0-9]{20}", na=False).any():
+        raise MissingColumns(
+            ["device_id"],
+            checks.file_headers,
+            f"（列“{checks.header('device_id')}”的值不是 20 位国标编码，未作为国标编码读取）",
+            labels=checks.labels,
+            others=checks.others,
+        )
+    return codes
+
+
+def _skip_recorders(checks: RowChecks, codes: pd.Series) -> None:
+    """Take out the rows of video recorders (NVR, DVR): their channels are the cameras.
+
+    A recorder is told by its 设备类型 (:data:`RECORDER_WORDS`) or by the type code of its
+    GB/T 28181 ID (:data:`RECORDER_TYPES`); the summary counts them (:data:`RECORDERS_NOTE`).
+    """
+    written = checks.text("ptz_type").map(
+        lambda v: RECORDER_WORDS.get(vocabulary.value_key(str(v))), na_action="ignore"
+    )
+    typed = codes.str.slice(10, 13).map(RECORDER_TYPES, na_action="ignore")
+    kind = written.where(written.notna(), typed)
+    rows = checks.skip(kind.notna())
+    if not rows:
+        return
+    counted = "、".join(f"{k} {n} 台" for k, n in kind.dropna().value_counts(sort=False).items())
+    shown = "、".join(str(r) for r in rows[:10]) + ("等" if len(rows) > 10 else "")
+    checks.notes.append(RECORDERS_NOTE.format(counted=counted, rows=shown))
+
+
+def _checkpoints_note(checks: RowChecks, ptz: pd.Series) -> None:
+    """Say how many 卡口 (人脸卡口, 车辆卡口 …) were read as fixed cameras, by written type."""
+    written = checks.text("ptz_type")
+    read = written.notna() & written.str.contains("卡口|电子警察", na=False)
+    read &= ptz == PtzType.FIXED.value
+    if not read.any():
+        return
+    counted = written[read].str.strip().value_counts(sort=False)
+    listed = "、".join(f"{name} {n} 台" for name, n in counted.items())
+    checks.notes.append(CHECKPOINT_NOTE.format(counted=listed))
+
+
+def _bearings(raw: pd.Series) -> pd.Series:
+    """Return the bearing each direction writes in degrees (NaN where it writes a word).
+
+    A column of plain numbers 1–8 only is GB/T 28181's DirectionType codes: no bearings.
+
+    Examples
+    --------
+    >>> _bearings(pd.Series(["东", "135", "225°", "225 度", None])).tolist()
+    [nan, 135.0, 225.0, 225.0, nan]
+    >>> _bearings(pd.Series(["1", "5"])).tolist()
+    [nan, nan]
+    """
+    text = raw.map(lambda v: unicodedata.normalize("NFKC", str(v)).strip(), na_action="ignore")
+    found = text.astype("string").str.extract(f"^{_BEARING.pattern}$")
+    number = pd.to_numeric(found[0], errors="coerce")
+    marked = found[1].notna()
+    coded = number.notna() & ~marked & number.isin([1, 2, 3, 4, 5, 6, 7, 8])
+    if not (marked | (number.notna() & ~coded)).any():
+        return pd.Series(np.nan, index=raw.index)
+    return number.astype(float)
+
+
+def _direction(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
+    """Return the direction codes and the bearings of the rows.
+
+    A 监控方向 column (direction_type) in a list without a 方位角 column may write either:
+    a point of the compass (``东``, ``朝南``, ``东南方向``) is the direction's code, a number of
+    degrees (``135``, ``225°``, ``225度``) the bearing (:func:`_bearings`).
+    """
+    azimuth = checks.number("azimuth_deg", low=0, high=360)
+    bearing = _bearings(checks.text("direction_type"))
+    if checks.has("azimuth_deg") or not bearing.notna().any():
+        return checks.choice("direction_type", DirectionType), azimuth
+    words = checks.recoded("direction_type").where(bearing.isna())
+    codes = vocabulary.codes_of(words, DirectionType)
+    checks.fail("direction_type", words.notna() & codes.isna(), DIRECTION_RULE)
+    checks.fail("direction_type", bearing > 360, "方位角不能超过 360 度")
+    direction = codes.astype(object).where(codes.notna(), None)
+    return direction, bearing.where(bearing <= 360)
+
+
 def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
+    codes = _device_codes(checks)
+    _skip_recorders(checks, codes)
+    codes = codes.reindex(checks.frame.index)
     checks.require_point()
-    checks.code("device_id", parse_device_id)
+    checks.code("device_id", parse_device_id, read=codes)
     area, places = _area_from(checks)
+    ptz = checks.choice("ptz_type", PtzType)
+    _checkpoints_note(checks, ptz)
+    direction, azimuth = _direction(checks)
     records = _frame(
         checks,
         {
-            "device_id": checks.text("device_id"),
+            "device_id": codes,
             "name": checks.text("name"),
-            "ptz_type": checks.choice("ptz_type", PtzType),
+            "ptz_type": ptz,
             "position_type": checks.choice("position_type", PositionType),
-            "direction_type": checks.choice("direction_type", DirectionType),
-            "azimuth_deg": checks.number("azimuth_deg", low=0, high=360),
+            "direction_type": direction,
+            "azimuth_deg": azimuth,
             "fov_deg": checks.number("fov_deg", low=0.001, high=360).fillna(60.0),
             "range_m": checks.number("range_m", low=0.001).fillna(80.0),
             "status": checks.choice("status", VideoStatus, default=VideoStatus.ONLINE.value),
@@ -658,7 +793,7 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
             **places,
         },
     )
-    checks.duplicates("device_id", [checks.text("device_id")])
+    checks.duplicates("device_id", [codes])
     # A list without a column says nothing of it: its default (or empty) value is a new camera's,
     # not a reason to reset the view or the state another list or an operator gave a camera.
     unsaid = _unsaid(checks, _CAMERA_DETAILS)
@@ -1251,15 +1386,46 @@ _POINT_FIELDS = ("lon", "lonlat", "wkt")
 # ------------------------------------------------------------------------------- persons
 
 FIRST_GENERATION_RULE = (
-    "这是 15 位的第一代身份证号：请换成本人的 18 位号码（旧号第 6 位后补“19”，末尾加校验码）"
+    "这是 15 位的第一代身份证号，但其中的出生日期不存在，无法换算为 18 位：请核对号码，"
+    "或换成本人的 18 位号码"
 )
-"""Why a 15-digit resident ID is refused: the platform keys people by the 18-character form, and
-converting it here could silently turn a truncated 18-character ID into someone else's."""
+"""Why a 15-digit resident ID is refused: its birth date (digits 7–12) is no day."""
+UPGRADED_NOTE = (
+    "{n} 个 15 位的第一代身份证号已换算为 18 位后导入（第 6 位后补“19”，末尾加校验码，"
+    "GB 11643）：第 {rows} 行"
+)
+"""Said of the 15-digit IDs a roster gives, stored in their 18-character form."""
+
+
+def _resident_id_text(value: object) -> str:
+    """Return an ID as hashed: without a text mark (``'5304…``), grouping, full-width digits."""
+    return normalise_resident_id(kept_text(str(value)))
+
+
+def _upgraded(number: str) -> str | None:
+    """Return the 18-character form of a 15-digit ID, ``None`` if its birth date is no day."""
+    full = upgrade_resident_id(number)
+    return full if valid_resident_ids(np.array([full]))[0] else None
 
 
 def _resident_ids(checks: RowChecks) -> pd.Series:
+    """Return the rows' resident IDs as stored; refuse the invalid ones.
+
+    A 15-digit first-generation ID is converted to its 18-character form (GB 11643: ``19``
+    after the 6th digit, then the check character), and the summary counts them
+    (:data:`UPGRADED_NOTE`). A truncated 18-character ID converts to a birth date in month 19
+    or later for anyone born after 1912, and is refused as such.
+    """
     raw = checks.text("resident_id")
-    ids = raw.map(normalise_resident_id, na_action="ignore")
+    ids = raw.map(_resident_id_text, na_action="ignore")
+    old = ids.str.fullmatch(r"[0-9]{15}", na=False)
+    if old.any():
+        upgraded = ids[old].map(_upgraded)
+        ids = ids.mask(old & upgraded.reindex(ids.index).notna(), upgraded)
+        converted = upgraded.dropna().index
+        if len(converted):
+            rows = "、".join(str(r) for r in converted[:10]) + ("等" if len(converted) > 10 else "")
+            checks.notes.append(UPGRADED_NOTE.format(n=len(converted), rows=rows))
     present = ids.notna().to_numpy()
     valid = np.zeros(len(ids), bool)
     if present.any():
@@ -1268,7 +1434,7 @@ def _resident_ids(checks: RowChecks) -> pd.Series:
     def rule(value: object) -> str:
         if excel_mangled(str(value)):
             return EXCEL_NUMBER_RULE
-        number = normalise_resident_id(str(value))
+        number = _resident_id_text(value)
         if len(number) == 15 and number.isdigit():
             return FIRST_GENERATION_RULE
         try:
@@ -1304,21 +1470,86 @@ def _blank(value: Any) -> bool:
     return value is None or bool(pd.isna(value)) or value == ""
 
 
+def _attribute_label(code: str, field: str) -> str:
+    """Return how a category's field is named in files: its first Chinese header (原罪名)."""
+    keys = attribute_headers(code)
+    return next((k for k, f in keys.items() if f == field and not k.isascii()), field)
+
+
+def _attribute_columns_note(stored: dict[str, dict[str, str]]) -> str | None:
+    """Return the summary's line on the category columns stored: 列对照（人员类别属性）.
+
+    Examples
+    --------
+    >>> print(_attribute_columns_note({"correction": {"罪名": "original_crime"}}))
+    列对照（人员类别属性）：社区矫正人员：罪名 ← 罪名
+    """
+    labels = PersonCategory.labels()
+    shown = [
+        labels.get(code, code)
+        + "："
+        + "；".join(f"{_attribute_label(code, f)} ← {h}" for h, f in columns.items())
+        for code, columns in stored.items()
+        if columns
+    ]
+    return f"列对照（人员类别属性）：{'，'.join(shown)}" if shown else None
+
+
+def _unstored_attributes(checks: RowChecks, stored: dict[str, dict[str, str]]) -> list[str]:
+    """Return the file's category columns no row's category stores: not imported.
+
+    A 罪名 in a list of 严重精神障碍患者, say; the summary's 未导入的列 names them.
+    """
+    used = set(checks.columns.values())
+    read = {h for columns in stored.values() for h in columns}
+    known = {normalise_header(k) for code in MODELS for k in attribute_headers(code)}
+    return [
+        str(h)
+        for h in checks.frame.columns
+        if h not in used and h not in read and normalise_header(str(h)) in known
+    ]
+
+
+def _error_column(
+    error: Any, headers: dict[str, str], code: str, fallback: str
+) -> tuple[str, bool]:
+    """Return the column an attribute error is about, and whether the file has that column.
+
+    The error's field (its key as the file gave it), else the field a rule of the whole record
+    names (:class:`layers.person_attributes.AttributeRuleError`), else the first attribute
+    column of the row (``fallback`` when it has none).
+    """
+    where = error["loc"][0] if error["loc"] else None
+    header = next((h for h, k in headers.items() if k == where), None)
+    broken = (error.get("ctx") or {}).get("error")
+    if header is None and isinstance(broken, AttributeRuleError) and broken.field:
+        fields = attribute_headers(code)
+        header = next((h for h, k in headers.items() if fields[k] == broken.field), None)
+    if header is not None:
+        return header, True
+    return next(iter(headers), fallback), False
+
+
 def _attributes(checks: RowChecks, category: pd.Series) -> pd.Series:
     """Validate each row's category-specific columns into the JSON of ``persons.attributes``.
 
     A qualifier of the category (:data:`QUALIFIED_ATTRIBUTES`) fills its field where the
-    row's columns do not.
+    row's columns do not. An error is reported on the column it is about, with its value. The
+    summary lists the columns stored for each category (列对照（人员类别属性）); a category
+    column that no row's category has (a 罪名 beside 严重精神障碍患者) is not imported, and is
+    named so (:attr:`importers.rules.RowChecks.unstored`).
     """
     used = set(checks.columns.values())
     by_key = {normalise_header(h): h for h in checks.frame.columns if h not in used}
     qualifiers = checks.text("category").astype("string").str.extract(_QUALIFIER)[0]
     result = pd.Series("{}", index=checks.frame.index, dtype=object)
+    stored: dict[str, dict[str, str]] = {}
     for code in category.dropna().unique():
         accepted = attribute_headers(str(code))
         headers = {
             by_key[normalise_header(k)]: k for k in accepted if normalise_header(k) in by_key
         }
+        stored[str(code)] = {h: accepted[headers[h]] for h in checks.frame.columns if h in headers}
         rows = category[category == code].index
         field, allowed = QUALIFIED_ATTRIBUTES.get(str(code), ("", ()))
         implied = qualifiers[rows][qualifiers[rows].isin(allowed)]
@@ -1339,11 +1570,15 @@ def _attributes(checks: RowChecks, category: pd.Series) -> pd.Series:
                 result[row] = json.dumps(validate_attributes(str(code), raw), ensure_ascii=False)
             except ValidationError as exc:
                 for error in exc.errors():
-                    where = error["loc"][0] if error["loc"] else None
-                    header = next((h for h, k in headers.items() if k == where), None)
-                    column = header or next(iter(headers), checks.header("category"))
-                    value = checks.frame.at[row, column] if header else None
+                    column, own = _error_column(
+                        error, headers, str(code), checks.header("category")
+                    )
+                    value = checks.frame.at[row, column] if own else None
                     checks.add_row_problem(int(row), column, value, attribute_error(error))
+    note = _attribute_columns_note(stored)
+    if note is not None:
+        checks.notes.append(note)
+    checks.unstored += _unstored_attributes(checks, stored)
     return result
 
 
@@ -1359,6 +1594,7 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
     area, places = _area_from(checks, grid.str[:12])
     attributes = _attributes(checks, category)
     point = _points(checks, context)
+    stations = {STATION_NAME: checks.text("police_station")} if checks.has("police_station") else {}
     checks.duplicates("resident_id", [category, ids])
     usable = ids.where(~checks.bad)
     hashes, masked, sealed = _sealed(usable, context.keys)
@@ -1378,8 +1614,9 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
             GRID_NAME: grid_names,
             "area_code": area,
             **places,
+            **stations,
             **_responsibles(checks),
-            **_register(checks),
+            **_register(checks, category, attributes),
         },
     )
     # A roster is the record of its people: the next month's corrects and updates them. The
@@ -1391,7 +1628,9 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
         ("management_level", "address", "grid_code"),
         {"grid_code": ("grid_code", *_POINT_FIELDS)},
     )
-    return [Part(records, ("category", "id_hash"), True, ("id_sealed", *absent))]
+    # A new person of a name on record whose ID is nearly theirs: a mistyped ID, noted.
+    lookalikes = Recognition(partial(lookalike_notes, keys=context.keys))
+    return [Part(records, ("category", "id_hash"), True, ("id_sealed", *absent), lookalikes)]
 
 
 _REGISTER_SECTION = '[values."在册状态"]'
@@ -1440,14 +1679,38 @@ def register_rule(value: str, renamed: str | None = None) -> str:
     )
 
 
-def _register(checks: RowChecks) -> dict[str, pd.Series]:
+ENDED_BY_ROW_NOTE = "{n} 人已注销但没有注销日期，注销日期按本行的{field}记（第 {rows} 行）"
+"""Said of the rows struck off without a 注销日期 whose category field gives the day."""
+
+
+def _row_end_days(category: pd.Series, attributes: pd.Series) -> pd.Series:
+    """Return the day each row's category fields say its follow-up ended (``None``: none).
+
+    A 社区矫正 row's 矫正结束日期 (:data:`layers.person_attributes.END_DATES`); a day after
+    today is no end yet.
+    """
+    today = pd.Timestamp.now(tz=SHANGHAI).date().isoformat()
+    days = pd.Series(None, index=category.index, dtype=object)
+    for code, name in END_DATES.items():
+        rows = category.index[category == code]
+        for row in rows:
+            day = json.loads(str(attributes.at[row])).get(name)
+            if day is not None and str(day) <= today:
+                days.at[row] = str(day)
+    return days
+
+
+def _register(
+    checks: RowChecks, category: pd.Series, attributes: pd.Series
+) -> dict[str, pd.Series]:
     """Return what each row says of the person's place on the register, to stage.
 
-    ``ended_on`` (the row's end date, else the import day), ``ended_reason`` (the status as
-    written) and :data:`layers.person_register.REGISTER`; nothing when the roster has neither
-    column: it says nothing of the register (:func:`layers.person_register.settle_register`
-    keeps, likewise, what an empty cell does not say). An unknown status is refused, and so is
-    an end date without a status.
+    ``ended_on`` (the row's end date; else the day its category's fields say the follow-up
+    ended, a 社区矫正's 矫正结束日期, and the summary says so; else the import day),
+    ``ended_reason`` (the status as written) and :data:`layers.person_register.REGISTER`;
+    nothing when the roster has neither column: it says nothing of the register
+    (:func:`layers.person_register.settle_register` keeps, likewise, what an empty cell does
+    not say). An unknown status is refused, and so is an end date without a status.
     """
     if not (checks.has("register") or checks.has("ended_on")):
         return {}
@@ -1477,6 +1740,21 @@ def _register(checks: RowChecks) -> dict[str, pd.Series]:
     ended_on = pd.Series(None, index=checks.frame.index, dtype=object).mask(ended, today)
     if dated.any():  # the day as the roster's office wrote it, not in UTC
         ended_on = ended_on.mask(dated, when.dt.tz_convert(SHANGHAI).dt.strftime("%Y-%m-%d"))
+    by_row = _row_end_days(category, attributes).where(ended & ~dated & ~checks.bad)
+    if by_row.notna().any():  # 解除矫正 without a 注销日期: the day its supervision ended
+        ended_on = ended_on.mask(by_row.notna(), by_row)
+        dated |= by_row.notna()
+        rows = by_row.dropna().index
+        labels = {
+            _attribute_label(c, f) for c, f in END_DATES.items() if (category[rows] == c).any()
+        }
+        checks.notes.append(
+            ENDED_BY_ROW_NOTE.format(
+                n=len(rows),
+                field="、".join(sorted(labels)),
+                rows="、".join(str(r) for r in rows[:10]) + ("等" if len(rows) > 10 else ""),
+            )
+        )
     register = pd.Series(None, index=checks.frame.index, dtype=object).mask(ended, ENDED_UNDATED)
     register = register.mask(dated, ENDED).mask(status == RegisterStatus.ON.value, ON)
     reason = raw.str.replace(r"\s+", "", regex=True).str.slice(0, 50)  # as written
@@ -1754,6 +2032,7 @@ KINDS: dict[str, Kind] = {
             "grid_code",
             "area_code",
             "township",
+            "police_station",
             "responsible",
             "register",
             "ended_on",
@@ -1771,6 +2050,7 @@ KINDS: dict[str, Kind] = {
             "responsible": "帮扶责任人",
             "register": "在册状态",
             "ended_on": "注销日期",
+            "police_station": "所属派出所",
         },
         named_by_file={"category": PersonCategory},
         helpers={RESPONSIBLE: "text", REGISTER: "text"},

@@ -31,6 +31,9 @@ rows that load are counted by county (:attr:`Loaded.counties`). A row no step pl
 address begins with another county is refused on its address, as outside it or in a county
 the database lacks (:func:`importers.within.addresses_elsewhere`), not as 缺少所属辖区.
 
+A file of cameras is compared with the cameras in use of its area (:mod:`layers.camera_retirement`):
+with ``--complete`` (and no rejected row) those it does not list are retired, else named.
+
 A grids or jurisdictions file without a boundary column loads (a list of names and leaders is
 a real file), but the new units it creates have no boundary, and nothing placed by its point
 will lie in them: an :class:`Alarm` names them (:func:`unbounded_alarm`), in a dry run too.
@@ -51,10 +54,12 @@ from importers.crs_check import (
     Records,
     Unconfirmed,
     WrongCrs,
+    check_given_crs,
     check_unconfirmed_crs,
     unchecked_note,
 )
 from importers.kinds import LEDGER_PREFIX, Kind, Part, visit_key
+from importers.moved_points import MOVED_KINDS, MOVED_M, moved_note, moved_problems
 from importers.names import Directories, address_places, resolve_names
 from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks
@@ -68,12 +73,14 @@ from importers.within import (
     refused_rows,
 )
 from layers import (
+    camera_retirement,
     case_import,
     case_repeats,
     grid_changes,
     grid_leaders,
     import_checks,
     person_register,
+    point_moves,
     unit_retirement,
     visit_import,
     worker_identity,
@@ -89,7 +96,7 @@ from layers.bulk import (
     upsert,
 )
 from layers.deferral import Deferred, defer, worth_deferring
-from layers.import_checks import PlacedPoints
+from layers.import_checks import OnRecord, PlacedPoints
 from layers.model.cases import CaseState
 
 DEFAULT_TOLERANCE_M = 500.0
@@ -132,11 +139,18 @@ class LoadOptions:
         ``None`` when the staged rows are at least :data:`layers.deferral.DEFAULT_MIN_ROWS`
         and outnumber the table's, ``True`` always, ``False`` never.
     complete : bool
-        A file of units is the whole layer of ``within``: the units of its kind there that it
-        leaves out are retired (:func:`layers.unit_retirement.retire`).
+        A file of units (or cameras) is the whole layer of ``within``: the units of its kind
+        (the cameras) there that it leaves out are retired (:func:`layers.unit_retirement.retire`,
+        :func:`layers.camera_retirement.settle`).
     history : bool
         A file of cases is a record of the past: its rows still open at the source are
         concluded history (:mod:`layers.case_import`).
+    given_crs : str or None
+        The CRS the user gave (``--crs``): checked against the records the rows update
+        (:func:`importers.crs_check.check_given_crs`).
+    sha256 : str
+        The file's checksum: a ``--crs`` that corrects the CRS an earlier import of the same
+        file was read in is not refused.
     """
 
     partial: bool
@@ -150,6 +164,8 @@ class LoadOptions:
     named: tuple[str, ...] = ()
     complete: bool = False
     history: bool = False
+    given_crs: str | None = None
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -174,6 +190,7 @@ class _Staged:
     name: str
     part: Part
     columns: list[str]
+    moved: list[point_moves.Moved] = field(default_factory=list)
 
 
 def load(
@@ -220,6 +237,8 @@ def load(
         records = resolve_names(records.copy(), checks, directories)
         if "import_id" in kind.table.c and options.import_id is not None:
             records["import_id"] = options.import_id
+        if kind.name == "video":  # a camera the file lists is in use (retired ones again)
+            records = records.assign(**camera_retirement.IN_USE)
         columns = [c for c in records.columns if not str(c).startswith("_")]
         point = kind.geometry if LON_COLUMN in records.columns else None
         if point is not None:
@@ -236,9 +255,14 @@ def load(
             own = case_import.take_platform_cases(conn, name)
             checks.notes += own.notes(checks.header("external_no"))
             on_record += len(own.rows)
+        on_file = _match_records(conn, name, kind, part, records)
         if options.unconfirmed_crs is not None:
             by_address = address_places(records, directories) if point is not None else None
-            _check_crs(conn, name, kind, part, records, options.unconfirmed_crs, checks, by_address)
+            found = on_file.sample if on_file is not None else None
+            crs = options.unconfirmed_crs
+            _check_crs(conn, name, kind, part, records, crs, checks, by_address, found)
+        elif options.given_crs is not None and on_file is not None:
+            _check_given_crs(conn, kind, on_file.sample, options, checks)
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
         if within is not None and given is not None:
             where = _Placed(name, columns, point, given, records)
@@ -249,7 +273,7 @@ def load(
             checks.add(grid_names.names_in_use(conn, name, codes, checks, complete))
         if import_checks.RESPONSIBLE in records.columns:
             _resolve_responsibles(conn, name, checks)
-        staged.append(_Staged(name, part, columns))
+        staged.append(_Staged(name, part, columns, on_file.moved if on_file is not None else []))
     rejected = {p.row for p in checks.problems if p.severity == "rejected"}
     if rejected and not options.partial:
         return None
@@ -279,7 +303,8 @@ def load(
             checks.notes += matched.notes()
         if history:
             checks.notes += case_import.history_rows(conn, stage.name)
-        brought = _bring_up_to_file(conn, stage, checks, options) if cases else 0
+        brought = _bring_up_to_file(conn, stage, checks, options) if cases else set()
+        _tell_moves(kind, stage, checks, rejected, brought if cases else None)
         follow_up = (
             case_import.first_events(options.user, history_of=stage.name if history else None)
             if cases
@@ -310,6 +335,7 @@ def load(
             checks.notes += grid_changes.keep_short_names(conn, stage.name).notes()
         before = grid_changes.snapshot(conn, kind.name, stage.name) if units else None
         in_use = unit_retirement.snapshot(conn, kind.name, stage.name) if units else None
+        cameras = _cameras_before(conn, kind, stage)
         progress.step("write", None)
         counts = upsert(
             conn,
@@ -345,6 +371,9 @@ def load(
                 checks.notes.append(unit_retirement.INCOMPLETE_NOTE)
             retired = unit_retirement.retire(conn, in_use, complete=complete, actor=options.user)
             checks.notes += retired.notes()
+        if cameras is not None:
+            unread = _unread_cameras(checks, stage, rejected)
+            checks.notes += _settle_cameras(conn, cameras, options, unread)
         if before is not None:
             checks.notes += grid_changes.settle(conn, kind.name, before).notes()
         if recognition is worker_identity.WORKER_ROSTER:  # leavers' accounts stop, audited
@@ -366,8 +395,8 @@ def load(
         import_checks.drop_staging(conn, stage.name)
         total = UpsertCounts(
             total.inserted + counts.inserted,
-            total.updated + counts.updated + brought,
-            total.unchanged + counts.unchanged - brought,
+            total.updated + counts.updated + len(brought),
+            total.unchanged + counts.unchanged - len(brought),
             total.repeats + links.repeats,
         )
     if unbounded:
@@ -420,6 +449,50 @@ def unbounded_alarm(kind: Kind, names: list[str]) -> Alarm:
         f"新增{kind.label} {len(names)} 个没有边界：{_listed(names)}；"
         f"如文件中有边界列（如“{header}”），请用 --mapping 指定"
     )
+
+
+def _cameras_before(
+    conn: psycopg.Connection[Any], kind: Kind, stage: _Staged
+) -> camera_retirement.Before | None:
+    """Keep, for a file of cameras, what :func:`_settle_cameras` compares with after the upsert."""
+    if kind.name != "video":
+        return None
+    listed = stage.part.records["device_id"].dropna().tolist()  # rejected rows' cameras too
+    return camera_retirement.snapshot(conn, stage.name, listed)
+
+
+def _settle_cameras(
+    conn: psycopg.Connection[Any],
+    cameras: camera_retirement.Before,
+    options: LoadOptions,
+    unread: bool,
+) -> list[str]:
+    """Retire the cameras a ``--complete`` list leaves out; say so.
+
+    A rejected row whose 国标编码 was read still lists its camera (its point, say, was 0/0):
+    the cameras it names stay in use. With a rejected row whose code is missing or not a
+    国标编码 (``unread``), the file may name a camera on record under a mistyped code: nothing
+    is retired, and the summary says why.
+    """
+    within = options.within.code if options.within is not None else None
+    complete = options.complete and within is not None
+    return camera_retirement.settle(
+        conn,
+        cameras,
+        within=within,
+        complete=complete and not unread,
+        held_back=complete and unread,
+        import_id=options.import_id,
+    ).notes()
+
+
+def _unread_cameras(checks: RowChecks, stage: _Staged, rejected: set[int]) -> bool:
+    """Tell whether a rejected row of cameras has no 国标编码 the file's list can be read by."""
+    header = checks.header("device_id")
+    wrong = {p.row for p in checks.problems if p.severity == "rejected" and p.column == header}
+    codes = stage.part.records["device_id"]
+    missing = {int(row) for row in codes.index[codes.isna()]}
+    return bool((wrong | missing) & rejected)
 
 
 def _opens_cases(stage: _Staged) -> bool:
@@ -503,11 +576,13 @@ def _check_crs(
     unconfirmed: Unconfirmed,
     checks: RowChecks,
     by_address: PlacedPoints | None,
+    found: OnRecord | None = None,
 ) -> None:
     """Check the CRS the user did not give; note it when an assumed one cannot be checked.
 
-    Points are checked against the places their rows name and the records the rows update;
-    grid and jurisdiction boundaries against the records only.
+    Points are checked against the places their rows name and the records the rows update
+    (``found``, when :func:`_match_records` looked them up); grid and jurisdiction boundaries
+    against the records only.
     """
     point = kind.geometry if LON_COLUMN in records.columns else None
     shape = point or ("boundary" if "boundary" in records.columns else None)
@@ -526,6 +601,7 @@ def _check_crs(
             area_column="area_code" if "area_code" in named else None,
             by_address=by_address,
             records=Records(kind.table.name, part.key, label) if keyed else None,
+            found=found,
         )
     except WrongCrs as wrong:  # told together with the rows' own problems, in one round
         wrong.problems = sorted(checks.problems, key=lambda p: p.row)
@@ -537,14 +613,73 @@ def _check_crs(
         checks.notes.append(unchecked_note(unconfirmed.crs.name, checked.places, checked.on_record))
 
 
+def _match_records(
+    conn: psycopg.Connection[Any], staging: str, kind: Kind, part: Part, records: pd.DataFrame
+) -> point_moves.Matched | None:
+    """Join the staged points of a kind of :data:`MOVED_KINDS` to the records they update.
+
+    One statement gives the CRS checks their sample and the rows that move far
+    (:func:`layers.point_moves.match_points`); ``None`` for a kind without such points.
+    """
+    point = kind.geometry if LON_COLUMN in records.columns else None
+    if point is None or kind.name not in MOVED_KINDS:
+        return None
+    if not all(c in records.columns for c in part.key):
+        return None
+    return point_moves.match_points(
+        conn, staging, point, kind.table.name, part.key, moved_m=MOVED_M
+    )
+
+
+def _check_given_crs(
+    conn: psycopg.Connection[Any],
+    kind: Kind,
+    found: OnRecord,
+    options: LoadOptions,
+    checks: RowChecks,
+) -> None:
+    """Refuse a ``--crs`` that puts the rows far from the records they update (see there)."""
+    given = options.given_crs or ""
+
+    def corrects(crs: str) -> bool:
+        return point_moves.imported_before_in(conn, options.sha256, kind.name, crs)
+
+    try:
+        check_given_crs(found, given, corrects=corrects)
+    except WrongCrs as wrong:  # told together with the rows' own problems, in one round
+        wrong.problems = sorted(checks.problems, key=lambda p: p.row)
+        raise
+
+
+def _tell_moves(
+    kind: Kind, stage: _Staged, checks: RowChecks, rejected: set[int], kept: set[int] | None
+) -> None:
+    """Say the rows that move a point on record far, and list them in the report.
+
+    ``kept``: for cases, the staged rows whose case the file corrects (the others keep
+    their place); ``None`` when every matched row is updated.
+    """
+    moved = {m.row for m in stage.moved}
+    leaving = rejected | (moved - kept if kept is not None else set())
+    source = next((f for f in ("lon", "lonlat") if checks.has(f)), "wkt")
+    problems = moved_problems(stage.moved, kind.name, checks.header(source), leaving=leaving)
+    if not problems:
+        return
+    checks.add(problems)
+    told = [m for m in stage.moved if m.row not in leaving]
+    note = moved_note(told, kind.name, stage.part.records)
+    if note is not None:
+        checks.notes.append(Alarm(note))
+
+
 def _bring_up_to_file(
     conn: psycopg.Connection[Any], stage: _Staged, checks: RowChecks, options: LoadOptions
-) -> int:
+) -> set[int]:
     """Bring the cases imported earlier and untouched here since up to the file.
 
     Those it corrects in type, place or time have their repeat links worked out again
     (:func:`layers.case_repeats.relink_refreshed`), before the new cases are linked. Returns
-    the number of such cases changed (they are matched again by the upsert, which
+    the staged rows of such cases changed (they are matched again by the upsert, which
     leaves them).
     """
     settled = _settle_from_source(conn, stage, checks, options)
@@ -562,7 +697,7 @@ def _bring_up_to_file(
     )
     relinked = case_repeats.relink_refreshed(conn, stage.name, refreshed.moved, actor=options.user)
     checks.notes += relinked.notes()
-    return len(set(settled) | set(refreshed.rows))
+    return set(settled) | set(refreshed.rows)
 
 
 def _settle_from_source(

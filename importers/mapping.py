@@ -293,6 +293,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "fov_deg": ("fov_deg", "视场角", "水平视场角"),
     "range_m": ("range_m", "可视距离", "监控距离"),
     "stream_url": ("stream_url", "视频流地址", "取流地址", "url"),
+    "police_station": ("police_station", "所属派出所", "派出所", "管辖派出所", "责任派出所"),
     "management_level": (
         "management_level",
         "管理级别",
@@ -443,6 +444,13 @@ KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "status": ("区划状态", "使用状态", "变更情况", "变更类型", "调整情况", "调整类型"),
     },
     "grids": {"status": ("网格状态", "使用状态", "变更情况", "变更类型", "调整情况", "调整类型")},
+    "persons": {  # a 卫健局 list's 患者姓名, a 司法局 one's 矫正对象姓名
+        "name": ("患者姓名", "矫正对象姓名", "对象姓名", "服务对象姓名", "吸毒人员姓名"),
+    },
+    "video": {  # a township's 设备编号 (read only when it holds 20-digit codes: importers.kinds)
+        "device_id": ("设备编号", "国标编号", "国标设备编码"),
+        "direction_type": ("监控方向", "监视方向", "拍摄方向"),
+    },
     "workers": {  # a roster's 在岗状态: 在岗, 离岗 …; not a persons' column
         "status": ("在岗状态", "工作状态", "人员状态", "在岗情况"),
         "name": ("网格员姓名", "网格员"),

@@ -45,6 +45,7 @@ from geo.codes import division_level, parent_code
 from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME, UNIT_NAME
 from importers.places import Gazetteer, GridDirectory, GridPlace, Place, Preference
 from importers.rules import Problem, RowChecks
+from importers.stations import STATION_NAME, place_by_station
 from layers import import_checks
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.import_checks import PlacedPoints, RetiredUnit
@@ -173,6 +174,10 @@ def resolve_names(
     by_address = _placed_by_address(records)
     if by_address.any():
         checks.add(_locate_by_address(records, by_address, checks, directories))
+        records = records[~checks.bad.reindex(records.index, fill_value=False)]
+    if STATION_NAME in records.columns:  # 所属派出所: the rows nothing else placed
+        records = records.copy()
+        checks.add(place_by_station(records, checks, directories))
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
     if "code" not in records.columns:  # a file of units: its codes are the units themselves
         checks.add(follow_retired(records, checks, directories))

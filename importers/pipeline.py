@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
+from geo.codes import mask_resident_id
 from geo.crs import SourceCrs
 from importers import vocabulary
 from importers.crs_check import CRS_NAMES, Unconfirmed
@@ -47,7 +48,7 @@ from importers.progress import ImportProgress
 from importers.reading import GEOMETRY_COLUMN, SourceTable, read_table
 from importers.rules import MissingColumns, Problem, RowChecks
 from importers.within import CountyRows, Scope, find_scope
-from layers import import_runs
+from layers import audit, import_runs
 from layers.bulk import UpsertCounts
 from layers.database import apply_scope
 from layers.model.cases import Channel
@@ -409,6 +410,7 @@ def check_table(
         raise MappingError(f"{'；'.join(absent)}。{exc}") from exc
     context = Context(crs=crs, keys=keys, file_name=file_name, history=options.history)
     parts = kind.prepare(checks, context)
+    unused = [h for h in table.headers if h in {*unused, *checks.unstored}]  # 罪名 of no category
     refuse_too_long(checks, parts, kind.table)
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=declared is not None)
     named = tuple(n for n in (table.sheet_name, stem) if n)
@@ -797,6 +799,8 @@ def load_options(
         named=checked.named,
         complete=options.complete,
         history=options.history,
+        given_crs=None if checked.crs_unconfirmed else checked.crs.name,
+        sha256=checked.sha256,
     )
 
 
@@ -900,8 +904,10 @@ def import_transaction(conn: Connection) -> Iterator[FinishImport]:
     The block starts the import's run, loads, and ends with the function this yields,
     ``finish(outcome, import_id, *, dry_run)``: it rolls everything back if the outcome was
     refused (``outcome.counts`` is ``None``) or for a dry run, else records the run as finished
-    (rows loaded and rejected) and commits; it returns the outcome, marked committed with its
-    ``import_id`` if it was. An exception, or a block that ends without ``finish``, rolls back.
+    (rows loaded and rejected), writes it to the audit log (``import.loaded``,
+    :func:`audit_import`) and commits; it returns the outcome, marked committed with its
+    ``import_id`` if it was. An exception, or a block that ends without ``finish``, rolls back:
+    the audit entry with the rows, so a refused or tried import leaves none.
 
     Parameters
     ----------
@@ -920,12 +926,13 @@ def import_transaction(conn: Connection) -> Iterator[FinishImport]:
         if counts is None or dry_run:
             transaction.rollback()
             return outcome
-        import_runs.finish_run(
+        run = import_runs.finish_run(
             conn,
             import_id,
             loaded=counts.inserted + counts.updated,
             rejected=outcome.rejected_rows,
         )
+        audit_import(conn, run)
         transaction.commit()
         return replace(outcome, committed=True, import_id=import_id)
 
@@ -935,6 +942,43 @@ def import_transaction(conn: Connection) -> Iterator[FinishImport]:
     finally:
         if transaction.is_active:
             transaction.rollback()
+
+
+_RESIDENT_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])")
+
+
+def audit_import(conn: Connection, run: import_runs.ImportRecord) -> None:
+    """Append ``import.loaded`` for a finished import to the audit log, in its transaction.
+
+    The actor is the import's user (``--user`` or the OS user); the entry is about the import
+    (``object_type`` ``import``, ``object_id`` its id) and says its kind, file name (a resident
+    ID in it masked), SHA-256 and row counts, never a row's content.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        The import's connection, inside its transaction.
+    run : layers.import_runs.ImportRecord
+        The import as :func:`layers.import_runs.finish_run` recorded it.
+    """
+    file_name = _RESIDENT_ID.sub(lambda found: mask_resident_id(found.group()), run.file_name)
+    raw: Any = conn.connection.driver_connection
+    audit.record_each(
+        raw,
+        [str(run.id)],
+        actor_name=run.username,
+        action="import.loaded",
+        object_type="import",
+        detail={
+            "kind": run.kind,
+            "file": file_name,
+            "sha256": run.sha256,
+            "import_id": run.id,
+            "rows_total": run.rows_total,
+            "rows_loaded": run.rows_loaded,
+            "rows_rejected": run.rows_rejected,
+        },
+    )
 
 
 def unsaid_status_notes(checks: RowChecks, new_workers: int) -> list[str]:

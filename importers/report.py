@@ -1,5 +1,9 @@
 """The reject report: every rejected (or repaired) row with its reasons, as CSV or XLSX.
 
+It also lists the rows that were imported but that a clerk should check: a case kept as the
+platform has it (``未按文件更新``), a point moved far from its record (``点位移动``,
+:mod:`importers.moved_points`).
+
 A clerk opens it next to the source file, fixes the rows it names and imports the file again
 (re-importing is idempotent, so rows loaded the first time are not duplicated). A report may be
 what the clerk is still working through: only an import that loaded the file and rejected
@@ -28,6 +32,7 @@ OUTCOMES = {
     "rejected": "未导入 rejected",
     "repaired": "已修复导入 repaired",
     "kept": "未按文件更新 kept",
+    "moved": "点位移动 moved",
 }
 
 

@@ -46,7 +46,7 @@ from importers.values import (
 )
 from layers.model.base import SRID, LabelledEnum
 
-Severity = Literal["rejected", "repaired", "kept"]
+Severity = Literal["rejected", "repaired", "kept", "moved"]
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -64,9 +64,10 @@ class Problem:
         The offending value as written (resident IDs masked).
     rule : str
         The rule it breaks, in words (Simplified Chinese).
-    severity : {'rejected', 'repaired', 'kept'}
+    severity : {'rejected', 'repaired', 'kept', 'moved'}
         Rejected rows are not loaded; repaired rows are loaded as repaired; a kept row's
-        record stays as the platform has it (the file's value is not applied).
+        record stays as the platform has it (the file's value is not applied); a moved row
+        moves its record's point far (:mod:`importers.moved_points`).
     """
 
     row: int
@@ -245,6 +246,9 @@ NUMBER_WORDS: dict[str, dict[str, float]] = {"azimuth_deg": vocabulary.compass_b
 """Words a numeric field may be written as (by :func:`importers.vocabulary.value_key`): a
 camera's 方位角 as a point of the compass (``朝南`` 180°, ``东北`` 45°)."""
 
+_DEGREE_SIGN = r"(?<=[0-9])\s*(?:°|º|度)\s*$"
+"""The unit after a bearing written in degrees (``225°``, ``225度``)."""
+
 EARLIEST = pd.Timestamp("1900-01-01", tz=SHANGHAI)
 """Dates before this are taken for mistyped years (``1024`` for ``2024``)."""
 
@@ -279,6 +283,9 @@ class RowChecks:
     year : NamedYear or None
         The year the worksheet's or the file's name states, for dates written without one
         (:meth:`timestamps`).
+    unstored : list of str
+        Columns the kind's checks found they do not store, though their header is one some
+        field reads (a 罪名 in a roster of a category without one): not imported.
     """
 
     year: NamedYear | None = None
@@ -307,6 +314,7 @@ class RowChecks:
         self.problems: list[Problem] = []
         self.notes: list[str] = []
         self.bad = pd.Series(False, index=frame.index)
+        self.unstored: list[str] = []
 
     # ----------------------------------------------------------------- access
 
@@ -385,6 +393,27 @@ class RowChecks:
             )
         if severity == "rejected":
             self.bad |= flags
+
+    def skip(self, mask: pd.Series) -> list[int]:
+        """Take out the rows where ``mask`` is true: not data of the kind.
+
+        Neither imported nor rejected: a camera list's NVR, whose channels are its cameras.
+
+        Parameters
+        ----------
+        mask : pandas.Series of bool
+            The rows to take out (aligned with the frame).
+
+        Returns
+        -------
+        list of int
+            Their row numbers.
+        """
+        rows = [int(cast(int, row)) for row in self.frame.index[mask.to_numpy(dtype=bool)]]
+        if rows:
+            self.frame = self.frame.drop(index=rows)
+            self.bad = self.bad.drop(index=rows)
+        return rows
 
     def add(self, problems: Iterable[Problem]) -> None:
         """Record problems found elsewhere (e.g. by database checks)."""
@@ -501,15 +530,21 @@ class RowChecks:
         return "wkt" if self.has("wkt") else "lon"
 
     def code(
-        self, field: str, parse: Callable[[str], object], *, where: pd.Series | None = None
+        self,
+        field: str,
+        parse: Callable[[str], object],
+        *,
+        where: pd.Series | None = None,
+        read: pd.Series | None = None,
     ) -> None:
         """Reject values ``parse`` refuses (a :class:`geo.codes.CodeError` gives the rule).
 
         Each distinct value is parsed once. A long number a spreadsheet stored in scientific
         notation is refused as such (:func:`importers.values.excel_mangled`). With ``where``,
-        only the rows where it is true are checked.
+        only the rows where it is true are checked; with ``read``, the values as the kind reads
+        them are parsed (a code without the spaces that group it), the report shows the text.
         """
-        values = self.text(field)
+        values = self.text(field) if read is None else read
         if where is not None:
             values = values.where(where)
         rules: dict[str, str] = {}
@@ -522,7 +557,7 @@ class RowChecks:
             except CodeError as exc:
                 rules[str(value)] = exc.rule
         if rules:
-            self.fail(field, values.isin(list(rules)), lambda v: rules[str(v)])
+            self.fail(field, values.isin(list(rules)), values.map(rules, na_action="ignore"))
 
     def number(
         self,
@@ -557,7 +592,8 @@ class RowChecks:
         """
         raw = self.text(field)
         words = NUMBER_WORDS.get(field)
-        if words:
+        if words:  # a bearing with its unit (225°, 225度) too
+            raw = raw.str.replace(_DEGREE_SIGN, "", regex=True).where(raw.notna(), None)
             said = {v: words.get(vocabulary.value_key(str(v))) for v in raw.dropna().unique()}
             named = raw.map({v: f"{n:g}" for v, n in said.items() if n is not None})
             raw = raw.where(named.isna(), named)

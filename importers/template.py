@@ -32,14 +32,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.codes import make_resident_id, parse_division_code
-from importers.kinds import KINDS, Kind
+from importers.kinds import CASE_TABLES, KINDS, Kind
 from importers.vocabulary import CaseStatus, UnitStatus
 from layers.example_places import ExamplePlace, example_place
 from layers.model import (
-    Category,
     Channel,
     DirectionType,
-    DisputeType,
     LabelledEnum,
     ManagementLevel,
     PersonCategory,
@@ -50,6 +48,7 @@ from layers.model import (
     WorkerRole,
     WorkerStatus,
 )
+from layers.model.cases import SUBTYPES
 from layers.person_attributes import MODELS
 from layers.settings import Settings
 
@@ -150,6 +149,7 @@ _NOTES: dict[str, tuple[str, str]] = {
     "responsible": ("帮扶责任人：网格员的工号或姓名，多人用顿号分隔", "NZ0001"),
     "register": ("在册状态：在册，或注销的原因（解除矫正、死亡、迁出等）；不填不改变", "在册"),
     "ended_on": ("注销日期：注销的人员填写，不填为导入当天", ""),
+    "police_station": ("所属派出所：没有其他位置信息的行，按派出所所在的乡镇（街道）定位", ""),
     "retired_on": (
         "撤销日期：撤销的单位填写，不填为导入当天（已撤销的仍按原日期）；"
         "新单位填了原编码时，为原单位的撤销（调整）日期",
@@ -197,15 +197,15 @@ _CHOICES: dict[tuple[str, str], tuple[type[LabelledEnum], ...]] = {
     ("video", "direction_type"): (DirectionType,),
     ("video", "status"): (VideoStatus,),
     ("cases", "channel"): (Channel,),
-    ("cases", "category"): (Category, DisputeType),
-    ("cases", "subcategory"): (DisputeType,),
+    ("cases", "category"): CASE_TABLES,
+    ("cases", "subcategory"): tuple(SUBTYPES.values()),
     ("cases", "risk_level"): (RiskLevel,),
     ("cases", "status"): (CaseStatus,),
     ("persons", "management_level"): (ManagementLevel,),
     ("persons", "category"): (PersonCategory,),
     ("visits", "category"): (PersonCategory,),
 }
-"""The code tables of each kind's code-table fields (a case's type may be a dispute type)."""
+"""The code tables of each kind's code-table fields (a case's type may name a subtype)."""
 
 _CHOICE_NOTES: dict[str | tuple[str, str], str] = {
     ("cases", "status"): "办理状态（不填为未办结，填了办结时间为已办结；已办结的作为历史导入）",
@@ -219,7 +219,7 @@ _CHOICE_NOTES: dict[str | tuple[str, str], str] = {
     "direction_type": "监视方位",
     "channel": "来源渠道",
     "category": "类别",
-    "subcategory": "纠纷类型",
+    "subcategory": "小类（矛盾纠纷的纠纷类型，安全隐患、社情民意的小类）",
     "risk_level": "风险等级（不填为蓝色）",
     "management_level": "管控级别（不填为一般）",
 }

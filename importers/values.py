@@ -95,6 +95,58 @@ def excel_mangled_cells(values: pd.Series) -> pd.Series:
     return found.fillna(False).astype(bool)
 
 
+_KEPT_AS_TEXT = re.compile(r'^\s*(?:="(?P<quoted>[^"]*)"|[\'‘’`](?P<marked>[0-9０-９][^\']*))\s*$')
+"""A number a system wrote so that Excel keeps it as text: ``="0530…"``, ``'5304…``."""
+
+
+def kept_text(text: str) -> str:
+    """Return a code as meant, without the mark a system put before it to keep it text.
+
+    An export meant for Excel writes a long number (an ID, a device code) as ``'5304…`` or
+    ``="5304…"`` lest Excel turn it into ``5.3E+17``; an XLSX cell may hold that mark as
+    text. What the cell means is the number after it.
+
+    Parameters
+    ----------
+    text : str
+        The cell as written.
+
+    Returns
+    -------
+    str
+        The text without the mark (unchanged when it has none).
+
+    Examples
+    --------
+    >>> kept_text("'530424198812300985"), kept_text('="0530"'), kept_text("王'五")
+    ('530424198812300985', '0530', "王'五")
+    """
+    match = _KEPT_AS_TEXT.match(text)
+    if match is None:
+        return text
+    return match["quoted"] if match["quoted"] is not None else match["marked"]
+
+
+_SPACED_CODE = re.compile(r"[0-9０-９]+(?:[\s\-－]+[0-9０-９]+)+")
+"""A code typed in groups for readability: ``5304 2400 0513 2500 0225``."""
+
+
+def ungrouped_code(text: str) -> str:
+    """Return a code without the spaces or hyphens that group its digits (and its text mark).
+
+    Examples
+    --------
+    >>> ungrouped_code(" 5304 2400 0513 2500 0225 "), ungrouped_code("'53042400051325000225")
+    ('53042400051325000225', '53042400051325000225')
+    >>> ungrouped_code("NVR-01 通道")
+    'NVR-01 通道'
+    """
+    bare = kept_text(text).strip()
+    if _SPACED_CODE.fullmatch(bare):
+        return unicodedata.normalize("NFKC", re.sub(r"[\s\-－]+", "", bare))
+    return bare
+
+
 _SHORT_DIVISION = re.compile(r"[0-9]{6}(?:[0-9]{3})?")
 _LAND_SURVEY_UNIT = re.compile(r"([0-9]{12})0{7}")
 """A land survey's 19-digit 坐落单位代码: the 12-digit village code and seven zeros."""

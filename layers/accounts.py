@@ -1,5 +1,13 @@
 """User accounts: creation under a password policy, argon2 hashes, login with lockout.
 
+Who may hold the unmask permission (read a special-population person's clear name and resident
+ID, with a reason, audited: :mod:`layers.disclosure`) is one rule, :data:`UNMASK_ROLES`: the
+roles that direct or visit the people of their scope, 指挥中心值班员, 乡镇调度员 and 网格员 (for
+the scope of their own account). A department, an analyst, an administrator or an auditor is
+never given it (:func:`unmask_refusal`, checked by :func:`create_user` and :func:`set_unmask`,
+which also takes it back), and a flag such a role carries has no effect
+(:func:`unmask_effective`).
+
 The default :class:`PasswordPolicy` follows the MLPS 2.0 (等保 2.0) level-3 profile commonly
 applied to identity authentication: at least 8 characters, at least three of the four character
 classes (upper case, lower case, digits, symbols), and not containing the user name. Logins lock
@@ -43,6 +51,83 @@ _CLASSES = (
     ("数字", re.compile(r"[0-9]")),
     ("符号", re.compile(r"[^A-Za-z0-9]")),
 )
+
+
+UNMASK_ROLES: frozenset[str] = frozenset({Role.COMMANDER, Role.DISPATCHER, Role.GRID_WORKER})
+"""The roles that may hold the unmask permission: those that direct or visit their scope."""
+
+
+def may_hold_unmask(role: str) -> bool:
+    """Return whether an account of ``role`` may be given the unmask permission.
+
+    Parameters
+    ----------
+    role : str
+        A :class:`layers.model.Role` code.
+
+    Returns
+    -------
+    bool
+        True for the roles of :data:`UNMASK_ROLES`.
+
+    Examples
+    --------
+    >>> may_hold_unmask("commander"), may_hold_unmask("department")
+    (True, False)
+    """
+    return role in UNMASK_ROLES
+
+
+def unmask_effective(role: str, *, can_unmask: bool) -> bool:
+    """Return whether an account may really read clear data: it holds the flag, its role may.
+
+    Parameters
+    ----------
+    role : str
+        The account's role code.
+    can_unmask : bool
+        The account's unmask flag.
+
+    Returns
+    -------
+    bool
+        False for a flag on a role outside :data:`UNMASK_ROLES` (given before the rule).
+
+    Examples
+    --------
+    >>> unmask_effective("grid_worker", can_unmask=True)
+    True
+    >>> unmask_effective("analyst", can_unmask=True)
+    False
+    """
+    return can_unmask and may_hold_unmask(role)
+
+
+def unmask_refusal(role: str) -> str | None:
+    """Return why an account of ``role`` cannot be given the unmask permission, or None.
+
+    Parameters
+    ----------
+    role : str
+        A :class:`layers.model.Role` code.
+
+    Returns
+    -------
+    str or None
+        The refusal in Chinese, naming the roles that may; None for a role that may.
+
+    Examples
+    --------
+    >>> unmask_refusal("department")
+    '部门处置人员不能查看个人信息明文：此权限只能授予指挥中心值班员、乡镇调度员、网格员'
+    >>> unmask_refusal("dispatcher") is None
+    True
+    """
+    if may_hold_unmask(role):
+        return None
+    labels = Role.labels()
+    may = "、".join(label for code, label in labels.items() if code in UNMASK_ROLES)
+    return f"{labels.get(role, role)}不能查看个人信息明文：此权限只能授予{may}"
 
 
 @dataclass(frozen=True)
@@ -242,7 +327,8 @@ def create_user(
     display_name : str
         Name shown in the console and in logs.
     can_unmask : bool
-        Whether the user may read sealed personal data (with a reason, audited).
+        Whether the user may read sealed personal data (with a reason, audited); only for
+        the roles of :data:`UNMASK_ROLES`.
     worker_id : int, optional
         The worker record of a grid-worker account.
     policy : PasswordPolicy, optional
@@ -256,8 +342,9 @@ def create_user(
     Raises
     ------
     InvalidInput
-        Bad user name, role or display name, or a retired scope
-        (:func:`retired_unit_refusal`).
+        Bad user name, role or display name, a retired scope (:func:`retired_unit_refusal`),
+        or the unmask permission for a role that may not hold it
+        (:func:`unmask_refusal`).
     WeakPassword
         The password breaks the policy.
     NotFound
@@ -272,6 +359,9 @@ def create_user(
         raise InvalidInput(f"角色无效，可选：{codes}")
     if not display_name.strip() or len(display_name) > 50:
         raise InvalidInput("显示名称应为 1–50 个字")
+    refused_unmask = unmask_refusal(role) if can_unmask else None
+    if refused_unmask is not None:
+        raise InvalidInput(refused_unmask)
     (policy or PasswordPolicy()).check(password, username)
     if session.get(Jurisdiction, scope_code) is None:
         raise NotFound(f"辖区 {scope_code} 不存在")
@@ -298,6 +388,42 @@ def create_user(
     except IntegrityError as exc:
         raise Conflict(f"用户名 {username} 已被占用，请换一个") from exc
     return user
+
+
+def set_unmask(session: Session, user: User, *, allowed: bool) -> bool:
+    """Give ``user`` the unmask permission, or take it back; return whether the flag changed.
+
+    Taking it back always works (also a flag its role makes void); giving it follows
+    :func:`unmask_refusal`. Open sessions of the account follow at their next
+    request (each request reads the account again).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session the user belongs to.
+    user : layers.model.User
+        The account.
+    allowed : bool
+        Give (True) or take back (False).
+
+    Returns
+    -------
+    bool
+        False when the account already was as asked.
+
+    Raises
+    ------
+    InvalidInput
+        Giving it to a role that may not hold it.
+    """
+    refused = unmask_refusal(user.role) if allowed else None
+    if refused is not None:
+        raise InvalidInput(refused)
+    if user.can_unmask == allowed:
+        return False
+    user.can_unmask = allowed
+    session.flush()
+    return True
 
 
 def set_password(

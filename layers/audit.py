@@ -8,6 +8,13 @@ that was altered, inserted or removed behind the platform's back.
 
 Details must never carry personal data (resident IDs, names of persons): :func:`record` refuses
 details with name-like keys or values that look like resident ID numbers.
+
+Reads of a layer about individual people (``layer.read``, :func:`record_layer_read`) are one
+entry per request: who, their scope, the box asked for, how many features were returned and
+matched, never the features. A stated reason for reading clear personal data must be a real
+reason (:func:`check_reason`). The auditor filters entries by object (``object_type``,
+``object_id``: "who looked at person 4539") and sees, for an entry about a person, that
+person's masked name and category (:func:`person_labels`), never clear data.
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -26,7 +34,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from layers.errors import InvalidInput
-from layers.model import AuditEntry
+from layers.model import AuditEntry, PersonCategory
 
 LOCK_KEY = 0x7A6F6E677A686901
 """Advisory-lock key serialising writers of ``audit_log``."""
@@ -38,6 +46,12 @@ _PERSONAL_KEYS = frozenset(
     {"name", "person_name", "resident_id", "id_number", "id_card", "idcard", "sfzh", "phone"}
 )
 _RESIDENT_ID = re.compile(r"(?<!\d)\d{17}[\dXx](?![\dXx])")
+MIN_REASON_LENGTH = 4
+"""A stated reason shorter than this (after trimming) is refused."""
+LAYER_READ = "layer.read"
+"""Action of an audited read of a layer's features."""
+FEATURE_OBJECT_TYPES = {"persons": "person"}
+"""Object type of one feature of a collection, as other entries name it (``person.unmask``)."""
 
 
 @dataclass(frozen=True)
@@ -298,6 +312,198 @@ def record_each(
     return len(rows)
 
 
+def _is_filler(char: str) -> bool:
+    """Whether ``char`` says nothing in a Chinese reason: ASCII, a digit, punctuation, a space."""
+    return char.isascii() or unicodedata.category(char)[0] in "NPZSC"
+
+
+def check_reason(reason: str) -> str:
+    """Return ``reason`` trimmed, or refuse it when it is no real reason for reading clear data.
+
+    A reason is at least :data:`MIN_REASON_LENGTH` characters, not all the same character,
+    with at least one character that is not ASCII, a digit, punctuation or a space (a reason is
+    written in Chinese: ``aaaa``, ``1234``, ``....`` are refused), and no resident ID number
+    (the reason is stored in the audit log). The messages never repeat the reason.
+
+    Parameters
+    ----------
+    reason : str
+        The reason as stated.
+
+    Returns
+    -------
+    str
+        The reason without surrounding spaces.
+
+    Raises
+    ------
+    InvalidInput
+        The reason is too short, a repeated character, has no Chinese words, or holds a
+        resident ID number.
+
+    Examples
+    --------
+    >>> check_reason("  核实走访情况 ")
+    '核实走访情况'
+    >>> for bad in ("核实", "aaaa", "1234", "....", "啊啊啊啊", "check id"):
+    ...     try:
+    ...         check_reason(bad)
+    ...     except InvalidInput:
+    ...         pass
+    ...     else:
+    ...         print("accepted", bad)
+    """
+    reason = reason.strip()
+    if len(reason) < MIN_REASON_LENGTH:
+        raise InvalidInput(f"请填写不少于 {MIN_REASON_LENGTH} 个字的查看事由")
+    if len(set(reason)) == 1 or all(_is_filler(c) for c in reason):
+        raise InvalidInput("请用中文写明查看事由，例如“核实走访对象身份”")
+    if _RESIDENT_ID.search(reason):
+        raise InvalidInput("查看事由中不要写身份证号：事由会记入审计日志")
+    return reason
+
+
+def without_ids(text_: str) -> str:
+    """Return ``text_`` with every resident-ID-like number replaced by a placeholder.
+
+    Parameters
+    ----------
+    text_ : str
+        Free text (a refused reason).
+
+    Returns
+    -------
+    str
+        The text, fit for the audit log.
+
+    Examples
+    --------
+    >>> without_ids("核实530424197001012010")
+    '核实[身份证号已略去]'
+    """
+    return _RESIDENT_ID.sub("[身份证号已略去]", text_)
+
+
+def record_layer_read(
+    session: Session,
+    *,
+    actor_id: int,
+    actor_name: str,
+    collection_id: str,
+    scope_code: str,
+    returned: int,
+    matched: int,
+    bbox: Sequence[float] | None = None,
+    feature_id: str | None = None,
+) -> AuditEntry:
+    """Append the entry of one read of a layer's features (``layer.read``), never the features.
+
+    A page of features is entered against the layer (``layer``, the collection id); a single
+    feature against its object (``person`` 4539 for the special-population layer, see
+    :data:`FEATURE_OBJECT_TYPES`), so that the entries about one person find it.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The reader's session (committed with the response).
+    actor_id : int
+        User id.
+    actor_name : str
+        Login name.
+    collection_id : str
+        The layer read.
+    scope_code : str
+        The reader's scope (12-digit code).
+    returned, matched : int
+        Features returned by this request, and matching its filters.
+    bbox : sequence of float, optional
+        The box asked for (west, south, east, north).
+    feature_id : str, optional
+        The single feature read.
+
+    Returns
+    -------
+    layers.model.AuditEntry
+        The flushed entry.
+    """
+    detail: dict[str, Any] = {
+        "collection": collection_id,
+        "scope_code": scope_code,
+        "returned": returned,
+        "matched": matched,
+    }
+    if bbox is not None:
+        detail["bbox"] = [round(float(v), 6) for v in bbox]
+    if feature_id is None:
+        object_type, object_id = "layer", collection_id
+    else:
+        object_type = FEATURE_OBJECT_TYPES.get(collection_id, collection_id)
+        object_id = feature_id
+    return record(
+        session,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=LAYER_READ,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail,
+    )
+
+
+@dataclass(frozen=True)
+class PersonLabel:
+    """What the auditor may know of a person an entry is about: masked, never clear.
+
+    Attributes
+    ----------
+    name_masked : str
+        The first character of the name, then ``*``.
+    category : str
+        Special-population category code.
+    category_label : str
+        Its Chinese name.
+    """
+
+    name_masked: str
+    category: str
+    category_label: str
+
+
+def person_labels(session: Session, object_ids: Iterable[str | None]) -> dict[str, PersonLabel]:
+    """Return the masked name and category of the persons entries name, by object id.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The auditor's session (row-level security: persons of the auditor's scope only,
+        including those who left the register).
+    object_ids : iterable of str or None
+        Object ids of ``person`` entries; ids that are no number are skipped.
+
+    Returns
+    -------
+    dict of str to PersonLabel
+        Labels of the persons found.
+    """
+    from layers.catalog import MASKED_NAME_SQL  # the catalog imports this module (via cases)
+
+    ids = sorted({int(i) for i in object_ids if i is not None and i.isdigit() and len(i) < 19})
+    if not ids:
+        return {}
+    rows = session.execute(
+        text(
+            f"SELECT t.id, t.category, {MASKED_NAME_SQL} AS masked FROM persons t"
+            " WHERE t.id = ANY(:ids)"
+        ),
+        {"ids": ids},
+    )
+    labels = PersonCategory.labels()
+    return {
+        str(r.id): PersonLabel(r.masked, r.category, labels.get(r.category, r.category))
+        for r in rows
+    }
+
+
 def verify_chain(session: Session, *, batch: int = 5000) -> bool | int:
     """Check every link of the audit chain in id order.
 
@@ -334,6 +540,8 @@ def entries(
     actor_name: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
 ) -> AuditPage:
     """Return a page of audit entries, newest first, with optional filters.
 
@@ -351,6 +559,8 @@ def entries(
         Only this actor.
     since, until : datetime, optional
         Only entries with ``since <= at < until``.
+    object_type, object_id : str, optional
+        Only entries about this kind of object, and this object (e.g. ``person``, ``4539``).
 
     Returns
     -------
@@ -366,6 +576,10 @@ def entries(
         query = query.where(AuditEntry.at >= since)
     if until is not None:
         query = query.where(AuditEntry.at < until)
+    if object_type is not None:
+        query = query.where(AuditEntry.object_type == object_type)
+    if object_id is not None:
+        query = query.where(AuditEntry.object_id == object_id)
     matched = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = session.scalars(
         query.order_by(AuditEntry.id.desc()).limit(max(1, min(limit, 1000))).offset(max(0, offset))

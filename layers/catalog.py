@@ -5,6 +5,13 @@ it publishes (as SQL expressions: personal fields are masked *here*, so no calle
 its Chinese title, its default style and its zoom range, and whether it holds records about
 individual people (then analysts get aggregates only). :data:`COLLECTIONS` is the registry;
 :func:`readable` says which roles may read which collection.
+
+The special-population layer (``persons``) is for those who visit the persons or direct their
+visits (:data:`VISITING_ROLES`: commanders, township dispatchers, grid workers) in a scope of
+a county or below (:data:`VISITING_FROM_LEVEL`): their features (masked) from those users
+only; a province or city commander sees their hexagon counts, as an analyst does, small counts
+suppressed; a department (部门处置人员, summoned to handle cases) sees neither. Every read of
+its features through the OGC API is audited, one entry per request (``audit_reads``).
 """
 
 from __future__ import annotations
@@ -13,8 +20,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from geo.codes import division_level
 from layers.errors import Forbidden, NotFound
-from layers.model import Role
+from layers.model import Level, Role
 from layers.video import view_sql
 
 
@@ -79,6 +87,14 @@ class Collection:
         Records about individual people: analysts get no features, only aggregates.
     aggregate_below_zoom : int or None
         Below this zoom, tiles carry hexagon counts instead of features.
+    feature_roles : frozenset of str or None
+        Only these roles read the layer at all (features, or hexagon counts above
+        ``feature_from_level``); ``None``: every role with business data.
+    feature_from_level : int
+        Users whose scope is wider than this level (1 province … 5 village) get hexagon counts
+        only, small counts suppressed.
+    audit_reads : bool
+        Every request for its features (OGC items) is written to the audit log.
     min_zoom, max_zoom : int
         Zoom range in which the console shows the layer.
     style : Style
@@ -101,6 +117,9 @@ class Collection:
     interval_columns: tuple[str, str] | None = None
     personal: bool = False
     aggregate_below_zoom: int | None = None
+    feature_roles: frozenset[str] | None = None
+    feature_from_level: int = 1
+    audit_reads: bool = False
     min_zoom: int = 0
     max_zoom: int = 22
     style: Style = field(default_factory=lambda: Style("#3388ff"))
@@ -115,15 +134,21 @@ def _props(**columns: str) -> Mapping[str, str]:
     return MappingProxyType(dict(columns))
 
 
-_MASKED_NAME = (
+MASKED_NAME_SQL = (
     "CASE WHEN char_length(t.name) <= 1 THEN '*' "
     "ELSE left(t.name, 1) || repeat('*', char_length(t.name) - 1) END"
 )
+"""SQL of a person's masked name from ``t.name``: the first character, then one ``*`` each."""
 _RESPONSIBLES = (
     "(SELECT string_agg(w.name || coalesce('（' || r.duty || '）', ''), '、' ORDER BY w.name) "
     "FROM person_responsibles r JOIN workers w ON w.id = r.worker_id WHERE r.person_id = t.id)"
 )
 """Who follows a person up (帮扶责任人, 社区民警 …, as rosters name them), workers in scope."""
+
+VISITING_ROLES = frozenset({Role.COMMANDER.value, Role.DISPATCHER.value, Role.GRID_WORKER.value})
+"""Roles that visit special-population persons or direct their visits (the persons layer)."""
+VISITING_FROM_LEVEL = 3
+"""The widest scope level that visits or directs visits: a county (县综治中心) and below."""
 
 _ALL = (
     Collection(
@@ -206,9 +231,11 @@ _ALL = (
         description=(
             "Public-security cameras (GB/T 28181 device IDs) and their view: view_azimuth_deg"
             " and view_fov_deg are the cone to draw (azimuth_source: recorded, dome, or"
-            " direction, the centre of the camera's 监视方位 sector)."
+            " direction, the centre of the camera's 监视方位 sector). Cameras in use only: not"
+            " those the platform's export no longer lists (retired)."
         ),
-        from_sql="video_points t",
+        # a camera an export no longer lists (retired_on) stays on record, off the map
+        from_sql="(SELECT * FROM video_points WHERE retired_on IS NULL) t",
         tables=("video_points",),
         id_column="t.id",
         id_kind="int",
@@ -285,7 +312,7 @@ _ALL = (
         scope_column="t.area_code",
         properties=_props(
             category="t.category",
-            name_masked=_MASKED_NAME,
+            name_masked=MASKED_NAME_SQL,
             id_masked="t.id_masked",
             management_level="t.management_level",
             grid_code="t.grid_code",
@@ -295,6 +322,9 @@ _ALL = (
         tile_properties=("category", "management_level"),
         personal=True,
         aggregate_below_zoom=14,
+        feature_roles=VISITING_ROLES,
+        feature_from_level=VISITING_FROM_LEVEL,
+        audit_reads=True,
         min_zoom=12,
         style=Style("#ff7f00", radius=4),
     ),
@@ -364,7 +394,9 @@ def get_collection(collection_id: str) -> Collection:
         raise NotFound("没有这个图层") from None
 
 
-def readable(role: str, collection: Collection, *, aggregated: bool = False) -> bool:
+def readable(
+    role: str, collection: Collection, *, scope_code: str | None, aggregated: bool = False
+) -> bool:
     """Whether ``role`` may read ``collection`` (as features, or as aggregates).
 
     Parameters
@@ -373,6 +405,9 @@ def readable(role: str, collection: Collection, *, aggregated: bool = False) -> 
         A :class:`layers.model.Role` code.
     collection : Collection
         The layer.
+    scope_code : str or None
+        12-digit code of the user's scope; ``None`` asks whether the role may at some scope
+        (the console's list of layers per role).
     aggregated : bool
         Whether only aggregate counts are asked for (hexagon tiles).
 
@@ -380,24 +415,69 @@ def readable(role: str, collection: Collection, *, aggregated: bool = False) -> 
     -------
     bool
         Administrators and auditors read no business data; analysts read no features of
-        collections about individual people, only their aggregates.
+        collections about individual people, only their aggregates; a collection with
+        ``feature_roles`` is read by those roles only, and by those of a scope wider than its
+        ``feature_from_level`` as aggregates only.
 
     Examples
     --------
     >>> persons = get_collection("persons")
-    >>> readable("analyst", persons), readable("commander", persons), readable("admin", persons)
-    (False, True, False)
-    >>> readable("analyst", get_collection("persons"), aggregated=True)
+    >>> county, city = "530424000000", "530400000000"
+    >>> [readable(r, persons, scope_code=county) for r in ("analyst", "commander", "department")]
+    [False, True, False]
+    >>> readable("commander", persons, scope_code=city)
+    False
+    >>> readable("commander", persons, scope_code=city, aggregated=True)
     True
+    >>> readable("analyst", persons, scope_code=county, aggregated=True)
+    True
+    >>> readable("department", persons, scope_code=county, aggregated=True)
+    False
     """
     if role in NO_BUSINESS_DATA:
         return False
     if role == Role.ANALYST and collection.personal:
         return aggregated
+    if collection.feature_roles is not None and role not in collection.feature_roles:
+        return False
+    if scope_code is not None and division_level(scope_code) < collection.feature_from_level:
+        return aggregated
     return True
 
 
-def check_readable(role: str, collection: Collection, *, aggregated: bool = False) -> None:
+def counts_only(role: str, collection: Collection, *, scope_code: str) -> bool:
+    """Whether ``role`` at ``scope_code`` reads ``collection`` as suppressed hexagon counts only.
+
+    Parameters
+    ----------
+    role : str
+        A role code.
+    collection : Collection
+        The layer.
+    scope_code : str
+        12-digit code of the user's scope.
+
+    Returns
+    -------
+    bool
+        True when the features are refused but the aggregates are not.
+
+    Examples
+    --------
+    >>> persons = get_collection("persons")
+    >>> counts_only("commander", persons, scope_code="530400000000")
+    True
+    >>> counts_only("commander", persons, scope_code="530424000000")
+    False
+    """
+    return not readable(role, collection, scope_code=scope_code) and readable(
+        role, collection, scope_code=scope_code, aggregated=True
+    )
+
+
+def check_readable(
+    role: str, collection: Collection, *, scope_code: str, aggregated: bool = False
+) -> None:
     """Raise unless ``role`` may read ``collection`` (see :func:`readable`).
 
     Parameters
@@ -406,6 +486,8 @@ def check_readable(role: str, collection: Collection, *, aggregated: bool = Fals
         A role code.
     collection : Collection
         The layer.
+    scope_code : str
+        12-digit code of the user's scope.
     aggregated : bool
         Whether only aggregates are asked for.
 
@@ -414,5 +496,9 @@ def check_readable(role: str, collection: Collection, *, aggregated: bool = Fals
     Forbidden
         The role may not read it.
     """
-    if not readable(role, collection, aggregated=aggregated):
-        raise Forbidden(f"{Role.label_of(role)}不能查看图层“{collection.title}”")
+    if readable(role, collection, scope_code=scope_code, aggregated=aggregated):
+        return
+    if readable(role, collection, scope_code=None, aggregated=aggregated):  # the scope is wide
+        level = Level(division_level(scope_code)).label
+        raise Forbidden(f"{level}级账号只能查看图层“{collection.title}”的汇总数，不能查看具体记录")
+    raise Forbidden(f"{Role.label_of(role)}不能查看图层“{collection.title}”")

@@ -6,6 +6,7 @@ command modules (``tests/test_cli_startup.py``).
 
 from __future__ import annotations
 
+import getpass
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -21,6 +22,22 @@ if TYPE_CHECKING:
 
 NOT_RUNNING = "连不上数据库：请先运行 zongzhi db start"
 """Said when the database does not answer."""
+
+
+def os_user() -> str:
+    """Return the operating-system user running the command, or ``unknown``.
+
+    A command run at the console is audited as this user (``zongzhi user …``).
+
+    Returns
+    -------
+    str
+        The login name (``LOGNAME``, ``USER`` … or the password database).
+    """
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
 
 
 def fail(message: str) -> typer.Exit:

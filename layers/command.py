@@ -18,10 +18,13 @@ KPIs (``window_days`` back from ``now`` where a window applies):
 * ``escalations``: escalate (上报) events in the window; ``repeats``: repeat reports in the window;
 * ``active_hotspots``: hot cells (≥ 95 % confidence) of the latest current hot-spot run in the
   unit (a planner's historic analysis never is one, :mod:`layers.hotspot_current`);
-* ``cameras``, ``cameras_online_share``;
+* ``cameras``, ``cameras_online_share``: the cameras in use (not those an import of the
+  platform's export retired, :mod:`layers.camera_retirement`), and the share of them online;
 * ``overdue_visits``: special-population persons on the register (not those who left it,
   ``ended_on``) whose last visit is older than the interval of their ``visit_rules`` row (never
-  visited: counted from the day they were put on record, :mod:`layers.visits_due`).
+  visited: counted from the day they were put on record, :mod:`layers.visits_due`). An analyst
+  gets ``None`` for a count of 1 or 2, the unit's and each child's, as in the trend views
+  (:func:`layers.trends.suppress`): a grid's count must not single out its persons.
 """
 
 from __future__ import annotations
@@ -127,7 +130,7 @@ def _statements(n: int | None) -> dict[str, str]:
         "cameras": f"""
             SELECT {k.video} AS k, GROUPING({k.video}) AS total, count(*) AS cameras,
                    count(*) FILTER (WHERE v.status = 'online') AS online
-              FROM video_points v WHERE {scope.format(t="v")}
+              FROM video_points v WHERE {scope.format(t="v")} AND v.retired_on IS NULL
              GROUP BY GROUPING SETS (({k.video}), ())""",
         "visits": f"""
             SELECT {k.person} AS k, GROUPING({k.person}) AS total, count(*) AS overdue_visits
@@ -171,6 +174,15 @@ def _fold(target: dict[str, Any], name: str, row: Any) -> None:
             name, "overdue_visits"
         )
         target[key] = getattr(row, key)
+
+
+def _suppress_person_counts(kpis: list[dict[str, Any]], actor: Actor) -> None:
+    """Blank the special-population counts the actor may not see exactly (analysts: < 3)."""
+    from layers import trends  # layers.trends imports this module
+
+    min_count = trends.min_count_for(actor)
+    for kpi in kpis:
+        kpi["overdue_visits"] = trends.suppress(kpi["overdue_visits"], min_count)
 
 
 def _case_json(
@@ -371,6 +383,7 @@ def feed(
         }
         for row in child_rows
     ]
+    _suppress_person_counts([unit_kpis, *by_key.values()], actor)
     waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit)
     alerts = session.execute(
         text(

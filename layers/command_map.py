@@ -7,7 +7,10 @@
   first, capped;
 * :func:`hot_cells`: the hot cells of the latest current hot-spot run in the unit (never a
   planner's historic analysis, :mod:`layers.hotspot_current`);
-* :func:`heat_points`: case counts snapped to a grid of cells, for the heat map.
+* :func:`heat_points`: case counts snapped to a grid of cells, for the heat map; cells are at
+  least :data:`MIN_HEAT_CELL_DEG` (≈ 200 m: a finer grid would put a case on a house), and an
+  analyst, who may not see case points, gets no cell of fewer than 3 cases (the suppression of
+  the trend views, :func:`layers.trends.min_count_for`).
 
 Every function takes the unit's code, checks it lies in the actor's scope and filters rows to
 the unit's code range (row-level security applies as well). GeoJSON is built by PostgreSQL
@@ -23,14 +26,18 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers import cases, hotspot_current, workflow
-from layers.errors import no_jurisdiction
+from layers import cases, hotspot_current, trends, workflow
+from layers.errors import InvalidInput, no_jurisdiction
 from layers.features import BBox
 from layers.model import SRID
 from layers.workflow import Actor
 
 MAX_POINTS = 5000
 """Most case points one request returns."""
+MIN_HEAT_CELL_DEG = 0.002
+"""Smallest heat-map cell in degrees (≈ 200 m north–south): never one house's cases."""
+MAX_HEAT_CELL_DEG = 0.5
+"""Largest heat-map cell in degrees."""
 SIMPLIFY_DIVISOR = 1500.0
 """Outlines are simplified to the unit's extent divided by this (≈ one screen pixel)."""
 _OPEN = ", ".join(f"'{s}'" for s in sorted(workflow.OPEN_STATES))
@@ -283,26 +290,36 @@ def heat_points(
     bbox : BBox, optional
         Box in degrees; the whole unit when omitted.
     cell_deg : float
-        Cell size in degrees (clamped to 0.0002–0.5): one point per occupied cell.
+        Cell size in degrees, :data:`MIN_HEAT_CELL_DEG` to :data:`MAX_HEAT_CELL_DEG`: one point
+        per occupied cell.
     days : int
         Window length.
 
     Returns
     -------
     list of list of float
-        Cell centres with their counts, the largest counts first, at most 20,000.
+        Cell centres with their counts, the largest counts first, at most 20,000; for an
+        analyst, only cells of at least :data:`layers.trends.ANALYST_MIN_COUNT` cases.
 
     Raises
     ------
+    InvalidInput
+        The cell is smaller than :data:`MIN_HEAT_CELL_DEG` (or larger than the maximum).
     NotFound
         ``code`` is outside the actor's scope.
     """
+    if not MIN_HEAT_CELL_DEG <= cell_deg <= MAX_HEAT_CELL_DEG:
+        raise InvalidInput(
+            f"热力图单元边长应在 {MIN_HEAT_CELL_DEG}° 至 {MAX_HEAT_CELL_DEG}° 之间"
+            "（约 200 米以上，以免定位到单户）"
+        )
     lo, hi, _ = cases.unit_range(code, actor)
     params: dict[str, Any] = {
         "lo": lo,
         "hi": hi,
         "since": now - timedelta(days=days),
-        "cell": max(0.0002, min(cell_deg, 0.5)),
+        "cell": cell_deg,
+        "min_count": trends.min_count_for(actor),
     }
     sql = f"""
         SELECT (floor(ST_Y(c.point) / :cell) + 0.5) * :cell AS lat,
@@ -310,7 +327,7 @@ def heat_points(
                count(*) AS n
           FROM cases c
          WHERE {_located_cases(bbox, params)} AND c.reported_at >= :since
-         GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 20000
+         GROUP BY 1, 2 HAVING count(*) >= :min_count ORDER BY 3 DESC LIMIT 20000
     """
     return [
         [round(float(r.lat), 6), round(float(r.lon), 6), int(r.n)]

@@ -3,6 +3,14 @@
 Masked data is all anyone sees by default (:mod:`layers.catalog` masks names and resident IDs
 in the SQL). Reading the clear resident ID and name needs the unmask permission and a reason;
 every attempt, allowed or refused, is written to the audit log, without the personal data.
+
+Who may hold the unmask permission is one rule, :data:`layers.accounts.UNMASK_ROLES`: the
+roles that direct or visit the people of their scope (指挥中心值班员, 乡镇调度员, and a 网格员
+for the scope of their own account). A department (部门处置人员), an analyst, an administrator
+or an auditor never holds it: an account is not given it (:func:`layers.accounts.create_user`,
+``zongzhi user grant-unmask``), and :func:`unmask_person` refuses such a reader even if its
+account carries the flag (set before the rule): a flag the role makes void has no effect
+(:func:`layers.accounts.unmask_effective`).
 """
 
 from __future__ import annotations
@@ -15,13 +23,13 @@ from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 from layers import audit
-from layers.catalog import NO_BUSINESS_DATA
+from layers.accounts import unmask_effective
 from layers.errors import Forbidden, InvalidInput, NotFound
-from layers.model import Person, PersonCategory, Role
+from layers.model import Person, PersonCategory
 from layers.secrets import Keys, unseal
 
-MIN_REASON_LENGTH = 4
-"""A stated reason shorter than this (after trimming) is refused."""
+MIN_REASON_LENGTH = audit.MIN_REASON_LENGTH
+"""A shorter reason (after trimming) is refused; see :func:`layers.audit.check_reason`."""
 
 
 @dataclass(frozen=True)
@@ -95,7 +103,7 @@ def _refuse(session: Session, reader: Reader, person_id: int, reason: str, why: 
         object_type="person",
         object_id=str(person_id),
         outcome="denied",
-        reason=reason or None,
+        reason=audit.without_ids(reason) or None,  # a refused reason may hold an ID number
         detail={"refused": why},
     )
 
@@ -129,19 +137,22 @@ def unmask_person(
     Raises
     ------
     Forbidden
-        No unmask permission, or a role that sees no personal records.
+        No unmask permission, or a role outside :data:`layers.accounts.UNMASK_ROLES`.
     InvalidInput
-        Missing or too short reason.
+        No real reason stated (:func:`layers.audit.check_reason`).
     NotFound
         No such person in the reader's scope.
     """
     reason = reason.strip()
-    if not reader.can_unmask or reader.role in NO_BUSINESS_DATA or reader.role == Role.ANALYST:
-        _refuse(session, reader, person_id, reason, "no unmask permission")
+    if not unmask_effective(reader.role, can_unmask=reader.can_unmask):
+        why = "role may not unmask" if reader.can_unmask else "no unmask permission"
+        _refuse(session, reader, person_id, reason, why)
         raise Forbidden("您没有查看完整个人信息的权限")
-    if len(reason) < MIN_REASON_LENGTH:
-        _refuse(session, reader, person_id, reason, "no reason stated")
-        raise InvalidInput(f"请填写不少于 {MIN_REASON_LENGTH} 个字的查看事由")
+    try:
+        reason = audit.check_reason(reason)
+    except InvalidInput:
+        _refuse(session, reader, person_id, reason, "no real reason stated")
+        raise
     lo, hi = scope_range(reader.scope_code)
     person = session.scalar(
         select(Person).where(Person.id == person_id, Person.area_code >= lo, Person.area_code < hi)

@@ -532,7 +532,8 @@ def collection_item(session: Session, collection: Collection, fid: str, *, scope
     Raises
     ------
     RetiredFeature
-        A grid or jurisdiction of the caller's scope that a re-division retired (a
+        A camera an import retired, or a grid or jurisdiction of the caller's scope that a
+        re-division retired (a
         :class:`~layers.errors.NotFound` that says when, and which unit succeeded it).
     NotFound
         No such feature in the caller's scope (out-of-scope features do not exist for them).
@@ -630,7 +631,7 @@ def _retirement_sql(collection: Collection, where: str) -> str:
 def retired_feature(
     session: Session, collection: Collection, fid: str, *, scope_code: str
 ) -> RetiredFeature | None:
-    """Return the error of a retired grid or jurisdiction of the caller's scope, if ``fid`` is one.
+    """Return the error of a retired grid, jurisdiction or camera of the caller's scope, if any.
 
     The successor named is the live unit the chain of successors leads to (a grid merged into
     one that a later re-division merged again leads to the last), when it lies in the caller's
@@ -642,7 +643,9 @@ def retired_feature(
     session : sqlalchemy.orm.Session
         Session in a transaction scoped to the caller.
     collection : Collection
-        The layer; only those of :data:`RETIRING_UNITS` retire units.
+        The layer; only those of :data:`RETIRING_UNITS` retire units, and
+        :data:`RETIRING_CAMERAS` cameras (no successor: the summary of the import that
+        retired a camera names its replacement).
     fid : str
         Feature id as given in the URL.
     scope_code : str
@@ -652,8 +655,10 @@ def retired_feature(
     -------
     RetiredFeature or None
         The error to raise (a :class:`~layers.errors.NotFound`); ``None`` when ``fid`` is no
-        retired unit of ``collection`` in the scope.
+        retired unit (or camera) of ``collection`` in the scope.
     """
+    if collection.id == RETIRING_CAMERAS:
+        return _retired_camera(session, collection, fid, scope_code=scope_code)
     if collection.id not in RETIRING_UNITS:
         return None
     params: dict[str, Any] = {"fid": parse_fid(collection, fid), "limit": SUCCESSION_LIMIT}
@@ -667,6 +672,33 @@ def retired_feature(
     after = _succession(label, successor, outside=leads_on and heir_code is None, had=had_successor)
     message = f"{label} {name}（{fid}）已于 {retired_on.isoformat()} 撤销，{after}"
     return RetiredFeature(message, unit_code=fid, retired_on=retired_on, successor=successor)
+
+
+RETIRING_CAMERAS = "video_points"
+"""The collection whose cameras an import retires (:mod:`layers.camera_retirement`)."""
+
+
+def _retired_camera(
+    session: Session, collection: Collection, fid: str, *, scope_code: str
+) -> RetiredFeature | None:
+    """Return the error of a retired camera of the caller's scope: when, no successor."""
+    params: dict[str, Any] = {"fid": parse_fid(collection, fid)}
+    where = scope_filter(collection, scope_code, params)
+    row = session.execute(
+        text(
+            "SELECT t.device_id, t.name, t.retired_on FROM video_points AS t"
+            f" WHERE t.id = :fid AND t.retired_on IS NOT NULL AND {where}"
+        ),
+        params,
+    ).one_or_none()
+    if row is None:
+        return None
+    device_id, name, retired_on = row
+    message = (
+        f"视频点位 {name}（{device_id}）已于 {retired_on.isoformat()} 撤销"
+        "（平台导出不再列出，已不在用），记录保留"
+    )
+    return RetiredFeature(message, unit_code=fid, retired_on=retired_on, successor=None)
 
 
 def _succession(label: str, successor: Successor | None, *, outside: bool, had: bool) -> str:

@@ -77,7 +77,7 @@ def start_run(
     )
 
 
-def finish_run(conn: Connection, import_id: int, *, loaded: int, rejected: int) -> None:
+def finish_run(conn: Connection, import_id: int, *, loaded: int, rejected: int) -> ImportRecord:
     """Record the end of an import (rows loaded, rows rejected, ``loaded`` or ``partial``).
 
     Live consoles are told of the cases it added, once, when the transaction commits.
@@ -92,17 +92,27 @@ def finish_run(conn: Connection, import_id: int, *, loaded: int, rejected: int) 
         Rows inserted or updated.
     rejected : int
         Rows left out (a partial import).
+
+    Returns
+    -------
+    ImportRecord
+        The import as recorded (its file, checksum, user and counts).
     """
-    conn.execute(
-        _FINISH,
-        {
-            "loaded": loaded,
-            "rejected": rejected,
-            "status": "partial" if rejected else "loaded",
-            "id": import_id,
-        },
+    row = (
+        conn.execute(
+            text(f"{_FINISH.text} RETURNING {_RUN_COLUMNS}"),
+            {
+                "loaded": loaded,
+                "rejected": rejected,
+                "status": "partial" if rejected else "loaded",
+                "id": import_id,
+            },
+        )
+        .mappings()
+        .one()
     )
     live.announce_import(conn, import_id)
+    return ImportRecord(**row)
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,20 @@ _FALSE = frozenset({"否", "无", "false", "no", "n", "0", "f"})
 
 
 class AttributeRuleError(ValueError):
-    """A broken attribute rule, worded for the clerk (Simplified Chinese)."""
+    """A broken attribute rule, worded for the clerk (Simplified Chinese).
+
+    Parameters
+    ----------
+    message : str
+        The rule.
+    field : str, optional
+        The field the rule is about, for a rule of the whole record (an end before a start):
+        the import reports it on that field's column, with its value.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _yes_no(value: object) -> object:
@@ -120,8 +133,50 @@ class CategoryAttributes(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
 
 
+_DATE_TEXT = r"\d{4}\s*[年./-]\s*\d{1,2}\s*[月./-]\s*\d{1,2}\s*日?|\d{8}"
+"""A date as a 矫正起止日期 writes it: ``2024.05.06``, ``2024年5月6日``, ``20240506`` …"""
+_PERIOD = re.compile(rf"({_DATE_TEXT})\s*(?:至|到|~|—+|–|-+)\s*({_DATE_TEXT})")
+"""Two dates and what stands between them, a hyphen too (``2024.05.06-2026.05.05``)."""
+_PERIOD_WORDS = re.compile(r"\s*(?:至|到|~|—|--)\s*")
+"""Between the two parts of a period whose parts are not plain dates."""
+PERIOD_RULE = "矫正起止日期应写成“开始日期至结束日期”，例如 2024-01-01至2025-01-01"
+"""Why a 矫正起止日期 that is not two dates is refused."""
+
+
+def _period(value: object) -> object:
+    """Return a 矫正起止日期 as its two dates (start, end); refuse what is not two dates.
+
+    Examples
+    --------
+    >>> [d.isoformat() for d in _period("2024.05.06-2026.05.05")]
+    ['2024-05-06', '2026-05-05']
+    >>> [d.isoformat() for d in _period("2024年1月1日 至 ２０２５０６３０")]
+    ['2024-01-01', '2025-06-30']
+    """
+    if not isinstance(value, str):
+        return value
+    text = unicodedata.normalize("NFKC", value).strip()
+    if not text:
+        return None
+    match = _PERIOD.fullmatch(text)
+    parts = [match[1], match[2]] if match else _PERIOD_WORDS.split(text)
+    if len(parts) != 2:
+        raise AttributeRuleError(PERIOD_RULE)
+    start, end = (_chinese_date(p) for p in parts)
+    if not isinstance(start, date) or not isinstance(end, date):
+        raise AttributeRuleError("矫正起止日期的开始和结束都必须是日期")
+    if end < start:
+        raise AttributeRuleError(f"矫正结束日期 {end.isoformat()} 早于开始日期 {start.isoformat()}")
+    return start, end
+
+
 class CorrectionAttributes(CategoryAttributes):
-    """社区矫正人员."""
+    """社区矫正人员.
+
+    ``period`` (矫正起止日期, ``2024.05.06-2026.05.05``, ``2024/5/6至2025/11/5``) is read into
+    ``start_date`` and ``end_date``; an error of it is the 矫正起止日期's. ``original_crime``
+    (罪名) is the crime of the sentence under supervision, as a 刑满释放 record's.
+    """
 
     correction_type: Literal["管制", "缓刑", "假释", "暂予监外执行"] | None = _aliases(
         "correction_type", "矫正类别", "矫正类型"
@@ -130,7 +185,10 @@ class CorrectionAttributes(CategoryAttributes):
         "start_date", "矫正开始日期", "矫正起始日期", "起始日期"
     )
     end_date: ChineseDate | None = _aliases("end_date", "矫正结束日期", "矫正终止日期", "终止日期")
-    period: str | None = _aliases("period", "矫正起止日期", "矫正期限")
+    period: Annotated[tuple[date, date], BeforeValidator(_period)] | None = _aliases(
+        "period", "矫正起止日期", "矫正期限"
+    )
+    original_crime: str | None = _text("original_crime", "罪名", "原罪名", "具体罪名")
     absconded: YesNo | None = _aliases("absconded", "是否脱管", "脱管")
     missed: YesNo | None = _aliases("missed", "是否漏管", "漏管")
     electronic_monitoring: YesNo | None = _aliases(
@@ -140,19 +198,12 @@ class CorrectionAttributes(CategoryAttributes):
     @model_validator(mode="after")
     def _split_period(self) -> CorrectionAttributes:
         if self.period is not None:
-            parts = re.split(r"\s*(?:至|到|~|～|—|--)\s*", self.period)
-            if len(parts) != 2:
-                raise AttributeRuleError(
-                    "矫正起止日期应写成“开始日期至结束日期”，例如 2024-01-01至2025-01-01"
-                )
-            start, end = (_chinese_date(p) for p in parts)
-            if not isinstance(start, date) or not isinstance(end, date):
-                raise AttributeRuleError("矫正起止日期的开始和结束都必须是日期")
-            self.start_date, self.end_date, self.period = start, end, None
+            (self.start_date, self.end_date), self.period = self.period, None
         if self.start_date and self.end_date and self.end_date < self.start_date:
             raise AttributeRuleError(
                 f"矫正结束日期 {self.end_date.isoformat()} 早于开始日期 "
-                f"{self.start_date.isoformat()}"
+                f"{self.start_date.isoformat()}",
+                field="end_date",
             )
         return self
 
@@ -228,6 +279,10 @@ MODELS: dict[str, type[CategoryAttributes]] = {
     "youth": YouthAttributes,
 }
 """The model of each person category code (see :class:`layers.model.PersonCategory`)."""
+
+END_DATES: dict[str, str] = {"correction": "end_date"}
+"""Category → its field of the day its follow-up ends by itself (矫正结束日期): a roster that
+strikes a person off (解除矫正) without a 注销日期 gives that day (:mod:`importers.kinds`)."""
 
 
 def attribute_headers(category: str) -> dict[str, str]:

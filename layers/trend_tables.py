@@ -298,7 +298,10 @@ def overdue_visits(
 def uncovered_hotspots(
     session: Session, result: Series, t: int, *, min_count: int, min_share: float = 0.05
 ) -> dict[str, Any]:
-    """Return the hot cells (95 % or more) of period ``t`` that no online camera covers.
+    """Return the hot cells (95 % or more) of period ``t`` that no online camera in use covers.
+
+    A camera an import of the platform's export retired (:mod:`layers.camera_retirement`)
+    covers nothing.
 
     Parameters
     ----------
@@ -326,7 +329,7 @@ def uncovered_hotspots(
             "SELECT ST_X(point) AS lon, ST_Y(point) AS lat, azimuth_deg, fov_deg, range_m,"
             " direction_type, ptz_type"
             " FROM video_points WHERE area_code >= :lo AND area_code < :hi"
-            " AND status = 'online'"
+            " AND status = 'online' AND retired_on IS NULL"
         ),
         {"lo": lo, "hi": hi},
     ).all()

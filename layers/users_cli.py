@@ -1,9 +1,14 @@
-"""The ``zongzhi user`` commands: add accounts, list them, lift a lockout, enable or disable.
+"""The ``zongzhi user`` commands: add, list, unlock, enable, disable, grant-unmask, revoke-unmask.
 
 Plugged into the root command line through the ``zongzhi.commands`` entry point
 ``user = "layers.users_cli:register"``. Commands act as the operator at the console (owner
-connection) and every change is written to the audit log with the actor ``cli``. SQLAlchemy
-and the model are imported when a command runs (``zongzhi --help`` loads this module).
+connection) and every change is written to the audit log with the operating-system user who
+ran the command as its actor (:func:`layers.cli_session.os_user`). The unmask permission
+follows :func:`layers.accounts.unmask_refusal`: ``add --unmask`` and ``grant-unmask`` refuse
+a role that may not hold it, ``revoke-unmask`` takes it back from any account, and ``list``
+says 可看明文 only of an account that can really unmask (明文权限无效 of a flag its role makes
+void). SQLAlchemy and the model are imported when a command runs (``zongzhi --help`` loads this
+module).
 """
 
 from __future__ import annotations
@@ -18,14 +23,15 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from layers.cli_session import fail, owner_session
+from layers.cli_session import fail, os_user, owner_session
 
 if TYPE_CHECKING:
-    from layers.model import Jurisdiction
+    from sqlalchemy.orm import Session
+
+    from layers.model import Jurisdiction, User
 
 console = Console()
 CHINA = ZoneInfo("Asia/Shanghai")
-CLI_ACTOR = "cli"
 ROLE_HELP = (
     "admin 系统管理员、auditor 安全审计员、commander 指挥中心值班员、dispatcher 乡镇调度员、"
     "grid_worker 网格员、department 部门处置人员、analyst 研判分析员"
@@ -58,7 +64,10 @@ def add(
     unmask: bool = typer.Option(
         False,
         "--unmask",
-        help="可查看加密的个人信息明文（每次须填写理由，并记入审计日志）。",
+        help=(
+            "可查看加密的个人信息明文（仅限指挥中心值班员、乡镇调度员、网格员；"
+            "每次须填写理由，并记入审计日志）。"
+        ),
     ),
     worker_id: int | None = typer.Option(
         None, "--worker-id", help="对应的网格员记录编号（网格员账号）。"
@@ -66,7 +75,7 @@ def add(
 ) -> None:
     """Create the account NAME with a role and a jurisdiction scope."""
     from geo.codes import CodeError, written_division_code
-    from layers import accounts, audit
+    from layers import accounts
     from layers.errors import DomainError
     from layers.model import Jurisdiction, Role
 
@@ -74,6 +83,9 @@ def add(
         scope = written_division_code(scope)
     except CodeError as exc:
         raise fail(str(exc)) from exc
+    refused_unmask = accounts.unmask_refusal(role) if unmask and role in Role.labels() else None
+    if refused_unmask is not None:  # said before the password is asked
+        raise fail(refused_unmask)
     password = _read_password(password_stdin)
     try:
         with owner_session() as session:
@@ -87,15 +99,7 @@ def add(
                 can_unmask=unmask,
                 worker_id=worker_id,
             )
-            audit.record(
-                session,
-                actor_id=None,
-                actor_name=CLI_ACTOR,
-                action="user.add",
-                object_type="user",
-                object_id=str(user.id),
-                detail={"role": role, "scope": scope, "can_unmask": unmask},
-            )
+            _audit(session, "user.add", user, {"role": role, "scope": scope, "can_unmask": unmask})
             said = (
                 f"已新建账号 {name}（编号 {user.id}）：{Role.labels()[role]}，"
                 f"管辖范围 {_unit_label(session.get(Jurisdiction, scope), scope)}"
@@ -103,6 +107,23 @@ def add(
     except DomainError as exc:
         raise fail(str(exc)) from exc
     console.print(said, soft_wrap=True)
+
+
+def _audit(
+    session: Session, action: str, user: User, detail: dict[str, object] | None = None
+) -> None:
+    """Write ``action`` on account ``user`` to the audit log, by the OS user running the command."""
+    from layers import audit
+
+    audit.record(
+        session,
+        actor_id=None,
+        actor_name=os_user(),
+        action=action,
+        object_type="user",
+        object_id=str(user.id),
+        detail=detail,
+    )
 
 
 def _unit_label(unit: Jurisdiction | None, code: str) -> str:
@@ -135,7 +156,7 @@ def list_users() -> None:
                 user.display_name,
                 roles.get(user.role, user.role),
                 f"{unit}\n{user.scope_code}",
-                _state(user.active, user.locked_until) + ("\n可看明文" if user.can_unmask else ""),
+                _state(user.active, user.locked_until) + _unmask_state(user.role, user.can_unmask),
             )
     console.print(table)
 
@@ -149,55 +170,50 @@ def _state(active: bool, locked_until: datetime | None) -> str:
     return f"锁定至 {locked_until.astimezone(CHINA):%m-%d %H:%M}"
 
 
-def unlock(name: str = typer.Argument(..., help="登录名。")) -> None:
-    """Lift the lockout of NAME and reset its failure counter."""
+def _unmask_state(role: str, can_unmask: bool) -> str:
+    """Return the second line of an account's state: 可看明文, 明文权限无效 (role), or nothing."""
+    from layers.accounts import unmask_effective
+
+    if not can_unmask:
+        return ""
+    return "\n可看明文" if unmask_effective(role, can_unmask=True) else "\n明文权限无效"
+
+
+def _account(session: Session, name: str) -> User:
+    """Return the account NAME, or fail with 没有账号 NAME."""
     from sqlalchemy import select
 
-    from layers import audit
     from layers.model import User
 
+    user = session.scalar(select(User).where(User.username == name))
+    if user is None:
+        raise fail(f"没有账号 {name}")
+    return user
+
+
+def unlock(name: str = typer.Argument(..., help="登录名。")) -> None:
+    """Lift the lockout of NAME and reset its failure counter."""
     with owner_session() as session:
-        user = session.scalar(select(User).where(User.username == name))
-        if user is None:
-            raise fail(f"没有账号 {name}")
+        user = _account(session, name)
         user.locked_until = None
         user.failed_logins = 0
-        audit.record(
-            session,
-            actor_id=None,
-            actor_name=CLI_ACTOR,
-            action="user.unlock",
-            object_type="user",
-            object_id=str(user.id),
-        )
+        _audit(session, "user.unlock", user)
     console.print(f"已解除账号 {name} 的锁定", soft_wrap=True)
 
 
 def _set_active(name: str, active: bool) -> None:
     """Enable or disable the account NAME (audited); an account of a worker who left stays off."""
-    from sqlalchemy import select
-
-    from layers import audit
-    from layers.model import User, Worker, WorkerStatus
+    from layers.model import Worker, WorkerStatus
 
     with owner_session() as session:
-        user = session.scalar(select(User).where(User.username == name))
-        if user is None:
-            raise fail(f"没有账号 {name}")
+        user = _account(session, name)
         worker = session.get(Worker, user.worker_id) if user.worker_id is not None else None
         if active and worker is not None and worker.status == WorkerStatus.LEFT:
             raise fail(
                 f"账号 {name} 对应的网格员 {worker.name} 已离职，不能启用（重新列入花名册后再启用）"
             )
         user.active = active
-        audit.record(
-            session,
-            actor_id=None,
-            actor_name=CLI_ACTOR,
-            action="user.enable" if active else "user.disable",
-            object_type="user",
-            object_id=str(user.id),
-        )
+        _audit(session, "user.enable" if active else "user.disable", user)
     console.print(f"已{'启用' if active else '停用'}账号 {name}", soft_wrap=True)
 
 
@@ -211,6 +227,37 @@ def disable(name: str = typer.Argument(..., help="登录名。")) -> None:
     _set_active(name, False)
 
 
+def _set_unmask(name: str, allowed: bool) -> None:
+    """Grant or revoke the unmask permission of NAME (audited when it changes)."""
+    from layers import accounts
+    from layers.errors import InvalidInput
+
+    with owner_session() as session:
+        user = _account(session, name)
+        try:
+            changed = accounts.set_unmask(session, user, allowed=allowed)
+        except InvalidInput as exc:
+            raise fail(str(exc)) from exc
+        if changed:
+            _audit(session, "user.unmask_granted" if allowed else "user.unmask_revoked", user)
+    if not changed:
+        said = "已有" if allowed else "本来就没有"
+        console.print(f"账号 {name} {said}查看个人信息明文的权限，未作改动", soft_wrap=True)
+    else:
+        said = "授予" if allowed else "收回"
+        console.print(f"已{said}账号 {name} 查看个人信息明文的权限", soft_wrap=True)
+
+
+def grant_unmask(name: str = typer.Argument(..., help="登录名。")) -> None:
+    """Give NAME the unmask permission (commanders, dispatchers and grid workers only)."""
+    _set_unmask(name, True)
+
+
+def revoke_unmask(name: str = typer.Argument(..., help="登录名。")) -> None:
+    """Take the unmask permission back from NAME (e.g. on a change of post)."""
+    _set_unmask(name, False)
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``user`` command group to the root command line.
 
@@ -220,7 +267,7 @@ def register(app: typer.Typer) -> None:
         The root application.
     """
     group = typer.Typer(
-        help="用户账号：新建、列出、解除锁定、启用、停用。",
+        help="用户账号：新建、列出、解除锁定、启用、停用，授予或收回查看明文的权限。",
         no_args_is_help=True,
         rich_markup_mode=None,
     )
@@ -231,4 +278,11 @@ def register(app: typer.Typer) -> None:
         "enable", help="启用账号 NAME（如离职后重新列入花名册的网格员的账号，须先核实）。"
     )(enable)
     group.command("disable", help="停用账号 NAME：不能再登录，已登录的也随即失效。")(disable)
+    group.command(
+        "grant-unmask",
+        help="授予账号 NAME 查看个人信息明文的权限（仅限指挥中心值班员、乡镇调度员、网格员）。",
+    )(grant_unmask)
+    group.command(
+        "revoke-unmask", help="收回账号 NAME 查看个人信息明文的权限（如调岗），已登录的随即失效。"
+    )(revoke_unmask)
     app.add_typer(group, name="user")

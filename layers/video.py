@@ -1,11 +1,14 @@
 """Video points around a case: which cameras see its location, nearest first, with their cones.
 
-The database pre-selects the cameras in the actor's scope whose position lies within
+The database pre-selects the cameras in use (not those an import of the platform's export
+retired, :mod:`layers.camera_retirement`) in the actor's scope whose position lies within
 :data:`SEARCH_RADIUS_M` of the case (a camera cannot see farther than its ``range_m``, and no
-demo or real camera reaches that far); :mod:`geo.cameras` then draws their view cones on the
-GRS80 ellipsoid and keeps those whose cone contains the case point. Cameras nearby that do not
-see the point are reported too (``sees = False``), so the desk can say "no camera covers this
-spot; the nearest is …".
+demo or real camera reaches that far), and always the :data:`NEAREST` nearest ones, however far
+(a rural case has none within the radius: the desk still learns the nearest camera and its
+distance, ``within_radius = False``); :mod:`geo.cameras` then draws their view cones on the
+GRS80 ellipsoid and keeps those whose cone contains the case point. The cameras that see the
+point come first, then the others, nearest first (``sees = False``), so the desk can say "no
+camera covers this spot; the nearest is …".
 
 A camera's view follows one rule (:func:`camera_view`, and :func:`view_sql` for the map
 layers): a recorded ``azimuth_deg`` wins; else a dome (球机) sees all round; else the centre of
@@ -31,8 +34,12 @@ from layers.model import DirectionType, PtzType
 from layers.model.video import DEFAULT_FOV_DEG
 from layers.workflow import Actor
 
-#: Cameras farther than this from a case are not considered (metres, geodesic).
+#: Cameras within this distance of a case are all considered (metres, geodesic).
 SEARCH_RADIUS_M = 500.0
+#: The nearest cameras in use always considered, however far from the case.
+NEAREST = 5
+#: Cameras picked by the index's planar order before the geodesic sort keeps :data:`NEAREST`.
+_NEAREST_POOL = 4 * NEAREST
 #: A camera without a recorded azimuth is drawn as a full circle only if it is a dome (球机).
 DOME = int(PtzType.DOME.value)
 
@@ -158,15 +165,28 @@ def view_sql(alias: str = "t") -> dict[str, str]:
 
 _NEARBY = text(
     """
-    SELECT v.id, v.device_id, v.name, v.ptz_type, v.direction_type, v.azimuth_deg, v.fov_deg,
-           v.range_m, v.status, v.area_code, ST_X(v.point) AS lon, ST_Y(v.point) AS lat,
-           ST_Distance(geography(v.point), c.g) AS distance_m
-      FROM video_points v,
-           (SELECT geography(point) AS g, point FROM cases WHERE id = :case_id) c
-     WHERE v.area_code >= :lo AND v.area_code < :hi
-       AND ST_DWithin(geography(v.point), c.g, :radius)
-     ORDER BY ST_Distance(geography(v.point), c.g), v.id
-     LIMIT :pool
+    WITH c AS (SELECT geography(point) AS g, point FROM cases WHERE id = :case_id),
+    in_use AS NOT MATERIALIZED (
+        SELECT v.* FROM video_points v
+         WHERE v.area_code >= :lo AND v.area_code < :hi AND v.retired_on IS NULL
+    ),
+    picked AS (
+        (SELECT v.id FROM in_use v, c
+          WHERE ST_DWithin(geography(v.point), c.g, :radius)
+          ORDER BY ST_Distance(geography(v.point), c.g), v.id LIMIT :pool)
+        UNION
+        (SELECT v.id FROM in_use v, c ORDER BY v.point <-> c.point, v.id LIMIT :nearest_pool)
+    ),
+    measured AS (
+        SELECT v.*, ST_Distance(geography(v.point), c.g) AS distance_m,
+               ST_DWithin(geography(v.point), c.g, :radius) AS within_radius
+          FROM in_use v JOIN picked USING (id), c
+    )
+    SELECT id, device_id, name, ptz_type, direction_type, azimuth_deg, fov_deg, range_m,
+           status, area_code, ST_X(point) AS lon, ST_Y(point) AS lat, distance_m, within_radius
+      FROM (SELECT m.*, row_number() OVER (ORDER BY distance_m, id) AS rank FROM measured m) r
+     WHERE within_radius OR rank <= :nearest
+     ORDER BY distance_m, id
     """
 )
 
@@ -206,6 +226,9 @@ class CameraView:
         Whether the case point lies inside the camera's view cone.
     cone : list of list of float
         The cone's exterior ring as ``[lon, lat]`` pairs (empty when unknown).
+    within_radius : bool
+        Whether it lies within the search radius; ``False``: one of the :data:`NEAREST`
+        nearest cameras, farther away.
     """
 
     id: int
@@ -223,6 +246,7 @@ class CameraView:
     distance_m: float
     sees: bool
     cone: list[list[float]]
+    within_radius: bool = True
 
 
 def cameras_for_case(
@@ -233,7 +257,10 @@ def cameras_for_case(
     radius_m: float = SEARCH_RADIUS_M,
     limit: int = 10,
 ) -> list[CameraView]:
-    """Return the cameras that see a case (nearest first), then those nearby that do not.
+    """Return the cameras in use that see a case (nearest first), then the nearest others.
+
+    The others are those within ``radius_m`` and, however far, the :data:`NEAREST` nearest
+    cameras in use of the actor's scope: a case far from every camera still gets the nearest.
 
     Parameters
     ----------
@@ -251,7 +278,8 @@ def cameras_for_case(
     Returns
     -------
     list of CameraView
-        Cameras seeing the case, nearest first, then the nearest others.
+        Cameras seeing the case, nearest first, then the nearest others (each with its
+        distance; ``within_radius`` says whether it lies within ``radius_m``).
 
     Raises
     ------
@@ -266,9 +294,9 @@ def cameras_for_case(
     radius = min(max(float(radius_m), 1.0), 2000.0)
     limit = min(max(int(limit), 1), 50)
     lo, hi = scope_range(actor.scope_code)
-    rows = session.execute(
-        _NEARBY, {"case_id": case_id, "lo": lo, "hi": hi, "radius": radius, "pool": 200}
-    ).all()
+    params = {"case_id": case_id, "lo": lo, "hi": hi, "radius": radius, "pool": 200}
+    nearest = {"nearest": NEAREST, "nearest_pool": _NEAREST_POOL}
+    rows = session.execute(_NEARBY, params | nearest).all()
     if not rows:
         return []
     lon, lat = session.execute(
@@ -321,6 +349,7 @@ def cameras_for_case(
                 distance_m=round(float(row.distance_m), 1),
                 sees=i in seen,
                 cone=rings.get(i, []),
+                within_radius=bool(row.within_radius),
             )
         )
     return out

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from layers import accounts
+from layers.cli_session import os_user
 from layers.errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -218,20 +219,16 @@ def test_unmask_needs_permission_and_reason(
     )
     url = f"/api/persons/{person_id}/unmasked"
     assert (
-        api_client.get(
-            url, params={"reason": "核查走访记录"}, headers=auth_headers("cmd_a")
+        api_client.post(
+            url, json={"reason": "核查走访记录"}, headers=auth_headers("cmd_a")
         ).status_code
         == 403
     )
     assert (
-        api_client.get(
-            url, params={"reason": " "}, headers=auth_headers("cmd_a_unmask")
-        ).status_code
+        api_client.post(url, json={"reason": " "}, headers=auth_headers("cmd_a_unmask")).status_code
         == 422
     )
-    ok = api_client.get(
-        url, params={"reason": "核查走访记录"}, headers=auth_headers("cmd_a_unmask")
-    )
+    ok = api_client.post(url, json={"reason": "核查走访记录"}, headers=auth_headers("cmd_a_unmask"))
     assert ok.status_code == 200
     body = ok.json()
     assert body["resident_id"] == api_world.resident_ids[person_id]
@@ -248,9 +245,9 @@ def test_unmask_needs_permission_and_reason(
     other = next(
         i for i in api_world.resident_ids if str(i) not in api_world.in_scope("persons", COUNTY_A)
     )
-    missing = api_client.get(
+    missing = api_client.post(
         f"/api/persons/{other}/unmasked",
-        params={"reason": "核查走访记录"},
+        json={"reason": "核查走访记录"},
         headers=auth_headers("cmd_a_unmask"),
     )
     assert missing.status_code == 404
@@ -301,7 +298,7 @@ def test_user_add_cli(database: SuiteDatabase, api_world: ApiWorld) -> None:
     with Session(database.owner) as session:
         added = session.scalar(select(User).where(User.username == "t46_cli_user"))
         assert added is not None and added.role == "dispatcher" and added.scope_code == COUNTY_A
-    assert _audits(database, "user.add", "cli")
+    assert _audits(database, "user.add", os_user())  # the OS user who ran the command
 
 
 def test_serve_command_is_registered() -> None:
@@ -312,3 +309,24 @@ def test_serve_command_is_registered() -> None:
     register(app)
     result = CliRunner().invoke(app, ["serve", "--help"])
     assert result.exit_code == 0 and "--port" in result.output
+
+
+def test_me_says_the_unmask_right_only_where_it_works(
+    api_client: TestClient,
+    api_world: ApiWorld,
+    auth_headers: Callable[[str], dict[str, str]],
+    database: SuiteDatabase,
+) -> None:
+    """A flag a department got before the rule does not make the console offer an unmask."""
+    user_id = api_world.users["dept_a"].id
+
+    def flag(value: bool) -> None:
+        with Session(database.owner) as session, session.begin():
+            session.get_one(User, user_id).can_unmask = value
+
+    flag(True)
+    try:
+        me = api_client.get("/api/me", headers=auth_headers("dept_a")).json()
+    finally:
+        flag(False)
+    assert me["role"] == "department" and me["can_unmask"] is False

@@ -74,3 +74,15 @@ def test_audit_routes_are_for_auditors(api_client: TestClient, auth_headers: Hea
     assert page.status_code == 200 and len(page.json()["entries"]) <= 5
     check = api_client.get("/api/audit/verify", headers=auth_headers("auditor")).json()
     assert check == {"intact": True, "first_bad_id": None}
+
+
+def test_who_read_a_person_is_an_index_probe(db: Session) -> None:
+    """The auditor's filter by object reads the index of migration 0017, not the whole log."""
+    db.execute(text("SET LOCAL enable_seqscan = off"))
+    plan = db.execute(
+        text(
+            "EXPLAIN SELECT id FROM audit_log"
+            " WHERE object_type = 'person' AND object_id = '4539' ORDER BY id"
+        )
+    ).scalars()
+    assert "ix_audit_log_object_type_object_id" in "\n".join(plan)

@@ -72,8 +72,9 @@ def test_case_points_scoped_and_not_for_analysts(
     assert api_client.get(url, headers=auth_headers("analyst_a")).status_code == 403
     outside = api_client.get(f"/api/console/{COUNTY_A}/cases", headers=auth_headers("disp_a1"))
     assert outside.status_code == 404  # the county is above the dispatcher's township
+    # one 0.5° cell holds the county's cases: at least 3, so the analyst sees the count
     heat = api_client.get(
-        f"/api/console/{COUNTY_A}/heat?days=3660&cell=0.01", headers=auth_headers("analyst_a")
+        f"/api/console/{COUNTY_A}/heat?days=3660&cell=0.5", headers=auth_headers("analyst_a")
     )
     assert heat.status_code == 200
     assert sum(point[2] for point in heat.json()) == len(api_world.in_scope("cases", COUNTY_A))
@@ -240,7 +241,8 @@ def test_person_popup_shows_the_masked_id(page: RecordedPage, console_demo: Cons
                 text("SELECT id_masked FROM persons WHERE area_code = :a"), {"a": person.area_code}
             ).scalars()
         )
-    login(page, origin, console_demo.username("commander", CITY))
+    # the person's township dispatcher: the layer's features are for those who direct visits
+    login(page, origin, console_demo.username("dispatcher", person.area_code[:9] + "000"))
     assert page.evaluate("zz.me()")["can_unmask"] is False
     page.goto(f"{origin}/console/{person.area_code}")
     page.wait_for_function("window.zzReady === true")

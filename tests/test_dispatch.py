@@ -212,9 +212,11 @@ def test_cameras_that_see_a_case_come_first_nearest_first(world: Session) -> Non
     _camera(world, area_code=other_county, lon=lon + 5 * M, lat=lat, azimuth=270.0, serial=5)
     far = _camera(world, area_code=v, lon=lon + 900 * M, lat=lat, azimuth=270.0, serial=6)
     found = video.cameras_for_case(world, case.id, actor=actor("dispatcher", v[:9] + "000"))
-    assert [c.id for c in found] == [looks_east, dome, looks_away, unknown]
-    assert [c.sees for c in found] == [True, True, False, False]
-    assert far not in [c.id for c in found]  # beyond the 500 m search radius
+    assert [c.id for c in found] == [looks_east, dome, looks_away, unknown, far]
+    assert [c.sees for c in found] == [True, True, False, False, False]
+    # beyond the 500 m search radius, but one of the five nearest: given, with its distance
+    assert [c.within_radius for c in found] == [True, True, True, True, False]
+    assert abs(found[4].distance_m - 900) < 10
     east, circle = found[0], found[1]
     assert abs(east.distance_m - 50) < 2 and len(east.cone) == 19  # apex + 17 arc + closing
     assert circle.fov_deg == 360.0 and abs(circle.distance_m - 66.5) < 2

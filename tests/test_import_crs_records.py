@@ -114,7 +114,9 @@ def test_a_few_cameras_moved_do_not_refuse_a_file_and_do_not_hide_a_web_map_one(
     loaded = run_import(db.connection(), survey, ImportOptions(kind="video"))
     assert loaded.committed and loaded.counts is not None
     assert (loaded.counts.inserted, loaded.counts.updated) == (5, 4)
-    assert loaded.notes == []  # 25 cameras on their records confirm the CRS assumed
+    # 25 cameras on their records confirm the CRS assumed; the 4 moved are told, not refused
+    assert [n.split("：")[0] for n in loaded.notes] == ["点位比库中原有的移动超过 100 米"]
+    assert sorted(p.row for p in loaded.problems if p.severity == "moved") == [2, 3, 4, 5]
     assert [round(d, -1) for d in _moved_m(db, lon, lat)[:5]] == [200.0] * 4 + [0.0]
 
     # An older export from the platform: the 4 where they were, 21 of 25 on their records.
@@ -147,7 +149,8 @@ def test_too_few_cameras_on_record_say_nothing_but_are_counted_in_the_note(
     path = _camera_file(tmp_path, "平台导出.csv", lon, lat, convert="gcj02")
     outcome = run_import(db.connection(), path, ImportOptions(kind="video", dry_run=True))
     assert outcome.counts is not None and outcome.counts.updated == 12
-    assert outcome.notes == [unchecked_note("cgcs2000", 0, 12)]
+    assert outcome.notes[0] == unchecked_note("cgcs2000", 0, 12)
+    assert "（等 12 行，全部列在报告中" in outcome.notes[1]  # each moved 370 m: told
     assert "只有 12 行能与库中已有的点位比对（至少要 20 行）" in outcome.notes[0]
 
 

@@ -159,3 +159,14 @@ def test_every_value_a_template_offers_is_accepted(kind: str, field: str) -> Non
     checked = check_table(SourceTable(frame), options, KEYS, file_name="t.xlsx", sha256="0")
     refused = [p for p in checked.checks.problems if p.column == offered.header]
     assert refused == []
+
+
+def test_the_cases_template_offers_every_category_s_subtypes(tmp_path: Path) -> None:
+    from layers.model.cases import HazardType, OpinionType
+
+    path = tmp_path / "案件.xlsx"
+    write_template("cases", path)
+    codes = load_workbook(path)[CODES_SHEET]
+    columns = {col[0].value: [c.value for c in col[1:] if c.value] for col in codes.iter_cols()}
+    for label in (*HazardType.labels().values(), *OpinionType.labels().values()):
+        assert label in columns["事件类型可选值"] and label in columns["事件小类可选值"]

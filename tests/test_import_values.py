@@ -361,7 +361,7 @@ def test_a_resident_id_saved_as_a_spreadsheet_number_is_named_as_such(tmp_path: 
     rows = [PERSON_HEADERS, persons_rows()[0], persons_rows()[1]]
     rows[2][1] = "1.10105E+17"  # what a CSV saved from such a sheet holds
     rows.append(list(persons_rows()[0]))
-    rows[3][1] = "530424800101123"  # a first-generation (15-digit) ID
+    rows[3][1] = "530424801301123"  # a first-generation (15-digit) ID of no day: not converted
     path.write_bytes("\n".join(",".join(r) for r in rows).encode("gbk"))
     keys = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
     checked = check_file(path, ImportOptions(kind="persons", crs="gcj02"), keys)

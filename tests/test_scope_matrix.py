@@ -50,7 +50,7 @@ def test_items_and_single_items_stay_in_scope(
         response = api_client.get(
             f"/ogc/collections/{collection.id}/items?limit=10000", headers=headers
         )
-        if not readable(user.role, collection):
+        if not readable(user.role, collection, scope_code=user.scope_code):
             assert response.status_code == 403
             continue
         assert response.status_code == 200

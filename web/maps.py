@@ -162,7 +162,9 @@ def layer_config(layers: tuple[ConsoleLayer, ...] = CONSOLE_LAYERS) -> list[dict
         catalog), ``geometry_type``, ``personal``, ``min_zoom``, ``max_zoom``,
         ``aggregate_below_zoom``, ``style`` (``color``, ``fill``, ``opacity``, ``radius``),
         ``tiles`` and ``items`` URL templates, and the roles that may read its features
-        (``feature_roles``) or only its aggregates (``aggregate_roles``).
+        (``feature_roles``) or only its aggregates (``aggregate_roles``); a feature role whose
+        scope is wider than ``feature_from_level`` (1 province … 5 village) reads aggregates
+        only (a city commander on the special-population layer).
 
     Examples
     --------
@@ -171,6 +173,10 @@ def layer_config(layers: tuple[ConsoleLayer, ...] = CONSOLE_LAYERS) -> list[dict
     ('特殊人群', 14)
     >>> "analyst" in config["persons"]["feature_roles"]
     False
+    >>> "department" in config["persons"]["feature_roles"] + config["persons"]["aggregate_roles"]
+    False
+    >>> config["persons"]["feature_from_level"]
+    3
     >>> config["heat"]["title"]
     '矛盾纠纷与事件热力图'
     """
@@ -192,12 +198,14 @@ def layer_config(layers: tuple[ConsoleLayer, ...] = CONSOLE_LAYERS) -> list[dict
                 "style": asdict(c.style),
                 "tiles": f"/tiles/{c.id}/{{z}}/{{x}}/{{y}}.mvt",
                 "items": f"/ogc/collections/{c.id}/items",
-                "feature_roles": [r.value for r in Role if readable(r.value, c)],
+                "feature_roles": [r.value for r in Role if readable(r.value, c, scope_code=None)],
                 "aggregate_roles": [
                     r.value
                     for r in Role
-                    if readable(r.value, c, aggregated=True) and not readable(r.value, c)
+                    if readable(r.value, c, scope_code=None, aggregated=True)
+                    and not readable(r.value, c, scope_code=None)
                 ],
+                "feature_from_level": c.feature_from_level,
             }
         )
     return out

@@ -1,7 +1,14 @@
-"""The audit log, for the security auditor only: entries and the hash-chain check."""
+"""The audit log, for the security auditor only: entries and the hash-chain check.
+
+Entries filter by action, actor, time and object (``object_type=person&object_id=4539``: who
+read this person). An entry about a person carries ``object_label``: the person's masked name
+and category (never the clear name or ID), so that the auditor understands it without the
+persons layer (:func:`layers.audit.person_labels`; persons of the auditor's scope).
+"""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -14,8 +21,16 @@ from layers import audit
 router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 
+class ObjectLabel(BaseModel):
+    """What the auditor may know of the person an entry is about: masked, never clear."""
+
+    name_masked: str
+    category: str
+    category_label: str
+
+
 class AuditEntryOut(BaseModel):
-    """One audit entry."""
+    """One audit entry (``object_label`` for an entry about a person of the auditor's scope)."""
 
     id: int
     at: datetime
@@ -28,6 +43,7 @@ class AuditEntryOut(BaseModel):
     reason: str | None
     detail: dict[str, Any] | None
     hash: str
+    object_label: ObjectLabel | None = None
 
 
 class AuditPageOut(BaseModel):
@@ -54,8 +70,14 @@ def list_entries(
     actor: Annotated[str | None, Query(max_length=50)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    object_type: Annotated[
+        str | None, Query(max_length=30, description="Kind of object, e.g. person")
+    ] = None,
+    object_id: Annotated[
+        str | None, Query(max_length=64, description="Id of the object, e.g. a person's id")
+    ] = None,
 ) -> AuditPageOut:
-    """List audit entries, newest first, optionally filtered."""
+    """List audit entries, newest first, optionally filtered (by object: who read a person)."""
     page = audit.entries(
         session,
         limit=limit,
@@ -64,6 +86,11 @@ def list_entries(
         actor_name=actor,
         since=since,
         until=until,
+        object_type=object_type,
+        object_id=object_id,
+    )
+    persons = audit.person_labels(
+        session, (e.object_id for e in page.entries if e.object_type == "person")
     )
     return AuditPageOut(
         entries=[
@@ -79,11 +106,19 @@ def list_entries(
                 reason=e.reason,
                 detail=e.detail,
                 hash=e.hash.hex(),
+                object_label=_label(persons, e.object_type, e.object_id),
             )
             for e in page.entries
         ],
         matched=page.matched,
     )
+
+
+def _label(
+    persons: dict[str, audit.PersonLabel], object_type: str | None, object_id: str | None
+) -> ObjectLabel | None:
+    found = persons.get(object_id or "") if object_type == "person" else None
+    return None if found is None else ObjectLabel(**asdict(found))
 
 
 @router.get("/verify", response_model=ChainCheck)

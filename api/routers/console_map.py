@@ -1,7 +1,9 @@
 """The command view's map data under ``/api/console/{code}``: outlines, cases, hot cells, heat.
 
 GeoJSON bodies are built by PostgreSQL (:mod:`layers.command_map`) and sent as they are.
-Analysts get outlines, hot cells and the heat map (aggregates) but no case points.
+Analysts get outlines, hot cells and the heat map (aggregates) but no case points. The heat
+map's cells are at least 0.002° (≈ 200 m; a smaller ``cell`` is refused with 422), and an
+analyst's heat map leaves out cells of fewer than 3 cases (:func:`layers.command_map.heat_points`).
 """
 
 from __future__ import annotations
@@ -86,10 +88,22 @@ def heat(
     user: BusinessUser,
     session: SessionDep,
     bbox: BBoxDep,
-    cell: Annotated[float, Query(gt=0, le=0.5, description="Cell size in degrees")] = 0.002,
+    cell: Annotated[
+        float,
+        Query(
+            gt=0,
+            le=command_map.MAX_HEAT_CELL_DEG,
+            description=(
+                f"Cell size in degrees, at least {command_map.MIN_HEAT_CELL_DEG} (422 below)"
+            ),
+        ),
+    ] = command_map.MIN_HEAT_CELL_DEG,
     days: Annotated[int, Query(ge=1, le=3660)] = 365,
 ) -> Response:
-    """Return ``[[lat, lon, count], …]`` of cases per cell in the window."""
+    """Return ``[[lat, lon, count], …]`` of cases per cell in the window (cells of 0.002° or more).
+
+    Analysts get no cell of fewer than 3 cases.
+    """
     points = command_map.heat_points(
         session, code, actor=actor_of(user), now=utcnow(), bbox=bbox, cell_deg=cell, days=days
     )

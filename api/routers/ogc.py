@@ -2,12 +2,16 @@
 
 Feature bodies come from the database as text (:mod:`layers.features`); this module adds the
 links and picks the media type. Every collection is filtered to the caller's scope; roles that
-may not read a collection get 403 on it and do not see it in ``/ogc/collections``.
+may not read a collection get 403 on it and do not see it in ``/ogc/collections``. A read of a
+collection with ``audit_reads`` (the special-population layer) is written to the audit log, one
+entry per request: who, their scope, how many features it returned (never the features).
 
 A grid or jurisdiction a re-division retired is no current feature: its item answers 404, but
 with a body saying when it was retired and which unit succeeded it, and a
 ``Link: <…>; rel="successor-version"`` header (RFC 5829) to the live successor, so that a
-bookmarked link or a GIS client's stored id still leads somewhere.
+bookmarked link or a GIS client's stored id still leads somewhere. A camera an import of the
+platform's export retired (:mod:`layers.camera_retirement`) answers 404 the same way, with the
+day it was retired and no successor.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from fastapi.responses import Response
 from api.caches import COUNT_ENTRY_BYTES, CachesDep
 from api.deps import BBoxDep, CurrentUser, DatetimeDep, SessionDep
 from api.errors import error_body
-from layers import features
+from layers import audit, features
 from layers.catalog import COLLECTIONS, Collection, check_readable, get_collection, readable
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
@@ -127,7 +131,11 @@ def conformance() -> JSONText:
 @router.get("/collections", response_class=JSONText, summary="Collections")
 def collections(request: Request, user: CurrentUser) -> JSONText:
     """List the collections the current user may read."""
-    docs = [_collection_doc(request, c) for c in COLLECTIONS.values() if readable(user.role, c)]
+    docs = [
+        _collection_doc(request, c)
+        for c in COLLECTIONS.values()
+        if readable(user.role, c, scope_code=user.scope_code)
+    ]
     base = _base(request)
     return JSONText(
         {
@@ -146,7 +154,7 @@ def collection(
 ) -> JSONText:
     """Describe one collection, with its extent inside the user's scope."""
     layer = get_collection(collection_id)
-    check_readable(user.role, layer)
+    check_readable(user.role, layer, scope_code=user.scope_code)
     doc = _collection_doc(request, layer)
     extent = features.collection_extent(session, layer, scope_code=user.scope_code)
     if extent is not None:
@@ -180,7 +188,7 @@ def items(
     for every page.
     """
     layer = get_collection(collection_id)
-    check_readable(user.role, layer)
+    check_readable(user.role, layer, scope_code=user.scope_code)
     size = features.clamp_limit(limit)
     start = max(0, min(offset, features.MAX_OFFSET))
     count_key = (layer.id, user.scope_code, user.role, bbox, datetime_range)
@@ -197,6 +205,17 @@ def items(
     )
     if matched is None:
         caches.matched.store(ticket, page.matched, COUNT_ENTRY_BYTES)
+    if layer.audit_reads:
+        audit.record_layer_read(
+            session,
+            actor_id=user.id,
+            actor_name=user.username,
+            collection_id=layer.id,
+            scope_code=user.scope_code,
+            returned=page.returned,
+            matched=page.matched,
+            bbox=None if bbox is None else (bbox.minx, bbox.miny, bbox.maxx, bbox.maxy),
+        )
     links = [
         _link(str(request.url), "self", GEOJSON),
         _link(f"{_base(request)}/ogc/collections/{layer.id}", "collection", JSON),
@@ -244,7 +263,8 @@ def _retired_response(
             "description": (
                 "No such feature in the caller's scope. For a grid or jurisdiction a"
                 " re-division retired, the body also gives retired_on and the live successor,"
-                ' linked by a Link header with rel="successor-version".'
+                ' linked by a Link header with rel="successor-version". For a camera an'
+                " import retired (no longer in the platform's export), retired_on."
             )
         },
     },
@@ -261,11 +281,22 @@ def item(
     A retired unit's 404 says when it was retired and links its live successor.
     """
     layer = get_collection(collection_id)
-    check_readable(user.role, layer)
+    check_readable(user.role, layer, scope_code=user.scope_code)
     try:
         body = features.collection_item(session, layer, fid, scope_code=user.scope_code)
     except features.RetiredFeature as retired:
         return _retired_response(request, layer, retired)
+    if layer.audit_reads:
+        audit.record_layer_read(
+            session,
+            actor_id=user.id,
+            actor_name=user.username,
+            collection_id=layer.id,
+            scope_code=user.scope_code,
+            returned=1,
+            matched=1,
+            feature_id=fid,
+        )
     base = f"{_base(request)}/ogc/collections/{layer.id}"
     links = [
         _link(f"{base}/items/{fid}", "self", GEOJSON),

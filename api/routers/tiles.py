@@ -16,14 +16,14 @@ from fastapi.responses import Response
 from api.caches import CachedTile, CachesDep
 from api.deps import CurrentUser, SessionDep, SettingsDep
 from layers import tiles
-from layers.catalog import check_readable, get_collection
-from layers.model import Role
+from layers.catalog import check_readable, counts_only, get_collection
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
 
 MVT = "application/vnd.mapbox-vector-tile"
 ANALYST_MIN_COUNT = 3
-"""Hexagons with fewer points are suppressed in analysts' tiles of personal layers."""
+"""Hexagons with fewer points are suppressed in tiles of counts only (analysts' tiles of
+personal layers, a wide scope's tiles of the special-population layer)."""
 TILE_ENTRY_BYTES = 300
 """What a cached tile is charged on top of its bytes (key, tag and entry)."""
 
@@ -48,11 +48,14 @@ def vector_tile(
     """Return one vector tile of a collection inside the user's scope.
 
     Point layers are hexagon counts below their aggregation zoom; analysts always get counts
-    for layers about individual people, with small counts suppressed.
+    for layers about individual people, and so do users whose scope is wider than a layer's
+    ``feature_from_level`` (a city commander on the special-population layer), with small
+    counts suppressed. A role outside a layer's ``feature_roles`` (a department on that layer)
+    gets 403.
     """
     layer = get_collection(collection_id)
-    analyst_counts = user.role == Role.ANALYST and layer.personal
-    check_readable(user.role, layer, aggregated=analyst_counts)
+    hexagons_only = counts_only(user.role, layer, scope_code=user.scope_code)
+    check_readable(user.role, layer, scope_code=user.scope_code, aggregated=hexagons_only)
     key = (layer.id, z, x, y, user.scope_code, user.role)
     cached, ticket = caches.tiles.lookup(key, layer.tables)
     if cached is None:
@@ -63,8 +66,8 @@ def vector_tile(
             x,
             y,
             scope_code=user.scope_code,
-            aggregate=True if analyst_counts else None,
-            min_count=ANALYST_MIN_COUNT if analyst_counts else 1,
+            aggregate=True if hexagons_only else None,
+            min_count=ANALYST_MIN_COUNT if hexagons_only else 1,
         )
         cached = CachedTile(data, '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"')
         caches.tiles.store(ticket, cached, len(data) + TILE_ENTRY_BYTES)

@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, LargeBinary, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,6 +58,7 @@ class AuditEntry(Base):
     """One append-only audit record, chained to the previous one by a hash."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_object_type_object_id", "object_type", "object_id"),)
 
     id: Mapped[int] = id_column()
     at: Mapped[datetime] = created_column()

@@ -1,10 +1,15 @@
-"""Public-security video points (雪亮工程 cameras), keyed by GB/T 28181 device ID."""
+"""Public-security video points (雪亮工程 cameras), keyed by GB/T 28181 device ID.
+
+A camera the platform's export no longer lists is retired (``retired_on``, ``retired_by``:
+:mod:`layers.camera_retirement`), never deleted: it leaves the live map and every count, and
+stays on record with its last name, place and status.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import CHAR, CheckConstraint, Float, ForeignKey, SmallInteger, String
+from sqlalchemy import CHAR, BigInteger, CheckConstraint, Float, ForeignKey, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from layers.model.base import Base, LabelledEnum, area_code_type, geometry, id_column
@@ -93,7 +98,12 @@ class VideoStatus(LabelledEnum):
 
 
 class VideoPoint(Base):
-    """One camera: where it is, where it looks, whether it is online."""
+    """One camera: where it is, where it looks, whether it is online, whether it is in use.
+
+    ``retired_on`` is the day an import of the platform's whole camera list for an area
+    (``--within … --complete``) found it no longer listed (NULL: in use), ``retired_by`` that
+    import (``import_runs.id``).
+    """
 
     __tablename__ = "video_points"
     __table_args__ = (
@@ -101,6 +111,7 @@ class VideoPoint(Base):
         CheckConstraint("fov_deg > 0 AND fov_deg <= 360", name="fov_range"),
         CheckConstraint("range_m > 0", name="range_positive"),
         CheckConstraint("direction_type BETWEEN 1 AND 8", name="direction_range"),
+        CheckConstraint("retired_by IS NULL OR retired_on IS NOT NULL", name="retired_by_retired"),
     )
 
     id: Mapped[int] = id_column()
@@ -118,4 +129,8 @@ class VideoPoint(Base):
     point = mapped_column(geometry("POINT"), nullable=False)
     area_code: Mapped[str] = mapped_column(
         area_code_type(), ForeignKey("jurisdictions.code"), index=True
+    )
+    retired_on: Mapped[date | None]
+    retired_by: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("import_runs.id"), index=True
     )

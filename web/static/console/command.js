@@ -377,11 +377,13 @@
   function role() {
     return st.me ? st.me.role : "";
   }
+  /** A feature role of a scope wider than the layer's feature_from_level gets counts only. */
   function mayFeatures(def) {
-    return def.feature_roles.includes(role());
+    const level = st.me ? levelOf(st.me.scope_code) : 0;
+    return def.feature_roles.includes(role()) && level >= (def.feature_from_level || 1);
   }
   function mayAggregate(def) {
-    return mayFeatures(def) || def.aggregate_roles.includes(role());
+    return def.feature_roles.includes(role()) || def.aggregate_roles.includes(role());
   }
   /** What a layer shows at zoom z: "features", "hexagons", "tiles", "data" or null (nothing). */
   function modeAt(def, z) {
@@ -642,7 +644,8 @@
 
   async function loadHeat(entry) {
     const z = map.getZoom();
-    const cell = Math.max(0.0005, 360 / Math.pow(2, z) / 48);
+    // cells below 0.002° (≈ 200 m) are refused: a finer heat map would single out a house
+    const cell = Math.max(0.002, 360 / Math.pow(2, z) / 48);
     let points;
     try {
       points = await zz.api("/api/console/" + code + "/heat?cell=" + cell.toFixed(5) + "&bbox=" + bboxParam(map.getBounds().pad(0.3)));

@@ -1,0 +1,402 @@
+"""Retiring the cameras the platform's export no longer lists, and naming their replacements.
+
+The 雪亮工程 platform's export (设备通道导出) is the word on which cameras exist in an area, but
+an upsert can only add and update cameras. A camera is never deleted (where it stood and what it
+was called answer the questions of last month): it is retired (``video_points.retired_on``, the
+import that retired it in ``retired_by``), which takes it off the live map and out of every
+count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-spot coverage).
+
+* ``zongzhi import video FILE --within CODE --complete``: the file is the whole camera list of
+  CODE's area; the cameras of that area on record and in use that it does not list are retired,
+  dated the import's day, in the import's transaction (a dry run says what it would retire and
+  rolls it back). A rejected row (loaded with ``--partial``) still lists the camera its
+  国标编码 names; a file with a rejected row whose code is missing or not one retires nothing:
+  the camera it meant may be on record under the right code (:data:`INCOMPLETE_NOTE`).
+* A new camera within :data:`REPLACED_WITHIN_M` of a camera the import retires, with the same
+  name (or either without one), is its replacement (a camera changed at the same place gets a
+  new 国标编码): the summary pairs them, ``更换 N 个：旧编码 → 新编码``.
+* A camera retired before that a later file lists again is in use again (the upsert writes the
+  staged NULLs of :data:`IN_USE` over its retirement, and counts it updated); the summary names it.
+* Without ``--complete`` nothing is retired, but the summary names the cameras in use of the
+  file's area (the ``--within`` area, else the townships its rows lie in) that the file does not
+  list, and the option that would retire them.
+
+:func:`snapshot` is taken before the upsert, :func:`settle` after it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from geo.codes import scope_range
+
+IN_USE: dict[str, None] = {"retired_on": None, "retired_by": None}
+"""Staged with every camera a file lists: the upsert puts a retired one back in use."""
+REPLACED_WITHIN_M = 30.0
+"""How near (metres) a new camera must stand to a retired one to be taken as its replacement."""
+SHOWN = 5
+"""How many cameras a note lists (国标编码 名称) before it says 等."""
+INCOMPLETE_NOTE = (
+    "有退回的行国标编码缺失或有误，未按 --complete 撤销文件未列的视频点位（库中的摄像机可能只是"
+    "编码填错）：改正退回的行后，再按 --complete 重新导入"
+)
+"""Said when ``--complete --partial`` loads a file with rejected rows whose 国标编码 cannot be
+read: nothing is retired (rows rejected for another reason still list their cameras)."""
+
+_TODAY = sql.SQL("(now() AT TIME ZONE 'Asia/Shanghai')::date")
+_LEVELS = (9, 6, 4, 2)
+"""Significant prefix lengths of township, county, city and province codes."""
+
+
+@dataclass(frozen=True)
+class Camera:
+    """One camera named by a note.
+
+    Attributes
+    ----------
+    device_id : str
+        Its 国标编码.
+    name : str
+        Its name on record.
+    retired_on : datetime.date or None
+        The day it was retired (for a camera put back in use: the day it had been).
+    """
+
+    device_id: str
+    name: str
+    retired_on: date | None = None
+
+    @property
+    def label(self) -> str:
+        """``53042400051325000105 民文社区加油站旁_枪机``."""
+        return f"{self.device_id} {self.name}"
+
+
+@dataclass(frozen=True)
+class Before:
+    """What :func:`settle` needs from before the upsert (:func:`snapshot`).
+
+    Attributes
+    ----------
+    staging : str
+        The staging table of the file's cameras.
+    listed : list of str
+        Every 国标编码 the file gives, rejected rows' too: a camera a rejected row names is not
+        missing from the file.
+    last_id : int
+        The highest camera id on record: the cameras the upsert inserts lie above it.
+    retired : list of Camera
+        The retired cameras the file lists again.
+    """
+
+    staging: str
+    listed: list[str]
+    last_id: int
+    retired: list[Camera]
+
+
+@dataclass(frozen=True)
+class Area:
+    """The area whose cameras a file is compared with: its code (12 digits) and name."""
+
+    code: str
+    name: str
+
+    @property
+    def label(self) -> str:
+        """``华宁县（530424000000）``."""
+        return f"{self.name}（{self.code}）"
+
+
+@dataclass
+class Settled:
+    """What an import of cameras retired, replaced, put back in use, or left out.
+
+    Attributes
+    ----------
+    today : datetime.date
+        The import's day (the retirements' date).
+    retired : list of Camera
+        The cameras retired (``--complete``).
+    replaced : list of tuple of str
+        ``(old, new)`` 国标编码 pairs: a retired camera and the new one in its place.
+    back : list of Camera
+        Retired cameras the file lists again, in use again.
+    left_out : list of Camera
+        Without ``--complete`` (or with rejected rows): the cameras in use of :attr:`area` the
+        file does not list.
+    area : Area or None
+        The area compared (the ``--within`` area, or the townships' smallest common unit).
+    held_back : bool
+        ``--complete`` retired nothing because a rejected row's 国标编码 could not be read.
+    """
+
+    today: date
+    retired: list[Camera] = field(default_factory=list)
+    replaced: list[tuple[str, str]] = field(default_factory=list)
+    back: list[Camera] = field(default_factory=list)
+    left_out: list[Camera] = field(default_factory=list)
+    area: Area | None = None
+    held_back: bool = False
+
+    def notes(self) -> list[str]:
+        r"""Return the summary's lines (Simplified Chinese).
+
+        Returns
+        -------
+        list of str
+            The cameras retired (count, the first few), their replacements, those back in
+            use, and the cameras left out with the option that would retire them.
+
+        Examples
+        --------
+        >>> s = Settled(date(2026, 12, 2), retired=[Camera("53042400051325000105", "加油站旁")],
+        ...             replaced=[("53042400051325000112", "53042400051325000301")])
+        >>> for note in s.notes():
+        ...     print(note.replace("（", "\n（").replace("：", "：\n"))
+        撤销视频点位 1 个
+        （文件未列，按今天 2026-12-02 记；不再显示在地图和统计中，记录保留）：
+        53042400051325000105 加油站旁
+        更换 1 个：
+        53042400051325000112 → 53042400051325000301
+        """
+        notes: list[str] = []
+        if self.retired:
+            notes.append(
+                f"撤销视频点位 {len(self.retired)} 个（文件未列，按今天 {self.today.isoformat()}"
+                f" 记；不再显示在地图和统计中，记录保留）：{_listed(self.retired)}"
+            )
+        if self.replaced:
+            pairs = [f"{old} → {new}" for old, new in self.replaced]
+            shown = "、".join(pairs[:SHOWN]) + ("等" if len(pairs) > SHOWN else "")
+            notes.append(f"更换 {len(self.replaced)} 个：{shown}")
+        if self.back:
+            days = sorted({c.retired_on.isoformat() for c in self.back if c.retired_on})
+            since = f"（原于 {'、'.join(days[:3])} 撤销）" if days else ""
+            notes.append(
+                f"重新启用视频点位 {len(self.back)} 个{since}：文件又列出了这些已撤销的点位，"
+                f"已恢复在用：{_listed(self.back)}"
+            )
+        if self.held_back:
+            notes.append(INCOMPLETE_NOTE)
+        if self.left_out and self.area is not None:
+            notes.append(self._left_out_note(self.area))
+        return notes
+
+    def _left_out_note(self, area: Area) -> str:
+        """Say which cameras in use the file does not list, and what would retire them."""
+        said = (
+            f"库中{area.label}有在用视频点位 {len(self.left_out)} 个不在本文件中："
+            f"{_listed(self.left_out)}"
+        )
+        if self.held_back:
+            return said
+        return (
+            f"{said}；如本文件是{area.name}的全部点位（如平台的设备通道导出），已拆除的可加"
+            f" --within {area.code} --complete 重新导入予以撤销（记录保留），从未撤销的不受影响"
+        )
+
+
+def _listed(cameras: list[Camera]) -> str:
+    shown = "、".join(c.label for c in cameras[:SHOWN])
+    return shown + ("等" if len(cameras) > SHOWN else "")
+
+
+def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str]) -> Before:
+    """Keep what :func:`settle` compares with, before the upsert writes the staged cameras.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    staging : str
+        The staging table of the file's cameras (``device_id``).
+    listed : collection of str
+        Every 国标编码 the file gives, the rejected rows' too.
+
+    Returns
+    -------
+    Before
+        The ids listed, the highest camera id on record, the retired cameras listed again.
+    """
+    row = conn.execute("SELECT coalesce(max(id), 0) FROM video_points").fetchone()
+    last_id = int(row[0]) if row else 0
+    retired = conn.execute(
+        sql.SQL(
+            "SELECT v.device_id, v.name, v.retired_on FROM video_points AS v"
+            " WHERE v.retired_on IS NOT NULL"
+            " AND v.device_id IN (SELECT s.device_id FROM {staging} AS s) ORDER BY v.device_id"
+        ).format(staging=sql.Identifier(staging))
+    ).fetchall()
+    return Before(
+        staging=staging,
+        listed=sorted({d for d in listed if isinstance(d, str) and d}),
+        last_id=last_id,
+        retired=[Camera(str(d), str(n), r) for d, n, r in retired],
+    )
+
+
+def settle(
+    conn: psycopg.Connection[Any],
+    before: Before,
+    *,
+    within: str | None,
+    complete: bool,
+    held_back: bool,
+    import_id: int | None,
+) -> Settled:
+    """Retire the cameras a complete list leaves out, pair their replacements, say the rest.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction, after the upsert.
+    before : Before
+        From :func:`snapshot`.
+    within : str or None
+        12-digit code of the ``--within`` area; ``None``: the townships the file's rows lie in.
+    complete : bool
+        The file is the whole camera list of ``within``: retire the cameras it leaves out.
+    held_back : bool
+        ``--complete`` was asked for, but a rejected row's 国标编码 could not be read: retire
+        nothing, say why.
+    import_id : int or None
+        The import (``import_runs.id``) recorded as ``retired_by``.
+
+    Returns
+    -------
+    Settled
+        What was retired, replaced, put back in use, and left out.
+    """
+    row = conn.execute(sql.SQL("SELECT {}").format(_TODAY)).fetchone()
+    assert row is not None
+    settled = Settled(today=row[0], back=_back_in_use(conn, before), held_back=held_back)
+    area = _area(conn, before.staging, within)
+    if area is None:
+        return settled
+    lo, hi = scope_range(area.code)
+    if complete and within is not None:
+        settled.retired = _retire(conn, before, (lo, hi), import_id)
+        settled.replaced = _replacements(conn, before, [c.device_id for c in settled.retired])
+        return settled
+    settled.left_out = _left_out(conn, before, (lo, hi), by_township=within is None)
+    settled.area = area
+    return settled
+
+
+def _back_in_use(conn: psycopg.Connection[Any], before: Before) -> list[Camera]:
+    """Return the retired cameras the file listed that the upsert put back in use."""
+    if not before.retired:
+        return []
+    ids = [c.device_id for c in before.retired]
+    rows = conn.execute(
+        "SELECT device_id FROM video_points WHERE device_id = ANY(%s) AND retired_on IS NULL",
+        (ids,),
+    ).fetchall()
+    back = {str(r[0]) for r in rows}
+    return [c for c in before.retired if c.device_id in back]
+
+
+def _area(conn: psycopg.Connection[Any], staging: str, within: str | None) -> Area | None:
+    """Return the ``--within`` area, else the smallest unit holding the staged rows' townships."""
+    code = within or _common_unit(conn, staging)
+    if code is None:
+        return None
+    row = conn.execute("SELECT name FROM jurisdictions WHERE code = %s", (code,)).fetchone()
+    return Area(code, str(row[0]) if row else code)
+
+
+def _common_unit(conn: psycopg.Connection[Any], staging: str) -> str | None:
+    """Return the 12-digit code of the smallest unit holding every staged camera's township."""
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT DISTINCT left(s.area_code, 9) FROM {staging} AS s WHERE s.area_code IS NOT NULL"
+        ).format(staging=sql.Identifier(staging))
+    ).fetchall()
+    towns = {str(r[0]) for r in rows}
+    for length in _LEVELS:
+        prefixes = {t[:length] for t in towns}
+        if len(prefixes) == 1:
+            return prefixes.pop().ljust(12, "0")
+    return None
+
+
+def _retire(
+    conn: psycopg.Connection[Any], before: Before, area: tuple[str, str], import_id: int | None
+) -> list[Camera]:
+    """Retire the cameras in use of ``area`` the file does not list; return them."""
+    rows = conn.execute(
+        sql.SQL(
+            "UPDATE video_points AS v SET retired_on = {today}, retired_by = %(run)s"
+            " WHERE v.area_code >= %(lo)s AND v.area_code < %(hi)s AND v.retired_on IS NULL"
+            " AND v.device_id NOT IN (SELECT unnest(%(listed)s::text[]))"
+            " RETURNING v.device_id, v.name, v.retired_on"
+        ).format(today=_TODAY),
+        {"run": import_id, "lo": area[0], "hi": area[1], "listed": before.listed},
+    ).fetchall()
+    return sorted((Camera(str(d), str(n), r) for d, n, r in rows), key=lambda c: c.device_id)
+
+
+def _left_out(
+    conn: psycopg.Connection[Any],
+    before: Before,
+    area: tuple[str, str],
+    by_township: bool,
+) -> list[Camera]:
+    """Return the cameras in use of ``area`` the file does not list.
+
+    ``by_township`` (the area was found from the rows): only the townships the staged cameras
+    lie in are compared, not the whole common unit.
+    """
+    towns: sql.Composable = sql.SQL("")
+    if by_township:
+        towns = sql.SQL(
+            " AND left(v.area_code, 9) IN (SELECT left(s.area_code, 9) FROM {staging} AS s)"
+        ).format(staging=sql.Identifier(before.staging))
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT v.device_id, v.name FROM video_points AS v"
+            " WHERE v.area_code >= %(lo)s AND v.area_code < %(hi)s AND v.retired_on IS NULL"
+            " AND v.device_id NOT IN (SELECT unnest(%(listed)s::text[])){towns}"
+            " ORDER BY v.device_id"
+        ).format(towns=towns),
+        {"lo": area[0], "hi": area[1], "listed": before.listed},
+    ).fetchall()
+    return [Camera(str(d), str(n)) for d, n in rows]
+
+
+def _replacements(
+    conn: psycopg.Connection[Any], before: Before, retired: list[str]
+) -> list[tuple[str, str]]:
+    """Pair each retired camera with the nearest camera this import inserted in its place.
+
+    In its place: within :data:`REPLACED_WITHIN_M`, with the same name, or either without one.
+    A new camera replaces one retired camera at most (the nearest).
+    """
+    if not retired:
+        return []
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT o.device_id, n.device_id FROM video_points AS o"
+            " JOIN video_points AS n ON n.id > %(last)s"
+            " AND n.device_id IN (SELECT s.device_id FROM {staging} AS s)"
+            " AND ST_DWithin(geography(n.point), geography(o.point), %(within)s)"
+            " AND (btrim(n.name) = btrim(o.name) OR btrim(n.name) = '' OR btrim(o.name) = '')"
+            " WHERE o.device_id = ANY(%(retired)s)"
+            " ORDER BY ST_Distance(geography(n.point), geography(o.point)), o.device_id"
+        ).format(staging=sql.Identifier(before.staging)),
+        {"last": before.last_id, "within": REPLACED_WITHIN_M, "retired": retired},
+    ).fetchall()
+    pairs: dict[str, str] = {}
+    taken: set[str] = set()
+    for old, new in rows:  # nearest pairs first
+        if old not in pairs and new not in taken:
+            pairs[str(old)] = str(new)
+            taken.add(str(new))
+    return sorted(pairs.items())

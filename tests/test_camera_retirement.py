@@ -1,0 +1,313 @@
+"""Cameras the platform's export no longer lists are retired (trial V, findings 1, 4, 9, 11).
+
+The 雪亮工程 platform's monthly export is the word on which cameras exist: ``--within …
+--complete`` retires the cameras in use of the area it does not list (dated, with the import),
+pairs a new camera at a retired one's place and name as its replacement, and a camera listed
+again is in use again. Without ``--complete`` the summary only names them. A retired camera
+leaves every live use (OGC items, the command feed, the cameras of a case, hot-spot coverage)
+and its OGC item answers 404 with its day; a rural case still gets its nearest cameras.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from layers import camera_retirement, cases, command, features, trend_tables, trends, video
+from layers.catalog import get_collection
+from layers.migrate import MIGRATIONS
+from tests.import_fixtures import OTHER_VILLAGE, VILLAGE, csv_text, import_app, seed_jurisdictions
+from tests.test_trends_api import _add_case
+from tests.workflow_data import COUNTY, NOW, actor, ensure_world, village, village_centre
+
+HEADERS = ["国标编码", "点位名称", "经度", "纬度", "设备状态"]
+M = 1 / 101_000  # about one metre of longitude at 24.2° N, in degrees
+
+
+def code(serial: int) -> str:
+    """Return a GB/T 28181 camera id of these tests (network 8: no other test's)."""
+    return f"53042400001328{serial:06d}"
+
+
+JANUARY = [  # five cameras of 测试社区, one of 邻村
+    [code(1), "加油站旁_枪机", "102.905", "24.205", "在线"],
+    [code(2), "桥头_球机", "102.910", "24.210", "在线"],
+    [code(3), "学校门口_半球", "102.915", "24.215", "在线"],
+    [code(4), "菜市场_枪机", "102.912", "24.204", "离线"],
+    [code(5), "广场_球机", "102.918", "24.218", "在线"],
+    [code(6), "邻村路口_枪机", "102.960", "24.210", "在线"],
+]
+FEBRUARY = [  # 1 removed; 2 replaced by 102 (10 m off, same name); 3, 4, 5 and 邻村 stay
+    [code(3), "学校门口_半球", "102.915", "24.215", "在线"],
+    [code(4), "菜市场_枪机", "102.912", "24.204", "在线"],
+    [code(5), "广场_球机", "102.918", "24.218", "在线"],
+    [code(102), "桥头_球机", f"{102.910 + 10 * M:.7f}", "24.210", "在线"],
+    [code(6), "邻村路口_枪机", "102.960", "24.210", "在线"],
+]
+
+
+def _import(db: Session, path: Path, rows: list[list[str]], **options: object) -> ImportOutcome:
+    path.write_text(csv_text(HEADERS, rows), encoding="utf-8")
+    return run_import(db.connection(), path, ImportOptions(kind="video", **options))  # type: ignore[arg-type]
+
+
+def _state(db: Session, serial: int) -> tuple[object, object]:
+    """Return ``(retired_on is set, retired_by is an import run)`` of a test camera."""
+    row = db.execute(
+        text(
+            "SELECT v.retired_on IS NOT NULL, r.kind FROM video_points AS v"
+            " LEFT JOIN import_runs AS r ON r.id = v.retired_by WHERE v.device_id = :d"
+        ),
+        {"d": code(serial)},
+    ).one()
+    return row[0], row[1]
+
+
+@pytest.fixture
+def january(db: Session, tmp_path: Path) -> Session:
+    """The test jurisdictions and January's six cameras, imported."""
+    seed_jurisdictions(db)
+    outcome = _import(db, tmp_path / "导出_202601.csv", JANUARY)
+    assert outcome.committed, outcome.problems
+    return db
+
+
+def test_a_complete_export_retires_the_cameras_it_drops_and_pairs_the_replacement(
+    january: Session, tmp_path: Path
+) -> None:
+    db = january
+    path = tmp_path / "导出_202602.csv"
+    dry = _import(db, path, FEBRUARY, within="530424100", complete=True, dry_run=True)
+    assert _state(db, 1) == (False, None) and _state(db, 2) == (False, None)  # wrote nothing
+    retired = [n for n in dry.notes if n.startswith("撤销视频点位")]
+    assert len(retired) == 1 and retired[0].startswith("撤销视频点位 2 个（文件未列，按今天 ")
+    assert retired[0].endswith(f"：{code(1)} 加油站旁_枪机、{code(2)} 桥头_球机")
+    assert f"更换 1 个：{code(2)} → {code(102)}" in dry.notes
+    outcome = _import(db, path, FEBRUARY, within="530424100", complete=True)
+    assert outcome.committed and outcome.notes == dry.notes
+    assert _state(db, 1) == (True, "video") and _state(db, 2) == (True, "video")
+    assert _state(db, 6) == (False, None)  # 邻村 is in the file (and in the area): in use
+    # kept in history: the retired camera keeps its name, point and status
+    kept = db.execute(
+        text("SELECT name, status FROM video_points WHERE device_id = :d"), {"d": code(1)}
+    ).one()
+    assert tuple(kept) == ("加油站旁_枪机", "online")
+    # next month's export lists 1 again (back from repair): in use again, and said
+    march = [*FEBRUARY, JANUARY[0]]
+    again = _import(db, tmp_path / "导出_202603.csv", march, within="530424100", complete=True)
+    assert again.committed and _state(db, 1) == (False, None) and _state(db, 2) == (True, "video")
+    back = [n for n in again.notes if n.startswith("重新启用视频点位 1 个")]
+    assert len(back) == 1 and back[0].endswith(f"{code(1)} 加油站旁_枪机")
+    assert not [n for n in again.notes if n.startswith("撤销视频点位")]
+    assert again.counts is not None and again.counts.updated == 1  # the camera put back
+
+
+def test_a_row_with_a_mistyped_code_retires_nothing_and_says_why(
+    january: Session, tmp_path: Path
+) -> None:
+    mistyped = code(1)[:-1]  # the camera dropped from the list may be this one
+    bad = [*FEBRUARY, [mistyped, "加油站旁_枪机", "102.905", "24.205", "在线"]]
+    outcome = _import(
+        january, tmp_path / "导出.csv", bad, within="530424100", complete=True, partial=True
+    )
+    assert outcome.committed
+    assert camera_retirement.INCOMPLETE_NOTE in outcome.notes
+    assert _state(january, 1) == (False, None) and _state(january, 2) == (False, None)
+    assert not [n for n in outcome.notes if n.startswith("撤销视频点位")]
+
+
+def test_a_row_rejected_for_its_point_still_lists_its_camera(
+    january: Session, tmp_path: Path
+) -> None:
+    """A monthly export always has cameras at 0/0: they exist, and the rest is complete."""
+    without_point = [r if r[0] != code(6) else [code(6), r[1], "0", "0", r[4]] for r in FEBRUARY]
+    outcome = _import(
+        january,
+        tmp_path / "导出.csv",
+        without_point,
+        within="530424100",
+        complete=True,
+        partial=True,
+    )
+    assert outcome.committed and outcome.rejected_rows == 1
+    assert camera_retirement.INCOMPLETE_NOTE not in outcome.notes
+    assert _state(january, 6) == (False, None)  # listed, though rejected: in use
+    assert _state(january, 1) == _state(january, 2) == (True, "video")
+
+
+def test_without_complete_the_cameras_left_out_are_named_never_retired(
+    january: Session, tmp_path: Path
+) -> None:
+    db = january
+    township = _import(db, tmp_path / "导出.csv", FEBRUARY, within="530424100")
+    note = [n for n in township.notes if "不在本文件中" in n]
+    assert len(note) == 1
+    assert note[0].startswith("库中宁州街道（530424100000）有在用视频点位 2 个不在本文件中：")
+    assert f"{code(1)} 加油站旁_枪机" in note[0] and "--within 530424100000 --complete" in note[0]
+    assert _state(db, 1) == (False, None) and _state(db, 2) == (False, None)
+    # without --within: the townships its rows lie in (here only 测试社区's cameras)
+    only_one_village = [r for r in FEBRUARY if r[0] != code(6)]
+    rows = _import(db, tmp_path / "导出2.csv", only_one_village)
+    said = [n for n in rows.notes if "不在本文件中" in n]
+    assert len(said) == 1 and "在用视频点位 3 个" in said[0]  # 1, 2 and 邻村's 6
+    assert _state(db, 6) == (False, None)
+
+
+def test_complete_is_allowed_for_cameras_with_within_only(tmp_path: Path) -> None:
+    path = tmp_path / "导出.csv"
+    path.write_text(csv_text(HEADERS, JANUARY), encoding="utf-8")
+    result = CliRunner().invoke(import_app(), ["import", "video", str(path), "--complete"])
+    assert result.exit_code == 2
+    assert "视频点位（video）" in result.output and "--within" in result.output
+
+
+def test_a_retired_camera_leaves_the_ogc_collection_and_its_item_says_when(
+    january: Session, tmp_path: Path
+) -> None:
+    db = january
+    assert _import(db, tmp_path / "导出.csv", FEBRUARY, within="530424100", complete=True).committed
+    layer = get_collection("video_points")
+    page = features.collection_items(db, layer, scope_code=VILLAGE, limit=1000)
+    assert code(1) not in page.body and code(3) in page.body
+    fid = db.execute(
+        text("SELECT id FROM video_points WHERE device_id = :d"), {"d": code(1)}
+    ).scalar_one()
+    with pytest.raises(features.RetiredFeature) as retired:
+        features.collection_item(db, layer, str(fid), scope_code=VILLAGE)
+    assert f"视频点位 加油站旁_枪机（{code(1)}）已于 " in str(retired.value)
+    assert "撤销" in str(retired.value) and retired.value.successor is None
+    with pytest.raises(features.NotFound) as elsewhere:  # outside the scope: no such camera
+        features.collection_item(db, layer, str(fid), scope_code=OTHER_VILLAGE)
+    assert not isinstance(elsewhere.value, features.RetiredFeature)
+
+
+def _camera(db: Session, serial: int, area: str, lon: float, lat: float) -> int:
+    return int(
+        db.execute(
+            text(
+                "INSERT INTO video_points (device_id, name, ptz_type, point, area_code, status,"
+                " fov_deg, range_m) VALUES (:d, :n, 1, ST_SetSRID(ST_MakePoint(:x, :y), 4490),"
+                " :a, 'online', 60, 80) RETURNING id"
+            ),
+            {"d": code(serial), "n": f"测试{serial}", "x": lon, "y": lat, "a": area},
+        ).scalar_one()
+    )
+
+
+def _retire(db: Session, camera_id: int) -> None:
+    db.execute(
+        text("UPDATE video_points SET retired_on = current_date WHERE id = :i"), {"i": camera_id}
+    )
+
+
+def test_the_command_feed_counts_cameras_in_use(db: Session) -> None:
+    ensure_world(db)
+    v = village(300, 1)
+    lon, lat = village_centre(v)
+    who = actor("commander", COUNTY)
+    before = command.feed(db, v[:9] + "000", actor=who, now=NOW)["unit"]["kpis"]
+    kept = _camera(db, 900, v, lon, lat)
+    gone = _camera(db, 901, v, lon + 0.001, lat)
+    both = command.feed(db, v[:9] + "000", actor=who, now=NOW)["unit"]["kpis"]
+    assert both["cameras"] == before["cameras"] + 2 and kept
+    _retire(db, gone)
+    after = command.feed(db, v[:9] + "000", actor=who, now=NOW)["unit"]["kpis"]
+    assert after["cameras"] == before["cameras"] + 1
+
+
+def test_a_rural_case_gets_its_nearest_cameras_in_use_beyond_the_radius(db: Session) -> None:
+    ensure_world(db)
+    v = village(400, 1)
+    lon, lat = village_centre(v)
+    desk = actor("dispatcher", v[:9] + "000")
+    case = cases.register(
+        db,
+        actor=desk,
+        channel="phone",
+        category="dispute",
+        title="劳资欠薪",
+        reported_at=NOW,
+        lon=lon,
+        lat=lat,
+    ).case
+    near_but_retired = _camera(db, 910, v, lon + 300 * M, lat)
+    far = _camera(db, 911, v, lon + 3000 * M, lat)
+    farther = _camera(db, 912, v, lon + 4000 * M, lat)
+    _retire(db, near_but_retired)
+    found = video.cameras_for_case(db, case.id, actor=desk, radius_m=2000)
+    ids = [c.id for c in found]
+    assert near_but_retired not in ids
+    mine = [c for c in found if c.id in (far, farther)]
+    assert [c.id for c in mine] == [far, farther]
+    assert all(not c.within_radius and not c.sees for c in mine)
+    assert abs(mine[0].distance_m - 3000) < 30
+    assert len(found) <= video.NEAREST  # nothing within the radius: the nearest five at most
+    near = _camera(db, 913, v, lon + 100 * M, lat)
+    again = video.cameras_for_case(db, case.id, actor=desk)
+    assert again[0].id == near and again[0].within_radius  # a dome 100 m off sees it
+
+
+def test_a_retired_camera_covers_no_hot_spot(db: Session) -> None:
+    ensure_world(db)
+    rng = np.random.default_rng(11)
+    periods = trends.periods_ending(NOW, "month", 12)
+    lon0, lat0 = village_centre(village(100, 1))
+    for n in range(50):
+        when = periods[-1 - n % 2].start + timedelta(days=float(rng.uniform(0, 27)))
+        area = village(100, 1)
+        _add_case(
+            db, 9000 + n, lon0 + rng.normal(0, 0.0005), lat0 + rng.normal(0, 0.0005), when, area
+        )
+    for n in range(100):
+        p = periods[n % 12]
+        when = p.start + timedelta(days=float(rng.uniform(0, 27)))
+        _add_case(
+            db, 9100 + n, 102.5 + rng.uniform(0, 0.38), 24.3 + rng.uniform(0, 0.02), when, COUNTY
+        )
+    result = trends.series(db, COUNTY, actor=actor("commander", COUNTY), now=NOW, periods=12)
+    before = trend_tables.uncovered_hotspots(db, result, 11, min_count=1)
+    dome = db.execute(
+        text(
+            "INSERT INTO video_points (device_id, name, point, area_code, fov_deg, range_m,"
+            " status, retired_on) VALUES (:d, '已拆除球机', ST_SetSRID(ST_MakePoint(:x, :y), 4490),"
+            " :a, 360, 300, 'online', current_date) RETURNING id"
+        ),
+        {"d": code(920), "x": lon0, "y": lat0, "a": village(100, 1)},
+    ).scalar_one()
+    after = trend_tables.uncovered_hotspots(db, result, 11, min_count=1)
+    assert dome and after["cameras"] == before["cameras"]
+    assert after["uncovered"] == before["uncovered"]
+
+
+def test_migration_0016_downgrades_and_upgrades(db: Session) -> None:
+    """Revision 0016's downgrade drops the columns; its upgrade brings them back (rolled back)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "m0016", MIGRATIONS / "versions" / "0016_retired_cameras.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    columns = text(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'video_points'"
+    )
+    conn = db.connection()
+    savepoint = conn.begin_nested()
+    try:
+        with Operations.context(MigrationContext.configure(conn)):
+            module.downgrade()
+            assert not {"retired_on", "retired_by"} & set(conn.execute(columns).scalars())
+            module.upgrade()
+        assert {"retired_on", "retired_by"} <= set(conn.execute(columns).scalars())
+    finally:
+        savepoint.rollback()
