@@ -48,6 +48,13 @@ def test_personal_data_is_refused(db: Session) -> None:
         )
     grid_and_device = {"grid": "530424100001001", "device": "53042400001320000001"}
     audit.record(db, actor_id=None, actor_name="t", action="x", detail=grid_and_device)
+    # an imported file's SHA-256 may hold 18 digits in a row: it is no ID
+    digest = "a198635503127417504f" + "0a" * 22
+    audit.record(db, actor_id=None, actor_name="t", action="x", detail={"sha256": digest})
+    with pytest.raises(InvalidInput):  # the same digits in words still are
+        audit.record(
+            db, actor_id=None, actor_name="t", action="x", detail={"note": "号码198635503127417504"}
+        )
 
 
 def test_concurrent_writers_keep_the_chain_linear(database: SuiteDatabase) -> None:
