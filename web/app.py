@@ -2,7 +2,8 @@
 
 ``mount_console(app)`` serves ``web/static`` at ``/static`` (vendored libraries and the console's
 own JS/CSS), the Chinese login page at ``/login`` (``/`` redirects there) and the pages of
-:data:`PAGE_MODULES` (the command view, the dispatch desk, the case page, the trends page), and
+:data:`PAGE_MODULES` (the command view, the dispatch desk, the case page, the trends page, the
+auditor's audit log), and
 gives the API the renderer of the trend report's offline HTML map (``app.state``), so that
 neither package imports the other. A page's jurisdiction code may be typed short (``620702``):
 it is redirected to the page of the 12-digit code (:mod:`web.paths`).
@@ -30,13 +31,14 @@ PAGE_MODULES: list[str] = [
     "web.pages.dispatch",
     "web.pages.case",
     "web.pages.trends",
+    "web.pages.audit",
 ]
 """Modules whose ``router`` of HTML pages is included by :func:`mount_console`."""
 
 #: Where each role lands after logging in; ``{code}`` is the user's scope code.
 LANDING_PATHS: dict[str, str] = {
     Role.ADMIN.value: "/console/{code}",
-    Role.AUDITOR.value: "/console/{code}",
+    Role.AUDITOR.value: "/audit",
     Role.COMMANDER.value: "/console/{code}",
     Role.DISPATCHER.value: "/dispatch/{code}",
     Role.GRID_WORKER.value: "/console/{code}",
@@ -67,6 +69,8 @@ def landing_path(role: str, scope_code: str) -> str:
     '/dispatch/460105001000'
     >>> landing_path("analyst", "460100000000")
     '/trends/460100000000'
+    >>> landing_path("auditor", "460000000000")
+    '/audit'
     """
     return LANDING_PATHS.get(role, FALLBACK_PATH).replace("{code}", scope_code)
 

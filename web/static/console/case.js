@@ -276,18 +276,14 @@
     const error = $("cz-unmask-error");
     error.hidden = true;
     try {
-      const clear = await zz.api("/api/cases/" + caseId + "/reporter", {
-        method: "POST",
-        json: { reason: $("cz-unmask-reason").value.trim() || " " },
-      });
+      const clear = await zz.unmask("/api/cases/" + caseId + "/reporter", $("cz-unmask-reason").value.trim() || " ");
       $("cz-reporter-name").textContent = clear.reporter_name || "（未留）";
       $("cz-reporter-phone").textContent = clear.reporter_phone || "（未留）";
       $("cz-reporter-name").dataset.masked = "false";
       $("cz-masked-note").textContent = "已显示完整信息，本次查看已记入审计日志。";
       $("cz-unmask").hidden = true;
     } catch (err) {
-      error.textContent =
-        err instanceof zz.ApiError && err.status === 422 ? "请填写不少于4个字的查看事由。" : zz.errorText(err);
+      error.textContent = zz.errorText(err); // the API's own Chinese refusal
       error.hidden = false;
     }
   }

@@ -2,8 +2,10 @@
 // Reads the layer definitions the server serialised from layers/catalog.py (#zz-layers), the
 // command feed (/api/command/{code}: unit, children KPIs, queue, alerts, ancestors) and the
 // unit's outline (/api/console/{code}/outline). Point layers are hexagon vector tiles below their
-// aggregation zoom and bbox-limited, clustered features above it. Sets window.zzReady (and
-// zzReadyAt, ms since navigation start) when the map, the KPI cards and the queue are drawn.
+// aggregation zoom and bbox-limited, clustered features above it. A person's popup is masked; an
+// account that can unmask reads the clear name and ID there with a stated reason (audited), until
+// the popup closes (not on the big screen). Sets window.zzReady (and zzReadyAt, ms since
+// navigation start) when the map, the KPI cards and the queue are drawn.
 "use strict";
 (function () {
   const body = document.body;
@@ -520,19 +522,80 @@
       );
       return m;
     }
-    // persons: masked on the server (name_masked, id_masked); never the full ID here
+    // persons: masked on the server (name_masked, id_masked); the clear identity only through
+    // the audited unmask, shown in the open popup and wiped when it closes
     const m = L.marker([lat, lon], { icon: dot(def.style.color, "zz-person") });
-    m.bindPopup(
-      '<div class="zz-popup zz-person-popup"><div class="zz-popup-title">' + zz.esc(zz.label("person_category", p.category)) + "</div>" +
-        popupRows([
-          ["姓名", p.name_masked],
-          ["证件号码", p.id_masked, "zz-id-masked"],
-          ["管控级别", zz.label("management_level", p.management_level)],
-          ["所属网格", p.grid_code],
-          ["责任人", p.responsibles],
-        ]) + "</div>"
-    );
+    // the content is set at each opening (a content function would be run again by update())
+    m.bindPopup("");
+    m.on("popupopen", (e) => e.popup.setContent(personPopup(m, p, f.id)));
+    m.on("popupclose", () => forgetIdentity(m));
     return m;
+  }
+
+  /** A person's popup, built afresh at each opening: masked, with 查看身份信息 for those who may. */
+  function personPopup(marker, p, id) {
+    const root = el("div", "zz-popup zz-person-popup");
+    root.dataset.personId = id;
+    root.innerHTML =
+      '<div class="zz-popup-title">' + zz.esc(zz.label("person_category", p.category)) + "</div>" +
+      popupRows([
+        ["姓名", p.name_masked, "zz-name-masked"],
+        ["证件号码", p.id_masked, "zz-id-masked"],
+        ["管控级别", zz.label("management_level", p.management_level)],
+        ["所属网格", p.grid_code],
+        ["责任人", p.responsibles],
+      ]);
+    // never on the big screen: a wall is read by everyone in the room
+    if (!screen && st.me && st.me.can_unmask) root.appendChild(unmaskButton(marker, root, id));
+    marker.zzPopupRoot = root;
+    return root;
+  }
+
+  /** 查看身份信息: asks the reason (zz.reasonForm), POSTs it, shows the answer or the refusal. */
+  function unmaskButton(marker, root, id) {
+    const box = el("div", "zz-unmask mt-1");
+    const open = el("button", "btn btn-outline-danger btn-xs zz-unmask-open", "查看身份信息");
+    open.type = "button";
+    box.appendChild(open);
+    open.addEventListener("click", function () {
+      open.hidden = true;
+      const form = zz.reasonForm(
+        async function (reason) {
+          const clear = await zz.unmask("/api/persons/" + id + "/unmasked", reason);
+          if (marker.zzPopupRoot !== root) return; // closed meanwhile: show nothing
+          showIdentity(root, clear);
+          box.textContent = "";
+          box.appendChild(el("div", "zz-unmask-note small text-muted", "本次查看已记入审计日志，关闭弹窗后不再显示"));
+          marker.getPopup().update();
+        },
+        function () {
+          form.remove();
+          open.hidden = false;
+          marker.getPopup().update();
+        }
+      );
+      box.appendChild(form);
+      marker.getPopup().update();
+    });
+    return box;
+  }
+
+  function showIdentity(root, clear) {
+    const name = root.querySelector(".zz-name-masked");
+    const id = root.querySelector(".zz-id-masked");
+    name.textContent = clear.name;
+    name.className = "zz-clear zz-clear-name";
+    id.textContent = clear.resident_id;
+    id.className = "zz-clear zz-clear-id";
+  }
+
+  /** The popup closed: its clear name and ID leave the page (a new opening is masked again). */
+  function forgetIdentity(marker) {
+    const root = marker.zzPopupRoot;
+    marker.zzPopupRoot = null;
+    if (!root) return;
+    root.querySelectorAll(".zz-clear").forEach((node) => node.remove());
+    root.remove();
   }
 
   function featureUrl(def, bounds) {

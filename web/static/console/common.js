@@ -1,5 +1,6 @@
 // Shared by every console page: API calls with the session cookie, the current user, Chinese
-// labels of the code tables, time formatting, deadline countdowns, toasts and the live stream.
+// labels of the code tables, time formatting, deadline countdowns, toasts, the live stream, and
+// the audited read of clear personal data (unmask, reasonForm).
 // Pages use the global `zz`; nothing here touches a page's own elements but the top bar.
 "use strict";
 (function () {
@@ -90,13 +91,13 @@
     return String(n).padStart(2, "0");
   }
 
-  /** `2026-12-01 09:30` in the browser's time zone (the centre's). */
-  function fmtTime(iso) {
+  /** `2026-12-01 09:30` (`09:30:05` with `seconds`) in the browser's time zone (the centre's). */
+  function fmtTime(iso, seconds) {
     if (!iso) return "";
     const d = new Date(iso);
     return (
       d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
-      pad(d.getHours()) + ":" + pad(d.getMinutes())
+      pad(d.getHours()) + ":" + pad(d.getMinutes()) + (seconds ? ":" + pad(d.getSeconds()) : "")
     );
   }
 
@@ -206,6 +207,70 @@
     });
   }
 
+  /** Reasons often given for reading a person's clear identity, offered before free text. */
+  const UNMASK_REASONS = ["核实走访对象身份", "处置案件需联系当事人", "开展帮扶救助需核实身份", "排查化解矛盾纠纷需核实身份"];
+
+  /**
+   * Read clear personal data at an audited address (`/api/persons/{id}/unmasked`,
+   * `/api/cases/{id}/reporter`): the stated reason goes in the JSON body, never in the URL (the
+   * server's log keeps URLs). Resolves to the API's answer; a refusal rejects with an ApiError
+   * whose errorText is the API's own Chinese message. The caller keeps the answer in the page's
+   * DOM only (never in the URL or the browser's storage) and forgets it when it is closed.
+   */
+  function unmask(path, reason) {
+    return api(path, { method: "POST", json: { reason: reason } });
+  }
+
+  /**
+   * A small form asking why clear data is needed: a common reason to pick (it fills the text,
+   * which stays editable), free text, 确定 and 取消, and a line for the refusal.
+   * `onReason(reason)` is awaited on 确定 (its rejection is shown with errorText); `onCancel()`
+   * on 取消. Returns the form (`form.zz-unmask-form`).
+   */
+  function reasonForm(onReason, onCancel) {
+    const form = document.createElement("form");
+    form.className = "zz-unmask-form small";
+    form.innerHTML =
+      '<div class="mb-1">查看事由（将记入审计日志）</div>' +
+      '<select class="form-select form-select-sm mb-1 zz-unmask-choice" aria-label="常用事由">' +
+      '<option value="">选择常用事由…</option>' +
+      UNMASK_REASONS.map((r) => '<option value="' + esc(r) + '">' + esc(r) + "</option>").join("") +
+      "</select>" +
+      '<input class="form-control form-control-sm zz-unmask-reason" maxlength="500" aria-label="查看事由" placeholder="或直接填写事由">' +
+      '<div class="text-danger mt-1 zz-unmask-error" role="alert" hidden></div>' +
+      '<div class="d-flex gap-2 mt-1">' +
+      '<button class="btn btn-sm btn-danger zz-unmask-submit" type="submit">确定</button>' +
+      '<button class="btn btn-sm btn-outline-secondary zz-unmask-cancel" type="button">取消</button></div>';
+    const choice = form.querySelector(".zz-unmask-choice");
+    const input = form.querySelector(".zz-unmask-reason");
+    const error = form.querySelector(".zz-unmask-error");
+    choice.addEventListener("change", function () {
+      if (choice.value) input.value = choice.value;
+    });
+    form.querySelector(".zz-unmask-cancel").addEventListener("click", () => onCancel());
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      error.hidden = true;
+      const reason = input.value.trim();
+      if (!reason) {
+        error.textContent = "请选择或填写查看事由";
+        error.hidden = false;
+        return;
+      }
+      const submit = form.querySelector(".zz-unmask-submit");
+      submit.disabled = true;
+      try {
+        await onReason(reason);
+      } catch (err) {
+        error.textContent = errorText(err);
+        error.hidden = false;
+      } finally {
+        submit.disabled = false;
+      }
+    });
+    return form;
+  }
+
   async function fillTopbar() {
     const logout = document.getElementById("zz-logout");
     if (logout) {
@@ -227,6 +292,7 @@
 
   window.zz = {
     ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
+    unmask, reasonForm, UNMASK_REASONS,
   };
   fillTopbar();
 })();

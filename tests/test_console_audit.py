@@ -1,0 +1,217 @@
+"""The auditor's console page (``/audit``): the audit log newest first, filters, paging, chain.
+
+Trial S, F10: the auditor had no page (the login landed on the command console and
+``/api/audit`` was API-only). The page lists each entry's time, account, action in Chinese,
+object (a person by the masked label the API gives), outcome and reason, filters by action,
+account, object and date range, pages through the log and says whether the hash chain is
+intact. Another role gets the API's 403, said in Chinese, and no entry.
+"""
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import expect
+from sqlalchemy import text
+
+from importers.demo.plan import DEMO_PASSWORD
+from layers import audit
+from tests.api_fixtures import api_client, api_settings, api_world  # noqa: F401
+from tests.browser import RecordedPage
+from tests.console_fixtures import ConsoleDemo, login
+from web.app import landing_path
+from web.pages.audit import ACTION_LABELS, action_labels_json
+
+ROOT = Path(__file__).resolve().parents[1]
+REASON = "处置案件需联系当事人"
+AUDIT_ACTION = re.compile(r"""action=f?["']([a-z_]+\.[a-z_.{}]+|login|logout)["']""")
+CLI_ACTION = re.compile(r"""_audit\(\s*session,\s*["']([a-z_.]+)["']""")
+ROW_IDS = "rows => rows.map((r) => Number(r.dataset.id))"
+CLI_CHOICE = re.compile(r"""["']([a-z_]+\.[a-z_]+)["'] if \w+ else ["']([a-z_]+\.[a-z_]+)["']""")
+KEYED_ACTION = re.compile(r"""setdefault\(\s*\(\s*["']([a-z_]+\.[a-z_]+)["']""")
+
+
+# ---- page shell and landing (no browser) -------------------------------------------------------
+
+
+def test_the_auditor_lands_on_the_audit_page() -> None:
+    assert landing_path("auditor", "530000000000") == "/audit"
+    assert landing_path("commander", "530424000000") == "/console/530424000000"
+
+
+def test_audit_page_shell_carries_the_chinese_action_names(api_client: TestClient) -> None:
+    page = api_client.get("/audit")
+    assert page.status_code == 200
+    html = page.text
+    assert 'id="az-entries"' in html and 'id="az-chain"' in html
+    assert "审计日志" in html and "查看身份信息" in html and "新建账号" in html
+    assert "/static/console/audit.js" in html
+
+
+def _actions_written_by_the_platform() -> set[str]:
+    """Every audit action the platform's code writes (a literal ``action=`` or a CLI change)."""
+    found: set[str] = {audit.LAYER_READ}
+    for folder in ("layers", "api", "importers"):
+        for path in (ROOT / folder).rglob("*.py"):
+            source = path.read_text(encoding="utf-8")
+            found.update(AUDIT_ACTION.findall(source))
+            found.update(CLI_ACTION.findall(source))
+            found.update(KEYED_ACTION.findall(source))
+            for pair in CLI_CHOICE.findall(source):
+                found.update(name for name in pair if name.startswith(("user.", "visit.")))
+    return {name for name in found if "{" not in name}  # case.{action}: the workflow's rules
+
+
+def test_every_audited_action_has_a_chinese_name() -> None:
+    written = _actions_written_by_the_platform()
+    assert {"login", "person.unmask", "import.loaded", "user.add", "visit.correct"} <= written
+    assert written - set(ACTION_LABELS) == set()
+    assert ACTION_LABELS["person.unmask"] == "查看身份信息"
+    assert ACTION_LABELS["login"] == "登录"
+    assert ACTION_LABELS["case.dispatch"] == "案件：派单"
+    assert '"layer.read": "查看特殊人群图层"' in action_labels_json()
+
+
+# ---- headless Chromium against the demo county -------------------------------------------------
+
+
+def _person_id(demo: ConsoleDemo) -> int:
+    with demo.owner.connect() as conn:
+        return int(
+            conn.execute(
+                text(
+                    "SELECT id FROM persons WHERE area_code LIKE :c AND ended_on IS NULL"
+                    " ORDER BY id DESC LIMIT 1"
+                ),
+                {"c": demo.data.county_code[:6] + "%"},
+            ).scalar_one()
+        )
+
+
+def _unmask_through_the_api(demo: ConsoleDemo, person_id: int, times: int) -> None:
+    """The county commander (who holds the right) reads ``person_id`` in clear ``times`` times."""
+    commander = demo.username("commander", demo.data.county_code)
+    with httpx.Client(base_url=demo.origin) as client:
+        token = client.post(
+            "/api/auth/token", data={"username": commander, "password": DEMO_PASSWORD}
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for _ in range(times):
+            answer = client.post(
+                f"/api/persons/{person_id}/unmasked", json={"reason": REASON}, headers=headers
+            )
+            assert answer.status_code == 200
+        refused = client.post(
+            f"/api/persons/{person_id}/unmasked", json={"reason": "aaaa"}, headers=headers
+        )
+        assert refused.status_code == 422
+
+
+def _masked_name(demo: ConsoleDemo, person_id: int) -> str:
+    with httpx.Client(base_url=demo.origin) as client:
+        token = client.post(
+            "/api/auth/token",
+            data={"username": demo.username("auditor"), "password": DEMO_PASSWORD},
+        ).json()["access_token"]
+        page = client.get(
+            "/api/audit",
+            params={"object_type": "person", "object_id": str(person_id), "limit": 1},
+            headers={"Authorization": f"Bearer {token}"},
+        ).json()
+    return str(page["entries"][0]["object_label"]["name_masked"])
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_auditor_reads_who_unmasked_a_person(page: RecordedPage, console_demo: ConsoleDemo) -> None:
+    demo = console_demo
+    origin = demo.origin
+    person_id = _person_id(demo)
+    _unmask_through_the_api(demo, person_id, times=21)
+    commander = demo.username("commander", demo.data.county_code)
+
+    login(page, origin, demo.username("auditor"))
+    page.wait_for_url(f"{origin}/audit")  # the auditor's landing page
+    expect(page.locator("#az-chain")).to_have_text("审计日志完整（哈希链校验通过）")
+    expect(page.locator("#az-entries tbody tr").first).to_be_visible()
+    first = page.locator("#az-entries tbody tr").first
+    assert first.get_attribute("data-id") is not None
+    ids = page.locator("#az-entries tbody tr").evaluate_all(ROW_IDS)
+    assert ids == sorted(ids, reverse=True)  # newest first
+    page.screenshot_step("1-landing")
+
+    # who read this person: filter by object
+    page.select_option("#az-object-type", "person")
+    page.fill("#az-object-id", str(person_id))
+    page.select_option("#az-page-size", "20")
+    page.click("#az-apply")
+    expect(page.locator("#az-matched")).to_contain_text("共 ")
+    rows = page.locator("#az-entries tbody tr")
+    expect(rows).to_have_count(20)
+    objects = rows.locator("td.az-object").all_inner_texts()
+    masked = _masked_name(demo, person_id)
+    assert all(masked in cell and str(person_id) in cell for cell in objects), objects
+    assert set(rows.locator("td.az-action").all_inner_texts()) <= {
+        "查看身份信息",
+        "查看特殊人群图层",
+    }
+    refused = rows.filter(has_text="拒绝").first
+    expect(refused.locator("td.az-actor")).to_have_text(commander)
+    expect(refused.locator("td.az-outcome")).to_contain_text("未写明查看事由")
+    allowed = rows.filter(has_text=REASON).first
+    expect(allowed.locator("td.az-action")).to_have_text("查看身份信息")
+    expect(allowed.locator("td.az-outcome")).to_have_text("成功")
+    expect(allowed.locator("td.az-time")).to_have_text(
+        re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$")
+    )
+    page.screenshot_step("2-by-person")
+
+    # paging: 22 entries at least, 20 a page
+    expect(page.locator("#az-page")).to_contain_text("第 1 / ")
+    first_page = rows.evaluate_all(ROW_IDS)
+    page.click("#az-next")
+    expect(page.locator("#az-page")).to_contain_text("第 2 / ")
+    expect(rows.first).to_be_visible()
+    second_page = rows.evaluate_all(ROW_IDS)
+    assert second_page and max(second_page) < min(first_page)  # the older entries
+    page.click("#az-prev")
+    expect(page.locator("#az-page")).to_contain_text("第 1 / ")
+
+    # action and account filters, date range
+    page.select_option("#az-action", "person.unmask")
+    page.fill("#az-actor", commander)
+    page.click("#az-apply")
+    expect(rows.first.locator("td.az-action")).to_have_text("查看身份信息")
+    assert set(rows.locator("td.az-actor").all_inner_texts()) == {commander}
+    page.fill("#az-until", "2000-01-01")
+    page.click("#az-apply")
+    expect(page.locator("#az-empty")).to_be_visible()
+    expect(rows).to_have_count(0)
+    page.screenshot_step("3-filtered")
+    # every label of the page is Chinese: account names and codes are data, not labels
+    assert page.latin_words("#az-filters") == []
+    assert page.latin_words("#az-entries thead") == []
+    page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_audit_page_refuses_a_commander(page: RecordedPage, console_demo: ConsoleDemo) -> None:
+    origin = console_demo.origin
+    commander = console_demo.username("commander", console_demo.data.county_code)
+    login(page, origin, commander, next_path="/audit")
+    page.wait_for_url(f"{origin}/audit")
+    expect(page.locator("#az-error")).to_have_text("无法查看审计日志：指挥中心值班员无权执行该操作")
+    expect(page.locator("#az-entries tbody tr")).to_have_count(0)
+    expect(page.locator("#az-results")).to_be_hidden()
+    status = page.evaluate(
+        "fetch('/api/audit', {credentials: 'same-origin'}).then((r) => r.status)"
+    )
+    assert status == 403
+    page.screenshot_step("refused")
+    page.assert_clean(origin, expected_errors=(r"status of 403",))

@@ -1,0 +1,209 @@
+// 审计日志 (/audit), for the security auditor: the entries of /api/audit newest first, filtered
+// by action, account, object and date range, a page at a time, and the state of the hash chain
+// (/api/audit/verify). An entry about a person shows the masked label the API gives, never clear
+// data. Another role gets the API's 403 in Chinese and no entry.
+"use strict";
+(function () {
+  const labels = JSON.parse(document.getElementById("az-labels").textContent);
+  const $ = (id) => document.getElementById(id);
+  const st = (window.zzAudit = { offset: 0, matched: 0, filters: {} });
+
+  function option(value, text) {
+    const node = document.createElement("option");
+    node.value = value;
+    node.textContent = text;
+    return node;
+  }
+
+  function fillChoices() {
+    Object.entries(labels.action).forEach(([code, text]) => $("az-action").appendChild(option(code, text)));
+    Object.entries(labels.object).forEach(([code, text]) => $("az-object-type").appendChild(option(code, text)));
+  }
+
+  /** Local midnight of an <input type=date> value, as ISO; `days` later for an end date. */
+  function dayStart(value, days) {
+    if (!value) return null;
+    const [y, m, d] = value.split("-").map(Number);
+    return new Date(y, m - 1, d + (days || 0)).toISOString();
+  }
+
+  function readFilters() {
+    const value = (id) => $(id).value.trim();
+    return {
+      action: value("az-action"),
+      actor: value("az-actor"),
+      object_type: value("az-object-type"),
+      object_id: value("az-object-id"),
+      since: dayStart(value("az-since")),
+      until: dayStart(value("az-until"), 1), // the end date is included
+    };
+  }
+
+  function pageSize() {
+    return Number($("az-page-size").value);
+  }
+
+  function query() {
+    const params = new URLSearchParams({ limit: String(pageSize()), offset: String(st.offset) });
+    Object.entries(st.filters).forEach(([name, value]) => value && params.set(name, value));
+    return "/api/audit?" + params.toString();
+  }
+
+  // ---- one entry in Chinese ------------------------------------------------------------------
+
+  function actionText(e) {
+    if (e.action === "layer.read" && e.detail && e.detail.collection && e.detail.collection !== "persons") {
+      return "查看图层（" + (labels.layer[e.detail.collection] || e.detail.collection) + "）";
+    }
+    return labels.action[e.action] || e.action;
+  }
+
+  function objectText(e) {
+    if (!e.object_type) return "—";
+    if (e.object_type === "layer") return "图层：" + (labels.layer[e.object_id] || e.object_id);
+    const kind = labels.object[e.object_type] || e.object_type;
+    const number = e.object_id ? "编号 " + e.object_id : "";
+    if (e.object_label) {
+      return e.object_label.name_masked + "（" + e.object_label.category_label + "）" + " · " + number;
+    }
+    return [kind, number].filter(Boolean).join(" · ");
+  }
+
+  /** An English refusal written by the platform in Chinese; "Forbidden: 您无权…" without its class. */
+  function refusalText(text) {
+    if (!text) return "";
+    return labels.refusal[text] || text.replace(/^[A-Za-z]+: /, "");
+  }
+
+  function outcomeText(e) {
+    const outcome = labels.outcome[e.outcome] || e.outcome;
+    const why = e.detail && e.detail.refused ? refusalText(e.detail.refused) : "";
+    return why ? outcome + "（" + why + "）" : outcome;
+  }
+
+  function reasonText(e) {
+    if (e.action === "layer.read" && e.detail && e.detail.returned !== undefined) {
+      return "返回 " + e.detail.returned + " 条（共 " + e.detail.matched + " 条）";
+    }
+    return refusalText(e.reason) || "—";
+  }
+
+  function cell(tr, cls, text) {
+    const td = document.createElement("td");
+    td.className = cls;
+    td.textContent = text;
+    tr.appendChild(td);
+    return td;
+  }
+
+  /** A small link in the object's cell: the entries about this object only. */
+  function onlyThisObject(td, e) {
+    if (!e.object_type || !e.object_id) return;
+    const link = document.createElement("a");
+    link.href = "#";
+    link.className = "az-only ms-1";
+    link.textContent = "只看此对象";
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      $("az-object-type").value = e.object_type;
+      $("az-object-id").value = e.object_id;
+      apply();
+    });
+    td.appendChild(link);
+  }
+
+  function row(e) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = e.id;
+    tr.dataset.outcome = e.outcome;
+    cell(tr, "az-time", zz.fmtTime(e.at, true));
+    cell(tr, "az-actor", e.actor_name);
+    cell(tr, "az-action", actionText(e));
+    const object = cell(tr, "az-object", objectText(e));
+    cell(tr, "az-outcome", outcomeText(e));
+    cell(tr, "az-reason", reasonText(e));
+    onlyThisObject(object, e);
+    return tr;
+  }
+
+  // ---- loading -------------------------------------------------------------------------------
+
+  function renderPage(page) {
+    const tbody = $("az-entries").querySelector("tbody");
+    tbody.textContent = "";
+    page.entries.forEach((e) => tbody.appendChild(row(e)));
+    st.matched = page.matched;
+    const pages = Math.max(1, Math.ceil(page.matched / pageSize()));
+    const current = Math.floor(st.offset / pageSize()) + 1;
+    $("az-empty").hidden = page.entries.length > 0;
+    $("az-matched").textContent = "共 " + page.matched + " 条";
+    $("az-page").textContent = "第 " + current + " / " + pages + " 页";
+    $("az-prev").disabled = st.offset === 0;
+    $("az-next").disabled = st.offset + pageSize() >= page.matched;
+  }
+
+  function refuse(error) {
+    $("az-entries").querySelector("tbody").textContent = "";
+    if (error instanceof zz.ApiError && error.status === 403) {
+      $("az-filters").hidden = true; // not an auditor: nothing to filter
+      $("az-results").hidden = true;
+    }
+    $("az-error").textContent = "无法查看审计日志：" + zz.errorText(error);
+    $("az-error").hidden = false;
+  }
+
+  async function load() {
+    const token = (st.token = (st.token || 0) + 1);
+    try {
+      const page = await zz.api(query());
+      if (token !== st.token) return; // a newer query was sent meanwhile
+      renderPage(page);
+      $("az-error").hidden = true;
+    } catch (error) {
+      if (token === st.token) refuse(error);
+    }
+  }
+
+  async function checkChain() {
+    const badge = $("az-chain");
+    try {
+      const check = await zz.api("/api/audit/verify");
+      badge.dataset.state = check.intact ? "intact" : "broken";
+      badge.textContent = check.intact
+        ? "审计日志完整（哈希链校验通过）"
+        : "审计日志被篡改：自第 " + check.first_bad_id + " 条记录起哈希链不符";
+    } catch (error) {
+      badge.hidden = true;
+    }
+  }
+
+  function apply(event) {
+    if (event) event.preventDefault();
+    st.filters = readFilters();
+    st.offset = 0;
+    load();
+  }
+
+  function init() {
+    fillChoices();
+    $("az-filters").addEventListener("submit", apply);
+    $("az-page-size").addEventListener("change", apply);
+    $("az-reset").addEventListener("click", function () {
+      $("az-filters").reset();
+      apply();
+    });
+    $("az-prev").addEventListener("click", function () {
+      st.offset = Math.max(0, st.offset - pageSize());
+      load();
+    });
+    $("az-next").addEventListener("click", function () {
+      st.offset += pageSize();
+      load();
+    });
+    st.filters = readFilters();
+    load();
+    checkChain();
+  }
+
+  init();
+})();
