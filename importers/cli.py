@@ -213,7 +213,8 @@ def import_file(
             help="网格或辖区文件是 --within 所指辖区的全部（如一个乡镇调整后的全部网格）："
             "库中该辖区内文件未列的同类单位一律撤销，其人员、在办案件等按点位改属新单位；"
             "视频点位文件（如雪亮工程平台的设备通道导出）是该辖区的全部摄像机：文件未列的在用点位"
-            "撤销（不再上图、不计统计，记录保留）。",
+            "撤销（不再上图、不计统计，记录保留）；特殊人群文件（如司法局的社区矫正人员名单）是"
+            "该辖区文件所列类别的全部人员：库中在册而文件未列的按导入当天注销（名单未列，记录保留）。",
         ),
     ] = False,
     again: Annotated[
@@ -258,10 +259,10 @@ def import_file(
     except MappingError as exc:
         error(exc)
         raise typer.Exit(code=2) from exc
-    if complete and (kind not in (*UNIT_KINDS, "video") or within is None):
+    if complete and (kind not in (*UNIT_KINDS, "video", "persons") or within is None):
         console.print(
-            "[bold red]错误：[/]--complete 只用于网格（grids）、辖区（jurisdictions）或视频点位"
-            "（video）文件，并须用 --within 指明文件是哪个辖区的全部，"
+            "[bold red]错误：[/]--complete 只用于网格（grids）、辖区（jurisdictions）、视频点位"
+            "（video）或特殊人群（persons）文件，并须用 --within 指明文件是哪个辖区的全部，"
             "如 --within 530424101 --complete",
             soft_wrap=True,
         )

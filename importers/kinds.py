@@ -39,7 +39,7 @@ from importers import vocabulary
 from importers.mapping import normalise_header, resolve_columns, usual_header
 from importers.places import grid_key, is_place_name, place_key
 from importers.rules import MissingColumns, RowChecks, ewkb_hex
-from importers.stations import STATION_NAME
+from importers.stations import INSTALL_ADDRESS, ORGANISATION, STATION_NAME
 from importers.values import (
     EXCEL_NUMBER_RULE,
     PHONE_RULE,
@@ -89,6 +89,7 @@ from layers.person_lookalikes import lookalike_notes
 from layers.person_register import ENDED, ENDED_UNDATED, ON, REGISTER
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
 from layers.unit_retirement import FORMER, FORMER_ON, RETIRED_ON, STATUS, SUCCESSOR
+from layers.unread_values import UNREAD
 from layers.worker_identity import WORKER_ROSTER
 
 
@@ -766,15 +767,26 @@ def _direction(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
 
 
 def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
+    """Read a camera list; a detail that cannot be read is left out, the camera kept.
+
+    Every field of :data:`_CAMERA_DETAILS` is optional (:meth:`RowChecks.leave_out_unread`):
+    a 摄像机类型 ``飞碟`` or a 在线状态 ``坏了吗`` is reported as repaired and left out, a camera
+    on record keeps its own value of it (:mod:`layers.unread_values`) and a new one gets the
+    default. The 所属组织 and 安装位置 are read only to be held to the point
+    (:func:`importers.stations.cameras_elsewhere`).
+    """
     codes = _device_codes(checks)
     _skip_recorders(checks, codes)
     codes = codes.reindex(checks.frame.index)
     checks.require_point()
     checks.code("device_id", parse_device_id, read=codes)
+    checks.leave_out_unread(*_CAMERA_DETAILS)
     area, places = _area_from(checks)
     ptz = checks.choice("ptz_type", PtzType)
     _checkpoints_note(checks, ptz)
     direction, azimuth = _direction(checks)
+    status = checks.choice("status", VideoStatus, default=VideoStatus.ONLINE.value)
+    status = status.where(~checks.unread_rows("status"), VideoStatus.ONLINE.value)
     records = _frame(
         checks,
         {
@@ -786,14 +798,19 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
             "azimuth_deg": azimuth,
             "fov_deg": checks.number("fov_deg", low=0.001, high=360).fillna(60.0),
             "range_m": checks.number("range_m", low=0.001).fillna(80.0),
-            "status": checks.choice("status", VideoStatus, default=VideoStatus.ONLINE.value),
+            "status": status,
             "stream_url": checks.text("stream_url"),
             **_points(checks, context),
             "area_code": area,
             **places,
+            ORGANISATION: checks.text("police_station"),
+            INSTALL_ADDRESS: checks.text("address"),
         },
     )
+    if checks.unread:
+        records[UNREAD] = checks.unread_fields()
     checks.duplicates("device_id", [codes])
+    checks.note_unread()
     # A list without a column says nothing of it: its default (or empty) value is a new camera's,
     # not a reason to reset the view or the state another list or an operator gave a camera.
     unsaid = _unsaid(checks, _CAMERA_DETAILS)
@@ -810,7 +827,7 @@ _CAMERA_DETAILS = (
     "status",
     "stream_url",
 )
-"""A camera's fields a list may leave out."""
+"""A camera's fields a list may leave out, or give in words that cannot be read (left out)."""
 
 
 # ------------------------------------------------------------------------------- cases
@@ -1457,6 +1474,21 @@ def _sealed(ids: pd.Series, keys: Keys) -> tuple[pd.Series, pd.Series, pd.Series
     return hashes.astype(object), masked.astype(object), sealed.astype(object)
 
 
+def _listed_hashes(ids: pd.Series, hashes: pd.Series, keys: Keys) -> pd.Series:
+    """Return ``hashes`` and those of the refused rows whose resident ID is valid.
+
+    A row refused for another field still names its person: a complete list strikes off only
+    those it does not name (:mod:`layers.person_roster`). Refused rows are never staged.
+    """
+    unhashed = ids.notna() & hashes.isna()
+    if not unhashed.any():
+        return hashes
+    valid = pd.Series(False, index=ids.index)
+    valid[unhashed] = valid_resident_ids(ids[unhashed].to_numpy(dtype=str))
+    named = ids[valid].map(lambda v: "\\x" + hash_resident_id(keys, v).hex())
+    return hashes.combine_first(named).astype(object)
+
+
 QUALIFIED_ATTRIBUTES = {
     PersonCategory.CORRECTION.value: ("correction_type", ("管制", "缓刑", "假释", "暂予监外执行")),
 }
@@ -1598,6 +1630,7 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
     checks.duplicates("resident_id", [category, ids])
     usable = ids.where(~checks.bad)
     hashes, masked, sealed = _sealed(usable, context.keys)
+    hashes = _listed_hashes(ids, hashes, context.keys)  # a refused row still lists its person
     records = _frame(
         checks,
         {
@@ -1965,13 +1998,22 @@ KINDS: dict[str, Kind] = {
             "wkt",
             "area_code",
             "township",
+            "address",
+            "police_station",
         ),
         _prepare_video,
         update=True,
         geometry="point",
+        helpers={UNREAD: "text", ORGANISATION: "text", INSTALL_ADDRESS: "text"},
         label="视频点位",
         required=("device_id", "name"),
-        headers={"device_id": "国标编码", "name": "点位名称", "direction_type": "监视方位"},
+        headers={
+            "device_id": "国标编码",
+            "name": "点位名称",
+            "direction_type": "监视方位",
+            "address": "安装位置",
+            "police_station": "所属组织",
+        },
     ),
     "cases": Kind(
         "cases",

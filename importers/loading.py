@@ -32,7 +32,10 @@ address begins with another county is refused on its address, as outside it or i
 the database lacks (:func:`importers.within.addresses_elsewhere`), not as 缺少所属辖区.
 
 A file of cameras is compared with the cameras in use of its area (:mod:`layers.camera_retirement`):
-with ``--complete`` (and no rejected row) those it does not list are retired, else named.
+with ``--complete`` (and no rejected row) those it does not list are retired, else named. A file of
+persons likewise with the persons on the register of its area and categories
+(:mod:`layers.person_roster`): with ``--complete`` (and no rejected row whose resident ID cannot be
+read) those it does not list are struck off, else counted.
 
 A grids or jurisdictions file without a boundary column loads (a list of names and leaders is
 a real file), but the new units it creates have no boundary, and nothing placed by its point
@@ -42,6 +45,7 @@ will lie in them: an :class:`Alarm` names them (:func:`unbounded_alarm`), in a d
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -63,6 +67,7 @@ from importers.moved_points import MOVED_KINDS, MOVED_M, moved_note, moved_probl
 from importers.names import Directories, address_places, resolve_names
 from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks
+from importers.stations import cameras_elsewhere
 from importers.within import (
     SOURCE_COLUMNS,
     UNIT_KINDS,
@@ -80,6 +85,7 @@ from layers import (
     grid_leaders,
     import_checks,
     person_register,
+    person_roster,
     point_moves,
     unit_retirement,
     visit_import,
@@ -98,6 +104,7 @@ from layers.bulk import (
 from layers.deferral import Deferred, defer, worth_deferring
 from layers.import_checks import OnRecord, PlacedPoints
 from layers.model.cases import CaseState
+from layers.unread_values import UNREAD, keep_recorded
 
 DEFAULT_TOLERANCE_M = 500.0
 """How far (metres) a point may lie outside its jurisdiction's boundary."""
@@ -141,7 +148,9 @@ class LoadOptions:
     complete : bool
         A file of units (or cameras) is the whole layer of ``within``: the units of its kind
         (the cameras) there that it leaves out are retired (:func:`layers.unit_retirement.retire`,
-        :func:`layers.camera_retirement.settle`).
+        :func:`layers.camera_retirement.settle`); a file of persons, the whole list of its
+        categories there: the persons it leaves out are struck off
+        (:func:`layers.person_roster.settle`).
     history : bool
         A file of cases is a record of the past: its rows still open at the source are
         concluded history (:mod:`layers.case_import`).
@@ -239,6 +248,8 @@ def load(
             records["import_id"] = options.import_id
         if kind.name == "video":  # a camera the file lists is in use (retired ones again)
             records = records.assign(**camera_retirement.IN_USE)
+        if kind.name == "persons" and person_register.REGISTER not in records:  # but listed
+            records = records.assign(**person_register.UNSAID)
         columns = [c for c in records.columns if not str(c).startswith("_")]
         point = kind.geometry if LON_COLUMN in records.columns else None
         if point is not None:
@@ -267,6 +278,10 @@ def load(
         if within is not None and given is not None:
             where = _Placed(name, columns, point, given, records)
             checks.add(_outside_within(conn, kind, where, checks, within, directories))
+        if UNREAD in records.columns:  # an unreadable detail: the record keeps its own value
+            keep_recorded(conn, name, kind.table.name, part.key, sorted(checks.unread))
+        if kind.name == "video":  # 所属组织 and 安装位置 held to the point that placed the row
+            cameras_elsewhere(conn, name, records, checks, directories)
         if kind.name == "grids":  # a name another grid in use of its village keeps
             codes = records["code"].combine_first(part.records["code"])
             complete = within.range if options.complete and within is not None else None
@@ -284,7 +299,7 @@ def load(
         corrected = _correct_visitors(conn, kind, stage, checks, options, rejected)
         if rejected:
             import_checks.delete_staged_rows(conn, stage.name, sorted(rejected))
-        if person_register.REGISTER in stage.part.records.columns:  # 在册状态: who left
+        if kind.name == "persons":  # 在册状态: who left, who returned
             checks.notes += person_register.settle_register(conn, stage.name).notes()
         if within is None and _place_column(kind) in stage.columns:
             column, above = _place_column(kind), kind.name not in UNIT_KINDS
@@ -372,8 +387,11 @@ def load(
             retired = unit_retirement.retire(conn, in_use, complete=complete, actor=options.user)
             checks.notes += retired.notes()
         if cameras is not None:
-            unread = _unread_cameras(checks, stage, rejected)
+            unread = _unread_keys(stage, rejected, "device_id", _refused_on(checks, "device_id"))
             checks.notes += _settle_cameras(conn, cameras, options, unread)
+        if kind.name == "persons":  # a complete list strikes off whom it no longer lists
+            unread = _unread_keys(stage, rejected, "id_hash")
+            checks.notes += _settle_persons(conn, stage, options, unread)
         if before is not None:
             checks.notes += grid_changes.settle(conn, kind.name, before).notes()
         if recognition is worker_identity.WORKER_ROSTER:  # leavers' accounts stop, audited
@@ -474,25 +492,69 @@ def _settle_cameras(
     国标编码 (``unread``), the file may name a camera on record under a mistyped code: nothing
     is retired, and the summary says why.
     """
-    within = options.within.code if options.within is not None else None
-    complete = options.complete and within is not None
+    within, complete, held_back = _whole_list(options, unread)
     return camera_retirement.settle(
         conn,
         cameras,
         within=within,
-        complete=complete and not unread,
-        held_back=complete and unread,
+        complete=complete,
+        held_back=held_back,
         import_id=options.import_id,
     ).notes()
 
 
-def _unread_cameras(checks: RowChecks, stage: _Staged, rejected: set[int]) -> bool:
-    """Tell whether a rejected row of cameras has no 国标编码 the file's list can be read by."""
-    header = checks.header("device_id")
-    wrong = {p.row for p in checks.problems if p.severity == "rejected" and p.column == header}
-    codes = stage.part.records["device_id"]
-    missing = {int(row) for row in codes.index[codes.isna()]}
-    return bool((wrong | missing) & rejected)
+def _settle_persons(
+    conn: psycopg.Connection[Any], stage: _Staged, options: LoadOptions, unread: bool
+) -> list[str]:
+    """Strike off the persons a ``--complete`` list of their category leaves out; say so.
+
+    A rejected row whose resident ID was read still lists its person (in every category of the
+    file if its own cannot be read). With a rejected row whose ID is missing or cannot be read
+    (``unread``), the file may name a person on record under a mistyped ID: nobody is struck
+    off, and the summary says why.
+    """
+    within, complete, held_back = _whole_list(options, unread)
+    listed = person_roster.Listed.of(stage.part.records[["category", "id_hash"]].itertuples(False))
+    return person_roster.settle(
+        conn,
+        listed,
+        stage.name,
+        within=within,
+        complete=complete,
+        held_back=held_back,
+        import_id=options.import_id,
+        user=options.user,
+    ).notes()
+
+
+def _whole_list(options: LoadOptions, unread: bool) -> tuple[str | None, bool, bool]:
+    """Return the ``--within`` code, whether the file is its whole list, whether held back.
+
+    ``--complete`` ends what the file does not list only when every row names what it lists:
+    with a rejected row whose key cannot be read (``unread``) nothing is ended (held back).
+    """
+    within = options.within.code if options.within is not None else None
+    complete = options.complete and within is not None
+    return within, complete and not unread, complete and unread
+
+
+def _refused_on(checks: RowChecks, field: str) -> set[int]:
+    """Return the rows rejected for their ``field``."""
+    header = checks.header(field)
+    return {p.row for p in checks.problems if p.severity == "rejected" and p.column == header}
+
+
+def _unread_keys(
+    stage: _Staged, rejected: set[int], column: str, wrong: Collection[int] = ()
+) -> bool:
+    """Tell whether a rejected row has no key (``column``) a complete list can be read by.
+
+    ``wrong``: the rows whose key was refused (a camera's 国标编码 stays in the records as
+    written; a person's resident-ID hash is missing where the ID cannot be read).
+    """
+    keys = stage.part.records[column]
+    missing = {int(row) for row in keys.index[keys.isna()]}
+    return bool((missing | set(wrong)) & rejected)
 
 
 def _opens_cases(stage: _Staged) -> bool:

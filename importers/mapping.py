@@ -450,6 +450,10 @@ KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "video": {  # a township's 设备编号 (read only when it holds 20-digit codes: importers.kinds)
         "device_id": ("设备编号", "国标编号", "国标设备编码"),
         "direction_type": ("监控方向", "监视方向", "拍摄方向"),
+        # a platform's 安装位置 (an address) and 所属组织 (a 派出所, a township's government),
+        # held to the point (importers.stations)
+        "address": ("安装位置", "安装地址", "安装地点", "点位地址"),
+        "police_station": ("所属组织", "所属机构", "组织机构"),
     },
     "workers": {  # a roster's 在岗状态: 在岗, 离岗 …; not a persons' column
         "status": ("在岗状态", "工作状态", "人员状态", "在岗情况"),

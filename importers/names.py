@@ -45,7 +45,7 @@ from geo.codes import division_level, parent_code
 from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME, UNIT_NAME
 from importers.places import Gazetteer, GridDirectory, GridPlace, Place, Preference
 from importers.rules import Problem, RowChecks
-from importers.stations import STATION_NAME, place_by_station
+from importers.stations import INSTALL_ADDRESS, STATION_NAME, place_by_station
 from layers import import_checks
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.import_checks import PlacedPoints, RetiredUnit
@@ -508,7 +508,8 @@ def address_places(
     Up to ``limit`` rows, spread over the file, whose address names one unit with a boundary
     (:meth:`importers.places.Gazetteer.in_address`). The address is evidence of where the
     point should be, independent of the point: a 12345 export with 经度/纬度 and 事发地址 but no
-    所属社区 can then be checked.
+    所属社区 can then be checked, and so can a camera list by its 安装位置
+    (:data:`importers.stations.INSTALL_ADDRESS`, read only for such checks).
 
     Parameters
     ----------
@@ -524,9 +525,10 @@ def address_places(
     PlacedPoints or None
         The points and units, ``None`` when no row qualifies.
     """
-    if not {"address", "area_code", LON_COLUMN}.issubset(records.columns):
+    written = "address" if "address" in records.columns else INSTALL_ADDRESS
+    if not {written, "area_code", LON_COLUMN}.issubset(records.columns):
         return None
-    unplaced = records["address"].notna() & records[LON_COLUMN].notna()
+    unplaced = records[written].notna() & records[LON_COLUMN].notna()
     unplaced &= records["area_code"].isna()
     for column in ("grid_code", "home_grid"):
         if column in records.columns:
@@ -536,7 +538,7 @@ def address_places(
         return None
     rows = rows.iloc[:: max(1, len(rows) // limit)]
     places, prefer = directories.places(), directories.preference()
-    codes = [places.in_address(str(a), prefer=prefer)[0] for a in rows["address"]]
+    codes = [places.in_address(str(a), prefer=prefer)[0] for a in rows[written]]
     found = [(i, c) for i, c in enumerate(codes) if c is not None]
     with_boundary = import_checks.bounded(directories.conn, [c for _, c in found])
     kept = [(i, c) for i, c in found if c in with_boundary]

@@ -98,9 +98,10 @@ class ImportOptions:
         Import a file imported before even when other files of its kind were imported since
         (whose newer data it would take back); otherwise it is refused (:func:`superseded`).
     complete : bool
-        ``--complete``: a file of grids or jurisdictions is the whole layer of ``within``; the
-        units of its kind there that it leaves out are retired
-        (:mod:`layers.unit_retirement`).
+        ``--complete``: the file is the whole layer of ``within``: grids or jurisdictions it
+        leaves out are retired (:mod:`layers.unit_retirement`), cameras too
+        (:mod:`layers.camera_retirement`), and persons of its categories are struck off
+        (:mod:`layers.person_roster`).
     history : bool
         ``--history``: a file of cases is a record of the past. Its rows the source calls
         settled are imported so; those it still calls open (正在调处, 办理中, 调解不成功,

@@ -8,6 +8,13 @@ The checks are vectorised over the whole column (pandas/numpy/shapely), so a mil
 seconds; a :class:`Problem` is built only for the failing rows. A row with any rejection is
 marked bad and left out of the load; later checks still run on it so that a clerk sees every
 reason at once.
+
+A kind may call some fields optional (:meth:`RowChecks.leave_out_unread`: a camera's type,
+bearing or state): a value of one that cannot be read does not reject its row. The value is
+left out, the row loads, and the report lists it as repaired (:data:`UNREAD_RULE`); the kind
+stages which fields each row left out (:meth:`RowChecks.unread_fields`), so that a record on
+file keeps its own value and a new one gets the default (:mod:`layers.unread_values`), and the
+summary counts such rows (:meth:`RowChecks.note_unread`).
 """
 
 from __future__ import annotations
@@ -249,6 +256,14 @@ camera's 方位角 as a point of the compass (``朝南`` 180°, ``东北`` 45°)
 _DEGREE_SIGN = r"(?<=[0-9])\s*(?:°|º|度)\s*$"
 """The unit after a bearing written in degrees (``225°``, ``225度``)."""
 
+UNREAD_RULE = "无法识别，未导入此项"
+"""Said after the rule a value of an optional field breaks: the row loads without it."""
+UNREAD_NOTE = (
+    "{rows} 行的选填项无法识别，未导入此项，其余照常导入（已有记录保留原值，新记录取默认值；"
+    "见报告）：{fields}"
+)
+"""The summary's count of the rows that left out a value (:meth:`RowChecks.note_unread`)."""
+
 EARLIEST = pd.Timestamp("1900-01-01", tz=SHANGHAI)
 """Dates before this are taken for mistyped years (``1024`` for ``2024``)."""
 
@@ -286,6 +301,11 @@ class RowChecks:
     unstored : list of str
         Columns the kind's checks found they do not store, though their header is one some
         field reads (a 罪名 in a roster of a category without one): not imported.
+    optional : frozenset of str
+        Fields whose unreadable value is left out rather than rejecting its row
+        (:meth:`leave_out_unread`).
+    unread : dict
+        Optional field → the rows whose value of it was left out.
     """
 
     year: NamedYear | None = None
@@ -315,6 +335,8 @@ class RowChecks:
         self.notes: list[str] = []
         self.bad = pd.Series(False, index=frame.index)
         self.unstored: list[str] = []
+        self.optional: frozenset[str] = frozenset()
+        self.unread: dict[str, set[int]] = {}
 
     # ----------------------------------------------------------------- access
 
@@ -369,13 +391,18 @@ class RowChecks:
         rule : str, callable or pandas.Series
             The rule, a function of the raw value returning it, or the rule of each row.
         severity : {'rejected', 'repaired', 'kept'}
-            Repaired and kept rows stay loadable.
+            Repaired and kept rows stay loadable. A rejection of an optional field's value
+            (:attr:`optional`) is a repair: the value is left out, the row loads.
         values : pandas.Series, optional
             Values to show (default: the field's text).
         """
         flags = pd.Series(np.asarray(mask, dtype=bool), index=self.frame.index)
         if not flags.any():
             return
+        left_out = severity == "rejected" and field in self.optional
+        if left_out:
+            severity = "repaired"
+            self.unread.setdefault(field, set()).update(int(r) for r in flags.index[flags])
         shown = self.text(field) if values is None else values
         for row, value in shown[flags].items():
             if isinstance(rule, pd.Series):
@@ -387,7 +414,7 @@ class RowChecks:
                     int(cast(int, row)),
                     self.header(field),
                     shown_value(field, value),
-                    text,
+                    f"{text}；{UNREAD_RULE}" if left_out else text,
                     severity,
                 )
             )
@@ -449,6 +476,61 @@ class RowChecks:
     def add_row_problem(self, row: int, column: str, value: object, rule: str) -> None:
         """Reject ``row`` for a problem found on a source column outside the mapped fields."""
         self.add([Problem(row, column, shown_value(column, value), rule)])
+
+    # ----------------------------------------------------------------- optional fields
+
+    def leave_out_unread(self, *fields: str) -> None:
+        """Make ``fields`` optional: a value of one that cannot be read no longer rejects its row.
+
+        Such a value is left out (the kind reads it as empty), the row loads, and the report
+        lists it as repaired, its rule followed by :data:`UNREAD_RULE`.
+
+        Parameters
+        ----------
+        *fields : str
+            The fields a row may load without (not its key, name or place).
+        """
+        self.optional = self.optional | frozenset(fields)
+
+    def unread_rows(self, field: str) -> pd.Series:
+        """Return whether each row's value of ``field`` was left out, unreadable."""
+        return pd.Series(self.frame.index.isin(list(self.unread.get(field, ()))), self.frame.index)
+
+    def unread_fields(self) -> pd.Series:
+        """Return the optional fields each row left out, comma-separated (``None``: none).
+
+        The staged helper column :data:`layers.unread_values.UNREAD` from which a record on
+        file keeps its own values of them.
+        """
+        left = pd.Series(None, index=self.frame.index, dtype=object)
+        for field in sorted(self.unread):
+            rows = self.unread_rows(field)
+            left[rows] = left[rows].map(lambda v, f=field: f if v is None else f"{v},{f}")
+        return left
+
+    def note_unread(self) -> None:
+        """Add to the summary how many loadable rows left out a value, and of which fields.
+
+        Examples
+        --------
+        >>> checks = RowChecks(pd.DataFrame({"状态": ["坏了", "在线"]}, index=[2, 3]),
+        ...                    {"status": "状态"})
+        >>> checks.leave_out_unread("status")
+        >>> checks.fail("status", checks.text("status") == "坏了", "必须是在线或离线")
+        >>> checks.note_unread()
+        >>> checks.notes[0].split("：")[-1], checks.problems[0].severity
+        ('状态 1 行', 'repaired')
+        """
+        counted = {
+            f: (self.unread_rows(f) & ~self.bad).sum() for f in self.optional if f in self.unread
+        }
+        counted = {f: int(n) for f, n in counted.items() if n}
+        if not counted:
+            return
+        rows = set().union(*(self.unread[f] for f in counted)) - set(self.bad.index[self.bad])
+        order = [f for f in self.columns if f in counted]  # the file's order
+        fields = "、".join(f"{self.header(f)} {counted[f]} 行" for f in order)
+        self.notes.append(UNREAD_NOTE.format(rows=len(rows), fields=fields))
 
     # ----------------------------------------------------------------- rules
 

@@ -183,6 +183,11 @@ _KIND_NOTES: dict[tuple[str, str], tuple[str, str]] = {
     ),
     ("workers", "name"): ("姓名", "张三"),
     ("video", "name"): ("点位名称", "复安路口"),
+    ("video", "address"): ("安装位置：地址，用于核对点位所在的乡镇（不保存）", ""),
+    ("video", "police_station"): (
+        "所属组织：派出所或乡镇（街道），用于核对点位所在的乡镇（不保存）",
+        "",
+    ),
     ("persons", "name"): ("姓名", "李四"),
 }
 """Notes of a field that means something else in one kind."""

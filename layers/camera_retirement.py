@@ -21,6 +21,9 @@ count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-s
   file's area (the ``--within`` area, else the townships its rows lie in) that the file does not
   list, and the option that would retire them.
 
+The area and the day are those of every complete list (:mod:`layers.complete_list`; the persons'
+is :mod:`layers.person_roster`).
+
 :func:`snapshot` is taken before the upsert, :func:`settle` after it.
 """
 
@@ -35,6 +38,7 @@ import psycopg
 from psycopg import sql
 
 from geo.codes import scope_range
+from layers.complete_list import TODAY, Area, file_area, import_day, in_townships_of
 
 IN_USE: dict[str, None] = {"retired_on": None, "retired_by": None}
 """Staged with every camera a file lists: the upsert puts a retired one back in use."""
@@ -48,10 +52,6 @@ INCOMPLETE_NOTE = (
 )
 """Said when ``--complete --partial`` loads a file with rejected rows whose 国标编码 cannot be
 read: nothing is retired (rows rejected for another reason still list their cameras)."""
-
-_TODAY = sql.SQL("(now() AT TIME ZONE 'Asia/Shanghai')::date")
-_LEVELS = (9, 6, 4, 2)
-"""Significant prefix lengths of township, county, city and province codes."""
 
 
 @dataclass(frozen=True)
@@ -99,19 +99,6 @@ class Before:
     listed: list[str]
     last_id: int
     retired: list[Camera]
-
-
-@dataclass(frozen=True)
-class Area:
-    """The area whose cameras a file is compared with: its code (12 digits) and name."""
-
-    code: str
-    name: str
-
-    @property
-    def label(self) -> str:
-        """``华宁县（530424000000）``."""
-        return f"{self.name}（{self.code}）"
 
 
 @dataclass
@@ -274,10 +261,8 @@ def settle(
     Settled
         What was retired, replaced, put back in use, and left out.
     """
-    row = conn.execute(sql.SQL("SELECT {}").format(_TODAY)).fetchone()
-    assert row is not None
-    settled = Settled(today=row[0], back=_back_in_use(conn, before), held_back=held_back)
-    area = _area(conn, before.staging, within)
+    settled = Settled(today=import_day(conn), back=_back_in_use(conn, before), held_back=held_back)
+    area = file_area(conn, before.staging, within)
     if area is None:
         return settled
     lo, hi = scope_range(area.code)
@@ -303,30 +288,6 @@ def _back_in_use(conn: psycopg.Connection[Any], before: Before) -> list[Camera]:
     return [c for c in before.retired if c.device_id in back]
 
 
-def _area(conn: psycopg.Connection[Any], staging: str, within: str | None) -> Area | None:
-    """Return the ``--within`` area, else the smallest unit holding the staged rows' townships."""
-    code = within or _common_unit(conn, staging)
-    if code is None:
-        return None
-    row = conn.execute("SELECT name FROM jurisdictions WHERE code = %s", (code,)).fetchone()
-    return Area(code, str(row[0]) if row else code)
-
-
-def _common_unit(conn: psycopg.Connection[Any], staging: str) -> str | None:
-    """Return the 12-digit code of the smallest unit holding every staged camera's township."""
-    rows = conn.execute(
-        sql.SQL(
-            "SELECT DISTINCT left(s.area_code, 9) FROM {staging} AS s WHERE s.area_code IS NOT NULL"
-        ).format(staging=sql.Identifier(staging))
-    ).fetchall()
-    towns = {str(r[0]) for r in rows}
-    for length in _LEVELS:
-        prefixes = {t[:length] for t in towns}
-        if len(prefixes) == 1:
-            return prefixes.pop().ljust(12, "0")
-    return None
-
-
 def _retire(
     conn: psycopg.Connection[Any], before: Before, area: tuple[str, str], import_id: int | None
 ) -> list[Camera]:
@@ -337,7 +298,7 @@ def _retire(
             " WHERE v.area_code >= %(lo)s AND v.area_code < %(hi)s AND v.retired_on IS NULL"
             " AND v.device_id NOT IN (SELECT unnest(%(listed)s::text[]))"
             " RETURNING v.device_id, v.name, v.retired_on"
-        ).format(today=_TODAY),
+        ).format(today=TODAY),
         {"run": import_id, "lo": area[0], "hi": area[1], "listed": before.listed},
     ).fetchall()
     return sorted((Camera(str(d), str(n), r) for d, n, r in rows), key=lambda c: c.device_id)
@@ -356,9 +317,7 @@ def _left_out(
     """
     towns: sql.Composable = sql.SQL("")
     if by_township:
-        towns = sql.SQL(
-            " AND left(v.area_code, 9) IN (SELECT left(s.area_code, 9) FROM {staging} AS s)"
-        ).format(staging=sql.Identifier(before.staging))
+        towns = sql.SQL(" AND ") + in_townships_of(before.staging, "v")
     rows = conn.execute(
         sql.SQL(
             "SELECT v.device_id, v.name FROM video_points AS v"

@@ -5,7 +5,10 @@ away or were struck off: such a person has left the register. ``persons.ended_on
 ``ended_reason`` why (as the roster wrote it); NULL while the person is followed up. A person
 who left stays on record, with their visits, but is off the map and out of the command KPIs and
 the follow-up counts (each of those queries says ``ended_on IS NULL``). A later roster that
-says 在册 again clears both: the person returned.
+says 在册 again clears both: the person returned. A person a complete list struck off
+(:data:`UNLISTED`, :mod:`layers.person_roster`) whom a later roster names is on the register
+again though the roster says nothing of it (no 在册状态 column, or an empty cell): being listed
+is what the striking-off lacked.
 
 An import stages, per roster row, what it says (:data:`REGISTER`); :func:`settle_register`
 brings the staged rows up to what is on record before the upsert, and counts the changes.
@@ -30,6 +33,13 @@ ENDED = "ended"
 ENDED_UNDATED = "ended_undated"
 """The person left it, the roster gives no date: the staged ``ended_on`` is the import day,
 unless the person had already left (then that day stays)."""
+UNLISTED = "名单未列"
+"""``ended_reason`` of a person a complete list of their category no longer lists
+(:mod:`layers.person_roster`): a roster's reasons are kept as written, this one the platform
+writes."""
+UNSAID: dict[str, None] = {"ended_on": None, "ended_reason": None, REGISTER: None}
+"""Staged with the rows of a roster without a 在册状态 or 注销日期 column: it says nothing of the
+register (:func:`settle_register` keeps what the person has), but it lists them."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +102,9 @@ def settle_register(conn: psycopg.Connection[Any], staging: str) -> RegisterChan
     """Bring staged persons up to the register as on record; return what the rows change.
 
     A row that says nothing of the register (NULL :data:`REGISTER`) keeps what the person
-    has; a row saying the person left, without a date, keeps the day a person who had already
-    left left. Run on the rows that will load (rejected ones deleted), before the upsert.
+    has, unless a complete list struck the person off (:data:`UNLISTED`): listed again, they
+    return. A row saying the person left, without a date, keeps the day a person who had
+    already left left. Run on the rows that will load (rejected ones deleted), before the upsert.
 
     Parameters
     ----------
@@ -115,7 +126,9 @@ def settle_register(conn: psycopg.Connection[Any], staging: str) -> RegisterChan
         sql.SQL(
             "UPDATE {s} AS s SET ended_on = p.ended_on, ended_reason = p.ended_reason"
             " FROM persons AS p WHERE {match} AND s.{register} IS NULL"
-        ).format(s=staged, match=match, register=register)
+            " AND p.ended_reason IS DISTINCT FROM %s"
+        ).format(s=staged, match=match, register=register),
+        (UNLISTED,),
     )
     conn.execute(
         sql.SQL(
@@ -136,9 +149,10 @@ def settle_register(conn: psycopg.Connection[Any], staging: str) -> RegisterChan
     returned = conn.execute(
         sql.SQL(
             "SELECT count(*) FROM {s} AS s JOIN persons AS p ON {match}"
-            " WHERE s.{register} = %s AND p.ended_on IS NOT NULL"
+            " WHERE p.ended_on IS NOT NULL"
+            " AND (s.{register} = %s OR s.{register} IS NULL AND p.ended_reason = %s)"
         ).format(s=staged, match=match, register=register),
-        (ON,),
+        (ON, UNLISTED),
     ).fetchone()
     left: Counter[str] = Counter()
     first_ended: Counter[str] = Counter()

@@ -334,8 +334,13 @@ def test_video_device_ids_and_area_from_point(db: Session, tmp_path: Path) -> No
     rejected = {p.row: p.rule for p in outcome.problems}
     assert set(rejected) == {3, 4, 6}
     assert rejected[3] == "必须是 20 位数字，实为 19 个字符"
-    assert rejected[4] == "必须是以下代码或名称之一：1 球机、2 半球、3 固定枪机、4 遥控枪机"
+    # an unreadable type or direction is left out: the camera loads (trial V F7)
+    unread = "；无法识别，未导入此项"
+    assert (
+        rejected[4] == "必须是以下代码或名称之一：1 球机、2 半球、3 固定枪机、4 遥控枪机" + unread
+    )
     assert rejected[6].startswith("必须是以下代码或名称之一：1 东、2 西、3 南、4 北、5 东南")
+    assert rejected[6].endswith(unread) and outcome.rejected_rows == 1
     points = db.execute(
         text(
             "SELECT device_id, area_code, ptz_type, direction_type, position_type "
@@ -344,7 +349,9 @@ def test_video_device_ids_and_area_from_point(db: Session, tmp_path: Path) -> No
     ).all()
     assert [tuple(p) for p in points] == [
         ("53042400001320000001", VILLAGE, 1, 4, 10),
+        ("53042400001320000003", VILLAGE, None, None, None),
         ("53042400001320000004", "530424100002", 3, 5, 8),
+        ("53042400001320000005", "530424100002", 2, None, None),
     ]
 
 
