@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from geo.codes import division_level, enclosing_code, prefix_length
 from layers import case_import, cases, deadlines, hotspot_current, visits_due, workflow
 from layers.errors import no_jurisdiction
-from layers.model import Level
+from layers.model import Level, Role
 from layers.workflow import Actor
 
 _OPEN = ", ".join(f"'{s}'" for s in sorted(workflow.OPEN_STATES))
@@ -177,12 +177,17 @@ def _fold(target: dict[str, Any], name: str, row: Any) -> None:
 
 
 def _suppress_person_counts(kpis: list[dict[str, Any]], actor: Actor) -> None:
-    """Blank the special-population counts the actor may not see exactly (analysts: < 3)."""
+    """Blank the special-population counts the actor may not see exactly (analysts: < 3).
+
+    A department, which may not read the special-population layer at all
+    (:func:`layers.catalog.readable`), gets none of them.
+    """
     from layers import trends  # layers.trends imports this module
 
     min_count = trends.min_count_for(actor)
+    shown = actor.role != Role.DEPARTMENT
     for kpi in kpis:
-        kpi["overdue_visits"] = trends.suppress(kpi["overdue_visits"], min_count)
+        kpi["overdue_visits"] = trends.suppress(kpi["overdue_visits"], min_count) if shown else None
 
 
 def _case_json(

@@ -195,6 +195,8 @@ def test_analyst_gets_no_small_overdue_visit_counts(world: Session) -> None:
         counts = overdue("analyst", code)
         assert None in counts
         assert all(n is None or n == 0 or n >= 3 for n in counts)
+        # a department, which has no business with these persons, gets no count at all
+        assert set(overdue("department", code)) == {None}
 
 
 # ---- F13: the heat map
