@@ -1,11 +1,14 @@
 """User accounts: creation under a password policy, argon2 hashes, login with lockout.
 
 Who may hold the unmask permission (read a special-population person's clear name and resident
-ID, with a reason, audited: :mod:`layers.disclosure`) is one rule, :data:`UNMASK_ROLES`: the
-roles that direct or visit the people of their scope, 指挥中心值班员, 乡镇调度员 and 网格员 (for
-the scope of their own account). A department, an analyst, an administrator or an auditor is
-never given it (:func:`unmask_refusal`, checked by :func:`create_user` and :func:`set_unmask`,
-which also takes it back), and a flag such a role carries has no effect
+ID, with a reason, audited: :mod:`layers.disclosure`) is one rule, :func:`may_hold_unmask`: the
+roles that direct or visit the people of their scope (:data:`UNMASK_ROLES`: 指挥中心值班员,
+乡镇调度员 and 网格员, for the scope of their own account), in a scope of a county or below:
+the accounts that see the persons layer one by one
+(:func:`layers.catalog.sees_persons_individually`, the same rule). A department, an analyst, an
+administrator or an auditor, and a province or city account (which reads persons as counts
+only), is never given it (:func:`unmask_refusal`, checked by :func:`create_user` and
+:func:`set_unmask`, which also takes it back), and a flag such an account carries has no effect
 (:func:`unmask_effective`).
 
 The default :class:`PasswordPolicy` follows the MLPS 2.0 (等保 2.0) level-3 profile commonly
@@ -29,6 +32,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from geo.codes import division_level
 from layers.errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -37,7 +41,7 @@ from layers.errors import (
     NotFound,
     WeakPassword,
 )
-from layers.model import Jurisdiction, Role, User, Worker
+from layers.model import Jurisdiction, Level, Role, User, Worker
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,50}$")
 """User names: 2–50 letters, digits, ``_ . -`` or CJK ideographs."""
@@ -57,29 +61,37 @@ UNMASK_ROLES: frozenset[str] = frozenset({Role.COMMANDER, Role.DISPATCHER, Role.
 """The roles that may hold the unmask permission: those that direct or visit their scope."""
 
 
-def may_hold_unmask(role: str) -> bool:
-    """Return whether an account of ``role`` may be given the unmask permission.
+def may_hold_unmask(role: str, scope_code: str) -> bool:
+    """Return whether an account of ``role`` at ``scope_code`` may hold the unmask permission.
 
     Parameters
     ----------
     role : str
         A :class:`layers.model.Role` code.
+    scope_code : str
+        12-digit code of the account's scope.
 
     Returns
     -------
     bool
-        True for the roles of :data:`UNMASK_ROLES`.
+        True for the roles of :data:`UNMASK_ROLES` in a scope where they see the persons one
+        by one (:func:`layers.catalog.sees_persons_individually`: a county or below).
 
     Examples
     --------
-    >>> may_hold_unmask("commander"), may_hold_unmask("department")
+    >>> county, city = "530424000000", "530400000000"
+    >>> may_hold_unmask("commander", county), may_hold_unmask("department", county)
     (True, False)
+    >>> may_hold_unmask("commander", city)
+    False
     """
-    return role in UNMASK_ROLES
+    from layers import catalog  # layers.catalog imports layers.cases, which imports this module
+
+    return role in UNMASK_ROLES and catalog.sees_persons_individually(role, scope_code)
 
 
-def unmask_effective(role: str, *, can_unmask: bool) -> bool:
-    """Return whether an account may really read clear data: it holds the flag, its role may.
+def unmask_effective(role: str, *, can_unmask: bool, scope_code: str) -> bool:
+    """Return whether an account may really read clear data: it holds the flag, and may hold it.
 
     Parameters
     ----------
@@ -87,47 +99,66 @@ def unmask_effective(role: str, *, can_unmask: bool) -> bool:
         The account's role code.
     can_unmask : bool
         The account's unmask flag.
+    scope_code : str
+        12-digit code of the account's scope.
 
     Returns
     -------
     bool
-        False for a flag on a role outside :data:`UNMASK_ROLES` (given before the rule).
+        False for a flag on an account that may not hold it (:func:`may_hold_unmask`: given
+        before the rule).
 
     Examples
     --------
-    >>> unmask_effective("grid_worker", can_unmask=True)
+    >>> unmask_effective("grid_worker", can_unmask=True, scope_code="530424101001")
     True
-    >>> unmask_effective("analyst", can_unmask=True)
+    >>> unmask_effective("analyst", can_unmask=True, scope_code="530424000000")
+    False
+    >>> unmask_effective("commander", can_unmask=True, scope_code="530000000000")
     False
     """
-    return can_unmask and may_hold_unmask(role)
+    return can_unmask and may_hold_unmask(role, scope_code)
 
 
-def unmask_refusal(role: str) -> str | None:
-    """Return why an account of ``role`` cannot be given the unmask permission, or None.
+def unmask_refusal(role: str, scope_code: str) -> str | None:
+    """Return why an account of ``role`` at ``scope_code`` cannot hold the unmask permission.
 
     Parameters
     ----------
     role : str
         A :class:`layers.model.Role` code.
+    scope_code : str
+        12-digit code of the account's scope.
 
     Returns
     -------
     str or None
-        The refusal in Chinese, naming the roles that may; None for a role that may.
+        The refusal in Chinese, naming the roles, or the levels, that may; None for an account
+        that may.
 
     Examples
     --------
-    >>> unmask_refusal("department")
+    >>> unmask_refusal("department", "530424000000")
     '部门处置人员不能查看个人信息明文：此权限只能授予指挥中心值班员、乡镇调度员、网格员'
-    >>> unmask_refusal("dispatcher") is None
+    >>> print(unmask_refusal("commander", "530400000000"))
+    市级账号不能查看个人信息明文：此权限只能授予县、乡镇、村社区级的账号（省、市级账号只能查看特殊人群的汇总数）
+    >>> unmask_refusal("dispatcher", "530424100000") is None
     True
     """
-    if may_hold_unmask(role):
+    if may_hold_unmask(role, scope_code):
         return None
     labels = Role.labels()
-    may = "、".join(label for code, label in labels.items() if code in UNMASK_ROLES)
-    return f"{labels.get(role, role)}不能查看个人信息明文：此权限只能授予{may}"
+    if role not in UNMASK_ROLES:
+        may = "、".join(label for code, label in labels.items() if code in UNMASK_ROLES)
+        return f"{labels.get(role, role)}不能查看个人信息明文：此权限只能授予{may}"
+    from layers.catalog import VISITING_FROM_LEVEL as narrow  # see may_hold_unmask
+
+    allowed = "、".join(level.label for level in Level if level >= narrow)
+    wide = "、".join(level.label for level in Level if level < narrow)
+    return (
+        f"{Level(division_level(scope_code)).label}级账号不能查看个人信息明文："
+        f"此权限只能授予{allowed}级的账号（{wide}级账号只能查看特殊人群的汇总数）"
+    )
 
 
 @dataclass(frozen=True)
@@ -328,7 +359,8 @@ def create_user(
         Name shown in the console and in logs.
     can_unmask : bool
         Whether the user may read sealed personal data (with a reason, audited); only for
-        the roles of :data:`UNMASK_ROLES`.
+        the accounts :func:`may_hold_unmask` allows (roles of :data:`UNMASK_ROLES`, a scope of
+        a county or below).
     worker_id : int, optional
         The worker record of a grid-worker account.
     policy : PasswordPolicy, optional
@@ -343,8 +375,8 @@ def create_user(
     ------
     InvalidInput
         Bad user name, role or display name, a retired scope (:func:`retired_unit_refusal`),
-        or the unmask permission for a role that may not hold it
-        (:func:`unmask_refusal`).
+        or the unmask permission for an account that may not hold it (its role or its scope
+        level, :func:`unmask_refusal`).
     WeakPassword
         The password breaks the policy.
     NotFound
@@ -359,12 +391,12 @@ def create_user(
         raise InvalidInput(f"角色无效，可选：{codes}")
     if not display_name.strip() or len(display_name) > 50:
         raise InvalidInput("显示名称应为 1–50 个字")
-    refused_unmask = unmask_refusal(role) if can_unmask else None
-    if refused_unmask is not None:
-        raise InvalidInput(refused_unmask)
     (policy or PasswordPolicy()).check(password, username)
     if session.get(Jurisdiction, scope_code) is None:
         raise NotFound(f"辖区 {scope_code} 不存在")
+    refused_unmask = unmask_refusal(role, scope_code) if can_unmask else None
+    if refused_unmask is not None:
+        raise InvalidInput(refused_unmask)
     retired = retired_unit_refusal(session, scope_code)
     if retired is not None:
         raise InvalidInput(retired)
@@ -414,9 +446,9 @@ def set_unmask(session: Session, user: User, *, allowed: bool) -> bool:
     Raises
     ------
     InvalidInput
-        Giving it to a role that may not hold it.
+        Giving it to an account that may not hold it (its role or its scope level).
     """
-    refused = unmask_refusal(user.role) if allowed else None
+    refused = unmask_refusal(user.role, user.scope_code) if allowed else None
     if refused is not None:
         raise InvalidInput(refused)
     if user.can_unmask == allowed:

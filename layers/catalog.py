@@ -12,6 +12,10 @@ a county or below (:data:`VISITING_FROM_LEVEL`): their features (masked) from th
 only; a province or city commander sees their hexagon counts, as an analyst does, small counts
 suppressed; a department (部门处置人员, summoned to handle cases) sees neither. Every read of
 its features through the OGC API is audited, one entry per request (``audit_reads``).
+:func:`sees_persons_individually` is this rule, the one place that says who may see persons
+one by one: the unmask right follows it (:func:`layers.accounts.may_hold_unmask`: no province
+or city account reads a person in clear), and every reader it refuses gets special-population
+counts with small counts suppressed (:func:`layers.trends.min_count_for`).
 """
 
 from __future__ import annotations
@@ -443,6 +447,36 @@ def readable(
     if scope_code is not None and division_level(scope_code) < collection.feature_from_level:
         return aggregated
     return True
+
+
+def sees_persons_individually(role: str, scope_code: str) -> bool:
+    """Whether ``role`` at ``scope_code`` may see special-population persons one by one.
+
+    The rule of the ``persons`` layer's features (:func:`readable`): a visiting role
+    (:data:`VISITING_ROLES`) in a scope of :data:`VISITING_FROM_LEVEL` (county) or below.
+
+    Parameters
+    ----------
+    role : str
+        A role code.
+    scope_code : str
+        12-digit code of the user's scope.
+
+    Returns
+    -------
+    bool
+        False for the roles and the wide scopes that read persons as counts only, or not at all.
+
+    Examples
+    --------
+    >>> sees_persons_individually("grid_worker", "530424101001")
+    True
+    >>> sees_persons_individually("commander", "530400000000")
+    False
+    >>> sees_persons_individually("analyst", "530424000000")
+    False
+    """
+    return readable(role, COLLECTIONS["persons"], scope_code=scope_code)
 
 
 def counts_only(role: str, collection: Collection, *, scope_code: str) -> bool:

@@ -4,13 +4,16 @@ Masked data is all anyone sees by default (:mod:`layers.catalog` masks names and
 in the SQL). Reading the clear resident ID and name needs the unmask permission and a reason;
 every attempt, allowed or refused, is written to the audit log, without the personal data.
 
-Who may hold the unmask permission is one rule, :data:`layers.accounts.UNMASK_ROLES`: the
+Who may hold the unmask permission is one rule, :func:`layers.accounts.may_hold_unmask`: the
 roles that direct or visit the people of their scope (指挥中心值班员, 乡镇调度员, and a 网格员
-for the scope of their own account). A department (部门处置人员), an analyst, an administrator
-or an auditor never holds it: an account is not given it (:func:`layers.accounts.create_user`,
-``zongzhi user grant-unmask``), and :func:`unmask_person` refuses such a reader even if its
-account carries the flag (set before the rule): a flag the role makes void has no effect
-(:func:`layers.accounts.unmask_effective`).
+for the scope of their own account) in a scope of a county or below, the same rule as the
+persons layer's features (:func:`layers.catalog.sees_persons_individually`). A department
+(部门处置人员), an analyst, an administrator or an auditor, and a province or city account
+(which reads persons as counts only), never holds it: an account is not given it
+(:func:`layers.accounts.create_user`, ``zongzhi user grant-unmask``), and :func:`unmask_person`
+refuses such a reader even if its account carries the flag (set before the rule): a flag its
+role or its scope makes void has no effect (:func:`layers.accounts.unmask_effective`); the
+refusal of a wide scope names the levels that may.
 """
 
 from __future__ import annotations
@@ -23,13 +26,15 @@ from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 from layers import audit
-from layers.accounts import unmask_effective
+from layers.accounts import UNMASK_ROLES, unmask_effective, unmask_refusal
 from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.model import Person, PersonCategory
 from layers.secrets import Keys, unseal
 
 MIN_REASON_LENGTH = audit.MIN_REASON_LENGTH
 """A shorter reason (after trimming) is refused; see :func:`layers.audit.check_reason`."""
+NO_PERMISSION = "您没有查看完整个人信息的权限"
+"""The refusal of a reader without the permission, or whose role makes the flag void."""
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,18 @@ def _refuse(session: Session, reader: Reader, person_id: int, reason: str, why: 
     )
 
 
+def _permission_refusal(reader: Reader) -> tuple[str, str] | None:
+    """Return why (for the audit log) and the message, if ``reader`` may not unmask; or None."""
+    if unmask_effective(reader.role, can_unmask=reader.can_unmask, scope_code=reader.scope_code):
+        return None
+    if not reader.can_unmask:
+        return "no unmask permission", NO_PERMISSION
+    if reader.role not in UNMASK_ROLES:
+        return "role may not unmask", NO_PERMISSION
+    wide = unmask_refusal(reader.role, reader.scope_code) or NO_PERMISSION  # names the levels
+    return "scope too wide to unmask", wide
+
+
 def unmask_person(
     session: Session, reader: Reader, person_id: int, *, reason: str, keys: Keys
 ) -> UnmaskedPerson:
@@ -137,17 +154,19 @@ def unmask_person(
     Raises
     ------
     Forbidden
-        No unmask permission, or a role outside :data:`layers.accounts.UNMASK_ROLES`.
+        No unmask permission, a role outside :data:`layers.accounts.UNMASK_ROLES`, or a scope
+        above a county (:func:`layers.accounts.may_hold_unmask`).
     InvalidInput
         No real reason stated (:func:`layers.audit.check_reason`).
     NotFound
         No such person in the reader's scope.
     """
     reason = reason.strip()
-    if not unmask_effective(reader.role, can_unmask=reader.can_unmask):
-        why = "role may not unmask" if reader.can_unmask else "no unmask permission"
+    refused = _permission_refusal(reader)
+    if refused is not None:
+        why, message = refused
         _refuse(session, reader, person_id, reason, why)
-        raise Forbidden("您没有查看完整个人信息的权限")
+        raise Forbidden(message)
     try:
         reason = audit.check_reason(reason)
     except InvalidInput:

@@ -32,9 +32,11 @@ boundary changes it), so the command view's stored runs and alerts are left alon
 
 Case counts are shown exactly to every role, analysts included: a count per unit and period
 says nothing about a person. Only a count per H3 cell, which places cases within a few hundred
-metres like the hexagons of the map's case layer (``api.routers.tiles``), is suppressed for
-analysts below :data:`ANALYST_MIN_COUNT` (``None``); the special-population counts beside the
-trends are (:mod:`layers.trend_tables`). No function here returns an individual case.
+metres like the hexagons of the map's case layer (``api.routers.tiles``), is suppressed below
+:data:`ANALYST_MIN_COUNT` (``None``) for every reader who may not see the special-population
+persons one by one (analysts, province and city accounts: :func:`min_count_for`); the
+special-population counts beside the trends are (:mod:`layers.trend_tables`). No function here
+returns an individual case.
 """
 
 from __future__ import annotations
@@ -61,9 +63,9 @@ from geo.spacetime import SpaceTimeCube
 from geo.trends import MIN_SERIES_LENGTH
 from geo.units import count_in_h3
 from geo.weights import h3_ring
-from layers import cases, command
+from layers import cases, catalog, command
 from layers.errors import InvalidInput, no_jurisdiction
-from layers.model import Channel, Role
+from layers.model import Channel
 from layers.workflow import Actor
 
 CENTRE_TZ = ZoneInfo("Asia/Shanghai")
@@ -358,7 +360,9 @@ def min_count_for(actor: Actor) -> int:
 
     Case counts per unit and period are shown exactly to everyone; this applies to the counts
     that place cases within a cell (as on the map's hexagon layer) and to special-population
-    counts.
+    counts. Every reader who may not see the persons one by one
+    (:func:`layers.catalog.sees_persons_individually`) gets them suppressed: an analyst, a
+    commander of a province or a city (hexagon counts only on the map), a department.
 
     Parameters
     ----------
@@ -368,9 +372,19 @@ def min_count_for(actor: Actor) -> int:
     Returns
     -------
     int
-        1 for operational roles, :data:`ANALYST_MIN_COUNT` for analysts.
+        1 for those who read the persons individually (visiting roles of a county or below),
+        :data:`ANALYST_MIN_COUNT` for everyone else.
+
+    Examples
+    --------
+    >>> min_count_for(Actor(None, "值班员", "commander", "530424000000"))
+    1
+    >>> min_count_for(Actor(None, "值班员", "commander", "530400000000"))
+    3
     """
-    return ANALYST_MIN_COUNT if actor.role == Role.ANALYST else 1
+    if catalog.sees_persons_individually(actor.role, actor.scope_code):
+        return 1
+    return ANALYST_MIN_COUNT
 
 
 def suppress(value: int, min_count: int) -> int | None:

@@ -5,10 +5,11 @@ Plugged into the root command line through the ``zongzhi.commands`` entry point
 connection) and every change is written to the audit log with the operating-system user who
 ran the command as its actor (:func:`layers.cli_session.os_user`). The unmask permission
 follows :func:`layers.accounts.unmask_refusal`: ``add --unmask`` and ``grant-unmask`` refuse
-a role that may not hold it, ``revoke-unmask`` takes it back from any account, and ``list``
-says 可看明文 only of an account that can really unmask (明文权限无效 of a flag its role makes
-void). SQLAlchemy and the model are imported when a command runs (``zongzhi --help`` loads this
-module).
+a role that may not hold it, and an account above a county (省、市级, which reads persons as
+counts only), naming the levels that may; ``revoke-unmask`` takes it back from any account,
+and ``list`` says 可看明文 only of an account that can really unmask (明文权限无效 of a flag its
+role or its scope makes void). SQLAlchemy and the model are imported when a command runs
+(``zongzhi --help`` loads this module).
 """
 
 from __future__ import annotations
@@ -65,8 +66,8 @@ def add(
         False,
         "--unmask",
         help=(
-            "可查看加密的个人信息明文（仅限指挥中心值班员、乡镇调度员、网格员；"
-            "每次须填写理由，并记入审计日志）。"
+            "可查看加密的个人信息明文（仅限县、乡镇、村社区级的指挥中心值班员、乡镇调度员、"
+            "网格员；每次须填写理由，并记入审计日志）。"
         ),
     ),
     worker_id: int | None = typer.Option(
@@ -83,7 +84,9 @@ def add(
         scope = written_division_code(scope)
     except CodeError as exc:
         raise fail(str(exc)) from exc
-    refused_unmask = accounts.unmask_refusal(role) if unmask and role in Role.labels() else None
+    refused_unmask = (
+        accounts.unmask_refusal(role, scope) if unmask and role in Role.labels() else None
+    )
     if refused_unmask is not None:  # said before the password is asked
         raise fail(refused_unmask)
     password = _read_password(password_stdin)
@@ -156,7 +159,7 @@ def list_users() -> None:
                 user.display_name,
                 roles.get(user.role, user.role),
                 f"{unit}\n{user.scope_code}",
-                _state(user.active, user.locked_until) + _unmask_state(user.role, user.can_unmask),
+                _state(user.active, user.locked_until) + _unmask_state(user),
             )
     console.print(table)
 
@@ -170,13 +173,14 @@ def _state(active: bool, locked_until: datetime | None) -> str:
     return f"锁定至 {locked_until.astimezone(CHINA):%m-%d %H:%M}"
 
 
-def _unmask_state(role: str, can_unmask: bool) -> str:
-    """Return the second line of an account's state: 可看明文, 明文权限无效 (role), or nothing."""
+def _unmask_state(user: User) -> str:
+    """Return the second line of an account's state: 可看明文, 明文权限无效, or nothing."""
     from layers.accounts import unmask_effective
 
-    if not can_unmask:
+    if not user.can_unmask:
         return ""
-    return "\n可看明文" if unmask_effective(role, can_unmask=True) else "\n明文权限无效"
+    effective = unmask_effective(user.role, can_unmask=True, scope_code=user.scope_code)
+    return "\n可看明文" if effective else "\n明文权限无效"
 
 
 def _account(session: Session, name: str) -> User:
@@ -249,7 +253,7 @@ def _set_unmask(name: str, allowed: bool) -> None:
 
 
 def grant_unmask(name: str = typer.Argument(..., help="登录名。")) -> None:
-    """Give NAME the unmask permission (commanders, dispatchers and grid workers only)."""
+    """Give NAME the unmask permission (commanders, dispatchers, grid workers; county or below)."""
     _set_unmask(name, True)
 
 
@@ -280,7 +284,10 @@ def register(app: typer.Typer) -> None:
     group.command("disable", help="停用账号 NAME：不能再登录，已登录的也随即失效。")(disable)
     group.command(
         "grant-unmask",
-        help="授予账号 NAME 查看个人信息明文的权限（仅限指挥中心值班员、乡镇调度员、网格员）。",
+        help=(
+            "授予账号 NAME 查看个人信息明文的权限"
+            "（仅限县、乡镇、村社区级的指挥中心值班员、乡镇调度员、网格员）。"
+        ),
     )(grant_unmask)
     group.command(
         "revoke-unmask", help="收回账号 NAME 查看个人信息明文的权限（如调岗），已登录的随即失效。"

@@ -8,6 +8,10 @@
 * F4: the unmask is a POST with the reason in the body; GET answers 405 without echoing;
   a reason must be a real (Chinese) reason.
 * F5: the auditor filters the log by object and sees a person's masked name and category.
+* Re-trial N1: a province or city commander whose account carries the unmask flag unmasks
+  nobody (403 naming the levels), and ``/api/me`` does not offer it the right.
+* Re-trial N2: a province or city commander (persons as counts only) gets no overdue-visit count
+  below 3 either, from the command feed or the trends view.
 """
 # ruff: noqa: F811
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import mapbox_vector_tile
 import pytest
@@ -23,12 +28,15 @@ from playwright.sync_api import expect
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from layers import audit, command, command_map
+from api.auth import issue_token
+from api.settings import ApiSettings
+from layers import accounts, audit, command, command_map, trend_tables, trends
 from layers.errors import InvalidInput
 from layers.model import AuditEntry
 from tests.api_fixtures import (  # noqa: F401
     CITY,
     COUNTY_A,
+    PROVINCE,
     TOWN_A1,
     ApiWorld,
     api_client,
@@ -41,7 +49,10 @@ from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_command import V1, world  # noqa: F401
+from tests.workflow_data import CITY as WORKFLOW_CITY
+from tests.workflow_data import COUNTY as WORKFLOW_COUNTY
 from tests.workflow_data import NOW, actor, township
+from tests.workflow_data import PROVINCE as WORKFLOW_PROVINCE
 from web.maps import layer_config
 
 Headers = Callable[[str], dict[str, str]]
@@ -199,6 +210,46 @@ def test_analyst_gets_no_small_overdue_visit_counts(world: Session) -> None:
         assert set(overdue("department", code)) == {None}
 
 
+def _small(counts: list[int | None]) -> list[int | None]:
+    return [n for n in counts if n is not None and 0 < n < 3]
+
+
+@pytest.mark.parametrize("scope", [WORKFLOW_CITY, WORKFLOW_PROVINCE])
+def test_wide_commanders_get_no_small_overdue_visit_counts(world: Session, scope: str) -> None:
+    def overdue(who: str, code: str) -> list[int | None]:
+        feed = command.feed(world, code, actor=actor("commander", who), now=NOW)
+        return [feed["unit"]["kpis"]["overdue_visits"]] + [
+            c["kpis"]["overdue_visits"] for c in feed["children"]
+        ]
+
+    for code in (township(), V1):
+        assert _small(overdue(WORKFLOW_COUNTY, code))  # the county commander sees the 2s
+        counts = overdue(scope, code)
+        assert None in counts and not _small(counts)
+
+
+def _visit_counts(body: dict[str, object]) -> list[int | None]:
+    grids = body["grids"]
+    assert isinstance(grids, list)
+    counts = [body["total"], body["overdue"]]
+    return counts + [g[k] for g in grids for k in ("persons", "overdue")]
+
+
+@pytest.mark.parametrize("scope", [WORKFLOW_CITY, WORKFLOW_PROVINCE])
+def test_wide_commanders_get_no_small_counts_in_the_visits_trend(
+    world: Session, scope: str
+) -> None:
+    def visits(who: str, role: str = "commander") -> list[int | None]:
+        min_count = trends.min_count_for(actor(role, who))  # as the trends view asks
+        return _visit_counts(
+            trend_tables.overdue_visits(world, township(), now=NOW, min_count=min_count)
+        )
+
+    assert _small(visits(WORKFLOW_COUNTY))  # the county commander sees the 1s and 2s
+    for counts in (visits(scope), visits(WORKFLOW_COUNTY, "analyst")):
+        assert None in counts and not _small(counts)
+
+
 # ---- F13: the heat map
 
 
@@ -298,6 +349,45 @@ def test_check_reason_accepts_a_chinese_reason() -> None:
     assert audit.check_reason("12345热线回访") == "12345热线回访"
     with pytest.raises(InvalidInput):
         audit.check_reason("ABCD-1234")
+
+
+def _flagged_province_commander(database: SuiteDatabase, api_settings: ApiSettings) -> str:
+    """A province commander whose account carries the unmask flag (set before the rule)."""
+    with Session(database.owner) as session, session.begin():
+        user_id = session.scalar(text("SELECT id FROM users WHERE username = 'pex_province_flag'"))
+        if user_id is None:
+            user_id = accounts.create_user(
+                session,
+                username="pex_province_flag",
+                password="Zz-Province-Flag-2026!",
+                role="commander",
+                scope_code=PROVINCE,
+                display_name="省级值班员",
+            ).id
+        session.execute(text("UPDATE users SET can_unmask = true WHERE id = :i"), {"i": user_id})
+    return issue_token(api_settings, int(user_id), now=datetime.now(UTC)).token
+
+
+def test_a_province_commander_with_a_void_flag_unmasks_nobody(
+    api_client: TestClient,
+    auth_headers: Headers,
+    api_world: ApiWorld,
+    api_settings: ApiSettings,
+    database: SuiteDatabase,
+) -> None:
+    headers = {"Authorization": f"Bearer {_flagged_province_commander(database, api_settings)}"}
+    me = api_client.get("/api/me", headers=headers)
+    assert me.status_code == 200 and me.json()["can_unmask"] is False
+    assert api_client.get("/api/me", headers=auth_headers("cmd_a_unmask")).json()["can_unmask"]
+    person = _in_scope_person(api_world)
+    refused = api_client.post(
+        f"/api/persons/{person}/unmasked", json={"reason": "核实走访对象身份"}, headers=headers
+    )
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["detail"].startswith("省级账号不能查看个人信息明文")
+    assert "县、乡镇、村社区" in refused.json()["detail"]
+    assert api_world.names[person] not in refused.text
+    assert api_world.resident_ids[person] not in refused.text
 
 
 # ---- F5: the auditor's view of a person

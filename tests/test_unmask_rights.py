@@ -5,6 +5,9 @@ person's clear name and resident ID. ``user add --unmask`` refuses the others, t
 refuses them too (an account given the flag before the rule), ``user grant-unmask`` and
 ``user revoke-unmask`` give and take the right back, audited with the OS user who ran them, and
 ``user list`` says 可看明文 only of an account that can really unmask.
+
+Re-trial S, N1: the right follows the persons layer's rule, so a province or city account (which
+reads persons as counts only) is not given it either, and a flag such an account carries is void.
 """
 
 from __future__ import annotations
@@ -16,12 +19,21 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
-from layers import accounts, disclosure
+from layers import accounts, catalog, disclosure
 from layers.cli import app
 from layers.errors import Forbidden, InvalidInput
 from layers.secrets import Keys, seal
 from tests.conftest import SuiteDatabase
-from tests.workflow_data import COUNTY, ensure_world, grid, purge_world, township, village
+from tests.workflow_data import (
+    CITY,
+    COUNTY,
+    PROVINCE,
+    ensure_world,
+    grid,
+    purge_world,
+    township,
+    village,
+)
 
 PASSWORD = "Zz-Unmask-Rights-2026!"
 PREFIX = "umr_"
@@ -31,6 +43,7 @@ V1 = village(100, 1)
 KEYS = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
 RESIDENT_ID = "520424198001010011"
 MAY_HOLD = "指挥中心值班员、乡镇调度员、网格员"
+MAY_HOLD_LEVELS = "此权限只能授予县、乡镇、村社区级的账号"
 
 
 # --- the rule ------------------------------------------------------------------------------
@@ -52,7 +65,7 @@ def test_a_role_that_neither_directs_nor_visits_cannot_be_given_the_right(
             can_unmask=True,
         )
     assert MAY_HOLD in str(refused.value)
-    assert not accounts.may_hold_unmask(role)
+    assert not accounts.may_hold_unmask(role, COUNTY)
 
 
 @pytest.mark.parametrize(
@@ -72,9 +85,55 @@ def test_commanders_dispatchers_and_grid_workers_may_hold_it(
         display_name="测试",
         can_unmask=True,
     )
-    assert user.can_unmask and accounts.may_hold_unmask(role)
-    assert accounts.unmask_effective(role, can_unmask=True)
-    assert not accounts.unmask_effective(role, can_unmask=False)
+    assert user.can_unmask and accounts.may_hold_unmask(role, scope)
+    assert accounts.unmask_effective(role, can_unmask=True, scope_code=scope)
+    assert not accounts.unmask_effective(role, can_unmask=False, scope_code=scope)
+
+
+@pytest.mark.parametrize(
+    ("role", "scope", "level"),
+    [
+        ("commander", PROVINCE, "省"),
+        ("commander", CITY, "市"),
+        ("dispatcher", CITY, "市"),
+        ("grid_worker", PROVINCE, "省"),
+    ],
+)
+def test_an_account_above_county_level_cannot_be_given_the_right(
+    db: Session, role: str, scope: str, level: str
+) -> None:
+    ensure_world(db)
+    with pytest.raises(InvalidInput) as refused:
+        accounts.create_user(
+            db,
+            username=f"{PREFIX}{role}_{level}",
+            password=PASSWORD,
+            role=role,
+            scope_code=scope,
+            display_name="测试",
+            can_unmask=True,
+        )
+    assert str(refused.value).startswith(f"{level}级账号不能查看个人信息明文")
+    assert MAY_HOLD_LEVELS in str(refused.value)
+    assert not accounts.may_hold_unmask(role, scope)
+    assert not accounts.unmask_effective(role, can_unmask=True, scope_code=scope)
+    # the same rule as the persons layer: such an account reads the persons as counts only
+    assert not catalog.sees_persons_individually(role, scope)
+
+
+def test_an_account_above_county_level_is_not_granted_the_right(db: Session) -> None:
+    ensure_world(db)
+    user = accounts.create_user(
+        db,
+        username=f"{PREFIX}city_grant",
+        password=PASSWORD,
+        role="commander",
+        scope_code=CITY,
+        display_name="测试",
+    )
+    with pytest.raises(InvalidInput, match="^市级账号不能查看个人信息明文"):
+        accounts.set_unmask(db, user, allowed=True)
+    assert not user.can_unmask
 
 
 def _person(db: Session) -> int:
@@ -111,6 +170,22 @@ def test_a_department_account_flagged_before_the_rule_reads_nothing_clear(db: Se
     assert str(refused.value) == "您没有查看完整个人信息的权限"
     assert _unmask_audits(db, person_id, f"{PREFIX}jiaoyuju") == [
         ("denied", {"refused": "role may not unmask"})
+    ]
+
+
+@pytest.mark.parametrize("scope", [PROVINCE, CITY])
+def test_a_province_or_city_commander_flagged_before_the_rule_reads_nothing_clear(
+    db: Session, scope: str
+) -> None:
+    ensure_world(db)
+    person_id = _person(db)  # in the commander's scope
+    wide = disclosure.Reader(3, f"{PREFIX}wide", "commander", scope, can_unmask=True)
+    with pytest.raises(Forbidden) as refused:
+        disclosure.unmask_person(db, wide, person_id, reason="核实走访对象身份", keys=KEYS)
+    assert str(refused.value).endswith(MAY_HOLD_LEVELS + "（省、市级账号只能查看特殊人群的汇总数）")
+    assert "测试甲" not in str(refused.value)
+    assert _unmask_audits(db, person_id, f"{PREFIX}wide") == [
+        ("denied", {"refused": "scope too wide to unmask"})
     ]
 
 
@@ -261,3 +336,32 @@ def test_a_flag_the_role_makes_void_is_not_listed_as_clear_and_can_be_removed(
     account = _account(database, "analyst2")
     assert account is not None and not account[1]
     assert "明文权限无效" not in _state_of(_run(env, "user", "list").output, "analyst2")
+
+
+def test_user_add_refuses_the_right_above_county_level_naming_the_levels(
+    env: dict[str, str], database: SuiteDatabase
+) -> None:
+    refused = _add(env, "province", "commander", PROVINCE[:2], "--unmask")
+    assert refused.exit_code == 1, refused.output
+    assert refused.output.startswith("错误：省级账号不能查看个人信息明文")
+    assert MAY_HOLD_LEVELS in refused.output and "Traceback" not in refused.output
+    assert _account(database, "province") is None
+
+
+def test_grant_unmask_refuses_a_city_commander_and_a_void_flag_is_listed_as_void(
+    env: dict[str, str], database: SuiteDatabase
+) -> None:
+    assert _add(env, "city", "commander", CITY[:4]).exit_code == 0
+    refused = _run(env, "user", "grant-unmask", PREFIX + "city")
+    assert refused.exit_code == 1, refused.output
+    assert refused.output.startswith("错误：市级账号不能查看个人信息明文")
+    assert MAY_HOLD_LEVELS in refused.output
+    account = _account(database, "city")
+    assert account is not None and not account[1]
+    assert [a for a, _, _ in _user_audits(database, account[0])] == ["user.add"]
+    with database.owner.begin() as conn:  # given before the rule existed
+        conn.execute(
+            text("UPDATE users SET can_unmask = true WHERE username = :u"), {"u": PREFIX + "city"}
+        )
+    state = _state_of(_run(env, "user", "list").output, "city")
+    assert "可看明文" not in state and "明文权限无效" in state

@@ -142,6 +142,8 @@ def me(user: CurrentUser) -> Me:
         role=user.role,
         role_label=Role.labels().get(user.role, user.role),
         scope_code=user.scope_code,
-        can_unmask=accounts.unmask_effective(user.role, can_unmask=user.can_unmask),
+        can_unmask=accounts.unmask_effective(
+            user.role, can_unmask=user.can_unmask, scope_code=user.scope_code
+        ),
         worker_id=user.worker_id,
     )
