@@ -509,7 +509,7 @@ def _import_one(
     from importers.crs_check import WrongCrs, fitting_zone_note
     from importers.mapping import MappingError
     from importers.pipeline import run_import, sheet_part
-    from importers.private_report import write_private_report
+    from importers.private_report import write_private_report, write_struck_off
     from importers.reading import ReadError
     from importers.rules import SENSITIVE_FIELDS
     from importers.values import PROJECTED_WITHOUT_ZONE
@@ -563,6 +563,9 @@ def _import_one(
     else:
         why = "本次试运行没有退回的行" if options.dry_run else "本次没有退回的行"
         _stale_report(report, own_report, why, imported=not options.dry_run)
+    struck = write_struck_off(report, outcome.notes, dry_run=options.dry_run)
+    if struck is not None:  # whom --complete struck off, masked, for the data officer
+        console.print(f"名单未列注销的人员（姓名已遮盖，仅本账户可读）：{struck}", soft_wrap=True)
     return 1 if outcome.status == "rejected" else 0, outcome.rejected_rows
 
 

@@ -29,8 +29,9 @@ read in, given or not, when no single reading puts most of those rows at their r
 two together do (:func:`mixed_pair`: a platform's export whose 公安 cameras are in BD-09 and
 whose 乡镇自建 ones were picked on 高德), the file mixes CRSs (:class:`MixedCrs`): it is refused
 with each reading's share, and told to be split by source and each part imported with its
-``--crs``. No flag accepts it: one ``--crs`` cannot be right for both parts. The rows that
-move far from their records whatever the CRS are told by :mod:`importers.moved_points`.
+``--crs``, without ``--complete`` (each part would retire the other's). No flag accepts it: one
+``--crs`` cannot be right for both parts. The rows that move far from their records whatever
+the CRS are told by :mod:`importers.moved_points`.
 
 Grid and jurisdiction boundaries are checked against their records on file, and against the
 boundaries of their places on record (a grid's village, a unit's parent, or the nearest unit
@@ -879,7 +880,9 @@ class MixedCrs(WrongCrs):
             f"文件中的坐标可能混用了坐标系：与库中已有的 {used.total} 个{label}比对，{said}。"
             "一个文件只能按一种坐标系读取：请按来源（如建设单位、取点所用的地图）把文件分开，"
             "各加其 --crs 分别导入（百度地图取的点 --crs bd09，高德、腾讯地图取的 --crs gcj02，"
-            "GPS 实测的 --crs cgcs2000；导入前可先加 --dry-run 核对）",
+            "GPS 实测的 --crs cgcs2000；导入前可先加 --dry-run 核对）。"
+            f"各部分都不是全部{label}，分别导入时不要加 --complete（否则每一部分都会撤销其他部分的"
+            f"{label}）",
         )
         self.assumed, self.better, self.pair = used, pair[1], pair
         self.problems = []

@@ -32,10 +32,14 @@ address begins with another county is refused on its address, as outside it or i
 the database lacks (:func:`importers.within.addresses_elsewhere`), not as 缺少所属辖区.
 
 A file of cameras is compared with the cameras in use of its area (:mod:`layers.camera_retirement`):
-with ``--complete`` (and no rejected row) those it does not list are retired, else named. A file of
+with ``--complete`` (and no rejected row whose 国标编码 is missing or no device ID; a duplicate
+row still lists its camera) those it does not list are retired, unless they are so many of the
+area's that ``--again`` must confirm it (an :class:`Alarm` says so), else named. A file of
 persons likewise with the persons on the register of its area and categories
 (:mod:`layers.person_roster`): with ``--complete`` (and no rejected row whose resident ID cannot be
-read) those it does not list are struck off, else counted.
+read) those it does not list are struck off, else counted. The cameras retired and the persons
+struck off are records the import changed: counted as updated (:func:`_with_ended`), in a dry run
+too, so the summary's 更新, the import's rows loaded and a file imported again say them.
 
 A grids or jurisdictions file without a boundary column loads (a list of names and leaders is
 a real file), but the new units it creates have no boundary, and nothing placed by its point
@@ -52,6 +56,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 
+from geo.codes import division_level, is_valid_device_id
 from importers import grid_names
 from importers.crs_check import (
     MIN_POINTS,
@@ -103,6 +108,7 @@ from layers.bulk import (
 )
 from layers.deferral import Deferred, defer, worth_deferring
 from layers.import_checks import OnRecord, PlacedPoints
+from layers.model import Level
 from layers.model.cases import CaseState
 from layers.unread_values import UNREAD, keep_recorded
 
@@ -160,6 +166,9 @@ class LoadOptions:
     sha256 : str
         The file's checksum: a ``--crs`` that corrects the CRS an earlier import of the same
         file was read in is not refused.
+    again : bool
+        ``--again``: also confirms a ``--complete`` list of cameras that retires many of its
+        area's (:func:`layers.camera_retirement.unconfirmed`).
     """
 
     partial: bool
@@ -175,6 +184,7 @@ class LoadOptions:
     history: bool = False
     given_crs: str | None = None
     sha256: str = ""
+    again: bool = False
 
 
 @dataclass(frozen=True)
@@ -244,6 +254,9 @@ def load(
         kept = [c for c in SOURCE_COLUMNS if c in records.columns]
         given = records[kept] if within is not None else None  # what placed each row
         records = resolve_names(records.copy(), checks, directories)
+        if kind.name == "persons":  # a person no grid worker would visit
+            checks.add(_placed_above_township(records, checks, directories))
+            records = records[~checks.bad.reindex(records.index, fill_value=False)]
         if "import_id" in kind.table.c and options.import_id is not None:
             records["import_id"] = options.import_id
         if kind.name == "video":  # a camera the file lists is in use (retired ones again)
@@ -387,11 +400,15 @@ def load(
             retired = unit_retirement.retire(conn, in_use, complete=complete, actor=options.user)
             checks.notes += retired.notes()
         if cameras is not None:
-            unread = _unread_keys(stage, rejected, "device_id", _refused_on(checks, "device_id"))
-            checks.notes += _settle_cameras(conn, cameras, options, unread)
+            unread = _unread_keys(stage, rejected, "device_id", _invalid_device_ids(stage))
+            settled = _settle_cameras(conn, cameras, options, unread)
+            checks.notes += _camera_notes(settled)
+            counts = _with_ended(counts, len(settled.retired))
         if kind.name == "persons":  # a complete list strikes off whom it no longer lists
             unread = _unread_keys(stage, rejected, "id_hash")
-            checks.notes += _settle_persons(conn, stage, options, unread)
+            ends = _settle_persons(conn, stage, options, unread)
+            checks.notes += ends.notes()
+            counts = _with_ended(counts, ends.struck.total())
         if before is not None:
             checks.notes += grid_changes.settle(conn, kind.name, before).notes()
         if recognition is worker_identity.WORKER_ROSTER:  # leavers' accounts stop, audited
@@ -484,13 +501,15 @@ def _settle_cameras(
     cameras: camera_retirement.Before,
     options: LoadOptions,
     unread: bool,
-) -> list[str]:
-    """Retire the cameras a ``--complete`` list leaves out; say so.
+) -> camera_retirement.Settled:
+    """Retire the cameras a ``--complete`` list leaves out; return what it did.
 
-    A rejected row whose 国标编码 was read still lists its camera (its point, say, was 0/0):
-    the cameras it names stay in use. With a rejected row whose code is missing or not a
-    国标编码 (``unread``), the file may name a camera on record under a mistyped code: nothing
-    is retired, and the summary says why.
+    A rejected row whose 国标编码 was read still lists its camera (its point, say, was 0/0, or
+    it repeats another row): the cameras it names stay in use. With a rejected row whose code
+    is missing or not a 国标编码 (``unread``), the file may name a camera on record under a
+    mistyped code: nothing is retired, and the summary says why. A list that would retire many
+    of its area's cameras waits for ``--again`` (``options.again``), and an :class:`Alarm`
+    says so (:func:`_camera_notes`).
     """
     within, complete, held_back = _whole_list(options, unread)
     return camera_retirement.settle(
@@ -500,13 +519,20 @@ def _settle_cameras(
         complete=complete,
         held_back=held_back,
         import_id=options.import_id,
-    ).notes()
+        confirmed=options.again,
+    )
+
+
+def _camera_notes(settled: camera_retirement.Settled) -> list[str]:
+    """Return the summary's notes of a camera list's retirement, its alarm (if any) first."""
+    alarm = settled.alarm()
+    return ([Alarm(alarm)] if alarm is not None else []) + settled.notes()
 
 
 def _settle_persons(
     conn: psycopg.Connection[Any], stage: _Staged, options: LoadOptions, unread: bool
-) -> list[str]:
-    """Strike off the persons a ``--complete`` list of their category leaves out; say so.
+) -> person_roster.RosterEnds:
+    """Strike off the persons a ``--complete`` list of their category leaves out; return them.
 
     A rejected row whose resident ID was read still lists its person (in every category of the
     file if its own cannot be read). With a rejected row whose ID is missing or cannot be read
@@ -524,7 +550,16 @@ def _settle_persons(
         held_back=held_back,
         import_id=options.import_id,
         user=options.user,
-    ).notes()
+    )
+
+
+def _with_ended(counts: UpsertCounts, ended: int) -> UpsertCounts:
+    """Count in ``updated`` the records a complete list ended (persons struck off, cameras retired).
+
+    They are not rows of the file, but records the import changed: the summary's 更新, the
+    import's rows loaded (``zongzhi imports``' 写入) and a file imported again say them.
+    """
+    return replace(counts, updated=counts.updated + ended) if ended else counts
 
 
 def _whole_list(options: LoadOptions, unread: bool) -> tuple[str | None, bool, bool]:
@@ -538,10 +573,15 @@ def _whole_list(options: LoadOptions, unread: bool) -> tuple[str | None, bool, b
     return within, complete and not unread, complete and unread
 
 
-def _refused_on(checks: RowChecks, field: str) -> set[int]:
-    """Return the rows rejected for their ``field``."""
-    header = checks.header(field)
-    return {p.row for p in checks.problems if p.severity == "rejected" and p.column == header}
+def _invalid_device_ids(stage: _Staged) -> set[int]:
+    """Return the rows whose 国标编码 is written but is no GB/T 28181 device ID.
+
+    A camera's code stays in the records as written when it is refused; a code refused for
+    another rule (a duplicate of another row's) is valid, and still lists its camera.
+    """
+    codes = stage.part.records["device_id"].dropna()
+    invalid = codes.index[[not is_valid_device_id(value) for value in codes]]
+    return {int(row) for row in invalid}
 
 
 def _unread_keys(
@@ -549,8 +589,9 @@ def _unread_keys(
 ) -> bool:
     """Tell whether a rejected row has no key (``column``) a complete list can be read by.
 
-    ``wrong``: the rows whose key was refused (a camera's 国标编码 stays in the records as
-    written; a person's resident-ID hash is missing where the ID cannot be read).
+    ``wrong``: the rows whose key is written but cannot be read (a camera's 国标编码 that is no
+    device ID, :func:`_invalid_device_ids`; a person's resident-ID hash is missing where the ID
+    cannot be read). A row rejected for another rule on its key (a duplicate) is read.
     """
     keys = stage.part.records[column]
     missing = {int(row) for row in keys.index[keys.isna()]}
@@ -905,6 +946,62 @@ def _outside_jurisdiction(
 
 _GRID_BY_POINT = {"persons": "人", "cases": "件"}
 """The kinds whose rows without a grid take the grid their point lies in, and their counter."""
+
+
+ABOVE_TOWNSHIP_RULE = (
+    "只定位到{level}（{place}），没有乡镇（街道）、村（社区）、网格或点位：不会出现在任何网格员的"
+    "走访名单和地图上；请在地址中写明乡镇（街道）和村（社区），或填写所属社区、所属网格"
+)
+"""Why a person placed at the county or above is refused (as a row without any place is)."""
+ABOVE_TOWNSHIP_NOTE = (
+    "{n} 人只定位到县级或以上（{places}），没有乡镇（街道）、村（社区）、网格或点位：不会出现在"
+    "任何网格员的走访名单和地图上，已退回（第 {rows} 行）；请在地址中写明乡镇（街道）和村（社区），"
+    "或填写所属社区、所属网格后重新导入"
+)
+"""The summary's line on those rows (their count and numbers, never a name)."""
+_LEVEL_NAMES = {1: "省级", 2: "市级", 3: "县级"}
+
+
+def _placed_above_township(
+    records: pd.DataFrame, checks: RowChecks, directories: Directories
+) -> list[Problem]:
+    """Refuse the persons placed at the county or above: no grid worker would ever visit them.
+
+    A roster's row whose address names its county but no township (``华宁县幸福小区5栋``), or
+    whose 所属辖区 is a county's code, with no grid and no point, would be stored where no
+    visit list, grid and map shows it. It is refused as a row without any place is
+    (``缺少所属辖区``, whose rule asks for a township or village too): all-or-nothing, or left
+    out by ``--partial`` and listed in the report; the summary counts them with their rows.
+    A row placed in a township (by its 所属派出所, say) loads: the township's staff see it.
+    """
+    if "area_code" not in records.columns:
+        return []
+    area = records["area_code"]
+    above = area.map(division_level, na_action="ignore").lt(Level.TOWNSHIP) & area.notna()
+    for column in ("grid_code", LON_COLUMN):
+        if column in records.columns:
+            above &= records[column].isna()
+    if not above.any():
+        return []
+    places = directories.places()
+    written = checks.text("area_code") if checks.has("area_code") else None
+    found: dict[str, list[tuple[int, str]]] = {"area_code": [], "address": []}
+    named: dict[str, None] = {}
+    for row, code in zip(area.index[above], area[above], strict=True):
+        unit = places.unit(str(code))
+        name = unit.name if unit is not None else str(code)
+        named[name] = None
+        rule = ABOVE_TOWNSHIP_RULE.format(level=_LEVEL_NAMES[division_level(code)], place=name)
+        own = written is not None and bool(written.get(row))
+        column = "area_code" if own or not checks.has("address") else "address"
+        found[column].append((int(row), rule))
+    rows = sorted(int(row) for row in area.index[above])
+    checks.notes.append(
+        ABOVE_TOWNSHIP_NOTE.format(
+            n=len(rows), places="、".join(named), rows=_listed([str(r) for r in rows])
+        )
+    )
+    return [p for column, pairs in found.items() for p in checks.problems_at(column, pairs)]
 
 
 def _grids_from_points(

@@ -802,6 +802,7 @@ def load_options(
         history=options.history,
         given_crs=None if checked.crs_unconfirmed else checked.crs.name,
         sha256=checked.sha256,
+        again=options.again,
     )
 
 

@@ -7,10 +7,17 @@ visit's note and the free-text attributes (罪名, 诊断, 监护人 …, :func:
 only their first character (``欧******``). Dates, levels, categories and codes stay as written:
 they say what to correct and identify no one. The file is created readable and writable by its
 owner only (mode 0600), wherever ``--report`` puts it.
+
+The persons a ``--complete`` list struck off (名单未列) are no rows of the file: they are listed,
+masked as above (name's first character, category, village; no row number, no ID), in a CSV of
+their own beside the report (:func:`struck_off_path`, also 0600), which the summary names, in a
+dry run too (:func:`write_struck_off`). The reject report stays what its readers expect: the
+file's rows, written only when some are rejected or to check.
 """
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import cache
@@ -21,10 +28,11 @@ from annotated_types import MaxLen
 from pydantic import AliasChoices
 
 from importers.kinds import KINDS
-from importers.report import write_report
+from importers.report import csv_safe, write_report
 from importers.rules import Problem
 from layers.cases import mask_name
 from layers.person_attributes import MODELS
+from layers.person_roster import StruckOffNote
 
 PERSONAL_KINDS = frozenset({"persons", "visits"})
 """Kinds whose rows are about special-population persons."""
@@ -112,7 +120,80 @@ def write_private_report(
     if not masked:
         return write_report(path, problems, rows)
     shown = [replace(p, value=mask_name(p.value)) if p.column in masked else p for p in problems]
+    _owner_only(path)
+    return write_report(path, shown, rows)
+
+
+def _owner_only(path: Path) -> None:
+    """Create ``path`` (and its folder) readable and writable by its owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)  # an earlier report may have been written with the usual mode
-    return write_report(path, shown, rows)
+    path.chmod(0o600)  # an earlier file may have been written with the usual mode
+
+
+STRUCK_OFF_SUFFIX = ".名单未列注销.csv"
+"""How the private list of the persons a complete list struck off ends."""
+STRUCK_OFF_HEADERS = ("姓名（已遮盖）", "人员类别", "所在村（社区）", "处理 outcome")
+STRUCK_OFF = "注销（名单未列）"
+"""The outcome of each person struck off (a dry run's: :data:`WOULD_STRIKE_OFF`)."""
+WOULD_STRIKE_OFF = "试运行：将注销（名单未列）"
+
+
+def struck_off_path(report: Path) -> Path:
+    """Return where the persons struck off are listed: beside the report, named after it.
+
+    Parameters
+    ----------
+    report : pathlib.Path
+        The import's report (the default ``FILE.rejects.xlsx``, or ``--report``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``FILE.名单未列注销.csv`` in the report's folder.
+
+    Examples
+    --------
+    >>> struck_off_path(Path("/d/名单.xlsx.rejects.xlsx")).name
+    '名单.xlsx.名单未列注销.csv'
+    >>> struck_off_path(Path("/d/退回_精神.csv")).name
+    '退回_精神.名单未列注销.csv'
+    """
+    name = report.name
+    for ending in (".rejects.xlsx", ".xlsx", ".csv"):
+        if name.lower().endswith(ending):
+            name = name[: -len(ending)]
+            break
+    return report.with_name(name + STRUCK_OFF_SUFFIX)
+
+
+def write_struck_off(report: Path, notes: Sequence[str], *, dry_run: bool) -> Path | None:
+    """Write the persons a ``--complete`` list struck off, masked, to an owner-only CSV.
+
+    Parameters
+    ----------
+    report : pathlib.Path
+        The import's report: the list goes beside it (:func:`struck_off_path`).
+    notes : sequence of str
+        The import's notes: a :class:`layers.person_roster.StruckOffNote` carries the persons.
+    dry_run : bool
+        The import was tried: each line says the person would be struck off.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file written; ``None`` when the import struck off nobody (no file is written).
+    """
+    persons = [p for note in notes if isinstance(note, StruckOffNote) for p in note.persons]
+    if not persons:
+        return None
+    path = struck_off_path(report)
+    _owner_only(path)
+    outcome = WOULD_STRIKE_OFF if dry_run else STRUCK_OFF
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(STRUCK_OFF_HEADERS)
+        for person in persons:
+            place = csv_safe(person.place)
+            writer.writerow([csv_safe(person.name_masked), person.category_label, place, outcome])
+    return path

@@ -10,16 +10,27 @@ count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-s
   CODE's area; the cameras of that area on record and in use that it does not list are retired,
   dated the import's day, in the import's transaction (a dry run says what it would retire and
   rolls it back). A rejected row (loaded with ``--partial``) still lists the camera its
-  国标编码 names; a file with a rejected row whose code is missing or not one retires nothing:
-  the camera it meant may be on record under the right code (:data:`INCOMPLETE_NOTE`).
+  国标编码 names, a row rejected as a duplicate of another too (a camera shared by 公安 and 综治
+  is in the platform's export twice); a file with a rejected row whose code is missing or not
+  a GB/T 28181 device ID retires nothing: the camera it meant may be on record under the right
+  code (:data:`INCOMPLETE_NOTE`).
+* A ``--complete`` list that would retire half the cameras in use of its area or more (or more
+  than :data:`CONFIRM_MANY` and a third, :func:`unconfirmed`) is likely a part of the list (an
+  export split by source for its CRS, each part imported with ``--complete``, would retire the
+  other part's cameras): it retires nothing unless ``--again`` confirms it. Its rows load; an
+  alarm says how many it would retire and how to confirm, and a note lists them.
 * A new camera within :data:`REPLACED_WITHIN_M` of a camera the import retires, with the same
   name (or either without one), is its replacement (a camera changed at the same place gets a
-  new 国标编码): the summary pairs them, ``更换 N 个：旧编码 → 新编码``.
+  new 国标编码): the summary pairs them, ``更换 N 个：`` and ``旧编码 → 新编码``.
 * A camera retired before that a later file lists again is in use again (the upsert writes the
   staged NULLs of :data:`IN_USE` over its retirement, and counts it updated); the summary names it.
 * Without ``--complete`` nothing is retired, but the summary names the cameras in use of the
   file's area (the ``--within`` area, else the townships its rows lie in) that the file does not
   list, and the option that would retire them.
+
+A note naming cameras is a head line, then one indented line per camera (``  国标编码 名称``):
+the summary shows them all in a dry run, where the clerk checks which cameras a run retires,
+and the first ten in an import (:func:`importers.cli.shown_note`).
 
 The area and the day are those of every complete list (:mod:`layers.complete_list`; the persons'
 is :mod:`layers.person_roster`).
@@ -29,7 +40,7 @@ is :mod:`layers.person_roster`).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -44,14 +55,43 @@ IN_USE: dict[str, None] = {"retired_on": None, "retired_by": None}
 """Staged with every camera a file lists: the upsert puts a retired one back in use."""
 REPLACED_WITHIN_M = 30.0
 """How near (metres) a new camera must stand to a retired one to be taken as its replacement."""
-SHOWN = 5
-"""How many cameras a note lists (国标编码 名称) before it says 等."""
+CONFIRM_MANY = 50
+"""Retiring more cameras than this, and at least a third of the area's in use, needs ``--again``
+(as retiring half of them does): :func:`unconfirmed`."""
 INCOMPLETE_NOTE = (
     "有退回的行国标编码缺失或有误，未按 --complete 撤销文件未列的视频点位（库中的摄像机可能只是"
     "编码填错）：改正退回的行后，再按 --complete 重新导入"
 )
 """Said when ``--complete --partial`` loads a file with rejected rows whose 国标编码 cannot be
 read: nothing is retired (rows rejected for another reason still list their cameras)."""
+
+
+def unconfirmed(retiring: int, in_use: int) -> bool:
+    """Tell whether retiring ``retiring`` of the ``in_use`` cameras of an area needs ``--again``.
+
+    Half of them or more, or more than :data:`CONFIRM_MANY` and a third or more: such a list
+    is likely a part of the area's (split by source, by CRS, by township).
+
+    Parameters
+    ----------
+    retiring : int
+        The cameras in use a ``--complete`` list does not list.
+    in_use : int
+        The cameras in use of its area before the import.
+
+    Returns
+    -------
+    bool
+        Whether the retirement waits for ``--again``.
+
+    Examples
+    --------
+    >>> unconfirmed(7, 154), unconfirmed(75, 154), unconfirmed(3, 6), unconfirmed(2, 6)
+    (False, True, True, False)
+    """
+    if retiring <= 0:
+        return False
+    return 2 * retiring >= in_use or (retiring > CONFIRM_MANY and 3 * retiring >= in_use)
 
 
 @dataclass(frozen=True)
@@ -122,6 +162,10 @@ class Settled:
         The area compared (the ``--within`` area, or the townships' smallest common unit).
     held_back : bool
         ``--complete`` retired nothing because a rejected row's 国标编码 could not be read.
+    unconfirmed_of : int or None
+        ``--complete`` retired nothing because it would have retired :attr:`left_out`, too
+        many of the area's cameras in use (this many before the import) without ``--again``
+        (:func:`unconfirmed`).
     """
 
     today: date
@@ -131,44 +175,45 @@ class Settled:
     left_out: list[Camera] = field(default_factory=list)
     area: Area | None = None
     held_back: bool = False
+    unconfirmed_of: int | None = None
 
     def notes(self) -> list[str]:
-        r"""Return the summary's lines (Simplified Chinese).
+        r"""Return the summary's lines (Simplified Chinese), but the alarm (:meth:`alarm`).
 
         Returns
         -------
         list of str
-            The cameras retired (count, the first few), their replacements, those back in
-            use, and the cameras left out with the option that would retire them.
+            The cameras retired (a head line, then one camera a line), their replacements,
+            those back in use, and the cameras left out with the option that would retire
+            them (or, unconfirmed, those it would have retired).
 
         Examples
         --------
         >>> s = Settled(date(2026, 12, 2), retired=[Camera("53042400051325000105", "加油站旁")],
         ...             replaced=[("53042400051325000112", "53042400051325000301")])
         >>> for note in s.notes():
-        ...     print(note.replace("（", "\n（").replace("：", "：\n"))
+        ...     print(note.replace("（", "\n（"))
         撤销视频点位 1 个
         （文件未列，按今天 2026-12-02 记；不再显示在地图和统计中，记录保留）：
-        53042400051325000105 加油站旁
+          53042400051325000105 加油站旁
         更换 1 个：
-        53042400051325000112 → 53042400051325000301
+          53042400051325000112 → 53042400051325000301
         """
         notes: list[str] = []
         if self.retired:
             notes.append(
                 f"撤销视频点位 {len(self.retired)} 个（文件未列，按今天 {self.today.isoformat()}"
-                f" 记；不再显示在地图和统计中，记录保留）：{_listed(self.retired)}"
+                f" 记；不再显示在地图和统计中，记录保留）：{_lines(c.label for c in self.retired)}"
             )
         if self.replaced:
-            pairs = [f"{old} → {new}" for old, new in self.replaced]
-            shown = "、".join(pairs[:SHOWN]) + ("等" if len(pairs) > SHOWN else "")
-            notes.append(f"更换 {len(self.replaced)} 个：{shown}")
+            pairs = (f"{old} → {new}" for old, new in self.replaced)
+            notes.append(f"更换 {len(self.replaced)} 个：{_lines(pairs)}")
         if self.back:
             days = sorted({c.retired_on.isoformat() for c in self.back if c.retired_on})
             since = f"（原于 {'、'.join(days[:3])} 撤销）" if days else ""
             notes.append(
                 f"重新启用视频点位 {len(self.back)} 个{since}：文件又列出了这些已撤销的点位，"
-                f"已恢复在用：{_listed(self.back)}"
+                f"已恢复在用：{_lines(c.label for c in self.back)}"
             )
         if self.held_back:
             notes.append(INCOMPLETE_NOTE)
@@ -176,23 +221,52 @@ class Settled:
             notes.append(self._left_out_note(self.area))
         return notes
 
+    def alarm(self) -> str | None:
+        """Return what the clerk must not miss: a ``--complete`` retirement left unconfirmed.
+
+        Returns
+        -------
+        str or None
+            How many cameras the list would have retired, of how many in use, and how to
+            confirm it (``--again``); ``None`` when nothing waits for confirmation.
+
+        Examples
+        --------
+        >>> from layers.complete_list import Area
+        >>> s = Settled(date(2026, 12, 2), left_out=[Camera("53042400051325000105", "加油站旁")],
+        ...             area=Area("530424000000", "华宁县"), unconfirmed_of=2)
+        >>> s.alarm().split("：")[0]
+        '--complete 未撤销任何视频点位'
+        """
+        if self.unconfirmed_of is None or self.area is None:
+            return None
+        area, n, total = self.area, len(self.left_out), self.unconfirmed_of
+        return (
+            f"--complete 未撤销任何视频点位：本文件未列{area.label}在用的 {total} 个中的 {n} 个"
+            f"（{n / max(total, 1):.0%}），可能只是一部分（如按来源、坐标系分开的文件之一）。"
+            f"请核对下列点位；如本文件确是{area.name}的全部点位，加 --complete --again 重新导入"
+            "即予撤销"
+        )
+
     def _left_out_note(self, area: Area) -> str:
         """Say which cameras in use the file does not list, and what would retire them."""
-        said = (
-            f"库中{area.label}有在用视频点位 {len(self.left_out)} 个不在本文件中："
-            f"{_listed(self.left_out)}"
-        )
+        cameras = _lines(c.label for c in self.left_out)
+        n = len(self.left_out)
+        if self.unconfirmed_of is not None:
+            return f"文件未列、未撤销的{area.label}在用视频点位 {n} 个：{cameras}"
+        said = f"库中{area.label}有在用视频点位 {n} 个不在本文件中"
         if self.held_back:
-            return said
+            return f"{said}：{cameras}"
         return (
             f"{said}；如本文件是{area.name}的全部点位（如平台的设备通道导出），已拆除的可加"
-            f" --within {area.code} --complete 重新导入予以撤销（记录保留），从未撤销的不受影响"
+            f" --within {area.code} --complete 重新导入予以撤销（记录保留），从未撤销的不受影响："
+            f"{cameras}"
         )
 
 
-def _listed(cameras: list[Camera]) -> str:
-    shown = "、".join(c.label for c in cameras[:SHOWN])
-    return shown + ("等" if len(cameras) > SHOWN else "")
+def _lines(items: Iterable[str]) -> str:
+    """Return ``items`` one a line, indented, after the head line of a note."""
+    return "".join(f"\n  {item}" for item in items)
 
 
 def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str]) -> Before:
@@ -237,6 +311,7 @@ def settle(
     complete: bool,
     held_back: bool,
     import_id: int | None,
+    confirmed: bool = False,
 ) -> Settled:
     """Retire the cameras a complete list leaves out, pair their replacements, say the rest.
 
@@ -255,24 +330,45 @@ def settle(
         nothing, say why.
     import_id : int or None
         The import (``import_runs.id``) recorded as ``retired_by``.
+    confirmed : bool
+        ``--again``: retire the cameras left out even when they are many of the area's
+        (:func:`unconfirmed`).
 
     Returns
     -------
     Settled
-        What was retired, replaced, put back in use, and left out.
+        What was retired, replaced, put back in use, and left out (or left unconfirmed).
     """
-    settled = Settled(today=import_day(conn), back=_back_in_use(conn, before), held_back=held_back)
+    back = _back_in_use(conn, before)
+    settled = Settled(today=import_day(conn), back=back, held_back=held_back)
     area = file_area(conn, before.staging, within)
     if area is None:
         return settled
     lo, hi = scope_range(area.code)
-    if complete and within is not None:
-        settled.retired = _retire(conn, before, (lo, hi), import_id)
-        settled.replaced = _replacements(conn, before, [c.device_id for c in settled.retired])
-        return settled
     settled.left_out = _left_out(conn, before, (lo, hi), by_township=within is None)
     settled.area = area
+    if not complete or within is None:
+        return settled
+    in_use = _in_use_before(conn, before, (lo, hi), back)
+    if not confirmed and unconfirmed(len(settled.left_out), in_use):
+        settled.unconfirmed_of = in_use
+        return settled
+    settled.left_out, settled.area = [], None
+    settled.retired = _retire(conn, before, (lo, hi), import_id)
+    settled.replaced = _replacements(conn, before, [c.device_id for c in settled.retired])
     return settled
+
+
+def _in_use_before(
+    conn: psycopg.Connection[Any], before: Before, area: tuple[str, str], back: list[Camera]
+) -> int:
+    """Count the cameras of ``area`` in use before the import: not inserted nor put back by it."""
+    row = conn.execute(
+        "SELECT count(*) FROM video_points WHERE area_code >= %(lo)s AND area_code < %(hi)s"
+        " AND retired_on IS NULL AND id <= %(last)s AND device_id <> ALL(%(back)s::text[])",
+        {"lo": area[0], "hi": area[1], "last": before.last_id, "back": [c.device_id for c in back]},
+    ).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _back_in_use(conn: psycopg.Connection[Any], before: Before) -> list[Camera]:

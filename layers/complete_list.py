@@ -6,7 +6,9 @@ patients (:mod:`layers.person_roster`). With ``--within CODE --complete`` the fi
 list of CODE's area, and what is on record there that it does not list is ended on the import's
 day (:data:`TODAY`, Asia/Shanghai). Without it, a note says what the file leaves out of its area:
 the ``--within`` area, else the smallest unit holding the townships its rows lie in
-(:func:`file_area`), compared township by township (:func:`in_townships_of`).
+(:func:`file_area`), compared township by township (:func:`in_townships_of`). A note says the
+area it counted (:attr:`Area.counted`): the townships by name (a few) or their number, not their
+county, whose ``--within`` would end more than the note counts.
 """
 
 from __future__ import annotations
@@ -24,17 +26,53 @@ _LEVELS = (9, 6, 4, 2)
 """Significant prefix lengths of township, county, city and province codes."""
 
 
+NAMED_TOWNSHIPS = 3
+"""How many townships :attr:`Area.counted` names; more are given by their number."""
+
+
 @dataclass(frozen=True)
 class Area:
-    """The area a file is compared with: its code (12 digits) and name."""
+    """The area a file is compared with.
+
+    Attributes
+    ----------
+    code : str
+        Its code (12 digits): the ``--within`` area, or the smallest unit holding the townships
+        the file's rows lie in.
+    name : str
+        Its name.
+    townships : tuple of str
+        When the area was found from the rows and they lie in several townships: those
+        townships' names, the only part of the area compared (:func:`in_townships_of`).
+    """
 
     code: str
     name: str
+    townships: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
         """``华宁县（530424000000）``."""
         return f"{self.name}（{self.code}）"
+
+    @property
+    def counted(self) -> str:
+        """Return the area a note counted in: the label, or the townships compared.
+
+        Examples
+        --------
+        >>> Area("530424000000", "华宁县").counted
+        '华宁县（530424000000）'
+        >>> Area("530424000000", "华宁县", ("宁州街道", "盘溪镇")).counted
+        '宁州街道、盘溪镇（本文件各行所在的乡镇）'
+        >>> Area("530424000000", "华宁县", tuple("甲乙丙丁")).counted
+        '华宁县（530424000000）中本文件各行所在的 4 个乡镇（街道）'
+        """
+        if not self.townships:
+            return self.label
+        if len(self.townships) <= NAMED_TOWNSHIPS:
+            return f"{'、'.join(self.townships)}（本文件各行所在的乡镇）"
+        return f"{self.label}中本文件各行所在的 {len(self.townships)} 个乡镇（街道）"
 
 
 def import_day(conn: psycopg.Connection[Any]) -> date:
@@ -70,13 +108,21 @@ def file_area(conn: psycopg.Connection[Any], staging: str, within: str | None) -
     Returns
     -------
     Area or None
-        ``None`` when no staged row has a place, or its townships lie in several provinces.
+        ``None`` when no staged row has a place, or its townships lie in several provinces;
+        found from the rows in several townships, it names them (:attr:`Area.townships`).
     """
-    code = within or _common_unit(conn, staging)
+    towns = [] if within else _townships(conn, staging)
+    code = within or _common_unit(towns)
     if code is None:
         return None
+    compared = tuple(_name(conn, t.ljust(12, "0")) for t in towns) if len(towns) > 1 else ()
+    return Area(code, _name(conn, code), compared)
+
+
+def _name(conn: psycopg.Connection[Any], code: str) -> str:
+    """Return the jurisdiction's name (its code when it has none on record)."""
     row = conn.execute("SELECT name FROM jurisdictions WHERE code = %s", (code,)).fetchone()
-    return Area(code, str(row[0]) if row else code)
+    return str(row[0]) if row else code
 
 
 def in_townships_of(staging: str, alias: str) -> sql.Composable:
@@ -99,14 +145,19 @@ def in_townships_of(staging: str, alias: str) -> sql.Composable:
     ).format(alias=sql.Identifier(alias), staging=sql.Identifier(staging))
 
 
-def _common_unit(conn: psycopg.Connection[Any], staging: str) -> str | None:
-    """Return the 12-digit code of the smallest unit holding every staged row's township."""
+def _townships(conn: psycopg.Connection[Any], staging: str) -> list[str]:
+    """Return the 9-digit prefixes of the townships the staged rows lie in, in code order."""
     rows = conn.execute(
         sql.SQL(
-            "SELECT DISTINCT left(s.area_code, 9) FROM {staging} AS s WHERE s.area_code IS NOT NULL"
+            "SELECT DISTINCT left(s.area_code, 9) FROM {staging} AS s"
+            " WHERE s.area_code IS NOT NULL ORDER BY 1"
         ).format(staging=sql.Identifier(staging))
     ).fetchall()
-    towns = {str(r[0]) for r in rows}
+    return [str(r[0]) for r in rows]
+
+
+def _common_unit(towns: list[str]) -> str | None:
+    """Return the 12-digit code of the smallest unit holding every township (9-digit prefix)."""
     if not towns:
         return None
     for length in _LEVELS:

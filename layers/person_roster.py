@@ -19,9 +19,17 @@ and whom the next list simply leaves out would stay on the register and on the m
   (:func:`layers.person_register.settle_register`).
 * Without ``--complete`` nobody is struck off, but a note counts, per category, the persons on
   the register of the file's area (the ``--within`` area, else the townships its rows lie in,
-  :mod:`layers.complete_list`) and categories whom it does not list, and names the option.
+  :mod:`layers.complete_list`) and categories whom it does not list, and names the option. It
+  names the area it counted: the townships (by name when few, else their number), not their
+  county; and when the ``--within`` it names is wider than them, how many that would strike
+  off (``…予以注销：将注销华宁县（530424000000）在册而本文件未列的 547 人``): a clerk who read
+  425 must not strike off 547 unawares.
 
-The summary counts per category, never names nor IDs (``名单未列，注销 4 人（社区矫正人员）``).
+The summary counts per category, never names nor IDs (``名单未列，注销 4 人（社区矫正人员）``);
+its line carries the persons struck off, masked (name's first character, category, village:
+:class:`StruckOffNote`), which the command line writes to an owner-only file beside the report
+(:func:`importers.private_report.write_struck_off`), in a dry run too, for the data officer to
+check whom the list dropped. The persons struck off count as updated in the import's counts.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ from psycopg import sql
 
 from geo.codes import scope_range
 from layers import audit
+from layers.cases import mask_name
 from layers.complete_list import TODAY, Area, file_area, import_day, in_townships_of
 from layers.model import PersonCategory
 from layers.person_register import UNLISTED
@@ -97,6 +106,46 @@ class Listed:
         return cls(sorted(categories), hashes, of_category)
 
 
+@dataclass(frozen=True)
+class StruckPerson:
+    """A person a complete list struck off, as a private list may show them (masked).
+
+    Attributes
+    ----------
+    name_masked : str
+        The name with all but its first character masked (``钱*``).
+    category : str
+        The category's code.
+    place : str
+        The name of the unit the person is recorded in (their village, else township).
+    """
+
+    name_masked: str
+    category: str
+    place: str
+
+    @property
+    def category_label(self) -> str:
+        """``社区矫正人员``."""
+        return PersonCategory.labels().get(self.category, self.category)
+
+
+class StruckOffNote(str):
+    """The summary's line of the persons struck off, carrying them (masked) for a private list.
+
+    The summary prints the line (counts only); the command line writes :attr:`persons` to an
+    owner-only file beside the report (:func:`importers.private_report.write_struck_off`).
+    """
+
+    persons: tuple[StruckPerson, ...]
+
+    def __new__(cls, said: str, persons: Iterable[StruckPerson]) -> StruckOffNote:
+        """Return the line ``said``, carrying ``persons``."""
+        note = super().__new__(cls, said)
+        note.persons = tuple(persons)
+        return note
+
+
 @dataclass
 class RosterEnds:
     """What a list of persons struck off, or left out.
@@ -114,6 +163,12 @@ class RosterEnds:
         The area compared.
     held_back : bool
         ``--complete`` struck off nobody: a rejected row's resident ID could not be read.
+    whole : int
+        When only the townships of the rows were compared (:attr:`Area.townships`): the
+        persons of the file's categories on the register of the whole area it does not list,
+        whom ``--within`` that area ``--complete`` would strike off.
+    persons : list of StruckPerson
+        The persons struck off, masked, by place, category and masked name.
     """
 
     today: date
@@ -121,6 +176,8 @@ class RosterEnds:
     left_out: Counter[str] = field(default_factory=Counter)
     area: Area | None = None
     held_back: bool = False
+    whole: int = 0
+    persons: list[StruckPerson] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         r"""Return the summary's lines (Simplified Chinese, counts only).
@@ -155,12 +212,13 @@ class RosterEnds:
         """
         notes: list[str] = []
         if self.struck and self.area is not None:
-            notes.append(
+            said = (
                 f"名单未列，注销 {self.struck.total()} 人（{_by_category(self.struck)}）："
                 f"本文件为{self.area.label}{_kinds(self.struck)}的全部名单（--complete），"
                 f"库中在册而本文件未列的按今天 {self.today.isoformat()} 注销；"
                 "不再显示在地图上，不计入走访统计，记录保留"
             )
+            notes.append(StruckOffNote(said, self.persons))
         if self.held_back:
             notes.append(INCOMPLETE_NOTE)
         if self.left_out and self.area is not None:
@@ -170,14 +228,17 @@ class RosterEnds:
     def _left_out_note(self, area: Area) -> str:
         """Count the persons on the register the file does not list, and what would end them."""
         said = (
-            f"库中{area.label}有在册人员 {self.left_out.total()} 人不在本文件中"
+            f"库中{area.counted}有在册人员 {self.left_out.total()} 人不在本文件中"
             f"（{_by_category(self.left_out)}）"
         )
         if self.held_back:
             return said
+        ends = "予以注销"
+        if area.townships:  # the whole area holds more than the townships counted
+            ends += f"：将注销{area.label}在册而本文件未列的 {self.whole} 人"
         return (
             f"{said}；如本文件是{area.name}{_kinds(self.left_out)}的全部名单（如司法局、卫健局的"
-            f"名单），已离开的可加 --within {area.code} --complete 重新导入予以注销（记录保留）"
+            f"名单），已离开的可加 --within {area.code} --complete 重新导入{ends}（记录保留）"
         )
 
 
@@ -241,10 +302,13 @@ def settle(
         return ends
     area = scope_range(ends.area.code)
     if complete and within is not None:
-        ends.struck = _strike_off(conn, listed, area, import_id, user)
+        ends.persons = _strike_off(conn, listed, area, import_id, user)
+        ends.struck = Counter(person.category for person in ends.persons)
     else:
         towns = in_townships_of(staging, "p") if within is None else None
         ends.left_out = _left_out(conn, listed, area, towns)
+        if ends.left_out and ends.area.townships:
+            ends.whole = _left_out(conn, listed, area, None).total()
     return ends
 
 
@@ -273,24 +337,30 @@ def _strike_off(
     area: tuple[str, str],
     import_id: int | None,
     user: str,
-) -> Counter[str]:
-    """End the persons of ``area`` the file does not list, each audited; count them."""
+) -> list[StruckPerson]:
+    """End the persons of ``area`` the file does not list, each audited; return them, masked."""
     rows = conn.execute(
         sql.SQL(
-            "UPDATE persons AS p SET ended_on = {today}, ended_reason = %(reason)s"
-            " WHERE {unlisted} RETURNING p.id, p.category"
+            "WITH ended AS (UPDATE persons AS p SET ended_on = {today}, ended_reason = %(reason)s"
+            " WHERE {unlisted} RETURNING p.id, p.category, p.name, p.area_code)"
+            " SELECT e.id, e.category, e.name, coalesce(j.name, e.area_code) FROM ended AS e"
+            " LEFT JOIN jurisdictions AS j ON j.code = e.area_code"
         ).format(today=TODAY, unlisted=_UNLISTED),
         {**_parameters(listed, area), "reason": UNLISTED},
     ).fetchall()
     audit.record_each(
         conn,
-        [str(person) for person in sorted(int(person) for person, _ in rows)],
+        [str(person) for person in sorted(int(row[0]) for row in rows)],
         actor_name=user,
         action=ACTION,
         object_type="person",
         detail={"import_id": import_id, "reason": UNLISTED},
     )
-    return Counter(str(category) for _, category in rows)
+    persons = [
+        StruckPerson(mask_name(str(name)) or "", str(code), str(place))
+        for _, code, name, place in rows
+    ]
+    return sorted(persons, key=lambda p: (p.place, p.category, p.name_masked))
 
 
 def _left_out(

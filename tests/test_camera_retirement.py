@@ -6,11 +6,14 @@ pairs a new camera at a retired one's place and name as its replacement, and a c
 again is in use again. Without ``--complete`` the summary only names them. A retired camera
 leaves every live use (OGC items, the command feed, the cameras of a case, hot-spot coverage)
 and its OGC item answers 404 with its day; a rural case still gets its nearest cameras.
+After the re-trial (N1–N3): a camera listed twice does not hold the retirement back, a list
+that would retire half the area's cameras (a part of a split export) retires none until
+``--again`` confirms it, and the notes list one camera a line.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from importers.loading import Alarm
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from layers import camera_retirement, cases, command, features, trend_tables, trends, video
 from layers.catalog import get_collection
@@ -90,8 +94,8 @@ def test_a_complete_export_retires_the_cameras_it_drops_and_pairs_the_replacemen
     assert _state(db, 1) == (False, None) and _state(db, 2) == (False, None)  # wrote nothing
     retired = [n for n in dry.notes if n.startswith("撤销视频点位")]
     assert len(retired) == 1 and retired[0].startswith("撤销视频点位 2 个（文件未列，按今天 ")
-    assert retired[0].endswith(f"：{code(1)} 加油站旁_枪机、{code(2)} 桥头_球机")
-    assert f"更换 1 个：{code(2)} → {code(102)}" in dry.notes
+    assert retired[0].endswith(f"：\n  {code(1)} 加油站旁_枪机\n  {code(2)} 桥头_球机")
+    assert f"更换 1 个：\n  {code(2)} → {code(102)}" in dry.notes
     outcome = _import(db, path, FEBRUARY, within="530424100", complete=True)
     assert outcome.committed and outcome.notes == dry.notes
     assert _state(db, 1) == (True, "video") and _state(db, 2) == (True, "video")
@@ -144,6 +148,102 @@ def test_a_row_rejected_for_its_point_still_lists_its_camera(
     assert _state(january, 1) == _state(january, 2) == (True, "video")
 
 
+def test_a_camera_listed_twice_does_not_hold_the_retirement_back(
+    january: Session, tmp_path: Path
+) -> None:
+    """A camera shared by 公安 and 综治 is in the platform's export twice (re-trial V, N1).
+
+    The second row is rejected as a duplicate, but its code is valid and its camera listed:
+    the retirement goes on, and the held-back note does not blame the code.
+    """
+    twice = [*FEBRUARY, FEBRUARY[0]]  # row 7 repeats row 2 (code 3)
+    outcome = _import(
+        january, tmp_path / "导出.csv", twice, within="530424100", complete=True, partial=True
+    )
+    assert outcome.committed and outcome.rejected_rows == 1
+    rules = [p.rule for p in outcome.problems if p.severity == "rejected"]
+    assert len(rules) == 1 and rules[0].endswith("与本文件第 2 行重复")
+    assert camera_retirement.INCOMPLETE_NOTE not in outcome.notes
+    assert _state(january, 1) == _state(january, 2) == (True, "video")
+    assert _state(january, 3) == (False, None)
+    # a duplicate beside a mistyped code: the mistyped one still holds it back
+    mistyped = [code(5)[:-1], "广场_球机", "102.918", "24.218", "在线"]
+    both = [*JANUARY, JANUARY[0], mistyped]
+    held = _import(
+        january, tmp_path / "导出b.csv", both, within="530424100", complete=True, partial=True
+    )
+    assert held.committed and held.rejected_rows == 2
+    assert camera_retirement.INCOMPLETE_NOTE in held.notes
+
+
+def test_a_part_of_the_list_retires_nothing_until_confirmed_with_again(
+    january: Session, tmp_path: Path
+) -> None:
+    """A mixed-CRS export split by source, each part with --complete (re-trial V, N2).
+
+    Each part leaves out the other's cameras: half the area's or more. The part loads, but
+    nothing is retired: an alarm says how many it would retire and how to confirm, and the
+    cameras are listed (all of them in a dry run).
+    """
+    db = january
+    police, towns = JANUARY[:3], JANUARY[3:]
+    first = _import(db, tmp_path / "公安.csv", police, within="530424100", complete=True)
+    assert first.committed and first.counts is not None and first.counts.unchanged == 3
+    alarms = [n for n in first.notes if isinstance(n, Alarm)]
+    assert len(alarms) == 1, first.notes
+    assert "未撤销" in alarms[0] and "3 个" in alarms[0] and "6 个" in alarms[0]
+    assert "--again" in alarms[0]
+    listed = [n for n in first.notes if n.startswith("文件未列、未撤销")]
+    assert len(listed) == 1
+    assert listed[0].split("\n")[1:] == [f"  {code(n)} {JANUARY[n - 1][1]}" for n in (4, 5, 6)]
+    assert not [n for n in first.notes if n.startswith("撤销视频点位")]
+    second = _import(db, tmp_path / "乡镇.csv", towns, within="530424100", complete=True)
+    assert second.committed and [n for n in second.notes if isinstance(n, Alarm)]
+    assert all(_state(db, n) == (False, None) for n in range(1, 7))  # 6 in use, as before
+    # the clerk who means it confirms with --again
+    confirmed = _import(
+        db, tmp_path / "公安.csv", police, within="530424100", complete=True, again=True
+    )
+    assert confirmed.committed and not [n for n in confirmed.notes if isinstance(n, Alarm)]
+    assert [n for n in confirmed.notes if n.startswith("撤销视频点位 3 个")]
+    assert [_state(db, n)[0] for n in range(1, 7)] == [False] * 3 + [True] * 3
+
+
+def test_a_retirement_under_the_threshold_needs_no_confirmation() -> None:
+    """Half, or more than 50 and a third, of the cameras in use is held back; less is not."""
+    unconfirmed = camera_retirement.unconfirmed
+    assert unconfirmed(3, 6) and not unconfirmed(2, 6) and unconfirmed(1, 1)
+    assert unconfirmed(75, 154) and unconfirmed(79, 154) and not unconfirmed(7, 154)
+    assert not unconfirmed(50, 149) and unconfirmed(51, 150) and not unconfirmed(51, 160)
+    assert not unconfirmed(0, 0)
+
+
+def test_the_mixed_crs_refusal_says_not_to_use_complete_on_the_parts() -> None:
+    """Each part of a split export is not the whole list (re-trial V, N2)."""
+    from importers.crs_check import MixedCrs, Reading
+
+    pair = (Reading("bd09", 14, 25), Reading("gcj02", 11, 25))
+    message = str(MixedCrs(pair, Reading("cgcs2000", 0, 25)))
+    said = message.split("。")[-1]
+    assert "不要加 --complete" in said and "各部分" in said, message
+
+
+def test_a_note_of_cameras_lists_one_camera_a_line() -> None:
+    """A dry run shows every camera retired; an import its first ten (re-trial V, N3)."""
+    from importers.cli import LISTED_IN_IMPORT, shown_note
+
+    many = [camera_retirement.Camera(code(n), f"点位{n}") for n in range(1, 13)]
+    settled = camera_retirement.Settled(date(2026, 12, 2), retired=many)
+    (note,) = settled.notes()
+    head, *lines = note.split("\n")
+    assert head.startswith("撤销视频点位 12 个（") and head.endswith("：")
+    assert lines == [f"  {code(n)} 点位{n}" for n in range(1, 13)] and "等" not in note
+    assert shown_note(note, dry_run=True) == note
+    shown = shown_note(note, dry_run=False).split("\n")
+    assert shown[1 : LISTED_IN_IMPORT + 1] == lines[:LISTED_IN_IMPORT]
+    assert "另有 2 " in shown[-1]
+
+
 def test_without_complete_the_cameras_left_out_are_named_never_retired(
     january: Session, tmp_path: Path
 ) -> None:
@@ -151,8 +251,10 @@ def test_without_complete_the_cameras_left_out_are_named_never_retired(
     township = _import(db, tmp_path / "导出.csv", FEBRUARY, within="530424100")
     note = [n for n in township.notes if "不在本文件中" in n]
     assert len(note) == 1
-    assert note[0].startswith("库中宁州街道（530424100000）有在用视频点位 2 个不在本文件中：")
-    assert f"{code(1)} 加油站旁_枪机" in note[0] and "--within 530424100000 --complete" in note[0]
+    head, *listed = note[0].split("\n")
+    assert head.startswith("库中宁州街道（530424100000）有在用视频点位 2 个不在本文件中；")
+    assert "--within 530424100000 --complete" in head and head.endswith("：")
+    assert listed == [f"  {code(1)} 加油站旁_枪机", f"  {code(2)} 桥头_球机"]
     assert _state(db, 1) == (False, None) and _state(db, 2) == (False, None)
     # without --within: the townships its rows lie in (here only 测试社区's cameras)
     only_one_village = [r for r in FEBRUARY if r[0] != code(6)]

@@ -256,3 +256,38 @@ def test_the_notes_hold_no_personal_data(db: Session, tmp_path: Path) -> None:
     assert outcome.committed
     shown = json.dumps(outcome.notes, ensure_ascii=False)
     assert "矫文九" not in shown and _ids(61) not in shown and "盗窃罪" not in shown
+
+
+def test_a_person_placed_only_at_the_county_is_refused_as_no_one_would_visit_them(
+    db: Session, tmp_path: Path
+) -> None:
+    """Re-trial S, N9: an address naming no township stored a patient at county level, unsaid.
+
+    A person placed at the county or above (no township, village, grid nor point) is on no
+    grid worker's visit list and not on the map: refused as a row without any place is
+    (``缺少所属辖区``), and the summary says so (count and rows, never names), in a dry run too.
+    """
+    seed_jurisdictions(db)
+    headers = ["患者姓名", "身份证号", "人员类别", "现住址", "危险性评估"]
+    rows = [
+        ["县级一", _ids(41), "严重精神障碍患者", "华宁县宁州街道测试社区幸福路3号", "2"],
+        ["县级二", _ids(42), "严重精神障碍患者", "华宁县幸福小区5栋2单元301", "4"],
+    ]
+    path = tmp_path / "精神补充.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    dry = run_import(db.connection(), path, ImportOptions(kind="persons", dry_run=True), keys=KEYS)
+    assert dry.rejected_rows == 1
+    [problem] = dry.problems
+    assert (problem.row, problem.column) == (3, "现住址")
+    assert problem.rule.startswith("只定位到县级（华宁县），没有乡镇（街道）、村（社区）、网格")
+    said = [n for n in dry.notes if "只定位到县级" in n]
+    assert said == [
+        "1 人只定位到县级或以上（华宁县），没有乡镇（街道）、村（社区）、网格或点位：不会出现在"
+        "任何网格员的走访名单和地图上，已退回（第 3 行）；请在地址中写明乡镇（街道）和村（社区），"
+        "或填写所属社区、所属网格后重新导入"
+    ]
+    assert "县级二" not in said[0]
+    outcome = _import(db, path, headers, rows, partial=True)
+    assert outcome.committed and outcome.rejected_rows == 1
+    stored = db.execute(text("SELECT name FROM persons WHERE name LIKE '县级%'")).scalars().all()
+    assert stored == ["县级一"]

@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from layers import person_roster
+from tests.conftest import SuiteDatabase
 from tests.import_fixtures import (
     VILLAGE,
     add_jurisdictions,
@@ -30,6 +31,7 @@ from tests.import_fixtures import (
     import_app,
     resident_id,
     seed_jurisdictions,
+    seeded_database,
 )
 from tests.test_import import KEYS
 
@@ -244,3 +246,145 @@ def test_complete_is_allowed_for_persons_with_within_only(tmp_path: Path) -> Non
     result = CliRunner().invoke(import_app(), ["import", "persons", str(path), "--complete"])
     assert result.exit_code == 2
     assert "特殊人群（persons）" in result.output and "--within" in result.output
+
+
+def test_complete_on_a_file_imported_before_counts_whom_it_struck_off_as_updated(
+    january: Session, tmp_path: Path
+) -> None:
+    """Re-trial S, N5: the persons struck off are records the import changed."""
+    from importers.cli import _earlier_note
+    from layers.import_runs import recent_runs
+
+    db = january
+    march = [_person(1), _person(2), _person(8, MENTAL)]  # 3, 4, 5 and 6 left
+    path = tmp_path / "三月.csv"
+    first = _import(db, path, march, within=TOWNSHIP)
+    assert first.committed and first.counts is not None and first.counts.updated == 0
+    dry = _import(db, path, march, within=TOWNSHIP, complete=True, dry_run=True)
+    assert dry.counts is not None and (dry.counts.inserted, dry.counts.updated) == (0, 4)
+    outcome = _import(db, path, march, within=TOWNSHIP, complete=True)
+    assert outcome.committed and outcome.counts is not None
+    assert (outcome.counts.inserted, outcome.counts.updated, outcome.counts.unchanged) == (0, 4, 3)
+    assert _struck(outcome)[0].startswith("名单未列，注销 4 人（社区矫正人员 3 人、严重精神障碍")
+    runs = {run.id: run for run in recent_runs(db.connection(), limit=5, kind="persons")}
+    assert runs[outcome.import_id].rows_loaded == 4  # zongzhi imports: 写入 4
+    said = _earlier_note(runs[first.import_id], outcome)
+    assert said.endswith("，本次更新 4 行") and "没有改变任何记录" not in said
+
+
+COUNTY = "530427"
+"""A county of its own (no other test's persons): the whole county's count is this test's."""
+
+
+def test_without_complete_the_note_names_the_townships_it_counted_and_what_complete_would_end(
+    db: Session, tmp_path: Path
+) -> None:
+    """Re-trial S, N3: the note counted the rows' townships but named the county."""
+    seed_jurisdictions(db)
+    county = COUNTY + "000000"
+    towns = {n: f"{COUNTY}{n:03d}000" for n in (1, 2, 3)}
+    add_jurisdictions(
+        db,
+        [
+            (county, "比对县", 3, "530400000000", None),
+            *[(code, f"比对{n}镇", 4, county, None) for n, code in towns.items()],
+            *[(code[:9] + "001", f"比对{n}村", 5, code, None) for n, code in towns.items()],
+        ],
+    )
+    village = {n: code[:9] + "001" for n, code in towns.items()}
+    on_record = [_person(n, village=village[1 + n % 3]) for n in (1, 2, 3, 4, 5, 6)]
+    assert _import(db, tmp_path / "一月.csv", on_record).committed
+    # 1 and 4 in 比对2镇, 2 and 5 in 比对3镇, 3 and 6 in 比对1镇; the list has 1 and 2 only
+    outcome = _import(db, tmp_path / "三月.csv", [on_record[0], on_record[1]])
+    counted = [n for n in outcome.notes if "不在本文件中" in n]
+    assert counted == [
+        "库中比对2镇、比对3镇（本文件各行所在的乡镇）有在册人员 2 人不在本文件中（社区矫正人员）；"
+        "如本文件是比对县该类人员的全部名单（如司法局、卫健局的名单），已离开的可加 --within "
+        "530427000000 --complete 重新导入予以注销：将注销比对县（530427000000）在册而本文件未列的"
+        " 4 人（记录保留）"
+    ]
+    dry = _import(
+        db,
+        tmp_path / "三月.csv",
+        [on_record[0], on_record[1]],
+        within=COUNTY,
+        complete=True,
+        dry_run=True,
+    )
+    assert _struck(dry)[0].startswith("名单未列，注销 4 人")
+
+
+def test_the_persons_struck_off_are_listed_masked_in_a_private_file_beside_the_report(
+    january: Session, tmp_path: Path
+) -> None:
+    """Re-trial S, N8: after --complete the data officer could not see whom it struck off."""
+    import csv
+    import stat
+
+    from importers.private_report import struck_off_path, write_struck_off
+
+    db = january
+    march = [_person(1), _person(2), _person(8, MENTAL)]  # 3, 4, 5 and 6 struck off
+    path = tmp_path / "三月.csv"
+    report = tmp_path / "报告" / "三月.csv.rejects.xlsx"
+    assert struck_off_path(report) == tmp_path / "报告" / "三月.csv.名单未列注销.csv"
+    dry = _import(db, path, march, within=TOWNSHIP, complete=True, dry_run=True)
+    written = write_struck_off(report, dry.notes, dry_run=True)
+    assert written == struck_off_path(report)
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+    with written.open(encoding="utf-8-sig", newline="") as handle:
+        lines = list(csv.reader(handle))
+    assert lines == [
+        ["姓名（已遮盖）", "人员类别", "所在村（社区）", "处理 outcome"],
+        ["名**", CORRECTION, "东村", "试运行：将注销（名单未列）"],
+        ["名**", CORRECTION, "东村", "试运行：将注销（名单未列）"],
+        ["名**", MENTAL, "东村", "试运行：将注销（名单未列）"],
+        ["名**", CORRECTION, "西村", "试运行：将注销（名单未列）"],
+    ]
+    text = written.read_text(encoding="utf-8-sig")
+    assert not any(f"名单{n}" in text or PEOPLE[n] in text for n in PEOPLE)
+    outcome = _import(db, path, march, within=TOWNSHIP, complete=True)
+    written = write_struck_off(report, outcome.notes, dry_run=False)
+    assert written is not None
+    assert {
+        line.split(",")[-1].strip()
+        for line in written.read_text("utf-8-sig").split("\n")[1:]
+        if line
+    } == {"注销（名单未列）"}
+    # a list that strikes off nobody writes none
+    again = _import(db, tmp_path / "三月b.csv", march, within=TOWNSHIP, complete=True)
+    assert write_struck_off(tmp_path / "别处" / "x.xlsx", again.notes, dry_run=False) is None
+
+
+def test_the_command_line_says_what_complete_changed_and_names_the_private_list(
+    database: SuiteDatabase, tmp_path: Path
+) -> None:
+    """Re-trial S, N5 and N8 at the command line: no `没有改变任何记录`, 写入 counted, a list."""
+    import stat
+
+    with seeded_database(database, "zz_roster_cli") as (_, url):
+        env = {"ZONGZHI_DATABASE_URL": url, "ZONGZHI_HOME": str(tmp_path / "home")}
+        runner = CliRunner()
+        roster = tmp_path / "名单.csv"
+        people = [_person(n, village=VILLAGE) for n in (1, 2, 3)]
+        roster.write_text(csv_text(ROSTER, people), encoding="utf-8")
+        assert (
+            runner.invoke(import_app(), ["import", "persons", str(roster)], env=env).exit_code == 0
+        )
+        roster.write_text(csv_text(ROSTER, people[:1]), encoding="utf-8")
+        args = ["import", "persons", str(roster)]
+        assert runner.invoke(import_app(), args, env=env).exit_code == 0
+        complete = [*args, "--within", "530424", "--complete"]
+        shown = runner.invoke(import_app(), complete, env=env)
+        assert shown.exit_code == 0, shown.output
+        assert "名单未列，注销 2 人（社区矫正人员）" in shown.output
+        assert "没有改变任何记录" not in shown.output and "本次更新 2 行" in shown.output
+        listed = tmp_path / "名单.csv.名单未列注销.csv"
+        assert f"名单未列注销的人员（姓名已遮盖，仅本账户可读）：{listed}" in shown.output
+        assert stat.S_IMODE(listed.stat().st_mode) == 0o600
+        assert listed.read_text(encoding="utf-8-sig").count("注销（名单未列）") == 2
+        imports = runner.invoke(import_app(), ["imports", "--kind", "persons"], env=env)
+        assert imports.exit_code == 0, imports.output
+        latest = next(line for line in imports.output.splitlines() if line.split()[:1] == ["3"])
+        assert latest.split()[4:8] == ["已导入", "1", "2", "0"]  # 行数 1, 写入 2, 退回 0
+        assert "名单2" not in shown.output  # never a name in the terminal
