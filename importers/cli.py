@@ -222,7 +222,8 @@ def import_file(
         typer.Option(
             "--again",
             help="重新导入以前导入过的文件，即使之后又导入过同类的其他文件"
-            "（否则退回：旧文件会覆盖之后的更新，如离职、调动、注销）。",
+            "（否则退回：旧文件会覆盖之后的更新，如离职、调动、注销）；"
+            "与 --complete 同用时，确认撤销辖区内过半的视频点位。",
         ),
     ] = False,
     history: Annotated[
@@ -788,12 +789,12 @@ def shown_note(note: str, dry_run: bool) -> str:
     True
     >>> print(shown_note(note, False).split("\n", 10)[-1])
       第9类 → 矛盾纠纷（1 行）
-      另有 2 种，未列出（试运行 --dry-run 时全部列出）
+      另有 2 项，未列出（试运行 --dry-run 时全部列出）
     """
     head, *items = note.split("\n")
     if dry_run or len(items) <= LISTED_IN_IMPORT:
         return note
-    more = f"  另有 {len(items) - LISTED_IN_IMPORT} 种，未列出（试运行 --dry-run 时全部列出）"
+    more = f"  另有 {len(items) - LISTED_IN_IMPORT} 项，未列出（试运行 --dry-run 时全部列出）"
     return "\n".join([head, *items[:LISTED_IN_IMPORT], more])
 
 

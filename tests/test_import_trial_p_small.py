@@ -264,7 +264,7 @@ def test_the_dry_run_lists_every_classification_the_import_only_ten(
     assert len(listed) == len(TERMS) and not any(line.startswith("另有") for line in listed)
     short = _classification_lines(real.output)
     assert short[:10] == listed[:10]
-    assert short[10:] == ["另有 2 种，未列出（试运行 --dry-run 时全部列出）"]
+    assert short[10:] == ["另有 2 项，未列出（试运行 --dry-run 时全部列出）"]
 
 
 # ------------------------------------------------------------------------ F18: other counties
