@@ -179,12 +179,13 @@
     }
     if (state.selected === null || state.selected.id !== c.id) return;
     list.textContent = "";
+    layers.cameras.clearLayers();
     if (body.seeing === 0) {
       const li = document.createElement("li");
       li.className = "text-muted";
       li.textContent = body.cameras.length
-        ? "没有摄像头覆盖该位置；以下为周边 " + body.radius_m + " 米内的点位。"
-        : "周边 " + body.radius_m + " 米内没有视频点位。";
+        ? "没有摄像头覆盖该位置；以下为最近的在用点位（含 " + body.radius_m + " 米以外的）。"
+        : "辖区内没有在用的视频点位。";
       list.appendChild(li);
     }
     body.cameras.forEach(function (cam) {
@@ -209,7 +210,7 @@
       li.dataset.deviceId = cam.device_id;
       li.innerHTML =
         (cam.sees ? "◉ " : "○ ") + zz.esc(cam.name) +
-        ' <span class="text-muted fw-normal">' + Math.round(cam.distance_m) + " 米 · " +
+        ' <span class="text-muted fw-normal">' + fmtDistance(cam.distance_m) + " · " +
         zz.esc(zz.label("ptz_type", cam.ptz_type)) + " · " +
         (cam.azimuth_source === "direction" ? "朝向按监视方位 · " : "") +
         zz.esc(zz.label("video_status", cam.status)) + "</span>";
@@ -252,6 +253,9 @@
       return;
     }
     if (state.selected === null || state.selected.id !== c.id) return;
+    // another load of the same case (a live event during the triage) may have answered first
+    tbody.textContent = "";
+    layers.workers.clearLayers();
     note.textContent = "按距离、近24小时任务量及是否本网格综合排序（" + body.radius_m + " 米内，定位 30 分钟内）。";
     if (!body.candidates.length) {
       const counts = body.counts || {};
