@@ -139,13 +139,17 @@ STRUCK_OFF = "注销（名单未列）"
 WOULD_STRIKE_OFF = "试运行：将注销（名单未列）"
 
 
-def struck_off_path(report: Path) -> Path:
+def struck_off_path(report: Path, *, dry_run: bool = False) -> Path:
     """Return where the persons struck off are listed: beside the report, named after it.
+
+    A dry run's list has a name of its own: it never overwrites what an import struck off.
 
     Parameters
     ----------
     report : pathlib.Path
         The import's report (the default ``FILE.rejects.xlsx``, or ``--report``).
+    dry_run : bool
+        The list of a dry run (``FILE.名单未列注销.试运行.csv``).
 
     Returns
     -------
@@ -158,13 +162,16 @@ def struck_off_path(report: Path) -> Path:
     '名单.xlsx.名单未列注销.csv'
     >>> struck_off_path(Path("/d/退回_精神.csv")).name
     '退回_精神.名单未列注销.csv'
+    >>> struck_off_path(Path("/d/名单.xlsx.rejects.xlsx"), dry_run=True).name
+    '名单.xlsx.名单未列注销.试运行.csv'
     """
     name = report.name
     for ending in (".rejects.xlsx", ".xlsx", ".csv"):
         if name.lower().endswith(ending):
             name = name[: -len(ending)]
             break
-    return report.with_name(name + STRUCK_OFF_SUFFIX)
+    suffix = STRUCK_OFF_SUFFIX.replace(".csv", ".试运行.csv") if dry_run else STRUCK_OFF_SUFFIX
+    return report.with_name(name + suffix)
 
 
 def write_struck_off(report: Path, notes: Sequence[str], *, dry_run: bool) -> Path | None:
@@ -187,7 +194,7 @@ def write_struck_off(report: Path, notes: Sequence[str], *, dry_run: bool) -> Pa
     persons = [p for note in notes if isinstance(note, StruckOffNote) for p in note.persons]
     if not persons:
         return None
-    path = struck_off_path(report)
+    path = struck_off_path(report, dry_run=dry_run)
     _owner_only(path)
     outcome = WOULD_STRIKE_OFF if dry_run else STRUCK_OFF
     with path.open("w", encoding="utf-8-sig", newline="") as handle:

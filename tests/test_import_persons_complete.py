@@ -330,7 +330,7 @@ def test_the_persons_struck_off_are_listed_masked_in_a_private_file_beside_the_r
     assert struck_off_path(report) == tmp_path / "报告" / "三月.csv.名单未列注销.csv"
     dry = _import(db, path, march, within=TOWNSHIP, complete=True, dry_run=True)
     written = write_struck_off(report, dry.notes, dry_run=True)
-    assert written == struck_off_path(report)
+    assert written == struck_off_path(report, dry_run=True) != struck_off_path(report)
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
     with written.open(encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.reader(handle))
@@ -351,6 +351,9 @@ def test_the_persons_struck_off_are_listed_masked_in_a_private_file_beside_the_r
         for line in written.read_text("utf-8-sig").split("\n")[1:]
         if line
     } == {"注销（名单未列）"}
+    # a dry run after the import leaves the import's list as it is
+    write_struck_off(report, dry.notes, dry_run=True)
+    assert "试运行" not in written.read_text("utf-8-sig")
     # a list that strikes off nobody writes none
     again = _import(db, tmp_path / "三月b.csv", march, within=TOWNSHIP, complete=True)
     assert write_struck_off(tmp_path / "别处" / "x.xlsx", again.notes, dry_run=False) is None
