@@ -286,3 +286,16 @@ def test_tokens_are_revoked_by_password_change_and_deactivation(
     finally:
         with database.owner.begin() as conn:
             conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": user_id})
+
+
+def test_an_unknown_query_parameter_is_refused_not_ignored(
+    api_client: TestClient, auth_headers: Headers
+) -> None:
+    """A script asking for the offline cameras must not get all of them (trial V F11)."""
+    path = "/ogc/collections/video_points/items"
+    refused = api_client.get(f"{path}?status=offline&limit=5", headers=auth_headers("cmd_a"))
+    assert refused.status_code == 400
+    body = refused.json()
+    assert body["unknown"] == ["status"] and "本接口没有查询参数 status" in body["detail"]
+    plain = api_client.get(f"{path}?limit=1&f=json", headers=auth_headers("cmd_a"))
+    assert plain.status_code == 200 and len(plain.json()["features"]) == 1

@@ -16,6 +16,7 @@ day it was retired and no successor.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import orjson
@@ -166,7 +167,10 @@ def collection(
     "/collections/{collection_id}/items",
     response_class=GeoJSONText,
     summary="Features",
-    responses={200: {"content": {GEOJSON: {}}}},
+    responses={
+        200: {"content": {GEOJSON: {}}},
+        400: {"description": "A query parameter the API does not define"},
+    },
 )
 def items(
     request: Request,
@@ -180,13 +184,16 @@ def items(
         int | None, Query(description="Page size; clamped to 1–10000 (default 100)")
     ] = None,
     offset: Annotated[int, Query(description="Features to skip")] = 0,
-) -> GeoJSONText:
+) -> JSONText:
     """Return a page of features inside the user's scope, with ``next`` links.
 
     ``numberMatched`` is counted once per scope and filters, then kept until the collection's
     tables change (:mod:`api.caches`): paging through a city's cases does not count them again
     for every page.
     """
+    unknown = unknown_parameters(request.query_params.keys())
+    if unknown is not None:
+        return JSONText(unknown, status_code=400)
     layer = get_collection(collection_id)
     check_readable(user.role, layer, scope_code=user.scope_code)
     size = features.clamp_limit(limit)
@@ -227,6 +234,46 @@ def items(
         prev_url = request.url.include_query_params(limit=size, offset=max(0, start - size))
         links.append(_link(str(prev_url), "prev", GEOJSON, "Previous page"))
     return GeoJSONText(features.add_members(page.body, {"links": links}))
+
+
+ITEMS_PARAMETERS = ("bbox", "datetime", "limit", "offset", "f")
+"""The query parameters of ``/items`` (``f`` is accepted and ignored: the answer is GeoJSON)."""
+
+
+def unknown_parameters(names: Iterable[str]) -> dict[str, Any] | None:
+    """Return the 400 body for query parameters ``/items`` does not define, or None.
+
+    OGC API - Features Part 1 (/req/core/query-param-unknown): a parameter the API does not
+    define is refused, never ignored, so a script asking for ``status=offline`` does not take
+    every camera for the offline ones.
+
+    Parameters
+    ----------
+    names : iterable of str
+        The request's query parameter names.
+
+    Returns
+    -------
+    dict or None
+        ``detail`` (Chinese), ``code`` and the ``unknown`` names; None when all are known.
+
+    Examples
+    --------
+    >>> unknown_parameters(["limit", "bbox"]) is None
+    True
+    >>> unknown_parameters(["status", "limit"])["detail"].split("：")[0]
+    '本接口没有查询参数 status（可用的有 bbox、datetime、limit、offset）'
+    """
+    unknown = sorted(set(names) - set(ITEMS_PARAMETERS))
+    if not unknown:
+        return None
+    known = "、".join(ITEMS_PARAMETERS[:-1])
+    return {
+        "detail": f"本接口没有查询参数 {'、'.join(unknown)}（可用的有 {known}）："
+        "不按属性筛选，请取回后自行筛选",
+        "code": "UnknownParameter",
+        "unknown": unknown,
+    }
 
 
 SUCCESSOR_VERSION = "successor-version"
