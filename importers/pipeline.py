@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection
 
-from geo.codes import mask_resident_id
 from geo.crs import SourceCrs
 from importers import vocabulary
 from importers.crs_check import CRS_NAMES, Unconfirmed
@@ -946,9 +945,6 @@ def import_transaction(conn: Connection) -> Iterator[FinishImport]:
             transaction.rollback()
 
 
-_RESIDENT_ID = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9Xx])")
-
-
 def audit_import(conn: Connection, run: import_runs.ImportRecord) -> None:
     """Append ``import.loaded`` for a finished import to the audit log, in its transaction.
 
@@ -963,7 +959,7 @@ def audit_import(conn: Connection, run: import_runs.ImportRecord) -> None:
     run : layers.import_runs.ImportRecord
         The import as :func:`layers.import_runs.finish_run` recorded it.
     """
-    file_name = _RESIDENT_ID.sub(lambda found: mask_resident_id(found.group()), run.file_name)
+    file_name = audit.masked_ids(run.file_name)
     raw: Any = conn.connection.driver_connection
     audit.record_each(
         raw,

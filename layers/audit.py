@@ -33,6 +33,7 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from geo.codes import mask_resident_id
 from layers.errors import InvalidInput
 from layers.model import AuditEntry, PersonCategory
 
@@ -363,6 +364,27 @@ def check_reason(reason: str) -> str:
     if _RESIDENT_ID.search(reason):
         raise InvalidInput("查看事由中不要写身份证号：事由会记入审计日志")
     return reason
+
+
+def masked_ids(text_: str) -> str:
+    """Return ``text_`` with every resident-ID-like number masked (an imported file's name).
+
+    Parameters
+    ----------
+    text_ : str
+        A name or short text.
+
+    Returns
+    -------
+    str
+        The text, each such number as :func:`geo.codes.mask_resident_id` shows it.
+
+    Examples
+    --------
+    >>> masked_ids("530424197001012010.csv")
+    '530424********2010.csv'
+    """
+    return _RESIDENT_ID.sub(lambda found: mask_resident_id(found.group()), text_)
 
 
 def without_ids(text_: str) -> str:

@@ -1236,6 +1236,17 @@ class OnRecord:
     record_lat: list[float]
 
 
+def matched_on(key: Sequence[str]) -> sql.Composed:
+    """Return the join of a staged row ``s`` to its record ``t`` by their natural ``key``.
+
+    Examples
+    --------
+    >>> matched_on(["channel", "external_no"]).as_string(None)
+    't."channel" = s."channel" AND t."external_no" = s."external_no"'
+    """
+    return sql.SQL(" AND ").join(sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in key)
+
+
 def positions_on_record(
     conn: psycopg.Connection[Any],
     staging: str,
@@ -1286,9 +1297,7 @@ def positions_on_record(
             keys=sql.SQL(", ").join(map(sql.Identifier, key)),
             s=sql.Identifier(staging),
             t=sql.Identifier(table),
-            on=sql.SQL(" AND ").join(
-                sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in key
-            ),
+            on=matched_on(key),
         ),
         (every, limit),
     ).fetchall()

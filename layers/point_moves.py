@@ -18,7 +18,7 @@ import psycopg
 from psycopg import sql
 
 from layers.bulk import ROW_COLUMN, staged_rows
-from layers.import_checks import OnRecord
+from layers.import_checks import OnRecord, matched_on
 
 SAMPLE = 10000
 """Most staged rows whose positions go to the CRS check (every k-th over the file)."""
@@ -114,9 +114,7 @@ def match_points(
             p=p,
             s=sql.Identifier(staging),
             t=sql.Identifier(table),
-            on=sql.SQL(" AND ").join(
-                sql.SQL("t.{c} = s.{c}").format(c=sql.Identifier(c)) for c in key
-            ),
+            on=matched_on(key),
         ),
         (every, every, moved_m),
     ).fetchall()
