@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from api.caches import Caches
 from api.deps import install_scope_hook
 from api.errors import add_exception_handlers
+from api.import_runner import ImportRunner
 from api.settings import ApiSettings
 from layers import deadlines
 from layers.changes import ChangeWatch
@@ -41,6 +42,7 @@ ROUTER_MODULES: list[str] = [
     "api.routers.trends",
     "api.routers.console_map",
     "api.routers.cameras",
+    "api.routers.imports",
 ]
 """Modules whose ``router`` is included in the application, in this order."""
 
@@ -57,7 +59,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     ----------
     app : fastapi.FastAPI
         The application (its ``state.settings`` is read; ``state.engine``,
-        ``state.sessions`` and ``state.caches`` are set).
+        ``state.sessions``, ``state.caches`` and ``state.import_runner`` are set).
 
     Yields
     ------
@@ -86,13 +88,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         max_age=max(1, settings.tile_max_age),
     )
     watching = asyncio.create_task(watch.run()) if settings.cache_mb > 0 else None
+    app.state.import_runner = runner = ImportRunner(settings, sessions, urls.owner)
+    importing = asyncio.create_task(runner.run())  # the console's imports, one at a time
     try:
         yield
     finally:
-        if watching is not None:
-            watching.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await watching
+        for task in (importing, watching):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         engine.dispose()
 
 

@@ -59,6 +59,8 @@ class ApiSettings:
     cache_mb : int
         Memory per process for cached tiles (``$ZONGZHI_CACHE_MB``; ``0`` turns the tile and
         count caches off), see :mod:`api.caches`.
+    upload_mb : int
+        Largest file the console may upload for import, MiB (``$ZONGZHI_UPLOAD_MB``).
     """
 
     database: Settings
@@ -73,6 +75,7 @@ class ApiSettings:
     tile_max_age: int = 60
     pool_size: int = 10
     cache_mb: int = 64
+    upload_mb: int = 200
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ApiSettings:
@@ -110,6 +113,7 @@ class ApiSettings:
             ),
             tile_max_age=_int(env, "ZONGZHI_TILE_MAX_AGE", 60),
             cache_mb=_int(env, "ZONGZHI_CACHE_MB", 64),
+            upload_mb=_int(env, "ZONGZHI_UPLOAD_MB", 200),
         )
 
     def platform_keys(self) -> Keys:

@@ -161,6 +161,65 @@ def unmask_refusal(role: str, scope_code: str) -> str | None:
     )
 
 
+IMPORT_KINDS: dict[str, frozenset[str]] = {
+    Role.ADMIN: frozenset({"jurisdictions", "grids", "workers", "video", "cases"}),
+    Role.COMMANDER: frozenset(
+        {"jurisdictions", "grids", "workers", "video", "cases", "persons", "visits"}
+    ),
+    Role.DISPATCHER: frozenset({"grids", "workers", "video", "cases", "persons", "visits"}),
+}
+"""What each role may import from the console (``zongzhi import`` kinds); a role not listed
+imports nothing. Special populations (``persons``, ``visits``) only where the account sees them
+one by one (:func:`may_import`)."""
+
+
+def may_import(role: str, scope_code: str, kind: str) -> bool:
+    """Return whether an account of ``role`` at ``scope_code`` may import files of ``kind``.
+
+    The one rule of the console's imports (浏览器导入); the import itself is confined to the
+    account's scope (``--within``). Personal data (special populations and their visits) is
+    imported only by the accounts that read it one by one
+    (:func:`layers.catalog.sees_persons_individually`, the rule of :func:`may_hold_unmask`).
+
+    Parameters
+    ----------
+    role : str
+        A :class:`layers.model.Role` code.
+    scope_code : str
+        12-digit code of the account's scope.
+    kind : str
+        An import kind: ``jurisdictions``, ``grids``, ``workers``, ``video``, ``cases``,
+        ``persons`` or ``visits``.
+
+    Returns
+    -------
+    bool
+        True when :data:`IMPORT_KINDS` gives the role the kind, and, for ``persons`` and
+        ``visits``, the account sees persons one by one.
+
+    Examples
+    --------
+    >>> county, city, town = "530424000000", "530400000000", "530424100000"
+    >>> may_import("admin", county, "grids"), may_import("admin", county, "persons")
+    (True, False)
+    >>> may_import("commander", county, "persons"), may_import("commander", city, "persons")
+    (True, False)
+    >>> may_import("dispatcher", town, "visits"), may_import("dispatcher", town, "jurisdictions")
+    (True, False)
+    >>> may_import("analyst", county, "cases"), may_import("grid_worker", town, "cases")
+    (False, False)
+    >>> may_import("commander", county, "parcels")
+    False
+    """
+    if kind not in IMPORT_KINDS.get(role, frozenset()):
+        return False
+    if kind in ("persons", "visits"):
+        from layers import catalog  # see may_hold_unmask
+
+        return catalog.sees_persons_individually(role, scope_code)
+    return True
+
+
 @dataclass(frozen=True)
 class PasswordPolicy:
     """Rules a new password must meet.

@@ -205,3 +205,6 @@ def _load_plugins() -> None:
 
 _load_plugins()
 speak_chinese(app)  # click's and typer's own words too: usage, option help, errors
+
+if __name__ == "__main__":  # ``python -m layers.cli``: how the API runs an import for the console
+    app(prog_name="zongzhi")

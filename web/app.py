@@ -3,7 +3,7 @@
 ``mount_console(app)`` serves ``web/static`` at ``/static`` (vendored libraries and the console's
 own JS/CSS), the Chinese login page at ``/login`` (``/`` redirects there) and the pages of
 :data:`PAGE_MODULES` (the command view, the dispatch desk, the case page, the trends page, the
-auditor's audit log), and
+auditor's audit log, the clerks' 数据导入), and
 gives the API the renderer of the trend report's offline HTML map (``app.state``), so that
 neither package imports the other. A page's jurisdiction code may be typed short (``620702``):
 it is redirected to the page of the 12-digit code (:mod:`web.paths`).
@@ -32,6 +32,7 @@ PAGE_MODULES: list[str] = [
     "web.pages.case",
     "web.pages.trends",
     "web.pages.audit",
+    "web.pages.imports",
 ]
 """Modules whose ``router`` of HTML pages is included by :func:`mount_console`."""
 

@@ -16,6 +16,7 @@ from layers.model.cases import (
 )
 from layers.model.dispatches import AssigneeKind, Dispatch, DispatchStatus
 from layers.model.grids import Grid
+from layers.model.import_jobs import ImportJob, JobState
 from layers.model.jurisdictions import Jurisdiction, Level
 from layers.model.persons import (
     ManagementLevel,
@@ -48,7 +49,9 @@ __all__ = [
     "HazardType",
     "HotspotCell",
     "HotspotRun",
+    "ImportJob",
     "ImportRun",
+    "JobState",
     "Jurisdiction",
     "LabelledEnum",
     "Level",

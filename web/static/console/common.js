@@ -1,6 +1,6 @@
 // Shared by every console page: API calls with the session cookie, the current user, Chinese
-// labels of the code tables, time formatting, deadline countdowns, toasts, the live stream, and
-// the audited read of clear personal data (unmask, reasonForm).
+// labels of the code tables, time formatting, deadline countdowns, toasts, the live stream, the
+// audited read of clear personal data (unmask, reasonForm) and the top bar's 数据导入 link.
 // Pages use the global `zz`; nothing here touches a page's own elements but the top bar.
 "use strict";
 (function () {
@@ -271,6 +271,35 @@
     return form;
   }
 
+  /**
+   * Roles that may import some kind of file (layers.accounts.may_import): only they ask
+   * /api/imports/kinds, whose answer decides; the others would get a 403 on every page.
+   */
+  const IMPORT_ROLES = ["admin", "commander", "dispatcher"];
+
+  let kindsPromise = null;
+  /** What this account may import (`/api/imports/kinds`), fetched once per page. */
+  function importKinds() {
+    if (kindsPromise === null) {
+      kindsPromise = api("/api/imports/kinds");
+    }
+    return kindsPromise;
+  }
+
+  /** Show the top bar's 数据导入 link to an account that may import some kind (not on the wall). */
+  async function showImportLink(m) {
+    const link = document.getElementById("zz-imports-link");
+    if (!link || !IMPORT_ROLES.includes(m.role) || document.body.classList.contains("zz-screen")) return;
+    try {
+      const answer = await importKinds();
+      const kinds = Array.isArray(answer) ? answer : (answer && answer.kinds) || [];
+      link.hidden = kinds.length === 0;
+      if (window.location.pathname === "/imports") link.classList.add("active"); // this page
+    } catch (error) {
+      link.hidden = true; // 403: this account may import nothing
+    }
+  }
+
   async function fillTopbar() {
     const logout = document.getElementById("zz-logout");
     if (logout) {
@@ -284,6 +313,7 @@
       try {
         const m = await me();
         user.textContent = m.display_name + "（" + m.role_label + "）";
+        showImportLink(m);
       } catch (error) {
         // 401 already redirected to the login page
       }
@@ -292,7 +322,7 @@
 
   window.zz = {
     ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
-    unmask, reasonForm, UNMASK_REASONS,
+    unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES,
   };
   fillTopbar();
 })();

@@ -1,0 +1,773 @@
+"""Importing files from the console (数据导入): upload, queue, follow, download the reports.
+
+A job runs ``zongzhi import`` for the account that submitted it (``api/import_runner.py``):
+confined to the account's scope (``--within``), recorded under its name (``--user``). Who may
+import what is :func:`layers.accounts.may_import`. A job is its submitter's only: another
+account gets 404, as for a row outside its scope.
+
+* ``GET /api/imports/kinds`` — the kinds this account may import, the coordinate systems to
+  choose from and the upload limit;
+* ``POST /api/imports`` (multipart: ``file``, ``kind``, ``crs``, ``sheet``, ``dry_run`` (default
+  true), ``partial``, ``complete``, ``again``, ``history``) — 202 and the queued job;
+* ``GET /api/imports`` — the account's jobs, newest first; ``GET /api/imports/{id}`` — one job
+  with the command's output as HTML (made by rich from its colours, text escaped) and the files
+  it wrote; ``GET /api/imports/{id}/files/{name}`` — one of those files;
+* ``POST /api/imports/{id}/run`` — import the kept upload of a dry run for real;
+* ``POST /api/imports/{id}/cancel`` — cancel a queued job, stop a running one;
+* ``GET /api/imports/templates/{kind}`` — the XLSX template of a kind, its examples taken from
+  the account's scope (``zongzhi template``).
+
+The upload is deleted as soon as a real import of it has ended; after a dry run it is kept
+24 hours so that it can be imported with one click (``/run``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import re
+import secrets
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+from pydantic import BaseModel
+from rich.console import Console
+from rich.text import Text
+from sqlalchemy.orm import Session
+from starlette import status
+from starlette.datastructures import FormData, UploadFile
+from starlette.exceptions import HTTPException
+
+from api.deps import CurrentUser, Principal, SessionDep, SettingsDep
+from api.import_runner import ImportRunner, JobFiles, write_template
+from layers import import_jobs
+from layers.accounts import IMPORT_KINDS, may_import
+from layers.errors import Conflict, Forbidden, NotFound
+from layers.features import InvalidParameter
+from layers.model import ImportJob, JobState, Role
+
+router = APIRouter(prefix="/api/imports", tags=["imports"])
+
+KIND_LABELS: dict[str, str] = {
+    "grids": "网格",
+    "workers": "网格员",
+    "cases": "事件（案件）",
+    "video": "视频点位",
+    "persons": "特殊人群",
+    "visits": "走访记录",
+    "jurisdictions": "辖区",
+}
+"""The kinds of ``zongzhi import``, in the console's order, with their Chinese names."""
+COMPLETE_KINDS = frozenset({"grids", "jurisdictions", "video", "persons"})
+"""Kinds whose file may be the whole of the account's scope (``--complete``)."""
+HISTORY_KINDS = frozenset({"cases"})
+"""Kinds that may be imported as past records (``--history``)."""
+CRS_CHOICES: tuple[tuple[str, str], ...] = (
+    ("", "自动识别"),
+    ("cgcs2000", "CGCS2000（国家2000坐标系）"),
+    ("wgs84", "WGS84（GPS）"),
+    ("gcj02", "GCJ-02（高德、腾讯地图）"),
+    ("bd09", "BD-09（百度地图）"),
+)
+"""Coordinate systems to choose from (``EPSG:NNNN`` is taken too)."""
+EPSG = re.compile(r"^EPSG:\d{4,5}$", re.IGNORECASE)
+IMPORTABLE = (".csv", ".txt", ".xlsx", ".xls", ".zip", ".geojson", ".json", ".gpkg", ".kml", ".kmz")
+"""Endings of the files the console may upload."""
+LONE_SHAPEFILE = (
+    "一个 .shp 文件不能单独导入，还需要同名的 .dbf、.shx：请上传包含 .shp/.dbf/.shx 的 zip"
+)
+NOT_IMPORTABLE = (
+    "不能导入{what}：请上传 CSV、TXT、Excel（.xlsx、.xls）、GeoJSON、GeoPackage（.gpkg）、"
+    "KML/KMZ 文件，或 Shapefile 等的 zip 压缩包"
+)
+FLAGS: dict[str, str] = {
+    "dry_run": "试运行",
+    "partial": "导入其余有效行",
+    "complete": "文件是本辖区的全部",
+    "again": "重新导入旧文件",
+    "history": "历史记录",
+}
+"""The ticked options of a job and their names in the console."""
+OUTCOME_LABELS = {"rejected": "有退回的行", "refused": "未能导入"}
+MIB = 2**20
+FORM_OVERHEAD = 64 * 1024
+"""Bytes of a multipart body beyond its file (boundaries, the other fields)."""
+MAX_NAME_BYTES = 150
+"""Longest stored file name (UTF-8): the reports the command writes beside it add to it."""
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES = {".xlsx": XLSX, ".csv": "text/csv; charset=utf-8"}
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "kind"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "kind": {"type": "string", "enum": list(KIND_LABELS)},
+                        "crs": {"type": "string"},
+                        "sheet": {"type": "string", "maxLength": 100},
+                        **{
+                            flag: {"type": "boolean", "default": flag == "dry_run"}
+                            for flag in FLAGS
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
+"""The multipart body of ``POST /api/imports``, documented (the route reads it itself)."""
+
+
+class KindOut(BaseModel):
+    """A kind the account may import."""
+
+    kind: str
+    label: str
+    complete: bool
+    history: bool
+
+
+class ChoiceOut(BaseModel):
+    """A coordinate system to choose from."""
+
+    value: str
+    label: str
+
+
+class KindsOut(BaseModel):
+    """What the account may import, the coordinate systems, the upload limit (MiB)."""
+
+    kinds: list[KindOut]
+    crs: list[ChoiceOut]
+    max_mb: int
+
+
+class FileOut(BaseModel):
+    """A file the command wrote for a job (reject report, struck-off list)."""
+
+    name: str
+    bytes: int
+    url: str
+
+
+class JobOut(BaseModel):
+    """An import job (``output_html`` only when one job is asked for)."""
+
+    id: int
+    kind: str
+    kind_label: str
+    file_name: str
+    file_bytes: int
+    options: dict[str, Any]
+    state: str
+    state_label: str
+    outcome: str | None
+    outcome_label: str | None
+    exit_code: int | None
+    submitted_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    upload_kept: bool
+    follows_job_id: int | None
+    output_html: str | None
+    files: list[FileOut]
+
+
+class JobPage(BaseModel):
+    """A page of the account's jobs, newest first."""
+
+    jobs: list[JobOut]
+    total: int
+
+
+class RunOptions(BaseModel):
+    """Options of the real import of a dry run's upload (``dry_run`` is ignored: false)."""
+
+    crs: str | None = None
+    sheet: str | None = None
+    dry_run: bool = False
+    partial: bool = False
+    complete: bool = False
+    again: bool = False
+    history: bool = False
+
+
+def get_runner(request: Request) -> ImportRunner:
+    """Return the app's import runner (started by the lifespan)."""
+    runner: ImportRunner = request.app.state.import_runner
+    return runner
+
+
+RunnerDep = Annotated[ImportRunner, Depends(get_runner)]
+JobId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="Import job id")]
+
+
+def outcome_of(job: ImportJob) -> str | None:
+    """Return how a finished job's command ended: ``done``, ``rejected``, ``refused``.
+
+    Parameters
+    ----------
+    job : layers.model.ImportJob
+        The job.
+
+    Returns
+    -------
+    str or None
+        ``None`` until the job has finished (and for one interrupted or cancelled).
+    """
+    if job.state != JobState.FINISHED:
+        return None
+    return {0: "done", 1: "rejected"}.get(
+        job.exit_code if job.exit_code is not None else -1, "refused"
+    )
+
+
+def outcome_label(job: ImportJob, outcome: str | None) -> str | None:
+    """Return the Chinese name of a job's outcome (a clean dry run: 试运行通过)."""
+    if outcome == "done":
+        return "试运行通过" if job.options.get("dry_run") else "已导入"
+    return None if outcome is None else OUTCOME_LABELS[outcome]
+
+
+def output_html(output: str | None) -> str | None:
+    r"""Return a command's output (ANSI colours) as HTML spans, its text escaped.
+
+    Parameters
+    ----------
+    output : str or None
+        What the command printed.
+
+    Returns
+    -------
+    str or None
+        For a ``<pre>``: rich's ``export_html`` of the text, styles inline.
+
+    Examples
+    --------
+    >>> output_html("\x1b[31m错误：<b>\x1b[0m")
+    '<span style="color: #800000; text-decoration-color: #800000">错误：&lt;b&gt;</span>\n'
+    """
+    if output is None:
+        return None
+    console = Console(
+        record=True, width=110, file=io.StringIO(), force_terminal=True, color_system="truecolor"
+    )
+    console.print(Text.from_ansi(output), soft_wrap=True)
+    return console.export_html(inline_styles=True, code_format="{code}")
+
+
+def job_out(job: ImportJob, files: JobFiles, *, with_output: bool = True) -> JobOut:
+    """Return the JSON of a job.
+
+    Parameters
+    ----------
+    job : layers.model.ImportJob
+        The job.
+    files : api.import_runner.JobFiles
+        Where its files are.
+    with_output : bool
+        Render its output (one job asked for; a list leaves it out).
+
+    Returns
+    -------
+    JobOut
+        The job.
+    """
+    outcome = outcome_of(job)
+    return JobOut(
+        id=job.id,
+        kind=job.kind,
+        kind_label=KIND_LABELS.get(job.kind, job.kind),
+        file_name=job.file_name,
+        file_bytes=job.file_bytes,
+        options=job.options,
+        state=job.state,
+        state_label=JobState.label_of(job.state),
+        outcome=outcome,
+        outcome_label=outcome_label(job, outcome),
+        exit_code=job.exit_code,
+        submitted_at=job.submitted_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        upload_kept=job.upload_kept,
+        follows_job_id=job.follows_job_id,
+        output_html=output_html(job.output) if with_output else None,
+        files=[
+            FileOut(name=name, bytes=size, url=f"/api/imports/{job.id}/files/{quote(name)}")
+            for name, size in files.outputs(job)
+        ],
+    )
+
+
+def import_refusal(user: Principal, kind: str) -> str | None:
+    """Return why the account may not import ``kind`` (``None`` when it may).
+
+    Parameters
+    ----------
+    user : Principal
+        The account.
+    kind : str
+        A kind of :data:`KIND_LABELS`.
+
+    Returns
+    -------
+    str or None
+        The refusal, in Chinese.
+    """
+    if may_import(user.role, user.scope_code, kind):
+        return None
+    label = KIND_LABELS[kind]
+    if kind in IMPORT_KINDS.get(user.role, frozenset()):  # persons, visits above a county
+        return f"只有县（区）及以下的账号可以导入{label}：省、市级账号只能查看特殊人群的汇总数"
+    return f"{Role.label_of(user.role)}不能导入{label}数据"
+
+
+def check_kind(user: Principal, kind: str) -> None:
+    """Refuse an unknown kind (400) or one the account may not import (403)."""
+    if not kind:
+        raise InvalidParameter("请选择数据类型")
+    if kind not in KIND_LABELS:
+        raise InvalidParameter(f"未知的数据类型 {kind[:40]!r}，可选：{'、'.join(KIND_LABELS)}")
+    refusal = import_refusal(user, kind)
+    if refusal is not None:
+        raise Forbidden(refusal)
+
+
+def checked_options(kind: str, options: RunOptions) -> dict[str, Any]:
+    """Return the options of a job as stored, or refuse those that do not fit (400).
+
+    Parameters
+    ----------
+    kind : str
+        The kind imported.
+    options : RunOptions
+        The options asked for.
+
+    Returns
+    -------
+    dict
+        ``crs`` and ``sheet`` (``None`` when not given) and the five booleans.
+
+    Raises
+    ------
+    layers.features.InvalidParameter
+        A coordinate system not known, a sheet name that cannot be one, ``complete`` or
+        ``history`` for a kind that does not take it.
+    """
+    crs = (options.crs or "").strip()
+    if crs and crs.lower() not in dict(CRS_CHOICES) and not EPSG.match(crs):
+        raise InvalidParameter(
+            "坐标系只能是自动识别、cgcs2000、wgs84、gcj02（高德、腾讯地图）、bd09（百度地图）"
+            "或 EPSG:NNNN（如 EPSG:4543）"
+        )
+    sheet = (options.sheet or "").strip()
+    if len(sheet) > 100 or not sheet.isprintable():
+        raise InvalidParameter("工作表（图层）名称最多 100 个字，且不能含控制字符")
+    if options.complete and kind not in COMPLETE_KINDS:
+        names = "、".join(KIND_LABELS[k] for k in KIND_LABELS if k in COMPLETE_KINDS)
+        raise InvalidParameter(f"“文件是本辖区的全部”只用于{names}文件")
+    if options.history and kind not in HISTORY_KINDS:
+        raise InvalidParameter("“历史记录”只用于事件（案件）文件")
+    return {
+        "crs": crs.lower() if crs and not EPSG.match(crs) else (crs.upper() or None),
+        "sheet": sheet or None,
+        **{flag: bool(getattr(options, flag)) for flag in FLAGS},
+    }
+
+
+def upload_name(raw: str | None) -> str:
+    r"""Return the name an upload is stored under, its ending checked.
+
+    Its own name, path parts and control characters dropped, leading dots too (no hidden
+    file), cut to :data:`MAX_NAME_BYTES`.
+
+    Parameters
+    ----------
+    raw : str or None
+        The name the browser sent.
+
+    Returns
+    -------
+    str
+        The name.
+
+    Raises
+    ------
+    layers.features.InvalidParameter
+        A lone ``.shp``, or an ending the importer does not read.
+
+    Examples
+    --------
+    >>> upload_name("C:\\数据\\工单.CSV"), upload_name("../../.工单.xlsx")
+    ('工单.CSV', '工单.xlsx')
+    >>> upload_name(".csv")
+    '上传文件.csv'
+    """
+    name = "".join(ch for ch in (raw or "") if ch.isprintable())
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    head, dot, tail = name.rpartition(".")
+    suffix = f".{tail}".lower() if dot else ""
+    if suffix == ".shp":
+        raise InvalidParameter(LONE_SHAPEFILE)
+    if suffix not in IMPORTABLE:
+        what = f" {suffix} 文件" if suffix else "没有扩展名的文件"
+        raise InvalidParameter(NOT_IMPORTABLE.format(what=what))
+    stem, ending = head.strip().lstrip(".").strip() or "上传文件", f".{tail}"
+    while len((stem + ending).encode("utf-8")) > MAX_NAME_BYTES:
+        stem = stem[:-1]
+    return stem + ending
+
+
+def _flag(form: FormData, name: str, default: bool) -> bool:
+    """Read a boolean form field (true/false, 1/0, on/off, yes/no; missing: ``default``)."""
+    value = form.get(name)
+    if value is None or value == "":
+        return default
+    word = str(value).strip().lower()
+    if word in ("true", "1", "on", "yes"):
+        return True
+    if word in ("false", "0", "off", "no"):
+        return False
+    raise InvalidParameter(f"“{FLAGS[name]}”应为是或否")
+
+
+def _text(form: FormData, name: str) -> str | None:
+    """Read a text form field (a file sent in its place is refused)."""
+    value = form.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    raise InvalidParameter(f"{name} 应为文字，不是文件")
+
+
+def refuse_large_body(request: Request, limit: int) -> None:
+    """Refuse a body larger than the upload limit before reading it (413).
+
+    Parameters
+    ----------
+    request : fastapi.Request
+        The upload request.
+    limit : int
+        Largest file, bytes.
+
+    Raises
+    ------
+    starlette.exceptions.HTTPException
+        411 without ``Content-Length``; 413 over the limit.
+    """
+    length = request.headers.get("content-length")
+    if length is None or not length.isdigit():
+        raise HTTPException(status.HTTP_411_LENGTH_REQUIRED, detail="请求缺少内容长度，请重新上传")
+    if int(length) > limit + FORM_OVERHEAD:
+        raise too_large(limit)
+
+
+def too_large(limit: int) -> HTTPException:
+    """Return the 413 of a file over the limit."""
+    return HTTPException(
+        status.HTTP_413_CONTENT_TOO_LARGE,
+        detail=f"文件超过 {limit // MIB} MB 的上限："
+        "请拆分后分批导入，或在服务器上用 zongzhi import 导入",
+    )
+
+
+def _save_private(source: BinaryIO, target: Path, limit: int) -> tuple[str, int]:
+    """Copy an upload to ``target`` (mode 0600); return its SHA-256 and size.
+
+    Raises
+    ------
+    starlette.exceptions.HTTPException
+        413 over ``limit``.
+    layers.features.InvalidParameter
+        An empty file.
+    """
+    digest, size = hashlib.sha256(), 0
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        while chunk := source.read(MIB):
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit)
+            digest.update(chunk)
+            out.write(chunk)
+    if size == 0:
+        raise InvalidParameter("上传的文件是空的")
+    return digest.hexdigest(), size
+
+
+def _accept(
+    session: Session,
+    user: Principal,
+    files: JobFiles,
+    upload: UploadFile,
+    name: str,
+    kind: str,
+    options: dict[str, Any],
+    limit: int,
+) -> ImportJob:
+    """Store an upload in a new job's folder and queue the job (committed)."""
+    incoming = files.incoming() / secrets.token_hex(16)
+    job: ImportJob | None = None
+    try:
+        upload.file.seek(0)
+        sha256, size = _save_private(upload.file, incoming, limit)
+        job = import_jobs.create(
+            session,
+            account_id=user.id,
+            username=user.username,
+            scope_code=user.scope_code,
+            kind=kind,
+            file_name=name,
+            file_sha256=sha256,
+            file_bytes=size,
+            options=options,
+        )
+        os.replace(incoming, files.make_folder(job.id) / name)
+        session.commit()
+    except BaseException:
+        incoming.unlink(missing_ok=True)
+        if job is not None:
+            files.delete_folder(job.id)
+        raise
+    return job
+
+
+@router.get("/kinds", response_model=KindsOut, summary="What this account may import")
+def kinds(user: CurrentUser, settings: SettingsDep) -> KindsOut:
+    """Return the kinds the account may import, the coordinate systems, the upload limit."""
+    return KindsOut(
+        kinds=[
+            KindOut(kind=k, label=label, complete=k in COMPLETE_KINDS, history=k in HISTORY_KINDS)
+            for k, label in KIND_LABELS.items()
+            if may_import(user.role, user.scope_code, k)
+        ],
+        crs=[ChoiceOut(value=value, label=label) for value, label in CRS_CHOICES],
+        max_mb=settings.upload_mb,
+    )
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobOut,
+    summary="Upload a file and queue its import (a dry run unless dry_run=false)",
+    openapi_extra=UPLOAD_BODY,
+    responses={
+        400: {"description": "Unknown kind, option not for it, bad file"},
+        403: {"description": "Kind not allowed"},
+        411: {"description": "No Content-Length"},
+        413: {"description": "Over the upload limit"},
+    },
+)
+async def submit(
+    request: Request,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    runner: RunnerDep,
+) -> JobOut:
+    """Queue the import of the uploaded file for this account (202)."""
+    limit = max(1, settings.upload_mb) * MIB
+    refuse_large_body(request, limit)
+    await run_in_threadpool(session.commit)  # no transaction held open while the body arrives
+    async with request.form(max_files=1, max_fields=len(FLAGS) + 8) as form:
+        kind = _text(form, "kind") or ""
+        check_kind(user, kind)
+        options = checked_options(
+            kind,
+            RunOptions(
+                crs=_text(form, "crs"),
+                sheet=_text(form, "sheet"),
+                **{flag: _flag(form, flag, flag == "dry_run") for flag in FLAGS},
+            ),
+        )
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise InvalidParameter("请选择要上传的文件")
+        if upload.size is not None and upload.size > limit:
+            raise too_large(limit)
+        name = upload_name(upload.filename)
+        files = JobFiles.of(settings)
+        job = await run_in_threadpool(
+            _accept, session, user, files, upload, name, kind, options, limit
+        )
+    runner.wake(sweep=True)
+    return job_out(job, files)
+
+
+@router.get("", response_model=JobPage, summary="This account's import jobs, newest first")
+def list_jobs(
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> JobPage:
+    """Return a page of the account's jobs (without their output)."""
+    jobs, total = import_jobs.list_for(session, user.id, limit=limit, offset=offset)
+    files = JobFiles.of(settings)
+    return JobPage(jobs=[job_out(job, files, with_output=False) for job in jobs], total=total)
+
+
+@router.get(
+    "/templates/{kind}",
+    summary="The XLSX import template of a kind, examples from this account's scope",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}, 403: {"description": "Kind not allowed"}},
+)
+async def template(
+    kind: Annotated[str, PathParam(max_length=40)],
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    runner: RunnerDep,
+) -> Response:
+    """Return the template ``zongzhi template KIND --within SCOPE`` writes."""
+    check_kind(user, kind)
+    await run_in_threadpool(session.commit)  # no transaction held open while the child runs
+    made = await write_template(kind, user.scope_code, settings, runner.owner_url)
+    if made.exit_code != 0 or not made.content:
+        raise HTTPException(
+            status.HTTP_500_INTERNAL_SERVER_ERROR, detail="导入模板生成失败，请稍后重试或联系管理员"
+        )
+    name = f"{KIND_LABELS[kind]}导入模板.xlsx"
+    return Response(
+        made.content,
+        media_type=XLSX,
+        headers={"Content-Disposition": content_disposition(name, f"template-{kind}.xlsx")},
+    )
+
+
+@router.get("/{job_id}", response_model=JobOut, summary="One import job, its output and files")
+def get_job(job_id: JobId, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> JobOut:
+    """Return the job (404 for another account's)."""
+    job = import_jobs.get(session, job_id, account_id=user.id)
+    return job_out(job, JobFiles.of(settings))
+
+
+@router.get(
+    "/{job_id}/files/{name}",
+    summary="Download a file the import wrote (reject report, struck-off list)",
+    response_class=FileResponse,
+    responses={404: {"description": "No such job or file"}},
+)
+def download(
+    job_id: JobId,
+    name: Annotated[str, PathParam(max_length=255)],
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> FileResponse:
+    """Return one of the job's ``files`` (never the upload)."""
+    job = import_jobs.get(session, job_id, account_id=user.id)
+    files = JobFiles.of(settings)
+    if name not in dict(files.outputs(job)):
+        raise NotFound("文件不存在或已删除")
+    suffix = Path(name).suffix.lower()
+    return FileResponse(
+        files.folder(job.id) / name,
+        media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"),
+        headers={"Content-Disposition": content_disposition(name, f"import-{job.id}{suffix}")},
+    )
+
+
+@router.post(
+    "/{job_id}/run",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=JobOut,
+    summary="Import the kept upload of a dry run for real",
+    responses={409: {"description": "Not a finished dry run, or its upload deleted"}},
+)
+def run_for_real(
+    job_id: JobId,
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    runner: RunnerDep,
+    body: RunOptions | None = None,
+) -> JobOut:
+    """Queue the real import of a dry run's upload, which moves to the new job (202)."""
+    prior = import_jobs.get(session, job_id, account_id=user.id)
+    check_kind(user, prior.kind)
+    options = checked_options(prior.kind, body or RunOptions())
+    options["dry_run"] = False
+    prior = import_jobs.take_upload(session, job_id, account_id=user.id)
+    files = JobFiles.of(settings)
+    source = files.upload(prior)
+    if not source.is_file():
+        raise Conflict("上传的文件已删除，请重新上传")
+    job = import_jobs.create(
+        session,
+        account_id=user.id,
+        username=user.username,
+        scope_code=user.scope_code,
+        kind=prior.kind,
+        file_name=prior.file_name,
+        file_sha256=prior.file_sha256,
+        file_bytes=prior.file_bytes,
+        options=options,
+        follows_job_id=prior.id,
+    )
+    target = files.make_folder(job.id) / prior.file_name
+    os.replace(source, target)
+    try:
+        session.commit()
+    except BaseException:
+        os.replace(target, source)
+        files.delete_folder(job.id)
+        raise
+    runner.wake()
+    return job_out(job, files)
+
+
+@router.post(
+    "/{job_id}/cancel",
+    response_model=JobOut,
+    summary="Cancel a queued import, or stop a running one (nothing is written)",
+    responses={409: {"description": "The job has ended"}},
+)
+def cancel(
+    job_id: JobId, user: CurrentUser, session: SessionDep, settings: SettingsDep, runner: RunnerDep
+) -> JobOut:
+    """Cancel the job: a queued one now, a running one when its child has stopped."""
+    job = import_jobs.cancel(session, job_id, account_id=user.id)
+    session.commit()
+    files = JobFiles.of(settings)
+    if job.state == JobState.RUNNING:
+        runner.cancel(job.id)
+    else:
+        files.delete_upload(job)
+    return job_out(job, files)
+
+
+def content_disposition(name: str, fallback: str) -> str:
+    r"""Return an ``attachment`` disposition naming a file in Chinese (RFC 5987) and in ASCII.
+
+    Parameters
+    ----------
+    name : str
+        The file's name.
+    fallback : str
+        An ASCII name for clients that do not read ``filename*``.
+
+    Returns
+    -------
+    str
+        The header value.
+
+    Examples
+    --------
+    >>> content_disposition("工单.rejects.xlsx", "import-3.xlsx")
+    'attachment; filename="import-3.xlsx"; filename*=UTF-8\'\'%E5%B7%A5%E5%8D%95.rejects.xlsx'
+    """
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"

@@ -1,0 +1,592 @@
+"""Importing from the console: ``/api/imports`` runs ``zongzhi import`` in a real child process.
+
+The app serves a world of its own in a separate database (its imports commit cases and
+persons, which the shared API world must not see), with a home of its own and no injected keys:
+the server and its children read the same ``keys.json``, as in a deployment. Every test waits
+for its jobs' end by polling their state (a generous deadline; on failure the job's output is
+shown), so that no job of one test runs into the next one.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import secrets
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from api.auth import issue_token
+from api.settings import ApiSettings
+from geo.codes import make_resident_id
+from importers.kinds import KINDS
+from layers import import_jobs
+from layers.database import DatabaseUrls, apply_scope, make_engine
+from layers.model import ImportJob, JobState
+from layers.secrets import keys_from_master
+from layers.settings import Settings
+from tests.api_fixtures import VILLAGES, ApiWorld, build_world, free_port, grid_box
+from tests.conftest import SuiteDatabase, separate_database
+
+DATABASE = "zongzhi_console_imports"
+UPLOAD_MB = 1
+DEADLINE_SECONDS = 240
+CASE_HEADERS = ["工单编号", "来源渠道", "事件类型", "经度", "纬度", "来电时间"]
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@dataclass
+class Served:
+    """The app under test and what it serves."""
+
+    client: TestClient
+    settings: ApiSettings
+    urls: DatabaseUrls
+    world: ApiWorld
+    owner: Engine
+    headers: Callable[[str], dict[str, str]]
+
+    @property
+    def imports(self) -> Path:
+        """The ``imports`` folder of the home."""
+        return self.settings.database.home / "imports"
+
+
+@pytest.fixture(scope="module")
+def served(database: SuiteDatabase, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
+    """The API over a world of its own, with a small upload limit and no injected keys."""
+    urls = separate_database(database, DATABASE)
+    owner = make_engine(urls.owner, pool_size=2)
+    with Session(owner) as session, session.begin():
+        apply_scope(session, None)
+        # the world's own persons are sealed with these keys; the tests import their own
+        world = build_world(session, keys_from_master(b"zongzhi console import test key!!"))
+    settings = ApiSettings(
+        database=Settings(
+            home=tmp_path_factory.mktemp("imports-home"),
+            database_url=urls.owner,
+            app_database_url=urls.app,
+        ),
+        urls=urls,
+        jwt_secret="console-imports-jwt-secret-0123456789abcdef",
+        pool_size=4,
+        upload_mb=UPLOAD_MB,
+    )
+    tokens: dict[str, dict[str, str]] = {}
+
+    def headers(key: str) -> dict[str, str]:
+        if key not in tokens:
+            token = issue_token(settings, world.users[key].id, now=datetime.now(UTC))
+            tokens[key] = {"Authorization": f"Bearer {token.token}"}
+        return tokens[key]
+
+    try:
+        with TestClient(create_app(settings)) as client:
+            yield Served(client, settings, urls, world, owner, headers)
+    finally:
+        owner.dispose()
+
+
+def _centre(village: int, serial: int) -> tuple[float, float]:
+    west, south, east, north = grid_box(village, serial)
+    return round((west + east) / 2, 6), round((south + north) / 2, 6)
+
+
+def _cases_csv(tag: str, villages: list[int]) -> bytes:
+    """A GBK CSV of cases, one per village index, numbered ``tag-1`` …"""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CASE_HEADERS)
+    for n, village in enumerate(villages, 1):
+        lon, lat = _centre(village, 1)
+        writer.writerow([f"{tag}-{n}", "12345", "邻里纠纷", lon, lat, "2026-03-01 09:00"])
+    return buffer.getvalue().encode("gbk")
+
+
+def _submit(
+    served: Served,
+    user: str,
+    name: str,
+    content: bytes,
+    kind: str = "cases",
+    **fields: str,
+) -> Any:
+    data = {"kind": kind, "crs": "cgcs2000", **fields}
+    return served.client.post(
+        "/api/imports", headers=served.headers(user), data=data, files={"file": (name, content)}
+    )
+
+
+def _job(served: Served, user: str, job_id: int) -> dict[str, Any]:
+    response = served.client.get(f"/api/imports/{job_id}", headers=served.headers(user))
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _wait(
+    served: Served, user: str, job_id: int, *, until: Callable[[dict[str, Any]], bool]
+) -> Any:
+    """Poll the job until ``until`` holds; fail with its output past the deadline."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while True:
+        job = _job(served, user, job_id)
+        if until(job):
+            return job
+        if time.monotonic() > deadline:
+            pytest.fail(f"job {job_id} stuck in {job['state']}: {job['output_html']}")
+        time.sleep(0.2)
+
+
+def _ended(served: Served, user: str, job_id: int) -> Any:
+    ended = ("finished", "interrupted", "cancelled")
+    return _wait(served, user, job_id, until=lambda job: job["state"] in ended)
+
+
+def _cases(served: Served, tag: str) -> list[tuple[str, str, str | None]]:
+    """The cases this test imported: source number, village, the import's user."""
+    with served.owner.connect() as conn:
+        apply_scope(conn, None)
+        rows = conn.execute(
+            text(
+                "SELECT c.external_no, c.area_code, r.username FROM cases c"
+                " LEFT JOIN import_runs r ON r.id = c.import_id"
+                " WHERE c.external_no LIKE :tag ORDER BY c.external_no"
+            ),
+            {"tag": f"{tag}-%"},
+        ).all()
+    return [(str(no), str(area), user) for no, area, user in rows]
+
+
+def _plain(html: str | None) -> str:
+    return re.sub(r"<[^>]+>", "", html or "")
+
+
+def _tag() -> str:
+    return "WEB" + secrets.token_hex(4).upper()
+
+
+def test_a_dry_run_then_its_real_import(served: Served) -> None:
+    tag = _tag()
+    response = _submit(served, "disp_a1", "工单.csv", _cases_csv(tag, [0, 1]))
+    assert response.status_code == 202, response.text
+    dry = response.json()
+    assert dry["state"] in ("queued", "running") and dry["options"]["dry_run"] is True
+    assert dry["file_name"] == "工单.csv" and dry["kind_label"] == "事件（案件）"
+
+    dry = _ended(served, "disp_a1", dry["id"])
+    assert (dry["state"], dry["outcome"], dry["exit_code"]) == ("finished", "done", 0)
+    assert dry["outcome_label"] == "试运行通过" and dry["upload_kept"] is True
+    assert "试运行" in _plain(dry["output_html"])
+    assert _cases(served, tag) == []
+    assert (served.imports / str(dry["id"]) / "工单.csv").is_file()
+
+    response = served.client.post(
+        f"/api/imports/{dry['id']}/run", headers=served.headers("disp_a1"), json={}
+    )
+    assert response.status_code == 202, response.text
+    real = response.json()
+    assert real["follows_job_id"] == dry["id"] and real["options"]["dry_run"] is False
+    real = _ended(served, "disp_a1", real["id"])
+    assert (real["state"], real["outcome"], real["outcome_label"]) == ("finished", "done", "已导入")
+    user = served.world.users["disp_a1"].username
+    assert _cases(served, tag) == [
+        (f"{tag}-1", VILLAGES[0], user),
+        (f"{tag}-2", VILLAGES[1], user),
+    ]
+    assert real["upload_kept"] is False
+    assert not (served.imports / str(real["id"]) / "工单.csv").exists()
+    assert not (served.imports / str(dry["id"]) / "工单.csv").exists()
+    assert _job(served, "disp_a1", dry["id"])["upload_kept"] is False
+
+    again = served.client.post(
+        f"/api/imports/{dry['id']}/run", headers=served.headers("disp_a1"), json={}
+    )
+    assert again.status_code == 409 and CHINESE.search(again.json()["detail"])
+
+    listed = served.client.get("/api/imports?limit=2", headers=served.headers("disp_a1")).json()
+    assert [job["id"] for job in listed["jobs"]] == [real["id"], dry["id"]]
+    assert listed["total"] >= 2 and listed["jobs"][0]["output_html"] is None
+
+
+def test_a_rejected_row_leaves_a_report_and_a_row_outside_the_scope_is_refused(
+    served: Served,
+) -> None:
+    tag = _tag()
+    # village 2 lies in 甲二镇, outside the dispatcher's 甲一街道: the --within rule refuses it
+    content = _cases_csv(tag, [0, 2])
+    response = _submit(served, "disp_a1", "外镇工单.csv", content, dry_run="false")
+    assert response.status_code == 202, response.text
+    job = _ended(served, "disp_a1", response.json()["id"])
+    assert (job["state"], job["outcome"], job["exit_code"]) == ("finished", "rejected", 1)
+    assert job["outcome_label"] == "有退回的行"
+    assert _cases(served, tag) == []  # the file loads whole or not at all
+    assert [f["name"] for f in job["files"]] == ["外镇工单.rejects.xlsx"]
+    said = _plain(job["output_html"])
+    assert "退回报告：外镇工单.rejects.xlsx" in said and str(served.imports) not in said
+    assert job["upload_kept"] is False
+    folder = served.imports / str(job["id"])
+    assert not (folder / "外镇工单.csv").exists()  # a real import's upload is deleted
+
+    download = served.client.get(job["files"][0]["url"], headers=served.headers("disp_a1"))
+    assert download.status_code == 200
+    assert "filename*=UTF-8''%E5%A4%96" in download.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(download.content), read_only=True)
+    cells = [str(c) for sheet in book.worksheets for row in sheet.values for c in row if c]
+    assert any("--within" in cell and "范围内" in cell for cell in cells), cells
+
+    assert stat.S_IMODE(served.imports.stat().st_mode) == 0o700
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "外镇工单.rejects.xlsx").stat().st_mode) == 0o600
+
+
+def test_who_may_import_what(served: Served) -> None:
+    person = "姓名,身份证号,人员类别,所属社区\n".encode()
+    for user in ("worker_v0", "analyst_city", "cmd_province", "admin"):
+        refused = _submit(served, user, "刑释.csv", person, kind="persons")
+        assert refused.status_code == 403, (user, refused.text)
+        assert CHINESE.search(refused.json()["detail"]), refused.json()
+    refused = _submit(served, "disp_a1", "辖区.geojson", b"{}", kind="jurisdictions")
+    assert refused.status_code == 403 and "辖区" in refused.json()["detail"]
+
+    kinds = served.client.get("/api/imports/kinds", headers=served.headers("disp_a1")).json()
+    assert [k["kind"] for k in kinds["kinds"]] == [
+        "grids",
+        "workers",
+        "cases",
+        "video",
+        "persons",
+        "visits",
+    ]
+    assert {k["kind"] for k in kinds["kinds"] if k["complete"]} == {"grids", "video", "persons"}
+    assert [k["kind"] for k in kinds["kinds"] if k["history"]] == ["cases"]
+    assert kinds["max_mb"] == UPLOAD_MB and kinds["crs"][0] == {"value": "", "label": "自动识别"}
+    for user in ("worker_v0", "analyst_city"):
+        listed = served.client.get("/api/imports/kinds", headers=served.headers(user)).json()
+        assert listed["kinds"] == []
+    every = served.client.get("/api/imports/kinds", headers=served.headers("cmd_a")).json()
+    assert {k["kind"] for k in every["kinds"]} == set(KINDS)  # the command's kinds, all of them
+
+
+def test_a_job_is_its_submitters_only(served: Served) -> None:
+    owner = served.world.users["disp_a1"]
+    with Session(served.owner) as session, session.begin():
+        job = import_jobs.create(
+            session,
+            account_id=owner.id,
+            username=owner.username,
+            scope_code=owner.scope_code,
+            kind="cases",
+            file_name="别人的.csv",
+            file_sha256="0" * 64,
+            file_bytes=1,
+            options={"dry_run": False},
+        )
+        job_id = job.id
+        import_jobs.finish(
+            session, job_id, state=JobState.FINISHED, exit_code=1, output="", upload_kept=False
+        )
+    folder = served.imports / str(job_id)
+    folder.mkdir(parents=True)
+    (folder / "别人的.rejects.xlsx").write_bytes(b"x")
+    mine = _job(served, "disp_a1", job_id)
+    assert [f["name"] for f in mine["files"]] == ["别人的.rejects.xlsx"]
+    url = mine["files"][0]["url"]
+    for other in ("disp_b1", "cmd_a"):
+        headers = served.headers(other)
+        for response in (
+            served.client.get(f"/api/imports/{job_id}", headers=headers),
+            served.client.get(url, headers=headers),
+            served.client.post(f"/api/imports/{job_id}/cancel", headers=headers),
+            served.client.post(f"/api/imports/{job_id}/run", headers=headers, json={}),
+        ):
+            assert response.status_code == 404, response.text
+            assert CHINESE.search(response.json()["detail"])
+        listed = served.client.get("/api/imports?limit=100", headers=headers).json()
+        assert job_id not in [j["id"] for j in listed["jobs"]]
+    upload = served.client.get(
+        f"/api/imports/{job_id}/files/别人的.csv", headers=served.headers("disp_a1")
+    )
+    assert upload.status_code == 404  # never the upload, only what the command wrote
+    ended = served.client.post(f"/api/imports/{job_id}/cancel", headers=served.headers("disp_a1"))
+    assert ended.status_code == 409 and CHINESE.search(ended.json()["detail"])
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "fields", "said"),
+    [
+        ("a.csv", b"x", {"kind": "parcels"}, "未知的数据类型"),
+        ("a.csv", b"x", {"complete": "true"}, "全部"),
+        ("a.csv", b"x", {"kind": "video", "history": "true"}, "历史记录"),
+        ("a.csv", b"", {}, "空"),
+        ("网格.shp", b"x", {"kind": "grids"}, ".shp/.dbf/.shx 的 zip"),
+        ("a.exe", b"x", {}, "不能导入"),
+        ("a.csv", b"x", {"crs": "mars"}, "坐标系"),
+        ("a.csv", b"x", {"dry_run": "maybe"}, "试运行"),
+    ],
+)
+def test_a_bad_request_is_refused_with_400(
+    served: Served, name: str, content: bytes, fields: dict[str, str], said: str
+) -> None:
+    response = _submit(served, "disp_a1", name, content, **fields)
+    assert response.status_code == 400, response.text
+    assert said in response.json()["detail"]
+
+
+def test_a_file_over_the_limit_is_refused_with_413(served: Served) -> None:
+    response = _submit(served, "disp_a1", "大.csv", b"x" * (UPLOAD_MB * 2**20 + 1))
+    assert response.status_code == 413
+    assert f"{UPLOAD_MB} MB" in response.json()["detail"]
+
+
+def test_cancel_a_queued_job_then_the_running_one(served: Served) -> None:
+    """The first job's child waits on a lock the test holds: the second stays queued."""
+    with served.owner.connect() as conn, conn.begin():
+        conn.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+        first = _submit(served, "disp_a1", "一.csv", _cases_csv(_tag(), [0])).json()
+        _wait(served, "disp_a1", first["id"], until=lambda job: job["state"] == "running")
+        second = _submit(served, "disp_a1", "二.csv", _cases_csv(_tag(), [1])).json()
+        assert _job(served, "disp_a1", second["id"])["state"] == "queued"
+
+        cancelled = served.client.post(
+            f"/api/imports/{second['id']}/cancel", headers=served.headers("disp_a1")
+        )
+        assert cancelled.status_code == 200, cancelled.text
+        assert (cancelled.json()["state"], cancelled.json()["state_label"]) == (
+            "cancelled",
+            "已取消",
+        )
+        assert not (served.imports / str(second["id"]) / "二.csv").exists()
+
+        stopping = served.client.post(
+            f"/api/imports/{first['id']}/cancel", headers=served.headers("disp_a1")
+        )
+        assert stopping.status_code == 200 and stopping.json()["state"] == "running"
+        stopped = _ended(served, "disp_a1", first["id"])
+    assert (stopped["state"], stopped["outcome"], stopped["exit_code"]) == ("cancelled", None, None)
+    assert "已取消，未写入任何数据" in _plain(stopped["output_html"])
+    assert not (served.imports / str(first["id"]) / "一.csv").exists()
+    assert _job(served, "disp_a1", second["id"])["state"] == "cancelled"  # never run
+
+
+def _left_job(session: Session, served: Served, state: JobState, ended: timedelta | None) -> int:
+    """A job row as a stopped server left it, with its upload on disk."""
+    owner = served.world.users["disp_a1"]
+    now = datetime.now(UTC)
+    job = ImportJob(
+        account_id=owner.id,
+        username=owner.username,
+        scope_code=owner.scope_code,
+        kind="cases",
+        file_name="留下的.csv",
+        file_sha256="0" * 64,
+        file_bytes=1,
+        options={"dry_run": True},
+        state=state.value,
+        upload_kept=True,
+        started_at=now - (ended or timedelta()),
+        finished_at=None if ended is None else now - ended,
+    )
+    session.add(job)
+    session.flush()
+    folder = served.imports / str(job.id)
+    folder.mkdir(parents=True)
+    (folder / "留下的.csv").write_bytes(b"x")
+    (folder / "留下的.rejects.xlsx").write_bytes(b"x")
+    return job.id
+
+
+def test_start_up_ends_leftovers_and_deletes_what_has_expired(served: Served) -> None:
+    with Session(served.owner) as session, session.begin():
+        running = _left_job(session, served, JobState.RUNNING, None)
+        stale = _left_job(session, served, JobState.FINISHED, timedelta(hours=25))
+        fresh = _left_job(session, served, JobState.FINISHED, timedelta(hours=1))
+        old = _left_job(session, served, JobState.FINISHED, timedelta(days=31))
+    with TestClient(create_app(served.settings)):  # a server starting on the same database
+        left = _wait(served, "disp_a1", running, until=lambda job: job["state"] != "running")
+        _wait(served, "disp_a1", old, until=lambda job: not job["files"])
+    assert (left["state"], left["state_label"]) == ("interrupted", "已中断")
+    assert "导入中断，未写入任何数据" in _plain(left["output_html"])
+    assert not (served.imports / str(running) / "留下的.csv").exists()
+    assert not (served.imports / str(stale) / "留下的.csv").exists()
+    assert _job(served, "disp_a1", stale)["upload_kept"] is False
+    assert (served.imports / str(fresh) / "留下的.csv").exists()
+    assert _job(served, "disp_a1", fresh)["upload_kept"] is True
+    assert not (served.imports / str(old)).exists()  # outputs are kept for 30 days
+
+
+def test_the_template_of_a_kind(served: Served) -> None:
+    response = served.client.get("/api/imports/templates/cases", headers=served.headers("disp_a1"))
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert "filename*=UTF-8''" in response.headers["content-disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+    assert book.sheetnames
+    refused = served.client.get(
+        "/api/imports/templates/jurisdictions", headers=served.headers("disp_a1")
+    )
+    assert refused.status_code == 403
+
+
+def test_a_person_imported_in_the_console_is_unmasked_by_the_api(served: Served) -> None:
+    """The child seals the resident ID with the key the server opens it with."""
+    resident_id = make_resident_id("460105", date(1981, 6, 1), 300 + secrets.randbelow(199), "F")
+    name = "网" + secrets.token_hex(3)
+    content = f"姓名,身份证号,人员类别,所属社区\n{name},{resident_id},刑满释放人员,{VILLAGES[0]}\n"
+    response = _submit(
+        served, "cmd_a_unmask", "刑释.csv", content.encode(), kind="persons", dry_run="false"
+    )
+    assert response.status_code == 202, response.text
+    job = _ended(served, "cmd_a_unmask", response.json()["id"])
+    assert job["outcome"] == "done", _plain(job["output_html"])
+    assert resident_id not in _plain(job["output_html"])
+    with served.owner.connect() as conn:
+        apply_scope(conn, None)
+        person_id = conn.execute(
+            text("SELECT id FROM persons WHERE name = :n"), {"n": name}
+        ).scalar_one()
+    clear = served.client.post(
+        f"/api/persons/{person_id}/unmasked",
+        headers=served.headers("cmd_a_unmask"),
+        json={"reason": "核实网页导入的人员身份"},
+    )
+    assert clear.status_code == 200, clear.text
+    assert clear.json()["resident_id"] == resident_id
+
+
+def test_a_stopping_server_ends_its_running_import_as_interrupted(
+    database: SuiteDatabase, tmp_path: Path
+) -> None:
+    """A server of its own (one runner per database), its child held on a lock while it stops."""
+    urls = separate_database(database, DATABASE + "_stop")
+    owner = make_engine(urls.owner, pool_size=2)
+    with Session(owner) as session, session.begin():
+        apply_scope(session, None)
+        world = build_world(session, keys_from_master(b"zongzhi console import stop key!!"))
+    settings = ApiSettings(
+        database=Settings(home=tmp_path, database_url=urls.owner, app_database_url=urls.app),
+        urls=urls,
+        jwt_secret="console-imports-stop-jwt-secret-0123456789abcdef",
+        pool_size=2,
+    )
+    user = world.users["disp_a1"]
+    token = issue_token(settings, user.id, now=datetime.now(UTC)).token
+    try:
+        with owner.connect() as conn, conn.begin():
+            conn.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+            with TestClient(create_app(settings)) as client:
+                bearer = {"Authorization": f"Bearer {token}"}
+                stopping = Served(client, settings, urls, world, owner, lambda _key: bearer)
+                job = _submit(stopping, "disp_a1", "停.csv", _cases_csv(_tag(), [0])).json()
+                _wait(stopping, "disp_a1", job["id"], until=lambda j: j["state"] == "running")
+            # the client has left: the server stopped, its child with it
+        with Session(owner) as session:
+            left = import_jobs.get(session, job["id"], account_id=user.id)
+            assert (left.state, left.exit_code, left.upload_kept) == ("interrupted", None, False)
+            assert (left.output or "").endswith(import_jobs.INTERRUPTED_NOTE)
+        assert not (tmp_path / "imports" / str(job["id"]) / "停.csv").exists()
+    finally:
+        owner.dispose()
+
+
+def _children_running(folder: Path) -> list[int]:
+    """Pids of the processes whose command line names ``folder`` (a job's import child)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:  # not a process, or it ended meanwhile
+            continue
+        if entry.name.isdigit() and any(str(folder).encode() in arg for arg in argv):
+            pids.append(int(entry.name))
+    return pids
+
+
+def test_a_server_killed_outright_takes_its_import_with_it(
+    database: SuiteDatabase, tmp_path: Path
+) -> None:
+    """SIGKILL leaves no shutdown to stop the child: the child must end by itself, uncommitted."""
+    urls = separate_database(database, DATABASE + "_kill")
+    owner = make_engine(urls.owner, pool_size=2)
+    with Session(owner) as session, session.begin():
+        apply_scope(session, None)
+        world = build_world(session, keys_from_master(b"zongzhi console import kill key!!"))
+    secret = "console-imports-kill-jwt-secret-0123456789abcdef"
+    env = {
+        **os.environ,
+        "ZONGZHI_HOME": str(tmp_path),
+        "ZONGZHI_DATABASE_URL": urls.owner,
+        "ZONGZHI_APP_DATABASE_URL": urls.app,
+        "ZONGZHI_JWT_SECRET": secret,
+    }
+    settings = ApiSettings(database=Settings(tmp_path, urls.owner, urls.app), jwt_secret=secret)
+    token = issue_token(settings, world.users["disp_a1"].id, now=datetime.now(UTC)).token
+    port = free_port()
+    tag = _tag()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("zongzhi")), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        with owner.connect() as conn, conn.begin():
+            conn.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
+            with httpx.Client(
+                base_url=f"http://127.0.0.1:{port}",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+            ) as client:
+                _wait_for(lambda: _up(client), "the server to start")
+                job = client.post(
+                    "/api/imports",
+                    data={"kind": "cases", "dry_run": "false"},
+                    files={"file": ("杀.csv", _cases_csv(tag, [0]))},
+                ).json()
+                folder = tmp_path / "imports" / str(job["id"])
+                _wait_for(lambda: bool(_children_running(folder)), "the import's child")
+            server.kill()
+            server.wait(timeout=30)
+            _wait_for(lambda: not _children_running(folder), "the child to end with its server")
+        with owner.connect() as conn:
+            apply_scope(conn, None)
+            written = conn.execute(
+                text("SELECT count(*) FROM cases WHERE external_no LIKE :t"), {"t": tag + "-%"}
+            ).scalar_one()
+        assert written == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait(timeout=30)
+        owner.dispose()
+
+
+def _up(client: httpx.Client) -> bool:
+    try:
+        return client.get("/api/imports/kinds").status_code == 200
+    except httpx.TransportError:
+        return False
+
+
+def _wait_for(ready: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while not ready():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {DEADLINE_SECONDS} s for {what}")
+        time.sleep(0.2)

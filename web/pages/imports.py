@@ -1,0 +1,83 @@
+"""The 数据导入 page (``/imports``): a clerk's import of a file from the browser.
+
+``imports.js`` reads ``/api/imports/kinds`` (the kinds this account may import, the coordinate
+systems, the size limit): an account that may import none gets the API's 403, said in Chinese,
+and no form. The form uploads a file with the options of ``zongzhi import`` (试运行 ticked by
+default) to ``POST /api/imports``; the account's jobs are listed newest first
+(``/api/imports``), each polled every 2 s while it waits or runs. A job's panel shows the
+command's own output (``output_html``: made by rich on the server, the text escaped there) and
+the files the command wrote (the reject report…); a finished dry run whose upload is kept can be
+imported for real with one click (正式导入, ``POST /api/imports/{id}/run``).
+
+The page shell carries what the API does not say: the one-line consequence of ``--complete``
+for each kind that takes it (:data:`COMPLETE_NOTES`) and the file types an upload may be
+(:data:`ACCEPTED_SUFFIXES`).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from web.render import page_response
+
+router = APIRouter(include_in_schema=False)
+
+COMPLETE_NOTES: dict[str, str] = {
+    "grids": "库中本辖区内文件未列的网格一律撤销，其人员、在办案件等按点位改属新网格。",
+    "jurisdictions": "库中本辖区内文件未列的辖区一律撤销，其人员、在办案件等按点位改属新辖区。",
+    "video": "文件未列的本辖区在用视频点位一律撤销（不再上图、不计统计，记录保留）。",
+    "persons": "库中在册而文件未列的同类别人员按导入当天注销（名单未列，记录保留）。",
+}
+"""What ``--complete`` does to what a file does not list, per kind that takes it (one line)."""
+
+ACCEPTED_SUFFIXES: tuple[str, ...] = (
+    ".csv",
+    ".txt",
+    ".xlsx",
+    ".xls",
+    ".zip",
+    ".geojson",
+    ".json",
+    ".gpkg",
+    ".kml",
+    ".kmz",
+)
+"""File types the file chooser offers (a Shapefile comes as a zip with its .dbf and .shx)."""
+
+
+@cache
+def page_settings_json() -> str:
+    """Return the page's own settings as JSON: the consequence of ``--complete`` per kind.
+
+    Returns
+    -------
+    str
+        ``{"complete_notes": {kind: 中文}}``.
+
+    Examples
+    --------
+    >>> json.loads(page_settings_json())["complete_notes"]["video"][:8]
+    '文件未列的本辖区'
+    """
+    return json.dumps({"complete_notes": COMPLETE_NOTES}, ensure_ascii=False)
+
+
+@router.get("/imports", response_class=HTMLResponse)
+def imports_page() -> HTMLResponse:
+    """Serve the 数据导入 page.
+
+    Returns
+    -------
+    fastapi.responses.HTMLResponse
+        The page shell; its script uploads and follows the account's imports through the API.
+    """
+    return page_response(
+        "imports.html",
+        page_title="数据导入",
+        settings=page_settings_json(),
+        accept=",".join(ACCEPTED_SUFFIXES),
+    )

@@ -1,0 +1,512 @@
+// 数据导入 (/imports): upload a file with the options of `zongzhi import` (POST /api/imports,
+// 试运行 ticked by default), follow the account's imports newest first (/api/imports), each polled
+// every 2 s while it waits or runs, read an import's output and download the files it wrote; a
+// finished dry run whose upload is kept is imported for real with one click (正式导入, the same
+// options, POST /api/imports/{id}/run). The output is the API's `output_html` (made by rich and
+// escaped on the server), inserted as given; every other text is set with textContent.
+// An account that may import nothing gets the API's 403 in Chinese and no form.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const settings = JSON.parse($("im-settings").textContent);
+  const POLL_MS = 2000;
+  const PAGE_SIZE = 20;
+  const ACTIVE = ["queued", "running"];
+  const STATE_NOTES = {
+    queued: "前面的导入完成后开始。",
+    interrupted: "导入中断，未写入任何数据（导入是整体的）。请重新上传。",
+    cancelled: "已取消，未写入任何数据。",
+  };
+  const st = (window.zzImports = {
+    kinds: new Map(), // kind -> {kind, label, complete, history}
+    maxMb: 0,
+    jobs: new Map(), // id -> the job as the API last gave it
+    pageIds: [],
+    offset: 0,
+    total: 0,
+    shown: null, // id of the job in the panel
+    runOf: null, // the dry run the form imports for real (null: the form uploads)
+    polling: false,
+  });
+
+  const isActive = (job) => ACTIVE.includes(job.state);
+  const isDryRun = (job) => !!(job.options && job.options.dry_run);
+  /** A finished dry run whose upload the server still keeps: it can be imported for real. */
+  const canRunForReal = (job) => job.state === "finished" && isDryRun(job) && job.upload_kept;
+
+  function option(value, text) {
+    const node = document.createElement("option");
+    node.value = value;
+    node.textContent = text;
+    return node;
+  }
+
+  function button(text, cls, onClick) {
+    const node = document.createElement("button");
+    node.type = "button";
+    node.className = "btn btn-sm " + cls;
+    node.textContent = text;
+    node.addEventListener("click", onClick);
+    return node;
+  }
+
+  /** `12 秒`, `3 分 5 秒`, `1 小时 2 分`. */
+  function span(seconds) {
+    const s = Math.max(0, Math.round(seconds));
+    if (s < 60) return s + " 秒";
+    if (s < 3600) return Math.floor(s / 60) + " 分 " + (s % 60) + " 秒";
+    return Math.floor(s / 3600) + " 小时 " + Math.floor((s % 3600) / 60) + " 分";
+  }
+
+  /** `532 字节`, `12.5 KB`, `3.2 MB`. */
+  function size(bytes) {
+    if (bytes < 1024) return bytes + " 字节";
+    if (bytes < 1048576) return (bytes / 1024).toFixed(1) + " KB";
+    return (bytes / 1048576).toFixed(1) + " MB";
+  }
+
+  // ---- the form --------------------------------------------------------------------------------
+
+  function fillChoices(answer) {
+    const kinds = Array.isArray(answer) ? answer : answer.kinds || [];
+    kinds.forEach((k) => {
+      st.kinds.set(k.kind, k);
+      $("im-kind").appendChild(option(k.kind, k.label));
+    });
+    (answer.crs || []).forEach((c) => $("im-crs").appendChild(option(c.value || "", c.label)));
+    st.maxMb = Number(answer.max_mb) || 0;
+    if (st.maxMb) $("im-file-hint").textContent += "单个文件不超过 " + st.maxMb + " MB。";
+    return kinds.length;
+  }
+
+  /** Show the options the chosen kind takes (--complete, --history) and its template link. */
+  function kindChanged() {
+    const kind = st.kinds.get($("im-kind").value);
+    if (!kind) return;
+    $("im-complete-field").hidden = !kind.complete;
+    $("im-complete-note").textContent = settings.complete_notes[kind.kind] || "";
+    $("im-history-field").hidden = !kind.history;
+    if (!kind.complete) $("im-complete").checked = false;
+    if (!kind.history) $("im-history").checked = false;
+    $("im-template").href = "/api/imports/templates/" + encodeURIComponent(kind.kind);
+    $("im-template").title = kind.label + "导入模板：填写说明中的示例取自本辖区";
+  }
+
+  /** The ticked options, as the API takes them (only those the kind takes). */
+  function readOptions() {
+    const kind = st.kinds.get($("im-kind").value) || {};
+    const options = {
+      crs: $("im-crs").value,
+      sheet: $("im-sheet").value.trim(),
+      dry_run: $("im-dry-run").checked,
+      partial: $("im-partial").checked,
+      again: $("im-again").checked,
+    };
+    if (kind.complete) options.complete = $("im-complete").checked;
+    if (kind.history) options.history = $("im-history").checked;
+    return options;
+  }
+
+  function formError(text) {
+    $("im-form-error").textContent = text;
+    $("im-form-error").hidden = !text;
+  }
+
+  /** The upload as multipart form data: the file, the kind and the options. */
+  function uploadBody(file, options) {
+    const body = new FormData();
+    body.append("file", file, file.name);
+    body.append("kind", $("im-kind").value);
+    Object.entries(options).forEach(([name, value]) => {
+      if (typeof value === "boolean") body.append(name, value ? "true" : "false");
+      else if (value) body.append(name, value);
+    });
+    return body;
+  }
+
+  function uploadProblem(file) {
+    if (!$("im-kind").value) return "请选择数据类型";
+    if (!file) return "请选择要上传的文件";
+    if (file.size === 0) return "文件是空的";
+    if (st.maxMb && file.size > st.maxMb * 1048576) return "文件超过 " + st.maxMb + " MB 上限";
+    if (/\.shp$/i.test(file.name)) return "请上传包含 .shp/.dbf/.shx 的 zip";
+    return "";
+  }
+
+  /** Chinese text of a refused upload; a 413 said by a proxy carries no Chinese of its own. */
+  function refusalText(error) {
+    if (error instanceof zz.ApiError && error.status === 413 && !zz.errorText(error).includes("MB")) {
+      return "文件超过大小上限" + (st.maxMb ? "（" + st.maxMb + " MB）" : "");
+    }
+    return zz.errorText(error);
+  }
+
+  /** The chosen file's name beside the 选择文件 button (the browser's own says it in its language). */
+  function fileChosen() {
+    const file = $("im-file").files[0];
+    $("im-file-name").textContent = file ? file.name + "（" + size(file.size) + "）" : "未选择文件";
+    $("im-file-name").dataset.chosen = file ? "true" : "false";
+    if (file) formError("");
+  }
+
+  async function upload() {
+    const file = $("im-file").files[0];
+    const problem = uploadProblem(file);
+    if (problem) return formError(problem);
+    const job = await zz.api("/api/imports", { method: "POST", body: uploadBody(file, readOptions()) });
+    $("im-file").value = "";
+    fileChosen();
+    zz.toast("已提交：" + file.name + "（" + (isDryRun(job) ? "试运行" : "导入") + "）", "success");
+    return job;
+  }
+
+  async function runForReal() {
+    const options = Object.assign(readOptions(), { dry_run: false });
+    const job = await zz.api("/api/imports/" + st.runOf.id + "/run", { method: "POST", json: options });
+    zz.toast("已提交正式导入：" + st.runOf.file_name, "success");
+    closeRun();
+    return job;
+  }
+
+  async function submit(event) {
+    event.preventDefault();
+    formError("");
+    const submitButton = $("im-submit");
+    submitButton.disabled = true;
+    submitButton.textContent = st.runOf ? "正在提交…" : "正在上传…";
+    try {
+      const job = st.runOf ? await runForReal() : await upload();
+      if (job) {
+        remember(job);
+        st.offset = 0;
+        await loadList();
+        showJob(job.id);
+        poll();
+      }
+    } catch (error) {
+      formError(refusalText(error));
+      if (st.runOf) loadList().catch(() => null); // e.g. 409: the upload is no longer kept
+    } finally {
+      submitButton.disabled = false;
+      submitButton.textContent = st.runOf ? "正式导入" : "上传";
+    }
+  }
+
+  /** Turn the form to importing dry run `job` for real: its kind and options, 试运行 unticked. */
+  function openRun(job) {
+    st.runOf = job;
+    const o = job.options || {};
+    $("im-form-title").textContent = "正式导入";
+    $("im-run-banner").textContent =
+      "正式导入试运行过的文件「" + job.file_name + "」（第 " + job.id + " 号），选项可再调整：";
+    $("im-run-banner").hidden = false;
+    $("im-kind").value = job.kind;
+    $("im-kind").disabled = true;
+    kindChanged();
+    $("im-file-field").hidden = true;
+    $("im-file-hint").hidden = true;
+    const crsValues = Array.from($("im-crs").options, (choice) => choice.value);
+    if (o.crs && !crsValues.includes(o.crs)) $("im-crs").appendChild(option(o.crs, o.crs)); // EPSG:NNNN
+    $("im-crs").value = o.crs || "";
+    $("im-sheet").value = o.sheet || "";
+    $("im-dry-run").checked = false;
+    $("im-dry-run").disabled = true;
+    $("im-partial").checked = !!o.partial;
+    $("im-complete").checked = !!o.complete && !$("im-complete-field").hidden;
+    $("im-history").checked = !!o.history && !$("im-history-field").hidden;
+    $("im-again").checked = !!o.again;
+    $("im-submit").textContent = "正式导入";
+    $("im-run-cancel").hidden = false;
+    formError("");
+    $("im-form").scrollIntoView({ block: "nearest" });
+  }
+
+  /** Back to uploading a new file (试运行 ticked again). */
+  function closeRun() {
+    st.runOf = null;
+    $("im-form-title").textContent = "上传文件";
+    $("im-run-banner").hidden = true;
+    $("im-kind").disabled = false;
+    $("im-file-field").hidden = false;
+    $("im-file-hint").hidden = false;
+    $("im-dry-run").disabled = false;
+    $("im-dry-run").checked = true;
+    $("im-submit").textContent = "上传";
+    $("im-run-cancel").hidden = true;
+    formError("");
+  }
+
+  // ---- the list ----------------------------------------------------------------------------------
+
+  function modeText(job) {
+    if (isDryRun(job)) return "试运行";
+    return job.follows_job_id ? "导入（按第 " + job.follows_job_id + " 号试运行）" : "导入";
+  }
+
+  function resultText(job) {
+    return job.outcome ? job.outcome_label : job.state_label;
+  }
+
+  /** Colour key of a job's badge: its outcome once finished, else its state. */
+  function resultKey(job) {
+    return job.outcome || job.state;
+  }
+
+  function cell(tr, cls, text) {
+    const td = document.createElement("td");
+    td.className = cls;
+    td.textContent = text;
+    tr.appendChild(td);
+    return td;
+  }
+
+  function jobActions(job, withView) {
+    const actions = [];
+    if (withView) actions.push(button("查看", "btn-link p-0 im-view", () => showJob(job.id)));
+    if (isActive(job)) actions.push(button("取消", "btn-outline-danger py-0 im-cancel", () => cancel(job)));
+    if (canRunForReal(job)) actions.push(button("正式导入", "btn-outline-primary py-0 im-run", () => openRun(job)));
+    return actions;
+  }
+
+  function row(job) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = job.id;
+    tr.dataset.state = job.state;
+    if (job.id === st.shown) tr.classList.add("table-active");
+    cell(tr, "im-time", zz.fmtTime(job.submitted_at, true));
+    cell(tr, "im-type", job.kind_label);
+    cell(tr, "im-name", job.file_name);
+    cell(tr, "im-mode", modeText(job));
+    const result = cell(tr, "im-result", "");
+    const badge = document.createElement("span");
+    badge.className = "badge im-outcome";
+    badge.dataset.result = resultKey(job);
+    badge.textContent = resultText(job);
+    result.appendChild(badge);
+    const actions = cell(tr, "im-actions", "");
+    jobActions(job, true).forEach((node) => actions.appendChild(node));
+    return tr;
+  }
+
+  function renderList() {
+    const tbody = $("im-jobs").querySelector("tbody");
+    tbody.textContent = "";
+    st.pageIds.forEach((id) => tbody.appendChild(row(st.jobs.get(id))));
+    $("im-empty").hidden = st.pageIds.length > 0;
+    $("im-total").textContent = "共 " + st.total + " 次导入";
+    $("im-prev").disabled = st.offset === 0;
+    $("im-next").disabled = st.offset + PAGE_SIZE >= st.total;
+  }
+
+  function remember(job) {
+    st.jobs.set(job.id, Object.assign(st.jobs.get(job.id) || {}, job));
+  }
+
+  async function loadList() {
+    const params = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String(st.offset) });
+    const page = await zz.api("/api/imports?" + params.toString());
+    page.jobs.forEach((job) => {
+      delete job.output_html; // a list leaves it out: keep the one read with the job
+      remember(job);
+    });
+    st.pageIds = page.jobs.map((job) => job.id);
+    st.total = page.total;
+    renderList();
+  }
+
+  // ---- one job's panel ---------------------------------------------------------------------------
+
+  function timeText(job) {
+    const now = Date.now();
+    if (job.state === "queued") return "排队中，已等 " + span((now - Date.parse(job.submitted_at)) / 1000);
+    if (job.state === "running") {
+      return "正在导入，已用 " + span((now - Date.parse(job.started_at || job.submitted_at)) / 1000);
+    }
+    if (job.started_at && job.finished_at) {
+      const took = (Date.parse(job.finished_at) - Date.parse(job.started_at)) / 1000;
+      return "开始于 " + zz.fmtTime(job.started_at, true) + "，用时 " + span(took);
+    }
+    return job.finished_at ? "结束于 " + zz.fmtTime(job.finished_at, true) : "";
+  }
+
+  function factsText(job) {
+    const facts = [job.kind_label, modeText(job), "文件 " + job.file_name + "（" + size(job.file_bytes) + "）"];
+    facts.push("提交于 " + zz.fmtTime(job.submitted_at, true));
+    if (job.exit_code !== null && job.exit_code !== undefined) facts.push("退出码 " + job.exit_code);
+    return facts.join(" · ");
+  }
+
+  /** The panel's line under the facts: the time, what the state means, whether the file is kept. */
+  function noteText(job) {
+    return [timeText(job), STATE_NOTES[job.state] || "", keptText(job)].filter(Boolean).join("　");
+  }
+
+  function keptText(job) {
+    if (job.state !== "finished" || !isDryRun(job)) return "";
+    return job.upload_kept
+      ? "上传的文件保留 24 小时，可直接正式导入。"
+      : "上传的文件已删除，如需导入请重新上传。";
+  }
+
+  function renderFiles(job) {
+    const list = $("im-job-file-list");
+    list.textContent = "";
+    (job.files || []).forEach((f) => {
+      const item = document.createElement("li");
+      const link = document.createElement("a");
+      link.href = f.url;
+      link.setAttribute("download", "");
+      link.className = "im-file-link";
+      link.textContent = f.name;
+      item.appendChild(link);
+      item.appendChild(document.createTextNode("（" + size(f.bytes) + "）"));
+      list.appendChild(item);
+    });
+    $("im-job-files").hidden = !(job.files && job.files.length);
+  }
+
+  /** The command's output: the API's HTML (rich, escaped on the server), or why there is none. */
+  function renderOutput(job) {
+    const box = $("im-output");
+    if (job.output_html) {
+      box.innerHTML = job.output_html;
+      box.dataset.empty = "false";
+      return;
+    }
+    box.dataset.empty = "true";
+    box.textContent = isActive(job)
+      ? "导入结束后显示命令输出。"
+      : STATE_NOTES[job.state] || "（命令没有输出）";
+  }
+
+  function renderPanel() {
+    const job = st.jobs.get(st.shown);
+    $("im-job").hidden = !job;
+    if (!job) return;
+    $("im-job").dataset.id = job.id;
+    $("im-job").dataset.state = job.state;
+    $("im-job-title").textContent = "第 " + job.id + " 号导入";
+    const badge = $("im-job-state");
+    badge.dataset.result = resultKey(job);
+    badge.textContent = resultText(job);
+    $("im-job-facts").textContent = factsText(job);
+    $("im-job-time").textContent = noteText(job);
+    const actions = $("im-job-actions");
+    actions.textContent = "";
+    jobActions(job, false).forEach((node) => actions.appendChild(node));
+    renderFiles(job);
+    renderOutput(job);
+  }
+
+  async function showJob(id) {
+    st.shown = id;
+    renderPanel();
+    renderList();
+    try {
+      remember(await zz.api("/api/imports/" + id));
+      renderPanel();
+      poll();
+    } catch (error) {
+      zz.toast("无法读取导入记录：" + zz.errorText(error), "danger");
+    }
+  }
+
+  async function cancel(job) {
+    try {
+      const answer = await zz.api("/api/imports/" + job.id + "/cancel", { method: "POST" });
+      remember(answer);
+      const stopping = answer.state === "running"; // its command is being stopped
+      zz.toast((stopping ? "正在停止第 " : "已取消第 ") + job.id + " 号导入", "info");
+      poll();
+    } catch (error) {
+      zz.toast("无法取消：" + zz.errorText(error), "danger");
+      await zz.api("/api/imports/" + job.id).then(remember, () => null);
+    }
+    renderList();
+    renderPanel();
+  }
+
+  // ---- polling -------------------------------------------------------------------------------------
+
+  function activeIds() {
+    return Array.from(st.jobs.values()).filter(isActive).map((job) => job.id);
+  }
+
+  /** Every 2 s while a job waits or runs: read each such job again; stop when none is left. */
+  function poll() {
+    if (st.polling || activeIds().length === 0) return;
+    st.polling = true;
+    setTimeout(async function () {
+      try {
+        const fresh = await Promise.all(activeIds().map((id) => zz.api("/api/imports/" + id)));
+        fresh.forEach(remember);
+        renderList();
+        renderPanel();
+      } catch (error) {
+        // the next round tries again (a 401 has already gone to the login page)
+      } finally {
+        st.polling = false;
+        poll();
+      }
+    }, POLL_MS);
+  }
+
+  /** The elapsed time of a running job shown in the panel, each second. */
+  function tick() {
+    const job = st.jobs.get(st.shown);
+    if (job && isActive(job)) $("im-job-time").textContent = noteText(job);
+  }
+
+  // ---- start ---------------------------------------------------------------------------------------
+
+  /** An account that may import nothing: the API's refusal, or its role and who may import. */
+  async function refuse(error) {
+    $("im-work").hidden = true;
+    let text = "您的账号不能导入数据：" + (error ? zz.errorText(error) : "");
+    if (!error) {
+      const m = await zz.me().catch(() => null);
+      const roles = zz.IMPORT_ROLES.map((role) => zz.label("role", role)).join("、");
+      text = (m ? m.role_label : "您的") + "账号不能导入数据；可以导入数据的岗位：" + roles + "。";
+    }
+    $("im-refused").textContent = text;
+    $("im-refused").hidden = false;
+  }
+
+  async function init() {
+    let answer;
+    try {
+      answer = await zz.importKinds();
+    } catch (error) {
+      return refuse(error);
+    }
+    if (fillChoices(answer) === 0) return refuse(null);
+    $("im-work").hidden = false;
+    kindChanged();
+    $("im-kind").addEventListener("change", kindChanged);
+    $("im-file").addEventListener("change", fileChosen);
+    $("im-form").addEventListener("submit", submit);
+    $("im-run-cancel").addEventListener("click", closeRun);
+    $("im-job-close").addEventListener("click", function () {
+      st.shown = null;
+      renderPanel();
+      renderList();
+    });
+    $("im-prev").addEventListener("click", function () {
+      st.offset = Math.max(0, st.offset - PAGE_SIZE);
+      loadList();
+    });
+    $("im-next").addEventListener("click", function () {
+      st.offset += PAGE_SIZE;
+      loadList();
+    });
+    setInterval(tick, 1000);
+    try {
+      await loadList();
+      poll();
+    } catch (error) {
+      zz.toast("无法读取导入记录：" + zz.errorText(error), "danger");
+    }
+  }
+
+  init();
+})();
