@@ -3,7 +3,9 @@
 Plugged into the root app through the ``zongzhi.commands`` entry-point group with
 :func:`register`. Exit codes: 0 loaded (or dry run clean), 1 rows rejected (nothing loaded
 unless ``--partial``: then the valid rows are loaded, and a scheduled job still sees the
-rejects), 2 the file or options are unusable.
+rejects) or a ``--complete`` retirement held back until ``--again`` confirms it (the rows
+loaded, nothing was retired: :func:`held_back`; a dry run that would be held back too),
+2 the file or options are unusable.
 
 What a clerk reads (the summary, errors, the report's path, the help) is in Simplified Chinese.
 The summary shows an alarm (:class:`importers.loading.Alarm`: new grids without a boundary)
@@ -296,7 +298,7 @@ def import_file(
     keys = platform_keys(settings) if kind in ("persons", "visits") else None
     engine = migrated_engine(settings)
     codes: list[int] = []
-    rejected_rows = 0
+    rejected_rows = held = 0
     try:
         if within is not None:
             options = dataclasses.replace(options, within=_scope(engine, within).code)
@@ -307,11 +309,12 @@ def import_file(
             for part in parts:
                 one = dataclasses.replace(options, layer=part)
                 target = report or _report_path(path, part if layer == ALL_PARTS else None)
-                code, rejected = _import_one(
+                code, rejected, waits = _import_one(
                     engine, path, one, keys, target, report is None, said.part(part)
                 )
                 codes.append(code)
                 rejected_rows += rejected
+                held += waits
             for line in said.repeated(len(parts)):
                 console.print(line, style="red", soft_wrap=True)
     finally:
@@ -320,14 +323,20 @@ def import_file(
         what = "工作表或图层" if layer == ALL_PARTS else "文件"
         rows = f"；退回的行共 {rejected_rows} 行（见各自的退回报告）" if rejected_rows else ""
         passed = "检查通过" if dry_run else "导入"  # a dry run writes nothing
+        waiting = f"（其中 {held} 个{HELD_BACK_SAID}）" if held else ""
         console.print(
-            f"共 {len(codes)} 个{what}：{passed} {codes.count(0)} 个，退回 {codes.count(1)} 个，"
-            f"无法导入 {codes.count(2)} 个{rows}",
+            f"共 {len(codes)} 个{what}：{passed} {codes.count(0)} 个{waiting}，"
+            f"退回 {codes.count(1)} 个，无法导入 {codes.count(2)} 个{rows}",
             soft_wrap=True,
         )
-    worst = max(codes) or (1 if rejected_rows else 0)  # --partial: loaded, yet rows rejected
+    # --partial: loaded, yet rows rejected; --complete held back: loaded, nothing retired
+    worst = max(codes) or (1 if rejected_rows or held else 0)
     if worst:
         raise typer.Exit(code=worst)
+
+
+HELD_BACK_SAID = "的 --complete 未执行，须核对后加 --again 确认"
+"""How the line over several files says the files whose ``--complete`` was held back."""
 
 
 REPORT_ENDINGS = (".rejects.xlsx", ".rejects.csv")
@@ -492,7 +501,7 @@ def _import_one(
     report: Path,
     own_report: bool = True,
     first: Callable[[str], bool] | None = None,
-) -> tuple[int, int]:
+) -> tuple[int, int, bool]:
     """Import one file and show what happened.
 
     A run that imported the file without rejected rows leaves no reject report of an earlier
@@ -504,8 +513,9 @@ def _import_one(
 
     Returns
     -------
-    tuple of int
-        The exit code (0, 1 rejected, 2 unusable) and the number of rejected rows.
+    tuple of (int, int, bool)
+        The exit code (0, 1 rejected, 2 unusable), the number of rejected rows, and whether
+        a ``--complete`` retirement was held back (:func:`held_back`: the command exits 1).
     """
     from importers.crs_check import WrongCrs, fitting_zone_note
     from importers.mapping import MappingError
@@ -532,16 +542,16 @@ def _import_one(
         refused = len({p.row for p in exc.problems if p.severity == "rejected"})
         if not refused:
             _stale_report(report, own_report, "本次未能导入，没有新的退回报告", imported=False)
-            return 2, 0
+            return 2, 0, False
         write_private_report(report, options.kind, {}, exc.problems)
         console.print(
             f"另有 {refused} 行未通过逐行检查，可先按退回报告改正：{report}", soft_wrap=True
         )
-        return 2, refused
+        return 2, refused, False
     except (ReadError, MappingError, ValueError) as exc:
         _say(exc, first)
         _stale_report(report, own_report, "本次未能导入，没有新的退回报告", imported=False)
-        return 2, 0
+        return 2, 0, False
     _summarise(outcome, options.fixed, dry_run=options.dry_run)
     if any(p.rule == PROJECTED_WITHOUT_ZONE for p in outcome.problems):
         with engine.begin() as conn:
@@ -567,7 +577,36 @@ def _import_one(
     struck = write_struck_off(report, outcome.notes, dry_run=options.dry_run)
     if struck is not None:  # whom --complete struck off, masked, for the data officer
         console.print(f"名单未列注销的人员（姓名已遮盖，仅本账户可读）：{struck}", soft_wrap=True)
-    return 1 if outcome.status == "rejected" else 0, outcome.rejected_rows
+    refused = outcome.status == "rejected"
+    return 1 if refused else 0, outcome.rejected_rows, not refused and held_back(outcome.notes)
+
+
+def held_back(notes: Iterable[str]) -> bool:
+    """Tell whether an import's ``--complete`` retirement waits for ``--again``.
+
+    Its rows loaded (or, in a dry run, would load), but what the list leaves out was not
+    ended: the command exits 1, as after ``--partial`` loaded the valid rows, so that a
+    scheduled job does not take the retirement for done. The summary (its red line) stays.
+
+    Parameters
+    ----------
+    notes : iterable of str
+        The import's notes (:attr:`importers.pipeline.ImportOutcome.notes`).
+
+    Returns
+    -------
+    bool
+        Whether one is the alarm of a retirement held back (:class:`importers.loading.HeldBack`).
+
+    Examples
+    --------
+    >>> from importers.loading import Alarm, HeldBack
+    >>> held_back([Alarm("新增网格 2 个没有边界：…")]), held_back([HeldBack("--complete 未撤销…")])
+    (False, True)
+    """
+    from importers.loading import HeldBack
+
+    return any(isinstance(note, HeldBack) for note in notes)
 
 
 def _say(exc: Exception, first: Callable[[str], bool] | None) -> None:

@@ -37,9 +37,13 @@ row still lists its camera) those it does not list are retired, unless they are 
 area's that ``--again`` must confirm it (an :class:`Alarm` says so), else named. A file of
 persons likewise with the persons on the register of its area and categories
 (:mod:`layers.person_roster`): with ``--complete`` (and no rejected row whose resident ID cannot be
-read) those it does not list are struck off, else counted. The cameras retired and the persons
-struck off are records the import changed: counted as updated (:func:`_with_ended`), in a dry run
-too, so the summary's 更新, the import's rows loaded and a file imported again say them.
+read) those it does not list are struck off, unless the list is likely a part of its area's
+(``--again`` confirms it, an :class:`Alarm` says so), else counted. The cameras retired, the persons
+struck off and the grids and jurisdictions retired without a row of their own (``--complete``,
+a row's 原编码) are records the import changed: counted as updated (:func:`_with_ended`), in a
+dry run too, so the summary's 更新, the import's rows loaded and a file imported again say them.
+A ``--complete`` retirement of cameras, or striking-off of persons, held back until ``--again``
+has a :class:`HeldBack` alarm: the command exits 1.
 
 A grids or jurisdictions file without a boundary column loads (a list of names and leaders is
 a real file), but the new units it creates have no boundary, and nothing placed by its point
@@ -167,8 +171,8 @@ class LoadOptions:
         The file's checksum: a ``--crs`` that corrects the CRS an earlier import of the same
         file was read in is not refused.
     again : bool
-        ``--again``: also confirms a ``--complete`` list of cameras that retires many of its
-        area's (:func:`layers.camera_retirement.unconfirmed`).
+        ``--again``: also confirms a ``--complete`` list of cameras, or of persons, that ends
+        many of its area's (:func:`layers.complete_list.unconfirmed`).
     """
 
     partial: bool
@@ -399,6 +403,7 @@ def load(
                 checks.notes.append(unit_retirement.INCOMPLETE_NOTE)
             retired = unit_retirement.retire(conn, in_use, complete=complete, actor=options.user)
             checks.notes += retired.notes()
+            counts = _with_ended(counts, len(retired.unlisted))
         if cameras is not None:
             unread = _unread_keys(stage, rejected, "device_id", _invalid_device_ids(stage))
             settled = _settle_cameras(conn, cameras, options, unread)
@@ -407,7 +412,7 @@ def load(
         if kind.name == "persons":  # a complete list strikes off whom it no longer lists
             unread = _unread_keys(stage, rejected, "id_hash")
             ends = _settle_persons(conn, stage, options, unread)
-            checks.notes += ends.notes()
+            checks.notes += _person_notes(ends)
             counts = _with_ended(counts, ends.struck.total())
         if before is not None:
             checks.notes += grid_changes.settle(conn, kind.name, before).notes()
@@ -443,6 +448,17 @@ class Alarm(str):
     """A note of the summary the clerk must not miss: it is shown first, in red.
 
     Still a note (the import goes on): what it says is allowed, but rarely meant.
+    """
+
+    __slots__ = ()
+
+
+class HeldBack(Alarm):
+    """The alarm of a ``--complete`` retirement held back until ``--again`` confirms it.
+
+    The rows loaded, but what the list left out was not ended: the command exits 1, as after
+    rejected rows, so that a scheduled job does not take the retirement for done
+    (:func:`importers.cli.held_back`).
     """
 
     __slots__ = ()
@@ -524,9 +540,12 @@ def _settle_cameras(
 
 
 def _camera_notes(settled: camera_retirement.Settled) -> list[str]:
-    """Return the summary's notes of a camera list's retirement, its alarm (if any) first."""
+    """Return the summary's notes of a camera list's retirement, its alarm (if any) first.
+
+    The alarm of a retirement held back until ``--again`` is a :class:`HeldBack`.
+    """
     alarm = settled.alarm()
-    return ([Alarm(alarm)] if alarm is not None else []) + settled.notes()
+    return ([HeldBack(alarm)] if alarm is not None else []) + settled.notes()
 
 
 def _settle_persons(
@@ -537,7 +556,9 @@ def _settle_persons(
     A rejected row whose resident ID was read still lists its person (in every category of the
     file if its own cannot be read). With a rejected row whose ID is missing or cannot be read
     (``unread``), the file may name a person on record under a mistyped ID: nobody is struck
-    off, and the summary says why.
+    off, and the summary says why. A list likely a part of its area's (many of its register, or
+    whole townships, :func:`layers.person_roster.likely_a_part`) waits for ``--again``
+    (``options.again``), and an :class:`Alarm` says so (:func:`_person_notes`).
     """
     within, complete, held_back = _whole_list(options, unread)
     listed = person_roster.Listed.of(stage.part.records[["category", "id_hash"]].itertuples(False))
@@ -550,14 +571,27 @@ def _settle_persons(
         held_back=held_back,
         import_id=options.import_id,
         user=options.user,
+        confirmed=options.again,
     )
 
 
-def _with_ended(counts: UpsertCounts, ended: int) -> UpsertCounts:
-    """Count in ``updated`` the records a complete list ended (persons struck off, cameras retired).
+def _person_notes(ends: person_roster.RosterEnds) -> list[str]:
+    """Return the summary's notes of a list's striking-off, its alarm (if any) first.
 
-    They are not rows of the file, but records the import changed: the summary's 更新, the
-    import's rows loaded (``zongzhi imports``' 写入) and a file imported again say them.
+    The alarm of a striking-off held back until ``--again`` is a :class:`HeldBack`: the
+    command exits 1, and no list of persons struck off is written (nobody was).
+    """
+    alarm = ends.alarm()
+    return ([HeldBack(alarm)] if alarm is not None else []) + ends.notes()
+
+
+def _with_ended(counts: UpsertCounts, ended: int) -> UpsertCounts:
+    """Count in ``updated`` the records a file ended beyond its rows.
+
+    Persons struck off and cameras retired by a complete list, grids and jurisdictions retired
+    by ``--complete`` or a row's 原编码 (:attr:`layers.unit_retirement.Retirement.unlisted`):
+    not rows of the file, but records the import changed: the summary's 更新, the import's rows
+    loaded (``zongzhi imports``' 写入) and a file imported again say them.
     """
     return replace(counts, updated=counts.updated + ended) if ended else counts
 

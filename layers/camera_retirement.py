@@ -15,10 +15,20 @@ count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-s
   a GB/T 28181 device ID retires nothing: the camera it meant may be on record under the right
   code (:data:`INCOMPLETE_NOTE`).
 * A ``--complete`` list that would retire half the cameras in use of its area or more (or more
-  than :data:`CONFIRM_MANY` and a third, :func:`unconfirmed`) is likely a part of the list (an
-  export split by source for its CRS, each part imported with ``--complete``, would retire the
-  other part's cameras): it retires nothing unless ``--again`` confirms it. Its rows load; an
+  than :data:`layers.complete_list.CONFIRM_MANY` and a third: the rule of every complete list,
+  :func:`layers.complete_list.unconfirmed`) is likely a part of the list (an export split by
+  source for its CRS, each part imported with ``--complete``, would retire the other part's
+  cameras): it retires nothing unless ``--again`` confirms it. Its rows load; an
   alarm says how many it would retire and how to confirm, and a note lists them.
+* Nor does a ``--complete`` list retire, unless ``--again`` confirms it, the cameras it leaves
+  out that another file imported the same day listed (:func:`listed_today`): they were just
+  confirmed in use (trial V: an export split by source into 30 and 60 of 90 cameras; the
+  60-camera part leaves out a third of the area's, under the guard above). It retires the
+  others; an alarm names the files that listed them and how to confirm, and a note lists them.
+  Each import records, on every camera its file lists (a rejected row's too), that it listed
+  it last (``video_points.listed_by``, migration ``0019``); cameras on record before keep NULL.
+* Held back either way, the command exits 1 (:func:`importers.cli.held_back`): a scheduled job
+  must not take the retirement for done.
 * A new camera within :data:`REPLACED_WITHIN_M` of a camera the import retires, with the same
   name (or either without one), is its replacement (a camera changed at the same place gets a
   new 国标编码): the summary pairs them, ``更换 N 个：`` and ``旧编码 → 新编码``.
@@ -49,49 +59,25 @@ import psycopg
 from psycopg import sql
 
 from geo.codes import scope_range
-from layers.complete_list import TODAY, Area, file_area, import_day, in_townships_of
+from layers.complete_list import (
+    TODAY,
+    Area,
+    file_area,
+    import_day,
+    in_townships_of,
+    unconfirmed,
+)
 
 IN_USE: dict[str, None] = {"retired_on": None, "retired_by": None}
 """Staged with every camera a file lists: the upsert puts a retired one back in use."""
 REPLACED_WITHIN_M = 30.0
 """How near (metres) a new camera must stand to a retired one to be taken as its replacement."""
-CONFIRM_MANY = 50
-"""Retiring more cameras than this, and at least a third of the area's in use, needs ``--again``
-(as retiring half of them does): :func:`unconfirmed`."""
 INCOMPLETE_NOTE = (
     "有退回的行国标编码缺失或有误，未按 --complete 撤销文件未列的视频点位（库中的摄像机可能只是"
     "编码填错）：改正退回的行后，再按 --complete 重新导入"
 )
 """Said when ``--complete --partial`` loads a file with rejected rows whose 国标编码 cannot be
 read: nothing is retired (rows rejected for another reason still list their cameras)."""
-
-
-def unconfirmed(retiring: int, in_use: int) -> bool:
-    """Tell whether retiring ``retiring`` of the ``in_use`` cameras of an area needs ``--again``.
-
-    Half of them or more, or more than :data:`CONFIRM_MANY` and a third or more: such a list
-    is likely a part of the area's (split by source, by CRS, by township).
-
-    Parameters
-    ----------
-    retiring : int
-        The cameras in use a ``--complete`` list does not list.
-    in_use : int
-        The cameras in use of its area before the import.
-
-    Returns
-    -------
-    bool
-        Whether the retirement waits for ``--again``.
-
-    Examples
-    --------
-    >>> unconfirmed(7, 154), unconfirmed(75, 154), unconfirmed(3, 6), unconfirmed(2, 6)
-    (False, True, True, False)
-    """
-    if retiring <= 0:
-        return False
-    return 2 * retiring >= in_use or (retiring > CONFIRM_MANY and 3 * retiring >= in_use)
 
 
 @dataclass(frozen=True)
@@ -166,6 +152,11 @@ class Settled:
         ``--complete`` retired nothing because it would have retired :attr:`left_out`, too
         many of the area's cameras in use (this many before the import) without ``--again``
         (:func:`unconfirmed`).
+    spared : list of Camera
+        ``--complete`` did not retire these cameras it leaves out (without ``--again``):
+        another file imported the same day listed them (:func:`listed_today`).
+    spared_by : list of str
+        Those files, as the alarm names them (``公安.csv（导入编号 12，10:32）``).
     """
 
     today: date
@@ -176,6 +167,8 @@ class Settled:
     area: Area | None = None
     held_back: bool = False
     unconfirmed_of: int | None = None
+    spared: list[Camera] = field(default_factory=list)
+    spared_by: list[str] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         r"""Return the summary's lines (Simplified Chinese), but the alarm (:meth:`alarm`).
@@ -184,8 +177,9 @@ class Settled:
         -------
         list of str
             The cameras retired (a head line, then one camera a line), their replacements,
-            those back in use, and the cameras left out with the option that would retire
-            them (or, unconfirmed, those it would have retired).
+            those another file listed today (not retired), those back in use, and the cameras
+            left out with the option that would retire them (or, unconfirmed, those it would
+            have retired).
 
         Examples
         --------
@@ -208,6 +202,11 @@ class Settled:
         if self.replaced:
             pairs = (f"{old} → {new}" for old, new in self.replaced)
             notes.append(f"更换 {len(self.replaced)} 个：{_lines(pairs)}")
+        if self.spared:
+            notes.append(
+                f"今天已由其他文件列出、未撤销的视频点位 {len(self.spared)} 个："
+                f"{_lines(c.label for c in self.spared)}"
+            )
         if self.back:
             days = sorted({c.retired_on.isoformat() for c in self.back if c.retired_on})
             since = f"（原于 {'、'.join(days[:3])} 撤销）" if days else ""
@@ -227,8 +226,9 @@ class Settled:
         Returns
         -------
         str or None
-            How many cameras the list would have retired, of how many in use, and how to
-            confirm it (``--again``); ``None`` when nothing waits for confirmation.
+            How many cameras the list would have retired, of how many in use (or how many
+            another file listed today, and which), and how to confirm it (``--again``);
+            ``None`` when nothing waits for confirmation.
 
         Examples
         --------
@@ -237,15 +237,32 @@ class Settled:
         ...             area=Area("530424000000", "华宁县"), unconfirmed_of=2)
         >>> s.alarm().split("：")[0]
         '--complete 未撤销任何视频点位'
+        >>> s = Settled(date(2026, 12, 2), spared=[Camera("53042400051325000105", "加油站旁")],
+        ...             spared_by=["公安.csv（导入编号 12，10:32）"], area=s.area)
+        >>> s.alarm().split("：")[0]
+        '--complete 未撤销今天已由其他文件列出的视频点位 1 个'
         """
-        if self.unconfirmed_of is None or self.area is None:
+        if self.area is None:
             return None
+        if self.unconfirmed_of is None:
+            return self._spared_alarm(self.area) if self.spared else None
         area, n, total = self.area, len(self.left_out), self.unconfirmed_of
         return (
             f"--complete 未撤销任何视频点位：本文件未列{area.label}在用的 {total} 个中的 {n} 个"
             f"（{n / max(total, 1):.0%}），可能只是一部分（如按来源、坐标系分开的文件之一）。"
             f"请核对下列点位；如本文件确是{area.name}的全部点位，加 --complete --again 重新导入"
             "即予撤销"
+        )
+
+    def _spared_alarm(self, area: Area) -> str:
+        """Say which files listed today the cameras not retired, and how to retire them."""
+        files = "、".join(self.spared_by[:3]) + ("等" if len(self.spared_by) > 3 else "")
+        rest = f"；本文件未列的其余 {len(self.retired)} 个已照常撤销" if self.retired else ""
+        return (
+            f"--complete 未撤销今天已由其他文件列出的视频点位 {len(self.spared)} 个：本文件未列，"
+            f"但今天导入的{files}列出了它们，刚确认在用；本文件可能只是{area.name}点位的"
+            f"一部分（如按来源、坐标系分开的文件之一）{rest}。"
+            f"如本文件确是{area.name}的全部点位，加 --complete --again 重新导入即予撤销"
         )
 
     def _left_out_note(self, area: Area) -> str:
@@ -332,13 +349,15 @@ def settle(
         The import (``import_runs.id``) recorded as ``retired_by``.
     confirmed : bool
         ``--again``: retire the cameras left out even when they are many of the area's
-        (:func:`unconfirmed`).
+        (:func:`unconfirmed`), or another file listed them today (:func:`listed_today`).
 
     Returns
     -------
     Settled
-        What was retired, replaced, put back in use, and left out (or left unconfirmed).
+        What was retired, replaced, put back in use, and left out (or left unconfirmed, or
+        spared).
     """
+    _record_listed(conn, before, import_id)
     back = _back_in_use(conn, before)
     settled = Settled(today=import_day(conn), back=back, held_back=held_back)
     area = file_area(conn, before.staging, within)
@@ -353,10 +372,64 @@ def settle(
     if not confirmed and unconfirmed(len(settled.left_out), in_use):
         settled.unconfirmed_of = in_use
         return settled
-    settled.left_out, settled.area = [], None
-    settled.retired = _retire(conn, before, (lo, hi), import_id)
+    if not confirmed:
+        settled.spared, settled.spared_by = listed_today(conn, settled.left_out, import_id)
+    settled.left_out = []
+    spared = [c.device_id for c in settled.spared]
+    settled.retired = _retire(conn, before, (lo, hi), import_id, spared)
     settled.replaced = _replacements(conn, before, [c.device_id for c in settled.retired])
     return settled
+
+
+def _record_listed(conn: psycopg.Connection[Any], before: Before, import_id: int | None) -> None:
+    """Record the import as the last to list each camera the file names (rejected rows' too)."""
+    if import_id is None or not before.listed:
+        return
+    conn.execute(
+        "UPDATE video_points SET listed_by = %s WHERE device_id = ANY(%s)",
+        (import_id, before.listed),
+    )
+
+
+def listed_today(
+    conn: psycopg.Connection[Any], cameras: list[Camera], import_id: int | None
+) -> tuple[list[Camera], list[str]]:
+    """Return the ``cameras`` another import of the import's day listed last, and those imports.
+
+    A camera a file imported today listed is in use: a ``--complete`` list that leaves it out
+    is likely a part of the area's list (an export split by source), not the word that it is
+    gone. Which import listed a camera last is ``video_points.listed_by``.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    cameras : list of Camera
+        The cameras in use a ``--complete`` list leaves out.
+    import_id : int or None
+        This import (``import_runs.id``): its own listing does not count.
+
+    Returns
+    -------
+    tuple of (list of Camera, list of str)
+        Those of ``cameras`` another import listed today, in their order; and those imports,
+        oldest first, as ``公安.csv（导入编号 12，10:32）``.
+    """
+    if not cameras:
+        return [], []
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT v.device_id, r.id, r.file_name,"
+            " to_char(r.started_at AT TIME ZONE 'Asia/Shanghai', 'HH24:MI')"
+            " FROM video_points AS v JOIN import_runs AS r ON r.id = v.listed_by"
+            " WHERE v.device_id = ANY(%(ids)s) AND r.id IS DISTINCT FROM %(run)s"
+            " AND (r.started_at AT TIME ZONE 'Asia/Shanghai')::date = {today} ORDER BY r.id"
+        ).format(today=TODAY),
+        {"ids": [c.device_id for c in cameras], "run": import_id},
+    ).fetchall()
+    listed = {str(device) for device, *_ in rows}
+    runs = {int(run): f"{name}（导入编号 {run}，{at}）" for _, run, name, at in rows}
+    return [c for c in cameras if c.device_id in listed], list(runs.values())
 
 
 def _in_use_before(
@@ -385,17 +458,28 @@ def _back_in_use(conn: psycopg.Connection[Any], before: Before) -> list[Camera]:
 
 
 def _retire(
-    conn: psycopg.Connection[Any], before: Before, area: tuple[str, str], import_id: int | None
+    conn: psycopg.Connection[Any],
+    before: Before,
+    area: tuple[str, str],
+    import_id: int | None,
+    spared: list[str],
 ) -> list[Camera]:
-    """Retire the cameras in use of ``area`` the file does not list; return them."""
+    """Retire the cameras in use of ``area`` the file does not list, but ``spared``; return them."""
     rows = conn.execute(
         sql.SQL(
             "UPDATE video_points AS v SET retired_on = {today}, retired_by = %(run)s"
             " WHERE v.area_code >= %(lo)s AND v.area_code < %(hi)s AND v.retired_on IS NULL"
             " AND v.device_id NOT IN (SELECT unnest(%(listed)s::text[]))"
+            " AND v.device_id <> ALL(%(spared)s::text[])"
             " RETURNING v.device_id, v.name, v.retired_on"
         ).format(today=TODAY),
-        {"run": import_id, "lo": area[0], "hi": area[1], "listed": before.listed},
+        {
+            "run": import_id,
+            "lo": area[0],
+            "hi": area[1],
+            "listed": before.listed,
+            "spared": spared,
+        },
     ).fetchall()
     return sorted((Camera(str(d), str(n), r) for d, n, r in rows), key=lambda c: c.device_id)
 

@@ -8,7 +8,8 @@ day (:data:`TODAY`, Asia/Shanghai). Without it, a note says what the file leaves
 the ``--within`` area, else the smallest unit holding the townships its rows lie in
 (:func:`file_area`), compared township by township (:func:`in_townships_of`). A note says the
 area it counted (:attr:`Area.counted`): the townships by name (a few) or their number, not their
-county, whose ``--within`` would end more than the note counts.
+county, whose ``--within`` would end more than the note counts. A list that would end many of
+its area's records is likely a part of the list, and waits for ``--again`` (:func:`unconfirmed`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,41 @@ _LEVELS = (9, 6, 4, 2)
 
 NAMED_TOWNSHIPS = 3
 """How many townships :attr:`Area.counted` names; more are given by their number."""
+CONFIRM_MANY = 50
+"""Ending more records than this, and at least a third of the area's, needs ``--again`` (as
+ending half of them does): :func:`unconfirmed`."""
+
+
+def unconfirmed(ending: int, on_record: int) -> bool:
+    """Tell whether a complete list ending ``ending`` of an area's ``on_record`` needs ``--again``.
+
+    Half of them or more, or more than :data:`CONFIRM_MANY` and a third or more: such a list
+    is likely a part of the area's (split by source, by CRS, by township; a truncated export).
+    The one rule of every complete list: the cameras it would retire of those in use
+    (:mod:`layers.camera_retirement`), the persons it would strike off of those on the
+    register, and the townships it has no rows in of those with persons on it
+    (:mod:`layers.person_roster`).
+
+    Parameters
+    ----------
+    ending : int
+        The records (cameras, persons, townships) a ``--complete`` list would end.
+    on_record : int
+        Those of its area before the import.
+
+    Returns
+    -------
+    bool
+        Whether the ending waits for ``--again``.
+
+    Examples
+    --------
+    >>> unconfirmed(7, 154), unconfirmed(75, 154), unconfirmed(3, 6), unconfirmed(2, 6)
+    (False, True, True, False)
+    """
+    if ending <= 0:
+        return False
+    return 2 * ending >= on_record or (ending > CONFIRM_MANY and 3 * ending >= on_record)
 
 
 @dataclass(frozen=True)

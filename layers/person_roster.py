@@ -11,6 +11,17 @@ and whom the next list simply leaves out would stay on the register and on the m
   ``ended_reason`` :data:`layers.person_register.UNLISTED`, each striking-off audited
   (``person.end``, with the import's id). They stay on record with their visits, as any person
   who left. A dry run says what it would do and rolls it back.
+* A ``--complete`` list likely a part of its area's strikes off nobody unless ``--again``
+  confirms it (:func:`layers.complete_list.unconfirmed`, the cameras' rule): one that would strike
+  off half the persons on the register of its area and categories or more (or more than
+  :data:`layers.complete_list.CONFIRM_MANY` and a third: a truncated export), or that has no
+  rows in half the townships with such persons or more (a 司法所's list of its township imported
+  with its county's ``--within``). Striking off takes a person off the visit lists: nobody
+  visits them any more. Its rows load; a red line (:meth:`RosterEnds.alarm`) says how many of
+  how many it would strike off in each township (those the file has no rows in first,
+  ``文件中没有 青龙镇 的人员``) and that ``--complete --again`` confirms it; no list of persons
+  struck off is written (``--complete --again --dry-run`` writes the list of those it would
+  strike off); the command exits 1 (:func:`importers.cli.held_back`), in a dry run too.
 * A rejected row (loaded with ``--partial``) still lists the person its resident ID names (in
   every category of the file when its own category cannot be read); a file with a rejected row
   whose resident ID is missing or cannot be read strikes off nobody: the person it meant may be
@@ -46,7 +57,14 @@ from psycopg import sql
 from geo.codes import scope_range
 from layers import audit
 from layers.cases import mask_name
-from layers.complete_list import TODAY, Area, file_area, import_day, in_townships_of
+from layers.complete_list import (
+    TODAY,
+    Area,
+    file_area,
+    import_day,
+    in_townships_of,
+    unconfirmed,
+)
 from layers.model import PersonCategory
 from layers.person_register import UNLISTED
 
@@ -58,6 +76,8 @@ INCOMPLETE_NOTE = (
 )
 """Said when ``--complete --partial`` loads a file with rejected rows whose resident ID cannot
 be read: nobody is struck off (rows rejected for another reason still list their persons)."""
+NAMED_IN_ALARM = 10
+"""How many townships the alarm of a striking-off held back names; the rest are summed up."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +150,74 @@ class StruckPerson:
         return PersonCategory.labels().get(self.category, self.category)
 
 
+@dataclass(frozen=True)
+class TownshipEnds:
+    """What a complete list would strike off in one township of its area.
+
+    Attributes
+    ----------
+    name : str
+        The township's name.
+    ending : int
+        The persons of the file's categories on its register whom the file does not list.
+    on_register : int
+        The persons of the file's categories on its register (not those the import added).
+    in_file : bool
+        Whether the file has rows in it.
+    """
+
+    name: str
+    ending: int
+    on_register: int
+    in_file: bool
+
+    @property
+    def said(self) -> str:
+        """Say how many of how many the township would lose, and when the file has no rows there.
+
+        Examples
+        --------
+        >>> TownshipEnds("城关镇", 3, 6, True).said
+        '城关镇将注销在册 6 人中的 3 人'
+        >>> TownshipEnds("青龙镇", 2, 2, False).said
+        '文件中没有 青龙镇 的人员，将注销在册 2 人中的 2 人'
+        """
+        head = self.name if self.in_file else f"文件中没有 {self.name} 的人员，"
+        return f"{head}将注销在册 {self.on_register} 人中的 {self.ending} 人"
+
+
+def likely_a_part(towns: Iterable[TownshipEnds]) -> bool:
+    """Tell whether a complete list, by what it would strike off, waits for ``--again``.
+
+    By :func:`layers.complete_list.unconfirmed`, the rule of every complete list: of the persons
+    on the register of its area and categories, and of the townships with such persons or rows
+    of the file, those it would strike off wholly (it has no rows there).
+
+    Parameters
+    ----------
+    towns : iterable of TownshipEnds
+        Each township of the area with persons of the file's categories or rows of the file.
+
+    Returns
+    -------
+    bool
+        Whether the striking-off waits for ``--again``.
+
+    Examples
+    --------
+    >>> town = TownshipEnds("城关镇", 0, 6, True)
+    >>> likely_a_part([town, TownshipEnds("青龙镇", 2, 2, False)])  # no rows in 1 of 2
+    True
+    >>> likely_a_part([TownshipEnds("城关镇", 2, 6, True)])  # 2 of 6 left: an ordinary month
+    False
+    """
+    towns = list(towns)
+    ending = sum(town.ending for town in towns)
+    on_register = sum(town.on_register for town in towns)
+    left_out = sum(1 for town in towns if town.ending and not town.in_file)
+    return unconfirmed(ending, on_register) or unconfirmed(left_out, len(towns))
+
+
 class StruckOffNote(str):
     """The summary's line of the persons struck off, carrying them (masked) for a private list.
 
@@ -157,8 +245,8 @@ class RosterEnds:
     struck : collections.Counter
         Category code → persons struck off (``--complete``).
     left_out : collections.Counter
-        Without ``--complete`` (or held back): category code → persons on the register of
-        :attr:`area` the file does not list.
+        Without ``--complete`` (or held back, or unconfirmed): category code → persons on the
+        register of :attr:`area` the file does not list.
     area : Area or None
         The area compared.
     held_back : bool
@@ -169,6 +257,12 @@ class RosterEnds:
         whom ``--within`` that area ``--complete`` would strike off.
     persons : list of StruckPerson
         The persons struck off, masked, by place, category and masked name.
+    unconfirmed_of : int or None
+        ``--complete`` struck off nobody because it would have struck off :attr:`left_out`,
+        too many of the area's (this many of the file's categories on the register) or whole
+        townships (:func:`likely_a_part`), without ``--again``.
+    townships : list of TownshipEnds
+        Unconfirmed: each township of the area, those the file has no rows in first.
     """
 
     today: date
@@ -178,6 +272,8 @@ class RosterEnds:
     held_back: bool = False
     whole: int = 0
     persons: list[StruckPerson] = field(default_factory=list)
+    unconfirmed_of: int | None = None
+    townships: list[TownshipEnds] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         r"""Return the summary's lines (Simplified Chinese, counts only).
@@ -225,8 +321,51 @@ class RosterEnds:
             notes.append(self._left_out_note(self.area))
         return notes
 
+    def alarm(self) -> str | None:
+        r"""Return what the clerk must not miss: a ``--complete`` striking-off left unconfirmed.
+
+        Returns
+        -------
+        str or None
+            How many persons the list would have struck off, of how many on the register, in
+            each township (those the file has no rows in first), and how to confirm it
+            (``--again``); ``None`` when nothing waits for confirmation.
+
+        Examples
+        --------
+        >>> import re
+        >>> ends = RosterEnds(date(2026, 12, 2), left_out=Counter({"correction": 2}),
+        ...                   area=Area("530426000000", "守门县"), unconfirmed_of=8,
+        ...                   townships=[TownshipEnds("青龙镇", 2, 2, False),
+        ...                              TownshipEnds("城关镇", 0, 6, True)])
+        >>> print(*re.split("(?<=[：；，。])", ends.alarm()), sep="\n")
+        --complete 未注销任何人员：
+        本文件未列守门县（530426000000）在册该类人员 8 人中的 2 人（25%），
+        可能只是一部分名单（如一个乡镇的名单、截断的导出）：
+        文件中没有 青龙镇 的人员，
+        将注销在册 2 人中的 2 人。
+        请核对；
+        如本文件确是守门县该类人员的全部名单，
+        加 --complete --again 重新导入即予注销（加 --dry-run 可先列出将注销的人员）
+        """
+        if self.unconfirmed_of is None or self.area is None:
+            return None
+        area, n, total = self.area, self.left_out.total(), self.unconfirmed_of
+        kinds = _kinds(self.left_out)
+        return (
+            f"--complete 未注销任何人员：本文件未列{area.label}在册{kinds} {total} 人中的 {n} 人"
+            f"（{n / max(total, 1):.0%}），可能只是一部分名单（如一个乡镇的名单、截断的导出）："
+            f"{_townships_said(self.townships)}。请核对；如本文件确是{area.name}{kinds}的全部"
+            "名单，加 --complete --again 重新导入即予注销（加 --dry-run 可先列出将注销的人员）"
+        )
+
     def _left_out_note(self, area: Area) -> str:
         """Count the persons on the register the file does not list, and what would end them."""
+        if self.unconfirmed_of is not None:
+            return (
+                f"文件未列、未注销的{area.label}在册人员 {self.left_out.total()} 人"
+                f"（{_by_category(self.left_out)}）"
+            )
         said = (
             f"库中{area.counted}有在册人员 {self.left_out.total()} 人不在本文件中"
             f"（{_by_category(self.left_out)}）"
@@ -255,6 +394,17 @@ def _kinds(counts: Counter[str]) -> str:
     return "该类人员" if len(counts) == 1 else "这些类别人员"
 
 
+def _townships_said(towns: list[TownshipEnds]) -> str:
+    """Say what each township would lose, the first :data:`NAMED_IN_ALARM`, then the rest summed."""
+    ending = [town for town in towns if town.ending]
+    said = [town.said for town in ending[:NAMED_IN_ALARM]]
+    rest = ending[NAMED_IN_ALARM:]
+    if rest:
+        n = sum(town.ending for town in rest)
+        said.append(f"另有 {len(rest)} 个乡镇（街道）共将注销 {n} 人")
+    return "；".join(said)
+
+
 def settle(
     conn: psycopg.Connection[Any],
     listed: Listed,
@@ -265,6 +415,7 @@ def settle(
     held_back: bool,
     import_id: int | None,
     user: str,
+    confirmed: bool = False,
 ) -> RosterEnds:
     """Strike off the persons a complete list leaves out, or count them.
 
@@ -288,11 +439,14 @@ def settle(
         The import (``import_runs.id``), recorded in each striking-off's audit entry.
     user : str
         Who imports (the audit entries' actor).
+    confirmed : bool
+        ``--again``: strike off the persons left out even when the list is likely a part of
+        its area's (:func:`likely_a_part`).
 
     Returns
     -------
     RosterEnds
-        The persons struck off, or left out, per category.
+        The persons struck off, or left out (or left unconfirmed), per category.
     """
     ends = RosterEnds(today=import_day(conn), held_back=held_back)
     if not listed.categories:
@@ -302,6 +456,12 @@ def settle(
         return ends
     area = scope_range(ends.area.code)
     if complete and within is not None:
+        townships = [] if confirmed else _by_township(conn, listed, area, staging, import_id)
+        if likely_a_part(townships):  # nobody struck off until --again confirms it
+            ends.townships = townships
+            ends.unconfirmed_of = sum(town.on_register for town in townships)
+            ends.left_out = _left_out(conn, listed, area, None)
+            return ends
         ends.persons = _strike_off(conn, listed, area, import_id, user)
         ends.struck = Counter(person.category for person in ends.persons)
     else:
@@ -329,6 +489,45 @@ def _parameters(listed: Listed, area: tuple[str, str]) -> dict[str, object]:
         "categories": listed.of_category,
         "hashes": listed.hashes,
     }
+
+
+def _by_township(
+    conn: psycopg.Connection[Any],
+    listed: Listed,
+    area: tuple[str, str],
+    staging: str,
+    import_id: int | None,
+) -> list[TownshipEnds]:
+    """Return, per township of ``area``, whom the file would strike off of its register.
+
+    The register: the persons of the file's categories on it but those the import added. The
+    townships: those with such persons or rows of the file, those without rows first.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "WITH register AS (SELECT left(p.area_code, 9) AS town, count(*) AS on_register"
+            " FROM persons AS p"
+            " WHERE p.area_code >= %(lo)s AND p.area_code < %(hi)s AND p.ended_on IS NULL"
+            " AND p.category = ANY(%(named)s::text[])"
+            " AND (%(run)s::bigint IS NULL OR p.import_id IS DISTINCT FROM %(run)s) GROUP BY 1),"
+            # an anti-join of its own: in an aggregate's FILTER it is a subplan run per person
+            " unlisted AS (SELECT left(p.area_code, 9) AS town, count(*) AS ending"
+            " FROM persons AS p WHERE {unlisted} GROUP BY 1),"
+            " rows AS (SELECT DISTINCT left(s.area_code, 9) AS town FROM {staging} AS s"
+            " WHERE s.area_code IS NOT NULL),"
+            " towns AS (SELECT coalesce(r.town, f.town) AS town, coalesce(u.ending, 0) AS ending,"
+            " coalesce(r.on_register, 0) AS on_register, f.town IS NOT NULL AS in_file"
+            " FROM register AS r FULL JOIN rows AS f ON f.town = r.town"
+            " LEFT JOIN unlisted AS u ON u.town = coalesce(r.town, f.town))"
+            " SELECT coalesce(j.name, rpad(t.town, 12, '0')), t.ending, t.on_register, t.in_file"
+            " FROM towns AS t LEFT JOIN jurisdictions AS j ON j.code = rpad(t.town, 12, '0')"
+            " ORDER BY t.in_file, t.town"
+        ).format(unlisted=_UNLISTED, staging=sql.Identifier(staging)),
+        {**_parameters(listed, area), "run": import_id},
+    ).fetchall()
+    return [
+        TownshipEnds(str(name), int(n), int(of), bool(in_file)) for name, n, of, in_file in rows
+    ]
 
 
 def _strike_off(

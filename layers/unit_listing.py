@@ -3,8 +3,11 @@
 A planner preparing a merger of villages, or a county checking what its townships hold, reads
 each unit by name and full code with its level, whether a boundary is on record, and four
 counts over the unit's codes: grids in use, workers on the roster (not 已离职), special-population
-persons on the register (not ended) and open cases. A grid carries the same counts over the rows
-that name it, and its 网格长. Retired units (:mod:`layers.unit_retirement`) come with the day
+persons on the register (not ended), open cases and cameras in use (not retired, so a clerk sees
+after a ``--complete`` camera list where cameras are). A grid carries the same counts over the
+rows that name it, and its 网格长; a camera names its village, not its grid, so a grid's cameras
+are those in use of its village inside its boundary (none counted for a grid without a boundary,
+or retired). Retired units (:mod:`layers.unit_retirement`) come with the day
 they were retired and their successor; the caller decides whether to show them. Counts only:
 nothing here reads a person's name, ID or address.
 
@@ -57,8 +60,9 @@ class UnitRow:
         Its name.
     level : int
         1 province … 5 village.
-    grids, workers, persons, open_cases : int
-        Grids in use, workers not 已离职, special-population persons on the register, open cases.
+    grids, workers, persons, open_cases, cameras : int
+        Grids in use, workers not 已离职, special-population persons on the register, open cases,
+        cameras in use (video points not retired).
     bounded : bool
         Whether its boundary is on record.
     retired : Retired or None
@@ -72,6 +76,7 @@ class UnitRow:
     workers: int
     persons: int
     open_cases: int
+    cameras: int
     bounded: bool
     retired: Retired | None
 
@@ -94,6 +99,9 @@ class GridRow:
         Whether that 网格长 has left (已离职).
     workers, persons, open_cases : int
         Workers of the grid not 已离职, persons on the register in it, open cases in it.
+    cameras : int or None
+        Cameras in use of its village inside its boundary; None for a grid without a boundary,
+        or retired (a camera is recorded in its village, not in a grid).
     bounded : bool
         Whether its boundary is on record.
     retired : Retired or None
@@ -109,6 +117,7 @@ class GridRow:
     workers: int
     persons: int
     open_cases: int
+    cameras: int | None
     bounded: bool
     retired: Retired | None
 
@@ -132,7 +141,9 @@ SELECT r.code, r.name, r.level, r.bounded, r.retired_on, r.successor_code, r.suc
   (SELECT count(*) FROM persons AS p
     WHERE p.area_code >= r.lo AND p.area_code < r.hi AND p.ended_on IS NULL) AS persons,
   (SELECT count(*) FROM cases AS c
-    WHERE c.area_code >= r.lo AND c.area_code < r.hi AND c.state = ANY(:open)) AS open_cases
+    WHERE c.area_code >= r.lo AND c.area_code < r.hi AND c.state = ANY(:open)) AS open_cases,
+  (SELECT count(*) FROM video_points AS v
+    WHERE v.area_code >= r.lo AND v.area_code < r.hi AND v.retired_on IS NULL) AS cameras
 FROM ranged AS r
 ORDER BY r.code
 """
@@ -154,7 +165,10 @@ SELECT g.code, g.name, g.area_code AS village_code, v.name AS village_name,
   (SELECT count(*) FROM persons AS p
     WHERE p.grid_code = g.code AND p.ended_on IS NULL) AS persons,
   (SELECT count(*) FROM cases AS c
-    WHERE c.grid_code = g.code AND c.state = ANY(:open)) AS open_cases
+    WHERE c.grid_code = g.code AND c.state = ANY(:open)) AS open_cases,
+  CASE WHEN g.boundary IS NOT NULL AND g.retired_on IS NULL THEN
+    (SELECT count(*) FROM video_points AS v WHERE v.area_code = g.area_code
+      AND v.retired_on IS NULL AND ST_Covers(g.boundary, v.point)) END AS cameras
 FROM grids AS g
 JOIN jurisdictions AS v ON v.code = g.area_code
 LEFT JOIN grids AS s ON s.code = g.successor_code
@@ -209,7 +223,8 @@ def grids_under(session: Session, code: str) -> list[GridRow]:
     Returns
     -------
     list of GridRow
-        Each with its village, 网格长, counts and, when retired, its successor.
+        Each with its village, 网格长, counts (cameras: those inside its boundary) and, when
+        retired, its successor.
     """
     lo, hi = scope_range(code)
     rows = session.execute(
@@ -227,6 +242,7 @@ def grids_under(session: Session, code: str) -> list[GridRow]:
             workers=row.workers,
             persons=row.persons,
             open_cases=row.open_cases,
+            cameras=row.cameras,
             bounded=row.bounded,
             retired=_retired(row),
         )
@@ -243,6 +259,7 @@ def _unit_row(row: Any) -> UnitRow:
         workers=row.workers,
         persons=row.persons,
         open_cases=row.open_cases,
+        cameras=row.cameras,
         bounded=row.bounded,
         retired=_retired(row),
     )

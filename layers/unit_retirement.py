@@ -32,6 +32,12 @@ in use around them too, whichever of the two files came first.
 A retirement without a day is dated the import's day, and the summary says so, with the
 column that gives the real one (``撤销区划 2 个（撤销日期按今天 2026-12-02 记；实际日期可在文件中
 用“撤销日期”或“调整日期”列给出）``); a retirement dated again says from which day to which.
+
+The units a file retires without a row of their own (a row's 原编码, ``--complete``) are records
+the import changed, as the persons a complete list strikes off and the cameras it retires:
+they count as updated (:attr:`Retirement.unlisted`), so the summary's 更新, the import's rows
+loaded (``zongzhi imports``' 写入) and a file imported again say them; a 撤销 row's unit is
+counted by the upsert, as any row. The records moved are not counted.
 """
 
 from __future__ import annotations
@@ -142,6 +148,10 @@ class Retirement:
         Codes of :attr:`retired` dated the import's day, for want of a 撤销日期.
     redated : list of Redated
         Units retired before whose retirement the file dated again.
+    unlisted : list of str
+        Codes of :attr:`retired` the file has no row of (retired by a row's 原编码, or by
+        ``--complete``): records the import changed beyond its rows, which its counts take as
+        updated (a 撤销 row's unit is an updated row already).
     """
 
     table: str
@@ -155,6 +165,7 @@ class Retirement:
     leaders: list[str] = field(default_factory=list)
     defaulted: set[str] = field(default_factory=set)
     redated: list[Redated] = field(default_factory=list)
+    unlisted: list[str] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         """Return what the import's summary says of them (Chinese; counts and unit names).
@@ -487,7 +498,8 @@ def retire(
     Returns
     -------
     Retirement
-        What was retired and moved.
+        What was retired and moved; :attr:`Retirement.unlisted`, the units retired that the
+        file has no row of, are the import's updates beyond its rows.
     """
     table, staging = before.table, before.staging
     done = Retirement(table)
@@ -524,11 +536,12 @@ def retire(
         )
     ]
     if FORMER in columns:
-        newly += _retire_former(conn, table, staging, done)
+        done.unlisted += _retire_former(conn, table, staging, done)
     if complete is not None:
         missing = _retire_missing(conn, table, staging, complete)
         done.defaulted.update(missing)
-        newly += missing
+        done.unlisted += missing
+    newly += done.unlisted
     if done.redated:
         redated = {moved.code: moved.old for moved in done.redated}
         _heirs(conn, table, list(redated))

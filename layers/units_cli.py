@@ -7,10 +7,12 @@ county's IT officer, reads without psql:
 * ``zongzhi units 530424102`` (a code written as scopes are typed: 2, 4, 6, 9 or 12 digits,
   :func:`geo.codes.written_division_code`): the township's villages, each with its name, full
   12-digit code, level, counts of grids in use, workers (not 已离职), special-population persons
-  on the register and open cases, and whether its boundary is on record; then the township's
+  on the register, open cases and cameras in use (视频点位, not retired: after a ``--complete``
+  camera list, where cameras are), and whether its boundary is on record; then the township's
   own counts (合计). A village's children are its grids.
 * ``--grids``: the grids under CODE instead, by 15-digit code, with name, village, 网格长 and
-  the same counts over the rows that name the grid.
+  the same counts over the rows that name the grid; its cameras are those of its village inside
+  its boundary (``—`` for a grid without a boundary, or retired: a camera names no grid).
 * ``--retired``: retired units too, marked 已撤销 under the name and listed below the table with
   the day and the successor; without it, the heading says how many were left out.
 * no CODE: the counties on record (and the cities that have townships but no counties).
@@ -39,9 +41,14 @@ if TYPE_CHECKING:
 
 KINDS = {1: "省", 2: "市（州）", 3: "县（区）", 4: "乡镇（街道）", 5: "村（社区）"}
 """What the units of each level are called in a heading."""
-COUNTS = ("网格", "网格员", "特殊\n人群", "在办\n案件")
-"""Headers of the counts of a unit (a grid has the last three), on two lines to fit 80 columns."""
-COUNT_NOTE = "网格为在用的，网格员不含已离职的，特殊人群为在册的，在办案件为未办结的。"
+COUNTS = ("网格", "网格员", "特殊\n人群", "在办\n案件", "视频\n点位")
+"""Headers of the counts of a unit (a grid has the last four), on two lines to fit 80 columns."""
+COUNT_NOTE = (
+    "网格为在用的，网格员不含已离职的，特殊人群为在册的，在办案件为未办结的，"
+    "视频点位为在用的（未撤销）。"
+)
+GRID_CAMERAS_NOTE = "网格的视频点位为所在村（社区）在网格边界内的点位；没有边界的网格记为 —。"
+"""Said under a listing of grids: a camera names its village, not its grid."""
 """Said under every listing: what each count counts."""
 RETIRED_HINT = "加 --retired 列出（注明撤销日期和继承单位）"
 """Said of the retired units a listing leaves out."""
@@ -106,12 +113,12 @@ def _print_units(
             _name(row.name, row.retired),
             row.code,
             Level(row.level).label,
-            *_numbers(row.grids, row.workers, row.persons, row.open_cases),
+            *_numbers(row.grids, row.workers, row.persons, row.open_cases, row.cameras),
             "有" if row.bounded else "无",
             end_section=last,
         )
     if unit is not None and shown:
-        counts = _numbers(unit.grids, unit.workers, unit.persons, unit.open_cases)
+        counts = _numbers(unit.grids, unit.workers, unit.persons, unit.open_cases, unit.cameras)
         table.add_row("合计", "", "", *counts, "")
     _print_table(console, table, bool(shown))
     _print_notes(console, [(r.name, r.code, r.retired) for r in rows], retired)
@@ -130,11 +137,12 @@ def _print_grids(console: Console, unit: UnitRow, rows: list[GridRow], retired: 
             _name(row.name, row.retired),
             Text(row.village_name),
             Text(leader),
-            *_numbers(row.workers, row.persons, row.open_cases),
+            *_numbers(row.workers, row.persons, row.open_cases, row.cameras),
             "有" if row.bounded else "无",
         )
     _print_table(console, table, bool(shown))
     _print_notes(console, [(r.name, r.code, r.retired) for r in rows], retired)
+    console.print(GRID_CAMERAS_NOTE)
 
 
 def _heading(title: str, rows: Sequence[UnitRow | GridRow], retired: bool) -> str:
@@ -146,7 +154,7 @@ def _heading(title: str, rows: Sequence[UnitRow | GridRow], retired: bool) -> st
 
 def _table(headers: Sequence[str], *, code_at: int, widths: dict[str, int]) -> Table:
     """Return an empty table: names fold (at least ``widths`` cells), codes and counts never."""
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
     for n, header in enumerate(headers):
         if n == code_at:
             table.add_column(header, no_wrap=True)
@@ -164,8 +172,9 @@ def _name(name: str, retired: Retired | None) -> Text:
     return Text.assemble(name, "\n", ("已撤销", "bold"))
 
 
-def _numbers(*counts: int) -> list[str]:
-    return [str(count) for count in counts]
+def _numbers(*counts: int | None) -> list[str]:
+    """Return the counts as cells; a count that does not apply (None) is ``—``."""
+    return ["—" if count is None else str(count) for count in counts]
 
 
 def _print_table(console: Console, table: Table, rows: bool) -> None:
@@ -211,9 +220,10 @@ def register(app: typer.Typer) -> None:
     """
     app.command(
         "units",
-        help="列出辖区的下级单位或网格，及其网格员、特殊人群、案件的数目。\n\n"
+        help="列出辖区的下级单位或网格，及其网格员、特殊人群、案件、视频点位的数目。\n\n"
         "列出辖区 CODE 的下级单位（村的下级为网格）：名称、区划代码、级别，在用网格、"
-        "网格员、在册特殊人群、在办案件的数目和有无边界；不写 CODE 时列出在册的县（区）。"
+        "网格员、在册特殊人群、在办案件、在用视频点位的数目和有无边界；"
+        "不写 CODE 时列出在册的县（区）。"
         "只列数目，不显示任何人员信息。\n\n"
         "加 --grids 列出网格及其网格长；加 --retired 也列出已撤销的单位（撤销日期、继承单位）。",
     )(units)

@@ -78,10 +78,18 @@ def _state(db: Session, serial: int) -> tuple[object, object]:
 
 @pytest.fixture
 def january(db: Session, tmp_path: Path) -> Session:
-    """The test jurisdictions and January's six cameras, imported."""
+    """The test jurisdictions and January's six cameras, imported a month ago.
+
+    Its run is dated back: a ``--complete`` list spares the cameras another import of the
+    same day listed (``tests/test_import_complete_held_back.py``).
+    """
     seed_jurisdictions(db)
     outcome = _import(db, tmp_path / "导出_202601.csv", JANUARY)
     assert outcome.committed, outcome.problems
+    db.execute(
+        text("UPDATE import_runs SET started_at = started_at - interval '31 days' WHERE id = :i"),
+        {"i": outcome.import_id},
+    )
     return db
 
 

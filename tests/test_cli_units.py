@@ -65,6 +65,7 @@ AREA_RANGE = "area_code >= '65' AND area_code < '66'"
 
 
 def _purge(session: Session) -> None:
+    session.execute(text(f"DELETE FROM video_points WHERE {AREA_RANGE}"))
     session.execute(text(f"DELETE FROM cases WHERE {AREA_RANGE}"))
     session.execute(text(f"DELETE FROM persons WHERE {AREA_RANGE}"))
     session.execute(text(f"DELETE FROM workers WHERE {AREA_RANGE}"))
@@ -106,6 +107,7 @@ def _build(session: Session) -> None:
     _add_workers(session)
     _add_persons(session)
     _add_cases(session)
+    _add_cameras(session)
 
 
 def _add_workers(session: Session) -> None:
@@ -172,6 +174,28 @@ def _add_cases(session: Session) -> None:
         )
 
 
+CAMERAS: list[tuple[str, str, float, float, date | None]] = [
+    ("65432110000132000001", HUANGZHAI, 86.105, 47.105, None),  # in 黄寨第1网格
+    ("65432110000132000002", HUANGZHAI, 86.105, 47.106, None),  # in 黄寨第1网格
+    ("65432110000132000003", HUANGZHAI, 86.115, 47.115, None),  # outside its grids' boundaries
+    ("65432110000132000004", HUANGZHAI, 86.106, 47.105, date(2025, 2, 1)),  # retired
+    ("65432110000132000005", ZHUPU, 86.14, 47.14, None),
+]
+"""Cameras ``(国标编码, village, lon, lat, retired on)``: those in use are counted."""
+
+
+def _add_cameras(session: Session) -> None:
+    for device, village, lon, lat, retired in CAMERAS:
+        session.execute(
+            text(
+                "INSERT INTO video_points (device_id, name, point, area_code, fov_deg,"
+                " range_m, status, retired_on) VALUES (:d, '测试点位',"
+                " ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 60, 80, 'online', :r)"
+            ),
+            {"d": device, "x": lon, "y": lat, "a": village, "r": retired},
+        )
+
+
 @pytest.fixture(scope="module")
 def env(
     database: SuiteDatabase, tmp_path_factory: pytest.TempPathFactory
@@ -225,7 +249,7 @@ def test_a_townships_villages_with_codes_and_counts(env: dict[str, str]) -> None
     assert lines[0] == "冲乎尔镇（654321100000）的村（社区）：2 个"
     assert "另有已撤销的 1 个，加 --retired 列出（注明撤销日期和继承单位）" in lines
     at = next(n for n, line in enumerate(lines) if "名称" in line)
-    assert lines[at - 1].split() == ["特殊", "在办"]  # two-line headers, to fit 80 columns
+    assert lines[at - 1].split() == ["特殊", "在办", "视频"]  # two-line headers, for 80 columns
     assert lines[at].split() == [
         "名称",
         "区划代码",
@@ -234,12 +258,15 @@ def test_a_townships_villages_with_codes_and_counts(env: dict[str, str]) -> None
         "网格员",
         "人群",
         "案件",
+        "点位",
         "边界",
     ]
-    assert _row(listing, HUANGZHAI) == ["黄寨村", HUANGZHAI, "村社区", "2", "2", "2", "2", "有"]
-    assert _row(listing, ZHUPU) == ["竹铺村", ZHUPU, "村社区", "1", "0", "1", "0", "无"]
+    row = ["黄寨村", HUANGZHAI, "村社区", "2", "2", "2", "2", "3", "有"]
+    assert _row(listing, HUANGZHAI) == row  # the retired camera is not counted
+    assert _row(listing, ZHUPU) == ["竹铺村", ZHUPU, "村社区", "1", "0", "1", "0", "1", "无"]
     assert HUANGBA not in listing and "黄坝村" not in listing
-    assert _row(listing, "合计") == ["合计", "3", "2", "3", "2"]
+    assert _row(listing, "合计") == ["合计", "3", "2", "3", "2", "4"]
+    assert "视频点位为在用的（未撤销）" in "".join(listing.split())
 
 
 def test_retired_villages_are_marked_with_date_and_successor(env: dict[str, str]) -> None:
@@ -253,7 +280,7 @@ def test_retired_villages_are_marked_with_date_and_successor(env: dict[str, str]
 def test_a_countys_townships_and_the_counties_on_record(env: dict[str, str]) -> None:
     county = _units(env, COUNTY[:6]).output
     assert county.splitlines()[0] == "布尔津县（654321000000）的乡镇（街道）：2 个"
-    assert _row(county, TOWN) == ["冲乎尔镇", TOWN, "乡镇", "3", "2", "3", "2", "有"]
+    assert _row(county, TOWN) == ["冲乎尔镇", TOWN, "乡镇", "3", "2", "3", "2", "4", "有"]
     assert _row(county, OTHER_TOWN) == [
         "也格孜托别乡",
         OTHER_TOWN,
@@ -262,6 +289,7 @@ def test_a_countys_townships_and_the_counties_on_record(env: dict[str, str]) -> 
         "0",
         "0",
         "1",
+        "0",
         "无",
     ]
     counties = _units(env).output
@@ -277,7 +305,7 @@ def test_grids_with_their_leaders(env: dict[str, str]) -> None:
     assert village.splitlines()[0] == "黄寨村（654321100001）的网格：2 个"
     lines = village.splitlines()
     at = next(n for n, line in enumerate(lines) if "网格编码" in line)
-    assert lines[at - 1].split() == ["特殊", "在办"]
+    assert lines[at - 1].split() == ["特殊", "在办", "视频"]
     assert lines[at].split() == [
         "网格编码",
         "名称",
@@ -286,11 +314,14 @@ def test_grids_with_their_leaders(env: dict[str, str]) -> None:
         "网格员",
         "人群",
         "案件",
+        "点位",
         "边界",
     ]
     first = HUANGZHAI + "001"
-    assert _row(village, first) == [first, "黄寨第1网格", "黄寨村", "李网格长", "2", "2", "2", "有"]
-    assert _row(village, HUANGZHAI + "002")[3] == "—"
+    row = [first, "黄寨第1网格", "黄寨村", "李网格长", "2", "2", "2", "2", "有"]
+    assert _row(village, first) == row  # the cameras in use inside its boundary
+    second = _row(village, HUANGZHAI + "002")
+    assert second[3] == "—" and second[-2:] == ["—", "无"]  # no boundary: cameras not placed
     town = _units(env, TOWN[:9], "--grids").output
     assert town.splitlines()[0] == "冲乎尔镇（654321100000）的网格：3 个"
     assert "另有已撤销的 1 个" in town

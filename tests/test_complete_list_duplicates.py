@@ -46,8 +46,8 @@ def test_a_person_listed_twice_does_not_hold_the_striking_off_back(
 ) -> None:
     _january(db, tmp_path)
     march = [_person(1), _person(2), _person(2)]  # row 4 repeats row 3
-    outcome = _import(
-        db, tmp_path / "三月.csv", march, within=TOWNSHIP, complete=True, partial=True
+    outcome = _import(  # 3 of 5 struck off: confirmed (--again; test_import_persons_held_back)
+        db, tmp_path / "三月.csv", march, within=TOWNSHIP, complete=True, partial=True, again=True
     )
     assert outcome.committed and outcome.rejected_rows == 1, outcome.problems
     rules = [p.rule for p in outcome.problems if p.severity == "rejected"]

@@ -110,14 +110,15 @@ def test_a_complete_list_strikes_off_the_persons_of_its_categories_it_no_longer_
     db = january
     march = [_person(1), _person(2), _person(8, MENTAL)]  # 3, 4, 5 and 精神障碍 6 left
     path = tmp_path / "三月.csv"
-    dry = _import(db, path, march, within=TOWNSHIP, complete=True, dry_run=True)
+    # 4 of the 6 on the register: confirmed (--again; test_import_persons_held_back)
+    dry = _import(db, path, march, within=TOWNSHIP, complete=True, again=True, dry_run=True)
     assert _ended(db) == set()  # a dry run says it, changes nothing
     assert _struck(dry) == [
         "名单未列，注销 4 人（社区矫正人员 3 人、严重精神障碍患者 1 人）：本文件为完整镇"
         "（530424191000）这些类别人员的全部名单（--complete），库中在册而本文件未列的按今天 "
         f"{_today()} 注销；不再显示在地图上，不计入走访统计，记录保留"
     ]
-    outcome = _import(db, path, march, within=TOWNSHIP, complete=True)
+    outcome = _import(db, path, march, within=TOWNSHIP, complete=True, again=True)
     assert outcome.committed and _struck(outcome) == _struck(dry)
     register = _register(db)
     assert {n: register[n] for n in (3, 4, 5, 6)} == dict.fromkeys(
@@ -146,8 +147,9 @@ def test_a_person_struck_off_whom_a_later_list_names_is_on_the_register_again(
     january: Session, tmp_path: Path
 ) -> None:
     db = january
-    march = [_person(1), _person(2)]
-    assert _import(db, tmp_path / "三月.csv", march, within=TOWNSHIP, complete=True).committed
+    march = [_person(1), _person(2)]  # 3 of 5 struck off: confirmed (--again)
+    struck = _import(db, tmp_path / "三月.csv", march, within=TOWNSHIP, complete=True, again=True)
+    assert struck.committed
     assert _ended(db) == {3, 4, 5}
     april = [_person(1), _person(2), _person(3)]  # 3 is back (a list without 在册状态)
     outcome = _import(db, tmp_path / "四月.csv", april, within=TOWNSHIP, complete=True)
@@ -260,9 +262,9 @@ def test_complete_on_a_file_imported_before_counts_whom_it_struck_off_as_updated
     path = tmp_path / "三月.csv"
     first = _import(db, path, march, within=TOWNSHIP)
     assert first.committed and first.counts is not None and first.counts.updated == 0
-    dry = _import(db, path, march, within=TOWNSHIP, complete=True, dry_run=True)
+    dry = _import(db, path, march, within=TOWNSHIP, complete=True, again=True, dry_run=True)
     assert dry.counts is not None and (dry.counts.inserted, dry.counts.updated) == (0, 4)
-    outcome = _import(db, path, march, within=TOWNSHIP, complete=True)
+    outcome = _import(db, path, march, within=TOWNSHIP, complete=True, again=True)
     assert outcome.committed and outcome.counts is not None
     assert (outcome.counts.inserted, outcome.counts.updated, outcome.counts.unchanged) == (0, 4, 3)
     assert _struck(outcome)[0].startswith("名单未列，注销 4 人（社区矫正人员 3 人、严重精神障碍")
@@ -309,6 +311,7 @@ def test_without_complete_the_note_names_the_townships_it_counted_and_what_compl
         [on_record[0], on_record[1]],
         within=COUNTY,
         complete=True,
+        again=True,  # 4 of 6: confirmed
         dry_run=True,
     )
     assert _struck(dry)[0].startswith("名单未列，注销 4 人")
@@ -328,7 +331,7 @@ def test_the_persons_struck_off_are_listed_masked_in_a_private_file_beside_the_r
     path = tmp_path / "三月.csv"
     report = tmp_path / "报告" / "三月.csv.rejects.xlsx"
     assert struck_off_path(report) == tmp_path / "报告" / "三月.csv.名单未列注销.csv"
-    dry = _import(db, path, march, within=TOWNSHIP, complete=True, dry_run=True)
+    dry = _import(db, path, march, within=TOWNSHIP, complete=True, again=True, dry_run=True)
     written = write_struck_off(report, dry.notes, dry_run=True)
     assert written == struck_off_path(report, dry_run=True) != struck_off_path(report)
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
@@ -343,7 +346,7 @@ def test_the_persons_struck_off_are_listed_masked_in_a_private_file_beside_the_r
     ]
     text = written.read_text(encoding="utf-8-sig")
     assert not any(f"名单{n}" in text or PEOPLE[n] in text for n in PEOPLE)
-    outcome = _import(db, path, march, within=TOWNSHIP, complete=True)
+    outcome = _import(db, path, march, within=TOWNSHIP, complete=True, again=True)
     written = write_struck_off(report, outcome.notes, dry_run=False)
     assert written is not None
     assert {
@@ -377,7 +380,7 @@ def test_the_command_line_says_what_complete_changed_and_names_the_private_list(
         roster.write_text(csv_text(ROSTER, people[:1]), encoding="utf-8")
         args = ["import", "persons", str(roster)]
         assert runner.invoke(import_app(), args, env=env).exit_code == 0
-        complete = [*args, "--within", "530424", "--complete"]
+        complete = [*args, "--within", "530424", "--complete", "--again"]  # 2 of 3: confirmed
         shown = runner.invoke(import_app(), complete, env=env)
         assert shown.exit_code == 0, shown.output
         assert "名单未列，注销 2 人（社区矫正人员）" in shown.output

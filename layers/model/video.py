@@ -102,7 +102,8 @@ class VideoPoint(Base):
 
     ``retired_on`` is the day an import of the platform's whole camera list for an area
     (``--within … --complete``) found it no longer listed (NULL: in use), ``retired_by`` that
-    import (``import_runs.id``).
+    import (``import_runs.id``). ``listed_by`` is the import whose file last listed it (a
+    ``--complete`` list spares a camera another import of the same day listed).
     """
 
     __tablename__ = "video_points"
@@ -132,5 +133,8 @@ class VideoPoint(Base):
     )
     retired_on: Mapped[date | None]
     retired_by: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("import_runs.id"), index=True
+    )
+    listed_by: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("import_runs.id"), index=True
     )
