@@ -1,4 +1,4 @@
-"""The console's imports: ``zongzhi import`` run in a child process, one at a time, in order.
+"""The console's imports: ``zongzhi import`` run in a child process, in two lanes, in order.
 
 A browser import runs the very command a clerk runs on the server
 (``python -m layers.cli import KIND FILE --within SCOPE --user NAME --report …``), so ``api``
@@ -7,12 +7,18 @@ memory of a big import is the child's, and a crash or a kill leaves nothing half
 import is one transaction).
 
 :class:`ImportRunner` is an asyncio task of the app's lifespan (like the tile caches'
-``ChangeWatch``). At start-up it ends the jobs the last server left running (``interrupted``),
-then takes the oldest queued job, runs its child, stores the child's output (colours kept:
-``FORCE_COLOR=1``) and exit code, and deletes the upload unless the job was a dry run that
-finished (kept 24 hours for its real import, :data:`UPLOAD_DAYS`). It wakes when a job is
-submitted and every :data:`POLL_SECONDS` anyway. One runner per database: a second server on
-the same database would take the first one's running jobs for leftovers.
+``ChangeWatch``). At start-up it ends the jobs the last server left running (``interrupted``,
+saying what their command had written: :func:`layers.import_jobs.ending_note`), then serves two
+lanes side by side, each in order of submission: dry runs (they write nothing) and real
+imports, so that a township's dry run does not wait for a county's long import. In each lane it
+takes the oldest queued job, runs its child with ``--summary-json`` (what it did, written as
+soon as its transaction ends: :class:`importers.cli.RunSummary`), stores the child's output
+(colours kept: ``FORCE_COLOR=1``) and that summary every :data:`PROGRESS_SECONDS` while it
+runs, then its exit code, and deletes the upload unless the job wrote nothing and may be
+imported (again) with other options (:func:`layers.import_jobs.keeps_upload`; kept 24 hours,
+:data:`UPLOAD_DAYS`). A mapping file uploaded with the job is given as ``--mapping``. It wakes
+when a job is submitted and every :data:`POLL_SECONDS` anyway. One runner per database: a
+second server on the same database would take the first one's running jobs for leftovers.
 
 The child's environment is the server's own, plus ``ZONGZHI_HOME`` (the server's home) and
 ``ZONGZHI_DATABASE_URL`` (the owner URL the server resolved, so that the child uses the very
@@ -23,8 +29,9 @@ the key the API opens them with. Keys injected into :class:`api.settings.ApiSett
 reach a child; with such keys, persons and visits are refused (:data:`KEYS_DIFFER`) rather than
 sealed under another key.
 
-Files live in ``$ZONGZHI_HOME/imports/<job id>/`` (folders 0700, files 0600): the upload and
-what the command writes beside its report (:class:`JobFiles`).
+Files live in ``$ZONGZHI_HOME/imports/<job id>/`` (folders 0700, files 0600): the upload, the
+mapping file (``.mapping.toml`` or ``.json``), the command's ``.summary.json``, and what the
+command writes beside its report (:class:`JobFiles`; the hidden ones are never listed).
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import asyncio
 import codecs
 import contextlib
 import ctypes
+import json
 import logging
 import os
 import shutil
@@ -56,10 +64,20 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 5.0
 """How often the runner looks for queued jobs without being woken."""
+PROGRESS_SECONDS = 2.0
+"""How often a running job's output so far is stored (the console shows it live)."""
+LANES = (False, True)
+"""The runner's lanes, by ``dry_run``: real imports, and dry runs beside them."""
+SUMMARY_NAME = ".summary.json"
+"""What the command writes with ``--summary-json`` in a job's folder."""
+MAPPING_NAME = ".mapping"
+"""A job's mapping file in its folder, with its ending (``.mapping.toml``)."""
+MAPPING_ENDINGS = (".toml", ".json")
+"""The mapping files ``zongzhi import --mapping`` reads (:mod:`importers.mapping`)."""
 STOP_GRACE_SECONDS = 5.0
 """How long a child has to end after SIGTERM before it is killed."""
-UPLOAD_DAYS = 1
-"""Days an upload is kept after its dry run (for its real import)."""
+UPLOAD_DAYS = import_jobs.UPLOAD_KEPT_FOR.days
+"""Days an upload is kept after a job that wrote nothing (for a real import)."""
 OUTPUT_DAYS = 30
 """Days the files a command wrote (reject reports) are kept."""
 TEMPLATE_TIMEOUT_SECONDS = 120.0
@@ -78,9 +96,12 @@ CHILD_TERMINAL = {
     "COLUMNS": "110",
     "TERM": "xterm-256color",
     "TTY_INTERACTIVE": "0",
+    "ZONGZHI_IMPORT_PAGE": "1",
 }
 """Terminal of the child: colours kept for the console, lines as wide as its output box, no
-progress bars redrawn in place (rich's ``TTY_INTERACTIVE=0``: nobody watches them live)."""
+progress bars redrawn in place (rich's ``TTY_INTERACTIVE=0``: the command prints its steps as
+lines instead), and ``ZONGZHI_IMPORT_PAGE=1``: a template tells how to upload it on the
+数据导入 page, not the command line (:mod:`importers.template`)."""
 
 
 def child_environment(settings: ApiSettings, owner_url: str) -> dict[str, str]:
@@ -122,27 +143,30 @@ def zongzhi_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "layers.cli", *args]
 
 
-def import_arguments(job: ImportJob, upload: Path, report: Path) -> list[str]:
+def import_arguments(job: ImportJob, files: JobFiles) -> list[str]:
     """Return the arguments of ``zongzhi import`` for a job.
 
     Parameters
     ----------
     job : layers.model.ImportJob
         The job (kind, scope, account, options).
-    upload : pathlib.Path
-        The uploaded file.
-    report : pathlib.Path
-        Where the reject report goes.
+    files : JobFiles
+        Where its upload, report, summary and mapping file are.
 
     Returns
     -------
     list of str
-        ``import KIND FILE --within=SCOPE --user=NAME --report=REPORT`` and the options
-        ticked (``--name=value``: a value starting with ``-`` is not taken for an option).
+        ``import KIND FILE --within=SCOPE --user=NAME --report=REPORT --summary-json=PATH``,
+        ``--mapping=PATH`` when a mapping file came with it, and the options ticked
+        (``--name=value``: a value starting with ``-`` is not taken for an option).
     """
     options = job.options
-    args = ["import", job.kind, str(upload), f"--within={job.scope_code}"]
-    args += [f"--user={job.username}", f"--report={report}"]
+    args = ["import", job.kind, str(files.upload(job)), f"--within={job.scope_code}"]
+    args += [f"--user={job.username}", f"--report={files.report(job)}"]
+    args.append(f"--summary-json={files.summary(job)}")
+    mapping = files.mapping(job)
+    if mapping is not None:
+        args.append(f"--mapping={mapping}")
     for name in ("crs", "sheet"):
         if options.get(name):
             args.append(f"--{name}={options[name]}")
@@ -201,6 +225,25 @@ class JobFiles:
     def report(self, job: ImportJob) -> Path:
         """Return where a job's reject report goes: ``<file stem>.rejects.xlsx``."""
         return self.folder(job.id) / f"{Path(job.file_name).stem}.rejects.xlsx"
+
+    def summary(self, job: ImportJob) -> Path:
+        """Return where the command says what it did (``--summary-json``)."""
+        return self.folder(job.id) / SUMMARY_NAME
+
+    def read_summary(self, job: ImportJob) -> dict[str, Any] | None:
+        """Return what the command said it did so far (``None``: nothing yet, or unreadable)."""
+        try:
+            said = json.loads(self.summary(job).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return said if isinstance(said, dict) else None
+
+    def mapping(self, job: ImportJob) -> Path | None:
+        """Return the mapping file that came with a job (``None`` without one)."""
+        name = job.options.get("mapping")
+        if not name:
+            return None
+        return self.folder(job.id) / (MAPPING_NAME + Path(str(name)).suffix.lower())
 
     def outputs(self, job: ImportJob) -> list[tuple[str, int]]:
         """Return the files the command wrote for a job (never the upload): name and size.
@@ -292,7 +335,7 @@ class OutputTail:
 
 @dataclass
 class _Running:
-    """The job whose child runs now."""
+    """A job whose child runs now."""
 
     job: ImportJob
     process: asyncio.subprocess.Process
@@ -301,7 +344,7 @@ class _Running:
 
 @dataclass
 class ImportRunner:
-    """Run the queued import jobs one at a time (see the module's description).
+    """Run the queued import jobs, one at a time in each lane (see the module's description).
 
     Parameters
     ----------
@@ -317,16 +360,18 @@ class ImportRunner:
     sessions: sessionmaker[Session]
     owner_url: str
     files: JobFiles = field(init=False)
-    _wake: asyncio.Event = field(init=False, default_factory=asyncio.Event)
+    _wakes: dict[bool, asyncio.Event] = field(init=False, default_factory=dict)
     _sweep: bool = field(init=False, default=True)
     _loop: asyncio.AbstractEventLoop | None = field(init=False, default=None)
-    _running: _Running | None = field(init=False, default=None)
+    _running: dict[int, _Running] = field(init=False, default_factory=dict)
     _keys_shared: bool | None = field(init=False, default=None)
     _cancel_asked: set[int] = field(init=False, default_factory=set)
+    _recorded: set[int] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
         """Find the files under the server's home."""
         self.files = JobFiles.of(self.settings)
+        self._wakes = {lane: asyncio.Event() for lane in LANES}
 
     def wake(self, *, sweep: bool = False) -> None:
         """Look for queued jobs now; from any thread.
@@ -341,7 +386,8 @@ class ImportRunner:
             return
         if sweep:
             self._sweep = True
-        loop.call_soon_threadsafe(self._wake.set)
+        for wake in self._wakes.values():
+            loop.call_soon_threadsafe(wake.set)
 
     def cancel(self, job_id: int) -> None:
         """Stop the child of a running job, which then ends ``cancelled``; from any thread.
@@ -349,50 +395,78 @@ class ImportRunner:
         Parameters
         ----------
         job_id : int
-            The job (nothing happens when it is not the one running).
+            The job (nothing happens when it is not running).
         """
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._cancel_now, job_id)
 
     def _cancel_now(self, job_id: int) -> None:
-        running = self._running
-        if running is None or running.job.id != job_id:  # claimed, its child not started yet
+        running = self._running.get(job_id)
+        if running is None:  # claimed, its child not started yet
             self._cancel_asked.add(job_id)
         elif not running.cancelled:
             running.cancelled = True
             stop_child(running.process)
 
     async def run(self) -> None:
-        """Serve the queue until cancelled (the app's shutdown).
+        """Serve both lanes until cancelled (the app's shutdown).
 
         A failing step (the database down for a while) is logged and tried again after
         :data:`POLL_SECONDS`; it does not end the runner.
         """
         self._loop = asyncio.get_running_loop()
-        started = False
         while True:
             try:
-                if not started:
-                    await asyncio.to_thread(self._start_up)
-                    started = True
-                await self._serve_queue()
+                await asyncio.to_thread(self._start_up)
+                break
+            except Exception:
+                log.exception(
+                    "the import runner could not start; trying again in %s s", POLL_SECONDS
+                )
+            await asyncio.sleep(POLL_SECONDS)
+        await asyncio.gather(*(self._serve_lane(lane) for lane in LANES))
+
+    async def _serve_lane(self, dry_run: bool) -> None:
+        """Run the queued jobs of a lane, then wait to be woken; until cancelled."""
+        while True:
+            try:
+                await self._serve_queue(dry_run)
             except Exception:
                 log.exception("the import runner failed; trying again in %s s", POLL_SECONDS)
-            await self._idle()
+            await self._idle(dry_run)
 
-    async def _serve_queue(self) -> None:
-        """Sweep the files if asked, then run the queued jobs until none is left."""
-        if self._sweep:
+    async def _serve_queue(self, dry_run: bool) -> None:
+        """Sweep the files if asked (real lane), then run the lane's jobs until none is left."""
+        if self._sweep and not dry_run:
             self._sweep = False
             await asyncio.to_thread(self._sweep_files)
-        while (job := await asyncio.to_thread(self._claim)) is not None:
-            await self._run_job(job)
+        while (job := await self._claim_now(dry_run)) is not None:
+            try:
+                await self._run_job(job)
+            except asyncio.CancelledError:  # the server stops before the job's end was recorded
+                if job.id not in self._recorded:
+                    await asyncio.to_thread(self._finish, job, JobState.INTERRUPTED, None, "")
+                raise
+            finally:
+                self._recorded.discard(job.id)
 
-    async def _idle(self) -> None:
+    async def _claim_now(self, dry_run: bool) -> ImportJob | None:
+        """Claim a lane's next job; one claimed as the server stops is ended interrupted."""
+        claim = asyncio.ensure_future(asyncio.to_thread(self._claim, dry_run))
+        try:
+            return await asyncio.shield(claim)
+        except asyncio.CancelledError:
+            job = await claim  # its transaction commits whatever happens here
+            if job is not None:
+                await asyncio.to_thread(self._finish, job, JobState.INTERRUPTED, None, "")
+            raise
+
+    async def _idle(self, dry_run: bool) -> None:
         """Wait until woken, or :data:`POLL_SECONDS`."""
+        wake = self._wakes[dry_run]
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
-        self._wake.clear()
+            await asyncio.wait_for(wake.wait(), POLL_SECONDS)
+        wake.clear()
 
     def _in_transaction(self, work: Callable[[Session], Any]) -> Any:
         with self.sessions() as session, session.begin():
@@ -400,12 +474,15 @@ class ImportRunner:
 
     def _start_up(self) -> None:
         self.files.clear_incoming()
-        for job in self._in_transaction(import_jobs.mark_interrupted):
+        left = self._in_transaction(
+            lambda s: import_jobs.mark_interrupted(s, self.files.read_summary)
+        )
+        for job in left:
             log.warning("import job %s was left running: marked interrupted", job.id)
             self.files.delete_upload(job)
 
     def _sweep_files(self) -> None:
-        """Delete the uploads of dry runs and the outputs whose time is up."""
+        """Delete the kept uploads and the outputs whose time is up."""
         days = timedelta(days=UPLOAD_DAYS)
         jobs = self._in_transaction(lambda s: import_jobs.forget_uploads(s, older_than=days))
         for job in jobs:
@@ -418,19 +495,38 @@ class ImportRunner:
         for job_id in expired:
             self.files.delete_folder(job_id)
 
-    def _claim(self) -> ImportJob | None:
-        job: ImportJob | None = self._in_transaction(import_jobs.claim_next)
+    def _claim(self, dry_run: bool) -> ImportJob | None:
+        job: ImportJob | None = self._in_transaction(
+            lambda s: import_jobs.claim_next(s, dry_run=dry_run)
+        )
         return job
 
     def _finish(self, job: ImportJob, state: JobState, exit_code: int | None, output: str) -> None:
-        keep = state == JobState.FINISHED and bool(job.options.get("dry_run"))
+        result = self.files.read_summary(job)
+        job.state, job.exit_code, job.result = state.value, exit_code, result
+        keep = import_jobs.keeps_upload(job, state, result)
+        if state != JobState.FINISHED:
+            output = f"{output}\n{import_jobs.ending_note(state, result)}".lstrip("\n")
         self._in_transaction(
             lambda s: import_jobs.finish(
-                s, job.id, state=state, exit_code=exit_code, output=output, upload_kept=keep
+                s,
+                job.id,
+                state=state,
+                exit_code=exit_code,
+                output=output,
+                upload_kept=keep,
+                result=result,
             )
         )
+        self._recorded.add(job.id)
         if not keep:
             self.files.delete_upload(job)
+
+    def _store_progress(self, job: ImportJob, output: str) -> None:
+        result = self.files.read_summary(job)
+        self._in_transaction(
+            lambda s: import_jobs.record_progress(s, job.id, output=output, result=result)
+        )
 
     def _keys_reach_children(self) -> bool:
         """Whether a child reads the keys the server uses (always, unless keys were injected)."""
@@ -449,53 +545,82 @@ class ImportRunner:
         if job.kind in PERSONAL_KINDS and not await asyncio.to_thread(self._keys_reach_children):
             await asyncio.to_thread(self._finish, job, JobState.FINISHED, 2, KEYS_DIFFER)
             return
-        args = import_arguments(job, self.files.upload(job), self.files.report(job))
+        args = import_arguments(job, self.files)
         try:
             folder = self.files.make_folder(job.id)
+            self.files.summary(job).unlink(missing_ok=True)  # a run of its own says what it did
             process = await start_child(args, self.settings, self.owner_url, folder)
         except OSError as exc:
             log.exception("import job %s: the command could not start", job.id)
-            said = (
-                f"错误：导入程序无法启动（{exc.strerror or exc}）\n{import_jobs.INTERRUPTED_NOTE}"
-            )
+            said = f"错误：导入程序无法启动（{exc.strerror or exc}）"
             await asyncio.to_thread(self._finish, job, JobState.INTERRUPTED, None, said)
             return
-        self._running = running = _Running(job, process)
+        self._running[job.id] = running = _Running(job, process)
         if job.id in self._cancel_asked:
             self._cancel_now(job.id)
         tail = OutputTail(hidden_folder=folder)
+        follow = asyncio.create_task(self._follow(job, tail))
         try:
             await read_output(process, tail)
         except asyncio.CancelledError:  # the server stops: end the child, the job interrupted
             stop_child(process)
             await asyncio.shield(process.wait())
-            note = f"\n{import_jobs.INTERRUPTED_NOTE}"
-            await asyncio.to_thread(
-                self._finish, job, JobState.INTERRUPTED, None, tail.text() + note
-            )
+            await _stopped(follow)
+            await asyncio.to_thread(self._finish, job, JobState.INTERRUPTED, None, tail.text())
             raise
         finally:
-            self._running = None
+            self._running.pop(job.id, None)
             self._cancel_asked.discard(job.id)
-        state, exit_code, note = _ending(process.returncode, cancelled=running.cancelled)
-        await asyncio.to_thread(self._finish, job, state, exit_code, tail.text() + note)
+        await _stopped(follow)
+        state, exit_code = _ending(process.returncode, cancelled=running.cancelled)
+        await asyncio.to_thread(self._finish, job, state, exit_code, tail.text())
+
+    async def _follow(self, job: ImportJob, tail: OutputTail) -> None:
+        """Store a running job's output and result every :data:`PROGRESS_SECONDS`."""
+        stored: tuple[str, float] = ("", 0.0)
+        while True:
+            await asyncio.sleep(PROGRESS_SECONDS)
+            now = (tail.text(), _modified(self.files.summary(job)))
+            if now == stored:
+                continue
+            try:
+                await asyncio.to_thread(self._store_progress, job, now[0])
+            except Exception:  # the database away for a while: the end is stored anyway
+                log.exception("import job %s: its progress could not be stored", job.id)
+            stored = now
 
 
-def _ending(returncode: int | None, *, cancelled: bool) -> tuple[JobState, int | None, str]:
-    """Return how a job ended from its child's return code: state, exit code, a closing note.
+def _modified(path: Path) -> float:
+    """Return when a file was last written (0 when it is not there)."""
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+async def _stopped(task: asyncio.Task[None]) -> None:
+    """Cancel a task and wait until it has ended (a cancel of the caller is not swallowed)."""
+    task.cancel()
+    await asyncio.wait([task])
+
+
+def _ending(returncode: int | None, *, cancelled: bool) -> tuple[JobState, int | None]:
+    """Return how a job ended from its child's return code: state and exit code.
+
+    The closing line of a job stopped is :func:`layers.import_jobs.ending_note`.
 
     Examples
     --------
-    >>> _ending(1, cancelled=True)[:2]  # the command ended by itself before the signal
+    >>> _ending(1, cancelled=True)  # the command ended by itself before the signal
     (<JobState.FINISHED: 'finished'>, 1)
-    >>> _ending(-15, cancelled=True)[:2]
+    >>> _ending(-15, cancelled=True)
     (<JobState.CANCELLED: 'cancelled'>, None)
     """
     if returncode is not None and returncode >= 0:
-        return JobState.FINISHED, returncode, ""
+        return JobState.FINISHED, returncode
     if cancelled:
-        return JobState.CANCELLED, None, f"\n{import_jobs.CANCELLED_NOTE}"
-    return JobState.INTERRUPTED, None, f"\n{import_jobs.INTERRUPTED_NOTE}"
+        return JobState.CANCELLED, None
+    return JobState.INTERRUPTED, None
 
 
 async def start_child(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import errno
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -39,7 +39,7 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from importers.progress import ImportProgress, Step
+from importers.progress import ImportProgress, Step, StepLines, planned_steps
 from layers.cli_session import os_user
 from layers.settings import Settings
 
@@ -237,6 +237,14 @@ def import_file(
             "保留原状态，不进入待办、不计超期、不通知值班人员。",
         ),
     ] = False,
+    summary_json: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary-json",
+            hidden=True,  # the console's runner reads it (RunSummary); not for clerks
+            help="把导入结果（是否已写入、导入编号、行数）以 JSON 写到此文件，供网页导入使用。",
+        ),
+    ] = None,
 ) -> None:
     """Import files of KIND, one by one; each loads whole or not at all unless --partial."""
     from importers.fixed_values import parse_fixed
@@ -299,6 +307,7 @@ def import_file(
     engine = migrated_engine(settings)
     codes: list[int] = []
     rejected_rows = held = 0
+    summary = RunSummary(summary_json, dry_run=dry_run)
     try:
         if within is not None:
             options = dataclasses.replace(options, within=_scope(engine, within).code)
@@ -309,9 +318,11 @@ def import_file(
             for part in parts:
                 one = dataclasses.replace(options, layer=part)
                 target = report or _report_path(path, part if layer == ALL_PARTS else None)
+                summary.part_started()
                 code, rejected, waits = _import_one(
-                    engine, path, one, keys, target, report is None, said.part(part)
+                    engine, path, one, keys, target, report is None, said.part(part), summary.seen
                 )
+                summary.part_ended(code, rejected, target)
                 codes.append(code)
                 rejected_rows += rejected
                 held += waits
@@ -319,6 +330,7 @@ def import_file(
                 console.print(line, style="red", soft_wrap=True)
     finally:
         engine.dispose()
+    summary.write(finished=True)
     if len(codes) > 1:
         what = "工作表或图层" if layer == ALL_PARTS else "文件"
         rows = f"；退回的行共 {rejected_rows} 行（见各自的退回报告）" if rejected_rows else ""
@@ -501,6 +513,7 @@ def _import_one(
     report: Path,
     own_report: bool = True,
     first: Callable[[str], bool] | None = None,
+    ended: Callable[[ImportOutcome], None] | None = None,
 ) -> tuple[int, int, bool]:
     """Import one file and show what happened.
 
@@ -509,7 +522,8 @@ def _import_one(
     is left alone, said to be older. A dry run, or a run refused (a file it cannot read, a
     resent file), keeps it: the clerk may be working through it. An error is said unless
     ``first`` (a sheet's test of :class:`SaidErrors`) tells it was said of another sheet of
-    the file.
+    the file. ``ended`` is told the outcome as soon as the import's transaction has ended
+    (:class:`RunSummary`), before the summary and the report.
 
     Returns
     -------
@@ -518,6 +532,7 @@ def _import_one(
         a ``--complete`` retirement was held back (:func:`held_back`: the command exits 1).
     """
     from importers.crs_check import WrongCrs, fitting_zone_note
+    from importers.kinds import KINDS
     from importers.mapping import MappingError
     from importers.pipeline import run_import, sheet_part
     from importers.private_report import write_private_report, write_struck_off
@@ -529,8 +544,11 @@ def _import_one(
     from layers.import_runs import earlier_run
 
     try:
-        with StepBar(options.kind) as shown, engine.connect() as conn:
+        planned = planned_steps(options.kind)
+        with StepBar(KINDS[options.kind].label, planned) as shown, engine.connect() as conn:
             outcome = run_import(conn, path, options, keys=keys, progress=shown.callbacks())
+        if ended is not None:
+            ended(outcome)
         with engine.begin() as conn:
             apply_scope(conn, None)
             part = sheet_part(outcome.file_name)
@@ -609,6 +627,152 @@ def held_back(notes: Iterable[str]) -> bool:
     return any(isinstance(note, HeldBack) for note in notes)
 
 
+class RunSummary:
+    """What ``--summary-json PATH`` writes: what the command did, for the console's job.
+
+    Written right after each import's transaction ends (before the summary and the reject
+    report, which can take long), so that a job stopped then knows its rows were written, and
+    again when the command ends (``"finished": true``). Its fields: ``status`` (``loaded``,
+    ``partial``, ``rejected``, ``dry-run``, ``refused``: a file not read, or refused whole
+    before its rows were checked), ``committed``, ``import_id`` (``import_runs.id``, the
+    导入编号 of ``zongzhi imports`` and the audit log; the first, ``import_ids`` all of them),
+    ``committed_at``, ``rows``, ``rejected_rows``, ``inserted``, ``updated``, ``unchanged``
+    (what a dry run would write; nothing for a refused import), ``report`` (the reject
+    report's file name once written, ``reports`` all), ``held_back`` (a ``--complete`` waiting
+    for ``--again``), ``dry_run``, ``finished`` and ``parts`` (each file, sheet or layer: the
+    top-level numbers are their sums). Nothing is written without a path.
+
+    Parameters
+    ----------
+    path : pathlib.Path or None
+        Where to write (replaced whole each time).
+    dry_run : bool
+        Whether the command is a dry run.
+    """
+
+    def __init__(self, path: Path | None, *, dry_run: bool) -> None:
+        self.path = path
+        self.dry_run = dry_run
+        self.parts: list[dict[str, Any]] = []
+        self._current: dict[str, Any] | None = None
+        self._started = 0.0
+
+    def part_started(self) -> None:
+        """Start a file, sheet or layer."""
+        import time
+
+        self._current, self._started = None, time.time()
+
+    def seen(self, outcome: ImportOutcome) -> None:
+        """Record an import whose transaction has just ended, and write the file."""
+        from datetime import datetime
+
+        shown = outcome.counts or (outcome.valid_counts if self.dry_run else None)
+        self._current = {
+            "status": outcome.status,
+            "committed": outcome.committed,
+            "import_id": outcome.import_id,
+            "committed_at": (
+                datetime.now().astimezone().isoformat(timespec="seconds")
+                if outcome.committed
+                else None
+            ),
+            "rows": outcome.rows_total,
+            "rejected_rows": outcome.rejected_rows,
+            **{a: getattr(shown, a) if shown else 0 for a in ("inserted", "updated", "unchanged")},
+            "report": None,
+            "held_back": outcome.status != "rejected" and held_back(outcome.notes),
+        }
+        self.parts.append(self._current)
+        self.write(finished=False)
+
+    def part_ended(self, code: int, rejected: int, report: Path) -> None:
+        """End a file, sheet or layer: a refused one recorded, the report named if written."""
+        if self._current is None:  # refused before its rows were imported
+            self._current = {
+                "status": "refused",
+                "committed": False,
+                "import_id": None,
+                "committed_at": None,
+                "rows": 0,
+                "rejected_rows": rejected,
+                "inserted": 0,
+                "updated": 0,
+                "unchanged": 0,
+                "report": None,
+                "held_back": False,
+            }
+            self.parts.append(self._current)
+        written = report.is_file() and report.stat().st_mtime >= self._started - 1
+        self._current["report"] = report.name if written else None
+        if code == 2 and not self._current["committed"]:
+            self._current["status"] = "refused"
+
+    def totals(self, *, finished: bool) -> dict[str, Any]:
+        """Return what is written: the sums over the parts, and the parts.
+
+        Examples
+        --------
+        >>> summary = RunSummary(None, dry_run=False)
+        >>> summary.totals(finished=True)["status"]
+        'refused'
+        """
+        parts = self.parts
+        committed = [p for p in parts if p["committed"]]
+        reports = [p["report"] for p in parts if p["report"]]
+        return {
+            "status": _summed_status([p["status"] for p in parts], bool(committed)),
+            "committed": bool(committed),
+            "import_id": committed[0]["import_id"] if committed else None,
+            "import_ids": [p["import_id"] for p in committed],
+            "committed_at": committed[-1]["committed_at"] if committed else None,
+            **{
+                key: sum(p[key] for p in parts)
+                for key in ("rows", "rejected_rows", "inserted", "updated", "unchanged")
+            },
+            "report": reports[0] if reports else None,
+            "reports": reports,
+            "held_back": any(p["held_back"] for p in parts),
+            "dry_run": self.dry_run,
+            "finished": finished,
+            "parts": parts,
+        }
+
+    def write(self, *, finished: bool) -> None:
+        """Write the file (a temporary one renamed over it: never read half-written)."""
+        if self.path is None:
+            return
+        import json
+        import os
+
+        scratch = self.path.with_name(self.path.name + ".part")
+        try:
+            scratch.write_text(
+                json.dumps(self.totals(finished=finished), ensure_ascii=False), encoding="utf-8"
+            )
+            os.replace(scratch, self.path)
+        except OSError as exc:
+            error(f"导入结果无法写入 {self.path}：{_os_reason(exc)}")
+
+
+def _summed_status(statuses: list[str], committed: bool) -> str:
+    """Return the status of several parts: one part's own, else what they did together.
+
+    Examples
+    --------
+    >>> _summed_status(["loaded", "rejected"], True), _summed_status(["dry-run"] * 2, False)
+    ('partial', 'dry-run')
+    """
+    if len(statuses) == 1:
+        return statuses[0]
+    if committed:
+        return "loaded" if all(s == "loaded" for s in statuses) else "partial"
+    for common in ("refused", "dry-run"):
+        if statuses and all(s == common for s in statuses):
+            return common
+    return "rejected" if statuses else "refused"
+
+
 def _say(exc: Exception, first: Callable[[str], bool] | None) -> None:
     """Print an error, unless another sheet of the file said it (:class:`SaidErrors`)."""
     if first is None or first(str(exc)):
@@ -677,15 +841,21 @@ class StepBar:
     """A transient rich progress line: the current step of an import, a bar when it counts rows.
 
     Use it as a context manager; :meth:`callbacks` gives what :func:`run_import` reports to.
+    When the output is not a terminal watched live (``TTY_INTERACTIVE=0``, as the console's
+    import job runs the command, or a redirected output), there is no bar: each step is a line
+    as it starts (:class:`importers.progress.StepLines`), numbered among ``planned``.
 
     Parameters
     ----------
     label : str
         What is imported, shown before the step (e.g. the kind).
+    planned : sequence of str, optional
+        The steps the import plans (:func:`importers.progress.planned_steps`).
     """
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, planned: Sequence[Step] = ()) -> None:
         self.label = label
+        self.lines = None if console.is_interactive else StepLines(self._say, STEP_LABELS, planned)
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -696,12 +866,19 @@ class StepBar:
         )
         self.task: TaskID | None = None
 
+    @staticmethod
+    def _say(line: str) -> None:
+        """Print a step's line as it is (no markup, no highlighted numbers)."""
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
+
     def __enter__(self) -> StepBar:
-        self.progress.start()
+        if self.lines is None:
+            self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self.lines is None:
+            self.progress.stop()
 
     def start(self, description: str, total: int | None) -> None:
         """Show a new step in place of the current one.
@@ -713,17 +890,25 @@ class StepBar:
         total : int or None
             Rows the step counts, ``None`` when it is not counted.
         """
+        if self.lines is not None:
+            self.lines.start(f"{self.label}：{description}", total)
+            return
         if self.task is not None:
             self.progress.remove_task(self.task)
         self.task = self.progress.add_task(f"{self.label}：{description}", total=total)
 
     def step(self, name: Step, total: int | None) -> None:
         """Show an import step by its Chinese name (:data:`STEP_LABELS`)."""
+        if self.lines is not None:
+            self.lines.step(name, total)
+            return
         self.start(STEP_LABELS[name], total)
 
     def rows(self, count: int) -> None:
         """Advance the current step by ``count`` rows."""
-        if self.task is not None:
+        if self.lines is not None:
+            self.lines.rows(count)
+        elif self.task is not None:
             self.progress.advance(self.task, count)
 
     def callbacks(self) -> ImportProgress:

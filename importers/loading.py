@@ -322,6 +322,8 @@ def load(
             column, above = _place_column(kind), kind.name not in UNIT_KINDS
             by_county.update(import_checks.rows_by_county(conn, stage.name, column, above=above))
         recognition = stage.part.recognition
+        if recognition is worker_identity.WORKER_ROSTER:  # a rejected row's worker is listed
+            worker_identity.hold_rejected(conn, _rejected_workers(stage, rejected))
         if recognition is not None:
             checks.notes += recognition.resolve(conn, stage.name)
         if grid_leaders.LEADER in stage.part.records.columns:  # 网格长: before the upsert
@@ -630,6 +632,16 @@ def _unread_keys(
     keys = stage.part.records[column]
     missing = {int(row) for row in keys.index[keys.isna()]}
     return bool((missing | set(wrong)) & rejected)
+
+
+def _rejected_workers(stage: _Staged, rejected: set[int]) -> list[tuple[str | None, str | None]]:
+    """Return the ``(工号, 姓名)`` of a roster's rejected rows (their workers are on it)."""
+    records = stage.part.records
+    rows = records.loc[records.index.isin(list(rejected)), ["external_id", "name"]]
+    return [
+        (None if pd.isna(number) else str(number), None if pd.isna(name) else str(name))
+        for number, name in rows.itertuples(index=False)
+    ]
 
 
 def _opens_cases(stage: _Staged) -> bool:

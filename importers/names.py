@@ -46,6 +46,7 @@ from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME, UNIT_NAME
 from importers.places import Gazetteer, GridDirectory, GridPlace, Place, Preference
 from importers.rules import Problem, RowChecks
 from importers.stations import INSTALL_ADDRESS, STATION_NAME, place_by_station
+from importers.within import Scope, division_elsewhere
 from layers import import_checks
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.import_checks import PlacedPoints, RetiredUnit
@@ -122,8 +123,13 @@ class Directories:
                     self._named_is_file = number == len(self._named) - 1
                     break
             codes = [self._within, self.named_unit[1] if self.named_unit else None]
-            self._preference = Preference([c for c in codes if c is not None])
+            self._preference = Preference([c for c in codes if c is not None], scope=self._within)
         return self._preference
+
+    def scope(self) -> Scope | None:
+        """Return the import's jurisdiction (``--within``), if it has one in the database."""
+        unit = self.places().unit(self._within) if self._within is not None else None
+        return Scope(unit.code, unit.name) if unit is not None else None
 
     def named_note(self) -> str | None:
         """Return the note saying the file's name told apart places of one name, if it did.
@@ -567,6 +573,9 @@ def _locate_named_areas(
     named = names.notna() | towns.notna()
     pairs = [(_text(n), _text(t)) for n, t in zip(names[named], towns[named], strict=True)]
     found = {pair: places.locate(*pair, prefer=prefer) for pair in set(pairs)}
+    scope = directories.scope()
+    if scope is not None:  # a unit of another county is outside, not one to import first
+        found |= _named_elsewhere(found, places, prefer, scope)
     rows = records.index[named]
     codes = list(records.loc[rows, "area_code"])
     # A row without a code whose name stays shared: its point, then its address, may tell.
@@ -597,6 +606,29 @@ def _locate_named_areas(
     by_name = [(row, text) for row, text in problems if _text(names.at[row]) is not None]
     by_town = [(row, text) for row, text in problems if _text(names.at[row]) is None]
     return checks.problems_at("area_code", by_name) + checks.problems_at("township", by_town)
+
+
+def _named_elsewhere(
+    found: dict[tuple[str | None, str | None], tuple[str | None, str]],
+    places: Gazetteer,
+    prefer: Preference,
+    scope: Scope,
+) -> dict[tuple[str | None, str | None], tuple[str | None, str]]:
+    """Return the rules of the names the database lacks that name a division outside ``scope``.
+
+    ``found`` maps each ``(name, township)`` to what :meth:`Gazetteer.locate` said; a pair
+    that means no unit of the database and names a division elsewhere in the country
+    (:func:`importers.within.division_elsewhere`) is refused as outside the jurisdiction.
+    """
+    elsewhere: dict[tuple[str | None, str | None], tuple[str | None, str]] = {}
+    for pair, (code, _) in found.items():
+        if code is not None or places.candidates(*pair, prefer):
+            continue
+        rules = (division_elsewhere(written, scope) for written in pair[::-1] if written)
+        rule = next((r for r in rules if r is not None), None)  # the township first
+        if rule is not None:
+            elsewhere[pair] = (None, rule)
+    return elsewhere
 
 
 def _locate_by_address(

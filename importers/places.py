@@ -17,7 +17,11 @@ address names in full.
 
 A name that stays shared after all that a row says is told apart by the import's jurisdiction
 (``--within``) and by the unit the file's name names (``华溪镇网格员花名册.xlsx``): when some of
-the places it could mean lie in them, only those count (:class:`Preference`).
+the places it could mean lie in them, only those count (:class:`Preference`). When none of them
+lies in the import's jurisdiction, the row is refused as outside it (``不在 盘溪镇（…）范围内``),
+not asked for its township: a clerk who filled it in would only be refused again. With a
+jurisdiction, a name the database does not have is not answered ``先导入辖区``: a township's
+clerk does not import units (:mod:`importers.names` says when it names a division elsewhere).
 
 A unit a re-division retired (``retired_on``) is still found by its name: files of years
 name it, and the importer records such a row in the live unit that took it over
@@ -186,10 +190,14 @@ class Preference:
         name names.
     decided : set of str
         The codes that told apart the places of at least one name.
+    scope : str or None
+        The import's jurisdiction (``--within``): a name whose places all lie outside it is
+        refused as outside it (:meth:`Gazetteer.outside_rule`).
     """
 
     codes: Sequence[str] = ()
     decided: set[str] = field(default_factory=set)
+    scope: str | None = None
 
 
 class Gazetteer:
@@ -271,10 +279,13 @@ class Gazetteer:
                 f"{township}下没有名为“{name}”的村（社区）：请核对所属乡镇，或写 12 位区划代码",
             )
         if not found:
-            return (
-                None,
-                f"数据库中没有名为“{name}”的村（社区）或乡镇：请写 12 位区划代码，或先导入辖区",
+            imports_units = prefer is None or prefer.scope is None  # not a township's clerk
+            fix = (
+                "请写 12 位区划代码，或先导入辖区"
+                if imports_units
+                else "请核对名称，或写 12 位区划代码"
             )
+            return None, f"数据库中没有名为“{name}”的村（社区）或乡镇：{fix}"
         found.sort(key=lambda p: p.code)
         if _all_retired(found):
             now = _now_as(found, self.label_of)
@@ -284,6 +295,9 @@ class Gazetteer:
             )
         shown = "、".join(self.label(p) for p in found[:_SHOWN])
         more = "等" if len(found) > _SHOWN else ""
+        outside = self.outside_rule([p.code for p in found], prefer)
+        if outside is not None:
+            return None, f"“{name}”{where}有 {len(found)} 处：{shown}{more}，{outside}"
         return None, (
             f"“{name}”{where}有 {len(found)} 处：{shown}{more}。请填写所属乡镇（街道）"
             "或 12 位区划代码"
@@ -520,6 +534,34 @@ class Gazetteer:
         unit = self._by_code.get(container)
         return unit is not None and _inside(code, unit)
 
+    def outside_rule(self, codes: Sequence[str], prefer: Preference | None) -> str | None:
+        """Return why places a name could mean are refused: none lies in the import's scope.
+
+        Parameters
+        ----------
+        codes : sequence of str
+            The codes of the places (units, or the units grids lie in).
+        prefer : Preference or None
+            Its ``scope``, the import's jurisdiction.
+
+        Returns
+        -------
+        str or None
+            ``均不在 盘溪镇（530424101000）范围内（--within）``, or ``None`` when there is no
+            scope or a place lies in it.
+
+        Examples
+        --------
+        >>> places = Gazetteer([Place("530424101000", "盘溪镇", 4, None)])
+        >>> places.outside_rule(["530424001016", "530424102001"], Preference(scope="530424101000"))
+        '均不在 盘溪镇（530424101000）范围内（--within）'
+        >>> places.outside_rule(["530424101001", "530424102001"], Preference(scope="530424101000"))
+        """
+        scope = self.unit(prefer.scope) if prefer is not None and prefer.scope else None
+        if scope is None or any(_inside(code, scope) for code in codes):
+            return None
+        return f"均不在 {scope.name}（{scope.code}）范围内（--within）"
+
     def label_of(self, code: str) -> str:
         """Return the :meth:`label` of the unit of this code (the code, if it has none)."""
         unit = self._by_code.get(code)
@@ -732,6 +774,9 @@ class GridDirectory:
             )
         shown = "、".join(self._label(g) for g in found[:_SHOWN])
         more = "等" if len(found) > _SHOWN else ""
+        outside = self._places.outside_rule([g.area_code for g in found], prefer)
+        if outside is not None:
+            return None, f"“{name}”{where}有 {len(found)} 处：{shown}{more}，{outside}"
         asked = "所属社区" if unit is not None else "所属社区、所属乡镇"
         if len({g.area_code for g in found}) == 1:  # a re-coded grid beside its old code
             return (

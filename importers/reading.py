@@ -11,6 +11,10 @@ header rows with :mod:`importers.headers`; two columns named alike are told apar
 ``备注`` is ``备注_2``). Fully blank rows are dropped, and so are the totals,
 signatures and notes of a clerk's sheet (:mod:`importers.footers`); the remaining rows keep the
 numbers a clerk sees in the spreadsheet.
+
+A file named as a workbook that is none (a Word document or a PDF renamed ``.xlsx``, a workbook
+with an open password, one cut short) is refused in Chinese with what it seems to be and how to
+make a workbook of it (:func:`not_a_workbook`); the command exits 2.
 """
 
 from __future__ import annotations
@@ -444,7 +448,7 @@ def read_xlsx(
             chosen = data[0] if data else 0
         rows, header_at, _ = _sheet_header(workbook, chosen, is_header)
     except CalamineError as exc:
-        raise ReadError(f"{path.name}：不是可读取的工作簿（{exc}）") from exc
+        raise ReadError(not_a_workbook(path)) from exc
     if header_at is None:
         raise ReadError(f"{path.name}：工作表“{names[chosen]}”是空的")
     named = chosen or sheet is not None
@@ -706,6 +710,56 @@ _WORKBOOK_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
 """How an XLSX/ODS (a zip) and an XLS (an OLE2 compound file) begin."""
 
 
+_OFFICE_PARTS = (
+    ("word/", "Word 文档"),
+    ("ppt/", "PowerPoint 演示文稿"),
+    ("xl/", ""),  # a workbook's parts, but calamine could not read it: damaged
+)
+"""The folder of an Office zip that tells what it is (a ``.docx`` renamed ``.xlsx``)."""
+_SAVE_AS = "请用 Excel 或 WPS 表格打开要导入的表格，另存为 .xlsx 后再导入"
+
+
+def not_a_workbook(path: Path) -> str:
+    """Return, in Chinese, why a file named as a workbook is none: what it seems to be.
+
+    A clerk renames a Word file ``.xlsx``, or sends a workbook with an open password (an
+    encrypted workbook is an OLE2 file, as an old ``.doc`` is), or one cut short by a download.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The file that python-calamine could not open.
+
+    Returns
+    -------
+    str
+        The error line, starting with the file's name.
+    """
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    what: str | None = None
+    if head.startswith(b"PK") and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+        folders = [w for folder, w in _OFFICE_PARTS if any(n.startswith(folder) for n in names)]
+        what = folders[0] if folders else "压缩包（zip）"
+    elif head.startswith(b"%PDF"):
+        what = "PDF 文件"
+    elif head.startswith(b"\xd0\xcf\x11\xe0"):
+        return (
+            f"{path.name}：无法作为 Excel 工作簿打开：可能设置了打开密码（请取消密码后另存），"
+            f"或是 Word 等其他文件改了扩展名；{_SAVE_AS}"
+        )
+    if what == "":
+        return f"{path.name}：Excel 工作簿已损坏或不完整（可能没有下载完整）；{_SAVE_AS}"
+    if what is not None:
+        return f"{path.name}：不是 Excel 工作簿，而是{what}改成了 {path.suffix} 扩展名；{_SAVE_AS}"
+    return (
+        f"{path.name}：不是 Excel 工作簿（可能是其他类型的文件改成了 {path.suffix} 扩展名，"
+        f"或文件已损坏）；{_SAVE_AS}"
+    )
+
+
 def workbook_shape(path: Path) -> WorkbookShape:
     """Return what a file named as a workbook really holds.
 
@@ -725,7 +779,7 @@ def workbook_shape(path: Path) -> WorkbookShape:
     """
     with path.open("rb") as handle:
         head = handle.read(4096)
-    if head.startswith(_WORKBOOK_MAGIC):
+    if head.startswith((*_WORKBOOK_MAGIC, b"%PDF")):  # a PDF is refused as no workbook
         return "workbook"
     text = head.lstrip(codecs.BOM_UTF8).decode("latin-1").lstrip().lower()
     if "urn:schemas-microsoft-com:office:spreadsheet" in text and re.search(r"<workbook\b", text):

@@ -15,10 +15,16 @@ The examples name units of 华宁县 (宁州街道, 复安社区), unless the te
 jurisdiction of the database (:class:`layers.example_places.ExamplePlace`): then they name its
 township, village and grid, give a point inside them, and a camera's and a resident's ID of its
 county (:func:`place_examples`), so an example row imports there with ``--within``.
+
+填写说明 tells how to import the file. A template written for the console's 数据导入 page (the
+server runs ``zongzhi template`` with :data:`IMPORT_PAGE_ENV` ``=1``) says the page's steps:
+``在综治平台“数据导入”页选择“网格员”，上传本文件（先勾选“试运行”）``, and no option of the command
+line; otherwise it gives the command (``zongzhi import workers 本文件.xlsx --within …``).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -85,6 +91,12 @@ _CAMERA_ID = "{county}00001320000001"
 """A county's IP camera (132): centre code county + 00, industry 00, network 0, serial 1."""
 _BOX_HALF = 0.0005
 """Half the side (degrees, about 50 m) of the square a unit's example boundary draws."""
+IMPORT_PAGE_ENV = "ZONGZHI_IMPORT_PAGE"
+"""Set to ``1`` by the server for a template its 数据导入 page hands out: the notes say the page."""
+CRS_BY_COMMAND = "坐标系在导入时用 --crs 指定"
+"""How a column's note says where the CRS is given, for the command line."""
+CRS_ON_PAGE = "坐标系在上传时于“坐标系”中选择"
+"""The same for the 数据导入 page."""
 CONNECT_SECONDS = 3
 """How long a template without ``--within`` waits for an external database to answer."""
 
@@ -121,7 +133,7 @@ _NOTES: dict[str, tuple[str, str]] = {
     "name": ("名称", "宁州街道"),
     "area_code": ("所属村（社区）：12 位区划代码，或名称（如“复安社区”）", "复安社区"),
     "township": ("所属乡镇（街道）名称：区分同名的村（社区）", "宁州街道"),
-    "lon": ("经度：度，小数或度分秒；坐标系在导入时用 --crs 指定", "102.9051"),
+    "lon": (f"经度：度，小数或度分秒；{CRS_BY_COMMAND}", "102.9051"),
     "lat": ("纬度：度，小数或度分秒", "24.2053"),
     "external_id": ("工号：重新导入时按工号识别同一人；没有工号的填手机号", "NZ0001"),
     "phone": ("手机号", "13800000000"),
@@ -451,7 +463,20 @@ def _attribute_columns() -> list[Column]:
     return columns
 
 
-def write_template(kind_name: str, path: Path, place: ExamplePlace | None = None) -> None:
+def for_import_page() -> bool:
+    """Return whether templates are for the console's 数据导入 page (:data:`IMPORT_PAGE_ENV`).
+
+    Returns
+    -------
+    bool
+        The server asked for the page's words.
+    """
+    return os.environ.get(IMPORT_PAGE_ENV, "") == "1"
+
+
+def write_template(
+    kind_name: str, path: Path, place: ExamplePlace | None = None, *, page: bool | None = None
+) -> None:
     """Write the XLSX template of a kind.
 
     Parameters
@@ -463,6 +488,9 @@ def write_template(kind_name: str, path: Path, place: ExamplePlace | None = None
     place : ExamplePlace, optional
         The jurisdiction whose units the examples name (:func:`place_examples`), and the
         ``--within`` the notes' import command gives; without it 华宁县's.
+    page : bool, optional
+        Say how to import it on the console's 数据导入 page, not with the command line;
+        by default as :func:`for_import_page` tells.
 
     Raises
     ------
@@ -498,7 +526,8 @@ def write_template(kind_name: str, path: Path, place: ExamplePlace | None = None
             data.add_data_validation(rule)
             rule.add(f"{letter}2:{letter}10000")
     data.freeze_panes = "A2"
-    _notes(book.create_sheet(NOTES_SHEET, 1), kind, columns, place)
+    on_page = for_import_page() if page is None else page
+    _notes(book.create_sheet(NOTES_SHEET, 1), kind, columns, place, on_page)
     book.save(path)
 
 
@@ -510,16 +539,44 @@ def _code_list(sheet: Worksheet, at: int, column: Column) -> None:
     sheet.column_dimensions[get_column_letter(at)].width = 16
 
 
-def _notes(sheet: Worksheet, kind: Kind, columns: list[Column], place: ExamplePlace | None) -> None:
+def how_to_import(kind: Kind, place: ExamplePlace | None, *, page: bool) -> str:
+    """Return the 填写说明 line that says how to import a filled-in template.
+
+    Parameters
+    ----------
+    kind : Kind
+        The template's kind.
+    place : ExamplePlace or None
+        The jurisdiction of the examples (the command's ``--within``).
+    page : bool
+        Say the console's 数据导入 page rather than the command line.
+
+    Returns
+    -------
+    str
+        The line (Chinese).
+
+    Examples
+    --------
+    >>> how_to_import(KINDS["workers"], None, page=True)
+    '导入方法：在综治平台“数据导入”页选择“网格员”，上传本文件（先勾选“试运行”）'
+    >>> how_to_import(KINDS["workers"], None, page=False)
+    '导入命令：zongzhi import workers 本文件.xlsx（试导入加 --dry-run）'
+    """
+    if page:
+        return f"导入方法：在综治平台“数据导入”页选择“{kind.label}”，上传本文件（先勾选“试运行”）"
+    within = "" if place is None else f" --within {within_prefix(place)}"
+    return f"导入命令：zongzhi import {kind.name} 本文件.xlsx{within}（试导入加 --dry-run）"
+
+
+def _notes(
+    sheet: Worksheet, kind: Kind, columns: list[Column], place: ExamplePlace | None, page: bool
+) -> None:
     intro = f"{kind.label}导入模板：在“{DATA_SHEET}”表第 2 行起每行填一条，带 * 的列必填"
-    within = ""
     if place is not None:
         intro += f"；示例取自{place.scope.name}（{place.scope.code}）的单位"
-        within = f" --within {within_prefix(place)}"
     sheet.append([intro])
-    sheet.append(
-        [f"导入命令：zongzhi import {kind.name} 本文件.xlsx{within}（试导入加 --dry-run）"]
-    )
+    sheet.append([how_to_import(kind, place, page=page)])
     sheet.append([])
     sheet.append(["列", "必填", "说明", "示例", "可填的值"])
     for cell in sheet[4]:
@@ -529,7 +586,7 @@ def _notes(sheet: Worksheet, kind: Kind, columns: list[Column], place: ExamplePl
             [
                 column.header.lstrip("*"),
                 "是" if column.required else "",
-                column.note.rstrip("。") + "。",  # a sentence, never taken for a header
+                _page_words(column.note, page).rstrip("。") + "。",  # never taken for a header
                 column.example,
                 "、".join(column.values),
             ]
@@ -539,3 +596,8 @@ def _notes(sheet: Worksheet, kind: Kind, columns: list[Column], place: ExamplePl
     for row in sheet.iter_rows(min_row=5):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+
+def _page_words(note: str, page: bool) -> str:
+    """Return a column's note as the 数据导入 page says it (where the CRS is chosen)."""
+    return note.replace(CRS_BY_COMMAND, CRS_ON_PAGE) if page else note

@@ -442,6 +442,38 @@ def _elsewhere_rule(address: str, scope: Scope | None) -> str | None:
     return f"缺少所属辖区：地址指{label}，数据库中没有这个{_LEVEL_WORDS[named[0].level]}"
 
 
+def division_elsewhere(name: str, scope: Scope) -> str | None:
+    """Return why a unit named ``name``, not in the database, lies outside ``scope``.
+
+    The national division table tells where the name (a county of another prefecture,
+    ``通海县``) lies: a row naming it is refused as outside the import's jurisdiction, not
+    asked to import the unit first.
+
+    Parameters
+    ----------
+    name : str
+        The unit as the row names it.
+    scope : Scope
+        The import's jurisdiction.
+
+    Returns
+    -------
+    str or None
+        The rule, or ``None`` when the name is no division, or one in or above ``scope``.
+
+    Examples
+    --------
+    >>> division_elsewhere("通海县", Scope("530424101000", "盘溪镇"))
+    '“通海县”指云南省玉溪市通海县（530423000000），不在 盘溪镇（530424101000）范围内（--within）'
+    >>> division_elsewhere("华宁县", Scope("530424101000", "盘溪镇")) is None
+    True
+    """
+    named = _divisions_named(name)
+    if not named or named[0].level < 2 or any(_related(d.code, scope.code) for d in named):
+        return None
+    return f"“{name}”指{_label(named)}，不在 {scope.label}范围内（--within）"
+
+
 def _related(code: str, scope: str) -> bool:
     """Whether a division lies in ``scope`` or above it."""
     lo, hi = scope_range(code)

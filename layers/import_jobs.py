@@ -1,25 +1,46 @@
-"""The console's import jobs (``import_jobs``): submitted, queued, run one at a time, ended.
+"""The console's import jobs (``import_jobs``): submitted, queued, run in two lanes, ended.
 
 A job is a file an account uploaded in the console, imported by ``zongzhi import`` in a child
 process of the API (``api/import_runner.py``). This module holds the job table's SQL, one
 small function per step: :func:`create` (queued), :func:`claim_next` (the runner takes the
-oldest queued job), :func:`finish`, :func:`cancel`, :func:`mark_interrupted` (a job the last
-server left running), :func:`take_upload` (a dry run's upload passed to its real import),
-:func:`forget_uploads` and :func:`outputs_expired` (what may be deleted from disk), and the
-reads :func:`get` and :func:`list_for` (an account sees its own jobs only).
+oldest queued job of a lane), :func:`record_progress` (the output so far), :func:`finish`,
+:func:`cancel`, :func:`mark_interrupted` (a job the last server left running),
+:func:`take_upload` (a kept upload passed to a real import), :func:`drop_upload` (deleted on
+request), :func:`forget_uploads` and :func:`outputs_expired` (what may be deleted from disk),
+and the reads :func:`get`, :func:`list_for` and :func:`ahead` (an account sees its own jobs
+only). The functions flush; the caller commits.
 
-The functions flush; the caller commits.
+Rules of a job (trial U):
+
+* **Two lanes.** Dry runs write nothing: they run in a lane of their own, beside the real
+  imports (at most one of each at a time, each lane in order of submission); :func:`ahead`
+  counts the jobs of a job's lane before it.
+* **The truth of what the child did.** The command writes what it did (``--summary-json``,
+  stored in ``result``) right after its transaction ends and again at its end.
+  :func:`outcome_of` tells a job's outcome from it: ``done``, ``partial`` (loaded with rows
+  rejected, or a ``--complete`` held back), ``rejected`` (nothing written: rows rejected),
+  ``refused`` (nothing written: the file or its options unusable, exit 2), and for a dry run
+  ``dry_ok`` or ``dry_rejected``; a job without a result (an older one, or a command refused
+  before it read the file) by its exit code. A job cancelled or interrupted after its import
+  committed says so (:func:`ending_note`: 导入已于 … 写入（导入编号 …），无法撤销), never
+  that nothing was written.
+* **Uploads kept.** A finished job that wrote nothing keeps its upload
+  (:func:`keeps_upload`, :data:`UPLOAD_KEPT_FOR`), so that it can be imported (again) with
+  other options (:func:`can_run`), except a dry run refused whole (exit 2): its file cannot
+  be imported as it is. An upload of persons or visits, the download of their reports and the
+  deletion of their upload are audited (:func:`audit_job`), never a row's data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Boolean, and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from layers import audit
 from layers.errors import Conflict, NotFound
 from layers.model import ImportJob, JobState
 
@@ -33,6 +54,245 @@ CANCELLED_NOTE = "已取消，未写入任何数据"
 """Said of a job cancelled by its account."""
 ENDED = (JobState.FINISHED, JobState.INTERRUPTED, JobState.CANCELLED)
 """The states of a job that will not run again."""
+UNDONE = "无法撤销"
+"""Said of an import that committed before its job was stopped."""
+OUTCOME_LABELS = {
+    "done": "已导入",
+    "partial": "部分导入",
+    "rejected": "未导入：有退回的行",
+    "refused": "无法导入",
+    "dry_ok": "试运行通过",
+    "dry_rejected": "试运行：有退回的行",
+}
+"""A job's outcomes (:func:`outcome_of`) and their names in the console."""
+UPLOAD_KEPT_FOR = timedelta(days=1)
+"""How long an upload that may still be imported is kept after its job ended."""
+AUDITED_KINDS = frozenset({"persons", "visits"})
+"""Kinds whose upload, report download and upload deletion are audit entries."""
+COUNTED = ("rows", "inserted", "updated", "unchanged", "rejected_rows")
+"""The row counts of a result (``rejected_rows`` is called ``rejected`` in :func:`counts_of`)."""
+
+
+def is_dry_run(job: ImportJob) -> bool:
+    """Tell whether a job is a dry run (its lane)."""
+    return bool(job.options.get("dry_run"))
+
+
+def _committed(result: Mapping[str, Any] | None) -> bool:
+    return bool(result and result.get("committed"))
+
+
+def outcome_of(job: ImportJob) -> str | None:
+    """Return how a job ended: a key of :data:`OUTCOME_LABELS`, or ``None``.
+
+    Parameters
+    ----------
+    job : layers.model.ImportJob
+        The job.
+
+    Returns
+    -------
+    str or None
+        From the command's ``result`` when there is one (a job stopped after its import
+        committed is ``done`` or ``partial``), else from the exit code; ``None`` for a job
+        not ended, and for one stopped before it wrote anything.
+
+    Examples
+    --------
+    >>> job = ImportJob(state="finished", exit_code=1, options={"dry_run": False})
+    >>> job.result = {"committed": True, "rejected_rows": 3, "held_back": False}
+    >>> outcome_of(job)
+    'partial'
+    >>> job.result = {"committed": False, "status": "rejected", "rejected_rows": 3}
+    >>> outcome_of(job)
+    'rejected'
+    """
+    result = job.result
+    if _committed(result):
+        assert result is not None
+        loaded_all = result.get("status") in (None, "loaded", "partial")
+        clean = not result.get("rejected_rows") and not result.get("held_back") and loaded_all
+        return "done" if clean else "partial"
+    if job.state != JobState.FINISHED:
+        return None
+    refused = job.exit_code not in (0, 1) or bool(result and result.get("status") == "refused")
+    if refused:
+        return "refused"
+    rejected = bool(result.get("rejected_rows")) if result else job.exit_code == 1
+    if is_dry_run(job):
+        return "dry_rejected" if rejected else "dry_ok"
+    return "rejected" if rejected else "done"
+
+
+def outcome_label(outcome: str | None) -> str | None:
+    """Return the Chinese name of an outcome (``None`` for none)."""
+    return None if outcome is None else OUTCOME_LABELS[outcome]
+
+
+def counts_of(job: ImportJob) -> dict[str, int] | None:
+    """Return the row counts the command gave: rows, inserted, updated, unchanged, rejected.
+
+    A dry run's are what it would write; a refused import's inserted/updated/unchanged are 0.
+    ``None`` when the command said nothing (an older job, or one stopped before its
+    transaction ended).
+    """
+    result = job.result
+    if not result:
+        return None
+    counts = {key: int(result.get(key) or 0) for key in COUNTED}
+    counts["rejected"] = counts.pop("rejected_rows")
+    return counts
+
+
+def import_id_of(job: ImportJob) -> int | None:
+    """Return the import's number (``import_runs.id``, 导入编号) if it committed."""
+    result = job.result
+    return int(result["import_id"]) if _committed(result) and result else None
+
+
+def written_note(result: Mapping[str, Any]) -> str:
+    """Say when and what an import that committed wrote: time, 导入编号, rows.
+
+    Examples
+    --------
+    >>> written_note({"committed_at": "2026-11-20T16:13:05+08:00", "import_ids": [17],
+    ...               "inserted": 30430, "updated": 0})
+    '导入已于 16:13:05 写入（导入编号 17，新增 30,430 行）'
+    """
+    when = result.get("committed_at")
+    at = f"于 {datetime.fromisoformat(when).strftime('%H:%M:%S')} " if when else ""
+    ids = result.get("import_ids") or [result.get("import_id")]
+    rows = [f"新增 {int(result.get('inserted') or 0):,} 行"]
+    if result.get("updated"):
+        rows.append(f"更新 {int(result['updated']):,} 行")
+    numbers = "、".join(str(i) for i in ids if i is not None)
+    return f"导入已{at}写入（导入编号 {numbers}，{'，'.join(rows)}）"
+
+
+def ending_note(state: JobState, result: Mapping[str, Any] | None) -> str:
+    """Return the closing line of a job its account cancelled or a restart interrupted.
+
+    Parameters
+    ----------
+    state : JobState
+        ``cancelled`` or ``interrupted``.
+    result : mapping or None
+        What the command said it did (``--summary-json``).
+
+    Returns
+    -------
+    str
+        :data:`CANCELLED_NOTE` or :data:`INTERRUPTED_NOTE` when nothing was committed; else
+        what was written, that it cannot be undone, and whether the reject report is missing.
+
+    Examples
+    --------
+    >>> ending_note(JobState.CANCELLED, None)
+    '已取消，未写入任何数据'
+    >>> ending_note(JobState.CANCELLED, {"committed": True, "import_id": 17, "inserted": 5,
+    ...     "rejected_rows": 2, "report": None, "finished": False})
+    '已取消：导入已写入（导入编号 17，新增 5 行），无法撤销；退回报告未写完'
+    """
+    cancelled = state == JobState.CANCELLED
+    if not _committed(result):
+        return CANCELLED_NOTE if cancelled else INTERRUPTED_NOTE
+    assert result is not None
+    head = "已取消" if cancelled else "导入中断"
+    note = f"{head}：{written_note(result)}，{UNDONE}"
+    if result.get("rejected_rows") and not result.get("report"):
+        note += "；退回报告未写完"
+    return note
+
+
+def result_note(job: ImportJob) -> str | None:
+    """Say in one line what a job wrote: 已写入 … / 未写入任何数据 …; ``None`` if unknown.
+
+    Examples
+    --------
+    >>> job = ImportJob(state="finished", exit_code=1, options={"dry_run": False})
+    >>> job.result = {"committed": False, "status": "rejected", "rows": 67, "rejected_rows": 3}
+    >>> result_note(job)
+    '未写入任何数据：67 行中退回 3 行'
+    """
+    result, counts = job.result, counts_of(job)
+    if result is None or counts is None:
+        return None
+    rows = "、".join(
+        f"{label} {counts[key]:,} 行"
+        for key, label in (("inserted", "新增"), ("updated", "更新"), ("unchanged", "未变"))
+    )
+    rejected = f"；退回 {counts['rejected']:,} 行" if counts["rejected"] else ""
+    if _committed(result):
+        return f"已写入（导入编号 {import_id_of(job)}）：{rows}{rejected}"
+    if is_dry_run(job) and result.get("status") != "refused":
+        return f"试运行，未写入任何数据：可{rows}{rejected}"
+    return f"未写入任何数据：{counts['rows']:,} 行中退回 {counts['rejected']:,} 行"
+
+
+def keeps_upload(job: ImportJob, state: JobState, result: Mapping[str, Any] | None) -> bool:
+    """Tell whether a job's upload is kept once it ended (:data:`UPLOAD_KEPT_FOR`).
+
+    Kept when the job finished without writing anything (a dry run, or an import refused)
+    so that it may be imported with other options; not for a dry run refused whole (exit 2).
+    """
+    if state != JobState.FINISHED or _committed(result):
+        return False
+    return not (is_dry_run(job) and outcome_of(job) == "refused")
+
+
+def can_run(job: ImportJob) -> bool:
+    """Tell whether a job's kept upload may be imported for real now (正式导入)."""
+    return job.state == JobState.FINISHED and job.upload_kept and outcome_of(job) != "done"
+
+
+def audit_job(
+    session: Session,
+    job: ImportJob,
+    action: str,
+    *,
+    actor_id: int,
+    detail: Mapping[str, Any] | None = None,
+) -> bool:
+    """Write an audit entry about a job of persons or visits (:data:`AUDITED_KINDS`).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The session (the entry commits with it).
+    job : layers.model.ImportJob
+        The job.
+    action : str
+        ``import.upload``, ``import.report_download``, ``import.upload_delete``.
+    actor_id : int
+        The account.
+    detail : mapping, optional
+        More facts (a file name; resident-ID-like numbers in it are masked).
+
+    Returns
+    -------
+    bool
+        Whether an entry was written (not for the other kinds).
+    """
+    if job.kind not in AUDITED_KINDS:
+        return False
+    facts = {
+        "kind": job.kind,
+        "job_id": job.id,
+        "file": audit.masked_ids(job.file_name),
+        "sha256": job.file_sha256,
+        "dry_run": is_dry_run(job),
+        **{k: audit.masked_ids(v) if isinstance(v, str) else v for k, v in (detail or {}).items()},
+    }
+    audit.record(
+        session,
+        actor_id=actor_id,
+        actor_name=job.username,
+        action=action,
+        object_type="import_job",
+        object_id=str(job.id),
+        detail=facts,
+    )
+    return True
 
 
 def capped_output(text: str, limit: int = OUTPUT_LIMIT_BYTES) -> str:
@@ -126,13 +386,20 @@ def create(
     return job
 
 
-def claim_next(session: Session) -> ImportJob | None:
-    """Mark the oldest queued job running and return it (``None`` when none waits).
+def _in_lane(dry_run: bool) -> Any:
+    """Return the condition of a lane's jobs: dry runs, or real imports."""
+    return func.coalesce(ImportJob.options["dry_run"].astext.cast(Boolean), False).is_(dry_run)
+
+
+def claim_next(session: Session, *, dry_run: bool = False) -> ImportJob | None:
+    """Mark the oldest queued job of a lane running and return it (``None`` when none waits).
 
     Parameters
     ----------
     session : sqlalchemy.orm.Session
         The runner's session.
+    dry_run : bool
+        The lane: dry runs, or real imports.
 
     Returns
     -------
@@ -141,7 +408,7 @@ def claim_next(session: Session) -> ImportJob | None:
     """
     oldest = (
         select(ImportJob.id)
-        .where(ImportJob.state == JobState.QUEUED.value)
+        .where(ImportJob.state == JobState.QUEUED.value, _in_lane(dry_run))
         .order_by(ImportJob.submitted_at, ImportJob.id)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -165,8 +432,9 @@ def finish(
     exit_code: int | None,
     output: str,
     upload_kept: bool,
+    result: Mapping[str, Any] | None = None,
 ) -> ImportJob:
-    """Record the end of a job: its state, the command's exit code and output.
+    """Record the end of a job: its state, the command's exit code, output and result.
 
     Parameters
     ----------
@@ -181,13 +449,16 @@ def finish(
     output : str
         What it printed (cut by :func:`capped_output`).
     upload_kept : bool
-        Whether the upload stays on disk (after a finished dry run only).
+        Whether the upload stays on disk (:func:`keeps_upload`).
+    result : mapping, optional
+        What the command said it did (``--summary-json``); the one stored is kept without.
 
     Returns
     -------
     ImportJob
         The job as recorded.
     """
+    values: dict[str, Any] = {"result": dict(result)} if result is not None else {}
     statement = (
         update(ImportJob)
         .where(ImportJob.id == job_id)
@@ -197,11 +468,69 @@ def finish(
             output=capped_output(output),
             upload_kept=upload_kept,
             finished_at=func.now(),
+            **values,
         )
         .returning(ImportJob)
         .execution_options(synchronize_session=False, populate_existing=True)
     )
     return session.scalars(statement).one()
+
+
+def record_progress(
+    session: Session, job_id: int, *, output: str, result: Mapping[str, Any] | None
+) -> None:
+    """Store a running job's output so far and what its command has said it did.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The runner's session.
+    job_id : int
+        The job (left alone once it has ended).
+    output : str
+        The output so far (cut by :func:`capped_output`).
+    result : mapping or None
+        The command's ``--summary-json`` so far (``None``: not written yet).
+    """
+    values: dict[str, Any] = {"output": capped_output(output)}
+    if result is not None:
+        values["result"] = dict(result)
+    session.execute(
+        update(ImportJob)
+        .where(ImportJob.id == job_id, ImportJob.state == JobState.RUNNING.value)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def ahead(session: Session, job: ImportJob) -> int | None:
+    """Return how many jobs of a queued job's lane are before it (running or queued).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The session.
+    job : layers.model.ImportJob
+        The job.
+
+    Returns
+    -------
+    int or None
+        ``None`` for a job not queued.
+    """
+    if job.state != JobState.QUEUED:
+        return None
+    before = tuple_(ImportJob.submitted_at, ImportJob.id) < tuple_(job.submitted_at, job.id)
+    waiting = and_(ImportJob.state == JobState.QUEUED.value, before)
+    query = (
+        select(func.count())
+        .select_from(ImportJob)
+        .where(
+            _in_lane(is_dry_run(job)),
+            or_(ImportJob.state == JobState.RUNNING.value, waiting),
+        )
+    )
+    return int(session.scalar(query) or 0)
 
 
 def get(session: Session, job_id: int, *, account_id: int, lock: bool = False) -> ImportJob:
@@ -268,32 +597,48 @@ def list_for(
     return list(jobs), int(total)
 
 
-def mark_interrupted(session: Session) -> list[ImportJob]:
+def mark_interrupted(
+    session: Session,
+    result_of: Callable[[ImportJob], Mapping[str, Any] | None] | None = None,
+) -> list[ImportJob]:
     """End every running job as interrupted (left so by a server that stopped).
 
     Parameters
     ----------
     session : sqlalchemy.orm.Session
         The runner's session, at start-up (one runner per database).
+    result_of : callable, optional
+        What a job's command said it did, as it left it on disk (its ``--summary-json``;
+        ``None``: the one stored). A job whose import committed says so (:func:`ending_note`).
 
     Returns
     -------
     list of ImportJob
         The jobs ended; their uploads are to be deleted (``upload_kept`` is now false).
     """
-    statement = (
-        update(ImportJob)
+    left = session.scalars(
+        select(ImportJob)
         .where(ImportJob.state == JobState.RUNNING.value)
-        .values(
-            state=JobState.INTERRUPTED.value,
-            finished_at=func.now(),
-            upload_kept=False,
-            output=func.concat(func.coalesce(ImportJob.output + "\n", ""), INTERRUPTED_NOTE),
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).all()
+    ended = []
+    for job in left:
+        result = (result_of(job) if result_of is not None else None) or job.result
+        note = ending_note(JobState.INTERRUPTED, result)
+        output = f"{job.output}\n{note}" if job.output else note
+        ended.append(
+            finish(
+                session,
+                job.id,
+                state=JobState.INTERRUPTED,
+                exit_code=None,
+                output=output,
+                upload_kept=False,
+                result=result,
+            )
         )
-        .returning(ImportJob)
-        .execution_options(synchronize_session=False, populate_existing=True)
-    )
-    return list(session.scalars(statement).all())
+    return ended
 
 
 def cancel(session: Session, job_id: int, *, account_id: int) -> ImportJob:
@@ -336,7 +681,7 @@ def cancel(session: Session, job_id: int, *, account_id: int) -> ImportJob:
 
 
 def take_upload(session: Session, job_id: int, *, account_id: int) -> ImportJob:
-    """Pass the kept upload of a finished dry run on to its real import.
+    """Pass the kept upload of a job that wrote nothing on to a real import (:func:`can_run`).
 
     Parameters
     ----------
@@ -350,18 +695,21 @@ def take_upload(session: Session, job_id: int, *, account_id: int) -> ImportJob:
     Returns
     -------
     ImportJob
-        The dry run, ``upload_kept`` now false (the caller moves the file).
+        The job, ``upload_kept`` now false (the caller moves the file).
 
     Raises
     ------
     NotFound
         Not a job of the account.
     Conflict
-        Not a finished dry run, or its upload is no longer kept.
+        Not a finished dry run or import that wrote nothing, a dry run refused whole, or its
+        upload is no longer kept.
     """
     job = get(session, job_id, account_id=account_id, lock=True)
-    if not job.options.get("dry_run") or job.state != JobState.FINISHED:
-        raise Conflict("只有已完成的试运行可以正式导入")
+    if job.state != JobState.FINISHED or outcome_of(job) in ("done", "partial"):
+        raise Conflict("只有已完成的试运行、或未写入数据的导入可以正式导入")
+    if is_dry_run(job) and outcome_of(job) == "refused":
+        raise Conflict("该文件试运行时无法导入（见输出）：请修改文件后重新上传")
     if not job.upload_kept:
         raise Conflict("上传的文件已删除，请重新上传")
     job.upload_kept = False
@@ -369,15 +717,49 @@ def take_upload(session: Session, job_id: int, *, account_id: int) -> ImportJob:
     return job
 
 
+def drop_upload(session: Session, job_id: int, *, account_id: int) -> ImportJob:
+    """Stop keeping an ended job's upload at its account's request (the caller deletes it).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The session.
+    job_id : int
+        The job.
+    account_id : int
+        The account asking.
+
+    Returns
+    -------
+    ImportJob
+        The job, ``upload_kept`` now false.
+
+    Raises
+    ------
+    NotFound
+        Not a job of the account.
+    Conflict
+        The job has not ended (cancel it), or its upload is no longer kept.
+    """
+    job = get(session, job_id, account_id=account_id, lock=True)
+    if job.state not in ENDED:
+        raise Conflict(f"该导入{JobState.label_of(job.state)}，请先取消")
+    if not job.upload_kept:
+        raise Conflict("上传的文件已删除")
+    job.upload_kept = False
+    session.flush()
+    return job
+
+
 def forget_uploads(session: Session, *, older_than: timedelta) -> list[ImportJob]:
-    """Stop keeping the uploads of dry runs that ended more than ``older_than`` ago.
+    """Stop keeping the uploads of jobs that ended more than ``older_than`` ago.
 
     Parameters
     ----------
     session : sqlalchemy.orm.Session
         The session.
     older_than : timedelta
-        How long an upload is kept after its dry run.
+        How long an upload is kept after its job (:data:`UPLOAD_KEPT_FOR`).
 
     Returns
     -------

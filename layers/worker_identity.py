@@ -17,6 +17,11 @@ worker their status, and of a worker on record it changes only what it knows
 back on duty), 离岗 takes them off duty unless they are busy with a case, 在岗 keeps their live
 status, and a worker who had left and is on the roster again is rehired off duty.
 
+The workers of the roster's villages that no row names are listed, as perhaps gone
+(:func:`_unlisted`). A rejected row (a bad phone number …) still names its worker: the loader
+hands the 工号 and names of those rows to :func:`hold_rejected`, and a worker on record with that
+工号, or of that name where the row or the worker has no 工号, is not listed as missing.
+
 :func:`review_roster` writes each staged row's worker ``id`` and status and returns what the
 summary says; the upsert then matches on ``id`` (:data:`NEW_ID` gives the rows it leaves empty a
 new one), and a new phone number or status is an update like any other. After the upsert,
@@ -26,6 +31,7 @@ log as the import's.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -456,13 +462,46 @@ def _unattended(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[s
     ]
 
 
+REJECTED = sql.Identifier("zz_roster_rejected")
+"""Temporary table of the 工号 and names of the roster's rejected rows (:func:`hold_rejected`)."""
+_REJECTED_COLUMNS = sql.SQL("(external_id text, name text) ON COMMIT DROP")
+
+
+def hold_rejected(
+    conn: psycopg.Connection[Any], rows: Iterable[tuple[str | None, str | None]]
+) -> None:
+    """Keep the 工号 and names of a roster's rejected rows until the load's transaction ends.
+
+    Their workers are on the roster though the rows are not imported: :func:`review_roster`
+    does not list them among the workers the roster leaves out.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    rows : iterable of (str or None, str or None)
+        ``(工号, 姓名)`` of each rejected row.
+    """
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(REJECTED))
+    conn.execute(sql.SQL("CREATE TEMP TABLE {} {}").format(REJECTED, _REJECTED_COLUMNS))
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            sql.SQL("INSERT INTO {} VALUES (%s, %s)").format(REJECTED),
+            [(number, name) for number, name in rows if number or name],
+        )
+
+
 def _unlisted(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[str]:
     """Name the workers on record in the villages the roster lists workers of, but not listed.
 
     A village is the roster's when one of its rows puts a worker there (or, giving no place,
     names a worker of it); its workers of the roster's kinds (岗位) that no row names, and who
-    have not left, are named: the roster that leaves a worker out may mean they left.
+    have not left, are named: the roster that leaves a worker out may mean they left. A worker
+    a rejected row names (:func:`hold_rejected`) is on the roster.
     """
+    conn.execute(
+        sql.SQL("CREATE TEMP TABLE IF NOT EXISTS {} {}").format(REJECTED, _REJECTED_COLUMNS)
+    )
     rows = conn.execute(
         sql.SQL(
             "WITH listed AS (SELECT s.id, coalesce(s.area_code, o.area_code) AS area_code,"
@@ -472,8 +511,10 @@ def _unlisted(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[str
             " OR left(w.home_grid, 12) IN (SELECT area_code FROM listed))"
             " AND (w.role IN (SELECT role FROM listed) OR w.role IN (SELECT was FROM listed))"
             " AND NOT EXISTS (SELECT 1 FROM listed WHERE listed.id = w.id)"
+            " AND NOT EXISTS (SELECT 1 FROM {r} AS r WHERE r.external_id = w.external_id"
+            " OR (r.name = w.name AND (r.external_id IS NULL OR w.external_id IS NULL)))"
             " ORDER BY w.area_code, w.external_id, w.name"
-        ).format(s=staged)
+        ).format(s=staged, r=REJECTED)
     ).fetchall()
     if not rows:
         return []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import re
 import secrets
@@ -174,6 +175,18 @@ def _cases(served: Served, tag: str) -> list[tuple[str, str, str | None]]:
     return [(str(no), str(area), user) for no, area, user in rows]
 
 
+def _import_id(served: Served, tag: str) -> int:
+    """The ``import_runs.id`` of the cases this test imported (one import)."""
+    with served.owner.connect() as conn:
+        apply_scope(conn, None)
+        ids = conn.execute(
+            text("SELECT DISTINCT import_id FROM cases WHERE external_no LIKE :tag"),
+            {"tag": f"{tag}-%"},
+        ).scalars()
+        (only,) = ids
+    return int(only)
+
+
 def _plain(html: str | None) -> str:
     return re.sub(r"<[^>]+>", "", html or "")
 
@@ -191,8 +204,10 @@ def test_a_dry_run_then_its_real_import(served: Served) -> None:
     assert dry["file_name"] == "工单.csv" and dry["kind_label"] == "事件（案件）"
 
     dry = _ended(served, "disp_a1", dry["id"])
-    assert (dry["state"], dry["outcome"], dry["exit_code"]) == ("finished", "done", 0)
+    assert (dry["state"], dry["outcome"], dry["exit_code"]) == ("finished", "dry_ok", 0)
     assert dry["outcome_label"] == "试运行通过" and dry["upload_kept"] is True
+    assert dry["can_run"] is True and dry["import_id"] is None
+    assert dry["counts"] == {"rows": 2, "inserted": 2, "updated": 0, "unchanged": 0, "rejected": 0}
     assert "试运行" in _plain(dry["output_html"])
     assert _cases(served, tag) == []
     assert (served.imports / str(dry["id"]) / "工单.csv").is_file()
@@ -205,6 +220,7 @@ def test_a_dry_run_then_its_real_import(served: Served) -> None:
     assert real["follows_job_id"] == dry["id"] and real["options"]["dry_run"] is False
     real = _ended(served, "disp_a1", real["id"])
     assert (real["state"], real["outcome"], real["outcome_label"]) == ("finished", "done", "已导入")
+    assert real["import_id"] == _import_id(served, tag) and real["can_run"] is False
     user = served.world.users["disp_a1"].username
     assert _cases(served, tag) == [
         (f"{tag}-1", VILLAGES[0], user),
@@ -235,14 +251,17 @@ def test_a_rejected_row_leaves_a_report_and_a_row_outside_the_scope_is_refused(
     assert response.status_code == 202, response.text
     job = _ended(served, "disp_a1", response.json()["id"])
     assert (job["state"], job["outcome"], job["exit_code"]) == ("finished", "rejected", 1)
-    assert job["outcome_label"] == "有退回的行"
+    assert job["outcome_label"] == "未导入：有退回的行"
     assert _cases(served, tag) == []  # the file loads whole or not at all
+    assert job["counts"] == {"rows": 2, "inserted": 0, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert job["import_id"] is None and job["result_note"].startswith("未写入任何数据")
     assert [f["name"] for f in job["files"]] == ["外镇工单.rejects.xlsx"]
     said = _plain(job["output_html"])
     assert "退回报告：外镇工单.rejects.xlsx" in said and str(served.imports) not in said
-    assert job["upload_kept"] is False
+    # F2: a real import that wrote nothing keeps its upload, to be imported with --partial
+    assert (job["upload_kept"], job["can_run"]) == (True, True)
     folder = served.imports / str(job["id"])
-    assert not (folder / "外镇工单.csv").exists()  # a real import's upload is deleted
+    assert (folder / "外镇工单.csv").is_file()
 
     download = served.client.get(job["files"][0]["url"], headers=served.headers("disp_a1"))
     assert download.status_code == 200
@@ -254,6 +273,26 @@ def test_a_rejected_row_leaves_a_report_and_a_row_outside_the_scope_is_refused(
     assert stat.S_IMODE(served.imports.stat().st_mode) == 0o700
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE((folder / "外镇工单.rejects.xlsx").stat().st_mode) == 0o600
+
+    again = served.client.post(
+        f"/api/imports/{job['id']}/run", headers=served.headers("disp_a1"), json={"partial": True}
+    )
+    assert again.status_code == 202, again.text
+    partial = _ended(served, "disp_a1", again.json()["id"])
+    # F1, F14: loaded with a row rejected, under the number zongzhi imports gives it
+    assert (partial["outcome"], partial["outcome_label"]) == ("partial", "部分导入")
+    assert partial["counts"] == {
+        "rows": 2,
+        "inserted": 1,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+    }
+    assert partial["import_id"] == _import_id(served, tag)
+    assert partial["result_note"].startswith(f"已写入（导入编号 {partial['import_id']}）")
+    assert (partial["upload_kept"], partial["can_run"]) == (False, False)
+    assert not (served.imports / str(partial["id"]) / "外镇工单.csv").exists()
+    assert len(_cases(served, tag)) == 1
 
 
 def test_who_may_import_what(served: Served) -> None:
@@ -385,6 +424,132 @@ def test_cancel_a_queued_job_then_the_running_one(served: Served) -> None:
     assert _job(served, "disp_a1", second["id"])["state"] == "cancelled"  # never run
 
 
+def test_a_job_stopped_after_its_commit_says_what_it_wrote(served: Served) -> None:
+    """Trial U F9, F8, F7: the child is held writing its reject report, after its commit.
+
+    The report's path is a named pipe nobody reads, so the child blocks there: its rows are in
+    the database, its output so far is shown, a dry run submitted meanwhile runs beside it (its
+    own lane), a second import waits behind it; then it is cancelled.
+    """
+    tag = _tag()
+    response = _submit(
+        served, "disp_a1", "截停.csv", _cases_csv(tag, [0, 2]), dry_run="false", partial="true"
+    )
+    assert response.status_code == 202, response.text
+    job = response.json()
+    os.mkfifo(served.imports / str(job["id"]) / "截停.rejects.xlsx", 0o600)
+    held = _wait(served, "disp_a1", job["id"], until=lambda j: j["import_id"] is not None)
+    assert held["state"] == "running" and held["import_id"] == _import_id(served, tag)
+    assert "列对照" in _plain(held["output_html"])  # F8: the output so far, while it runs
+    assert held["outcome"] == "partial" and held["counts"]["inserted"] == 1
+
+    dry = _submit(served, "disp_a1", "同时试运行.csv", _cases_csv(_tag(), [1]))
+    assert dry.status_code == 202 and dry.json()["ahead"] == 0  # F7: a lane of its own
+    assert _ended(served, "disp_a1", dry.json()["id"])["outcome"] == "dry_ok"
+    behind = _submit(served, "disp_a1", "后一个.csv", _cases_csv(_tag(), [1]), dry_run="false")
+    assert behind.json()["ahead"] == 1
+    assert _job(served, "disp_a1", behind.json()["id"])["ahead"] == 1
+    for waiting in (behind.json()["id"], job["id"]):
+        cancel = served.client.post(
+            f"/api/imports/{waiting}/cancel", headers=served.headers("disp_a1")
+        )
+        assert cancel.status_code == 200, cancel.text
+    stopped = _ended(served, "disp_a1", job["id"])
+    assert (stopped["state"], stopped["outcome"]) == ("cancelled", "partial")
+    said = _plain(stopped["output_html"])
+    number = held["import_id"]
+    assert "已取消：导入已于 " in said and f"（导入编号 {number}，新增 1 行），无法撤销" in said
+    assert "退回报告未写完" in said and "未写入任何数据" not in said
+    assert len(_cases(served, tag)) == 1
+
+
+def test_a_mapping_file_comes_with_the_file_and_with_its_real_import(served: Served) -> None:
+    """Trial U F4: a 12345 class of the file's own, named in the mapping's values table."""
+    tag = _tag()
+    content = _cases_csv(tag, [0]).decode("gbk").replace("邻里纠纷", "本地分类甲").encode("gbk")
+    mapping = '[values."事件类型"]\n"本地分类甲" = "邻里纠纷"\n'.encode()
+    bare = _ended(served, "disp_a1", _submit(served, "disp_a1", "无对照.csv", content).json()["id"])
+    assert bare["outcome"] == "dry_rejected", _plain(bare["output_html"])
+
+    response = served.client.post(
+        "/api/imports",
+        headers=served.headers("disp_a1"),
+        data={"kind": "cases", "crs": "cgcs2000"},
+        files={"file": ("有对照.csv", content), "mapping": ("分类对照.toml", mapping)},
+    )
+    assert response.status_code == 202, response.text
+    dry = _ended(served, "disp_a1", response.json()["id"])
+    assert (dry["outcome"], dry["options"]["mapping"]) == ("dry_ok", "分类对照.toml")
+    assert dry["files"] == []  # the mapping file is no download
+    real = served.client.post(
+        f"/api/imports/{dry['id']}/run", headers=served.headers("disp_a1"), json={}
+    )
+    assert real.status_code == 202 and real.json()["options"]["mapping"] == "分类对照.toml"
+    done = _ended(served, "disp_a1", real.json()["id"])
+    assert done["outcome"] == "done", _plain(done["output_html"])
+    assert len(_cases(served, tag)) == 1
+
+    refused = served.client.post(
+        "/api/imports",
+        headers=served.headers("disp_a1"),
+        data={"kind": "cases"},
+        files={"file": ("a.csv", content), "mapping": ("对照.xlsx", b"x")},
+    )
+    assert refused.status_code == 400 and ".toml" in refused.json()["detail"]
+
+
+def test_a_dry_run_refused_whole_is_not_offered_for_import(served: Served) -> None:
+    """Trial U F11: a Word file renamed .xlsx cannot be imported as it is."""
+    response = _submit(served, "disp_a1", "网格划分汇总表.xlsx", b"PK\x03\x04 not a workbook")
+    job = _ended(served, "disp_a1", response.json()["id"])
+    assert (job["outcome"], job["outcome_label"], job["exit_code"]) == ("refused", "无法导入", 2)
+    assert (job["can_run"], job["upload_kept"]) == (False, False)
+    assert not (served.imports / str(job["id"]) / "网格划分汇总表.xlsx").exists()
+    run = served.client.post(
+        f"/api/imports/{job['id']}/run", headers=served.headers("disp_a1"), json={}
+    )
+    assert run.status_code == 409 and CHINESE.search(run.json()["detail"])
+
+
+def test_a_persons_upload_is_audited_and_deleted_on_request(served: Served) -> None:
+    """Trial U F10: who uploaded a sensitive list, read its report, deleted it."""
+    user = "cmd_a_unmask"
+    resident_id = make_resident_id("460105", date(1980, 2, 1), 300 + secrets.randbelow(199), "M")
+    rows = f"{'网' + secrets.token_hex(3)},{resident_id},刑满释放人员,{VILLAGES[0]}\n"
+    rows += f"{'网' + secrets.token_hex(3)},123,刑满释放人员,{VILLAGES[0]}\n"
+    content = ("姓名,身份证号,人员类别,所属社区\n" + rows).encode()
+    response = _submit(served, user, f"名单{resident_id}.csv", content, kind="persons")
+    job = _ended(served, user, response.json()["id"])
+    assert job["outcome"] == "dry_rejected" and job["upload_kept"], _plain(job["output_html"])
+    report = served.client.get(job["files"][0]["url"], headers=served.headers(user))
+    assert report.status_code == 200
+    deleted = served.client.delete(f"/api/imports/{job['id']}/upload", headers=served.headers(user))
+    assert deleted.status_code == 200, deleted.text
+    assert (deleted.json()["upload_kept"], deleted.json()["can_run"]) == (False, False)
+    assert not any(
+        p.suffix == ".csv" and p.name.startswith("名单")
+        for p in (served.imports / str(job["id"])).iterdir()
+    )
+    again = served.client.delete(f"/api/imports/{job['id']}/upload", headers=served.headers(user))
+    assert again.status_code == 409 and CHINESE.search(again.json()["detail"])
+    with served.owner.connect() as conn:
+        entries = conn.execute(
+            text(
+                "SELECT action, actor_name, detail::text FROM audit_log"
+                " WHERE object_type = 'import_job' AND object_id = :id ORDER BY id"
+            ),
+            {"id": str(job["id"])},
+        ).all()
+    assert [e.action for e in entries] == [
+        "import.upload",
+        "import.report_download",
+        "import.upload_delete",
+    ]
+    assert {e.actor_name for e in entries} == {served.world.users[user].username}
+    assert not any(resident_id in e.detail for e in entries)  # the file's name masked
+    assert not any("网" in e.detail for e in entries)  # never a row's data
+
+
 def _left_job(session: Session, served: Served, state: JobState, ended: timedelta | None) -> int:
     """A job row as a stopped server left it, with its upload on disk."""
     owner = served.world.users["disp_a1"]
@@ -415,12 +580,27 @@ def _left_job(session: Session, served: Served, state: JobState, ended: timedelt
 def test_start_up_ends_leftovers_and_deletes_what_has_expired(served: Served) -> None:
     with Session(served.owner) as session, session.begin():
         running = _left_job(session, served, JobState.RUNNING, None)
+        committed = _left_job(session, served, JobState.RUNNING, None)
         stale = _left_job(session, served, JobState.FINISHED, timedelta(hours=25))
         fresh = _left_job(session, served, JobState.FINISHED, timedelta(hours=1))
         old = _left_job(session, served, JobState.FINISHED, timedelta(days=31))
+    said = {"committed": True, "import_id": 4321, "committed_at": "2026-11-20T16:13:05+08:00"}
+    said |= {"status": "partial", "inserted": 30430, "rejected_rows": 9, "report": None}
+    (served.imports / str(committed) / ".summary.json").write_text(json.dumps(said))
     with TestClient(create_app(served.settings)):  # a server starting on the same database
         left = _wait(served, "disp_a1", running, until=lambda job: job["state"] != "running")
+        told = _wait(served, "disp_a1", committed, until=lambda job: job["state"] != "running")
         _wait(served, "disp_a1", old, until=lambda job: not job["files"])
+    # F9 (b): a restart after the commit says what was written, never "nothing"
+    assert (told["state"], told["outcome"], told["import_id"]) == ("interrupted", "partial", 4321)
+    assert (
+        _plain(told["output_html"])
+        .rstrip()
+        .endswith(
+            "导入中断：导入已于 16:13:05 写入（导入编号 4321，新增 30,430 行），"
+            "无法撤销；退回报告未写完"
+        )
+    )
     assert (left["state"], left["state_label"]) == ("interrupted", "已中断")
     assert "导入中断，未写入任何数据" in _plain(left["output_html"])
     assert not (served.imports / str(running) / "留下的.csv").exists()
@@ -437,7 +617,10 @@ def test_the_template_of_a_kind(served: Served) -> None:
     assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
     assert "filename*=UTF-8''" in response.headers["content-disposition"]
     book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
-    assert book.sheetnames
+    said = " ".join(
+        str(value) for sheet in book for row in sheet.iter_rows(values_only=True) for value in row
+    )
+    assert "数据导入" in said and "zongzhi import" not in said  # how to upload it here
     refused = served.client.get(
         "/api/imports/templates/jurisdictions", headers=served.headers("disp_a1")
     )

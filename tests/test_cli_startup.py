@@ -114,7 +114,11 @@ def test_help_shows_every_text_whole(columns: str) -> None:
     for path, command in _commands(root):
         shown = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": columns}).output
         texts = [command.help]  # typer's own options are shown in Chinese (test_cli_help_chinese)
-        texts += [getattr(p, "help", None) for p in command.params if p.name not in FRAMEWORK]
+        texts += [
+            getattr(p, "help", None)
+            for p in command.params
+            if p.name not in FRAMEWORK and not getattr(p, "hidden", False)  # --summary-json
+        ]
         texts += [sub.help.split("\n\n")[0] for sub in getattr(command, "commands", {}).values()]
         lost += [
             f"zongzhi {' '.join(path)} --help: {text[:20]}"

@@ -6,7 +6,15 @@ job while it waits and runs, shows the command's own output and the files it wro
 report), and imports a dry-run file for real with one click (正式导入). The top bar links to it
 for the accounts that may import; the others see no link, and the page tells them they may not.
 The browser tests go the real path: a headless Chromium, the served demo county, the server's
-runner and the ``zongzhi import`` child process, the rows checked in the database.
+runner and the ``zongzhi import`` child process, the rows checked in the database. What the
+runner cannot be made to show at a given moment (a job running, one stopped after it wrote) is
+a job row the test writes itself through ``layers.import_jobs`` and ends before it returns.
+
+Trial U: each import says what it did (outcome badge, a line of counts, 导入编号; no exit code:
+F1, F17); the real import of a run with rejected rows warns that nothing is imported without
+有退回的行时仍导入其余有效行 (F2); 取消 asks first, and a stopped import says what the API says
+(F9); a running import shows its output so far (F8); a kept upload can be deleted (F10); the form
+remembers the last kind (F17).
 """
 # ruff: noqa: F811
 
@@ -22,9 +30,12 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
+from api.import_runner import JobFiles
+from layers import import_jobs
 from layers.accounts import may_import
-from layers.model import Role
+from layers.model import ImportJob, JobState, Role
 from tests.api_fixtures import api_client, api_settings, api_world  # noqa: F401
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
@@ -38,6 +49,8 @@ CASE_HEADERS = ["工单编号", "来源渠道", "事件类型", "所属社区", 
 RUN_TIMEOUT = 120_000  # ms: the child process starts Python and imports the file
 LATIN = re.compile(r"[A-Za-z]+")
 ROW_IDS = "rows => rows.map((r) => Number(r.dataset.id))"
+PARTIAL_LABEL = "有退回的行时仍导入其余有效行"
+IMPORT_ID = re.compile(r"导入编号 (\d+)$")
 
 
 # ---- page shell, link and roles (no browser) ---------------------------------------------------
@@ -172,6 +185,10 @@ def test_a_dispatcher_dry_runs_then_imports_a_file_of_cases(
     panel = page.locator("#im-job")
     expect(panel.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
     dry_id = int(panel.get_attribute("data-id") or 0)
+    expect(panel.locator("#im-job-counts")).to_have_text(
+        "试运行，未写入：新增 1 · 更新 0 · 未变 0 · 退回 0"
+    )
+    expect(panel.locator("#im-job-facts")).not_to_contain_text("退出码")
     output = page.locator("#im-output")
     expect(output).to_contain_text("试运行")
     expect(output).to_contain_text("12345工单.csv")
@@ -193,6 +210,9 @@ def test_a_dispatcher_dry_runs_then_imports_a_file_of_cases(
     expect(panel).not_to_have_attribute("data-id", str(dry_id))
     expect(panel.locator("#im-job-state")).to_have_text("已导入", timeout=RUN_TIMEOUT)
     real_id = int(panel.get_attribute("data-id") or 0)
+    counts = panel.locator("#im-job-counts")
+    expect(counts).to_have_text(re.compile(r"^新增 1 · 更新 0 · 未变 0 · 退回 0 · 导入编号 \d+$"))
+    assert _import_run_of(demo, _import_id(counts.inner_text())) == (1, 0)
     real_row = page.locator(f"#im-jobs tbody tr[data-id='{real_id}']")
     expect(real_row.locator("td.im-mode")).to_have_text(f"导入（按第 {dry_id} 号试运行）")
     ids = page.locator("#im-jobs tbody tr").evaluate_all(ROW_IDS)
@@ -202,6 +222,10 @@ def test_a_dispatcher_dry_runs_then_imports_a_file_of_cases(
     expect(dry_row.locator(".im-run")).to_have_count(0)  # its upload moved to the real import
     assert _case_areas(demo, [number]) == {number: village}
     page.screenshot_step("3-imported")
+    page.reload()  # the form starts on the kind chosen last
+    expect(page.locator("#im-work")).to_be_visible()
+    expect(page.locator("#im-kind")).to_have_value("cases")
+    expect(page.locator("#im-history-field")).to_be_visible()
     page.assert_clean(origin)
 
 
@@ -223,7 +247,12 @@ def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     expect(page.locator("#im-work")).to_be_visible()
     _choose_and_upload(page, path)
     panel = page.locator("#im-job")
-    expect(panel.locator("#im-job-state")).to_have_text("有退回的行", timeout=RUN_TIMEOUT)
+    badge = panel.locator("#im-job-state")
+    expect(badge).to_have_text("试运行：有退回的行", timeout=RUN_TIMEOUT)
+    expect(badge).to_have_attribute("data-result", "dry_rejected")
+    dry_id = int(panel.get_attribute("data-id") or 0)
+    counts = panel.locator("#im-job-counts")
+    expect(counts).to_have_text("试运行，未写入：新增 1 · 更新 0 · 未变 0 · 退回 1")
     expect(page.locator("#im-output")).to_contain_text(elsewhere)
     report = page.locator("#im-job-file-list a.im-file-link").filter(has_text="rejects")
     expect(report).to_have_count(1)
@@ -234,6 +263,46 @@ def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     assert download.value.suggested_filename.endswith(".rejects.xlsx")
     assert _case_areas(demo, numbers) == {}  # a dry run writes nothing
     page.screenshot_step("rejected")
+
+    # 正式导入 without 仍导入其余有效行: the form says that nothing would be imported
+    panel.locator(".im-run").click()
+    warning = page.locator("#im-run-warning")
+    expect(warning).to_have_text(f"试运行有 1 行退回：不勾选“{PARTIAL_LABEL}”将不导入任何数据")
+    page.check("#im-partial")
+    expect(warning).to_be_hidden()
+    page.uncheck("#im-partial")
+    expect(warning).to_be_visible()
+    page.screenshot_step("run-warning")
+    page.click("#im-submit")
+    expect(panel).not_to_have_attribute("data-id", str(dry_id))
+    expect(badge).to_have_attribute("data-result", "rejected", timeout=RUN_TIMEOUT)
+    expect(badge).to_contain_text("未导入")
+    refused_id = int(panel.get_attribute("data-id") or 0)
+    expect(counts).to_have_text("未写入任何数据：共 2 行 · 退回 1")
+    refused_row = page.locator(f"#im-jobs tbody tr[data-id='{refused_id}'] .im-outcome")
+    expect(refused_row).to_have_attribute("data-result", "rejected")
+    assert _case_areas(demo, numbers) == {}
+
+    # the upload is kept: imported again, the valid row only
+    panel.locator(".im-run").click()
+    expect(page.locator("#im-run-banner")).to_contain_text(f"第 {refused_id} 号")
+    expect(warning).to_have_text(f"上次导入有 1 行退回：不勾选“{PARTIAL_LABEL}”将不导入任何数据")
+    page.check("#im-partial")
+    page.click("#im-submit")
+    expect(panel).not_to_have_attribute("data-id", str(refused_id))
+    expect(badge).to_have_text("部分导入", timeout=RUN_TIMEOUT)
+    expect(badge).to_have_attribute("data-result", "partial")
+    expect(counts).to_have_text(re.compile(r"^新增 1 · 更新 0 · 未变 0 · 退回 1 · 导入编号 \d+$"))
+    assert _import_run_of(demo, _import_id(counts.inner_text())) == (1, 1)
+    assert _case_areas(demo, numbers) == {numbers[0]: village}
+    colours = page.locator("#im-jobs tbody .im-outcome").evaluate_all(
+        "nodes => nodes.map((n) => [n.dataset.result, getComputedStyle(n).backgroundColor,"
+        " getComputedStyle(n).color])"
+    )
+    by_result = {result: (back, fore) for result, back, fore in colours}
+    assert {"dry_rejected", "rejected", "partial"} <= set(by_result)
+    assert len({by_result[r] for r in ("dry_rejected", "rejected", "partial")}) == 3
+    page.screenshot_step("partial")
     page.assert_clean(origin)
 
 
@@ -257,3 +326,204 @@ def test_a_grid_worker_has_no_link_and_may_not_import(
     expect(page.locator("#zz-imports-link")).to_be_hidden()
     page.screenshot_step("refused")
     page.assert_clean(origin)
+
+
+def _import_id(counts: str) -> int:
+    found = IMPORT_ID.search(counts)
+    assert found is not None, counts
+    return int(found.group(1))
+
+
+def _import_run_of(demo: ConsoleDemo, import_id: int) -> tuple[int, int]:
+    """Rows loaded and rejected of an import (``import_runs``), by the number the page shows."""
+    with demo.owner.connect() as conn:
+        row = conn.execute(
+            text("SELECT rows_loaded, rows_rejected FROM import_runs WHERE id = :id"),
+            {"id": import_id},
+        ).one()
+    return int(row[0]), int(row[1])
+
+
+def _account_id(demo: ConsoleDemo, username: str) -> int:
+    with demo.owner.connect() as conn:
+        found = conn.execute(text("SELECT id FROM users WHERE username = :u"), {"u": username})
+        return int(found.scalar_one())
+
+
+def _job_of_test(
+    session: Session, demo: ConsoleDemo, username: str, name: str, options: dict[str, object]
+) -> ImportJob:
+    """A job of ``username``'s, made as the API makes one (queued until the caller commits)."""
+    township = next(r.scope_code for r in demo.report.logins if r.username == username)
+    return import_jobs.create(
+        session,
+        account_id=_account_id(demo, username),
+        username=username,
+        scope_code=township,
+        kind="cases",
+        file_name=name,
+        file_sha256=uuid.uuid4().hex * 2,
+        file_bytes=120,
+        options={"crs": None, "sheet": None, "partial": True, "again": False, **options},
+    )
+
+
+def _end_job(session: Session, job: ImportJob, state: JobState, **values: object) -> None:
+    session.execute(
+        text(
+            "UPDATE import_jobs SET state = :state, started_at = now(), finished_at = "
+            "CASE WHEN :state = 'running' THEN NULL ELSE now() END WHERE id = :id"
+        ),
+        {"state": state.value, "id": job.id},
+    )
+    for name, value in values.items():
+        setattr(job, name, value)
+    session.flush()
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_running_import_shows_its_output_and_cancelling_asks_first(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    username, _ = _dispatcher(demo)
+    steps = "导入事件（案件）：大批工单.csv\n读取并检查文件：50,000 行\n写入暂存表 50,000 行"
+    written = {
+        "committed": True,
+        "status": "partial",
+        "import_id": 9017,
+        "import_ids": [9017],
+        "committed_at": "2026-11-20T16:13:05+08:00",
+        "rows": 7,
+        "inserted": 5,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected_rows": 2,
+        "report": None,
+        "finished": False,
+    }
+    with Session(demo.owner) as session:
+        running = _job_of_test(session, demo, username, "大批工单.csv", {"dry_run": False})
+        _end_job(session, running, JobState.RUNNING, output=steps)
+        stopped = _job_of_test(session, demo, username, "已取消的工单.csv", {"dry_run": False})
+        ending = import_jobs.ending_note(JobState.CANCELLED, written)
+        _end_job(session, stopped, JobState.CANCELLED, output=steps + "\n" + ending)
+        stopped.result = written
+        session.commit()
+        running_id, stopped_id = running.id, stopped.id
+    try:
+        login(page, demo.origin, username, next_path="/imports")
+        page.wait_for_url(f"{demo.origin}/imports")
+        page.locator(f"#im-jobs tbody tr[data-id='{running_id}'] .im-view").click()
+        panel = page.locator("#im-job")
+        expect(panel).to_have_attribute("data-id", str(running_id))
+        expect(panel.locator("#im-job-state")).to_have_attribute("data-result", "running")
+        output = page.locator("#im-output")
+        expect(output).to_contain_text("写入暂存表 50,000 行")  # its steps while it runs
+        assert output.get_attribute("data-empty") == "false"
+
+        asked: list[str] = []
+
+        def answer_no(dialog: object) -> None:
+            asked.append(dialog.message)  # type: ignore[attr-defined]
+            dialog.dismiss()  # type: ignore[attr-defined]
+
+        page.once("dialog", answer_no)
+        panel.locator(".im-cancel").click()
+        expect(panel.locator(".im-cancel")).to_be_visible()
+        assert asked == ["确定取消这次导入吗？"]
+        assert not [url for url in page.requests if url.endswith("/cancel")]  # not cancelled
+        page.screenshot_step("running")
+
+        # stopped after its import had committed: the panel says what the API says
+        page.locator(f"#im-jobs tbody tr[data-id='{stopped_id}'] .im-view").click()
+        expect(panel).to_have_attribute("data-id", str(stopped_id))
+        expect(panel.locator("#im-job-time")).to_contain_text(ending)
+        expect(panel.locator("#im-job-time")).not_to_contain_text("未写入任何数据")
+        expect(panel.locator("#im-job-state")).to_have_attribute("data-result", "partial")
+        expect(panel.locator("#im-job-counts")).to_have_text(
+            "新增 5 · 更新 0 · 未变 0 · 退回 2 · 导入编号 9017"
+        )
+        page.screenshot_step("cancelled-after-commit")
+        page.assert_clean(demo.origin)
+    finally:
+        with Session(demo.owner) as session:
+            job = session.get(ImportJob, running_id)
+            assert job is not None
+            _end_job(session, job, JobState.INTERRUPTED)
+            session.commit()
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_kept_upload_can_be_deleted_from_the_panel(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    username, _ = _dispatcher(demo)
+    with Session(demo.owner) as session:
+        dry = _job_of_test(session, demo, username, "只想核对的名单.csv", {"dry_run": True})
+        _end_job(session, dry, JobState.FINISHED, exit_code=0, upload_kept=True, output="试运行")
+        dry.result = {
+            "committed": False,
+            "status": "loaded",
+            "rows": 1,
+            "inserted": 1,
+            "updated": 0,
+            "unchanged": 0,
+            "rejected_rows": 0,
+        }
+        session.commit()
+        dry_id = dry.id
+        upload = JobFiles.of(demo.settings).make_folder(dry_id) / dry.file_name
+    upload.write_text("工单编号\n1\n", encoding="utf-8")
+
+    login(page, demo.origin, username, next_path="/imports")
+    page.wait_for_url(f"{demo.origin}/imports")
+    page.locator(f"#im-jobs tbody tr[data-id='{dry_id}'] .im-view").click()
+    panel = page.locator("#im-job")
+    expect(panel).to_have_attribute("data-id", str(dry_id))
+    expect(panel.locator("#im-job-time")).to_contain_text("上传的文件保留 24 小时")
+    page.once("dialog", lambda dialog: dialog.accept())
+    panel.locator(".im-drop").click()
+    expect(panel.locator(".im-drop")).to_have_count(0)
+    expect(panel.locator(".im-run")).to_have_count(0)
+    expect(panel.locator("#im-job-time")).to_contain_text("上传的文件已删除")
+    assert not upload.exists()
+    page.screenshot_step("upload-deleted")
+    page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_mapping_file_goes_with_the_upload(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+) -> None:
+    """A file whose type column has a header of its own is read with the 列对照文件 (F4)."""
+    demo = console_demo
+    username, township = _dispatcher(demo)
+    village, _ = _villages(demo, township)
+    number = f"WEB-{uuid.uuid4().hex[:10]}"
+    path = _cases_csv(tmp_path, "自有表头工单.csv", [(number, village)], _call_time(demo))
+    path.write_text(path.read_text(encoding="utf-8-sig").replace("事件类型", "本所分类"), "utf-8")
+    mapping = tmp_path / "列对照.json"
+    mapping.write_text('{"事件类型": "本所分类"}', encoding="utf-8")
+
+    login(page, demo.origin, username, next_path="/imports")
+    page.wait_for_url(f"{demo.origin}/imports")
+    expect(page.locator("#im-mapping-field")).to_be_visible()
+    assert page.latin_words("#im-mapping-field", allowed=("TOML", "JSON")) == []
+    page.select_option("#im-kind", label="事件（案件）")
+    page.set_input_files("#im-file", str(path))
+    page.set_input_files("#im-mapping", str(mapping))
+    expect(page.locator("#im-mapping-name")).to_contain_text("列对照.json")
+    page.click("#im-submit")
+    panel = page.locator("#im-job")
+    expect(panel.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
+    expect(page.locator("#im-output")).to_contain_text("事件类型 ← 本所分类")
+    expect(page.locator("#im-mapping-name")).to_have_text(
+        "未选择（可不选）"
+    )  # not kept for the next
+    page.screenshot_step("mapping")
+    page.assert_clean(demo.origin)

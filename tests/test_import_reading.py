@@ -111,7 +111,7 @@ def test_unknown_suffix_and_missing_file(tmp_path: Path) -> None:
     ("name", "content", "message"),
     [
         ("empty.csv", b"", "是空文件"),
-        ("broken.xlsx", b"PK\x03\x04 not really a workbook", "不是可读取的工作簿"),
+        ("broken.xlsx", b"PK\x03\x04 not really a workbook", "不是 Excel 工作簿"),
         ("broken.geojson", b'{"type": "FeatureCollection", "features": [', "不是可读取的 GIS 文件"),
         ("broken.zip", b"not a zip", "不是压缩的 Shapefile"),
     ],

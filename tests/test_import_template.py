@@ -171,3 +171,31 @@ def test_the_cases_template_offers_every_category_s_subtypes(tmp_path: Path) -> 
     columns = {col[0].value: [c.value for c in col[1:] if c.value] for col in codes.iter_cols()}
     for label in (*HazardType.labels().values(), *OpinionType.labels().values()):
         assert label in columns["事件类型可选值"] and label in columns["事件小类可选值"]
+
+
+def _notes_text(template: Path) -> list[str]:
+    notes = load_workbook(template)[NOTES_SHEET]
+    return [str(v) for row in notes.iter_rows(values_only=True) for v in row if v is not None]
+
+
+def test_a_template_from_the_import_page_says_the_page_not_the_command(tmp_path: Path) -> None:
+    home = {"ZONGZHI_HOME": str(tmp_path / "home"), "ZONGZHI_DATABASE_URL": ""}
+    runner = CliRunner()
+    for kind in ("workers", "cases"):
+        page = tmp_path / f"page-{kind}.xlsx"
+        args = ["template", kind, str(page)]
+        done = runner.invoke(import_app(), args, env={**home, "ZONGZHI_IMPORT_PAGE": "1"})
+        assert done.exit_code == 0, done.output
+        said = _notes_text(page)
+        label = KINDS[kind].label
+        assert (
+            said[1]
+            == f"导入方法：在综治平台“数据导入”页选择“{label}”，上传本文件（先勾选“试运行”）"
+        )
+        assert not [line for line in said if "zongzhi" in line or "--" in line], said
+    command = tmp_path / "command.xlsx"
+    done = runner.invoke(import_app(), ["template", "cases", str(command)], env=home)
+    assert done.exit_code == 0, done.output
+    said = _notes_text(command)
+    assert said[1].startswith("导入命令：zongzhi import cases 本文件.xlsx")
+    assert any("--crs" in line for line in said)

@@ -8,17 +8,25 @@ account gets 404, as for a row outside its scope.
 * ``GET /api/imports/kinds`` — the kinds this account may import, the coordinate systems to
   choose from and the upload limit;
 * ``POST /api/imports`` (multipart: ``file``, ``kind``, ``crs``, ``sheet``, ``dry_run`` (default
-  true), ``partial``, ``complete``, ``again``, ``history``) — 202 and the queued job;
+  true), ``partial``, ``complete``, ``again``, ``history``, and an optional ``mapping`` file,
+  ``.toml`` or ``.json``, given as ``--mapping``) — 202 and the queued job;
 * ``GET /api/imports`` — the account's jobs, newest first; ``GET /api/imports/{id}`` — one job
-  with the command's output as HTML (made by rich from its colours, text escaped) and the files
-  it wrote; ``GET /api/imports/{id}/files/{name}`` — one of those files;
-* ``POST /api/imports/{id}/run`` — import the kept upload of a dry run for real;
+  with the command's output as HTML (made by rich from its colours, text escaped; while it
+  runs, the output so far), what it did (``outcome``, ``counts``, ``import_id``,
+  ``result_note``), and the files it wrote; ``GET /api/imports/{id}/files/{name}`` — one of
+  those files;
+* ``POST /api/imports/{id}/run`` — import a kept upload for real (``can_run``), with the same
+  mapping file;
 * ``POST /api/imports/{id}/cancel`` — cancel a queued job, stop a running one;
+* ``DELETE /api/imports/{id}/upload`` — delete a kept upload now;
 * ``GET /api/imports/templates/{kind}`` — the XLSX template of a kind, its examples taken from
   the account's scope (``zongzhi template``).
 
-The upload is deleted as soon as a real import of it has ended; after a dry run it is kept
-24 hours so that it can be imported with one click (``/run``).
+The upload is deleted as soon as an import of it has written something; a job that wrote
+nothing (a dry run, a file refused) keeps it 24 hours so that it can be imported (again) with
+one click (``/run``), but a dry run refused whole (exit 2). The rules are
+:mod:`layers.import_jobs`'s; so is the audit of persons' and visits' uploads, report downloads
+and upload deletions.
 """
 
 from __future__ import annotations
@@ -45,8 +53,9 @@ from starlette import status
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
+from api.console_wording import CRS_LABELS, for_console
 from api.deps import CurrentUser, Principal, SessionDep, SettingsDep
-from api.import_runner import ImportRunner, JobFiles, write_template
+from api.import_runner import MAPPING_ENDINGS, ImportRunner, JobFiles, write_template
 from layers import import_jobs
 from layers.accounts import IMPORT_KINDS, may_import
 from layers.errors import Conflict, Forbidden, NotFound
@@ -69,13 +78,7 @@ COMPLETE_KINDS = frozenset({"grids", "jurisdictions", "video", "persons"})
 """Kinds whose file may be the whole of the account's scope (``--complete``)."""
 HISTORY_KINDS = frozenset({"cases"})
 """Kinds that may be imported as past records (``--history``)."""
-CRS_CHOICES: tuple[tuple[str, str], ...] = (
-    ("", "自动识别"),
-    ("cgcs2000", "CGCS2000（国家2000坐标系）"),
-    ("wgs84", "WGS84（GPS）"),
-    ("gcj02", "GCJ-02（高德、腾讯地图）"),
-    ("bd09", "BD-09（百度地图）"),
-)
+CRS_CHOICES: tuple[tuple[str, str], ...] = (("", "自动识别"), *CRS_LABELS.items())
 """Coordinate systems to choose from (``EPSG:NNNN`` is taken too)."""
 EPSG = re.compile(r"^EPSG:\d{4,5}$", re.IGNORECASE)
 IMPORTABLE = (".csv", ".txt", ".xlsx", ".xls", ".zip", ".geojson", ".json", ".gpkg", ".kml", ".kmz")
@@ -95,8 +98,9 @@ FLAGS: dict[str, str] = {
     "history": "历史记录",
 }
 """The ticked options of a job and their names in the console."""
-OUTCOME_LABELS = {"rejected": "有退回的行", "refused": "未能导入"}
 MIB = 2**20
+MAPPING_MAX_BYTES = MIB
+"""Largest mapping file (a table of column and value names)."""
 FORM_OVERHEAD = 64 * 1024
 """Bytes of a multipart body beyond its file (boundaries, the other fields)."""
 MAX_NAME_BYTES = 150
@@ -116,6 +120,11 @@ UPLOAD_BODY: dict[str, Any] = {
                         "kind": {"type": "string", "enum": list(KIND_LABELS)},
                         "crs": {"type": "string"},
                         "sheet": {"type": "string", "maxLength": 100},
+                        "mapping": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "列对照文件（.toml 或 .json），即 --mapping",
+                        },
                         **{
                             flag: {"type": "boolean", "default": flag == "dry_run"}
                             for flag in FLAGS
@@ -161,8 +170,24 @@ class FileOut(BaseModel):
     url: str
 
 
+class CountsOut(BaseModel):
+    """The rows of a job's file and what the import did with them (a dry run: would do)."""
+
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: int
+
+
 class JobOut(BaseModel):
-    """An import job (``output_html`` only when one job is asked for)."""
+    """An import job (``output_html`` only when one job is asked for).
+
+    ``outcome`` (:data:`layers.import_jobs.OUTCOME_LABELS`) is told from what the command
+    said it did; ``counts`` and ``import_id`` (导入编号, as ``zongzhi imports`` and the audit
+    log number the import) come from it too. ``can_run``: the kept upload may be imported for
+    real (``/run``). ``ahead``: the jobs of its lane (dry runs, or imports) before a queued one.
+    """
 
     id: int
     kind: str
@@ -182,6 +207,11 @@ class JobOut(BaseModel):
     follows_job_id: int | None
     output_html: str | None
     files: list[FileOut]
+    counts: CountsOut | None = None
+    import_id: int | None = None
+    result_note: str | None = None
+    can_run: bool = False
+    ahead: int | None = None
 
 
 class JobPage(BaseModel):
@@ -213,35 +243,11 @@ RunnerDep = Annotated[ImportRunner, Depends(get_runner)]
 JobId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="Import job id")]
 
 
-def outcome_of(job: ImportJob) -> str | None:
-    """Return how a finished job's command ended: ``done``, ``rejected``, ``refused``.
-
-    Parameters
-    ----------
-    job : layers.model.ImportJob
-        The job.
-
-    Returns
-    -------
-    str or None
-        ``None`` until the job has finished (and for one interrupted or cancelled).
-    """
-    if job.state != JobState.FINISHED:
-        return None
-    return {0: "done", 1: "rejected"}.get(
-        job.exit_code if job.exit_code is not None else -1, "refused"
-    )
-
-
-def outcome_label(job: ImportJob, outcome: str | None) -> str | None:
-    """Return the Chinese name of a job's outcome (a clean dry run: 试运行通过)."""
-    if outcome == "done":
-        return "试运行通过" if job.options.get("dry_run") else "已导入"
-    return None if outcome is None else OUTCOME_LABELS[outcome]
-
-
 def output_html(output: str | None) -> str | None:
     r"""Return a command's output (ANSI colours) as HTML spans, its text escaped.
+
+    Its command-line advice is said in the page's words first
+    (:func:`api.console_wording.for_console`).
 
     Parameters
     ----------
@@ -263,11 +269,13 @@ def output_html(output: str | None) -> str | None:
     console = Console(
         record=True, width=110, file=io.StringIO(), force_terminal=True, color_system="truecolor"
     )
-    console.print(Text.from_ansi(output), soft_wrap=True)
+    console.print(Text.from_ansi(for_console(output)), soft_wrap=True)
     return console.export_html(inline_styles=True, code_format="{code}")
 
 
-def job_out(job: ImportJob, files: JobFiles, *, with_output: bool = True) -> JobOut:
+def job_out(
+    job: ImportJob, files: JobFiles, *, with_output: bool = True, ahead: int | None = None
+) -> JobOut:
     """Return the JSON of a job.
 
     Parameters
@@ -278,13 +286,16 @@ def job_out(job: ImportJob, files: JobFiles, *, with_output: bool = True) -> Job
         Where its files are.
     with_output : bool
         Render its output (one job asked for; a list leaves it out).
+    ahead : int, optional
+        The jobs of its lane before it (:func:`layers.import_jobs.ahead`).
 
     Returns
     -------
     JobOut
         The job.
     """
-    outcome = outcome_of(job)
+    outcome = import_jobs.outcome_of(job)
+    counts = import_jobs.counts_of(job)
     return JobOut(
         id=job.id,
         kind=job.kind,
@@ -295,7 +306,7 @@ def job_out(job: ImportJob, files: JobFiles, *, with_output: bool = True) -> Job
         state=job.state,
         state_label=JobState.label_of(job.state),
         outcome=outcome,
-        outcome_label=outcome_label(job, outcome),
+        outcome_label=import_jobs.outcome_label(outcome),
         exit_code=job.exit_code,
         submitted_at=job.submitted_at,
         started_at=job.started_at,
@@ -307,6 +318,11 @@ def job_out(job: ImportJob, files: JobFiles, *, with_output: bool = True) -> Job
             FileOut(name=name, bytes=size, url=f"/api/imports/{job.id}/files/{quote(name)}")
             for name, size in files.outputs(job)
         ],
+        counts=CountsOut(**counts) if counts is not None else None,
+        import_id=import_jobs.import_id_of(job),
+        result_note=import_jobs.result_note(job),
+        can_run=import_jobs.can_run(job),
+        ahead=ahead,
     )
 
 
@@ -450,6 +466,54 @@ def _text(form: FormData, name: str) -> str | None:
     raise InvalidParameter(f"{name} 应为文字，不是文件")
 
 
+def mapping_upload(form: FormData) -> tuple[str, bytes] | None:
+    """Read the optional mapping file of an upload: its name and content.
+
+    Parameters
+    ----------
+    form : starlette.datastructures.FormData
+        The upload's form.
+
+    Returns
+    -------
+    tuple of (str, bytes) or None
+        ``None`` when no mapping file was chosen.
+
+    Raises
+    ------
+    layers.features.InvalidParameter
+        A text in its place, an ending ``zongzhi import --mapping`` does not read, an empty
+        file or one over :data:`MAPPING_MAX_BYTES`.
+    """
+    value = form.get("mapping")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, UploadFile):
+        raise InvalidParameter("mapping 应为列对照文件（.toml 或 .json）")
+    if not value.filename and not value.size:  # a form's empty file field
+        return None
+    name = "".join(ch for ch in (value.filename or "") if ch.isprintable())
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].strip().lstrip(".") or "列对照"
+    if Path(name).suffix.lower() not in MAPPING_ENDINGS:
+        raise InvalidParameter("列对照文件只能是 .toml 或 .json 文件（格式见导入说明）")
+    value.file.seek(0)
+    content = value.file.read(MAPPING_MAX_BYTES + 1)
+    if not content:
+        raise InvalidParameter("上传的列对照文件是空的")
+    if len(content) > MAPPING_MAX_BYTES:
+        raise InvalidParameter(f"列对照文件超过 {MAPPING_MAX_BYTES // 1024} KB")
+    while len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        name = Path(name).stem[:-1] + Path(name).suffix
+    return name, content
+
+
+def _write_private(target: Path, content: bytes) -> None:
+    """Write ``content`` to a new file ``target``, mode 0600."""
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(content)
+
+
 def refuse_large_body(request: Request, limit: int) -> None:
     """Refuse a body larger than the upload limit before reading it (413).
 
@@ -514,10 +578,16 @@ def _accept(
     kind: str,
     options: dict[str, Any],
     limit: int,
+    mapping: tuple[str, bytes] | None = None,
 ) -> ImportJob:
-    """Store an upload in a new job's folder and queue the job (committed)."""
+    """Store an upload (and its mapping file) in a new job's folder and queue the job (committed).
+
+    The upload of persons or visits is an audit entry (:func:`layers.import_jobs.audit_job`).
+    """
     incoming = files.incoming() / secrets.token_hex(16)
     job: ImportJob | None = None
+    if mapping is not None:
+        options = {**options, "mapping": mapping[0]}
     try:
         upload.file.seek(0)
         sha256, size = _save_private(upload.file, incoming, limit)
@@ -533,6 +603,10 @@ def _accept(
             options=options,
         )
         os.replace(incoming, files.make_folder(job.id) / name)
+        mapping_file = files.mapping(job)
+        if mapping is not None and mapping_file is not None:
+            _write_private(mapping_file, mapping[1])
+        import_jobs.audit_job(session, job, action="import.upload", actor_id=user.id)
         session.commit()
     except BaseException:
         incoming.unlink(missing_ok=True)
@@ -580,7 +654,7 @@ async def submit(
     limit = max(1, settings.upload_mb) * MIB
     refuse_large_body(request, limit)
     await run_in_threadpool(session.commit)  # no transaction held open while the body arrives
-    async with request.form(max_files=1, max_fields=len(FLAGS) + 8) as form:
+    async with request.form(max_files=2, max_fields=len(FLAGS) + 8) as form:
         kind = _text(form, "kind") or ""
         check_kind(user, kind)
         options = checked_options(
@@ -597,12 +671,22 @@ async def submit(
         if upload.size is not None and upload.size > limit:
             raise too_large(limit)
         name = upload_name(upload.filename)
+        mapping = mapping_upload(form)
         files = JobFiles.of(settings)
         job = await run_in_threadpool(
-            _accept, session, user, files, upload, name, kind, options, limit
+            _accept, session, user, files, upload, name, kind, options, limit, mapping
         )
+        ahead = await run_in_threadpool(_ahead_now, session, job)
     runner.wake(sweep=True)
-    return job_out(job, files)
+    return job_out(job, files, ahead=ahead)
+
+
+def _ahead_now(session: Session, job: ImportJob) -> int | None:
+    """Return the jobs of a new job's lane before it, and end the read's transaction."""
+    try:
+        return import_jobs.ahead(session, job)
+    finally:
+        session.commit()
 
 
 @router.get("", response_model=JobPage, summary="This account's import jobs, newest first")
@@ -616,7 +700,13 @@ def list_jobs(
     """Return a page of the account's jobs (without their output)."""
     jobs, total = import_jobs.list_for(session, user.id, limit=limit, offset=offset)
     files = JobFiles.of(settings)
-    return JobPage(jobs=[job_out(job, files, with_output=False) for job in jobs], total=total)
+    return JobPage(
+        jobs=[
+            job_out(job, files, with_output=False, ahead=import_jobs.ahead(session, job))
+            for job in jobs
+        ],
+        total=total,
+    )
 
 
 @router.get(
@@ -652,7 +742,7 @@ async def template(
 def get_job(job_id: JobId, user: CurrentUser, session: SessionDep, settings: SettingsDep) -> JobOut:
     """Return the job (404 for another account's)."""
     job = import_jobs.get(session, job_id, account_id=user.id)
-    return job_out(job, JobFiles.of(settings))
+    return job_out(job, JobFiles.of(settings), ahead=import_jobs.ahead(session, job))
 
 
 @router.get(
@@ -668,11 +758,15 @@ def download(
     session: SessionDep,
     settings: SettingsDep,
 ) -> FileResponse:
-    """Return one of the job's ``files`` (never the upload)."""
+    """Return one of the job's ``files`` (never the upload); persons' and visits' audited."""
     job = import_jobs.get(session, job_id, account_id=user.id)
     files = JobFiles.of(settings)
     if name not in dict(files.outputs(job)):
         raise NotFound("文件不存在或已删除")
+    if import_jobs.audit_job(
+        session, job, action="import.report_download", actor_id=user.id, detail={"report": name}
+    ):
+        session.commit()
     suffix = Path(name).suffix.lower()
     return FileResponse(
         files.folder(job.id) / name,
@@ -685,8 +779,8 @@ def download(
     "/{job_id}/run",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobOut,
-    summary="Import the kept upload of a dry run for real",
-    responses={409: {"description": "Not a finished dry run, or its upload deleted"}},
+    summary="Import a kept upload for real (a dry run's, or an import's that wrote nothing)",
+    responses={409: {"description": "Not a job whose upload may be imported, or it is deleted"}},
 )
 def run_for_real(
     job_id: JobId,
@@ -696,11 +790,16 @@ def run_for_real(
     runner: RunnerDep,
     body: RunOptions | None = None,
 ) -> JobOut:
-    """Queue the real import of a dry run's upload, which moves to the new job (202)."""
+    """Queue the real import of a kept upload, which moves to the new job (202).
+
+    The mapping file of the job it follows comes with it.
+    """
     prior = import_jobs.get(session, job_id, account_id=user.id)
     check_kind(user, prior.kind)
     options = checked_options(prior.kind, body or RunOptions())
     options["dry_run"] = False
+    if prior.options.get("mapping"):
+        options["mapping"] = prior.options["mapping"]
     prior = import_jobs.take_upload(session, job_id, account_id=user.id)
     files = JobFiles.of(settings)
     source = files.upload(prior)
@@ -721,6 +820,7 @@ def run_for_real(
     target = files.make_folder(job.id) / prior.file_name
     os.replace(source, target)
     try:
+        _copy_mapping(files, prior, job)
         session.commit()
     except BaseException:
         os.replace(target, source)
@@ -733,7 +833,7 @@ def run_for_real(
 @router.post(
     "/{job_id}/cancel",
     response_model=JobOut,
-    summary="Cancel a queued import, or stop a running one (nothing is written)",
+    summary="Cancel a queued import, or stop a running one (what it committed stays)",
     responses={409: {"description": "The job has ended"}},
 )
 def cancel(
@@ -747,6 +847,34 @@ def cancel(
         runner.cancel(job.id)
     else:
         files.delete_upload(job)
+    return job_out(job, files)
+
+
+def _copy_mapping(files: JobFiles, prior: ImportJob, job: ImportJob) -> None:
+    """Copy the mapping file of ``prior`` to ``job``'s folder, if it had one."""
+    source, target = files.mapping(prior), files.mapping(job)
+    if source is None or target is None:
+        return
+    if not source.is_file():
+        raise Conflict("试运行所用的列对照文件已删除，请重新上传")
+    _write_private(target, source.read_bytes())
+
+
+@router.delete(
+    "/{job_id}/upload",
+    response_model=JobOut,
+    summary="Delete a job's kept upload now",
+    responses={409: {"description": "The job has not ended, or its upload is gone"}},
+)
+def delete_upload(
+    job_id: JobId, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> JobOut:
+    """Delete the upload kept for a real import (persons' and visits': an audit entry)."""
+    job = import_jobs.drop_upload(session, job_id, account_id=user.id)
+    import_jobs.audit_job(session, job, action="import.upload_delete", actor_id=user.id)
+    session.commit()
+    files = JobFiles.of(settings)
+    files.delete_upload(job)
     return job_out(job, files)
 
 

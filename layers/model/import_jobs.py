@@ -39,6 +39,9 @@ class ImportJob(Base):
     The upload and what the command writes beside it live in ``$ZONGZHI_HOME/imports/<id>/``;
     ``upload_kept`` says whether the upload is still there (kept after a dry run only, so
     that the same file can be imported for real: ``follows_job_id`` of that import).
+    ``result`` is what the command said it did (``zongzhi import --summary-json``, migration
+    0020): stored while it runs and at its end, so that a job stopped after its import
+    committed says so (:mod:`layers.import_jobs`).
     """
 
     __tablename__ = "import_jobs"
@@ -64,6 +67,7 @@ class ImportJob(Base):
     state: Mapped[str] = mapped_column(Text, default=JobState.QUEUED.value)
     exit_code: Mapped[int | None] = mapped_column(Integer)
     output: Mapped[str | None] = mapped_column(Text)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     upload_kept: Mapped[bool] = mapped_column(Boolean, default=True)
     submitted_at: Mapped[datetime] = created_column()
     started_at: Mapped[datetime | None]

@@ -4,10 +4,19 @@
 systems, the size limit): an account that may import none gets the API's 403, said in Chinese,
 and no form. The form uploads a file with the options of ``zongzhi import`` (试运行 ticked by
 default) to ``POST /api/imports``; the account's jobs are listed newest first
-(``/api/imports``), each polled every 2 s while it waits or runs. A job's panel shows the
-command's own output (``output_html``: made by rich on the server, the text escaped there) and
-the files the command wrote (the reject report…); a finished dry run whose upload is kept can be
-imported for real with one click (正式导入, ``POST /api/imports/{id}/run``).
+(``/api/imports``), each polled every 2 s while it waits (排队中：前面还有 N 个导入, ``ahead``) or
+runs. A job says what it did at a glance (trial U, F1): its outcome badge, one colour each
+(已导入, 部分导入, 未导入, 无法导入, 试运行通过, 试运行：有退回的行; a dry run's outlined, since it
+writes nothing) and, at the top of its panel, one line of counts (``新增 5 · 更新 2 · 未变 57 ·
+退回 3 · 导入编号 17``; the exit code is not shown). The panel shows the command's own output
+(``output_html``: made by rich on the server, the text escaped there), while it runs too, and
+the files the command wrote (the reject report…). A kept upload (``can_run``) can be imported
+for real with one click (正式导入, ``POST /api/imports/{id}/run``); when the run before rejected
+rows, the form says that nothing is imported unless 有退回的行时仍导入其余有效行 is ticked (F2).
+A kept upload can be deleted (删除上传的文件, ``DELETE /api/imports/{id}/upload``); 取消 asks
+first, and a cancelled or interrupted job says what the API says, never a note of the page's
+own (F9). An optional 列对照文件 (TOML/JSON) goes with an upload as ``mapping`` (F4). The form
+remembers the kind chosen last (``localStorage``).
 
 The page shell carries what the API does not say: the one-line consequence of ``--complete``
 for each kind that takes it (:data:`COMPLETE_NOTES`) and the file types an upload may be

@@ -1,10 +1,17 @@
 // 数据导入 (/imports): upload a file with the options of `zongzhi import` (POST /api/imports,
-// 试运行 ticked by default), follow the account's imports newest first (/api/imports), each polled
-// every 2 s while it waits or runs, read an import's output and download the files it wrote; a
-// finished dry run whose upload is kept is imported for real with one click (正式导入, the same
-// options, POST /api/imports/{id}/run). The output is the API's `output_html` (made by rich and
-// escaped on the server), inserted as given; every other text is set with textContent.
-// An account that may import nothing gets the API's 403 in Chinese and no form.
+// 试运行 ticked by default, an optional 列对照文件 sent as `mapping`), follow the account's imports
+// newest first (/api/imports), each polled every 2 s while it waits (排队中：前面还有 N 个导入, the
+// API's `ahead`) or runs (its output so far), read an import's output and download the files it
+// wrote. Each import says what it did: its outcome badge (已导入, 部分导入, 未导入, 无法导入,
+// 试运行通过, 试运行：有退回的行; each its own colour) and a line of counts (新增 · 更新 · 未变 ·
+// 退回, 导入编号). A kept upload (`can_run`) is imported for real with one click (正式导入, POST
+// /api/imports/{id}/run); when the run before had rejected rows, the form says that nothing is
+// imported unless 有退回的行时仍导入其余有效行 is ticked. A kept upload can be deleted (DELETE
+// /api/imports/{id}/upload); 取消 asks first, and a cancelled or interrupted import says what the
+// API says (its output's last line: what had been written, if anything), never a note of its own.
+// The form remembers the last kind chosen (localStorage). The output is the API's `output_html`
+// (made by rich and escaped on the server), inserted as given; every other text is set with
+// textContent. An account that may import nothing gets the API's 403 in Chinese and no form.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -12,11 +19,9 @@
   const POLL_MS = 2000;
   const PAGE_SIZE = 20;
   const ACTIVE = ["queued", "running"];
-  const STATE_NOTES = {
-    queued: "前面的导入完成后开始。",
-    interrupted: "导入中断，未写入任何数据（导入是整体的）。请重新上传。",
-    cancelled: "已取消，未写入任何数据。",
-  };
+  const KIND_KEY = "zz.imports.kind"; // localStorage: the kind chosen last
+  const PARTIAL_LABEL = "有退回的行时仍导入其余有效行";
+  const WRITTEN = ["done", "partial"]; // outcomes of an import that wrote rows
   const st = (window.zzImports = {
     kinds: new Map(), // kind -> {kind, label, complete, history}
     maxMb: 0,
@@ -31,8 +36,11 @@
 
   const isActive = (job) => ACTIVE.includes(job.state);
   const isDryRun = (job) => !!(job.options && job.options.dry_run);
-  /** A finished dry run whose upload the server still keeps: it can be imported for real. */
-  const canRunForReal = (job) => job.state === "finished" && isDryRun(job) && job.upload_kept;
+  /** A kept upload that can be imported for real (the API's `can_run`; an older API: a dry run's). */
+  const canRunForReal = (job) =>
+    "can_run" in job ? !!job.can_run : job.state === "finished" && isDryRun(job) && job.upload_kept;
+  /** The upload is still on the server and the job has ended: it can be deleted now. */
+  const canDropUpload = (job) => !!job.upload_kept && !isActive(job);
 
   function option(value, text) {
     const node = document.createElement("option");
@@ -83,6 +91,7 @@
   function kindChanged() {
     const kind = st.kinds.get($("im-kind").value);
     if (!kind) return;
+    if (!st.runOf) rememberKind(kind.kind);
     $("im-complete-field").hidden = !kind.complete;
     $("im-complete-note").textContent = settings.complete_notes[kind.kind] || "";
     $("im-history-field").hidden = !kind.history;
@@ -90,6 +99,25 @@
     if (!kind.history) $("im-history").checked = false;
     $("im-template").href = "/api/imports/templates/" + encodeURIComponent(kind.kind);
     $("im-template").title = kind.label + "导入模板：填写说明中的示例取自本辖区";
+  }
+
+  function rememberKind(kind) {
+    try {
+      localStorage.setItem(KIND_KEY, kind);
+    } catch (error) {
+      // storage refused (private mode): the form starts on the first kind
+    }
+  }
+
+  /** The kind chosen last on this computer, if this account may still import it. */
+  function lastKind() {
+    let kind = null;
+    try {
+      kind = localStorage.getItem(KIND_KEY);
+    } catch (error) {
+      return null;
+    }
+    return kind && st.kinds.has(kind) ? kind : null;
   }
 
   /** The ticked options, as the API takes them (only those the kind takes). */
@@ -116,6 +144,8 @@
   function uploadBody(file, options) {
     const body = new FormData();
     body.append("file", file, file.name);
+    const mapping = $("im-mapping").files[0];
+    if (mapping) body.append("mapping", mapping, mapping.name);
     body.append("kind", $("im-kind").value);
     Object.entries(options).forEach(([name, value]) => {
       if (typeof value === "boolean") body.append(name, value ? "true" : "false");
@@ -130,6 +160,8 @@
     if (file.size === 0) return "文件是空的";
     if (st.maxMb && file.size > st.maxMb * 1048576) return "文件超过 " + st.maxMb + " MB 上限";
     if (/\.shp$/i.test(file.name)) return "请上传包含 .shp/.dbf/.shx 的 zip";
+    const mapping = $("im-mapping").files[0];
+    if (mapping && !/\.(toml|json)$/i.test(mapping.name)) return "列对照文件应为 .toml 或 .json 文件";
     return "";
   }
 
@@ -149,6 +181,19 @@
     if (file) formError("");
   }
 
+  /** The chosen 列对照文件's name, and 不用 to go without one. */
+  function mappingChosen() {
+    const file = $("im-mapping").files[0];
+    $("im-mapping-name").textContent = file ? file.name + "（" + size(file.size) + "）" : "未选择（可不选）";
+    $("im-mapping-name").dataset.chosen = file ? "true" : "false";
+    $("im-mapping-clear").hidden = !file;
+  }
+
+  function clearMapping() {
+    $("im-mapping").value = "";
+    mappingChosen();
+  }
+
   async function upload() {
     const file = $("im-file").files[0];
     const problem = uploadProblem(file);
@@ -156,6 +201,7 @@
     const job = await zz.api("/api/imports", { method: "POST", body: uploadBody(file, readOptions()) });
     $("im-file").value = "";
     fileChosen();
+    clearMapping();
     zz.toast("已提交：" + file.name + "（" + (isDryRun(job) ? "试运行" : "导入") + "）", "success");
     return job;
   }
@@ -163,7 +209,7 @@
   async function runForReal() {
     const options = Object.assign(readOptions(), { dry_run: false });
     const job = await zz.api("/api/imports/" + st.runOf.id + "/run", { method: "POST", json: options });
-    zz.toast("已提交正式导入：" + st.runOf.file_name, "success");
+    zz.toast("已提交导入：" + st.runOf.file_name, "success");
     closeRun();
     return job;
   }
@@ -198,13 +244,18 @@
     const o = job.options || {};
     $("im-form-title").textContent = "正式导入";
     $("im-run-banner").textContent =
-      "正式导入试运行过的文件「" + job.file_name + "」（第 " + job.id + " 号），选项可再调整：";
+      (isDryRun(job) ? "正式导入试运行过的文件「" : "再次导入文件「") +
+      job.file_name +
+      "」（第 " +
+      job.id +
+      " 号），选项可再调整：";
     $("im-run-banner").hidden = false;
     $("im-kind").value = job.kind;
     $("im-kind").disabled = true;
     kindChanged();
     $("im-file-field").hidden = true;
     $("im-file-hint").hidden = true;
+    $("im-mapping-field").hidden = true; // the run takes the mapping file its upload came with
     const crsValues = Array.from($("im-crs").options, (choice) => choice.value);
     if (o.crs && !crsValues.includes(o.crs)) $("im-crs").appendChild(option(o.crs, o.crs)); // EPSG:NNNN
     $("im-crs").value = o.crs || "";
@@ -217,6 +268,7 @@
     $("im-again").checked = !!o.again;
     $("im-submit").textContent = "正式导入";
     $("im-run-cancel").hidden = false;
+    runWarning();
     formError("");
     $("im-form").scrollIntoView({ block: "nearest" });
   }
@@ -229,6 +281,8 @@
     $("im-kind").disabled = false;
     $("im-file-field").hidden = false;
     $("im-file-hint").hidden = false;
+    $("im-mapping-field").hidden = false;
+    $("im-run-warning").hidden = true;
     $("im-dry-run").disabled = false;
     $("im-dry-run").checked = true;
     $("im-submit").textContent = "上传";
@@ -236,11 +290,30 @@
     formError("");
   }
 
+  /** Rows the run before rejected: without --partial the real import would write nothing. */
+  function runWarning() {
+    const job = st.runOf;
+    const rejected = job && job.counts ? job.counts.rejected : 0;
+    const warn = !!rejected && !$("im-partial").checked;
+    $("im-run-warning").hidden = !warn;
+    if (!warn) return;
+    $("im-run-warning").textContent =
+      (isDryRun(job) ? "试运行" : "上次导入") +
+      "有 " +
+      rejected +
+      " 行退回：不勾选“" +
+      PARTIAL_LABEL +
+      "”将不导入任何数据";
+  }
+
   // ---- the list ----------------------------------------------------------------------------------
 
   function modeText(job) {
     if (isDryRun(job)) return "试运行";
-    return job.follows_job_id ? "导入（按第 " + job.follows_job_id + " 号试运行）" : "导入";
+    if (!job.follows_job_id) return "导入";
+    const before = st.jobs.get(job.follows_job_id);
+    if (before && !isDryRun(before)) return "导入（第 " + job.follows_job_id + " 号的文件）";
+    return "导入（按第 " + job.follows_job_id + " 号试运行）";
   }
 
   function resultText(job) {
@@ -265,6 +338,9 @@
     if (withView) actions.push(button("查看", "btn-link p-0 im-view", () => showJob(job.id)));
     if (isActive(job)) actions.push(button("取消", "btn-outline-danger py-0 im-cancel", () => cancel(job)));
     if (canRunForReal(job)) actions.push(button("正式导入", "btn-outline-primary py-0 im-run", () => openRun(job)));
+    if (!withView && canDropUpload(job)) {
+      actions.push(button("删除上传的文件", "btn-outline-secondary py-0 im-drop", () => dropUpload(job)));
+    }
     return actions;
   }
 
@@ -316,9 +392,17 @@
 
   // ---- one job's panel ---------------------------------------------------------------------------
 
+  /** `排队中：前面还有 2 个导入（已等 35 秒）` (an older API without `ahead`: only the wait). */
+  function queuedText(job, now) {
+    const waited = span((now - Date.parse(job.submitted_at)) / 1000);
+    if (typeof job.ahead !== "number") return "排队中，已等 " + waited + "　前面的导入完成后开始。";
+    const ahead = job.ahead > 0 ? "前面还有 " + job.ahead + " 个导入" : "即将开始";
+    return "排队中：" + ahead + "（已等 " + waited + "）";
+  }
+
   function timeText(job) {
     const now = Date.now();
-    if (job.state === "queued") return "排队中，已等 " + span((now - Date.parse(job.submitted_at)) / 1000);
+    if (job.state === "queued") return queuedText(job, now);
     if (job.state === "running") {
       return "正在导入，已用 " + span((now - Date.parse(job.started_at || job.submitted_at)) / 1000);
     }
@@ -332,20 +416,48 @@
   function factsText(job) {
     const facts = [job.kind_label, modeText(job), "文件 " + job.file_name + "（" + size(job.file_bytes) + "）"];
     facts.push("提交于 " + zz.fmtTime(job.submitted_at, true));
-    if (job.exit_code !== null && job.exit_code !== undefined) facts.push("退出码 " + job.exit_code);
     return facts.join(" · ");
   }
 
-  /** The panel's line under the facts: the time, what the state means, whether the file is kept. */
+  /** `新增 5 · 更新 2 · 未变 57 · 退回 3 · 导入编号 17`: what the import wrote, or would write. */
+  function countsText(job) {
+    const c = job.counts;
+    if (!c) return "";
+    const rows = ["新增 " + c.inserted, "更新 " + c.updated, "未变 " + c.unchanged, "退回 " + c.rejected];
+    if (job.import_id) rows.push("导入编号 " + job.import_id);
+    const line = rows.join(" · ");
+    if (job.import_id || WRITTEN.includes(job.outcome)) return line;
+    if (isDryRun(job)) return "试运行，未写入：" + line;
+    if (isActive(job)) return "";
+    return "未写入任何数据：共 " + c.rows + " 行 · 退回 " + c.rejected;
+  }
+
+  /** The panel's line under the facts: the time, how a stopped import ended, whether the file is kept. */
   function noteText(job) {
-    return [timeText(job), STATE_NOTES[job.state] || "", keptText(job)].filter(Boolean).join("　");
+    return [timeText(job), endingText(job), keptText(job)].filter(Boolean).join("　");
+  }
+
+  /** A cancelled or interrupted import: the API's own last line (what had been written, if any). */
+  function endingText(job) {
+    if (job.state !== "cancelled" && job.state !== "interrupted") return "";
+    const lines = outputText(job).split("\n").map((line) => line.trim()).filter(Boolean);
+    return lines.length ? lines[lines.length - 1] : "";
+  }
+
+  /** The plain text of the API's output HTML (parsed, never inserted). */
+  function outputText(job) {
+    if (!job.output_html) return "";
+    return new DOMParser().parseFromString(job.output_html, "text/html").body.textContent || "";
   }
 
   function keptText(job) {
-    if (job.state !== "finished" || !isDryRun(job)) return "";
-    return job.upload_kept
-      ? "上传的文件保留 24 小时，可直接正式导入。"
-      : "上传的文件已删除，如需导入请重新上传。";
+    if (job.state !== "finished") return "";
+    if (job.upload_kept) {
+      return canRunForReal(job)
+        ? "上传的文件保留 24 小时，可直接正式导入。"
+        : "上传的文件保留 24 小时。";
+    }
+    return isDryRun(job) ? "上传的文件已删除，如需导入请重新上传。" : "";
   }
 
   function renderFiles(job) {
@@ -366,17 +478,24 @@
   }
 
   /** The command's output: the API's HTML (rich, escaped on the server), or why there is none. */
+  /** The command's output so far (a running import's steps too); kept at its end while it grows. */
   function renderOutput(job) {
     const box = $("im-output");
     if (job.output_html) {
-      box.innerHTML = job.output_html;
+      const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 4;
+      if (box.dataset.html !== job.output_html) {
+        box.innerHTML = job.output_html;
+        box.dataset.html = job.output_html;
+      }
       box.dataset.empty = "false";
+      if (isActive(job) && atEnd) box.scrollTop = box.scrollHeight;
       return;
     }
+    delete box.dataset.html;
     box.dataset.empty = "true";
-    box.textContent = isActive(job)
-      ? "导入结束后显示命令输出。"
-      : STATE_NOTES[job.state] || "（命令没有输出）";
+    if (job.state === "queued") box.textContent = "开始导入后显示命令输出。";
+    else if (job.state === "running") box.textContent = "正在启动导入命令…";
+    else box.textContent = "（命令没有输出）";
   }
 
   function renderPanel() {
@@ -389,6 +508,8 @@
     const badge = $("im-job-state");
     badge.dataset.result = resultKey(job);
     badge.textContent = resultText(job);
+    $("im-job-counts").textContent = countsText(job);
+    $("im-job-counts").hidden = !countsText(job);
     $("im-job-facts").textContent = factsText(job);
     $("im-job-time").textContent = noteText(job);
     const actions = $("im-job-actions");
@@ -412,6 +533,7 @@
   }
 
   async function cancel(job) {
+    if (!window.confirm("确定取消这次导入吗？")) return;
     try {
       const answer = await zz.api("/api/imports/" + job.id + "/cancel", { method: "POST" });
       remember(answer);
@@ -420,6 +542,21 @@
       poll();
     } catch (error) {
       zz.toast("无法取消：" + zz.errorText(error), "danger");
+      await zz.api("/api/imports/" + job.id).then(remember, () => null);
+    }
+    renderList();
+    renderPanel();
+  }
+
+  /** Delete a kept upload now (it can no longer be imported with one click). */
+  async function dropUpload(job) {
+    if (!window.confirm("删除后不能再用它导入，确定删除上传的文件「" + job.file_name + "」吗？")) return;
+    try {
+      remember(await zz.api("/api/imports/" + job.id + "/upload", { method: "DELETE" }));
+      zz.toast("已删除上传的文件：" + job.file_name, "info");
+      if (st.runOf && st.runOf.id === job.id) closeRun();
+    } catch (error) {
+      zz.toast("无法删除：" + zz.errorText(error), "danger");
       await zz.api("/api/imports/" + job.id).then(remember, () => null);
     }
     renderList();
@@ -481,9 +618,14 @@
     }
     if (fillChoices(answer) === 0) return refuse(null);
     $("im-work").hidden = false;
+    const kind = lastKind();
+    if (kind) $("im-kind").value = kind;
     kindChanged();
     $("im-kind").addEventListener("change", kindChanged);
+    $("im-partial").addEventListener("change", runWarning);
     $("im-file").addEventListener("change", fileChosen);
+    $("im-mapping").addEventListener("change", mappingChosen);
+    $("im-mapping-clear").addEventListener("click", clearMapping);
     $("im-form").addEventListener("submit", submit);
     $("im-run-cancel").addEventListener("click", closeRun);
     $("im-job-close").addEventListener("click", function () {
