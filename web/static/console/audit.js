@@ -88,13 +88,7 @@
     return refusalText(e.reason) || "—";
   }
 
-  function cell(tr, cls, text) {
-    const td = document.createElement("td");
-    td.className = cls;
-    td.textContent = text;
-    tr.appendChild(td);
-    return td;
-  }
+  const cell = zz.cell;
 
   /** A small link in the object's cell: the entries about this object only. */
   function onlyThisObject(td, e) {

@@ -320,9 +320,18 @@
     }
   }
 
+  /** Append a table cell of class ``cls`` holding ``text`` (never HTML) to row ``tr``; return it. */
+  function cell(tr, cls, text) {
+    const td = document.createElement("td");
+    td.className = cls;
+    td.textContent = text;
+    tr.appendChild(td);
+    return td;
+  }
+
   window.zz = {
     ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
-    unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES,
+    unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell,
   };
   fillTopbar();
 })();

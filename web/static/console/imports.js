@@ -325,13 +325,7 @@
     return job.outcome || job.state;
   }
 
-  function cell(tr, cls, text) {
-    const td = document.createElement("td");
-    td.className = cls;
-    td.textContent = text;
-    tr.appendChild(td);
-    return td;
-  }
+  const cell = zz.cell;
 
   function jobActions(job, withView) {
     const actions = [];
