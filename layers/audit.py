@@ -320,13 +320,33 @@ def _is_filler(char: str) -> bool:
     return char.isascii() or unicodedata.category(char)[0] in "NPZSC"
 
 
+PLACEHOLDER_REASONS = frozenset(
+    (
+        "测试 测试一下 试试 试一下 看看 看一下 查看 查询 随便 随便看看 "
+        "无 没有 不知道 没事 其他 其它 事由 查看事由"
+    ).split()
+)
+"""Words typed into a reason box to get past it, not a reason: refused alone or repeated."""
+_REPEATED = re.compile(r"(.{1,4}?)\1+")
+
+
+def _says_nothing(reason: str) -> bool:
+    """Whether a reason's words are a placeholder, or one short unit repeated (``测试测试``)."""
+    words = "".join(c for c in reason if not _is_filler(c))
+    if len(set(words)) <= 1 or words in PLACEHOLDER_REASONS:
+        return True
+    return _REPEATED.fullmatch(words) is not None
+
+
 def check_reason(reason: str) -> str:
     """Return ``reason`` trimmed, or refuse it when it is no real reason for reading clear data.
 
     A reason is at least :data:`MIN_REASON_LENGTH` characters, not all the same character,
     with at least one character that is not ASCII, a digit, punctuation or a space (a reason is
-    written in Chinese: ``aaaa``, ``1234``, ``....`` are refused), and no resident ID number
-    (the reason is stored in the audit log). The messages never repeat the reason.
+    written in Chinese: ``aaaa``, ``1234``, ``....`` are refused), not a placeholder or a short
+    unit repeated (``测试测试``, ``看看看看``, ``随便看看``: :data:`PLACEHOLDER_REASONS`), and no
+    resident ID number (the reason is stored in the audit log). The messages never repeat the
+    reason.
 
     Parameters
     ----------
@@ -348,7 +368,8 @@ def check_reason(reason: str) -> str:
     --------
     >>> check_reason("  核实走访情况 ")
     '核实走访情况'
-    >>> for bad in ("核实", "aaaa", "1234", "....", "啊啊啊啊", "check id"):
+    >>> refused = ("核实", "aaaa", "1234", "....", "啊啊啊啊", "check id", "测试测试", "看看。")
+    >>> for bad in refused:
     ...     try:
     ...         check_reason(bad)
     ...     except InvalidInput:
@@ -359,7 +380,7 @@ def check_reason(reason: str) -> str:
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise InvalidInput(f"请填写不少于 {MIN_REASON_LENGTH} 个字的查看事由")
-    if len(set(reason)) == 1 or all(_is_filler(c) for c in reason):
+    if len(set(reason)) == 1 or all(_is_filler(c) for c in reason) or _says_nothing(reason):
         raise InvalidInput("请用中文写明查看事由，例如“核实走访对象身份”")
     if _RESIDENT_ID.search(reason):
         raise InvalidInput("查看事由中不要写身份证号：事由会记入审计日志")
