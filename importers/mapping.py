@@ -643,7 +643,11 @@ def header_test(overrides: Mapping[str, str] | None = None) -> HeaderTest:
 
     def is_header(cell: str) -> bool:
         key = normalise_header(cell)
-        return key in keys or any(p.fullmatch(key) for p in (_PARTY_HEADER, _LEVEL_HEADER))
+        return (
+            key in keys
+            or bool(_LEVEL_HEADER.fullmatch(key))
+            or bool(_PARTY_HEADER.fullmatch(_party_key(cell)))
+        )
 
     return is_header
 
@@ -908,9 +912,17 @@ LEVELS_SEPARATOR = ">"
 
 
 _PARTY_HEADER = re.compile(
-    r"(?:当事人)?([甲乙丙丁])方(?:当事人)?(?:姓名)?|当事人([甲乙丙丁一二三四1-4])(?:姓名)?"
-    r"|(被)?申请人(?:姓名)?"
+    r"(?:当事人)?(?:姓名)?([甲乙丙丁])方(?:当事人)?(?:姓名)?"
+    r"|当事人(?:姓名)?([甲乙丙丁一二三四1-4])(?:姓名)?|(被)?申请人(?:姓名)?"
 )
+
+
+def _party_key(header: str) -> str:
+    """Return a header as :data:`_PARTY_HEADER` reads it: brackets dropped, not what they hold.
+
+    ``当事人（乙方）`` is 乙方's column, where :func:`normalise_header` would read 当事人.
+    """
+    return re.sub(r"[\s_*:()\[\]【】]", "", unicodedata.normalize("NFKC", header))
 
 
 def party_columns(headers: Iterable[str]) -> list[str]:
@@ -936,9 +948,39 @@ def party_columns(headers: Iterable[str]) -> list[str]:
     ['甲方', '乙方']
     >>> party_columns(["申请人", "被申请人姓名"]), party_columns(["当事人甲"])
     (['申请人', '被申请人姓名'], [])
+    >>> party_columns(["当事人（甲方）", "当事人(乙方)", "当事人姓名【丙方】"])
+    ['当事人（甲方）', '当事人(乙方)', '当事人姓名【丙方】']
     """
-    found = [h for h in headers if _PARTY_HEADER.fullmatch(normalise_header(h))]
+    found = [h for h in headers if _PARTY_HEADER.fullmatch(_party_key(h))]
     return found if len(found) >= 2 else []
+
+
+def party_label(header: str) -> str:
+    """Return what a party column says of its party, for the joined 当事人 column's header.
+
+    Parameters
+    ----------
+    header : str
+        One of :func:`party_columns`.
+
+    Returns
+    -------
+    str
+        ``甲方`` for 甲方, 当事人（甲方） or 甲方姓名; the header's key otherwise.
+
+    Examples
+    --------
+    >>> [party_label(h) for h in ("当事人（乙方）", "甲方姓名", "当事人2", "被申请人姓名")]
+    ['乙方', '甲方', '当事人2', '被申请人']
+    """
+    key = _party_key(header)
+    found = _PARTY_HEADER.fullmatch(key)
+    if found is None:
+        return key
+    side, number, respondent = found.groups()
+    if side:
+        return f"{side}方"
+    return f"当事人{number}" if number else f"{respondent or ''}申请人"
 
 
 def classification_levels(headers: Iterable[str]) -> list[str]:

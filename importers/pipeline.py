@@ -40,6 +40,7 @@ from importers.mapping import (
     load_mapping_file,
     normalise_header,
     party_columns,
+    party_label,
     resolve_columns,
 )
 from importers.named_values import values_named, year_named
@@ -494,13 +495,18 @@ def _joined_parties(
 ) -> tuple[pd.DataFrame, tuple[str | None, list[str]]]:
     """Read a ledger's 当事人 split in 甲方, 乙方 … as one reporter column, in ``columns``.
 
-    Only when no column of the file feeds the reporter: the parties, joined by 、, are who
-    reported the dispute, as a ledger's single 当事人 column is.
+    Only when no column of the file but a party's feeds the reporter (``当事人（甲方）`` reads as
+    当事人): the parties, joined by 、, are who reported the dispute, as a ledger's single 当事人
+    column is.
     """
     parties = party_columns(str(c) for c in frame.columns)
-    if kind.name != "cases" or not parties or "reporter_name" in columns:
+    if (
+        kind.name != "cases"
+        or not parties
+        or columns.get("reporter_name", parties[0]) not in parties
+    ):
         return frame, (None, [])
-    joined_header = f"当事人（{'、'.join(parties)}）"
+    joined_header = f"当事人（{'、'.join(party_label(p) for p in parties)}）"
     columns["reporter_name"] = joined_header
     return frame.assign(**{joined_header: _joined(frame, parties, "、")}), (joined_header, parties)
 

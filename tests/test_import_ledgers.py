@@ -256,3 +256,30 @@ def test_a_ledgers_parties_under_one_header_are_its_reporters(db: Session, tmp_p
     assert outcome.columns["reporter_name"] == "当事人（甲方、乙方）"
     assert "甲方" not in outcome.unused and "乙方" not in outcome.unused
     assert [c[4] for c in _cases(db)] == ["张某、李某", "赵某"]
+
+
+def test_a_ledgers_parties_in_bracketed_headers_are_its_reporters(
+    db: Session, tmp_path: Path
+) -> None:
+    """当事人（甲方） and 当事人（乙方） are two parties, not two 当事人 columns (trial F13)."""
+    seed(db)
+    frame = pd.DataFrame(
+        {
+            "登记日期": ["2025-03-02", "2025-03-05"],
+            "当事人（甲方）": ["张某", "赵某"],
+            "当事人(乙方)": ["李某", None],
+            "纠纷类型": ["邻里纠纷", "劳资纠纷"],
+            "纠纷简要情况": ["因排水沟堵塞引发争执", "在工地务工被拖欠工资"],
+            "化解结果": ["已化解", "化解中"],
+        }
+    )
+    path = tmp_path / "括号当事人台账.xlsx"
+    frame.to_excel(path, index=False)
+    options = ImportOptions(
+        kind="cases", fixed={"channel": "网格员上报", "area_code": "测试社区"}, partial=False
+    )
+    outcome = run_import(db.connection(), path, options)
+    assert outcome.committed, outcome.problems
+    assert outcome.columns["reporter_name"] == "当事人（甲方、乙方）"
+    assert not {"当事人（甲方）", "当事人(乙方)"} & set(outcome.unused)
+    assert [c[4] for c in _cases(db)] == ["张某、李某", "赵某"]
