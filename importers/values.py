@@ -9,6 +9,7 @@ text, or the rule it returns), for the reject report.
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 import unicodedata
@@ -487,6 +488,45 @@ _CHINESE = re.compile(
 
 HALF_DAY_RULE = "上午、下午与小时不符：上午为 0—11 时，下午为 1—12 时（或 13—23 时）"
 NO_SUCH_TIME_RULE = "日期或时间不存在（如 2 月 30 日、25 时、61 分）"
+NO_SUCH_DAY_RULE = "{year} 年 {month} 月只有 {days} 天，没有 {day} 日，请检查日期"
+"""Why a date past its month's end (``2025年11月31日``, ``2025-02-29``) is refused."""
+_WRITTEN_DAY = re.compile(
+    r"(?<![0-9])(?P<year>[0-9]{4})\s*[-/.年]\s*(?P<month>[0-9]{1,2})\s*[-/.月]\s*"
+    r"(?P<day>[0-9]{1,2})(?![0-9])"
+)
+
+
+def no_such_day(text: str) -> str | None:
+    """Return why a date is refused when its day is past its month's end, else ``None``.
+
+    Parameters
+    ----------
+    text : str
+        A date or date-time as written (``2025年11月31日``, ``2025/2/29 8:00``).
+
+    Returns
+    -------
+    str or None
+        :data:`NO_SUCH_DAY_RULE` filled in, or ``None`` when the month has that day (or the
+        text is no year-month-day date, or its month is not 1–12).
+
+    Examples
+    --------
+    >>> no_such_day("2025年11月31日")
+    '2025 年 11 月只有 30 天，没有 31 日，请检查日期'
+    >>> no_such_day("2025-02-29 08:00"), no_such_day("2024-02-29"), no_such_day("2025-13-01")
+    ('2025 年 2 月只有 28 天，没有 29 日，请检查日期', None, None)
+    """
+    found = _WRITTEN_DAY.search(plain_number(text))
+    if found is None:
+        return None
+    year, month, day = (int(found[part]) for part in ("year", "month", "day"))
+    if not 1 <= month <= 12:
+        return None
+    days = calendar.monthrange(year, month)[1]
+    if day <= days:
+        return None
+    return NO_SUCH_DAY_RULE.format(year=year, month=month, days=days, day=day)
 
 
 def parse_chinese_time(text: str) -> datetime:
@@ -509,8 +549,9 @@ def parse_chinese_time(text: str) -> datetime:
     Raises
     ------
     ValueError
-        With the rule broken, in Chinese: not such a date-time, a day or time that does not
-        exist (``2024年2月30日``, ``25时``), ``上午`` with an hour past 11 or ``下午0时``.
+        With the rule broken, in Chinese: not such a date-time, a day past its month's end
+        (``2024年2月30日``, :func:`no_such_day`), a time that does not exist (``25时``),
+        ``上午`` with an hour past 11 or ``下午0时``.
 
     Examples
     --------
@@ -521,7 +562,7 @@ def parse_chinese_time(text: str) -> datetime:
     >>> parse_chinese_time("2024年2月30日")
     Traceback (most recent call last):
     ...
-    ValueError: 日期或时间不存在（如 2 月 30 日、25 时、61 分）
+    ValueError: 2024 年 2 月只有 29 天，没有 30 日，请检查日期
     """
     match = _CHINESE.fullmatch(plain_number(text).strip())
     if match is None:
@@ -539,7 +580,7 @@ def parse_chinese_time(text: str) -> datetime:
             int(match["year"]), int(match["month"]), int(match["day"]), hour, minute, second
         )
     except ValueError:
-        raise ValueError(NO_SUCH_TIME_RULE) from None
+        raise ValueError(no_such_day(text) or NO_SUCH_TIME_RULE) from None
 
 
 _UTC_OFFSET = re.compile(r":[0-9]{2}(?:[.,][0-9]+)?\s*(?:Z|[+-][0-9]{2}(?::?[0-9]{2})?)$", re.I)
@@ -614,6 +655,8 @@ def _slow_times(raw: pd.Series) -> tuple[pd.Series, dict[str, str]]:
     for value, written in zip(raw[parsed.isna()], text[parsed.isna()], strict=True):
         if _HALF_DAY_CLOCK.search(written) and clock_24(written) == written:
             rules.setdefault(str(value), HALF_DAY_RULE)  # 上午 13:05, 下午 0:30
+        elif (past_the_end := no_such_day(written)) is not None:
+            rules.setdefault(str(value), past_the_end)  # 2025-11-31, 2025/2/29
     return parsed, rules
 
 
