@@ -1161,10 +1161,13 @@ def _case_status(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
 OPEN_CLOSED_RULE = "状态为未办结的案件不应有办结时间"
 """Why a row whose status says open is refused when it gives a closing time."""
 ENDED_CLOSED_RULE = (
-    f"{OPEN_CLOSED_RULE}；调解不成功、已移交等调解已结束的历史记录，"
-    "请加 --history 导入（按历史记录归档，保留原状态和办结时间）"
+    "调解不成功、已移交等（调解已结束、纠纷未化解）：按未办结案件导入，进入待分流，"
+    "化解日期不作为办结时间；如为已结束的历史记录，请加 --history 导入"
+    "（按历史记录归档，保留原状态和办结时间）"
 )
-"""The same, for a status that says the mediation ended unsettled, outside a history import."""
+"""Said of a row whose status says the mediation ended unsettled and that gives a closing time,
+outside a history import: the row loads, as an open case (the case is still the centre's
+work: the parties go to court or arbitration), without the closing time."""
 
 
 def _case_state(
@@ -1173,8 +1176,9 @@ def _case_state(
     """State and closing time: a case settled in its source system is imported settled.
 
     A row with a closing time and no status was settled; a status that says the case is
-    still open contradicts a closing time (unless, with ``history``, it says the mediation
-    ended unsettled: the time it ended), and a case cannot close before it was reported.
+    still open contradicts a closing time (unless it says the mediation ended unsettled: with
+    ``history`` the time it ended, else left out, the row loading as an open case with
+    :data:`ENDED_CLOSED_RULE`), and a case cannot close before it was reported.
     When some row gives either, :data:`layers.case_import.STATUS_GIVEN` says which rows do.
     With ``history``, the rows still open at the source are concluded history: state
     ``archived``, and :data:`layers.case_import.HISTORY_STATUS` and
@@ -1188,7 +1192,7 @@ def _case_state(
     still_open = written & (status == CaseStatus.OPEN.value) & closed.notna()
     checks.fail("closed_at", still_open & ~ended, OPEN_CLOSED_RULE)
     if not history:
-        checks.fail("closed_at", still_open & ended, ENDED_CLOSED_RULE)
+        checks.fail("closed_at", still_open & ended, ENDED_CLOSED_RULE, severity="repaired")
     checks.fail("closed_at", closed < reported, "办结时间早于登记时间")
     concluded = state == CaseStatus.OPEN.value if history else pd.Series(False, index=state.index)
     said = written | closed.notna() | concluded

@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from importers.kinds import ENDED_CLOSED_RULE
 from importers.mapping import MappingError
 from importers.pipeline import ImportOptions, ImportOutcome, check_file, run_import
 from layers import cases, command, live
@@ -137,6 +138,29 @@ def test_the_summary_counts_the_open_cases_an_import_puts_into_the_queues(
     done = _import(db, path)
     assert done.committed and expected in done.notes
     assert sorted(r.state for r in _stored(db).values()) == ["registered"] * 3 + ["resolved"]
+
+
+def test_this_months_failed_mediation_with_its_date_loads_as_open_work(
+    db: Session, tmp_path: Path
+) -> None:
+    """F12: a current ledger's 调解不成功 row with its 化解日期 is open work, not refused."""
+    _seed(db)
+    rows = [
+        _row(_recent_day(9), "孙某", "借贷纠纷", "借款", "电话反映", "调解不成功", _recent_day(2)),
+        _row(_recent_day(8), "周某", "劳资纠纷", "工伤", "电话反映", "已移交法院", _recent_day(1)),
+        _row(
+            _recent_day(7), "张某", "邻里纠纷", "排水沟", "网格员排查", "调解成功", _recent_day(3)
+        ),
+    ]
+    outcome = _import(db, _ledger(tmp_path / "华溪镇台账（本月）.xlsx", rows))
+    assert outcome.committed and outcome.counts is not None and outcome.counts.inserted == 3
+    told = [(p.row, p.column, p.rule, p.severity) for p in outcome.problems]
+    assert told == [(r, "化解日期", ENDED_CLOSED_RULE, "repaired") for r in (3, 4)]
+    stored = _stored(db)
+    for said_of in ("借款", "工伤"):
+        assert (stored[said_of].state, stored[said_of].closed_at) == ("registered", None)
+        assert stored[said_of].deadline is not None
+    assert stored["排水沟"].state == "resolved"
 
 
 def test_a_history_import_concludes_the_rows_its_source_left_open(
