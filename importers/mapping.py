@@ -16,9 +16,7 @@ no part of a header: 村（社区） is 村, a village.
 
 from __future__ import annotations
 
-import json
 import re
-import tomllib
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -27,6 +25,7 @@ from pathlib import Path
 
 from importers.header_crs import without_crs
 from importers.headers import HeaderTest
+from importers.mapping_text import MappingTextError, mapping_data
 from importers.reading import GEOMETRY_COLUMN
 
 #: Built-in synonyms per target field (compared after :func:`normalise_header`).
@@ -668,13 +667,18 @@ class MappingFile:
     values: dict[str, dict[str, str]]
 
 
-def load_mapping_file(path: Path) -> MappingFile:
+def load_mapping_file(path: Path, shown_as: str | None = None) -> MappingFile:
     """Read a mapping file: JSON or TOML, target field → source header, and other value names.
+
+    Read as clerks write it: GBK, Chinese quotes, bare Chinese keys
+    (:mod:`importers.mapping_text`).
 
     Parameters
     ----------
     path : pathlib.Path
         ``.json`` or ``.toml``.
+    shown_as : str, optional
+        The file's name in messages (default its own).
 
     Returns
     -------
@@ -686,15 +690,13 @@ def load_mapping_file(path: Path) -> MappingFile:
     MappingError
         If the file is not a table of texts (plus a ``values`` table of such tables).
     """
+    name = shown_as or path.name
     try:
-        if path.suffix.lower() == ".toml":
-            data: object = tomllib.loads(path.read_text(encoding="utf-8"))
-        else:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError) as exc:
-        raise MappingError(f"映射文件 {path.name} 无法读取：{exc}") from exc
+        data = mapping_data(path, name)
+    except MappingTextError as exc:
+        raise MappingError(str(exc)) from exc
     if not isinstance(data, dict):
-        raise MappingError(f"映射文件 {path.name} 必须是“字段名 = 表头”的文本对照表")
+        raise MappingError(f"映射文件 {name} 必须是“字段名 = 表头”的文本对照表")
     values = data.pop("values", {})
     if (
         not _texts(data)
@@ -704,7 +706,7 @@ def load_mapping_file(path: Path) -> MappingFile:
         )
     ):
         raise MappingError(
-            f"映射文件 {path.name} 必须是“字段名 = 表头”的文本对照表"
+            f"映射文件 {name} 必须是“字段名 = 表头”的文本对照表"
             "（另可有 values 表：每个字段一个“原值 = 代码或名称”的对照表）"
         )
     return MappingFile(dict(data), {k: dict(v) for k, v in values.items()})

@@ -70,6 +70,8 @@ class ImportOptions:
         Source CRS; ``None``: the GIS file's own CRS, else CGCS2000/WGS84.
     mapping : pathlib.Path or None
         Mapping file (JSON or TOML).
+    mapping_name : str or None
+        The mapping file's name in messages, when not its own (a console upload's).
     partial : bool
         Load the valid rows even if some are rejected.
     dry_run : bool
@@ -112,6 +114,7 @@ class ImportOptions:
     kind: str
     crs: str | None = None
     mapping: Path | None = None
+    mapping_name: str | None = None
     partial: bool = False
     dry_run: bool = False
     user: str = "unknown"
@@ -305,7 +308,9 @@ def check_file(path: Path, options: ImportOptions, keys: Keys | None) -> Checked
     CheckedFile
         Checks and staged parts.
     """
-    overrides = load_mapping_file(options.mapping) if options.mapping else None
+    overrides = (
+        load_mapping_file(options.mapping, options.mapping_name) if options.mapping else None
+    )
     headers = overrides.columns if overrides is not None else None
     table = read_table(path, is_header=header_test(headers), layer=options.layer)
     name = path.name
@@ -361,7 +366,7 @@ def check_table(
     if options.history and kind.name not in HISTORY_KINDS:
         raise MappingError(HISTORY_RULE)
     if overrides is None and options.mapping:
-        overrides = load_mapping_file(options.mapping)
+        overrides = load_mapping_file(options.mapping, options.mapping_name)
     overrides = MappingFile({}, {}) if overrides is None else keyed_by_field(overrides, kind)
     columns = resolve_columns(
         table.headers,
