@@ -14,7 +14,8 @@ and whom the next list simply leaves out would stay on the register and on the m
 * A ``--complete`` list likely a part of its area's strikes off nobody unless ``--again``
   confirms it (:func:`layers.complete_list.unconfirmed`, the cameras' rule): one that would strike
   off half the persons on the register of its area and categories or more (or more than
-  :data:`layers.complete_list.CONFIRM_MANY` and a third: a truncated export), or that has no
+  :data:`layers.complete_list.CONFIRM_MANY` and a third: a truncated export), so too of any one
+  of its categories (two offices' lists in one file, one truncated), or that has no
   rows in half the townships with such persons or more (a 司法所's list of its township imported
   with its county's ``--within``). Striking off takes a person off the visit lists: nobody
   visits them any more. Its rows load; a red line (:meth:`RosterEnds.alarm`) says how many of
@@ -218,6 +219,63 @@ def likely_a_part(towns: Iterable[TownshipEnds]) -> bool:
     return unconfirmed(ending, on_register) or unconfirmed(left_out, len(towns))
 
 
+@dataclass(frozen=True)
+class CategoryEnds:
+    """What a complete list would strike off of one of its categories in its area.
+
+    Attributes
+    ----------
+    category : str
+        The category's code.
+    ending : int
+        The persons of the category on the area's register whom the file does not list.
+    on_register : int
+        The persons of the category on the area's register (not those the import added).
+    """
+
+    category: str
+    ending: int
+    on_register: int
+
+    @property
+    def said(self) -> str:
+        """Say how many of how many of the category would go.
+
+        Examples
+        --------
+        >>> CategoryEnds("drug", 3, 4).said
+        '吸毒人员将注销在册 4 人中的 3 人（75%）'
+        """
+        label = PersonCategory.labels().get(self.category, self.category)
+        share = self.ending / max(self.on_register, 1)
+        return f"{label}将注销在册 {self.on_register} 人中的 {self.ending} 人（{share:.0%}）"
+
+
+def short_categories(categories: Iterable[CategoryEnds]) -> list[CategoryEnds]:
+    """Return the categories of which a complete list would strike off too many on their own.
+
+    By :func:`layers.complete_list.unconfirmed`, category by category: a file of two offices'
+    lists, one whole and one truncated, would strike off most of the truncated one's category
+    while the two together stay under the rule.
+
+    Parameters
+    ----------
+    categories : iterable of CategoryEnds
+        Each category of the file with persons on the area's register.
+
+    Returns
+    -------
+    list of CategoryEnds
+        Those whose striking-off waits for ``--again``.
+
+    Examples
+    --------
+    >>> short_categories([CategoryEnds("correction", 1, 40), CategoryEnds("drug", 3, 4)])
+    [CategoryEnds(category='drug', ending=3, on_register=4)]
+    """
+    return [c for c in categories if unconfirmed(c.ending, c.on_register)]
+
+
 class StruckOffNote(str):
     """The summary's line of the persons struck off, carrying them (masked) for a private list.
 
@@ -263,6 +321,9 @@ class RosterEnds:
         townships (:func:`likely_a_part`), without ``--again``.
     townships : list of TownshipEnds
         Unconfirmed: each township of the area, those the file has no rows in first.
+    categories : list of CategoryEnds
+        Unconfirmed, of a file of two categories or more: what it would strike off of each
+        (those of :func:`short_categories` are named in the alarm).
     """
 
     today: date
@@ -274,6 +335,7 @@ class RosterEnds:
     persons: list[StruckPerson] = field(default_factory=list)
     unconfirmed_of: int | None = None
     townships: list[TownshipEnds] = field(default_factory=list)
+    categories: list[CategoryEnds] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         r"""Return the summary's lines (Simplified Chinese, counts only).
@@ -351,11 +413,13 @@ class RosterEnds:
         if self.unconfirmed_of is None or self.area is None:
             return None
         area, n, total = self.area, self.left_out.total(), self.unconfirmed_of
-        kinds = _kinds(self.left_out)
+        kinds = _kinds(Counter(c.category for c in self.categories) or self.left_out)
         return (
             f"--complete 未注销任何人员：本文件未列{area.label}在册{kinds} {total} 人中的 {n} 人"
             f"（{n / max(total, 1):.0%}），可能只是一部分名单（如一个乡镇的名单、截断的导出）："
-            f"{_townships_said(self.townships)}。请核对；如本文件确是{area.name}{kinds}的全部"
+            f"{_townships_said(self.townships)}{_categories_said(short_categories(self.categories))}"
+            "。请核对；"
+            f"如本文件确是{area.name}{kinds}的全部"
             "名单，加 --complete --again 重新导入即予注销（加 --dry-run 可先列出将注销的人员）"
         )
 
@@ -392,6 +456,12 @@ def _by_category(counts: Counter[str]) -> str:
 
 def _kinds(counts: Counter[str]) -> str:
     return "该类人员" if len(counts) == 1 else "这些类别人员"
+
+
+def _categories_said(categories: list[CategoryEnds]) -> str:
+    """Say what each category held back for its own share would lose (none: nothing)."""
+    said = "；".join(category.said for category in categories)
+    return f"；其中{said}" if said else ""
 
 
 def _townships_said(towns: list[TownshipEnds]) -> str:
@@ -457,8 +527,11 @@ def settle(
     area = scope_range(ends.area.code)
     if complete and within is not None:
         townships = [] if confirmed else _by_township(conn, listed, area, staging, import_id)
-        if likely_a_part(townships):  # nobody struck off until --again confirms it
+        several = not confirmed and len(listed.categories) > 1
+        categories = _per_category(conn, listed, area, import_id) if several else []
+        if likely_a_part(townships) or short_categories(categories):  # until --again confirms
             ends.townships = townships
+            ends.categories = categories
             ends.unconfirmed_of = sum(town.on_register for town in townships)
             ends.left_out = _left_out(conn, listed, area, None)
             return ends
@@ -528,6 +601,29 @@ def _by_township(
     return [
         TownshipEnds(str(name), int(n), int(of), bool(in_file)) for name, n, of, in_file in rows
     ]
+
+
+def _per_category(
+    conn: psycopg.Connection[Any], listed: Listed, area: tuple[str, str], import_id: int | None
+) -> list[CategoryEnds]:
+    """Return, per category of the file, whom it would strike off of ``area``'s register.
+
+    The register: the persons of the category on it but those the import added.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "WITH register AS (SELECT p.category, count(*) AS on_register FROM persons AS p"
+            " WHERE p.area_code >= %(lo)s AND p.area_code < %(hi)s AND p.ended_on IS NULL"
+            " AND p.category = ANY(%(named)s::text[])"
+            " AND (%(run)s::bigint IS NULL OR p.import_id IS DISTINCT FROM %(run)s) GROUP BY 1),"
+            " unlisted AS (SELECT p.category, count(*) AS ending FROM persons AS p"
+            " WHERE {unlisted} GROUP BY 1)"
+            " SELECT r.category, coalesce(u.ending, 0), r.on_register FROM register AS r"
+            " LEFT JOIN unlisted AS u ON u.category = r.category ORDER BY r.category"
+        ).format(unlisted=_UNLISTED),
+        {**_parameters(listed, area), "run": import_id},
+    ).fetchall()
+    return [CategoryEnds(str(code), int(n), int(of)) for code, n, of in rows]
 
 
 def _strike_off(

@@ -179,3 +179,33 @@ def test_a_held_back_striking_off_exits_1_writes_no_list_and_again_confirms_it(
         assert "名单未列，注销 4 人（社区矫正人员）" in " ".join(confirmed.output.split())
         assert listed.read_text(encoding="utf-8-sig").count("注销（名单未列）") == 4
         assert "守门7" not in confirmed.output  # never a name in the terminal
+
+
+def test_one_truncated_category_of_two_strikes_off_nobody_until_confirmed(
+    county: Session, tmp_path: Path
+) -> None:
+    """Two offices' lists in one file: 10 of 10 社区矫正, 1 of 4 吸毒人员 (3 of 14 in all)."""
+    db = county
+    drug = {11: "城关镇", 12: "城关镇", 13: "青龙镇", 14: "盘溪镇"}
+
+    def rows(drug_listed: list[int]) -> list[list[str]]:
+        users = [
+            [f"守门{n}", resident_id(480 + n), "吸毒人员", TOWNS[drug[n]] + "001", "一般"]
+            for n in drug_listed
+        ]
+        return [*(_person(n) for n in HOME), *users]
+
+    path = tmp_path / "两局名单.csv"
+    path.write_text(csv_text(ROSTER, rows(list(drug))), encoding="utf-8")
+    assert run_import(db.connection(), path, ImportOptions(kind="persons"), keys=KEYS).committed
+    path.write_text(csv_text(ROSTER, rows([11])), encoding="utf-8")
+    options = ImportOptions(kind="persons", within=COUNTY, complete=True)
+    outcome = run_import(db.connection(), path, options, keys=KEYS)
+    assert outcome.committed and _ended(db) == set() and _struck(outcome) == []
+    (held,) = _held(outcome)
+    assert "本文件未列守门县（530426000000）在册这些类别人员 14 人中的 3 人（21%）" in held
+    assert "；其中吸毒人员将注销在册 4 人中的 3 人（75%）。请核对" in held
+    options = ImportOptions(kind="persons", within=COUNTY, complete=True, again=True)
+    confirmed = run_import(db.connection(), path, options, keys=KEYS)
+    assert confirmed.committed and _held(confirmed) == []
+    assert _ended(db) == {12, 13, 14}
