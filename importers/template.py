@@ -7,7 +7,10 @@
   values in a drop-down;
 * 填写说明: each column, whether it is required, what it holds, an example, the values a
   code-table column takes;
-* 代码表: the values the drop-downs list.
+* 代码表: the values the drop-downs list;
+* 列对照文件示例: for a clerk whose own sheet names its columns otherwise, the mapping file
+  (``--mapping``, the page's 列对照文件) that reads it as it is, to copy into Notepad
+  (:func:`mapping_example`).
 
 The importer reads 数据 as it is (the first sheet with a header row).
 
@@ -64,6 +67,7 @@ if TYPE_CHECKING:
 DATA_SHEET = "数据"
 NOTES_SHEET = "填写说明"
 CODES_SHEET = "代码表"
+MAPPING_SHEET = "列对照文件示例"
 
 _POINT_ALTERNATIVES = ("lonlat", "wkt")
 """Other ways of giving a point: a template asks for lon and lat."""
@@ -528,7 +532,63 @@ def write_template(
     data.freeze_panes = "A2"
     on_page = for_import_page() if page is None else page
     _notes(book.create_sheet(NOTES_SHEET, 1), kind, columns, place, on_page)
+    mapping = book.create_sheet(MAPPING_SHEET)
+    for line in mapping_example(columns, page=on_page):
+        mapping.append([line])
+    mapping.column_dimensions["A"].width = 90
     book.save(path)
+
+
+def mapping_example(columns: list[Column], *, page: bool) -> list[str]:
+    """Return the lines of the 列对照文件示例 sheet: how, and a mapping file to start from.
+
+    A few of the template's columns as ``"模板列名" = "您表格中的列名"``, and, for its first
+    code-table column, a ``[values."列名"]`` table naming a value the clerk's sheet writes
+    otherwise. TOML (:func:`importers.mapping.load_mapping_file`).
+
+    Parameters
+    ----------
+    columns : list of Column
+        The template's columns.
+    page : bool
+        Say the console's 数据导入 page rather than the command line.
+
+    Returns
+    -------
+    list of str
+        The sheet's lines, one a row.
+
+    Examples
+    --------
+    >>> lines = mapping_example(template_columns(KINDS["workers"]), page=False)
+    >>> lines[0][:23]
+    '表格的列名与模板不同时，不必改表：新建文本文件'
+    >>> lines[3:5]
+    ['"工号" = "您表格中的列名"', '"姓名" = "您表格中的列名"']
+    """
+    how = (
+        "在“数据导入”页上传数据文件时，在“列对照文件”处一并上传"
+        if page
+        else "导入时加 --mapping 列对照.toml"
+    )
+    lines = [
+        "表格的列名与模板不同时，不必改表：新建文本文件（如记事本），"
+        "写明“模板列名 = 您表格中的列名”，保存为 列对照.toml",
+        f"{how}；列名和值都用英文双引号括起，每行一项，# 后为注释",
+        "# 以下是示例，请改成您表格中的列名",
+    ]
+    named = [c for c in columns if not c.values][:3]
+    lines += [f'"{c.header.lstrip("*")}" = "您表格中的列名"' for c in named]
+    coded = next((c for c in columns if c.values), None)
+    if coded is not None:
+        header = coded.header.lstrip("*")
+        lines += [
+            "",
+            f"# 您表格中的“{header}”有模板没有的写法时，写明它算哪一个（可选值见“{CODES_SHEET}”）",
+            f'[values."{header}"]',
+            f'"您表格中的写法" = "{coded.values[0]}"',
+        ]
+    return lines
 
 
 def _code_list(sheet: Worksheet, at: int, column: Column) -> None:

@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from importers.kinds import KINDS
-from importers.mapping import resolve_columns
-from importers.pipeline import ImportOptions, check_table, run_import
+from importers.mapping import load_mapping_file, resolve_columns
+from importers.pipeline import ImportOptions, check_table, keyed_by_field, run_import
 from importers.reading import SourceTable
 from importers.template import (
     CODES_SHEET,
     DATA_SHEET,
+    MAPPING_SHEET,
     NOTES_SHEET,
     template_columns,
     write_template,
@@ -88,7 +89,7 @@ def test_a_template_marks_required_columns_keeps_ids_as_text_and_lists_codes(
     path = tmp_path / "cases.xlsx"
     write_template("cases", path)
     book = load_workbook(path)
-    assert book.sheetnames == [DATA_SHEET, NOTES_SHEET, CODES_SHEET]
+    assert book.sheetnames == [DATA_SHEET, NOTES_SHEET, CODES_SHEET, MAPPING_SHEET]
     data = book[DATA_SHEET]
     headers = [str(c.value) for c in data[1]]
     required = {h.lstrip("*") for h in headers if h.startswith("*")}
@@ -199,3 +200,27 @@ def test_a_template_from_the_import_page_says_the_page_not_the_command(tmp_path:
     said = _notes_text(command)
     assert said[1].startswith("导入命令：zongzhi import cases 本文件.xlsx")
     assert any("--crs" in line for line in said)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+@pytest.mark.parametrize("page", [True, False])
+def test_the_mapping_example_is_a_mapping_file_the_import_reads(
+    tmp_path: Path, kind: str, page: bool
+) -> None:
+    """列对照文件示例 copied into Notepad as it is: its fields and values are the kind's own."""
+    path = tmp_path / f"{kind}.xlsx"
+    write_template(kind, path, page=page)
+    sheet = load_workbook(path)[MAPPING_SHEET]
+    lines = [str(row[0] or "") for row in sheet.iter_rows(values_only=True)]
+    assert ("--mapping" in lines[1]) is not page and ("列对照文件" in lines[1]) is page
+    mapping = tmp_path / "列对照.toml"
+    mapping.write_text("\n".join(lines[2:]) + "\n", encoding="gbk")
+    read = load_mapping_file(mapping)
+    headers = [c.header.lstrip("*") for c in template_columns(KINDS[kind])]
+    assert read.columns and set(read.columns) <= set(headers)
+    assert set(read.columns.values()) == {"您表格中的列名"}
+    by_field = keyed_by_field(read, KINDS[kind])  # as the import reads it: no unknown field
+    assert set(by_field.columns) <= set(KINDS[kind].fields) and len(by_field.columns) == 3
+    for header, values in read.values.items():
+        column = next(c for c in template_columns(KINDS[kind]) if c.header.lstrip("*") == header)
+        assert set(values.values()) <= set(column.values)
