@@ -75,7 +75,9 @@ def may_hold_unmask(role: str, scope_code: str) -> bool:
     -------
     bool
         True for the roles of :data:`UNMASK_ROLES` in a scope where they see the persons one
-        by one (:func:`layers.catalog.sees_persons_individually`: a county or below).
+        by one (:func:`layers.catalog.sees_persons_individually`: a county or below), a grid
+        worker's no wider than a township (:data:`GRID_WORKER_WIDEST`: a worker visits the
+        persons of a grid, not of a county).
 
     Examples
     --------
@@ -84,10 +86,18 @@ def may_hold_unmask(role: str, scope_code: str) -> bool:
     (True, False)
     >>> may_hold_unmask("commander", city)
     False
+    >>> may_hold_unmask("grid_worker", county), may_hold_unmask("grid_worker", "530424100000")
+    (False, True)
     """
     from layers import catalog  # layers.catalog imports layers.cases, which imports this module
 
+    if role == Role.GRID_WORKER and division_level(scope_code) < GRID_WORKER_WIDEST:
+        return False
     return role in UNMASK_ROLES and catalog.sees_persons_individually(role, scope_code)
+
+
+GRID_WORKER_WIDEST = Level.TOWNSHIP
+"""The widest scope a grid worker's account may read clear data in (:func:`may_hold_unmask`)."""
 
 
 def unmask_effective(role: str, *, can_unmask: bool, scope_code: str) -> bool:
@@ -144,6 +154,8 @@ def unmask_refusal(role: str, scope_code: str) -> str | None:
     市级账号不能查看个人信息明文：此权限只能授予县、乡镇、村社区级的账号（省、市级账号只能查看特殊人群的汇总数）
     >>> unmask_refusal("dispatcher", "530424100000") is None
     True
+    >>> print(unmask_refusal("grid_worker", "530424000000"))
+    县级的网格员账号不能查看个人信息明文：网格员账号的辖区为乡镇、村社区时才可授予此权限（请把账号的辖区改为其网格所在的乡镇或村社区）
     """
     if may_hold_unmask(role, scope_code):
         return None
@@ -153,10 +165,17 @@ def unmask_refusal(role: str, scope_code: str) -> str | None:
         return f"{labels.get(role, role)}不能查看个人信息明文：此权限只能授予{may}"
     from layers.catalog import VISITING_FROM_LEVEL as narrow  # see may_hold_unmask
 
+    level = Level(division_level(scope_code)).label
+    if role == Role.GRID_WORKER and narrow <= division_level(scope_code) < GRID_WORKER_WIDEST:
+        allowed = "、".join(each.label for each in Level if each >= GRID_WORKER_WIDEST)
+        return (
+            f"{level}级的网格员账号不能查看个人信息明文：网格员账号的辖区为{allowed}时"
+            "才可授予此权限（请把账号的辖区改为其网格所在的乡镇或村社区）"
+        )
     allowed = "、".join(level.label for level in Level if level >= narrow)
     wide = "、".join(level.label for level in Level if level < narrow)
     return (
-        f"{Level(division_level(scope_code)).label}级账号不能查看个人信息明文："
+        f"{level}级账号不能查看个人信息明文："
         f"此权限只能授予{allowed}级的账号（{wide}级账号只能查看特殊人群的汇总数）"
     )
 

@@ -121,6 +121,24 @@ def test_an_account_above_county_level_cannot_be_given_the_right(
     assert not catalog.sees_persons_individually(role, scope)
 
 
+def test_a_grid_worker_with_a_county_scope_cannot_be_given_the_right(db: Session) -> None:
+    """A worker visits the persons of a grid: a county scope would unmask the whole county."""
+    ensure_world(db)
+    with pytest.raises(InvalidInput) as refused:
+        accounts.create_user(
+            db,
+            username=f"{PREFIX}county_worker",
+            password=PASSWORD,
+            role="grid_worker",
+            scope_code=COUNTY,
+            display_name="测试",
+            can_unmask=True,
+        )
+    assert str(refused.value).startswith("县级的网格员账号不能查看个人信息明文")
+    assert not accounts.unmask_effective("grid_worker", can_unmask=True, scope_code=COUNTY)
+    assert accounts.may_hold_unmask("grid_worker", township())
+
+
 def test_an_account_above_county_level_is_not_granted_the_right(db: Session) -> None:
     ensure_world(db)
     user = accounts.create_user(
