@@ -37,6 +37,7 @@ _WHY = (
     ("Cannot overwrite a value", "同一个键写了两次"),
     ("Cannot declare", "同一个表写了两次"),
     ("Expected newline or end of document", "一行只能写一个“键 = 值”"),
+    ("Expected ']' at the end of a table", "表名缺少右方括号“]”"),
     ("Expecting ',' delimiter", "缺少逗号“,”"),
     ("Expecting ':' delimiter", "键后面缺少冒号“:”"),
     ("Expecting property name", "键须用英文双引号括起（或最后一项后多了逗号）"),

@@ -393,9 +393,9 @@ def test_check_file_reads_the_mapping_file_once_and_finds_the_header(
     )
     loads: list[Path] = []
 
-    def counted(path: Path) -> MappingFile:
+    def counted(path: Path, shown_as: str | None = None) -> MappingFile:
         loads.append(path)
-        return load_mapping_file(path)
+        return load_mapping_file(path, shown_as)
 
     monkeypatch.setattr(pipeline, "load_mapping_file", counted)
     options = pipeline.ImportOptions(kind="workers", mapping=mapping)

@@ -197,7 +197,11 @@ def test_an_error_is_printed_as_written_not_as_markup(
         args = ["import", "cases", str(path), "--mapping", str(mapping)]
         refused = CliRunner().invoke(import_app(), args, env=env)
     assert refused.exit_code == 2, refused.output
-    assert "错误：映射文件 [values]对照.toml 无法读取" in refused.output
+    said = (
+        "错误：映射文件 [values]对照.toml 第 1 行第 15 列：表名缺少右方括号“]”。"
+        '该行为：[values."事件类型"'
+    )
+    assert said in refused.output
 
 
 def test_a_refusal_asking_for_a_layer_offers_every_layer(tmp_path: Path) -> None:
