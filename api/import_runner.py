@@ -479,7 +479,8 @@ class ImportRunner:
         )
         for job in left:
             log.warning("import job %s was left running: marked interrupted", job.id)
-            self.files.delete_upload(job)
+            if not job.upload_kept:
+                self.files.delete_upload(job)
 
     def _sweep_files(self) -> None:
         """Delete the kept uploads and the outputs whose time is up."""

@@ -24,11 +24,14 @@ Rules of a job (trial U):
   before it read the file) by its exit code. A job cancelled or interrupted after its import
   committed says so (:func:`ending_note`: 导入已于 … 写入（导入编号 …），无法撤销), never
   that nothing was written.
-* **Uploads kept.** A finished job that wrote nothing keeps its upload
-  (:func:`keeps_upload`, :data:`UPLOAD_KEPT_FOR`), so that it can be imported (again) with
-  other options (:func:`can_run`), except a dry run refused whole (exit 2): its file cannot
-  be imported as it is. An upload of persons or visits, the download of their reports and the
-  deletion of their upload are audited (:func:`audit_job`), never a row's data.
+* **Uploads kept.** A job that ended without writing anything keeps its upload
+  (:func:`keeps_upload`, :data:`UPLOAD_KEPT_FOR`): a dry run, an import refused (exit 2
+  included: a wrong 坐标系 or mapping file is an option to change, not a file to upload
+  again), one cancelled or interrupted before its commit; so does one stopped after its
+  commit, whose reject report a dry run of the same file gives. It can be run again with other
+  options, as a dry run or for real (:func:`can_run`, :func:`take_upload`). An upload of
+  persons or visits, the download of their reports and the deletion of their upload are
+  audited (:func:`audit_job`), never a row's data.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ CUT_NOTE = "（输出过长，前面的部分已省略，只保留最后 256 KB�
 """The first line of an output cut to :data:`OUTPUT_LIMIT_BYTES`."""
 INTERRUPTED_NOTE = "导入中断，未写入任何数据——导入是整体的"
 """Said of a job whose command did not end by itself (server stopped or restarted)."""
+RERUN_FOR_REPORT = "可将同一文件重新试运行，得到退回报告（已写入的行再次导入不会重复）"
+"""How a clerk gets the reject report an import stopped after its commit did not write."""
 CANCELLED_NOTE = "已取消，未写入任何数据"
 """Said of a job cancelled by its account."""
 ENDED = (JobState.FINISHED, JobState.INTERRUPTED, JobState.CANCELLED)
@@ -190,7 +195,7 @@ def ending_note(state: JobState, result: Mapping[str, Any] | None) -> str:
     >>> ending_note(JobState.CANCELLED, None)
     '已取消，未写入任何数据'
     >>> ending_note(JobState.CANCELLED, {"committed": True, "import_id": 17, "inserted": 5,
-    ...     "rejected_rows": 2, "report": None, "finished": False})
+    ...     "rejected_rows": 2, "report": None, "finished": False}).split("：可将")[0]
     '已取消：导入已写入（导入编号 17，新增 5 行），无法撤销；退回报告未写完'
     """
     cancelled = state == JobState.CANCELLED
@@ -200,7 +205,7 @@ def ending_note(state: JobState, result: Mapping[str, Any] | None) -> str:
     head = "已取消" if cancelled else "导入中断"
     note = f"{head}：{written_note(result)}，{UNDONE}"
     if result.get("rejected_rows") and not result.get("report"):
-        note += "；退回报告未写完"
+        note += f"；退回报告未写完：{RERUN_FOR_REPORT}"
     return note
 
 
@@ -232,17 +237,41 @@ def result_note(job: ImportJob) -> str | None:
 def keeps_upload(job: ImportJob, state: JobState, result: Mapping[str, Any] | None) -> bool:
     """Tell whether a job's upload is kept once it ended (:data:`UPLOAD_KEPT_FOR`).
 
-    Kept when the job finished without writing anything (a dry run, or an import refused)
-    so that it may be imported with other options; not for a dry run refused whole (exit 2).
+    Kept unless the job finished having written its rows: after a job that wrote nothing (a
+    dry run, an import refused, exit 2 too, one cancelled or interrupted before its commit) it
+    may be run again with other options; after one stopped once it had committed, a dry run of
+    the same file gives the reject report it did not write (:data:`RERUN_FOR_REPORT`).
+
+    Parameters
+    ----------
+    job : layers.model.ImportJob
+        The job.
+    state : JobState
+        How it ended.
+    result : mapping or None
+        What the command said it did (``--summary-json``).
+
+    Returns
+    -------
+    bool
+        Whether its upload stays.
+
+    Examples
+    --------
+    >>> job = ImportJob(options={"dry_run": False})
+    >>> keeps_upload(job, JobState.FINISHED, {"committed": False, "status": "refused"})
+    True
+    >>> keeps_upload(job, JobState.FINISHED, {"committed": True, "status": "loaded"})
+    False
+    >>> keeps_upload(job, JobState.CANCELLED, {"committed": True, "status": "loaded"})
+    True
     """
-    if state != JobState.FINISHED or _committed(result):
-        return False
-    return not (is_dry_run(job) and outcome_of(job) == "refused")
+    return state in ENDED and not (state == JobState.FINISHED and _committed(result))
 
 
 def can_run(job: ImportJob) -> bool:
-    """Tell whether a job's kept upload may be imported for real now (正式导入)."""
-    return job.state == JobState.FINISHED and job.upload_kept and outcome_of(job) != "done"
+    """Tell whether a job's kept upload may be run again now (重新试运行, 正式导入)."""
+    return job.state in ENDED and job.upload_kept
 
 
 def audit_job(
@@ -614,7 +643,8 @@ def mark_interrupted(
     Returns
     -------
     list of ImportJob
-        The jobs ended; their uploads are to be deleted (``upload_kept`` is now false).
+        The jobs ended; the uploads of those whose ``upload_kept`` is false are to be deleted
+        (:func:`keeps_upload`).
     """
     left = session.scalars(
         select(ImportJob)
@@ -634,7 +664,7 @@ def mark_interrupted(
                 state=JobState.INTERRUPTED,
                 exit_code=None,
                 output=output,
-                upload_kept=False,
+                upload_kept=keeps_upload(job, JobState.INTERRUPTED, result),
                 result=result,
             )
         )
@@ -656,7 +686,7 @@ def cancel(session: Session, job_id: int, *, account_id: int) -> ImportJob:
     Returns
     -------
     ImportJob
-        The job: ``cancelled`` (its upload to delete), or still ``running``.
+        The job: ``cancelled`` (its upload kept, :func:`keeps_upload`), or still ``running``.
 
     Raises
     ------
@@ -676,19 +706,19 @@ def cancel(session: Session, job_id: int, *, account_id: int) -> ImportJob:
         state=JobState.CANCELLED,
         exit_code=None,
         output=CANCELLED_NOTE,
-        upload_kept=False,
+        upload_kept=keeps_upload(job, JobState.CANCELLED, None),
     )
 
 
 def take_upload(session: Session, job_id: int, *, account_id: int) -> ImportJob:
-    """Pass the kept upload of a job that wrote nothing on to a real import (:func:`can_run`).
+    """Pass the kept upload of an ended job on to a run of it again (:func:`can_run`).
 
     Parameters
     ----------
     session : sqlalchemy.orm.Session
         The session (the job's row stays locked until it ends).
     job_id : int
-        The dry run.
+        The job whose upload is kept.
     account_id : int
         The account asking.
 
@@ -702,14 +732,11 @@ def take_upload(session: Session, job_id: int, *, account_id: int) -> ImportJob:
     NotFound
         Not a job of the account.
     Conflict
-        Not a finished dry run or import that wrote nothing, a dry run refused whole, or its
-        upload is no longer kept.
+        The job has not ended, or its upload is no longer kept.
     """
     job = get(session, job_id, account_id=account_id, lock=True)
-    if job.state != JobState.FINISHED or outcome_of(job) in ("done", "partial"):
-        raise Conflict("只有已完成的试运行、或未写入数据的导入可以正式导入")
-    if is_dry_run(job) and outcome_of(job) == "refused":
-        raise Conflict("该文件试运行时无法导入（见输出）：请修改文件后重新上传")
+    if job.state not in ENDED:
+        raise Conflict(f"该导入{JobState.label_of(job.state)}，结束后才能重新导入")
     if not job.upload_kept:
         raise Conflict("上传的文件已删除，请重新上传")
     job.upload_kept = False

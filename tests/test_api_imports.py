@@ -411,7 +411,8 @@ def test_cancel_a_queued_job_then_the_running_one(served: Served) -> None:
             "cancelled",
             "已取消",
         )
-        assert not (served.imports / str(second["id"]) / "二.csv").exists()
+        assert (cancelled.json()["upload_kept"], cancelled.json()["can_run"]) == (True, True)
+        assert (served.imports / str(second["id"]) / "二.csv").exists()  # to run again
 
         stopping = served.client.post(
             f"/api/imports/{first['id']}/cancel", headers=served.headers("disp_a1")
@@ -420,7 +421,7 @@ def test_cancel_a_queued_job_then_the_running_one(served: Served) -> None:
         stopped = _ended(served, "disp_a1", first["id"])
     assert (stopped["state"], stopped["outcome"], stopped["exit_code"]) == ("cancelled", None, None)
     assert "已取消，未写入任何数据" in _plain(stopped["output_html"])
-    assert not (served.imports / str(first["id"]) / "一.csv").exists()
+    assert stopped["upload_kept"] and (served.imports / str(first["id"]) / "一.csv").exists()
     assert _job(served, "disp_a1", second["id"])["state"] == "cancelled"  # never run
 
 
@@ -511,17 +512,48 @@ def test_a_mapping_file_comes_with_the_file_and_with_its_real_import(served: Ser
     assert refused.status_code == 400 and ".toml" in refused.json()["detail"]
 
 
-def test_a_dry_run_refused_whole_is_not_offered_for_import(served: Served) -> None:
-    """Trial U F11: a Word file renamed .xlsx cannot be imported as it is."""
-    response = _submit(served, "disp_a1", "网格划分汇总表.xlsx", b"PK\x03\x04 not a workbook")
-    job = _ended(served, "disp_a1", response.json()["id"])
-    assert (job["outcome"], job["outcome_label"], job["exit_code"]) == ("refused", "无法导入", 2)
-    assert (job["can_run"], job["upload_kept"]) == (False, False)
-    assert not (served.imports / str(job["id"]) / "网格划分汇总表.xlsx").exists()
-    run = served.client.post(
-        f"/api/imports/{job['id']}/run", headers=served.headers("disp_a1"), json={}
+def test_a_dry_run_refused_whole_is_run_again_with_another_option(served: Served) -> None:
+    """Trial U N2: a refusal (exit 2) for an option is fixed by the option, not a new upload."""
+    tag = _tag()
+    book = openpyxl.Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "三月"
+    second = book.create_sheet("四月")
+    for sheet, numbered in ((first, _tag()), (second, tag)):
+        for row in csv.reader(io.StringIO(_cases_csv(numbered, [0]).decode("gbk"))):
+            sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = _submit(served, "disp_a1", "两个月.xlsx", buffer.getvalue())
+    refused = _ended(served, "disp_a1", response.json()["id"])
+    assert (refused["outcome"], refused["exit_code"]) == ("refused", 2)
+    assert "有 2 个数据工作表" in _plain(refused["output_html"])
+    assert (refused["can_run"], refused["upload_kept"]) == (True, True)
+    headers = served.headers("disp_a1")
+    bad = served.client.post(
+        f"/api/imports/{refused['id']}/run", headers=headers, json={"crs": "mars"}
     )
-    assert run.status_code == 409 and CHINESE.search(run.json()["detail"])
+    assert bad.status_code == 400 and CHINESE.search(bad.json()["detail"])
+    again = served.client.post(
+        f"/api/imports/{refused['id']}/run",
+        headers=headers,
+        json={"crs": "cgcs2000", "sheet": "四月", "dry_run": True},
+    )
+    assert again.status_code == 202, again.text
+    dry = _ended(served, "disp_a1", again.json()["id"])
+    assert dry["options"]["dry_run"] and dry["options"]["sheet"] == "四月"
+    assert dry["outcome"] == "dry_ok", _plain(dry["output_html"])
+    assert _cases(served, tag) == []
+    real = served.client.post(
+        f"/api/imports/{dry['id']}/run", headers=headers, json={"crs": "cgcs2000", "sheet": "四月"}
+    )
+    assert real.status_code == 202, real.text
+    done = _ended(served, "disp_a1", real.json()["id"])
+    assert done["outcome"] == "done" and not done["upload_kept"] and not done["can_run"]
+    assert [c[0] for c in _cases(served, tag)] == [f"{tag}-1"]
+    gone = served.client.post(f"/api/imports/{refused['id']}/run", headers=headers, json={})
+    assert gone.status_code == 409 and CHINESE.search(gone.json()["detail"])
 
 
 def test_a_persons_upload_is_audited_and_deleted_on_request(served: Served) -> None:
@@ -611,12 +643,14 @@ def test_start_up_ends_leftovers_and_deletes_what_has_expired(served: Served) ->
         .rstrip()
         .endswith(
             "导入中断：导入已于 16:13:05 写入（导入编号 4321，新增 30,430 行），"
-            "无法撤销；退回报告未写完"
+            f"无法撤销；退回报告未写完：{import_jobs.RERUN_FOR_REPORT}"
         )
     )
     assert (left["state"], left["state_label"]) == ("interrupted", "已中断")
     assert "导入中断，未写入任何数据" in _plain(left["output_html"])
-    assert not (served.imports / str(running) / "留下的.csv").exists()
+    assert left["upload_kept"] and left["can_run"]  # N2: it wrote nothing, to run again
+    assert (served.imports / str(running) / "留下的.csv").exists()
+    assert told["upload_kept"] and told["can_run"]  # N1: a dry run gives the report
     assert not (served.imports / str(stale) / "留下的.csv").exists()
     assert _job(served, "disp_a1", stale)["upload_kept"] is False
     assert (served.imports / str(fresh) / "留下的.csv").exists()
@@ -694,9 +728,9 @@ def test_a_stopping_server_ends_its_running_import_as_interrupted(
             # the client has left: the server stopped, its child with it
         with Session(owner) as session:
             left = import_jobs.get(session, job["id"], account_id=user.id)
-            assert (left.state, left.exit_code, left.upload_kept) == ("interrupted", None, False)
+            assert (left.state, left.exit_code, left.upload_kept) == ("interrupted", None, True)
             assert (left.output or "").endswith(import_jobs.INTERRUPTED_NOTE)
-        assert not (tmp_path / "imports" / str(job["id"]) / "停.csv").exists()
+        assert (tmp_path / "imports" / str(job["id"]) / "停.csv").exists()  # to run again
     finally:
         owner.dispose()
 

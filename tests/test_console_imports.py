@@ -3,7 +3,8 @@
 Township staff and command-centre clerks work in the console, not on the server: the page
 uploads a file with the options of ``zongzhi import`` (试运行 ticked by default), follows the
 job while it waits and runs, shows the command's own output and the files it wrote (the reject
-report), and imports a dry-run file for real with one click (正式导入). The top bar links to it
+report), imports a dry-run file for real with one click (正式导入) and runs a kept upload again
+with other options (重新导入, trial U N2). The top bar links to it
 for the accounts that may import; the others see no link, and the page tells them they may not.
 The browser tests go the real path: a headless Chromium, the served demo county, the server's
 runner and the ``zongzhi import`` child process, the rows checked in the database. What the
@@ -231,6 +232,53 @@ def test_a_dispatcher_dry_runs_then_imports_a_file_of_cases(
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("console")
+def test_a_refused_upload_is_run_again_with_another_option(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+) -> None:
+    """Trial U N2: a workbook of two data sheets is refused (exit 2); 重新导入 names the sheet."""
+    import openpyxl
+
+    demo = console_demo
+    username, township = _dispatcher(demo)
+    village, _ = _villages(demo, township)
+    numbers = [f"WEB-{uuid.uuid4().hex[:10]}", f"WEB-{uuid.uuid4().hex[:10]}"]
+    book = openpyxl.Workbook()
+    sheets = [book.active, book.create_sheet("四月")]
+    for sheet, number in zip(sheets, numbers, strict=True):
+        assert sheet is not None
+        sheet.append(CASE_HEADERS)
+        sheet.append([number, "12345", "邻里纠纷", village, _call_time(demo), "楼上漏水"])
+    path = tmp_path / "两个月工单.xlsx"
+    book.save(path)
+
+    login(page, demo.origin, username, next_path="/imports")
+    page.wait_for_url(f"{demo.origin}/imports")
+    _choose_and_upload(page, path)
+    panel = page.locator("#im-job")
+    badge = panel.locator("#im-job-state")
+    expect(badge).to_have_attribute("data-result", "refused", timeout=RUN_TIMEOUT)
+    expect(page.locator("#im-output")).to_contain_text("有 2 个数据工作表")
+    expect(panel.locator("#im-job-time")).to_contain_text("可调整选项后重新试运行或正式导入")
+    refused_id = int(panel.get_attribute("data-id") or 0)
+    run = panel.locator(".im-run")
+    expect(run).to_have_text("重新导入")
+    run.click()
+    expect(page.locator("#im-form-title")).to_have_text("重新导入")
+    expect(page.locator("#im-dry-run")).to_be_checked()
+    expect(page.locator("#im-keep-mapping-field")).to_be_hidden()  # it came without one
+    page.fill("#im-sheet", "四月")
+    page.click("#im-submit")
+    expect(panel).not_to_have_attribute("data-id", str(refused_id))
+    expect(badge).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
+    expect(page.locator("#im-output")).to_contain_text("四月")
+    expect(panel.locator(".im-run")).to_have_text("正式导入")
+    assert _case_areas(demo, numbers) == {}
+    page.screenshot_step("run-again")
+    page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
 def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -283,9 +331,12 @@ def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     expect(refused_row).to_have_attribute("data-result", "rejected")
     assert _case_areas(demo, numbers) == {}
 
-    # the upload is kept: imported again, the valid row only
+    # the upload is kept: imported again (试运行 unticked), the valid row only
     panel.locator(".im-run").click()
     expect(page.locator("#im-run-banner")).to_contain_text(f"第 {refused_id} 号")
+    expect(page.locator("#im-submit")).to_have_text("重新试运行")
+    page.uncheck("#im-dry-run")
+    expect(page.locator("#im-submit")).to_have_text("正式导入")
     expect(warning).to_have_text(f"上次导入有 1 行退回：不勾选“{PARTIAL_LABEL}”将不导入任何数据")
     page.check("#im-partial")
     page.click("#im-submit")

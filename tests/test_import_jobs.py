@@ -77,7 +77,7 @@ def test_only_a_queued_job_is_cancelled_and_only_by_its_account(db: Session) -> 
     with pytest.raises(NotFound):
         import_jobs.cancel(db, queued.id, account_id=other)
     cancelled = import_jobs.cancel(db, queued.id, account_id=mine)
-    assert (cancelled.state, cancelled.upload_kept) == (JobState.CANCELLED, False)
+    assert (cancelled.state, cancelled.upload_kept) == (JobState.CANCELLED, True)  # to run again
     assert cancelled.output == import_jobs.CANCELLED_NOTE and cancelled.finished_at is not None
     with pytest.raises(Conflict, match="已取消"):
         import_jobs.cancel(db, queued.id, account_id=mine)
@@ -86,13 +86,10 @@ def test_only_a_queued_job_is_cancelled_and_only_by_its_account(db: Session) -> 
     assert import_jobs.cancel(db, running.id, account_id=mine).state == JobState.RUNNING
 
 
-def test_a_finished_dry_runs_upload_is_passed_on_once(db: Session) -> None:
+def test_a_kept_upload_is_passed_on_once(db: Session) -> None:
     mine = _account(db, "jobs_take")
-    real = _end(db, _job(db, mine, dry_run=False))
-    with pytest.raises(Conflict, match="试运行"):
-        import_jobs.take_upload(db, real.id, account_id=mine)
     waiting = _job(db, mine)
-    with pytest.raises(Conflict, match="试运行"):
+    with pytest.raises(Conflict, match="排队中，结束后才能重新导入"):
         import_jobs.take_upload(db, waiting.id, account_id=mine)
     dry = _end(db, _job(db, mine))
     assert import_jobs.take_upload(db, dry.id, account_id=mine).upload_kept is False
@@ -175,8 +172,10 @@ def test_a_job_cancelled_after_its_commit_says_what_it_wrote(db: Session) -> Non
     _ran(db, job, COMMITTED, 1)
     note = import_jobs.ending_note(JobState.CANCELLED, job.result)
     assert note == (
-        "已取消：导入已于 16:13:05 写入（导入编号 17，新增 30,430 行），无法撤销；退回报告未写完"
+        "已取消：导入已于 16:13:05 写入（导入编号 17，新增 30,430 行），无法撤销；退回报告未写完："
+        + import_jobs.RERUN_FOR_REPORT
     )
+    assert import_jobs.keeps_upload(job, JobState.CANCELLED, job.result)  # N1: for the report
     ended = import_jobs.finish(
         db, job.id, state=JobState.CANCELLED, exit_code=None, output=note, upload_kept=False
     )
@@ -207,8 +206,9 @@ def test_a_restart_after_the_commit_says_what_was_written(db: Session) -> None:
         )
     }
     assert (ended[stored.id].output or "").endswith(
-        "（导入编号 17，新增 30,430 行），无法撤销；退回报告未写完"
+        f"（导入编号 17，新增 30,430 行），无法撤销；退回报告未写完：{import_jobs.RERUN_FOR_REPORT}"
     )
+    assert ended[stored.id].upload_kept and ended[on_disk.id].upload_kept
     assert (ended[on_disk.id].output or "").endswith("（导入编号 18，新增 30,430 行），无法撤销")
     assert import_jobs.outcome_of(ended[on_disk.id]) == "partial"
 
@@ -236,7 +236,7 @@ def test_a_restart_after_the_commit_says_what_was_written(db: Session) -> None:
             "dry_rejected",
             True,
         ),
-        (True, {"committed": False, "status": "refused"}, 2, "refused", False),
+        (True, {"committed": False, "status": "refused"}, 2, "refused", True),  # N2
     ],
 )
 def test_the_outcome_and_whether_the_upload_is_kept(

@@ -15,16 +15,18 @@ account gets 404, as for a row outside its scope.
   runs, the output so far), what it did (``outcome``, ``counts``, ``import_id``,
   ``result_note``), and the files it wrote; ``GET /api/imports/{id}/files/{name}`` — one of
   those files;
-* ``POST /api/imports/{id}/run`` — import a kept upload for real (``can_run``), with the same
-  mapping file;
+* ``POST /api/imports/{id}/run`` — run a kept upload again (``can_run``), for real or as a dry
+  run (``dry_run``), with other options, with the same mapping file or without
+  (``keep_mapping``);
 * ``POST /api/imports/{id}/cancel`` — cancel a queued job, stop a running one;
 * ``DELETE /api/imports/{id}/upload`` — delete a kept upload now;
 * ``GET /api/imports/templates/{kind}`` — the XLSX template of a kind, its examples taken from
   the account's scope (``zongzhi template``).
 
-The upload is deleted as soon as an import of it has written something; a job that wrote
-nothing (a dry run, a file refused) keeps it 24 hours so that it can be imported (again) with
-one click (``/run``), but a dry run refused whole (exit 2). The rules are
+The upload is deleted as soon as an import of it has finished writing its rows; a job that
+wrote nothing (a dry run, a file refused, a job cancelled before its commit) or was stopped
+after its commit keeps it 24 hours so that it can be run again with other options (``/run``).
+The rules are
 :mod:`layers.import_jobs`'s; so is the audit of persons' and visits' uploads, report downloads
 and upload deletions.
 """
@@ -222,7 +224,10 @@ class JobPage(BaseModel):
 
 
 class RunOptions(BaseModel):
-    """Options of the real import of a dry run's upload (``dry_run`` is ignored: false)."""
+    """Options of a kept upload's run again: for real by default, or a dry run.
+
+    ``keep_mapping``: the mapping file the upload came with comes along (default), or not.
+    """
 
     crs: str | None = None
     sheet: str | None = None
@@ -231,6 +236,7 @@ class RunOptions(BaseModel):
     complete: bool = False
     again: bool = False
     history: bool = False
+    keep_mapping: bool = True
 
 
 def get_runner(request: Request) -> ImportRunner:
@@ -790,15 +796,16 @@ def run_for_real(
     runner: RunnerDep,
     body: RunOptions | None = None,
 ) -> JobOut:
-    """Queue the real import of a kept upload, which moves to the new job (202).
+    """Queue a kept upload's run again, for real or as a dry run: it moves to the new job (202).
 
-    The mapping file of the job it follows comes with it.
+    The mapping file of the job it follows comes with it, unless ``keep_mapping`` is false.
     """
     prior = import_jobs.get(session, job_id, account_id=user.id)
     check_kind(user, prior.kind)
-    options = checked_options(prior.kind, body or RunOptions())
-    options["dry_run"] = False
-    if prior.options.get("mapping"):
+    asked = body or RunOptions()
+    options = checked_options(prior.kind, asked)
+    keep_mapping = asked.keep_mapping and bool(prior.options.get("mapping"))
+    if keep_mapping:
         options["mapping"] = prior.options["mapping"]
     prior = import_jobs.take_upload(session, job_id, account_id=user.id)
     files = JobFiles.of(settings)
@@ -820,7 +827,8 @@ def run_for_real(
     target = files.make_folder(job.id) / prior.file_name
     os.replace(source, target)
     try:
-        _copy_mapping(files, prior, job)
+        if keep_mapping:
+            _copy_mapping(files, prior, job)
         session.commit()
     except BaseException:
         os.replace(target, source)
@@ -845,7 +853,7 @@ def cancel(
     files = JobFiles.of(settings)
     if job.state == JobState.RUNNING:
         runner.cancel(job.id)
-    else:
+    elif not job.upload_kept:
         files.delete_upload(job)
     return job_out(job, files)
 

@@ -4,7 +4,9 @@
 // API's `ahead`) or runs (its output so far), read an import's output and download the files it
 // wrote. Each import says what it did: its outcome badge (已导入, 部分导入, 未导入, 无法导入,
 // 试运行通过, 试运行：有退回的行; each its own colour) and a line of counts (新增 · 更新 · 未变 ·
-// 退回, 导入编号). A kept upload (`can_run`) is imported for real with one click (正式导入, POST
+// 退回, 导入编号). A kept upload (`can_run`: after a dry run, an import that wrote nothing, or
+// one stopped after its commit) is run again from the form, its options changed, as a dry run
+// (重新试运行) or for real (正式导入), with or without the 列对照文件 it came with (POST
 // /api/imports/{id}/run); when the run before had rejected rows, the form says that nothing is
 // imported unless 有退回的行时仍导入其余有效行 is ticked. A kept upload can be deleted (DELETE
 // /api/imports/{id}/upload); 取消 asks first, and a cancelled or interrupted import says what the
@@ -36,9 +38,10 @@
 
   const isActive = (job) => ACTIVE.includes(job.state);
   const isDryRun = (job) => !!(job.options && job.options.dry_run);
-  /** A kept upload that can be imported for real (the API's `can_run`; an older API: a dry run's). */
-  const canRunForReal = (job) =>
-    "can_run" in job ? !!job.can_run : job.state === "finished" && isDryRun(job) && job.upload_kept;
+  /** A kept upload that can be run again (the API's `can_run`). */
+  const canRunAgain = (job) => !!job.can_run;
+  /** A dry run that read the file through: the next step is the real import. */
+  const dryRunRead = (job) => isDryRun(job) && ["dry_ok", "dry_rejected"].includes(job.outcome);
   /** The upload is still on the server and the job has ended: it can be deleted now. */
   const canDropUpload = (job) => !!job.upload_kept && !isActive(job);
 
@@ -206,12 +209,19 @@
     return job;
   }
 
-  async function runForReal() {
-    const options = Object.assign(readOptions(), { dry_run: false });
+  async function runAgain() {
+    const options = readOptions();
+    options.keep_mapping = !$("im-keep-mapping-field").hidden && $("im-keep-mapping").checked;
     const job = await zz.api("/api/imports/" + st.runOf.id + "/run", { method: "POST", json: options });
-    zz.toast("已提交导入：" + st.runOf.file_name, "success");
+    zz.toast("已提交" + (options.dry_run ? "试运行" : "导入") + "：" + st.runOf.file_name, "success");
     closeRun();
     return job;
+  }
+
+  /** The submit button says what it will do: 上传, 重新试运行 or 正式导入. */
+  function submitLabel() {
+    if (!st.runOf) return "上传";
+    return $("im-dry-run").checked ? "重新试运行" : "正式导入";
   }
 
   async function submit(event) {
@@ -221,7 +231,7 @@
     submitButton.disabled = true;
     submitButton.textContent = st.runOf ? "正在提交…" : "正在上传…";
     try {
-      const job = st.runOf ? await runForReal() : await upload();
+      const job = st.runOf ? await runAgain() : await upload();
       if (job) {
         remember(job);
         st.offset = 0;
@@ -234,17 +244,19 @@
       if (st.runOf) loadList().catch(() => null); // e.g. 409: the upload is no longer kept
     } finally {
       submitButton.disabled = false;
-      submitButton.textContent = st.runOf ? "正式导入" : "上传";
+      submitButton.textContent = submitLabel();
     }
   }
 
-  /** Turn the form to importing dry run `job` for real: its kind and options, 试运行 unticked. */
+  /** Turn the form to running `job`'s kept upload again: its kind and options, to change.
+   * After a dry run that read the file, 试运行 is unticked (正式导入); else ticked (重新试运行). */
   function openRun(job) {
     st.runOf = job;
     const o = job.options || {};
-    $("im-form-title").textContent = "正式导入";
+    const forReal = dryRunRead(job);
+    $("im-form-title").textContent = forReal ? "正式导入" : "重新导入";
     $("im-run-banner").textContent =
-      (isDryRun(job) ? "正式导入试运行过的文件「" : "再次导入文件「") +
+      (forReal ? "正式导入试运行过的文件「" : "重新导入文件「") +
       job.file_name +
       "」（第 " +
       job.id +
@@ -255,18 +267,20 @@
     kindChanged();
     $("im-file-field").hidden = true;
     $("im-file-hint").hidden = true;
-    $("im-mapping-field").hidden = true; // the run takes the mapping file its upload came with
+    $("im-mapping-field").hidden = true; // the run takes the mapping file its upload came with, or none
+    $("im-keep-mapping-field").hidden = !o.mapping;
+    $("im-keep-mapping").checked = true;
+    $("im-keep-mapping-label").textContent = "使用上次的列对照文件「" + (o.mapping || "") + "」";
     const crsValues = Array.from($("im-crs").options, (choice) => choice.value);
     if (o.crs && !crsValues.includes(o.crs)) $("im-crs").appendChild(option(o.crs, o.crs)); // EPSG:NNNN
     $("im-crs").value = o.crs || "";
     $("im-sheet").value = o.sheet || "";
-    $("im-dry-run").checked = false;
-    $("im-dry-run").disabled = true;
+    $("im-dry-run").checked = !forReal;
     $("im-partial").checked = !!o.partial;
     $("im-complete").checked = !!o.complete && !$("im-complete-field").hidden;
     $("im-history").checked = !!o.history && !$("im-history-field").hidden;
     $("im-again").checked = !!o.again;
-    $("im-submit").textContent = "正式导入";
+    $("im-submit").textContent = submitLabel();
     $("im-run-cancel").hidden = false;
     runWarning();
     formError("");
@@ -282,8 +296,8 @@
     $("im-file-field").hidden = false;
     $("im-file-hint").hidden = false;
     $("im-mapping-field").hidden = false;
+    $("im-keep-mapping-field").hidden = true;
     $("im-run-warning").hidden = true;
-    $("im-dry-run").disabled = false;
     $("im-dry-run").checked = true;
     $("im-submit").textContent = "上传";
     $("im-run-cancel").hidden = true;
@@ -294,7 +308,7 @@
   function runWarning() {
     const job = st.runOf;
     const rejected = job && job.counts ? job.counts.rejected : 0;
-    const warn = !!rejected && !$("im-partial").checked;
+    const warn = !!rejected && !$("im-partial").checked && !$("im-dry-run").checked;
     $("im-run-warning").hidden = !warn;
     if (!warn) return;
     $("im-run-warning").textContent =
@@ -331,7 +345,10 @@
     const actions = [];
     if (withView) actions.push(button("查看", "btn-link p-0 im-view", () => showJob(job.id)));
     if (isActive(job)) actions.push(button("取消", "btn-outline-danger py-0 im-cancel", () => cancel(job)));
-    if (canRunForReal(job)) actions.push(button("正式导入", "btn-outline-primary py-0 im-run", () => openRun(job)));
+    if (canRunAgain(job)) {
+      const label = dryRunRead(job) ? "正式导入" : "重新导入";
+      actions.push(button(label, "btn-outline-primary py-0 im-run", () => openRun(job)));
+    }
     if (!withView && canDropUpload(job)) {
       actions.push(button("删除上传的文件", "btn-outline-secondary py-0 im-drop", () => dropUpload(job)));
     }
@@ -445,12 +462,13 @@
   }
 
   function keptText(job) {
-    if (job.state !== "finished") return "";
-    if (job.upload_kept) {
-      return canRunForReal(job)
+    if (isActive(job)) return "";
+    if (canRunAgain(job)) {
+      return dryRunRead(job)
         ? "上传的文件保留 24 小时，可直接正式导入。"
-        : "上传的文件保留 24 小时。";
+        : "上传的文件保留 24 小时，可调整选项后重新试运行或正式导入。";
     }
+    if (job.upload_kept) return "上传的文件保留 24 小时。";
     return isDryRun(job) ? "上传的文件已删除，如需导入请重新上传。" : "";
   }
 
@@ -617,6 +635,10 @@
     kindChanged();
     $("im-kind").addEventListener("change", kindChanged);
     $("im-partial").addEventListener("change", runWarning);
+    $("im-dry-run").addEventListener("change", () => {
+      runWarning();
+      $("im-submit").textContent = submitLabel();
+    });
     $("im-file").addEventListener("change", fileChosen);
     $("im-mapping").addEventListener("change", mappingChosen);
     $("im-mapping-clear").addEventListener("click", clearMapping);
