@@ -157,7 +157,8 @@ def import_arguments(job: ImportJob, files: JobFiles) -> list[str]:
     -------
     list of str
         ``import KIND FILE --within=SCOPE --user=NAME --report=REPORT --summary-json=PATH``,
-        ``--mapping=PATH`` when a mapping file came with it, and the options ticked
+        ``--mapping=PATH`` (and ``--mapping-name`` its uploaded name) when a mapping file came
+        with it, and the options ticked
         (``--name=value``: a value starting with ``-`` is not taken for an option).
     """
     options = job.options
@@ -167,6 +168,8 @@ def import_arguments(job: ImportJob, files: JobFiles) -> list[str]:
     mapping = files.mapping(job)
     if mapping is not None:
         args.append(f"--mapping={mapping}")
+        if options.get("mapping"):  # its messages name the file the clerk uploaded
+            args.append(f"--mapping-name={options['mapping']}")
     for name in ("crs", "sheet"):
         if options.get(name):
             args.append(f"--{name}={options[name]}")

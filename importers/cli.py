@@ -245,6 +245,14 @@ def import_file(
             help="把导入结果（是否已写入、导入编号、行数）以 JSON 写到此文件，供网页导入使用。",
         ),
     ] = None,
+    mapping_name: Annotated[
+        str | None,
+        typer.Option(
+            "--mapping-name",
+            hidden=True,  # the console's runner: the name the clerk uploaded the file under
+            help="提示中列对照文件的名称（网页导入时为上传时的文件名）。",
+        ),
+    ] = None,
 ) -> None:
     """Import files of KIND, one by one; each loads whole or not at all unless --partial."""
     from importers.fixed_values import parse_fixed
@@ -286,6 +294,7 @@ def import_file(
         kind=kind,
         crs=crs,
         mapping=mapping,
+        mapping_name=mapping_name,
         partial=partial,
         dry_run=dry_run,
         user=user or os_user(),
@@ -444,7 +453,11 @@ def _parts(path: Path, options: ImportOptions) -> list[str | None]:
     from importers.mapping import MappingError, header_test, load_mapping_file
     from importers.reading import ReadError, parts_of
 
-    headers = load_mapping_file(options.mapping).columns if options.mapping else None
+    headers = (
+        load_mapping_file(options.mapping, options.mapping_name).columns
+        if options.mapping
+        else None
+    )
     try:
         return list(parts_of(path, header_test(headers)))
     except (ReadError, MappingError) as exc:

@@ -512,6 +512,33 @@ def test_a_mapping_file_comes_with_the_file_and_with_its_real_import(served: Ser
     assert refused.status_code == 400 and ".toml" in refused.json()["detail"]
 
 
+def test_a_broken_mapping_file_is_named_as_uploaded_and_left_out_on_the_run_again(
+    served: Served,
+) -> None:
+    """Trial U N3, N4: its line and column, under the clerk's name for it; then without it."""
+    tag = _tag()
+    broken = '[values."事件类型"]\n"本地分类甲" = 邻里纠纷\n'.encode("gbk")
+    response = served.client.post(
+        "/api/imports",
+        headers=served.headers("disp_a1"),
+        data={"kind": "cases", "crs": "cgcs2000"},
+        files={"file": ("工单.csv", _cases_csv(tag, [0])), "mapping": ("我的对照.toml", broken)},
+    )
+    assert response.status_code == 202, response.text
+    refused = _ended(served, "disp_a1", response.json()["id"])
+    said = _plain(refused["output_html"])
+    assert (refused["outcome"], refused["can_run"]) == ("refused", True), said
+    assert "我的对照.toml 第 2 行第 11 列" in said and ".mapping" not in said
+    again = served.client.post(
+        f"/api/imports/{refused['id']}/run",
+        headers=served.headers("disp_a1"),
+        json={"crs": "cgcs2000", "dry_run": True, "keep_mapping": False},
+    )
+    assert again.status_code == 202 and "mapping" not in again.json()["options"]
+    dry = _ended(served, "disp_a1", again.json()["id"])
+    assert dry["outcome"] == "dry_ok", _plain(dry["output_html"])
+
+
 def test_a_dry_run_refused_whole_is_run_again_with_another_option(served: Served) -> None:
     """Trial U N2: a refusal (exit 2) for an option is fixed by the option, not a new upload."""
     tag = _tag()
