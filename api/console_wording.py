@@ -15,7 +15,7 @@ The page always imports within the account's own jurisdiction, so ``--within COD
 control of its own: ``（--within）`` after a scope refusal is dropped, and
 ``加 --within CODE --complete`` is the box 文件是本辖区的全部. The page has no ``--set``: its
 advice becomes a column of the file that gives every row the same value. A projected
-coordinate system (``EPSG:NNNN``) is named as such; the page's list does not offer it.
+coordinate system (``EPSG:NNNN``) is the list's 投影坐标 with its number typed beside it.
 
 The text may carry the colour codes of the command's output (ANSI: rich colours numbers such
 as the division code): the rows' fixed words are never coloured, and a code taken from the
@@ -75,7 +75,7 @@ CONSOLE_WORDS: Final[tuple[tuple[str, Replacement], ...]] = (
     (r" ?--crs gcj02\b", f"坐标系“{CRS_LABELS['gcj02']}”"),
     (r" ?--crs bd09\b", f"坐标系“{CRS_LABELS['bd09']}”"),
     (r" ?--crs cgcs2000\b", f"坐标系“{CRS_LABELS['cgcs2000']}”"),
-    (r"(?:加|用) --crs (EPSG:\S+?) ?(?=重新导入)", r"按坐标系 \1 "),
+    (r"(?:加|用) --crs EPSG:(\S+?) ?(?=重新导入)", r"将坐标系选为“投影坐标”、编号填 \1 后"),
     (r"用 --crs 指定坐标系", "指定坐标系"),
     (r" ?--crs (EPSG:)", r"坐标系 \1"),
     (r" ?--crs ?", "坐标系"),

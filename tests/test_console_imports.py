@@ -279,6 +279,43 @@ def test_a_refused_upload_is_run_again_with_another_option(
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("console")
+def test_a_projected_coordinate_system_is_chosen_by_its_epsg_number(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+) -> None:
+    """坐标系 offers 投影坐标 with the EPSG number typed beside it (``--crs EPSG:4543``)."""
+    demo = console_demo
+    username, township = _dispatcher(demo)
+    village, _ = _villages(demo, township)
+    number = f"WEB-{uuid.uuid4().hex[:10]}"
+    path = _cases_csv(tmp_path, "投影工单.csv", [(number, village)], _call_time(demo))
+    login(page, demo.origin, username, next_path="/imports")
+    page.wait_for_url(f"{demo.origin}/imports")
+    page.select_option("#im-kind", label="事件（案件）")
+    page.set_input_files("#im-file", str(path))
+    expect(page.locator("#im-epsg-field")).to_be_hidden()
+    page.select_option("#im-crs", label="投影坐标（填写 EPSG 编号）")
+    expect(page.locator("#im-epsg-field")).to_be_visible()
+    page.fill("#im-epsg", "45x")
+    page.click("#im-submit")
+    expect(page.locator("#im-form-error")).to_have_text("请填写 4 至 5 位数字的 EPSG 编号，如 4543")
+    page.fill("#im-epsg", "4543")
+    page.click("#im-submit")
+    panel = page.locator("#im-job")
+    expect(panel.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
+    job_id = int(panel.get_attribute("data-id") or 0)
+    with demo.owner.connect() as conn:
+        options = conn.execute(
+            text("SELECT options FROM import_jobs WHERE id = :id"), {"id": job_id}
+        ).scalar_one()
+    assert options["crs"] == "EPSG:4543"
+    panel.locator(".im-run").click()  # the form comes back with the number
+    expect(page.locator("#im-epsg")).to_have_value("4543")
+    expect(page.locator("#im-epsg-field")).to_be_visible()
+    page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
 def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:

@@ -24,6 +24,7 @@
   const KIND_KEY = "zz.imports.kind"; // localStorage: the kind chosen last
   const PARTIAL_LABEL = "有退回的行时仍导入其余有效行";
   const WRITTEN = ["done", "partial"]; // outcomes of an import that wrote rows
+  const EPSG_CHOICE = "epsg"; // 坐标系: a projected system, its EPSG number typed beside it
   const st = (window.zzImports = {
     kinds: new Map(), // kind -> {kind, label, complete, history}
     maxMb: 0,
@@ -85,6 +86,7 @@
       $("im-kind").appendChild(option(k.kind, k.label));
     });
     (answer.crs || []).forEach((c) => $("im-crs").appendChild(option(c.value || "", c.label)));
+    $("im-crs").appendChild(option(EPSG_CHOICE, "投影坐标（填写 EPSG 编号）"));
     st.maxMb = Number(answer.max_mb) || 0;
     if (st.maxMb) $("im-file-hint").textContent += "单个文件不超过 " + st.maxMb + " MB。";
     return kinds.length;
@@ -127,7 +129,7 @@
   function readOptions() {
     const kind = st.kinds.get($("im-kind").value) || {};
     const options = {
-      crs: $("im-crs").value,
+      crs: chosenCrs(),
       sheet: $("im-sheet").value.trim(),
       dry_run: $("im-dry-run").checked,
       partial: $("im-partial").checked,
@@ -136,6 +138,17 @@
     if (kind.complete) options.complete = $("im-complete").checked;
     if (kind.history) options.history = $("im-history").checked;
     return options;
+  }
+
+  /** The 坐标系 as the API takes it: a value of the list, or EPSG:NNNN typed beside it. */
+  function chosenCrs() {
+    const value = $("im-crs").value;
+    return value === EPSG_CHOICE ? "EPSG:" + $("im-epsg").value.trim() : value;
+  }
+
+  /** The EPSG number's field, shown when 投影坐标 is chosen. */
+  function crsChanged() {
+    $("im-epsg-field").hidden = $("im-crs").value !== EPSG_CHOICE;
   }
 
   function formError(text) {
@@ -157,6 +170,14 @@
     return body;
   }
 
+  /** What is wrong with the options, in Chinese; "" when nothing. */
+  function optionsProblem() {
+    if ($("im-crs").value === EPSG_CHOICE && !/^\d{4,5}$/.test($("im-epsg").value.trim())) {
+      return "请填写 4 至 5 位数字的 EPSG 编号，如 4543";
+    }
+    return "";
+  }
+
   function uploadProblem(file) {
     if (!$("im-kind").value) return "请选择数据类型";
     if (!file) return "请选择要上传的文件";
@@ -165,7 +186,7 @@
     if (/\.shp$/i.test(file.name)) return "请上传包含 .shp/.dbf/.shx 的 zip";
     const mapping = $("im-mapping").files[0];
     if (mapping && !/\.(toml|json)$/i.test(mapping.name)) return "列对照文件应为 .toml 或 .json 文件";
-    return "";
+    return optionsProblem();
   }
 
   /** Chinese text of a refused upload; a 413 said by a proxy carries no Chinese of its own. */
@@ -210,6 +231,8 @@
   }
 
   async function runAgain() {
+    const problem = optionsProblem();
+    if (problem) return formError(problem);
     const options = readOptions();
     options.keep_mapping = !$("im-keep-mapping-field").hidden && $("im-keep-mapping").checked;
     const job = await zz.api("/api/imports/" + st.runOf.id + "/run", { method: "POST", json: options });
@@ -271,9 +294,10 @@
     $("im-keep-mapping-field").hidden = !o.mapping;
     $("im-keep-mapping").checked = true;
     $("im-keep-mapping-label").textContent = "使用上次的列对照文件「" + (o.mapping || "") + "」";
-    const crsValues = Array.from($("im-crs").options, (choice) => choice.value);
-    if (o.crs && !crsValues.includes(o.crs)) $("im-crs").appendChild(option(o.crs, o.crs)); // EPSG:NNNN
-    $("im-crs").value = o.crs || "";
+    const epsg = /^EPSG:(\d+)$/i.exec(o.crs || "");
+    $("im-crs").value = epsg ? EPSG_CHOICE : o.crs || "";
+    $("im-epsg").value = epsg ? epsg[1] : "";
+    crsChanged();
     $("im-sheet").value = o.sheet || "";
     $("im-dry-run").checked = !forReal;
     $("im-partial").checked = !!o.partial;
@@ -635,6 +659,7 @@
     kindChanged();
     $("im-kind").addEventListener("change", kindChanged);
     $("im-partial").addEventListener("change", runWarning);
+    $("im-crs").addEventListener("change", crsChanged);
     $("im-dry-run").addEventListener("change", () => {
       runWarning();
       $("im-submit").textContent = submitLabel();
