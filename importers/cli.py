@@ -966,8 +966,11 @@ def _summarise(outcome: ImportOutcome, fixed: dict[str, str], *, dry_run: bool =
         console.print(Text(alarm, style="bold red"), soft_wrap=True)
     if valid:
         console.print(valid, soft_wrap=True)
-    for line in whole_file_problems(outcome.problems, outcome.rows_total):
-        console.print(line, style="red", soft_wrap=True)
+    for line in [
+        *whole_file_problems(outcome.problems, outcome.rows_total),
+        *_leading_reasons(outcome),
+    ]:
+        console.print(Text(line, style="red"), soft_wrap=True)  # a rule's [values."…"] as written
     if outcome.columns:
         fields = KINDS[outcome.kind].fields  # in the kind's order
         used = {f: outcome.columns[f] for f in fields if f in outcome.columns}
@@ -1077,6 +1080,21 @@ def unused_notes(unused: list[str], fields: Iterable[str], kind: str) -> list[st
             f"可在映射文件（--mapping）中写明，如 {example}"
         )
     return lines
+
+
+def _leading_reasons(outcome: ImportOutcome) -> list[str]:
+    """Return the summary's lines of the reasons that reject many rows (values never private)."""
+    from importers.reject_digest import PERSONAL_KINDS, leading_reasons, private_fields
+
+    private = {outcome.columns[f] for f in private_fields(outcome.kind) if f in outcome.columns}
+    lines = leading_reasons(
+        outcome.problems,
+        total_rows=outcome.rows_total,
+        private_columns=private,
+        values_shown=outcome.kind not in PERSONAL_KINDS,
+        refused=outcome.status == "rejected",
+    )
+    return [f"退回最多的原因：{line}" for line in lines]
 
 
 def _valid_rows_note(outcome: ImportOutcome) -> str | None:

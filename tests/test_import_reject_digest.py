@@ -1,0 +1,76 @@
+"""F4: the summary says once what explains most rejected rows, with its values and way out.
+
+A 12345 export's rows rejected for a classification the platform does not know, mixed with a
+few bad dates: the summary names the column, how many rows, the most frequent values, and the
+mapping line of the first; never a value that is personal data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from importers.reject_digest import MANY_ROWS, leading_reasons
+from importers.rules import Problem
+from tests.conftest import SuiteDatabase
+from tests.import_fixtures import GRID, csv_text, import_app, seeded_database
+
+HEADERS = ["工单编号", "受理渠道", "问题分类", "所属网格", "受理时间", "来电人"]
+
+
+def _problems(column: str, values: list[str], rule: str, first_row: int = 2) -> list[Problem]:
+    return [
+        Problem(row, column, value, rule.format(value))
+        for row, value in enumerate(values, start=first_row)
+    ]
+
+
+def test_rules_that_differ_by_their_value_are_one_reason_counted_by_row() -> None:
+    rule = '未知分类，可在映射文件中写明，如 "{}" = "其他"'
+    found = _problems("问题分类", ["甲类"] * 12 + ["乙类"] * 9, rule)
+    found += [Problem(2, "受理时间", "昨天", "必须是日期时间")]  # a second reason of row 2
+    found += _problems("来电人", ["张三"] * MANY_ROWS, "{}：过长", first_row=40)
+    found += [Problem(3, "所属网格", None, "网格不存在", severity="repaired")]  # loads
+    lines = leading_reasons(found, total_rows=500, private_columns={"来电人"})
+    assert lines == [
+        "“问题分类” 21 行（“甲类” 12 行、“乙类” 9 行）："
+        '未知分类，可在映射文件中写明，如 "甲类" = "其他"',
+        f"“来电人” {MANY_ROWS} 行：张三：过长",  # the rule as written; no list of values
+    ]
+    same = _problems("问题分类", ["甲类"] * 21, "未知分类")
+    assert leading_reasons(same, total_rows=500, refused=True) == []  # the advice says it
+    assert leading_reasons(found[:21], total_rows=21) == []  # every row: said elsewhere
+    assert leading_reasons(found[:19], total_rows=500) == []  # not many
+
+
+def test_the_summary_names_the_unknown_classes_and_their_mapping_line(
+    database: SuiteDatabase, tmp_path: Path
+) -> None:
+    rows = [
+        [f"RD-{n}", "12345", kind, GRID, "2025-03-01 08:30", "某某"]
+        for n, kind in enumerate(
+            ["城市管理>市容环境"] * 24 + ["教育>入学政策"] * 8 + ["邻里纠纷"] * 5
+        )
+    ]
+    rows += [[f"RD-T{n}", "12345", "邻里纠纷", GRID, "昨天", "某某"] for n in range(3)]
+    path = tmp_path / "12345工单.csv"
+    path.write_text(csv_text(HEADERS, rows), encoding="utf-8")
+    with seeded_database(database, "reject_digest") as (_, url):
+        env = {
+            "ZONGZHI_DATABASE_URL": url,
+            "ZONGZHI_HOME": str(tmp_path / "home"),
+            "COLUMNS": "400",
+        }
+        for extra in (["--dry-run"], ["--partial"]):
+            result = CliRunner().invoke(
+                import_app(), ["import", "cases", str(path), *extra], env=env
+            )
+            said = " ".join(result.output.split())
+            assert result.exit_code == 1, result.output
+            assert (
+                "退回最多的原因：“问题分类” 32 行"
+                "（“城市管理>市容环境” 24 行、“教育>入学政策” 8 行）：" in said
+            )
+            assert '[values."事件类型"] 中写明它归入上列哪一类，如 "城市管理>市容环境" = "' in said
+            assert "“受理时间” 3 行" not in said  # too few for a line of their own
