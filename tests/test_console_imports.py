@@ -258,6 +258,7 @@ def test_a_refused_upload_is_run_again_with_another_option(
     badge = panel.locator("#im-job-state")
     expect(badge).to_have_attribute("data-result", "refused", timeout=RUN_TIMEOUT)
     expect(page.locator("#im-output")).to_contain_text("有 2 个数据工作表")
+    expect(panel.locator("#im-job-counts")).to_have_text("未写入任何数据")  # no 共 0 行 · 退回 0
     expect(panel.locator("#im-job-time")).to_contain_text("可调整选项后重新试运行或正式导入")
     refused_id = int(panel.get_attribute("data-id") or 0)
     run = panel.locator(".im-run")

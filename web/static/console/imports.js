@@ -462,7 +462,8 @@
     if (job.import_id) rows.push("导入编号 " + job.import_id);
     const line = rows.join(" · ");
     if (job.import_id || WRITTEN.includes(job.outcome)) return line;
-    if (isDryRun(job)) return "试运行，未写入：" + line;
+    if (job.outcome === "refused" && !c.rows) return "未写入任何数据"; // not read: the output says why
+    if (isDryRun(job) && job.outcome !== "refused") return "试运行，未写入：" + line;
     if (isActive(job)) return "";
     return "未写入任何数据：共 " + c.rows + " 行 · 退回 " + c.rejected;
   }
