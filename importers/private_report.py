@@ -30,7 +30,9 @@ from pydantic import AliasChoices
 from importers.kinds import KINDS
 from importers.report import csv_safe, write_report
 from importers.rules import Problem
+from importers.template import for_import_page
 from layers.cases import mask_name
+from layers.console_wording import for_console
 from layers.person_attributes import MODELS
 from layers.person_roster import StruckOffNote
 
@@ -98,6 +100,9 @@ def write_private_report(
 ) -> Path:
     """Write the reject report (:func:`importers.report.write_report`) as this module says.
 
+    For the console's 数据导入 page (:func:`importers.template.for_import_page`), each rule's
+    command-line advice is in the page's words (:func:`layers.console_wording.for_console`).
+
     Parameters
     ----------
     path : pathlib.Path
@@ -116,6 +121,8 @@ def write_private_report(
     pathlib.Path
         ``path``.
     """
+    if for_import_page():  # downloaded from the 数据导入 page: its words, not the options
+        problems = [replace(p, rule=for_console(p.rule)) for p in problems]
     masked = identifying_headers(kind, columns)
     if not masked:
         return write_report(path, problems, rows)

@@ -1,6 +1,6 @@
-"""The command's advice in the page's words (``api/console_wording.py``, finding F3).
+"""The command's advice in the page's words (``layers/console_wording.py``, finding F3).
 
-Each rule of :data:`api.console_wording.CONSOLE_WORDS` is tried on a message the importers
+Each rule of :data:`layers.console_wording.CONSOLE_WORDS` is tried on a message the importers
 really print: taken from their constants and functions where they have one, else copied from
 the source (file named beside it). The output keeps its colours: a message coloured by rich as
 the command's console colours it (numbers) is rewritten the same.
@@ -8,16 +8,18 @@ the command's console colours it (numbers) is rewritten the same.
 
 from __future__ import annotations
 
+import csv
 import io
 import re
+from pathlib import Path
 
 import pytest
 from rich.console import Console
 
-from api.console_wording import CONSOLE_WORDS, for_console
 from importers import crs_check, kinds, pipeline, values
 from importers.cli import HELD_BACK_SAID
 from layers import camera_retirement, person_roster, unit_retirement
+from layers.console_wording import CONSOLE_WORDS, for_console
 
 FLAG = re.compile(r"--[a-z][a-z-]+")
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -227,3 +229,24 @@ def test_a_coloured_message_is_said_the_same(said: str, page: str) -> None:
 def test_text_without_advice_is_left_as_it_is() -> None:
     text = "导入网格员：盘溪镇网格员花名册（2026年11月）.xlsx（已退回）\n列对照：工号 ← 工号"
     assert for_console(text) == text
+
+
+@pytest.mark.parametrize("page", [True, False])
+def test_a_report_written_for_the_page_says_the_page_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, page: bool
+) -> None:
+    """The reject report a clerk downloads from 数据导入 says 列对照文件, not --mapping."""
+    from importers.private_report import write_private_report
+    from importers.rules import Problem
+
+    rule = kinds.category_rule("城市管理>市容环境")
+    if page:
+        monkeypatch.setenv("ZONGZHI_IMPORT_PAGE", "1")
+    else:
+        monkeypatch.delenv("ZONGZHI_IMPORT_PAGE", raising=False)
+    path = write_private_report(
+        tmp_path / "r.csv", "cases", {}, [Problem(2, "问题分类", "城市管理>市容环境", rule)]
+    )
+    (_, written) = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))
+    assert written[3] == (for_console(rule) if page else rule)
+    assert ("--mapping" in written[3]) is not page

@@ -55,11 +55,11 @@ from starlette import status
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
-from api.console_wording import CRS_LABELS, for_console
 from api.deps import CurrentUser, Principal, SessionDep, SettingsDep
 from api.import_runner import MAPPING_ENDINGS, ImportRunner, JobFiles, write_template
 from layers import import_jobs
 from layers.accounts import IMPORT_KINDS, may_import
+from layers.console_wording import CRS_LABELS, for_console
 from layers.errors import Conflict, Forbidden, NotFound
 from layers.features import InvalidParameter
 from layers.model import ImportJob, JobState, Role
@@ -253,7 +253,7 @@ def output_html(output: str | None) -> str | None:
     r"""Return a command's output (ANSI colours) as HTML spans, its text escaped.
 
     Its command-line advice is said in the page's words first
-    (:func:`api.console_wording.for_console`).
+    (:func:`layers.console_wording.for_console`).
 
     Parameters
     ----------

@@ -17,6 +17,11 @@ control of its own: ``（--within）`` after a scope refusal is dropped, and
 advice becomes a column of the file that gives every row the same value. A projected
 coordinate system (``EPSG:NNNN``) is the list's 投影坐标 with its number typed beside it.
 
+It lives in ``layers`` because both sides use it: the API on the command's output it shows, and
+the command itself on the rules of the reject report it writes for the page
+(:func:`importers.private_report.write_private_report` when ``ZONGZHI_IMPORT_PAGE=1``), which
+the clerk downloads from the page.
+
 The text may carry the colour codes of the command's output (ANSI: rich colours numbers such
 as the division code): the rows' fixed words are never coloured, and a code taken from the
 message (a run of non-blank characters) keeps its colour.
