@@ -40,12 +40,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Boolean, and_, func, or_, select, tuple_, update
+from sqlalchemy import Boolean, ColumnElement, and_, func, or_, select, tuple_, update
 from sqlalchemy.orm import Session
 
+from geo.codes import scope_range
 from layers import audit
 from layers.errors import Conflict, NotFound
-from layers.model import ImportJob, JobState
+from layers.model import ImportJob, JobState, Role
 
 OUTPUT_LIMIT_BYTES = 256 * 1024
 """How much of a command's output a job keeps (its tail)."""
@@ -281,6 +282,7 @@ def audit_job(
     *,
     actor_id: int,
     detail: Mapping[str, Any] | None = None,
+    actor_name: str | None = None,
 ) -> bool:
     """Write an audit entry about a job of persons or visits (:data:`AUDITED_KINDS`).
 
@@ -291,11 +293,14 @@ def audit_job(
     job : layers.model.ImportJob
         The job.
     action : str
-        ``import.upload``, ``import.report_download``, ``import.upload_delete``.
+        ``import.upload``, ``import.report_download``, ``import.upload_delete``,
+        ``import.supervise_read`` (a commander reading another account's job).
     actor_id : int
         The account.
     detail : mapping, optional
         More facts (a file name; resident-ID-like numbers in it are masked).
+    actor_name : str, optional
+        The account's name, when it is not the job's own (a supervisor's).
 
     Returns
     -------
@@ -315,7 +320,7 @@ def audit_job(
     audit.record(
         session,
         actor_id=actor_id,
-        actor_name=job.username,
+        actor_name=actor_name or job.username,
         action=action,
         object_type="import_job",
         object_id=str(job.id),
@@ -624,6 +629,72 @@ def list_for(
     ).all()
     total = session.scalar(select(func.count()).select_from(ImportJob).where(mine)) or 0
     return list(jobs), int(total)
+
+
+SUPERVISING_ROLES = frozenset({Role.COMMANDER})
+"""Roles that follow the imports of the accounts within their scope (:func:`supervised`)."""
+
+
+def _supervised_by(scope_code: str, *, personal: bool) -> ColumnElement[bool]:
+    """Return the condition of the jobs a supervisor of ``scope_code`` may read."""
+    lo, hi = scope_range(scope_code)
+    within = and_(ImportJob.scope_code >= lo, ImportJob.scope_code < hi)
+    return within if personal else and_(within, ImportJob.kind.not_in(sorted(AUDITED_KINDS)))
+
+
+def supervised(
+    session: Session, *, scope_code: str, personal: bool, limit: int, offset: int
+) -> tuple[list[ImportJob], int]:
+    """Return a page of the jobs of every account within a scope, newest first, and the total.
+
+    A commander follows what the clerks of the jurisdiction imported (督导): read only, the
+    jobs of persons and visits only where the commander sees persons one by one
+    (``personal``, :func:`layers.catalog.sees_persons_individually`).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The session.
+    scope_code : str
+        12-digit code of the supervisor's scope: the jobs whose account's scope lies in it.
+    personal : bool
+        Include the jobs of persons and visits (:data:`AUDITED_KINDS`).
+    limit, offset : int
+        The page.
+
+    Returns
+    -------
+    tuple
+        The jobs and the total.
+    """
+    where = _supervised_by(scope_code, personal=personal)
+    jobs = session.scalars(
+        select(ImportJob)
+        .where(where)
+        .order_by(ImportJob.submitted_at.desc(), ImportJob.id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    total = session.scalar(select(func.count()).select_from(ImportJob).where(where)) or 0
+    return list(jobs), int(total)
+
+
+def get_supervised(session: Session, job_id: int, *, scope_code: str, personal: bool) -> ImportJob:
+    """Return one job a supervisor of ``scope_code`` may read (:func:`supervised`).
+
+    Raises
+    ------
+    NotFound
+        No such job, or one outside the scope or of a kind not shown (indistinguishable).
+    """
+    job = session.scalars(
+        select(ImportJob).where(
+            ImportJob.id == job_id, _supervised_by(scope_code, personal=personal)
+        )
+    ).first()
+    if job is None:
+        raise NotFound(f"导入记录 {job_id} 不存在")
+    return job
 
 
 def mark_interrupted(

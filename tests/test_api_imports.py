@@ -847,3 +847,56 @@ def _wait_for(ready: Callable[[], bool], what: str) -> None:
         if time.monotonic() > deadline:
             pytest.fail(f"waited {DEADLINE_SECONDS} s for {what}")
         time.sleep(0.2)
+
+
+def test_a_commander_follows_the_imports_of_the_scope_read_only(served: Served) -> None:
+    """Trial U F15: 督导 — who imported what in the county; persons' only where persons are seen."""
+    cases = _submit(served, "disp_a1", "督导工单.csv", _cases_csv(_tag(), [0])).json()
+    resident_id = make_resident_id("460105", date(1979, 3, 1), 300 + secrets.randbelow(199), "F")
+    content = (
+        f"姓名,身份证号,人员类别,所属社区\n网{secrets.token_hex(3)},{resident_id},刑满释放人员,"
+    )
+    persons = _submit(
+        served, "disp_a1", "督导名单.csv", f"{content}{VILLAGES[0]}\n".encode(), kind="persons"
+    ).json()
+    for job in (cases, persons):
+        _ended(served, "disp_a1", job["id"])
+    clerk = served.world.users["disp_a1"].username
+
+    def listed(user: str) -> dict[int, Any]:
+        page = served.client.get("/api/imports/supervised?limit=100", headers=served.headers(user))
+        assert page.status_code == 200, page.text
+        return {job["id"]: job for job in page.json()["jobs"]}
+
+    county = listed("cmd_a")
+    assert {cases["id"], persons["id"]} <= county.keys()
+    seen = county[cases["id"]]
+    assert (seen["submitted_by"], seen["files"], seen["can_run"]) == (clerk, [], False)
+    read = served.client.get(
+        f"/api/imports/supervised/{persons['id']}", headers=served.headers("cmd_a")
+    )
+    assert read.status_code == 200 and "督导名单.csv" in _plain(read.json()["output_html"])
+    assert resident_id not in read.text and read.json()["files"] == []
+    with served.owner.connect() as conn:
+        actors = conn.execute(
+            text(
+                "SELECT actor_id, actor_name FROM audit_log WHERE action = 'import.supervise_read'"
+                " AND object_id = :id"
+            ),
+            {"id": str(persons["id"])},
+        ).all()
+        commander = served.world.users["cmd_a"]
+        assert [tuple(a) for a in actors] == [(commander.id, commander.username)]
+    city = listed("cmd_city")  # counts only of persons: their jobs are not shown
+    assert cases["id"] in city and persons["id"] not in city
+    hidden = served.client.get(
+        f"/api/imports/supervised/{persons['id']}", headers=served.headers("cmd_city")
+    )
+    assert hidden.status_code == 404
+    assert cases["id"] not in listed("cmd_b")  # another county
+    refused = served.client.get("/api/imports/supervised", headers=served.headers("disp_a1"))
+    assert refused.status_code == 403 and CHINESE.search(refused.json()["detail"])
+    run = served.client.post(
+        f"/api/imports/{cases['id']}/run", headers=served.headers("cmd_a"), json={}
+    )
+    assert run.status_code == 404  # read only: the clerk's own job

@@ -616,3 +616,45 @@ def test_a_mapping_file_goes_with_the_upload(
     )  # not kept for the next
     page.screenshot_step("mapping")
     page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_county_commander_follows_the_townships_imports(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+) -> None:
+    """Trial U F15: 督导 — the dispatcher's import in the commander's read-only list."""
+    demo = console_demo
+    username, township = _dispatcher(demo)
+    village, _ = _villages(demo, township)
+    path = _cases_csv(
+        tmp_path,
+        f"督导{uuid.uuid4().hex[:6]}.csv",
+        [(f"WEB-{uuid.uuid4().hex[:10]}", village)],
+        _call_time(demo),
+    )
+    login(page, demo.origin, username, next_path="/imports")
+    page.wait_for_url(f"{demo.origin}/imports")
+    _choose_and_upload(page, path)
+    expect(page.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
+    expect(page.locator("#im-supervised")).to_be_hidden()  # a dispatcher supervises nobody
+
+    commander = next(
+        row
+        for row in demo.report.logins
+        if row.role == "commander"
+        and row.scope_code.endswith("000000")
+        and not row.scope_code.endswith("00000000")
+    )
+    page.context.clear_cookies()
+    login(page, demo.origin, commander.username, next_path="/imports")
+    page.wait_for_url(f"{demo.origin}/imports")
+    listed = page.locator("#im-supervised-jobs tbody tr").filter(has_text=path.name)
+    expect(listed).to_have_count(1)
+    expect(listed.locator("td.im-by")).to_have_text(username)
+    expect(listed.locator(".im-outcome")).to_have_text("试运行：试运行通过")
+    listed.click()
+    expect(page.locator("#im-supervised-output")).to_contain_text(path.name)
+    expect(page.locator("#im-supervised-title")).to_contain_text(username)
+    page.screenshot_step("supervised")
+    page.assert_clean(demo.origin)

@@ -18,6 +18,9 @@ account gets 404, as for a row outside its scope.
 * ``POST /api/imports/{id}/run`` — run a kept upload again (``can_run``), for real or as a dry
   run (``dry_run``), with other options, with the same mapping file or without
   (``keep_mapping``);
+* ``GET /api/imports/supervised`` and ``/supervised/{id}`` — for a commander (督导), the jobs of
+  every account within its scope, read only (who submitted it, its output; no files), those of
+  persons and visits only where it sees persons one by one, each such read audited;
 * ``POST /api/imports/{id}/cancel`` — cancel a queued job, stop a running one;
 * ``DELETE /api/imports/{id}/upload`` — delete a kept upload now;
 * ``GET /api/imports/templates/{kind}`` — the XLSX template of a kind, its examples taken from
@@ -59,6 +62,7 @@ from api.deps import CurrentUser, Principal, SessionDep, SettingsDep
 from api.import_runner import MAPPING_ENDINGS, ImportRunner, JobFiles, write_template
 from layers import import_jobs
 from layers.accounts import IMPORT_KINDS, may_import
+from layers.catalog import sees_persons_individually
 from layers.console_wording import CRS_LABELS, for_console
 from layers.errors import Conflict, Forbidden, NotFound
 from layers.features import InvalidParameter
@@ -214,6 +218,7 @@ class JobOut(BaseModel):
     result_note: str | None = None
     can_run: bool = False
     ahead: int | None = None
+    submitted_by: str | None = None
 
 
 class JobPage(BaseModel):
@@ -742,6 +747,60 @@ async def template(
         media_type=XLSX,
         headers={"Content-Disposition": content_disposition(name, f"template-{kind}.xlsx")},
     )
+
+
+def _supervisor(user: Principal) -> bool:
+    """Refuse an account that supervises no imports; tell whether it sees persons' jobs."""
+    if user.role not in import_jobs.SUPERVISING_ROLES:
+        raise Forbidden("只有指挥中心值班员可以查看辖区内各账号的导入")
+    return sees_persons_individually(user.role, user.scope_code)
+
+
+def _supervised_out(job: ImportJob, files: JobFiles, *, with_output: bool = True) -> JobOut:
+    """Return a job as its supervisor reads it: who submitted it; no files, nothing to run."""
+    out = job_out(job, files, with_output=with_output)
+    return out.model_copy(update={"files": [], "can_run": False, "submitted_by": job.username})
+
+
+@router.get(
+    "/supervised",
+    response_model=JobPage,
+    summary="The import jobs of every account within a commander's scope, newest first",
+    responses={403: {"description": "Not a commander"}},
+)
+def supervised_jobs(
+    user: CurrentUser,
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
+) -> JobPage:
+    """Return a page of the jobs of the scope (read only: 督导); persons' only where seen."""
+    personal = _supervisor(user)
+    jobs, total = import_jobs.supervised(
+        session, scope_code=user.scope_code, personal=personal, limit=limit, offset=offset
+    )
+    files = JobFiles.of(settings)
+    return JobPage(jobs=[_supervised_out(j, files, with_output=False) for j in jobs], total=total)
+
+
+@router.get(
+    "/supervised/{job_id}",
+    response_model=JobOut,
+    summary="One import job of an account within a commander's scope, its output",
+    responses={403: {"description": "Not a commander"}, 404: {"description": "Not in scope"}},
+)
+def supervised_job(
+    job_id: JobId, user: CurrentUser, session: SessionDep, settings: SettingsDep
+) -> JobOut:
+    """Return the job with its output (no files); a persons' or visits' read is audited."""
+    personal = _supervisor(user)
+    job = import_jobs.get_supervised(session, job_id, scope_code=user.scope_code, personal=personal)
+    if import_jobs.audit_job(
+        session, job, action="import.supervise_read", actor_id=user.id, actor_name=user.username
+    ):
+        session.commit()
+    return _supervised_out(job, JobFiles.of(settings))
 
 
 @router.get("/{job_id}", response_model=JobOut, summary="One import job, its output and files")

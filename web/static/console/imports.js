@@ -425,6 +425,47 @@
     renderList();
   }
 
+  // ---- 督导: the imports of every account within a commander's scope (read only) --------------------
+
+  function supervisedRow(job) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = job.id;
+    tr.style.cursor = "pointer";
+    cell(tr, "im-time", zz.fmtTime(job.submitted_at, true));
+    cell(tr, "im-by", job.submitted_by || "");
+    cell(tr, "im-type", job.kind_label);
+    cell(tr, "im-name", job.file_name);
+    const badge = document.createElement("span");
+    badge.className = "badge im-outcome";
+    badge.dataset.result = resultKey(job);
+    badge.textContent = modeText(job) + "：" + resultText(job);
+    cell(tr, "im-result", "").appendChild(badge);
+    cell(tr, "im-counts", countsText(job));
+    tr.addEventListener("click", () => showSupervised(job).catch((e) => zz.toast(zz.errorText(e), "danger")));
+    return tr;
+  }
+
+  /** Show one supervised job's output under the table (the API audits a persons' job read). */
+  async function showSupervised(job) {
+    const full = await zz.api("/api/imports/supervised/" + job.id);
+    $("im-supervised-title").textContent =
+      "第 " + full.id + " 号：" + (full.submitted_by || "") + " 导入的「" + full.file_name + "」";
+    $("im-supervised-output").innerHTML = full.output_html || ""; // escaped by the server (rich)
+    $("im-supervised-shown").hidden = false;
+  }
+
+  /** A commander follows the scope's imports; other accounts see no such list. */
+  async function loadSupervised() {
+    const m = await zz.me().catch(() => null);
+    if (!m || m.role !== "commander") return;
+    const page = await zz.api("/api/imports/supervised?limit=" + PAGE_SIZE);
+    const tbody = $("im-supervised-jobs").querySelector("tbody");
+    tbody.textContent = "";
+    page.jobs.forEach((job) => tbody.appendChild(supervisedRow(job)));
+    $("im-supervised-empty").hidden = page.jobs.length > 0;
+    $("im-supervised").hidden = false;
+  }
+
   // ---- one job's panel ---------------------------------------------------------------------------
 
   /** `排队中：前面还有 2 个导入（已等 35 秒）` (an older API without `ahead`: only the wait). */
@@ -690,6 +731,7 @@
     } catch (error) {
       zz.toast("无法读取导入记录：" + zz.errorText(error), "danger");
     }
+    loadSupervised().catch((error) => zz.toast("无法读取辖区内的导入：" + zz.errorText(error), "danger"));
   }
 
   init();
