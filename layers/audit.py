@@ -33,9 +33,10 @@ from psycopg.types.json import Jsonb
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from geo.codes import mask_resident_id
+from geo.codes import is_valid_resident_id, mask_resident_id
 from layers.errors import InvalidInput
 from layers.model import AuditEntry, PersonCategory
+from layers.secrets import Keys, hash_resident_id, normalise_resident_id
 
 LOCK_KEY = 0x7A6F6E677A686901
 """Advisory-lock key serialising writers of ``audit_log``."""
@@ -630,3 +631,81 @@ def entries(
         query.order_by(AuditEntry.id.desc()).limit(max(1, min(limit, 1000))).offset(max(0, offset))
     ).all()
     return AuditPage(list(page), matched)
+
+
+LOOKUP_ACTION = "audit.person_lookup"
+"""Audit action of an auditor's search for the persons of a resident ID (never the ID itself)."""
+
+
+@dataclass(frozen=True)
+class FoundPerson:
+    """A person record a resident ID names, as the auditor may know it (masked).
+
+    Attributes
+    ----------
+    id : str
+        The person's id: the ``object_id`` of the entries about them.
+    label : PersonLabel
+        Masked name and category.
+    """
+
+    id: str
+    label: PersonLabel
+
+
+def persons_of_resident_id(
+    session: Session, keys: Keys, resident_id: str, *, actor_id: int, actor_name: str
+) -> list[FoundPerson]:
+    """Return the person records of a resident ID, to ask who read them; the search audited.
+
+    A citizen asks who looked at their record: the auditor knows the ID, not the record's id.
+    The ID is hashed with the platform key (the persons' natural key) and never stored, logged
+    or answered; the search is an entry of its own (:data:`LOOKUP_ACTION`, how many found).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The auditor's session (row-level security: the persons of the auditor's scope,
+        including those who left the register); the entry commits with it.
+    keys : Keys
+        The platform keys.
+    resident_id : str
+        The ID as typed (full-width digits, spaces and hyphens read as :mod:`layers.secrets` does).
+    actor_id : int
+        The auditor's account.
+    actor_name : str
+        Its name.
+
+    Returns
+    -------
+    list of FoundPerson
+        One per record (a person in two categories has two), by id.
+
+    Raises
+    ------
+    InvalidInput
+        Not a valid resident ID (its check digit, date or length).
+    """
+    number = normalise_resident_id(resident_id)
+    if not is_valid_resident_id(number):
+        raise InvalidInput("身份证号无效：请核对 18 位号码（含校验位）")
+    ids = session.execute(
+        text("SELECT id FROM persons WHERE id_hash = :h ORDER BY id"),
+        {"h": hash_resident_id(keys, number)},
+    ).scalars()
+    labels = person_labels(session, (str(i) for i in ids))
+    found = [FoundPerson(key, label) for key, label in sorted(labels.items(), key=_by_id)]
+    record(
+        session,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=LOOKUP_ACTION,
+        object_type="person" if len(found) == 1 else None,
+        object_id=found[0].id if len(found) == 1 else None,
+        detail={"found": len(found), "person_ids": [p.id for p in found]},
+    )
+    return found
+
+
+def _by_id(item: tuple[str, PersonLabel]) -> int:
+    return int(item[0])

@@ -201,6 +201,39 @@ def test_auditor_reads_who_unmasked_a_person(page: RecordedPage, console_demo: C
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("console")
+def test_auditor_finds_a_person_by_resident_id(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """The ID a citizen gives, typed as forms group it: the entries about their record."""
+    from layers.secrets import unseal
+
+    demo = console_demo
+    person_id = _person_id(demo)
+    _unmask_through_the_api(demo, person_id, times=1)
+    with demo.owner.connect() as conn:
+        sealed = conn.execute(
+            text("SELECT id_sealed FROM persons WHERE id = :id"), {"id": person_id}
+        ).scalar_one()
+    number = unseal(demo.settings.platform_keys(), bytes(sealed))
+    login(page, demo.origin, demo.username("auditor"))
+    page.wait_for_url(f"{demo.origin}/audit")
+    page.fill("#az-resident-id", f"{number[:6]} {number[6:14]} {number[14:]}")
+    page.click("#az-lookup-submit")
+    expect(page.locator("#az-lookup-result")).to_contain_text("找到 1 条人员记录")
+    expect(page.locator("#az-object-id")).to_have_value(str(person_id))
+    expect(page.locator("#az-resident-id")).to_have_value("")  # not left on the screen
+    rows = page.locator("#az-entries tbody tr")
+    expect(rows.first.locator("td.az-object")).to_contain_text(str(person_id))
+    assert number not in page.content()
+    page.fill("#az-resident-id", number[:17] + ("0" if number[17] != "0" else "1"))
+    page.click("#az-lookup-submit")
+    expect(page.locator("#az-lookup-result")).to_contain_text("身份证号无效")
+    page.screenshot_step("by-resident-id")
+    page.assert_clean(demo.origin, expected_errors=(r"status of 422 .*person-lookup",))
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
 def test_the_audit_page_refuses_a_commander(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     origin = console_demo.origin
     commander = console_demo.username("commander", console_demo.data.county_code)

@@ -436,6 +436,46 @@ def test_auditor_finds_who_read_a_person(
     assert api_client.get("/api/audit", headers=auth_headers("cmd_a")).status_code == 403
 
 
+def test_auditor_finds_a_person_by_resident_id_and_the_search_is_audited(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    """A citizen asks who read their record: the auditor has their ID, not the record's id."""
+    person = _in_scope_person(api_world)
+    number = api_world.resident_ids[person]
+    typed = " ".join((number[:6], number[6:14], number[14:].lower()))  # as a form groups it
+    found = api_client.post(
+        "/api/audit/person-lookup", json={"resident_id": typed}, headers=auth_headers("auditor")
+    )
+    assert found.status_code == 200, found.text
+    assert [p["id"] for p in found.json()] == [str(person)]
+    assert found.json()[0]["object_label"]["category"] == "released"
+    assert number not in found.text and api_world.names[person] not in found.text
+    searched = api_client.get(
+        "/api/audit",
+        params={"action": audit.LOOKUP_ACTION, "limit": 1},
+        headers=auth_headers("auditor"),
+    ).json()["entries"][0]
+    assert (searched["actor_name"], searched["object_id"]) == (
+        api_world.users["auditor"].username,
+        str(person),
+    )
+    assert searched["detail"] == {"found": 1, "person_ids": [str(person)]}
+    assert number not in str(searched)
+    bad = number[:17] + ("0" if number[17] != "0" else "1")
+    refused = api_client.post(
+        "/api/audit/person-lookup", json={"resident_id": bad}, headers=auth_headers("auditor")
+    )
+    assert refused.status_code == 422 and "身份证号无效" in refused.text
+    assert (
+        api_client.post(
+            "/api/audit/person-lookup", json={"resident_id": typed}, headers=auth_headers("cmd_a")
+        ).status_code
+        == 403
+    )
+    get = api_client.get("/api/audit/person-lookup", headers=auth_headers("auditor"))
+    assert get.status_code == 405  # never an ID in a URL
+
+
 # ---- the console's layer list (browser)
 
 DEMO_COUNTY = "530424000000"

@@ -4,6 +4,9 @@ Entries filter by action, actor, time and object (``object_type=person&object_id
 read this person). An entry about a person carries ``object_label``: the person's masked name
 and category (never the clear name or ID), so that the auditor understands it without the
 persons layer (:func:`layers.audit.person_labels`; persons of the auditor's scope).
+
+``POST /api/audit/person-lookup`` (the ID in the body) finds the records of a resident ID, to
+ask who read them: the ID is hashed, never stored nor answered, and the search is audited.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
-from api.deps import AuditorUser, SessionDep
+from api.deps import AuditorUser, SessionDep, SettingsDep
 from layers import audit
 
 router = APIRouter(prefix="/api/audit", tags=["audit"])
@@ -119,6 +122,40 @@ def _label(
 ) -> ObjectLabel | None:
     found = persons.get(object_id or "") if object_type == "person" else None
     return None if found is None else ObjectLabel(**asdict(found))
+
+
+class LookupIn(BaseModel):
+    """A resident ID to find the person records of (in the body: never in a URL or a log)."""
+
+    resident_id: str = Field(max_length=40)
+
+
+class FoundPersonOut(BaseModel):
+    """A person record the ID names: its id (the entries' ``object_id``), masked."""
+
+    id: str
+    object_label: ObjectLabel
+
+
+@router.post(
+    "/person-lookup",
+    response_model=list[FoundPersonOut],
+    summary="The person records of a resident ID (masked), to see who read them; audited",
+    responses={422: {"description": "Not a valid resident ID"}},
+)
+def person_lookup(
+    body: LookupIn, user: AuditorUser, session: SessionDep, settings: SettingsDep
+) -> list[FoundPersonOut]:
+    """Hash the ID with the platform key, return the records found; the search is audited."""
+    found = audit.persons_of_resident_id(
+        session,
+        settings.platform_keys(),
+        body.resident_id,
+        actor_id=user.id,
+        actor_name=user.username,
+    )
+    session.commit()
+    return [FoundPersonOut(id=p.id, object_label=ObjectLabel(**asdict(p.label))) for p in found]
 
 
 @router.get("/verify", response_model=ChainCheck)

@@ -33,6 +33,7 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "import.upload": "上传导入文件",
     "import.report_download": "下载退回报告",
     "import.supervise_read": "督导查看导入",
+    "audit.person_lookup": "按身份证号查找人员",
     "import.upload_delete": "删除上传的文件",
     "user.add": "新建账号",
     "user.unlock": "解锁账号",

@@ -1,6 +1,7 @@
 // 审计日志 (/audit), for the security auditor: the entries of /api/audit newest first, filtered
 // by action, account, object and date range, a page at a time, and the state of the hash chain
-// (/api/audit/verify). An entry about a person shows the masked label the API gives, never clear
+// (/api/audit/verify). A resident ID finds the person records to filter by (POST
+// /api/audit/person-lookup, the search audited). An entry about a person shows the masked label the API gives, never clear
 // data. Another role gets the API's 403 in Chinese and no entry.
 "use strict";
 (function () {
@@ -171,6 +172,46 @@
     }
   }
 
+  /** Show the entries about one person record. */
+  function onlyPerson(id) {
+    $("az-object-type").value = "person";
+    $("az-object-id").value = id;
+    apply();
+  }
+
+  /** The person records of a resident ID (POST: never in a URL), the search audited by the API. */
+  async function lookup(event) {
+    event.preventDefault();
+    const box = $("az-lookup-result");
+    box.textContent = "";
+    try {
+      const found = await zz.api("/api/audit/person-lookup", {
+        method: "POST",
+        json: { resident_id: $("az-resident-id").value },
+      });
+      $("az-resident-id").value = ""; // not left on the screen
+      if (!found.length) {
+        box.textContent = "本辖区没有该身份证号的人员记录。";
+        return;
+      }
+      box.appendChild(document.createTextNode("找到 " + found.length + " 条人员记录："));
+      found.forEach((p) => {
+        const link = document.createElement("a");
+        link.href = "#";
+        link.className = "az-found ms-2";
+        link.textContent = p.object_label.name_masked + "（" + p.object_label.category_label + "）· 编号 " + p.id;
+        link.addEventListener("click", (e) => {
+          e.preventDefault();
+          onlyPerson(p.id);
+        });
+        box.appendChild(link);
+      });
+      if (found.length === 1) onlyPerson(found[0].id);
+    } catch (error) {
+      box.textContent = zz.errorText(error);
+    }
+  }
+
   function apply(event) {
     if (event) event.preventDefault();
     st.filters = readFilters();
@@ -181,6 +222,7 @@
   function init() {
     fillChoices();
     $("az-filters").addEventListener("submit", apply);
+    $("az-lookup").addEventListener("submit", lookup);
     $("az-page-size").addEventListener("change", apply);
     $("az-reset").addEventListener("click", function () {
       $("az-filters").reset();
