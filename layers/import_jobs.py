@@ -619,15 +619,21 @@ def list_for(
     tuple
         The jobs and the total.
     """
-    mine = ImportJob.account_id == account_id
+    return _page(session, ImportJob.account_id == account_id, limit=limit, offset=offset)
+
+
+def _page(
+    session: Session, where: ColumnElement[bool], *, limit: int, offset: int
+) -> tuple[list[ImportJob], int]:
+    """Return a page of the jobs ``where`` holds, newest first, and how many there are."""
     jobs = session.scalars(
         select(ImportJob)
-        .where(mine)
+        .where(where)
         .order_by(ImportJob.submitted_at.desc(), ImportJob.id.desc())
         .limit(limit)
         .offset(offset)
     ).all()
-    total = session.scalar(select(func.count()).select_from(ImportJob).where(mine)) or 0
+    total = session.scalar(select(func.count()).select_from(ImportJob).where(where)) or 0
     return list(jobs), int(total)
 
 
@@ -668,15 +674,7 @@ def supervised(
         The jobs and the total.
     """
     where = _supervised_by(scope_code, personal=personal)
-    jobs = session.scalars(
-        select(ImportJob)
-        .where(where)
-        .order_by(ImportJob.submitted_at.desc(), ImportJob.id.desc())
-        .limit(limit)
-        .offset(offset)
-    ).all()
-    total = session.scalar(select(func.count()).select_from(ImportJob).where(where)) or 0
-    return list(jobs), int(total)
+    return _page(session, where, limit=limit, offset=offset)
 
 
 def get_supervised(session: Session, job_id: int, *, scope_code: str, personal: bool) -> ImportJob:

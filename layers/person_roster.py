@@ -552,6 +552,13 @@ _UNLISTED = sql.SQL(
     " WHERE l.id_hash = p.id_hash AND (l.category IS NULL OR l.category = p.category))"
 )
 """The persons on the register of an area and the file's categories whom the file does not list."""
+_ON_REGISTER = sql.SQL(
+    "p.area_code >= %(lo)s AND p.area_code < %(hi)s AND p.ended_on IS NULL"
+    " AND p.category = ANY(%(named)s::text[])"
+    " AND (%(run)s::bigint IS NULL OR p.import_id IS DISTINCT FROM %(run)s)"
+)
+"""The persons on the register of an area and the file's categories, but those the import
+(``run``) added: what a complete list's striking-off is weighed against."""
 
 
 def _parameters(listed: Listed, area: tuple[str, str]) -> dict[str, object]:
@@ -579,10 +586,7 @@ def _by_township(
     rows = conn.execute(
         sql.SQL(
             "WITH register AS (SELECT left(p.area_code, 9) AS town, count(*) AS on_register"
-            " FROM persons AS p"
-            " WHERE p.area_code >= %(lo)s AND p.area_code < %(hi)s AND p.ended_on IS NULL"
-            " AND p.category = ANY(%(named)s::text[])"
-            " AND (%(run)s::bigint IS NULL OR p.import_id IS DISTINCT FROM %(run)s) GROUP BY 1),"
+            " FROM persons AS p WHERE {register} GROUP BY 1),"
             # an anti-join of its own: in an aggregate's FILTER it is a subplan run per person
             " unlisted AS (SELECT left(p.area_code, 9) AS town, count(*) AS ending"
             " FROM persons AS p WHERE {unlisted} GROUP BY 1),"
@@ -595,7 +599,7 @@ def _by_township(
             " SELECT coalesce(j.name, rpad(t.town, 12, '0')), t.ending, t.on_register, t.in_file"
             " FROM towns AS t LEFT JOIN jurisdictions AS j ON j.code = rpad(t.town, 12, '0')"
             " ORDER BY t.in_file, t.town"
-        ).format(unlisted=_UNLISTED, staging=sql.Identifier(staging)),
+        ).format(register=_ON_REGISTER, unlisted=_UNLISTED, staging=sql.Identifier(staging)),
         {**_parameters(listed, area), "run": import_id},
     ).fetchall()
     return [
@@ -613,14 +617,12 @@ def _per_category(
     rows = conn.execute(
         sql.SQL(
             "WITH register AS (SELECT p.category, count(*) AS on_register FROM persons AS p"
-            " WHERE p.area_code >= %(lo)s AND p.area_code < %(hi)s AND p.ended_on IS NULL"
-            " AND p.category = ANY(%(named)s::text[])"
-            " AND (%(run)s::bigint IS NULL OR p.import_id IS DISTINCT FROM %(run)s) GROUP BY 1),"
+            " WHERE {register} GROUP BY 1),"
             " unlisted AS (SELECT p.category, count(*) AS ending FROM persons AS p"
             " WHERE {unlisted} GROUP BY 1)"
             " SELECT r.category, coalesce(u.ending, 0), r.on_register FROM register AS r"
             " LEFT JOIN unlisted AS u ON u.category = r.category ORDER BY r.category"
-        ).format(unlisted=_UNLISTED),
+        ).format(register=_ON_REGISTER, unlisted=_UNLISTED),
         {**_parameters(listed, area), "run": import_id},
     ).fetchall()
     return [CategoryEnds(str(code), int(n), int(of)) for code, n, of in rows]

@@ -844,8 +844,8 @@ def download(
     "/{job_id}/run",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=JobOut,
-    summary="Import a kept upload for real (a dry run's, or an import's that wrote nothing)",
-    responses={409: {"description": "Not a job whose upload may be imported, or it is deleted"}},
+    summary="Run a kept upload again, for real or as a dry run, with changed options",
+    responses={409: {"description": "Not a job whose upload may be run again, or it is deleted"}},
 )
 def run_for_real(
     job_id: JobId,
