@@ -8,7 +8,8 @@ oldest queued job of a lane), :func:`record_progress` (the output so far), :func
 :func:`take_upload` (a kept upload passed to a real import), :func:`drop_upload` (deleted on
 request), :func:`forget_uploads` and :func:`outputs_expired` (what may be deleted from disk),
 and the reads :func:`get`, :func:`list_for` and :func:`ahead` (an account sees its own jobs
-only). The functions flush; the caller commits.
+only), and a commander's read-only :func:`supervised` and :func:`get_supervised` (督导: the
+jobs of every account within its scope). The functions flush; the caller commits.
 
 Rules of a job (trial U):
 
