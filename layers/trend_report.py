@@ -152,7 +152,11 @@ def report(
         ),
         children=trend_tables.child_counts(session, code, result.periods, case_filter=case_filter),
         coverage=trend_tables.uncovered_hotspots(session, result, t, min_count=min_count),
-        visits=trend_tables.overdue_visits(session, code, now=now, min_count=min_count),
+        visits=(
+            trend_tables.overdue_visits(session, code, now=now, min_count=min_count)
+            if trends.counts_persons(actor)
+            else trend_tables.WITHHELD_VISITS
+        ),
         density=trend_tables.density(session, result, t),
         outlines=trends.outlines(session, code, actor=actor),
         generated_at=now,
@@ -318,7 +322,7 @@ def workbook(rep: Report) -> bytes:
         ("热点单元（95%置信以上）", info["hot"]),
         ("冷点单元（95%置信以上）", info["cold"]),
         ("无摄像机覆盖的热点", len(rep.coverage["uncovered"])),
-        ("走访逾期人数", _shown(rep.visits["overdue"])),
+        ("走访逾期人数", "不显示" if rep.visits.get("withheld") else _shown(rep.visits["overdue"])),
         ("分析单元", f"H3 第{rep.series.resolution}级六边形"),
         ("生成时间", rep.generated_at.astimezone(trends.CENTRE_TZ).strftime("%Y-%m-%d %H:%M")),
         ("说明", notes(rep)),

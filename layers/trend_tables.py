@@ -217,6 +217,10 @@ def _months_per_period(periods: tuple[Period, ...]) -> int:
     return months
 
 
+WITHHELD_VISITS: dict[str, Any] = {"total": None, "overdue": None, "grids": [], "withheld": True}
+"""The overdue visits of a reader who may not count special-population persons (a department)."""
+
+
 def overdue_visits(
     session: Session, code: str, *, now: datetime, min_count: int, limit: int = 200
 ) -> dict[str, Any]:

@@ -387,6 +387,23 @@ def min_count_for(actor: Actor) -> int:
     return ANALYST_MIN_COUNT
 
 
+def counts_persons(actor: Actor) -> bool:
+    """Return whether the actor may read special-population counts at all (visits included).
+
+    A department reads nothing of the persons, not even counts (:func:`layers.catalog.readable`
+    with ``aggregated``), as in the command view (:mod:`layers.command`).
+
+    Examples
+    --------
+    >>> counts_persons(Actor(None, "部门", "department", "530424000000"))
+    False
+    >>> counts_persons(Actor(None, "分析员", "analyst", "530424000000"))
+    True
+    """
+    persons = catalog.get_collection("persons")
+    return catalog.readable(actor.role, persons, scope_code=actor.scope_code, aggregated=True)
+
+
 def suppress(value: int, min_count: int) -> int | None:
     """Return ``value``, or None when it is a small non-zero count.
 

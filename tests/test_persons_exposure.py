@@ -124,6 +124,18 @@ def test_department_gets_no_persons_layer(
     assert api_client.get("/ogc/collections/cases/items", headers=headers).status_code == 200
 
 
+def test_department_gets_no_visit_counts_in_the_trends(
+    api_client: TestClient, auth_headers: Headers
+) -> None:
+    """As in the command view: a department counts no special-population persons at all."""
+    withheld = api_client.get(f"/api/trends/{COUNTY_A}/visits", headers=auth_headers("dept_a"))
+    assert withheld.status_code == 200
+    assert withheld.json() == {"total": None, "overdue": None, "grids": [], "withheld": True}
+    counted = api_client.get(f"/api/trends/{COUNTY_A}/visits", headers=auth_headers("analyst_a"))
+    assert counted.status_code == 200 and counted.json()["total"] is not None
+    assert "withheld" not in counted.json()
+
+
 def test_console_does_not_offer_the_layer_to_a_department() -> None:
     persons = next(layer for layer in layer_config() if layer["id"] == "persons")
     assert "department" not in persons["feature_roles"] + persons["aggregate_roles"]

@@ -346,7 +346,7 @@ def report_html(rep: Report) -> str:
         ("有位置（参与热点分析）", info["located"]),
         ("热点单元（≥95%）", info["hot"]),
         ("无摄像机覆盖热点", len(rep.coverage["uncovered"])),
-        ("走访逾期人数", _count(rep.visits["overdue"])),
+        ("走访逾期人数", "不显示" if rep.visits.get("withheld") else _count(rep.visits["overdue"])),
     ]
     notice = rep.unit["notice"]
     top = (

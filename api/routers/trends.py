@@ -176,9 +176,11 @@ def coverage(
 
 @router.get("/{code}/visits", summary="Overdue special-population visits by grid")
 def visits(code: CodePath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
-    """Return the persons followed and overdue per grid (counts only)."""
+    """Return the persons followed and overdue per grid (counts only; none to a department)."""
     actor = actor_of(user)
     trends.unit_of(session, code, actor=actor)
+    if not trends.counts_persons(actor):
+        return trend_tables.WITHHELD_VISITS
     return trend_tables.overdue_visits(
         session, code, now=utcnow(), min_count=trends.min_count_for(actor)
     )

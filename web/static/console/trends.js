@@ -218,7 +218,7 @@
       ["本期热点（≥95%）", p.hot, false],
       ["新增/连续/加剧热点", rising, rising > 0],
       ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0],
-      ["走访逾期人数", state.visits ? count(state.visits.overdue, state.data.min_count) : "…", true],
+      ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : count(state.visits.overdue, state.data.min_count), true],
     ];
     $("kpis").innerHTML = items
       .map(function (k) {
@@ -394,6 +394,10 @@
         "</td><td>" + zz.esc(count(g.overdue, state.data.min_count)) + "</td><td>" + (g.share === null ? "—" : zz.esc(Math.round(g.share * 100) + "%")) + "</td></tr>"
       );
     });
+    if (v.withheld) {
+      $("table-visits").innerHTML = '<div class="zz-empty">本账号不显示特殊人群走访情况</div>';
+      return;
+    }
     $("table-visits").innerHTML = v.grids.length
       ? '<div class="zz-empty mb-1">列管 ' + zz.esc(count(v.total, state.data.min_count)) + " 人，逾期未走访 " + zz.esc(count(v.overdue, state.data.min_count)) + " 人</div>" +
         '<table class="table table-sm table-striped zz-table" id="visits-table"><thead><tr><th>网格</th><th>村（社区）</th><th>列管</th><th>逾期</th><th>逾期率</th></tr></thead><tbody>' +
