@@ -1084,9 +1084,12 @@ def unused_notes(unused: list[str], fields: Iterable[str], kind: str) -> list[st
 
 def _leading_reasons(outcome: ImportOutcome) -> list[str]:
     """Return the summary's lines of the reasons that reject many rows (values never private)."""
+    from importers.kinds import KINDS
     from importers.reject_digest import PERSONAL_KINDS, leading_reasons, private_fields
 
-    private = {outcome.columns[f] for f in private_fields(outcome.kind) if f in outcome.columns}
+    fields = private_fields(outcome.kind)  # a problem names the file's column, or else the field
+    header = KINDS[outcome.kind].header
+    private = {*fields, *map(header, fields), *(outcome.columns.get(f, f) for f in fields)}
     lines = leading_reasons(
         outcome.problems,
         total_rows=outcome.rows_total,

@@ -15,6 +15,7 @@ the columns the caller says are private (names, IDs, phones, addresses, free tex
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Collection, Iterable
@@ -23,24 +24,42 @@ from dataclasses import dataclass, field
 from importers.rules import Problem
 
 MANY_ROWS = 20
-"""A reason said on its own line rejects at least this many rows."""
+"""A reason said on its own line rejects at least this many rows. A count, not a share of the
+rejected rows: a handful of rows is read in the report in a minute, and of a file's 19,570
+rejected rows the 224 one mapping line loads are worth a line, however small a share."""
 SHOWN_REASONS = 3
 """At most this many reasons are said, those rejecting the most rows first."""
 SHOWN_VALUES = 5
 """At most this many values of a reason are named, the most frequent first."""
+VALUE_CHARACTERS = 30
+"""A named value longer than this is cut (``…``)."""
 _CODE = re.compile(r"\d{9,}")
-"""A code in a rule (a division or device code): rules alike but for it are one reason."""
+"""A code in a rule (a division or device code): as :func:`importers.cli.refusal_advice` reads
+rules, the same but for it are one reason."""
+_NUMBER = re.compile(r"\d+")
+"""A number in a rule (a code, or a check digit it computed): rules alike but for their numbers
+are one reason; a number they all say alike (not a code) is said, others are ``…``."""
 _MARK = "\x1f"
+"""Where a rule quoted its value."""
+_NUMBER_MARK = "\x1e"
+"""Where a rule had a number."""
+_EMPTY = "（空）"
 
 
 PERSONAL_KINDS = frozenset({"persons", "visits"})
 """Kinds whose values are never named: every column of theirs is about a person."""
 PRIVATE_FIELDS = frozenset(
-    {"phone", "leader", "leader_phone", "reporter_name", "reporter_phone", "resident_id"}
-    | {"title", "description", "address", "stream_url"}
+    {"phone", "leader", "leader_phone", "leader_no", "reporter_name", "reporter_phone"}
+    | {"resident_id", "title", "description", "address", "stream_url"}
 )
 """Fields whose values are personal data or may hold it (a 12345 caller's words, an address, a
-camera stream's password): never named."""
+camera stream's password): never named, in any kind."""
+_PRIVATE_OF_KIND = {
+    "workers": frozenset({"external_id", "name", "lon", "lat", "lonlat", "wkt"}),
+    "cases": frozenset({"lon", "lat", "lonlat", "wkt"}),
+}
+"""Further private fields of a kind: a worker's name, number and place; where a case (a
+caller's home, often) is."""
 
 
 def private_fields(kind: str) -> frozenset[str]:
@@ -54,25 +73,29 @@ def private_fields(kind: str) -> frozenset[str]:
     Returns
     -------
     frozenset of str
-        :data:`PRIVATE_FIELDS`, and a worker's name.
+        :data:`PRIVATE_FIELDS`, and a worker's name, number and place, a case's place.
 
     Examples
     --------
     >>> "name" in private_fields("workers"), "name" in private_fields("video")
     (True, False)
     """
-    return PRIVATE_FIELDS | ({"name"} if kind == "workers" else set())
+    return PRIVATE_FIELDS | _PRIVATE_OF_KIND.get(kind, frozenset())
 
 
 @dataclass
 class _Reason:
     rows: set[int] = field(default_factory=set)
     values: Counter[str] = field(default_factory=Counter)
-    rules: Counter[str] = field(default_factory=Counter)
+    rules: dict[str, set[int]] = field(default_factory=dict)
+    shapes: set[str] = field(default_factory=set)
 
 
 def reason_key(problem: Problem) -> tuple[str, str]:
     """Return what tells one reason from another: the column, and the rule without its value.
+
+    The value is taken out as written and as a rule quotes it (TOML's and JSON's escapes), a
+    value of one character only where quoted; then every number.
 
     Parameters
     ----------
@@ -82,19 +105,28 @@ def reason_key(problem: Problem) -> tuple[str, str]:
     Returns
     -------
     tuple of str
-        The column, and the rule with the value it quotes and its codes marked.
+        The column, and the rule with the value it quotes and its numbers marked.
 
     Examples
     --------
     >>> a = Problem(2, "问题分类", "教育>入学", '未知分类，如 "教育>入学" = "…"')
     >>> b = Problem(3, "问题分类", "城建>市容", '未知分类，如 "城建>市容" = "…"')
-    >>> reason_key(a) == reason_key(b)
-    True
+    >>> c = Problem(4, "身份证号", None, "校验码不符（按前 17 位算应为 3，实为 0）")
+    >>> reason_key(a) == reason_key(b), reason_key(c)[1].count(_NUMBER_MARK)
+    (True, 3)
     """
+    return problem.column, _NUMBER.sub(_NUMBER_MARK, _unquoted(problem))
+
+
+def _unquoted(problem: Problem) -> str:
+    """Return the problem's rule with its value marked (:func:`reason_key`)."""
     rule = problem.rule
     if problem.value:
-        rule = rule.replace(problem.value, _MARK)
-    return problem.column, _CODE.sub(_MARK, rule)
+        quoted = json.dumps(problem.value, ensure_ascii=False)
+        rule = rule.replace(quoted, f'"{_MARK}"')
+        if len(problem.value) > 1:
+            rule = rule.replace(problem.value, _MARK)
+    return rule
 
 
 def leading_reasons(
@@ -112,7 +144,7 @@ def leading_reasons(
     problems : iterable of Problem
         The import's problems (only the rejected ones count).
     total_rows : int
-        The file's data rows: a reason that rejects every row is said by
+        The file's data rows: a rule that rejects every row is said by
         :func:`importers.cli.whole_file_problems`, not here.
     private_columns : collection of str
         Columns whose values are personal data: their values are never named.
@@ -127,7 +159,9 @@ def leading_reasons(
     -------
     list of str
         One line per reason rejecting :data:`MANY_ROWS` rows or more, at most
-        :data:`SHOWN_REASONS`.
+        :data:`SHOWN_REASONS`: the column, the rows, the most frequent values (where they may
+        be named) and the rule, as written for the first value when it quotes it (a mapping
+        file's line), otherwise with ``…`` for its value and codes.
 
     Examples
     --------
@@ -137,8 +171,8 @@ def leading_reasons(
     >>> found += [Problem(30, "受理时间", "昨天", "必须是日期时间")]
     >>> print(leading_reasons(found, total_rows=100)[0])
     “问题分类” 21 行（“城建>市容” 15 行、“教育>入学” 6 行）：须为已知分类；如 "城建>市容" = "其他"
-    >>> leading_reasons(found, total_rows=100, values_shown=False)[0][:18]
-    '“问题分类” 21 行：须为已知分类'
+    >>> print(leading_reasons(found, total_rows=100, values_shown=False)[0])
+    “问题分类” 21 行：须为已知分类；如 "…" = "其他"
     """
     rejected = [p for p in problems if p.severity == "rejected"]
     if refused and len({(p.column, _CODE.sub(_MARK, p.rule)) for p in rejected}) == 1:
@@ -148,34 +182,52 @@ def leading_reasons(
         reason = reasons.setdefault(reason_key(problem), _Reason())
         if problem.row not in reason.rows:
             reason.rows.add(problem.row)
-            reason.values[problem.value or "（空）"] += 1
-        reason.rules[problem.rule] += 1
+            reason.values[problem.value or _EMPTY] += 1
+        reason.rules.setdefault(problem.rule, set()).add(problem.row)
+        reason.shapes.add(_unquoted(problem))
     large = [
         (key, reason)
         for key, reason in reasons.items()
-        if len(reason.rows) >= MANY_ROWS and len(reason.rows) < total_rows
+        if len(reason.rows) >= MANY_ROWS
+        and all(len(rows) < total_rows for rows in reason.rules.values())
     ]
     large.sort(key=lambda item: (-len(item[1].rows), item[0]))
     return [
-        _line(column, reason, values_shown and column not in private_columns)
-        for (column, _), reason in large[:SHOWN_REASONS]
+        _line(key, reason, values_shown and key[0] not in private_columns)
+        for key, reason in large[:SHOWN_REASONS]
     ]
 
 
-def _line(column: str, reason: _Reason, named: bool) -> str:
+def _line(key: tuple[str, str], reason: _Reason, named: bool) -> str:
     """Say one reason: its column, rows, most frequent values and the rule of the first."""
-    rule = reason.rules.most_common(1)[0][0]
+    column, marked = key
     said = f"“{column}” {len(reason.rows):,} 行"
-    distinct = len(reason.values)
-    if named and not (distinct == 1 and "（空）" in reason.values):
+    rule = _general(marked, reason.shapes)
+    if named and set(reason.values) != {_EMPTY}:
         top = reason.values.most_common(SHOWN_VALUES)
-        listed = "、".join(f"“{value}” {n:,} 行" for value, n in top)
+        listed = "、".join(f"“{_cut(value)}” {n:,} 行" for value, n in top)
+        distinct = len(reason.values)
         more = f" 等 {distinct:,} 种" if distinct > SHOWN_VALUES else ""
         said += f"（{listed}{more}）"
-        rule = _rule_of(reason, top[0][0]) or rule
+        rule = _quoting(reason, top[0][0]) or rule
     return f"{said}：{rule}"
 
 
-def _rule_of(reason: _Reason, value: str) -> str | None:
-    """Return the rule as written for ``value`` (its way out names that value), if any."""
-    return next((rule for rule in reason.rules if f'"{value}"' in rule), None)
+def _general(marked: str, shapes: Iterable[str]) -> str:
+    """Return a reason's rule: ``…`` for its value and for a number its rules say unalike."""
+    numbers = zip(*(_NUMBER.findall(shape) for shape in shapes), strict=True)
+    for alike in numbers:
+        same = len(set(alike)) == 1 and not _CODE.fullmatch(alike[0])
+        marked = marked.replace(_NUMBER_MARK, alike[0] if same else "…", 1)
+    return marked.replace(_MARK, "…")
+
+
+def _cut(value: str) -> str:
+    """Return ``value`` cut to :data:`VALUE_CHARACTERS` characters."""
+    return value if len(value) <= VALUE_CHARACTERS else value[:VALUE_CHARACTERS] + "…"
+
+
+def _quoting(reason: _Reason, value: str) -> str | None:
+    """Return the rule as written for ``value``, if it quotes it (its way out names it)."""
+    quoted = json.dumps(value, ensure_ascii=False)
+    return next((rule for rule in reason.rules if quoted in rule), None)

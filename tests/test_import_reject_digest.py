@@ -14,7 +14,16 @@ from typer.testing import CliRunner
 from importers.reject_digest import MANY_ROWS, leading_reasons
 from importers.rules import Problem
 from tests.conftest import SuiteDatabase
-from tests.import_fixtures import GRID, csv_text, import_app, seeded_database
+from tests.import_fixtures import (
+    GRID,
+    PERSON_HEADERS,
+    bad_check_digit,
+    csv_text,
+    import_app,
+    persons_rows,
+    resident_id,
+    seeded_database,
+)
 
 HEADERS = ["工单编号", "受理渠道", "问题分类", "所属网格", "受理时间", "来电人"]
 
@@ -36,12 +45,36 @@ def test_rules_that_differ_by_their_value_are_one_reason_counted_by_row() -> Non
     assert lines == [
         "“问题分类” 21 行（“甲类” 12 行、“乙类” 9 行）："
         '未知分类，可在映射文件中写明，如 "甲类" = "其他"',
-        f"“来电人” {MANY_ROWS} 行：张三：过长",  # the rule as written; no list of values
+        f"“来电人” {MANY_ROWS} 行：…：过长",  # its value neither listed nor quoted by the rule
     ]
     same = _problems("问题分类", ["甲类"] * 21, "未知分类")
     assert leading_reasons(same, total_rows=500, refused=True) == []  # the advice says it
-    assert leading_reasons(found[:21], total_rows=21) == []  # every row: said elsewhere
+    assert leading_reasons(same, total_rows=21) == []  # every row, one rule: said elsewhere
     assert leading_reasons(found[:19], total_rows=500) == []  # not many
+
+
+def test_values_that_are_personal_data_are_never_said_even_in_the_rule() -> None:
+    ids = ["530424198001011234", "530424198001021235"] * 11
+    found = _problems("公民身份号码", ids, "{} 校验位不对")
+    found += _problems("姓名", ["张三丰"] * 22, '"{}" 与身份证号重复')
+    address, quoted = '幸福路 "8" 号', '"幸福路 \\"8\\" 号"'  # the rule quotes it as TOML does
+    found += [Problem(row, "地址", address, f"{quoted} 超出长度") for row in range(2, 24)]
+    said = "\n".join(leading_reasons(found, total_rows=500, values_shown=False))
+    assert said.splitlines() == [
+        "“公民身份号码” 22 行：… 校验位不对",
+        '“地址” 22 行："…" 超出长度',
+        '“姓名” 22 行："…" 与身份证号重复',
+    ]
+    long = _problems("描述", ["很" * 60] * 20, "不能含有控制字符")
+    [line] = leading_reasons(long, total_rows=500)
+    assert "很" * 30 + "…" in line and "很" * 31 not in line
+
+
+def test_a_reason_of_every_row_that_no_other_line_says_is_said_here() -> None:
+    rule = '未知分类，如 "{}" = "其他"'
+    found = _problems("问题分类", ["甲类"] * 15 + ["乙类"] * 10, rule)
+    [line] = leading_reasons(found, total_rows=25, refused=True)  # advice: 请按报告修改…
+    assert line.startswith("“问题分类” 25 行（“甲类” 15 行、“乙类” 10 行）")
 
 
 def test_the_summary_names_the_unknown_classes_and_their_mapping_line(
@@ -74,3 +107,23 @@ def test_the_summary_names_the_unknown_classes_and_their_mapping_line(
             )
             assert '[values."事件类型"] 中写明它归入上列哪一类，如 "城市管理>市容环境" = "' in said
             assert "“受理时间” 3 行" not in said  # too few for a line of their own
+
+
+def test_a_persons_summary_counts_the_reason_and_names_no_value(
+    database: SuiteDatabase, tmp_path: Path
+) -> None:
+    good = persons_rows()[1]
+    names = [f"测试人{n:02d}" for n in range(24)]
+    ids = [bad_check_digit(resident_id(10 + n)) for n in range(22)] + [resident_id(40), "X"]
+    rows = [[name, number, *good[2:]] for name, number in zip(names, ids, strict=True)]
+    path = tmp_path / "刑满释放人员.csv"
+    path.write_text(csv_text(PERSON_HEADERS, rows), encoding="utf-8")
+    with seeded_database(database, "reject_digest_persons") as (_, url):
+        env = {"ZONGZHI_DATABASE_URL": url, "ZONGZHI_HOME": str(tmp_path / "home")}
+        args = ["import", "persons", str(path), "--crs", "gcj02", "--dry-run"]
+        result = CliRunner().invoke(import_app(), args, env={**env, "COLUMNS": "400"})
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert "退回最多的原因：“公民身份号码” 22 行：" in said
+    assert not any(number[:6] in said or number[-4:] in said for number in ids[:22])
+    assert not any(name in said for name in names)
