@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 import openpyxl
 import pytest
 from fastapi.testclient import TestClient
@@ -36,13 +37,21 @@ from api.app import create_app
 from api.auth import issue_token
 from api.settings import ApiSettings
 from geo.codes import make_resident_id
+from geo.crs import wgs84_to_gcj02
 from importers.kinds import KINDS
 from layers import import_jobs
 from layers.database import DatabaseUrls, apply_scope, make_engine
 from layers.model import ImportJob, JobState
 from layers.secrets import keys_from_master
 from layers.settings import Settings
-from tests.api_fixtures import VILLAGES, ApiWorld, build_world, free_port, grid_box
+from tests.api_fixtures import (
+    GRIDS_PER_VILLAGE,
+    VILLAGES,
+    ApiWorld,
+    build_world,
+    free_port,
+    grid_box,
+)
 from tests.conftest import SuiteDatabase, separate_database
 
 DATABASE = "zongzhi_console_imports"
@@ -268,7 +277,8 @@ def test_a_rejected_row_leaves_a_report_and_a_row_outside_the_scope_is_refused(
     assert "filename*=UTF-8''%E5%A4%96" in download.headers["content-disposition"]
     book = openpyxl.load_workbook(io.BytesIO(download.content), read_only=True)
     cells = [str(c) for sheet in book.worksheets for row in sheet.values for c in row if c]
-    assert any("--within" in cell and "范围内" in cell for cell in cells), cells
+    assert any("范围内" in cell for cell in cells), cells
+    assert not any("--within" in cell for cell in cells), cells  # the page's words (F3)
 
     assert stat.S_IMODE(served.imports.stat().st_mode) == 0o700
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
@@ -423,6 +433,17 @@ def test_cancel_a_queued_job_then_the_running_one(served: Served) -> None:
     assert "已取消，未写入任何数据" in _plain(stopped["output_html"])
     assert stopped["upload_kept"] and (served.imports / str(first["id"]) / "一.csv").exists()
     assert _job(served, "disp_a1", second["id"])["state"] == "cancelled"  # never run
+    # N2: cancelled before their commit, both are run again from their kept uploads
+    for cancelled, dry_run, outcome in ((first, True, "dry_ok"), (second, False, "done")):
+        again = served.client.post(
+            f"/api/imports/{cancelled['id']}/run",
+            headers=served.headers("disp_a1"),
+            json={"crs": "cgcs2000", "dry_run": dry_run},
+        )
+        assert again.status_code == 202, again.text
+        ran = _ended(served, "disp_a1", again.json()["id"])
+        assert (ran["follows_job_id"], ran["options"]["dry_run"]) == (cancelled["id"], dry_run)
+        assert ran["outcome"] == outcome, _plain(ran["output_html"])
 
 
 def test_a_job_stopped_after_its_commit_says_what_it_wrote(served: Served) -> None:
@@ -474,6 +495,20 @@ def _hold_and_cancel(served: Served, job_id: int, tag: str) -> None:
     number = held["import_id"]
     assert "已取消：导入已于 " in said and f"（导入编号 {number}，新增 1 行），无法撤销" in said
     assert "退回报告未写完" in said and "未写入任何数据" not in said
+    assert import_jobs.RERUN_FOR_REPORT in said
+    assert len(_cases(served, tag)) == 1
+    # N1: its upload is kept; run again as a dry run, it gives the reject report
+    assert (stopped["upload_kept"], stopped["can_run"]) == (True, True)
+    again = served.client.post(
+        f"/api/imports/{job_id}/run",
+        headers=served.headers("disp_a1"),
+        json={"crs": "cgcs2000", "dry_run": True, "partial": True},
+    )
+    assert again.status_code == 202, again.text
+    report = _ended(served, "disp_a1", again.json()["id"])
+    assert report["outcome"] == "dry_rejected", _plain(report["output_html"])
+    assert [f["name"] for f in report["files"]] == ["截停.rejects.xlsx"]
+    assert (report["counts"]["inserted"], report["counts"]["unchanged"]) == (0, 1)  # written
     assert len(_cases(served, tag)) == 1
 
 
@@ -537,6 +572,67 @@ def test_a_broken_mapping_file_is_named_as_uploaded_and_left_out_on_the_run_agai
     assert again.status_code == 202 and "mapping" not in again.json()["options"]
     dry = _ended(served, "disp_a1", again.json()["id"])
     assert dry["outcome"] == "dry_ok", _plain(dry["output_html"])
+
+
+def _web_map_cases(tag: str, per_grid: int = 5) -> bytes:
+    """A CSV of cases picked on 高德 (GCJ-02) over village 0's grids, each naming its grid."""
+    lon, lat, grids = [], [], []
+    for serial in range(GRIDS_PER_VILLAGE):
+        west, south, east, north = grid_box(0, serial)
+        for step in range(1, per_grid + 1):
+            lon.append(west + (east - west) * step / (per_grid + 1))
+            lat.append(south + (north - south) * (per_grid + 1 - step) / (per_grid + 1))
+            grids.append(f"{VILLAGES[0]}{serial + 1:03d}")
+    east_gcj, north_gcj = wgs84_to_gcj02(np.array(lon), np.array(lat))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([*CASE_HEADERS, "所属网格"])
+    for n, (x, y, grid) in enumerate(zip(east_gcj, north_gcj, grids, strict=True), 1):
+        writer.writerow(
+            [f"{tag}-{n}", "12345", "邻里纠纷", f"{x:.7f}", f"{y:.7f}", "2026-03-01 09:00", grid]
+        )
+    return buffer.getvalue().encode("gbk")
+
+
+def test_a_refusal_for_the_wrong_crs_is_run_again_with_the_right_one(served: Served) -> None:
+    """Trial U N2: points picked on 高德, read as 自动识别, are refused (exit 2): fix 坐标系."""
+    tag = _tag()
+    response = _submit(served, "disp_a1", "高德取点.csv", _web_map_cases(tag), crs="")
+    refused = _ended(served, "disp_a1", response.json()["id"])
+    said = _plain(refused["output_html"])
+    assert (refused["outcome"], refused["exit_code"], refused["options"]["crs"]) == (
+        "refused",
+        2,
+        None,
+    ), said
+    assert "GCJ-02" in said and (refused["can_run"], refused["upload_kept"]) == (True, True)
+    headers = served.headers("disp_a1")
+    url = f"/api/imports/{refused['id']}/run"
+    for body, said_400 in (
+        ({"crs": "mars"}, "坐标系"),
+        ({"complete": True}, "全部"),
+        ({"sheet": "a\x07"}, "工作表"),
+    ):
+        bad = served.client.post(url, headers=headers, json=body)
+        assert bad.status_code == 400 and said_400 in bad.json()["detail"], bad.text
+    bad = served.client.post(url, headers=headers, json={"dry_run": "maybe"})
+    assert bad.status_code == 422 and CHINESE.search(bad.json()["message"]), bad.text
+    assert _job(served, "disp_a1", refused["id"])["can_run"]  # still kept
+
+    again = served.client.post(url, headers=headers, json={"crs": "gcj02", "dry_run": True})
+    assert again.status_code == 202, again.text
+    dry = _ended(served, "disp_a1", again.json()["id"])
+    assert (dry["follows_job_id"], dry["options"]["crs"]) == (refused["id"], "gcj02")
+    assert dry["outcome"] == "dry_ok", _plain(dry["output_html"])
+    assert dry["counts"]["inserted"] == 5 * GRIDS_PER_VILLAGE and _cases(served, tag) == []
+    assert _job(served, "disp_a1", refused["id"])["upload_kept"] is False  # moved on
+    real = served.client.post(
+        f"/api/imports/{dry['id']}/run", headers=headers, json={"crs": "gcj02"}
+    )
+    assert real.status_code == 202, real.text
+    done = _ended(served, "disp_a1", real.json()["id"])
+    assert done["outcome"] == "done" and (done["upload_kept"], done["can_run"]) == (False, False)
+    assert len(_cases(served, tag)) == 5 * GRIDS_PER_VILLAGE
 
 
 def test_a_dry_run_refused_whole_is_run_again_with_another_option(served: Served) -> None:

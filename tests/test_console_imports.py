@@ -3,9 +3,10 @@
 Township staff and command-centre clerks work in the console, not on the server: the page
 uploads a file with the options of ``zongzhi import`` (试运行 ticked by default), follows the
 job while it waits and runs, shows the command's own output and the files it wrote (the reject
-report), imports a dry-run file for real with one click (正式导入) and runs a kept upload again
-with other options (重新导入, trial U N2). The top bar links to it
-for the accounts that may import; the others see no link, and the page tells them they may not.
+report), and runs a kept upload again with its options changed (重新导入… or, after a dry run
+that read the file, 正式导入…: the form prefilled, 重新试运行 or 正式导入; trial U N2). The top
+bar links to it for the accounts that may import; the others see no link, and the page tells
+them they may not.
 The browser tests go the real path: a headless Chromium, the served demo county, the server's
 runner and the ``zongzhi import`` child process, the rows checked in the database. What the
 runner cannot be made to show at a given moment (a job running, one stopped after it wrote) is
@@ -201,13 +202,16 @@ def test_a_dispatcher_dry_runs_then_imports_a_file_of_cases(
     assert _case_areas(demo, [number]) == {}
     page.screenshot_step("2-dry-run")
 
-    # 正式导入: the same file, the same options, 试运行 unticked
-    panel.locator(".im-run").click()
+    # 正式导入: the same file, the same options; 重新试运行 beside it
+    run = panel.locator(".im-run")
+    expect(run).to_have_text("正式导入…")
+    run.click()
     expect(page.locator("#im-form-title")).to_have_text("正式导入")
-    expect(page.locator("#im-dry-run")).not_to_be_checked()
+    expect(page.locator("#im-dry-run")).to_be_hidden()  # the two buttons say which
+    expect(page.locator("#im-submit")).to_have_text("重新试运行")
     expect(page.locator("#im-file-field")).to_be_hidden()
     expect(page.locator("#im-run-banner")).to_contain_text("12345工单.csv")
-    page.click("#im-submit")
+    page.click("#im-run-real")
     expect(panel).not_to_have_attribute("data-id", str(dry_id))
     expect(panel.locator("#im-job-state")).to_have_text("已导入", timeout=RUN_TIMEOUT)
     real_id = int(panel.get_attribute("data-id") or 0)
@@ -220,6 +224,7 @@ def test_a_dispatcher_dry_runs_then_imports_a_file_of_cases(
     assert ids.index(real_id) < ids.index(dry_id)  # newest first
     expect(page.locator("#im-form-title")).to_have_text("上传文件")  # the form uploads again
     expect(page.locator("#im-dry-run")).to_be_checked()
+    expect(page.locator("#im-run-real")).to_be_hidden()
     expect(dry_row.locator(".im-run")).to_have_count(0)  # its upload moved to the real import
     assert _case_areas(demo, [number]) == {number: village}
     page.screenshot_step("3-imported")
@@ -262,19 +267,74 @@ def test_a_refused_upload_is_run_again_with_another_option(
     expect(panel.locator("#im-job-time")).to_contain_text("可调整选项后重新试运行或正式导入")
     refused_id = int(panel.get_attribute("data-id") or 0)
     run = panel.locator(".im-run")
-    expect(run).to_have_text("重新导入")
+    expect(run).to_have_text("重新导入…")
     run.click()
     expect(page.locator("#im-form-title")).to_have_text("重新导入")
-    expect(page.locator("#im-dry-run")).to_be_checked()
+    expect(page.locator("#im-submit")).to_have_text("重新试运行")
     expect(page.locator("#im-keep-mapping-field")).to_be_hidden()  # it came without one
     page.fill("#im-sheet", "四月")
     page.click("#im-submit")
     expect(panel).not_to_have_attribute("data-id", str(refused_id))
     expect(badge).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
     expect(page.locator("#im-output")).to_contain_text("四月")
-    expect(panel.locator(".im-run")).to_have_text("正式导入")
+    expect(panel.locator(".im-run")).to_have_text("正式导入…")
     assert _case_areas(demo, numbers) == {}
     page.screenshot_step("run-again")
+    page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_job_refused_for_its_crs_is_run_again_with_another_from_its_button(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+) -> None:
+    """Trial U N2: an EPSG number mistyped is refused (exit 2); 重新导入… changes the 坐标系."""
+    demo = console_demo
+    username, township = _dispatcher(demo)
+    village, _ = _villages(demo, township)
+    number = f"WEB-{uuid.uuid4().hex[:10]}"
+    name = f"坐标系{uuid.uuid4().hex[:6]}.csv"
+    path = _cases_csv(tmp_path, name, [(number, village)], _call_time(demo))
+    login(page, demo.origin, username, next_path="/imports")
+    page.wait_for_url(f"{demo.origin}/imports")
+    page.select_option("#im-kind", label="事件（案件）")
+    page.set_input_files("#im-file", str(path))
+    page.select_option("#im-crs", label="投影坐标（填写 EPSG 编号）")
+    page.fill("#im-epsg", "9999")
+    page.click("#im-submit")
+    panel = page.locator("#im-job")
+    badge = panel.locator("#im-job-state")
+    expect(badge).to_have_attribute("data-result", "refused", timeout=RUN_TIMEOUT)
+    expect(page.locator("#im-output")).to_contain_text("EPSG:9999 不是可用的坐标系")
+    refused_id = int(panel.get_attribute("data-id") or 0)
+
+    run = panel.locator(".im-run")
+    expect(run).to_have_text("重新导入…")
+    run.click()
+    expect(page.locator("#im-form-title")).to_have_text("重新导入")
+    expect(page.locator("#im-run-banner")).to_contain_text(f"第 {refused_id} 号")
+    expect(page.locator("#im-crs")).to_have_value("epsg")  # the job's own options
+    expect(page.locator("#im-epsg")).to_have_value("9999")
+    expect(page.locator("#im-dry-run")).to_be_hidden()
+    expect(page.locator("#im-submit")).to_have_text("重新试运行")
+    expect(page.locator("#im-run-real")).to_have_text("正式导入")
+    page.screenshot_step("run-again-form")
+    page.select_option("#im-crs", label="CGCS2000（国家2000坐标系）")
+    expect(page.locator("#im-epsg-field")).to_be_hidden()
+    page.click("#im-submit")
+    expect(panel).not_to_have_attribute("data-id", str(refused_id))
+    expect(badge).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
+    dry_id = int(panel.get_attribute("data-id") or 0)
+    with demo.owner.connect() as conn:
+        options = conn.execute(
+            text("SELECT options FROM import_jobs WHERE id = :id"), {"id": dry_id}
+        ).scalar_one()
+    assert (options["crs"], options["dry_run"]) == ("cgcs2000", True)
+    refused_row = page.locator(f"#im-jobs tbody tr[data-id='{refused_id}']")
+    expect(refused_row.locator(".im-run")).to_have_count(0)  # its upload went to the new job
+    expect(panel.locator(".im-run")).to_have_text("正式导入…")
+    assert _case_areas(demo, [number]) == {}
+    page.screenshot_step("run-again-crs")
     page.assert_clean(demo.origin)
 
 
@@ -353,13 +413,15 @@ def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     # 正式导入 without 仍导入其余有效行: the form says that nothing would be imported
     panel.locator(".im-run").click()
     warning = page.locator("#im-run-warning")
-    expect(warning).to_have_text(f"试运行有 1 行退回：不勾选“{PARTIAL_LABEL}”将不导入任何数据")
+    expect(warning).to_have_text(
+        f"试运行有 1 行退回：正式导入时不勾选“{PARTIAL_LABEL}”将不导入任何数据"
+    )
     page.check("#im-partial")
     expect(warning).to_be_hidden()
     page.uncheck("#im-partial")
     expect(warning).to_be_visible()
     page.screenshot_step("run-warning")
-    page.click("#im-submit")
+    page.click("#im-run-real")
     expect(panel).not_to_have_attribute("data-id", str(dry_id))
     expect(badge).to_have_attribute("data-result", "rejected", timeout=RUN_TIMEOUT)
     expect(badge).to_contain_text("未导入")
@@ -369,15 +431,16 @@ def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     expect(refused_row).to_have_attribute("data-result", "rejected")
     assert _case_areas(demo, numbers) == {}
 
-    # the upload is kept: imported again (试运行 unticked), the valid row only
+    # the upload is kept: imported again (正式导入), the valid row only
     panel.locator(".im-run").click()
     expect(page.locator("#im-run-banner")).to_contain_text(f"第 {refused_id} 号")
     expect(page.locator("#im-submit")).to_have_text("重新试运行")
-    page.uncheck("#im-dry-run")
-    expect(page.locator("#im-submit")).to_have_text("正式导入")
-    expect(warning).to_have_text(f"上次导入有 1 行退回：不勾选“{PARTIAL_LABEL}”将不导入任何数据")
+    expect(page.locator("#im-run-real")).to_have_text("正式导入")
+    expect(warning).to_have_text(
+        f"上次导入有 1 行退回：正式导入时不勾选“{PARTIAL_LABEL}”将不导入任何数据"
+    )
     page.check("#im-partial")
-    page.click("#im-submit")
+    page.click("#im-run-real")
     expect(panel).not_to_have_attribute("data-id", str(refused_id))
     expect(badge).to_have_text("部分导入", timeout=RUN_TIMEOUT)
     expect(badge).to_have_attribute("data-result", "partial")

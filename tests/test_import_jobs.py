@@ -283,3 +283,22 @@ def test_a_kept_upload_is_dropped_on_request_once(db: Session) -> None:
     assert import_jobs.drop_upload(db, dry.id, account_id=mine).upload_kept is False
     with pytest.raises(Conflict, match="已删除"):
         import_jobs.drop_upload(db, dry.id, account_id=mine)
+
+
+@pytest.mark.parametrize("state", [JobState.CANCELLED, JobState.INTERRUPTED])
+@pytest.mark.parametrize(
+    "result",
+    [None, {"committed": False, "status": "rejected"}, COMMITTED],
+    ids=["before-it-read", "before-its-commit", "after-its-commit"],
+)
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_stopped_job_keeps_its_upload_whatever_it_had_done(
+    state: JobState, result: dict[str, object] | None, dry_run: bool
+) -> None:
+    """Trial U N2 (run again with other options) and N1 (a dry run gives the report)."""
+    job = ImportJob(options={"dry_run": dry_run}, state=state.value, result=result)
+    assert import_jobs.keeps_upload(job, state, result)
+    job.upload_kept = True
+    assert import_jobs.can_run(job)
+    note = import_jobs.ending_note(state, result)
+    assert (import_jobs.RERUN_FOR_REPORT in note) is (result is COMMITTED)

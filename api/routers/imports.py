@@ -191,8 +191,9 @@ class JobOut(BaseModel):
 
     ``outcome`` (:data:`layers.import_jobs.OUTCOME_LABELS`) is told from what the command
     said it did; ``counts`` and ``import_id`` (导入编号, as ``zongzhi imports`` and the audit
-    log number the import) come from it too. ``can_run``: the kept upload may be imported for
-    real (``/run``). ``ahead``: the jobs of its lane (dry runs, or imports) before a queued one.
+    log number the import) come from it too. ``can_run``: the kept upload may be run again
+    (``/run``), as a dry run or for real. ``ahead``: the jobs of its lane (dry runs, or
+    imports) before a queued one.
     """
 
     id: int
@@ -847,7 +848,7 @@ def download(
     summary="Run a kept upload again, for real or as a dry run, with changed options",
     responses={409: {"description": "Not a job whose upload may be run again, or it is deleted"}},
 )
-def run_for_real(
+def run_again(
     job_id: JobId,
     user: CurrentUser,
     session: SessionDep,
@@ -923,7 +924,7 @@ def _copy_mapping(files: JobFiles, prior: ImportJob, job: ImportJob) -> None:
     if source is None or target is None:
         return
     if not source.is_file():
-        raise Conflict("试运行所用的列对照文件已删除，请重新上传")
+        raise Conflict("上次所用的列对照文件已删除，请重新上传")
     _write_private(target, source.read_bytes())
 
 

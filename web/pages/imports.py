@@ -10,9 +10,12 @@ runs. A job says what it did at a glance (trial U, F1): its outcome badge, one c
 writes nothing) and, at the top of its panel, one line of counts (``新增 5 · 更新 2 · 未变 57 ·
 退回 3 · 导入编号 17``; the exit code is not shown). The panel shows the command's own output
 (``output_html``: made by rich on the server, the text escaped there), while it runs too, and
-the files the command wrote (the reject report…). A kept upload (``can_run``) can be imported
-for real with one click (正式导入, ``POST /api/imports/{id}/run``); when the run before rejected
-rows, the form says that nothing is imported unless 有退回的行时仍导入其余有效行 is ticked (F2).
+the files the command wrote (the reject report…). A kept upload (``can_run``: after any job that
+wrote nothing, a refusal included, or one stopped after its commit; trial U N1, N2) is run
+again from its button, 重新导入… (正式导入… after a dry run that read the file): the form, filled
+with the job's options to change, has two buttons, 重新试运行 and 正式导入
+(``POST /api/imports/{id}/run`` with ``dry_run``); when the run before rejected rows, the form
+says that 正式导入 imports nothing unless 有退回的行时仍导入其余有效行 is ticked (F2).
 A kept upload can be deleted (删除上传的文件, ``DELETE /api/imports/{id}/upload``); 取消 asks
 first, and a cancelled or interrupted job says what the API says, never a note of the page's
 own (F9). An optional 列对照文件 (TOML/JSON) goes with an upload as ``mapping`` (F4). The form

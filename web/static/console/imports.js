@@ -5,10 +5,11 @@
 // wrote. Each import says what it did: its outcome badge (已导入, 部分导入, 未导入, 无法导入,
 // 试运行通过, 试运行：有退回的行; each its own colour) and a line of counts (新增 · 更新 · 未变 ·
 // 退回, 导入编号). A kept upload (`can_run`: after a dry run, an import that wrote nothing, or
-// one stopped after its commit) is run again from the form, its options changed, as a dry run
-// (重新试运行) or for real (正式导入), with or without the 列对照文件 it came with (POST
-// /api/imports/{id}/run); when the run before had rejected rows, the form says that nothing is
-// imported unless 有退回的行时仍导入其余有效行 is ticked. A kept upload can be deleted (DELETE
+// one stopped after its commit) is run again: its button (重新导入…, or 正式导入… after a dry run
+// that read the file) fills the form with the job's options, to change, and the form has two
+// buttons, 重新试运行 and 正式导入 (POST /api/imports/{id}/run with `dry_run`), with or without
+// the 列对照文件 it came with; when the run before had rejected rows, the form says that 正式导入
+// imports nothing unless 有退回的行时仍导入其余有效行 is ticked. A kept upload can be deleted (DELETE
 // /api/imports/{id}/upload); 取消 asks first, and a cancelled or interrupted import says what the
 // API says (its output's last line: what had been written, if anything), never a note of its own.
 // The form remembers the last kind chosen (localStorage). The output is the API's `output_html`
@@ -230,10 +231,12 @@
     return job;
   }
 
-  async function runAgain() {
+  /** Run the kept upload again: a dry run (重新试运行) or for real (正式导入). */
+  async function runAgain(dryRun) {
     const problem = optionsProblem();
     if (problem) return formError(problem);
     const options = readOptions();
+    options.dry_run = dryRun;
     options.keep_mapping = !$("im-keep-mapping-field").hidden && $("im-keep-mapping").checked;
     const job = await zz.api("/api/imports/" + st.runOf.id + "/run", { method: "POST", json: options });
     zz.toast("已提交" + (options.dry_run ? "试运行" : "导入") + "：" + st.runOf.file_name, "success");
@@ -241,20 +244,34 @@
     return job;
   }
 
-  /** The submit button says what it will do: 上传, 重新试运行 or 正式导入. */
-  function submitLabel() {
-    if (!st.runOf) return "上传";
-    return $("im-dry-run").checked ? "重新试运行" : "正式导入";
+  /** The form's buttons: 上传; or, for a kept upload, 重新试运行 (the submit: Enter never imports)
+   * and 正式导入, the one that follows a dry run that read the file standing out. */
+  function formButtons() {
+    const run = st.runOf;
+    const forReal = !!run && dryRunRead(run);
+    const submitButton = $("im-submit");
+    const real = $("im-run-real");
+    submitButton.textContent = run ? "重新试运行" : "上传";
+    real.textContent = "正式导入";
+    submitButton.className = "btn btn-sm " + (forReal ? "btn-outline-primary" : "btn-primary");
+    real.className = "btn btn-sm " + (forReal ? "btn-primary" : "btn-outline-primary");
+    real.hidden = !run;
+    [submitButton, real].forEach((node) => (node.disabled = false));
   }
 
-  async function submit(event) {
+  /** The form submitted (its button or Enter): an upload, or a kept upload's dry run. */
+  function submit(event) {
     event.preventDefault();
+    return send($("im-submit"), st.runOf ? () => runAgain(true) : upload);
+  }
+
+  /** Send the form by `action` (`pressed` says so while it goes), then show the new job. */
+  async function send(pressed, action) {
     formError("");
-    const submitButton = $("im-submit");
-    submitButton.disabled = true;
-    submitButton.textContent = st.runOf ? "正在提交…" : "正在上传…";
+    [$("im-submit"), $("im-run-real")].forEach((node) => (node.disabled = true));
+    pressed.textContent = st.runOf ? "正在提交…" : "正在上传…";
     try {
-      const job = st.runOf ? await runAgain() : await upload();
+      const job = await action();
       if (job) {
         remember(job);
         st.offset = 0;
@@ -266,13 +283,12 @@
       formError(refusalText(error));
       if (st.runOf) loadList().catch(() => null); // e.g. 409: the upload is no longer kept
     } finally {
-      submitButton.disabled = false;
-      submitButton.textContent = submitLabel();
+      formButtons();
     }
   }
 
-  /** Turn the form to running `job`'s kept upload again: its kind and options, to change.
-   * After a dry run that read the file, 试运行 is unticked (正式导入); else ticked (重新试运行). */
+  /** Turn the form to running `job`'s kept upload again: its kind and options, to change, and
+   * two buttons for 试运行's box: 重新试运行 and 正式导入 (formButtons). */
   function openRun(job) {
     st.runOf = job;
     const o = job.options || {};
@@ -283,7 +299,7 @@
       job.file_name +
       "」（第 " +
       job.id +
-      " 号），选项可再调整：";
+      " 号），选项可再调整，然后重新试运行或正式导入：";
     $("im-run-banner").hidden = false;
     $("im-kind").value = job.kind;
     $("im-kind").disabled = true;
@@ -299,12 +315,12 @@
     $("im-epsg").value = epsg ? epsg[1] : "";
     crsChanged();
     $("im-sheet").value = o.sheet || "";
-    $("im-dry-run").checked = !forReal;
+    dryRunField().hidden = true;
     $("im-partial").checked = !!o.partial;
     $("im-complete").checked = !!o.complete && !$("im-complete-field").hidden;
     $("im-history").checked = !!o.history && !$("im-history-field").hidden;
     $("im-again").checked = !!o.again;
-    $("im-submit").textContent = submitLabel();
+    formButtons();
     $("im-run-cancel").hidden = false;
     runWarning();
     formError("");
@@ -322,24 +338,28 @@
     $("im-mapping-field").hidden = false;
     $("im-keep-mapping-field").hidden = true;
     $("im-run-warning").hidden = true;
+    dryRunField().hidden = false;
     $("im-dry-run").checked = true;
-    $("im-submit").textContent = "上传";
+    formButtons();
     $("im-run-cancel").hidden = true;
     formError("");
   }
 
-  /** Rows the run before rejected: without --partial the real import would write nothing. */
+  /** The 试运行 box of the upload form (running a kept upload again, two buttons say it). */
+  const dryRunField = () => $("im-dry-run").closest(".form-check");
+
+  /** Rows the run before rejected: without --partial 正式导入 would write nothing. */
   function runWarning() {
     const job = st.runOf;
     const rejected = job && job.counts ? job.counts.rejected : 0;
-    const warn = !!rejected && !$("im-partial").checked && !$("im-dry-run").checked;
+    const warn = !!rejected && !$("im-partial").checked;
     $("im-run-warning").hidden = !warn;
     if (!warn) return;
     $("im-run-warning").textContent =
       (isDryRun(job) ? "试运行" : "上次导入") +
       "有 " +
       rejected +
-      " 行退回：不勾选“" +
+      " 行退回：正式导入时不勾选“" +
       PARTIAL_LABEL +
       "”将不导入任何数据";
   }
@@ -370,7 +390,7 @@
     if (withView) actions.push(button("查看", "btn-link p-0 im-view", () => showJob(job.id)));
     if (isActive(job)) actions.push(button("取消", "btn-outline-danger py-0 im-cancel", () => cancel(job)));
     if (canRunAgain(job)) {
-      const label = dryRunRead(job) ? "正式导入" : "重新导入";
+      const label = dryRunRead(job) ? "正式导入…" : "重新导入…";
       actions.push(button(label, "btn-outline-primary py-0 im-run", () => openRun(job)));
     }
     if (!withView && canDropUpload(job)) {
@@ -702,10 +722,7 @@
     $("im-kind").addEventListener("change", kindChanged);
     $("im-partial").addEventListener("change", runWarning);
     $("im-crs").addEventListener("change", crsChanged);
-    $("im-dry-run").addEventListener("change", () => {
-      runWarning();
-      $("im-submit").textContent = submitLabel();
-    });
+    $("im-run-real").addEventListener("click", () => send($("im-run-real"), () => runAgain(false)));
     $("im-file").addEventListener("change", fileChosen);
     $("im-mapping").addEventListener("change", mappingChosen);
     $("im-mapping-clear").addEventListener("click", clearMapping);
