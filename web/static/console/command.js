@@ -926,11 +926,16 @@
     shade();
   }
 
+  // Reads of the feed may answer out of order (a slow one started before an import, a fast one
+  // after it): only the latest read is drawn, so an older answer never overwrites a newer one.
+  let feedReads = 0;
   async function refreshFeed() {
+    const read = ++feedReads;
     try {
-      applyFeed(await zz.api("/api/command/" + code));
+      const feed = await zz.api("/api/command/" + code);
+      if (read === feedReads) applyFeed(feed);
     } catch (error) {
-      zz.toast("数据刷新失败：" + zz.errorText(error), "danger");
+      if (read === feedReads) zz.toast("数据刷新失败：" + zz.errorText(error), "danger");
     }
   }
 

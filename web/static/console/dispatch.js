@@ -93,13 +93,20 @@
     });
   }
 
+  // Reads of the queue may answer out of order: only the latest read is drawn.
+  let queueReads = 0;
   async function loadQueue() {
+    const read = ++queueReads;
+    let cases;
     try {
-      state.cases = await zz.api("/api/cases?code=" + code + "&limit=300");
+      cases = await zz.api("/api/cases?code=" + code + "&limit=300");
     } catch (error) {
+      if (read !== queueReads) return;
       zz.toast("案件队列加载失败：" + zz.errorText(error), "danger");
-      state.cases = [];
+      cases = [];
     }
+    if (read !== queueReads) return;
+    state.cases = cases;
     renderQueue();
   }
 
