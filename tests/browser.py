@@ -6,7 +6,8 @@ Fixtures
 --------
 ``chromium``  one headless Chromium per test process (``/usr/bin/chromium``; Playwright starts it
               with a new, empty temporary profile, i.e. user-data-dir, and removes it afterwards).
-``page``      a fresh browser context and page per test (zh-CN locale), wrapped in
+``page``      a fresh browser context and page per test (zh-CN locale, Asia/Shanghai unless
+              marked ``browser_timezone``), wrapped in
               :class:`RecordedPage`: every request URL and every console error / uncaught page
               error is recorded; ``page.screenshot_step(name)`` writes
               ``test-artifacts/screenshots/<test>/<name>.png``; ``page.assert_clean(origin)`` fails
@@ -118,9 +119,16 @@ def chromium() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[RecordedPage]:
-    """A fresh context and page that records requests and console errors."""
+    """A fresh context and page that records requests and console errors.
+
+    The browser runs in Asia/Shanghai unless the test is marked
+    ``@pytest.mark.browser_timezone("…")``.
+    """
+    marker = request.node.get_closest_marker("browser_timezone")
     context = chromium.new_context(
-        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 800}
+        locale="zh-CN",
+        timezone_id=marker.args[0] if marker else "Asia/Shanghai",
+        viewport={"width": 1280, "height": 800},
     )
     context.set_default_timeout(15_000)
     raw = context.new_page()

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -342,6 +344,56 @@ def test_labels_are_chinese_and_a_case_is_reminded(
     assert popup.inner_text().startswith("热点")
     page.screenshot_step("4-alert-located")
     page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.browser_timezone("America/Los_Angeles")
+@pytest.mark.xdist_group("console")
+def test_times_are_shown_and_typed_in_beijing_time_wherever_the_browser_runs(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """A browser on a machine set to another time zone (16 hours behind) still shows 北京时间."""
+    origin = console_demo.origin
+    login(page, origin, console_demo.username("commander", CITY), next_path=f"/console/{COUNTY}")
+    _wait_ready(page, COUNTY)
+    assert page.evaluate("new Date().getTimezoneOffset()") == 480  # the browser is at UTC-8
+    beijing = ZoneInfo("Asia/Shanghai")
+
+    def minutes_around(moment: datetime, fmt: str) -> set[str]:
+        return {(moment + timedelta(minutes=m)).astimezone(beijing).strftime(fmt) for m in (-1, 0)}
+
+    now = datetime.now(UTC)
+    assert page.locator("#zz-clock").inner_text()[:16] in minutes_around(now, "%Y-%m-%d %H:%M")
+    assert page.evaluate("zz.dayStart('2026-12-01')") == "2026-11-30T16:00:00.000Z"
+
+    # 督办 with a deadline: offered three days on in Beijing time; a typed one is read as such
+    button = page.locator(".zz-act[data-action=supervise]").first
+    case_id = int(button.locator("xpath=ancestor::tr").get_attribute("data-case-id") or 0)
+    with console_demo.owner.connect() as conn:
+        saved = conn.execute(
+            text("SELECT supervision_deadline FROM cases WHERE id = :id"), {"id": case_id}
+        ).scalar_one()
+    try:
+        now = datetime.now(UTC)
+        button.click()
+        deadline = page.locator("#zz-f-deadline")
+        offered = minutes_around(now + timedelta(days=3), "%Y-%m-%dT%H:%M")
+        assert deadline.input_value() in offered
+        deadline.fill("2027-01-05T09:00")
+        page.locator("#zz-action-submit").click()
+        page.locator(".zz-toasts .alert-success").wait_for()
+        with console_demo.owner.connect() as conn:
+            stored = conn.execute(
+                text("SELECT supervision_deadline FROM cases WHERE id = :id"), {"id": case_id}
+            ).scalar_one()
+        assert stored == datetime(2027, 1, 5, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
+        page.assert_clean(origin)
+    finally:
+        with console_demo.owner.begin() as conn:
+            conn.execute(
+                text("UPDATE cases SET supervision_deadline = :d WHERE id = :id"),
+                {"d": saved, "id": case_id},
+            )
 
 
 @pytest.mark.browser

@@ -21,13 +21,6 @@
     Object.entries(labels.object).forEach(([code, text]) => $("az-object-type").appendChild(option(code, text)));
   }
 
-  /** Local midnight of an <input type=date> value, as ISO; `days` later for an end date. */
-  function dayStart(value, days) {
-    if (!value) return null;
-    const [y, m, d] = value.split("-").map(Number);
-    return new Date(y, m - 1, d + (days || 0)).toISOString();
-  }
-
   function readFilters() {
     const value = (id) => $(id).value.trim();
     return {
@@ -35,8 +28,8 @@
       actor: value("az-actor"),
       object_type: value("az-object-type"),
       object_id: value("az-object-id"),
-      since: dayStart(value("az-since")),
-      until: dayStart(value("az-until"), 1), // the end date is included
+      since: zz.dayStart(value("az-since")),
+      until: zz.dayStart(value("az-until"), 1), // the end date is included
     };
   }
 

@@ -195,7 +195,7 @@
       return p;
     }
     if (action === "evaluate" || action === "visit") return { satisfaction: Number(v("cz-p-satisfaction")) };
-    if (action === "supervise") return { deadline: v("cz-p-deadline") ? new Date(v("cz-p-deadline")).toISOString() : null };
+    if (action === "supervise") return { deadline: zz.fromInputTime(v("cz-p-deadline")) };
     if (action === "summon") return { departments: v("cz-p-departments").split(/[、,，\s]+/).filter(Boolean) };
     return {};
   }

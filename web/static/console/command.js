@@ -839,10 +839,6 @@
     if (placeholder) input.placeholder = placeholder;
     return labelled(name, labelText, input);
   }
-  function localInput(date) {
-    const pad = (n) => String(n).padStart(2, "0");
-    return date.getFullYear() + "-" + pad(date.getMonth() + 1) + "-" + pad(date.getDate()) + "T" + pad(date.getHours()) + ":" + pad(date.getMinutes());
-  }
 
   function openAction(c, action) {
     acting = { c: c, action: action };
@@ -867,7 +863,7 @@
       const down = children.filter((k) => c.area_code.startsWith(k[0].slice(0, KEEP[levelOf(k[0]) - 1])));
       fields.appendChild(selectField("unit_code", "交办给", down.length ? down : [["", "案件所在下级单位"]], down.length ? down[0][0] : ""));
     } else if (action === "supervise") {
-      fields.appendChild(inputField("deadline", "督办时限", "datetime-local", localInput(new Date(Date.now() + 3 * 86400000))));
+      fields.appendChild(inputField("deadline", "督办时限", "datetime-local", zz.inputTime(new Date(Date.now() + 3 * 86400000))));
     } else if (action === "summon") {
       fields.appendChild(inputField("departments", "吹哨部门（用顿号或逗号分隔）", "text", "", "如：县公安局、县住建局"));
     }
@@ -886,7 +882,7 @@
       return val("unit_code") ? { unit_code: val("unit_code") } : { department: val("department") || null };
     }
     if (action === "hand_down") return val("unit_code") ? { unit_code: val("unit_code") } : {};
-    if (action === "supervise") return { deadline: val("deadline") ? new Date(val("deadline")).toISOString() : null };
+    if (action === "supervise") return { deadline: zz.fromInputTime(val("deadline")) };
     if (action === "summon") return { departments: val("departments").split(/[、,，;；\s]+/).filter(Boolean) };
     return {};
   }
@@ -1020,9 +1016,7 @@
   }
 
   function tickClock() {
-    const now = new Date();
-    const pad = (n) => String(n).padStart(2, "0");
-    document.getElementById("zz-clock").textContent = zz.fmtTime(now.toISOString()) + ":" + pad(now.getSeconds());
+    document.getElementById("zz-clock").textContent = zz.fmtTime(new Date().toISOString(), true);
   }
 
   async function start() {

@@ -91,14 +91,42 @@
     return String(n).padStart(2, "0");
   }
 
-  /** `2026-12-01 09:30` (`09:30:05` with `seconds`) in the browser's time zone (the centre's). */
+  // Times are shown and typed in the centre's time, 北京时间 (UTC+8, no daylight saving), whatever
+  // the time zone of the machine the browser runs on.
+  const BEIJING_MS = 8 * 3600 * 1000;
+
+  /** The fields of an instant in 北京时间 (read them with getUTC…). */
+  function beijing(date) {
+    return new Date(date.getTime() + BEIJING_MS);
+  }
+
+  /** `2026-12-01 09:30` (`09:30:05` with `seconds`) in 北京时间. */
   function fmtTime(iso, seconds) {
     if (!iso) return "";
-    const d = new Date(iso);
+    const d = beijing(new Date(iso));
     return (
-      d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()) + " " +
-      pad(d.getHours()) + ":" + pad(d.getMinutes()) + (seconds ? ":" + pad(d.getSeconds()) : "")
+      d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " +
+      pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + (seconds ? ":" + pad(d.getUTCSeconds()) : "")
     );
+  }
+
+  /** The value of an `<input type=datetime-local>` showing `date` in 北京时间. */
+  function inputTime(date) {
+    return fmtTime(date.toISOString()).replace(" ", "T");
+  }
+
+  /** The instant (ISO) an `<input type=datetime-local>` value names in 北京时间; null if empty. */
+  function fromInputTime(value) {
+    if (!value) return null;
+    const seconds = value.length === 16 ? ":00" : "";
+    return new Date(value + seconds + "+08:00").toISOString();
+  }
+
+  /** The instant (ISO) a day of an `<input type=date>` starts in 北京时间, `days` later. */
+  function dayStart(value, days) {
+    if (!value) return null;
+    const [y, m, d] = value.split("-").map(Number);
+    return new Date(Date.UTC(y, m - 1, d + (days || 0)) - BEIJING_MS).toISOString();
   }
 
   /**
@@ -330,7 +358,7 @@
   }
 
   window.zz = {
-    ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
+    ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
     unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell,
   };
   fillTopbar();
