@@ -178,6 +178,15 @@ FIELD_LABELS: dict[str, str] = {
     "actor": "操作人",
     "keepalive": "心跳间隔（秒）",
     "max_events": "最多事件数",
+    # imports (数据导入: a kept upload run again)
+    "crs": "坐标系",
+    "sheet": "工作表",
+    "dry_run": "试运行",
+    "partial": "导入其余有效行",
+    "complete": "文件是本辖区的全部",
+    "again": "重新导入旧文件",
+    "history": "历史记录",
+    "keep_mapping": "使用上次的列对照文件",
 }
 """API parameter and field name → its Chinese name, as the console labels it."""
 

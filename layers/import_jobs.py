@@ -294,8 +294,9 @@ def audit_job(
     job : layers.model.ImportJob
         The job.
     action : str
-        ``import.upload``, ``import.report_download``, ``import.upload_delete``,
-        ``import.supervise_read`` (a commander reading another account's job).
+        ``import.upload``, ``import.rerun`` (a kept upload run again), ``import.report_download``,
+        ``import.upload_delete``, ``import.supervise_read`` (a commander reading another
+        account's job).
     actor_id : int
         The account.
     detail : mapping, optional

@@ -616,7 +616,7 @@ def test_a_refusal_for_the_wrong_crs_is_run_again_with_the_right_one(served: Ser
         bad = served.client.post(url, headers=headers, json=body)
         assert bad.status_code == 400 and said_400 in bad.json()["detail"], bad.text
     bad = served.client.post(url, headers=headers, json={"dry_run": "maybe"})
-    assert bad.status_code == 422 and CHINESE.search(bad.json()["message"]), bad.text
+    assert bad.status_code == 422 and "试运行" in bad.json()["message"], bad.text
     assert _job(served, "disp_a1", refused["id"])["can_run"]  # still kept
 
     again = served.client.post(url, headers=headers, json={"crs": "gcj02", "dry_run": True})
@@ -680,7 +680,7 @@ def test_a_dry_run_refused_whole_is_run_again_with_another_option(served: Served
 
 
 def test_a_persons_upload_is_audited_and_deleted_on_request(served: Served) -> None:
-    """Trial U F10: who uploaded a sensitive list, read its report, deleted it."""
+    """Trial U F10: who uploaded a sensitive list, read its report, ran it again, deleted it."""
     user = "cmd_a_unmask"
     resident_id = make_resident_id("460105", date(1980, 2, 1), 300 + secrets.randbelow(199), "M")
     rows = f"{'网' + secrets.token_hex(3)},{resident_id},刑满释放人员,{VILLAGES[0]}\n"
@@ -691,6 +691,12 @@ def test_a_persons_upload_is_audited_and_deleted_on_request(served: Served) -> N
     assert job["outcome"] == "dry_rejected" and job["upload_kept"], _plain(job["output_html"])
     report = served.client.get(job["files"][0]["url"], headers=served.headers(user))
     assert report.status_code == 200
+    run = served.client.post(
+        f"/api/imports/{job['id']}/run", headers=served.headers(user), json={"dry_run": True}
+    )
+    assert run.status_code == 202, run.text
+    first, job = job, _ended(served, user, run.json()["id"])
+    assert job["outcome"] == "dry_rejected" and job["upload_kept"], _plain(job["output_html"])
     deleted = served.client.delete(f"/api/imports/{job['id']}/upload", headers=served.headers(user))
     assert deleted.status_code == 200, deleted.text
     assert (deleted.json()["upload_kept"], deleted.json()["can_run"]) == (False, False)
@@ -703,16 +709,18 @@ def test_a_persons_upload_is_audited_and_deleted_on_request(served: Served) -> N
     with served.owner.connect() as conn:
         entries = conn.execute(
             text(
-                "SELECT action, actor_name, detail::text FROM audit_log"
-                " WHERE object_type = 'import_job' AND object_id = :id ORDER BY id"
+                "SELECT action, object_id, actor_name, detail::text FROM audit_log"
+                " WHERE object_type = 'import_job' AND object_id IN (:first, :then) ORDER BY id"
             ),
-            {"id": str(job["id"])},
+            {"first": str(first["id"]), "then": str(job["id"])},
         ).all()
-    assert [e.action for e in entries] == [
-        "import.upload",
-        "import.report_download",
-        "import.upload_delete",
+    assert [(e.action, int(e.object_id)) for e in entries] == [
+        ("import.upload", first["id"]),
+        ("import.report_download", first["id"]),
+        ("import.rerun", job["id"]),  # run again: the same list read once more
+        ("import.upload_delete", job["id"]),
     ]
+    assert f'"follows": {first["id"]}' in entries[2].detail
     assert {e.actor_name for e in entries} == {served.world.users[user].username}
     assert not any(resident_id in e.detail for e in entries)  # the file's name masked
     assert not any("网" in e.detail for e in entries)  # never a row's data

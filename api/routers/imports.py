@@ -858,7 +858,8 @@ def run_again(
 ) -> JobOut:
     """Queue a kept upload's run again, for real or as a dry run: it moves to the new job (202).
 
-    The mapping file of the job it follows comes with it, unless ``keep_mapping`` is false.
+    The mapping file of the job it follows comes with it, unless ``keep_mapping`` is false. Run
+    again, an upload of persons or visits is an audit entry, as its first upload was.
     """
     prior = import_jobs.get(session, job_id, account_id=user.id)
     check_kind(user, prior.kind)
@@ -889,6 +890,9 @@ def run_again(
     try:
         if keep_mapping:
             _copy_mapping(files, prior, job)
+        import_jobs.audit_job(
+            session, job, action="import.rerun", actor_id=user.id, detail={"follows": prior.id}
+        )
         session.commit()
     except BaseException:
         os.replace(target, source)

@@ -31,6 +31,7 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "layer.read": "查看特殊人群图层",
     "import.loaded": "导入",
     "import.upload": "上传导入文件",
+    "import.rerun": "再次运行上传的文件",
     "import.report_download": "下载退回报告",
     "import.supervise_read": "督导查看导入",
     "audit.person_lookup": "按身份证号查找人员",
