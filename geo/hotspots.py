@@ -165,7 +165,9 @@ def _bins_from_p(p: FloatArray, sign: FloatArray, fdr: bool) -> Int8Array:
     for value, alpha in zip((1, 2, 3), BIN_ALPHAS[::-1], strict=True):
         hit = benjamini_hochberg(p, alpha).significant if fdr else p <= alpha
         level[hit] = value
-    return (np.sign(sign).astype(np.int8) * level).astype(np.int8)
+    # A unit whose neighbourhood is every unit has no z-score (0 / 0): neither hot nor cold.
+    direction = np.sign(np.where(np.isfinite(sign), sign, 0.0)).astype(np.int8)
+    return (direction * level).astype(np.int8)
 
 
 # ---------------------------------------------------------------------------

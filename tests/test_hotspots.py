@@ -239,6 +239,17 @@ def test_islands_get_p_sim_one() -> None:
     assert np.all(_arr(res.p_sim)[:8] < 1.0)
 
 
+def test_a_unit_neighbouring_every_unit_is_neither_hot_nor_cold() -> None:
+    # the middle of three neighbours all three (itself too): its Gi* is always 1, its z 0 / 0
+    res = getis_ord_gi_star([1.0, 5.0, 2.0], lattice(1, 3), permutations=99, seed=1)
+    assert np.isnan(res.Zs[1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NaN cast to a bin
+        bins = res.confidence_bins()
+        by_norm = res.confidence_bins(source="norm")
+    assert bins[1] == 0 and by_norm[1] == 0
+
+
 def test_weighted_rows_match_the_exact_conditional_distribution() -> None:
     rng = np.random.default_rng(6)
     base = lattice(4, 4, rule="rook")
