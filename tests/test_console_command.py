@@ -136,6 +136,13 @@ def _wait_ready(page: RecordedPage, code: str) -> None:
     page.wait_for_function("window.zzReady === true")
 
 
+def _open_county(page: RecordedPage, demo: ConsoleDemo) -> str:
+    """Log the city's commander in on the county's command view; return the origin."""
+    login(page, demo.origin, demo.username("commander", CITY), next_path=f"/console/{COUNTY}")
+    _wait_ready(page, COUNTY)
+    return demo.origin
+
+
 def _check_level(page: RecordedPage, demo: ConsoleDemo, chain: list[str]) -> None:
     """Breadcrumbs are the units from the province down; KPI cards show the feed's figures."""
     crumbs = page.locator("#zz-breadcrumbs li").all_inner_texts()
@@ -296,9 +303,7 @@ def test_person_popup_shows_the_masked_id(page: RecordedPage, console_demo: Cons
 def test_labels_are_chinese_and_a_case_is_reminded(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
-    origin = console_demo.origin
-    login(page, origin, console_demo.username("commander", CITY), next_path=f"/console/{COUNTY}")
-    _wait_ready(page, COUNTY)
+    origin = _open_county(page, console_demo)
     for selector in (
         "header.zz-topbar",
         "#zz-layer-panel",
@@ -353,9 +358,7 @@ def test_times_are_shown_and_typed_in_beijing_time_wherever_the_browser_runs(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     """A browser on a machine set to another time zone (16 hours behind) still shows 北京时间."""
-    origin = console_demo.origin
-    login(page, origin, console_demo.username("commander", CITY), next_path=f"/console/{COUNTY}")
-    _wait_ready(page, COUNTY)
+    origin = _open_county(page, console_demo)
     assert page.evaluate("new Date().getTimezoneOffset()") == 480  # the browser is at UTC-8
     beijing = ZoneInfo("Asia/Shanghai")
 
@@ -423,11 +426,7 @@ def test_queue_countdowns_turn_soon_when_the_server_warns(
                 {"g": gone, "l": left, "id": case.id},
             )
     try:
-        origin = console_demo.origin
-        login(
-            page, origin, console_demo.username("commander", CITY), next_path=f"/console/{COUNTY}"
-        )
-        _wait_ready(page, COUNTY)
+        origin = _open_county(page, console_demo)
         cells = [page.locator(f"tr[data-case-id='{c.id}'] .zz-countdown") for c in saved]
         assert cells[0].inner_text().startswith("剩余 4天23小时")
         assert cells[1].inner_text().startswith("剩余 29分")
@@ -478,9 +477,7 @@ def test_big_screen_mode_loads(page: RecordedPage, console_demo: ConsoleDemo) ->
 @pytest.mark.browser
 @pytest.mark.xdist_group("console")
 def test_new_case_arrives_live(page: RecordedPage, console_demo: ConsoleDemo) -> None:
-    origin = console_demo.origin
-    login(page, origin, console_demo.username("commander", CITY), next_path=f"/console/{COUNTY}")
-    _wait_ready(page, COUNTY)
+    origin = _open_county(page, console_demo)
     page.wait_for_function("zzCommand.live && zzCommand.live.zzReady === true")
     centre = page.evaluate("[zzMap.getCenter().lng, zzMap.getCenter().lat]")
     # another operator registers a case (a fetch outside the page's own code)
@@ -544,9 +541,7 @@ def test_an_import_arrives_as_one_toast_and_a_fresh_queue(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
     """A clerk imports a week's 12345 export: one toast for its new open cases, not one each."""
-    origin = console_demo.origin
-    login(page, origin, console_demo.username("commander", CITY), next_path=f"/console/{COUNTY}")
-    _wait_ready(page, COUNTY)
+    origin = _open_county(page, console_demo)
     page.wait_for_function("zzCommand.live && zzCommand.live.zzReady === true")
     with console_demo.owner.begin() as conn:
         conn.execute(text("SELECT set_config('zongzhi.scope_lo', '', true)"))
