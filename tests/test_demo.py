@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -372,6 +373,9 @@ def test_demo_command_loads_analyses_and_leaves_alerts(tmp_path: Path) -> None:
         assert done.returncode == 0, f"exit {done.returncode}: {done.stderr[-3000:]}"
         out = done.stdout
         assert "演示数据已载入" in out and "热点分析" in out
+        # the report's cells are Chinese: no bare table, source or role code
+        assert "行政区划" in out and "新出现的热点" in out and "指挥中心值班员" in out
+        assert re.findall(r"│ [a-z_]+ +│", out) == []
         url = subprocess.run(
             [zongzhi, "db", "url", "--owner"], env=env, capture_output=True, text=True, check=True
         ).stdout.strip()

@@ -115,6 +115,19 @@ _OUTCOME_NOTES = {
 }
 
 
+SOURCE_LABELS: dict[str, str] = {
+    "background": "全域散发",
+    "county_seat": "县城",
+    "town_seats": "乡镇驻地",
+    "markets": "集市",
+    "roads": "道路沿线",
+    "emerging": "新出现的热点",
+    "intensifying": "增强的热点",
+    "diminishing": "消退的热点",
+}
+"""Each source's name as the demo's report says it."""
+
+
 @dataclass(frozen=True)
 class Source:
     """Where and when one kind of case happens.

@@ -216,8 +216,28 @@ def analyse_last_year(engine: Engine, *, county: str, now: datetime) -> RunResul
         )
 
 
+TABLE_LABELS = {
+    "jurisdictions": "行政区划",
+    "grids": "网格",
+    "workers": "网格员",
+    "worker_positions": "网格员位置",
+    "persons": "特殊人群",
+    "person_responsibles": "帮扶责任人",
+    "person_visits": "走访记录",
+    "cases": "案事件",
+    "case_events": "办理记录",
+    "dispatches": "派单",
+    "video_points": "视频点位",
+    "users": "账号",
+}
+"""Each table the demo fills, as its report says it."""
+
+
 def _print_report(console: Console, data: DemoData, report: LoadReport, seconds: float) -> None:
     from rich.table import Table
+
+    from importers.demo.cases import SOURCE_LABELS
+    from layers.model import Role
 
     tr = data.territory
     console.print(
@@ -225,17 +245,17 @@ def _print_report(console: Console, data: DemoData, report: LoadReport, seconds:
         f"（{data.county_code}，种子 {data.seed}，{seconds:.1f} 秒）"
     )
     counts = Table(title="记录数", show_header=True)
-    counts.add_column("表")
+    counts.add_column("数据")
     counts.add_column("行数", justify="right")
     for table, n in report.counts.items():
-        counts.add_row(table, f"{n:,}")
+        counts.add_row(TABLE_LABELS.get(table, table), f"{n:,}")
     console.print(counts)
     console.print("乡镇（街道）：" + "、".join(f"{t.name}({t.code})" for t in tr.townships))
     hot = Table(title="案事件来源与热点演变", show_header=True)
     hot.add_column("来源")
     hot.add_column("位置")
     for s in data.sources:
-        hot.add_row(s.name, s.where)
+        hot.add_row(SOURCE_LABELS.get(s.name, s.name), s.where)
     console.print(hot)
     logins = Table(title=f"演示账号（密码均为 {DEMO_PASSWORD}）", show_header=True)
     # never cut nor wrapped: it is copied into the login page; the other columns wrap instead
@@ -246,7 +266,7 @@ def _print_report(console: Console, data: DemoData, report: LoadReport, seconds:
     for login in report.logins:
         logins.add_row(
             login.username,
-            login.role,
+            Role.label_of(login.role),
             f"{login.scope_name} {login.scope_code}",
             "是" if login.can_unmask else "",
         )
