@@ -138,6 +138,20 @@ def _call_time(demo: ConsoleDemo) -> str:
     return (demo.now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
 
 
+def _one_case_file(demo: ConsoleDemo, tmp_path: Path, name: str) -> tuple[str, str, Path]:
+    """The first dispatcher, and a file of one case of theirs: login, 工单编号, path."""
+    username, township = _dispatcher(demo)
+    village, _ = _villages(demo, township)
+    number = f"WEB-{uuid.uuid4().hex[:10]}"
+    return username, number, _cases_csv(tmp_path, name, [(number, village)], _call_time(demo))
+
+
+def _open_imports(page: RecordedPage, demo: ConsoleDemo, username: str) -> None:
+    """Log ``username`` in on the 数据导入 page."""
+    login(page, demo.origin, username, next_path="/imports")
+    page.wait_for_url(f"{demo.origin}/imports")
+
+
 def _choose_and_upload(page: RecordedPage, path: Path) -> None:
     page.select_option("#im-kind", label="事件（案件）")
     page.set_input_files("#im-file", str(path))
@@ -256,8 +270,7 @@ def test_a_refused_upload_is_run_again_with_another_option(
     path = tmp_path / "两个月工单.xlsx"
     book.save(path)
 
-    login(page, demo.origin, username, next_path="/imports")
-    page.wait_for_url(f"{demo.origin}/imports")
+    _open_imports(page, demo, username)
     _choose_and_upload(page, path)
     panel = page.locator("#im-job")
     badge = panel.locator("#im-job-state")
@@ -290,13 +303,9 @@ def test_a_job_refused_for_its_crs_is_run_again_with_another_from_its_button(
 ) -> None:
     """Trial U N2: an EPSG number mistyped is refused (exit 2); 重新导入… changes the 坐标系."""
     demo = console_demo
-    username, township = _dispatcher(demo)
-    village, _ = _villages(demo, township)
-    number = f"WEB-{uuid.uuid4().hex[:10]}"
     name = f"坐标系{uuid.uuid4().hex[:6]}.csv"
-    path = _cases_csv(tmp_path, name, [(number, village)], _call_time(demo))
-    login(page, demo.origin, username, next_path="/imports")
-    page.wait_for_url(f"{demo.origin}/imports")
+    username, number, path = _one_case_file(demo, tmp_path, name)
+    _open_imports(page, demo, username)
     page.select_option("#im-kind", label="事件（案件）")
     page.set_input_files("#im-file", str(path))
     page.select_option("#im-crs", label="投影坐标（填写 EPSG 编号）")
@@ -345,12 +354,8 @@ def test_a_projected_coordinate_system_is_chosen_by_its_epsg_number(
 ) -> None:
     """坐标系 offers 投影坐标 with the EPSG number typed beside it (``--crs EPSG:4543``)."""
     demo = console_demo
-    username, township = _dispatcher(demo)
-    village, _ = _villages(demo, township)
-    number = f"WEB-{uuid.uuid4().hex[:10]}"
-    path = _cases_csv(tmp_path, "投影工单.csv", [(number, village)], _call_time(demo))
-    login(page, demo.origin, username, next_path="/imports")
-    page.wait_for_url(f"{demo.origin}/imports")
+    username, number, path = _one_case_file(demo, tmp_path, "投影工单.csv")
+    _open_imports(page, demo, username)
     page.select_option("#im-kind", label="事件（案件）")
     page.set_input_files("#im-file", str(path))
     expect(page.locator("#im-epsg-field")).to_be_hidden()
@@ -388,8 +393,7 @@ def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     rows = [(numbers[0], village), (numbers[1], elsewhere)]
     path = _cases_csv(tmp_path, "跨镇工单.csv", rows, _call_time(demo))
 
-    login(page, origin, username, next_path="/imports")
-    page.wait_for_url(f"{origin}/imports")
+    _open_imports(page, demo, username)
     expect(page.locator("#im-work")).to_be_visible()
     _choose_and_upload(page, path)
     panel = page.locator("#im-job")
@@ -565,8 +569,7 @@ def test_a_running_import_shows_its_output_and_cancelling_asks_first(
         session.commit()
         running_id, stopped_id = running.id, stopped.id
     try:
-        login(page, demo.origin, username, next_path="/imports")
-        page.wait_for_url(f"{demo.origin}/imports")
+        _open_imports(page, demo, username)
         page.locator(f"#im-jobs tbody tr[data-id='{running_id}'] .im-view").click()
         panel = page.locator("#im-job")
         expect(panel).to_have_attribute("data-id", str(running_id))
@@ -631,8 +634,7 @@ def test_a_kept_upload_can_be_deleted_from_the_panel(
         upload = JobFiles.of(demo.settings).make_folder(dry_id) / dry.file_name
     upload.write_text("工单编号\n1\n", encoding="utf-8")
 
-    login(page, demo.origin, username, next_path="/imports")
-    page.wait_for_url(f"{demo.origin}/imports")
+    _open_imports(page, demo, username)
     page.locator(f"#im-jobs tbody tr[data-id='{dry_id}'] .im-view").click()
     panel = page.locator("#im-job")
     expect(panel).to_have_attribute("data-id", str(dry_id))
@@ -654,16 +656,12 @@ def test_a_mapping_file_goes_with_the_upload(
 ) -> None:
     """A file whose type column has a header of its own is read with the 列对照文件 (F4)."""
     demo = console_demo
-    username, township = _dispatcher(demo)
-    village, _ = _villages(demo, township)
-    number = f"WEB-{uuid.uuid4().hex[:10]}"
-    path = _cases_csv(tmp_path, "自有表头工单.csv", [(number, village)], _call_time(demo))
+    username, number, path = _one_case_file(demo, tmp_path, "自有表头工单.csv")
     path.write_text(path.read_text(encoding="utf-8-sig").replace("事件类型", "本所分类"), "utf-8")
     mapping = tmp_path / "列对照.json"
     mapping.write_text('{"事件类型": "本所分类"}', encoding="utf-8")
 
-    login(page, demo.origin, username, next_path="/imports")
-    page.wait_for_url(f"{demo.origin}/imports")
+    _open_imports(page, demo, username)
     expect(page.locator("#im-mapping-field")).to_be_visible()
     assert page.latin_words("#im-mapping-field", allowed=("TOML", "JSON")) == []
     page.select_option("#im-kind", label="事件（案件）")
@@ -696,8 +694,7 @@ def test_a_county_commander_follows_the_townships_imports(
         [(f"WEB-{uuid.uuid4().hex[:10]}", village)],
         _call_time(demo),
     )
-    login(page, demo.origin, username, next_path="/imports")
-    page.wait_for_url(f"{demo.origin}/imports")
+    _open_imports(page, demo, username)
     _choose_and_upload(page, path)
     expect(page.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
     expect(page.locator("#im-supervised")).to_be_hidden()  # a dispatcher supervises nobody
@@ -710,8 +707,7 @@ def test_a_county_commander_follows_the_townships_imports(
         and not row.scope_code.endswith("00000000")
     )
     page.context.clear_cookies()
-    login(page, demo.origin, commander.username, next_path="/imports")
-    page.wait_for_url(f"{demo.origin}/imports")
+    _open_imports(page, demo, commander.username)
     listed = page.locator("#im-supervised-jobs tbody tr").filter(has_text=path.name)
     expect(listed).to_have_count(1)
     expect(listed.locator("td.im-by")).to_have_text(username)
