@@ -1,7 +1,7 @@
 """A grids file's names checked against the grids on record: no two grids in use of one name.
 
 Within the file, two rows may not name grids of one village alike (:data:`SAME_GRID_NAME`,
-:func:`importers.kinds._prepare_grids`). Nor may a row give its grid the name another grid in
+:func:`importers.kinds.units._prepare_grids`). Nor may a row give its grid the name another grid in
 use of its village keeps on record: a rename onto a name in use (or a new grid so named)
 leaves two grids of one name, and every roster or ledger row that names it is ambiguous from
 then on (:class:`importers.places.GridDirectory`). The row is refused, naming the other grid,
@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import psycopg
 
-from importers.kinds import SAME_GRID_NAME
+from importers.kinds.units import SAME_GRID_NAME
 from importers.places import grid_key
 from importers.rules import Problem, RowChecks
 from layers import grid_changes

@@ -71,7 +71,9 @@ from importers.crs_check import (
     check_unconfirmed_crs,
     unchecked_note,
 )
-from importers.kinds import LEDGER_PREFIX, Kind, Part, visit_key
+from importers.kinds import Kind, Part
+from importers.kinds.cases import LEDGER_PREFIX
+from importers.kinds.persons import visit_key
 from importers.moved_points import MOVED_KINDS, MOVED_M, moved_note, moved_problems
 from importers.names import Directories, address_places, resolve_names
 from importers.progress import ImportProgress

@@ -42,7 +42,7 @@ import psycopg
 import shapely
 
 from geo.codes import division_level, parent_code
-from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME, UNIT_NAME
+from importers.kinds.base import AREA_NAME, GRID_NAME, TOWNSHIP_NAME, UNIT_NAME
 from importers.places import Gazetteer, GridDirectory, GridPlace, Place, Preference
 from importers.rules import Problem, RowChecks
 from importers.stations import INSTALL_ADDRESS, STATION_NAME, place_by_station

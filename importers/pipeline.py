@@ -25,7 +25,8 @@ from importers.crs_check import CRS_NAMES, Unconfirmed
 from importers.fixed_values import add_fixed_columns, replaced_note
 from importers.footers import footer_note
 from importers.header_crs import coordinate_crs
-from importers.kinds import KINDS, LEDGER_NOTE, Context, Kind, Part
+from importers.kinds import KINDS, Context, Kind, Part
+from importers.kinds.cases import LEDGER_NOTE
 from importers.lengths import refuse_too_long
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
 from importers.mapping import (
@@ -718,7 +719,8 @@ def _require_columns(kind: Kind, checks: RowChecks) -> None:
     """Refuse a file without a required column.
 
     A boundary file may name its units instead of coding them; a ledger of cases may have no
-    source numbers (its rows are numbered by what they say: :func:`importers.kinds.ledger_numbers`).
+    source numbers (its rows are numbered by what they say:
+    :func:`importers.kinds.cases.ledger_numbers`).
     """
     by_name = kind.coded_by_name and not checks.has("code") and checks.has("name")
     ledger = kind.numbered_by_content and not checks.has("external_no")

@@ -41,7 +41,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.codes import make_resident_id, parse_division_code
-from importers.kinds import CASE_TABLES, KINDS, Kind
+from importers.kinds import KINDS, Kind
+from importers.kinds.cases import CASE_TABLES
 from importers.vocabulary import CaseStatus, UnitStatus
 from layers.example_places import ExamplePlace, example_place
 from layers.model import (

@@ -125,7 +125,7 @@ class RegisterStatus(LabelledEnum):
     """Whether a roster's person is still followed up (在册) or has left the register (注销).
 
     Not stored as such: a person who left has ``persons.ended_on`` and, as the roster wrote
-    it, ``ended_reason`` (:func:`importers.kinds.register_rule` names the words).
+    it, ``ended_reason`` (:func:`importers.kinds.persons.register_rule` names the words).
     """
 
     ON = ("on", "在册")

@@ -45,7 +45,7 @@ import psycopg
 
 from geo.codes import CodeError, scope_range, written_division_code
 from importers.divisions import Division, divisions
-from importers.kinds import AREA_NAME, GRID_NAME, TOWNSHIP_NAME
+from importers.kinds.base import AREA_NAME, GRID_NAME, TOWNSHIP_NAME
 from importers.places import Gazetteer
 from importers.rules import Problem, RowChecks
 from layers import import_checks

@@ -24,7 +24,7 @@ later file that says it was settled settles it (:func:`settle_from_source`). An 
 puts open cases into the queues says how many, and how many are old or overdue already
 (:func:`queued_cases`).
 
-The numbers made for a ledger's rows (``TZ…``, ``importers.kinds.ledger_numbers``) leave the
+The numbers made for a ledger's rows (``TZ…``, ``importers.kinds.cases.ledger_numbers``) leave the
 channel out on purpose: a row carried into next month's sheet with its 排查方式 retyped names
 the same case, whatever the channel (:func:`match_ledger_numbers`, :func:`rekey_edited_rows`).
 """
@@ -79,8 +79,8 @@ def case_code() -> sql.Composed:
     """Return the SQL expression of an imported case's code (一案一码) over staging alias ``s``.
 
     It is ``IM`` + the area code + the first 18 hex digits of SHA-256 of the channel and the
-    source number joined by U+001F: the same value as :func:`importers.kinds.case_code`, stable
-    across re-imports.
+    source number joined by U+001F: the same value as
+    :func:`importers.kinds.cases.case_code`, stable across re-imports.
 
     Returns
     -------
@@ -566,7 +566,7 @@ def rekey_edited_rows(
     """Give a case on record the new source number of the file's row that edits it.
 
     A ledger without work-order numbers has its rows numbered from their day and texts
-    (``importers.kinds.ledger_numbers``), so a row whose text the clerk corrected comes back
+    (``importers.kinds.cases.ledger_numbers``), so a row whose text the clerk corrected comes back
     with a new number and would be a second case. A staged row whose number (starting with
     ``prefix``) names no case on record names instead the one ledger case of its day, village
     and type, and of one of its ``alike`` values, that no row of the file names by its number,
@@ -682,7 +682,7 @@ def match_ledger_numbers(
     """Make each ledger row name the case of its generated number, whatever the channel.
 
     A ledger row's number (``prefix`` + day + ``-`` + 12 hex digits,
-    ``importers.kinds.ledger_numbers``) is made from what the row says, the channel left out
+    ``importers.kinds.cases.ledger_numbers``) is made from what the row says, the channel left out
     on purpose: a row carried into next month's sheet with its 排查方式 retyped (电话反映 →
     网格员排查) has the same number, and is the same case. When no case has the row's channel
     and number but one has the number in another channel (the first such, if an earlier
@@ -697,7 +697,7 @@ def match_ledger_numbers(
     conn : psycopg.Connection
         Connection in the import's transaction.
     staging : str
-        Staging table of a ledger's cases (numbers made by ``importers.kinds.ledger_numbers``,
+        Staging table of a ledger's cases (numbers made by ``importers.kinds.cases.ledger_numbers``,
         one row per number: the file's duplicate check refuses the others).
     prefix : str
         What the generated numbers start with (``TZ``).

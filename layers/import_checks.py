@@ -901,7 +901,7 @@ def visits_matched_twice(
     """Return the staged visits whose ``key`` matches several visits on record, and how many.
 
     The import matches visits on a key no unique index enforces (person and day, and the
-    visitor when the file names visitors: :func:`importers.kinds.visit_key`). A row that
+    visitor when the file names visitors: :func:`importers.kinds.persons.visit_key`). A row that
     matches two visits, a file without 走访人 correcting a day of two visitors, cannot say
     which one it corrects (and would overwrite both): it is refused.
 

@@ -4,10 +4,11 @@ An import of 走访记录 tells the clerk where a visitor's name was looked for 
 it (:func:`where_visitors_were_sought`), and corrects who made a visit an earlier import
 recorded (:func:`correct_visitors`).
 
-A visit is a person's, on a day, by a visitor (:func:`importers.kinds.visit_key`). A clerk who
-imported the month's 走访台账 with a wrong 走访人 (张伟 for 张薇) corrects the cell and imports
-the file again: the corrected row corrects the visit the first import recorded, it does not add
-a second visit of that person that day (crediting 张伟 with a visit, counting two).
+A visit is a person's, on a day, by a visitor (:func:`importers.kinds.persons.visit_key`). A
+clerk who imported the month's 走访台账 with a wrong 走访人 (张伟 for 张薇) corrects the
+cell and imports the file again: the corrected row corrects the visit the first import
+recorded, it does not add a second visit of that person that day (crediting 张伟 with a
+visit, counting two).
 
 The rule (:func:`correct_visitors`), for the file's *new* visits: the staged visits that name a
 visitor (by 工号 or name, found) whose (person, day, visitor) is not on record:

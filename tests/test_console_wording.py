@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from importers import crs_check, kinds, pipeline, values
+from importers import crs_check, pipeline, values
 from importers.cli import HELD_BACK_SAID
+from importers.kinds import cases as case_kind
 from layers import camera_retirement, person_roster, unit_retirement
 from layers.console_wording import CONSOLE_WORDS, for_console
 
@@ -36,7 +37,7 @@ REAL: tuple[tuple[str, str], ...] = (
         "导入的就是这些行",
     ),
     (
-        kinds.VOID_RULE,
+        case_kind.VOID_RULE,
         "作废或不予受理的工单不是案件（既非待办，也非已办结），不导入：勾选“有退回的行时仍导入"
         "其余有效行”导入其余行；如本中心另有处理，可在列对照文件（与文件一并上传）的 "
         '[values."办理状态"] 中写明它算作哪种状态',
@@ -83,7 +84,7 @@ REAL: tuple[tuple[str, str], ...] = (
         "撤销其他部分的视频点位）",
     ),
     (
-        kinds.ENDED_CLOSED_RULE,
+        case_kind.ENDED_CLOSED_RULE,
         "调解不成功、已移交等（调解已结束、纠纷未化解）：按未办结案件导入，进入待分流，"
         "化解日期不作为办结时间；如为已结束的历史记录，请勾选“历史记录”导入"
         "（按历史记录归档，保留原状态和办结时间）",
@@ -104,7 +105,7 @@ REAL: tuple[tuple[str, str], ...] = (
         "  另有 2 项，未列出（试运行 --dry-run 时全部列出）",
         "  另有 2 项，未列出（试运行时全部列出）",
     ),
-    (  # importers/kinds.py, a 12345 class the platform does not know
+    (  # importers/kinds/cases.py, a 12345 class the platform does not know
         '本文件自有的分类，可在映射文件（--mapping）的 [values."事件类型"] 中写明它归入上列哪一类',
         '本文件自有的分类，可在列对照文件（与文件一并上传）的 [values."事件类型"] 中写明它归入'
         "上列哪一类",
@@ -126,7 +127,7 @@ REAL: tuple[tuple[str, str], ...] = (
         "3 名新网格员未填在岗状态，记为离岗（不派单）；在岗的请在状态列填写在岗，"
         "或整个文件加一列“状态”，每行都填“在岗”",
     ),
-    (  # importers/kinds.py, persons
+    (  # importers/kinds/persons.py
         "整个文件都已注销的，可用 --set 在册状态=解除矫正 之类给出",
         "整个文件都已注销的，可加一列“在册状态”，每行都填“解除矫正”之类",
     ),
@@ -239,7 +240,7 @@ def test_a_report_written_for_the_page_says_the_page_words(
     from importers.private_report import write_private_report
     from importers.rules import Problem
 
-    rule = kinds.category_rule("城市管理>市容环境")
+    rule = case_kind.category_rule("城市管理>市容环境")
     if page:
         monkeypatch.setenv("ZONGZHI_IMPORT_PAGE", "1")
     else:

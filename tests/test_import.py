@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from importers.kinds import case_code
+from importers.kinds.cases import case_code
 from importers.pipeline import ImportOptions, run_import
 from importers.progress import ImportProgress
 from importers.report import write_report

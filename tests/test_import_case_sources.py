@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 from typer.testing import CliRunner
 
-from importers.kinds import KINDS, VOID_RULE
+from importers.kinds import KINDS
+from importers.kinds.cases import VOID_RULE
 from importers.mapping import MappingFile, resolve_columns
 from importers.pipeline import CheckedFile, ImportOptions, check_table
 from importers.reading import SourceTable

@@ -20,7 +20,8 @@ from typer.testing import CliRunner
 
 from geo.crs import SourceCrs
 from importers import vocabulary
-from importers.kinds import KINDS, Context, category_rule
+from importers.kinds import KINDS, Context
+from importers.kinds.cases import category_rule
 from importers.mapping import MappingError
 from importers.pipeline import ImportOptions, check_file, run_import
 from importers.rules import MissingColumns, RowChecks

@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from importers.kinds import ENDED_CLOSED_RULE
+from importers.kinds.cases import ENDED_CLOSED_RULE
 from importers.mapping import MappingError
 from importers.pipeline import ImportOptions, ImportOutcome, check_file, run_import
 from layers import cases, command, live

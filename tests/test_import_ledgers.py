@@ -9,7 +9,8 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from importers.kinds import EDITED_NOTE, KINDS, LEDGER_NOTE, ledger_numbers
+from importers.kinds import KINDS
+from importers.kinds.cases import EDITED_NOTE, LEDGER_NOTE, ledger_numbers
 from importers.mapping import resolve_columns
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.rules import RowChecks

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import make_resident_id, upgrade_resident_id
-from importers.kinds import FIRST_GENERATION_RULE
+from importers.kinds.persons import FIRST_GENERATION_RULE
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.stations import station_stem
 from layers.secrets import hash_resident_id

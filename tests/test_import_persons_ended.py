@@ -16,7 +16,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from importers.kinds import register_rule
+from importers.kinds.persons import register_rule
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.vocabulary import ALIASES, RegisterStatus, codes_of
 from tests.import_fixtures import VILLAGE, csv_text, resident_id, seed_jurisdictions

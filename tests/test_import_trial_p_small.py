@@ -24,7 +24,8 @@ from typer.testing import CliRunner
 from geo.crs import SourceCrs
 from importers import vocabulary
 from importers.demo.cases import HAZARD_TYPES, OPINION_TYPES
-from importers.kinds import CASE_TABLES, KINDS, Context
+from importers.kinds import KINDS, Context
+from importers.kinds.cases import CASE_TABLES
 from importers.loading import Alarm
 from importers.pipeline import ImportOptions, ImportOutcome, check_file, run_import
 from importers.rules import MissingColumns, RowChecks

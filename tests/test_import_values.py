@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from geo.crs import SourceCrs, to_cgcs2000
-from importers.kinds import FIRST_GENERATION_RULE
+from importers.kinds.persons import FIRST_GENERATION_RULE
 from importers.pipeline import ImportOptions, check_file
 from importers.rules import MissingColumns, RowChecks
 from importers.values import (

@@ -1,0 +1,637 @@
+"""Files of cases: 12345 work orders, incident exports and mediation ledgers (台账)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import partial
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from importers import vocabulary
+from importers.kinds.base import (
+    GRID_NAME,
+    POINT_FIELDS,
+    Context,
+    Kind,
+    Part,
+    area_from,
+    grid_from,
+    iso_text,
+    mapped_rule,
+    staged_points,
+    staging_rows,
+    unsaid_columns,
+)
+from importers.rules import RowChecks
+from importers.values import (
+    EXCEL_NUMBER_RULE,
+    excel_mangled_cells,
+    phone_numbers,
+)
+from importers.vocabulary import CaseStatus
+from layers.bulk import Recognition
+from layers.case_import import HISTORY_ENDED, HISTORY_STATUS, STATUS_GIVEN, rekey_edited_rows
+from layers.case_repeats import REPEAT_FLAG, REPEAT_OF
+from layers.model import (
+    Base,
+    Category,
+    Channel,
+    RiskLevel,
+)
+from layers.model.base import LabelledEnum
+from layers.model.cases import SUBTYPES
+
+
+def case_code(area_code: str, channel: str, external_no: str) -> str:
+    """Return the platform code (一案一码) of an imported case, stable across re-imports.
+
+    The import computes the same value in the database, once the area code is known
+    (:func:`layers.case_import.case_code`); the tests hold the two to each other.
+
+    Parameters
+    ----------
+    area_code : str
+        12-digit jurisdiction code.
+    channel : str
+        Channel code.
+    external_no : str
+        The source system's number.
+
+    Returns
+    -------
+    str
+        32 characters: ``IM`` + area code + 18 hex digits of SHA-256(channel, number).
+
+    Examples
+    --------
+    >>> len(case_code("530424100001", "hotline_12345", "GD-1"))
+    32
+    """
+    digest = hashlib.sha256(f"{channel}\x1f{external_no}".encode()).hexdigest()
+    return f"IM{area_code}{digest[:18]}"
+
+
+CASE_TABLES: tuple[type[LabelledEnum], ...] = (Category, *SUBTYPES.values())
+"""The code tables a case's type is named in: its category, or a subtype of one."""
+
+
+def _case_category(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
+    """Category and subcategory: the type column holds a category or one of its subtypes.
+
+    A classification of several levels is read as its most specific level that names either
+    (``城乡建设>物业管理>消防安全`` is a fire hazard, ``矛盾纠纷/劳资欠薪`` a dispute over wages);
+    a subtype gives the case its category (:data:`layers.model.cases.SUBTYPES`). A subcategory
+    column is read in the subtypes of the row's category; a value that is none of them stays
+    as written.
+    """
+    raw = checks.text("category")
+    category, subtype = _category_and_subtype(checks.recoded("category"))
+    subcategory = _subtype_of(checks.recoded("subcategory"), category)
+    subcategory = subcategory.where(subcategory.notna(), subtype)
+    wrong = raw.notna() & category.isna()
+    renamed = checks.values.get("category", {})
+    rules = {  # one rule per distinct value: a million rows share a handful
+        str(value): category_rule(str(value), renamed.get(vocabulary.value_key(str(value))))
+        for value in raw[wrong].unique()
+    }
+    checks.fail("category", wrong, lambda value: rules[str(value)])
+    readings = classification_note(raw, category, subtype)
+    if readings is not None:
+        checks.notes.append(readings)
+    return category.astype(object), subcategory.astype(object)
+
+
+def _category_and_subtype(written: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Return the category and the subtype (NaN where none) each type as written names.
+
+    Examples
+    --------
+    >>> category, subtype = _category_and_subtype(
+    ...     pd.Series(["应急管理>消防安全>消防通道堵塞", "邻里纠纷", "社情民意", "教育"]))
+    >>> category.tolist(), subtype.tolist()
+    (['safety_hazard', 'dispute', 'public_opinion', nan], ['fire', 'neighbours', nan, nan])
+    """
+    category, *found = vocabulary.codes_in(written, CASE_TABLES)
+    subtype = pd.Series(np.nan, index=written.index, dtype=object)
+    for owner, codes in zip(SUBTYPES, found, strict=True):
+        category = category.where(category.notna() | codes.isna(), owner.value)
+        subtype = subtype.where(codes.isna(), codes)
+    return category, subtype
+
+
+def _subtype_of(written: pd.Series, category: pd.Series) -> pd.Series:
+    """Return the codes of a subcategory column, each read in its row's category's subtypes.
+
+    A value none of them names (a dispute's 消防安全隐患, a platform's own free text) stays as
+    written.
+
+    Examples
+    --------
+    >>> _subtype_of(pd.Series(["燃气安全隐患", "邻里纠纷", "燃气安全隐患", None]),
+    ...             pd.Series(["safety_hazard", "dispute", "dispute", "dispute"])).tolist()
+    ['gas', 'neighbours', '燃气安全隐患', nan]
+    """
+    codes = pd.Series(None, index=written.index, dtype=object)
+    for owner, found in zip(
+        SUBTYPES, vocabulary.codes_in(written, list(SUBTYPES.values())), strict=True
+    ):
+        codes = codes.where(codes.notna() | (category != owner.value) | found.isna(), found)
+    return codes.where(codes.notna(), written)
+
+
+def classification_note(raw: pd.Series, category: pd.Series, subtype: pd.Series) -> str | None:
+    """Return the summary's lines on how each of a file's own classifications was read.
+
+    A 12345 classification of several levels is read by its most specific level known
+    (``社会治安>邻里纠纷>噪音扰民`` is a dispute over 环境污染, by 噪音扰民): the clerk sees each
+    distinct value the file writes and what it became, most rows first, and may classify one
+    otherwise in the mapping file. Values written as a type's own name (``矛盾纠纷``,
+    ``邻里纠纷``) say nothing surprising and are left out. Every value is listed: the summary
+    of an import (not of a dry run) shows the first few (:func:`importers.cli.shown_note`).
+
+    Parameters
+    ----------
+    raw : pandas.Series
+        The classifications as written (``None`` where empty).
+    category : pandas.Series
+        Their category codes (NaN where refused).
+    subtype : pandas.Series
+        The subtype of its category each was read as, if any.
+
+    Returns
+    -------
+    str or None
+        ``分类对照…：`` then one line per value; ``None`` when no value needs it.
+
+    Examples
+    --------
+    >>> raw = pd.Series(["社会治安>邻里纠纷>噪音扰民"] * 2 + ["邻里纠纷", "应急管理>消防安全"])
+    >>> category = pd.Series(["dispute", "dispute", "dispute", "safety_hazard"])
+    >>> subtype = pd.Series(["environment", "environment", "neighbours", "fire"])
+    >>> print(classification_note(raw, category, subtype))
+    分类对照（本文件的分类按以下读取，行数多的在前）：
+      社会治安>邻里纠纷>噪音扰民 → 矛盾纠纷/环境污染（2 行）
+      应急管理>消防安全 → 安全隐患/消防安全隐患（1 行）
+    """
+    categories = Category.labels()
+    subtypes = {
+        code: label for table in SUBTYPES.values() for code, label in table.labels().items()
+    }
+    read = pd.DataFrame({"raw": raw, "category": category, "subtype": subtype}).dropna(
+        subset=["raw", "category"]
+    )
+    if read.empty:
+        return None
+    read["as"] = read["category"].map(categories) + read["subtype"].map(
+        lambda code: f"/{subtypes[code]}", na_action="ignore"
+    ).astype(object).fillna("")
+    counted = read.groupby(["raw", "as"]).size().sort_values(ascending=False, kind="stable")
+    plain = {vocabulary.value_key(label) for label in [*categories.values(), *subtypes.values()]}
+    lines = [
+        f"  {value} → {reading}（{n} 行）"
+        for (value, reading), n in zip(counted.index.tolist(), counted.tolist(), strict=True)
+        if vocabulary.value_key(str(value)) not in plain
+    ]
+    if not lines:
+        return None
+    return "\n".join(["分类对照（本文件的分类按以下读取，行数多的在前）：", *lines])
+
+
+CASE_TYPES = "、".join(m.label for table in CASE_TABLES for m in table)
+"""The names a case's type may be given (its category, or one of the category's subtypes)."""
+_EXAMPLE_TYPE = "教育>义务教育>入学政策"
+"""A 12345 classification no type of the platform names, for the rule's example."""
+_TYPES_SECTION = '[values."事件类型"]'
+"""The mapping file's section that classifies a file's own types, as a clerk names it."""
+
+
+def category_rule(value: str, renamed: str | None = None) -> str:
+    """Return why a case's type is refused, and how a file's own classification gets its type.
+
+    Parameters
+    ----------
+    value : str
+        The type as written in the file.
+    renamed : str, optional
+        What the mapping file's ``[values."事件类型"]`` says it is, if it names it.
+
+    Returns
+    -------
+    str
+        The rule (Chinese): the allowed names, and the line of the mapping file that classifies
+        the value (the value itself, quoted as TOML quotes it, unless it is too long to be a
+        classification).
+
+    Examples
+    --------
+    >>> allowed, way = category_rule("城市管理>占道经营").split("；")
+    >>> allowed  # doctest: +ELLIPSIS
+    '必须是以下之一：矛盾纠纷、安全隐患、社情民意、婚姻家庭、...、其他纠纷、消防安全隐患、...、政策咨询'
+    >>> way.split("，")
+    ['本文件自有的分类', '可在映射文件（--mapping）的 [values."事件类型"] 中写明它归入上列哪一类',
+     '如 "城市管理>占道经营" = "社情民意"']
+    >>> category_rule("教育", "教育类")  # doctest: +ELLIPSIS
+    '映射文件（--mapping）的 [values."事件类型"] 把它归入“教育类”：必须是以下之一：矛盾纠纷、...'
+    """
+    return mapped_rule(
+        value,
+        renamed,
+        allowed=f"必须是以下之一：{CASE_TYPES}",
+        section=_TYPES_SECTION,
+        way="本文件自有的分类，可在映射文件（--mapping）的 {section} 中写明它归入上列哪一类",
+        example=(_EXAMPLE_TYPE, "社情民意"),
+    )
+
+
+_STATUS_SECTION = '[values."办理状态"]'
+"""The mapping file's section that names a file's own statuses, as a clerk names it."""
+VOID_RULE = (
+    "作废或不予受理的工单不是案件（既非待办，也非已办结），不导入：加 --partial 导入其余行；"
+    f"如本中心另有处理，可在映射文件（--mapping）的 {_STATUS_SECTION} 中写明它算作哪种状态"
+)
+"""Why a voided or refused work order (:data:`importers.vocabulary.VOID_STATUSES`) is refused."""
+
+
+def status_rule(value: str, renamed: str | None = None) -> str:
+    """Return why a case's status is refused, and the mapping file's line that names it.
+
+    Parameters
+    ----------
+    value : str
+        The status as written in the file.
+    renamed : str, optional
+        What the mapping file's ``[values."办理状态"]`` says it is, if it names it.
+
+    Returns
+    -------
+    str
+        The rule (Chinese).
+
+    Examples
+    --------
+    >>> status_rule("待研判").split("；")[1]  # doctest: +ELLIPSIS
+    '本文件自有的状态，可在映射文件（--mapping）的 [values."办理状态"] 中写明..."待研判" = "未办结"'
+    """
+    labels = "、".join(CaseStatus.labels().values())
+    return mapped_rule(
+        value,
+        renamed,
+        allowed=f"必须是以下代码或名称之一：{labels}（或待处理、办理中等常用写法）",
+        section=_STATUS_SECTION,
+        way="本文件自有的状态，可在映射文件（--mapping）的 {section} 中写明它算哪一种"
+        "（仍在办的写“未办结”）",
+        example=("待研判", "未办结"),
+    )
+
+
+ENDED_UNSETTLED = frozenset(
+    vocabulary.value_key(word)
+    for word in (
+        "调解不成功 调解未成功 调解失败 化解不成功 化解未成功 化解失败 不成功 未达成协议 "
+        "终止调解 调解终止 引导诉讼 已引导诉讼 进入诉讼程序 转诉讼 已起诉 法治化途径 "
+        "申请仲裁 转仲裁 已转仲裁"
+    ).split()
+)
+"""Statuses that say a mediation ended without settling the dispute, which a ledger or a
+12345 export keeps on its open side (the parties are referred to court or arbitration). With
+``--history`` such a row is concluded history (:data:`layers.case_import.HISTORY_ENDED`), with
+the closing time its source gives; without it, an open case, as the vocabulary reads it."""
+REFERRED = re.compile(r"^已?移交")
+"""A status that says the matter was referred on (已移交, 已移交司法所, 移交法院 …): ended here."""
+
+
+def _ended_unsettled(written: pd.Series) -> pd.Series:
+    """Return which statuses say the mediation ended unsettled (:data:`ENDED_UNSETTLED`).
+
+    Read as a whole or by the leading clause (``调解不成功，引导当事人诉讼``).
+    """
+
+    def says_ended(value: object) -> bool:
+        text = str(value)
+        leading = vocabulary.STATUS_CLAUSE.split(text, maxsplit=1)[0]
+        keys = {vocabulary.value_key(text), vocabulary.value_key(leading)}
+        return bool(keys & ENDED_UNSETTLED) or any(REFERRED.match(k) for k in keys)
+
+    said = {value: says_ended(value) for value in written.dropna().unique()}  # a handful
+    if not any(said.values()):
+        return pd.Series(False, index=written.index)
+    return written.map(said).eq(True)
+
+
+def _case_status(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
+    """Return the codes of the rows' statuses; refuse the unknown and the voided ones.
+
+    A status of several clauses is read by its leading word when the whole is not known
+    (``调解成功，已签订调解协议书`` is 调解成功). A status that says the mediation ended
+    unsettled or was referred on (:data:`ENDED_UNSETTLED`, ``已移交法院``) is open here, and
+    returned as such (the second series).
+    """
+    raw = checks.text("status")
+    written = checks.recoded("status")
+    codes = vocabulary.codes_of(written, CaseStatus)
+    leading = written.str.split(vocabulary.STATUS_CLAUSE, n=1, regex=True).str[0]
+    codes = codes.where(codes.notna(), vocabulary.codes_of(leading, CaseStatus))
+    ended = _ended_unsettled(written) & (codes.isna() | (codes == CaseStatus.OPEN.value))
+    codes = codes.where(~ended, CaseStatus.OPEN.value)
+    keys = written.map(vocabulary.value_key, na_action="ignore")
+    void = raw.notna() & codes.isna() & keys.isin(vocabulary.VOID_STATUSES)
+    checks.fail("status", void, VOID_RULE)
+    wrong = raw.notna() & codes.isna() & ~void
+    renamed = checks.values.get("status", {})
+    rules = {
+        str(value): status_rule(str(value), renamed.get(vocabulary.value_key(str(value))))
+        for value in raw[wrong].unique()
+    }
+    checks.fail("status", wrong, lambda value: rules[str(value)])
+    return codes.astype(object).where(codes.notna(), None), ended
+
+
+OPEN_CLOSED_RULE = "状态为未办结的案件不应有办结时间"
+"""Why a row whose status says open is refused when it gives a closing time."""
+ENDED_CLOSED_RULE = (
+    "调解不成功、已移交等（调解已结束、纠纷未化解）：按未办结案件导入，进入待分流，"
+    "化解日期不作为办结时间；如为已结束的历史记录，请加 --history 导入"
+    "（按历史记录归档，保留原状态和办结时间）"
+)
+"""Said of a row whose status says the mediation ended unsettled and that gives a closing time,
+outside a history import: the row loads, as an open case (the case is still the centre's
+work: the parties go to court or arbitration), without the closing time."""
+
+
+def _case_state(
+    checks: RowChecks, reported: pd.Series, *, history: bool = False
+) -> dict[str, pd.Series]:
+    """State and closing time: a case settled in its source system is imported settled.
+
+    A row with a closing time and no status was settled; a status that says the case is
+    still open contradicts a closing time (unless it says the mediation ended unsettled: with
+    ``history`` the time it ended, else left out, the row loading as an open case with
+    :data:`ENDED_CLOSED_RULE`), and a case cannot close before it was reported.
+    When some row gives either, :data:`layers.case_import.STATUS_GIVEN` says which rows do.
+    With ``history``, the rows still open at the source are concluded history: state
+    ``archived``, and :data:`layers.case_import.HISTORY_STATUS` and
+    :data:`layers.case_import.HISTORY_ENDED` keep what the source says of them.
+    """
+    closed = checks.timestamps("closed_at", past=True)
+    status, ended = _case_status(checks)
+    written = status.notna()
+    status = status.where(written | closed.isna(), CaseStatus.RESOLVED.value)
+    state = status.where(status.notna(), CaseStatus.OPEN.value)
+    still_open = written & (status == CaseStatus.OPEN.value) & closed.notna()
+    checks.fail("closed_at", still_open & ~ended, OPEN_CLOSED_RULE)
+    if not history:
+        checks.fail("closed_at", still_open & ended, ENDED_CLOSED_RULE, severity="repaired")
+    checks.fail("closed_at", closed < reported, "办结时间早于登记时间")
+    concluded = state == CaseStatus.OPEN.value if history else pd.Series(False, index=state.index)
+    said = written | closed.notna() | concluded
+    given = {STATUS_GIVEN: said} if said.any() else {}
+    closed = closed.where((state != CaseStatus.OPEN.value) | concluded)
+    state = state.where(~concluded, CaseStatus.ARCHIVED.value)
+    untimed = int(
+        ((state != CaseStatus.OPEN.value) & ~concluded & closed.isna() & ~checks.bad).sum()
+    )
+    if untimed:
+        checks.notes.append(UNTIMED_NOTE.format(n=untimed))
+    kept = _history_columns(checks, concluded, ended) if history else {}
+    return {"state": state.astype(object), "closed_at": iso_text(closed), **given, **kept}
+
+
+def _history_columns(
+    checks: RowChecks, concluded: pd.Series, ended: pd.Series
+) -> dict[str, pd.Series]:
+    """Return what the source says of the rows a history import stores as concluded history."""
+    written = checks.text("status").map(lambda v: str(v).strip() or None, na_action="ignore")
+    return {
+        HISTORY_STATUS: written.where(concluded, None).astype(object),
+        HISTORY_ENDED: ended.where(concluded, None).astype(object),
+    }
+
+
+UNTIMED_NOTE = "{n} 件已办结但没有办结时间，办结用时的统计不计入这些案件"
+"""Said of settled rows without a closing time (a grid app's or a 110 list's, say)."""
+
+
+LEDGER_FIELDS = (
+    "area_code",
+    "township",
+    "grid_code",
+    "address",
+    "category",
+    "subcategory",
+    "reporter_name",
+    "title",
+    "description",
+)
+"""What tells one case of a ledger from another, besides its day (:func:`ledger_numbers`)."""
+LEDGER_PREFIX = "TZ"
+"""Start of the source numbers given to the rows of a ledger (台账) without numbers."""
+LEDGER_NOTE = (
+    "文件没有工单编号列：按登记日期、所在地、类型、当事人和内容为每行生成来源编号（TZ 开头），"
+    "再次导入同一台账不会重复；改过内容的行按登记日期、所在地、类型和当事人（或内容）找到库中的同一件"
+)
+"""The summary's note on a ledger imported without numbers."""
+EDITED_NOTE = (
+    "{n} 行台账与库中同一天、同一地点、同一类型且当事人或内容相同的案件是同一件，"
+    "内容有改动，已更新该案件（第 {rows} 行）"
+)
+"""Said of a ledger's rows whose text was corrected since (:func:`_edited_ledger_rows`)."""
+
+
+def ledger_numbers(checks: RowChecks, reported: pd.Series) -> pd.Series:
+    """Return source numbers for a ledger's rows, from what they say (its day, place, type …).
+
+    A township's 矛盾纠纷排查化解台账 numbers its rows 1, 2, 3 … afresh each month, if at all;
+    the same case comes back next month with its 化解结果 brought up to date. So its number is
+    made from what does not change: the day it was registered and the texts of
+    :data:`LEDGER_FIELDS` as written (full-width forms and spaces do not count), not its status
+    or its result. Identical rows get the same number (the file's duplicate check tells them).
+
+    Parameters
+    ----------
+    checks : RowChecks
+        The file's checks.
+    reported : pandas.Series
+        The rows' registration times (NaT where missing or refused: no number).
+
+    Returns
+    -------
+    pandas.Series
+        ``TZ`` + the day (``YYYYMMDD``) + ``-`` + 12 hex digits of SHA-256 of the texts;
+        ``None`` where the time is missing.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"类型": ["邻里纠纷", "邻里纠纷 "], "村": ["华福社区", "华福社区"]})
+    >>> checks = RowChecks(frame, {"category": "类型", "area_code": "村"})
+    >>> days = pd.Series(pd.to_datetime(["2025-03-02 09:00", "2025-03-02 17:00"]))
+    >>> numbers = ledger_numbers(checks, days)
+    >>> numbers[0] == numbers[1], numbers[0][:11]
+    (True, 'TZ20250302-')
+    """
+    joined = pd.Series("", index=checks.frame.index, dtype=object)
+    for name in LEDGER_FIELDS:
+        text = checks.text(name).map(_ledger_text, na_action="ignore").astype(object)
+        joined = joined + "\x1f" + text.fillna("")
+    digests = joined.map(lambda t: hashlib.sha256(t.encode()).hexdigest()[:12])
+    numbers: pd.Series = LEDGER_PREFIX + reported.dt.strftime("%Y%m%d") + "-" + digests
+    return numbers.astype(object).where(reported.notna(), None)
+
+
+def _ledger_text(value: object) -> str:
+    return vocabulary.value_key(str(value))
+
+
+def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
+    channel = checks.choice("channel", Channel)
+    category, subcategory = _case_category(checks)
+    reported = checks.timestamps("reported_at", past=True)
+    risk = checks.choice("risk_level", RiskLevel, default=RiskLevel.BLUE.value)
+    state = _case_state(checks, reported, history=context.history)
+    grid, grid_names = grid_from(checks, "grid_code")
+    area, places = area_from(checks, grid.str[:12])
+    numbered = checks.has("external_no")
+    external = checks.text("external_no") if numbered else ledger_numbers(checks, reported)
+    # A number Excel kept as 2.02611E+12 names no work order (or several at once).
+    checks.fail("external_no", excel_mangled_cells(external), EXCEL_NUMBER_RULE)
+    description = checks.text("description")
+    title = checks.text("title")
+    fallback = description.str.slice(0, 60).where(
+        description.notna(), category.map(Category.labels(), na_action="ignore")
+    )
+    title = title.where(title.notna(), fallback).str.slice(0, 200)
+    told_on = "external_no" if numbered else "description" if checks.has("description") else "title"
+    # a ledger's number leaves the channel out: the same row under two 排查方式 is one case
+    checks.duplicates(told_on, [channel, external] if numbered else [external])
+    records = staging_rows(
+        checks,
+        {
+            "external_no": external,
+            "channel": channel,
+            "category": category,
+            "subcategory": subcategory,
+            "title": title,
+            "description": description,
+            "risk_level": risk,
+            **staged_points(checks, context),
+            "address": checks.text("address").str.slice(0, 200),
+            "area_code": area,
+            **places,
+            "grid_code": grid,
+            GRID_NAME: grid_names,
+            **state,
+            "reported_at": iso_text(reported),
+            "reporter_name": checks.text("reporter_name"),
+            "reporter_phone": phone_numbers(checks.text("reporter_phone")),
+            **_source_repeats(checks),
+        },
+    )
+    # What the file has no column for says nothing of a case on record (a later export of
+    # other columns corrects what it gives and erases nothing): see refresh_untouched.
+    unsaid = unsaid_columns(
+        checks,
+        _CASE_DETAILS,
+        {
+            "title": ("title", "description"),
+            "point": POINT_FIELDS,
+            "grid_code": ("grid_code", *POINT_FIELDS),
+        },
+    )
+    alike = tuple(c for c in ("reporter_name", "title", "description") if checks.has(c))
+    edited = None if numbered else Recognition(partial(_edited_ledger_rows, alike=alike))
+    return [Part(records, ("channel", "external_no"), True, unsaid, recognition=edited)]
+
+
+REPEAT_WORDS = {
+    True: "是 y yes true 1 重复 重复件 是重复件 重复工单 重复来电 √ ✓ ✔",
+    False: "否 n no false 0 不重复 非重复 非重复件 不是 不是重复件 × ✗ ✘",
+}
+"""How an export writes its 是否重复件: yes or no."""
+REPEAT_FLAG_RULE = "应填“是”或“否”（是否为重复件）"
+"""Why a 是否重复件 that says neither is refused."""
+
+
+def _source_repeats(checks: RowChecks) -> dict[str, pd.Series]:
+    """Read an export's own repeat flags (是否重复件, 关联工单编号), when it has them.
+
+    The source system knows which calls repeat an earlier work order: its word is taken
+    before the 200 m / 30 days rule (:func:`layers.case_repeats.link_staged_repeats`). A file
+    without either column stages neither, and keeps the rule alone.
+    """
+    if not (checks.has("repeat_flag") or checks.has("repeat_of")):
+        return {}
+    words = {vocabulary.value_key(w): said for said, ws in REPEAT_WORDS.items() for w in ws.split()}
+    written = checks.text("repeat_flag")
+    flag = written.map(lambda v: words.get(vocabulary.value_key(str(v))), na_action="ignore")
+    checks.fail("repeat_flag", written.notna() & flag.isna(), REPEAT_FLAG_RULE)
+    original = checks.text("repeat_of").map(lambda v: str(v).strip() or None, na_action="ignore")
+    checks.fail("repeat_of", excel_mangled_cells(original), EXCEL_NUMBER_RULE)
+    return {REPEAT_FLAG: flag.astype(object), REPEAT_OF: original.astype(object)}
+
+
+def _edited_ledger_rows(conn: Any, staging: str, alike: tuple[str, ...]) -> list[str]:
+    """Give the ledger's edited rows the cases they edit; say which (:data:`EDITED_NOTE`)."""
+    rows = rekey_edited_rows(conn, staging, LEDGER_PREFIX, alike)
+    if not rows:
+        return []
+    listed = "、".join(str(r) for r in rows[:10]) + ("等" if len(rows) > 10 else "")
+    return [EDITED_NOTE.format(n=len(rows), rows=listed)]
+
+
+_CASE_DETAILS = (
+    "title",
+    "description",
+    "risk_level",
+    "address",
+    "grid_code",
+    "point",
+    "reporter_name",
+    "reporter_phone",
+)
+"""A case's columns a file may leave out."""
+CASES = Kind(
+    "cases",
+    Base.metadata.tables["cases"],
+    (
+        "external_no",
+        "channel",
+        "category",
+        "subcategory",
+        "title",
+        "description",
+        "risk_level",
+        "lon",
+        "lat",
+        "lonlat",
+        "wkt",
+        "address",
+        "grid_code",
+        "area_code",
+        "township",
+        "reported_at",
+        "status",
+        "closed_at",
+        "reporter_name",
+        "reporter_phone",
+        "repeat_flag",
+        "repeat_of",
+    ),
+    _prepare_cases,
+    update=False,
+    geometry="point",
+    label="案件",
+    required=("external_no", "channel", "category", "reported_at"),
+    headers={"external_no": "工单编号", "status": "办理状态"},
+    named_by_file={"channel": Channel},
+    helpers={
+        STATUS_GIVEN: "boolean",
+        HISTORY_STATUS: "text",
+        HISTORY_ENDED: "boolean",
+        REPEAT_FLAG: "boolean",
+        REPEAT_OF: "text",
+    },
+    numbered_by_content=True,
+)
+"""What a file of cases becomes."""
