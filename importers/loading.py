@@ -99,8 +99,10 @@ from layers import (
     person_roster,
     point_moves,
     unit_retirement,
+    visit_checks,
     visit_import,
     worker_identity,
+    worker_matches,
 )
 from layers.bulk import (
     LON_COLUMN,
@@ -305,7 +307,7 @@ def load(
             codes = records["code"].combine_first(part.records["code"])
             complete = within.range if options.complete and within is not None else None
             checks.add(grid_names.names_in_use(conn, name, codes, checks, complete))
-        if import_checks.RESPONSIBLE in records.columns:
+        if worker_matches.RESPONSIBLE in records.columns:
             _resolve_responsibles(conn, name, checks)
         staged.append(_Staged(name, part, columns, on_file.moved if on_file is not None else []))
     rejected = {p.row for p in checks.problems if p.severity == "rejected"}
@@ -429,10 +431,10 @@ def load(
                 updated=counts.updated + stopped.unchanged,
                 unchanged=counts.unchanged - stopped.unchanged,
             )
-        if import_checks.RESPONSIBLE in stage.part.records.columns:
+        if worker_matches.RESPONSIBLE in stage.part.records.columns:
             duty = checks.columns.get("responsible")
-            changed = import_checks.add_responsibles(conn, stage.name, duty)
-            import_checks.drop_responsibles(conn, stage.name)
+            changed = worker_matches.add_responsibles(conn, stage.name, duty)
+            worker_matches.drop_responsibles(conn, stage.name)
             counts = replace(
                 counts, updated=counts.updated + changed, unchanged=counts.unchanged - changed
             )
@@ -1080,7 +1082,7 @@ def _resolve_responsibles(conn: psycopg.Connection[Any], staging: str, checks: R
     worker who has left is not linked either (one linked before stays so), and the note says
     they left.
     """
-    found = import_checks.resolve_responsibles(conn, staging)
+    found = worker_matches.resolve_responsibles(conn, staging)
     header = checks.header("responsible")
     if found.unknown:
         names = list(dict.fromkeys(token for _, token in found.unknown))
@@ -1098,7 +1100,7 @@ def _resolve_responsibles(conn: psycopg.Connection[Any], staging: str, checks: R
             f"{header}“{token}”：本乡镇有 {n} 名网格员同名（第 {_listed(rows_of)} 行），"
             "未关联：请改填其工号后重新导入本表"
         )
-    left = import_checks.left_responsibles(conn, staging)
+    left = worker_matches.left_responsibles(conn, staging)
     for linked, said in ((False, "已离职，未关联"), (True, "已离职，原有关联暂保留，请另行指定")):
         names = list(dict.fromkeys(token for _, token, kept in left if kept is linked))
         rows_of = list(dict.fromkeys(str(row) for row, _, kept in left if kept is linked))
@@ -1147,19 +1149,19 @@ def _resolve_visits(
     so; a row that matches several visits on record (a file without 走访人 on a day of two
     visitors) is refused rather than overwriting them all.
     """
-    import_checks.resolve_visit_people(conn, staging)
+    visit_checks.resolve_visit_people(conn, staging)
     nobody = import_checks.rows_missing(conn, staging, "person_id")
     rule = "数据库中没有此身份证号（及人员类别）的人员（请先导入人员）"
     found = checks.problems_at("resident_id", [(row, rule) for row in nobody])
-    joint, visits = import_checks.split_joint_visits(conn, staging)
+    joint, visits = visit_checks.split_joint_visits(conn, staging)
     if joint:
         checks.notes.append(
             f"{joint} 行写了多名{checks.header('visitor')}（共同走访），每人各记一条走访记录"
             f"（共 {visits} 条）；新增、更新、未变按走访记录计"
         )
-    visitors = import_checks.resolve_visitors(conn, staging)
+    visitors = visit_checks.resolve_visitors(conn, staging)
     lost = set(nobody)  # without the person, no township to find a name in
-    companions = import_checks.drop_unknown_companions(conn, staging, visitors.unknown)
+    companions = visit_checks.drop_unknown_companions(conn, staging, visitors.unknown)
     if companions:
         names = _listed(sorted({t for _, t in companions}))
         checks.notes.append(_COMPANIONS.format(n=len({r for r, _ in companions}), names=names))
@@ -1168,11 +1170,11 @@ def _resolve_visits(
     reasons = [(r, _unknown_visitor(t, sought.get((r, t)))) for r, t in unknown]
     reasons += [(r, _SHARED_NAME.format(n=n, token=t)) for r, t, n in visitors.ambiguous]
     found += checks.problems_at("visitor", sorted(reasons))
-    again = import_checks.repeated_visits(conn, staging, [p.row for p in found])
+    again = visit_checks.repeated_visits(conn, staging, [p.row for p in found])
     found += checks.problems_at("visited_on", [(r, f"与本文件第 {f} 行重复") for r, f in again])
     named = checks.has("visitor")
     refused = [p.row for p in found]
-    twice = import_checks.visits_matched_twice(conn, staging, visit_key(named), refused)
+    twice = visit_checks.visits_matched_twice(conn, staging, visit_key(named), refused)
     which = _SAME_VISIT if named else _WHICH_VISIT
     found += checks.problems_at("visited_on", [(r, which.format(n=n)) for r, n in twice])
     return found

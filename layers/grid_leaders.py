@@ -3,7 +3,7 @@
 A township's grid list (网格调整一览表) and a grid layer's attribute table name each grid's
 网格长 by name, often with the leader's phone, now and then with their 工号. The leader is a
 worker on record who has not left, found as a person's 帮扶责任人 is
-(:func:`layers.import_checks.match_workers`): by 工号 anywhere (the name the row gives, if any,
+(:func:`layers.worker_matches.match_workers`): by 工号 anywhere (the name the row gives, if any,
 must be theirs), else by name among the workers of the grid's township. Namesakes are told
 apart by the phone the row gives, else by the grid's village (the only one of that name
 there). A leader the database lacks, has only as having left, or cannot tell from a namesake
@@ -23,7 +23,7 @@ import psycopg
 from psycopg import sql
 
 from layers.bulk import ROW_COLUMN
-from layers.import_checks import match_workers
+from layers.worker_matches import match_workers
 
 LEADER = "_leader"
 """Staging column of grids: the 网格长's 工号 if the row gives one, else their name."""

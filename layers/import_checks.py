@@ -4,6 +4,9 @@ Everything runs on the caller's psycopg connection inside the caller's transacti
 look staged rows up in the real tables (jurisdictions, grids, persons, workers) and return what
 they find as plain data: the staging row number (:data:`layers.bulk.ROW_COLUMN`), with the
 offending value where there is one. Turning those into report lines is the importer's job.
+
+The checks of one kind's rows live beside it: the workers a file names in
+:mod:`layers.worker_matches`, the visits' in :mod:`layers.visit_checks`.
 """
 
 from __future__ import annotations
@@ -23,9 +26,6 @@ from layers.model.base import SRID
 from layers.model.jurisdictions import Level
 
 _ROW = sql.Identifier(ROW_COLUMN)
-
-RESPONSIBLE = "_responsible"
-"""Staging column of persons: their responsible workers (工号 or names) joined by U+001F."""
 
 
 @dataclass(frozen=True)
@@ -118,8 +118,21 @@ def event_day(conn: psycopg.Connection[Any], staging: str, alias: str) -> sql.Co
     return sql.SQL(EVENT_DAYS[column]).format(a=sql.Identifier(alias))
 
 
-def _any_retired_bounded(conn: psycopg.Connection[Any], table: str) -> bool:
-    """Whether ``table`` has a retired unit with a boundary (one a dated point may lie in)."""
+def any_retired_bounded(conn: psycopg.Connection[Any], table: str) -> bool:
+    """Whether ``table`` has a retired unit with a boundary (one a dated point may lie in).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    table : str
+        ``jurisdictions`` or ``grids``.
+
+    Returns
+    -------
+    bool
+        True when a dated row's place may be a unit since retired: only then is it looked up.
+    """
     found = conn.execute(
         sql.SQL(
             "SELECT EXISTS (SELECT FROM {} WHERE retired_on IS NOT NULL AND boundary IS NOT NULL)"
@@ -160,7 +173,7 @@ def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geo
         "WHERE s.area_code IS NULL AND s.{g} IS NOT NULL AND j.level = %s "
         "AND j.boundary IS NOT NULL AND j.retired_on IS NULL AND ST_Covers(j.boundary, s.{g})"
     ).format(**names)
-    if day is not None and _any_retired_bounded(conn, "jurisdictions"):
+    if day is not None and any_retired_bounded(conn, "jurisdictions"):
         fill = sql.SQL(
             "UPDATE {s} AS s SET area_code = f.code FROM ("
             " SELECT DISTINCT ON (t.{row}) t.{row} AS row, j.code FROM {s} AS t"
@@ -679,264 +692,6 @@ def new_units(conn: psycopg.Connection[Any], table: str, staging: str) -> list[s
     return [str(name) for (name,) in conn.execute(query).fetchall()]
 
 
-def resolve_visit_people(conn: psycopg.Connection[Any], staging: str) -> None:
-    """Fill staged visits' person (and area code) from the database.
-
-    The person is the one with the visit's resident ID hash (``_id_hash``) and, when given, its
-    category (``_category``), the lowest id first. Rows with no match keep ``person_id`` empty.
-    The visitor is found afterwards, in the person's township (:func:`resolve_visitors`).
-
-    A visit is recorded in the person's unit, unless it was made before a re-division: a visit
-    dated before the retirement of a unit of that level of the county around its point (else
-    the person's residence) is recorded in that unit, as it happened (:data:`EVENT_DAYS`).
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table name of visits.
-    """
-    conn.execute(
-        sql.SQL(
-            "UPDATE {s} AS s SET person_id = p.id, area_code = p.area_code FROM ("
-            "SELECT DISTINCT ON (id_hash, category) id, id_hash, category, area_code "
-            "FROM persons ORDER BY id_hash, category, id) AS p "
-            "WHERE p.id_hash = s._id_hash AND (s._category IS NULL OR p.category = s._category)"
-        ).format(s=sql.Identifier(staging))
-    )
-    if not _any_retired_bounded(conn, "jurisdictions"):
-        return
-    point = sql.SQL(
-        "coalesce(t.point, p.residence)" if _has_point(conn, staging) else "p.residence"
-    )
-    conn.execute(
-        sql.SQL(
-            "UPDATE {s} AS s SET area_code = f.code FROM ("
-            " SELECT DISTINCT ON (t.{row}) t.{row} AS row, j.code FROM {s} AS t"
-            " JOIN persons AS p ON p.id = t.person_id"
-            " JOIN jurisdictions AS a ON a.code = p.area_code"
-            " JOIN jurisdictions AS j ON j.retired_on > t.visited_on AND j.level = a.level"
-            " AND left(j.code, 6) = left(a.code, 6) AND ST_Covers(j.boundary, {point})"
-            " ORDER BY t.{row}, j.retired_on, j.code) AS f WHERE s.{row} = f.row"
-        ).format(s=sql.Identifier(staging), row=_ROW, point=point)
-    )
-
-
-def _has_point(conn: psycopg.Connection[Any], staging: str) -> bool:
-    """Whether staged visits have a ``point`` (generated from the file's lon/lat)."""
-    found = conn.execute(
-        "SELECT EXISTS (SELECT FROM pg_attribute WHERE attrelid = %s::regclass"
-        " AND attname = 'point' AND NOT attisdropped)",
-        (staging,),
-    ).fetchone()
-    return found == (True,)
-
-
-VISITOR = "_visitor"
-"""Staging column of visits: the visitor's 工号 or name (a joint visit's, joined by U+001F)."""
-
-
-def split_joint_visits(conn: psycopg.Connection[Any], staging: str) -> tuple[int, int]:
-    """Make each staged joint visit (several visitors in one row) one staged visit per visitor.
-
-    The row's other visitors get copies of its staged row, under the same row number: a
-    problem found on the row refuses all of its visits, and each visit is matched with those on
-    record by its own visitor.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table name of visits (:data:`VISITOR` holding each row's visitors).
-
-    Returns
-    -------
-    tuple of int
-        Rows of several visitors, and the visits they now make.
-    """
-    s = sql.Identifier(staging)
-    columns = list(staged_columns(conn, s.as_string(conn)))
-    values = [
-        sql.SQL("t.token") if c == VISITOR else sql.SQL("s.{}").format(sql.Identifier(c))
-        for c in columns
-    ]
-    row = conn.execute(
-        sql.SQL(
-            "WITH added AS (INSERT INTO {s} ({cols}) SELECT {values} FROM {s} AS s"
-            " CROSS JOIN LATERAL unnest(string_to_array(s.{v}, chr(31))) WITH ORDINALITY"
-            " AS t(token, n) WHERE t.n > 1 RETURNING {row})"
-            " SELECT count(DISTINCT {row}), count(*) FROM added"
-        ).format(
-            s=s,
-            cols=sql.SQL(", ").join(map(sql.Identifier, columns)),
-            values=sql.SQL(", ").join(values),
-            v=sql.Identifier(VISITOR),
-            row=_ROW,
-        )
-    ).fetchone()
-    conn.execute(
-        sql.SQL(
-            "UPDATE {s} SET {v} = split_part({v}, chr(31), 1) WHERE strpos({v}, chr(31)) > 0"
-        ).format(s=s, v=sql.Identifier(VISITOR))
-    )
-    rows, added = (int(row[0]), int(row[1])) if row else (0, 0)
-    return rows, rows + added
-
-
-def resolve_visitors(conn: psycopg.Connection[Any], staging: str) -> UnmatchedWorkers:
-    """Fill staged visits' visitor: the worker of the 工号 or name :data:`VISITOR` gives.
-
-    As a person's responsible workers (:func:`resolve_responsibles`): a 工号 names one worker
-    anywhere; a name, the worker of that name whose unit lies in the visited person's township
-    (run after :func:`resolve_visit_people`). A name two workers of the township share gives no
-    visitor.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table name of visits, persons found.
-
-    Returns
-    -------
-    UnmatchedWorkers
-        The visitors that could not be told.
-    """
-    matches = sql.Identifier(f"{staging}_visitors")
-    match_workers(conn, staging, VISITOR, matches)
-    conn.execute(
-        sql.SQL(
-            "UPDATE {s} AS s SET visitor_id = m.ids[1] FROM {m} AS m"
-            " WHERE m.row = s.{row} AND m.token = s.{v} AND cardinality(m.ids) = 1"
-        ).format(s=sql.Identifier(staging), m=matches, row=_ROW, v=sql.Identifier(VISITOR))
-    )
-    conn.execute(  # one worker named twice in a row (工号 and name) visited once
-        sql.SQL(
-            "DELETE FROM {s} AS a USING {s} AS b WHERE a.{row} = b.{row}"
-            " AND a.visitor_id = b.visitor_id AND a.ctid > b.ctid"
-        ).format(s=sql.Identifier(staging), row=_ROW)
-    )
-    unmatched = _unmatched(conn, matches)
-    conn.execute(sql.SQL("DROP TABLE {}").format(matches))
-    return unmatched
-
-
-def drop_unknown_companions(
-    conn: psycopg.Connection[Any], staging: str, unknown: Sequence[tuple[int, str]]
-) -> list[tuple[int, str]]:
-    """Drop the staged visits of a joint visit's companions who are no worker; return them.
-
-    A 网格员 who visited with a 派出所 officer or a 司法所 clerk (no worker of the platform) made
-    a visit all the same: the row's visits by workers stay, and only the companion's copy of
-    the row goes. A row none of whose visitors is a worker keeps its copies (it is refused).
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table name of visits, visitors found (:func:`resolve_visitors`).
-    unknown : sequence of (int, str)
-        Row number and visitor as written, of the visitors no worker is.
-
-    Returns
-    -------
-    list of (int, str)
-        Those dropped: companions of a worker on a joint visit.
-    """
-    dropped = conn.execute(
-        sql.SQL(
-            "DELETE FROM {s} AS s USING unnest(%s::int[], %s::text[]) AS u(r, token)"
-            " WHERE s.{row} = u.r AND s.{v} = u.token AND s.visitor_id IS NULL"
-            " AND EXISTS (SELECT 1 FROM {s} AS w WHERE w.{row} = s.{row}"
-            " AND w.visitor_id IS NOT NULL) RETURNING s.{row}, s.{v}"
-        ).format(s=sql.Identifier(staging), row=_ROW, v=sql.Identifier(VISITOR)),
-        ([r for r, _ in unknown], [t for _, t in unknown]),
-    ).fetchall()
-    return sorted((int(r), str(t)) for r, t in dropped)
-
-
-def repeated_visits(
-    conn: psycopg.Connection[Any], staging: str, rejected: Sequence[int] = ()
-) -> list[tuple[int, int]]:
-    """Return the staged visits that are an earlier staged row's visit, with that row.
-
-    Run once persons and visitors are found (:func:`resolve_visitors`): a visit is a person's,
-    on a day, by a visitor (none: a visit of that day), whatever resident ID's writing, 工号 or
-    name the file gives them. ``person_visits`` has no unique index on that key, so the
-    import, which matches visits on it, refuses a file that names one visit twice.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table name of visits, persons and visitors found.
-    rejected : sequence of int
-        Rows already refused (they repeat nothing).
-
-    Returns
-    -------
-    list of (int, int)
-        Row number, and the number of the first row of the same visit.
-    """
-    rows = conn.execute(
-        sql.SQL(
-            "SELECT r, f FROM (SELECT {row} AS r, first_value({row}) OVER ("
-            "PARTITION BY person_id, visited_on, visitor_id ORDER BY {row}) AS f FROM {s} "
-            "WHERE person_id IS NOT NULL AND visited_on IS NOT NULL AND {row} <> ALL(%s)) AS v "
-            "WHERE r <> f ORDER BY r"
-        ).format(s=sql.Identifier(staging), row=_ROW),
-        (list(rejected),),
-    ).fetchall()
-    return [(int(row), int(first)) for row, first in rows]
-
-
-def visits_matched_twice(
-    conn: psycopg.Connection[Any], staging: str, key: Sequence[str], rejected: Sequence[int] = ()
-) -> list[tuple[int, int]]:
-    """Return the staged visits whose ``key`` matches several visits on record, and how many.
-
-    The import matches visits on a key no unique index enforces (person and day, and the
-    visitor when the file names visitors: :func:`importers.kinds.persons.visit_key`). A row that
-    matches two visits, a file without 走访人 correcting a day of two visitors, cannot say
-    which one it corrects (and would overwrite both): it is refused.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table name of visits, persons and visitors found.
-    key : sequence of str
-        The columns staged visits are matched on.
-    rejected : sequence of int
-        Rows already refused (they correct nothing).
-
-    Returns
-    -------
-    list of (int, int)
-        Row number, and the visits on record it matches (two or more).
-    """
-    match = sql.SQL(" AND ").join(
-        sql.SQL("v.{c} IS NOT DISTINCT FROM s.{c}").format(c=sql.Identifier(c)) for c in key
-    )
-    rows = conn.execute(
-        sql.SQL(
-            "SELECT DISTINCT ON (r) r, n FROM (SELECT s.{row} AS r, count(*) AS n"
-            " FROM {s} AS s JOIN person_visits AS v"
-            " ON v.person_id = s.person_id AND v.visited_on = s.visited_on AND {match}"
-            " WHERE s.{row} <> ALL(%s) GROUP BY s.ctid, s.{row} HAVING count(*) > 1) AS m"
-            " ORDER BY r, n DESC"
-        ).format(s=sql.Identifier(staging), row=_ROW, match=match),
-        (list(rejected),),
-    ).fetchall()
-    return [(int(row), int(n)) for row, n in rows]
-
-
 def _flagged(conn: psycopg.Connection[Any], query: sql.Composed) -> list[tuple[int, str]]:
     """Run a check selecting a row number and the offending value; return the pairs."""
     return [(int(r[0]), str(r[1])) for r in conn.execute(query).fetchall()]
@@ -1419,220 +1174,6 @@ def inside_bounded_units(
         " AND ST_Covers(j.boundary, ST_SetSRID(ST_MakePoint(p.lon, p.lat), %s)))",
         (lons, lats, Level.COUNTY, SRID),
     )
-
-
-@dataclass(frozen=True)
-class UnmatchedWorkers:
-    """Workers named in staged rows (by 工号 or name) that the database could not tell.
-
-    Attributes
-    ----------
-    unknown : list of (int, str)
-        Row and the 工号 or name no worker has (by name: in the row's township).
-    ambiguous : list of (int, str, int)
-        Row, the name, and how many workers of the row's township bear it.
-    """
-
-    unknown: list[tuple[int, str]]
-    ambiguous: list[tuple[int, str, int]]
-
-
-def _responsibles_table(staging: str) -> sql.Identifier:
-    return sql.Identifier(f"{staging}_responsibles")
-
-
-def _persons_before(staging: str) -> sql.Identifier:
-    """Return the TEMP table of the staged persons on record before the upsert, and their place.
-
-    :func:`add_responsibles` tells by it the persons the upsert left as they were.
-    """
-    return sql.Identifier(f"{staging}_persons_before")
-
-
-def match_workers(
-    conn: psycopg.Connection[Any], staging: str, column: str, matches: sql.Identifier
-) -> None:
-    """Keep in TEMP table ``matches`` the workers each 工号 or name of ``column`` may be.
-
-    One row per staged row and token (tokens joined by U+001F): ``row``, ``token`` and ``ids``,
-    the workers of that 工号 (``external_id``) anywhere, else of that name whose unit lies in
-    the staged row's township (``NULL`` when none).
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table (with ``area_code`` and ``column``).
-    column : str
-        Its column of 工号 or names.
-    matches : psycopg.sql.Identifier
-        The TEMP table to (re)create.
-    """
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(matches))
-    conn.execute(  # hash joins: one pass over the workers, not one per token
-        sql.SQL(
-            "CREATE TEMP TABLE {m} AS WITH t AS ("
-            " SELECT s.{row} AS row, t.token, left(s.area_code, 9) AS town FROM {s} AS s"
-            " CROSS JOIN LATERAL unnest(string_to_array(s.{r}, chr(31))) AS t(token)"
-            " WHERE s.{r} IS NOT NULL),"
-            " by_id AS (SELECT w.external_id AS token, array_agg(w.id ORDER BY w.id) AS ids"
-            " FROM workers AS w WHERE w.external_id IN (SELECT token FROM t) GROUP BY 1),"
-            " by_name AS (SELECT w.name AS token, left(w.area_code, 9) AS town,"
-            " array_agg(w.id ORDER BY w.id) AS ids FROM workers AS w"
-            " WHERE w.name IN (SELECT token FROM t) GROUP BY 1, 2)"
-            " SELECT t.row, t.token, coalesce(i.ids, n.ids) AS ids FROM t"
-            " LEFT JOIN by_id AS i ON i.token = t.token"
-            " LEFT JOIN by_name AS n ON n.token = t.token AND n.town = t.town"
-        ).format(m=matches, row=_ROW, s=sql.Identifier(staging), r=sql.Identifier(column))
-    )
-
-
-def _unmatched(conn: psycopg.Connection[Any], matches: sql.Identifier) -> UnmatchedWorkers:
-    """Return the tokens of :func:`match_workers` that name no worker, or several."""
-    unknown = _flagged(
-        conn,
-        sql.SQL("SELECT row, token FROM {} WHERE ids IS NULL ORDER BY row, token").format(matches),
-    )
-    ambiguous = conn.execute(
-        sql.SQL(
-            "SELECT row, token, cardinality(ids) FROM {} WHERE cardinality(ids) > 1"
-            " ORDER BY row, token"
-        ).format(matches)
-    ).fetchall()
-    return UnmatchedWorkers(unknown, [(int(r), str(t), int(n)) for r, t, n in ambiguous])
-
-
-def resolve_responsibles(conn: psycopg.Connection[Any], staging: str) -> UnmatchedWorkers:
-    """Find each staged person's responsible workers (:data:`RESPONSIBLE`) in ``workers``.
-
-    A 工号 (``external_id``) names one worker anywhere; a name, the worker of that name whose
-    unit lies in the person's township. The matches are kept in a TEMP table beside the staging
-    table for :func:`add_responsibles` (dropped by :func:`drop_responsibles`).
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table of persons, area codes filled in.
-
-    Returns
-    -------
-    UnmatchedWorkers
-        What could not be told.
-    """
-    matches = _responsibles_table(staging)
-    match_workers(conn, staging, RESPONSIBLE, matches)
-    before = _persons_before(staging)
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(before))
-    conn.execute(  # each row version's place: a row the upsert rewrites moves
-        sql.SQL(
-            "CREATE TEMP TABLE {b} AS SELECT p.id, p.ctid AS place FROM persons AS p"
-            " JOIN {s} AS s ON p.category = s.category AND p.id_hash = s.id_hash"
-        ).format(b=before, s=sql.Identifier(staging))
-    )
-    return _unmatched(conn, matches)
-
-
-def left_responsibles(conn: psycopg.Connection[Any], staging: str) -> list[tuple[int, str, bool]]:
-    """Return the responsible workers named by the staged persons who have left.
-
-    Run after :func:`resolve_responsibles`. A worker who left is not made responsible for a
-    person (:func:`add_responsibles`); one already responsible for the person stays so until a
-    roster names someone else.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table of persons.
-
-    Returns
-    -------
-    list of (int, str, bool)
-        Row, the 工号 or name, and whether the worker is already responsible for the person.
-    """
-    rows = conn.execute(
-        sql.SQL(
-            "SELECT m.row, m.token, EXISTS (SELECT 1 FROM person_responsibles AS r"
-            " JOIN persons AS p ON p.id = r.person_id JOIN {s} AS s ON s.{row} = m.row"
-            " WHERE r.worker_id = w.id AND p.category = s.category AND p.id_hash = s.id_hash)"
-            " FROM {m} AS m JOIN workers AS w ON w.id = m.ids[1]"
-            " WHERE cardinality(m.ids) = 1 AND w.status = 'left' ORDER BY m.row, m.token"
-        ).format(m=_responsibles_table(staging), s=sql.Identifier(staging), row=_ROW)
-    ).fetchall()
-    return [(int(row), str(token), bool(linked)) for row, token, linked in rows]
-
-
-def add_responsibles(conn: psycopg.Connection[Any], staging: str, duty: str | None) -> int:
-    """Record the workers found by :func:`resolve_responsibles` as responsible for the persons.
-
-    Run after the persons are written (new or already there): a pair already recorded stays as
-    it is, so re-importing adds nothing twice. A roster says who follows each person it names
-    up: a worker it no longer names for a person, under the same duty, is no longer
-    responsible for that person (an empty cell says nothing; a name several workers of the
-    township share keeps whichever of them is on record, a name no worker has adds nothing).
-    A worker who has left is not made responsible (:func:`left_responsibles`).
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table of persons (rejected rows deleted).
-    duty : str or None
-        What the file calls the responsibility (its header, e.g. 帮教责任人).
-
-    Returns
-    -------
-    int
-        Persons on record whose responsible workers changed while the upsert left their row as
-        it was (it counted them unchanged: they are updated).
-    """
-    duty = duty[:50] if duty else None
-    row = conn.execute(
-        sql.SQL(
-            "WITH added AS (INSERT INTO person_responsibles (person_id, worker_id, area_code, duty)"
-            " SELECT DISTINCT p.id, m.ids[1], p.area_code, %s FROM {m} AS m"
-            " JOIN {s} AS s ON s.{row} = m.row"
-            " JOIN persons AS p ON p.category = s.category AND p.id_hash = s.id_hash"
-            " JOIN workers AS w ON w.id = m.ids[1]"
-            " WHERE cardinality(m.ids) = 1 AND w.status <> 'left'"
-            " ON CONFLICT DO NOTHING RETURNING person_id),"
-            " removed AS (DELETE FROM person_responsibles AS r USING {s} AS s"
-            " JOIN persons AS p ON p.category = s.category AND p.id_hash = s.id_hash"
-            " WHERE r.person_id = p.id AND r.duty IS NOT DISTINCT FROM %s AND s.{named} IS NOT NULL"
-            " AND r.worker_id <> ALL(ARRAY(SELECT unnest(m.ids) FROM {m} AS m"
-            " WHERE m.row = s.{row})) RETURNING r.person_id)"
-            " SELECT count(*) FROM (SELECT person_id FROM added"
-            " UNION SELECT person_id FROM removed) AS c JOIN {b} AS b ON b.id = c.person_id"
-            " JOIN persons AS p ON p.id = b.id AND p.ctid = b.place"
-        ).format(
-            m=_responsibles_table(staging),
-            s=sql.Identifier(staging),
-            row=_ROW,
-            named=sql.Identifier(RESPONSIBLE),
-            b=_persons_before(staging),
-        ),
-        (duty, duty),
-    ).fetchone()
-    return int(row[0]) if row else 0
-
-
-def drop_responsibles(conn: psycopg.Connection[Any], staging: str) -> None:
-    """Drop the matches :func:`resolve_responsibles` kept beside ``staging``.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table of persons.
-    """
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_responsibles_table(staging)))
-    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(_persons_before(staging)))
 
 
 def _count(

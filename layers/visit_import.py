@@ -30,7 +30,7 @@ visitor (by 工号 or name, found) whose (person, day, visitor) is not on record
    content differs from every unlisted visit is another visit (a 网格员's and a 民警's).
 5. A person's day with a refused row is left alone (the file does not say all of that day), and
    a file without a 走访人 column says nothing of visitors: it corrects none (its rows correct
-   the visit of their day, :func:`layers.import_checks.visits_matched_twice`).
+   the visit of their day, :func:`layers.visit_checks.visits_matched_twice`).
 
 Each visit corrected (``visit.correct``) or deleted (``visit.delete``) is written to the audit
 log, by the import's user, with the import, its file and the visitor before and after (worker
@@ -79,7 +79,7 @@ def where_visitors_were_sought(
     """Return, for visitors no worker is, the township searched and where that name is found.
 
     A name is looked for among the workers of the visited person's township
-    (:func:`layers.import_checks.match_workers`): a worker of that name in another township,
+    (:func:`layers.worker_matches.match_workers`): a worker of that name in another township,
     or a township missing from the roster, is what the clerk needs to know.
 
     Parameters

@@ -43,7 +43,6 @@ from importers.values import (
 )
 from importers.vocabulary import RegisterStatus
 from layers.bulk import Recognition
-from layers.import_checks import RESPONSIBLE, VISITOR
 from layers.model import (
     Base,
     ManagementLevel,
@@ -61,6 +60,8 @@ from layers.person_attributes import (
 from layers.person_lookalikes import lookalike_notes
 from layers.person_register import ENDED, ENDED_UNDATED, ON, REGISTER
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
+from layers.visit_checks import VISITOR
+from layers.worker_matches import RESPONSIBLE
 
 FIRST_GENERATION_RULE = (
     "这是 15 位的第一代身份证号，但其中的出生日期不存在，无法换算为 18 位：请核对号码，"
@@ -469,7 +470,7 @@ def _visitors(checks: RowChecks) -> pd.Series:
     r"""Return each row's visitors: the 工号 or names of its cell, each once, joined by U+001F.
 
     A joint visit (``孙华海、韩刚志``, ``孙华海 韩刚志``) is one visit per visitor: the staged
-    row is split once its person is found (:func:`layers.import_checks.split_joint_visits`).
+    row is split once its person is found (:func:`layers.visit_checks.split_joint_visits`).
     A name padded to align a column (``王　芳``) is one name.
     """
     written = checks.text("visitor").str.replace(PADDED_NAME, r"\1\2", regex=True)
@@ -500,7 +501,7 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
     # A visit is a person's, on a day, by a visitor: two visitors of one day (a 网格员's and a
     # 民警's, in two rows or in one cell) are two visits, one visitor twice in a day is one (a
     # visit keeps its day, not its hour). No unique index says so: the same visit twice is
-    # refused here, and again once names are workers (import_checks.repeated_visits).
+    # refused here, and again once names are workers (visit_checks.repeated_visits).
     same = [category.fillna(""), ids, day.astype(str), visitor.fillna("")]
     checks.duplicates("visited_on", same)
     records = staging_rows(
@@ -528,7 +529,7 @@ def visit_key(has_visitor: bool) -> tuple[str, ...]:
     has_visitor : bool
         The file has a 走访人 column. A file without it says nothing of visitors: it corrects
         the visit of the day (refused when the day has several, see
-        :func:`layers.import_checks.visits_matched_twice`).
+        :func:`layers.visit_checks.visits_matched_twice`).
 
     Returns
     -------
