@@ -387,6 +387,8 @@ def test_a_job_is_its_submitters_only(served: Served) -> None:
         ("网格.shp", b"x", {"kind": "grids"}, ".shp/.dbf/.shx 的 zip"),
         ("a.exe", b"x", {}, "不能导入"),
         ("a.csv", b"x", {"crs": "mars"}, "坐标系"),
+        ("a.csv", b"x", {"crs": "epsg:9999"}, "EPSG:9999 不是可用的坐标系"),
+        ("a.csv", b"x", {"crs": "EPSG:4979"}, "不是经纬度或平面投影坐标系"),  # WGS 84 in 3-D
         ("a.csv", b"x", {"dry_run": "maybe"}, "试运行"),
     ],
 )
@@ -610,6 +612,7 @@ def test_a_refusal_for_the_wrong_crs_is_run_again_with_the_right_one(served: Ser
     url = f"/api/imports/{refused['id']}/run"
     for body, said_400 in (
         ({"crs": "mars"}, "坐标系"),
+        ({"crs": "EPSG:9999"}, "EPSG:9999 不是可用的坐标系"),
         ({"complete": True}, "全部"),
         ({"sheet": "a\x07"}, "工作表"),
     ):

@@ -134,6 +134,16 @@ def _case_areas(demo: ConsoleDemo, numbers: list[str]) -> dict[str, str]:
     return {str(number): str(area) for number, area in rows}
 
 
+def _jobs_of_file(demo: ConsoleDemo, name: str) -> list[tuple[int, str | None]]:
+    """The import jobs of an uploaded file (by its name), oldest first, with their 坐标系."""
+    with demo.owner.connect() as conn:
+        rows = conn.execute(
+            text("SELECT id, options->>'crs' FROM import_jobs WHERE file_name = :n ORDER BY id"),
+            {"n": name},
+        ).all()
+    return [(int(job), crs) for job, crs in rows]
+
+
 def _call_time(demo: ConsoleDemo) -> str:
     return (demo.now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M")
 
@@ -298,10 +308,10 @@ def test_a_refused_upload_is_run_again_with_another_option(
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("console")
-def test_a_job_refused_for_its_crs_is_run_again_with_another_from_its_button(
+def test_an_unknown_epsg_is_refused_on_the_form_and_a_run_again_changes_the_crs(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
-    """Trial U N2: an EPSG number mistyped is refused (exit 2); 重新导入… changes the 坐标系."""
+    """Trial U N2: a mistyped EPSG number is said on the form (no job); 正式导入… changes 坐标系."""
     demo = console_demo
     name = f"坐标系{uuid.uuid4().hex[:6]}.csv"
     username, number, path = _one_case_file(demo, tmp_path, name)
@@ -311,19 +321,26 @@ def test_a_job_refused_for_its_crs_is_run_again_with_another_from_its_button(
     page.select_option("#im-crs", label="投影坐标（填写 EPSG 编号）")
     page.fill("#im-epsg", "9999")
     page.click("#im-submit")
+    expect(page.locator("#im-form-error")).to_contain_text("EPSG:9999 不是可用的坐标系")
+    expect(page.locator("#im-submit")).to_be_enabled()
+    assert _jobs_of_file(demo, name) == []  # refused before any job
+
+    page.fill("#im-epsg", "4543")  # the file and the other options stay on the form
+    page.click("#im-submit")
+    expect(page.locator("#im-form-error")).to_be_hidden()
     panel = page.locator("#im-job")
     badge = panel.locator("#im-job-state")
-    expect(badge).to_have_attribute("data-result", "refused", timeout=RUN_TIMEOUT)
-    expect(page.locator("#im-output")).to_contain_text("EPSG:9999 不是可用的坐标系")
-    refused_id = int(panel.get_attribute("data-id") or 0)
+    expect(badge).to_have_text("试运行通过", timeout=RUN_TIMEOUT)  # no points: any 坐标系 reads it
+    first_id = int(panel.get_attribute("data-id") or 0)
+    assert _jobs_of_file(demo, name) == [(first_id, "EPSG:4543")]
 
     run = panel.locator(".im-run")
-    expect(run).to_have_text("重新导入…")
+    expect(run).to_have_text("正式导入…")
     run.click()
-    expect(page.locator("#im-form-title")).to_have_text("重新导入")
-    expect(page.locator("#im-run-banner")).to_contain_text(f"第 {refused_id} 号")
+    expect(page.locator("#im-form-title")).to_have_text("正式导入")
+    expect(page.locator("#im-run-banner")).to_contain_text(f"第 {first_id} 号")
     expect(page.locator("#im-crs")).to_have_value("epsg")  # the job's own options
-    expect(page.locator("#im-epsg")).to_have_value("9999")
+    expect(page.locator("#im-epsg")).to_have_value("4543")
     expect(page.locator("#im-dry-run")).to_be_hidden()
     expect(page.locator("#im-submit")).to_have_text("重新试运行")
     expect(page.locator("#im-run-real")).to_have_text("正式导入")
@@ -331,7 +348,7 @@ def test_a_job_refused_for_its_crs_is_run_again_with_another_from_its_button(
     page.select_option("#im-crs", label="CGCS2000（国家2000坐标系）")
     expect(page.locator("#im-epsg-field")).to_be_hidden()
     page.click("#im-submit")
-    expect(panel).not_to_have_attribute("data-id", str(refused_id))
+    expect(panel).not_to_have_attribute("data-id", str(first_id))
     expect(badge).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
     dry_id = int(panel.get_attribute("data-id") or 0)
     with demo.owner.connect() as conn:
@@ -339,12 +356,12 @@ def test_a_job_refused_for_its_crs_is_run_again_with_another_from_its_button(
             text("SELECT options FROM import_jobs WHERE id = :id"), {"id": dry_id}
         ).scalar_one()
     assert (options["crs"], options["dry_run"]) == ("cgcs2000", True)
-    refused_row = page.locator(f"#im-jobs tbody tr[data-id='{refused_id}']")
-    expect(refused_row.locator(".im-run")).to_have_count(0)  # its upload went to the new job
+    first_row = page.locator(f"#im-jobs tbody tr[data-id='{first_id}']")
+    expect(first_row.locator(".im-run")).to_have_count(0)  # its upload went to the new job
     expect(panel.locator(".im-run")).to_have_text("正式导入…")
     assert _case_areas(demo, [number]) == {}
     page.screenshot_step("run-again-crs")
-    page.assert_clean(demo.origin)
+    page.assert_clean(demo.origin, expected_errors=(r"status of 400 .*/api/imports\)",))
 
 
 @pytest.mark.browser

@@ -87,6 +87,11 @@ HISTORY_KINDS = frozenset({"cases"})
 CRS_CHOICES: tuple[tuple[str, str], ...] = (("", "自动识别"), *CRS_LABELS.items())
 """Coordinate systems to choose from (``EPSG:NNNN`` is taken too)."""
 EPSG = re.compile(r"^EPSG:\d{4,5}$", re.IGNORECASE)
+UNKNOWN_EPSG = (
+    "{crs} 不是可用的坐标系：没有这个 EPSG 编号，或它不是经纬度或平面投影坐标系，请核对编号"
+    "（如 CGCS2000 3 度带中央经线 102° 为 EPSG:4543）"
+)
+"""Why an ``EPSG:NNNN`` is refused at upload (pyproj does not know it as a 2-D CRS)."""
 IMPORTABLE = (".csv", ".txt", ".xlsx", ".xls", ".zip", ".geojson", ".json", ".gpkg", ".kml", ".kmz")
 """Endings of the files the console may upload."""
 LONE_SHAPEFILE = (
@@ -399,6 +404,8 @@ def checked_options(kind: str, options: RunOptions) -> dict[str, Any]:
             "坐标系只能是自动识别、cgcs2000、wgs84、gcj02（高德、腾讯地图）、bd09（百度地图）"
             "或 EPSG:NNNN（如 EPSG:4543）"
         )
+    if EPSG.match(crs) and not known_epsg(crs):
+        raise InvalidParameter(UNKNOWN_EPSG.format(crs=crs.upper()))
     sheet = (options.sheet or "").strip()
     if len(sheet) > 100 or not sheet.isprintable():
         raise InvalidParameter("工作表（图层）名称最多 100 个字，且不能含控制字符")
@@ -412,6 +419,36 @@ def checked_options(kind: str, options: RunOptions) -> dict[str, Any]:
         "sheet": sheet or None,
         **{flag: bool(getattr(options, flag)) for flag in FLAGS},
     }
+
+
+def known_epsg(name: str) -> bool:
+    """Tell whether ``EPSG:NNNN`` is a coordinate system the import can read.
+
+    The command would refuse any other (exit 2) once the job's turn came: the form says it
+    at once instead.
+
+    Parameters
+    ----------
+    name : str
+        ``EPSG:`` and a number.
+
+    Returns
+    -------
+    bool
+        True for a 2-D geographic or projected CRS pyproj knows.
+
+    Examples
+    --------
+    >>> known_epsg("EPSG:4543"), known_epsg("EPSG:9999"), known_epsg("EPSG:4979")
+    (True, False, False)
+    """
+    from geo.crs import SourceCrs  # pyproj: loaded when an EPSG number is given
+
+    try:
+        SourceCrs.parse(name)
+    except ValueError:
+        return False
+    return True
 
 
 def upload_name(raw: str | None) -> str:
