@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -85,14 +85,14 @@ def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Header
         purge_world(owner)
 
 
-def shown(response: httpx.Response) -> str:
+def shown(response: httpx2.Response) -> str:
     """Return what the console shows of an error response (common.js ``serverText``)."""
     body = response.json()
     detail = body.get("detail")
     return detail if isinstance(detail, str) else str(body.get("message", ""))
 
 
-def assert_chinese(response: httpx.Response, status: int, *fragments: str) -> str:
+def assert_chinese(response: httpx2.Response, status: int, *fragments: str) -> str:
     """Assert the status and that the shown text is Chinese, names no internals, has fragments."""
     assert response.status_code == status, response.text
     text = shown(response)

@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import numpy as np
 import openpyxl
 import pytest
@@ -912,7 +912,7 @@ def test_a_server_killed_outright_takes_its_import_with_it(
     try:
         with owner.connect() as conn, conn.begin():
             conn.execute(text("LOCK TABLE alembic_version IN ACCESS EXCLUSIVE MODE"))
-            with httpx.Client(
+            with httpx2.Client(
                 base_url=f"http://127.0.0.1:{port}",
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=30,
@@ -941,10 +941,10 @@ def test_a_server_killed_outright_takes_its_import_with_it(
         owner.dispose()
 
 
-def _up(client: httpx.Client) -> bool:
+def _up(client: httpx2.Client) -> bool:
     try:
         return client.get("/api/imports/kinds").status_code == 200
-    except httpx.TransportError:
+    except httpx2.TransportError:
         return False
 
 

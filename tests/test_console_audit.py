@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect
@@ -96,7 +96,7 @@ def _person_id(demo: ConsoleDemo) -> int:
 def _unmask_through_the_api(demo: ConsoleDemo, person_id: int, times: int) -> None:
     """The county commander (who holds the right) reads ``person_id`` in clear ``times`` times."""
     commander = demo.username("commander", demo.data.county_code)
-    with httpx.Client(base_url=demo.origin) as client:
+    with httpx2.Client(base_url=demo.origin) as client:
         token = client.post(
             "/api/auth/token", data={"username": commander, "password": DEMO_PASSWORD}
         ).json()["access_token"]
@@ -113,7 +113,7 @@ def _unmask_through_the_api(demo: ConsoleDemo, person_id: int, times: int) -> No
 
 
 def _masked_name(demo: ConsoleDemo, person_id: int) -> str:
-    with httpx.Client(base_url=demo.origin) as client:
+    with httpx2.Client(base_url=demo.origin) as client:
         token = client.post(
             "/api/auth/token",
             data={"username": demo.username("auditor"), "password": DEMO_PASSWORD},

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import httpx
+import httpx2
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
@@ -42,7 +42,7 @@ class Spot:
     camera_name: str
 
 
-def _token(client: httpx.Client, username: str) -> dict[str, str]:
+def _token(client: httpx2.Client, username: str) -> dict[str, str]:
     response = client.post(
         "/api/auth/token", data={"username": username, "password": DEMO_PASSWORD}
     )
@@ -50,7 +50,7 @@ def _token(client: httpx.Client, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def _act(client: httpx.Client, headers: dict[str, str], case_id: int, action: str) -> Any:
+def _act(client: httpx2.Client, headers: dict[str, str], case_id: int, action: str) -> Any:
     version = client.get(f"/api/cases/{case_id}", headers=headers).json()["version"]
     response = client.post(
         f"/api/cases/{case_id}/actions/{action}",
@@ -98,7 +98,7 @@ def _spot(demo: ConsoleDemo, village: str) -> Spot:
 
 
 def _free_worker(
-    client: httpx.Client, headers: dict[str, str], demo: ConsoleDemo, worker_id: int, status: str
+    client: httpx2.Client, headers: dict[str, str], demo: ConsoleDemo, worker_id: int, status: str
 ) -> None:
     """Make the worker available the way the worker's app does: return a job, go on duty."""
     if status == "busy":
@@ -151,7 +151,7 @@ def test_dispatch_desk_assigns_and_follows_live(
     dispatcher = demo.username("dispatcher", township)
     spot = _spot(demo, village)
 
-    with httpx.Client(base_url=origin, timeout=30) as client:
+    with httpx2.Client(base_url=origin, timeout=30) as client:
         as_worker = _token(client, worker_login)
         as_colleague = _token(client, dispatcher)  # another operator of the same desk
         _free_worker(client, as_worker, demo, worker_id, status)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 import typer
 from sqlalchemy import text
@@ -244,7 +244,7 @@ def _committed_roster(database: SuiteDatabase, path: Path, status: str) -> Impor
 
 def _stream(base: str, token: str, ready: threading.Event, lines: list[str]) -> None:
     with (
-        httpx.Client(base_url=base, timeout=30) as client,
+        httpx2.Client(base_url=base, timeout=30) as client,
         client.stream(
             "GET",
             "/api/events",
@@ -258,7 +258,7 @@ def _stream(base: str, token: str, ready: threading.Event, lines: list[str]) -> 
             lines.append(line)
 
 
-def _login(client: httpx.Client) -> httpx.Response:
+def _login(client: httpx2.Client) -> httpx2.Response:
     return client.post("/api/auth/token", data={"username": LEAVER, "password": PASSWORD})
 
 
@@ -287,7 +287,7 @@ def test_a_leavers_open_session_and_live_stream_end_with_the_roster(
                 display_name="谢浩军",
                 worker_id=worker.id,
             )
-        with httpx.Client(base_url=live_server, timeout=30) as client:
+        with httpx2.Client(base_url=live_server, timeout=30) as client:
             token = _login(client).json()["access_token"]
             bearer = {"Authorization": f"Bearer {token}"}
             assert client.get("/api/me", headers=bearer).status_code == 200

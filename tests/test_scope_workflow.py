@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
@@ -239,7 +239,7 @@ def test_command_feed_same_shape_at_five_levels(api_client: TestClient, users: H
 
 def test_twenty_simultaneous_http_transitions_one_wins(live_server: str, users: Headers) -> None:
     h = users("disp")
-    with httpx.Client(base_url=live_server, timeout=30) as client:
+    with httpx2.Client(base_url=live_server, timeout=30) as client:
         lon, lat = village_centre(V1)
         case = client.post(
             "/api/cases",
@@ -258,7 +258,7 @@ def test_twenty_simultaneous_http_transitions_one_wins(live_server: str, users: 
     lock = threading.Lock()
 
     def run(i: int) -> None:
-        with httpx.Client(base_url=live_server, timeout=60) as client:
+        with httpx2.Client(base_url=live_server, timeout=60) as client:
             barrier.wait(timeout=30)
             action = "triage" if i % 2 else "escalate"
             r = client.post(
@@ -275,7 +275,7 @@ def test_twenty_simultaneous_http_transitions_one_wins(live_server: str, users: 
     for t in threads:
         t.join(timeout=120)
     assert sorted(codes) == [200] + [409] * 19
-    with httpx.Client(base_url=live_server, timeout=30) as client:
+    with httpx2.Client(base_url=live_server, timeout=30) as client:
         events = client.get(f"/api/cases/{case['id']}/events", headers=h).json()
     assert len(events) == 2 and events[1]["from_state"] == "registered"
 
@@ -286,7 +286,7 @@ def test_sse_streams_only_in_scope_events(live_server: str, users: Headers) -> N
 
     def listen() -> None:
         with (
-            httpx.Client(base_url=live_server, timeout=30) as client,
+            httpx2.Client(base_url=live_server, timeout=30) as client,
             client.stream(
                 "GET",
                 "/api/events",
@@ -303,7 +303,7 @@ def test_sse_streams_only_in_scope_events(live_server: str, users: Headers) -> N
     thread = threading.Thread(target=listen)
     thread.start()
     assert connected.wait(timeout=20)
-    with httpx.Client(base_url=live_server, timeout=30) as client:
+    with httpx2.Client(base_url=live_server, timeout=30) as client:
         lon, lat = village_centre(OTHER_V)
         foreign = client.post(
             "/api/cases",
@@ -343,7 +343,7 @@ def _stream_lines(
 ) -> list[str]:
     received: list[str] = []
     with (
-        httpx.Client(base_url=live_server, timeout=60) as client,
+        httpx2.Client(base_url=live_server, timeout=60) as client,
         client.stream(
             "GET", "/api/events", params={"max_events": max_events, "keepalive": 1}, headers=headers
         ) as response,
@@ -391,7 +391,7 @@ def test_sse_tells_each_scope_of_an_import_once(
         outcome = run_import(conn, path, options)
     assert outcome.committed and outcome.counts is not None
     assert outcome.counts.inserted == 6
-    with httpx.Client(base_url=live_server, timeout=30) as client:
+    with httpx2.Client(base_url=live_server, timeout=30) as client:
         lon, lat = village_centre(V1)
         body = {"channel": "phone", "category": "dispute", "title": "导入之后"}
         after = client.post(

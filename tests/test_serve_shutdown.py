@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
+import httpx2
 import pytest
 
 from api.auth import issue_token
@@ -72,9 +72,9 @@ def _wait_until_up(process: subprocess.Popen[bytes], base: str, log: Path) -> No
         if process.poll() is not None:
             raise RuntimeError(f"zongzhi serve ended at start:\n{log.read_text()}")
         try:
-            httpx.get(base + "/api/events", timeout=2)  # 401: up
+            httpx2.get(base + "/api/events", timeout=2)  # 401: up
             return
-        except httpx.TransportError:
+        except httpx2.TransportError:
             time.sleep(0.2)
     raise RuntimeError(f"zongzhi serve did not start:\n{log.read_text()}")
 
@@ -82,12 +82,12 @@ def _wait_until_up(process: subprocess.Popen[bytes], base: str, log: Path) -> No
 class Stream:
     """An open ``/api/events`` response and its lines not read yet."""
 
-    def __init__(self, response: httpx.Response) -> None:
+    def __init__(self, response: httpx2.Response) -> None:
         self.response = response
         self.lines = response.iter_lines()
 
 
-def _open_stream(client: httpx.Client, token: str) -> Stream:
+def _open_stream(client: httpx2.Client, token: str) -> Stream:
     """Open ``/api/events`` (no keep-alive line for minutes) and read up to its ``ready``."""
     response = client.send(
         client.build_request(
@@ -114,7 +114,7 @@ def _token(api_settings: ApiSettings, api_world: ApiWorld) -> str:
 def test_serve_stops_with_a_live_stream_open(
     served: Served, api_settings: ApiSettings, api_world: ApiWorld, sig: signal.Signals
 ) -> None:
-    with httpx.Client(base_url=served.base, timeout=HANG * 2) as client:
+    with httpx2.Client(base_url=served.base, timeout=HANG * 2) as client:
         stream = _open_stream(client, _token(api_settings, api_world))
         served.process.send_signal(sig)
         try:
@@ -132,7 +132,7 @@ def test_serve_stops_with_a_live_stream_open(
 def test_serve_stops_after_a_stream_the_client_closed(
     served: Served, api_settings: ApiSettings, api_world: ApiWorld
 ) -> None:
-    with httpx.Client(base_url=served.base, timeout=HANG * 2) as client:
+    with httpx2.Client(base_url=served.base, timeout=HANG * 2) as client:
         _open_stream(client, _token(api_settings, api_world)).response.close()
     served.process.send_signal(signal.SIGTERM)
     try:
