@@ -8,6 +8,7 @@ list of imports in a narrow terminal.
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
 from pathlib import Path
 
@@ -260,7 +261,11 @@ def _grid_file(path: Path, geometry: shapely.Geometry, crs: int = 4490) -> Path:
     frame = gpd.GeoDataFrame(
         {"网格编码": [GRID], "网格名称": ["一网格"]}, geometry=[geometry], crs=4490
     )
-    frame.to_crs(crs).to_file(path)
+    with warnings.catch_warnings():
+        # A DBF keeps 10 bytes of a field name: GDAL says it cut 网格编码 (inside a character,
+        # so that its message is no UTF-8). The import finds the cut names (importers/dbf.py).
+        warnings.filterwarnings("ignore", "Could not decode error message", RuntimeWarning)
+        frame.to_crs(crs).to_file(path)
     return path
 
 
