@@ -37,6 +37,9 @@ count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-s
 * Without ``--complete`` nothing is retired, but the summary names the cameras in use of the
   file's area (the ``--within`` area, else the townships its rows lie in) that the file does not
   list, and the option that would retire them.
+* Every camera the file renames is named with its old and new names (``视频点位改名 N 个：``):
+  a re-import is counted 更新 like any other, and names shifted by a row in a clerk's sheet,
+  or a platform that renamed its channels, show here before the map does.
 
 A note naming cameras is a head line, then one indented line per camera (``  国标编码 名称``):
 the summary shows them all in a dry run, where the clerk checks which cameras a run retires,
@@ -119,12 +122,15 @@ class Before:
         The highest camera id on record: the cameras the upsert inserts lie above it.
     retired : list of Camera
         The retired cameras the file lists again.
+    names : dict
+        国标编码 → name on record, of the cameras the staged rows update.
     """
 
     staging: str
     listed: list[str]
     last_id: int
     retired: list[Camera]
+    names: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -157,6 +163,8 @@ class Settled:
         another file imported the same day listed them (:func:`listed_today`).
     spared_by : list of str
         Those files, as the alarm names them (``公安.csv（导入编号 12，10:32）``).
+    renamed : list of tuple of str
+        ``(国标编码, old name, new name)`` of the cameras on record the file renamed.
     """
 
     today: date
@@ -169,6 +177,7 @@ class Settled:
     unconfirmed_of: int | None = None
     spared: list[Camera] = field(default_factory=list)
     spared_by: list[str] = field(default_factory=list)
+    renamed: list[tuple[str, str, str]] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         r"""Return the summary's lines (Simplified Chinese), but the alarm (:meth:`alarm`).
@@ -177,14 +186,15 @@ class Settled:
         -------
         list of str
             The cameras retired (a head line, then one camera a line), their replacements,
-            those another file listed today (not retired), those back in use, and the cameras
+            those another file listed today (not retired), those back in use, the cameras
             left out with the option that would retire them (or, unconfirmed, those it would
-            have retired).
+            have retired), and the cameras renamed.
 
         Examples
         --------
         >>> s = Settled(date(2026, 12, 2), retired=[Camera("53042400051325000105", "加油站旁")],
-        ...             replaced=[("53042400051325000112", "53042400051325000301")])
+        ...             replaced=[("53042400051325000112", "53042400051325000301")],
+        ...             renamed=[("53042400051325000107", "桥头", "桥头_球机")])
         >>> for note in s.notes():
         ...     print(note.replace("（", "\n（"))
         撤销视频点位 1 个
@@ -192,6 +202,8 @@ class Settled:
           53042400051325000105 加油站旁
         更换 1 个：
           53042400051325000112 → 53042400051325000301
+        视频点位改名 1 个：
+          53042400051325000107 桥头 → 桥头_球机
         """
         notes: list[str] = []
         if self.retired:
@@ -218,7 +230,14 @@ class Settled:
             notes.append(INCOMPLETE_NOTE)
         if self.left_out and self.area is not None:
             notes.append(self._left_out_note(self.area))
+        if self.renamed:
+            notes.append(self._renamed_note())
         return notes
+
+    def _renamed_note(self) -> str:
+        """Say which cameras the file renamed: a platform's names shifted by a row show here."""
+        renames = (f"{code} {old} → {new}" for code, old, new in self.renamed)
+        return f"视频点位改名 {len(self.renamed)} 个：{_lines(renames)}"
 
     def alarm(self) -> str | None:
         """Return what the clerk must not miss: a ``--complete`` retirement left unconfirmed.
@@ -301,7 +320,8 @@ def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str
     Returns
     -------
     Before
-        The ids listed, the highest camera id on record, the retired cameras listed again.
+        The ids listed, the highest camera id on record, the retired cameras listed again,
+        the names on record of the cameras the file updates.
     """
     row = conn.execute("SELECT coalesce(max(id), 0) FROM video_points").fetchone()
     last_id = int(row[0]) if row else 0
@@ -312,11 +332,18 @@ def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str
             " AND v.device_id IN (SELECT s.device_id FROM {staging} AS s) ORDER BY v.device_id"
         ).format(staging=sql.Identifier(staging))
     ).fetchall()
+    names = conn.execute(
+        sql.SQL(
+            "SELECT v.device_id, v.name FROM video_points AS v"
+            " WHERE v.device_id IN (SELECT s.device_id FROM {staging} AS s)"
+        ).format(staging=sql.Identifier(staging))
+    ).fetchall()
     return Before(
         staging=staging,
         listed=sorted({d for d in listed if isinstance(d, str) and d}),
         last_id=last_id,
         retired=[Camera(str(d), str(n), r) for d, n, r in retired],
+        names={str(d): str(n) for d, n in names},
     )
 
 
@@ -359,7 +386,9 @@ def settle(
     """
     _record_listed(conn, before, import_id)
     back = _back_in_use(conn, before)
-    settled = Settled(today=import_day(conn), back=back, held_back=held_back)
+    settled = Settled(
+        today=import_day(conn), back=back, held_back=held_back, renamed=_renamed(conn, before)
+    )
     area = file_area(conn, before.staging, within)
     if area is None:
         return settled
@@ -379,6 +408,18 @@ def settle(
     settled.retired = _retire(conn, before, (lo, hi), import_id, spared)
     settled.replaced = _replacements(conn, before, [c.device_id for c in settled.retired])
     return settled
+
+
+def _renamed(conn: psycopg.Connection[Any], before: Before) -> list[tuple[str, str, str]]:
+    """Return ``(国标编码, old name, new name)`` of the cameras the upsert renamed, by code."""
+    if not before.names:
+        return []
+    now = conn.execute(
+        "SELECT device_id, name FROM video_points WHERE device_id = ANY(%s)",
+        (list(before.names),),
+    ).fetchall()
+    renamed = [(str(d), before.names[str(d)], str(n)) for d, n in now if before.names[str(d)] != n]
+    return sorted(renamed)
 
 
 def _record_listed(conn: psycopg.Connection[Any], before: Before, import_id: int | None) -> None:

@@ -272,6 +272,25 @@ def test_without_complete_the_cameras_left_out_are_named_never_retired(
     assert _state(db, 6) == (False, None)
 
 
+def test_the_cameras_a_list_renames_are_named_old_and_new(january: Session, tmp_path: Path) -> None:
+    """A re-import counts a rename 更新 like any change: the summary names old and new."""
+    db = january
+    renamed = [list(row) for row in JANUARY]
+    renamed[1][1], renamed[3][1] = "桥头东_球机", "农贸市场_枪机"  # 2 and 4 renamed
+    renamed[2][4] = "离线"  # a status changed: no rename
+    path = tmp_path / "导出_改名.csv"
+    outcome = _import(db, path, renamed)
+    assert outcome.committed and outcome.counts is not None and outcome.counts.updated == 3
+    said = [n for n in outcome.notes if n.startswith("视频点位改名")]
+    assert said == [
+        f"视频点位改名 2 个：\n  {code(2)} 桥头_球机 → 桥头东_球机"
+        f"\n  {code(4)} 菜市场_枪机 → 农贸市场_枪机"
+    ]
+    again = _import(db, path, renamed)  # the same file again renames nothing
+    assert again.counts is not None and again.counts.updated == 0
+    assert not [n for n in again.notes if n.startswith("视频点位改名")]
+
+
 def test_complete_is_allowed_for_cameras_with_within_only(tmp_path: Path) -> None:
     path = tmp_path / "导出.csv"
     path.write_text(csv_text(HEADERS, JANUARY), encoding="utf-8")
