@@ -325,25 +325,18 @@ def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str
     """
     row = conn.execute("SELECT coalesce(max(id), 0) FROM video_points").fetchone()
     last_id = int(row[0]) if row else 0
-    retired = conn.execute(
+    on_record = conn.execute(  # the staged cameras on record: their names, and the retired
         sql.SQL(
             "SELECT v.device_id, v.name, v.retired_on FROM video_points AS v"
-            " WHERE v.retired_on IS NOT NULL"
-            " AND v.device_id IN (SELECT s.device_id FROM {staging} AS s) ORDER BY v.device_id"
-        ).format(staging=sql.Identifier(staging))
-    ).fetchall()
-    names = conn.execute(
-        sql.SQL(
-            "SELECT v.device_id, v.name FROM video_points AS v"
-            " WHERE v.device_id IN (SELECT s.device_id FROM {staging} AS s)"
+            " WHERE v.device_id IN (SELECT s.device_id FROM {staging} AS s) ORDER BY v.device_id"
         ).format(staging=sql.Identifier(staging))
     ).fetchall()
     return Before(
         staging=staging,
         listed=sorted({d for d in listed if isinstance(d, str) and d}),
         last_id=last_id,
-        retired=[Camera(str(d), str(n), r) for d, n, r in retired],
-        names={str(d): str(n) for d, n in names},
+        retired=[Camera(str(d), str(n), r) for d, n, r in on_record if r is not None],
+        names={str(d): str(n) for d, n, _ in on_record},
     )
 
 
