@@ -40,6 +40,9 @@ count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-s
 * Every camera the file renames is named with its old and new names (``视频点位改名 N 个：``):
   a re-import is counted 更新 like any other, and names shifted by a row in a clerk's sheet,
   or a platform that renamed its channels, show here before the map does.
+* So is every camera whose 在线状态 the file changes, by direction (``转为离线的视频点位 N 个
+  （原为在线）：``, then ``恢复在线的…``): a monthly export is how the office learns which
+  cameras went dark, and a count in 更新 would hide them.
 
 A note naming cameras is a head line, then one indented line per camera (``  国标编码 名称``):
 the summary shows them all in a dry run, where the clerk checks which cameras a run retires,
@@ -70,7 +73,9 @@ from layers.complete_list import (
     in_townships_of,
     unconfirmed,
 )
+from layers.model.video import VideoStatus
 
+ONLINE, OFFLINE = VideoStatus.ONLINE.value, VideoStatus.OFFLINE.value
 IN_USE: dict[str, None] = {"retired_on": None, "retired_by": None}
 """Staged with every camera a file lists: the upsert puts a retired one back in use."""
 REPLACED_WITHIN_M = 30.0
@@ -124,6 +129,8 @@ class Before:
         The retired cameras the file lists again.
     names : dict
         国标编码 → name on record, of the cameras the staged rows update.
+    statuses : dict
+        国标编码 → 在线状态 on record (``online``, ``offline``), of the same cameras.
     """
 
     staging: str
@@ -131,6 +138,7 @@ class Before:
     last_id: int
     retired: list[Camera]
     names: dict[str, str] = field(default_factory=dict)
+    statuses: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -165,6 +173,10 @@ class Settled:
         Those files, as the alarm names them (``公安.csv（导入编号 12，10:32）``).
     renamed : list of tuple of str
         ``(国标编码, old name, new name)`` of the cameras on record the file renamed.
+    went_offline : list of Camera
+        The cameras on record online that the file lists offline.
+    came_online : list of Camera
+        The cameras on record offline that the file lists online.
     """
 
     today: date
@@ -178,6 +190,8 @@ class Settled:
     spared: list[Camera] = field(default_factory=list)
     spared_by: list[str] = field(default_factory=list)
     renamed: list[tuple[str, str, str]] = field(default_factory=list)
+    went_offline: list[Camera] = field(default_factory=list)
+    came_online: list[Camera] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         r"""Return the summary's lines (Simplified Chinese), but the alarm (:meth:`alarm`).
@@ -188,13 +202,14 @@ class Settled:
             The cameras retired (a head line, then one camera a line), their replacements,
             those another file listed today (not retired), those back in use, the cameras
             left out with the option that would retire them (or, unconfirmed, those it would
-            have retired), and the cameras renamed.
+            have retired), the cameras renamed, and those gone offline or back online.
 
         Examples
         --------
         >>> s = Settled(date(2026, 12, 2), retired=[Camera("53042400051325000105", "加油站旁")],
         ...             replaced=[("53042400051325000112", "53042400051325000301")],
-        ...             renamed=[("53042400051325000107", "桥头", "桥头_球机")])
+        ...             renamed=[("53042400051325000107", "桥头", "桥头_球机")],
+        ...             went_offline=[Camera("53042400051325000108", "学校门口")])
         >>> for note in s.notes():
         ...     print(note.replace("（", "\n（"))
         撤销视频点位 1 个
@@ -204,6 +219,9 @@ class Settled:
           53042400051325000112 → 53042400051325000301
         视频点位改名 1 个：
           53042400051325000107 桥头 → 桥头_球机
+        转为离线的视频点位 1 个
+        （原为在线）：
+          53042400051325000108 学校门口
         """
         notes: list[str] = []
         if self.retired:
@@ -232,6 +250,16 @@ class Settled:
             notes.append(self._left_out_note(self.area))
         if self.renamed:
             notes.append(self._renamed_note())
+        if self.went_offline:
+            notes.append(
+                f"转为离线的视频点位 {len(self.went_offline)} 个（原为在线）："
+                f"{_lines(c.label for c in self.went_offline)}"
+            )
+        if self.came_online:
+            notes.append(
+                f"恢复在线的视频点位 {len(self.came_online)} 个（原为离线）："
+                f"{_lines(c.label for c in self.came_online)}"
+            )
         return notes
 
     def _renamed_note(self) -> str:
@@ -325,9 +353,9 @@ def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str
     """
     row = conn.execute("SELECT coalesce(max(id), 0) FROM video_points").fetchone()
     last_id = int(row[0]) if row else 0
-    on_record = conn.execute(  # the staged cameras on record: their names, and the retired
+    on_record = conn.execute(  # the staged cameras on record: names, states, the retired
         sql.SQL(
-            "SELECT v.device_id, v.name, v.retired_on FROM video_points AS v"
+            "SELECT v.device_id, v.name, v.status, v.retired_on FROM video_points AS v"
             " WHERE v.device_id IN (SELECT s.device_id FROM {staging} AS s) ORDER BY v.device_id"
         ).format(staging=sql.Identifier(staging))
     ).fetchall()
@@ -335,8 +363,9 @@ def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str
         staging=staging,
         listed=sorted({d for d in listed if isinstance(d, str) and d}),
         last_id=last_id,
-        retired=[Camera(str(d), str(n), r) for d, n, r in on_record if r is not None],
-        names={str(d): str(n) for d, n, _ in on_record},
+        retired=[Camera(str(d), str(n), r) for d, n, _, r in on_record if r is not None],
+        names={str(d): str(n) for d, n, _, _ in on_record},
+        statuses={str(d): str(s) for d, _, s, _ in on_record},
     )
 
 
@@ -379,9 +408,8 @@ def settle(
     """
     _record_listed(conn, before, import_id)
     back = _back_in_use(conn, before)
-    settled = Settled(
-        today=import_day(conn), back=back, held_back=held_back, renamed=_renamed(conn, before)
-    )
+    settled = Settled(today=import_day(conn), back=back, held_back=held_back)
+    _say_changes(conn, before, settled)
     area = file_area(conn, before.staging, within)
     if area is None:
         return settled
@@ -403,16 +431,23 @@ def settle(
     return settled
 
 
-def _renamed(conn: psycopg.Connection[Any], before: Before) -> list[tuple[str, str, str]]:
-    """Return ``(国标编码, old name, new name)`` of the cameras the upsert renamed, by code."""
+def _say_changes(conn: psycopg.Connection[Any], before: Before, settled: Settled) -> None:
+    """Put on ``settled`` the cameras the upsert renamed, took offline or brought online."""
     if not before.names:
-        return []
+        return
     now = conn.execute(
-        "SELECT device_id, name FROM video_points WHERE device_id = ANY(%s)",
+        "SELECT device_id, name, status FROM video_points WHERE device_id = ANY(%s)"
+        " ORDER BY device_id",
         (list(before.names),),
     ).fetchall()
-    renamed = [(str(d), before.names[str(d)], str(n)) for d, n in now if before.names[str(d)] != n]
-    return sorted(renamed)
+    for device_id, name, status in now:
+        old_name, old_status = before.names[device_id], before.statuses[device_id]
+        if old_name != name:
+            settled.renamed.append((device_id, old_name, name))
+        if (old_status, status) == (ONLINE, OFFLINE):
+            settled.went_offline.append(Camera(device_id, name))
+        elif (old_status, status) == (OFFLINE, ONLINE):
+            settled.came_online.append(Camera(device_id, name))
 
 
 def _record_listed(conn: psycopg.Connection[Any], before: Before, import_id: int | None) -> None:

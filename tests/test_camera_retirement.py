@@ -291,6 +291,36 @@ def test_the_cameras_a_list_renames_are_named_old_and_new(january: Session, tmp_
     assert not [n for n in again.notes if n.startswith("视频点位改名")]
 
 
+def test_the_cameras_gone_offline_or_back_online_are_named(
+    january: Session, tmp_path: Path
+) -> None:
+    """A monthly export says which cameras went dark: named by direction, not only 更新."""
+    db = january
+    changed = [list(row) for row in JANUARY]
+    changed[1][4], changed[4][4] = "离线", "离线"  # 2 and 5 go offline
+    changed[3][4] = "在线"  # 4 is back online
+    changed[0][1] = "加油站北_枪机"  # 1 renamed, still online
+    path = tmp_path / "导出_状态.csv"
+    outcome = _import(db, path, changed)
+    assert outcome.committed and outcome.counts is not None and outcome.counts.updated == 4
+    offline = [n for n in outcome.notes if n.startswith("转为离线")]
+    online = [n for n in outcome.notes if n.startswith("恢复在线")]
+    assert offline == [
+        f"转为离线的视频点位 2 个（原为在线）：\n  {code(2)} 桥头_球机\n  {code(5)} 广场_球机"
+    ]
+    assert online == [f"恢复在线的视频点位 1 个（原为离线）：\n  {code(4)} 菜市场_枪机"]
+    statuses = dict(
+        db.execute(
+            text("SELECT device_id, status FROM video_points WHERE device_id = ANY(:d)"),
+            {"d": [code(2), code(4)]},
+        ).all()
+    )
+    assert statuses == {code(2): "offline", code(4): "online"}
+    again = _import(db, path, changed)  # the same file again changes no state
+    assert again.counts is not None and again.counts.updated == 0
+    assert not [n for n in again.notes if n.startswith(("转为离线", "恢复在线"))]
+
+
 def test_complete_is_allowed_for_cameras_with_within_only(tmp_path: Path) -> None:
     path = tmp_path / "导出.csv"
     path.write_text(csv_text(HEADERS, JANUARY), encoding="utf-8")
