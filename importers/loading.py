@@ -62,6 +62,7 @@ import psycopg
 
 from geo.codes import division_level, is_valid_device_id
 from importers import grid_names
+from importers.camera_changes import changed_problems
 from importers.crs_check import (
     MIN_POINTS,
     Records,
@@ -414,6 +415,9 @@ def load(
             unread = _unread_keys(stage, rejected, "device_id", _invalid_device_ids(stage))
             settled = _settle_cameras(conn, cameras, options, unread)
             checks.notes += _camera_notes(settled)
+            headers = (checks.header("name"), checks.header("status"))
+            records = stage.part.records
+            checks.add(changed_problems(settled, records, headers, rejected=rejected))
             counts = _with_ended(counts, len(settled.retired))
         if kind.name == "persons":  # a complete list strikes off whom it no longer lists
             unread = _unread_keys(stage, rejected, "id_hash")

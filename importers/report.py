@@ -2,7 +2,8 @@
 
 It also lists the rows that were imported but that a clerk should check: a case kept as the
 platform has it (``未按文件更新``), a point moved far from its record (``点位移动``,
-:mod:`importers.moved_points`).
+:mod:`importers.moved_points`), a camera renamed or gone offline (``变更``,
+:mod:`importers.camera_changes`).
 
 A clerk opens it next to the source file, fixes the rows it names and imports the file again
 (re-importing is idempotent, so rows loaded the first time are not duplicated). A report may be
@@ -33,6 +34,7 @@ OUTCOMES = {
     "repaired": "已修复导入 repaired",
     "kept": "未按文件更新 kept",
     "moved": "点位移动 moved",
+    "changed": "变更 changed",
 }
 
 

@@ -53,7 +53,7 @@ from importers.values import (
 )
 from layers.model.base import SRID, LabelledEnum
 
-Severity = Literal["rejected", "repaired", "kept", "moved"]
+Severity = Literal["rejected", "repaired", "kept", "moved", "changed"]
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -71,10 +71,11 @@ class Problem:
         The offending value as written (resident IDs masked).
     rule : str
         The rule it breaks, in words (Simplified Chinese).
-    severity : {'rejected', 'repaired', 'kept', 'moved'}
+    severity : {'rejected', 'repaired', 'kept', 'moved', 'changed'}
         Rejected rows are not loaded; repaired rows are loaded as repaired; a kept row's
         record stays as the platform has it (the file's value is not applied); a moved row
-        moves its record's point far (:mod:`importers.moved_points`).
+        moves its record's point far (:mod:`importers.moved_points`); a changed row renames a
+        camera or changes its 在线状态 (:mod:`importers.camera_changes`).
     """
 
     row: int

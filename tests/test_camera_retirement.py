@@ -309,6 +309,14 @@ def test_the_cameras_gone_offline_or_back_online_are_named(
         f"转为离线的视频点位 2 个（原为在线）：\n  {code(2)} 桥头_球机\n  {code(5)} 广场_球机"
     ]
     assert online == [f"恢复在线的视频点位 1 个（原为离线）：\n  {code(4)} 菜市场_枪机"]
+    report = [(p.row, p.column, p.value, p.rule) for p in outcome.problems]  # all in the report
+    assert report == [
+        (2, "点位名称", "加油站北_枪机", "改名：库中原为“加油站旁_枪机”"),
+        (3, "设备状态", "离线", "转为离线：库中原为在线"),
+        (5, "设备状态", "在线", "恢复在线：库中原为离线"),
+        (6, "设备状态", "离线", "转为离线：库中原为在线"),
+    ]
+    assert {p.severity for p in outcome.problems} == {"changed"}
     statuses = dict(
         db.execute(
             text("SELECT device_id, status FROM video_points WHERE device_id = ANY(:d)"),
@@ -319,6 +327,7 @@ def test_the_cameras_gone_offline_or_back_online_are_named(
     again = _import(db, path, changed)  # the same file again changes no state
     assert again.counts is not None and again.counts.updated == 0
     assert not [n for n in again.notes if n.startswith(("转为离线", "恢复在线"))]
+    assert again.problems == []
 
 
 def test_complete_is_allowed_for_cameras_with_within_only(tmp_path: Path) -> None:

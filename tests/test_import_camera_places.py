@@ -95,7 +95,9 @@ def test_an_unreadable_detail_is_left_out_and_the_camera_stays_on_the_map(
     assert outcome.committed and outcome.rejected_rows == 0, outcome.problems
     assert outcome.counts is not None
     assert (outcome.counts.inserted, outcome.counts.updated) == (2, 1)
-    repaired = {(p.row, p.column): p for p in outcome.problems}
+    changed = [(p.row, p.column, p.value) for p in outcome.problems if p.severity == "changed"]
+    assert changed == [(2, "设备名称", "路口一（改）")]  # the rename is in the report too
+    repaired = {(p.row, p.column): p for p in outcome.problems if p.severity != "changed"}
     assert set(repaired) == {(2, "摄像机类型"), (2, "方位角"), (2, "在线状态")} | {
         (3, "视场角"),
         (3, "在线状态"),
