@@ -13,6 +13,16 @@ from sqlalchemy import text
 
 from api.auth import issue_token
 from api.settings import ApiSettings
+from layers.model import (
+    DirectionType,
+    Level,
+    ManagementLevel,
+    PersonCategory,
+    PtzType,
+    VideoStatus,
+    WorkerRole,
+    WorkerStatus,
+)
 from tests.api_fixtures import (  # noqa: F401
     CITY,
     GRIDS_PER_VILLAGE,
@@ -150,13 +160,51 @@ def test_persons_are_masked(
     assert "*" in props["id_masked"]
     assert set(props) == {
         "category",
+        "category_label",
         "name_masked",
         "id_masked",
         "management_level",
+        "management_level_label",
         "grid_code",
         "area_code",
+        "area_name",
         "responsibles",
     }
+
+
+CODED = {
+    "video_points": {"ptz_type": PtzType, "direction_type": DirectionType, "status": VideoStatus},
+    "workers": {"role": WorkerRole, "status": WorkerStatus},
+    "persons": {"category": PersonCategory, "management_level": ManagementLevel},
+    "jurisdictions": {"level": Level},
+}
+
+
+def test_coded_properties_come_with_their_chinese_labels(
+    api_client: TestClient, auth_headers: Headers, database: SuiteDatabase
+) -> None:
+    """A QGIS user reads 在线, 已登记, 东北 and the village's name, not only the codes."""
+    with database.owner.connect() as conn:
+        names = dict(conn.execute(text("SELECT code, name FROM jurisdictions")).all())
+    for collection, coded in CODED.items():
+        features = api_client.get(
+            f"/ogc/collections/{collection}/items?limit=1000", headers=auth_headers("cmd_a_unmask")
+        ).json()["features"]
+        assert features, collection
+        labelled = 0
+        for feature in features:
+            props = feature["properties"]
+            for prop, tables in coded.items():
+                members = tables if isinstance(tables, tuple) else (tables,)
+                label = {str(m.value): m.label for table in members for m in table}
+                code = props[prop]
+                assert props[f"{prop}_label"] == (None if code is None else label[str(code)])
+                labelled += code is not None
+            if "area_code" in props:
+                assert props["area_name"] == names[props["area_code"]]
+            if "parent_code" in props:
+                assert props["parent_name"] == names.get(props["parent_code"])
+        assert labelled >= len(features), collection  # codes were there to label
 
 
 def test_single_item_and_out_of_scope_404(
