@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from importers.cli import StepBar, console, migrated_engine
+from importers.cli import migrated_engine
+from importers.terminal import StepBar, console
 from layers.cli_session import os_user
 from layers.settings import Settings
 
@@ -66,7 +67,7 @@ def load_divisions(
 class ProvinceBars:
     """The progress of a region loaded one province at a time (:func:`import_divisions`).
 
-    The step line of :class:`importers.cli.StepBar` names the province it is on; above it, a
+    The step line of :class:`importers.terminal.StepBar` names the province it is on; above it, a
     bar counts the provinces done when there are several (``zongzhi divisions all``).
 
     Parameters

@@ -34,7 +34,7 @@ SHOWN_VALUES = 5
 VALUE_CHARACTERS = 30
 """A named value longer than this is cut (``…``)."""
 _CODE = re.compile(r"\d{9,}")
-"""A code in a rule (a division or device code): as :func:`importers.cli.refusal_advice` reads
+"""A code in a rule (a division or device code): as :func:`importers.summary.refusal_advice` reads
 rules, the same but for it are one reason."""
 _NUMBER = re.compile(r"\d+")
 """A number in a rule (a code, or a check digit it computed): rules alike but for their numbers
@@ -145,14 +145,14 @@ def leading_reasons(
         The import's problems (only the rejected ones count).
     total_rows : int
         The file's data rows: a rule that rejects every row is said by
-        :func:`importers.cli.whole_file_problems`, not here.
+        :func:`importers.summary.whole_file_problems`, not here.
     private_columns : collection of str
         Columns whose values are personal data: their values are never named.
     values_shown : bool
         Whether values may be named at all (not for persons or visits).
     refused : bool
         The import was refused: when one reason, its codes aside, rejects every rejected row,
-        the refusal's advice says it (:func:`importers.cli.refusal_advice`) and nothing is
+        the refusal's advice says it (:func:`importers.summary.refusal_advice`) and nothing is
         returned.
 
     Returns

@@ -46,7 +46,7 @@ count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-s
 
 A note naming cameras is a head line, then one indented line per camera (``  国标编码 名称``):
 the summary shows them all in a dry run, where the clerk checks which cameras a run retires,
-and the first ten in an import (:func:`importers.cli.shown_note`).
+and the first ten in an import (:func:`importers.summary.shown_note`).
 
 The area and the day are those of every complete list (:mod:`layers.complete_list`; the persons'
 is :mod:`layers.person_roster`).

@@ -238,7 +238,7 @@ def test_the_mixed_crs_refusal_says_not_to_use_complete_on_the_parts() -> None:
 
 def test_a_note_of_cameras_lists_one_camera_a_line() -> None:
     """A dry run shows every camera retired; an import its first ten (re-trial V, N3)."""
-    from importers.cli import LISTED_IN_IMPORT, shown_note
+    from importers.summary import LISTED_IN_IMPORT, shown_note
 
     many = [camera_retirement.Camera(code(n), f"点位{n}") for n in range(1, 13)]
     settled = camera_retirement.Settled(date(2026, 12, 2), retired=many)

@@ -27,11 +27,11 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 # (a message the importers print, what the page says instead)
 REAL: tuple[tuple[str, str], ...] = (
-    (  # importers/cli.py refusal_advice
+    (  # importers/summary.py refusal_advice
         "未导入任何数据：请按报告修改后重新导入，或加 --partial 只导入有效行",
         "未导入任何数据：请按报告修改后重新导入，或勾选“有退回的行时仍导入其余有效行”只导入有效行",
     ),
-    (  # importers/cli.py _valid_rows_note
+    (  # importers/summary.py _valid_rows_note
         "新增、更新、未变只计其余 64 个有效行：加 --partial 时导入的就是这些行",
         "新增、更新、未变只计其余 64 个有效行：勾选“有退回的行时仍导入其余有效行”时"
         "导入的就是这些行",
@@ -101,7 +101,7 @@ REAL: tuple[tuple[str, str], ...] = (
         "若是网格员，请先导入网格员，再加 --again 重新导入本表",
         "若是网格员，请先导入网格员，再勾选“确认重新导入旧文件”重新导入本表",
     ),
-    (  # importers/cli.py shown_note
+    (  # importers/summary.py shown_note
         "  另有 2 项，未列出（试运行 --dry-run 时全部列出）",
         "  另有 2 项，未列出（试运行时全部列出）",
     ),
@@ -170,7 +170,7 @@ REAL: tuple[tuple[str, str], ...] = (
         "（投影坐标请核对 --crs 的带号，网页地图画的请核对是否 GCJ-02）",
         "（投影坐标请核对坐标系的带号，网页地图画的请核对是否 GCJ-02）",
     ),
-    (  # importers/cli.py, a zone suggested in the summary
+    (  # importers/summary.py, a zone suggested in the summary
         "没有带号的 3 度带坐标应为 --crs EPSG:4542（中央经线 99°E）",
         "没有带号的 3 度带坐标应为坐标系 EPSG:4542（中央经线 99°E）",
     ),

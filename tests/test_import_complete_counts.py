@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from importers.cli import _earlier_note
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from importers.summary import earlier_note
 from layers.import_runs import ImportRecord
 from tests.import_fixtures import (
     GRID,
@@ -91,7 +91,7 @@ def test_a_grid_retired_by_complete_counts_as_updated(village: Session, tmp_path
         username="网格办", started_at=datetime(2026, 12, 1, 9, tzinfo=UTC), status="loaded",
         rows_total=2, rows_loaded=2, rows_rejected=0,
     )  # fmt: skip
-    said = _earlier_note(earlier, outcome)
+    said = earlier_note(earlier, outcome)
     assert "没有改变任何记录" not in said and said.endswith("本次更新 1 行")
     again = _import(db, path, HEADERS, LAYER[:2], kind="grids", within=VILLAGE, complete=True)
     assert again.counts is not None and again.counts.updated == 0  # nothing left to retire

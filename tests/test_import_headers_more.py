@@ -21,12 +21,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from importers.cli import _imports_table, whole_file_problems
+from importers.cli import _imports_table
 from importers.kinds import KINDS
 from importers.mapping import header_test
 from importers.pipeline import ImportOptions, check_file, run_import
 from importers.reading import read_table
 from importers.rules import MissingColumns
+from importers.summary import whole_file_problems
 from layers.import_runs import CHINA, ImportRecord
 from layers.secrets import Keys
 from tests.conftest import SuiteDatabase

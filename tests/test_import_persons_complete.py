@@ -254,7 +254,7 @@ def test_complete_on_a_file_imported_before_counts_whom_it_struck_off_as_updated
     january: Session, tmp_path: Path
 ) -> None:
     """Re-trial S, N5: the persons struck off are records the import changed."""
-    from importers.cli import _earlier_note
+    from importers.summary import earlier_note
     from layers.import_runs import recent_runs
 
     db = january
@@ -270,7 +270,7 @@ def test_complete_on_a_file_imported_before_counts_whom_it_struck_off_as_updated
     assert _struck(outcome)[0].startswith("名单未列，注销 4 人（社区矫正人员 3 人、严重精神障碍")
     runs = {run.id: run for run in recent_runs(db.connection(), limit=5, kind="persons")}
     assert runs[outcome.import_id].rows_loaded == 4  # zongzhi imports: 写入 4
-    said = _earlier_note(runs[first.import_id], outcome)
+    said = earlier_note(runs[first.import_id], outcome)
     assert said.endswith("，本次更新 4 行") and "没有改变任何记录" not in said
 
 

@@ -1,0 +1,436 @@
+"""An import's summary: what the clerk reads of the outcome, in Simplified Chinese.
+
+:func:`summarise` prints the counts, then what the clerk should know of the file. An alarm
+(:class:`importers.loading.Alarm`: new grids without a boundary) comes right under the counts,
+in red; a note listing many items (``分类对照``) whole in a dry run, its first ten in an import
+(:func:`shown_note`). A refused file ends with what to do (:func:`refusal_advice`). The other
+functions are the lines the command adds around it: the file imported before
+(:func:`earlier_note`), the zones of projected coordinates (:func:`zones_note`), the columns
+read (:func:`column_mapping`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+
+from importers.terminal import console
+
+if TYPE_CHECKING:
+    from importers.pipeline import ImportOutcome
+    from importers.rules import Problem
+    from layers.import_runs import ImportRecord
+
+STATUS_LABELS = {
+    "loaded": "已导入",
+    "partial": "部分导入",
+    "rejected": "已退回",
+    "dry-run": "试运行",
+    "running": "进行中",
+}
+"""How the summary names each :attr:`importers.pipeline.ImportOutcome.status`."""
+
+
+def zones_note(west: float, east: float) -> str:
+    """Return the 3-degree zones of the database's jurisdictions, for eastings without one.
+
+    Parameters
+    ----------
+    west, east : float
+        The longitudes the database's bounded jurisdictions span.
+
+    Returns
+    -------
+    str
+        The summary's line (Chinese).
+
+    Examples
+    --------
+    >>> zones_note(100.05, 100.43)
+    '本库辖区在东经 100.0°—100.4°，没有带号的 3 度带坐标应为 --crs EPSG:4542（中央经线 99°E）'
+    """
+    from geo.crs import gauss_kruger_zones
+
+    zones = "或".join(
+        f"--crs EPSG:{epsg}（中央经线 {cm}°E）" for cm, epsg in gauss_kruger_zones(west, east)
+    )
+    return f"本库辖区在东经 {west:.1f}°—{east:.1f}°，没有带号的 3 度带坐标应为 {zones}"
+
+
+_LOCATED = frozenset({"lon", "lat", "lonlat", "wkt"})
+"""Fields coordinates come from: a file with none of them has no source CRS to show."""
+
+
+def summarise(outcome: ImportOutcome, fixed: dict[str, str], *, dry_run: bool = False) -> None:
+    """Print an import's summary: its counts, then what the clerk should know of the file.
+
+    An alarm (:class:`importers.loading.Alarm`: new grids left without a boundary) comes
+    right under the counts, in red; the other notes after the columns read, a long list cut
+    short unless in a dry run (:func:`shown_note`).
+    """
+    from importers.kinds import KINDS
+    from importers.loading import Alarm
+    from importers.within import county_note
+    from layers.case_repeats import FlaggedRepeats, repeats_line
+
+    status = STATUS_LABELS.get(outcome.status, outcome.status)
+    title = f"导入{KINDS[outcome.kind].label}：{outcome.file_name}（{status}）"
+    console.print(title, style="bold", soft_wrap=True)
+    counts = outcome.counts
+    valid = _valid_rows_note(outcome)
+    shown = counts or (outcome.valid_counts if valid else None)
+    table = Table()
+    for column in ("行数", "退回", "新增", "更新", "未变", "源坐标系"):
+        table.add_column(column)
+    table.add_row(
+        str(outcome.rows_total),
+        str(outcome.rejected_rows),
+        *(str(getattr(shown, a)) if shown else "-" for a in ("inserted", "updated", "unchanged")),
+        outcome.source_crs if _LOCATED & outcome.columns.keys() else "-",  # no coordinates read
+    )
+    console.print(table)
+    alarms = [note for note in outcome.notes if isinstance(note, Alarm)]
+    for alarm in alarms:
+        console.print(Text(alarm, style="bold red"), soft_wrap=True)
+    if valid:
+        console.print(valid, soft_wrap=True)
+    for line in [
+        *whole_file_problems(outcome.problems, outcome.rows_total),
+        *_leading_reasons(outcome),
+    ]:
+        console.print(Text(line, style="red"), soft_wrap=True)  # a rule's [values."…"] as written
+    if outcome.columns:
+        fields = KINDS[outcome.kind].fields  # in the kind's order
+        used = {f: outcome.columns[f] for f in fields if f in outcome.columns}
+        console.print(f"列对照：{column_mapping(used, outcome.kind)}", soft_wrap=True)
+    for line in unused_notes(outcome.unused, outcome.columns.keys(), outcome.kind):
+        console.print(line, style="yellow", soft_wrap=True)
+    if fixed:
+        given = "；".join(f"{KINDS[outcome.kind].header(f)} = {v}" for f, v in fixed.items())
+        console.print(f"整个文件统一取值（--set）：{given}", soft_wrap=True)
+    if outcome.within is not None:
+        console.print(f"范围：{outcome.within.label}；范围外的行退回（--within）", soft_wrap=True)
+    spread = county_note(outcome.counties)
+    if outcome.within is None and spread is not None:
+        console.print(spread, style="yellow", soft_wrap=True)
+    for note in outcome.notes:
+        if not isinstance(note, Alarm | FlaggedRepeats):
+            console.print(shown_note(note, dry_run), style="yellow", soft_wrap=True)
+    if counts and counts.repeats:
+        flagged = sum(note.linked for note in outcome.notes if isinstance(note, FlaggedRepeats))
+        console.print(repeats_line(counts.repeats, flagged))
+    kept = len({p.row for p in outcome.problems if p.severity == "kept"})
+    if kept:
+        console.print(f"{kept} 行的案件保留本平台的办理状态，未按文件更新（见报告）")
+    if outcome.status == "rejected":
+        how = refusal_advice(outcome.problems, outcome.rows_total)
+        console.print(Text("未导入任何数据", style="bold red") + Text(f"：{how}"), soft_wrap=True)
+
+
+LISTED_IN_IMPORT = 10
+"""How many items of a note's list (``分类对照``) an import's summary shows; a dry run shows all."""
+
+
+def shown_note(note: str, dry_run: bool) -> str:
+    r"""Return a note as the summary shows it: a list cut short in an import, whole in a dry run.
+
+    A note of several lines (its head, then one indented line per item: how each 12345
+    classification was read) is checked in full in the dry run, where the clerk decides;
+    the import that follows repeats only its first :data:`LISTED_IN_IMPORT` items.
+
+    Parameters
+    ----------
+    note : str
+        The note (:attr:`importers.pipeline.ImportOutcome.notes`).
+    dry_run : bool
+        Whether the summary is a dry run's.
+
+    Returns
+    -------
+    str
+        The note to print.
+
+    Examples
+    --------
+    >>> note = "分类对照：\n" + "\n".join(f"  第{n}类 → 矛盾纠纷（1 行）" for n in range(12))
+    >>> shown_note(note, True) == note
+    True
+    >>> print(shown_note(note, False).split("\n", 10)[-1])
+      第9类 → 矛盾纠纷（1 行）
+      另有 2 项，未列出（试运行 --dry-run 时全部列出）
+    """
+    head, *items = note.split("\n")
+    if dry_run or len(items) <= LISTED_IN_IMPORT:
+        return note
+    more = f"  另有 {len(items) - LISTED_IN_IMPORT} 项，未列出（试运行 --dry-run 时全部列出）"
+    return "\n".join([head, *items[:LISTED_IN_IMPORT], more])
+
+
+def unused_notes(unused: list[str], fields: Iterable[str], kind: str) -> list[str]:
+    """Return the summary's lines on the file's columns that were not imported.
+
+    Parameters
+    ----------
+    unused : list of str
+        The columns that feed no field.
+    fields : iterable of str
+        The fields that have a column.
+    kind : str
+        What is imported.
+
+    Returns
+    -------
+    list of str
+        ``未导入的列：…``; and, when some look like coordinates while no column gave the
+        rows their points, the mapping that would read them.
+
+    Examples
+    --------
+    >>> unused_notes(["承办单位", "事发经度", "事发纬度"], ["external_no"], "cases")[1]
+    ... # doctest: +ELLIPSIS
+    '列 事发经度、事发纬度 像是坐标，但没有作为点位导入：...如 "经度" = "事发经度"'
+    >>> unused_notes([], ["lon"], "cases")
+    []
+    """
+    from importers.kinds import KINDS
+    from importers.mapping import looks_like_coordinates
+
+    if not unused:
+        return []
+    lines = [f"未导入的列：{'、'.join(unused)}"]
+    coordinates = [h for h in unused if looks_like_coordinates(h)]
+    kind_fields = KINDS[kind].fields
+    points = {"lon", "lat", "lonlat", "wkt"} & set(kind_fields)
+    if coordinates and points and not points & set(fields):
+        example = f'"{KINDS[kind].header("lon")}" = "{coordinates[0]}"'
+        lines.append(
+            f"列 {'、'.join(coordinates)} 像是坐标，但没有作为点位导入："
+            f"可在映射文件（--mapping）中写明，如 {example}"
+        )
+    return lines
+
+
+def _leading_reasons(outcome: ImportOutcome) -> list[str]:
+    """Return the summary's lines of the reasons that reject many rows (values never private)."""
+    from importers.kinds import KINDS
+    from importers.reject_digest import PERSONAL_KINDS, leading_reasons, private_fields
+
+    fields = private_fields(outcome.kind)  # a problem names the file's column, or else the field
+    header = KINDS[outcome.kind].header
+    private = {*fields, *map(header, fields), *(outcome.columns.get(f, f) for f in fields)}
+    lines = leading_reasons(
+        outcome.problems,
+        total_rows=outcome.rows_total,
+        private_columns=private,
+        values_shown=outcome.kind not in PERSONAL_KINDS,
+        refused=outcome.status == "rejected",
+    )
+    return [f"退回最多的原因：{line}" for line in lines]
+
+
+def _valid_rows_note(outcome: ImportOutcome) -> str | None:
+    """Say that a refused dry run's 新增/更新/未变 count only its valid rows (if it has any)."""
+    valid = outcome.rows_total - outcome.rejected_rows
+    if outcome.valid_counts is None or not valid:
+        return None
+    return f"新增、更新、未变只计其余 {valid} 个有效行：加 --partial 时导入的就是这些行"
+
+
+def whole_file_problems(problems: list[Problem], rows: int) -> list[str]:
+    """Return the summary's lines for the reasons every row of a file was rejected for.
+
+    A reason that concerns every row (coordinates in metres without ``--crs``) says something
+    of the file as a whole: the summary says it once, with the count, and the report still
+    lists each row.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        The import's problems.
+    rows : int
+        The file's data rows.
+
+    Returns
+    -------
+    list of str
+        One line per (column, reason) shared by every row (none for a file of one row).
+
+    Examples
+    --------
+    >>> from importers.rules import Problem
+    >>> found = [Problem(r, "边界", None, "坐标像是投影坐标") for r in (2, 3)]
+    >>> whole_file_problems([*found, Problem(3, "名称", None, "必填，不能为空")], 2)
+    ['全部 2 行的“边界”：坐标像是投影坐标']
+    """
+    if rows < 2:
+        return []
+    by_reason: dict[tuple[str, str], set[int]] = {}
+    for p in problems:
+        if p.severity == "rejected":
+            by_reason.setdefault((p.column, p.rule), set()).add(p.row)
+    return [
+        f"全部 {rows} 行的“{column}”：{rule}"
+        for (column, rule), found in by_reason.items()
+        if len(found) == rows
+    ]
+
+
+_CODE = re.compile(r"\d{9,}")
+"""A code in a rule (a division, grid or device code): rules alike but for it are one reason."""
+_MARK = "\x1f"
+"""Where a code stood in a rule (:func:`refusal_advice`)."""
+
+
+def refusal_advice(problems: list[Problem], rows: int) -> str:
+    """Return what a refused file's summary tells the clerk to do (after 未导入任何数据).
+
+    When every rejected row was refused for one and the same reason (its codes aside: each
+    village's township missing), the reason is said once, with its fix when one is known
+    (:func:`reason_fix`); ``--partial`` is offered only when some rows are valid.
+
+    Parameters
+    ----------
+    problems : list of Problem
+        The import's problems.
+    rows : int
+        The file's data rows.
+
+    Returns
+    -------
+    str
+        The advice (Chinese).
+
+    Examples
+    --------
+    >>> from importers.rules import Problem
+    >>> rule = "上级辖区 {} 既不在数据库中，也不在本文件中"
+    >>> found = [Problem(r, "区划代码", None, rule.format(f"620702{r}00000")) for r in (1, 2, 3)]
+    >>> said, fix = refusal_advice(found, 3).split("。")
+    >>> said  # doctest: +ELLIPSIS
+    '全部 3 行都因同一原因退回：“区划代码”：上级辖区 620702100000 等 3 个 既不在数据库中...'
+    >>> fix
+    '请先运行 zongzhi divisions 620702（写入省、市、县和全部乡镇），再导入本文件'
+    >>> refusal_advice([Problem(r, "经度", None, "超出范围") for r in (1, 2)], 2)
+    '全部 2 行都因上述同一原因退回。请改正后重新导入'
+    >>> refusal_advice([*found, Problem(4, "名称", None, "必填，不能为空")], 9)
+    '请按报告修改后重新导入，或加 --partial 只导入有效行'
+    """
+    rejected = [p for p in problems if p.severity == "rejected"]
+    reasons = {(p.column, _CODE.sub(_MARK, p.rule)) for p in rejected}
+    if len(reasons) != 1:
+        return "请按报告修改后重新导入，或加 --partial 只导入有效行"
+    ((column, rule),) = reasons
+    written = [_CODE.findall(p.rule) for p in rejected]  # the codes of each, in its order
+    for place in range(rule.count(_MARK)):  # each code as one, or as the first of several
+        found = list(dict.fromkeys(codes[place] for codes in written))
+        rule = rule.replace(_MARK, found[0] + (f" 等 {len(found)} 个" if len(found) > 1 else ""), 1)
+    codes = list(dict.fromkeys(c for codes in written for c in codes))
+    refused = len({p.row for p in rejected})
+    every = refused == rows
+    said = f"{'全部' if every else '退回的'} {refused} 行都因同一原因退回：“{column}”：{rule}"
+    if every and rows > 1 and len({p.rule for p in rejected}) == 1:  # whole_file_problems's
+        said = f"全部 {refused} 行都因上述同一原因退回"
+    fix = reason_fix(rule, codes) or "请改正后重新导入"
+    return f"{said}。{fix}" + ("" if every else "；或加 --partial 只导入其余有效行")
+
+
+DIVISIONS_FIX = "请先运行 zongzhi divisions {code}（写入省、市、县和全部乡镇），再导入本文件"
+"""The fix of townships (or counties …) missing from the database."""
+
+
+def reason_fix(rule: str, codes: list[str]) -> str | None:
+    """Return the fix of a reason every rejected row shares, when one is known.
+
+    Units missing from the database that ``zongzhi divisions`` writes (provinces to
+    townships, from the official list) are written by it.
+
+    Parameters
+    ----------
+    rule : str
+        The reason.
+    codes : list of str
+        The codes it names, in the rows' order.
+
+    Returns
+    -------
+    str or None
+        The fix (Chinese).
+
+    Examples
+    --------
+    >>> reason_fix("辖区 620702101000 不在数据库中（请先导入辖区）", ["620702101000"])
+    '请先运行 zongzhi divisions 620702（写入省、市、县和全部乡镇），再导入本文件'
+    >>> reason_fix("辖区 620702101201 不在数据库中（请先导入辖区）", ["620702101201"]) is None
+    True
+    """
+    from geo.codes import division_level
+
+    missing = "不在数据库中" in rule and ("辖区" in rule or "区划" in rule)
+    divisions = [c for c in codes if len(c) == 12 and c.isdigit()]
+    if not missing or not divisions or len(divisions) < len(codes):
+        return None
+    try:
+        if any(division_level(c) > 4 for c in divisions):  # villages: the village layer's
+            return None
+    except ValueError:
+        return None
+    for width in (6, 4, 2):
+        area = {c[:width] for c in divisions}
+        if len(area) == 1:
+            return DIVISIONS_FIX.format(code=area.pop())
+    return None
+
+
+def earlier_note(run: ImportRecord, outcome: ImportOutcome) -> str:
+    """Say when the same file was imported before, and what importing it again did."""
+    note = (
+        f"此文件（内容相同）已于 {run.started} 由 {run.username} 导入过"
+        f"（导入编号 {run.id}，写入 {run.rows_loaded} 行）；重新导入不会重复写入"
+    )
+    counts = outcome.counts
+    if counts is None:
+        return note
+    verb = "将" if outcome.status == "dry-run" else ""
+    if not counts.inserted and not counts.updated:
+        return f"{note}，本次{'不会' if verb else '没有'}改变任何记录"
+    done = [f"{verb}更新 {counts.updated} 行"] if counts.updated else []
+    done += [f"{verb}新增 {counts.inserted} 行"] if counts.inserted else []
+    return f"{note}，本次{'、'.join(done)}"
+
+
+def column_mapping(columns: dict[str, str], kind: str | None = None) -> str:
+    """Return which column fed which field, as the summary shows it to the clerk.
+
+    Parameters
+    ----------
+    columns : dict
+        Target field → source header.
+    kind : str, optional
+        What is imported: fields are named by their headers in its files (a person's name is
+        姓名).
+
+    Returns
+    -------
+    str
+        ``经度 ← 事发地经度；…``: each field by its usual Chinese header, which a mapping file
+        may name it by too; a GIS file's geometry as ``文件的几何``.
+
+    Examples
+    --------
+    >>> from importers.reading import GEOMETRY_COLUMN
+    >>> column_mapping({"lon": "事发地经度", "lat": "纬度", "wkt": GEOMETRY_COLUMN})
+    '经度 ← 事发地经度；纬度 ← 纬度；几何 ← 文件的几何'
+    """
+    from importers.kinds import KINDS
+    from importers.mapping import usual_header
+    from importers.reading import GEOMETRY_COLUMN
+
+    shown = []
+    for target, header in columns.items():
+        label = KINDS[kind].header(target) if kind else usual_header(target)
+        shown.append(f"{label} ← {'文件的几何' if header == GEOMETRY_COLUMN else header}")
+    return "；".join(shown)

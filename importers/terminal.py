@@ -1,0 +1,114 @@
+"""The terminal the import commands write to: its console and the progress of an import.
+
+Errors, summaries and the progress line go to standard error (:data:`console`), so that a
+command's output can be redirected apart. :class:`StepBar` shows an import's current step, with
+a bar when the step counts rows, or one line per step when nobody watches the terminal live.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from importers.progress import ImportProgress, Step, StepLines
+
+console = Console(stderr=True)
+"""Where every import command writes what a clerk reads (standard error)."""
+
+STEP_LABELS: dict[Step, str] = {
+    "read": "读取并检查文件",
+    "stage": "写入暂存表",
+    "check": "数据库校验（辖区、网格、点位）",
+    "repeats": "识别重复反映",
+    "write": "写入正式表",
+    "rebuild": "重建索引、校验外键",
+}
+"""How the progress line names each step of :mod:`importers.progress`."""
+
+
+class StepBar:
+    """A transient rich progress line: the current step of an import, a bar when it counts rows.
+
+    Use it as a context manager; :meth:`callbacks` gives what :func:`run_import` reports to.
+    When the output is not a terminal watched live (``TTY_INTERACTIVE=0``, as the console's
+    import job runs the command, or a redirected output), there is no bar: each step is a line
+    as it starts (:class:`importers.progress.StepLines`), numbered among ``planned``.
+
+    Parameters
+    ----------
+    label : str
+        What is imported, shown before the step (e.g. the kind).
+    planned : sequence of str, optional
+        The steps the import plans (:func:`importers.progress.planned_steps`).
+    """
+
+    def __init__(self, label: str, planned: Sequence[Step] = ()) -> None:
+        self.label = label
+        self.lines = None if console.is_interactive else StepLines(self._say, STEP_LABELS, planned)
+        self.progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        )
+        self.task: TaskID | None = None
+
+    @staticmethod
+    def _say(line: str) -> None:
+        """Print a step's line as it is (no markup, no highlighted numbers)."""
+        console.print(line, soft_wrap=True, markup=False, highlight=False)
+
+    def __enter__(self) -> StepBar:
+        if self.lines is None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.lines is None:
+            self.progress.stop()
+
+    def start(self, description: str, total: int | None) -> None:
+        """Show a new step in place of the current one.
+
+        Parameters
+        ----------
+        description : str
+            What is being done.
+        total : int or None
+            Rows the step counts, ``None`` when it is not counted.
+        """
+        if self.lines is not None:
+            self.lines.start(f"{self.label}：{description}", total)
+            return
+        if self.task is not None:
+            self.progress.remove_task(self.task)
+        self.task = self.progress.add_task(f"{self.label}：{description}", total=total)
+
+    def step(self, name: Step, total: int | None) -> None:
+        """Show an import step by its Chinese name (:data:`STEP_LABELS`)."""
+        if self.lines is not None:
+            self.lines.step(name, total)
+            return
+        self.start(STEP_LABELS[name], total)
+
+    def rows(self, count: int) -> None:
+        """Advance the current step by ``count`` rows."""
+        if self.lines is not None:
+            self.lines.rows(count)
+        elif self.task is not None:
+            self.progress.advance(self.task, count)
+
+    def callbacks(self) -> ImportProgress:
+        """Return the callbacks an import reports its steps and rows to."""
+        return ImportProgress(self.step, self.rows)
