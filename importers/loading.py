@@ -416,8 +416,7 @@ def load(
             settled = _settle_cameras(conn, cameras, options, unread)
             checks.notes += _camera_notes(settled)
             headers = (checks.header("name"), checks.header("status"))
-            records = stage.part.records
-            checks.add(changed_problems(settled, records, headers, rejected=rejected))
+            checks.add(changed_problems(settled, stage.part.records, headers, rejected=rejected))
             counts = _with_ended(counts, len(settled.retired))
         if kind.name == "persons":  # a complete list strikes off whom it no longer lists
             unread = _unread_keys(stage, rejected, "id_hash")
