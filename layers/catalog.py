@@ -165,8 +165,7 @@ def label_sql(column: str, *tables: Iterable[_Coded]) -> str:
 
     A client of the OGC API (QGIS, a planner's script) gets ``在线`` beside ``online``: the
     ``*_label`` properties, from the same code tables the console and the importers use. The
-    table is one constant ``jsonb`` object, parsed once per statement and looked up by key
-    (cheaper than a ``CASE`` of twenty branches on every row of a 1,000-feature page).
+    table is one constant ``jsonb`` object, parsed once per statement and looked up by key.
 
     Parameters
     ----------
