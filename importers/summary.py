@@ -71,6 +71,15 @@ def summarise(outcome: ImportOutcome, fixed: dict[str, str], *, dry_run: bool = 
     An alarm (:class:`importers.loading.Alarm`: new grids left without a boundary) comes
     right under the counts, in red; the other notes after the columns read, a long list cut
     short unless in a dry run (:func:`shown_note`).
+
+    Parameters
+    ----------
+    outcome : ImportOutcome
+        What the import (or the dry run) of one file did.
+    fixed : dict
+        Field → the value ``--set`` gives the whole file.
+    dry_run : bool, default False
+        Whether the summary is a dry run's: its notes are shown whole.
     """
     from importers.kinds import KINDS
     from importers.loading import Alarm
@@ -386,7 +395,20 @@ def reason_fix(rule: str, codes: list[str]) -> str | None:
 
 
 def earlier_note(run: ImportRecord, outcome: ImportOutcome) -> str:
-    """Say when the same file was imported before, and what importing it again did."""
+    """Say when the same file was imported before, and what importing it again did.
+
+    Parameters
+    ----------
+    run : ImportRecord
+        The earlier import of the same file (same content).
+    outcome : ImportOutcome
+        What importing it again did (or, in a dry run, would do).
+
+    Returns
+    -------
+    str
+        The summary's line (Chinese).
+    """
     note = (
         f"此文件（内容相同）已于 {run.started} 由 {run.username} 导入过"
         f"（导入编号 {run.id}，写入 {run.rows_loaded} 行）；重新导入不会重复写入"
