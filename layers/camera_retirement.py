@@ -127,18 +127,15 @@ class Before:
         The highest camera id on record: the cameras the upsert inserts lie above it.
     retired : list of Camera
         The retired cameras the file lists again.
-    names : dict
-        国标编码 → name on record, of the cameras the staged rows update.
-    statuses : dict
-        国标编码 → 在线状态 on record (``online``, ``offline``), of the same cameras.
+    recorded : dict
+        国标编码 → ``(name, 在线状态)`` on record, of the cameras the staged rows update.
     """
 
     staging: str
     listed: list[str]
     last_id: int
     retired: list[Camera]
-    names: dict[str, str] = field(default_factory=dict)
-    statuses: dict[str, str] = field(default_factory=dict)
+    recorded: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -250,16 +247,12 @@ class Settled:
             notes.append(self._left_out_note(self.area))
         if self.renamed:
             notes.append(self._renamed_note())
-        if self.went_offline:
-            notes.append(
-                f"转为离线的视频点位 {len(self.went_offline)} 个（原为在线）："
-                f"{_lines(c.label for c in self.went_offline)}"
-            )
-        if self.came_online:
-            notes.append(
-                f"恢复在线的视频点位 {len(self.came_online)} 个（原为离线）："
-                f"{_lines(c.label for c in self.came_online)}"
-            )
+        for cameras, head in (
+            (self.went_offline, "转为离线的视频点位 {n} 个（原为在线）："),
+            (self.came_online, "恢复在线的视频点位 {n} 个（原为离线）："),
+        ):
+            if cameras:
+                notes.append(head.format(n=len(cameras)) + _lines(c.label for c in cameras))
         return notes
 
     def _renamed_note(self) -> str:
@@ -364,8 +357,7 @@ def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str
         listed=sorted({d for d in listed if isinstance(d, str) and d}),
         last_id=last_id,
         retired=[Camera(str(d), str(n), r) for d, n, _, r in on_record if r is not None],
-        names={str(d): str(n) for d, n, _, _ in on_record},
-        statuses={str(d): str(s) for d, _, s, _ in on_record},
+        recorded={str(d): (str(n), str(s)) for d, n, s, _ in on_record},
     )
 
 
@@ -433,15 +425,15 @@ def settle(
 
 def _say_changes(conn: psycopg.Connection[Any], before: Before, settled: Settled) -> None:
     """Put on ``settled`` the cameras the upsert renamed, took offline or brought online."""
-    if not before.names:
+    if not before.recorded:
         return
     now = conn.execute(
         "SELECT device_id, name, status FROM video_points WHERE device_id = ANY(%s)"
         " ORDER BY device_id",
-        (list(before.names),),
+        (list(before.recorded),),
     ).fetchall()
     for device_id, name, status in now:
-        old_name, old_status = before.names[device_id], before.statuses[device_id]
+        old_name, old_status = before.recorded[device_id]
         if old_name != name:
             settled.renamed.append((device_id, old_name, name))
         if (old_status, status) == (ONLINE, OFFLINE):
