@@ -111,6 +111,9 @@ def error_body(exc: Exception) -> dict[str, Any]:
 
 
 FIELD_LABELS: dict[str, str] = {
+    # accounts (修改密码)
+    "current_password": "当前密码",
+    "new_password": "新密码",
     # cases (来访登记, the case page)
     "title": "事项标题",
     "category": "类别",

@@ -297,6 +297,27 @@ class PasswordPolicy:
             found.append("包含用户名")
         return found
 
+    def describe(self) -> str:
+        """Say the rules, for the form where a new password is typed.
+
+        Returns
+        -------
+        str
+            One sentence (Chinese).
+
+        Examples
+        --------
+        >>> PasswordPolicy().describe()
+        '8–128 个字符，含大写字母、小写字母、数字、符号中的至少 3 类，不含用户名'
+        >>> PasswordPolicy(min_length=12, min_classes=4, forbid_username=False).describe()
+        '12–128 个字符，含大写字母、小写字母、数字、符号中的至少 4 类'
+        """
+        kinds = "、".join(name for name, _ in _CLASSES)
+        said = (
+            f"{self.min_length}–{self.max_length} 个字符，含{kinds}中的至少 {self.min_classes} 类"
+        )
+        return said + ("，不含用户名" if self.forbid_username else "")
+
     def check(self, password: str, username: str = "") -> None:
         """Raise if ``password`` breaks a rule.
 
@@ -403,6 +424,92 @@ def retired_unit_refusal(session: Session, code: str) -> str | None:
     return f"{said}，没有继承单位，请选用现有辖区"
 
 
+def check_role(role: str) -> None:
+    """Refuse a role code that is not one of :class:`layers.model.Role`.
+
+    Parameters
+    ----------
+    role : str
+        The code to check.
+
+    Raises
+    ------
+    InvalidInput
+        Naming every role with its label.
+
+    Examples
+    --------
+    >>> check_role("dispatcher")
+    >>> check_role("boss")
+    Traceback (most recent call last):
+    ...
+    layers.errors.InvalidInput: 角色无效，可选：admin（系统管理员）、...、analyst（研判分析员）
+    """
+    if role not in Role.labels():
+        codes = "、".join(f"{code}（{label}）" for code, label in Role.labels().items())
+        raise InvalidInput(f"角色无效，可选：{codes}")
+
+
+def check_display_name(display_name: str) -> None:
+    """Refuse a shown name that is blank or longer than 50 characters.
+
+    Parameters
+    ----------
+    display_name : str
+        The name to check.
+
+    Raises
+    ------
+    InvalidInput
+        The name is blank or too long.
+    """
+    if not display_name.strip() or len(display_name) > 50:
+        raise InvalidInput("显示名称应为 1–50 个字")
+
+
+def check_scope(session: Session, scope_code: str) -> None:
+    """Refuse a scope that is not an existing, live jurisdiction.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session that may see the jurisdiction.
+    scope_code : str
+        12-digit jurisdiction code.
+
+    Raises
+    ------
+    NotFound
+        No such jurisdiction.
+    InvalidInput
+        A unit a re-division retired (:func:`retired_unit_refusal`, naming its successor).
+    """
+    if session.get(Jurisdiction, scope_code) is None:
+        raise NotFound(f"辖区 {scope_code} 不存在")
+    retired = retired_unit_refusal(session, scope_code)
+    if retired is not None:
+        raise InvalidInput(retired)
+
+
+def check_worker(session: Session, worker_id: int) -> None:
+    """Refuse a worker record that does not exist.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session that may see the worker.
+    worker_id : int
+        The worker record's id.
+
+    Raises
+    ------
+    NotFound
+        No such worker.
+    """
+    if session.get(Worker, worker_id) is None:
+        raise NotFound(f"网格员 {worker_id} 不存在")
+
+
 def create_user(
     session: Session,
     *,
@@ -464,22 +571,15 @@ def create_user(
     """
     if not USERNAME.match(username):
         raise InvalidInput("用户名应为 2–50 个字符：汉字、字母、数字、下划线、点或连字符")
-    if role not in Role.labels():
-        codes = "、".join(f"{code}（{label}）" for code, label in Role.labels().items())
-        raise InvalidInput(f"角色无效，可选：{codes}")
-    if not display_name.strip() or len(display_name) > 50:
-        raise InvalidInput("显示名称应为 1–50 个字")
+    check_role(role)
+    check_display_name(display_name)
     (policy or PasswordPolicy()).check(password, username)
-    if session.get(Jurisdiction, scope_code) is None:
-        raise NotFound(f"辖区 {scope_code} 不存在")
+    check_scope(session, scope_code)
     refused_unmask = unmask_refusal(role, scope_code) if can_unmask else None
     if refused_unmask is not None:
         raise InvalidInput(refused_unmask)
-    retired = retired_unit_refusal(session, scope_code)
-    if retired is not None:
-        raise InvalidInput(retired)
-    if worker_id is not None and session.get(Worker, worker_id) is None:
-        raise NotFound(f"网格员 {worker_id} 不存在")
+    if worker_id is not None:
+        check_worker(session, worker_id)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"用户名 {username} 已被占用，请换一个")
     user = User(
@@ -570,6 +670,70 @@ def set_password(
     user.failed_logins = 0
     user.locked_until = None
     session.flush()
+
+
+def change_password(
+    session: Session,
+    username: str,
+    current: str,
+    new: str,
+    *,
+    now: datetime,
+    lockout: LockoutPolicy | None = None,
+    policy: PasswordPolicy | None = None,
+) -> User:
+    """Change a user's own password after checking the current one.
+
+    A wrong current password counts as a failed login (:func:`authenticate`): a stolen
+    session cannot try passwords faster than the login page. As there, the caller must
+    **commit the session even when this raises**. Every token issued before the change is
+    refused from then on (``password_changed_at``), so the user's other sessions end.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    username : str
+        The user's login name.
+    current : str
+        The password in use.
+    new : str
+        The new password, checked against ``policy`` and different from ``current``.
+    now : datetime
+        Current time (timezone-aware).
+    lockout : LockoutPolicy, optional
+        Lockout rules; 5 failures lock for 30 minutes when omitted.
+    policy : PasswordPolicy, optional
+        Password rules; the default profile when omitted.
+
+    Returns
+    -------
+    layers.model.User
+        The account, with its new password.
+
+    Raises
+    ------
+    InvalidInput
+        The current password is wrong, or the new one is the same.
+    AccountLocked
+        The account is locked, or this failure locked it.
+    AuthenticationFailed
+        The account was disabled meanwhile.
+    WeakPassword
+        The new password breaks the policy.
+    """
+    try:
+        user = authenticate(session, username, current, now=now, lockout=lockout)
+    except AccountLocked:
+        raise
+    except AuthenticationFailed as exc:
+        if session.scalar(select(User.active).where(User.username == username)):
+            raise InvalidInput("当前密码不正确") from exc
+        raise
+    if new == current:
+        raise InvalidInput("新密码不能与当前密码相同")
+    set_password(session, user, new, now=now, policy=policy)
+    return user
 
 
 def authenticate(

@@ -1,4 +1,9 @@
-"""The ``zongzhi user`` commands: add, list, unlock, enable, disable, grant-unmask, revoke-unmask.
+"""The ``zongzhi user`` commands: accounts, their passwords, their posts and the unmask right.
+
+``add``, ``list``, ``unlock``, ``enable``, ``disable``; ``password`` gives an account a new
+password (its lock lifted, its open sessions ended); ``change`` gives it a new role, scope, shown
+name or worker record on a change of post (:func:`layers.account_posts.change_post`);
+``grant-unmask`` and ``revoke-unmask``.
 
 Plugged into the root command line through the ``zongzhi.commands`` entry point
 ``user = "layers.users_cli:register"``. Commands act as the operator at the console (owner
@@ -262,6 +267,103 @@ def revoke_unmask(name: str = typer.Argument(..., help="登录名。")) -> None:
     _set_unmask(name, False)
 
 
+def reset_password(
+    name: str = typer.Argument(..., help="登录名。"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="从标准输入的第一行读取新密码（不在终端提示输入）。"
+    ),
+) -> None:
+    """Give NAME a new password: its lock is lifted and its open sessions end."""
+    from layers import accounts
+    from layers.errors import DomainError
+
+    with owner_session() as session:
+        _account(session, name)  # a mistyped name is said before the password is asked
+    password = _read_password(password_stdin)
+    with owner_session() as session:
+        user = _account(session, name)
+        try:
+            accounts.set_password(session, user, password, now=datetime.now(UTC))
+        except DomainError as exc:
+            raise fail(str(exc)) from exc
+        _audit(session, "user.password_reset", user)
+    console.print(
+        f"已重设账号 {name} 的密码：其锁定一并解除，已登录的随即失效，请把新密码当面交给本人",
+        soft_wrap=True,
+    )
+
+
+def change(
+    name: str = typer.Argument(..., help="登录名。"),
+    role: str | None = typer.Option(None, "--role", help=f"新的角色：{ROLE_HELP}。"),
+    scope: str | None = typer.Option(
+        None, "--scope", help="新的管辖范围：" + SCOPE_HELP.partition("：")[2]
+    ),
+    display_name: str | None = typer.Option(None, "--display-name", help="新的显示姓名。"),
+    worker_id: int | None = typer.Option(
+        None, "--worker-id", help="对应的网格员记录编号（仅网格员账号）。"
+    ),
+) -> None:
+    """Change the role, scope, shown name or worker record of NAME (a change of post)."""
+    from geo.codes import CodeError, written_division_code
+    from layers.account_posts import change_post
+    from layers.errors import DomainError
+
+    if role is None and scope is None and display_name is None and worker_id is None:
+        raise fail("请至少给出 --role、--scope、--display-name、--worker-id 中的一项")
+    try:
+        scope = None if scope is None else written_division_code(scope)
+    except CodeError as exc:
+        raise fail(str(exc)) from exc
+    with owner_session() as session:
+        user = _account(session, name)
+        try:
+            done = change_post(
+                session,
+                user,
+                role=role,
+                scope_code=scope,
+                display_name=display_name,
+                worker_id=worker_id,
+            )
+        except DomainError as exc:
+            raise fail(str(exc)) from exc
+        if not done.changed:
+            console.print(f"账号 {name} 本来就是这样，未作改动", soft_wrap=True)
+            return
+        _audit(
+            session,
+            "user.changed",
+            user,
+            {key: list(values) for key, values in done.changed.items()},
+        )
+        said = _changes_said(session, done.changed)
+    if said:  # else only a flag the post already made void was taken away
+        console.print(f"已调整账号 {name}：" + "；".join(said), soft_wrap=True)
+    if done.unmask_refusal is not None:
+        console.print(f"已收回其查看个人信息明文的权限：{done.unmask_refusal}", soft_wrap=True)
+    console.print("已登录的在下一次操作时即按调整后的角色和管辖范围", soft_wrap=True)
+
+
+def _changes_said(session: Session, changed: dict[str, tuple[object, object]]) -> list[str]:
+    """Say each change of a post: ``角色 网格员 → 乡镇调度员``, ``管辖范围 盘溪镇（…） → …``."""
+    from layers.model import Jurisdiction, Role
+
+    roles, said = Role.labels(), []
+    for key, (before, after) in changed.items():
+        if key == "role":
+            said.append(f"角色 {roles.get(str(before), before)} → {roles[str(after)]}")
+        elif key == "scope_code":
+            units = [_unit_label(session.get(Jurisdiction, c), str(c)) for c in (before, after)]
+            said.append(f"管辖范围 {units[0]} → {units[1]}")
+        elif key == "display_name":
+            said.append(f"显示姓名 {before} → {after}")
+        elif key == "worker_id":
+            linked = after is not None
+            said.append(f"对应网格员记录 {after}" if linked else f"不再对应网格员记录 {before}")
+    return said
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``user`` command group to the root command line.
 
@@ -271,7 +373,7 @@ def register(app: typer.Typer) -> None:
         The root application.
     """
     group = typer.Typer(
-        help="用户账号：新建、列出、解除锁定、启用、停用，授予或收回查看明文的权限。",
+        help="用户账号：新建、列出、解除锁定、启用、停用、重设密码、调岗，授予或收回查看明文的权限。",
         no_args_is_help=True,
         rich_markup_mode=None,
     )
@@ -282,6 +384,17 @@ def register(app: typer.Typer) -> None:
         "enable", help="启用账号 NAME（如离职后重新列入花名册的网格员的账号，须先核实）。"
     )(enable)
     group.command("disable", help="停用账号 NAME：不能再登录，已登录的也随即失效。")(disable)
+    group.command(
+        "password",
+        help="重设账号 NAME 的密码（本人忘记密码时）：同时解除锁定，已登录的随即失效。",
+    )(reset_password)
+    group.command(
+        "change",
+        help=(
+            "调整账号 NAME 的角色、管辖范围、显示姓名或网格员记录（调岗）；"
+            "新岗位不能保留的明文权限一并收回。"
+        ),
+    )(change)
     group.command(
         "grant-unmask",
         help=(

@@ -1,12 +1,13 @@
-"""Login (OAuth2 password flow → JWT, also set as an HttpOnly cookie), logout, who am I."""
+"""Login (OAuth2 password flow → JWT, also an HttpOnly cookie), logout, who am I, own password."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from api.auth import issue_token
 from api.deps import (
@@ -17,6 +18,7 @@ from api.deps import (
     get_current_user,
     utcnow,
 )
+from api.settings import ApiSettings
 from layers import accounts, audit
 from layers.errors import AccountLocked, AuthenticationFailed, DomainError
 from layers.model import Role
@@ -43,6 +45,7 @@ class Me(BaseModel):
     scope_code: str
     can_unmask: bool
     worker_id: int | None
+    password_rule: str = Field(description="The rules a new password must meet (Chinese)")
 
 
 @router.post(
@@ -90,7 +93,12 @@ def login(
         detail=where,
     )
     session.commit()
-    issued = issue_token(settings, user.id, now=now)
+    return _signed_in(settings, response, user.id, now=now)
+
+
+def _signed_in(settings: ApiSettings, response: Response, user_id: int, *, now: datetime) -> Token:
+    """Issue a token for ``user_id``, set it as the console cookie, and return it."""
+    issued = issue_token(settings, user_id, now=now)
     response.set_cookie(
         settings.cookie_name,
         issued.token,
@@ -133,7 +141,7 @@ def _bearer(request: Request) -> str | None:
 
 
 @router.get("/me", response_model=Me)
-def me(user: CurrentUser) -> Me:
+def me(user: CurrentUser, settings: SettingsDep) -> Me:
     """Return the current user, role and scope."""
     return Me(
         id=user.id,
@@ -146,4 +154,65 @@ def me(user: CurrentUser) -> Me:
             user.role, can_unmask=user.can_unmask, scope_code=user.scope_code
         ),
         worker_id=user.worker_id,
+        password_rule=settings.password_policy.describe(),
     )
+
+
+class PasswordChange(BaseModel):
+    """The current password and the new one."""
+
+    current_password: str = Field(min_length=1, max_length=200)
+    new_password: str = Field(min_length=1, max_length=200)
+
+
+@router.post(
+    "/me/password",
+    response_model=Token,
+    responses={
+        422: {"description": "Wrong current password, or a weak or unchanged new one"},
+        423: {"description": "Locked"},
+    },
+)
+def change_own_password(
+    body: PasswordChange,
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    session: UnscopedSessionDep,
+    settings: SettingsDep,
+) -> Token:
+    """Change your own password; returns a new token (also set as the console cookie).
+
+    A wrong current password counts as a failed login (5 in a row lock the account). Every
+    other session of the account ends: tokens issued before the change are refused. Audited,
+    also when refused.
+    """
+    now = utcnow()
+    refused: DomainError | None = None
+    try:
+        accounts.change_password(
+            session,
+            user.username,
+            body.current_password,
+            body.new_password,
+            now=now,
+            lockout=settings.lockout,
+            policy=settings.password_policy,
+        )
+    except DomainError as exc:  # committed all the same: a wrong password is counted
+        refused = exc
+    audit.record(
+        session,
+        actor_id=user.id,
+        actor_name=user.username,
+        action="user.password_changed",
+        object_type="user",
+        object_id=str(user.id),
+        outcome="ok" if refused is None else "denied",
+        reason=None if refused is None else str(refused),
+        detail=client_address(request),
+    )
+    session.commit()
+    if refused is not None:
+        raise refused
+    return _signed_in(settings, response, user.id, now=now)

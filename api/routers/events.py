@@ -4,8 +4,10 @@ Case events (``event: case_event``), worker positions/status (``event: worker``)
 cases (``event: import``: how many new cases, open ones and repeats) inside the user's scope.
 The process's :class:`layers.live.Hub` listens to PostgreSQL once; each stream filters notices
 by the user's scope range and reads every row under the user's scope before sending it, and
-ends when the user's account has been disabled since (a worker who left). A comment line every
-``keepalive`` seconds keeps proxies from closing the stream.
+ends when the user's account has been disabled since (a worker who left), given a new role or
+scope (the browser's ``EventSource`` reconnects under the new one) or a new password (the
+browser that changed it reconnects with its new cookie, the others are refused). A comment
+line every ``keepalive`` seconds keeps proxies from closing the stream.
 
 A stream never ends by itself, and uvicorn waits for open responses before it stops: the server
 (``zongzhi serve``, :mod:`api.cli`) calls :func:`end_streams` when it begins to shut down, which
@@ -18,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -26,7 +29,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import BusinessUser, Principal, bind_scope
+from api.deps import BusinessUser, Principal, bind_scope, utcnow
 from layers import live
 from layers.database import read_account_and_scope
 from layers.errors import Forbidden
@@ -114,13 +117,18 @@ async def _next_notice(
 
 
 def _fetch(
-    factory: sessionmaker[Session], notice: live.Notice, user: Principal
+    factory: sessionmaker[Session], notice: live.Notice, user: Principal, since: datetime
 ) -> dict[str, Any] | None:
     with factory() as session:
         bind_scope(session, user.scope_code)
         with session.begin():
-            account = read_account_and_scope(session, user.id)  # a leaver's stream ends here
-            if account is None or not account.active:
+            account = read_account_and_scope(session, user.id)
+            if (
+                account is None
+                or not account.active  # a leaver's stream ends here
+                or Principal.from_user(account) != user  # a change of post: reconnect as it
+                or account.password_changed_at > since  # every session but the changer's ends
+            ):
                 raise _AccountStopped
             return live.fetch(session, notice, scope_code=user.scope_code)
 
@@ -129,6 +137,7 @@ async def _stream(
     request: Request, user: Principal, keepalive: float, max_events: int | None
 ) -> AsyncIterator[bytes]:
     factory: sessionmaker[Session] = request.app.state.sessions
+    since = utcnow()
     sent = 0
     async with (
         _server_stop(request.app) as stopped,
@@ -147,7 +156,7 @@ async def _stream(
                 yield b": keep-alive\n\n"
                 continue
             try:
-                data = await run_in_threadpool(_fetch, factory, notice, user)
+                data = await run_in_threadpool(_fetch, factory, notice, user, since)
             except _AccountStopped:
                 break
             if data is None:

@@ -1,0 +1,469 @@
+"""An account's password and post change in place: own password, reset, change of post.
+
+A user changes their own password (``POST /api/me/password``): the current one is checked like
+a login (a wrong one counts towards the lock), the new one against the policy, and every other
+session ends. An administrator gives a new password (``zongzhi user password``: the lock lifted,
+open sessions ended) or a new post (``zongzhi user change``: role, scope, shown name, worker
+record; the unmask right and the worker link dropped where the new post may not keep them),
+each audited with the OS user who ran it. Open sessions follow at their next request, and an
+open live stream ends at its next event.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx2
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import expect
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner, Result
+
+from api.auth import issue_token
+from api.settings import ApiSettings
+from importers.demo.plan import DEMO_PASSWORD
+from layers import accounts
+from layers.cli import app
+from layers.database import apply_scope
+from tests.api_fixtures import api_client, api_settings, api_world, live_server  # noqa: F401
+from tests.browser import RecordedPage
+from tests.conftest import SuiteDatabase
+from tests.console_fixtures import ConsoleDemo, login
+from tests.workflow_data import (
+    COUNTY,
+    add_user,
+    add_worker,
+    ensure_world,
+    purge_world,
+    township,
+    village,
+    village_centre,
+)
+
+PASSWORD = "Zz-Account-Changes-2026!"
+NEW_PASSWORD = "Zz-New-Password-2027?"
+PREFIX = "acc_"
+CLERK = "li.min"
+"""The OS user the commands run as (``LOGNAME``)."""
+V1 = village(100, 1)
+TOWN = township(100)
+OTHER_TOWN = township(200)
+
+
+@pytest.fixture(scope="module")
+def env(
+    database: SuiteDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """The environment of a command run by the OS user :data:`CLERK`, with the test world."""
+    with Session(database.owner) as owner, owner.begin():
+        ensure_world(owner)
+    yield {
+        "ZONGZHI_HOME": str(tmp_path_factory.mktemp("acc-home")),
+        "ZONGZHI_DATABASE_URL": database.urls.owner,
+        "ZONGZHI_APP_DATABASE_URL": database.urls.app,
+        "COLUMNS": "200",
+        "LOGNAME": CLERK,
+        "USER": CLERK,
+    }
+    with Session(database.owner) as owner, owner.begin():
+        purge_world(owner)  # its users too
+
+
+def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(app, list(args), input=stdin, env=env)
+
+
+def _create(database: SuiteDatabase, name: str, role: str, scope: str, **more: Any) -> int:
+    with Session(database.owner) as owner, owner.begin():
+        user = accounts.create_user(
+            owner,
+            username=PREFIX + name,
+            password=PASSWORD,
+            role=role,
+            scope_code=scope,
+            display_name=name,
+            **more,
+        )
+        # set a minute ago, so that a token "issued 2 s ago" (:func:`_bearer`) is valid
+        user.password_changed_at = datetime.now(UTC) - timedelta(minutes=1)
+        return user.id
+
+
+def _row(database: SuiteDatabase, user_id: int) -> Any:
+    with database.owner.connect() as conn:
+        return conn.execute(
+            text(
+                "SELECT role, scope_code, display_name, worker_id, can_unmask, failed_logins,"
+                " locked_until FROM users WHERE id = :id"
+            ),
+            {"id": user_id},
+        ).one()
+
+
+def _audits(database: SuiteDatabase, user_id: int) -> list[tuple[str, str, str, Any]]:
+    """Each audit entry of account ``user_id`` but logins: action, actor, outcome, and its
+    reason (a refusal) or else its detail."""
+    with database.owner.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT action, actor_name, outcome, detail, reason FROM audit_log"
+                " WHERE object_type = 'user' AND object_id = :id AND action <> 'login'"
+                " ORDER BY id"
+            ),
+            {"id": str(user_id)},
+        )
+        return [(r.action, r.actor_name, r.outcome, r.reason or r.detail) for r in rows]
+
+
+def _bearer(settings: ApiSettings, user_id: int, seconds_ago: int = 2) -> dict[str, str]:
+    """A token issued ``seconds_ago`` (tokens carry whole seconds)."""
+    issued = issue_token(settings, user_id, now=datetime.now(UTC) - timedelta(seconds=seconds_ago))
+    return {"Authorization": f"Bearer {issued.token}"}
+
+
+# --- a change of post -----------------------------------------------------------------------
+
+
+def test_a_change_of_post_keeps_the_account_and_drops_what_the_new_post_may_not_hold(
+    env: dict[str, str],
+    database: SuiteDatabase,
+    api_client: TestClient,  # noqa: F811
+    api_settings: ApiSettings,  # noqa: F811
+) -> None:
+    with Session(database.owner) as owner, owner.begin():
+        lon, lat = village_centre(V1)
+        worker = add_worker(owner, area_code=V1, lon=lon, lat=lat, name="王涛")
+    user_id = _create(database, "wang", "grid_worker", V1, can_unmask=True, worker_id=worker)
+    bearer = _bearer(api_settings, user_id)
+
+    moved = _run(
+        env, "user", "change", PREFIX + "wang", "--role", "dispatcher", "--scope", "520424100"
+    )
+    assert moved.exit_code == 0, moved.output
+    lines = moved.output.splitlines()
+    assert lines[0] == (
+        f"已调整账号 {PREFIX}wang：角色 网格员 → 乡镇调度员；"
+        f"管辖范围 村100-1（{V1}） → 镇100（{TOWN}）；不再对应网格员记录 {worker}"
+    )
+    assert "收回" not in moved.output  # a township dispatcher may keep the right
+    assert lines[-1] == "已登录的在下一次操作时即按调整后的角色和管辖范围"
+    row = _row(database, user_id)
+    assert (row.role, row.scope_code, row.worker_id, row.can_unmask) == (
+        "dispatcher",
+        TOWN,
+        None,
+        True,
+    )
+    # the open session's next request is the new post's
+    answer = api_client.get("/api/me", headers=bearer)
+    assert answer.status_code == 200, answer.text
+    me = answer.json()
+    assert (me["role"], me["scope_code"], me["worker_id"], me["can_unmask"]) == (
+        "dispatcher",
+        TOWN,
+        None,
+        True,
+    )
+
+    to_department = _run(
+        env, "user", "change", PREFIX + "wang", "--role", "department", "--scope", "520424"
+    )
+    assert to_department.exit_code == 0, to_department.output
+    assert (
+        "已收回其查看个人信息明文的权限：部门处置人员不能查看个人信息明文："
+        "此权限只能授予指挥中心值班员、乡镇调度员、网格员"
+    ) in to_department.output
+    assert _row(database, user_id).can_unmask is False
+    assert api_client.get("/api/me", headers=bearer).json()["role_label"] == "部门处置人员"
+
+    renamed = _run(env, "user", "change", PREFIX + "wang", "--display-name", "王涛")
+    assert renamed.exit_code == 0 and "显示姓名 wang → 王涛" in renamed.output
+    same = _run(env, "user", "change", PREFIX + "wang", "--role", "department")
+    assert (
+        same.exit_code == 0 and same.output.strip() == f"账号 {PREFIX}wang 本来就是这样，未作改动"
+    )
+
+    assert _audits(database, user_id) == [
+        (
+            "user.changed",
+            CLERK,
+            "ok",
+            {
+                "role": ["grid_worker", "dispatcher"],
+                "scope_code": [V1, TOWN],
+                "worker_id": [worker, None],
+            },
+        ),
+        (
+            "user.changed",
+            CLERK,
+            "ok",
+            {
+                "role": ["dispatcher", "department"],
+                "scope_code": [TOWN, COUNTY],
+                "can_unmask": [True, False],
+            },
+        ),
+        ("user.changed", CLERK, "ok", {"display_name": ["wang", "王涛"]}),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        ((), "错误：请至少给出 --role、--scope、--display-name、--worker-id 中的一项"),
+        (("--role", "boss"), "错误：角色无效，可选：admin（系统管理员）"),
+        (("--scope", "520424999"), "错误：辖区 520424999000 不存在"),
+        (("--scope", "52042"), "错误："),
+        (("--worker-id", "1"), "错误：只有网格员账号可以对应网格员记录，该账号调整后为乡镇调度员"),
+        (("--display-name", " "), "错误：显示名称应为 1–50 个字"),
+    ],
+    ids=["nothing", "role", "unknown-scope", "bad-code", "worker-of-dispatcher", "blank-name"],
+)
+def test_a_change_of_post_is_refused_whole_with_the_reason(
+    env: dict[str, str], database: SuiteDatabase, args: tuple[str, ...], said: str
+) -> None:
+    user_id = _create(database, "zhao", "dispatcher", TOWN)
+    try:
+        refused = _run(env, "user", "change", PREFIX + "zhao", *args)
+        assert refused.exit_code == 1, refused.output
+        assert refused.output.startswith(said) and "Traceback" not in refused.output
+        assert _row(database, user_id)[:3] == ("dispatcher", TOWN, "zhao")
+        assert _audits(database, user_id) == []
+    finally:
+        with database.owner.begin() as conn:
+            conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": user_id})
+    missing = _run(env, "user", "change", PREFIX + "nobody", "--role", "analyst")
+    assert missing.exit_code == 1 and missing.output.strip() == f"错误：没有账号 {PREFIX}nobody"
+
+
+# --- passwords ------------------------------------------------------------------------------
+
+
+def test_an_administrator_gives_a_new_password_ending_the_lock_and_the_sessions(
+    env: dict[str, str],
+    database: SuiteDatabase,
+    api_client: TestClient,  # noqa: F811
+    api_settings: ApiSettings,  # noqa: F811
+) -> None:
+    user_id = _create(database, "sun", "commander", COUNTY)
+    bearer = _bearer(api_settings, user_id)
+    with database.owner.begin() as conn:
+        conn.execute(
+            text("UPDATE users SET locked_until = now() + interval '20 minutes' WHERE id = :id"),
+            {"id": user_id},
+        )
+    weak = _run(env, "user", "password", PREFIX + "sun", "--password-stdin", stdin="abc\n")
+    assert weak.exit_code == 1
+    assert weak.output.startswith("错误：密码不符合要求：少于 8 个字符")
+    assert api_client.get("/api/me", headers=bearer).status_code == 200  # nothing changed
+
+    reset = _run(env, "user", "password", PREFIX + "sun", "--password-stdin", stdin=NEW_PASSWORD)
+    assert reset.exit_code == 0, reset.output
+    assert reset.output.startswith(
+        f"已重设账号 {PREFIX}sun 的密码：其锁定一并解除，已登录的随即失效"
+    )
+    assert _row(database, user_id).locked_until is None
+    refused = api_client.get("/api/me", headers=bearer)
+    assert refused.status_code == 401 and refused.json()["detail"] == "密码已更改，请重新登录"
+    login = {"username": PREFIX + "sun", "password": NEW_PASSWORD}
+    assert api_client.post("/api/auth/token", data=login).status_code == 200
+    assert _audits(database, user_id) == [("user.password_reset", CLERK, "ok", None)]
+    missing = _run(env, "user", "password", PREFIX + "nobody", "--password-stdin", stdin="x\n")
+    assert missing.exit_code == 1 and missing.output.strip() == f"错误：没有账号 {PREFIX}nobody"
+
+
+def test_a_user_changes_their_own_password_and_their_other_sessions_end(
+    env: dict[str, str],
+    database: SuiteDatabase,
+    api_client: TestClient,  # noqa: F811
+    api_settings: ApiSettings,  # noqa: F811
+) -> None:
+    user_id = _create(database, "qian", "dispatcher", TOWN)
+    own, other = _bearer(api_settings, user_id), _bearer(api_settings, user_id, seconds_ago=5)
+    url = "/api/me/password"
+
+    def change(current: str, new: str) -> Any:
+        body = {"current_password": current, "new_password": new}
+        return api_client.post(url, json=body, headers=own)
+
+    wrong = change("Not-The-Password-1", NEW_PASSWORD)
+    assert wrong.status_code == 422 and wrong.json()["detail"] == "当前密码不正确"
+    assert _row(database, user_id).failed_logins == 1  # counted like a failed login
+    weak = change(PASSWORD, "abcdefgh")
+    assert weak.status_code == 422
+    assert weak.json()["problems"] == [
+        "只用了 1 类字符，至少需要 3 类（大写字母、小写字母、数字、符号）"
+    ]
+    same = change(PASSWORD, PASSWORD)
+    assert same.status_code == 422 and same.json()["detail"] == "新密码不能与当前密码相同"
+    assert api_client.get("/api/me", headers=own).status_code == 200
+
+    changed = change(PASSWORD, NEW_PASSWORD)
+    assert changed.status_code == 200, changed.text
+    token = changed.json()["access_token"]
+    assert api_settings.cookie_name in changed.headers["set-cookie"]
+    fresh = {"Authorization": f"Bearer {token}"}
+    assert api_client.get("/api/me", headers=fresh).json()["username"] == PREFIX + "qian"
+    for ended in (own, other):
+        assert api_client.get("/api/me", headers=ended).status_code == 401
+    old = {"username": PREFIX + "qian", "password": PASSWORD}
+    assert api_client.post("/api/auth/token", data=old).status_code == 401
+    new = {"username": PREFIX + "qian", "password": NEW_PASSWORD}
+    assert api_client.post("/api/auth/token", data=new).status_code == 200
+
+    audits = _audits(database, user_id)
+    assert [(action, who, outcome) for action, who, outcome, _ in audits] == [
+        ("user.password_changed", PREFIX + "qian", "denied"),
+        ("user.password_changed", PREFIX + "qian", "denied"),
+        ("user.password_changed", PREFIX + "qian", "denied"),
+        ("user.password_changed", PREFIX + "qian", "ok"),
+    ]
+    assert audits[0][3] == "当前密码不正确"
+    for _, _, _, said in audits:
+        assert PASSWORD not in str(said) and NEW_PASSWORD not in str(said)
+
+
+def test_wrong_current_passwords_lock_the_account_like_logins(
+    env: dict[str, str],
+    database: SuiteDatabase,
+    api_client: TestClient,  # noqa: F811
+    api_settings: ApiSettings,  # noqa: F811
+) -> None:
+    user_id = _create(database, "zhou", "commander", COUNTY)
+    headers = _bearer(api_settings, user_id)
+    body = {"current_password": "Not-The-Password-1", "new_password": NEW_PASSWORD}
+    codes = [
+        api_client.post("/api/me/password", json=body, headers=headers).status_code
+        for _ in range(api_settings.lockout.max_failures)
+    ]
+    assert codes == [422] * (api_settings.lockout.max_failures - 1) + [423]
+    right = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    locked = api_client.post("/api/me/password", json=right, headers=headers)
+    assert locked.status_code == 423 and "locked_until" in locked.json()
+    login = {"username": PREFIX + "zhou", "password": PASSWORD}
+    assert api_client.post("/api/auth/token", data=login).status_code == 423
+
+
+# --- an open live stream --------------------------------------------------------------------
+
+
+def _listen(base: str, headers: dict[str, str], ready: threading.Event, lines: list[str]) -> None:
+    with (
+        httpx2.Client(base_url=base, timeout=30) as client,
+        client.stream(
+            "GET", "/api/events", params={"max_events": 1, "keepalive": 1}, headers=headers
+        ) as response,
+    ):
+        for line in response.iter_lines():
+            if line == "event: ready":
+                ready.set()
+            lines.append(line)
+
+
+@pytest.mark.parametrize("change", ["post", "password"])
+def test_an_open_live_stream_ends_at_its_next_event_after_a_change(
+    env: dict[str, str],
+    database: SuiteDatabase,
+    api_settings: ApiSettings,  # noqa: F811
+    live_server: str,  # noqa: F811
+    change: str,
+) -> None:
+    name = f"stream_{change}"
+    user_id = _create(database, name, "dispatcher", TOWN)
+    with Session(database.owner) as owner, owner.begin():
+        colleague = add_user(
+            owner, username=f"{PREFIX}colleague", role="dispatcher", scope_code=TOWN
+        )
+    lines: list[str] = []
+    ready = threading.Event()
+    listener = threading.Thread(
+        target=_listen, args=(live_server, _bearer(api_settings, user_id), ready, lines)
+    )
+    listener.start()
+    assert ready.wait(timeout=20)
+    if change == "post":
+        done = _run(env, "user", "change", PREFIX + name, "--scope", OTHER_TOWN[:9])
+    else:
+        done = _run(env, "user", "password", PREFIX + name, "--password-stdin", stdin=NEW_PASSWORD)
+    assert done.exit_code == 0, done.output
+    lon, lat = village_centre(V1)
+    case = {
+        "channel": "phone",
+        "category": "dispute",
+        "title": "旧辖区的来电",
+        "lon": lon,
+        "lat": lat,
+    }
+    with httpx2.Client(base_url=live_server, timeout=30) as client:
+        headers = _bearer(api_settings, colleague, seconds_ago=0)
+        registered = client.post("/api/cases", json=case, headers=headers)
+    assert registered.status_code == 201, registered.text
+    listener.join(timeout=30)
+    assert not listener.is_alive()
+    assert "event: ready" in lines
+    assert not [line for line in lines if line.startswith("event: case_event")], lines
+
+
+# --- the console ----------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_the_top_bar_changes_the_users_own_password(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    town = demo.data.county_code[:6] + "101000"
+    with Session(demo.owner) as owner, owner.begin():
+        apply_scope(owner, None)
+        accounts.create_user(
+            owner,
+            username=PREFIX + "browser",
+            password=DEMO_PASSWORD,
+            role="dispatcher",
+            scope_code=town,
+            display_name="钱敏",
+        )
+    login(page, demo.origin, PREFIX + "browser")
+    user = page.locator("#zz-user")
+    expect(user).to_have_text("钱敏（乡镇调度员）")
+    user.click()
+    dialog = page.locator("#zz-password-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#zz-password-rule")).to_have_text(
+        "新密码要求：8–128 个字符，含大写字母、小写字母、数字、符号中的至少 3 类，不含用户名。"
+    )
+    error = page.locator("#zz-password-error")
+
+    def submit(current: str, new: str, again: str) -> None:
+        page.fill("#zz-password-current", current)
+        page.fill("#zz-password-new", new)
+        page.fill("#zz-password-again", again)
+        page.click("#zz-password-submit")
+
+    submit("Not-The-Password-1", NEW_PASSWORD, NEW_PASSWORD)
+    expect(error).to_have_text("当前密码不正确")
+    page.screenshot_step("1-wrong-current")
+    submit(DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD + "x")
+    expect(error).to_have_text("两次输入的新密码不一致")
+    submit(DEMO_PASSWORD, "abcdefgh", "abcdefgh")
+    expect(error).to_contain_text("密码不符合要求：只用了 1 类字符")
+    submit(DEMO_PASSWORD, NEW_PASSWORD, NEW_PASSWORD)
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#zz-toasts")).to_contain_text("密码已修改")
+    page.screenshot_step("2-changed")
+
+    page.reload()  # this browser's cookie was renewed: still logged in
+    expect(user).to_have_text("钱敏（乡镇调度员）")
+    page.click("#zz-logout")
+    page.wait_for_url(f"{demo.origin}/login")
+    page.fill("#username", PREFIX + "browser")
+    page.fill("#password", NEW_PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(f"{demo.origin}/dispatch/{town}")
+    page.assert_clean(demo.origin, expected_errors=(r"status of 422",))
