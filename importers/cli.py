@@ -33,6 +33,7 @@ from importers.progress import planned_steps
 from importers.summary import (
     STATUS_LABELS,
     earlier_note,
+    report_note,
     summarise,
     zones_note,
 )
@@ -577,7 +578,7 @@ def _import_one(
         sensitive = SENSITIVE_FIELDS & outcome.columns.keys()
         rows = outcome.rejected if outcome.status == "partial" and not sensitive else None
         write_private_report(report, options.kind, outcome.columns, outcome.problems, rows)
-        console.print(f"退回报告：{report}")
+        console.print(report_note(outcome.problems, str(report)), soft_wrap=True)
     else:
         why = "本次试运行没有退回的行" if options.dry_run else "本次没有退回的行"
         _stale_report(report, own_report, why, imported=not options.dry_run)

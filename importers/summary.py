@@ -249,6 +249,39 @@ def _valid_rows_note(outcome: ImportOutcome) -> str | None:
     return f"新增、更新、未变只计其余 {valid} 个有效行：加 --partial 时导入的就是这些行"
 
 
+def report_note(problems: Iterable[Problem], report: str) -> str:
+    """Return the line naming the report: 退回报告 when it lists rejected rows, else 导入报告.
+
+    A report with no rejected row lists what an import repaired, kept, moved or changed (a
+    camera renamed or gone offline): calling it 退回报告 would send a clerk looking for rows to
+    correct that are not there.
+
+    Parameters
+    ----------
+    problems : iterable of Problem
+        The import's problems (the report's lines).
+    report : str
+        Where the report was written.
+
+    Returns
+    -------
+    str
+        The line.
+
+    Examples
+    --------
+    >>> from importers.rules import Problem
+    >>> renamed = Problem(2, "点位名称", "桥头_枪机", "改名：库中原为“桥头_球机”", "changed")
+    >>> report_note([renamed], "视频点位.csv.rejects.xlsx")
+    '导入报告（没有退回的行，列出导入时的修复、变更等说明）：视频点位.csv.rejects.xlsx'
+    >>> report_note([renamed, Problem(3, "国标编码", "123", "位数不对")], "r.xlsx")
+    '退回报告：r.xlsx'
+    """
+    if any(p.severity == "rejected" for p in problems):
+        return f"退回报告：{report}"
+    return f"导入报告（没有退回的行，列出导入时的修复、变更等说明）：{report}"
+
+
 def whole_file_problems(problems: list[Problem], rows: int) -> list[str]:
     """Return the summary's lines for the reasons every row of a file was rejected for.
 
