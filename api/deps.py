@@ -109,6 +109,9 @@ class Principal:
         May read sealed personal data with a reason.
     worker_id : int or None
         The worker record of a grid-worker account.
+    must_change_password : bool
+        The password was set by an administrator: until its owner changes it, only
+        :data:`PASSWORD_CHANGE_PATHS` answer.
     """
 
     id: int
@@ -118,6 +121,7 @@ class Principal:
     scope_code: str
     can_unmask: bool
     worker_id: int | None
+    must_change_password: bool = False
 
     @classmethod
     def from_user(cls, user: Account) -> Principal:
@@ -141,6 +145,7 @@ class Principal:
             scope_code=user.scope_code,
             can_unmask=user.can_unmask,
             worker_id=user.worker_id,
+            must_change_password=user.must_change_password,
         )
 
 
@@ -237,6 +242,11 @@ def _end_session(session: Session, *, failed: bool) -> None:
 
 
 UnscopedSessionDep = Annotated[Session, Depends(get_session, scope="function")]
+PASSWORD_CHANGE_PATHS = frozenset({"/api/me", "/api/me/password", "/api/auth/logout"})
+"""What an account whose password an administrator set may do: see who it is, change the
+password, log out."""
+MUST_CHANGE_PASSWORD = "请先修改密码：管理员设置或重设的密码须由本人修改后才能使用平台"
+"""The refusal of any other request of such an account."""
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
@@ -269,6 +279,9 @@ def get_current_user(
     AuthenticationFailed
         No token, an invalid or expired one, an inactive account, or a token older than the
         last password change.
+    Forbidden
+        The account must change the password an administrator set, and the request is not
+        one of :data:`PASSWORD_CHANGE_PATHS`.
     """
     token = bearer or request.cookies.get(settings.cookie_name)
     if not token:
@@ -285,6 +298,9 @@ def get_current_user(
     if refusal is not None or user is None:
         session.rollback()
         raise AuthenticationFailed(refusal or INACTIVE)
+    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+        session.rollback()
+        raise Forbidden(MUST_CHANGE_PASSWORD)
     session.info[_SCOPE] = user.scope_code  # later transactions: the hook sets it
     return Principal.from_user(user)
 

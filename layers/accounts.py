@@ -521,6 +521,7 @@ def create_user(
     can_unmask: bool = False,
     worker_id: int | None = None,
     policy: PasswordPolicy | None = None,
+    must_change_password: bool = False,
 ) -> User:
     """Create an account after checking its name, role, scope and password.
 
@@ -550,6 +551,9 @@ def create_user(
         The worker record of a grid-worker account.
     policy : PasswordPolicy, optional
         Password rules; the default profile when omitted.
+    must_change_password : bool
+        The password was chosen by someone else (an administrator): until its owner changes
+        it, the account may only read who it is, change its password and log out.
 
     Returns
     -------
@@ -590,6 +594,7 @@ def create_user(
         scope_code=scope_code,
         can_unmask=can_unmask,
         worker_id=worker_id,
+        must_change_password=must_change_password,
     )
     session.add(user)
     try:
@@ -643,6 +648,7 @@ def set_password(
     *,
     now: datetime,
     policy: PasswordPolicy | None = None,
+    by_owner: bool = True,
 ) -> None:
     """Replace a user's password (checked against the policy) and clear any lock.
 
@@ -658,6 +664,9 @@ def set_password(
         Current time (recorded as the change time).
     policy : PasswordPolicy, optional
         Password rules; the default profile when omitted.
+    by_owner : bool
+        The account's owner chose it. False for an administrator's reset: the owner must
+        change it before using the platform (``must_change_password``).
 
     Raises
     ------
@@ -667,6 +676,7 @@ def set_password(
     (policy or PasswordPolicy()).check(password, user.username)
     user.password_hash = hash_password(password)
     user.password_changed_at = now
+    user.must_change_password = not by_owner
     user.failed_logins = 0
     user.locked_until = None
     session.flush()

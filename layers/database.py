@@ -246,7 +246,7 @@ _SCOPE_PREFIX = (
 _ACCOUNT_IN_SCOPE = text(
     f"""
     SELECT u.id, u.username, u.display_name, u.role, u.scope_code, u.can_unmask, u.worker_id,
-           u.active, u.password_changed_at,
+           u.active, u.password_changed_at, u.must_change_password,
            set_config('zongzhi.scope_lo', r.lo, true) AS scope_lo,
            set_config('zongzhi.scope_hi', r.hi, true) AS scope_hi
       FROM users u,
@@ -279,6 +279,8 @@ class Account:
         Whether the account may be used.
     password_changed_at : datetime
         Last password change (tokens issued before it are refused).
+    must_change_password : bool
+        The password was set by an administrator: its owner must change it first.
     """
 
     id: int
@@ -290,6 +292,7 @@ class Account:
     worker_id: int | None
     active: bool
     password_changed_at: datetime
+    must_change_password: bool = False
 
 
 def read_account_and_scope(session: Session | Connection, user_id: int) -> Account | None:
@@ -325,6 +328,7 @@ def read_account_and_scope(session: Session | Connection, user_id: int) -> Accou
         worker_id=row.worker_id,
         active=row.active,
         password_changed_at=row.password_changed_at,
+        must_change_password=row.must_change_password,
     )
     if (row.scope_lo, row.scope_hi) != scope_range(account.scope_code):
         apply_scope(session, account.scope_code)

@@ -106,11 +106,13 @@ def add(
                 display_name=display_name or name,
                 can_unmask=unmask,
                 worker_id=worker_id,
+                must_change_password=True,
             )
             _audit(session, "user.add", user, {"role": role, "scope": scope, "can_unmask": unmask})
             said = (
                 f"已新建账号 {name}（编号 {user.id}）：{Role.labels()[role]}，"
-                f"管辖范围 {_unit_label(session.get(Jurisdiction, scope), scope)}"
+                f"管辖范围 {_unit_label(session.get(Jurisdiction, scope), scope)}；"
+                "本人首次登录须先修改密码"
             )
     except DomainError as exc:
         raise fail(str(exc)) from exc
@@ -283,12 +285,13 @@ def reset_password(
     with owner_session() as session:
         user = _account(session, name)
         try:
-            accounts.set_password(session, user, password, now=datetime.now(UTC))
+            accounts.set_password(session, user, password, now=datetime.now(UTC), by_owner=False)
         except DomainError as exc:
             raise fail(str(exc)) from exc
         _audit(session, "user.password_reset", user)
     console.print(
-        f"已重设账号 {name} 的密码：其锁定一并解除，已登录的随即失效，请把新密码当面交给本人",
+        f"已重设账号 {name} 的密码：其锁定一并解除，已登录的随即失效；"
+        "请把新密码当面交给本人，本人登录后须先修改密码",
         soft_wrap=True,
     )
 

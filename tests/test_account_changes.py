@@ -329,6 +329,56 @@ def test_a_user_changes_their_own_password_and_their_other_sessions_end(
         assert PASSWORD not in str(said) and NEW_PASSWORD not in str(said)
 
 
+def test_a_password_an_administrator_set_must_be_changed_before_anything_else(
+    env: dict[str, str],
+    database: SuiteDatabase,
+    api_client: TestClient,  # noqa: F811
+) -> None:
+    name = PREFIX + "feng"
+    added = _run(
+        env,
+        "user",
+        "add",
+        name,
+        "--role",
+        "dispatcher",
+        "--scope",
+        TOWN[:9],
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    assert added.exit_code == 0, added.output
+    assert added.output.strip().endswith("；本人首次登录须先修改密码")
+
+    def logged_in(password: str) -> dict[str, str]:
+        login = api_client.post("/api/auth/token", data={"username": name, "password": password})
+        assert login.status_code == 200, login.text
+        return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+    first = logged_in(PASSWORD)
+    me = api_client.get("/api/me", headers=first).json()
+    assert me["must_change_password"] is True
+    refused = api_client.get("/api/cases", headers=first)
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == (
+        "请先修改密码：管理员设置或重设的密码须由本人修改后才能使用平台"
+    )
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    changed = api_client.post("/api/me/password", json=body, headers=first)
+    assert changed.status_code == 200, changed.text
+    own = {"Authorization": f"Bearer {changed.json()['access_token']}"}
+    assert api_client.get("/api/me", headers=own).json()["must_change_password"] is False
+    assert api_client.get("/api/cases", headers=own).status_code == 200
+
+    # a reset is the administrator's password again: changed first, once more
+    reset = _run(env, "user", "password", name, "--password-stdin", stdin=PASSWORD + "-2\n")
+    assert reset.exit_code == 0, reset.output
+    assert reset.output.strip().endswith("本人登录后须先修改密码")
+    again = logged_in(PASSWORD + "-2")
+    assert api_client.get("/api/cases", headers=again).status_code == 403
+    assert api_client.post("/api/auth/logout", headers=again).status_code == 204
+
+
 def test_wrong_current_passwords_lock_the_account_like_logins(
     env: dict[str, str],
     database: SuiteDatabase,
@@ -467,3 +517,40 @@ def test_the_top_bar_changes_the_users_own_password(
     page.click("#login-submit")
     page.wait_for_url(f"{demo.origin}/dispatch/{town}")
     page.assert_clean(demo.origin, expected_errors=(r"status of 422",))
+
+
+@pytest.mark.browser
+def test_the_console_asks_first_for_a_password_an_administrator_set(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    town = demo.data.county_code[:6] + "102000"
+    with Session(demo.owner) as owner, owner.begin():
+        apply_scope(owner, None)
+        accounts.create_user(
+            owner,
+            username=PREFIX + "first",
+            password=DEMO_PASSWORD,
+            role="dispatcher",
+            scope_code=town,
+            display_name="冯岚",
+            must_change_password=True,
+        )
+    login(page, demo.origin, PREFIX + "first")
+    dialog = page.locator("#zz-password-dialog")
+    expect(dialog).to_be_visible()
+    expect(page.locator("#zz-password-title")).to_have_text("请先修改密码")
+    expect(page.locator("#zz-password-why")).to_be_visible()
+    expect(page.locator("#zz-password-cancel")).to_have_text("退出登录")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_visible()  # not dismissed
+    page.screenshot_step("1-asked")
+    page.fill("#zz-password-current", DEMO_PASSWORD)
+    page.fill("#zz-password-new", NEW_PASSWORD)
+    page.fill("#zz-password-again", NEW_PASSWORD)
+    page.click("#zz-password-submit")
+    expect(page.locator("#zz-user")).to_have_text("冯岚（乡镇调度员）")
+    expect(dialog).to_be_hidden()
+    expect(page.locator("#dz-unit-name")).to_have_text("华溪镇")  # the data, answered now
+    page.screenshot_step("2-changed")
+    page.assert_clean(demo.origin, expected_errors=(r"status of 403",))

@@ -74,7 +74,7 @@ def test_user_add_takes_a_county_or_township_code_as_typed(
     assert _scope_of(database, "county") == COUNTY
     said = county.output.strip()
     assert said.startswith(f"已新建账号 {PREFIX}county（编号 ")
-    assert said.endswith(f"：指挥中心值班员，管辖范围 通海县（{COUNTY}）")
+    assert said.endswith(f"：指挥中心值班员，管辖范围 通海县（{COUNTY}）；本人首次登录须先修改密码")
     town = _add(env, "town", "dispatcher", f" {township(100)[:9]} ")
     assert town.exit_code == 0, town.output
     assert _scope_of(database, "town") == township(100)

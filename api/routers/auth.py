@@ -45,6 +45,9 @@ class Me(BaseModel):
     scope_code: str
     can_unmask: bool
     worker_id: int | None
+    must_change_password: bool = Field(
+        description="The password was set by an administrator: change it before anything else"
+    )
     password_rule: str = Field(description="The rules a new password must meet (Chinese)")
 
 
@@ -154,6 +157,7 @@ def me(user: CurrentUser, settings: SettingsDep) -> Me:
             user.role, can_unmask=user.can_unmask, scope_code=user.scope_code
         ),
         worker_id=user.worker_id,
+        must_change_password=user.must_change_password,
         password_rule=settings.password_policy.describe(),
     )
 

@@ -51,6 +51,9 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
     locked_until: Mapped[datetime | None]
     password_changed_at: Mapped[datetime] = created_column()
+    must_change_password: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false"
+    )
     created_at: Mapped[datetime] = created_column()
 
 

@@ -1,6 +1,9 @@
 // The top bar's 修改密码 dialog, on every console page: a click on the user's name opens it.
-// The two new passwords are compared here; the current one and the platform's rules are checked
-// by the API (POST /api/me/password), whose answer also renews this browser's login cookie.
+// An account whose password an administrator set (`must_change_password` in /api/me) gets it
+// at once and cannot dismiss it: the API answers nothing else until the password is changed
+// (取消 becomes 退出登录), then the page loads again. The two new passwords are compared here;
+// the current one and the platform's rules are checked by the API (POST /api/me/password),
+// whose answer also renews this browser's login cookie.
 "use strict";
 (function () {
   const dialog = document.getElementById("zz-password-dialog");
@@ -9,23 +12,34 @@
   const form = document.getElementById("zz-password-form");
   const field = (name) => document.getElementById("zz-password-" + name);
   const error = field("error");
+  let forced = false;
 
   function say(text) {
     error.textContent = text;
     error.classList.toggle("d-none", !text);
   }
 
-  opener.addEventListener("click", async function () {
+  async function open() {
     form.reset();
     say("");
-    dialog.showModal();
+    if (!dialog.open) dialog.showModal();
     try {
       field("rule").textContent = "新密码要求：" + (await zz.me()).password_rule + "。";
     } catch (err) {
       // 401 already went to the login page
     }
+  }
+
+  async function logout() {
+    await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin" });
+    window.location.assign("/login");
+  }
+
+  opener.addEventListener("click", open);
+  field("cancel").addEventListener("click", () => (forced ? logout() : dialog.close()));
+  dialog.addEventListener("cancel", function (event) {
+    if (forced) event.preventDefault(); // Esc does not dismiss a password that must change
   });
-  field("cancel").addEventListener("click", () => dialog.close());
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
     if (field("new").value !== field("again").value) {
@@ -40,6 +54,10 @@
         json: { current_password: field("current").value, new_password: field("new").value },
       });
       form.reset();
+      if (forced) {
+        window.location.reload(); // the page's data, refused until now
+        return;
+      }
       dialog.close();
       zz.toast("密码已修改；本账号在其他地方的登录已失效", "success");
     } catch (err) {
@@ -48,4 +66,16 @@
       submit.disabled = false;
     }
   });
+
+  zz.me().then(
+    function (m) {
+      if (!m.must_change_password) return;
+      forced = true;
+      field("title").textContent = "请先修改密码";
+      field("why").hidden = false;
+      field("cancel").textContent = "退出登录";
+      open();
+    },
+    function () {} // 401 already went to the login page
+  );
 })();
