@@ -38,11 +38,10 @@ from tests.workflow_data import (
     COUNTY,
     add_user,
     add_worker,
-    ensure_world,
-    purge_world,
     township,
     village,
     village_centre,
+    world_for_commands,
 )
 
 PASSWORD = "Zz-Account-Changes-2026!"
@@ -60,18 +59,9 @@ def env(
     database: SuiteDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
     """The environment of a command run by the OS user :data:`CLERK`, with the test world."""
-    with Session(database.owner) as owner, owner.begin():
-        ensure_world(owner)
-    yield {
-        "ZONGZHI_HOME": str(tmp_path_factory.mktemp("acc-home")),
-        "ZONGZHI_DATABASE_URL": database.urls.owner,
-        "ZONGZHI_APP_DATABASE_URL": database.urls.app,
-        "COLUMNS": "200",
-        "LOGNAME": CLERK,
-        "USER": CLERK,
-    }
-    with Session(database.owner) as owner, owner.begin():
-        purge_world(owner)  # its users too
+    home = tmp_path_factory.mktemp("acc-home")
+    with world_for_commands(database, home, COLUMNS="200", LOGNAME=CLERK, USER=CLERK) as env:
+        yield env
 
 
 def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> Result:
@@ -463,22 +453,31 @@ def test_an_open_live_stream_ends_at_its_next_event_after_a_change(
 # --- the console ----------------------------------------------------------------------------
 
 
+def _demo_dispatcher(
+    demo: ConsoleDemo, name: str, display_name: str, township: str, **more: bool
+) -> str:
+    """Add the dispatcher ``PREFIX + name`` of a demo township (its 3 digits); return its code."""
+    town = f"{demo.data.county_code[:6]}{township}000"
+    with Session(demo.owner) as owner, owner.begin():
+        apply_scope(owner, None)
+        accounts.create_user(
+            owner,
+            username=PREFIX + name,
+            password=DEMO_PASSWORD,
+            role="dispatcher",
+            scope_code=town,
+            display_name=display_name,
+            **more,
+        )
+    return town
+
+
 @pytest.mark.browser
 def test_the_top_bar_changes_the_users_own_password(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    town = demo.data.county_code[:6] + "101000"
-    with Session(demo.owner) as owner, owner.begin():
-        apply_scope(owner, None)
-        accounts.create_user(
-            owner,
-            username=PREFIX + "browser",
-            password=DEMO_PASSWORD,
-            role="dispatcher",
-            scope_code=town,
-            display_name="钱敏",
-        )
+    town = _demo_dispatcher(demo, "browser", "钱敏", "101")
     login(page, demo.origin, PREFIX + "browser")
     user = page.locator("#zz-user")
     expect(user).to_have_text("钱敏（乡镇调度员）")
@@ -524,18 +523,7 @@ def test_the_console_asks_first_for_a_password_an_administrator_set(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    town = demo.data.county_code[:6] + "102000"
-    with Session(demo.owner) as owner, owner.begin():
-        apply_scope(owner, None)
-        accounts.create_user(
-            owner,
-            username=PREFIX + "first",
-            password=DEMO_PASSWORD,
-            role="dispatcher",
-            scope_code=town,
-            display_name="冯岚",
-            must_change_password=True,
-        )
+    _demo_dispatcher(demo, "first", "冯岚", "102", must_change_password=True)
     login(page, demo.origin, PREFIX + "first")
     dialog = page.locator("#zz-password-dialog")
     expect(dialog).to_be_visible()

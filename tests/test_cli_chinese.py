@@ -13,13 +13,12 @@ from collections.abc import Iterator
 import pytest
 from rich.cells import cell_len
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
 from layers.cli import app
 from layers.migrate import head_revision
 from tests.conftest import SuiteDatabase
-from tests.workflow_data import COUNTY, ensure_world, purge_world, township
+from tests.workflow_data import COUNTY, township, world_for_commands
 
 PASSWORD = "Zz-Cli-Chinese-2026!"
 PREFIX = "zhcli_"
@@ -31,17 +30,8 @@ def env(
     database: SuiteDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
     """The environment of a command run against the suite's database, with the test world."""
-    with Session(database.owner) as owner, owner.begin():
-        ensure_world(owner)
-    yield {
-        "ZONGZHI_HOME": str(tmp_path_factory.mktemp("cli-home")),
-        "ZONGZHI_DATABASE_URL": database.urls.owner,
-        "ZONGZHI_APP_DATABASE_URL": database.urls.app,
-        "COLUMNS": "80",
-    }
-    with Session(database.owner) as owner, owner.begin():
-        owner.execute(text("DELETE FROM users WHERE username LIKE :p"), {"p": PREFIX + "%"})
-        purge_world(owner)
+    with world_for_commands(database, tmp_path_factory.mktemp("cli-home"), COLUMNS="80") as env:
+        yield env
 
 
 def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> Result:

@@ -30,9 +30,9 @@ from tests.workflow_data import (
     PROVINCE,
     ensure_world,
     grid,
-    purge_world,
     township,
     village,
+    world_for_commands,
 )
 
 PASSWORD = "Zz-Unmask-Rights-2026!"
@@ -224,19 +224,9 @@ def env(
     database: SuiteDatabase, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
     """The environment of a command run by the OS user :data:`CLERK`, with the test world."""
-    with Session(database.owner) as owner, owner.begin():
-        ensure_world(owner)
-    yield {
-        "ZONGZHI_HOME": str(tmp_path_factory.mktemp("umr-home")),
-        "ZONGZHI_DATABASE_URL": database.urls.owner,
-        "ZONGZHI_APP_DATABASE_URL": database.urls.app,
-        "COLUMNS": "100",
-        "LOGNAME": CLERK,
-        "USER": CLERK,
-    }
-    with Session(database.owner) as owner, owner.begin():
-        owner.execute(text("DELETE FROM users WHERE username LIKE :p"), {"p": PREFIX + "%"})
-        purge_world(owner)
+    home = tmp_path_factory.mktemp("umr-home")
+    with world_for_commands(database, home, COLUMNS="100", LOGNAME=CLERK, USER=CLERK) as env:
+        yield env
 
 
 def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> Result:

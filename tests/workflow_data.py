@@ -8,12 +8,19 @@ boxes in CGCS2000 lon/lat.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers.workflow import Actor
+
+if TYPE_CHECKING:
+    from tests.conftest import SuiteDatabase
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 PROVINCE = "520000000000"
@@ -212,3 +219,36 @@ def purge_world(session: Session) -> None:
             text("DELETE FROM jurisdictions WHERE code >= '52' AND code < '53' AND level = :l"),
             {"l": level},
         )
+
+
+@contextmanager
+def world_for_commands(
+    database: SuiteDatabase, home: Path, **variables: str
+) -> Iterator[dict[str, str]]:
+    """Hold the test world while ``zongzhi`` commands run against it; purge it afterwards.
+
+    Parameters
+    ----------
+    database : tests.conftest.SuiteDatabase
+        The suite's database.
+    home : pathlib.Path
+        The commands' ``ZONGZHI_HOME``.
+    **variables : str
+        More environment variables (``COLUMNS``, ``LOGNAME`` …).
+
+    Yields
+    ------
+    dict of str to str
+        The commands' environment: the database's owner and app URLs, the home, the variables.
+        On leaving, :func:`purge_world` deletes the world and every account scoped inside it.
+    """
+    with Session(database.owner) as owner, owner.begin():
+        ensure_world(owner)
+    yield {
+        "ZONGZHI_HOME": str(home),
+        "ZONGZHI_DATABASE_URL": database.urls.owner,
+        "ZONGZHI_APP_DATABASE_URL": database.urls.app,
+        **variables,
+    }
+    with Session(database.owner) as owner, owner.begin():
+        purge_world(owner)
