@@ -166,7 +166,9 @@ def list_users() -> None:
                 user.display_name,
                 roles.get(user.role, user.role),
                 f"{unit}\n{user.scope_code}",
-                _state(user.active, user.locked_until) + _unmask_state(user),
+                _state(user.active, user.locked_until)
+                + _unmask_state(user)
+                + ("\n待本人改密" if user.must_change_password else ""),
             )
     console.print(table)
 

@@ -110,6 +110,15 @@ def _audits(database: SuiteDatabase, user_id: int) -> list[tuple[str, str, str, 
         return [(r.action, r.actor_name, r.outcome, r.reason or r.detail) for r in rows]
 
 
+def _listed(env: dict[str, str], name: str) -> str:
+    """The row of account ``name`` in ``user list``: its first line and the lines folded under
+    it (which start with a space: the table has no left edge)."""
+    lines = _run(env, "user", "list").output.splitlines()
+    at = next(i for i, line in enumerate(lines) if f" {name} " in f" {line} ")
+    end = next((i for i in range(at + 1, len(lines)) if not lines[i].startswith(" ")), len(lines))
+    return "\n".join(lines[at:end])
+
+
 def _bearer(settings: ApiSettings, user_id: int, seconds_ago: int = 2) -> dict[str, str]:
     """A token issued ``seconds_ago`` (tokens carry whole seconds)."""
     issued = issue_token(settings, user_id, now=datetime.now(UTC) - timedelta(seconds=seconds_ago))
@@ -345,6 +354,7 @@ def test_a_password_an_administrator_set_must_be_changed_before_anything_else(
         assert login.status_code == 200, login.text
         return {"Authorization": f"Bearer {login.json()['access_token']}"}
 
+    assert "待本人改密" in _listed(env, name)
     first = logged_in(PASSWORD)
     me = api_client.get("/api/me", headers=first).json()
     assert me["must_change_password"] is True
@@ -359,6 +369,7 @@ def test_a_password_an_administrator_set_must_be_changed_before_anything_else(
     own = {"Authorization": f"Bearer {changed.json()['access_token']}"}
     assert api_client.get("/api/me", headers=own).json()["must_change_password"] is False
     assert api_client.get("/api/cases", headers=own).status_code == 200
+    assert "待本人改密" not in _listed(env, name)
 
     # a reset is the administrator's password again: changed first, once more
     reset = _run(env, "user", "password", name, "--password-stdin", stdin=PASSWORD + "-2\n")
