@@ -38,7 +38,7 @@ PAGE_MODULES: list[str] = [
 
 #: Where each role lands after logging in; ``{code}`` is the user's scope code.
 LANDING_PATHS: dict[str, str] = {
-    Role.ADMIN.value: "/console/{code}",
+    Role.ADMIN.value: "/imports",  # an administrator reads no business data: no map to land on
     Role.AUDITOR.value: "/audit",
     Role.COMMANDER.value: "/console/{code}",
     Role.DISPATCHER.value: "/dispatch/{code}",
@@ -72,6 +72,8 @@ def landing_path(role: str, scope_code: str) -> str:
     '/trends/460100000000'
     >>> landing_path("auditor", "460000000000")
     '/audit'
+    >>> landing_path("admin", "460000000000")
+    '/imports'
     """
     return LANDING_PATHS.get(role, FALLBACK_PATH).replace("{code}", scope_code)
 
