@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -370,6 +371,50 @@ def password_hasher() -> PasswordHash:
 def _dummy_hash() -> str:
     # Verified against when the user does not exist, so both paths cost one argon2 verification.
     return password_hasher().hash("zongzhi-no-such-user")
+
+
+_HANDED_OVER = (
+    "ABCDEFGHJKLMNPQRSTUVWXYZ",  # no I or O: read aloud or copied by hand
+    "abcdefghijkmnpqrstuvwxyz",  # no l or o
+    "23456789",  # no 0 or 1
+    "#%+=@",
+)
+
+
+def generate_password(policy: PasswordPolicy | None = None, length: int = 12) -> str:
+    """Return a random password an administrator hands over, which meets ``policy``.
+
+    Every character class is present; letters and digits that read alike (``I l 1 O o 0``) are
+    left out, as the password is read aloud or copied by hand. Its owner changes it at first
+    login (``must_change_password``).
+
+    Parameters
+    ----------
+    policy : PasswordPolicy, optional
+        Password rules; the default profile when omitted.
+    length : int
+        Characters, raised to the policy's minimum if below it.
+
+    Returns
+    -------
+    str
+        The password.
+
+    Examples
+    --------
+    >>> made = generate_password()
+    >>> len(made), PasswordPolicy().problems(made)
+    (12, [])
+    >>> len(generate_password(PasswordPolicy(min_length=16)))
+    16
+    """
+    rules = policy or PasswordPolicy()
+    size = max(length, rules.min_length, len(_HANDED_OVER))
+    chosen = [secrets.choice(kind) for kind in _HANDED_OVER]
+    everything = "".join(_HANDED_OVER)
+    chosen += [secrets.choice(everything) for _ in range(size - len(chosen))]
+    secrets.SystemRandom().shuffle(chosen)
+    return "".join(chosen)
 
 
 def hash_password(password: str) -> str:

@@ -47,7 +47,17 @@ import the model: ``tests/test_cli_startup.py`` checks that the two agree)."""
 SCOPE_HELP = "可管辖范围：辖区的12位区划代码，省、市、县、乡镇也可只写前2、4、6、9位。"
 
 
-def _read_password(from_stdin: bool) -> str:
+HANDED_OVER = "{}（只显示这一次，请当面交给本人，本人登录后须先修改）："
+"""What precedes a generated password (初始密码, 新密码), printed once (``--generate-password``)."""
+
+
+def _read_password(from_stdin: bool, generate: bool = False) -> str:
+    if generate:
+        from layers.accounts import generate_password
+
+        if from_stdin:
+            raise fail("--generate-password 与 --password-stdin 只能选一个")
+        return generate_password()
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     while True:
@@ -66,6 +76,9 @@ def add(
     ),
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="从标准输入的第一行读取密码（不在终端提示输入）。"
+    ),
+    generate: bool = typer.Option(
+        False, "--generate-password", help="由平台生成随机初始密码，只显示这一次。"
     ),
     unmask: bool = typer.Option(
         False,
@@ -94,7 +107,7 @@ def add(
     )
     if refused_unmask is not None:  # said before the password is asked
         raise fail(refused_unmask)
-    password = _read_password(password_stdin)
+    password = _read_password(password_stdin, generate)
     try:
         with owner_session() as session:
             user = accounts.create_user(
@@ -117,6 +130,9 @@ def add(
     except DomainError as exc:
         raise fail(str(exc)) from exc
     console.print(said, soft_wrap=True)
+    if generate:
+        said = HANDED_OVER.format("初始密码") + password
+        console.print(said, soft_wrap=True, markup=False, highlight=False)
 
 
 def _audit(
@@ -276,6 +292,9 @@ def reset_password(
     password_stdin: bool = typer.Option(
         False, "--password-stdin", help="从标准输入的第一行读取新密码（不在终端提示输入）。"
     ),
+    generate: bool = typer.Option(
+        False, "--generate-password", help="由平台生成随机密码，只显示这一次。"
+    ),
 ) -> None:
     """Give NAME a new password: its lock is lifted and its open sessions end."""
     from layers import accounts
@@ -283,7 +302,7 @@ def reset_password(
 
     with owner_session() as session:
         _account(session, name)  # a mistyped name is said before the password is asked
-    password = _read_password(password_stdin)
+    password = _read_password(password_stdin, generate)
     with owner_session() as session:
         user = _account(session, name)
         try:
@@ -296,6 +315,9 @@ def reset_password(
         "请把新密码当面交给本人，本人登录后须先修改密码",
         soft_wrap=True,
     )
+    if generate:
+        said = HANDED_OVER.format("新密码") + password
+        console.print(said, soft_wrap=True, markup=False, highlight=False)
 
 
 def change(

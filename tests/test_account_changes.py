@@ -380,6 +380,49 @@ def test_a_password_an_administrator_set_must_be_changed_before_anything_else(
     assert api_client.post("/api/auth/logout", headers=again).status_code == 204
 
 
+def test_the_platform_generates_a_password_to_hand_over_shown_once(
+    env: dict[str, str],
+    database: SuiteDatabase,
+    api_client: TestClient,  # noqa: F811
+) -> None:
+    name = PREFIX + "hand"
+    add = ["user", "add", name, "--role", "commander", "--scope", COUNTY[:6]]
+    both = _run(env, *add, "--generate-password", "--password-stdin", stdin=PASSWORD + "\n")
+    assert both.exit_code == 1
+    assert both.output.strip() == "错误：--generate-password 与 --password-stdin 只能选一个"
+
+    def handed_over(result: Result, what: str) -> str:
+        assert result.exit_code == 0, result.output
+        said = f"{what}（只显示这一次，请当面交给本人，本人登录后须先修改）："
+        line = result.output.strip().splitlines()[-1]
+        assert line.startswith(said)
+        return line.removeprefix(said)
+
+    first = handed_over(_run(env, *add, "--generate-password"), "初始密码")
+    assert accounts.PasswordPolicy().problems(first, name) == []
+    login = {"username": name, "password": first}
+    token = api_client.post("/api/auth/token", data=login)
+    assert token.status_code == 200, token.text
+    bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    assert api_client.get("/api/me", headers=bearer).json()["must_change_password"] is True
+
+    reset = _run(env, "user", "password", name, "--generate-password")
+    second = handed_over(reset, "新密码")
+    assert second != first
+    assert api_client.post("/api/auth/token", data=login).status_code == 401
+    again = {"username": name, "password": second}
+    assert api_client.post("/api/auth/token", data=again).status_code == 200
+    with database.owner.connect() as conn:
+        logged = conn.execute(
+            text(
+                "SELECT string_agg(coalesce(detail::text, '') || coalesce(reason, ''), ' ')"
+                " FROM audit_log WHERE actor_name IN (:clerk, :name)"
+            ),
+            {"clerk": CLERK, "name": name},
+        ).scalar_one()
+    assert first not in logged and second not in logged  # never written down by the platform
+
+
 def test_wrong_current_passwords_lock_the_account_like_logins(
     env: dict[str, str],
     database: SuiteDatabase,
