@@ -11,19 +11,9 @@ from dataclasses import dataclass, field
 from layers.accounts import LockoutPolicy, PasswordPolicy
 from layers.database import DatabaseUrls
 from layers.secrets import Keys, platform_keys
-from layers.settings import Settings
+from layers.settings import Settings, env_int
 
 JWT_SECRET_VARIABLE = "ZONGZHI_JWT_SECRET"
-
-
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    value = env.get(name)
-    if not value:
-        return default
-    try:
-        return int(value)
-    except ValueError:
-        raise ValueError(f"${name} must be an integer, got {value!r}") from None
 
 
 @dataclass(frozen=True)
@@ -101,19 +91,16 @@ class ApiSettings:
         return cls(
             database=Settings.from_env(dict(env)),
             jwt_secret=env.get(JWT_SECRET_VARIABLE) or None,
-            token_minutes=_int(env, "ZONGZHI_TOKEN_MINUTES", 480),
+            token_minutes=env_int(env, "ZONGZHI_TOKEN_MINUTES", 480),
             cookie_secure=env.get("ZONGZHI_COOKIE_SECURE", "") in ("1", "true", "yes"),
-            password_policy=PasswordPolicy(
-                min_length=_int(env, "ZONGZHI_PASSWORD_MIN_LENGTH", 8),
-                min_classes=_int(env, "ZONGZHI_PASSWORD_MIN_CLASSES", 3),
-            ),
+            password_policy=PasswordPolicy.from_env(env),
             lockout=LockoutPolicy(
-                max_failures=_int(env, "ZONGZHI_LOCKOUT_FAILURES", 5),
-                lock_minutes=_int(env, "ZONGZHI_LOCKOUT_MINUTES", 30),
+                max_failures=env_int(env, "ZONGZHI_LOCKOUT_FAILURES", 5),
+                lock_minutes=env_int(env, "ZONGZHI_LOCKOUT_MINUTES", 30),
             ),
-            tile_max_age=_int(env, "ZONGZHI_TILE_MAX_AGE", 60),
-            cache_mb=_int(env, "ZONGZHI_CACHE_MB", 64),
-            upload_mb=_int(env, "ZONGZHI_UPLOAD_MB", 200),
+            tile_max_age=env_int(env, "ZONGZHI_TILE_MAX_AGE", 60),
+            cache_mb=env_int(env, "ZONGZHI_CACHE_MB", 64),
+            upload_mb=env_int(env, "ZONGZHI_UPLOAD_MB", 200),
         )
 
     def platform_keys(self) -> Keys:

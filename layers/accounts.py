@@ -21,8 +21,10 @@ consecutive failures.
 from __future__ import annotations
 
 import math
+import os
 import re
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -43,6 +45,7 @@ from layers.errors import (
     WeakPassword,
 )
 from layers.model import Jurisdiction, Level, Role, User, Worker
+from layers.settings import env_int
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,50}$")
 """User names: 2–50 letters, digits, ``_ . -`` or CJK ideographs."""
@@ -260,6 +263,42 @@ class PasswordPolicy:
     max_length: int = 128
     min_classes: int = 3
     forbid_username: bool = True
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> PasswordPolicy:
+        """Read the deployment's rules: ``ZONGZHI_PASSWORD_MIN_LENGTH``, ``…_MIN_CLASSES``.
+
+        The API and the ``zongzhi user`` commands read the same ones, so an administrator's
+        password meets the rules its owner's would.
+
+        Parameters
+        ----------
+        environ : mapping, optional
+            The environment (default: ``os.environ``); a variable unset or empty keeps the
+            default.
+
+        Returns
+        -------
+        PasswordPolicy
+            The rules.
+
+        Raises
+        ------
+        ValueError
+            A variable that is not a whole number.
+
+        Examples
+        --------
+        >>> PasswordPolicy.from_env({"ZONGZHI_PASSWORD_MIN_LENGTH": "12"}).min_length
+        12
+        >>> PasswordPolicy.from_env({}).min_classes
+        3
+        """
+        env = os.environ if environ is None else environ
+        return cls(
+            min_length=env_int(env, "ZONGZHI_PASSWORD_MIN_LENGTH", cls.min_length),
+            min_classes=env_int(env, "ZONGZHI_PASSWORD_MIN_CLASSES", cls.min_classes),
+        )
 
     def problems(self, password: str, username: str = "") -> list[str]:
         """Return every rule ``password`` breaks (empty when it is acceptable).

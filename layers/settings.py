@@ -3,10 +3,49 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 DEFAULT_HOME = Path.home() / ".local" / "share" / "zongzhi"
+
+
+def env_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """Return the whole number in the environment variable ``name``, else ``default``.
+
+    Parameters
+    ----------
+    env : mapping
+        The environment.
+    name : str
+        The variable.
+    default : int
+        The value when the variable is unset or empty.
+
+    Returns
+    -------
+    int
+        The number.
+
+    Raises
+    ------
+    ValueError
+        The variable holds something else than a whole number.
+
+    Examples
+    --------
+    >>> env_int({"ZONGZHI_TOKEN_MINUTES": "60"}, "ZONGZHI_TOKEN_MINUTES", 480)
+    60
+    >>> env_int({}, "ZONGZHI_TOKEN_MINUTES", 480)
+    480
+    """
+    value = env.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"${name} must be an integer, got {value!r}") from None
 
 
 @dataclass(frozen=True)

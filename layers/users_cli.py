@@ -53,11 +53,11 @@ HANDED_OVER = "{}（只显示这一次，请当面交给本人，本人登录后
 
 def _read_password(from_stdin: bool, generate: bool = False) -> str:
     if generate:
-        from layers.accounts import generate_password
+        from layers.accounts import PasswordPolicy, generate_password
 
         if from_stdin:
             raise fail("--generate-password 与 --password-stdin 只能选一个")
-        return generate_password()
+        return generate_password(PasswordPolicy.from_env())
     if from_stdin:
         return sys.stdin.readline().rstrip("\r\n")
     while True:
@@ -120,6 +120,7 @@ def add(
                 can_unmask=unmask,
                 worker_id=worker_id,
                 must_change_password=True,
+                policy=accounts.PasswordPolicy.from_env(),
             )
             _audit(session, "user.add", user, {"role": role, "scope": scope, "can_unmask": unmask})
             said = (
@@ -306,7 +307,14 @@ def reset_password(
     with owner_session() as session:
         user = _account(session, name)
         try:
-            accounts.set_password(session, user, password, now=datetime.now(UTC), by_owner=False)
+            accounts.set_password(
+                session,
+                user,
+                password,
+                now=datetime.now(UTC),
+                policy=accounts.PasswordPolicy.from_env(),
+                by_owner=False,
+            )
         except DomainError as exc:
             raise fail(str(exc)) from exc
         _audit(session, "user.password_reset", user)

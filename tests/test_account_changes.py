@@ -423,6 +423,20 @@ def test_the_platform_generates_a_password_to_hand_over_shown_once(
     assert first not in logged and second not in logged  # never written down by the platform
 
 
+def test_the_commands_follow_the_deployments_password_rules(
+    env: dict[str, str], database: SuiteDatabase
+) -> None:
+    stricter = {**env, "ZONGZHI_PASSWORD_MIN_LENGTH": "30"}  # as the API reads them
+    name = PREFIX + "strict"
+    add = ["user", "add", name, "--role", "commander", "--scope", COUNTY[:6]]
+    refused = CliRunner().invoke(app, [*add, "--password-stdin"], input=PASSWORD, env=stricter)
+    assert refused.exit_code == 1
+    assert refused.output.strip() == "错误：密码不符合要求：少于 30 个字符"
+    made = CliRunner().invoke(app, [*add, "--generate-password"], env=stricter)
+    assert made.exit_code == 0, made.output
+    assert len(made.output.strip().splitlines()[-1].rpartition("：")[2]) == 30
+
+
 def test_wrong_current_passwords_lock_the_account_like_logins(
     env: dict[str, str],
     database: SuiteDatabase,
