@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 from api.auth import token_subject
 from api.settings import ApiSettings
 from layers import deadlines
+from layers.accounts import password_change_due
 from layers.catalog import NO_BUSINESS_DATA
 from layers.database import Account, apply_scope, read_account_and_scope, switch_to_app_role
 from layers.errors import AuthenticationFailed, Forbidden
@@ -112,6 +113,8 @@ class Principal:
     must_change_password : bool
         The password was set by an administrator: until its owner changes it, only
         :data:`PASSWORD_CHANGE_PATHS` answer.
+    password_changed_at : datetime or None
+        When the password was last set (a deployment may want it changed after some days).
     """
 
     id: int
@@ -122,6 +125,7 @@ class Principal:
     can_unmask: bool
     worker_id: int | None
     must_change_password: bool = False
+    password_changed_at: datetime | None = None
 
     @classmethod
     def from_user(cls, user: Account) -> Principal:
@@ -146,6 +150,7 @@ class Principal:
             can_unmask=user.can_unmask,
             worker_id=user.worker_id,
             must_change_password=user.must_change_password,
+            password_changed_at=user.password_changed_at,
         )
 
 
@@ -243,10 +248,9 @@ def _end_session(session: Session, *, failed: bool) -> None:
 
 UnscopedSessionDep = Annotated[Session, Depends(get_session, scope="function")]
 PASSWORD_CHANGE_PATHS = frozenset({"/api/me", "/api/me/password", "/api/auth/logout"})
-"""What an account whose password an administrator set may do: see who it is, change the
-password, log out."""
-MUST_CHANGE_PASSWORD = "请先修改密码：管理员设置或重设的密码须由本人修改后才能使用平台"
-"""The refusal of any other request of such an account."""
+"""What an account whose password must change first (set by an administrator, or older than the
+deployment allows: :func:`layers.accounts.password_change_due`) may do: see who it is, change
+the password, log out."""
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/auth/token", auto_error=False)
 
 
@@ -280,8 +284,8 @@ def get_current_user(
         No token, an invalid or expired one, an inactive account, or a token older than the
         last password change.
     Forbidden
-        The account must change the password an administrator set, and the request is not
-        one of :data:`PASSWORD_CHANGE_PATHS`.
+        The account must change its password first (:func:`layers.accounts.password_change_due`)
+        and the request is not one of :data:`PASSWORD_CHANGE_PATHS`.
     """
     token = bearer or request.cookies.get(settings.cookie_name)
     if not token:
@@ -298,9 +302,15 @@ def get_current_user(
     if refusal is not None or user is None:
         session.rollback()
         raise AuthenticationFailed(refusal or INACTIVE)
-    if user.must_change_password and request.url.path not in PASSWORD_CHANGE_PATHS:
+    due = password_change_due(
+        must_change=user.must_change_password,
+        changed_at=user.password_changed_at,
+        policy=settings.password_policy,
+        now=utcnow(),
+    )
+    if due is not None and request.url.path not in PASSWORD_CHANGE_PATHS:
         session.rollback()
-        raise Forbidden(MUST_CHANGE_PASSWORD)
+        raise Forbidden(f"请先修改密码：{due}")
     session.info[_SCOPE] = user.scope_code  # later transactions: the hook sets it
     return Principal.from_user(user)
 

@@ -257,19 +257,23 @@ class PasswordPolicy:
         How many of the four classes (upper, lower, digit, symbol) must appear.
     forbid_username : bool
         Refuse passwords that contain the user name (case-insensitive).
+    max_age_days : int
+        After this many days a password must be changed before anything else (0: never).
     """
 
     min_length: int = 8
     max_length: int = 128
     min_classes: int = 3
     forbid_username: bool = True
+    max_age_days: int = 0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> PasswordPolicy:
-        """Read the deployment's rules: ``ZONGZHI_PASSWORD_MIN_LENGTH``, ``…_MIN_CLASSES``.
+        """Read the deployment's rules from ``ZONGZHI_PASSWORD_MIN_LENGTH``, ``…_MIN_CLASSES``.
 
-        The API and the ``zongzhi user`` commands read the same ones, so an administrator's
-        password meets the rules its owner's would.
+        And ``ZONGZHI_PASSWORD_MAX_DAYS`` (0, the default: a password never expires). The API
+        and the ``zongzhi user`` commands read the same ones, so an administrator's password
+        meets the rules its owner's would.
 
         Parameters
         ----------
@@ -298,6 +302,7 @@ class PasswordPolicy:
         return cls(
             min_length=env_int(env, "ZONGZHI_PASSWORD_MIN_LENGTH", cls.min_length),
             min_classes=env_int(env, "ZONGZHI_PASSWORD_MIN_CLASSES", cls.min_classes),
+            max_age_days=env_int(env, "ZONGZHI_PASSWORD_MAX_DAYS", cls.max_age_days),
         )
 
     def problems(self, password: str, username: str = "") -> list[str]:
@@ -764,6 +769,47 @@ def set_password(
     user.failed_logins = 0
     user.locked_until = None
     session.flush()
+
+
+SET_BY_ADMINISTRATOR = "管理员设置或重设的密码须由本人修改后才能使用平台"
+"""Why an account whose password an administrator set must change it first."""
+
+
+def password_change_due(
+    *, must_change: bool, changed_at: datetime, policy: PasswordPolicy, now: datetime
+) -> str | None:
+    """Return why an account must change its password before anything else, or None.
+
+    Parameters
+    ----------
+    must_change : bool
+        The account's ``must_change_password`` (an administrator set the password).
+    changed_at : datetime
+        When the password was last set.
+    policy : PasswordPolicy
+        The deployment's rules (``max_age_days``).
+    now : datetime
+        Current time (timezone-aware).
+
+    Returns
+    -------
+    str or None
+        The reason (Chinese), or None when the password may be used.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> now, set_at = datetime(2026, 12, 4, tzinfo=UTC), datetime(2026, 8, 1, tzinfo=UTC)
+    >>> password_change_due(must_change=False, changed_at=set_at, policy=PasswordPolicy(), now=now)
+    >>> quarterly = PasswordPolicy(max_age_days=90)
+    >>> password_change_due(must_change=False, changed_at=set_at, policy=quarterly, now=now)
+    '密码已使用超过 90 天，须定期更换'
+    """
+    if must_change:
+        return SET_BY_ADMINISTRATOR
+    if policy.max_age_days and changed_at < now - timedelta(days=policy.max_age_days):
+        return f"密码已使用超过 {policy.max_age_days} 天，须定期更换"
+    return None
 
 
 def change_password(

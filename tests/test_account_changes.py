@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
+from api.app import create_app
 from api.auth import issue_token
 from api.settings import ApiSettings
 from importers.demo.plan import DEMO_PASSWORD
@@ -435,6 +437,39 @@ def test_the_commands_follow_the_deployments_password_rules(
     made = CliRunner().invoke(app, [*add, "--generate-password"], env=stricter)
     assert made.exit_code == 0, made.output
     assert len(made.output.strip().splitlines()[-1].rpartition("：")[2]) == 30
+
+
+def test_a_deployment_may_have_passwords_changed_after_some_days(
+    env: dict[str, str],
+    database: SuiteDatabase,
+    api_settings: ApiSettings,  # noqa: F811
+) -> None:
+    quarterly = replace(api_settings, password_policy=accounts.PasswordPolicy(max_age_days=90))
+    user_id = _create(database, "old", "commander", COUNTY)
+    with database.owner.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE users SET password_changed_at = now() - interval '91 days' WHERE id = :id"
+            ),
+            {"id": user_id},
+        )
+    with TestClient(create_app(quarterly)) as client:
+        login = {"username": PREFIX + "old", "password": PASSWORD}
+        token = client.post("/api/auth/token", data=login)
+        assert token.status_code == 200, token.text
+        bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        me = client.get("/api/me", headers=bearer).json()
+        assert me["must_change_password"] is True
+        assert me["password_change_reason"] == "密码已使用超过 90 天，须定期更换"
+        refused = client.get("/api/cases", headers=bearer)
+        assert refused.status_code == 403
+        assert refused.json()["detail"] == "请先修改密码：密码已使用超过 90 天，须定期更换"
+        body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+        changed = client.post("/api/me/password", json=body, headers=bearer)
+        assert changed.status_code == 200, changed.text
+        fresh = {"Authorization": f"Bearer {changed.json()['access_token']}"}
+        assert client.get("/api/cases", headers=fresh).status_code == 200
+        assert client.get("/api/me", headers=fresh).json()["password_change_reason"] is None
 
 
 def test_wrong_current_passwords_lock_the_account_like_logins(

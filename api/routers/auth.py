@@ -46,7 +46,10 @@ class Me(BaseModel):
     can_unmask: bool
     worker_id: int | None
     must_change_password: bool = Field(
-        description="The password was set by an administrator: change it before anything else"
+        description="Change the password before anything else (see password_change_reason)"
+    )
+    password_change_reason: str | None = Field(
+        description="Why: set by an administrator, or older than the deployment allows (Chinese)"
     )
     password_rule: str = Field(description="The rules a new password must meet (Chinese)")
 
@@ -145,7 +148,13 @@ def _bearer(request: Request) -> str | None:
 
 @router.get("/me", response_model=Me)
 def me(user: CurrentUser, settings: SettingsDep) -> Me:
-    """Return the current user, role and scope."""
+    """Return the current user, role and scope, and whether the password must change first."""
+    due = accounts.password_change_due(
+        must_change=user.must_change_password,
+        changed_at=user.password_changed_at or utcnow(),
+        policy=settings.password_policy,
+        now=utcnow(),
+    )
     return Me(
         id=user.id,
         username=user.username,
@@ -157,7 +166,8 @@ def me(user: CurrentUser, settings: SettingsDep) -> Me:
             user.role, can_unmask=user.can_unmask, scope_code=user.scope_code
         ),
         worker_id=user.worker_id,
-        must_change_password=user.must_change_password,
+        must_change_password=due is not None,
+        password_change_reason=due,
         password_rule=settings.password_policy.describe(),
     )
 

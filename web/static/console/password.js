@@ -1,9 +1,10 @@
 // The top bar's 修改密码 dialog, on every console page: a click on the user's name opens it.
-// An account whose password an administrator set (`must_change_password` in /api/me) gets it
-// at once and cannot dismiss it: the API answers nothing else until the password is changed
-// (取消 becomes 退出登录), then the page loads again. The two new passwords are compared here;
-// the current one and the platform's rules are checked by the API (POST /api/me/password),
-// whose answer also renews this browser's login cookie.
+// An account whose password must change first (`must_change_password` in /api/me: set by an
+// administrator, or older than the deployment allows) gets it at once and cannot dismiss it:
+// the API answers nothing else until the password is changed (取消 becomes 退出登录), then the
+// page loads again. The two new passwords are compared here; the current one and the
+// platform's rules are checked by the API (POST /api/me/password), whose answer also renews
+// this browser's login cookie.
 "use strict";
 (function () {
   const dialog = document.getElementById("zz-password-dialog");
@@ -72,6 +73,7 @@
       if (!m.must_change_password) return;
       forced = true;
       field("title").textContent = "请先修改密码";
+      field("why").textContent = m.password_change_reason + "。";
       field("why").hidden = false;
       field("cancel").textContent = "退出登录";
       open();
