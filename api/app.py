@@ -43,6 +43,7 @@ ROUTER_MODULES: list[str] = [
     "api.routers.console_map",
     "api.routers.cameras",
     "api.routers.imports",
+    "api.routers.users",
 ]
 """Modules whose ``router`` is included in the application, in this order."""
 

@@ -233,16 +233,15 @@ def unlock(name: str = typer.Argument(..., help="登录名。")) -> None:
 
 def _set_active(name: str, active: bool) -> None:
     """Enable or disable the account NAME (audited); an account of a worker who left stays off."""
-    from layers.model import Worker, WorkerStatus
+    from layers.account_admin import set_active
+    from layers.errors import InvalidInput
 
     with owner_session() as session:
         user = _account(session, name)
-        worker = session.get(Worker, user.worker_id) if user.worker_id is not None else None
-        if active and worker is not None and worker.status == WorkerStatus.LEFT:
-            raise fail(
-                f"账号 {name} 对应的网格员 {worker.name} 已离职，不能启用（重新列入花名册后再启用）"
-            )
-        user.active = active
+        try:
+            set_active(session, user, active=active)
+        except InvalidInput as exc:
+            raise fail(str(exc)) from exc
         _audit(session, "user.enable" if active else "user.disable", user)
     console.print(f"已{'启用' if active else '停用'}账号 {name}", soft_wrap=True)
 

@@ -33,12 +33,13 @@ PAGE_MODULES: list[str] = [
     "web.pages.trends",
     "web.pages.audit",
     "web.pages.imports",
+    "web.pages.accounts",
 ]
 """Modules whose ``router`` of HTML pages is included by :func:`mount_console`."""
 
 #: Where each role lands after logging in; ``{code}`` is the user's scope code.
 LANDING_PATHS: dict[str, str] = {
-    Role.ADMIN.value: "/imports",  # an administrator reads no business data: no map to land on
+    Role.ADMIN.value: "/accounts",  # an administrator reads no business data: no map to land on
     Role.AUDITOR.value: "/audit",
     Role.COMMANDER.value: "/console/{code}",
     Role.DISPATCHER.value: "/dispatch/{code}",
@@ -73,7 +74,7 @@ def landing_path(role: str, scope_code: str) -> str:
     >>> landing_path("auditor", "460000000000")
     '/audit'
     >>> landing_path("admin", "460000000000")
-    '/imports'
+    '/accounts'
     """
     return LANDING_PATHS.get(role, FALLBACK_PATH).replace("{code}", scope_code)
 

@@ -1,6 +1,7 @@
 // Shared by every console page: API calls with the session cookie, the current user, Chinese
 // labels of the code tables, time formatting, deadline countdowns, toasts, the live stream, the
-// audited read of clear personal data (unmask, reasonForm) and the top bar's 数据导入 link.
+// audited read of clear personal data (unmask, reasonForm) and the top bar's 数据导入 and 账号管理
+// links.
 // Pages use the global `zz`; nothing here touches a page's own elements but the top bar.
 "use strict";
 (function () {
@@ -342,6 +343,11 @@
         const m = await me();
         user.textContent = m.display_name + "（" + m.role_label + "）";
         showImportLink(m);
+        const accounts = document.getElementById("zz-accounts-link");
+        if (accounts && m.role === "admin") {
+          accounts.hidden = false;
+          if (window.location.pathname === "/accounts") accounts.classList.add("active");
+        }
       } catch (error) {
         // 401 already redirected to the login page
       }

@@ -1,0 +1,246 @@
+"""账号管理: an administrator's accounts of their scope, created, changed, reset, enabled.
+
+The console's side of ``zongzhi user`` (:mod:`layers.account_admin` has the rules). A new
+account and a reset get a generated password, answered once and stored only as its hash; its
+owner changes it at first login. Every change is audited with the administrator as actor, a
+refused one too.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, status
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from api.deps import Principal, SessionDep, SettingsDep, require_roles, utcnow
+from api.routers.cases import IdPath, audited_refusal
+from geo.codes import CodeError, written_division_code
+from layers import account_admin, accounts, audit
+from layers.account_posts import change_post
+from layers.errors import InvalidInput
+from layers.model import Jurisdiction, Role, User
+
+router = APIRouter(prefix="/api/users", tags=["users"])
+AdminUser = Annotated[Principal, Depends(require_roles(Role.ADMIN.value))]
+
+
+class AccountOut(BaseModel):
+    """An account as 账号管理 lists it."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    role_label: str
+    scope_code: str
+    scope_name: str
+    active: bool
+    locked_until: datetime | None = Field(description="Locked until then (None: not locked)")
+    can_unmask: bool = Field(description="Holds the unmask right and may use it")
+    unmask_void: bool = Field(description="Holds a flag its role or scope makes void")
+    may_unmask: bool = Field(description="Its role and scope may hold the unmask right")
+    must_change_password: bool
+    worker_id: int | None
+
+
+class AccountIn(BaseModel):
+    """A new account (its password is generated)."""
+
+    username: str = Field(min_length=2, max_length=50)
+    display_name: str = Field(min_length=1, max_length=50)
+    role: str = Field(max_length=20)
+    scope: str = Field(max_length=20, description="12 digits, or a unit's first 2/4/6/9")
+    can_unmask: bool = False
+
+
+class PostIn(BaseModel):
+    """A change of post: what is given changes."""
+
+    role: str | None = Field(default=None, max_length=20)
+    scope: str | None = Field(default=None, max_length=20, description="As for a new account")
+    display_name: str | None = Field(default=None, max_length=50)
+
+
+class ActiveIn(BaseModel):
+    """Enable (true) or disable (false)."""
+
+    active: bool
+
+
+class UnmaskIn(BaseModel):
+    """Grant (true) or revoke (false) the unmask right."""
+
+    allowed: bool
+
+
+class HandedOver(BaseModel):
+    """An account and the password generated for it, shown this once."""
+
+    account: AccountOut
+    password: str
+
+
+class PostOut(BaseModel):
+    """An account after a change of post."""
+
+    account: AccountOut
+    changed: list[str] = Field(description="The attributes changed")
+    unmask_refusal: str | None = Field(description="Why the unmask right was taken away")
+
+
+def _out(session: Session, user: User) -> AccountOut:
+    unit = session.get(Jurisdiction, user.scope_code)
+    effective = accounts.unmask_effective(
+        user.role, can_unmask=user.can_unmask, scope_code=user.scope_code
+    )
+    now = utcnow()
+    return AccountOut(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=user.role,
+        role_label=account_admin.role_label(user.role),
+        scope_code=user.scope_code,
+        scope_name=unit.name if unit is not None else user.scope_code,
+        active=user.active,
+        locked_until=user.locked_until if user.locked_until and user.locked_until > now else None,
+        can_unmask=effective,
+        unmask_void=user.can_unmask and not effective,
+        may_unmask=accounts.may_hold_unmask(user.role, user.scope_code),
+        must_change_password=user.must_change_password,
+        worker_id=user.worker_id,
+    )
+
+
+def _scope(written: str) -> str:
+    try:
+        return written_division_code(written)
+    except CodeError as exc:
+        raise InvalidInput(str(exc)) from exc
+
+
+def _audit(
+    session: Session, admin: Principal, action: str, user: User, detail: dict[str, Any] | None
+) -> None:
+    audit.record(
+        session,
+        actor_id=admin.id,
+        actor_name=admin.username,
+        action=action,
+        object_type="user",
+        object_id=str(user.id),
+        detail=detail,
+    )
+
+
+@router.get("", response_model=list[AccountOut], summary="The accounts of your scope")
+def list_accounts(admin: AdminUser, session: SessionDep) -> list[AccountOut]:
+    """Return the accounts whose scope lies inside yours, by scope then login name."""
+    listed = account_admin.list_accounts(session, admin.scope_code)
+    return [_out(session, each.user) for each in listed]
+
+
+@router.post(
+    "", response_model=HandedOver, status_code=status.HTTP_201_CREATED, summary="Add an account"
+)
+def add_account(
+    body: AccountIn, admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> HandedOver:
+    """Create an account in your scope with a generated password, answered this once."""
+    with audited_refusal(session, admin, "user.add", "user", None):
+        scope = _scope(body.scope)
+        account_admin.check_given_scope(admin.scope_code, scope)
+        password = accounts.generate_password(settings.password_policy)
+        user = accounts.create_user(
+            session,
+            username=body.username,
+            password=password,
+            role=body.role,
+            scope_code=scope,
+            display_name=body.display_name,
+            can_unmask=body.can_unmask,
+            policy=settings.password_policy,
+            must_change_password=True,
+        )
+        detail = {"role": body.role, "scope": scope, "can_unmask": body.can_unmask}
+        _audit(session, admin, "user.add", user, detail)
+    return HandedOver(account=_out(session, user), password=password)
+
+
+@router.post("/{user_id}/password", response_model=HandedOver, summary="Give a new password")
+def reset_password(
+    user_id: IdPath, admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> HandedOver:
+    """Give the account a generated password, answered this once.
+
+    Its lock is lifted, its open sessions end, and its owner changes the password first.
+    """
+    with audited_refusal(session, admin, "user.password_reset", "user", str(user_id)):
+        user = account_admin.managed_account(session, admin.scope_code, user_id)
+        password = account_admin.reset_password(
+            session, user, now=utcnow(), policy=settings.password_policy
+        )
+        _audit(session, admin, "user.password_reset", user, None)
+    return HandedOver(account=_out(session, user), password=password)
+
+
+@router.patch("/{user_id}", response_model=PostOut, summary="Change an account's post")
+def change_account(user_id: IdPath, body: PostIn, admin: AdminUser, session: SessionDep) -> PostOut:
+    """Give the account a new role, scope (inside yours) or shown name (调岗)."""
+    with audited_refusal(session, admin, "user.changed", "user", str(user_id)):
+        user = account_admin.managed_account(session, admin.scope_code, user_id)
+        scope = None if body.scope is None else _scope(body.scope)
+        if body.role is not None or scope is not None:
+            account_admin.not_oneself(admin.id, user, "调岗")
+        if scope is not None:
+            account_admin.check_given_scope(admin.scope_code, scope)
+        done = change_post(
+            session, user, role=body.role, scope_code=scope, display_name=body.display_name
+        )
+        if done.changed:
+            detail = {key: list(values) for key, values in done.changed.items()}
+            _audit(session, admin, "user.changed", user, detail)
+    return PostOut(
+        account=_out(session, user), changed=list(done.changed), unmask_refusal=done.unmask_refusal
+    )
+
+
+@router.post("/{user_id}/active", response_model=AccountOut, summary="Enable or disable")
+def set_active(
+    user_id: IdPath, body: ActiveIn, admin: AdminUser, session: SessionDep
+) -> AccountOut:
+    """Enable or disable the account (a disabled one's open sessions end at once)."""
+    action = "user.enable" if body.active else "user.disable"
+    with audited_refusal(session, admin, action, "user", str(user_id)):
+        user = account_admin.managed_account(session, admin.scope_code, user_id)
+        if not body.active:
+            account_admin.not_oneself(admin.id, user, "停用")
+        if account_admin.set_active(session, user, active=body.active):
+            _audit(session, admin, action, user, None)
+    return _out(session, user)
+
+
+@router.post("/{user_id}/unlock", response_model=AccountOut, summary="Lift a lock")
+def unlock(user_id: IdPath, admin: AdminUser, session: SessionDep) -> AccountOut:
+    """Lift the account's lock and reset its failed logins."""
+    with audited_refusal(session, admin, "user.unlock", "user", str(user_id)):
+        user = account_admin.managed_account(session, admin.scope_code, user_id)
+        account_admin.unlock(session, user)
+        _audit(session, admin, "user.unlock", user, None)
+    return _out(session, user)
+
+
+@router.post("/{user_id}/unmask", response_model=AccountOut, summary="Grant or revoke unmasking")
+def set_unmask(
+    user_id: IdPath, body: UnmaskIn, admin: AdminUser, session: SessionDep
+) -> AccountOut:
+    """Grant the right to read clear personal data (where the post may hold it), or revoke it."""
+    action = "user.unmask_granted" if body.allowed else "user.unmask_revoked"
+    with audited_refusal(session, admin, action, "user", str(user_id)):
+        user = account_admin.managed_account(session, admin.scope_code, user_id)
+        if accounts.set_unmask(session, user, allowed=body.allowed):
+            _audit(session, admin, action, user, None)
+    return _out(session, user)

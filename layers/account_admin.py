@@ -1,0 +1,263 @@
+"""Accounts as an administrator manages them from the console (账号管理), inside their scope.
+
+The same rules as the ``zongzhi user`` commands (:mod:`layers.users_cli`): creation under the
+password policy with a generated password its owner changes first, a new password, a change of
+post (:func:`layers.account_posts.change_post`), enabling (not the account of a worker who left)
+and disabling, lifting a lock, the unmask right (:func:`layers.accounts.set_unmask`). Two rules
+are the console's own:
+
+* an administrator manages the accounts of their scope only, and gives no scope outside it
+  (the ``users`` table has no row-level security: :func:`managed_account` checks);
+* an administrator does not disable, demote or move their own account (the console would lock
+  out the one who manages it; the command line still can).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geo.codes import scope_range
+from layers import accounts
+from layers.errors import Forbidden, InvalidInput, NotFound
+from layers.model import Jurisdiction, Role, User, Worker, WorkerStatus
+
+
+def within(scope_code: str, code: str) -> bool:
+    """Return whether the unit ``code`` lies inside the scope ``scope_code``.
+
+    Parameters
+    ----------
+    scope_code, code : str
+        12-digit jurisdiction codes.
+
+    Returns
+    -------
+    bool
+        True for the scope itself and every unit below it.
+
+    Examples
+    --------
+    >>> within("530424000000", "530424101000"), within("530424000000", "530425000000")
+    (True, False)
+    """
+    lo, hi = scope_range(scope_code)
+    return lo <= code < hi
+
+
+@dataclass(frozen=True)
+class ListedAccount:
+    """An account as the console lists it.
+
+    Attributes
+    ----------
+    user : layers.model.User
+        The account.
+    scope_name : str
+        The name of its scope's unit.
+    """
+
+    user: User
+    scope_name: str
+
+
+def list_accounts(session: Session, scope_code: str) -> list[ListedAccount]:
+    """Return the accounts whose scope lies inside ``scope_code``, by scope then login name.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session (it must see the scope's units).
+    scope_code : str
+        The administrator's scope.
+
+    Returns
+    -------
+    list of ListedAccount
+        The accounts.
+    """
+    lo, hi = scope_range(scope_code)
+    rows = session.execute(
+        select(User, Jurisdiction.name)
+        .join(Jurisdiction, Jurisdiction.code == User.scope_code)
+        .where(User.scope_code >= lo, User.scope_code < hi)
+        .order_by(User.scope_code, User.username)
+    )
+    return [ListedAccount(user, name) for user, name in rows]
+
+
+def managed_account(session: Session, scope_code: str, user_id: int) -> User:
+    """Return account ``user_id`` if it lies inside the administrator's scope.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    scope_code : str
+        The administrator's scope.
+    user_id : int
+        The account.
+
+    Returns
+    -------
+    layers.model.User
+        The account.
+
+    Raises
+    ------
+    NotFound
+        No such account in the scope (one outside it is not said to exist).
+    """
+    user = session.get(User, user_id)
+    if user is None or not within(scope_code, user.scope_code):
+        raise NotFound(f"本辖区没有编号为 {user_id} 的账号")
+    return user
+
+
+def check_given_scope(scope_code: str, given: str) -> None:
+    """Refuse a scope outside the administrator's own.
+
+    Parameters
+    ----------
+    scope_code : str
+        The administrator's scope.
+    given : str
+        The scope given to an account.
+
+    Raises
+    ------
+    Forbidden
+        ``given`` lies outside ``scope_code``.
+    """
+    if not within(scope_code, given):
+        raise Forbidden(f"只能给本辖区（{scope_code}）内的管辖范围，{given} 不在其中")
+
+
+def not_oneself(admin_id: int, user: User, what: str) -> None:
+    """Refuse an administrator's change of their own account's post or state.
+
+    Parameters
+    ----------
+    admin_id : int
+        The administrator's account.
+    user : layers.model.User
+        The account changed.
+    what : str
+        The change, as said (停用, 调岗 …).
+
+    Raises
+    ------
+    Forbidden
+        The account is the administrator's own.
+    """
+    if user.id == admin_id:
+        raise Forbidden(
+            f"不能在控制台{what}自己的账号（请由其他管理员，或在服务器上用 zongzhi user 操作）"
+        )
+
+
+def set_active(session: Session, user: User, *, active: bool) -> bool:
+    """Enable or disable ``user``; return whether its state changed.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    user : layers.model.User
+        The account.
+    active : bool
+        Enable (True) or disable.
+
+    Returns
+    -------
+    bool
+        False when it already was as asked.
+
+    Raises
+    ------
+    InvalidInput
+        Enabling the account of a worker who left (rehired: on a roster first).
+    """
+    worker = session.get(Worker, user.worker_id) if user.worker_id is not None else None
+    if active and worker is not None and worker.status == WorkerStatus.LEFT:
+        raise InvalidInput(
+            f"账号 {user.username} 对应的网格员 {worker.name} 已离职，"
+            "不能启用（重新列入花名册后再启用）"
+        )
+    if user.active == active:
+        return False
+    user.active = active
+    session.flush()
+    return True
+
+
+def unlock(session: Session, user: User) -> bool:
+    """Lift the lock of ``user`` and reset its failure counter; return whether it was locked.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    user : layers.model.User
+        The account.
+
+    Returns
+    -------
+    bool
+        Whether a lock was in force.
+    """
+    locked = user.locked_until is not None and user.locked_until > datetime.now(UTC)
+    user.locked_until = None
+    user.failed_logins = 0
+    session.flush()
+    return locked
+
+
+def role_label(role: str) -> str:
+    """Return the Chinese name of ``role`` (the code itself when unknown).
+
+    Parameters
+    ----------
+    role : str
+        A :class:`layers.model.Role` code.
+
+    Returns
+    -------
+    str
+        E.g. ``乡镇调度员``.
+
+    Examples
+    --------
+    >>> role_label("dispatcher")
+    '乡镇调度员'
+    """
+    return Role.labels().get(role, role)
+
+
+def reset_password(
+    session: Session, user: User, *, now: datetime, policy: accounts.PasswordPolicy
+) -> str:
+    """Give ``user`` a generated password its owner changes first; return it (shown once).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    user : layers.model.User
+        The account.
+    now : datetime
+        Current time.
+    policy : layers.accounts.PasswordPolicy
+        The deployment's password rules.
+
+    Returns
+    -------
+    str
+        The password, never stored in clear.
+    """
+    password = accounts.generate_password(policy)
+    accounts.set_password(session, user, password, now=now, policy=policy, by_owner=False)
+    return password

@@ -1,0 +1,262 @@
+"""账号管理: an administrator manages the accounts of their scope from the console.
+
+``/api/users`` lists, adds (a generated password, answered once, changed by its owner first),
+resets a password, changes a post, enables and disables, unlocks and grants or revokes the
+unmask right, each audited with the administrator as actor; an account outside the scope is
+not found, a scope outside it is not given, and an administrator does not disable or move
+their own account. The page does the same in headless Chromium.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from playwright.sync_api import expect
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from api.auth import issue_token
+from api.settings import ApiSettings
+from layers import accounts
+from tests.api_fixtures import api_client, api_settings, api_world  # noqa: F401
+from tests.browser import RecordedPage
+from tests.conftest import SuiteDatabase
+from tests.console_fixtures import ConsoleDemo, login
+from tests.workflow_data import COUNTY, OTHER_COUNTY, ensure_world, purge_world, township
+
+PASSWORD = "Zz-Account-Admin-2026!"
+PREFIX = "adm_"
+TOWN = township(100)
+Headers = dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def admin(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[tuple[int, Headers]]:  # noqa: F811
+    """The test world and its county's administrator: id and Bearer header."""
+    with Session(database.owner) as owner, owner.begin():
+        ensure_world(owner)
+        user = accounts.create_user(
+            owner,
+            username=PREFIX + "admin",
+            password=PASSWORD,
+            role="admin",
+            scope_code=COUNTY,
+            display_name="县管理员",
+        )
+        user_id = user.id
+    token = issue_token(api_settings, user_id, now=datetime.now(UTC))
+    yield user_id, {"Authorization": f"Bearer {token.token}"}
+    with Session(database.owner) as owner, owner.begin():
+        purge_world(owner)  # its accounts too
+
+
+def _login(client: TestClient, username: str, password: str) -> int:
+    form = {"username": username, "password": password}
+    return client.post("/api/auth/token", data=form).status_code
+
+
+def _audits(database: SuiteDatabase, actor: str) -> list[tuple[str, str]]:
+    with database.owner.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT action, outcome FROM audit_log WHERE actor_name = :a"
+                " AND object_type = 'user' ORDER BY id"
+            ),
+            {"a": actor},
+        )
+        return [(r.action, r.outcome) for r in rows]
+
+
+def test_an_administrator_manages_the_accounts_of_their_scope(
+    admin: tuple[int, Headers],
+    api_client: TestClient,  # noqa: F811
+    database: SuiteDatabase,
+) -> None:
+    _, headers = admin
+    new = {
+        "username": PREFIX + "wang",
+        "display_name": "王伟",
+        "role": "dispatcher",
+        "scope": TOWN[:9],
+        "can_unmask": True,
+    }
+    added = api_client.post("/api/users", json=new, headers=headers)
+    assert added.status_code == 201, added.text
+    body: dict[str, Any] = added.json()
+    first = body["password"]
+    assert accounts.PasswordPolicy().problems(first, new["username"]) == []
+    account = body["account"]
+    assert (account["scope_code"], account["scope_name"], account["role_label"]) == (
+        TOWN,
+        "镇100",
+        "乡镇调度员",
+    )
+    assert account["can_unmask"] and account["must_change_password"] and account["active"]
+    assert _login(api_client, new["username"], first) == 200
+    user_id = account["id"]
+
+    listed = {a["username"]: a for a in api_client.get("/api/users", headers=headers).json()}
+    assert {PREFIX + "admin", new["username"]} <= set(listed)
+    assert all(a["scope_code"].startswith(COUNTY[:6]) for a in listed.values())
+
+    moved = api_client.patch(f"/api/users/{user_id}", json={"role": "department"}, headers=headers)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["changed"] == ["role", "can_unmask"]
+    assert moved.json()["unmask_refusal"].startswith("部门处置人员不能查看个人信息明文")
+    assert moved.json()["account"]["may_unmask"] is False
+    refused = api_client.post(
+        f"/api/users/{user_id}/unmask", json={"allowed": True}, headers=headers
+    )
+    assert refused.status_code == 422 and "部门处置人员不能" in refused.json()["detail"]
+
+    reset = api_client.post(f"/api/users/{user_id}/password", headers=headers)
+    assert reset.status_code == 200, reset.text
+    second = reset.json()["password"]
+    assert second != first and reset.json()["account"]["must_change_password"]
+    assert _login(api_client, new["username"], first) == 401
+    assert _login(api_client, new["username"], second) == 200
+
+    off = api_client.post(f"/api/users/{user_id}/active", json={"active": False}, headers=headers)
+    assert off.status_code == 200 and off.json()["active"] is False
+    assert _login(api_client, new["username"], second) == 401
+    on = api_client.post(f"/api/users/{user_id}/active", json={"active": True}, headers=headers)
+    assert on.json()["active"] is True
+
+    with database.owner.begin() as conn:
+        conn.execute(
+            text("UPDATE users SET locked_until = now() + interval '20 minutes' WHERE id = :id"),
+            {"id": user_id},
+        )
+    locked = {a["id"]: a for a in api_client.get("/api/users", headers=headers).json()}
+    assert locked[user_id]["locked_until"] is not None
+    unlocked = api_client.post(f"/api/users/{user_id}/unlock", headers=headers)
+    assert unlocked.status_code == 200 and unlocked.json()["locked_until"] is None
+
+    assert _audits(database, PREFIX + "admin") == [
+        ("user.add", "ok"),
+        ("user.changed", "ok"),
+        ("user.unmask_granted", "failed"),
+        ("user.password_reset", "ok"),
+        ("user.disable", "ok"),
+        ("user.enable", "ok"),
+        ("user.unlock", "ok"),
+    ]
+
+
+def test_the_console_keeps_an_administrator_inside_their_scope_and_off_their_own_account(
+    admin: tuple[int, Headers],
+    api_client: TestClient,  # noqa: F811
+    api_settings: ApiSettings,  # noqa: F811
+    database: SuiteDatabase,
+) -> None:
+    admin_id, headers = admin
+    with Session(database.owner) as owner, owner.begin():
+        outside = accounts.create_user(
+            owner,
+            username=PREFIX + "outside",
+            password=PASSWORD,
+            role="commander",
+            scope_code=OTHER_COUNTY,
+            display_name="外县值班员",
+        ).id
+        clerk = accounts.create_user(
+            owner,
+            username=PREFIX + "clerk",
+            password=PASSWORD,
+            role="dispatcher",
+            scope_code=TOWN,
+            display_name="乡镇调度员",
+        ).id
+    assert outside not in {a["id"] for a in api_client.get("/api/users", headers=headers).json()}
+    hidden = api_client.post(f"/api/users/{outside}/password", headers=headers)
+    assert hidden.status_code == 404 and hidden.json()["detail"] == (
+        f"本辖区没有编号为 {outside} 的账号"
+    )
+    elsewhere = api_client.patch(
+        f"/api/users/{clerk}", json={"scope": OTHER_COUNTY[:6]}, headers=headers
+    )
+    assert elsewhere.status_code == 403
+    assert elsewhere.json()["detail"] == (
+        f"只能给本辖区（{COUNTY}）内的管辖范围，{OTHER_COUNTY} 不在其中"
+    )
+    new = {"username": PREFIX + "far", "display_name": "远", "role": "analyst", "scope": "5205"}
+    assert api_client.post("/api/users", json=new, headers=headers).status_code == 403
+    taken = {**new, "username": PREFIX + "clerk", "scope": COUNTY[:6]}
+    assert api_client.post("/api/users", json=taken, headers=headers).status_code == 409
+
+    own = api_client.post(f"/api/users/{admin_id}/active", json={"active": False}, headers=headers)
+    assert own.status_code == 403 and "不能在控制台停用自己的账号" in own.json()["detail"]
+    demote = api_client.patch(f"/api/users/{admin_id}", json={"role": "analyst"}, headers=headers)
+    assert demote.status_code == 403 and "不能在控制台调岗自己的账号" in demote.json()["detail"]
+    renamed = api_client.patch(
+        f"/api/users/{admin_id}", json={"display_name": "县系统管理员"}, headers=headers
+    )
+    assert renamed.status_code == 200 and renamed.json()["changed"] == ["display_name"]
+
+    as_clerk = issue_token(api_settings, clerk, now=datetime.now(UTC))
+    others = api_client.get("/api/users", headers={"Authorization": f"Bearer {as_clerk.token}"})
+    assert others.status_code == 403
+
+
+@pytest.mark.browser
+def test_the_accounts_page_adds_an_account_and_shows_its_password_once(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    origin = demo.origin
+    login(page, origin, demo.username("admin"))
+    page.wait_for_url(f"{origin}/accounts")
+    expect(page.locator("#zz-accounts-link")).to_be_visible()
+
+    def row_of(username: str) -> Any:
+        return page.locator(f"#ac-rows tr[data-username='{username}']")
+
+    own = row_of(demo.username("admin"))
+    expect(own).to_be_visible()
+    auditor = row_of(demo.username("auditor"))
+    for action in ("调岗…", "重设密码", "停用"):  # not on one's own account
+        expect(own.get_by_role("button", name=action)).to_have_count(0)
+        expect(auditor.get_by_role("button", name=action)).to_have_count(1)
+    department = row_of(demo.username("department"))
+    expect(department.get_by_role("button", name="授予明文")).to_have_count(0)  # may not hold it
+    expect(
+        row_of(demo.username("dispatcher")).get_by_role("button", name="授予明文")
+    ).to_have_count(1)
+    page.click("#ac-new")
+    page.fill("#ac-username", PREFIX + "page")
+    page.fill("#ac-display-name", "郑洁")
+    page.select_option("#ac-role", "dispatcher")
+    page.fill("#ac-scope", demo.data.county_code[:6] + "103")
+    page.click("#ac-form-submit")
+    shown = page.locator("#ac-password")
+    expect(page.locator("#ac-password-dialog")).to_be_visible()
+    expect(shown).to_have_text(re.compile(r"^\S{12}$"))
+    password = shown.inner_text()
+    page.screenshot_step("1-password-shown-once")
+    page.click("#ac-password-done")
+    expect(shown).to_have_text("")
+    row = row_of(PREFIX + "page")
+    expect(row.locator(".ac-state")).to_contain_text("待本人改密")
+    expect(row).to_contain_text("青龙镇")
+
+    row.get_by_role("button", name="调岗…").click()
+    expect(page.locator("#ac-scope")).to_have_value(demo.data.county_code[:6] + "103000")
+    page.fill("#ac-scope", demo.data.county_code[:6] + "101")
+    page.click("#ac-form-submit")
+    expect(row).to_contain_text("盘溪镇")  # moved
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_role("button", name="停用").click()
+    expect(row.locator(".ac-state")).to_contain_text("停用")
+    page.screenshot_step("2-disabled")
+    with demo.owner.connect() as conn:
+        active = conn.execute(
+            text("SELECT active FROM users WHERE username = :u"), {"u": PREFIX + "page"}
+        ).scalar_one()
+    assert active is False and len(password) == 12
+    page.assert_clean(origin)

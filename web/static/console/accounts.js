@@ -1,0 +1,206 @@
+// 账号管理 (/accounts): the accounts of the administrator's scope (GET /api/users), filtered on
+// the page, each with its actions: 调岗… (role, scope, name: PATCH), 重设密码 (asked first; the
+// generated password is shown once), 停用 (asked first) or 启用, 解锁 when locked, 授予明文 or
+// 收回明文 (授予 only where the role and scope may hold it). 新建账号 opens the same form with a
+// login name; its generated password is shown once too. The administrator's own account offers
+// no 调岗 and no 停用 (the API refuses them), and no 重设密码 (修改密码 is in the top bar).
+// Every refusal is the API's own Chinese message.
+"use strict";
+(function () {
+  const $ = (id) => document.getElementById(id);
+  let accounts = [];
+  let editing = null; // the account of an open 调岗 form; null for 新建账号
+  let myId = null;
+
+  function stateText(a) {
+    if (!a.active) return "停用";
+    if (a.locked_until) return "锁定至 " + zz.fmtTime(a.locked_until);
+    return "启用";
+  }
+
+  function button(text, cls, onClick) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "btn btn-sm " + cls;
+    b.textContent = text;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function badge(cell, text, cls) {
+    const span = document.createElement("span");
+    span.className = "badge ms-1 " + cls;
+    span.textContent = text;
+    cell.appendChild(span);
+  }
+
+  function row(a) {
+    const tr = document.createElement("tr");
+    tr.dataset.username = a.username;
+    zz.cell(tr, "ac-username", a.username);
+    zz.cell(tr, "", a.display_name);
+    zz.cell(tr, "", a.role_label);
+    const scope = zz.cell(tr, "", a.scope_name);
+    const code = document.createElement("div");
+    code.className = "ac-code";
+    code.textContent = a.scope_code;
+    scope.appendChild(code);
+    const state = zz.cell(tr, "ac-state", stateText(a));
+    if (a.must_change_password) badge(state, "待本人改密", "text-bg-warning");
+    if (a.can_unmask) badge(state, "可看明文", "text-bg-danger");
+    if (a.unmask_void) badge(state, "明文权限无效", "text-bg-secondary");
+    const actions = zz.cell(tr, "ac-actions", "");
+    const mine = a.id === myId;
+    if (!mine) actions.appendChild(button("调岗…", "btn-outline-primary", () => openForm(a)));
+    if (!mine) actions.appendChild(button("重设密码", "btn-outline-secondary", () => resetPassword(a)));
+    if (a.active && !mine) actions.appendChild(button("停用", "btn-outline-danger", () => setActive(a, false)));
+    if (!a.active) actions.appendChild(button("启用", "btn-outline-success", () => setActive(a, true)));
+    if (a.locked_until) actions.appendChild(button("解锁", "btn-outline-secondary", () => act(a, "/unlock", null, "已解锁")));
+    const held = a.can_unmask || a.unmask_void;
+    if (held) {
+      actions.appendChild(button("收回明文", "btn-outline-secondary", () => act(a, "/unmask", { allowed: false }, "已收回查看明文的权限")));
+    } else if (a.may_unmask) {
+      actions.appendChild(button("授予明文", "btn-outline-secondary", () => act(a, "/unmask", { allowed: true }, "已授予查看明文的权限")));
+    }
+    return tr;
+  }
+
+  function render() {
+    const words = $("ac-filter").value.trim().toLowerCase();
+    const shown = accounts.filter((a) =>
+      !words || [a.username, a.display_name, a.scope_name, a.scope_code, a.role_label].some((t) => String(t).toLowerCase().includes(words))
+    );
+    const body = $("ac-rows");
+    body.textContent = "";
+    shown.forEach((a) => body.appendChild(row(a)));
+    $("ac-count").textContent = "共 " + accounts.length + " 个账号" + (words ? "，显示 " + shown.length + " 个" : "");
+  }
+
+  async function load() {
+    try {
+      accounts = await zz.api("/api/users");
+    } catch (err) {
+      $("ac-refused").textContent = zz.errorText(err);
+      $("ac-refused").hidden = false;
+      return;
+    }
+    ["ac-table", "ac-filter", "ac-new"].forEach((id) => ($(id).hidden = false));
+    render();
+  }
+
+  function showPassword(answer, title) {
+    $("ac-password-title").textContent = title;
+    $("ac-password-for").textContent = answer.account.display_name + "（" + answer.account.username + "）";
+    $("ac-password").textContent = answer.password;
+    $("ac-password-dialog").showModal();
+  }
+
+  async function resetPassword(a) {
+    if (!window.confirm("重设账号 " + a.username + " 的密码？其已登录的随即失效。")) return;
+    try {
+      const answer = await zz.api("/api/users/" + a.id + "/password", { method: "POST" });
+      showPassword(answer, "新密码");
+      await load();
+    } catch (err) {
+      zz.toast(zz.errorText(err), "danger");
+    }
+  }
+
+  async function setActive(a, active) {
+    if (!active && !window.confirm("停用账号 " + a.username + "？其已登录的随即失效。")) return;
+    await act(a, "/active", { active: active }, active ? "已启用" : "已停用");
+  }
+
+  async function act(a, path, body, said) {
+    try {
+      await zz.api("/api/users/" + a.id + path, { method: "POST", json: body || undefined });
+      zz.toast(said + "：" + a.username, "success");
+      await load();
+    } catch (err) {
+      zz.toast(zz.errorText(err), "danger");
+    }
+  }
+
+  function formError(text) {
+    $("ac-form-error").textContent = text;
+    $("ac-form-error").classList.toggle("d-none", !text);
+  }
+
+  function openForm(a) {
+    editing = a || null;
+    $("ac-form").reset();
+    formError("");
+    $("ac-form-title").textContent = a ? "调岗：" + a.username : "新建账号";
+    $("ac-username-field").hidden = !!a;
+    $("ac-unmask-field").hidden = !!a;
+    $("ac-form-hint").textContent = a
+      ? "新岗位不能保留的查看明文权限一并收回；已登录的在下一次操作时即按新岗位。"
+      : "密码由平台生成，只显示一次；本人首次登录须修改。";
+    if (a) {
+      $("ac-display-name").value = a.display_name;
+      $("ac-role").value = a.role;
+      $("ac-scope").value = a.scope_code;
+    }
+    $("ac-form-dialog").showModal();
+  }
+
+  async function submitForm(event) {
+    event.preventDefault();
+    const submit = $("ac-form-submit");
+    submit.disabled = true;
+    formError("");
+    try {
+      if (editing) {
+        const changes = {};
+        const name = $("ac-display-name").value.trim();
+        if (name !== editing.display_name) changes.display_name = name;
+        if ($("ac-role").value !== editing.role) changes.role = $("ac-role").value;
+        if ($("ac-scope").value.trim() !== editing.scope_code) changes.scope = $("ac-scope").value.trim();
+        const answer = await zz.api("/api/users/" + editing.id, { method: "PATCH", json: changes });
+        $("ac-form-dialog").close();
+        zz.toast(answer.changed.length ? "已调整账号 " + editing.username : "账号本来就是这样，未作改动", "success");
+        if (answer.unmask_refusal) zz.toast("已收回其查看个人信息明文的权限：" + answer.unmask_refusal, "info");
+      } else {
+        const answer = await zz.api("/api/users", {
+          method: "POST",
+          json: {
+            username: $("ac-username").value.trim(),
+            display_name: $("ac-display-name").value.trim(),
+            role: $("ac-role").value,
+            scope: $("ac-scope").value.trim(),
+            can_unmask: $("ac-unmask").checked,
+          },
+        });
+        $("ac-form-dialog").close();
+        showPassword(answer, "初始密码");
+      }
+      await load();
+    } catch (err) {
+      formError(zz.errorText(err));
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  Object.entries(zz.tables.role || {}).forEach(([code, text]) => {
+    const option = document.createElement("option");
+    option.value = code;
+    option.textContent = text;
+    $("ac-role").appendChild(option);
+  });
+  $("ac-new").addEventListener("click", () => openForm(null));
+  $("ac-form").addEventListener("submit", submitForm);
+  $("ac-form-cancel").addEventListener("click", () => $("ac-form-dialog").close());
+  $("ac-filter").addEventListener("input", render);
+  $("ac-password-done").addEventListener("click", function () {
+    $("ac-password").textContent = ""; // shown once: gone from the page when closed
+    $("ac-password-dialog").close();
+  });
+  zz.me().then(
+    function (m) {
+      myId = m.id;
+      load();
+    },
+    function () {}
+  );
+})();
