@@ -223,10 +223,11 @@ def _account(session: Session, name: str) -> User:
 
 def unlock(name: str = typer.Argument(..., help="登录名。")) -> None:
     """Lift the lockout of NAME and reset its failure counter."""
+    from layers.account_admin import unlock as lift_lock
+
     with owner_session() as session:
         user = _account(session, name)
-        user.locked_until = None
-        user.failed_logins = 0
+        lift_lock(session, user)
         _audit(session, "user.unlock", user)
     console.print(f"已解除账号 {name} 的锁定", soft_wrap=True)
 
