@@ -89,6 +89,25 @@ def list_accounts(session: Session, scope_code: str) -> list[ListedAccount]:
     return [ListedAccount(user, name) for user, name in rows]
 
 
+def listed(session: Session, user: User) -> ListedAccount:
+    """Return one account as the console lists it, with its scope's name.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    user : layers.model.User
+        The account.
+
+    Returns
+    -------
+    ListedAccount
+        The account and its scope's name (the code when the unit is not on record).
+    """
+    unit = session.get(Jurisdiction, user.scope_code)
+    return ListedAccount(user, unit.name if unit is not None else user.scope_code)
+
+
 def managed_account(session: Session, scope_code: str, user_id: int) -> User:
     """Return account ``user_id`` if it lies inside the administrator's scope.
 

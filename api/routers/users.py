@@ -21,7 +21,7 @@ from geo.codes import CodeError, written_division_code
 from layers import account_admin, accounts, audit
 from layers.account_posts import change_post
 from layers.errors import InvalidInput
-from layers.model import Jurisdiction, Role, User
+from layers.model import Role, User
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 AdminUser = Annotated[Principal, Depends(require_roles(Role.ADMIN.value))]
@@ -91,8 +91,8 @@ class PostOut(BaseModel):
     unmask_refusal: str | None = Field(description="Why the unmask right was taken away")
 
 
-def _out(session: Session, user: User) -> AccountOut:
-    unit = session.get(Jurisdiction, user.scope_code)
+def _out(account: account_admin.ListedAccount) -> AccountOut:
+    user = account.user
     effective = accounts.unmask_effective(
         user.role, can_unmask=user.can_unmask, scope_code=user.scope_code
     )
@@ -104,7 +104,7 @@ def _out(session: Session, user: User) -> AccountOut:
         role=user.role,
         role_label=account_admin.role_label(user.role),
         scope_code=user.scope_code,
-        scope_name=unit.name if unit is not None else user.scope_code,
+        scope_name=account.scope_name,
         active=user.active,
         locked_until=user.locked_until if user.locked_until and user.locked_until > now else None,
         can_unmask=effective,
@@ -113,6 +113,10 @@ def _out(session: Session, user: User) -> AccountOut:
         must_change_password=user.must_change_password,
         worker_id=user.worker_id,
     )
+
+
+def _one(session: Session, user: User) -> AccountOut:
+    return _out(account_admin.listed(session, user))
 
 
 def _scope(written: str) -> str:
@@ -139,8 +143,7 @@ def _audit(
 @router.get("", response_model=list[AccountOut], summary="The accounts of your scope")
 def list_accounts(admin: AdminUser, session: SessionDep) -> list[AccountOut]:
     """Return the accounts whose scope lies inside yours, by scope then login name."""
-    listed = account_admin.list_accounts(session, admin.scope_code)
-    return [_out(session, each.user) for each in listed]
+    return [_out(each) for each in account_admin.list_accounts(session, admin.scope_code)]
 
 
 @router.post(
@@ -167,7 +170,7 @@ def add_account(
         )
         detail = {"role": body.role, "scope": scope, "can_unmask": body.can_unmask}
         _audit(session, admin, "user.add", user, detail)
-    return HandedOver(account=_out(session, user), password=password)
+    return HandedOver(account=_one(session, user), password=password)
 
 
 @router.post("/{user_id}/password", response_model=HandedOver, summary="Give a new password")
@@ -184,7 +187,7 @@ def reset_password(
             session, user, now=utcnow(), policy=settings.password_policy
         )
         _audit(session, admin, "user.password_reset", user, None)
-    return HandedOver(account=_out(session, user), password=password)
+    return HandedOver(account=_one(session, user), password=password)
 
 
 @router.patch("/{user_id}", response_model=PostOut, summary="Change an account's post")
@@ -204,7 +207,7 @@ def change_account(user_id: IdPath, body: PostIn, admin: AdminUser, session: Ses
             detail = {key: list(values) for key, values in done.changed.items()}
             _audit(session, admin, "user.changed", user, detail)
     return PostOut(
-        account=_out(session, user), changed=list(done.changed), unmask_refusal=done.unmask_refusal
+        account=_one(session, user), changed=list(done.changed), unmask_refusal=done.unmask_refusal
     )
 
 
@@ -220,7 +223,7 @@ def set_active(
             account_admin.not_oneself(admin.id, user, "停用")
         if account_admin.set_active(session, user, active=body.active):
             _audit(session, admin, action, user, None)
-    return _out(session, user)
+    return _one(session, user)
 
 
 @router.post("/{user_id}/unlock", response_model=AccountOut, summary="Lift a lock")
@@ -230,7 +233,7 @@ def unlock(user_id: IdPath, admin: AdminUser, session: SessionDep) -> AccountOut
         user = account_admin.managed_account(session, admin.scope_code, user_id)
         account_admin.unlock(session, user)
         _audit(session, admin, "user.unlock", user, None)
-    return _out(session, user)
+    return _one(session, user)
 
 
 @router.post("/{user_id}/unmask", response_model=AccountOut, summary="Grant or revoke unmasking")
@@ -243,4 +246,4 @@ def set_unmask(
         user = account_admin.managed_account(session, admin.scope_code, user_id)
         if accounts.set_unmask(session, user, allowed=body.allowed):
             _audit(session, admin, action, user, None)
-    return _out(session, user)
+    return _one(session, user)
