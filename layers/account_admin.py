@@ -15,37 +15,16 @@ are the console's own:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 from layers import accounts
+from layers.cases import in_scope
 from layers.errors import Forbidden, InvalidInput, NotFound
-from layers.model import Jurisdiction, Role, User, Worker, WorkerStatus
-
-
-def within(scope_code: str, code: str) -> bool:
-    """Return whether the unit ``code`` lies inside the scope ``scope_code``.
-
-    Parameters
-    ----------
-    scope_code, code : str
-        12-digit jurisdiction codes.
-
-    Returns
-    -------
-    bool
-        True for the scope itself and every unit below it.
-
-    Examples
-    --------
-    >>> within("530424000000", "530424101000"), within("530424000000", "530425000000")
-    (True, False)
-    """
-    lo, hi = scope_range(scope_code)
-    return lo <= code < hi
+from layers.model import Jurisdiction, User, Worker, WorkerStatus
 
 
 @dataclass(frozen=True)
@@ -131,7 +110,7 @@ def managed_account(session: Session, scope_code: str, user_id: int) -> User:
         No such account in the scope (one outside it is not said to exist).
     """
     user = session.get(User, user_id)
-    if user is None or not within(scope_code, user.scope_code):
+    if user is None or not in_scope(scope_code, user.scope_code):
         raise NotFound(f"本辖区没有编号为 {user_id} 的账号")
     return user
 
@@ -151,7 +130,7 @@ def check_given_scope(scope_code: str, given: str) -> None:
     Forbidden
         ``given`` lies outside ``scope_code``.
     """
-    if not within(scope_code, given):
+    if not in_scope(scope_code, given):
         raise Forbidden(f"只能给本辖区（{scope_code}）内的管辖范围，{given} 不在其中")
 
 
@@ -213,8 +192,8 @@ def set_active(session: Session, user: User, *, active: bool) -> bool:
     return True
 
 
-def unlock(session: Session, user: User) -> bool:
-    """Lift the lock of ``user`` and reset its failure counter; return whether it was locked.
+def unlock(session: Session, user: User) -> None:
+    """Lift the lock of ``user`` and reset its failure counter.
 
     Parameters
     ----------
@@ -222,38 +201,10 @@ def unlock(session: Session, user: User) -> bool:
         Open session.
     user : layers.model.User
         The account.
-
-    Returns
-    -------
-    bool
-        Whether a lock was in force.
     """
-    locked = user.locked_until is not None and user.locked_until > datetime.now(UTC)
     user.locked_until = None
     user.failed_logins = 0
     session.flush()
-    return locked
-
-
-def role_label(role: str) -> str:
-    """Return the Chinese name of ``role`` (the code itself when unknown).
-
-    Parameters
-    ----------
-    role : str
-        A :class:`layers.model.Role` code.
-
-    Returns
-    -------
-    str
-        E.g. ``乡镇调度员``.
-
-    Examples
-    --------
-    >>> role_label("dispatcher")
-    '乡镇调度员'
-    """
-    return Role.labels().get(role, role)
 
 
 def reset_password(

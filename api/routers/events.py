@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
@@ -29,7 +28,7 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import BusinessUser, Principal, bind_scope, utcnow
+from api.deps import BusinessUser, Principal, bind_scope
 from layers import live
 from layers.database import read_account_and_scope
 from layers.errors import Forbidden
@@ -117,7 +116,7 @@ async def _next_notice(
 
 
 def _fetch(
-    factory: sessionmaker[Session], notice: live.Notice, user: Principal, since: datetime
+    factory: sessionmaker[Session], notice: live.Notice, user: Principal
 ) -> dict[str, Any] | None:
     with factory() as session:
         bind_scope(session, user.scope_code)
@@ -126,8 +125,9 @@ def _fetch(
             if (
                 account is None
                 or not account.active  # a leaver's stream ends here
-                or Principal.from_user(account) != user  # a change of post: reconnect as it
-                or account.password_changed_at > since  # every session but the changer's ends
+                # a change of post (reconnect as it) or a new password (its time is the
+                # principal's too): every stream opened before it ends
+                or Principal.from_user(account) != user
             ):
                 raise _AccountStopped
             return live.fetch(session, notice, scope_code=user.scope_code)
@@ -137,7 +137,6 @@ async def _stream(
     request: Request, user: Principal, keepalive: float, max_events: int | None
 ) -> AsyncIterator[bytes]:
     factory: sessionmaker[Session] = request.app.state.sessions
-    since = utcnow()
     sent = 0
     async with (
         _server_stop(request.app) as stopped,
@@ -156,7 +155,7 @@ async def _stream(
                 yield b": keep-alive\n\n"
                 continue
             try:
-                data = await run_in_threadpool(_fetch, factory, notice, user, since)
+                data = await run_in_threadpool(_fetch, factory, notice, user)
             except _AccountStopped:
                 break
             if data is None:

@@ -102,7 +102,7 @@ def _out(account: account_admin.ListedAccount) -> AccountOut:
         username=user.username,
         display_name=user.display_name,
         role=user.role,
-        role_label=account_admin.role_label(user.role),
+        role_label=Role.label_of(user.role),
         scope_code=user.scope_code,
         scope_name=account.scope_name,
         active=user.active,

@@ -329,14 +329,15 @@
     }
   }
 
+  /** Log out (the server clears the cookie) and go to the login page. */
+  async function logout() {
+    await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin" });
+    window.location.assign("/login");
+  }
+
   async function fillTopbar() {
-    const logout = document.getElementById("zz-logout");
-    if (logout) {
-      logout.addEventListener("click", async function () {
-        await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin" });
-        window.location.assign("/login");
-      });
-    }
+    const button = document.getElementById("zz-logout");
+    if (button) button.addEventListener("click", logout);
     const user = document.getElementById("zz-user");
     if (user) {
       try {
@@ -365,7 +366,7 @@
 
   window.zz = {
     ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
-    unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell,
+    unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout,
   };
   fillTopbar();
 })();

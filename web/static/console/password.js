@@ -31,13 +31,8 @@
     }
   }
 
-  async function logout() {
-    await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin" });
-    window.location.assign("/login");
-  }
-
   opener.addEventListener("click", open);
-  field("cancel").addEventListener("click", () => (forced ? logout() : dialog.close()));
+  field("cancel").addEventListener("click", () => (forced ? zz.logout() : dialog.close()));
   dialog.addEventListener("cancel", function (event) {
     if (forced) event.preventDefault(); // Esc does not dismiss a password that must change
   });
