@@ -508,21 +508,27 @@ class PersonLabel:
         Special-population category code.
     category_label : str
         Its Chinese name.
+    erased : bool
+        The record was erased after the person left the register (:mod:`layers.person_erasure`):
+        this is what its trace keeps.
     """
 
     name_masked: str
     category: str
     category_label: str
+    erased: bool = False
 
 
 def person_labels(session: Session, object_ids: Iterable[str | None]) -> dict[str, PersonLabel]:
     """Return the masked name and category of the persons entries name, by object id.
 
+    A record erased since (:mod:`layers.person_erasure`) is labelled from its trace.
+
     Parameters
     ----------
     session : sqlalchemy.orm.Session
         The auditor's session (row-level security: persons of the auditor's scope only,
-        including those who left the register).
+        including those who left the register and those erased).
     object_ids : iterable of str or None
         Object ids of ``person`` entries; ids that are no number are skipped.
 
@@ -538,14 +544,16 @@ def person_labels(session: Session, object_ids: Iterable[str | None]) -> dict[st
         return {}
     rows = session.execute(
         text(
-            f"SELECT t.id, t.category, {MASKED_NAME_SQL} AS masked FROM persons t"
-            " WHERE t.id = ANY(:ids)"
+            f"SELECT t.id, t.category, {MASKED_NAME_SQL} AS masked, false AS erased"
+            " FROM persons t WHERE t.id = ANY(:ids)"
+            " UNION ALL SELECT e.id, e.category, e.name_masked, true FROM erased_persons e"
+            " WHERE e.id = ANY(:ids)"
         ),
         {"ids": ids},
     )
     labels = PersonCategory.labels()
     return {
-        str(r.id): PersonLabel(r.masked, r.category, labels.get(r.category, r.category))
+        str(r.id): PersonLabel(r.masked, r.category, labels.get(r.category, r.category), r.erased)
         for r in rows
     }
 
@@ -659,6 +667,7 @@ def persons_of_resident_id(
     """Return the person records of a resident ID, to ask who read them; the search audited.
 
     A citizen asks who looked at their record: the auditor knows the ID, not the record's id.
+    A record erased since is found by its trace (:class:`layers.model.ErasedPerson`).
     The ID is hashed with the platform key (the persons' natural key) and never stored, logged
     or answered; the search is an entry of its own (:data:`LOOKUP_ACTION`, how many found).
 
@@ -690,7 +699,10 @@ def persons_of_resident_id(
     if not is_valid_resident_id(number):
         raise InvalidInput("身份证号无效：请核对 18 位号码（含校验位）")
     ids = session.execute(
-        text("SELECT id FROM persons WHERE id_hash = :h ORDER BY id"),
+        text(
+            "SELECT id FROM persons WHERE id_hash = :h"
+            " UNION ALL SELECT id FROM erased_persons WHERE id_hash = :h"
+        ),
         {"h": hash_resident_id(keys, number)},
     ).scalars()
     labels = person_labels(session, (str(i) for i in ids))

@@ -16,7 +16,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+import psycopg
 from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -196,6 +198,32 @@ def apply_scope(session: Session | Connection, code: str | None, *, set_role: bo
         ),
         {"lo": lo, "hi": hi},
     )
+
+
+def psycopg_connection(session: Session) -> psycopg.Connection[Any]:
+    """Return the psycopg connection under a session, in the session's transaction.
+
+    For what SQLAlchemy does not do: COPY, and :func:`layers.audit.record_each`.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session of an engine made by :func:`make_engine` (psycopg 3).
+
+    Returns
+    -------
+    psycopg.Connection
+        The session's connection, its transaction begun.
+
+    Raises
+    ------
+    TypeError
+        The session's driver is not psycopg 3.
+    """
+    conn = session.connection().connection.driver_connection
+    if not isinstance(conn, psycopg.Connection):
+        raise TypeError("a psycopg 3 connection is needed")
+    return conn
 
 
 def switch_to_app_role(connection: Connection) -> None:

@@ -13,11 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from psycopg import Connection as PgConnection
 from psycopg import sql
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
+from layers.database import psycopg_connection
 
 JurisdictionRow = tuple[str, str, int, str | None, str, str]
 """``(code, name, level, parent_code, boundary as hex EWKB, source)`` of one jurisdiction."""
@@ -33,16 +33,10 @@ _SCOPED_DELETE = (
     "person_visits",
     "person_responsibles",
     "persons",
+    "erased_persons",
     "worker_positions",
     "video_points",
 )
-
-
-def _raw(session: Session) -> PgConnection[Any]:
-    conn = session.connection().connection.driver_connection
-    if not isinstance(conn, PgConnection):
-        raise TypeError("the demo loader needs a psycopg 3 connection")
-    return conn
 
 
 def delete_county(session: Session, county_code: str, usernames: Sequence[str] = ()) -> None:
@@ -57,7 +51,7 @@ def delete_county(session: Session, county_code: str, usernames: Sequence[str] =
     usernames : sequence of str
         Accounts to remove as well (the demo's province- and city-level logins).
     """
-    conn = _raw(session)
+    conn = psycopg_connection(session)
     lo, hi = scope_range(county_code)
     rng = {"lo": lo, "hi": hi}
     area = "area_code >= %(lo)s AND area_code < %(hi)s"
@@ -102,7 +96,7 @@ def upsert_jurisdictions(session: Session, rows: Iterable[JurisdictionRow]) -> N
     rows : iterable of JurisdictionRow
         ``(code, name, level, parent_code, boundary as hex EWKB, source)``, written in order.
     """
-    conn = _raw(session)
+    conn = psycopg_connection(session)
     for row in rows:
         conn.execute(
             "INSERT INTO jurisdictions (code, name, level, parent_code, boundary, source) "
@@ -139,7 +133,7 @@ def copy_rows(
         sql.Identifier(table), sql.SQL(", ").join(sql.Identifier(c) for c in columns)
     )
     n = 0
-    with _raw(session).cursor() as cur, cur.copy(statement) as cp:
+    with psycopg_connection(session).cursor() as cur, cur.copy(statement) as cp:
         for row in rows:
             cp.write_row(row)
             n += 1
@@ -166,7 +160,7 @@ def reserve_ids(session: Session, table: str, n: int) -> list[int]:
     if n == 0:
         return []
     rows = (
-        _raw(session)
+        psycopg_connection(session)
         .execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
             (table, n),
@@ -186,7 +180,7 @@ def set_grid_leaders(session: Session, leaders: Mapping[str, int]) -> None:
     leaders : mapping of str to int
         Worker id of the leader per 12-digit village code.
     """
-    _raw(session).execute(
+    psycopg_connection(session).execute(
         "UPDATE grids SET leader_id = v.leader FROM (SELECT unnest(%s::text[]) AS village, "
         "unnest(%s::bigint[]) AS leader) v WHERE grids.area_code = v.village::bpchar",
         (list(leaders), list(leaders.values())),
@@ -203,7 +197,7 @@ def upsert_visit_rules(session: Session, rules: Mapping[tuple[str, int], int]) -
     rules : mapping of (str, int) to int
         Days between visits per ``(category, management_level)``.
     """
-    _raw(session).execute(
+    psycopg_connection(session).execute(
         "INSERT INTO visit_rules (category, management_level, interval_days) "
         "SELECT * FROM unnest(%s::text[], %s::smallint[], %s::smallint[]) "
         "ON CONFLICT (category, management_level) DO UPDATE SET "
@@ -232,7 +226,7 @@ def counties_with_townships_from(session: Session, source: str) -> list[tuple[st
         ``(12-digit code, name)`` of each such county.
     """
     rows = (
-        _raw(session)
+        psycopg_connection(session)
         .execute(
             "SELECT c.code, c.name FROM jurisdictions c WHERE c.level = 3 AND EXISTS "
             "(SELECT 1 FROM jurisdictions t WHERE t.parent_code = c.code AND t.level = 4 "

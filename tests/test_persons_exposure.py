@@ -438,6 +438,7 @@ def test_auditor_finds_who_read_a_person(
         "name_masked": name[0] + "*" * (len(name) - 1),
         "category": "released",
         "category_label": "刑满释放人员",
+        "erased": False,
     }
     assert name not in found.text and api_world.resident_ids[person] not in found.text
     # other entries carry no label; the commander may not read the log

@@ -25,11 +25,15 @@ router = APIRouter(prefix="/api/audit", tags=["audit"])
 
 
 class ObjectLabel(BaseModel):
-    """What the auditor may know of the person an entry is about: masked, never clear."""
+    """What the auditor may know of the person an entry is about: masked, never clear.
+
+    ``erased``: the record was erased since (``zongzhi persons erase``); the label is its trace.
+    """
 
     name_masked: str
     category: str
     category_label: str
+    erased: bool = False
 
 
 class AuditEntryOut(BaseModel):

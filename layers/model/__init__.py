@@ -19,6 +19,7 @@ from layers.model.grids import Grid
 from layers.model.import_jobs import ImportJob, JobState
 from layers.model.jurisdictions import Jurisdiction, Level
 from layers.model.persons import (
+    ErasedPerson,
     ManagementLevel,
     Person,
     PersonCategory,
@@ -45,6 +46,7 @@ __all__ = [
     "DispatchStatus",
     "DirectionType",
     "DisputeType",
+    "ErasedPerson",
     "Grid",
     "HazardType",
     "HotspotCell",

@@ -137,3 +137,25 @@ class VisitRule(Base):
     category: Mapped[str] = mapped_column(String(12), primary_key=True)
     management_level: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     interval_days: Mapped[int] = mapped_column(SmallInteger)
+
+
+class ErasedPerson(Base):
+    """The trace an erased record leaves, once its person left the register long ago.
+
+    Written by :mod:`layers.person_erasure`. Only what keeps the audit log answerable: the
+    record's id (the object id of the entries about it), its category and masked name (what the
+    auditor is shown), the keyed hash of the resident ID (a citizen asking who read their record
+    is found by it; the ID cannot be recovered from it without the platform key), the unit, the
+    day the person left and the day of erasure.
+    """
+
+    __tablename__ = "erased_persons"
+    __table_args__ = (PersonCategory.check("category"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    category: Mapped[str] = mapped_column(String(12))
+    name_masked: Mapped[str] = mapped_column(String(50))
+    id_hash: Mapped[bytes] = mapped_column(LargeBinary(32), index=True)
+    area_code: Mapped[str] = mapped_column(area_code_type(), index=True)
+    ended_on: Mapped[date] = mapped_column(Date)
+    erased_at: Mapped[datetime] = created_column()

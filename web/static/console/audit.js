@@ -52,13 +52,18 @@
     return labels.action[e.action] || e.action;
   }
 
+  /** A person as the auditor may know them: masked name, category, and whether the record was erased. */
+  function personText(label) {
+    return label.name_masked + "（" + label.category_label + (label.erased ? "，记录已删除" : "") + "）";
+  }
+
   function objectText(e) {
     if (!e.object_type) return "—";
     if (e.object_type === "layer") return "图层：" + (labels.layer[e.object_id] || e.object_id);
     const kind = labels.object[e.object_type] || e.object_type;
     const number = e.object_id ? "编号 " + e.object_id : "";
     if (e.object_label) {
-      return e.object_label.name_masked + "（" + e.object_label.category_label + "）" + " · " + number;
+      return personText(e.object_label) + " · " + number;
     }
     return [kind, number].filter(Boolean).join(" · ");
   }
@@ -192,7 +197,7 @@
         const link = document.createElement("a");
         link.href = "#";
         link.className = "az-found ms-2";
-        link.textContent = p.object_label.name_masked + "（" + p.object_label.category_label + "）· 编号 " + p.id;
+        link.textContent = personText(p.object_label) + " · 编号 " + p.id;
         link.addEventListener("click", (e) => {
           e.preventDefault();
           onlyPerson(p.id);
