@@ -36,6 +36,7 @@ ROUTER_MODULES: list[str] = [
     "api.routers.cases",
     "api.routers.dispatch",
     "api.routers.command",
+    "api.routers.alerts",
     "api.routers.events",
     "api.routers.workers",
     "api.routers.hotspots",

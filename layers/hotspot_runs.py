@@ -42,6 +42,7 @@ from geo.spacetime import build_cube
 from geo.units import count_in_h3
 from geo.weights import h3_ring
 from layers import accounts, audit, cases
+from layers import alerts as alerts_layer
 from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.hotspot_current import aware, is_historic, window_dates
 from layers.model import Alert, HotspotRun, Role
@@ -73,13 +74,16 @@ class RunResult:
     hot_cells : int
         Cells hot at 95 % confidence or more.
     alerts : int
-        Alerts raised.
+        Alerts raised (new ones).
     status : str
         ``done``, or ``too_few`` when there were fewer than :data:`MIN_CASES` cases.
     historic : bool
         A look at a past window (:mod:`layers.hotspot_current`): no alerts, not the console's.
     window_start, window_end : datetime or None
         The window analysed.
+    refreshed : int
+        Unclosed alerts of earlier runs brought up to date instead of raised again
+        (:func:`layers.alerts.raise_or_refresh`).
     """
 
     run_id: int
@@ -91,6 +95,7 @@ class RunResult:
     historic: bool = False
     window_start: datetime | None = None
     window_end: datetime | None = None
+    refreshed: int = 0
 
 
 def run(
@@ -186,9 +191,9 @@ def run(
     )
     session.add(record)
     session.flush()
-    stored = hot = raised = 0
+    stored = hot = raised = refreshed = 0
     if len(rows) >= MIN_CASES:
-        stored, hot, raised = _analyse(session, record, rows, lo, hi, scope_code, params)
+        stored, hot, raised, refreshed = _analyse(session, record, rows, lo, hi, scope_code, params)
     audit.record(
         session,
         actor_id=actor.user_id,
@@ -196,7 +201,13 @@ def run(
         action="hotspots.run",
         object_type="hotspot_run",
         object_id=str(record.id),
-        detail={"cases": len(rows), "cells": stored, "alerts": raised, "historic": record.historic},
+        detail={
+            "cases": len(rows),
+            "cells": stored,
+            "alerts": raised,
+            "refreshed": refreshed,
+            "historic": record.historic,
+        },
     )
     return RunResult(
         record.id,
@@ -208,6 +219,7 @@ def run(
         record.historic,
         window_start,
         window_end,
+        refreshed,
     )
 
 
@@ -228,7 +240,7 @@ def _analyse(
     hi: str,
     scope_code: str,
     params: dict[str, Any],
-) -> tuple[int, int, int]:
+) -> tuple[int, int, int, int]:
     lon = np.array([r.lon for r in rows], dtype=float)
     lat = np.array([r.lat for r in rows], dtype=float)
     counts = count_in_h3(lon, lat, params["resolution"], fill="ring")
@@ -270,7 +282,7 @@ def _analyse(
         for row in cell_rows
     ]
     if emerging is None or record.historic:
-        return len(ids), int((bins >= 2).sum()), 0
+        return len(ids), int((bins >= 2).sum()), 0, 0
     around = counts.counts + weights.sparse @ counts.counts
     alerts = [
         _alert(
@@ -278,6 +290,7 @@ def _analyse(
             cls,
             _Spot(
                 cell_id=ids[i],
+                unit_id=str(cell),
                 area_code=area_of[i],
                 place=place_of[i],
                 own=int(counts.counts[i]),
@@ -288,12 +301,11 @@ def _analyse(
                 p=float(pvalues[i]),
             ),
         )
-        for i, cls in enumerate(emerging.classes)
+        for i, (cls, cell) in enumerate(zip(emerging.classes, counts.cells, strict=True))
         if cls in ALERTING and bins[i] >= 2
     ]
-    session.add_all(alerts)
-    session.flush()
-    return len(ids), int((bins >= 2).sum()), len(alerts)
+    refreshed = alerts_layer.raise_or_refresh(session, alerts, now=record.created_at)
+    return len(ids), int((bins >= 2).sum()), len(alerts) - refreshed, refreshed
 
 
 @dataclass(frozen=True)
@@ -301,6 +313,7 @@ class _Spot:
     """What an alert says of one hot cell."""
 
     cell_id: int
+    unit_id: str
     area_code: str
     place: str
     own: int
@@ -327,6 +340,7 @@ def _alert(record: HotspotRun, cls: EmergingClass, spot: _Spot) -> Alert:
         ),
         run_id=record.id,
         cell_id=spot.cell_id,
+        unit_id=spot.unit_id,
         state="open",
     )
 

@@ -47,6 +47,8 @@ def run_summary(result: RunResult) -> str:
     >>> from layers.hotspot_runs import RunResult
     >>> run_summary(RunResult(7, 120, 85, 3, 2, "done"))
     '热点分析 7 已完成：案件 120 件，分析单元 85 个，其中热点 3 个，新发风险预警 2 条'
+    >>> print(run_summary(RunResult(10, 120, 85, 3, 0, "done", refreshed=2)))  # doctest: +ELLIPSIS
+    热点分析 10 已完成：...，新发风险预警 0 条，更新未关闭的预警 2 条
     >>> run_summary(RunResult(8, 3, 0, 0, 0, "too_few"))
     '热点分析 8：时间范围内只有 3 件有位置的案件（少于 5 件），未作分析'
     >>> past = (datetime(2023, 1, 1, tzinfo=CHINA), datetime(2025, 1, 1, tzinfo=CHINA))
@@ -72,7 +74,8 @@ def run_summary(result: RunResult) -> str:
             f"热点分析 {result.run_id} 已完成（历史分析{dates}：不发风险预警，"
             f"指挥台仍显示当前热点）：{found}"
         )
-    return f"热点分析 {result.run_id} 已完成：{found}，新发风险预警 {result.alerts} 条"
+    refreshed = f"，更新未关闭的预警 {result.refreshed} 条" if result.refreshed else ""
+    return f"热点分析 {result.run_id} 已完成：{found}，新发风险预警 {result.alerts} 条{refreshed}"
 
 
 def written_date(value: str, option: str) -> date:

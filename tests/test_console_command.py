@@ -352,6 +352,56 @@ def test_labels_are_chinese_and_a_case_is_reminded(
 
 
 @pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_an_alert_is_signed_for_then_closed_with_what_was_done(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    origin = _open_county(page, console_demo)
+    page.locator(".zz-tab[data-pane=alerts]").click()
+    count = int(page.locator("#zz-alert-count").inner_text())
+    last = page.locator("#zz-alerts li").last
+    title = last.locator(".zz-alert-title").inner_text()
+    alert_id = page.evaluate(
+        f"zz.api('/api/command/{COUNTY}').then(f => f.alerts[f.alerts.length - 1].id)"
+    )
+    try:
+        last.locator(".zz-alert-acknowledge").click()
+        page.locator(".zz-toasts .alert-success", has_text="已签收").wait_for()
+        signed = page.locator("#zz-alerts li").last
+        expect(signed.locator(".zz-alert-meta")).to_contain_text("已签收（")
+        expect(signed.locator(".zz-alert-acknowledge")).to_have_count(0)
+        page.screenshot_step("1-signed-for")
+
+        signed.locator(".zz-alert-close").click()
+        form = signed.locator("form.zz-unmask-form")
+        expect(form).to_contain_text("处置情况")
+        form.locator(".zz-unmask-submit").click()
+        expect(form.locator(".zz-unmask-error")).to_have_text("请选择或填写处置情况")
+        form.locator(".zz-unmask-choice").select_option("已会同相关部门处置")
+        page.screenshot_step("2-closing")
+        form.locator(".zz-unmask-submit").click()
+        page.locator(".zz-toasts .alert-success", has_text="已关闭").wait_for()
+        expect(page.locator("#zz-alert-count")).to_have_text(str(count - 1))
+        expect(page.locator("#zz-alerts li", has_text=title)).to_have_count(0)
+        with console_demo.owner.connect() as conn:
+            state, note = conn.execute(
+                text("SELECT state, close_note FROM alerts WHERE id = :id"), {"id": alert_id}
+            ).one()
+        assert (state, note) == ("closed", "已会同相关部门处置")
+        page.assert_clean(origin)
+    finally:  # the other console tests see the demo's alerts as loaded
+        with console_demo.owner.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE alerts SET state = 'open', acknowledged_by = NULL,"
+                    " acknowledged_at = NULL, closed_by = NULL, closed_at = NULL,"
+                    " close_note = NULL WHERE id = :id"
+                ),
+                {"id": alert_id},
+            )
+
+
+@pytest.mark.browser
 @pytest.mark.browser_timezone("America/Los_Angeles")
 @pytest.mark.xdist_group("console")
 def test_times_are_shown_and_typed_in_beijing_time_wherever_the_browser_runs(

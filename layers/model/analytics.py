@@ -15,6 +15,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -79,7 +80,10 @@ class Alert(Base):
     """A risk alert addressed to a jurisdiction."""
 
     __tablename__ = "alerts"
-    __table_args__ = (AlertState.check("state"),)
+    __table_args__ = (
+        AlertState.check("state"),
+        Index("ix_alerts_unclosed_unit_id", "unit_id", postgresql_where=text("state <> 'closed'")),
+    )
 
     id: Mapped[int] = id_column()
     area_code: Mapped[str] = mapped_column(area_code_type(), index=True)
@@ -97,3 +101,11 @@ class Alert(Base):
     state: Mapped[str] = mapped_column(String(12), default=AlertState.OPEN)
     acknowledged_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))
     acknowledged_at: Mapped[datetime | None]
+    unit_id: Mapped[str | None] = mapped_column(String(32))
+    """The analysis cell (H3 index): a later run refreshes this alert while it is not closed."""
+    refreshed_at: Mapped[datetime | None]
+    """When a later run last found the hot spot alerting again (:mod:`layers.alerts`)."""
+    closed_by: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None]
+    close_note: Mapped[str | None] = mapped_column(Text)
+    """What was done (处置情况), said by whoever closed it."""

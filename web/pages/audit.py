@@ -51,6 +51,8 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "worker.position": "上报位置",
     "worker.status": "变更在岗状态",
     "hotspots.run": "热点分析",
+    "alert.acknowledge": "签收风险预警",
+    "alert.close": "关闭风险预警",
     "case.register": "案件：登记",
 }
 
@@ -71,6 +73,7 @@ OBJECT_LABELS: dict[str, str] = {
     "person_visit": "走访记录",
     "worker": "网格员",
     "hotspot_run": "热点分析",
+    "alert": "风险预警",
     "import": "导入批次",
 }
 """Chinese name of each kind of object an entry is about."""

@@ -229,14 +229,71 @@
       li.appendChild(el("div", "zz-alert-title", alertTitle(a)));
       const detail = alertDetail(a);
       if (detail) li.appendChild(el("div", "zz-alert-detail", detail));
-      li.appendChild(el("div", "zz-alert-meta", zz.fmtTime(a.created_at) + " · " + zz.label("alert_state", a.state)));
+      li.appendChild(el("div", "zz-alert-meta", alertMeta(a)));
       if (a.cell_id) {
         li.classList.add("zz-alert-locatable");
         li.title = "在地图上定位";
         li.addEventListener("click", () => locateCell(a.cell_id));
       }
+      if (OPERATORS.includes(role())) li.appendChild(alertButtons(a, li));
       ul.appendChild(li);
     });
+  }
+
+  /** When it was raised (and found again by a later analysis), its state and who signed for it. */
+  function alertMeta(a) {
+    const parts = [zz.fmtTime(a.created_at)];
+    if (a.refreshed_at) parts.push("最近分析仍为热点 " + zz.fmtTime(a.refreshed_at));
+    let state = zz.label("alert_state", a.state);
+    if (a.acknowledged_by_name) state += "（" + a.acknowledged_by_name + "）";
+    parts.push(state);
+    return parts.join(" · ");
+  }
+
+  const OPERATORS = ["commander", "dispatcher"];
+  const CLOSE_NOTES = ["已组织排查，加强巡逻防控", "已会同相关部门处置", "已化解，持续关注", "经核查无需处置"];
+
+  /** 签收 (an open alert) and 关闭 (asks 处置情况): the feed is read again after either. */
+  function alertButtons(a, li) {
+    const bar = el("div", "d-flex gap-2 mt-1 zz-alert-actions");
+    bar.addEventListener("click", (e) => e.stopPropagation()); // not a click on the alert
+    const act = async function (path, json, done) {
+      await zz.api("/api/alerts/" + a.id + "/" + path, { method: "POST", json: json });
+      zz.toast(done + "：" + alertTitle(a), "success");
+      await refreshFeed();
+    };
+    if (a.state === "open") {
+      const sign = el("button", "btn btn-sm btn-outline-primary zz-alert-acknowledge", "签收");
+      sign.type = "button";
+      sign.addEventListener("click", async function () {
+        sign.disabled = true;
+        try {
+          await act("acknowledge", {}, "已签收");
+        } catch (err) {
+          zz.toast(zz.errorText(err), "danger");
+          sign.disabled = false;
+        }
+      });
+      bar.appendChild(sign);
+    }
+    const close = el("button", "btn btn-sm btn-outline-secondary zz-alert-close", "关闭");
+    close.type = "button";
+    close.addEventListener("click", function () {
+      bar.classList.add("d-none");
+      const form = zz.reasonForm(
+        (note) => act("close", { note: note }, "已关闭"),
+        function () {
+          form.remove();
+          bar.classList.remove("d-none");
+        },
+        { label: "处置情况", note: "关闭后保留在预警上", noun: "处置情况", choices: CLOSE_NOTES },
+      );
+      form.addEventListener("click", (e) => e.stopPropagation());
+      li.appendChild(form);
+      form.querySelector(".zz-unmask-reason").focus();
+    });
+    bar.appendChild(close);
+    return bar;
   }
 
   /** The alert's title without the analysis cell's technical id, e.g. "（H3 88407181bdfffff）". */

@@ -254,18 +254,20 @@
    * A small form asking why clear data is needed: a common reason to pick (it fills the text,
    * which stays editable), free text, 确定 and 取消, and a line for the refusal.
    * `onReason(reason)` is awaited on 确定 (its rejection is shown with errorText); `onCancel()`
-   * on 取消. Returns the form (`form.zz-unmask-form`).
+   * on 取消. Returns the form (`form.zz-unmask-form`). `wording` asks for another short text
+   * the same way (an alert's 处置情况): `{ label, note, noun, choices }`.
    */
-  function reasonForm(onReason, onCancel) {
+  function reasonForm(onReason, onCancel, wording) {
+    const w = Object.assign({ label: "查看事由", note: "将记入审计日志", noun: "事由", choices: UNMASK_REASONS }, wording || {});
     const form = document.createElement("form");
     form.className = "zz-unmask-form small";
     form.innerHTML =
-      '<div class="mb-1">查看事由（将记入审计日志）</div>' +
-      '<select class="form-select form-select-sm mb-1 zz-unmask-choice" aria-label="常用事由">' +
-      '<option value="">选择常用事由…</option>' +
-      UNMASK_REASONS.map((r) => '<option value="' + esc(r) + '">' + esc(r) + "</option>").join("") +
+      '<div class="mb-1">' + esc(w.label + "（" + w.note + "）") + "</div>" +
+      '<select class="form-select form-select-sm mb-1 zz-unmask-choice" aria-label="' + esc("常用" + w.noun) + '">' +
+      '<option value="">' + esc("选择常用" + w.noun + "…") + "</option>" +
+      w.choices.map((r) => '<option value="' + esc(r) + '">' + esc(r) + "</option>").join("") +
       "</select>" +
-      '<input class="form-control form-control-sm zz-unmask-reason" maxlength="500" aria-label="查看事由" placeholder="或直接填写事由">' +
+      '<input class="form-control form-control-sm zz-unmask-reason" maxlength="500" aria-label="' + esc(w.label) + '" placeholder="' + esc("或直接填写" + w.noun) + '">' +
       '<div class="text-danger mt-1 zz-unmask-error" role="alert" hidden></div>' +
       '<div class="d-flex gap-2 mt-1">' +
       '<button class="btn btn-sm btn-danger zz-unmask-submit" type="submit">确定</button>' +
@@ -282,7 +284,7 @@
       error.hidden = true;
       const reason = input.value.trim();
       if (!reason) {
-        error.textContent = "请选择或填写查看事由";
+        error.textContent = "请选择或填写" + w.label;
         error.hidden = false;
         return;
       }

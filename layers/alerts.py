@@ -1,0 +1,200 @@
+"""Handling a risk alert: a run raises or refreshes it, an operator signs for it and closes it.
+
+A hot-spot run (:mod:`layers.hotspot_runs`) addresses an alert to the unit a new, intensifying
+or persistent hot spot lies in. A nightly run finds a persistent hot spot again every night:
+:func:`raise_or_refresh` then brings the unclosed alert of the same analysis cell (``unit_id``,
+an H3 index) up to date (class, level, title, figures, run, ``refreshed_at``) instead of raising
+one more, and keeps its state. Once closed, a hot spot that comes back raises a new alert.
+
+Command-centre operators (:data:`layers.workflow.OPERATORS`) of the alert's unit or above act
+on it: :func:`acknowledge` (签收, ``open`` → ``acknowledged``) says someone has it in hand,
+:func:`close` (关闭, from either) records what was done (处置情况). Each is an audit entry
+(``alert.acknowledge``, ``alert.close``); the note stays on the alert, not in the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from geo.codes import scope_range
+from layers import audit, workflow
+from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
+from layers.hotspot_current import CHINA
+from layers.model import Alert, AlertState, Role
+from layers.workflow import Actor
+
+NOTE_MAX = 500
+"""Longest 处置情况 kept."""
+NO_ALERT = "预警不存在或不在您的辖区内"
+
+
+def raise_or_refresh(session: Session, alerts: Sequence[Alert], *, now: datetime) -> int:
+    """Store a run's alerts: refresh the unclosed alert of each one's cell, add the others.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The run's session.
+    alerts : sequence of Alert
+        New alerts of one run, each with its ``unit_id``.
+    now : datetime
+        The run's time (``refreshed_at`` of the alerts refreshed).
+
+    Returns
+    -------
+    int
+        Alerts refreshed; the others were added.
+    """
+    units = [a.unit_id for a in alerts if a.unit_id is not None]
+    unclosed = {
+        a.unit_id: a
+        for a in session.scalars(
+            select(Alert)
+            .where(Alert.unit_id.in_(units), Alert.state != AlertState.CLOSED)
+            .order_by(Alert.id)
+            .with_for_update()
+        )
+    }
+    refreshed = 0
+    for alert in alerts:
+        earlier = unclosed.get(alert.unit_id)
+        if earlier is None:
+            session.add(alert)
+            continue
+        for column in ("area_code", "kind", "level", "title", "detail", "run_id", "cell_id"):
+            setattr(earlier, column, getattr(alert, column))
+        earlier.refreshed_at = now
+        refreshed += 1
+    session.flush()
+    return refreshed
+
+
+def acknowledge(session: Session, alert_id: int, *, actor: Actor, now: datetime) -> Alert:
+    """Sign for an open alert (签收): someone has it in hand.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    alert_id : int
+        The alert.
+    actor : Actor
+        A commander or dispatcher whose scope holds the alert's unit.
+    now : datetime
+        When.
+
+    Returns
+    -------
+    Alert
+        The alert, acknowledged.
+
+    Raises
+    ------
+    Forbidden
+        Another role.
+    NotFound
+        No such alert in the actor's scope.
+    Conflict
+        The alert was signed for or closed already (the message says by whom).
+    """
+    alert = _for_update(session, alert_id, actor)
+    if alert.state != AlertState.OPEN:
+        raise Conflict(_already(session, alert))
+    alert.state = AlertState.ACKNOWLEDGED
+    alert.acknowledged_by = actor.user_id
+    alert.acknowledged_at = now
+    _audit(session, actor, "alert.acknowledge", alert)
+    return alert
+
+
+def close(session: Session, alert_id: int, *, actor: Actor, note: str, now: datetime) -> Alert:
+    """Close an alert (关闭) with what was done about it (处置情况).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    alert_id : int
+        The alert.
+    actor : Actor
+        A commander or dispatcher whose scope holds the alert's unit.
+    note : str
+        What was done, in the operator's words (kept on the alert).
+    now : datetime
+        When.
+
+    Returns
+    -------
+    Alert
+        The alert, closed. An open alert closed at once counts as signed for by the same
+        operator.
+
+    Raises
+    ------
+    Forbidden
+        Another role.
+    InvalidInput
+        No note, or one longer than :data:`NOTE_MAX`.
+    NotFound
+        No such alert in the actor's scope.
+    Conflict
+        The alert was closed already (the message says by whom).
+    """
+    note = note.strip()
+    if not note:
+        raise InvalidInput("请填写处置情况")
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"处置情况不超过 {NOTE_MAX} 字")
+    alert = _for_update(session, alert_id, actor)
+    if alert.state == AlertState.CLOSED:
+        raise Conflict(_already(session, alert))
+    if alert.state == AlertState.OPEN:
+        alert.acknowledged_by, alert.acknowledged_at = actor.user_id, now
+    alert.state = AlertState.CLOSED
+    alert.closed_by, alert.closed_at, alert.close_note = actor.user_id, now, note
+    _audit(session, actor, "alert.close", alert)
+    return alert
+
+
+def _for_update(session: Session, alert_id: int, actor: Actor) -> Alert:
+    """Return the alert, locked, if the actor may act on it."""
+    if actor.role not in workflow.OPERATORS:
+        raise Forbidden(f"{Role.label_of(actor.role)}不能签收或关闭风险预警")
+    lo, hi = scope_range(actor.scope_code)
+    alert = session.scalars(
+        select(Alert)
+        .where(Alert.id == alert_id, Alert.area_code >= lo, Alert.area_code < hi)
+        .with_for_update()
+    ).first()
+    if alert is None:
+        raise NotFound(NO_ALERT)
+    return alert
+
+
+def _already(session: Session, alert: Alert) -> str:
+    """Say who signed for or closed the alert, and when."""
+    closed = alert.state == AlertState.CLOSED
+    user_id = alert.closed_by if closed else alert.acknowledged_by
+    at = alert.closed_at if closed else alert.acknowledged_at
+    name = session.execute(
+        text("SELECT display_name FROM users WHERE id = :id"), {"id": user_id}
+    ).scalar_one_or_none()
+    when = "" if at is None else "于" + at.astimezone(CHINA).strftime("%m月%d日 %H:%M")
+    return f"该预警已由{name or '他人'}{when}{'关闭' if closed else '签收'}"
+
+
+def _audit(session: Session, actor: Actor, action: str, alert: Alert) -> None:
+    session.flush()
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        actor_name=actor.name,
+        action=action,
+        object_type="alert",
+        object_id=str(alert.id),
+        detail={"area_code": alert.area_code, "kind": alert.kind},
+    )

@@ -1,0 +1,256 @@
+"""A risk alert is signed for and closed with what was done; a later run refreshes it.
+
+A nightly run finds a persistent hot spot again every night: it brings the unclosed alert of the
+same cell up to date (run, figures, ``refreshed_at``), keeping its state, instead of stacking one
+more; a hot spot whose alert was closed raises a new one. Commanders and dispatchers of the
+alert's unit or above sign for it (签收) and close it with 处置情况 (关闭); another role, another
+unit, a second 签收 or a second 关闭 are refused in Chinese, and each act is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from layers import alerts, audit, command, hotspot_runs, hotspots_cli
+from layers.database import apply_scope
+from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
+from layers.hotspot_runs import RunResult
+from layers.model import Alert, AlertState
+from tests.api_fixtures import (  # noqa: F401
+    COUNTY_A,
+    VILLAGES,
+    ApiWorld,
+    api_client,
+    api_settings,
+    api_world,
+    auth_headers,
+)
+from tests.conftest import SuiteDatabase
+from tests.test_hotspot_runs import world  # noqa: F401
+from tests.workflow_data import COUNTY, NOW, actor, add_user, township
+
+Headers = Callable[[str], dict[str, str]]
+
+
+def _run(session: Session, now_days: int = 0) -> RunResult:
+    return hotspot_runs.run(
+        session,
+        actor=actor("commander", COUNTY),
+        scope_code=COUNTY,
+        window_start=NOW - timedelta(days=84) + timedelta(days=now_days),
+        window_end=NOW + timedelta(days=now_days),
+        resolution=8,
+        permutations=99,
+        now=NOW + timedelta(days=now_days),
+    )
+
+
+def _unclosed(session: Session) -> list[Alert]:
+    return list(
+        session.scalars(
+            select(Alert)
+            .where(Alert.area_code.startswith("520424"), Alert.state != AlertState.CLOSED)
+            .order_by(Alert.id)
+        )
+    )
+
+
+def test_a_later_run_refreshes_the_unclosed_alerts_and_a_closed_one_comes_back_new(
+    world: Session,  # noqa: F811
+) -> None:
+    first = _run(world)
+    assert first.alerts >= 1 and first.refreshed == 0
+    raised = _unclosed(world)
+    assert len(raised) == first.alerts
+    assert all(a.unit_id and a.run_id == first.run_id for a in raised)
+    commander = actor(
+        "commander", COUNTY, add_user(world, username="al_cmd", role="commander", scope_code=COUNTY)
+    )
+    signed = alerts.acknowledge(world, raised[0].id, actor=commander, now=NOW)
+
+    second = _run(world)
+    assert (second.alerts, second.refreshed) == (0, first.alerts)
+    assert hotspots_cli.run_summary(second).endswith(
+        f"新发风险预警 0 条，更新未关闭的预警 {first.alerts} 条"
+    )
+    again = _unclosed(world)
+    assert [a.id for a in again] == [a.id for a in raised], "no alert stacked on another"
+    assert all(a.run_id == second.run_id and a.refreshed_at is not None for a in again)
+    assert signed.state == AlertState.ACKNOWLEDGED, "a refresh keeps the state"
+    cells = {
+        c
+        for (c,) in world.execute(
+            text("SELECT id FROM hotspot_cells WHERE run_id = :r"), {"r": second.run_id}
+        )
+    }
+    assert {a.cell_id for a in again} <= cells
+
+    alerts.close(world, raised[0].id, actor=commander, note="已组织排查，加强巡逻", now=NOW)
+    third = _run(world)
+    assert (third.alerts, third.refreshed) == (1, first.alerts - 1)
+    comeback = [a for a in _unclosed(world) if a.unit_id == raised[0].unit_id]
+    assert len(comeback) == 1 and comeback[0].id != raised[0].id
+
+
+@pytest.fixture
+def alert(world: Session) -> Alert:  # noqa: F811
+    """An open alert of village 1 of township 100 (no run needed)."""
+    made = Alert(
+        area_code=f"{township()[:9]}001",
+        kind="hotspot_new_hot",
+        level=2,
+        title="新增热点：某村一带 12 起案件",
+        unit_id="88407181bdfffff",
+        state="open",
+    )
+    world.add(made)
+    world.flush()
+    return made
+
+
+def test_operators_sign_for_and_close_an_alert_of_their_scope(
+    world: Session,  # noqa: F811
+    alert: Alert,
+) -> None:
+    dispatcher_id = add_user(world, username="al_disp", role="dispatcher", scope_code=township())
+    dispatcher = actor("dispatcher", township(), dispatcher_id)
+    commander = actor(
+        "commander",
+        COUNTY,
+        add_user(world, username="al_cmd2", role="commander", scope_code=COUNTY),
+    )
+    with pytest.raises(Forbidden, match="研判分析员不能签收或关闭风险预警"):
+        alerts.acknowledge(world, alert.id, actor=actor("analyst", COUNTY), now=NOW)
+    with pytest.raises(Forbidden):
+        alerts.close(
+            world, alert.id, actor=actor("grid_worker", township()), note="已处置", now=NOW
+        )
+    with pytest.raises(NotFound, match="不在您的辖区内"):
+        alerts.acknowledge(world, alert.id, actor=actor("dispatcher", township(101)), now=NOW)
+
+    alerts.acknowledge(world, alert.id, actor=dispatcher, now=NOW)
+    assert (alert.state, alert.acknowledged_by, alert.acknowledged_at) == (
+        AlertState.ACKNOWLEDGED,
+        dispatcher_id,
+        NOW,
+    )
+    with pytest.raises(Conflict, match="该预警已由al_disp于"):
+        alerts.acknowledge(world, alert.id, actor=commander, now=NOW)
+    listed = command.alert_json(world, alert.id)
+    assert listed["state"] == "acknowledged" and listed["acknowledged_by_name"] == "al_disp"
+
+    for blank in ("", "   "):
+        with pytest.raises(InvalidInput, match="请填写处置情况"):
+            alerts.close(world, alert.id, actor=commander, note=blank, now=NOW)
+    with pytest.raises(InvalidInput, match="不超过 500 字"):
+        alerts.close(world, alert.id, actor=commander, note="查" * 501, now=NOW)
+    alerts.close(world, alert.id, actor=commander, note=" 已会同派出所处置 ", now=NOW)
+    assert (alert.state, alert.closed_by, alert.close_note) == (
+        AlertState.CLOSED,
+        commander.user_id,
+        "已会同派出所处置",
+    )
+    assert alert.acknowledged_by == dispatcher_id, "who signed for it stays"
+    with pytest.raises(Conflict, match="已由al_cmd2于.*关闭"):
+        alerts.close(world, alert.id, actor=dispatcher, note="再关一次", now=NOW)
+    feed = command.feed(world, township(), actor=dispatcher, now=NOW)
+    assert alert.id not in [a["id"] for a in feed["alerts"]]
+    done = audit.entries(world, object_type="alert", object_id=str(alert.id)).entries
+    assert [(e.action, e.actor_name) for e in reversed(done)] == [
+        ("alert.acknowledge", dispatcher.name),
+        ("alert.close", commander.name),
+    ]
+    assert all("已会同" not in str(e.detail) for e in done), "the note stays on the alert"
+
+
+def test_an_open_alert_closed_at_once_counts_as_signed_for_by_its_closer(
+    world: Session,  # noqa: F811
+    alert: Alert,
+) -> None:
+    closer = actor(
+        "dispatcher",
+        township(),
+        add_user(world, username="al_disp3", role="dispatcher", scope_code=township()),
+    )
+    alerts.close(world, alert.id, actor=closer, note="经核查无需处置", now=NOW)
+    assert (alert.state, alert.acknowledged_by, alert.closed_by) == (
+        AlertState.CLOSED,
+        closer.user_id,
+        closer.user_id,
+    )
+
+
+# --- over HTTP -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def served_alert(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[int]:  # noqa: F811
+    """An open alert committed in county A's first village; removed afterwards."""
+    with Session(database.owner) as owner, owner.begin():
+        apply_scope(owner, None)
+        alert_id = owner.execute(
+            text(
+                "INSERT INTO alerts (area_code, kind, level, title, unit_id, state) VALUES"
+                " (:a, 'hotspot_persistent_hot', 2, '持续热点：测试一带 30 起案件',"
+                " 'http-alert-cell', 'open') RETURNING id"
+            ),
+            {"a": VILLAGES[0]},
+        ).scalar_one()
+    yield int(alert_id)
+    with Session(database.owner) as owner, owner.begin():
+        apply_scope(owner, None)
+        owner.execute(text("DELETE FROM alerts WHERE id = :id"), {"id": alert_id})
+
+
+def test_the_alert_api_signs_for_and_closes_and_refuses_in_chinese(
+    api_client: TestClient,  # noqa: F811
+    auth_headers: Headers,  # noqa: F811
+    served_alert: int,
+    database: SuiteDatabase,
+) -> None:
+    def post(user: str, path: str, json: object = None) -> tuple[int, dict[str, object]]:
+        response = api_client.post(
+            f"/api/alerts/{served_alert}/{path}", json=json or {}, headers=auth_headers(user)
+        )
+        return response.status_code, response.json()
+
+    status, body = post("analyst_a", "acknowledge")
+    assert status == 403 and body["detail"] == "研判分析员不能签收或关闭风险预警"
+    status, body = post("cmd_b", "acknowledge")
+    assert status == 404 and body["detail"] == alerts.NO_ALERT
+    status, body = post("disp_a1", "acknowledge")
+    assert status == 200, body
+    assert (body["state"], body["acknowledged_by_name"]) == ("acknowledged", "测试disp_a1")
+    status, body = post("cmd_a", "acknowledge")
+    assert status == 409 and str(body["detail"]).startswith("该预警已由测试disp_a1于")
+    assert post("cmd_a", "close", {"note": ""})[0] == 422
+    status, body = post("cmd_a", "close", {"note": "   "})
+    assert status == 422 and body["detail"] == "请填写处置情况"
+    status, body = post("cmd_a", "close", {"note": "已会同相关部门处置"})
+    assert status == 200, body
+    assert (body["state"], body["close_note"]) == ("closed", "已会同相关部门处置")
+    feed = api_client.get(f"/api/command/{COUNTY_A}", headers=auth_headers("cmd_a")).json()
+    assert served_alert not in [a["id"] for a in feed["alerts"]]
+    with Session(database.owner) as owner:
+        apply_scope(owner, None)
+        outcomes = owner.execute(
+            text(
+                "SELECT action, outcome FROM audit_log WHERE object_type = 'alert'"
+                " AND object_id = :id ORDER BY id"
+            ),
+            {"id": str(served_alert)},
+        ).all()
+    assert [tuple(o) for o in outcomes] == [
+        ("alert.acknowledge", "denied"),  # the analyst
+        ("alert.acknowledge", "failed"),  # another county: not found
+        ("alert.acknowledge", "ok"),
+        ("alert.acknowledge", "failed"),  # signed for already
+        ("alert.close", "failed"),  # a blank note (an empty one never reached the platform)
+        ("alert.close", "ok"),
+    ]
