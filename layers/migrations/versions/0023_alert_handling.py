@@ -9,7 +9,9 @@ nightly run stacked one more alert a night on a persistent one, and nobody could
 close any (``layers.alerts``). ``unit_id`` is the analysis cell the alert is about (an H3 index):
 a later run refreshes the unclosed alert of the same cell instead of raising another, and says
 when (``refreshed_at``). ``closed_by``, ``closed_at`` and ``close_note`` record who closed it,
-when and what was done (处置情况). Existing alerts take ``unit_id`` from their cell.
+when and what was done (处置情况). Existing alerts take ``unit_id`` from their cell, and of the
+unclosed alerts a nightly run stacked on one cell the newest stays: the older ones are closed,
+their note naming it.
 """
 
 import sqlalchemy as sa
@@ -32,6 +34,13 @@ def upgrade() -> None:
     )
     op.execute(
         "UPDATE alerts AS a SET unit_id = c.unit_id FROM hotspot_cells AS c WHERE c.id = a.cell_id"
+    )
+    op.execute(
+        "UPDATE alerts AS a SET state = 'closed', closed_at = now(),"
+        " close_note = '同一热点有较新的预警（编号 ' || n.newest || '），本条合并关闭'"
+        " FROM (SELECT unit_id, max(id) AS newest FROM alerts"
+        " WHERE state <> 'closed' AND unit_id IS NOT NULL GROUP BY unit_id) AS n"
+        " WHERE a.unit_id = n.unit_id AND a.state <> 'closed' AND a.id < n.newest"
     )
     op.create_index(
         "ix_alerts_unclosed_unit_id",
