@@ -1,8 +1,9 @@
 """Live updates: PostgreSQL LISTEN/NOTIFY fanned out to subscribers by jurisdiction.
 
 Triggers (migration 0003) ``NOTIFY zongzhi_live`` with a tiny JSON payload — the kind, the row
-id and its ``area_code`` — when a case event is appended and when a worker's position or status
-changes; PostgreSQL delivers it on commit. An import of cases is quiet case by case (migration
+id and its ``area_code`` — when a case event is appended, when a worker's position or status
+changes and (migration 0023) when a risk alert is raised, refreshed by a run, signed for or
+closed; PostgreSQL delivers it on commit. An import of cases is quiet case by case (migration
 0009, :func:`quiet_case_events`) and announces itself once instead (:func:`announce_import`),
 with the range of the area codes of its new cases. One :class:`Hub` per process holds a single
 listening connection and hands each notification to the subscribers whose scope range meets
@@ -31,7 +32,7 @@ from geo.codes import scope_range
 
 CHANNEL = "zongzhi_live"
 """The NOTIFY channel of the triggers."""
-KINDS = ("case_event", "worker", "import")
+KINDS = ("case_event", "worker", "import", "alert")
 """Kinds of notification."""
 QUIET_SETTING = "zongzhi.live_quiet"
 """Transaction-local setting that keeps case events from notifying one by one (migration 0009)."""
@@ -46,7 +47,7 @@ class Notice:
     kind : str
         One of :data:`KINDS`.
     id : int
-        Row id (``case_events.id``, ``workers.id`` or ``import_runs.id``).
+        Row id (``case_events.id``, ``workers.id``, ``import_runs.id`` or ``alerts.id``).
     area_code : str
         The row's jurisdiction code; an import's smallest one.
     last_code : str or None
@@ -265,7 +266,13 @@ _IMPORT = text(
      GROUP BY r.id, r.finished_at
     """
 )
-_QUERIES = {"case_event": _CASE_EVENT, "worker": _WORKER, "import": _IMPORT}
+_ALERT = text(
+    """
+    SELECT id, area_code, kind, level, state, refreshed_at AS at
+      FROM alerts WHERE id = :id AND area_code >= :lo AND area_code < :hi
+    """
+)
+_QUERIES = {"case_event": _CASE_EVENT, "worker": _WORKER, "import": _IMPORT, "alert": _ALERT}
 _ANNOUNCE = text(
     f"""
     SELECT pg_notify('{CHANNEL}', json_build_object('kind', 'import', 'id', CAST(:id AS bigint),
@@ -323,7 +330,8 @@ def fetch(session: Session, notice: Notice, *, scope_code: str) -> dict[str, Any
     Returns
     -------
     dict or None
-        JSON-ready fields of the case event or the worker; of an import, the counts of its new
+        JSON-ready fields of the case event, the worker or the alert (its state, ``at`` when a
+        run last refreshed it); of an import, the counts of its new
         cases inside the scope (``cases``; ``open``: registered, to be triaged; ``open_repeats``:
         of those, repeat reports of an earlier case), ``None`` when it has none.
     """

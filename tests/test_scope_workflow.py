@@ -17,6 +17,7 @@ from typing import Any
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.auth import issue_token
@@ -411,3 +412,42 @@ def test_sse_tells_each_scope_of_an_import_once(
     assert town[1]["case_id"] == after.json()["id"] and town[1]["action"] == "register"
     other = [json.loads(line[6:]) for line in streams["disp_other"] if line.startswith('data: {"')]
     assert [(e["cases"], e["open"]) for e in other] == [(2, 2)]
+
+
+def test_sse_tells_of_an_alert_raised_and_signed_for_in_scope_only(
+    live_server: str, users: Headers, database: SuiteDatabase
+) -> None:
+    connected = threading.Event()
+    lines: list[str] = []
+    listener = threading.Thread(
+        target=lambda: lines.extend(_stream_lines(live_server, users("disp"), 2, connected))
+    )
+    listener.start()
+    assert connected.wait(timeout=20)
+    ids: dict[str, int] = {}
+    try:
+        with Session(database.owner) as owner, owner.begin():
+            for key, area in (("foreign", OTHER_V), ("mine", V1)):
+                ids[key] = owner.execute(
+                    text(
+                        "INSERT INTO alerts (area_code, kind, level, title, unit_id, state)"
+                        " VALUES (:a, 'hotspot_new_hot', 2, '新增热点：测试', :u, 'open')"
+                        " RETURNING id"
+                    ),
+                    {"a": area, "u": f"sse-{key}"},
+                ).scalar_one()
+        with httpx2.Client(base_url=live_server, timeout=30) as client:
+            signed = client.post(f"/api/alerts/{ids['mine']}/acknowledge", headers=users("disp"))
+            assert signed.status_code == 200, signed.text
+        listener.join(timeout=30)
+    finally:
+        with Session(database.owner) as owner, owner.begin():
+            owner.execute(
+                text("DELETE FROM alerts WHERE id = ANY(:ids)"), {"ids": list(ids.values())}
+            )
+    events = [line for line in lines if line.startswith("event: ") and line != "event: ready"]
+    data = [line for line in lines if line.startswith("data: ") and line != "data: {}"]
+    assert events == ["event: alert", "event: alert"]
+    assert f'"id":{ids["mine"]}' in data[0] and '"state":"open"' in data[0]
+    assert f'"id":{ids["mine"]}' in data[1] and '"state":"acknowledged"' in data[1]
+    assert f'"id":{ids["foreign"]},' not in "".join(lines)

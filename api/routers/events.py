@@ -1,7 +1,8 @@
 """Live updates as Server-Sent Events: ``GET /api/events``.
 
-Case events (``event: case_event``), worker positions/status (``event: worker``) and imports of
-cases (``event: import``: how many new cases, open ones and repeats) inside the user's scope.
+Case events (``event: case_event``), worker positions/status (``event: worker``), imports of
+cases (``event: import``: how many new cases, open ones and repeats) and risk alerts raised,
+refreshed, signed for or closed (``event: alert``) inside the user's scope.
 The process's :class:`layers.live.Hub` listens to PostgreSQL once; each stream filters notices
 by the user's scope range and reads every row under the user's scope before sending it, and
 ends when the user's account has been disabled since (a worker who left), given a new role or
@@ -171,7 +172,7 @@ async def _stream(
 
 @router.get(
     "/events",
-    summary="Live case events, worker positions and imports in your scope (text/event-stream)",
+    summary="Live case events, worker positions, imports, alerts in your scope (text/event-stream)",
     response_class=StreamingResponse,
 )
 async def events(
@@ -180,7 +181,7 @@ async def events(
     keepalive: Annotated[float, Query(ge=1, le=300)] = 15.0,
     max_events: Annotated[int | None, Query(ge=1, le=100_000)] = None,
 ) -> StreamingResponse:
-    """Stream ``case_event``, ``worker`` and ``import`` events until the client disconnects."""
+    """Stream ``case_event``, ``worker``, ``import`` and ``alert`` events until disconnected."""
     if user.role == Role.ANALYST:
         raise Forbidden("研判分析员只能查看统计汇总，不能接收实时动态")
     return StreamingResponse(

@@ -12,6 +12,9 @@ when (``refreshed_at``). ``closed_by``, ``closed_at`` and ``close_note`` record 
 when and what was done (处置情况). Existing alerts take ``unit_id`` from their cell, and of the
 unclosed alerts a nightly run stacked on one cell the newest stays: the older ones are closed,
 their note naming it.
+
+Consoles hear of an alert raised, refreshed, signed for or closed as they hear of case events:
+``NOTIFY zongzhi_live`` with kind ``alert`` (:mod:`layers.live`).
 """
 
 import sqlalchemy as sa
@@ -42,6 +45,17 @@ def upgrade() -> None:
         " WHERE state <> 'closed' AND unit_id IS NOT NULL GROUP BY unit_id) AS n"
         " WHERE a.unit_id = n.unit_id AND a.state <> 'closed' AND a.id < n.newest"
     )
+    op.execute("""
+        CREATE FUNCTION zongzhi_notify_alert() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('zongzhi_live', json_build_object(
+                'kind', 'alert', 'id', NEW.id, 'area_code', NEW.area_code)::text);
+            RETURN NULL;
+        END $$""")
+    op.execute(
+        "CREATE TRIGGER notify_live AFTER INSERT OR UPDATE OF state, refreshed_at ON alerts"
+        " FOR EACH ROW EXECUTE FUNCTION zongzhi_notify_alert()"
+    )
     op.create_index(
         "ix_alerts_unclosed_unit_id",
         "alerts",
@@ -51,6 +65,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DROP TRIGGER notify_live ON alerts")
+    op.execute("DROP FUNCTION zongzhi_notify_alert()")
     op.drop_index("ix_alerts_unclosed_unit_id", table_name="alerts")
     op.drop_constraint(op.f("fk_alerts_closed_by_users"), "alerts", type_="foreignkey")
     for column in ("close_note", "closed_at", "closed_by", "refreshed_at", "unit_id"):

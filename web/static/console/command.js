@@ -1096,7 +1096,8 @@
     setupLayers();
     markReady("map");
     if (me.role !== "analyst") {
-      st.live = zz.live({ case_event: onCaseEvent, worker: onWorker, import: onImport });
+      // an alert raised, refreshed, signed for or closed (here or elsewhere): the feed again
+      st.live = zz.live({ case_event: onCaseEvent, worker: onWorker, import: onImport, alert: refreshSoon });
     }
     if (screen) {
       setInterval(function () {

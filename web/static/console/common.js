@@ -201,7 +201,7 @@
 
   /**
    * Subscribe to the live stream (`/api/events`); handlers by event name (case_event, worker,
-   * import).
+   * import, alert).
    * The returned EventSource's `zzReady` turns true once the server listens to the database:
    * every change committed after that arrives.
    */
