@@ -15,7 +15,9 @@ on it: :func:`acknowledge` (签收, ``open`` → ``acknowledged``) says someone 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -30,6 +32,117 @@ from layers.workflow import Actor
 NOTE_MAX = 500
 """Longest 处置情况 kept."""
 NO_ALERT = "预警不存在或不在您的辖区内"
+STATES = ("unclosed", "closed", "all")
+"""What :func:`listed` lists: the alerts not closed yet (the command feed's), the closed, all."""
+
+_SELECT = (
+    "SELECT a.id, a.area_code, j.name AS area_name, a.kind, a.level, a.title, a.detail,"
+    " a.run_id, a.cell_id, a.state, a.created_at, a.refreshed_at, a.acknowledged_at,"
+    " s.display_name AS acknowledged_by_name, a.closed_at, c.display_name AS closed_by_name,"
+    " a.close_note, count(*) OVER () AS matched"
+    " FROM alerts AS a LEFT JOIN jurisdictions AS j ON j.code = a.area_code"
+    " LEFT JOIN users AS s ON s.id = a.acknowledged_by LEFT JOIN users AS c ON c.id = a.closed_by"
+)
+"""An alert as lists show it: its unit's name, who signed for it, who closed it and why."""
+_WHERE = {
+    "unclosed": "a.state <> 'closed'",
+    "closed": "a.state = 'closed'",
+    "all": "true",
+}
+_ORDER = {  # the feed: the most severe first; the closed: the latest closed first
+    "unclosed": "a.level, a.created_at DESC, a.id DESC",
+    "closed": "a.closed_at DESC, a.id DESC",
+    "all": "a.created_at DESC, a.id DESC",
+}
+
+
+@dataclass(frozen=True)
+class AlertPage:
+    """A page of alerts as JSON-ready dicts, and how many match in all.
+
+    Attributes
+    ----------
+    alerts : list of dict
+        ``id``, ``area_code``, ``area_name``, ``kind``, ``level``, ``title``, ``detail``,
+        ``run_id``, ``cell_id``, ``state``, ``created_at``, ``refreshed_at`` (a later run found
+        it again), ``acknowledged_at``, ``acknowledged_by_name``, ``closed_at``,
+        ``closed_by_name``, ``close_note`` (times in ISO 8601).
+    matched : int
+        Alerts of the scope in that state.
+    """
+
+    alerts: list[dict[str, Any]]
+    matched: int
+
+
+def listed(
+    session: Session,
+    scope: tuple[str, str],
+    *,
+    state: str = "unclosed",
+    limit: int = 50,
+    offset: int = 0,
+) -> AlertPage:
+    """Return a page of the alerts of a scope.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    scope : tuple of str
+        The half-open code range ``[lo, hi)`` of the unit.
+    state : {'unclosed', 'closed', 'all'}
+        Which alerts (:data:`STATES`), in that list's order.
+    limit, offset : int
+        The page.
+
+    Returns
+    -------
+    AlertPage
+        The alerts and how many match.
+
+    Raises
+    ------
+    InvalidInput
+        Another state.
+    """
+    if state not in STATES:
+        raise InvalidInput("预警状态只能是 unclosed（未关闭）、closed（已关闭）或 all（全部）")
+    rows = session.execute(
+        text(
+            f"{_SELECT} WHERE a.area_code >= :lo AND a.area_code < :hi AND {_WHERE[state]}"
+            f" ORDER BY {_ORDER[state]} LIMIT :limit OFFSET :offset"
+        ),
+        {"lo": scope[0], "hi": scope[1], "limit": limit, "offset": offset},
+    ).all()
+    return AlertPage([_json(row) for row in rows], int(rows[0].matched) if rows else 0)
+
+
+def alert_json(session: Session, alert_id: int) -> dict[str, Any]:
+    """Return one alert as :func:`listed` lists it.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the reader.
+    alert_id : int
+        The alert (in the reader's scope).
+
+    Returns
+    -------
+    dict
+        The alert's fields (see :class:`AlertPage`).
+    """
+    return _json(session.execute(text(f"{_SELECT} WHERE a.id = :id"), {"id": alert_id}).one())
+
+
+def _json(row: Any) -> dict[str, Any]:
+    fields = dict(row._mapping)
+    fields.pop("matched")
+    for key in ("created_at", "refreshed_at", "acknowledged_at", "closed_at"):
+        if fields[key] is not None:
+            fields[key] = fields[key].isoformat()
+    return fields
 
 
 def raise_or_refresh(session: Session, alerts: Sequence[Alert], *, now: datetime) -> int:

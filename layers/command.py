@@ -37,7 +37,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import division_level, enclosing_code, prefix_length
-from layers import case_import, cases, deadlines, hotspot_current, visits_due, workflow
+from layers import alerts, case_import, cases, deadlines, hotspot_current, visits_due, workflow
 from layers.errors import no_jurisdiction
 from layers.model import Level, Role
 from layers.workflow import Actor
@@ -390,13 +390,7 @@ def feed(
     ]
     _suppress_person_counts([unit_kpis, *by_key.values()], actor)
     waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit)
-    alerts = session.execute(
-        text(
-            f"{_ALERTS} WHERE a.area_code >= :lo AND a.area_code < :hi AND a.state <> 'closed' "
-            "ORDER BY a.level, a.created_at DESC, a.id DESC LIMIT :limit"
-        ),
-        {"lo": lo, "hi": hi, "limit": max(1, min(alert_limit, 500))},
-    ).all()
+    unclosed = alerts.listed(session, (lo, hi), limit=max(1, min(alert_limit, 500)))
     return {
         "unit": {
             "code": unit_row["code"],
@@ -409,59 +403,7 @@ def feed(
         "children": children,
         "ancestors": path,
         "queue": [_case_json(c, now, actor, limits_config) for c in waiting],
-        "alerts": [_alert_json(a) for a in alerts],
+        "alerts": unclosed.alerts,
         "window_days": window_days,
         "generated_at": now.isoformat(),
-    }
-
-
-_ALERTS = (
-    "SELECT a.id, a.area_code, a.kind, a.level, a.title, a.detail, a.run_id, a.cell_id, a.state,"
-    " a.created_at, a.refreshed_at, a.acknowledged_at, s.display_name AS acknowledged_by_name,"
-    " a.closed_at, a.close_note FROM alerts AS a LEFT JOIN users AS s ON s.id = a.acknowledged_by"
-)
-"""An alert as the feed lists it, with who signed for it (:mod:`layers.alerts`)."""
-
-
-def alert_json(session: Session, alert_id: int) -> dict[str, Any]:
-    """Return one alert as the command feed lists it.
-
-    Parameters
-    ----------
-    session : sqlalchemy.orm.Session
-        Open session scoped to the reader.
-    alert_id : int
-        The alert (in the reader's scope).
-
-    Returns
-    -------
-    dict
-        ``id``, ``area_code``, ``kind``, ``level``, ``title``, ``detail``, ``run_id``,
-        ``cell_id``, ``state``, ``created_at``, ``refreshed_at`` (a later run found it again),
-        ``acknowledged_at``, ``acknowledged_by_name``, ``closed_at``, ``close_note``.
-    """
-    row = session.execute(text(f"{_ALERTS} WHERE a.id = :id"), {"id": alert_id}).one()
-    return _alert_json(row)
-
-
-def _alert_json(a: Any) -> dict[str, Any]:
-    def moment(value: datetime | None) -> str | None:
-        return None if value is None else value.isoformat()
-
-    return {
-        "id": a.id,
-        "area_code": a.area_code,
-        "kind": a.kind,
-        "level": a.level,
-        "title": a.title,
-        "detail": a.detail,
-        "run_id": a.run_id,
-        "cell_id": a.cell_id,
-        "state": a.state,
-        "created_at": a.created_at.isoformat(),
-        "refreshed_at": moment(a.refreshed_at),
-        "acknowledged_at": moment(a.acknowledged_at),
-        "acknowledged_by_name": a.acknowledged_by_name,
-        "closed_at": moment(a.closed_at),
-        "close_note": a.close_note,
     }

@@ -28,6 +28,7 @@ from layers.migrate import MIGRATIONS
 from layers.model import Alert, AlertState
 from tests.api_fixtures import (  # noqa: F401
     COUNTY_A,
+    TOWN_A1,
     VILLAGES,
     ApiWorld,
     api_client,
@@ -146,7 +147,7 @@ def test_operators_sign_for_and_close_an_alert_of_their_scope(
     )
     with pytest.raises(Conflict, match="该预警已由al_disp于"):
         alerts.acknowledge(world, alert.id, actor=commander, now=NOW)
-    listed = command.alert_json(world, alert.id)
+    listed = alerts.alert_json(world, alert.id)
     assert listed["state"] == "acknowledged" and listed["acknowledged_by_name"] == "al_disp"
 
     for blank in ("", "   "):
@@ -241,6 +242,21 @@ def test_the_alert_api_signs_for_and_closes_and_refuses_in_chinese(
     assert (body["state"], body["close_note"]) == ("closed", "已会同相关部门处置")
     feed = api_client.get(f"/api/command/{COUNTY_A}", headers=auth_headers("cmd_a")).json()
     assert served_alert not in [a["id"] for a in feed["alerts"]]
+
+    def listed(user: str, **params: object) -> tuple[int, dict[str, object]]:
+        response = api_client.get("/api/alerts", params=params, headers=auth_headers(user))
+        return response.status_code, response.json()
+
+    status, page = listed("disp_a1", code=TOWN_A1, state="closed")
+    assert status == 200, page
+    closed = [a for a in page["alerts"] if a["id"] == served_alert]  # type: ignore[union-attr]
+    assert [(a["close_note"], a["closed_by_name"], a["acknowledged_by_name"]) for a in closed] == [
+        ("已会同相关部门处置", "测试cmd_a", "测试disp_a1")
+    ]
+    status, page = listed("disp_a1", code=TOWN_A1)  # the feed's: not closed yet
+    assert served_alert not in [a["id"] for a in page["alerts"]]  # type: ignore[union-attr]
+    assert listed("cmd_b", code=COUNTY_A, state="closed")[0] == 404
+    assert listed("cmd_a", code=COUNTY_A, state="shut")[0] == 422
     with Session(database.owner) as owner:
         apply_scope(owner, None)
         outcomes = owner.execute(

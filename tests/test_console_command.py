@@ -388,6 +388,11 @@ def test_an_alert_is_signed_for_then_closed_with_what_was_done(
                 text("SELECT state, close_note FROM alerts WHERE id = :id"), {"id": alert_id}
             ).one()
         assert (state, note) == ("closed", "已会同相关部门处置")
+        page.locator("#zz-closed-alerts summary").click()
+        closed = page.locator("#zz-closed-list li", has_text=title)
+        expect(closed.locator(".zz-alert-detail")).to_have_text("处置情况：已会同相关部门处置")
+        expect(closed.locator(".zz-alert-meta")).to_contain_text("关闭")
+        page.screenshot_step("3-closed-list")
         page.assert_clean(origin)
     finally:  # the other console tests see the demo's alerts as loaded
         with console_demo.owner.begin() as conn:

@@ -1,20 +1,26 @@
-"""Handling a risk alert: ``POST /api/alerts/{id}/acknowledge`` (签收) and ``…/close`` (关闭).
+"""Risk alerts: ``GET /api/alerts`` lists them, ``POST /api/alerts/{id}/…`` handles one.
 
-Commanders and dispatchers of the alert's unit or above (:mod:`layers.alerts`). Closing takes
-what was done (处置情况) in the JSON body. Both answer the alert as the command feed lists it;
-an alert signed for or closed already answers 409 saying by whom. Refusals are audited.
+``…/acknowledge`` signs for an alert (签收), ``…/close`` closes it (关闭). The list is the
+command feed's (not closed yet, the most severe first) or, with ``state=closed``, what was done
+about the closed ones, the latest first: who signed for each, who closed it and their note
+(处置情况). Commanders and dispatchers of the alert's unit or above handle an alert
+(:mod:`layers.alerts`); closing takes the note in the JSON body. Both answer the alert as the
+list shows it; an alert signed for or closed already answers 409 saying by whom. Refusals are
+audited.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import BusinessUser, SessionDep, utcnow
 from api.routers.cases import IdPath, actor_of, audited_refusal
-from layers import alerts, command
+from geo.codes import scope_range
+from layers import alerts, cases
+from layers.errors import no_jurisdiction
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
 
@@ -25,13 +31,29 @@ class CloseIn(BaseModel):
     note: str = Field(min_length=1, max_length=alerts.NOTE_MAX, examples=["已组织排查，加强巡逻"])
 
 
+@router.get("", summary="A unit's alerts: not closed yet, or closed with what was done")
+def listed(
+    code: Annotated[str, Query(pattern=r"^\d{12}$", description="The unit (12 digits)")],
+    user: BusinessUser,
+    session: SessionDep,
+    state: Annotated[Literal["unclosed", "closed", "all"], Query()] = "unclosed",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Return ``{"alerts": [...], "matched": n}``: a page of the unit's alerts in that state."""
+    if not cases.in_scope(user.scope_code, code):
+        raise no_jurisdiction(code)
+    page = alerts.listed(session, scope_range(code), state=state, limit=limit, offset=offset)
+    return {"alerts": page.alerts, "matched": page.matched}
+
+
 @router.post("/{alert_id}/acknowledge", summary="Sign for an open alert (签收)")
 def acknowledge(alert_id: IdPath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
     """Sign for the alert: someone has it in hand."""
     with audited_refusal(session, user, "alert.acknowledge", "alert", str(alert_id)):
         alert = alerts.acknowledge(session, alert_id, actor=actor_of(user), now=utcnow())
         session.commit()
-    return command.alert_json(session, alert.id)
+    return alerts.alert_json(session, alert.id)
 
 
 @router.post("/{alert_id}/close", summary="Close an alert with what was done (关闭)")
@@ -42,4 +64,4 @@ def close(
     with audited_refusal(session, user, "alert.close", "alert", str(alert_id)):
         alert = alerts.close(session, alert_id, actor=actor_of(user), note=body.note, now=utcnow())
         session.commit()
-    return command.alert_json(session, alert.id)
+    return alerts.alert_json(session, alert.id)

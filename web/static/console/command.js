@@ -240,6 +240,24 @@
     });
   }
 
+  /** The unit's latest closed alerts, each with who closed it, when, and what was done. */
+  async function loadClosedAlerts() {
+    const box = document.getElementById("zz-closed-alerts");
+    if (!box || !box.open) return;
+    const ul = document.getElementById("zz-closed-list");
+    const page = await zz.api("/api/alerts?state=closed&limit=20&code=" + code);
+    ul.textContent = "";
+    document.getElementById("zz-closed-empty").classList.toggle("d-none", page.alerts.length > 0);
+    page.alerts.forEach(function (a) {
+      const li = el("li", "zz-alert zz-alert-closed");
+      li.appendChild(el("div", "zz-alert-title", alertTitle(a)));
+      li.appendChild(el("div", "zz-alert-detail", "处置情况：" + (a.close_note || "—")));
+      const who = a.closed_by_name ? a.closed_by_name + " " : "";
+      li.appendChild(el("div", "zz-alert-meta", (a.area_name || a.area_code) + " · " + who + zz.fmtTime(a.closed_at) + " 关闭"));
+      ul.appendChild(li);
+    });
+  }
+
   /** When it was raised (and found again by a later analysis), its state and who signed for it. */
   function alertMeta(a) {
     const parts = [zz.fmtTime(a.created_at)];
@@ -253,14 +271,14 @@
   const OPERATORS = ["commander", "dispatcher"];
   const CLOSE_NOTES = ["已组织排查，加强巡逻防控", "已会同相关部门处置", "已化解，持续关注", "经核查无需处置"];
 
-  /** 签收 (an open alert) and 关闭 (asks 处置情况): the feed is read again after either. */
+  /** 签收 (an open alert) and 关闭 (asks 处置情况): the feed is read again after either, then a toast. */
   function alertButtons(a, li) {
     const bar = el("div", "d-flex gap-2 mt-1 zz-alert-actions");
     bar.addEventListener("click", (e) => e.stopPropagation()); // not a click on the alert
     const act = async function (path, json, done) {
       await zz.api("/api/alerts/" + a.id + "/" + path, { method: "POST", json: json });
+      await refreshFeed(); // the list as it is now, then the word that it was done
       zz.toast(done + "：" + alertTitle(a), "success");
-      await refreshFeed();
     };
     if (a.state === "open") {
       const sign = el("button", "btn btn-sm btn-outline-primary zz-alert-acknowledge", "签收");
@@ -976,7 +994,12 @@
     renderChildren(feed);
     renderQueue(feed);
     renderAlerts(feed);
+    showClosedAlerts();
     shade();
+  }
+
+  function showClosedAlerts() {
+    loadClosedAlerts().catch((err) => zz.toast("已关闭的预警读取失败：" + zz.errorText(err), "danger"));
   }
 
   // Reads of the feed may answer out of order (a slow one started before an import, a fast one
@@ -1081,6 +1104,8 @@
     map.options.zoomDelta = 0.5;
     setupTabs();
     setupControls();
+    const closed = document.getElementById("zz-closed-alerts");
+    if (closed) closed.addEventListener("toggle", showClosedAlerts);
     tickClock();
     setInterval(tickClock, 1000);
     setInterval(tickCountdowns, 30000);
