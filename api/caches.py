@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.tile_reads import TileReads
 from layers.changes import ChangeWatch, FreshCache
 
 COUNT_ENTRY_BYTES = 200
@@ -49,11 +50,14 @@ class Caches:
         Encoded tiles by collection, tile address, scope and role.
     matched : FreshCache
         ``numberMatched`` of items pages by collection, filters, scope and role.
+    tile_reads : TileReads
+        The areas of audited layers' tiles each user has just read (entered once).
     """
 
     watch: ChangeWatch
     tiles: FreshCache[CachedTile]
     matched: FreshCache[int]
+    tile_reads: TileReads
 
     @classmethod
     def create(cls, watch: ChangeWatch, *, tile_bytes: int, max_age: float = 60.0) -> Caches:
@@ -79,6 +83,7 @@ class Caches:
             matched=FreshCache(
                 watch, max_bytes=COUNT_CACHE_BYTES if tile_bytes > 0 else 0, max_age=max_age
             ),
+            tile_reads=TileReads(),
         )
 
 

@@ -437,16 +437,18 @@ def record_layer_read(
     actor_name: str,
     collection_id: str,
     scope_code: str,
-    returned: int,
-    matched: int,
+    returned: int | None,
+    matched: int | None,
     bbox: Sequence[float] | None = None,
     feature_id: str | None = None,
+    zoom: int | None = None,
 ) -> AuditEntry:
     """Append the entry of one read of a layer's features (``layer.read``), never the features.
 
     A page of features is entered against the layer (``layer``, the collection id); a single
     feature against its object (``person`` 4539 for the special-population layer, see
-    :data:`FEATURE_OBJECT_TYPES`), so that the entries about one person find it.
+    :data:`FEATURE_OBJECT_TYPES`), so that the entries about one person find it. An area of the
+    layer's map tiles (:mod:`api.tile_reads`) is entered with its box and zoom, without counts.
 
     Parameters
     ----------
@@ -460,24 +462,25 @@ def record_layer_read(
         The layer read.
     scope_code : str
         The reader's scope (12-digit code).
-    returned, matched : int
-        Features returned by this request, and matching its filters.
+    returned, matched : int or None
+        Features returned by this request, and matching its filters (None: tiles).
     bbox : sequence of float, optional
         The box asked for (west, south, east, north).
     feature_id : str, optional
         The single feature read.
+    zoom : int, optional
+        The zoom of the map tiles read.
 
     Returns
     -------
     layers.model.AuditEntry
         The flushed entry.
     """
-    detail: dict[str, Any] = {
-        "collection": collection_id,
-        "scope_code": scope_code,
-        "returned": returned,
-        "matched": matched,
-    }
+    detail: dict[str, Any] = {"collection": collection_id, "scope_code": scope_code}
+    if returned is not None and matched is not None:
+        detail |= {"returned": returned, "matched": matched}
+    if zoom is not None:
+        detail["zoom"] = zoom
     if bbox is not None:
         detail["bbox"] = [round(float(v), 6) for v in bbox]
     if feature_id is None:

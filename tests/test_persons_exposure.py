@@ -28,6 +28,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from api.app import create_app
 from api.auth import issue_token
 from api.settings import ApiSettings
 from layers import accounts, audit, command, command_map, trend_tables, trends
@@ -180,8 +181,7 @@ def test_each_read_of_the_persons_layer_is_audited(
     page = api_client.get(ITEMS + "&bbox=100,10,120,30", headers=headers).json()
     person = _in_scope_person(api_world)
     assert api_client.get(f"/ogc/collections/persons/items/{person}", headers=headers).is_success
-    # tiles and other layers are not audited reads
-    assert api_client.get(_person_tile(16), headers=headers).status_code == 200
+    # other layers are not audited reads (the persons' tiles: the test below)
     assert api_client.get("/ogc/collections/grids/items", headers=headers).status_code == 200
     reads = _layer_reads(database, user.username, before)
     assert [(e.object_type, e.object_id) for e in reads] == [
@@ -201,6 +201,47 @@ def test_each_read_of_the_persons_layer_is_audited(
     for pid in api_world.in_scope("persons", user.scope_code):
         assert api_world.names[int(pid)] not in written
         assert api_world.resident_ids[int(pid)][-4:] not in written
+
+
+def test_an_area_of_persons_points_on_the_map_is_audited_once_per_user(
+    api_settings: ApiSettings, auth_headers: Headers, api_world: ApiWorld, database: SuiteDatabase
+) -> None:
+    """A map view is a dozen tiles: each user's first read of a 4×4 block of them is entered."""
+    b = grid_box(0, 6)
+    x, y = _tile((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, 16)
+    block = (x // 4 * 4, y // 4 * 4)
+    inside = [(x, y), (block[0], block[1]), (block[0] + 3, block[1] + 3)]
+    users = {key: api_world.users[key] for key in ("disp_a1", "cmd_a", "cmd_city")}
+    before = _last_audit_id(database)
+    with TestClient(create_app(api_settings)) as client:  # a process that has read nothing yet
+
+        def read(key: str, z: int, tx: int, ty: int) -> None:
+            got = client.get(f"/tiles/persons/{z}/{tx}/{ty}.mvt", headers=auth_headers(key))
+            assert got.status_code == 200
+
+        for tx, ty in inside:
+            read("disp_a1", 16, tx, ty)
+        entered = _layer_reads(database, users["disp_a1"].username, before)
+        assert [(e.object_type, e.object_id) for e in entered] == [("layer", "persons")]
+        detail = entered[0].detail or {}
+        assert (detail["collection"], detail["scope_code"], detail["zoom"]) == (
+            "persons",
+            users["disp_a1"].scope_code,
+            16,
+        )
+        west, south, east, north = detail["bbox"]
+        lon, lat = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+        assert west < lon < east and south < lat < north
+        assert east - west == pytest.approx(4 * 360 / 2**16, abs=1e-6)
+        read("disp_a1", 16, block[0] + 4, block[1])  # the next block: entered too
+        read("disp_a1", 12, x // 16, y // 16)  # hexagon counts: not a read of persons
+        read("cmd_a", 16, x, y)  # another user: an entry of their own
+        read("cmd_city", 16, x, y)  # a city sees suppressed counts only: not entered
+        reads = _layer_reads(database, users["disp_a1"].username, before)
+        boxes = [e.detail["bbox"][0] for e in reads if e.detail]
+        assert boxes == [west, pytest.approx(east, abs=1e-6)]
+        assert len(_layer_reads(database, users["cmd_a"].username, before)) == 1
+        assert _layer_reads(database, users["cmd_city"].username, before) == []
 
 
 # ---- F2: the command feed's overdue visits for analysts

@@ -3,6 +3,8 @@
 Encoded tiles are kept per process by scope and role (:mod:`api.caches`) until a write to one
 of the collection's tables commits: the map screens of a centre ask for the same tiles over
 and over, and are sent the stored bytes after one short query that checks the caller's account.
+A tile of individual points of an audited layer (the special-population layer) is a read of
+personal data: each user's first read of an area of such tiles is entered (:mod:`api.tile_reads`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from fastapi.responses import Response
 
 from api.caches import CachedTile, CachesDep
 from api.deps import CurrentUser, SessionDep, SettingsDep
-from layers import tiles
+from layers import audit, tiles
 from layers.catalog import check_readable, counts_only, get_collection
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
@@ -71,6 +73,20 @@ def vector_tile(
         )
         cached = CachedTile(data, '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"')
         caches.tiles.store(ticket, cached, len(data) + TILE_ENTRY_BYTES)
+    if layer.audit_reads and not hexagons_only and not tiles.aggregates_at(layer, z):
+        area = caches.tile_reads.first_read(user.id, layer.id, z, x, y)
+        if area is not None:
+            audit.record_layer_read(
+                session,
+                actor_id=user.id,
+                actor_name=user.username,
+                collection_id=layer.id,
+                scope_code=user.scope_code,
+                returned=None,
+                matched=None,
+                bbox=(area.west, area.south, area.east, area.north),
+                zoom=z,
+            )
     headers = {
         "Cache-Control": f"private, max-age={settings.tile_max_age}",
         "ETag": cached.etag,

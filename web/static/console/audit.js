@@ -84,6 +84,11 @@
     if (e.action === "layer.read" && e.detail && e.detail.returned !== undefined) {
       return "返回 " + e.detail.returned + " 条（共 " + e.detail.matched + " 条）";
     }
+    if (e.action === "layer.read" && e.detail && e.detail.zoom !== undefined && e.detail.bbox) {
+      // an area of the map's tiles of individual points (api/tile_reads.py)
+      const b = e.detail.bbox.map((v) => v.toFixed(4));
+      return "地图第 " + e.detail.zoom + " 级，经度 " + b[0] + "–" + b[2] + "，纬度 " + b[1] + "–" + b[3];
+    }
     return refusalText(e.reason) || "—";
   }
 
