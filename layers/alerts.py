@@ -82,6 +82,7 @@ def listed(
     state: str = "unclosed",
     limit: int = 50,
     offset: int = 0,
+    closed_since: datetime | None = None,
 ) -> AlertPage:
     """Return a page of the alerts of a scope.
 
@@ -95,6 +96,8 @@ def listed(
         Which alerts (:data:`STATES`), in that list's order.
     limit, offset : int
         The page.
+    closed_since : datetime, optional
+        With ``state="closed"``: only the alerts closed since then.
 
     Returns
     -------
@@ -108,12 +111,13 @@ def listed(
     """
     if state not in STATES:
         raise InvalidInput("预警状态只能是 unclosed（未关闭）、closed（已关闭）或 all（全部）")
+    since = "" if closed_since is None else " AND a.closed_at >= :since"
     rows = session.execute(
         text(
-            f"{_SELECT} WHERE a.area_code >= :lo AND a.area_code < :hi AND {_WHERE[state]}"
+            f"{_SELECT} WHERE a.area_code >= :lo AND a.area_code < :hi AND {_WHERE[state]}{since}"
             f" ORDER BY {_ORDER[state]} LIMIT :limit OFFSET :offset"
         ),
-        {"lo": scope[0], "hi": scope[1], "limit": limit, "offset": offset},
+        {"lo": scope[0], "hi": scope[1], "limit": limit, "offset": offset, "since": closed_since},
     ).all()
     return AlertPage([_json(row) for row in rows], int(rows[0].matched) if rows else 0)
 

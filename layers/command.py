@@ -45,19 +45,23 @@ from layers.workflow import Actor
 _OPEN = ", ".join(f"'{s}'" for s in sorted(workflow.OPEN_STATES))
 _DONE = ", ".join(f"'{s}'" for s in sorted(workflow.DONE_STATES))
 _UNSETTLED = case_import.unsettled_history("c")  # history its source never settled
-KPI_NAMES = (
-    "open",
-    "overdue",
-    "reported",
-    "resolved_share",
-    "escalations",
-    "repeats",
-    "active_hotspots",
-    "cameras",
-    "cameras_online_share",
-    "overdue_visits",
-)
+KPI_LABELS: dict[str, str] = {
+    "open": "在办案件",
+    "overdue": "超期案件",
+    "reported": "近期受理",
+    "resolved_share": "办结率",
+    "escalations": "上报次数",
+    "repeats": "重复反映",
+    "active_hotspots": "活跃热点",
+    "cameras": "视频点位",
+    "cameras_online_share": "视频在线率",
+    "overdue_visits": "走访超期",
+}
+"""Chinese name of each KPI, in the order of the console's cards and the brief's columns."""
+KPI_NAMES = tuple(KPI_LABELS)
 """Keys of every ``kpis`` object."""
+SHARE_KPIS = frozenset({"resolved_share", "cameras_online_share"})
+"""KPIs that are shares (0–1), shown as percentages."""
 
 
 @dataclass(frozen=True)

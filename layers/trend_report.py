@@ -18,11 +18,12 @@ from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from layers import trend_tables, trends
 from layers.trends import BIN_LEGEND, PATTERN_LABELS, Series
+from layers.workbooks import table_sheet
 from layers.workflow import Actor
 
 SUPPRESSED = f"<{trends.ANALYST_MIN_COUNT}"
@@ -166,21 +167,6 @@ def report(
 
 def _shown(value: int | None) -> int | str:
     return SUPPRESSED if value is None else value
-
-
-def _sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> None:
-    sheet = book.create_sheet(title)
-    sheet.append(header)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True, color="FFFFFF")
-        cell.fill = PatternFill("solid", fgColor="1F4E79")
-        cell.alignment = Alignment(horizontal="center")
-    for row in rows:
-        sheet.append(row)
-    for i, name in enumerate(header):
-        width = max([len(str(name)) * 2] + [len(str(r[i])) + 2 for r in rows[:200]])
-        sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(40, width + 2)
-    sheet.freeze_panes = "A2"
 
 
 def suppression_note(min_count: int) -> str:
@@ -347,17 +333,17 @@ def workbook(rep: Report) -> bytes:
         ]
         for c in shown_cells
     ]
-    _sheet(
+    table_sheet(
         book,
         "热点单元",
         ["H3单元", "所属辖区", "本期案件数", "本期Gi*热点", "新兴热点模式"],
         hot_rows,
     )
-    _sheet(book, "分类月度统计", *category_table(rep))
+    table_sheet(book, "分类月度统计", *category_table(rep))
     by_child = children_table(rep)
     if by_child is not None:
-        _sheet(book, *by_child)
-    _sheet(
+        table_sheet(book, *by_child)
+    table_sheet(
         book,
         "无覆盖热点",
         ["H3单元", "所属辖区", "本期案件数", "置信度", "新兴热点模式", "覆盖比例"],
@@ -373,7 +359,7 @@ def workbook(rep: Report) -> bytes:
             for c in rep.coverage["uncovered"]
         ],
     )
-    _sheet(
+    table_sheet(
         book,
         "走访逾期",
         ["网格", "所属村（社区）", "列管人数", "逾期人数", "逾期比例"],

@@ -10,6 +10,7 @@ unit, a second 签收 or a second 关闭 are refused in Chinese, and each act is
 from __future__ import annotations
 
 import importlib.util
+import io
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ import pytest
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
@@ -255,6 +257,14 @@ def test_the_alert_api_signs_for_and_closes_and_refuses_in_chinese(
     ]
     status, page = listed("disp_a1", code=TOWN_A1)  # the feed's: not closed yet
     assert served_alert not in [a["id"] for a in page["alerts"]]  # type: ignore[union-attr]
+    brief = api_client.get(
+        f"/api/command/{COUNTY_A}/brief.xlsx?days=1", headers=auth_headers("cmd_a")
+    )
+    rows = list(load_workbook(io.BytesIO(brief.content))["风险预警"].iter_rows(values_only=True))
+    shown = [r for r in rows if r[1] == "持续热点：测试一带 30 起案件"]
+    assert [(r[0], r[4], r[5], r[7]) for r in shown] == [
+        ("已关闭", "测试disp_a1", "测试cmd_a", "已会同相关部门处置")
+    ]
     assert listed("cmd_b", code=COUNTY_A, state="closed")[0] == 404
     assert listed("cmd_a", code=COUNTY_A, state="shut")[0] == 422
     with Session(database.owner) as owner:

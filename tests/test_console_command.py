@@ -9,6 +9,7 @@ is Chinese; a queued case is reminded (催办) from the queue; big-screen mode l
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import text
 
@@ -393,6 +395,13 @@ def test_an_alert_is_signed_for_then_closed_with_what_was_done(
         expect(closed.locator(".zz-alert-detail")).to_have_text("处置情况：已会同相关部门处置")
         expect(closed.locator(".zz-alert-meta")).to_contain_text("关闭")
         page.screenshot_step("3-closed-list")
+        # the week's brief (周研判) lists it with what was done
+        with page.expect_download() as download:
+            page.locator("#zz-briefs a[data-days='7']").click()
+        assert download.value.suggested_filename.startswith("周研判_华宁县_")
+        book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+        rows = list(book["风险预警"].iter_rows(values_only=True))
+        assert [r[7] for r in rows if r[1] == title] == ["已会同相关部门处置"]
         page.assert_clean(origin)
     finally:  # the other console tests see the demo's alerts as loaded
         with console_demo.owner.begin() as conn:

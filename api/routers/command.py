@@ -1,19 +1,28 @@
-"""The five-level command feed: ``GET /api/command/{code}``.
+"""The five-level command feed: ``GET /api/command/{code}``, and its brief as a workbook.
 
 The same JSON shape at every level (see :mod:`layers.command`). Analysts get the KPIs and the
 alerts but an empty ``queue``: they see aggregates, never individual cases.
+``GET /api/command/{code}/brief.xlsx?days=7`` is the feed's figures over a day, a week or a
+month (日汇总、周研判、月总结, :mod:`layers.work_brief`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Query
+from fastapi.responses import Response
 
 from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.routers.cases import CodePath, actor_of
-from layers import command
+from geo.codes import scope_range
+from layers import alerts, command, work_brief
+from layers.hotspot_current import CHINA
 from layers.model import Role
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = APIRouter(prefix="/api/command", tags=["command"])
 
@@ -38,3 +47,42 @@ def feed(
     if user.role == Role.ANALYST:
         body["queue"] = []
     return body
+
+
+@router.get(
+    "/{code}/brief.xlsx",
+    summary="The unit's figures over a day, a week or a month (日汇总、周研判、月总结), XLSX",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+)
+def brief(
+    code: CodePath,
+    user: BusinessUser,
+    session: SessionDep,
+    limits: DeadlinesDep,
+    days: Annotated[int, Query(ge=1, le=366, description="The window: 1, 7, 30 …")] = 7,
+) -> Response:
+    """Return the unit's and its children's KPIs over the window, and its alerts."""
+    now = utcnow()
+    body = command.feed(
+        session,
+        code,
+        actor=actor_of(user),
+        now=now,
+        window_days=days,
+        queue_limit=1,
+        alert_limit=500,
+        limits_config=limits,
+    )
+    closed = alerts.listed(
+        session, scope_range(code), state="closed", limit=500, closed_since=now - timedelta(days)
+    )
+    name = f"{work_brief.brief_name(days)}_{body['unit']['name']}_{now.astimezone(CHINA):%Y%m%d}"
+    return Response(
+        work_brief.workbook(body, closed.alerts, days=days, now=now),
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="brief-{code}-{days}d.xlsx";'
+            f" filename*=UTF-8''{quote(name)}.xlsx"
+        },
+    )

@@ -15,27 +15,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from layers.command import KPI_NAMES
+from layers.command import KPI_LABELS
+from layers.work_brief import BRIEF_NAMES
 from web.maps import MapParts, layer_config_json, page_map
 from web.paths import CodePath
 from web.render import page_response
 
 router = APIRouter(include_in_schema=False)
-
-KPI_LABELS: dict[str, str] = {
-    "open": "在办案件",
-    "overdue": "超期案件",
-    "reported": "近期受理",
-    "resolved_share": "办结率",
-    "escalations": "上报次数",
-    "repeats": "重复反映",
-    "active_hotspots": "活跃热点",
-    "cameras": "视频点位",
-    "cameras_online_share": "视频在线率",
-    "overdue_visits": "走访超期",
-}
-"""Chinese name of each KPI of :data:`layers.command.KPI_NAMES`."""
-assert set(KPI_LABELS) == set(KPI_NAMES)
 
 REFRESH_SECONDS = 60
 """Big-screen mode reloads its data this often."""
@@ -63,6 +49,7 @@ def _page(code: str, *, screen: bool) -> HTMLResponse:
         screen=screen,
         refresh_seconds=REFRESH_SECONDS,
         kpi_labels=KPI_LABELS,
+        briefs=BRIEF_NAMES,
         layers_json=_layers_json(),
         map=_map(),
     )

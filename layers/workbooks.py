@@ -1,0 +1,47 @@
+"""Sheets of the platform's XLSX reports: a table under a dark header row, columns fitted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
+
+MAX_WIDTH = 40
+"""Widest column, in characters."""
+
+
+def table_sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> Worksheet:
+    """Add a sheet holding a table: a bold header on dark blue, frozen, columns fitted.
+
+    Parameters
+    ----------
+    book : openpyxl.Workbook
+        The workbook.
+    title : str
+        The sheet's name (Chinese).
+    header : list of str
+        Column names.
+    rows : list of list
+        The rows, each as long as ``header``.
+
+    Returns
+    -------
+    openpyxl.worksheet.worksheet.Worksheet
+        The sheet added.
+    """
+    sheet = book.create_sheet(title)
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="1F4E79")
+        cell.alignment = Alignment(horizontal="center")
+    for row in rows:
+        sheet.append(row)
+    for i, name in enumerate(header):
+        width = max([len(str(name)) * 2] + [len(str(r[i])) + 2 for r in rows[:200]])
+        letter = sheet.cell(1, i + 1).column_letter
+        sheet.column_dimensions[letter].width = min(MAX_WIDTH, width + 2)
+    sheet.freeze_panes = "A2"
+    return sheet
