@@ -9,14 +9,11 @@ unit, a second 签收 or a second 关闭 are refused in Chinese, and each act is
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 import pytest
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import select, text
@@ -26,7 +23,6 @@ from layers import alerts, audit, command, hotspot_runs, hotspots_cli
 from layers.database import apply_scope
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from layers.hotspot_runs import RunResult
-from layers.migrate import MIGRATIONS
 from layers.model import Alert, AlertState
 from tests.api_fixtures import (  # noqa: F401
     COUNTY_A,
@@ -39,6 +35,7 @@ from tests.api_fixtures import (  # noqa: F401
     auth_headers,
 )
 from tests.conftest import SuiteDatabase
+from tests.migration_steps import migration_steps
 from tests.test_hotspot_runs import world  # noqa: F401
 from tests.workflow_data import COUNTY, NOW, actor, add_user, township
 
@@ -288,53 +285,44 @@ def test_the_alert_api_signs_for_and_closes_and_refuses_in_chinese(
 
 def test_migration_0023_keeps_the_newest_of_the_alerts_stacked_on_a_cell(db: Session) -> None:
     """Upgrading: alerts take their cell's id; of those stacked on a cell the newest stays open."""
-    spec = importlib.util.spec_from_file_location(
-        "m0023", MIGRATIONS / "versions" / "0023_alert_handling.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    conn = db.connection()
-    savepoint = conn.begin_nested()
-    try:
-        with Operations.context(MigrationContext.configure(conn)):
-            module.downgrade()
-            run = conn.execute(
+    with migration_steps(db, "0023_alert_handling.py") as (module, conn):
+        module.downgrade()
+        run = conn.execute(
+            text(
+                "INSERT INTO hotspot_runs (area_code, method, params, window_start,"
+                " window_end, status) VALUES (:a, 'gi_star_h3', '{}', now(), now(), 'done')"
+                " RETURNING id"
+            ),
+            {"a": COUNTY},
+        ).scalar_one()
+        cells = [
+            conn.execute(
                 text(
-                    "INSERT INTO hotspot_runs (area_code, method, params, window_start,"
-                    " window_end, status) VALUES (:a, 'gi_star_h3', '{}', now(), now(), 'done')"
-                    " RETURNING id"
+                    "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p,"
+                    " bin) VALUES (:r, :a, :u, ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))',"
+                    " 4490), 9, 3.0, 0.01, 3) RETURNING id"
                 ),
-                {"a": COUNTY},
+                {"r": run, "a": township(), "u": unit},
             ).scalar_one()
-            cells = [
-                conn.execute(
-                    text(
-                        "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p,"
-                        " bin) VALUES (:r, :a, :u, ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))',"
-                        " 4490), 9, 3.0, 0.01, 3) RETURNING id"
-                    ),
-                    {"r": run, "a": township(), "u": unit},
-                ).scalar_one()
-                for unit in ("cell-stacked", "cell-alone")
-            ]
-            ids = [
-                conn.execute(
-                    text(
-                        "INSERT INTO alerts (area_code, kind, level, title, cell_id, state)"
-                        " VALUES (:a, 'hotspot_persistent_hot', 2, '持续热点', :c, :s) RETURNING id"
-                    ),
-                    {"a": township(), "c": cell, "s": state},
-                ).scalar_one()
-                for cell, state in (
-                    (cells[0], "open"),
-                    (cells[0], "acknowledged"),
-                    (cells[0], "closed"),
-                    (cells[0], "open"),
-                    (cells[1], "open"),
-                )
-            ]
-            module.upgrade()
+            for unit in ("cell-stacked", "cell-alone")
+        ]
+        ids = [
+            conn.execute(
+                text(
+                    "INSERT INTO alerts (area_code, kind, level, title, cell_id, state)"
+                    " VALUES (:a, 'hotspot_persistent_hot', 2, '持续热点', :c, :s) RETURNING id"
+                ),
+                {"a": township(), "c": cell, "s": state},
+            ).scalar_one()
+            for cell, state in (
+                (cells[0], "open"),
+                (cells[0], "acknowledged"),
+                (cells[0], "closed"),
+                (cells[0], "open"),
+                (cells[1], "open"),
+            )
+        ]
+        module.upgrade()
         rows = conn.execute(
             text(
                 "SELECT id, unit_id, state, close_note FROM alerts WHERE id = ANY(:ids) ORDER BY id"
@@ -349,5 +337,3 @@ def test_migration_0023_keeps_the_newest_of_the_alerts_stacked_on_a_cell(db: Ses
             (ids[3], "cell-stacked", "open", None),
             (ids[4], "cell-alone", "open", None),
         ]
-    finally:
-        savepoint.rollback()

@@ -18,8 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from alembic.migration import MigrationContext
-from alembic.operations import Operations
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -28,8 +26,8 @@ from importers.loading import Alarm
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from layers import camera_retirement, cases, command, features, trend_tables, trends, video
 from layers.catalog import get_collection
-from layers.migrate import MIGRATIONS
 from tests.import_fixtures import OTHER_VILLAGE, VILLAGE, csv_text, import_app, seed_jurisdictions
+from tests.migration_steps import migration_steps
 from tests.test_trends_api import _add_case
 from tests.workflow_data import COUNTY, NOW, actor, ensure_world, village, village_centre
 
@@ -458,24 +456,11 @@ def test_a_retired_camera_covers_no_hot_spot(db: Session) -> None:
 
 def test_migration_0016_downgrades_and_upgrades(db: Session) -> None:
     """Revision 0016's downgrade drops the columns; its upgrade brings them back (rolled back)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "m0016", MIGRATIONS / "versions" / "0016_retired_cameras.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     columns = text(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'video_points'"
     )
-    conn = db.connection()
-    savepoint = conn.begin_nested()
-    try:
-        with Operations.context(MigrationContext.configure(conn)):
-            module.downgrade()
-            assert not {"retired_on", "retired_by"} & set(conn.execute(columns).scalars())
-            module.upgrade()
+    with migration_steps(db, "0016_retired_cameras.py") as (module, conn):
+        module.downgrade()
+        assert not {"retired_on", "retired_by"} & set(conn.execute(columns).scalars())
+        module.upgrade()
         assert {"retired_on", "retired_by"} <= set(conn.execute(columns).scalars())
-    finally:
-        savepoint.rollback()

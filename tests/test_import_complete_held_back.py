@@ -23,6 +23,7 @@ from importers.loading import Alarm, HeldBack
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import csv_text, import_app, seed_jurisdictions, seeded_database
+from tests.migration_steps import migration_steps
 
 HEADERS = ["国标编码", "点位名称", "经度", "纬度", "设备状态"]
 TOWNSHIP = "530424100"
@@ -162,29 +163,11 @@ def test_a_held_back_retirement_exits_1_and_keeps_its_summary(
 
 def test_migration_0019_downgrades_and_upgrades(db: Session) -> None:
     """Revision 0019's downgrade drops ``listed_by``; its upgrade brings it back (rolled back)."""
-    import importlib.util
-
-    from alembic.migration import MigrationContext
-    from alembic.operations import Operations
-
-    from layers.migrate import MIGRATIONS
-
-    spec = importlib.util.spec_from_file_location(
-        "m0019", MIGRATIONS / "versions" / "0019_cameras_listed_by.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     columns = text(
         "SELECT column_name FROM information_schema.columns WHERE table_name = 'video_points'"
     )
-    conn = db.connection()
-    savepoint = conn.begin_nested()
-    try:
-        with Operations.context(MigrationContext.configure(conn)):
-            module.downgrade()
-            assert "listed_by" not in set(conn.execute(columns).scalars())
-            module.upgrade()
+    with migration_steps(db, "0019_cameras_listed_by.py") as (module, conn):
+        module.downgrade()
+        assert "listed_by" not in set(conn.execute(columns).scalars())
+        module.upgrade()
         assert "listed_by" in set(conn.execute(columns).scalars())
-    finally:
-        savepoint.rollback()

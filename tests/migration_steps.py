@@ -1,0 +1,49 @@
+"""Run one migration's ``downgrade`` and ``upgrade`` on a test's session, then roll them back."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
+
+from layers.migrate import MIGRATIONS
+
+
+@contextmanager
+def migration_steps(session: Session, filename: str) -> Iterator[tuple[ModuleType, Connection]]:
+    """Yield the migration module ``filename`` and the connection its steps run on.
+
+    Inside the block, ``module.downgrade()`` and ``module.upgrade()`` run as Alembic would, in a
+    savepoint of the session's transaction that is rolled back when the block ends.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The test's session (the ``db`` fixture).
+    filename : str
+        The file in ``layers/migrations/versions``, e.g. ``0023_alert_handling.py``.
+
+    Yields
+    ------
+    tuple of (module, sqlalchemy.Connection)
+        The migration and the connection.
+    """
+    spec = importlib.util.spec_from_file_location(
+        f"migration_{filename.split('_')[0]}", MIGRATIONS / "versions" / filename
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    conn = session.connection()
+    savepoint = conn.begin_nested()
+    try:
+        with Operations.context(MigrationContext.configure(conn)):
+            yield module, conn
+    finally:
+        savepoint.rollback()
