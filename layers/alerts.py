@@ -4,7 +4,8 @@ A hot-spot run (:mod:`layers.hotspot_runs`) addresses an alert to the unit a new
 or persistent hot spot lies in. A nightly run finds a persistent hot spot again every night:
 :func:`raise_or_refresh` then brings the unclosed alert of the same analysis cell (``unit_id``,
 an H3 index) up to date (class, level, title, figures, run, ``refreshed_at``) instead of raising
-one more, and keeps its state. Once closed, a hot spot that comes back raises a new alert.
+one more, and keeps its state. Once closed, a hot spot that comes back raises a new alert; an
+unclosed alert the latest run over its unit did not refresh is listed as ``faded`` (已消退).
 
 Command-centre operators (:data:`layers.workflow.OPERATORS`) of the alert's unit or above act
 on it: :func:`acknowledge` (签收, ``open`` → ``acknowledged``) says someone has it in hand,
@@ -35,15 +36,22 @@ NO_ALERT = "预警不存在或不在您的辖区内"
 STATES = ("unclosed", "closed", "all")
 """What :func:`listed` lists: the alerts not closed yet (the command feed's), the closed, all."""
 
+_FADED = (
+    "a.state <> 'closed' AND a.run_id IS DISTINCT FROM (SELECT r.id FROM hotspot_runs AS r"
+    " WHERE NOT r.historic AND EXISTS (SELECT 1 FROM hotspot_cells AS h"
+    " WHERE h.run_id = r.id AND h.area_code = a.area_code) ORDER BY r.id DESC LIMIT 1)"
+)
+"""An unclosed alert whose hot spot the latest current run over its unit no longer alerts on."""
 _SELECT = (
     "SELECT a.id, a.area_code, j.name AS area_name, a.kind, a.level, a.title, a.detail,"
     " a.run_id, a.cell_id, a.state, a.created_at, a.refreshed_at, a.acknowledged_at,"
     " s.display_name AS acknowledged_by_name, a.closed_at, c.display_name AS closed_by_name,"
-    " a.close_note, count(*) OVER () AS matched"
+    f" a.close_note, {_FADED} AS faded, count(*) OVER () AS matched"
     " FROM alerts AS a LEFT JOIN jurisdictions AS j ON j.code = a.area_code"
     " LEFT JOIN users AS s ON s.id = a.acknowledged_by LEFT JOIN users AS c ON c.id = a.closed_by"
 )
-"""An alert as lists show it: its unit's name, who signed for it, who closed it and why."""
+"""An alert as lists show it: its unit's name, who signed for it, who closed it and why, and
+whether its hot spot faded (``faded``: a later run over its unit did not find it again)."""
 _WHERE = {
     "unclosed": "a.state <> 'closed'",
     "closed": "a.state = 'closed'",
@@ -66,7 +74,8 @@ class AlertPage:
         ``id``, ``area_code``, ``area_name``, ``kind``, ``level``, ``title``, ``detail``,
         ``run_id``, ``cell_id``, ``state``, ``created_at``, ``refreshed_at`` (a later run found
         it again), ``acknowledged_at``, ``acknowledged_by_name``, ``closed_at``,
-        ``closed_by_name``, ``close_note`` (times in ISO 8601).
+        ``closed_by_name``, ``close_note`` (times in ISO 8601), ``faded`` (not closed, and the
+        latest current run over its unit did not find its hot spot again: it may be closed).
     matched : int
         Alerts of the scope in that state.
     """

@@ -10,7 +10,8 @@ listed with the runs and read by its number (``GET /api/hotspots/runs/{id}``); i
 alert, and it never becomes the run the command console shows: the console's map, its
 ``active_hotspots`` KPI and the drill-down all read the latest run that is not historic
 (:data:`LATEST_CURRENT_RUN`). A window that ends within one bin of now (the nightly run ends
-now) or later is current. Alerts raised by earlier runs are not touched by either kind of run.
+now) or later is current. A current run refreshes the unclosed alerts of the hot spots it finds
+again (:mod:`layers.alerts`); a historic one touches no alert.
 
 This module is the rule alone, without the analysis's libraries, so that the command feed can
 use it.

@@ -140,7 +140,7 @@ def _alert_row(alert: dict[str, Any]) -> list[Any]:
         return datetime.fromisoformat(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
     return [
-        AlertState.label_of(alert["state"]),
+        AlertState.label_of(alert["state"]) + ("（热点已消退）" if alert["faded"] else ""),
         alert["title"],
         alert.get("area_name") or alert["area_code"],
         moment(alert["created_at"]),

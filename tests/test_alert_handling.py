@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from geo.codes import scope_range
 from layers import alerts, audit, command, hotspot_runs, hotspots_cli
 from layers.database import apply_scope
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -100,6 +101,36 @@ def test_a_later_run_refreshes_the_unclosed_alerts_and_a_closed_one_comes_back_n
     assert (third.alerts, third.refreshed) == (1, first.alerts - 1)
     comeback = [a for a in _unclosed(world) if a.unit_id == raised[0].unit_id]
     assert len(comeback) == 1 and comeback[0].id != raised[0].id
+
+    # a later run over an alert's unit that does not find its hot spot again: 已消退
+    def faded() -> dict[int, bool]:
+        page = alerts.listed(world, scope_range(COUNTY), limit=500)
+        return {a["id"]: a["faded"] for a in page.alerts}
+
+    assert set(faded().values()) == {False}
+    target = _unclosed(world)[0]
+    for historic in (True, False):
+        run = world.execute(
+            text(
+                "INSERT INTO hotspot_runs (area_code, method, params, window_start, window_end,"
+                " status, historic) VALUES (:a, 'gi_star_h3', '{}', now(), now(), 'done', :h)"
+                " RETURNING id"
+            ),
+            {"a": COUNTY, "h": historic},
+        ).scalar_one()
+        world.execute(
+            text(
+                "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p, bin)"
+                " VALUES (:r, :a, 'elsewhere', ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))',"
+                " 4490), 1, 0.1, 0.9, 0)"
+            ),
+            {"r": run, "a": target.area_code},
+        )
+        # a planner's look at the past fades nothing; a current run that missed it does
+        expected = {
+            a.id: not historic and a.area_code == target.area_code for a in _unclosed(world)
+        }
+        assert faded() == expected
 
 
 @pytest.fixture

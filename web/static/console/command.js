@@ -224,7 +224,7 @@
     document.getElementById("zz-alert-count").textContent = feed.alerts.length;
     document.getElementById("zz-alerts-empty").classList.toggle("d-none", feed.alerts.length > 0);
     feed.alerts.forEach(function (a) {
-      const li = el("li", "zz-alert zz-alert-level-" + a.level);
+      const li = el("li", "zz-alert zz-alert-level-" + a.level + (a.faded ? " zz-alert-faded" : ""));
       li.dataset.cellId = a.cell_id || "";
       li.appendChild(el("div", "zz-alert-title", alertTitle(a)));
       const detail = alertDetail(a);
@@ -261,7 +261,8 @@
   /** When it was raised (and found again by a later analysis), its state and who signed for it. */
   function alertMeta(a) {
     const parts = [zz.fmtTime(a.created_at)];
-    if (a.refreshed_at) parts.push("最近分析仍为热点 " + zz.fmtTime(a.refreshed_at));
+    if (a.faded) parts.push("最近一次分析已不是热点");
+    else if (a.refreshed_at) parts.push("最近分析仍为热点 " + zz.fmtTime(a.refreshed_at));
     let state = zz.label("alert_state", a.state);
     if (a.acknowledged_by_name) state += "（" + a.acknowledged_by_name + "）";
     parts.push(state);
