@@ -274,6 +274,8 @@ class EmbeddedCluster:
     def _pg(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         cmd = [str(PG_BIN / tool), *args]
         if os.geteuid() == 0:
+            # a parent folder tightened since (chmod 700 on a home) would lock the server out
+            _make_traversable(self.root)
             cmd = ["runuser", "-u", RUN_AS_ROOT_USER, "--", *cmd]
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/", check=False)
         if check and proc.returncode != 0:
@@ -290,10 +292,21 @@ class EmbeddedCluster:
             os.chown(dirpath, user.pw_uid, user.pw_gid)
             for name in files:
                 os.chown(os.path.join(dirpath, name), user.pw_uid, user.pw_gid)
-        for parent in path.resolve().parents:
-            mode = parent.stat().st_mode
-            if not mode & 0o001:
-                os.chmod(parent, mode | 0o001)
+        _make_traversable(path)
+
+
+def _make_traversable(path: Path) -> None:
+    """Let every user pass through the folders above ``path`` (``o+x``), as root.
+
+    The server runs as its own OS user; the cluster's folder may lie under a home that only
+    root may enter.
+    """
+    for parent in path.resolve().parents:
+        if not parent.exists():
+            continue
+        mode = parent.stat().st_mode
+        if not mode & 0o001:
+            os.chmod(parent, mode | 0o001)
 
 
 def _require_binaries() -> None:

@@ -60,6 +60,11 @@ def test_embedded_database_lifecycle(tmp_path: Path) -> None:
         migrated = _run(home, "db", "migrate")  # a stopped cluster is started, not a traceback
         assert f"表结构已是版本 {head}" in migrated.stdout
         _run(home, "db", "stop")
+        # a folder above it tightened while it was down (chmod 700): it still starts
+        tmp_path.chmod(0o700)
+        _run(home, "db", "start")
+        assert tmp_path.stat().st_mode & 0o777 == (0o701 if os.geteuid() == 0 else 0o700)
+        _run(home, "db", "stop")
 
         port = json.loads((home / "pg" / "secrets.json").read_text())["port"]
         low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
