@@ -135,7 +135,8 @@ def run(
     seed : int
         Seed of the permutations.
     now : datetime, optional
-        When the run is made (default: the clock); decides whether it is historic.
+        When the run is made (default: the clock): whether it is historic, and when the alerts
+        it refreshes were refreshed.
 
     Returns
     -------
@@ -179,6 +180,7 @@ def run(
         "permutations": permutations,
         "seed": seed,
     }
+    made = now or datetime.now(UTC)
     record = HotspotRun(
         area_code=scope_code,
         method="gi_star_h3",
@@ -187,13 +189,15 @@ def run(
         window_end=window_end,
         created_by=actor.user_id,
         status="done" if len(rows) >= MIN_CASES else "too_few",
-        historic=is_historic(window_end, now=now or datetime.now(UTC), bin_days=bin_days),
+        historic=is_historic(window_end, now=made, bin_days=bin_days),
     )
     session.add(record)
     session.flush()
     stored = hot = raised = refreshed = 0
     if len(rows) >= MIN_CASES:
-        stored, hot, raised, refreshed = _analyse(session, record, rows, lo, hi, scope_code, params)
+        stored, hot, raised, refreshed = _analyse(
+            session, record, rows, lo, hi, scope_code, params, made
+        )
     audit.record(
         session,
         actor_id=actor.user_id,
@@ -240,6 +244,7 @@ def _analyse(
     hi: str,
     scope_code: str,
     params: dict[str, Any],
+    made: datetime,
 ) -> tuple[int, int, int, int]:
     lon = np.array([r.lon for r in rows], dtype=float)
     lat = np.array([r.lat for r in rows], dtype=float)
@@ -304,7 +309,7 @@ def _analyse(
         for i, (cls, cell) in enumerate(zip(emerging.classes, counts.cells, strict=True))
         if cls in ALERTING and bins[i] >= 2
     ]
-    refreshed = alerts_layer.raise_or_refresh(session, alerts, now=record.created_at)
+    refreshed = alerts_layer.raise_or_refresh(session, alerts, now=made)
     return len(ids), int((bins >= 2).sum()), len(alerts) - refreshed, refreshed
 
 

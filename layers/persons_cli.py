@@ -78,14 +78,12 @@ def erase(
 
 def _unit_name(session: Session, code: str) -> str:
     """Return ``name（code）`` of a jurisdiction on record, or fail."""
-    from sqlalchemy import text
+    from layers.model import Jurisdiction
 
-    name = session.execute(
-        text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": code}
-    ).scalar_one_or_none()
-    if name is None:
+    unit = session.get(Jurisdiction, code)
+    if unit is None:
         raise fail(f"辖区 {code} 不存在")
-    return f"{name}（{code}）"
+    return f"{unit.name}（{code}）"
 
 
 def _print_counts(console: Console, heading: str, found: Erasure) -> None:

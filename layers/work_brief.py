@@ -48,6 +48,26 @@ def brief_name(days: int) -> str:
     return BRIEF_NAMES.get(days, f"{days}日简报")
 
 
+def file_name(days: int, unit_name: str, now: datetime) -> str:
+    """Return the name a brief is downloaded as: its kind, its unit and its day in China.
+
+    Parameters
+    ----------
+    days : int
+        The window.
+    unit_name : str
+        The unit's name.
+    now : datetime
+        When the window ends.
+
+    Returns
+    -------
+    str
+        ``周研判_华宁县_20261204.xlsx`` and the like.
+    """
+    return f"{brief_name(days)}_{unit_name}_{now.astimezone(CHINA):%Y%m%d}.xlsx"
+
+
 def kpi_text(name: str, value: Any) -> Any:
     """Return a KPI as the brief writes it: shares as percentages, missing as 「—」.
 

@@ -19,7 +19,6 @@ from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.routers.cases import CodePath, actor_of
 from geo.codes import scope_range
 from layers import alerts, command, work_brief
-from layers.hotspot_current import CHINA
 from layers.model import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -77,12 +76,12 @@ def brief(
     closed = alerts.listed(
         session, scope_range(code), state="closed", limit=500, closed_since=now - timedelta(days)
     )
-    name = f"{work_brief.brief_name(days)}_{body['unit']['name']}_{now.astimezone(CHINA):%Y%m%d}"
+    name = work_brief.file_name(days, body["unit"]["name"], now)
     return Response(
         work_brief.workbook(body, closed.alerts, days=days, now=now),
         media_type=XLSX,
         headers={
             "Content-Disposition": f'attachment; filename="brief-{code}-{days}d.xlsx";'
-            f" filename*=UTF-8''{quote(name)}.xlsx"
+            f" filename*=UTF-8''{quote(name)}"
         },
     )
