@@ -92,6 +92,7 @@ def listed(
     limit: int = 50,
     offset: int = 0,
     closed_since: datetime | None = None,
+    closed_before: datetime | None = None,
 ) -> AlertPage:
     """Return a page of the alerts of a scope.
 
@@ -105,8 +106,8 @@ def listed(
         Which alerts (:data:`STATES`), in that list's order.
     limit, offset : int
         The page.
-    closed_since : datetime, optional
-        With ``state="closed"``: only the alerts closed since then.
+    closed_since, closed_before : datetime, optional
+        With ``state="closed"``: only the alerts closed since then, before then.
 
     Returns
     -------
@@ -120,13 +121,27 @@ def listed(
     """
     if state not in STATES:
         raise InvalidInput("预警状态只能是 unclosed（未关闭）、closed（已关闭）或 all（全部）")
-    since = "" if closed_since is None else " AND a.closed_at >= :since"
+    closed = "".join(
+        clause
+        for clause, bound in (
+            (" AND a.closed_at >= :since", closed_since),
+            (" AND a.closed_at < :before", closed_before),
+        )
+        if bound is not None
+    )
     rows = session.execute(
         text(
-            f"{_SELECT} WHERE a.area_code >= :lo AND a.area_code < :hi AND {_WHERE[state]}{since}"
+            f"{_SELECT} WHERE a.area_code >= :lo AND a.area_code < :hi AND {_WHERE[state]}{closed}"
             f" ORDER BY {_ORDER[state]} LIMIT :limit OFFSET :offset"
         ),
-        {"lo": scope[0], "hi": scope[1], "limit": limit, "offset": offset, "since": closed_since},
+        {
+            "lo": scope[0],
+            "hi": scope[1],
+            "limit": limit,
+            "offset": offset,
+            "since": closed_since,
+            "before": closed_before,
+        },
     ).all()
     return AlertPage([_json(row) for row in rows], int(rows[0].matched) if rows else 0)
 

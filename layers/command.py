@@ -8,7 +8,7 @@ a handful of statements grouped by the child key — ``left(area_code, n)`` for 
 ``grid_code`` for grids — with ``GROUPING SETS`` giving the unit's own total in the same pass:
 the number of queries does not depend on the number of children.
 
-KPIs (``window_days`` back from ``now`` where a window applies):
+KPIs (``window_days`` back from ``now``, or a given ``window``, where a window applies):
 
 * ``open``: cases not yet resolved; ``overdue``: of those, past their deadline;
 * ``reported`` and ``resolved_share``: cases reported in the window and the share of them that is
@@ -99,9 +99,12 @@ def _keys(n: int | None) -> _Keys:
     )
 
 
-def _statements(n: int | None) -> dict[str, str]:
+def _statements(n: int | None, bounded: bool) -> dict[str, str]:
     k = _keys(n)
     scope = "{t}.area_code >= :lo AND {t}.area_code < :hi"
+    # a window ends now (the live feed: nothing after it yet) or at a given end (a past brief)
+    case_end = " AND c.reported_at < :until" if bounded else ""
+    event_end = " AND e.at < :until" if bounded else ""
     return {
         # open cases through the state filter, the window through the reported_at index:
         # two narrow passes instead of one scan of the unit's whole history
@@ -117,13 +120,13 @@ def _statements(n: int | None) -> dict[str, str]:
                    count(*) FILTER (WHERE c.state IN ({_DONE}) AND NOT {_UNSETTLED})
                        AS resolved,
                    count(*) FILTER (WHERE c.duplicate_of IS NOT NULL) AS repeats
-              FROM cases c WHERE {scope.format(t="c")} AND c.reported_at >= :since
+              FROM cases c WHERE {scope.format(t="c")} AND c.reported_at >= :since{case_end}
              GROUP BY GROUPING SETS (({k.case}), ())""",
         # through the partial index of escalate events: never the unit's whole log
         "escalations": f"""
             SELECT {k.event} AS k, GROUPING({k.event}) AS total, count(*) AS escalations
               FROM case_events e
-             WHERE {scope.format(t="e")} AND e.action = 'escalate' AND e.at >= :since
+             WHERE {scope.format(t="e")} AND e.action = 'escalate' AND e.at >= :since{event_end}
              GROUP BY GROUPING SETS (({k.event}), ())""",
         "hotspots": f"""
             SELECT {k.cell} AS k, GROUPING({k.cell}) AS total, count(*) AS active_hotspots
@@ -302,6 +305,7 @@ def feed(
     actor: Actor,
     now: datetime,
     window_days: int = 30,
+    window: tuple[datetime, datetime] | None = None,
     queue_limit: int = 50,
     alert_limit: int = 50,
     limits_config: dict[str, Any] | None = None,
@@ -319,7 +323,11 @@ def feed(
     now : datetime
         Reference time (overdue, windows).
     window_days : int
-        Window of the reported / resolved / escalations / repeats KPIs.
+        Window of the reported / resolved / escalations / repeats KPIs: so many days up to
+        ``now``.
+    window : tuple of datetime, optional
+        That window as ``[start, end)`` instead (a brief of a past month,
+        :mod:`layers.work_brief`).
     queue_limit, alert_limit : int
         Lengths of the queue and alert lists.
     limits_config : dict, optional
@@ -370,12 +378,13 @@ def feed(
         "lo": lo,
         "hi": hi,
         "now": now,
-        "since": now - timedelta(days=window_days),
+        "since": window[0] if window else now - timedelta(days=window_days),
+        "until": window[1] if window else None,
         "unit": code,
     }
     unit_kpis = _empty_kpis()
     by_key: dict[str, dict[str, Any]] = {row.code[:n]: _empty_kpis() for row in child_rows}
-    for name, sql in _statements(n).items():
+    for name, sql in _statements(n, window is not None).items():
         for row in session.execute(text(sql), params):
             if row.total:
                 _fold(unit_kpis, name, row)

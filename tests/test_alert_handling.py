@@ -194,6 +194,12 @@ def test_operators_sign_for_and_close_an_alert_of_their_scope(
     assert alert.acknowledged_by == dispatcher_id, "who signed for it stays"
     with pytest.raises(Conflict, match="已由al_cmd2于.*关闭"):
         alerts.close(world, alert.id, actor=dispatcher, note="再关一次", now=NOW)
+    hour = timedelta(hours=1)
+    for since, before, found in ((NOW - hour, NOW + hour, True), (NOW - hour, NOW, False)):
+        page = alerts.listed(
+            world, scope_range(COUNTY), state="closed", closed_since=since, closed_before=before
+        )
+        assert (alert.id in [a["id"] for a in page.alerts]) is found, (since, before)
     feed = command.feed(world, township(), actor=dispatcher, now=NOW)
     assert alert.id not in [a["id"] for a in feed["alerts"]]
     done = audit.entries(world, object_type="alert", object_id=str(alert.id)).entries

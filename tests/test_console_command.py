@@ -23,6 +23,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from importers.pipeline import ImportOptions, run_import
+from layers.hotspot_current import CHINA
 from layers.workflow import OPEN_STATES
 from tests.api_fixtures import (  # noqa: F401
     COUNTY_A,
@@ -402,6 +403,23 @@ def test_an_alert_is_signed_for_then_closed_with_what_was_done(
         book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
         rows = list(book["风险预警"].iter_rows(values_only=True))
         assert [r[7] for r in rows if r[1] == title] == ["已会同相关部门处置"]
+        # last month's 月总结, and that of a month picked under 往月
+        today = datetime.now(CHINA).date()
+        last_month = today.replace(day=1) - timedelta(days=1)
+        with page.expect_download() as download:
+            page.locator("#zz-briefs a[data-period='month']").click()
+        assert download.value.suggested_filename == f"月总结_华宁县_{last_month:%Y%m}.xlsx"
+        picked = last_month.replace(day=1)  # the picker's second month: three months back
+        for _ in range(2):
+            picked = (picked - timedelta(days=1)).replace(day=1)
+        following = (picked + timedelta(days=31)).replace(day=1)
+        page.locator("#zz-brief-month").select_option(label=f"{picked.year}年{picked.month}月")
+        with page.expect_download() as download:
+            page.locator("#zz-brief-month-link").click()
+        assert download.value.suggested_filename == f"月总结_华宁县_{picked:%Y%m}.xlsx"
+        book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+        summary = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
+        assert summary["统计时段"] == f"{picked} 00:00 至 {following} 00:00"
         page.assert_clean(origin)
     finally:  # the other console tests see the demo's alerts as loaded
         with console_demo.owner.begin() as conn:

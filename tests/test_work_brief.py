@@ -3,29 +3,37 @@
 The brief of a unit has the unit's KPIs (本级合计) and each child's, as the feed over the same
 window gives them to the same reader, in the console's words; its alerts sheet lists those not
 closed yet and those closed in the window with the note; outside the reader's scope it is 404.
+A calendar brief (``period``) counts the cases of its day, week or month in Beijing time, by
+default the period before the current one; a day after today is refused.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from sqlalchemy import text
 
+from geo.codes import scope_range
 from layers.command import KPI_LABELS
+from layers.hotspot_current import CHINA
 from layers.work_brief import kpi_text
 from tests.api_fixtures import (  # noqa: F401
     COUNTY_A,
     TOWN_A1,
+    TOWN_A2,
     api_client,
     api_settings,
     api_world,
     auth_headers,
 )
+from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]
 
@@ -84,3 +92,92 @@ def test_the_brief_outside_the_scope_is_not_found(
         ).status_code
         == 422
     )
+
+
+def _reported(database: SuiteDatabase, code: str, first: date, after: date) -> int:
+    """Cases of the unit reported from ``first`` up to ``after`` (days in Beijing time)."""
+    lo, hi = scope_range(code)
+    with database.owner.connect() as conn:
+        times = conn.execute(
+            text("SELECT reported_at FROM cases WHERE area_code >= :lo AND area_code < :hi"),
+            {"lo": lo, "hi": hi},
+        ).scalars()
+        return sum(first <= t.astimezone(CHINA).date() < after for t in times)
+
+
+def test_a_calendar_brief_counts_the_cases_of_its_month_in_beijing_time(
+    api_client: TestClient,  # noqa: F811
+    auth_headers: Headers,  # noqa: F811
+    database: SuiteDatabase,
+) -> None:
+    # the world's cases are reported every 30 days from 2026-01-01 (UTC): 2 March, 1 April …
+    got = api_client.get(
+        f"/api/command/{COUNTY_A}/brief.xlsx?period=month&date=2026-03-15",
+        headers=auth_headers("cmd_a"),
+    )
+    assert got.status_code == 200, got.text
+    assert unquote(got.headers["content-disposition"]).endswith("月总结_甲区_202603.xlsx")
+    sheets = _sheets(got.content)
+    summary = {row[0]: row[1] for row in sheets["概况"]}
+    assert (summary["简报"], summary["统计时段"]) == (
+        "月总结",
+        "2026-03-01 00:00 至 2026-04-01 00:00",
+    )
+    column = 3 + list(KPI_LABELS).index("reported")
+    counted = {row[2]: row[column] for row in sheets["简报"][1:]}
+    march = {c: _reported(database, c, date(2026, 3, 1), date(2026, 4, 1)) for c in counted}
+    assert counted == march and march[COUNTY_A] > 0
+    assert march[COUNTY_A] == march[TOWN_A1] + march[TOWN_A2]
+    year = _reported(database, COUNTY_A, date(2026, 1, 1), date(2027, 1, 1))
+    assert march[COUNTY_A] < year, "the month's cases, not all of them"
+
+
+def test_a_calendar_brief_is_by_default_of_the_period_before_this_one(
+    api_client: TestClient,  # noqa: F811
+    auth_headers: Headers,  # noqa: F811
+) -> None:
+    today = datetime.now(CHINA).date()
+    monday = today - timedelta(days=today.weekday() + 7)
+    month_end = today.replace(day=1) - timedelta(days=1)
+    expected = {
+        "day": ("日汇总", f"{today - timedelta(days=1):%Y%m%d}", today - timedelta(days=1)),
+        "week": ("周研判", f"{monday:%Y%m%d}-{monday + timedelta(days=6):%Y%m%d}", monday),
+        "month": ("月总结", f"{month_end:%Y%m}", month_end.replace(day=1)),
+    }
+    for period, (name, tag, first) in expected.items():
+        got = api_client.get(
+            f"/api/command/{TOWN_A1}/brief.xlsx?period={period}", headers=auth_headers("disp_a1")
+        )
+        assert got.status_code == 200, got.text
+        assert unquote(got.headers["content-disposition"]).endswith(f"{name}_甲一街道_{tag}.xlsx")
+        span = {row[0]: row[1] for row in _sheets(got.content)["概况"]}["统计时段"]
+        start = datetime.combine(first, time(), CHINA)
+        assert span.startswith(f"{start:%Y-%m-%d} 00:00 至 "), (period, span)
+        assert "至今" not in span
+    this_week = api_client.get(
+        f"/api/command/{TOWN_A1}/brief.xlsx?period=week&date={today.isoformat()}",
+        headers=auth_headers("disp_a1"),
+    )
+    assert "（至今）" in {row[0]: row[1] for row in _sheets(this_week.content)["概况"]}["统计时段"]
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("period=month&date=2099-01-01", "晚于今天"),
+        ("period=month&days=30", "只能给出一个"),
+        ("date=2026-03-01", "须同时给出简报周期"),
+        ("period=quarter", "period"),
+        ("period=day&date=2026-02-30", "date"),
+    ],
+)
+def test_a_calendar_brief_of_a_wrong_period_or_day_is_refused(
+    api_client: TestClient,  # noqa: F811
+    auth_headers: Headers,  # noqa: F811
+    query: str,
+    message: str,
+) -> None:
+    got = api_client.get(
+        f"/api/command/{COUNTY_A}/brief.xlsx?{query}", headers=auth_headers("cmd_a")
+    )
+    assert got.status_code == 422 and message in got.text, got.text

@@ -3,12 +3,13 @@
 The same JSON shape at every level (see :mod:`layers.command`). Analysts get the KPIs and the
 alerts but an empty ``queue``: they see aggregates, never individual cases.
 ``GET /api/command/{code}/brief.xlsx?days=7`` is the feed's figures over a day, a week or a
-month (日汇总、周研判、月总结, :mod:`layers.work_brief`).
+month up to now (日汇总、周研判、月总结, :mod:`layers.work_brief`); ``?period=month`` is last
+month's, ``?period=month&date=2026-09-01`` that of September (``day`` and ``week`` alike).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -19,6 +20,7 @@ from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.routers.cases import CodePath, actor_of
 from geo.codes import scope_range
 from layers import alerts, command, work_brief
+from layers.errors import InvalidInput
 from layers.model import Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -51,6 +53,8 @@ def feed(
 @router.get(
     "/{code}/brief.xlsx",
     summary="The unit's figures over a day, a week or a month (日汇总、周研判、月总结), XLSX",
+    description="Either ``days`` up to now (default 7), or the calendar ``period`` holding "
+    "``date`` in Beijing time (default the period before the current one).",
     response_class=Response,
     responses={200: {"content": {XLSX: {}}}},
 )
@@ -59,29 +63,50 @@ def brief(
     user: BusinessUser,
     session: SessionDep,
     limits: DeadlinesDep,
-    days: Annotated[int, Query(ge=1, le=366, description="The window: 1, 7, 30 …")] = 7,
+    days: Annotated[
+        int | None, Query(ge=1, le=366, description="The last days up to now: 1, 7, 30 …")
+    ] = None,
+    period: Annotated[
+        work_brief.Period | None, Query(description="A calendar day, week or month instead")
+    ] = None,
+    day: Annotated[
+        date | None, Query(alias="date", description="A day of that period (YYYY-MM-DD)")
+    ] = None,
 ) -> Response:
     """Return the unit's and its children's KPIs over the window, and its alerts."""
     now = utcnow()
+    if period is None:
+        if day is not None:
+            raise InvalidInput("给出日期时须同时给出简报周期 period（day、week 或 month）")
+        window = work_brief.rolling(days or 7, now)
+    elif days is not None:
+        raise InvalidInput("days（最近天数）与 period（自然日、周、月）只能给出一个")
+    else:
+        window = work_brief.calendar(period, day, now)
     body = command.feed(
         session,
         code,
         actor=actor_of(user),
         now=now,
-        window_days=days,
+        window=(window.start, window.end),
         queue_limit=1,
         alert_limit=500,
         limits_config=limits,
     )
     closed = alerts.listed(
-        session, scope_range(code), state="closed", limit=500, closed_since=now - timedelta(days)
+        session,
+        scope_range(code),
+        state="closed",
+        limit=500,
+        closed_since=window.start,
+        closed_before=window.end,
     )
-    name = work_brief.file_name(days, body["unit"]["name"], now)
+    name = window.file_name(body["unit"]["name"])
     return Response(
-        work_brief.workbook(body, closed.alerts, days=days, now=now),
+        work_brief.workbook(body, closed.alerts, window=window, now=now),
         media_type=XLSX,
         headers={
-            "Content-Disposition": f'attachment; filename="brief-{code}-{days}d.xlsx";'
+            "Content-Disposition": f'attachment; filename="brief-{code}-{window.tag}.xlsx";'
             f" filename*=UTF-8''{quote(name)}"
         },
     )

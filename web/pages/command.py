@@ -9,6 +9,7 @@ is a shell: ``command.js`` loads the data through the API with the user's sessio
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Annotated
 
@@ -16,7 +17,8 @@ from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from layers.command import KPI_LABELS
-from layers.work_brief import BRIEF_NAMES
+from layers.hotspot_current import CHINA
+from layers.work_brief import BRIEF_NAMES, LAST_PERIOD_NAMES
 from web.maps import MapParts, layer_config_json, page_map
 from web.paths import CodePath
 from web.render import page_response
@@ -41,6 +43,20 @@ def _map() -> MapParts:
     )
 
 
+EARLIER_MONTHS = 24
+"""How many months before last month the 往月 picker offers."""
+
+
+def _earlier_months(today: date) -> list[tuple[str, str]]:
+    """Return the first day and the name of each month before last month, the latest first."""
+    months = []
+    first = today.replace(day=1)
+    for _ in range(EARLIER_MONTHS + 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+        months.append((first.isoformat(), f"{first.year}年{first.month}月"))
+    return months[1:]
+
+
 def _page(code: str, *, screen: bool) -> HTMLResponse:
     return page_response(
         "command.html",
@@ -50,6 +66,8 @@ def _page(code: str, *, screen: bool) -> HTMLResponse:
         refresh_seconds=REFRESH_SECONDS,
         kpi_labels=KPI_LABELS,
         briefs=BRIEF_NAMES,
+        last_briefs=LAST_PERIOD_NAMES,
+        earlier_months=_earlier_months(datetime.now(CHINA).date()),
         layers_json=_layers_json(),
         map=_map(),
     )

@@ -1100,11 +1100,22 @@
     document.getElementById("zz-clock").textContent = zz.fmtTime(new Date().toISOString(), true);
   }
 
+  function setupBriefMonth() {
+    // 往月: the 月总结 of the month picked
+    const picker = document.getElementById("zz-brief-month");
+    if (!picker) return;
+    const link = document.getElementById("zz-brief-month-link");
+    picker.addEventListener("change", function () {
+      link.href = "/api/command/" + code + "/brief.xlsx?period=month&date=" + picker.value;
+    });
+  }
+
   async function start() {
     map.options.zoomSnap = 0.25;
     map.options.zoomDelta = 0.5;
     setupTabs();
     setupControls();
+    setupBriefMonth();
     const closed = document.getElementById("zz-closed-alerts");
     if (closed) closed.addEventListener("toggle", showClosedAlerts);
     tickClock();
