@@ -5,7 +5,8 @@ or persistent hot spot lies in. A nightly run finds a persistent hot spot again 
 :func:`raise_or_refresh` then brings the unclosed alert of the same analysis cell (``unit_id``,
 an H3 index) up to date (class, level, title, figures, run, ``refreshed_at``) instead of raising
 one more, and keeps its state. Once closed, a hot spot that comes back raises a new alert; an
-unclosed alert the latest run over its unit did not refresh is listed as ``faded`` (已消退).
+unclosed alert the latest run at its resolution over its unit did not refresh is listed as
+``faded`` (已消退).
 
 Command-centre operators (:data:`layers.workflow.OPERATORS`) of the alert's unit or above act
 on it: :func:`acknowledge` (签收, ``open`` → ``acknowledged``) says someone has it in hand,
@@ -38,10 +39,16 @@ STATES = ("unclosed", "closed", "all")
 
 _FADED = (
     "a.state <> 'closed' AND a.run_id IS DISTINCT FROM (SELECT r.id FROM hotspot_runs AS r"
-    " WHERE NOT r.historic AND EXISTS (SELECT 1 FROM hotspot_cells AS h"
+    " WHERE NOT r.historic AND r.params -> 'resolution' IS NOT DISTINCT FROM"
+    " (SELECT o.params -> 'resolution' FROM hotspot_runs AS o WHERE o.id = a.run_id)"
+    " AND EXISTS (SELECT 1 FROM hotspot_cells AS h"
     " WHERE h.run_id = r.id AND h.area_code = a.area_code) ORDER BY r.id DESC LIMIT 1)"
 )
-"""An unclosed alert whose hot spot the latest current run over its unit no longer alerts on."""
+"""An unclosed alert whose hot spot the latest current run over its unit no longer alerts on.
+
+Only a run at the alert's own H3 resolution says so: a township's run at resolution 9 does not
+fade the alerts of the county's nightly run at 8 over the same villages (their cells differ).
+"""
 _SELECT = (
     "SELECT a.id, a.area_code, j.name AS area_name, a.kind, a.level, a.title, a.detail,"
     " a.run_id, a.cell_id, a.state, a.created_at, a.refreshed_at, a.acknowledged_at,"

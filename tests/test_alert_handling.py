@@ -102,21 +102,21 @@ def test_a_later_run_refreshes_the_unclosed_alerts_and_a_closed_one_comes_back_n
     comeback = [a for a in _unclosed(world) if a.unit_id == raised[0].unit_id]
     assert len(comeback) == 1 and comeback[0].id != raised[0].id
 
-    # a later run over an alert's unit that does not find its hot spot again: 已消退
+    # a later run at its resolution over an alert's unit that does not find it again: 已消退
     def faded() -> dict[int, bool]:
         page = alerts.listed(world, scope_range(COUNTY), limit=500)
         return {a["id"]: a["faded"] for a in page.alerts}
 
     assert set(faded().values()) == {False}
     target = _unclosed(world)[0]
-    for historic in (True, False):
+    for historic, resolution in ((True, 8), (False, 9), (False, 8)):
         run = world.execute(
             text(
                 "INSERT INTO hotspot_runs (area_code, method, params, window_start, window_end,"
-                " status, historic) VALUES (:a, 'gi_star_h3', '{}', now(), now(), 'done', :h)"
-                " RETURNING id"
+                " status, historic) VALUES (:a, 'gi_star_h3', jsonb_build_object('resolution',"
+                " :res), now(), now(), 'done', :h) RETURNING id"
             ),
-            {"a": COUNTY, "h": historic},
+            {"a": COUNTY, "h": historic, "res": resolution},
         ).scalar_one()
         world.execute(
             text(
@@ -126,11 +126,13 @@ def test_a_later_run_refreshes_the_unclosed_alerts_and_a_closed_one_comes_back_n
             ),
             {"r": run, "a": target.area_code},
         )
-        # a planner's look at the past fades nothing; a current run that missed it does
+        # a planner's look at the past fades nothing, nor does a run at another resolution
+        # (a township's finer cells); a current run at the alert's that missed it does
         expected = {
-            a.id: not historic and a.area_code == target.area_code for a in _unclosed(world)
+            a.id: not historic and resolution == 8 and a.area_code == target.area_code
+            for a in _unclosed(world)
         }
-        assert faded() == expected
+        assert faded() == expected, (historic, resolution)
 
 
 @pytest.fixture
