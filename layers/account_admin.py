@@ -9,7 +9,10 @@ are the console's own:
 * an administrator manages the accounts of their scope only, and gives no scope outside it
   (the ``users`` table has no row-level security: :func:`managed_account` checks);
 * an administrator does not disable, demote or move their own account (the console would lock
-  out the one who manages it; the command line still can).
+  out the one who manages it; the command line still can);
+* a grid worker's account stands for a worker on record (:func:`require_worker`): it is picked
+  from the workers of the scope who have none yet (:func:`workers_without_account`), and the
+  list says whose it is.
 """
 
 from __future__ import annotations
@@ -18,13 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from geo.codes import scope_range
 from layers import accounts
 from layers.cases import in_scope
 from layers.errors import Forbidden, InvalidInput, NotFound
-from layers.model import Jurisdiction, User, Worker, WorkerStatus
+from layers.model import Jurisdiction, Role, User, Worker, WorkerStatus
 
 
 @dataclass(frozen=True)
@@ -37,10 +40,36 @@ class ListedAccount:
         The account.
     scope_name : str
         The name of its scope's unit.
+    worker_name : str or None
+        The name of the worker on record a grid worker's account stands for.
     """
 
     user: User
     scope_name: str
+    worker_name: str | None = None
+
+
+@dataclass(frozen=True)
+class WorkerChoice:
+    """A worker on record an administrator may open a grid worker's account for.
+
+    Attributes
+    ----------
+    id : int
+        The worker record.
+    name : str
+        The worker's name.
+    area_code, area_name : str
+        Their village (the account's usual scope).
+    home_grid : str or None
+        Their grid's code.
+    """
+
+    id: int
+    name: str
+    area_code: str
+    area_name: str
+    home_grid: str | None
 
 
 def list_accounts(session: Session, scope_code: str) -> list[ListedAccount]:
@@ -60,12 +89,13 @@ def list_accounts(session: Session, scope_code: str) -> list[ListedAccount]:
     """
     lo, hi = scope_range(scope_code)
     rows = session.execute(
-        select(User, Jurisdiction.name)
+        select(User, Jurisdiction.name, Worker.name)
         .join(Jurisdiction, Jurisdiction.code == User.scope_code)
+        .outerjoin(Worker, Worker.id == User.worker_id)
         .where(User.scope_code >= lo, User.scope_code < hi)
         .order_by(User.scope_code, User.username)
     )
-    return [ListedAccount(user, name) for user, name in rows]
+    return [ListedAccount(user, name, worker) for user, name, worker in rows]
 
 
 def listed(session: Session, user: User) -> ListedAccount:
@@ -84,7 +114,78 @@ def listed(session: Session, user: User) -> ListedAccount:
         The account and its scope's name (the code when the unit is not on record).
     """
     unit = session.get(Jurisdiction, user.scope_code)
-    return ListedAccount(user, unit.name if unit is not None else user.scope_code)
+    worker = session.get(Worker, user.worker_id) if user.worker_id is not None else None
+    return ListedAccount(
+        user,
+        unit.name if unit is not None else user.scope_code,
+        worker.name if worker is not None else None,
+    )
+
+
+def workers_without_account(
+    session: Session, scope_code: str, words: str = "", *, limit: int = 50
+) -> list[WorkerChoice]:
+    """Return the workers of the scope on the roster that no account stands for yet.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session that sees the scope's workers.
+    scope_code : str
+        The administrator's scope.
+    words : str
+        Words each found in the name or the village's name, or starting its code (blank: any).
+    limit : int
+        At most so many, by village then name.
+
+    Returns
+    -------
+    list of WorkerChoice
+        The workers.
+    """
+    lo, hi = scope_range(scope_code)
+    holder = aliased(User)
+    query = (
+        select(Worker, Jurisdiction.name)
+        .join(Jurisdiction, Jurisdiction.code == Worker.area_code)
+        .where(
+            Worker.area_code >= lo,
+            Worker.area_code < hi,
+            Worker.status != WorkerStatus.LEFT,
+            ~select(holder.id).where(holder.worker_id == Worker.id).exists(),
+        )
+        .order_by(Worker.area_code, Worker.name, Worker.id)
+        .limit(limit)
+    )
+    for word in words.split():
+        query = query.where(
+            Worker.name.contains(word, autoescape=True)
+            | Jurisdiction.name.contains(word, autoescape=True)
+            | Worker.area_code.startswith(word, autoescape=True)
+        )
+    return [
+        WorkerChoice(worker.id, worker.name, worker.area_code, area, worker.home_grid)
+        for worker, area in session.execute(query)
+    ]
+
+
+def require_worker(role: str, worker_id: int | None) -> None:
+    """Refuse a grid worker's account that stands for no worker on record (the console's rule).
+
+    Parameters
+    ----------
+    role : str
+        The account's role (after the change).
+    worker_id : int or None
+        The worker record it stands for (after the change).
+
+    Raises
+    ------
+    InvalidInput
+        A grid worker's account without one: it could not take, handle or close its cases.
+    """
+    if role == Role.GRID_WORKER and worker_id is None:
+        raise InvalidInput("网格员账号须选择对应的网格员记录（按姓名查找本辖区尚无账号的网格员）")
 
 
 def managed_account(session: Session, scope_code: str, user_id: int) -> User:

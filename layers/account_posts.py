@@ -94,8 +94,9 @@ def change_post(
                 f"只有网格员账号可以对应网格员记录，该账号调整后为{Role.labels()[new_role]}"
             )
         new_worker = None
-    elif worker_id is not None:
-        accounts.check_worker(session, worker_id)
+    elif new_worker is not None and (worker_id is not None or new_scope != user.scope_code):
+        # a new record, or the old one under a new scope: it must still be the account's to hold
+        accounts.check_worker(session, new_worker, role=new_role, scope_code=new_scope)
     refusal = accounts.unmask_refusal(new_role, new_scope) if user.can_unmask else None
     after: dict[str, object] = {
         "role": new_role,

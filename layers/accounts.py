@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from geo.codes import division_level
+from geo.codes import division_level, scope_range
 from layers.errors import (
     AccountLocked,
     AuthenticationFailed,
@@ -44,7 +44,7 @@ from layers.errors import (
     NotFound,
     WeakPassword,
 )
-from layers.model import Jurisdiction, Level, Role, User, Worker
+from layers.model import Jurisdiction, Level, Role, User, Worker, WorkerStatus
 from layers.settings import env_int
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,50}$")
@@ -580,8 +580,12 @@ def check_scope(session: Session, scope_code: str) -> None:
         raise InvalidInput(retired)
 
 
-def check_worker(session: Session, worker_id: int) -> None:
-    """Refuse a worker record that does not exist.
+def check_worker(session: Session, worker_id: int, *, role: str, scope_code: str) -> None:
+    """Refuse a worker record an account may not stand for.
+
+    A grid worker's account stands for one worker on record (their cases, their position):
+    one of its scope (else they would not see their own village) and on the roster (not one
+    who left).
 
     Parameters
     ----------
@@ -589,14 +593,30 @@ def check_worker(session: Session, worker_id: int) -> None:
         Open session that may see the worker.
     worker_id : int
         The worker record's id.
+    role : str
+        The account's role (after the change, for a change of post).
+    scope_code : str
+        The account's scope (likewise).
 
     Raises
     ------
+    InvalidInput
+        The account is not a grid worker's, the worker left, or lies outside the scope.
     NotFound
         No such worker.
     """
-    if session.get(Worker, worker_id) is None:
-        raise NotFound(f"网格员 {worker_id} 不存在")
+    if role != Role.GRID_WORKER:
+        raise InvalidInput(f"只有网格员账号可以对应网格员记录，该账号为{Role.labels()[role]}")
+    worker = session.get(Worker, worker_id)
+    if worker is None:
+        raise NotFound(f"网格员记录 {worker_id} 不存在")
+    if worker.status == WorkerStatus.LEFT:
+        raise InvalidInput(f"网格员 {worker.name} 已离职，不能为其开通或关联账号")
+    lo, hi = scope_range(scope_code)
+    if not lo <= worker.area_code < hi:
+        raise InvalidInput(
+            f"网格员 {worker.name} 属于 {worker.area_code}，不在账号的管辖范围（{scope_code}）内"
+        )
 
 
 def create_user(
@@ -637,7 +657,7 @@ def create_user(
         the accounts :func:`may_hold_unmask` allows (roles of :data:`UNMASK_ROLES`, a scope of
         a county or below).
     worker_id : int, optional
-        The worker record of a grid-worker account.
+        The worker record of a grid-worker account (:func:`check_worker`).
     policy : PasswordPolicy, optional
         Password rules; the default profile when omitted.
     must_change_password : bool
@@ -672,7 +692,7 @@ def create_user(
     if refused_unmask is not None:
         raise InvalidInput(refused_unmask)
     if worker_id is not None:
-        check_worker(session, worker_id)
+        check_worker(session, worker_id, role=role, scope_code=scope_code)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"用户名 {username} 已被占用，请换一个")
     user = User(

@@ -4,7 +4,8 @@
 resets a password, changes a post, enables and disables, unlocks and grants or revokes the
 unmask right, each audited with the administrator as actor; an account outside the scope is
 not found, a scope outside it is not given, and an administrator does not disable or move
-their own account. The page does the same in headless Chromium.
+their own account. A grid worker's account stands for a worker of the scope on the roster,
+picked from those without an account. The page does the same in headless Chromium.
 """
 
 from __future__ import annotations
@@ -27,7 +28,15 @@ from tests.api_fixtures import api_client, api_settings, api_world  # noqa: F401
 from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase
 from tests.console_fixtures import ConsoleDemo, login
-from tests.workflow_data import COUNTY, OTHER_COUNTY, ensure_world, purge_world, township
+from tests.workflow_data import (
+    COUNTY,
+    OTHER_COUNTY,
+    add_worker,
+    ensure_world,
+    purge_world,
+    township,
+    village,
+)
 
 PASSWORD = "Zz-Account-Admin-2026!"
 PREFIX = "adm_"
@@ -148,6 +157,86 @@ def test_an_administrator_manages_the_accounts_of_their_scope(
     ]
 
 
+def test_a_grid_workers_account_stands_for_a_worker_of_the_scope_on_the_roster(
+    admin: tuple[int, Headers],
+    api_client: TestClient,  # noqa: F811
+    database: SuiteDatabase,
+) -> None:
+    _, headers = admin
+    home, other = village(100, 1), village(100, 1, OTHER_COUNTY[:6])
+    with Session(database.owner) as owner, owner.begin():
+        ensure_world(owner)
+        ids = {
+            name: add_worker(
+                owner, area_code=area, lon=0, lat=0, name=name, status=status, home_grid=None
+            )
+            for name, area, status in (
+                ("账号甲", home, "on_duty"),
+                ("账号乙", home, "off_duty"),
+                ("账号丙", home, "left"),
+                ("账号丁", other, "on_duty"),
+            )
+        }
+
+    def choices(words: str) -> dict[str, dict[str, Any]]:
+        got = api_client.get(f"/api/users/workers?q={words}", headers=headers)
+        assert got.status_code == 200, got.text
+        return {w["name"]: w for w in got.json()}
+
+    # on the roster, of the scope (not 丁 of another county), not one who left (丙)
+    offered = choices("账号")
+    assert set(offered) == {"账号甲", "账号乙"}
+    assert offered["账号甲"]["area_code"] == home and offered["账号甲"]["area_name"] == "村100-1"
+    assert set(choices("账号 甲")) == {"账号甲"}, "every word must be found"
+
+    new = {"username": PREFIX + "gw", "display_name": "账号甲", "role": "grid_worker"}
+    for given, status_code, said in (
+        ({"scope": home}, 422, "网格员账号须选择对应的网格员记录"),
+        ({"scope": home, "worker_id": ids["账号丙"]}, 422, "账号丙 已离职"),
+        ({"scope": village(100, 2), "worker_id": ids["账号甲"]}, 422, "不在账号的管辖范围"),
+        # another county's worker is not said to exist to this county's administrator
+        ({"scope": home, "worker_id": ids["账号丁"]}, 404, f"网格员记录 {ids['账号丁']} 不存在"),
+        ({"scope": home, "worker_id": 9_999_999}, 404, "网格员记录 9999999 不存在"),
+        (
+            {"scope": home, "worker_id": ids["账号甲"], "role": "dispatcher"},
+            422,
+            "只有网格员账号可以对应网格员记录",
+        ),
+    ):
+        refused = api_client.post("/api/users", json=new | given, headers=headers)
+        assert (refused.status_code, said in refused.text) == (status_code, True), refused.text
+    added = api_client.post(
+        "/api/users", json=new | {"scope": home, "worker_id": ids["账号甲"]}, headers=headers
+    )
+    assert added.status_code == 201, added.text
+    account = added.json()["account"]
+    assert (account["worker_id"], account["worker_name"]) == (ids["账号甲"], "账号甲")
+    assert set(choices("账号")) == {"账号乙"}, "who has an account is offered no more"
+    listed = {a["username"]: a for a in api_client.get("/api/users", headers=headers).json()}
+    assert listed[PREFIX + "gw"]["worker_name"] == "账号甲"
+
+    # 调岗 to another worker record, and away from grid work: the record goes with it
+    user_id = account["id"]
+    moved = api_client.patch(
+        f"/api/users/{user_id}", json={"worker_id": ids["账号乙"]}, headers=headers
+    )
+    assert moved.status_code == 200 and moved.json()["changed"] == ["worker_id"], moved.text
+    assert set(choices("账号")) == {"账号甲"}
+    dispatcher = api_client.patch(
+        f"/api/users/{user_id}", json={"role": "dispatcher", "scope": TOWN}, headers=headers
+    )
+    assert dispatcher.status_code == 200, dispatcher.text
+    assert dispatcher.json()["account"]["worker_id"] is None
+    back = api_client.patch(f"/api/users/{user_id}", json={"role": "grid_worker"}, headers=headers)
+    assert back.status_code == 422 and "须选择对应的网格员记录" in back.json()["detail"]
+    with database.owner.connect() as conn:
+        detail = conn.execute(
+            text("SELECT detail FROM audit_log WHERE action = 'user.add' AND object_id = :id"),
+            {"id": str(user_id)},
+        ).scalar_one()
+    assert detail["worker_id"] == ids["账号甲"]
+
+
 def test_the_console_keeps_an_administrator_inside_their_scope_and_off_their_own_account(
     admin: tuple[int, Headers],
     api_client: TestClient,  # noqa: F811
@@ -260,3 +349,46 @@ def test_the_accounts_page_adds_an_account_and_shows_its_password_once(
         ).scalar_one()
     assert active is False and len(password) == 12
     page.assert_clean(origin)
+
+
+def test_the_accounts_page_opens_a_grid_workers_account_for_a_worker_picked_by_name(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    with demo.owner.connect() as conn:
+        worker_id, name, area = conn.execute(
+            text(
+                "SELECT w.id, w.name, w.area_code FROM workers w WHERE w.status <> 'left'"
+                " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.worker_id = w.id)"
+                " ORDER BY w.id DESC LIMIT 1"
+            )
+        ).one()
+    login(page, demo.origin, demo.username("admin"))
+    page.wait_for_url(f"{demo.origin}/accounts")
+    page.click("#ac-new")
+    expect(page.locator("#ac-worker-field")).to_be_hidden()
+    page.select_option("#ac-role", "grid_worker")
+    expect(page.locator("#ac-worker-field")).to_be_visible()
+    page.fill("#ac-worker-search", name)
+    option = page.locator(f"#ac-worker option[value='{worker_id}']")
+    expect(option).to_contain_text(name)
+    page.select_option("#ac-worker", str(worker_id))
+    expect(page.locator("#ac-scope")).to_have_value(area)  # the worker's village
+    expect(page.locator("#ac-display-name")).to_have_value(name)
+    page.fill("#ac-username", PREFIX + "gw_page")
+    page.screenshot_step("1-worker-picked")
+    page.click("#ac-form-submit")
+    expect(page.locator("#ac-password-dialog")).to_be_visible()
+    page.click("#ac-password-done")
+    row = page.locator(f"#ac-rows tr[data-username='{PREFIX}gw_page']")
+    expect(row).to_contain_text(f"网格员记录：{name}")
+    with demo.owner.connect() as conn:
+        linked = conn.execute(
+            text("SELECT worker_id FROM users WHERE username = :u"), {"u": PREFIX + "gw_page"}
+        ).scalar_one()
+    assert linked == worker_id
+    page.click("#ac-new")  # the worker is offered no more
+    page.select_option("#ac-role", "grid_worker")
+    page.fill("#ac-worker-search", name)
+    expect(page.locator(f"#ac-worker option[value='{worker_id}']")).to_have_count(0)
+    page.assert_clean(demo.origin)

@@ -53,7 +53,13 @@ def _counts(outcome: ImportOutcome) -> tuple[int, int, int]:
 
 
 def _account(db: Session, name: str, number: str) -> int:
-    worker = db.execute(text("SELECT id FROM workers WHERE external_id = :n"), {"n": number})
+    """Open an account for the worker (one who left: as accounts made before that was refused)."""
+    worker_id, status = db.execute(
+        text("SELECT id, status FROM workers WHERE external_id = :n"), {"n": number}
+    ).one()
+    set_status = text("UPDATE workers SET status = :s WHERE id = :w")
+    if status == "left":
+        db.execute(set_status, {"s": "off_duty", "w": worker_id})
     user = accounts.create_user(
         db,
         username=name,
@@ -61,8 +67,9 @@ def _account(db: Session, name: str, number: str) -> int:
         role="grid_worker",
         scope_code=VILLAGE,
         display_name=name,
-        worker_id=int(worker.scalar_one()),
+        worker_id=int(worker_id),
     )
+    db.execute(set_status, {"s": status, "w": worker_id})
     return user.id
 
 

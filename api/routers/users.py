@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -43,7 +43,18 @@ class AccountOut(BaseModel):
     unmask_void: bool = Field(description="Holds a flag its role or scope makes void")
     may_unmask: bool = Field(description="Its role and scope may hold the unmask right")
     must_change_password: bool
-    worker_id: int | None
+    worker_id: int | None = Field(description="The worker on record a grid worker's account is")
+    worker_name: str | None = Field(description="That worker's name")
+
+
+class WorkerChoiceOut(BaseModel):
+    """A worker of your scope on the roster that no account stands for yet."""
+
+    id: int
+    name: str
+    area_code: str
+    area_name: str
+    home_grid: str | None
 
 
 class AccountIn(BaseModel):
@@ -54,6 +65,9 @@ class AccountIn(BaseModel):
     role: str = Field(max_length=20)
     scope: str = Field(max_length=20, description="12 digits, or a unit's first 2/4/6/9")
     can_unmask: bool = False
+    worker_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="A grid worker's: their worker record"
+    )
 
 
 class PostIn(BaseModel):
@@ -62,6 +76,9 @@ class PostIn(BaseModel):
     role: str | None = Field(default=None, max_length=20)
     scope: str | None = Field(default=None, max_length=20, description="As for a new account")
     display_name: str | None = Field(default=None, max_length=50)
+    worker_id: int | None = Field(
+        default=None, ge=1, le=2**63 - 1, description="Another worker record (grid workers)"
+    )
 
 
 class ActiveIn(BaseModel):
@@ -112,6 +129,7 @@ def _out(account: account_admin.ListedAccount) -> AccountOut:
         may_unmask=accounts.may_hold_unmask(user.role, user.scope_code),
         must_change_password=user.must_change_password,
         worker_id=user.worker_id,
+        worker_name=account.worker_name,
     )
 
 
@@ -146,6 +164,26 @@ def list_accounts(admin: AdminUser, session: SessionDep) -> list[AccountOut]:
     return [_out(each) for each in account_admin.list_accounts(session, admin.scope_code)]
 
 
+@router.get(
+    "/workers",
+    response_model=list[WorkerChoiceOut],
+    summary="Workers of your scope without an account, to open one for",
+)
+def workers_without_account(
+    admin: AdminUser,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=50, description="Part of the name or village")] = "",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[WorkerChoiceOut]:
+    """Return the workers on the roster of your scope whom no account stands for yet."""
+    return [
+        WorkerChoiceOut(**vars(choice))
+        for choice in account_admin.workers_without_account(
+            session, admin.scope_code, q, limit=limit
+        )
+    ]
+
+
 @router.post(
     "", response_model=HandedOver, status_code=status.HTTP_201_CREATED, summary="Add an account"
 )
@@ -156,6 +194,7 @@ def add_account(
     with audited_refusal(session, admin, "user.add", "user", None):
         scope = _scope(body.scope)
         account_admin.check_given_scope(admin.scope_code, scope)
+        account_admin.require_worker(body.role, body.worker_id)
         password = accounts.generate_password(settings.password_policy)
         user = accounts.create_user(
             session,
@@ -165,10 +204,13 @@ def add_account(
             scope_code=scope,
             display_name=body.display_name,
             can_unmask=body.can_unmask,
+            worker_id=body.worker_id,
             policy=settings.password_policy,
             must_change_password=True,
         )
         detail = {"role": body.role, "scope": scope, "can_unmask": body.can_unmask}
+        if body.worker_id is not None:
+            detail["worker_id"] = body.worker_id
         _audit(session, admin, "user.add", user, detail)
     return HandedOver(account=_one(session, user), password=password)
 
@@ -192,7 +234,7 @@ def reset_password(
 
 @router.patch("/{user_id}", response_model=PostOut, summary="Change an account's post")
 def change_account(user_id: IdPath, body: PostIn, admin: AdminUser, session: SessionDep) -> PostOut:
-    """Give the account a new role, scope (inside yours) or shown name (调岗)."""
+    """Give the account a new role, scope (inside yours), shown name or worker record (调岗)."""
     with audited_refusal(session, admin, "user.changed", "user", str(user_id)):
         user = account_admin.managed_account(session, admin.scope_code, user_id)
         scope = None if body.scope is None else _scope(body.scope)
@@ -200,8 +242,16 @@ def change_account(user_id: IdPath, body: PostIn, admin: AdminUser, session: Ses
             account_admin.not_oneself(admin.id, user, "调岗")
         if scope is not None:
             account_admin.check_given_scope(admin.scope_code, scope)
+        role = body.role or user.role
+        kept = user.worker_id if role == Role.GRID_WORKER else None
+        account_admin.require_worker(role, body.worker_id or kept)
         done = change_post(
-            session, user, role=body.role, scope_code=scope, display_name=body.display_name
+            session,
+            user,
+            role=body.role,
+            scope_code=scope,
+            display_name=body.display_name,
+            worker_id=body.worker_id,
         )
         if done.changed:
             detail = {key: list(values) for key, values in done.changed.items()}

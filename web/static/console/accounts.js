@@ -2,7 +2,9 @@
 // the page, each with its actions: 调岗… (role, scope, name: PATCH), 重设密码 (asked first; the
 // generated password is shown once), 停用 (asked first) or 启用, 解锁 when locked, 授予明文 or
 // 收回明文 (授予 only where the role and scope may hold it). 新建账号 opens the same form with a
-// login name; its generated password is shown once too. The administrator's own account offers
+// login name; its generated password is shown once too. A grid worker's account stands for a
+// worker on record, picked from those of the scope without one (GET /api/users/workers); the
+// pick fills the scope with their village. The administrator's own account offers
 // no 调岗 and no 停用 (the API refuses them), and no 重设密码 (修改密码 is in the top bar).
 // Every refusal is the API's own Chinese message.
 "use strict";
@@ -39,7 +41,15 @@
     tr.dataset.username = a.username;
     zz.cell(tr, "ac-username", a.username);
     zz.cell(tr, "", a.display_name);
-    zz.cell(tr, "", a.role_label);
+    const role = zz.cell(tr, "", a.role_label);
+    if (a.worker_name) {
+      const worker = document.createElement("div");
+      worker.className = "ac-code";
+      worker.textContent = "网格员记录：" + a.worker_name;
+      role.appendChild(worker);
+    } else if (a.role === "grid_worker") {
+      badge(role, "未关联网格员", "text-bg-warning");
+    }
     const scope = zz.cell(tr, "", a.scope_name);
     const code = document.createElement("div");
     code.className = "ac-code";
@@ -121,6 +131,40 @@
     }
   }
 
+  let workerSearch = 0; // the latest search: an older answer arriving late is dropped
+
+  async function findWorkers() {
+    const asked = ++workerSearch;
+    const words = $("ac-worker-search").value.trim();
+    const found = await zz.api("/api/users/workers?limit=50&q=" + encodeURIComponent(words));
+    if (asked !== workerSearch) return;
+    const list = $("ac-worker");
+    list.textContent = "";
+    if (editing && editing.worker_name) {
+      list.appendChild(new Option("当前：" + editing.worker_name, "", true, true));
+    }
+    found.forEach(function (w) {
+      const option = new Option(w.name + " · " + w.area_name + (w.home_grid ? " · 网格 " + w.home_grid : ""), w.id);
+      option.dataset.area = w.area_code;
+      option.dataset.name = w.name;
+      list.appendChild(option);
+    });
+    if (!list.options.length) list.appendChild(new Option(words ? "没有找到" : "本辖区没有尚无账号的在册网格员", "", false, false));
+  }
+
+  function showWorkerField() {
+    const shown = $("ac-role").value === "grid_worker";
+    $("ac-worker-field").hidden = !shown;
+    if (shown) findWorkers().catch((err) => formError(zz.errorText(err)));
+  }
+
+  function pickWorker() {
+    const option = $("ac-worker").selectedOptions[0];
+    if (!option || !option.value) return;
+    $("ac-scope").value = option.dataset.area; // the worker's village
+    if (!$("ac-display-name").value.trim()) $("ac-display-name").value = option.dataset.name;
+  }
+
   function formError(text) {
     $("ac-form-error").textContent = text;
     $("ac-form-error").classList.toggle("d-none", !text);
@@ -141,6 +185,8 @@
       $("ac-role").value = a.role;
       $("ac-scope").value = a.scope_code;
     }
+    $("ac-worker-search").value = "";
+    showWorkerField();
     $("ac-form-dialog").showModal();
   }
 
@@ -156,6 +202,7 @@
         if (name !== editing.display_name) changes.display_name = name;
         if ($("ac-role").value !== editing.role) changes.role = $("ac-role").value;
         if ($("ac-scope").value.trim() !== editing.scope_code) changes.scope = $("ac-scope").value.trim();
+        if ($("ac-worker").value && $("ac-role").value === "grid_worker") changes.worker_id = Number($("ac-worker").value);
         const answer = await zz.api("/api/users/" + editing.id, { method: "PATCH", json: changes });
         $("ac-form-dialog").close();
         zz.toast(answer.changed.length ? "已调整账号 " + editing.username : "账号本来就是这样，未作改动", "success");
@@ -169,6 +216,7 @@
             role: $("ac-role").value,
             scope: $("ac-scope").value.trim(),
             can_unmask: $("ac-unmask").checked,
+            worker_id: $("ac-role").value === "grid_worker" && $("ac-worker").value ? Number($("ac-worker").value) : null,
           },
         });
         $("ac-form-dialog").close();
@@ -189,6 +237,13 @@
     $("ac-role").appendChild(option);
   });
   $("ac-new").addEventListener("click", () => openForm(null));
+  $("ac-role").addEventListener("change", showWorkerField);
+  $("ac-worker").addEventListener("change", pickWorker);
+  let searchTimer = null;
+  $("ac-worker-search").addEventListener("input", function () {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => findWorkers().catch((err) => formError(zz.errorText(err))), 250);
+  });
   $("ac-form").addEventListener("submit", submitForm);
   $("ac-form-cancel").addEventListener("click", () => $("ac-form-dialog").close());
   $("ac-filter").addEventListener("input", render);
