@@ -259,6 +259,9 @@ class PasswordPolicy:
         Refuse passwords that contain the user name (case-insensitive).
     max_age_days : int
         After this many days a password must be changed before anything else (0: never).
+    history : int
+        An owner's new password may not be any of their last so many, the current one
+        included (0 or 1: only not the current one).
     """
 
     min_length: int = 8
@@ -266,12 +269,14 @@ class PasswordPolicy:
     min_classes: int = 3
     forbid_username: bool = True
     max_age_days: int = 0
+    history: int = 5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> PasswordPolicy:
         """Read the deployment's rules from ``ZONGZHI_PASSWORD_MIN_LENGTH``, ``…_MIN_CLASSES``.
 
-        And ``ZONGZHI_PASSWORD_MAX_DAYS`` (0, the default: a password never expires). The API
+        And ``ZONGZHI_PASSWORD_MAX_DAYS`` (0, the default: a password never expires), and
+        ``ZONGZHI_PASSWORD_HISTORY`` (5, the default: how many passwords are remembered). The API
         and the ``zongzhi user`` commands read the same ones, so an administrator's password
         meets the rules its owner's would.
 
@@ -303,6 +308,7 @@ class PasswordPolicy:
             min_length=env_int(env, "ZONGZHI_PASSWORD_MIN_LENGTH", cls.min_length),
             min_classes=env_int(env, "ZONGZHI_PASSWORD_MIN_CLASSES", cls.min_classes),
             max_age_days=env_int(env, "ZONGZHI_PASSWORD_MAX_DAYS", cls.max_age_days),
+            history=env_int(env, "ZONGZHI_PASSWORD_HISTORY", cls.history),
         )
 
     def problems(self, password: str, username: str = "") -> list[str]:
@@ -780,9 +786,19 @@ def set_password(
     Raises
     ------
     WeakPassword
-        The password breaks the policy.
+        The password breaks the policy, or its owner used it lately (one of the last
+        ``policy.history`` passwords, the current one included).
     """
-    (policy or PasswordPolicy()).check(password, user.username)
+    rules = policy or PasswordPolicy()
+    rules.check(password, user.username)
+    remembered = [user.password_hash, *user.previous_password_hashes][: max(rules.history, 1)]
+    if by_owner and any(password_hasher().verify(password, used) for used in remembered):
+        raise WeakPassword(
+            f"新密码不能与最近 {rules.history} 次用过的密码相同"
+            if rules.history > 1
+            else "新密码不能与当前密码相同"
+        )
+    user.previous_password_hashes = remembered[: max(rules.history - 1, 0)]
     user.password_hash = hash_password(password)
     user.password_changed_at = now
     user.must_change_password = not by_owner

@@ -21,7 +21,7 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
@@ -32,6 +32,8 @@ from importers.demo.plan import DEMO_PASSWORD
 from layers import accounts
 from layers.cli import app
 from layers.database import apply_scope
+from layers.errors import WeakPassword
+from layers.model import User
 from tests.api_fixtures import api_client, api_settings, api_world, live_server  # noqa: F401
 from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase
@@ -40,6 +42,7 @@ from tests.workflow_data import (
     COUNTY,
     add_user,
     add_worker,
+    ensure_world,
     township,
     village,
     village_centre,
@@ -328,6 +331,47 @@ def test_a_user_changes_their_own_password_and_their_other_sessions_end(
     assert audits[0][3] == "当前密码不正确"
     for _, _, _, said in audits:
         assert PASSWORD not in str(said) and NEW_PASSWORD not in str(said)
+
+
+def test_an_owner_may_not_take_back_one_of_their_last_passwords(db: Session) -> None:
+    ensure_world(db)
+    passwords = [f"Zz-History-{n}-2026!" for n in range(5)]
+    accounts.create_user(
+        db,
+        username=PREFIX + "history",
+        password=passwords[0],
+        role="dispatcher",
+        scope_code=TOWN,
+        display_name="历史",
+    )
+    three = accounts.PasswordPolicy(history=3)
+    now = datetime(2026, 12, 4, tzinfo=UTC)
+
+    def change(current: str, new: str, policy: accounts.PasswordPolicy = three) -> None:
+        accounts.change_password(db, PREFIX + "history", current, new, now=now, policy=policy)
+
+    change(passwords[0], passwords[1])
+    change(passwords[1], passwords[2])
+    for used in passwords[:2]:  # remembered: 2 (current), 1, 0
+        with pytest.raises(WeakPassword, match="新密码不能与最近 3 次用过的密码相同"):
+            change(passwords[2], used)
+    change(passwords[2], passwords[3])  # remembered now: 3, 2, 1
+    change(passwords[3], passwords[0])  # the oldest is forgotten
+    user = db.scalars(select(User).where(User.username == PREFIX + "history")).one()
+    assert len(user.previous_password_hashes) == 2
+    assert all(passwords[0] not in h for h in user.previous_password_hashes), "hashes only"
+
+    # an administrator's reset pushes the owner's password into the history too
+    accounts.set_password(db, user, "Zz-Handed-Over-2026", now=now, policy=three, by_owner=False)
+    with pytest.raises(WeakPassword, match="最近 3 次"):
+        change("Zz-Handed-Over-2026", passwords[0])
+    # a deployment that remembers none still refuses the current one
+    none = accounts.PasswordPolicy(history=0)
+    change("Zz-Handed-Over-2026", passwords[4], none)
+    with pytest.raises(WeakPassword, match="新密码不能与当前密码相同"):
+        accounts.set_password(db, user, passwords[4], now=now, policy=none)
+    change(passwords[4], passwords[0], none)
+    assert accounts.PasswordPolicy.from_env({"ZONGZHI_PASSWORD_HISTORY": "12"}).history == 12
 
 
 def test_a_password_an_administrator_set_must_be_changed_before_anything_else(

@@ -15,7 +15,7 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from layers.model.base import Base, LabelledEnum, area_code_type, created_column, id_column
@@ -55,6 +55,11 @@ class User(Base):
         Boolean, default=False, server_default="false"
     )
     created_at: Mapped[datetime] = created_column()
+    previous_password_hashes: Mapped[list[str]] = mapped_column(
+        ARRAY(String(200)), default=list, server_default="{}"
+    )
+    """The hashes of the passwords before the current one, the latest first, as many as the
+    password policy remembers (:func:`layers.accounts.set_password`)."""
 
 
 class AuditEntry(Base):
