@@ -10,6 +10,10 @@ are the console's own:
   (the ``users`` table has no row-level security: :func:`managed_account` checks);
 * an administrator does not disable, demote or move their own account (the console would lock
   out the one who manages it; the command line still can);
+* an administrator manages the business accounts only (:data:`SERVER_ROLES`): the accounts of
+  administrators and auditors are made and changed on the server with ``zongzhi user``
+  (三员分立: an administrator who could reset an auditor's password could read the audit log
+  as the auditor, and one who could make administrators could make themselves another);
 * a grid worker's account stands for a worker on record (:func:`require_worker`): it is picked
   from the workers of the scope who have none yet (:func:`workers_without_account`), and the
   list says whose it is.
@@ -188,8 +192,16 @@ def require_worker(role: str, worker_id: int | None) -> None:
         raise InvalidInput("网格员账号须选择对应的网格员记录（按姓名查找本辖区尚无账号的网格员）")
 
 
-def managed_account(session: Session, scope_code: str, user_id: int) -> User:
-    """Return account ``user_id`` if it lies inside the administrator's scope.
+SERVER_ROLES = frozenset({Role.ADMIN.value, Role.AUDITOR.value})
+"""Roles whose accounts only ``zongzhi user`` on the server makes and changes (三员分立)."""
+SERVER_ONLY = (
+    "系统管理员、安全审计员的账号只能在服务器上用 zongzhi user 管理"
+    "（三员分立：控制台的管理员不创建、不改动管理员和审计员的账号）"
+)
+
+
+def managed_account(session: Session, scope_code: str, user_id: int, *, admin_id: int) -> User:
+    """Return account ``user_id`` if the administrator manages it from the console.
 
     Parameters
     ----------
@@ -199,6 +211,8 @@ def managed_account(session: Session, scope_code: str, user_id: int) -> User:
         The administrator's scope.
     user_id : int
         The account.
+    admin_id : int
+        The administrator's own account (theirs is managed under :func:`not_oneself`).
 
     Returns
     -------
@@ -209,11 +223,32 @@ def managed_account(session: Session, scope_code: str, user_id: int) -> User:
     ------
     NotFound
         No such account in the scope (one outside it is not said to exist).
+    Forbidden
+        Another administrator's or an auditor's account (:data:`SERVER_ROLES`).
     """
     user = session.get(User, user_id)
     if user is None or not in_scope(scope_code, user.scope_code):
         raise NotFound(f"本辖区没有编号为 {user_id} 的账号")
+    if user.role in SERVER_ROLES and user.id != admin_id:
+        raise Forbidden(SERVER_ONLY)
     return user
+
+
+def check_given_role(role: str) -> None:
+    """Refuse to give an account, from the console, a role only the server gives.
+
+    Parameters
+    ----------
+    role : str
+        The role given (a new account's, or an account's new one).
+
+    Raises
+    ------
+    Forbidden
+        An administrator's or an auditor's (:data:`SERVER_ROLES`).
+    """
+    if role in SERVER_ROLES:
+        raise Forbidden(SERVER_ONLY)
 
 
 def check_given_scope(scope_code: str, given: str) -> None:

@@ -4,8 +4,9 @@
 resets a password, changes a post, enables and disables, unlocks and grants or revokes the
 unmask right, each audited with the administrator as actor; an account outside the scope is
 not found, a scope outside it is not given, and an administrator does not disable or move
-their own account. A grid worker's account stands for a worker of the scope on the roster,
-picked from those without an account. The page does the same in headless Chromium.
+their own account, nor create or change an administrator's or an auditor's (三员分立: on the
+server only). A grid worker's account stands for a worker of the scope on the roster, picked
+from those without an account. The page does the same in headless Chromium.
 """
 
 from __future__ import annotations
@@ -292,6 +293,61 @@ def test_the_console_keeps_an_administrator_inside_their_scope_and_off_their_own
     assert others.status_code == 403
 
 
+def test_administrators_and_auditors_accounts_are_managed_on_the_server_only(
+    admin: tuple[int, Headers],
+    api_client: TestClient,  # noqa: F811
+    database: SuiteDatabase,
+) -> None:
+    _, headers = admin
+    with Session(database.owner) as owner, owner.begin():
+        made = {
+            role: accounts.create_user(
+                owner,
+                username=f"{PREFIX}sep_{role}",
+                password=PASSWORD,
+                role=role,
+                scope_code=COUNTY,
+                display_name=f"县{role}",
+            ).id
+            for role in ("auditor", "admin", "commander")
+        }
+    listed = {a["id"]: a for a in api_client.get("/api/users", headers=headers).json()}
+    assert [listed[made[r]]["server_managed"] for r in made] == [True, True, False]
+    for role in ("auditor", "admin"):
+        user_id = made[role]
+        for method, path, body in (
+            ("POST", f"/api/users/{user_id}/password", None),
+            ("POST", f"/api/users/{user_id}/active", {"active": False}),
+            ("POST", f"/api/users/{user_id}/unlock", None),
+            ("PATCH", f"/api/users/{user_id}", {"display_name": "改名"}),
+        ):
+            refused = api_client.request(method, path, json=body, headers=headers)
+            assert refused.status_code == 403, (role, path, refused.text)
+            assert "三员分立" in refused.json()["detail"]
+        new = {"username": f"{PREFIX}new_{role}", "display_name": "新", "role": role}
+        created = api_client.post("/api/users", json=new | {"scope": COUNTY}, headers=headers)
+        assert created.status_code == 403 and "zongzhi user" in created.json()["detail"]
+        promoted = api_client.patch(
+            f"/api/users/{made['commander']}", json={"role": role}, headers=headers
+        )
+        assert promoted.status_code == 403, promoted.text
+    with database.owner.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT u.role, u.active, u.display_name FROM users u WHERE u.id = ANY(:ids)"
+                " ORDER BY u.id"
+            ),
+            {"ids": list(made.values())},
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("auditor", True, "县auditor"),
+        ("admin", True, "县admin"),
+        ("commander", True, "县commander"),
+    ], "nothing changed"
+    refusals = [a for a in _audits(database, PREFIX + "admin") if a[1] == "denied"]
+    assert len(refusals) >= 2 * 6, "each refusal is audited"
+
+
 @pytest.mark.browser
 def test_the_accounts_page_adds_an_account_and_shows_its_password_once(
     page: RecordedPage, console_demo: ConsoleDemo
@@ -308,9 +364,14 @@ def test_the_accounts_page_adds_an_account_and_shows_its_password_once(
     own = row_of(demo.username("admin"))
     expect(own).to_be_visible()
     auditor = row_of(demo.username("auditor"))
-    for action in ("调岗…", "重设密码", "停用"):  # not on one's own account
+    commander = row_of(demo.username("commander"))
+    for action in ("调岗…", "重设密码", "停用"):  # not on one's own account, nor an auditor's
         expect(own.get_by_role("button", name=action)).to_have_count(0)
-        expect(auditor.get_by_role("button", name=action)).to_have_count(1)
+        expect(auditor.get_by_role("button", name=action)).to_have_count(0)
+        expect(commander.get_by_role("button", name=action)).to_have_count(1)
+    expect(auditor.locator(".ac-actions")).to_have_text("在服务器上管理")
+    roles = page.locator("#ac-role option").evaluate_all("(os) => os.map((o) => o.value)")
+    assert "dispatcher" in roles and not {"admin", "auditor"} & set(roles)
     department = row_of(demo.username("department"))
     expect(department.get_by_role("button", name="授予明文")).to_have_count(0)  # may not hold it
     expect(

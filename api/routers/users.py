@@ -45,6 +45,9 @@ class AccountOut(BaseModel):
     must_change_password: bool
     worker_id: int | None = Field(description="The worker on record a grid worker's account is")
     worker_name: str | None = Field(description="That worker's name")
+    server_managed: bool = Field(
+        description="An administrator's or auditor's: managed on the server only (三员分立)"
+    )
 
 
 class WorkerChoiceOut(BaseModel):
@@ -130,6 +133,7 @@ def _out(account: account_admin.ListedAccount) -> AccountOut:
         must_change_password=user.must_change_password,
         worker_id=user.worker_id,
         worker_name=account.worker_name,
+        server_managed=user.role in account_admin.SERVER_ROLES,
     )
 
 
@@ -194,6 +198,7 @@ def add_account(
     with audited_refusal(session, admin, "user.add", "user", None):
         scope = _scope(body.scope)
         account_admin.check_given_scope(admin.scope_code, scope)
+        account_admin.check_given_role(body.role)
         account_admin.require_worker(body.role, body.worker_id)
         password = accounts.generate_password(settings.password_policy)
         user = accounts.create_user(
@@ -224,7 +229,7 @@ def reset_password(
     Its lock is lifted, its open sessions end, and its owner changes the password first.
     """
     with audited_refusal(session, admin, "user.password_reset", "user", str(user_id)):
-        user = account_admin.managed_account(session, admin.scope_code, user_id)
+        user = account_admin.managed_account(session, admin.scope_code, user_id, admin_id=admin.id)
         password = account_admin.reset_password(
             session, user, now=utcnow(), policy=settings.password_policy
         )
@@ -236,10 +241,12 @@ def reset_password(
 def change_account(user_id: IdPath, body: PostIn, admin: AdminUser, session: SessionDep) -> PostOut:
     """Give the account a new role, scope (inside yours), shown name or worker record (调岗)."""
     with audited_refusal(session, admin, "user.changed", "user", str(user_id)):
-        user = account_admin.managed_account(session, admin.scope_code, user_id)
+        user = account_admin.managed_account(session, admin.scope_code, user_id, admin_id=admin.id)
         scope = None if body.scope is None else _scope(body.scope)
         if body.role is not None or scope is not None:
             account_admin.not_oneself(admin.id, user, "调岗")
+        if body.role is not None:
+            account_admin.check_given_role(body.role)
         if scope is not None:
             account_admin.check_given_scope(admin.scope_code, scope)
         role = body.role or user.role
@@ -268,7 +275,7 @@ def set_active(
     """Enable or disable the account (a disabled one's open sessions end at once)."""
     action = "user.enable" if body.active else "user.disable"
     with audited_refusal(session, admin, action, "user", str(user_id)):
-        user = account_admin.managed_account(session, admin.scope_code, user_id)
+        user = account_admin.managed_account(session, admin.scope_code, user_id, admin_id=admin.id)
         if not body.active:
             account_admin.not_oneself(admin.id, user, "停用")
         if account_admin.set_active(session, user, active=body.active):
@@ -280,7 +287,7 @@ def set_active(
 def unlock(user_id: IdPath, admin: AdminUser, session: SessionDep) -> AccountOut:
     """Lift the account's lock and reset its failed logins."""
     with audited_refusal(session, admin, "user.unlock", "user", str(user_id)):
-        user = account_admin.managed_account(session, admin.scope_code, user_id)
+        user = account_admin.managed_account(session, admin.scope_code, user_id, admin_id=admin.id)
         account_admin.unlock(session, user)
         _audit(session, admin, "user.unlock", user, None)
     return _one(session, user)
@@ -293,7 +300,7 @@ def set_unmask(
     """Grant the right to read clear personal data (where the post may hold it), or revoke it."""
     action = "user.unmask_granted" if body.allowed else "user.unmask_revoked"
     with audited_refusal(session, admin, action, "user", str(user_id)):
-        user = account_admin.managed_account(session, admin.scope_code, user_id)
+        user = account_admin.managed_account(session, admin.scope_code, user_id, admin_id=admin.id)
         if accounts.set_unmask(session, user, allowed=body.allowed):
             _audit(session, admin, action, user, None)
     return _one(session, user)

@@ -5,7 +5,8 @@
 // login name; its generated password is shown once too. A grid worker's account stands for a
 // worker on record, picked from those of the scope without one (GET /api/users/workers); the
 // pick fills the scope with their village. The administrator's own account offers
-// no 调岗 and no 停用 (the API refuses them), and no 重设密码 (修改密码 is in the top bar).
+// no 调岗 and no 停用 (the API refuses them), and no 重设密码 (修改密码 is in the top bar); the
+// accounts of other administrators and of auditors none at all (三员分立: managed on the server).
 // Every refusal is the API's own Chinese message.
 "use strict";
 (function () {
@@ -61,6 +62,12 @@
     if (a.unmask_void) badge(state, "明文权限无效", "text-bg-secondary");
     const actions = zz.cell(tr, "ac-actions", "");
     const mine = a.id === myId;
+    if (a.server_managed && !mine) {
+      // 三员分立: administrators' and auditors' accounts are managed on the server
+      actions.textContent = "在服务器上管理";
+      actions.classList.add("text-secondary", "small");
+      return tr;
+    }
     if (!mine) actions.appendChild(button("调岗…", "btn-outline-primary", () => openForm(a)));
     if (!mine) actions.appendChild(button("重设密码", "btn-outline-secondary", () => resetPassword(a)));
     if (a.active && !mine) actions.appendChild(button("停用", "btn-outline-danger", () => setActive(a, false)));
@@ -230,7 +237,9 @@
     }
   }
 
+  const SERVER_ROLES = ["admin", "auditor"]; // given on the server only (三员分立)
   Object.entries(zz.tables.role || {}).forEach(([code, text]) => {
+    if (SERVER_ROLES.includes(code)) return;
     const option = document.createElement("option");
     option.value = code;
     option.textContent = text;
