@@ -11,13 +11,16 @@ from those without an account. The page does the same in headless Chromium.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -293,6 +296,131 @@ def test_the_console_keeps_an_administrator_inside_their_scope_and_off_their_own
     assert others.status_code == 403
 
 
+def test_the_grid_workers_of_a_township_get_their_accounts_at_once(
+    admin: tuple[int, Headers],
+    api_client: TestClient,  # noqa: F811
+    database: SuiteDatabase,
+) -> None:
+    _, headers = admin
+    town = township(200)
+    one, two, gone = village(200, 1), village(200, 2), village(200, 3)
+    staff = [  # name, village, phone, 工号, status
+        ("批甲", one, "13912340001", None, "on_duty"),  # mobile: the login name
+        ("批乙", one, "0877-5012345", "PK-002", "off_duty"),  # a landline: the 工号
+        ("批丙", two, None, None, "on_duty"),  # nothing to log in with
+        ("批丁", two, "13912340004", "PK-004", "on_duty"),  # the mobile is someone's login
+        ("批戊", two, "13912340005", None, "left"),  # left: none
+        ("批己", one, "13912340006", None, "on_duty"),  # has an account already: none
+        ("批庚", two, "13912340001", "PK-007", "busy"),  # shares 甲's phone: the 工号
+        ("批辛", gone, "13912340008", None, "on_duty"),  # their village was retired
+    ]
+    with Session(database.owner) as owner, owner.begin():
+        ensure_world(owner)
+        owner.execute(
+            text(
+                "INSERT INTO jurisdictions (code, name, level, parent_code, retired_on)"
+                " VALUES (:c, '村200-3', 5, :t, '2026-01-01') ON CONFLICT (code) DO NOTHING"
+            ),
+            {"c": gone, "t": town},
+        )
+        ids = {}
+        for name, area, phone, number, status in staff:
+            ids[name] = owner.execute(
+                text(
+                    "INSERT INTO workers (name, phone, external_id, area_code, status, role)"
+                    " VALUES (:n, :p, :x, :a, :s, 'grid_worker') RETURNING id"
+                ),
+                {"n": name, "p": phone, "x": number, "a": area, "s": status},
+            ).scalar_one()
+        accounts.create_user(
+            owner,
+            username="13912340004",
+            password=PASSWORD,
+            role="commander",
+            scope_code=COUNTY,
+            display_name="占用手机号",
+        )
+        accounts.create_user(
+            owner,
+            username=PREFIX + "has_one",
+            password=PASSWORD,
+            role="grid_worker",
+            scope_code=one,
+            display_name="批己",
+            worker_id=ids["批己"],
+        )
+
+    wide = api_client.post(
+        "/api/users/worker-accounts/plan", json={"scope": COUNTY[:6]}, headers=headers
+    )
+    assert wide.status_code == 422 and "请按乡镇（街道）或村（社区）" in wide.json()["detail"]
+    elsewhere = api_client.post(
+        "/api/users/worker-accounts", json={"scope": OTHER_COUNTY[:6] + "100"}, headers=headers
+    )
+    assert elsewhere.status_code == 403
+    planned = api_client.post(
+        "/api/users/worker-accounts/plan", json={"scope": town[:9]}, headers=headers
+    )
+    assert planned.status_code == 200, planned.text
+    plan = planned.json()
+    assert (plan["unit_name"], plan["opening"]) == ("镇200", 4)
+    assert [(w["name"], w["reason"][:7]) for w in plan["skipped"]] == [
+        ("批丙", "没有可作登录名"),
+        ("批辛", "所在村（社区）"),
+    ]
+
+    opened = api_client.post("/api/users/worker-accounts", json={"scope": town}, headers=headers)
+    assert opened.status_code == 200, opened.text
+    assert opened.headers["cache-control"] == "no-store"
+    assert opened.headers["x-accounts-opened"] == "4"
+    assert unquote(opened.headers["content-disposition"]).endswith(".xlsx")
+    book = load_workbook(io.BytesIO(opened.content))
+    rows = list(book["初始密码"].iter_rows(values_only=True))
+    assert rows[0] == ("登录名", "姓名", "村（社区）", "网格", "初始密码")
+    logins = {r[1]: (r[0], r[2], r[4]) for r in rows[1:]}
+    assert {name: login for name, (login, _, _) in logins.items()} == {
+        "批甲": "13912340001",
+        "批乙": "PK-002",
+        "批丁": "PK-004",
+        "批庚": "PK-007",
+    }
+    assert [r[0] for r in book["未开通"].iter_rows(values_only=True)][1:] == ["批丙", "批辛"]
+    login, area_name, password = logins["批甲"]
+    assert area_name == "村200-1" and len(password) == 12
+    assert _login(api_client, login, password) == 200
+    with database.owner.connect() as conn:
+        made = conn.execute(
+            text(
+                "SELECT u.username, u.role, u.scope_code, u.worker_id, u.must_change_password"
+                " FROM users u WHERE u.worker_id = ANY(:ids) AND u.username <> :kept"
+                " ORDER BY u.username"
+            ),
+            {"ids": list(ids.values()), "kept": PREFIX + "has_one"},
+        ).all()
+        batch = conn.execute(
+            text(
+                "SELECT (detail ->> 'worker_id')::bigint FROM audit_log"
+                " WHERE action = 'user.add' AND (detail ->> 'batch')::boolean"
+                " AND (detail ->> 'worker_id')::bigint = ANY(:ids)"
+            ),
+            {"ids": list(ids.values())},
+        ).scalars()
+        audited_workers = sorted(batch)
+    assert [(m.username, m.role, m.must_change_password) for m in made] == [
+        ("13912340001", "grid_worker", True),
+        ("PK-002", "grid_worker", True),
+        ("PK-004", "grid_worker", True),
+        ("PK-007", "grid_worker", True),
+    ]
+    by_worker = {m.worker_id: m.scope_code for m in made}
+    assert by_worker == {ids[n]: area for n, area, *_ in staff if n in logins}
+    assert audited_workers == sorted(by_worker), "each account opened is audited"
+    again = api_client.post(
+        "/api/users/worker-accounts/plan", json={"scope": town}, headers=headers
+    ).json()
+    assert again["opening"] == 0, "nobody is opened twice"
+
+
 def test_administrators_and_auditors_accounts_are_managed_on_the_server_only(
     admin: tuple[int, Headers],
     api_client: TestClient,  # noqa: F811
@@ -452,4 +580,38 @@ def test_the_accounts_page_opens_a_grid_workers_account_for_a_worker_picked_by_n
     page.select_option("#ac-role", "grid_worker")
     page.fill("#ac-worker-search", name)
     expect(page.locator(f"#ac-worker option[value='{worker_id}']")).to_have_count(0)
+    page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+def test_the_accounts_page_opens_the_accounts_of_a_villages_grid_workers_at_once(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    with demo.owner.connect() as conn:
+        area, waiting = conn.execute(
+            text(
+                "SELECT w.area_code, count(*) FROM workers w WHERE w.status <> 'left'"
+                " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.worker_id = w.id)"
+                " AND right(w.area_code, 3) <> '000'"  # a village's
+                " GROUP BY w.area_code ORDER BY count(*), w.area_code LIMIT 1"
+            )
+        ).one()
+    login(page, demo.origin, demo.username("admin"))
+    page.wait_for_url(f"{demo.origin}/accounts")
+    page.click("#ac-batch")
+    page.fill("#ac-batch-scope", area)
+    page.click("#ac-batch-preview")
+    expect(page.locator("#ac-batch-plan")).to_contain_text(f"将为 {waiting} 名网格员开通账号")
+    page.screenshot_step("1-planned")
+    with page.expect_download() as download:
+        page.click("#ac-batch-open")
+    assert download.value.suggested_filename.startswith("网格员账号_")
+    book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    rows = list(book["初始密码"].iter_rows(values_only=True))[1:]
+    assert len(rows) == waiting
+    page.locator(".zz-toasts .alert-success", has_text=f"已开通 {waiting} 个网格员账号").wait_for()
+    first = page.locator(f"#ac-rows tr[data-username='{rows[0][0]}']")
+    expect(first).to_contain_text(f"网格员记录：{rows[0][1]}")
+    expect(first.locator(".ac-state")).to_contain_text("待本人改密")
     page.assert_clean(demo.origin)

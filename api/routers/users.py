@@ -10,20 +10,24 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.deps import Principal, SessionDep, SettingsDep, require_roles, utcnow
 from api.routers.cases import IdPath, audited_refusal
 from geo.codes import CodeError, written_division_code
-from layers import account_admin, accounts, audit
+from layers import account_admin, accounts, audit, worker_accounts
 from layers.account_posts import change_post
-from layers.errors import InvalidInput
-from layers.model import Role, User
+from layers.errors import InvalidInput, NotFound
+from layers.hotspot_current import CHINA
+from layers.model import Jurisdiction, Role, User
 
 router = APIRouter(prefix="/api/users", tags=["users"])
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AdminUser = Annotated[Principal, Depends(require_roles(Role.ADMIN.value))]
 
 
@@ -82,6 +86,28 @@ class PostIn(BaseModel):
     worker_id: int | None = Field(
         default=None, ge=1, le=2**63 - 1, description="Another worker record (grid workers)"
     )
+
+
+class WorkerAccountsIn(BaseModel):
+    """The township or village whose grid workers get accounts at once."""
+
+    scope: str = Field(max_length=20, description="12 digits, or a township's first 9")
+
+
+class SkippedOut(BaseModel):
+    """A worker no account is opened for, and why."""
+
+    name: str
+    area_name: str
+    reason: str
+
+
+class WorkerAccountsPlan(BaseModel):
+    """What opening the accounts would do."""
+
+    unit_name: str
+    opening: int = Field(description="Accounts that would be opened")
+    skipped: list[SkippedOut] = Field(description="Workers without a login name to give")
 
 
 class ActiveIn(BaseModel):
@@ -186,6 +212,78 @@ def workers_without_account(
             session, admin.scope_code, q, limit=limit
         )
     ]
+
+
+def _worker_plan(
+    session: Session, admin: Principal, written: str
+) -> tuple[str, list[worker_accounts.Opening]]:
+    scope = _scope(written)
+    account_admin.check_given_scope(admin.scope_code, scope)
+    unit = session.get(Jurisdiction, scope)
+    if unit is None:
+        raise NotFound(f"辖区 {scope} 不存在")
+    return unit.name, worker_accounts.plan(session, scope)
+
+
+@router.post(
+    "/worker-accounts/plan",
+    response_model=WorkerAccountsPlan,
+    summary="How many grid workers of a township or village would get an account",
+)
+def plan_worker_accounts(
+    body: WorkerAccountsIn, admin: AdminUser, session: SessionDep
+) -> WorkerAccountsPlan:
+    """Count the workers on the roster without an account, and those who have no login name."""
+    name, planned = _worker_plan(session, admin, body.scope)
+    return WorkerAccountsPlan(
+        unit_name=name,
+        opening=sum(o.username is not None for o in planned),
+        skipped=[
+            SkippedOut(name=o.name, area_name=o.area_name, reason=str(o.refusal))
+            for o in planned
+            if o.username is None
+        ],
+    )
+
+
+@router.post(
+    "/worker-accounts",
+    response_class=Response,
+    responses={200: {"content": {XLSX: {}}}},
+    summary="Open accounts for the grid workers of a township or village (批量开通), XLSX",
+)
+def open_worker_accounts(
+    body: WorkerAccountsIn, admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """Open an account for each worker on the roster without one; answer the passwords once.
+
+    Each login name is the worker's mobile number, else their 工号; each account is audited
+    (``user.add``) and its password is changed by its owner first.
+    """
+    with audited_refusal(session, admin, "user.add", "user", None):
+        name, planned = _worker_plan(session, admin, body.scope)
+        opened = worker_accounts.open_accounts(session, planned, policy=settings.password_policy)
+        for each in opened:
+            detail = {
+                "role": "grid_worker",
+                "scope": each.opening.area_code,
+                "worker_id": each.opening.worker_id,
+                "batch": True,
+            }
+            _audit(session, admin, "user.add", each.user, detail)
+    now = utcnow()
+    skipped = [o for o in planned if o.username is None]
+    file_name = f"网格员账号_{name}_{now.astimezone(CHINA):%Y%m%d}.xlsx"
+    return Response(
+        worker_accounts.handover_workbook(opened, skipped, unit_name=name, now=now),
+        media_type=XLSX,
+        headers={
+            "Content-Disposition": f'attachment; filename="worker-accounts.xlsx";'
+            f" filename*=UTF-8''{quote(file_name)}",
+            "Cache-Control": "no-store",
+            "X-Accounts-Opened": str(len(opened)),
+        },
+    )
 
 
 @router.post(

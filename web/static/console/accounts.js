@@ -4,7 +4,9 @@
 // 收回明文 (授予 only where the role and scope may hold it). 新建账号 opens the same form with a
 // login name; its generated password is shown once too. A grid worker's account stands for a
 // worker on record, picked from those of the scope without one (GET /api/users/workers); the
-// pick fills the scope with their village. The administrator's own account offers
+// pick fills the scope with their village. 批量开通网格员账号 opens one for each worker of a
+// township or village without one (POST /api/users/worker-accounts/plan, then …/worker-accounts,
+// whose sheet of initial passwords is downloaded once). The administrator's own account offers
 // no 调岗 and no 停用 (the API refuses them), and no 重设密码 (修改密码 is in the top bar); the
 // accounts of other administrators and of auditors none at all (三员分立: managed on the server).
 // Every refusal is the API's own Chinese message.
@@ -101,7 +103,7 @@
       $("ac-refused").hidden = false;
       return;
     }
-    ["ac-table", "ac-filter", "ac-new"].forEach((id) => ($(id).hidden = false));
+    ["ac-table", "ac-filter", "ac-new", "ac-batch"].forEach((id) => ($(id).hidden = false));
     render();
   }
 
@@ -170,6 +172,73 @@
     if (!option || !option.value) return;
     $("ac-scope").value = option.dataset.area; // the worker's village
     if (!$("ac-display-name").value.trim()) $("ac-display-name").value = option.dataset.name;
+  }
+
+  function batchError(text) {
+    $("ac-batch-error").textContent = text;
+    $("ac-batch-error").classList.toggle("d-none", !text);
+  }
+
+  function openBatch() {
+    $("ac-batch-form").reset();
+    $("ac-batch-plan").textContent = "";
+    $("ac-batch-open").disabled = true;
+    batchError("");
+    $("ac-batch-dialog").showModal();
+  }
+
+  async function previewBatch(event) {
+    event.preventDefault();
+    batchError("");
+    $("ac-batch-open").disabled = true;
+    try {
+      const plan = await zz.api("/api/users/worker-accounts/plan", { method: "POST", json: { scope: $("ac-batch-scope").value.trim() } });
+      const said = $("ac-batch-plan");
+      said.textContent = plan.unit_name + "：将为 " + plan.opening + " 名网格员开通账号" + (plan.skipped.length ? "；" + plan.skipped.length + " 名无法开通：" : "。");
+      const list = document.createElement("ul");
+      list.className = "mb-0";
+      plan.skipped.slice(0, 20).forEach(function (w) {
+        const item = document.createElement("li");
+        item.textContent = w.name + "（" + w.area_name + "）：" + w.reason;
+        list.appendChild(item);
+      });
+      if (plan.skipped.length > 20) list.appendChild(document.createElement("li")).textContent = "……另 " + (plan.skipped.length - 20) + " 名见下载的表";
+      said.appendChild(list);
+      $("ac-batch-open").disabled = plan.opening === 0;
+    } catch (err) {
+      batchError(zz.errorText(err));
+    }
+  }
+
+  async function openAccounts() {
+    const button = $("ac-batch-open");
+    button.disabled = true;
+    button.textContent = "正在开通……";
+    batchError("");
+    try {
+      const response = await fetch("/api/users/worker-accounts", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ scope: $("ac-batch-scope").value.trim() }),
+      });
+      if (!response.ok) throw new zz.ApiError(response.status, await response.json().catch(() => null));
+      const named = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get("Content-Disposition") || "");
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(await response.blob());
+      link.download = named ? decodeURIComponent(named[1]) : "网格员账号.xlsx";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+      $("ac-batch-dialog").close();
+      zz.toast("已开通 " + response.headers.get("X-Accounts-Opened") + " 个网格员账号，初始密码表已下载（只此一份）", "success");
+      await load();
+    } catch (err) {
+      batchError(zz.errorText(err));
+    } finally {
+      button.textContent = "开通并下载初始密码表";
+    }
   }
 
   function formError(text) {
@@ -246,6 +315,10 @@
     $("ac-role").appendChild(option);
   });
   $("ac-new").addEventListener("click", () => openForm(null));
+  $("ac-batch").addEventListener("click", openBatch);
+  $("ac-batch-form").addEventListener("submit", previewBatch);
+  $("ac-batch-open").addEventListener("click", openAccounts);
+  $("ac-batch-cancel").addEventListener("click", () => $("ac-batch-dialog").close());
   $("ac-role").addEventListener("change", showWorkerField);
   $("ac-worker").addEventListener("change", pickWorker);
   let searchTimer = null;

@@ -1,0 +1,260 @@
+"""Accounts opened at once for the grid workers of a township or village (批量开通网格员账号).
+
+When a centre goes live, each of its grid workers needs a login; a county has a thousand of
+them. :func:`plan` lists the workers of a unit on the roster whom no account stands for yet,
+each with the login name they would get: their mobile number (网格员 log in to the 网格通 app
+with it), else their 工号, else none (that worker is said, not opened). :func:`open_accounts`
+opens the planned accounts with generated passwords that their owners change at first login,
+each standing for its worker with the worker's village as scope (:func:`layers.accounts.
+create_user`). The passwords are hashed two at a time (argon2 leaves the interpreter while it
+works) with :func:`layers.accounts.handover_hasher`; :func:`handover_workbook` lists them once,
+to be printed and handed over.
+
+A township or a village at a time: a township of 600 workers takes some seconds.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from geo.codes import division_level, scope_range
+from layers import accounts
+from layers.errors import InvalidInput
+from layers.hotspot_current import CHINA
+from layers.model import Jurisdiction, Role, User, Worker, WorkerStatus
+from layers.workbooks import table_sheet
+
+MOBILE = re.compile(r"^1[3-9]\d{9}$")
+"""A mainland mobile number: the login name a grid worker gets first."""
+NO_NAME = "没有可作登录名的手机号或工号，请在账号管理中逐个开通"
+TAKEN = "手机号和工号都已被其他账号用作登录名，请在账号管理中逐个开通"
+RETIRED = "所在村（社区）已撤销，请先以新的花名册更新其所属单位"
+WIDE = "请按乡镇（街道）或村（社区）逐个批量开通（每次开通一个乡镇的网格员）"
+PARALLEL_HASHES = 2
+"""Passwords hashed at a time."""
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A worker without an account, and the login name they would get.
+
+    Attributes
+    ----------
+    worker_id : int
+        The worker record.
+    name : str
+        The worker's name (the account's shown name).
+    area_code, area_name : str
+        Their village (the account's scope).
+    home_grid : str or None
+        Their grid's code.
+    username : str or None
+        Their login name; None when they have none to give (``refusal`` says why).
+    refusal : str or None
+        Why no account is opened for them here.
+    """
+
+    worker_id: int
+    name: str
+    area_code: str
+    area_name: str
+    home_grid: str | None
+    username: str | None
+    refusal: str | None = None
+
+
+@dataclass(frozen=True)
+class Opened:
+    """An account opened for a worker, and its password to hand over once.
+
+    Attributes
+    ----------
+    opening : Opening
+        The worker and the login name.
+    user : layers.model.User
+        The account.
+    password : str
+        Its generated password (its owner changes it at first login).
+    """
+
+    opening: Opening
+    user: User
+    password: str
+
+
+def plan(session: Session, scope_code: str) -> list[Opening]:
+    """Return the workers of a township or village on the roster with no account, by village.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session that sees the unit's workers.
+    scope_code : str
+        12-digit code of a township or a village.
+
+    Returns
+    -------
+    list of Opening
+        Each worker with the login name they would get, or why none.
+
+    Raises
+    ------
+    InvalidInput
+        A unit above a township (:data:`WIDE`).
+    """
+    if division_level(scope_code) < 4:
+        raise InvalidInput(WIDE)
+    lo, hi = scope_range(scope_code)
+    holder = aliased(User)
+    rows = session.execute(
+        select(Worker, Jurisdiction.name, Jurisdiction.retired_on)
+        .join(Jurisdiction, Jurisdiction.code == Worker.area_code)
+        .where(
+            Worker.area_code >= lo,
+            Worker.area_code < hi,
+            Worker.status != WorkerStatus.LEFT,
+            ~select(holder.id).where(holder.worker_id == Worker.id).exists(),
+        )
+        .order_by(Worker.area_code, Worker.name, Worker.id)
+    ).all()
+    candidates = {
+        name
+        for worker, _, _ in rows
+        for name in (worker.phone, worker.external_id)
+        if name is not None
+    }
+    taken = set(session.scalars(select(User.username).where(User.username.in_(candidates))))
+    planned = []
+    for worker, area_name, retired_on in rows:
+        if retired_on is not None:  # no account's scope (layers.accounts.check_scope)
+            planned.append(
+                Opening(worker.id, worker.name, worker.area_code, area_name, None, None, RETIRED)
+            )
+            continue
+        names = [
+            name
+            for name, fit in ((worker.phone, MOBILE), (worker.external_id, accounts.USERNAME))
+            if name is not None and fit.match(name)
+        ]
+        free = [n for n in names if n not in taken]
+        username = free[0] if free else None
+        if username is not None:
+            taken.add(username)  # two workers sharing a phone: the second gets their 工号
+        planned.append(
+            Opening(
+                worker.id,
+                worker.name,
+                worker.area_code,
+                area_name,
+                worker.home_grid,
+                username,
+                None if username else (TAKEN if names else NO_NAME),
+            )
+        )
+    return planned
+
+
+def open_accounts(
+    session: Session,
+    planned: list[Opening],
+    *,
+    policy: accounts.PasswordPolicy,
+) -> list[Opened]:
+    """Open the planned accounts (those with a login name); flush, do not commit.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session of the administrator.
+    planned : list of Opening
+        From :func:`plan`.
+    policy : layers.accounts.PasswordPolicy
+        The deployment's password rules.
+
+    Returns
+    -------
+    list of Opened
+        Each account opened and its generated password (to hand over once).
+    """
+    opening = [o for o in planned if o.username is not None]
+    passwords = [accounts.generate_password(policy) for _ in opening]
+    hasher = accounts.handover_hasher()
+    with ThreadPoolExecutor(PARALLEL_HASHES) as pool:
+        hashes = list(pool.map(hasher.hash, passwords))
+    opened = []
+    for each, password, hashed in zip(opening, passwords, hashes, strict=True):
+        user = accounts.create_user(
+            session,
+            username=str(each.username),
+            password=password,
+            role=Role.GRID_WORKER.value,
+            scope_code=each.area_code,
+            display_name=each.name,
+            worker_id=each.worker_id,
+            policy=policy,
+            must_change_password=True,
+            password_hash=hashed,
+        )
+        opened.append(Opened(each, user, password))
+    return opened
+
+
+def handover_workbook(
+    opened: list[Opened], skipped: list[Opening], *, unit_name: str, now: datetime
+) -> bytes:
+    """Return the sheet of logins and initial passwords to hand over, and the workers skipped.
+
+    Parameters
+    ----------
+    opened : list of Opened
+        From :func:`open_accounts`.
+    skipped : list of Opening
+        The planned workers without a login name.
+    unit_name : str
+        The township or village.
+    now : datetime
+        When they were opened.
+
+    Returns
+    -------
+    bytes
+        The ``.xlsx`` file: 初始密码 (login, name, village, grid, password) and, when some were
+        skipped, 未开通 (name, village, why).
+    """
+    book = Workbook()
+    notes = book.active
+    notes.title = "说明"
+    for line in (
+        f"{unit_name} 网格员账号，{now.astimezone(CHINA):%Y-%m-%d %H:%M} 开通 {len(opened)} 个。",
+        "初始密码只在本表中出现一次，请分发到本人后销毁本表；本人首次登录须修改密码。",
+    ):
+        notes.append([line])
+    notes.column_dimensions["A"].width = 80
+    table_sheet(
+        book,
+        "初始密码",
+        ["登录名", "姓名", "村（社区）", "网格", "初始密码"],
+        [
+            [e.opening.username, e.opening.name, e.opening.area_name, e.opening.home_grid or ""]
+            + [e.password]
+            for e in opened
+        ],
+    )
+    if skipped:
+        table_sheet(
+            book,
+            "未开通",
+            ["姓名", "村（社区）", "原因"],
+            [[o.name, o.area_name, o.refusal] for o in skipped],
+        )
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
