@@ -15,8 +15,8 @@ are the console's own:
   (三员分立: an administrator who could reset an auditor's password could read the audit log
   as the auditor, and one who could make administrators could make themselves another);
 * a grid worker's account stands for a worker on record (:func:`require_worker`): it is picked
-  from the workers of the scope who have none yet (:func:`workers_without_account`), and the
-  list says whose it is.
+  from the workers of the scope who have none yet (:func:`layers.worker_accounts.
+  without_account`), and the list says whose it is.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 from layers import accounts
@@ -51,29 +51,6 @@ class ListedAccount:
     user: User
     scope_name: str
     worker_name: str | None = None
-
-
-@dataclass(frozen=True)
-class WorkerChoice:
-    """A worker on record an administrator may open a grid worker's account for.
-
-    Attributes
-    ----------
-    id : int
-        The worker record.
-    name : str
-        The worker's name.
-    area_code, area_name : str
-        Their village (the account's usual scope).
-    home_grid : str or None
-        Their grid's code.
-    """
-
-    id: int
-    name: str
-    area_code: str
-    area_name: str
-    home_grid: str | None
 
 
 def list_accounts(session: Session, scope_code: str) -> list[ListedAccount]:
@@ -124,53 +101,6 @@ def listed(session: Session, user: User) -> ListedAccount:
         unit.name if unit is not None else user.scope_code,
         worker.name if worker is not None else None,
     )
-
-
-def workers_without_account(
-    session: Session, scope_code: str, words: str = "", *, limit: int = 50
-) -> list[WorkerChoice]:
-    """Return the workers of the scope on the roster that no account stands for yet.
-
-    Parameters
-    ----------
-    session : sqlalchemy.orm.Session
-        Open session that sees the scope's workers.
-    scope_code : str
-        The administrator's scope.
-    words : str
-        Words each found in the name or the village's name, or starting its code (blank: any).
-    limit : int
-        At most so many, by village then name.
-
-    Returns
-    -------
-    list of WorkerChoice
-        The workers.
-    """
-    lo, hi = scope_range(scope_code)
-    holder = aliased(User)
-    query = (
-        select(Worker, Jurisdiction.name)
-        .join(Jurisdiction, Jurisdiction.code == Worker.area_code)
-        .where(
-            Worker.area_code >= lo,
-            Worker.area_code < hi,
-            Worker.status != WorkerStatus.LEFT,
-            ~select(holder.id).where(holder.worker_id == Worker.id).exists(),
-        )
-        .order_by(Worker.area_code, Worker.name, Worker.id)
-        .limit(limit)
-    )
-    for word in words.split():
-        query = query.where(
-            Worker.name.contains(word, autoescape=True)
-            | Jurisdiction.name.contains(word, autoescape=True)
-            | Worker.area_code.startswith(word, autoescape=True)
-        )
-    return [
-        WorkerChoice(worker.id, worker.name, worker.area_code, area, worker.home_grid)
-        for worker, area in session.execute(query)
-    ]
 
 
 def require_worker(role: str, worker_id: int | None) -> None:

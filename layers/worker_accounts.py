@@ -1,9 +1,11 @@
-"""Accounts opened at once for the grid workers of a township or village (批量开通网格员账号).
+"""Grid workers and their accounts: the picker of 账号管理 and 批量开通网格员账号.
 
-When a centre goes live, each of its grid workers needs a login; a county has a thousand of
-them. :func:`plan` lists the workers of a unit on the roster whom no account stands for yet,
-each with the login name they would get: their mobile number (网格员 log in to the 网格通 app
-with it), else their 工号, else none (that worker is said, not opened). :func:`open_accounts`
+A grid worker's account stands for a worker on record (:func:`layers.accounts.check_worker`).
+:func:`without_account` offers the workers of a scope on the roster that no account stands for
+yet, to open one for. When a centre goes live, each of its grid workers needs a login; a county
+has a thousand of them. :func:`plan` lists the workers of a unit who have none, each with the
+login name they would get: their mobile number (网格员 log in to the 网格通 app with it),
+else their 工号, else none (that worker is said, not opened). :func:`open_accounts`
 opens the planned accounts with generated passwords that their owners change at first login,
 each standing for its worker with the worker's village as scope (:func:`layers.accounts.
 create_user`). The passwords are hashed two at a time (argon2 leaves the interpreter while it
@@ -19,10 +21,10 @@ import io
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from openpyxl import Workbook
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, aliased
 
 from geo.codes import division_level, scope_range
@@ -43,30 +45,43 @@ PARALLEL_HASHES = 2
 
 
 @dataclass(frozen=True)
+class WorkerChoice:
+    """A worker on the roster whom no account stands for yet.
+
+    Attributes
+    ----------
+    id : int
+        The worker record.
+    name : str
+        The worker's name (the account's shown name).
+    area_code, area_name : str
+        Their unit (the account's scope).
+    home_grid : str or None
+        Their grid's code.
+    """
+
+    id: int
+    name: str
+    area_code: str
+    area_name: str
+    home_grid: str | None
+
+
+@dataclass(frozen=True)
 class Opening:
     """A worker without an account, and the login name they would get.
 
     Attributes
     ----------
-    worker_id : int
-        The worker record.
-    name : str
-        The worker's name (the account's shown name).
-    area_code, area_name : str
-        Their village (the account's scope).
-    home_grid : str or None
-        Their grid's code.
+    worker : WorkerChoice
+        The worker.
     username : str or None
         Their login name; None when they have none to give (``refusal`` says why).
     refusal : str or None
         Why no account is opened for them here.
     """
 
-    worker_id: int
-    name: str
-    area_code: str
-    area_name: str
-    home_grid: str | None
+    worker: WorkerChoice
     username: str | None
     refusal: str | None = None
 
@@ -88,6 +103,34 @@ class Opened:
     opening: Opening
     user: User
     password: str
+
+
+def without_account(
+    session: Session, scope_code: str, words: str = "", *, limit: int = 50
+) -> list[WorkerChoice]:
+    """Return the workers of the scope on the roster that no account stands for yet.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session that sees the scope's workers.
+    scope_code : str
+        The administrator's scope.
+    words : str
+        Words each found in the name or the unit's name, or starting its code (blank: any).
+    limit : int
+        At most so many, by unit then name.
+
+    Returns
+    -------
+    list of WorkerChoice
+        The workers (not those of a retired unit: it is no account's scope).
+    """
+    return [
+        choice
+        for choice, retired in _waiting(session, scope_code, words, limit=limit)
+        if not retired
+    ]
 
 
 def plan(session: Session, scope_code: str) -> list[Opening]:
@@ -112,32 +155,15 @@ def plan(session: Session, scope_code: str) -> list[Opening]:
     """
     if division_level(scope_code) < 4:
         raise InvalidInput(WIDE)
-    lo, hi = scope_range(scope_code)
-    holder = aliased(User)
-    rows = session.execute(
-        select(Worker, Jurisdiction.name, Jurisdiction.retired_on)
-        .join(Jurisdiction, Jurisdiction.code == Worker.area_code)
-        .where(
-            Worker.area_code >= lo,
-            Worker.area_code < hi,
-            Worker.status != WorkerStatus.LEFT,
-            ~select(holder.id).where(holder.worker_id == Worker.id).exists(),
-        )
-        .order_by(Worker.area_code, Worker.name, Worker.id)
-    ).all()
-    candidates = {
-        name
-        for worker, _, _ in rows
-        for name in (worker.phone, worker.external_id)
-        if name is not None
-    }
+    rows = session.execute(_waiting_query(scope_code)).all()
+    workers = [row[0] for row in rows]
+    candidates = {n for w in workers for n in (w.phone, w.external_id) if n is not None}
     taken = set(session.scalars(select(User.username).where(User.username.in_(candidates))))
     planned = []
     for worker, area_name, retired_on in rows:
+        choice = WorkerChoice(worker.id, worker.name, worker.area_code, area_name, worker.home_grid)
         if retired_on is not None:  # no account's scope (layers.accounts.check_scope)
-            planned.append(
-                Opening(worker.id, worker.name, worker.area_code, area_name, None, None, RETIRED)
-            )
+            planned.append(Opening(choice, None, RETIRED))
             continue
         names = [
             name
@@ -148,17 +174,8 @@ def plan(session: Session, scope_code: str) -> list[Opening]:
         username = free[0] if free else None
         if username is not None:
             taken.add(username)  # two workers sharing a phone: the second gets their 工号
-        planned.append(
-            Opening(
-                worker.id,
-                worker.name,
-                worker.area_code,
-                area_name,
-                worker.home_grid,
-                username,
-                None if username else (TAKEN if names else NO_NAME),
-            )
-        )
+        refusal = None if username else (TAKEN if names else NO_NAME)
+        planned.append(Opening(choice, username, refusal))
     return planned
 
 
@@ -196,9 +213,9 @@ def open_accounts(
             username=str(each.username),
             password=password,
             role=Role.GRID_WORKER.value,
-            scope_code=each.area_code,
-            display_name=each.name,
-            worker_id=each.worker_id,
+            scope_code=each.worker.area_code,
+            display_name=each.worker.name,
+            worker_id=each.worker.id,
             policy=policy,
             must_change_password=True,
             password_hash=hashed,
@@ -238,23 +255,53 @@ def handover_workbook(
     ):
         notes.append([line])
     notes.column_dimensions["A"].width = 80
+    handed = [(e.opening.username, e.opening.worker, e.password) for e in opened]
     table_sheet(
         book,
         "初始密码",
         ["登录名", "姓名", "村（社区）", "网格", "初始密码"],
-        [
-            [e.opening.username, e.opening.name, e.opening.area_name, e.opening.home_grid or ""]
-            + [e.password]
-            for e in opened
-        ],
+        [[login, w.name, w.area_name, w.home_grid or "", pw] for login, w, pw in handed],
     )
     if skipped:
         table_sheet(
             book,
             "未开通",
             ["姓名", "村（社区）", "原因"],
-            [[o.name, o.area_name, o.refusal] for o in skipped],
+            [[o.worker.name, o.worker.area_name, o.refusal] for o in skipped],
         )
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _waiting_query(scope_code: str, words: str = "") -> Select[Worker, str, date | None]:
+    lo, hi = scope_range(scope_code)
+    holder = aliased(User)
+    query = (
+        select(Worker, Jurisdiction.name, Jurisdiction.retired_on)
+        .join(Jurisdiction, Jurisdiction.code == Worker.area_code)
+        .where(
+            Worker.area_code >= lo,
+            Worker.area_code < hi,
+            Worker.status != WorkerStatus.LEFT,
+            ~select(holder.id).where(holder.worker_id == Worker.id).exists(),
+        )
+        .order_by(Worker.area_code, Worker.name, Worker.id)
+    )
+    for word in words.split():
+        query = query.where(
+            Worker.name.contains(word, autoescape=True)
+            | Jurisdiction.name.contains(word, autoescape=True)
+            | Worker.area_code.startswith(word, autoescape=True)
+        )
+    return query
+
+
+def _waiting(
+    session: Session, scope_code: str, words: str, *, limit: int
+) -> list[tuple[WorkerChoice, bool]]:
+    rows = session.execute(_waiting_query(scope_code, words).limit(limit))
+    return [
+        (WorkerChoice(w.id, w.name, w.area_code, area_name, w.home_grid), retired is not None)
+        for w, area_name, retired in rows
+    ]

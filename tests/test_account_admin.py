@@ -369,6 +369,11 @@ def test_the_grid_workers_of_a_township_get_their_accounts_at_once(
         ("批辛", "所在村（社区）"),
     ]
 
+    picker = api_client.get("/api/users/workers?q=批", headers=headers).json()
+    assert sorted(w["name"] for w in picker) == ["批丁", "批丙", "批乙", "批庚", "批甲"], (
+        "not who left, has an account or is of a retired village"
+    )
+
     opened = api_client.post("/api/users/worker-accounts", json={"scope": town}, headers=headers)
     assert opened.status_code == 200, opened.text
     assert opened.headers["cache-control"] == "no-store"

@@ -208,9 +208,7 @@ def workers_without_account(
     """Return the workers on the roster of your scope whom no account stands for yet."""
     return [
         WorkerChoiceOut(**vars(choice))
-        for choice in account_admin.workers_without_account(
-            session, admin.scope_code, q, limit=limit
-        )
+        for choice in worker_accounts.without_account(session, admin.scope_code, q, limit=limit)
     ]
 
 
@@ -239,7 +237,7 @@ def plan_worker_accounts(
         unit_name=name,
         opening=sum(o.username is not None for o in planned),
         skipped=[
-            SkippedOut(name=o.name, area_name=o.area_name, reason=str(o.refusal))
+            SkippedOut(name=o.worker.name, area_name=o.worker.area_name, reason=str(o.refusal))
             for o in planned
             if o.username is None
         ],
@@ -266,8 +264,8 @@ def open_worker_accounts(
         for each in opened:
             detail = {
                 "role": "grid_worker",
-                "scope": each.opening.area_code,
-                "worker_id": each.opening.worker_id,
+                "scope": each.opening.worker.area_code,
+                "worker_id": each.opening.worker.id,
                 "batch": True,
             }
             _audit(session, admin, "user.add", each.user, detail)
