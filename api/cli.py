@@ -13,6 +13,11 @@ by itself, so the server ends the streams when its shutdown begins
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -73,8 +78,6 @@ def stopping_server(config: uvicorn.Config, app: FastAPI) -> uvicorn.Server:
         Run it with ``run()``; its shutdown (SIGTERM, SIGINT, ``should_exit``) first calls
         :func:`api.routers.events.end_streams`, then waits as uvicorn does.
     """
-    import socket
-
     import uvicorn
 
     from api.routers.events import end_streams
@@ -85,6 +88,54 @@ def stopping_server(config: uvicorn.Config, app: FastAPI) -> uvicorn.Server:
             await super().shutdown(sockets)
 
     return Server(config)
+
+
+@contextmanager
+def served_in_thread(app: FastAPI, *, port: int = 0, start_seconds: float = 30) -> Iterator[str]:
+    """Serve ``app`` on 127.0.0.1 in a thread (tests, benchmarks); yield its origin.
+
+    The server is :func:`stopping_server`'s: leaving the block ends the live streams a browser
+    still holds open, then stops it.
+
+    Parameters
+    ----------
+    app : fastapi.FastAPI
+        The application.
+    port : int
+        The port; 0 takes a free one.
+    start_seconds : float
+        How long it may take to start.
+
+    Yields
+    ------
+    str
+        ``http://127.0.0.1:PORT``.
+
+    Raises
+    ------
+    RuntimeError
+        It did not start in time.
+    """
+    import uvicorn
+
+    if port == 0:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    server = stopping_server(config, app)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + start_seconds
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 def register(app: typer.Typer) -> None:

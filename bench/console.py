@@ -21,7 +21,6 @@ import signal
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,11 +28,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-import uvicorn
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.app import create_app
+from api.cli import served_in_thread
 from api.settings import ApiSettings
 from importers.demo.cli import analyse_last_year
 from importers.demo.dataset import DEFAULT_SEED, generate
@@ -83,31 +82,6 @@ def scale_for(cases: int) -> DemoScale:
 
 
 @contextmanager
-def serve(app: object, port: int = 0) -> Iterator[str]:
-    """Serve ``app`` with uvicorn in a thread; yield its origin."""
-    import socket
-
-    if port == 0:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        if not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-@contextmanager
 def platform(root: Path, *, cases: int, port: int = 0, reuse: bool = False) -> Iterator[Platform]:
     """Start a cluster in ``root``, load the demo county with about ``cases`` cases, serve it.
 
@@ -143,7 +117,7 @@ def platform(root: Path, *, cases: int, port: int = 0, reuse: bool = False) -> I
         pool_size=4,
     )
     try:
-        with serve(create_app(settings), port) as origin:
+        with served_in_thread(create_app(settings), port=port) as origin:
             yield Platform(origin, DEFAULT_COUNTY.ljust(12, "0"), report, total)
     finally:
         owner.dispose()

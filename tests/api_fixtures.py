@@ -15,14 +15,11 @@ use codes of their own).
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from shapely.geometry import box
 from sqlalchemy import select
@@ -30,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.auth import issue_token
+from api.cli import served_in_thread
 from api.settings import ApiSettings
 from geo.codes import make_resident_id, mask_resident_id
 from layers import accounts
@@ -383,20 +381,5 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def live_server(api_settings: ApiSettings) -> Iterator[str]:
     """A real uvicorn server of the app on a free port (in a thread); yields its base URL."""
-    port = free_port()
-    config = uvicorn.Config(
-        create_app(api_settings), host="127.0.0.1", port=port, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with served_in_thread(create_app(api_settings)) as origin:
+        yield origin

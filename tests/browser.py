@@ -16,8 +16,9 @@ Fixtures
 
 Servers
 -------
-:func:`serve_directory` (``http.server`` in a thread) and :func:`serve_asgi` (uvicorn in a
-thread) start a server on a free local port and yield its origin, ``http://127.0.0.1:<port>``.
+:func:`serve_directory` (``http.server`` in a thread) starts a server on a free local port and
+yields its origin, ``http://127.0.0.1:<port>``; the platform's app is served the same way by
+:func:`api.cli.served_in_thread`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ import functools
 import re
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -181,26 +181,3 @@ def serve_directory(root: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
-
-
-@contextmanager
-def serve_asgi(app: Any) -> Iterator[str]:
-    """Serve an ASGI app (the platform's FastAPI app) with uvicorn in a thread; yield the origin."""
-    import uvicorn
-
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)

@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from api.app import create_app
+from api.cli import served_in_thread
 from api.settings import ApiSettings
 from importers.demo.cli import analyse_last_year
 from importers.demo.dataset import DEFAULT_SEED, DemoData, generate
@@ -31,7 +32,7 @@ from importers.demo.plan import DEFAULT_COUNTY, DEMO_PASSWORD
 from layers.database import apply_scope, make_engine
 from layers.secrets import keys_from_master
 from layers.settings import Settings
-from tests.browser import RecordedPage, serve_asgi
+from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase, separate_database
 
 CONSOLE_DATABASE = "zongzhi_console"
@@ -98,7 +99,7 @@ def console_demo(
         pool_size=4,
     )
     try:
-        with serve_asgi(create_app(settings)) as origin:
+        with served_in_thread(create_app(settings)) as origin:
             yield ConsoleDemo(origin, data, report, owner, settings, now)
     finally:
         owner.dispose()

@@ -10,9 +10,10 @@ import pytest
 from folium.plugins import Fullscreen, HeatMap, MarkerCluster
 
 from api.app import create_app
+from api.cli import served_in_thread
 from api.settings import ApiSettings
 from tests.api_fixtures import PASSWORD, TOWN_A1, ApiWorld
-from tests.browser import RecordedPage, serve_asgi, serve_directory
+from tests.browser import RecordedPage, serve_directory
 from web.folium_offline import VendoredLibraries, offline_map
 
 STATIC = Path(__file__).resolve().parents[1] / "web" / "static"
@@ -82,7 +83,7 @@ def test_login_page_lands_dispatcher_on_dispatch_desk(
 ) -> None:
     app = create_app(api_settings)  # the console is mounted through its entry point
     user = api_world.users["disp_a1"]
-    with serve_asgi(app) as origin:
+    with served_in_thread(app) as origin:
         page.goto(f"{origin}/")
         page.wait_for_url(f"{origin}/login")
         assert page.title() == "登录 · 综治态势一张图"

@@ -36,6 +36,7 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.auth import issue_token
+from api.cli import served_in_thread
 from api.settings import ApiSettings
 from layers import accounts
 from layers.database import DatabaseUrls, apply_scope, make_engine
@@ -43,7 +44,7 @@ from layers.model import Case, Worker
 from layers.secrets import keys_from_master
 from layers.settings import Settings
 from layers.users_cli import register as register_users
-from tests.browser import RecordedPage, serve_asgi
+from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase, separate_database
 
 DATABASE = "zongzhi_retired_units"
@@ -512,7 +513,7 @@ def test_case_detail_names_retired_units(world: World) -> None:
 @pytest.mark.browser
 def test_console_case_page_names_retired_units(world: World, page: RecordedPage) -> None:
     case_id = world.cases["grid12-closed"]
-    with serve_asgi(create_app(world.settings)) as origin:
+    with served_in_thread(create_app(world.settings)) as origin:
         page.goto(f"{origin}/login?next=/cases/{case_id}")
         page.fill("#username", "rt_town1")
         page.fill("#password", PASSWORD)

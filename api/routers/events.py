@@ -107,13 +107,20 @@ async def _next_notice(
         The server is stopping (``stopped``, from :func:`_server_stop`, is done).
     """
     getter = asyncio.ensure_future(queue.get())
-    await asyncio.wait({getter, stopped}, timeout=keepalive, return_when=asyncio.FIRST_COMPLETED)
+    try:
+        await asyncio.wait(
+            {getter, stopped}, timeout=keepalive, return_when=asyncio.FIRST_COMPLETED
+        )
+    finally:
+        # still waiting (the keep-alive is due, the server stops, or the client left): an
+        # unread notice stays in the queue (asyncio.Queue.get); the getter ends here, not in
+        # a loop that may be closing
+        if getter.cancel():
+            with contextlib.suppress(asyncio.CancelledError):
+                await getter
     if stopped.done():
-        getter.cancel()  # an unread notice stays in the queue (asyncio.Queue.get)
         raise _ServerStopping
-    if getter.cancel():  # still waiting: the keep-alive is due
-        return None
-    return getter.result()
+    return None if getter.cancelled() else getter.result()
 
 
 def _fetch(
