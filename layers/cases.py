@@ -630,6 +630,35 @@ def queue(
     return list(session.scalars(query))
 
 
+def tasks_of(session: Session, *, actor: Actor, limit: int = 50) -> list[Case]:
+    """Return the cases dispatched to the actor's worker record and not finished (我的任务).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    actor : Actor
+        A grid worker (anyone else has no worker record: no tasks).
+    limit : int
+        At most so many (clamped to 1–500).
+
+    Returns
+    -------
+    list of Case
+        Highest risk first, then oldest deadline, as the queue.
+    """
+    if actor.worker_id is None:
+        return []
+    query = (
+        select(Case)
+        .join(Dispatch, Dispatch.case_id == Case.id)
+        .where(Dispatch.worker_id == actor.worker_id, Dispatch.status.in_(ACTIVE_DISPATCH))
+        .order_by(Case.risk_level, Case.deadline.nulls_last(), Case.id)
+        .limit(max(1, min(limit, 500)))
+    )
+    return list(session.scalars(query))
+
+
 def active_dispatch(session: Session, case_id: int) -> Dispatch | None:
     """Return the active dispatch of a case, if any.
 

@@ -338,10 +338,13 @@ def feed(
     Returns
     -------
     dict
-        ``{"unit", "children", "ancestors", "queue", "alerts", "window_days", "generated_at"}``;
+        ``{"unit", "children", "ancestors", "queue", "tasks", "alerts", "window_days",
+        "generated_at"}``;
         ``unit`` and each child carry ``code``, ``name``, ``kind``, ``level``, ``level_label``
         and ``kpis``; ``ancestors`` runs from the province down to the unit (breadcrumbs); each
-        queued case carries the ``allowed_actions`` of the actor.
+        queued case carries the ``allowed_actions`` of the actor; ``tasks`` are the cases
+        dispatched to a grid worker's own worker record and not finished (我的任务, empty for
+        other roles), wherever their handling level.
 
     Raises
     ------
@@ -403,6 +406,7 @@ def feed(
     ]
     _suppress_person_counts([unit_kpis, *by_key.values()], actor)
     waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit)
+    mine = cases.tasks_of(session, actor=actor, limit=queue_limit)
     unclosed = alerts.listed(session, (lo, hi), limit=max(1, min(alert_limit, 500)))
     return {
         "unit": {
@@ -416,6 +420,7 @@ def feed(
         "children": children,
         "ancestors": path,
         "queue": [_case_json(c, now, actor, limits_config) for c in waiting],
+        "tasks": [_case_json(c, now, actor, limits_config) for c in mine],
         "alerts": unclosed.alerts,
         "window_days": window_days,
         "generated_at": now.isoformat(),

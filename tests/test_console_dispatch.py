@@ -11,6 +11,7 @@ shows the timeline in Chinese and the reporter masked. Screenshots of every step
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -451,3 +452,59 @@ def test_case_page_shows_an_imported_cases_timeline_in_chinese(
     page.screenshot_step("imported-timeline", full_page=True)
     assert page.latin_words("#cz-timeline") == []  # every action and note is Chinese
     page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    origin = demo.origin
+    worker_login = demo.username("grid_worker")
+    worker_id, village, status = _worker_of(demo, worker_login)
+    dispatcher = demo.username("dispatcher", village[:9] + "000")
+    spot = _spot(demo, village)
+    title = "网格员任务：楼道堆放杂物堵塞消防通道"
+    with httpx2.Client(base_url=origin, timeout=30) as client:
+        as_worker = _token(client, worker_login)
+        as_dispatcher = _token(client, dispatcher)
+        _free_worker(client, as_worker, demo, worker_id, status)
+        made = client.post(
+            "/api/cases",
+            json={"channel": "phone", "category": "safety_hazard", "title": title}
+            | {"lon": spot.lon, "lat": spot.lat},
+            headers=as_dispatcher,
+        )
+        assert made.status_code == 201, made.text
+        case_id = made.json()["id"]
+        triaged = _act(client, as_dispatcher, case_id, "triage")
+        sent = client.post(
+            f"/api/cases/{case_id}/dispatch",
+            json={"worker_id": worker_id, "version": triaged["version"]},
+            headers=as_dispatcher,
+        )
+        assert sent.status_code == 200, sent.text
+
+        # the township's case is not in the village's queue: the worker finds it under 我的任务
+        login(page, origin, worker_login)
+        page.wait_for_url(f"{origin}/console/{village}")
+        tab = page.locator("#zz-tasks-tab")
+        expect(tab).to_have_class(re.compile(r"\bactive\b"))
+        expect(page.locator("#zz-tasks-count")).to_have_text("1")
+        task = page.locator(f"#zz-tasks-body tr[data-case-id='{case_id}']")
+        expect(task).to_contain_text(title)
+        expect(page.locator(f"#zz-queue-body tr[data-case-id='{case_id}']")).to_have_count(0)
+        page.screenshot_step("1-my-task")
+        task.locator("button[data-action='accept']").click()
+        page.fill("#zz-action-note", "已电话联系反映人，马上到场")
+        page.click("#zz-action-submit")
+        expect(task.locator(".zz-case-state")).to_have_text("已受理")
+        task.locator("button[data-action='arrive']").click()
+        page.click("#zz-action-submit")
+        expect(task.locator(".zz-case-state")).to_have_text("已到场")
+        handle = task.locator("a", has_text="办结…")
+        expect(handle).to_have_attribute("href", f"/cases/{case_id}")
+        page.screenshot_step("2-on-site")
+        page.assert_clean(origin)
+        _act(client, as_worker, case_id, "return")  # free again for the other tests

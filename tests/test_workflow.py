@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers import cases, deadlines, dispatch, workflow
+from layers import cases, command, deadlines, dispatch, workflow
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from layers.model import AuditEntry, Case, CaseEvent, Dispatch, Worker
 from tests.workflow_data import (
@@ -462,3 +462,38 @@ def test_a_grid_worker_acts_only_on_their_own_dispatch(world: Session) -> None:
     assert case.state == "accepted"
     # operators still act on the worker's behalf (a phone call to the centre)
     assert cases.act(world, case.id, "arrive", actor=who, now=NOW).state == "on_site"
+
+
+def test_a_grid_workers_task_is_the_case_dispatched_to_them_until_resolved(
+    world: Session,
+) -> None:
+    who = actor()
+    lon, lat = village_centre(village())
+    mine = add_worker(world, area_code=village(), lon=lon, lat=lat, name="本人")
+    other = add_worker(world, area_code=village(), lon=lon, lat=lat, name="他人")
+    first, second, theirs = (_register(world, who, offset_m=10.0 * n) for n in range(3))
+
+    def send(case: Case, worker: int) -> None:
+        cases.act(world, case.id, "triage", actor=who, now=NOW)
+        cases.act(world, case.id, "dispatch", actor=who, now=NOW, params={"worker_id": worker})
+
+    send(first, mine)
+    send(theirs, other)
+    me = _worker_actor(mine)
+    assert [c.id for c in cases.tasks_of(world, actor=me)] == [first.id]
+    assert first.handling_level == 4, "a township's case, not in the village's queue"
+    assert first.id not in {c.id for c in cases.queue(world, actor=me)}
+    feed = command.feed(world, village(), actor=me, now=NOW)
+    assert [(t["id"], "accept" in t["allowed_actions"]) for t in feed["tasks"]] == [
+        (first.id, True)
+    ]
+    assert command.feed(world, village(), actor=who, now=NOW)["tasks"] == [], "a dispatcher's"
+    assert cases.tasks_of(world, actor=_worker_actor(None)) == []
+
+    cases.act(world, first.id, "accept", actor=me, now=NOW)
+    cases.act(world, first.id, "resolve", actor=me, now=NOW, params={"outcome": "resolved"})
+    assert cases.tasks_of(world, actor=me) == [], "resolved: no task"
+    send(second, mine)
+    assert [c.id for c in cases.tasks_of(world, actor=me)] == [second.id]
+    cases.act(world, second.id, "return", actor=me, now=NOW)
+    assert cases.tasks_of(world, actor=me) == [], "returned: no task"

@@ -169,44 +169,75 @@
     empty.classList.toggle("d-none", feed.queue.length > 0);
     if (role() === "analyst") empty.textContent = "研判分析岗位只查看汇总数据，不显示具体案件";
     feed.queue.forEach(function (c) {
-      const tr = el("tr", "zz-queue-row");
-      tr.dataset.caseId = c.id;
-      const risk = el("td");
-      const badge = el("span", "zz-risk", zz.label("risk_level", c.risk_level).replace(/（.*）/, ""));
-      badge.style.background = zz.riskColor(c.risk_level);
-      badge.title = zz.label("risk_level", c.risk_level);
-      risk.appendChild(badge);
-      tr.appendChild(risk);
-      const what = el("td");
-      const link = el("a", "zz-case-link", c.title);
-      link.href = "/cases/" + c.id;
-      what.appendChild(link);
-      what.appendChild(el("div", "zz-case-sub", c.code + " · " + zz.label("category", c.category)));
-      tr.appendChild(what);
-      tr.appendChild(el("td", "zz-case-state", zz.label("case_state", c.state)));
-      const due = el("td", "zz-countdown");
-      due.dataset.deadline = c.deadline || "";
-      due.dataset.warnAt = c.deadline_warn_at || "";
-      tr.appendChild(due);
-      if (!screen) {
-        const cell = el("td");
-        const actions = el("div", "zz-actions");
-        cell.appendChild(actions);
-        (c.allowed_actions || [])
-          .filter((a) => COMMAND_ACTIONS.includes(a))
-          .forEach(function (action) {
-            const b = el("button", "btn btn-outline-primary btn-xs zz-act", zz.label("case_action", action));
-            b.type = "button";
-            b.dataset.action = action;
-            b.addEventListener("click", () => openAction(c, action));
-            actions.appendChild(b);
-          });
-        tr.appendChild(cell);
-      }
-      tbody.appendChild(tr);
+      tbody.appendChild(caseRow(c, (c.allowed_actions || []).filter((a) => COMMAND_ACTIONS.includes(a))));
     });
     tickCountdowns();
     markReady("queue");
+  }
+
+  // 我的任务: a grid worker's cases dispatched to them, wherever their handling level; 受理 and
+  // 到场 here, 办结 (its outcome asked) and the rest on the case's page
+  const TASK_ACTIONS = ["accept", "arrive", "return"];
+  let tasksShown = false;
+  function renderTasks(feed) {
+    const tab = document.getElementById("zz-tasks-tab");
+    if (!tab || role() !== "grid_worker") return;
+    tab.hidden = false;
+    if (!tasksShown) {
+      tasksShown = true;
+      tab.click(); // a grid worker's first list
+    }
+    const tbody = document.getElementById("zz-tasks-body");
+    tbody.textContent = "";
+    document.getElementById("zz-tasks-count").textContent = feed.tasks.length;
+    document.getElementById("zz-tasks-empty").classList.toggle("d-none", feed.tasks.length > 0);
+    feed.tasks.forEach(function (c) {
+      const row = caseRow(c, (c.allowed_actions || []).filter((a) => TASK_ACTIONS.includes(a)));
+      if ((c.allowed_actions || []).includes("resolve")) {
+        const handle = el("a", "btn btn-primary btn-xs zz-act", "办结…");
+        handle.href = "/cases/" + c.id;
+        row.querySelector(".zz-actions").appendChild(handle);
+      }
+      tbody.appendChild(row);
+    });
+    tickCountdowns();
+  }
+
+  /** A case's row in the queue or the tasks: risk, title and code, state, deadline, actions. */
+  function caseRow(c, actionNames) {
+    const tr = el("tr", "zz-queue-row");
+    tr.dataset.caseId = c.id;
+    const risk = el("td");
+    const badge = el("span", "zz-risk", zz.label("risk_level", c.risk_level).replace(/（.*）/, ""));
+    badge.style.background = zz.riskColor(c.risk_level);
+    badge.title = zz.label("risk_level", c.risk_level);
+    risk.appendChild(badge);
+    tr.appendChild(risk);
+    const what = el("td");
+    const link = el("a", "zz-case-link", c.title);
+    link.href = "/cases/" + c.id;
+    what.appendChild(link);
+    what.appendChild(el("div", "zz-case-sub", c.code + " · " + zz.label("category", c.category)));
+    tr.appendChild(what);
+    tr.appendChild(el("td", "zz-case-state", zz.label("case_state", c.state)));
+    const due = el("td", "zz-countdown");
+    due.dataset.deadline = c.deadline || "";
+    due.dataset.warnAt = c.deadline_warn_at || "";
+    tr.appendChild(due);
+    if (!screen) {
+      const cell = el("td");
+      const actions = el("div", "zz-actions");
+      cell.appendChild(actions);
+      actionNames.forEach(function (action) {
+        const b = el("button", "btn btn-outline-primary btn-xs zz-act", zz.label("case_action", action));
+        b.type = "button";
+        b.dataset.action = action;
+        b.addEventListener("click", () => openAction(c, action));
+        actions.appendChild(b);
+      });
+      tr.appendChild(cell);
+    }
+    return tr;
   }
 
   function tickCountdowns() {
@@ -994,6 +1025,7 @@
     renderKpis(feed.unit);
     renderChildren(feed);
     renderQueue(feed);
+    renderTasks(feed);
     renderAlerts(feed);
     showClosedAlerts();
     shade();
