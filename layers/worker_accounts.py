@@ -243,8 +243,8 @@ def handover_workbook(
     Returns
     -------
     bytes
-        The ``.xlsx`` file: 初始密码 (login, name, village, grid, password) and, when some were
-        skipped, 未开通 (name, village, why).
+        The ``.xlsx`` file: 初始密码 (login, name, unit, grid, password) and, when some were
+        skipped, 未开通 (name, unit, why).
     """
     book = Workbook()
     notes = book.active
@@ -259,14 +259,14 @@ def handover_workbook(
     table_sheet(
         book,
         "初始密码",
-        ["登录名", "姓名", "村（社区）", "网格", "初始密码"],
+        ["登录名", "姓名", "所属单位", "网格", "初始密码"],
         [[login, w.name, w.area_name, w.home_grid or "", pw] for login, w, pw in handed],
     )
     if skipped:
         table_sheet(
             book,
             "未开通",
-            ["姓名", "村（社区）", "原因"],
+            ["姓名", "所属单位", "原因"],
             [[o.worker.name, o.worker.area_name, o.refusal] for o in skipped],
         )
     out = io.BytesIO()

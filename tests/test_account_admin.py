@@ -381,7 +381,7 @@ def test_the_grid_workers_of_a_township_get_their_accounts_at_once(
     assert unquote(opened.headers["content-disposition"]).endswith(".xlsx")
     book = load_workbook(io.BytesIO(opened.content))
     rows = list(book["初始密码"].iter_rows(values_only=True))
-    assert rows[0] == ("登录名", "姓名", "村（社区）", "网格", "初始密码")
+    assert rows[0] == ("登录名", "姓名", "所属单位", "网格", "初始密码")
     logins = {r[1]: (r[0], r[2], r[4]) for r in rows[1:]}
     assert {name: login for name, (login, _, _) in logins.items()} == {
         "批甲": "13912340001",
