@@ -292,11 +292,7 @@ def close(session: Session, alert_id: int, *, actor: Actor, note: str, now: date
     Conflict
         The alert was closed already (the message says by whom).
     """
-    note = note.strip()
-    if not note:
-        raise InvalidInput("请填写处置情况")
-    if len(note) > NOTE_MAX:
-        raise InvalidInput(f"处置情况不超过 {NOTE_MAX} 字")
+    note = _check_note(note)
     alert = _for_update(session, alert_id, actor)
     if alert.state == AlertState.CLOSED:
         raise Conflict(_already(session, alert))
@@ -308,10 +304,69 @@ def close(session: Session, alert_id: int, *, actor: Actor, note: str, now: date
     return alert
 
 
-def _for_update(session: Session, alert_id: int, actor: Actor) -> Alert:
-    """Return the alert, locked, if the actor may act on it."""
+def close_faded(
+    session: Session, scope: tuple[str, str], *, actor: Actor, note: str, now: datetime
+) -> list[Alert]:
+    """Close every unclosed alert of a unit whose hot spot faded, with one note (批量关闭).
+
+    After weeks of nightly runs the hot spots that faded stand in the list, each to be closed
+    with what was done; an operator who checked them closes them at once. Each is closed as
+    :func:`close` closes one, and audited.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    scope : tuple of str
+        The half-open code range ``[lo, hi)`` of the unit (inside the actor's scope).
+    actor : Actor
+        A commander or dispatcher.
+    note : str
+        What was done, for each of them.
+    now : datetime
+        When.
+
+    Returns
+    -------
+    list of Alert
+        The alerts closed (none when none faded).
+
+    Raises
+    ------
+    Forbidden
+        Another role.
+    InvalidInput
+        No note, or one longer than :data:`NOTE_MAX`.
+    """
+    note = _check_note(note)
+    _check_operator(actor)
+    faded = session.scalars(
+        text(
+            f"SELECT a.id FROM alerts AS a WHERE a.area_code >= :lo AND a.area_code < :hi"
+            f" AND {_FADED} ORDER BY a.id"
+        ),
+        {"lo": scope[0], "hi": scope[1]},
+    ).all()
+    return [close(session, int(i), actor=actor, note=note, now=now) for i in faded]
+
+
+def _check_operator(actor: Actor) -> None:
     if actor.role not in workflow.OPERATORS:
         raise Forbidden(f"{Role.label_of(actor.role)}不能签收或关闭风险预警")
+
+
+def _check_note(note: str) -> str:
+    note = note.strip()
+    if not note:
+        raise InvalidInput("请填写处置情况")
+    if len(note) > NOTE_MAX:
+        raise InvalidInput(f"处置情况不超过 {NOTE_MAX} 字")
+    return note
+
+
+def _for_update(session: Session, alert_id: int, actor: Actor) -> Alert:
+    """Return the alert, locked, if the actor may act on it."""
+    _check_operator(actor)
     lo, hi = scope_range(actor.scope_code)
     alert = session.scalars(
         select(Alert)

@@ -376,3 +376,66 @@ def test_migration_0023_keeps_the_newest_of_the_alerts_stacked_on_a_cell(db: Ses
             (ids[3], "cell-stacked", "open", None),
             (ids[4], "cell-alone", "open", None),
         ]
+
+
+def test_the_alerts_whose_hot_spot_faded_are_closed_at_once_with_one_note(
+    world: Session,  # noqa: F811
+) -> None:
+    first = _run(world)
+    assert first.alerts >= 2
+    target = _unclosed(world)[0]
+    run = world.execute(
+        text(
+            "INSERT INTO hotspot_runs (area_code, method, params, window_start, window_end,"
+            " status) VALUES (:a, 'gi_star_h3', '{\"resolution\": 8}', now(), now(), 'done')"
+            " RETURNING id"
+        ),
+        {"a": COUNTY},
+    ).scalar_one()
+    world.execute(
+        text(
+            "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p, bin)"
+            " VALUES (:r, :a, 'elsewhere', ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))',"
+            " 4490), 1, 0.1, 0.9, 0)"
+        ),
+        {"r": run, "a": target.area_code},
+    )
+    faded = {a.id for a in _unclosed(world) if a.area_code == target.area_code}
+    kept = {a.id for a in _unclosed(world)} - faded
+    assert faded and kept
+    user_id = add_user(world, username="al_fade", role="commander", scope_code=COUNTY)
+    commander = actor("commander", COUNTY, user_id)
+    with pytest.raises(Forbidden, match="研判分析员不能"):
+        alerts.close_faded(
+            world, scope_range(COUNTY), actor=actor("analyst", COUNTY), note="已消退", now=NOW
+        )
+    with pytest.raises(InvalidInput, match="请填写处置情况"):
+        alerts.close_faded(world, scope_range(COUNTY), actor=commander, note=" ", now=NOW)
+    closed = alerts.close_faded(
+        world, scope_range(COUNTY), actor=commander, note="热点已消退，经核查无需继续处置", now=NOW
+    )
+    assert {a.id for a in closed} == faded
+    assert {(a.state, a.close_note) for a in closed} == {
+        (AlertState.CLOSED, "热点已消退，经核查无需继续处置")
+    }
+    assert {a.id for a in _unclosed(world)} == kept, "the others stay"
+    for a in closed:
+        done = audit.entries(world, object_type="alert", object_id=str(a.id)).entries
+        assert [e.action for e in done] == ["alert.close"]
+    assert alerts.close_faded(world, scope_range(COUNTY), actor=commander, note="再", now=NOW) == []
+
+
+def test_the_api_closes_faded_alerts_of_a_unit_in_scope_only(
+    api_client: TestClient,  # noqa: F811
+    auth_headers: Headers,  # noqa: F811
+) -> None:
+    url = "/api/alerts/close-faded"
+    body = {"code": COUNTY_A, "note": "热点已消退"}
+    done = api_client.post(url, json=body, headers=auth_headers("cmd_a"))
+    assert done.status_code == 200 and done.json() == {"closed": 0, "ids": []}, done.text
+    outside = api_client.post(url, json=body, headers=auth_headers("disp_a1"))
+    assert outside.status_code == 404
+    analyst = api_client.post(url, json=body, headers=auth_headers("analyst_a"))
+    assert analyst.status_code == 403 and "研判分析员不能" in analyst.json()["detail"]
+    blank = api_client.post(url, json=body | {"note": ""}, headers=auth_headers("cmd_a"))
+    assert blank.status_code == 422

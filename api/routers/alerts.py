@@ -47,6 +47,28 @@ def listed(
     return {"alerts": page.alerts, "matched": page.matched}
 
 
+class CloseFadedIn(CloseIn):
+    """The unit whose faded alerts are closed, and what was done about them."""
+
+    code: str = Field(pattern=r"^\d{12}$", description="The unit (12 digits)")
+
+
+@router.post(
+    "/close-faded",
+    summary="Close a unit's alerts whose hot spot faded, with one note (批量关闭已消退的预警)",
+)
+def close_faded(body: CloseFadedIn, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    """Close every unclosed alert of the unit the latest run no longer finds; say how many."""
+    with audited_refusal(session, user, "alert.close", "alert", None):
+        if not cases.in_scope(user.scope_code, body.code):
+            raise no_jurisdiction(body.code)
+        done = alerts.close_faded(
+            session, scope_range(body.code), actor=actor_of(user), note=body.note, now=utcnow()
+        )
+        session.commit()
+    return {"closed": len(done), "ids": [a.id for a in done]}
+
+
 @router.post("/{alert_id}/acknowledge", summary="Sign for an open alert (签收)")
 def acknowledge(alert_id: IdPath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
     """Sign for the alert: someone has it in hand."""

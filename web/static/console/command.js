@@ -269,6 +269,36 @@
       if (OPERATORS.includes(role())) li.appendChild(alertButtons(a, li));
       ul.appendChild(li);
     });
+    renderFadedBar(feed.alerts.filter((a) => a.faded).length);
+  }
+
+  /** 关闭已消退的预警: every alert of the unit whose hot spot faded, closed with one note. */
+  function renderFadedBar(faded) {
+    const bar = document.getElementById("zz-faded-bar");
+    if (!bar) return;
+    bar.textContent = "";
+    bar.classList.toggle("d-none", !faded || !OPERATORS.includes(role()));
+    if (!faded || !OPERATORS.includes(role())) return;
+    const button = el("button", "btn btn-sm btn-outline-secondary", "关闭已消退的预警（" + faded + "）");
+    button.type = "button";
+    button.addEventListener("click", function () {
+      button.classList.add("d-none");
+      const form = zz.reasonForm(
+        async function (note) {
+          const done = await zz.api("/api/alerts/close-faded", { method: "POST", json: { code: code, note: note } });
+          await refreshFeed();
+          zz.toast("已关闭 " + done.closed + " 条已消退的预警", "success");
+        },
+        function () {
+          form.remove();
+          button.classList.remove("d-none");
+        },
+        { label: "处置情况", note: "每条已消退的预警都记下这一处置情况", noun: "处置情况", choices: FADED_NOTES },
+      );
+      bar.appendChild(form);
+      form.querySelector(".zz-unmask-reason").focus();
+    });
+    bar.appendChild(button);
   }
 
   /** The unit's latest closed alerts, each with who closed it, when, and what was done. */
@@ -302,6 +332,7 @@
 
   const OPERATORS = ["commander", "dispatcher"];
   const CLOSE_NOTES = ["已组织排查，加强巡逻防控", "已会同相关部门处置", "已化解，持续关注", "经核查无需处置"];
+  const FADED_NOTES = ["热点已消退，经核查无需继续处置", "已组织排查，热点已消退", "已化解，持续关注"];
 
   /** 签收 (an open alert) and 关闭 (asks 处置情况): the feed is read again after either, then a toast. */
   function alertButtons(a, li) {
