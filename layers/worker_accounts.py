@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, aliased
 
 from geo.codes import division_level, scope_range
 from layers import accounts
-from layers.errors import InvalidInput
+from layers.errors import InvalidInput, NotFound
 from layers.hotspot_current import CHINA
 from layers.model import Jurisdiction, Role, User, Worker, WorkerStatus
 from layers.workbooks import table_sheet
@@ -133,7 +133,28 @@ def without_account(
     ]
 
 
-def plan(session: Session, scope_code: str) -> list[Opening]:
+@dataclass(frozen=True)
+class Plan:
+    """The accounts a batch would open.
+
+    Attributes
+    ----------
+    unit_name : str
+        The township or village.
+    openings : list of Opening
+        Its workers on the roster without an account, by unit then name.
+    """
+
+    unit_name: str
+    openings: list[Opening]
+
+    @property
+    def skipped(self) -> list[Opening]:
+        """The workers no account would be opened for (``refusal`` says why)."""
+        return [o for o in self.openings if o.username is None]
+
+
+def plan(session: Session, scope_code: str) -> Plan:
     """Return the workers of a township or village on the roster with no account, by village.
 
     Parameters
@@ -145,16 +166,21 @@ def plan(session: Session, scope_code: str) -> list[Opening]:
 
     Returns
     -------
-    list of Opening
-        Each worker with the login name they would get, or why none.
+    Plan
+        The unit's name, and each worker with the login name they would get, or why none.
 
     Raises
     ------
     InvalidInput
         A unit above a township (:data:`WIDE`).
+    NotFound
+        No such unit.
     """
     if division_level(scope_code) < 4:
         raise InvalidInput(WIDE)
+    unit = session.get(Jurisdiction, scope_code)
+    if unit is None:
+        raise NotFound(f"辖区 {scope_code} 不存在")
     rows = session.execute(_waiting_query(scope_code)).all()
     workers = [row[0] for row in rows]
     candidates = {n for w in workers for n in (w.phone, w.external_id) if n is not None}
@@ -176,14 +202,11 @@ def plan(session: Session, scope_code: str) -> list[Opening]:
             taken.add(username)  # two workers sharing a phone: the second gets their 工号
         refusal = None if username else (TAKEN if names else NO_NAME)
         planned.append(Opening(choice, username, refusal))
-    return planned
+    return Plan(unit.name, planned)
 
 
 def open_accounts(
-    session: Session,
-    planned: list[Opening],
-    *,
-    policy: accounts.PasswordPolicy,
+    session: Session, planned: Plan, *, policy: accounts.PasswordPolicy
 ) -> list[Opened]:
     """Open the planned accounts (those with a login name); flush, do not commit.
 
@@ -191,7 +214,7 @@ def open_accounts(
     ----------
     session : sqlalchemy.orm.Session
         Open session of the administrator.
-    planned : list of Opening
+    planned : Plan
         From :func:`plan`.
     policy : layers.accounts.PasswordPolicy
         The deployment's password rules.
@@ -201,7 +224,7 @@ def open_accounts(
     list of Opened
         Each account opened and its generated password (to hand over once).
     """
-    opening = [o for o in planned if o.username is not None]
+    opening = [o for o in planned.openings if o.username is not None]
     passwords = [accounts.generate_password(policy) for _ in opening]
     hasher = accounts.handover_hasher()
     with ThreadPoolExecutor(PARALLEL_HASHES) as pool:
@@ -224,19 +247,15 @@ def open_accounts(
     return opened
 
 
-def handover_workbook(
-    opened: list[Opened], skipped: list[Opening], *, unit_name: str, now: datetime
-) -> bytes:
+def handover_workbook(planned: Plan, opened: list[Opened], *, now: datetime) -> bytes:
     """Return the sheet of logins and initial passwords to hand over, and the workers skipped.
 
     Parameters
     ----------
+    planned : Plan
+        From :func:`plan`.
     opened : list of Opened
         From :func:`open_accounts`.
-    skipped : list of Opening
-        The planned workers without a login name.
-    unit_name : str
-        The township or village.
     now : datetime
         When they were opened.
 
@@ -249,8 +268,9 @@ def handover_workbook(
     book = Workbook()
     notes = book.active
     notes.title = "说明"
+    when = f"{now.astimezone(CHINA):%Y-%m-%d %H:%M}"
     for line in (
-        f"{unit_name} 网格员账号，{now.astimezone(CHINA):%Y-%m-%d %H:%M} 开通 {len(opened)} 个。",
+        f"{planned.unit_name} 网格员账号，{when} 开通 {len(opened)} 个。",
         "初始密码只在本表中出现一次，请分发到本人后销毁本表；本人首次登录须修改密码。",
     ):
         notes.append([line])
@@ -262,12 +282,12 @@ def handover_workbook(
         ["登录名", "姓名", "所属单位", "网格", "初始密码"],
         [[login, w.name, w.area_name, w.home_grid or "", pw] for login, w, pw in handed],
     )
-    if skipped:
+    if planned.skipped:
         table_sheet(
             book,
             "未开通",
             ["姓名", "所属单位", "原因"],
-            [[o.worker.name, o.worker.area_name, o.refusal] for o in skipped],
+            [[o.worker.name, o.worker.area_name, o.refusal] for o in planned.skipped],
         )
     out = io.BytesIO()
     book.save(out)

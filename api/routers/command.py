@@ -11,19 +11,17 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
+from api.downloads import XLSX, xlsx_response
 from api.routers.cases import CodePath, actor_of
 from geo.codes import scope_range
 from layers import alerts, command, work_brief
 from layers.errors import InvalidInput
 from layers.model import Role
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 router = APIRouter(prefix="/api/command", tags=["command"])
 
@@ -101,12 +99,8 @@ def brief(
         closed_since=window.start,
         closed_before=window.end,
     )
-    name = window.file_name(body["unit"]["name"])
-    return Response(
+    return xlsx_response(
         work_brief.workbook(body, closed.alerts, window=window, now=now),
-        media_type=XLSX,
-        headers={
-            "Content-Disposition": f'attachment; filename="brief-{code}-{window.tag}.xlsx";'
-            f" filename*=UTF-8''{quote(name)}"
-        },
+        window.file_name(body["unit"]["name"]),
+        f"brief-{code}-{window.tag}.xlsx",
     )

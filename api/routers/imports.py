@@ -59,6 +59,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException
 
 from api.deps import CurrentUser, Principal, SessionDep, SettingsDep
+from api.downloads import XLSX, content_disposition, xlsx_response
 from api.import_runner import MAPPING_ENDINGS, ImportRunner, JobFiles, write_template
 from layers import import_jobs
 from layers.accounts import IMPORT_KINDS, may_import
@@ -116,7 +117,6 @@ FORM_OVERHEAD = 64 * 1024
 """Bytes of a multipart body beyond its file (boundaries, the other fields)."""
 MAX_NAME_BYTES = 150
 """Longest stored file name (UTF-8): the reports the command writes beside it add to it."""
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MEDIA_TYPES = {".xlsx": XLSX, ".csv": "text/csv; charset=utf-8"}
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -780,11 +780,7 @@ async def template(
             status.HTTP_500_INTERNAL_SERVER_ERROR, detail="导入模板生成失败，请稍后重试或联系管理员"
         )
     name = f"{KIND_LABELS[kind]}导入模板.xlsx"
-    return Response(
-        made.content,
-        media_type=XLSX,
-        headers={"Content-Disposition": content_disposition(name, f"template-{kind}.xlsx")},
-    )
+    return xlsx_response(made.content, name, f"template-{kind}.xlsx")
 
 
 def _supervisor(user: Principal) -> bool:
@@ -985,26 +981,3 @@ def delete_upload(
     files = JobFiles.of(settings)
     files.delete_upload(job)
     return job_out(job, files)
-
-
-def content_disposition(name: str, fallback: str) -> str:
-    r"""Return an ``attachment`` disposition naming a file in Chinese (RFC 5987) and in ASCII.
-
-    Parameters
-    ----------
-    name : str
-        The file's name.
-    fallback : str
-        An ASCII name for clients that do not read ``filename*``.
-
-    Returns
-    -------
-    str
-        The header value.
-
-    Examples
-    --------
-    >>> content_disposition("工单.rejects.xlsx", "import-3.xlsx")
-    'attachment; filename="import-3.xlsx"; filename*=UTF-8\'\'%E5%B7%A5%E5%8D%95.rejects.xlsx'
-    """
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name)}"

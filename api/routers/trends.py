@@ -13,13 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from api.deps import BusinessUser, Principal, SessionDep, utcnow
+from api.downloads import XLSX, content_disposition
 from api.routers.cases import CodePath, actor_of
 from layers import trend_report, trend_tables, trends
 from layers.errors import NotFound
@@ -27,7 +28,6 @@ from layers.workflow import Actor
 
 router = APIRouter(prefix="/api/trends", tags=["trends"])
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HTML_RENDERER = "trend_report_html"
 """``app.state`` attribute holding the report's HTML renderer (``Report -> str``); the console
 (``web.app.mount_console``) sets it: the offline map is drawn with folium, which is the web
@@ -248,10 +248,7 @@ def attachment(code: str, rep: trend_report.Report, extension: str) -> str:
         The header value.
     """
     name = f"研判报告_{rep.unit['name']}_{rep.period.key}.{extension}"
-    return (
-        f'attachment; filename="trends-{code}-{rep.period.key}.{extension}";'
-        f" filename*=UTF-8''{quote(name)}"
-    )
+    return content_disposition(name, f"trends-{code}-{rep.period.key}.{extension}")
 
 
 @router.get("/{code}/kde", summary="Kernel density overlay of a period: bounds and image URL")

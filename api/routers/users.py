@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, status
 from fastapi.responses import Response
@@ -18,16 +17,16 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.deps import Principal, SessionDep, SettingsDep, require_roles, utcnow
+from api.downloads import XLSX, xlsx_response
 from api.routers.cases import IdPath, audited_refusal
 from geo.codes import CodeError, written_division_code
 from layers import account_admin, accounts, audit, worker_accounts
 from layers.account_posts import change_post
-from layers.errors import InvalidInput, NotFound
+from layers.errors import InvalidInput
 from layers.hotspot_current import CHINA
-from layers.model import Jurisdiction, Role, User
+from layers.model import Role, User
 
 router = APIRouter(prefix="/api/users", tags=["users"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 AdminUser = Annotated[Principal, Depends(require_roles(Role.ADMIN.value))]
 
 
@@ -212,15 +211,10 @@ def workers_without_account(
     ]
 
 
-def _worker_plan(
-    session: Session, admin: Principal, written: str
-) -> tuple[str, list[worker_accounts.Opening]]:
+def _worker_plan(session: Session, admin: Principal, written: str) -> worker_accounts.Plan:
     scope = _scope(written)
     account_admin.check_given_scope(admin.scope_code, scope)
-    unit = session.get(Jurisdiction, scope)
-    if unit is None:
-        raise NotFound(f"辖区 {scope} 不存在")
-    return unit.name, worker_accounts.plan(session, scope)
+    return worker_accounts.plan(session, scope)
 
 
 @router.post(
@@ -232,14 +226,13 @@ def plan_worker_accounts(
     body: WorkerAccountsIn, admin: AdminUser, session: SessionDep
 ) -> WorkerAccountsPlan:
     """Count the workers on the roster without an account, and those who have no login name."""
-    name, planned = _worker_plan(session, admin, body.scope)
+    planned = _worker_plan(session, admin, body.scope)
     return WorkerAccountsPlan(
-        unit_name=name,
-        opening=sum(o.username is not None for o in planned),
+        unit_name=planned.unit_name,
+        opening=len(planned.openings) - len(planned.skipped),
         skipped=[
             SkippedOut(name=o.worker.name, area_name=o.worker.area_name, reason=str(o.refusal))
-            for o in planned
-            if o.username is None
+            for o in planned.skipped
         ],
     )
 
@@ -259,7 +252,7 @@ def open_worker_accounts(
     (``user.add``) and its password is changed by its owner first.
     """
     with audited_refusal(session, admin, "user.add", "user", None):
-        name, planned = _worker_plan(session, admin, body.scope)
+        planned = _worker_plan(session, admin, body.scope)
         opened = worker_accounts.open_accounts(session, planned, policy=settings.password_policy)
         for each in opened:
             detail = {
@@ -270,17 +263,11 @@ def open_worker_accounts(
             }
             _audit(session, admin, "user.add", each.user, detail)
     now = utcnow()
-    skipped = [o for o in planned if o.username is None]
-    file_name = f"网格员账号_{name}_{now.astimezone(CHINA):%Y%m%d}.xlsx"
-    return Response(
-        worker_accounts.handover_workbook(opened, skipped, unit_name=name, now=now),
-        media_type=XLSX,
-        headers={
-            "Content-Disposition": f'attachment; filename="worker-accounts.xlsx";'
-            f" filename*=UTF-8''{quote(file_name)}",
-            "Cache-Control": "no-store",
-            "X-Accounts-Opened": str(len(opened)),
-        },
+    return xlsx_response(
+        worker_accounts.handover_workbook(planned, opened, now=now),
+        f"网格员账号_{planned.unit_name}_{now.astimezone(CHINA):%Y%m%d}.xlsx",
+        "worker-accounts.xlsx",
+        {"Cache-Control": "no-store", "X-Accounts-Opened": str(len(opened))},
     )
 
 
