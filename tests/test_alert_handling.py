@@ -38,7 +38,7 @@ from tests.api_fixtures import (  # noqa: F401
 from tests.conftest import SuiteDatabase
 from tests.migration_steps import migration_steps
 from tests.test_hotspot_runs import world  # noqa: F401
-from tests.workflow_data import COUNTY, NOW, actor, add_user, township
+from tests.workflow_data import COUNTY, NOW, actor, add_user, later_run_missing, township
 
 Headers = Callable[[str], dict[str, str]]
 
@@ -110,22 +110,7 @@ def test_a_later_run_refreshes_the_unclosed_alerts_and_a_closed_one_comes_back_n
     assert set(faded().values()) == {False}
     target = _unclosed(world)[0]
     for historic, resolution in ((True, 8), (False, 9), (False, 8)):
-        run = world.execute(
-            text(
-                "INSERT INTO hotspot_runs (area_code, method, params, window_start, window_end,"
-                " status, historic) VALUES (:a, 'gi_star_h3', jsonb_build_object('resolution',"
-                " :res), now(), now(), 'done', :h) RETURNING id"
-            ),
-            {"a": COUNTY, "h": historic, "res": resolution},
-        ).scalar_one()
-        world.execute(
-            text(
-                "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p, bin)"
-                " VALUES (:r, :a, 'elsewhere', ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))',"
-                " 4490), 1, 0.1, 0.9, 0)"
-            ),
-            {"r": run, "a": target.area_code},
-        )
+        later_run_missing(world, COUNTY, target.area_code, resolution, historic=historic)
         # a planner's look at the past fades nothing, nor does a run at another resolution
         # (a township's finer cells); a current run at the alert's that missed it does
         expected = {
@@ -384,22 +369,7 @@ def test_the_alerts_whose_hot_spot_faded_are_closed_at_once_with_one_note(
     first = _run(world)
     assert first.alerts >= 2
     target = _unclosed(world)[0]
-    run = world.execute(
-        text(
-            "INSERT INTO hotspot_runs (area_code, method, params, window_start, window_end,"
-            " status) VALUES (:a, 'gi_star_h3', '{\"resolution\": 8}', now(), now(), 'done')"
-            " RETURNING id"
-        ),
-        {"a": COUNTY},
-    ).scalar_one()
-    world.execute(
-        text(
-            "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p, bin)"
-            " VALUES (:r, :a, 'elsewhere', ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))',"
-            " 4490), 1, 0.1, 0.9, 0)"
-        ),
-        {"r": run, "a": target.area_code},
-    )
+    later_run_missing(world, COUNTY, target.area_code, 8)
     faded = {a.id for a in _unclosed(world) if a.area_code == target.area_code}
     kept = {a.id for a in _unclosed(world)} - faded
     assert faded and kept

@@ -37,6 +37,7 @@ from tests.api_fixtures import (  # noqa: F401
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.import_fixtures import csv_text
+from tests.workflow_data import later_run_missing
 from web.maps import layer_config
 
 Headers = Callable[[str], dict[str, str]]
@@ -447,22 +448,7 @@ def test_the_alerts_whose_hot_spot_faded_are_closed_at_once(
                 " ORDER BY a.id LIMIT 1"
             )
         ).one()
-        run = conn.execute(
-            text(
-                "INSERT INTO hotspot_runs (area_code, method, params, window_start, window_end,"
-                " status) VALUES (:c, 'gi_star_h3', jsonb_build_object('resolution', :res),"
-                " now(), now(), 'done') RETURNING id"
-            ),
-            {"c": COUNTY, "res": resolution},
-        ).scalar_one()
-        conn.execute(
-            text(
-                "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p, bin)"
-                " VALUES (:r, :a, 'elsewhere', ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))',"
-                " 4490), 1, 0.1, 0.9, 0)"
-            ),
-            {"r": run, "a": area},
-        )
+        run = later_run_missing(conn, COUNTY, area, resolution)
         faded = set(
             conn.execute(
                 text("SELECT id FROM alerts WHERE area_code = :a AND state <> 'closed'"),

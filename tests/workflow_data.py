@@ -12,9 +12,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from layers.workflow import Actor
@@ -252,3 +252,28 @@ def world_for_commands(
     }
     with Session(database.owner) as owner, owner.begin():
         purge_world(owner)
+
+
+def later_run_missing(
+    db: Session | Connection, scope: str, area: str, resolution: Any, *, historic: bool = False
+) -> int:
+    """Store a later run over ``scope`` whose only cell in village ``area`` is no hot spot."""
+    run = int(
+        db.execute(
+            text(
+                "INSERT INTO hotspot_runs (area_code, method, params, window_start, window_end,"
+                " status, historic) VALUES (:a, 'gi_star_h3', jsonb_build_object('resolution',"
+                " :res), now(), now(), 'done', :h) RETURNING id"
+            ),
+            {"a": scope, "h": historic, "res": resolution},
+        ).scalar_one()
+    )
+    db.execute(
+        text(
+            "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p, bin)"
+            " VALUES (:r, :a, 'elsewhere', ST_GeomFromText('POLYGON((0 0,1 0,1 1,0 0))',"
+            " 4490), 1, 0.1, 0.9, 0)"
+        ),
+        {"r": run, "a": area},
+    )
+    return run
