@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import httpx2
@@ -98,6 +98,24 @@ def _spot(demo: ConsoleDemo, village: str) -> Spot:
     return Spot(round(float(row.lon), 6), round(float(row.lat), 6), str(row.name))
 
 
+class Desk(NamedTuple):
+    """The demo's grid worker, the township's dispatcher and a spot of the worker's village."""
+
+    worker_login: str
+    worker_id: int
+    village: str
+    status: str
+    dispatcher: str
+    spot: Spot
+
+
+def _desk(demo: ConsoleDemo) -> Desk:
+    worker_login = demo.username("grid_worker")
+    worker_id, village, status = _worker_of(demo, worker_login)
+    dispatcher = demo.username("dispatcher", village[:9] + "000")
+    return Desk(worker_login, worker_id, village, status, dispatcher, _spot(demo, village))
+
+
 def _free_worker(
     client: httpx2.Client, headers: dict[str, str], demo: ConsoleDemo, worker_id: int, status: str
 ) -> None:
@@ -146,11 +164,8 @@ def test_dispatch_desk_assigns_and_follows_live(
 ) -> None:
     demo = console_demo
     origin = demo.origin
-    worker_login = demo.username("grid_worker")
-    worker_id, village, status = _worker_of(demo, worker_login)
+    worker_login, worker_id, village, status, dispatcher, spot = _desk(demo)
     township = village[:9] + "000"
-    dispatcher = demo.username("dispatcher", township)
-    spot = _spot(demo, village)
 
     with httpx2.Client(base_url=origin, timeout=30) as client:
         as_worker = _token(client, worker_login)
@@ -461,10 +476,7 @@ def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
 ) -> None:
     demo = console_demo
     origin = demo.origin
-    worker_login = demo.username("grid_worker")
-    worker_id, village, status = _worker_of(demo, worker_login)
-    dispatcher = demo.username("dispatcher", village[:9] + "000")
-    spot = _spot(demo, village)
+    worker_login, worker_id, village, status, dispatcher, spot = _desk(demo)
     title = "网格员任务：楼道堆放杂物堵塞消防通道"
     with httpx2.Client(base_url=origin, timeout=30) as client:
         as_worker = _token(client, worker_login)
