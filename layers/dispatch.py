@@ -76,6 +76,11 @@ class Candidate:
         Ranking key: ``distance + workload penalty − own-grid bonus`` (lower is better).
     lon, lat : float
         The worker's last position (for the map).
+    account_sees_case : bool or None
+        Whether an active login account of the worker sees the case (its scope holds the
+        case's unit); None: the worker has none. A worker whose account does not see it
+        (a neighbouring village's) cannot follow it in the platform: 我的任务 and the case's
+        page show it to those who see its unit only, and the operators act on their behalf.
     """
 
     worker_id: int
@@ -89,6 +94,7 @@ class Candidate:
     score_m: float
     lon: float = 0.0
     lat: float = 0.0
+    account_sees_case: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,7 @@ _RANK = text(
     WITH c AS MATERIALIZED (
         SELECT (SELECT g.code FROM grids g
                  WHERE g.code = cases.grid_code AND g.retired_on IS NULL) AS grid_code,
-               point, geography(point) AS g
+               area_code, point, geography(point) AS g
           FROM cases
          WHERE id = :case_id AND area_code >= :lo AND area_code < :hi),
     w AS (
@@ -132,15 +138,17 @@ _RANK = text(
            AND w.last_seen_at >= :fresh_after AND w.last_seen_at <= :now
          ORDER BY w.last_position <-> (SELECT point FROM c)
          LIMIT :pool)
-    SELECT c.grid_code AS case_grid, c.point IS NOT NULL AS located,
+    SELECT c.grid_code AS case_grid, c.area_code AS case_area, c.point IS NOT NULL AS located,
            r.id, r.name, r.role, r.home_grid, r.last_seen_at, r.lon, r.lat, r.distance_m,
-           r.workload
+           r.workload, r.account_scopes
       FROM c LEFT JOIN LATERAL (
         SELECT w.id, w.name, w.role, w.home_grid, w.last_seen_at,
                ST_X(w.last_position) AS lon, ST_Y(w.last_position) AS lat,
                ST_Distance(geography(w.last_position), c.g) AS distance_m,
                (SELECT count(*) FROM dispatches d
-                 WHERE d.worker_id = w.id AND d.assigned_at > :day_ago) AS workload
+                 WHERE d.worker_id = w.id AND d.assigned_at > :day_ago) AS workload,
+               (SELECT array_agg(u.scope_code) FROM users u
+                 WHERE u.worker_id = w.id AND u.active) AS account_scopes
           FROM w
          WHERE c.g IS NOT NULL AND ST_DWithin(geography(w.last_position), c.g, :radius)
       ) r ON true
@@ -232,7 +240,7 @@ def candidates(
         raise NotFound(cases.NO_CASE)
     if not rows[0].located:
         raise InvalidInput("该案件没有位置，无法按距离推荐网格员，请派往下级单位或职能部门")
-    case_grid = rows[0].case_grid
+    case_grid, case_area = rows[0].case_grid, rows[0].case_area
     # Rank the whole pool on plain tuples, then build objects for the ``limit`` kept only.
     ranked = []
     for row in rows:
@@ -255,6 +263,11 @@ def candidates(
             score_m=score_m,
             lon=round(float(row.lon), 7),
             lat=round(float(row.lat), 7),
+            account_sees_case=(
+                any(cases.in_scope(scope, case_area) for scope in row.account_scopes)
+                if row.account_scopes
+                else None
+            ),
         )
         for score_m, distance, worker_id, own, row in ranked[:limit]
     ]

@@ -217,6 +217,10 @@ def test_dispatch_desk_assigns_and_follows_live(
         assert any(spot.camera_name in t for t in seeing.all_inner_texts())
         ours = page.locator(f"#dz-candidates tr[data-worker-id='{worker_id}']")
         expect(ours).to_be_visible()
+        # whether each can follow the case in the platform: ours logs in to their village
+        expect(ours.locator(".dz-no-account")).to_have_count(0)
+        others = page.locator("#dz-candidates tbody tr .dz-no-account")
+        assert set(others.all_inner_texts()) <= {"无平台账号", "其账号看不到本案件"}
         rows = page.locator("#dz-candidates tbody tr")
         assert rows.count() >= 2
         assert "米" in rows.first.inner_text() and "件" in rows.first.inner_text()

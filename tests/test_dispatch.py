@@ -312,3 +312,32 @@ def test_reporter_unmask_needs_permission_and_reason(
     assert short.status_code == 422
     ok = api_client.post(url, json={"reason": "回访核实诉求"}, headers=auth_headers("cmd_a_unmask"))
     assert ok.status_code == 200 and ok.json()["reporter_name"] == "报告人"
+
+
+def test_candidates_say_whether_the_workers_account_sees_the_case(world: Session) -> None:
+    v, neighbour = village(200, 1), village(200, 2)
+    lon, lat = village_centre(v)
+    case = _case(world, v)
+    ids = {
+        name: add_worker(world, area_code=area, lon=lon + dx * M, lat=lat, name=name)
+        for name, area, dx in (
+            ("本村", v, 50),
+            ("邻村", neighbour, 100),
+            ("无账号", v, 150),
+            ("乡镇", v, 200),
+        )
+    }
+    for name, scope in (("本村", v), ("邻村", neighbour), ("乡镇", township(200))):
+        world.execute(
+            text(
+                "INSERT INTO users (username, display_name, password_hash, role, scope_code,"
+                " worker_id) VALUES (:u, :u, 'x', 'grid_worker', :s, :w)"
+            ),
+            {"u": f"sees_{ids[name]}", "s": scope, "w": ids[name]},
+        )
+    result = dispatch.candidates(world, case.id, actor=actor("dispatcher", township(200)), now=NOW)
+    sees = {c.name: c.account_sees_case for c in result.candidates if c.worker_id in ids.values()}
+    assert sees == {"本村": True, "邻村": False, "无账号": None, "乡镇": True}
+    world.execute(text("UPDATE users SET active = false WHERE worker_id = :w"), {"w": ids["本村"]})
+    again = dispatch.candidates(world, case.id, actor=actor("dispatcher", township(200)), now=NOW)
+    assert {c.name: c.account_sees_case for c in again.candidates}["本村"] is None

@@ -281,7 +281,7 @@
       tr.innerHTML =
         "<td>" + (i + 1) + "</td><td>" + zz.esc(w.name) +
         '<div class="text-muted">' + zz.esc(zz.label("worker_role", w.role)) +
-        (w.own_grid ? " · 本网格" : "") + "</div></td><td>" + fmtDistance(w.distance_m) +
+        (w.own_grid ? " · 本网格" : "") + accountNote(w) + "</div></td><td>" + fmtDistance(w.distance_m) +
         "</td><td>" + w.workload + ' 件</td><td><button class="btn btn-sm btn-success dz-assign" type="button">派单</button></td>';
       tr.querySelector("button").addEventListener("click", () => assign(c, w));
       tbody.appendChild(tr);
@@ -296,6 +296,13 @@
         .bindTooltip((i + 1) + ". " + zz.esc(w.name) + " · " + fmtDistance(w.distance_m))
         .addTo(layers.workers);
     });
+  }
+
+  /** Whether the worker can follow the case in the platform (我的任务), or must be phoned. */
+  function accountNote(w) {
+    if (w.account_sees_case === null) return ' · <span class="dz-no-account">无平台账号</span>';
+    if (!w.account_sees_case) return ' · <span class="dz-no-account">其账号看不到本案件</span>';
+    return "";
   }
 
   function drawAssignee() {
