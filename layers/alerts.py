@@ -10,8 +10,10 @@ unclosed alert the latest run at its resolution over its unit did not refresh is
 
 Command-centre operators (:data:`layers.workflow.OPERATORS`) of the alert's unit or above act
 on it: :func:`acknowledge` (签收, ``open`` → ``acknowledged``) says someone has it in hand,
-:func:`close` (关闭, from either) records what was done (处置情况). Each is an audit entry
-(``alert.acknowledge``, ``alert.close``); the note stays on the alert, not in the audit log.
+:func:`close` (关闭, from either) records what was done (处置情况), :func:`reopen` (重新打开)
+brings a closed alert back, signed for by whoever reopens it. Each is an audit entry
+(``alert.acknowledge``, ``alert.close``, ``alert.reopen``); the note stays on the alert, not in
+the audit log, until a reopening takes it off: that entry keeps it, with the reason.
 """
 
 from __future__ import annotations
@@ -304,6 +306,67 @@ def close(session: Session, alert_id: int, *, actor: Actor, note: str, now: date
     return alert
 
 
+def reopen(session: Session, alert_id: int, *, actor: Actor, reason: str, now: datetime) -> Alert:
+    """Reopen a closed alert (重新打开): closed by mistake, or the matter is not over.
+
+    The alert comes back to the feed signed for (``acknowledged``) by whoever reopens it, with
+    no close. The audit entry (``alert.reopen``) keeps the reason and the close it undoes: who
+    closed it, when, and their 处置情况.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    alert_id : int
+        The alert.
+    actor : Actor
+        A commander or dispatcher whose scope holds the alert's unit.
+    reason : str
+        Why it is reopened.
+    now : datetime
+        When.
+
+    Returns
+    -------
+    Alert
+        The alert, signed for by the actor.
+
+    Raises
+    ------
+    Forbidden
+        Another role.
+    InvalidInput
+        No reason, or one longer than :data:`NOTE_MAX`.
+    NotFound
+        No such alert in the actor's scope.
+    Conflict
+        The alert is not closed, or a later alert about the same hot spot is: that one stands
+        for it now.
+    """
+    reason = _check_note(reason, "重新打开的原因")
+    alert = _for_update(session, alert_id, actor)
+    if alert.state != AlertState.CLOSED:
+        raise Conflict("该预警未关闭，无需重新打开")
+    later = alert.unit_id and session.scalars(
+        select(Alert).where(
+            Alert.unit_id == alert.unit_id, Alert.state != AlertState.CLOSED, Alert.id != alert.id
+        )
+    ).first()
+    if later:
+        created = later.created_at.astimezone(CHINA).strftime("%m月%d日 %H:%M")
+        raise Conflict(f"该热点已有未关闭的预警（{created}发出），请在预警列表中处理那一条")
+    undone = {
+        "closed_by": alert.closed_by,
+        "closed_at": alert.closed_at.isoformat() if alert.closed_at else None,
+        "close_note": alert.close_note,
+    }
+    alert.state = AlertState.ACKNOWLEDGED
+    alert.acknowledged_by, alert.acknowledged_at = actor.user_id, now
+    alert.closed_by = alert.closed_at = alert.close_note = None
+    _audit(session, actor, "alert.reopen", alert, reason=reason, undone=undone)
+    return alert
+
+
 def close_faded(
     session: Session, scope: tuple[str, str], *, actor: Actor, note: str, now: datetime
 ) -> list[Alert]:
@@ -355,12 +418,12 @@ def _check_operator(actor: Actor) -> None:
         raise Forbidden(f"{Role.label_of(actor.role)}不能签收或关闭风险预警")
 
 
-def _check_note(note: str) -> str:
+def _check_note(note: str, noun: str = "处置情况") -> str:
     note = note.strip()
     if not note:
-        raise InvalidInput("请填写处置情况")
+        raise InvalidInput(f"请填写{noun}")
     if len(note) > NOTE_MAX:
-        raise InvalidInput(f"处置情况不超过 {NOTE_MAX} 字")
+        raise InvalidInput(f"{noun}不超过 {NOTE_MAX} 字")
     return note
 
 
@@ -390,7 +453,15 @@ def _already(session: Session, alert: Alert) -> str:
     return f"该预警已由{name or '他人'}{when}{'关闭' if closed else '签收'}"
 
 
-def _audit(session: Session, actor: Actor, action: str, alert: Alert) -> None:
+def _audit(
+    session: Session,
+    actor: Actor,
+    action: str,
+    alert: Alert,
+    *,
+    reason: str | None = None,
+    undone: dict[str, Any] | None = None,
+) -> None:
     session.flush()
     audit.record(
         session,
@@ -399,5 +470,7 @@ def _audit(session: Session, actor: Actor, action: str, alert: Alert) -> None:
         action=action,
         object_type="alert",
         object_id=str(alert.id),
-        detail={"area_code": alert.area_code, "kind": alert.kind},
+        reason=reason,
+        detail={"area_code": alert.area_code, "kind": alert.kind}
+        | ({"undone_close": undone} if undone else {}),
     )

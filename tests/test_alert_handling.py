@@ -214,6 +214,74 @@ def test_an_open_alert_closed_at_once_counts_as_signed_for_by_its_closer(
     )
 
 
+def test_a_closed_alert_is_reopened_with_a_reason_and_the_close_it_undoes_is_audited(
+    world: Session,  # noqa: F811
+    alert: Alert,
+) -> None:
+    closer = actor(
+        "dispatcher",
+        township(),
+        add_user(world, username="al_disp4", role="dispatcher", scope_code=township()),
+    )
+    opener = actor(
+        "commander",
+        COUNTY,
+        add_user(world, username="al_cmd4", role="commander", scope_code=COUNTY),
+    )
+    with pytest.raises(Conflict, match="该预警未关闭"):
+        alerts.reopen(world, alert.id, actor=opener, reason="误关闭", now=NOW)
+    alerts.close(world, alert.id, actor=closer, note="经核查无需处置", now=NOW)
+    with pytest.raises(Forbidden, match="研判分析员不能"):
+        alerts.reopen(world, alert.id, actor=actor("analyst", COUNTY), reason="误关闭", now=NOW)
+    with pytest.raises(NotFound, match="不在您的辖区内"):
+        alerts.reopen(
+            world, alert.id, actor=actor("dispatcher", township(101)), reason="误关闭", now=NOW
+        )
+    with pytest.raises(InvalidInput, match="请填写重新打开的原因"):
+        alerts.reopen(world, alert.id, actor=opener, reason="  ", now=NOW)
+
+    later = NOW + timedelta(hours=2)
+    alerts.reopen(world, alert.id, actor=opener, reason=" 问题仍未解决，继续处置 ", now=later)
+    assert (alert.state, alert.acknowledged_by, alert.acknowledged_at) == (
+        AlertState.ACKNOWLEDGED,
+        opener.user_id,
+        later,
+    )
+    assert (alert.closed_by, alert.closed_at, alert.close_note) == (None, None, None)
+    feed = command.feed(world, township(), actor=closer, now=later)
+    assert alert.id in [a["id"] for a in feed["alerts"]], "back in the feed"
+    entry = audit.entries(world, object_type="alert", object_id=str(alert.id)).entries[0]
+    assert (entry.action, entry.actor_name, entry.reason) == (
+        "alert.reopen",
+        opener.name,
+        "问题仍未解决，继续处置",
+    )
+    assert entry.detail["undone_close"] == {
+        "closed_by": closer.user_id,
+        "closed_at": NOW.isoformat(),
+        "close_note": "经核查无需处置",
+    }
+    with pytest.raises(Conflict, match="未关闭"):
+        alerts.reopen(world, alert.id, actor=opener, reason="误关闭", now=later)
+
+    # closed again, and the hot spot came back meanwhile as a new alert: that one stands for it
+    alerts.close(world, alert.id, actor=opener, note="已化解，持续关注", now=later)
+    world.add(
+        Alert(
+            area_code=alert.area_code,
+            kind="hotspot_persistent_hot",
+            level=2,
+            title="持续热点：某村一带 15 起案件",
+            unit_id=alert.unit_id,
+            state="open",
+        )
+    )
+    world.flush()
+    with pytest.raises(Conflict, match="该热点已有未关闭的预警"):
+        alerts.reopen(world, alert.id, actor=opener, reason="误关闭", now=later)
+    assert alert.state == AlertState.CLOSED
+
+
 # --- over HTTP -------------------------------------------------------------------------------
 
 
@@ -305,6 +373,22 @@ def test_the_alert_api_signs_for_and_closes_and_refuses_in_chinese(
         ("alert.close", "failed"),  # a blank note (an empty one never reached the platform)
         ("alert.close", "ok"),
     ]
+
+    # 重新打开: back to the feed, signed for by whoever reopened it
+    assert post("disp_a1", "reopen", {"reason": ""})[0] == 422
+    status, body = post("analyst_a", "reopen", {"reason": "误关闭"})
+    assert status == 403 and "研判分析员不能" in str(body["detail"])
+    status, body = post("disp_a1", "reopen", {"reason": "误关闭"})
+    assert status == 200, body
+    assert (body["state"], body["acknowledged_by_name"], body["close_note"]) == (
+        "acknowledged",
+        "测试disp_a1",
+        None,
+    )
+    status, body = post("cmd_a", "reopen", {"reason": "误关闭"})
+    assert status == 409 and body["detail"] == "该预警未关闭，无需重新打开"
+    feed = api_client.get(f"/api/command/{COUNTY_A}", headers=auth_headers("cmd_a")).json()
+    assert served_alert in [a["id"] for a in feed["alerts"]]
 
 
 def test_migration_0023_keeps_the_newest_of_the_alerts_stacked_on_a_cell(db: Session) -> None:

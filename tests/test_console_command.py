@@ -421,6 +421,18 @@ def test_an_alert_is_signed_for_then_closed_with_what_was_done(
         book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
         summary = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
         assert summary["统计时段"] == f"{picked} 00:00 至 {following} 00:00"
+        # closed by mistake: 重新打开 brings it back to the feed, signed for by this commander
+        closed.locator(".zz-alert-reopen").click()
+        reopening = closed.locator("form.zz-unmask-form")
+        expect(reopening).to_contain_text("重新打开的原因")
+        reopening.locator(".zz-unmask-choice").select_option("误关闭")
+        reopening.locator(".zz-unmask-submit").click()
+        page.locator(".zz-toasts .alert-success", has_text="已重新打开").wait_for()
+        expect(page.locator("#zz-alert-count")).to_have_text(str(count))
+        expect(page.locator("#zz-closed-list li", has_text=title)).to_have_count(0)
+        back = page.locator("#zz-alerts li", has_text=title)
+        expect(back.locator(".zz-alert-meta")).to_contain_text("已签收（")
+        page.screenshot_step("4-reopened")
         page.assert_clean(origin)
     finally:  # the other console tests see the demo's alerts as loaded
         with console_demo.owner.begin() as conn:

@@ -1,6 +1,7 @@
 """Risk alerts: ``GET /api/alerts`` lists them, ``POST /api/alerts/{id}/…`` handles one.
 
-``…/acknowledge`` signs for an alert (签收), ``…/close`` closes it (关闭). The list is the
+``…/acknowledge`` signs for an alert (签收), ``…/close`` closes it (关闭), ``…/reopen``
+brings a closed one back (重新打开, with the reason in the JSON body). The list is the
 command feed's (not closed yet, the most severe first) or, with ``state=closed``, what was done
 about the closed ones, the latest first: who signed for each, who closed it and their note
 (处置情况). Commanders and dispatchers of the alert's unit or above handle an alert
@@ -47,6 +48,12 @@ def listed(
     return {"alerts": page.alerts, "matched": page.matched}
 
 
+class ReopenIn(BaseModel):
+    """Why a closed alert is reopened (kept in the audit log with the close it undoes)."""
+
+    reason: str = Field(min_length=1, max_length=alerts.NOTE_MAX, examples=["误关闭"])
+
+
 class CloseFadedIn(CloseIn):
     """The unit whose faded alerts are closed, and what was done about them."""
 
@@ -85,5 +92,18 @@ def close(
     """Close the alert; the note says what was done."""
     with audited_refusal(session, user, "alert.close", "alert", str(alert_id)):
         alert = alerts.close(session, alert_id, actor=actor_of(user), note=body.note, now=utcnow())
+        session.commit()
+    return alerts.alert_json(session, alert.id)
+
+
+@router.post("/{alert_id}/reopen", summary="Reopen a closed alert (重新打开)")
+def reopen(
+    alert_id: IdPath, body: ReopenIn, user: BusinessUser, session: SessionDep
+) -> dict[str, Any]:
+    """Bring the closed alert back to the feed, signed for by the user; the reason is audited."""
+    with audited_refusal(session, user, "alert.reopen", "alert", str(alert_id)):
+        alert = alerts.reopen(
+            session, alert_id, actor=actor_of(user), reason=body.reason, now=utcnow()
+        )
         session.commit()
     return alerts.alert_json(session, alert.id)

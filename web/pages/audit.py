@@ -53,6 +53,7 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "hotspots.run": "热点分析",
     "alert.acknowledge": "签收风险预警",
     "alert.close": "关闭风险预警",
+    "alert.reopen": "重新打开风险预警",
     "case.register": "案件：登记",
 }
 

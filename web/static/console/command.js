@@ -315,8 +315,33 @@
       li.appendChild(el("div", "zz-alert-detail", "处置情况：" + (a.close_note || "—")));
       const who = a.closed_by_name ? a.closed_by_name + " " : "";
       li.appendChild(el("div", "zz-alert-meta", (a.area_name || a.area_code) + " · " + who + zz.fmtTime(a.closed_at) + " 关闭"));
+      if (OPERATORS.includes(role())) li.appendChild(reopenButton(a, li));
       ul.appendChild(li);
     });
+  }
+
+  /** 重新打开 (asks why): the alert goes back to the feed, signed for by this operator. */
+  function reopenButton(a, li) {
+    const button = el("button", "btn btn-sm btn-outline-secondary mt-1 zz-alert-reopen", "重新打开");
+    button.type = "button";
+    button.addEventListener("click", function () {
+      button.classList.add("d-none");
+      const form = zz.reasonForm(
+        async function (reason) {
+          await zz.api("/api/alerts/" + a.id + "/reopen", { method: "POST", json: { reason: reason } });
+          await Promise.all([refreshFeed(), loadClosedAlerts()]);
+          zz.toast("已重新打开：" + alertTitle(a), "success");
+        },
+        function () {
+          form.remove();
+          button.classList.remove("d-none");
+        },
+        { label: "重新打开的原因", note: "原处置情况记入审计日志", noun: "原因", choices: REOPEN_REASONS },
+      );
+      li.appendChild(form);
+      form.querySelector(".zz-unmask-reason").focus();
+    });
+    return button;
   }
 
   /** When it was raised (and found again by a later analysis), its state and who signed for it. */
@@ -332,6 +357,7 @@
 
   const OPERATORS = ["commander", "dispatcher"];
   const CLOSE_NOTES = ["已组织排查，加强巡逻防控", "已会同相关部门处置", "已化解，持续关注", "经核查无需处置"];
+  const REOPEN_REASONS = ["误关闭", "问题仍未解决，继续处置"];
   const FADED_NOTES = ["热点已消退，经核查无需继续处置", "已组织排查，热点已消退", "已化解，持续关注"];
 
   /** 签收 (an open alert) and 关闭 (asks 处置情况): the feed is read again after either, then a toast. */
