@@ -585,6 +585,12 @@ def test_queue_countdowns_turn_soon_when_the_server_warns(
         assert cells[1].inner_text().startswith("剩余 29分")
         assert "zz-soon" in (cells[0].get_attribute("class") or "")
         assert "zz-soon" not in (cells[1].get_attribute("class") or "")
+        # the colour the operator sees (Bootstrap's table cells set their own)
+        expect(cells[0]).to_have_css("color", "rgb(230, 85, 13)")
+        expect(cells[1]).to_have_css("color", "rgb(0, 0, 0)")
+        expect(page.locator(".zz-countdown.zz-overdue").first).to_have_css(
+            "color", "rgb(215, 25, 28)"
+        )
         page.assert_clean(origin)
     finally:
         with console_demo.owner.begin() as conn:
