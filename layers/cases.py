@@ -1312,18 +1312,23 @@ def reporter_contact(
     Raises
     ------
     Forbidden
-        The reader may not unmask or is not an operator.
+        The reader may not unmask, takes no part in handling cases (an analyst), or is a
+        grid worker the case is not dispatched to (the one it is must phone the parties).
     InvalidInput
         The reason is too short.
     NotFound
         No such case in scope.
     """
-    if not can_unmask or actor.role not in workflow.OPERATORS:
+    if not can_unmask or actor.role not in workflow.FIELD:
         raise Forbidden("您没有查看反映人完整信息的权限")
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise InvalidInput(f"请填写不少于 {MIN_REASON_LENGTH} 个字的查看事由")
     case = get_case(session, case_id, actor=actor)
+    if actor.role == Role.GRID_WORKER:
+        current = active_dispatch(session, case.id)
+        if actor.worker_id is None or current is None or current.worker_id != actor.worker_id:
+            raise Forbidden("网格员只能查看派给本人的案件的反映人信息")
     audit.record(
         session,
         actor_id=actor.user_id,

@@ -489,7 +489,8 @@ def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
         made = client.post(
             "/api/cases",
             json={"channel": "phone", "category": "safety_hazard", "title": title}
-            | {"lon": spot.lon, "lat": spot.lat},
+            | {"lon": spot.lon, "lat": spot.lat}
+            | {"reporter_name": "赵敏", "reporter_phone": "13987654321"},
             headers=as_dispatcher,
         )
         assert made.status_code == 201, made.text
@@ -522,5 +523,11 @@ def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
         handle = task.locator("a", has_text="办结…")
         expect(handle).to_have_attribute("href", f"/cases/{case_id}")
         page.screenshot_step("2-on-site")
+        # the case page shows who to phone, masked, and says how to see it whole (not 未留)
+        handle.click()
+        page.wait_for_url(f"{origin}/cases/{case_id}")
+        expect(page.locator("#cz-reporter-name")).to_have_text("赵*")
+        expect(page.locator("#cz-reporter-phone")).to_have_text("139****4321")
+        expect(page.locator("#cz-masked-note")).to_contain_text("需由管理员授予查看明文权限")
         page.assert_clean(origin)
         _act(client, as_worker, case_id, "return")  # free again for the other tests

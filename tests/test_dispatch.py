@@ -266,8 +266,9 @@ def test_case_json_masks_the_reporter_and_gives_the_location(
     assert isinstance(body["lon"], float) and isinstance(body["lat"], float)
     queue = api_client.get("/api/cases", headers=auth_headers("cmd_a_unmask")).json()
     assert all(c.get("reporter_name") in (None, "报**") for c in queue)
+    # the grid worker who must phone the parties sees them masked too, never "not left"
     worker = api_client.get(f"/api/cases/{case_id}", headers=auth_headers("worker_v0")).json()
-    assert "reporter_name" not in worker
+    assert worker["reporter_name"] == "报**" and worker["reporter_masked"] is True
 
 
 def test_allowed_detail_and_cameras_endpoints(

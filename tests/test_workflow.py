@@ -424,26 +424,36 @@ def test_reporter_contact_is_audited_and_guarded(world: Session) -> None:
     case = _register(world, who, reporter_name="赵敏", reporter_phone="13987654321")
     with pytest.raises(Forbidden):
         cases.reporter_contact(world, case.id, actor=who, can_unmask=False, reason="核实情况")
+    lon, lat = village_centre(village())
+    handler = _worker_actor(add_worker(world, area_code=village(), lon=lon, lat=lat, name="经办"))
+    with pytest.raises(Forbidden, match="只能查看派给本人的案件"):
+        cases.reporter_contact(world, case.id, actor=handler, can_unmask=True, reason="联系当事人")
+    cases.act(world, case.id, "triage", actor=who, now=NOW)
+    cases.act(
+        world, case.id, "dispatch", actor=who, now=NOW, params={"worker_id": handler.worker_id}
+    )
+    # the grid worker the case is dispatched to phones the parties: with the right, audited
     with pytest.raises(Forbidden):
-        cases.reporter_contact(
-            world,
-            case.id,
-            actor=actor("grid_worker", village()),
-            can_unmask=True,
-            reason="核实情况",
-        )
+        cases.reporter_contact(world, case.id, actor=handler, can_unmask=False, reason="联系当事人")
+    assert cases.reporter_contact(
+        world, case.id, actor=handler, can_unmask=True, reason="联系当事人"
+    ) == ("赵敏", "13987654321")
     with pytest.raises(InvalidInput):
         cases.reporter_contact(world, case.id, actor=who, can_unmask=True, reason=" 看 ")
     clear = cases.reporter_contact(
         world, case.id, actor=who, can_unmask=True, reason="回访核实诉求"
     )
     assert clear == ("赵敏", "13987654321")
-    entry = world.scalars(
-        select(AuditEntry).where(
-            AuditEntry.action == "case.reporter.unmask", AuditEntry.object_id == str(case.id)
-        )
-    ).one()
-    assert entry.reason == "回访核实诉求" and "赵敏" not in str(entry.detail)
+    entries = world.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "case.reporter.unmask", AuditEntry.object_id == str(case.id))
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [(e.actor_name, e.reason) for e in entries] == [
+        (handler.name, "联系当事人"),
+        (who.name, "回访核实诉求"),
+    ]
+    assert all("赵敏" not in str(e.detail) for e in entries)
 
 
 def test_a_grid_worker_acts_only_on_their_own_dispatch(world: Session) -> None:

@@ -235,7 +235,7 @@ def case_json(
     }
     location = cases.lonlat(case)
     body["lon"], body["lat"] = location if location is not None else (None, None)
-    if user.role in (Role.COMMANDER, Role.DISPATCHER):
+    if user.role in workflow.FIELD:
         # masked on the server: the clear values only through POST /{id}/reporter (audited)
         body["reporter_name"] = cases.mask_name(case.reporter_name)
         body["reporter_phone"] = cases.mask_phone(case.reporter_phone)

@@ -319,7 +319,11 @@
     page.meLevel = levelOf(page.me.scope_code);
     $("cz-back").href = (page.me.role === "dispatcher" ? "/dispatch/" : "/console/") + page.me.scope_code;
     $("cz-back").textContent = page.me.role === "dispatcher" ? "调度台" : "指挥调度";
-    $("cz-unmask").hidden = !(page.me.can_unmask && ["commander", "dispatcher"].includes(page.me.role));
+    const handles = ["commander", "dispatcher", "grid_worker", "department"].includes(page.me.role);
+    $("cz-unmask").hidden = !(page.me.can_unmask && handles);
+    if (handles && !page.me.can_unmask) {
+      $("cz-masked-note").textContent = "个人信息已脱敏显示。查看完整信息需由管理员授予查看明文权限。";
+    }
     zz.live({
       case_event: function (e) {
         if (e.case_id === caseId) load();
