@@ -785,7 +785,8 @@ def act(
         Role or level not permitted, or a grid worker acting on a case dispatched to someone
         else (:data:`layers.workflow.OWN_DISPATCH_ACTIONS`).
     InvalidInput
-        Missing or bad parameters.
+        Missing or bad parameters, or no note for an action that needs one (退回: why,
+        :data:`layers.workflow.NOTE_REQUIRED`).
     """
     if action == "dispatch":
         from layers import dispatch
@@ -812,6 +813,8 @@ def act(
     )
     if actor.role == Role.GRID_WORKER and action in workflow.OWN_DISPATCH_ACTIONS:
         _require_own_dispatch(session, case, actor, action)
+    if action in workflow.NOTE_REQUIRED and not (note or "").strip():
+        raise InvalidInput(f"请填写{workflow.NOTE_REQUIRED[action]}")
     with session.no_autoflush:  # one UPDATE of the case per action: one version step
         try:
             payload = _apply(

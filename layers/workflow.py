@@ -57,7 +57,7 @@ class LevelRule(Enum):
     AT_OR_ABOVE = "at_or_above"
     """The actor's level handles the case or is above it (may act on behalf of a lower level)."""
     ABOVE = "above"
-    """Strictly above: only a superior reminds or supervises."""
+    """Strictly above: only a superior reminds or supervises (see :func:`level_rule`)."""
 
 
 OPERATORS = frozenset({Role.COMMANDER, Role.DISPATCHER})
@@ -146,6 +146,9 @@ RULES: dict[str, Rule] = {
 OUTCOMES = ("mediated", "resolved", "not_substantiated", "mediation_failed", "legal_concluded")
 #: Legal routes after failed mediation (法治化"路线图").
 LEGAL_ROUTES = ("arbitration", "administrative_review", "litigation")
+
+#: Actions that need a note saying why, and what the refusal calls it.
+NOTE_REQUIRED: dict[str, str] = {"return": "退回原因"}
 
 #: Actions a grid-worker account may take only on a case dispatched to its own worker record.
 OWN_DISPATCH_ACTIONS = frozenset({"accept", "arrive", "resolve", "return"})
@@ -260,6 +263,39 @@ def unknown_action() -> InvalidInput:
     return InvalidInput(f"没有这项办理操作，可用的操作有：{known}")
 
 
+IN_HANDS: frozenset[str] = frozenset({S.DISPATCHED, S.ACCEPTED, S.ON_SITE})
+"""States in which a case is in the hands of the worker or department its level dispatched it to:
+that level reminds them (催办) as its superiors do."""
+
+
+def level_rule(action: str, state: str) -> LevelRule:
+    """Return how the actor's level must relate to the handling level for ``action`` now.
+
+    The table's, except that a case dispatched to a grid worker or a department is reminded
+    (催办) by the level that dispatched it, too: the township reminds its own worker.
+
+    Parameters
+    ----------
+    action : str
+        Action name (in :data:`RULES`).
+    state : str
+        The case's state.
+
+    Returns
+    -------
+    LevelRule
+        The constraint.
+
+    Examples
+    --------
+    >>> level_rule("remind", "registered").value, level_rule("remind", "on_site").value
+    ('above', 'at_or_above')
+    """
+    if action == "remind" and state in IN_HANDS:
+        return LevelRule.AT_OR_ABOVE
+    return RULES[action].level
+
+
 def _level_ok(rule: LevelRule, actor_level: int, handling_level: int) -> bool:
     if rule is LevelRule.AT_OR_ABOVE:
         return actor_level <= handling_level
@@ -303,7 +339,8 @@ def allowed_actions(state: str, *, handling_level: int, actor: Actor | None = No
         if state not in rule.sources or not _extra_ok(name, state, handling_level):
             continue
         if actor is not None and (
-            actor.role not in rule.roles or not _level_ok(rule.level, actor.level, handling_level)
+            actor.role not in rule.roles
+            or not _level_ok(level_rule(name, state), actor.level, handling_level)
         ):
             continue
         names.append(name)
@@ -367,7 +404,7 @@ def check(
         )
     if actor.role not in rule.roles:
         raise Forbidden(f"{Role.label_of(actor.role)}不能{rule.label}")
-    if not _level_ok(rule.level, actor.level, handling_level):
+    if not _level_ok(level_rule(action, state), actor.level, handling_level):
         raise Forbidden(_level_refusal(rule, actor.level, handling_level))
     return target_state(action, state, outcome=outcome)
 
@@ -376,5 +413,6 @@ def _level_refusal(rule: Rule, actor_level: int, handling_level: int) -> str:
     """Say why the actor's level may not take an action on a case of ``handling_level``."""
     case_level, own = Level(handling_level).label, Level(actor_level).label
     if rule.level is LevelRule.ABOVE:
-        return f"{rule.label}须由上级发起：该案件由{case_level}级办理，您在{own}级"
+        after = "，或派单后由派单的本级发起" if rule is RULES["remind"] else ""
+        return f"{rule.label}须由上级发起{after}：该案件由{case_level}级办理，您在{own}级"
     return f"该案件由{case_level}级办理，{own}级不能{rule.label}，请由{case_level}级或其上级办理"

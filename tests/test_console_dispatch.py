@@ -51,11 +51,17 @@ def _token(client: httpx2.Client, username: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def _act(client: httpx2.Client, headers: dict[str, str], case_id: int, action: str) -> Any:
+def _act(
+    client: httpx2.Client,
+    headers: dict[str, str],
+    case_id: int,
+    action: str,
+    note: str | None = None,
+) -> Any:
     version = client.get(f"/api/cases/{case_id}", headers=headers).json()["version"]
     response = client.post(
         f"/api/cases/{case_id}/actions/{action}",
-        json={"version": version, "params": {}},
+        json={"version": version, "params": {}, "note": note},
         headers=headers,
     )
     assert response.status_code == 200, response.text
@@ -129,7 +135,7 @@ def _free_worker(
                 ),
                 {"w": worker_id},
             ).scalar_one()
-        _act(client, headers, int(case_id), "return")
+        _act(client, headers, int(case_id), "return", "测试结束，退回")
     elif status == "off_duty":
         response = client.post(
             f"/api/workers/{worker_id}/status", json={"status": "on_duty"}, headers=headers
@@ -530,4 +536,4 @@ def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
         expect(page.locator("#cz-reporter-phone")).to_have_text("139****4321")
         expect(page.locator("#cz-masked-note")).to_contain_text("需由管理员授予查看明文权限")
         page.assert_clean(origin)
-        _act(client, as_worker, case_id, "return")  # free again for the other tests
+        _act(client, as_worker, case_id, "return", "测试结束，退回")  # free for the other tests

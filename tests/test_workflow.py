@@ -43,9 +43,22 @@ def test_role_and_level_rules() -> None:
     worker = actor("grid_worker", village())
     with pytest.raises(Forbidden):
         workflow.check(worker, "triage", state="registered", handling_level=4)
-    # a township dispatcher cannot remind a case its own level handles: only a superior can
-    with pytest.raises(Forbidden):
+    # a township dispatcher cannot remind a case waiting in its own queue: only a superior can
+    with pytest.raises(Forbidden, match="催办须由上级发起"):
         workflow.check(actor("dispatcher"), "remind", state="triaged", handling_level=4)
+    # once dispatched to a grid worker or a department, the township reminds them (催办) too
+    for in_hands in ("dispatched", "accepted", "on_site"):
+        assert (
+            workflow.check(actor("dispatcher"), "remind", state=in_hands, handling_level=4)
+            == in_hands
+        )
+        assert "remind" in workflow.allowed_actions(
+            in_hands, handling_level=4, actor=actor("dispatcher")
+        )
+        with pytest.raises(Forbidden):  # a village below it does not
+            workflow.check(
+                actor("dispatcher", village()), "remind", state=in_hands, handling_level=4
+            )
     county = actor("commander", "520424000000")
     assert workflow.check(county, "supervise", state="triaged", handling_level=4) == "triaged"
     # a village operator cannot act on a case escalated to the township
@@ -505,5 +518,8 @@ def test_a_grid_workers_task_is_the_case_dispatched_to_them_until_resolved(
     assert cases.tasks_of(world, actor=me) == [], "resolved: no task"
     send(second, mine)
     assert [c.id for c in cases.tasks_of(world, actor=me)] == [second.id]
-    cases.act(world, second.id, "return", actor=me, now=NOW)
+    for blank in (None, "  "):  # a return says why (退回原因)
+        with pytest.raises(InvalidInput, match="请填写退回原因"):
+            cases.act(world, second.id, "return", actor=me, now=NOW, note=blank)
+    cases.act(world, second.id, "return", actor=me, now=NOW, note="当事人不在本网格")
     assert cases.tasks_of(world, actor=me) == [], "returned: no task"
