@@ -321,6 +321,9 @@ def test_labels_are_chinese_and_a_case_is_reminded(
         assert not LATIN.search(visible), f"{selector}: {visible!r}"
     body = page.locator("body").inner_text()
     assert not LATIN.search(body), re.findall(r"[A-Za-z]+", body)[:10]
+    # the operator reaches the unit's 调度台 from the top bar
+    expect(page.locator("#zz-dispatch-link")).to_be_visible()
+    expect(page.locator("#zz-dispatch-link")).to_have_attribute("href", f"/dispatch/{COUNTY}")
     page.screenshot_step("1-county")
 
     # 催办 (remind) the first queued case the city may remind: a dialog, a toast, an event
@@ -618,6 +621,10 @@ def test_big_screen_mode_loads(page: RecordedPage, console_demo: ConsoleDemo) ->
     assert "zz-screen" in (page.locator("body").get_attribute("class") or "")
     assert page.locator(".zz-act").count() == 0  # no editing in big-screen mode
     assert page.locator("#zz-action-dialog").count() == 0
+    assert page.locator("#zz-dispatch-link").count() == 0
+    # the alerts are listed without 签收 / 关闭 (the city commander could act on them elsewhere)
+    expect(page.locator("#zz-alerts li").first).to_be_attached()
+    assert page.locator("#zz-alerts .zz-alert-actions, #zz-faded-bar button").count() == 0
     value = page.locator('#zz-kpis .zz-kpi[data-kpi="open"] .zz-kpi-value').inner_text()
     assert value.isdigit()
     size = page.evaluate(

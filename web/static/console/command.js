@@ -266,7 +266,7 @@
         li.title = "在地图上定位";
         li.addEventListener("click", () => locateCell(a.cell_id));
       }
-      if (OPERATORS.includes(role())) li.appendChild(alertButtons(a, li));
+      if (!screen && OPERATORS.includes(role())) li.appendChild(alertButtons(a, li)); // a wall is read, not worked
       ul.appendChild(li);
     });
     renderFadedBar(feed.alerts.filter((a) => a.faded).length);
@@ -277,8 +277,9 @@
     const bar = document.getElementById("zz-faded-bar");
     if (!bar) return;
     bar.textContent = "";
-    bar.classList.toggle("d-none", !faded || !OPERATORS.includes(role()));
-    if (!faded || !OPERATORS.includes(role())) return;
+    const shown = faded > 0 && !screen && OPERATORS.includes(role());
+    bar.classList.toggle("d-none", !shown);
+    if (!shown) return;
     const button = el("button", "btn btn-sm btn-outline-secondary", "关闭已消退的预警（" + faded + "）");
     button.type = "button";
     button.addEventListener("click", function () {
@@ -1217,6 +1218,8 @@
     ]);
     st.me = me;
     st.feed = feed;
+    const desk = document.getElementById("zz-dispatch-link");
+    if (desk) desk.hidden = !OPERATORS.includes(me.role); // 调度台: walk-ins, nearest worker
     drawOutline(outline);
     applyFeed(feed);
     setupLayers();
