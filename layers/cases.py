@@ -936,8 +936,10 @@ def _apply(
         deadline = _require(params, "deadline")
         if isinstance(deadline, str):
             deadline = datetime.fromisoformat(deadline)
-        if deadline.tzinfo is None or deadline <= now:
-            raise InvalidInput("督办期限须晚于现在，并注明时区")
+        if deadline.tzinfo is None:
+            raise InvalidInput("督办期限须注明时区，如 2026-12-07T18:00+08:00")
+        if deadline <= now:
+            raise InvalidInput("督办期限须晚于现在，请重新选择")
         case.supervision_deadline = deadline
         payload = {"deadline": deadline.isoformat()}
     elif action == "summon":

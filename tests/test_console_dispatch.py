@@ -353,6 +353,10 @@ def test_case_page_legal_route_repeats_and_audited_unmask(
     page.wait_for_url(f"{origin}/cases/{legal.id}")
     expect(page.locator("#cz-legal .cz-legal-step").first).to_contain_text(route_label)
     expect(page.locator("#cz-legal")).to_contain_text("调解不成，转法治化途径")
+    # a note that ends its sentence and the outcome after it read as two clauses, not "。；"
+    resolved = page.locator("#cz-timeline tbody tr[data-action='resolve']").first
+    expect(resolved).to_contain_text("调解不成，转法治化途径")
+    assert "。；" not in page.locator("#cz-timeline").inner_text()
     first_action = page.locator("#cz-timeline tbody tr").first.locator("td").nth(1)
     expect(first_action).to_have_text("登记")
     masked = page.locator("#cz-reporter-name")

@@ -329,8 +329,14 @@ def test_supervision_reminder_and_summons_keep_state_but_bump_version(world: Ses
     v = case.version
     case = cases.act(world, case.id, "remind", actor=county, now=NOW, expected_version=v)
     assert case.state == "registered" and case.version == v + 1
-    with pytest.raises(InvalidInput):
-        cases.act(world, case.id, "supervise", actor=county, now=NOW, params={"deadline": NOW})
+    for deadline, said in (
+        (NOW, "督办期限须晚于现在，请重新选择"),  # the picker's time already past
+        ((NOW + timedelta(days=1)).replace(tzinfo=None), "督办期限须注明时区"),  # an API client's
+    ):
+        with pytest.raises(InvalidInput, match=said):
+            cases.act(
+                world, case.id, "supervise", actor=county, now=NOW, params={"deadline": deadline}
+            )
     case = cases.act(
         world,
         case.id,

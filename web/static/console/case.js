@@ -80,9 +80,15 @@
       tr.innerHTML =
         "<td>" + zz.esc(zz.fmtTime(e.at)) + "</td><td>" + zz.esc(actionLabel(e.action)) + "</td><td>" +
         zz.esc(e.actor_name) + "</td><td>" + change + "</td><td>" +
-        zz.esc([noteText(e.note)].concat(extra).filter(Boolean).join("；")) + "</td>";
+        zz.esc(joinClauses([noteText(e.note)].concat(extra))) + "</td>";
       tbody.appendChild(tr);
     });
+  }
+
+  /** "调解不成。" and "调解成功" read "调解不成；调解成功": one mark between clauses, not "。；". */
+  function joinClauses(parts) {
+    const said = parts.filter(Boolean);
+    return said.map((t, i) => (i < said.length - 1 ? t.replace(/[。；;，,.\s]+$/, "") : t)).join("；");
   }
 
   function related(r) {
