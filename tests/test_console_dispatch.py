@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -533,9 +533,23 @@ def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
         handle = task.locator("a", has_text="办结…")
         expect(handle).to_have_attribute("href", f"/cases/{case_id}")
         page.screenshot_step("2-on-site")
+        # the county supervises it (督办): the case page shows the 督办时限
+        as_county = _token(client, demo.username("commander", demo.data.county_code))
+        version = client.get(f"/api/cases/{case_id}", headers=as_county).json()["version"]
+        due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+        supervised = client.post(
+            f"/api/cases/{case_id}/actions/supervise",
+            json={"version": version, "params": {"deadline": due}},
+            headers=as_county,
+        )
+        assert supervised.status_code == 200, supervised.text
         # the case page shows who to phone, masked, and says how to see it whole (not 未留)
         handle.click()
         page.wait_for_url(f"{origin}/cases/{case_id}")
+        # contact made when the worker took the case: no countdown any more
+        expect(page.locator("#cz-contact-deadline")).to_contain_text("受理，按时")
+        expect(page.locator("#cz-supervision")).to_be_visible()
+        expect(page.locator("#cz-supervision")).to_contain_text("剩余 2天23小时")
         expect(page.locator("#cz-reporter-name")).to_have_text("赵*")
         expect(page.locator("#cz-reporter-phone")).to_have_text("139****4321")
         expect(page.locator("#cz-masked-note")).to_contain_text("需由管理员授予查看明文权限")

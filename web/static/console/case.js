@@ -36,6 +36,20 @@
       zz.esc(cd.text) + "</span>）";
   }
 
+  const CONTACTED = ["accepted", "on_site", "resolved", "legal_route", "evaluated", "visited", "archived"];
+
+  /** 联系时限: a countdown until the handler takes the case (受理) or is on site, then when that was. */
+  function contactText(c, events) {
+    if (!CONTACTED.includes(c.state)) return deadlineText(c.contact_deadline, !c.closed_at);
+    const times = (acts) => events.filter((e) => acts.includes(e.action)).map((e) => Date.parse(e.at));
+    const sent = Math.max(0, ...times(["dispatch"])); // the latest dispatch: a returned one starts again
+    const met = times(["accept", "arrive"]).filter((t) => t >= sent).sort((a, b) => a - b)[0];
+    if (met === undefined || !c.contact_deadline) return deadlineText(c.contact_deadline, false);
+    const late = met > Date.parse(c.contact_deadline);
+    return zz.esc(zz.fmtTime(c.contact_deadline)) + '（<span class="' + (late ? "cz-overdue" : "") + '">' +
+      zz.esc("已于 " + zz.fmtTime(new Date(met).toISOString()) + " 受理，" + (late ? "超过时限" : "按时")) + "</span>）";
+  }
+
   function renderCase(c) {
     page.case = c;
     document.title = c.code + " · 案件详情";
@@ -50,8 +64,9 @@
     $("cz-level").textContent = LEVELS[c.handling_level] || String(c.handling_level);
     $("cz-reported").textContent = zz.fmtTime(c.reported_at);
     const open = !c.closed_at;
-    $("cz-contact-deadline").innerHTML = deadlineText(c.contact_deadline, open);
     $("cz-deadline").innerHTML = deadlineText(c.deadline, open);
+    document.querySelectorAll(".cz-supervised").forEach((node) => (node.hidden = !c.supervision_deadline));
+    $("cz-supervision").innerHTML = deadlineText(c.supervision_deadline, open);
     $("cz-address").textContent = c.address || "—";
     $("cz-location").textContent = c.lon !== null ? c.lon.toFixed(6) + ", " + c.lat.toFixed(6) : "未定位";
     $("cz-description").textContent = c.description || "—";
@@ -304,6 +319,7 @@
         zz.api("/api/cases/" + caseId + "/detail"),
       ]);
       renderCase(c);
+      $("cz-contact-deadline").innerHTML = contactText(c, events);
       renderTimeline(events);
       renderDetail(detail);
       $("cz-content").hidden = false;
