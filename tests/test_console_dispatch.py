@@ -543,6 +543,7 @@ def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
             headers=as_county,
         )
         assert supervised.status_code == 200, supervised.text
+        expect(task.locator(".zz-supervised")).to_have_text("督办")  # live, in 我的任务
         # the case page shows who to phone, masked, and says how to see it whole (not 未留)
         handle.click()
         page.wait_for_url(f"{origin}/cases/{case_id}")

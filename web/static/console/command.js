@@ -219,7 +219,14 @@
     what.appendChild(link);
     what.appendChild(el("div", "zz-case-sub", c.code + " · " + zz.label("category", c.category)));
     tr.appendChild(what);
-    tr.appendChild(el("td", "zz-case-state", zz.label("case_state", c.state)));
+    const stateCell = el("td", "zz-case-state", zz.label("case_state", c.state));
+    if (c.supervision_deadline) {
+      // the next shift sees that a superior pressed it, and until when
+      const mark = el("span", "badge text-bg-danger ms-1 zz-supervised", "督办");
+      mark.title = "督办时限：" + zz.fmtTime(c.supervision_deadline);
+      stateCell.appendChild(mark);
+    }
+    tr.appendChild(stateCell);
     const due = el("td", "zz-countdown");
     due.dataset.deadline = c.deadline || "";
     due.dataset.warnAt = c.deadline_warn_at || "";
