@@ -571,7 +571,6 @@ def build_cases(
         {u.code: u.boundary for u in territory.units},
     )
     village_name = ctx.unit_names
-    per_day: dict[str, int] = {}
     per_channel: dict[str, int] = {}
     last_in_grid: dict[tuple[str, str], int] = {}
     cases: list[CaseRecord] = []
@@ -581,9 +580,8 @@ def build_cases(
         town = village[:9] + "000"
         channel = _choice(rng, _CHANNELS[draft.category], 1)[0]
         risk = _risk(rng, draft.source, draft.subcategory)
-        day = draft.at.strftime("%Y%m%d")
-        per_day[day] = per_day.get(day, 0) + 1
-        code = f"{territory.county.code[:6]}{day}{per_day[day]:04d}"
+        # 一案一码 as the console gives it (layers.cases.register): county, day, a number
+        code = f"{territory.county.code[:6]}-{draft.at:%Y%m%d}-{i + 1:08d}"
         external = None
         if channel in (Channel.HOTLINE_12345, Channel.NON_POLICE_110):
             per_channel[channel] = per_channel.get(channel, 0) + 1
