@@ -347,12 +347,16 @@ def reopen(session: Session, alert_id: int, *, actor: Actor, reason: str, now: d
     alert = _for_update(session, alert_id, actor)
     if alert.state != AlertState.CLOSED:
         raise Conflict("该预警未关闭，无需重新打开")
-    later = alert.unit_id and session.scalars(
-        select(Alert).where(
-            Alert.unit_id == alert.unit_id, Alert.state != AlertState.CLOSED, Alert.id != alert.id
-        )
-    ).first()
-    if later:
+    later = None
+    if alert.unit_id is not None:
+        later = session.scalars(
+            select(Alert).where(
+                Alert.unit_id == alert.unit_id,
+                Alert.state != AlertState.CLOSED,
+                Alert.id != alert.id,
+            )
+        ).first()
+    if later is not None:
         created = later.created_at.astimezone(CHINA).strftime("%m月%d日 %H:%M")
         raise Conflict(f"该热点已有未关闭的预警（{created}发出），请在预警列表中处理那一条")
     undone = {
