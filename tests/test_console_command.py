@@ -739,3 +739,35 @@ def test_an_import_arrives_as_one_toast_and_a_fresh_queue(
     expect(open_kpi).to_have_text(str(before + 3), timeout=15_000)
     page.screenshot_step("import-toast")
     page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_escalating_says_which_dispatch_it_withdraws(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    with console_demo.owner.connect() as conn:
+        held = conn.execute(
+            text(
+                "SELECT c.id, d.department AS assignee_name FROM cases c"
+                " JOIN dispatches d ON d.case_id = c.id"
+                " WHERE c.handling_level = 3 AND c.area_code LIKE :county AND d.department <> ''"
+                " AND c.state = ANY(:open) AND d.status IN ('assigned', 'accepted', 'arrived')"
+                " ORDER BY c.id LIMIT 1"
+            ),
+            {"county": COUNTY[:6] + "%", "open": sorted(OPEN_STATES)},
+        ).one()
+    origin = _open_county(page, console_demo)
+    row = page.locator(f"#zz-queue-body tr[data-case-id='{held.id}']")
+    row.locator(".zz-act[data-action=escalate]").click()
+    warning = page.locator("#zz-action-dialog .zz-escalate-warning")
+    expect(warning).to_have_text(
+        re.compile(f"上报后，派给 {held.assignee_name} 的派单（.+）将撤回")
+    )
+    page.screenshot_step("1-escalate-dialog")
+    page.click("#zz-action-cancel")
+    # the case page says it too
+    page.goto(f"{origin}/cases/{held.id}")
+    page.locator("#cz-actions button[data-action=escalate]").click()
+    expect(page.locator("#cz-escalate-warning")).to_contain_text(f"派给 {held.assignee_name}")
+    page.assert_clean(origin)

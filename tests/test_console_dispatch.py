@@ -388,6 +388,59 @@ def test_case_page_legal_route_repeats_and_audited_unmask(
     page.wait_for_url(f"{origin}/cases/{repeated.repeat_id}")
     expect(page.locator(f"#cz-original a[href='/cases/{repeated.id}']")).to_be_visible()
     page.screenshot_step("3-repeat-linked")
+
+    # the timeline says the score an evaluation gave, and what a repeat did to the original's risk
+    with demo.owner.connect() as conn:
+        scored = conn.execute(
+            text(
+                "SELECT case_id FROM case_events WHERE action = 'evaluate'"
+                " AND payload ? 'satisfaction' ORDER BY id LIMIT 1"
+            )
+        ).scalar_one()
+    page.goto(f"{origin}/cases/{scored}")
+    evaluated = page.locator("#cz-timeline tbody tr[data-action='evaluate']").first
+    expect(evaluated).to_contain_text(re.compile(r"满意度：(满意|基本满意|不满意)$"))
+    dispatcher, spot = _desk(demo)[4:]
+    with httpx2.Client(base_url=origin, timeout=30) as client:
+        as_dispatcher = _token(client, dispatcher)
+        first, again = (
+            client.post(
+                "/api/cases",
+                json={"channel": "walk_in", "category": "dispute", "title": title}
+                | {"lon": spot.lon, "lat": spot.lat, "risk_level": 3},
+                headers=as_dispatcher,
+            ).json()
+            for title in ("楼上漏水邻里纠纷", "楼上漏水邻里纠纷，再次反映")
+        )
+    original = first["duplicate_of"] or first["id"]  # the first may repeat a demo case
+    assert again["duplicate_of"] == original
+    page.goto(f"{origin}/cases/{original}")
+    linked = page.locator("#cz-timeline tbody tr[data-action='repeat_linked']").first
+    expect(linked).to_contain_text(re.compile(r"风险等级：.色 → .色"))
+
+    # a matter settled yesterday and reported again: the new case names it (再次反映)
+    with demo.owner.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE cases SET state = 'archived', closed_at = now() - interval '1 day',"
+                " duplicate_of = NULL WHERE id = :id"
+            ),
+            {"id": again["id"]},
+        )
+    with httpx2.Client(base_url=origin, timeout=30) as client:
+        anew = client.post(
+            "/api/cases",
+            json={
+                "channel": "walk_in",
+                "category": "dispute",
+                "title": "楼上漏水，说好的维修没兑现",
+            }
+            | {"lon": spot.lon, "lat": spot.lat},
+            headers=_token(client, dispatcher),
+        ).json()
+    page.goto(f"{origin}/cases/{anew['id']}")
+    expect(page.locator("#cz-settled")).to_contain_text("可能为再次反映")
+    expect(page.locator(f"#cz-repeats a[href='/cases/{again['id']}']")).to_have_text(again["code"])
     page.assert_clean(origin)
 
 
@@ -556,3 +609,176 @@ def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
         expect(page.locator("#cz-masked-note")).to_contain_text("需由管理员授予查看明文权限")
         page.assert_clean(origin)
         _act(client, as_worker, case_id, "return", "测试结束，退回")  # free for the other tests
+
+
+def _desk_counts(demo: ConsoleDemo, township: str) -> tuple[int, int]:
+    """The township's cases to close (待结案) and those handled above it (已上报), by SQL."""
+    with demo.owner.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE handling_level = 4"
+                "   AND state IN ('resolved', 'evaluated', 'visited')) AS closing,"
+                " count(*) FILTER (WHERE handling_level < 4 AND state IN ('registered',"
+                "   'triaged', 'dispatched', 'accepted', 'on_site', 'legal_route', 'escalated'))"
+                "   AS escalated"
+                " FROM cases WHERE area_code LIKE :prefix"
+            ),
+            {"prefix": township[:9] + "%"},
+        ).one()
+    return int(row.closing), int(row.escalated)
+
+
+def _register(
+    client: httpx2.Client, headers: dict[str, str], spot: Spot, title: str, sub: str, dx: float
+) -> Any:
+    made = client.post(
+        "/api/cases",
+        json={"channel": "walk_in", "category": "dispute", "subcategory": sub, "title": title}
+        | {"lon": spot.lon + dx, "lat": spot.lat},
+        headers=headers,
+    )
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_desk_follows_cases_to_close_and_escalated_finds_any_case_and_maps_grids(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """待结案, 已上报 and 查找案件 keep every case of the township in reach; the map names grids."""
+    demo = console_demo
+    origin = demo.origin
+    _, _, village, _, dispatcher, spot = _desk(demo)
+    township = village[:9] + "000"
+    settled_title = "结案测试：物业停水纠纷已调解"
+    escalated_title = "上报测试：征地补偿分歧较大"
+    repeat_title = "重复测试：工地拖欠工资"
+    with httpx2.Client(base_url=origin, timeout=30) as client:
+        me = _token(client, dispatcher)
+        # resolved by a department: the township must still evaluate, visit and archive it
+        settled = _register(client, me, spot, settled_title, "property_management", 0.001)
+        _act(client, me, settled["id"], "triage")
+        sent = client.post(
+            f"/api/cases/{settled['id']}/dispatch",
+            json={"department": "县住建局", "version": settled["version"] + 1},
+            headers=me,
+        )
+        assert sent.status_code == 200, sent.text
+        _act(client, me, settled["id"], "accept")
+        version = client.get(f"/api/cases/{settled['id']}", headers=me).json()["version"]
+        resolved = client.post(
+            f"/api/cases/{settled['id']}/actions/resolve",
+            json={"version": version, "params": {"outcome": "mediated"}, "note": "已调解"},
+            headers=me,
+        )
+        assert resolved.status_code == 200, resolved.text
+        # reported up (上报): the county handles it now
+        escalated = _register(client, me, spot, escalated_title, "demolition", -0.001)
+        assert _act(client, me, escalated["id"], "escalate")["handling_level"] == 3
+        # the same matter twice: the second is linked to an original
+        _register(client, me, spot, repeat_title, "labour_wages", 0.0)
+        repeat = _register(client, me, spot, repeat_title + "（再次来访）", "labour_wages", 0.0)
+        assert repeat["linked_to"] is not None
+    with demo.owner.connect() as conn:
+        original_code = conn.execute(
+            text("SELECT code FROM cases WHERE id = :id"), {"id": repeat["linked_to"]}
+        ).scalar_one()
+        grid_row = conn.execute(
+            text(
+                "SELECT g.code, g.name, ST_X(p.g) AS lon, ST_Y(p.g) AS lat"
+                " FROM grids g CROSS JOIN LATERAL (SELECT ST_PointOnSurface(g.boundary) AS g) p"
+                " WHERE g.area_code = :v AND g.retired_on IS NULL ORDER BY g.code OFFSET 2 LIMIT 1"
+            ),
+            {"v": village},
+        ).one()
+        villages = conn.execute(
+            text(
+                "SELECT count(*) FROM jurisdictions WHERE parent_code = :t"
+                " AND retired_on IS NULL AND boundary IS NOT NULL"
+            ),
+            {"t": township},
+        ).scalar_one()
+    closing, above = _desk_counts(demo, township)
+    assert closing >= 1 and above >= 1
+
+    # 1. the tabs count the cases to close and those reported up, as the database does
+    login(page, origin, dispatcher)
+    page.wait_for_url(f"{origin}/dispatch/{township}")
+    expect(page.locator("#dz-count-closing")).to_have_text(str(closing))
+    expect(page.locator("#dz-count-escalated")).to_have_text(str(above))
+    # the villages are drawn and named, the grids drawn from their tiles
+    expect(page.locator(".dz-label-village")).to_have_count(villages)
+    page.wait_for_function(
+        "performance.getEntriesByType('resource').some((e) => e.name.includes('/tiles/grids/'))"
+    )
+    page.wait_for_load_state("networkidle")
+    page.screenshot_step("1-desk-tabs-and-villages")
+
+    # 2. 待结案: the resolved case is still here, with what is left to do
+    page.click("[data-filter='closing']")
+    item = page.locator("#dz-queue-list .dz-case-item", has_text=settled_title)
+    expect(item).to_be_visible()
+    expect(item.locator(".dz-state")).to_have_text("已办结")
+    item.click()
+    expect(page.locator("#dz-case-title")).to_have_text(settled_title)
+    expect(page.locator("#dz-case-next")).to_contain_text("待评价、回访")
+    expect(page.locator("#dz-candidates-note")).to_have_text("案件已办结，无需派单。")
+    page.screenshot_step("2-to-close")
+
+    # 3. 已上报: the escalated case, with the level that holds it
+    page.click("[data-filter='escalated']")
+    item = page.locator("#dz-queue-list .dz-case-item", has_text=escalated_title)
+    expect(item.locator(".dz-level")).to_have_text("县级办理")
+    item.click()
+    expect(page.locator("#dz-case-next")).to_contain_text("现由县级办理")
+    page.screenshot_step("3-escalated")
+
+    # 4. 查找案件 by the code typed without its hyphens: the repeat, its original by code
+    page.fill("#dz-search-input", repeat["code"].replace("-", ""))
+    page.click("#dz-search-submit")
+    results = page.locator("#dz-search-list .dz-case-item")
+    expect(results).to_have_count(1)
+    expect(page.locator("#dz-search-summary")).to_contain_text("找到 1 件")
+    expect(results.first.locator(".dz-item-code")).to_contain_text(repeat["code"])
+    results.first.click()
+    expect(page.locator("#dz-case-title")).to_have_text(repeat_title + "（再次来访）")
+    link = page.locator("#dz-repeat a")
+    expect(link).to_have_text(original_code)
+    expect(link).to_have_attribute("href", f"/cases/{repeat['linked_to']}")
+    expect(page.locator("#dz-repeat")).not_to_contain_text("案件 ")
+    page.screenshot_step("4-found-by-code-repeat")
+    # by title words (any state), and a search that finds nothing says so
+    page.fill("#dz-search-input", "物业停水 调解")
+    page.press("#dz-search-input", "Enter")
+    expect(results).to_have_count(1)
+    expect(results.first).to_contain_text(settled_title)
+    page.fill("#dz-search-input", "没有这样的案件标题")
+    page.press("#dz-search-input", "Enter")
+    expect(page.locator("#dz-search-summary")).to_contain_text("没有找到")
+    page.click("#dz-search-clear")
+    expect(page.locator("#dz-queue-box")).to_be_visible()
+
+    # 5. the map: zoomed in, grids are drawn and named; a walk-in is placed inside one
+    page.evaluate(f"window.zzMap.setView([{grid_row.lat}, {grid_row.lon}], 17)")
+    label = page.locator(".dz-label-grid", has_text=grid_row.name)
+    expect(label).to_have_count(1)
+    page.click("#dz-new")
+    point = page.evaluate(
+        f"(() => {{ const p = window.zzMap.latLngToContainerPoint([{grid_row.lat}, "
+        f"{grid_row.lon}]); return [p.x, p.y]; }})()"
+    )
+    page.locator(".dz-map .folium-map").click(position={"x": point[0], "y": point[1]})
+    lon, lat = float(page.input_value("#dz-lon")), float(page.input_value("#dz-lat"))
+    with demo.owner.connect() as conn:
+        inside = conn.execute(
+            text(
+                "SELECT ST_Covers(boundary, ST_SetSRID(ST_MakePoint(:lon, :lat), 4490))"
+                " FROM grids WHERE code = :code"
+            ),
+            {"lon": lon, "lat": lat, "code": grid_row.code},
+        ).scalar_one()
+    assert inside
+    page.screenshot_step("5-grids-named")
+    assert page.latin_words() == []  # every visible label is Chinese
+    page.assert_clean(origin)

@@ -289,6 +289,7 @@ def test_allowed_detail_and_cameras_endpoints(
         "repeats": [],
         "dispatches": [],
         "legal_route": [],
+        "settled_nearby": [],
     }
     cams = api_client.get(f"/api/cases/{case_id}/cameras", headers=headers)
     assert cams.status_code == 200

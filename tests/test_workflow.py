@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers import cases, command, deadlines, dispatch, workflow
+from layers import case_history, cases, command, deadlines, dispatch, workflow
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from layers.model import AuditEntry, Case, CaseEvent, Dispatch, Worker
 from tests.workflow_data import (
@@ -399,6 +399,35 @@ def test_masking_of_reporter_contact() -> None:
     assert cases.mask_name(" 欧阳娜娜 ") == "欧***"
     assert cases.mask_phone("0871-66123456") == "087******3456"
     assert cases.mask_phone("") == ""
+
+
+def test_a_report_names_the_settled_cases_of_its_kind_it_may_take_up_again(
+    world: Session,
+) -> None:
+    who = actor()
+
+    def settled(offset_m: float, closed_days_ago: float, **kw: object) -> Case:
+        made = _register(world, who, offset_m, reported_at=NOW - timedelta(days=60), **kw)
+        made.state, made.closed_at = "archived", NOW - timedelta(days=closed_days_ago)
+        world.flush()
+        return made
+
+    near = settled(0, 5)
+    later = settled(20, 2)
+    settled(30, 40)  # settled too long ago
+    settled(40, 3, subcategory="noise")  # another kind
+    settled(600, 3)  # too far
+    still_open = _register(world, who, 10, reported_at=NOW - timedelta(days=70))
+    new = _register(world, who, 50, reported_at=NOW)
+    assert new.duplicate_of is None, "a settled matter is linked to nothing"
+    assert still_open.state == "registered"  # older than the repeat window: no repeat either
+    found = case_history.settled_nearby(world, new, scope_code=township())
+    assert [(s.id, s.state) for s in found] == [(later.id, "archived"), (near.id, "archived")]
+    assert 25 < found[0].distance_m < 35 and 45 < found[1].distance_m < 55
+    assert case_history.settled_nearby(world, new, scope_code=township(101)) == []
+    assert case_history.settled_nearby(world, near, scope_code=township()) == [], "before it"
+    shown = cases.detail(world, new.id, actor=who)
+    assert shown.original is None and shown.repeats == []
 
 
 def test_detail_links_repeats_dispatches_and_the_legal_route(world: Session) -> None:

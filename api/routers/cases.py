@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.deps import BusinessUser, DeadlinesDep, Principal, SessionDep, utcnow
-from layers import audit, cases, command, deadlines, workflow
+from layers import audit, case_history, case_lists, cases, command, deadlines, workflow
 from layers.errors import DomainError, Forbidden, InvalidInput
 from layers.model import Case, CaseEvent, Role
 from layers.workflow import Actor
@@ -280,19 +280,50 @@ def register(
     return out
 
 
-@router.get("", summary="The queue of a unit: open cases waiting for its level")
+@router.get("", summary="A unit's cases: its queue, another stage of its work, or a search")
 def queue(
     user: BusinessUser,
     session: SessionDep,
     limits: DeadlinesDep,
     code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
+    stage: Annotated[
+        case_lists.Stage | None,
+        Query(description="queue (default), closing (待结案) or escalated (已上报)"),
+    ] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=case_lists.SEARCH_MAX_LENGTH,
+            description="Find cases in any state: code, work-order number or title words",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> list[dict[str, Any]]:
-    """Return the open cases whose handling level is the unit's level."""
+    """Return a list of the unit's cases (default the caller's unit).
+
+    ``stage=queue`` (the default): the open cases whose handling level is the unit's level;
+    ``closing``: those resolved, evaluated or visited at its level, to archive (待结案);
+    ``escalated``: the open cases of its area handled above its level (已上报). ``q`` searches
+    every case of the unit in any state instead, newest first, at most 50.
+    """
     _no_analyst(user)
     now = utcnow()
-    found = cases.queue(session, actor=actor_of(user), code=code, limit=limit, offset=offset)
+    actor = actor_of(user)
+    if q is not None:
+        if stage is not None:
+            raise InvalidInput("查找案件（q）时不能同时指定 stage")
+        found = case_lists.search(session, actor=actor, q=q, code=code, limit=limit, offset=offset)
+    else:
+        found = case_lists.stage_list(
+            session,
+            actor=actor,
+            stage=stage or case_lists.Stage.QUEUE,
+            code=code,
+            limit=limit,
+            offset=offset,
+        )
     return [case_json(c, user, now=now, limits_config=limits) for c in found]
 
 
@@ -403,6 +434,9 @@ def _iso_or_none(value: datetime | None) -> str | None:
 def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
     """Return the original and repeats (重复反映), the dispatches and the legal-route steps.
 
+    ``settled_nearby`` names the settled cases of the same kind this one may report again
+    (:mod:`layers.case_history`): 200 m, settled within 30 days before it, the latest first.
+
     ``area`` and ``grid`` are the case's own unit and grid by name, kept when a re-division
     retired them (history): ``retired_on`` is then set and ``label`` ends in （已撤销）.
     """
@@ -432,6 +466,10 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
             for d in found.dispatches
         ],
         "legal_route": [{**asdict(step), "at": step.at.isoformat()} for step in found.legal_route],
+        "settled_nearby": [
+            {**asdict(s), "closed_at": s.closed_at.isoformat(), "distance_m": round(s.distance_m)}
+            for s in case_history.settled_nearby(session, case, scope_code=user.scope_code)
+        ],
     }
 
 

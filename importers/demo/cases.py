@@ -805,13 +805,14 @@ def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
             return False
         dispatch.finished_at = case.events[-1].at
     case.closed_at = case.events[-1].at
-    satisfaction = str(rng.choice(["满意", "基本满意", "不满意"], p=[0.82, 0.15, 0.03]))
+    # the console's scale (case.js SATISFACTION): 4 满意, 3 基本满意, 1 不满意
+    satisfaction = int(rng.choice([4, 3, 1], p=[0.82, 0.15, 0.03]))
     if not step(
         "evaluate",
         timedelta(days=float(rng.uniform(0.5, 4))),
         S.EVALUATED,
         centre(min(level, 4)),
-        f"评价：{satisfaction}",
+        "核实办理结果，当事人已签字确认",
         {"satisfaction": satisfaction},
     ):
         return False

@@ -92,6 +92,11 @@
       if (p.outcome) extra.push(labels.outcome[p.outcome] || p.outcome);
       if (p.route) extra.push("途径：" + (labels.legal_route[p.route] || p.route));
       if (p.departments) extra.push("吹哨部门：" + p.departments.join("、"));
+      if (p.satisfaction) extra.push("满意度：" + (SATISFACTION[p.satisfaction] || p.satisfaction));
+      if (p.risk_from && p.risk_to && p.risk_from !== p.risk_to) {
+        const short = (level) => zz.label("risk_level", level).replace(/（.*）/, "");
+        extra.push("风险等级：" + short(p.risk_from) + " → " + short(p.risk_to));
+      }
       tr.innerHTML =
         "<td>" + zz.esc(zz.fmtTime(e.at)) + "</td><td>" + zz.esc(actionLabel(e.action)) + "</td><td>" +
         zz.esc(e.actor_name) + "</td><td>" + change + "</td><td>" +
@@ -132,6 +137,7 @@
   }
 
   function renderDetail(d) {
+    page.detail = d;
     renderUnits(d);
     const repeats = $("cz-repeats");
     const parts = [];
@@ -139,6 +145,13 @@
     if (d.repeats.length) {
       parts.push('<p class="mb-1">同一事项的重复反映 ' + d.repeats.length + " 次：</p><ul class=\"mb-0 ps-3\">" +
         d.repeats.map((r) => "<li>" + related(r) + "</li>").join("") + "</ul>");
+    }
+    if (d.settled_nearby.length) {
+      // a matter settled already and reported again: the operator judges, nothing is linked
+      parts.push('<p class="mb-1" id="cz-settled">近 30 天已办结的同类事项（200 米内），可能为再次反映：</p><ul class="mb-0 ps-3">' +
+        d.settled_nearby.map((s) => '<li><a href="/cases/' + s.id + '">' + zz.esc(s.code) + "</a> " + zz.esc(s.title) +
+          '<span class="text-muted">（' + zz.esc(zz.label("case_state", s.state)) + "，" + zz.esc(zz.fmtTime(s.closed_at)) +
+          " 办结，相距 " + s.distance_m + " 米）</span></li>").join("") + "</ul>");
     }
     repeats.innerHTML = parts.length ? parts.join("") : '<span class="text-muted">无重复反映记录。</span>';
 
@@ -230,6 +243,8 @@
     page.action = action;
     $("cz-action-title").textContent = actionLabel(action);
     $("cz-action-params").innerHTML = FORMS[action] ? FORMS[action](c) : "";
+    const warning = action === "escalate" ? zz.escalationWarning(page.detail && page.detail.dispatches) : "";
+    if (warning) $("cz-action-params").insertAdjacentHTML("afterbegin", '<p class="text-danger mb-1" id="cz-escalate-warning">' + zz.esc(warning) + "</p>");
     $("cz-action-error").hidden = true;
     $("cz-action-form").hidden = false;
     if (action === "triage") {

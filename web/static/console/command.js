@@ -533,18 +533,7 @@
 
   function labelChildren(kids) {
     if (kids.features.length > 60) return;
-    const labels = L.layerGroup();
-    st.childLayer.eachLayer(function (layer) {
-      const center = layer.getBounds().getCenter();
-      labels.addLayer(
-        L.marker(center, {
-          interactive: false,
-          keyboard: false,
-          icon: L.divIcon({ className: "zz-unit-label", html: "<span>" + zz.esc(layer.feature.properties.name) + "</span>", iconSize: null }),
-        })
-      );
-    });
-    st.layers.units.group.addLayer(labels);
+    st.layers.units.group.addLayer(zz.nameLabels(st.childLayer));
   }
 
   // ---- layers ----------------------------------------------------------------------------------
@@ -572,21 +561,7 @@
   }
 
   function vectorTiles(def, hexagons) {
-    const s = def.style;
-    const layerStyle = {};
-    layerStyle[def.collection] = hexagons
-      ? function (props) {
-          const n = Number(props.count || 0);
-          return { fill: true, fillColor: s.color, fillOpacity: Math.min(0.85, 0.15 + Math.log10(1 + n) / 2.5), color: s.color, weight: 0.5, opacity: 0.6 };
-        }
-      : { fill: !!s.fill, fillColor: s.fill || s.color, fillOpacity: s.opacity, color: s.color, weight: 1, opacity: 0.8 };
-    const layer = L.vectorGrid.protobuf(def.tiles, {
-      rendererFactory: L.canvas.tile,
-      vectorTileLayerStyles: layerStyle,
-      interactive: false,
-      maxNativeZoom: 18,
-      fetchOptions: { credentials: "same-origin" },
-    });
+    const layer = zz.vectorTiles(def, hexagons);
     layer.on("load", () => markTiles(def.id));
     return layer;
   }
@@ -1038,6 +1013,12 @@
       fields.appendChild(inputField("deadline", "督办时限", "datetime-local", zz.inputTime(new Date(Date.now() + 3 * 86400000))));
     } else if (action === "summon") {
       fields.appendChild(inputField("departments", "吹哨部门（用顿号或逗号分隔）", "text", "", "如：县公安局、县住建局"));
+    } else if (action === "escalate") {
+      // say what 上报 withdraws before the operator confirms it
+      zz.api("/api/cases/" + c.id + "/detail").then(function (d) {
+        const warning = zz.escalationWarning(d.dispatches);
+        if (warning && acting && acting.c.id === c.id) fields.prepend(el("p", "text-danger small mb-1 zz-escalate-warning", warning));
+      }, () => {});
     }
     document.getElementById("zz-action-dialog").showModal();
   }

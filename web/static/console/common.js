@@ -366,9 +366,62 @@
     return td;
   }
 
+  /**
+   * A vector-tile layer of a console layer definition (web/maps.py layer_config): its tiles
+   * with the session cookie, styled as the catalog says; with `hexagons`, shaded by each
+   * cell's `count`. Not interactive: clicks go through to the map.
+   */
+  function vectorTiles(def, hexagons) {
+    const s = def.style;
+    const layerStyle = {};
+    layerStyle[def.collection] = hexagons
+      ? function (props) {
+          const n = Number(props.count || 0);
+          return { fill: true, fillColor: s.color, fillOpacity: Math.min(0.85, 0.15 + Math.log10(1 + n) / 2.5), color: s.color, weight: 0.5, opacity: 0.6 };
+        }
+      : { fill: !!s.fill, fillColor: s.fill || s.color, fillOpacity: s.opacity, color: s.color, weight: 1, opacity: 0.8 };
+    return L.vectorGrid.protobuf(def.tiles, {
+      rendererFactory: L.canvas.tile,
+      vectorTileLayerStyles: layerStyle,
+      interactive: false,
+      maxNativeZoom: 18,
+      fetchOptions: { credentials: "same-origin" },
+    });
+  }
+
+  /**
+   * Name labels of the polygons of a Leaflet GeoJSON layer, at the centre of each one's bounds:
+   * a layer group of non-interactive markers of class `className` (`zz-unit-label` by default).
+   */
+  function nameLabels(geoLayer, className) {
+    const labels = L.layerGroup();
+    geoLayer.eachLayer(function (layer) {
+      labels.addLayer(
+        L.marker(layer.getBounds().getCenter(), {
+          interactive: false,
+          keyboard: false,
+          icon: L.divIcon({ className: className || "zz-unit-label", html: "<span>" + esc(layer.feature.properties.name) + "</span>", iconSize: null }),
+        })
+      );
+    });
+    return labels;
+  }
+
+  /**
+   * What 上报 would withdraw: "上报后，派给 县自然资源局 的派单（已到场）将撤回。", or "" when the
+   * case is in nobody's hands (the dispatches of GET /api/cases/{id}/detail).
+   */
+  function escalationWarning(dispatches) {
+    const held = (dispatches || []).filter((d) => ["assigned", "accepted", "arrived"].includes(d.status));
+    if (!held.length) return "";
+    const who = held.map((d) => d.assignee_name + " 的派单（" + label("dispatch_status", d.status) + "）").join("、");
+    return "上报后，派给 " + who + "将撤回，由上级重新分流。";
+  }
+
   window.zz = {
+    escalationWarning,
     ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
-    unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout,
+    unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
   };
   fillTopbar();
 })();

@@ -1,9 +1,15 @@
 // 调度台 (/dispatch/{code}): the unit's queue → a case → its cameras and candidate workers →
 // assign → acceptance and arrival followed live; walk-in registration (来访登记) on the map.
+// Besides the queue (待派单, 处置中) the desk lists the cases its level must still close
+// (待结案: evaluate, visit, archive) and those of its area handled above it (已上报), and finds
+// any case of its scope by code, title words or work-order number (查找案件). The map shows the
+// villages and grids with their names (the command view's layers, web/maps.py).
 // Everything comes from the API with the user's cookie; labels from the code tables.
 "use strict";
 (function () {
   const code = document.body.dataset.code;
+  const LEVEL = Number(document.body.dataset.level);
+  const LAYER_DEFS = JSON.parse(document.getElementById("zz-layers").textContent);
   const labels = JSON.parse(document.getElementById("zz-workflow-labels").textContent);
   const map = window.zzMap;
   const $ = (id) => document.getElementById(id);
@@ -11,6 +17,11 @@
   const WAITING = ["registered", "triaged", "escalated"];
   const ACTIVE = ["dispatched", "accepted", "on_site", "legal_route"];
   const STEPS = ["dispatched", "accepted", "on_site"];
+  const CLOSING = ["resolved", "evaluated", "visited"];
+  const CLOSING_ACTIONS = ["evaluate", "visit", "archive"];
+  const LIST_LIMIT = 300;
+  const SEARCH_LIMIT = 20;
+  const GRID_LABEL_ZOOM = 15;
   const REASONS = {
     no_workers_in_scope: "辖区内没有登记的网格员，无法推荐。",
     all_busy: "辖区内的网格员均在处置其他案件或已离岗。",
@@ -18,8 +29,16 @@
     outside_radius: "在岗网格员均不在案件周边 {radius} 米范围内。",
   };
 
-  const state = { cases: [], filter: "waiting", selected: null, picking: false, positions: {}, assignee: null };
+  const state = {
+    cases: [], filter: "waiting", selected: null, picking: false, positions: {}, assignee: null,
+    full: {}, searching: false, results: [],
+  };
+  // village outlines below the case markers, on a canvas of their own
+  map.createPane("dz-units").style.zIndex = 350;
   const layers = {
+    villages: L.layerGroup().addTo(map),
+    grids: L.layerGroup().addTo(map),
+    gridLabels: L.layerGroup().addTo(map),
     unit: L.layerGroup().addTo(map),
     queue: L.layerGroup().addTo(map),
     case: L.layerGroup().addTo(map),
@@ -41,36 +60,74 @@
     el.style.background = zz.riskColor(level);
   }
 
+  const OPEN = WAITING.concat(ACTIVE);
+
+  /** The desk's list a case belongs to (waiting, active, closing, escalated), or null. */
+  function stageOf(c) {
+    if (c.handling_level === LEVEL) {
+      if (WAITING.includes(c.state)) return "waiting";
+      if (ACTIVE.includes(c.state)) return "active";
+      if (CLOSING.includes(c.state)) return "closing";
+      return null;
+    }
+    return c.handling_level < LEVEL && OPEN.includes(c.state) ? "escalated" : null;
+  }
+
   function visible(c) {
-    if (state.filter === "waiting") return WAITING.includes(c.state);
-    if (state.filter === "active") return ACTIVE.includes(c.state);
-    return true;
+    const stage = stageOf(c);
+    return state.filter === "all" ? stage !== null : stage === state.filter;
+  }
+
+  function levelText(level) {
+    return zz.label("level", level) + "级办理";
+  }
+
+  /** The right-hand side of a list item's second line: what the dispatcher watches there. */
+  function itemNote(c) {
+    if (c.handling_level !== LEVEL) {
+      return '<span class="dz-level">' + zz.esc(levelText(c.handling_level)) + "</span>";
+    }
+    if (CLOSING.includes(c.state) || c.state === "archived") {
+      return "<span>办结 " + zz.esc(zz.fmtTime(c.closed_at).slice(0, 10)) + "</span>";
+    }
+    return deadlineHtml(c);
+  }
+
+  function caseItem(c, withCode) {
+    const li = document.createElement("li");
+    li.className = "list-group-item dz-case-item";
+    li.dataset.caseId = c.id;
+    li.style.borderLeftColor = zz.riskColor(c.risk_level);
+    if (state.selected && state.selected.id === c.id) li.classList.add("active");
+    li.innerHTML =
+      '<div class="d-flex justify-content-between gap-2">' +
+      '<span class="dz-item-title">' + zz.esc(c.title) + "</span>" +
+      '<span class="badge zz-state dz-state" data-state="' + zz.esc(c.state) + '">' +
+      zz.esc(zz.label("case_state", c.state)) + "</span></div>" +
+      (withCode ? '<div class="dz-item-code">' + zz.esc(c.code) +
+        (c.external_no ? " · 工单 " + zz.esc(c.external_no) : "") + "</div>" : "") +
+      '<div class="dz-item-meta"><span>' + zz.esc(zz.label("category", c.category)) + " · " +
+      zz.esc(zz.label("channel", c.channel)) + "</span>" + itemNote(c) + "</div>";
+    li.addEventListener("click", () => selectCase(c.id));
+    return li;
+  }
+
+  function countText(stage) {
+    const n = state.cases.filter((c) => stageOf(c) === stage).length;
+    return state.full[stage] ? n + "+" : String(n);
   }
 
   function renderQueue() {
     const list = $("dz-queue-list");
     list.textContent = "";
-    $("dz-count-waiting").textContent = state.cases.filter((c) => WAITING.includes(c.state)).length;
-    $("dz-count-active").textContent = state.cases.filter((c) => ACTIVE.includes(c.state)).length;
+    ["waiting", "active", "closing", "escalated"].forEach(function (stage) {
+      $("dz-count-" + stage).textContent = countText(stage);
+    });
     const shown = state.cases.filter(visible);
     $("dz-queue-empty").hidden = shown.length > 0;
-    shown.forEach(function (c) {
-      const li = document.createElement("li");
-      li.className = "list-group-item dz-case-item";
-      li.dataset.caseId = c.id;
-      li.style.borderLeftColor = zz.riskColor(c.risk_level);
-      if (state.selected && state.selected.id === c.id) li.classList.add("active");
-      li.innerHTML =
-        '<div class="d-flex justify-content-between gap-2">' +
-        '<span class="dz-item-title">' + zz.esc(c.title) + "</span>" +
-        '<span class="badge zz-state dz-state" data-state="' + zz.esc(c.state) + '">' +
-        zz.esc(zz.label("case_state", c.state)) + "</span></div>" +
-        '<div class="dz-item-meta"><span>' + zz.esc(zz.label("category", c.category)) + " · " +
-        zz.esc(zz.label("channel", c.channel)) + "</span>" + deadlineHtml(c) + "</div>";
-      li.addEventListener("click", () => selectCase(c.id));
-      list.appendChild(li);
-    });
-    drawQueue(shown);
+    shown.forEach((c) => list.appendChild(caseItem(c, false)));
+    if (state.searching) renderResults();
+    else drawQueue(shown);
   }
 
   function drawQueue(shown) {
@@ -93,20 +150,30 @@
     });
   }
 
+  const STAGE_NAMES = { queue: "案件队列", closing: "待结案案件", escalated: "已上报案件" };
+
   // Reads of the queue may answer out of order: only the latest read is drawn.
   let queueReads = 0;
   async function loadQueue() {
     const read = ++queueReads;
-    let cases;
-    try {
-      cases = await zz.api("/api/cases?code=" + code + "&limit=300");
-    } catch (error) {
-      if (read !== queueReads) return;
-      zz.toast("案件队列加载失败：" + zz.errorText(error), "danger");
-      cases = [];
-    }
+    const lists = await Promise.all(
+      ["queue", "closing", "escalated"].map(async function (stage) {
+        try {
+          return await zz.api("/api/cases?code=" + code + "&stage=" + stage + "&limit=" + LIST_LIMIT);
+        } catch (error) {
+          if (read === queueReads) zz.toast(STAGE_NAMES[stage] + "加载失败：" + zz.errorText(error), "danger");
+          return [];
+        }
+      })
+    );
     if (read !== queueReads) return;
-    state.cases = cases;
+    state.full = { closing: lists[1].length >= LIST_LIMIT, escalated: lists[2].length >= LIST_LIMIT };
+    const seen = new Set();
+    state.cases = [].concat(...lists).filter(function (c) {
+      if (seen.has(c.id)) return false;
+      seen.add(c.id);
+      return true;
+    });
     renderQueue();
   }
 
@@ -114,6 +181,58 @@
     const i = state.cases.findIndex((x) => x.id === c.id);
     if (i >= 0) state.cases[i] = c;
     else state.cases.unshift(c);
+    const j = state.results.findIndex((x) => x.id === c.id);
+    if (j >= 0) state.results[j] = c;
+    renderQueue();
+  }
+
+  // ------------------------------------------------------------------ 查找案件
+
+  let searches = 0;
+  async function search(event) {
+    event.preventDefault();
+    const q = $("dz-search-input").value.trim();
+    if (!q) {
+      clearSearch();
+      return;
+    }
+    const read = ++searches;
+    let found;
+    try {
+      found = await zz.api(
+        "/api/cases?code=" + code + "&q=" + encodeURIComponent(q) + "&limit=" + SEARCH_LIMIT
+      );
+    } catch (error) {
+      if (read === searches) zz.toast("查找失败：" + zz.errorText(error), "danger");
+      return;
+    }
+    if (read !== searches) return;
+    state.searching = true;
+    state.results = found;
+    state.query = q;
+    $("dz-queue-box").hidden = true;
+    $("dz-search-box").hidden = false;
+    renderResults();
+  }
+
+  function renderResults() {
+    const list = $("dz-search-list");
+    list.textContent = "";
+    const n = state.results.length;
+    $("dz-search-summary").textContent = n
+      ? "找到 " + n + " 件" + (n >= SEARCH_LIMIT ? "（只列出最新的 " + SEARCH_LIMIT + " 件，请输入更多内容）" : "") + "，按登记时间从新到旧"
+      : "没有找到与“" + state.query + "”相符的案件";
+    state.results.forEach((c) => list.appendChild(caseItem(c, true)));
+    drawQueue(state.results);
+  }
+
+  function clearSearch() {
+    searches++;
+    state.searching = false;
+    state.results = [];
+    $("dz-search-input").value = "";
+    $("dz-search-box").hidden = true;
+    $("dz-queue-box").hidden = false;
     renderQueue();
   }
 
@@ -143,11 +262,54 @@
     $("dz-triage").hidden = !c.allowed_actions.includes("triage") || c.state === "triaged";
     $("dz-repeat").hidden = !c.duplicate_of;
     if (c.duplicate_of) {
-      $("dz-repeat").innerHTML =
-        '重复反映：本案与 <a href="/cases/' + c.duplicate_of + '">案件 ' + c.duplicate_of +
-        "</a> 为同一事项。";
+      showOriginal($("dz-repeat"), "重复反映：本案与 ", c.duplicate_of, " 为同一事项。");
     }
+    renderNext(c);
     updateState(c.state);
+  }
+
+  // The case code (一案一码) of an original case, read once per page (null: not readable here).
+  const originalCodes = new Map();
+  function originalCode(id) {
+    const known = state.cases.find((x) => x.id === id);
+    if (known) return Promise.resolve(known.code);
+    if (!originalCodes.has(id)) {
+      originalCodes.set(id, zz.api("/api/cases/" + id).then((o) => o.code, () => null));
+    }
+    return originalCodes.get(id);
+  }
+
+  /** `text before` <a href=/cases/{id}>its case code</a> `text after`, in `box`. */
+  function showOriginal(box, before, id, after) {
+    box.textContent = before;
+    const link = document.createElement("a");
+    link.href = "/cases/" + id;
+    link.className = "dz-original";
+    link.textContent = "原案件";
+    box.appendChild(link);
+    box.appendChild(document.createTextNode(after));
+    originalCode(id).then(function (caseCode) {
+      if (caseCode) link.textContent = caseCode;
+    });
+    return link;
+  }
+
+  /** What is left for this desk on a case outside its queue: follow it, or close it. */
+  function renderNext(c) {
+    const box = $("dz-case-next");
+    let text = "";
+    if (c.handling_level < LEVEL && OPEN.includes(c.state)) {
+      text = "本案已上报，现由" + levelText(c.handling_level) + "；本级跟踪办理进度。";
+    } else if (c.handling_level > LEVEL && OPEN.includes(c.state)) {
+      text = "本案已交办，现由" + levelText(c.handling_level) + "。";
+    } else if (CLOSING.includes(c.state)) {
+      const todo = CLOSING_ACTIONS.filter((a) => c.allowed_actions.includes(a)).map((a) => zz.label("case_action", a));
+      text = "案件已办结" + (todo.length ? "，待" + todo.join("、") + "：请在“案件详情”中办理。" : "。");
+    } else if (c.state === "archived") {
+      text = "案件已销号。";
+    }
+    box.textContent = text;
+    box.hidden = !text;
   }
 
   function updateState(stateCode) {
@@ -239,11 +401,15 @@
     table.hidden = true;
     none.hidden = true;
     $("dz-assigned").hidden = true;
-    if (c.state !== "triaged") {
+    if (c.state !== "triaged" || c.handling_level !== LEVEL) {
       note.textContent =
-        c.state === "registered" || c.state === "escalated"
-          ? "案件需先分流，再派单。"
-          : "案件已派出，处置进度见上方。";
+        c.handling_level !== LEVEL && OPEN.includes(c.state)
+          ? "本案不由本级办理，本级不派单。"
+          : c.state === "registered" || c.state === "escalated"
+            ? "案件需先分流，再派单。"
+            : CLOSING.includes(c.state) || c.state === "archived"
+              ? "案件已办结，无需派单。"
+              : "案件已派出，处置进度见上方。";
       loadAssignee(c);
       return;
     }
@@ -428,7 +594,7 @@
   // sent), so the case is read again rather than trusting the notice's states.
   async function onCaseEvent(e) {
     const selected = state.selected !== null && state.selected.id === e.case_id;
-    const known = state.cases.some((c) => c.id === e.case_id);
+    const known = state.cases.some((c) => c.id === e.case_id) || state.results.some((c) => c.id === e.case_id);
     if (!known && !selected && e.action !== "register") return;
     let c;
     try {
@@ -588,9 +754,8 @@
       if (created.linked_to) {
         const box = $("dz-repeat");
         box.hidden = false;
-        box.innerHTML =
-          '系统判定为重复反映，已关联原案件 <a id="dz-repeat-link" href="/cases/' +
-          created.linked_to + '">案件 ' + created.linked_to + "</a>，原案件风险等级已上调。";
+        showOriginal(box, "系统判定为重复反映，已关联原案件 ", created.linked_to, "，原案件风险等级已上调。").id =
+          "dz-repeat-link";
       }
     } catch (err) {
       error.textContent =
@@ -616,18 +781,97 @@
 
   // ------------------------------------------------------------------ start
 
+  // ------------------------------------------------------------------ the map's units and grids
+
+  /** The unit's outline (dashed) and its villages (行政区划) with their names. */
   async function fitUnit() {
+    let fc;
     try {
-      const unit = await zz.api("/ogc/collections/jurisdictions/items/" + code);
-      $("dz-unit-name").textContent = unit.properties.name;
-      const outline = L.geoJSON(unit, {
-        style: { color: "#3a6ea5", weight: 2, dashArray: "6 4", fill: true, fillOpacity: 0.03 },
-        interactive: false,
-      }).addTo(layers.unit);
-      if (!state.selected) map.fitBounds(outline.getBounds());
+      fc = await zz.api("/api/console/" + code + "/outline");
     } catch (error) {
-      // the unit outline is a convenience: the queue works without it
+      return; // the outlines are a convenience: the queue works without them
     }
+    const unit = fc.features.filter((f) => f.properties.role === "unit");
+    const kids = fc.features.filter((f) => f.properties.role === "child");
+    if (unit.length) $("dz-unit-name").textContent = unit[0].properties.name;
+    const villages = L.geoJSON({ type: "FeatureCollection", features: kids }, {
+      pane: "dz-units",
+      style: { color: "#3a6ea5", weight: 1.5, opacity: 0.9, fill: false },
+      interactive: false,
+    });
+    layers.villages.addLayer(villages);
+    layers.villages.addLayer(zz.nameLabels(villages, "dz-label dz-label-village"));
+    const outline = L.geoJSON({ type: "FeatureCollection", features: unit }, {
+      pane: "dz-units",
+      style: { color: "#3a6ea5", weight: 2.5, dashArray: "6 4", fill: true, fillOpacity: 0.03 },
+      interactive: false,
+    }).addTo(layers.unit);
+    if (!state.selected && unit.length) map.fitBounds(outline.getBounds());
+  }
+
+  const grid = { def: LAYER_DEFS.find((d) => d.id === "grids"), tiles: null, labels: false, reads: 0 };
+
+  function bboxParam(bounds) {
+    return [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
+      .map((v) => v.toFixed(5))
+      .join(",");
+  }
+
+  /** The grids as vector tiles in their zoom range; their names from a zoom on, in view. */
+  async function updateGrids() {
+    const def = grid.def;
+    if (!def) return;
+    const z = map.getZoom();
+    const inRange = z >= def.min_zoom && z <= def.max_zoom;
+    if (inRange && !grid.tiles) {
+      grid.tiles = zz.vectorTiles(def, false);
+      layers.grids.addLayer(grid.tiles);
+    } else if (!inRange && grid.tiles) {
+      layers.grids.clearLayers();
+      grid.tiles = null;
+    }
+    const read = ++grid.reads;
+    if (!grid.labels || z < GRID_LABEL_ZOOM) {
+      layers.gridLabels.clearLayers();
+      return;
+    }
+    let fc;
+    try {
+      fc = await zz.api(def.items + "?limit=500&bbox=" + bboxParam(map.getBounds().pad(0.2)));
+    } catch (error) {
+      return; // names are a convenience: the outlines stay
+    }
+    if (read !== grid.reads) return;
+    layers.gridLabels.clearLayers();
+    layers.gridLabels.addLayer(zz.nameLabels(L.geoJSON(fc), "dz-label dz-label-grid"));
+  }
+
+  async function setupGrids() {
+    const def = grid.def;
+    if (!def) return;
+    let me;
+    try {
+      me = await zz.me();
+    } catch (error) {
+      return;
+    }
+    if (!def.feature_roles.includes(me.role) && !def.aggregate_roles.includes(me.role)) return;
+    grid.labels = def.feature_roles.includes(me.role);
+    let timer = null;
+    map.on("zoomend moveend", function () {
+      clearTimeout(timer);
+      timer = setTimeout(updateGrids, 250);
+    });
+    L.control
+      .layers(null, { "村（社区）界线与名称": layers.villages, "网格界线与名称": layers.grids }, { collapsed: false, position: "bottomright" })
+      .addTo(map);
+    map.on("overlayadd overlayremove", function (event) {
+      if (event.layer === layers.grids) {
+        if (event.type === "overlayadd") layers.gridLabels.addTo(map);
+        else map.removeLayer(layers.gridLabels);
+      }
+    });
+    updateGrids();
   }
 
   function init() {
@@ -658,7 +902,13 @@
     map.on("click", onMapClick);
     setInterval(renderQueue, 60000);
     window.zzDispatchLive = zz.live({ case_event: onCaseEvent, worker: onWorker, import: onImport });
+    $("dz-search").addEventListener("submit", search);
+    $("dz-search-clear").addEventListener("click", clearSearch);
+    $("dz-search-input").addEventListener("search", function () {
+      if (!$("dz-search-input").value.trim() && state.searching) clearSearch();
+    });
     fitUnit();
+    setupGrids();
     const wanted = Number(new URLSearchParams(window.location.search).get("case"));
     loadQueue().then(function () {
       if (wanted > 0) selectCase(wanted);

@@ -1,0 +1,231 @@
+"""The dispatch desk's lists of a unit's cases beyond its queue, and the search for one case.
+
+:func:`cases.queue <layers.cases.queue>` lists the open cases waiting for a unit's level. A desk
+also follows the cases its level must still close (待结案: resolved, evaluated or visited, to
+evaluate, visit and archive) and those of its area now handled above it (已上报), and finds any
+case of its scope again by its code (一案一码), a 12345 work-order number or words of its title
+(:func:`search`). Every list is limited to the unit's code range (``area_code`` in ``[lo, hi)``,
+the ``ix_cases_area_code_state`` index) after checking that the unit lies in the actor's scope;
+row-level security enforces the scope again.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from layers import cases, workflow
+from layers.errors import InvalidInput
+from layers.model import Case, CaseState, Channel
+from layers.workflow import Actor
+
+
+class Stage(StrEnum):
+    """Which of a unit's lists of cases (``GET /api/cases?stage=…``)."""
+
+    QUEUE = "queue"
+    """Open cases handled at the unit's level (its queue: 待派单 and 处置中)."""
+    CLOSING = "closing"
+    """Settled cases at the unit's level not yet archived (待结案: 评价, 回访, 销号)."""
+    ESCALATED = "escalated"
+    """Open cases of the unit's area handled above its level (已上报)."""
+
+
+#: States of a case its level must still evaluate, visit or archive (销号).
+CLOSING_STATES: frozenset[str] = frozenset(
+    {CaseState.RESOLVED, CaseState.EVALUATED, CaseState.VISITED}
+)
+#: Most cases a search returns.
+SEARCH_LIMIT = 50
+#: Longest search text.
+SEARCH_MAX_LENGTH = 100
+#: A code or work-order number is matched by prefix from this many characters on (shorter: exact).
+PREFIX_FROM = 10
+#: Text that may be a case code or a work-order number: letters, digits, ``-``, ``_``, ``/``.
+IDENTIFIER = re.compile(r"[0-9A-Za-z][0-9A-Za-z_/-]*")
+#: A platform code typed without its hyphens: area (6), date (8), serial (the case id).
+BARE_CODE = re.compile(r"(\d{6})(\d{8})(\d{1,12})")
+
+
+def stage_list(
+    session: Session,
+    *,
+    actor: Actor,
+    stage: Stage,
+    code: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[Case]:
+    """Return one of a unit's lists of cases.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    actor : Actor
+        Whose scope applies.
+    stage : Stage
+        ``queue`` (:func:`layers.cases.queue`), ``closing`` or ``escalated``.
+    code : str, optional
+        A jurisdiction inside the actor's scope (default: the actor's unit).
+    limit, offset : int
+        Paging (limit clamped to 1–1000).
+
+    Returns
+    -------
+    list of Case
+        ``queue`` and ``escalated``: highest risk first, then oldest deadline; ``closing``:
+        the longest settled first.
+
+    Raises
+    ------
+    NotFound
+        ``code`` is not a division code inside the actor's scope.
+    """
+    if stage is Stage.QUEUE:
+        return cases.queue(session, actor=actor, code=code, limit=limit, offset=offset)
+    lo, hi, level = cases.unit_range(code or actor.scope_code, actor)
+    query = select(Case).where(Case.area_code >= lo, Case.area_code < hi)
+    if stage is Stage.CLOSING:
+        query = query.where(Case.handling_level == level, Case.state.in_(CLOSING_STATES)).order_by(
+            Case.closed_at.nulls_last(), Case.id
+        )
+    else:
+        query = query.where(
+            Case.handling_level < level, Case.state.in_(workflow.OPEN_STATES)
+        ).order_by(Case.risk_level, Case.deadline.nulls_last(), Case.id)
+    query = query.limit(max(1, min(limit, 1000))).offset(max(0, offset))
+    return list(session.scalars(query))
+
+
+def search(
+    session: Session,
+    *,
+    actor: Actor,
+    q: str,
+    code: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> list[Case]:
+    """Find cases of a unit in any state by code, work-order number or words of the title.
+
+    Text that may be an identifier is looked up first as a case code (exact; by prefix from
+    :data:`PREFIX_FROM` characters; a platform code typed without its hyphens, e.g.
+    ``530424202612040004241``, too) or a work-order number (``external_no``, the same way), on
+    their indexes. When that finds nothing, every word of the text must appear in the title
+    (case-insensitive), among the unit's cases.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    actor : Actor
+        Whose scope applies.
+    q : str
+        What the user typed.
+    code : str, optional
+        A jurisdiction inside the actor's scope (default: the actor's unit).
+    limit, offset : int
+        Paging (limit clamped to 1–:data:`SEARCH_LIMIT`).
+
+    Returns
+    -------
+    list of Case
+        Newest reported first.
+
+    Raises
+    ------
+    InvalidInput
+        ``q`` is blank or too long.
+    NotFound
+        ``code`` is not a division code inside the actor's scope.
+    """
+    text = " ".join(q.split())
+    if not text:
+        raise InvalidInput("请输入案件编号、标题中的词语或工单编号")
+    if len(text) > SEARCH_MAX_LENGTH:
+        raise InvalidInput(f"查找内容不能超过 {SEARCH_MAX_LENGTH} 个字")
+    lo, hi, _ = cases.unit_range(code or actor.scope_code, actor)
+
+    def found(*where: ColumnElement[bool]) -> list[Case]:
+        query = (
+            select(Case)
+            .where(Case.area_code >= lo, Case.area_code < hi, *where)
+            .order_by(Case.reported_at.desc(), Case.id.desc())
+            .limit(max(1, min(limit, SEARCH_LIMIT)))
+            .offset(max(0, offset))
+        )
+        return list(session.scalars(query))
+
+    if IDENTIFIER.fullmatch(text):
+        by_identifier = found(identifier_match(text))
+        if by_identifier:
+            return by_identifier
+    return found(*(Case.title.icontains(word, autoescape=True) for word in text.split()))
+
+
+def code_forms(text: str) -> list[str]:
+    """Return the case codes ``text`` may name: as typed, upper-cased, or with its hyphens.
+
+    Parameters
+    ----------
+    text : str
+        An identifier the user typed.
+
+    Returns
+    -------
+    list of str
+        Distinct candidate codes, ``text`` first.
+
+    Examples
+    --------
+    >>> code_forms("530424202612040004241")
+    ['530424202612040004241', '530424-20261204-00004241']
+    >>> code_forms("im5304240010011a2b")
+    ['im5304240010011a2b', 'IM5304240010011A2B']
+    """
+    forms = [text, text.upper()]
+    bare = BARE_CODE.fullmatch(text)
+    if bare is not None:
+        area, day, serial = bare.groups()
+        forms.append(f"{area}-{day}-{int(serial):08d}")
+    return list(dict.fromkeys(forms))
+
+
+def identifier_match(text: str) -> ColumnElement[bool]:
+    """Return the condition of a case whose code or work-order number ``text`` names.
+
+    Each branch is answered by an index: the code's unique index (equality, or a prefix as a
+    range), and the ``(channel, external_no)`` index with the channel listed (a work-order
+    number is looked up in every channel's part of the index).
+
+    Parameters
+    ----------
+    text : str
+        An identifier (no spaces).
+
+    Returns
+    -------
+    sqlalchemy.ColumnElement
+        ``code`` equal to one of :func:`code_forms` or starting with ``text``, or
+        ``external_no`` equal to (or starting with) ``text``.
+    """
+    channels = [c.value for c in Channel]
+    branches: list[ColumnElement[bool]] = [
+        Case.code.in_(code_forms(text)),
+        and_(Case.channel.in_(channels), Case.external_no == text),
+    ]
+    if len(text) >= PREFIX_FROM:
+        branches.append(_prefix(Case.code, text))
+        branches.append(and_(Case.channel.in_(channels), _prefix(Case.external_no, text)))
+    return or_(*branches)
+
+
+def _prefix(column: InstrumentedAttribute[Any], text: str) -> ColumnElement[bool]:
+    """``column`` starts with ``text``: a range its index answers, checked by ``LIKE``."""
+    upper = text[:-1] + chr(ord(text[-1]) + 1)
+    return and_(column >= text, column < upper, column.startswith(text, autoescape=True))
