@@ -12,6 +12,7 @@ row-level security enforces the scope again.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -33,12 +34,20 @@ class Stage(StrEnum):
     """Settled cases at the unit's level not yet archived (待结案: 评价, 回访, 销号)."""
     ESCALATED = "escalated"
     """Open cases of the unit's area handled above its level (已上报)."""
+    OVERDUE = "overdue"
+    """Open cases of the unit's area past their deadline, at any level (辖区超期: the cases the
+    超期案件 card counts, for 督办 and 催办)."""
+    RECENT = "recent"
+    """Cases of the unit's area reported in the last :data:`RECENT_HOURS` hours, at any level and
+    in any state (辖区新登记: what came in since the last shift)."""
 
 
 #: States of a case its level must still evaluate, visit or archive (销号).
 CLOSING_STATES: frozenset[str] = frozenset(
     {CaseState.RESOLVED, CaseState.EVALUATED, CaseState.VISITED}
 )
+#: How far back 辖区新登记 (:attr:`Stage.RECENT`) looks.
+RECENT_HOURS = 24
 #: Most cases a search returns.
 SEARCH_LIMIT = 50
 #: Longest search text.
@@ -59,6 +68,7 @@ def stage_list(
     code: str | None = None,
     limit: int = 100,
     offset: int = 0,
+    now: datetime | None = None,
 ) -> list[Case]:
     """Return one of a unit's lists of cases.
 
@@ -69,17 +79,21 @@ def stage_list(
     actor : Actor
         Whose scope applies.
     stage : Stage
-        ``queue`` (:func:`layers.cases.queue`), ``closing`` or ``escalated``.
+        ``queue`` (:func:`layers.cases.queue`), ``closing``, ``escalated``, ``overdue`` or
+        ``recent``.
     code : str, optional
         A jurisdiction inside the actor's scope (default: the actor's unit).
     limit, offset : int
         Paging (limit clamped to 1–1000).
+    now : datetime, optional
+        The time ``overdue`` and ``recent`` are reckoned from (default: now).
 
     Returns
     -------
     list of Case
         ``queue`` and ``escalated``: highest risk first, then oldest deadline; ``closing``:
-        the longest settled first.
+        the longest settled first; ``overdue``: the longest overdue first; ``recent``: highest
+        risk first, then the latest reported.
 
     Raises
     ------
@@ -90,10 +104,19 @@ def stage_list(
         return cases.queue(session, actor=actor, code=code, limit=limit, offset=offset)
     lo, hi, level = cases.unit_range(code or actor.scope_code, actor)
     query = select(Case).where(Case.area_code >= lo, Case.area_code < hi)
+    now = now or datetime.now(UTC)
     if stage is Stage.CLOSING:
         query = query.where(Case.handling_level == level, Case.state.in_(CLOSING_STATES)).order_by(
             Case.closed_at.nulls_last(), Case.id
         )
+    elif stage is Stage.OVERDUE:  # as command.py's 超期案件 counts them
+        query = query.where(Case.state.in_(workflow.OPEN_STATES), Case.deadline < now).order_by(
+            Case.deadline, Case.id
+        )
+    elif stage is Stage.RECENT:
+        query = query.where(
+            Case.reported_at >= now - timedelta(hours=RECENT_HOURS), Case.reported_at <= now
+        ).order_by(Case.risk_level, Case.reported_at.desc(), Case.id.desc())
     else:
         query = query.where(
             Case.handling_level < level, Case.state.in_(workflow.OPEN_STATES)

@@ -187,3 +187,43 @@ def test_code_forms_and_identifier_lookup_use_the_indexes(
         plan = "\n".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {sql}")))
         assert "Seq Scan" not in plan, plan
         assert "uq_cases_channel_external_no" in plan and "uq_cases_code" in plan, plan
+
+
+def test_overdue_and_recent_list_the_whole_area_at_every_level(
+    database: SuiteDatabase, seeded: Seeded
+) -> None:
+    """辖区超期 and 辖区新登记 of the command view: any level, the longest overdue first."""
+    names = {v: k for k, v in seeded.ids.items()}
+    deadlines = {  # the open ones but the last; an archived case past its deadline is done
+        "escalated": DAY + timedelta(hours=1),
+        "waiting": DAY + timedelta(hours=2),
+        "handed_down": DAY + timedelta(hours=3),
+        "archived": DAY + timedelta(hours=1),
+        "county_dispatched": DAY + timedelta(days=5),
+    }
+    county = Actor(user_id=None, name="测试", role="commander", scope_code=COUNTY_A)
+    with Session(database.owner) as session:
+        apply_scope(session, None)
+        for name, deadline in deadlines.items():
+            session.execute(
+                text("UPDATE cases SET deadline = :d WHERE id = :id"),
+                {"d": deadline, "id": seeded.ids[name]},
+            )
+
+        def listed(stage: case_lists.Stage, code: str, now: datetime) -> list[str]:
+            found = case_lists.stage_list(session, actor=county, stage=stage, code=code, now=now)
+            return [names[c.id] for c in found if c.id in names]
+
+        assert listed(case_lists.Stage.OVERDUE, COUNTY_A, DAY + timedelta(days=1)) == [
+            "escalated",
+            "waiting",
+            "handed_down",
+        ]
+        assert listed(case_lists.Stage.OVERDUE, TOWN_A1, DAY + timedelta(minutes=90)) == [
+            "escalated"
+        ]
+        # reported in the 24 hours before now, any state and level, the latest first
+        recent = listed(case_lists.Stage.RECENT, TOWN_A1, DAY + timedelta(minutes=5))
+        assert recent == list(reversed(list(CASES)[:6]))
+        assert listed(case_lists.Stage.RECENT, TOWN_A1, DAY + timedelta(days=2)) == []
+        session.rollback()

@@ -288,7 +288,10 @@ def queue(
     code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     stage: Annotated[
         case_lists.Stage | None,
-        Query(description="queue (default), closing (待结案) or escalated (已上报)"),
+        Query(
+            description="queue (default), closing (待结案), escalated (已上报), overdue (辖区超期)"
+            " or recent (辖区近24小时新登记)"
+        ),
     ] = None,
     q: Annotated[
         str | None,
@@ -305,7 +308,9 @@ def queue(
 
     ``stage=queue`` (the default): the open cases whose handling level is the unit's level;
     ``closing``: those resolved, evaluated or visited at its level, to archive (待结案);
-    ``escalated``: the open cases of its area handled above its level (已上报). ``q`` searches
+    ``escalated``: the open cases of its area handled above its level (已上报); ``overdue``: the
+    open cases of its area past their deadline, at any level; ``recent``: those of its area
+    reported in the last 24 hours, at any level and state. ``q`` searches
     every case of the unit in any state instead, newest first, at most 50.
     """
     _no_analyst(user)
@@ -323,6 +328,7 @@ def queue(
             code=code,
             limit=limit,
             offset=offset,
+            now=now,
         )
     return [case_json(c, user, now=now, limits_config=limits) for c in found]
 
