@@ -3,8 +3,8 @@
 * :func:`outline`: the unit's boundary and its live children's (child jurisdictions, or a
   village's grids; not those a re-division retired), simplified to the unit's size, for the KPI
   choropleth and the drill-down;
-* :func:`case_points`: cases in a box by state group (open, overdue, recent), highest risk
-  first, capped;
+* :func:`case_points`: cases in a box by state group (open, overdue, recent, as defined in
+  :mod:`layers.case_groups`), highest risk first, capped;
 * :func:`hot_cells`: the hot cells of the latest current hot-spot run in the unit (never a
   planner's historic analysis, :mod:`layers.hotspot_current`);
 * :func:`heat_points`: case counts snapped to a grid of cells, for the heat map; cells are at
@@ -20,13 +20,13 @@ the unit's code range (row-level security applies as well). GeoJSON is built by 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers import cases, hotspot_current, trends, workflow
+from layers import cases, hotspot_current, trends
+from layers.case_groups import CaseGroup, StateGroup
 from layers.errors import InvalidInput, no_jurisdiction
 from layers.features import BBox
 from layers.model import SRID
@@ -40,18 +40,17 @@ MAX_HEAT_CELL_DEG = 0.5
 """Largest heat-map cell in degrees."""
 SIMPLIFY_DIVISOR = 1500.0
 """Outlines are simplified to the unit's extent divided by this (≈ one screen pixel)."""
-_OPEN = ", ".join(f"'{s}'" for s in sorted(workflow.OPEN_STATES))
-
-
-class StateGroup(StrEnum):
-    """Which cases the map shows."""
-
-    OPEN = "open"
-    """Not yet resolved."""
-    OVERDUE = "overdue"
-    """Not yet resolved and past the deadline."""
-    RECENT = "recent"
-    """Reported in the last ``days`` days, any state."""
+__all__ = [
+    "MAX_HEAT_CELL_DEG",
+    "MAX_POINTS",
+    "MIN_HEAT_CELL_DEG",
+    "SIMPLIFY_DIVISOR",
+    "StateGroup",
+    "case_points",
+    "heat_points",
+    "hot_cells",
+    "outline",
+]
 
 
 def _collection(rows_sql: str) -> str:
@@ -165,7 +164,7 @@ def case_points(
     bbox : BBox, optional
         Box in degrees; the whole unit when omitted.
     group : StateGroup
-        Which cases.
+        Which cases (:class:`layers.case_groups.CaseGroup`: the tiles' definition too).
     days : int
         Window of ``recent``.
     limit : int
@@ -184,18 +183,8 @@ def case_points(
         ``code`` is outside the actor's scope.
     """
     lo, hi, _ = cases.unit_range(code, actor)
-    params: dict[str, Any] = {
-        "lo": lo,
-        "hi": hi,
-        "now": now,
-        "since": now - timedelta(days=days),
-        "limit": max(1, min(limit, MAX_POINTS)) + 1,
-    }
-    state = {
-        StateGroup.OPEN: f"c.state IN ({_OPEN})",
-        StateGroup.OVERDUE: f"c.state IN ({_OPEN}) AND c.deadline < :now",
-        StateGroup.RECENT: "c.reported_at >= :since",
-    }[group]
+    params: dict[str, Any] = {"lo": lo, "hi": hi, "limit": max(1, min(limit, MAX_POINTS)) + 1}
+    state = CaseGroup(group, now, days).condition("c", params)
     rows = f"""
         SELECT json_build_object(
                    'type', 'Feature', 'id', c.id,

@@ -6,6 +6,9 @@ role, under row-level security, only once ``&&`` is marked leakproof, since Post
 index for other conditions there) and transformed to 3857 only for encoding. Below a
 collection's ``aggregate_below_zoom`` (and always for analysts reading personal layers) points
 are replaced by hexagon counts (``ST_HexagonGrid``), each point counted in exactly one hexagon.
+The cases layer's tiles, points or counts, can be limited to a state group of the command map
+(:class:`layers.case_groups.CaseGroup`: open, overdue or recent), the very condition of the
+console's case points.
 
 Tile queries rely on the connection settings of :func:`layers.database.make_engine`
 (:data:`layers.database.SESSION_SETTINGS`): many small concurrent queries gain nothing from
@@ -18,13 +21,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from layers.case_groups import CaseGroup
 from layers.catalog import Collection
-from layers.errors import NotFound
+from layers.errors import InvalidInput, NotFound
 from layers.features import scope_filter
 from layers.model import SRID
 
@@ -34,6 +38,9 @@ BUFFER = 64
 HEXAGONS_ACROSS = 16
 """Hexagon size: a tile is this many hexagon edge lengths wide."""
 MERCATOR_WIDTH = 2 * math.pi * 6378137.0
+CASES: Final = "cases"
+"""The collection whose tiles take a :class:`layers.case_groups.CaseGroup` (its table's alias
+in the catalog is ``t``)."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,7 @@ def tile_query(
     scope_code: str,
     aggregate: bool | None = None,
     min_count: int = 1,
+    cases: CaseGroup | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Return the SQL and parameters of :func:`tile` (one statement; to run or to EXPLAIN).
 
@@ -149,6 +157,8 @@ def tile_query(
         As for :func:`tile`.
     min_count : int
         As for :func:`tile`.
+    cases : CaseGroup, optional
+        As for :func:`tile`.
 
     Returns
     -------
@@ -159,7 +169,11 @@ def tile_query(
     ------
     NotFound
         The tile is outside the tile matrix.
+    InvalidInput
+        ``cases`` is given for another collection than the cases.
     """
+    if cases is not None and collection.id != CASES:
+        raise InvalidInput(f"案件范围只适用于矛盾纠纷与事件图层，不适用于{collection.title}")
     bounds = tile_bounds(z, x, y)
     if aggregate is None:
         aggregate = aggregates_at(collection, z)
@@ -181,6 +195,8 @@ def tile_query(
         f"ST_MakeEnvelope(:west, :south, :east, :north, {SRID}) AND "
         + scope_filter(collection, scope_code, params)
     )
+    if cases is not None:
+        where += " AND " + cases.condition("t", params)
     geom3857 = f"ST_Transform({collection.geometry_column}, 3857)"
     if aggregate:
         params.update(size=hexagon_size(z), min_count=max(1, min_count))
@@ -244,6 +260,7 @@ def tile(
     scope_code: str,
     aggregate: bool | None = None,
     min_count: int = 1,
+    cases: CaseGroup | None = None,
 ) -> bytes:
     """Return the vector tile ``z/x/y`` of ``collection`` inside the caller's scope.
 
@@ -267,6 +284,9 @@ def tile(
         :func:`aggregates_at`. Only point collections can be aggregated.
     min_count : int
         Drop hexagons with fewer points (small-count suppression for analysts).
+    cases : CaseGroup, optional
+        Only the cases of this state group (the cases collection only); every case when
+        omitted.
 
     Returns
     -------
@@ -277,9 +297,18 @@ def tile(
     ------
     NotFound
         The tile is outside the tile matrix.
+    InvalidInput
+        ``cases`` is given for another collection than the cases.
     """
     sql, params = tile_query(
-        collection, z, x, y, scope_code=scope_code, aggregate=aggregate, min_count=min_count
+        collection,
+        z,
+        x,
+        y,
+        scope_code=scope_code,
+        aggregate=aggregate,
+        min_count=min_count,
+        cases=cases,
     )
     data = session.execute(text(sql), params).scalar()
     return bytes(data) if data is not None else b""

@@ -164,7 +164,7 @@ def test_tile_cache_follows_a_committed_grid(
         return {f["properties"]["code"] for f in layer["features"]}
 
     before = codes()
-    key = ("grids", 14, x, y, COUNTY_A, "commander")
+    key = ("grids", 14, x, y, COUNTY_A, "commander", None)  # None: no 案件范围
     assert caches.tiles.lookup(key, ("grids",))[0] is not None, "the tile was kept"
     assert codes() == before
 

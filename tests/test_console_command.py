@@ -771,3 +771,40 @@ def test_escalating_says_which_dispatch_it_withdraws(
     page.locator("#cz-actions button[data-action=escalate]").click()
     expect(page.locator("#cz-escalate-warning")).to_contain_text(f"派给 {held.assignee_name}")
     page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_queue_pane_lists_the_areas_overdue_and_new_cases_at_every_level(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    origin = _open_county(page, console_demo)
+    feed = page.evaluate(f"zz.api('/api/command/{COUNTY}')")
+    with console_demo.owner.connect() as conn:
+        overdue, recent, levels = conn.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE state = ANY(:open) AND deadline < now()),"
+                " count(*) FILTER (WHERE reported_at >= now() - interval '24 hours'),"
+                " count(DISTINCT handling_level) FILTER (WHERE state = ANY(:open)"
+                " AND deadline < now()) FROM cases WHERE area_code LIKE :county"
+            ),
+            {"open": sorted(OPEN_STATES), "county": COUNTY[:6] + "%"},
+        ).one()
+    assert overdue == feed["unit"]["kpis"]["overdue"] and levels > 1  # not only the county's own
+    rows = page.locator("#zz-queue-body tr")
+    expect(rows).to_have_count(len(feed["queue"]))
+    # the 超期案件 card opens the area's overdue cases, the longest overdue first
+    page.locator('#zz-kpis .zz-kpi[data-kpi="overdue"]').click()
+    expect(page.locator("#zz-queue-scope")).to_have_value("overdue")
+    expect(rows).to_have_count(overdue)
+    expect(page.locator("#zz-queue-count")).to_have_text(str(overdue))
+    expect(rows.first.locator(".zz-case-sub")).to_contain_text("级办理")
+    assert "乡镇级办理" in page.locator("#zz-queue-body").inner_text()
+    page.screenshot_step("1-overdue-in-the-area")
+    page.select_option("#zz-queue-scope", "recent")
+    expect(rows).to_have_count(recent)
+    if not recent:
+        expect(page.locator("#zz-queue-empty")).to_have_text("辖区近24小时无新登记案件")
+    page.select_option("#zz-queue-scope", "queue")
+    expect(rows).to_have_count(len(feed["queue"]))
+    page.assert_clean(origin)

@@ -5,6 +5,11 @@ of the collection's tables commits: the map screens of a centre ask for the same
 and over, and are sent the stored bytes after one short query that checks the caller's account.
 A tile of individual points of an audited layer (the special-population layer) is a read of
 personal data: each user's first read of an area of such tiles is entered (:mod:`api.tile_reads`).
+
+The cases layer's tiles take the command map's 案件范围 (``?state=open|overdue|recent``, with
+``days`` for ``recent``; :mod:`layers.case_groups`), as its case points do; without ``state`` they
+hold every case. The group is part of the cache key; ``overdue`` and ``recent`` also move with
+the clock, so their entries are as fresh as ``ZONGZHI_TILE_MAX_AGE`` (60 s) allows.
 """
 
 from __future__ import annotations
@@ -12,12 +17,13 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.caches import CachedTile, CachesDep
-from api.deps import CurrentUser, SessionDep, SettingsDep
+from api.deps import CurrentUser, SessionDep, SettingsDep, utcnow
 from layers import audit, tiles
+from layers.case_groups import DEFAULT_DAYS, MAX_DAYS, CaseGroup, StateGroup
 from layers.catalog import check_readable, counts_only, get_collection
 
 router = APIRouter(prefix="/tiles", tags=["tiles"])
@@ -46,6 +52,13 @@ def vector_tile(
     session: SessionDep,
     settings: SettingsDep,
     caches: CachesDep,
+    state: Annotated[
+        StateGroup | None,
+        Query(description="Cases layer only: open, overdue or recent cases (default every case)"),
+    ] = None,
+    days: Annotated[int, Query(ge=1, le=MAX_DAYS, description="Window of state=recent")] = (
+        DEFAULT_DAYS
+    ),
 ) -> Response:
     """Return one vector tile of a collection inside the user's scope.
 
@@ -53,12 +66,14 @@ def vector_tile(
     for layers about individual people, and so do users whose scope is wider than a layer's
     ``feature_from_level`` (a city commander on the special-population layer), with small
     counts suppressed. A role outside a layer's ``feature_roles`` (a department on that layer)
-    gets 403.
+    gets 403. ``state`` limits the cases layer to a state group of the command map (422 on any
+    other layer).
     """
     layer = get_collection(collection_id)
     hexagons_only = counts_only(user.role, layer, scope_code=user.scope_code)
     check_readable(user.role, layer, scope_code=user.scope_code, aggregated=hexagons_only)
-    key = (layer.id, z, x, y, user.scope_code, user.role)
+    group = CaseGroup(state, utcnow(), days) if state is not None else None
+    key = (layer.id, z, x, y, user.scope_code, user.role, group.key if group else None)
     cached, ticket = caches.tiles.lookup(key, layer.tables)
     if cached is None:
         data = tiles.tile(
@@ -70,6 +85,7 @@ def vector_tile(
             scope_code=user.scope_code,
             aggregate=True if hexagons_only else None,
             min_count=ANALYST_MIN_COUNT if hexagons_only else 1,
+            cases=group,
         )
         cached = CachedTile(data, '"' + hashlib.blake2b(data, digest_size=16).hexdigest() + '"')
         caches.tiles.store(ticket, cached, len(data) + TILE_ENTRY_BYTES)

@@ -22,6 +22,11 @@
   const RAMP_BAD = ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"];
   const RAMP_GOOD = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"];
   const STATUS_COLOR = { online: "#1a9850", offline: "#969696", on_duty: "#1a9850", busy: "#fd8d3c", off_duty: "#969696", left: "#d9d9d9" };
+  // case-count hexagons (the cases layer below its aggregation zoom): what they count under each
+  // 案件范围 (#zz-case-state, sent as the tiles' state=) and their classes, at least n cases each
+  const CASE_COUNT_LABELS = { open: "未办结案件数", overdue: "已超期案件数", recent: "近30天案件数" };
+  const CASE_CLASSES = [1, 2, 5, 10, 20];
+  const CASE_RAMP = ["#fcae91", "#fb6a4a", "#ef3b2c", "#cb181d", "#67000d"];
 
   const st = (window.zzCommand = {
     me: null,
@@ -161,18 +166,60 @@
     });
   }
 
+  // The queue pane lists the unit's own queue (the feed's), or across its whole area at every
+  // level the overdue cases (those the 超期案件 card counts) or those reported in the last 24 hours
+  const QUEUE_EMPTY = { queue: "本级暂无待办案件", overdue: "辖区暂无超期案件", recent: "辖区近24小时无新登记案件" };
+  let scopeReads = 0;
+
   function renderQueue(feed) {
+    const scope = document.getElementById("zz-queue-scope");
+    if (scope && role() !== "analyst") scope.hidden = false;
+    if (!scope || scope.value === "queue") {
+      scopeReads += 1; // a list still loading for another choice is not drawn
+      showQueue(feed.queue, "queue");
+    } else {
+      loadScopeList(scope.value);
+    }
+    markReady("queue");
+  }
+
+  async function loadScopeList(stage) {
+    const read = ++scopeReads;
+    let found;
+    try {
+      found = await zz.api("/api/cases?stage=" + stage + "&limit=300&code=" + code);
+    } catch (error) {
+      if (read === scopeReads) zz.toast("案件列表加载失败：" + zz.errorText(error), "danger");
+      return;
+    }
+    if (read === scopeReads) showQueue(found, stage);
+  }
+
+  function showQueue(list, stage) {
     const tbody = document.getElementById("zz-queue-body");
     tbody.textContent = "";
-    document.getElementById("zz-queue-count").textContent = feed.queue.length;
+    document.getElementById("zz-queue-count").textContent = list.length;
     const empty = document.getElementById("zz-queue-empty");
-    empty.classList.toggle("d-none", feed.queue.length > 0);
-    if (role() === "analyst") empty.textContent = "研判分析岗位只查看汇总数据，不显示具体案件";
-    feed.queue.forEach(function (c) {
-      tbody.appendChild(caseRow(c, (c.allowed_actions || []).filter((a) => COMMAND_ACTIONS.includes(a))));
+    empty.classList.toggle("d-none", list.length > 0);
+    empty.textContent = role() === "analyst" ? "研判分析岗位只查看汇总数据，不显示具体案件" : QUEUE_EMPTY[stage];
+    list.forEach(function (c) {
+      const row = caseRow(c, (c.allowed_actions || []).filter((a) => COMMAND_ACTIONS.includes(a)));
+      if (stage !== "queue") {
+        // across the area: which level holds each one
+        row.querySelector(".zz-case-sub").textContent += " · " + zz.label("level", c.handling_level) + "级办理";
+      }
+      tbody.appendChild(row);
     });
     tickCountdowns();
-    markReady("queue");
+  }
+
+  /** Show one of the queue pane's lists (the 超期案件 card opens the area's overdue cases). */
+  function showQueueScope(stage) {
+    const scope = document.getElementById("zz-queue-scope");
+    if (!scope || role() === "analyst") return;
+    scope.value = stage;
+    document.querySelector(".zz-tab[data-pane=queue]").click();
+    renderQueue(st.feed);
   }
 
   // 我的任务: a grid worker's cases dispatched to them, wherever their handling level; 受理 and
@@ -498,6 +545,28 @@
     [1, 2, 3, 4].forEach(function (r) {
       html += '<div><i class="round" style="background:' + zz.riskColor(r) + '"></i>' + zz.esc(zz.label("risk_level", r)) + "</div>";
     });
+    html += '<div id="zz-case-legend"></div>';
+    box.innerHTML = html;
+    renderCaseLegend();
+  }
+
+  /** The case-count hexagons' part of the legend: what they count, its classes (when drawn). */
+  function renderCaseLegend() {
+    const box = document.getElementById("zz-case-legend");
+    const entry = st.layers.cases;
+    if (!box) return;
+    if (!entry || !entry.visible || entry.mode !== "hexagons") {
+      box.innerHTML = "";
+      return;
+    }
+    let html = '<div class="zz-legend-title mt-1">' + zz.esc(CASE_COUNT_LABELS[st.caseState]) + "（每格）</div>";
+    CASE_CLASSES.forEach(function (lo, i) {
+      const hi = i + 1 < CASE_CLASSES.length ? CASE_CLASSES[i + 1] - 1 : null;
+      const range = hi === null ? lo + " 以上" : hi === lo ? String(lo) : lo + " – " + hi;
+      html += '<div><i style="background:' + CASE_RAMP[i] + '"></i>' + range + "</div>";
+    });
+    // counts only, small counts suppressed (an analyst): an empty cell may hold one or two
+    if (!mayFeatures(entry.def)) html += '<div class="zz-legend-note">少于 3 件的格不显示</div>';
     box.innerHTML = html;
   }
 
@@ -561,9 +630,35 @@
   }
 
   function vectorTiles(def, hexagons) {
+    if (def.collection === "cases") return caseTiles(def, hexagons);
     const layer = zz.vectorTiles(def, hexagons);
     layer.on("load", () => markTiles(def.id));
     return layer;
+  }
+
+  /**
+   * The cases' tiles of the chosen 案件范围 (state=); their hexagons in the legend's classes, drawn
+   * above the shaded units (as the legend shows them) and below the markers, never taking a click.
+   */
+  function caseTiles(def, hexagons) {
+    const layer = zz.vectorTiles(Object.assign({}, def, { tiles: def.tiles + "?state=" + st.caseState }), hexagons);
+    if (hexagons) {
+      layer.options.vectorTileLayerStyles[def.collection] = caseHexagon;
+      if (!map.getPane("zzCaseCounts")) {
+        const pane = map.createPane("zzCaseCounts");
+        pane.style.zIndex = 450;
+        pane.style.pointerEvents = "none";
+      }
+      layer.options.pane = "zzCaseCounts";
+    }
+    layer.on("load", () => markTiles(def.id));
+    return layer;
+  }
+  function caseHexagon(props) {
+    const n = Number(props.count || 0);
+    let i = 0;
+    while (i + 1 < CASE_CLASSES.length && n >= CASE_CLASSES[i + 1]) i++;
+    return { fill: true, fillColor: CASE_RAMP[i], fillOpacity: 0.85, color: "#67000d", weight: 0.6, opacity: 0.7 };
   }
 
   /** Record when each tile layer first finished loading (zzTilesAt: the cases layer). */
@@ -809,6 +904,7 @@
       entry.mode = mode;
       entry.conesOn = conesWanted;
       if (mode === "hexagons") entry.group.addLayer(vectorTiles(entry.def, true));
+      if (entry.def.collection === "cases") renderCaseLegend();
       if (mode === "features") {
         entry.cluster = cluster(entry.def);
         entry.group.addLayer(entry.cluster);
@@ -1155,13 +1251,22 @@
       card.addEventListener("click", function () {
         kpiSelect.value = card.dataset.kpi;
         kpiSelect.dispatchEvent(new Event("change"));
+        if (card.dataset.kpi === "overdue" && !screen) showQueueScope("overdue");
       });
     });
+    const queueScope = document.getElementById("zz-queue-scope");
+    if (queueScope) queueScope.addEventListener("change", () => renderQueue(st.feed));
     const caseState = document.getElementById("zz-case-state");
     caseState.addEventListener("change", function () {
       st.caseState = caseState.value;
       const entry = st.layers.cases;
       if (entry && entry.mode === "features") loadFeatures(entry);
+      if (entry && entry.mode === "hexagons") {
+        // the hexagons count the chosen cases: tiles of the new state=, and the legend says so
+        entry.group.clearLayers();
+        entry.group.addLayer(vectorTiles(entry.def, true));
+      }
+      renderCaseLegend();
     });
     const form = document.getElementById("zz-action-form");
     if (form) {
