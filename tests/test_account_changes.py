@@ -671,6 +671,14 @@ def test_the_console_asks_first_for_a_password_an_administrator_set(
 ) -> None:
     demo = console_demo
     _demo_dispatcher(demo, "first", "冯岚", "102", must_change_password=True)
+    # every red toast the page shows, however briefly
+    page.add_init_script(
+        "window.zzRed = []; new MutationObserver((changes) => changes.forEach((c) =>"
+        " c.addedNodes.forEach((n) => c.target.id === 'zz-toasts'"
+        " && n.classList.contains('alert-danger')"
+        " && window.zzRed.push(n.textContent)))).observe(document, {childList: true,"
+        " subtree: true});"
+    )
     login(page, demo.origin, PREFIX + "first")
     dialog = page.locator("#zz-password-dialog")
     expect(dialog).to_be_visible()
@@ -679,6 +687,8 @@ def test_the_console_asks_first_for_a_password_an_administrator_set(
     expect(page.locator("#zz-password-cancel")).to_have_text("退出登录")
     page.keyboard.press("Escape")
     expect(dialog).to_be_visible()  # not dismissed
+    page.wait_for_load_state("networkidle")  # the page's own reads, refused meanwhile
+    assert page.evaluate("window.zzRed") == [], "the dialog says why: no red toasts behind it"
     page.screenshot_step("1-asked")
     page.fill("#zz-password-current", DEMO_PASSWORD)
     page.fill("#zz-password-new", NEW_PASSWORD)

@@ -156,7 +156,7 @@ def test_desk_and_case_pages_are_local_shells() -> None:
         assert page_.status_code == 200
         assert "https://" not in page_.text and "http://" not in page_.text
         assert '"dispatch": "派单"' in page_.text  # the workflow's Chinese labels
-    assert "/static/console/dispatch.js" in desk.text and "来访登记" in desk.text
+    assert "/static/console/dispatch.js" in desk.text and "统一登记" in desk.text
     assert 'data-case-id="42"' in case.text and "/static/console/case.js" in case.text
     assert client.get("/cases/0").status_code == 422
     for asset in ("dispatch.js", "dispatch.css", "case.js", "case.css"):
@@ -200,6 +200,9 @@ def test_dispatch_desk_assigns_and_follows_live(
         page.fill("#dz-lon", str(spot.lon))
         page.fill("#dz-lat", str(spot.lat))
         page.dispatch_event("#dz-lat", "change")
+        expect(page.locator("#dz-channel")).to_have_value("walk_in")  # 来访 unless told
+        page.select_option("#dz-channel", "hotline_12345")
+        page.fill("#dz-external-no", "12345-530424-900777")
         page.select_option("#dz-category", "public_opinion")
         page.select_option("#dz-subcategory", "sanitation")  # each category offers its own
         page.fill("#dz-title", TITLE)
@@ -213,6 +216,11 @@ def test_dispatch_desk_assigns_and_follows_live(
         expect(page.locator("#dz-case-title")).to_have_text(TITLE)
         expect(page.locator("#dz-state")).to_have_text("已登记")
         case_id = int(page.locator("#dz-case-link").get_attribute("href").rsplit("/", 1)[1])
+        with demo.owner.connect() as conn:
+            stored = conn.execute(
+                text("SELECT channel, external_no FROM cases WHERE id = :id"), {"id": case_id}
+            ).one()
+        assert tuple(stored) == ("hotline_12345", "12345-530424-900777")
         page.evaluate("window.zzNotReloaded = true")
         page.click("#dz-triage")
         expect(page.locator("#dz-state")).to_have_text("已分流")

@@ -54,10 +54,14 @@
       }
     }
     if (!response.ok) {
-      throw new ApiError(response.status, body);
+      const refused = new ApiError(response.status, body);
+      // the password must change first: the dialog says so, the page's own failures need not
+      if (response.status === 403 && refused.message.startsWith("请先修改密码")) passwordDue = true;
+      throw refused;
     }
     return body;
   }
+  let passwordDue = false;
 
   let mePromise = null;
   /** The current user (`/api/me`), fetched once per page. */
@@ -188,7 +192,7 @@
   /** Show a short message in the corner; kind is "info", "success" or "danger". */
   function toast(text, kind) {
     const box = document.getElementById("zz-toasts");
-    if (!box) return;
+    if (!box || (passwordDue && kind === "danger")) return;
     const item = document.createElement("div");
     item.className = "alert alert-" + (kind || "info") + " py-2 px-3 mb-2 shadow-sm";
     item.setAttribute("role", "status");

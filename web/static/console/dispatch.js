@@ -1,5 +1,5 @@
 // 调度台 (/dispatch/{code}): the unit's queue → a case → its cameras and candidate workers →
-// assign → acceptance and arrival followed live; walk-in registration (来访登记) on the map.
+// assign → acceptance and arrival followed live; registration of any channel (统一登记: walk-ins, calls, 12345 and 110 work orders) on the map.
 // Besides the queue (待派单, 处置中) the desk lists the cases its level must still close
 // (待结案: evaluate, visit, archive) and those of its area handled above it (已上报), and finds
 // any case of its scope by code, title words or work-order number (查找案件). The map shows the
@@ -353,7 +353,7 @@
       const li = document.createElement("li");
       li.className = "text-muted";
       li.textContent = body.cameras.length
-        ? "没有摄像头覆盖该位置；以下为最近的在用点位（含 " + body.radius_m + " 米以外的）。"
+        ? "没有摄像头覆盖该位置；以下为最近的视频点位（含 " + body.radius_m + " 米以外的；离线的已注明）。"
         : "辖区内没有在用的视频点位。";
       list.appendChild(li);
     }
@@ -729,7 +729,8 @@
       return;
     }
     const body = {
-      channel: "walk_in",
+      channel: $("dz-channel").value,
+      external_no: $("dz-external-no").value.trim() || null,
       category: $("dz-category").value,
       subcategory: $("dz-subcategory").value || null,
       title: title,
@@ -747,6 +748,7 @@
       stopPicking();
       layers.pick.clearLayers();
       $("dz-register").reset();
+      $("dz-channel").value = "walk_in";
       syncSubcategory();
       upsertCase(created);
       zz.toast("已登记：" + created.code, "success");
@@ -883,6 +885,9 @@
         renderQueue();
       });
     });
+    // 统一登记: a walk-in by default, or a call, a 12345 or 110 work order (with its number) …
+    fillSelect($("dz-channel"), "channel");
+    $("dz-channel").value = "walk_in";
     fillSelect($("dz-category"), "category");
     $("dz-category").value = "dispute";
     syncSubcategory();
