@@ -222,8 +222,15 @@ def test_dispatch_desk_assigns_and_follows_live(
             ).one()
         assert tuple(stored) == ("hotline_12345", "12345-530424-900777")
         page.evaluate("window.zzNotReloaded = true")
-        page.click("#dz-triage")
+        page.click("#dz-triage")  # 分流…: risk as registered, handled here unless sent down
+        expect(page.locator("#dz-triage-risk")).to_have_value("3")
+        expect(page.locator("#dz-triage-level")).to_have_value("4")
+        expect(page.locator("#dz-triage-level option")).to_have_text(
+            ["乡镇级办理（本级）", "村社区级办理"]
+        )
+        page.click("#dz-triage-submit")
         expect(page.locator("#dz-state")).to_have_text("已分流")
+        expect(page.locator("#dz-triage-form")).to_be_hidden()
 
         # 4. cameras that see the spot, and the ranked candidates
         seeing = page.locator("#dz-cameras .dz-camera-sees")

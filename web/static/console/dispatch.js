@@ -259,6 +259,7 @@
       zz.esc(zz.fmtTime(c.deadline)) + "（" + deadlineHtml(c) + "）";
     $("dz-case-link").href = "/cases/" + c.id;
     $("dz-case-deadline").title = cd.text;
+    $("dz-triage-form").hidden = true; // a form opened for the case selected before
     $("dz-triage").hidden = !c.allowed_actions.includes("triage") || c.state === "triaged";
     $("dz-repeat").hidden = !c.duplicate_of;
     if (c.duplicate_of) {
@@ -566,16 +567,48 @@
     }
   }
 
-  async function triage() {
+  /** 分流…: the risk level (as registered) and the level that handles it (this one, or below). */
+  function openTriage() {
     const c = state.selected;
     if (!c) return;
+    fillSelect($("dz-triage-risk"), "risk_level");
+    $("dz-triage-risk").value = String(c.risk_level);
+    const levels = $("dz-triage-level");
+    levels.textContent = "";
+    for (let l = LEVEL; l <= 5; l += 1) {
+      const o = document.createElement("option");
+      o.value = String(l);
+      o.textContent = zz.label("level", l) + "级办理" + (l === LEVEL ? "（本级）" : "");
+      levels.appendChild(o);
+    }
+    levels.value = String(Math.max(LEVEL, c.handling_level));
+    $("dz-triage-form").hidden = false;
+    $("dz-triage").hidden = true;
+  }
+
+  function closeTriage() {
+    $("dz-triage-form").hidden = true;
+    const c = state.selected;
+    $("dz-triage").hidden = !c || !c.allowed_actions.includes("triage") || c.state === "triaged";
+  }
+
+  async function triage(event) {
+    event.preventDefault();
+    const c = state.selected;
+    if (!c) return;
+    const level = Number($("dz-triage-level").value);
     try {
       const updated = await zz.api("/api/cases/" + c.id + "/actions/triage", {
         method: "POST",
-        json: { version: c.version, note: "分流至本级办理", params: {} },
+        json: {
+          version: c.version,
+          note: "分流至" + zz.label("level", level) + "级办理",
+          params: { risk_level: Number($("dz-triage-risk").value), handling_level: level },
+        },
       });
       upsertCase(updated);
       renderCase(updated);
+      closeTriage();
       await loadCandidates(updated);
     } catch (error) {
       showMessage(zz.errorText(error), "danger");
@@ -903,7 +936,9 @@
     });
     $("dz-lon").addEventListener("change", onCoordinatesTyped);
     $("dz-lat").addEventListener("change", onCoordinatesTyped);
-    $("dz-triage").addEventListener("click", triage);
+    $("dz-triage").addEventListener("click", openTriage);
+    $("dz-triage-form").addEventListener("submit", triage);
+    $("dz-triage-cancel").addEventListener("click", closeTriage);
     map.on("click", onMapClick);
     setInterval(renderQueue, 60000);
     window.zzDispatchLive = zz.live({ case_event: onCaseEvent, worker: onWorker, import: onImport });
