@@ -5,8 +5,10 @@ of empty cells so the statistic sees the zeros), computes Getis-Ord Gi* (``geo.h
 when the window holds at least three time bins, the emerging hot spot class of each cell
 (``geo.emerging``). Cells are stored in ``hotspot_cells`` with their polygon and the area code of
 the deepest live jurisdiction (not one a re-division retired) containing the cell centre (the
-OGC ``hotspots`` collection and the command feed read that table). New, intensifying and
-persistent hot spots become ``alerts`` addressed to that jurisdiction.
+OGC ``hotspots`` collection and the command feed read that table). New, consecutive,
+intensifying and persistent hot spots become ``alerts`` addressed to that jurisdiction: a new
+hot spot that stays hot is *consecutive* on the following nights (hot in an unbroken run of the
+last periods), and its alert is refreshed, not left to read 已消退.
 
 An alert names the cases behind the hot spot, not the cell's own count: Gi* weighs a cell with
 the six cells around it, so an empty cell next to a dense one is hot too (and used to read
@@ -51,6 +53,7 @@ from layers.workflow import Actor
 #: Emerging classes that raise an alert, with the alert level (1 highest) and title prefix.
 ALERTING: dict[EmergingClass, tuple[int, str]] = {
     EmergingClass.NEW_HOT: (2, "新增热点"),
+    EmergingClass.CONSECUTIVE_HOT: (2, "连续热点"),
     EmergingClass.INTENSIFYING_HOT: (1, "加剧热点"),
     EmergingClass.PERSISTENT_HOT: (2, "持续热点"),
 }

@@ -13,6 +13,7 @@ import io
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
@@ -37,8 +38,16 @@ from tests.api_fixtures import (  # noqa: F401
 )
 from tests.conftest import SuiteDatabase
 from tests.migration_steps import migration_steps
-from tests.test_hotspot_runs import world  # noqa: F401
-from tests.workflow_data import COUNTY, NOW, actor, add_user, later_run_missing, township
+from tests.test_hotspot_runs import V1, world  # noqa: F401
+from tests.workflow_data import (
+    COUNTY,
+    NOW,
+    actor,
+    add_user,
+    later_run_missing,
+    township,
+    village_centre,
+)
 
 Headers = Callable[[str], dict[str, str]]
 
@@ -493,3 +502,37 @@ def test_the_api_closes_faded_alerts_of_a_unit_in_scope_only(
     assert analyst.status_code == 403 and "研判分析员不能" in analyst.json()["detail"]
     blank = api_client.post(url, json=body | {"note": ""}, headers=auth_headers("cmd_a"))
     assert blank.status_code == 422
+
+
+def test_a_new_hot_spot_that_stays_hot_keeps_its_alert_as_a_consecutive_one(
+    world: Session,  # noqa: F811
+) -> None:
+    """Hot in the last period, then in the last two: 新增热点 becomes 连续热点, the same alert."""
+    _run(world)
+    new = [a for a in _unclosed(world) if a.kind == "hotspot_new_hot"]
+    assert new, "the fixture's cluster of the last week is a new hot spot"
+    lon0, lat0 = village_centre(V1)
+    rng = np.random.default_rng(11)
+    for n in range(60):  # the cluster goes on through the following week
+        world.execute(
+            text(
+                "INSERT INTO cases (code, channel, category, title, point, area_code, state,"
+                " handling_level, reported_at, risk_level) VALUES (:c, 'phone', 'dispute', 't',"
+                " ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 'registered', 4, :t, 4)"
+            ),
+            {
+                "c": f"hs-week-{n}",
+                "x": lon0 + rng.normal(0, 0.0006),
+                "y": lat0 + rng.normal(0, 0.0006),
+                "a": new[0].area_code,
+                "t": NOW + timedelta(days=float(rng.uniform(0.1, 6.9))),
+            },
+        )
+    week = _run(world, now_days=7)
+    assert week.refreshed >= len(new)
+    kept = {a.id: a for a in _unclosed(world)}
+    assert all(a.id in kept for a in new), "not stacked anew"
+    assert {kept[a.id].kind for a in new} == {"hotspot_consecutive_hot"}
+    assert all(kept[a.id].title.startswith("连续热点") for a in new)
+    shown = alerts.listed(world, scope_range(COUNTY), limit=500).alerts
+    assert not any(a["faded"] for a in shown if a["id"] in {n.id for n in new})
