@@ -16,10 +16,11 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from layers import cases, workflow
+from layers.case_groups import CaseGroup, StateGroup
 from layers.errors import InvalidInput
 from layers.model import Case, CaseState, Channel
 from layers.workflow import Actor
@@ -109,10 +110,10 @@ def stage_list(
         query = query.where(Case.handling_level == level, Case.state.in_(CLOSING_STATES)).order_by(
             Case.closed_at.nulls_last(), Case.id
         )
-    elif stage is Stage.OVERDUE:  # as command.py's 超期案件 counts them
-        query = query.where(Case.state.in_(workflow.OPEN_STATES), Case.deadline < now).order_by(
-            Case.deadline, Case.id
-        )
+    elif stage is Stage.OVERDUE:  # the map's 已超期 (and the 超期案件 card's count)
+        params: dict[str, Any] = {}
+        overdue = CaseGroup(StateGroup.OVERDUE, now).condition(Case.__tablename__, params)
+        query = query.where(text(overdue).bindparams(**params)).order_by(Case.deadline, Case.id)
     elif stage is Stage.RECENT:
         query = query.where(
             Case.reported_at >= now - timedelta(hours=RECENT_HOURS), Case.reported_at <= now
@@ -167,10 +168,10 @@ def search(
     NotFound
         ``code`` is not a division code inside the actor's scope.
     """
-    text = " ".join(q.split())
-    if not text:
+    typed = " ".join(q.split())
+    if not typed:
         raise InvalidInput("请输入案件编号、标题中的词语或工单编号")
-    if len(text) > SEARCH_MAX_LENGTH:
+    if len(typed) > SEARCH_MAX_LENGTH:
         raise InvalidInput(f"查找内容不能超过 {SEARCH_MAX_LENGTH} 个字")
     lo, hi, _ = cases.unit_range(code or actor.scope_code, actor)
 
@@ -184,11 +185,11 @@ def search(
         )
         return list(session.scalars(query))
 
-    if IDENTIFIER.fullmatch(text):
-        by_identifier = found(identifier_match(text))
+    if IDENTIFIER.fullmatch(typed):
+        by_identifier = found(identifier_match(typed))
         if by_identifier:
             return by_identifier
-    return found(*(Case.title.icontains(word, autoescape=True) for word in text.split()))
+    return found(*(Case.title.icontains(word, autoescape=True) for word in typed.split()))
 
 
 def code_forms(text: str) -> list[str]:
