@@ -429,6 +429,19 @@ def test_an_alert_is_signed_for_then_closed_with_what_was_done(
         reopening = closed.locator("form.zz-unmask-form")
         expect(reopening).to_contain_text("重新打开的原因")
         reopening.locator(".zz-unmask-choice").select_option("误关闭")
+        # a run refreshes another alert meanwhile: the console reads its lists again, and the form
+        # the operator is filling in stays as it is
+        with page.expect_response(lambda r: f"/api/command/{COUNTY}" in r.url):
+            with console_demo.owner.begin() as conn:
+                conn.execute(
+                    text(
+                        "UPDATE alerts SET refreshed_at = now()"
+                        " WHERE id <> :id AND state <> 'closed'"
+                    ),
+                    {"id": alert_id},
+                )
+        page.wait_for_timeout(1000)
+        expect(reopening.locator(".zz-unmask-choice")).to_have_value("误关闭")
         reopening.locator(".zz-unmask-submit").click()
         page.locator(".zz-toasts .alert-success", has_text="已重新打开").wait_for()
         expect(page.locator("#zz-alert-count")).to_have_text(str(count))

@@ -305,8 +305,10 @@
 
   function renderAlerts(feed) {
     const ul = document.getElementById("zz-alerts");
-    ul.textContent = "";
     document.getElementById("zz-alert-count").textContent = feed.alerts.length;
+    // an operator typing 处置情况 keeps the form: the list is drawn again once it is sent or cancelled
+    if (ul.querySelector("form")) return;
+    ul.textContent = "";
     document.getElementById("zz-alerts-empty").classList.toggle("d-none", feed.alerts.length > 0);
     feed.alerts.forEach(function (a) {
       const li = el("li", "zz-alert zz-alert-level-" + a.level + (a.faded ? " zz-alert-faded" : ""));
@@ -361,7 +363,10 @@
     const box = document.getElementById("zz-closed-alerts");
     if (!box || !box.open) return;
     const ul = document.getElementById("zz-closed-list");
+    const writing = () => ul.querySelector("form") !== null; // an operator typing why: keep it
+    if (writing()) return;
     const page = await zz.api("/api/alerts?state=closed&limit=20&code=" + code);
+    if (writing()) return;
     ul.textContent = "";
     document.getElementById("zz-closed-empty").classList.toggle("d-none", page.alerts.length > 0);
     page.alerts.forEach(function (a) {
@@ -384,12 +389,14 @@
       const form = zz.reasonForm(
         async function (reason) {
           await zz.api("/api/alerts/" + a.id + "/reopen", { method: "POST", json: { reason: reason } });
+          form.remove(); // done: the list may be read again
           await Promise.all([refreshFeed(), loadClosedAlerts()]);
           zz.toast("已重新打开：" + alertTitle(a), "success");
         },
         function () {
           form.remove();
           button.classList.remove("d-none");
+          showClosedAlerts(); // what changed while the form was open
         },
         { label: "重新打开的原因", note: "原处置情况记入审计日志", noun: "原因", choices: REOPEN_REASONS },
       );
@@ -421,6 +428,7 @@
     bar.addEventListener("click", (e) => e.stopPropagation()); // not a click on the alert
     const act = async function (path, json, done) {
       await zz.api("/api/alerts/" + a.id + "/" + path, { method: "POST", json: json });
+      li.querySelectorAll("form").forEach((form) => form.remove()); // done: the list may be read again
       await refreshFeed(); // the list as it is now, then the word that it was done
       zz.toast(done + "：" + alertTitle(a), "success");
     };
@@ -447,6 +455,7 @@
         function () {
           form.remove();
           bar.classList.remove("d-none");
+          renderAlerts(st.feed); // what arrived while the form was open
         },
         { label: "处置情况", note: "关闭后保留在预警上", noun: "处置情况", choices: CLOSE_NOTES },
       );
