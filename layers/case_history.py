@@ -3,11 +3,11 @@
 A report repeats an open case of its kind nearby (:func:`layers.cases.register` links it, 重复
 反映). A matter settled and closed a week ago that a resident reports again ("the neighbour's
 drain is still not fixed") is not open any more, so it is linked to nothing; it is the most
-common repeat there is, though. :func:`settled_nearby` finds those cases for the case page and
-the dispatch desk, by the rule of repeats with the settled ones in place of the open ones: the
-same category and subcategory, within :data:`layers.cases.DEDUPE_RADIUS_M` metres, closed at
-most :data:`layers.cases.DEDUPE_DAYS` days before the new report. The operator judges whether
-it is the same matter; nothing is linked and no risk is raised.
+common repeat there is, though. :func:`settled_nearby` finds those cases for the case page, by
+the rule of repeats (:func:`layers.cases.same_matter_near`) with the settled ones in place of
+the open ones: the same category and subcategory, within :data:`layers.cases.DEDUPE_RADIUS_M`
+metres, closed at most :data:`layers.cases.DEDUPE_DAYS` days before the new report. The
+operator judges whether it is the same matter; nothing is linked and no risk is raised.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
-from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
+from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M, same_matter_near
 from layers.model import Case
 
 SHOWN = 5
@@ -83,8 +83,8 @@ def settled_nearby(
     if case.point is None:
         return []
     lo, hi = scope_range(scope_code)
-    here = func.geography(select(Case.point).where(Case.id == case.id).scalar_subquery())
-    distance = func.ST_Distance(func.geography(Case.point), here)
+    here = select(Case.point).where(Case.id == case.id).scalar_subquery()
+    distance = func.ST_Distance(func.geography(Case.point), func.geography(here))
     rows = session.execute(
         select(Case.id, Case.code, Case.title, Case.state, Case.closed_at, distance)
         .where(
@@ -94,10 +94,7 @@ def settled_nearby(
             Case.closed_at.is_not(None),
             Case.closed_at >= case.reported_at - timedelta(days=days),
             Case.closed_at <= case.reported_at,
-            Case.category == case.category,
-            Case.subcategory.is_not_distinct_from(case.subcategory),
-            Case.duplicate_of.is_(None),
-            func.ST_DWithin(func.geography(Case.point), here, radius_m),
+            *same_matter_near(case, here, radius_m),
         )
         .order_by(Case.closed_at.desc(), Case.id.desc())
         .limit(SHOWN)

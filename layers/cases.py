@@ -16,7 +16,7 @@ from typing import Any
 
 from geoalchemy2.elements import WKTElement
 from geoalchemy2.shape import to_shape
-from sqlalchemy import func, select, text, update
+from sqlalchemy import ColumnElement, func, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
@@ -499,6 +499,36 @@ def register(
     return Registration(case, original)
 
 
+def same_matter_near(case: Case, point: Any, radius_m: float) -> list[ColumnElement[bool]]:
+    """Return the conditions on another case reporting the same matter as ``case`` near ``point``.
+
+    The repeat rule's kind and place (重复反映, :func:`register`): the same category and
+    subcategory, itself no repeat, within ``radius_m`` metres (geodesic) of ``point``. Its
+    time and state are the caller's: an open case reported before (a repeat), or one settled
+    shortly before (:func:`layers.case_history.settled_nearby`).
+
+    Parameters
+    ----------
+    case : Case
+        The new report (its category and subcategory).
+    point : Any
+        A SQL geometry expression (SRID 4490) of where it was reported.
+    radius_m : float
+        How near.
+
+    Returns
+    -------
+    list of sqlalchemy.ColumnElement
+        Conditions to ``AND`` in a ``WHERE`` over :class:`Case`.
+    """
+    return [
+        Case.category == case.category,
+        Case.subcategory.is_not_distinct_from(case.subcategory),
+        Case.duplicate_of.is_(None),
+        func.ST_DWithin(func.geography(Case.point), func.geography(point), radius_m),
+    ]
+
+
 def _find_original(
     session: Session, case: Case, lon: float, lat: float, *, radius_m: float, days: int
 ) -> Case | None:
@@ -507,12 +537,9 @@ def _find_original(
         select(Case)
         .where(
             Case.state.in_(workflow.OPEN_STATES),
-            Case.category == case.category,
-            Case.subcategory.is_not_distinct_from(case.subcategory),
-            Case.duplicate_of.is_(None),
             Case.reported_at >= case.reported_at - timedelta(days=days),
             Case.reported_at <= case.reported_at,
-            func.ST_DWithin(func.geography(Case.point), func.geography(point), radius_m),
+            *same_matter_near(case, point, radius_m),
         )
         .order_by(func.ST_Distance(func.geography(Case.point), func.geography(point)))
         .limit(1)

@@ -411,12 +411,17 @@
     return labels;
   }
 
+  /** The dispatches still in someone's hands (layers.cases.ACTIVE_DISPATCH): 已派单, 已接单, 已到场. */
+  function activeDispatches(dispatches) {
+    return (dispatches || []).filter((d) => ["assigned", "accepted", "arrived"].includes(d.status));
+  }
+
   /**
    * What 上报 would withdraw: "上报后，派给 县自然资源局 的派单（已到场）将撤回。", or "" when the
    * case is in nobody's hands (the dispatches of GET /api/cases/{id}/detail).
    */
   function escalationWarning(dispatches) {
-    const held = (dispatches || []).filter((d) => ["assigned", "accepted", "arrived"].includes(d.status));
+    const held = activeDispatches(dispatches);
     if (!held.length) return "";
     const who = held.map((d) => d.assignee_name + " 的派单（" + label("dispatch_status", d.status) + "）").join("、");
     return "上报后，派给 " + who + "将撤回，由上级重新分流。";
@@ -424,6 +429,7 @@
 
   window.zz = {
     escalationWarning,
+    activeDispatches,
     ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
     unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
   };

@@ -497,7 +497,7 @@
       return;
     }
     if (state.selected === null || state.selected.id !== c.id) return;
-    const active = detail.dispatches.filter((d) => ["assigned", "accepted", "arrived"].includes(d.status));
+    const active = zz.activeDispatches(detail.dispatches);
     if (!active.length) return;
     const d = active[active.length - 1];
     state.assignee = d;
