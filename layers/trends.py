@@ -566,6 +566,67 @@ def last_complete(now: datetime, granularity: str) -> str:
     return periods_ending(now, granularity, 1)[0].key
 
 
+def period_key(moment: datetime, granularity: str) -> str:
+    """Return the key of the period holding ``moment``, in the centre's time.
+
+    Parameters
+    ----------
+    moment : datetime
+        Any instant (aware).
+    granularity : {"month", "quarter"}
+        Period length.
+
+    Returns
+    -------
+    str
+        ``2026-11`` or ``2026Q4``.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> period_key(datetime(2026, 11, 30, 17, tzinfo=UTC), "month")  # 12-01 01:00 in China
+    '2026-12'
+    >>> period_key(datetime(2026, 5, 2, tzinfo=UTC), "quarter")
+    '2026Q2'
+    """
+    local = moment.astimezone(CENTRE_TZ)
+    if GRANULARITIES.get(granularity) == 1:
+        return f"{local:%Y-%m}"
+    return f"{local.year}Q{(local.month - 1) // 3 + 1}"
+
+
+def first_period(session: Session, code: str, *, actor: Actor, granularity: str) -> str | None:
+    """Return the key of the period of the unit's earliest case: where its history starts.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The user's scoped session.
+    code : str
+        A 12-digit jurisdiction code inside the actor's scope.
+    actor : Actor
+        The user.
+    granularity : {"month", "quarter"}
+        Period length.
+
+    Returns
+    -------
+    str or None
+        ``2024-12`` and the like; None when the unit has no case.
+
+    Raises
+    ------
+    NotFound
+        Not a jurisdiction inside the actor's scope.
+    """
+    lo, hi, _ = cases.unit_range(code, actor)
+    earliest = session.execute(
+        text("SELECT min(reported_at) FROM cases WHERE area_code >= :lo AND area_code < :hi"),
+        {"lo": lo, "hi": hi},
+    ).scalar_one()
+    return None if earliest is None else period_key(earliest, granularity)
+
+
 def window_label(periods: tuple[Period, ...]) -> str:
     """Return the window in Chinese: first and last period and how many.
 

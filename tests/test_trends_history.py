@@ -426,6 +426,26 @@ def test_a_window_before_today_reads_at_any_end(
     assert past["periods"][-1]["key"] == "2026Q2" and past["cases"] == 18
 
 
+def test_the_history_starts_at_the_period_of_the_units_earliest_case(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, database: SuiteDatabase
+) -> None:
+    analyst = auth_headers("analyst_a")
+    with database.owner.connect() as conn:
+        earliest = conn.execute(
+            text("SELECT min(reported_at) FROM cases WHERE area_code LIKE :p"),
+            {"p": COUNTY_A[:6] + "%"},
+        ).scalar_one()
+    local = earliest.astimezone(trends.CENTRE_TZ)
+    for granularity, key in (
+        ("month", f"{local.year}-{local.month:02d}"),
+        ("quarter", f"{local.year}Q{(local.month + 2) // 3}"),
+    ):
+        got = api_client.get(
+            f"/api/trends/{COUNTY_A}?granularity={granularity}", headers=analyst
+        ).json()
+        assert got["first_period"] == key, granularity
+
+
 # --- the page, in a real browser against the demo county -------------------------------------
 
 
@@ -448,6 +468,10 @@ def test_the_page_offers_a_window_end_a_source_filter_and_the_children_table(
     rows = page.locator("#children-table tbody tr")
     assert rows.last.inner_text().startswith("合计") and rows.count() >= 3
     page.screenshot_step("1-window-and-children")
+    # the ends offered go back to the month of the demo's earliest case, not ten years
+    first = min(c.reported_at for c in console_demo.data.cases).astimezone(trends.CENTRE_TZ)
+    ends = page.locator("#period-end option").evaluate_all("os => os.map(o => o.value)")
+    assert ends[-1] == f"{first.year}-{first.month:02d}", ends[-3:]
 
     # a window ending twelve months before the latest complete one
     year, month = int(latest[:4]), int(latest[5:])

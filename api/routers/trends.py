@@ -135,6 +135,7 @@ def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
         "min_count": min_count,
         "generated_at": now.isoformat(),
         "latest_period": trends.last_complete(now, q.granularity),
+        "first_period": trends.first_period(session, code, actor=actor, granularity=q.granularity),
         **body,
     }
 

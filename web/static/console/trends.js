@@ -496,6 +496,9 @@
     end.innerHTML =
       '<option value="">最新（' + zz.esc(periodLabel(data.latest_period)) + "）</option>" +
       keysBefore(data.latest_period, END_CHOICES[state.granularity]).slice(1)
+        .filter(function (key) {
+          return data.first_period !== null && key >= data.first_period; // periods with cases only
+        })
         .map(function (key) {
           return '<option value="' + zz.esc(key) + '">' + zz.esc(periodLabel(key)) + "</option>";
         })
