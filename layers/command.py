@@ -38,11 +38,11 @@ from sqlalchemy.orm import Session
 
 from geo.codes import division_level, enclosing_code, prefix_length
 from layers import alerts, case_import, cases, deadlines, hotspot_current, visits_due, workflow
+from layers.case_groups import CaseGroup, StateGroup
 from layers.errors import no_jurisdiction
 from layers.model import Level, Role
 from layers.workflow import Actor
 
-_OPEN = ", ".join(f"'{s}'" for s in sorted(workflow.OPEN_STATES))
 _DONE = ", ".join(f"'{s}'" for s in sorted(workflow.DONE_STATES))
 _UNSETTLED = case_import.unsettled_history("c")  # history its source never settled
 KPI_LABELS: dict[str, str] = {
@@ -99,8 +99,11 @@ def _keys(n: int | None) -> _Keys:
     )
 
 
-def _statements(n: int | None, bounded: bool) -> dict[str, str]:
+def _statements(n: int | None, bounded: bool, params: dict[str, Any]) -> dict[str, str]:
     k = _keys(n)
+    # the map's 未办结 and 已超期 (layers.case_groups), so the cards count what the map shows
+    open_cases = CaseGroup(StateGroup.OPEN, params["now"]).condition("c", params)
+    overdue = CaseGroup(StateGroup.OVERDUE, params["now"]).condition("c", params)
     scope = "{t}.area_code >= :lo AND {t}.area_code < :hi"
     # a window ends now (the live feed: nothing after it yet) or at a given end (a past brief)
     case_end = " AND c.reported_at < :until" if bounded else ""
@@ -111,8 +114,8 @@ def _statements(n: int | None, bounded: bool) -> dict[str, str]:
         "open_cases": f"""
             SELECT {k.case} AS k, GROUPING({k.case}) AS total,
                    count(*) AS open,
-                   count(*) FILTER (WHERE c.deadline < :now) AS overdue
-              FROM cases c WHERE {scope.format(t="c")} AND c.state IN ({_OPEN})
+                   count(*) FILTER (WHERE {overdue}) AS overdue
+              FROM cases c WHERE {scope.format(t="c")} AND {open_cases}
              GROUP BY GROUPING SETS (({k.case}), ())""",
         "window_cases": f"""
             SELECT {k.case} AS k, GROUPING({k.case}) AS total,
@@ -377,7 +380,7 @@ def feed(
             {"code": code},
         ).all()
         kind = "grid"
-    params = {
+    params: dict[str, Any] = {
         "lo": lo,
         "hi": hi,
         "now": now,
@@ -387,7 +390,7 @@ def feed(
     }
     unit_kpis = _empty_kpis()
     by_key: dict[str, dict[str, Any]] = {row.code[:n]: _empty_kpis() for row in child_rows}
-    for name, sql in _statements(n, window is not None).items():
+    for name, sql in _statements(n, window is not None, params).items():
         for row in session.execute(text(sql), params):
             if row.total:
                 _fold(unit_kpis, name, row)
