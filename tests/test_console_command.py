@@ -16,12 +16,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import httpx2
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import text
 
+from importers.demo.plan import DEMO_PASSWORD
 from importers.pipeline import ImportOptions, run_import
 from layers.hotspot_current import CHINA
 from layers.workflow import OPEN_STATES
@@ -673,6 +675,57 @@ def test_new_case_arrives_live(page: RecordedPage, console_demo: ConsoleDemo) ->
     toast.wait_for(timeout=10_000)
     assert toast.inner_text().startswith("新登记案件")
     page.screenshot_step("live-toast")
+    page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_red_case_and_a_case_reported_up_stay_until_acknowledged(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    origin = _open_county(page, console_demo)  # the city's commander
+    page.wait_for_function("zzCommand.live && zzCommand.live.zzReady === true")
+    centre = page.evaluate("[zzMap.getCenter().lng, zzMap.getCenter().lat]")
+    with httpx2.Client(base_url=origin, timeout=30) as client:
+        login_form = {"username": console_demo.username("commander", COUNTY)}
+        token = client.post("/api/auth/token", data=login_form | {"password": DEMO_PASSWORD})
+        county = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        made = {}
+        # 1 km apart, so the second is not taken for a repeat of the first
+        for risk, title, dx in (
+            (1, "红色测试：聚集上访苗头", 0.0),
+            (4, "上报测试：跨县水事纠纷", 0.01),
+        ):
+            posted = client.post(
+                "/api/cases",
+                json={"channel": "phone", "category": "dispute", "risk_level": risk}
+                | {"title": title, "lon": centre[0] + dx, "lat": centre[1], "handling_level": 3},
+                headers=county,
+            )
+            assert posted.status_code == 201, posted.text
+            made[risk] = posted.json()
+        up = client.post(
+            f"/api/cases/{made[4]['id']}/actions/escalate",
+            json={"version": made[4]["version"], "note": "涉及两县，请市级协调"},
+            headers=county,
+        )
+        assert up.status_code == 200 and up.json()["handling_level"] == 2, up.text
+    red = page.locator(".zz-toasts .zz-sticky", has_text="红色测试")
+    expect(red).to_contain_text(f"红色风险案件登记（{made[1]['code']}）")
+    expect(red.locator("a")).to_have_attribute("href", f"/cases/{made[1]['id']}")
+    escalated = page.locator(".zz-toasts .zz-sticky", has_text="上报测试")
+    registered = page.locator(".zz-toasts .alert", has_text="新登记案件：上报测试")
+    expect(registered).to_be_visible()
+    expect(escalated).to_contain_text(f"下级上报案件（{made[4]['code']}）")
+    # an ordinary notice is gone after five seconds; these stay until 知道了
+    page.wait_for_timeout(6_000)
+    expect(registered).to_have_count(0)
+    expect(red).to_be_visible()
+    expect(escalated).to_be_visible()
+    page.screenshot_step("sticky-notices")
+    red.get_by_role("button", name="知道了").click()
+    expect(red).to_have_count(0)
+    expect(escalated).to_be_visible()
     page.assert_clean(origin)
 
 

@@ -1223,9 +1223,24 @@
     if (news) zz.toast(news, "info");
     refreshFeed();
   }
-  function onCaseEvent(e) {
-    if (e.action === "register") {
+  /**
+   * Tell the operator of a case that came in: a red case of the area, or one reported up to this
+   * level, stays in the corner until acknowledged (not on the big screen, where nobody clicks).
+   */
+  function announce(e) {
+    const own = st.me && e.handling_level === levelOf(st.me.scope_code);
+    const link = { sticky: !screen, href: "/cases/" + e.case_id, link: "查看案件" };
+    if (e.action === "register" && e.risk_level === 1) {
+      zz.toast("红色风险案件登记（" + e.case_code + "）：" + e.title, "danger", link);
+    } else if (e.action === "register") {
       zz.toast("新登记案件：" + e.title, "info");
+    } else if (e.action === "escalate" && own) {
+      zz.toast("下级上报案件（" + e.case_code + "）：" + e.title, "warning", link);
+    }
+  }
+  function onCaseEvent(e) {
+    announce(e);
+    if (e.action === "register") {
       const entry = st.layers.cases;
       if (entry && entry.mode === "features" && e.lat !== null && e.lon !== null && !entry.markers[e.case_id]) {
         const f = { id: e.case_id, type: "Feature", geometry: { type: "Point", coordinates: [e.lon, e.lat] },

@@ -190,17 +190,49 @@
   }
 
   /** Show a short message in the corner; kind is "info", "success" or "danger". */
-  function toast(text, kind) {
+  /**
+   * Show `text` in the corner for five seconds. A notice that must not be missed (`options.sticky`:
+   * a red case, a case reported up) stays until its 知道了 is clicked, with a link to what it is
+   * about (`options.href`, `options.link`); at most STICKY_KEPT stay, the oldest go first.
+   */
+  const STICKY_KEPT = 5;
+  function toast(text, kind, options) {
     const box = document.getElementById("zz-toasts");
     if (!box || (passwordDue && kind === "danger")) return;
+    const o = options || {};
     const item = document.createElement("div");
     item.className = "alert alert-" + (kind || "info") + " py-2 px-3 mb-2 shadow-sm";
     item.setAttribute("role", "status");
     item.textContent = text;
-    box.appendChild(item);
-    setTimeout(function () {
+    if (!o.sticky) {
+      box.appendChild(item);
+      setTimeout(function () {
+        item.remove();
+      }, 5000);
+      return;
+    }
+    item.classList.add("zz-sticky");
+    const bar = document.createElement("div");
+    bar.className = "d-flex gap-3 justify-content-end mt-1";
+    if (o.href) {
+      const a = document.createElement("a");
+      a.className = "alert-link";
+      a.href = o.href;
+      a.textContent = o.link || "查看";
+      bar.appendChild(a);
+    }
+    const done = document.createElement("button");
+    done.type = "button";
+    done.className = "btn btn-link btn-sm p-0 alert-link";
+    done.textContent = "知道了";
+    done.addEventListener("click", function () {
       item.remove();
-    }, 5000);
+    });
+    bar.appendChild(done);
+    item.appendChild(bar);
+    box.appendChild(item);
+    const kept = box.querySelectorAll(".zz-sticky");
+    for (let i = 0; i < kept.length - STICKY_KEPT; i += 1) kept[i].remove();
   }
 
   /**
