@@ -59,6 +59,8 @@ PARAM_LABELS = {
 }
 #: A risk level out of range.
 RISK_RANGE = "风险等级应为 1（红色）至 4（蓝色）"
+#: The scale of a party's satisfaction at 评价 and 回访 (``params.satisfaction``).
+SATISFACTION_LABELS = {5: "非常满意", 4: "满意", 3: "基本满意", 2: "不太满意", 1: "不满意"}
 
 
 def unknown_category() -> InvalidInput:
@@ -928,8 +930,8 @@ def _apply(
     elif action in ("evaluate", "visit"):
         satisfaction = params.get("satisfaction")
         if satisfaction is not None:
-            if not 1 <= int(satisfaction) <= 5:
-                raise InvalidInput("满意度应为 1 至 5")
+            if int(satisfaction) not in SATISFACTION_LABELS:
+                raise InvalidInput("满意度应为 1（不满意）至 5（非常满意）")
             payload = {"satisfaction": int(satisfaction)}
     elif action == "archive":
         case.closed_at = case.closed_at or now

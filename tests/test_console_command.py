@@ -865,7 +865,7 @@ def test_the_queue_pane_lists_the_areas_overdue_and_new_cases_at_every_level(
     expect(rows).to_have_count(overdue)
     expect(page.locator("#zz-queue-count")).to_have_text(str(overdue))
     expect(rows.first.locator(".zz-case-sub")).to_contain_text("级办理")
-    assert "乡镇级办理" in page.locator("#zz-queue-body").inner_text()
+    assert "乡镇（街道）级办理" in page.locator("#zz-queue-body").inner_text()
     page.screenshot_step("1-overdue-in-the-area")
     page.select_option("#zz-queue-scope", "recent")
     expect(rows).to_have_count(recent)

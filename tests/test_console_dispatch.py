@@ -226,7 +226,7 @@ def test_dispatch_desk_assigns_and_follows_live(
         expect(page.locator("#dz-triage-risk")).to_have_value("3")
         expect(page.locator("#dz-triage-level")).to_have_value("4")
         expect(page.locator("#dz-triage-level option")).to_have_text(
-            ["乡镇级办理（本级）", "村社区级办理"]
+            ["乡镇（街道）级办理（本级）", "村（社区）级办理"]
         )
         page.click("#dz-triage-submit")
         expect(page.locator("#dz-state")).to_have_text("已分流")
@@ -740,6 +740,38 @@ def test_desk_follows_cases_to_close_and_escalated_finds_any_case_and_maps_grids
     expect(page.locator("#dz-case-next")).to_contain_text("待评价、回访")
     expect(page.locator("#dz-candidates-note")).to_have_text("案件已办结，无需派单。")
     page.screenshot_step("2-to-close")
+    # ... and closed from the desk: 评价 and 回访 with the party's satisfaction, then 销号
+    for action, label, satisfaction, after in (
+        ("evaluate", "评价", "满意", "已评价"),
+        ("visit", "回访", "非常满意", "已回访"),
+        ("archive", "销号", None, "已销号"),
+    ):
+        page.click(f"#dz-closing-actions [data-closing='{action}']")
+        expect(page.locator("#dz-closing-title")).to_contain_text(label)
+        if satisfaction:
+            page.select_option("#dz-closing-satisfaction", label=satisfaction)
+        else:
+            expect(page.locator("#dz-closing-satisfaction-box")).to_be_hidden()
+        page.fill("#dz-closing-note", f"{label}：当事人认可调解结果")
+        page.click("#dz-closing-submit")
+        expect(page.locator("#dz-state")).to_have_text(after)
+        expect(page.locator("#dz-closing-form")).to_be_hidden()
+    expect(page.locator("#dz-closing-actions")).to_be_hidden()
+    expect(page.locator("#dz-case-next")).to_have_text("案件已销号。")
+    expect(item).to_have_count(0)
+    expect(page.locator("#dz-count-closing")).to_have_text(str(closing - 1))
+    with demo.owner.connect() as conn:
+        steps = conn.execute(
+            text(
+                "SELECT action, payload->>'satisfaction' AS s, note FROM case_events"
+                " WHERE case_id = :id AND action IN ('evaluate', 'visit', 'archive') ORDER BY id"
+            ),
+            {"id": settled["id"]},
+        ).all()
+    taken = [(r.action, r.s) for r in steps]
+    assert taken == [("evaluate", "4"), ("visit", "5"), ("archive", None)]
+    assert steps[-1].note == "销号：当事人认可调解结果"
+    page.screenshot_step("2b-closed-from-the-desk")
 
     # 3. 已上报: the escalated case, with the level that holds it
     page.click("[data-filter='escalated']")

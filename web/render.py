@@ -13,7 +13,7 @@ from functools import cache
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from layers import workflow
+from layers import cases, workflow
 from layers.model import (
     AlertState,
     CaseState,
@@ -83,6 +83,8 @@ def code_tables_json() -> str:
     tables = {name: enum.labels() for name, enum in CODE_TABLES.items()}
     tables["case_action"] = {name: rule.label for name, rule in workflow.RULES.items()}
     tables["level"] = {str(level.value): level.label for level in Level}
+    tables["handling_level"] = {str(level.value): level.handling_label for level in Level}
+    tables["satisfaction"] = {str(k): v for k, v in cases.SATISFACTION_LABELS.items()}
     return json.dumps(tables, ensure_ascii=False)
 
 

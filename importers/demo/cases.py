@@ -805,7 +805,7 @@ def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
             return False
         dispatch.finished_at = case.events[-1].at
     case.closed_at = case.events[-1].at
-    # the console's scale (case.js SATISFACTION): 4 满意, 3 基本满意, 1 不满意
+    # the console's scale (layers.cases.SATISFACTION_LABELS): 4 满意, 3 基本满意, 1 不满意
     satisfaction = int(rng.choice([4, 3, 1], p=[0.82, 0.15, 0.03]))
     if not step(
         "evaluate",

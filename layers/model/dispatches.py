@@ -22,7 +22,7 @@ class DispatchStatus(LabelledEnum):
     """Progress of one dispatch."""
 
     ASSIGNED = ("assigned", "已派单")
-    ACCEPTED = ("accepted", "已接单")
+    ACCEPTED = ("accepted", "已受理")
     ARRIVED = ("arrived", "已到场")
     FINISHED = ("finished", "已完成")
     RETURNED = ("returned", "已退回")

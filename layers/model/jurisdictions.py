@@ -25,6 +25,11 @@ class Level(enum.IntEnum):
         """Chinese name of the level."""
         return ("省", "市", "县", "乡镇", "村社区")[self.value - 1]
 
+    @property
+    def handling_label(self) -> str:
+        """The level as the level that handles a case (办理层级): 乡镇（街道）级 and the like."""
+        return ("省级", "市级", "县级", "乡镇（街道）级", "村（社区）级")[self.value - 1]
+
 
 class Jurisdiction(Base):
     """One administrative unit, keyed by its 12-digit statistical division code.

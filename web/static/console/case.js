@@ -5,8 +5,7 @@
   const caseId = Number(document.body.dataset.caseId);
   const labels = JSON.parse(document.getElementById("zz-workflow-labels").textContent);
   const $ = (id) => document.getElementById(id);
-  const LEVELS = { 1: "省级", 2: "市级", 3: "县级", 4: "乡镇（街道）级", 5: "村（社区）级" };
-  const SATISFACTION = { 5: "非常满意", 4: "满意", 3: "基本满意", 2: "不太满意", 1: "不满意" };
+  const SATISFACTION = zz.tables.satisfaction;
   const page = { case: null, me: null, action: null };
 
   const actionLabel = (a) => labels.action[a] || a;
@@ -61,7 +60,7 @@
     zz.stateBadge($("cz-state"), c.state);
     $("cz-category").textContent = zz.categoryLabel(c.category, c.subcategory);
     $("cz-channel").textContent = zz.label("channel", c.channel) + (c.external_no ? "（" + c.external_no + "）" : "");
-    $("cz-level").textContent = LEVELS[c.handling_level] || String(c.handling_level);
+    $("cz-level").textContent = zz.label("handling_level", c.handling_level);
     $("cz-reported").textContent = zz.fmtTime(c.reported_at);
     const open = !c.closed_at;
     $("cz-deadline").innerHTML = deadlineText(c.deadline, open);
@@ -200,7 +199,7 @@
   const FORMS = {
     triage: function (c) {
       const levels = {};
-      for (let l = Math.max(1, page.meLevel); l <= 5; l += 1) levels[l] = LEVELS[l];
+      for (let l = Math.max(1, page.meLevel); l <= 5; l += 1) levels[l] = zz.label("handling_level", l);
       return field("风险等级", "cz-p-risk", select("cz-p-risk", zz.tables.risk_level)) +
         field("办理层级", "cz-p-level", select("cz-p-level", levels));
     },

@@ -206,7 +206,7 @@
       const row = caseRow(c, (c.allowed_actions || []).filter((a) => COMMAND_ACTIONS.includes(a)));
       if (stage !== "queue") {
         // across the area: which level holds each one
-        row.querySelector(".zz-case-sub").textContent += " · " + zz.label("level", c.handling_level) + "级办理";
+        row.querySelector(".zz-case-sub").textContent += " · " + zz.label("handling_level", c.handling_level) + "办理";
       }
       tbody.appendChild(row);
     });
@@ -710,7 +710,7 @@
         ["类别", zz.label("category", p.category)],
         ["风险", zz.label("risk_level", p.risk_level)],
         ["状态", zz.label("case_state", p.state)],
-        ["处理层级", zz.label("level", p.handling_level)],
+        ["办理层级", zz.label("handling_level", p.handling_level)],
         ["登记时间", zz.fmtTime(p.reported_at)],
         ["办理时限", p.deadline ? cd.text : "", cd.overdue ? "text-danger" : ""],
       ]) +
@@ -1097,7 +1097,7 @@
     const fields = document.getElementById("zz-action-fields");
     fields.textContent = "";
     document.getElementById("zz-action-title").textContent = zz.label("case_action", action) + "：" + c.title;
-    document.getElementById("zz-action-case").textContent = c.code + " · " + zz.label("case_state", c.state) + " · " + zz.label("level", c.handling_level) + "级办理";
+    document.getElementById("zz-action-case").textContent = c.code + " · " + zz.label("case_state", c.state) + " · " + zz.label("handling_level", c.handling_level) + "办理";
     document.getElementById("zz-action-note").value = "";
     document.getElementById("zz-action-error").classList.add("d-none");
     const children = (st.feed.children || []).filter((k) => k.kind === "jurisdiction").map((k) => [k.code, k.name]);
@@ -1106,8 +1106,8 @@
     if (action === "triage") {
       fields.appendChild(selectField("category", "类别", cats, c.category));
       fields.appendChild(selectField("risk_level", "风险等级", risks, c.risk_level));
-      const levels = [1, 2, 3, 4, 5].filter((l) => l >= levelOf(st.me.scope_code)).map((l) => [l, zz.label("level", l) + "级"]);
-      fields.appendChild(selectField("handling_level", "处理层级", levels, c.handling_level));
+      const levels = [1, 2, 3, 4, 5].filter((l) => l >= levelOf(st.me.scope_code)).map((l) => [l, zz.label("handling_level", l)]);
+      fields.appendChild(selectField("handling_level", "办理层级", levels, c.handling_level));
     } else if (action === "dispatch") {
       fields.appendChild(selectField("unit_code", "派往下级单位", [["", "（不派往下级单位）"]].concat(children), ""));
       fields.appendChild(inputField("department", "或派往职能部门", "text", "", "如：县司法局"));

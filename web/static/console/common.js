@@ -381,6 +381,7 @@
       try {
         const m = await me();
         user.textContent = m.display_name + "（" + m.role_label + "）";
+        user.title = user.textContent + "：点击修改密码"; // the whole name, when the bar cuts it
         showImportLink(m);
         const accounts = document.getElementById("zz-accounts-link");
         if (accounts && m.role === "admin") {
@@ -443,7 +444,7 @@
     return labels;
   }
 
-  /** The dispatches still in someone's hands (layers.cases.ACTIVE_DISPATCH): 已派单, 已接单, 已到场. */
+  /** The dispatches still in someone's hands (layers.cases.ACTIVE_DISPATCH): 已派单, 已受理, 已到场. */
   function activeDispatches(dispatches) {
     return (dispatches || []).filter((d) => ["assigned", "accepted", "arrived"].includes(d.status));
   }

@@ -79,7 +79,7 @@
   }
 
   function levelText(level) {
-    return zz.label("level", level) + "级办理";
+    return zz.label("handling_level", level) + "办理";
   }
 
   /** The right-hand side of a list item's second line: what the dispatcher watches there. */
@@ -305,12 +305,75 @@
       text = "本案已交办，现由" + levelText(c.handling_level) + "。";
     } else if (CLOSING.includes(c.state)) {
       const todo = CLOSING_ACTIONS.filter((a) => c.allowed_actions.includes(a)).map((a) => zz.label("case_action", a));
-      text = "案件已办结" + (todo.length ? "，待" + todo.join("、") + "：请在“案件详情”中办理。" : "。");
+      text = "案件已办结" + (todo.length ? "，待" + todo.join("、") + "。" : "。");
     } else if (c.state === "archived") {
       text = "案件已销号。";
     }
     box.textContent = text;
     box.hidden = !text;
+    renderClosingActions(c);
+  }
+
+  // ------------------------------------------------------------------ 评价、回访、销号
+
+  /** The buttons of the closing steps the desk may take now (none outside 待结案). */
+  function renderClosingActions(c) {
+    const box = $("dz-closing-actions");
+    box.textContent = "";
+    const actions = CLOSING.includes(c.state) ? CLOSING_ACTIONS.filter((a) => c.allowed_actions.includes(a)) : [];
+    actions.forEach(function (action) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn btn-sm btn-outline-primary";
+      b.dataset.closing = action;
+      b.textContent = zz.label("case_action", action) + "…";
+      b.addEventListener("click", function () {
+        openClosing(action);
+      });
+      box.appendChild(b);
+    });
+    box.hidden = actions.length === 0;
+    const form = $("dz-closing-form");
+    if (!form.hidden && (form.dataset.caseId !== String(c.id) || !actions.includes(form.dataset.action))) {
+      form.hidden = true; // another case, or the step was taken meanwhile
+    }
+  }
+
+  function openClosing(action) {
+    const c = state.selected;
+    const form = $("dz-closing-form");
+    form.dataset.action = action;
+    form.dataset.caseId = String(c.id);
+    $("dz-closing-title").textContent = zz.label("case_action", action) + "：" + c.code;
+    $("dz-closing-satisfaction-box").hidden = action === "archive";
+    $("dz-closing-satisfaction").value = "";
+    $("dz-closing-note").value = "";
+    $("dz-closing-error").hidden = true;
+    form.hidden = false;
+  }
+
+  async function submitClosing(event) {
+    event.preventDefault();
+    const form = $("dz-closing-form");
+    const c = state.selected;
+    const action = form.dataset.action;
+    if (!c || form.dataset.caseId !== String(c.id)) return;
+    const params = {};
+    const satisfaction = $("dz-closing-satisfaction").value;
+    if (action !== "archive" && satisfaction) params.satisfaction = Number(satisfaction);
+    try {
+      const updated = await zz.api("/api/cases/" + c.id + "/actions/" + action, {
+        method: "POST",
+        json: { version: c.version, note: $("dz-closing-note").value.trim() || null, params: params },
+      });
+      form.hidden = true;
+      zz.toast(zz.label("case_action", action) + "：已完成", "success");
+      upsertCase(updated);
+      renderCase(updated);
+    } catch (error) {
+      $("dz-closing-error").textContent = zz.errorText(error);
+      $("dz-closing-error").hidden = false;
+    }
   }
 
   function updateState(stateCode) {
@@ -578,7 +641,7 @@
     for (let l = LEVEL; l <= 5; l += 1) {
       const o = document.createElement("option");
       o.value = String(l);
-      o.textContent = zz.label("level", l) + "级办理" + (l === LEVEL ? "（本级）" : "");
+      o.textContent = zz.label("handling_level", l) + "办理" + (l === LEVEL ? "（本级）" : "");
       levels.appendChild(o);
     }
     levels.value = String(Math.max(LEVEL, c.handling_level));
@@ -602,7 +665,7 @@
         method: "POST",
         json: {
           version: c.version,
-          note: "分流至" + zz.label("level", level) + "级办理",
+          note: "分流至" + zz.label("handling_level", level) + "办理",
           params: { risk_level: Number($("dz-triage-risk").value), handling_level: level },
         },
       });
@@ -939,6 +1002,15 @@
     $("dz-triage").addEventListener("click", openTriage);
     $("dz-triage-form").addEventListener("submit", triage);
     $("dz-triage-cancel").addEventListener("click", closeTriage);
+    const satisfaction = $("dz-closing-satisfaction");
+    satisfaction.add(new Option("未评（不填）", ""));
+    Object.entries(zz.tables.satisfaction).reverse().forEach(function ([value, text]) {
+      satisfaction.add(new Option(text, value));
+    });
+    $("dz-closing-form").addEventListener("submit", submitClosing);
+    $("dz-closing-cancel").addEventListener("click", function () {
+      $("dz-closing-form").hidden = true;
+    });
     map.on("click", onMapClick);
     setInterval(renderQueue, 60000);
     window.zzDispatchLive = zz.live({ case_event: onCaseEvent, worker: onWorker, import: onImport });
