@@ -597,6 +597,36 @@ def test_an_open_live_stream_ends_at_its_next_event_after_a_change(
     assert not [line for line in lines if line.startswith("event: case_event")], lines
 
 
+@pytest.mark.parametrize("change", ["post", "password", "disable"])
+def test_a_quiet_live_stream_ends_at_its_next_keepalive_after_a_change(
+    env: dict[str, str],
+    database: SuiteDatabase,
+    api_settings: ApiSettings,  # noqa: F811
+    live_server: str,  # noqa: F811
+    change: str,
+) -> None:
+    name = f"quiet_{change}"
+    user_id = _create(database, name, "dispatcher", TOWN)
+    lines: list[str] = []
+    ready = threading.Event()
+    listener = threading.Thread(
+        target=_listen, args=(live_server, _bearer(api_settings, user_id), ready, lines)
+    )
+    listener.start()
+    assert ready.wait(timeout=20)
+    if change == "post":
+        done = _run(env, "user", "change", PREFIX + name, "--scope", OTHER_TOWN[:9])
+    elif change == "password":
+        done = _run(env, "user", "password", PREFIX + name, "--password-stdin", stdin=NEW_PASSWORD)
+    else:
+        done = _run(env, "user", "disable", PREFIX + name)
+    assert done.exit_code == 0, done.output
+    # nothing happens in the town: the stream ends at a keep-alive (one a second here)
+    listener.join(timeout=20)
+    assert not listener.is_alive(), lines
+    assert "event: ready" in lines
+
+
 # --- the console ----------------------------------------------------------------------------
 
 

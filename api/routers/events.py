@@ -8,7 +8,8 @@ by the user's scope range and reads every row under the user's scope before send
 ends when the user's account has been disabled since (a worker who left), given a new role or
 scope (the browser's ``EventSource`` reconnects under the new one) or a new password (the
 browser that changed it reconnects with its new cookie, the others are refused). A comment
-line every ``keepalive`` seconds keeps proxies from closing the stream.
+line every ``keepalive`` seconds keeps proxies from closing the stream; the account is checked
+then too, so a quiet stream ends within ``keepalive`` seconds of such a change.
 
 A stream never ends by itself, and uvicorn waits for open responses before it stops: the server
 (``zongzhi serve``, :mod:`api.cli`) calls :func:`end_streams` when it begins to shut down, which
@@ -123,21 +124,29 @@ async def _next_notice(
     return None if getter.cancelled() else getter.result()
 
 
+def _check_account(session: Session, user: Principal) -> None:
+    """Raise :class:`_AccountStopped` unless the stream's account still stands as it opened."""
+    account = read_account_and_scope(session, user.id)
+    if (
+        account is None
+        or not account.active  # a leaver's stream ends here
+        # a change of post (reconnect as it) or a new password (its time is the
+        # principal's too): every stream opened before it ends
+        or Principal.from_user(account) != user
+    ):
+        raise _AccountStopped
+
+
 def _fetch(
-    factory: sessionmaker[Session], notice: live.Notice, user: Principal
+    factory: sessionmaker[Session], notice: live.Notice | None, user: Principal
 ) -> dict[str, Any] | None:
+    """Read the notice's row for ``user``, after checking the account (no notice: only that)."""
     with factory() as session:
         bind_scope(session, user.scope_code)
         with session.begin():
-            account = read_account_and_scope(session, user.id)
-            if (
-                account is None
-                or not account.active  # a leaver's stream ends here
-                # a change of post (reconnect as it) or a new password (its time is the
-                # principal's too): every stream opened before it ends
-                or Principal.from_user(account) != user
-            ):
-                raise _AccountStopped
+            _check_account(session, user)
+            if notice is None:
+                return None
             return live.fetch(session, notice, scope_code=user.scope_code)
 
 
@@ -159,13 +168,14 @@ async def _stream(
                 notice = await _next_notice(subscription.queue, stopped, keepalive)
             except _ServerStopping:
                 break
-            if notice is None:
-                yield b": keep-alive\n\n"
-                continue
             try:
+                # a quiet stream checks its account at each keep-alive, not only at an event
                 data = await run_in_threadpool(_fetch, factory, notice, user)
             except _AccountStopped:
                 break
+            if notice is None:
+                yield b": keep-alive\n\n"
+                continue
             if data is None:
                 continue
             sent += 1
