@@ -1,15 +1,21 @@
-"""The command view's figures over a day, a week or a month as a workbook: 日汇总、周研判、月总结.
+"""The command view's figures and cases over a day, a week or a month: 日汇总、周研判、月总结.
 
 A centre reports its work daily, weekly and monthly. A brief's window (:class:`BriefWindow`) is
 either the last ``days`` up to now (:func:`rolling`) or a calendar day, week (Monday to Sunday)
 or month in Beijing time (:func:`calendar`: yesterday's 日汇总, last week's 周研判, last month's
-月总结 or any earlier one). :func:`workbook` lays out what the command feed
-(:func:`layers.command.feed`) computed over that window: the unit's KPIs and each child unit's
-on one sheet (简报, in the order and the words of the console's cards: 近期受理, 办结率, 上报次数
-and 重复反映 count over the window, the others are as they stand now), and its risk alerts on
-another (风险预警): those not closed yet, then those closed in the window with who closed them
-and what was done. Persons are counted as the feed counts them for the reader (analysts' small
-counts withheld).
+月总结 or any earlier one); the window before it (:meth:`BriefWindow.previous`) is what its
+figures are compared with (环比): the ``days`` before a rolling window, the day, week or month
+before a calendar one (the same stretch of it, 同期, while the period is still running).
+
+:func:`workbook` lays out what the command feed (:func:`layers.command.feed`) computed over
+that window: the unit's KPIs and each child unit's on one sheet (简报, in the order and the words
+of the console's cards: 近期受理, 办结率, 上报次数 and 重复反映 count over the window,
+:data:`WINDOW_KPIS`, the others are as they stand now); those four beside the feed's over the
+window before, with the change (环比); the cases behind them (:mod:`layers.brief_cases`:
+新登记案件, 超期案件, 督办案件, 上报案件), titles and codes only; and its risk alerts
+(风险预警): those not closed yet, then those closed in the window with who closed them and what
+was done. Persons are counted as the feed counts them for the reader (analysts' small counts
+withheld); an analyst's brief lists no case.
 """
 
 from __future__ import annotations
@@ -20,13 +26,16 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from openpyxl import Workbook
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
+from openpyxl.worksheet.worksheet import Worksheet
 
+from layers.brief_cases import NO_ANALYST, BriefCases, CaseList, ListedCase
 from layers.command import KPI_LABELS, SHARE_KPIS
 from layers.errors import InvalidInput
 from layers.hotspot_current import CHINA
-from layers.model import AlertState
+from layers.model import AlertState, CaseState, Category, Channel, Level, RiskLevel
 from layers.workbooks import table_sheet
+from layers.workflow import OPEN_STATES
 
 BRIEF_NAMES = {1: "日汇总", 7: "周研判", 30: "月总结"}
 """What a brief over so many days is called; another window is 「N日简报」."""
@@ -58,6 +67,16 @@ Period = Literal["day", "week", "month"]
 PERIOD_NAMES: dict[Period, str] = {"day": "日汇总", "week": "周研判", "month": "月总结"}
 LAST_PERIOD_NAMES: dict[Period, str] = {"day": "昨日汇总", "week": "上周研判", "month": "上月总结"}
 """The console's links to the brief of the period before the current one."""
+PREVIOUS_NAMES: dict[Period, tuple[str, str]] = {
+    "day": ("前一日", "昨日同期"),
+    "week": ("上周", "上周同期"),
+    "month": ("上月", "上月同期"),
+}
+"""What the window before a calendar brief's is called: the whole period, or (the brief's period
+still running) the same stretch of it."""
+WINDOW_KPIS = ("reported", "resolved_share", "escalations", "repeats")
+"""The KPIs the feed counts over its window (近期受理, 办结率, 上报次数, 重复反映): those compared
+with the window before (环比); the others are as they stand at generation."""
 
 
 @dataclass(frozen=True)
@@ -67,7 +86,8 @@ class BriefWindow:
     Attributes
     ----------
     name : str
-        日汇总, 周研判, 月总结 or 「N日简报」.
+        日汇总, 周研判, 月总结 or 「N日简报」; the window before one (:meth:`previous`) is
+        called 此前N日, 前一日, 上周, 上月, or 昨日同期, 上周同期, 上月同期.
     start, end : datetime
         The window ``[start, end)`` (aware).
     tag : str
@@ -75,6 +95,8 @@ class BriefWindow:
         or the week (``20261123-20261129``).
     to_date : bool
         A calendar period still running: it ends now, not at the period's end (至今).
+    period : {'day', 'week', 'month'} or None
+        The calendar period (None: a rolling window of whole days).
     """
 
     name: str
@@ -82,6 +104,49 @@ class BriefWindow:
     end: datetime
     tag: str
     to_date: bool = False
+    period: Period | None = None
+
+    def previous(self) -> BriefWindow:
+        """Return the window the brief's figures are compared with (环比).
+
+        Returns
+        -------
+        BriefWindow
+            A rolling window's days before it, as many; a calendar period's period before it
+            (the previous day, week or month); while the period is still running, the same
+            stretch of the previous one (上月同期: its first days up to the same hour, never
+            past its end).
+
+        Examples
+        --------
+        >>> now = datetime(2026, 12, 4, 9, 30, tzinfo=CHINA)
+        >>> last = calendar("month", None, now).previous()
+        >>> last.name, last.span_text()
+        ('上月', '2026-10-01 00:00 至 2026-11-01 00:00')
+        >>> running = calendar("month", date(2026, 12, 1), now).previous()
+        >>> running.name, running.span_text()
+        ('上月同期', '2026-11-01 00:00 至 2026-11-04 09:30')
+        >>> calendar("week", date(2026, 11, 25), now).previous().span_text()
+        '2026-11-16 00:00 至 2026-11-23 00:00'
+        >>> week = rolling(7, now).previous()
+        >>> week.name, week.span_text()
+        ('此前7日', '2026-11-20 09:30 至 2026-11-27 09:30')
+        """
+        length = self.end - self.start
+        if self.period is None:
+            tag = f"{self.start.astimezone(CHINA):%Y%m%d}"
+            return BriefWindow(f"此前{length.days}日", self.start - length, self.start, tag)
+        first = self.start.astimezone(CHINA).date()
+        if self.period == "day":
+            before = first - timedelta(days=1)
+        elif self.period == "week":
+            before = first - timedelta(days=7)
+        else:
+            before = (first - timedelta(days=1)).replace(day=1)
+        whole = calendar(self.period, before, self.start)  # ends where this one starts
+        end = min(whole.end, whole.start + length) if self.to_date else whole.end
+        name = PREVIOUS_NAMES[self.period][1 if self.to_date else 0]
+        return BriefWindow(name, whole.start, end, whole.tag, period=self.period)
 
     def file_name(self, unit_name: str) -> str:
         """Return the name the brief is downloaded as: its kind, its unit and its window.
@@ -185,7 +250,9 @@ def calendar(period: Period, day: date | None, now: datetime) -> BriefWindow:
     start = datetime.combine(first, time(), CHINA)
     end = datetime.combine(after, time(), CHINA)
     running = end > now
-    return BriefWindow(PERIOD_NAMES[period], start, min(end, now), tag, to_date=running)
+    return BriefWindow(
+        PERIOD_NAMES[period], start, min(end, now), tag, to_date=running, period=period
+    )
 
 
 def kpi_text(name: str, value: Any) -> Any:
@@ -213,10 +280,130 @@ def kpi_text(name: str, value: Any) -> Any:
     return f"{value * 100:.1f}%" if name in SHARE_KPIS else value
 
 
+def change(name: str, current: Any, before: Any) -> tuple[Any, str]:
+    """Return how a window KPI changed from the window before (环比): the change and its rate.
+
+    Parameters
+    ----------
+    name : str
+        The KPI (:data:`WINDOW_KPIS`).
+    current, before : int, float or None
+        Its value over the brief's window and over the window before.
+
+    Returns
+    -------
+    tuple
+        增减: a count's difference, a share's in percentage points (text); 增减率: a count's
+        change as a percentage of the window before, 「—」 when that was 0 and for shares;
+        both 「—」 when either value is missing.
+
+    Examples
+    --------
+    >>> change("reported", 12, 8), change("escalations", 3, 0), change("repeats", 1, 4)
+    ((4, '+50.0%'), (3, '—'), (-3, '-75.0%'))
+    >>> change("resolved_share", 0.75, 0.8), change("resolved_share", None, 0.5)
+    (('-5.0个百分点', '—'), ('—', '—'))
+    >>> change("reported", 5, 5), change("resolved_share", 0.5, 0.5)
+    ((0, '0.0%'), ('0.0个百分点', '—'))
+    """
+    if current is None or before is None:
+        return "—", "—"
+    if name in SHARE_KPIS:
+        points = round((current - before) * 100, 1)
+        return (f"{points:+.1f}个百分点" if points else "0.0个百分点"), "—"
+    delta = current - before
+    if not before:
+        return delta, "—"
+    return delta, f"{delta / before * 100:+.1f}%" if delta else "0.0%"
+
+
+def overdue_text(late: timedelta) -> str:
+    """Return how long a case is overdue as the console says it (超期时长).
+
+    Parameters
+    ----------
+    late : timedelta
+        From its deadline to the brief's generation.
+
+    Returns
+    -------
+    str
+        Days and hours, hours and minutes, or minutes.
+
+    Examples
+    --------
+    >>> overdue_text(timedelta(days=3, hours=5, minutes=7)), overdue_text(timedelta(minutes=125))
+    ('3天5小时', '2小时5分')
+    >>> overdue_text(timedelta(seconds=30))
+    '0分钟'
+    """
+    minutes = int(late.total_seconds() // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}天{hours}小时"
+    return f"{hours}小时{mins}分" if hours else f"{mins}分钟"
+
+
+def level_text(level: int | None) -> str:
+    """Return a handling level as the console writes it (办理层级).
+
+    Parameters
+    ----------
+    level : int or None
+        1 (province) … 5 (village); None: not recorded.
+
+    Returns
+    -------
+    str
+        :attr:`Level.handling_label <layers.model.Level.handling_label>`, 「—」 for None.
+
+    Examples
+    --------
+    >>> level_text(3), level_text(4), level_text(None)
+    ('县级', '乡镇（街道）级', '—')
+    """
+    return "—" if level is None else Level(level).handling_label
+
+
+NOTES: dict[str, str] = {
+    "简报": "本级合计及各下级单位的指标。近期受理、办结率、上报次数、重复反映为统计时段内的数；"
+    "在办案件、超期案件、活跃热点、视频点位、视频在线率、走访超期为生成时的现状。"
+    "办结率为时段内受理的案件中至生成时已办结的比例。",
+    "环比": "近期受理、办结率、上报次数、重复反映与对比时段（最近若干天的简报为此前同样天数，"
+    "自然日、周、月为前一日、上周、上月；本期尚未结束时为上期同期）相比的增减，"
+    "上期不为零的计数另有增减率；办结率的增减以百分点计，两期均按生成时的办结情况计算。",
+    "新登记案件": "统计时段内登记的辖区案件（任何层级、任何状态），即近期受理所计的案件，"
+    "按登记时间从早到晚；办理层级、当前状态为生成时的情况。",
+    "超期案件": "生成时辖区内未办结且已过办理时限的案件（任何层级），超期最久的在前；"
+    "超期时长算至生成时。",
+    "督办案件": "统计时段内被督办的辖区案件，及此前督办、生成时仍在办理的案件，"
+    "督办时限最早的在前；督办时间、督办人、督办意见为最近一次督办的，督办情况为生成时的。",
+    "上报案件": "统计时段内从辖区的每一次上报（上报次数所计），按上报时间从早到晚；"
+    "当前状态为生成时的情况。",
+    "风险预警": "生成时尚未关闭的预警，及统计时段内关闭的预警。",
+}
+"""The 说明 of 概况: what each sheet holds, as at when."""
+LIST_NOTE = (
+    "每张案件清单至多列出 {limit} 件（次），超出时在表末注明总数；所在单位从本单位的下一级写起。"
+    "清单只列案件编号、标题等办理信息，不含反映人、当事人的姓名和联系电话。"
+)
+"""The 说明's last line when the brief lists cases."""
+
+
 def workbook(
-    feed: dict[str, Any], closed: list[dict[str, Any]], *, window: BriefWindow, now: datetime
+    feed: dict[str, Any],
+    closed: list[dict[str, Any]],
+    *,
+    window: BriefWindow,
+    now: datetime,
+    previous: tuple[BriefWindow, dict[str, Any]] | None = None,
+    cases: BriefCases | None = None,
 ) -> bytes:
     """Return the brief as an XLSX workbook.
+
+    Sheets: 概况 (the unit, the window, what each sheet holds), 简报 (the KPIs), 环比 (with
+    ``previous``), 新登记案件, 超期案件, 督办案件 and 上报案件 (with ``cases``), 风险预警.
 
     Parameters
     ----------
@@ -228,6 +415,12 @@ def workbook(
         The window.
     now : datetime
         When the brief is made (the figures that are not counted over the window stand then).
+    previous : tuple of (BriefWindow, dict), optional
+        The window before (:meth:`BriefWindow.previous`) and the unit's feed over it: the
+        环比 sheet compares the :data:`WINDOW_KPIS` of the unit and of each child.
+    cases : BriefCases, optional
+        The lists of cases (:func:`layers.brief_cases.collect`); without them (an analyst's
+        brief) 概况 says that the brief lists no case.
 
     Returns
     -------
@@ -238,33 +431,225 @@ def workbook(
     book = Workbook()
     summary = book.active
     summary.title = "概况"
-    for key, value in (
+    facts: list[tuple[str, str]] = [
         ("辖区", f"{unit['name']}（{unit['code']}）"),
         ("简报", window.name),
         ("统计时段", window.span_text()),
-        ("生成时间", f"{now.astimezone(CHINA):%Y-%m-%d %H:%M}"),
-        (
-            "说明",
-            "近期受理、办结率、上报次数、重复反映为统计时段内的数；其余为生成时的现状。"
-            "办结率为时段内受理的案件中已办结的比例。",
-        ),
-    ):
+    ]
+    if previous is not None:
+        facts.append(("对比时段", f"{previous[0].span_text()}（{previous[0].name}）"))
+    facts.append(("生成时间", f"{now.astimezone(CHINA):%Y-%m-%d %H:%M}"))
+    if cases is None:
+        facts.append(("案件清单", NO_ANALYST))
+    else:
+        facts.append(
+            (
+                "案件清单",
+                f"新登记 {cases.reported.total} 件，超期 {cases.overdue.total} 件，"
+                f"督办 {cases.supervised.total} 件，上报 {cases.escalations.total} 次",
+            )
+        )
+    for key, value in facts:
         summary.append([key, value])
-    summary.column_dimensions["A"].width = 12
-    summary.column_dimensions["B"].width = 70
-    for cell in summary["A"]:
-        cell.font = Font(bold=True)
     rows = [_kpi_row(unit, "本级合计")] + [_kpi_row(c, c["level_label"]) for c in feed["children"]]
     table_sheet(book, "简报", ["单位", "级别", "区划代码", *KPI_LABELS.values()], rows)
+    if previous is not None:
+        table_sheet(
+            book,
+            "环比",
+            ["单位", "级别", "区划代码", "指标", "本期", "上期", "增减", "增减率"],
+            _comparison_rows(feed, previous[1]),
+        )
+    if cases is not None:
+        _case_sheets(book, cases, now)
     table_sheet(
         book,
         "风险预警",
         ["状态", "预警", "所在单位", "发出时间", "签收人", "关闭人", "关闭时间", "处置情况"],
         [_alert_row(a) for a in feed["alerts"]] + [_alert_row(a) for a in closed],
     )
+    notes = [f"{sheet}：{NOTES[sheet]}" for sheet in book.sheetnames if sheet in NOTES]
+    if cases is not None:
+        notes.append(LIST_NOTE.format(limit=cases.limit))
+    summary.append(["说明", "\n".join(notes)])
+    summary.column_dimensions["A"].width = 12
+    summary.column_dimensions["B"].width = 90
+    for cell in summary["A"]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(vertical="top")
+    for cell in summary["B"]:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _comparison_rows(feed: dict[str, Any], before: dict[str, Any]) -> list[list[Any]]:
+    """Rows of 环比: each window KPI of the unit, then of each child, this window and before."""
+    earlier = {u["code"]: u["kpis"] for u in [before["unit"], *before["children"]]}
+    rows: list[list[Any]] = []
+    for unit, level in [(feed["unit"], "本级合计")] + [
+        (c, c["level_label"]) for c in feed["children"]
+    ]:
+        then = earlier.get(unit["code"], {})
+        for name in WINDOW_KPIS:
+            current, past = unit["kpis"][name], then.get(name)
+            delta, rate = change(name, current, past)
+            rows.append(
+                [
+                    unit["name"],
+                    level,
+                    unit["code"],
+                    KPI_LABELS[name],
+                    kpi_text(name, current),
+                    kpi_text(name, past),
+                    delta,
+                    rate,
+                ]
+            )
+    return rows
+
+
+def _moment(value: datetime | None) -> str:
+    return "" if value is None else f"{value.astimezone(CHINA):%Y-%m-%d %H:%M}"
+
+
+def _case_cells(case: ListedCase) -> list[Any]:
+    """案件编号, 标题, 类别, 风险等级: the first columns of every list."""
+    return [
+        case.code,
+        case.title,
+        Category.label_of(case.category),
+        RiskLevel.label_of(str(case.risk_level)),
+    ]
+
+
+def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
+    """Add 新登记案件, 超期案件, 督办案件 and 上报案件."""
+    head = ["案件编号", "标题", "类别", "风险等级"]
+    _list_sheet(
+        book,
+        "新登记案件",
+        [*head, "来源渠道", "登记时间", "办理层级", "当前状态", "所在单位"],
+        [
+            [
+                *_case_cells(c),
+                Channel.label_of(c.channel),
+                _moment(c.reported_at),
+                level_text(c.handling_level),
+                CaseState.label_of(c.state),
+                c.area_name,
+            ]
+            for c in cases.reported.rows
+        ],
+        cases.reported,
+    )
+    _list_sheet(
+        book,
+        "超期案件",
+        [*head, "所在单位", "办理层级", "当前状态", "登记时间", "办理时限", "超期时长", "督办时限"],
+        [
+            [
+                *_case_cells(c),
+                c.area_name,
+                level_text(c.handling_level),
+                CaseState.label_of(c.state),
+                _moment(c.reported_at),
+                _moment(c.deadline),
+                overdue_text(now - c.deadline) if c.deadline is not None else "",
+                _moment(c.supervision_deadline),
+            ]
+            for c in cases.overdue.rows
+        ],
+        cases.overdue,
+    )
+
+    def supervision_state(c: ListedCase) -> str:
+        if c.state not in OPEN_STATES:
+            return "已办结"
+        late = c.supervision_deadline is not None and c.supervision_deadline < now
+        return "已过督办时限" if late else "督办中"
+
+    _list_sheet(
+        book,
+        "督办案件",
+        [
+            *head,
+            "所在单位",
+            "办理层级",
+            "当前状态",
+            "本期督办",
+            "督办时间",
+            "督办人",
+            "督办意见",
+            "督办时限",
+            "督办情况",
+        ],
+        [
+            [
+                *_case_cells(s.case),
+                s.case.area_name,
+                level_text(s.case.handling_level),
+                CaseState.label_of(s.case.state),
+                "是" if s.in_window else "否（此前督办）",
+                _moment(s.at),
+                s.by or "",
+                s.note or "",
+                _moment(s.case.supervision_deadline),
+                supervision_state(s.case),
+            ]
+            for s in cases.supervised.rows
+        ],
+        cases.supervised,
+    )
+    _list_sheet(
+        book,
+        "上报案件",
+        [
+            *head,
+            "所在单位",
+            "上报时间",
+            "上报人",
+            "原办理层级",
+            "上报至",
+            "上报原因",
+            "当前状态",
+        ],
+        [
+            [
+                *_case_cells(e.case),
+                e.case.area_name,
+                _moment(e.at),
+                e.by,
+                level_text(e.from_level),
+                level_text(e.to_level),
+                e.reason or "",
+                CaseState.label_of(e.case.state),
+            ]
+            for e in cases.escalations.rows
+        ],
+        cases.escalations,
+        counted="次",
+    )
+
+
+def _list_sheet(
+    book: Workbook,
+    title: str,
+    header: list[str],
+    rows: list[list[Any]],
+    listed: CaseList[Any],
+    *,
+    counted: str = "件",
+) -> Worksheet:
+    """Add a list of cases; one that was capped says so under its last row."""
+    sheet = table_sheet(book, title, header, rows)
+    if listed.capped:
+        sheet.append(
+            [f"注：共 {listed.total} {counted}，本表只列出前 {len(listed.rows)} {counted}。"]
+        )
+        sheet.cell(sheet.max_row, 1).font = Font(bold=True, color="C00000")
+    return sheet
 
 
 def _kpi_row(unit: dict[str, Any], level: str) -> list[Any]:

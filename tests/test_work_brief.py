@@ -4,7 +4,10 @@ The brief of a unit has the unit's KPIs (本级合计) and each child's, as the 
 window gives them to the same reader, in the console's words; its alerts sheet lists those not
 closed yet and those closed in the window with the note; outside the reader's scope it is 404.
 A calendar brief (``period``) counts the cases of its day, week or month in Beijing time, by
-default the period before the current one; a day after today is refused.
+default the period before the current one; a day after today is refused. Its 环比 sheet sets the
+window's counts beside those of the window before (the days before a rolling window, the month
+before a month) and its 新登记案件 lists the cases 近期受理 counts; an analyst's brief lists no
+case. The lists themselves are tested in ``tests/test_brief_cases.py``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from sqlalchemy import text
 from geo.codes import scope_range
 from layers.command import KPI_LABELS
 from layers.hotspot_current import CHINA
-from layers.work_brief import kpi_text
+from layers.work_brief import WINDOW_KPIS, change, kpi_text
 from tests.api_fixtures import (  # noqa: F401
     COUNTY_A,
     TOWN_A1,
@@ -78,6 +81,20 @@ def test_the_brief_is_the_feed_over_its_window(
         assert row[3:] == [kpi_text(k, unit["kpis"][k]) for k in KPI_LABELS], unit["code"]
     assert sheets["风险预警"][0][:2] == ["状态", "预警"]
     assert len(sheets["风险预警"]) == 1 + len(feed["alerts"])  # none closed in the world
+    # 环比: the window's counts beside those of the days before it, unit by unit
+    assert summary["对比时段"].endswith(f"（此前{days}日）")
+    comparison = sheets["环比"]
+    assert [row[:4] for row in comparison[1:]] == [
+        [u["name"], lvl, u["code"], KPI_LABELS[k]] for lvl, u in expected for k in WINDOW_KPIS
+    ]
+    assert [row[4] for row in comparison[1:]] == [
+        kpi_text(k, u["kpis"][k]) for _, u in expected for k in WINDOW_KPIS
+    ]
+    lists = ("新登记案件", "超期案件", "督办案件", "上报案件")
+    if user == "analyst_a":  # aggregates only
+        assert not set(lists) & set(sheets)
+    else:
+        assert set(lists) <= set(sheets)
 
 
 def test_the_brief_outside_the_scope_is_not_found(
@@ -130,6 +147,43 @@ def test_a_calendar_brief_counts_the_cases_of_its_month_in_beijing_time(
     assert march[COUNTY_A] == march[TOWN_A1] + march[TOWN_A2]
     year = _reported(database, COUNTY_A, date(2026, 1, 1), date(2027, 1, 1))
     assert march[COUNTY_A] < year, "the month's cases, not all of them"
+
+
+def test_a_calendar_brief_compares_with_the_month_before_and_lists_its_cases(
+    api_client: TestClient,  # noqa: F811
+    auth_headers: Headers,  # noqa: F811
+    database: SuiteDatabase,
+) -> None:
+    # the world's cases of May (1 and 31 May) against those of April (1 April), in Beijing time
+    got = api_client.get(
+        f"/api/command/{COUNTY_A}/brief.xlsx?period=month&date=2026-05-20",
+        headers=auth_headers("cmd_a"),
+    )
+    assert got.status_code == 200, got.text
+    sheets = _sheets(got.content)
+    summary = {row[0]: row[1] for row in sheets["概况"]}
+    assert summary["对比时段"] == "2026-04-01 00:00 至 2026-05-01 00:00（上月）"
+    counted = {(row[2], row[3]): row[4:] for row in sheets["环比"][1:]}
+    for code in (COUNTY_A, TOWN_A1, TOWN_A2):
+        may = _reported(database, code, date(2026, 5, 1), date(2026, 6, 1))
+        april = _reported(database, code, date(2026, 4, 1), date(2026, 5, 1))
+        assert counted[(code, "近期受理")] == [may, april, *change("reported", may, april)]
+        assert may > april > 0, "two cases a village in May, one in April"
+    lo, hi = scope_range(COUNTY_A)
+    with database.owner.connect() as conn:
+        in_may = conn.execute(
+            text(
+                "SELECT code FROM cases WHERE area_code >= :lo AND area_code < :hi"
+                " AND reported_at >= :first AND reported_at < :after ORDER BY reported_at, id"
+            ),
+            {
+                "lo": lo,
+                "hi": hi,
+                "first": datetime(2026, 5, 1, tzinfo=CHINA),
+                "after": datetime(2026, 6, 1, tzinfo=CHINA),
+            },
+        ).scalars()
+        assert [row[0] for row in sheets["新登记案件"][1:]] == list(in_may)
 
 
 def test_a_calendar_brief_is_by_default_of_the_period_before_this_one(

@@ -4,7 +4,9 @@ The same JSON shape at every level (see :mod:`layers.command`). Analysts get the
 alerts but an empty ``queue``: they see aggregates, never individual cases.
 ``GET /api/command/{code}/brief.xlsx?days=7`` is the feed's figures over a day, a week or a
 month up to now (日汇总、周研判、月总结, :mod:`layers.work_brief`); ``?period=month`` is last
-month's, ``?period=month&date=2026-09-01`` that of September (``day`` and ``week`` alike).
+month's, ``?period=month&date=2026-09-01`` that of September (``day`` and ``week`` alike). The
+brief compares the window's figures with the feed's over the window before (环比) and lists the
+cases behind them (:mod:`layers.brief_cases`), except to an analyst.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.downloads import XLSX, xlsx_response
 from api.routers.cases import CodePath, actor_of
 from geo.codes import scope_range
-from layers import alerts, command, work_brief
+from layers import alerts, brief_cases, command, work_brief
 from layers.errors import InvalidInput
 from layers.model import Role
 
@@ -71,7 +73,7 @@ def brief(
         date | None, Query(alias="date", description="A day of that period (YYYY-MM-DD)")
     ] = None,
 ) -> Response:
-    """Return the unit's and its children's KPIs over the window, and its alerts."""
+    """Return the KPIs over the window and the one before (环比), the cases, the alerts."""
     now = utcnow()
     if period is None:
         if day is not None:
@@ -81,16 +83,33 @@ def brief(
         raise InvalidInput("days（最近天数）与 period（自然日、周、月）只能给出一个")
     else:
         window = work_brief.calendar(period, day, now)
+    actor = actor_of(user)
     body = command.feed(
         session,
         code,
-        actor=actor_of(user),
+        actor=actor,
         now=now,
         window=(window.start, window.end),
         queue_limit=1,
         alert_limit=500,
         limits_config=limits,
     )
+    previous = window.previous()
+    before = command.feed(
+        session,
+        code,
+        actor=actor,
+        now=now,
+        window=(previous.start, previous.end),
+        queue_limit=1,
+        alert_limit=1,
+        limits_config=limits,
+    )
+    listed = None  # an analyst sees aggregates, never individual cases
+    if user.role != Role.ANALYST:
+        listed = brief_cases.collect(
+            session, code, actor=actor, start=window.start, end=window.end, now=now
+        )
     closed = alerts.listed(
         session,
         scope_range(code),
@@ -100,7 +119,14 @@ def brief(
         closed_before=window.end,
     )
     return xlsx_response(
-        work_brief.workbook(body, closed.alerts, window=window, now=now),
+        work_brief.workbook(
+            body,
+            closed.alerts,
+            window=window,
+            now=now,
+            previous=(previous, before),
+            cases=listed,
+        ),
         window.file_name(body["unit"]["name"]),
         f"brief-{code}-{window.tag}.xlsx",
     )
