@@ -136,17 +136,26 @@ def test_full_huaning_demo_loads_the_reported_scale(db: Session, huaning: DemoDa
     ).all()
     state: dict[int, str] = {}
     final: dict[int, str] = {}
+    escalations = supervisions = 0
     for case_id, action, from_state, to_state, current, payload in events:
         final[case_id] = current
         if action == "register":
             state[case_id] = to_state
             continue
+        # the payloads the platform itself records (briefs read them: 上报 from, to; 督办时限)
+        if action == "escalate":
+            escalations += 1
+            assert payload["from_level"] == payload["to_level"] + 1, payload
+        if action == "supervise":
+            supervisions += 1
+            assert datetime.fromisoformat(payload["deadline"]).tzinfo is not None, payload
         assert state[case_id] == from_state, (case_id, action)
         outcome = (payload or {}).get("outcome")
         assert target_state(action, from_state, outcome=outcome) == to_state
         state[case_id] = to_state
     assert state == final
     assert len(set(final.values())) >= 6
+    assert escalations > 0 and supervisions > 0
     # At most one active dispatch per worker, and those workers are busy.
     busy_mismatch = _count(
         db,

@@ -703,12 +703,18 @@ def _simulate(case: CaseRecord, ctx: _Context) -> None:
             )
             supervise_at = remind_at + timedelta(days=4)
             if supervise_at < now and case.risk_level <= 3:
+                case.supervision_deadline = supervise_at + timedelta(days=7)
                 events.append(
                     EventRecord(
-                        supervise_at, centre(above), "supervise", state, state, "督办：限期办结"
+                        supervise_at,
+                        centre(above),
+                        "supervise",
+                        state,
+                        state,
+                        "督办：限期办结",
+                        {"deadline": case.supervision_deadline.isoformat()},
                     )
                 )
-                case.supervision_deadline = supervise_at + timedelta(days=7)
     _finish_dispatch(case, ctx)
 
 
@@ -726,7 +732,14 @@ def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
         return False
     if case.risk_level <= 2 and level > 1 and rng.random() < 0.4:
         level -= 1
-        if not step("escalate", _hours(rng, 6.0), S.ESCALATED, centre(level + 1), "风险较高，上报"):
+        if not step(
+            "escalate",
+            _hours(rng, 6.0),
+            S.ESCALATED,
+            centre(level + 1),
+            "风险较高，上报",
+            {"from_level": level + 1, "to_level": level},  # as layers.cases.act records it
+        ):
             return False
         case.handling_level = level
         if not step(
