@@ -937,6 +937,7 @@ def _apply(
         case.closed_at = case.closed_at or now
     elif action == "reopen":
         case.closed_at = None
+        case.supervision_deadline = None  # a new round: its 督办 (in the log) was of the last
         limits = deadlines.limits_for(case.category, case.risk_level, cfg)
         case.contact_deadline = now + limits.contact
         case.deadline = now + limits.close

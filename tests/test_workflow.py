@@ -268,6 +268,33 @@ def test_full_lifecycle_keeps_a_consistent_log(world: Session) -> None:
     assert case.version == len(log)
 
 
+def test_a_reopened_case_starts_a_new_round_without_the_old_supervision(world: Session) -> None:
+    who = actor()
+    county = actor("commander", "520424000000")
+    case = _register(world, who)
+    cases.act(world, case.id, "triage", actor=who, now=NOW)
+    case = cases.act(
+        world,
+        case.id,
+        "supervise",
+        actor=county,
+        now=NOW,
+        params={"deadline": NOW + timedelta(days=3)},
+    )
+    assert case.supervision_deadline is not None
+    cases.act(world, case.id, "dispatch", actor=who, now=NOW, params={"department": "县住建局"})
+    cases.act(world, case.id, "accept", actor=who, now=NOW)
+    cases.act(world, case.id, "resolve", actor=who, now=NOW, params={"outcome": "mediated"})
+    for step in ("evaluate", "archive"):
+        cases.act(world, case.id, step, actor=who, now=NOW)
+    later = NOW + timedelta(days=40)  # long after the old 督办时限
+    case = cases.act(world, case.id, "reopen", actor=who, now=later, note="当事人再次反映")
+    assert case.state == "triaged" and case.closed_at is None
+    assert case.supervision_deadline is None  # the 督办 stays in the log, not on the new round
+    assert case.deadline is not None and case.deadline > later
+    assert [e.action for e in _chain_ok(world, case.id)].count("supervise") == 1
+
+
 def test_failed_mediation_then_legal_route(world: Session) -> None:
     who = actor()
     case = _register(world, who)
