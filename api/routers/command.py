@@ -84,27 +84,22 @@ def brief(
     else:
         window = work_brief.calendar(period, day, now)
     actor = actor_of(user)
-    body = command.feed(
-        session,
-        code,
-        actor=actor,
-        now=now,
-        window=(window.start, window.end),
-        queue_limit=1,
-        alert_limit=500,
-        limits_config=limits,
-    )
+
+    def feed_over(span: work_brief.BriefWindow, alert_limit: int) -> dict[str, Any]:
+        return command.feed(
+            session,
+            code,
+            actor=actor,
+            now=now,
+            window=(span.start, span.end),
+            queue_limit=1,
+            alert_limit=alert_limit,
+            limits_config=limits,
+        )
+
+    body = feed_over(window, alert_limit=500)
     previous = window.previous()
-    before = command.feed(
-        session,
-        code,
-        actor=actor,
-        now=now,
-        window=(previous.start, previous.end),
-        queue_limit=1,
-        alert_limit=1,
-        limits_config=limits,
-    )
+    before = feed_over(previous, alert_limit=1)  # its figures only (环比)
     listed = None  # an analyst sees aggregates, never individual cases
     if user.role != Role.ANALYST:
         listed = brief_cases.collect(
