@@ -38,6 +38,7 @@
     childLayer: null,
     layers: {},
     readyParts: new Set(),
+    openAlertGroups: new Set(), // the villages whose alerts the operator opened (area codes)
   });
 
   // ---- helpers -------------------------------------------------------------------------------
@@ -310,22 +311,65 @@
     if (ul.querySelector("form")) return;
     ul.textContent = "";
     document.getElementById("zz-alerts-empty").classList.toggle("d-none", feed.alerts.length > 0);
-    feed.alerts.forEach(function (a) {
-      const li = el("li", "zz-alert zz-alert-level-" + a.level + (a.faded ? " zz-alert-faded" : ""));
-      li.dataset.cellId = a.cell_id || "";
-      li.appendChild(el("div", "zz-alert-title", alertTitle(a)));
-      const detail = alertDetail(a);
-      if (detail) li.appendChild(el("div", "zz-alert-detail", detail));
-      li.appendChild(el("div", "zz-alert-meta", alertMeta(a)));
-      if (a.cell_id) {
-        li.classList.add("zz-alert-locatable");
-        li.title = "在地图上定位";
-        li.addEventListener("click", () => locateCell(a.cell_id));
-      }
-      if (!screen && OPERATORS.includes(role())) li.appendChild(alertButtons(a, li)); // a wall is read, not worked
-      ul.appendChild(li);
+    byArea(feed.alerts).forEach(function (list) {
+      ul.appendChild(list.length === 1 ? alertItem(list[0]) : alertGroup(list));
     });
     renderFadedBar(feed.alerts.filter((a) => a.faded).length);
+  }
+
+  /** The alerts of each village (community) together, in the order of each one's first alert. */
+  function byArea(alerts) {
+    const groups = new Map();
+    alerts.forEach(function (a) {
+      if (!groups.has(a.area_code)) groups.set(a.area_code, []);
+      groups.get(a.area_code).push(a);
+    });
+    return Array.from(groups.values());
+  }
+
+  function alertItem(a) {
+    const li = el("li", "zz-alert zz-alert-level-" + a.level + (a.faded ? " zz-alert-faded" : ""));
+    li.dataset.alertId = a.id;
+    li.dataset.cellId = a.cell_id || "";
+    li.appendChild(el("div", "zz-alert-title", alertTitle(a)));
+    const detail = alertDetail(a);
+    if (detail) li.appendChild(el("div", "zz-alert-detail", detail));
+    li.appendChild(el("div", "zz-alert-meta", alertMeta(a)));
+    if (a.cell_id) {
+      li.classList.add("zz-alert-locatable");
+      li.title = "在地图上定位";
+      li.addEventListener("click", () => locateCell(a.cell_id));
+    }
+    if (!screen && OPERATORS.includes(role())) li.appendChild(alertButtons(a, li)); // a wall is read, not worked
+    return li;
+  }
+
+  /**
+   * Several alerts of one village (one per hot cell of it): one line that says how many and how
+   * many are not signed for yet, opened to list them (it stays open while the feed is redrawn).
+   */
+  function alertGroup(list) {
+    const area = list[0].area_code;
+    const li = el("li", "zz-alert-group zz-alert-level-" + Math.min.apply(null, list.map((a) => a.level)));
+    li.dataset.area = area;
+    const details = document.createElement("details");
+    details.open = st.openAlertGroups.has(area);
+    details.addEventListener("toggle", function () {
+      if (details.open) st.openAlertGroups.add(area);
+      else st.openAlertGroups.delete(area);
+    });
+    const unsigned = list.filter((a) => a.state === "open").length;
+    const faded = list.filter((a) => a.faded).length;
+    const said = [list.length + " 条预警"];
+    if (unsigned) said.push(unsigned + " 条未签收");
+    if (faded) said.push(faded + " 条已消退");
+    const summary = el("summary", "zz-alert-group-title", (list[0].area_name || area) + "：" + said.join("，"));
+    details.appendChild(summary);
+    const inner = el("ul", "zz-alerts zz-alert-group-list");
+    list.forEach((a) => inner.appendChild(alertItem(a)));
+    details.appendChild(inner);
+    li.appendChild(details);
+    return li;
   }
 
   /** 关闭已消退的预警: every alert of the unit whose hot spot faded, closed with one note. */
