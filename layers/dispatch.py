@@ -576,3 +576,53 @@ def set_status(
         detail={"status": status},
     )
     return worker
+
+
+#: Most department names :func:`departments_named` suggests.
+DEPARTMENTS_SUGGESTED = 30
+
+_DEPARTMENTS_NAMED = text(
+    """
+    SELECT name FROM (
+        SELECT d.department AS name FROM dispatches d
+         WHERE d.department IS NOT NULL AND d.area_code >= :lo AND d.area_code < :hi
+        UNION ALL
+        SELECT jsonb_array_elements_text(e.payload -> 'departments') FROM case_events e
+         WHERE e.action = 'summon' AND e.area_code >= :lo AND e.area_code < :hi
+           AND jsonb_typeof(e.payload -> 'departments') = 'array'
+    ) named
+    WHERE btrim(name) <> ''
+    GROUP BY name ORDER BY count(*) DESC, name LIMIT :limit
+    """
+)
+
+
+def departments_named(session: Session, *, actor: Actor, code: str | None = None) -> list[str]:
+    """Return the departments the unit's area has dispatched to or 吹哨'd, the most named first.
+
+    The dispatch and 吹哨 forms offer them, so that a department is written the same way each
+    time (县住建局, not 住建局 one day and 县住房和城乡建设局 the next) and can be followed.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    actor : Actor
+        Whose scope applies.
+    code : str, optional
+        A jurisdiction inside the actor's scope (default: the actor's unit).
+
+    Returns
+    -------
+    list of str
+        At most :data:`DEPARTMENTS_SUGGESTED` names (through the partial indexes
+        ``ix_dispatches_departments`` and ``ix_case_events_summons``).
+
+    Raises
+    ------
+    NotFound
+        ``code`` is not a division code inside the actor's scope.
+    """
+    lo, hi, _ = cases.unit_range(code or actor.scope_code, actor)
+    rows = session.execute(_DEPARTMENTS_NAMED, {"lo": lo, "hi": hi, "limit": DEPARTMENTS_SUGGESTED})
+    return [str(name) for name in rows.scalars()]

@@ -829,3 +829,38 @@ def test_desk_follows_cases_to_close_and_escalated_finds_any_case_and_maps_grids
     page.screenshot_step("5-grids-named")
     assert page.latin_words() == []  # every visible label is Chinese
     page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_summons_form_offers_the_departments_the_township_already_named(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    origin = demo.origin
+    _, _, village, _, dispatcher, spot = _desk(demo)
+    with httpx2.Client(base_url=origin, timeout=30) as client:
+        me = _token(client, dispatcher)
+        case = _register(client, me, spot, "吹哨测试：河道采砂纠纷", "other", 0.002)
+        named = client.get("/api/departments", headers=me).json()["departments"]
+    assert len(named) >= 2  # the demo's township dispatched to departments
+    login(page, origin, dispatcher)
+    page.goto(f"{origin}/cases/{case['id']}")
+    page.click("#cz-actions [data-action='summon']")
+    chips = page.locator("#cz-action-params .zz-department")
+    expect(chips).to_have_count(len(named))
+    expect(chips.first).to_have_text(named[0])  # the most named first
+    chips.nth(0).click()
+    chips.nth(1).click()
+    chips.nth(0).click()  # once is enough
+    expect(page.locator("#cz-p-departments")).to_have_value(f"{named[0]}、{named[1]}")
+    page.screenshot_step("summon-departments")
+    page.click("#cz-action-submit")
+    expect(page.locator("#cz-action-form")).to_be_hidden()
+    with demo.owner.connect() as conn:
+        payload = conn.execute(
+            text("SELECT payload FROM case_events WHERE case_id = :id AND action = 'summon'"),
+            {"id": case["id"]},
+        ).scalar_one()
+    assert payload == {"departments": [named[0], named[1]]}
+    page.assert_clean(origin)

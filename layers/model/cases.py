@@ -184,6 +184,7 @@ class CaseEvent(Base):
             "at",
             postgresql_where=text("action = 'escalate'"),
         ),
+        Index("ix_case_events_summons", "area_code", postgresql_where=text("action = 'summon'")),
     )
 
     id: Mapped[int] = id_column()

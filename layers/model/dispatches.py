@@ -54,6 +54,11 @@ class Dispatch(Base):
             unique=True,
             postgresql_where=text(ACTIVE_DISPATCH + " AND worker_id IS NOT NULL"),
         ),
+        Index(
+            "ix_dispatches_departments",
+            "area_code",
+            postgresql_where=text("department IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = id_column()

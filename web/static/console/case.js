@@ -242,6 +242,7 @@
     page.action = action;
     $("cz-action-title").textContent = actionLabel(action);
     $("cz-action-params").innerHTML = FORMS[action] ? FORMS[action](c) : "";
+    if (action === "summon") zz.departmentChoices($("cz-p-departments"), true);
     const warning = action === "escalate" ? zz.escalationWarning(page.detail && page.detail.dispatches) : "";
     if (warning) $("cz-action-params").insertAdjacentHTML("afterbegin", '<p class="text-danger mb-1" id="cz-escalate-warning">' + zz.esc(warning) + "</p>");
     $("cz-action-error").hidden = true;

@@ -1155,6 +1155,7 @@
     } else if (action === "dispatch") {
       fields.appendChild(selectField("unit_code", "派往下级单位", [["", "（不派往下级单位）"]].concat(children), ""));
       fields.appendChild(inputField("department", "或派往职能部门", "text", "", "如：县司法局"));
+      zz.departmentChoices(document.getElementById("zz-f-department"), false);
     } else if (action === "hand_down") {
       const down = children.filter((k) => c.area_code.startsWith(k[0].slice(0, KEEP[levelOf(k[0]) - 1])));
       fields.appendChild(selectField("unit_code", "交办给", down.length ? down : [["", "案件所在下级单位"]], down.length ? down[0][0] : ""));
@@ -1162,6 +1163,7 @@
       fields.appendChild(inputField("deadline", "督办时限", "datetime-local", zz.inputTime(new Date(Date.now() + 3 * 86400000))));
     } else if (action === "summon") {
       fields.appendChild(inputField("departments", "吹哨部门（用顿号或逗号分隔）", "text", "", "如：县公安局、县住建局"));
+      zz.departmentChoices(document.getElementById("zz-f-departments"), true);
     } else if (action === "escalate") {
       // say what 上报 withdraws before the operator confirms it
       zz.api("/api/cases/" + c.id + "/detail").then(function (d) {

@@ -460,8 +460,46 @@
     return "上报后，派给 " + who + "将撤回，由上级重新分流。";
   }
 
+  // The departments the user's area already named (GET /api/departments), read once per page.
+  let departmentsRead = null;
+  function departmentsNamed() {
+    if (!departmentsRead) {
+      departmentsRead = api("/api/departments").then((body) => body.departments, () => []);
+    }
+    return departmentsRead;
+  }
+
+  /**
+   * Offer the departments the area already named under a department field (派往职能部门, or
+   * 吹哨部门 when `several`): a click writes one in, or adds it to the list with 「、」, so the
+   * same department is written the same way each time. Nothing is shown when none was named.
+   */
+  function departmentChoices(input, several) {
+    const box = document.createElement("div");
+    box.className = "zz-departments d-flex flex-wrap gap-1 mt-1";
+    box.setAttribute("aria-label", "常用部门");
+    input.insertAdjacentElement("afterend", box);
+    departmentsNamed().then(function (names) {
+      names.forEach(function (name) {
+        const b = document.createElement("button");
+        b.type = "button";
+        b.className = "btn btn-sm btn-outline-secondary py-0 px-1 zz-department";
+        b.textContent = name;
+        b.addEventListener("click", function () {
+          const given = input.value.split(/[、,，\s]+/).filter(Boolean);
+          if (!several) input.value = name;
+          else if (!given.includes(name)) input.value = given.concat([name]).join("、");
+          input.dispatchEvent(new Event("input"));
+        });
+        box.appendChild(b);
+      });
+    });
+    return box;
+  }
+
   window.zz = {
     escalationWarning,
+    departmentChoices,
     activeDispatches,
     ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
     unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
