@@ -228,6 +228,27 @@ def test_dispatch_desk_assigns_and_follows_live(
         expect(page.locator("#dz-triage-level option")).to_have_text(
             ["乡镇（街道）级办理（本级）", "村（社区）级办理"]
         )
+        # the case changes meanwhile (a 吹哨 here): the desk reads it again, the form stays as set
+        page.select_option("#dz-triage-risk", "2")
+        with page.expect_response(
+            lambda r: r.url.endswith(f"/api/cases/{case_id}") and r.request.method == "GET"
+        ):
+            summoned = page.evaluate(
+                """async (id) => {
+                    const seen = await (await fetch('/api/cases/' + id + '?by=test')).json();
+                    const r = await fetch('/api/cases/' + id + '/actions/summon', {method: 'POST',
+                        credentials: 'same-origin', headers: {'Content-Type': 'application/json'},
+                        body: JSON.stringify({version: seen.version,
+                                              params: {departments: ['县城管局']}})});
+                    return r.status;
+                }""",
+                case_id,
+            )
+        assert summoned == 200
+        page.wait_for_timeout(500)
+        expect(page.locator("#dz-triage-form")).to_be_visible()
+        expect(page.locator("#dz-triage-risk")).to_have_value("2")
+        page.select_option("#dz-triage-risk", "3")
         page.click("#dz-triage-submit")
         expect(page.locator("#dz-state")).to_have_text("已分流")
         expect(page.locator("#dz-triage-form")).to_be_hidden()
@@ -298,10 +319,10 @@ def test_dispatch_desk_assigns_and_follows_live(
         page.click("#dz-case-link")
         page.wait_for_url(f"{origin}/cases/{case_id}")
         timeline = page.locator("#cz-timeline tbody tr")
-        expect(timeline).to_have_count(5)
+        expect(timeline).to_have_count(6)
         actions = [row.locator("td").nth(1).inner_text() for row in timeline.all()]
-        assert actions == ["登记", "分流", "派单", "受理", "到场"]
-        changes = timeline.nth(2).locator("td").nth(3).inner_text()
+        assert actions == ["登记", "吹哨", "分流", "派单", "受理", "到场"]
+        changes = timeline.nth(3).locator("td").nth(3).inner_text()
         assert changes == "已分流 → 已派单"
         expect(page.locator("#cz-category")).to_have_text("社情民意 / 环境卫生")
         expect(page.locator("#cz-reporter-name")).to_have_text("李**")
@@ -329,7 +350,7 @@ def test_dispatch_desk_assigns_and_follows_live(
         page.click("#cz-action-submit")
         expect(page.locator("#cz-state")).to_have_text("法治化途径")
         expect(page.locator("#cz-legal .cz-legal-step")).to_contain_text("诉讼")
-        expect(page.locator("#cz-timeline tbody tr")).to_have_count(6)
+        expect(page.locator("#cz-timeline tbody tr")).to_have_count(7)
         expect(page.locator("#cz-dispatches tbody tr td").nth(2)).to_have_text("已完成")
         page.screenshot_step("9-legal-route")
 

@@ -245,6 +245,7 @@
   }
 
   function renderCase(c) {
+    const same = state.selected !== null && state.selected.id === c.id;
     state.selected = c;
     showPanel("case");
     riskBadge($("dz-case-risk"), c.risk_level);
@@ -259,8 +260,12 @@
       zz.esc(zz.fmtTime(c.deadline)) + "（" + deadlineHtml(c) + "）";
     $("dz-case-link").href = "/cases/" + c.id;
     $("dz-case-deadline").title = cd.text;
-    $("dz-triage-form").hidden = true; // a form opened for the case selected before
-    $("dz-triage").hidden = !c.allowed_actions.includes("triage") || c.state === "triaged";
+    // a 分流 form being filled in stays while the case is read again (a live notice, the
+    // operator's own registration arriving); it goes with another case, or once triaged
+    const mayTriage = c.allowed_actions.includes("triage") && c.state !== "triaged";
+    const triaging = same && mayTriage && !$("dz-triage-form").hidden;
+    $("dz-triage-form").hidden = !triaging;
+    $("dz-triage").hidden = triaging || !mayTriage;
     $("dz-repeat").hidden = !c.duplicate_of;
     if (c.duplicate_of) {
       showOriginal($("dz-repeat"), "重复反映：本案与 ", c.duplicate_of, " 为同一事项。");
