@@ -229,7 +229,9 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
         Polygon features of the hot cells (``bin`` > 0: 90/95/99 % confidence; cold spots are
         no risk and are left out) with ``count``, ``z``, ``p``, ``bin``, ``pattern`` and the
         run's ``window_start``/``window_end``; empty when no run covers the unit. Coordinates
-        have five decimals (about a metre), without a ``crs`` member (RFC 7946).
+        have five decimals (about a metre), without a ``crs`` member (RFC 7946). A reader who
+        may not see persons one by one (an analyst, a province's or a city's commander) reads
+        a ``count`` of 1 or 2 as null, as on the trends page (:func:`layers.trends.min_count_for`).
 
     Raises
     ------
@@ -241,7 +243,10 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
         """
         SELECT json_build_object(
                    'type', 'Feature', 'id', h.id,
-                   'properties', json_build_object('count', h.count, 'z', round(h.z::numeric, 2),
+                   'properties', json_build_object(
+                       'count', CASE WHEN h.count > 0 AND h.count < :min_count THEN NULL
+                                     ELSE h.count END,
+                       'z', round(h.z::numeric, 2),
                        'p', h.p, 'bin', h.bin, 'pattern', h.pattern,
                        'window_start', r.window_start, 'window_end', r.window_end),
                    'geometry', ST_AsGeoJSON(h.geom, 5, 0)::json
@@ -251,7 +256,8 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
            AND h.run_id = """
         + hotspot_current.LATEST_CURRENT_RUN
     )
-    return str(session.execute(text(sql), {"lo": lo, "hi": hi}).scalar_one())
+    params = {"lo": lo, "hi": hi, "min_count": trends.min_count_for(actor)}
+    return str(session.execute(text(sql), params).scalar_one())
 
 
 def heat_points(

@@ -122,9 +122,9 @@ def world(db: Session) -> Session:
             text(
                 "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p, bin)"
                 " VALUES (:r, :a, 'h3', ST_Buffer(ST_SetSRID(ST_MakePoint(:x, :y), 4490), 0.001,"
-                " 4), 5, 3.1, 0.001, :b)"
+                " 4), :n, 3.1, 0.001, :b)"
             ),
-            {"r": run, "a": V1, "x": lon, "y": lat, "b": b},
+            {"r": run, "a": V1, "x": lon, "y": lat, "b": b, "n": 2 if b == 2 else 5},
         )
     db.execute(
         text(
@@ -299,6 +299,14 @@ def test_hot_cells_and_heat_points(world: Session) -> None:
     who = actor("commander", COUNTY)
     cells = json.loads(command_map.hot_cells(world, township(), actor=who))
     assert sorted(f["properties"]["bin"] for f in cells["features"]) == [2, 3]  # bin 0 left out
+    # a city's commander reads a cell's 1 or 2 cases as null, as on the trends page
+    exact = {f["id"]: f["properties"]["count"] for f in cells["features"]}
+    city = actor("commander", COUNTY[:4] + "00000000")
+    seen = json.loads(command_map.hot_cells(world, township(), actor=city))
+    assert {f["id"]: f["properties"]["count"] for f in seen["features"]} == {
+        i: (None if 0 < n < 3 else n) for i, n in exact.items()
+    }
+    assert any(0 < n < 3 for n in exact.values()), exact  # the rule was put to the test
     heat = command_map.heat_points(world, township(), actor=who, now=NOW, cell_deg=0.01)
     assert sum(n for _, _, n in heat) == 4  # every case of the last year, in cells
     assert all(len(point) == 3 for point in heat)

@@ -991,7 +991,7 @@
           layer.bindPopup(
             '<div class="zz-popup"><div class="zz-popup-title">' + (p.bin > 0 ? "热点" : "冷点") + "（置信度 " + conf[Math.abs(p.bin)] + "）</div>" +
               popupRows([
-                ["本格案件数", p.count],
+                ["本格案件数", p.count === null ? "少于 3" : p.count],
                 ["热点得分", p.z],
                 ["分析时段", zz.fmtTime(p.window_start).slice(0, 10) + " 至 " + zz.fmtTime(p.window_end).slice(0, 10)],
               ]) + "</div>"
