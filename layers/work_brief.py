@@ -37,8 +37,10 @@ from layers.model import AlertState, CaseState, Category, Channel, Level, RiskLe
 from layers.workbooks import table_sheet
 from layers.workflow import OPEN_STATES
 
-BRIEF_NAMES = {1: "日汇总", 7: "周研判", 30: "月总结"}
-"""What a brief over so many days is called; another window is 「N日简报」."""
+BRIEF_NAMES = {1: "近24小时", 7: "近7日", 30: "近30日"}
+"""The console's names of the briefs of the last so many days up to now (导出简报). 日汇总, 周研判
+and 月总结 are the calendar day's, week's and month's (:data:`PERIOD_NAMES`): the two must not
+read alike (a planner took the last 30 days for last month's 月总结)."""
 
 
 def brief_name(days: int) -> str:
@@ -56,10 +58,10 @@ def brief_name(days: int) -> str:
 
     Examples
     --------
-    >>> brief_name(7), brief_name(90)
-    ('周研判', '90日简报')
+    >>> brief_name(7), brief_name(1), brief_name(90)
+    ('近7日简报', '近24小时简报', '近90日简报')
     """
-    return BRIEF_NAMES.get(days, f"{days}日简报")
+    return BRIEF_NAMES.get(days, f"近{days}日") + "简报"
 
 
 Period = Literal["day", "week", "month"]
@@ -86,8 +88,8 @@ class BriefWindow:
     Attributes
     ----------
     name : str
-        日汇总, 周研判, 月总结 or 「N日简报」; the window before one (:meth:`previous`) is
-        called 此前N日, 前一日, 上周, 上月, or 昨日同期, 上周同期, 上月同期.
+        日汇总, 周研判, 月总结 (a calendar period) or 「近N日简报」; the window before one
+        (:meth:`previous`) is called 此前N日, 前一日, 上周, 上月, or 昨日同期, 上周同期, 上月同期.
     start, end : datetime
         The window ``[start, end)`` (aware).
     tag : str
@@ -159,7 +161,7 @@ class BriefWindow:
         Returns
         -------
         str
-            ``周研判_华宁县_20261204.xlsx``, ``月总结_华宁县_202611.xlsx`` and the like.
+            ``近7日简报_华宁县_20261204.xlsx``, ``月总结_华宁县_202611.xlsx`` and the like.
         """
         return f"{self.name}_{unit_name}_{self.tag}.xlsx"
 

@@ -327,6 +327,7 @@ def test_labels_are_chinese_and_a_case_is_reminded(
     # the operator reaches the unit's 调度台 from the top bar
     expect(page.locator("#zz-dispatch-link")).to_be_visible()
     expect(page.locator("#zz-dispatch-link")).to_have_attribute("href", f"/dispatch/{COUNTY}")
+    expect(page.locator("#zz-trends-link")).to_have_attribute("href", f"/trends/{COUNTY}")
     page.screenshot_step("1-county")
 
     # 催办 (remind) the first queued case the city may remind: a dialog, a toast, an event
@@ -425,10 +426,10 @@ def test_an_alert_is_signed_for_then_closed_with_what_was_done(
         expect(closed.locator(".zz-alert-detail")).to_have_text("处置情况：已会同相关部门处置")
         expect(closed.locator(".zz-alert-meta")).to_contain_text("关闭")
         page.screenshot_step("3-closed-list")
-        # the week's brief (周研判) lists it with what was done
+        # the last 7 days' brief (近7日简报) lists it with what was done
         with page.expect_download() as download:
             page.locator("#zz-briefs a[data-days='7']").click()
-        assert download.value.suggested_filename.startswith("周研判_华宁县_")
+        assert download.value.suggested_filename.startswith("近7日简报_华宁县_")
         book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
         rows = list(book["风险预警"].iter_rows(values_only=True))
         assert [r[7] for r in rows if r[1] == title] == ["已会同相关部门处置"]
@@ -659,7 +660,7 @@ def test_big_screen_mode_loads(page: RecordedPage, console_demo: ConsoleDemo) ->
     assert "zz-screen" in (page.locator("body").get_attribute("class") or "")
     assert page.locator(".zz-act").count() == 0  # no editing in big-screen mode
     assert page.locator("#zz-action-dialog").count() == 0
-    assert page.locator("#zz-dispatch-link").count() == 0
+    assert page.locator("#zz-dispatch-link, #zz-trends-link").count() == 0
     # the alerts are listed without 签收 / 关闭 (the city commander could act on them elsewhere)
     expect(page.locator("#zz-alerts li.zz-alert").first).to_be_attached()
     assert page.locator("#zz-alerts .zz-alert-actions, #zz-faded-bar button").count() == 0

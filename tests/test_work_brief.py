@@ -49,9 +49,9 @@ def _sheets(body: bytes) -> dict[str, list[list[Any]]]:
 @pytest.mark.parametrize(
     ("user", "code", "days", "name"),
     [
-        ("cmd_a", COUNTY_A, 7, "周研判"),
-        ("disp_a1", TOWN_A1, 1, "日汇总"),
-        ("analyst_a", COUNTY_A, 30, "月总结"),
+        ("cmd_a", COUNTY_A, 7, "近7日简报"),
+        ("disp_a1", TOWN_A1, 1, "近24小时简报"),
+        ("analyst_a", COUNTY_A, 30, "近30日简报"),
     ],
 )
 def test_the_brief_is_the_feed_over_its_window(
