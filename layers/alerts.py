@@ -52,15 +52,19 @@ Only a run at the alert's own H3 resolution says so: a township's run at resolut
 fade the alerts of the county's nightly run at 8 over the same villages (their cells differ).
 """
 _SELECT = (
-    "SELECT a.id, a.area_code, j.name AS area_name, a.kind, a.level, a.title, a.detail,"
+    "SELECT a.id, a.area_code, j.name AS area_name, u.name AS parent_name, a.kind, a.level,"
+    " a.title, a.detail,"
     " a.run_id, a.cell_id, a.state, a.created_at, a.refreshed_at, a.acknowledged_at,"
     " s.display_name AS acknowledged_by_name, a.closed_at, c.display_name AS closed_by_name,"
     f" a.close_note, {_FADED} AS faded, count(*) OVER () AS matched"
     " FROM alerts AS a LEFT JOIN jurisdictions AS j ON j.code = a.area_code"
+    " LEFT JOIN jurisdictions AS u ON u.code = j.parent_code"
     " LEFT JOIN users AS s ON s.id = a.acknowledged_by LEFT JOIN users AS c ON c.id = a.closed_by"
 )
-"""An alert as lists show it: its unit's name, who signed for it, who closed it and why, and
-whether its hot spot faded (``faded``: a later run over its unit did not find it again)."""
+"""An alert as lists show it: its unit's name and the name of the unit above (two villages of a
+county may share a name: 华溪镇 and 宁州街道 each have a 新复社区), who signed for it, who
+closed it and why, and whether its hot spot faded (``faded``: a later run over its unit did not
+find it again)."""
 _WHERE = {
     "unclosed": "a.state <> 'closed'",
     "closed": "a.state = 'closed'",
@@ -80,8 +84,9 @@ class AlertPage:
     Attributes
     ----------
     alerts : list of dict
-        ``id``, ``area_code``, ``area_name``, ``kind``, ``level``, ``title``, ``detail``,
-        ``run_id``, ``cell_id``, ``state``, ``created_at``, ``refreshed_at`` (a later run found
+        ``id``, ``area_code``, ``area_name``, ``parent_name`` (the unit above), ``kind``,
+        ``level``, ``title``, ``detail``, ``run_id``, ``cell_id``, ``state``, ``created_at``,
+        ``refreshed_at`` (a later run found
         it again), ``acknowledged_at``, ``acknowledged_by_name``, ``closed_at``,
         ``closed_by_name``, ``close_note`` (times in ISO 8601), ``faded`` (not closed, and the
         latest current run over its unit did not find its hot spot again: it may be closed).

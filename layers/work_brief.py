@@ -29,6 +29,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from geo.codes import division_level
 from layers.brief_cases import NO_ANALYST, BriefCases, CaseList, ListedCase
 from layers.command import KPI_LABELS, SHARE_KPIS
 from layers.errors import InvalidInput
@@ -659,6 +660,14 @@ def _kpi_row(unit: dict[str, Any], level: str) -> list[Any]:
     return [unit["name"], level, unit["code"], *(kpi_text(k, kpis[k]) for k in KPI_LABELS)]
 
 
+def _alert_place(alert: dict[str, Any]) -> str:
+    """Say where an alert is: a village with its township (two villages may share a name)."""
+    name = str(alert.get("area_name") or alert["area_code"])
+    if alert.get("parent_name") and division_level(alert["area_code"]) == Level.VILLAGE:
+        return str(alert["parent_name"]) + name
+    return name
+
+
 def _alert_row(alert: dict[str, Any]) -> list[Any]:
     def moment(value: str | None) -> str:
         if value is None:
@@ -668,7 +677,7 @@ def _alert_row(alert: dict[str, Any]) -> list[Any]:
     return [
         AlertState.label_of(alert["state"]) + ("（热点已消退）" if alert["faded"] else ""),
         alert["title"],
-        alert.get("area_name") or alert["area_code"],
+        _alert_place(alert),
         moment(alert["created_at"]),
         alert["acknowledged_by_name"] or "",
         alert["closed_by_name"] or "",

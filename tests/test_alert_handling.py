@@ -353,6 +353,8 @@ def test_the_alert_api_signs_for_and_closes_and_refuses_in_chinese(
     assert [(a["close_note"], a["closed_by_name"], a["acknowledged_by_name"]) for a in closed] == [
         ("已会同相关部门处置", "测试cmd_a", "测试disp_a1")
     ]
+    # its village and the township above it (a county's villages may share a name)
+    assert [(a["area_name"], a["parent_name"]) for a in closed] == [("测试村1", "甲一街道")]
     status, page = listed("disp_a1", code=TOWN_A1)  # the feed's: not closed yet
     assert served_alert not in [a["id"] for a in page["alerts"]]  # type: ignore[union-attr]
     brief = api_client.get(
@@ -360,8 +362,8 @@ def test_the_alert_api_signs_for_and_closes_and_refuses_in_chinese(
     )
     rows = list(load_workbook(io.BytesIO(brief.content))["风险预警"].iter_rows(values_only=True))
     shown = [r for r in rows if r[1] == "持续热点：测试一带 30 起案件"]
-    assert [(r[0], r[4], r[5], r[7]) for r in shown] == [
-        ("已关闭", "测试disp_a1", "测试cmd_a", "已会同相关部门处置")
+    assert [(r[0], r[2], r[4], r[5], r[7]) for r in shown] == [
+        ("已关闭", "甲一街道测试村1", "测试disp_a1", "测试cmd_a", "已会同相关部门处置")
     ]
     assert listed("cmd_b", code=COUNTY_A, state="closed")[0] == 404
     assert listed("cmd_a", code=COUNTY_A, state="shut")[0] == 422

@@ -363,7 +363,9 @@ def test_labels_are_chinese_and_a_case_is_reminded(
     expect(groups).to_have_count(sum(1 for n in per_area.values() if n > 1))
     group = page.locator(f"#zz-alerts li.zz-alert-group[data-area='{area}']")
     unsigned = sum(1 for a in feed["alerts"] if a["area_code"] == area and a["state"] == "open")
-    expect(group.locator("summary")).to_contain_text(f"：{most} 条预警，{unsigned} 条未签收")
+    first = next(a for a in feed["alerts"] if a["area_code"] == area)
+    place = first["parent_name"] + first["area_name"]  # the township too: names repeat
+    expect(group.locator("summary")).to_have_text(f"{place}：{most} 条预警，{unsigned} 条未签收")
     expect(group.locator("li.zz-alert")).to_have_count(most)
     expect(group.locator("li.zz-alert").first).to_be_hidden()
     group.locator("summary").click()

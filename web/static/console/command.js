@@ -317,6 +317,15 @@
     renderFadedBar(feed.alerts.filter((a) => a.faded).length);
   }
 
+  /**
+   * Where an alert is: its village with the township above it, seen from a county or higher (two
+   * villages of a county may share a name); the unit alone seen from its own township.
+   */
+  function alertPlace(a) {
+    const name = a.area_name || a.area_code;
+    return a.parent_name && levelOf(code) < 4 && levelOf(a.area_code) === 5 ? a.parent_name + name : name;
+  }
+
   /** The alerts of each village (community) together, in the order of each one's first alert. */
   function byArea(alerts) {
     const groups = new Map();
@@ -363,7 +372,7 @@
     const said = [list.length + " 条预警"];
     if (unsigned) said.push(unsigned + " 条未签收");
     if (faded) said.push(faded + " 条已消退");
-    const summary = el("summary", "zz-alert-group-title", (list[0].area_name || area) + "：" + said.join("，"));
+    const summary = el("summary", "zz-alert-group-title", alertPlace(list[0]) + "：" + said.join("，"));
     details.appendChild(summary);
     const inner = el("ul", "zz-alerts zz-alert-group-list");
     list.forEach((a) => inner.appendChild(alertItem(a)));
@@ -418,7 +427,7 @@
       li.appendChild(el("div", "zz-alert-title", alertTitle(a)));
       li.appendChild(el("div", "zz-alert-detail", "处置情况：" + (a.close_note || "—")));
       const who = a.closed_by_name ? a.closed_by_name + " " : "";
-      li.appendChild(el("div", "zz-alert-meta", (a.area_name || a.area_code) + " · " + who + zz.fmtTime(a.closed_at) + " 关闭"));
+      li.appendChild(el("div", "zz-alert-meta", alertPlace(a) + " · " + who + zz.fmtTime(a.closed_at) + " 关闭"));
       if (OPERATORS.includes(role())) li.appendChild(reopenButton(a, li));
       ul.appendChild(li);
     });
