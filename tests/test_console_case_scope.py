@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from layers.workflow import OPEN_STATES
@@ -84,8 +85,11 @@ def test_case_scope_redraws_the_county_hexagons_and_names_them_in_the_legend(
     login(page, origin, console_demo.username("commander", COUNTY), next_path=f"/console/{COUNTY}")
     page.wait_for_url(f"**/console/{COUNTY}")
     page.wait_for_function("window.zzReady === true")
+    # the hot cells drawn are in the legend, by confidence, while they are drawn
+    expect(page.locator("#zz-hot-legend")).to_contain_text("热点，置信度 99%")
     # the case hexagons alone on the units (the cameras' hexagons and the hot cells off)
     page.locator('[data-layer="hotspots"] input').uncheck()
+    expect(page.locator("#zz-hot-legend")).to_have_text("")
     page.locator('[data-layer="video_points"] input').uncheck()
     assert page.locator("#zz-case-state").input_value() == "open"
     opened = _drawn(page, "open")
@@ -120,4 +124,20 @@ def test_case_scope_redraws_the_county_hexagons_and_names_them_in_the_legend(
     page.wait_for_function(
         "!document.querySelector('#zz-legend').innerText.includes('案件数（每格）')"
     )
+    page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_an_analysts_hexagon_legend_starts_at_the_smallest_count_shown(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    origin = console_demo.origin
+    login(page, origin, console_demo.username("analyst"), next_path=f"/console/{COUNTY}")
+    page.wait_for_url(f"**/console/{COUNTY}")
+    page.wait_for_function("window.zzReady === true")
+    legend = page.locator("#zz-case-legend")
+    expect(legend).to_contain_text("少于 3 件的格不显示")
+    classes = legend.locator("div:has(i)").all_inner_texts()
+    assert classes[0] == "3 – 4", classes  # not 1, nor 2 – 4: cells under 3 are never drawn
     page.assert_clean(origin)

@@ -24,6 +24,9 @@
   const STATUS_COLOR = { online: "#1a9850", offline: "#969696", on_duty: "#1a9850", busy: "#fd8d3c", off_duty: "#969696", left: "#d9d9d9" };
   // case-count hexagons (the cases layer below its aggregation zoom): what they count under each
   // 案件范围 (#zz-case-state, sent as the tiles' state=) and their classes, at least n cases each
+  // the hot-spot cells by Gi* bin (cold spots are not drawn: no risk), and the confidence of each
+  const HOT_COLOURS = { 3: "#b30000", 2: "#e34a33", 1: "#fc8d59", "-1": "#9ecae1", "-2": "#4292c6", "-3": "#08519c" };
+  const HOT_CONFIDENCE = { 3: "99%", 2: "95%", 1: "90%" };
   const CASE_COUNT_LABELS = { open: "未办结案件数", overdue: "已超期案件数", recent: "近30天案件数" };
   const CASE_CLASSES = [1, 2, 5, 10, 20];
   const CASE_RAMP = ["#fcae91", "#fb6a4a", "#ef3b2c", "#cb181d", "#67000d"];
@@ -607,9 +610,26 @@
     [1, 2, 3, 4].forEach(function (r) {
       html += '<div><i class="round" style="background:' + zz.riskColor(r) + '"></i>' + zz.esc(zz.label("risk_level", r)) + "</div>";
     });
-    html += '<div id="zz-case-legend"></div>';
+    html += '<div id="zz-case-legend"></div><div id="zz-hot-legend"></div>';
     box.innerHTML = html;
     renderCaseLegend();
+    renderHotLegend();
+  }
+
+  /** The hot-spot cells' part of the legend (when drawn): their colour by confidence. */
+  function renderHotLegend() {
+    const box = document.getElementById("zz-hot-legend");
+    const entry = st.layers.hotspots;
+    if (!box) return;
+    if (!entry || !entry.visible) {
+      box.innerHTML = "";
+      return;
+    }
+    let html = '<div class="zz-legend-title mt-1">热点分析（最近一次）</div>';
+    [3, 2, 1].forEach(function (bin) {
+      html += '<div><i class="zz-hot-swatch" style="border-color:' + HOT_COLOURS[bin] + ";background:" + HOT_COLOURS[bin] + '"></i>热点，置信度 ' + HOT_CONFIDENCE[bin] + "</div>";
+    });
+    box.innerHTML = html;
   }
 
   /** The case-count hexagons' part of the legend: what they count, its classes (when drawn). */
@@ -622,13 +642,16 @@
       return;
     }
     let html = '<div class="zz-legend-title mt-1">' + zz.esc(CASE_COUNT_LABELS[st.caseState]) + "（每格）</div>";
-    CASE_CLASSES.forEach(function (lo, i) {
+    // counts only, small counts suppressed (an analyst): no class below 3 is ever drawn
+    const floor = mayFeatures(entry.def) ? 1 : 3;
+    CASE_CLASSES.forEach(function (first, i) {
       const hi = i + 1 < CASE_CLASSES.length ? CASE_CLASSES[i + 1] - 1 : null;
+      if (hi !== null && hi < floor) return;
+      const lo = Math.max(first, floor);
       const range = hi === null ? lo + " 以上" : hi === lo ? String(lo) : lo + " – " + hi;
       html += '<div><i style="background:' + CASE_RAMP[i] + '"></i>' + range + "</div>";
     });
-    // counts only, small counts suppressed (an analyst): an empty cell may hold one or two
-    if (!mayFeatures(entry.def)) html += '<div class="zz-legend-note">少于 3 件的格不显示</div>';
+    if (floor > 1) html += '<div class="zz-legend-note">少于 3 件的格不显示</div>';
     box.innerHTML = html;
   }
 
@@ -990,8 +1013,8 @@
       return;
     }
     entry.group.clearLayers();
-    const colors = { 3: "#b30000", 2: "#e34a33", 1: "#fc8d59", "-1": "#9ecae1", "-2": "#4292c6", "-3": "#08519c" };
-    const conf = { 3: "99%", 2: "95%", 1: "90%" };
+    const colors = HOT_COLOURS;
+    const conf = HOT_CONFIDENCE;
     entry.group.addLayer(
       L.geoJSON(fc, {
         style: (f) => ({ color: colors[f.properties.bin] || "#999", weight: 0.6, fillColor: colors[f.properties.bin] || "#999", fillOpacity: 0.4 }),
@@ -1040,6 +1063,7 @@
         entry.mode = mode;
       }
     } else if (def.source === "hotspots") {
+      renderHotLegend();
       if (mode && !entry.loaded) {
         entry.loaded = true;
         entry.loading = loadHotspots(entry);
