@@ -56,6 +56,9 @@ ALERTING: dict[EmergingClass, tuple[int, str]] = {
     EmergingClass.CONSECUTIVE_HOT: (2, "连续热点"),
     EmergingClass.INTENSIFYING_HOT: (1, "加剧热点"),
     EmergingClass.PERSISTENT_HOT: (2, "持续热点"),
+    # hot again now after an earlier spell (e.g. a site that was hot once a year ago and has been
+    # for the last weeks): a place the operators must look at as much as a new one
+    EmergingClass.SPORADIC_HOT: (3, "零星热点"),
 }
 PATTERN_CODES = {c: c.name.lower() for c in EmergingClass}
 RUN_ROLES = frozenset({Role.COMMANDER, Role.DISPATCHER, Role.ANALYST})

@@ -538,3 +538,39 @@ def test_a_new_hot_spot_that_stays_hot_keeps_its_alert_as_a_consecutive_one(
     assert all(kept[a.id].title.startswith("连续热点") for a in new)
     shown = alerts.listed(world, scope_range(COUNTY), limit=500).alerts
     assert not any(a["faded"] for a in shown if a["id"] in {n.id for n in new})
+
+
+def test_a_hot_spot_back_after_a_quiet_week_raises_a_sporadic_alert(
+    world: Session,  # noqa: F811
+) -> None:
+    """Hot in the week before, quiet for two weeks, hot again this week: 零星热点, alerted.
+
+    (Two quiet weeks: a week's Gi* counts the week before it too (neighbourhood time step 1), so
+    the quiet week right after a hot one reads hot, and one quiet week would leave it 连续.)
+    """
+    _run(world)
+    new = [a for a in _unclosed(world) if a.kind == "hotspot_new_hot"]
+    assert new, "the fixture's cluster of the last week is a new hot spot"
+    lon0, lat0 = village_centre(V1)
+    rng = np.random.default_rng(13)
+    for n in range(60):  # the same cluster again, after two quiet weeks
+        world.execute(
+            text(
+                "INSERT INTO cases (code, channel, category, title, point, area_code, state,"
+                " handling_level, reported_at, risk_level) VALUES (:c, 'phone', 'dispute', 't',"
+                " ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 'registered', 4, :t, 4)"
+            ),
+            {
+                "c": f"hs-again-{n}",
+                "x": lon0 + rng.normal(0, 0.0006),
+                "y": lat0 + rng.normal(0, 0.0006),
+                "a": new[0].area_code,
+                "t": NOW + timedelta(days=float(rng.uniform(14.1, 20.9))),
+            },
+        )
+    _run(world, now_days=21)
+    sporadic = [a for a in _unclosed(world) if a.kind == "hotspot_sporadic_hot"]
+    assert sporadic, [a.kind for a in _unclosed(world)]
+    assert all(a.title.startswith("零星热点") and a.level == 3 for a in sporadic)
+    # the cell of the first alert: refreshed as the sporadic one, not stacked anew
+    assert {a.unit_id for a in new} & {a.unit_id for a in sporadic}

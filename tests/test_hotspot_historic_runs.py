@@ -51,7 +51,7 @@ TODAY_SPOT = village(100, 1)
 PAST_SPOT = village(200, 1)
 PAST_START = datetime(2024, 1, 1, tzinfo=UTC)
 PAST_END = datetime(2025, 1, 1, tzinfo=UTC)
-ALERTING = {"new_hot", "consecutive_hot", "persistent_hot", "intensifying_hot"}
+ALERTING = {"new_hot", "consecutive_hot", "persistent_hot", "intensifying_hot", "sporadic_hot"}
 
 
 def _add_case(session: Session, n: int, lon: float, lat: float, at: datetime) -> None:
