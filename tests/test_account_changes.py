@@ -553,20 +553,16 @@ def _listen(base: str, headers: dict[str, str], ready: threading.Event, lines: l
             lines.append(line)
 
 
-@pytest.mark.parametrize("change", ["post", "password"])
-def test_an_open_live_stream_ends_at_its_next_event_after_a_change(
+def _listening_then_changed(
     env: dict[str, str],
     database: SuiteDatabase,
     api_settings: ApiSettings,  # noqa: F811
     live_server: str,  # noqa: F811
+    name: str,
     change: str,
-) -> None:
-    name = f"stream_{change}"
+) -> tuple[threading.Thread, list[str]]:
+    """Open a town dispatcher's live stream, then change the account (post, password, disable)."""
     user_id = _create(database, name, "dispatcher", TOWN)
-    with Session(database.owner) as owner, owner.begin():
-        colleague = add_user(
-            owner, username=f"{PREFIX}colleague", role="dispatcher", scope_code=TOWN
-        )
     lines: list[str] = []
     ready = threading.Event()
     listener = threading.Thread(
@@ -576,9 +572,29 @@ def test_an_open_live_stream_ends_at_its_next_event_after_a_change(
     assert ready.wait(timeout=20)
     if change == "post":
         done = _run(env, "user", "change", PREFIX + name, "--scope", OTHER_TOWN[:9])
-    else:
+    elif change == "password":
         done = _run(env, "user", "password", PREFIX + name, "--password-stdin", stdin=NEW_PASSWORD)
+    else:
+        done = _run(env, "user", "disable", PREFIX + name)
     assert done.exit_code == 0, done.output
+    return listener, lines
+
+
+@pytest.mark.parametrize("change", ["post", "password"])
+def test_an_open_live_stream_ends_at_its_next_event_after_a_change(
+    env: dict[str, str],
+    database: SuiteDatabase,
+    api_settings: ApiSettings,  # noqa: F811
+    live_server: str,  # noqa: F811
+    change: str,
+) -> None:
+    with Session(database.owner) as owner, owner.begin():
+        colleague = add_user(
+            owner, username=f"{PREFIX}colleague", role="dispatcher", scope_code=TOWN
+        )
+    listener, lines = _listening_then_changed(
+        env, database, api_settings, live_server, f"stream_{change}", change
+    )
     lon, lat = village_centre(V1)
     case = {
         "channel": "phone",
@@ -605,22 +621,9 @@ def test_a_quiet_live_stream_ends_at_its_next_keepalive_after_a_change(
     live_server: str,  # noqa: F811
     change: str,
 ) -> None:
-    name = f"quiet_{change}"
-    user_id = _create(database, name, "dispatcher", TOWN)
-    lines: list[str] = []
-    ready = threading.Event()
-    listener = threading.Thread(
-        target=_listen, args=(live_server, _bearer(api_settings, user_id), ready, lines)
+    listener, lines = _listening_then_changed(
+        env, database, api_settings, live_server, f"quiet_{change}", change
     )
-    listener.start()
-    assert ready.wait(timeout=20)
-    if change == "post":
-        done = _run(env, "user", "change", PREFIX + name, "--scope", OTHER_TOWN[:9])
-    elif change == "password":
-        done = _run(env, "user", "password", PREFIX + name, "--password-stdin", stdin=NEW_PASSWORD)
-    else:
-        done = _run(env, "user", "disable", PREFIX + name)
-    assert done.exit_code == 0, done.output
     # nothing happens in the town: the stream ends at a keep-alive (one a second here)
     listener.join(timeout=20)
     assert not listener.is_alive(), lines

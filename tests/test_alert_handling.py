@@ -65,6 +65,29 @@ def _run(session: Session, now_days: int = 0) -> RunResult:
     )
 
 
+def _cluster(
+    session: Session, area_code: str, prefix: str, seed: int, *, days: tuple[float, float]
+) -> None:
+    """Add 60 cases around the fixture's cluster (village V1), ``days`` after NOW."""
+    lon0, lat0 = village_centre(V1)
+    rng = np.random.default_rng(seed)
+    for n in range(60):
+        session.execute(
+            text(
+                "INSERT INTO cases (code, channel, category, title, point, area_code, state,"
+                " handling_level, reported_at, risk_level) VALUES (:c, 'phone', 'dispute', 't',"
+                " ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 'registered', 4, :t, 4)"
+            ),
+            {
+                "c": f"{prefix}-{n}",
+                "x": lon0 + rng.normal(0, 0.0006),
+                "y": lat0 + rng.normal(0, 0.0006),
+                "a": area_code,
+                "t": NOW + timedelta(days=float(rng.uniform(*days))),
+            },
+        )
+
+
 def _unclosed(session: Session) -> list[Alert]:
     return list(
         session.scalars(
@@ -513,23 +536,7 @@ def test_a_new_hot_spot_that_stays_hot_keeps_its_alert_as_a_consecutive_one(
     _run(world)
     new = [a for a in _unclosed(world) if a.kind == "hotspot_new_hot"]
     assert new, "the fixture's cluster of the last week is a new hot spot"
-    lon0, lat0 = village_centre(V1)
-    rng = np.random.default_rng(11)
-    for n in range(60):  # the cluster goes on through the following week
-        world.execute(
-            text(
-                "INSERT INTO cases (code, channel, category, title, point, area_code, state,"
-                " handling_level, reported_at, risk_level) VALUES (:c, 'phone', 'dispute', 't',"
-                " ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 'registered', 4, :t, 4)"
-            ),
-            {
-                "c": f"hs-week-{n}",
-                "x": lon0 + rng.normal(0, 0.0006),
-                "y": lat0 + rng.normal(0, 0.0006),
-                "a": new[0].area_code,
-                "t": NOW + timedelta(days=float(rng.uniform(0.1, 6.9))),
-            },
-        )
+    _cluster(world, new[0].area_code, "hs-week", 11, days=(0.1, 6.9))  # on through the next week
     week = _run(world, now_days=7)
     assert week.refreshed >= len(new)
     kept = {a.id: a for a in _unclosed(world)}
@@ -551,23 +558,7 @@ def test_a_hot_spot_back_after_a_quiet_week_raises_a_sporadic_alert(
     _run(world)
     new = [a for a in _unclosed(world) if a.kind == "hotspot_new_hot"]
     assert new, "the fixture's cluster of the last week is a new hot spot"
-    lon0, lat0 = village_centre(V1)
-    rng = np.random.default_rng(13)
-    for n in range(60):  # the same cluster again, after two quiet weeks
-        world.execute(
-            text(
-                "INSERT INTO cases (code, channel, category, title, point, area_code, state,"
-                " handling_level, reported_at, risk_level) VALUES (:c, 'phone', 'dispute', 't',"
-                " ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 'registered', 4, :t, 4)"
-            ),
-            {
-                "c": f"hs-again-{n}",
-                "x": lon0 + rng.normal(0, 0.0006),
-                "y": lat0 + rng.normal(0, 0.0006),
-                "a": new[0].area_code,
-                "t": NOW + timedelta(days=float(rng.uniform(14.1, 20.9))),
-            },
-        )
+    _cluster(world, new[0].area_code, "hs-again", 13, days=(14.1, 20.9))  # after two quiet weeks
     _run(world, now_days=21)
     sporadic = [a for a in _unclosed(world) if a.kind == "hotspot_sporadic_hot"]
     assert sporadic, [a.kind for a in _unclosed(world)]
