@@ -7,7 +7,9 @@ the exports carry (the HTML map built by ``web`` and the workbook built here by
 suppressed for analysts, and the summary says so. The 案件数 of the summary is every case of
 the period; the summary says how many of them have a location (the hot spots' cases) and how
 many have none. Beside the categories by period, the workbook has the children by period
-(:func:`layers.trend_tables.child_counts`), both with a 合计 row and column.
+(:func:`layers.trend_tables.child_counts`), both with a 合计 row and column. No count includes
+the repeats (重复反映, cases marked as the duplicate of an earlier one), which the command view's
+briefs count: the summary's 说明 says so.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from layers.workflow import Actor
 
 SUPPRESSED = f"<{trends.ANALYST_MIN_COUNT}"
 """How a suppressed count is written in the workbook."""
+NO_REPEATS = "不含重复反映"
+"""What the trend views leave out of their case counts (cases marked ``duplicate_of``)."""
+NO_REPEATS_NOTE = "案件数不含重复反映（同一事项再次反映的案件）"
+"""The remark saying so: the command view's briefs (近期受理) count the repeats."""
 
 
 @dataclass(frozen=True)
@@ -198,7 +204,7 @@ def suppression_note(min_count: int) -> str:
 
 
 def notes(rep: Report) -> str:
-    """Return the report's remarks: cases without a location, suppressed counts.
+    """Return the report's remarks: repeats left out, cases without a location, suppressed counts.
 
     Parameters
     ----------
@@ -208,10 +214,13 @@ def notes(rep: Report) -> str:
     Returns
     -------
     str
-        The remarks joined with ``；`` (empty when there are none).
+        The remarks joined with ``；``; the first says that the case counts leave the repeats
+        (重复反映) out, as every count of the trend views does, where the briefs count them.
     """
     info = rep.series_json["periods"][rep.index]
-    return "；".join(n for n in (info["note"], suppression_note(rep.min_count)) if n)
+    return "；".join(
+        n for n in (NO_REPEATS_NOTE, info["note"], suppression_note(rep.min_count)) if n
+    )
 
 
 def unit_title(rep: Report) -> str:

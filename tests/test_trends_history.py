@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -214,6 +215,34 @@ def test_case_counts_include_cases_without_a_location(db: Session) -> None:
     assert "另有 5 件无位置，未参与热点分析" in summary["说明"]
     page = report_html(rep)
     assert "<b>8</b><span>本期案件数</span>" in page and "另有 5 件无位置，未参与热点分析" in page
+
+
+def test_the_counts_and_the_exports_say_they_leave_the_repeats_out(db: Session) -> None:
+    _territory(db)
+    for n in range(3):
+        _case(db, VILLAGE_A, _local(2024, 6, 3 + n), (WEST + 0.005, SOUTH + 0.01))
+    first = db.execute(
+        text("SELECT id FROM cases WHERE area_code = :a ORDER BY id LIMIT 1"), {"a": VILLAGE_A}
+    ).scalar_one()
+    _case(db, VILLAGE_B, _local(2024, 6, 20), (WEST + 0.03, SOUTH + 0.01))
+    db.execute(
+        text("UPDATE cases SET duplicate_of = :f WHERE area_code = :a"),
+        {"f": first, "a": VILLAGE_B},
+    )
+    who = actor("analyst", COUNTY)
+    rep = trend_report.report(
+        db, TOWN, actor=who, now=NOW, periods=12, end="2024-12", period="2024-06"
+    )
+    assert rep.series_json["periods"][5]["cases"] == 3  # the repeat is not counted
+    assert rep.children["total"] == 3 and rep.categories["total"] == 3
+    summary = _summary(rep)
+    assert summary["案件数"] == 3
+    assert str(summary["说明"]).startswith("案件数不含重复反映（同一事项再次反映的案件）")
+    page = report_html(rep)
+    assert "<b>3</b><span>本期案件数</span><small>不含重复反映</small>" in page
+    assert "<h2>各类案件数（按月，不含重复反映）</h2>" in page
+    assert "<h2>各村（社区）案件数（按月，不含重复反映）</h2>" in page
+    assert '<p class="notes">案件数不含重复反映（同一事项再次反映的案件）' in page
 
 
 # --- F13 (a): a source filter -------------------------------------------------------------
@@ -464,9 +493,28 @@ def test_the_page_offers_a_window_end_a_source_filter_and_the_children_table(
     assert "全部来源" in page.locator("#window-range").inner_text()
     kpis = page.locator("#kpis").inner_text()
     assert "本期案件数" in kpis and "有位置（参与热点分析）" in kpis
-    assert "各乡镇（街道）案件数（按月）" == page.locator("#children-title").inner_text()
+    # the trend views leave the repeats (重复反映) out, where the brief counts them: they say so
+    assert (
+        page.locator("#children-title").inner_text() == "各乡镇（街道）案件数（按月） 不含重复反映"
+    )
+    assert "不含重复反映" in page.locator("#kpis .zz-kpi").first.inner_text()
+    assert (
+        page.locator("#located-note")
+        .inner_text()
+        .startswith("案件数不含重复反映（同一事项再次反映的案件）。")
+    )
     rows = page.locator("#children-table tbody tr")
     assert rows.last.inner_text().startswith("合计") and rows.count() >= 3
+    # the default window: warned of only when it starts before the county's earliest case
+    first_period = page.evaluate(f"zz.api('/api/trends/{county}?granularity=month')")[
+        "first_period"
+    ]
+    default = trends.window(console_demo.now, "month", 24)
+    warning = page.locator("#window-warning")
+    if default[0].key >= first_period:
+        assert warning.is_hidden()
+    else:
+        assert warning.is_visible()
     page.screenshot_step("1-window-and-children")
     # the ends offered go back to the month of the demo's earliest case, not ten years
     first = min(c.reported_at for c in console_demo.data.cases).astimezone(trends.CENTRE_TZ)
@@ -480,6 +528,15 @@ def test_the_page_offers_a_window_end_a_source_filter_and_the_children_table(
     page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
     label = page.locator("#window-range").inner_text()
     assert f"至 {year - 1}年{month}月（24个月）" in label, label
+    # it starts before the county's earliest case: the page warns how many periods are empty
+    past = trends.window(console_demo.now, "month", 24, end=end)
+    empty = sum(1 for p in past if p.key < first_period)
+    assert empty > 0
+    first_year, first_month = int(first_period[:4]), int(first_period[5:])
+    assert warning.inner_text() == (
+        f"本统计时段始于 {past[0].label}，而本辖区案件记录始于 {first_year}年{first_month}月："
+        f"前 {empty} 期无数据，新兴热点模式（连续、零星等）可能失真。"
+    )
     assert f"end={end}" in (page.locator("#export-xlsx").get_attribute("href") or "")
     page.screenshot_step("2-past-window")
 
@@ -557,3 +614,45 @@ def test_the_page_marks_retired_villages_and_their_own_page_says_so(
     page.screenshot_step("2-retired-village-page")
     assert page.latin_words(".zz-trends") == []  # (the navbar names the test login)
     page.assert_clean(live_server)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_dispute_types_add_up_to_the_periods_disputes(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    origin = console_demo.origin
+    county = console_demo.data.county_code.ljust(12, "0")
+    login(page, origin, console_demo.username("analyst"))
+    page.wait_for_url(f"{origin}/trends/{county}")
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    found = page.evaluate(f"zz.api('/api/trends/{county}/categories?granularity=month')")
+    subs = found["subcategories"]
+    # the month with the most types of dispute
+    t = max(range(len(found["periods"])), key=lambda i: sum(1 for s in subs if s["counts"][i]))
+    page.locator("#period-slider").fill(str(t))
+    disputes = next(c for c in found["categories"] if c["code"] == "dispute")["counts"][t]
+    typed = sorted((s["counts"][t] for s in subs if s["counts"][t]), reverse=True)
+    assert len(typed) > 8, typed  # the demo has more types in a month than the chart's eight
+    total = page.locator("#subcategory-total")
+    expect(total).to_have_text(f"本期矛盾纠纷合计 {disputes} 件")
+    labels = page.locator("#subcategory-svg .zz-subcategory-label").evaluate_all(
+        "ns => ns.map(n => n.textContent)"
+    )
+    counts = [
+        int(n)
+        for n in page.locator("#subcategory-svg .zz-subcategory-count").evaluate_all(
+            "ns => ns.map(n => n.textContent)"
+        )
+    ]
+    assert counts[:8] == typed[:8]
+    assert labels[8] == f"其他 {len(typed) - 8} 类" and counts[8] == sum(typed[8:])
+    untyped = disputes - sum(typed)
+    assert len(labels) == (10 if untyped else 9)
+    if untyped:
+        assert labels[9] == "未注明类型" and counts[9] == untyped
+    assert sum(counts) == disputes
+    page.locator("#chart-subcategories").scroll_into_view_if_needed()
+    page.screenshot_step("1-dispute-types")
+    assert page.latin_words(".zz-trends") == []
+    page.assert_clean(origin)

@@ -9,8 +9,9 @@ and writes ``://`` inside inlined code as ``:\/\/`` (the same string in JavaScri
 the file names no outside address at all.
 
 The header names the window (统计时段) and the source filter (案件来源), and a retired unit's
-notice; the KPIs give the period's 案件数 (every case) beside those with a location, and the
-remarks say how many had none and which counts are suppressed. The tables are those of the
+notice; the KPIs give the period's 案件数 (every case but the repeats, 重复反映, as the KPI and
+the tables' titles say) beside those with a location, and the remarks say that the repeats are
+left out, how many had no location and which counts are suppressed. The tables are those of the
 workbook (:mod:`layers.trend_report`): categories and children by period, with totals.
 """
 
@@ -30,6 +31,7 @@ from markupsafe import Markup, escape
 from shapely.geometry import shape
 
 from layers.trend_report import (
+    NO_REPEATS,
     SUPPRESSED,
     Report,
     category_table,
@@ -188,6 +190,7 @@ header.report p{margin:0;font-size:13px;opacity:.85}
 .kpis{display:flex;gap:10px;padding:12px 20px;flex-wrap:wrap}
 .kpi{background:#fff;border-radius:6px;padding:8px 14px;min-width:120px;box-shadow:0 1px 2px #0002}
 .kpi b{display:block;font-size:22px}.kpi span{font-size:12px;color:#666}
+.kpi small{display:block;font-size:11px;color:#8a5a00}
 .folium-map{margin:0 20px;border:1px solid #ccd;width:auto!important}
 .legend{background:#fffe;padding:6px 10px;font-size:12px;border-radius:4px;max-width:330px;
 box-shadow:0 1px 3px #0003}
@@ -255,11 +258,14 @@ class Legend(MacroElement):
 def _count_sections(rep: Report) -> list[tuple[str, str]]:
     """Return the categories and the children by period (with totals) as titled tables."""
     by_period = "按季度" if "Q" in rep.period.key else "按月"
-    sections = [(f"各类案件数（{by_period}）", _table(*category_table(rep), "无数据"))]
+    sections = [
+        (f"各类案件数（{by_period}，{NO_REPEATS}）", _table(*category_table(rep), "无数据"))
+    ]
     by_child = children_table(rep)
     if by_child is not None:
         _, header, rows = by_child
-        sections.append((f"各{header[0]}案件数（{by_period}）", _table(header, rows, "无数据")))
+        title = f"各{header[0]}案件数（{by_period}，{NO_REPEATS}）"
+        sections.append((title, _table(header, rows, "无数据")))
     return sections
 
 
@@ -356,7 +362,10 @@ def report_html(rep: Report) -> str:
         + (f'<p class="notice">{escape(notice)}</p>' if notice else "")
         + '</header><div class="kpis">'
         + "".join(
-            f"<div class=kpi><b>{escape(v)}</b><span>{escape(k)}</span></div>" for k, v in kpis
+            f"<div class=kpi><b>{escape(v)}</b><span>{escape(k)}</span>"
+            + (f"<small>{NO_REPEATS}</small>" if k == "本期案件数" else "")
+            + "</div>"
+            for k, v in kpis
         )
         + "</div>"
         + (f'<p class="notes">{escape(notes(rep))}</p>' if notes(rep) else "")

@@ -13,6 +13,10 @@
   const state = { granularity: "month", end: "", channel: "", origin: "", data: null, t: 0, categories: null, children: null, timer: null, cellsLayer: null, patternLayer: null, kde: null, uncovered: null, token: 0 };
   const END_CHOICES = { month: 120, quarter: 40 };
   const CATEGORY_COLOURS = { dispute: "#4e79a7", safety_hazard: "#f28e2b", public_opinion: "#59a14f" };
+  // the trend views count a case once: a repeat (重复反映, a case marked as the duplicate of an
+  // earlier one) is left out, where the command view's brief (近期受理) counts it
+  const NO_REPEATS = "不含重复反映";
+  const NO_REPEATS_LONG = "不含重复反映（同一事项再次反映的案件）";
   // the SVG namespace, taken from a parsed <svg> (no address written in this file)
   const SVG = (function () {
     const probe = document.createElement("div");
@@ -41,18 +45,34 @@
   }
 
   // ---- map layers -------------------------------------------------------------------------
+  // Every layer that answers the mouse draws on this one canvas: a canvas takes every mouse
+  // event over its whole extent, so a second one (the map's own, prefer_canvas) on top of it
+  // would hide the tooltips of everything below. Within the canvas the last drawn wins: the
+  // villages' (invisible) outlines first, then the cells, then the circles.
   const renderer = L.canvas({ padding: 0.3 });
   map.createPane("zzOutline").style.zIndex = 350;
   map.createPane("zzKde").style.zIndex = 380;
+  // what the outlines look like: below the density overlay, deaf to the mouse
   const outlineLayer = L.geoJSON(null, {
     pane: "zzOutline",
+    interactive: false,
     style: function (f) {
       return f.properties.role === "unit"
         ? { color: "#343a40", weight: 2.5, fill: false }
         : { color: "#6c757d", weight: 1, dashArray: "4 3", fillColor: "#ffffff", fillOpacity: 0.5 };
     },
+  }).addTo(map);
+  // the villages' names: the same outlines, not drawn, on the shared canvas below the cells
+  const outlineHits = L.geoJSON(null, {
+    renderer: renderer,
+    filter: function (f) {
+      return f.properties.role === "child";
+    },
+    style: function () {
+      return { stroke: false, fill: false };
+    },
     onEachFeature: function (f, layer) {
-      if (f.properties.role === "child") layer.bindTooltip(zz.esc(f.properties.name), { sticky: true });
+      layer.bindTooltip(zz.esc(f.properties.name), { sticky: true });
     },
   }).addTo(map);
   const binLayer = L.layerGroup().addTo(map);
@@ -180,7 +200,7 @@
     state.uncovered = body;
     uncoveredLayer.clearLayers();
     body.uncovered.forEach(function (c) {
-      L.circleMarker([c.centre[1], c.centre[0]], { radius: 8, color: "#111", weight: 2, dashArray: "3 3", fill: false })
+      L.circleMarker([c.centre[1], c.centre[0]], { renderer: renderer, radius: 8, color: "#111", weight: 2, dashArray: "3 3", fill: false })
         .bindTooltip("无摄像机覆盖：" + zz.esc(c.area_name) + "（" + zz.esc(c.pattern_label) + "）")
         .addTo(uncoveredLayer);
     });
@@ -213,7 +233,7 @@
       return c.pattern === "new_hot" || c.pattern === "intensifying_hot" || c.pattern === "consecutive_hot";
     }).length;
     const items = [
-      ["本期案件数", p.cases, false],
+      ["本期案件数", p.cases, false, NO_REPEATS],
       ["有位置（参与热点分析）", p.located, false],
       ["本期热点（≥95%）", p.hot, false],
       ["新增/连续/加剧热点", rising, rising > 0],
@@ -222,10 +242,11 @@
     ];
     $("kpis").innerHTML = items
       .map(function (k) {
-        return '<div class="zz-kpi' + (k[2] ? " warn" : "") + '"><b>' + zz.esc(k[1]) + "</b><span>" + zz.esc(k[0]) + "</span></div>";
+        const note = k[3] ? '<small class="zz-kpi-note" title="' + zz.esc(NO_REPEATS_LONG) + '">' + zz.esc(k[3]) + "</small>" : "";
+        return '<div class="zz-kpi' + (k[2] ? " warn" : "") + '"><b>' + zz.esc(k[1]) + "</b><span>" + zz.esc(k[0]) + "</span>" + note + "</div>";
       })
       .join("");
-    $("located-note").textContent = p.note;
+    $("located-note").textContent = "案件数" + NO_REPEATS_LONG + "。" + (p.note || "");
   }
 
   // ---- cases by child unit and period -------------------------------------------------------
@@ -241,7 +262,9 @@
       return;
     }
     card.classList.remove("d-none");
-    $("children-title").textContent = "各" + table.child_label + "案件数（" + (state.granularity === "month" ? "按月" : "按季度") + "）";
+    $("children-title").innerHTML =
+      zz.esc("各" + table.child_label + "案件数（" + (state.granularity === "month" ? "按月" : "按季度") + "）") +
+      ' <small class="text-muted fw-normal zz-no-repeats">' + NO_REPEATS + "</small>";
     const cell = function (v, i) {
       return '<td data-i="' + i + '"' + (i === state.t ? ' class="zz-selected"' : "") + ">" + zz.esc(v) + "</td>";
     };
@@ -343,39 +366,81 @@
     box.appendChild(svg);
   }
 
+  const TOP_SUBCATEGORIES = 8;
+
+  // the period's disputes by type: the eight most frequent types, the rest as 其他 N 类, the
+  // disputes recorded without a type as 未注明类型, and the total (the month's disputes), so
+  // that the rows add up to it
+  function subcategoryRows() {
+    const data = state.categories;
+    const t = state.t;
+    const found = data.subcategories
+      .map(function (s) {
+        return { label: s.label, v: s.counts[t] || 0 };
+      })
+      .filter(function (r) {
+        return r.v > 0;
+      })
+      .sort(function (a, b) {
+        return b.v - a.v;
+      });
+    const disputes = data.categories.find(function (c) {
+      return c.code === "dispute";
+    });
+    const typed = found.reduce(function (sum, r) {
+      return sum + r.v;
+    }, 0);
+    const total = disputes ? disputes.counts[t] || 0 : typed;
+    const rows = found.slice(0, TOP_SUBCATEGORIES);
+    const rest = found.slice(TOP_SUBCATEGORIES);
+    if (rest.length) {
+      rows.push({
+        label: "其他 " + rest.length + " 类",
+        v: rest.reduce(function (sum, r) {
+          return sum + r.v;
+        }, 0),
+        other: true,
+        title: rest.map(function (r) {
+          return r.label + " " + r.v;
+        }).join("，"),
+      });
+    }
+    if (total > typed) rows.push({ label: "未注明类型", v: total - typed, other: true });
+    return { rows: rows, total: Math.max(total, typed) };
+  }
+
   function renderSubcategoryChart() {
     const data = state.categories;
     if (!data) return;
-    const rows = data.subcategories
-      .map(function (s) {
-        return { label: s.label, v: s.counts[state.t], shown: count(s.counts[state.t], state.data.min_count) };
-      })
-      .filter(function (r) {
-        return r.v !== 0;
-      })
-      .sort(function (a, b) {
-        return (b.v || 0) - (a.v || 0);
-      })
-      .slice(0, 8);
+    const found = subcategoryRows();
+    const rows = found.rows;
     const box = $("chart-subcategories");
     box.innerHTML = "";
     if (!rows.length) {
       box.innerHTML = '<div class="zz-empty">本期无矛盾纠纷</div>';
       return;
     }
-    const W = 440, rowH = 18, left = 70, H = rows.length * rowH + 4;
+    const W = 440, rowH = 18, left = 80, H = rows.length * rowH + 4;
     const max = Math.max.apply(null, rows.map(function (r) {
-      return r.v || 0;
+      return r.v;
     }).concat([1]));
-    const svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "本期矛盾纠纷类型条形图" });
+    const svg = el("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-label": "本期矛盾纠纷类型条形图", id: "subcategory-svg" });
     rows.forEach(function (r, i) {
       const y = i * rowH + 2;
-      const w = ((W - left - 40) * (r.v || 0)) / max;
-      svg.appendChild(el("text", { x: left - 4, y: y + 12, "text-anchor": "end" }, r.label));
-      svg.appendChild(el("rect", { x: left, y: y + 2, width: Math.max(1, w), height: rowH - 6, fill: "#4e79a7" }));
-      svg.appendChild(el("text", { x: left + w + 4, y: y + 12 }, r.shown));
+      const w = ((W - left - 40) * r.v) / max;
+      const row = el("g", { class: "zz-subcategory" + (r.other ? " zz-other" : "") });
+      if (r.title) row.appendChild(el("title", {}, r.title));
+      row.appendChild(el("text", { x: left - 4, y: y + 12, "text-anchor": "end", class: "zz-subcategory-label" }, r.label));
+      row.appendChild(el("rect", { x: left, y: y + 2, width: Math.max(1, w), height: rowH - 6, fill: r.other ? "#9aa5b1" : "#4e79a7" }));
+      row.appendChild(el("text", { x: left + w + 4, y: y + 12, class: "zz-subcategory-count" }, String(r.v)));
+      svg.appendChild(row);
     });
     box.appendChild(svg);
+    const total = document.createElement("div");
+    total.className = "zz-empty";
+    total.id = "subcategory-total";
+    total.textContent = "本期矛盾纠纷合计 " + found.total + " 件";
+    box.appendChild(total);
   }
 
   function renderVisits() {
@@ -384,7 +449,7 @@
     v.grids.forEach(function (g) {
       if (!g.centre) return;
       const n = g.overdue === null ? state.data.min_count - 1 : g.overdue;
-      L.circleMarker([g.centre[1], g.centre[0]], { radius: 3 + 2 * Math.sqrt(n), color: "#6f42c1", weight: 1, fillColor: "#6f42c1", fillOpacity: 0.45 })
+      L.circleMarker([g.centre[1], g.centre[0]], { renderer: renderer, radius: 3 + 2 * Math.sqrt(n), color: "#6f42c1", weight: 1, fillColor: "#6f42c1", fillOpacity: 0.45 })
         .bindTooltip(zz.esc(g.grid_name) + "：走访逾期 " + zz.esc(count(g.overdue, state.data.min_count)) + " 人")
         .addTo(visitsLayer);
     });
@@ -516,6 +581,21 @@
     channel.value = state.channel;
     $("source-origin").value = state.origin;
     $("window-range").textContent = "统计时段：" + data.window.label + " · 案件来源：" + data.filter.label;
+    const warning = $("window-warning");
+    const empty = periodsBeforeData(data);
+    warning.textContent = empty
+      ? "本统计时段始于 " + data.periods[0].label + "，而本辖区案件记录始于 " + periodLabel(data.first_period) +
+        "：前 " + empty + " 期无数据，新兴热点模式（连续、零星等）可能失真。"
+      : "";
+    warning.classList.toggle("d-none", !empty);
+  }
+
+  // how many periods of the window lie before the unit's earliest case (0 when none do)
+  function periodsBeforeData(data) {
+    if (!data.first_period) return 0;
+    return data.periods.filter(function (p) {
+      return p.key < data.first_period;
+    }).length;
   }
 
   async function load() {
@@ -537,6 +617,8 @@
       renderControls(data);
       outlineLayer.clearLayers();
       outlineLayer.addData(outlines);
+      outlineHits.clearLayers();
+      outlineHits.addData(outlines);
       if (outlineLayer.getBounds().isValid()) {
         map.fitBounds(outlineLayer.getBounds(), { paddingTopLeft: [300, 10], paddingBottomRight: [200, 80] });
       }
@@ -554,8 +636,9 @@
       renderVisits();
       renderCategoryChart();
       renderChildren();
-      document.querySelector("#chart-categories").closest(".zz-card").querySelector(".zz-card-title").textContent =
-        state.granularity === "month" ? "各类案件数（按月）" : "各类案件数（按季度）";
+      document.querySelector("#chart-categories").closest(".zz-card").querySelector(".zz-card-title").innerHTML =
+        (state.granularity === "month" ? "各类案件数（按月）" : "各类案件数（按季度）") +
+        ' <small class="text-muted fw-normal zz-no-repeats">' + NO_REPEATS + "</small>";
       selectPeriod(data.periods.length - 1);
       document.body.dataset.ready = "1";
     } catch (err) {
