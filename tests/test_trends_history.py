@@ -488,6 +488,8 @@ def test_the_page_offers_a_window_end_a_source_filter_and_the_children_table(
     login(page, origin, console_demo.username("analyst"))
     page.wait_for_url(f"{origin}/trends/{county}")
     page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    # the unit's 指挥调度 (its briefs, its alerts) is one click away
+    expect(page.locator("#zz-console-link")).to_have_attribute("href", f"/console/{county}")
     latest = trends.last_complete(console_demo.now, "month")
     assert page.locator("#window-range").inner_text().startswith("统计时段：")
     assert "全部来源" in page.locator("#window-range").inner_text()
