@@ -310,7 +310,7 @@ def feed(
     window_days: int = 30,
     window: tuple[datetime, datetime] | None = None,
     queue_limit: int = 50,
-    alert_limit: int = 50,
+    alert_limit: int = 200,
     limits_config: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the command feed of the unit ``code``.
@@ -341,8 +341,9 @@ def feed(
     Returns
     -------
     dict
-        ``{"unit", "children", "ancestors", "queue", "tasks", "alerts", "window_days",
-        "generated_at"}``;
+        ``{"unit", "children", "ancestors", "queue", "tasks", "alerts", "alerts_total",
+        "window_days", "generated_at"}``; ``alerts_total`` is how many alerts are not closed
+        (``alerts`` lists at most ``alert_limit`` of them, the most severe first);
         ``unit`` and each child carry ``code``, ``name``, ``kind``, ``level``, ``level_label``
         and ``kpis``; ``ancestors`` runs from the province down to the unit (breadcrumbs); each
         queued case carries the ``allowed_actions`` of the actor; ``tasks`` are the cases
@@ -425,6 +426,7 @@ def feed(
         "queue": [_case_json(c, now, actor, limits_config) for c in waiting],
         "tasks": [_case_json(c, now, actor, limits_config) for c in mine],
         "alerts": unclosed.alerts,
+        "alerts_total": unclosed.matched,
         "window_days": window_days,
         "generated_at": now.isoformat(),
     }

@@ -151,6 +151,14 @@ def test_same_shape_at_all_five_levels(world: Session) -> None:
     assert village_feed["children"][0]["kind"] == "grid"
 
 
+def test_the_feed_counts_every_unclosed_alert_beyond_those_it_lists(world: Session) -> None:
+    who = actor("commander", PROVINCE)
+    every = command.feed(world, PROVINCE, actor=who, now=NOW)
+    assert every["alerts_total"] == len(every["alerts"]) == 2  # this county's and the next one's
+    one = command.feed(world, PROVINCE, actor=who, now=NOW, alert_limit=1)
+    assert (len(one["alerts"]), one["alerts_total"]) == (1, 2)
+
+
 def test_township_kpis(world: Session) -> None:
     feed = command.feed(world, township(), actor=actor("dispatcher", township()), now=NOW)
     kids = {c["code"]: c["kpis"] for c in feed["children"]}

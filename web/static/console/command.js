@@ -309,7 +309,7 @@
 
   function renderAlerts(feed) {
     const ul = document.getElementById("zz-alerts");
-    document.getElementById("zz-alert-count").textContent = feed.alerts.length;
+    document.getElementById("zz-alert-count").textContent = feed.alerts_total;
     // an operator typing 处置情况 keeps the form: the list is drawn again once it is sent or cancelled
     if (ul.querySelector("form")) return;
     ul.textContent = "";
@@ -317,6 +317,9 @@
     byArea(feed.alerts).forEach(function (list) {
       ul.appendChild(list.length === 1 ? alertItem(list[0]) : alertGroup(list));
     });
+    if (feed.alerts_total > feed.alerts.length) {
+      ul.appendChild(el("li", "zz-empty", "另有 " + (feed.alerts_total - feed.alerts.length) + " 条级别较低的预警未列出，请先处置以上预警"));
+    }
     renderFadedBar(feed.alerts.filter((a) => a.faded).length);
   }
 
