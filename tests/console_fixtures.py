@@ -125,3 +125,18 @@ def login(page: RecordedPage, origin: str, username: str, *, next_path: str = ""
     page.fill("#password", DEMO_PASSWORD)
     page.click("#login-submit")
     page.wait_for_url(lambda url: "/login" not in url)
+
+
+def open_trends_as_analyst(page: RecordedPage, demo: ConsoleDemo) -> tuple[str, str]:
+    """Log the demo's analyst in, on the county's 研判分析 (their landing page), loaded.
+
+    Returns
+    -------
+    tuple of str
+        The platform's origin and the county's 12-digit code.
+    """
+    county = demo.data.county_code.ljust(12, "0")
+    login(page, demo.origin, demo.username("analyst"))
+    page.wait_for_url(f"{demo.origin}/trends/{county}")
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    return demo.origin, county

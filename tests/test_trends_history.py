@@ -23,7 +23,7 @@ from layers.errors import InvalidInput
 from tests.api_fixtures import COUNTY_A, PASSWORD, TOWN_A1, TOWN_A2, VILLAGES, ApiWorld
 from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase
-from tests.console_fixtures import ConsoleDemo, login
+from tests.console_fixtures import ConsoleDemo, open_trends_as_analyst
 from tests.workflow_data import COUNTY, NOW, actor, ensure_world
 from web.trend_export import report_html
 
@@ -483,11 +483,7 @@ def test_the_history_starts_at_the_period_of_the_units_earliest_case(
 def test_the_page_offers_a_window_end_a_source_filter_and_the_children_table(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
-    origin = console_demo.origin
-    county = console_demo.data.county_code.ljust(12, "0")
-    login(page, origin, console_demo.username("analyst"))
-    page.wait_for_url(f"{origin}/trends/{county}")
-    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    origin, county = open_trends_as_analyst(page, console_demo)
     # the unit's 指挥调度 (its briefs, its alerts) is one click away
     expect(page.locator("#zz-console-link")).to_have_attribute("href", f"/console/{county}")
     latest = trends.last_complete(console_demo.now, "month")
@@ -623,11 +619,7 @@ def test_the_page_marks_retired_villages_and_their_own_page_says_so(
 def test_the_dispute_types_add_up_to_the_periods_disputes(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
-    origin = console_demo.origin
-    county = console_demo.data.county_code.ljust(12, "0")
-    login(page, origin, console_demo.username("analyst"))
-    page.wait_for_url(f"{origin}/trends/{county}")
-    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    origin, county = open_trends_as_analyst(page, console_demo)
     found = page.evaluate(f"zz.api('/api/trends/{county}/categories?granularity=month')")
     subs = found["subcategories"]
     # the month with the most types of dispute

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from shapely.geometry import Polygon, shape
 
 from tests.browser import RecordedPage
-from tests.console_fixtures import ConsoleDemo, login
+from tests.console_fixtures import ConsoleDemo, open_trends_as_analyst
 
 # the screen point of (lon, lat) in the page, and whether the map itself is there (not a card
 # floating over it); null when the point is hidden or closer than 14 px to an uncovered circle
@@ -45,11 +45,7 @@ def _hover(page: RecordedPage, point: list[float]) -> None:
 def test_hovering_a_hot_cell_and_a_township_shows_their_tooltips(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
-    origin = console_demo.origin
-    county = console_demo.data.county_code.ljust(12, "0")
-    login(page, origin, console_demo.username("analyst"))
-    page.wait_for_url(f"{origin}/trends/{county}")
-    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    origin, county = open_trends_as_analyst(page, console_demo)
     # the coverage circles are drawn once the period's coverage has arrived
     page.wait_for_function("document.getElementById('uncovered-count').textContent !== ''")
     series = _api(page, f"/api/trends/{county}?granularity=month")
