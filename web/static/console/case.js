@@ -229,7 +229,7 @@
     }
     if (action === "evaluate" || action === "visit") return { satisfaction: Number(v("cz-p-satisfaction")) };
     if (action === "supervise") return { deadline: zz.fromInputTime(v("cz-p-deadline")) };
-    if (action === "summon") return { departments: v("cz-p-departments").split(/[、,，\s]+/).filter(Boolean) };
+    if (action === "summon") return { departments: zz.departmentNames(v("cz-p-departments")) };
     return {};
   }
 

@@ -1016,15 +1016,13 @@
       return;
     }
     entry.group.clearLayers();
-    const colors = HOT_COLOURS;
-    const conf = HOT_CONFIDENCE;
     entry.group.addLayer(
       L.geoJSON(fc, {
-        style: (f) => ({ color: colors[f.properties.bin] || "#999", weight: 0.6, fillColor: colors[f.properties.bin] || "#999", fillOpacity: 0.4 }),
+        style: (f) => ({ color: HOT_COLOURS[f.properties.bin] || "#999", weight: 0.6, fillColor: HOT_COLOURS[f.properties.bin] || "#999", fillOpacity: 0.4 }),
         onEachFeature: function (f, layer) {
           const p = f.properties;
           layer.bindPopup(
-            '<div class="zz-popup"><div class="zz-popup-title">' + (p.bin > 0 ? "热点" : "冷点") + "（置信度 " + conf[Math.abs(p.bin)] + "）</div>" +
+            '<div class="zz-popup"><div class="zz-popup-title">' + (p.bin > 0 ? "热点" : "冷点") + "（置信度 " + HOT_CONFIDENCE[Math.abs(p.bin)] + "）</div>" +
               popupRows([
                 ["本格案件数", p.count === null ? "少于 3" : p.count],
                 ["热点得分", p.z],
@@ -1223,7 +1221,7 @@
     }
     if (action === "hand_down") return val("unit_code") ? { unit_code: val("unit_code") } : {};
     if (action === "supervise") return { deadline: zz.fromInputTime(val("deadline")) };
-    if (action === "summon") return { departments: val("departments").split(/[、,，;；\s]+/).filter(Boolean) };
+    if (action === "summon") return { departments: zz.departmentNames(val("departments")) };
     return {};
   }
 

@@ -460,6 +460,11 @@
     return "上报后，派给 " + who + "将撤回，由上级重新分流。";
   }
 
+  /** The department names written in one field (吹哨部门), split at 、 , ， ; ； or spaces. */
+  function departmentNames(text) {
+    return text.split(/[、,，;；\s]+/).filter(Boolean);
+  }
+
   // The departments the user's area already named (GET /api/departments), read once per page.
   let departmentsRead = null;
   function departmentsNamed() {
@@ -486,7 +491,7 @@
         b.className = "btn btn-sm btn-outline-secondary py-0 px-1 zz-department";
         b.textContent = name;
         b.addEventListener("click", function () {
-          const given = input.value.split(/[、,，\s]+/).filter(Boolean);
+          const given = departmentNames(input.value);
           if (!several) input.value = name;
           else if (!given.includes(name)) input.value = given.concat([name]).join("、");
           input.dispatchEvent(new Event("input"));
@@ -500,6 +505,7 @@
   window.zz = {
     escalationWarning,
     departmentChoices,
+    departmentNames,
     activeDispatches,
     ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
     unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
