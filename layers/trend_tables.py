@@ -304,6 +304,8 @@ def uncovered_hotspots(
 ) -> dict[str, Any]:
     """Return the hot cells (95 % or more) of period ``t`` that no online camera in use covers.
 
+    The cells holding the most cases of the period come first, then the more confident ones.
+
     A camera an import of the platform's export retired (:mod:`layers.camera_retirement`)
     covers nothing.
 
@@ -338,6 +340,7 @@ def uncovered_hotspots(
         {"lo": lo, "hi": hi},
     ).all()
     out: list[dict[str, Any]] = []
+    rank: list[int] = []
     if hot.size:
         polygons = _cell_polygons([result.cells[i] for i in hot])
         if cams:
@@ -363,6 +366,11 @@ def uncovered_hotspots(
             if shares[k] >= min_share:
                 continue
             centre = polygons[k].centroid
+            cases = int(result.counts[i, t])
+            # Most cases first: a camera is placed where the cases are, and a 99 % cell may
+            # hold none of them (its neighbours make it hot). A suppressed count sorts as the
+            # smallest shown, so the order does not tell 1 from 2.
+            rank.append(cases if cases == 0 or cases >= min_count else 1)
             out.append(
                 {
                     "id": result.cells[i],
@@ -376,8 +384,8 @@ def uncovered_hotspots(
                     "centre": [round(centre.x, 5), round(centre.y, 5)],
                 }
             )
-    out.sort(key=lambda c: (-c["bin"], -(c["count"] or 0), c["id"]))
-    return {"hot": int(hot.size), "cameras": len(cams), "uncovered": out}
+    order = sorted(range(len(out)), key=lambda k: (-rank[k], -out[k]["bin"], out[k]["id"]))
+    return {"hot": int(hot.size), "cameras": len(cams), "uncovered": [out[k] for k in order]}
 
 
 def _cell_polygons(cells: list[str]) -> Any:

@@ -46,6 +46,14 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     assert "矛盾纠纷" in page.locator("#chart-categories").inner_text()
     assert page.locator("#chart-subcategories svg").count() == 1
     page.wait_for_function("document.getElementById('uncovered-count').textContent !== ''")
+    # 定位 marks the cell it locates: its circle's tooltip opens, its layer shown again if hidden
+    page.uncheck("#layer-uncovered")
+    first = page.locator("#table-uncovered tbody tr").first
+    first.locator(".zz-locate").click()
+    assert page.is_checked("#layer-uncovered")
+    tooltip = page.locator(".leaflet-tooltip", has_text="无摄像机覆盖")
+    assert tooltip.count() == 1
+    assert first.locator("td").first.inner_text() in tooltip.inner_text()
     assert "网格" in page.locator("#table-visits").inner_text()
     # analysts never see a count below 3
     shown = page.eval_on_selector_all(

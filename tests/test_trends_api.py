@@ -129,6 +129,16 @@ def test_uncovered_hot_spots_and_density(world: Session) -> None:
     before = trend_tables.uncovered_hotspots(world, result, 11, min_count=1)
     hottest = result.cells[int(np.argmax(result.counts[:, -1]))]
     assert before["hot"] >= 1 and hottest in {c["id"] for c in before["uncovered"]}
+    # most cases first (a camera goes where the cases are), whatever the cell's confidence
+    counts = [c["count"] for c in before["uncovered"]]
+    assert counts == sorted(counts, reverse=True) and before["uncovered"][0]["id"] == hottest
+    # with small counts suppressed, they sort as the smallest shown, after every shown one
+    shown = [
+        c["count"]
+        for c in trend_tables.uncovered_hotspots(world, result, 11, min_count=3)["uncovered"]
+    ]
+    ranks = [0 if n == 0 else 1 if n is None else n for n in shown]
+    assert ranks == sorted(ranks, reverse=True)
     lon0, lat0 = village_centre(V1)
     world.execute(
         text(

@@ -199,8 +199,8 @@
     if (token !== state.token) return;
     state.uncovered = body;
     uncoveredLayer.clearLayers();
-    body.uncovered.forEach(function (c) {
-      L.circleMarker([c.centre[1], c.centre[0]], { renderer: renderer, radius: 8, color: "#111", weight: 2, dashArray: "3 3", fill: false })
+    const circles = body.uncovered.map(function (c) {
+      return L.circleMarker([c.centre[1], c.centre[0]], { renderer: renderer, radius: 8, color: "#111", weight: 2, dashArray: "3 3", fill: false })
         .bindTooltip("无摄像机覆盖：" + zz.esc(c.area_name) + "（" + zz.esc(c.pattern_label) + "）")
         .addTo(uncoveredLayer);
     });
@@ -219,8 +219,12 @@
       : '<div class="zz-empty">本期 ' + body.hot + " 处热点均有在线摄像机覆盖</div>";
     document.querySelectorAll("#table-uncovered .zz-locate").forEach(function (btn) {
       btn.addEventListener("click", function () {
-        const c = body.uncovered[Number(btn.dataset.i)];
+        const i = Number(btn.dataset.i);
+        const c = body.uncovered[i];
         map.setView([c.centre[1], c.centre[0]], Math.max(map.getZoom(), 13));
+        // the cell located is the one whose circle says so (its layer shown if it was hidden)
+        if (!map.hasLayer(uncoveredLayer)) $("layer-uncovered").click();
+        circles[i].openTooltip();
       });
     });
     renderKpis();
