@@ -263,6 +263,43 @@ def category_table(rep: Report) -> tuple[list[str], list[list[Any]]]:
     return header, rows
 
 
+def _kind(rep: Report) -> str:
+    return "季度" if "Q" in rep.period.key else "月度"
+
+
+def dispute_type_table(rep: Report) -> tuple[str, list[str], list[list[Any]]] | None:
+    """Return the disputes by type and period with a 合计 column and row: title, header, rows.
+
+    Parameters
+    ----------
+    rep : Report
+        From :func:`report`.
+
+    Returns
+    -------
+    tuple of (str, list of str, list of list) or None
+        ``纠纷类型月度统计`` (``季度`` for quarters); ``统计期``, the types found in the window
+        (most disputes first, 未注明类型 last), ``合计``; one row per period and the 合计 row.
+        None when the window holds no dispute.
+    """
+    subs = rep.categories["subcategories"]
+    found = sorted(
+        (s for s in subs if any(s["counts"])),
+        key=lambda s: (s["code"] == trend_tables.UNTYPED, -sum(s["counts"]), s["code"]),
+    )
+    if not found:
+        return None
+    header = ["统计期"] + [s["label"] for s in found] + ["合计"]
+    rows = [
+        [period.label] + [s["counts"][i] for s in found] + [sum(s["counts"][i] for s in found)]
+        for i, period in enumerate(rep.series.periods)
+    ]
+    rows.append(
+        ["合计"] + [sum(s["counts"]) for s in found] + [sum(sum(s["counts"]) for s in found)]
+    )
+    return f"纠纷类型{_kind(rep)}统计", header, rows
+
+
 def children_table(rep: Report) -> tuple[str, list[str], list[list[Any]]] | None:
     """Return the children by period with a 合计 column and row: title, header and rows.
 
@@ -280,11 +317,10 @@ def children_table(rep: Report) -> tuple[str, list[str], list[list[Any]]] | None
     table = rep.children
     if table["child_label"] is None:
         return None
-    kind = "季度" if "Q" in rep.period.key else "月度"
     header = [table["child_label"], "区划代码"] + [p.label for p in rep.series.periods] + ["合计"]
     rows = [[r["label"], r["code"], *r["counts"], r["total"]] for r in table["rows"]]
     rows.append(["合计", "", *table["totals"], table["total"]])
-    return f"{table['child_label']}{kind}统计", header, rows
+    return f"{table['child_label']}{_kind(rep)}统计", header, rows
 
 
 def workbook(rep: Report) -> bytes:
@@ -348,7 +384,10 @@ def workbook(rep: Report) -> bytes:
         ["H3单元", "所属辖区", "本期案件数", "本期Gi*热点", "新兴热点模式"],
         hot_rows,
     )
-    table_sheet(book, "分类月度统计", *category_table(rep))
+    table_sheet(book, f"分类{_kind(rep)}统计", *category_table(rep))
+    by_type = dispute_type_table(rep)
+    if by_type is not None:
+        table_sheet(book, *by_type)
     by_child = children_table(rep)
     if by_child is not None:
         table_sheet(book, *by_child)

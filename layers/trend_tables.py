@@ -51,6 +51,9 @@ from layers.video import camera_view
 
 DEFAULT_MIN_SHARE = 0.05
 """A hot cell counts as covered when at least this share of it lies in some camera's view."""
+UNTYPED = ""
+"""The ``subcategories`` code of the disputes recorded without a type."""
+UNTYPED_LABEL = "未注明类型"
 BANDWIDTH_BY_RESOLUTION = {6: 4000.0, 7: 2000.0, 8: 800.0, 9: 400.0}
 KDE_PIXELS = 256
 
@@ -81,18 +84,27 @@ def category_counts(
     -------
     dict
         ``periods`` (keys), ``categories`` (code, label, counts per period, total),
-        ``subcategories`` (code, label, counts per period) of disputes, ``totals`` (all
-        categories, per period) and ``total``.
+        ``subcategories`` (code, label, counts per period) of disputes, the disputes recorded
+        without a type last (code :data:`UNTYPED`, when there are any), so that they add up
+        to the disputes; ``totals`` (all categories, per period) and ``total``.
     """
     rows = _by_period(session, code, periods, case_filter, ("category", "subcategory"))
     by_category = {c.value: [0] * len(periods) for c in Category}
     by_sub = {d.value: [0] * len(periods) for d in DisputeType}
+    untyped = [0] * len(periods)
     for t, row in rows:
         by_category.setdefault(row.category, [0] * len(periods))[t] += row.n
-        if row.category == Category.DISPUTE.value and row.subcategory:
-            by_sub.setdefault(row.subcategory, [0] * len(periods))[t] += row.n
+        if row.category == Category.DISPUTE.value:
+            counts = (
+                by_sub.setdefault(row.subcategory, [0] * len(periods))
+                if row.subcategory
+                else untyped
+            )
+            counts[t] += row.n
+    if any(untyped):
+        by_sub[UNTYPED] = untyped
     cat_labels = Category.labels()
-    sub_labels = DisputeType.labels()
+    sub_labels = DisputeType.labels() | {UNTYPED: UNTYPED_LABEL}
     totals = [sum(counts[t] for counts in by_category.values()) for t in range(len(periods))]
     return {
         "periods": [p.key for p in periods],

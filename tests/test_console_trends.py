@@ -101,6 +101,7 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
         "概况",
         "热点单元",
         "分类月度统计",
+        "纠纷类型月度统计",
         "乡镇（街道）月度统计",
         "无覆盖热点",
         "走访逾期",

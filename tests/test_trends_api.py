@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from layers import trend_report, trend_tables, trends
 from layers.errors import InvalidInput, NotFound
+from layers.model import DisputeType
 from tests.api_fixtures import COUNTY_A, COUNTY_B, VILLAGES, ApiWorld
 from tests.workflow_data import (
     COUNTY,
@@ -206,12 +207,21 @@ def test_overdue_visits_by_grid_with_small_counts_suppressed(db: Session) -> Non
 
 def test_report_workbook(world: Session) -> None:
     who = actor("analyst", COUNTY)
+    # one dispute of October recorded without a type, one of another type
+    periods = trends.periods_ending(NOW, "month", 12)
+    _add_case(world, 9001, *village_centre(V2), periods[-1].start + timedelta(days=3), V2)
+    _add_case(world, 9002, *village_centre(V2), periods[-1].start + timedelta(days=4), V2)
+    world.execute(text("UPDATE cases SET subcategory = NULL WHERE code = 'tr-9001'"))
+    world.execute(text("UPDATE cases SET subcategory = 'land' WHERE code = 'tr-9002'"))
     rep = trend_report.report(world, COUNTY, actor=who, now=NOW, periods=12, period="2026-10")
+    untyped = next(s for s in rep.categories["subcategories"] if s["code"] == "")
+    assert untyped["label"] == "未注明类型" and untyped["counts"][-1] == 1
     book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
     assert book.sheetnames == [
         "概况",
         "热点单元",
         "分类月度统计",
+        "纠纷类型月度统计",
         "乡镇（街道）月度统计",
         "无覆盖热点",
         "走访逾期",
@@ -220,8 +230,15 @@ def test_report_workbook(world: Session) -> None:
     assert summary["统计期"].startswith("2026年10月") and summary["辖区"].startswith("通海县")
     rows = list(book["分类月度统计"].iter_rows(values_only=True))
     assert rows[0] == ("统计期", "矛盾纠纷", "安全隐患", "社情民意", "合计")
-    assert rows[-2][0] == "2026年10月" and rows[-2][1] == 12 + 25 and rows[-2][2] == 0
+    assert rows[-2][0] == "2026年10月" and rows[-2][1] == 12 + 25 + 2 and rows[-2][2] == 0
     assert rows[-1][0] == "合计"
+    # the disputes by type add up to the disputes, month by month: most frequent type first,
+    # 未注明类型 last, and only the types the window holds
+    by_type = list(book["纠纷类型月度统计"].iter_rows(values_only=True))
+    land = DisputeType("land").label
+    assert by_type[0] == ("统计期", DisputeType("neighbours").label, land, "未注明类型", "合计")
+    assert by_type[-2] == ("2026年10月", 12 + 25, 1, 1, 12 + 25 + 2)
+    assert [r[-1] for r in by_type[1:]] == [r[1] for r in rows[1:]]
     with pytest.raises(InvalidInput):
         trend_report.report(world, COUNTY, actor=who, now=NOW, periods=12, period="2019-01")
 

@@ -373,12 +373,18 @@
   const TOP_SUBCATEGORIES = 8;
 
   // the period's disputes by type: the eight most frequent types, the rest as 其他 N 类, the
-  // disputes recorded without a type as 未注明类型, and the total (the month's disputes), so
-  // that the rows add up to it
+  // disputes recorded without a type (the API's last row, code "") as 未注明类型, and the total
+  // (the month's disputes), so that the rows add up to it
   function subcategoryRows() {
     const data = state.categories;
     const t = state.t;
+    const untyped = data.subcategories.find(function (s) {
+      return s.code === "";
+    });
     const found = data.subcategories
+      .filter(function (s) {
+        return s !== untyped;
+      })
       .map(function (s) {
         return { label: s.label, v: s.counts[t] || 0 };
       })
@@ -388,13 +394,9 @@
       .sort(function (a, b) {
         return b.v - a.v;
       });
-    const disputes = data.categories.find(function (c) {
-      return c.code === "dispute";
-    });
-    const typed = found.reduce(function (sum, r) {
+    const total = found.reduce(function (sum, r) {
       return sum + r.v;
-    }, 0);
-    const total = disputes ? disputes.counts[t] || 0 : typed;
+    }, untyped ? untyped.counts[t] : 0);
     const rows = found.slice(0, TOP_SUBCATEGORIES);
     const rest = found.slice(TOP_SUBCATEGORIES);
     if (rest.length) {
@@ -409,8 +411,8 @@
         }).join("，"),
       });
     }
-    if (total > typed) rows.push({ label: "未注明类型", v: total - typed, other: true });
-    return { rows: rows, total: Math.max(total, typed) };
+    if (untyped && untyped.counts[t]) rows.push({ label: untyped.label, v: untyped.counts[t], other: true });
+    return { rows: rows, total: total };
   }
 
   function renderSubcategoryChart() {
