@@ -45,6 +45,7 @@ from geo.units import count_in_h3
 from geo.weights import h3_ring
 from layers import accounts, audit, cases
 from layers import alerts as alerts_layer
+from layers.cell_places import cell_units
 from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.hotspot_current import aware, is_historic, window_dates
 from layers.model import Alert, HotspotRun, Role
@@ -201,9 +202,7 @@ def run(
     session.flush()
     stored = hot = raised = refreshed = 0
     if len(rows) >= MIN_CASES:
-        stored, hot, raised, refreshed = _analyse(
-            session, record, rows, lo, hi, scope_code, params, made
-        )
+        stored, hot, raised, refreshed = _analyse(session, record, rows, scope_code, params, made)
     audit.record(
         session,
         actor_id=actor.user_id,
@@ -246,8 +245,6 @@ def _analyse(
     session: Session,
     record: HotspotRun,
     rows: list[Any],
-    lo: str,
-    hi: str,
     scope_code: str,
     params: dict[str, Any],
     made: datetime,
@@ -266,7 +263,9 @@ def _analyse(
     pvalues = gi.pvalues()
     emerging = _emerging(counts.cells, lon, lat, rows, weights, record, params)
     polygons = counts.polygons()
-    area_of, place_of = _places(session, [p.centroid for p in polygons], lo, hi, scope_code)
+    units = cell_units(session, scope_code, [p.centroid for p in polygons])
+    area_of = [unit for unit, _name in units]
+    place_of = [name for _unit, name in units]
     cell_rows = [
         {
             "run": record.id,
@@ -381,35 +380,6 @@ def alert_title(prefix: str, place: str, cases: int, hot_steps: int, steps: int)
     '持续热点：新复社区一带 114 起案件，12 期中 11 期为热点'
     """
     return f"{prefix}：{place}一带 {cases} 起案件，{steps} 期中 {hot_steps} 期为热点"
-
-
-def _places(
-    session: Session, centres: list[Any], lo: str, hi: str, scope_code: str
-) -> tuple[dict[int, str], dict[int, str]]:
-    """Return the code and the name of the deepest live unit holding each cell centre."""
-    areas = session.execute(
-        text(
-            "SELECT t.i, coalesce(a.code, s.code), coalesce(a.name, s.name) "
-            "FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[])) "
-            "     WITH ORDINALITY AS t(x, y, i) "
-            "LEFT JOIN jurisdictions s ON s.code = :scope "
-            "LEFT JOIN LATERAL (SELECT j.code, j.name FROM jurisdictions j "
-            "    WHERE j.code >= :lo AND j.code < :hi AND j.boundary IS NOT NULL "
-            "      AND j.retired_on IS NULL "
-            "      AND ST_Covers(j.boundary, ST_SetSRID(ST_MakePoint(t.x, t.y), 4490)) "
-            "    ORDER BY j.level DESC LIMIT 1) a ON true"
-        ),
-        {
-            "lo": lo,
-            "hi": hi,
-            "scope": scope_code,
-            "xs": [c.x for c in centres],
-            "ys": [c.y for c in centres],
-        },
-    ).all()
-    area_of = {int(i) - 1: code or scope_code for i, code, _name in areas}
-    place_of = {int(i) - 1: name or "" for i, _code, name in areas}
-    return area_of, place_of
 
 
 def _naive_utc(moment: datetime) -> np.datetime64:

@@ -64,6 +64,7 @@ from geo.trends import MIN_SERIES_LENGTH
 from geo.units import count_in_h3
 from geo.weights import h3_ring
 from layers import cases, catalog, command
+from layers.cell_places import cell_units
 from layers.errors import InvalidInput, no_jurisdiction
 from layers.model import Channel
 from layers.workflow import Actor
@@ -1050,25 +1051,13 @@ def _patterns(
 
 
 def _areas(session: Session, code: str, polygons: Any) -> tuple[tuple[str, ...], dict[str, str]]:
-    lo, hi = scope_range(code)
-    centres = [poly.centroid for poly in polygons]
-    rows = session.execute(
-        text(
-            "SELECT t.i, a.code, a.name FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[]))"
-            " WITH ORDINALITY AS t(x, y, i) LEFT JOIN LATERAL (SELECT j.code, j.name"
-            " FROM jurisdictions j WHERE j.code >= :lo AND j.code < :hi"
-            " AND j.boundary IS NOT NULL AND j.retired_on IS NULL"
-            " AND ST_Covers(j.boundary, ST_SetSRID(ST_MakePoint(t.x, t.y), 4490))"
-            " ORDER BY j.level DESC LIMIT 1) a ON true ORDER BY t.i"
-        ),
-        {"lo": lo, "hi": hi, "xs": [c.x for c in centres], "ys": [c.y for c in centres]},
-    ).all()
-    names = {r.code: r.name for r in rows if r.code}
+    units = cell_units(session, code, [poly.centroid for poly in polygons])
     own = session.execute(
         text("SELECT name FROM jurisdictions WHERE code = :code"), {"code": code}
     ).scalar()
+    names = dict(units)
     names.setdefault(code, own or code)
-    return tuple(r.code or code for r in rows), names
+    return tuple(unit for unit, _name in units), names
 
 
 def series_json(result: Series, *, min_count: int) -> dict[str, Any]:

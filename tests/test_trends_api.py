@@ -7,14 +7,16 @@ import io
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import h3
 import numpy as np
 import pytest
+import shapely
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers import trend_report, trend_tables, trends
+from layers import cell_places, trend_report, trend_tables, trends
 from layers.errors import InvalidInput, NotFound
 from layers.model import DisputeType
 from tests.api_fixtures import COUNTY_A, COUNTY_B, VILLAGES, ApiWorld
@@ -319,3 +321,27 @@ def test_xlsx_and_html_exports_over_http(
         f"/api/trends/{COUNTY_A}?granularity=week", headers=auth_headers("analyst_a")
     )
     assert bad.status_code == 422
+
+
+def test_a_cell_spilling_over_the_outline_is_named_after_the_unit_it_borders(
+    world: Session,
+) -> None:
+    town = V1[:9] + "000"
+    who = actor("analyst", COUNTY)
+    resolution = trends.series(world, town, actor=who, now=NOW, periods=12).resolution
+    # a cell whose centre lies just north of the township's strip (and so outside every
+    # boundary below the township), its cases registered in V1 below it
+    lon, lat = village_centre(V1)[0], 24.3205
+    while h3.cell_to_latlng(h3.latlng_to_cell(lat, lon, resolution))[0] <= 24.3202:
+        lat += 0.0005
+    cell = h3.latlng_to_cell(lat, lon, resolution)
+    clat, clon = h3.cell_to_latlng(cell)
+    start = trends.periods_ending(NOW, "month", 1)[0].start
+    for n in range(12):
+        _add_case(world, 9100 + n, clon, clat, start + timedelta(days=n), V1)
+    result = trends.series(world, town, actor=who, now=NOW, periods=12)
+    i = result.cells.index(cell)
+    assert (result.areas[i], result.area_names[result.areas[i]]) == (V1, "村100-1")
+    # far from every boundary (here 0.1 degrees), a cell keeps the unit analysed
+    far = shapely.Point(clon, 24.42)
+    assert cell_places.cell_units(world, town, [far]) == [(town, "镇100")]
