@@ -354,7 +354,7 @@ def workbook(rep: Report) -> bytes:
         ("冷点单元（95%置信以上）", info["cold"]),
         ("无摄像机覆盖的热点", len(rep.coverage["uncovered"])),
         ("走访逾期人数", "不显示" if rep.visits.get("withheld") else _shown(rep.visits["overdue"])),
-        ("分析单元", f"H3 第{rep.series.resolution}级六边形"),
+        ("分析单元", trends.cell_size_label(rep.series.resolution)),
         ("生成时间", rep.generated_at.astimezone(trends.CENTRE_TZ).strftime("%Y-%m-%d %H:%M")),
         ("说明", notes(rep)),
     ):

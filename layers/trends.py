@@ -232,6 +232,53 @@ def filter_json(chosen: CaseFilter) -> dict[str, Any]:
     }
 
 
+def cell_size_label(resolution: int) -> str:
+    """Return what an analysis cell is, for the reader of a hot-spot count.
+
+    Each level analyses its own cell size, so "热点 N 处" counts cells of different sizes
+    at different levels; the label says which.
+
+    Parameters
+    ----------
+    resolution : int
+        H3 resolution of the cells.
+
+    Returns
+    -------
+    str
+        The cell's kind and average area, two significant figures.
+
+    Examples
+    --------
+    >>> cell_size_label(7)
+    'H3 第7级六边形，每个约 5.2 平方公里'
+    >>> cell_size_label(5)
+    'H3 第5级六边形，每个约 250 平方公里'
+    """
+    return f"H3 第{resolution}级六边形，每个约 {cell_km2(resolution):g} 平方公里"
+
+
+def cell_km2(resolution: int) -> float:
+    """Return the average area of an H3 cell in square kilometres, two significant figures.
+
+    Parameters
+    ----------
+    resolution : int
+        H3 resolution.
+
+    Returns
+    -------
+    float
+        The area.
+
+    Examples
+    --------
+    >>> cell_km2(8)
+    0.74
+    """
+    return float(f"{h3.average_hexagon_area(resolution, 'km^2'):.2g}")
+
+
 def unlocated_note(unlocated: int) -> str:
     """Return what the views say of the cases without a location.
 
@@ -1082,7 +1129,7 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
         cold), ``cases``, ``located_cases``, ``unlocated_cases`` and ``note`` over the window,
         ``window`` (first, last, label), ``filter`` (:func:`filter_json`), ``cells`` (id,
         area_code, area_name, ring, bins and counts per period, pattern), ``legend`` (patterns
-        and bins), ``resolution``.
+        and bins), ``resolution`` and ``cell_km2`` (:func:`cell_km2`).
     """
     located = result.counts.sum(axis=0) if result.cells else np.zeros(len(result.periods))
     periods = [
@@ -1122,6 +1169,7 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
         pattern_counts[pattern] += 1
     return {
         "resolution": result.resolution,
+        "cell_km2": cell_km2(result.resolution),
         "cases": int(result.totals.sum()),
         "located_cases": result.located,
         "unlocated_cases": int(result.totals.sum()) - result.located,

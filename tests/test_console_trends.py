@@ -6,6 +6,7 @@ import io
 import re
 from pathlib import Path
 
+import h3
 import pytest
 from openpyxl import load_workbook
 
@@ -46,6 +47,16 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     assert "矛盾纠纷" in page.locator("#chart-categories").inner_text()
     assert page.locator("#chart-subcategories svg").count() == 1
     page.wait_for_function("document.getElementById('uncovered-count').textContent !== ''")
+    # a hot-spot count says what it counts: cells of the county's size
+    hot_line = re.search(
+        r"本期热点单元 \d+ 个（六边形，每个约 ([\d.]+) 平方公里）",
+        page.locator("#period-range").inner_text(),
+    )
+    assert hot_line is not None
+    resolution = page.evaluate(f"zz.api('/api/trends/{county}')")["resolution"]
+    km2 = float(hot_line[1])
+    assert abs(km2 - h3.average_hexagon_area(resolution, "km^2")) / km2 < 0.05
+    assert f"每个约 {hot_line[1]} 平方公里" in page.locator("#kpis").inner_text()
     # 定位 marks the cell it locates: its circle's tooltip opens, its layer shown again if hidden
     page.uncheck("#layer-uncovered")
     first = page.locator("#table-uncovered tbody tr").first
@@ -108,6 +119,7 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     ]
     summary = {row[0]: row[1] for row in book["概况"].iter_rows(values_only=True)}
     assert summary["统计期"].startswith(earlier)
+    assert summary["分析单元"] == f"H3 第{resolution}级六边形，每个约 {hot_line[1]} 平方公里"
     assert "华宁县" in summary["辖区"]
     assert [c.value for c in book["走访逾期"][1]] == [
         "网格",

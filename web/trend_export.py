@@ -39,7 +39,14 @@ from layers.trend_report import (
     notes,
     unit_title,
 )
-from layers.trends import BIN_LEGEND, CENTRE_TZ, PATTERN_COLOURS, PATTERN_LABELS, window_label
+from layers.trends import (
+    BIN_LEGEND,
+    CENTRE_TZ,
+    PATTERN_COLOURS,
+    PATTERN_LABELS,
+    cell_size_label,
+    window_label,
+)
 from web.folium_offline import STATIC_VENDOR_URL, ChineseScale, offline_map
 from web.render import PRODUCT
 
@@ -404,7 +411,7 @@ def report_html(rep: Report) -> str:
     ]
     rest = "".join(f"<section><h2>{escape(h)}</h2>{body}</section>" for h, body in sections)
     foot = (
-        f"<footer>{escape(PRODUCT)} · 分析单元：H3 第{rep.series.resolution}级六边形；"
+        f"<footer>{escape(PRODUCT)} · 分析单元：{escape(cell_size_label(rep.series.resolution))}；"
         "热点：Getis-Ord Gi*；新兴热点：时空立方体 + Mann-Kendall 趋势检验。"
         f"{escape(notes(rep))}</footer>"
     )

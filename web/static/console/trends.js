@@ -237,16 +237,16 @@
       return c.pattern === "new_hot" || c.pattern === "intensifying_hot" || c.pattern === "consecutive_hot";
     }).length;
     const items = [
-      ["本期案件数", p.cases, false, NO_REPEATS],
+      ["本期案件数", p.cases, false, NO_REPEATS, NO_REPEATS_LONG],
       ["有位置（参与热点分析）", p.located, false],
-      ["本期热点（≥95%）", p.hot, false],
+      ["本期热点单元（≥95%）", p.hot, false, "每个约 " + state.data.cell_km2 + " 平方公里", "分析单元为六边形，每个约 " + state.data.cell_km2 + " 平方公里；各级辖区的六边形大小不同"],
       ["新增/连续/加剧热点", rising, rising > 0],
       ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0],
       ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : count(state.visits.overdue, state.data.min_count), true],
     ];
     $("kpis").innerHTML = items
       .map(function (k) {
-        const note = k[3] ? '<small class="zz-kpi-note" title="' + zz.esc(NO_REPEATS_LONG) + '">' + zz.esc(k[3]) + "</small>" : "";
+        const note = k[3] ? '<small class="zz-kpi-note" title="' + zz.esc(k[4]) + '">' + zz.esc(k[3]) + "</small>" : "";
         return '<div class="zz-kpi' + (k[2] ? " warn" : "") + '"><b>' + zz.esc(k[1]) + "</b><span>" + zz.esc(k[0]) + "</span>" + note + "</div>";
       })
       .join("");
@@ -483,7 +483,7 @@
     const token = state.token;
     const p = period();
     $("period-label").textContent = p.label;
-    $("period-range").textContent = "统计期：" + p.start + " 至 " + p.end + " · 本期热点 " + p.hot + " 处";
+    $("period-range").textContent = "统计期：" + p.start + " 至 " + p.end + " · 本期热点单元 " + p.hot + " 个（六边形，每个约 " + state.data.cell_km2 + " 平方公里）";
     restyleCells();
     renderKpis();
     markChildrenPeriod();
