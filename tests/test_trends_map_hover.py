@@ -40,6 +40,18 @@ def _hover(page: RecordedPage, point: list[float]) -> None:
     page.mouse.move(point[0], point[1])
 
 
+def _in_view(
+    page: RecordedPage, cells: list[dict[str, Any]], circles: list[list[float]]
+) -> tuple[dict[str, Any] | None, list[float] | None]:
+    """Return the first cell whose centre is on the map, away from the circles, and its point."""
+    for candidate in cells:
+        centre = Polygon(candidate["ring"]).centroid
+        point = page.evaluate(_ON_SCREEN, [centre.x, centre.y, circles])
+        if point:
+            return candidate, point
+    return None, None
+
+
 @pytest.mark.browser
 @pytest.mark.xdist_group("console")
 def test_hovering_a_hot_cell_and_a_township_shows_their_tooltips(
@@ -58,19 +70,22 @@ def test_hovering_a_hot_cell_and_a_township_shows_their_tooltips(
     # a hot cell of the last period that has no circle of its own, in view
     hot = [c for c in series["cells"] if c["bins"][-1] > 0 and c["id"] not in uncovered]
     assert hot, "the demo has no hot cell with camera coverage in the last period"
-    cell, point = None, None
-    for candidate in hot:
-        centre = Polygon(candidate["ring"]).centroid
-        point = page.evaluate(_ON_SCREEN, [centre.x, centre.y, circles])
-        if point:
-            cell = candidate
-            break
+    cell, point = _in_view(page, hot, circles)
     assert cell is not None and point is not None, "no hot cell in view"
     _hover(page, point)
     tooltip = page.locator(".leaflet-tooltip").filter(has_text="本期案件数")
     expect(tooltip).to_contain_text(cell["area_name"] or "—")
     assert "新兴热点模式" in tooltip.inner_text()
+    assert ("本格本期无案件" in tooltip.inner_text()) == (cell["counts"][-1] == 0)
     page.screenshot_step("1-hot-cell-tooltip")
+
+    # a hot cell without a case of its own says why it is hot
+    empty, point = _in_view(page, [c for c in hot if c["counts"][-1] == 0], circles)
+    assert empty is not None and point is not None, "no hot cell without cases in view"
+    _hover(page, point)
+    tooltip = page.locator(".leaflet-tooltip").filter(has_text="本期案件数：0")
+    expect(tooltip).to_contain_text("本格本期无案件，因相邻单元案件集中而显著")
+    page.screenshot_step("1b-hot-cell-without-cases")
 
     # a township's name, over a part of it no cell of the window covers
     cells = shapely.union_all([Polygon(c["ring"]) for c in series["cells"]]).buffer(0.002)

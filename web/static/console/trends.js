@@ -110,6 +110,10 @@
     return entry ? entry.label : "不显著";
   }
 
+  // Gi* weighs a cell with its neighbours: a cell without a case of its own is hot when the
+  // cases around it are dense, which the operator would otherwise take for a mistake
+  const NEIGHBOURS_HOT = "本格本期无案件，因相邻单元案件集中而显著";
+
   function latlngs(ring) {
     return ring.map(function (p) {
       return [p[1], p[0]];
@@ -126,6 +130,7 @@
         return (
           "<b>" + zz.esc(cell.area_name || "—") + "</b><br>" + zz.esc(period().label) + "：" + zz.esc(binLabel(b)) +
           "<br>本期案件数：" + zz.esc(count(cell.counts[state.t], state.data.min_count)) +
+          (b > 0 && cell.counts[state.t] === 0 ? "<br>" + NEIGHBOURS_HOT : "") +
           "<br>新兴热点模式：" + zz.esc(patternLabel(cell.pattern))
         );
       }, { sticky: true });
