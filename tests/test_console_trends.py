@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 from pathlib import Path
 
@@ -15,6 +16,14 @@ from tests.console_fixtures import ConsoleDemo, login
 
 PATTERN_NAMES = ("新增热点", "连续热点", "加剧热点", "持续热点", "减弱热点", "零星热点", "振荡热点")
 COLD_NAMES = ("新增冷点", "持续冷点", "历史冷点")
+
+
+def _change(now: int, before: int) -> str:
+    """A change as the page writes it: +12%, −3%, ±0%, or — when there was nothing before."""
+    if before == 0:
+        return "—"
+    pct = math.floor((now - before) / before * 100 + 0.5)
+    return f"{'+' if pct > 0 else '−' if pct < 0 else '±'}{abs(pct)}%"
 
 
 @pytest.mark.browser
@@ -53,10 +62,22 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
         page.locator("#period-range").inner_text(),
     )
     assert hot_line is not None
-    resolution = page.evaluate(f"zz.api('/api/trends/{county}')")["resolution"]
+    series = page.evaluate(f"zz.api('/api/trends/{county}')")
+    resolution = series["resolution"]
     km2 = float(hot_line[1])
     assert abs(km2 - h3.average_hexagon_area(resolution, "km^2")) / km2 < 0.05
     assert f"每个约 {hot_line[1]} 平方公里" in page.locator("#kpis").inner_text()
+    # the period's cases against the month before (环比) and the same month a year before (同比)
+    cases = [p["cases"] for p in series["periods"]]
+    change = page.locator("#kpis .zz-kpi-change")
+    assert (
+        change.inner_text()
+        == f"环比 {_change(cases[-1], cases[-2])} · 同比 {_change(cases[-1], cases[-13])}"
+    )
+    assert change.get_attribute("title") == (
+        f"上期（{series['periods'][-2]['label']}）{cases[-2]} 件，"
+        f"上年同期（{series['periods'][-13]['label']}）{cases[-13]} 件"
+    )
     # 定位 marks the cell it locates: its circle's tooltip opens, its layer shown again if hidden
     page.uncheck("#layer-uncovered")
     first = page.locator("#table-uncovered tbody tr").first

@@ -236,13 +236,37 @@
   }
 
   // ---- KPIs, charts, tables -----------------------------------------------------------------
+  // 环比 and 同比 of the period's cases: against the period before and the same period a year
+  // before, when the window holds them; the counts compared in the title
+  function caseChanges() {
+    const periods = state.data.periods;
+    const now = periods[state.t].cases;
+    const compared = [
+      ["环比", "上期", periods[state.t - 1]],
+      ["同比", "上年同期", periods[state.t - (state.granularity === "quarter" ? 4 : 12)]],
+    ].filter(function (c) {
+      return c[2] !== undefined;
+    });
+    const text = compared.map(function (c) {
+      const before = c[2].cases;
+      if (before === 0) return c[0] + " —";
+      const pct = Math.round(((now - before) / before) * 100);
+      return c[0] + " " + (pct > 0 ? "+" : pct < 0 ? "−" : "±") + Math.abs(pct) + "%";
+    });
+    const title = compared.map(function (c) {
+      return c[1] + "（" + c[2].label + "）" + c[2].cases + " 件";
+    });
+    return { text: text.join(" · "), title: title.join("，") };
+  }
+
   function renderKpis() {
     const p = period();
+    const changes = caseChanges();
     const rising = state.data.cells.filter(function (c) {
       return c.pattern === "new_hot" || c.pattern === "intensifying_hot" || c.pattern === "consecutive_hot";
     }).length;
     const items = [
-      ["本期案件数", p.cases, false, NO_REPEATS, NO_REPEATS_LONG],
+      ["本期案件数", p.cases, false, NO_REPEATS, NO_REPEATS_LONG, changes],
       ["有位置（参与热点分析）", p.located, false],
       ["本期热点单元（≥95%）", p.hot, false, "每个约 " + state.data.cell_km2 + " 平方公里", "分析单元为六边形，每个约 " + state.data.cell_km2 + " 平方公里；各级辖区的六边形大小不同"],
       ["新增/连续/加剧热点", rising, rising > 0],
@@ -252,7 +276,8 @@
     $("kpis").innerHTML = items
       .map(function (k) {
         const note = k[3] ? '<small class="zz-kpi-note" title="' + zz.esc(k[4]) + '">' + zz.esc(k[3]) + "</small>" : "";
-        return '<div class="zz-kpi' + (k[2] ? " warn" : "") + '"><b>' + zz.esc(k[1]) + "</b><span>" + zz.esc(k[0]) + "</span>" + note + "</div>";
+        const change = k[5] && k[5].text ? '<small class="zz-kpi-change" title="' + zz.esc(k[5].title) + '">' + zz.esc(k[5].text) + "</small>" : "";
+        return '<div class="zz-kpi' + (k[2] ? " warn" : "") + '"><b>' + zz.esc(k[1]) + "</b><span>" + zz.esc(k[0]) + "</span>" + change + note + "</div>";
       })
       .join("");
     $("located-note").textContent = "案件数" + NO_REPEATS_LONG + "。" + (p.note || "");
