@@ -9,6 +9,9 @@ All inputs are lon/lat in CGCS2000 (EPSG:4490; numerically WGS84 at this precisi
 - :func:`count_in_h3` -- counts per H3 cell (h3 v4 ``latlng_to_cell``), optionally padded
   with empty cells (a k-ring around the occupied cells, or every cell whose centre is in the
   points' bounding box) so that a hot spot statistic also sees the zeros.
+- :func:`h3_cells_of`, :func:`h3_neighbourhood`, :func:`h3_bounds`, :func:`is_h3_cell` -- the
+  cell of each point (as :func:`count_in_h3` counts it), a cell with its neighbours, their box:
+  which cases a hot cell's figures count.
 - :func:`count_in_fishnet` -- counts per square cell of a fishnet laid in metres. Points are
   projected with :class:`LocalFrame`, an azimuthal equidistant projection on the CGCS2000
   ellipsoid centred on the data: distances from the centre are exact and the scale error
@@ -401,6 +404,121 @@ def count_in_h3(
         counts=all_counts,
         resolution=resolution,
     )
+
+
+def h3_cells_of(lon: npt.ArrayLike, lat: npt.ArrayLike, resolution: int) -> tuple[str, ...]:
+    """Return the H3 cell of each point, as :func:`count_in_h3` assigns the points.
+
+    Parameters
+    ----------
+    lon, lat : array_like
+        Points in degrees (may be empty).
+    resolution : int
+        H3 resolution, 0-15.
+
+    Returns
+    -------
+    tuple of str
+        One H3 cell id (h3 v4 string) per point, in the points' order.
+
+    Examples
+    --------
+    >>> cells = h3_cells_of([104.06, 104.0601], [30.66, 30.66], 8)
+    >>> cells[0] == cells[1] == count_in_h3([104.06], [30.66], 8).cells[0]
+    True
+    """
+    x = np.asarray(lon, dtype=float).ravel()
+    if x.size == 0:
+        return ()
+    x, y = _lonlat(x, lat)
+    to_cell = h3_int.latlng_to_cell
+    return tuple(
+        h3_int.int_to_str(to_cell(b, a, resolution))
+        for a, b in zip(x.tolist(), y.tolist(), strict=True)
+    )
+
+
+def is_h3_cell(cell: str) -> bool:
+    """Return whether ``cell`` is an H3 cell id (h3 v4 string).
+
+    Parameters
+    ----------
+    cell : str
+        A unit id.
+
+    Returns
+    -------
+    bool
+        True for a valid H3 cell.
+
+    Examples
+    --------
+    >>> is_h3_cell(h3.latlng_to_cell(30.66, 104.06, 8)), is_h3_cell("cell-1")
+    (True, False)
+    """
+    try:
+        return bool(h3.is_valid_cell(cell))
+    except (ValueError, TypeError):
+        return False
+
+
+def h3_neighbourhood(cell: str, ring: int = 1) -> tuple[str, ...]:
+    """Return an H3 cell and the cells within ``ring`` grid steps of it, the cell first.
+
+    With ``ring=1`` these are the cells a Gi* statistic on :func:`geo.weights.h3_ring` weighs
+    for the cell: itself and its six neighbours.
+
+    Parameters
+    ----------
+    cell : str
+        An H3 cell id (h3 v4 string).
+    ring : int
+        Grid distance.
+
+    Returns
+    -------
+    tuple of str
+        ``cell``, then the others sorted; ``cell`` alone when it is no H3 cell id (a unit of
+        another tessellation has no such neighbours).
+
+    Examples
+    --------
+    >>> centre = h3.latlng_to_cell(30.66, 104.06, 8)
+    >>> around = h3_neighbourhood(centre)
+    >>> around[0] == centre, len(around)
+    (True, 7)
+    >>> h3_neighbourhood("fishnet-12")
+    ('fishnet-12',)
+    """
+    if not is_h3_cell(cell):
+        return (cell,)
+    others = sorted(c for c in h3.grid_disk(cell, ring) if c != cell)
+    return (cell, *others)
+
+
+def h3_bounds(cells: Sequence[str]) -> tuple[float, float, float, float]:
+    """Return the lon/lat bounding box of H3 cells: ``(west, south, east, north)``.
+
+    Parameters
+    ----------
+    cells : sequence of str
+        H3 cell ids (at least one).
+
+    Returns
+    -------
+    tuple of float
+        The box of the cells' boundaries, in degrees.
+
+    Examples
+    --------
+    >>> west, south, east, north = h3_bounds([h3.latlng_to_cell(30.66, 104.06, 8)])
+    >>> west < 104.06 < east and south < 30.66 < north
+    True
+    """
+    points = [vertex for cell in cells for vertex in h3.cell_to_boundary(cell)]
+    lats = [lat for lat, _ in points]
+    lons = [lon for _, lon in points]
+    return min(lons), min(lats), max(lons), max(lats)
 
 
 # ---------------------------------------------------------------------------

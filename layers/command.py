@@ -37,7 +37,16 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import division_level, enclosing_code, prefix_length
-from layers import alerts, case_import, cases, deadlines, hotspot_current, visits_due, workflow
+from layers import (
+    alerts,
+    case_import,
+    cases,
+    deadlines,
+    hotspot_cases,
+    hotspot_current,
+    visits_due,
+    workflow,
+)
 from layers.case_groups import CaseGroup, StateGroup
 from layers.errors import no_jurisdiction
 from layers.model import Level, Role
@@ -200,6 +209,22 @@ def _suppress_person_counts(kpis: list[dict[str, Any]], actor: Actor) -> None:
         kpi["overdue_visits"] = trends.suppress(kpi["overdue_visits"], min_count) if shown else None
 
 
+def _with_cell_figures(session: Session, listed: list[dict[str, Any]], actor: Actor) -> None:
+    """Give each alert of a hot cell the cell's figures as its popup says them (``cell``).
+
+    本格 and 本格及相邻格 and the confidence by the Gi* bin, read as the map's popup reads them
+    (:func:`layers.hotspot_cases.figures`), small counts blanked as there
+    (:func:`layers.trends.min_count_for`); ``None`` for an alert without a cell.
+    """
+    from layers import trends  # layers.trends imports this module
+
+    found = hotspot_cases.figures(session, [a["cell_id"] for a in listed if a["cell_id"]])
+    min_count = trends.min_count_for(actor)
+    for alert in listed:
+        figures = found.get(alert["cell_id"])
+        alert["cell"] = hotspot_cases.shown_figures(figures, min_count) if figures else None
+
+
 def _case_json(
     case: Any, now: datetime, actor: Actor, limits_config: dict[str, Any] | None
 ) -> dict[str, Any]:
@@ -343,7 +368,9 @@ def feed(
     dict
         ``{"unit", "children", "ancestors", "queue", "tasks", "alerts", "alerts_total",
         "window_days", "generated_at"}``; ``alerts_total`` is how many alerts are not closed
-        (``alerts`` lists at most ``alert_limit`` of them, the most severe first);
+        (``alerts`` lists at most ``alert_limit`` of them, the most severe first, each with
+        its hot cell's figures under ``cell``: ``own`` 本格, ``around`` 本格及相邻格, ``bin``,
+        ``z``, ``p``, as the cell's popup gives them);
         ``unit`` and each child carry ``code``, ``name``, ``kind``, ``level``, ``level_label``
         and ``kpis``; ``ancestors`` runs from the province down to the unit (breadcrumbs); each
         queued case carries the ``allowed_actions`` of the actor; ``tasks`` are the cases
@@ -412,6 +439,7 @@ def feed(
     waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit)
     mine = cases.tasks_of(session, actor=actor, limit=queue_limit)
     unclosed = alerts.listed(session, (lo, hi), limit=max(1, min(alert_limit, 500)))
+    _with_cell_figures(session, unclosed.alerts, actor)
     return {
         "unit": {
             "code": unit_row["code"],

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers import cases, hotspot_current, trends
+from layers import cases, hotspot_cases, hotspot_current, trends
 from layers.case_groups import CaseGroup, StateGroup
 from layers.errors import InvalidInput, no_jurisdiction
 from layers.features import BBox
@@ -227,11 +227,13 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
     -------
     str
         Polygon features of the hot cells (``bin`` > 0: 90/95/99 % confidence; cold spots are
-        no risk and are left out) with ``count``, ``z``, ``p``, ``bin``, ``pattern`` and the
-        run's ``window_start``/``window_end``; empty when no run covers the unit. Coordinates
-        have five decimals (about a metre), without a ``crs`` member (RFC 7946). A reader who
-        may not see persons one by one (an analyst, a province's or a city's commander) reads
-        a ``count`` of 1 or 2 as null, as on the trends page (:func:`layers.trends.min_count_for`).
+        no risk and are left out) with ``count`` (本格案件数), ``around`` (本格及相邻格案件数,
+        :func:`layers.hotspot_cases.figures`: the figure of the cell's alert), ``z``, ``p``,
+        ``bin``, ``pattern`` and the run's ``window_start``/``window_end``; empty when no run
+        covers the unit. Coordinates have five decimals (about a metre), without a ``crs``
+        member (RFC 7946). A reader who may not see persons one by one (an analyst, a
+        province's or a city's commander) reads a ``count`` or ``around`` of 1 or 2 as null, as
+        on the trends page (:func:`layers.trends.min_count_for`).
 
     Raises
     ------
@@ -239,24 +241,34 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
         ``code`` is outside the actor's scope.
     """
     lo, hi, _ = cases.unit_range(code, actor)
+    params: dict[str, Any] = {"lo": lo, "hi": hi, "min_count": trends.min_count_for(actor)}
+    hot = "h.area_code >= :lo AND h.area_code < :hi AND h.bin > 0 AND h.run_id = " + (
+        hotspot_current.LATEST_CURRENT_RUN
+    )
+    ids = session.execute(text(f"SELECT h.id FROM hotspot_cells h WHERE {hot}"), params).scalars()
+    # 本格及相邻格: the figure the cell's alert gives, read the same way (layers.hotspot_cases)
+    around = hotspot_cases.figures(session, list(ids))
+    params["ids"] = list(around)
+    params["around"] = [f.around for f in around.values()]
     sql = _collection(
-        """
+        f"""
         SELECT json_build_object(
                    'type', 'Feature', 'id', h.id,
                    'properties', json_build_object(
                        'count', CASE WHEN h.count > 0 AND h.count < :min_count THEN NULL
                                      ELSE h.count END,
+                       'around', CASE WHEN a.around > 0 AND a.around < :min_count THEN NULL
+                                      ELSE a.around END,
                        'z', round(h.z::numeric, 2),
                        'p', h.p, 'bin', h.bin, 'pattern', h.pattern,
                        'window_start', r.window_start, 'window_end', r.window_end),
                    'geometry', ST_AsGeoJSON(h.geom, 5, 0)::json
                ) AS feature
           FROM hotspot_cells h JOIN hotspot_runs r ON r.id = h.run_id
-         WHERE h.area_code >= :lo AND h.area_code < :hi AND h.bin > 0
-           AND h.run_id = """
-        + hotspot_current.LATEST_CURRENT_RUN
+          LEFT JOIN unnest(CAST(:ids AS bigint[]), CAST(:around AS int[])) AS a(id, around)
+            ON a.id = h.id
+         WHERE {hot}"""
     )
-    params = {"lo": lo, "hi": hi, "min_count": trends.min_count_for(actor)}
     return str(session.execute(text(sql), params).scalar_one())
 
 

@@ -4,6 +4,8 @@ Cells are served by the OGC ``hotspots`` collection and the tiles; alerts appear
 feed. A run over a window that ended more than one time bin ago (a planner's look at the past)
 is a historic analysis (:mod:`layers.hotspot_current`): it raises no alert, the console keeps
 showing the latest current run, and its cells are read with ``GET /api/hotspots/runs/{run_id}``.
+``GET /api/hotspots/cells/{cell_id}/cases`` lists the cases a hot cell's figures count (本格, or
+本格及相邻格 as its alert's title counts them), in your scope (:mod:`layers.hotspot_cases`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import BusinessUser, SessionDep, utcnow
 from api.routers.cases import actor_of, audited_refusal
-from layers import hotspot_runs
+from layers import hotspot_cases, hotspot_runs
 
 router = APIRouter(prefix="/api/hotspots", tags=["hot spots"])
 
@@ -76,3 +78,26 @@ def run_detail(
 ) -> dict[str, Any]:
     """Return the run (historic or current) and its cells in your scope, as GeoJSON."""
     return hotspot_runs.run_cells(session, run_id, actor=actor_of(user))
+
+
+@router.get(
+    "/cells/{cell_id}/cases",
+    summary="The cases a hot cell counts (本格, or with its neighbours), in your scope",
+)
+def cell_cases(
+    cell_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    user: BusinessUser,
+    session: SessionDep,
+    around: Annotated[
+        bool, Query(description="With the neighbouring cells (本格及相邻格, the alert's figure)")
+    ] = True,
+    limit: Annotated[int, Query(ge=1, le=hotspot_cases.LIST_LIMIT)] = 200,
+) -> dict[str, Any]:
+    """Return the cell, its figures, the run's window and its cases (no personal data).
+
+    The cases the run counted in the cell (and around it): located, reported in the run's
+    window, not a repeat report, in your scope. Analysts get 403 (aggregates only).
+    """
+    return hotspot_cases.cell_cases(
+        session, cell_id, actor=actor_of(user), around=around, limit=limit
+    )

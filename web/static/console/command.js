@@ -27,6 +27,12 @@
   // the hot-spot cells by Gi* bin (cold spots are not drawn: no risk), and the confidence of each
   const HOT_COLOURS = { 3: "#b30000", 2: "#e34a33", 1: "#fc8d59", "-1": "#9ecae1", "-2": "#4292c6", "-3": "#08519c" };
   const HOT_CONFIDENCE = { 3: "99%", 2: "95%", 1: "90%" };
+  // a hot cell's two counts, named alike in its popup, its alert and the list of its cases
+  // (layers/hotspot_cases.py): the cell's own, and with its six neighbours (what Gi* weighs and
+  // what an alert's title counts, 「某村一带 97 起案件」)
+  const CELL_OWN = "本格案件数";
+  const CELL_AROUND = "本格及相邻格案件数";
+  const CASE_READERS = ["commander", "dispatcher", "grid_worker", "department"];
   const CASE_COUNT_LABELS = { open: "未办结案件数", overdue: "已超期案件数", recent: "近30天案件数" };
   const CASE_CLASSES = [1, 2, 5, 10, 20];
   const CASE_RAMP = ["#fcae91", "#fb6a4a", "#ef3b2c", "#cb181d", "#67000d"];
@@ -348,7 +354,14 @@
     li.dataset.cellId = a.cell_id || "";
     li.appendChild(el("div", "zz-alert-title", alertTitle(a)));
     const detail = alertDetail(a);
-    if (detail) li.appendChild(el("div", "zz-alert-detail", detail));
+    if (detail.length) {
+      const line = el("div", "zz-alert-detail");
+      detail.forEach(function (part, i) {
+        if (i) line.appendChild(document.createTextNode(" · "));
+        line.appendChild(el("span", "text-nowrap", part)); // 本格案件数 68 起 is read as one
+      });
+      li.appendChild(line);
+    }
     li.appendChild(el("div", "zz-alert-meta", alertMeta(a)));
     if (a.cell_id) {
       li.classList.add("zz-alert-locatable");
@@ -356,7 +369,22 @@
       li.addEventListener("click", () => locateCell(a.cell_id));
     }
     if (!screen && OPERATORS.includes(role())) li.appendChild(alertButtons(a, li)); // a wall is read, not worked
+    else if (!screen && a.cell_id && CASE_READERS.includes(role())) {
+      const bar = el("div", "d-flex gap-2 mt-1 zz-alert-actions");
+      bar.addEventListener("click", (e) => e.stopPropagation());
+      bar.appendChild(cellCasesButton(a));
+      li.appendChild(bar);
+    }
     return li;
+  }
+
+  /** 查看案件: the cases behind an alert's hot cell (本格及相邻格, as its title counts them). */
+  function cellCasesButton(a) {
+    const button = el("button", "btn btn-sm btn-outline-primary zz-alert-cases", "查看案件");
+    button.type = "button";
+    button.title = "列出本格及相邻格在分析时段内的案件";
+    button.addEventListener("click", () => openCellCases(a.cell_id, alertTitle(a)));
+    return button;
   }
 
   /**
@@ -505,6 +533,7 @@
       });
       bar.appendChild(sign);
     }
+    if (a.cell_id) bar.appendChild(cellCasesButton(a));
     const close = el("button", "btn btn-sm btn-outline-secondary zz-alert-close", "关闭");
     close.type = "button";
     close.addEventListener("click", function () {
@@ -531,11 +560,28 @@
     return a.title.replace(/[（(]\s*H3[^）)]*[）)]/, "").trim();
   }
 
-  /** "Gi* z=8.10, p=0.005" said in Chinese; other details as they are when they are Chinese. */
+  /**
+   * An alert's hot cell said as its popup says it: the confidence of its Gi* class, 本格 and
+   * 本格及相邻格 (the title's figure), the z-score; other details as they are when Chinese.
+   */
   function alertDetail(a) {
+    if (a.cell) return cellFigures(a.cell).map((r) => r[0] + " " + r[1]);
     const m = /z=([-\d.]+),\s*p=([\d.]+)/.exec(a.detail || "");
-    if (m) return "热点得分 " + Number(m[1]).toFixed(2) + " · 置信度 " + ((1 - Number(m[2])) * 100).toFixed(1) + "%";
-    return /[A-Za-z]/.test(a.detail || "") ? "" : a.detail || "";
+    if (m) return ["热点得分 " + Number(m[1]).toFixed(2)];
+    return a.detail && !/[A-Za-z]/.test(a.detail) ? [a.detail] : [];
+  }
+
+  /** A count of a hot cell as shown (null: a small count the reader may not see exactly). */
+  function cellCount(n) {
+    return n === null || n === undefined ? "少于 3" : n + " 起";
+  }
+
+  /** The rows a hot cell's popup and its alert both show, in this order, with these labels. */
+  function cellFigures(f) {
+    const rows = [];
+    if (HOT_CONFIDENCE[f.bin]) rows.push(["置信度", HOT_CONFIDENCE[f.bin]]);
+    rows.push([CELL_OWN, cellCount(f.own)], [CELL_AROUND, cellCount(f.around)], ["热点得分", Number(f.z).toFixed(2)]);
+    return rows;
   }
 
   /** Zoom to the hot-spot cell an alert is about and open its popup. */
@@ -548,16 +594,51 @@
       renderSwitcher();
     }
     await entry.loading;
-    let found = null;
-    entry.group.eachLayer(function (geo) {
-      if (geo.eachLayer) geo.eachLayer((l) => { if (l.feature && l.feature.id === cellId) found = l; });
-    });
+    const found = hotCell(cellId);
     if (!found) {
       zz.toast("该预警的热点不在最新一次分析结果中", "info");
       return;
     }
     map.fitBounds(found.getBounds(), { maxZoom: 15, paddingBottomRight: [270, 0], animate: false });
+    markCell(found, cellId);
     found.openPopup();
+  }
+
+  /**
+   * Outline the cell located (it flashes, then stays outlined until another is located): among
+   * hexagons of the same colour, the operator sees which one the alert is about. Drawn in a pane
+   * of its own that takes no mouse event, so the cells under it keep their popups.
+   */
+  function markCell(layer, cellId) {
+    const group = st.layers.hotspots.group; // hidden with the cells, drawn again when they reload
+    if (!map.getPane("zzCellMark")) {
+      const pane = map.createPane("zzCellMark");
+      pane.style.zIndex = 450;
+      pane.style.pointerEvents = "none";
+      st.markRenderer = L.svg({ pane: "zzCellMark" });
+    }
+    if (st.cellMark) group.removeLayer(st.cellMark);
+    st.cellMark = L.polygon(layer.getLatLngs(), {
+      pane: "zzCellMark",
+      renderer: st.markRenderer,
+      interactive: false,
+      className: "zz-cell-mark",
+      color: "#00e5ff",
+      weight: 4,
+      opacity: 1,
+      fill: false,
+    });
+    st.cellMark.cellId = cellId;
+    group.addLayer(st.cellMark);
+  }
+
+  /** The drawn hot cell of id `cellId` (null when the latest run has no such cell). */
+  function hotCell(cellId) {
+    let found = null;
+    st.layers.hotspots.group.eachLayer(function (geo) {
+      if (geo.eachLayer) geo.eachLayer((l) => { if (l.feature && l.feature.id === cellId) found = l; });
+    });
+    return found;
   }
 
   // ---- outline and KPI shading ---------------------------------------------------------------
@@ -1021,17 +1102,140 @@
         style: (f) => ({ color: HOT_COLOURS[f.properties.bin] || "#999", weight: 0.6, fillColor: HOT_COLOURS[f.properties.bin] || "#999", fillOpacity: 0.4 }),
         onEachFeature: function (f, layer) {
           const p = f.properties;
+          const cases =
+            !screen && CASE_READERS.includes(role())
+              ? '<button type="button" class="btn btn-sm btn-outline-primary zz-popup-link zz-cell-cases" data-cell-id="' + f.id + '">查看案件</button>'
+              : "";
           layer.bindPopup(
             '<div class="zz-popup"><div class="zz-popup-title">' + (p.bin > 0 ? "热点" : "冷点") + "（置信度 " + HOT_CONFIDENCE[Math.abs(p.bin)] + "）</div>" +
-              popupRows([
-                ["本格案件数", p.count === null ? "少于 3" : p.count],
-                ["热点得分", p.z],
-                ["分析时段", zz.fmtTime(p.window_start).slice(0, 10) + " 至 " + zz.fmtTime(p.window_end).slice(0, 10)],
-              ]) + "</div>"
+              popupRows(
+                cellFigures({ bin: p.bin, own: p.count, around: p.around, z: p.z })
+                  .filter((r) => r[0] !== "置信度") // said in the title
+                  .concat([["分析时段", periodText(p.window_start, p.window_end)]])
+              ) +
+              '<div class="zz-popup-note">计数不含重复反映和无位置的案件</div>' + cases + "</div>"
           );
         },
       })
     );
+    const marked = st.cellMark && hotCell(st.cellMark.cellId);
+    if (marked) markCell(marked, st.cellMark.cellId);
+    else st.cellMark = null;
+  }
+
+  /** A run's window as the days it covers (its end is excluded). */
+  function periodText(start, end) {
+    const last = new Date(new Date(end).getTime() - 1).toISOString();
+    return zz.fmtTime(start).slice(0, 10) + " 至 " + zz.fmtTime(last).slice(0, 10);
+  }
+
+  // ---- the cases behind a hot cell (查看案件, from its popup or its alert) --------------------
+  const cellCases = { cellId: null, heading: "", around: true, token: 0 };
+
+  async function openCellCases(cellId, heading) {
+    const dialog = document.getElementById("zz-cell-cases");
+    if (!dialog) return;
+    cellCases.cellId = cellId;
+    cellCases.heading = heading || "";
+    cellCases.around = true;
+    if (!dialog.open) dialog.showModal();
+    await loadCellCases();
+  }
+
+  async function loadCellCases() {
+    const token = ++cellCases.token;
+    const body = document.getElementById("zz-cell-cases-body");
+    const summary = document.getElementById("zz-cell-cases-summary");
+    const error = document.getElementById("zz-cell-cases-error");
+    document.querySelectorAll("#zz-cell-cases-scope button").forEach(function (b) {
+      b.classList.toggle("active", (b.dataset.around === "1") === cellCases.around);
+      b.setAttribute("aria-pressed", String((b.dataset.around === "1") === cellCases.around));
+    });
+    body.textContent = "";
+    error.classList.add("d-none");
+    summary.textContent = "正在加载…";
+    let page;
+    try {
+      page = await zz.api("/api/hotspots/cells/" + cellCases.cellId + "/cases?around=" + cellCases.around);
+    } catch (e) {
+      if (token !== cellCases.token) return;
+      summary.textContent = "";
+      error.textContent = "案件列表加载失败：" + zz.errorText(e);
+      error.classList.remove("d-none");
+      return;
+    }
+    if (token !== cellCases.token) return;
+    renderCellCases(page);
+  }
+
+  function renderCellCases(page) {
+    const c = page.cell;
+    const place = (c.area_name || c.area_code) + "的热点格";
+    document.getElementById("zz-cell-cases-title").textContent = cellCases.heading || place;
+    const f = c.figures;
+    const said = [
+      "分析时段 " + periodText(c.window_start, c.window_end),
+      CELL_OWN + " " + cellCount(f.own),
+      CELL_AROUND + " " + cellCount(f.around),
+    ];
+    const summary = document.getElementById("zz-cell-cases-summary");
+    summary.textContent = said.join(" · ");
+    const listed = el("div", "zz-cell-cases-count");
+    listed.textContent =
+      (page.around ? "本格及相邻格" : "本格") + "列出 " + page.total + " 起" +
+      (page.around ? "（本格 " + page.own + " 起，相邻格 " + page.neighbours + " 起）" : "") +
+      "，不含重复反映和无位置的案件";
+    summary.appendChild(listed);
+    if (page.unlisted > 0) {
+      summary.appendChild(el("div", "zz-cell-cases-unlisted text-warning-emphasis", "另有 " + page.unlisted + " 起未列出：不在您的辖区内，或分析后位置、归属已变更"));
+    }
+    if (page.total > page.cases.length) {
+      summary.appendChild(el("div", "zz-cell-cases-more", "仅列出前 " + page.cases.length + " 起（本格在前，新登记在前）"));
+    }
+    const body = document.getElementById("zz-cell-cases-body");
+    body.textContent = "";
+    page.cases.forEach(function (k) {
+      const tr = el("tr", "zz-cell-case" + (k.in_cell ? " zz-in-cell" : ""));
+      tr.dataset.caseId = k.id;
+      const risk = el("td");
+      const badge = el("span", "zz-risk", zz.label("risk_level", k.risk_level).replace(/（.*）/, ""));
+      badge.style.background = zz.riskColor(k.risk_level);
+      badge.title = zz.label("risk_level", k.risk_level);
+      risk.appendChild(badge);
+      tr.appendChild(risk);
+      const what = el("td");
+      const link = el("a", "zz-case-link", k.title);
+      link.href = "/cases/" + k.id;
+      what.appendChild(link);
+      what.appendChild(el("div", "zz-case-sub", k.code + " · " + zz.categoryLabel(k.category, k.subcategory) + (k.area_name ? " · " + k.area_name : "")));
+      tr.appendChild(what);
+      tr.appendChild(el("td", "zz-cell-where", k.in_cell ? "本格" : "相邻格"));
+      tr.appendChild(el("td", "zz-case-state", zz.label("case_state", k.state)));
+      tr.appendChild(el("td", "zz-cell-when", zz.fmtTime(k.reported_at)));
+      body.appendChild(tr);
+    });
+    const empty = document.getElementById("zz-cell-cases-empty");
+    empty.classList.toggle("d-none", page.cases.length > 0);
+    empty.textContent = "您的辖区内没有" + (page.around ? "本格及相邻格" : "本格") + "的案件";
+  }
+
+  function setupCellCases() {
+    const dialog = document.getElementById("zz-cell-cases");
+    if (!dialog) return;
+    document.getElementById("zz-cell-cases-close").addEventListener("click", () => dialog.close());
+    document.querySelectorAll("#zz-cell-cases-scope button").forEach(function (b) {
+      b.addEventListener("click", function () {
+        cellCases.around = b.dataset.around === "1";
+        loadCellCases();
+      });
+    });
+    // the popups' 查看案件 (their content is HTML, drawn when opened)
+    map.getContainer().addEventListener("click", function (e) {
+      const button = e.target.closest && e.target.closest(".zz-cell-cases");
+      if (!button) return;
+      e.preventDefault();
+      openCellCases(Number(button.dataset.cellId), "");
+    });
   }
 
   async function loadHeat(entry) {
@@ -1403,6 +1607,7 @@
     setupTabs();
     setupControls();
     setupBriefMonth();
+    setupCellCases();
     const closed = document.getElementById("zz-closed-alerts");
     if (closed) closed.addEventListener("toggle", showClosedAlerts);
     tickClock();
