@@ -284,15 +284,17 @@
     }
   }
 
-  async function renderActions() {
+  async function renderActions(token) {
     const box = $("cz-actions");
-    box.textContent = "";
     let allowed;
     try {
       allowed = await zz.api("/api/cases/" + caseId + "/allowed");
     } catch (error) {
+      if (token === loading) box.textContent = "";
       return;
     }
+    if (token !== loading) return;
+    box.textContent = "";
     $("cz-no-actions").hidden = allowed.allowed.length > 0;
     allowed.allowed.forEach(function (a) {
       const b = document.createElement("button");
@@ -326,21 +328,28 @@
 
   // ------------------------------------------------------------------ load
 
+  // A submit and the case's own live notice each reload the page, and their answers may arrive
+  // in either order: only the latest load draws (two used to append their buttons each: 到场
+  // 办结 退回 到场 办结 退回, and an earlier answer could overwrite a later one)
+  let loading = 0;
+
   async function load() {
+    const token = ++loading;
     try {
       const [c, events, detail] = await Promise.all([
         zz.api("/api/cases/" + caseId),
         zz.api("/api/cases/" + caseId + "/events"),
         zz.api("/api/cases/" + caseId + "/detail"),
       ]);
+      if (token !== loading) return;
       renderCase(c);
       $("cz-contact-deadline").innerHTML = contactText(c, events);
       renderTimeline(events);
       renderDetail(detail);
       $("cz-content").hidden = false;
-      await renderActions();
+      await renderActions(token);
     } catch (error) {
-      fail("案件无法显示：" + zz.errorText(error));
+      if (token === loading) fail("案件无法显示：" + zz.errorText(error));
     }
   }
 
