@@ -486,7 +486,11 @@ def allowed(
     session: SessionDep,
     response: Response,
 ) -> dict[str, Any]:
-    """Return the state, version and the allowed actions with their Chinese names."""
+    """Return the state, version and the allowed actions with their Chinese names.
+
+    Each action says what its note is called when it must have one (``note_required``, e.g.
+    退回原因), else None.
+    """
     case = _read_case(case_id, user, session, response)
     names = workflow.allowed_actions(
         case.state, handling_level=case.handling_level, actor=actor_of(user)
@@ -495,7 +499,14 @@ def allowed(
         "case_id": case.id,
         "state": case.state,
         "version": case.version,
-        "allowed": [{"action": n, "label": workflow.ACTION_LABELS[n]} for n in names],
+        "allowed": [
+            {
+                "action": n,
+                "label": workflow.ACTION_LABELS[n],
+                "note_required": workflow.NOTE_REQUIRED.get(n),
+            }
+            for n in names
+        ],
     }
 
 

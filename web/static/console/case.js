@@ -233,7 +233,7 @@
     return {};
   }
 
-  function openAction(action) {
+  function openAction(action, noteRequired) {
     const c = page.case;
     if (action === "dispatch") {
       window.location.assign("/dispatch/" + page.me.scope_code + "?case=" + c.id);
@@ -241,6 +241,9 @@
     }
     page.action = action;
     $("cz-action-title").textContent = actionLabel(action);
+    // 退回 must say why: the field says so and the browser asks before the server refuses
+    $("cz-action-note-label").textContent = noteRequired ? noteRequired + "（必填）" : "办理说明（选填）";
+    $("cz-action-note").required = Boolean(noteRequired);
     $("cz-action-params").innerHTML = FORMS[action] ? FORMS[action](c) : "";
     if (action === "summon") zz.departmentChoices($("cz-p-departments"), true);
     const warning = action === "escalate" ? zz.escalationWarning(page.detail && page.detail.dispatches) : "";
@@ -302,7 +305,7 @@
       b.className = "btn btn-sm btn-outline-primary";
       b.dataset.action = a.action;
       b.textContent = a.label;
-      b.addEventListener("click", () => openAction(a.action));
+      b.addEventListener("click", () => openAction(a.action, a.note_required));
       box.appendChild(b);
     });
   }

@@ -1,0 +1,61 @@
+"""退回 says on the case page that its reason is required (user trial W: the field read
+办理说明（选填）, then the server refused 请填写退回原因)."""
+
+from __future__ import annotations
+
+import httpx2
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import RecordedPage
+from tests.console_fixtures import ConsoleDemo, login
+from tests.test_console_dispatch import _act, _desk, _free_worker, _token
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_worker_is_told_before_sending_that_a_return_needs_its_reason(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    worker_login, worker_id, _village, status, dispatcher, spot = _desk(demo)
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        as_worker = _token(client, worker_login)
+        as_dispatcher = _token(client, dispatcher)
+        _free_worker(client, as_worker, demo, worker_id, status)
+        made = client.post(
+            "/api/cases",
+            json={"channel": "phone", "category": "safety_hazard", "title": "退回测试：路灯损坏"}
+            | {"lon": spot.lon, "lat": spot.lat},
+            headers=as_dispatcher,
+        )
+        assert made.status_code == 201, made.text
+        case_id = made.json()["id"]
+        triaged = _act(client, as_dispatcher, case_id, "triage")
+        sent = client.post(
+            f"/api/cases/{case_id}/dispatch",
+            json={"worker_id": worker_id, "version": triaged["version"]},
+            headers=as_dispatcher,
+        )
+        assert sent.status_code == 200, sent.text
+        allowed = client.get(f"/api/cases/{case_id}/allowed", headers=as_worker).json()
+        notes = {a["action"]: a["note_required"] for a in allowed["allowed"]}
+        assert notes["return"] == "退回原因" and notes["accept"] is None
+
+    login(page, demo.origin, worker_login)
+    page.goto(f"{demo.origin}/cases/{case_id}")
+    page.locator("#cz-actions button[data-action='accept']").click()
+    expect(page.locator("#cz-action-note-label")).to_have_text("办理说明（选填）")
+    page.click("#cz-action-cancel")
+    page.locator("#cz-actions button[data-action='return']").click()
+    expect(page.locator("#cz-action-note-label")).to_have_text("退回原因（必填）")
+    page.click("#cz-action-submit")  # empty: the browser holds it back, nothing is sent
+    assert page.evaluate("!document.getElementById('cz-action-note').checkValidity()")
+    expect(page.locator("#cz-action-error")).to_be_hidden()
+    expect(page.locator("#cz-action-form")).to_be_visible()
+    page.screenshot_step("1-return-needs-its-reason")
+    page.fill("#cz-action-note", "不在本网格，请改派")
+    page.click("#cz-action-submit")
+    expect(page.locator("#cz-actions button[data-action='return']")).to_have_count(0)
+    expect(page.locator("#cz-timeline tbody tr").last).to_contain_text("不在本网格，请改派")
+    page.assert_clean(demo.origin)
