@@ -7,6 +7,20 @@
 (function () {
   const tables = JSON.parse(document.getElementById("zz-code-tables").textContent);
 
+  // Leaflet's own controls are titled in English (Zoom in, Zoom out, the layer switcher's
+  // Layers): in Chinese on every map of the console, set before a page builds its map
+  if (window.L) {
+    L.Control.Zoom.mergeOptions({ zoomInTitle: "放大", zoomOutTitle: "缩小" });
+    const addLayers = L.Control.Layers.prototype.onAdd;
+    L.Control.Layers.include({
+      onAdd: function (map) {
+        const box = addLayers.call(this, map);
+        this._layersLink.title = "图层";
+        return box;
+      },
+    });
+  }
+
   /**
    * The server's own Chinese message in an error body: `detail`, or `message` when `detail` is
    * the structured list of a request-validation error (422). Empty when there is none.
