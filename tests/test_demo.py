@@ -198,6 +198,15 @@ def test_full_huaning_demo_loads_the_reported_scale(db: Session, huaning: DemoDa
         "department",
     }
     assert len(report.logins) == 7 + 5 + 3
+    # the grid worker's login bears the name of the worker it stands for, as the case's 派单记录
+    # names them (trial W: the timeline said 复安社区网格员 for 谢浩军)
+    account, worker = db.execute(
+        text(
+            "SELECT u.display_name, w.name FROM users u JOIN workers w ON w.id = u.worker_id"
+            " WHERE u.role = 'grid_worker' AND u.username LIKE '%530424'"
+        )
+    ).one()
+    assert account == worker
 
 
 def test_reloading_replaces_the_county(db: Session) -> None:

@@ -105,17 +105,21 @@ def create_demo_users(
     """
     names = {u.code: u.name for u in data.territory.units}
     village = data.territory.villages[0].code
-    grid_worker = next(
+    first = next(
         (
-            worker_ids[i]
+            i
             for i, w in enumerate(data.staff)
             if w.role == WorkerRole.GRID_WORKER and w.area_code == village
         ),
         None,
     )
+    grid_worker = None if first is None else worker_ids[first]
     logins: list[DemoLogin] = []
     for username, role, scope, unmask in _plan(data):
         display = f"{names[scope]}{Role.labels()[role]}"
+        if role == Role.GRID_WORKER and first is not None:
+            # the worker's own name, as the case's 派单记录 names them (not 某村网格员)
+            display = data.staff[first].name
         create_user(
             session,
             username=username,
