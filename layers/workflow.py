@@ -123,6 +123,10 @@ RULES: dict[str, Rule] = {
     "return": Rule(
         _states(S.DISPATCHED, S.ACCEPTED, S.ON_SITE), S.TRIAGED, FIELD, LevelRule.ANY, "退回"
     ),
+    # what the handler did so far, before 办结 (the flow's "feedback"): a note in the timeline
+    "feedback": Rule(
+        _states(S.ACCEPTED, S.ON_SITE, S.LEGAL_ROUTE), None, FIELD, LevelRule.ANY, "处置反馈"
+    ),
     "escalate": Rule(
         _states(S.REGISTERED, S.TRIAGED, S.DISPATCHED, S.ACCEPTED, S.ON_SITE, S.ESCALATED),
         S.ESCALATED,
@@ -148,10 +152,10 @@ OUTCOMES = ("mediated", "resolved", "not_substantiated", "mediation_failed", "le
 LEGAL_ROUTES = ("arbitration", "administrative_review", "litigation")
 
 #: Actions that need a note saying why, and what the refusal calls it.
-NOTE_REQUIRED: dict[str, str] = {"return": "退回原因"}
+NOTE_REQUIRED: dict[str, str] = {"return": "退回原因", "feedback": "反馈内容"}
 
 #: Actions a grid-worker account may take only on a case dispatched to its own worker record.
-OWN_DISPATCH_ACTIONS = frozenset({"accept", "arrive", "resolve", "return"})
+OWN_DISPATCH_ACTIONS = frozenset({"accept", "arrive", "feedback", "resolve", "return"})
 
 #: Chinese names of every action written to the event log (the table's and the system's).
 ACTION_LABELS: dict[str, str] = {

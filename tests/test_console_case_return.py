@@ -59,3 +59,52 @@ def test_the_worker_is_told_before_sending_that_a_return_needs_its_reason(
     expect(page.locator("#cz-actions button[data-action='return']")).to_have_count(0)
     expect(page.locator("#cz-timeline tbody tr").last).to_contain_text("不在本网格，请改派")
     page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_worker_reports_progress_and_a_reload_keeps_his_unsent_note(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    worker_login, worker_id, _village, status, dispatcher, spot = _desk(demo)
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        as_worker = _token(client, worker_login)
+        as_dispatcher = _token(client, dispatcher)
+        _free_worker(client, as_worker, demo, worker_id, status)
+        made = client.post(
+            "/api/cases",
+            json={"channel": "phone", "category": "dispute", "title": "反馈测试：宅基地边界纠纷"}
+            | {"lon": spot.lon, "lat": spot.lat},
+            headers=as_dispatcher,
+        )
+        assert made.status_code == 201, made.text
+        case_id = made.json()["id"]
+        triaged = _act(client, as_dispatcher, case_id, "triage")
+        sent = client.post(
+            f"/api/cases/{case_id}/dispatch",
+            json={"worker_id": worker_id, "version": triaged["version"]},
+            headers=as_dispatcher,
+        )
+        assert sent.status_code == 200, sent.text
+        _act(client, as_worker, case_id, "accept")
+
+        login(page, demo.origin, worker_login)
+        page.goto(f"{demo.origin}/cases/{case_id}")
+        page.locator("#cz-actions button[data-action='feedback']").click()
+        expect(page.locator("#cz-action-note-label")).to_have_text("反馈内容（必填）")
+        note = "已到现场查看界桩，约定周五组织双方调解"
+        page.fill("#cz-action-note", note)
+        page.reload()  # the signal drops, the tab reloads: the note is still there
+        expect(page.locator("#cz-action-form")).to_be_visible()
+        expect(page.locator("#cz-action-title")).to_have_text("处置反馈")
+        expect(page.locator("#cz-action-note")).to_have_value(note)
+        page.screenshot_step("2-unsent-note-kept")
+        page.click("#cz-action-submit")
+        expect(page.locator("#cz-timeline tbody tr").last).to_contain_text(note)
+        expect(page.locator("#cz-state")).to_have_text("已受理")  # a note, no change of state
+        page.reload()
+        expect(page.locator("#cz-actions button[data-action='feedback']")).to_be_visible()
+        expect(page.locator("#cz-action-form")).to_be_hidden()  # sent: no draft left
+        page.assert_clean(demo.origin)
+        _act(client, as_worker, case_id, "return", "测试结束，退回")  # free for the other tests

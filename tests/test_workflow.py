@@ -405,6 +405,35 @@ def test_return_frees_the_worker_and_reopen_after_archive(world: Session) -> Non
     assert cases.active_dispatch(world, case.id) is None
 
 
+def test_the_worker_reports_progress_before_resolving(world: Session) -> None:
+    who = actor()
+    lon, lat = village_centre(village())
+    worker_id = add_worker(world, area_code=village(), lon=lon, lat=lat)
+    other_id = add_worker(world, area_code=village(), lon=lon, lat=lat)
+    case = _register(world, who)
+    cases.act(world, case.id, "triage", actor=who, now=NOW)
+    dispatch.assign_worker(world, case.id, worker_id, by=who, expected_version=None, now=NOW)
+    me = _worker_actor(worker_id)
+    with pytest.raises(Conflict):  # not taken yet: nothing done to report
+        cases.act(world, case.id, "feedback", actor=me, now=NOW, note="已联系当事人")
+    cases.act(world, case.id, "accept", actor=me, now=NOW)
+    for blank in (None, " "):
+        with pytest.raises(InvalidInput, match="请填写反馈内容"):
+            cases.act(world, case.id, "feedback", actor=me, now=NOW, note=blank)
+    with pytest.raises(Forbidden):  # another worker's case
+        cases.act(world, case.id, "feedback", actor=_worker_actor(other_id), now=NOW, note="x")
+    done = cases.act(world, case.id, "feedback", actor=me, now=NOW, note="已联系双方，约定明早调解")
+    assert done.state == "accepted"
+    last = _chain_ok(world, case.id)[-1]
+    assert (last.action, last.from_state, last.to_state, last.note) == (
+        "feedback",
+        "accepted",
+        "accepted",
+        "已联系双方，约定明早调解",
+    )
+    assert workflow.ACTION_LABELS["feedback"] == "处置反馈"
+
+
 def test_actor_user_id_is_written_to_the_log(world: Session) -> None:
     uid = add_user(world, username="wf_dispatcher", role="dispatcher", scope_code=township())
     who = actor(user_id=uid)

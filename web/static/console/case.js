@@ -244,6 +244,8 @@
     // 退回 must say why: the field says so and the browser asks before the server refuses
     $("cz-action-note-label").textContent = noteRequired ? noteRequired + "（必填）" : "办理说明（选填）";
     $("cz-action-note").required = Boolean(noteRequired);
+    // what was typed and not sent survives a reload of the tab (trial W's worker lost his note)
+    $("cz-action-note").value = sessionStorage.getItem(draftKey(action)) || "";
     $("cz-action-params").innerHTML = FORMS[action] ? FORMS[action](c) : "";
     if (action === "summon") zz.departmentChoices($("cz-p-departments"), true);
     const warning = action === "escalate" ? zz.escalationWarning(page.detail && page.detail.dispatches) : "";
@@ -262,6 +264,11 @@
     }
   }
 
+  /** Where the unsent note of an action on this case is kept (this tab only). */
+  function draftKey(action) {
+    return "zz-draft-" + caseId + "-" + action;
+  }
+
   async function submitAction(event) {
     event.preventDefault();
     const action = page.action;
@@ -274,6 +281,7 @@
       });
       $("cz-action-form").hidden = true;
       $("cz-action-note").value = "";
+      sessionStorage.removeItem(draftKey(action));
       zz.toast(actionLabel(action) + "：已完成", "success");
       await load();
     } catch (err) {
@@ -308,6 +316,10 @@
       b.addEventListener("click", () => openAction(a.action, a.note_required));
       box.appendChild(b);
     });
+    // after a reload, the form of a note left unsent opens again with it
+    const drafted = page.draftsOpened ? null : allowed.allowed.find((a) => sessionStorage.getItem(draftKey(a.action)));
+    page.draftsOpened = true;
+    if (drafted) openAction(drafted.action, drafted.note_required);
   }
 
   // ------------------------------------------------------------------ reporter
@@ -358,6 +370,11 @@
 
   async function init() {
     $("cz-action-form").addEventListener("submit", submitAction);
+    $("cz-action-note").addEventListener("input", function () {
+      const text = $("cz-action-note").value;
+      if (text.trim()) sessionStorage.setItem(draftKey(page.action), text);
+      else sessionStorage.removeItem(draftKey(page.action));
+    });
     $("cz-action-cancel").addEventListener("click", () => ($("cz-action-form").hidden = true));
     $("cz-unmask").addEventListener("submit", unmask);
     try {
