@@ -51,6 +51,10 @@
   });
 
   // ---- helpers -------------------------------------------------------------------------------
+  /** Room kept right of a fitted area for the layer panel; a phone folds it (mobile.js). */
+  function panelPad() {
+    return window.matchMedia("(max-width: 768px)").matches ? 20 : 270;
+  }
   function levelOf(c) {
     for (let i = KEEP.length - 1; i > 0; i--) {
       if (c.slice(KEEP[i - 1], KEEP[i]) !== "0".repeat(KEEP[i] - KEEP[i - 1])) return i + 1;
@@ -599,7 +603,7 @@
       zz.toast("该预警的热点不在最新一次分析结果中", "info");
       return;
     }
-    map.fitBounds(found.getBounds(), { maxZoom: 15, paddingBottomRight: [270, 0], animate: false });
+    map.fitBounds(found.getBounds(), { maxZoom: 15, paddingBottomRight: [panelPad(), 0], animate: false });
     markCell(found, cellId);
     found.openPopup();
   }
@@ -763,7 +767,7 @@
     st.layers.units = { def: LAYERS.find((l) => l.id === "units"), group: group };
     if (st.unitLayer.getLayers().length) {
       map.invalidateSize(false);
-      map.fitBounds(st.unitLayer.getBounds(), { paddingTopLeft: [20, 12], paddingBottomRight: [270, 12], animate: false });
+      map.fitBounds(st.unitLayer.getBounds(), { paddingTopLeft: [20, 12], paddingBottomRight: [panelPad(), 12], animate: false });
     }
     labelChildren(kids);
     shade();
