@@ -16,6 +16,9 @@ With the figures of :mod:`layers.work_brief` a duty commander files the cases be
 * ``escalations`` (上报案件): each 上报 (``escalate`` event) made in the window from the area,
   the oldest first — what 上报次数 counts, through the same partial index.
 
+:func:`first_reported` says when the cases of the unit and of each child begin: a brief's
+comparison with a window before them (环比, 同比) has no figures to show.
+
 Each list holds at most ``limit`` rows (:data:`LIST_LIMIT`) and says how many there were. A
 row carries a case's code, title, code-table values, times and unit; never its reporter's or
 party's name or phone (masked data), nor its description. An analyst, who sees aggregates only,
@@ -24,6 +27,7 @@ gets no list (:class:`~layers.errors.Forbidden`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -442,3 +446,48 @@ def collect(
         ),
         limit=limit,
     )
+
+
+def first_reported(
+    session: Session, codes: Sequence[str], *, actor: Actor
+) -> dict[str, datetime | None]:
+    """Return when the earliest case of each unit's area was reported: where its history begins.
+
+    A figures-only read (an analyst may ask): no case is listed.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    codes : sequence of str
+        12-digit jurisdiction codes inside the actor's scope (a brief's unit and its children).
+    actor : Actor
+        Whose scope applies.
+
+    Returns
+    -------
+    dict
+        Each code's earliest ``reported_at`` over its area, None when the area has no case.
+
+    Raises
+    ------
+    NotFound
+        A code is not a division code inside the actor's scope.
+    """
+    ranges = [cases.unit_range(code, actor)[:2] for code in codes]
+    if not ranges:
+        return {}
+    rows = session.execute(
+        text(
+            "SELECT u.code, (SELECT min(c.reported_at) FROM cases c"
+            " WHERE c.area_code >= u.lo AND c.area_code < u.hi)"
+            " FROM unnest(CAST(:codes AS text[]), CAST(:los AS text[]), CAST(:his AS text[]))"
+            " AS u(code, lo, hi)"
+        ),
+        {
+            "codes": list(codes),
+            "los": [lo for lo, _ in ranges],
+            "his": [hi for _, hi in ranges],
+        },
+    )
+    return {str(row[0]): row[1] for row in rows}

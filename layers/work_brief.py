@@ -5,13 +5,18 @@ either the last ``days`` up to now (:func:`rolling`) or a calendar day, week (Mo
 or month in Beijing time (:func:`calendar`: yesterday's 日汇总, last week's 周研判, last month's
 月总结 or any earlier one); the window before it (:meth:`BriefWindow.previous`) is what its
 figures are compared with (环比): the ``days`` before a rolling window, the day, week or month
-before a calendar one (the same stretch of it, 同期, while the period is still running).
+before a calendar one (the same stretch of it, 同期, while the period is still running); the
+window a year before it (:meth:`BriefWindow.year_before`) too (同比): the same days, the same day
+or month, or the week 52 weeks before, a year earlier (again the same stretch of it while the
+period runs).
 
 :func:`workbook` lays out what the command feed (:func:`layers.command.feed`) computed over
 that window: the unit's KPIs and each child unit's on one sheet (简报, in the order and the words
 of the console's cards: 近期受理, 办结率, 上报次数 and 重复反映 count over the window,
 :data:`WINDOW_KPIS`, the others are as they stand now); those four beside the feed's over the
-window before, with the change (环比); the cases behind them (:mod:`layers.brief_cases`:
+window before (环比) and over the same window a year before (同比), with the changes, on one
+sheet (环比同比, :class:`Comparison`; a unit with no case before a compared window ends says
+so instead of a change); the cases behind them (:mod:`layers.brief_cases`:
 新登记案件, 超期案件, 督办案件, 上报案件), titles and codes only; and its risk alerts
 (风险预警): those not closed yet, then those closed in the window with who closed them and what
 was done. Persons are counted as the feed counts them for the reader (analysts' small counts
@@ -21,9 +26,10 @@ withheld); an analyst's brief lists no case.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -77,9 +83,25 @@ PREVIOUS_NAMES: dict[Period, tuple[str, str]] = {
 }
 """What the window before a calendar brief's is called: the whole period, or (the brief's period
 still running) the same stretch of it."""
+YEAR_BEFORE_NAMES: dict[Period, tuple[str, str]] = {
+    "day": ("上年同日", "上年同日同期"),
+    "week": ("上年同周", "上年同周同期"),
+    "month": ("上年同月", "上年同月同期"),
+}
+"""What the same calendar period a year before is called (同比): the whole period, or the same
+stretch of it; a rolling window's is 上年同期."""
 WINDOW_KPIS = ("reported", "resolved_share", "escalations", "repeats")
 """The KPIs the feed counts over its window (近期受理, 办结率, 上报次数, 重复反映): those compared
-with the window before (环比); the others are as they stand at generation."""
+with the window before (环比) and with the same window a year before (同比); the others are as
+they stand at generation."""
+ComparisonKind = Literal["环比", "同比"]
+"""A comparison: with the window before, with the same window a year before."""
+COMPARED: dict[ComparisonKind, tuple[str, str, str]] = {
+    "环比": ("环比时段", "上期", "无上期数据"),
+    "同比": ("同比时段", "上年同期", "无上年同期数据"),
+}
+"""Each comparison's line in 概况, its column in the comparison sheet, and what that column says
+for a unit with no case before the compared window ends (its figures would read as 0)."""
 
 
 @dataclass(frozen=True)
@@ -146,9 +168,59 @@ class BriefWindow:
             before = first - timedelta(days=7)
         else:
             before = (first - timedelta(days=1)).replace(day=1)
-        whole = calendar(self.period, before, self.start)  # ends where this one starts
-        end = min(whole.end, whole.start + length) if self.to_date else whole.end
-        name = PREVIOUS_NAMES[self.period][1 if self.to_date else 0]
+        return self._period_like(before, PREVIOUS_NAMES[self.period])
+
+    def year_before(self) -> BriefWindow:
+        """Return the same window a year before, which the brief's figures are compared with (同比).
+
+        Returns
+        -------
+        BriefWindow
+            A rolling window's days up to the same moment a year before, as many (上年同期);
+            a calendar day's or month's same day or month a year before (上年同日, 上年同月;
+            29 February's is 28 February); a week's the week 52 weeks before, Monday to Sunday
+            (上年同周, the same week of the year but for a year of 53 weeks); while the period is
+            still running, the same stretch of that one (上年同月同期 and the like).
+
+        Examples
+        --------
+        >>> now = datetime(2026, 12, 4, 9, 30, tzinfo=CHINA)
+        >>> november = calendar("month", None, now).year_before()
+        >>> november.name, november.span_text()
+        ('上年同月', '2025-11-01 00:00 至 2025-12-01 00:00')
+        >>> running = calendar("month", date(2026, 12, 1), now).year_before()
+        >>> running.name, running.span_text()
+        ('上年同月同期', '2025-12-01 00:00 至 2025-12-04 09:30')
+        >>> week = calendar("week", date(2026, 11, 25), now).year_before()
+        >>> week.name, week.span_text()
+        ('上年同周', '2025-11-24 00:00 至 2025-12-01 00:00')
+        >>> calendar("day", date(2028, 2, 29), datetime(2028, 3, 2, tzinfo=CHINA)).year_before().tag
+        '20270228'
+        >>> days = rolling(7, now).year_before()
+        >>> days.name, days.span_text()
+        ('上年同期', '2025-11-27 09:30 至 2025-12-04 09:30')
+        """
+        if self.period is None:
+            end = _year_earlier(self.end.astimezone(CHINA))
+            tag = f"{end:%Y%m%d}"
+            return BriefWindow("上年同期", end - (self.end - self.start), end, tag)
+        first = self.start.astimezone(CHINA).date()
+        if self.period == "week":
+            before = first - timedelta(weeks=52)
+        else:
+            before = _year_earlier(first)
+        return self._period_like(before, YEAR_BEFORE_NAMES[self.period])
+
+    def _period_like(self, day: date, names: tuple[str, str]) -> BriefWindow:
+        """Return the earlier calendar period holding ``day``, as much of it as this one runs.
+
+        ``names`` are the whole period's name and that of the same stretch of it (this period
+        still running: its first days up to the same hour, never past its end).
+        """
+        assert self.period is not None
+        whole = calendar(self.period, day, self.start)  # ends before this one starts
+        end = min(whole.end, whole.start + (self.end - self.start)) if self.to_date else whole.end
+        name = names[1 if self.to_date else 0]
         return BriefWindow(name, whole.start, end, whole.tag, period=self.period)
 
     def file_name(self, unit_name: str) -> str:
@@ -177,6 +249,59 @@ class BriefWindow:
         first, last = self.start.astimezone(CHINA), self.end.astimezone(CHINA)
         running = "（至今）" if self.to_date else ""
         return f"{first:%Y-%m-%d %H:%M} 至 {last:%Y-%m-%d %H:%M}{running}"
+
+
+Day = TypeVar("Day", date, datetime)
+
+
+def _year_earlier(day: Day) -> Day:
+    """Return the same date a year earlier, 29 February's being 28 February."""
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A window the brief's figures are compared with, and the unit's feed over it.
+
+    Attributes
+    ----------
+    kind : {'环比', '同比'}
+        The comparison (:data:`COMPARED`).
+    window : BriefWindow
+        The compared window (:meth:`BriefWindow.previous`, :meth:`BriefWindow.year_before`).
+    feed : dict
+        The unit's command feed over it (:func:`layers.command.feed`): its
+        :data:`WINDOW_KPIS` and its children's.
+    """
+
+    kind: ComparisonKind
+    window: BriefWindow
+    feed: dict[str, Any]
+
+    def no_data(self, first: datetime | None) -> bool:
+        """Return whether a unit whose first case was reported at ``first`` has no figures here.
+
+        Parameters
+        ----------
+        first : datetime or None
+            When the unit's earliest case was reported (None: it has none).
+
+        Returns
+        -------
+        bool
+            The window ends before (or as) the unit's history begins.
+
+        Examples
+        --------
+        >>> w = calendar("month", date(2025, 11, 1), datetime(2026, 12, 4, tzinfo=CHINA))
+        >>> c = Comparison("同比", w.year_before(), {})
+        >>> c.no_data(datetime(2024, 11, 30, tzinfo=CHINA)), c.no_data(w.start), c.no_data(None)
+        (False, True, True)
+        """
+        return first is None or first >= self.window.end
 
 
 def rolling(days: int, now: datetime) -> BriefWindow:
@@ -373,9 +498,6 @@ NOTES: dict[str, str] = {
     "简报": "本级合计及各下级单位的指标。近期受理、办结率、上报次数、重复反映为统计时段内的数；"
     "在办案件、超期案件、活跃热点、视频点位、视频在线率、走访超期为生成时的现状。"
     "办结率为时段内受理的案件中至生成时已办结的比例。",
-    "环比": "近期受理、办结率、上报次数、重复反映与对比时段（最近若干天的简报为此前同样天数，"
-    "自然日、周、月为前一日、上周、上月；本期尚未结束时为上期同期）相比的增减，"
-    "上期不为零的计数另有增减率；办结率的增减以百分点计，两期均按生成时的办结情况计算。",
     "新登记案件": "统计时段内登记的辖区案件（任何层级、任何状态），即近期受理所计的案件，"
     "按登记时间从早到晚；办理层级、当前状态为生成时的情况。",
     "超期案件": "生成时辖区内未办结且已过办理时限的案件（任何层级），超期最久的在前；"
@@ -387,6 +509,18 @@ NOTES: dict[str, str] = {
     "风险预警": "生成时尚未关闭的预警，及统计时段内关闭的预警。",
 }
 """The 说明 of 概况: what each sheet holds, as at when."""
+COMPARISON_NOTES: dict[ComparisonKind, str] = {
+    "环比": "与上期比（最近若干天的简报为此前同样天数，自然日、周、月为前一日、上周、上月；"
+    "本期尚未结束时为上期同期）",
+    "同比": "与上年同期比（最近若干天的简报为上一年同一时刻止的同样天数，自然日、月为上一年的"
+    "同一日、同一月，周为52周前的同一周；本期尚未结束时为其中同样的一段）",
+}
+COMPARISON_NOTE = (
+    "近期受理、办结率、上报次数、重复反映本期的数，{compared}，及其增减；对比时段的计数不为零时"
+    "另有增减率，办结率的增减以百分点计，各期均按生成时的办结情况计算。"
+    "单位在对比时段结束前尚无任何案件记录的，写{none}，不计增减。"
+)
+"""The 说明 of the comparison sheet (环比同比, or 环比 or 同比 alone), of the comparisons it has."""
 LIST_NOTE = (
     "每张案件清单至多列出 {limit} 件（次），超出时在表末注明总数；所在单位从本单位的下一级写起。"
     "清单只列案件编号、标题等办理信息，不含反映人、当事人的姓名和联系电话。"
@@ -400,13 +534,15 @@ def workbook(
     *,
     window: BriefWindow,
     now: datetime,
-    previous: tuple[BriefWindow, dict[str, Any]] | None = None,
+    comparisons: Sequence[Comparison] = (),
+    first_cases: Mapping[str, datetime | None] | None = None,
     cases: BriefCases | None = None,
 ) -> bytes:
     """Return the brief as an XLSX workbook.
 
-    Sheets: 概况 (the unit, the window, what each sheet holds), 简报 (the KPIs), 环比 (with
-    ``previous``), 新登记案件, 超期案件, 督办案件 and 上报案件 (with ``cases``), 风险预警.
+    Sheets: 概况 (the unit, the window, what each sheet holds), 简报 (the KPIs), 环比同比 (with
+    ``comparisons``: named after those given, 环比 or 同比 alone), 新登记案件, 超期案件, 督办案件
+    and 上报案件 (with ``cases``), 风险预警.
 
     Parameters
     ----------
@@ -418,9 +554,16 @@ def workbook(
         The window.
     now : datetime
         When the brief is made (the figures that are not counted over the window stand then).
-    previous : tuple of (BriefWindow, dict), optional
-        The window before (:meth:`BriefWindow.previous`) and the unit's feed over it: the
-        环比 sheet compares the :data:`WINDOW_KPIS` of the unit and of each child.
+    comparisons : sequence of Comparison, optional
+        The windows compared with and the unit's feed over each (环比: the window before,
+        同比: the same window a year before): the comparison sheet sets the
+        :data:`WINDOW_KPIS` of the unit and of each child beside theirs, with the change.
+    first_cases : mapping of str to datetime or None, optional
+        When the earliest case of the unit and of each child was reported, by code
+        (:func:`layers.brief_cases.first_reported`): a unit with no case before a compared
+        window ends gets 无上期数据 or 无上年同期数据 there instead of its zeros and a change;
+        one whose cases begin inside it is named under the table. Without it, every compared
+        figure is shown.
     cases : BriefCases, optional
         The lists of cases (:func:`layers.brief_cases.collect`); without them (an analyst's
         brief) 概况 says that the brief lists no case.
@@ -439,8 +582,12 @@ def workbook(
         ("简报", window.name),
         ("统计时段", window.span_text()),
     ]
-    if previous is not None:
-        facts.append(("对比时段", f"{previous[0].span_text()}（{previous[0].name}）"))
+    for compared in comparisons:
+        line, _, none = COMPARED[compared.kind]
+        span = f"{compared.window.span_text()}（{compared.window.name}）"
+        if first_cases is not None and compared.no_data(first_cases.get(unit["code"])):
+            span += f"：本级此前无案件记录，{none}"
+        facts.append((line, span))
     facts.append(("生成时间", f"{now.astimezone(CHINA):%Y-%m-%d %H:%M}"))
     if cases is None:
         facts.append(("案件清单", NO_ANALYST))
@@ -456,12 +603,13 @@ def workbook(
         summary.append([key, value])
     rows = [_kpi_row(unit, "本级合计")] + [_kpi_row(c, c["level_label"]) for c in feed["children"]]
     table_sheet(book, "简报", ["单位", "级别", "区划代码", *KPI_LABELS.values()], rows)
-    if previous is not None:
-        table_sheet(
-            book,
-            "环比",
-            ["单位", "级别", "区划代码", "指标", "本期", "上期", "增减", "增减率"],
-            _comparison_rows(feed, previous[1]),
+    notes_of = dict(NOTES)
+    if comparisons:
+        title = "".join(c.kind for c in comparisons)
+        _comparison_sheet(book, title, feed, comparisons, first_cases)
+        notes_of[title] = COMPARISON_NOTE.format(
+            compared="，".join(c.kind + COMPARISON_NOTES[c.kind] for c in comparisons),
+            none="或".join(f"「{COMPARED[c.kind][2]}」" for c in comparisons),
         )
     if cases is not None:
         _case_sheets(book, cases, now)
@@ -471,7 +619,7 @@ def workbook(
         ["状态", "预警", "所在单位", "发出时间", "签收人", "关闭人", "关闭时间", "处置情况"],
         [_alert_row(a) for a in feed["alerts"]] + [_alert_row(a) for a in closed],
     )
-    notes = [f"{sheet}：{NOTES[sheet]}" for sheet in book.sheetnames if sheet in NOTES]
+    notes = [f"{sheet}：{notes_of[sheet]}" for sheet in book.sheetnames if sheet in notes_of]
     if cases is not None:
         notes.append(LIST_NOTE.format(limit=cases.limit))
     summary.append(["说明", "\n".join(notes)])
@@ -487,30 +635,55 @@ def workbook(
     return out.getvalue()
 
 
-def _comparison_rows(feed: dict[str, Any], before: dict[str, Any]) -> list[list[Any]]:
-    """Rows of 环比: each window KPI of the unit, then of each child, this window and before."""
-    earlier = {u["code"]: u["kpis"] for u in [before["unit"], *before["children"]]}
+def _comparison_sheet(
+    book: Workbook,
+    title: str,
+    feed: dict[str, Any],
+    comparisons: Sequence[Comparison],
+    first_cases: Mapping[str, datetime | None] | None,
+) -> Worksheet:
+    """Add the comparison sheet: the window KPIs, this window's beside each compared one's.
+
+    The unit's, then each child's, with the changes; under the table, the units whose cases
+    begin inside a compared window (its figures cover part of it).
+    """
+    header = ["单位", "级别", "区划代码", "指标", "本期"]
+    for compared in comparisons:
+        header += [COMPARED[compared.kind][1], f"{compared.kind}增减", f"{compared.kind}增减率"]
+    units = [(feed["unit"], "本级合计")] + [(c, c["level_label"]) for c in feed["children"]]
+    earlier = [
+        {u["code"]: u["kpis"] for u in [c.feed["unit"], *c.feed["children"]]} for c in comparisons
+    ]
     rows: list[list[Any]] = []
-    for unit, level in [(feed["unit"], "本级合计")] + [
-        (c, c["level_label"]) for c in feed["children"]
-    ]:
-        then = earlier.get(unit["code"], {})
+    partly: dict[ComparisonKind, list[str]] = {c.kind: [] for c in comparisons}
+    for unit, level in units:
+        first = None if first_cases is None else first_cases.get(unit["code"])
+        missing = [first_cases is not None and c.no_data(first) for c in comparisons]
+        for compared, absent in zip(comparisons, missing, strict=True):
+            if first is not None and not absent and first > compared.window.start:
+                partly[compared.kind].append(f"{unit['name']}（{_moment(first)}）")
         for name in WINDOW_KPIS:
-            current, past = unit["kpis"][name], then.get(name)
-            delta, rate = change(name, current, past)
-            rows.append(
+            current = unit["kpis"][name]
+            row = [unit["name"], level, unit["code"], KPI_LABELS[name], kpi_text(name, current)]
+            for compared, then, absent in zip(comparisons, earlier, missing, strict=True):
+                if absent:
+                    row += [COMPARED[compared.kind][2], "—", "—"]
+                    continue
+                past = then.get(unit["code"], {}).get(name)
+                row += [kpi_text(name, past), *change(name, current, past)]
+            rows.append(row)
+    sheet = table_sheet(book, title, header, rows)
+    for compared in comparisons:
+        if partly[compared.kind]:
+            column = COMPARED[compared.kind][1]
+            sheet.append(
                 [
-                    unit["name"],
-                    level,
-                    unit["code"],
-                    KPI_LABELS[name],
-                    kpi_text(name, current),
-                    kpi_text(name, past),
-                    delta,
-                    rate,
+                    f"注：{'、'.join(partly[compared.kind])}的案件记录始于{column}时段之中"
+                    f"（括号内为最早的案件登记时间），其{column}数只含此后的案件。"
                 ]
             )
-    return rows
+            sheet.cell(sheet.max_row, 1).font = Font(bold=True, color="C00000")
+    return sheet
 
 
 def _moment(value: datetime | None) -> str:

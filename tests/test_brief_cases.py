@@ -1,13 +1,17 @@
-"""The cases a brief lists, and its comparison with the window before (环比), on PostGIS.
+"""The cases a brief lists, and its comparisons with the window before (环比) and the same window
+a year before (同比), on PostGIS.
 
 Cases are committed into the API test world's county 甲区 (``COUNTY_A``) and one into 乙区,
 reported in the week of 2025-09-15 (Beijing time, a week no other test uses), in the week
 before and outside both; some are escalated (上报) and supervised (督办) through
-:func:`layers.cases.act` at times in those weeks, one is past its deadline. The week's 周研判 is
-read as a workbook (``GET /api/command/{code}/brief.xlsx?period=week&date=2025-09-17``): each
-list holds exactly the expected cases, in its order; 环比 has the previous week's figures as
-this test counts them; no reporter's name or phone appears anywhere; an analyst gets none of the
-lists. The cases and their events are removed afterwards.
+:func:`layers.cases.act` at times in those weeks, one is past its deadline. More are reported in
+甲一街道 only in the same week a year before (2024-09-16, 52 weeks before), one before it and one
+after it; 甲二镇 has no case before 2025. The week's 周研判 is read as a workbook
+(``GET /api/command/{code}/brief.xlsx?period=week&date=2025-09-17``): each list holds exactly
+the expected cases, in its order; 环比同比 has the previous week's and the year-before week's
+figures as this test counts them, 无上年同期数据 for 甲二镇, and names the village whose cases
+begin inside the year-before week; no reporter's name or phone appears anywhere; an analyst gets
+none of the lists. The cases and their events are removed afterwards.
 """
 
 from __future__ import annotations
@@ -47,7 +51,8 @@ from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]
 WEEK = datetime(2025, 9, 15, tzinfo=CHINA)  # Monday: the brief's week is [WEEK, WEEK + 7 days)
-BEFORE = WEEK - timedelta(days=7)  # the week it is compared with
+BEFORE = WEEK - timedelta(days=7)  # the week it is compared with (环比)
+YEAR_BEFORE = datetime(2024, 9, 16, tzinfo=CHINA)  # 52 weeks before: the week of 同比
 NEVER = datetime(2099, 1, 1, tzinfo=CHINA)  # a deadline that stays ahead
 REPORTER_NAME, REPORTER_PHONE = "欧阳测试", "13912345678"
 DESCRIPTION, ADDRESS = "描述：当事人家住三楼", "测试路8号3单元"
@@ -57,6 +62,11 @@ REASON = "涉及多部门，需区级协调"
 def at(day: int, hour: int = 0, minute: int = 0) -> datetime:
     """A time in September 2025, Beijing time."""
     return datetime(2025, 9, day, hour, minute, tzinfo=CHINA)
+
+
+def last_year(day: int, hour: int = 0) -> datetime:
+    """A time in September 2024, Beijing time."""
+    return datetime(2024, 9, day, hour, tzinfo=CHINA)
 
 
 @dataclass(frozen=True)
@@ -91,6 +101,13 @@ SEEDS: dict[str, Seed] = {
     "done_past_deadline": Seed(V0, datetime(2025, 8, 5, tzinfo=CHINA), "resolved", at(1)),
     # the other county: reported, escalated and overdue, in none of 甲区's lists
     "other_county": Seed(V3, at(17, 10), deadline=at(19)),
+    # a year before, in 甲一街道 only: 测试村1's first case before the week, 测试村2's in it
+    "year_first": Seed(V0, last_year(10, 9)),
+    "year_a": Seed(V0, last_year(16), "resolved"),  # at the week's first instant
+    "year_b": Seed(V1, last_year(18, 10)),  # escalated in the week
+    "year_repeat": Seed(V1, last_year(20, 15), repeat_of="year_b"),
+    "year_c": Seed(V0, last_year(22, 23)),
+    "year_after": Seed(V1, last_year(23)),  # the next week's first instant
 }
 # case -> [(action, when, who, params, note)], applied in order through cases.act
 ACTIONS: dict[str, list[tuple[str, datetime, str, dict[str, Any], str | None]]] = {
@@ -103,6 +120,7 @@ ACTIONS: dict[str, list[tuple[str, datetime, str, dict[str, Any], str | None]]] 
     "supervised_before": [("supervise", at(1), "county", {"deadline": at(5)}, None)],
     "supervised_before_done": [("supervise", at(1), "county", {"deadline": at(5)}, None)],
     "supervised_done": [("supervise", at(16, 10), "county", {"deadline": at(19)}, None)],
+    "year_b": [("escalate", last_year(18, 11), "town", {}, None)],
     "other_county": [
         ("escalate", at(17, 12), "town_b", {}, None),
         ("supervise", at(17, 13), "city", {"deadline": at(30)}, None),
@@ -271,7 +289,7 @@ def test_the_weeks_lists_hold_exactly_its_cases(
     assert list(sheets) == [
         "概况",
         "简报",
-        "环比",
+        "环比同比",
         "新登记案件",
         "超期案件",
         "督办案件",
@@ -378,7 +396,8 @@ def test_the_weeks_lists_hold_exactly_its_cases(
     assert kpis[COUNTY_A][sheets["简报"][0].index("上报次数")] == 2
 
     summary = {row[0]: row[1] for row in sheets["概况"]}
-    assert summary["对比时段"] == "2025-09-08 00:00 至 2025-09-15 00:00（上周）"
+    assert summary["环比时段"] == "2025-09-08 00:00 至 2025-09-15 00:00（上周）"
+    assert summary["同比时段"] == "2024-09-16 00:00 至 2024-09-23 00:00（上年同周）"
     assert summary["案件清单"] == (
         f"新登记 5 件，超期 {len(overdue) - 1} 件，督办 {len(supervised) - 1} 件，上报 2 次"
     )
@@ -439,14 +458,27 @@ def _expected_comparison(code: str, first: datetime, after: datetime) -> dict[st
     }
 
 
-def test_the_comparison_is_with_the_week_before(
+def test_the_comparison_is_with_the_week_before_and_the_week_a_year_before(
     api_client: TestClient,  # noqa: F811
     auth_headers: Headers,  # noqa: F811
     seeded: Seeded,
 ) -> None:
     sheets = _brief(api_client, auth_headers("cmd_a"), COUNTY_A)
-    table = sheets["环比"]
-    assert table[0] == ["单位", "级别", "区划代码", "指标", "本期", "上期", "增减", "增减率"]
+    table = sheets["环比同比"]
+    assert table[0] == [
+        "单位",
+        "级别",
+        "区划代码",
+        "指标",
+        "本期",
+        "上期",
+        "环比增减",
+        "环比增减率",
+        "上年同期",
+        "同比增减",
+        "同比增减率",
+    ]
+    assert len(table) == 1 + 3 * 4  # no note: no unit's cases begin inside a compared week
     got = {(row[2], row[3]): row[4:] for row in table[1:]}
     assert [row[:3] for row in table[1::4]] == [
         ["甲区", "本级合计", COUNTY_A],
@@ -456,22 +488,79 @@ def test_the_comparison_is_with_the_week_before(
     for code in (COUNTY_A, TOWN_A1, TOWN_A2):
         now = _expected_comparison(code, WEEK, WEEK + timedelta(days=7))
         before = _expected_comparison(code, BEFORE, WEEK)
+        year = _expected_comparison(code, YEAR_BEFORE, YEAR_BEFORE + timedelta(days=7))
         for name in work_brief.WINDOW_KPIS:
             label = work_brief.KPI_LABELS[name]
+            same_week = (
+                ["无上年同期数据", "—", "—"]  # 甲二镇's first case is of 2025
+                if code == TOWN_A2
+                else [
+                    work_brief.kpi_text(name, year[name]),
+                    *work_brief.change(name, now[name], year[name]),
+                ]
+            )
             assert got[(code, label)] == [
                 work_brief.kpi_text(name, now[name]),
                 work_brief.kpi_text(name, before[name]),
                 *work_brief.change(name, now[name], before[name]),
+                *same_week,
             ], (code, label)
-    # the county's week against the week before, spelled out
-    assert got[(COUNTY_A, "近期受理")] == [5, 3, 2, "+66.7%"]
-    assert got[(COUNTY_A, "办结率")] == ["20.0%", "33.3%", "-13.3个百分点", "—"]
-    assert got[(COUNTY_A, "上报次数")] == [2, 1, 1, "+100.0%"]
-    assert got[(COUNTY_A, "重复反映")] == [1, 0, 1, "—"]
+    # the county's week against the week before and the same week a year before, spelled out
+    assert got[(COUNTY_A, "近期受理")] == [5, 3, 2, "+66.7%", 4, 1, "+25.0%"]
+    assert got[(COUNTY_A, "办结率")] == [
+        "20.0%",
+        "33.3%",
+        "-13.3个百分点",
+        "—",
+        "25.0%",
+        "-5.0个百分点",
+        "—",
+    ]
+    assert got[(COUNTY_A, "上报次数")] == [2, 1, 1, "+100.0%", 1, 1, "+100.0%"]
+    assert got[(COUNTY_A, "重复反映")] == [1, 0, 1, "—", 1, 0, "0.0%"]
+    assert got[(TOWN_A2, "近期受理")][4:] == ["无上年同期数据", "—", "—"]
     # 本期 is what 简报 says
     brief = {row[2]: dict(zip(sheets["简报"][0], row, strict=True)) for row in sheets["简报"][1:]}
     for (code, label), values in got.items():
         assert values[0] == brief[code][label]
+    summary = {row[0]: row[1] for row in sheets["概况"]}
+    said = {line.split("：")[0]: line for line in summary["说明"].splitlines()}
+    assert "环比与上期比" in said["环比同比"] and "同比与上年同期比" in said["环比同比"]
+    assert "周为52周前的同一周" in said["环比同比"] and "「无上年同期数据」" in said["环比同比"]
+
+    # 甲二镇's own brief: nothing a year before, said in 概况 too
+    town = _sheets(
+        api_client.get(
+            f"/api/command/{TOWN_A2}/brief.xlsx",
+            params={"period": "week", "date": "2025-09-17"},
+            headers=auth_headers("cmd_a"),
+        ).content
+    )
+    assert {row[0]: row[1] for row in town["概况"]}["同比时段"] == (
+        "2024-09-16 00:00 至 2024-09-23 00:00（上年同周）：本级此前无案件记录，无上年同期数据"
+    )
+    assert [row[8:] for row in town["环比同比"][1:]] == [["无上年同期数据", "—", "—"]] * (
+        len(town["环比同比"]) - 1
+    )
+
+
+def test_a_village_whose_cases_begin_inside_the_year_before_is_named(
+    api_client: TestClient,  # noqa: F811
+    auth_headers: Headers,  # noqa: F811
+    seeded: Seeded,
+) -> None:
+    sheets = _brief(api_client, auth_headers("disp_a1"), TOWN_A1)
+    table = sheets["环比同比"]
+    got = {(row[0], row[3]): row[4:] for row in table[1:-1]}
+    # 测试村1's first case is of 2024-09-10; 测试村2's, of 2024-09-18, inside the week compared
+    assert got[("测试村1", "近期受理")] == [2, 1, 1, "+100.0%", 2, 0, "0.0%"]
+    assert got[("测试村2", "近期受理")] == [2, 1, 1, "+100.0%", 2, 0, "0.0%"]
+    assert got[("测试村2", "上报次数")] == [2, 1, 1, "+100.0%", 1, 1, "+100.0%"]
+    assert table[-1][0] == (
+        "注：测试村2（2024-09-18 10:00）的案件记录始于上年同期时段之中"
+        "（括号内为最早的案件登记时间），其上年同期数只含此后的案件。"
+    )
+    assert not any(table[-1][1:]) and len(table) == 1 + 3 * 4 + 1  # 甲一街道, its two villages
 
 
 def test_no_reporter_or_party_data_in_the_workbook(
@@ -501,11 +590,11 @@ def test_an_analysts_brief_lists_no_case(
     seeded: Seeded,
 ) -> None:
     sheets = _brief(api_client, auth_headers("analyst_a"), COUNTY_A)
-    assert list(sheets) == ["概况", "简报", "环比", "风险预警"]
+    assert list(sheets) == ["概况", "简报", "环比同比", "风险预警"]
     summary = {row[0]: row[1] for row in sheets["概况"]}
     assert summary["案件清单"] == brief_cases.NO_ANALYST
     said = [line.split("：")[0] for line in summary["说明"].splitlines()]
-    assert said == ["简报", "环比", "风险预警"]  # only the sheets there are
+    assert said == ["简报", "环比同比", "风险预警"]  # only the sheets there are
     assert not any(
         code in str(value)
         for rows in sheets.values()
@@ -557,6 +646,6 @@ def test_a_long_list_is_capped_and_says_so(database: SuiteDatabase, seeded: Seed
     supervised = sheets["督办案件"]
     assert supervised[-1][0] == f"注：共 {short.supervised.total} 件，本表只列出前 2 件。"
     assert sheets["上报案件"][-1][0] == seeded.codes["new_escalated"]  # not capped: no note
-    assert "环比" not in sheets  # no window before was given
+    assert not {"环比", "同比", "环比同比"} & set(sheets)  # no window compared with
     one = _sheets(work_brief.workbook(feed, [], window=window, now=now, cases=collect(1)))
     assert one["上报案件"][-1][0] == "注：共 2 次，本表只列出前 1 次。"

@@ -4,10 +4,12 @@ The brief of a unit has the unit's KPIs (本级合计) and each child's, as the 
 window gives them to the same reader, in the console's words; its alerts sheet lists those not
 closed yet and those closed in the window with the note; outside the reader's scope it is 404.
 A calendar brief (``period``) counts the cases of its day, week or month in Beijing time, by
-default the period before the current one; a day after today is refused. Its 环比 sheet sets the
-window's counts beside those of the window before (the days before a rolling window, the month
-before a month) and its 新登记案件 lists the cases 近期受理 counts; an analyst's brief lists no
-case. The lists themselves are tested in ``tests/test_brief_cases.py``.
+default the period before the current one; a day after today is refused. Its 环比同比 sheet sets
+the window's counts beside those of the window before (the days before a rolling window, the
+month before a month) and of the same window a year before, which the world (cases from 2026)
+has no data for: 无上年同期数据, not a change; its 新登记案件 lists the cases 近期受理 counts; an
+analyst's brief lists no case. The lists themselves, and 同比 over real figures, are tested in
+``tests/test_brief_cases.py``.
 """
 
 from __future__ import annotations
@@ -82,8 +84,10 @@ def test_the_brief_is_the_feed_over_its_window(
     assert sheets["风险预警"][0][:2] == ["状态", "预警"]
     assert len(sheets["风险预警"]) == 1 + len(feed["alerts"])  # none closed in the world
     # 环比: the window's counts beside those of the days before it, unit by unit
-    assert summary["对比时段"].endswith(f"（此前{days}日）")
-    comparison = sheets["环比"]
+    assert summary["环比时段"].endswith(f"（此前{days}日）")
+    assert summary["同比时段"].startswith(f"{datetime.now(CHINA).year - 1}-")
+    assert "（上年同期）" in summary["同比时段"]
+    comparison = sheets["环比同比"]
     assert [row[:4] for row in comparison[1:]] == [
         [u["name"], lvl, u["code"], KPI_LABELS[k]] for lvl, u in expected for k in WINDOW_KPIS
     ]
@@ -162,12 +166,24 @@ def test_a_calendar_brief_compares_with_the_month_before_and_lists_its_cases(
     assert got.status_code == 200, got.text
     sheets = _sheets(got.content)
     summary = {row[0]: row[1] for row in sheets["概况"]}
-    assert summary["对比时段"] == "2026-04-01 00:00 至 2026-05-01 00:00（上月）"
-    counted = {(row[2], row[3]): row[4:] for row in sheets["环比"][1:]}
+    assert summary["环比时段"] == "2026-04-01 00:00 至 2026-05-01 00:00（上月）"
+    # May 2025: before the world's first case, and the brief says so rather than show changes
+    assert summary["同比时段"] == (
+        "2025-05-01 00:00 至 2025-06-01 00:00（上年同月）：本级此前无案件记录，无上年同期数据"
+    )
+    counted = {(row[2], row[3]): row[4:] for row in sheets["环比同比"][1:]}
     for code in (COUNTY_A, TOWN_A1, TOWN_A2):
         may = _reported(database, code, date(2026, 5, 1), date(2026, 6, 1))
         april = _reported(database, code, date(2026, 4, 1), date(2026, 5, 1))
-        assert counted[(code, "近期受理")] == [may, april, *change("reported", may, april)]
+        assert _reported(database, code, date(2000, 1, 1), date(2025, 6, 1)) == 0
+        assert counted[(code, "近期受理")] == [
+            may,
+            april,
+            *change("reported", may, april),
+            "无上年同期数据",
+            "—",
+            "—",
+        ]
         assert may > april > 0, "two cases a village in May, one in April"
     lo, hi = scope_range(COUNTY_A)
     with database.owner.connect() as conn:

@@ -5,8 +5,9 @@ alerts but an empty ``queue``: they see aggregates, never individual cases.
 ``GET /api/command/{code}/brief.xlsx?days=7`` is the feed's figures over a day, a week or a
 month up to now (日汇总、周研判、月总结, :mod:`layers.work_brief`); ``?period=month`` is last
 month's, ``?period=month&date=2026-09-01`` that of September (``day`` and ``week`` alike). The
-brief compares the window's figures with the feed's over the window before (环比) and lists the
-cases behind them (:mod:`layers.brief_cases`), except to an analyst.
+brief compares the window's figures with the feed's over the window before (环比) and over the
+same window a year before (同比), and lists the cases behind them (:mod:`layers.brief_cases`),
+except to an analyst.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def brief(
         date | None, Query(alias="date", description="A day of that period (YYYY-MM-DD)")
     ] = None,
 ) -> Response:
-    """Return the KPIs over the window and the one before (环比), the cases, the alerts."""
+    """Return the KPIs over the window, before it (环比), a year before (同比), cases, alerts."""
     now = utcnow()
     if period is None:
         if day is not None:
@@ -98,8 +99,13 @@ def brief(
         )
 
     body = feed_over(window, alert_limit=500)
-    previous = window.previous()
-    before = feed_over(previous, alert_limit=1)  # its figures only (环比)
+    previous, year_before = window.previous(), window.year_before()
+    comparisons = [  # their figures only
+        work_brief.Comparison("环比", previous, feed_over(previous, alert_limit=1)),
+        work_brief.Comparison("同比", year_before, feed_over(year_before, alert_limit=1)),
+    ]
+    units = [body["unit"]["code"], *(c["code"] for c in body["children"])]
+    first_cases = brief_cases.first_reported(session, units, actor=actor)
     listed = None  # an analyst sees aggregates, never individual cases
     if user.role != Role.ANALYST:
         listed = brief_cases.collect(
@@ -119,7 +125,8 @@ def brief(
             closed.alerts,
             window=window,
             now=now,
-            previous=(previous, before),
+            comparisons=comparisons,
+            first_cases=first_cases,
             cases=listed,
         ),
         window.file_name(body["unit"]["name"]),
