@@ -2,8 +2,10 @@
 
 ``GET /api/cases/{id}/candidates`` answers 200 with an empty list and a ``reason`` when nobody
 qualifies (``no_workers_in_scope``, ``all_busy``, ``all_stale``, ``outside_radius``) and the
-counts behind it. ``POST /api/cases/{id}/dispatch`` assigns a worker, a unit or a department; a
-worker just taken by another operator answers 409.
+counts behind it. ``GET /api/cases/{id}/workers`` lists the workers a dispatcher may pick by
+hand (those with a platform account, or a name search), each with why the ranking leaves him
+out. ``POST /api/cases/{id}/dispatch`` assigns a worker, a unit or a department; a worker just
+taken by another operator answers 409.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.routers.cases import actor_of, audited_refusal, case_json, parse_version
-from layers import dispatch
+from layers import dispatch, dispatch_picks
 from layers.errors import Forbidden
 from layers.model import Role
 
@@ -64,6 +66,37 @@ def candidates(
     # Serialised here by orjson, which writes dataclasses and datetimes itself, rather than by
     # FastAPI's jsonable_encoder (or dataclasses.asdict, which deep-copies every value): this
     # endpoint is on the dispatcher's critical path.
+    return Response(orjson.dumps(result), media_type="application/json")
+
+
+@router.get(
+    "/{case_id}/workers",
+    summary="Workers to pick by hand for a case: those with an account, or by name",
+    response_model=dict[str, Any],
+)
+def workers(
+    case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
+    user: BusinessUser,
+    session: SessionDep,
+    q: Annotated[str | None, Query(max_length=100, description="Part of a worker's name")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    radius_m: Annotated[float, Query(gt=0, le=50_000)] = 3000.0,
+    stale_minutes: Annotated[int, Query(ge=1, le=24 * 60)] = 30,
+) -> Response:
+    """List the scope's workers with an account (or whose name holds ``q``), on duty first."""
+    if user.role not in OPERATORS:
+        raise Forbidden(f"只有{Role.COMMANDER.label}和{Role.DISPATCHER.label}可以派单")
+    result = dispatch_picks.workers_to_pick(
+        session,
+        case_id,
+        actor=actor_of(user),
+        now=utcnow(),
+        query=q,
+        radius_m=radius_m,
+        stale_after=timedelta(minutes=stale_minutes),
+        limit=limit,
+    )
+    session.commit()
     return Response(orjson.dumps(result), media_type="application/json")
 
 

@@ -1,4 +1,4 @@
-"""Grid workers' app: report a position, go on or off duty."""
+"""Grid workers' app: read one's duty state, report a position, go on or off duty."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from api.deps import BusinessUser, SessionDep, utcnow
 from api.routers.cases import IdPath, actor_of, audited_refusal
-from layers import dispatch
+from layers import dispatch, worker_duty
 from layers.errors import InvalidInput
-from layers.model import Worker
+from layers.model import Worker, WorkerStatus
 
 router = APIRouter(prefix="/api/workers", tags=["workers"])
 
@@ -35,8 +35,30 @@ def _worker_json(worker: Worker) -> dict[str, Any]:
     return {
         "id": worker.id,
         "status": worker.status,
+        "status_label": WorkerStatus.label_of(worker.status),
         "last_seen_at": worker.last_seen_at.isoformat() if worker.last_seen_at else None,
         "version": worker.version,
+    }
+
+
+@router.get("/{worker_id}", summary="A worker's status and last position")
+def read(worker_id: IdPath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    """Status (with its Chinese label), last position and its time; a grid worker: his own only."""
+    duty = worker_duty.duty(
+        session, worker_id, actor=actor_of(user), actor_worker_id=user.worker_id
+    )
+    session.commit()
+    return {
+        "id": duty.worker_id,
+        "name": duty.name,
+        "status": duty.status,
+        "status_label": WorkerStatus.label_of(duty.status),
+        "last_seen_at": duty.last_seen_at.isoformat() if duty.last_seen_at else None,
+        "lon": duty.lon,
+        "lat": duty.lat,
+        "busy_case_id": duty.busy_case_id,
+        "busy_case_code": duty.busy_case_code,
+        "version": duty.version,
     }
 
 

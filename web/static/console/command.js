@@ -248,6 +248,7 @@
       tasksShown = true;
       tab.click(); // a grid worker's first list
     }
+    loadDuty();
     const tbody = document.getElementById("zz-tasks-body");
     tbody.textContent = "";
     document.getElementById("zz-tasks-count").textContent = feed.tasks.length;
@@ -262,6 +263,197 @@
       tbody.appendChild(row);
     });
     tickCountdowns();
+  }
+
+  // 上岗 / 下岗 and 上报位置 atop 我的任务, for a grid worker's account linked to his worker record
+  // (/api/workers/{id}: his own only). The dispatcher's ranking skips a worker who is not on duty
+  // or whose position is older than 30 minutes, so the panel says when his position was reported.
+  const DUTY_STALE_MINUTES = 30;
+  const LOCATE_TIMEOUT_MS = 20000;
+  const duty = { worker: null, reads: 0 };
+
+  function dutyBox() {
+    let box = document.getElementById("zz-duty");
+    if (box) return box;
+    const pane = document.getElementById("zz-tasks-pane");
+    if (!pane) return null;
+    box = el("div", "border rounded p-2 mb-2 small");
+    box.id = "zz-duty";
+    box.setAttribute("aria-label", "在岗状态与位置");
+    pane.insertBefore(box, pane.firstChild);
+    if (!st.me.worker_id) {
+      box.appendChild(el("div", "text-muted", "您的账号未关联网格员名册记录，不能上岗、下岗或上报位置；请联系系统管理员关联。"));
+      return box;
+    }
+    const row = el("div", "d-flex flex-wrap align-items-center gap-2");
+    const label = el("span", "", "在岗状态：");
+    const status = el("strong", "", "…");
+    status.id = "zz-duty-status";
+    label.appendChild(status);
+    row.appendChild(label);
+    [["zz-duty-on", "btn btn-success btn-sm", "上岗", () => setDuty("on_duty")],
+      ["zz-duty-off", "btn btn-outline-secondary btn-sm", "下岗", () => setDuty("off_duty")],
+      ["zz-duty-locate", "btn btn-outline-primary btn-sm", "上报位置", locate]].forEach(function ([id, cls, text, fn]) {
+      const b = el("button", cls, text);
+      b.type = "button";
+      b.id = id;
+      b.hidden = id !== "zz-duty-locate";
+      b.addEventListener("click", fn);
+      row.appendChild(b);
+    });
+    box.appendChild(row);
+    const seen = el("div", "text-muted mt-1", "");
+    seen.id = "zz-duty-seen";
+    box.appendChild(seen);
+    const hint = el("div", "mt-1", "");
+    hint.id = "zz-duty-hint";
+    box.appendChild(hint);
+    const error = el("div", "alert alert-danger py-1 px-2 mt-1 mb-0", "");
+    error.id = "zz-duty-error";
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    box.appendChild(error);
+    setInterval(showDuty, 30000); // 「N 分钟前」 ages
+    return box;
+  }
+
+  /** 3 分钟前, 2 小时前: how long ago an ISO instant was. */
+  function agoText(iso) {
+    const minutes = Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 60000));
+    if (minutes < 1) return "刚刚";
+    if (minutes < 60) return minutes + " 分钟前";
+    if (minutes < 48 * 60) return Math.floor(minutes / 60) + " 小时前";
+    return Math.floor(minutes / (24 * 60)) + " 天前";
+  }
+
+  function dutyError(text) {
+    const error = document.getElementById("zz-duty-error");
+    if (!error) return;
+    error.textContent = text || "";
+    error.hidden = !text;
+  }
+
+  function showDuty() {
+    const w = duty.worker;
+    const status = document.getElementById("zz-duty-status");
+    if (!w || !status) return;
+    status.textContent = zz.label("worker_status", w.status);
+    status.dataset.status = w.status;
+    status.className = w.status === "on_duty" ? "text-success" : w.status === "busy" ? "text-warning-emphasis" : "text-secondary";
+    document.getElementById("zz-duty-on").hidden = w.status !== "off_duty";
+    document.getElementById("zz-duty-off").hidden = w.status !== "on_duty";
+    document.getElementById("zz-duty-locate").hidden = w.status === "left";
+    const seen = document.getElementById("zz-duty-seen");
+    seen.textContent = w.last_seen_at
+      ? "位置上报于 " + zz.fmtTime(w.last_seen_at) + "（" + agoText(w.last_seen_at) + "）"
+      : "尚未上报过位置";
+    const minutes = w.last_seen_at ? (Date.now() - new Date(w.last_seen_at).getTime()) / 60000 : Infinity;
+    const hint = document.getElementById("zz-duty-hint");
+    let text = "";
+    let cls = "mt-1 text-muted";
+    if (w.status === "busy") {
+      text = "处置中" + (w.busy_case_code ? "（案件 " + w.busy_case_code + "）" : "") + "：派给您的任务办结或退回后自动恢复在岗。";
+    } else if (w.status === "off_duty") {
+      text = "离岗期间调度员不会向您派单；开始工作时请点“上岗”并上报位置。";
+    } else if (w.status === "left") {
+      text = "名册登记您已离职，不能上岗；如已重新上岗，请联系管理员在网格员花名册中登记。";
+    } else if (minutes > DUTY_STALE_MINUTES) {
+      text = "位置超过 " + DUTY_STALE_MINUTES + " 分钟未更新，调度员的推荐名单中不会出现您，请点“上报位置”。";
+      cls = "mt-1 text-danger";
+    }
+    hint.textContent = text;
+    hint.className = cls;
+    hint.hidden = !text;
+  }
+
+  async function loadDuty() {
+    if (screen || role() !== "grid_worker" || !st.me) return;
+    if (!dutyBox() || !st.me.worker_id) return;
+    const read = ++duty.reads;
+    let w;
+    try {
+      w = await zz.api("/api/workers/" + st.me.worker_id);
+    } catch (error) {
+      if (read === duty.reads) dutyError("在岗状态读取失败：" + zz.errorText(error));
+      return;
+    }
+    if (read !== duty.reads) return;
+    duty.worker = w;
+    showDuty();
+  }
+
+  async function setDuty(status) {
+    dutyError("");
+    const buttons = ["zz-duty-on", "zz-duty-off"].map((id) => document.getElementById(id));
+    buttons.forEach((b) => (b.disabled = true));
+    try {
+      const w = await zz.api("/api/workers/" + st.me.worker_id + "/status", { method: "POST", json: { status: status } });
+      duty.reads++; // an older read answering now would undo this
+      duty.worker = Object.assign({}, duty.worker, w);
+      showDuty();
+      zz.toast(status === "on_duty" ? "已上岗" : "已下岗", "success");
+    } catch (error) {
+      dutyError((status === "on_duty" ? "上岗" : "下岗") + "失败：" + zz.errorText(error));
+      loadDuty();
+    } finally {
+      buttons.forEach((b) => (b.disabled = false));
+    }
+  }
+
+  /**
+   * 上报位置: the browser's position, sent as it is. A phone gives WGS84, which the platform takes
+   * as CGCS2000 unchanged (geo/crs.py to_cgcs2000: a few centimetres apart); no GCJ-02 here.
+   */
+  function locate() {
+    dutyError("");
+    if (!window.isSecureContext) {
+      dutyError("浏览器只允许安全连接（HTTPS）的网页获取位置，本平台当前地址不是安全连接，无法上报位置；请联系系统管理员为平台启用 HTTPS。");
+      return;
+    }
+    if (!navigator.geolocation) {
+      dutyError("此浏览器不支持定位，无法上报位置；请换用手机自带浏览器或新版浏览器。");
+      return;
+    }
+    const button = document.getElementById("zz-duty-locate");
+    button.disabled = true;
+    button.textContent = "正在定位…";
+    const done = function () {
+      button.disabled = false;
+      button.textContent = "上报位置";
+    };
+    navigator.geolocation.getCurrentPosition(
+      async function (position) {
+        const lon = position.coords.longitude;
+        const lat = position.coords.latitude;
+        const accuracy = Math.round(position.coords.accuracy || 0);
+        try {
+          const w = await zz.api("/api/workers/" + st.me.worker_id + "/position", { method: "POST", json: { lon: lon, lat: lat } });
+          duty.reads++;
+          duty.worker = Object.assign({}, duty.worker, w, { lon: lon, lat: lat });
+          showDuty();
+          if (accuracy > 500) {
+            zz.toast("已上报位置，但定位精度较低（约 " + accuracy + " 米），建议到室外开阔处重新上报", "warning");
+          } else {
+            zz.toast("已上报位置" + (accuracy ? "（精度约 " + accuracy + " 米）" : ""), "success");
+          }
+        } catch (error) {
+          dutyError("位置上报失败：" + zz.errorText(error));
+        } finally {
+          done();
+        }
+      },
+      function (failure) {
+        done();
+        if (failure.code === 1) {
+          dutyError("浏览器拒绝了定位权限，无法上报位置：请在浏览器（手机上还有系统设置）中允许本网站获取位置后重试。");
+        } else if (failure.code === 3) {
+          dutyError("定位超时：" + LOCATE_TIMEOUT_MS / 1000 + " 秒内没有取得位置，请到信号较好的地方（室外）重试。");
+        } else {
+          dutyError("无法取得当前位置（定位信号不可用），请打开手机的定位服务后重试。");
+        }
+      },
+      { enableHighAccuracy: true, timeout: LOCATE_TIMEOUT_MS, maximumAge: 0 }
+    );
   }
 
   /** A case's row in the queue or the tasks: risk, title and code, state, deadline, actions. */
@@ -1495,6 +1687,7 @@
   }
 
   function onWorker(w) {
+    if (st.me && st.me.worker_id === w.id && duty.worker) loadDuty(); // his own, changed elsewhere
     const entry = st.layers.workers;
     if (!entry || entry.mode !== "features" || w.lat === null || w.lon === null) return;
     const marker = entry.markers && entry.markers[w.id];

@@ -4,6 +4,9 @@
 // (待结案: evaluate, visit, archive) and those of its area handled above it (已上报), and finds
 // any case of its scope by code, title words or work-order number (查找案件). The map shows the
 // villages and grids with their names (the command view's layers, web/maps.py).
+// Beneath the ranked 推荐网格员 the desk lists the scope's workers with a platform account (or
+// finds any of its workers by name, 查找网格员), each with why the ranking leaves him out (忙碌,
+// 位置已过时 N 小时, 离岗 …), and an on-duty one is sent the case through the same dispatch.
 // Everything comes from the API with the user's cookie; labels from the code tables.
 "use strict";
 (function () {
@@ -470,6 +473,7 @@
     table.hidden = true;
     none.hidden = true;
     $("dz-assigned").hidden = true;
+    hidePicks();
     if (c.state !== "triaged" || c.handling_level !== LEVEL) {
       note.textContent =
         c.handling_level !== LEVEL && OPEN.includes(c.state)
@@ -483,7 +487,8 @@
       return;
     }
     if (c.lon === null) {
-      note.textContent = "案件未定位，无法按位置推荐网格员。";
+      note.textContent = "案件未定位，无法按位置推荐网格员；可在下方选派网格员。";
+      loadPicks(c, []);
       return;
     }
     note.textContent = "正在计算…";
@@ -492,9 +497,11 @@
       body = await zz.api("/api/cases/" + c.id + "/candidates");
     } catch (error) {
       note.textContent = zz.errorText(error);
+      loadPicks(c, []);
       return;
     }
     if (state.selected === null || state.selected.id !== c.id) return;
+    loadPicks(c, body.candidates.map((w) => w.worker_id));
     // another load of the same case (a live event during the triage) may have answered first
     tbody.textContent = "";
     layers.workers.clearLayers();
@@ -530,6 +537,166 @@
       })
         .bindTooltip((i + 1) + ". " + zz.esc(w.name) + " · " + fmtDistance(w.distance_m))
         .addTo(layers.workers);
+    });
+  }
+
+  // ------------------------------------------------------------------ 选派网格员 (by hand)
+
+  const PICK_LIMIT = 50;
+  const picks = { reads: 0, query: "", ranked: [] };
+
+  /** 8 小时, 45 分钟, 3 天: how old a position is. */
+  function ageText(minutes) {
+    if (minutes < 60) return Math.max(1, minutes) + " 分钟";
+    if (minutes < 48 * 60) return Math.floor(minutes / 60) + " 小时";
+    return Math.floor(minutes / (24 * 60)) + " 天";
+  }
+
+  /** The section beneath the ranked list, built once (the template stays as it is). */
+  function picksBox() {
+    let box = $("dz-picks");
+    if (box) return box;
+    box = document.createElement("div");
+    box.id = "dz-picks";
+    box.className = "mt-2";
+    box.hidden = true;
+    box.innerHTML =
+      '<h3 class="dz-section">选派其他网格员</h3>' +
+      '<form class="d-flex gap-1 mb-1" id="dz-pick-search" role="search">' +
+      '<input class="form-control form-control-sm" id="dz-pick-q" type="search" maxlength="20" ' +
+      'placeholder="输入网格员姓名" aria-label="网格员姓名">' +
+      '<button class="btn btn-sm btn-outline-primary text-nowrap" type="submit">查找网格员</button>' +
+      '<button class="btn btn-sm btn-outline-secondary text-nowrap" id="dz-pick-accounts" type="button" hidden>有账号的</button>' +
+      "</form>" +
+      '<p class="small text-muted mb-1" id="dz-picks-note"></p>' +
+      '<table class="table table-sm table-hover small mb-0" id="dz-picks-table" hidden>' +
+      "<thead><tr><th>姓名</th><th>状态</th><th>位置</th><th>24小时任务</th><th></th></tr></thead>" +
+      "<tbody></tbody></table>";
+    const anchor = $("dz-assigned");
+    anchor.parentNode.insertBefore(box, anchor);
+    $("dz-pick-search").addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (state.selected) {
+        picks.query = $("dz-pick-q").value.trim();
+        loadPicks(state.selected, picks.ranked);
+      }
+    });
+    $("dz-pick-accounts").addEventListener("click", function () {
+      $("dz-pick-q").value = "";
+      picks.query = "";
+      if (state.selected) loadPicks(state.selected, picks.ranked);
+    });
+    return box;
+  }
+
+  function hidePicks() {
+    picks.reads++;
+    const box = $("dz-picks");
+    if (box) box.hidden = true;
+  }
+
+  /** Why the ranking leaves the worker out, or where it placed him, in the desk's words. */
+  function pickNotes(w, body, rank) {
+    if (rank >= 0) return ["已在上方推荐第 " + (rank + 1) + " 位"];
+    const notes = [];
+    w.left_out.forEach(function (why) {
+      if (why === "busy") {
+        notes.push("忙碌：处置中" + (w.busy_case_code ? "（案件 " + w.busy_case_code + "）" : "") + "，办结或退回后才能再派");
+      } else if (why === "off_duty") {
+        notes.push("离岗：须本人在“我的任务”中点“上岗”后才能派单");
+      } else if (why === "no_position") {
+        notes.push("从未上报位置");
+      } else if (why === "stale") {
+        notes.push("位置已过时 " + ageText(w.position_age_minutes));
+      } else if (why === "position_ahead") {
+        notes.push("定位时间晚于当前时间（手机时钟可能不准）");
+      } else if (why === "outside_radius") {
+        notes.push("距案件 " + fmtDistance(w.distance_m) + "，超出推荐范围 " + body.radius_m + " 米");
+      }
+    });
+    if (!notes.length) notes.push("未进入推荐前 10 名");
+    return notes;
+  }
+
+  async function loadPicks(c, ranked) {
+    const box = picksBox();
+    picks.ranked = ranked;
+    const read = ++picks.reads;
+    const query = picks.query;
+    $("dz-pick-q").value = query;
+    $("dz-pick-accounts").hidden = !query;
+    const table = $("dz-picks-table");
+    const note = $("dz-picks-note");
+    box.hidden = false;
+    note.textContent = "正在查询…";
+    let body;
+    try {
+      body = await zz.api(
+        "/api/cases/" + c.id + "/workers?limit=" + PICK_LIMIT + (query ? "&q=" + encodeURIComponent(query) : "")
+      );
+    } catch (error) {
+      if (read === picks.reads) {
+        note.textContent = "网格员名单加载失败：" + zz.errorText(error);
+        table.hidden = true;
+      }
+      return;
+    }
+    if (read !== picks.reads || state.selected === null || state.selected.id !== c.id) return;
+    const n = body.workers.length;
+    const more = body.total > n ? "（共 " + body.total + " 人，只列出前 " + n + " 人，请输入姓名查找）" : "";
+    note.textContent = query
+      ? n
+        ? "姓名含“" + query + "”的网格员 " + body.total + " 人" + more + "，在岗的在前。"
+        : "辖区内没有姓名含“" + query + "”的网格员。"
+      : n
+        ? "辖区内有平台账号的网格员 " + body.total + " 人" + more + "（可在“我的任务”中接收和办理派单），在岗的在前；不在推荐名单的原因见各人说明。"
+        : "辖区内没有开通平台账号的网格员；可输入姓名查找其他网格员。";
+    const tbody = table.querySelector("tbody");
+    tbody.textContent = "";
+    table.hidden = n === 0;
+    body.workers.forEach(function (w) {
+      const rank = ranked.indexOf(w.worker_id);
+      const tr = document.createElement("tr");
+      tr.dataset.workerId = w.worker_id;
+      tr.className = "dz-pick";
+      const refused = w.left_out.filter((why) => why === "busy" || why === "off_duty").length > 0;
+      const notes = pickNotes(w, body, rank);
+      tr.innerHTML =
+        "<td>" + zz.esc(w.name) + '<div class="text-muted">' + zz.esc(zz.label("worker_role", w.role)) +
+        accountNote(w) + "</div>" +
+        '<div class="dz-pick-why ' + (refused ? "text-danger" : rank >= 0 ? "text-muted" : "text-warning-emphasis") + '">' +
+        notes.map(zz.esc).join("；") + "</div></td>" +
+        "<td>" + zz.esc(zz.label("worker_status", w.status)) + "</td>" +
+        "<td>" + (w.last_seen_at
+          ? zz.esc(ageText(w.position_age_minutes)) + "前" + (w.distance_m !== null ? '<div class="text-muted">距 ' + fmtDistance(w.distance_m) + "</div>" : "")
+          : "未上报") + "</td>" +
+        "<td>" + w.workload + " 件</td><td></td>";
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "派单";
+      if (w.pickable) {
+        button.className = "btn btn-sm btn-success text-nowrap dz-assign dz-pick-assign";
+        button.addEventListener("click", () => assign(c, w, true));
+      } else {
+        button.className = "btn btn-sm btn-outline-secondary text-nowrap dz-pick-refused";
+        button.disabled = true;
+        button.title = notes.join("；");
+      }
+      tr.lastChild.appendChild(button);
+      tbody.appendChild(tr);
+      if (w.lat !== null && w.lon !== null) state.positions[w.worker_id] = { lat: w.lat, lon: w.lon, name: w.name };
+      if (rank < 0 && w.lat !== null && w.lon !== null) {
+        L.circleMarker([w.lat, w.lon], {
+          workerId: w.worker_id,
+          radius: 5,
+          color: "#fff",
+          weight: 1,
+          fillColor: "#7f7f7f",
+          fillOpacity: 0.9,
+        })
+          .bindTooltip(zz.esc(w.name) + " · " + zz.esc(notes.join("；")))
+          .addTo(layers.workers);
+      }
     });
   }
 
@@ -606,7 +773,7 @@
     $("dz-message").hidden = true;
   }
 
-  async function assign(c, worker) {
+  async function assign(c, worker, picked) {
     hideMessage();
     document.querySelectorAll(".dz-assign").forEach((b) => (b.disabled = true));
     try {
@@ -624,9 +791,11 @@
         renderCase(fresh);
         await loadCandidates(fresh);
         showMessage(
-          fresh.state === "triaged"
-            ? "网格员 " + worker.name + " 刚被其他调度员派出，请另选一人。推荐名单已刷新。"
-            : "该案件刚被其他调度员处理（当前状态：" + zz.label("case_state", fresh.state) + "）。"
+          fresh.state !== "triaged"
+            ? "该案件刚被其他调度员处理（当前状态：" + zz.label("case_state", fresh.state) + "）。"
+            : picked
+              ? "网格员 " + worker.name + "：" + zz.errorText(error) + "。名单已刷新。"
+              : "网格员 " + worker.name + " 刚被其他调度员派出，请另选一人。推荐名单已刷新。"
         );
       } else {
         showMessage(zz.errorText(error), "danger");
