@@ -201,6 +201,17 @@ def name_sql(code_column: str) -> str:
     return f"(SELECT j.name FROM jurisdictions AS j WHERE j.code = {code_column})"
 
 
+def grid_name_sql(code_column: str) -> str:
+    """Return SQL of the name of the grid whose code ``code_column`` holds.
+
+    Examples
+    --------
+    >>> grid_name_sql("t.grid_code")
+    '(SELECT g.name FROM grids AS g WHERE g.code = t.grid_code)'
+    """
+    return f"(SELECT g.name FROM grids AS g WHERE g.code = {code_column})"
+
+
 MASKED_NAME_SQL = (
     "CASE WHEN char_length(t.name) <= 1 THEN '*' "
     "ELSE left(t.name, 1) || repeat('*', char_length(t.name) - 1) END"
@@ -369,6 +380,7 @@ _ALL = (
             status="t.status",
             status_label=label_sql("t.status", WorkerStatus),
             home_grid="t.home_grid",
+            home_grid_name=grid_name_sql("t.home_grid"),
             last_seen_at="t.last_seen_at",
             area_code="t.area_code",
             area_name=name_sql("t.area_code"),
@@ -403,6 +415,7 @@ _ALL = (
             management_level="t.management_level",
             management_level_label=label_sql("t.management_level", ManagementLevel),
             grid_code="t.grid_code",
+            grid_name=grid_name_sql("t.grid_code"),
             area_code="t.area_code",
             area_name=name_sql("t.area_code"),
             responsibles=_RESPONSIBLES,

@@ -298,6 +298,15 @@ def test_person_popup_shows_the_masked_id(page: RecordedPage, console_demo: Cons
         responsibles = "、".join(names)
     assert responsibles  # the demo gives every person one
     assert popup.locator("tr", has_text="责任人").locator("td").inner_text() == responsibles
+    with console_demo.owner.connect() as conn:  # the grid by its name, not its 15-digit code
+        grid_name = conn.execute(
+            text(
+                "SELECT g.name FROM persons p JOIN grids g ON g.code = p.grid_code"
+                " WHERE p.id_masked = :m AND p.area_code = :a"
+            ),
+            {"m": shown, "a": person.area_code},
+        ).scalar_one()
+    assert popup.locator("tr", has_text="所属网格").locator("td").inner_text() == grid_name
     page.wait_for_function(
         "getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
     )

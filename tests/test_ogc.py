@@ -166,6 +166,7 @@ def test_persons_are_masked(
         "management_level",
         "management_level_label",
         "grid_code",
+        "grid_name",
         "area_code",
         "area_name",
         "responsibles",

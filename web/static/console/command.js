@@ -1123,7 +1123,7 @@
           popupRows([
             ["角色", zz.label("worker_role", p.role)],
             ["状态", zz.label("worker_status", p.status)],
-            ["所属网格", p.home_grid],
+            ["所属网格", p.home_grid_name || p.home_grid],
             ["定位时间", zz.fmtTime(p.last_seen_at)],
           ]) + "</div>"
       );
@@ -1149,7 +1149,7 @@
         ["姓名", p.name_masked, "zz-name-masked"],
         ["证件号码", p.id_masked, "zz-id-masked"],
         ["管控级别", zz.label("management_level", p.management_level)],
-        ["所属网格", p.grid_code],
+        ["所属网格", p.grid_name || p.grid_code],
         ["责任人", p.responsibles],
       ]);
     // never on the big screen: a wall is read by everyone in the room
