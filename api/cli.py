@@ -4,6 +4,10 @@ Plugged into the root command line through the ``zongzhi.commands`` entry point
 ``serve = "api.cli:register"``. FastAPI, uvicorn and the app are imported when the command
 runs (``zongzhi --help`` loads this module).
 
+With ``--ssl-certfile`` and ``--ssl-keyfile`` it serves HTTPS itself: a phone's browser gives a
+grid worker's position (上报位置) to an HTTPS page only, so a centre serving its intranet over
+plain HTTP needs either these or a TLS proxy in front.
+
 SIGTERM and SIGINT (Ctrl+C) stop the server within seconds, live streams open or not: uvicorn
 waits for the open responses before it stops, and a console's ``/api/events`` stream never ends
 by itself, so the server ends the streams when its shutdown begins
@@ -19,7 +23,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -39,11 +44,24 @@ def serve(
         "127.0.0.1", "--host", help="监听的地址；要让其他电脑访问，用 0.0.0.0。"
     ),
     port: int = typer.Option(8000, "--port", help="监听的 TCP 端口。"),
+    ssl_certfile: Annotated[
+        Path | None,
+        typer.Option(
+            "--ssl-certfile",
+            help="HTTPS 证书文件（PEM）；与 --ssl-keyfile 一起给出时以 HTTPS 提供服务"
+            "（手机浏览器只向 HTTPS 页面提供定位，网格员“上报位置”需要）。",
+        ),
+    ] = None,
+    ssl_keyfile: Annotated[
+        Path | None, typer.Option("--ssl-keyfile", help="HTTPS 证书的私钥文件（PEM）。")
+    ] = None,
 ) -> None:
     """Serve the API (and start the embedded database first when it is the one in use)."""
     import contextlib
 
     import uvicorn
+
+    _check_tls_files(ssl_certfile, ssl_keyfile)
 
     from api.app import create_app
     from api.settings import ApiSettings
@@ -53,13 +71,28 @@ def serve(
     urls = resolve_urls(settings.database, start=settings.database.embedded)
     app = create_app(replace(settings, urls=urls))
     config = uvicorn.Config(
-        app, host=host, port=port, proxy_headers=False, timeout_graceful_shutdown=GRACE_SECONDS
+        app,
+        host=host,
+        port=port,
+        proxy_headers=False,
+        timeout_graceful_shutdown=GRACE_SECONDS,
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
     )
     server = stopping_server(config, app)
     with contextlib.suppress(KeyboardInterrupt):  # SIGINT, raised again once the server stopped
         server.run()
     if not server.started:
         raise typer.Exit(code=STARTUP_FAILURE)
+
+
+def _check_tls_files(certfile: Path | None, keyfile: Path | None) -> None:
+    """Refuse, in Chinese, half a TLS configuration or a file that cannot be read."""
+    if (certfile is None) != (keyfile is None):
+        raise typer.BadParameter("--ssl-certfile 和 --ssl-keyfile 须同时给出")
+    for option, path in (("--ssl-certfile", certfile), ("--ssl-keyfile", keyfile)):
+        if path is not None and not path.is_file():
+            raise typer.BadParameter(f"{option} 指定的文件不存在：{path}")
 
 
 def stopping_server(config: uvicorn.Config, app: FastAPI) -> uvicorn.Server:
