@@ -7,7 +7,8 @@ Fixtures
 ``chromium``  one headless Chromium per test process (``/usr/bin/chromium``; Playwright starts it
               with a new, empty temporary profile, i.e. user-data-dir, and removes it afterwards).
 ``page``      a fresh browser context and page per test (zh-CN locale, Asia/Shanghai unless
-              marked ``browser_timezone``), wrapped in
+              marked ``browser_timezone``; 1280×800 unless marked ``browser_viewport``: a width
+              under 800 is a phone's, with touch), wrapped in
               :class:`RecordedPage`: every request URL and every console error / uncaught page
               error is recorded; ``page.screenshot_step(name)`` writes
               ``test-artifacts/screenshots/<test>/<name>.png``; ``page.assert_clean(origin)`` fails
@@ -122,13 +123,19 @@ def page(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Recorded
     """A fresh context and page that records requests and console errors.
 
     The browser runs in Asia/Shanghai unless the test is marked
-    ``@pytest.mark.browser_timezone("…")``.
+    ``@pytest.mark.browser_timezone("…")``, at 1280×800 unless marked
+    ``@pytest.mark.browser_viewport(width, height)`` (under 800 wide: a phone, with touch).
     """
     marker = request.node.get_closest_marker("browser_timezone")
+    size = request.node.get_closest_marker("browser_viewport")
+    width, height = size.args if size else (1280, 800)
+    phone = width < 800  # a phone's browser: the meta viewport honoured, touch, no mouse
     context = chromium.new_context(
         locale="zh-CN",
         timezone_id=marker.args[0] if marker else "Asia/Shanghai",
-        viewport={"width": 1280, "height": 800},
+        viewport={"width": width, "height": height},
+        is_mobile=phone,
+        has_touch=phone,
     )
     context.set_default_timeout(15_000)
     raw = context.new_page()
