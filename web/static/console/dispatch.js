@@ -571,9 +571,22 @@
       '<p class="small text-muted mb-1" id="dz-picks-note"></p>' +
       '<table class="table table-sm table-hover small mb-0" id="dz-picks-table" hidden>' +
       "<thead><tr><th>姓名</th><th>状态</th><th>位置</th><th>24小时任务</th><th></th></tr></thead>" +
-      "<tbody></tbody></table>";
+      "<tbody></tbody></table>" +
+      // a matter for a department (住建、司法 …) goes there instead, as from the command view
+      '<h3 class="dz-section mt-2">派往职能部门</h3>' +
+      '<form class="d-flex gap-1 align-items-start" id="dz-department-form"><div class="flex-grow-1">' +
+      '<input class="form-control form-control-sm" id="dz-department" maxlength="100" required ' +
+      'placeholder="如：县住建局" aria-label="职能部门名称"></div>' + // the names offered go below it
+      '<button class="btn btn-sm btn-outline-primary text-nowrap dz-assign" type="submit">派往部门</button>' +
+      "</form>";
     const anchor = $("dz-assigned");
     anchor.parentNode.insertBefore(box, anchor);
+    zz.departmentChoices($("dz-department"), false);
+    $("dz-department-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      const name = $("dz-department").value.trim();
+      if (state.selected && name) assign(state.selected, null, false, name);
+    });
     $("dz-pick-search").addEventListener("submit", function (event) {
       event.preventDefault();
       if (state.selected) {
@@ -773,14 +786,20 @@
     $("dz-message").hidden = true;
   }
 
-  async function assign(c, worker, picked) {
+  /**
+   * 派单 to a worker (ranked, or picked beneath the ranking) or, with `department` given, to a
+   * department instead of a worker.
+   */
+  async function assign(c, worker, picked, department) {
     hideMessage();
     document.querySelectorAll(".dz-assign").forEach((b) => (b.disabled = true));
     try {
+      const target = department ? { department: department } : { worker_id: worker.worker_id };
       const updated = await zz.api("/api/cases/" + c.id + "/dispatch", {
         method: "POST",
-        json: { worker_id: worker.worker_id, version: c.version },
+        json: Object.assign(target, { version: c.version }),
       });
+      if (department) $("dz-department").value = "";
       upsertCase(updated);
       renderCase(updated);
       await loadCandidates(updated);
@@ -793,7 +812,9 @@
         showMessage(
           fresh.state !== "triaged"
             ? "该案件刚被其他调度员处理（当前状态：" + zz.label("case_state", fresh.state) + "）。"
-            : picked
+            : department
+              ? department + "：" + zz.errorText(error)
+              : picked
               ? "网格员 " + worker.name + "：" + zz.errorText(error) + "。名单已刷新。"
               : "网格员 " + worker.name + " 刚被其他调度员派出，请另选一人。推荐名单已刷新。"
         );
