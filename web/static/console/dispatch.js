@@ -409,8 +409,13 @@
 
   async function loadCameras(c) {
     const list = $("dz-cameras");
-    list.innerHTML = '<li class="text-muted">正在查询…</li>';
     layers.cameras.clearLayers();
+    if (c.lon === null) {
+      // no place to look from (the API would refuse it): say so without asking
+      list.innerHTML = '<li class="text-muted">该案件没有位置，无法查找周边摄像机。</li>';
+      return;
+    }
+    list.innerHTML = '<li class="text-muted">正在查询…</li>';
     let body;
     try {
       body = await zz.api("/api/cases/" + c.id + "/cameras");
