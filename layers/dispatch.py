@@ -48,6 +48,11 @@ WORKLOAD_PENALTY_M = 500.0
 OWN_GRID_BONUS_M = 300.0
 #: The KNN pre-selection takes this many times ``limit`` nearest workers before exact ranking.
 POOL_FACTOR = 4
+#: How far the ranking looks for workers by default (metres, geodesic) …
+RADIUS_M = 3000.0
+#: … and the age past which it skips a worker's last position (minutes).
+STALE_MINUTES = 30
+STALE_AFTER = timedelta(minutes=STALE_MINUTES)
 
 
 @dataclass(frozen=True)
@@ -119,7 +124,7 @@ class Candidates:
     candidates: list[Candidate]
     reason: str | None
     counts: dict[str, int] = field(default_factory=dict)
-    radius_m: float = 3000.0
+    radius_m: float = RADIUS_M
 
 
 _RANK = text(
@@ -183,8 +188,8 @@ def candidates(
     *,
     actor: Actor,
     now: datetime,
-    radius_m: float = 3000.0,
-    stale_after: timedelta = timedelta(minutes=30),
+    radius_m: float = RADIUS_M,
+    stale_after: timedelta = STALE_AFTER,
     limit: int = 10,
 ) -> Candidates:
     """Rank the available workers in the actor's scope for a case.

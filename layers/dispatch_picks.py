@@ -22,7 +22,7 @@ from sqlalchemy import Row, text
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
-from layers import cases
+from layers import cases, dispatch
 from layers.errors import InvalidInput, NotFound
 from layers.workflow import Actor
 
@@ -177,8 +177,8 @@ def workers_to_pick(
     actor: Actor,
     now: datetime,
     query: str | None = None,
-    radius_m: float = 3000.0,
-    stale_after: timedelta = timedelta(minutes=30),
+    radius_m: float = dispatch.RADIUS_M,
+    stale_after: timedelta = dispatch.STALE_AFTER,
     limit: int = 50,
 ) -> WorkerPicks:
     """List the workers a dispatcher may pick by hand for a case, and why the ranking skips them.

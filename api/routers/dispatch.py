@@ -46,9 +46,9 @@ def candidates(
     case_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
     user: BusinessUser,
     session: SessionDep,
-    radius_m: Annotated[float, Query(gt=0, le=50_000)] = 3000.0,
+    radius_m: Annotated[float, Query(gt=0, le=50_000)] = dispatch.RADIUS_M,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
-    stale_minutes: Annotated[int, Query(ge=1, le=24 * 60)] = 30,
+    stale_minutes: Annotated[int, Query(ge=1, le=24 * 60)] = dispatch.STALE_MINUTES,
 ) -> Response:
     """Nearest available workers first, adjusted for workload and own grid; or why nobody."""
     if user.role not in OPERATORS:
@@ -80,8 +80,8 @@ def workers(
     session: SessionDep,
     q: Annotated[str | None, Query(max_length=100, description="Part of a worker's name")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    radius_m: Annotated[float, Query(gt=0, le=50_000)] = 3000.0,
-    stale_minutes: Annotated[int, Query(ge=1, le=24 * 60)] = 30,
+    radius_m: Annotated[float, Query(gt=0, le=50_000)] = dispatch.RADIUS_M,
+    stale_minutes: Annotated[int, Query(ge=1, le=24 * 60)] = dispatch.STALE_MINUTES,
 ) -> Response:
     """List the scope's workers with an account (or whose name holds ``q``), on duty first."""
     if user.role not in OPERATORS:
