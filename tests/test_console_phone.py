@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import _act, _desk, _free_worker, _token
+from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
 
 WIDTH, HEIGHT = 390, 844
 TITLE = "手机测试：小区楼道电线私拉乱接"
@@ -76,29 +76,10 @@ def _assert_map_shown(page: RecordedPage, selector: str) -> None:
     assert box["left"] >= 0 and box["right"] <= WIDTH, box
 
 
-def _dispatch_to_worker(demo: ConsoleDemo) -> tuple[int, str, str]:
+def _task_of_worker(demo: ConsoleDemo) -> tuple[int, str, str]:
     """A case dispatched to the demo's grid worker; its id, the worker's login and village."""
-    worker_login, worker_id, village, status, dispatcher, spot = _desk(demo)
-    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
-        as_worker = _token(client, worker_login)
-        as_dispatcher = _token(client, dispatcher)
-        _free_worker(client, as_worker, demo, worker_id, status)
-        made = client.post(
-            "/api/cases",
-            json={"channel": "phone", "category": "safety_hazard", "title": TITLE}
-            | {"lon": spot.lon, "lat": spot.lat},
-            headers=as_dispatcher,
-        )
-        assert made.status_code == 201, made.text
-        case_id = int(made.json()["id"])
-        triaged = _act(client, as_dispatcher, case_id, "triage")
-        sent = client.post(
-            f"/api/cases/{case_id}/dispatch",
-            json={"worker_id": worker_id, "version": triaged["version"]},
-            headers=as_dispatcher,
-        )
-        assert sent.status_code == 200, sent.text
-    return case_id, worker_login, village
+    worker_login, _worker_id, village, *_ = _desk(demo)
+    return _dispatch_to_worker(demo, TITLE), worker_login, village
 
 
 def _assert_task_buttons(page: RecordedPage, case_id: int, names: list[str]) -> None:
@@ -117,7 +98,7 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    case_id, worker_login, village = _dispatch_to_worker(demo)
+    case_id, worker_login, village = _task_of_worker(demo)
     try:
         login(page, demo.origin, worker_login)
         page.wait_for_url(f"{demo.origin}/console/{village}")
@@ -282,7 +263,15 @@ def test_a_township_dispatcher_registers_a_case_on_a_phone(
     item.scroll_into_view_if_needed()
     item.tap()
     expect(page.locator("#dz-case-title")).to_have_text(walk_in)
-    page.wait_for_timeout(300)
+    # the page scrolls there smoothly (Bootstrap's scroll-behavior): wait until it has arrived
+    page.wait_for_function(
+        """() => {
+          const map = document.querySelector('.dz-map .folium-map').getBoundingClientRect();
+          const top = document.querySelector('#dz-case').getBoundingClientRect().top;
+          return map.bottom - 1 <= top && top < window.innerHeight;
+        }""",
+        timeout=5_000,
+    )
     case_box = _box(page, "#dz-case")
     map_box = _box(page, ".dz-map .folium-map")
     assert map_box["bottom"] - 1 <= case_box["top"] < HEIGHT, (map_box, case_box)

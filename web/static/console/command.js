@@ -472,7 +472,8 @@
     what.appendChild(link);
     what.appendChild(el("div", "zz-case-sub", c.code + " · " + zz.label("category", c.category)));
     tr.appendChild(what);
-    const stateCell = el("td", "zz-case-state", zz.label("case_state", c.state));
+    const stateCell = el("td", "zz-case-state");
+    stateCell.appendChild(el("span", "zz-case-state-label", zz.label("case_state", c.state)));
     if (c.supervision_deadline) {
       // the next shift sees that a superior pressed it, and until when
       const mark = el("span", "badge text-bg-danger ms-1 zz-supervised", "督办");
@@ -1406,7 +1407,9 @@
       what.appendChild(el("div", "zz-case-sub", k.code + " · " + zz.categoryLabel(k.category, k.subcategory) + (k.area_name ? " · " + k.area_name : "")));
       tr.appendChild(what);
       tr.appendChild(el("td", "zz-cell-where", k.in_cell ? "本格" : "相邻格"));
-      tr.appendChild(el("td", "zz-case-state", zz.label("case_state", k.state)));
+      const state = el("td", "zz-case-state");
+      state.appendChild(el("span", "zz-case-state-label", zz.label("case_state", k.state)));
+      tr.appendChild(state);
       tr.appendChild(el("td", "zz-cell-when", zz.fmtTime(k.reported_at)));
       body.appendChild(tr);
     });

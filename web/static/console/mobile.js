@@ -23,18 +23,27 @@
   });
 
   const detail = document.querySelector(".dz-detail");
+
+  /** Scroll the panel below the map into view once it shows (checked `tries` times, 50 ms apart). */
+  function bringIntoView(tries) {
+    const box = detail.getBoundingClientRect();
+    if (box.height === 0) {
+      if (tries > 0) setTimeout(() => bringIntoView(tries - 1), 50);
+      return;
+    }
+    const mapBottom = document.querySelector(".dz-map").getBoundingClientRect().bottom;
+    if (box.top < mapBottom - 1 || box.top > window.innerHeight * 0.75) {
+      detail.scrollIntoView({ block: "start" });
+    }
+  }
+
   if (detail) {
     document.addEventListener("click", function (event) {
       if (!phone.matches || !(event.target instanceof Element)) return;
       if (!event.target.closest(".dz-list .list-group-item, #dz-new")) return;
-      // after the page's own handler has shown the case or the form
-      setTimeout(function () {
-        const top = detail.getBoundingClientRect().top;
-        const mapBottom = document.querySelector(".dz-map").getBoundingClientRect().bottom;
-        if (top < mapBottom - 1 || top > window.innerHeight * 0.75) {
-          detail.scrollIntoView({ block: "start" });
-        }
-      }, 0);
+      // once the page's own handler has shown the case or the form: the panel is not displayed
+      // while the case loads (a long queue pushed it off the screen, tapped too early)
+      setTimeout(() => bringIntoView(20), 0);
     });
   }
 })();
