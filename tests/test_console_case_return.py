@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import _act, _desk, _free_worker, _token
+from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
 
 
 @pytest.mark.browser
@@ -18,26 +18,10 @@ def test_the_worker_is_told_before_sending_that_a_return_needs_its_reason(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    worker_login, worker_id, _village, status, dispatcher, spot = _desk(demo)
+    worker_login = _desk(demo).worker_login
+    case_id = _dispatch_to_worker(demo, "退回测试：路灯损坏")
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
         as_worker = _token(client, worker_login)
-        as_dispatcher = _token(client, dispatcher)
-        _free_worker(client, as_worker, demo, worker_id, status)
-        made = client.post(
-            "/api/cases",
-            json={"channel": "phone", "category": "safety_hazard", "title": "退回测试：路灯损坏"}
-            | {"lon": spot.lon, "lat": spot.lat},
-            headers=as_dispatcher,
-        )
-        assert made.status_code == 201, made.text
-        case_id = made.json()["id"]
-        triaged = _act(client, as_dispatcher, case_id, "triage")
-        sent = client.post(
-            f"/api/cases/{case_id}/dispatch",
-            json={"worker_id": worker_id, "version": triaged["version"]},
-            headers=as_dispatcher,
-        )
-        assert sent.status_code == 200, sent.text
         allowed = client.get(f"/api/cases/{case_id}/allowed", headers=as_worker).json()
         notes = {a["action"]: a["note_required"] for a in allowed["allowed"]}
         assert notes["return"] == "退回原因" and notes["accept"] is None
@@ -67,28 +51,10 @@ def test_the_worker_reports_progress_and_a_reload_keeps_his_unsent_note(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    worker_login, worker_id, _village, status, dispatcher, spot = _desk(demo)
+    worker_login = _desk(demo).worker_login
+    case_id = _dispatch_to_worker(demo, "反馈测试：宅基地边界纠纷", category="dispute", accept=True)
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
         as_worker = _token(client, worker_login)
-        as_dispatcher = _token(client, dispatcher)
-        _free_worker(client, as_worker, demo, worker_id, status)
-        made = client.post(
-            "/api/cases",
-            json={"channel": "phone", "category": "dispute", "title": "反馈测试：宅基地边界纠纷"}
-            | {"lon": spot.lon, "lat": spot.lat},
-            headers=as_dispatcher,
-        )
-        assert made.status_code == 201, made.text
-        case_id = made.json()["id"]
-        triaged = _act(client, as_dispatcher, case_id, "triage")
-        sent = client.post(
-            f"/api/cases/{case_id}/dispatch",
-            json={"worker_id": worker_id, "version": triaged["version"]},
-            headers=as_dispatcher,
-        )
-        assert sent.status_code == 200, sent.text
-        _act(client, as_worker, case_id, "accept")
-
         login(page, demo.origin, worker_login)
         page.goto(f"{demo.origin}/cases/{case_id}")
         page.locator("#cz-actions button[data-action='feedback']").click()

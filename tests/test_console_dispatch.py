@@ -647,6 +647,36 @@ def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
         _act(client, as_worker, case_id, "return", "测试结束，退回")  # free for the other tests
 
 
+def _dispatch_to_worker(
+    demo: ConsoleDemo, title: str, *, category: str = "safety_hazard", accept: bool = False
+) -> int:
+    """Register a case at the desk's spot, triage it and dispatch it to the demo's grid worker
+    (freed first); with ``accept``, the worker accepts it. Return the case's id."""
+    worker_login, worker_id, _village, status, dispatcher, spot = _desk(demo)
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        as_worker = _token(client, worker_login)
+        as_dispatcher = _token(client, dispatcher)
+        _free_worker(client, as_worker, demo, worker_id, status)
+        made = client.post(
+            "/api/cases",
+            json={"channel": "phone", "category": category, "title": title}
+            | {"lon": spot.lon, "lat": spot.lat},
+            headers=as_dispatcher,
+        )
+        assert made.status_code == 201, made.text
+        case_id = int(made.json()["id"])
+        triaged = _act(client, as_dispatcher, case_id, "triage")
+        sent = client.post(
+            f"/api/cases/{case_id}/dispatch",
+            json={"worker_id": worker_id, "version": triaged["version"]},
+            headers=as_dispatcher,
+        )
+        assert sent.status_code == 200, sent.text
+        if accept:
+            _act(client, as_worker, case_id, "accept")
+    return case_id
+
+
 def _desk_counts(demo: ConsoleDemo, township: str) -> tuple[int, int]:
     """The township's cases to close (待结案) and those handled above it (已上报), by SQL."""
     with demo.owner.connect() as conn:
