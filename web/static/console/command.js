@@ -456,24 +456,40 @@
     );
   }
 
-  /** A case's row in the queue or the tasks: risk, title and code, state, deadline, actions. */
-  function caseRow(c, actionNames) {
-    const tr = el("tr", "zz-queue-row");
-    tr.dataset.caseId = c.id;
+  /** A case's risk as a coloured badge in its cell (红色, its full label on hover). */
+  function riskCell(level) {
     const risk = el("td");
-    const badge = el("span", "zz-risk", zz.label("risk_level", c.risk_level).replace(/（.*）/, ""));
-    badge.style.background = zz.riskColor(c.risk_level);
-    badge.title = zz.label("risk_level", c.risk_level);
+    const badge = el("span", "zz-risk", zz.label("risk_level", level).replace(/（.*）/, ""));
+    badge.style.background = zz.riskColor(level);
+    badge.title = zz.label("risk_level", level);
     risk.appendChild(badge);
-    tr.appendChild(risk);
+    return risk;
+  }
+
+  /** A case's title, linking to its page, over a grey line (its code, category …). */
+  function titleCell(c, sub) {
     const what = el("td");
     const link = el("a", "zz-case-link", c.title);
     link.href = "/cases/" + c.id;
     what.appendChild(link);
-    what.appendChild(el("div", "zz-case-sub", c.code + " · " + zz.label("category", c.category)));
-    tr.appendChild(what);
-    const stateCell = el("td", "zz-case-state");
-    stateCell.appendChild(el("span", "zz-case-state-label", zz.label("case_state", c.state)));
+    what.appendChild(el("div", "zz-case-sub", sub));
+    return what;
+  }
+
+  /** A case's state on one line (a mark beside it may go below it). */
+  function stateCellOf(state) {
+    const cell = el("td", "zz-case-state");
+    cell.appendChild(el("span", "zz-case-state-label", zz.label("case_state", state)));
+    return cell;
+  }
+
+  /** A case's row in the queue or the tasks: risk, title and code, state, deadline, actions. */
+  function caseRow(c, actionNames) {
+    const tr = el("tr", "zz-queue-row");
+    tr.dataset.caseId = c.id;
+    tr.appendChild(riskCell(c.risk_level));
+    tr.appendChild(titleCell(c, c.code + " · " + zz.label("category", c.category)));
+    const stateCell = stateCellOf(c.state);
     if (c.supervision_deadline) {
       // the next shift sees that a superior pressed it, and until when
       const mark = el("span", "badge text-bg-danger ms-1 zz-supervised", "督办");
@@ -1394,22 +1410,10 @@
     page.cases.forEach(function (k) {
       const tr = el("tr", "zz-cell-case" + (k.in_cell ? " zz-in-cell" : ""));
       tr.dataset.caseId = k.id;
-      const risk = el("td");
-      const badge = el("span", "zz-risk", zz.label("risk_level", k.risk_level).replace(/（.*）/, ""));
-      badge.style.background = zz.riskColor(k.risk_level);
-      badge.title = zz.label("risk_level", k.risk_level);
-      risk.appendChild(badge);
-      tr.appendChild(risk);
-      const what = el("td");
-      const link = el("a", "zz-case-link", k.title);
-      link.href = "/cases/" + k.id;
-      what.appendChild(link);
-      what.appendChild(el("div", "zz-case-sub", k.code + " · " + zz.categoryLabel(k.category, k.subcategory) + (k.area_name ? " · " + k.area_name : "")));
-      tr.appendChild(what);
+      tr.appendChild(riskCell(k.risk_level));
+      tr.appendChild(titleCell(k, k.code + " · " + zz.categoryLabel(k.category, k.subcategory) + (k.area_name ? " · " + k.area_name : "")));
       tr.appendChild(el("td", "zz-cell-where", k.in_cell ? "本格" : "相邻格"));
-      const state = el("td", "zz-case-state");
-      state.appendChild(el("span", "zz-case-state-label", zz.label("case_state", k.state)));
-      tr.appendChild(state);
+      tr.appendChild(stateCellOf(k.state));
       tr.appendChild(el("td", "zz-cell-when", zz.fmtTime(k.reported_at)));
       body.appendChild(tr);
     });
