@@ -171,10 +171,19 @@ def test_api_tiles_take_the_state_and_keep_one_entry_per_group(
     caches: Caches = api_client.app.state.caches  # type: ignore[attr-defined]
     x, y = tile_of(110.2, 20.04, 8)
     base = ("cases", 8, x, y, COUNTY_A, "commander")
-    kept = {
-        group: caches.tiles.lookup((*base, group), ("cases",))[0]
-        for group in (None, ("open", None), ("overdue", None), ("recent", 30), ("recent", 366))
+    groups = {
+        "": None,
+        "?state=open": ("open", None),
+        "?state=overdue": ("overdue", None),
+        "?state=recent&days=30": ("recent", 30),
+        "?state=recent&days=366": ("recent", 366),
     }
+    for _ in range(5):  # a change notice of an earlier test's commit may still empty the cache
+        for query in groups:
+            _api_count(api_client, h, query)
+        kept = {g: caches.tiles.lookup((*base, g), ("cases",))[0] for g in groups.values()}
+        if all(entry is not None for entry in kept.values()):
+            break
     assert all(entry is not None for entry in kept.values())
     assert kept[("open", None)].data != kept[("overdue", None)].data  # type: ignore[union-attr]
     assert _api_count(api_client, h, "?state=overdue") == 0  # served again, from its own entry
