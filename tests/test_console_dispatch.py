@@ -579,28 +579,12 @@ def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
 ) -> None:
     demo = console_demo
     origin = demo.origin
-    worker_login, worker_id, village, status, dispatcher, spot = _desk(demo)
+    worker_login, _worker_id, village, *_ = _desk(demo)
     title = "网格员任务：楼道堆放杂物堵塞消防通道"
+    reporter = {"reporter_name": "赵敏", "reporter_phone": "13987654321"}
+    case_id = _dispatch_to_worker(demo, title, reporter=reporter)
     with httpx2.Client(base_url=origin, timeout=30) as client:
         as_worker = _token(client, worker_login)
-        as_dispatcher = _token(client, dispatcher)
-        _free_worker(client, as_worker, demo, worker_id, status)
-        made = client.post(
-            "/api/cases",
-            json={"channel": "phone", "category": "safety_hazard", "title": title}
-            | {"lon": spot.lon, "lat": spot.lat}
-            | {"reporter_name": "赵敏", "reporter_phone": "13987654321"},
-            headers=as_dispatcher,
-        )
-        assert made.status_code == 201, made.text
-        case_id = made.json()["id"]
-        triaged = _act(client, as_dispatcher, case_id, "triage")
-        sent = client.post(
-            f"/api/cases/{case_id}/dispatch",
-            json={"worker_id": worker_id, "version": triaged["version"]},
-            headers=as_dispatcher,
-        )
-        assert sent.status_code == 200, sent.text
 
         # the township's case is not in the village's queue: the worker finds it under 我的任务
         login(page, origin, worker_login)
@@ -648,10 +632,16 @@ def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
 
 
 def _dispatch_to_worker(
-    demo: ConsoleDemo, title: str, *, category: str = "safety_hazard", accept: bool = False
+    demo: ConsoleDemo,
+    title: str,
+    *,
+    category: str = "safety_hazard",
+    accept: bool = False,
+    reporter: dict[str, str] | None = None,
 ) -> int:
-    """Register a case at the desk's spot, triage it and dispatch it to the demo's grid worker
-    (freed first); with ``accept``, the worker accepts it. Return the case's id."""
+    """Register a case at the desk's spot (with ``reporter``'s name and phone), triage it and
+    dispatch it to the demo's grid worker (freed first); with ``accept``, the worker accepts
+    it. Return the case's id."""
     worker_login, worker_id, _village, status, dispatcher, spot = _desk(demo)
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
         as_worker = _token(client, worker_login)
@@ -660,7 +650,8 @@ def _dispatch_to_worker(
         made = client.post(
             "/api/cases",
             json={"channel": "phone", "category": category, "title": title}
-            | {"lon": spot.lon, "lat": spot.lat},
+            | {"lon": spot.lon, "lat": spot.lat}
+            | (reporter or {}),
             headers=as_dispatcher,
         )
         assert made.status_code == 201, made.text

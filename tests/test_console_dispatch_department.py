@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import _act, _desk, _token
+from tests.test_console_dispatch import _act, _desk, _register, _token
 
 
 @pytest.mark.browser
@@ -24,14 +24,7 @@ def test_the_dispatcher_sends_a_case_to_a_department_from_the_desk(
     township = village[:9] + "000"
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
         me = _token(client, dispatcher)
-        made = client.post(
-            "/api/cases",
-            json={"channel": "walk_in", "category": "dispute", "title": "部门派单测试：违建纠纷"}
-            | {"lon": spot.lon + 0.0003, "lat": spot.lat},
-            headers=me,
-        )
-        assert made.status_code == 201, made.text
-        case_id = made.json()["id"]
+        case_id = _register(client, me, spot, "部门派单测试：违建纠纷", "neighbours", 0.0003)["id"]
         _act(client, me, case_id, "triage")
         named = client.get("/api/departments", headers=me).json()
 

@@ -320,10 +320,7 @@
   /** 3 分钟前, 2 小时前: how long ago an ISO instant was. */
   function agoText(iso) {
     const minutes = Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 60000));
-    if (minutes < 1) return "刚刚";
-    if (minutes < 60) return minutes + " 分钟前";
-    if (minutes < 48 * 60) return Math.floor(minutes / 60) + " 小时前";
-    return Math.floor(minutes / (24 * 60)) + " 天前";
+    return minutes < 1 ? "刚刚" : zz.ageText(minutes) + "前";
   }
 
   function dutyError(text) {

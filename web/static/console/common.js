@@ -516,7 +516,15 @@
     return box;
   }
 
+  /** 8 小时, 45 分钟, 3 天: how old a worker's last position is, from its age in minutes. */
+  function ageText(minutes) {
+    if (minutes < 60) return Math.max(1, minutes) + " 分钟";
+    if (minutes < 48 * 60) return Math.floor(minutes / 60) + " 小时";
+    return Math.floor(minutes / (24 * 60)) + " 天";
+  }
+
   window.zz = {
+    ageText,
     escalationWarning,
     departmentChoices,
     departmentNames,

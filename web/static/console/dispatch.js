@@ -550,13 +550,6 @@
   const PICK_LIMIT = 50;
   const picks = { reads: 0, query: "", ranked: [] };
 
-  /** 8 小时, 45 分钟, 3 天: how old a position is. */
-  function ageText(minutes) {
-    if (minutes < 60) return Math.max(1, minutes) + " 分钟";
-    if (minutes < 48 * 60) return Math.floor(minutes / 60) + " 小时";
-    return Math.floor(minutes / (24 * 60)) + " 天";
-  }
-
   /** The section beneath the ranked list, built once (the template stays as it is). */
   function picksBox() {
     let box = $("dz-picks");
@@ -625,7 +618,7 @@
       } else if (why === "no_position") {
         notes.push("从未上报位置");
       } else if (why === "stale") {
-        notes.push("位置已过时 " + ageText(w.position_age_minutes));
+        notes.push("位置已过时 " + zz.ageText(w.position_age_minutes));
       } else if (why === "position_ahead") {
         notes.push("定位时间晚于当前时间（手机时钟可能不准）");
       } else if (why === "outside_radius") {
@@ -686,7 +679,7 @@
         notes.map(zz.esc).join("；") + "</div></td>" +
         "<td>" + zz.esc(zz.label("worker_status", w.status)) + "</td>" +
         "<td>" + (w.last_seen_at
-          ? zz.esc(ageText(w.position_age_minutes)) + "前" + (w.distance_m !== null ? '<div class="text-muted">距 ' + fmtDistance(w.distance_m) + "</div>" : "")
+          ? zz.esc(zz.ageText(w.position_age_minutes)) + "前" + (w.distance_m !== null ? '<div class="text-muted">距 ' + fmtDistance(w.distance_m) + "</div>" : "")
           : "未上报") + "</td>" +
         "<td>" + w.workload + " 件</td><td></td>";
       const button = document.createElement("button");
