@@ -75,6 +75,7 @@ def test_a_grid_worker_goes_on_duty_and_reports_his_position_from_my_tasks(
     expect(page.locator("#zz-duty-on")).to_be_hidden()
     assert _stored(demo, desk.worker_id)[0] == "on_duty"
     # on duty with an old position: the dispatcher's suggestions skip him, and he is told so
+    expect(page.locator("#zz-duty-hint")).to_contain_text("位置超过 30 分钟未更新")
     expect(page.locator("#zz-duty-hint")).to_contain_text("推荐名单中不会出现您")
     page.screenshot_step("2-on-duty-stale")
 

@@ -180,6 +180,7 @@ def test_the_dispatcher_finds_and_picks_a_worker_the_ranking_leaves_out(
     duty = api_client.get(f"/api/workers/{w['busy']}", headers=town.headers("busy")).json()
     assert duty["status"] == "busy" and duty["status_label"] == "处置中"
     assert duty["busy_case_id"] is None
+    assert duty["stale_minutes"] == body["stale_minutes"]  # his page warns by the ranking's rule
 
     # a name search reaches workers without an account, and only the scope's
     found = api_client.get(f"/api/cases/{case['id']}/workers", params={"q": "甲"}, headers=h)

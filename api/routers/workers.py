@@ -43,7 +43,11 @@ def _worker_json(worker: Worker) -> dict[str, Any]:
 
 @router.get("/{worker_id}", summary="A worker's status and last position")
 def read(worker_id: IdPath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
-    """Status (with its Chinese label), last position and its time; a grid worker: his own only."""
+    """Status (with its Chinese label), last position and its time; a grid worker: his own only.
+
+    ``stale_minutes`` is how old a position may be before the dispatcher's ranking skips the
+    worker (:data:`layers.dispatch.STALE_MINUTES`), for the worker's own page to warn him.
+    """
     duty = worker_duty.duty(
         session, worker_id, actor=actor_of(user), actor_worker_id=user.worker_id
     )
@@ -58,6 +62,7 @@ def read(worker_id: IdPath, user: BusinessUser, session: SessionDep) -> dict[str
         "lat": duty.lat,
         "busy_case_id": duty.busy_case_id,
         "busy_case_code": duty.busy_case_code,
+        "stale_minutes": dispatch.STALE_MINUTES,
         "version": duty.version,
     }
 

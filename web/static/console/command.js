@@ -267,8 +267,8 @@
 
   // 上岗 / 下岗 and 上报位置 atop 我的任务, for a grid worker's account linked to his worker record
   // (/api/workers/{id}: his own only). The dispatcher's ranking skips a worker who is not on duty
-  // or whose position is older than 30 minutes, so the panel says when his position was reported.
-  const DUTY_STALE_MINUTES = 30;
+  // or whose position is older than the server's stale_minutes, so the panel says when his
+  // position was reported.
   const LOCATE_TIMEOUT_MS = 20000;
   const duty = { worker: null, reads: 0 };
 
@@ -354,8 +354,8 @@
       text = "离岗期间调度员不会向您派单；开始工作时请点“上岗”并上报位置。";
     } else if (w.status === "left") {
       text = "名册登记您已离职，不能上岗；如已重新上岗，请联系管理员在网格员花名册中登记。";
-    } else if (minutes > DUTY_STALE_MINUTES) {
-      text = "位置超过 " + DUTY_STALE_MINUTES + " 分钟未更新，调度员的推荐名单中不会出现您，请点“上报位置”。";
+    } else if (minutes > w.stale_minutes) {
+      text = "位置超过 " + w.stale_minutes + " 分钟未更新，调度员的推荐名单中不会出现您，请点“上报位置”。";
       cls = "mt-1 text-danger";
     }
     hint.textContent = text;
