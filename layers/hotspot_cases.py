@@ -64,7 +64,8 @@ class CellFigures:
     z : float
         Gi* z-score (热点得分).
     p : float
-        Pseudo p-value of the permutations.
+        P-value of its significance (normal, or the permutations' pseudo p-value when the
+        run was asked for permutations: :mod:`layers.hotspot_runs`).
     """
 
     own: int

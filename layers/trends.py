@@ -11,11 +11,9 @@ the 案件数 of the page and the reports), and the located ones per H3 cell and
 ring of empty cells so the statistic sees the zeros); a case without a point counts in the
 period but not in the hot spots, and the views say how many (:func:`unlocated_note`). Then
 
-* for every period, the spatial Getis-Ord Gi* of the period's counts (``geo.hotspots``, 199
-  conditional permutations, fixed seed) and its confidence bin (±3 99 %, ±2 95 %, ±1 90 %).
-  Ties between simulated and observed statistics count on both sides (``ties="inclusive"``):
-  a month's counts are mostly zeros, and esda's one-sided tie rule would call every empty
-  neighbourhood a significant cold spot;
+* for every period, the spatial Getis-Ord Gi* of the period's counts (``geo.hotspots``) and
+  its confidence bin (±3 99 %, ±2 95 %, ±1 90 %) by the normal p-value of its z-score, as the
+  command view's runs (:mod:`layers.hotspot_runs`) and the emerging classes judge a cell;
 * over the whole window, the emerging hot spot class of every cell (``geo.emerging``: the
   space-time Gi* of each cell and period and the Mann–Kendall trend of its z-scores), so a
   past window gets the classes of its own periods.
@@ -76,7 +74,6 @@ GRANULARITIES = {"month": 1, "quarter": 3}
 #: Chinese names of the granularities, as the console's 统计粒度 offers them.
 GRANULARITY_LABELS = {"month": "月度", "quarter": "季度"}
 RESOLUTION_BY_LEVEL = {1: 6, 2: 7, 3: 8, 4: 9, 5: 9}
-PERMUTATIONS = 199
 MAX_PERIODS = 60
 
 #: Pattern code (``new_hot`` …) -> Chinese label, in legend order (hot, cold, none).
@@ -1067,10 +1064,9 @@ def _analyse(
     for t in range(n_periods):
         if counts[:, t].sum() == 0:
             continue
-        gi = getis_ord_gi_star(
-            counts[:, t].astype(float), weights, permutations=PERMUTATIONS, seed=t, ties="inclusive"
-        )
-        z[:, t], p[:, t], bins[:, t] = gi.Zs, gi.pvalues(), gi.confidence_bins()
+        gi = getis_ord_gi_star(counts[:, t].astype(float), weights, permutations=0)
+        z[:, t], p[:, t] = gi.Zs, gi.pvalues("norm")
+        bins[:, t] = gi.confidence_bins(source="norm")
     patterns = _patterns(counts, spans, cells, weights.sparse)
     areas, names = _areas(session, code, occupied.polygons())
     return Series(

@@ -46,6 +46,7 @@ from tests.workflow_data import (
     add_user,
     later_run_missing,
     township,
+    village,
     village_centre,
 )
 
@@ -60,16 +61,22 @@ def _run(session: Session, now_days: int = 0) -> RunResult:
         window_start=NOW - timedelta(days=84) + timedelta(days=now_days),
         window_end=NOW + timedelta(days=now_days),
         resolution=8,
-        permutations=99,
         now=NOW + timedelta(days=now_days),
     )
 
 
 def _cluster(
-    session: Session, area_code: str, prefix: str, seed: int, *, days: tuple[float, float]
+    session: Session,
+    area_code: str,
+    prefix: str,
+    seed: int,
+    *,
+    days: tuple[float, float],
+    around: str = V1,
 ) -> None:
-    """Add 60 cases around the fixture's cluster (village V1), ``days`` after NOW."""
-    lon0, lat0 = village_centre(V1)
+    """Add 60 cases around the centre of village ``around`` (the fixture's cluster), ``days``
+    after NOW."""
+    lon0, lat0 = village_centre(around)
     rng = np.random.default_rng(seed)
     for n in range(60):
         session.execute(
@@ -484,6 +491,8 @@ def test_migration_0023_keeps_the_newest_of_the_alerts_stacked_on_a_cell(db: Ses
 def test_the_alerts_whose_hot_spot_faded_are_closed_at_once_with_one_note(
     world: Session,  # noqa: F811
 ) -> None:
+    elsewhere = village(200, 1)  # a second hot spot, in another township
+    _cluster(world, elsewhere, "hs-far", 17, days=(-6.9, -0.1), around=elsewhere)
     first = _run(world)
     assert first.alerts >= 2
     target = _unclosed(world)[0]

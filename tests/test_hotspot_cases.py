@@ -93,7 +93,6 @@ def hot(db: Session) -> tuple[Session, HotspotCell, Alert]:
         scope_code=COUNTY,
         window_start=NOW - WINDOW,
         window_end=NOW,
-        permutations=99,
         now=NOW,
     )
     cells = db.scalars(select(HotspotCell).where(HotspotCell.run_id == result.run_id)).all()

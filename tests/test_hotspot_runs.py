@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy import stats
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
@@ -78,7 +79,6 @@ def test_run_stores_cells_with_jurisdiction_and_raises_alerts(world: Session) ->
         window_start=NOW - timedelta(days=84),
         window_end=NOW,
         resolution=8,
-        permutations=99,
         now=NOW,
     )
     assert result.status == "done" and result.cases == 120
@@ -179,3 +179,27 @@ def test_cli_refuses_a_resolution_out_of_range_in_chinese(
     )
     assert refused.exit_code == 1 and "Traceback" not in refused.output
     assert "错误：网格分辨率应为 5 至 10" in refused.output
+
+
+def test_a_cell_is_hot_by_the_normal_p_value_of_its_z_score(world: Session) -> None:
+    """A cell's own cases count towards its significance, as in ArcGIS's Gi_Bin.
+
+    Conditional permutations hold the cell's own count fixed and judge its neighbours alone;
+    a run asks for them explicitly, and its stored p-values are then their pseudo p-values.
+    """
+    who = actor("commander", COUNTY)
+    window = {"window_start": NOW - timedelta(days=84), "window_end": NOW, "now": NOW}
+    normal = hotspot_runs.run(world, actor=who, scope_code=COUNTY, **window)
+    cells = world.scalars(select(HotspotCell).where(HotspotCell.run_id == normal.run_id)).all()
+    for cell in cells:
+        assert cell.p == pytest.approx(2 * stats.norm.sf(abs(cell.z)))
+        level = 3 if cell.p <= 0.01 else 2 if cell.p <= 0.05 else 1 if cell.p <= 0.10 else 0
+        assert cell.bin == (level if cell.z > 0 else -level), (cell.z, cell.p, cell.bin)
+    hottest = max(cells, key=lambda c: c.count)
+    assert hottest.bin == 3 and hottest.z > 3  # the 60-case cluster's own cell: 99 %
+    assert normal.hot_cells == sum(c.bin >= 2 for c in cells)
+
+    permuted = hotspot_runs.run(world, actor=who, scope_code=COUNTY, permutations=99, **window)
+    drawn = world.scalars(select(HotspotCell).where(HotspotCell.run_id == permuted.run_id)).all()
+    assert {round(c.p * 100, 9) % 1 for c in drawn} == {0.0}  # (k + 1) / 100: pseudo p-values
+    assert [c.z for c in drawn] == pytest.approx([c.z for c in cells])

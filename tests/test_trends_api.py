@@ -13,6 +13,7 @@ import pytest
 import shapely
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
+from scipy import stats
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -99,6 +100,9 @@ def test_series_shows_the_new_cluster_in_its_periods_and_class(world: Session) -
     assert result.areas[hottest] == V1
     assert result.bins[hottest, -1] >= 2 and result.bins[hottest, -2] >= 2
     assert result.z[hottest, -1] > 3
+    # each period's bins by the normal p-value of Gi* z, as the command view's runs
+    assert np.allclose(result.p, 2 * stats.norm.sf(np.abs(result.z)))
+    assert ((result.bins >= 2) == ((result.p <= 0.05) & (result.z > 0))).all()
     # monthly counts are sparse: a single background case can make a cell significant in
     # a month, so the class is new, consecutive or sporadic, always a hot class
     assert result.patterns[hottest] in {"new_hot", "consecutive_hot", "sporadic_hot"}

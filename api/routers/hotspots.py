@@ -37,7 +37,13 @@ class RunIn(BaseModel):
     days: int = Field(default=90, ge=1, le=3660)
     resolution: int = Field(default=8, ge=5, le=10)
     bin_days: int = Field(default=7, ge=1, le=366)
-    permutations: int = Field(default=199, ge=0, le=9999)
+    permutations: int = Field(
+        default=0,
+        ge=0,
+        le=9999,
+        description="0: significance from the normal p-value of Gi* z (as ArcGIS); more: "
+        "conditional permutations and their pseudo p-values",
+    )
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
