@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.codes import division_level, enclosing_code, prefix_length
+from geo.codes import division_level, enclosing_code, prefix_length, scope_range
 from layers import (
     alerts,
     case_import,
@@ -326,6 +326,41 @@ def record_units(
     return found
 
 
+def counties_held(session: Session, code: str, level: int) -> list[dict[str, str]]:
+    """Return the counties this platform holds under a province or city.
+
+    A county's centre holds its own county alone, with the province and the city above it
+    (``zongzhi divisions``): a province's or city's figures are then those counties', and the
+    views say which they are, so that they are not read as the whole province's or city's.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    code : str
+        The unit's 12-digit code.
+    level : int
+        Its level (1 province … 5 village).
+
+    Returns
+    -------
+    list of dict
+        ``code`` and ``name`` of each live county (区、县级市) under the unit, by code; empty
+        below the city level.
+    """
+    if level > 2:
+        return []
+    lo, hi = scope_range(code)
+    rows = session.execute(
+        text(
+            "SELECT code, name FROM jurisdictions WHERE level = 3 AND retired_on IS NULL"
+            " AND code >= :lo AND code < :hi ORDER BY code"
+        ),
+        {"lo": lo, "hi": hi},
+    ).all()
+    return [{"code": r.code, "name": r.name} for r in rows]
+
+
 def feed(
     session: Session,
     code: str,
@@ -366,11 +401,12 @@ def feed(
     Returns
     -------
     dict
-        ``{"unit", "children", "ancestors", "queue", "tasks", "alerts", "alerts_total",
-        "window_days", "generated_at"}``; ``alerts_total`` is how many alerts are not closed
-        (``alerts`` lists at most ``alert_limit`` of them, the most severe first, each with
-        its hot cell's figures under ``cell``: ``own`` 本格, ``around`` 本格及相邻格, ``bin``,
-        ``z``, ``p``, as the cell's popup gives them);
+        ``{"unit", "children", "counties", "ancestors", "queue", "tasks", "alerts",
+        "alerts_total", "window_days", "generated_at"}``; ``counties`` are the counties the
+        platform holds under a province or city (:func:`counties_held`); ``alerts_total`` is
+        how many alerts are not closed (``alerts`` lists at most ``alert_limit`` of them, the
+        most severe first, each with its hot cell's figures under ``cell``: ``own`` 本格,
+        ``around`` 本格及相邻格, ``bin``, ``z``, ``p``, as the cell's popup gives them);
         ``unit`` and each child carry ``code``, ``name``, ``kind``, ``level``, ``level_label``
         and ``kpis``; ``ancestors`` runs from the province down to the unit (breadcrumbs); each
         queued case carries the ``allowed_actions`` of the actor; ``tasks`` are the cases
@@ -450,6 +486,7 @@ def feed(
             "kpis": unit_kpis,
         },
         "children": children,
+        "counties": counties_held(session, code, level),
         "ancestors": path,
         "queue": [_case_json(c, now, actor, limits_config) for c in waiting],
         "tasks": [_case_json(c, now, actor, limits_config) for c in mine],

@@ -201,6 +201,11 @@ def test_city_commander_drills_down_and_back(page: RecordedPage, console_demo: C
     _wait_ready(page, CITY)  # the landing page of a commander is the command view of the scope
     _check_level(page, console_demo, [PROVINCE, CITY])
     assert page.locator("#zz-breadcrumbs li a").count() == 0  # the province is above the scope
+    # the city's figures are its one county's: the page says which counties it holds
+    expect(page.locator("#zz-held")).to_have_text(
+        "本平台接入的县（市、区）：华宁县（1 个）。"
+        "本页数字只含这些县（市、区）的数据，未接入的县（市、区）不在统计之内。"
+    )
     page.screenshot_step("1-city")
 
     # city → county: click the county on the map (hot spots off, so the click reaches the unit)
@@ -208,6 +213,7 @@ def test_city_commander_drills_down_and_back(page: RecordedPage, console_demo: C
     _click_child_on_map(page, COUNTY)
     _wait_ready(page, COUNTY)
     _check_level(page, console_demo, [PROVINCE, CITY, COUNTY])
+    expect(page.locator("#zz-held")).to_be_hidden()  # a county's own figures are whole
     page.screenshot_step("2-county")
 
     # county → township → village: the list of child units
@@ -238,6 +244,53 @@ def test_city_commander_drills_down_and_back(page: RecordedPage, console_demo: C
     _wait_ready(page, CITY)
     _check_level(page, console_demo, [PROVINCE, CITY])
     page.screenshot_step("6-back-to-city")
+    page.assert_clean(origin)
+
+
+CLASS = re.compile(r"^(?P<lo>\d+)(?: – (?P<hi>\d+)| (?P<up>以上))?$")
+
+SHADES_JS = """() => {
+    const out = {};
+    zzCommand.childLayer.eachLayer((l) => (out[l.feature.properties.code] = l.options.fillColor));
+    return out;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_shading_classes_are_whole_counts_that_do_not_overlap(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """A village's grids hold a few open cases each: classes 0, 1, 2 …, not 0 – 1, 1 – 1."""
+    origin = _open_county(page, console_demo)
+    county = page.evaluate(f"zz.api('/api/command/{COUNTY}')")
+    township = county["children"][0]["code"]
+    villages = page.evaluate(f"zz.api('/api/command/{township}')")["children"]
+    village = max(villages, key=lambda v: v["kpis"]["open"])["code"]
+    page.goto(f"{origin}/console/{village}")
+    _wait_ready(page, village)
+    grids = page.evaluate(f"zz.api('/api/command/{village}')")["children"]
+    assert max(g["kpis"]["open"] for g in grids) >= 2
+    lines = page.locator("#zz-legend .zz-legend-class").all_inner_texts()
+    classes = [CLASS.match(line.strip()) for line in lines]
+    assert all(classes) and len(set(lines)) == len(lines) >= 2, lines
+    bounds: list[tuple[int, float]] = []
+    for found in classes:
+        assert found is not None
+        lo = int(found["lo"])
+        assert lo == (bounds[-1][1] + 1 if bounds else 0), lines  # each starts past the last
+        hi = float("inf") if found["up"] else int(found["hi"] or lo)
+        bounds.append((lo, hi))
+    assert bounds[-1][1] == float("inf")
+    swatches = page.locator("#zz-legend .zz-legend-class i").evaluate_all(
+        "(nodes) => nodes.map((n) => n.getAttribute('style').replace('background:', ''))"
+    )
+    shades = page.evaluate(SHADES_JS)
+    for grid in grids:  # each grid is drawn in the colour of the one class its count falls in
+        value = grid["kpis"]["open"]
+        k = next(i for i, (lo, hi) in enumerate(bounds) if lo <= value <= hi)
+        assert shades[grid["code"]] == swatches[k], (grid["code"], value, lines)
+    page.screenshot_step("village-legend")
     page.assert_clean(origin)
 
 

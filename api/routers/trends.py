@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from api.deps import BusinessUser, Principal, SessionDep, utcnow
 from api.downloads import XLSX, content_disposition
 from api.routers.cases import CodePath, actor_of
-from layers import trend_report, trend_tables, trends
+from geo.codes import division_level
+from layers import command, trend_report, trend_tables, trends
 from layers.errors import NotFound
 from layers.workflow import Actor
 
@@ -131,6 +132,7 @@ def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
     body = trends.series_json(result, min_count=min_count)
     return {
         "unit": unit,
+        "counties": command.counties_held(session, code, division_level(code)),
         "granularity": q.granularity,
         "min_count": min_count,
         "generated_at": now.isoformat(),

@@ -151,6 +151,19 @@
     document.title = feed.unit.name + " · " + (screen ? "大屏态势" : "指挥调度") + " · 综治态势一张图";
   }
 
+  // A province's or city's figures are those of the counties this platform holds (a county's
+  // centre holds its own county alone): said above the map, so they are not read as the whole
+  // province's or city's
+  function renderHeld(feed) {
+    const note = document.getElementById("zz-held");
+    const counties = feed.counties || [];
+    note.hidden = counties.length === 0;
+    note.textContent = counties.length
+      ? "本平台接入的县（市、区）：" + counties.map((c) => c.name).join("、") + "（" + counties.length + " 个）。" +
+        "本页数字只含这些县（市、区）的数据，未接入的县（市、区）不在统计之内。"
+      : "";
+  }
+
   function childUrl(child) {
     return (screen ? "/screen/" : "/console/") + child.code;
   }
@@ -857,16 +870,27 @@
     (st.feed ? st.feed.children : []).forEach((c) => (out[c.code] = c.kpis));
     return out;
   }
+  /**
+   * The shading's classes: {bounds, max}. A share is cut in five equal spans of its maximum; a
+   * count in whole numbers, each bound the last count of its class (0 – 14, 15 – 28 … 57 以上),
+   * fewer classes when the counts are few (0, 1, 2, 3 以上), never two alike.
+   */
   function breaks(values) {
     const max = Math.max(0, ...values.filter((v) => v !== null && v !== undefined));
-    return [1, 2, 3, 4].map((i) => (max * i) / 5);
+    const fifths = [1, 2, 3, 4].map((i) => (max * i) / 5);
+    const bounds = SHARE_KPIS.includes(st.kpi) ? fifths : [...new Set(fifths.map(Math.floor))];
+    return { bounds: bounds, max: max };
+  }
+  /** The ramp's colour of class i of n + 1 classes: the first and the last at the ramp's ends. */
+  function rampColour(ramp, i, n) {
+    return ramp[n ? Math.round((i * (ramp.length - 1)) / n) : 0];
   }
   function colorFor(value, br) {
     if (value === null || value === undefined) return "#d9d9d9";
     const ramp = GOOD_KPIS.includes(st.kpi) ? RAMP_GOOD : RAMP_BAD;
     let i = 0;
-    while (i < br.length && value > br[i]) i++;
-    return ramp[i];
+    while (i < br.bounds.length && value > br.bounds[i]) i++;
+    return rampColour(ramp, i, br.bounds.length);
   }
 
   function shade() {
@@ -885,21 +909,30 @@
     renderLegend(br);
   }
 
+  /** The legend's lines of the shading's classes (see breaks). */
+  function classLines(br) {
+    const bounds = br.bounds;
+    if (SHARE_KPIS.includes(st.kpi)) {
+      const pct = (v) => (v * 100).toFixed(0) + "%";
+      return bounds.concat([null]).map((hi, i) => (i ? pct(bounds[i - 1]) : "0%") + (hi === null ? " 以上" : " – " + pct(hi)));
+    }
+    return bounds.concat([null]).map(function (hi, i) {
+      const lo = i ? bounds[i - 1] + 1 : 0;
+      return hi === null ? lo + " 以上" : hi === lo ? String(lo) : lo + " – " + hi;
+    });
+  }
+
   function renderLegend(br) {
     const box = document.getElementById("zz-legend");
     const ramp = GOOD_KPIS.includes(st.kpi) ? RAMP_GOOD : RAMP_BAD;
-    const share = SHARE_KPIS.includes(st.kpi);
-    const fmt = (v) => (share ? (v * 100).toFixed(0) + "%" : String(Math.round(v)));
     let html = '<div class="zz-legend-title">' + zz.esc(KPI_LABELS[st.kpi]) + "</div>";
-    if (!(br[3] > 0)) {
+    if (!(br.max > 0)) {
       html += '<div><i style="background:' + ramp[0] + '"></i>各单位均为 0 或无数据</div>';
+    } else {
+      classLines(br).forEach(function (line, i) {
+        html += '<div class="zz-legend-class"><i style="background:' + rampColour(ramp, i, br.bounds.length) + '"></i>' + line + "</div>";
+      });
     }
-    ramp.forEach(function (color, i) {
-      if (!(br[3] > 0)) return;
-      const lo = i === 0 ? 0 : br[i - 1];
-      const hi = i < br.length ? br[i] : null;
-      html += '<div><i style="background:' + color + '"></i>' + fmt(lo) + (hi === null ? " 以上" : " – " + fmt(hi)) + "</div>";
-    });
     html += '<div class="zz-legend-title mt-1">风险等级</div>';
     [1, 2, 3, 4].forEach(function (r) {
       html += '<div><i class="round" style="background:' + zz.riskColor(r) + '"></i>' + zz.esc(zz.label("risk_level", r)) + "</div>";
@@ -1658,6 +1691,7 @@
     st.feed = feed;
     renderBreadcrumbs(feed);
     renderKpis(feed.unit);
+    renderHeld(feed);
     renderChildren(feed);
     renderQueue(feed);
     renderTasks(feed);
