@@ -296,6 +296,23 @@ def test_the_shading_classes_are_whole_counts_that_do_not_overlap(
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("console")
+def test_a_city_account_is_told_it_can_never_see_persons_in_clear(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    origin = _open_county(page, console_demo)  # the city's commander
+    me = page.evaluate("zz.api('/api/me')")
+    assert me["can_unmask"] is False
+    assert me["unmask_refusal"].startswith("市级账号不能查看个人信息明文")
+    case_id = page.evaluate(f"zz.api('/api/command/{COUNTY}').then((f) => f.queue[0].id)")
+    page.goto(f"{origin}/cases/{case_id}")
+    note = page.locator("#cz-masked-note")
+    expect(note).to_contain_text("个人信息已脱敏显示：市级账号不能查看个人信息明文")
+    expect(note).not_to_contain_text("需由管理员授予")  # no administrator can give it
+    page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
 def test_person_popup_shows_the_masked_id(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     origin = console_demo.origin
     with console_demo.owner.connect() as conn:

@@ -44,6 +44,10 @@ class Me(BaseModel):
     role_label: str
     scope_code: str
     can_unmask: bool
+    unmask_refusal: str | None = Field(
+        description="Why this account can never be given the unmask right (Chinese); None "
+        "when an administrator may give it"
+    )
     worker_id: int | None
     must_change_password: bool = Field(
         description="Change the password before anything else (see password_change_reason)"
@@ -165,6 +169,7 @@ def me(user: CurrentUser, settings: SettingsDep) -> Me:
         can_unmask=accounts.unmask_effective(
             user.role, can_unmask=user.can_unmask, scope_code=user.scope_code
         ),
+        unmask_refusal=accounts.unmask_refusal(user.role, user.scope_code),
         worker_id=user.worker_id,
         must_change_password=due is not None,
         password_change_reason=due,

@@ -388,7 +388,10 @@
     const handles = ["commander", "dispatcher", "grid_worker", "department"].includes(page.me.role);
     $("cz-unmask").hidden = !(page.me.can_unmask && handles);
     if (handles && !page.me.can_unmask) {
-      $("cz-masked-note").textContent = "个人信息已脱敏显示。查看完整信息需由管理员授予查看明文权限。";
+      // a city's account can never be given the right: say so, rather than send it to an admin
+      $("cz-masked-note").textContent = page.me.unmask_refusal
+        ? "个人信息已脱敏显示：" + page.me.unmask_refusal + "。"
+        : "个人信息已脱敏显示。查看完整信息需由管理员授予查看明文权限。";
     }
     zz.live({
       case_event: function (e) {
