@@ -300,6 +300,8 @@ def test_a_city_account_is_told_it_can_never_see_persons_in_clear(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     origin = _open_county(page, console_demo)  # the city's commander
+    # the top bar names him once: his name holds his role
+    expect(page.locator("#zz-user")).to_have_text("玉溪市指挥中心值班员")
     me = page.evaluate("zz.api('/api/me')")
     assert me["can_unmask"] is False
     assert me["unmask_refusal"].startswith("市级账号不能查看个人信息明文")

@@ -394,7 +394,8 @@
     if (user) {
       try {
         const m = await me();
-        user.textContent = m.display_name + "（" + m.role_label + "）";
+        // 玉溪市指挥中心值班员, not 玉溪市指挥中心值班员（指挥中心值班员）: the role once
+        user.textContent = m.display_name.includes(m.role_label) ? m.display_name : m.display_name + "（" + m.role_label + "）";
         user.title = user.textContent + "：点击修改密码"; // the whole name, when the bar cuts it
         showImportLink(m);
         const accounts = document.getElementById("zz-accounts-link");
