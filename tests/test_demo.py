@@ -372,6 +372,22 @@ def test_demo_command_is_registered() -> None:
     assert result.exit_code == 0
     assert "--no-serve" in result.output and "--county" in result.output
     assert "载入演示县" in result.output and "只载入数据，不启动控制台" in result.output
+    assert "--port" in result.output and "--host" in result.output
+
+
+def test_demo_serves_on_the_host_and_port_asked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`zongzhi demo --port 8123` hands the port (and host) to `zongzhi serve`."""
+    from rich.console import Console
+
+    from importers.demo import cli
+
+    ran: list[list[str]] = []
+    monkeypatch.setattr("os.execv", lambda path, argv: ran.append(argv))
+    said = Console(record=True, width=200)
+    cli._serve(said, "0.0.0.0", 8123)
+    assert ran[0][1:] == ["serve", "--host", "0.0.0.0", "--port", "8123"]
+    assert ran[0][0].endswith("zongzhi")
+    assert "zongzhi serve --host 0.0.0.0 --port 8123" in said.export_text()
 
 
 def test_demo_command_loads_analyses_and_leaves_alerts(tmp_path: Path) -> None:

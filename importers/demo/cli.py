@@ -50,6 +50,10 @@ def demo(
         show_default=False,
     ),
     no_serve: bool = typer.Option(False, "--no-serve", help="只载入数据，不启动控制台。"),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="控制台监听的地址；要让其他电脑访问，用 0.0.0.0。"
+    ),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="控制台监听的 TCP 端口。"),
 ) -> None:
     """Load a demo county (real boundaries, synthetic people and cases) and serve the console."""
     import time
@@ -106,7 +110,7 @@ def demo(
     )
     if no_serve:
         return
-    _serve(console)
+    _serve(console, host, port)
 
 
 class CountyRefused(ValueError):
@@ -273,7 +277,7 @@ def _print_report(console: Console, data: DemoData, report: LoadReport, seconds:
     console.print(logins)
 
 
-def _serve(console: Console) -> None:
+def _serve(console: Console, host: str, port: int) -> None:
     import os
     import sys
     from pathlib import Path
@@ -285,8 +289,9 @@ def _serve(console: Console) -> None:
     if "serve" not in names or not script.exists():
         console.print("控制台尚未提供 serve 命令；加载完成后请运行：[bold]zongzhi serve[/]")
         return
-    console.print("启动控制台：zongzhi serve")
-    os.execv(str(script), [str(script), "serve"])
+    argv = ["serve", "--host", host, "--port", str(port)]
+    console.print("启动控制台：zongzhi " + " ".join(argv))
+    os.execv(str(script), [str(script), *argv])
 
 
 def register(app: typer.Typer) -> None:
