@@ -67,6 +67,24 @@ KPI_LABELS: dict[str, str] = {
     "overdue_visits": "走访超期",
 }
 """Chinese name of each KPI, in the order of the console's cards and the brief's columns."""
+WINDOW_DAYS = 30
+"""Days back from now of the windowed KPIs (``reported``, ``resolved_share`` …) by default."""
+KPI_NOTES: dict[str, str] = {
+    "open": "尚未办结的案件（不含重复反映）",
+    "overdue": "在办案件中已超过办理时限的",
+    "reported": "近 {days} 日登记的案件",
+    "resolved_share": "近 {days} 日登记的案件中已办结的比例",
+    "escalations": "近 {days} 日的上报次数",
+    "repeats": "近 {days} 日的重复反映",
+    "active_hotspots": (
+        "最近一次热点分析中置信度 95% 以上的六边形单元数；相邻的热点单元合为一处热点，"
+        "只发一条风险预警"
+    ),
+    "cameras": "在用的视频点位",
+    "cameras_online_share": "在用视频点位中在线的比例",
+    "overdue_visits": "特殊人群中超过走访周期未走访的人数",
+}
+"""What each KPI counts, for its card's tooltip (``{days}``: the feed's window)."""
 KPI_NAMES = tuple(KPI_LABELS)
 """Keys of every ``kpis`` object."""
 SHARE_KPIS = frozenset({"resolved_share", "cameras_online_share"})
@@ -367,7 +385,7 @@ def feed(
     *,
     actor: Actor,
     now: datetime,
-    window_days: int = 30,
+    window_days: int = WINDOW_DAYS,
     window: tuple[datetime, datetime] | None = None,
     queue_limit: int = 50,
     alert_limit: int = 200,

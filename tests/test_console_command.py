@@ -201,6 +201,11 @@ def test_city_commander_drills_down_and_back(page: RecordedPage, console_demo: C
     _wait_ready(page, CITY)  # the landing page of a commander is the command view of the scope
     _check_level(page, console_demo, [PROVINCE, CITY])
     assert page.locator("#zz-breadcrumbs li a").count() == 0  # the province is above the scope
+    # each card says what it counts, and over which window
+    card = page.locator('#zz-kpis .zz-kpi[data-kpi="resolved_share"]')
+    assert card.get_attribute("title") == "近 30 日登记的案件中已办结的比例"
+    hot = page.locator('#zz-kpis .zz-kpi[data-kpi="active_hotspots"]').get_attribute("title")
+    assert hot is not None and "只发一条风险预警" in hot
     # the city's figures are its one county's: the page says which counties it holds
     expect(page.locator("#zz-held")).to_have_text(
         "本平台接入的县（市、区）：华宁县（1 个）。"

@@ -35,7 +35,7 @@ def feed(
     user: BusinessUser,
     session: SessionDep,
     limits: DeadlinesDep,
-    window_days: Annotated[int, Query(ge=1, le=366)] = 30,
+    window_days: Annotated[int, Query(ge=1, le=366)] = command.WINDOW_DAYS,
 ) -> dict[str, Any]:
     """Return the unit, its children with KPIs, its queue and its open alerts."""
     body = command.feed(

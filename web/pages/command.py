@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
-from layers.command import KPI_LABELS
+from layers.command import KPI_LABELS, KPI_NOTES, WINDOW_DAYS
 from layers.hotspot_current import CHINA
 from layers.work_brief import BRIEF_NAMES, LAST_PERIOD_NAMES
 from web.maps import MapParts, layer_config_json, page_map
@@ -65,6 +65,7 @@ def _page(code: str, *, screen: bool) -> HTMLResponse:
         screen=screen,
         refresh_seconds=REFRESH_SECONDS,
         kpi_labels=KPI_LABELS,
+        kpi_notes={k: v.format(days=WINDOW_DAYS) for k, v in KPI_NOTES.items()},
         briefs=BRIEF_NAMES,
         last_briefs=LAST_PERIOD_NAMES,
         earlier_months=_earlier_months(datetime.now(CHINA).date()),
