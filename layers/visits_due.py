@@ -12,10 +12,16 @@ The command KPIs (:mod:`layers.command`) and the trends' follow-up table
 from __future__ import annotations
 
 LAST_VISIT = (
-    "LEFT JOIN LATERAL (SELECT max(pv.visited_on) AS last FROM person_visits pv"
-    " WHERE pv.person_id = p.id) lv ON true"
+    "LEFT JOIN LATERAL (SELECT pv.visited_on AS last FROM person_visits pv"
+    " WHERE pv.person_id = p.id ORDER BY pv.visited_on DESC LIMIT 1) lv ON true"
 )
-"""SQL: ``lv.last``, the day of person ``p``'s last visit (NULL: never visited)."""
+"""SQL: ``lv.last``, the day of person ``p``'s last visit (NULL: never visited).
+
+The latest row, read backwards along the ``(person_id, visited_on)`` index. Under row-level
+security ``max()`` let the planner AND that index with the area index, whose scope bounds it
+cannot estimate, and read every visit of the scope once per person: the city's command feed
+took 1.7 s on the demo county's 4,525 persons and 24,043 visits (11 ms this way).
+"""
 
 
 def overdue(today: str) -> str:
