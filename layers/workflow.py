@@ -152,7 +152,11 @@ OUTCOMES = ("mediated", "resolved", "not_substantiated", "mediation_failed", "le
 LEGAL_ROUTES = ("arbitration", "administrative_review", "litigation")
 
 #: Actions that need a note saying why, and what the refusal calls it.
-NOTE_REQUIRED: dict[str, str] = {"return": "退回原因", "feedback": "反馈内容"}
+NOTE_REQUIRED: dict[str, str] = {
+    "return": "退回原因",
+    "feedback": "反馈内容",
+    "supervise": "督办意见",  # what the superior demands, as a 督办单 says it
+}
 
 #: Actions a grid-worker account may take only on a case dispatched to its own worker record.
 OWN_DISPATCH_ACTIONS = frozenset({"accept", "arrive", "feedback", "resolve", "return"})

@@ -117,13 +117,13 @@ ACTIONS: dict[str, list[tuple[str, datetime, str, dict[str, Any], str | None]]] 
         ("escalate", at(16, 9), "county", {}, "重大风险，上报市级"),
     ],
     "supervised_late": [("supervise", at(17, 14), "county", {"deadline": at(24)}, "限期办结")],
-    "supervised_before": [("supervise", at(1), "county", {"deadline": at(5)}, None)],
-    "supervised_before_done": [("supervise", at(1), "county", {"deadline": at(5)}, None)],
-    "supervised_done": [("supervise", at(16, 10), "county", {"deadline": at(19)}, None)],
+    "supervised_before": [("supervise", at(1), "county", {"deadline": at(5)}, "限期办结")],
+    "supervised_before_done": [("supervise", at(1), "county", {"deadline": at(5)}, "限期办结")],
+    "supervised_done": [("supervise", at(16, 10), "county", {"deadline": at(19)}, "限期办结")],
     "year_b": [("escalate", last_year(18, 11), "town", {}, None)],
     "other_county": [
         ("escalate", at(17, 12), "town_b", {}, None),
-        ("supervise", at(17, 13), "city", {"deadline": at(30)}, None),
+        ("supervise", at(17, 13), "city", {"deadline": at(30)}, "限期办结"),
     ],
 }
 SETTLED_AFTER = ("supervised_before_done", "supervised_done")  # resolved after their 督办

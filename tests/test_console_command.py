@@ -693,6 +693,10 @@ def test_times_are_shown_and_typed_in_beijing_time_wherever_the_browser_runs(
         offered = minutes_around(now + timedelta(days=3), "%Y-%m-%dT%H:%M")
         assert deadline.input_value() in offered
         deadline.fill("2027-01-05T09:00")
+        expect(page.locator("#zz-action-note-label")).to_have_text("督办意见（必填）")
+        page.locator("#zz-action-submit").click()  # the browser asks for the 督办意见 first
+        assert page.locator("#zz-action-note").evaluate("(n) => n.validity.valueMissing")
+        page.locator("#zz-action-note").fill("限期办结并报告办理结果")
         page.locator("#zz-action-submit").click()
         page.locator(".zz-toasts .alert-success").wait_for()
         with console_demo.owner.connect() as conn:

@@ -612,7 +612,7 @@ def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
         due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
         supervised = client.post(
             f"/api/cases/{case_id}/actions/supervise",
-            json={"version": version, "params": {"deadline": due}},
+            json={"version": version, "params": {"deadline": due}, "note": "限期办结"},
             headers=as_county,
         )
         assert supervised.status_code == 200, supervised.text

@@ -280,6 +280,7 @@ def test_a_reopened_case_starts_a_new_round_without_the_old_supervision(world: S
         actor=county,
         now=NOW,
         params={"deadline": NOW + timedelta(days=3)},
+        note="限期办结",
     )
     assert case.supervision_deadline is not None
     cases.act(world, case.id, "dispatch", actor=who, now=NOW, params={"department": "县住建局"})
@@ -362,8 +363,25 @@ def test_supervision_reminder_and_summons_keep_state_but_bump_version(world: Ses
     ):
         with pytest.raises(InvalidInput, match=said):
             cases.act(
-                world, case.id, "supervise", actor=county, now=NOW, params={"deadline": deadline}
+                world,
+                case.id,
+                "supervise",
+                actor=county,
+                now=NOW,
+                params={"deadline": deadline},
+                note="限期办结",
             )
+    # a 督办 says what it demands (督办意见)
+    with pytest.raises(InvalidInput, match="请填写督办意见"):
+        cases.act(
+            world,
+            case.id,
+            "supervise",
+            actor=county,
+            now=NOW,
+            params={"deadline": NOW + timedelta(days=3)},
+            note=" ",
+        )
     case = cases.act(
         world,
         case.id,
@@ -371,6 +389,7 @@ def test_supervision_reminder_and_summons_keep_state_but_bump_version(world: Ses
         actor=county,
         now=NOW,
         params={"deadline": NOW + timedelta(days=3)},
+        note="限期办结",
     )
     assert case.supervision_deadline == NOW + timedelta(days=3)
     case = cases.act(

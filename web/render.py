@@ -2,7 +2,8 @@
 
 Every console page extends ``console_base.html`` and receives, besides its own variables, the
 Chinese labels of every code table (:func:`code_tables_json`) as JSON for the page's scripts,
-plus ``case_action`` (workflow action → 中文名) and ``level`` (1 → 省 … 5 → 村社区).
+plus ``case_action`` (workflow action → 中文名), ``level`` (1 → 省 … 5 → 村社区) and
+``note_required`` (an action whose note is required → what the note is called).
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def code_tables_json() -> str:
     tables["level"] = {str(level.value): level.label for level in Level}
     tables["handling_level"] = {str(level.value): level.handling_label for level in Level}
     tables["satisfaction"] = {str(k): v for k, v in cases.SATISFACTION_LABELS.items()}
+    tables["note_required"] = dict(workflow.NOTE_REQUIRED)
     return json.dumps(tables, ensure_ascii=False)
 
 

@@ -1613,7 +1613,12 @@
     fields.textContent = "";
     document.getElementById("zz-action-title").textContent = zz.label("case_action", action) + "：" + c.title;
     document.getElementById("zz-action-case").textContent = c.code + " · " + zz.label("case_state", c.state) + " · " + zz.label("handling_level", c.handling_level) + "办理";
-    document.getElementById("zz-action-note").value = "";
+    // 督办 states its 督办意见: the field says so, and the browser asks before the server refuses
+    const required = zz.tables.note_required[action];
+    const note = document.getElementById("zz-action-note");
+    note.value = "";
+    note.required = Boolean(required);
+    document.getElementById("zz-action-note-label").textContent = required ? required + "（必填）" : "备注（选填）";
     document.getElementById("zz-action-error").classList.add("d-none");
     const children = (st.feed.children || []).filter((k) => k.kind === "jurisdiction").map((k) => [k.code, k.name]);
     const risks = Object.entries(zz.tables.risk_level);
