@@ -954,7 +954,7 @@
     }
     let html = '<div class="zz-legend-title mt-1">热点分析（最近一次）</div>';
     [3, 2, 1].forEach(function (bin) {
-      html += '<div><i class="zz-hot-swatch" style="border-color:' + HOT_COLOURS[bin] + ";background:" + HOT_COLOURS[bin] + '"></i>热点，置信度 ' + HOT_CONFIDENCE[bin] + "</div>";
+      html += '<div><i class="zz-hot-swatch" style="border-color:' + HOT_COLOURS[bin] + '"></i>热点，置信度 ' + HOT_CONFIDENCE[bin] + "</div>";
     });
     box.innerHTML = html;
   }
@@ -1342,7 +1342,8 @@
     entry.group.clearLayers();
     entry.group.addLayer(
       L.geoJSON(fc, {
-        style: (f) => ({ color: HOT_COLOURS[f.properties.bin] || "#999", weight: 0.6, fillColor: HOT_COLOURS[f.properties.bin] || "#999", fillOpacity: 0.4 }),
+        // a dashed outline over a faint fill: told apart from the case-count hexagons, filled reds
+        style: (f) => ({ color: HOT_COLOURS[f.properties.bin] || "#999", weight: 2.5, dashArray: "5 3", fillColor: HOT_COLOURS[f.properties.bin] || "#999", fillOpacity: 0.12 }),
         onEachFeature: function (f, layer) {
           const p = f.properties;
           const cases =
