@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -268,20 +268,27 @@ def test_full_lifecycle_keeps_a_consistent_log(world: Session) -> None:
     assert case.version == len(log)
 
 
+def _supervise(
+    world: Session, case_id: int, county: workflow.Actor, deadline: datetime, note: str = "限期办结"
+) -> Case:
+    """督办 the case with its 督办时限 and 督办意见."""
+    return cases.act(
+        world,
+        case_id,
+        "supervise",
+        actor=county,
+        now=NOW,
+        params={"deadline": deadline},
+        note=note,
+    )
+
+
 def test_a_reopened_case_starts_a_new_round_without_the_old_supervision(world: Session) -> None:
     who = actor()
     county = actor("commander", "520424000000")
     case = _register(world, who)
     cases.act(world, case.id, "triage", actor=who, now=NOW)
-    case = cases.act(
-        world,
-        case.id,
-        "supervise",
-        actor=county,
-        now=NOW,
-        params={"deadline": NOW + timedelta(days=3)},
-        note="限期办结",
-    )
+    case = _supervise(world, case.id, county, NOW + timedelta(days=3))
     assert case.supervision_deadline is not None
     cases.act(world, case.id, "dispatch", actor=who, now=NOW, params={"department": "县住建局"})
     cases.act(world, case.id, "accept", actor=who, now=NOW)
@@ -362,35 +369,10 @@ def test_supervision_reminder_and_summons_keep_state_but_bump_version(world: Ses
         ((NOW + timedelta(days=1)).replace(tzinfo=None), "督办期限须注明时区"),  # an API client's
     ):
         with pytest.raises(InvalidInput, match=said):
-            cases.act(
-                world,
-                case.id,
-                "supervise",
-                actor=county,
-                now=NOW,
-                params={"deadline": deadline},
-                note="限期办结",
-            )
-    # a 督办 says what it demands (督办意见)
-    with pytest.raises(InvalidInput, match="请填写督办意见"):
-        cases.act(
-            world,
-            case.id,
-            "supervise",
-            actor=county,
-            now=NOW,
-            params={"deadline": NOW + timedelta(days=3)},
-            note=" ",
-        )
-    case = cases.act(
-        world,
-        case.id,
-        "supervise",
-        actor=county,
-        now=NOW,
-        params={"deadline": NOW + timedelta(days=3)},
-        note="限期办结",
-    )
+            _supervise(world, case.id, county, deadline)
+    with pytest.raises(InvalidInput, match="请填写督办意见"):  # a 督办 says what it demands
+        _supervise(world, case.id, county, NOW + timedelta(days=3), note=" ")
+    case = _supervise(world, case.id, county, NOW + timedelta(days=3))
     assert case.supervision_deadline == NOW + timedelta(days=3)
     case = cases.act(
         world, case.id, "summon", actor=who, now=NOW, params={"departments": ["公安", "住建"]}
