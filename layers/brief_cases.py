@@ -17,7 +17,11 @@ With the figures of :mod:`layers.work_brief` a duty commander files the cases be
   the oldest first — what 上报次数 counts, through the same partial index.
 
 :func:`first_reported` says when the cases of the unit and of each child begin: a brief's
-comparison with a window before them (环比, 同比) has no figures to show.
+comparison with a window before them (环比, 同比) has no figures to show. :func:`resolved_shares`
+gives a compared window's 办结率 as it stood at a given time (the same time after that window's
+end as the brief's own 办结率 is after the brief's window's end), read back from the case events:
+measured at generation, an older window would have had longer to close, and every comparison
+would read as a drop.
 
 Each list holds at most ``limit`` rows (:data:`LIST_LIMIT`) and says how many there were. A
 row carries a case's code, title, code-table values, times and unit; never its reporter's or
@@ -49,10 +53,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
-from layers import cases, workflow
+from geo.codes import CodeError, parse_grid_code
+from layers import case_import, cases, workflow
 from layers.case_groups import CaseGroup, StateGroup
 from layers.command import RETIRED_MARK
-from layers.errors import Forbidden
+from layers.errors import Forbidden, no_jurisdiction
 from layers.model import Case, CaseEvent, Jurisdiction, Role
 from layers.workflow import Actor
 
@@ -448,6 +453,29 @@ def collect(
     )
 
 
+def _unit_key(code: str, actor: Actor) -> tuple[str, str, str | None]:
+    """Return the area range of a brief's unit or child, and the grid when it is a grid.
+
+    A 12-digit jurisdiction covers its code range; a village's child is one of its grids
+    (15 digits, the command feed's children of a village), whose cases are those of the
+    village's range with that ``grid_code``.
+
+    Raises
+    ------
+    NotFound
+        ``code`` is neither a division code nor a grid code inside the actor's scope.
+    """
+    if len(code) == 15:
+        try:
+            village = parse_grid_code(code).village_code
+        except CodeError as exc:
+            raise no_jurisdiction(code) from exc
+        lo, hi, _ = cases.unit_range(village, actor)
+        return lo, hi, code
+    lo, hi, _ = cases.unit_range(code, actor)
+    return lo, hi, None
+
+
 def first_reported(
     session: Session, codes: Sequence[str], *, actor: Actor
 ) -> dict[str, datetime | None]:
@@ -460,34 +488,140 @@ def first_reported(
     session : sqlalchemy.orm.Session
         Open session scoped to the actor.
     codes : sequence of str
-        12-digit jurisdiction codes inside the actor's scope (a brief's unit and its children).
+        12-digit jurisdiction codes inside the actor's scope (a brief's unit and its children),
+        or a village's grids (15-digit grid codes: the children of a village's brief).
     actor : Actor
         Whose scope applies.
 
     Returns
     -------
     dict
-        Each code's earliest ``reported_at`` over its area, None when the area has no case.
+        Each code's earliest ``reported_at`` over its area (a grid's: over its cases), None
+        when the area has no case.
 
     Raises
     ------
     NotFound
-        A code is not a division code inside the actor's scope.
+        A code is not a division or grid code inside the actor's scope.
     """
-    ranges = [cases.unit_range(code, actor)[:2] for code in codes]
-    if not ranges:
+    keys = [_unit_key(code, actor) for code in codes]
+    if not keys:
         return {}
     rows = session.execute(
         text(
             "SELECT u.code, (SELECT min(c.reported_at) FROM cases c"
-            " WHERE c.area_code >= u.lo AND c.area_code < u.hi)"
-            " FROM unnest(CAST(:codes AS text[]), CAST(:los AS text[]), CAST(:his AS text[]))"
-            " AS u(code, lo, hi)"
+            " WHERE c.area_code >= u.lo AND c.area_code < u.hi"
+            " AND (u.grid IS NULL OR c.grid_code = u.grid))"
+            " FROM unnest(CAST(:codes AS text[]), CAST(:los AS text[]), CAST(:his AS text[]),"
+            " CAST(:grids AS text[])) AS u(code, lo, hi, grid)"
         ),
         {
             "codes": list(codes),
-            "los": [lo for lo, _ in ranges],
-            "his": [hi for _, hi in ranges],
+            "los": [lo for lo, _, _ in keys],
+            "his": [hi for _, hi, _ in keys],
+            "grids": [grid for _, _, grid in keys],
         },
     )
     return {str(row[0]): row[1] for row in rows}
+
+
+_DONE = ", ".join(f"'{s}'" for s in sorted(workflow.DONE_STATES))
+_UNTOUCHED = ", ".join(f"'{a}'" for a in case_import.UNTOUCHED_ACTIONS)
+RESOLVED_AS_OF = f"""
+    SELECT c.area_code, c.grid_code, count(*) AS reported,
+           count(*) FILTER (WHERE CASE
+               WHEN then_.state IS NULL  -- nothing on record by then: the case's own 办结时间
+                   THEN c.state IN ({_DONE}) AND NOT {case_import.unsettled_history("c")}
+                        AND (c.closed_at IS NULL OR c.closed_at <= :as_of)
+               WHEN then_.action = 'import' AND then_.state = 'archived'
+                   THEN NOT coalesce((
+                       SELECT e.payload ->> 'settled' = 'false' FROM case_events e
+                        WHERE e.case_id = c.id AND e.action = 'import' AND e.at <= :as_of
+                          AND e.payload ->> 'settled' IS NOT NULL
+                        ORDER BY e.at DESC, e.id DESC LIMIT 1), false)
+                        OR EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id
+                                     AND e.at <= :as_of AND e.action NOT IN ({_UNTOUCHED}))
+               ELSE then_.state IN ({_DONE})
+           END) AS resolved
+      FROM cases c
+      LEFT JOIN LATERAL (
+          SELECT e.to_state AS state, e.action FROM case_events e
+           WHERE e.case_id = c.id AND e.at <= :as_of AND e.to_state IS NOT NULL
+           ORDER BY e.at DESC, e.id DESC LIMIT 1
+      ) then_ ON true
+     WHERE c.area_code >= :lo AND c.area_code < :hi
+       AND c.reported_at >= :start AND c.reported_at < :end
+     GROUP BY c.area_code, c.grid_code"""
+"""Cases reported in ``[start, end)`` of an area, by village and grid, and how many of them were
+concluded at ``as_of``: the state the latest event at or before then left each in (through
+``ix_case_events_case_id_at``, one short read a case), a concluded one
+(:data:`layers.workflow.DONE_STATES`) unless an import then stood for history its source never
+settled (:func:`layers.case_import.unsettled_history`, as of then); a case with no event by then
+(history imported later) by its own 办结时间 (``closed_at``; an imported concluded case without
+one as concluded)."""
+
+
+def resolved_shares(
+    session: Session,
+    code: str,
+    children: Sequence[str],
+    *,
+    actor: Actor,
+    start: datetime,
+    end: datetime,
+    as_of: datetime,
+) -> dict[str, float | None]:
+    """Return the 办结率 over a window of a unit and of its children, as it stood at ``as_of``.
+
+    The share of the cases reported in ``[start, end)`` (those 近期受理 counts) that were
+    concluded (办结, then 评价, 回访, 销号) at ``as_of``, read back from the case events: one
+    concluded later does not count, one concluded then and reopened (重新办理) since does. A
+    brief measures the window it compares with (环比, 同比) as long after that window's end as
+    its own 办结率 is after its window's end (:meth:`layers.work_brief.BriefWindow.measured_at`),
+    so that the cases of both have had as long to close. At ``as_of`` now it is the command
+    feed's ``resolved_share``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    code : str
+        12-digit jurisdiction code inside the actor's scope: the brief's unit.
+    children : sequence of str
+        Its children as the command feed lists them: jurisdiction codes, or a village's grid
+        codes (15 digits).
+    actor : Actor
+        Whose scope applies.
+    start, end : datetime
+        The window (aware).
+    as_of : datetime
+        When the cases' state is read (aware).
+
+    Returns
+    -------
+    dict
+        The share (0–1, rounded to 4 places as the feed's) of ``code`` and of each child, by
+        code; None for a unit with no case reported in the window.
+
+    Raises
+    ------
+    NotFound
+        ``code`` or a child is not a division or grid code inside the actor's scope.
+    """
+    lo, hi, _ = cases.unit_range(code, actor)
+    keys = {code: (lo, hi, None)} | {child: _unit_key(child, actor) for child in children}
+    rows = session.execute(
+        text(RESOLVED_AS_OF),
+        {"lo": lo, "hi": hi, "start": start, "end": end, "as_of": as_of},
+    ).all()
+    shares: dict[str, float | None] = {}
+    for unit, (unit_lo, unit_hi, grid) in keys.items():
+        inside = [
+            r
+            for r in rows
+            if unit_lo <= r.area_code < unit_hi and (grid is None or r.grid_code == grid)
+        ]
+        reported = sum(r.reported for r in inside)
+        resolved = sum(r.resolved for r in inside)
+        shares[unit] = round(resolved / reported, 4) if reported else None
+    return shares

@@ -16,7 +16,10 @@ of the console's cards: 近期受理, 办结率, 上报次数 and 重复反映 c
 :data:`WINDOW_KPIS`, the others are as they stand now); those four beside the feed's over the
 window before (环比) and over the same window a year before (同比), with the changes, on one
 sheet (环比同比, :class:`Comparison`; a unit with no case before a compared window ends says
-so instead of a change); the cases behind them (:mod:`layers.brief_cases`:
+so instead of a change; a compared window's 办结率 is as it stood as long after that window's
+end as the brief's own is after its window's end, :meth:`BriefWindow.measured_at`: at each
+window's end for a brief of the last days or of a period still running, 截至各期末, so that
+an older window has not had longer to close); the cases behind them (:mod:`layers.brief_cases`:
 新登记案件, 超期案件, 督办案件, 上报案件), titles and codes only; and its risk alerts
 (风险预警): those not closed yet, then those closed in the window with who closed them and what
 was done. Persons are counted as the feed counts them for the reader (analysts' small counts
@@ -93,7 +96,10 @@ stretch of it; a rolling window's is 上年同期."""
 WINDOW_KPIS = ("reported", "resolved_share", "escalations", "repeats")
 """The KPIs the feed counts over its window (近期受理, 办结率, 上报次数, 重复反映): those compared
 with the window before (环比) and with the same window a year before (同比); the others are as
-they stand at generation."""
+they stand at generation. Of the four only 办结率 changes as time passes after a window (its
+cases close): a compared window's is measured as long after its end as the brief's
+(:meth:`BriefWindow.measured_at`, :attr:`Comparison.resolved`); the counts are of things that
+happened in the window (reports, 上报 events, repeats linked when reported)."""
 ComparisonKind = Literal["环比", "同比"]
 """A comparison: with the window before, with the same window a year before."""
 COMPARED: dict[ComparisonKind, tuple[str, str, str]] = {
@@ -211,6 +217,39 @@ class BriefWindow:
             before = _year_earlier(first)
         return self._period_like(before, YEAR_BEFORE_NAMES[self.period])
 
+    def measured_at(self, brief: BriefWindow, now: datetime) -> datetime:
+        """Return when this compared window's 办结率 is read: as long after its end as the brief's.
+
+        The brief's own 办结率 is the share of its window's cases concluded at ``now``, when it
+        is made; a window it is compared with (:meth:`previous`, :meth:`year_before`) is read
+        as it stood the same time after its own end, so that the cases of both have had as
+        long to close (like for like). A brief of the last days, or of a period still running,
+        ends now: each window is read at its end (截至各期末).
+
+        Parameters
+        ----------
+        brief : BriefWindow
+            The brief's window.
+        now : datetime
+            When the brief is made (aware).
+
+        Returns
+        -------
+        datetime
+            This window's end plus the time from the brief's window's end to ``now``.
+
+        Examples
+        --------
+        >>> now = datetime(2026, 12, 4, 9, 30, tzinfo=CHINA)
+        >>> week = rolling(7, now)
+        >>> week.previous().measured_at(week, now) == week.start
+        True
+        >>> november = calendar("month", None, now)
+        >>> november.previous().measured_at(november, now).isoformat()
+        '2026-11-04T09:30:00+08:00'
+        """
+        return self.end + (now - brief.end)
+
     def _period_like(self, day: date, names: tuple[str, str]) -> BriefWindow:
         """Return the earlier calendar period holding ``day``, as much of it as this one runs.
 
@@ -274,12 +313,18 @@ class Comparison:
         The compared window (:meth:`BriefWindow.previous`, :meth:`BriefWindow.year_before`).
     feed : dict
         The unit's command feed over it (:func:`layers.command.feed`): its
-        :data:`WINDOW_KPIS` and its children's.
+        :data:`WINDOW_KPIS` and its children's (its ``resolved_share``, as at generation, is
+        not shown: ``resolved`` is).
+    resolved : mapping of str to float or None
+        The 办结率 over it of the unit and of each child, by code, as it stood as long after
+        the window's end as the brief's own is after its window's end
+        (:meth:`BriefWindow.measured_at`, :func:`layers.brief_cases.resolved_shares`).
     """
 
     kind: ComparisonKind
     window: BriefWindow
     feed: dict[str, Any]
+    resolved: Mapping[str, float | None]
 
     def no_data(self, first: datetime | None) -> bool:
         """Return whether a unit whose first case was reported at ``first`` has no figures here.
@@ -297,7 +342,7 @@ class Comparison:
         Examples
         --------
         >>> w = calendar("month", date(2025, 11, 1), datetime(2026, 12, 4, tzinfo=CHINA))
-        >>> c = Comparison("同比", w.year_before(), {})
+        >>> c = Comparison("同比", w.year_before(), {}, {})
         >>> c.no_data(datetime(2024, 11, 30, tzinfo=CHINA)), c.no_data(w.start), c.no_data(None)
         (False, True, True)
         """
@@ -517,10 +562,76 @@ COMPARISON_NOTES: dict[ComparisonKind, str] = {
 }
 COMPARISON_NOTE = (
     "近期受理、办结率、上报次数、重复反映本期的数，{compared}，及其增减；对比时段的计数不为零时"
-    "另有增减率，办结率的增减以百分点计，各期均按生成时的办结情况计算。"
+    "另有增减率，办结率的增减以百分点计。{resolved}"
     "单位在对比时段结束前尚无任何案件记录的，写{none}，不计增减。"
 )
 """The 说明 of the comparison sheet (环比同比, or 环比 or 同比 alone), of the comparisons it has."""
+RESOLVED_NOTE = (
+    "办结率各期均为{when}的办结率，即该期登记的案件中届时已办结的比例：本期为生成时的数，"
+    "{columns}按办理记录回溯到各自的{point}（届时尚未办结、此后才办结的不计，届时已办结、此后"
+    "又重新办理的仍计；无届时办理记录的导入案件按其办结时间），各期案件的办理时间一样长，"
+    "较早的时段不因多办了一段时间而偏高。"
+)
+"""What 办结率 in the comparison sheet means: each window's as it stood at the same time after
+its end (:meth:`BriefWindow.measured_at`)."""
+
+
+def _lag_text(lag: timedelta) -> str:
+    """Say when each window's 办结率 is read: at its end (期末), or so long after it."""
+    return "期末" if lag <= timedelta(0) else f"期末后{overdue_text(lag)}"
+
+
+def resolved_label(lag: timedelta) -> str:
+    """Return what the comparison sheet calls 办结率: when each window's is read.
+
+    Parameters
+    ----------
+    lag : timedelta
+        From the brief's window's end to its generation (0 for a brief of the last days or of
+        a period still running; a past period's brief is made after it ended).
+
+    Returns
+    -------
+    str
+        办结率 and when each window's is read, measured from that window's end.
+
+    Examples
+    --------
+    >>> resolved_label(timedelta(0))
+    '办结率（截至各期末）'
+    >>> resolved_label(timedelta(days=3, hours=9, minutes=30))
+    '办结率（截至各期末后3天9小时）'
+    """
+    return f"{KPI_LABELS['resolved_share']}（截至各{_lag_text(lag)}）"
+
+
+def resolved_note(lag: timedelta, columns: Sequence[str]) -> str:
+    """Return the 说明's words on the comparison sheet's 办结率 (:data:`RESOLVED_NOTE`).
+
+    Parameters
+    ----------
+    lag : timedelta
+        From the brief's window's end to its generation (:func:`resolved_label`).
+    columns : sequence of str
+        The compared columns (上期, 上年同期).
+
+    Returns
+    -------
+    str
+        The sentence.
+
+    Examples
+    --------
+    >>> now = resolved_note(timedelta(0), ["上期", "上年同期"])
+    >>> now[:16], "上期、上年同期按办理记录回溯到各自的期末（" in now
+    ('办结率各期均为截至各期末的办结率', True)
+    >>> "回溯到各自的期末后3天0小时（" in resolved_note(timedelta(days=3), ["上期"])
+    True
+    """
+    point = _lag_text(lag)
+    return RESOLVED_NOTE.format(when=f"截至各{point}", columns="、".join(columns), point=point)
+
+
 LIST_NOTE = (
     "每张案件清单至多列出 {limit} 件（次），超出时在表末注明总数；所在单位从本单位的下一级写起。"
     "清单只列案件编号、标题等办理信息，不含反映人、当事人的姓名和联系电话。"
@@ -557,7 +668,9 @@ def workbook(
     comparisons : sequence of Comparison, optional
         The windows compared with and the unit's feed over each (环比: the window before,
         同比: the same window a year before): the comparison sheet sets the
-        :data:`WINDOW_KPIS` of the unit and of each child beside theirs, with the change.
+        :data:`WINDOW_KPIS` of the unit and of each child beside theirs, with the change;
+        their 办结率 is each one's :attr:`Comparison.resolved`, read as long after its end as
+        ``now`` is after ``window``'s, and the sheet and its 说明 say so.
     first_cases : mapping of str to datetime or None, optional
         When the earliest case of the unit and of each child was reported, by code
         (:func:`layers.brief_cases.first_reported`): a unit with no case before a compared
@@ -606,9 +719,10 @@ def workbook(
     notes_of = dict(NOTES)
     if comparisons:
         title = "".join(c.kind for c in comparisons)
-        _comparison_sheet(book, title, feed, comparisons, first_cases)
+        _comparison_sheet(book, title, feed, comparisons, first_cases, now - window.end)
         notes_of[title] = COMPARISON_NOTE.format(
             compared="，".join(c.kind + COMPARISON_NOTES[c.kind] for c in comparisons),
+            resolved=resolved_note(now - window.end, [COMPARED[c.kind][1] for c in comparisons]),
             none="或".join(f"「{COMPARED[c.kind][2]}」" for c in comparisons),
         )
     if cases is not None:
@@ -641,19 +755,27 @@ def _comparison_sheet(
     feed: dict[str, Any],
     comparisons: Sequence[Comparison],
     first_cases: Mapping[str, datetime | None] | None,
+    lag: timedelta,
 ) -> Worksheet:
     """Add the comparison sheet: the window KPIs, this window's beside each compared one's.
 
     The unit's, then each child's, with the changes; under the table, the units whose cases
-    begin inside a compared window (its figures cover part of it).
+    begin inside a compared window (its figures cover part of it). 办结率 is named with when
+    each window's is read, ``lag`` after its end (:func:`resolved_label`): the brief's as the
+    feed gives it, a compared window's from :attr:`Comparison.resolved`.
     """
     header = ["单位", "级别", "区划代码", "指标", "本期"]
     for compared in comparisons:
         header += [COMPARED[compared.kind][1], f"{compared.kind}增减", f"{compared.kind}增减率"]
     units = [(feed["unit"], "本级合计")] + [(c, c["level_label"]) for c in feed["children"]]
     earlier = [
-        {u["code"]: u["kpis"] for u in [c.feed["unit"], *c.feed["children"]]} for c in comparisons
+        {
+            u["code"]: {**u["kpis"], "resolved_share": c.resolved.get(u["code"])}
+            for u in [c.feed["unit"], *c.feed["children"]]
+        }
+        for c in comparisons
     ]
+    labels = {**KPI_LABELS, "resolved_share": resolved_label(lag)}
     rows: list[list[Any]] = []
     partly: dict[ComparisonKind, list[str]] = {c.kind: [] for c in comparisons}
     for unit, level in units:
@@ -664,7 +786,7 @@ def _comparison_sheet(
                 partly[compared.kind].append(f"{unit['name']}（{_moment(first)}）")
         for name in WINDOW_KPIS:
             current = unit["kpis"][name]
-            row = [unit["name"], level, unit["code"], KPI_LABELS[name], kpi_text(name, current)]
+            row = [unit["name"], level, unit["code"], labels[name], kpi_text(name, current)]
             for compared, then, absent in zip(comparisons, earlier, missing, strict=True):
                 if absent:
                     row += [COMPARED[compared.kind][2], "—", "—"]

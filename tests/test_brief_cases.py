@@ -479,7 +479,10 @@ def test_the_comparison_is_with_the_week_before_and_the_week_a_year_before(
         "同比增减率",
     ]
     assert len(table) == 1 + 3 * 4  # no note: no unit's cases begin inside a compared week
-    got = {(row[2], row[3]): row[4:] for row in table[1:]}
+    # 办结率 names when each week's is read: as long after its end as the brief is made after
+    # the brief's week (tests/test_brief_resolved.py)
+    assert all(row[3].startswith("办结率（截至各期末后") for row in table[2::4])
+    got = {(row[2], row[3].split("（")[0]): row[4:] for row in table[1:]}
     assert [row[:3] for row in table[1::4]] == [
         ["甲区", "本级合计", COUNTY_A],
         ["甲一街道", "乡镇", TOWN_A1],

@@ -88,8 +88,10 @@ def test_the_brief_is_the_feed_over_its_window(
     assert summary["同比时段"].startswith(f"{datetime.now(CHINA).year - 1}-")
     assert "（上年同期）" in summary["同比时段"]
     comparison = sheets["环比同比"]
+    # a brief of the last days ends now: each window's 办结率 as it stood at its end
+    labels = {**KPI_LABELS, "resolved_share": "办结率（截至各期末）"}
     assert [row[:4] for row in comparison[1:]] == [
-        [u["name"], lvl, u["code"], KPI_LABELS[k]] for lvl, u in expected for k in WINDOW_KPIS
+        [u["name"], lvl, u["code"], labels[k]] for lvl, u in expected for k in WINDOW_KPIS
     ]
     assert [row[4] for row in comparison[1:]] == [
         kpi_text(k, u["kpis"][k]) for _, u in expected for k in WINDOW_KPIS

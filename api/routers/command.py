@@ -6,8 +6,10 @@ alerts but an empty ``queue``: they see aggregates, never individual cases.
 month up to now (日汇总、周研判、月总结, :mod:`layers.work_brief`); ``?period=month`` is last
 month's, ``?period=month&date=2026-09-01`` that of September (``day`` and ``week`` alike). The
 brief compares the window's figures with the feed's over the window before (环比) and over the
-same window a year before (同比), and lists the cases behind them (:mod:`layers.brief_cases`),
-except to an analyst.
+same window a year before (同比), each window's 办结率 read as long after its end as the
+brief's is after its own (at each window's end for the last days:
+:func:`layers.brief_cases.resolved_shares`), and lists the cases behind them
+(:mod:`layers.brief_cases`), except to an analyst.
 """
 
 from __future__ import annotations
@@ -99,12 +101,25 @@ def brief(
         )
 
     body = feed_over(window, alert_limit=500)
-    previous, year_before = window.previous(), window.year_before()
-    comparisons = [  # their figures only
-        work_brief.Comparison("环比", previous, feed_over(previous, alert_limit=1)),
-        work_brief.Comparison("同比", year_before, feed_over(year_before, alert_limit=1)),
-    ]
-    units = [body["unit"]["code"], *(c["code"] for c in body["children"])]
+    children = [c["code"] for c in body["children"]]
+
+    def compared(
+        kind: work_brief.ComparisonKind, span: work_brief.BriefWindow
+    ) -> work_brief.Comparison:
+        # its figures only; its 办结率 as it stood as long after its end as the brief's is now
+        resolved = brief_cases.resolved_shares(
+            session,
+            code,
+            children,
+            actor=actor,
+            start=span.start,
+            end=span.end,
+            as_of=span.measured_at(window, now),
+        )
+        return work_brief.Comparison(kind, span, feed_over(span, alert_limit=1), resolved)
+
+    comparisons = [compared("环比", window.previous()), compared("同比", window.year_before())]
+    units = [body["unit"]["code"], *children]
     first_cases = brief_cases.first_reported(session, units, actor=actor)
     listed = None  # an analyst sees aggregates, never individual cases
     if user.role != Role.ANALYST:
