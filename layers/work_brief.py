@@ -690,8 +690,17 @@ def workbook(
     book = Workbook()
     summary = book.active
     summary.title = "概况"
-    facts: list[tuple[str, str]] = [
-        ("辖区", f"{unit['name']}（{unit['code']}）"),
+    facts: list[tuple[str, str]] = [("辖区", f"{unit['name']}（{unit['code']}）")]
+    if feed.get("counties"):  # a province's or city's figures are its connected counties'
+        names = "、".join(c["name"] for c in feed["counties"])
+        facts.append(
+            (
+                "接入范围",
+                f"本平台接入的县（市、区）：{names}（{len(feed['counties'])} 个）；本简报数字"
+                "只含这些县（市、区）的数据，未接入的县（市、区）不在统计之内",
+            )
+        )
+    facts += [
         ("简报", window.name),
         ("统计时段", window.span_text()),
     ]

@@ -30,6 +30,7 @@ from layers.command import KPI_LABELS
 from layers.hotspot_current import CHINA
 from layers.work_brief import WINDOW_KPIS, change, kpi_text
 from tests.api_fixtures import (  # noqa: F401
+    CITY,
     COUNTY_A,
     TOWN_A1,
     TOWN_A2,
@@ -101,6 +102,20 @@ def test_the_brief_is_the_feed_over_its_window(
         assert not set(lists) & set(sheets)
     else:
         assert set(lists) <= set(sheets)
+
+
+def test_a_city_brief_says_which_counties_its_figures_hold(
+    api_client: TestClient,  # noqa: F811
+    auth_headers: Headers,  # noqa: F811
+) -> None:
+    got = api_client.get(f"/api/command/{CITY}/brief.xlsx?days=7", headers=auth_headers("cmd_city"))
+    assert got.status_code == 200, got.text
+    summary = {row[0]: row[1] for row in _sheets(got.content)["概况"]}
+    assert summary["接入范围"].startswith("本平台接入的县（市、区）：甲区、乙区（2 个）；")
+    county = api_client.get(
+        f"/api/command/{COUNTY_A}/brief.xlsx?days=7", headers=auth_headers("cmd_a")
+    )
+    assert "接入范围" not in {row[0] for row in _sheets(county.content)["概况"]}
 
 
 def test_the_brief_outside_the_scope_is_not_found(
