@@ -22,6 +22,7 @@ from layers.errors import InvalidInput, NotFound
 from layers.model import DisputeType
 from tests.api_fixtures import COUNTY_A, COUNTY_B, VILLAGES, ApiWorld
 from tests.workflow_data import (
+    CITY,
     COUNTY,
     NOW,
     OTHER_COUNTY,
@@ -349,3 +350,7 @@ def test_a_cell_spilling_over_the_outline_is_named_after_the_unit_it_borders(
     # far from every boundary (here 0.1 degrees), a cell keeps the unit analysed
     far = shapely.Point(clon, 24.42)
     assert cell_places.cell_units(world, town, [far]) == [(town, "镇100")]
+    # a county's or city's own boundary covering the centre names it no better than none
+    assert cell_places.cell_units(world, COUNTY, [shapely.Point(clon, clat)]) == [(V1, "村100-1")]
+    beside = shapely.Point(102.39, 24.31)  # in the city, just west of the county's outline
+    assert cell_places.cell_units(world, CITY, [beside]) == [(COUNTY, "通海县")]
