@@ -186,3 +186,25 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
         page.screenshot_step("5-exported-report")
         assert page.requests == [f"{local}/report.html"]
         page.assert_clean(local)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_city_trends_page_says_which_counties_it_holds_and_opens_on_them(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    origin = console_demo.origin
+    county = console_demo.data.county_code.ljust(12, "0")
+    city = county[:4].ljust(12, "0")
+    login(page, origin, console_demo.username("commander", city), next_path=f"/trends/{city}")
+    page.wait_for_url(f"{origin}/trends/{city}")
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    note = page.locator("#held-note")
+    assert note.is_visible()
+    assert note.inner_text().startswith("本平台接入的县（市、区）：华宁县（1 个）。")
+    # the map opens on the county's cells, not on the whole city (华宁县 is about 0.6 degrees
+    # across; 玉溪市 about 2)
+    span = page.evaluate("zzMap.getBounds().getEast() - zzMap.getBounds().getWest()")
+    assert span < 1.2, span
+    page.screenshot_step("city-trends")
+    page.assert_clean(origin)

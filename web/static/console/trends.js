@@ -655,11 +655,21 @@
       outlineLayer.addData(outlines);
       outlineHits.clearLayers();
       outlineHits.addData(outlines);
-      if (outlineLayer.getBounds().isValid()) {
-        map.fitBounds(outlineLayer.getBounds(), { paddingTopLeft: [300, 10], paddingBottomRight: [200, 80] });
-      }
       legend();
       buildCells();
+      // a province's or city's figures are the counties this platform holds: said, and the map
+      // opens on their cells rather than on the whole province or city
+      const counties = data.counties || [];
+      $("held-note").hidden = counties.length === 0;
+      $("held-note").textContent = counties.length
+        ? "本平台接入的县（市、区）：" + counties.map((c) => c.name).join("、") + "（" + counties.length + " 个）。" +
+          "本页数字只含这些县（市、区）的数据，未接入的县（市、区）不在统计之内。"
+        : "";
+      const cellBounds = state.binPolys.length ? L.featureGroup(state.binPolys).getBounds() : null;
+      const bounds = counties.length && cellBounds && cellBounds.isValid() ? cellBounds : outlineLayer.getBounds();
+      if (bounds.isValid()) {
+        map.fitBounds(bounds, { paddingTopLeft: [300, 10], paddingBottomRight: [200, 80] });
+      }
       const slider = $("period-slider");
       slider.max = data.periods.length - 1;
       slider.value = data.periods.length - 1;
