@@ -46,7 +46,7 @@ from importers.mapping import (
 )
 from importers.named_values import values_named, year_named
 from importers.progress import ImportProgress
-from importers.reading import GEOMETRY_COLUMN, SourceTable, read_table
+from importers.reading import GEOMETRY_COLUMN, ReadError, SourceTable, read_table
 from importers.rules import MissingColumns, Problem, RowChecks
 from importers.within import CountyRows, Scope, find_scope
 from layers import audit, import_runs
@@ -319,6 +319,8 @@ def check_file(path: Path, options: ImportOptions, keys: Keys | None) -> Checked
         name += f"（工作表“{table.sheet}”）"
     if table.layer is not None:
         name += f"（图层“{table.layer}”）"
+    if table.frame.empty:  # an export whose filter found nothing: nothing to import
+        raise ReadError(f"{name}：只有表头，没有数据行，未导入。请检查导出时的筛选条件")
     return check_table(
         table,
         options,
@@ -850,8 +852,18 @@ def import_checked(
     Superseded
         If the same file was imported before, other files of its kind since, and importing
         it again would change rows on record, unless ``options.again`` (nothing is written).
+    NothingListed
+        If ``options.complete`` and no row passed the row checks (nothing is written).
     """
     checks = checked.checks
+    if options.complete:
+        turned_down = {p.row for p in checks.problems if p.severity == "rejected"}
+        if not set(checks.frame.index) - turned_down:
+            raise NothingListed(
+                f"{checked.file_name}：没有一行通过检查，不能作为“文件是本辖区的全部”"
+                "（--complete）导入：那样会撤销本辖区库中在用的全部记录。"
+                "请先不勾选此项试运行，按退回报告改正后再导入"
+            )
     base = ImportOutcome(
         kind=options.kind,
         file_name=checked.file_name,
@@ -1024,6 +1036,13 @@ UNSAID_STATUS = (
     "或整个文件加 --set 状态=在岗"
 )
 """Said of the new workers of a roster without a 状态 (:func:`unsaid_status_notes`)."""
+
+
+class NothingListed(ValueError):
+    """A ``--complete`` list none of whose rows passed the row checks (nothing is written).
+
+    Taken as the whole list of its area, it would end everything on record there.
+    """
 
 
 class Superseded(ValueError):
