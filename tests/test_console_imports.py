@@ -728,7 +728,7 @@ def test_a_county_commander_follows_the_townships_imports(
     listed = page.locator("#im-supervised-jobs tbody tr").filter(has_text=path.name)
     expect(listed).to_have_count(1)
     expect(listed.locator("td.im-by")).to_have_text(username)
-    expect(listed.locator(".im-outcome")).to_have_text("试运行：试运行通过")
+    expect(listed.locator(".im-outcome")).to_have_text("试运行通过")  # not 试运行：试运行通过
     listed.click()
     expect(page.locator("#im-supervised-output")).to_contain_text(path.name)
     expect(page.locator("#im-supervised-title")).to_contain_text(username)

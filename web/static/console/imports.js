@@ -458,7 +458,9 @@
     const badge = document.createElement("span");
     badge.className = "badge im-outcome";
     badge.dataset.result = resultKey(job);
-    badge.textContent = modeText(job) + "：" + resultText(job);
+    // a dry run's outcome says 试运行 itself (试运行：有退回的行): not 试运行：试运行：…
+    const result = resultText(job);
+    badge.textContent = result.startsWith(modeText(job)) ? result : modeText(job) + "：" + result;
     cell(tr, "im-result", "").appendChild(badge);
     cell(tr, "im-counts", countsText(job));
     tr.addEventListener("click", () => showSupervised(job).catch((e) => zz.toast(zz.errorText(e), "danger")));
