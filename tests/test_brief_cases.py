@@ -48,6 +48,7 @@ from tests.api_fixtures import (  # noqa: F401
     auth_headers,
 )
 from tests.conftest import SuiteDatabase
+from tests.workflow_data import delete_cases
 
 Headers = Callable[[str], dict[str, str]]
 WEEK = datetime(2025, 9, 15, tzinfo=CHINA)  # Monday: the brief's week is [WEEK, WEEK + 7 days)
@@ -206,19 +207,7 @@ def seeded(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[Seeded]:  #
     finally:
         with Session(database.owner) as session, session.begin():
             apply_scope(session, None)
-            session.execute(text("ALTER TABLE case_events DISABLE TRIGGER append_only"))
-            session.execute(
-                text("DELETE FROM case_events WHERE case_id = ANY(:ids)"),
-                {"ids": list(ids.values())},
-            )
-            session.execute(text("ALTER TABLE case_events ENABLE TRIGGER append_only"))
-            session.execute(
-                text("UPDATE cases SET duplicate_of = NULL WHERE id = ANY(:ids)"),
-                {"ids": list(ids.values())},
-            )
-            session.execute(
-                text("DELETE FROM cases WHERE id = ANY(:ids)"), {"ids": list(ids.values())}
-            )
+            delete_cases(session, list(ids.values()))
 
 
 def _sheets(body: bytes) -> dict[str, list[list[Any]]]:

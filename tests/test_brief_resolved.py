@@ -49,6 +49,7 @@ from tests.api_fixtures import (  # noqa: F401
     auth_headers,
 )
 from tests.conftest import SuiteDatabase
+from tests.workflow_data import delete_cases
 
 Headers = Callable[[str], dict[str, str]]
 NOW = datetime(2025, 3, 10, 12, tzinfo=CHINA)  # a Monday, noon: when the briefs are made
@@ -178,19 +179,7 @@ def seeded(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[Seeded]:  #
     finally:
         with Session(database.owner) as session, session.begin():
             apply_scope(session, None)
-            session.execute(text("ALTER TABLE case_events DISABLE TRIGGER append_only"))
-            session.execute(
-                text("DELETE FROM case_events WHERE case_id = ANY(:ids)"),
-                {"ids": list(ids.values())},
-            )
-            session.execute(text("ALTER TABLE case_events ENABLE TRIGGER append_only"))
-            session.execute(
-                text("DELETE FROM dispatches WHERE case_id = ANY(:ids)"),
-                {"ids": list(ids.values())},
-            )
-            session.execute(
-                text("DELETE FROM cases WHERE id = ANY(:ids)"), {"ids": list(ids.values())}
-            )
+            delete_cases(session, list(ids.values()))
 
 
 @pytest.fixture

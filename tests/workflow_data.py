@@ -221,6 +221,27 @@ def purge_world(session: Session) -> None:
         )
 
 
+def delete_cases(session: Session, ids: list[int]) -> None:
+    """Delete cases a test committed, with their events and dispatches.
+
+    ``case_events`` is append-only: its trigger is off for this one transaction (the owner
+    may; DDL is transactional).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        An owner session inside a transaction.
+    ids : list of int
+        The cases.
+    """
+    session.execute(text("ALTER TABLE case_events DISABLE TRIGGER append_only"))
+    session.execute(text("DELETE FROM case_events WHERE case_id = ANY(:ids)"), {"ids": ids})
+    session.execute(text("ALTER TABLE case_events ENABLE TRIGGER append_only"))
+    session.execute(text("DELETE FROM dispatches WHERE case_id = ANY(:ids)"), {"ids": ids})
+    session.execute(text("UPDATE cases SET duplicate_of = NULL WHERE id = ANY(:ids)"), {"ids": ids})
+    session.execute(text("DELETE FROM cases WHERE id = ANY(:ids)"), {"ids": ids})
+
+
 @contextmanager
 def world_for_commands(
     database: SuiteDatabase, home: Path, **variables: str
