@@ -524,7 +524,7 @@ def _import_one(
     from importers.crs_check import WrongCrs, fitting_zone_note
     from importers.kinds import KINDS
     from importers.mapping import MappingError
-    from importers.pipeline import run_import, sheet_part
+    from importers.pipeline import NothingListed, run_import, sheet_part
     from importers.private_report import write_private_report, write_struck_off
     from importers.reading import ReadError
     from importers.rules import SENSITIVE_FIELDS
@@ -556,6 +556,14 @@ def _import_one(
             f"另有 {refused} 行未通过逐行检查，可先按退回报告改正：{report}", soft_wrap=True
         )
         return 2, refused, False
+    except NothingListed as exc:  # a --complete list of no row: refused, its report written
+        _say(exc, first)
+        said = exc.outcome
+        if ended is not None:
+            ended(said)
+        write_private_report(report, options.kind, said.columns, said.problems)
+        console.print(report_note(said.problems, str(report)), soft_wrap=True)
+        return 2, said.rejected_rows, False
     except (ReadError, MappingError, ValueError) as exc:
         _say(exc, first)
         _stale_report(report, own_report, "本次未能导入，没有新的退回报告", imported=False)
@@ -627,10 +635,12 @@ class RunSummary:
     before its rows were checked), ``committed``, ``import_id`` (``import_runs.id``, the
     导入编号 of ``zongzhi imports`` and the audit log; the first, ``import_ids`` all of them),
     ``committed_at``, ``rows``, ``rejected_rows``, ``inserted``, ``updated``, ``unchanged``
-    (what a dry run would write; nothing for a refused import), ``report`` (the reject
-    report's file name once written, ``reports`` all), ``held_back`` (a ``--complete`` waiting
-    for ``--again``), ``dry_run``, ``finished`` and ``parts`` (each file, sheet or layer: the
-    top-level numbers are their sums). Nothing is written without a path.
+    (what a dry run would write; nothing for a refused import), ``ended`` (among ``updated``:
+    the records ended beyond the file's rows, cameras or grids retired, persons struck off),
+    ``report`` (the reject report's file name once written, ``reports`` all), ``held_back`` (a
+    ``--complete`` waiting for ``--again``), ``dry_run``, ``finished`` and ``parts`` (each
+    file, sheet or layer: the top-level numbers are their sums). Nothing is written without a
+    path.
 
     Parameters
     ----------
@@ -670,6 +680,7 @@ class RunSummary:
             "rows": outcome.rows_total,
             "rejected_rows": outcome.rejected_rows,
             **{a: getattr(shown, a) if shown else 0 for a in ("inserted", "updated", "unchanged")},
+            "ended": shown.ended if shown else 0,
             "report": None,
             "held_back": outcome.status != "rejected" and held_back(outcome.notes),
         }
@@ -689,6 +700,7 @@ class RunSummary:
                 "inserted": 0,
                 "updated": 0,
                 "unchanged": 0,
+                "ended": 0,
                 "report": None,
                 "held_back": False,
             }
@@ -718,7 +730,7 @@ class RunSummary:
             "committed_at": committed[-1]["committed_at"] if committed else None,
             **{
                 key: sum(p[key] for p in parts)
-                for key in ("rows", "rejected_rows", "inserted", "updated", "unchanged")
+                for key in ("rows", "rejected_rows", "inserted", "updated", "unchanged", "ended")
             },
             "report": reports[0] if reports else None,
             "reports": reports,

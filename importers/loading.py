@@ -447,6 +447,7 @@ def load(
             total.updated + counts.updated + len(brought),
             total.unchanged + counts.unchanged - len(brought),
             total.repeats + links.repeats,
+            total.ended + counts.ended,
         )
     if unbounded:
         checks.notes.append(unbounded_alarm(kind, unbounded))
@@ -595,14 +596,17 @@ def _person_notes(ends: person_roster.RosterEnds) -> list[str]:
 
 
 def _with_ended(counts: UpsertCounts, ended: int) -> UpsertCounts:
-    """Count in ``updated`` the records a file ended beyond its rows.
+    """Count in ``updated``, and in ``ended``, the records a file ended beyond its rows.
 
     Persons struck off and cameras retired by a complete list, grids and jurisdictions retired
     by ``--complete`` or a row's 原编码 (:attr:`layers.unit_retirement.Retirement.unlisted`):
     not rows of the file, but records the import changed: the summary's 更新, the import's rows
-    loaded (``zongzhi imports``' 写入) and a file imported again say them.
+    loaded (``zongzhi imports``' 写入) and a file imported again say them; ``ended`` tells a
+    dry run that would end records from one that would not (:mod:`layers.import_jobs`).
     """
-    return replace(counts, updated=counts.updated + ended) if ended else counts
+    if not ended:
+        return counts
+    return replace(counts, updated=counts.updated + ended, ended=counts.ended + ended)
 
 
 def _whole_list(options: LoadOptions, unread: bool) -> tuple[str | None, bool, bool]:

@@ -443,4 +443,5 @@ def _total(counts: list[UpsertCounts | None]) -> UpsertCounts | None:
         sum(c.updated for c in known),
         sum(c.unchanged for c in known),
         sum(c.repeats for c in known),
+        sum(c.ended for c in known),
     )

@@ -853,17 +853,12 @@ def import_checked(
         If the same file was imported before, other files of its kind since, and importing
         it again would change rows on record, unless ``options.again`` (nothing is written).
     NothingListed
-        If ``options.complete`` and no row passed the row checks (nothing is written).
+        If ``options.complete`` and no row passed the row checks or the database's (nothing
+        is written, in a dry run too).
     """
     checks = checked.checks
-    if options.complete:
-        turned_down = {p.row for p in checks.problems if p.severity == "rejected"}
-        if not set(checks.frame.index) - turned_down:
-            raise NothingListed(
-                f"{checked.file_name}：没有一行通过检查，不能作为“文件是本辖区的全部”"
-                "（--complete）导入：那样会撤销本辖区库中在用的全部记录。"
-                "请先不勾选此项试运行，按退回报告改正后再导入"
-            )
+    if options.complete and nothing_listed(checks):  # refused before the database is read
+        raise NothingListed(checked, options.kind)
     base = ImportOutcome(
         kind=options.kind,
         file_name=checked.file_name,
@@ -894,6 +889,8 @@ def import_checked(
             load_options(options, checked, import_id, within=within, resent=resent is not None),
             progress,
         )
+        if options.complete and nothing_listed(checks):  # its rows failed the database's checks
+            raise NothingListed(checked, options.kind)  # everything rolled back
         counts = loaded.counts if loaded is not None else None
         if resent is not None and counts is not None and counts.updated:  # takes rows back
             raise resent.refusal(counts.updated)
@@ -1039,10 +1036,62 @@ UNSAID_STATUS = (
 
 
 class NothingListed(ValueError):
-    """A ``--complete`` list none of whose rows passed the row checks (nothing is written).
+    """A ``--complete`` list none of whose rows passed the checks (nothing is written).
 
     Taken as the whole list of its area, it would end everything on record there.
+
+    Parameters
+    ----------
+    checked : CheckedFile
+        The file: its name, and the problems of its rows, for the reject report.
+    kind : str
+        What it was imported as.
     """
+
+    def __init__(self, checked: CheckedFile, kind: str) -> None:
+        super().__init__(nothing_listed_rule(checked.file_name))
+        checks = checked.checks
+        self.outcome = ImportOutcome(
+            kind=kind,
+            file_name=checked.file_name,
+            sha256=checked.sha256,
+            source_crs=checked.crs.name,
+            rows_total=len(checks.frame),
+            problems=_final(checks.problems),
+            columns={f: h for f, h in checks.columns.items() if f not in checked.fixed},
+        )
+        """What the checks found (nothing written): the report's rows."""
+
+
+def nothing_listed(checks: RowChecks) -> bool:
+    """Tell whether every row of a file was rejected (so far: the database checks add some).
+
+    Parameters
+    ----------
+    checks : RowChecks
+        The file's checks.
+
+    Returns
+    -------
+    bool
+        Whether no row is left to list anything.
+    """
+    turned_down = {p.row for p in checks.problems if p.severity == "rejected"}
+    return not set(checks.frame.index) - turned_down
+
+
+def nothing_listed_rule(file_name: str) -> str:
+    """Say why a ``--complete`` file none of whose rows passed is refused, and what to do.
+
+    Examples
+    --------
+    >>> nothing_listed_rule("点位.csv").split("：")[:2]
+    ['点位.csv', '没有一行通过检查，不能当作本辖区的全部名单导入（--complete）']
+    """
+    return (
+        f"{file_name}：没有一行通过检查，不能当作本辖区的全部名单导入（--complete）："
+        "那样会撤销（注销）本辖区库中在用的全部记录。请按退回报告改正后再导入"
+    )
 
 
 class Superseded(ValueError):

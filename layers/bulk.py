@@ -56,12 +56,17 @@ class UpsertCounts:
     repeats : int
         New rows recorded as repeats of an earlier one (cases: 重复反映, see
         :mod:`layers.case_repeats`); counted among ``inserted``.
+    ended : int
+        Records on file the import ended beyond its rows: cameras retired, persons struck off,
+        grids and jurisdictions retired by a complete list (or a row's 原编码); counted among
+        ``updated`` (:func:`importers.loading.load`).
     """
 
     inserted: int
     updated: int
     unchanged: int
     repeats: int = 0
+    ended: int = 0
 
 
 def _ident_list(names: Sequence[str]) -> sql.Composed:

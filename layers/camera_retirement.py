@@ -19,7 +19,11 @@ count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-s
   :func:`layers.complete_list.unconfirmed`) is likely a part of the list (an export split by
   source for its CRS, each part imported with ``--complete``, would retire the other part's
   cameras): it retires nothing unless ``--again`` confirms it. Its rows load; an
-  alarm says how many it would retire and how to confirm, and a note lists them.
+  alarm says how many it would retire and how to confirm, and a note lists them. A list that
+  names none of the area's cameras in use is no sign of a whole list (a file of the wrong
+  area or kind): its alarm says the area would have no camera left and asks to check the file
+  before ``--again`` (trial X). A ``--complete`` file none of whose rows pass is refused before
+  (:class:`importers.pipeline.NothingListed`).
 * Nor does a ``--complete`` list retire, unless ``--again`` confirms it, the cameras it leaves
   out that another file imported the same day listed (:func:`listed_today`): they were just
   confirmed in use (trial V: an export split by source into 30 and 60 of 90 cameras; the
@@ -277,6 +281,9 @@ class Settled:
         ...             area=Area("530424000000", "华宁县"), unconfirmed_of=2)
         >>> s.alarm().split("：")[0]
         '--complete 未撤销任何视频点位'
+        >>> from dataclasses import replace  # not one of them listed: no sign of a whole list
+        >>> replace(s, unconfirmed_of=1).alarm().split("：")[1].split("，")[0]
+        '本文件没有列出华宁县（530424000000）在用的 1 个点位中的任何一个'
         >>> s = Settled(date(2026, 12, 2), spared=[Camera("53042400051325000105", "加油站旁")],
         ...             spared_by=["公安.csv（导入编号 12，10:32）"], area=s.area)
         >>> s.alarm().split("：")[0]
@@ -287,6 +294,13 @@ class Settled:
         if self.unconfirmed_of is None:
             return self._spared_alarm(self.area) if self.spared else None
         area, n, total = self.area, len(self.left_out), self.unconfirmed_of
+        if n >= total:  # not one of the area's cameras: another area's list, or not a list
+            return (
+                f"--complete 未撤销任何视频点位：本文件没有列出{area.label}在用的 {total} 个点位中"
+                f"的任何一个，按它撤销，{area.name}将没有在用的点位。请核对文件是否选错（数据类型、"
+                f"辖区、导出时的筛选条件）；只有确知{area.name}原有的点位已全部拆除时，才加"
+                " --complete --again 重新导入"
+            )
         return (
             f"--complete 未撤销任何视频点位：本文件未列{area.label}在用的 {total} 个中的 {n} 个"
             f"（{n / max(total, 1):.0%}），可能只是一部分（如按来源、坐标系分开的文件之一）。"

@@ -21,10 +21,12 @@ Rules of a job (trial U):
   :func:`outcome_of` tells a job's outcome from it: ``done``, ``partial`` (loaded with rows
   rejected, or a ``--complete`` held back), ``rejected`` (nothing written: rows rejected),
   ``refused`` (nothing written: the file or its options unusable, exit 2), and for a dry run
-  ``dry_ok`` or ``dry_rejected``; a job without a result (an older one, or a command refused
-  before it read the file) by its exit code. A job cancelled or interrupted after its import
-  committed says so (:func:`ending_note`: 导入已于 … 写入（导入编号 …），无法撤销), never
-  that nothing was written.
+  ``dry_ok``, ``dry_rejected``, or, without rejected rows, ``dry_held`` (its ``--complete``
+  would wait for ``--again``) and ``dry_ends`` (it would end records the file does not list:
+  cameras or grids retired, persons struck off), which are no plain pass; a job without a
+  result (an older one, or a command refused before it read the file) by its exit code. A job
+  cancelled or interrupted after its import committed says so (:func:`ending_note`: 导入已于 …
+  写入（导入编号 …），无法撤销), never that nothing was written.
 * **Uploads kept.** A job that ended without writing anything keeps its upload
   (:func:`keeps_upload`, :data:`UPLOAD_KEPT_FOR`): a dry run, an import refused (exit 2
   included: a wrong 坐标系 or mapping file is an option to change, not a file to upload
@@ -70,14 +72,27 @@ OUTCOME_LABELS = {
     "refused": "无法导入",
     "dry_ok": "试运行通过",
     "dry_rejected": "试运行：有退回的行",
+    "dry_held": "试运行：撤销须确认",
+    "dry_ends": "试运行：将撤销记录",
 }
-"""A job's outcomes (:func:`outcome_of`) and their names in the console."""
+"""A job's outcomes (:func:`outcome_of`) and their names in the console (a dry run of persons
+that would strike some off: :data:`PERSONS_ENDED_LABEL`)."""
+PERSONS_ENDED_LABEL = "试运行：将注销人员"
+"""The name of ``dry_ends`` for a file of persons (:func:`outcome_label`)."""
+ENDED_WORDS = {
+    "video": "撤销视频点位 {n:,} 个",
+    "grids": "撤销网格 {n:,} 个",
+    "jurisdictions": "撤销辖区 {n:,} 个",
+    "persons": "注销人员 {n:,} 人",
+}
+"""How :func:`result_note` says the records an import ended beyond its rows (``ended``)."""
 UPLOAD_KEPT_FOR = timedelta(days=1)
 """How long an upload that may still be imported is kept after its job ended."""
 AUDITED_KINDS = frozenset({"persons", "visits"})
 """Kinds whose upload, report download and upload deletion are audit entries."""
-COUNTED = ("rows", "inserted", "updated", "unchanged", "rejected_rows")
-"""The row counts of a result (``rejected_rows`` is called ``rejected`` in :func:`counts_of`)."""
+COUNTED = ("rows", "inserted", "updated", "unchanged", "rejected_rows", "ended")
+"""The row counts of a result (``rejected_rows`` is called ``rejected`` in :func:`counts_of`;
+``ended``, the records ended beyond the file's rows, are among ``updated``)."""
 
 
 def is_dry_run(job: ImportJob) -> bool:
@@ -113,6 +128,10 @@ def outcome_of(job: ImportJob) -> str | None:
     >>> job.result = {"committed": False, "status": "rejected", "rejected_rows": 3}
     >>> outcome_of(job)
     'rejected'
+    >>> job.options = {"dry_run": True}
+    >>> job.result = {"committed": False, "status": "dry-run", "ended": 345}
+    >>> outcome_of(job)
+    'dry_ends'
     """
     result = job.result
     if _committed(result):
@@ -127,12 +146,24 @@ def outcome_of(job: ImportJob) -> str | None:
         return "refused"
     rejected = bool(result.get("rejected_rows")) if result else job.exit_code == 1
     if is_dry_run(job):
-        return "dry_rejected" if rejected else "dry_ok"
+        if rejected:
+            return "dry_rejected"
+        if result and result.get("held_back"):
+            return "dry_held"
+        return "dry_ends" if result and result.get("ended") else "dry_ok"
     return "rejected" if rejected else "done"
 
 
-def outcome_label(outcome: str | None) -> str | None:
-    """Return the Chinese name of an outcome (``None`` for none)."""
+def outcome_label(outcome: str | None, kind: str | None = None) -> str | None:
+    """Return the Chinese name of an outcome (``None`` for none).
+
+    Examples
+    --------
+    >>> outcome_label("dry_ends", "video"), outcome_label("dry_ends", "persons")
+    ('试运行：将撤销记录', '试运行：将注销人员')
+    """
+    if outcome == "dry_ends" and kind == "persons":
+        return PERSONS_ENDED_LABEL
     return None if outcome is None else OUTCOME_LABELS[outcome]
 
 
@@ -149,6 +180,19 @@ def counts_of(job: ImportJob) -> dict[str, int] | None:
     counts = {key: int(result.get(key) or 0) for key in COUNTED}
     counts["rejected"] = counts.pop("rejected_rows")
     return counts
+
+
+def ended_note(kind: str, ended: int) -> str:
+    """Say the records an import ended beyond its rows (:data:`ENDED_WORDS`); ``""`` for none.
+
+    Examples
+    --------
+    >>> ended_note("video", 345), ended_note("cases", 0)
+    ('撤销视频点位 345 个', '')
+    """
+    if not ended:
+        return ""
+    return ENDED_WORDS.get(kind, "撤销记录 {n:,} 项").format(n=ended)
 
 
 def import_id_of(job: ImportJob) -> int | None:
@@ -229,10 +273,14 @@ def result_note(job: ImportJob) -> str | None:
         for key, label in (("inserted", "新增"), ("updated", "更新"), ("unchanged", "未变"))
     )
     rejected = f"；退回 {counts['rejected']:,} 行" if counts["rejected"] else ""
+    ended = ended_note(job.kind, counts["ended"])
     if _committed(result):
-        return f"已写入（导入编号 {import_id_of(job)}）：{rows}{rejected}"
+        among = f"（其中{ended}）" if ended else ""
+        return f"已写入（导入编号 {import_id_of(job)}）：{rows}{among}{rejected}"
     if is_dry_run(job) and result.get("status") != "refused":
-        return f"试运行，未写入任何数据：可{rows}{rejected}"
+        among = f"（其中将{ended}）" if ended else ""
+        held = "；撤销须勾选“确认重新导入旧文件”确认后才执行" if result.get("held_back") else ""
+        return f"试运行，未写入任何数据：可{rows}{among}{rejected}{held}"
     return f"未写入任何数据：{counts['rows']:,} 行中退回 {counts['rejected']:,} 行"
 
 

@@ -216,7 +216,14 @@ def test_a_dry_run_then_its_real_import(served: Served) -> None:
     assert (dry["state"], dry["outcome"], dry["exit_code"]) == ("finished", "dry_ok", 0)
     assert dry["outcome_label"] == "试运行通过" and dry["upload_kept"] is True
     assert dry["can_run"] is True and dry["import_id"] is None
-    assert dry["counts"] == {"rows": 2, "inserted": 2, "updated": 0, "unchanged": 0, "rejected": 0}
+    assert dry["counts"] == {
+        "rows": 2,
+        "inserted": 2,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 0,
+        "ended": 0,
+    }
     assert "试运行" in _plain(dry["output_html"])
     assert _cases(served, tag) == []
     assert (served.imports / str(dry["id"]) / "工单.csv").is_file()
@@ -262,7 +269,14 @@ def test_a_rejected_row_leaves_a_report_and_a_row_outside_the_scope_is_refused(
     assert (job["state"], job["outcome"], job["exit_code"]) == ("finished", "rejected", 1)
     assert job["outcome_label"] == "未导入：有退回的行"
     assert _cases(served, tag) == []  # the file loads whole or not at all
-    assert job["counts"] == {"rows": 2, "inserted": 0, "updated": 0, "unchanged": 0, "rejected": 1}
+    assert job["counts"] == {
+        "rows": 2,
+        "inserted": 0,
+        "updated": 0,
+        "unchanged": 0,
+        "rejected": 1,
+        "ended": 0,
+    }
     assert job["import_id"] is None and job["result_note"].startswith("未写入任何数据")
     assert [f["name"] for f in job["files"]] == ["外镇工单.rejects.xlsx"]
     said = _plain(job["output_html"])
@@ -297,6 +311,7 @@ def test_a_rejected_row_leaves_a_report_and_a_row_outside_the_scope_is_refused(
         "updated": 0,
         "unchanged": 0,
         "rejected": 1,
+        "ended": 0,
     }
     assert partial["import_id"] == _import_id(served, tag)
     assert partial["result_note"].startswith(f"已写入（导入编号 {partial['import_id']}）")

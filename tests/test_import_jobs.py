@@ -187,6 +187,7 @@ def test_a_job_cancelled_after_its_commit_says_what_it_wrote(db: Session) -> Non
         "updated": 0,
         "unchanged": 0,
         "rejected": 19_570,
+        "ended": 0,
     }
     nothing = _job(db, mine, dry_run=False)
     _ran(db, nothing, None, 1)

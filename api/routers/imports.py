@@ -189,6 +189,7 @@ class CountsOut(BaseModel):
     updated: int
     unchanged: int
     rejected: int
+    ended: int = 0
 
 
 class JobOut(BaseModel):
@@ -196,7 +197,9 @@ class JobOut(BaseModel):
 
     ``outcome`` (:data:`layers.import_jobs.OUTCOME_LABELS`) is told from what the command
     said it did; ``counts`` and ``import_id`` (导入编号, as ``zongzhi imports`` and the audit
-    log number the import) come from it too. ``can_run``: the kept upload may be run again
+    log number the import) come from it too; ``counts.ended``, among ``updated``, the records
+    it ended beyond the file's rows (cameras or grids retired, persons struck off: a dry run
+    that would is ``dry_ends``, not ``dry_ok``). ``can_run``: the kept upload may be run again
     (``/run``), as a dry run or for real. ``ahead``: the jobs of its lane (dry runs, or
     imports) before a queued one.
     """
@@ -323,7 +326,7 @@ def job_out(
         state=job.state,
         state_label=JobState.label_of(job.state),
         outcome=outcome,
-        outcome_label=import_jobs.outcome_label(outcome),
+        outcome_label=import_jobs.outcome_label(outcome, job.kind),
         exit_code=job.exit_code,
         submitted_at=job.submitted_at,
         started_at=job.started_at,
