@@ -383,7 +383,7 @@ def test_the_cache_follows_a_rename(db: Session) -> None:
     assert after.area_names[VILLAGE_A] == "甲家村"
     db.execute(
         text("UPDATE jurisdictions SET boundary = ST_GeomFromText(:b, 4490) WHERE code = :c"),
-        {"b": _box(WEST + 0.02, WEST + 0.04), "c": VILLAGE_A},
+        {"b": _box(WEST + 0.03, WEST + 0.04), "c": VILLAGE_A},  # beyond cell_places' 2 km
     )
     moved = trends.series(db, TOWN, actor=who, now=NOW, periods=12, end="2024-12")
     assert moved is not after and VILLAGE_A not in moved.areas
