@@ -1,7 +1,7 @@
 """The cameras a list renamed or took offline (or back online): listed in the report too.
 
-The summary names them (:meth:`layers.camera_retirement.Settled.notes`), whole in a dry run
-but only the first ten in an import; a platform that renamed hundreds of channels, or a month
+The summary names them (:meth:`layers.camera_retirement.Settled.notes`), the first ten (the
+rest in a CSV beside the report); a platform that renamed hundreds of channels, or a month
 in which forty cameras went dark, needs the whole list where the clerk can sort and forward it.
 The report lists every such row as ``变更`` (imported, not rejected), on the file's own header
 of the name or the state, with what the record said before.

@@ -31,8 +31,11 @@ from rich.text import Text
 
 from importers.progress import planned_steps
 from importers.summary import (
+    LISTED_IN_IMPORT,
     STATUS_LABELS,
     earlier_note,
+    long_notes,
+    rejected_reasons,
     report_note,
     summarise,
     zones_note,
@@ -525,7 +528,12 @@ def _import_one(
     from importers.kinds import KINDS
     from importers.mapping import MappingError
     from importers.pipeline import NothingListed, run_import, sheet_part
-    from importers.private_report import write_private_report, write_struck_off
+    from importers.private_report import (
+        full_lists_path,
+        write_full_lists,
+        write_private_report,
+        write_struck_off,
+    )
     from importers.reading import ReadError
     from importers.rules import SENSITIVE_FIELDS
     from importers.values import PROJECTED_WITHOUT_ZONE
@@ -568,7 +576,8 @@ def _import_one(
         _say(exc, first)
         _stale_report(report, own_report, "本次未能导入，没有新的退回报告", imported=False)
         return 2, 0, False
-    summarise(outcome, options.fixed, dry_run=options.dry_run)
+    full_lists = full_lists_path(report, dry_run=options.dry_run)
+    summarise(outcome, options.fixed, dry_run=options.dry_run, listed_in=full_lists.name)
     if any(p.rule == PROJECTED_WITHOUT_ZONE for p in outcome.problems):
         with engine.begin() as conn:
             apply_scope(conn, None)
@@ -590,6 +599,11 @@ def _import_one(
     else:
         why = "本次试运行没有退回的行" if options.dry_run else "本次没有退回的行"
         _stale_report(report, own_report, why, imported=not options.dry_run)
+    if write_full_lists(full_lists, long_notes(outcome.notes)) is not None:
+        whole = f"摘要中只列出前 {LISTED_IN_IMPORT} 项的说明，完整列表：{full_lists}"
+        console.print(whole, soft_wrap=True)
+    elif own_report:  # an earlier run's, beside the file: not this run's
+        full_lists.unlink(missing_ok=True)
     struck = write_struck_off(report, outcome.notes, dry_run=options.dry_run)
     if struck is not None:  # whom --complete struck off, masked, for the data officer
         console.print(f"名单未列注销的人员（姓名已遮盖，仅本账户可读）：{struck}", soft_wrap=True)
@@ -637,10 +651,12 @@ class RunSummary:
     ``committed_at``, ``rows``, ``rejected_rows``, ``inserted``, ``updated``, ``unchanged``
     (what a dry run would write; nothing for a refused import), ``ended`` (among ``updated``:
     the records ended beyond the file's rows, cameras or grids retired, persons struck off),
-    ``report`` (the reject report's file name once written, ``reports`` all), ``held_back`` (a
-    ``--complete`` waiting for ``--again``), ``dry_run``, ``finished`` and ``parts`` (each
-    file, sheet or layer: the top-level numbers are their sums). Nothing is written without a
-    path.
+    ``reasons`` (why the most rows were rejected, a line each:
+    :func:`importers.summary.rejected_reasons`; a part's named after it when there are
+    several), ``report`` (the reject report's file name once written, ``reports`` all),
+    ``held_back`` (a ``--complete`` waiting for ``--again``), ``dry_run``, ``finished`` and
+    ``parts`` (each file, sheet or layer, ``file`` its name: the top-level numbers are their
+    sums). Nothing is written without a path.
 
     Parameters
     ----------
@@ -681,6 +697,8 @@ class RunSummary:
             "rejected_rows": outcome.rejected_rows,
             **{a: getattr(shown, a) if shown else 0 for a in ("inserted", "updated", "unchanged")},
             "ended": shown.ended if shown else 0,
+            "file": outcome.file_name,
+            "reasons": rejected_reasons(outcome),
             "report": None,
             "held_back": outcome.status != "rejected" and held_back(outcome.notes),
         }
@@ -701,6 +719,8 @@ class RunSummary:
                 "updated": 0,
                 "unchanged": 0,
                 "ended": 0,
+                "file": None,
+                "reasons": [],
                 "report": None,
                 "held_back": False,
             }
@@ -732,6 +752,7 @@ class RunSummary:
                 key: sum(p[key] for p in parts)
                 for key in ("rows", "rejected_rows", "inserted", "updated", "unchanged", "ended")
             },
+            "reasons": _summed_reasons(parts),
             "report": reports[0] if reports else None,
             "reports": reports,
             "held_back": any(p["held_back"] for p in parts),
@@ -755,6 +776,24 @@ class RunSummary:
             os.replace(scratch, self.path)
         except OSError as exc:
             error(f"导入结果无法写入 {self.path}：{_os_reason(exc)}")
+
+
+def _summed_reasons(parts: list[dict[str, Any]]) -> list[str]:
+    """Return the reasons of rejected rows of several parts: each part's, named after it.
+
+    Examples
+    --------
+    >>> _summed_reasons([{"reasons": ["“经度” 2 行：必须是数字"], "file": "a.csv"}])
+    ['“经度” 2 行：必须是数字']
+    >>> _summed_reasons([{"reasons": ["x"], "file": "a.xlsx（工作表“1月”）"}, {"reasons": ["y"]}])
+    ['a.xlsx（工作表“1月”）：x', 'y']
+    """
+    several = len(parts) > 1
+    return [
+        f"{part['file']}：{reason}" if several and part.get("file") else reason
+        for part in parts
+        for reason in part.get("reasons") or []
+    ]
 
 
 def _summed_status(statuses: list[str], committed: bool) -> str:

@@ -8,6 +8,9 @@ only their first character (``欧******``). Dates, levels, categories and codes 
 they say what to correct and identify no one. The file is created readable and writable by its
 owner only (mode 0600), wherever ``--report`` puts it.
 
+The lists the summary cuts short (the cameras a list leaves out …) are written whole beside the
+report, owner only (:func:`write_full_lists`).
+
 The persons a ``--complete`` list struck off (名单未列) are no rows of the file: they are listed,
 masked as above (name's first character, category, village; no row number, no ID), in a CSV of
 their own beside the report (:func:`struck_off_path`, also 0600), which the summary names, in a
@@ -138,6 +141,86 @@ def _owner_only(path: Path) -> None:
     path.chmod(0o600)  # an earlier file may have been written with the usual mode
 
 
+FULL_LISTS_SUFFIX = ".完整列表.csv"
+"""How the list of the summary's long notes, whole, ends (:func:`write_full_lists`)."""
+FULL_LISTS_HEADERS = ("说明", "项目")
+
+
+def full_lists_path(report: Path, *, dry_run: bool = False) -> Path:
+    """Return where the summary's long notes are listed whole: beside the report.
+
+    A dry run's list has a name of its own: it never overwrites what an import did.
+
+    Parameters
+    ----------
+    report : pathlib.Path
+        The import's report (the default ``FILE.rejects.xlsx``, or ``--report``).
+    dry_run : bool
+        The list of a dry run (``FILE.完整列表.试运行.csv``).
+
+    Returns
+    -------
+    pathlib.Path
+        ``FILE.完整列表.csv`` in the report's folder.
+
+    Examples
+    --------
+    >>> full_lists_path(Path("/d/点位.csv.rejects.xlsx")).name
+    '点位.csv.完整列表.csv'
+    >>> full_lists_path(Path("/d/点位.csv.rejects.xlsx"), dry_run=True).name
+    '点位.csv.完整列表.试运行.csv'
+    """
+    return _beside(report, FULL_LISTS_SUFFIX, dry_run=dry_run)
+
+
+def write_full_lists(path: Path, notes: Sequence[str]) -> Path | None:
+    """Write the summary's long notes whole (:func:`importers.summary.long_notes`), as CSV.
+
+    The summary shows the first ten items of a long list (the cameras a list leaves out or
+    retires, how each 12345 classification was read) and names this file for the rest: one
+    line per item, under its note's head line. For the 数据导入 page, a head's command-line
+    advice is in the page's words (:func:`layers.console_wording.for_console`). The file is its
+    owner's only, as the summary it completes.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        Where to write (:func:`full_lists_path`).
+    notes : sequence of str
+        The long notes.
+
+    Returns
+    -------
+    pathlib.Path or None
+        The file written; ``None`` when there is no long note (nothing is written).
+    """
+    if not notes:
+        return None
+    _owner_only(path)  # what a summary of the file says, for its clerk: as private as it
+    page = for_import_page()
+    with path.open("w", encoding="utf-8-sig", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(FULL_LISTS_HEADERS)
+        for note in notes:
+            head, *items = note.split("\n")
+            head = for_console(head) if page else head
+            for item in items:
+                writer.writerow([csv_safe(head), csv_safe(item.strip())])
+    return path
+
+
+def _beside(report: Path, suffix: str, *, dry_run: bool) -> Path:
+    """Return a file beside the report, named after it, ``suffix`` added (a dry run's marked)."""
+    name = report.name
+    for ending in (".rejects.xlsx", ".xlsx", ".csv"):
+        if name.lower().endswith(ending):
+            name = name[: -len(ending)]
+            break
+    if dry_run:
+        suffix = suffix.replace(".csv", ".试运行.csv")
+    return report.with_name(name + suffix)
+
+
 STRUCK_OFF_SUFFIX = ".名单未列注销.csv"
 """How the private list of the persons a complete list struck off ends."""
 STRUCK_OFF_HEADERS = ("姓名（已遮盖）", "人员类别", "所在村（社区）", "处理 outcome")
@@ -172,13 +255,7 @@ def struck_off_path(report: Path, *, dry_run: bool = False) -> Path:
     >>> struck_off_path(Path("/d/名单.xlsx.rejects.xlsx"), dry_run=True).name
     '名单.xlsx.名单未列注销.试运行.csv'
     """
-    name = report.name
-    for ending in (".rejects.xlsx", ".xlsx", ".csv"):
-        if name.lower().endswith(ending):
-            name = name[: -len(ending)]
-            break
-    suffix = STRUCK_OFF_SUFFIX.replace(".csv", ".试运行.csv") if dry_run else STRUCK_OFF_SUFFIX
-    return report.with_name(name + suffix)
+    return _beside(report, STRUCK_OFF_SUFFIX, dry_run=dry_run)
 
 
 def write_struck_off(report: Path, notes: Sequence[str], *, dry_run: bool) -> Path | None:

@@ -177,6 +177,62 @@ def leading_reasons(
     rejected = [p for p in problems if p.severity == "rejected"]
     if refused and len({(p.column, _CODE.sub(_MARK, p.rule)) for p in rejected}) == 1:
         return []
+    large = [
+        (key, reason)
+        for key, reason in _grouped(rejected)
+        if len(reason.rows) >= MANY_ROWS
+        and all(len(rows) < total_rows for rows in reason.rules.values())
+    ]
+    return [
+        _line(key, reason, values_shown and key[0] not in private_columns)
+        for key, reason in large[:SHOWN_REASONS]
+    ]
+
+
+def top_reasons(
+    problems: Iterable[Problem],
+    *,
+    private_columns: Collection[str] = (),
+    values_shown: bool = True,
+    shown: int = SHOWN_REASONS,
+) -> list[str]:
+    """Return the lines of the reasons that reject the most rows, however few they reject.
+
+    What a console job gives its page (:func:`layers.import_jobs.reasons_of`): a clerk whose
+    6 rows came back reads why there, not only in the report. The lines are those of
+    :func:`leading_reasons`, without its threshold.
+
+    Parameters
+    ----------
+    problems : iterable of Problem
+        The import's problems (only the rejected ones count).
+    private_columns : collection of str
+        Columns whose values are personal data: their values are never named.
+    values_shown : bool
+        Whether values may be named at all (not for persons or visits).
+    shown : int
+        At most this many lines.
+
+    Returns
+    -------
+    list of str
+        One line per reason, the most rows first.
+
+    Examples
+    --------
+    >>> found = [Problem(r, "国标编码", "123", "须为 20 位数字") for r in (2, 3)]
+    >>> top_reasons([*found, Problem(4, "经度", "abc", "必须是数字")])
+    ['“国标编码” 2 行（“123” 2 行）：须为 20 位数字', '“经度” 1 行（“abc” 1 行）：必须是数字']
+    """
+    rejected = [p for p in problems if p.severity == "rejected"]
+    return [
+        _line(key, reason, values_shown and key[0] not in private_columns)
+        for key, reason in _grouped(rejected)[:shown]
+    ]
+
+
+def _grouped(rejected: list[Problem]) -> list[tuple[tuple[str, str], _Reason]]:
+    """Group rejected rows' problems by reason (:func:`reason_key`), the most rows first."""
     reasons: dict[tuple[str, str], _Reason] = {}
     for problem in rejected:
         reason = reasons.setdefault(reason_key(problem), _Reason())
@@ -185,17 +241,7 @@ def leading_reasons(
             reason.values[problem.value or _EMPTY] += 1
         reason.rules.setdefault(problem.rule, set()).add(problem.row)
         reason.shapes.add(_unquoted(problem))
-    large = [
-        (key, reason)
-        for key, reason in reasons.items()
-        if len(reason.rows) >= MANY_ROWS
-        and all(len(rows) < total_rows for rows in reason.rules.values())
-    ]
-    large.sort(key=lambda item: (-len(item[1].rows), item[0]))
-    return [
-        _line(key, reason, values_shown and key[0] not in private_columns)
-        for key, reason in large[:SHOWN_REASONS]
-    ]
+    return sorted(reasons.items(), key=lambda item: (-len(item[1].rows), item[0]))
 
 
 def _line(key: tuple[str, str], reason: _Reason, named: bool) -> str:

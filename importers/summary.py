@@ -2,8 +2,9 @@
 
 :func:`summarise` prints the counts, then what the clerk should know of the file. An alarm
 (:class:`importers.loading.Alarm`: new grids without a boundary) comes right under the counts,
-in red; a note listing many items (``分类对照``) whole in a dry run, its first ten in an import
-(:func:`shown_note`). A refused file ends with what to do (:func:`refusal_advice`). The other
+in red; a note listing many items (``分类对照``, the cameras a list leaves out) its first ten,
+a dry run's as an import's, the whole of it in a list beside the report (:func:`shown_note`,
+:func:`long_notes`). A refused file ends with what to do (:func:`refusal_advice`). The other
 functions are the lines the command adds around it: the file imported before
 (:func:`earlier_note`), the zones of projected coordinates (:func:`zones_note`), the columns
 read (:func:`column_mapping`).
@@ -65,12 +66,18 @@ _LOCATED = frozenset({"lon", "lat", "lonlat", "wkt"})
 """Fields coordinates come from: a file with none of them has no source CRS to show."""
 
 
-def summarise(outcome: ImportOutcome, fixed: dict[str, str], *, dry_run: bool = False) -> None:
+def summarise(
+    outcome: ImportOutcome,
+    fixed: dict[str, str],
+    *,
+    dry_run: bool = False,
+    listed_in: str | None = None,
+) -> None:
     """Print an import's summary: its counts, then what the clerk should know of the file.
 
     An alarm (:class:`importers.loading.Alarm`: new grids left without a boundary) comes
     right under the counts, in red; the other notes after the columns read, a long list cut
-    short unless in a dry run (:func:`shown_note`).
+    short (:func:`shown_note`), in a dry run too.
 
     Parameters
     ----------
@@ -79,7 +86,10 @@ def summarise(outcome: ImportOutcome, fixed: dict[str, str], *, dry_run: bool = 
     fixed : dict
         Field → the value ``--set`` gives the whole file.
     dry_run : bool, default False
-        Whether the summary is a dry run's: its notes are shown whole.
+        Whether the summary is a dry run's.
+    listed_in : str, optional
+        The file the lists cut short are written to whole (:func:`long_notes`), named where
+        a list is cut.
     """
     from importers.kinds import KINDS
     from importers.loading import Alarm
@@ -128,7 +138,7 @@ def summarise(outcome: ImportOutcome, fixed: dict[str, str], *, dry_run: bool = 
         console.print(spread, style="yellow", soft_wrap=True)
     for note in outcome.notes:
         if not isinstance(note, Alarm | FlaggedRepeats):
-            console.print(shown_note(note, dry_run), style="yellow", soft_wrap=True)
+            console.print(shown_note(note, listed_in), style="yellow", soft_wrap=True)
     if counts and counts.repeats:
         flagged = sum(note.linked for note in outcome.notes if isinstance(note, FlaggedRepeats))
         console.print(repeats_line(counts.repeats, flagged))
@@ -141,22 +151,24 @@ def summarise(outcome: ImportOutcome, fixed: dict[str, str], *, dry_run: bool = 
 
 
 LISTED_IN_IMPORT = 10
-"""How many items of a note's list (``分类对照``) an import's summary shows; a dry run shows all."""
+"""How many items of a note's list (``分类对照``) a summary shows, a dry run's as an import's."""
 
 
-def shown_note(note: str, dry_run: bool) -> str:
-    r"""Return a note as the summary shows it: a list cut short in an import, whole in a dry run.
+def shown_note(note: str, listed_in: str | None = None) -> str:
+    r"""Return a note as the summary shows it: a long list cut short.
 
     A note of several lines (its head, then one indented line per item: how each 12345
-    classification was read) is checked in full in the dry run, where the clerk decides;
-    the import that follows repeats only its first :data:`LISTED_IN_IMPORT` items.
+    classification was read, the cameras a list leaves out) shows its first
+    :data:`LISTED_IN_IMPORT` items, in a dry run as in an import (trial X: a township's camera
+    list named the county's 320 other cameras one a line); the whole list is in the file
+    ``listed_in`` (:func:`long_notes`), which the line saying how many more names.
 
     Parameters
     ----------
     note : str
         The note (:attr:`importers.pipeline.ImportOutcome.notes`).
-    dry_run : bool
-        Whether the summary is a dry run's.
+    listed_in : str, optional
+        The name of the file listing it whole.
 
     Returns
     -------
@@ -166,17 +178,42 @@ def shown_note(note: str, dry_run: bool) -> str:
     Examples
     --------
     >>> note = "分类对照：\n" + "\n".join(f"  第{n}类 → 矛盾纠纷（1 行）" for n in range(12))
-    >>> shown_note(note, True) == note
-    True
-    >>> print(shown_note(note, False).split("\n", 10)[-1])
+    >>> print(shown_note(note, "工单.csv.完整列表.csv").split("\n", 10)[-1])
       第9类 → 矛盾纠纷（1 行）
-      另有 2 项，未列出（试运行 --dry-run 时全部列出）
+      另有 2 项，未列出（全部见 工单.csv.完整列表.csv）
+    >>> short = "分类对照：\n  第1类 → 矛盾纠纷（1 行）"
+    >>> shown_note(short) == short
+    True
     """
     head, *items = note.split("\n")
-    if dry_run or len(items) <= LISTED_IN_IMPORT:
+    if len(items) <= LISTED_IN_IMPORT:
         return note
-    more = f"  另有 {len(items) - LISTED_IN_IMPORT} 项，未列出（试运行 --dry-run 时全部列出）"
+    where = f"（全部见 {listed_in}）" if listed_in else ""
+    more = f"  另有 {len(items) - LISTED_IN_IMPORT} 项，未列出{where}"
     return "\n".join([head, *items[:LISTED_IN_IMPORT], more])
+
+
+def long_notes(notes: Iterable[str]) -> list[str]:
+    """Return the notes a summary cuts short (:func:`shown_note`): to be listed whole in a file.
+
+    Parameters
+    ----------
+    notes : iterable of str
+        An import's notes (its alarms are shown whole and are not among them).
+
+    Returns
+    -------
+    list of str
+        The notes of more than :data:`LISTED_IN_IMPORT` items, in order.
+    """
+    from importers.loading import Alarm
+    from layers.case_repeats import FlaggedRepeats
+
+    return [
+        note
+        for note in notes
+        if not isinstance(note, Alarm | FlaggedRepeats) and note.count("\n") > LISTED_IN_IMPORT
+    ]
 
 
 def unused_notes(unused: list[str], fields: Iterable[str], kind: str) -> list[str]:
@@ -223,22 +260,54 @@ def unused_notes(unused: list[str], fields: Iterable[str], kind: str) -> list[st
     return lines
 
 
+def _private_columns(outcome: ImportOutcome) -> set[str]:
+    """Return the columns whose values a reason never names (a file's column, or a field)."""
+    from importers.kinds import KINDS
+    from importers.reject_digest import private_fields
+
+    fields = private_fields(outcome.kind)
+    header = KINDS[outcome.kind].header
+    return {*fields, *map(header, fields), *(outcome.columns.get(f, f) for f in fields)}
+
+
 def _leading_reasons(outcome: ImportOutcome) -> list[str]:
     """Return the summary's lines of the reasons that reject many rows (values never private)."""
-    from importers.kinds import KINDS
-    from importers.reject_digest import PERSONAL_KINDS, leading_reasons, private_fields
+    from importers.reject_digest import PERSONAL_KINDS, leading_reasons
 
-    fields = private_fields(outcome.kind)  # a problem names the file's column, or else the field
-    header = KINDS[outcome.kind].header
-    private = {*fields, *map(header, fields), *(outcome.columns.get(f, f) for f in fields)}
     lines = leading_reasons(
         outcome.problems,
         total_rows=outcome.rows_total,
-        private_columns=private,
+        private_columns=_private_columns(outcome),
         values_shown=outcome.kind not in PERSONAL_KINDS,
         refused=outcome.status == "rejected",
     )
     return [f"退回最多的原因：{line}" for line in lines]
+
+
+def rejected_reasons(outcome: ImportOutcome) -> list[str]:
+    """Return the reasons that rejected the most of an import's rows, however few.
+
+    What ``--summary-json`` gives the console's job (:class:`importers.cli.RunSummary`), so
+    that the 数据导入 page says why rows came back, not only how many
+    (:func:`importers.reject_digest.top_reasons`; values never named where private).
+
+    Parameters
+    ----------
+    outcome : ImportOutcome
+        What the import (or the dry run) did.
+
+    Returns
+    -------
+    list of str
+        At most three lines, the most rows first; none without rejected rows.
+    """
+    from importers.reject_digest import PERSONAL_KINDS, top_reasons
+
+    return top_reasons(
+        outcome.problems,
+        private_columns=_private_columns(outcome),
+        values_shown=outcome.kind not in PERSONAL_KINDS,
+    )
 
 
 def _valid_rows_note(outcome: ImportOutcome) -> str | None:

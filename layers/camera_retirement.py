@@ -49,8 +49,10 @@ count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-s
   cameras went dark, and a count in 更新 would hide them.
 
 A note naming cameras is a head line, then one indented line per camera (``  国标编码 名称``):
-the summary shows them all in a dry run, where the clerk checks which cameras a run retires,
-and the first ten in an import (:func:`importers.summary.shown_note`).
+the summary shows the first ten, in a dry run as in an import, and a CSV beside the report
+lists them all, where the clerk checks which cameras a run retires
+(:func:`importers.summary.shown_note`, :func:`importers.private_report.write_full_lists`;
+trial X: a township's list named the county's 320 other cameras one a line).
 
 The area and the day are those of every complete list (:mod:`layers.complete_list`; the persons'
 is :mod:`layers.person_roster`).

@@ -65,7 +65,6 @@ CONSOLE_WORDS: Final[tuple[tuple[str, Replacement], ...]] = (
     (r"加 --partial ?", PARTIAL),
     (r"加 --again ?", AGAIN),
     (r"加 --history ?", HISTORY),
-    (r"试运行 --dry-run ?", "试运行"),
     (r"加 --dry-run ?", DRY_RUN),
     # --mapping: the page's 列对照文件
     (r"映射文件（--mapping）", f"{MAPPING_FILE}（与文件一并上传）"),

@@ -93,6 +93,8 @@ AUDITED_KINDS = frozenset({"persons", "visits"})
 COUNTED = ("rows", "inserted", "updated", "unchanged", "rejected_rows", "ended")
 """The row counts of a result (``rejected_rows`` is called ``rejected`` in :func:`counts_of`;
 ``ended``, the records ended beyond the file's rows, are among ``updated``)."""
+REASONS_SHOWN = 3
+"""How many reasons of rejected rows a job gives (:func:`reasons_of`)."""
 
 
 def is_dry_run(job: ImportJob) -> bool:
@@ -165,6 +167,26 @@ def outcome_label(outcome: str | None, kind: str | None = None) -> str | None:
     if outcome == "dry_ends" and kind == "persons":
         return PERSONS_ENDED_LABEL
     return None if outcome is None else OUTCOME_LABELS[outcome]
+
+
+def reasons_of(job: ImportJob) -> list[str]:
+    """Return why the job's rows were rejected: the reasons rejecting the most rows first.
+
+    Each is a line of the command's reject digest (:func:`importers.reject_digest.top_reasons`:
+    the column, how many rows, the values where they are no personal data, the rule), at most
+    :data:`REASONS_SHOWN`; the report lists every row. Empty without rejected rows.
+
+    Examples
+    --------
+    >>> job = ImportJob(state="finished", exit_code=1, options={"dry_run": True})
+    >>> job.result = {"rejected_rows": 6, "reasons": ["“国标编码” 6 行：须为 20 位数字"]}
+    >>> reasons_of(job)
+    ['“国标编码” 6 行：须为 20 位数字']
+    """
+    result = job.result
+    if not result or not result.get("rejected_rows"):
+        return []
+    return [str(reason) for reason in result.get("reasons") or []][:REASONS_SHOWN]
 
 
 def counts_of(job: ImportJob) -> dict[str, int] | None:

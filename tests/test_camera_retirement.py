@@ -235,8 +235,8 @@ def test_the_mixed_crs_refusal_says_not_to_use_complete_on_the_parts() -> None:
 
 
 def test_a_note_of_cameras_lists_one_camera_a_line() -> None:
-    """A dry run shows every camera retired; an import its first ten (re-trial V, N3)."""
-    from importers.summary import LISTED_IN_IMPORT, shown_note
+    """A summary shows the first ten cameras, a dry run's too (trial X); a file lists them all."""
+    from importers.summary import LISTED_IN_IMPORT, long_notes, shown_note
 
     many = [camera_retirement.Camera(code(n), f"点位{n}") for n in range(1, 13)]
     settled = camera_retirement.Settled(date(2026, 12, 2), retired=many)
@@ -244,10 +244,10 @@ def test_a_note_of_cameras_lists_one_camera_a_line() -> None:
     head, *lines = note.split("\n")
     assert head.startswith("撤销视频点位 12 个（") and head.endswith("：")
     assert lines == [f"  {code(n)} 点位{n}" for n in range(1, 13)] and "等" not in note
-    assert shown_note(note, dry_run=True) == note
-    shown = shown_note(note, dry_run=False).split("\n")
+    shown = shown_note(note, "导出.csv.完整列表.试运行.csv").split("\n")
     assert shown[1 : LISTED_IN_IMPORT + 1] == lines[:LISTED_IN_IMPORT]
-    assert "另有 2 " in shown[-1]
+    assert shown[-1] == "  另有 2 项，未列出（全部见 导出.csv.完整列表.试运行.csv）"
+    assert long_notes(settled.notes()) == [note]
 
 
 def test_without_complete_the_cameras_left_out_are_named_never_retired(

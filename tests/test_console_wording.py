@@ -101,10 +101,6 @@ REAL: tuple[tuple[str, str], ...] = (
         "若是网格员，请先导入网格员，再加 --again 重新导入本表",
         "若是网格员，请先导入网格员，再勾选“确认重新导入旧文件”重新导入本表",
     ),
-    (  # importers/summary.py shown_note
-        "  另有 2 项，未列出（试运行 --dry-run 时全部列出）",
-        "  另有 2 项，未列出（试运行时全部列出）",
-    ),
     (  # importers/kinds/cases.py, a 12345 class the platform does not know
         '本文件自有的分类，可在映射文件（--mapping）的 [values."事件类型"] 中写明它归入上列哪一类',
         '本文件自有的分类，可在列对照文件（与文件一并上传）的 [values."事件类型"] 中写明它归入'

@@ -4,9 +4,9 @@ A 12345 export's 诉求类型 is its case type, a ledger's 纠纷地点 its addr
 compilation's 村（社区） its village, a grid list's 网格边界 its boundaries; a grid or village
 list without boundaries says, loudly, which new units it would leave without one; a column the
 file's name gave is not listed as the file's. ``--sheet all`` says a file-level error once. A
-dry run lists every classification it read. An address in another county is refused as outside
-``--within``. A hazard or an opinion keeps the platform's subtype (消防, 环境卫生 …), from a
-12345 classification or a mapping file.
+summary lists the first ten classifications it read, a CSV beside the report all. An address
+in another county is refused as outside ``--within``. A hazard or an opinion keeps the
+platform's subtype (消防, 环境卫生 …), from a 12345 classification or a mapping file.
 """
 
 from __future__ import annotations
@@ -251,9 +251,10 @@ def _classification_lines(output: str) -> list[str]:
     return [line for line in lines[start + 1 :] if line.startswith(("社会治理>", "另有"))]
 
 
-def test_the_dry_run_lists_every_classification_the_import_only_ten(
+def test_a_summary_lists_ten_classifications_and_a_file_beside_the_report_all(
     database: SuiteDatabase, tmp_path: Path
 ) -> None:
+    """A dry run's summary is cut as an import's (trial X); the whole list is in a CSV."""
     path = tmp_path / "工单.csv"
     path.write_text(csv_text(CASE_HEADERS, _hotline_rows()), encoding="utf-8")
     with seeded_database(database, "trial_p_readings") as (_, url):
@@ -262,10 +263,15 @@ def test_the_dry_run_lists_every_classification_the_import_only_ten(
         real = CliRunner().invoke(import_app(), ["import", "cases", str(path)], env=env)
     assert dry.exit_code == 0 and real.exit_code == 0, dry.output + real.output
     listed = _classification_lines(dry.output)
-    assert len(listed) == len(TERMS) and not any(line.startswith("另有") for line in listed)
+    assert listed[10:] == ["另有 2 项，未列出（全部见 工单.csv.完整列表.试运行.csv）"]
     short = _classification_lines(real.output)
     assert short[:10] == listed[:10]
-    assert short[10:] == ["另有 2 项，未列出（试运行 --dry-run 时全部列出）"]
+    assert short[10:] == ["另有 2 项，未列出（全部见 工单.csv.完整列表.csv）"]
+    for name in ("工单.csv.完整列表.试运行.csv", "工单.csv.完整列表.csv"):
+        whole = pd.read_csv(tmp_path / name, encoding="utf-8-sig", dtype=str)
+        assert list(whole.columns) == ["说明", "项目"]
+        assert len(whole) == len(TERMS) and whole["说明"].str.startswith("分类对照").all()
+        assert whole["项目"].tolist()[:10] == listed[:10]
 
 
 # ------------------------------------------------------------------------ F18: other counties

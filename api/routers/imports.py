@@ -199,9 +199,10 @@ class JobOut(BaseModel):
     said it did; ``counts`` and ``import_id`` (导入编号, as ``zongzhi imports`` and the audit
     log number the import) come from it too; ``counts.ended``, among ``updated``, the records
     it ended beyond the file's rows (cameras or grids retired, persons struck off: a dry run
-    that would is ``dry_ends``, not ``dry_ok``). ``can_run``: the kept upload may be run again
-    (``/run``), as a dry run or for real. ``ahead``: the jobs of its lane (dry runs, or
-    imports) before a queued one.
+    that would is ``dry_ends``, not ``dry_ok``). ``reasons``: why the most rows were rejected,
+    a line each in the page's words (:func:`layers.import_jobs.reasons_of`), empty without
+    rejected rows. ``can_run``: the kept upload may be run again (``/run``), as a dry run or
+    for real. ``ahead``: the jobs of its lane (dry runs, or imports) before a queued one.
     """
 
     id: int
@@ -225,6 +226,7 @@ class JobOut(BaseModel):
     counts: CountsOut | None = None
     import_id: int | None = None
     result_note: str | None = None
+    reasons: list[str] = []
     can_run: bool = False
     ahead: int | None = None
     submitted_by: str | None = None
@@ -341,6 +343,7 @@ def job_out(
         counts=CountsOut(**counts) if counts is not None else None,
         import_id=import_jobs.import_id_of(job),
         result_note=import_jobs.result_note(job),
+        reasons=[for_console(reason) for reason in import_jobs.reasons_of(job)],
         can_run=import_jobs.can_run(job),
         ahead=ahead,
     )

@@ -150,7 +150,7 @@ def classification_note(raw: pd.Series, category: pd.Series, subtype: pd.Series)
     distinct value the file writes and what it became, most rows first, and may classify one
     otherwise in the mapping file. Values written as a type's own name (``矛盾纠纷``,
     ``邻里纠纷``) say nothing surprising and are left out. Every value is listed: the summary
-    of an import (not of a dry run) shows the first few (:func:`importers.summary.shown_note`).
+    shows the first ten, a CSV beside the report all (:func:`importers.summary.shown_note`).
 
     Parameters
     ----------
