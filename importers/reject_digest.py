@@ -44,6 +44,8 @@ _MARK = "\x1f"
 _NUMBER_MARK = "\x1e"
 """Where a rule had a number."""
 _EMPTY = "（空）"
+_MAPPED_TO = re.compile(rf'(如 "{_MARK}" = )"[^"]*"')
+"""The name a rule's mapping line gives the value it quotes (marked)."""
 
 
 PERSONAL_KINDS = frozenset({"persons", "visits"})
@@ -119,13 +121,18 @@ def reason_key(problem: Problem) -> tuple[str, str]:
 
 
 def _unquoted(problem: Problem) -> str:
-    """Return the problem's rule with its value marked (:func:`reason_key`)."""
+    """Return the problem's rule with its value marked (:func:`reason_key`).
+
+    So is the name a mapping line gives the value (``如 "交通运输-道路交通" = "道路交通隐患"``,
+    another value's ``= "…"``: :func:`importers.kinds.base.mapped_rule`): the rules are one.
+    """
     rule = problem.rule
     if problem.value:
         quoted = json.dumps(problem.value, ensure_ascii=False)
         rule = rule.replace(quoted, f'"{_MARK}"')
         if len(problem.value) > 1:
             rule = rule.replace(problem.value, _MARK)
+        rule = _MAPPED_TO.sub(rf'\1"{_MARK}"', rule)
     return rule
 
 
@@ -172,7 +179,7 @@ def leading_reasons(
     >>> print(leading_reasons(found, total_rows=100)[0])
     “问题分类” 21 行（“城建>市容” 15 行、“教育>入学” 6 行）：须为已知分类；如 "城建>市容" = "其他"
     >>> print(leading_reasons(found, total_rows=100, values_shown=False)[0])
-    “问题分类” 21 行：须为已知分类；如 "…" = "其他"
+    “问题分类” 21 行：须为已知分类；如 "…" = "…"
     """
     rejected = [p for p in problems if p.severity == "rejected"]
     if refused and len({(p.column, _CODE.sub(_MARK, p.rule)) for p in rejected}) == 1:

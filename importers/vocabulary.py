@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
 from typing import TypeVar
 
 import pandas as pd
@@ -627,3 +629,163 @@ def _code_of(value: str, names: Mapping[str, T]) -> T | None:
     if code is None and bare and bare != value:
         return _code_of(bare, names)
     return code
+
+
+GENERIC_PARTS = frozenset(
+    "安全 管理 服务 问题 其他 其它 综合 工作 建设 设施 事项 情况 人员 信息 状态 类别 相关 "
+    "纠纷 矛盾 隐患".split()
+)
+"""Words that many names share and that say nothing of which one a value means (食品安全 is no
+消防安全隐患, 物业费纠纷 no 消费纠纷): characters of a value within one of them do not make it
+near a name (:func:`nearest_name`)."""
+
+
+def nearest_name(
+    value: str,
+    tables: Sequence[type[LabelledEnum]],
+    groups: Mapping[type[LabelledEnum], LabelledEnum] | None = None,
+) -> str | None:
+    """Return the label a value the tables do not know most likely means, if a credible one.
+
+    What a refusal's example maps an unknown value to (:func:`importers.kinds.base.mapped_rule`):
+    the label, or alias, sharing with one of the value's levels the run of characters with the
+    most characters outside the value's generic words (:data:`GENERIC_PARTS`), at least
+    :data:`NEAR_RUN`, or two when the level is all in the name (``交通运输-道路交通`` shares
+    道路交通 with 道路交通隐患; ``土地山林权属纠纷`` 山林权属 with the alias 山林权属纠纷 of
+    土地山林; ``燃气`` is in 燃气安全隐患), a label before an alias alike; else the longest name
+    the value contains whole (``食品安全隐患`` contains 安全隐患). Two characters shared
+    otherwise are chance as often as not (已回复 and 已回访, 占道经营 and 土地承包经营纠纷).
+    When names of several values come out alike, their group's label when they are all of one
+    group (the subtypes of one category), else none: an example mapping to a wrong value
+    misleads more than one leaving the choice to the clerk (``…``).
+
+    Parameters
+    ----------
+    value : str
+        The value as written.
+    tables : sequence of type of LabelledEnum
+        The code tables it may name a value of.
+    groups : mapping, optional
+        Code table → the value of which the table's values are parts (a subtype's category);
+        a table not in it groups each value on its own.
+
+    Returns
+    -------
+    str or None
+        The label, or ``None`` when no name is near enough, or several alike.
+
+    Examples
+    --------
+    >>> from layers.model.cases import SUBTYPES
+    >>> tables = [Category, *SUBTYPES.values()]
+    >>> groups = {table: category for category, table in SUBTYPES.items()}
+    >>> [nearest_name(v, tables, groups) for v in ("交通运输-道路交通", "土地山林权属纠纷")]
+    ['道路交通隐患', '土地山林']
+    >>> [nearest_name(v, tables, groups) for v in ("燃气", "宗族纠纷", "食品安全隐患")]
+    ['燃气安全隐患', '矛盾纠纷', '安全隐患']
+    >>> nearest_name("城乡建设-市容环境-占道经营", tables, groups) is None  # 环境卫生 or 环境污染
+    True
+    >>> nearest_name("在线", [UnitStatus]), nearest_name("已回复", [CaseStatus])
+    (None, None)
+    """
+    names = _names_of(tuple(tables))
+    levels = [value_key(level) for level in _SEGMENTS.split(value) if level] or [value_key(value)]
+    best: tuple[int, bool] = (2, False)
+    found: list[LabelledEnum] = []
+    for level in levels:
+        generic = _generic_characters(level)
+        pairs = {level[i : i + 2] for i in range(len(level) - 1)}
+        for index in {i for pair in pairs for i in names.by_pair.get(pair, ())}:
+            key, member, is_label = names.entries[index]
+            shared = _shared_run(level, key, generic)
+            if shared < NEAR_RUN and not (shared >= 2 and level in key):
+                continue
+            score = (shared, is_label)
+            if score > best:
+                best, found = score, []
+            if score >= best:
+                found.append(member)
+    if not found:  # a name the value holds whole: 隐患 in 食品安全隐患, a 安全隐患
+        contained = [
+            (len(key), member)
+            for level in levels
+            for key, member, _ in names.entries
+            if len(key) >= 2 and key in level and key not in GENERIC_PARTS - _MARKERS
+        ]
+        longest = max((n for n, _ in contained), default=0)
+        found = [member for n, member in contained if n == longest]
+    return _one_of(found, groups or {})
+
+
+NEAR_RUN = 3
+"""Characters (outside generic words) a value's level must share in a row with a name to be
+near it, unless the level is all in the name (:func:`nearest_name`)."""
+_MARKERS = frozenset({"纠纷", "矛盾", "隐患"})
+"""Generic words that are names of a category all the same (a value holding one whole is one)."""
+
+
+def _one_of(
+    members: list[LabelledEnum], groups: Mapping[type[LabelledEnum], LabelledEnum]
+) -> str | None:
+    """Return the label of the one value among ``members``, else of their one group, else none."""
+    labels = {member.label for member in members}
+    if len(labels) == 1:
+        return labels.pop()
+    owners = {groups.get(type(member), member).label for member in members}
+    return owners.pop() if len(owners) == 1 else None
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The names of some code tables' values, and which of them hold each pair of characters."""
+
+    entries: list[tuple[str, LabelledEnum, bool]]
+    by_pair: dict[str, list[int]]
+
+
+@cache
+def _names_of(tables: tuple[type[LabelledEnum], ...]) -> _Names:
+    """Return the labels and aliases of ``tables`` (by :func:`value_key`), codes left out."""
+    entries: list[tuple[str, LabelledEnum, bool]] = []
+    for table in tables:
+        for member in table:
+            entries.append((value_key(member.label), member, True))
+        entries += [(value_key(a), m, False) for a, m in ALIASES.get(table, {}).items()]
+    entries = [entry for entry in entries if not entry[0].isascii()]
+    by_pair: dict[str, list[int]] = {}
+    for index, (key, _, _) in enumerate(entries):
+        for pair in {key[i : i + 2] for i in range(len(key) - 1)}:
+            by_pair.setdefault(pair, []).append(index)
+    return _Names(entries, by_pair)
+
+
+def _generic_characters(text: str) -> list[bool]:
+    """Return which characters of ``text`` are within a word of :data:`GENERIC_PARTS`."""
+    within = [False] * len(text)
+    for word in GENERIC_PARTS:
+        start = text.find(word)
+        while start >= 0:
+            within[start : start + len(word)] = [True] * len(word)
+            start = text.find(word, start + 1)
+    return within
+
+
+def _shared_run(a: str, b: str, generic: list[bool]) -> int:
+    """Return how many characters, not generic in ``a``, the best run ``a`` and ``b`` share has.
+
+    Examples
+    --------
+    >>> _shared_run("道路交通", "道路交通隐患", [False] * 4)
+    4
+    >>> _shared_run("物业费纠纷", "消费纠纷", _generic_characters("物业费纠纷"))  # only 费
+    1
+    """
+    best = 0
+    ending = [0] * (len(b) + 1)
+    for i in range(1, len(a) + 1):
+        previous, ending = ending, [0] * (len(b) + 1)
+        for j in range(1, len(b) + 1):
+            if a[i - 1] == b[j - 1]:
+                run = ending[j] = previous[j - 1] + 1
+                best = max(best, run - sum(generic[i - run : i]))
+    return best

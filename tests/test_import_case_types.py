@@ -224,7 +224,7 @@ NAMES = (
 )
 RULE = (
     f'必须是以下之一：{NAMES}；本文件自有的分类，可在映射文件（--mapping）的 [values."事件类型"] '
-    '中写明它归入上列哪一类，如 "教育>义务教育>入学政策" = "社情民意"'
+    '中写明它归入上列哪一类，如 "教育>义务教育>入学政策" = "…"'
 )
 
 
@@ -241,7 +241,7 @@ def test_the_mapping_line_of_the_rule_is_valid_toml_of_the_value() -> None:
     for value in ["城乡建设\\住房保障", '教育>"双减"政策']:
         line = category_rule(value).split("如 ", 1)[1]
         assert tomllib.loads(f'[values."事件类型"]\n{line}\n') == {
-            "values": {"事件类型": {value: "社情民意"}}
+            "values": {"事件类型": {value: "…"}}
         }
 
 
@@ -249,6 +249,35 @@ def test_a_value_too_long_to_be_a_classification_gets_the_usual_example() -> Non
     """A description in the type column (the wrong column) is not copied into the rule."""
     value = "楼上住户长期在夜间使用电钻装修，多次沟通无果，严重影响休息，请求相关部门协调处理。"
     assert category_rule(value) == RULE
+
+
+@pytest.mark.parametrize(
+    ("value", "nearest"),
+    [
+        ("交通运输-道路交通", "道路交通隐患"),  # a level all in a subtype's name
+        ("土地山林权属纠纷", "土地山林"),  # a dispute type's alias 山林权属纠纷 in it
+        ("应急管理>消防通道", "消防安全隐患"),
+        ("物业费纠纷", "矛盾纠纷"),  # some dispute, which is not said: its category
+        ("城乡建设-市容环境-占道经营", "…"),  # 环境卫生 or 环境污染: the clerk's to say
+        ("食品安全", "…"),  # 安全 alone names nothing
+    ],
+)
+def test_the_example_maps_an_unknown_type_to_the_nearest_known_one(
+    value: str, nearest: str
+) -> None:
+    """Trial X: every unknown 事件类型 got the example ``= "社情民意"``, even 土地山林权属纠纷."""
+    line = category_rule(value).split("如 ", 1)[1]
+    assert tomllib.loads(f'[values."事件类型"]\n{line}\n') == {
+        "values": {"事件类型": {value: nearest}}
+    }
+
+
+def test_the_example_of_a_unit_status_never_names_a_wrong_one() -> None:
+    """A camera list read as grids: its 在线 is no unit's state (it got ``= "撤销"``)."""
+    from importers.kinds.units import unit_status_rule
+
+    assert unit_status_rule("在线").endswith('如 "在线" = "…"')
+    assert unit_status_rule("已撤并").endswith('如 "已撤并" = "撤销"')
 
 
 def test_a_value_the_mapping_file_classifies_wrongly_is_told_so() -> None:
@@ -276,10 +305,11 @@ def test_a_hotline_export_is_refused_then_classified_by_the_rules_mapping_line(
     assert [(p.row, p.column, p.value, p.rule) for p in outcome.problems] == [
         (5, "问题分类", "教育>义务教育>入学政策", RULE)
     ]
+    line = outcome.problems[0].rule.split("如 ", 1)[1]
+    assert line == '"教育>义务教育>入学政策" = "…"'  # no type is near: the clerk names one
     mapping = tmp_path / "12345.toml"
     mapping.write_text(
-        '[values."事件类型"]\n' + outcome.problems[0].rule.split("如 ", 1)[1] + "\n",
-        encoding="utf-8",
+        '[values."事件类型"]\n' + line.replace("…", "社情民意") + "\n", encoding="utf-8"
     )
     again = run_import(db.connection(), path, ImportOptions(kind="cases", mapping=mapping))
     assert again.problems == [] and again.committed

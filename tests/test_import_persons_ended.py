@@ -170,8 +170,8 @@ def test_an_unknown_status_or_a_date_without_one_is_refused_on_its_row(
     }
     rule = found[(2, "矫正状态", "外地服刑")]
     assert "解除矫正" in rule and "死亡" in rule and "迁出" in rule and "注销" in rule
-    # the line a clerk may copy keeps the person followed: striking off is said on purpose
-    assert '[values."在册状态"]' in rule and '"外地服刑" = "在册"' in rule
+    # the line a clerk may copy decides nothing: 在册 or 注销 is the clerk's to say (trial X)
+    assert '[values."在册状态"]' in rule and '"外地服刑" = "…"' in rule
     assert _register(db)["人员4"] == ("2026-03-01", "期满解除")  # the valid row loaded
     assert _register(db)["人员1"] == (None, None)
 

@@ -77,6 +77,20 @@ def test_a_reason_of_every_row_that_no_other_line_says_is_said_here() -> None:
     assert line.startswith("“问题分类” 25 行（“甲类” 15 行、“乙类” 10 行）")
 
 
+def test_values_whose_mapping_lines_name_different_types_are_one_reason() -> None:
+    """Each unknown class's example names its nearest type, or none (trial X): one reason."""
+    from importers.kinds.cases import category_rule
+
+    values = ["交通运输-道路交通"] * 12 + ["城乡建设-市容环境-占道经营"] * 10
+    found = [Problem(r, "问题分类", v, category_rule(v)) for r, v in enumerate(values, start=2)]
+    [line] = leading_reasons(found, total_rows=100)
+    counted = "“问题分类” 22 行（“交通运输-道路交通” 12 行、“城乡建设-市容环境-占道经营” 10 行）"
+    assert line.startswith(counted)
+    assert line.endswith('如 "交通运输-道路交通" = "道路交通隐患"')
+    [hidden] = leading_reasons(found, total_rows=100, values_shown=False)
+    assert hidden.endswith('如 "…" = "…"')
+
+
 def test_the_summary_names_the_unknown_classes_and_their_mapping_line(
     database: SuiteDatabase, tmp_path: Path
 ) -> None:

@@ -326,9 +326,15 @@ def mapped_rule(
     allowed: str,
     section: str,
     way: str,
-    example: tuple[str, str],
+    example: str,
+    nearest: Callable[[str], str | None],
 ) -> str:
     """Return why a code-table value is refused, with the mapping file's line that names it.
+
+    The line maps the value to the name it most likely means (``nearest``:
+    :func:`importers.vocabulary.nearest_name`), or to ``…`` when none is credible: an example
+    naming a wrong value (trial X: every unknown 事件类型 ``= "社情民意"``, a camera's 在线
+    ``= "撤销"``) is copied as it is.
 
     Parameters
     ----------
@@ -342,16 +348,28 @@ def mapped_rule(
         The mapping file's section for the field (``[values."事件类型"]``).
     way : str
         What the line does, ``{section}`` filled in.
-    example : tuple of str
-        A value and the name the line gives it: the value is quoted as TOML does, unless it
-        is too long to be a name (``example``'s value then).
+    example : str
+        The value the line quotes when ``value`` is too long to be a name; else ``value``,
+        quoted as TOML does.
+    nearest : callable
+        The name a value most likely means, ``None`` for none.
 
     Returns
     -------
     str
         The rule (Chinese).
+
+    Examples
+    --------
+    >>> near = {"道路交通": "道路交通隐患"}.get
+    >>> said = dict(allowed="须为已知分类", section="[类型]", way="可在 {section} 中写明")
+    >>> mapped_rule("道路交通", None, **said, example="某类", nearest=near).split("；")[1]
+    '可在 [类型] 中写明，如 "道路交通" = "道路交通隐患"'
+    >>> mapped_rule("占道经营", None, **said, example="某类", nearest=near).split("，")[-1]
+    '如 "占道经营" = "…"'
     """
     if renamed is not None:
         return f"映射文件（--mapping）的 {section} 把它归入“{renamed}”：{allowed}"
-    quoted = json.dumps(value if len(value) <= 40 else example[0], ensure_ascii=False)
-    return f'{allowed}；{way.format(section=section)}，如 {quoted} = "{example[1]}"'
+    shown = value if len(value) <= 40 else example
+    quoted = json.dumps(shown, ensure_ascii=False)
+    return f'{allowed}；{way.format(section=section)}，如 {quoted} = "{nearest(shown) or "…"}"'

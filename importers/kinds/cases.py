@@ -232,7 +232,9 @@ def category_rule(value: str, renamed: str | None = None) -> str:
     '必须是以下之一：矛盾纠纷、安全隐患、社情民意、婚姻家庭、...、其他纠纷、消防安全隐患、...、政策咨询'
     >>> way.split("，")
     ['本文件自有的分类', '可在映射文件（--mapping）的 [values."事件类型"] 中写明它归入上列哪一类',
-     '如 "城市管理>占道经营" = "社情民意"']
+     '如 "城市管理>占道经营" = "…"']
+    >>> category_rule("交通运输-道路交通").split("，")[-1]  # the type it most likely means
+    '如 "交通运输-道路交通" = "道路交通隐患"'
     >>> category_rule("教育", "教育类")  # doctest: +ELLIPSIS
     '映射文件（--mapping）的 [values."事件类型"] 把它归入“教育类”：必须是以下之一：矛盾纠纷、...'
     """
@@ -242,8 +244,21 @@ def category_rule(value: str, renamed: str | None = None) -> str:
         allowed=f"必须是以下之一：{CASE_TYPES}",
         section=_TYPES_SECTION,
         way="本文件自有的分类，可在映射文件（--mapping）的 {section} 中写明它归入上列哪一类",
-        example=(_EXAMPLE_TYPE, "社情民意"),
+        example=_EXAMPLE_TYPE,
+        nearest=nearest_type,
     )
+
+
+def nearest_type(value: str) -> str | None:
+    """Return the type a case's unknown type most likely means (its category when several).
+
+    Examples
+    --------
+    >>> nearest_type("交通运输-道路交通"), nearest_type("土地山林权属纠纷"), nearest_type("教育")
+    ('道路交通隐患', '土地山林', None)
+    """
+    groups = {table: category for category, table in SUBTYPES.items()}
+    return vocabulary.nearest_name(value, CASE_TABLES, groups)
 
 
 _STATUS_SECTION = '[values."办理状态"]'
@@ -273,7 +288,9 @@ def status_rule(value: str, renamed: str | None = None) -> str:
     Examples
     --------
     >>> status_rule("待研判").split("；")[1]  # doctest: +ELLIPSIS
-    '本文件自有的状态，可在映射文件（--mapping）的 [values."办理状态"] 中写明..."待研判" = "未办结"'
+    '本文件自有的状态，可在映射文件（--mapping）的 [values."办理状态"] 中写明..."待研判" = "…"'
+    >>> status_rule("处理完成").split("，")[-1]
+    '如 "处理完成" = "已办结"'
     """
     labels = "、".join(CaseStatus.labels().values())
     return mapped_rule(
@@ -283,7 +300,8 @@ def status_rule(value: str, renamed: str | None = None) -> str:
         section=_STATUS_SECTION,
         way="本文件自有的状态，可在映射文件（--mapping）的 {section} 中写明它算哪一种"
         "（仍在办的写“未办结”）",
-        example=("待研判", "未办结"),
+        example="待研判",
+        nearest=lambda written: vocabulary.nearest_name(written, [CaseStatus]),
     )
 
 

@@ -358,7 +358,9 @@ def register_rule(value: str, renamed: str | None = None) -> str:
     >>> allowed  # doctest: +ELLIPSIS
     '必须是在册（或在矫、在管、正常、外出、失联等），或注销的原因：解除矫正、解矫、...、注销等'
     >>> way.split("，")[-1]
-    '如 "外地服刑" = "在册"'
+    '如 "外地服刑" = "…"'
+    >>> register_rule("矫正解除").split("，")[-1]
+    '如 "矫正解除" = "注销"'
     """
     return mapped_rule(
         value,
@@ -369,7 +371,8 @@ def register_rule(value: str, renamed: str | None = None) -> str:
             "本文件自有的写法，可在映射文件（--mapping）的 {section} 中写明它算在册（仍须跟进）"
             "还是注销（已离册，不再显示）"
         ),
-        example=("外地服刑", "在册"),
+        example="外地服刑",
+        nearest=lambda written: vocabulary.nearest_name(written, [RegisterStatus]),
     )
 
 

@@ -83,6 +83,8 @@ def unit_status_rule(value: str, renamed: str | None = None) -> str:
     --------
     >>> unit_status_rule("待定").split("；")[0]
     '必须是在用（或正常、新增、调整、更名等），或撤销（撤并、并入、注销、停用等）'
+    >>> unit_status_rule("在线").split("，")[-1], unit_status_rule("已撤并").split("，")[-1]
+    ('如 "在线" = "…"', '如 "已撤并" = "撤销"')
     """
     return mapped_rule(
         value,
@@ -90,7 +92,8 @@ def unit_status_rule(value: str, renamed: str | None = None) -> str:
         allowed=f"必须是{UNIT_WORDS}",
         section=_UNIT_STATUS_SECTION,
         way="本文件自有的写法，可在映射文件（--mapping）的 {section} 中写明它算在用还是撤销",
-        example=("划出", "撤销"),
+        example="划出",
+        nearest=lambda written: vocabulary.nearest_name(written, [UnitStatus]),
     )
 
 
