@@ -43,7 +43,8 @@
   /** A kept upload that can be run again (the API's `can_run`). */
   const canRunAgain = (job) => !!job.can_run;
   /** A dry run that read the file through: the next step is the real import. */
-  const dryRunRead = (job) => isDryRun(job) && ["dry_ok", "dry_rejected"].includes(job.outcome);
+  // (one that would retire records, or whose retirement waits for 确认, is read through too)
+  const dryRunRead = (job) => isDryRun(job) && ["dry_ok", "dry_rejected", "dry_ends", "dry_held"].includes(job.outcome);
   /** The upload is still on the server and the job has ended: it can be deleted now. */
   const canDropUpload = (job) => !!job.upload_kept && !isActive(job);
 
@@ -610,6 +611,11 @@
     badge.textContent = resultText(job);
     $("im-job-counts").textContent = countsText(job);
     $("im-job-counts").hidden = !countsText(job);
+    // why rows were rejected, the commonest first (the report has every row)
+    const reasons = job.reasons || [];
+    $("im-job-reasons").textContent = "";
+    reasons.forEach((line) => $("im-job-reasons").appendChild(Object.assign(document.createElement("li"), { textContent: line })));
+    $("im-job-reasons").hidden = reasons.length === 0;
     $("im-job-facts").textContent = factsText(job);
     $("im-job-time").textContent = noteText(job);
     const actions = $("im-job-actions");
