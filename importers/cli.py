@@ -543,7 +543,8 @@ def _import_one(
 
     try:
         planned = planned_steps(options.kind)
-        with StepBar(KINDS[options.kind].label, planned) as shown, engine.connect() as conn:
+        bar = StepBar(KINDS[options.kind].label, planned, dry_run=options.dry_run)
+        with bar as shown, engine.connect() as conn:
             outcome = run_import(conn, path, options, keys=keys, progress=shown.callbacks())
         if ended is not None:
             ended(outcome)

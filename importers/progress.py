@@ -7,9 +7,11 @@ command line shows the step with a bar for the steps that count rows.
 Where nobody watches a bar redrawn in place (the output is not a terminal, e.g. the console's
 import job runs the command with ``TTY_INTERACTIVE=0`` and shows what it prints), each step is
 a line when it starts instead (:class:`StepLines`): ``[2/5] 写入暂存表 50,000 行…``, numbered
-among the steps the import plans (:func:`planned_steps`), with a line every tenth of a step
-that counts at least :data:`LONG_STEP_ROWS` rows, so a watcher tells a slow import from a
-stuck one.
+among the steps the import plans (:func:`planned_steps`), the total known from the first line
+(a step it did not plan, the rebuild of a large load's indexes, is a line under the step it
+belongs to, not a sixth of six: trial X saw ``[5/5]`` turn into ``[6/6]``), with a line every
+tenth of a step that counts at least :data:`LONG_STEP_ROWS` rows, so a watcher tells a slow
+import from a stuck one.
 """
 
 from __future__ import annotations
@@ -57,9 +59,9 @@ LONG_STEP_ROWS = 10_000
 def planned_steps(kind: str) -> tuple[Step, ...]:
     """Return the steps an import of ``kind`` goes through, in order.
 
-    ``rebuild`` is left out: only a large load defers its indexes, and :class:`StepLines`
-    counts it when it comes. A file with several parts goes through ``stage`` and ``check``
-    once per part.
+    ``rebuild`` is left out: only a large load defers its indexes, which it decides once the
+    rows are staged; :class:`StepLines` says it under ``write`` when it comes. A file with
+    several parts goes through ``stage`` and ``check`` once per part.
 
     Parameters
     ----------
@@ -92,23 +94,27 @@ class StepLines:
     labels : dict
         The Chinese name of each step.
     planned : sequence of str
-        The steps expected (:func:`planned_steps`); a step not among them is counted on.
+        The steps expected (:func:`planned_steps`): each is numbered among them; a step not
+        among them is said under the step before, unnumbered; none planned, none numbered.
 
     Examples
     --------
     >>> said = []
-    >>> lines = StepLines(said.append, {"read": "读取", "stage": "暂存"}, ("read", "stage"))
+    >>> lines = StepLines(said.append, {"read": "读取", "stage": "暂存", "rebuild": "重建索引"},
+    ...                   ("read", "stage"))
     >>> lines.step("read", None)
     >>> lines.step("stage", 20_000)
     >>> lines.rows(500)
     >>> lines.rows(9_500)
     >>> lines.rows(10_000)
+    >>> lines.step("rebuild", None)
     >>> for line in said:
     ...     print(line)
     [1/2] 读取…
     [2/2] 暂存 20,000 行…
       暂存：10,000 / 20,000 行（50%）
       暂存：20,000 / 20,000 行（100%）
+      重建索引…
     """
 
     def __init__(
@@ -139,10 +145,13 @@ class StepLines:
         self.say(f"{number}{description}{counted}…")
 
     def step(self, name: Step, total: int | None) -> None:
-        """Say an import step, numbered among the planned steps."""
-        if name not in self.planned:
-            self.planned.append(name)
-        number = f"[{self.planned.index(name) + 1}/{len(self.planned)}] "
+        """Say an import step, numbered among the planned steps (under the one before if not)."""
+        if not self.planned:
+            number = ""
+        elif name in self.planned:
+            number = f"[{self.planned.index(name) + 1}/{len(self.planned)}] "
+        else:
+            number = "  "
         self.start(self.labels[name], total, number)
 
     def rows(self, count: int) -> None:

@@ -44,6 +44,7 @@ from geo.codes import make_resident_id, parse_division_code
 from importers.kinds import KINDS, Kind
 from importers.kinds.cases import CASE_TABLES
 from importers.vocabulary import CaseStatus, UnitStatus
+from layers.console_wording import PAGE_KINDS
 from layers.example_places import ExamplePlace, example_place
 from layers.model import (
     Channel,
@@ -621,11 +622,14 @@ def how_to_import(kind: Kind, place: ExamplePlace | None, *, page: bool) -> str:
     --------
     >>> how_to_import(KINDS["workers"], None, page=True)
     '导入方法：在综治平台“数据导入”页选择“网格员”，上传本文件（先勾选“试运行”）'
+    >>> how_to_import(KINDS["cases"], None, page=True).split("，")[0]  # the page's own name
+    '导入方法：在综治平台“数据导入”页选择“事件（案件）”'
     >>> how_to_import(KINDS["workers"], None, page=False)
     '导入命令：zongzhi import workers 本文件.xlsx（试导入加 --dry-run）'
     """
     if page:
-        return f"导入方法：在综治平台“数据导入”页选择“{kind.label}”，上传本文件（先勾选“试运行”）"
+        chosen = PAGE_KINDS.get(kind.name, kind.label)
+        return f"导入方法：在综治平台“数据导入”页选择“{chosen}”，上传本文件（先勾选“试运行”）"
     within = "" if place is None else f" --within {within_prefix(place)}"
     return f"导入命令：zongzhi import {kind.name} 本文件.xlsx{within}（试导入加 --dry-run）"
 

@@ -33,6 +33,8 @@ STEP_LABELS: dict[Step, str] = {
     "rebuild": "重建索引、校验外键",
 }
 """How the progress line names each step of :mod:`importers.progress`."""
+DRY_RUN_WRITE = "核算新增、更新（试运行，不写入）"
+"""How a dry run's progress line names its ``write`` step: it writes nothing that stays."""
 
 
 class StepBar:
@@ -49,11 +51,15 @@ class StepBar:
         What is imported, shown before the step (e.g. the kind).
     planned : sequence of str, optional
         The steps the import plans (:func:`importers.progress.planned_steps`).
+    dry_run : bool
+        The import is a dry run: its ``write`` step is :data:`DRY_RUN_WRITE` (trial X read
+        ``[5/5] 写入正式表…`` in a dry run).
     """
 
-    def __init__(self, label: str, planned: Sequence[Step] = ()) -> None:
+    def __init__(self, label: str, planned: Sequence[Step] = (), *, dry_run: bool = False) -> None:
         self.label = label
-        self.lines = None if console.is_interactive else StepLines(self._say, STEP_LABELS, planned)
+        self.labels = {**STEP_LABELS, "write": DRY_RUN_WRITE} if dry_run else STEP_LABELS
+        self.lines = None if console.is_interactive else StepLines(self._say, self.labels, planned)
         self.progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
@@ -100,7 +106,7 @@ class StepBar:
         if self.lines is not None:
             self.lines.step(name, total)
             return
-        self.start(STEP_LABELS[name], total)
+        self.start(self.labels[name], total)
 
     def rows(self, count: int) -> None:
         """Advance the current step by ``count`` rows."""

@@ -40,6 +40,19 @@ HISTORY: Final = "勾选“历史记录”"
 DRY_RUN: Final = "勾选“试运行”"
 MAPPING_FILE: Final = "列对照文件"
 
+PAGE_KINDS: Final[dict[str, str]] = {
+    "grids": "网格",
+    "workers": "网格员",
+    "cases": "事件（案件）",
+    "video": "视频点位",
+    "persons": "特殊人群",
+    "visits": "走访记录",
+    "jurisdictions": "辖区",
+}
+"""The kinds of ``zongzhi import`` as the page's 数据类型 list names them, in its order: the API
+offers them (``api/routers/imports.py``), a template for the page says which to choose
+(:func:`importers.template.how_to_import`: 选择“事件（案件）”, not the kind's 案件)."""
+
 CRS_LABELS: Final[dict[str, str]] = {
     "cgcs2000": "CGCS2000（国家2000坐标系）",
     "wgs84": "WGS84（GPS）",

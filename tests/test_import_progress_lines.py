@@ -51,7 +51,7 @@ def test_an_output_nobody_watches_live_gets_a_line_per_step(
         "[1/4] 读取并检查文件…",
         "[2/4] 写入暂存表 3 行…",
         "[3/4] 数据库校验（辖区、网格、点位）…",
-        "[4/4] 写入正式表…",
+        "[4/4] 核算新增、更新（试运行，不写入）…",  # a dry run writes nothing (trial X)
     ]
     places = [said.find(step) for step in steps]
     assert -1 not in places, said
@@ -81,10 +81,17 @@ def test_a_long_counted_step_says_each_tenth_and_a_short_one_none() -> None:
     assert said == [f"[1/1] 写入暂存表 {LONG_STEP_ROWS - 1:,} 行…"]
 
 
-def test_a_step_the_plan_did_not_count_is_counted_on() -> None:
+def test_a_step_the_plan_did_not_count_is_said_under_the_step_before() -> None:
+    """The total is known from the first line: no ``[5/5]`` turning into ``[6/6]`` (trial X)."""
     said: list[str] = []
-    lines = StepLines(said.append, {"write": "写入正式表", "rebuild": "重建索引"}, ("write",))
+    labels = {"check": "数据库校验", "write": "写入正式表", "rebuild": "重建索引"}
+    lines = StepLines(said.append, labels, ("check", "write"))
+    lines.step("check", None)
     lines.step("write", None)
     lines.step("rebuild", None)
-    assert said == ["[1/1] 写入正式表…", "[2/2] 重建索引…"]
+    assert said == ["[1/2] 数据库校验…", "[2/2] 写入正式表…", "  重建索引…"]
     assert planned_steps("cases") == ("read", "stage", "check", "repeats", "write")
+    said.clear()
+    unplanned = StepLines(said.append, labels, ())  # zongzhi divisions plans none
+    unplanned.step("write", None)
+    assert said == ["写入正式表…"]

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from api.routers.imports import KIND_LABELS
 from importers.kinds import KINDS
 from importers.mapping import load_mapping_file, resolve_columns
 from importers.pipeline import ImportOptions, check_table, keyed_by_field, run_import
@@ -182,13 +183,13 @@ def _notes_text(template: Path) -> list[str]:
 def test_a_template_from_the_import_page_says_the_page_not_the_command(tmp_path: Path) -> None:
     home = {"ZONGZHI_HOME": str(tmp_path / "home"), "ZONGZHI_DATABASE_URL": ""}
     runner = CliRunner()
-    for kind in ("workers", "cases"):
+    for kind, label in (("workers", "网格员"), ("cases", "事件（案件）")):  # the page's names
         page = tmp_path / f"page-{kind}.xlsx"
         args = ["template", kind, str(page)]
         done = runner.invoke(import_app(), args, env={**home, "ZONGZHI_IMPORT_PAGE": "1"})
         assert done.exit_code == 0, done.output
         said = _notes_text(page)
-        label = KINDS[kind].label
+        assert label == KIND_LABELS[kind]  # trial X: the notes said 选择“案件”
         assert (
             said[1]
             == f"导入方法：在综治平台“数据导入”页选择“{label}”，上传本文件（先勾选“试运行”）"

@@ -64,23 +64,16 @@ from api.import_runner import MAPPING_ENDINGS, ImportRunner, JobFiles, write_tem
 from layers import import_jobs
 from layers.accounts import IMPORT_KINDS, may_import
 from layers.catalog import sees_persons_individually
-from layers.console_wording import CRS_LABELS, for_console
+from layers.console_wording import CRS_LABELS, PAGE_KINDS, for_console
 from layers.errors import Conflict, Forbidden, NotFound
 from layers.features import InvalidParameter
 from layers.model import ImportJob, JobState, Role
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
 
-KIND_LABELS: dict[str, str] = {
-    "grids": "网格",
-    "workers": "网格员",
-    "cases": "事件（案件）",
-    "video": "视频点位",
-    "persons": "特殊人群",
-    "visits": "走访记录",
-    "jurisdictions": "辖区",
-}
-"""The kinds of ``zongzhi import``, in the console's order, with their Chinese names."""
+KIND_LABELS: dict[str, str] = PAGE_KINDS
+"""The kinds of ``zongzhi import``, in the console's order, with their Chinese names (one
+table with the templates' 填写说明: :data:`layers.console_wording.PAGE_KINDS`)."""
 COMPLETE_KINDS = frozenset({"grids", "jurisdictions", "video", "persons"})
 """Kinds whose file may be the whole of the account's scope (``--complete``)."""
 HISTORY_KINDS = frozenset({"cases"})
