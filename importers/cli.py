@@ -33,6 +33,7 @@ from importers.progress import planned_steps
 from importers.summary import (
     LISTED_IN_IMPORT,
     STATUS_LABELS,
+    crs_label,
     earlier_note,
     long_notes,
     rejected_reasons,
@@ -906,7 +907,7 @@ def _imports_table(runs: list[ImportRecord]) -> Table:
             str(run.rows_loaded),
             str(run.rows_rejected),
             Text(run.file_name)
-            + Text(f"\n坐标系 {run.source_crs}\nSHA-256 {run.sha256[:12]}", style="dim"),
+            + Text(f"\n坐标系 {crs_label(run.source_crs)}\nSHA-256 {run.sha256[:12]}", style="dim"),
         )
     return table
 

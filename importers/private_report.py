@@ -223,7 +223,7 @@ def _beside(report: Path, suffix: str, *, dry_run: bool) -> Path:
 
 STRUCK_OFF_SUFFIX = ".名单未列注销.csv"
 """How the private list of the persons a complete list struck off ends."""
-STRUCK_OFF_HEADERS = ("姓名（已遮盖）", "人员类别", "所在村（社区）", "处理 outcome")
+STRUCK_OFF_HEADERS = ("姓名（已遮盖）", "人员类别", "所在村（社区）", "处理")
 STRUCK_OFF = "注销（名单未列）"
 """The outcome of each person struck off (a dry run's: :data:`WOULD_STRIKE_OFF`)."""
 WOULD_STRIKE_OFF = "试运行：将注销（名单未列）"

@@ -3,7 +3,8 @@
 It also lists the rows that were imported but that a clerk should check: a case kept as the
 platform has it (``未按文件更新``), a point moved far from its record (``点位移动``,
 :mod:`importers.moved_points`), a camera renamed or gone offline (``变更``,
-:mod:`importers.camera_changes`).
+:mod:`importers.camera_changes`). Its sheet, columns and words are Chinese (:data:`HEADERS`):
+nothing reads the report but clerks and the import of its corrected rows (:data:`ROWS_SHEET`).
 
 A clerk opens it next to the source file, fixes the rows it names and imports the file again
 (re-importing is idempotent, so rows loaded the first time are not duplicated). A report may be
@@ -28,14 +29,19 @@ import shapely
 from importers.reading import GEOMETRY_COLUMN
 from importers.rules import Problem
 
-HEADERS = ("行号 row", "列 column", "值 value", "原因 rule", "处理 outcome")
+HEADERS = ("行号", "列", "值", "原因", "处理")
+"""The report's columns, in Chinese only: clerks read it (trial X read ``行号 row`` …). None of
+them is a header an import knows, so a report imported back reads :data:`ROWS_SHEET`."""
 OUTCOMES = {
-    "rejected": "未导入 rejected",
-    "repaired": "已修复导入 repaired",
-    "kept": "未按文件更新 kept",
-    "moved": "点位移动 moved",
-    "changed": "变更 changed",
+    "rejected": "未导入",
+    "repaired": "已修复导入",
+    "kept": "未按文件更新",
+    "moved": "点位移动",
+    "changed": "变更",
 }
+"""What became of each line's row (:attr:`importers.rules.Problem.severity`), in Chinese."""
+REPORT_SHEET = "逐行说明"
+"""The first sheet of an XLSX report: a line per rejected row's reason, or per note on a row."""
 
 
 def report_rows(problems: Sequence[Problem]) -> list[tuple[object, ...]]:
@@ -54,7 +60,7 @@ def report_rows(problems: Sequence[Problem]) -> list[tuple[object, ...]]:
     Examples
     --------
     >>> report_rows([Problem(3, "经度", "1, 2", "点位不在中国境内")])
-    [(3, '经度', '1, 2', '点位不在中国境内', '未导入 rejected')]
+    [(3, '经度', '1, 2', '点位不在中国境内', '未导入')]
     """
     ordered = sorted(problems, key=lambda p: (p.row, p.severity != "rejected", p.column))
     return [(p.row, p.column, p.value or "", p.rule, OUTCOMES[p.severity]) for p in ordered]
@@ -199,7 +205,7 @@ def write_report(path: Path, problems: Sequence[Problem], rows: pd.DataFrame | N
         book = Workbook()
         sheet = book.active
         assert sheet is not None
-        sheet.title = "rejects"
+        sheet.title = REPORT_SHEET
         _append_text(sheet, [list(HEADERS), *(list(line) for line in lines)])
         for column, width in zip("ABCDE", (8, 16, 30, 70, 18), strict=True):
             sheet.column_dimensions[column].width = width

@@ -109,7 +109,7 @@ def summarise(
         str(outcome.rows_total),
         str(outcome.rejected_rows),
         *(str(getattr(shown, a)) if shown else "-" for a in ("inserted", "updated", "unchanged")),
-        outcome.source_crs if _LOCATED & outcome.columns.keys() else "-",  # no coordinates read
+        crs_label(outcome.source_crs) if _LOCATED & outcome.columns.keys() else "-",  # none read
     )
     console.print(table)
     alarms = [note for note in outcome.notes if isinstance(note, Alarm)]
@@ -148,6 +148,38 @@ def summarise(
     if outcome.status == "rejected":
         how = refusal_advice(outcome.problems, outcome.rows_total)
         console.print(Text("未导入任何数据", style="bold red") + Text(f"：{how}"), soft_wrap=True)
+
+
+def crs_label(name: str) -> str:
+    """Return a source CRS as the clerk reads it: the 数据导入 page's name for it.
+
+    Parameters
+    ----------
+    name : str
+        As an import records it (``cgcs2000``, ``gcj02``, ``EPSG:4543``).
+
+    Returns
+    -------
+    str
+        The page's name (``CGCS2000（国家2000坐标系）``), or ``投影坐标 EPSG:4543``.
+
+    Examples
+    --------
+    >>> crs_label("cgcs2000"), crs_label("EPSG:4543"), crs_label("EPSG:4214")
+    ('CGCS2000（国家2000坐标系）', '投影坐标 EPSG:4543', '经纬度坐标 EPSG:4214')
+    """
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    from layers.console_wording import CRS_LABELS
+
+    if not name.upper().startswith("EPSG:"):
+        return CRS_LABELS.get(name, name)
+    try:
+        projected = CRS.from_user_input(name).is_projected
+    except CRSError:
+        return name
+    return f"{'投影坐标' if projected else '经纬度坐标'} {name.upper()}"
 
 
 LISTED_IN_IMPORT = 10

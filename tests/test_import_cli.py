@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from importers.report import ROWS_SHEET
+from importers.report import REPORT_SHEET, ROWS_SHEET
 from layers.embedded import OWNER_ROLE
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import csv_text, import_app
@@ -102,7 +102,7 @@ def test_cli_imports_commits_and_reports(
     lines = [line for line in listed.output.splitlines() if "jurisdictions.csv" in line]
     assert len(lines) >= 2 and "tester" in lines[0] and "部分导入" in lines[0]
     assert "辖区" in lines[0] and "jurisdictions " not in lines[0]  # the kind in Chinese
-    assert "坐标系 cgcs2000" in listed.output  # which CRS each import read (a wrong --crs shows)
+    assert "坐标系 CGCS2000（国家2000坐标系）" in listed.output  # the CRS each import read
     unknown = runner.invoke(import_app(), ["imports", "--kind", "roads"], env=env)
     assert unknown.exit_code == 2 and "未知的导入类型" in unknown.output
     assert (
@@ -196,7 +196,7 @@ def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_impor
     assert first.exit_code == 1, first.output  # valid rows loaded, some rejected
     report = tmp_path / "jurisdictions.csv.rejects.xlsx"
     book = load_workbook(report)
-    assert book.sheetnames == ["rejects", ROWS_SHEET]
+    assert book.sheetnames == [REPORT_SHEET, ROWS_SHEET]
     sheet = book[ROWS_SHEET]
     lines = [list(r) for r in sheet.iter_rows(values_only=True)]
     assert lines[0] == ["区划代码", "名称", "退回原因", "原行号"]
@@ -221,8 +221,8 @@ def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_impor
     assert checked.exit_code == 1 and "部分导入" in checked.output, checked.output
     _scoped(database.owner, "DELETE FROM import_runs WHERE file_name = 'persons.csv'")
     book = load_workbook(tmp_path / "persons.csv.rejects.xlsx")
-    assert book.sheetnames == ["rejects"]
-    assert bad_id not in str([list(r) for r in book["rejects"].iter_rows(values_only=True)])
+    assert book.sheetnames == [REPORT_SHEET]
+    assert bad_id not in str([list(r) for r in book[REPORT_SHEET].iter_rows(values_only=True)])
 
 
 def test_cli_unknown_kind_is_refused_in_chinese(tmp_path: Path) -> None:

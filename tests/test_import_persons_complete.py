@@ -338,7 +338,7 @@ def test_the_persons_struck_off_are_listed_masked_in_a_private_file_beside_the_r
     with written.open(encoding="utf-8-sig", newline="") as handle:
         lines = list(csv.reader(handle))
     assert lines == [
-        ["姓名（已遮盖）", "人员类别", "所在村（社区）", "处理 outcome"],
+        ["姓名（已遮盖）", "人员类别", "所在村（社区）", "处理"],
         ["名**", CORRECTION, "东村", "试运行：将注销（名单未列）"],
         ["名**", CORRECTION, "东村", "试运行：将注销（名单未列）"],
         ["名**", MENTAL, "东村", "试运行：将注销（名单未列）"],
