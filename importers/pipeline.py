@@ -25,6 +25,7 @@ from importers.crs_check import CRS_NAMES, Unconfirmed
 from importers.fixed_values import add_fixed_columns, replaced_note
 from importers.footers import footer_note
 from importers.header_crs import coordinate_crs
+from importers.kind_guess import likely_kind
 from importers.kinds import KINDS, Context, Kind, Part
 from importers.kinds.cases import LEDGER_NOTE
 from importers.lengths import refuse_too_long
@@ -411,14 +412,22 @@ def check_table(
     checks.year = year_named([table.sheet_name, stem])
     if table.footers:
         checks.notes.append(footer_note(table.footers))
+    geometry = GEOMETRY_COLUMN in table.frame.columns
     try:
         _require_columns(kind, checks)
     except MissingColumns as exc:  # refused: the mapping file's columns it lacks may be why
+        other = likely_kind(table.headers, kind, has_geometry=geometry)
+        if other is not None:  # or the file is another kind's: said first
+            exc = exc.led_by(other.note())
         if not absent:
-            raise
+            raise exc from None
         raise MappingError(f"{'；'.join(absent)}。{exc}") from exc
     context = Context(crs=crs, keys=keys, file_name=file_name, history=options.history)
-    parts = kind.prepare(checks, context)
+    try:
+        parts = kind.prepare(checks, context)
+    except MissingColumns as exc:  # a column its rows need (lon and lat …)
+        other = likely_kind(table.headers, kind, has_geometry=geometry)
+        raise (exc.led_by(other.note()) if other is not None else exc) from None
     unused = [h for h in table.headers if h in {*unused, *checks.unstored}]  # 罪名 of no category
     refuse_too_long(checks, parts, kind.table)
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=declared is not None)

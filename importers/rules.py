@@ -20,6 +20,7 @@ summary counts such rows (:meth:`RowChecks.note_unread`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal, cast
@@ -110,6 +111,10 @@ class MissingColumns(ValueError):
     others : mapping, optional
         Field → the headers other kinds give it (a camera file's 名称 is not offered the 姓名 of
         a roster).
+    values : callable, optional
+        Header → some of the column's values: a column none of whose values could be the
+        field's (:func:`may_hold`: a camera's 20-digit 设备编码 as a 网格编码) is not suggested
+        for it.
     """
 
     def __init__(
@@ -121,6 +126,7 @@ class MissingColumns(ValueError):
         labels: Mapping[str, str] | None = None,
         choices: Mapping[str, Sequence[str]] | None = None,
         others: Mapping[str, Collection[str]] | None = None,
+        values: Callable[[str], Sequence[str]] | None = None,
     ) -> None:
         self.fields = tuple(fields)
         labels, others = labels or {}, others or {}
@@ -128,9 +134,17 @@ class MissingColumns(ValueError):
         wanted = "；".join(_named(usual[field]) for field in fields)
         found = "、".join(_shown_header(str(h)) for h in headers) or "（无）"
         named = [str(h) for h in headers if h != GEOMETRY_COLUMN]
-        guesses = {f: _likely_headers(f, named) for f in fields}
+        guesses = {
+            f: [
+                h
+                for h in _likely_headers(f, named)
+                if values is None or may_hold(f, labels.get(f), values(h))
+            ]
+            for f in fields
+        }
         example = ", ".join(f'"{usual[f][0]}": "{g[0]}"' for f, g in guesses.items() if g)
         hint = f"，例如映射文件内容为 {{{example}}}" if example else ""
+        self.example = hint
         shared = next((f for f in fields if f in SHARED_FIELDS), None)
         same = ""
         if shared is not None:
@@ -141,6 +155,69 @@ class MissingColumns(ValueError):
             f"文件缺少必填字段的列：{wanted}{alternative}。文件中的列：{found}。"
             f"请把对应的列改名为上述表头之一，或用 --mapping 指定{hint}{same}。"
         )
+
+    def led_by(self, note: str) -> MissingColumns:
+        """Return the refusal with ``note`` said first (the file looks like another kind's).
+
+        The example mapping file is left out: it would read another kind's columns as this
+        kind's (a camera's 点位名称 as a 网格名称).
+
+        Parameters
+        ----------
+        note : str
+            A sentence (Chinese), its full stop included.
+
+        Returns
+        -------
+        MissingColumns
+            The same refusal, its message led by ``note``.
+        """
+        said = str(self.args[0])
+        if self.example:
+            said = said.replace(self.example, "", 1)
+        self.args = (f"{note}{said}",)
+        return self
+
+
+VALUE_SHAPES: dict[tuple[str, str | None], re.Pattern[str]] = {
+    ("code", "网格编码"): re.compile(r"[0-9]{15}"),
+    ("code", "区划代码"): re.compile(r"[0-9]{2}|[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}"),
+    ("grid_code", None): re.compile(r"[0-9]{15}"),
+    ("device_id", None): re.compile(r"[0-9]{20}"),
+    ("resident_id", None): re.compile(r"[0-9]{15}|[0-9]{17}[0-9Xx]"),
+}
+"""What a code field's values look like, by field and the kind's header of it (``None``: any
+kind's): a missing column's message suggests no column none of whose values does."""
+
+
+def may_hold(field: str, label: str | None, values: Sequence[str]) -> bool:
+    """Tell whether a column with these values could be ``field``'s (:data:`VALUE_SHAPES`).
+
+    Parameters
+    ----------
+    field : str
+        The field.
+    label : str or None
+        The kind's header of it (a grid's code is 网格编码, a jurisdiction's 区划代码).
+    values : sequence of str
+        Some of the column's values (spaces inside are ignored).
+
+    Returns
+    -------
+    bool
+        False only when the field has a shape and no value has it.
+
+    Examples
+    --------
+    >>> may_hold("code", "网格编码", ["53042400001328000001"])  # a camera's 国标编码
+    False
+    >>> may_hold("code", "网格编码", ["530424100001001"]), may_hold("name", None, ["点位1"])
+    (True, True)
+    """
+    shape = VALUE_SHAPES.get((field, label)) or VALUE_SHAPES.get((field, None))
+    if shape is None or not values:
+        return True
+    return any(shape.fullmatch(re.sub(r"\s", "", str(value))) for value in values)
 
 
 SHARED_FIELDS = frozenset(
@@ -344,6 +421,12 @@ class RowChecks:
     def has(self, field: str) -> bool:
         """Whether the file has a column for ``field``."""
         return field in self.columns
+
+    def sample(self, header: str, size: int = 20) -> list[str]:
+        """Return up to ``size`` distinct values of a column of the file (none if not one)."""
+        if header not in self.frame.columns:
+            return []
+        return [str(v) for v in self.frame[header].dropna().unique()[:size]]
 
     def text(self, field: str) -> pd.Series:
         """Return the text of ``field`` (all ``None`` when the file lacks it)."""
@@ -553,7 +636,12 @@ class RowChecks:
         absent = [field for field in fields if not self.has(field)]
         if absent:
             raise MissingColumns(
-                absent, self.file_headers, labels=self.labels, choices=choices, others=self.others
+                absent,
+                self.file_headers,
+                labels=self.labels,
+                choices=choices,
+                others=self.others,
+                values=self.sample,
             )
         for field in fields:
             self.fail(field, self.text(field).isna(), "必填，不能为空")
@@ -581,6 +669,7 @@ class RowChecks:
                 alternative,
                 labels=self.labels,
                 others=self.others,
+                values=self.sample,
             )
         else:
             self.require("lon", "lat")
