@@ -40,6 +40,15 @@
     return params.toString();
   }
 
+  /** Room kept around the fitted area: on a desktop for the legend (left), the tools (right)
+   * and the time slider (bottom) over the map; a phone folds the first two behind buttons and
+   * sets the slider under the map (trends.css). */
+  function fitPadding() {
+    return window.matchMedia("(max-width: 768px)").matches
+      ? { paddingTopLeft: [20, 12], paddingBottomRight: [20, 12] }
+      : { paddingTopLeft: [300, 10], paddingBottomRight: [200, 80] };
+  }
+
   function period() {
     return state.data.periods[state.t];
   }
@@ -668,7 +677,7 @@
       const cellBounds = state.binPolys.length ? L.featureGroup(state.binPolys).getBounds() : null;
       const bounds = counties.length && cellBounds && cellBounds.isValid() ? cellBounds : outlineLayer.getBounds();
       if (bounds.isValid()) {
-        map.fitBounds(bounds, { paddingTopLeft: [300, 10], paddingBottomRight: [200, 80] });
+        map.fitBounds(bounds, fitPadding());
       }
       const slider = $("period-slider");
       slider.max = data.periods.length - 1;
