@@ -112,6 +112,22 @@ def _sqlalchemy_url(url: str) -> str:
     return url
 
 
+def gather_statistics(engine: Engine) -> None:
+    """Gather the planner's statistics of every table now (``ANALYZE``).
+
+    After a bulk load, before autovacuum comes round: without them the planner may read every
+    visit of a scope once per person under row-level security (the command feed took 2 s in a
+    fresh demo).
+
+    Parameters
+    ----------
+    engine : sqlalchemy.Engine
+        An owner-role engine.
+    """
+    with engine.begin() as conn:
+        conn.execute(text("ANALYZE"))
+
+
 def make_engine(url: str, **kwargs: object) -> Engine:
     """Create an engine with the platform's pool settings.
 

@@ -61,13 +61,12 @@ def demo(
 
     from rich.console import Console
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-    from sqlalchemy import text
     from sqlalchemy.orm import Session
 
     from importers.demo.dataset import generate
     from importers.demo.load import load_demo
     from layers import migrate
-    from layers.database import apply_scope, make_engine, resolve_urls
+    from layers.database import apply_scope, gather_statistics, make_engine, resolve_urls
     from layers.secrets import platform_keys
     from layers.settings import Settings
 
@@ -100,8 +99,7 @@ def demo(
             # every visit of the scope once per person under row-level security (the command
             # feed took 2 s for the first minute)
             step("统计信息")
-            with engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
+            gather_statistics(engine)
             progress.update(task, description="热点分析（近一年）")
             hotspots = analyse_last_year(engine, county=data.county_code, now=now)
         except CountyRefused as exc:
