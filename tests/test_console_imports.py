@@ -707,14 +707,7 @@ def test_a_county_commander_follows_the_townships_imports(
 ) -> None:
     """Trial U F15: 督导 — the dispatcher's import in the commander's read-only list."""
     demo = console_demo
-    username, township = _dispatcher(demo)
-    village, _ = _villages(demo, township)
-    path = _cases_csv(
-        tmp_path,
-        f"督导{uuid.uuid4().hex[:6]}.csv",
-        [(f"WEB-{uuid.uuid4().hex[:10]}", village)],
-        _call_time(demo),
-    )
+    username, _number, path = _one_case_file(demo, tmp_path, f"督导{uuid.uuid4().hex[:6]}.csv")
     _open_imports(page, demo, username)
     _choose_and_upload(page, path)
     expect(page.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)

@@ -27,11 +27,10 @@ from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login, open_trends_as_analyst
 from tests.test_console_imports import (
     RUN_TIMEOUT,
-    _call_time,
-    _cases_csv,
     _choose_and_upload,
     _dispatcher,
-    _villages,
+    _one_case_file,
+    _open_imports,
 )
 from tests.test_console_phone import HEIGHT, WIDTH, _assert_fits, _box
 
@@ -234,16 +233,8 @@ def test_a_dispatcher_dry_runs_an_import_on_a_phone(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
     demo = console_demo
-    username, township = _dispatcher(demo)
-    village, _ = _villages(demo, township)
-    path = _cases_csv(
-        tmp_path,
-        f"手机导入{uuid.uuid4().hex[:6]}.csv",
-        [(f"WEB-{uuid.uuid4().hex[:10]}", village)],
-        _call_time(demo),
-    )
-    login(page, demo.origin, username, next_path="/imports")
-    page.wait_for_url(f"{demo.origin}/imports")
+    username, _number, path = _one_case_file(demo, tmp_path, f"手机导入{uuid.uuid4().hex[:6]}.csv")
+    _open_imports(page, demo, username)
     expect(page.locator("#im-work")).to_be_visible()
     page.screenshot_step("1-form")
     _assert_fits(page)
@@ -405,8 +396,7 @@ def test_the_desktop_layout_of_these_pages_stays_as_it_was(
 
     page.context.clear_cookies()
     username, _township = _dispatcher(demo)
-    login(page, origin, username, next_path="/imports")
-    page.wait_for_url(f"{origin}/imports")
+    _open_imports(page, demo, username)
     expect(page.locator("#im-work")).to_be_visible()
     boxes = _desktop_boxes(page, [".im-page", ".im-left", "#im-form", "#im-kind", "#im-submit"])
     assert boxes[".im-page"] == [0, 48, 1280, 752]
