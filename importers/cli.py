@@ -538,7 +538,7 @@ def _import_one(
     from importers.reading import ReadError
     from importers.rules import SENSITIVE_FIELDS
     from importers.values import PROJECTED_WITHOUT_ZONE
-    from layers.database import apply_scope
+    from layers.database import apply_scope, gather_statistics
     from layers.import_checks import bounded_longitudes
     from layers.import_runs import earlier_run
 
@@ -549,6 +549,8 @@ def _import_one(
             outcome = run_import(conn, path, options, keys=keys, progress=shown.callbacks())
         if ended is not None:
             ended(outcome)
+        if _reshapes_table(outcome):  # the planner's statistics now, not in autovacuum's minute
+            gather_statistics(engine, [KINDS[options.kind].table.name])
         with engine.begin() as conn:
             apply_scope(conn, None)
             part = sheet_part(outcome.file_name)
@@ -611,6 +613,22 @@ def _import_one(
         console.print(f"名单未列注销的人员（姓名已遮盖，仅本账户可读）：{struck}", soft_wrap=True)
     refused = outcome.status == "rejected"
     return 1 if refused else 0, outcome.rejected_rows, not refused and held_back(outcome.notes)
+
+
+RESHAPING_ROWS = 500
+"""Rows an import writes from which it gathers its table's statistics (:func:`_reshapes_table`)."""
+
+
+def _reshapes_table(outcome: ImportOutcome) -> bool:
+    """Whether an import wrote enough rows to gather its table's statistics at once.
+
+    Autovacuum analyses a table within a minute or so of a large change; until then the
+    planner plans with the old figures (a fresh visits table read once per person made the
+    command feed take 2 s).
+    """
+    counts = outcome.counts
+    written = 0 if counts is None else counts.inserted + counts.updated
+    return outcome.committed and written >= RESHAPING_ROWS
 
 
 def held_back(notes: Iterable[str]) -> bool:

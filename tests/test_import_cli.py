@@ -148,6 +148,32 @@ def test_several_files_are_imported_one_by_one(
     assert refused.exit_code == 2 and "--report 只能用于单个文件" in refused.output
 
 
+def _last_analyze(engine: Engine, table: str) -> object:
+    with engine.connect() as conn:
+        sql = "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = :t"
+        return conn.execute(text(sql), {"t": table}).scalar_one()
+
+
+def test_a_large_import_gathers_its_tables_statistics_and_a_small_one_does_not(
+    database: SuiteDatabase, env: dict[str, str], tmp_path: Path
+) -> None:
+    from importers.cli import RESHAPING_ROWS
+
+    runner = CliRunner()
+    path = tmp_path / "jurisdictions.csv"
+    path.write_text(csv_text(["区划代码", "名称"], HIERARCHY), encoding="gbk")
+    before = _last_analyze(database.owner, "jurisdictions")
+    small = runner.invoke(import_app(), ["import", "jurisdictions", str(path)], env=env)
+    assert small.exit_code == 0, small.output
+    assert _last_analyze(database.owner, "jurisdictions") == before
+    villages = [[f"640104001{n:03d}", f"第{n}村"] for n in range(2, RESHAPING_ROWS + 2)]
+    path.write_text(csv_text(["区划代码", "名称"], [*HIERARCHY, *villages]), encoding="gbk")
+    large = runner.invoke(import_app(), ["import", "jurisdictions", str(path)], env=env)
+    assert large.exit_code == 0, large.output
+    after = _last_analyze(database.owner, "jurisdictions")
+    assert after is not None and after != before  # not left to autovacuum's next round
+
+
 def test_sheet_all_imports_each_data_sheet_in_turn(
     database: SuiteDatabase, env: dict[str, str], tmp_path: Path
 ) -> None:
