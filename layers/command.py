@@ -379,6 +379,37 @@ def counties_held(session: Session, code: str, level: int) -> list[dict[str, str
     return [{"code": r.code, "name": r.name} for r in rows]
 
 
+def held_counties_note(counties: list[dict[str, str]], figures: str = "本页") -> str:
+    """Return what a province's or city's view says of the counties its figures cover.
+
+    Parameters
+    ----------
+    counties : list of dict
+        :func:`counties_held`.
+    figures : str
+        Whose figures they are (本页, 本简报, 本报告).
+
+    Returns
+    -------
+    str
+        The sentence, empty when no county is listed (a county's or lower unit's view).
+
+    Examples
+    --------
+    >>> held_counties_note([{"code": "530424000000", "name": "华宁县"}], "本报告")[:29]
+    '本平台接入的县（市、区）：华宁县（1 个）。本报告数字只含'
+    >>> held_counties_note([])
+    ''
+    """
+    if not counties:
+        return ""
+    names = "、".join(c["name"] for c in counties)
+    return (
+        f"本平台接入的县（市、区）：{names}（{len(counties)} 个）。{figures}数字只含这些"
+        "县（市、区）的数据，未接入的县（市、区）不在统计之内。"
+    )
+
+
 def feed(
     session: Session,
     code: str,

@@ -23,7 +23,9 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
+from geo.codes import division_level
 from layers import trend_tables, trends
+from layers.command import counties_held, held_counties_note
 from layers.trends import BIN_LEGEND, PATTERN_LABELS, Series
 from layers.workbooks import table_sheet
 from layers.workflow import Actor
@@ -62,6 +64,8 @@ class Report:
         The period's kernel density overlay.
     outlines : dict
         Boundaries of the unit and its children (GeoJSON).
+    counties : list of dict
+        The counties a province's or city's figures cover (:func:`layers.command.counties_held`).
     generated_at : datetime
         When the report was made.
     min_count : int
@@ -78,6 +82,7 @@ class Report:
     visits: dict[str, Any]
     density: trend_tables.Density | None
     outlines: dict[str, Any]
+    counties: list[dict[str, str]]
     generated_at: datetime
     min_count: int
 
@@ -166,6 +171,7 @@ def report(
         ),
         density=trend_tables.density(session, result, t),
         outlines=trends.outlines(session, code, actor=actor),
+        counties=counties_held(session, code, division_level(code)),
         generated_at=now,
         min_count=min_count,
     )
@@ -345,6 +351,7 @@ def workbook(rep: Report) -> bytes:
     for key, value in (
         ("辖区", unit_title(rep)),
         ("辖区状态", rep.unit["notice"] or "在用"),
+        *([("接入范围", held_counties_note(rep.counties, "本报告"))] if rep.counties else []),
         ("统计时段", trends.window_label(rep.series.periods)),
         ("统计期", f"{p.label}（{info['start']} 至 {info['end']}）"),
         ("案件来源", rep.series.case_filter.label),

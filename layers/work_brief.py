@@ -40,7 +40,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.codes import division_level
 from layers.brief_cases import NO_ANALYST, BriefCases, CaseList, ListedCase
-from layers.command import KPI_LABELS, SHARE_KPIS
+from layers.command import KPI_LABELS, SHARE_KPIS, held_counties_note
 from layers.errors import InvalidInput
 from layers.hotspot_current import CHINA
 from layers.model import AlertState, CaseState, Category, Channel, Level, RiskLevel
@@ -692,14 +692,7 @@ def workbook(
     summary.title = "概况"
     facts: list[tuple[str, str]] = [("辖区", f"{unit['name']}（{unit['code']}）")]
     if feed.get("counties"):  # a province's or city's figures are its connected counties'
-        names = "、".join(c["name"] for c in feed["counties"])
-        facts.append(
-            (
-                "接入范围",
-                f"本平台接入的县（市、区）：{names}（{len(feed['counties'])} 个）；本简报数字"
-                "只含这些县（市、区）的数据，未接入的县（市、区）不在统计之内",
-            )
-        )
+        facts.append(("接入范围", held_counties_note(feed["counties"], "本简报")))
     facts += [
         ("简报", window.name),
         ("统计时段", window.span_text()),

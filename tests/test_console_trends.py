@@ -206,5 +206,13 @@ def test_a_city_trends_page_says_which_counties_it_holds_and_opens_on_them(
     # across; 玉溪市 about 2)
     span = page.evaluate("zzMap.getBounds().getEast() - zzMap.getBounds().getWest()")
     assert span < 1.2, span
+    report = page.request.get(f"{origin}/api/trends/{city}/report.html")
+    assert report.ok and "本报告数字只含这些县（市、区）的数据" in report.text()
+    fitted = re.search(
+        r"fitBounds\(\s*\[\[[-\d.]+, ([-\d.]+)\], \[[-\d.]+, ([-\d.]+)\]\]", report.text()
+    )
+    assert fitted is not None
+    west, east = (float(v) for v in fitted.groups())
+    assert east - west < 1.2, (west, east)  # the offline report's map too
     page.screenshot_step("city-trends")
     page.assert_clean(origin)

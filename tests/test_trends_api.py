@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from layers import cell_places, trend_report, trend_tables, trends
 from layers.errors import InvalidInput, NotFound
 from layers.model import DisputeType
+from tests.api_fixtures import CITY as CITY_OF_API
 from tests.api_fixtures import COUNTY_A, COUNTY_B, VILLAGES, ApiWorld
 from tests.workflow_data import (
     CITY,
@@ -326,6 +327,21 @@ def test_xlsx_and_html_exports_over_http(
         f"/api/trends/{COUNTY_A}?granularity=week", headers=auth_headers("analyst_a")
     )
     assert bad.status_code == 422
+
+
+def test_a_citys_exports_say_which_counties_they_cover(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    who = auth_headers("analyst_city")
+    held = "本平台接入的县（市、区）：甲区、乙区（2 个）。本报告数字只含这些县（市、区）的数据"
+    xlsx = api_client.get(f"/api/trends/{CITY_OF_API}/report.xlsx", headers=who)
+    assert xlsx.status_code == 200, xlsx.text
+    facts = dict(load_workbook(io.BytesIO(xlsx.content))["概况"].iter_rows(values_only=True))
+    assert str(facts["接入范围"]).startswith(held)
+    html = api_client.get(f"/api/trends/{CITY_OF_API}/report.html", headers=who)
+    assert html.status_code == 200 and held in html.text
+    county = api_client.get(f"/api/trends/{COUNTY_A}/report.html", headers=auth_headers("cmd_a"))
+    assert "本平台接入" not in county.text
 
 
 def test_a_cell_spilling_over_the_outline_is_named_after_the_unit_it_borders(

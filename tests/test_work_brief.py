@@ -111,7 +111,7 @@ def test_a_city_brief_says_which_counties_its_figures_hold(
     got = api_client.get(f"/api/command/{CITY}/brief.xlsx?days=7", headers=auth_headers("cmd_city"))
     assert got.status_code == 200, got.text
     summary = {row[0]: row[1] for row in _sheets(got.content)["概况"]}
-    assert summary["接入范围"].startswith("本平台接入的县（市、区）：甲区、乙区（2 个）；")
+    assert summary["接入范围"].startswith("本平台接入的县（市、区）：甲区、乙区（2 个）。本简报")
     county = api_client.get(
         f"/api/command/{COUNTY_A}/brief.xlsx?days=7", headers=auth_headers("cmd_a")
     )

@@ -30,6 +30,7 @@ from folium.template import Template
 from markupsafe import Markup, escape
 from shapely.geometry import shape
 
+from layers.command import held_counties_note
 from layers.trend_report import (
     NO_REPEATS,
     SUPPRESSED,
@@ -212,6 +213,7 @@ th,td{border:1px solid #dde;padding:3px 6px;text-align:left}th{background:#eef2f
 .scroll{overflow-x:auto}.scroll td,.scroll th{white-space:nowrap}
 .notes{margin:0 20px 10px;font-size:13px;color:#8a5a00}
 header.report p.notice{color:#ffd37a;opacity:1;margin-top:4px}
+header.report p.held{opacity:1;margin-top:4px}
 """
 
 
@@ -344,6 +346,8 @@ def report_html(rep: Report) -> str:
         ).add_to(group)
     group.add_to(map_)
     folium.LayerControl(collapsed=False).add_to(map_)
+    if rep.counties and cells["features"]:  # a city's or province's: the held counties' cells
+        shapes = [shape(f["geometry"]) for f in cells["features"]]
     if shapes:
         west, south, east, north = shapely.union_all(shapes).bounds
         map_.fit_bounds([[south, west], [north, east]])
@@ -362,11 +366,13 @@ def report_html(rep: Report) -> str:
         ("走访逾期人数", "不显示" if rep.visits.get("withheld") else _count(rep.visits["overdue"])),
     ]
     notice = rep.unit["notice"]
+    held = held_counties_note(rep.counties, "本报告")
     top = (
         f'<header class="report"><h1>{escape(title)}</h1><p>{escape(unit_title(rep))} · 统计期 '
         f"{info['start']} 至 {info['end']} · 统计时段 {escape(window_label(rep.series.periods))}"
         f" · 案件来源 {escape(rep.series.case_filter.label)} · 生成于 {generated}</p>"
         + (f'<p class="notice">{escape(notice)}</p>' if notice else "")
+        + (f'<p class="held">{escape(held)}</p>' if held else "")
         + '</header><div class="kpis">'
         + "".join(
             f"<div class=kpi><b>{escape(v)}</b><span>{escape(k)}</span>"
