@@ -301,9 +301,28 @@ def result_note(job: ImportJob) -> str | None:
         return f"已写入（导入编号 {import_id_of(job)}）：{rows}{among}{rejected}"
     if is_dry_run(job) and result.get("status") != "refused":
         among = f"（其中将{ended}）" if ended else ""
-        held = "；撤销须勾选“确认重新导入旧文件”确认后才执行" if result.get("held_back") else ""
+        held = f"；{held_note(job)}" if held_note(job) else ""
         return f"试运行，未写入任何数据：可{rows}{among}{rejected}{held}"
     return f"未写入任何数据：{counts['rows']:,} 行中退回 {counts['rejected']:,} 行"
+
+
+HELD_NOTE = "撤销须勾选“确认重新导入旧文件”确认后才执行"
+"""What a dry run says of the retirements a real import would hold back (:func:`held_note`)."""
+
+
+def held_note(job: ImportJob) -> str:
+    """Say that a dry run's retirements wait for the clerk's confirmation; ``""`` otherwise.
+
+    Examples
+    --------
+    >>> job = ImportJob(state="finished", exit_code=1, options={"dry_run": True})
+    >>> job.result = {"committed": False, "status": "dry-run", "ended": 3, "held_back": True}
+    >>> held_note(job)
+    '撤销须勾选“确认重新导入旧文件”确认后才执行'
+    """
+    result = job.result
+    held = result is not None and bool(result.get("held_back"))
+    return HELD_NOTE if held and is_dry_run(job) else ""
 
 
 def keeps_upload(job: ImportJob, state: JobState, result: Mapping[str, Any] | None) -> bool:

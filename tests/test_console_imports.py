@@ -528,7 +528,12 @@ def _account_id(demo: ConsoleDemo, username: str) -> int:
 
 
 def _job_of_test(
-    session: Session, demo: ConsoleDemo, username: str, name: str, options: dict[str, object]
+    session: Session,
+    demo: ConsoleDemo,
+    username: str,
+    name: str,
+    options: dict[str, object],
+    kind: str = "cases",
 ) -> ImportJob:
     """A job of ``username``'s, made as the API makes one (queued until the caller commits)."""
     township = next(r.scope_code for r in demo.report.logins if r.username == username)
@@ -537,7 +542,7 @@ def _job_of_test(
         account_id=_account_id(demo, username),
         username=username,
         scope_code=township,
-        kind="cases",
+        kind=kind,
         file_name=name,
         file_sha256=uuid.uuid4().hex * 2,
         file_bytes=120,
@@ -667,6 +672,46 @@ def test_a_kept_upload_can_be_deleted_from_the_panel(
     expect(panel.locator("#im-job-time")).to_contain_text("上传的文件已删除")
     assert not upload.exists()
     page.screenshot_step("upload-deleted")
+    page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_dry_run_that_would_retire_cameras_says_so_and_names_its_files(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """The retirements among the updated, that they wait for 确认, what each file is."""
+    demo = console_demo
+    username, _ = _dispatcher(demo)
+    name = "本月点位.csv"
+    with Session(demo.owner) as session:
+        dry = _job_of_test(session, demo, username, name, {"dry_run": True}, kind="video")
+        _end_job(session, dry, JobState.FINISHED, exit_code=1, output="试运行")
+        counts = {"rows": 2, "inserted": 0, "updated": 345, "unchanged": 2, "rejected_rows": 0}
+        dry.result = {
+            "committed": False,
+            "status": "dry-run",
+            **counts,
+            "ended": 345,
+            "held_back": True,
+        }
+        session.commit()
+        dry_id = dry.id
+    folder = JobFiles.of(demo.settings).make_folder(dry_id)
+    (folder / "本月点位.完整列表.试运行.csv").write_text("说明,项目\n", encoding="utf-8")
+
+    _open_imports(page, demo, username)
+    page.locator(f"#im-jobs tbody tr[data-id='{dry_id}'] .im-view").click()
+    panel = page.locator("#im-job")
+    expect(panel.locator("#im-job-state")).to_have_text("试运行：撤销须确认")
+    expect(panel.locator("#im-job-counts")).to_have_text(
+        "试运行，未写入：新增 0 · 更新 345（其中将撤销视频点位 345 个） · 未变 2 · 退回 0"
+        "；撤销须勾选“确认重新导入旧文件”确认后才执行"
+    )
+    expect(panel.locator("#im-job-file-list li")).to_have_text(
+        re.compile(r"^试运行的完整列表（摘要中未列全的各项）：本月点位\.完整列表\.试运行\.csv（")
+    )
+    page.screenshot_step("dry-run-retires")
     page.assert_clean(demo.origin)
 
 

@@ -159,10 +159,14 @@ def test_a_dry_run_that_would_retire_cameras_is_no_plain_pass(
     assert import_jobs.outcome_label("dry_ends", "video") == "试运行：将撤销记录"
     note = import_jobs.result_note(job) or ""
     assert f"（其中将撤销视频点位 {dry.counts.ended} 个）" in note
+    assert import_jobs.held_note(job) == ""
     # without --again the list's retirement waits for it: no plain pass either
     options = ImportOptions(kind="video", within=WITHIN, complete=True, dry_run=True)
     held = run_import(cameras.connection(), path, options)
-    assert import_jobs.outcome_of(_job_of(held, tmp_path)) == "dry_held"
+    held_job = _job_of(held, tmp_path)
+    assert import_jobs.outcome_of(held_job) == "dry_held"
+    assert import_jobs.held_note(held_job) == import_jobs.HELD_NOTE  # the page says it too
+    assert (import_jobs.result_note(held_job) or "").endswith(import_jobs.HELD_NOTE)
     # the same file without --complete retires nothing: a plain pass
     plain = run_import(cameras.connection(), path, ImportOptions(kind="video", dry_run=True))
     assert import_jobs.outcome_of(_job_of(plain, tmp_path)) == "dry_ok"

@@ -167,11 +167,34 @@ class KindsOut(BaseModel):
 
 
 class FileOut(BaseModel):
-    """A file the command wrote for a job (reject report, struck-off list)."""
+    """A file the command wrote for a job (reject report, struck-off list), ``label`` its kind."""
 
     name: str
     bytes: int
     url: str
+    label: str
+
+
+FILE_LABELS = (
+    (".rejects.xlsx", "退回报告"),
+    (".rejects.csv", "退回报告"),
+    (".完整列表.csv", "完整列表（摘要中未列全的各项）"),
+    (".完整列表.试运行.csv", "试运行的完整列表（摘要中未列全的各项）"),
+    (".名单未列注销.csv", "名单未列、已注销的人员"),
+    (".名单未列注销.试运行.csv", "名单未列、将注销的人员（试运行）"),
+)
+"""How the files ``zongzhi import`` writes beside its report end, and what each is called."""
+
+
+def file_label(name: str) -> str:
+    """Return what a job's file is, by how the command names it (``文件`` if unknown).
+
+    Examples
+    --------
+    >>> file_label("点位.rejects.xlsx"), file_label("点位.完整列表.csv"), file_label("x.txt")
+    ('退回报告', '完整列表（摘要中未列全的各项）', '文件')
+    """
+    return next((label for ending, label in FILE_LABELS if name.endswith(ending)), "文件")
 
 
 class CountsOut(BaseModel):
@@ -194,7 +217,9 @@ class JobOut(BaseModel):
     it ended beyond the file's rows (cameras or grids retired, persons struck off: a dry run
     that would is ``dry_ends``, not ``dry_ok``). ``reasons``: why the most rows were rejected,
     a line each in the page's words (:func:`layers.import_jobs.reasons_of`), empty without
-    rejected rows. ``can_run``: the kept upload may be run again (``/run``), as a dry run or
+    rejected rows. ``ended_note`` says ``counts.ended`` in words (撤销视频点位 345 个), and
+    ``held_note`` that a dry run's retirements wait for 确认重新导入旧文件. ``can_run``: the
+    kept upload may be run again (``/run``), as a dry run or
     for real. ``ahead``: the jobs of its lane (dry runs, or imports) before a queued one.
     """
 
@@ -219,6 +244,8 @@ class JobOut(BaseModel):
     counts: CountsOut | None = None
     import_id: int | None = None
     result_note: str | None = None
+    ended_note: str = ""
+    held_note: str = ""
     reasons: list[str] = []
     can_run: bool = False
     ahead: int | None = None
@@ -330,12 +357,19 @@ def job_out(
         follows_job_id=job.follows_job_id,
         output_html=output_html(job.output) if with_output else None,
         files=[
-            FileOut(name=name, bytes=size, url=f"/api/imports/{job.id}/files/{quote(name)}")
+            FileOut(
+                name=name,
+                bytes=size,
+                url=f"/api/imports/{job.id}/files/{quote(name)}",
+                label=file_label(name),
+            )
             for name, size in files.outputs(job)
         ],
         counts=CountsOut(**counts) if counts is not None else None,
         import_id=import_jobs.import_id_of(job),
         result_note=import_jobs.result_note(job),
+        ended_note=import_jobs.ended_note(job.kind, counts["ended"]) if counts else "",
+        held_note=import_jobs.held_note(job),
         reasons=[for_console(reason) for reason in import_jobs.reasons_of(job)],
         can_run=import_jobs.can_run(job),
         ahead=ahead,

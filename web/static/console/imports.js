@@ -518,16 +518,21 @@
     return facts.join(" · ");
   }
 
-  /** `新增 5 · 更新 2 · 未变 57 · 退回 3 · 导入编号 17`: what the import wrote, or would write. */
+  /**
+   * `新增 5 · 更新 2 · 未变 57 · 退回 3 · 导入编号 17`: what the import wrote, or would write;
+   * the records it ended beyond its rows among the updated (`更新 345（其中撤销视频点位 345 个）`).
+   */
   function countsText(job) {
     const c = job.counts;
     if (!c) return "";
-    const rows = ["新增 " + c.inserted, "更新 " + c.updated, "未变 " + c.unchanged, "退回 " + c.rejected];
+    const dry = isDryRun(job);
+    const ended = job.ended_note ? "（其中" + (dry ? "将" : "") + job.ended_note + "）" : "";
+    const rows = ["新增 " + c.inserted, "更新 " + c.updated + ended, "未变 " + c.unchanged, "退回 " + c.rejected];
     if (job.import_id) rows.push("导入编号 " + job.import_id);
     const line = rows.join(" · ");
     if (job.import_id || WRITTEN.includes(job.outcome)) return line;
     if (job.outcome === "refused" && !c.rows) return "未写入任何数据"; // not read: the output says why
-    if (isDryRun(job) && job.outcome !== "refused") return "试运行，未写入：" + line;
+    if (dry && job.outcome !== "refused") return "试运行，未写入：" + line + (job.held_note ? "；" + job.held_note : "");
     if (isActive(job)) return "";
     return "未写入任何数据：共 " + c.rows + " 行 · 退回 " + c.rejected;
   }
@@ -571,6 +576,7 @@
       link.setAttribute("download", "");
       link.className = "im-file-link";
       link.textContent = f.name;
+      item.appendChild(document.createTextNode(f.label + "："));
       item.appendChild(link);
       item.appendChild(document.createTextNode("（" + size(f.bytes) + "）"));
       list.appendChild(item);
