@@ -277,6 +277,8 @@ def load(
         if point is not None:
             columns.append(point)
         helpers = {c: t for c, t in kind.helpers.items() if c in records.columns}
+        if kind.name == "cases":  # each new case's id, of which its code is made
+            helpers |= case_import.staged_id_column(conn)
         name = f"zz_staging_{kind.name}_{number}"
         import_checks.drop_staging(conn, name, if_exists=True)
         create_staging(conn, kind.table, columns, name, helpers, point=point)

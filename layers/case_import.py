@@ -1,6 +1,7 @@
 """SQL of an import of cases: codes, levels, deadlines, first events, cases settled at the source.
 
-The code, the handling level and the deadlines run inside the ``INSERT … SELECT`` that moves
+The id each staged row drew as it was staged (:data:`STAGED_ID`), the code made of it, the
+handling level and the deadlines run inside the ``INSERT … SELECT`` that moves
 staged cases into ``cases`` (see :func:`layers.bulk.upsert`): they are computed from the staged
 row (alias ``s``) after the database checks have filled in any missing area code, and the event
 is appended by a data-modifying CTE over the newly inserted rows, so a case and its first event
@@ -75,12 +76,39 @@ ALL_CHANNELS = sql.Literal([c.value for c in Channel])
 whatever its channel (one index descent per channel)."""
 
 
+STAGED_ID = "_case_id"
+"""Staging column: the id a staged case is inserted with, drawn from the cases' own sequence as
+the row is staged (:func:`staged_id_column`); its code (一案一码, :func:`case_code`) is made of
+it, and a repeat in the file points to its original's."""
+
+
+def staged_id_column(conn: psycopg.Connection[Any]) -> dict[str, str]:
+    """Return the staging column of the ids the staged cases take (for ``create_staging``).
+
+    Each staged row draws its id as it is copied in (the column's default): a row on record
+    already, or rejected, leaves a gap in the sequence, as a rolled-back registration does.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+
+    Returns
+    -------
+    dict
+        :data:`STAGED_ID` → its SQL type and default.
+    """
+    found = conn.execute("SELECT pg_get_serial_sequence('cases', 'id')").fetchone()
+    sequence = sql.Literal(str(found[0]) if found else "cases_id_seq").as_string(conn)
+    return {STAGED_ID: f"bigint NOT NULL DEFAULT nextval({sequence}::regclass)"}
+
+
 def case_code() -> sql.Composed:
     """Return the SQL expression of an imported case's code (一案一码) over staging alias ``s``.
 
-    It is ``IM`` + the area code + the first 18 hex digits of SHA-256 of the channel and the
-    source number joined by U+001F: the same value as
-    :func:`importers.kinds.cases.case_code`, stable across re-imports.
+    The shape of a case registered here (:func:`layers.cases.register`): the county's six
+    digits, the day it was reported (Beijing time) and its id, ``530424-20250103-00012345``,
+    which an operator can read out over the phone.
 
     Returns
     -------
@@ -88,9 +116,10 @@ def case_code() -> sql.Composed:
         The expression.
     """
     return sql.SQL(
-        "'IM' || s.area_code::text || left(encode(sha256(convert_to("
-        "s.channel || chr(31) || s.external_no, 'UTF8')), 'hex'), 18)"
-    ).format()
+        "left(s.area_code::text, 6) || '-'"
+        " || to_char(s.reported_at AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || '-'"
+        " || lpad(s.{id}::text, greatest(8, length(s.{id}::text)), '0')"
+    ).format(id=sql.Identifier(STAGED_ID))
 
 
 def computed_columns(
@@ -109,7 +138,8 @@ def computed_columns(
     Returns
     -------
     dict
-        ``code``, ``handling_level``, ``contact_deadline`` and ``deadline`` → SQL expression.
+        ``id`` (:data:`STAGED_ID`), ``code``, ``handling_level``, ``contact_deadline`` and
+        ``deadline`` → SQL expression.
     """
     limits = {
         "contact_deadline": _after_report(lambda limits: limits.contact, config),
@@ -122,7 +152,8 @@ def computed_columns(
             )
             for column, expression in limits.items()
         }
-    return {"code": case_code(), "handling_level": handling_level(), **limits}
+    identity = {"id": sql.SQL("s.{}").format(sql.Identifier(STAGED_ID)), "code": case_code()}
+    return {**identity, "handling_level": handling_level(), **limits}
 
 
 def _after_report(
@@ -515,7 +546,8 @@ def refresh_untouched(
         else sql.SQL("s.{}").format(sql.Identifier(c))
         for c in written
     }
-    derived = {k: v for k, v in computed_columns(config, history=history).items() if k != "code"}
+    computed = computed_columns(config, history=history).items()
+    derived = {k: v for k, v in computed if k not in ("id", "code")}
     targets = sql.SQL(", ").join(sql.Identifier(c) for c in [*values, *derived])
     rows = conn.execute(
         sql.SQL(
@@ -871,10 +903,11 @@ def history_rows(conn: psycopg.Connection[Any], staging: str) -> list[str]:
 
 
 PLATFORM_CODE_SHAPES = ("IM" + "_" * 30, "_" * 6 + "-" + "_" * 8 + "-" + "_" * 8 + "%")
-"""``LIKE`` patterns of the platform's own case codes (一案一码): an imported case's
-(:func:`case_code`: ``IM``, 12 digits, 18 hex digits) and a case registered here
-(:func:`layers.cases.register`: ``530424-20261202-00000123``). Only a staged number of one of
-these shapes is looked up among the codes, so that a file of source numbers costs no join."""
+"""``LIKE`` patterns of the platform's own case codes (一案一码): a case registered here or
+imported (:func:`layers.cases.register`, :func:`case_code`: ``530424-20261202-00000123``), and
+one imported before codes took that shape (``IM``, 12 digits, 18 hex digits of a hash). Only a
+staged number of one of these shapes is looked up among the codes, so that a file of source
+numbers costs no join."""
 
 
 @dataclass(frozen=True)

@@ -10,10 +10,10 @@ reported again and again stands out by its risk.
 
 Before the staged cases are inserted, :func:`link_staged_repeats`
 
-* writes a TEMP table of links, one row per staged case that repeats or is repeated: a new
-  case that others repeat gets its id from the cases' sequence now, so that its repeats can
-  point to it in the same ``INSERT … SELECT``, which joins the links to the staged rows
-  (:attr:`RepeatLinks.joined`, :attr:`RepeatLinks.columns`);
+* writes a TEMP table of links, one row per staged case that repeats or is repeated: a repeat
+  of a new case points to the id its original drew as it was staged
+  (:data:`layers.case_import.STAGED_ID`), in the same ``INSERT … SELECT``, which joins the
+  links to the staged rows (:attr:`RepeatLinks.joined`, :attr:`RepeatLinks.columns`);
 * raises each case on record that new cases repeat, as registering them would: its
   ``repeat_count`` by their number, its risk one level for each (at most to red), with one
   ``repeat_linked`` event.
@@ -55,7 +55,7 @@ from psycopg import sql
 from geo.crs import metres_per_degree
 from geo.nearrepeat import repeat_originals
 from layers.bulk import LAT_COLUMN, LON_COLUMN, ROW_COLUMN, copy_frame
-from layers.case_import import SAME_CASE, untouched
+from layers.case_import import SAME_CASE, STAGED_ID, untouched
 from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
 
 LINKS = "zz_repeat_links"
@@ -86,7 +86,7 @@ class RepeatLinks:
     on_record : int
         Cases on record (before this import) that new cases repeat.
     columns : dict
-        Columns of ``cases`` the insert computes from the links (``id``, ``duplicate_of``,
+        Columns of ``cases`` the insert computes from the links (``duplicate_of``,
         ``repeat_count``, ``risk_level``) → SQL expression over the staged row ``s`` and its
         link ``l``; empty when no case repeats another.
     joined : psycopg.sql.Composable or None
@@ -274,16 +274,14 @@ def link_staged_repeats(
     linked = (to_record > 0) | (to_new >= 0)
     if not linked.any():
         return RepeatLinks(0, 0, notes=notes)
-    sequence = _write_links(conn, new["ref"].to_numpy(dtype=np.int64), to_record, to_new)
+    refs, ids = (new[c].to_numpy(dtype=np.int64) for c in ("ref", "case_id"))
+    _write_links(conn, refs, ids, to_record, to_new)
     originals, raised = np.unique(to_record[to_record > 0], return_counts=True)
     _raise_on_record(conn, originals.tolist(), raised.tolist(), actor)
     return RepeatLinks(
         int(linked.sum()),
         int(originals.size),
         {
-            "id": sql.SQL("coalesce(nullif(l.id, 0), nextval({}::regclass))").format(
-                sql.Literal(sequence)
-            ),
             "duplicate_of": sql.SQL("nullif(l.duplicate_of, 0)"),
             "repeat_count": sql.SQL("coalesce(l.repeat_count, 0)"),
             "risk_level": sql.SQL("greatest(1, s.risk_level - coalesce(l.repeat_count, 0))"),
@@ -305,7 +303,7 @@ def _new_cases(staging: str, *, points: bool, declared: bool) -> sql.Composed:
     located = sql.SQL("s.{} IS NOT NULL AND s.{} IS NOT NULL AND ").format(lon, lat)
     at = sql.SQL("s.{} AS lon, s.{} AS lat").format(lon, lat)
     return sql.SQL(
-        "SELECT s.{row} AS ref, {at}, s.category,"
+        "SELECT s.{row} AS ref, s.{case_id} AS case_id, {at}, s.category,"
         " s.category || chr(31) || coalesce(s.subcategory, '') AS kind,"
         " date_part('epoch', s.reported_at) AS reported,"
         " date_part('epoch', s.closed_at) AS closed"
@@ -313,6 +311,7 @@ def _new_cases(staging: str, *, points: bool, declared: bool) -> sql.Composed:
         "NOT EXISTS (SELECT 1 FROM cases AS c WHERE {same})"
     ).format(
         row=sql.Identifier(ROW_COLUMN),
+        case_id=sql.Identifier(STAGED_ID),
         at=at if points else sql.SQL("NULL::float8 AS lon, NULL::float8 AS lat"),
         staging=sql.Identifier(staging),
         located=located if points and not declared else sql.SQL(""),
@@ -504,50 +503,37 @@ def _on_record(
 def _write_links(
     conn: psycopg.Connection[Any],
     refs: npt.NDArray[np.int64],
+    ids: npt.NDArray[np.int64],
     to_record: npt.NDArray[np.int64],
     to_new: npt.NDArray[np.int64],
-) -> str:
-    """COPY the links into :data:`LINKS`; return the name of the cases' id sequence.
+) -> None:
+    """COPY the links into :data:`LINKS`.
 
-    ``refs`` are the new cases' staged rows; each repeats the case on record ``to_record``
-    (0: none) or the new case at position ``to_new`` (-1: none). The staged originals of
-    repeats get their ids from the sequence here, and their repeats point to them.
+    ``refs`` are the new cases' staged rows and ``ids`` the ids they drew as they were staged;
+    each repeats the case on record ``to_record`` (0: none) or the new case at position
+    ``to_new`` (-1: none), whose id it points to.
     """
-    found = conn.execute("SELECT pg_get_serial_sequence('cases', 'id')").fetchone()
-    sequence = str(found[0]) if found else "cases_id_seq"
     in_file = to_new >= 0
     repeated = np.bincount(to_new[in_file], minlength=len(refs))
-    originals = np.flatnonzero(repeated)
-    ids = np.zeros(len(refs), dtype=np.int64)
-    if originals.size:
-        drawn = _frame(
-            conn,
-            sql.SQL("SELECT nextval({}::regclass) AS id FROM generate_series(1, {})").format(
-                sql.Literal(sequence), sql.Literal(int(originals.size))
-            ),
-        )
-        ids[originals] = drawn["id"].to_numpy(dtype=np.int64)
     duplicate_of = to_record.copy()
     duplicate_of[in_file] = ids[to_new[in_file]]
-    marked = (duplicate_of > 0) | (ids > 0)
+    marked = (duplicate_of > 0) | (repeated > 0)
     conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(LINKS)))
     conn.execute(
         sql.SQL(
-            "CREATE TEMP TABLE {} ({} integer, id bigint, duplicate_of bigint,"
-            " repeat_count integer) ON COMMIT DROP"
+            "CREATE TEMP TABLE {} ({} integer, duplicate_of bigint, repeat_count integer)"
+            " ON COMMIT DROP"
         ).format(sql.Identifier(LINKS), sql.Identifier(ROW_COLUMN))
     )
     links = pd.DataFrame(
         {
             ROW_COLUMN: refs[marked],
-            "id": ids[marked],
             "duplicate_of": duplicate_of[marked],
             "repeat_count": repeated[marked],
         }
     )
     copy_frame(conn, LINKS, links)
     conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(LINKS)))
-    return sequence
 
 
 def _raise_on_record(

@@ -15,7 +15,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from importers.kinds.cases import case_code
 from importers.pipeline import ImportOptions, run_import
 from importers.progress import ImportProgress
 from importers.report import write_report
@@ -216,7 +215,7 @@ def test_cases_channel_key_events_and_idempotence(db: Session, tmp_path: Path) -
     assert outcome.counts is not None and outcome.counts.inserted == 3
     cases = db.execute(
         text(
-            "SELECT external_no, channel, category, subcategory, area_code, code FROM cases "
+            "SELECT external_no, channel, category, subcategory, area_code, code, id FROM cases "
             f"WHERE {MINE} ORDER BY external_no, channel"
         )
     ).all()
@@ -226,7 +225,12 @@ def test_cases_channel_key_events_and_idempotence(db: Session, tmp_path: Path) -
         ("A-2", "hotline_12345", "safety_hazard", None),
     ]
     assert {c.area_code for c in cases} == {VILLAGE}
-    assert [c.code for c in cases] == [case_code(c.area_code, c[1], c[0]) for c in cases]
+    # 一案一码 as a case registered here has it: county, day reported, id (in the file's order)
+    days = ["20250301", "20250303", "20250302"]
+    assert [c.code for c in cases] == [
+        f"{c.area_code[:6]}-{day}-{c.id:08d}" for c, day in zip(cases, days, strict=True)
+    ]
+    assert cases[0].id < cases[2].id < cases[1].id
     assert _count(db, "case_events") == 3
     before = _snapshot(db, "cases")
     again = run_import(db.connection(), path, options)

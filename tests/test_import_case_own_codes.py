@@ -79,30 +79,36 @@ def test_rows_named_by_platform_codes_are_the_cases_on_record_and_change_nothing
     db: Session, tmp_path: Path
 ) -> None:
     registered, imported = _seed(db, tmp_path)
-    assert registered.startswith("530424-20260330-") and imported.startswith("IM" + VILLAGE)
-    before = _titles(db, [registered, imported])
+    assert registered.startswith("530424-20260330-") and imported.startswith("530424-20260401-")
+    # a case imported before imported cases took the registered cases' shape of code
+    assert _import(db, tmp_path / "旧工单.csv", [_row("A9-GD-0", "旧的工单")]).committed
+    legacy = "IM" + VILLAGE + "0123456789abcdef01"
+    db.execute(text("UPDATE cases SET code = :c WHERE external_no = 'A9-GD-0'"), {"c": legacy})
+    codes = [registered, imported, legacy]
+    before = _titles(db, codes)
     exported = [
         _row(registered, "改过的标题", channel="来访"),
         _row(imported, "改过的标题"),
+        _row(legacy, "改过的标题"),
         _row("A9-GD-1", "噪音扰民"),  # its source number: the imported case, as before
         _row("A9-GD-2", "新的工单"),
     ]
     path = tmp_path / "平台案件导出.csv"
     outcome = _import(db, path, exported)
     assert outcome.status == "loaded", outcome.problems
-    assert outcome.counts == UpsertCounts(inserted=1, updated=0, unchanged=3)
+    assert outcome.counts == UpsertCounts(inserted=1, updated=0, unchanged=4)
     assert _platform_note(outcome) == [
-        "平台已有案件 2 件（按案件编号，第 2、3 行），未重复导入；"
+        "平台已有案件 3 件（按案件编号，第 2、3、4 行），未重复导入；"
         "这些案件以平台为准，文件中对它们的改动未导入（请在平台中修改）"
     ]
-    assert _cases_numbered(db, [registered, imported]) == {}  # no duplicate
-    assert _titles(db, [registered, imported]) == before  # the edits change nothing
+    assert _cases_numbered(db, codes) == {}  # no duplicate
+    assert _titles(db, codes) == before  # the edits change nothing
     assert _cases_numbered(db, ["A9-GD-2"]) == {"A9-GD-2": "新的工单"}
 
     again = _import(db, path, exported)
-    assert again.committed and again.counts == UpsertCounts(inserted=0, updated=0, unchanged=4)
+    assert again.committed and again.counts == UpsertCounts(inserted=0, updated=0, unchanged=5)
     assert len(_platform_note(again)) == 1
-    assert _cases_numbered(db, [registered, imported]) == {}
+    assert _cases_numbered(db, codes) == {}
 
 
 def test_a_dry_run_and_a_partial_import_say_the_same(db: Session, tmp_path: Path) -> None:

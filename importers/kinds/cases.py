@@ -44,36 +44,6 @@ from layers.model import (
 from layers.model.base import LabelledEnum
 from layers.model.cases import SUBTYPES
 
-
-def case_code(area_code: str, channel: str, external_no: str) -> str:
-    """Return the platform code (一案一码) of an imported case, stable across re-imports.
-
-    The import computes the same value in the database, once the area code is known
-    (:func:`layers.case_import.case_code`); the tests hold the two to each other.
-
-    Parameters
-    ----------
-    area_code : str
-        12-digit jurisdiction code.
-    channel : str
-        Channel code.
-    external_no : str
-        The source system's number.
-
-    Returns
-    -------
-    str
-        32 characters: ``IM`` + area code + 18 hex digits of SHA-256(channel, number).
-
-    Examples
-    --------
-    >>> len(case_code("530424100001", "hotline_12345", "GD-1"))
-    32
-    """
-    digest = hashlib.sha256(f"{channel}\x1f{external_no}".encode()).hexdigest()
-    return f"IM{area_code}{digest[:18]}"
-
-
 CASE_TABLES: tuple[type[LabelledEnum], ...] = (Category, *SUBTYPES.values())
 """The code tables a case's type is named in: its category, or a subtype of one."""
 
