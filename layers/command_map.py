@@ -78,28 +78,36 @@ def outline(session: Session, code: str, *, actor: Actor) -> str:
         Features with ``code``, ``name``, ``level``, ``kind`` (``jurisdiction`` or ``grid``) and
         ``role`` (``unit`` for the unit itself, ``child`` for its live children: a retired one
         is left out); geometries are simplified to about one pixel of the unit's extent; the
-        unit comes first.
+        unit comes first. A unit loaded without a boundary (a township by name only) is drawn
+        as the union of its children's; one with neither has no features.
 
     Raises
     ------
     NotFound
-        ``code`` is outside the actor's scope or has no boundary.
+        ``code`` is not a unit inside the actor's scope.
     """
     _, _, level = cases.unit_range(code, actor)
     sql = _collection(
         """
-        WITH u AS (
-            SELECT code, name, level, boundary,
-                   greatest(ST_XMax(boundary) - ST_XMin(boundary),
-                            ST_YMax(boundary) - ST_YMin(boundary)) / :divisor AS tol
-              FROM jurisdictions WHERE code = :code AND boundary IS NOT NULL
-        ),
-        kids AS (
+        WITH kids AS (
             SELECT j.code, j.name, j.level, 'jurisdiction' AS kind, j.boundary AS g
               FROM jurisdictions j WHERE j.parent_code = :code AND j.retired_on IS NULL
             UNION ALL
             SELECT g.code, g.name, NULL, 'grid', g.boundary
               FROM grids g WHERE :level = 5 AND g.area_code = :code AND g.retired_on IS NULL
+        ),
+        own AS (
+            SELECT code, name, level, coalesce(
+                       boundary,
+                       (SELECT ST_Multi(ST_Union(kids.g)) FROM kids WHERE kids.g IS NOT NULL)
+                   ) AS boundary
+              FROM jurisdictions WHERE code = :code
+        ),
+        u AS (
+            SELECT code, name, level, boundary,
+                   greatest(ST_XMax(boundary) - ST_XMin(boundary),
+                            ST_YMax(boundary) - ST_YMin(boundary)) / :divisor AS tol
+              FROM own WHERE boundary IS NOT NULL
         ),
         shapes AS (
             SELECT 0 AS ord, u.code, u.name, u.level, 'jurisdiction' AS kind, 'unit' AS role,
@@ -120,11 +128,8 @@ def outline(session: Session, code: str, *, actor: Actor) -> str:
         """
     )
     params = {"code": code, "level": level, "divisor": SIMPLIFY_DIVISOR}
-    exists = session.execute(
-        text("SELECT 1 FROM jurisdictions WHERE code = :code AND boundary IS NOT NULL"),
-        {"code": code},
-    ).first()
-    if exists is None:
+    exists = session.execute(text("SELECT 1 FROM jurisdictions WHERE code = :code"), params)
+    if exists.first() is None:
         raise no_jurisdiction(code)
     return str(session.execute(text(sql), params).scalar_one())
 

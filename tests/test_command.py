@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from shapely.geometry import shape
 from sqlalchemy import event, text
 from sqlalchemy.orm import Session
 
@@ -272,6 +273,31 @@ def test_outline_is_the_unit_then_its_children(world: Session) -> None:
         ("jurisdiction", V1),
         ("grid", grid(V1)),
     ]
+
+
+def test_a_unit_loaded_without_a_boundary_is_drawn_as_its_childrens(world: Session) -> None:
+    """A township loaded by name only (zongzhi divisions) whose villages have boundaries."""
+    who = actor("commander", COUNTY)
+    world.execute(
+        text("UPDATE jurisdictions SET boundary = NULL WHERE code = :c"), {"c": township()}
+    )
+    fc = json.loads(command_map.outline(world, township(), actor=who))
+    assert [(f["properties"]["code"], f["properties"]["role"]) for f in fc["features"]] == [
+        (township(), "unit"),
+        (V1, "child"),
+        (V2, "child"),
+    ]
+    villages = [shape(f["geometry"]) for f in fc["features"][1:]]
+    drawn = shape(fc["features"][0]["geometry"])
+    assert all(drawn.covers(v.representative_point()) for v in villages)
+    assert drawn.area == pytest.approx(sum(v.area for v in villages), rel=0.02)
+    # a unit with no boundary and no children with one: no features, not "no such unit"
+    world.execute(
+        text("UPDATE jurisdictions SET boundary = NULL WHERE parent_code = :c"), {"c": township()}
+    )
+    assert json.loads(command_map.outline(world, township(), actor=who))["features"] == []
+    with pytest.raises(NotFound):
+        command_map.outline(world, township()[:-3] + "999", actor=who)
 
 
 def test_case_points_by_state_group_and_box(world: Session) -> None:
