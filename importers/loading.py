@@ -917,7 +917,10 @@ def _database_checks(
     if kind.name == "visits":
         found += _resolve_visits(conn, staging, checks)
     if "area_code" in columns and geom is not None and kind.name != "visits":
-        import_checks.fill_area_codes_from_points(conn, staging, geom)
+        placed = import_checks.fill_area_codes_from_points(conn, staging, geom)
+        above = sum(n for level, n in placed.items() if level < Level.TOWNSHIP)
+        if above:  # a township loaded without its boundary, or a point off the villages
+            checks.notes.append(POINTS_ABOVE_TOWNSHIP_NOTE.format(n=above))
     if kind.name in _GRID_BY_POINT and geom is not None and "grid_code" in columns:
         _grids_from_points(conn, staging, geom, checks, _GRID_BY_POINT[kind.name])
     if "area_code" in columns and kind.name != "visits":
@@ -1004,6 +1007,11 @@ def _outside_jurisdiction(
 
 
 _GRID_BY_POINT = {"persons": "人", "cases": "件"}
+POINTS_ABOVE_TOWNSHIP_NOTE = (
+    "{n} 行的点位不在任何乡镇（街道）的边界内，只归到了县级或以上的辖区：不计入任何乡镇（街道）、"
+    "村（社区）的数字；请核对这些点位，或先导入所在乡镇（街道）、村（社区）的边界再导入本文件"
+)
+"""The summary's line on the rows whose points only a county's (or a wider) boundary covers."""
 """The kinds whose rows without a grid take the grid their point lies in, and their counter."""
 
 

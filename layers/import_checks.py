@@ -141,7 +141,9 @@ def any_retired_bounded(conn: psycopg.Connection[Any], table: str) -> bool:
     return found == (True,)
 
 
-def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geometry: str) -> None:
+def fill_area_codes_from_points(
+    conn: psycopg.Connection[Any], staging: str, geometry: str
+) -> dict[int, int]:
     """Set each staged row's missing area code to the deepest unit whose boundary covers it.
 
     The village where villages have boundaries; else the township, the county: a centre that
@@ -159,14 +161,20 @@ def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geo
         Staging table name (with an ``area_code`` column).
     geometry : str
         Its geometry column.
+
+    Returns
+    -------
+    dict
+        Level (:class:`layers.model.Level`) → the rows placed in a unit of that level.
     """
     names = {"s": sql.Identifier(staging), "g": sql.Identifier(geometry)}
     unplaced = sql.SQL(
         "SELECT count(*) FROM {s} AS s WHERE s.area_code IS NULL AND s.{g} IS NOT NULL"
     ).format(**names)
     left = _count(conn, unplaced)
+    placed: dict[int, int] = {}
     if left == 0:
-        return
+        return placed
     day = event_day(conn, staging, "t")
     fill = sql.SQL(
         "UPDATE {s} AS s SET area_code = j.code FROM jurisdictions AS j "
@@ -186,7 +194,9 @@ def fill_area_codes_from_points(conn: psycopg.Connection[Any], staging: str, geo
     for level in sorted(Level, reverse=True):  # villages first: large polygons for what is left
         if left == 0:
             break
-        left -= conn.execute(fill, (int(level),)).rowcount
+        placed[int(level)] = conn.execute(fill, (int(level),)).rowcount
+        left -= placed[int(level)]
+    return {level: n for level, n in placed.items() if n}
 
 
 _PREFIX_DIGITS = "(ARRAY[2, 4, 6, 9, 12])[j.level]"

@@ -130,6 +130,30 @@ def test_cases_with_a_point_and_no_grid_get_the_grid_around_it(db: Session, tmp_
     assert "1 件未填所属网格，已按点位定为其辖区内点位所在的网格" in outcome.notes
 
 
+def test_points_only_the_county_boundary_covers_are_said(db: Session, tmp_path: Path) -> None:
+    """A township loaded by name only: a point off its villages' boundaries is the county's."""
+    seed_jurisdictions(db)
+    db.execute(
+        text(
+            "UPDATE jurisdictions SET boundary = ST_Multi(ST_GeomFromText(:w, 4490))"
+            " WHERE code = :c"
+        ),
+        {"w": box(102.80, 24.10, 103.10, 24.40), "c": "530424000000"},
+    )
+    rows = [
+        ["G-P1", "12345", "邻里纠纷", "102.905", "24.205", "", "", AT],  # in 测试社区
+        ["G-P2", "12345", "邻里纠纷", "103.05", "24.35", "", "", AT],  # the county's only
+    ]
+    outcome = run_import(db.connection(), _cases(tmp_path, rows), ImportOptions(kind="cases"))
+    assert outcome.status == "loaded", outcome.problems
+    assert _grids(db) == {"G-P1": (GRID, VILLAGE), "G-P2": (None, "530424000000")}
+    said = [n for n in outcome.notes if "只归到了县级或以上的辖区" in n]
+    assert said == [
+        "1 行的点位不在任何乡镇（街道）的边界内，只归到了县级或以上的辖区：不计入任何乡镇（街道）、"
+        "村（社区）的数字；请核对这些点位，或先导入所在乡镇（街道）、村（社区）的边界再导入本文件"
+    ]
+
+
 def test_rows_above_any_county_of_the_database_are_counted_in_the_county_note(
     db: Session, tmp_path: Path
 ) -> None:
