@@ -59,6 +59,8 @@ PREFIX_FROM = 10
 IDENTIFIER = re.compile(r"[0-9A-Za-z][0-9A-Za-z_/-]*")
 #: A platform code typed without its hyphens: area (6), date (8), serial (the case id).
 BARE_CODE = re.compile(r"(\d{6})(\d{8})(\d{1,12})")
+#: The cases one import brought in, as 数据导入 and ``zongzhi imports`` number it.
+IMPORT_NUMBER = re.compile(r"导入编号\s*(\d{1,9})")
 
 
 def stage_list(
@@ -141,7 +143,8 @@ def search(
     :data:`PREFIX_FROM` characters; a platform code typed without its hyphens, e.g.
     ``530424202612040004241``, too) or a work-order number (``external_no``, the same way), on
     their indexes. When that finds nothing, every word of the text must appear in the title
-    (case-insensitive), among the unit's cases.
+    (case-insensitive), among the unit's cases. ``导入编号 17`` (:data:`IMPORT_NUMBER`) finds
+    the cases import 17 brought in.
 
     Parameters
     ----------
@@ -185,6 +188,9 @@ def search(
         )
         return list(session.scalars(query))
 
+    by_import = IMPORT_NUMBER.fullmatch(typed)
+    if by_import is not None:
+        return found(Case.import_id == int(by_import.group(1)))
     if IDENTIFIER.fullmatch(typed):
         by_identifier = found(identifier_match(typed))
         if by_identifier:

@@ -252,6 +252,17 @@ def test_a_dispatcher_dry_runs_then_imports_a_file_of_cases(
     expect(dry_row.locator(".im-run")).to_have_count(0)  # its upload moved to the real import
     assert _case_areas(demo, [number]) == {number: village}
     page.screenshot_step("3-imported")
+    # what the import wrote: its cases in 调度台's 查找案件, by their readable codes
+    import_id = _import_id(counts.inner_text())
+    cases_link = panel.locator("#im-job-cases")
+    expect(cases_link).to_have_text(f"在调度台查看本次导入的案件（导入编号 {import_id}）")
+    cases_link.click()
+    expect(page.locator("#dz-search-summary")).to_contain_text("找到 1 件")
+    expect(page.locator("#dz-search-input")).to_have_value(f"导入编号 {import_id}")
+    code = page.locator("#dz-search-list .dz-item-code")
+    expect(code).to_have_text(re.compile(rf"^{village[:6]}-\d{{8}}-\d{{8}}"))
+    page.screenshot_step("4-imported-cases")
+    page.go_back()
     page.reload()  # the form starts on the kind chosen last
     expect(page.locator("#im-work")).to_be_visible()
     expect(page.locator("#im-kind")).to_have_value("cases")

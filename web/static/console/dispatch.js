@@ -1214,9 +1214,15 @@
     });
     fitUnit();
     setupGrids();
-    const wanted = Number(new URLSearchParams(window.location.search).get("case"));
+    const params = new URLSearchParams(window.location.search);
+    const wanted = Number(params.get("case"));
     loadQueue().then(function () {
       if (wanted > 0) selectCase(wanted);
+      else if (params.get("q")) {
+        // 数据导入's 查看导入的案件: the search filled in and run
+        $("dz-search-input").value = params.get("q");
+        $("dz-search").requestSubmit();
+      }
     });
   }
 

@@ -566,6 +566,19 @@
     return isDryRun(job) ? "上传的文件已删除，如需导入请重新上传。" : "";
   }
 
+  /** A cases import that wrote cases: open them in 调度台's 查找案件 by its 导入编号. */
+  function renderCasesLink(job) {
+    const link = $("im-job-cases");
+    const c = job.counts;
+    const written = c ? c.inserted + c.updated : 0;
+    link.hidden = !(job.kind === "cases" && job.import_id && written > 0);
+    if (link.hidden) return;
+    link.textContent = "在调度台查看本次导入的案件（导入编号 " + job.import_id + "）";
+    zz.me().then((m) => {
+      link.href = "/dispatch/" + m.scope_code + "?q=" + encodeURIComponent("导入编号 " + job.import_id);
+    });
+  }
+
   function renderFiles(job) {
     const list = $("im-job-file-list");
     list.textContent = "";
@@ -622,6 +635,7 @@
     $("im-job-reasons").textContent = "";
     reasons.forEach((line) => $("im-job-reasons").appendChild(Object.assign(document.createElement("li"), { textContent: line })));
     $("im-job-reasons").hidden = reasons.length === 0;
+    renderCasesLink(job);
     $("im-job-facts").textContent = factsText(job);
     $("im-job-time").textContent = noteText(job);
     const actions = $("im-job-actions");
