@@ -33,6 +33,8 @@
   const CELL_OWN = "本格案件数";
   const CELL_AROUND = "本格及相邻格案件数";
   const CASE_READERS = ["commander", "dispatcher", "grid_worker", "department"];
+  // the roles that may register a case (POST /api/cases: layers/workflow.py FIELD)
+  const CASE_REGISTRARS = ["commander", "dispatcher", "grid_worker", "department"];
   const CASE_COUNT_LABELS = { open: "未办结案件数", overdue: "已超期案件数", recent: "近30天案件数" };
   const CASE_CLASSES = [1, 2, 5, 10, 20];
   const CASE_RAMP = ["#fcae91", "#fb6a4a", "#ef3b2c", "#cb181d", "#67000d"];
@@ -279,7 +281,7 @@
   }
 
   // 上岗 / 下岗 and 上报位置 atop 我的任务, for a grid worker's account linked to his worker record
-  // (/api/workers/{id}: his own only). The dispatcher's ranking skips a worker who is not on duty
+  // (/api/workers/{id}: his own only), and 上报事件 beside them for every grid worker. The dispatcher's ranking skips a worker who is not on duty
   // or whose position is older than the server's stale_minutes, so the panel says when his
   // position was reported.
   const LOCATE_TIMEOUT_MS = 20000;
@@ -296,6 +298,12 @@
     pane.insertBefore(box, pane.firstChild);
     if (!st.me.worker_id) {
       box.appendChild(el("div", "text-muted", "您的账号未关联网格员名册记录，不能上岗、下岗或上报位置；请联系系统管理员关联。"));
+      // reporting an incident needs no worker record: the account's scope is enough
+      const report = reportLink();
+      if (report) {
+        report.classList.add("mt-2");
+        box.appendChild(report);
+      }
       return box;
     }
     const row = el("div", "d-flex flex-wrap align-items-center gap-2");
@@ -314,6 +322,8 @@
       b.addEventListener("click", fn);
       row.appendChild(b);
     });
+    const report = reportLink();
+    if (report) row.appendChild(report);
     box.appendChild(row);
     const seen = el("div", "text-muted mt-1", "");
     seen.id = "zz-duty-seen";
@@ -328,6 +338,20 @@
     box.appendChild(error);
     setInterval(showDuty, 30000); // 「N 分钟前」 ages
     return box;
+  }
+
+  /**
+   * 上报事件: what the worker found on his round, registered on the 调度台 of his scope, whose
+   * form opens at once (?new=1) with 网格员上报 and his position a tap away. Only for the roles
+   * POST /api/cases lets register (layers/workflow.py FIELD); null for the others.
+   */
+  function reportLink() {
+    if (!st.me || !CASE_REGISTRARS.includes(st.me.role)) return null;
+    const a = el("a", "btn btn-primary btn-sm", "上报事件");
+    a.id = "zz-report-case";
+    a.href = "/dispatch/" + st.me.scope_code + "?new=1";
+    a.title = "登记在网格中发现或群众反映的事件（来源：网格员上报）";
+    return a;
   }
 
   /** 3 分钟前, 2 小时前: how long ago an ISO instant was. */

@@ -7,6 +7,9 @@
 // Beneath the ranked 推荐网格员 the desk lists the scope's workers with a platform account (or
 // finds any of its workers by name, 查找网格员), each with why the ranking leaves him out (忙碌,
 // 位置已过时 N 小时, 离岗 …), and an on-duty one is sent the case through the same dispatch.
+// A grid worker comes here from 上报事件 on his 我的任务 (?new=1: the form opens at once): his
+// report's channel is 网格员上报, 用我的位置 takes the phone's position as the case's point, and
+// once registered he is taken to the case's page. On a phone, names that would overlap are hidden.
 // Everything comes from the API with the user's cookie; labels from the code tables.
 "use strict";
 (function () {
@@ -25,6 +28,10 @@
   const LIST_LIMIT = 300;
   const SEARCH_LIMIT = 20;
   const GRID_LABEL_ZOOM = 15;
+  const LOCATE_TIMEOUT_MS = 20000;
+  // the roles that may register a case (POST /api/cases: layers/workflow.py FIELD)
+  const REGISTRARS = ["commander", "dispatcher", "grid_worker", "department"];
+  const phone = window.matchMedia("(max-width: 768px)");
   const REASONS = {
     no_workers_in_scope: "辖区内没有登记的网格员，无法推荐。",
     all_busy: "辖区内的网格员均在处置其他案件或已离岗。",
@@ -34,7 +41,7 @@
 
   const state = {
     cases: [], filter: "waiting", selected: null, picking: false, positions: {}, assignee: null,
-    full: {}, searching: false, results: [],
+    full: {}, searching: false, results: [], me: null,
   };
   // village outlines below the case markers, on a canvas of their own
   map.createPane("dz-units").style.zIndex = 350;
@@ -928,6 +935,15 @@
 
   // ------------------------------------------------------------------ walk-in registration
 
+  /** A grid worker reports what he found himself (网格员上报); a desk registers a walk-in. */
+  function defaultChannel() {
+    return isWorker() ? "grid_worker" : "walk_in";
+  }
+
+  function isWorker() {
+    return state.me !== null && state.me.role === "grid_worker";
+  }
+
   function fillSelect(select, table, options) {
     select.textContent = "";
     if (options && options.blank) {
@@ -968,6 +984,8 @@
     renderQueue();
     showPanel("register");
     $("dz-register-error").hidden = true;
+    locateError("");
+    $("dz-locate-note").textContent = "";
     state.picking = true;
     $("dz-map-hint").hidden = false;
     map.getContainer().style.cursor = "crosshair";
@@ -990,11 +1008,71 @@
     }).addTo(layers.pick);
   }
 
+  /** The form's point: its coordinates typed in for the user, and its marker on the map. */
+  function setPoint(lat, lon) {
+    $("dz-lon").value = lon.toFixed(6);
+    $("dz-lat").value = lat.toFixed(6);
+    setPick(lat, lon);
+  }
+
   function onMapClick(event) {
     if (!state.picking) return;
-    $("dz-lon").value = event.latlng.lng.toFixed(6);
-    $("dz-lat").value = event.latlng.lat.toFixed(6);
-    setPick(event.latlng.lat, event.latlng.lng);
+    setPoint(event.latlng.lat, event.latlng.lng);
+  }
+
+  function locateError(text) {
+    $("dz-locate-error").textContent = text || "";
+    $("dz-locate-error").hidden = !text;
+  }
+
+  /**
+   * 用我的位置: the browser's position as the case's point, the way 上报位置 on the command view
+   * sends it. A phone gives WGS84, which the platform takes as CGCS2000 unchanged (geo/crs.py
+   * to_cgcs2000: a few centimetres apart; the map draws in CGCS2000 too), so no conversion.
+   */
+  function locateMe() {
+    locateError("");
+    $("dz-locate-note").textContent = "";
+    if (!window.isSecureContext) {
+      locateError("浏览器只允许安全连接（HTTPS）的网页获取位置，本平台当前地址不是安全连接，无法取得您的位置；请在地图上点选事发位置，并联系系统管理员为平台启用 HTTPS。");
+      return;
+    }
+    if (!navigator.geolocation) {
+      locateError("此浏览器不支持定位，无法取得您的位置；请在地图上点选事发位置，或换用手机自带浏览器。");
+      return;
+    }
+    const button = $("dz-locate");
+    button.disabled = true;
+    button.textContent = "正在定位…";
+    const done = function () {
+      button.disabled = false;
+      button.textContent = "用我的位置";
+    };
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        done();
+        const lat = position.coords.latitude;
+        const lon = position.coords.longitude;
+        setPoint(lat, lon);
+        map.setView([lat, lon], Math.max(map.getZoom(), 16));
+        const accuracy = Math.round(position.coords.accuracy || 0);
+        // a coarse fix (a desktop's network position, indoors) may put the case in the next grid
+        $("dz-locate-note").textContent = accuracy > 500
+          ? "已取得您的位置，但精度较低（约 " + accuracy + " 米），请在地图上核对或点选事发位置"
+          : "已取得您的位置" + (accuracy ? "（精度约 " + accuracy + " 米）" : "");
+      },
+      function (failure) {
+        done();
+        if (failure.code === 1) {
+          locateError("浏览器拒绝了定位权限，无法取得您的位置：请在浏览器（手机上还有系统设置）中允许本网站获取位置后重试，或在地图上点选事发位置。");
+        } else if (failure.code === 3) {
+          locateError("定位超时：" + LOCATE_TIMEOUT_MS / 1000 + " 秒内没有取得位置，请到信号较好的地方（室外）重试，或在地图上点选事发位置。");
+        } else {
+          locateError("无法取得当前位置（定位信号不可用），请打开手机的定位服务后重试，或在地图上点选事发位置。");
+        }
+      },
+      { enableHighAccuracy: true, timeout: LOCATE_TIMEOUT_MS, maximumAge: 0 }
+    );
   }
 
   function readCoordinate(id, lo, hi) {
@@ -1032,12 +1110,21 @@
       description: $("dz-description").value.trim() || null,
     };
     $("dz-register-submit").disabled = true;
+    let leaving = false;
     try {
       const created = await zz.api("/api/cases", { method: "POST", json: body });
+      if (isWorker()) {
+        // the desk is not his page: he follows his report on its own page (its code to give the
+        // reporter, its state, the way back to 我的任务 in its breadcrumb); no second tap meanwhile
+        leaving = true;
+        window.location.assign("/cases/" + created.id);
+        return;
+      }
       stopPicking();
       layers.pick.clearLayers();
       $("dz-register").reset();
-      $("dz-channel").value = "walk_in";
+      $("dz-channel").value = defaultChannel();
+      $("dz-locate-note").textContent = "";
       syncSubcategory();
       upsertCase(created);
       zz.toast("已登记：" + created.code, "success");
@@ -1057,7 +1144,7 @@
             : "登记失败：" + zz.errorText(err);
       error.hidden = false;
     } finally {
-      $("dz-register-submit").disabled = false;
+      $("dz-register-submit").disabled = leaving;
     }
   }
 
@@ -1092,6 +1179,7 @@
     });
     layers.villages.addLayer(villages);
     layers.villages.addLayer(zz.nameLabels(villages, "dz-label dz-label-village"));
+    declutterLabels();
     const outline = L.geoJSON({ type: "FeatureCollection", features: unit }, {
       pane: "dz-units",
       style: { color: "#3a6ea5", weight: 2.5, dashArray: "6 4", fill: true, fillOpacity: 0.03 },
@@ -1135,6 +1223,35 @@
     if (read !== grid.reads) return;
     layers.gridLabels.clearLayers();
     layers.gridLabels.addLayer(zz.nameLabels(L.geoJSON(fc), "dz-label dz-label-grid"));
+    declutterLabels();
+  }
+
+  const LABEL_GAP = 2; // px between two names a phone shows
+
+  /**
+   * On a phone the unit fits the map a zoom lower than on a desktop and its names (a village's
+   * grids, a township's villages, the grids from zoom 15) run into one another, the trial's
+   * 复安第5网格 over 复安第6网格. There each name that would overlap one already shown (the
+   * units' first, then the grids', in the order drawn) is hidden until a zoom where it fits. Only
+   * the names in view count: one outside the map hides nothing. A desktop keeps every name.
+   */
+  function declutterLabels() {
+    const spans = Array.from(map.getContainer().querySelectorAll(".dz-label-village span"))
+      .concat(Array.from(map.getContainer().querySelectorAll(".dz-label-grid span")));
+    spans.forEach((span) => span.classList.remove("dz-label-hidden"));
+    if (!phone.matches) return;
+    const view = map.getContainer().getBoundingClientRect();
+    const shown = [];
+    spans.forEach(function (span) {
+      const r = span.getBoundingClientRect();
+      const inView = r.width > 0 && r.right > view.left && r.left < view.right && r.bottom > view.top && r.top < view.bottom;
+      if (!inView) return;
+      const collides = shown.some(
+        (o) => r.left < o.right + LABEL_GAP && o.left < r.right + LABEL_GAP && r.top < o.bottom + LABEL_GAP && o.top < r.bottom + LABEL_GAP
+      );
+      if (collides) span.classList.add("dz-label-hidden");
+      else shown.push(r);
+    });
   }
 
   async function setupGrids() {
@@ -1174,9 +1291,10 @@
         renderQueue();
       });
     });
-    // 统一登记: a walk-in by default, or a call, a 12345 or 110 work order (with its number) …
+    // 统一登记: a walk-in by default (a grid worker's own report once his account is read), or a
+    // call, a 12345 or 110 work order (with its number) …
     fillSelect($("dz-channel"), "channel");
-    $("dz-channel").value = "walk_in";
+    $("dz-channel").value = defaultChannel();
     fillSelect($("dz-category"), "category");
     $("dz-category").value = "dispute";
     syncSubcategory();
@@ -1185,11 +1303,8 @@
     $("dz-risk").value = "4";
     $("dz-new").addEventListener("click", startRegister);
     $("dz-register").addEventListener("submit", submitRegister);
-    $("dz-register-cancel").addEventListener("click", function () {
-      stopPicking();
-      layers.pick.clearLayers();
-      showPanel("placeholder");
-    });
+    $("dz-register-cancel").addEventListener("click", cancelRegister);
+    $("dz-locate").addEventListener("click", locateMe);
     $("dz-lon").addEventListener("change", onCoordinatesTyped);
     $("dz-lat").addEventListener("change", onCoordinatesTyped);
     $("dz-triage").addEventListener("click", openTriage);
@@ -1205,6 +1320,10 @@
       $("dz-closing-form").hidden = true;
     });
     map.on("click", onMapClick);
+    // names placed anew after each zoom or pan (a resize moves the map too): their collisions too
+    map.on("moveend", declutterLabels);
+    phone.addEventListener("change", declutterLabels);
+    map.on("overlayadd", () => setTimeout(declutterLabels, 0)); // after the grids' names follow
     setInterval(renderQueue, 60000);
     window.zzDispatchLive = zz.live({ case_event: onCaseEvent, worker: onWorker, import: onImport });
     $("dz-search").addEventListener("submit", search);
@@ -1216,14 +1335,40 @@
     setupGrids();
     const params = new URLSearchParams(window.location.search);
     const wanted = Number(params.get("case"));
-    loadQueue().then(function () {
+    Promise.all([loadQueue(), readMe()]).then(function () {
       if (wanted > 0) selectCase(wanted);
       else if (params.get("q")) {
         // 数据导入's 查看导入的案件: the search filled in and run
         $("dz-search-input").value = params.get("q");
         $("dz-search").requestSubmit();
+      } else if (params.get("new") === "1" && state.me && REGISTRARS.includes(state.me.role)) {
+        // 上报事件 on a grid worker's 我的任务: the form at once
+        startRegister();
       }
     });
+  }
+
+  /** The account: a grid worker's form says 上报事件 and defaults to 网格员上报. */
+  async function readMe() {
+    try {
+      state.me = await zz.me();
+    } catch (error) {
+      return; // the top bar says why; the form keeps its desk defaults
+    }
+    if (!isWorker()) return;
+    $("dz-channel").value = defaultChannel();
+    $("dz-register-title").textContent = "上报事件（来源：网格员上报）";
+  }
+
+  /** 取消: a grid worker sent here by 上报事件 goes back to 我的任务; a desk to its queue. */
+  function cancelRegister() {
+    stopPicking();
+    layers.pick.clearLayers();
+    if (isWorker() && new URLSearchParams(window.location.search).get("new") === "1") {
+      window.location.assign("/console/" + code);
+      return;
+    }
+    showPanel("placeholder");
   }
 
   init();
