@@ -78,6 +78,11 @@ Int8Array = npt.NDArray[np.int8]
 
 #: Confidence levels of the hot/cold spot bins: bin 3 = 99 %, 2 = 95 %, 1 = 90 %.
 BIN_ALPHAS: tuple[float, float, float] = (0.01, 0.05, 0.10)
+#: Fewest located incidents a hot-spot map is judged on. Below it the z-scores' normal
+#: approximation rests on a handful of counts: three cases in one cell of an otherwise empty
+#: county make a "99 % hot spot", and its empty neighbours hot with it. ArcGIS likewise calls
+#: a hot-spot analysis of fewer than 30 features unreliable.
+MIN_INCIDENTS = 30
 
 # Classes with more members than this sort their draws once and binary-search them.
 _SORT_THRESHOLD = 12

@@ -54,7 +54,7 @@ from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 from geo.emerging import EmergingClass, emerging_hotspots
-from geo.hotspots import PSource, getis_ord_gi_star
+from geo.hotspots import MIN_INCIDENTS, PSource, getis_ord_gi_star
 from geo.spacetime import build_cube
 from geo.units import count_in_h3
 from geo.weights import h3_ring
@@ -78,7 +78,8 @@ ALERTING: dict[EmergingClass, tuple[int, str]] = {
 }
 PATTERN_CODES = {c: c.name.lower() for c in EmergingClass}
 RUN_ROLES = frozenset({Role.COMMANDER, Role.DISPATCHER, Role.ANALYST})
-MIN_CASES = 5
+MIN_CASES = MIN_INCIDENTS
+"""Fewest located cases a run analyses (:data:`geo.hotspots.MIN_INCIDENTS`); fewer: ``too_few``."""
 
 
 @dataclass(frozen=True)
@@ -311,10 +312,10 @@ def _analyse(
     if emerging is None or record.historic:
         return len(ids), int((bins >= 2).sum()), 0, 0
     around = counts.counts + weights.sparse @ counts.counts
-    levels = {
+    levels = {  # a cell without a case of its own, hot for its neighbours', alerts for none
         i: ALERTING[cls][0]
         for i, cls in enumerate(emerging.classes)
-        if cls in ALERTING and bins[i] >= 2
+        if cls in ALERTING and bins[i] >= 2 and counts.counts[i] > 0
     }
     peaks = _peaks(levels, gi.Zs, weights.sparse)
     alerts = [

@@ -50,7 +50,7 @@ def run_summary(result: RunResult) -> str:
     >>> print(run_summary(RunResult(10, 120, 85, 3, 0, "done", refreshed=2)))  # doctest: +ELLIPSIS
     热点分析 10 已完成：...，新发风险预警 0 条，更新未关闭的预警 2 条
     >>> run_summary(RunResult(8, 3, 0, 0, 0, "too_few"))
-    '热点分析 8：时间范围内只有 3 件有位置的案件（少于 5 件），未作分析'
+    '热点分析 8：时间范围内只有 3 件有位置的案件（少于 30 件），样本太少，未作分析'
     >>> past = (datetime(2023, 1, 1, tzinfo=CHINA), datetime(2025, 1, 1, tzinfo=CHINA))
     >>> print(run_summary(RunResult(9, 900, 300, 12, 0, "done", True, *past)))  # doctest: +ELLIPSIS
     热点分析 9 已完成（历史分析 2023-01-01 至 2024-12-31：不发风险预警，指挥台仍显示当前热点）：...
@@ -61,7 +61,7 @@ def run_summary(result: RunResult) -> str:
     if result.status == "too_few":
         return (
             f"热点分析 {result.run_id}：时间范围内只有 {result.cases} 件有位置的案件"
-            f"（少于 {MIN_CASES} 件），未作分析"
+            f"（少于 {MIN_CASES} 件），样本太少，未作分析"
         )
     found = f"案件 {result.cases} 件，分析单元 {result.cells} 个，其中热点 {result.hot_cells} 个"
     if result.historic:

@@ -221,12 +221,32 @@ def notes(rep: Report) -> str:
     -------
     str
         The remarks joined with ``；``; the first says that the case counts leave the repeats
-        (重复反映) out, as every count of the trend views does, where the briefs count them.
+        (重复反映) out, as every count of the trend views does, where the briefs count them;
+        then the period's (too few to judge, without a location), the window's emerging
+        patterns not told, the counts suppressed.
     """
     info = rep.series_json["periods"][rep.index]
-    return "；".join(
-        n for n in (NO_REPEATS_NOTE, info["note"], suppression_note(rep.min_count)) if n
-    )
+    told = (NO_REPEATS_NOTE, info["note"], rep.series_json["patterns_note"])
+    return "；".join(n for n in (*told, suppression_note(rep.min_count)) if n)
+
+
+def uncovered_empty(rep: Report) -> str:
+    """Return what the table of hot spots without a camera says when it lists none.
+
+    Parameters
+    ----------
+    rep : Report
+        From :func:`report`.
+
+    Returns
+    -------
+    str
+        本期不作热点判断 (too few cases), 本期无热点, or 本期热点均有摄像机覆盖.
+    """
+    info = rep.series_json["periods"][rep.index]
+    if not info["judged"]:
+        return "本期不作热点判断"
+    return "本期热点均有摄像机覆盖" if info["hot"] else "本期无热点"
 
 
 def unit_title(rep: Report) -> str:
@@ -357,8 +377,8 @@ def workbook(rep: Report) -> bytes:
         ("案件来源", rep.series.case_filter.label),
         ("案件数", info["cases"]),
         ("其中有位置（参与热点分析）", info["located"]),
-        ("热点单元（95%置信以上）", info["hot"]),
-        ("冷点单元（95%置信以上）", info["cold"]),
+        ("热点单元（95%置信以上）", info["hot"] if info["judged"] else "不作判断"),
+        ("冷点单元（95%置信以上）", info["cold"] if info["judged"] else "不作判断"),
         ("无摄像机覆盖的热点", len(rep.coverage["uncovered"])),
         ("走访逾期人数", "不显示" if rep.visits.get("withheld") else _shown(rep.visits["overdue"])),
         ("分析单元", trends.cell_size_label(rep.series.resolution)),

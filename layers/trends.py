@@ -56,7 +56,7 @@ from sqlalchemy.orm import Session
 
 from geo.codes import division_level, prefix_length, scope_range
 from geo.emerging import EmergingClass, emerging_hotspots
-from geo.hotspots import getis_ord_gi_star
+from geo.hotspots import MIN_INCIDENTS, getis_ord_gi_star
 from geo.spacetime import SpaceTimeCube
 from geo.trends import MIN_SERIES_LENGTH
 from geo.units import count_in_h3
@@ -274,6 +274,61 @@ def cell_km2(resolution: int) -> float:
     0.74
     """
     return float(f"{h3.average_hexagon_area(resolution, 'km^2'):.2g}")
+
+
+def judged_note(located: int) -> str:
+    """Return what the views say of a period with too few located cases to tell hot spots.
+
+    Parameters
+    ----------
+    located : int
+        The period's cases with a point.
+
+    Returns
+    -------
+    str
+        The sentence, or empty from :data:`geo.hotspots.MIN_INCIDENTS` cases on.
+
+    Examples
+    --------
+    >>> judged_note(7)
+    '本期有位置的案件只有 7 件（少于 30 件），样本太少，不作热点判断'
+    >>> judged_note(30)
+    ''
+    """
+    if located >= MIN_INCIDENTS:
+        return ""
+    return f"本期有位置的案件只有 {located} 件（少于 {MIN_INCIDENTS} 件），样本太少，不作热点判断"
+
+
+def patterns_note(judged: int, periods: int) -> str:
+    """Return what the views say when too few periods were judged for emerging patterns.
+
+    Parameters
+    ----------
+    judged : int
+        Periods of the window with :data:`geo.hotspots.MIN_INCIDENTS` located cases or more.
+    periods : int
+        Periods of the window.
+
+    Returns
+    -------
+    str
+        The sentence, or empty when the patterns were told.
+
+    Examples
+    --------
+    >>> patterns_note(3, 24)
+    '新兴热点模式需要至少 4 期各有 30 件以上有位置的案件，本时段 24 期中只有 3 期：不作判断'
+    >>> patterns_note(4, 24)
+    ''
+    """
+    if judged >= MIN_SERIES_LENGTH or periods < MIN_SERIES_LENGTH:
+        return ""
+    return (
+        f"新兴热点模式需要至少 {MIN_SERIES_LENGTH} 期各有 {MIN_INCIDENTS} 件以上有位置的案件，"
+        f"本时段 {periods} 期中只有 {judged} 期：不作判断"
+    )
 
 
 def unlocated_note(unlocated: int) -> str:
@@ -1061,13 +1116,16 @@ def _analyse(
     z = np.zeros(counts.shape)
     p = np.ones(counts.shape)
     bins = np.zeros(counts.shape, dtype=np.int8)
-    for t in range(n_periods):
-        if counts[:, t].sum() == 0:
-            continue
+    judged = counts.sum(axis=0) >= MIN_INCIDENTS  # too few: no hot spot is told (judged_note)
+    for t in np.flatnonzero(judged):
         gi = getis_ord_gi_star(counts[:, t].astype(float), weights, permutations=0)
         z[:, t], p[:, t] = gi.Zs, gi.pvalues("norm")
         bins[:, t] = gi.confidence_bins(source="norm")
-    patterns = _patterns(counts, spans, cells, weights.sparse)
+    patterns = (
+        _patterns(counts, spans, cells, weights.sparse)
+        if judged.sum() >= MIN_SERIES_LENGTH
+        else tuple("no_pattern" for _ in cells)
+    )
     areas, names = _areas(session, code, occupied.polygons())
     return Series(
         code, spans, resolution, cells, counts.astype(np.int64), z, p, bins, patterns, areas,
@@ -1121,8 +1179,10 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
     -------
     dict
         ``periods`` (key, label, start, end, ``cases``: all the period's cases, ``located``:
-        those with a point, analysed; ``unlocated``, ``note`` (:func:`unlocated_note`), hot,
-        cold), ``cases``, ``located_cases``, ``unlocated_cases`` and ``note`` over the window,
+        those with a point, analysed; ``unlocated``, ``judged``: enough located cases to tell
+        hot spots, ``note`` (:func:`judged_note`, :func:`unlocated_note`), hot, cold),
+        ``cases``, ``located_cases``, ``unlocated_cases`` and ``note`` over the window,
+        ``patterns_note`` (:func:`patterns_note`),
         ``window`` (first, last, label), ``filter`` (:func:`filter_json`), ``cells`` (id,
         area_code, area_name, ring, bins and counts per period, pattern), ``legend`` (patterns
         and bins), ``resolution`` and ``cell_km2`` (:func:`cell_km2`).
@@ -1137,7 +1197,15 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
             "cases": int(result.totals[t]),
             "located": int(located[t]),
             "unlocated": int(result.totals[t] - located[t]),
-            "note": unlocated_note(int(result.totals[t] - located[t])),
+            "note": "；".join(
+                n
+                for n in (
+                    judged_note(int(located[t])),
+                    unlocated_note(int(result.totals[t] - located[t])),
+                )
+                if n
+            ),
+            "judged": bool(located[t] >= MIN_INCIDENTS),
             "hot": int((result.bins[:, t] >= 2).sum()),
             "cold": int((result.bins[:, t] <= -2).sum()),
         }
@@ -1170,6 +1238,7 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
         "located_cases": result.located,
         "unlocated_cases": int(result.totals.sum()) - result.located,
         "note": unlocated_note(int(result.totals.sum()) - result.located),
+        "patterns_note": patterns_note(int((located >= MIN_INCIDENTS).sum()), len(result.periods)),
         "window": {
             "first": result.periods[0].key,
             "last": result.periods[-1].key,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import h3
 import numpy as np
 import pytest
 from scipy import stats
@@ -126,7 +127,7 @@ def test_too_few_cases_and_scope(world: Session) -> None:
     assert result.status == "too_few" and result.cells == 0
     assert hotspots_cli.run_summary(result) == (
         f"热点分析 {result.run_id}：时间范围内只有 {result.cases} 件有位置的案件"
-        f"（少于 {hotspot_runs.MIN_CASES} 件），未作分析"
+        f"（少于 {hotspot_runs.MIN_CASES} 件），样本太少，未作分析"
     )
     with pytest.raises(Forbidden):
         hotspot_runs.run(
@@ -203,3 +204,48 @@ def test_a_cell_is_hot_by_the_normal_p_value_of_its_z_score(world: Session) -> N
     drawn = world.scalars(select(HotspotCell).where(HotspotCell.run_id == permuted.run_id)).all()
     assert {round(c.p * 100, 9) % 1 for c in drawn} == {0.0}  # (k + 1) / 100: pseudo p-values
     assert [c.z for c in drawn] == pytest.approx([c.z for c in cells])
+
+
+def test_a_cell_without_a_case_of_its_own_raises_no_alert(db: Session) -> None:
+    """Six busy cells round an empty one: the empty one's z is the highest, yet it has no case.
+
+    The alert goes to a busy cell, where the cases are (trial Y: 零星热点 at a cell of 0 cases).
+    """
+    ensure_world(db)
+    lon0, lat0 = village_centre(V1)
+    centre = h3.latlng_to_cell(lat0, lon0, 8)
+    ring = sorted(h3.grid_ring(centre, 1))
+    rng = np.random.default_rng(19)
+    scattered = [(102.50 + rng.uniform(0, 0.16), 24.30 + rng.uniform(0, 0.02)) for _ in range(60)]
+    rows = [
+        (lon, lat, NOW - timedelta(days=80))
+        for lon, lat in scattered
+        if h3.grid_distance(centre, h3.latlng_to_cell(lat, lon, 8)) > 2
+    ][:40]
+    for cell in ring:
+        lat, lon = h3.cell_to_latlng(cell)
+        rows += [(lon, lat, NOW - timedelta(days=int(d))) for d in rng.integers(1, 7, size=10)]
+    for n, (lon, lat, when) in enumerate(rows):
+        db.execute(
+            text(
+                "INSERT INTO cases (code, channel, category, title, point, area_code, state,"
+                " handling_level, reported_at, risk_level) VALUES (:c, 'phone', 'dispute', 't',"
+                " ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 'registered', 4, :t, 4)"
+            ),
+            {"c": f"ring-{n}", "x": lon, "y": lat, "a": V1, "t": when},
+        )
+    who = actor("commander", COUNTY)
+    run = hotspot_runs.run(
+        db, actor=who, scope_code=COUNTY, window_start=NOW - timedelta(days=84), window_end=NOW,
+        resolution=8, now=NOW,
+    )  # fmt: skip
+    cells = {
+        c.unit_id: c
+        for c in db.scalars(select(HotspotCell).where(HotspotCell.run_id == run.run_id))
+    }
+    assert cells[centre].count == 0 and cells[centre].bin >= 2
+    assert cells[centre].z > max(cells[c].z for c in ring)  # the peak of the z-scores
+    alerts = db.scalars(select(Alert).where(Alert.run_id == run.run_id)).all()
+    assert alerts
+    by_id = {c.id: c for c in cells.values()}
+    assert all(by_id[a.cell_id].count > 0 for a in alerts if a.cell_id is not None)

@@ -17,6 +17,7 @@ from scipy import stats
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.hotspots import MIN_INCIDENTS
 from layers import cell_places, trend_report, trend_tables, trends
 from layers.errors import InvalidInput, NotFound
 from layers.model import DisputeType
@@ -73,13 +74,16 @@ def _add_case(db: Session, n: int, lon: float, lat: float, when: datetime, area:
 
 @pytest.fixture
 def world(db: Session) -> Session:
-    """Background cases over 12 months in county 520424 and a cluster in V1 in the last two."""
+    """Background cases over 12 months in county 520424 and a cluster in V1 in the last two.
+
+    30 a month: enough located cases for every period to be judged (``MIN_INCIDENTS``).
+    """
     ensure_world(db)
     rng = np.random.default_rng(11)
     periods = trends.periods_ending(NOW, "month", 12)
     n = 0
     for p in periods:
-        for _ in range(12):
+        for _ in range(MIN_INCIDENTS):
             lon, lat = 102.50 + rng.uniform(0, 0.38), 24.30 + rng.uniform(0, 0.02)
             _add_case(db, n, lon, lat, p.start + timedelta(days=float(rng.uniform(0, 27))), COUNTY)
             n += 1
@@ -96,7 +100,7 @@ def test_series_shows_the_new_cluster_in_its_periods_and_class(world: Session) -
     who = actor("analyst", COUNTY)
     result = trends.series(world, COUNTY, actor=who, now=NOW, periods=12)
     assert [p.key for p in result.periods][-1] == "2026-10"
-    assert result.located == 12 * 12 + 50
+    assert result.located == 12 * MIN_INCIDENTS + 50
     assert result.counts.sum() == result.located and result.counts.shape[1] == 12
     hottest = int(np.argmax(result.counts[:, -1]))
     assert result.areas[hottest] == V1
@@ -121,6 +125,34 @@ def test_series_shows_the_new_cluster_in_its_periods_and_class(world: Session) -
     labels = {p["code"]: p["label"] for p in body["legend"]["patterns"]}
     assert labels["new_hot"] == "新增热点" and labels["no_pattern"] == "无显著模式"
     assert labels["intensifying_cold"] == "加剧冷点" and len(labels) == 17
+
+
+def test_a_handful_of_cases_tells_no_hot_spot(db: Session) -> None:
+    """A new centre's first month: 7 cases, 3 of them in one place, make no 99 % hot spot."""
+    ensure_world(db)
+    lon0, lat0 = village_centre(V1)
+    last = trends.periods_ending(NOW, "month", 12)[-1]
+    spots = [(lon0, lat0)] * 3 + [(lon0 + 0.002, lat0)] * 2 + [(102.6, 24.31), (102.8, 24.31)]
+    for n, (lon, lat) in enumerate(spots):
+        _add_case(db, 700 + n, lon, lat, last.start + timedelta(days=n), V1)
+    who = actor("analyst", COUNTY)
+    few = trends.series(db, COUNTY, actor=who, now=NOW, periods=12)
+    assert few.located == 7 and not few.bins.any()
+    assert set(few.patterns) == {"no_pattern"}
+    body = trends.series_json(few, min_count=1)
+    october = body["periods"][-1]
+    assert (october["judged"], october["hot"]) == (False, 0)
+    assert october["note"] == "本期有位置的案件只有 7 件（少于 30 件），样本太少，不作热点判断"
+    assert body["patterns_note"].startswith("新兴热点模式需要至少 4 期各有 30 件以上")
+    # the same place among 30 background cases of the month is told
+    rng = np.random.default_rng(3)
+    for n in range(MIN_INCIDENTS):
+        lon, lat = 102.50 + rng.uniform(0, 0.38), 24.30 + rng.uniform(0, 0.02)
+        _add_case(db, 800 + n, lon, lat, last.start + timedelta(days=float(n % 27)), COUNTY)
+    enough = trends.series(db, COUNTY, actor=who, now=NOW, periods=12)
+    cell = enough.cells.index(h3.latlng_to_cell(lat0, lon0, enough.resolution))
+    assert enough.bins[cell, -1] >= 2
+    assert trends.series_json(enough, min_count=1)["periods"][-1]["judged"] is True
 
 
 def test_series_is_scoped(world: Session) -> None:
@@ -238,14 +270,16 @@ def test_report_workbook(world: Session) -> None:
     assert summary["统计期"].startswith("2026年10月") and summary["辖区"].startswith("通海县")
     rows = list(book["分类月度统计"].iter_rows(values_only=True))
     assert rows[0] == ("统计期", "矛盾纠纷", "安全隐患", "社情民意", "合计")
-    assert rows[-2][0] == "2026年10月" and rows[-2][1] == 12 + 25 + 2 and rows[-2][2] == 0
+    assert (
+        rows[-2][0] == "2026年10月" and rows[-2][1] == MIN_INCIDENTS + 25 + 2 and rows[-2][2] == 0
+    )
     assert rows[-1][0] == "合计"
     # the disputes by type add up to the disputes, month by month: most frequent type first,
     # 未注明类型 last, and only the types the window holds
     by_type = list(book["纠纷类型月度统计"].iter_rows(values_only=True))
     land = DisputeType("land").label
     assert by_type[0] == ("统计期", DisputeType("neighbours").label, land, "未注明类型", "合计")
-    assert by_type[-2] == ("2026年10月", 12 + 25, 1, 1, 12 + 25 + 2)
+    assert by_type[-2] == ("2026年10月", MIN_INCIDENTS + 25, 1, 1, MIN_INCIDENTS + 25 + 2)
     assert [r[-1] for r in by_type[1:]] == [r[1] for r in rows[1:]]
     with pytest.raises(InvalidInput):
         trend_report.report(world, COUNTY, actor=who, now=NOW, periods=12, period="2019-01")

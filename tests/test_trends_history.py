@@ -17,6 +17,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from geo.hotspots import MIN_INCIDENTS
 from layers import trend_report, trend_tables, trends
 from layers.database import apply_scope
 from layers.errors import InvalidInput
@@ -151,7 +152,7 @@ def _rising_cluster(db: Session) -> tuple[float, float]:
     to December 2024 (as the trial's quarry dust complaints)."""
     rng = np.random.default_rng(5)
     for period in trends.window(NOW, "month", 24, end="2024-12"):
-        for _ in range(14):
+        for _ in range(MIN_INCIDENTS):  # every month judged
             x, y = WEST + rng.uniform(0, 0.04), SOUTH + rng.uniform(0, 0.02)
             _case(db, VILLAGE_B, period.start + timedelta(days=float(rng.uniform(0, 27))), (x, y))
     centre = (WEST + 0.005, SOUTH + 0.01)
@@ -205,7 +206,11 @@ def test_case_counts_include_cases_without_a_location(db: Session) -> None:
     body = trends.series_json(result, min_count=trends.ANALYST_MIN_COUNT)
     june = body["periods"][5]
     assert (june["key"], june["cases"], june["located"], june["unlocated"]) == ("2024-06", 8, 3, 5)
-    assert june["note"] == "另有 5 件无位置，未参与热点分析"
+    assert june["note"] == (
+        "本期有位置的案件只有 3 件（少于 30 件），样本太少，不作热点判断；"
+        "另有 5 件无位置，未参与热点分析"
+    )
+    assert june["judged"] is False and june["hot"] == 0
     assert (body["cases"], body["located_cases"]) == (8, 3)
     rep = trend_report.report(
         db, TOWN, actor=who, now=NOW, periods=12, end="2024-12", period="2024-06"

@@ -38,6 +38,7 @@ from layers.trend_report import (
     category_table,
     children_table,
     notes,
+    uncovered_empty,
     unit_title,
 )
 from layers.trends import (
@@ -361,7 +362,7 @@ def report_html(rep: Report) -> str:
     kpis = [
         ("本期案件数", info["cases"]),
         ("有位置（参与热点分析）", info["located"]),
-        ("热点单元（≥95%）", info["hot"]),
+        ("热点单元（≥95%）", info["hot"] if info["judged"] else "不作判断"),
         ("无摄像机覆盖热点", len(rep.coverage["uncovered"])),
         ("走访逾期人数", "不显示" if rep.visits.get("withheld") else _count(rep.visits["overdue"])),
     ]
@@ -400,7 +401,7 @@ def report_html(rep: Report) -> str:
                     ]
                     for c in rep.coverage["uncovered"]
                 ],
-                "本期热点均有摄像机覆盖",
+                uncovered_empty(rep),
             ),
         ),
         (

@@ -230,7 +230,7 @@
       ? '<table class="table table-sm table-striped zz-table"><thead><tr><th>所属辖区</th><th>置信度</th><th>案件数</th><th>新兴模式</th><th></th></tr></thead><tbody>' +
         rows.join("") + "</tbody></table>" +
         (body.uncovered.length > 12 ? '<div class="zz-empty">另有 ' + (body.uncovered.length - 12) + " 处，见导出报告</div>" : "")
-      : '<div class="zz-empty">本期 ' + body.hot + " 处热点均有在线摄像机覆盖</div>";
+      : '<div class="zz-empty">' + uncoveredEmpty(body.hot) + "</div>";
     document.querySelectorAll("#table-uncovered .zz-locate").forEach(function (btn) {
       btn.addEventListener("click", function () {
         const i = Number(btn.dataset.i);
@@ -242,6 +242,12 @@
       });
     });
     renderKpis();
+  }
+
+  // what the table of uncovered hot spots says when it lists none
+  function uncoveredEmpty(hot) {
+    if (!period().judged) return "本期不作热点判断";
+    return hot ? "本期 " + hot + " 处热点均有在线摄像机覆盖" : "本期无热点";
   }
 
   // ---- KPIs, charts, tables -----------------------------------------------------------------
@@ -277,7 +283,7 @@
     const items = [
       ["本期案件数", p.cases, false, NO_REPEATS, NO_REPEATS_LONG, changes],
       ["有位置（参与热点分析）", p.located, false],
-      ["本期热点单元（≥95%）", p.hot, false, "每个约 " + state.data.cell_km2 + " 平方公里", "分析单元为六边形，每个约 " + state.data.cell_km2 + " 平方公里；各级辖区的六边形大小不同"],
+      ["本期热点单元（≥95%）", p.judged ? p.hot : "—", false, "每个约 " + state.data.cell_km2 + " 平方公里", "分析单元为六边形，每个约 " + state.data.cell_km2 + " 平方公里；各级辖区的六边形大小不同"],
       ["新增/连续/加剧热点", rising, rising > 0],
       ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0],
       ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : count(state.visits.overdue, state.data.min_count), true],
@@ -522,7 +528,8 @@
     const token = state.token;
     const p = period();
     $("period-label").textContent = p.label;
-    $("period-range").textContent = "统计期：" + p.start + " 至 " + p.end + " · 本期热点单元 " + p.hot + " 个（六边形，每个约 " + state.data.cell_km2 + " 平方公里）";
+    $("period-range").textContent = "统计期：" + p.start + " 至 " + p.end + " · " +
+      (p.judged ? "本期热点单元 " + p.hot + " 个（六边形，每个约 " + state.data.cell_km2 + " 平方公里）" : "本期案件太少，不作热点判断");
     restyleCells();
     renderKpis();
     markChildrenPeriod();
@@ -628,11 +635,14 @@
     $("window-range").textContent = "统计时段：" + data.window.label + " · 案件来源：" + data.filter.label;
     const warning = $("window-warning");
     const empty = periodsBeforeData(data);
-    warning.textContent = empty
-      ? "本统计时段始于 " + data.periods[0].label + "，而本辖区案件记录始于 " + periodLabel(data.first_period) +
-        "：前 " + empty + " 期无数据，新兴热点模式（连续、零星等）可能失真。"
-      : "";
-    warning.classList.toggle("d-none", !empty);
+    // too few periods judged: no pattern is told at all, which says more than 可能失真
+    warning.textContent = data.patterns_note
+      ? data.patterns_note + "。"
+      : empty
+        ? "本统计时段始于 " + data.periods[0].label + "，而本辖区案件记录始于 " + periodLabel(data.first_period) +
+          "：前 " + empty + " 期无数据，新兴热点模式（连续、零星等）可能失真。"
+        : "";
+    warning.classList.toggle("d-none", !warning.textContent);
   }
 
   // how many periods of the window lie before the unit's earliest case (0 when none do)
