@@ -31,6 +31,7 @@ from geo.codes import (
 from layers import audit, deadlines, workflow
 from layers.accounts import retired_unit_refusal
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
+from layers.hotspot_current import CHINA
 from layers.model import (
     SRID,
     Case,
@@ -434,7 +435,7 @@ def register(
     limits = deadlines.limits_for(category, risk_level, limits_config)
     case = Case(
         id=case_id,
-        code=f"{area_code[:6]}-{reported_at:%Y%m%d}-{case_id:08d}",
+        code=f"{area_code[:6]}-{reported_at.astimezone(CHINA):%Y%m%d}-{case_id:08d}",
         external_no=external_no,
         channel=channel,
         category=category,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -160,6 +160,13 @@ def test_register_locates_village_and_grid_and_sets_deadlines(world: Session) ->
             AuditEntry.action == "case.register", AuditEntry.object_id == str(case.id)
         )
     )
+
+
+def test_a_case_code_has_the_day_it_was_reported_in_beijing(world: Session) -> None:
+    """Reported at 05:24 on 5 December in Beijing, 21:24 on the 4th in UTC (trial Y)."""
+    early = datetime(2026, 12, 4, 21, 24, tzinfo=UTC)
+    case = _register(world, actor(), reported_at=early)
+    assert case.code == f"{village()[:6]}-20261205-{case.id:08d}"
 
 
 def test_register_outside_scope_is_forbidden(world: Session) -> None:

@@ -42,6 +42,7 @@ from importers.demo.plan import DemoScale
 from importers.demo.staff import DEPARTMENTS, StaffMember
 from importers.demo.territory import Territory
 from layers.deadlines import limits_for
+from layers.hotspot_current import CHINA
 from layers.model import (
     AssigneeKind,
     CaseState,
@@ -581,7 +582,7 @@ def build_cases(
         channel = _choice(rng, _CHANNELS[draft.category], 1)[0]
         risk = _risk(rng, draft.source, draft.subcategory)
         # 一案一码 as the console gives it (layers.cases.register): county, day, a number
-        code = f"{territory.county.code[:6]}-{draft.at:%Y%m%d}-{i + 1:08d}"
+        code = f"{territory.county.code[:6]}-{draft.at.astimezone(CHINA):%Y%m%d}-{i + 1:08d}"
         external = None
         if channel in (Channel.HOTLINE_12345, Channel.NON_POLICE_110):
             per_channel[channel] = per_channel.get(channel, 0) + 1
