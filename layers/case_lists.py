@@ -226,6 +226,30 @@ def code_forms(text: str) -> list[str]:
     return list(dict.fromkeys(forms))
 
 
+def hyphenated(text: str) -> str | None:
+    """Return a platform code's beginning typed without its hyphens, hyphenated; else ``None``.
+
+    Parameters
+    ----------
+    text : str
+        An identifier the user typed.
+
+    Returns
+    -------
+    str or None
+        ``text`` with the hyphens of a code (county, day, number) put back, when it is all
+        digits and reaches into the day.
+
+    Examples
+    --------
+    >>> hyphenated("62070220261204"), hyphenated("6207022026120400"), hyphenated("620702")
+    ('620702-20261204', '620702-20261204-00', None)
+    """
+    if not text.isdigit() or len(text) <= 6:
+        return None
+    return "-".join(part for part in (text[:6], text[6:14], text[14:]) if part)
+
+
 def identifier_match(text: str) -> ColumnElement[bool]:
     """Return the condition of a case whose code or work-order number ``text`` names.
 
@@ -241,8 +265,8 @@ def identifier_match(text: str) -> ColumnElement[bool]:
     Returns
     -------
     sqlalchemy.ColumnElement
-        ``code`` equal to one of :func:`code_forms` or starting with ``text``, or
-        ``external_no`` equal to (or starting with) ``text``.
+        ``code`` equal to one of :func:`code_forms` or starting with ``text`` (or with it
+        :func:`hyphenated`), or ``external_no`` equal to (or starting with) ``text``.
     """
     channels = [c.value for c in Channel]
     branches: list[ColumnElement[bool]] = [
@@ -252,6 +276,9 @@ def identifier_match(text: str) -> ColumnElement[bool]:
     if len(text) >= PREFIX_FROM:
         branches.append(_prefix(Case.code, text))
         branches.append(and_(Case.channel.in_(channels), _prefix(Case.external_no, text)))
+        bare = hyphenated(text)
+        if bare is not None:  # a day's codes typed without their hyphens: 62070220261204
+            branches.append(_prefix(Case.code, bare))
     return or_(*branches)
 
 

@@ -153,8 +153,10 @@ def test_search_finds_any_case_by_code_work_order_or_title_words(
     # the 12345 work-order number
     assert _ids(api_client, disp, q=WORK_ORDER) == [seeded.ids["archived"]]
     assert _ids(api_client, disp, q=WORK_ORDER[:12]) == [seeded.ids["archived"]]
-    # a code's prefix (the day): that day's cases of the scope, newest first
+    # a code's prefix (the day): that day's cases of the scope, newest first, with or without
+    # its hyphens
     day = _ids(api_client, disp, q=archived[:16])
+    assert _ids(api_client, disp, q=archived[:15].replace("-", "")) == day
     in_a1 = [n for n in CASES if n != "other_township"]
     assert _mine(seeded, day) == set(in_a1)
     assert day[: len(in_a1)] == [seeded.ids[n] for n in reversed(in_a1)]
