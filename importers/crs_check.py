@@ -478,6 +478,8 @@ def check_unconfirmed_crs(
     if pair is not None:
         raise MixedCrs(pair, on_record[0], label=label)
     doubt = next(filter(None, (doubt_note(r) for r in (on_record, places) if r)), None)
+    if doubt is None and not unconfirmed.declared and len(found.lon) < MIN_POINTS and places:
+        doubt = indistinct_note(places)  # places too coarse to tell GCJ-02's few hundred metres
     return Checked(checked.places, checked.on_record, doubt)
 
 
@@ -1042,6 +1044,54 @@ def unchecked_boundaries_note(
     )
 
 
+def indistinct_note(readings: list[Reading]) -> str | None:
+    """Return what the user is told when the places confirm every reading alike.
+
+    A township or village is kilometres across: GCJ-02's offset of a few hundred metres
+    leaves most points inside the place their row (or address) names, whichever way they are
+    read, and the check confirms nothing.
+
+    Parameters
+    ----------
+    readings : list of Reading
+        The places' readings, the CRS read in first.
+
+    Returns
+    -------
+    str or None
+        The note, or ``None`` when every other reading fits worse.
+
+    Examples
+    --------
+    >>> alike = [Reading("cgcs2000", 22, 22), Reading("gcj02", 22, 22), Reading("bd09", 15, 22)]
+    >>> note = indistinct_note(alike)
+    >>> note.startswith("坐标系未能核对：文件没有注明坐标系，已按 CGCS2000（GPS、天地图）读取")
+    True
+    >>> "按 GCJ-02（高德、腾讯地图）读取时，所填或地址所在的网格、村（社区）也同样相符" in note
+    True
+    >>> indistinct_note([Reading("cgcs2000", 22, 22), Reading("gcj02", 15, 22)]) is None
+    True
+    """
+    assumed, others = readings[0], readings[1:]
+    alike = [r for r in others if r.inside >= assumed.inside]
+    if not alike:
+        return None
+    names = "、".join(CRS_NAMES[r.crs] for r in alike)
+    return (
+        f"坐标系未能核对：文件没有注明坐标系，已按 {CRS_NAMES[assumed.crs]}读取；"
+        f"按 {names}读取时，所填或地址所在的网格、村（社区）也同样相符"
+        "（这些辖区比各坐标系之间几百米的偏差大，分辨不出）；" + CRS_ADVICE
+    )
+
+
+CRS_ADVICE = (
+    "坐标如是在高德、腾讯地图（或以其为底图的平台）上取的点，应加 --crs gcj02；"
+    "在百度地图上取的，应加 --crs bd09；GPS 或手机定位直接测得的按默认读取即可"
+    "（导入前可先加 --dry-run 核对）"
+)
+"""Which ``--crs`` each usual source of points needs (:func:`unchecked_note`)."""
+
+
 def unchecked_note(assumed: str, checked: int, on_record: int = 0) -> str:
     """Return what the user is told when an assumed CRS could not be checked (Chinese).
 
@@ -1079,13 +1129,7 @@ def unchecked_note(assumed: str, checked: int, on_record: int = 0) -> str:
         if checked or on_record
         else "没有填了所属网格或村（社区）的行可与点位比对"
     )
-    return (
-        f"坐标系未核对：文件没有注明坐标系，已按 {CRS_NAMES[assumed]}读取；"
-        f"{few}。"
-        "坐标如是在高德、腾讯地图（或以其为底图的平台）上取的点，应加 --crs gcj02；"
-        "在百度地图上取的，应加 --crs bd09；GPS 或手机定位直接测得的按默认读取即可"
-        "（导入前可先加 --dry-run 核对）"
-    )
+    return f"坐标系未核对：文件没有注明坐标系，已按 {CRS_NAMES[assumed]}读取；{few}。{CRS_ADVICE}"
 
 
 ZONE_SAMPLE = 200

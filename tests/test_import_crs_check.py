@@ -192,6 +192,35 @@ def test_an_export_naming_only_its_addresses_is_checked_by_them(
     assert list(areas) == [VILLAGE]  # placed by their points, which the address agrees with
 
 
+def test_points_well_inside_their_places_under_either_reading_are_said_unchecked(
+    db: Session, tmp_path: Path
+) -> None:
+    """A 12345 export in GCJ-02 whose points sit deep in their village (trial Y)."""
+    seed_jurisdictions(db)
+    rng = np.random.default_rng(13)
+    lon, lat = wgs84_to_gcj02(
+        rng.uniform(WEST + 0.007, EAST - 0.007, 30), rng.uniform(SOUTH + 0.007, NORTH - 0.007, 30)
+    )
+    headers = ["工单编号", "受理渠道", "问题分类", "事发地址", "来电时间", "经度", "纬度"]
+    rows = [
+        [f"CRS-D{i}", "12345", "邻里纠纷", f"华宁县宁州街道测试社区幸福路{i}号", "2025-03-01 08:30"]
+        + [f"{x:.7f}", f"{y:.7f}"]
+        for i, (x, y) in enumerate(zip(lon, lat, strict=True))
+    ]
+    path = tmp_path / "高德坐标工单.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    dry = run_import(db.connection(), path, ImportOptions(kind="cases", dry_run=True))
+    said = [n for n in dry.notes if n.startswith("坐标系未能核对")]
+    assert len(said) == 1 and "已按 CGCS2000（GPS、天地图）读取" in said[0]
+    assert "按 GCJ-02（高德、腾讯地图）" in said[0]
+    assert "读取时，所填或地址所在的网格、村（社区）也同样相符" in said[0]
+    assert "应加 --crs gcj02" in said[0]
+    given = run_import(
+        db.connection(), path, ImportOptions(kind="cases", crs="gcj02", dry_run=True)
+    )
+    assert not [n for n in given.notes if n.startswith("坐标系")]
+
+
 def test_the_unchecked_note_sends_map_picked_points_not_phone_fixes_to_gcj02() -> None:
     """A phone's own positioning is WGS84; only a point picked on 高德 or 腾讯 is GCJ-02."""
     note = unchecked_note("cgcs2000", 3)
