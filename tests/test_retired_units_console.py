@@ -180,7 +180,8 @@ def _seed(session: Session, now: datetime) -> tuple[dict[str, int], dict[str, in
 
     made = [
         *(case(f"nanhe-{i}", NANHE_CUN, None, "archived", near(NANHE_POINT, i)) for i in range(2)),
-        *(case(f"laojie-{i}", LAOJIE, None, "archived", near(LAOJIE_POINT, i)) for i in range(6)),
+        # 30 in 老街村: enough located cases in the month for the trends to tell hot spots
+        *(case(f"laojie-{i}", LAOJIE, None, "archived", near(LAOJIE_POINT, i)) for i in range(30)),
         case("grid12-closed", XINGFU, GRID_12, "archived", GRID_12_POINT),
         case("grid12-open", XINGFU, GRID_12, "triaged", GRID_12_POINT),
         case("nanhe-sq-open", NANHE_SQ, None, "triaged", _centre(NANHE_SQ)),
@@ -357,7 +358,7 @@ def test_command_children_are_live_and_totals_do_not_change(world: World) -> Non
     town = world.get("county", f"/api/command/{TOWN_2}")
     assert [c["code"] for c in town["children"]] == [NANHE_SQ, PANXI]
     assert town["unit"]["kpis"] == town_before["unit"]["kpis"]
-    assert town["unit"]["kpis"]["reported"] == 9  # with 南河村's and 老街村's closed cases
+    assert town["unit"]["kpis"]["reported"] == 33  # with 南河村's and 老街村's closed cases
     assert {c["code"] for c in village_before["children"]} == {GRID_1, GRID_3, GRID_8, GRID_12}
     village = world.get("county", f"/api/command/{XINGFU}")
     assert [c["code"] for c in village["children"]] == [GRID_1, GRID_8]
@@ -366,7 +367,7 @@ def test_command_children_are_live_and_totals_do_not_change(world: World) -> Non
     assert village["unit"]["kpis"] == village_before["unit"]["kpis"]
     assert village["unit"]["kpis"]["open"] == 1 and village["unit"]["kpis"]["reported"] == 2
     county = world.get("county", f"/api/command/{COUNTY}")
-    assert county["unit"]["kpis"]["reported"] == 11
+    assert county["unit"]["kpis"]["reported"] == 35
     # a retired unit's own feed stays readable (history)
     assert world.get("county", f"/api/command/{NANHE_CUN}")["unit"]["kpis"]["reported"] == 2
 
