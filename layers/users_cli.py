@@ -128,12 +128,60 @@ def add(
                 f"管辖范围 {_unit_label(session.get(Jurisdiction, scope), scope)}；"
                 "本人首次登录须先修改密码"
             )
+            if role == Role.GRID_WORKER and worker_id is None:
+                said += "\n" + unlinked_note(session, name, scope, display_name or name)
     except DomainError as exc:
         raise fail(str(exc)) from exc
     console.print(said, soft_wrap=True)
     if generate:
         said = HANDED_OVER.format("初始密码") + password
         console.print(said, soft_wrap=True, markup=False, highlight=False)
+
+
+def unlinked_note(session: Session, username: str, scope: str, shown: str) -> str:
+    """Say that a grid worker's account stands for no one on the roster, and who it may be.
+
+    Without the link its owner cannot go on duty, report a position or be sent cases: the
+    roster's workers of the scope with no account whose name is the account's shown name are
+    offered, with the command that links one.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Owner session.
+    username : str
+        The new account's login.
+    scope : str
+        Its scope.
+    shown : str
+        Its shown name.
+
+    Returns
+    -------
+    str
+        The note (Chinese).
+    """
+    from layers.worker_accounts import without_account
+
+    named = [w for w in without_account(session, scope, shown, limit=20) if w.name == shown]
+    lead = "注意：此网格员账号未关联网格员名册记录，不能上岗、上报位置，调度员也不能向其派单"
+    if not named:
+        return (
+            f"{lead}；管辖范围内的名册中没有未开通账号、名为“{shown}”的网格员："
+            "请先导入网格员花名册，再用 zongzhi user change 登录名 --worker-id 编号 关联"
+            "（或在 账号管理 → 调岗 中选择对应网格员）"
+        )
+    found = "、".join(
+        f"{w.name}（编号 {w.id}，{w.area_name}"
+        + (f"，网格 {w.home_grid}" if w.home_grid else "")
+        + "）"
+        for w in named
+    )
+    return (
+        f"{lead}；名册中同名的网格员：{found}。"
+        f"请核对后运行 zongzhi user change {username} --worker-id {named[0].id} 关联"
+        "（或在 账号管理 → 调岗 中选择对应网格员）"
+    )
 
 
 def _audit(

@@ -13,12 +13,20 @@ from collections.abc import Iterator
 import pytest
 from rich.cells import cell_len
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner, Result
 
 from layers.cli import app
 from layers.migrate import head_revision
 from tests.conftest import SuiteDatabase
-from tests.workflow_data import COUNTY, township, world_for_commands
+from tests.workflow_data import (
+    COUNTY,
+    add_worker,
+    township,
+    village,
+    village_centre,
+    world_for_commands,
+)
 
 PASSWORD = "Zz-Cli-Chinese-2026!"
 PREFIX = "zhcli_"
@@ -136,3 +144,33 @@ def test_db_commands_on_a_server_of_ones_own_are_chinese(env: dict[str, str]) ->
     assert not _latin(
         status.output, "ZONGZHI_DATABASE_URL", "PostGIS", "USE_GEOS", "USE_PROJ", "USE_STATS"
     )
+
+
+def test_a_grid_workers_account_made_unlinked_names_its_namesake_on_the_roster(
+    env: dict[str, str], database: SuiteDatabase
+) -> None:
+    """trial Y: user add … --role grid_worker made an account no one on the roster stood for."""
+    home = village(100, 1)
+    with Session(database.owner) as session, session.begin():
+        worker = add_worker(session, area_code=home, lon=village_centre(home)[0],
+                            lat=village_centre(home)[1], name="王建国")  # fmt: skip
+    named = _run(
+        env, "user", "add", PREFIX + "wjg", "--role", "grid_worker", "--scope", home,
+        "--display-name", "王建国", "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert named.exit_code == 0, named.output
+    said = " ".join(named.output.split())
+    assert "此网格员账号未关联网格员名册记录，不能上岗、上报位置，调度员也不能向其派单" in said
+    assert f"名册中同名的网格员：王建国（编号 {worker}，" in said
+    assert f"zongzhi user change {PREFIX}wjg --worker-id {worker}" in said
+    nobody = _run(
+        env, "user", "add", PREFIX + "lsi", "--role", "grid_worker", "--scope", home,
+        "--display-name", "李四", "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert nobody.exit_code == 0, nobody.output
+    assert "名册中没有未开通账号、名为“李四”的网格员" in " ".join(nobody.output.split())
+    linked = _run(
+        env, "user", "add", PREFIX + "wjg2", "--role", "grid_worker", "--scope", home,
+        "--worker-id", str(worker), "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    assert linked.exit_code == 0 and "未关联" not in linked.output
