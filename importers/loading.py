@@ -923,6 +923,12 @@ def _database_checks(
             checks.notes.append(POINTS_ABOVE_TOWNSHIP_NOTE.format(n=above))
     if kind.name in _GRID_BY_POINT and geom is not None and "grid_code" in columns:
         _grids_from_points(conn, staging, geom, checks, _GRID_BY_POINT[kind.name])
+    grids_unknown = {
+        column: import_checks.unknown_grids(conn, staging, column)
+        for column in _GRID_COLUMNS
+        if column in columns
+    }
+    unknown_grids = {row for grids in grids_unknown.values() for row, _ in grids}
     if "area_code" in columns and kind.name != "visits":
         missing = import_checks.rows_missing(conn, staging, "area_code")
         rule = "缺少所属辖区：没有辖区或网格编码，点位（如有）不在数据库中任何辖区的边界内"
@@ -933,6 +939,8 @@ def _database_checks(
             missing = [row for row in missing if row not in elsewhere]
         found += checks.problems_at("area_code", [(row, rule) for row in missing])
         unknown = import_checks.unknown_area_codes(conn, staging)
+        if not checks.has("area_code"):  # read off an unknown grid code: its own problem says it
+            unknown = [(row, code) for row, code in unknown if row not in unknown_grids]
         found += checks.problems_at(
             "area_code",
             [(row, f"辖区 {code} 不在数据库中（请先导入辖区）") for row, code in unknown],
@@ -951,13 +959,14 @@ def _database_checks(
                 "wkt",
                 [(row, _outside_parent_rule(parent, metres)) for row, parent, metres in away],
             )
-    for column in _GRID_COLUMNS:
-        if column in columns:
-            grids = import_checks.unknown_grids(conn, staging, column)
-            found += checks.problems_at(
-                column,
-                [(row, f"网格 {grid} 不在数据库中（请先导入网格）") for row, grid in grids],
-            )
+    for column, grids in grids_unknown.items():
+        found += checks.problems_at(
+            column,
+            [
+                (row, f"网格 {grid} 不在数据库中（请核对网格编码，或先导入网格）")
+                for row, grid in grids
+            ],
+        )
     if geom is not None and "area_code" in columns:
         found += _outside_jurisdiction(conn, staging, geom, checks, options.tolerance_m)
     return found

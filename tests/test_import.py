@@ -517,6 +517,19 @@ def test_workers_match_on_external_id_or_name_and_phone(db: Session, tmp_path: P
     ]
 
 
+def test_a_mistyped_grid_code_is_one_problem_of_its_own_column(db: Session, tmp_path: Path) -> None:
+    """Trial Y: a roster without 所属社区 was told to import its village, for a typo in the grid."""
+    seed_jurisdictions(db)
+    typo = VILLAGE[:9] + "211001"  # a village that does not exist
+    path = tmp_path / "花名册.csv"
+    rows = [["G1", "甲", GRID], ["G2", "乙", typo]]
+    path.write_bytes(csv_text(["工号", "姓名", "所属网格"], rows).encode("gbk"))
+    outcome = run_import(db.connection(), path, ImportOptions(kind="workers", partial=True))
+    assert [(p.row, p.column, p.rule) for p in outcome.problems] == [
+        (3, "所属网格", f"网格 {typo} 不在数据库中（请核对网格编码，或先导入网格）")
+    ]
+
+
 def test_workers_name_their_grid_in_words(db: Session, tmp_path: Path) -> None:
     """A roster's 所属网格 is a grid's name, told apart by the 所属社区 when two share it."""
     seed_jurisdictions(db)
