@@ -54,7 +54,7 @@ def load_divisions(
     options = division_options(dry_run=dry_run, user=user or os_user())  # never a resent file
     engine = migrated_engine(Settings.from_env())
     try:
-        with StepBar("区划") as shown, engine.connect() as conn:
+        with StepBar("区划", dry_run=dry_run) as shown, engine.connect() as conn:
             bars = ProvinceBars(shown, provinces=len(by_province(units)))
             imported = import_divisions(conn, units, options, progress=bars.callbacks())
     finally:

@@ -154,6 +154,7 @@ def test_divisions_load_again_after_a_village_file_and_for_the_city(
         city = runner.invoke(app, ["divisions", "6207", "--dry-run"], env=env)
         assert city.exception is None and city.exit_code == 0, city.output
         assert "试运行，未写入：新增 54，更新 0，未变 29" in city.output
+        assert "写入正式表" not in city.output  # trial Y: said before 试运行，未写入
     finally:
         server = urls.owner.rsplit("/", 1)[0].replace("postgresql+psycopg", "postgresql")
         with psycopg.connect(server + "/postgres", autocommit=True) as conn:
