@@ -174,6 +174,18 @@ def namesakes(conn: psycopg.Connection[Any], staging: str) -> list[str]:
     return (notes if rows else []) + _listed_namesakes(conn, staging)
 
 
+def _place(unit: str, grid: str) -> sql.Composed:
+    """Return the SQL of a worker's village and grid: the grid's name alone if it names both.
+
+    ``流泉村第4网格``, not ``流泉村流泉村第4网格`` (trial Y).
+    """
+    j, g = sql.Identifier(unit), sql.Identifier(grid)
+    return sql.SQL(
+        "CASE WHEN starts_with({g}.name, {j}.name) THEN {g}.name"
+        " ELSE coalesce({j}.name, '') || coalesce({g}.name, '') END"
+    ).format(j=j, g=g)
+
+
 def _listed_namesakes(conn: psycopg.Connection[Any], staging: str) -> list[str]:
     """Name the new workers without 工号 whose name a worker of their township on the roster has.
 
@@ -183,9 +195,9 @@ def _listed_namesakes(conn: psycopg.Connection[Any], staging: str) -> list[str]:
     """
     rows = conn.execute(
         sql.SQL(
-            "SELECT s.name, s.{row}, coalesce(sj.name, '') || coalesce(sg.name, ''),"
-            " string_agg('第 ' || o.{row} || ' 行，' || coalesce(oj.name, '')"
-            " || coalesce(og.name, '') || coalesce('，工号 ' || w.external_id, ''), '；'"
+            "SELECT s.name, s.{row}, {own},"
+            " string_agg('第 ' || o.{row} || ' 行，' || {other}"
+            " || coalesce('，工号 ' || w.external_id, ''), '；'"
             " ORDER BY o.{row})"
             " FROM {s} AS s JOIN {s} AS o ON o.name = s.name AND o.id IS NOT NULL"
             " JOIN workers AS w ON w.id = o.id"
@@ -196,7 +208,9 @@ def _listed_namesakes(conn: psycopg.Connection[Any], staging: str) -> list[str]:
             " WHERE s.id IS NULL AND s.external_id IS NULL"
             " AND left(coalesce(o.area_code, w.area_code), 9) = left(s.area_code, 9)"
             " GROUP BY s.{row}, s.name, sj.name, sg.name ORDER BY s.{row}"
-        ).format(s=sql.Identifier(staging), row=_ROW)
+        ).format(
+            s=sql.Identifier(staging), row=_ROW, own=_place("sj", "sg"), other=_place("oj", "og")
+        )
     ).fetchall()
     if not rows:
         return []

@@ -213,6 +213,12 @@ def test_a_new_worker_without_a_number_named_like_a_listed_worker_of_the_townshi
     assert not [n for n in outcome.notes if "13988771321" in n or "13535593493" in n]
     # Next month both are on record, each named by name and phone: nothing new, no note.
     assert not _namesakes(_import(db, path, NO_NUMBERS, october))
+    # a grid named after its village is not named after it twice (trial Y: 流泉村流泉村第4网格)
+    db.execute(text("UPDATE grids SET name = '测试社区第2网格' WHERE code = :c"), {"c": OTHER_GRID})
+    listed = [["赵六", "13800000006", GRID, "在岗"]]
+    _import(db, path, NO_NUMBERS, listed)
+    said = _namesakes(_import(db, path, NO_NUMBERS, [*listed, ["赵六", "13800000007", OTHER_GRID]]))
+    assert len(said) == 1 and "赵六（第 3 行，测试社区第2网格；第 2 行，测试社区一网格）" in said[0]
 
 
 def test_the_namesake_note_with_a_number_column_and_across_townships(
