@@ -78,6 +78,10 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
         f"上期（{series['periods'][-2]['label']}）{cases[-2]} 件，"
         f"上年同期（{series['periods'][-13]['label']}）{cases[-13]} 件"
     )
+    # 走访逾期人数 is marked (red) only when someone's visit is overdue (trial Y: a red 0)
+    visits = page.locator("#kpis .zz-kpi", has_text="走访逾期人数")
+    overdue = page.evaluate(f"zz.api('/api/trends/{county}/visits')")["overdue"]
+    assert ("warn" in (visits.get_attribute("class") or "")) == bool(overdue)
     # 定位 marks the cell it locates: its circle's tooltip opens, its layer shown again if hidden
     page.uncheck("#layer-uncovered")
     first = page.locator("#table-uncovered tbody tr").first

@@ -286,7 +286,7 @@
       ["本期热点单元（≥95%）", p.judged ? p.hot : "—", false, "每个约 " + state.data.cell_km2 + " 平方公里", "分析单元为六边形，每个约 " + state.data.cell_km2 + " 平方公里；各级辖区的六边形大小不同"],
       ["新增/连续/加剧热点", rising, rising > 0],
       ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0],
-      ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : count(state.visits.overdue, state.data.min_count), true],
+      ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : count(state.visits.overdue, state.data.min_count), Boolean(state.visits && state.visits.overdue)],
     ];
     $("kpis").innerHTML = items
       .map(function (k) {
