@@ -555,7 +555,12 @@ def _import_one(
             apply_scope(conn, None)
             part = sheet_part(outcome.file_name)
             earlier = earlier_run(
-                conn, outcome.sha256, options.kind, part=part, before=outcome.import_id
+                conn,
+                outcome.sha256,
+                options.kind,
+                part=part,
+                before=outcome.import_id,
+                wrote_first=True,
             )
     except WrongCrs as exc:
         _say(exc, first)

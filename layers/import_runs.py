@@ -189,7 +189,13 @@ def recent_runs(
 
 
 def earlier_run(
-    conn: Connection, sha256: str, kind: str, *, part: str = "", before: int | None = None
+    conn: Connection,
+    sha256: str,
+    kind: str,
+    *,
+    part: str = "",
+    before: int | None = None,
+    wrote_first: bool = False,
 ) -> ImportRecord | None:
     """Return the latest import of the same file (by SHA-256) as the same kind.
 
@@ -206,19 +212,23 @@ def earlier_run(
         only imports of that part count.
     before : int, optional
         Only imports older than this one (the import just made).
+    wrote_first : bool
+        The latest that wrote rows, if any did: the import that brought the file in, not a
+        later one that found everything as it was (what a clerk is told of).
 
     Returns
     -------
     ImportRecord or None
         The latest such import, or ``None`` when the file was never imported as ``kind``.
     """
+    first = "rows_loaded > 0 DESC, " if wrote_first else ""
     row = (
         conn.execute(
             text(
                 f"SELECT {_RUN_COLUMNS} FROM import_runs WHERE sha256 = :sha AND kind = :kind "
                 "AND right(file_name, length(:part)) = :part "
                 "AND id < coalesce(CAST(:before AS bigint), 9223372036854775807) "
-                "AND status <> 'running' ORDER BY id DESC LIMIT 1"
+                f"AND status <> 'running' ORDER BY {first}id DESC LIMIT 1"
             ),
             {"sha": sha256, "kind": kind, "part": part, "before": before},
         )
