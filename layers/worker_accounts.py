@@ -31,7 +31,7 @@ from geo.codes import division_level, scope_range
 from layers import accounts
 from layers.errors import InvalidInput, NotFound
 from layers.hotspot_current import CHINA
-from layers.model import Jurisdiction, Role, User, Worker, WorkerStatus
+from layers.model import Grid, Jurisdiction, Role, User, Worker, WorkerStatus
 from layers.workbooks import table_sheet
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -58,6 +58,8 @@ class WorkerChoice:
         Their unit (the account's scope).
     home_grid : str or None
         Their grid's code.
+    grid_name : str or None
+        Their grid's name (the administrator picks a worker by it, not by 15 digits).
     """
 
     id: int
@@ -65,6 +67,7 @@ class WorkerChoice:
     area_code: str
     area_name: str
     home_grid: str | None
+    grid_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -186,8 +189,10 @@ def plan(session: Session, scope_code: str) -> Plan:
     candidates = {n for w in workers for n in (w.phone, w.external_id) if n is not None}
     taken = set(session.scalars(select(User.username).where(User.username.in_(candidates))))
     planned = []
-    for worker, area_name, retired_on in rows:
-        choice = WorkerChoice(worker.id, worker.name, worker.area_code, area_name, worker.home_grid)
+    for worker, area_name, retired_on, grid_name in rows:
+        choice = WorkerChoice(
+            worker.id, worker.name, worker.area_code, area_name, worker.home_grid, grid_name
+        )
         if retired_on is not None:  # no account's scope (layers.accounts.check_scope)
             planned.append(Opening(choice, None, RETIRED))
             continue
@@ -280,7 +285,10 @@ def handover_workbook(planned: Plan, opened: list[Opened], *, now: datetime) -> 
         book,
         "初始密码",
         ["登录名", "姓名", "所属单位", "网格", "初始密码"],
-        [[login, w.name, w.area_name, w.home_grid or "", pw] for login, w, pw in handed],
+        [
+            [login, w.name, w.area_name, w.grid_name or w.home_grid or "", pw]
+            for login, w, pw in handed
+        ],
     )
     if planned.skipped:
         table_sheet(
@@ -294,12 +302,15 @@ def handover_workbook(planned: Plan, opened: list[Opened], *, now: datetime) -> 
     return out.getvalue()
 
 
-def _waiting_query(scope_code: str, words: str = "") -> Select[Worker, str, date | None]:
+def _waiting_query(
+    scope_code: str, words: str = ""
+) -> Select[Worker, str, date | None, str | None]:
     lo, hi = scope_range(scope_code)
     holder = aliased(User)
     query = (
-        select(Worker, Jurisdiction.name, Jurisdiction.retired_on)
+        select(Worker, Jurisdiction.name, Jurisdiction.retired_on, Grid.name)
         .join(Jurisdiction, Jurisdiction.code == Worker.area_code)
+        .outerjoin(Grid, Grid.code == Worker.home_grid)
         .where(
             Worker.area_code >= lo,
             Worker.area_code < hi,
@@ -322,6 +333,9 @@ def _waiting(
 ) -> list[tuple[WorkerChoice, bool]]:
     rows = session.execute(_waiting_query(scope_code, words).limit(limit))
     return [
-        (WorkerChoice(w.id, w.name, w.area_code, area_name, w.home_grid), retired is not None)
-        for w, area_name, retired in rows
+        (
+            WorkerChoice(w.id, w.name, w.area_code, area_name, w.home_grid, grid_name),
+            retired is not None,
+        )
+        for w, area_name, retired, grid_name in rows
     ]

@@ -37,6 +37,7 @@ from tests.workflow_data import (
     OTHER_COUNTY,
     add_worker,
     ensure_world,
+    grid,
     purge_world,
     township,
     village,
@@ -172,7 +173,13 @@ def test_a_grid_workers_account_stands_for_a_worker_of_the_scope_on_the_roster(
         ensure_world(owner)
         ids = {
             name: add_worker(
-                owner, area_code=area, lon=0, lat=0, name=name, status=status, home_grid=None
+                owner,
+                area_code=area,
+                lon=0,
+                lat=0,
+                name=name,
+                status=status,
+                home_grid=grid(home) if name == "账号乙" else None,
             )
             for name, area, status in (
                 ("账号甲", home, "on_duty"),
@@ -191,6 +198,11 @@ def test_a_grid_workers_account_stands_for_a_worker_of_the_scope_on_the_roster(
     offered = choices("账号")
     assert set(offered) == {"账号甲", "账号乙"}
     assert offered["账号甲"]["area_code"] == home and offered["账号甲"]["area_name"] == "村100-1"
+    # a worker's grid by its name, which the picker shows (trial Y: 15 digits)
+    with Session(database.owner) as owner:
+        grid_name = owner.scalar(text("SELECT name FROM grids WHERE code = :c"), {"c": grid(home)})
+    assert grid_name and offered["账号乙"]["grid_name"] == grid_name
+    assert offered["账号甲"]["grid_name"] is None
     assert set(choices("账号 甲")) == {"账号甲"}, "every word must be found"
 
     new = {"username": PREFIX + "gw", "display_name": "账号甲", "role": "grid_worker"}

@@ -61,6 +61,7 @@ class WorkerChoiceOut(BaseModel):
     area_code: str
     area_name: str
     home_grid: str | None
+    grid_name: str | None = None
 
 
 class AccountIn(BaseModel):

@@ -153,7 +153,7 @@
       list.appendChild(new Option("当前：" + editing.worker_name, "", true, true));
     }
     found.forEach(function (w) {
-      const option = new Option(w.name + " · " + w.area_name + (w.home_grid ? " · 网格 " + w.home_grid : ""), w.id);
+      const option = new Option(w.name + " · " + w.area_name + (w.home_grid ? " · " + (w.grid_name || "网格 " + w.home_grid) : ""), w.id);
       option.dataset.area = w.area_code;
       option.dataset.name = w.name;
       list.appendChild(option);
