@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import h3
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
@@ -66,6 +67,8 @@ class CellFigures:
     p : float
         P-value of its significance (normal, or the permutations' pseudo p-value when the
         run was asked for permutations: :mod:`layers.hotspot_runs`).
+    unit : str
+        Its H3 cell (empty when not known).
     """
 
     own: int
@@ -73,6 +76,7 @@ class CellFigures:
     bin: int
     z: float
     p: float
+    unit: str = ""
 
 
 def figures(session: Session, cell_ids: Collection[int]) -> dict[int, CellFigures]:
@@ -128,6 +132,7 @@ def figures(session: Session, cell_ids: Collection[int]) -> dict[int, CellFigure
             bin=int(r.bin),
             z=float(r.z),
             p=float(r.p),
+            unit=str(r.unit_id),
         )
         for r in rows
     }
@@ -147,19 +152,25 @@ def shown_figures(found: CellFigures, min_count: int) -> dict[str, Any]:
     -------
     dict
         ``own``, ``around`` (None for a count of 1 up to ``min_count`` - 1), ``bin``, ``z``
-        (two decimals) and ``p``.
+        (two decimals), ``p`` and ``ring``: the cell's outline as ``[lat, lng]`` pairs (the
+        console marks it when the map shows another run), ``None`` when not known.
 
     Examples
     --------
     >>> shown_figures(CellFigures(2, 9, 2, 2.345, 0.02), 3)
-    {'own': None, 'around': 9, 'bin': 2, 'z': 2.35, 'p': 0.02}
+    {'own': None, 'around': 9, 'bin': 2, 'z': 2.35, 'p': 0.02, 'ring': None}
+    >>> len(shown_figures(CellFigures(2, 9, 2, 2.3, 0.02, "88407181bdfffff"), 3)["ring"])
+    6
     """
+    boundary = h3.cell_to_boundary(found.unit) if found.unit else None
+    ring = [[round(lat, 6), round(lng, 6)] for lat, lng in boundary] if boundary else None
     return {
         "own": None if 0 < found.own < min_count else found.own,
         "around": None if 0 < found.around < min_count else found.around,
         "bin": found.bin,
         "z": round(found.z, 2),
         "p": found.p,
+        "ring": ring,
     }
 
 

@@ -199,3 +199,33 @@ def test_the_cases_of_an_alert_open_from_the_alert_and_not_for_an_analyst(
     )
     assert refused[0] == 403 and "研判分析员" in refused[1], refused
     page.assert_clean(origin, expected_errors=(r"status of 403",))
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_an_alert_of_a_cell_the_map_does_not_show_is_marked_where_it_was(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial Y: an alert of the county's run, the map showing a township's run of smaller cells,
+    answered only 该预警的热点不在最新一次分析结果中."""
+    origin = _open_county(page, console_demo)
+    alert = _alert_of_a_hot_cell(page)
+    item = _alert_item(page, alert["id"])
+    page.evaluate(
+        """(cellId) => {
+            const group = zzCommand.layers.hotspots.group;
+            group.eachLayer((g) => g.eachLayer && g.eachLayer((l) => {
+                if (l.feature && l.feature.id === cellId) g.removeLayer(l);
+            }));
+        }""",
+        alert["cell_id"],
+    )  # as if the map showed another run
+    item.click()
+    page.locator(".zz-toasts .alert", has_text="已标出其所在位置").wait_for()
+    expect(page.locator("path.zz-cell-mark")).to_have_count(1)
+    ring = alert["cell"]["ring"]
+    lat = sum(p[0] for p in ring) / len(ring)
+    lng = sum(p[1] for p in ring) / len(ring)
+    assert page.evaluate(f"zzMap.getBounds().contains([{lat}, {lng}])")
+    page.screenshot_step("marked-from-another-run")
+    page.assert_clean(origin)

@@ -192,6 +192,8 @@ def test_the_alert_and_the_map_give_the_same_two_figures(
         "bin": cell.bin,
         "z": round(cell.z, 2),
         "p": cell.p,
+        # its outline, which the console marks when the map shows another run
+        "ring": [[round(lat, 6), round(lng, 6)] for lat, lng in h3.cell_to_boundary(cell.unit_id)],
     }
     cells = json.loads(command_map.hot_cells(db, COUNTY, actor=county))
     shown = next(f["properties"] for f in cells["features"] if f["id"] == cell.id)

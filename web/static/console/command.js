@@ -613,7 +613,7 @@
     if (a.cell_id) {
       li.classList.add("zz-alert-locatable");
       li.title = "在地图上定位";
-      li.addEventListener("click", () => locateCell(a.cell_id));
+      li.addEventListener("click", () => locateCell(a.cell_id, a.cell && a.cell.ring));
     }
     if (!screen && OPERATORS.includes(role())) li.appendChild(alertButtons(a, li)); // a wall is read, not worked
     else if (!screen && a.cell_id && CASE_READERS.includes(role())) {
@@ -831,8 +831,12 @@
     return rows;
   }
 
-  /** Zoom to the hot-spot cell an alert is about and open its popup. */
-  async function locateCell(cellId) {
+  /**
+   * Zoom to the hot-spot cell an alert is about and open its popup. A cell of another run than
+   * the one the map shows (an earlier one, or one of other cell sizes: a township's own run) is
+   * not drawn: its outline (`ring`, [lat, lng] pairs) is marked where it was, and said.
+   */
+  async function locateCell(cellId, ring) {
     const entry = st.layers.hotspots;
     if (!entry) return;
     if (!entry.visible) {
@@ -842,6 +846,13 @@
     }
     await entry.loading;
     const found = hotCell(cellId);
+    if (!found && ring) {
+      const where = L.polygon(ring);
+      map.fitBounds(where.getBounds(), { maxZoom: 15, paddingBottomRight: [panelPad(), 0], animate: false });
+      markCell(where, cellId);
+      zz.toast("该预警的热点不在地图显示的最新一次分析中（来自较早的或分析单元大小不同的分析），已标出其所在位置", "info");
+      return;
+    }
     if (!found) {
       zz.toast("该预警的热点不在最新一次分析结果中", "info");
       return;
