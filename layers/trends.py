@@ -276,13 +276,16 @@ def cell_km2(resolution: int) -> float:
     return float(f"{h3.average_hexagon_area(resolution, 'km^2'):.2g}")
 
 
-def judged_note(located: int) -> str:
+def judged_note(located: int, *, monthly: bool = False) -> str:
     """Return what the views say of a period with too few located cases to tell hot spots.
 
     Parameters
     ----------
     located : int
         The period's cases with a point.
+    monthly : bool
+        The period is a month: a quarter holds about three times its cases (a small
+        township's 16 a month make 48 a quarter), which the sentence suggests.
 
     Returns
     -------
@@ -293,12 +296,15 @@ def judged_note(located: int) -> str:
     --------
     >>> judged_note(7)
     '本期有位置的案件只有 7 件（少于 30 件），样本太少，不作热点判断'
+    >>> judged_note(16, monthly=True)
+    '本期有位置的案件只有 16 件（少于 30 件），样本太少，不作热点判断，可改按季度查看'
     >>> judged_note(30)
     ''
     """
     if located >= MIN_INCIDENTS:
         return ""
-    return f"本期有位置的案件只有 {located} 件（少于 {MIN_INCIDENTS} 件），样本太少，不作热点判断"
+    said = f"本期有位置的案件只有 {located} 件（少于 {MIN_INCIDENTS} 件），样本太少，不作热点判断"
+    return said + ("，可改按季度查看" if monthly else "")
 
 
 def patterns_note(judged: int, periods: int) -> str:
@@ -1200,7 +1206,7 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
             "note": "；".join(
                 n
                 for n in (
-                    judged_note(int(located[t])),
+                    judged_note(int(located[t]), monthly="Q" not in period.key),
                     unlocated_note(int(result.totals[t] - located[t])),
                 )
                 if n

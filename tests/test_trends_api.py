@@ -142,7 +142,9 @@ def test_a_handful_of_cases_tells_no_hot_spot(db: Session) -> None:
     body = trends.series_json(few, min_count=1)
     october = body["periods"][-1]
     assert (october["judged"], october["hot"]) == (False, 0)
-    assert october["note"] == "本期有位置的案件只有 7 件（少于 30 件），样本太少，不作热点判断"
+    assert october["note"] == (
+        "本期有位置的案件只有 7 件（少于 30 件），样本太少，不作热点判断，可改按季度查看"
+    )
     assert body["patterns_note"].startswith("新兴热点模式需要至少 4 期各有 30 件以上")
     # the same place among 30 background cases of the month is told
     rng = np.random.default_rng(3)

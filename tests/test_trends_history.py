@@ -207,7 +207,7 @@ def test_case_counts_include_cases_without_a_location(db: Session) -> None:
     june = body["periods"][5]
     assert (june["key"], june["cases"], june["located"], june["unlocated"]) == ("2024-06", 8, 3, 5)
     assert june["note"] == (
-        "本期有位置的案件只有 3 件（少于 30 件），样本太少，不作热点判断；"
+        "本期有位置的案件只有 3 件（少于 30 件），样本太少，不作热点判断，可改按季度查看；"
         "另有 5 件无位置，未参与热点分析"
     )
     assert june["judged"] is False and june["hot"] == 0
