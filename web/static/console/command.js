@@ -284,7 +284,6 @@
   // (/api/workers/{id}: his own only), and 上报事件 beside them for every grid worker. The dispatcher's ranking skips a worker who is not on duty
   // or whose position is older than the server's stale_minutes, so the panel says when his
   // position was reported.
-  const LOCATE_TIMEOUT_MS = 20000;
   const duty = { worker: null, reads: 0 };
 
   function dutyBox() {
@@ -440,54 +439,24 @@
    */
   function locate() {
     dutyError("");
-    if (!window.isSecureContext) {
-      dutyError("浏览器只允许安全连接（HTTPS）的网页获取位置，本平台当前地址不是安全连接，无法上报位置；请联系系统管理员为平台启用 HTTPS。");
-      return;
-    }
-    if (!navigator.geolocation) {
-      dutyError("此浏览器不支持定位，无法上报位置；请换用手机自带浏览器或新版浏览器。");
-      return;
-    }
-    const button = document.getElementById("zz-duty-locate");
-    button.disabled = true;
-    button.textContent = "正在定位…";
-    const done = function () {
-      button.disabled = false;
-      button.textContent = "上报位置";
-    };
-    navigator.geolocation.getCurrentPosition(
-      async function (position) {
-        const lon = position.coords.longitude;
-        const lat = position.coords.latitude;
-        const accuracy = Math.round(position.coords.accuracy || 0);
-        try {
-          const w = await zz.api("/api/workers/" + st.me.worker_id + "/position", { method: "POST", json: { lon: lon, lat: lat } });
-          duty.reads++;
-          duty.worker = Object.assign({}, duty.worker, w, { lon: lon, lat: lat });
-          showDuty();
-          if (accuracy > 500) {
-            zz.toast("已上报位置，但定位精度较低（约 " + accuracy + " 米），建议到室外开阔处重新上报", "warning");
-          } else {
-            zz.toast("已上报位置" + (accuracy ? "（精度约 " + accuracy + " 米）" : ""), "success");
-          }
-        } catch (error) {
-          dutyError("位置上报失败：" + zz.errorText(error));
-        } finally {
-          done();
-        }
-      },
-      function (failure) {
-        done();
-        if (failure.code === 1) {
-          dutyError("浏览器拒绝了定位权限，无法上报位置：请在浏览器（手机上还有系统设置）中允许本网站获取位置后重试。");
-        } else if (failure.code === 3) {
-          dutyError("定位超时：" + LOCATE_TIMEOUT_MS / 1000 + " 秒内没有取得位置，请到信号较好的地方（室外）重试。");
+    zz.currentPosition(document.getElementById("zz-duty-locate"), async function (position) {
+      const lon = position.coords.longitude;
+      const lat = position.coords.latitude;
+      const accuracy = Math.round(position.coords.accuracy || 0);
+      try {
+        const w = await zz.api("/api/workers/" + st.me.worker_id + "/position", { method: "POST", json: { lon: lon, lat: lat } });
+        duty.reads++;
+        duty.worker = Object.assign({}, duty.worker, w, { lon: lon, lat: lat });
+        showDuty();
+        if (accuracy > 500) {
+          zz.toast("已上报位置，但定位精度较低（约 " + accuracy + " 米），建议到室外开阔处重新上报", "warning");
         } else {
-          dutyError("无法取得当前位置（定位信号不可用），请打开手机的定位服务后重试。");
+          zz.toast("已上报位置" + (accuracy ? "（精度约 " + accuracy + " 米）" : ""), "success");
         }
-      },
-      { enableHighAccuracy: true, timeout: LOCATE_TIMEOUT_MS, maximumAge: 0 }
-    );
+      } catch (error) {
+        dutyError("位置上报失败：" + zz.errorText(error));
+      }
+    }, dutyError);
   }
 
   /** A case's risk as a coloured badge in its cell (红色, its full label on hover). */

@@ -517,6 +517,58 @@
     return box;
   }
 
+  const LOCATE_TIMEOUT_MS = 20000;
+
+  /**
+   * The browser's position (上报位置, 用我的位置): `button` says 正在定位… meanwhile, then
+   * `found(position)` is awaited, or `failed(text)` told why there is none, in Chinese, with
+   * `instead` (what to do otherwise, e.g. 在地图上点选事发位置) in its advice.
+   */
+  function currentPosition(button, found, failed, instead) {
+    const then = instead ? "，或" + instead : "";
+    if (!window.isSecureContext) {
+      failed("浏览器只允许安全连接（HTTPS）的网页获取位置，本平台当前地址不是安全连接，无法取得您的位置；请" +
+        (instead ? instead + "，并" : "") + "联系系统管理员为平台启用 HTTPS。");
+      return;
+    }
+    if (!navigator.geolocation) {
+      failed("此浏览器不支持定位，无法取得您的位置；请换用手机自带浏览器或新版浏览器" + then + "。");
+      return;
+    }
+    const label = button.textContent;
+    button.disabled = true;
+    button.textContent = "正在定位…";
+    const done = function () {
+      button.disabled = false;
+      button.textContent = label;
+    };
+    navigator.geolocation.getCurrentPosition(
+      async function (position) {
+        try {
+          await found(position);
+        } finally {
+          done();
+        }
+      },
+      function (failure) {
+        done();
+        failed(positionFailure(failure) + then + "。");
+      },
+      { enableHighAccuracy: true, timeout: LOCATE_TIMEOUT_MS, maximumAge: 0 }
+    );
+  }
+
+  /** Why the browser gave no position (a GeolocationPositionError), and what to try. */
+  function positionFailure(failure) {
+    if (failure.code === 1) {
+      return "浏览器拒绝了定位权限，无法取得您的位置：请在浏览器（手机上还有系统设置）中允许本网站获取位置后重试";
+    }
+    if (failure.code === 3) {
+      return "定位超时：" + LOCATE_TIMEOUT_MS / 1000 + " 秒内没有取得位置，请到信号较好的地方（室外）重试";
+    }
+    return "无法取得当前位置（定位信号不可用），请打开手机的定位服务后重试";
+  }
+
   /** 8 小时, 45 分钟, 3 天: how old a worker's last position is, from its age in minutes. */
   function ageText(minutes) {
     if (minutes < 60) return Math.max(1, minutes) + " 分钟";
@@ -526,6 +578,7 @@
 
   window.zz = {
     ageText,
+    currentPosition,
     escalationWarning,
     departmentChoices,
     departmentNames,

@@ -28,7 +28,6 @@
   const LIST_LIMIT = 300;
   const SEARCH_LIMIT = 20;
   const GRID_LABEL_ZOOM = 15;
-  const LOCATE_TIMEOUT_MS = 20000;
   // the roles that may register a case (POST /api/cases: layers/workflow.py FIELD)
   const REGISTRARS = ["commander", "dispatcher", "grid_worker", "department"];
   const phone = window.matchMedia("(max-width: 768px)");
@@ -1033,46 +1032,17 @@
   function locateMe() {
     locateError("");
     $("dz-locate-note").textContent = "";
-    if (!window.isSecureContext) {
-      locateError("浏览器只允许安全连接（HTTPS）的网页获取位置，本平台当前地址不是安全连接，无法取得您的位置；请在地图上点选事发位置，并联系系统管理员为平台启用 HTTPS。");
-      return;
-    }
-    if (!navigator.geolocation) {
-      locateError("此浏览器不支持定位，无法取得您的位置；请在地图上点选事发位置，或换用手机自带浏览器。");
-      return;
-    }
-    const button = $("dz-locate");
-    button.disabled = true;
-    button.textContent = "正在定位…";
-    const done = function () {
-      button.disabled = false;
-      button.textContent = "用我的位置";
-    };
-    navigator.geolocation.getCurrentPosition(
-      function (position) {
-        done();
-        const lat = position.coords.latitude;
-        const lon = position.coords.longitude;
-        setPoint(lat, lon);
-        map.setView([lat, lon], Math.max(map.getZoom(), 16));
-        const accuracy = Math.round(position.coords.accuracy || 0);
-        // a coarse fix (a desktop's network position, indoors) may put the case in the next grid
-        $("dz-locate-note").textContent = accuracy > 500
-          ? "已取得您的位置，但精度较低（约 " + accuracy + " 米），请在地图上核对或点选事发位置"
-          : "已取得您的位置" + (accuracy ? "（精度约 " + accuracy + " 米）" : "");
-      },
-      function (failure) {
-        done();
-        if (failure.code === 1) {
-          locateError("浏览器拒绝了定位权限，无法取得您的位置：请在浏览器（手机上还有系统设置）中允许本网站获取位置后重试，或在地图上点选事发位置。");
-        } else if (failure.code === 3) {
-          locateError("定位超时：" + LOCATE_TIMEOUT_MS / 1000 + " 秒内没有取得位置，请到信号较好的地方（室外）重试，或在地图上点选事发位置。");
-        } else {
-          locateError("无法取得当前位置（定位信号不可用），请打开手机的定位服务后重试，或在地图上点选事发位置。");
-        }
-      },
-      { enableHighAccuracy: true, timeout: LOCATE_TIMEOUT_MS, maximumAge: 0 }
-    );
+    zz.currentPosition($("dz-locate"), function (position) {
+      const lat = position.coords.latitude;
+      const lon = position.coords.longitude;
+      setPoint(lat, lon);
+      map.setView([lat, lon], Math.max(map.getZoom(), 16));
+      const accuracy = Math.round(position.coords.accuracy || 0);
+      // a coarse fix (a desktop's network position, indoors) may put the case in the next grid
+      $("dz-locate-note").textContent = accuracy > 500
+        ? "已取得您的位置，但精度较低（约 " + accuracy + " 米），请在地图上核对或点选事发位置"
+        : "已取得您的位置" + (accuracy ? "（精度约 " + accuracy + " 米）" : "");
+    }, locateError, "在地图上点选事发位置");
   }
 
   function readCoordinate(id, lo, hi) {
