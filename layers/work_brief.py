@@ -734,6 +734,7 @@ def workbook(
         "风险预警",
         ["状态", "预警", "所在单位", "发出时间", "签收人", "关闭人", "关闭时间", "处置情况"],
         [_alert_row(a) for a in feed["alerts"]] + [_alert_row(a) for a in closed],
+        empty="无风险预警",
     )
     notes = [f"{sheet}：{notes_of[sheet]}" for sheet in book.sheetnames if sheet in notes_of]
     if cases is not None:
@@ -942,8 +943,8 @@ def _list_sheet(
     *,
     counted: str = "件",
 ) -> Worksheet:
-    """Add a list of cases; one that was capped says so under its last row."""
-    sheet = table_sheet(book, title, header, rows)
+    """Add a list of cases; one that was capped says so under its last row, an empty one 无…."""
+    sheet = table_sheet(book, title, header, rows, empty=f"无{title}")
     if listed.capped:
         sheet.append(
             [f"注：共 {listed.total} {counted}，本表只列出前 {len(listed.rows)} {counted}。"]

@@ -12,7 +12,14 @@ MAX_WIDTH = 40
 """Widest column, in characters."""
 
 
-def table_sheet(book: Workbook, title: str, header: list[str], rows: list[list[Any]]) -> Worksheet:
+def table_sheet(
+    book: Workbook,
+    title: str,
+    header: list[str],
+    rows: list[list[Any]],
+    *,
+    empty: str | None = None,
+) -> Worksheet:
     """Add a sheet holding a table: a bold header on dark blue, frozen, columns fitted.
 
     Parameters
@@ -25,6 +32,9 @@ def table_sheet(book: Workbook, title: str, header: list[str], rows: list[list[A
         Column names.
     rows : list of list
         The rows, each as long as ``header``.
+    empty : str, optional
+        Said in grey under the header when there is no row (``无超期案件``): a sheet of
+        headers alone reads as if something failed.
 
     Returns
     -------
@@ -39,6 +49,9 @@ def table_sheet(book: Workbook, title: str, header: list[str], rows: list[list[A
         cell.alignment = Alignment(horizontal="center")
     for row in rows:
         sheet.append(row)
+    if not rows and empty:
+        sheet.append([empty])
+        sheet.cell(2, 1).font = Font(italic=True, color="808080")
     for i, name in enumerate(header):
         width = max([len(str(name)) * 2] + [len(str(r[i])) + 2 for r in rows[:200]])
         letter = sheet.cell(1, i + 1).column_letter
