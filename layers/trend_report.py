@@ -410,6 +410,7 @@ def workbook(rep: Report) -> bytes:
         "热点单元",
         ["H3单元", "所属辖区", "本期案件数", "本期Gi*热点", "新兴热点模式"],
         hot_rows,
+        empty="本期不作热点判断" if not info["judged"] else "本期无热点，也无新兴热点模式",
     )
     table_sheet(book, f"分类{_kind(rep)}统计", *category_table(rep))
     by_type = dispute_type_table(rep)
@@ -433,6 +434,7 @@ def workbook(rep: Report) -> bytes:
             ]
             for c in rep.coverage["uncovered"]
         ],
+        empty=uncovered_empty(rep),
     )
     table_sheet(
         book,
@@ -448,6 +450,7 @@ def workbook(rep: Report) -> bytes:
             ]
             for g in rep.visits["grids"]
         ],
+        empty="不显示" if rep.visits.get("withheld") else "无走访逾期",
     )
     buffer = io.BytesIO()
     book.save(buffer)

@@ -146,6 +146,12 @@ def test_a_handful_of_cases_tells_no_hot_spot(db: Session) -> None:
         "本期有位置的案件只有 7 件（少于 30 件），样本太少，不作热点判断，可改按季度查看"
     )
     assert body["patterns_note"].startswith("新兴热点模式需要至少 4 期各有 30 件以上")
+    rep = trend_report.report(db, COUNTY, actor=who, now=NOW, periods=12)
+    book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
+    for sheet in ("热点单元", "无覆盖热点"):  # said, not headers alone
+        assert book[sheet]["A2"].value == "本期不作热点判断"
+    summary = dict(book["概况"].iter_rows(values_only=True))
+    assert summary["热点单元（95%置信以上）"] == "不作判断"
     # the same place among 30 background cases of the month is told
     rng = np.random.default_rng(3)
     for n in range(MIN_INCIDENTS):
