@@ -387,6 +387,7 @@ def load(
             update=kind.update,
             keep=kind.keep,
             merge=kind.merge,
+            quiet=kind.quiet,
             insert_only=(*stage.part.insert_only, "import_id"),  # the import that made it
             conflict=stage.part.conflict,
             follow_up=follow_up,

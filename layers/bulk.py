@@ -332,6 +332,7 @@ def upsert(
     keep: Sequence[str] = (),
     merge: Sequence[str] = (),
     insert_only: Sequence[str] = (),
+    quiet: Sequence[str] = (),
 ) -> UpsertCounts:
     """Move the staged rows into ``table``, matching existing rows on their natural ``key``.
 
@@ -384,6 +385,9 @@ def upsert(
     insert_only : sequence of str
         Columns written when a row is inserted, never when it is updated (a value made anew at
         each import, a field the file does not give).
+    quiet : sequence of str
+        Columns written when a matched row is updated for its other columns, whose change
+        alone does not update it (a boundary's source file name).
 
     Returns
     -------
@@ -410,6 +414,7 @@ def upsert(
             keep=keep,
             merge=merge,
             insert_only=insert_only,
+            quiet=quiet,
         )
         if locked:
             _set_local(conn, "enable_nestloop", previous)
@@ -424,7 +429,12 @@ def upsert(
                 sql.SQL("EXCLUDED"), sql.Identifier(table.name), others, keep, merge
             ),
             differs=_differs(
-                table, sql.SQL("EXCLUDED"), sql.Identifier(table.name), others, keep, merge
+                table,
+                sql.SQL("EXCLUDED"),
+                sql.Identifier(table.name),
+                [c for c in others if c not in quiet],
+                keep,
+                merge,
             ),
         )
     else:
@@ -614,6 +624,7 @@ def _upsert_by_match(
     keep: Sequence[str],
     merge: Sequence[str],
     insert_only: Sequence[str],
+    quiet: Sequence[str] = (),
 ) -> UpsertCounts:
     target = sql.Identifier(table.name)
     source = sql.Identifier(staging)
@@ -638,7 +649,14 @@ def _upsert_by_match(
                 source=source,
                 others=_ident_list(others),
                 new=_new_values(sql.SQL("s"), sql.SQL("t"), others, keep, merge),
-                differs=_differs(table, sql.SQL("s"), sql.SQL("t"), others, keep, merge),
+                differs=_differs(
+                    table,
+                    sql.SQL("s"),
+                    sql.SQL("t"),
+                    [c for c in others if c not in quiet],
+                    keep,
+                    merge,
+                ),
                 match=match,
             )
         )

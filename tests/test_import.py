@@ -886,6 +886,29 @@ def test_a_list_of_codes_keeps_where_a_boundary_came_from(db: Session, tmp_path:
     assert tuple(row) == ("东城镇", "乡镇界.csv", True)
 
 
+def test_the_same_boundaries_under_another_file_name_change_nothing(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial Y: the village zip sent again without its .cpg, renamed, counted 更新 10."""
+    seed_jurisdictions(db)
+    town = "530424300000"
+    rows = [[town, "东镇", box(102.6, 24.0, 102.7, 24.1)]]
+    first = tmp_path / "乡镇界.csv"
+    first.write_text(csv_text(["区划代码", "名称", "边界"], rows), encoding="utf-8")
+    assert run_import(db.connection(), first, ImportOptions(kind="jurisdictions")).committed
+    renamed = tmp_path / "乡镇界（无cpg）.csv"
+    renamed.write_text(csv_text(["区划代码", "名称", "边界"], rows), encoding="utf-8")
+    again = run_import(db.connection(), renamed, ImportOptions(kind="jurisdictions"))
+    assert again.counts is not None and (again.counts.updated, again.counts.unchanged) == (0, 1)
+    moved = tmp_path / "乡镇界（修正）.csv"
+    rows[0][2] = box(102.6, 24.0, 102.72, 24.1)
+    moved.write_text(csv_text(["区划代码", "名称", "边界"], rows), encoding="utf-8")
+    fixed = run_import(db.connection(), moved, ImportOptions(kind="jurisdictions"))
+    assert fixed.counts is not None and fixed.counts.updated == 1
+    source = "SELECT source FROM jurisdictions WHERE code = :c"
+    assert db.execute(text(source), {"c": town}).scalar_one() == "乡镇界（修正）.csv"
+
+
 def test_a_deferred_load_never_rescans_a_table_the_planner_thinks_empty(db: Session) -> None:
     """An analyzed empty table (after a dry run and autovacuum) is estimated at one row.
 

@@ -108,6 +108,9 @@ class Kind:
     merge : tuple of str
         JSON object columns a matched row takes key by key (a roster without a category's
         extra columns leaves the values it has).
+    quiet : tuple of str
+        Columns written when a matched row changes, whose change alone does not change it (a
+        boundary's source file: the same boundaries sent under another name are 未变).
     label : str
         What the file holds, in Chinese (``案件``).
     required : tuple of str
@@ -135,6 +138,7 @@ class Kind:
     helpers: dict[str, str] = field(default_factory=dict)
     keep: tuple[str, ...] = ()
     merge: tuple[str, ...] = ()
+    quiet: tuple[str, ...] = ()
     label: str = ""
     required: tuple[str, ...] = ()
     headers: dict[str, str] = field(default_factory=dict)

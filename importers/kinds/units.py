@@ -322,6 +322,7 @@ JURISDICTIONS = Kind(
     update=True,
     geometry=None,
     keep=("boundary", "source", *RETIREMENT_KEPT),
+    quiet=("source",),
     label="辖区",
     required=("code", "name"),
     headers={
