@@ -22,7 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from layers import cases, workflow
 from layers.case_groups import CaseGroup, StateGroup
 from layers.errors import InvalidInput
-from layers.model import Case, CaseState, Channel
+from layers.model import Case, CaseEvent, CaseState, Channel
 from layers.workflow import Actor
 
 
@@ -41,6 +41,9 @@ class Stage(StrEnum):
     RECENT = "recent"
     """Cases of the unit's area reported in the last :data:`RECENT_HOURS` hours, at any level and
     in any state (辖区新登记: what came in since the last shift)."""
+    MINE = "mine"
+    """Cases the caller registered in the last :data:`MINE_DAYS` days, in any state, the latest
+    first (我上报的: a grid worker follows what he reported, which is not dispatched to him)."""
 
 
 #: States of a case its level must still evaluate, visit or archive (销号).
@@ -49,6 +52,8 @@ CLOSING_STATES: frozenset[str] = frozenset(
 )
 #: How far back 辖区新登记 (:attr:`Stage.RECENT`) looks.
 RECENT_HOURS = 24
+#: How far back 我上报的 (:attr:`Stage.MINE`) looks.
+MINE_DAYS = 30
 #: Most cases a search returns.
 SEARCH_LIMIT = 50
 #: Longest search text.
@@ -82,8 +87,8 @@ def stage_list(
     actor : Actor
         Whose scope applies.
     stage : Stage
-        ``queue`` (:func:`layers.cases.queue`), ``closing``, ``escalated``, ``overdue`` or
-        ``recent``.
+        ``queue`` (:func:`layers.cases.queue`), ``closing``, ``escalated``, ``overdue``,
+        ``recent`` or ``mine``.
     code : str, optional
         A jurisdiction inside the actor's scope (default: the actor's unit).
     limit, offset : int
@@ -96,7 +101,7 @@ def stage_list(
     list of Case
         ``queue`` and ``escalated``: highest risk first, then oldest deadline; ``closing``:
         the longest settled first; ``overdue``: the longest overdue first; ``recent``: highest
-        risk first, then the latest reported.
+        risk first, then the latest reported; ``mine``: the latest reported first.
 
     Raises
     ------
@@ -120,6 +125,13 @@ def stage_list(
         query = query.where(
             Case.reported_at >= now - timedelta(hours=RECENT_HOURS), Case.reported_at <= now
         ).order_by(Case.risk_level, Case.reported_at.desc(), Case.id.desc())
+    elif stage is Stage.MINE:
+        registered = select(CaseEvent.case_id).where(
+            CaseEvent.action == "register", CaseEvent.actor_id == actor.user_id
+        )
+        query = query.where(
+            Case.id.in_(registered), Case.reported_at >= now - timedelta(days=MINE_DAYS)
+        ).order_by(Case.reported_at.desc(), Case.id.desc())
     else:
         query = query.where(
             Case.handling_level < level, Case.state.in_(workflow.OPEN_STATES)

@@ -188,6 +188,15 @@ def test_a_grid_worker_reports_an_incident_at_his_position_from_his_phone(
     assert stored.area_code == desk.village
     assert stored.off_m < 50, stored.off_m  # a phone's WGS84 taken as CGCS2000, as 上报位置
     assert page.latin_words("#cz-content") == []
+
+    # 5. back on 我的任务, 我上报的 lists it (it went to the township's queue, not to his)
+    page.goto(f"{origin}/console/{desk.village}")
+    mine = page.locator(f"#zz-mine-list a[href='/cases/{case_id}']")
+    expect(mine).to_have_text(TITLE)
+    item = page.locator("#zz-mine-list li").filter(has=page.locator(f"a[href='/cases/{case_id}']"))
+    expect(item.locator(".zz-state")).to_have_text("已登记")
+    expect(page.locator("#zz-mine-empty")).to_be_hidden()
+    page.screenshot_step("5-reported-by-me")
     page.assert_clean(origin)
 
 

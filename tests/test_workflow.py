@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from layers import case_history, cases, command, deadlines, dispatch, workflow
+from layers import case_history, case_lists, cases, command, deadlines, dispatch, workflow
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from layers.model import AuditEntry, Case, CaseEvent, Dispatch, Worker
 from tests.workflow_data import (
@@ -167,6 +167,28 @@ def test_a_case_code_has_the_day_it_was_reported_in_beijing(world: Session) -> N
     early = datetime(2026, 12, 4, 21, 24, tzinfo=UTC)
     case = _register(world, actor(), reported_at=early)
     assert case.code == f"{village()[:6]}-20261205-{case.id:08d}"
+
+
+def test_a_grid_worker_follows_the_cases_he_reported(world: Session) -> None:
+    """我上报的: what a worker registered is not dispatched to him; he finds it here."""
+    village_code = village()
+    worker_id = add_user(world, username="wf_reporter", role="grid_worker", scope_code=village_code)
+    reporter = actor("grid_worker", village_code, user_id=worker_id)
+    other = actor("grid_worker", village_code, user_id=add_user(
+        world, username="wf_other", role="grid_worker", scope_code=village_code
+    ))  # fmt: skip
+
+    def report(who: workflow.Actor, n: int, **kw: object) -> Case:
+        return _register(world, who, title=f"上报{n}", subcategory=f"mine{n}", **kw)
+
+    mine = [report(reporter, n) for n in range(2)]
+    old = report(reporter, 2, reported_at=NOW - timedelta(days=40))
+    report(other, 3)
+    listed = case_lists.stage_list(
+        world, actor=reporter, stage=case_lists.Stage.MINE, now=NOW + timedelta(hours=1)
+    )
+    assert [c.id for c in listed] == [c.id for c in sorted(mine, key=lambda c: -c.id)]
+    assert old.id not in {c.id for c in listed}  # older than 30 days
 
 
 def test_register_outside_scope_is_forbidden(world: Session) -> None:

@@ -289,8 +289,8 @@ def queue(
     stage: Annotated[
         case_lists.Stage | None,
         Query(
-            description="queue (default), closing (待结案), escalated (已上报), overdue (辖区超期)"
-            " or recent (辖区近24小时新登记)"
+            description="queue (default), closing (待结案), escalated (已上报), overdue (辖区超期),"
+            " recent (辖区近24小时新登记) or mine (我上报的, the last 30 days)"
         ),
     ] = None,
     q: Annotated[
@@ -310,7 +310,8 @@ def queue(
     ``closing``: those resolved, evaluated or visited at its level, to archive (待结案);
     ``escalated``: the open cases of its area handled above its level (已上报); ``overdue``: the
     open cases of its area past their deadline, at any level; ``recent``: those of its area
-    reported in the last 24 hours, at any level and state. ``q`` searches
+    reported in the last 24 hours, at any level and state; ``mine``: those the caller registered
+    in the last 30 days, in any state. ``q`` searches
     every case of the unit in any state instead, newest first, at most 50.
     """
     _no_analyst(user)

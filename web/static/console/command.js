@@ -240,6 +240,33 @@
       tbody.appendChild(row);
     });
     tickCountdowns();
+    renderMine();
+  }
+
+  /**
+   * 我上报的: the cases this worker registered in the last 30 days, the latest first, each with
+   * its code and state and a link to its page. What he reports goes to the township's queue,
+   * not to his 我的任务: here he follows it.
+   */
+  async function renderMine() {
+    let mine;
+    try {
+      mine = await zz.api("/api/cases?stage=mine&limit=20");
+    } catch (error) {
+      return; // the feed's own refresh says when the platform cannot be reached
+    }
+    const list = document.getElementById("zz-mine-list");
+    list.textContent = "";
+    mine.forEach(function (c) {
+      const item = el("li", "zz-mine-item");
+      const link = el("a", "", c.title);
+      link.href = "/cases/" + c.id;
+      const state = el("span", "ms-2");
+      zz.stateBadge(state, c.state);
+      item.append(link, state, el("div", "text-muted small", c.code + " · " + zz.fmtTime(c.reported_at)));
+      list.appendChild(item);
+    });
+    document.getElementById("zz-mine-empty").classList.toggle("d-none", mine.length > 0);
   }
 
   /** Show one of the queue pane's lists (the 超期案件 card opens the area's overdue cases). */
