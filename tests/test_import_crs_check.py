@@ -59,6 +59,29 @@ def _count(db: Session) -> int:
     return int(db.execute(text(f"SELECT count(*) FROM cases WHERE {MINE}")).scalar_one())
 
 
+def _addressed_file(tmp_path: Path, prefix: str, *, seed: int, n: int, margin: float) -> Path:
+    """N cases in GCJ-02 with 事发地址 in 测试社区 and no 所属社区, ``margin`` inside its box."""
+    rng = np.random.default_rng(seed)
+    lon, lat = wgs84_to_gcj02(
+        rng.uniform(WEST + margin, EAST - margin, n), rng.uniform(SOUTH + margin, NORTH - margin, n)
+    )
+    headers = ["工单编号", "受理渠道", "问题分类", "事发地址", "来电时间", "经度", "纬度"]
+    rows = [
+        [
+            f"{prefix}{i}",
+            "12345",
+            "邻里纠纷",
+            f"华宁县宁州街道测试社区幸福路{i}号",
+            "2025-03-01 08:30",
+        ]
+        + [f"{x:.7f}", f"{y:.7f}"]
+        for i, (x, y) in enumerate(zip(lon, lat, strict=True))
+    ]
+    path = tmp_path / "高德坐标工单.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    return path
+
+
 @pytest.mark.parametrize("source", ["gcj02", "bd09"])
 def test_web_map_coordinates_without_a_crs_are_refused_naming_the_crs_to_use(
     db: Session, tmp_path: Path, source: str
@@ -169,19 +192,7 @@ def test_an_export_naming_only_its_addresses_is_checked_by_them(
 ) -> None:
     """经度/纬度 and 事发地址, no 所属社区: the address's village is the evidence."""
     seed_jurisdictions(db)
-    rng = np.random.default_rng(11)
-    lon, lat = wgs84_to_gcj02(
-        rng.uniform(WEST + 0.0005, EAST - 0.0005, 40),
-        rng.uniform(SOUTH + 0.0005, NORTH - 0.0005, 40),
-    )
-    headers = ["工单编号", "受理渠道", "问题分类", "事发地址", "来电时间", "经度", "纬度"]
-    rows = [
-        [f"CRS-A{i}", "12345", "邻里纠纷", f"华宁县宁州街道测试社区幸福路{i}号", "2025-03-01 08:30"]
-        + [f"{x:.7f}", f"{y:.7f}"]
-        for i, (x, y) in enumerate(zip(lon, lat, strict=True))
-    ]
-    path = tmp_path / "高德坐标工单.csv"
-    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    path = _addressed_file(tmp_path, "CRS-A", seed=11, n=40, margin=0.0005)
     with pytest.raises(WrongCrs) as refused:
         run_import(db.connection(), path, ImportOptions(kind="cases", partial=True))
     assert refused.value.better.crs == "gcj02" and refused.value.assumed.total == 40
@@ -197,18 +208,7 @@ def test_points_well_inside_their_places_under_either_reading_are_said_unchecked
 ) -> None:
     """A 12345 export in GCJ-02 whose points sit deep in their village (trial Y)."""
     seed_jurisdictions(db)
-    rng = np.random.default_rng(13)
-    lon, lat = wgs84_to_gcj02(
-        rng.uniform(WEST + 0.007, EAST - 0.007, 30), rng.uniform(SOUTH + 0.007, NORTH - 0.007, 30)
-    )
-    headers = ["工单编号", "受理渠道", "问题分类", "事发地址", "来电时间", "经度", "纬度"]
-    rows = [
-        [f"CRS-D{i}", "12345", "邻里纠纷", f"华宁县宁州街道测试社区幸福路{i}号", "2025-03-01 08:30"]
-        + [f"{x:.7f}", f"{y:.7f}"]
-        for i, (x, y) in enumerate(zip(lon, lat, strict=True))
-    ]
-    path = tmp_path / "高德坐标工单.csv"
-    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    path = _addressed_file(tmp_path, "CRS-D", seed=13, n=30, margin=0.007)
     dry = run_import(db.connection(), path, ImportOptions(kind="cases", dry_run=True))
     said = [n for n in dry.notes if n.startswith("坐标系未能核对")]
     assert len(said) == 1 and "已按 CGCS2000（GPS、天地图）读取" in said[0]
