@@ -240,7 +240,6 @@
       tbody.appendChild(row);
     });
     tickCountdowns();
-    renderMine();
   }
 
   /**
@@ -305,6 +304,7 @@
       tbody.appendChild(row);
     });
     tickCountdowns();
+    renderMine();
   }
 
   // 上岗 / 下岗 and 上报位置 atop 我的任务, for a grid worker's account linked to his worker record
