@@ -154,17 +154,25 @@ def test_a_grid_worker_reports_an_incident_at_his_position_from_his_phone(
     locate = page.locator("#dz-locate")
     locate.scroll_into_view_if_needed()
     assert _box(page, "#dz-locate")["height"] >= 40
-    locate.tap()
+    with page.expect_response(lambda r: "/ogc/collections/grids/items" in r.url):
+        locate.tap()  # zoomed in to 16: the grids' names are read
     expect(page.locator("#dz-locate-note")).to_contain_text("已取得您的位置（精度约 15 米）")
     expect(page.locator("#dz-lon")).to_have_value(f"{lon:.6f}")
     expect(page.locator("#dz-lat")).to_have_value(f"{lat:.6f}")
     expect(page.locator("#dz-locate-error")).to_be_hidden()
-    # zoomed in, the grids' names (from zoom 15) join the village's: still none over another
-    page.wait_for_function(
-        "window.zzMap.getZoom() >= 16"
-        " && document.querySelectorAll('.dz-label-grid span').length > 0",
-        timeout=10_000,
+    # zoomed in, the grids' names (from zoom 15) are his village's grids, each named once
+    # (they were drawn a second time over themselves), and none over another
+    page.wait_for_function("window.zzMap.getZoom() >= 16", timeout=10_000)
+    page.wait_for_timeout(500)  # the names read drawn
+    names = [label["text"] for label in _labels(page)]
+    assert names and len(names) == len(set(names)), names
+    # the point taken (a marker of the overlay pane) is drawn over the names, not under them
+    names_z, markers_z = page.evaluate(
+        "() => [document.querySelector('.dz-label').closest('.leaflet-pane'),"
+        " document.querySelector('.dz-map .leaflet-overlay-pane')]"
+        ".map((pane) => Number(getComputedStyle(pane).zIndex))"
     )
+    assert names_z < markers_z, (names_z, markers_z)
     centre = page.evaluate(
         "(() => { const c = window.zzMap.getCenter(); return [c.lng, c.lat]; })()"
     )

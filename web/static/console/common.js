@@ -443,13 +443,15 @@
 
   /**
    * Name labels of the polygons of a Leaflet GeoJSON layer, at the centre of each one's bounds:
-   * a layer group of non-interactive markers of class `className` (`zz-unit-label` by default).
+   * a layer group of non-interactive markers of class `className` (`zz-unit-label` by default),
+   * in the map pane `pane` (Leaflet's marker pane, above everything, by default).
    */
-  function nameLabels(geoLayer, className) {
+  function nameLabels(geoLayer, className, pane) {
     const labels = L.layerGroup();
     geoLayer.eachLayer(function (layer) {
       labels.addLayer(
         L.marker(layer.getBounds().getCenter(), {
+          pane: pane || "markerPane",
           interactive: false,
           keyboard: false,
           icon: L.divIcon({ className: className || "zz-unit-label", html: "<span>" + esc(layer.feature.properties.name) + "</span>", iconSize: null }),

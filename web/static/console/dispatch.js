@@ -44,6 +44,8 @@
   };
   // village outlines below the case markers, on a canvas of their own
   map.createPane("dz-units").style.zIndex = 350;
+  // their names and the grids' above the outlines, below the markers (a case, the point picked)
+  map.createPane("dz-names").style.zIndex = 390;
   const layers = {
     villages: L.layerGroup().addTo(map),
     grids: L.layerGroup().addTo(map),
@@ -1141,6 +1143,7 @@
     }
     const unit = fc.features.filter((f) => f.properties.role === "unit");
     const kids = fc.features.filter((f) => f.properties.role === "child");
+    grid.named = new Set(kids.filter((f) => f.properties.kind === "grid").map((f) => f.properties.code));
     if (unit.length) $("dz-unit-name").textContent = unit[0].properties.name;
     const villages = L.geoJSON({ type: "FeatureCollection", features: kids }, {
       pane: "dz-units",
@@ -1148,7 +1151,7 @@
       interactive: false,
     });
     layers.villages.addLayer(villages);
-    layers.villages.addLayer(zz.nameLabels(villages, "dz-label dz-label-village"));
+    layers.villages.addLayer(zz.nameLabels(villages, "dz-label dz-label-village", "dz-names"));
     declutterLabels();
     const outline = L.geoJSON({ type: "FeatureCollection", features: unit }, {
       pane: "dz-units",
@@ -1158,7 +1161,8 @@
     if (!state.selected && unit.length) map.fitBounds(outline.getBounds());
   }
 
-  const grid = { def: LAYER_DEFS.find((d) => d.id === "grids"), tiles: null, labels: false, reads: 0 };
+  // named: the grids already named as the unit's children (a village's), not named twice
+  const grid = { def: LAYER_DEFS.find((d) => d.id === "grids"), tiles: null, labels: false, reads: 0, named: new Set() };
 
   function bboxParam(bounds) {
     return [bounds.getWest(), bounds.getSouth(), bounds.getEast(), bounds.getNorth()]
@@ -1192,7 +1196,8 @@
     }
     if (read !== grid.reads) return;
     layers.gridLabels.clearLayers();
-    layers.gridLabels.addLayer(zz.nameLabels(L.geoJSON(fc), "dz-label dz-label-grid"));
+    const unnamed = fc.features.filter((f) => !grid.named.has(f.properties.code));
+    layers.gridLabels.addLayer(zz.nameLabels(L.geoJSON({ type: "FeatureCollection", features: unnamed }), "dz-label dz-label-grid", "dz-names"));
     declutterLabels();
   }
 
@@ -1301,8 +1306,7 @@
     $("dz-search-input").addEventListener("search", function () {
       if (!$("dz-search-input").value.trim() && state.searching) clearSearch();
     });
-    fitUnit();
-    setupGrids();
+    fitUnit().then(setupGrids); // the grids' names once the unit's own are known
     const params = new URLSearchParams(window.location.search);
     const wanted = Number(params.get("case"));
     Promise.all([loadQueue(), readMe()]).then(function () {
