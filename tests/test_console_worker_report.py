@@ -246,7 +246,10 @@ def test_the_worker_is_told_in_chinese_when_his_position_is_refused(
 def test_the_desktop_desk_keeps_its_walk_in_default_and_every_name(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
-    """At 1280×800 a dispatcher's ?new=1 opens the form as 来访; no name is hidden."""
+    """At 1280×800 a dispatcher's ?new=1 opens the form as 来访; no name is hidden.
+
+    用我的位置 is not offered: the desk's computer is not where a walk-in's matter happened.
+    """
     demo = console_demo
     desk = _desk(demo)
     township = desk.village[:9] + "000"
@@ -255,7 +258,10 @@ def test_the_desktop_desk_keeps_its_walk_in_default_and_every_name(
     expect(page.locator("#dz-register")).to_be_visible()
     expect(page.locator("#dz-channel")).to_have_value("walk_in")
     expect(page.locator("#dz-register-title")).to_contain_text("案件登记")
-    expect(page.locator("#dz-locate")).to_be_visible()
+    expect(page.locator("#dz-locate")).to_be_hidden()
+    expect(page.locator("#dz-register p").first).not_to_contain_text(
+        "用我的位置", use_inner_text=True
+    )
     expect(page.locator(".dz-label-village span").first).to_be_visible()
     page.wait_for_timeout(1000)  # the fit's zoom and the names settled
     labels = _labels(page)

@@ -945,6 +945,18 @@
     return state.me !== null && state.me.role === "grid_worker";
   }
 
+  const touch = window.matchMedia("(pointer: coarse)");
+
+  /**
+   * 用我的位置 where the user may stand at the spot: a grid worker's form, or any on a phone or
+   * tablet. A desk's computer is not where the walk-in's matter happened (and its network
+   * position is kilometres off).
+   */
+  function offerLocate() {
+    const shown = isWorker() || touch.matches;
+    document.querySelectorAll(".dz-locate-part").forEach((el) => (el.hidden = !shown));
+  }
+
   function fillSelect(select, table, options) {
     select.textContent = "";
     if (options && options.blank) {
@@ -987,6 +999,7 @@
     $("dz-register-error").hidden = true;
     locateError("");
     $("dz-locate-note").textContent = "";
+    offerLocate();
     state.picking = true;
     $("dz-map-hint").hidden = false;
     map.getContainer().style.cursor = "crosshair";
@@ -1329,6 +1342,7 @@
     } catch (error) {
       return; // the top bar says why; the form keeps its desk defaults
     }
+    offerLocate();
     if (!isWorker()) return;
     $("dz-channel").value = defaultChannel();
     $("dz-register-title").textContent = "上报事件（来源：网格员上报）";
