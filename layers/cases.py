@@ -773,7 +773,8 @@ def act(
     * ``dispatch``: ``worker_id`` or ``unit_code`` or ``department`` (see
       :func:`layers.dispatch.assign`).
     * ``resolve``: ``outcome`` (one of :data:`layers.workflow.OUTCOMES`); with
-      ``mediation_failed`` also ``route`` (:data:`layers.workflow.LEGAL_ROUTES`).
+      ``mediation_failed`` also ``route`` (:data:`layers.workflow.LEGAL_ROUTES`), and the
+      case's ``deadline`` is cleared: the legal route is not held to the centre's time limit.
     * ``evaluate`` / ``visit``: ``satisfaction`` 1–5 (optional).
     * ``hand_down``: ``unit_code`` of the child unit (optional: the one containing the case).
     * ``supervise``: ``deadline`` (datetime after ``now``).
@@ -925,6 +926,8 @@ def _apply(
                     f"法治化途径无效，可选：{'、'.join(workflow.LEGAL_ROUTE_LABELS.values())}"
                 )
             payload["route"] = route
+            # the route (arbitration, review, a court) keeps its own time, not the centre's
+            case.deadline = None
         else:
             case.closed_at = now
         _close_dispatch(session, case, DispatchStatus.FINISHED, now)

@@ -372,7 +372,8 @@ def test_case_page_legal_route_repeats_and_audited_unmask(
                 "SELECT c.id, c.reporter_name, c.reporter_phone, e.payload->>'route' AS route"
                 " FROM cases c JOIN case_events e ON e.case_id = c.id"
                 " WHERE e.action = 'resolve' AND e.payload->>'outcome' = 'mediation_failed'"
-                " AND c.reporter_name IS NOT NULL ORDER BY c.id LIMIT 1"
+                " AND c.reporter_name IS NOT NULL AND c.state = 'legal_route'"
+                " ORDER BY c.id LIMIT 1"
             )
         ).one()
         repeated = conn.execute(
@@ -389,6 +390,8 @@ def test_case_page_legal_route_repeats_and_audited_unmask(
     page.wait_for_url(f"{origin}/cases/{legal.id}")
     expect(page.locator("#cz-legal .cz-legal-step").first).to_contain_text(route_label)
     expect(page.locator("#cz-legal")).to_contain_text("调解不成，转法治化途径")
+    # still on the route: the centre's time limit no longer runs
+    expect(page.locator("#cz-deadline")).to_have_text("法治化途径中，不计办理时限")
     # a note that ends its sentence and the outcome after it read as two clauses, not "。；"
     resolved = page.locator("#cz-timeline tbody tr[data-action='resolve']").first
     expect(resolved).to_contain_text("调解不成，转法治化途径")

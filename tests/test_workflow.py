@@ -351,6 +351,13 @@ def test_failed_mediation_then_legal_route(world: Session) -> None:
         params={"outcome": "mediation_failed", "route": "arbitration"},
     )
     assert case.state == "legal_route" and case.closed_at is None
+    # arbitration, review or a court keep their own time: not overdue past the centre's limit
+    assert case.deadline is None
+    months_later = NOW + timedelta(days=90)
+    overdue = case_lists.stage_list(
+        world, actor=who, stage=case_lists.Stage.OVERDUE, now=months_later
+    )
+    assert case not in overdue
     case = cases.act(
         world, case.id, "resolve", actor=who, now=NOW, params={"outcome": "legal_concluded"}
     )

@@ -203,7 +203,7 @@ class CaseRecord:
     reported_at: datetime
     registered_at: datetime
     contact_deadline: datetime
-    deadline: datetime
+    deadline: datetime | None
     supervision_deadline: datetime | None
     closed_at: datetime | None
     reporter_name: str | None
@@ -695,16 +695,18 @@ def _simulate(case: CaseRecord, ctx: _Context) -> None:
         S.LEGAL_ROUTE,
         S.ESCALATED,
     }
-    if state in open_states and case.deadline < now and case.handling_level > 1:
+    deadline = case.deadline
+    if state in open_states and deadline is not None and deadline < now and case.handling_level > 1:
         above = max(1, case.handling_level - 1)
-        remind_at = max(case.deadline, t) + timedelta(days=1)
+        remind_at = max(deadline, t) + timedelta(days=1)
         if remind_at < now:
             events.append(
                 EventRecord(remind_at, centre(above), "remind", state, state, "已超期，请加快办理")
             )
             supervise_at = remind_at + timedelta(days=4)
             if supervise_at < now and case.risk_level <= 3:
-                case.supervision_deadline = supervise_at + timedelta(days=7)
+                supervision_deadline = supervise_at + timedelta(days=7)
+                case.supervision_deadline = supervision_deadline
                 events.append(
                     EventRecord(
                         supervise_at,
@@ -713,7 +715,7 @@ def _simulate(case: CaseRecord, ctx: _Context) -> None:
                         state,
                         state,
                         "督办：限期办结",
-                        {"deadline": case.supervision_deadline.isoformat()},
+                        {"deadline": supervision_deadline.isoformat()},
                     )
                 )
     _finish_dispatch(case, ctx)
@@ -798,6 +800,7 @@ def _walk(case: CaseRecord, ctx: _Context, step: Any, centre: Any) -> bool:
         ):
             return False
         dispatch.finished_at = case.events[-1].at
+        case.deadline = None  # as layers.cases.act: the legal route keeps its own time
         if not step(
             "resolve",
             timedelta(days=float(rng.uniform(30, 150))),

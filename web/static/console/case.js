@@ -63,7 +63,9 @@
     $("cz-level").textContent = zz.label("handling_level", c.handling_level);
     $("cz-reported").textContent = zz.fmtTime(c.reported_at);
     const open = !c.closed_at;
-    $("cz-deadline").innerHTML = deadlineText(c.deadline, open);
+    $("cz-deadline").innerHTML = c.deadline || c.state !== "legal_route"
+      ? deadlineText(c.deadline, open)
+      : '<span class="text-muted">法治化途径中，不计办理时限</span>';
     document.querySelectorAll(".cz-supervised").forEach((node) => (node.hidden = !c.supervision_deadline));
     $("cz-supervision").innerHTML = deadlineText(c.supervision_deadline, open);
     $("cz-address").textContent = c.address || "—";
