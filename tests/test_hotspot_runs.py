@@ -191,7 +191,12 @@ def test_a_cell_is_hot_by_the_normal_p_value_of_its_z_score(world: Session) -> N
     who = actor("commander", COUNTY)
     window = {"window_start": NOW - timedelta(days=84), "window_end": NOW, "now": NOW}
     normal = hotspot_runs.run(world, actor=who, scope_code=COUNTY, **window)
-    cells = world.scalars(select(HotspotCell).where(HotspotCell.run_id == normal.run_id)).all()
+
+    def cells_of(run_id: int) -> list[HotspotCell]:  # the same cells in the same order
+        found = select(HotspotCell).where(HotspotCell.run_id == run_id)
+        return list(world.scalars(found.order_by(HotspotCell.unit_id)).all())
+
+    cells = cells_of(normal.run_id)
     for cell in cells:
         assert cell.p == pytest.approx(2 * stats.norm.sf(abs(cell.z)))
         level = 3 if cell.p <= 0.01 else 2 if cell.p <= 0.05 else 1 if cell.p <= 0.10 else 0
@@ -201,7 +206,7 @@ def test_a_cell_is_hot_by_the_normal_p_value_of_its_z_score(world: Session) -> N
     assert normal.hot_cells == sum(c.bin >= 2 for c in cells)
 
     permuted = hotspot_runs.run(world, actor=who, scope_code=COUNTY, permutations=99, **window)
-    drawn = world.scalars(select(HotspotCell).where(HotspotCell.run_id == permuted.run_id)).all()
+    drawn = cells_of(permuted.run_id)
     assert {round(c.p * 100, 9) % 1 for c in drawn} == {0.0}  # (k + 1) / 100: pseudo p-values
     assert [c.z for c in drawn] == pytest.approx([c.z for c in cells])
 
