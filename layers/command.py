@@ -16,8 +16,9 @@ KPIs (``window_days`` back from ``now``, or a given ``window``, where a window a
   never settled (调解不成功, 已移交, 正在调处 …: :func:`layers.case_import.unsettled_history`) is
   reported, not resolved;
 * ``escalations``: escalate (上报) events in the window; ``repeats``: repeat reports in the window;
-* ``active_hotspots``: hot cells (≥ 95 % confidence) of the latest current hot-spot run in the
-  unit (a planner's historic analysis never is one, :mod:`layers.hotspot_current`);
+* ``active_hotspots``: hot cells (≥ 95 % confidence) of the current hot-spot runs the unit
+  shows (:func:`layers.hotspot_current.shown_runs`: the latest over the whole unit; a planner's
+  historic analysis never is one);
 * ``cameras``, ``cameras_online_share``: the cameras in use (not those an import of the
   platform's export retired, :mod:`layers.camera_retirement`), and the share of them online;
 * ``overdue_visits``: special-population persons on the register (not those who left it,
@@ -162,7 +163,7 @@ def _statements(n: int | None, bounded: bool, params: dict[str, Any]) -> dict[st
             SELECT {k.cell} AS k, GROUPING({k.cell}) AS total, count(*) AS active_hotspots
               FROM hotspot_cells h
              WHERE {scope.format(t="h")} AND h.bin >= 2
-               AND h.run_id = {hotspot_current.LATEST_CURRENT_RUN}
+               AND h.run_id = ANY(:runs)
              GROUP BY GROUPING SETS (({k.cell}), ())""",
         "cameras": f"""
             SELECT {k.video} AS k, GROUPING({k.video}) AS total, count(*) AS cameras,
@@ -500,6 +501,7 @@ def feed(
         "since": window[0] if window else now - timedelta(days=window_days),
         "until": window[1] if window else None,
         "unit": code,
+        "runs": hotspot_current.shown_runs(session, code),
     }
     unit_kpis = _empty_kpis()
     by_key: dict[str, dict[str, Any]] = {row.code[:n]: _empty_kpis() for row in child_rows}

@@ -5,8 +5,9 @@
   choropleth and the drill-down;
 * :func:`case_points`: cases in a box by state group (open, overdue, recent, as defined in
   :mod:`layers.case_groups`), highest risk first, capped;
-* :func:`hot_cells`: the hot cells of the latest current hot-spot run in the unit (never a
-  planner's historic analysis, :mod:`layers.hotspot_current`);
+* :func:`hot_cells`: the hot cells of the current hot-spot runs the unit shows (the latest
+  over the whole unit; never a planner's historic analysis:
+  :func:`layers.hotspot_current.shown_runs`);
 * :func:`heat_points`: case counts snapped to a grid of cells, for the heat map; cells are at
   least :data:`MIN_HEAT_CELL_DEG` (≈ 200 m: a finer grid would put a case on a house), and an
   analyst, who may not see case points, gets no cell of fewer than 3 cases (the suppression of
@@ -217,7 +218,7 @@ def case_points(
 
 
 def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
-    """Return the hot cells of the latest current hot-spot run in the unit (GeoJSON text).
+    """Return the hot cells of the current hot-spot runs the unit shows (GeoJSON text).
 
     Parameters
     ----------
@@ -246,10 +247,13 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
         ``code`` is outside the actor's scope.
     """
     lo, hi, _ = cases.unit_range(code, actor)
-    params: dict[str, Any] = {"lo": lo, "hi": hi, "min_count": trends.min_count_for(actor)}
-    hot = "h.area_code >= :lo AND h.area_code < :hi AND h.bin > 0 AND h.run_id = " + (
-        hotspot_current.LATEST_CURRENT_RUN
-    )
+    params: dict[str, Any] = {
+        "lo": lo,
+        "hi": hi,
+        "min_count": trends.min_count_for(actor),
+        "runs": hotspot_current.shown_runs(session, code),
+    }
+    hot = "h.area_code >= :lo AND h.area_code < :hi AND h.bin > 0 AND h.run_id = ANY(:runs)"
     ids = session.execute(text(f"SELECT h.id FROM hotspot_cells h WHERE {hot}"), params).scalars()
     # 本格及相邻格: the figure the cell's alert gives, read the same way (layers.hotspot_cases)
     around = hotspot_cases.figures(session, list(ids))

@@ -29,6 +29,7 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.auth import issue_token
 from api.settings import ApiSettings
+from geo.codes import scope_range
 from layers import command, command_map, hotspot_runs, hotspots_cli
 from layers.database import DatabaseUrls, apply_scope, make_engine
 from layers.errors import NotFound
@@ -197,6 +198,53 @@ def test_a_township_sees_the_county_s_current_run_not_the_historic_one(world: Se
         text("SELECT count(*) FROM hotspot_runs WHERE id = :r"), {"r": current.run_id}
     )
     assert seen.scalar_one() == 0
+
+
+def _hot_in(session: Session, run_id: int, lo: str, hi: str) -> int:
+    return int(
+        session.execute(
+            text(
+                "SELECT count(*) FROM hotspot_cells WHERE run_id = :r AND bin >= 2"
+                " AND area_code >= :lo AND area_code < :hi"
+            ),
+            {"r": run_id, "lo": lo, "hi": hi},
+        ).scalar_one()
+    )
+
+
+def test_a_county_keeps_its_run_when_a_township_analyses_itself(world: Session) -> None:
+    """A township's own run at resolution 9 is the township's, not the county's (trial X).
+
+    The county's 活跃热点 counted the latest run with a cell in it: the township's, made after
+    the county's nightly run, so the county's map and KPI showed one township's finer cells.
+    """
+    county_run = _current_run(world)
+    town = township(100)
+    town_run = hotspot_runs.run(
+        world,
+        actor=actor("commander", town),
+        scope_code=town,
+        window_start=NOW - timedelta(days=84),
+        window_end=NOW,
+        resolution=9,
+        now=NOW,
+    )
+    assert town_run.status == "done" and town_run.run_id > county_run.run_id
+    county = command.feed(world, COUNTY, actor=actor("commander", COUNTY), now=NOW)
+    assert county["unit"]["kpis"]["active_hotspots"] == county_run.hot_cells
+    # the county's children: each township's count of the county's run, this one included
+    by_child = {c["code"]: c["kpis"]["active_hotspots"] for c in county["children"]}
+    assert by_child[town] == _hot_in(world, county_run.run_id, *scope_range(town))
+    drawn = json.loads(command_map.hot_cells(world, COUNTY, actor=actor("commander", COUNTY)))
+    county_cells = world.execute(
+        text("SELECT id FROM hotspot_cells WHERE run_id = :r AND bin > 0"),
+        {"r": county_run.run_id},
+    ).scalars()
+    assert {f["id"] for f in drawn["features"]} == set(county_cells)
+    # the township sees its own run, the latest over it
+    apply_scope(world, town, set_role=True)
+    own = command.feed(world, town, actor=actor("commander", town), now=NOW)
+    assert own["unit"]["kpis"]["active_hotspots"] == town_run.hot_cells
 
 
 def test_the_historic_run_is_listed_and_read_by_its_number(world: Session) -> None:
