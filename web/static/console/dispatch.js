@@ -1271,6 +1271,9 @@
   }
 
   function init() {
+    // the unit fitted in quarter zoom steps, as on 指挥调度: a village fills a phone's map
+    map.options.zoomSnap = 0.25;
+    map.options.zoomDelta = 0.5;
     document.querySelectorAll("[data-filter]").forEach(function (button) {
       button.addEventListener("click", function () {
         document.querySelectorAll("[data-filter]").forEach((b) => b.classList.remove("active"));
