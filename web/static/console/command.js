@@ -54,8 +54,9 @@
 
   // ---- helpers -------------------------------------------------------------------------------
   /** Room kept right of a fitted area for the layer panel; a phone folds it (mobile.js). */
+  /** Room kept on the right of a fitted area for the layer panel, folded up to 1100 px. */
   function panelPad() {
-    return window.matchMedia("(max-width: 768px)").matches ? 20 : 270;
+    return window.matchMedia("(max-width: 1100px)").matches ? 20 : 270;
   }
   function levelOf(c) {
     for (let i = KEEP.length - 1; i > 0; i--) {

@@ -1,5 +1,5 @@
 // A phone's console (max-width 768px in the stylesheets: one column, the map on top).
-// The buttons on the map (data-zz-toggle="layers" / "legend", shown on phones only) open the
+// The buttons on the map (data-zz-toggle="layers" / "legend", shown up to 1100 px) open the
 // layer panel or the legend, one at a time: the class zz-m-<name>-open on the map's box
 // (data-zz-toggles) lets the page's stylesheet show it. On the 调度台, a case picked in the
 // list under the map, or 登记案件, brings the panel below the map into view.

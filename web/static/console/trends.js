@@ -41,11 +41,14 @@
   }
 
   /** Room kept around the fitted area: on a desktop for the legend (left), the tools (right)
-   * and the time slider (bottom) over the map; a phone folds the first two behind buttons and
-   * sets the slider under the map (trends.css). */
+   * and the time slider (bottom) over the map; up to 1100 px the first two fold behind buttons,
+   * and a phone sets the slider under the map (trends.css). */
   function fitPadding() {
-    return window.matchMedia("(max-width: 768px)").matches
-      ? { paddingTopLeft: [20, 12], paddingBottomRight: [20, 12] }
+    if (window.matchMedia("(max-width: 768px)").matches) {
+      return { paddingTopLeft: [20, 12], paddingBottomRight: [20, 12] };
+    }
+    return window.matchMedia("(max-width: 1100px)").matches
+      ? { paddingTopLeft: [20, 56], paddingBottomRight: [20, 80] }
       : { paddingTopLeft: [300, 10], paddingBottomRight: [200, 80] };
   }
 
