@@ -19,8 +19,9 @@ KPIs (``window_days`` back from ``now``, or a given ``window``, where a window a
 * ``active_hotspots``: hot cells (≥ 95 % confidence) of the current hot-spot runs the unit
   shows (:func:`layers.hotspot_current.shown_runs`: the latest over the whole unit; a planner's
   historic analysis never is one);
-* ``cameras``, ``cameras_online_share``: the cameras in use (not those an import of the
-  platform's export retired, :mod:`layers.camera_retirement`), and the share of them online;
+* ``cameras``, ``cameras_online_share``, ``cameras_offline``: the cameras in use (not those an
+  import of the platform's export retired, :mod:`layers.camera_retirement`), the share of them
+  online, and how many are offline (listed by :func:`layers.camera_lists.offline`);
 * ``overdue_visits``: special-population persons on the register (not those who left it,
   ``ended_on``) whose last visit is older than the interval of their ``visit_rules`` row (never
   visited: counted from the day they were put on record, :mod:`layers.visits_due`). An analyst
@@ -192,6 +193,7 @@ def _empty_kpis() -> dict[str, Any]:
         "active_hotspots": 0,
         "cameras": 0,
         "cameras_online_share": None,
+        "cameras_offline": 0,
         "overdue_visits": 0,
     }
 
@@ -207,6 +209,7 @@ def _fold(target: dict[str, Any], name: str, row: Any) -> None:
     elif name == "cameras":
         target["cameras"] = row.cameras
         target["cameras_online_share"] = round(row.online / row.cameras, 4) if row.cameras else None
+        target["cameras_offline"] = row.cameras - row.online
     else:
         key = {"escalations": "escalations", "hotspots": "active_hotspots"}.get(
             name, "overdue_visits"

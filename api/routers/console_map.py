@@ -1,5 +1,7 @@
 """The command view's map data under ``/api/console/{code}``: outlines, cases, hot cells, heat.
 
+Also the unit's offline cameras (``/{code}/cameras/offline``), which 视频在线率's 离线 N lists.
+
 GeoJSON bodies are built by PostgreSQL (:mod:`layers.command_map`) and sent as they are.
 Analysts get outlines, hot cells and the heat map (aggregates) but no case points. The heat
 map's cells are at least 0.002° (≈ 200 m; a smaller ``cell`` is refused with 422), and an
@@ -8,7 +10,8 @@ analyst's heat map leaves out cells of fewer than 3 cases (:func:`layers.command
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import asdict
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Query
@@ -16,7 +19,8 @@ from fastapi.responses import Response
 
 from api.deps import BBoxDep, BusinessUser, SessionDep, utcnow
 from api.routers.cases import CodePath, actor_of
-from layers import command_map
+from layers import camera_lists, command_map
+from layers.catalog import check_readable, get_collection
 from layers.errors import Forbidden
 from layers.model import Role
 
@@ -108,3 +112,17 @@ def heat(
         session, code, actor=actor_of(user), now=utcnow(), bbox=bbox, cell_deg=cell, days=days
     )
     return Response(content=orjson.dumps(points), media_type="application/json")
+
+
+@router.get("/{code}/cameras/offline", summary="The offline cameras in use in a unit")
+def offline_cameras(
+    code: CodePath,
+    user: BusinessUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=camera_lists.MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """Return ``matched`` and a page of ``cameras``: the longest silent first."""
+    check_readable(user.role, get_collection("video_points"), scope_code=user.scope_code)
+    found = camera_lists.offline(session, code, actor=actor_of(user), limit=limit, offset=offset)
+    return {"matched": found.matched, "cameras": [asdict(c) for c in found.cameras]}

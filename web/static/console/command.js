@@ -126,6 +126,12 @@
       card.classList.toggle("zz-kpi-alarm", (name === "overdue" || name === "overdue_visits") && value > 0);
       card.classList.toggle("zz-kpi-selected", name === st.kpi);
     });
+    // 离线 N on 视频在线率: offline_cameras.js lists them
+    const offline = document.getElementById("zz-offline-link");
+    if (offline) {
+      offline.hidden = !(unit.kpis.cameras_offline > 0);
+      offline.textContent = "离线 " + unit.kpis.cameras_offline + " ›";
+    }
     markReady("kpis");
   }
 
