@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from api.app import create_app
@@ -140,3 +140,40 @@ def open_trends_as_analyst(page: RecordedPage, demo: ConsoleDemo) -> tuple[str, 
     page.wait_for_url(f"{demo.origin}/trends/{county}")
     page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
     return demo.origin, county
+
+
+def unit_on_map(page: RecordedPage, demo: ConsoleDemo, code: str) -> dict[str, float]:
+    """Return the unit's bounding box in the map's pixels (``window.zzMap``), and the map's size.
+
+    Parameters
+    ----------
+    page : RecordedPage
+        A console page showing a map.
+    demo : ConsoleDemo
+        The served demo (its database gives the unit's boundary).
+    code : str
+        The unit's 12-digit code.
+
+    Returns
+    -------
+    dict
+        ``left``, ``top``, ``right``, ``bottom`` in the map container's pixels; ``width`` and
+        ``height`` of the map.
+    """
+    with demo.owner.connect() as conn:
+        west, south, east, north = conn.execute(
+            text(
+                "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)"
+                " FROM (SELECT boundary::box2d AS b FROM jurisdictions WHERE code = :code) j"
+            ),
+            {"code": code},
+        ).one()
+    box: dict[str, float] = page.evaluate(
+        """([w, s, e, n]) => {
+            const m = window.zzMap, a = m.latLngToContainerPoint([n, w]);
+            const b = m.latLngToContainerPoint([s, e]), size = m.getSize();
+            return {left: a.x, top: a.y, right: b.x, bottom: b.y, width: size.x, height: size.y};
+        }""",
+        [west, south, east, north],
+    )
+    return box

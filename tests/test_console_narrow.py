@@ -13,35 +13,13 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import text
 
 from tests.browser import RecordedPage
-from tests.console_fixtures import ConsoleDemo, login, open_trends_as_analyst
+from tests.console_fixtures import ConsoleDemo, login, open_trends_as_analyst, unit_on_map
 from tests.test_console_dispatch import _desk
 from tests.test_console_phone import _box, _overlap
 
 WIDTH, HEIGHT = 900, 800
-
-
-def _unit_on_map(page: RecordedPage, demo: ConsoleDemo, code: str) -> dict[str, float]:
-    """The unit's bounding box in the map's pixels, with the map's size."""
-    with demo.owner.connect() as conn:
-        west, south, east, north = conn.execute(
-            text(
-                "SELECT ST_XMin(b), ST_YMin(b), ST_XMax(b), ST_YMax(b)"
-                " FROM (SELECT boundary::box2d AS b FROM jurisdictions WHERE code = :code) j"
-            ),
-            {"code": code},
-        ).one()
-    box: dict[str, float] = page.evaluate(
-        """([w, s, e, n]) => {
-            const m = window.zzMap, a = m.latLngToContainerPoint([n, w]);
-            const b = m.latLngToContainerPoint([s, e]), size = m.getSize();
-            return {left: a.x, top: a.y, right: b.x, bottom: b.y, width: size.x, height: size.y};
-        }""",
-        [west, south, east, north],
-    )
-    return box
 
 
 def _assert_fitted(box: dict[str, float]) -> None:
@@ -65,7 +43,7 @@ def test_the_trends_map_fits_the_county_with_its_panels_folded(
     page.wait_for_timeout(500)  # the fit's zoom settled
     expect(page.locator("#trend-tools")).to_be_hidden()
     expect(page.locator("#trend-legend")).to_be_hidden()
-    _assert_fitted(_unit_on_map(page, demo, county))
+    _assert_fitted(unit_on_map(page, demo, county))
     page.screenshot_step("1-fitted")
     page.click(".zz-trends-map [data-zz-toggle='legend']")
     expect(page.locator("#trend-legend")).to_be_visible()
@@ -94,7 +72,7 @@ def test_the_command_view_and_the_desk_leave_the_map_room(
     expect(page.locator("#zz-layer-panel")).to_be_hidden()
     expect(page.locator("#zz-legend")).to_be_hidden()
     expect(page.locator("#zz-clock")).to_be_hidden()
-    _assert_fitted(_unit_on_map(page, demo, county))
+    _assert_fitted(unit_on_map(page, demo, county))
     crumbs, links = _box(page, ".zz-topbar .breadcrumb"), _box(page, "#zz-trends-link")
     assert crumbs["right"] <= links["left"], (crumbs, links)
     assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH

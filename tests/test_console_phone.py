@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import RecordedPage
-from tests.console_fixtures import ConsoleDemo, login
+from tests.console_fixtures import ConsoleDemo, login, unit_on_map
 from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
 
 WIDTH, HEIGHT = 390, 844
@@ -306,6 +306,10 @@ def test_the_desktop_layout_stays_as_it_was(page: RecordedPage, console_demo: Co
     side, map_ = _box(page, ".zz-side"), _box(page, ".zz-cmd-map")
     assert side["width"] == 430 and side["top"] == map_["top"] and side["left"] == map_["right"]
     assert map_["bottom"] == 800 and page.evaluate("document.documentElement.scrollHeight") == 800
+    # the township fitted right of the legend (bottom left), which covered its western villages
+    page.wait_for_timeout(500)  # the fit's zoom settled
+    unit, legend = unit_on_map(page, demo, township), _box(page, "#zz-legend")
+    assert map_["left"] + unit["left"] >= legend["right"], (unit, legend)
     page.goto(f"{demo.origin}/dispatch/{township}")
     expect(page.locator("#dz-placeholder")).to_be_visible()
     expect(page.locator("#dz-legend")).to_be_visible()

@@ -54,6 +54,15 @@
 
   // ---- helpers -------------------------------------------------------------------------------
   /** Room kept right of a fitted area for the layer panel; a phone folds it (mobile.js). */
+  /**
+   * Room kept on the left of the fitted unit for the legend (bottom left, about 150 px wide once
+   * filled), which covered a township's south-western villages; none where it is folded.
+   */
+  function legendPad() {
+    const legend = document.getElementById("zz-legend");
+    if (!legend || getComputedStyle(legend).display === "none") return 20;
+    return Math.max(legend.offsetWidth, 150) + 20;
+  }
   /** Room kept on the right of a fitted area for the layer panel, folded up to 1100 px. */
   function panelPad() {
     return window.matchMedia("(max-width: 1100px)").matches ? 20 : 270;
@@ -1044,7 +1053,7 @@
     st.layers.units = { def: LAYERS.find((l) => l.id === "units"), group: group };
     if (st.unitLayer.getLayers().length) {
       map.invalidateSize(false);
-      map.fitBounds(st.unitLayer.getBounds(), { paddingTopLeft: [20, 12], paddingBottomRight: [panelPad(), 12], animate: false });
+      map.fitBounds(st.unitLayer.getBounds(), { paddingTopLeft: [legendPad(), 12], paddingBottomRight: [panelPad(), 12], animate: false });
     }
     labelChildren(kids);
     shade();
