@@ -47,6 +47,7 @@ from layers.model import (
     Worker,
     WorkerStatus,
 )
+from layers.model.cases import SUBTYPES
 from layers.workflow import Actor
 
 #: A case that does not exist, or not in the actor's scope (indistinguishable).
@@ -477,6 +478,9 @@ def register(
         before = original.risk_level
         original.repeat_count += 1
         original.risk_level = max(1, original.risk_level - 1)
+        _tighten_deadlines(
+            original, deadlines.limits_for(original.category, original.risk_level, limits_config)
+        )
         append_event(
             session,
             original,
@@ -872,6 +876,70 @@ def _require_own_dispatch(session: Session, case: Case, actor: Actor, action: st
         raise Forbidden(f"网格员只能{workflow.ACTION_LABELS[action]}派给本人的案件")
 
 
+def _tighten_deadlines(case: Case, limits: deadlines.Limits) -> None:
+    """Shorten the case's time limits to ``limits`` from its report, never lengthen them.
+
+    A repeat raising the original's risk raises its urgency: its limits become those of the
+    new risk level (trial Z: a case made 橙色 by a repeat kept its 30 days until a triage cut
+    them to 15). A limit already cleared (the legal route's) stays cleared.
+    """
+    for name, span in (("contact_deadline", limits.contact), ("deadline", limits.close)):
+        current = getattr(case, name)
+        if current is not None:
+            setattr(case, name, min(current, case.reported_at + span))
+
+
+_KEPT = object()
+"""A triage that names no subcategory (the case's is kept, if it fits the category)."""
+
+
+def _triaged_subcategory(category: str, given: object, current: str | None) -> str | None:
+    """Return the subcategory a triage leaves: the one given, or the current one if it fits.
+
+    A category changed without a subcategory drops the old one when it belongs to another
+    category (trial Z: 社情民意's ``infrastructure`` stayed on a case made 矛盾纠纷, shown as
+    "矛盾纠纷 / infrastructure"); a subcategory given must belong to the category.
+
+    Parameters
+    ----------
+    category : str
+        The case's category after the triage.
+    given : object
+        The ``subcategory`` of the triage's parameters (``None`` clears it), or :data:`_KEPT`.
+    current : str or None
+        The case's subcategory before it.
+
+    Returns
+    -------
+    str or None
+        The subcategory code.
+
+    Raises
+    ------
+    InvalidInput
+        ``given`` is not a subcategory of ``category``.
+
+    Examples
+    --------
+    >>> _triaged_subcategory("dispute", _KEPT, "infrastructure") is None
+    True
+    >>> _triaged_subcategory("dispute", _KEPT, "land")
+    'land'
+    >>> _triaged_subcategory("dispute", None, "land") is None
+    True
+    """
+    table = next((t for c, t in SUBTYPES.items() if c.value == category), None)
+    codes = table.labels() if table is not None else {}
+    if given is _KEPT:
+        return current if current in codes else None
+    if given is None or given == "":
+        return None
+    if given not in codes:
+        names = "、".join(codes.values()) or "无"
+        raise InvalidInput(f"子类与类别“{Category.label_of(category)}”不符，可选：{names}")
+    return str(given)
+
+
 def _apply(
     session: Session,
     case: Case,
@@ -897,8 +965,10 @@ def _apply(
                 f"处理层级只能选您所在的{Level(actor.level).label}级至{Level.VILLAGE.label}级"
             )
         _require_unit(case.area_code, level)
+        case.subcategory = _triaged_subcategory(
+            category, params.get("subcategory", _KEPT), case.subcategory
+        )
         case.category = category
-        case.subcategory = params.get("subcategory", case.subcategory)
         case.risk_level = risk
         case.handling_level = level
         limits = deadlines.limits_for(category, risk, cfg)

@@ -267,8 +267,20 @@ def test_the_desktop_desk_keeps_its_walk_in_default_and_every_name(
     labels = _labels(page)
     assert labels and all(label["shown"] for label in labels), labels
     assert page.locator(".dz-label-hidden").count() == 0
-    # 取消 on the desk: back to the placeholder, the dispatcher stays
+    # a draft: a 12345 order with its number, point and title, then 取消 on the desk: back to the
+    # placeholder, the dispatcher stays, and the next registration starts empty (trial Z: a 来信
+    # took the cancelled order's point, 子类 and number, and was linked as its repeat)
+    page.select_option("#dz-channel", "hotline_12345")
+    page.fill("#dz-external-no", "YX12345-20261205-0031")
+    page.fill("#dz-lon", "103.0016")
+    page.fill("#dz-lat", "24.4960")
+    page.fill("#dz-title", "物业停水")
     page.click("#dz-register-cancel")
     expect(page.locator("#dz-placeholder")).to_be_visible()
     assert page.url.endswith(f"/dispatch/{township}?new=1")
+    page.click("#dz-new")
+    expect(page.locator("#dz-register")).to_be_visible()
+    expect(page.locator("#dz-channel")).to_have_value("walk_in")
+    for field in ("#dz-external-no", "#dz-lon", "#dz-lat", "#dz-title"):
+        expect(page.locator(field)).to_have_value("")
     page.assert_clean(demo.origin)

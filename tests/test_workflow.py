@@ -224,6 +224,12 @@ def test_repeat_report_links_and_raises_risk(world: Session) -> None:
     assert repeat.case.duplicate_of == original.id
     world.refresh(original)
     assert original.repeat_count == 1 and original.risk_level == 2
+    # its time limits are those of its new risk level (trial Z: 30 days kept at 橙色)
+    raised = deadlines.limits_for("dispute", 2)
+    assert original.deadline == NOW + raised.close < NOW + deadlines.limits_for("dispute", 3).close
+    assert original.contact_deadline == NOW + min(
+        raised.contact, deadlines.limits_for("dispute", 3).contact
+    )
     actions = [e.action for e in _chain_ok(world, original.id)]
     assert actions == ["register", "repeat_linked"]
     # farther than 200 m, another subcategory, or a closed original: no link
@@ -651,3 +657,34 @@ def test_a_grid_workers_task_is_the_case_dispatched_to_them_until_resolved(
             cases.act(world, second.id, "return", actor=me, now=NOW, note=blank)
     cases.act(world, second.id, "return", actor=me, now=NOW, note="当事人不在本网格")
     assert cases.tasks_of(world, actor=me) == [], "returned: no task"
+
+
+def test_a_triage_to_another_category_drops_a_subcategory_that_no_longer_fits(
+    world: Session,
+) -> None:
+    """社情民意 / 基础设施 made 矛盾纠纷 is not "矛盾纠纷 / infrastructure" (trial Z)."""
+    who = actor()
+    case = _register(world, who, category="public_opinion", subcategory="infrastructure")
+    case = cases.act(world, case.id, "triage", actor=who, now=NOW, params={"category": "dispute"})
+    assert (case.category, case.subcategory) == ("dispute", None)
+    with pytest.raises(InvalidInput, match="子类与类别“安全隐患”不符"):
+        cases.act(
+            world,
+            case.id,
+            "triage",
+            actor=who,
+            now=NOW,
+            params={"category": "safety_hazard", "subcategory": "land"},
+        )
+    case = cases.act(
+        world,
+        case.id,
+        "triage",
+        actor=who,
+        now=NOW,
+        params={"category": "dispute", "subcategory": "land"},
+    )
+    assert case.subcategory == "land"
+    # a triage naming no category or subcategory keeps a subcategory that fits
+    case = cases.act(world, case.id, "triage", actor=who, now=NOW, params={"risk_level": 2})
+    assert (case.category, case.subcategory, case.risk_level) == ("dispute", "land", 2)

@@ -1673,6 +1673,19 @@
     const cats = Object.entries(zz.tables.category);
     if (action === "triage") {
       fields.appendChild(selectField("category", "类别", cats, c.category));
+      // the 子类 of the category chosen: another category's would be kept under it
+      const subtypes = (category) =>
+        [["", "（不细分）"]].concat(Object.entries(zz.tables[zz.subtypeTable(category)] || {}));
+      fields.appendChild(selectField("subcategory", "子类", subtypes(c.category), c.subcategory || ""));
+      document.getElementById("zz-f-category").addEventListener("change", function (event) {
+        const sub = document.getElementById("zz-f-subcategory");
+        sub.textContent = "";
+        subtypes(event.target.value).forEach(function (o) {
+          const opt = el("option", "", o[1]);
+          opt.value = o[0];
+          sub.appendChild(opt);
+        });
+      });
       fields.appendChild(selectField("risk_level", "风险等级", risks, c.risk_level));
       const levels = [1, 2, 3, 4, 5].filter((l) => l >= levelOf(st.me.scope_code)).map((l) => [l, zz.label("handling_level", l)]);
       fields.appendChild(selectField("handling_level", "办理层级", levels, c.handling_level));
@@ -1704,7 +1717,12 @@
       return node ? node.value.trim() : "";
     };
     if (action === "triage") {
-      return { category: val("category"), risk_level: Number(val("risk_level")), handling_level: Number(val("handling_level")) };
+      return {
+        category: val("category"),
+        subcategory: val("subcategory") || null,
+        risk_level: Number(val("risk_level")),
+        handling_level: Number(val("handling_level")),
+      };
     }
     if (action === "dispatch") {
       return val("unit_code") ? { unit_code: val("unit_code") } : { department: val("department") || null };

@@ -1005,6 +1005,16 @@
     map.getContainer().style.cursor = "crosshair";
   }
 
+  /** The registration form empty again: its point, fields and notes, the channel the desk's. */
+  function clearRegisterForm() {
+    layers.pick.clearLayers();
+    $("dz-register").reset();
+    $("dz-channel").value = defaultChannel();
+    $("dz-locate-note").textContent = "";
+    $("dz-register-error").hidden = true;
+    syncSubcategory();
+  }
+
   function stopPicking() {
     state.picking = false;
     $("dz-map-hint").hidden = true;
@@ -1106,11 +1116,7 @@
         return;
       }
       stopPicking();
-      layers.pick.clearLayers();
-      $("dz-register").reset();
-      $("dz-channel").value = defaultChannel();
-      $("dz-locate-note").textContent = "";
-      syncSubcategory();
+      clearRegisterForm();
       upsertCase(created);
       zz.toast("已登记：" + created.code, "success");
       await selectCase(created.id);
@@ -1354,7 +1360,8 @@
   /** 取消: a grid worker sent here by 上报事件 goes back to 我的任务; a desk to its queue. */
   function cancelRegister() {
     stopPicking();
-    layers.pick.clearLayers();
+    clearRegisterForm(); // a draft cancelled is not the next registration's (trial Z: a 来信 took
+    // the cancelled 12345 order's point, 子类 and number, and was linked as its repeat)
     if (isWorker() && new URLSearchParams(window.location.search).get("new") === "1") {
       window.location.assign("/console/" + code);
       return;
