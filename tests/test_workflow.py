@@ -12,6 +12,7 @@ from layers import case_history, case_lists, cases, command, deadlines, dispatch
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from layers.model import AuditEntry, Case, CaseEvent, Dispatch, Worker
 from tests.workflow_data import (
+    COUNTY,
     NOW,
     actor,
     add_user,
@@ -688,3 +689,44 @@ def test_a_triage_to_another_category_drops_a_subcategory_that_no_longer_fits(
     # a triage naming no category or subcategory keeps a subcategory that fits
     case = cases.act(world, case.id, "triage", actor=who, now=NOW, params={"risk_level": 2})
     assert (case.category, case.subcategory, case.risk_level) == ("dispute", "land", 2)
+
+
+def test_a_department_account_acts_only_on_cases_dispatched_to_a_department(
+    world: Session,
+) -> None:
+    """Trial Z: the county's department account was offered 办结 on a grid worker's case."""
+    who = actor()
+    department = actor("department", COUNTY)
+    lon, lat = village_centre(village())
+    worker_id = add_worker(world, area_code=village(), lon=lon, lat=lat)
+    to_worker = _register(world, who)
+    cases.act(world, to_worker.id, "triage", actor=who, now=NOW)
+    cases.act(world, to_worker.id, "dispatch", actor=who, now=NOW, params={"worker_id": worker_id})
+    # not offered (the case page's buttons, GET /api/cases/{id}/allowed), and refused
+    offered = cases.actions_open_to(world, to_worker, department)
+    assert not set(offered) & workflow.OWN_DISPATCH_ACTIONS, offered
+    for action in ("accept", "return"):
+        with pytest.raises(Forbidden, match="部门账号只能.*派给职能部门的案件"):
+            cases.act(world, to_worker.id, action, actor=department, now=NOW, note="不属本部门")
+    to_department = _register(world, who, offset_m=400)
+    cases.act(world, to_department.id, "triage", actor=who, now=NOW)
+    cases.act(
+        world,
+        to_department.id,
+        "dispatch",
+        actor=who,
+        now=NOW,
+        params={"department": "县住建局"},
+    )
+    assert "accept" in cases.actions_open_to(world, to_department, department)
+    for action in ("accept", "arrive"):
+        cases.act(world, to_department.id, action, actor=department, now=NOW)
+    done = cases.act(
+        world,
+        to_department.id,
+        "resolve",
+        actor=department,
+        now=NOW,
+        params={"outcome": "resolved"},
+    )
+    assert done.state == "resolved"

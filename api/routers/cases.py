@@ -349,9 +349,15 @@ def get_case(
     limits: DeadlinesDep,
     response: Response,
 ) -> dict[str, Any]:
-    """Return a case in scope, with the actions the user may take now."""
+    """Return a case in scope, with the actions the user may take now.
+
+    A grid worker's or a department's are those on a case in their hands only
+    (:func:`layers.cases.actions_open_to`); lists give the workflow's rules alone.
+    """
     case = _read_case(case_id, user, session, response)
-    return case_json(case, user, now=utcnow(), limits_config=limits)
+    body = case_json(case, user, now=utcnow(), limits_config=limits)
+    body["allowed_actions"] = cases.actions_open_to(session, case, actor_of(user))
+    return body
 
 
 @router.get("/{case_id}/events", summary="The event log of a case")
@@ -493,9 +499,7 @@ def allowed(
     退回原因), else None.
     """
     case = _read_case(case_id, user, session, response)
-    names = workflow.allowed_actions(
-        case.state, handling_level=case.handling_level, actor=actor_of(user)
-    )
+    names = cases.actions_open_to(session, case, actor_of(user))
     return {
         "case_id": case.id,
         "state": case.state,

@@ -190,7 +190,11 @@
     const tbody = document.getElementById("zz-children-body");
     tbody.textContent = "";
     document.getElementById("zz-child-count").textContent = feed.children.length;
-    document.getElementById("zz-child-kpi-head").textContent = KPI_LABELS[st.kpi];
+    // the colouring KPI's column, unless it is one of the three always shown (在办 twice: trial AA)
+    const extra = !["open", "overdue", "active_hotspots"].includes(st.kpi);
+    const head = document.getElementById("zz-child-kpi-head");
+    head.textContent = KPI_LABELS[st.kpi];
+    head.hidden = !extra;
     feed.children.forEach(function (child) {
       const tr = el("tr", "zz-child-row");
       tr.dataset.code = child.code;
@@ -206,7 +210,7 @@
       tr.appendChild(el("td", "", fmtKpi("open", child.kpis.open)));
       tr.appendChild(el("td", child.kpis.overdue > 0 ? "text-danger fw-bold" : "", fmtKpi("overdue", child.kpis.overdue)));
       tr.appendChild(el("td", "", fmtKpi("active_hotspots", child.kpis.active_hotspots)));
-      tr.appendChild(el("td", "", fmtKpi(st.kpi, child.kpis[st.kpi])));
+      if (extra) tr.appendChild(el("td", "", fmtKpi(st.kpi, child.kpis[st.kpi])));
       tbody.appendChild(tr);
     });
   }
@@ -543,7 +547,8 @@
       stateCell.appendChild(mark);
     }
     tr.appendChild(stateCell);
-    const due = el("td", "zz-countdown");
+    // a case settled has no time left to count (trial Z: 已销号 剩余 14天23小时)
+    const due = el("td", c.closed_at ? "" : "zz-countdown", c.closed_at ? "已办结" : "");
     due.dataset.deadline = c.deadline || "";
     due.dataset.warnAt = c.deadline_warn_at || "";
     tr.appendChild(due);

@@ -61,6 +61,7 @@
   // ------------------------------------------------------------------ the queue
 
   function deadlineHtml(c) {
+    if (c.closed_at) return '<span class="text-muted">已办结</span>'; // no time left to count
     const cd = zz.countdown(c.deadline, c.deadline_warn_at);
     const cls = cd.overdue ? "dz-overdue" : cd.soon ? "dz-soon" : "";
     return '<span class="' + cls + '">' + zz.esc(cd.text) + "</span>";
@@ -104,7 +105,8 @@
     return deadlineHtml(c);
   }
 
-  function caseItem(c, withCode) {
+  /** A case of the queue or the search: its code too (several 老堡村劳资欠薪 looked alike). */
+  function caseItem(c) {
     const li = document.createElement("li");
     li.className = "list-group-item dz-case-item";
     li.dataset.caseId = c.id;
@@ -115,8 +117,8 @@
       '<span class="dz-item-title">' + zz.esc(c.title) + "</span>" +
       '<span class="badge zz-state dz-state" data-state="' + zz.esc(c.state) + '">' +
       zz.esc(zz.label("case_state", c.state)) + "</span></div>" +
-      (withCode ? '<div class="dz-item-code">' + zz.esc(c.code) +
-        (c.external_no ? " · 工单 " + zz.esc(c.external_no) : "") + "</div>" : "") +
+      '<div class="dz-item-code">' + zz.esc(c.code) +
+      (c.external_no ? " · 工单 " + zz.esc(c.external_no) : "") + "</div>" +
       '<div class="dz-item-meta"><span>' + zz.esc(zz.label("category", c.category)) + " · " +
       zz.esc(zz.label("channel", c.channel)) + "</span>" + itemNote(c) + "</div>";
     li.addEventListener("click", () => selectCase(c.id));
@@ -136,7 +138,7 @@
     });
     const shown = state.cases.filter(visible);
     $("dz-queue-empty").hidden = shown.length > 0;
-    shown.forEach((c) => list.appendChild(caseItem(c, false)));
+    shown.forEach((c) => list.appendChild(caseItem(c)));
     if (state.searching) renderResults();
     else drawQueue(shown);
   }
@@ -233,7 +235,7 @@
     $("dz-search-summary").textContent = n
       ? "找到 " + n + " 件" + (n >= SEARCH_LIMIT ? "（只列出最新的 " + SEARCH_LIMIT + " 件，请输入更多内容）" : "") + "，按登记时间从新到旧"
       : "没有找到与“" + state.query + "”相符的案件";
-    state.results.forEach((c) => list.appendChild(caseItem(c, true)));
+    state.results.forEach((c) => list.appendChild(caseItem(c)));
     drawQueue(state.results);
   }
 
