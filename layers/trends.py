@@ -701,8 +701,12 @@ def period_key(moment: datetime, granularity: str) -> str:
     return f"{local.year}Q{(local.month - 1) // 3 + 1}"
 
 
-def first_period(session: Session, code: str, *, actor: Actor, granularity: str) -> str | None:
-    """Return the key of the period of the unit's earliest case: where its history starts.
+def history_start(session: Session, code: str, *, actor: Actor) -> datetime | None:
+    """Return when the unit's earliest case was reported: where its history starts.
+
+    The page warns when the window starts before it (periods without data), or when the first
+    period holds it past its middle (a quarter of December's cases alone, counted as a whole
+    one: trial AA's 2024年第4季度 of 913 cases beside 2,219–2,956).
 
     Parameters
     ----------
@@ -712,13 +716,11 @@ def first_period(session: Session, code: str, *, actor: Actor, granularity: str)
         A 12-digit jurisdiction code inside the actor's scope.
     actor : Actor
         The user.
-    granularity : {"month", "quarter"}
-        Period length.
 
     Returns
     -------
-    str or None
-        ``2024-12`` and the like; None when the unit has no case.
+    datetime or None
+        None when the unit has no case.
 
     Raises
     ------
@@ -726,11 +728,11 @@ def first_period(session: Session, code: str, *, actor: Actor, granularity: str)
         Not a jurisdiction inside the actor's scope.
     """
     lo, hi, _ = cases.unit_range(code, actor)
-    earliest = session.execute(
+    earliest: datetime | None = session.execute(
         text("SELECT min(reported_at) FROM cases WHERE area_code >= :lo AND area_code < :hi"),
         {"lo": lo, "hi": hi},
     ).scalar_one()
-    return None if earliest is None else period_key(earliest, granularity)
+    return earliest
 
 
 def window_label(periods: tuple[Period, ...]) -> str:

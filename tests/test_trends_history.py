@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -483,6 +483,23 @@ def test_the_history_starts_at_the_period_of_the_units_earliest_case(
 # --- the page, in a real browser against the demo county -------------------------------------
 
 
+def _assert_window_warning(
+    warning: Locator, window: tuple[trends.Period, ...], first_period: str, first_day: str
+) -> None:
+    """The page's window warning as the rule gives it for this window and history."""
+    first = window[0]
+    into = (date.fromisoformat(first_day) - first.start.date()).days
+    if first.key < first_period:
+        expect(warning).to_contain_text("期无数据")
+    elif first.key == first_period and into > (first.end - first.start).days / 2:
+        expect(warning).to_have_text(
+            f"本统计时段的第一期（{first.label}）只含 {first_day} 起的案件，不足半期，"
+            "与其他各期不可比：新兴热点模式（连续、加剧等）可能失真。"
+        )
+    else:
+        expect(warning).to_be_hidden()
+
+
 @pytest.mark.browser
 @pytest.mark.xdist_group("console")
 def test_the_page_offers_a_window_end_a_source_filter_and_the_children_table(
@@ -508,17 +525,26 @@ def test_the_page_offers_a_window_end_a_source_filter_and_the_children_table(
     )
     rows = page.locator("#children-table tbody tr")
     assert rows.last.inner_text().startswith("合计") and rows.count() >= 3
-    # the default window: warned of only when it starts before the county's earliest case
-    first_period = page.evaluate(f"zz.api('/api/trends/{county}?granularity=month')")[
-        "first_period"
-    ]
+    # the default window: warned of only when it starts before the county's earliest case, or
+    # when that case lies past the middle of its first period (trial AA: a quarter of December)
+    answer = page.evaluate(f"zz.api('/api/trends/{county}?granularity=month')")
+    first_period = answer["first_period"]
     default = trends.window(console_demo.now, "month", 24)
     warning = page.locator("#window-warning")
-    if default[0].key >= first_period:
-        assert warning.is_hidden()
-    else:
-        assert warning.is_visible()
+    _assert_window_warning(warning, default, first_period, answer["first_day"])
     page.screenshot_step("1-window-and-children")
+    page.select_option("#granularity", "quarter")
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    quarterly = page.evaluate(f"zz.api('/api/trends/{county}?granularity=quarter')")
+    _assert_window_warning(
+        warning,
+        trends.window(console_demo.now, "quarter", len(quarterly["periods"])),
+        quarterly["first_period"],
+        quarterly["first_day"],
+    )
+    page.screenshot_step("1b-quarterly")
+    page.select_option("#granularity", "month")
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
     # the ends offered go back to the month of the demo's earliest case, not ten years
     first = min(c.reported_at for c in console_demo.data.cases).astimezone(trends.CENTRE_TZ)
     ends = page.locator("#period-end option").evaluate_all("os => os.map(o => o.value)")

@@ -11,7 +11,7 @@ source filter, ``channel`` (repeatable, 来源渠道) and ``origin`` (``platform
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -119,6 +119,11 @@ class SeriesQuery:
 SeriesDep = Annotated[SeriesQuery, Depends()]
 
 
+def _local_date(moment: datetime) -> date:
+    """Return the day of ``moment`` in the centre's time zone."""
+    return moment.astimezone(trends.CENTRE_TZ).date()
+
+
 @router.get("/{code}", summary="Gi* hot spots per period and emerging hot spot classes")
 def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
     """Return the unit, its window and periods, the significant cells and the legend."""
@@ -130,6 +135,7 @@ def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
     )
     min_count = trends.min_count_for(actor)
     body = trends.series_json(result, min_count=min_count)
+    earliest = trends.history_start(session, code, actor=actor)
     return {
         "unit": unit,
         "counties": command.counties_held(session, code, division_level(code)),
@@ -137,7 +143,8 @@ def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
         "min_count": min_count,
         "generated_at": now.isoformat(),
         "latest_period": trends.last_complete(now, q.granularity),
-        "first_period": trends.first_period(session, code, actor=actor, granularity=q.granularity),
+        "first_period": None if earliest is None else trends.period_key(earliest, q.granularity),
+        "first_day": None if earliest is None else _local_date(earliest).isoformat(),
         **body,
     }
 

@@ -644,8 +644,20 @@
       : empty
         ? "本统计时段始于 " + data.periods[0].label + "，而本辖区案件记录始于 " + periodLabel(data.first_period) +
           "：前 " + empty + " 期无数据，新兴热点模式（连续、零星等）可能失真。"
-        : "";
+        : firstPeriodPartial(data)
+          ? "本统计时段的第一期（" + data.periods[0].label + "）只含 " + data.first_day +
+            " 起的案件，不足半期，与其他各期不可比：新兴热点模式（连续、加剧等）可能失真。"
+          : "";
     warning.classList.toggle("d-none", !warning.textContent);
+  }
+
+  // whether the unit's history starts past the middle of the window's first period (a quarter
+  // of December alone, counted as a whole one)
+  function firstPeriodPartial(data) {
+    const first = data.periods[0];
+    if (!data.first_day || !first || first.key !== data.first_period) return false;
+    const day = (iso) => Date.parse(iso + "T00:00:00Z") / 86400000;
+    return day(data.first_day) - day(first.start) > (day(first.end) - day(first.start) + 1) / 2;
   }
 
   // how many periods of the window lie before the unit's earliest case (0 when none do)
