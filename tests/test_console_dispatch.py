@@ -784,6 +784,8 @@ def test_desk_follows_cases_to_close_and_escalated_finds_any_case_and_maps_grids
     expect(page.locator("#dz-case-title")).to_have_text(settled_title)
     expect(page.locator("#dz-case-next")).to_contain_text("待评价、回访")
     expect(page.locator("#dz-candidates-note")).to_have_text("案件已办结，无需派单。")
+    # 重新办理 beside the closing steps: a party not satisfied is not to be archived (trial Z)
+    expect(page.locator("#dz-closing-actions [data-closing='reopen']")).to_have_text("重新办理…")
     page.screenshot_step("2-to-close")
     # ... and closed from the desk: 评价 and 回访 with the party's satisfaction, then 销号
     for action, label, satisfaction, after in (
@@ -909,3 +911,45 @@ def test_the_summons_form_offers_the_departments_the_township_already_named(
         ).scalar_one()
     assert payload == {"departments": [named[0], named[1]]}
     page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_desk_marks_a_case_its_superior_supervised(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """The county's 督办 shows on the township's desk, not on the case page alone (trial Z)."""
+    demo = console_demo
+    desk = _desk(demo)
+    township = desk.village[:9] + "000"
+    county = demo.data.county_code.ljust(12, "0")
+    with demo.owner.connect() as conn:
+        case = conn.execute(
+            text(
+                "SELECT id, code FROM cases WHERE handling_level = 4 AND area_code LIKE :p"
+                " AND state IN ('triaged', 'dispatched', 'accepted', 'on_site')"
+                " AND supervision_deadline IS NULL ORDER BY id LIMIT 1"
+            ),
+            {"p": township[:9] + "%"},
+        ).one()
+    until = datetime.now(UTC) + timedelta(days=3)
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        headers = _token(client, demo.username("commander", county))
+        version = client.get(f"/api/cases/{case.id}", headers=headers).json()["version"]
+        response = client.post(
+            f"/api/cases/{case.id}/actions/supervise",
+            json={
+                "version": version,
+                "note": "限期办结",
+                "params": {"deadline": until.isoformat()},
+            },
+            headers=headers,
+        )
+        assert response.status_code == 200, response.text
+    login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}")
+    page.wait_for_url(f"{demo.origin}/dispatch/{township}")
+    page.click("[data-filter='all']")
+    item = page.locator("#dz-queue-list .dz-case-item", has_text=case.code)
+    expect(item.locator(".dz-supervised")).to_have_text("督办")
+    page.screenshot_step("1-supervised-on-the-desk")
+    page.assert_clean(demo.origin)

@@ -105,7 +105,10 @@
     return deadlineHtml(c);
   }
 
-  /** A case of the queue or the search: its code too (several 老堡村劳资欠薪 looked alike). */
+  /**
+   * A case of the queue or the search: its code too (several 老堡村劳资欠薪 looked alike), and
+   * 督办 when a superior pressed it (trial Z: the township's desk did not show it).
+   */
   function caseItem(c) {
     const li = document.createElement("li");
     li.className = "list-group-item dz-case-item";
@@ -115,8 +118,13 @@
     li.innerHTML =
       '<div class="d-flex justify-content-between gap-2">' +
       '<span class="dz-item-title">' + zz.esc(c.title) + "</span>" +
+      '<span class="text-nowrap">' +
+      (c.supervision_deadline && !c.closed_at
+        ? '<span class="badge text-bg-danger me-1 dz-supervised" title="督办时限：' +
+          zz.esc(zz.fmtTime(c.supervision_deadline)) + '">督办</span>'
+        : "") +
       '<span class="badge zz-state dz-state" data-state="' + zz.esc(c.state) + '">' +
-      zz.esc(zz.label("case_state", c.state)) + "</span></div>" +
+      zz.esc(zz.label("case_state", c.state)) + "</span></span></div>" +
       '<div class="dz-item-code">' + zz.esc(c.code) +
       (c.external_no ? " · 工单 " + zz.esc(c.external_no) : "") + "</div>" +
       '<div class="dz-item-meta"><span>' + zz.esc(zz.label("category", c.category)) + " · " +
@@ -338,11 +346,14 @@
   function renderClosingActions(c) {
     const box = $("dz-closing-actions");
     box.textContent = "";
-    const actions = CLOSING.includes(c.state) ? CLOSING_ACTIONS.filter((a) => c.allowed_actions.includes(a)) : [];
+    // and 重新办理 beside them: a party not satisfied at 回访 is not to be archived (trial Z)
+    const actions = CLOSING.includes(c.state)
+      ? CLOSING_ACTIONS.concat(["reopen"]).filter((a) => c.allowed_actions.includes(a))
+      : [];
     actions.forEach(function (action) {
       const b = document.createElement("button");
       b.type = "button";
-      b.className = "btn btn-sm btn-outline-primary";
+      b.className = "btn btn-sm " + (action === "reopen" ? "btn-outline-danger" : "btn-outline-primary");
       b.dataset.closing = action;
       b.textContent = zz.label("case_action", action) + "…";
       b.addEventListener("click", function () {
@@ -363,7 +374,7 @@
     form.dataset.action = action;
     form.dataset.caseId = String(c.id);
     $("dz-closing-title").textContent = zz.label("case_action", action) + "：" + c.code;
-    $("dz-closing-satisfaction-box").hidden = action === "archive";
+    $("dz-closing-satisfaction-box").hidden = action === "archive" || action === "reopen";
     $("dz-closing-satisfaction").value = "";
     $("dz-closing-note").value = "";
     $("dz-closing-error").hidden = true;
@@ -378,7 +389,7 @@
     if (!c || form.dataset.caseId !== String(c.id)) return;
     const params = {};
     const satisfaction = $("dz-closing-satisfaction").value;
-    if (action !== "archive" && satisfaction) params.satisfaction = Number(satisfaction);
+    if (["evaluate", "visit"].includes(action) && satisfaction) params.satisfaction = Number(satisfaction);
     try {
       const updated = await zz.api("/api/cases/" + c.id + "/actions/" + action, {
         method: "POST",
