@@ -15,7 +15,9 @@ KPIs (``window_days`` back from ``now``, or a given ``window``, where a window a
   resolved (``None`` when none was reported); a case a history import concluded that its source
   never settled (调解不成功, 已移交, 正在调处 …: :func:`layers.case_import.unsettled_history`) is
   reported, not resolved;
-* ``escalations``: escalate (上报) events in the window; ``repeats``: repeat reports in the window;
+* ``escalations``: escalate (上报) events in the window made at the unit's level or below it (a
+  county's 上报 of a case lying in one of its townships counts for the county, not for the
+  township; a village's grids count their village's); ``repeats``: repeat reports in the window;
 * ``active_hotspots``: hot cells (≥ 95 % confidence) of the current hot-spot runs the unit
   shows (:func:`layers.hotspot_current.shown_runs`: the latest over the whole unit; a planner's
   historic analysis never is one);
@@ -88,6 +90,8 @@ KPI_NOTES: dict[str, str] = {
 }
 """What each KPI counts, for its card's tooltip (``{days}``: the feed's window)."""
 KPI_NAMES = tuple(KPI_LABELS)
+KPI_FIELDS = (*KPI_NAMES, "cameras_offline")
+"""Every key of a unit's ``kpis``: the cards', and the count behind 视频在线率's 离线 N."""
 """Keys of every ``kpis`` object."""
 SHARE_KPIS = frozenset({"resolved_share", "cameras_online_share"})
 """KPIs that are shares (0–1), shown as percentages."""
@@ -136,6 +140,7 @@ def _statements(n: int | None, bounded: bool, params: dict[str, Any]) -> dict[st
     scope = "{t}.area_code >= :lo AND {t}.area_code < :hi"
     # a window ends now (the live feed: nothing after it yet) or at a given end (a past brief)
     case_end = " AND c.reported_at < :until" if bounded else ""
+    made_at = "coalesce((e.payload ->> 'from_level')::int, 5)"  # the level that escalated
     event_end = " AND e.at < :until" if bounded else ""
     return {
         # open cases through the state filter, the window through the reported_at index:
@@ -155,8 +160,13 @@ def _statements(n: int | None, bounded: bool, params: dict[str, Any]) -> dict[st
               FROM cases c WHERE {scope.format(t="c")} AND c.reported_at >= :since{case_end}
              GROUP BY GROUPING SETS (({k.case}), ())""",
         # through the partial index of escalate events: never the unit's whole log
+        # made at the row's level or below it (the county's 上报 of a case lying in a township is
+        # the county's, not the township's); an event without from_level counts everywhere
         "escalations": f"""
-            SELECT {k.event} AS k, GROUPING({k.event}) AS total, count(*) AS escalations
+            SELECT {k.event} AS k, GROUPING({k.event}) AS total,
+                   CASE GROUPING({k.event})
+                       WHEN 1 THEN count(*) FILTER (WHERE {made_at} >= :unit_level)
+                       ELSE count(*) FILTER (WHERE {made_at} >= :child_level) END AS escalations
               FROM case_events e
              WHERE {scope.format(t="e")} AND e.action = 'escalate' AND e.at >= :since{event_end}
              GROUP BY GROUPING SETS (({k.event}), ())""",
@@ -505,6 +515,9 @@ def feed(
         "until": window[1] if window else None,
         "unit": code,
         "runs": hotspot_current.shown_runs(session, code),
+        "unit_level": level,
+        # a grid counts its village's 上报 (grids do not escalate)
+        "child_level": child_rows[0].child_level if kind == "jurisdiction" and child_rows else 5,
     }
     unit_kpis = _empty_kpis()
     by_key: dict[str, dict[str, Any]] = {row.code[:n]: _empty_kpis() for row in child_rows}

@@ -28,7 +28,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.codes import scope_range
+from geo.codes import division_level, scope_range
 from layers import brief_cases, cases, work_brief, workflow
 from layers.database import apply_scope
 from layers.errors import Forbidden
@@ -128,6 +128,7 @@ ACTIONS: dict[str, list[tuple[str, datetime, str, dict[str, Any], str | None]]] 
     ],
 }
 SETTLED_AFTER = ("supervised_before_done", "supervised_done")  # resolved after their 督办
+ESCALATING_LEVEL = {"town": 4, "town_b": 4, "county": 3}  # the level each escalating actor is at
 
 
 @dataclass(frozen=True)
@@ -432,12 +433,15 @@ def _expected_comparison(code: str, first: datetime, after: datetime) -> dict[st
         if _in(code, s.village) and first <= s.reported < after
     ]
     settled = [n for n, s in inside if s.state not in workflow.OPEN_STATES]
+    # 上报 made at the unit's level or below it: the county's is not its townships'
     escalations = [
         when
         for name, steps in ACTIONS.items()
         if _in(code, SEEDS[name].village)
-        for action, when, *_ in steps
-        if action == "escalate" and first <= when < after
+        for action, when, who, *_ in steps
+        if action == "escalate"
+        and first <= when < after
+        and ESCALATING_LEVEL[who] >= division_level(code)
     ]
     return {
         "reported": len(inside),
@@ -547,7 +551,8 @@ def test_a_village_whose_cases_begin_inside_the_year_before_is_named(
     # 测试村1's first case is of 2024-09-10; 测试村2's, of 2024-09-18, inside the week compared
     assert got[("测试村1", "近期受理")] == [2, 1, 1, "+100.0%", 2, 0, "0.0%"]
     assert got[("测试村2", "近期受理")] == [2, 1, 1, "+100.0%", 2, 0, "0.0%"]
-    assert got[("测试村2", "上报次数")] == [2, 1, 1, "+100.0%", 1, 1, "+100.0%"]
+    # its cases were escalated by 甲一街道: the township's 上报, none of the village's
+    assert got[("测试村2", "上报次数")][:3] == [0, 0, 0]
     assert table[-1][0] == (
         "注：测试村2（2024-09-18 10:00）的案件记录始于上年同期时段之中"
         "（括号内为最早的案件登记时间），其上年同期数只含此后的案件。"

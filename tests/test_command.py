@@ -142,9 +142,9 @@ def test_same_shape_at_all_five_levels(world: Session) -> None:
     for code in (PROVINCE, CITY, COUNTY, township(), V1):
         feed = command.feed(world, code, actor=actor("commander", PROVINCE), now=NOW)
         assert feed["unit"]["code"] == code
-        assert set(feed["unit"]["kpis"]) == set(command.KPI_NAMES)
+        assert set(feed["unit"]["kpis"]) == set(command.KPI_FIELDS)
         for child in feed["children"]:
-            assert set(child["kpis"]) == set(command.KPI_NAMES)
+            assert set(child["kpis"]) == set(command.KPI_FIELDS)
         shapes.append((set(feed), set(feed["unit"]), {k for c in feed["children"] for k in c}))
     assert all(s == shapes[0] for s in shapes)
     village_feed = command.feed(world, V1, actor=actor("commander", PROVINCE), now=NOW)
@@ -167,9 +167,14 @@ def test_township_kpis(world: Session) -> None:
     k1 = kids[V1]
     assert k1["open"] == 3 and k1["reported"] == 3 and k1["repeats"] == 1
     assert k1["resolved_share"] == pytest.approx(1 / 3, abs=1e-3)
-    assert k1["escalations"] == 1
+    # the township's 上报 of a case in V1 is the township's, not the village's or its grid's
+    assert k1["escalations"] == 0 and feed["unit"]["kpis"]["escalations"] == 1
     village_feed = command.feed(world, V1, actor=actor("dispatcher", township()), now=NOW)
-    assert [c["kpis"]["escalations"] for c in village_feed["children"]] == [1]  # by grid
+    assert [c["kpis"]["escalations"] for c in village_feed["children"]] == [0]
+    assert village_feed["unit"]["kpis"]["escalations"] == 0
+    county_feed = command.feed(world, COUNTY, actor=actor("commander", COUNTY), now=NOW)
+    by_township = {c["code"]: c["kpis"]["escalations"] for c in county_feed["children"]}
+    assert by_township[township()] == 1
     assert k1["active_hotspots"] == 2
     assert k1["overdue_visits"] == 2  # 30 days ago and never; 3 days ago is within 14
     assert kids[V2]["cameras"] == 3 and kids[V2]["cameras_online_share"] == pytest.approx(
