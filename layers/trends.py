@@ -701,6 +701,28 @@ def period_key(moment: datetime, granularity: str) -> str:
     return f"{local.year}Q{(local.month - 1) // 3 + 1}"
 
 
+def local_day(moment: datetime) -> date:
+    """Return the day of ``moment`` in the centre's time zone.
+
+    Parameters
+    ----------
+    moment : datetime
+        An aware time.
+
+    Returns
+    -------
+    datetime.date
+        The day in China.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> local_day(datetime(2024, 12, 4, 16, 30, tzinfo=UTC)).isoformat()
+    '2024-12-05'
+    """
+    return moment.astimezone(CENTRE_TZ).date()
+
+
 def history_start(session: Session, code: str, *, actor: Actor) -> datetime | None:
     """Return when the unit's earliest case was reported: where its history starts.
 

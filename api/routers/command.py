@@ -2,6 +2,7 @@
 
 The same JSON shape at every level (see :mod:`layers.command`). Analysts get the KPIs and the
 alerts but an empty ``queue``: they see aggregates, never individual cases.
+``GET /api/command/{code}/history`` says when its case history starts.
 ``GET /api/command/{code}/brief.xlsx?days=7`` is the feed's figures over a day, a week or a
 month up to now (日汇总、周研判、月总结, :mod:`layers.work_brief`); ``?period=month`` is last
 month's, ``?period=month&date=2026-09-01`` that of September (``day`` and ``week`` alike). The
@@ -24,7 +25,7 @@ from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.downloads import XLSX, xlsx_response
 from api.routers.cases import CodePath, actor_of
 from geo.codes import scope_range
-from layers import alerts, brief_cases, command, work_brief
+from layers import alerts, brief_cases, command, trends, work_brief
 from layers.errors import InvalidInput
 from layers.model import Role
 
@@ -51,6 +52,17 @@ def feed(
     if user.role == Role.ANALYST:
         body["queue"] = []
     return body
+
+
+@router.get("/{code}/history", summary="When the unit's case history starts")
+def history(code: CodePath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
+    """Return ``first_day``: the day (in China) of the unit's earliest case, or None.
+
+    The page's 往月 offers no month before it (trial AA: 2024年11月, a month before the first
+    case, was offered).
+    """
+    earliest = trends.history_start(session, code, actor=actor_of(user))
+    return {"first_day": None if earliest is None else trends.local_day(earliest).isoformat()}
 
 
 @router.get(

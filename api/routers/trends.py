@@ -11,7 +11,7 @@ source filter, ``channel`` (repeatable, 来源渠道) and ``origin`` (``platform
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -119,11 +119,6 @@ class SeriesQuery:
 SeriesDep = Annotated[SeriesQuery, Depends()]
 
 
-def _local_date(moment: datetime) -> date:
-    """Return the day of ``moment`` in the centre's time zone."""
-    return moment.astimezone(trends.CENTRE_TZ).date()
-
-
 @router.get("/{code}", summary="Gi* hot spots per period and emerging hot spot classes")
 def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
     """Return the unit, its window and periods, the significant cells and the legend."""
@@ -144,7 +139,7 @@ def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
         "generated_at": now.isoformat(),
         "latest_period": trends.last_complete(now, q.granularity),
         "first_period": None if earliest is None else trends.period_key(earliest, q.granularity),
-        "first_day": None if earliest is None else _local_date(earliest).isoformat(),
+        "first_day": None if earliest is None else trends.local_day(earliest).isoformat(),
         **body,
     }
 

@@ -1910,6 +1910,19 @@
     picker.addEventListener("change", function () {
       link.href = "/api/command/" + code + "/brief.xlsx?period=month&date=" + picker.value;
     });
+    // no month before the unit's first case (the history an import brought counts too)
+    zz.api("/api/command/" + code + "/history").then(function (history) {
+      const first = history.first_day ? history.first_day.slice(0, 7) + "-01" : null;
+      Array.from(picker.options).forEach(function (option) {
+        if (!first || option.value < first) option.remove();
+      });
+      const box = picker.closest(".zz-brief-month");
+      box.hidden = picker.options.length === 0;
+      if (picker.options.length) {
+        picker.value = picker.options[0].value;
+        picker.dispatchEvent(new Event("change"));
+      }
+    }, () => {}); // the picker keeps its months: the brief of one without cases says so
   }
 
   async function start() {
