@@ -76,6 +76,9 @@ def test_hovering_a_hot_cell_and_a_township_shows_their_tooltips(
     tooltip = page.locator(".leaflet-tooltip").filter(has_text="本期案件数")
     expect(tooltip).to_contain_text(cell["area_name"] or "—")
     assert "新兴热点模式" in tooltip.inner_text()
+    # a pattern says it is judged on the whole window, not the period shown (trial AA)
+    judged = f"（按全部 {len(series['periods'])} 期及相邻单元判定）"
+    assert (judged in tooltip.inner_text()) == (cell["pattern"] != "no_pattern")
     assert ("本格本期无案件" in tooltip.inner_text()) == (cell["counts"][-1] == 0)
     page.screenshot_step("1-hot-cell-tooltip")
 

@@ -143,7 +143,10 @@
           "<b>" + zz.esc(cell.area_name || "—") + "</b><br>" + zz.esc(period().label) + "：" + zz.esc(binLabel(b)) +
           "<br>本期案件数：" + zz.esc(count(cell.counts[state.t], state.data.min_count)) +
           (b > 0 && cell.counts[state.t] === 0 ? "<br>" + NEIGHBOURS_HOT : "") +
-          "<br>新兴热点模式：" + zz.esc(patternLabel(cell.pattern))
+          "<br>新兴热点模式：" + zz.esc(patternLabel(cell.pattern)) +
+          // judged on the whole window with the neighbours, not on the period shown (trial AA:
+          // 2026年11月：不显著 beside 新增热点 read as a contradiction)
+          (cell.pattern !== "no_pattern" ? "（按全部 " + state.data.periods.length + " 期及相邻单元判定）" : "")
         );
       }, { sticky: true });
       binLayer.addLayer(poly);
