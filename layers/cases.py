@@ -479,9 +479,6 @@ def register(
         before = original.risk_level
         original.repeat_count += 1
         original.risk_level = max(1, original.risk_level - 1)
-        _tighten_deadlines(
-            original, deadlines.limits_for(original.category, original.risk_level, limits_config)
-        )
         append_event(
             session,
             original,
@@ -917,19 +914,6 @@ def _require_own_dispatch(session: Session, case: Case, actor: Actor, action: st
             raise Forbidden(f"部门账号只能{label}派给职能部门的案件")
     elif actor.worker_id is None or current is None or current.worker_id != actor.worker_id:
         raise Forbidden(f"网格员只能{label}派给本人的案件")
-
-
-def _tighten_deadlines(case: Case, limits: deadlines.Limits) -> None:
-    """Shorten the case's time limits to ``limits`` from its report, never lengthen them.
-
-    A repeat raising the original's risk raises its urgency: its limits become those of the
-    new risk level (trial Z: a case made 橙色 by a repeat kept its 30 days until a triage cut
-    them to 15). A limit already cleared (the legal route's) stays cleared.
-    """
-    for name, span in (("contact_deadline", limits.contact), ("deadline", limits.close)):
-        current = getattr(case, name)
-        if current is not None:
-            setattr(case, name, min(current, case.reported_at + span))
 
 
 _KEPT = object()

@@ -225,12 +225,6 @@ def test_repeat_report_links_and_raises_risk(world: Session) -> None:
     assert repeat.case.duplicate_of == original.id
     world.refresh(original)
     assert original.repeat_count == 1 and original.risk_level == 2
-    # its time limits are those of its new risk level (trial Z: 30 days kept at 橙色)
-    raised = deadlines.limits_for("dispute", 2)
-    assert original.deadline == NOW + raised.close < NOW + deadlines.limits_for("dispute", 3).close
-    assert original.contact_deadline == NOW + min(
-        raised.contact, deadlines.limits_for("dispute", 3).contact
-    )
     actions = [e.action for e in _chain_ok(world, original.id)]
     assert actions == ["register", "repeat_linked"]
     # farther than 200 m, another subcategory, or a closed original: no link
