@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from unicodedata import east_asian_width
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -10,6 +11,34 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 MAX_WIDTH = 40
 """Widest column, in characters."""
+
+
+def display_width(value: Any) -> int:
+    """Return how many columns a value takes in a sheet: a Chinese character two, others one.
+
+    Column widths counted characters, so that 通红甸彝族苗族乡 (16 columns wide) was cut in a
+    column of 12 (trial Z: 32 cells cut in 新登记案件 of a day's brief).
+
+    Parameters
+    ----------
+    value : object
+        The cell's value (``None``: empty).
+
+    Returns
+    -------
+    int
+        Its width in columns.
+
+    Examples
+    --------
+    >>> display_width("通红甸彝族苗族乡"), display_width("530424-20261205-00004241")
+    (16, 24)
+    >>> display_width(None)
+    0
+    """
+    if value is None:
+        return 0
+    return sum(2 if east_asian_width(ch) in ("W", "F") else 1 for ch in str(value))
 
 
 def table_sheet(
@@ -53,7 +82,7 @@ def table_sheet(
         sheet.append([empty])
         sheet.cell(2, 1).font = Font(italic=True, color="808080")
     for i, name in enumerate(header):
-        width = max([len(str(name)) * 2] + [len(str(r[i])) + 2 for r in rows[:200]])
+        width = max([display_width(name) + 2] + [display_width(r[i]) + 2 for r in rows[:200]])
         letter = sheet.cell(1, i + 1).column_letter
         sheet.column_dimensions[letter].width = min(MAX_WIDTH, width + 2)
     sheet.freeze_panes = "A2"
