@@ -44,7 +44,7 @@ from layers.command import KPI_LABELS, SHARE_KPIS, held_counties_note
 from layers.errors import InvalidInput
 from layers.hotspot_current import CHINA
 from layers.model import AlertState, CaseState, Category, Channel, Level, RiskLevel
-from layers.workbooks import table_sheet
+from layers.workbooks import Percent, PercentagePoints, PercentChange, table_sheet
 from layers.workflow import OPEN_STATES
 
 BRIEF_NAMES = {1: "近24小时", 7: "近7日", 30: "近30日"}
@@ -440,20 +440,22 @@ def kpi_text(name: str, value: Any) -> Any:
 
     Returns
     -------
-    int, float or str
-        The cell's value.
+    int, float, Percent or str
+        The cell's value: a share as a :class:`~layers.workbooks.Percent`, a number the
+        sheet shows as a percentage.
 
     Examples
     --------
-    >>> kpi_text("resolved_share", 0.7571), kpi_text("open", 70), kpi_text("overdue_visits", None)
-    ('75.7%', 70, '—')
+    >>> share = kpi_text("resolved_share", 0.7571)
+    >>> share, str(share), kpi_text("open", 70), kpi_text("overdue_visits", None)
+    (0.7571, '75.7%', 70, '—')
     """
     if value is None:
         return "—"
-    return f"{value * 100:.1f}%" if name in SHARE_KPIS else value
+    return Percent(value) if name in SHARE_KPIS else value
 
 
-def change(name: str, current: Any, before: Any) -> tuple[Any, str]:
+def change(name: str, current: Any, before: Any) -> tuple[Any, Any]:
     """Return how a window KPI changed from the window before (环比): the change and its rate.
 
     Parameters
@@ -466,28 +468,31 @@ def change(name: str, current: Any, before: Any) -> tuple[Any, str]:
     Returns
     -------
     tuple
-        增减: a count's difference, a share's in percentage points (text); 增减率: a count's
-        change as a percentage of the window before, 「—」 when that was 0 and for shares;
-        both 「—」 when either value is missing.
+        增减: a count's difference, a share's in :class:`~layers.workbooks.PercentagePoints`;
+        增减率: a count's change as a :class:`~layers.workbooks.PercentChange` of the window
+        before, 「—」 when that was 0 and for shares; both 「—」 when either value is missing.
+        Changes are rounded as shown (``+ 0.0`` turns ``-0.0`` into 0), so that none reads
+        ``-0.0``.
 
     Examples
     --------
-    >>> change("reported", 12, 8), change("escalations", 3, 0), change("repeats", 1, 4)
-    ((4, '+50.0%'), (3, '—'), (-3, '-75.0%'))
-    >>> change("resolved_share", 0.75, 0.8), change("resolved_share", None, 0.5)
-    (('-5.0个百分点', '—'), ('—', '—'))
-    >>> change("reported", 5, 5), change("resolved_share", 0.5, 0.5)
-    ((0, '0.0%'), ('0.0个百分点', '—'))
+    >>> [(d, str(r)) for d, r in (change("reported", 12, 8), change("repeats", 1, 4))]
+    [(4, '+50.0%'), (-3, '-75.0%')]
+    >>> change("escalations", 3, 0), change("resolved_share", None, 0.5)
+    ((3, '—'), ('—', '—'))
+    >>> [str(change("resolved_share", a, b)[0]) for a, b in ((0.75, 0.8), (0.5, 0.5))]
+    ['-5.0个百分点', '0.0个百分点']
+    >>> str(change("reported", 5, 5)[1])
+    '0.0%'
     """
     if current is None or before is None:
         return "—", "—"
     if name in SHARE_KPIS:
-        points = round((current - before) * 100, 1)
-        return (f"{points:+.1f}个百分点" if points else "0.0个百分点"), "—"
+        return PercentagePoints(round((current - before) * 100, 1) + 0.0), "—"
     delta = current - before
     if not before:
         return delta, "—"
-    return delta, f"{delta / before * 100:+.1f}%" if delta else "0.0%"
+    return delta, PercentChange(round(delta / before, 3) + 0.0)
 
 
 def overdue_text(late: timedelta) -> str:

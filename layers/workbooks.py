@@ -13,6 +13,54 @@ MAX_WIDTH = 40
 """Widest column, in characters."""
 
 
+class Percent(float):
+    """A share the sheet holds as a number and shows as a percentage (0.757 → 75.7%).
+
+    Written as text (``'75.7%'``), a share could not be sorted, summed or charted, and Excel
+    flagged every cell as a number stored as text. ``str`` gives what the cell shows.
+
+    Examples
+    --------
+    >>> str(Percent(0.7571)), Percent(0.7571) == 0.7571
+    ('75.7%', True)
+    """
+
+    number_format = "0.0%"
+
+    def __str__(self) -> str:
+        return f"{self * 100:.1f}%"
+
+
+class PercentChange(Percent):
+    """A rate of change, signed (``+50.0%``, ``-75.0%``, ``0.0%``).
+
+    Examples
+    --------
+    >>> str(PercentChange(0.5)), str(PercentChange(-0.75)), str(PercentChange(0))
+    ('+50.0%', '-75.0%', '0.0%')
+    """
+
+    number_format = "+0.0%;-0.0%;0.0%"
+
+    def __str__(self) -> str:
+        return f"{self * 100:+.1f}%" if self else "0.0%"
+
+
+class PercentagePoints(float):
+    """A change of a share in percentage points, signed (``-5.0个百分点``).
+
+    Examples
+    --------
+    >>> str(PercentagePoints(-5)), str(PercentagePoints(0))
+    ('-5.0个百分点', '0.0个百分点')
+    """
+
+    number_format = '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"'
+
+    def __str__(self) -> str:
+        return f"{self:+.1f}个百分点" if self else "0.0个百分点"
+
+
 def display_width(value: Any) -> int:
     """Return how many columns a value takes in a sheet: a Chinese character two, others one.
 
@@ -51,6 +99,9 @@ def table_sheet(
 ) -> Worksheet:
     """Add a sheet holding a table: a bold header on dark blue, frozen, columns fitted.
 
+    A :class:`Percent`, :class:`PercentChange` or :class:`PercentagePoints` is written as the
+    number it is, formatted to show as its ``str``.
+
     Parameters
     ----------
     book : openpyxl.Workbook
@@ -78,6 +129,9 @@ def table_sheet(
         cell.alignment = Alignment(horizontal="center")
     for row in rows:
         sheet.append(row)
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, (Percent, PercentagePoints)):
+                cell.number_format = cell.value.number_format
     if not rows and empty:
         sheet.append([empty])
         sheet.cell(2, 1).font = Font(italic=True, color="808080")

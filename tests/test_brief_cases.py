@@ -216,14 +216,24 @@ def _sheets(body: bytes) -> dict[str, list[list[Any]]]:
     return {s.title: [list(r) for r in s.iter_rows(values_only=True)] for s in book.worksheets}
 
 
-def _brief(client: TestClient, headers: dict[str, str], code: str) -> dict[str, list[list[Any]]]:
+def _formats(body: bytes) -> dict[str, list[list[str]]]:
+    """Each cell's number format, sheet by sheet: how Excel shows the number."""
+    book = load_workbook(io.BytesIO(body), read_only=True)
+    return {s.title: [[c.number_format for c in r] for r in s.iter_rows()] for s in book.worksheets}
+
+
+def _brief_body(client: TestClient, headers: dict[str, str], code: str) -> bytes:
     got = client.get(
         f"/api/command/{code}/brief.xlsx",
         params={"period": "week", "date": "2025-09-17"},
         headers=headers,
     )
     assert got.status_code == 200, got.text
-    return _sheets(got.content)
+    return got.content
+
+
+def _brief(client: TestClient, headers: dict[str, str], code: str) -> dict[str, list[list[Any]]]:
+    return _sheets(_brief_body(client, headers, code))
 
 
 def _codes(sheet: list[list[Any]]) -> list[str]:
@@ -456,7 +466,8 @@ def test_the_comparison_is_with_the_week_before_and_the_week_a_year_before(
     auth_headers: Headers,  # noqa: F811
     seeded: Seeded,
 ) -> None:
-    sheets = _brief(api_client, auth_headers("cmd_a"), COUNTY_A)
+    body = _brief_body(api_client, auth_headers("cmd_a"), COUNTY_A)
+    sheets = _sheets(body)
     table = sheets["环比同比"]
     assert table[0] == [
         "单位",
@@ -502,18 +513,22 @@ def test_the_comparison_is_with_the_week_before_and_the_week_a_year_before(
                 *same_week,
             ], (code, label)
     # the county's week against the week before and the same week a year before, spelled out
-    assert got[(COUNTY_A, "近期受理")] == [5, 3, 2, "+66.7%", 4, 1, "+25.0%"]
-    assert got[(COUNTY_A, "办结率")] == [
-        "20.0%",
-        "33.3%",
-        "-13.3个百分点",
-        "—",
-        "25.0%",
-        "-5.0个百分点",
-        "—",
+    # shares, rates and points are numbers, shown as percentages (Excel sorts and sums them)
+    assert got[(COUNTY_A, "近期受理")] == [5, 3, 2, 0.667, 4, 1, 0.25]
+    assert got[(COUNTY_A, "办结率")] == [0.2, 0.3333, -13.3, "—", 0.25, -5.0, "—"]
+    assert got[(COUNTY_A, "上报次数")] == [2, 1, 1, 1.0, 1, 1, 1.0]
+    assert got[(COUNTY_A, "重复反映")] == [1, 0, 1, "—", 1, 0, 0.0]
+    shown = _formats(body)["环比同比"]
+    row = next(i for i, r in enumerate(table) if r[2] == COUNTY_A and r[3].startswith("办结率"))
+    assert [shown[row][i] for i in (4, 5, 6, 8, 9)] == [
+        "0.0%",
+        "0.0%",
+        '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"',
+        "0.0%",
+        '+0.0"个百分点";-0.0"个百分点";0.0"个百分点"',
     ]
-    assert got[(COUNTY_A, "上报次数")] == [2, 1, 1, "+100.0%", 1, 1, "+100.0%"]
-    assert got[(COUNTY_A, "重复反映")] == [1, 0, 1, "—", 1, 0, "0.0%"]
+    assert shown[row - 1][7] == shown[row - 1][10] == "+0.0%;-0.0%;0.0%"  # 近期受理's rates
+    assert shown[row - 1][4] == "General"  # a count is a count
     assert got[(TOWN_A2, "近期受理")][4:] == ["无上年同期数据", "—", "—"]
     # 本期 is what 简报 says
     brief = {row[2]: dict(zip(sheets["简报"][0], row, strict=True)) for row in sheets["简报"][1:]}
@@ -549,8 +564,8 @@ def test_a_village_whose_cases_begin_inside_the_year_before_is_named(
     table = sheets["环比同比"]
     got = {(row[0], row[3]): row[4:] for row in table[1:-1]}
     # 测试村1's first case is of 2024-09-10; 测试村2's, of 2024-09-18, inside the week compared
-    assert got[("测试村1", "近期受理")] == [2, 1, 1, "+100.0%", 2, 0, "0.0%"]
-    assert got[("测试村2", "近期受理")] == [2, 1, 1, "+100.0%", 2, 0, "0.0%"]
+    assert got[("测试村1", "近期受理")] == [2, 1, 1, 1.0, 2, 0, 0.0]
+    assert got[("测试村2", "近期受理")] == [2, 1, 1, 1.0, 2, 0, 0.0]
     # its cases were escalated by 甲一街道: the township's 上报, none of the village's
     assert got[("测试村2", "上报次数")][:3] == [0, 0, 0]
     assert table[-1][0] == (

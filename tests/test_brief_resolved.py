@@ -212,11 +212,11 @@ def _in(code: str, village: str) -> bool:
     return lo <= village < hi
 
 
-def _share(code: str, start: datetime, end: datetime, concluded: Callable[[str], bool]) -> str:
+def _share(code: str, start: datetime, end: datetime, concluded: Callable[[str], bool]) -> Any:
     """The 办结率 of ``code``'s seeds reported in [start, end), as the brief writes it."""
     inside = [n for n, s in SEEDS.items() if _in(code, s.village) and start <= s.reported < end]
     value = round(sum(concluded(n) for n in inside) / len(inside), 4) if inside else None
-    return str(work_brief.kpi_text("resolved_share", value))
+    return work_brief.kpi_text("resolved_share", value)
 
 
 def _old_rule(database: SuiteDatabase, seeded: Seeded) -> Callable[[str], bool]:
@@ -262,18 +262,11 @@ def test_the_last_days_compare_the_share_concluded_by_each_windows_end(
                 assert shown[column] != _share(code, *windows[column], old), column
     # spelled out: 5 cases the 7 days before, 3 concluded by their end (80.0% now); 4 a year
     # before, 2 concluded by its end (100.0% now)
-    assert table[(COUNTY_A, "办结率")] == [
-        "50.0%",
-        "60.0%",
-        "-10.0个百分点",
-        "—",
-        "50.0%",
-        "0.0个百分点",
-        "—",
-    ]
-    assert _share(COUNTY_A, *windows["上期"], old) == "80.0%"
-    assert _share(COUNTY_A, *windows["上年同期"], old) == "100.0%"
-    assert table[(TOWN_A1, "办结率")][:2] == ["100.0%", "66.7%"]
+    # (shares as numbers the sheet shows as percentages, changes in percentage points)
+    assert table[(COUNTY_A, "办结率")] == [0.5, 0.6, -10.0, "—", 0.5, 0.0, "—"]
+    assert _share(COUNTY_A, *windows["上期"], old) == 0.8
+    assert _share(COUNTY_A, *windows["上年同期"], old) == 1.0
+    assert table[(TOWN_A1, "办结率")][:2] == [1.0, 0.6667]
     # the counts are unchanged: cases reported, not cases closed
     assert table[(COUNTY_A, "近期受理")][:2] == [2, 5] and table[(COUNTY_A, "近期受理")][4] == 4
 
@@ -290,8 +283,8 @@ def test_a_past_weeks_brief_reads_each_week_as_long_after_its_end(
     assert labels == ["办结率（截至各期末后12小时0分）"]
     assert "回溯到各自的期末后12小时0分" in said
     row = table[(COUNTY_A, "办结率")]
-    assert row[:2] == ["50.0%", "60.0%"]  # read at that week's end (03-03 00:00): 40.0%
-    assert row[4] == "50.0%"  # 2024-03-04 … 03-11, read at 2024-03-11 12:00
+    assert row[:2] == [0.5, 0.6]  # read at that week's end (03-03 00:00): 40.0%
+    assert row[4] == 0.5  # 2024-03-04 … 03-11, read at 2024-03-11 12:00
 
 
 def test_a_villages_brief_compares_its_grids(
@@ -304,15 +297,8 @@ def test_a_villages_brief_compares_its_grids(
     table, labels, _ = _comparison(api_client, auth_headers("cmd_village"), V0, "days=7")
     assert labels == ["办结率（截至各期末）"]
     for code in (V0, GRID):
-        assert table[(code, "办结率")] == [
-            "100.0%",
-            "50.0%",  # p1 concluded by the end, p2 not (100.0% now)
-            "+50.0个百分点",
-            "—",
-            "100.0%",
-            "0.0个百分点",
-            "—",
-        ], code
+        # p1 concluded by the end, p2 not (100.0% now): +50.0个百分点
+        assert table[(code, "办结率")] == [1.0, 0.5, 50.0, "—", 1.0, 0.0, "—"], code
     # a grid with no case before 2026 (the world's): none to share, none to compare
     assert table[(f"{V0}002", "办结率")][:2] == ["—", "无上期数据"]
 
