@@ -23,6 +23,7 @@ from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
 
 WIDTH, HEIGHT = 390, 844
 TITLE = "手机测试：小区楼道电线私拉乱接"
+ARRIVAL_NOTE = "已到场，楼道电线已拍照取证，正在联系物业断电整改，预计今日下午完成"
 
 
 def _box(page: RecordedPage, selector: str) -> dict[str, float]:
@@ -141,6 +142,7 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
         expect(task.locator(".zz-case-state")).to_have_text("已受理")
         _assert_task_buttons(page, case_id, ["到场", "退回", "办结…"])
         task.locator("button[data-action='arrive']").tap()
+        page.locator("#zz-action-note").fill(ARRIVAL_NOTE)
         page.locator("#zz-action-submit").tap()
         expect(task.locator(".zz-case-state")).to_have_text("已到场")
         _assert_task_buttons(page, case_id, ["退回", "办结…"])
@@ -173,6 +175,16 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
             }).map((e) => e.tagName + '#' + e.id + '.' + e.className)"""
         )
         assert wide == []
+        # 办理记录: each step whole on the screen, 说明 too (a table put it off the right edge)
+        steps = page.evaluate(
+            """Array.from(document.querySelectorAll('#cz-timeline tbody td'))
+                 .filter((td) => td.textContent.trim())
+                 .map((td) => { const r = td.getBoundingClientRect();
+                                return {text: td.textContent, left: r.left, right: r.right}; })"""
+        )
+        assert any(s["text"] == ARRIVAL_NOTE for s in steps), steps
+        off = [s for s in steps if s["left"] < 0 or s["right"] > WIDTH]
+        assert off == []
         page_box = page.evaluate(
             "(() => { const p = document.querySelector('.cz-page');"
             " return [p.scrollWidth, p.clientWidth]; })()"
