@@ -27,11 +27,16 @@ from geo.codes import division_level
 from layers import trend_tables, trends
 from layers.command import counties_held, held_counties_note
 from layers.trends import BIN_LEGEND, PATTERN_LABELS, Series
-from layers.workbooks import table_sheet
+from layers.workbooks import Percent, table_sheet
 from layers.workflow import Actor
 
 SUPPRESSED = f"<{trends.ANALYST_MIN_COUNT}"
 """How a suppressed count is written in the workbook."""
+VISITS_AS_OF = "走访逾期人数（截至报告生成时）"
+"""The overdue visits stand when the report is made, not at the end of the period shown."""
+
+VISITS_NOTE = "注：走访逾期为报告生成时的情况，与所选统计期无关；合计的列管人数含无人逾期的网格。"
+
 NO_REPEATS = "不含重复反映"
 """What the trend views leave out of their case counts (cases marked ``duplicate_of``)."""
 NO_REPEATS_NOTE = "案件数不含重复反映（同一事项再次反映的案件）"
@@ -165,7 +170,7 @@ def report(
         children=trend_tables.child_counts(session, code, result.periods, case_filter=case_filter),
         coverage=trend_tables.uncovered_hotspots(session, result, t, min_count=min_count),
         visits=(
-            trend_tables.overdue_visits(session, code, now=now, min_count=min_count)
+            trend_tables.overdue_visits(session, code, now=now, min_count=min_count, limit=None)
             if trends.counts_persons(actor)
             else trend_tables.WITHHELD_VISITS
         ),
@@ -380,7 +385,10 @@ def workbook(rep: Report) -> bytes:
         ("热点单元（95%置信以上）", info["hot"] if info["judged"] else "不作判断"),
         ("冷点单元（95%置信以上）", info["cold"] if info["judged"] else "不作判断"),
         ("无摄像机覆盖的热点", len(rep.coverage["uncovered"])),
-        ("走访逾期人数", "不显示" if rep.visits.get("withheld") else _shown(rep.visits["overdue"])),
+        (
+            VISITS_AS_OF,
+            "不显示" if rep.visits.get("withheld") else _shown(rep.visits["overdue"]),
+        ),
         ("分析单元", trends.cell_size_label(rep.series.resolution)),
         ("生成时间", rep.generated_at.astimezone(trends.CENTRE_TZ).strftime("%Y-%m-%d %H:%M")),
         ("说明", notes(rep)),
@@ -436,22 +444,41 @@ def workbook(rep: Report) -> bytes:
         ],
         empty=uncovered_empty(rep),
     )
-    table_sheet(
-        book,
-        "走访逾期",
-        ["网格", "所属村（社区）", "列管人数", "逾期人数", "逾期比例"],
-        [
-            [
-                g["grid_name"],
-                g["area_name"],
-                _shown(g["persons"]),
-                _shown(g["overdue"]),
-                g["share"] if g["share"] is not None else "",
-            ]
-            for g in rep.visits["grids"]
-        ],
-        empty="不显示" if rep.visits.get("withheld") else "无走访逾期",
-    )
+    _visits_sheet(book, rep.visits)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _visits_sheet(book: Workbook, visits: dict[str, Any]) -> None:
+    """Add 走访逾期: every grid with an overdue person, its township and village, and 合计.
+
+    The counts stand when the report is made, whatever period it is of (trial AA read a
+    report of 2024年11月 and took them for that month's).
+    """
+    rows: list[list[Any]] = [
+        [
+            g["grid_name"],
+            g["township_name"],
+            g["area_name"],
+            _shown(g["persons"]),
+            _shown(g["overdue"]),
+            "" if g["share"] is None else Percent(g["share"]),
+        ]
+        for g in visits["grids"]
+    ]
+    if rows:
+        total, overdue = visits["total"], visits["overdue"]
+        share = Percent(round(overdue / total, 4)) if total and overdue else ""
+        rows.append(["合计", "", "", _shown(total), _shown(overdue), share])
+    sheet = table_sheet(
+        book,
+        "走访逾期",
+        ["网格", "所属乡镇（街道）", "所属村（社区）", "列管人数", "逾期人数", "逾期比例"],
+        rows,
+        empty="不显示" if visits.get("withheld") else "无走访逾期",
+    )
+    if rows:
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=True)
+        sheet.append([VISITS_NOTE])

@@ -229,12 +229,18 @@ def _months_per_period(periods: tuple[Period, ...]) -> int:
     return months
 
 
-WITHHELD_VISITS: dict[str, Any] = {"total": None, "overdue": None, "grids": [], "withheld": True}
+WITHHELD_VISITS: dict[str, Any] = {
+    "total": None,
+    "overdue": None,
+    "grid_count": None,
+    "grids": [],
+    "withheld": True,
+}
 """The overdue visits of a reader who may not count special-population persons (a department)."""
 
 
 def overdue_visits(
-    session: Session, code: str, *, now: datetime, min_count: int, limit: int = 200
+    session: Session, code: str, *, now: datetime, min_count: int, limit: int | None = 200
 ) -> dict[str, Any]:
     """Return special-population persons due a visit and those overdue, per grid of ``code``.
 
@@ -255,20 +261,22 @@ def overdue_visits(
     min_count : int
         Smallest non-zero count shown; a grid whose persons or overdue count is suppressed
         has no share either.
-    limit : int
-        Most grids returned.
+    limit : int or None
+        Most grids returned (None: all).
 
     Returns
     -------
     dict
-        ``total`` (persons followed), ``overdue`` and ``grids`` (grid_code, grid_name,
-        area_name, persons, overdue, share, centre: a point inside the grid or None).
+        ``total`` (persons followed), ``overdue``, ``grid_count`` (grids with an overdue
+        person, listed or not: a list cut at ``limit`` says so) and ``grids`` (grid_code,
+        grid_name, township_name, area_name, persons, overdue, share, centre: a point inside
+        the grid or None).
     """
     lo, hi = scope_range(code)
     rows = session.execute(
         text(
             "SELECT GROUPING(p.grid_code) AS total, p.grid_code, g.name AS grid_name,"
-            " j.name AS area_name,"
+            " t.name AS township_name, j.name AS area_name,"
             " ST_X(ST_PointOnSurface(g.boundary)) AS lon,"
             " ST_Y(ST_PointOnSurface(g.boundary)) AS lat,"
             " count(*) AS persons,"
@@ -279,8 +287,9 @@ def overdue_visits(
             f" {visits_due.LAST_VISIT}"
             " LEFT JOIN grids g ON g.code = p.grid_code"
             " LEFT JOIN jurisdictions j ON j.code = p.area_code"
+            " LEFT JOIN jurisdictions t ON t.code = left(p.area_code, 9) || '000'"
             " WHERE p.area_code >= :lo AND p.area_code < :hi AND p.ended_on IS NULL"
-            " GROUP BY GROUPING SETS ((p.grid_code, g.name, g.boundary, j.name), ())"
+            " GROUP BY GROUPING SETS ((p.grid_code, g.name, g.boundary, t.name, j.name), ())"
             " ORDER BY overdue DESC, p.grid_code"
         ),
         {"lo": lo, "hi": hi, "today": now.astimezone(CENTRE_TZ).date()},
@@ -297,6 +306,7 @@ def overdue_visits(
             {
                 "grid_code": row.grid_code,
                 "grid_name": row.grid_name or "未划网格",
+                "township_name": row.township_name or "",
                 "area_name": row.area_name or "",
                 "persons": persons,
                 "overdue": overdue,
@@ -307,7 +317,8 @@ def overdue_visits(
     return {
         "total": suppress(total.persons, min_count) if total else 0,
         "overdue": suppress(total.overdue, min_count) if total else 0,
-        "grids": grids[: max(1, limit)],
+        "grid_count": len(grids),
+        "grids": grids if limit is None else grids[: max(1, limit)],
     }
 
 

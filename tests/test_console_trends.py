@@ -10,6 +10,7 @@ from pathlib import Path
 import h3
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from tests.browser import RecordedPage, serve_directory
 from tests.console_fixtures import ConsoleDemo, login
@@ -90,10 +91,24 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     tooltip = page.locator(".leaflet-tooltip", has_text="无摄像机覆盖")
     assert tooltip.count() == 1
     assert first.locator("td").first.inner_text() in tooltip.inner_text()
-    assert "网格" in page.locator("#table-visits").inner_text()
+    # a county's grids lie in several townships: each named; a list cut at 12 says so
+    header = page.locator("#visits-table thead th").all_inner_texts()
+    assert header == ["网格", "乡镇（街道）", "村（社区）", "列管", "逾期", "逾期率"]
+    listed = page.evaluate(f"zz.api('/api/trends/{county}/visits')")
+    rows = page.locator("#visits-table tbody tr")
+    assert rows.count() == min(12, listed["grid_count"])
+    assert rows.first.locator("td").nth(1).inner_text() == listed["grids"][0]["township_name"]
+    assert listed["grid_count"] > 12  # the demo county's
+    expect(page.locator("#visits-cut")).to_have_text(
+        f"共 {listed['grid_count']} 个网格有逾期，上表列出逾期人数最多的 12 个；"
+        "全部见「导出统计表」的「走访逾期」表"
+    )
+    expect(visits).to_contain_text("当前")  # today's, whatever the period shown
+    page.locator("#visits-cut").scroll_into_view_if_needed()
+    page.screenshot_step("2a-overdue-visits-table")
     # analysts never see a count below 3
     shown = page.eval_on_selector_all(
-        "#visits-table tbody td:nth-child(3), #visits-table tbody td:nth-child(4)",
+        "#visits-table tbody td:nth-child(4), #visits-table tbody td:nth-child(5)",
         "cells => cells.map(c => c.textContent)",
     )
     assert shown and not {"1", "2"} & set(shown)
@@ -148,13 +163,16 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     assert "华宁县" in summary["辖区"]
     assert [c.value for c in book["走访逾期"][1]] == [
         "网格",
+        "所属乡镇（街道）",
         "所属村（社区）",
         "列管人数",
         "逾期人数",
         "逾期比例",
     ]
-    for row in book["走访逾期"].iter_rows(min_row=2, values_only=True):
-        assert row[2] not in (1, 2) and row[3] not in (1, 2)
+    overdue_rows = list(book["走访逾期"].iter_rows(min_row=2, values_only=True))
+    assert len(overdue_rows) == listed["grid_count"] + 2  # every grid, 合计, the note
+    for row in overdue_rows[:-1]:
+        assert row[3] not in (1, 2) and row[4] not in (1, 2)
     months = [row[0] for row in book["分类月度统计"].iter_rows(min_row=2, values_only=True)]
     assert len(months) == 24 + 1 and earlier in months and months[-1] == "合计"
 

@@ -240,17 +240,59 @@ def test_overdue_visits_by_grid_with_small_counts_suppressed(db: Session) -> Non
         _add_person(db, 9100 + n, V2, None)
     full = trend_tables.overdue_visits(db, COUNTY, now=NOW, min_count=1)
     by_grid = {g["grid_code"]: g for g in full["grids"]}
-    assert (full["total"], full["overdue"]) == (7, 6)
+    assert (full["total"], full["overdue"], full["grid_count"]) == (7, 6, 2)
     assert by_grid[grid(V1)]["persons"] == 5 and by_grid[grid(V1)]["overdue"] == 4
     assert by_grid[grid(V2)]["overdue"] == 2 and by_grid[grid(V2)]["share"] == 1.0
     suppressed = trend_tables.overdue_visits(db, COUNTY, now=NOW, min_count=3)
     small = {g["grid_code"]: g for g in suppressed["grids"]}[grid(V2)]
     assert small["persons"] is None and small["overdue"] is None and small["share"] is None
-    assert {"grid_code", "grid_name", "area_name", "persons", "overdue", "share", "centre"} == set(
-        small
-    )
+    assert {
+        "grid_code",
+        "grid_name",
+        "township_name",
+        "area_name",
+        "persons",
+        "overdue",
+        "share",
+        "centre",
+    } == set(small)
+    names: dict[str, str] = dict(db.execute(text("SELECT code, name FROM jurisdictions")).all())
+    assert small["township_name"] == names[V2[:9] + "000"] != by_grid[grid(V1)]["township_name"]
+    # a list cut short still says how many grids have someone overdue
+    cut = trend_tables.overdue_visits(db, COUNTY, now=NOW, min_count=1, limit=1)
+    assert [g["grid_code"] for g in cut["grids"]] == [grid(V1)] and cut["grid_count"] == 2
     lon, lat = small["centre"]
     assert abs(lon - village_centre(V2)[0]) < 0.01 and abs(lat - village_centre(V2)[1]) < 0.01
+
+
+def test_the_report_lists_every_overdue_grid_with_its_township(world: Session) -> None:
+    # trial AA: the list was cut at 200 grids without a word, named no township and had no
+    # total, and a report of a past month read as that month's
+    world.execute(text("INSERT INTO visit_rules VALUES ('mental', 1, 14) ON CONFLICT DO NOTHING"))
+    for n in range(4):  # V1: three overdue; V2: one, never visited
+        _add_person(world, 9200 + n, V1, [None, 30, 40, 2][n])
+    _add_person(world, 9300, V2, None)
+    who = actor("commander", COUNTY)
+    rep = trend_report.report(world, COUNTY, actor=who, now=NOW, periods=12, period="2026-09")
+    book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
+    sheet = book["走访逾期"]
+    rows = list(sheet.iter_rows(values_only=True))
+    names: dict[str, str] = dict(world.execute(text("SELECT code, name FROM jurisdictions")).all())
+    assert rows[0] == (
+        "网格",
+        "所属乡镇（街道）",
+        "所属村（社区）",
+        "列管人数",
+        "逾期人数",
+        "逾期比例",
+    )
+    assert rows[1][1:] == (names[V1[:9] + "000"], names[V1], 4, 3, 0.75)
+    assert rows[2][1:] == (names[V2[:9] + "000"], names[V2], 1, 1, 1.0)
+    assert rows[3] == ("合计", None, None, 5, 4, 0.8)
+    assert sheet.cell(2, 6).number_format == "0.0%"
+    assert rows[4][0] == trend_report.VISITS_NOTE and "与所选统计期无关" in rows[4][0]
+    summary = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
+    assert summary["走访逾期人数（截至报告生成时）"] == 4
 
 
 def test_report_workbook(world: Session) -> None:

@@ -17,6 +17,9 @@
   // earlier one) is left out, where the command view's brief (近期受理) counts it
   const NO_REPEATS = "不含重复反映";
   const NO_REPEATS_LONG = "不含重复反映（同一事项再次反映的案件）";
+  // Overdue visits are today's, whatever period the slider shows (trial AA read 2024年11月's).
+  const VISITS_NOW = "走访逾期为当前情况，不随所选统计期变化";
+  const VISIT_ROWS = 12;
   // the SVG namespace, taken from a parsed <svg> (no address written in this file)
   const SVG = (function () {
     const probe = document.createElement("div");
@@ -292,7 +295,7 @@
       ["本期热点单元（≥95%）", p.judged ? p.hot : "—", false, "每个约 " + state.data.cell_km2 + " 平方公里", "分析单元为六边形，每个约 " + state.data.cell_km2 + " 平方公里；各级辖区的六边形大小不同"],
       ["新增/连续/加剧热点", rising, rising > 0],
       ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0],
-      ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : count(state.visits.overdue, state.data.min_count), Boolean(state.visits && state.visits.overdue)],
+      ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : count(state.visits.overdue, state.data.min_count), Boolean(state.visits && state.visits.overdue), "当前", VISITS_NOW],
     ];
     $("kpis").innerHTML = items
       .map(function (k) {
@@ -510,21 +513,32 @@
         .bindTooltip(zz.esc(g.grid_name) + "：走访逾期 " + zz.esc(count(g.overdue, state.data.min_count)) + " 人")
         .addTo(visitsLayer);
     });
-    const rows = v.grids.slice(0, 12).map(function (g) {
-      return (
-        "<tr><td>" + zz.esc(g.grid_name) + "</td><td>" + zz.esc(g.area_name) + "</td><td>" + zz.esc(count(g.persons, state.data.min_count)) +
-        "</td><td>" + zz.esc(count(g.overdue, state.data.min_count)) + "</td><td>" + (g.share === null ? "—" : zz.esc(Math.round(g.share * 100) + "%")) + "</td></tr>"
-      );
-    });
     if (v.withheld) {
       $("table-visits").innerHTML = '<div class="zz-empty">本账号不显示特殊人群走访情况</div>';
       return;
     }
-    $("table-visits").innerHTML = v.grids.length
-      ? '<div class="zz-empty mb-1">列管 ' + zz.esc(count(v.total, state.data.min_count)) + " 人，逾期未走访 " + zz.esc(count(v.overdue, state.data.min_count)) + " 人</div>" +
-        '<table class="table table-sm table-striped zz-table" id="visits-table"><thead><tr><th>网格</th><th>村（社区）</th><th>列管</th><th>逾期</th><th>逾期率</th></tr></thead><tbody>' +
-        rows.join("") + "</tbody></table>"
-      : '<div class="zz-empty">无走访逾期</div>';
+    if (!v.grids.length) {
+      $("table-visits").innerHTML = '<div class="zz-empty">无走访逾期</div>';
+      return;
+    }
+    // grids of several townships (a county's, a city's): which township each lies in
+    const townships = new Set(v.grids.map((g) => g.township_name)).size > 1;
+    const shown = v.grids.slice(0, VISIT_ROWS);
+    const rows = shown.map(function (g) {
+      return (
+        "<tr><td>" + zz.esc(g.grid_name) + "</td>" + (townships ? "<td>" + zz.esc(g.township_name) + "</td>" : "") +
+        "<td>" + zz.esc(g.area_name) + "</td><td>" + zz.esc(count(g.persons, state.data.min_count)) +
+        "</td><td>" + zz.esc(count(g.overdue, state.data.min_count)) + "</td><td>" + (g.share === null ? "—" : zz.esc(Math.round(g.share * 100) + "%")) + "</td></tr>"
+      );
+    });
+    const cut = v.grid_count > shown.length
+      ? '<div class="zz-empty mt-1" id="visits-cut">共 ' + v.grid_count + " 个网格有逾期，上表列出逾期人数最多的 " + shown.length + " 个；全部见「导出统计表」的「走访逾期」表</div>"
+      : "";
+    $("table-visits").innerHTML =
+      '<div class="zz-empty mb-1" title="' + zz.esc(VISITS_NOW) + '">当前列管 ' + zz.esc(count(v.total, state.data.min_count)) + " 人，逾期未走访 " + zz.esc(count(v.overdue, state.data.min_count)) + " 人，涉及 " + v.grid_count + " 个网格</div>" +
+      '<table class="table table-sm table-striped zz-table" id="visits-table"><thead><tr><th>网格</th>' + (townships ? "<th>乡镇（街道）</th>" : "") +
+      "<th>村（社区）</th><th>列管</th><th>逾期</th><th>逾期率</th></tr></thead><tbody>" +
+      rows.join("") + "</tbody></table>" + cut;
   }
 
   // ---- periods ------------------------------------------------------------------------------
