@@ -44,6 +44,7 @@ from geo.codes import division_level, enclosing_code, prefix_length, scope_range
 from layers import (
     alerts,
     case_import,
+    case_reminders,
     cases,
     deadlines,
     hotspot_cases,
@@ -472,9 +473,11 @@ def feed(
         ``around`` 本格及相邻格, ``bin``, ``z``, ``p``, as the cell's popup gives them);
         ``unit`` and each child carry ``code``, ``name``, ``kind``, ``level``, ``level_label``
         and ``kpis``; ``ancestors`` runs from the province down to the unit (breadcrumbs); each
-        queued case carries the ``allowed_actions`` of the actor; ``tasks`` are the cases
-        dispatched to a grid worker's own worker record and not finished (我的任务, empty for
-        other roles), wherever their handling level.
+        queued case carries the ``allowed_actions`` of the actor and the ``reminders`` (催办)
+        standing on it (:mod:`layers.case_reminders`); ``tasks`` are the cases dispatched to
+        a grid worker's own worker record and not finished (我的任务, empty for other roles),
+        wherever their handling level, each with its reminders and the dispatcher's
+        ``dispatch_note`` and ``dispatched_by``.
 
     Raises
     ------
@@ -541,6 +544,7 @@ def feed(
     _suppress_person_counts([unit_kpis, *by_key.values()], actor)
     waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit)
     mine = cases.tasks_of(session, actor=actor, limit=queue_limit)
+    marks = case_reminders.marks(session, [c.id for c in [*waiting, *mine]])
     unclosed = alerts.listed(session, (lo, hi), limit=max(1, min(alert_limit, 500)))
     _with_cell_figures(session, unclosed.alerts, actor)
     return {
@@ -555,8 +559,16 @@ def feed(
         "children": children,
         "counties": counties_held(session, code, level),
         "ancestors": path,
-        "queue": [_case_json(c, now, actor, limits_config) for c in waiting],
-        "tasks": [_case_json(c, now, actor, limits_config) for c in mine],
+        "queue": [
+            _case_json(c, now, actor, limits_config)
+            | case_reminders.as_json(marks[c.id], task=False)
+            for c in waiting
+        ],
+        "tasks": [
+            _case_json(c, now, actor, limits_config)
+            | case_reminders.as_json(marks[c.id], task=True)
+            for c in mine
+        ],
         "alerts": unclosed.alerts,
         "alerts_total": unclosed.matched,
         "window_days": window_days,

@@ -641,10 +641,11 @@ def _dispatch_to_worker(
     category: str = "safety_hazard",
     accept: bool = False,
     reporter: dict[str, str] | None = None,
+    note: str | None = None,
 ) -> int:
     """Register a case at the desk's spot (with ``reporter``'s name and phone), triage it and
-    dispatch it to the demo's grid worker (freed first); with ``accept``, the worker accepts
-    it. Return the case's id."""
+    dispatch it to the demo's grid worker (freed first) with ``note``; with ``accept``, the
+    worker accepts it. Return the case's id."""
     worker_login, worker_id, _village, status, dispatcher, spot = _desk(demo)
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
         as_worker = _token(client, worker_login)
@@ -662,7 +663,7 @@ def _dispatch_to_worker(
         triaged = _act(client, as_dispatcher, case_id, "triage")
         sent = client.post(
             f"/api/cases/{case_id}/dispatch",
-            json={"worker_id": worker_id, "version": triaged["version"]},
+            json={"worker_id": worker_id, "version": triaged["version"], "note": note},
             headers=as_dispatcher,
         )
         assert sent.status_code == 200, sent.text
@@ -915,10 +916,11 @@ def test_the_summons_form_offers_the_departments_the_township_already_named(
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("console")
-def test_the_desk_marks_a_case_its_superior_supervised(
+def test_the_desk_marks_a_case_its_superior_supervised_and_reminded(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
-    """The county's 督办 shows on the township's desk, not on the case page alone (trial Z)."""
+    """The county's 督办 and 催办 show on the township's desk, not on the case page alone
+    (trial Z)."""
     demo = console_demo
     desk = _desk(demo)
     township = desk.village[:9] + "000"
@@ -946,10 +948,14 @@ def test_the_desk_marks_a_case_its_superior_supervised(
             headers=headers,
         )
         assert response.status_code == 200, response.text
+        _act(client, headers, case.id, "remind", "请于今日反馈进展")
     login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}")
     page.wait_for_url(f"{demo.origin}/dispatch/{township}")
     page.click("[data-filter='all']")
     item = page.locator("#dz-queue-list .dz-case-item", has_text=case.code)
     expect(item.locator(".dz-supervised")).to_have_text("督办")
+    reminded = item.locator(".dz-reminded")
+    expect(reminded).to_have_text("催办")
+    expect(reminded).to_have_attribute("title", re.compile("：请于今日反馈进展$"))
     page.screenshot_step("1-supervised-on-the-desk")
     page.assert_clean(demo.origin)

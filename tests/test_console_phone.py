@@ -23,6 +23,8 @@ from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
 
 WIDTH, HEIGHT = 390, 844
 TITLE = "手机测试：小区楼道电线私拉乱接"
+DISPATCH_NOTE = "请先联系物业，确认电线走向"
+REMINDER = "请今天上午到场"
 ARRIVAL_NOTE = "已到场，楼道电线已拍照取证，正在联系物业断电整改，预计今日下午完成"
 
 
@@ -78,9 +80,13 @@ def _assert_map_shown(page: RecordedPage, selector: str) -> None:
 
 
 def _task_of_worker(demo: ConsoleDemo) -> tuple[int, str, str]:
-    """A case dispatched to the demo's grid worker; its id, the worker's login and village."""
-    worker_login, _worker_id, village, *_ = _desk(demo)
-    return _dispatch_to_worker(demo, TITLE), worker_login, village
+    """A case dispatched to the demo's grid worker with a note, then reminded (催办) by the
+    township; its id, the worker's login and village."""
+    worker_login, _worker_id, village, _status, dispatcher, _spot = _desk(demo)
+    case_id = _dispatch_to_worker(demo, TITLE, note=DISPATCH_NOTE)
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        _act(client, _token(client, dispatcher), case_id, "remind", REMINDER)
+    return case_id, worker_login, village
 
 
 def _assert_task_buttons(page: RecordedPage, case_id: int, names: list[str]) -> None:
@@ -137,9 +143,19 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
         task.scroll_into_view_if_needed()
         page.screenshot_step("4-my-task")
         _assert_task_buttons(page, case_id, ["受理", "退回"])
+        # what the dispatcher asked, and the township's 催办, on the task itself
+        expect(task.locator(".zz-dispatch-note")).to_have_text(f"派单说明：{DISPATCH_NOTE}")
+        reminded = task.locator(".zz-reminded")
+        expect(reminded).to_have_text("催办")
+        assert (reminded.get_attribute("title") or "").endswith(REMINDER)
+        expect(task.locator(".zz-reminder-note")).to_contain_text(REMINDER)  # no hover on a phone
+        note_box = _box(page, f"#zz-tasks-body tr[data-case-id='{case_id}'] .zz-dispatch-note")
+        assert note_box["left"] >= 0 and note_box["right"] <= WIDTH, note_box
         task.locator("button[data-action='accept']").tap()
         page.locator("#zz-action-submit").tap()
         expect(task.locator(".zz-case-state")).to_have_text("已受理")
+        expect(reminded).to_have_count(0)  # acted on: answered
+        expect(task.locator(".zz-reminder-note")).to_have_count(0)
         _assert_task_buttons(page, case_id, ["到场", "退回", "办结…"])
         task.locator("button[data-action='arrive']").tap()
         page.locator("#zz-action-note").fill(ARRIVAL_NOTE)

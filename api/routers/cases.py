@@ -25,7 +25,16 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.deps import BusinessUser, DeadlinesDep, Principal, SessionDep, utcnow
-from layers import audit, case_history, case_lists, cases, command, deadlines, workflow
+from layers import (
+    audit,
+    case_history,
+    case_lists,
+    case_reminders,
+    cases,
+    command,
+    deadlines,
+    workflow,
+)
 from layers.errors import DomainError, Forbidden, InvalidInput
 from layers.model import Case, CaseEvent, Role
 from layers.workflow import Actor
@@ -312,7 +321,8 @@ def queue(
     open cases of its area past their deadline, at any level; ``recent``: those of its area
     reported in the last 24 hours, at any level and state; ``mine``: those the caller registered
     in the last 30 days, in any state. ``q`` searches
-    every case of the unit in any state instead, newest first, at most 50.
+    every case of the unit in any state instead, newest first, at most 50. Each case carries
+    the ``reminders`` (催办) standing on it (:mod:`layers.case_reminders`).
     """
     _no_analyst(user)
     now = utcnow()
@@ -331,7 +341,12 @@ def queue(
             offset=offset,
             now=now,
         )
-    return [case_json(c, user, now=now, limits_config=limits) for c in found]
+    marks = case_reminders.marks(session, [c.id for c in found])
+    return [
+        case_json(c, user, now=now, limits_config=limits)
+        | case_reminders.as_json(marks[c.id], task=False)
+        for c in found
+    ]
 
 
 def _read_case(case_id: int, user: Principal, session: Session, response: Response) -> Case:

@@ -316,6 +316,15 @@
     document.getElementById("zz-tasks-empty").classList.toggle("d-none", feed.tasks.length > 0);
     feed.tasks.forEach(function (c) {
       const row = caseRow(c, (c.allowed_actions || []).filter((a) => TASK_ACTIONS.includes(a)));
+      if (c.dispatch_note) {
+        // what the dispatcher asked of the worker, on the task itself (trial Z: the case page only)
+        const said = el("div", "zz-dispatch-note", "派单说明：" + c.dispatch_note);
+        said.title = "派单人：" + (c.dispatched_by || "");
+        row.children[1].appendChild(said);
+      }
+      const reminded = zz.reminderMark(c.reminders);
+      // on a phone no title shows on touch: the last 催办 is written out under the title
+      if (reminded) row.children[1].appendChild(el("div", "zz-reminder-note", reminded.title));
       if ((c.allowed_actions || []).includes("resolve")) {
         const handle = el("a", "btn btn-primary btn-xs zz-act", "办结…");
         handle.href = "/cases/" + c.id;
@@ -544,6 +553,13 @@
       // the next shift sees that a superior pressed it, and until when
       const mark = el("span", "badge text-bg-danger ms-1 zz-supervised", "督办");
       mark.title = "督办时限：" + zz.fmtTime(c.supervision_deadline);
+      stateCell.appendChild(mark);
+    }
+    // a superior's (or, on a task, the dispatcher's) 催办, until the case is acted on
+    const reminded = zz.reminderMark(c.reminders);
+    if (reminded) {
+      const mark = el("span", "badge text-bg-warning ms-1 zz-reminded", reminded.text);
+      mark.title = reminded.title;
       stateCell.appendChild(mark);
     }
     tr.appendChild(stateCell);

@@ -171,6 +171,19 @@
     return { 1: "#d7191c", 2: "#fd8d3c", 3: "#e6b800", 4: "#2c7bb6" }[Number(level)] || "#777777";
   }
 
+  /**
+   * The 催办 mark of a listed case (its `reminders` since it last changed hands or state), or
+   * null: 催办 on one, 催办×N on more; its title names the last, when, by whom, what was said.
+   */
+  function reminderMark(reminders) {
+    if (!reminders || !reminders.length) return null;
+    const last = reminders[reminders.length - 1];
+    return {
+      text: "催办" + (reminders.length > 1 ? "×" + reminders.length : ""),
+      title: "最近催办：" + fmtTime(last.at) + " " + last.by + (last.note ? "：" + last.note : ""),
+    };
+  }
+
   /** Show a case state in a badge: its Chinese name, coloured by `.zz-state[data-state]`. */
   function stateBadge(el, stateCode) {
     el.classList.add("zz-state");
@@ -585,7 +598,7 @@
     departmentChoices,
     departmentNames,
     activeDispatches,
-    ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, stateBadge, toast, live, importNews, esc, tables,
+    ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, stateBadge, toast, live, importNews, esc, tables,
     unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
   };
   fillTopbar();

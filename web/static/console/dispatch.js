@@ -106,8 +106,8 @@
   }
 
   /**
-   * A case of the queue or the search: its code too (several 老堡村劳资欠薪 looked alike), and
-   * 督办 when a superior pressed it (trial Z: the township's desk did not show it).
+   * A case of the queue or the search: its code too (several 老堡村劳资欠薪 looked alike), 督办
+   * when a superior pressed it (trial Z: the township's desk did not show it), and 催办.
    */
   function caseItem(c) {
     const li = document.createElement("li");
@@ -115,6 +115,7 @@
     li.dataset.caseId = c.id;
     li.style.borderLeftColor = zz.riskColor(c.risk_level);
     if (state.selected && state.selected.id === c.id) li.classList.add("active");
+    const reminded = zz.reminderMark(c.reminders);
     li.innerHTML =
       '<div class="d-flex justify-content-between gap-2">' +
       '<span class="dz-item-title">' + zz.esc(c.title) + "</span>" +
@@ -122,6 +123,10 @@
       (c.supervision_deadline && !c.closed_at
         ? '<span class="badge text-bg-danger me-1 dz-supervised" title="督办时限：' +
           zz.esc(zz.fmtTime(c.supervision_deadline)) + '">督办</span>'
+        : "") +
+      (reminded && !c.closed_at
+        ? '<span class="badge text-bg-warning me-1 dz-reminded" title="' + zz.esc(reminded.title) + '">' +
+          zz.esc(reminded.text) + "</span>"
         : "") +
       '<span class="badge zz-state dz-state" data-state="' + zz.esc(c.state) + '">' +
       zz.esc(zz.label("case_state", c.state)) + "</span></span></div>" +
