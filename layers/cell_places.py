@@ -3,8 +3,11 @@
 A cell belongs to the deepest live unit whose boundary covers its centre. A cell whose centre
 lies outside every boundary below the analysed unit (a border cell spilling over the county's
 outline, or over the one county a city's platform holds) belongs to the deepest unit within
-:data:`NEAREST_DEGREES` of it, the nearest first: its cases were registered there, and the
-analysed unit's own name (玉溪市 for a cell beside 华宁县) would tell the operator nothing.
+:data:`NEAREST_DEGREES` of the cell itself, the nearest to its centre first: its cases were
+registered there, and the analysed unit's own name (玉溪市 for a cell beside 华宁县) would
+tell the operator nothing. The cell, not its centre: a city's or province's cell is kilometres
+across, and one whose centre lay more than 2 km outside 甘州区 was named 张掖市 or 甘肃省
+though its cases lay inside (trial AA).
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+import shapely
+from numpy.typing import NDArray
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 
 NEAREST_DEGREES = 0.02
-"""How far (about 2 km) a centre outside every boundary looks for the unit it borders."""
+"""How far (about 2 km) a cell whose centre is outside every boundary looks for the unit it
+borders."""
 
 _IN_USE = (
     "FROM jurisdictions j WHERE j.code >= :lo AND j.code < :hi"
@@ -26,8 +33,10 @@ _IN_USE = (
 )
 
 
-def cell_units(session: Session, code: str, centres: Sequence[Any]) -> list[tuple[str, str]]:
-    """Return the code and the name of the unit each cell centre lies in.
+def cell_units(
+    session: Session, code: str, cells: Sequence[Any] | NDArray[np.object_]
+) -> list[tuple[str, str]]:
+    """Return the code and the name of the unit each cell lies in.
 
     Parameters
     ----------
@@ -35,29 +44,31 @@ def cell_units(session: Session, code: str, centres: Sequence[Any]) -> list[tupl
         Session scoped to the reader.
     code : str
         The analysed unit; only it and the units below it are considered.
-    centres : sequence of shapely.Point
-        The cells' centres, lon/lat in CGCS2000.
+    cells : sequence or array of shapely geometry
+        The cells' polygons, lon/lat in CGCS2000 (a point stands for a cell of no extent).
 
     Returns
     -------
     list of (str, str)
-        Per centre, in order: the deepest covering unit below ``code``, else the deepest unit
-        below it within :data:`NEAREST_DEGREES`, else ``code`` itself with its name.
+        Per cell, in order: the deepest unit below ``code`` covering its centre, else the
+        deepest unit below it within :data:`NEAREST_DEGREES` of the cell, else ``code``
+        itself with its name.
     """
     lo, hi = scope_range(code)
     rows = session.execute(
         text(
             "SELECT coalesce(b.code, a.code, s.code) AS code,"  # b: only where a says nothing
             " coalesce(b.name, a.name, s.name) AS name"
-            " FROM unnest(CAST(:xs AS float8[]), CAST(:ys AS float8[]))"
-            " WITH ORDINALITY AS t(x, y, i)"
-            " CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_MakePoint(t.x, t.y), 4490) AS pt) c"
+            " FROM unnest(CAST(:cells AS text[])) WITH ORDINALITY AS t(wkb, i)"
+            " CROSS JOIN LATERAL (SELECT ST_SetSRID(ST_GeomFromWKB(decode(t.wkb, 'hex')), 4490)"
+            "  AS cell) g"
+            " CROSS JOIN LATERAL (SELECT ST_Centroid(g.cell) AS pt) c"
             " LEFT JOIN jurisdictions s ON s.code = :code"
             f" LEFT JOIN LATERAL (SELECT j.code, j.name {_IN_USE}"
             " AND ST_Covers(j.boundary, c.pt) ORDER BY j.level DESC LIMIT 1) a ON true"
             f" LEFT JOIN LATERAL (SELECT j.code, j.name {_IN_USE}"
             " AND (a.code IS NULL OR a.code = :code) AND j.code <> :code"
-            " AND ST_DWithin(j.boundary, c.pt, :near)"
+            " AND ST_DWithin(j.boundary, g.cell, :near)"
             " ORDER BY j.level DESC, ST_Distance(j.boundary, c.pt) LIMIT 1) b ON true"
             " ORDER BY t.i"
         ),
@@ -66,8 +77,7 @@ def cell_units(session: Session, code: str, centres: Sequence[Any]) -> list[tupl
             "hi": hi,
             "code": code,
             "near": NEAREST_DEGREES,
-            "xs": [c.x for c in centres],
-            "ys": [c.y for c in centres],
+            "cells": list(shapely.to_wkb(cells, hex=True)),
         },
     ).all()
     return [(r.code or code, r.name or code) for r in rows]

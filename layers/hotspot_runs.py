@@ -281,7 +281,7 @@ def _analyse(
     pvalues = gi.pvalues(source)
     emerging = _emerging(counts.cells, lon, lat, rows, weights, record, params)
     polygons = counts.polygons()
-    units = cell_units(session, scope_code, [p.centroid for p in polygons])
+    units = cell_units(session, scope_code, polygons)
     area_of = [unit for unit, _name in units]
     place_of = [name for _unit, name in units]
     cell_rows = [

@@ -1225,7 +1225,7 @@ def _patterns(
 
 
 def _areas(session: Session, code: str, polygons: Any) -> tuple[tuple[str, ...], dict[str, str]]:
-    units = cell_units(session, code, [poly.centroid for poly in polygons])
+    units = cell_units(session, code, polygons)
     own = session.execute(
         text("SELECT name FROM jurisdictions WHERE code = :code"), {"code": code}
     ).scalar()

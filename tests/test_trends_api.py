@@ -450,6 +450,11 @@ def test_a_cell_spilling_over_the_outline_is_named_after_the_unit_it_borders(
     # far from every boundary (here 0.1 degrees), a cell keeps the unit analysed
     far = shapely.Point(clon, 24.42)
     assert cell_places.cell_units(world, town, [far]) == [(town, "镇100")]
+    # a big cell (a city's, a province's) whose centre lies 4 km beyond the outline, its
+    # southern part over V1: named after V1, not after the unit analysed (trial AA)
+    big = shapely.box(clon - 0.01, 24.31, clon + 0.01, 24.41)
+    assert cell_places.cell_units(world, town, [big.centroid]) == [(town, "镇100")]
+    assert cell_places.cell_units(world, town, [big]) == [(V1, "村100-1")]
     # a county's or city's own boundary covering the centre names it no better than none
     assert cell_places.cell_units(world, COUNTY, [shapely.Point(clon, clat)]) == [(V1, "村100-1")]
     beside = shapely.Point(102.39, 24.31)  # in the city, just west of the county's outline
