@@ -34,9 +34,10 @@ SUPPRESSED = f"<{trends.ANALYST_MIN_COUNT}"
 """How a suppressed count is written in the workbook."""
 VISITS_AS_OF = "走访逾期人数（截至报告生成时）"
 """The overdue visits stand when the report is made, not at the end of the period shown."""
-
-VISITS_NOTE = "注：走访逾期为报告生成时的情况，与所选统计期无关；合计的列管人数含无人逾期的网格。"
-
+VISITS_WHEN = "走访逾期为报告生成时的情况，与所选统计期无关"
+"""Said under every table of overdue visits."""
+VISITS_NOTE = f"注：{VISITS_WHEN}；合计的列管人数含无人逾期的网格。"
+"""Under the workbook's 走访逾期: when its counts stand, why 合计's persons exceed the rows'."""
 NO_REPEATS = "不含重复反映"
 """What the trend views leave out of their case counts (cases marked ``duplicate_of``)."""
 NO_REPEATS_NOTE = "案件数不含重复反映（同一事项再次反映的案件）"

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from layers import case_reminders, cases, command, workflow
 from layers.model import Case
+from tests.test_workflow import _worker_actor
 from tests.workflow_data import (
     COUNTY,
     NOW,
@@ -32,16 +33,6 @@ NOTE = "请先联系物业，带上卷尺"
 def world(db: Session) -> Session:
     ensure_world(db)
     return db
-
-
-def _worker_actor(worker_id: int) -> workflow.Actor:
-    return workflow.Actor(
-        user_id=None,
-        name="网格员",
-        role="grid_worker",
-        scope_code=village(),
-        worker_id=worker_id,
-    )
 
 
 def _act(db: Session, case: Case, action: str, who: workflow.Actor, **kw: Any) -> Case:

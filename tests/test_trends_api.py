@@ -34,6 +34,7 @@ from tests.workflow_data import (
     village,
     village_centre,
 )
+from web import trend_export
 
 Headers = Callable[[str], dict[str, str]]
 V1 = village(100, 1)
@@ -293,6 +294,11 @@ def test_the_report_lists_every_overdue_grid_with_its_township(world: Session) -
     assert rows[4][0] == trend_report.VISITS_NOTE and "与所选统计期无关" in rows[4][0]
     summary = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
     assert summary["走访逾期人数（截至报告生成时）"] == 4
+    # the HTML report names the townships too, says when its counts stand and what it leaves out
+    page = trend_export.report_html(rep)
+    assert names[V1[:9] + "000"] in page and trend_report.VISITS_WHEN in page
+    many = {**rep.visits, "grids": rep.visits["grids"] * 30}  # 60 grids: 50 listed
+    assert "共 60 个网格有逾期，此处列出逾期人数最多的 50 个" in trend_export._visits_table(many)
 
 
 def test_report_workbook(world: Session) -> None:

@@ -34,6 +34,8 @@ from layers.command import held_counties_note
 from layers.trend_report import (
     NO_REPEATS,
     SUPPRESSED,
+    VISITS_AS_OF,
+    VISITS_WHEN,
     Report,
     category_table,
     children_table,
@@ -188,6 +190,35 @@ def _table(header: list[str], rows: list[list[Any]], empty: str) -> str:
         f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )
+
+
+VISIT_ROWS = 50
+"""Most grids the page lists under 走访逾期 (the workbook lists them all)."""
+
+
+def _visits_table(visits: dict[str, Any]) -> str:
+    """走访逾期 by grid, the most overdue first, with its township; a cut list says so."""
+    grids = visits["grids"]
+    table = _table(
+        ["网格", "所属乡镇（街道）", "所属村（社区）", "列管人数", "逾期人数"],
+        [
+            [
+                g["grid_name"],
+                g["township_name"],
+                g["area_name"],
+                _count(g["persons"]),
+                _count(g["overdue"]),
+            ]
+            for g in grids[:VISIT_ROWS]
+        ],
+        "不显示" if visits.get("withheld") else "无走访逾期",
+    )
+    if len(grids) > VISIT_ROWS:
+        table += (
+            f'<p class="empty">共 {len(grids)} 个网格有逾期，此处列出逾期人数最多的'
+            f" {VISIT_ROWS} 个；全部见导出统计表的「走访逾期」表。</p>"
+        )
+    return table + f'<p class="empty">注：{VISITS_WHEN}。</p>' if grids else table
 
 
 _STYLE = """
@@ -364,7 +395,7 @@ def report_html(rep: Report) -> str:
         ("有位置（参与热点分析）", info["located"]),
         ("热点单元（≥95%）", info["hot"] if info["judged"] else "不作判断"),
         ("无摄像机覆盖热点", len(rep.coverage["uncovered"])),
-        ("走访逾期人数", "不显示" if rep.visits.get("withheld") else _count(rep.visits["overdue"])),
+        (VISITS_AS_OF, "不显示" if rep.visits.get("withheld") else _count(rep.visits["overdue"])),
     ]
     notice = rep.unit["notice"]
     held = held_counties_note(rep.counties, "本报告")
@@ -406,14 +437,7 @@ def report_html(rep: Report) -> str:
         ),
         (
             "特殊人群走访逾期（按网格）",
-            _table(
-                ["网格", "所属村（社区）", "列管人数", "逾期人数"],
-                [
-                    [g["grid_name"], g["area_name"], _count(g["persons"]), _count(g["overdue"])]
-                    for g in rep.visits["grids"][:50]
-                ],
-                "无走访逾期",
-            ),
+            _visits_table(rep.visits),
         ),
     ]
     rest = "".join(f"<section><h2>{escape(h)}</h2>{body}</section>" for h, body in sections)
