@@ -131,7 +131,13 @@ def test_department_gets_no_visit_counts_in_the_trends(
     """As in the command view: a department counts no special-population persons at all."""
     withheld = api_client.get(f"/api/trends/{COUNTY_A}/visits", headers=auth_headers("dept_a"))
     assert withheld.status_code == 200
-    assert withheld.json() == {"total": None, "overdue": None, "grids": [], "withheld": True}
+    assert withheld.json() == {
+        "total": None,
+        "overdue": None,
+        "grid_count": None,
+        "grids": [],
+        "withheld": True,
+    }
     counted = api_client.get(f"/api/trends/{COUNTY_A}/visits", headers=auth_headers("analyst_a"))
     assert counted.status_code == 200 and counted.json()["total"] is not None
     assert "withheld" not in counted.json()
