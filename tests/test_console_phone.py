@@ -191,14 +191,17 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
             }).map((e) => e.tagName + '#' + e.id + '.' + e.className)"""
         )
         assert wide == []
-        # 办理记录: each step whole on the screen, 说明 too (a table put it off the right edge)
+        # 办理记录 and 派单记录: each step whole on the screen, 说明 too (as tables, they put
+        # 说明 and the times off the right edge)
         steps = page.evaluate(
-            """Array.from(document.querySelectorAll('#cz-timeline tbody td'))
+            """Array.from(document.querySelectorAll('#cz-timeline tbody td, #cz-dispatches td'))
                  .filter((td) => td.textContent.trim())
                  .map((td) => { const r = td.getBoundingClientRect();
-                                return {text: td.textContent, left: r.left, right: r.right}; })"""
+                                return {text: td.textContent, label: td.dataset.label || null,
+                                        left: r.left, right: r.right}; })"""
         )
         assert any(s["text"] == ARRIVAL_NOTE for s in steps), steps
+        assert {s["label"] for s in steps} >= {"派单", "受理", "到场"}  # each time named
         off = [s for s in steps if s["left"] < 0 or s["right"] > WIDTH]
         assert off == []
         page_box = page.evaluate(

@@ -162,11 +162,12 @@
     d.dispatches.forEach(function (x) {
       const tr = document.createElement("tr");
       const kinds = { worker: "网格员", unit: "下级单位", department: "职能部门" };
+      // the times carry their column's name: a phone shows each dispatch as a block (case.css)
+      const times = [["派单", x.assigned_at], ["受理", x.accepted_at], ["到场", x.arrived_at], ["结束", x.finished_at]];
       tr.innerHTML =
         "<td>" + zz.esc(x.assignee_name) + "</td><td>" + zz.esc(kinds[x.assignee_kind] || x.assignee_kind) +
-        "</td><td>" + zz.esc(zz.label("dispatch_status", x.status)) + "</td><td>" + zz.esc(zz.fmtTime(x.assigned_at)) +
-        "</td><td>" + zz.esc(zz.fmtTime(x.accepted_at)) + "</td><td>" + zz.esc(zz.fmtTime(x.arrived_at)) +
-        "</td><td>" + zz.esc(zz.fmtTime(x.finished_at)) + "</td>";
+        "</td><td>" + zz.esc(zz.label("dispatch_status", x.status)) + "</td>" +
+        times.map(([name, at]) => '<td data-label="' + name + '">' + zz.esc(zz.fmtTime(at)) + "</td>").join("");
       tbody.appendChild(tr);
     });
 
