@@ -439,7 +439,7 @@ def workbook(rep: Report) -> bytes:
                 _shown(c["count"]),
                 bins.get(c["bin"], ""),
                 c["pattern_label"],
-                c["share"],
+                Percent(c["share"]),
             ]
             for c in rep.coverage["uncovered"]
         ],

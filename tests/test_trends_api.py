@@ -324,6 +324,10 @@ def test_report_workbook(world: Session) -> None:
     ]
     summary = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
     assert summary["统计期"].startswith("2026年10月") and summary["辖区"].startswith("通海县")
+    # 覆盖比例 a percentage (a number Excel shows as 3.5%), not 0.0345
+    uncovered = list(book["无覆盖热点"].iter_rows(min_row=2))
+    assert uncovered and all(row[5].number_format == "0.0%" for row in uncovered)
+    assert [row[5].value for row in uncovered] == [c["share"] for c in rep.coverage["uncovered"]]
     rows = list(book["分类月度统计"].iter_rows(values_only=True))
     assert rows[0] == ("统计期", "矛盾纠纷", "安全隐患", "社情民意", "合计")
     assert (
