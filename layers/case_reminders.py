@@ -1,8 +1,9 @@
 """What a listed case says beyond its row: the 催办 it has had, and the dispatcher's 派单说明.
 
 A 催办 (``remind``) keeps the case's state, so the unit or worker holding it saw nothing of it
-in their queue or on 我的任务. A reminder stands until the case next changes state or is
-dispatched again: the holder acting on it answers it. The note the dispatcher wrote on 派单
+in their queue or on 我的任务. A reminder stands until the holder answers it (the case changes
+state, or a 处置反馈 says how it goes) or the case passes to other hands (派单, 交办, 上报, which
+may keep the state): see :data:`ANSWERING`. The note the dispatcher wrote on 派单
 was on the case's page alone, not on the worker's task (trial Z).
 """
 
@@ -17,6 +18,9 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from layers.model import CaseEvent
+
+ANSWERING = ("dispatch", "hand_down", "escalate", "feedback")
+"""Actions that answer the reminders standing on a case even when they keep its state."""
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ def marks(session: Session, case_ids: Sequence[int]) -> dict[int, CaseMarks]:
         .where(
             CaseEvent.case_id.in_(found),
             or_(
-                CaseEvent.action.in_(("remind", "dispatch")),
+                CaseEvent.action.in_(("remind", *ANSWERING)),
                 CaseEvent.from_state.is_distinct_from(CaseEvent.to_state),
             ),
         )
@@ -75,7 +79,7 @@ def marks(session: Session, case_ids: Sequence[int]) -> dict[int, CaseMarks]:
         if event.action == "remind":
             mark.reminders.append(Reminder(event.at, event.actor_name, event.note))
             continue
-        mark.reminders.clear()  # acted upon, or in other hands: answered
+        mark.reminders.clear()  # answered, or in other hands
         if event.action == "dispatch":
             mark.dispatch_note, mark.dispatched_by = event.note, event.actor_name
     return found

@@ -101,6 +101,12 @@ def test_a_case_dispatched_again_drops_the_reminders_of_the_worker_before(
     case = _act(world, case, "dispatch", town, note="改派", params={"worker_id": second})
     mark = case_reminders.marks(world, [case.id])[case.id]
     assert mark.reminders == [] and mark.dispatch_note == "改派"
+    # a 处置反馈 answers a reminder, though the state stays 已受理
+    case = _act(world, case, "accept", _worker_actor(second))
+    case = _act(world, case, "remind", town, note="进展如何")
+    assert case_reminders.marks(world, [case.id])[case.id].reminders
+    case = _act(world, case, "feedback", _worker_actor(second), note="已约物业明早到场")
+    assert case_reminders.marks(world, [case.id])[case.id].reminders == []
     # no case, nothing to read; a case with no event of the kind, an empty mark
     assert case_reminders.marks(world, []) == {}
     fresh = _registered(world)
