@@ -933,11 +933,14 @@ def test_an_import_arrives_as_one_toast_and_a_fresh_queue(
             text("SELECT code FROM jurisdictions WHERE level = 5 AND code LIKE '530424%' LIMIT 1")
         ).scalar_one()
     title = "导入推送测试"
+    # work-order numbers in digits, as 12345 gives them: the desk's test, which may run after
+    # this one, finds no Latin word on the desk (IMP-0 in its queue read as an untranslated label)
+    number = "8812026113009{:02d}".format
     open_rows = [
-        [f"IMP-{i}", "邻里纠纷", title, village, "2026-11-30 09:00", "办理中", ""] for i in range(3)
+        [number(i), "邻里纠纷", title, village, "2026-11-30 09:00", "办理中", ""] for i in range(3)
     ]
     settled = [
-        [f"IMP-{i}", "邻里纠纷", title, village, "2026-11-01 09:00", "已办结", "2026-11-03 10:00"]
+        [number(i), "邻里纠纷", title, village, "2026-11-01 09:00", "已办结", "2026-11-03 10:00"]
         for i in range(3, 5)
     ]
     path = tmp_path / "12345工单.csv"
