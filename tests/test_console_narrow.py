@@ -85,6 +85,14 @@ def test_the_command_view_and_the_desk_leave_the_map_room(
     page.wait_for_url(f"{demo.origin}/dispatch/{township}")
     expect(page.locator("#dz-placeholder")).to_be_visible()
     expect(page.locator("#dz-legend")).to_be_hidden()
+    # the desk lays out while its queue and map load: a loaded clean-clone run measured the case
+    # 2.7 px below the map once; wait until the rows settle, then measure
+    page.wait_for_function(
+        """() => { const m = document.querySelector('.dz-map').getBoundingClientRect();
+                   const d = document.querySelector('.dz-detail').getBoundingClientRect();
+                   return d.top === m.bottom; }""",
+        timeout=10_000,
+    )
     queue, map_, detail = _box(page, ".dz-queue"), _box(page, ".dz-map"), _box(page, ".dz-detail")
     assert map_["width"] >= WIDTH / 2 and map_["left"] == queue["right"], (queue, map_)
     assert detail["top"] == map_["bottom"] and detail["left"] == map_["left"], (map_, detail)
