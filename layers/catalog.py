@@ -217,11 +217,24 @@ MASKED_NAME_SQL = (
     "ELSE left(t.name, 1) || repeat('*', char_length(t.name) - 1) END"
 )
 """SQL of a person's masked name from ``t.name``: the first character, then one ``*`` each."""
-_RESPONSIBLES = (
+RESPONSIBLES_SQL = (
     "(SELECT string_agg(w.name || coalesce('（' || r.duty || '）', ''), '、' ORDER BY w.name) "
     "FROM person_responsibles r JOIN workers w ON w.id = r.worker_id WHERE r.person_id = t.id)"
 )
 """Who follows a person up (帮扶责任人, 社区民警 …, as rosters name them), workers in scope."""
+
+LAST_VISIT_SQL = (
+    "(SELECT pv.visited_on FROM person_visits pv WHERE pv.person_id = t.id"
+    " ORDER BY pv.visited_on DESC LIMIT 1)"
+)
+"""The day of person ``t``'s last visit (NULL: never visited)."""
+VISIT_DUE_SQL = (
+    f"(SELECT coalesce({LAST_VISIT_SQL}, t.on_record_since) + r.interval_days"
+    " FROM visit_rules r WHERE r.category = t.category"
+    " AND r.management_level = t.management_level)"
+)
+"""The day person ``t``'s next visit is due (:mod:`layers.visits_due`; NULL: no rule, or never
+visited and on record since an unknown day)."""
 
 VISITING_ROLES = frozenset({Role.COMMANDER.value, Role.DISPATCHER.value, Role.GRID_WORKER.value})
 """Roles that visit special-population persons or direct their visits (the persons layer)."""
@@ -418,7 +431,9 @@ _ALL = (
             grid_name=grid_name_sql("t.grid_code"),
             area_code="t.area_code",
             area_name=name_sql("t.area_code"),
-            responsibles=_RESPONSIBLES,
+            responsibles=RESPONSIBLES_SQL,
+            last_visit=LAST_VISIT_SQL,
+            visit_due=VISIT_DUE_SQL,
         ),
         tile_properties=("category", "management_level"),
         personal=True,

@@ -170,6 +170,8 @@ def test_persons_are_masked(
         "area_code",
         "area_name",
         "responsibles",
+        "last_visit",
+        "visit_due",
     }
 
 

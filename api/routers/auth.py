@@ -19,7 +19,7 @@ from api.deps import (
     utcnow,
 )
 from api.settings import ApiSettings
-from layers import accounts, audit
+from layers import accounts, audit, catalog
 from layers.errors import AccountLocked, AuthenticationFailed, DomainError
 from layers.model import Role
 
@@ -49,6 +49,10 @@ class Me(BaseModel):
         "when an administrator may give it"
     )
     worker_id: int | None
+    sees_persons: bool = Field(
+        description="Sees special-population persons one by one (the layer's features, the"
+        " visits-due list); False: as counts only, or not at all"
+    )
     must_change_password: bool = Field(
         description="Change the password before anything else (see password_change_reason)"
     )
@@ -171,6 +175,7 @@ def me(user: CurrentUser, settings: SettingsDep) -> Me:
         ),
         unmask_refusal=accounts.unmask_refusal(user.role, user.scope_code),
         worker_id=user.worker_id,
+        sees_persons=catalog.sees_persons_individually(user.role, user.scope_code),
         must_change_password=due is not None,
         password_change_reason=due,
         password_rule=settings.password_policy.describe(),

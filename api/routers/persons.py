@@ -1,4 +1,11 @@
-"""The unmasked read of a special-population record: permission + reason, audited.
+"""Special-population records: the unmasked read, whose visits are due, a visit recorded.
+
+``GET /api/persons/visits`` lists the persons whose follow-up visits are due, masked as the
+persons layer is, for the roles and levels that see persons one by one; each read is one audit
+entry, as a page of the layer is. ``POST /api/persons/{id}/visits`` records a visit by the
+worker the account is linked to (audited, refusals too).
+
+The unmasked read of a record: permission + reason, audited.
 
 ``POST /api/persons/{id}/unmasked`` with the reason in a JSON body (``{"reason": "…"}``), as the
 case-party unmask does: a reason in the URL would land in the server's access log (a clerk may
@@ -12,15 +19,17 @@ and stays readable here, with the day and the reason they left.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path
+from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
 from starlette import status
 
-from api.deps import CurrentUser, SessionDep, SettingsDep
-from layers import disclosure
-from layers.errors import DomainError
+from api.deps import BusinessUser, CurrentUser, SessionDep, SettingsDep, utcnow
+from api.routers.cases import audited_refusal
+from layers import audit, catalog, disclosure, visit_schedule
+from layers.errors import DomainError, Forbidden
+from layers.trends import CENTRE_TZ
 
 router = APIRouter(prefix="/api/persons", tags=["persons"])
 
@@ -112,4 +121,164 @@ def unmasked(
         audit_id=person.audit_id,
         ended_on=person.ended_on,
         ended_reason=person.ended_reason,
+    )
+
+
+class DuePersonOut(BaseModel):
+    """A person followed up, masked, with the schedule of their visits."""
+
+    id: int
+    category: str
+    management_level: int
+    name_masked: str
+    id_masked: str | None
+    grid_code: str | None
+    grid_name: str | None
+    area_name: str | None
+    responsibles: str | None
+    last_visit: date | None = Field(description="The last visit; None: never visited")
+    due_on: date | None = Field(
+        description="When the next visit is due; None: no visit rule for the category and"
+        " level, or never visited and on record since an unknown day"
+    )
+    overdue_days: int | None = Field(description="Days past due_on (0 or less: not yet due)")
+    overdue: bool = Field(description="Overdue, as the command KPIs count it")
+    lon: float | None
+    lat: float | None
+
+
+class DueListOut(BaseModel):
+    """The persons whose visits are due, and the counts over those the list chose from."""
+
+    persons: list[DuePersonOut]
+    matched: int = Field(description="Persons the status chose (listed or cut at the limit)")
+    followed: int = Field(description="Persons on the register the list chose from")
+    overdue: int
+    due_soon: int = Field(description=f"Due within {visit_schedule.DUE_SOON_DAYS} days")
+    due_soon_days: int = visit_schedule.DUE_SOON_DAYS
+    mine: bool = Field(description="Only the persons the account's worker follows")
+
+
+class VisitIn(BaseModel):
+    """A visit the worker made: the day (default today) and what it found."""
+
+    visited_on: date | None = Field(default=None, description="Default: today (北京时间)")
+    note: str | None = Field(default=None, max_length=visit_schedule.NOTE_MAX)
+
+
+class VisitOut(BaseModel):
+    """The visit recorded (or found recorded: ``already``) and the next due day."""
+
+    id: int
+    person_id: int
+    visited_on: date
+    already: bool
+    due_on: date | None
+
+
+SEES_COUNTS_ONLY = (
+    "您的角色或层级不能查看特殊人群名单：只有县级及以下的指挥中心、调度员和网格员账号可以查看"
+)
+NO_WORKER_RECORD = (
+    "您的账号未关联网格员名册记录，不能登记本人走访；请联系系统管理员关联，"
+    "或由乡镇（街道）用走访记录导入"
+)
+
+
+def _check_sees_persons(user: BusinessUser) -> None:
+    if not catalog.sees_persons_individually(user.role, user.scope_code):
+        raise Forbidden(SEES_COUNTS_ONLY)
+
+
+@router.get("/visits", response_model=DueListOut, responses={403: {"description": "Counts only"}})
+def visits_due(
+    user: BusinessUser,
+    session: SessionDep,
+    due: Annotated[Literal["due", "overdue", "all"], Query(alias="status")] = "due",
+    mine: Annotated[bool | None, Query(description="Default: yes for a worker's account")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+) -> DueListOut:
+    """List the persons whose follow-up visits are due (masked), the most overdue first.
+
+    ``status``: ``due`` (overdue, or due within a week), ``overdue`` or ``all``. A worker's
+    account lists the persons he follows (his grid, or named responsible) unless ``mine=false``.
+    The read is written to the audit log, as a page of the persons layer.
+    """
+    _check_sees_persons(user)
+    only_mine = user.worker_id is not None if mine is None else mine
+    if only_mine and user.worker_id is None:
+        raise Forbidden("您的账号未关联网格员名册记录，没有“我负责的”人员；请查看辖区全部")
+    listed = visit_schedule.due_persons(
+        session,
+        scope_code=user.scope_code,
+        today=utcnow().astimezone(CENTRE_TZ).date(),
+        status=due,
+        worker_id=user.worker_id if only_mine else None,
+        limit=limit,
+    )
+    audit.record_layer_read(
+        session,
+        actor_id=user.id,
+        actor_name=user.username,
+        collection_id="persons",
+        scope_code=user.scope_code,
+        returned=len(listed.persons),
+        matched=listed.matched,
+    )
+    session.commit()
+    return DueListOut(
+        persons=[DuePersonOut.model_validate(p, from_attributes=True) for p in listed.persons],
+        matched=listed.matched,
+        followed=listed.followed,
+        overdue=listed.overdue,
+        due_soon=listed.due_soon,
+        mine=only_mine,
+    )
+
+
+@router.post(
+    "/{person_id}/visits",
+    response_model=VisitOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        403: {"description": "Counts only, or no worker record"},
+        404: {"description": "Not found"},
+        409: {"description": "Left the register"},
+        422: {"description": "Bad day or note"},
+    },
+)
+def record_visit(
+    person_id: PersonId, body: VisitIn, user: BusinessUser, session: SessionDep
+) -> VisitOut:
+    """Record a follow-up visit by the account's own worker; the same day twice is one visit."""
+    today = utcnow().astimezone(CENTRE_TZ).date()
+    with audited_refusal(session, user, "visit.record", "person", str(person_id)):
+        _check_sees_persons(user)
+        if user.worker_id is None:
+            raise Forbidden(NO_WORKER_RECORD)
+        visit = visit_schedule.record_visit(
+            session,
+            person_id=person_id,
+            visitor_id=user.worker_id,
+            visited_on=body.visited_on or today,
+            today=today,
+            note=body.note,
+        )
+        if not visit.already:
+            audit.record(
+                session,
+                actor_id=user.id,
+                actor_name=user.username,
+                action="visit.record",
+                object_type="person",
+                object_id=str(person_id),
+                detail={"visit": visit.id, "visited_on": visit.visited_on.isoformat()},
+            )
+        session.commit()
+    return VisitOut(
+        id=visit.id,
+        person_id=visit.person_id,
+        visited_on=visit.visited_on,
+        already=visit.already,
+        due_on=visit.due_on,
     )

@@ -46,6 +46,7 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "user.changed": "调整账号（调岗）",
     "user.unmask_granted": "授予查看明文权限",
     "user.unmask_revoked": "收回查看明文权限",
+    "visit.record": "登记走访",
     "visit.correct": "更正走访记录",
     "visit.delete": "删除走访记录",
     "worker.position": "上报位置",

@@ -1266,11 +1266,20 @@
         ["管控级别", zz.label("management_level", p.management_level)],
         ["所属网格", p.grid_name || p.grid_code],
         ["责任人", p.responsibles],
+        ["上次走访", p.last_visit || "无记录"],
+        ["应访日期", visitDueText(p), "zz-visit-due-cell"],
       ]);
     // never on the big screen: a wall is read by everyone in the room
     if (!screen && st.me && st.me.can_unmask) root.appendChild(unmaskButton(marker, root, id));
     marker.zzPopupRoot = root;
     return root;
+  }
+
+  /** 2026-12-01（已逾期）: when a person's next visit is due, and whether that day is past. */
+  function visitDueText(p) {
+    if (!p.visit_due) return p.last_visit ? "" : "从未走访";
+    const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+    return p.visit_due + (p.visit_due < today ? "（已逾期）" : "");
   }
 
   /** 查看身份信息: asks the reason (zz.reasonForm), POSTs it, shows the answer or the refusal. */

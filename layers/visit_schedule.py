@@ -1,0 +1,325 @@
+"""Whose follow-up visits (走访) are due, person by person, and a visit its worker records.
+
+The command KPIs and the trends count the persons overdue (:mod:`layers.visits_due`); a
+township's 综治专干 and its grid workers need the persons themselves: who is overdue, who falls
+due this week, when each was last visited. :func:`due_persons` lists them, masked as the map's
+persons layer is (the first character of the name, the masked resident ID), the most overdue
+first; a grid worker's list keeps to the persons he follows (his grid, or he is named their
+responsible).
+
+:func:`record_visit` is the visit a worker records on his phone the day he makes it (or a few
+days later: up to :data:`BACKDATE_DAYS`; older visits come in through the visits import). The
+visitor is the worker the account is linked to, never a name typed in; tapping twice records
+one visit. A visit recorded here has no ``import_id``, so no later import corrects it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.codes import scope_range
+from layers import visits_due
+from layers.catalog import MASKED_NAME_SQL, RESPONSIBLES_SQL, grid_name_sql, name_sql
+from layers.errors import Conflict, InvalidInput, NotFound
+
+DUE_SOON_DAYS = 7
+"""A person falls due soon when the next visit is due within this many days."""
+BACKDATE_DAYS = 30
+"""How many days back a worker may date the visit he records."""
+NOTE_MAX = 500
+"""Longest note a visit keeps (characters)."""
+STATUSES = ("due", "overdue", "all")
+"""What :func:`due_persons` lists: overdue and due soon, overdue only, everyone followed."""
+NOT_FOUND = "未找到该人员，或该人员不在您的辖区"
+
+
+@dataclass(frozen=True)
+class DuePerson:
+    """A person followed up, masked, with their visits' schedule.
+
+    Attributes
+    ----------
+    id : int
+        The person's record.
+    category, management_level : str, int
+        Codes (labels in the code tables).
+    name_masked, id_masked : str
+        As the persons layer shows them.
+    grid_code, grid_name, area_name : str or None
+        Where the person lives.
+    responsibles : str or None
+        Who follows them up (``张三（帮扶责任人）、…``).
+    last_visit : datetime.date or None
+        The last visit (None: never visited).
+    due_on : datetime.date or None
+        When the next visit is due (None: no rule for the category and level, or never visited
+        and not known since when the person is on record).
+    overdue_days : int or None
+        Days past ``due_on`` (0 or less: not overdue); None where ``due_on`` is None.
+    overdue : bool
+        Overdue as the command KPIs count it (never visited, on record since an unknown day:
+        overdue).
+    lon, lat : float or None
+        The residence, to show it on the map.
+    """
+
+    id: int
+    category: str
+    management_level: int
+    name_masked: str
+    id_masked: str | None
+    grid_code: str | None
+    grid_name: str | None
+    area_name: str | None
+    responsibles: str | None
+    last_visit: date | None
+    due_on: date | None
+    overdue_days: int | None
+    overdue: bool
+    lon: float | None
+    lat: float | None
+
+
+@dataclass(frozen=True)
+class DueList:
+    """One page of :func:`due_persons` and the counts over all the persons it chose from.
+
+    Attributes
+    ----------
+    persons : list of DuePerson
+        The persons listed, the most overdue first.
+    matched : int
+        Persons the status chose (listed or cut at the limit).
+    followed : int
+        Persons on the register the list chose from (the worker's, or the scope's).
+    overdue : int
+        Of those, overdue.
+    due_soon : int
+        Not overdue and due within :data:`DUE_SOON_DAYS`.
+    """
+
+    persons: list[DuePerson]
+    matched: int
+    followed: int
+    overdue: int
+    due_soon: int
+
+
+_DUE = "coalesce(lv.last, p.on_record_since) + r.interval_days"
+_CHOSEN = (
+    "SELECT p.id, p.category, p.management_level, p.name, p.id_masked, p.grid_code,"
+    " p.area_code, p.residence, lv.last AS last_visit,"
+    f" {_DUE} AS due_on,"
+    f" CAST(:today AS date) - ({_DUE}) AS overdue_days,"
+    f" coalesce({visits_due.overdue('today')}, false) AS overdue"
+    " FROM persons p"
+    " LEFT JOIN visit_rules r ON r.category = p.category"
+    "  AND r.management_level = p.management_level"
+    f" {visits_due.LAST_VISIT}"
+    " WHERE p.area_code >= :lo AND p.area_code < :hi AND p.ended_on IS NULL"
+)
+"""SQL: the persons on the register in the scope range, with their schedule (``LEFT JOIN``: a
+person whose category and level have no rule is listed, never overdue, as the counts do)."""
+_MINE = (
+    " AND (p.grid_code = (SELECT w.home_grid FROM workers w WHERE w.id = :worker)"
+    " OR EXISTS (SELECT 1 FROM person_responsibles pr"
+    "  WHERE pr.person_id = p.id AND pr.worker_id = :worker))"
+)
+"""SQL: only the persons of the worker's grid and those he is named responsible for."""
+_SOON = f"NOT t.overdue AND t.due_on <= CAST(:today AS date) + {DUE_SOON_DAYS}"
+_STATUS_WHERE = {"due": f"t.overdue OR ({_SOON})", "overdue": "t.overdue", "all": "true"}
+
+
+def due_persons(
+    session: Session,
+    *,
+    scope_code: str,
+    today: date,
+    status: str = "due",
+    worker_id: int | None = None,
+    limit: int = 200,
+) -> DueList:
+    """List the persons on the register whose visits are due, masked, the most overdue first.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader (row-level security keeps to their scope too).
+    scope_code : str
+        The reader's scope (12-digit code).
+    today : datetime.date
+        The centre's date.
+    status : str
+        ``due`` (overdue, or due within :data:`DUE_SOON_DAYS`), ``overdue`` or ``all``.
+    worker_id : int, optional
+        Keep to the persons this worker follows: of his home grid, or naming him responsible.
+    limit : int
+        Most persons listed.
+
+    Returns
+    -------
+    DueList
+        The persons and the counts.
+
+    Raises
+    ------
+    InvalidInput
+        Unknown status.
+    """
+    if status not in STATUSES:
+        raise InvalidInput(f"走访名单的范围无效，可选：{'、'.join(STATUSES)}")
+    lo, hi = scope_range(scope_code)
+    params: dict[str, Any] = {"lo": lo, "hi": hi, "today": today, "worker": worker_id}
+    chosen = _CHOSEN + (_MINE if worker_id is not None else "")
+    counts = session.execute(
+        text(
+            f"SELECT count(*) AS followed, count(*) FILTER (WHERE t.overdue) AS overdue,"
+            f" count(*) FILTER (WHERE {_SOON}) AS due_soon,"
+            f" count(*) FILTER (WHERE {_STATUS_WHERE[status]}) AS matched"
+            f" FROM ({chosen}) t"
+        ),
+        params,
+    ).one()
+    rows = session.execute(
+        text(
+            f"SELECT t.id, t.category, t.management_level, {MASKED_NAME_SQL} AS name_masked,"
+            f" t.id_masked, t.grid_code, {grid_name_sql('t.grid_code')} AS grid_name,"
+            f" {name_sql('t.area_code')} AS area_name, {RESPONSIBLES_SQL} AS responsibles,"
+            " t.last_visit, t.due_on, t.overdue_days, t.overdue,"
+            " ST_X(t.residence) AS lon, ST_Y(t.residence) AS lat"
+            f" FROM ({chosen}) t WHERE {_STATUS_WHERE[status]}"
+            " ORDER BY t.overdue DESC, t.due_on ASC NULLS FIRST, t.id LIMIT :limit"
+        ),
+        params | {"limit": limit},
+    ).all()
+    return DueList(
+        persons=[DuePerson(**row._asdict()) for row in rows],
+        matched=counts.matched,
+        followed=counts.followed,
+        overdue=counts.overdue,
+        due_soon=counts.due_soon,
+    )
+
+
+@dataclass(frozen=True)
+class RecordedVisit:
+    """A visit :func:`record_visit` wrote, or found already written.
+
+    Attributes
+    ----------
+    id : int
+        The ``person_visits`` row.
+    person_id : int
+        Whom.
+    visited_on : datetime.date
+        The day.
+    already : bool
+        The same worker had recorded this person's visit of that day: nothing was written.
+    due_on : datetime.date or None
+        When the next visit is due now (None: no rule for the person's category and level).
+    """
+
+    id: int
+    person_id: int
+    visited_on: date
+    already: bool
+    due_on: date | None
+
+
+def record_visit(
+    session: Session,
+    *,
+    person_id: int,
+    visitor_id: int,
+    visited_on: date,
+    today: date,
+    note: str | None = None,
+) -> RecordedVisit:
+    """Record that ``visitor_id`` visited ``person_id`` on ``visited_on`` (flushed, not committed).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the worker's account: a person outside the scope is not found.
+    person_id : int
+        The person visited.
+    visitor_id : int
+        The worker who visited (the account's own worker record).
+    visited_on : datetime.date
+        The day of the visit: not after ``today``, at most :data:`BACKDATE_DAYS` before.
+    today : datetime.date
+        The centre's date.
+    note : str, optional
+        What the visit found (at most :data:`NOTE_MAX` characters); stored with the visit.
+
+    Returns
+    -------
+    RecordedVisit
+        The visit, and the next due day.
+
+    Raises
+    ------
+    InvalidInput
+        A day in the future or too far back, or a note too long.
+    NotFound
+        No such person in the scope.
+    Conflict
+        The person left the register.
+    """
+    if visited_on > today:
+        raise InvalidInput("走访日期不能晚于今天")
+    if visited_on < today - timedelta(days=BACKDATE_DAYS):
+        raise InvalidInput(
+            f"只能登记近 {BACKDATE_DAYS} 天内的走访；更早的走访请由乡镇（街道）用走访记录导入"
+        )
+    note = (note or "").strip() or None
+    if note is not None and len(note) > NOTE_MAX:
+        raise InvalidInput(f"走访情况最多 {NOTE_MAX} 字")
+    person = session.execute(
+        text(
+            "SELECT p.area_code, p.ended_on, p.ended_reason FROM persons p"
+            " WHERE p.id = :id FOR UPDATE"
+        ),
+        {"id": person_id},
+    ).one_or_none()
+    if person is None:
+        raise NotFound(NOT_FOUND)
+    if person.ended_on is not None:
+        raise Conflict(
+            f"该人员已于 {person.ended_on:%Y-%m-%d} 注销（{person.ended_reason or '原因未注明'}），"
+            "不再走访"
+        )
+    params = {"person": person_id, "visitor": visitor_id, "day": visited_on}
+    visit_id = session.scalar(
+        text(
+            "SELECT id FROM person_visits"
+            " WHERE person_id = :person AND visitor_id = :visitor AND visited_on = :day"
+        ),
+        params,
+    )
+    already = visit_id is not None
+    if visit_id is None:
+        visit_id = session.scalar(
+            text(
+                "INSERT INTO person_visits (person_id, area_code, visited_on, visitor_id, note)"
+                " VALUES (:person, :area, :day, :visitor, :note) RETURNING id"
+            ),
+            params | {"area": person.area_code, "note": note},
+        )
+    due_on = session.scalar(
+        text(
+            f"SELECT {_DUE} FROM persons p"
+            " JOIN visit_rules r ON r.category = p.category"
+            "  AND r.management_level = p.management_level"
+            f" {visits_due.LAST_VISIT} WHERE p.id = :person"
+        ),
+        params,
+    )
+    return RecordedVisit(
+        id=int(visit_id), person_id=person_id, visited_on=visited_on, already=already, due_on=due_on
+    )

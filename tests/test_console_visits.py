@@ -1,0 +1,134 @@
+"""The 走访 tab: a grid worker sees whose visits are due and records one (trial AB S2, S3).
+
+Headless Chromium on the 华宁县 demo. The counts the tab says are checked against SQL written
+here independently of :mod:`layers.visit_schedule`; the visit recorded is read back from the
+database (the worker's own record as visitor) and removed afterwards, so the other console tests
+see the demo as loaded. Screenshots go to ``test-artifacts/screenshots/<test>/``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import text
+
+from layers.trends import CENTRE_TZ
+from tests.browser import RecordedPage
+from tests.console_fixtures import ConsoleDemo, login
+from tests.test_console_dispatch import _worker_of
+
+_FOLLOWED = (
+    "SELECT p.id, coalesce(max(v.visited_on), p.on_record_since) + r.interval_days AS due_on"
+    " FROM persons p"
+    " JOIN workers w ON w.id = :w"
+    " LEFT JOIN visit_rules r ON r.category = p.category"
+    "  AND r.management_level = p.management_level"
+    " LEFT JOIN person_visits v ON v.person_id = p.id"
+    " WHERE p.ended_on IS NULL AND (p.grid_code = w.home_grid OR p.id IN"
+    "  (SELECT person_id FROM person_responsibles WHERE worker_id = :w))"
+    " GROUP BY p.id, p.on_record_since, r.interval_days"
+)
+"""The persons a worker follows and the day each one's next visit is due."""
+
+
+def _followed(demo: ConsoleDemo, worker_id: int) -> dict[int, date]:
+    with demo.owner.connect() as conn:
+        rows = conn.execute(text(_FOLLOWED), {"w": worker_id}).all()
+    return {int(r.id): r.due_on for r in rows}
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_grid_worker_sees_whose_visits_are_due_and_records_one(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    worker_login = demo.username("grid_worker")
+    worker_id, village, _ = _worker_of(demo, worker_login)
+    today = datetime.now(UTC).astimezone(CENTRE_TZ).date()
+    followed = _followed(demo, worker_id)
+    assert followed, "the demo's grid worker follows nobody"
+    assert None not in followed.values(), "the demo has a rule for every category and level"
+    overdue = sum(1 for due in followed.values() if due is not None and due < today)
+
+    login(page, demo.origin, worker_login)
+    page.wait_for_url(f"{demo.origin}/console/{village}")
+    tab = page.locator("#zz-visits-tab")
+    expect(tab).to_be_visible()
+    tab.click()
+    summary = page.locator("#zz-visits-summary")
+    expect(summary).to_contain_text(f"我负责的在册 {len(followed)} 人：逾期 {overdue} 人")
+    expect(page.locator("#zz-visits-count")).to_have_text(str(overdue))
+    page.locator("#zz-visits-status").select_option("all")
+    items = page.locator("#zz-visits-list .zz-visit")
+    expect(items).to_have_count(len(followed))
+    # the most overdue first, and names masked
+    first = items.first
+    person_id = int(first.get_attribute("data-person-id") or 0)
+    assert followed[person_id] == min(followed.values())
+    name = first.locator(".zz-visit-name").inner_text()
+    assert len(name) > 1 and name[1:] == "*" * (len(name) - 1)
+    page.screenshot_step("1-list")
+    # 定位: a ring on the map where the person lives, named masked (the persons layer is off)
+    first.get_by_role("button", name="定位").click()
+    expect(page.locator(".leaflet-tooltip", has_text=name)).to_be_visible()
+
+    try:
+        first.locator(".zz-visit-record").click()
+        form = first.locator(".zz-visit-form")
+        expect(form.locator("input[type=date]")).to_have_value(today.isoformat())
+        form.locator("textarea").fill("本人在家，近况稳定")
+        page.screenshot_step("2-form")
+        form.locator("button[type=submit]").click()
+        expect(page.locator("#zz-toasts")).to_contain_text("的走访")
+        with demo.owner.connect() as conn:
+            visit = conn.execute(
+                text(
+                    "SELECT visitor_id, visited_on, note, import_id FROM person_visits"
+                    " WHERE person_id = :p ORDER BY id DESC LIMIT 1"
+                ),
+                {"p": person_id},
+            ).one()
+        assert tuple(visit) == (worker_id, today, "本人在家，近况稳定", None)
+        # the list read again: the person visited today, due again later, at the list's end
+        again = page.locator(f"#zz-visits-list .zz-visit[data-person-id='{person_id}']")
+        expect(again).to_contain_text(f"上次走访 {today.isoformat()}")
+        after = _followed(demo, worker_id)[person_id]
+        if after is not None:
+            expect(again).to_contain_text(f"应访 {after.isoformat()}")
+        page.screenshot_step("3-recorded")
+    finally:
+        with demo.owner.begin() as conn:
+            conn.execute(
+                text(
+                    "DELETE FROM person_visits WHERE person_id = :p AND visitor_id = :w"
+                    " AND visited_on = :d AND import_id IS NULL"
+                ),
+                {"p": person_id, "w": worker_id, "d": today},
+            )
+
+
+@pytest.mark.browser
+@pytest.mark.browser_viewport(390, 844)
+@pytest.mark.xdist_group("console")
+def test_the_visits_tab_fits_a_phone(page: RecordedPage, console_demo: ConsoleDemo) -> None:
+    demo = console_demo
+    worker_login = demo.username("grid_worker")
+    _worker_id, village, _ = _worker_of(demo, worker_login)
+    login(page, demo.origin, worker_login)
+    page.wait_for_url(f"{demo.origin}/console/{village}")
+    page.locator("#zz-visits-tab").click()
+    page.locator("#zz-visits-status").select_option("all")
+    expect(page.locator("#zz-visits-list .zz-visit").first).to_be_visible()
+    page.locator("#zz-visits-list .zz-visit-record").first.click()
+    expect(page.locator(".zz-visit-form")).to_be_visible()
+    page.screenshot_step("1-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    rights = page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+            '.zz-tab:not([hidden]), .zz-visit, .zz-visit button, .zz-visit-form input'),
+            (e) => e.getBoundingClientRect().right)"""
+    )
+    assert rights and max(rights) <= 390, rights

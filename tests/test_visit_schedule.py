@@ -1,0 +1,302 @@
+"""Whose visits are due, person by person, and a visit the worker records (trial AB S2, S3).
+
+Trial AB (a township 综治专干's week with the special-population records) found that nobody could
+see *whose* visits were due, only counts (走访超期 251), and that a grid worker could not record
+a visit at all: visits came only from a clerk's spreadsheet. ``GET /api/persons/visits`` lists
+the persons, masked, the most overdue first, to those who see persons one by one (audited as a
+page of the layer); ``POST /api/persons/{id}/visits`` records a visit by the account's worker.
+"""
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from layers.trends import CENTRE_TZ
+from tests.api_fixtures import (  # noqa: F401
+    COUNTY_A,
+    ApiWorld,
+    api_client,
+    api_settings,
+    api_world,
+    auth_headers,
+)
+from tests.conftest import SuiteDatabase
+
+Headers = Callable[[str], dict[str, str]]
+VISITS = "/api/persons/visits"
+
+
+@dataclass(frozen=True)
+class Followed:
+    """The persons the test plays with: ``mine`` names the test worker as its responsible."""
+
+    mine: int
+    other: int
+    outside: int
+    worker_id: int
+    interval: int
+    today: date
+
+
+def _village_persons(world: ApiWorld, village: str) -> list[int]:
+    return sorted(int(fid) for fid, area in world.objects["persons"].items() if area == village)
+
+
+@pytest.fixture
+def followed(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[Followed]:
+    """Two persons of the worker's village (one his, overdue), one of another county; undone."""
+    villages = sorted(set(api_world.objects["persons"].values()))
+    mine, other = _village_persons(api_world, villages[0])[:2]
+    outside = next(
+        int(fid) for fid, area in api_world.objects["persons"].items() if area[:6] != COUNTY_A[:6]
+    )
+    today = datetime.now(UTC).astimezone(CENTRE_TZ).date()
+    with database.owner.begin() as db:
+        worker_id = db.scalar(text("SELECT worker_id FROM users WHERE username = 't46_worker_v0'"))
+        added_rule = db.scalar(
+            text(
+                "INSERT INTO visit_rules VALUES ('released', 2, 30) ON CONFLICT DO NOTHING"
+                " RETURNING interval_days"
+            )
+        )
+        interval = db.scalar(
+            text(
+                "SELECT interval_days FROM visit_rules WHERE category = 'released'"
+                " AND management_level = 2"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO person_responsibles (person_id, worker_id, area_code, duty)"
+                " SELECT id, :w, area_code, '帮扶责任人' FROM persons WHERE id = :p"
+            ),
+            {"p": mine, "w": worker_id},
+        )
+        # on record long ago, never visited: overdue by 10 days
+        db.execute(
+            text("UPDATE persons SET on_record_since = :since WHERE id = :p"),
+            {"p": mine, "since": today - timedelta(days=interval + 10)},
+        )
+    try:
+        yield Followed(mine, other, outside, int(worker_id), int(interval), today)
+    finally:
+        with database.owner.begin() as db:
+            db.execute(
+                text("DELETE FROM person_visits WHERE person_id IN (:a, :b, :c)"),
+                {"a": mine, "b": other, "c": outside},
+            )
+            db.execute(
+                text("DELETE FROM person_responsibles WHERE person_id = :p AND worker_id = :w"),
+                {"p": mine, "w": worker_id},
+            )
+            db.execute(
+                text(
+                    "UPDATE persons SET on_record_since = :t, ended_on = NULL,"
+                    " ended_reason = NULL WHERE id IN (:a, :b)"
+                ),
+                {"a": mine, "b": other, "t": today},
+            )
+            if added_rule is not None:
+                db.execute(
+                    text(
+                        "DELETE FROM visit_rules WHERE category = 'released'"
+                        " AND management_level = 2"
+                    )
+                )
+
+
+def _audit(database: SuiteDatabase, action: str, username: str) -> list[tuple[str, str, dict]]:
+    with database.owner.connect() as db:
+        rows = db.execute(
+            text(
+                "SELECT outcome, coalesce(object_id, ''), coalesce(detail, '{}'::jsonb)"
+                " FROM audit_log WHERE action = :a AND actor_name = :u ORDER BY id"
+            ),
+            {"a": action, "u": username},
+        ).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def test_the_county_lists_whose_visits_are_due_masked_and_audited(
+    api_client: TestClient,
+    auth_headers: Headers,
+    api_world: ApiWorld,
+    followed: Followed,
+    database: SuiteDatabase,
+) -> None:
+    reads = len(_audit(database, "layer.read", "t46_cmd_a"))
+    listed = api_client.get(VISITS, headers=auth_headers("cmd_a"))
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert body["mine"] is False
+    people = {p["id"]: p for p in body["persons"]}
+    # the overdue person first; the others are on record today, not due within the week
+    assert list(people) == [followed.mine]
+    assert body["overdue"] == 1 and body["matched"] == 1
+    assert body["followed"] == len(api_world.in_scope("persons", COUNTY_A))
+    due = people[followed.mine]
+    assert due["overdue"] is True and due["last_visit"] is None
+    assert due["due_on"] == (followed.today - timedelta(days=10)).isoformat()
+    assert due["overdue_days"] == 10
+    name = api_world.names[followed.mine]
+    assert due["name_masked"] == name[0] + "*" * (len(name) - 1)
+    assert api_world.resident_ids[followed.mine] not in listed.text
+    assert name not in listed.text
+    assert "帮扶责任人" in due["responsibles"]
+    # everyone followed, on request: the county's persons only
+    everyone = api_client.get(VISITS + "?status=all", headers=auth_headers("cmd_a")).json()
+    assert {str(p["id"]) for p in everyone["persons"]} == api_world.in_scope("persons", COUNTY_A)
+    assert followed.outside not in {p["id"] for p in everyone["persons"]}
+    entries = _audit(database, "layer.read", "t46_cmd_a")[reads:]
+    assert [(e[0], e[2]["collection"], e[2]["returned"]) for e in entries] == [
+        ("ok", "persons", 1),
+        ("ok", "persons", len(everyone["persons"])),
+    ]
+
+
+@pytest.mark.parametrize("who", ["cmd_city", "analyst_a", "dept_a"])
+def test_those_who_see_persons_as_counts_get_no_list(
+    api_client: TestClient, auth_headers: Headers, followed: Followed, who: str
+) -> None:
+    refused = api_client.get(VISITS, headers=auth_headers(who))
+    assert refused.status_code == 403
+    assert refused.json()["detail"].startswith("您的角色或层级不能查看特殊人群名单")
+    visit = api_client.post(
+        f"/api/persons/{followed.mine}/visits", json={}, headers=auth_headers(who)
+    )
+    assert visit.status_code == 403
+    assert visit.json()["detail"].startswith("您的角色或层级不能查看特殊人群名单")
+
+
+def test_a_worker_records_his_visit_and_the_person_is_due_again_later(
+    api_client: TestClient,
+    auth_headers: Headers,
+    followed: Followed,
+    database: SuiteDatabase,
+) -> None:
+    worker = auth_headers("worker_v0")
+    mine = api_client.get(VISITS, headers=worker).json()
+    assert mine["mine"] is True and mine["followed"] == 1
+    assert [p["id"] for p in mine["persons"]] == [followed.mine]
+    village = api_client.get(VISITS + "?mine=false&status=all", headers=worker).json()
+    assert {p["id"] for p in village["persons"]} >= {followed.mine, followed.other}
+
+    day = followed.today - timedelta(days=2)
+    recorded = api_client.post(
+        f"/api/persons/{followed.mine}/visits",
+        json={"visited_on": day.isoformat(), "note": "  在家，情绪稳定  "},
+        headers=worker,
+    )
+    assert recorded.status_code == 201, recorded.text
+    visit = recorded.json()
+    assert visit["already"] is False and visit["visited_on"] == day.isoformat()
+    assert visit["due_on"] == (day + timedelta(days=followed.interval)).isoformat()
+    again = api_client.post(
+        f"/api/persons/{followed.mine}/visits",
+        json={"visited_on": day.isoformat()},
+        headers=worker,
+    )
+    assert again.status_code == 201 and again.json()["already"] is True
+    assert again.json()["id"] == visit["id"]
+    with database.owner.connect() as db:
+        rows = db.execute(
+            text(
+                "SELECT visitor_id, visited_on, note, import_id, area_code FROM person_visits"
+                " WHERE person_id = :p"
+            ),
+            {"p": followed.mine},
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (followed.worker_id, day, "在家，情绪稳定", None, rows[0].area_code)
+    ]
+    assert _audit(database, "visit.record", "t46_worker_v0")[-1][:2] == ("ok", str(followed.mine))
+
+    after = api_client.get(VISITS, headers=worker).json()
+    assert after["overdue"] == 0
+    assert followed.mine not in {p["id"] for p in after["persons"]}
+    listed = api_client.get(VISITS + "?status=all", headers=worker).json()["persons"]
+    assert listed[0]["last_visit"] == day.isoformat()
+    # the popup's figures, from the persons layer
+    feature = api_client.get(
+        f"/ogc/collections/persons/items/{followed.mine}", headers=worker
+    ).json()
+    assert feature["properties"]["last_visit"] == day.isoformat()
+    assert feature["properties"]["visit_due"] == visit["due_on"]
+
+
+@pytest.mark.parametrize(
+    ("days_back", "says"),
+    [(-1, "不能晚于今天"), (31, "走访记录导入")],
+)
+def test_a_visit_out_of_the_days_a_worker_may_record_is_refused(
+    api_client: TestClient, auth_headers: Headers, followed: Followed, days_back: int, says: str
+) -> None:
+    day = followed.today - timedelta(days=days_back)
+    refused = api_client.post(
+        f"/api/persons/{followed.mine}/visits",
+        json={"visited_on": day.isoformat()},
+        headers=auth_headers("worker_v0"),
+    )
+    assert refused.status_code == 422
+    assert says in refused.json()["detail"]
+
+
+def test_a_visit_is_refused_without_a_worker_record_out_of_scope_or_off_the_register(
+    api_client: TestClient,
+    auth_headers: Headers,
+    followed: Followed,
+    database: SuiteDatabase,
+) -> None:
+    commander = api_client.post(
+        f"/api/persons/{followed.mine}/visits", json={}, headers=auth_headers("cmd_a")
+    )
+    assert commander.status_code == 403
+    assert "未关联网格员名册记录" in commander.json()["detail"]
+    assert _audit(database, "visit.record", "t46_cmd_a")[-1][:2] == ("denied", str(followed.mine))
+
+    outside = api_client.post(
+        f"/api/persons/{followed.outside}/visits", json={}, headers=auth_headers("worker_v0")
+    )
+    assert outside.status_code == 404
+
+    with database.owner.begin() as db:
+        db.execute(
+            text("UPDATE persons SET ended_on = :d, ended_reason = '迁出' WHERE id = :p"),
+            {"d": followed.today - timedelta(days=3), "p": followed.other},
+        )
+    ended = api_client.post(
+        f"/api/persons/{followed.other}/visits", json={}, headers=auth_headers("worker_v0")
+    )
+    assert ended.status_code == 409
+    assert "迁出" in ended.json()["detail"]
+    with database.owner.connect() as db:
+        written = db.scalar(
+            text("SELECT count(*) FROM person_visits WHERE person_id IN (:a, :b, :c)"),
+            {"a": followed.mine, "b": followed.other, "c": followed.outside},
+        )
+    assert written == 0
+
+
+def test_me_says_who_sees_persons_one_by_one(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    sees = {
+        key: api_client.get("/api/me", headers=auth_headers(key)).json()["sees_persons"]
+        for key in ("cmd_a", "disp_a1", "worker_v0", "cmd_city", "analyst_a", "dept_a", "admin")
+    }
+    assert sees == {
+        "cmd_a": True,
+        "disp_a1": True,
+        "worker_v0": True,
+        "cmd_city": False,
+        "analyst_a": False,
+        "dept_a": False,
+        "admin": False,
+    }

@@ -1,0 +1,179 @@
+// 走访 on the command page: the special-population persons whose follow-up visits are due, masked
+// (/api/persons/visits, each read audited on the server), the most overdue first, and 记录走访
+// for an account linked to its worker record (POST /api/persons/{id}/visits). Shown to those
+// who see persons one by one (/api/me sees_persons: a county and below, the visiting roles); a
+// grid worker's list keeps to the persons he follows unless he unticks 只看我负责的. The list is
+// read when the tab is opened, not on every refresh of the page: each read is an audit entry.
+"use strict";
+(function () {
+  const tab = document.getElementById("zz-visits-tab");
+  if (!tab) return;
+  const list = document.getElementById("zz-visits-list");
+  const statusSelect = document.getElementById("zz-visits-status");
+  const mineBox = document.getElementById("zz-visits-mine-box");
+  const mine = document.getElementById("zz-visits-mine");
+  const summary = document.getElementById("zz-visits-summary");
+  const empty = document.getElementById("zz-visits-empty");
+  const count = document.getElementById("zz-visits-count");
+  const DAY_MS = 24 * 3600 * 1000;
+  const BACKDATE_DAYS = 30; // layers/visit_schedule.py BACKDATE_DAYS
+  let me = null;
+  let reading = 0;
+  let spot = null; // the ring 定位 drew
+
+  function el(tag, cls, text) {
+    const node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  /** 2026-12-05: the day in 北京时间 `days` from today. */
+  function beijingDay(days) {
+    return new Date(Date.now() + 8 * 3600 * 1000 + (days || 0) * DAY_MS).toISOString().slice(0, 10);
+  }
+
+  /** 逾期 12 天, 今日应访, 3 天后应访, 从未走访 …: where a person stands, and whether it is late. */
+  function dueText(p) {
+    if (p.due_on === null) return p.overdue ? ["从未走访", true] : ["未定走访周期", false];
+    if (p.overdue) return ["逾期 " + p.overdue_days + " 天", true];
+    if (p.overdue_days === 0) return ["今日应访", false];
+    return [-p.overdue_days + " 天后应访", false];
+  }
+
+  async function load() {
+    const ticket = ++reading;
+    const query = new URLSearchParams({ status: statusSelect.value });
+    if (me.worker_id) query.set("mine", mine.checked ? "true" : "false");
+    let body;
+    try {
+      body = await zz.api("/api/persons/visits?" + query.toString());
+    } catch (error) {
+      if (ticket !== reading) return;
+      summary.textContent = error.message;
+      summary.className = "small mb-2 text-danger";
+      return;
+    }
+    if (ticket !== reading) return; // a later choice was read meanwhile
+    render(body);
+  }
+
+  function render(body) {
+    count.textContent = body.overdue;
+    count.classList.toggle("bg-danger", body.overdue > 0);
+    summary.className = "small mb-2";
+    summary.textContent =
+      (body.mine ? "我负责的" : "辖区") + "在册 " + body.followed + " 人：逾期 " + body.overdue +
+      " 人，" + body.due_soon_days + " 日内应访 " + body.due_soon + " 人。" +
+      (body.matched > body.persons.length ? "本页列出最紧迫的 " + body.persons.length + " 人（共 " + body.matched + " 人）。" : "");
+    list.textContent = "";
+    body.persons.forEach((p) => list.appendChild(item(p)));
+    empty.classList.toggle("d-none", body.persons.length > 0);
+  }
+
+  function item(p) {
+    const li = el("li", "zz-visit");
+    li.dataset.personId = p.id;
+    const [due, late] = dueText(p);
+    const head = el("div", "d-flex flex-wrap align-items-baseline gap-2");
+    head.append(
+      el("strong", "zz-visit-name", p.name_masked),
+      el("span", "badge text-bg-light border", zz.label("person_category", p.category)),
+      el("span", "zz-visit-due ms-auto" + (late ? " zz-late" : ""), due)
+    );
+    const where = [p.grid_name || p.grid_code || p.area_name, "上次走访 " + (p.last_visit || "无记录")];
+    if (p.due_on) where.push("应访 " + p.due_on);
+    li.append(head, el("div", "small text-muted", where.join(" · ")));
+    if (p.responsibles) li.appendChild(el("div", "small text-muted", "责任人：" + p.responsibles));
+    const actions = el("div", "zz-visit-actions d-flex gap-2 mt-1");
+    if (p.lat !== null && p.lon !== null) {
+      const locate = el("button", "btn btn-outline-secondary btn-xs", "定位");
+      locate.type = "button";
+      locate.addEventListener("click", function () {
+        // a ring where the person lives, named masked: the 特殊人群 layer may be off
+        const map = window.zzMap;
+        if (spot) spot.remove();
+        spot = L.circleMarker([p.lat, p.lon], { radius: 10, color: "#ff7f00", weight: 3, fill: false })
+          .bindTooltip(p.name_masked, { permanent: true, direction: "top" })
+          .addTo(map);
+        map.setView([p.lat, p.lon], Math.max(map.getZoom(), 17));
+        map.getContainer().scrollIntoView({ block: "nearest" });
+      });
+      actions.appendChild(locate);
+    }
+    if (me.worker_id) {
+      const record = el("button", "btn btn-primary btn-xs zz-visit-record", "记录走访");
+      record.type = "button";
+      record.addEventListener("click", function () {
+        record.hidden = true;
+        li.appendChild(visitForm(p, () => (record.hidden = false)));
+      });
+      actions.appendChild(record);
+    }
+    li.appendChild(actions);
+    return li;
+  }
+
+  /** The day of the visit (today by default, up to 30 days back) and what it found (optional). */
+  function visitForm(p, closed) {
+    const form = el("form", "zz-visit-form border rounded p-2 mt-1 small");
+    const day = el("input", "form-control form-control-sm");
+    day.type = "date";
+    day.required = true;
+    day.value = beijingDay(0);
+    day.max = day.value;
+    day.min = beijingDay(-BACKDATE_DAYS);
+    day.id = "zz-visit-day-" + p.id;
+    const dayLabel = el("label", "form-label mb-0", "走访日期");
+    dayLabel.htmlFor = day.id;
+    const note = el("textarea", "form-control form-control-sm mt-1");
+    note.rows = 2;
+    note.maxLength = 500;
+    note.placeholder = "走访情况（选填，勿填写身份证号）";
+    note.setAttribute("aria-label", "走访情况");
+    const error = el("div", "text-danger mt-1");
+    error.setAttribute("role", "alert");
+    const save = el("button", "btn btn-primary btn-sm", "保存");
+    save.type = "submit";
+    const cancel = el("button", "btn btn-outline-secondary btn-sm", "取消");
+    cancel.type = "button";
+    const bar = el("div", "d-flex gap-2 justify-content-end mt-1");
+    bar.append(cancel, save);
+    form.append(dayLabel, day, note, error, bar);
+    cancel.addEventListener("click", function () {
+      form.remove();
+      closed();
+    });
+    form.addEventListener("submit", async function (event) {
+      event.preventDefault();
+      save.disabled = true;
+      error.textContent = "";
+      try {
+        const visit = await zz.api("/api/persons/" + p.id + "/visits", {
+          method: "POST",
+          json: { visited_on: day.value, note: note.value.trim() || null },
+        });
+        zz.toast(
+          (visit.already ? "该人员这一天的走访您已登记过" : "已登记 " + p.name_masked + " 的走访") +
+            (visit.due_on ? "，下次应访 " + visit.due_on : ""),
+          "success"
+        );
+        load();
+      } catch (failure) {
+        error.textContent = failure.message;
+        save.disabled = false;
+      }
+    });
+    return form;
+  }
+
+  zz.me().then(function (user) {
+    me = user;
+    if (!user.sees_persons) return;
+    tab.hidden = false;
+    if (user.worker_id) mineBox.classList.remove("d-none");
+    tab.addEventListener("click", load);
+    statusSelect.addEventListener("change", load);
+    mine.addEventListener("change", load);
+  });
+})();
