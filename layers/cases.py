@@ -49,6 +49,7 @@ from layers.model import (
     WorkerStatus,
 )
 from layers.model.cases import SUBTYPES
+from layers.point_units import units_at
 from layers.workflow import Actor
 
 #: A case that does not exist, or not in the actor's scope (indistinguishable).
@@ -286,20 +287,6 @@ def flush_case(session: Session) -> None:
         raise Conflict("案件刚被他人修改，请刷新后重试") from exc
 
 
-def _locate(session: Session, lon: float, lat: float) -> tuple[str | None, str | None]:
-    row = session.execute(
-        text(
-            "SELECT (SELECT code FROM jurisdictions WHERE ST_Covers(boundary, p) "
-            "        AND retired_on IS NULL ORDER BY level DESC LIMIT 1),"
-            "       (SELECT code FROM grids WHERE ST_Covers(boundary, p) "
-            "        AND retired_on IS NULL LIMIT 1) "
-            "FROM (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), :srid) AS p) q"
-        ),
-        {"lon": lon, "lat": lat, "srid": SRID},
-    ).one()
-    return row[0], row[1]
-
-
 def _retired_grid(session: Session, code: str | None) -> str | None:
     """Return why the grid ``code`` a case names cannot take it (retired), or None."""
     grid = session.get(Grid, code) if code is not None else None
@@ -404,7 +391,7 @@ def register(
     if (lon is None) != (lat is None):
         raise InvalidInput("经度和纬度须同时填写，或都不填")
     if lon is not None and lat is not None:
-        located_area, located_grid = _locate(session, lon, lat)
+        located_area, located_grid = units_at(session, lon, lat)
         area_code = area_code or located_area
         grid_code = grid_code or located_grid
     if area_code is None:

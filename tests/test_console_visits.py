@@ -8,12 +8,14 @@ see the demo as loaded. Screenshots go to ``test-artifacts/screenshots/<test>/``
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
+from geo.codes import make_resident_id
 from layers.trends import CENTRE_TZ
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
@@ -132,3 +134,84 @@ def test_the_visits_tab_fits_a_phone(page: RecordedPage, console_demo: ConsoleDe
             (e) => e.getBoundingClientRect().right)"""
     )
     assert rights and max(rights) <= 390, rights
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_township_registers_a_person_picked_on_the_map(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    login_ = next(
+        item
+        for item in demo.report.logins
+        if item.role == "commander"
+        and item.scope_code.endswith("000")
+        and item.scope_code[6:9] != "000"
+    )
+    township = login_.scope_code
+    with demo.owner.connect() as conn:
+        grid, lon, lat = conn.execute(
+            text(
+                "SELECT code, ST_X(ST_PointOnSurface(boundary)), ST_Y(ST_PointOnSurface(boundary))"
+                " FROM grids WHERE area_code LIKE :prefix ORDER BY code LIMIT 1"
+            ),
+            {"prefix": township[:9] + "%"},
+        ).one()
+    resident_id = make_resident_id("530424", date(1988, 6, 16), 77, "F")
+    login(page, demo.origin, login_.username)
+    page.wait_for_url(f"{demo.origin}/console/{township}")
+    page.wait_for_function("window.zzReady === true")  # the map fitted to the township
+    page.locator("#zz-visits-tab").click()
+    page.locator("#zz-person-new").click()
+    dialog = page.locator("#zz-person-dialog")
+    expect(dialog).to_be_visible()
+    dialog.locator("#zz-person-category").select_option("correction")
+    dialog.locator("#zz-person-name").fill("测登记")
+    dialog.locator("#zz-person-id").fill(resident_id)
+    dialog.locator("#zz-person-level").select_option("2")
+    dialog.locator("#zz-person-address").fill("测试路 8 号")
+    dialog.locator("#zz-person-pick").click()
+    expect(dialog).to_be_hidden()
+    spot = page.evaluate(
+        """([lat, lon]) => {
+            const p = zzMap.latLngToContainerPoint([lat, lon]);
+            const r = zzMap.getContainer().getBoundingClientRect();
+            return {x: r.left + p.x, y: r.top + p.y};
+        }""",
+        [lat, lon],
+    )
+    page.screenshot_step("0-pick")
+    page.mouse.click(spot["x"], spot["y"])
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#zz-person-where")).to_contain_text("已选")
+    page.screenshot_step("1-form")
+    try:
+        dialog.locator("#zz-person-submit").click()
+        expect(page.locator("#zz-toasts")).to_contain_text("已登记 测**（社区矫正人员）")
+        expect(dialog).to_be_hidden()
+        with demo.owner.connect() as conn:
+            person = conn.execute(
+                text(
+                    "SELECT category, management_level, address, id_masked, grid_code,"
+                    " ST_Distance(residence::geography,"
+                    "  ST_SetSRID(ST_MakePoint(:lon, :lat), 4490)::geography) AS off,"
+                    " ARRAY(SELECT g.code FROM grids g WHERE ST_Covers(g.boundary, residence))"
+                    " AS covering FROM persons WHERE name = '测登记'"
+                ),
+                {"lon": lon, "lat": lat},
+            ).one()
+        assert tuple(person)[:3] == ("correction", 2, "测试路 8 号")
+        # where the click fell, within 3 pixels of the map's zoom (a pixel is ~30 m at 12)
+        pixel = 156543.03 * math.cos(math.radians(lat)) / 2 ** page.evaluate("zzMap.getZoom()")
+        assert person.off < 3 * pixel, (person.off, pixel)
+        assert person.grid_code in person.covering, (grid, person.grid_code, person.covering)
+        assert person.id_masked.startswith("530424") and "*" in person.id_masked
+        # the form keeps nothing of the person once closed
+        page.locator("#zz-person-new").click()
+        expect(dialog.locator("#zz-person-id")).to_have_value("")
+        expect(dialog.locator("#zz-person-name")).to_have_value("")
+        dialog.locator("#zz-person-cancel").click()
+    finally:
+        with demo.owner.begin() as conn:
+            conn.execute(text("DELETE FROM persons WHERE name = '测登记'"))

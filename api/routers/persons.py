@@ -1,4 +1,7 @@
-"""Special-population records: the unmasked read, whose visits are due, a visit recorded.
+"""Special-population records: registered by hand, the unmasked read, visits due and recorded.
+
+``POST /api/persons`` puts one person on the register from a form (:mod:`layers.person_entry`):
+the resident ID travels in the JSON body, never in a URL, and no answer repeats it (masked).
 
 ``GET /api/persons/visits`` lists the persons whose follow-up visits are due, masked as the
 persons layer is, for the roles and levels that see persons one by one; each read is one audit
@@ -27,7 +30,7 @@ from starlette import status
 
 from api.deps import BusinessUser, CurrentUser, SessionDep, SettingsDep, utcnow
 from api.routers.cases import audited_refusal
-from layers import audit, catalog, disclosure, visit_schedule
+from layers import audit, catalog, disclosure, person_entry, visit_schedule
 from layers.errors import DomainError, Forbidden
 from layers.trends import CENTRE_TZ
 
@@ -281,4 +284,88 @@ def record_visit(
         visited_on=visit.visited_on,
         already=visit.already,
         due_on=visit.due_on,
+    )
+
+
+class PersonIn(BaseModel):
+    """A person put on the register by hand: the residence picked on the map, or its grid."""
+
+    category: str = Field(examples=["released"])
+    name: str = Field(min_length=1, max_length=person_entry.NAME_MAX)
+    resident_id: str = Field(min_length=1, max_length=40, description="18 characters (GB 11643)")
+    management_level: int = Field(default=3, ge=1, le=3)
+    address: str | None = Field(default=None, max_length=person_entry.ADDRESS_MAX)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    grid_code: str | None = Field(default=None, max_length=15)
+    on_record_since: date | None = Field(default=None, description="Default: today (北京时间)")
+    responsible_ids: list[int] = Field(default_factory=list, max_length=20)
+
+
+class RegisteredOut(BaseModel):
+    """The person registered, masked, and where they were placed."""
+
+    id: int
+    category: str
+    name_masked: str
+    id_masked: str
+    area_code: str
+    area_name: str | None
+    grid_code: str | None
+    grid_name: str | None
+
+
+@router.post(
+    "",
+    response_model=RegisteredOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        403: {"description": "Counts only, or the residence out of scope"},
+        409: {"description": "On record in that category already"},
+        422: {"description": "A field breaks its rule"},
+    },
+)
+def register(
+    body: PersonIn, user: BusinessUser, session: SessionDep, settings: SettingsDep
+) -> RegisteredOut:
+    """Put one special-population person on the register (audited, refusals too)."""
+    with audited_refusal(session, user, "person.register", "person", None):
+        _check_sees_persons(user)
+        person = person_entry.register_person(
+            session,
+            settings.platform_keys(),
+            person_entry.NewPerson(
+                category=body.category,
+                name=body.name,
+                resident_id=body.resident_id,
+                management_level=body.management_level,
+                address=body.address,
+                lon=body.lon,
+                lat=body.lat,
+                grid_code=body.grid_code,
+                on_record_since=body.on_record_since,
+                responsible_ids=tuple(body.responsible_ids),
+            ),
+            scope_code=user.scope_code,
+            today=utcnow().astimezone(CENTRE_TZ).date(),
+        )
+        audit.record(
+            session,
+            actor_id=user.id,
+            actor_name=user.username,
+            action="person.register",
+            object_type="person",
+            object_id=str(person.id),
+            detail={"category": body.category, "area_code": person.area_code},
+        )
+        session.commit()
+    return RegisteredOut(
+        id=person.id,
+        category=body.category,
+        name_masked=person.name_masked,
+        id_masked=person.id_masked,
+        area_code=person.area_code,
+        area_name=person.area_name,
+        grid_code=person.grid_code,
+        grid_name=person.grid_name,
     )

@@ -60,6 +60,8 @@
 
   function render(body) {
     count.textContent = body.overdue;
+    count.hidden = false;
+    count.title = "逾期 " + body.overdue + " 人";
     count.classList.toggle("bg-danger", body.overdue > 0);
     summary.className = "small mb-2";
     summary.textContent =
@@ -174,6 +176,7 @@
     if (user.worker_id) mineBox.classList.remove("d-none");
     tab.addEventListener("click", load);
     statusSelect.addEventListener("change", load);
+    document.addEventListener("zz:person-registered", load); // person_form.js
     mine.addEventListener("change", load);
   });
 })();
