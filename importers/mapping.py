@@ -302,7 +302,17 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "管理等级",
     ),
     "visited_on": ("visited_on", "走访日期", "走访时间", "随访日期", "访视日期"),
-    "visitor": ("visitor", "走访人工号", "走访人编号", "走访人"),
+    "visitor": (
+        "visitor",
+        "走访人工号",
+        "走访人编号",
+        "走访人",
+        "走访人员",
+        "走访网格员",
+        "随访人",
+        "随访人员",
+        "访视人",
+    ),
     "responsible": (
         "responsible",
         "帮扶责任人",

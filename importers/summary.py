@@ -273,13 +273,17 @@ def unused_notes(unused: list[str], fields: Iterable[str], kind: str) -> list[st
     '列 事发经度、事发纬度 像是坐标，但没有作为点位导入：...如 "经度" = "事发经度"'
     >>> unused_notes([], ["lon"], "cases")
     []
+    >>> unused_notes(["走访者"], ["visited_on"], "visits")[1]  # doctest: +ELLIPSIS
+    '本文件没有走访人列：这些走访不记走访人；列 走访者 像是走访人...如 "走访人" = "走访者"'
     """
     from importers.kinds import KINDS
     from importers.mapping import looks_like_coordinates
 
+    lines = [f"未导入的列：{'、'.join(unused)}"] if unused else []
+    if kind == "visits" and "visitor" not in fields:
+        lines.append(_no_visitor_note(unused))
     if not unused:
-        return []
-    lines = [f"未导入的列：{'、'.join(unused)}"]
+        return lines
     coordinates = [h for h in unused if looks_like_coordinates(h)]
     kind_fields = KINDS[kind].fields
     points = {"lon", "lat", "lonlat", "wkt"} & set(kind_fields)
@@ -290,6 +294,21 @@ def unused_notes(unused: list[str], fields: Iterable[str], kind: str) -> list[st
             f"可在映射文件（--mapping）中写明，如 {example}"
         )
     return lines
+
+
+def _no_visitor_note(unused: list[str]) -> str:
+    """Return what a visits file without a 走访人 column is told.
+
+    Trial AB: visits went in with no visitor under a header the platform did not know.
+    """
+    said = "本文件没有走访人列：这些走访不记走访人"
+    like = [h for h in unused if "访" in h]
+    if not like:
+        return said
+    return (
+        f"{said}；列 {'、'.join(like)} 像是走访人，如是，可在映射文件（--mapping）中写明，"
+        f'如 "走访人" = "{like[0]}"'
+    )
 
 
 def _private_columns(outcome: ImportOutcome) -> set[str]:

@@ -185,3 +185,13 @@ def test_a_file_without_visitors_is_refused_on_a_day_of_two_visits(
         ("2025-06-04", "SJ-02", "与网格员一同入户"),
         ("2025-06-05", "SJ-03", "更正：入户"),
     ]
+
+
+def test_a_visitor_column_headed_走访人员_names_the_visitor(db: Session, tmp_path: Path) -> None:
+    """Trial AB: a 走访人员 column was not read, and its visits went in with no visitor."""
+    _setup(db, tmp_path)
+    headers = ["身份证号", "走访日期", "走访人员", "走访情况"]
+    outcome = _import(db, tmp_path / "走访.csv", headers, [[PERSON, "2026-11-02", "王芳", "在家"]])
+    assert outcome.committed and not outcome.problems
+    assert "visitor" in outcome.columns and not outcome.unused
+    assert _visits(db) == [("2026-11-02", "SJ-01", "在家")]
