@@ -288,12 +288,25 @@ def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
     return f"输入有误：{text}。请检查后重试"
 
 
+FORM_ONLY_PATHS = frozenset({"/api/auth/token"})
+"""Paths that read an HTML form's fields (OAuth2's password flow), not a JSON body."""
+SEND_A_FORM = (
+    "输入有误：登录须以表单方式（application/x-www-form-urlencoded）提交 username 和 password，"
+    "不接受 JSON。请检查后重试"
+)
+
+
 async def _handle_validation(request: Request, exc: Exception) -> JSONResponse:
     errors = jsonable_encoder(cast(RequestValidationError, exc).errors())
+    as_json = "json" in request.headers.get("content-type", "")
     body = {
         "detail": errors,
         "code": "RequestValidationError",
-        "message": validation_message(errors),
+        "message": (
+            SEND_A_FORM
+            if as_json and request.url.path in FORM_ONLY_PATHS
+            else validation_message(errors)
+        ),
     }
     return JSONResponse(body, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
 

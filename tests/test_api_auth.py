@@ -191,6 +191,19 @@ def test_login_returns_token_and_cookie_and_is_audited(
     assert _audits(database, "logout", name)
 
 
+def test_a_login_sent_as_json_is_told_to_send_a_form(
+    api_client: TestClient, api_world: ApiWorld
+) -> None:
+    """Trial AB: a JSON login was answered 「请填写用户名」, though the name was in it."""
+    name = api_world.users["cmd_b"].username
+    sent = api_client.post("/api/auth/token", json={"username": name, "password": PASSWORD})
+    assert sent.status_code == 422
+    assert "表单方式" in sent.json()["message"] and "不接受 JSON" in sent.json()["message"]
+    # a form without a name is still told what it lacks
+    empty = api_client.post("/api/auth/token", data={"password": PASSWORD})
+    assert empty.status_code == 422 and "用户名" in empty.json()["message"]
+
+
 def test_login_lockout_over_http(api_client: TestClient, api_world: ApiWorld) -> None:
     name = api_world.users["dept_a"].username
     codes = [
