@@ -11,6 +11,7 @@ intact. Another role gets the API's 403, said in Chinese, and no entry.
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import httpx2
@@ -18,6 +19,7 @@ import pytest
 from fastapi.testclient import TestClient
 from playwright.sync_api import expect
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from importers.demo.plan import DEMO_PASSWORD
 from layers import audit
@@ -248,3 +250,81 @@ def test_the_audit_page_refuses_a_commander(page: RecordedPage, console_demo: Co
     assert status == 403
     page.screenshot_step("refused")
     page.assert_clean(origin, expected_errors=(r"status of 403",))
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_auditor_reads_who_registered_a_person_and_what_an_import_loaded(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial AB: who put a person on record, and an import's file and counts, on the page."""
+    from geo.codes import make_resident_id
+
+    demo = console_demo
+    commander = demo.username("commander", demo.data.county_code)
+    with demo.owner.connect() as conn:
+        lon, lat = conn.execute(
+            text(
+                "SELECT ST_X(ST_PointOnSurface(boundary)), ST_Y(ST_PointOnSurface(boundary))"
+                " FROM grids ORDER BY code LIMIT 1"
+            )
+        ).one()
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        token = client.post(
+            "/api/auth/token", data={"username": commander, "password": DEMO_PASSWORD}
+        ).json()["access_token"]
+        answer = client.post(
+            "/api/persons",
+            json={
+                "category": "mental",
+                "name": "审登记",
+                "resident_id": make_resident_id("530424", date(1979, 2, 3), 55, "M"),
+                "lon": lon,
+                "lat": lat,
+            },
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert answer.status_code == 201, answer.text
+    person = answer.json()
+    with Session(demo.owner) as session, session.begin():
+        audit.record(
+            session,
+            actor_id=None,
+            actor_name="clerk.test",
+            action="import.loaded",
+            object_type="import",
+            object_id="990001",
+            detail={
+                "kind": "visits",
+                "file": "11月走访记录.xlsx",
+                "sha256": "0" * 64,
+                "import_id": 990001,
+                "rows_total": 120,
+                "rows_loaded": 117,
+                "rows_rejected": 3,
+            },
+        )
+    try:
+        login(page, demo.origin, demo.username("auditor"))
+        page.wait_for_url(f"{demo.origin}/audit")
+        page.select_option("#az-object-type", "person")
+        page.fill("#az-object-id", str(person["id"]))
+        page.click("#az-apply")
+        registered = page.locator("#az-entries tbody tr").first
+        expect(registered.locator("td.az-action")).to_have_text("登记人员")
+        expect(registered.locator("td.az-actor")).to_have_text(commander)
+        expect(registered.locator("td.az-reason")).to_have_text(
+            f"类别：严重精神障碍患者；所在辖区 {person['area_code']}"
+        )
+        page.select_option("#az-object-type", "import")
+        page.fill("#az-object-id", "990001")
+        page.click("#az-apply")
+        loaded = page.locator("#az-entries tbody tr").first
+        expect(loaded.locator("td.az-object")).to_contain_text("导入批次")
+        expect(loaded.locator("td.az-reason")).to_have_text(
+            "走访记录文件 11月走访记录.xlsx；共 120 行，导入 117 行，退回 3 行"
+        )
+        page.screenshot_step("1-registered-and-imported")
+    finally:
+        with demo.owner.begin() as conn:
+            conn.execute(text("DELETE FROM persons WHERE id = :id"), {"id": person["id"]})

@@ -18,6 +18,8 @@ from fastapi.responses import HTMLResponse
 
 from layers import workflow
 from layers.catalog import COLLECTIONS
+from layers.console_wording import PAGE_KINDS
+from layers.model import PersonCategory
 from web.render import page_response
 
 router = APIRouter(include_in_schema=False)
@@ -78,6 +80,7 @@ OBJECT_LABELS: dict[str, str] = {
     "hotspot_run": "热点分析",
     "alert": "风险预警",
     "import": "导入批次",
+    "import_job": "导入任务",
 }
 """Chinese name of each kind of object an entry is about."""
 
@@ -94,12 +97,15 @@ REFUSALS: dict[str, str] = {
 
 @cache
 def action_labels_json() -> str:
-    """Return the page's Chinese names as JSON: actions, outcomes, objects, refusals, layers.
+    """Return the page's Chinese names as JSON: actions, outcomes, objects, kinds and the like.
+
+    Actions, outcomes, objects, refusals, layers, import kinds and person categories.
 
     Returns
     -------
     str
-        ``{"action": …, "outcome": …, "object": …, "refusal": …, "layer": …}``.
+        ``{"action": …, "outcome": …, "object": …, "refusal": …, "layer": …, "kind": …,
+        "category": …}``.
 
     Examples
     --------
@@ -114,6 +120,8 @@ def action_labels_json() -> str:
             "object": OBJECT_LABELS,
             "refusal": REFUSALS,
             "layer": {name: collection.title for name, collection in COLLECTIONS.items()},
+            "kind": PAGE_KINDS,
+            "category": PersonCategory.labels(),
         },
         ensure_ascii=False,
     )

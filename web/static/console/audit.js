@@ -89,7 +89,24 @@
       const b = e.detail.bbox.map((v) => v.toFixed(4));
       return "地图第 " + e.detail.zoom + " 级，经度 " + b[0] + "–" + b[2] + "，纬度 " + b[1] + "–" + b[3];
     }
-    return refusalText(e.reason) || "—";
+    return refusalText(e.reason) || detailText(e) || "—";
+  }
+
+  /** What an import, a registration or a visit recorded says of itself (never a person's data). */
+  function detailText(e) {
+    const d = e.detail || {};
+    if (e.action.startsWith("import.") && d.file) {
+      const parts = [(labels.kind[d.kind] || d.kind || "") + "文件 " + d.file + (d.dry_run ? "（试运行）" : "")];
+      if (d.rows_total !== undefined) {
+        parts.push("共 " + d.rows_total + " 行，导入 " + d.rows_loaded + " 行，退回 " + d.rows_rejected + " 行");
+      }
+      return parts.join("；");
+    }
+    if (e.action === "person.register" && d.category) {
+      return "类别：" + (labels.category[d.category] || d.category) + "；所在辖区 " + d.area_code;
+    }
+    if (e.action === "visit.record" && d.visited_on) return "走访日期 " + d.visited_on;
+    return "";
   }
 
   const cell = zz.cell;
