@@ -18,10 +18,10 @@ refusal of a wide scope names the levels that may.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
@@ -29,6 +29,7 @@ from layers import audit
 from layers.accounts import UNMASK_ROLES, unmask_effective, unmask_refusal
 from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.model import Person, PersonCategory
+from layers.person_attributes import attribute_details
 from layers.secrets import Keys, unseal
 
 MIN_REASON_LENGTH = audit.MIN_REASON_LENGTH
@@ -61,6 +62,14 @@ class UnmaskedPerson:
         The day the person left the register (解除矫正, 死亡 …); ``None`` while followed up.
     ended_reason : str or None
         Why, as the roster wrote it.
+    address : str or None
+        The residence as written.
+    on_record_since : datetime.date or None
+        The day put on record.
+    details : list of (str, str)
+        The category's fields given (矫正类别, 原罪名 …), labelled in Chinese.
+    visits : list of RecentVisit
+        The last :data:`RECENT_VISITS` visits, the latest first.
     """
 
     id: int
@@ -72,6 +81,35 @@ class UnmaskedPerson:
     audit_id: int
     ended_on: date | None = None
     ended_reason: str | None = None
+    address: str | None = None
+    on_record_since: date | None = None
+    details: list[tuple[str, str]] = field(default_factory=list)
+    visits: list[RecentVisit] = field(default_factory=list)
+
+
+RECENT_VISITS = 10
+"""How many of a person's visits an unmasked read gives (the latest)."""
+
+
+@dataclass(frozen=True)
+class RecentVisit:
+    """One visit as an unmasked read shows it: the day, who visited, what they found."""
+
+    visited_on: date
+    visitor: str | None
+    note: str | None
+
+
+def _recent_visits(session: Session, person_id: int) -> list[RecentVisit]:
+    rows = session.execute(
+        text(
+            "SELECT v.visited_on, w.name AS visitor, v.note FROM person_visits v"
+            " LEFT JOIN workers w ON w.id = v.visitor_id WHERE v.person_id = :p"
+            " ORDER BY v.visited_on DESC, v.id DESC LIMIT :n"
+        ),
+        {"p": person_id, "n": RECENT_VISITS},
+    ).all()
+    return [RecentVisit(r.visited_on, r.visitor, r.note) for r in rows]
 
 
 @dataclass(frozen=True)
@@ -200,4 +238,8 @@ def unmask_person(
         audit_id=entry.id,
         ended_on=person.ended_on,
         ended_reason=person.ended_reason,
+        address=person.address,
+        on_record_since=person.on_record_since,
+        details=attribute_details(person.category, person.attributes or {}),
+        visits=_recent_visits(session, person.id),
     )

@@ -319,6 +319,50 @@ def attribute_headers(category: str) -> dict[str, str]:
     return keys
 
 
+def attribute_details(category: str, stored: dict[str, Any]) -> list[tuple[str, str]]:
+    """Return a record's category fields as its readers name them: (Chinese label, value).
+
+    The label is the field's first Chinese header; a yes/no is 是 or 否; fields not given are
+    left out, in the model's order.
+
+    Parameters
+    ----------
+    category : str
+        Person category code.
+    stored : dict
+        ``persons.attributes`` as stored.
+
+    Returns
+    -------
+    list of (str, str)
+        The fields given.
+
+    Examples
+    --------
+    >>> attribute_details("correction", {"correction_type": "缓刑", "absconded": False})
+    [('矫正类别', '缓刑'), ('是否脱管', '否')]
+    >>> attribute_details("released", {"unknown": 1})
+    []
+    """
+    model = MODELS.get(category)
+    if model is None:
+        return []
+    details = []
+    for name, info in model.model_fields.items():
+        value = stored.get(name)
+        if value is None or value == "":
+            continue
+        alias = info.validation_alias
+        chinese = (
+            [c for c in alias.choices if isinstance(c, str) and c != name]
+            if isinstance(alias, AliasChoices)
+            else []
+        )
+        text = ("是" if value else "否") if isinstance(value, bool) else str(value)
+        details.append((chinese[0] if chinese else name, text))
+    return details
+
+
 def date_fields(category: str) -> frozenset[str]:
     """Return the names of a category's date fields.
 

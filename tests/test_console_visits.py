@@ -215,3 +215,37 @@ def test_a_township_registers_a_person_picked_on_the_map(
     finally:
         with demo.owner.begin() as conn:
             conn.execute(text("DELETE FROM persons WHERE name = '测登记'"))
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_county_reads_a_due_person_in_clear_from_the_list(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    commander = demo.username("commander", demo.data.county_code)  # holds the unmask right
+    login(page, demo.origin, commander)
+    page.locator("#zz-visits-tab").click()
+    first = page.locator("#zz-visits-list .zz-visit").first
+    masked = first.locator(".zz-visit-name").inner_text()
+    person_id = int(first.get_attribute("data-person-id") or 0)
+    with demo.owner.connect() as conn:
+        name, visits = conn.execute(
+            text(
+                "SELECT name, (SELECT count(*) FROM person_visits WHERE person_id = p.id)"
+                " FROM persons p WHERE id = :id"
+            ),
+            {"id": person_id},
+        ).one()
+    first.locator(".zz-visit-unmask").click()
+    form = first.locator(".zz-unmask-form")
+    form.locator(".zz-unmask-reason").fill("核实走访对象身份")
+    form.locator(".zz-unmask-submit").click()
+    expect(first.locator(".zz-visit-name")).to_have_text(name)
+    record = first.locator(".zz-person-record")
+    expect(record).to_contain_text("列管日期")
+    expect(record.locator(".zz-person-visits li")).to_have_count(min(visits, 10))
+    page.screenshot_step("1-clear")
+    first.get_by_role("button", name="收起（本次查看已记入审计日志）").click()
+    expect(first.locator(".zz-visit-name")).to_have_text(masked)
+    expect(first.locator(".zz-clear")).to_have_count(0)

@@ -300,3 +300,32 @@ def test_me_says_who_sees_persons_one_by_one(
         "dept_a": False,
         "admin": False,
     }
+
+
+def test_an_unmasked_read_gives_the_address_and_the_last_visits(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, followed: Followed
+) -> None:
+    """Trial AB: the unmask showed the name and ID only; the record holds more."""
+    day = followed.today - timedelta(days=1)
+    recorded = api_client.post(
+        f"/api/persons/{followed.mine}/visits",
+        json={"visited_on": day.isoformat(), "note": "谈心，无异常"},
+        headers=auth_headers("worker_v0"),
+    )
+    assert recorded.status_code == 201, recorded.text
+    clear = api_client.post(
+        f"/api/persons/{followed.mine}/unmasked",
+        json={"reason": "核实走访对象身份"},
+        headers=auth_headers("cmd_a_unmask"),
+    )
+    assert clear.status_code == 200, clear.text
+    body = clear.json()
+    assert body["name"] == api_world.names[followed.mine]
+    assert body["address"] == "测试地址"
+    assert body["on_record_since"] is not None
+    worker = api_client.get("/api/me", headers=auth_headers("worker_v0")).json()
+    assert worker["worker_id"] == followed.worker_id
+    assert [(v["visited_on"], v["note"]) for v in body["visits"]] == [
+        (day.isoformat(), "谈心，无异常")
+    ]
+    assert body["visits"][0]["visitor"]  # the worker's name

@@ -37,8 +37,23 @@ from layers.trends import CENTRE_TZ
 router = APIRouter(prefix="/api/persons", tags=["persons"])
 
 
+class PersonDetail(BaseModel):
+    """One field of a person's category (矫正类别, 原罪名 …), labelled in Chinese."""
+
+    label: str
+    value: str
+
+
+class PastVisit(BaseModel):
+    """One of a person's visits: the day, who visited (a worker's name), what they found."""
+
+    visited_on: date
+    visitor: str | None
+    note: str | None
+
+
 class UnmaskedPerson(BaseModel):
-    """The clear identity of a person and the audit entry recording its read.
+    """The clear identity of a person, what the record holds, and the audit entry of the read.
 
     A person who left the register has the day (``ended_on``) and the reason (``ended_reason``).
     """
@@ -52,6 +67,12 @@ class UnmaskedPerson(BaseModel):
     audit_id: int
     ended_on: date | None = None
     ended_reason: str | None = None
+    address: str | None = None
+    on_record_since: date | None = None
+    details: list[PersonDetail] = Field(default_factory=list)
+    visits: list[PastVisit] = Field(
+        default_factory=list, description="The last visits, the latest first"
+    )
 
 
 class UnmaskReason(BaseModel):
@@ -95,9 +116,10 @@ def unmasked(
     session: SessionDep,
     settings: SettingsDep,
 ) -> UnmaskedPerson:
-    """Return the clear name and resident ID of a person (needs the unmask permission).
+    """Return a person in clear: name, ID, address, category details, last visits.
 
-    Every attempt, allowed or refused, is written to the audit log with the stated reason.
+    Needs the unmask permission. Every attempt, allowed or refused, is written to the audit
+    log with the stated reason.
     """
     reader = disclosure.Reader(
         user_id=user.id,
@@ -124,6 +146,10 @@ def unmasked(
         audit_id=person.audit_id,
         ended_on=person.ended_on,
         ended_reason=person.ended_reason,
+        address=person.address,
+        on_record_since=person.on_record_since,
+        details=[PersonDetail(label=label, value=value) for label, value in person.details],
+        visits=[PastVisit.model_validate(v, from_attributes=True) for v in person.visits],
     )
 
 

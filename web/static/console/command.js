@@ -307,7 +307,9 @@
     tab.hidden = false;
     if (!tasksShown) {
       tasksShown = true;
-      tab.click(); // a grid worker's first list
+      // a grid worker's first list, unless he chose another tab before the feed came
+      const chosen = document.querySelector(".zz-tab.active");
+      if (!chosen || chosen.dataset.pane === "queue") tab.click();
     }
     loadDuty();
     const tbody = document.getElementById("zz-tasks-body");
@@ -1318,6 +1320,7 @@
     name.className = "zz-clear zz-clear-name";
     id.textContent = clear.resident_id;
     id.className = "zz-clear zz-clear-id";
+    root.querySelector(".zz-popup-table").after(zz.personRecord(clear));
   }
 
   /** The popup closed: its clear name and ID leave the page (a new opening is masked again). */

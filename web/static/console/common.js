@@ -314,6 +314,43 @@
   }
 
   /**
+   * What an unmasked read of a person gives beyond the name and ID, as a block to show under
+   * them: 居住地址, 列管日期, the category's fields, and the last visits (day · visitor · what
+   * was found). Classed zz-clear: the caller removes it with the clear name when it closes.
+   */
+  function personRecord(clear) {
+    const box = document.createElement("div");
+    box.className = "zz-clear zz-person-record small";
+    const rows = [["居住地址", clear.address], ["列管日期", clear.on_record_since]]
+      .concat((clear.details || []).map((d) => [d.label, d.value]))
+      .concat(clear.ended_on ? [["注销", clear.ended_on + "（" + (clear.ended_reason || "原因未注明") + "）"]] : [])
+      .filter((r) => r[1]);
+    const table = document.createElement("table");
+    table.className = "zz-popup-table";
+    rows.forEach(function ([label, value]) {
+      const tr = table.insertRow();
+      const th = document.createElement("th");
+      th.textContent = label;
+      tr.appendChild(th);
+      tr.insertCell().textContent = value;
+    });
+    box.appendChild(table);
+    const title = document.createElement("div");
+    title.className = "fw-semibold mt-1";
+    title.textContent = clear.visits && clear.visits.length ? "最近走访" : "最近走访：无记录";
+    box.appendChild(title);
+    const list = document.createElement("ul");
+    list.className = "list-unstyled mb-0 zz-person-visits";
+    (clear.visits || []).forEach(function (v) {
+      const li = document.createElement("li");
+      li.textContent = v.visited_on + " · " + (v.visitor || "走访人未记") + (v.note ? " · " + v.note : "");
+      list.appendChild(li);
+    });
+    box.appendChild(list);
+    return box;
+  }
+
+  /**
    * A small form asking why clear data is needed: a common reason to pick (it fills the text,
    * which stays editable), free text, 确定 and 取消, and a line for the refusal.
    * `onReason(reason)` is awaited on 确定 (its rejection is shown with errorText); `onCancel()`
@@ -599,7 +636,7 @@
     departmentNames,
     activeDispatches,
     ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, stateBadge, toast, live, importNews, esc, tables,
-    unmask, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
+    unmask, personRecord, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
   };
   fillTopbar();
 })();

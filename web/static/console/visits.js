@@ -112,8 +112,47 @@
       });
       actions.appendChild(record);
     }
+    if (me.can_unmask) actions.appendChild(unmaskButton(li, p));
     li.appendChild(actions);
     return li;
+  }
+
+  /**
+   * 查看身份信息 on an item, for an account that may unmask: the reason asked (zz.reasonForm),
+   * the audited read (POST /api/persons/{id}/unmasked), the clear record shown under the item
+   * until 收起 or the list is read again (the item is rebuilt, masked).
+   */
+  function unmaskButton(li, p) {
+    const open = el("button", "btn btn-outline-danger btn-xs zz-visit-unmask", "查看身份信息");
+    open.type = "button";
+    open.addEventListener("click", function () {
+      open.hidden = true;
+      const form = zz.reasonForm(
+        async function (reason) {
+          const clear = await zz.unmask("/api/persons/" + p.id + "/unmasked", reason);
+          form.remove();
+          const name = li.querySelector(".zz-visit-name");
+          name.textContent = clear.name;
+          const shown = el("div", "zz-clear");
+          shown.append(el("div", "small", "公民身份号码 " + clear.resident_id), zz.personRecord(clear));
+          const hide = el("button", "btn btn-link btn-sm p-0", "收起（本次查看已记入审计日志）");
+          hide.type = "button";
+          hide.addEventListener("click", function () {
+            shown.remove();
+            name.textContent = p.name_masked;
+            open.hidden = false;
+          });
+          shown.appendChild(hide);
+          li.appendChild(shown);
+        },
+        function () {
+          form.remove();
+          open.hidden = false;
+        }
+      );
+      li.appendChild(form);
+    });
+    return open;
   }
 
   /** The day of the visit (today by default, up to 30 days back) and what it found (optional). */
