@@ -187,6 +187,23 @@ def test_full_huaning_demo_loads_the_reported_scale(db: Session, huaning: DemoDa
         "AND p.area_code LIKE '530424%'",
     )
     assert 0 < overdue < 4525 // 4
+    # put on record before the first visit (a record's 列管日期 is not the load's day), and
+    # a person never visited is on record from the generation's day: not overdue at once
+    misdated = _count(
+        db,
+        "SELECT count(*) FROM persons p WHERE p.area_code LIKE '530424%' AND"
+        " (p.on_record_since IS NULL OR p.on_record_since > coalesce((SELECT min(visited_on)"
+        " FROM person_visits v WHERE v.person_id = p.id), DATE '2026-11-23'))",
+    )
+    assert misdated == 0
+    assert (
+        _count(
+            db,
+            "SELECT count(*) FROM persons WHERE area_code LIKE '530424%'"
+            " AND on_record_since < DATE '2026-11-23' - 300",
+        )
+        > 4525 // 2
+    )
     roles = {login.role for login in report.logins}
     assert roles == {
         "admin",

@@ -193,6 +193,7 @@ def load_demo(
             "address",
             "grid_code",
             "area_code",
+            "on_record_since",
         ),
         (
             (
@@ -208,6 +209,7 @@ def load_demo(
                 p.address,
                 p.grid_code,
                 p.area_code,
+                p.on_record_since,
             )
             for i, p in enumerate(data.people)
         ),

@@ -101,6 +101,9 @@ class PersonRecord:
         ``(worker index, duty)``.
     visits : list of (date, int, float, float, str)
         ``(visited_on, worker index, lon, lat, note)``.
+    on_record_since : datetime.date or None
+        The day put on record: one interval before the first visit; the generation's day
+        when never visited.
     """
 
     category: str
@@ -114,6 +117,7 @@ class PersonRecord:
     area_code: str
     responsibles: list[tuple[int, str]] = field(default_factory=list)
     visits: list[tuple[date, int, float, float, str]] = field(default_factory=list)
+    on_record_since: date | None = None
 
 
 def _birth(rng: np.random.Generator, today: date, lo: int, hi: int) -> date:
@@ -276,6 +280,7 @@ def build_people(
 
 def _visits(record: PersonRecord, interval: int, today: date, rng: np.random.Generator) -> None:
     if not record.responsibles:
+        record.on_record_since = today  # never visited: on record from now on
         return
     visitor = record.responsibles[0][0]
     if rng.random() < OVERDUE_SHARE:
@@ -290,6 +295,7 @@ def _visits(record: PersonRecord, interval: int, today: date, rng: np.random.Gen
             break
         record.visits.append((day, visitor, x, y, "上门走访，情况稳定"))  # placed later
         day -= timedelta(days=max(1, int(interval * rng.uniform(0.7, 1.05))))
+    record.on_record_since = record.visits[-1][0] - timedelta(days=interval)
 
 
 def _place_visits(
