@@ -99,6 +99,10 @@ def test_an_administrator_manages_the_accounts_of_their_scope(
         "scope": TOWN[:9],
         "can_unmask": True,
     }
+    # the unmask right is given on stated grounds (trial AB: one click, nothing in the log)
+    groundless = api_client.post("/api/users", json=new, headers=headers)
+    assert groundless.status_code == 422 and "须写明依据" in groundless.json()["detail"]
+    new["unmask_reason"] = "承担特殊人群帮扶管理工作"
     added = api_client.post("/api/users", json=new, headers=headers)
     assert added.status_code == 201, added.text
     body: dict[str, Any] = added.json()
@@ -152,6 +156,7 @@ def test_an_administrator_manages_the_accounts_of_their_scope(
     assert unlocked.status_code == 200 and unlocked.json()["locked_until"] is None
 
     assert _audits(database, PREFIX + "admin") == [
+        ("user.add", "failed"),  # without grounds for the unmask right
         ("user.add", "ok"),
         ("user.changed", "ok"),
         ("user.unmask_granted", "failed"),
@@ -160,6 +165,45 @@ def test_an_administrator_manages_the_accounts_of_their_scope(
         ("user.enable", "ok"),
         ("user.unlock", "ok"),
     ]
+
+
+def test_the_unmask_right_is_granted_on_stated_grounds(
+    admin: tuple[int, Headers],
+    api_client: TestClient,  # noqa: F811
+    database: SuiteDatabase,
+) -> None:
+    """Trial AB: one click granted it, with nothing in the audit log to say why."""
+    _, headers = admin
+    new = {"username": PREFIX + "li", "display_name": "李强", "role": "dispatcher"}
+    added = api_client.post("/api/users", json=new | {"scope": TOWN[:9]}, headers=headers)
+    assert added.status_code == 201, added.text
+    user_id = added.json()["account"]["id"]
+    grant = f"/api/users/{user_id}/unmask"
+    bare = api_client.post(grant, json={"allowed": True}, headers=headers)
+    assert bare.status_code == 422 and "须写明依据" in bare.json()["detail"]
+    empty = api_client.post(grant, json={"allowed": True, "reason": "aaaa"}, headers=headers)
+    assert empty.status_code == 422
+    listed = {a["id"]: a for a in api_client.get("/api/users", headers=headers).json()}
+    assert listed[user_id]["can_unmask"] is False  # nothing granted by the refusals
+    given = api_client.post(
+        grant, json={"allowed": True, "reason": "岗位职责需核实走访对象身份"}, headers=headers
+    )
+    assert given.status_code == 200 and given.json()["can_unmask"] is True
+    taken = api_client.post(grant, json={"allowed": False}, headers=headers)
+    assert taken.status_code == 200 and taken.json()["can_unmask"] is False
+    with database.owner.connect() as conn:
+        entries = conn.execute(
+            text(
+                "SELECT action, outcome, reason FROM audit_log WHERE object_type = 'user'"
+                " AND object_id = :id AND action LIKE 'user.unmask%' ORDER BY id"
+            ),
+            {"id": str(user_id)},
+        ).all()
+    assert [tuple(e) for e in entries][-2:] == [
+        ("user.unmask_granted", "ok", "岗位职责需核实走访对象身份"),
+        ("user.unmask_revoked", "ok", None),
+    ]
+    assert [e.outcome for e in entries[:-2]] == ["failed", "failed"]
 
 
 def test_a_grid_workers_account_stands_for_a_worker_of_the_scope_on_the_roster(
@@ -538,6 +582,22 @@ def test_the_accounts_page_adds_an_account_and_shows_its_password_once(
     row = row_of(PREFIX + "page")
     expect(row.locator(".ac-state")).to_contain_text("待本人改密")
     expect(row).to_contain_text("青龙镇")
+
+    # 授予明文 asks the grounds first; they go to the audit log with the grant
+    row.get_by_role("button", name="授予明文").click()
+    grounds = row.locator(".zz-unmask-form")
+    grounds.locator(".zz-unmask-choice").select_option("经综治中心负责人批准")
+    grounds.locator(".zz-unmask-submit").click()
+    expect(row.locator(".ac-state")).to_contain_text("可看明文")
+    with demo.owner.connect() as conn:
+        granted = conn.execute(
+            text(
+                "SELECT a.reason FROM audit_log a JOIN users u ON a.object_id = u.id::text"
+                " WHERE a.action = 'user.unmask_granted' AND u.username = :u"
+            ),
+            {"u": PREFIX + "page"},
+        ).scalar_one()
+    assert granted == "经综治中心负责人批准"
 
     row.get_by_role("button", name="调岗…").click()
     expect(page.locator("#ac-scope")).to_have_value(demo.data.county_code[:6] + "103000")

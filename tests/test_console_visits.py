@@ -163,6 +163,10 @@ def test_a_township_registers_a_person_picked_on_the_map(
     page.wait_for_url(f"{demo.origin}/console/{township}")
     page.wait_for_function("window.zzReady === true")  # the map fitted to the township
     page.locator("#zz-visits-tab").click()
+    # the demo's township account may be given the unmask right: it is told by whom
+    assert page.evaluate("zz.me()")["can_unmask"] is False
+    expect(page.locator("#zz-visits-note")).to_contain_text("查看身份信息须由系统管理员授权")
+    expect(page.locator(".zz-visit-unmask")).to_have_count(0)
     page.locator("#zz-person-new").click()
     dialog = page.locator("#zz-person-dialog")
     expect(dialog).to_be_visible()

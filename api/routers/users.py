@@ -72,6 +72,11 @@ class AccountIn(BaseModel):
     role: str = Field(max_length=20)
     scope: str = Field(max_length=20, description="12 digits, or a unit's first 2/4/6/9")
     can_unmask: bool = False
+    unmask_reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="On what grounds it may unmask (required with can_unmask; in the audit log)",
+    )
     worker_id: int | None = Field(
         default=None, ge=1, le=2**63 - 1, description="A grid worker's: their worker record"
     )
@@ -117,9 +122,18 @@ class ActiveIn(BaseModel):
 
 
 class UnmaskIn(BaseModel):
-    """Grant (true) or revoke (false) the unmask right."""
+    """Grant (true) or revoke (false) the unmask right; a grant says on what grounds."""
 
     allowed: bool
+    reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Why the account needs the right (required to grant; in the audit log)",
+        examples=["岗位职责需核实走访对象身份"],
+    )
+
+
+GROUNDS_NEEDED = "授予查看明文的权限须写明依据（如岗位职责、批准文件），将记入审计日志"
 
 
 class HandedOver(BaseModel):
@@ -284,6 +298,9 @@ def add_account(
         account_admin.check_given_scope(admin.scope_code, scope)
         account_admin.check_given_role(body.role)
         account_admin.require_worker(body.role, body.worker_id)
+        grounds = (body.unmask_reason or "").strip()
+        if body.can_unmask and not grounds:
+            raise InvalidInput(GROUNDS_NEEDED)
         password = accounts.generate_password(settings.password_policy)
         user = accounts.create_user(
             session,
@@ -300,7 +317,16 @@ def add_account(
         detail = {"role": body.role, "scope": scope, "can_unmask": body.can_unmask}
         if body.worker_id is not None:
             detail["worker_id"] = body.worker_id
-        _audit(session, admin, "user.add", user, detail)
+        audit.record(
+            session,
+            actor_id=admin.id,
+            actor_name=admin.username,
+            action="user.add",
+            object_type="user",
+            object_id=str(user.id),
+            reason=audit.check_reason(grounds) if body.can_unmask else None,
+            detail=detail,
+        )
     return HandedOver(account=_one(session, user), password=password)
 
 
@@ -381,10 +407,25 @@ def unlock(user_id: IdPath, admin: AdminUser, session: SessionDep) -> AccountOut
 def set_unmask(
     user_id: IdPath, body: UnmaskIn, admin: AdminUser, session: SessionDep
 ) -> AccountOut:
-    """Grant the right to read clear personal data (where the post may hold it), or revoke it."""
+    """Grant the right to read clear personal data (where the post may hold it), or revoke it.
+
+    A grant states its grounds (``reason``, a real one: :func:`layers.audit.check_reason`),
+    written to the audit entry with it.
+    """
     action = "user.unmask_granted" if body.allowed else "user.unmask_revoked"
     with audited_refusal(session, admin, action, "user", str(user_id)):
         user = account_admin.managed_account(session, admin.scope_code, user_id, admin_id=admin.id)
         if accounts.set_unmask(session, user, allowed=body.allowed):
-            _audit(session, admin, action, user, None)
+            reason = (body.reason or "").strip()
+            if body.allowed and not reason:
+                raise InvalidInput(GROUNDS_NEEDED)
+            audit.record(
+                session,
+                actor_id=admin.id,
+                actor_name=admin.username,
+                action=action,
+                object_type="user",
+                object_id=str(user.id),
+                reason=audit.check_reason(reason) if reason else None,
+            )
     return _one(session, user)

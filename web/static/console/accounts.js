@@ -16,6 +16,8 @@
   let accounts = [];
   let editing = null; // the account of an open 调岗 form; null for 新建账号
   let myId = null;
+  /** Grounds often given for the unmask right, offered before free text. */
+  const GRANT_GROUNDS = ["岗位职责需核实走访对象身份", "经综治中心负责人批准", "承担特殊人群帮扶管理工作"];
 
   function stateText(a) {
     if (!a.active) return "停用";
@@ -79,9 +81,20 @@
     if (held) {
       actions.appendChild(button("收回明文", "btn-outline-secondary", () => act(a, "/unmask", { allowed: false }, "已收回查看明文的权限")));
     } else if (a.may_unmask) {
-      actions.appendChild(button("授予明文", "btn-outline-secondary", () => act(a, "/unmask", { allowed: true }, "已授予查看明文的权限")));
+      actions.appendChild(button("授予明文", "btn-outline-secondary", () => askGrounds(a, actions)));
     }
     return tr;
+  }
+
+  /** 授予明文: the grounds asked first (written to the audit log with the grant), then granted. */
+  function askGrounds(a, cell) {
+    if (cell.querySelector(".zz-unmask-form")) return;
+    const form = zz.reasonForm(
+      (reason) => act(a, "/unmask", { allowed: true, reason: reason }, "已授予查看明文的权限"),
+      () => form.remove(),
+      { label: "授权依据", note: "将记入审计日志", noun: "依据", choices: GRANT_GROUNDS }
+    );
+    cell.appendChild(form);
   }
 
   function render() {
@@ -253,6 +266,7 @@
     $("ac-form-title").textContent = a ? "调岗：" + a.username : "新建账号";
     $("ac-username-field").hidden = !!a;
     $("ac-unmask-field").hidden = !!a;
+    $("ac-unmask-reason").hidden = !$("ac-unmask").checked;
     $("ac-form-hint").textContent = a
       ? "新岗位不能保留的查看明文权限一并收回；已登录的在下一次操作时即按新岗位。"
       : "密码由平台生成，只显示一次；本人首次登录须修改。";
@@ -292,6 +306,7 @@
             role: $("ac-role").value,
             scope: $("ac-scope").value.trim(),
             can_unmask: $("ac-unmask").checked,
+            unmask_reason: $("ac-unmask").checked ? $("ac-unmask-reason").value.trim() || null : null,
             worker_id: $("ac-role").value === "grid_worker" && $("ac-worker").value ? Number($("ac-worker").value) : null,
           },
         });
@@ -320,6 +335,7 @@
   $("ac-batch-open").addEventListener("click", openAccounts);
   $("ac-batch-cancel").addEventListener("click", () => $("ac-batch-dialog").close());
   $("ac-role").addEventListener("change", showWorkerField);
+  $("ac-unmask").addEventListener("change", () => ($("ac-unmask-reason").hidden = !$("ac-unmask").checked));
   $("ac-worker").addEventListener("change", pickWorker);
   let searchTimer = null;
   $("ac-worker-search").addEventListener("input", function () {

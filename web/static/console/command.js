@@ -35,6 +35,7 @@
   const CASE_READERS = ["commander", "dispatcher", "grid_worker", "department"];
   // the roles that may register a case (POST /api/cases: layers/workflow.py FIELD)
   const CASE_REGISTRARS = ["commander", "dispatcher", "grid_worker", "department"];
+  const UNMASK_HINT = "查看身份信息须由系统管理员授权（写明依据）";
   const CASE_COUNT_LABELS = { open: "未办结案件数", overdue: "已超期案件数", recent: "近30天案件数" };
   const CASE_CLASSES = [1, 2, 5, 10, 20];
   const CASE_RAMP = ["#fcae91", "#fb6a4a", "#ef3b2c", "#cb181d", "#67000d"];
@@ -1273,6 +1274,8 @@
       ]);
     // never on the big screen: a wall is read by everyone in the room
     if (!screen && st.me && st.me.can_unmask) root.appendChild(unmaskButton(marker, root, id));
+    // an account the right may be given to is told where it comes from (trial AB: no hint)
+    else if (!screen && st.me && !st.me.unmask_refusal) root.appendChild(el("div", "small text-muted mt-1", UNMASK_HINT));
     marker.zzPopupRoot = root;
     return root;
   }

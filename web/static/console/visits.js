@@ -213,6 +213,9 @@
     if (!user.sees_persons) return;
     tab.hidden = false;
     if (user.worker_id) mineBox.classList.remove("d-none");
+    if (!user.can_unmask && !user.unmask_refusal) {
+      document.getElementById("zz-visits-note").textContent += "查看身份信息须由系统管理员授权（写明依据）。";
+    }
     tab.addEventListener("click", load);
     statusSelect.addEventListener("change", load);
     document.addEventListener("zz:person-registered", load); // person_form.js
