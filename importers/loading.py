@@ -117,7 +117,7 @@ from layers.bulk import (
 )
 from layers.deferral import Deferred, defer, worth_deferring
 from layers.import_checks import OnRecord, PlacedPoints
-from layers.model import Level
+from layers.model import Level, PersonCategory
 from layers.model.cases import CaseState
 from layers.unread_values import UNREAD, keep_recorded
 
@@ -1167,6 +1167,25 @@ def _unknown_visitor(token: str, sought: visit_import.VisitorSearch | None) -> s
     return f"{said}；{others}有叫“{token}”的网格员：若是其人，请填其工号"
 
 
+def _no_person(categories: list[str] | None) -> str:
+    """Return why a visit finds no person: none with its ID, or none of its 人员类别.
+
+    Examples
+    --------
+    >>> _no_person(None)
+    '数据库中没有此身份证号的人员（请先导入人员）'
+    >>> _no_person(["drug"])
+    '库中此身份证号的人员为吸毒人员，与本行的人员类别不符：请核对人员类别（不要再次导入该人员）'
+    """
+    if not categories:
+        return "数据库中没有此身份证号的人员（请先导入人员）"
+    labels = "、".join(PersonCategory.label_of(c) for c in categories)
+    return (
+        f"库中此身份证号的人员为{labels}，与本行的人员类别不符："
+        "请核对人员类别（不要再次导入该人员）"
+    )
+
+
 def _resolve_visits(
     conn: psycopg.Connection[Any], staging: str, checks: RowChecks
 ) -> list[Problem]:
@@ -1178,8 +1197,8 @@ def _resolve_visits(
     """
     visit_checks.resolve_visit_people(conn, staging)
     nobody = import_checks.rows_missing(conn, staging, "person_id")
-    rule = "数据库中没有此身份证号（及人员类别）的人员（请先导入人员）"
-    found = checks.problems_at("resident_id", [(row, rule) for row in nobody])
+    elsewhere = visit_checks.categories_on_record(conn, staging, nobody)
+    found = checks.problems_at("resident_id", [(r, _no_person(elsewhere.get(r))) for r in nobody])
     joint, visits = visit_checks.split_joint_visits(conn, staging)
     if joint:
         checks.notes.append(

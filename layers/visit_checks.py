@@ -67,6 +67,42 @@ def resolve_visit_people(conn: psycopg.Connection[Any], staging: str) -> None:
     )
 
 
+def categories_on_record(
+    conn: psycopg.Connection[Any], staging: str, rows: Sequence[int]
+) -> dict[int, list[str]]:
+    """Return, for staged visits that found no person, the categories their ID is on record in.
+
+    A row whose 人员类别 is not the person's finds nobody; telling the clerk to import the
+    person would register them a second time, under that category (trial AB).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name of visits.
+    rows : sequence of int
+        The rows without a person.
+
+    Returns
+    -------
+    dict
+        Row → category codes of the persons on record with its resident ID (rows with none
+        are left out).
+    """
+    if not rows:
+        return {}
+    found = conn.execute(
+        sql.SQL(
+            "SELECT s.{row}, array_agg(DISTINCT p.category ORDER BY p.category) FROM {s} AS s"
+            " JOIN persons AS p ON p.id_hash = s._id_hash"
+            " WHERE s.{row} = ANY(%(rows)s) GROUP BY s.{row}"
+        ).format(s=sql.Identifier(staging), row=_ROW),
+        {"rows": list(rows)},
+    ).fetchall()
+    return {int(row): list(categories) for row, categories in found}
+
+
 def _has_point(conn: psycopg.Connection[Any], staging: str) -> bool:
     """Whether staged visits have a ``point`` (generated from the file's lon/lat)."""
     found = conn.execute(

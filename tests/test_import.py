@@ -467,7 +467,7 @@ def test_visits_find_their_person(db: Session, tmp_path: Path) -> None:
         db.connection(), visits, ImportOptions(kind="visits", partial=True), keys=KEYS
     )
     assert [(p.row, p.rule) for p in outcome.problems] == [
-        (3, "数据库中没有此身份证号（及人员类别）的人员（请先导入人员）")
+        (3, "数据库中没有此身份证号的人员（请先导入人员）")
     ]
     assert outcome.problems[0].value is not None and "*" in outcome.problems[0].value
     again = run_import(

@@ -113,7 +113,7 @@ def test_a_visitor_is_found_by_id_anywhere_or_by_name_in_the_persons_township(
             "没有工号为“赵六”的网格员，宁州街道（被走访人所在乡镇）也没有叫“赵六”的网格员；"
             "第二镇有叫“赵六”的网格员：若是其人，请填其工号"
         ),
-        (7, "身份证号"): "数据库中没有此身份证号（及人员类别）的人员（请先导入人员）",
+        (7, "身份证号"): "数据库中没有此身份证号的人员（请先导入人员）",
     }
     visitors = db.execute(
         text(

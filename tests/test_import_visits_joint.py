@@ -195,3 +195,22 @@ def test_a_visitor_column_headed_走访人员_names_the_visitor(db: Session, tmp
     assert outcome.committed and not outcome.problems
     assert "visitor" in outcome.columns and not outcome.unused
     assert _visits(db) == [("2026-11-02", "SJ-01", "在家")]
+
+
+def test_a_visit_of_the_wrong_category_names_the_persons_category(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial AB: 「请先导入人员」 for a person on record under another category."""
+    _setup(db, tmp_path)
+    headers = ["身份证号", "人员类别", "走访日期", "走访人"]
+    outcome = _import(
+        db, tmp_path / "走访.csv", headers, [[PERSON, "吸毒人员", "2026-11-03", "王芳"]]
+    )
+    assert [(p.row, p.rule) for p in outcome.problems] == [
+        (
+            2,
+            "库中此身份证号的人员为刑满释放人员，与本行的人员类别不符："
+            "请核对人员类别（不要再次导入该人员）",
+        )
+    ]
+    assert _visits(db) == []
