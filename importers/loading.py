@@ -314,6 +314,7 @@ def load(
             _resolve_responsibles(conn, name, checks)
         staged.append(_Staged(name, part, columns, on_file.moved if on_file is not None else []))
     rejected = {p.row for p in checks.problems if p.severity == "rejected"}
+    checks.notes += checks.kept_notes(rejected)
     if rejected and not options.partial:
         return None
     total = UpsertCounts(0, 0, on_record)
@@ -1086,8 +1087,7 @@ def _grids_from_points(
 ) -> None:
     """Give the rows without a grid the grid of their jurisdiction their point lies in."""
     placed = import_checks.fill_grid_codes_from_points(conn, staging, geom)
-    if placed:
-        checks.notes.append(f"{placed} {unit}未填所属网格，已按点位定为其辖区内点位所在的网格")
+    checks.note_rows(f"{{n}} {unit}未填所属网格，已按点位定为其辖区内点位所在的网格", placed)
 
 
 _LISTED = 10
@@ -1111,9 +1111,11 @@ def _resolve_responsibles(conn: psycopg.Connection[Any], staging: str, checks: R
     """
     found = worker_matches.resolve_responsibles(conn, staging)
     header = checks.header("responsible")
-    if found.unknown:
-        names = list(dict.fromkeys(token for _, token in found.unknown))
-        rows = len({row for row, _ in found.unknown})
+    refused = {p.row for p in checks.problems if p.severity == "rejected"}  # not 照常导入
+    unknown = [(row, token) for row, token in found.unknown if row not in refused]
+    if unknown:
+        names = list(dict.fromkeys(token for _, token in unknown))
+        rows = len({row for row, _ in unknown})
         checks.notes.append(
             f"{header}中有 {len(names)} 个姓名或工号不是本乡镇的网格员（{rows} 行），"
             f"这些人员照常导入，未与之关联：{_listed(names)}；民警、司法所工作人员等"
@@ -1121,7 +1123,8 @@ def _resolve_responsibles(conn: psycopg.Connection[Any], staging: str, checks: R
         )
     shared: dict[tuple[str, int], list[str]] = {}
     for row, token, n in found.ambiguous:
-        shared.setdefault((token, n), []).append(str(row))
+        if row not in refused:
+            shared.setdefault((token, n), []).append(str(row))
     for (token, n), rows_of in shared.items():
         checks.notes.append(
             f"{header}“{token}”：本乡镇有 {n} 名网格员同名（第 {_listed(rows_of)} 行），"

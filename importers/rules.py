@@ -415,6 +415,36 @@ class RowChecks:
         self.unstored: list[str] = []
         self.optional: frozenset[str] = frozenset()
         self.unread: dict[str, set[int]] = {}
+        self.row_notes: list[tuple[str, frozenset[int]]] = []
+
+    def note_rows(self, template: str, rows: Iterable[int]) -> None:
+        """Say ``template`` of ``rows`` once the refused rows are known (:meth:`kept_notes`).
+
+        A note about what the checks did to some rows (a grid placed by the point) counts
+        the rows that load: a row refused later is not 照常导入 (trial AB).
+
+        Parameters
+        ----------
+        template : str
+            The note, ``{n}`` standing for how many of the rows are not refused.
+        rows : iterable of int
+            The rows it is about.
+        """
+        self.row_notes.append((template, frozenset(rows)))
+
+    def kept_notes(self, refused: Collection[int]) -> list[str]:
+        """Return the notes of :meth:`note_rows` over the rows not ``refused`` (none: no note).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> checks = RowChecks(pd.DataFrame(index=[2, 3]), {})
+        >>> checks.note_rows("{n} 行已按点位定网格", [2, 3])
+        >>> checks.kept_notes({3}), checks.kept_notes({2, 3})
+        (['1 行已按点位定网格'], [])
+        """
+        gone = set(refused)
+        return [t.format(n=len(rows - gone)) for t, rows in self.row_notes if rows - gone]
 
     # ----------------------------------------------------------------- access
 

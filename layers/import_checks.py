@@ -205,7 +205,7 @@ _PREFIX_DIGITS = "(ARRAY[2, 4, 6, 9, 12])[j.level]"
 
 def fill_grid_codes_from_points(
     conn: psycopg.Connection[Any], staging: str, geometry: str, column: str = "grid_code"
-) -> int:
+) -> list[int]:
     """Set each staged row's missing grid to the grid in use whose boundary covers its point.
 
     Only a grid of the row's jurisdiction (its village, or a village of its township or
@@ -227,8 +227,8 @@ def fill_grid_codes_from_points(
 
     Returns
     -------
-    int
-        Rows given a grid (none, at once, when no grid has a boundary).
+    list of int
+        The rows given a grid (none, at once, when no grid has a boundary).
     """
     day = event_day(conn, staging, "t")
     in_use: sql.Composable = sql.SQL("g.retired_on IS NULL")
@@ -239,8 +239,8 @@ def fill_grid_codes_from_points(
         + (")" if day is not None else " AND retired_on IS NULL)")
     )
     if bounded.fetchone() != (True,):  # a join of every point to no grid costs seconds
-        return 0
-    return conn.execute(
+        return []
+    placed = conn.execute(
         sql.SQL(
             "UPDATE {s} AS s SET {c} = f.code FROM ("
             " SELECT DISTINCT ON (t.{row}) t.{row} AS row, g.code FROM {s} AS t"
@@ -249,7 +249,7 @@ def fill_grid_codes_from_points(
             " AND left(g.area_code, {digits}) = left(t.area_code, {digits})"
             " WHERE t.{c} IS NULL AND t.{g} IS NOT NULL"
             " ORDER BY t.{row}, g.retired_on NULLS LAST, g.code) AS f"
-            " WHERE s.{row} = f.row"
+            " WHERE s.{row} = f.row RETURNING s.{row}"
         ).format(
             s=sql.Identifier(staging),
             c=sql.Identifier(column),
@@ -258,7 +258,8 @@ def fill_grid_codes_from_points(
             in_use=in_use,
             digits=sql.SQL(_PREFIX_DIGITS),
         )
-    ).rowcount
+    ).fetchall()
+    return [int(row) for (row,) in placed]
 
 
 def rows_missing(conn: psycopg.Connection[Any], staging: str, column: str) -> list[int]:

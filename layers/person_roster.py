@@ -187,6 +187,11 @@ class TownshipEnds:
         return f"{head}将注销在册 {self.on_register} 人中的 {self.ending} 人"
 
 
+A_PART = 10
+"""A file listing fewer than one person in this many of those it leaves out is a part of the
+register (new registrations, a 补录), not a list that might be the whole one."""
+
+
 def likely_a_part(towns: Iterable[TownshipEnds]) -> bool:
     """Tell whether a complete list, by what it would strike off, waits for ``--again``.
 
@@ -324,6 +329,10 @@ class RosterEnds:
     categories : list of CategoryEnds
         Unconfirmed, of a file of two categories or more: what it would strike off of each
         (those of :func:`short_categories` are named in the alarm).
+    listed : int or None
+        Without ``--complete``: the persons the file lists. Under a tenth of those it leaves
+        out (:data:`A_PART`), it is a part (a registration, a 补录), and the note does not offer
+        ``--complete``.
     """
 
     today: date
@@ -336,6 +345,7 @@ class RosterEnds:
     unconfirmed_of: int | None = None
     townships: list[TownshipEnds] = field(default_factory=list)
     categories: list[CategoryEnds] = field(default_factory=list)
+    listed: int | None = None
 
     def notes(self) -> list[str]:
         r"""Return the summary's lines (Simplified Chinese, counts only).
@@ -367,6 +377,10 @@ class RosterEnds:
         （社区矫正人员 3 人、严重精神障碍患者 1 人）；
         如本文件是华宁县这些类别人员的全部名单（如司法局、卫健局的名单），
         已离开的可加 --within 530424000000 --complete 重新导入予以注销（记录保留）
+        >>> few = RosterEnds(date(2026, 12, 2), left_out=Counter({"correction": 318}),
+        ...                  area=Area("530424001000", "宁州街道"), listed=1)
+        >>> print(few.notes()[0].split("；")[1])
+        本文件只列了 1 人，是部分名单（新登记、补录等），未列的人员不受影响，无需处理
         """
         notes: list[str] = []
         if self.struck and self.area is not None:
@@ -436,6 +450,12 @@ class RosterEnds:
         )
         if self.held_back:
             return said
+        if self.listed is not None and A_PART * self.listed < self.left_out.total():
+            # a file of a few persons (trial AB: one person, and 318 offered to strike off)
+            return (
+                f"{said}；本文件只列了 {self.listed} 人，是部分名单（新登记、补录等），"
+                "未列的人员不受影响，无需处理"
+            )
         ends = "予以注销"
         if area.townships:  # the whole area holds more than the townships counted
             ends += f"：将注销{area.label}在册而本文件未列的 {self.whole} 人"
@@ -540,6 +560,7 @@ def settle(
     else:
         towns = in_townships_of(staging, "p") if within is None else None
         ends.left_out = _left_out(conn, listed, area, towns)
+        ends.listed = len(listed.hashes)
         if ends.left_out and ends.area.townships:
             ends.whole = _left_out(conn, listed, area, None).total()
     return ends

@@ -311,3 +311,38 @@ def test_a_categorys_own_columns_are_not_said_to_be_left_out(tmp_path: Path) -> 
     path.write_text(csv_text(headers, rows), encoding="utf-8")
     checked = check_file(path, ImportOptions(kind="persons"), KEYS)
     assert checked.unused == ("备注",)
+
+
+def test_the_notes_count_the_rows_that_load_and_a_few_persons_are_a_part(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial AB: a refused row's responsible and grid were said of the file as 照常导入, and
+    a file of one person offered --complete, to strike off the township's 318."""
+    _places(db)
+    _workers(db, tmp_path)
+    headers = ["姓名", "身份证号", "人员类别", "所属社区", "帮扶责任人", "经度", "纬度"]
+    rows = [
+        ["甲", resident_id(111), "吸毒人员", VILLAGE, "王芳", "102.915", "24.21"],
+        # of the second township: refused by a township's import (--within)
+        ["乙", resident_id(112), "吸毒人员", FOREIGN_VILLAGE, "司法所张所长", "102.92", "24.21"],
+    ]
+    path = tmp_path / "吸毒人员.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    options = ImportOptions(kind="persons", partial=True, within=VILLAGE[:9] + "000")
+    outcome = run_import(db.connection(), path, options, keys=KEYS)
+    assert [p.row for p in outcome.problems] == [3]
+    assert outcome.counts is not None and outcome.counts.inserted == 1
+    assert "1 人未填所属网格，已按点位定为其辖区内点位所在的网格" in outcome.notes
+    assert not [n for n in outcome.notes if n.startswith("帮扶责任人中有")]
+
+    roster = [[f"丁{n}", resident_id(140 + n), "吸毒人员", VILLAGE, ""] for n in range(12)]
+    assert _import(db, tmp_path / "吸毒人员名单.csv", "persons", roster, ROSTER).committed
+    one = [["戊", resident_id(130), "吸毒人员", VILLAGE, ""]]
+    outcome = _import(db, tmp_path / "新登记.csv", "persons", one, ROSTER)
+    left = next(n for n in outcome.notes if "不在本文件中" in n)
+    assert "在册人员 13 人不在本文件中" in left
+    assert "本文件只列了 1 人，是部分名单" in left and "--complete" not in left
+    # a list that leaves out a few is offered --complete, as before
+    most = _import(db, tmp_path / "吸毒人员名单.csv", "persons", roster, ROSTER)
+    left = next(n for n in most.notes if "不在本文件中" in n)
+    assert "--complete" in left
