@@ -230,12 +230,26 @@ def top_reasons(
     >>> found = [Problem(r, "国标编码", "123", "须为 20 位数字") for r in (2, 3)]
     >>> top_reasons([*found, Problem(4, "经度", "abc", "必须是数字")])
     ['“国标编码” 2 行（“123” 2 行）：须为 20 位数字', '“经度” 1 行（“abc” 1 行）：必须是数字']
+    >>> more = [Problem(5 + n, f"列{n}", "", f"规则{n}") for n in range(3)]
+    >>> top_reasons([*found, *more], values_shown=False)[-1]
+    '另有 1 行因其他 1 种原因退回，见退回报告'
     """
     rejected = [p for p in problems if p.severity == "rejected"]
-    return [
+    grouped = _grouped(rejected)
+    lines = [
         _line(key, reason, values_shown and key[0] not in private_columns)
-        for key, reason in _grouped(rejected)[:shown]
+        for key, reason in grouped[:shown]
     ]
+    if len(grouped) > shown:  # trial AB: 退回 5 over three lines, the rest unsaid
+        told = set().union(*(reason.rows for _, reason in grouped[:shown]))
+        rest = {p.row for p in rejected} - told
+        others = len(grouped) - shown
+        lines.append(
+            f"另有 {len(rest)} 行因其他 {others} 种原因退回，见退回报告"
+            if rest
+            else f"以上各行另有其他 {others} 种问题，见退回报告"
+        )
+    return lines
 
 
 def _grouped(rejected: list[Problem]) -> list[tuple[tuple[str, str], _Reason]]:

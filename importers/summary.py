@@ -350,7 +350,8 @@ def rejected_reasons(outcome: ImportOutcome) -> list[str]:
     Returns
     -------
     list of str
-        At most three lines, the most rows first; none without rejected rows.
+        At most three lines, the most rows first, and one saying how many rows the other
+        reasons reject; none without rejected rows.
     """
     from importers.reject_digest import PERSONAL_KINDS, top_reasons
 

@@ -62,3 +62,21 @@ def test_the_reasons_never_name_a_persons_values() -> None:
     found = [Problem(r, "身份证号", "11010519491231002X", "校验码不符") for r in (2, 3)]
     assert top_reasons(found, values_shown=False) == ["“身份证号” 2 行：校验码不符"]
     assert top_reasons(found, private_columns={"身份证号"}) == ["“身份证号” 2 行：校验码不符"]
+
+
+def test_the_reasons_say_how_many_rows_the_others_reject() -> None:
+    """Trial AB: 退回 5 over three lines, nothing saying two rows were left unsaid."""
+    found = [
+        Problem(2, "身份证号", "", "校验码不符"),
+        Problem(3, "身份证号", "", "校验码不符"),
+        Problem(4, "走访日期", "", "不能晚于今天"),
+        Problem(5, "走访人", "", "没有这名网格员"),
+        Problem(6, "人员类别", "", "与库中不符"),
+        Problem(7, "走访情况", "", "过长"),
+        Problem(3, "走访情况", "", "过长"),
+    ]
+    lines = top_reasons(found, values_shown=False)
+    assert len(lines) == 4
+    assert {"“身份证号” 2 行：校验码不符", "“走访情况” 2 行：过长"} <= set(lines[:2])
+    assert lines[-1] == "另有 2 行因其他 2 种原因退回，见退回报告"
+    assert len(top_reasons(found[:4], values_shown=False)) == 3  # all said: no line more
