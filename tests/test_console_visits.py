@@ -76,6 +76,11 @@ def test_a_grid_worker_sees_whose_visits_are_due_and_records_one(
     # 定位: a ring on the map where the person lives, named masked (the persons layer is off)
     first.get_by_role("button", name="定位").click()
     expect(page.locator(".leaflet-tooltip", has_text=name)).to_be_visible()
+    # the persons layer: diamonds, named in the legend (trial AB: read as case markers)
+    page.locator(".zz-layer-row[data-layer=persons] input").check()
+    expect(page.locator("#zz-people-legend")).to_contain_text("特殊人群（姓名脱敏）")
+    expect(page.locator("#zz-people-legend i.zz-diamond")).to_have_count(1)
+    expect(page.locator(".zz-dot.zz-person").first).to_be_visible()
 
     try:
         first.locator(".zz-visit-record").click()

@@ -1008,10 +1008,28 @@
     [1, 2, 3, 4].forEach(function (r) {
       html += '<div><i class="round" style="background:' + zz.riskColor(r) + '"></i>' + zz.esc(zz.label("risk_level", r)) + "</div>";
     });
-    html += '<div id="zz-case-legend"></div><div id="zz-hot-legend"></div>';
+    html += '<div id="zz-case-legend"></div><div id="zz-hot-legend"></div><div id="zz-people-legend"></div>';
     box.innerHTML = html;
     renderCaseLegend();
     renderHotLegend();
+    renderPeopleLegend();
+  }
+
+  /**
+   * The people on the map (when shown): grid workers as round dots, special-population persons
+   * as diamonds, told apart from the round case markers (trial AB: read as cases).
+   */
+  const PEOPLE_SHAPES = [["workers", "round"], ["persons", "zz-diamond"]];
+  function renderPeopleLegend() {
+    const box = document.getElementById("zz-people-legend");
+    if (!box) return;
+    const shown = PEOPLE_SHAPES.filter(([id]) => st.layers[id] && st.layers[id].visible);
+    box.innerHTML = shown.length ? '<div class="zz-legend-title mt-1">人员（放大后显示）</div>' : "";
+    shown.forEach(function ([id, shape]) {
+      const def = st.layers[id].def;
+      const said = id === "persons" ? def.title + "（姓名脱敏）" : def.title;
+      box.innerHTML += '<div><i class="' + shape + '" style="background:' + def.style.color + '"></i>' + zz.esc(said) + "</div>";
+    });
   }
 
   /** The hot-spot cells' part of the legend (when drawn): their colour by confidence. */
@@ -1573,6 +1591,7 @@
 
   function updateLayer(entry) {
     const def = entry.def;
+    if (PEOPLE_SHAPES.some(([id]) => id === def.id)) renderPeopleLegend();
     const shown = map.hasLayer(entry.group);
     if (entry.visible && !shown) entry.group.addTo(map);
     if (!entry.visible && shown) map.removeLayer(entry.group);
