@@ -514,12 +514,16 @@ class PersonLabel:
     erased : bool
         The record was erased after the person left the register (:mod:`layers.person_erasure`):
         this is what its trace keeps.
+    import_id : int or None
+        The import that last wrote the record (its ``import.loaded`` entry says who, when,
+        which file); None: registered by hand (its ``person.register`` entry) or erased.
     """
 
     name_masked: str
     category: str
     category_label: str
     erased: bool = False
+    import_id: int | None = None
 
 
 def person_labels(session: Session, object_ids: Iterable[str | None]) -> dict[str, PersonLabel]:
@@ -547,16 +551,18 @@ def person_labels(session: Session, object_ids: Iterable[str | None]) -> dict[st
         return {}
     rows = session.execute(
         text(
-            f"SELECT t.id, t.category, {MASKED_NAME_SQL} AS masked, false AS erased"
-            " FROM persons t WHERE t.id = ANY(:ids)"
-            " UNION ALL SELECT e.id, e.category, e.name_masked, true FROM erased_persons e"
+            f"SELECT t.id, t.category, {MASKED_NAME_SQL} AS masked, false AS erased,"
+            " t.import_id FROM persons t WHERE t.id = ANY(:ids)"
+            " UNION ALL SELECT e.id, e.category, e.name_masked, true, NULL FROM erased_persons e"
             " WHERE e.id = ANY(:ids)"
         ),
         {"ids": ids},
     )
     labels = PersonCategory.labels()
     return {
-        str(r.id): PersonLabel(r.masked, r.category, labels.get(r.category, r.category), r.erased)
+        str(r.id): PersonLabel(
+            r.masked, r.category, labels.get(r.category, r.category), r.erased, r.import_id
+        )
         for r in rows
     }
 

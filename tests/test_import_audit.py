@@ -83,6 +83,12 @@ def test_a_persons_import_is_in_the_audit_log_without_its_rows(
     for row in persons_rows():
         assert row[0] not in stored and row[1] not in stored  # no name, no resident ID
     assert audit.verify_chain(db) is True
+    # an entry about one of its persons names the import that wrote it (trial AB)
+    person = db.scalar(
+        text("SELECT id FROM persons WHERE import_id = :i LIMIT 1"), {"i": outcome.import_id}
+    )
+    label = audit.person_labels(db, [str(person)])[str(person)]
+    assert label.import_id == outcome.import_id and "*" in label.name_masked
 
 
 def test_a_refused_file_and_a_dry_run_leave_no_entry(db: Session, persons_file: Path) -> None:

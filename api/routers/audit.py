@@ -28,12 +28,14 @@ class ObjectLabel(BaseModel):
     """What the auditor may know of the person an entry is about: masked, never clear.
 
     ``erased``: the record was erased since (``zongzhi persons erase``); the label is its trace.
+    ``import_id``: the import that last wrote the record (None: registered by hand, or erased).
     """
 
     name_masked: str
     category: str
     category_label: str
     erased: bool = False
+    import_id: int | None = None
 
 
 class AuditEntryOut(BaseModel):

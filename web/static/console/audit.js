@@ -54,7 +54,8 @@
 
   /** A person as the auditor may know them: masked name, category, and whether the record was erased. */
   function personText(label) {
-    return label.name_masked + "（" + label.category_label + (label.erased ? "，记录已删除" : "") + "）";
+    const imported = label.import_id ? "，由导入批次 " + label.import_id + " 写入" : "";
+    return label.name_masked + "（" + label.category_label + (label.erased ? "，记录已删除" : "") + imported + "）";
   }
 
   function objectText(e) {
