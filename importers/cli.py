@@ -925,7 +925,7 @@ def _imports_table(runs: list[ImportRecord]) -> Table:
             run.started,
             KINDS[run.kind].label if run.kind in KINDS else run.kind,
             run.username,
-            STATUS_LABELS.get(run.status, run.status),
+            _run_status(run.status, run.rows_rejected, run.rows_total),
             str(run.rows_total),
             str(run.rows_loaded),
             str(run.rows_rejected),
@@ -933,6 +933,22 @@ def _imports_table(runs: list[ImportRecord]) -> Table:
             + Text(f"\n坐标系 {crs_label(run.source_crs)}\nSHA-256 {run.sha256[:12]}", style="dim"),
         )
     return table
+
+
+def _run_status(status: str, rejected: int, total: int) -> str:
+    """Return how the list of imports names a run's status.
+
+    A partial run whose every row was refused wrote nothing: 未写入 (trial AB: 0 of 4 rows
+    listed as 部分导入).
+
+    Examples
+    --------
+    >>> _run_status("partial", 4, 4), _run_status("partial", 1, 4), _run_status("loaded", 0, 5)
+    ('未写入（全部退回）', '部分导入', '已导入')
+    """
+    if status == "partial" and total and rejected == total:
+        return "未写入（全部退回）"
+    return STATUS_LABELS.get(status, status)
 
 
 def write_import_template(

@@ -130,6 +130,9 @@ def outcome_of(job: ImportJob) -> str | None:
     >>> job.result = {"committed": False, "status": "rejected", "rejected_rows": 3}
     >>> outcome_of(job)
     'rejected'
+    >>> job.result = {"committed": True, "rows": 4, "rejected_rows": 4}
+    >>> outcome_of(job)
+    'rejected'
     >>> job.options = {"dry_run": True}
     >>> job.result = {"committed": False, "status": "dry-run", "ended": 345}
     >>> outcome_of(job)
@@ -138,6 +141,8 @@ def outcome_of(job: ImportJob) -> str | None:
     result = job.result
     if _committed(result):
         assert result is not None
+        if result.get("rows") and result.get("rejected_rows") == result.get("rows"):
+            return "rejected"  # --partial, every row refused: nothing written (trial AB)
         loaded_all = result.get("status") in (None, "loaded", "partial")
         clean = not result.get("rejected_rows") and not result.get("held_back") and loaded_all
         return "done" if clean else "partial"

@@ -117,6 +117,13 @@ def test_cli_imports_commits_and_reports(
         )
         == 2  # the second and the third
     )
+    # --partial, and every row refused: it wrote nothing, and is listed so (trial AB)
+    path.write_text(csv_text(["区划代码", "名称"], [["6401040010", "坏编码"]]), encoding="gbk")
+    nothing = runner.invoke(import_app(), [*args, "--partial"], env=env)
+    assert nothing.exit_code == 1, nothing.output
+    listed = runner.invoke(import_app(), ["imports", "--kind", "jurisdictions"], env=wide)
+    top = next(line for line in listed.output.splitlines() if "jurisdictions.csv" in line)
+    assert "未写入（全部退回）" in top and "部分导入" not in top, listed.output
 
 
 def test_cli_writes_the_report_beside_the_file_as_xlsx(
