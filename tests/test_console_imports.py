@@ -429,6 +429,8 @@ def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     expect(badge).to_have_text("试运行：有退回的行", timeout=RUN_TIMEOUT)
     expect(badge).to_have_attribute("data-result", "dry_rejected")
     dry_id = int(panel.get_attribute("data-id") or 0)
+    # the job's number is a 导入任务's, not the 导入编号 of what an import wrote (trial AB)
+    expect(panel.locator("#im-job-title")).to_have_text(f"第 {dry_id} 号导入任务")
     counts = panel.locator("#im-job-counts")
     expect(counts).to_have_text("试运行，未写入：新增 1 · 更新 0 · 未变 0 · 退回 1")
     # why, on the page: the reject digest's line (trial X saw only 退回 6)

@@ -624,7 +624,7 @@
     if (!job) return;
     $("im-job").dataset.id = job.id;
     $("im-job").dataset.state = job.state;
-    $("im-job-title").textContent = "第 " + job.id + " 号导入";
+    $("im-job-title").textContent = "第 " + job.id + " 号导入任务";
     const badge = $("im-job-state");
     badge.dataset.result = resultKey(job);
     badge.textContent = resultText(job);
@@ -664,7 +664,7 @@
       const answer = await zz.api("/api/imports/" + job.id + "/cancel", { method: "POST" });
       remember(answer);
       const stopping = answer.state === "running"; // its command is being stopped
-      zz.toast((stopping ? "正在停止第 " : "已取消第 ") + job.id + " 号导入", "info");
+      zz.toast((stopping ? "正在停止第 " : "已取消第 ") + job.id + " 号导入任务", "info");
       poll();
     } catch (error) {
       zz.toast("无法取消：" + zz.errorText(error), "danger");
