@@ -153,33 +153,10 @@ def unmasked(
     )
 
 
-class DuePersonOut(BaseModel):
-    """A person followed up, masked, with the schedule of their visits."""
-
-    id: int
-    category: str
-    management_level: int
-    name_masked: str
-    id_masked: str | None
-    grid_code: str | None
-    grid_name: str | None
-    area_name: str | None
-    responsibles: str | None
-    last_visit: date | None = Field(description="The last visit; None: never visited")
-    due_on: date | None = Field(
-        description="When the next visit is due; None: no visit rule for the category and"
-        " level, or never visited and on record since an unknown day"
-    )
-    overdue_days: int | None = Field(description="Days past due_on (0 or less: not yet due)")
-    overdue: bool = Field(description="Overdue, as the command KPIs count it")
-    lon: float | None
-    lat: float | None
-
-
 class DueListOut(BaseModel):
     """The persons whose visits are due, and the counts over those the list chose from."""
 
-    persons: list[DuePersonOut]
+    persons: list[visit_schedule.DuePerson]
     matched: int = Field(description="Persons the status chose (listed or cut at the limit)")
     followed: int = Field(description="Persons on the register the list chose from")
     overdue: int
@@ -256,7 +233,7 @@ def visits_due(
     )
     session.commit()
     return DueListOut(
-        persons=[DuePersonOut.model_validate(p, from_attributes=True) for p in listed.persons],
+        persons=listed.persons,
         matched=listed.matched,
         followed=listed.followed,
         overdue=listed.overdue,

@@ -189,7 +189,12 @@ def _scope(written: str) -> str:
 
 
 def _audit(
-    session: Session, admin: Principal, action: str, user: User, detail: dict[str, Any] | None
+    session: Session,
+    admin: Principal,
+    action: str,
+    user: User,
+    detail: dict[str, Any] | None,
+    reason: str | None = None,
 ) -> None:
     audit.record(
         session,
@@ -198,6 +203,7 @@ def _audit(
         action=action,
         object_type="user",
         object_id=str(user.id),
+        reason=reason,
         detail=detail,
     )
 
@@ -317,16 +323,8 @@ def add_account(
         detail = {"role": body.role, "scope": scope, "can_unmask": body.can_unmask}
         if body.worker_id is not None:
             detail["worker_id"] = body.worker_id
-        audit.record(
-            session,
-            actor_id=admin.id,
-            actor_name=admin.username,
-            action="user.add",
-            object_type="user",
-            object_id=str(user.id),
-            reason=audit.check_reason(grounds) if body.can_unmask else None,
-            detail=detail,
-        )
+        checked = audit.check_reason(grounds) if body.can_unmask else None
+        _audit(session, admin, "user.add", user, detail, reason=checked)
     return HandedOver(account=_one(session, user), password=password)
 
 
@@ -419,13 +417,6 @@ def set_unmask(
             reason = (body.reason or "").strip()
             if body.allowed and not reason:
                 raise InvalidInput(GROUNDS_NEEDED)
-            audit.record(
-                session,
-                actor_id=admin.id,
-                actor_name=admin.username,
-                action=action,
-                object_type="user",
-                object_id=str(user.id),
-                reason=audit.check_reason(reason) if reason else None,
-            )
+            grounds = audit.check_reason(reason) if reason else None
+            _audit(session, admin, action, user, None, reason=grounds)
     return _one(session, user)
