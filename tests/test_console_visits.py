@@ -81,6 +81,11 @@ def test_a_grid_worker_sees_whose_visits_are_due_and_records_one(
     expect(page.locator("#zz-people-legend")).to_contain_text("特殊人群（姓名脱敏）")
     expect(page.locator("#zz-people-legend i.zz-diamond")).to_have_count(1)
     expect(page.locator(".zz-dot.zz-person").first).to_be_visible()
+    page.locator(".zz-dot.zz-person").first.click()  # its popup: when last visited, when due
+    popup = page.locator(".zz-person-popup")
+    expect(popup).to_contain_text("上次走访")
+    expect(popup).to_contain_text("应访日期")
+    page.keyboard.press("Escape")
 
     try:
         first.locator(".zz-visit-record").click()

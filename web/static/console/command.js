@@ -1301,8 +1301,7 @@
   /** 2026-12-01（已逾期）: when a person's next visit is due, and whether that day is past. */
   function visitDueText(p) {
     if (!p.visit_due) return p.last_visit ? "" : "从未走访";
-    const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-    return p.visit_due + (p.visit_due < today ? "（已逾期）" : "");
+    return p.visit_due + (p.visit_due < zz.beijingDay() ? "（已逾期）" : "");
   }
 
   /** 查看身份信息: asks the reason (zz.reasonForm), POSTs it, shows the answer or the refusal. */

@@ -134,6 +134,11 @@
     return fmtTime(date.toISOString()).replace(" ", "T");
   }
 
+  /** `2026-12-05`: the day in 北京时间 `days` (default 0) from today, as `<input type=date>` takes it. */
+  function beijingDay(days) {
+    return beijing(new Date(Date.now() + (days || 0) * 24 * 3600 * 1000)).toISOString().slice(0, 10);
+  }
+
   /** The instant (ISO) an `<input type=datetime-local>` value names in 北京时间; null if empty. */
   function fromInputTime(value) {
     if (!value) return null;
@@ -635,7 +640,7 @@
     departmentChoices,
     departmentNames,
     activeDispatches,
-    ApiError, api, me, label, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, stateBadge, toast, live, importNews, esc, tables,
+    ApiError, api, me, label, beijingDay, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, stateBadge, toast, live, importNews, esc, tables,
     unmask, personRecord, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
   };
   fillTopbar();

@@ -22,10 +22,6 @@
   let point = null; // [lat, lng] picked
   let marker = null;
 
-  function today() {
-    return new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
-  }
-
   function fill(select, table, chosen) {
     Object.entries(zz.tables[table] || {}).forEach(function ([code, text]) {
       const option = new Option(text, code, false, code === chosen);
@@ -54,7 +50,7 @@
     marker = null;
     where.textContent = "未选";
     where.className = "text-danger";
-    since.value = today();
+    since.value = zz.beijingDay();
     since.max = since.value;
     showError("");
     submit.disabled = false;

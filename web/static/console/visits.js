@@ -15,7 +15,6 @@
   const summary = document.getElementById("zz-visits-summary");
   const empty = document.getElementById("zz-visits-empty");
   const count = document.getElementById("zz-visits-count");
-  const DAY_MS = 24 * 3600 * 1000;
   const BACKDATE_DAYS = 30; // layers/visit_schedule.py BACKDATE_DAYS
   let me = null;
   let reading = 0;
@@ -26,11 +25,6 @@
     if (cls) node.className = cls;
     if (text !== undefined) node.textContent = text;
     return node;
-  }
-
-  /** 2026-12-05: the day in 北京时间 `days` from today. */
-  function beijingDay(days) {
-    return new Date(Date.now() + 8 * 3600 * 1000 + (days || 0) * DAY_MS).toISOString().slice(0, 10);
   }
 
   /** 逾期 12 天, 今日应访, 3 天后应访, 从未走访 …: where a person stands, and whether it is late. */
@@ -161,9 +155,9 @@
     const day = el("input", "form-control form-control-sm");
     day.type = "date";
     day.required = true;
-    day.value = beijingDay(0);
+    day.value = zz.beijingDay(0);
     day.max = day.value;
-    day.min = beijingDay(-BACKDATE_DAYS);
+    day.min = zz.beijingDay(-BACKDATE_DAYS);
     day.id = "zz-visit-day-" + p.id;
     const dayLabel = el("label", "form-label mb-0", "走访日期");
     dayLabel.htmlFor = day.id;
