@@ -1,4 +1,10 @@
-"""``zongzhi persons erase``: delete the records of persons who left the register long ago.
+"""``zongzhi persons``: the visit intervals, and erasing the records of persons long gone.
+
+``visit-rules`` lists the days between visits per category and management level, and
+``visit-rule CATEGORY LEVEL DAYS`` sets one (audited as the operating-system user): the
+intervals 走访逾期 is counted by (:mod:`layers.visits_due`).
+
+``erase`` deletes the records of persons who left the register long ago.
 
 Plugged into the root command line through the ``zongzhi.commands`` entry point
 ``persons = "layers.persons_cli:register"``. Once the retention period a centre follows is over,
@@ -28,6 +34,7 @@ BEFORE_HELP = "删除在这一天之前（不含当天）离册的人员记录�
 SCOPE_HELP = (
     "只删除这个辖区的：区划代码12位，省、市、县、乡镇也可只写前2、4、6、9位；不写则为全部辖区。"
 )
+CATEGORY_HELP = "人员类别：中文名（如 社区矫正人员）或代码（如 correction）。"
 KEPT = "审计日志仍可查到这些记录被谁查看过：只保留记录编号、类别、姓氏和身份证号的密钥散列。"
 """Said after an erasure: what stays of the records."""
 
@@ -76,6 +83,55 @@ def erase(
     console.print(Text(f"已删除 {done.total} 条人员记录及其走访记录。{KEPT}"), soft_wrap=True)
 
 
+def visit_rules() -> None:
+    """List the days between visits of each category and management level."""
+    from rich.table import Table
+
+    from layers.model import ManagementLevel, PersonCategory
+    from layers.visits_due import visit_rules as read_rules
+
+    with owner_session() as session:
+        rules = read_rules(session)
+    table = Table(title="走访间隔（天）", show_lines=False)
+    table.add_column("人员类别")
+    for level, label in ManagementLevel.labels().items():
+        table.add_column(f"{level} {label}", justify="right")
+    for code, label in PersonCategory.labels().items():
+        days = [rules.get((code, int(level))) for level in ManagementLevel.labels()]
+        table.add_row(f"{label}（{code}）", *("未设" if d is None else str(d) for d in days))
+    Console().print(table)
+
+
+def visit_rule(
+    category: str = typer.Argument(..., help=CATEGORY_HELP, metavar="CATEGORY"),
+    level: int = typer.Argument(
+        ..., help="管控级别：1 重点管控、2 关注、3 一般。", metavar="LEVEL"
+    ),
+    days: int = typer.Argument(..., help="两次走访之间最多隔多少天（1–366）。", metavar="DAYS"),
+) -> None:
+    """Set the days between visits of CATEGORY at LEVEL (audited as the OS user)."""
+    from layers.errors import InvalidInput
+    from layers.model import PersonCategory
+    from layers.visits_due import set_visit_rule
+
+    by_label = {label: code for code, label in PersonCategory.labels().items()}
+    code = by_label.get(category.strip(), category.strip())
+    with owner_session() as session:
+        try:
+            before = set_visit_rule(session, code, level, days, actor_name=os_user())
+        except InvalidInput as exc:
+            raise fail(str(exc)) from exc
+    label = PersonCategory.labels()[code]
+    was = "（原未设）" if before is None else f"（原为 {before} 天）"
+    Console().print(
+        Text(
+            f"已设定：{label}、管控级别 {level}，每 {days} 天至少走访一次{was}。"
+            "走访逾期的统计即按新间隔计算。"
+        ),
+        soft_wrap=True,
+    )
+
+
 def _unit_name(session: Session, code: str) -> str:
     """Return ``name（code）`` of a jurisdiction on record, or fail."""
     from layers.model import Jurisdiction
@@ -107,7 +163,7 @@ def register(app: typer.Typer) -> None:
         The root application.
     """
     group = typer.Typer(
-        help="特殊人群：删除离册已满保存期限的人员记录。",
+        help="特殊人群：走访间隔；删除离册已满保存期限的人员记录。",
         no_args_is_help=True,
         rich_markup_mode=None,
     )
@@ -118,4 +174,13 @@ def register(app: typer.Typer) -> None:
         "帮扶责任人，只统计数目，不显示任何人员信息。先用 --dry-run 看将删除多少条；"
         "不加 --yes 时删除前会询问。删除记入审计日志；审计日志仍可查到这些记录被谁查看过。",
     )(erase)
+    group.command(
+        "visit-rules",
+        help="列出各类人员、各管控级别的走访间隔（天）：超过间隔未走访即为走访逾期。",
+    )(visit_rules)
+    group.command(
+        "visit-rule",
+        help="设定 CATEGORY 类人员、管控级别 LEVEL 的走访间隔 DAYS（天），如：zongzhi persons "
+        "visit-rule 社区矫正人员 1 7。记入审计日志。",
+    )(visit_rule)
     app.add_typer(group, name="persons")

@@ -17,6 +17,7 @@ from layers.features import BBox
 from tests.workflow_data import (
     CITY,
     COUNTY,
+    MENTAL_KEY_EVERY_14_DAYS,
     NOW,
     PROVINCE,
     actor,
@@ -87,7 +88,7 @@ def world(db: Session) -> Session:
             ),
             {"d": f"5204241000131000000{i}", "s": status, "x": lon2 + i * 1e-4, "y": lat2, "a": V2},
         )
-    db.execute(text("INSERT INTO visit_rules VALUES ('mental', 1, 14) ON CONFLICT DO NOTHING"))
+    db.execute(text(MENTAL_KEY_EVERY_14_DAYS))
     for i, last in enumerate((NOW - timedelta(days=30), NOW - timedelta(days=3), None)):
         pid = db.execute(
             text(

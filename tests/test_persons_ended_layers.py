@@ -20,7 +20,16 @@ from layers.catalog import get_collection
 from layers.errors import NotFound
 from layers.secrets import Keys, seal
 from tests.test_tiles import tile_of
-from tests.workflow_data import COUNTY, NOW, actor, ensure_world, grid, township, village
+from tests.workflow_data import (
+    COUNTY,
+    MENTAL_KEY_EVERY_14_DAYS,
+    NOW,
+    actor,
+    ensure_world,
+    grid,
+    township,
+    village,
+)
 
 V1 = village(100, 1)
 KEYS = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
@@ -62,7 +71,7 @@ def _person(db: Session, n: int, lon: float, lat: float, visited: date | None) -
 def people(db: Session) -> dict[str, int]:
     """Three overdue persons in V1, two of whom left the register (one had been visited)."""
     ensure_world(db)
-    db.execute(text("INSERT INTO visit_rules VALUES ('mental', 1, 14) ON CONFLICT DO NOTHING"))
+    db.execute(text(MENTAL_KEY_EVERY_14_DAYS))
     lon, lat = 102.505, 24.305
     month_ago = (NOW - timedelta(days=30)).date()
     ids = {

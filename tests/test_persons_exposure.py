@@ -486,6 +486,7 @@ def test_auditor_finds_who_read_a_person(
         "category": "released",
         "category_label": "刑满释放人员",
         "erased": False,
+        "import_id": None,  # the world's persons were not imported
     }
     assert name not in found.text and api_world.resident_ids[person] not in found.text
     # other entries carry no label; the commander may not read the log

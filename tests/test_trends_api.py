@@ -26,6 +26,7 @@ from tests.api_fixtures import COUNTY_A, COUNTY_B, VILLAGES, ApiWorld
 from tests.workflow_data import (
     CITY,
     COUNTY,
+    MENTAL_KEY_EVERY_14_DAYS,
     NOW,
     OTHER_COUNTY,
     actor,
@@ -234,7 +235,7 @@ def _add_person(db: Session, n: int, village_code: str, visited_days_ago: int | 
 
 def test_overdue_visits_by_grid_with_small_counts_suppressed(db: Session) -> None:
     ensure_world(db)
-    db.execute(text("INSERT INTO visit_rules VALUES ('mental', 1, 14) ON CONFLICT DO NOTHING"))
+    db.execute(text(MENTAL_KEY_EVERY_14_DAYS))
     for n in range(5):  # V1: four overdue (3 never visited, 1 visited 30 days ago), one recent
         _add_person(db, 9000 + n, V1, [None, None, None, 30, 3][n])
     for n in range(2):  # V2: two, both overdue
@@ -269,7 +270,7 @@ def test_overdue_visits_by_grid_with_small_counts_suppressed(db: Session) -> Non
 def test_the_report_lists_every_overdue_grid_with_its_township(world: Session) -> None:
     # trial AA: the list was cut at 200 grids without a word, named no township and had no
     # total, and a report of a past month read as that month's
-    world.execute(text("INSERT INTO visit_rules VALUES ('mental', 1, 14) ON CONFLICT DO NOTHING"))
+    world.execute(text(MENTAL_KEY_EVERY_14_DAYS))
     for n in range(4):  # V1: three overdue; V2: one, never visited
         _add_person(world, 9200 + n, V1, [None, 30, 40, 2][n])
     _add_person(world, 9300, V2, None)

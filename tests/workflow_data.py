@@ -298,3 +298,10 @@ def later_run_missing(
         {"r": run, "a": area},
     )
     return run
+
+
+MENTAL_KEY_EVERY_14_DAYS = (
+    "INSERT INTO visit_rules VALUES ('mental', 1, 14) ON CONFLICT (category, management_level)"
+    " DO UPDATE SET interval_days = 14"
+)
+"""The interval these tests count by (migration 0026 writes 7: the default)."""

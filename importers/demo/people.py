@@ -25,6 +25,7 @@ from importers.demo.names import person_name
 from importers.demo.territory import Territory
 from layers.model import PersonCategory
 from layers.person_attributes import validate_attributes
+from layers.visits_due import DEFAULT_RULES
 
 C = PersonCategory
 
@@ -47,14 +48,8 @@ LEVEL_SHARES: dict[str, tuple[float, float, float]] = {
     C.YOUTH: (0.10, 0.30, 0.60),
 }
 #: Visit interval in days per (category, management level).
-VISIT_RULES: dict[tuple[str, int], int] = {
-    (C.RELEASED, 1): 30, (C.RELEASED, 2): 60, (C.RELEASED, 3): 90,
-    (C.CORRECTION, 1): 7, (C.CORRECTION, 2): 15, (C.CORRECTION, 3): 30,
-    (C.MENTAL, 1): 7, (C.MENTAL, 2): 30, (C.MENTAL, 3): 90,
-    (C.DRUG, 1): 15, (C.DRUG, 2): 30, (C.DRUG, 3): 90,
-    (C.AIDS_RISK, 1): 30, (C.AIDS_RISK, 2): 60, (C.AIDS_RISK, 3): 90,
-    (C.YOUTH, 1): 15, (C.YOUTH, 2): 30, (C.YOUTH, 3): 60,
-}  # fmt: skip
+VISIT_RULES = DEFAULT_RULES
+"""The demo follows the platform's default intervals (:data:`layers.visits_due.DEFAULT_RULES`)."""
 OVERDUE_SHARE = 0.1
 MAX_VISITS = 6
 

@@ -50,6 +50,7 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "user.unmask_granted": "授予查看明文权限",
     "user.unmask_revoked": "收回查看明文权限",
     "visit.record": "登记走访",
+    "visit_rule.set": "设定走访间隔",
     "visit.correct": "更正走访记录",
     "visit.delete": "删除走访记录",
     "worker.position": "上报位置",
@@ -81,6 +82,7 @@ OBJECT_LABELS: dict[str, str] = {
     "alert": "风险预警",
     "import": "导入批次",
     "import_job": "导入任务",
+    "visit_rule": "走访间隔",
 }
 """Chinese name of each kind of object an entry is about."""
 
