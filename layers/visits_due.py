@@ -128,9 +128,7 @@ def set_visit_rule(
     if not 1 <= days <= MAX_INTERVAL:
         raise InvalidInput(f"走访间隔应为 1 到 {MAX_INTERVAL} 天")
     before = session.scalar(
-        text(
-            "SELECT interval_days FROM visit_rules WHERE category = :c AND management_level = :l"
-        ),
+        text("SELECT interval_days FROM visit_rules WHERE category = :c AND management_level = :l"),
         {"c": category, "l": level},
     )
     session.execute(
