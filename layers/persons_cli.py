@@ -180,7 +180,7 @@ def register(app: typer.Typer) -> None:
     )(visit_rules)
     group.command(
         "visit-rule",
-        help="设定 CATEGORY 类人员、管控级别 LEVEL 的走访间隔 DAYS（天），如：zongzhi persons "
-        "visit-rule 社区矫正人员 1 7。记入审计日志。",
+        help="设定 CATEGORY 类人员、管控级别 LEVEL 的走访间隔 DAYS（天），记入审计日志。\n\n"
+        "例如：zongzhi persons visit-rule 社区矫正人员 1 7",
     )(visit_rule)
     app.add_typer(group, name="persons")
