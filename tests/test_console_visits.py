@@ -180,6 +180,14 @@ def test_a_township_registers_a_person_picked_on_the_map(
     page.locator("#zz-person-new").click()
     dialog = page.locator("#zz-person-dialog")
     expect(dialog).to_be_visible()
+    # no category unless chosen, and 一般 unless said (trial AC: 刑满释放人员 and 重点管控 were
+    # preselected, and people went in so)
+    expect(dialog.locator("#zz-person-category")).to_have_value("")
+    expect(dialog.locator("#zz-person-level")).to_have_value("3")
+    dialog.locator("#zz-person-name").fill("测登记")
+    dialog.locator("#zz-person-id").fill(resident_id)
+    dialog.locator("#zz-person-submit").click()
+    expect(dialog.locator("#zz-person-error")).to_have_text("请选择人员类别")
     dialog.locator("#zz-person-category").select_option("correction")
     dialog.locator("#zz-person-name").fill("测登记")
     dialog.locator("#zz-person-id").fill(resident_id)
@@ -187,6 +195,12 @@ def test_a_township_registers_a_person_picked_on_the_map(
     dialog.locator("#zz-person-address").fill("测试路 8 号")
     dialog.locator("#zz-person-pick").click()
     expect(dialog).to_be_hidden()
+    # a phone has no Esc: a button on the map gives the form back unchanged
+    page.locator(".zz-pick-cancel").click()
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("#zz-person-name")).to_have_value("测登记")
+    dialog.locator("#zz-person-pick").click()
+    expect(page.locator(".zz-pick-cancel")).to_be_visible()
     spot = page.evaluate(
         """([lat, lon]) => {
             const p = zzMap.latLngToContainerPoint([lat, lon]);
@@ -204,6 +218,9 @@ def test_a_township_registers_a_person_picked_on_the_map(
         dialog.locator("#zz-person-submit").click()
         expect(page.locator("#zz-toasts")).to_contain_text("已登记 测**（社区矫正人员）")
         expect(dialog).to_be_hidden()
+        expect(page.locator(".zz-pick-cancel")).to_be_hidden()
+        # not due for weeks, perhaps not in the list: ringed on the map where registered
+        expect(page.locator(".leaflet-tooltip", has_text="新登记：测**")).to_be_visible()
         with demo.owner.connect() as conn:
             person = conn.execute(
                 text(

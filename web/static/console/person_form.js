@@ -21,11 +21,16 @@
   let me = null;
   let point = null; // [lat, lng] picked
   let marker = null;
+  let registered = null; // the ring of the person last registered
 
-  function fill(select, table, chosen) {
+  /**
+   * The options of a code table; `chosen` is the default the form's reset comes back to (none:
+   * a first 请选择 that the form refuses, so that no category is given without a look).
+   */
+  function fill(select, table, chosen, prompt) {
+    if (prompt) select.appendChild(new Option(prompt, "", true, true));
     Object.entries(zz.tables[table] || {}).forEach(function ([code, text]) {
-      const option = new Option(text, code, false, code === chosen);
-      select.appendChild(option);
+      select.appendChild(new Option(text, code, code === chosen, code === chosen));
     });
   }
 
@@ -60,12 +65,21 @@
   // the map takes the click (a marker, a cell's popup: zz-picking in command.css), dragging and
   // zooming still move it; Esc gives the dialog back unchanged.
   const container = map.getContainer();
+  const stopPicking = document.createElement("button");
+  stopPicking.type = "button";
+  stopPicking.className = "btn btn-light btn-sm shadow zz-pick-cancel";
+  stopPicking.textContent = "取消点选，返回登记";
+  stopPicking.hidden = true;
+  container.appendChild(stopPicking);
+  L.DomEvent.disableClickPropagation(stopPicking);
   function endPicking() {
     container.classList.remove("zz-picking");
+    stopPicking.hidden = true;
     map.off("click", picked);
     document.removeEventListener("keydown", onEscape);
     dialog.showModal();
   }
+  stopPicking.addEventListener("click", endPicking);
   function picked(event) {
     place(event.latlng.lat, event.latlng.lng);
     endPicking();
@@ -75,9 +89,10 @@
   }
   document.getElementById("zz-person-pick").addEventListener("click", function () {
     dialog.close();
-    zz.toast("请在地图上点击该人员的居住地（可先拖动、缩放地图；按 Esc 返回）", "info");
+    zz.toast("请在地图上点击该人员的居住地（可先拖动、缩放地图；按 Esc 或“取消点选”返回）", "info");
     container.scrollIntoView({ block: "nearest" });
     container.classList.add("zz-picking");
+    stopPicking.hidden = false;
     map.on("click", picked);
     document.addEventListener("keydown", onEscape);
   });
@@ -100,6 +115,16 @@
 
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
+    // the form's own words, not the browser's (novalidate: its are English in some browsers)
+    const missing = [
+      [category.value, "请选择人员类别"],
+      [document.getElementById("zz-person-name").value.trim(), "请填写姓名"],
+      [document.getElementById("zz-person-id").value.trim(), "请填写公民身份号码"],
+    ].find(([value]) => !value);
+    if (missing) {
+      showError(missing[1]);
+      return;
+    }
     if (!point) {
       showError("请在地图上点选居住地，或使用我的位置");
       return;
@@ -125,7 +150,13 @@
         "success"
       );
       dialog.close();
+      const where = point;
       reset();
+      // the new person stays ringed on the map: not yet due, the list may not show them
+      if (registered) registered.remove();
+      registered = L.circleMarker(where, { radius: 10, color: "#ff7f00", weight: 3, fill: false })
+        .bindTooltip("新登记：" + person.name_masked, { permanent: true, direction: "top" })
+        .addTo(map);
       document.dispatchEvent(new CustomEvent("zz:person-registered", { detail: { id: person.id } }));
     } catch (failure) {
       showError(failure.message);
@@ -136,8 +167,8 @@
   zz.me().then(function (user) {
     me = user;
     if (!user.sees_persons) return;
-    fill(category, "person_category");
-    fill(level, "management_level", "3");
+    fill(category, "person_category", null, "请选择人员类别");
+    fill(level, "management_level", "3"); // 一般, unless the registrar says otherwise
     if (user.worker_id) mineBox.classList.remove("d-none");
     reset();
     open.hidden = false;

@@ -61,7 +61,7 @@
     summary.textContent =
       (body.mine ? "我负责的" : "辖区") + "在册 " + body.followed + " 人：逾期 " + body.overdue +
       " 人，" + body.due_soon_days + " 日内应访 " + body.due_soon + " 人。" +
-      (body.matched > body.persons.length ? "本页列出最紧迫的 " + body.persons.length + " 人（共 " + body.matched + " 人）。" : "");
+      (body.matched > body.persons.length ? "下列最紧迫的 " + body.persons.length + " 人（共 " + body.matched + " 人；其余可在“特殊人群”图层放大后查看）。" : "");
     list.textContent = "";
     body.persons.forEach((p) => list.appendChild(item(p)));
     empty.classList.toggle("d-none", body.persons.length > 0);
@@ -152,6 +152,7 @@
   /** The day of the visit (today by default, up to 30 days back) and what it found (optional). */
   function visitForm(p, closed) {
     const form = el("form", "zz-visit-form border rounded p-2 mt-1 small");
+    form.noValidate = true; // the server's Chinese refusal, not the browser's (English) range words
     const day = el("input", "form-control form-control-sm");
     day.type = "date";
     day.required = true;
