@@ -442,6 +442,7 @@ def record_layer_read(
     bbox: Sequence[float] | None = None,
     feature_id: str | None = None,
     zoom: int | None = None,
+    view: str | None = None,
 ) -> AuditEntry:
     """Append the entry of one read of a layer's features (``layer.read``), never the features.
 
@@ -470,6 +471,9 @@ def record_layer_read(
         The single feature read.
     zoom : int, optional
         The zoom of the map tiles read.
+    view : str, optional
+        The page of the console that read the layer's records other than the map (``visits``:
+        the 走访 list), so that the auditor tells the reads apart.
 
     Returns
     -------
@@ -481,6 +485,8 @@ def record_layer_read(
         detail |= {"returned": returned, "matched": matched}
     if zoom is not None:
         detail["zoom"] = zoom
+    if view is not None:
+        detail["view"] = view
     if bbox is not None:
         detail["bbox"] = [round(float(v), 6) for v in bbox]
     if feature_id is None:

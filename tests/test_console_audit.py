@@ -314,7 +314,7 @@ def test_auditor_reads_who_registered_a_person_and_what_an_import_loaded(
         expect(registered.locator("td.az-action")).to_have_text("登记人员")
         expect(registered.locator("td.az-actor")).to_have_text(commander)
         expect(registered.locator("td.az-reason")).to_have_text(
-            f"类别：严重精神障碍患者；所在辖区 {person['area_code']}"
+            f"类别：严重精神障碍患者；所在辖区 {person['area_name']}（{person['area_code']}）"
         )
         page.select_option("#az-object-type", "import")
         page.fill("#az-object-id", "990001")

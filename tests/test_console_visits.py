@@ -81,7 +81,21 @@ def test_a_grid_worker_sees_whose_visits_are_due_and_records_one(
     expect(page.locator("#zz-people-legend")).to_contain_text("特殊人群（姓名脱敏）")
     expect(page.locator("#zz-people-legend i.zz-diamond")).to_have_count(1)
     expect(page.locator(".zz-dot.zz-person").first).to_be_visible()
-    page.locator(".zz-dot.zz-person").first.click()  # its popup: when last visited, when due
+    # a person's popup: when last visited, when due. A marker the click reaches (not under the
+    # layer panel, the legend, the ring or another marker), found where the browser hit-tests
+    spot = page.evaluate(
+        """() => {
+            for (const dot of document.querySelectorAll('.zz-dot.zz-person')) {
+                const r = dot.getBoundingClientRect();
+                const x = r.left + r.width / 2, y = r.top + r.height / 2;
+                const hit = document.elementFromPoint(x, y);
+                if (hit && dot.contains(hit)) return {x, y};
+            }
+            return null;
+        }"""
+    )
+    assert spot is not None, "no person marker the click reaches"
+    page.mouse.click(spot["x"], spot["y"])
     popup = page.locator(".zz-person-popup")
     expect(popup).to_contain_text("上次走访")
     expect(popup).to_contain_text("应访日期")

@@ -230,6 +230,7 @@ def visits_due(
         scope_code=user.scope_code,
         returned=len(listed.persons),
         matched=listed.matched,
+        view="visits",
     )
     session.commit()
     return DueListOut(
@@ -359,7 +360,11 @@ def register(
             action="person.register",
             object_type="person",
             object_id=str(person.id),
-            detail={"category": body.category, "area_code": person.area_code},
+            detail={
+                "category": body.category,
+                "area_code": person.area_code,
+                "area_name": person.area_name,
+            },
         )
         session.commit()
     return RegisteredOut(

@@ -83,7 +83,8 @@
 
   function reasonText(e) {
     if (e.action === "layer.read" && e.detail && e.detail.returned !== undefined) {
-      return "返回 " + e.detail.returned + " 条（共 " + e.detail.matched + " 条）";
+      const where = e.detail.view === "visits" ? "走访名单：" : "";
+      return where + "返回 " + e.detail.returned + " 条（共 " + e.detail.matched + " 条）";
     }
     if (e.action === "layer.read" && e.detail && e.detail.zoom !== undefined && e.detail.bbox) {
       // an area of the map's tiles of individual points (api/tile_reads.py)
@@ -104,7 +105,7 @@
       return parts.join("；");
     }
     if (e.action === "person.register" && d.category) {
-      return "类别：" + (labels.category[d.category] || d.category) + "；所在辖区 " + d.area_code;
+      return "类别：" + (labels.category[d.category] || d.category) + "；所在辖区 " + (d.area_name ? d.area_name + "（" + d.area_code + "）" : d.area_code);
     }
     if (e.action === "visit.record" && d.visited_on) return "走访日期 " + d.visited_on;
     return "";
