@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from geo.codes import CodeError, mask_resident_id, parse_resident_id
 from layers.accounts import retired_unit_refusal
 from layers.cases import in_scope, mask_name
-from layers.catalog import MASKED_NAME_SQL
+from layers.catalog import MASKED_NAME_SQL, grid_name_sql, name_sql
 from layers.errors import Conflict, Forbidden, InvalidInput
 from layers.model import SRID, ManagementLevel, PersonCategory
 from layers.point_units import units_at
@@ -255,8 +255,8 @@ def register_person(
     _add_responsibles(session, int(person_id), area_code, new.responsible_ids)
     names = session.execute(
         text(
-            "SELECT (SELECT name FROM jurisdictions WHERE code = :area) AS area_name,"
-            " (SELECT name FROM grids WHERE code = :grid) AS grid_name"
+            f"SELECT {name_sql('CAST(:area AS text)')} AS area_name,"
+            f" {grid_name_sql('CAST(:grid AS text)')} AS grid_name"
         ),
         {"area": area_code, "grid": grid_code},
     ).one()

@@ -110,7 +110,7 @@ class DueList:
     due_soon: int
 
 
-_DUE = "coalesce(lv.last, p.on_record_since) + r.interval_days"
+_DUE = visits_due.DUE_ON
 _CHOSEN = (
     "SELECT p.id, p.category, p.management_level, p.name, p.id_masked, p.grid_code,"
     " p.area_code, p.residence, lv.last AS last_visit,"

@@ -43,6 +43,11 @@ took 1.7 s on the demo county's 4,525 persons and 24,043 visits (11 ms this way)
 """
 
 
+DUE_ON = "coalesce(lv.last, p.on_record_since) + r.interval_days"
+"""SQL: the day person ``p``'s next visit is due (NULL: never visited and on record since an
+unknown day, or no rule ``r``), over :data:`LAST_VISIT`'s ``lv``."""
+
+
 def overdue(today: str) -> str:
     """Return the SQL condition that person ``p`` is overdue on the day bound as ``today``.
 
