@@ -14,7 +14,10 @@ entry per request: who, their scope, the box asked for, how many features were r
 matched, never the features. A stated reason for reading clear personal data must be a real
 reason (:func:`check_reason`). The auditor filters entries by object (``object_type``,
 ``object_id``: "who looked at person 4539") and sees, for an entry about a person, that
-person's masked name and category (:func:`person_labels`), never clear data.
+person's masked name and category (:func:`person_labels`), never clear data; for an entry
+about an account (``user``: a grant of the unmask right, a lock lifted), the account's login
+name, post and scope (:func:`account_labels`), looked up when read, so that old entries name
+it too.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from geo.codes import is_valid_resident_id, mask_resident_id
 from layers.errors import InvalidInput
-from layers.model import AuditEntry, PersonCategory
+from layers.model import AuditEntry, Jurisdiction, PersonCategory, Role, User
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id
 
 LOCK_KEY = 0x7A6F6E677A686901
@@ -569,6 +572,68 @@ def person_labels(session: Session, object_ids: Iterable[str | None]) -> dict[st
         str(r.id): PersonLabel(
             r.masked, r.category, labels.get(r.category, r.category), r.erased, r.import_id
         )
+        for r in rows
+    }
+
+
+ACCOUNT_OBJECT = "user"
+"""Object type of the entries about an account (``user.unmask_granted`` …, ``login``)."""
+
+
+@dataclass(frozen=True)
+class AccountLabel:
+    """The account an entry is about, as the auditor reads it: login name, post, scope.
+
+    Attributes
+    ----------
+    username : str
+        The login name.
+    role : str
+        Its role code.
+    role_label : str
+        The role in Chinese (``研判分析员``).
+    scope_code : str
+        Its scope (12-digit code).
+    scope_name : str or None
+        The name of the scope's unit (None: a unit the auditor's session does not see).
+    """
+
+    username: str
+    role: str
+    role_label: str
+    scope_code: str
+    scope_name: str | None
+
+
+def account_labels(session: Session, object_ids: Iterable[str | None]) -> dict[str, AccountLabel]:
+    """Return the login name, post and scope of the accounts entries name, by object id.
+
+    The account as it is now (an entry holds only its number): an account renamed or moved
+    since is named as it is today.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The auditor's session (every account; the scope's name where the session sees it).
+    object_ids : iterable of str or None
+        Object ids of ``user`` entries; ids that are no number are skipped.
+
+    Returns
+    -------
+    dict of str to AccountLabel
+        Labels of the accounts found.
+    """
+    ids = sorted({int(i) for i in object_ids if i is not None and i.isdigit() and len(i) < 19})
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(User.id, User.username, User.role, User.scope_code, Jurisdiction.name)
+        .outerjoin(Jurisdiction, Jurisdiction.code == User.scope_code)
+        .where(User.id.in_(ids))
+    )
+    roles = Role.labels()
+    return {
+        str(r.id): AccountLabel(r.username, r.role, roles.get(r.role, r.role), r.scope_code, r.name)
         for r in rows
     }
 

@@ -13,10 +13,18 @@ from sqlalchemy.orm import Session
 
 from layers import audit
 from layers.errors import InvalidInput
-from tests.api_fixtures import api_client, api_settings, api_world, auth_headers  # noqa: F401
+from tests.api_fixtures import (  # noqa: F401
+    TOWN_A1,
+    ApiWorld,
+    api_client,
+    api_settings,
+    api_world,
+    auth_headers,
+)
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]
+REASON = "岗位职责需核实走访对象身份"
 
 
 def test_chain_links_and_detects_tampering(db: Session) -> None:
@@ -93,3 +101,82 @@ def test_who_read_a_person_is_an_index_probe(db: Session) -> None:
         )
     ).scalars()
     assert "ix_audit_log_object_type_object_id" in "\n".join(plan)
+
+
+def test_an_entry_about_an_account_names_it(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, database: SuiteDatabase
+) -> None:
+    """Trial: 授予查看明文权限 named the account by its number only; now by login, post, scope.
+
+    The grant and the revocation through the API, and an entry written before the label
+    existed (``user.unlock``, only the number): all three read as the account is today.
+    """
+    admin = auth_headers("admin")
+    account = api_world.users["disp_a1"]
+    grant = f"/api/users/{account.id}/unmask"
+    given = api_client.post(grant, json={"allowed": True, "reason": REASON}, headers=admin)
+    assert given.status_code == 200, given.text
+    taken = api_client.post(grant, json={"allowed": False}, headers=admin)
+    assert taken.status_code == 200, taken.text
+    with Session(database.owner) as session, session.begin():
+        audit.record(
+            session,
+            actor_id=None,
+            actor_name="root",
+            action="user.unlock",
+            object_type="user",
+            object_id=str(account.id),
+        )
+    page = api_client.get(
+        "/api/audit",
+        params={"object_type": "user", "object_id": str(account.id), "limit": 3},
+        headers=auth_headers("auditor"),
+    ).json()
+    entries = page["entries"]
+    assert [e["action"] for e in entries] == [
+        "user.unlock",
+        "user.unmask_revoked",
+        "user.unmask_granted",
+    ]
+    named = {
+        "username": account.username,
+        "role": "dispatcher",
+        "role_label": "乡镇调度员",
+        "scope_code": TOWN_A1,
+        "scope_name": "甲一街道",
+    }
+    assert [e["account_label"] for e in entries] == [named] * 3
+    assert all(e["object_label"] is None for e in entries)
+    with Session(database.owner) as session:  # no account on record: labelled as before
+        assert audit.account_labels(session, ["999999999", "x", None]) == {}
+
+
+def test_a_refused_registration_is_listed_under_the_person_it_names(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, database: SuiteDatabase
+) -> None:
+    """A duplicate registration refused names the record it repeats: listed under that person."""
+    person_id = sorted(api_world.objects["persons"], key=int)[0]
+    refusal = f"AlreadyOnRecord: 该人员已在册（编号 {person_id}），不能重复登记"
+    with Session(database.owner) as session, session.begin():
+        refused_id = audit.record(
+            session,
+            actor_id=api_world.users["cmd_a"].id,
+            actor_name=api_world.users["cmd_a"].username,
+            action="person.register",
+            object_type="person",
+            object_id=person_id,
+            outcome="failed",
+            reason=refusal,
+        ).id
+    page = api_client.get(
+        "/api/audit",
+        params={"object_type": "person", "object_id": person_id},
+        headers=auth_headers("auditor"),
+    ).json()
+    listed = next(e for e in page["entries"] if e["id"] == refused_id)
+    assert (listed["action"], listed["outcome"], listed["reason"]) == (
+        "person.register",
+        "failed",
+        refusal,
+    )
+    assert listed["object_label"]["name_masked"].endswith("*")

@@ -328,3 +328,109 @@ def test_auditor_reads_who_registered_a_person_and_what_an_import_loaded(
     finally:
         with demo.owner.begin() as conn:
             conn.execute(text("DELETE FROM persons WHERE id = :id"), {"id": person["id"]})
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_an_entry_about_an_account_names_it_on_the_page(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial: 授予查看明文权限 named the account granted by its number only.
+
+    The entry is written as any entry before this change was (the number alone): the page
+    names the account by its login, post and scope all the same.
+    """
+    demo = console_demo
+    dispatcher = demo.username("dispatcher")
+    with demo.owner.connect() as conn:
+        account_id, scope_name = conn.execute(
+            text(
+                "SELECT u.id, j.name FROM users u JOIN jurisdictions j ON j.code = u.scope_code"
+                " WHERE u.username = :u"
+            ),
+            {"u": dispatcher},
+        ).one()
+    with Session(demo.owner) as session, session.begin():
+        audit.record(
+            session,
+            actor_id=None,
+            actor_name=demo.username("admin"),
+            action="user.unmask_granted",
+            object_type="user",
+            object_id=str(account_id),
+            reason="岗位职责需核实走访对象身份",
+        )
+    login(page, demo.origin, demo.username("auditor"))
+    page.wait_for_url(f"{demo.origin}/audit")
+    page.select_option("#az-action", "user.unmask_granted")
+    page.click("#az-apply")
+    granted = page.locator("#az-entries tbody tr").first
+    expect(granted.locator("td.az-action")).to_have_text("授予查看明文权限")
+    expect(granted.locator("td.az-object")).to_contain_text(
+        f"账号 {dispatcher}（{scope_name}乡镇调度员） · 编号 {account_id}"
+    )
+    expect(granted.locator("td.az-reason")).to_have_text("岗位职责需核实走访对象身份")
+    expect(page.locator("#az-shown")).to_have_text("显示操作为“授予查看明文权限”的记录")
+    page.screenshot_step("1-granted-account-named")
+    page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_lookup_by_resident_id_shows_every_entry_about_the_person(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial: the lookup kept an action filter set before, and came back empty or partial.
+
+    The person's entries are all listed (their reads, and a duplicate registration refused,
+    which names the record it repeats), the other filters cleared, and the page says so.
+    """
+    from layers.secrets import unseal
+
+    demo = console_demo
+    person_id = _person_id(demo)
+    _unmask_through_the_api(demo, person_id, times=1)
+    commander = demo.username("commander", demo.data.county_code)
+    refusal = f"该人员已在册（编号 {person_id}），不能重复登记"
+    with Session(demo.owner) as session, session.begin():
+        audit.record(
+            session,
+            actor_id=None,
+            actor_name=commander,
+            action="person.register",
+            object_type="person",
+            object_id=str(person_id),
+            outcome="failed",
+            reason=f"AlreadyOnRecord: {refusal}",
+        )
+        sealed = session.execute(
+            text("SELECT id_sealed FROM persons WHERE id = :id"), {"id": person_id}
+        ).scalar_one()
+    number = unseal(demo.settings.platform_keys(), bytes(sealed))
+    login(page, demo.origin, demo.username("auditor"))
+    page.wait_for_url(f"{demo.origin}/audit")
+    page.select_option("#az-action", "login")  # set before, for something else
+    page.fill("#az-actor", commander)
+    page.fill("#az-until", "2000-01-01")
+    page.click("#az-apply")
+    expect(page.locator("#az-empty")).to_be_visible()
+
+    page.fill("#az-resident-id", number)
+    page.click("#az-lookup-submit")
+    expect(page.locator("#az-lookup-result")).to_contain_text("找到 1 条人员记录")
+    rows = page.locator("#az-entries tbody tr")
+    refused = rows.filter(has_text=refusal)
+    expect(refused).to_have_count(1)
+    for cleared in ("#az-action", "#az-actor", "#az-until"):
+        expect(page.locator(cleared)).to_have_value("")
+    expect(page.locator("#az-shown")).to_contain_text(f"编号 {person_id} 的记录")
+    expect(page.locator("#az-shown")).to_contain_text("其他筛选条件已清除")
+    expect(refused.locator("td.az-action")).to_have_text("登记人员")
+    expect(refused.locator("td.az-outcome")).to_have_text("失败")
+    actions = set(rows.locator("td.az-action").all_inner_texts())
+    assert {"登记人员", "查看身份信息", "按身份证号查找人员"} <= actions, actions
+    objects = rows.locator("td.az-object").all_inner_texts()
+    assert all(f"编号 {person_id}" in cell for cell in objects), objects
+    assert number not in page.content()
+    page.screenshot_step("1-every-entry-about-the-person")
+    page.assert_clean(demo.origin)

@@ -3,7 +3,10 @@
 Entries filter by action, actor, time and object (``object_type=person&object_id=4539``: who
 read this person). An entry about a person carries ``object_label``: the person's masked name
 and category (never the clear name or ID), so that the auditor understands it without the
-persons layer (:func:`layers.audit.person_labels`; persons of the auditor's scope).
+persons layer (:func:`layers.audit.person_labels`; persons of the auditor's scope). An entry
+about an account (``object_type=user``: the unmask right granted, a password reset) carries
+``account_label``: the account's login name, post and scope, looked up when the entry is read
+(:func:`layers.audit.account_labels`), so that entries written before name it as well.
 
 ``POST /api/audit/person-lookup`` (the ID in the body) finds the records of a resident ID, to
 ask who read them: the ID is hashed, never stored nor answered, and the search is audited.
@@ -38,8 +41,18 @@ class ObjectLabel(BaseModel):
     import_id: int | None = None
 
 
+class AccountLabelOut(BaseModel):
+    """The account an entry is about: login name, post and scope (``scope_name`` None: unseen)."""
+
+    username: str
+    role: str
+    role_label: str
+    scope_code: str
+    scope_name: str | None
+
+
 class AuditEntryOut(BaseModel):
-    """One audit entry (``object_label`` for an entry about a person of the auditor's scope)."""
+    """One audit entry (``object_label``: a person of the auditor's scope; ``account_label``)."""
 
     id: int
     at: datetime
@@ -53,6 +66,7 @@ class AuditEntryOut(BaseModel):
     detail: dict[str, Any] | None
     hash: str
     object_label: ObjectLabel | None = None
+    account_label: AccountLabelOut | None = None
 
 
 class AuditPageOut(BaseModel):
@@ -101,6 +115,9 @@ def list_entries(
     persons = audit.person_labels(
         session, (e.object_id for e in page.entries if e.object_type == "person")
     )
+    accounts = audit.account_labels(
+        session, (e.object_id for e in page.entries if e.object_type == audit.ACCOUNT_OBJECT)
+    )
     return AuditPageOut(
         entries=[
             AuditEntryOut(
@@ -116,6 +133,7 @@ def list_entries(
                 detail=e.detail,
                 hash=e.hash.hex(),
                 object_label=_label(persons, e.object_type, e.object_id),
+                account_label=_account(accounts, e.object_type, e.object_id),
             )
             for e in page.entries
         ],
@@ -128,6 +146,13 @@ def _label(
 ) -> ObjectLabel | None:
     found = persons.get(object_id or "") if object_type == "person" else None
     return None if found is None else ObjectLabel(**asdict(found))
+
+
+def _account(
+    accounts: dict[str, audit.AccountLabel], object_type: str | None, object_id: str | None
+) -> AccountLabelOut | None:
+    found = accounts.get(object_id or "") if object_type == audit.ACCOUNT_OBJECT else None
+    return None if found is None else AccountLabelOut(**asdict(found))
 
 
 class LookupIn(BaseModel):

@@ -1,8 +1,10 @@
 // 审计日志 (/audit), for the security auditor: the entries of /api/audit newest first, filtered
 // by action, account, object and date range, a page at a time, and the state of the hash chain
 // (/api/audit/verify). A resident ID finds the person records to filter by (POST
-// /api/audit/person-lookup, the search audited). An entry about a person shows the masked label the API gives, never clear
-// data. Another role gets the API's 403 in Chinese and no entry.
+// /api/audit/person-lookup, the search audited): every entry about the record, the other
+// filters cleared, as the line over the entries says (#az-shown). An entry about a person
+// shows the masked label the API gives, never clear data; an entry about an account its login
+// name, post and scope (account_label). Another role gets the API's 403 in Chinese and no entry.
 "use strict";
 (function () {
   const labels = JSON.parse(document.getElementById("az-labels").textContent);
@@ -33,6 +35,28 @@
     };
   }
 
+  /** What the entries shown are, in words, from the filter form as applied (#az-shown). */
+  function describe(note) {
+    const value = (id) => $(id).value.trim();
+    const parts = [];
+    if (value("az-action")) parts.push("操作为“" + (labels.action[value("az-action")] || value("az-action")) + "”");
+    if (value("az-actor")) parts.push("账号为 " + value("az-actor"));
+    if (note && note.object) {
+      parts.push("对象为" + note.object);
+    } else if (value("az-object-type") || value("az-object-id")) {
+      const kind = labels.object[value("az-object-type")] || "任意对象";
+      parts.push("对象为" + kind + (value("az-object-id") ? " 编号 " + value("az-object-id") : ""));
+    }
+    const since = value("az-since");
+    const until = value("az-until");
+    if (since && until) parts.push("日期 " + since + " 至 " + until);
+    else if (since) parts.push(since + " 起");
+    else if (until) parts.push(until + " 及以前");
+    const said = parts.join("，");
+    const what = parts.length ? "显示" + said + (/[0-9A-Za-z]$/.test(said) ? " 的记录" : "的记录") : "显示全部记录";
+    return what + (note && note.why ? "（" + note.why + "）" : "");
+  }
+
   function pageSize() {
     return Number($("az-page-size").value);
   }
@@ -58,6 +82,12 @@
     return label.name_masked + "（" + label.category_label + (label.erased ? "，记录已删除" : "") + imported + "）";
   }
 
+  /** An account as the server names it now: 账号 analyst.530424（澜沧县研判分析员）. */
+  function accountText(label) {
+    const post = label.scope_name ? label.scope_name + label.role_label : label.role_label + "，辖区 " + label.scope_code;
+    return "账号 " + label.username + "（" + post + "）";
+  }
+
   function objectText(e) {
     if (!e.object_type) return "—";
     if (e.object_type === "layer") return "图层：" + (labels.layer[e.object_id] || e.object_id);
@@ -65,6 +95,9 @@
     const number = e.object_id ? "编号 " + e.object_id : "";
     if (e.object_label) {
       return personText(e.object_label) + " · " + number;
+    }
+    if (e.account_label) {
+      return accountText(e.account_label) + " · " + number;
     }
     return [kind, number].filter(Boolean).join(" · ");
   }
@@ -194,11 +227,18 @@
     }
   }
 
-  /** Show the entries about one person record. */
-  function onlyPerson(id) {
+  /**
+   * Show every entry about one person record a resident ID found: the filters that would hide
+   * some (action, account, dates) are cleared, and the line over the entries says so.
+   */
+  function onlyPerson(id, label) {
+    ["az-action", "az-actor", "az-since", "az-until"].forEach((field) => ($(field).value = ""));
     $("az-object-type").value = "person";
     $("az-object-id").value = id;
-    apply();
+    apply(null, {
+      object: (label ? personText(label) : "特殊人群人员") + " · 编号 " + id,
+      why: "按身份证号查找：该人员记录的全部操作，其他筛选条件已清除",
+    });
   }
 
   /** The person records of a resident ID (POST: never in a URL), the search audited by the API. */
@@ -224,20 +264,21 @@
         link.textContent = personText(p.object_label) + " · 编号 " + p.id;
         link.addEventListener("click", (e) => {
           e.preventDefault();
-          onlyPerson(p.id);
+          onlyPerson(p.id, p.object_label);
         });
         box.appendChild(link);
       });
-      if (found.length === 1) onlyPerson(found[0].id);
+      if (found.length === 1) onlyPerson(found[0].id, found[0].object_label);
     } catch (error) {
       box.textContent = zz.errorText(error);
     }
   }
 
-  function apply(event) {
+  function apply(event, note) {
     if (event) event.preventDefault();
     st.filters = readFilters();
     st.offset = 0;
+    $("az-shown").textContent = describe(note);
     load();
   }
 
@@ -259,6 +300,7 @@
       load();
     });
     st.filters = readFilters();
+    $("az-shown").textContent = describe();
     load();
     checkChain();
   }
