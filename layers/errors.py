@@ -20,6 +20,10 @@ class DomainError(Exception):
         wrong and what to do, code-table values by their Chinese labels, never internal names.
     """
 
+    object_id: str | None = None
+    """The object the refusal is about where the layer found one (the record a duplicate
+    repeats): the audit entry of the refusal is filed under it."""
+
     def __init__(self, message: str = "") -> None:
         super().__init__(message)
         self.message = message

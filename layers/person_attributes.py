@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal, get_args
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 from pydantic import (
     AliasChoices,
@@ -22,7 +23,10 @@ from pydantic import (
     Field,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
+
+from layers.model import PersonCategory
 
 _TRUE = frozenset({"是", "有", "true", "yes", "y", "1", "t"})
 _FALSE = frozenset({"否", "无", "false", "no", "n", "0", "f"})
@@ -217,7 +221,7 @@ class ReleasedAttributes(CategoryAttributes):
         default=None,
         ge=0,
         validation_alias=AliasChoices(
-            "sentence_months", "原判刑期(月)", "原判刑期（月）", "原判刑期", "刑期"
+            "sentence_months", "原判刑期（月）", "原判刑期(月)", "原判刑期", "刑期"
         ),
     )
     recidivist: YesNo | None = _aliases("recidivist", "是否累犯", "累犯")
@@ -352,15 +356,146 @@ def attribute_details(category: str, stored: dict[str, Any]) -> list[tuple[str, 
         value = stored.get(name)
         if value is None or value == "":
             continue
-        alias = info.validation_alias
-        chinese = (
-            [c for c in alias.choices if isinstance(c, str) and c != name]
-            if isinstance(alias, AliasChoices)
-            else []
-        )
         text = ("是" if value else "否") if isinstance(value, bool) else str(value)
-        details.append((chinese[0] if chinese else name, text))
+        details.append((_label(name, info), text))
     return details
+
+
+def _label(name: str, info: FieldInfo) -> str:
+    """Return a field's label: its first Chinese header (its name where it has none)."""
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        for choice in alias.choices:
+            if isinstance(choice, str) and choice != name:
+                return choice
+    return name
+
+
+@dataclass(frozen=True)
+class FormField:
+    """One category field as a registration form asks for it.
+
+    Attributes
+    ----------
+    name : str
+        The field's English name (the key the form sends).
+    label : str
+        Its Chinese label (the first Chinese header of import files).
+    kind : str
+        ``text``, ``date``, ``number`` (a whole number), ``yes_no`` or ``choice``.
+    choices : tuple of str
+        The values a ``choice`` allows (empty otherwise).
+    maximum : int or None
+        The largest value a ``number`` allows.
+    max_length : int or None
+        The most characters a ``text`` allows.
+    """
+
+    name: str
+    label: str
+    kind: str
+    choices: tuple[str, ...] = ()
+    maximum: int | None = None
+    max_length: int | None = None
+
+
+def form_fields(category: str) -> list[FormField]:
+    """Return the fields a form asks of a category, in the model's order.
+
+    A field only an import writes (``period``, the 矫正起止日期 of one cell that is read into
+    the start and end dates) is left out.
+
+    Parameters
+    ----------
+    category : str
+        Person category code.
+
+    Returns
+    -------
+    list of FormField
+        The fields.
+
+    Raises
+    ------
+    KeyError
+        For an unknown category.
+
+    Examples
+    --------
+    >>> [(f.label, f.kind) for f in form_fields("released")][:3]
+    [('释放日期', 'date'), ('原罪名', 'text'), ('原判刑期（月）', 'number')]
+    >>> form_fields("correction")[0].choices
+    ('管制', '缓刑', '假释', '暂予监外执行')
+    """
+    fields = []
+    for name, info in MODELS[category].model_fields.items():
+        kinds = get_args(info.annotation) or (info.annotation,)
+        inner = next((k for k in kinds if k is not type(None)), None)
+        if get_origin(inner) is Literal:
+            fields.append(FormField(name, _label(name, info), "choice", get_args(inner)))
+            continue
+        inner_args = get_args(inner)
+        base = inner_args[0] if get_origin(inner) is Annotated else inner
+        if base is tuple or get_origin(base) is tuple:
+            continue
+        kind = {date: "date", bool: "yes_no", int: "number"}.get(base, "text")  # type: ignore[arg-type]
+        limits = {
+            k: getattr(m, k) for m in info.metadata for k in ("le", "max_length") if hasattr(m, k)
+        }
+        fields.append(
+            FormField(
+                name,
+                _label(name, info),
+                kind,
+                maximum=limits.get("le"),
+                max_length=limits.get("max_length"),
+            )
+        )
+    return fields
+
+
+AGE_RANGES: dict[str, tuple[int, int]] = {"youth": (6, 25)}
+"""Category → the ages (in whole years, both included) a person of it is: 重点青少年 are 6 to
+25 (the 预防青少年违法犯罪 working groups' definition of 重点青少年群体)."""
+
+
+def age_refusal(category: str, born: date, on_day: date) -> str | None:
+    """Return why a person born on ``born`` is not of ``category`` on ``on_day`` (None: they are).
+
+    Parameters
+    ----------
+    category : str
+        Person category code.
+    born : datetime.date
+        Date of birth (from the resident ID).
+    on_day : datetime.date
+        The day put on record.
+
+    Returns
+    -------
+    str or None
+        The rule, in Chinese, with the person's age.
+
+    Examples
+    --------
+    >>> age_refusal("youth", date(1992, 3, 1), date(2026, 12, 5))
+    '重点青少年应为 6 至 25 周岁，该人员列管时 34 周岁（按公民身份号码中的出生日期）'
+    >>> age_refusal("youth", date(2008, 3, 1), date(2026, 12, 5)) is None
+    True
+    >>> age_refusal("released", date(1992, 3, 1), date(2026, 12, 5)) is None
+    True
+    """
+    ages = AGE_RANGES.get(category)
+    if ages is None:
+        return None
+    age = on_day.year - born.year - ((on_day.month, on_day.day) < (born.month, born.day))
+    low, high = ages
+    if low <= age <= high:
+        return None
+    label = PersonCategory.label_of(category)
+    return (
+        f"{label}应为 {low} 至 {high} 周岁，该人员列管时 {age} 周岁（按公民身份号码中的出生日期）"
+    )
 
 
 def date_fields(category: str) -> frozenset[str]:

@@ -15,20 +15,30 @@ that they are on record elsewhere. The registration has no ``import_id``; the au
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from sqlalchemy import text
+from pydantic import ValidationError
+from sqlalchemy import Row, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from geo.codes import CodeError, mask_resident_id, parse_resident_id
+from geo.codes import CodeError, ResidentId, mask_resident_id, parse_resident_id
 from layers.accounts import retired_unit_refusal
 from layers.cases import in_scope, mask_name
 from layers.catalog import MASKED_NAME_SQL, grid_name_sql, name_sql
 from layers.errors import Conflict, Forbidden, InvalidInput
 from layers.model import SRID, ManagementLevel, PersonCategory
+from layers.person_attributes import (
+    age_refusal,
+    attribute_error,
+    form_fields,
+    validate_attributes,
+)
 from layers.point_units import units_at
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
 
@@ -63,6 +73,9 @@ class NewPerson:
         The day put on record (default: today); a person never visited is due from there.
     responsible_ids : tuple of int
         Workers who follow them up (帮扶责任人), of the scope.
+    attributes : Mapping
+        The category's fields (:func:`layers.person_attributes.form_fields`) by English name,
+        as typed; empty ones are left out.
     """
 
     category: str
@@ -75,6 +88,70 @@ class NewPerson:
     grid_code: str | None = None
     on_record_since: date | None = None
     responsible_ids: tuple[int, ...] = ()
+    attributes: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A worker who may be named a person's responsible (帮扶责任人).
+
+    Attributes
+    ----------
+    id : int
+        The worker's record.
+    name : str
+        Their name.
+    role : str
+        :class:`layers.model.WorkerRole` code.
+    of_grid : bool
+        Their home grid is the person's (else: of the same unit).
+    """
+
+    id: int
+    name: str
+    role: str
+    of_grid: bool
+
+
+@dataclass(frozen=True)
+class Residence:
+    """Where a point picked for a residence lies, and who may follow the person up there.
+
+    Attributes
+    ----------
+    area_code, grid_code : str, str or None
+        The finest live unit and the live grid covering the point.
+    area_name, grid_name : str or None
+        Their names.
+    candidates : list of Candidate
+        The workers of that grid first, then of that unit, by name.
+    """
+
+    area_code: str
+    area_name: str | None
+    grid_code: str | None
+    grid_name: str | None
+    candidates: list[Candidate]
+
+
+class AlreadyOnRecord(Conflict):
+    """The person is on record in the category already (the refusal names the record).
+
+    Parameters
+    ----------
+    message : str
+        The refusal.
+    person_id : int or None
+        The record, where the registrar's scope shows it.
+    """
+
+    def __init__(self, message: str, person_id: int | None = None) -> None:
+        super().__init__(message)
+        self.object_id = None if person_id is None else str(person_id)
+
+
+CANDIDATES_MAX = 40
+"""Most workers :func:`residence_at` offers as responsibles."""
 
 
 @dataclass(frozen=True)
@@ -113,11 +190,96 @@ def _checked_name(name: str) -> str:
     return name
 
 
-def _checked_resident_id(number: str, today: date) -> str:
+def _checked_resident_id(number: str, today: date) -> ResidentId:
     try:
-        return parse_resident_id(normalise_resident_id(number), today=today).number
+        return parse_resident_id(normalise_resident_id(number), today=today)
     except CodeError as exc:  # its message repeats the number: say the rule alone
         raise InvalidInput(f"公民身份号码无效：{exc.rule}") from None
+
+
+OUT_OF_SCOPE = "所选位置不在您的辖区内，请在辖区地图上点选居住地"
+
+
+def residence_at(session: Session, lon: float, lat: float, *, scope_code: str) -> Residence:
+    """Return where a picked residence lies and the workers who may follow the person up.
+
+    What the registration form shows as soon as the point is picked, before the form is sent:
+    the 社区 and 网格 by name, or the refusal :func:`register_person` would give.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the registrar.
+    lon, lat : float
+        The point (CGCS2000 degrees).
+    scope_code : str
+        The registrar's scope.
+
+    Returns
+    -------
+    Residence
+        The unit, the grid and the candidate responsibles.
+
+    Raises
+    ------
+    Forbidden
+        The point lies outside the scope.
+    InvalidInput
+        The unit covering it is retired.
+    """
+    area_code, grid_code = _point_place(session, lon, lat, scope_code)
+    names = _place_names(session, area_code, grid_code)
+    rows = session.execute(
+        text(
+            "SELECT w.id, w.name, w.role, coalesce(w.home_grid = :grid, false) AS of_grid"
+            " FROM workers w WHERE w.status <> 'left'"
+            "  AND (w.home_grid = :grid OR w.area_code = :area)"
+            " ORDER BY of_grid DESC, convert_to(w.name, 'GBK'), w.id LIMIT :most"
+        ),
+        {"grid": grid_code, "area": area_code, "most": CANDIDATES_MAX},
+    ).all()
+    return Residence(
+        area_code=area_code,
+        area_name=names.area_name,
+        grid_code=grid_code,
+        grid_name=names.grid_name,
+        candidates=[Candidate(**row._asdict()) for row in rows],
+    )
+
+
+def _point_place(
+    session: Session, lon: float, lat: float, scope_code: str
+) -> tuple[str, str | None]:
+    area_code, grid_code = units_at(session, lon, lat)
+    if area_code is None or not in_scope(scope_code, area_code):
+        raise Forbidden(OUT_OF_SCOPE)
+    retired = retired_unit_refusal(session, area_code)
+    if retired is not None:
+        raise InvalidInput(retired)
+    return area_code, grid_code
+
+
+def _place_names(session: Session, area_code: str, grid_code: str | None) -> Row[Any]:
+    return session.execute(
+        text(
+            f"SELECT {name_sql('CAST(:area AS text)')} AS area_name,"
+            f" {grid_name_sql('CAST(:grid AS text)')} AS grid_name"
+        ),
+        {"area": area_code, "grid": grid_code},
+    ).one()
+
+
+def _attributes(category: str, typed: Mapping[str, object]) -> str:
+    """Return the category's fields as the JSON stored, or refuse the first that breaks a rule."""
+    given = {k: v for k, v in typed.items() if v is not None and str(v).strip() != ""}
+    try:
+        stored = validate_attributes(category, given)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else ""
+        labels = {f.name: f.label for f in form_fields(category)}
+        raise InvalidInput(f"{labels.get(name, name)}：{attribute_error(error)}") from None
+    return json.dumps(stored, ensure_ascii=False)
 
 
 def _place(session: Session, new: NewPerson, scope_code: str) -> tuple[str, str | None]:
@@ -125,10 +287,8 @@ def _place(session: Session, new: NewPerson, scope_code: str) -> tuple[str, str 
     if (new.lon is None) != (new.lat is None):
         raise InvalidInput("经度和纬度须同时填写，或都不填")
     if new.lon is not None and new.lat is not None:
-        area_code, grid_code = units_at(session, new.lon, new.lat)
-        if area_code is None:
-            raise Forbidden("所选位置不在您的辖区内，请在辖区地图上点选居住地")
-    elif new.grid_code is not None:
+        return _point_place(session, new.lon, new.lat, scope_code)
+    if new.grid_code is not None:
         area_code = session.scalar(
             text("SELECT area_code FROM grids WHERE code = :g AND retired_on IS NULL"),
             {"g": new.grid_code},
@@ -139,14 +299,14 @@ def _place(session: Session, new: NewPerson, scope_code: str) -> tuple[str, str 
     else:
         raise InvalidInput("请在地图上点选居住地，或给出所在网格编码")
     if not in_scope(scope_code, area_code):
-        raise Forbidden("所选位置不在您的辖区内，请在辖区地图上点选居住地")
+        raise Forbidden(OUT_OF_SCOPE)
     retired = retired_unit_refusal(session, area_code)
     if retired is not None:
         raise InvalidInput(retired)
     return area_code, grid_code
 
 
-def _already_on_record(session: Session, category: str, id_hash: bytes) -> Conflict | None:
+def _already_on_record(session: Session, category: str, id_hash: bytes) -> AlreadyOnRecord | None:
     """Return the refusal for a person on record in the category (in scope: masked)."""
     found = session.execute(
         text(
@@ -159,12 +319,15 @@ def _already_on_record(session: Session, category: str, id_hash: bytes) -> Confl
         return None
     label = PersonCategory.label_of(category)
     if found.ended_on is not None:
-        return Conflict(
+        return AlreadyOnRecord(
             f"该人员已有{label}记录（{found.masked}，编号 {found.id}），"
             f"已于 {found.ended_on:%Y-%m-%d} 注销（{found.ended_reason or '原因未注明'}）；"
-            "如需恢复在册，请导入注明“在册”的名单"
+            "如需恢复在册，请导入注明“在册”的名单",
+            found.id,
         )
-    return Conflict(f"该人员已作为{label}在册（{found.masked}，编号 {found.id}），不能重复登记")
+    return AlreadyOnRecord(
+        f"该人员已作为{label}在册（{found.masked}，编号 {found.id}），不能重复登记", found.id
+    )
 
 
 def register_person(
@@ -204,13 +367,18 @@ def register_person(
     if str(new.management_level) not in ManagementLevel.labels():
         raise InvalidInput("管控级别无效，可选：1 重点管控、2 关注、3 一般")
     name = _checked_name(new.name)
-    number = _checked_resident_id(new.resident_id, today)
+    resident = _checked_resident_id(new.resident_id, today)
+    number = resident.number
     address = " ".join((new.address or "").split()) or None
     if address is not None and len(address) > ADDRESS_MAX:
         raise InvalidInput(f"居住地址最多 {ADDRESS_MAX} 个字")
     since = new.on_record_since or today
     if since > today:
         raise InvalidInput("列管日期不能晚于今天")
+    too_old_or_young = age_refusal(new.category, resident.birth_date, since)
+    if too_old_or_young is not None:
+        raise InvalidInput(too_old_or_young)
+    attributes = _attributes(new.category, new.attributes)
     area_code, grid_code = _place(session, new, scope_code)
     id_hash = hash_resident_id(keys, number)
     refusal = _already_on_record(session, new.category, id_hash)
@@ -228,7 +396,8 @@ def register_person(
                     "INSERT INTO persons (category, name, id_hash, id_masked, id_sealed,"
                     " management_level, attributes, residence, address, grid_code, area_code,"
                     " on_record_since)"
-                    " VALUES (:category, :name, :hash, :masked, :sealed, :level, '{}'::jsonb,"
+                    " VALUES (:category, :name, :hash, :masked, :sealed, :level,"
+                    " CAST(:attributes AS jsonb),"
                     " ST_GeomFromEWKT(:point), :address, :grid, :area, :since) RETURNING id"
                 ),
                 {
@@ -238,6 +407,7 @@ def register_person(
                     "masked": mask_resident_id(number),
                     "sealed": seal(keys, number),
                     "level": new.management_level,
+                    "attributes": attributes,
                     "point": point,
                     "address": address,
                     "grid": grid_code,
@@ -253,13 +423,7 @@ def register_person(
             "请联系县综治中心核实"
         ) from None
     _add_responsibles(session, int(person_id), area_code, new.responsible_ids)
-    names = session.execute(
-        text(
-            f"SELECT {name_sql('CAST(:area AS text)')} AS area_name,"
-            f" {grid_name_sql('CAST(:grid AS text)')} AS grid_name"
-        ),
-        {"area": area_code, "grid": grid_code},
-    ).one()
+    names = _place_names(session, area_code, grid_code)
     return RegisteredPerson(
         id=int(person_id),
         area_code=area_code,

@@ -15,6 +15,7 @@ one visit. A visit recorded here has no ``import_id``, so no later import correc
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -22,10 +23,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.codes import scope_range
+from geo.codes import CodeError, division_level, prefix_length, scope_range
 from layers import visits_due
+from layers.cases import in_scope
 from layers.catalog import MASKED_NAME_SQL, RESPONSIBLES_SQL, grid_name_sql, name_sql
 from layers.errors import Conflict, InvalidInput, NotFound
+from layers.model import PersonCategory
 
 DUE_SOON_DAYS = 7
 """A person falls due soon when the next visit is due within this many days."""
@@ -36,6 +39,7 @@ NOTE_MAX = 500
 STATUSES = ("due", "overdue", "all")
 """What :func:`due_persons` lists: overdue and due soon, overdue only, everyone followed."""
 NOT_FOUND = "未找到该人员，或该人员不在您的辖区"
+VILLAGE_LEVEL = 5
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,26 @@ class DuePerson:
 
 
 @dataclass(frozen=True)
+class PlaceCount:
+    """The persons followed in one place under the scope (a 社区 or 村; a grid in a village).
+
+    Attributes
+    ----------
+    code : str
+        The unit's code (12 digits) or the grid's (15).
+    name : str or None
+        Its name.
+    followed, overdue : int
+        Persons on the register there, and of those overdue.
+    """
+
+    code: str
+    name: str | None
+    followed: int
+    overdue: int
+
+
+@dataclass(frozen=True)
 class DueList:
     """One page of :func:`due_persons` and the counts over all the persons it chose from.
 
@@ -94,13 +118,17 @@ class DueList:
     persons : list of DuePerson
         The persons listed, the most overdue first.
     matched : int
-        Persons the status chose (listed or cut at the limit).
+        Persons the status chose (listed, on other pages, or cut at the limit).
     followed : int
-        Persons on the register the list chose from (the worker's, or the scope's).
+        Persons on the register the list chose from (the worker's, or the scope's; of the
+        category and the place asked for).
     overdue : int
         Of those, overdue.
     due_soon : int
         Not overdue and due within :data:`DUE_SOON_DAYS`.
+    places : list of PlaceCount
+        The places under the scope the persons followed live in (of the category asked for, in
+        every place), the most overdue first: what the list may be narrowed to.
     """
 
     persons: list[DuePerson]
@@ -108,6 +136,7 @@ class DueList:
     followed: int
     overdue: int
     due_soon: int
+    places: list[PlaceCount]
 
 
 _DUE = visits_due.DUE_ON
@@ -131,6 +160,11 @@ _MINE = (
     "  WHERE pr.person_id = p.id AND pr.worker_id = :worker))"
 )
 """SQL: only the persons of the worker's grid and those he is named responsible for."""
+_OF_CATEGORY = " AND (CAST(:category AS text) IS NULL OR p.category = :category)"
+_IN_PLACE = (
+    " AND (CAST(:place AS text) IS NULL OR p.grid_code = :place"
+    " OR (p.area_code >= :place_lo AND p.area_code < :place_hi))"
+)
 _SOON = f"NOT t.overdue AND t.due_on <= CAST(:today AS date) + {DUE_SOON_DAYS}"
 _STATUS_WHERE = {"due": f"t.overdue OR ({_SOON})", "overdue": "t.overdue", "all": "true"}
 
@@ -142,6 +176,9 @@ def due_persons(
     today: date,
     status: str = "due",
     worker_id: int | None = None,
+    category: str | None = None,
+    place: str | None = None,
+    offset: int = 0,
     limit: int = 200,
 ) -> DueList:
     """List the persons on the register whose visits are due, masked, the most overdue first.
@@ -158,6 +195,12 @@ def due_persons(
         ``due`` (overdue, or due within :data:`DUE_SOON_DAYS`), ``overdue`` or ``all``.
     worker_id : int, optional
         Keep to the persons this worker follows: of his home grid, or naming him responsible.
+    category : str, optional
+        Keep to one person category.
+    place : str, optional
+        Keep to one unit (12-digit code) or grid (15-digit code) under the scope.
+    offset : int
+        Persons skipped (the earlier pages).
     limit : int
         Most persons listed.
 
@@ -169,13 +212,26 @@ def due_persons(
     Raises
     ------
     InvalidInput
-        Unknown status.
+        Unknown status or category, or a place not under the scope.
     """
     if status not in STATUSES:
         raise InvalidInput(f"走访名单的范围无效，可选：{'、'.join(STATUSES)}")
+    if category is not None and category not in PersonCategory.labels():
+        raise InvalidInput(f"人员类别无效，可选：{'、'.join(PersonCategory.labels().values())}")
     lo, hi = scope_range(scope_code)
-    params: dict[str, Any] = {"lo": lo, "hi": hi, "today": today, "worker": worker_id}
-    chosen = _CHOSEN + (_MINE if worker_id is not None else "")
+    place_lo, place_hi = _place_range(place, scope_code)
+    params: dict[str, Any] = {
+        "lo": lo,
+        "hi": hi,
+        "today": today,
+        "worker": worker_id,
+        "category": category,
+        "place": place,
+        "place_lo": place_lo,
+        "place_hi": place_hi,
+    }
+    everywhere = _CHOSEN + (_MINE if worker_id is not None else "") + _OF_CATEGORY
+    chosen = everywhere + _IN_PLACE
     counts = session.execute(
         text(
             f"SELECT count(*) AS followed, count(*) FILTER (WHERE t.overdue) AS overdue,"
@@ -193,9 +249,10 @@ def due_persons(
             " t.last_visit, t.due_on, t.overdue_days, t.overdue,"
             " ST_X(t.residence) AS lon, ST_Y(t.residence) AS lat"
             f" FROM ({chosen}) t WHERE {_STATUS_WHERE[status]}"
-            " ORDER BY t.overdue DESC, t.due_on ASC NULLS FIRST, t.id LIMIT :limit"
+            " ORDER BY t.overdue DESC, t.due_on ASC NULLS FIRST, t.id"
+            " LIMIT :limit OFFSET :offset"
         ),
-        params | {"limit": limit},
+        params | {"limit": limit, "offset": offset},
     ).all()
     return DueList(
         persons=[DuePerson(**row._asdict()) for row in rows],
@@ -203,7 +260,47 @@ def due_persons(
         followed=counts.followed,
         overdue=counts.overdue,
         due_soon=counts.due_soon,
+        places=_places(session, everywhere, params, scope_code),
     )
+
+
+def _place_range(place: str | None, scope_code: str) -> tuple[str | None, str | None]:
+    """Return the code range of a unit asked for (none for a grid), refusing one off the scope."""
+    if place is None:
+        return None, None
+    refusal = InvalidInput(f"{place[:20]} 不是您辖区内的村（社区）或网格")
+    if not re.fullmatch(r"\d{12}|\d{15}", place) or not in_scope(scope_code, place[:12]):
+        raise refusal
+    if len(place) == 15:
+        return None, None
+    try:
+        return scope_range(place)
+    except CodeError:
+        raise refusal from None
+
+
+def _places(
+    session: Session, chosen: str, params: dict[str, Any], scope_code: str
+) -> list[PlaceCount]:
+    """Count the persons followed by the place under the scope they live in."""
+    level = division_level(scope_code)
+    key = (
+        "t.grid_code"
+        if level == VILLAGE_LEVEL
+        else f"rpad(left(t.area_code, {prefix_length(level + 1)}), 12, '0')"
+    )
+    rows = session.execute(
+        text(
+            f"SELECT q.code, coalesce({name_sql('q.code')}, {grid_name_sql('q.code')}) AS name,"
+            " q.followed, q.overdue FROM ("
+            f"  SELECT {key} AS code, count(*) AS followed,"
+            "   count(*) FILTER (WHERE t.overdue) AS overdue"
+            f"  FROM ({chosen}) t WHERE {key} IS NOT NULL GROUP BY 1) q"
+            " ORDER BY q.overdue DESC, q.followed DESC, q.code"
+        ),
+        params,
+    ).all()
+    return [PlaceCount(**row._asdict()) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,72 @@ def test_the_county_lists_whose_visits_are_due_masked_and_audited(
     ]
 
 
+def test_the_list_is_narrowed_to_a_place_or_a_category_and_read_page_by_page(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, followed: Followed
+) -> None:
+    # trial AC: 全部在册人员 showed the first 200 of 2,653, with no way to the others
+    county = api_world.in_scope("persons", COUNTY_A)
+    body = api_client.get(VISITS + "?status=all", headers=auth_headers("cmd_a")).json()
+    # the county's townships, the one with the overdue person first
+    mine_town = api_world.objects["persons"][str(followed.mine)][:9] + "000"
+    by_town: dict[str, int] = {}
+    for fid in county:
+        town = api_world.objects["persons"][fid][:9] + "000"
+        by_town[town] = by_town.get(town, 0) + 1
+    assert [(c["code"], c["followed"], c["overdue"]) for c in body["places"]] == sorted(
+        ((town, n, int(town == mine_town)) for town, n in by_town.items()),
+        key=lambda t: (-t[2], -t[1], t[0]),
+    )
+    assert all(c["name"] for c in body["places"])
+    # one village: its persons only, and the counts are of that village
+    village = api_world.objects["persons"][str(followed.other)]
+    there = api_client.get(
+        VISITS, params={"status": "all", "place": village}, headers=auth_headers("cmd_a")
+    ).json()
+    assert {p["id"] for p in there["persons"]} == set(_village_persons(api_world, village))
+    assert (there["followed"], there["overdue"]) == (len(_village_persons(api_world, village)), 1)
+    # one grid
+    grid = next(p["grid_code"] for p in there["persons"] if p["id"] == followed.other)
+    one_grid = api_client.get(
+        VISITS, params={"status": "all", "place": grid}, headers=auth_headers("cmd_a")
+    ).json()
+    assert [p["id"] for p in one_grid["persons"]] == [followed.other]
+    # a category nobody of the county is in
+    none = api_client.get(
+        VISITS, params={"status": "all", "category": "drug"}, headers=auth_headers("cmd_a")
+    ).json()
+    assert (none["persons"], none["followed"], none["places"]) == ([], 0, [])
+    # page by page: the pages are the whole list, in its order, each person once
+    pages = [
+        api_client.get(
+            VISITS,
+            params={"status": "all", "limit": 2, "offset": offset},
+            headers=auth_headers("cmd_a"),
+        ).json()
+        for offset in range(0, len(county), 2)
+    ]
+    assert [p["id"] for page in pages for p in page["persons"]] == [
+        p["id"] for p in body["persons"]
+    ]
+    assert {page["matched"] for page in pages} == {len(county)}
+
+
+@pytest.mark.parametrize(
+    ("params", "says"),
+    [
+        ({"place": "460106001001"}, "不是您辖区内的村（社区）或网格"),  # county B's village
+        ({"place": "46010500100"}, "不是您辖区内的村（社区）或网格"),
+        ({"category": "nobody"}, "人员类别无效"),
+    ],
+)
+def test_a_place_off_the_scope_or_an_unknown_category_is_refused(
+    api_client: TestClient, auth_headers: Headers, params: dict[str, str], says: str
+) -> None:
+    refused = api_client.get(VISITS, params=params, headers=auth_headers("cmd_a"))
+    assert refused.status_code == 422
+    assert says in refused.json()["detail"]
+
+
 @pytest.mark.parametrize("who", ["cmd_city", "analyst_a", "dept_a"])
 def test_those_who_see_persons_as_counts_get_no_list(
     api_client: TestClient, auth_headers: Headers, followed: Followed, who: str

@@ -86,7 +86,8 @@ def audited_refusal(
     object_type : str
         Kind of object.
     object_id : str or None
-        Its id.
+        Its id (the refusal's own, :attr:`layers.errors.DomainError.object_id`, where it has
+        one: the record a duplicate repeats).
 
     Yields
     ------
@@ -103,7 +104,7 @@ def audited_refusal(
             actor_name=user.username,
             action=action,
             object_type=object_type,
-            object_id=object_id,
+            object_id=exc.object_id or object_id,
             outcome="denied" if isinstance(exc, Forbidden) else "failed",
             reason=f"{type(exc).__name__}: {exc}"[:500],
         )

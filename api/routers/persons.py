@@ -30,7 +30,7 @@ from starlette import status
 
 from api.deps import BusinessUser, CurrentUser, SessionDep, SettingsDep, utcnow
 from api.routers.cases import audited_refusal
-from layers import audit, catalog, disclosure, person_entry, visit_schedule
+from layers import audit, catalog, disclosure, person_attributes, person_entry, visit_schedule
 from layers.errors import DomainError, Forbidden
 from layers.trends import CENTRE_TZ
 
@@ -163,6 +163,10 @@ class DueListOut(BaseModel):
     due_soon: int = Field(description=f"Due within {visit_schedule.DUE_SOON_DAYS} days")
     due_soon_days: int = visit_schedule.DUE_SOON_DAYS
     mine: bool = Field(description="Only the persons the account's worker follows")
+    offset: int = Field(description="Persons skipped before this page")
+    places: list[visit_schedule.PlaceCount] = Field(
+        description="Persons followed by place under the scope (社区、村; a village's grids)"
+    )
 
 
 class VisitIn(BaseModel):
@@ -202,13 +206,19 @@ def visits_due(
     session: SessionDep,
     due: Annotated[Literal["due", "overdue", "all"], Query(alias="status")] = "due",
     mine: Annotated[bool | None, Query(description="Default: yes for a worker's account")] = None,
+    category: Annotated[str | None, Query(description="One person category")] = None,
+    place: Annotated[
+        str | None, Query(max_length=15, description="A unit (12 digits) or grid (15) in scope")
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> DueListOut:
     """List the persons whose follow-up visits are due (masked), the most overdue first.
 
     ``status``: ``due`` (overdue, or due within a week), ``overdue`` or ``all``. A worker's
     account lists the persons he follows (his grid, or named responsible) unless ``mine=false``.
-    The read is written to the audit log, as a page of the persons layer.
+    ``category`` and ``place`` narrow the list and its counts; ``offset`` pages on. The read is
+    written to the audit log, as a page of the persons layer.
     """
     _check_sees_persons(user)
     only_mine = user.worker_id is not None if mine is None else mine
@@ -220,6 +230,9 @@ def visits_due(
         today=utcnow().astimezone(CENTRE_TZ).date(),
         status=due,
         worker_id=user.worker_id if only_mine else None,
+        category=category or None,
+        place=place or None,
+        offset=offset,
         limit=limit,
     )
     audit.record_layer_read(
@@ -240,6 +253,8 @@ def visits_due(
         overdue=listed.overdue,
         due_soon=listed.due_soon,
         mine=only_mine,
+        offset=offset,
+        places=listed.places,
     )
 
 
@@ -291,6 +306,33 @@ def record_visit(
     )
 
 
+@router.get("/fields", response_model=dict[str, list[person_attributes.FormField]])
+def category_fields(user: CurrentUser) -> dict[str, list[person_attributes.FormField]]:
+    """List the fields of each person category a registration form asks (矫正类别, 释放日期 …)."""
+    categories = person_attributes.MODELS
+    return {category: person_attributes.form_fields(category) for category in categories}
+
+
+@router.get(
+    "/residence",
+    response_model=person_entry.Residence,
+    responses={403: {"description": "Counts only, or the point out of scope"}},
+)
+def residence(
+    user: BusinessUser,
+    session: SessionDep,
+    lon: Annotated[float, Query(ge=-180, le=180)],
+    lat: Annotated[float, Query(ge=-90, le=90)],
+) -> person_entry.Residence:
+    """Say where a residence picked on the map lies (社区, 网格) and who may follow them up.
+
+    What the registration form shows before it is sent; a point outside the scope gets the
+    refusal the registration would.
+    """
+    _check_sees_persons(user)
+    return person_entry.residence_at(session, lon, lat, scope_code=user.scope_code)
+
+
 class PersonIn(BaseModel):
     """A person put on the register by hand: the residence picked on the map, or its grid."""
 
@@ -304,6 +346,11 @@ class PersonIn(BaseModel):
     grid_code: str | None = Field(default=None, max_length=15)
     on_record_since: date | None = Field(default=None, description="Default: today (北京时间)")
     responsible_ids: list[int] = Field(default_factory=list, max_length=20)
+    attributes: dict[str, str | int | bool | None] = Field(
+        default_factory=dict,
+        max_length=30,
+        description="The category's fields by name (GET /api/persons/fields), as typed",
+    )
 
 
 class RegisteredOut(BaseModel):
@@ -349,6 +396,7 @@ def register(
                 grid_code=body.grid_code,
                 on_record_since=body.on_record_since,
                 responsible_ids=tuple(body.responsible_ids),
+                attributes=body.attributes,
             ),
             scope_code=user.scope_code,
             today=utcnow().astimezone(CENTRE_TZ).date(),

@@ -1862,6 +1862,15 @@
   }
 
   const refreshSoon = debounce(refreshFeed, 1500);
+  // a visit recorded or a person registered (visits.js, person_form.js): the 走访超期 card and
+  // the persons' popups (上次走访, 应访日期) as they are now
+  function onVisitsChanged() {
+    refreshFeed();
+    const entry = st.layers.persons;
+    if (entry && entry.mode === "features") loadFeatures(entry);
+  }
+  document.addEventListener("zz:visits-changed", onVisitsChanged);
+  document.addEventListener("zz:person-registered", onVisitsChanged);
   function onImport(e) {
     const news = zz.importNews(e);
     if (news) zz.toast(news, "info");

@@ -221,11 +221,11 @@
     return "无法连接服务器，请稍后再试";
   }
 
-  /** Show a short message in the corner; kind is "info", "success" or "danger". */
   /**
-   * Show `text` in the corner for five seconds. A notice that must not be missed (`options.sticky`:
-   * a red case, a case reported up) stays until its 知道了 is clicked, with a link to what it is
-   * about (`options.href`, `options.link`); at most STICKY_KEPT stay, the oldest go first.
+   * Show `text` in the corner for five seconds; kind is "info", "success" or "danger". A notice
+   * that must not be missed (`options.sticky`: a red case, a case reported up) stays until its
+   * 知道了 is clicked, with a link to what it is about (`options.href`, `options.link`); at most
+   * STICKY_KEPT stay, the oldest go first. Returns the notice (to take it away sooner), if shown.
    */
   const STICKY_KEPT = 5;
   function toast(text, kind, options) {
@@ -241,7 +241,7 @@
       setTimeout(function () {
         item.remove();
       }, 5000);
-      return;
+      return item;
     }
     item.classList.add("zz-sticky");
     const bar = document.createElement("div");
@@ -265,6 +265,7 @@
     box.appendChild(item);
     const kept = box.querySelectorAll(".zz-sticky");
     for (let i = 0; i < kept.length - STICKY_KEPT; i += 1) kept[i].remove();
+    return item;
   }
 
   /**

@@ -1,8 +1,10 @@
 // 登记人员 on the 走访 tab: one special-population person put on the register by hand
 // (POST /api/persons), for those who see persons one by one. The residence is picked on the map
-// (the dialog steps aside for one click) or taken from the phone's position; the server places
-// the person in the unit and grid covering it. The resident ID never leaves this form but in the
-// request's body, and the form is emptied when it closes. A registration tells visits.js
+// (the dialog steps aside for one click) or taken from the phone's position; the form names at
+// once the 社区 and 网格 covering it, or says it lies outside the scope, and offers their workers
+// as 帮扶责任人 (GET /api/persons/residence). The chosen category's own fields (释放日期,
+// 矫正类别 …) follow from GET /api/persons/fields. The resident ID never leaves this form but in
+// the request's body, and the form is emptied when it closes. A registration tells visits.js
 // (event zz:person-registered) to read its list again.
 "use strict";
 (function () {
@@ -16,11 +18,15 @@
   const since = document.getElementById("zz-person-since");
   const error = document.getElementById("zz-person-error");
   const submit = document.getElementById("zz-person-submit");
-  const mineBox = document.getElementById("zz-person-mine-box");
+  const responsible = document.getElementById("zz-person-responsible");
+  const attrsBox = document.getElementById("zz-person-attrs-box");
+  const attrs = document.getElementById("zz-person-attrs");
   const map = window.zzMap;
   let me = null;
-  let point = null; // [lat, lng] picked
+  let fields = null; // each category's fields (GET /api/persons/fields), read once
+  let point = null; // [lat, lng] picked, once the server placed it in the scope
   let marker = null;
+  let asking = 0; // the place asked last (a later pick wins)
   let registered = null; // the ring of the person last registered
 
   /**
@@ -39,22 +45,97 @@
     error.classList.toggle("d-none", !text);
   }
 
-  function place(lat, lng) {
-    point = [lat, lng];
-    where.textContent = "已选（" + lng.toFixed(5) + "，" + lat.toFixed(5) + "）";
-    where.className = "text-success";
+  /** The workers of the place as 帮扶责任人: the grid's first; a worker's account chooses himself. */
+  function offer(candidates) {
+    responsible.textContent = "";
+    responsible.appendChild(new Option("不指定", "", true, true));
+    let mine = false;
+    candidates.forEach(function (c) {
+      const text = c.name + "（" + zz.label("worker_role", c.role) + (c.of_grid ? "，本网格" : "") + "）";
+      const own = c.id === me.worker_id;
+      mine = mine || own;
+      responsible.appendChild(new Option(own ? text + " 本人" : text, String(c.id), own, own));
+    });
+    if (me.worker_id && !mine) responsible.appendChild(new Option("本人", String(me.worker_id), true, true));
+    responsible.disabled = false;
+  }
+
+  function unplaced(text) {
+    where.textContent = text;
+    where.className = "text-danger";
+    responsible.textContent = "";
+    responsible.appendChild(new Option("（先选居住位置）", ""));
+    responsible.disabled = true;
+  }
+
+  /** Mark the point and ask where it lies: named, or refused as the registration would be. */
+  async function place(lat, lng) {
+    const ticket = ++asking;
+    point = null;
     if (marker) marker.remove();
-    marker = L.circleMarker(point, { radius: 8, color: "#ff7f00", weight: 3, fill: false }).addTo(map);
+    marker = L.circleMarker([lat, lng], { radius: 8, color: "#ff7f00", weight: 3, fill: false }).addTo(map);
+    unplaced("正在查询所在社区、网格…");
+    where.className = "text-muted";
+    try {
+      const found = await zz.api("/api/persons/residence?" + new URLSearchParams({ lon: lng, lat: lat }));
+      if (ticket !== asking) return;
+      point = [lat, lng];
+      where.textContent = "已选：" + [found.area_name || found.area_code, found.grid_name || "不在任何网格内"].join(" · ");
+      where.className = "text-success";
+      offer(found.candidates);
+    } catch (failure) {
+      if (ticket !== asking) return;
+      marker.setStyle({ color: "#c62828" });
+      unplaced(failure.message);
+    }
+  }
+
+  /** The chosen category's own fields, each as its kind asks (a date, 是/否, one of a list …). */
+  function showAttributes() {
+    attrs.textContent = "";
+    const chosen = (fields && fields[category.value]) || [];
+    attrsBox.classList.toggle("d-none", chosen.length === 0);
+    document.getElementById("zz-person-attrs-title").textContent =
+      zz.label("person_category", category.value) + "信息（选填）";
+    chosen.forEach(function (f) {
+      const id = "zz-person-attr-" + f.name;
+      const label = document.createElement("label");
+      label.htmlFor = id;
+      label.textContent = f.label;
+      let input;
+      if (f.kind === "yes_no" || f.kind === "choice") {
+        input = document.createElement("select");
+        input.className = "form-select form-select-sm";
+        input.appendChild(new Option("（未填）", ""));
+        const choices = f.kind === "yes_no" ? [["true", "是"], ["false", "否"]] : f.choices.map((c) => [c, c]);
+        choices.forEach(([value, text]) => input.appendChild(new Option(text, value)));
+      } else {
+        input = document.createElement("input");
+        input.className = "form-control form-control-sm";
+        input.type = f.kind === "date" ? "date" : f.kind === "number" ? "number" : "text";
+        if (f.kind === "number") {
+          input.min = "0";
+          input.step = "1";
+          input.inputMode = "numeric";
+          if (f.maximum !== null) input.max = String(f.maximum);
+        }
+        if (f.max_length) input.maxLength = f.max_length;
+      }
+      input.id = id;
+      input.dataset.field = f.name;
+      attrs.append(label, input);
+    });
   }
 
   /** Empty every field (the resident ID first) and forget the point. */
   function reset() {
     form.reset();
+    asking++;
     point = null;
     if (marker) marker.remove();
     marker = null;
-    where.textContent = "未选";
-    where.className = "text-danger";
+    unplaced("未选");
+    showAttributes();
     since.value = zz.beijingDay();
     since.max = since.value;
     showError("");
@@ -72,7 +153,9 @@
   stopPicking.hidden = true;
   container.appendChild(stopPicking);
   L.DomEvent.disableClickPropagation(stopPicking);
+  let hint = null; // the toast saying how to pick
   function endPicking() {
+    if (hint) hint.remove();
     container.classList.remove("zz-picking");
     stopPicking.hidden = true;
     map.off("click", picked);
@@ -89,7 +172,7 @@
   }
   document.getElementById("zz-person-pick").addEventListener("click", function () {
     dialog.close();
-    zz.toast("请在地图上点击该人员的居住地（可先拖动、缩放地图；按 Esc 或“取消点选”返回）", "info");
+    hint = zz.toast("请在地图上点击该人员的居住地（可先拖动、缩放地图；按 Esc 或“取消点选”返回）", "info");
     container.scrollIntoView({ block: "nearest" });
     container.classList.add("zz-picking");
     stopPicking.hidden = false;
@@ -112,6 +195,8 @@
     reset();
   });
   dialog.addEventListener("cancel", reset); // Esc
+  // a refusal read stays until what it was about changes
+  form.addEventListener("input", () => showError(""));
 
   form.addEventListener("submit", async function (event) {
     event.preventDefault();
@@ -126,7 +211,7 @@
       return;
     }
     if (!point) {
-      showError("请在地图上点选居住地，或使用我的位置");
+      showError(marker ? "所选居住地不能登记：" + where.textContent : "请在地图上点选居住地，或使用我的位置");
       return;
     }
     submit.disabled = true;
@@ -140,7 +225,11 @@
       lon: point[1],
       lat: point[0],
       on_record_since: since.value,
-      responsible_ids: me.worker_id && document.getElementById("zz-person-mine").checked ? [me.worker_id] : [],
+      responsible_ids: responsible.value ? [Number(responsible.value)] : [],
+      attributes: Object.fromEntries(
+        Array.from(attrs.querySelectorAll("[data-field]"), (input) => [input.dataset.field, input.value.trim()])
+          .filter(([, value]) => value !== "")
+      ),
     };
     try {
       const person = await zz.api("/api/persons", { method: "POST", json: body });
@@ -169,7 +258,11 @@
     if (!user.sees_persons) return;
     fill(category, "person_category", null, "请选择人员类别");
     fill(level, "management_level", "3"); // 一般, unless the registrar says otherwise
-    if (user.worker_id) mineBox.classList.remove("d-none");
+    category.addEventListener("change", showAttributes);
+    zz.api("/api/persons/fields").then(function (read) {
+      fields = read;
+      showAttributes();
+    });
     reset();
     open.hidden = false;
     open.addEventListener("click", function () {

@@ -2,8 +2,11 @@
 // (/api/persons/visits, each read audited on the server), the most overdue first, and 记录走访
 // for an account linked to its worker record (POST /api/persons/{id}/visits). Shown to those
 // who see persons one by one (/api/me sees_persons: a county and below, the visiting roles); a
-// grid worker's list keeps to the persons he follows unless he unticks 只看我负责的. The list is
-// read when the tab is opened, not on every refresh of the page: each read is an audit entry.
+// grid worker's list keeps to the persons he follows unless he unticks 只看我负责的. The list may
+// be narrowed to a category or to one 村（社区）/网格 (the places come with the list, each with its
+// counts) and is read a page at a time (再显示). It is read when the tab is opened, not on every
+// refresh of the page: each read is an audit entry. A visit recorded tells the page
+// (zz:visits-changed) to read its 走访超期 card again.
 "use strict";
 (function () {
   const tab = document.getElementById("zz-visits-tab");
@@ -15,9 +18,14 @@
   const summary = document.getElementById("zz-visits-summary");
   const empty = document.getElementById("zz-visits-empty");
   const count = document.getElementById("zz-visits-count");
+  const categorySelect = document.getElementById("zz-visits-category");
+  const placeSelect = document.getElementById("zz-visits-place");
+  const more = document.getElementById("zz-visits-more");
   const BACKDATE_DAYS = 30; // layers/visit_schedule.py BACKDATE_DAYS
+  const PAGE = 200;
   let me = null;
   let reading = 0;
+  let shown = 0; // persons listed so far (the pages read)
   let spot = null; // the ring 定位 drew
 
   function el(tag, cls, text) {
@@ -35,10 +43,14 @@
     return [-p.overdue_days + " 天后应访", false];
   }
 
-  async function load() {
+  /** Read the list from its start, or (`onward`) its next page. */
+  async function load(onward) {
     const ticket = ++reading;
-    const query = new URLSearchParams({ status: statusSelect.value });
+    const query = new URLSearchParams({ status: statusSelect.value, limit: PAGE, offset: onward === true ? shown : 0 });
     if (me.worker_id) query.set("mine", mine.checked ? "true" : "false");
+    if (categorySelect.value) query.set("category", categorySelect.value);
+    if (placeSelect.value) query.set("place", placeSelect.value);
+    more.disabled = true;
     let body;
     try {
       body = await zz.api("/api/persons/visits?" + query.toString());
@@ -52,19 +64,48 @@
     render(body);
   }
 
+  /** The places the persons live in, each with its counts; the one chosen stays chosen. */
+  function offerPlaces(places) {
+    const chosen = placeSelect.value;
+    placeSelect.textContent = "";
+    placeSelect.appendChild(new Option("全部地点", ""));
+    places.forEach(function (c) {
+      const text = (c.name || c.code) + "（在册 " + c.followed + (c.overdue ? "，逾期 " + c.overdue : "") + "）";
+      placeSelect.appendChild(new Option(text, c.code, false, c.code === chosen));
+    });
+    if (chosen && !places.some((c) => c.code === chosen)) {
+      placeSelect.appendChild(new Option("（所选地点无此类人员）", chosen, false, true));
+    }
+  }
+
   function render(body) {
-    count.textContent = body.overdue;
-    count.hidden = false;
-    count.title = "逾期 " + body.overdue + " 人";
-    count.classList.toggle("bg-danger", body.overdue > 0);
+    const narrowed = categorySelect.value || placeSelect.value;
+    if (!narrowed) {
+      // the tab's badge: the overdue of the whole list (his own, for a worker)
+      count.textContent = body.overdue;
+      count.hidden = false;
+      count.title = (body.mine ? "我负责的人员中逾期 " : "辖区逾期 ") + body.overdue + " 人";
+      count.classList.toggle("bg-danger", body.overdue > 0);
+    }
+    offerPlaces(body.places);
+    const who = [
+      body.mine ? "我负责的" : "",
+      placeSelect.value ? placeSelect.selectedOptions[0].text.replace(/（.*$/, "") : body.mine ? "" : "辖区",
+      categorySelect.value ? zz.label("person_category", categorySelect.value) : "",
+    ].join("");
+    if (body.offset === 0) list.textContent = "";
+    body.persons.forEach((p) => list.appendChild(item(p)));
+    shown = body.offset + body.persons.length;
     summary.className = "small mb-2";
     summary.textContent =
-      (body.mine ? "我负责的" : "辖区") + "在册 " + body.followed + " 人：逾期 " + body.overdue +
-      " 人，" + body.due_soon_days + " 日内应访 " + body.due_soon + " 人。" +
-      (body.matched > body.persons.length ? "下列最紧迫的 " + body.persons.length + " 人（共 " + body.matched + " 人；其余可在“特殊人群”图层放大后查看）。" : "");
-    list.textContent = "";
-    body.persons.forEach((p) => list.appendChild(item(p)));
-    empty.classList.toggle("d-none", body.persons.length > 0);
+      who + "在册 " + body.followed + " 人：逾期 " + body.overdue + " 人，" + body.due_soon_days +
+      " 日内应访 " + body.due_soon + " 人。" +
+      (body.matched > PAGE ? "按紧迫程度列出，已显示 " + shown + " 人，共 " + body.matched + " 人。" : "");
+    const left = body.matched - shown;
+    more.classList.toggle("d-none", left <= 0);
+    more.disabled = false;
+    more.textContent = "再显示 " + Math.min(left, PAGE) + " 人（还有 " + left + " 人）";
+    empty.classList.toggle("d-none", shown > 0);
   }
 
   function item(p) {
@@ -86,7 +127,10 @@
       const locate = el("button", "btn btn-outline-secondary btn-xs", "定位");
       locate.type = "button";
       locate.addEventListener("click", function () {
-        // a ring where the person lives, named masked: the 特殊人群 layer may be off
+        // a ring where the person lives, named masked: the 特殊人群 layer may be off; the item
+        // stays marked in the list, to come back to it
+        list.querySelectorAll(".zz-located").forEach((other) => other.classList.remove("zz-located"));
+        li.classList.add("zz-located");
         const map = window.zzMap;
         if (spot) spot.remove();
         spot = L.circleMarker([p.lat, p.lon], { radius: 10, color: "#ff7f00", weight: 3, fill: false })
@@ -194,6 +238,7 @@
             (visit.due_on ? "，下次应访 " + visit.due_on : ""),
           "success"
         );
+        document.dispatchEvent(new CustomEvent("zz:visits-changed", { detail: { id: p.id } }));
         load();
       } catch (failure) {
         error.textContent = failure.message;
@@ -211,9 +256,17 @@
     if (!user.can_unmask && !user.unmask_refusal) {
       document.getElementById("zz-visits-note").textContent += "查看身份信息须由系统管理员授权（写明依据）。";
     }
-    tab.addEventListener("click", load);
-    statusSelect.addEventListener("change", load);
-    document.addEventListener("zz:person-registered", load); // person_form.js
-    mine.addEventListener("change", load);
+    Object.entries(zz.tables.person_category || {}).forEach(function ([code, text]) {
+      categorySelect.appendChild(new Option(text, code));
+    });
+    const fromStart = () => load(false);
+    tab.addEventListener("click", fromStart);
+    [statusSelect, categorySelect, placeSelect].forEach((select) => select.addEventListener("change", fromStart));
+    more.addEventListener("click", () => load(true));
+    document.addEventListener("zz:person-registered", fromStart); // person_form.js
+    mine.addEventListener("change", function () {
+      placeSelect.value = ""; // his places and the scope's differ
+      fromStart();
+    });
   });
 })();

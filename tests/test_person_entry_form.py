@@ -1,0 +1,202 @@
+"""The registration form's help before it is sent, and what it asks of each category (trial AC).
+
+Trial AC found a township registrar learnt only on 登记 that a picked point lay outside the
+township, saw the place as coordinates, could name no 责任人 but himself, and could give none of
+the category's fields (释放日期, 原罪名 …); a 34-year-old went in as 重点青少年. The form now
+asks ``GET /api/persons/residence`` where the point lies and who works there, and
+``GET /api/persons/fields`` what each category records; the registration stores those fields
+and refuses a 重点青少年 outside 6–25. A refused duplicate is audited under the record it
+repeats.
+"""
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from geo.codes import make_resident_id
+from tests.api_fixtures import (  # noqa: F401
+    VILLAGES,
+    api_client,
+    api_settings,
+    api_world,
+    auth_headers,
+    grid_box,
+)
+from tests.conftest import SuiteDatabase
+
+Headers = Callable[[str], dict[str, str]]
+PERSONS = "/api/persons"
+RESIDENCE = PERSONS + "/residence"
+
+
+def _inside(village: int, grid: int) -> tuple[float, float]:
+    b = grid_box(village, grid)
+    return (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+
+
+def _form(born: date = date(1988, 6, 1), serial: int = 52, **changes: Any) -> dict[str, Any]:
+    lon, lat = _inside(0, 0)
+    return {
+        "category": "correction",
+        "name": "欧阳表单",
+        "resident_id": make_resident_id("460105", born, serial, "F"),
+        "lon": lon,
+        "lat": lat,
+    } | changes
+
+
+@pytest.fixture
+def registered(database: SuiteDatabase) -> Iterator[None]:
+    """Delete the persons a test registers (named 欧阳…) afterwards."""
+    yield
+    with database.owner.begin() as db:
+        db.execute(text("DELETE FROM persons WHERE name LIKE '欧阳%'"))
+
+
+def test_a_picked_point_is_named_with_the_workers_who_may_follow_the_person(
+    api_client: TestClient, auth_headers: Headers
+) -> None:
+    lon, lat = _inside(0, 0)
+    place = api_client.get(
+        RESIDENCE, params={"lon": lon, "lat": lat}, headers=auth_headers("disp_a1")
+    )
+    assert place.status_code == 200, place.text
+    body = place.json()
+    assert (body["area_code"], body["grid_code"]) == (VILLAGES[0], f"{VILLAGES[0]}001")
+    assert (body["area_name"], body["grid_name"]) == ("测试村1", "测试村1第1网格")
+    # the grid's own worker first, then the village's
+    assert [(c["name"], c["of_grid"]) for c in body["candidates"]] == [
+        ("网格员00", True),
+        ("网格员01", False),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("who", "point", "says"),
+    [
+        ("disp_a1", _inside(3, 1), "所选位置不在您的辖区内"),  # another county's village
+        ("cmd_city", _inside(0, 0), "您的角色或层级不能查看特殊人群名单"),  # counts only
+    ],
+)
+def test_a_point_the_registration_would_refuse_is_refused_when_picked(
+    api_client: TestClient,
+    auth_headers: Headers,
+    who: str,
+    point: tuple[float, float],
+    says: str,
+) -> None:
+    lon, lat = point
+    refused = api_client.get(RESIDENCE, params={"lon": lon, "lat": lat}, headers=auth_headers(who))
+    assert refused.status_code == 403
+    assert refused.json()["detail"].startswith(says)
+
+
+def test_the_form_learns_each_categorys_fields_labelled_in_chinese(
+    api_client: TestClient, auth_headers: Headers
+) -> None:
+    fields = api_client.get(PERSONS + "/fields", headers=auth_headers("disp_a1")).json()
+    assert set(fields) == {"released", "correction", "mental", "drug", "aids_risk", "youth"}
+    released = {f["name"]: f for f in fields["released"]}
+    assert released["sentence_months"]["label"] == "原判刑期（月）"  # full-width, as the UI writes
+    assert released["release_date"]["kind"] == "date"
+    assert released["recidivist"]["kind"] == "yes_no"
+    correction = {f["name"]: f for f in fields["correction"]}
+    assert correction["correction_type"]["choices"] == ["管制", "缓刑", "假释", "暂予监外执行"]
+    assert "period" not in correction  # the one-cell 矫正起止日期 of rosters: start and end here
+    assert {f["name"]: f for f in fields["mental"]}["risk_assessment"]["maximum"] == 5
+
+
+def test_the_categorys_fields_are_kept_with_the_registration(
+    api_client: TestClient, auth_headers: Headers, database: SuiteDatabase, registered: None
+) -> None:
+    form = _form(
+        attributes={
+            "correction_type": "缓刑",
+            "start_date": "2026-03-01",
+            "end_date": "2027-02-28",
+            "original_crime": "盗窃罪",
+            "absconded": False,
+            "electronic_monitoring": "",
+        }
+    )
+    answer = api_client.post(PERSONS, json=form, headers=auth_headers("disp_a1"))
+    assert answer.status_code == 201, answer.text
+    with database.owner.connect() as db:
+        stored = db.scalar(
+            text("SELECT attributes::text FROM persons WHERE id = :id"), {"id": answer.json()["id"]}
+        )
+    assert json.loads(stored) == {
+        "correction_type": "缓刑",
+        "start_date": "2026-03-01",
+        "end_date": "2027-02-28",
+        "original_crime": "盗窃罪",
+        "absconded": False,
+    }
+
+
+@pytest.mark.parametrize(
+    ("category", "attributes", "says"),
+    [
+        ("correction", {"correction_type": "判刑"}, "矫正类别：必须是以下之一：管制、缓刑"),
+        (
+            "correction",
+            {"start_date": "2026-03-01", "end_date": "2025-03-01"},
+            "矫正结束日期 2025-03-01 早于开始日期",
+        ),
+        ("mental", {"risk_assessment": 7}, "危险性评估：不能超过 5"),
+        ("released", {"release_date": "2026-02-30"}, "释放日期：日期 2026-02-30 不存在"),
+        ("released", {"diagnosis": "无"}, "不是该人员类别的属性"),
+    ],
+)
+def test_a_category_field_breaking_its_rule_is_refused_by_its_label(
+    api_client: TestClient,
+    auth_headers: Headers,
+    database: SuiteDatabase,
+    registered: None,
+    category: str,
+    attributes: dict[str, Any],
+    says: str,
+) -> None:
+    form = _form(category=category, attributes=attributes)
+    refused = api_client.post(PERSONS, json=form, headers=auth_headers("disp_a1"))
+    assert refused.status_code == 422, refused.text
+    assert says in refused.json()["detail"]
+    with database.owner.connect() as db:
+        assert db.scalar(text("SELECT count(*) FROM persons WHERE name LIKE '欧阳%'")) == 0
+
+
+def test_a_key_youth_is_six_to_twenty_five(
+    api_client: TestClient, auth_headers: Headers, registered: None
+) -> None:
+    today = date.today()
+    adult = _form(category="youth", born=date(today.year - 34, 1, 15))
+    refused = api_client.post(PERSONS, json=adult, headers=auth_headers("disp_a1"))
+    assert refused.status_code == 422
+    assert "重点青少年应为 6 至 25 周岁，该人员列管时 34 周岁" in refused.json()["detail"]
+    young = _form(category="youth", born=date(today.year - 16, 1, 15), serial=53)
+    assert api_client.post(PERSONS, json=young, headers=auth_headers("disp_a1")).status_code == 201
+
+
+def test_a_refused_duplicate_is_audited_under_the_record_it_repeats(
+    api_client: TestClient, auth_headers: Headers, database: SuiteDatabase, registered: None
+) -> None:
+    first = api_client.post(PERSONS, json=_form(), headers=auth_headers("disp_a1"))
+    assert first.status_code == 201, first.text
+    again = api_client.post(PERSONS, json=_form(), headers=auth_headers("disp_a1"))
+    assert again.status_code == 409
+    with database.owner.connect() as db:
+        entry = db.execute(
+            text(
+                "SELECT outcome, object_type, object_id FROM audit_log"
+                " WHERE action = 'person.register' ORDER BY id DESC LIMIT 1"
+            )
+        ).one()
+    assert tuple(entry) == ("failed", "person", str(first.json()["id"]))
