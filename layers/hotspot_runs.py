@@ -387,7 +387,7 @@ def _alert(record: HotspotRun, cls: EmergingClass, spot: _Spot) -> Alert:
         level=level,
         title=alert_title(prefix, spot.place, spot.around, spot.hot_steps, spot.steps),
         detail=(
-            f"Gi* z={spot.z:.2f}, p={spot.p:.3f}；本单元 {spot.own} 起，"
+            f"热点得分 {spot.z:.2f}，显著性水平 {spot.p:.3f}；本单元 {spot.own} 起，"
             f"相邻单元 {spot.around - spot.own} 起；"
             f"分析时段 {window_dates(record.window_start, record.window_end)}，"
             f"每期 {record.params['bin_days']} 天"

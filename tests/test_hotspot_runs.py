@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -102,6 +103,9 @@ def test_run_stores_cells_with_jurisdiction_and_raises_alerts(world: Session) ->
         place = world.scalar(select(Jurisdiction.name).where(Jurisdiction.code == cell.area_code))
         assert alert.title.startswith(f"{alert.title[:4]}：{place}一带 "), alert.title
         assert f"本单元 {cell.count} 起" in (alert.detail or "")
+        # read by the operator as it is written: Chinese, no Gi*/z=/p= to decode
+        assert (alert.detail or "").startswith(f"热点得分 {cell.z:.2f}，显著性水平 {cell.p:.3f}")
+        assert not re.search(r"[A-Za-z]", alert.detail or ""), alert.detail
         assert alert.kind in {
             "hotspot_new_hot",
             "hotspot_intensifying_hot",

@@ -849,9 +849,10 @@
    */
   function alertDetail(a) {
     if (a.cell) return cellFigures(a.cell).map((r) => r[0] + " " + r[1]);
+    // an alert written before its detail was Chinese (Gi* z=2.31, p=0.021；…): its score only
     const m = /z=([-\d.]+),\s*p=([\d.]+)/.exec(a.detail || "");
     if (m) return ["热点得分 " + Number(m[1]).toFixed(2)];
-    return a.detail && !/[A-Za-z]/.test(a.detail) ? [a.detail] : [];
+    return a.detail && !/[A-Za-z]/.test(a.detail) ? a.detail.split("；") : [];
   }
 
   /** A count of a hot cell as shown (null: a small count the reader may not see exactly). */
