@@ -291,3 +291,25 @@ def test_a_person_placed_only_at_the_county_is_refused_as_no_one_would_visit_the
     assert outcome.committed and outcome.rejected_rows == 1
     stored = db.execute(text("SELECT name FROM persons WHERE name LIKE '县级%'")).scalars().all()
     assert stored == ["县级一"]
+
+
+def test_a_key_youth_of_another_age_is_imported_and_noted(db: Session, tmp_path: Path) -> None:
+    # trial AC: a 34-year-old went in as 重点青少年 unremarked; the form now refuses one, and a
+    # roster's row is noted (the office's list may have the category right and the ID wrong)
+    seed_jurisdictions(db)
+    year = date.today().year
+    adult = make_resident_id("530424", date(year - 34, 1, 15), 401, "M")
+    young = make_resident_id("530424", date(year - 15, 1, 15), 402, "F")
+    headers = ["姓名", "身份证号", "人员类别", "所属社区"]
+    rows = [
+        ["青年甲", adult, "重点青少年", VILLAGE],
+        ["青年乙", young, "重点青少年", VILLAGE],
+        ["青年丙", adult, "刑满释放人员", VILLAGE],  # no age for this category
+    ]
+    outcome = _import(db, tmp_path / "重点青少年.csv", headers, rows)
+    assert outcome.committed and not outcome.problems
+    assert (
+        "1 名重点青少年按公民身份号码的出生日期不在 6 至 25 周岁（第 2 行），照常导入，"
+        "请核实其人员类别"
+    ) in outcome.notes
+    assert db.scalar(text("SELECT count(*) FROM persons WHERE name LIKE '青年%'")) == 3

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -49,9 +50,11 @@ from layers.model import (
     PersonCategory,
 )
 from layers.person_attributes import (
+    AGE_RANGES,
     END_DATES,
     MODELS,
     AttributeRuleError,
+    age_refusal,
     attribute_error,
     attribute_headers,
     date_fields,
@@ -60,6 +63,7 @@ from layers.person_attributes import (
 from layers.person_lookalikes import lookalike_notes
 from layers.person_register import ENDED, ENDED_UNDATED, ON, REGISTER
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
+from layers.trends import CENTRE_TZ
 from layers.visit_checks import VISITOR
 from layers.worker_matches import RESPONSIBLE
 
@@ -275,6 +279,36 @@ def _attributes(checks: RowChecks, category: pd.Series) -> pd.Series:
     return result
 
 
+AGE_NOTE = (
+    "{{n}} 名{label}按公民身份号码的出生日期不在 {low} 至 {high} 周岁（第 {rows} 行），"
+    "照常导入，请核实其人员类别"
+)
+"""Said of the rows whose person is of no age their category has (a 34-year-old 重点青少年)."""
+
+
+def _note_ages(checks: RowChecks, category: pd.Series, ids: pd.Series) -> None:
+    """Note the rows of a category with ages (重点青少年) whose ID gives another age.
+
+    Noted, not refused: the roster is the office's, and the category may be right and the
+    ID's birth date the mistake. Only valid IDs are read.
+    """
+    today = datetime.now(CENTRE_TZ).date()
+    for code, (low, high) in AGE_RANGES.items():
+        rows = [
+            int(row)
+            for row in category[(category == code) & ~checks.bad].index
+            if age_refusal(code, _born(str(ids[row])), today) is not None
+        ]
+        if rows:
+            shown = "、".join(map(str, rows[:10])) + ("等" if len(rows) > 10 else "")
+            label = PersonCategory.label_of(code)
+            checks.note_rows(AGE_NOTE.format(label=label, low=low, high=high, rows=shown), rows)
+
+
+def _born(resident_id: str) -> date:
+    return date(int(resident_id[6:10]), int(resident_id[10:12]), int(resident_id[12:14]))
+
+
 def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
     if context.keys is None:
         raise ValueError("persons need the platform keys")
@@ -289,6 +323,7 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
     point = staged_points(checks, context)
     stations = {STATION_NAME: checks.text("police_station")} if checks.has("police_station") else {}
     checks.duplicates("resident_id", [category, ids])
+    _note_ages(checks, category, ids)
     usable = ids.where(~checks.bad)
     hashes, masked, sealed = _sealed(usable, context.keys)
     hashes = _listed_hashes(ids, hashes, context.keys)  # a refused row still lists its person
