@@ -277,8 +277,11 @@ def _attributes(category: str, typed: Mapping[str, object]) -> str:
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]) if error["loc"] else ""
+        if error["type"] == "extra_forbidden":
+            label = PersonCategory.label_of(category)
+            raise InvalidInput(f"“{name[:30]}”不是{label}的属性") from None
         labels = {f.name: f.label for f in form_fields(category)}
-        raise InvalidInput(f"{labels.get(name, name)}：{attribute_error(error)}") from None
+        raise InvalidInput(f"{labels.get(name, name)}填写有误：{attribute_error(error)}") from None
     return json.dumps(stored, ensure_ascii=False)
 
 

@@ -145,15 +145,15 @@ def test_the_categorys_fields_are_kept_with_the_registration(
 @pytest.mark.parametrize(
     ("category", "attributes", "says"),
     [
-        ("correction", {"correction_type": "判刑"}, "矫正类别：必须是以下之一：管制、缓刑"),
+        ("correction", {"correction_type": "判刑"}, "矫正类别填写有误：必须是以下之一：管制、缓刑"),
         (
             "correction",
             {"start_date": "2026-03-01", "end_date": "2025-03-01"},
             "矫正结束日期 2025-03-01 早于开始日期",
         ),
-        ("mental", {"risk_assessment": 7}, "危险性评估：不能超过 5"),
-        ("released", {"release_date": "2026-02-30"}, "释放日期：日期 2026-02-30 不存在"),
-        ("released", {"diagnosis": "无"}, "不是该人员类别的属性"),
+        ("mental", {"risk_assessment": 7}, "危险性评估填写有误：不能超过 5"),
+        ("released", {"release_date": "2026-02-30"}, "释放日期填写有误：日期 2026-02-30 不存在"),
+        ("released", {"diagnosis": "无"}, "“diagnosis”不是刑满释放人员的属性"),
     ],
 )
 def test_a_category_field_breaking_its_rule_is_refused_by_its_label(
