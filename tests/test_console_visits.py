@@ -178,6 +178,20 @@ def test_the_visits_tab_fits_a_phone(page: RecordedPage, console_demo: ConsoleDe
             (e) => e.getBoundingClientRect().right)"""
     )
     assert rights and max(rights) <= 390, rights
+    # the registration form too, with a category's fields: the worker registers on his phone,
+    # himself offered as 帮扶责任人 once the place is known
+    page.locator("#zz-person-new").click()
+    dialog = page.locator("#zz-person-dialog")
+    dialog.locator("#zz-person-category").select_option("released")
+    expect(dialog.get_by_label("原判刑期（月）")).to_be_visible()
+    page.screenshot_step("2-register")
+    wide = page.evaluate(
+        """() => Array.from(
+            document.querySelectorAll('#zz-person-dialog input, #zz-person-dialog select'),
+            (e) => e.getBoundingClientRect().right)"""
+    )
+    assert wide and max(wide) <= 390, wide
+    dialog.locator("#zz-person-cancel").click()
 
 
 @pytest.mark.browser
