@@ -101,6 +101,11 @@ def _centre(b: tuple[float, float, float, float]) -> tuple[float, float]:
     return (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
 
 
+def grid_centre(village_index: int, serial: int) -> tuple[float, float]:
+    """Return the centre (lon, lat) of grid ``serial`` (0-based) of a village."""
+    return _centre(grid_box(village_index, serial))
+
+
 def _point(lon: float, lat: float) -> str:
     return f"SRID=4490;POINT({lon} {lat})"
 

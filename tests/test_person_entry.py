@@ -28,7 +28,7 @@ from tests.api_fixtures import (  # noqa: F401
     api_settings,
     api_world,
     auth_headers,
-    grid_box,
+    grid_centre,
 )
 from tests.conftest import SuiteDatabase
 
@@ -38,13 +38,8 @@ NAME = "欧阳登记"
 RESIDENT_ID = make_resident_id("460105", date(1990, 3, 7), 41, "M")
 
 
-def _inside(village: int, grid: int) -> tuple[float, float]:
-    b = grid_box(village, grid)
-    return (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-
-
 def _form(**changes: Any) -> dict[str, Any]:
-    lon, lat = _inside(0, 2)
+    lon, lat = grid_centre(0, 2)
     form: dict[str, Any] = {
         "category": "drug",
         "name": NAME,
@@ -180,7 +175,7 @@ def test_the_grid_named_places_a_person_without_a_point(
         ({"name": "欧阳 13800138000"}, 422, "姓名中不能有数字"),
         ({"category": "other"}, 422, "人员类别无效"),
         ({"lon": None, "lat": None}, 422, "请在地图上点选居住地"),
-        ({"lon": _inside(3, 1)[0], "lat": _inside(3, 1)[1]}, 403, "不在您的辖区内"),
+        ({"lon": grid_centre(3, 1)[0], "lat": grid_centre(3, 1)[1]}, 403, "不在您的辖区内"),
         ({"on_record_since": "2999-01-01"}, 422, "列管日期不能晚于今天"),
         ({"responsible_ids": [999999]}, 422, "责任人"),
     ],

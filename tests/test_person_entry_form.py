@@ -28,7 +28,7 @@ from tests.api_fixtures import (  # noqa: F401
     api_settings,
     api_world,
     auth_headers,
-    grid_box,
+    grid_centre,
 )
 from tests.conftest import SuiteDatabase
 
@@ -37,13 +37,8 @@ PERSONS = "/api/persons"
 RESIDENCE = PERSONS + "/residence"
 
 
-def _inside(village: int, grid: int) -> tuple[float, float]:
-    b = grid_box(village, grid)
-    return (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-
-
 def _form(born: date = date(1988, 6, 1), serial: int = 52, **changes: Any) -> dict[str, Any]:
-    lon, lat = _inside(0, 0)
+    lon, lat = grid_centre(0, 0)
     return {
         "category": "correction",
         "name": "欧阳表单",
@@ -64,7 +59,7 @@ def registered(database: SuiteDatabase) -> Iterator[None]:
 def test_a_picked_point_is_named_with_the_workers_who_may_follow_the_person(
     api_client: TestClient, auth_headers: Headers
 ) -> None:
-    lon, lat = _inside(0, 0)
+    lon, lat = grid_centre(0, 0)
     place = api_client.get(
         RESIDENCE, params={"lon": lon, "lat": lat}, headers=auth_headers("disp_a1")
     )
@@ -82,8 +77,8 @@ def test_a_picked_point_is_named_with_the_workers_who_may_follow_the_person(
 @pytest.mark.parametrize(
     ("who", "point", "says"),
     [
-        ("disp_a1", _inside(3, 1), "所选位置不在您的辖区内"),  # another county's village
-        ("cmd_city", _inside(0, 0), "您的角色或层级不能查看特殊人群名单"),  # counts only
+        ("disp_a1", grid_centre(3, 1), "所选位置不在您的辖区内"),  # another county's village
+        ("cmd_city", grid_centre(0, 0), "您的角色或层级不能查看特殊人群名单"),  # counts only
     ],
 )
 def test_a_point_the_registration_would_refuse_is_refused_when_picked(
