@@ -48,7 +48,9 @@
   /** The workers of the place as 帮扶责任人: the grid's first; a worker's account chooses himself. */
   function offer(candidates) {
     responsible.textContent = "";
-    responsible.appendChild(new Option("不指定", "", true, true));
+    // a person of a grid is on its workers' lists (只看我负责的) without being named to one
+    const gridded = candidates.some((c) => c.of_grid);
+    responsible.appendChild(new Option(gridded ? "不指定（列入本网格网格员的走访名单）" : "不指定", "", true, true));
     let mine = false;
     candidates.forEach(function (c) {
       const text = c.name + "（" + zz.label("worker_role", c.role) + (c.of_grid ? "，本网格" : "") + "）";
