@@ -399,6 +399,10 @@ class FormField:
     max_length: int | None = None
 
 
+_FORM_KINDS: dict[Any, str] = {date: "date", bool: "yes_no", int: "number"}
+"""How a form asks for a field of each value type (``text`` for any other)."""
+
+
 def form_fields(category: str) -> list[FormField]:
     """Return the fields a form asks of a category, in the model's order.
 
@@ -429,27 +433,19 @@ def form_fields(category: str) -> list[FormField]:
     """
     fields = []
     for name, info in MODELS[category].model_fields.items():
-        kinds = get_args(info.annotation) or (info.annotation,)
-        inner = next((k for k in kinds if k is not type(None)), None)
-        if get_origin(inner) is Literal:
-            fields.append(FormField(name, _label(name, info), "choice", get_args(inner)))
+        value_type = next(t for t in get_args(info.annotation) if t is not type(None))  # X | None
+        if get_origin(value_type) is Annotated:
+            value_type = get_args(value_type)[0]
+        if get_origin(value_type) is tuple:  # a 矫正起止日期 of one cell: start and end here
             continue
-        inner_args = get_args(inner)
-        base = inner_args[0] if get_origin(inner) is Annotated else inner
-        if base is tuple or get_origin(base) is tuple:
-            continue
-        kind = {date: "date", bool: "yes_no", int: "number"}.get(base, "text")  # type: ignore[arg-type]
+        choices = get_args(value_type) if get_origin(value_type) is Literal else ()
+        kind = "choice" if choices else _FORM_KINDS.get(value_type, "text")
         limits = {
             k: getattr(m, k) for m in info.metadata for k in ("le", "max_length") if hasattr(m, k)
         }
+        label = _label(name, info)
         fields.append(
-            FormField(
-                name,
-                _label(name, info),
-                kind,
-                maximum=limits.get("le"),
-                max_length=limits.get("max_length"),
-            )
+            FormField(name, label, kind, choices, limits.get("le"), limits.get("max_length"))
         )
     return fields
 

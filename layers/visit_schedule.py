@@ -40,6 +40,7 @@ STATUSES = ("due", "overdue", "all")
 """What :func:`due_persons` lists: overdue and due soon, overdue only, everyone followed."""
 NOT_FOUND = "未找到该人员，或该人员不在您的辖区"
 VILLAGE_LEVEL = 5
+"""A village's level: its persons are counted by grid, a larger scope's by its child units."""
 
 
 @dataclass(frozen=True)
