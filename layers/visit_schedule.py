@@ -28,7 +28,7 @@ from layers import visits_due
 from layers.cases import in_scope
 from layers.catalog import MASKED_NAME_SQL, RESPONSIBLES_SQL, grid_name_sql, name_sql
 from layers.errors import Conflict, InvalidInput, NotFound
-from layers.model import PersonCategory
+from layers.model import PersonCategory, Worker
 
 DUE_SOON_DAYS = 7
 """A person falls due soon when the next visit is due within this many days."""
@@ -111,6 +111,29 @@ class PlaceCount:
 
 
 @dataclass(frozen=True)
+class WorkerCount:
+    """The persons one worker follows (of his grid, or naming him responsible).
+
+    Attributes
+    ----------
+    id : int
+        The worker's record.
+    name : str
+        His name.
+    role : str
+        :class:`layers.model.WorkerRole` code (a 社区民警 follows persons too).
+    followed, overdue : int
+        Persons on the register he follows, and of those overdue.
+    """
+
+    id: int
+    name: str
+    role: str
+    followed: int
+    overdue: int
+
+
+@dataclass(frozen=True)
 class DueList:
     """One page of :func:`due_persons` and the counts over all the persons it chose from.
 
@@ -130,6 +153,10 @@ class DueList:
     places : list of PlaceCount
         The places under the scope the persons followed live in (of the category asked for, in
         every place), the most overdue first: what the list may be narrowed to.
+    workers : list of WorkerCount
+        The workers who follow the scope's persons (of the category and place asked for), the
+        most overdue first: whose list it may be narrowed to. A person of a grid and named to
+        another worker counts for both.
     """
 
     persons: list[DuePerson]
@@ -138,6 +165,7 @@ class DueList:
     overdue: int
     due_soon: int
     places: list[PlaceCount]
+    workers: list[WorkerCount]
 
 
 _DUE = visits_due.DUE_ON
@@ -195,7 +223,8 @@ def due_persons(
     status : str
         ``due`` (overdue, or due within :data:`DUE_SOON_DAYS`), ``overdue`` or ``all``.
     worker_id : int, optional
-        Keep to the persons this worker follows: of his home grid, or naming him responsible.
+        Keep to the persons this worker follows: of his home grid, or naming him responsible
+        (a worker's own list, or the one a township checks).
     category : str, optional
         Keep to one person category.
     place : str, optional
@@ -214,11 +243,15 @@ def due_persons(
     ------
     InvalidInput
         Unknown status or category, or a place not under the scope.
+    NotFound
+        No such worker in the scope.
     """
     if status not in STATUSES:
         raise InvalidInput(f"走访名单的范围无效，可选：{'、'.join(STATUSES)}")
     if category is not None and category not in PersonCategory.labels():
         raise InvalidInput(f"人员类别无效，可选：{'、'.join(PersonCategory.labels().values())}")
+    if worker_id is not None and session.get(Worker, worker_id) is None:  # row-level security
+        raise NotFound(f"网格员（编号 {worker_id}）不存在或不在您的辖区")
     lo, hi = scope_range(scope_code)
     place_lo, place_hi = _place_range(place, scope_code)
     params: dict[str, Any] = {
@@ -231,7 +264,8 @@ def due_persons(
         "place_lo": place_lo,
         "place_hi": place_hi,
     }
-    everywhere = _CHOSEN + (_MINE if worker_id is not None else "") + _OF_CATEGORY
+    mine = _MINE if worker_id is not None else ""
+    everywhere = _CHOSEN + mine + _OF_CATEGORY
     chosen = everywhere + _IN_PLACE
     counts = session.execute(
         text(
@@ -262,7 +296,27 @@ def due_persons(
         overdue=counts.overdue,
         due_soon=counts.due_soon,
         places=_places(session, everywhere, params, scope_code),
+        workers=_workers(session, _CHOSEN + _OF_CATEGORY + _IN_PLACE, params),
     )
+
+
+def _workers(session: Session, chosen: str, params: dict[str, Any]) -> list[WorkerCount]:
+    """Count the persons followed by the worker following them (as :data:`_MINE` says)."""
+    rows = session.execute(
+        text(
+            "SELECT w.id, w.name, w.role, count(*) AS followed,"
+            " count(*) FILTER (WHERE t.overdue) AS overdue"
+            f" FROM ({chosen}) t"
+            " JOIN LATERAL (SELECT g.id FROM workers g WHERE g.home_grid = t.grid_code"
+            "  UNION SELECT pr.worker_id FROM person_responsibles pr WHERE pr.person_id = t.id)"
+            "  f ON true"
+            " JOIN workers w ON w.id = f.id"
+            " GROUP BY w.id, w.name, w.role"
+            " ORDER BY overdue DESC, followed DESC, convert_to(w.name, 'GBK'), w.id"
+        ),
+        params,
+    ).all()
+    return [WorkerCount(**row._asdict()) for row in rows]
 
 
 def _place_range(place: str | None, scope_code: str) -> tuple[str | None, str | None]:

@@ -436,3 +436,27 @@ def test_a_township_narrows_the_list_to_a_place_and_reads_it_page_by_page(
     page.locator("#zz-visits-category").select_option("correction")
     expect(summary).to_contain_text(f"{village_name}社区矫正人员在册 {correction} 人")
     expect(items).to_have_count(correction)
+    # whose visits lag: the workers, the most overdue first; one's list, counted here apart
+    page.locator("#zz-visits-category").select_option("")
+    page.locator("#zz-visits-place").select_option("")
+    expect(summary).to_contain_text(f"辖区在册 {on_register} 人")  # the workers of them all
+    workers = page.locator("#zz-visits-worker option")
+    expect(workers.nth(1)).to_be_attached()
+    worker_id = int(workers.nth(1).get_attribute("value") or 0)
+    with demo.owner.connect() as conn:
+        name, followed = conn.execute(
+            text(
+                "SELECT w.name, (SELECT count(*) FROM persons p WHERE p.ended_on IS NULL"
+                "  AND p.area_code LIKE :prefix AND (p.grid_code = w.home_grid OR p.id IN"
+                "  (SELECT person_id FROM person_responsibles WHERE worker_id = w.id)))"
+                " FROM workers w WHERE w.id = :w"
+            ),
+            {"w": worker_id, "prefix": township[:9] + "%"},
+        ).one()
+    shown = workers.nth(1).inner_text()
+    assert shown.startswith(name) and f"（在册 {followed}" in shown, shown
+    page.locator("#zz-visits-worker").select_option(str(worker_id))
+    expect(summary).to_contain_text(f"负责的在册 {followed} 人")
+    expect(summary).to_contain_text(name)
+    expect(items).to_have_count(min(followed, 200))
+    page.screenshot_step("2-worker")

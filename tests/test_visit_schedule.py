@@ -211,6 +211,60 @@ def test_the_list_is_narrowed_to_a_place_or_a_category_and_read_page_by_page(
     assert {page["matched"] for page in pages} == {len(county)}
 
 
+def test_a_township_sees_whose_visits_lag_and_reads_one_workers_list(
+    api_client: TestClient,
+    auth_headers: Headers,
+    database: SuiteDatabase,
+    followed: Followed,
+) -> None:
+    # the test world's persons live in grids no worker has; the test worker is named to one
+    body = api_client.get(VISITS + "?status=all", headers=auth_headers("cmd_a")).json()
+    assert body["worker"] is None
+    assert [
+        (w["id"], w["name"], w["role"], w["followed"], w["overdue"]) for w in body["workers"]
+    ] == [(followed.worker_id, "网格员00", "grid_worker", 1, 1)]
+    his = api_client.get(
+        VISITS,
+        params={"status": "all", "worker": followed.worker_id},
+        headers=auth_headers("cmd_a"),
+    ).json()
+    assert [p["id"] for p in his["persons"]] == [followed.mine]
+    assert (his["worker"], his["mine"], his["followed"], his["overdue"]) == (
+        followed.worker_id,
+        False,
+        1,
+        1,
+    )
+    # a person of his grid is his too, beside the one named to him
+    with database.owner.begin() as db:
+        grid = db.scalar(text("SELECT grid_code FROM persons WHERE id = :p"), {"p": followed.other})
+        db.execute(
+            text(
+                "UPDATE persons SET grid_code = (SELECT home_grid FROM workers WHERE id = :w)"
+                " WHERE id = :p"
+            ),
+            {"w": followed.worker_id, "p": followed.other},
+        )
+    try:
+        both = api_client.get(
+            VISITS,
+            params={"status": "all", "worker": followed.worker_id},
+            headers=auth_headers("cmd_a"),
+        ).json()
+        assert {p["id"] for p in both["persons"]} == {followed.mine, followed.other}
+        counted = {w["id"]: (w["followed"], w["overdue"]) for w in both["workers"]}
+        assert counted[followed.worker_id] == (2, 1)
+    finally:
+        with database.owner.begin() as db:
+            db.execute(
+                text("UPDATE persons SET grid_code = :g WHERE id = :p"),
+                {"g": grid, "p": followed.other},
+            )
+    unknown = api_client.get(VISITS, params={"worker": 999999}, headers=auth_headers("cmd_a"))
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"] == "网格员（编号 999999）不存在或不在您的辖区"
+
+
 @pytest.mark.parametrize(
     ("params", "says"),
     [

@@ -167,6 +167,10 @@ class DueListOut(BaseModel):
     places: list[visit_schedule.PlaceCount] = Field(
         description="Persons followed by place under the scope (社区、村; a village's grids)"
     )
+    workers: list[visit_schedule.WorkerCount] = Field(
+        description="Persons followed by the worker following them (his grid, or named)"
+    )
+    worker: int | None = Field(description="The worker whose persons are listed, if one")
 
 
 class VisitIn(BaseModel):
@@ -206,6 +210,9 @@ def visits_due(
     session: SessionDep,
     due: Annotated[Literal["due", "overdue", "all"], Query(alias="status")] = "due",
     mine: Annotated[bool | None, Query(description="Default: yes for a worker's account")] = None,
+    worker: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="The persons a worker follows")
+    ] = None,
     category: Annotated[str | None, Query(description="One person category")] = None,
     place: Annotated[
         str | None, Query(max_length=15, description="A unit (12 digits) or grid (15) in scope")
@@ -217,19 +224,21 @@ def visits_due(
 
     ``status``: ``due`` (overdue, or due within a week), ``overdue`` or ``all``. A worker's
     account lists the persons he follows (his grid, or named responsible) unless ``mine=false``.
-    ``category`` and ``place`` narrow the list and its counts; ``offset`` pages on. The read is
-    written to the audit log, as a page of the persons layer.
+    ``worker`` lists the persons another worker of the scope follows (a township checking on
+    its workers); ``category`` and ``place`` narrow the list and its counts; ``offset`` pages
+    on. The read is written to the audit log, as a page of the persons layer.
     """
     _check_sees_persons(user)
-    only_mine = user.worker_id is not None if mine is None else mine
+    only_mine = (user.worker_id is not None and worker is None) if mine is None else mine
     if only_mine and user.worker_id is None:
         raise Forbidden("您的账号未关联网格员名册记录，没有“我负责的”人员；请查看辖区全部")
+    whose = user.worker_id if only_mine else worker
     listed = visit_schedule.due_persons(
         session,
         scope_code=user.scope_code,
         today=utcnow().astimezone(CENTRE_TZ).date(),
         status=due,
-        worker_id=user.worker_id if only_mine else None,
+        worker_id=whose,
         category=category or None,
         place=place or None,
         offset=offset,
@@ -255,6 +264,8 @@ def visits_due(
         mine=only_mine,
         offset=offset,
         places=listed.places,
+        workers=listed.workers,
+        worker=whose,
     )
 
 

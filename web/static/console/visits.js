@@ -3,8 +3,9 @@
 // for an account linked to its worker record (POST /api/persons/{id}/visits). Shown to those
 // who see persons one by one (/api/me sees_persons: a county and below, the visiting roles); a
 // grid worker's list keeps to the persons he follows unless he unticks 只看我负责的. The list may
-// be narrowed to a category or to one 村（社区）/网格 (the places come with the list, each with its
-// counts) and is read a page at a time (再显示). It is read when the tab is opened, not on every
+// be narrowed to a category, to one 村（社区）/网格 or to the persons one worker follows (the places
+// and the workers come with the list, each with its counts: a township sees whose visits lag)
+// and is read a page at a time (再显示). It is read when the tab is opened, not on every
 // refresh of the page: each read is an audit entry. A visit recorded tells the page
 // (zz:visits-changed) to read its 走访超期 card again.
 "use strict";
@@ -20,6 +21,7 @@
   const count = document.getElementById("zz-visits-count");
   const categorySelect = document.getElementById("zz-visits-category");
   const placeSelect = document.getElementById("zz-visits-place");
+  const workerSelect = document.getElementById("zz-visits-worker");
   const more = document.getElementById("zz-visits-more");
   const BACKDATE_DAYS = 30; // layers/visit_schedule.py BACKDATE_DAYS
   const PAGE = 200;
@@ -48,6 +50,7 @@
     const ticket = ++reading;
     const query = new URLSearchParams({ status: statusSelect.value, limit: PAGE, offset: onward === true ? shown : 0 });
     if (me.worker_id) query.set("mine", mine.checked ? "true" : "false");
+    if (workerSelect.value && !(me.worker_id && mine.checked)) query.set("worker", workerSelect.value);
     if (categorySelect.value) query.set("category", categorySelect.value);
     if (placeSelect.value) query.set("place", placeSelect.value);
     more.disabled = true;
@@ -64,22 +67,25 @@
     render(body);
   }
 
-  /** The places the persons live in, each with its counts; the one chosen stays chosen. */
-  function offerPlaces(places) {
-    const chosen = placeSelect.value;
-    placeSelect.textContent = "";
-    placeSelect.appendChild(new Option("全部地点", ""));
-    places.forEach(function (c) {
-      const text = (c.name || c.code) + "（在册 " + c.followed + (c.overdue ? "，逾期 " + c.overdue : "") + "）";
-      placeSelect.appendChild(new Option(text, c.code, false, c.code === chosen));
+  /**
+   * The choices of a select (places, workers) as the list counted them, each with its counts;
+   * the one chosen stays chosen, said so where the other choices leave it no person.
+   */
+  function offer(select, all, counted, key, name) {
+    const chosen = select.value;
+    select.textContent = "";
+    select.appendChild(new Option(all, ""));
+    counted.forEach(function (c) {
+      const text = name(c) + "（在册 " + c.followed + (c.overdue ? "，逾期 " + c.overdue : "") + "）";
+      select.appendChild(new Option(text, String(c[key]), false, String(c[key]) === chosen));
     });
-    if (chosen && !places.some((c) => c.code === chosen)) {
-      placeSelect.appendChild(new Option("（所选地点无此类人员）", chosen, false, true));
+    if (chosen && !counted.some((c) => String(c[key]) === chosen)) {
+      select.appendChild(new Option("（所选无此类人员）", chosen, false, true));
     }
   }
 
   function render(body) {
-    const narrowed = categorySelect.value || placeSelect.value;
+    const narrowed = categorySelect.value || placeSelect.value || body.worker !== (body.mine ? me.worker_id : null);
     if (!narrowed) {
       // the tab's badge: the overdue of the whole list (his own, for a worker)
       count.textContent = body.overdue;
@@ -87,10 +93,14 @@
       count.title = (body.mine ? "我负责的人员中逾期 " : "辖区逾期 ") + body.overdue + " 人";
       count.classList.toggle("bg-danger", body.overdue > 0);
     }
-    offerPlaces(body.places);
+    offer(placeSelect, "全部地点", body.places, "code", (c) => c.name || c.code);
+    offer(workerSelect, "全部责任人", body.workers, "id", (c) =>
+      c.role === "grid_worker" ? c.name : c.name + "·" + zz.label("worker_role", c.role));
+    workerSelect.hidden = body.mine;
+    const chosenText = (select) => select.selectedOptions[0].text.replace(/（.*$/, "");
     const who = [
-      body.mine ? "我负责的" : "",
-      placeSelect.value ? placeSelect.selectedOptions[0].text.replace(/（.*$/, "") : body.mine ? "" : "辖区",
+      body.mine ? "我负责的" : body.worker ? chosenText(workerSelect) + "负责的" : "",
+      placeSelect.value ? chosenText(placeSelect) : body.mine || body.worker ? "" : "辖区",
       categorySelect.value ? zz.label("person_category", categorySelect.value) : "",
     ].join("");
     if (body.offset === 0) list.textContent = "";
@@ -261,7 +271,7 @@
     });
     const fromStart = () => load(false);
     tab.addEventListener("click", fromStart);
-    [statusSelect, categorySelect, placeSelect].forEach((select) => select.addEventListener("change", fromStart));
+    [statusSelect, categorySelect, placeSelect, workerSelect].forEach((select) => select.addEventListener("change", fromStart));
     more.addEventListener("click", () => load(true));
     document.addEventListener("zz:person-registered", fromStart); // person_form.js
     mine.addEventListener("change", function () {
