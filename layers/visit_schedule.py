@@ -152,11 +152,12 @@ class DueList:
         Not overdue and due within :data:`DUE_SOON_DAYS`.
     places : list of PlaceCount
         The places under the scope the persons followed live in (of the category asked for, in
-        every place), the most overdue first: what the list may be narrowed to.
+        every place), the most overdue first: what the list may be narrowed to (with the first
+        page only; empty with the later ones).
     workers : list of WorkerCount
         The workers who follow the scope's persons (of the category and place asked for), the
-        most overdue first: whose list it may be narrowed to. A person of a grid and named to
-        another worker counts for both.
+        most overdue first: whose list it may be narrowed to (with the first page only). A
+        person of a grid and named to another worker counts for both.
     """
 
     persons: list[DuePerson]
@@ -295,8 +296,11 @@ def due_persons(
         followed=counts.followed,
         overdue=counts.overdue,
         due_soon=counts.due_soon,
-        places=_places(session, everywhere, params, scope_code),
-        workers=_workers(session, _CHOSEN + _OF_CATEGORY + _IN_PLACE, params),
+        # counted with the first page only: the later ones go on with the same choices
+        places=_places(session, everywhere, params, scope_code) if offset == 0 else [],
+        workers=_workers(session, _CHOSEN + _OF_CATEGORY + _IN_PLACE, params)
+        if offset == 0
+        else [],
     )
 
 

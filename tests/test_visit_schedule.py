@@ -209,6 +209,8 @@ def test_the_list_is_narrowed_to_a_place_or_a_category_and_read_page_by_page(
         p["id"] for p in body["persons"]
     ]
     assert {page["matched"] for page in pages} == {len(county)}
+    assert pages[0]["places"] == body["places"] and pages[0]["workers"] == body["workers"]
+    assert all(page["places"] == page["workers"] == [] for page in pages[1:])  # first page only
 
 
 def test_a_township_sees_whose_visits_lag_and_reads_one_workers_list(

@@ -93,9 +93,12 @@
       count.title = (body.mine ? "我负责的人员中逾期 " : "辖区逾期 ") + body.overdue + " 人";
       count.classList.toggle("bg-danger", body.overdue > 0);
     }
-    offer(placeSelect, "全部地点", body.places, "code", (c) => c.name || c.code);
-    offer(workerSelect, "全部责任人", body.workers, "id", (c) =>
-      c.role === "grid_worker" ? c.name : c.name + "·" + zz.label("worker_role", c.role));
+    if (body.offset === 0) {
+      // the choices come with the first page (再显示 goes on with them)
+      offer(placeSelect, "全部地点", body.places, "code", (c) => c.name || c.code);
+      offer(workerSelect, "全部责任人", body.workers, "id", (c) =>
+        c.role === "grid_worker" ? c.name : c.name + "·" + zz.label("worker_role", c.role));
+    }
     workerSelect.hidden = body.mine;
     const chosenText = (select) => select.selectedOptions[0].text.replace(/（.*$/, "");
     const who = [
