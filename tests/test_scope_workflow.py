@@ -340,8 +340,13 @@ def test_sse_streams_only_in_scope_events(live_server: str, users: Headers) -> N
 
 
 def _stream_lines(
-    live_server: str, headers: dict[str, str], max_events: int, connected: threading.Event
+    live_server: str,
+    headers: dict[str, str],
+    max_events: int,
+    connected: threading.Event,
+    first: threading.Event | None = None,
 ) -> list[str]:
+    """Read a console's live stream until ``max_events``; ``first`` is set at its first event."""
     received: list[str] = []
     with (
         httpx2.Client(base_url=live_server, timeout=60) as client,
@@ -352,6 +357,8 @@ def _stream_lines(
         for line in response.iter_lines():
             if line == "event: ready":
                 connected.set()
+            elif line.startswith("data: ") and received[-1:] != ["event: ready"] and first:
+                first.set()
             received.append(line)
     return received
 
@@ -417,10 +424,10 @@ def test_sse_tells_each_scope_of_an_import_once(
 def test_sse_tells_of_an_alert_raised_and_signed_for_in_scope_only(
     live_server: str, users: Headers, database: SuiteDatabase
 ) -> None:
-    connected = threading.Event()
+    connected, first = threading.Event(), threading.Event()
     lines: list[str] = []
     listener = threading.Thread(
-        target=lambda: lines.extend(_stream_lines(live_server, users("disp"), 2, connected))
+        target=lambda: lines.extend(_stream_lines(live_server, users("disp"), 2, connected, first))
     )
     listener.start()
     assert connected.wait(timeout=20)
@@ -436,6 +443,9 @@ def test_sse_tells_of_an_alert_raised_and_signed_for_in_scope_only(
                     ),
                     {"a": area, "u": f"sse-{key}"},
                 ).scalar_one()
+        # the stream reads an alert's state when it sends it: signed for only once it was told
+        # (a loaded machine sent both events after the signing, both 已签收)
+        assert first.wait(timeout=20)
         with httpx2.Client(base_url=live_server, timeout=30) as client:
             signed = client.post(f"/api/alerts/{ids['mine']}/acknowledge", headers=users("disp"))
             assert signed.status_code == 200, signed.text
