@@ -9,8 +9,13 @@ hash, its masked form and sealed (:mod:`layers.secrets`), never in clear; the pl
 point picked on the map (the finest live unit and the grid covering it), or from the grid named.
 A person already on record in the same category (the natural key, category and ID hash) is not
 registered twice: in the registrar's scope the answer names them masked, out of it it says only
-that they are on record elsewhere. The registration has no ``import_id``; the audit entry
-(``person.register``, by the API) says who registered whom.
+that they are on record elsewhere. A resident ID belongs to one person: one on record in another
+category may be registered again only under the same name (a person may be 刑满释放 and 吸毒
+both), and the registration then says so (:attr:`RegisteredPerson.notices`); under another name
+it is refused, as a mistyped ID or another person's (:func:`_other_records`, which reads past the
+scope through ``zongzhi_person_elsewhere``, migration 0027, without a name or a place). The
+registration has no ``import_id``; the audit entry (``person.register``, by the API) says who
+registered whom.
 """
 
 from __future__ import annotations
@@ -135,7 +140,7 @@ class Residence:
 
 
 class AlreadyOnRecord(Conflict):
-    """The person is on record in the category already (the refusal names the record).
+    """The resident ID is on record already: in the category, or under another name.
 
     Parameters
     ----------
@@ -168,6 +173,8 @@ class RegisteredPerson:
         Those places' names.
     name_masked, id_masked : str
         The masked name and resident ID.
+    notices : tuple of str
+        What the registrar should know: the other categories the person is on record in.
     """
 
     id: int
@@ -177,6 +184,48 @@ class RegisteredPerson:
     grid_name: str | None
     name_masked: str
     id_masked: str
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OtherRecord:
+    """A live record of the same resident ID in another category.
+
+    Attributes
+    ----------
+    category : str
+        Its :class:`layers.model.PersonCategory` code.
+    same_name : bool
+        Whether it bears the name registered.
+    person_id : int or None
+        The record, where the registrar's scope shows it (else ``None``: the record is out of
+        scope, and only its category is told).
+    masked, area_name : str or None
+        Its masked name and its unit's name, in scope only.
+    """
+
+    category: str
+    same_name: bool
+    person_id: int | None = None
+    masked: str | None = None
+    area_name: str | None = None
+
+    def said(self) -> str:
+        """Return how a message names the record: masked, with its place, or out of scope.
+
+        Examples
+        --------
+        >>> OtherRecord("mental", True, 7, "赵*", "团城社区").said()
+        '严重精神障碍患者（赵*，团城社区，编号 7）'
+        >>> OtherRecord("drug", False).said()
+        '吸毒人员（在其他辖区）'
+        """
+        label = PersonCategory.label_of(self.category)
+        if self.person_id is None:
+            return f"{label}（在其他辖区）"
+        return (
+            f"{label}（{self.masked}，{self.area_name or '所在单位不详'}，编号 {self.person_id}）"
+        )
 
 
 def _checked_name(name: str) -> str:
@@ -333,6 +382,45 @@ def _already_on_record(session: Session, category: str, id_hash: bytes) -> Alrea
     )
 
 
+def _other_records(session: Session, category: str, id_hash: bytes, name: str) -> list[OtherRecord]:
+    """Return the live records of the ID in other categories: in scope, then out of it."""
+    in_scope_rows = session.execute(
+        text(
+            f"SELECT t.id, t.category, {MASKED_NAME_SQL} AS masked,"
+            f" {name_sql('t.area_code')} AS area_name,"
+            " btrim(regexp_replace(t.name, '\\s+', ' ', 'g')) = :name AS same_name"
+            " FROM persons t WHERE t.id_hash = :h AND t.category <> :c AND t.ended_on IS NULL"
+            " ORDER BY t.id"
+        ),
+        {"h": id_hash, "c": category, "name": name},
+    ).all()
+    elsewhere = session.execute(
+        text(
+            "SELECT e.category, e.same_name FROM zongzhi_person_elsewhere(:h, :name) AS e"
+            " WHERE e.category <> :c ORDER BY e.category"
+        ),
+        {"h": id_hash, "c": category, "name": name},
+    ).all()
+    return [
+        *(OtherRecord(r.category, r.same_name, r.id, r.masked, r.area_name) for r in in_scope_rows),
+        *(OtherRecord(r.category, r.same_name) for r in elsewhere),
+    ]
+
+
+def _another_name(others: list[OtherRecord]) -> AlreadyOnRecord | None:
+    """Return the refusal of an ID on record under another name (the first such record)."""
+    differing = [other for other in others if not other.same_name]
+    if not differing:
+        return None
+    first = differing[0]
+    return AlreadyOnRecord(
+        f"该公民身份号码已登记为{first.said()}，姓名与本次填写的不同；"
+        "一个身份证号只属于一人，请核对身份证号和姓名"
+        + ("" if first.person_id is not None else "，或联系县综治中心核实"),
+        first.person_id,
+    )
+
+
 def register_person(
     session: Session, keys: Keys, new: NewPerson, *, scope_code: str, today: date
 ) -> RegisteredPerson:
@@ -363,7 +451,7 @@ def register_person(
     Forbidden
         The residence lies outside the scope.
     Conflict
-        The person is on record in that category already.
+        The person is on record in that category already, or the ID under another name.
     """
     if new.category not in PersonCategory.labels():
         raise InvalidInput(f"人员类别无效，可选：{'、'.join(PersonCategory.labels().values())}")
@@ -385,6 +473,10 @@ def register_person(
     area_code, grid_code = _place(session, new, scope_code)
     id_hash = hash_resident_id(keys, number)
     refusal = _already_on_record(session, new.category, id_hash)
+    if refusal is not None:
+        raise refusal
+    others = _other_records(session, new.category, id_hash, name)
+    refusal = _another_name(others)
     if refusal is not None:
         raise refusal
     point = (
@@ -435,6 +527,7 @@ def register_person(
         grid_name=names.grid_name,
         name_masked=mask_name(name) or "*",
         id_masked=mask_resident_id(number),
+        notices=tuple(f"该人员另作为{other.said()}在册" for other in others),
     )
 
 

@@ -313,3 +313,27 @@ def test_a_key_youth_of_another_age_is_imported_and_noted(db: Session, tmp_path:
         "请核实其人员类别"
     ) in outcome.notes
     assert db.scalar(text("SELECT count(*) FROM persons WHERE name LIKE '青年%'")) == 3
+
+
+def test_an_id_on_record_in_another_category_under_another_name_is_noted(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    shared = make_resident_id("530424", date(1979, 8, 8), 83, "M")
+    headers = ["姓名", "身份证号", "人员类别", "所属社区"]
+    first = _import(
+        db, tmp_path / "刑释.csv", headers, [["重文一", shared, "刑满释放人员", VILLAGE]]
+    )
+    assert first.committed and not [n for n in first.notes if "重合" in n]
+    rows = [
+        ["重文一", shared, "社区矫正人员", VILLAGE],  # the same person in a second category
+        ["重文二", shared, "吸毒人员", VILLAGE],  # another name under that ID
+    ]
+    outcome = _import(db, tmp_path / "禁毒.csv", headers, rows)
+    assert outcome.committed and not outcome.problems, outcome.problems
+    said = [n for n in outcome.notes if "重合" in n]
+    assert said == [
+        "身份证号与他人重合：第 3 行的公民身份号码已作为刑满释放人员在册，姓名与本行不同，"
+        "一个身份证号只属于一人，请核对"
+    ]
+    assert not any(shared[6:14] in n or "重文" in n for n in outcome.notes)

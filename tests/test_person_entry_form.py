@@ -195,3 +195,82 @@ def test_a_refused_duplicate_is_audited_under_the_record_it_repeats(
             )
         ).one()
     assert tuple(entry) == ("failed", "person", str(first.json()["id"]))
+
+
+def _at(village_index: int) -> dict[str, float]:
+    lon, lat = grid_centre(village_index, 0)
+    return {"lon": lon, "lat": lat}
+
+
+def test_an_id_on_record_under_another_name_is_refused_and_the_same_name_told(
+    api_client: TestClient, auth_headers: Headers, database: SuiteDatabase, registered: None
+) -> None:
+    """Trial AE: 赵芳 as 严重精神障碍患者, then 陈小明 under her ID as 吸毒人员, went in."""
+    shared = make_resident_id("460105", date(1985, 3, 2), 42, "F")
+    first = api_client.post(
+        PERSONS,
+        json=_form(category="mental", name="欧阳芳", resident_id=shared),
+        headers=auth_headers("disp_a1"),
+    )
+    assert first.status_code == 201, first.text
+    assert first.json()["notices"] == []
+    record = first.json()
+    another = api_client.post(
+        PERSONS,
+        json=_form(category="drug", name="欧阳小明", resident_id=shared),
+        headers=auth_headers("disp_a1"),
+    )
+    assert another.status_code == 409, another.text
+    said = f"严重精神障碍患者（欧**，{record['area_name']}，编号 {record['id']}）"
+    assert another.json()["detail"] == (
+        f"该公民身份号码已登记为{said}，"
+        "姓名与本次填写的不同；一个身份证号只属于一人，请核对身份证号和姓名"
+    )
+    same = api_client.post(
+        PERSONS,
+        json=_form(category="drug", name="欧阳芳", resident_id=shared),
+        headers=auth_headers("disp_a1"),
+    )
+    assert same.status_code == 201, same.text
+    assert same.json()["notices"] == [f"该人员另作为{said}在册"]
+    with database.owner.connect() as db:
+        names = db.execute(
+            text("SELECT category, name FROM persons WHERE name LIKE '欧阳%' ORDER BY category")
+        ).all()
+        refusal = db.execute(
+            text(
+                "SELECT object_id FROM audit_log WHERE action = 'person.register'"
+                " AND outcome = 'failed' ORDER BY id DESC LIMIT 1"
+            )
+        ).scalar_one()
+    assert [tuple(row) for row in names] == [("drug", "欧阳芳"), ("mental", "欧阳芳")]
+    assert refusal == str(record["id"])
+
+
+def test_an_id_on_record_out_of_scope_is_checked_by_name_without_naming_the_record(
+    api_client: TestClient, auth_headers: Headers, registered: None
+) -> None:
+    shared = make_resident_id("460105", date(1990, 7, 9), 61, "M")
+    first = api_client.post(
+        PERSONS,
+        json=_form(category="released", name="欧阳远", resident_id=shared),
+        headers=auth_headers("disp_a1"),
+    )
+    assert first.status_code == 201, first.text
+    another = api_client.post(
+        PERSONS,
+        json=_form(category="drug", name="欧阳近", resident_id=shared, **_at(3)),
+        headers=auth_headers("disp_b1"),
+    )
+    assert another.status_code == 409, another.text
+    assert another.json()["detail"] == (
+        "该公民身份号码已登记为刑满释放人员（在其他辖区），姓名与本次填写的不同；"
+        "一个身份证号只属于一人，请核对身份证号和姓名，或联系县综治中心核实"
+    )
+    same = api_client.post(
+        PERSONS,
+        json=_form(category="drug", name="欧阳远", resident_id=shared, **_at(3)),
+        headers=auth_headers("disp_b1"),
+    )
+    assert same.status_code == 201, same.text
+    assert same.json()["notices"] == ["该人员另作为刑满释放人员（在其他辖区）在册"]

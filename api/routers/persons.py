@@ -375,6 +375,10 @@ class RegisteredOut(BaseModel):
     area_name: str | None
     grid_code: str | None
     grid_name: str | None
+    notices: list[str] = Field(
+        default_factory=list,
+        description="What the registrar should know: the other categories the ID is on record in",
+    )
 
 
 @router.post(
@@ -383,7 +387,7 @@ class RegisteredOut(BaseModel):
     status_code=status.HTTP_201_CREATED,
     responses={
         403: {"description": "Counts only, or the residence out of scope"},
-        409: {"description": "On record in that category already"},
+        409: {"description": "On record in that category already, or the ID under another name"},
         422: {"description": "A field breaks its rule"},
     },
 )
@@ -435,4 +439,5 @@ def register(
         area_name=person.area_name,
         grid_code=person.grid_code,
         grid_name=person.grid_name,
+        notices=list(person.notices),
     )

@@ -60,7 +60,7 @@ from layers.person_attributes import (
     date_fields,
     validate_attributes,
 )
-from layers.person_lookalikes import lookalike_notes
+from layers.person_lookalikes import person_notes
 from layers.person_register import ENDED, ENDED_UNDATED, ON, REGISTER
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
 from layers.trends import CENTRE_TZ
@@ -357,8 +357,9 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
         ("management_level", "address", "grid_code"),
         {"grid_code": ("grid_code", *POINT_FIELDS)},
     )
-    # A new person of a name on record whose ID is nearly theirs: a mistyped ID, noted.
-    lookalikes = Recognition(partial(lookalike_notes, keys=context.keys))
+    # A new person of a name on record whose ID is nearly theirs (a mistyped ID), and an ID on
+    # record in another category under another name, noted.
+    lookalikes = Recognition(partial(person_notes, keys=context.keys))
     return [Part(records, ("category", "id_hash"), True, ("id_sealed", *absent), lookalikes)]
 
 

@@ -65,6 +65,7 @@ class Person(Base):
         CheckConstraint("management_level BETWEEN 1 AND 3", name="management_level_range"),
         CheckConstraint("jsonb_typeof(attributes) = 'object'", name="attributes_object"),
         UniqueConstraint("category", "id_hash"),
+        Index("ix_persons_id_hash", "id_hash"),
     )
 
     id: Mapped[int] = id_column()

@@ -240,6 +240,8 @@
           [person.area_name, person.grid_name].filter(Boolean).join(" "),
         "success"
       );
+      // the same person on record in another category: said apart, to be read
+      for (const notice of person.notices || []) zz.toast(notice, "warning", { sticky: true });
       dialog.close();
       const where = point;
       reset();
