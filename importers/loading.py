@@ -348,9 +348,7 @@ def load(
         brought = _bring_up_to_file(conn, stage, checks, options) if cases else set()
         _tell_moves(kind, stage, checks, rejected, brought if cases else None)
         follow_up = (
-            case_import.first_events(options.user, history_of=stage.name if history else None)
-            if cases
-            else None
+            case_import.first_events(options.user, stage.name, history=history) if cases else None
         )
         computed = (
             case_import.computed_columns(options.limits_config, history=history) if cases else {}
@@ -392,7 +390,7 @@ def load(
             insert_only=(*stage.part.insert_only, "import_id"),  # the import that made it
             conflict=stage.part.conflict,
             follow_up=follow_up,
-            returning=case_import.event_columns(history) if follow_up is not None else None,
+            returning=case_import.event_columns() if follow_up is not None else None,
             locked=deferred is not None,
             computed=computed,
             joined=links.joined,
@@ -955,6 +953,13 @@ def _database_checks(
             "code",
             [(row, f"上级辖区 {parent} 既不在数据库中，也不在本文件中") for row, parent in orphans],
         )
+        found += checks.problems_at(
+            "name",
+            [
+                (row, NAMED_LIKE_PARENT.format(parent=parent))
+                for row, parent in import_checks.named_like_parent(conn, staging)
+            ],
+        )
         if "boundary" in columns:
             away = import_checks.outside_parent(conn, staging, options.tolerance_m)
             found += checks.problems_at(
@@ -1018,12 +1023,19 @@ def _outside_jurisdiction(
 
 
 _GRID_BY_POINT = {"persons": "人", "cases": "件"}
+"""The kinds whose rows without a grid take the grid their point lies in, and their counter."""
 POINTS_ABOVE_TOWNSHIP_NOTE = (
     "{n} 行的点位不在任何乡镇（街道）的边界内，只归到了县级或以上的辖区：不计入任何乡镇（街道）、"
     "村（社区）的数字；请核对这些点位，或先导入所在乡镇（街道）、村（社区）的边界再导入本文件"
 )
 """The summary's line on the rows whose points only a county's (or a wider) boundary covers."""
-"""The kinds whose rows without a grid take the grid their point lies in, and their counter."""
+NAMED_LIKE_PARENT = (
+    "与上级辖区“{parent}”同名：村（社区）不会与所属乡镇同名，乡镇也不会与所属县同名，"
+    "多为把乡镇名称列当作了名称列；"
+    "请核对列对照，或用 --mapping 指定名称列（如 XZQMC）"
+)
+"""Why a township or village named exactly as its parent is refused
+(:func:`layers.import_checks.named_like_parent`)."""
 
 
 ABOVE_TOWNSHIP_RULE = (

@@ -438,8 +438,14 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "jurisdictions": {
         "code": ("村代码", "村级代码", "村社区代码", "村居代码"),
-        # before the usual 乡镇名称: a village file's 乡镇名称 is its villages' township
+        # before the usual 乡镇名称: a village file's 乡镇名称 is its villages' township, and a
+        # 国土调查 file's XZQMC (ZLDWMC) its units' own name beside it
         "name": (
+            "xzqmc",
+            "xzqhmc",
+            "zldwmc",
+            "行政区名称",
+            "行政区划名称",
             "村名",
             "村名称",
             "村级名称",

@@ -398,6 +398,37 @@ def orphan_jurisdictions(conn: psycopg.Connection[Any], staging: str) -> list[tu
     )
 
 
+def named_like_parent(conn: psycopg.Connection[Any], staging: str) -> list[tuple[int, str]]:
+    """Return the staged townships and villages named exactly as their parent unit.
+
+    A village is never called after its township (nor a township after its county): such a
+    name comes from the wrong column (a village file's 乡镇名称 taken for its 名称), and would
+    rename a whole layer to one name.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name of jurisdictions (``code``, ``name``, ``level``, ``parent_code``).
+
+    Returns
+    -------
+    list of (int, str)
+        Row number and the parent's name (the file's, where it lists the parent).
+    """
+    return _flagged(
+        conn,
+        sql.SQL(
+            "SELECT s.{row}, s.name FROM {s} AS s WHERE s.level::int >= %s AND s.name = coalesce("
+            "(SELECT p.name FROM {s} AS p WHERE p.code = s.parent_code LIMIT 1),"
+            " (SELECT j.name FROM jurisdictions AS j WHERE j.code = s.parent_code))"
+            " ORDER BY s.{row}"
+        ).format(row=_ROW, s=sql.Identifier(staging)),
+        (int(Level.TOWNSHIP),),
+    )
+
+
 def bounded_longitudes(conn: psycopg.Connection[Any]) -> tuple[float, float] | None:
     """Return the span of longitudes the database's bounded counties and units below cover.
 
@@ -703,9 +734,11 @@ def new_units(conn: psycopg.Connection[Any], table: str, staging: str) -> list[s
     return [str(name) for (name,) in conn.execute(query).fetchall()]
 
 
-def _flagged(conn: psycopg.Connection[Any], query: sql.Composed) -> list[tuple[int, str]]:
+def _flagged(
+    conn: psycopg.Connection[Any], query: sql.Composed, params: Sequence[object] = ()
+) -> list[tuple[int, str]]:
     """Run a check selecting a row number and the offending value; return the pairs."""
-    return [(int(r[0]), str(r[1])) for r in conn.execute(query).fetchall()]
+    return [(int(r[0]), str(r[1])) for r in conn.execute(query, params).fetchall()]
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typer.testing import CliRunner
 
 from importers.cli import _imports_table
 from importers.kinds import KINDS
+from importers.kinds.units import SAME_UNIT_NAME
 from importers.mapping import header_test
 from importers.pipeline import ImportOptions, check_file, run_import
 from importers.reading import read_table
@@ -35,6 +36,7 @@ from tests.import_fixtures import (
     EAST,
     GRID,
     NORTH,
+    OTHER_VILLAGE,
     SOUTH,
     VILLAGE,
     WEST,
@@ -397,3 +399,69 @@ def test_a_file_imported_again_with_changes_says_what_changed(
         assert "重新导入不会重复写入，本次更新 1 行" in again.output
         assert "没有改变" not in again.output
         assert KINDS["video"].label in again.output
+
+
+def _villages(path: Path, columns: dict[str, list[str]]) -> Path:
+    """Write the two test villages' boundaries with ``columns`` as a GeoJSON file."""
+    gpd.GeoDataFrame(
+        columns,
+        geometry=[shapely.box(WEST, SOUTH, EAST, NORTH), shapely.box(102.95, SOUTH, 102.97, NORTH)],
+        crs=4490,
+    ).to_file(path)
+    return path
+
+
+def _names(db: Session) -> dict[str, str]:
+    rows = db.execute(
+        text("SELECT code, name FROM jurisdictions WHERE code IN (:a, :b)"),
+        {"a": VILLAGE, "b": OTHER_VILLAGE},
+    )
+    return {str(code): str(name) for code, name in rows}
+
+
+def test_a_village_files_xzqmc_names_its_villages_beside_their_乡镇名称(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial AD: XZQDM/XZQMC/乡镇名称 named every village after its township, unsaid."""
+    seed_jurisdictions(db)
+    path = _villages(
+        tmp_path / "村级调查区.geojson",
+        {
+            "XZQDM": [VILLAGE, OTHER_VILLAGE],
+            "XZQMC": ["城儿闸村", "五号村"],
+            "乡镇名称": ["宁州街道"] * 2,
+        },
+    )
+    outcome = run_import(db.connection(), path, ImportOptions(kind="jurisdictions"), keys=KEYS)
+    assert outcome.committed, outcome.problems
+    assert outcome.columns["name"] == "XZQMC"
+    assert _names(db) == {VILLAGE: "城儿闸村", OTHER_VILLAGE: "五号村"}
+
+
+def test_villages_named_after_their_township_or_alike_are_refused(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    township = _villages(
+        tmp_path / "村界.geojson", {"村代码": [VILLAGE, OTHER_VILLAGE], "名称": ["宁州街道"] * 2}
+    )
+    refused = run_import(db.connection(), township, ImportOptions(kind="jurisdictions"), keys=KEYS)
+    assert not refused.committed
+    said = {(p.row, p.column, p.rule) for p in refused.problems if p.severity == "rejected"}
+    rule = (
+        "与上级辖区“宁州街道”同名：村（社区）不会与所属乡镇同名，乡镇也不会与所属县同名，"
+        "多为把乡镇名称列当作了名称列；请核对列对照，或用 --mapping 指定名称列（如 XZQMC）"
+    )
+    # a GIS file's rows count from 1; the second, refused as the first's repeat, is not staged
+    assert (1, "名称", rule) in said
+    assert (2, "名称", f"{SAME_UNIT_NAME}与本文件第 1 行重复") in said
+    alike = _villages(
+        tmp_path / "村界2.geojson", {"村代码": [VILLAGE, OTHER_VILLAGE], "名称": ["新村"] * 2}
+    )
+    refused = run_import(db.connection(), alike, ImportOptions(kind="jurisdictions"), keys=KEYS)
+    assert not refused.committed
+    assert [(p.row, p.column) for p in refused.problems if p.severity == "rejected"] == [
+        (2, "名称")
+    ]
+    assert refused.problems[0].rule == f"{SAME_UNIT_NAME}与本文件第 1 行重复"
+    assert _names(db) == {VILLAGE: "测试社区", OTHER_VILLAGE: "邻村"}

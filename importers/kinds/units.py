@@ -185,6 +185,10 @@ def _not_code(parse: Callable[[str], object], code: str) -> bool:
     return False
 
 
+SAME_UNIT_NAME = "同一上级辖区的村（社区）、乡镇不能同名（多为把乡镇名称列当作了名称列）："
+"""Why a jurisdictions file may not name two units in use of one parent alike."""
+
+
 def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
     checks.code("code", parse_written_division_code)
     codes = full_division_codes(checks.text("code"))
@@ -197,6 +201,12 @@ def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
         dtype=object,
     )
     checks.duplicates("code", [codes])
+    retirement = _retirement(checks, codes, parse_written_division_code)
+    # Two units in use of one parent are never called alike: a file naming them so took its
+    # names from the wrong column (a village file's 乡镇名称).
+    names = checks.text("name")
+    live_names = names.where(retirement[RETIRED_ON].isna()) if retirement else names
+    checks.duplicates("name", [parent, live_names], SAME_UNIT_NAME)
     # A file without codes names its units, and may give their township to tell apart a
     # village name two townships share (两个乡镇各有一个新村).
     named = (
@@ -217,7 +227,7 @@ def _prepare_jurisdictions(checks: RowChecks, context: Context) -> list[Part]:
             # list of codes does not make a derived boundary official).
             "source": [None if b is None else context.file_name[:200] for b in boundary],
             **named,
-            **_retirement(checks, codes, parse_written_division_code),
+            **retirement,
         },
     )
     return [Part(records, ("code",), True)]
