@@ -29,6 +29,9 @@ rejected rows: a handful of rows is read in the report in a minute, and of a fil
 rejected rows the 224 one mapping line loads are worth a line, however small a share."""
 SHOWN_REASONS = 3
 """At most this many reasons are said, those rejecting the most rows first."""
+SHOWN_ROWS = 5
+"""A reason of the console's lines (:func:`top_reasons`) rejecting at most this many rows names
+them (``“姓名” 第 16 行：必填``): a clerk fixes them without the report."""
 SHOWN_VALUES = 5
 """At most this many values of a reason are named, the most frequent first."""
 VALUE_CHARACTERS = 30
@@ -207,7 +210,8 @@ def top_reasons(
 
     What a console job gives its page (:func:`layers.import_jobs.reasons_of`): a clerk whose
     6 rows came back reads why there, not only in the report. The lines are those of
-    :func:`leading_reasons`, without its threshold.
+    :func:`leading_reasons`, without its threshold, and a reason rejecting at most
+    :data:`SHOWN_ROWS` rows names them (trial AD: ``“姓名” 1 行``, but which?).
 
     Parameters
     ----------
@@ -229,7 +233,7 @@ def top_reasons(
     --------
     >>> found = [Problem(r, "国标编码", "123", "须为 20 位数字") for r in (2, 3)]
     >>> top_reasons([*found, Problem(4, "经度", "abc", "必须是数字")])
-    ['“国标编码” 2 行（“123” 2 行）：须为 20 位数字', '“经度” 1 行（“abc” 1 行）：必须是数字']
+    ['“国标编码” 第 2、3 行（“123”）：须为 20 位数字', '“经度” 第 4 行（“abc”）：必须是数字']
     >>> more = [Problem(5 + n, f"列{n}", "", f"规则{n}") for n in range(3)]
     >>> top_reasons([*found, *more], values_shown=False)[-1]
     '另有 1 行因其他 1 种原因退回，见退回报告'
@@ -237,7 +241,7 @@ def top_reasons(
     rejected = [p for p in problems if p.severity == "rejected"]
     grouped = _grouped(rejected)
     lines = [
-        _line(key, reason, values_shown and key[0] not in private_columns)
+        _line(key, reason, values_shown and key[0] not in private_columns, rows_named=True)
         for key, reason in grouped[:shown]
     ]
     if len(grouped) > shown:  # trial AB: 退回 5 over three lines, the rest unsaid
@@ -265,14 +269,22 @@ def _grouped(rejected: list[Problem]) -> list[tuple[tuple[str, str], _Reason]]:
     return sorted(reasons.items(), key=lambda item: (-len(item[1].rows), item[0]))
 
 
-def _line(key: tuple[str, str], reason: _Reason, named: bool) -> str:
-    """Say one reason: its column, rows, most frequent values and the rule of the first."""
+def _line(key: tuple[str, str], reason: _Reason, named: bool, *, rows_named: bool = False) -> str:
+    """Say one reason: its column, rows, most frequent values and the rule of the first.
+
+    With ``rows_named``, the rows of a reason rejecting at most :data:`SHOWN_ROWS` are named
+    instead of counted.
+    """
     column, marked = key
-    said = f"“{column}” {len(reason.rows):,} 行"
+    few = rows_named and len(reason.rows) <= SHOWN_ROWS
+    if few:
+        said = f"“{column}” 第 {'、'.join(map(str, sorted(reason.rows)))} 行"
+    else:
+        said = f"“{column}” {len(reason.rows):,} 行"
     rule = _general(marked, reason.shapes)
     if named and set(reason.values) != {_EMPTY}:
         top = reason.values.most_common(SHOWN_VALUES)
-        listed = "、".join(f"“{_cut(value)}” {n:,} 行" for value, n in top)
+        listed = "、".join(f"“{_cut(value)}”" + ("" if few else f" {n:,} 行") for value, n in top)
         distinct = len(reason.values)
         more = f" 等 {distinct:,} 种" if distinct > SHOWN_VALUES else ""
         said += f"（{listed}{more}）"

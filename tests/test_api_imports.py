@@ -269,7 +269,7 @@ def test_a_rejected_row_leaves_a_report_and_a_row_outside_the_scope_is_refused(
     assert (job["state"], job["outcome"], job["exit_code"]) == ("finished", "rejected", 1)
     assert job["outcome_label"] == "未导入：有退回的行"
     (reason,) = job["reasons"]  # why, not only how many (trial X)
-    assert reason.startswith("“") and " 1 行" in reason, reason
+    assert reason.startswith("“经度” 第 3 行："), reason  # the row named, not only counted
     assert _cases(served, tag) == []  # the file loads whole or not at all
     assert job["counts"] == {
         "rows": 2,

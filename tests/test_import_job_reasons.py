@@ -49,7 +49,7 @@ def test_a_job_gives_the_reasons_of_its_few_rejected_rows(db: Session, tmp_path:
     job = _job(dry, tmp_path, kind="video", dry_run=True)
     assert import_jobs.outcome_of(job) == "dry_rejected"
     (reason,) = import_jobs.reasons_of(job)
-    assert reason.startswith("“国标编码” 6 行（“530424000013180005” 1 行、"), reason
+    assert reason.startswith("“国标编码” 6 行（“530424000013180005” 1 行、"), reason  # 6: counted
     assert reason.endswith("）：必须是 20 位数字，实为 18 个字符")
     # a clean dry run gives none
     clean = tmp_path / "干净.csv"
@@ -60,8 +60,8 @@ def test_a_job_gives_the_reasons_of_its_few_rejected_rows(db: Session, tmp_path:
 
 def test_the_reasons_never_name_a_persons_values() -> None:
     found = [Problem(r, "身份证号", "11010519491231002X", "校验码不符") for r in (2, 3)]
-    assert top_reasons(found, values_shown=False) == ["“身份证号” 2 行：校验码不符"]
-    assert top_reasons(found, private_columns={"身份证号"}) == ["“身份证号” 2 行：校验码不符"]
+    assert top_reasons(found, values_shown=False) == ["“身份证号” 第 2、3 行：校验码不符"]
+    assert top_reasons(found, private_columns={"身份证号"}) == ["“身份证号” 第 2、3 行：校验码不符"]
 
 
 def test_the_reasons_say_how_many_rows_the_others_reject() -> None:
@@ -77,6 +77,24 @@ def test_the_reasons_say_how_many_rows_the_others_reject() -> None:
     ]
     lines = top_reasons(found, values_shown=False)
     assert len(lines) == 4
-    assert {"“身份证号” 2 行：校验码不符", "“走访情况” 2 行：过长"} <= set(lines[:2])
+    assert {"“身份证号” 第 2、3 行：校验码不符", "“走访情况” 第 3、7 行：过长"} <= set(lines[:2])
     assert lines[-1] == "另有 2 行因其他 2 种原因退回，见退回报告"
     assert len(top_reasons(found[:4], values_shown=False)) == 3  # all said: no line more
+
+
+def test_a_job_gives_every_reason_the_command_gave(db: Session, tmp_path: Path) -> None:
+    """Trial AD: the page said 退回 4 and gave three reasons, the fourth and its 另有 line cut."""
+    seed_jurisdictions(db)
+    rows = [_camera(n) for n in range(1, 6)]
+    rows[0][0] = rows[0][0][:18]  # 18 digits
+    rows[1][2] = "东经"  # not a number
+    rows[2][1] = ""  # no name
+    rows[4][0] = rows[3][0]  # a repeat
+    path = tmp_path / "四种原因.csv"
+    path.write_text(csv_text(HEADERS, rows), encoding="utf-8")
+    dry = run_import(db.connection(), path, ImportOptions(kind="video", dry_run=True))
+    assert dry.rejected_rows == 4, [(p.row, p.rule) for p in dry.problems]
+    reasons = import_jobs.reasons_of(_job(dry, tmp_path, kind="video", dry_run=True))
+    assert len(reasons) == 4, reasons
+    assert reasons[-1] == "另有 1 行因其他 1 种原因退回，见退回报告"
+    assert all(" 第 " in line for line in reasons[:3]), reasons  # each names its row
