@@ -39,6 +39,10 @@ VALUE_CHARACTERS = 30
 _CODE = re.compile(r"\d{9,}")
 """A code in a rule (a division or device code): as :func:`importers.summary.refusal_advice` reads
 rules, the same but for it are one reason."""
+DIVISION_DIGITS = 12
+"""A division code's length: a unit, no personal data (no personal number has 12 digits)."""
+GRID_DIGITS = 15
+"""A grid code's length, and a first-generation resident ID's."""
 _NUMBER = re.compile(r"\d+")
 """A number in a rule (a code, or a check digit it computed): rules alike but for their numbers
 are one reason; a number they all say alike (not a code) is said, others are ``…``."""
@@ -281,7 +285,7 @@ def _line(key: tuple[str, str], reason: _Reason, named: bool, *, rows_named: boo
         said = f"“{column}” 第 {'、'.join(map(str, sorted(reason.rows)))} 行"
     else:
         said = f"“{column}” {len(reason.rows):,} 行"
-    rule = _general(marked, reason.shapes)
+    rule = _general(marked, reason.shapes, units_shown=named)
     if named and set(reason.values) != {_EMPTY}:
         top = reason.values.most_common(SHOWN_VALUES)
         listed = "、".join(f"“{_cut(value)}”" + ("" if few else f" {n:,} 行") for value, n in top)
@@ -292,11 +296,20 @@ def _line(key: tuple[str, str], reason: _Reason, named: bool, *, rows_named: boo
     return f"{said}：{rule}"
 
 
-def _general(marked: str, shapes: Iterable[str]) -> str:
-    """Return a reason's rule: ``…`` for its value and for a number its rules say unalike."""
+def _general(marked: str, shapes: Iterable[str], *, units_shown: bool = False) -> str:
+    """Return a reason's rule: ``…`` for its value and for a number its rules say unalike.
+
+    A code its rules say alike is ``…`` too (it may be a resident ID), but for a division code
+    (12 digits: trial AD's ``辖区 … 不在数据库中`` hid the very code to import), and a grid code
+    (15 digits, as long as a first-generation resident ID) with ``units_shown`` (values that
+    may be named).
+    """
     numbers = zip(*(_NUMBER.findall(shape) for shape in shapes), strict=True)
     for alike in numbers:
-        same = len(set(alike)) == 1 and not _CODE.fullmatch(alike[0])
+        code = _CODE.fullmatch(alike[0]) is not None
+        shown = not code or len(alike[0]) == DIVISION_DIGITS
+        shown = shown or (units_shown and len(alike[0]) == GRID_DIGITS)
+        same = len(set(alike)) == 1 and shown
         marked = marked.replace(_NUMBER_MARK, alike[0] if same else "…", 1)
     return marked.replace(_MARK, "…")
 

@@ -96,6 +96,11 @@ CONSOLE_WORDS: Final[tuple[tuple[str, Replacement], ...]] = (
     (r"用 --crs 指定坐标系", "指定坐标系"),
     (r" ?--crs (EPSG:)", r"坐标系 \1"),
     (r" ?--crs ?", "坐标系"),
+    # who imports the units (trial AD: a county clerk, a dispatcher, cannot)
+    (
+        r"（请先导入辖区）",
+        "（请先导入辖区，即村、社区的编码和边界：由指挥中心值班员或管理员在本页导入）",
+    ),
     # --set: the page has none; a column of the same value does it
     (r"加 --set ([^=\s]+)=([^\s，。；]+)", r"加一列“\1”，每行都填“\2”"),
     (r"可用 --set ([^=\s]+)=(\S+) 之类给出", r"可加一列“\1”，每行都填“\2”之类"),
@@ -125,6 +130,9 @@ def for_console(text: str) -> str:
     '未导入任何数据：请按报告修改后重新导入，或勾选“有退回的行时仍导入其余有效行”只导入有效行'
     >>> for_console("请加 --crs gcj02 重新导入")
     '请将坐标系选为“GCJ-02（高德、腾讯地图）”重新导入'
+    >>> said = for_console("辖区 620702101201 不在数据库中（请先导入辖区）")
+    >>> said.endswith("由指挥中心值班员或管理员在本页导入）")
+    True
     """
     for pattern, to in _COMPILED:
         text = pattern.sub(to, text)

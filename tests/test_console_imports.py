@@ -67,6 +67,8 @@ def test_the_page_is_mounted_and_its_shell_is_chinese(api_client: TestClient) ->
         assert f'id="{element}"' in html
     assert 'id="im-dry-run" checked' in html  # 试运行 by default
     assert "试运行：只检查，不写入" in html and "确认重新导入旧文件" in html
+    # what a new centre imports first, and who imports the units (trial AD)
+    assert "新中心先导入什么" in html and "由指挥中心值班员或管理员导入" in html
     assert "/static/console/imports.js" in html and "/static/console/imports.css" in html
     assert COMPLETE_NOTES["video"] in html  # the page's own settings
 

@@ -98,3 +98,18 @@ def test_a_job_gives_every_reason_the_command_gave(db: Session, tmp_path: Path) 
     assert len(reasons) == 4, reasons
     assert reasons[-1] == "另有 1 行因其他 1 种原因退回，见退回报告"
     assert all(" 第 " in line for line in reasons[:3]), reasons  # each names its row
+
+
+def test_the_reasons_name_the_unit_code_to_import_first_and_no_other_code() -> None:
+    """Trial AD: ``辖区 … 不在数据库中（请先导入辖区）`` hid the very code to import."""
+    unknown = Problem(2, "所属社区", "双堡村", "辖区 620702106201 不在数据库中（请先导入辖区）")
+    assert top_reasons([unknown]) == [
+        "“所属社区” 第 2 行（“双堡村”）：辖区 620702106201 不在数据库中（请先导入辖区）"
+    ]
+    assert top_reasons([unknown], values_shown=False) == [  # a persons file: the code still
+        "“所属社区” 第 2 行：辖区 620702106201 不在数据库中（请先导入辖区）"
+    ]
+    grid = Problem(2, "所属网格", "", "网格 620702106201001 不在数据库中")
+    assert top_reasons([grid], values_shown=False) == ["“所属网格” 第 2 行：网格 … 不在数据库中"]
+    same = [Problem(r, "备注", "x", "与库中 530424197908080839 重复") for r in (2, 3)]
+    assert top_reasons(same) == ["“备注” 第 2、3 行（“x”）：与库中 … 重复"]  # may be an ID
