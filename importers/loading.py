@@ -75,7 +75,13 @@ from importers.crs_check import (
 from importers.kinds import Kind, Part
 from importers.kinds.cases import LEDGER_PREFIX
 from importers.kinds.persons import visit_key
-from importers.moved_points import MOVED_KINDS, MOVED_M, moved_note, moved_problems
+from importers.moved_points import (
+    MOVED_KINDS,
+    MOVED_M,
+    corrected_note,
+    moved_note,
+    moved_problems,
+)
 from importers.names import Directories, address_places, resolve_names
 from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks
@@ -219,6 +225,8 @@ class _Staged:
     part: Part
     columns: list[str]
     moved: list[point_moves.Moved] = field(default_factory=list)
+    corrected: tuple[str, str] | None = None
+    """The CRS the records' points were read in and the ``--crs`` given that corrects it."""
 
 
 def load(
@@ -291,13 +299,16 @@ def load(
             checks.notes += own.notes(checks.header("external_no"))
             on_record += len(own.rows)
         on_file = _match_records(conn, name, kind, part, records)
+        crs_corrected = None
         if options.unconfirmed_crs is not None:
             by_address = address_places(records, directories) if point is not None else None
             found = on_file.sample if on_file is not None else None
             crs = options.unconfirmed_crs
             _check_crs(conn, name, kind, part, records, crs, checks, by_address, found)
         elif options.given_crs is not None and on_file is not None:
-            _check_given_crs(conn, kind, on_file.sample, options, checks)
+            crs_corrected = _check_given_crs(
+                conn, kind, (name, part), on_file.sample, options, checks
+            )
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
         if within is not None and given is not None:
             where = _Placed(name, columns, point, given, records)
@@ -312,7 +323,8 @@ def load(
             checks.add(grid_names.names_in_use(conn, name, codes, checks, complete))
         if worker_matches.RESPONSIBLE in records.columns:
             _resolve_responsibles(conn, name, checks)
-        staged.append(_Staged(name, part, columns, on_file.moved if on_file is not None else []))
+        moved = on_file.moved if on_file is not None else []
+        staged.append(_Staged(name, part, columns, moved, crs_corrected))
     rejected = {p.row for p in checks.problems if p.severity == "rejected"}
     checks.notes += checks.kept_notes(rejected)
     if rejected and not options.partial:
@@ -796,21 +808,37 @@ def _match_records(
 def _check_given_crs(
     conn: psycopg.Connection[Any],
     kind: Kind,
+    staged: tuple[str, Part],
     found: OnRecord,
     options: LoadOptions,
     checks: RowChecks,
-) -> None:
-    """Refuse a ``--crs`` that puts the rows far from the records they update (see there)."""
+) -> tuple[str, str] | None:
+    """Refuse a ``--crs`` that puts the rows far from the records they update (see there).
+
+    It corrects them, and is not refused, when the same file was imported before read in the
+    better CRS, or when the records it updates were all placed by imports that assumed it
+    (:func:`layers.point_moves.placed_assuming`). Returns the CRS corrected, if so.
+    """
     given = options.given_crs or ""
+    staging, part = staged
+    corrected: list[str] = []
 
     def corrects(crs: str) -> bool:
-        return point_moves.imported_before_in(conn, options.sha256, kind.name, crs)
+        if point_moves.imported_before_in(
+            conn, options.sha256, kind.name, crs
+        ) or point_moves.placed_assuming(
+            conn, staging, kind.table.name, part.key, kind.geometry or "", crs
+        ):
+            corrected.append(crs)
+            return True
+        return False
 
     try:
         check_given_crs(found, given, corrects=corrects)
     except WrongCrs as wrong:  # told together with the rows' own problems, in one round
         wrong.problems = sorted(checks.problems, key=lambda p: p.row)
         raise
+    return (corrected[0], given) if corrected else None
 
 
 def _tell_moves(
@@ -829,6 +857,9 @@ def _tell_moves(
         return
     checks.add(problems)
     told = [m for m in stage.moved if m.row not in leaving]
+    if stage.corrected is not None:  # the move the clerk asked for: said, not alarmed
+        checks.notes.append(corrected_note(told, *stage.corrected))
+        return
     note = moved_note(told, kind.name, stage.part.records)
     if note is not None:
         checks.notes.append(Alarm(note))

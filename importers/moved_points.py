@@ -22,6 +22,7 @@ from collections.abc import Collection, Sequence
 import pandas as pd
 
 from importers.rules import Problem
+from importers.summary import crs_label
 from layers.point_moves import Moved
 
 MOVED_M = 100.0
@@ -130,3 +131,34 @@ def moved_note(moved: Sequence[Moved], kind: str, records: pd.DataFrame) -> str 
         f"点位比库中原有的移动超过 {MOVED_M:g} 米：{'；'.join(shown)}（{more}，"
         "全部列在报告中，标为“点位移动”）。移动这么远多是录入错误或坐标系混用，请核对"
     )
+
+
+def corrected_note(moved: Sequence[Moved], was: str, given: str) -> str:
+    """Return the summary's line of a ``--crs`` that corrects the points on record (Chinese).
+
+    The moves are what the clerk asked for (trial AD: ``移动这么远多是录入错误`` of the very
+    correction the refusal had advised), so they are said, with the farthest, not alarmed.
+
+    Parameters
+    ----------
+    moved : sequence of Moved
+        The rows farther than :data:`MOVED_M` from their records, kept.
+    was, given : str
+        The CRS the records were read in, and the one given now.
+
+    Returns
+    -------
+    str
+        One line.
+
+    Examples
+    --------
+    >>> far = [Moved(2, 169.4, 103.0, 24.5, 103.001, 24.501)]
+    >>> corrected_note(far, "cgcs2000", "gcj02").split("：")[-1]
+    '移动 1 行，最远 169 米'
+    """
+    said = f"按 {crs_label(given)}更正坐标系（库中点位原按 {crs_label(was)}读入）"
+    if not moved:
+        return f"{said}：没有点位移动超过 {MOVED_M:g} 米"
+    farthest = max(m.metres for m in moved)
+    return f"{said}：移动 {len(moved)} 行，最远 {farthest:.0f} 米"

@@ -889,6 +889,7 @@ def import_checked(
             source_crs=base.source_crs,
             user=options.user,
             rows_total=base.rows_total,
+            crs_assumed=checked.crs_unconfirmed is not None,
         )
         loaded = load(
             raw,

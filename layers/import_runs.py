@@ -17,9 +17,9 @@ from sqlalchemy import Connection, text
 from layers import live
 
 _START = text(
-    "INSERT INTO import_runs (kind, file_name, sha256, source_crs, username, "
+    "INSERT INTO import_runs (kind, file_name, sha256, source_crs, crs_assumed, username, "
     "rows_total, rows_loaded, rows_rejected, status) VALUES (:kind, :file, :sha, "
-    ":crs, :user, :total, 0, 0, 'running') RETURNING id"
+    ":crs, :assumed, :user, :total, 0, 0, 'running') RETURNING id"
 )
 _FINISH = text(
     "UPDATE import_runs SET finished_at = clock_timestamp(), rows_loaded = :loaded, "
@@ -36,6 +36,7 @@ def start_run(
     source_crs: str,
     user: str,
     rows_total: int,
+    crs_assumed: bool = False,
 ) -> int:
     """Record the start of an import and return its id.
 
@@ -55,6 +56,9 @@ def start_run(
         Who imports (cut to 50 characters).
     rows_total : int
         Data rows in the file.
+    crs_assumed : bool
+        The CRS was assumed: no ``--crs`` given, none the file confirmed (a later ``--crs``
+        may correct the points read in it, :func:`layers.point_moves.placed_assuming`).
 
     Returns
     -------
@@ -70,6 +74,7 @@ def start_run(
                 "file": file_name[:300],
                 "sha": sha256,
                 "crs": source_crs[:30],
+                "assumed": crs_assumed,
                 "user": user[:50],
                 "total": rows_total,
             },

@@ -149,3 +149,57 @@ def imported_before_in(conn: psycopg.Connection[Any], sha256: str, kind: str, cr
         (sha256, kind, crs),
     ).fetchone()
     return bool(found and found[0])
+
+
+WITH_IMPORT_ID = frozenset({"persons", "cases"})
+"""The tables whose records name the import that last wrote them (``import_id``)."""
+
+
+def placed_assuming(
+    conn: psycopg.Connection[Any],
+    staging: str,
+    table: str,
+    key: Sequence[str],
+    point: str,
+    crs: str,
+) -> bool:
+    """Tell whether the records the staged rows update were placed by imports assuming ``crs``.
+
+    A roster read in an assumed CRS (no ``--crs``, none the file confirmed) put its points
+    where that reading puts them; a later file of the same records that gives its ``--crs``
+    corrects them, whatever its checksum (trial AD: the fixed roster was refused, only the
+    old file with its errors could correct them).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        The staging table (with ``point``).
+    table : str
+        The records' table: one of :data:`WITH_IMPORT_ID` (else the answer is ``False``).
+    key : sequence of str
+        The natural key joining a staged row to its record.
+    point : str
+        The geometry column of both.
+    crs : str
+        The CRS name an import records (``cgcs2000`` …).
+
+    Returns
+    -------
+    bool
+        Some staged rows update a record with a point, and every such record was last
+        written by an import that assumed ``crs``.
+    """
+    if table not in WITH_IMPORT_ID:
+        return False
+    p = sql.Identifier(point)
+    found = conn.execute(
+        sql.SQL(
+            "SELECT count(*), count(*) FILTER (WHERE r.source_crs = %s AND r.crs_assumed)"
+            " FROM {s} AS s JOIN {t} AS t ON {on} LEFT JOIN import_runs AS r ON r.id = t.import_id"
+            " WHERE s.{p} IS NOT NULL AND t.{p} IS NOT NULL"
+        ).format(s=sql.Identifier(staging), t=sql.Identifier(table), on=matched_on(key), p=p),
+        (crs,),
+    ).fetchone()
+    return found is not None and found[0] > 0 and found[0] == found[1]

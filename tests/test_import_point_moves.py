@@ -21,8 +21,10 @@ from tests.import_fixtures import (
     SOUTH,
     WEST,
     csv_text,
+    resident_id,
     seed_jurisdictions,
 )
+from tests.test_import import KEYS
 
 HEADERS = ["国标编码", "点位名称", "经度", "纬度"]
 CASE_HEADERS = ["工单编号", "受理渠道", "问题分类", "所属网格", "来电时间", "经度", "纬度"]
@@ -145,8 +147,10 @@ def test_the_crs_forgotten_the_first_time_corrects_the_same_file_and_tells_the_m
     assert max(_moved_m(db, lon, lat)) < 0.05
     moved = [p for p in fixed.problems if p.severity == "moved"]
     assert len(moved) == 25 and fixed.rejected_rows == 0
-    assert fixed.notes[0].startswith("点位比库中原有的移动超过 100 米：第 2 行 ")
-    assert "（等 25 行，全部列在报告中，标为“点位移动”）" in fixed.notes[0]
+    assert fixed.notes[0].startswith(
+        "按 GCJ-02（高德、腾讯地图）更正坐标系（库中点位原按 CGCS2000（国家2000坐标系）读入）："
+        "移动 25 行，最远 "
+    )
 
 
 def test_cameras_moved_far_are_named_in_the_summary_and_listed_in_the_report(
@@ -212,3 +216,73 @@ def test_cases_the_file_moves_are_told_not_those_handled_here(db: Session, tmp_p
     assert told == [(2, "点位比库中原有的移动了 254 米"), (4, "点位比库中原有的移动了 254 米")]
     alarm = next(n for n in again.notes if n.startswith("点位比库中原有的移动超过 100 米"))
     assert "第 2 行 MV-0 254 米；第 4 行 MV-2 254 米（共 2 行" in alarm
+
+
+def _roster(tmp_path: Path, name: str, lon: np.ndarray, lat: np.ndarray, renamed: int = -1) -> Path:
+    """A roster of 吸毒人员 at ``lon, lat`` (WGS84) written in GCJ-02, its CRS unsaid."""
+    rows = []
+    for i, (x, y) in enumerate(zip(lon, lat, strict=True)):
+        gx, gy = wgs84_to_gcj02(x, y)
+        person = f"更正{i}" + ("改" if i == renamed else "")
+        rows.append([person, resident_id(400 + i), "吸毒人员", f"{gx:.7f}", f"{gy:.7f}"])
+    path = tmp_path / name
+    path.write_text(csv_text(["姓名", "公民身份号码", "人员类别", "经度", "纬度"], rows), "utf-8")
+    return path
+
+
+def _homes_off_m(db: Session, lon: np.ndarray, lat: np.ndarray) -> list[float]:
+    """How far each roster person's residence lies from ``lon, lat``, in metres."""
+    found = db.execute(
+        text(
+            "SELECT ST_Distance(t.residence::geography,"
+            " ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4490)::geography)"
+            " FROM unnest(CAST(:names AS text[]), CAST(:lon AS float8[]), CAST(:lat AS float8[]))"
+            " AS p(name, lon, lat) JOIN persons AS t ON t.name IN (p.name, p.name || '改')"
+            " ORDER BY p.name"
+        ),
+        {"names": [f"更正{i}" for i in range(len(lon))], "lon": lon.tolist(), "lat": lat.tolist()},
+    ).scalars()
+    return [float(d) for d in found]
+
+
+def test_a_fixed_roster_with_its_crs_corrects_the_points_an_assumed_crs_misplaced(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial AD M3: the fixed file was refused; only the old one, errors and all, corrected."""
+    seed_jurisdictions(db)
+    lon, lat = _sites(21)
+    first = run_import(
+        db.connection(), _roster(tmp_path, "台账.csv", lon, lat), _persons(), keys=KEYS
+    )
+    assert first.committed and first.notes and first.notes[0].startswith("坐标系未")
+    assert min(_homes_off_m(db, lon, lat)) > 300  # read as CGCS2000: off by the GCJ-02 shift
+
+    fixed = _roster(tmp_path, "台账_改.csv", lon, lat, renamed=3)  # another file
+    corrected = run_import(db.connection(), fixed, _persons(crs="gcj02"), keys=KEYS)
+    assert corrected.committed and corrected.counts is not None
+    assert corrected.counts.updated == 21
+    assert max(_homes_off_m(db, lon, lat)) < 0.05
+    (said,) = [n for n in corrected.notes if "坐标系" in n]
+    assert said.startswith(
+        "按 GCJ-02（高德、腾讯地图）更正坐标系（库中点位原按 CGCS2000（国家2000坐标系）读入）："
+        "移动 21 行，最远 "
+    )
+    assert not [n for n in corrected.notes if "录入错误" in n]
+
+
+def test_a_crs_given_then_is_not_overruled_by_another_file_given_another(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    lon, lat = _sites(21)
+    said = run_import(
+        db.connection(), _roster(tmp_path, "台账.csv", lon, lat), _persons("cgcs2000"), keys=KEYS
+    )
+    assert said.committed  # the clerk's word: CGCS2000
+    fixed = _roster(tmp_path, "台账_改.csv", lon, lat, renamed=3)
+    with pytest.raises(WrongCrs):
+        run_import(db.connection(), fixed, _persons("gcj02"), keys=KEYS)
+
+
+def _persons(crs: str | None = None) -> ImportOptions:
+    return ImportOptions(kind="persons", crs=crs)

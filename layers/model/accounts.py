@@ -92,6 +92,7 @@ class ImportRun(Base):
     file_name: Mapped[str] = mapped_column(String(300))
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     source_crs: Mapped[str | None] = mapped_column(String(30))
+    crs_assumed: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     started_at: Mapped[datetime] = created_column()
     finished_at: Mapped[datetime | None]
     username: Mapped[str] = mapped_column(String(50))
