@@ -127,8 +127,14 @@ def _aliases(name: str, *chinese: str) -> Any:
     return Field(default=None, validation_alias=AliasChoices(name, *chinese))
 
 
-def _text(name: str, *chinese: str) -> Any:
-    return Field(default=None, max_length=100, validation_alias=AliasChoices(name, *chinese))
+def _text(name: str, *chinese: str, usual: tuple[str, ...] = ()) -> Any:
+    """Return a free-text field; ``usual``: the values a form offers to pick (any is kept)."""
+    return Field(
+        default=None,
+        max_length=100,
+        validation_alias=AliasChoices(name, *chinese),
+        examples=list(usual) or None,
+    )
 
 
 class CategoryAttributes(BaseModel):
@@ -246,13 +252,29 @@ class MentalAttributes(CategoryAttributes):
     guardian_reward: YesNo | None = _aliases("guardian_reward", "以奖代补", "是否以奖代补")
 
 
+CONTROL_STATUSES = (
+    "社区戒毒",
+    "社区康复",
+    "强制隔离戒毒",
+    "自愿戒毒",
+    "戒毒药物维持治疗",
+    "戒断三年未复吸",
+    "失控",
+)
+"""The 管控状态 a 吸毒人员's form offers (the 禁毒 registers' usual words; rosters' others kept)."""
+URINE_RESULTS = ("阴性", "阳性")
+"""The 尿检结果 a form offers."""
+
+
 class DrugAttributes(CategoryAttributes):
     """吸毒人员."""
 
     drug_type: str | None = _aliases("drug_type", "吸食毒品种类", "毒品种类", "滥用毒品种类")
-    control_status: str | None = _text("control_status", "管控状态", "管控现状", "管控情况")
+    control_status: str | None = _text(
+        "control_status", "管控状态", "管控现状", "管控情况", usual=CONTROL_STATUSES
+    )
     last_urine_test: ChineseDate | None = _aliases("last_urine_test", "最近尿检日期", "尿检日期")
-    urine_test_result: str | None = _text("urine_test_result", "尿检结果")
+    urine_test_result: str | None = _text("urine_test_result", "尿检结果", usual=URINE_RESULTS)
 
 
 class AidsRiskAttributes(CategoryAttributes):
@@ -385,6 +407,8 @@ class FormField:
         ``text``, ``date``, ``number`` (a whole number), ``yes_no`` or ``choice``.
     choices : tuple of str
         The values a ``choice`` allows (empty otherwise).
+    suggestions : tuple of str
+        The usual values a ``text`` offers to pick; any other is kept too.
     maximum : int or None
         The largest value a ``number`` allows.
     max_length : int or None
@@ -397,6 +421,7 @@ class FormField:
     choices: tuple[str, ...] = ()
     maximum: int | None = None
     max_length: int | None = None
+    suggestions: tuple[str, ...] = ()
 
 
 _FORM_KINDS: dict[Any, str] = {date: "date", bool: "yes_no", int: "number"}
@@ -430,6 +455,8 @@ def form_fields(category: str) -> list[FormField]:
     [('释放日期', 'date'), ('原罪名', 'text'), ('原判刑期（月）', 'number')]
     >>> form_fields("correction")[0].choices
     ('管制', '缓刑', '假释', '暂予监外执行')
+    >>> form_fields("drug")[-1].suggestions
+    ('阴性', '阳性')
     """
     fields = []
     for name, info in MODELS[category].model_fields.items():
@@ -444,8 +471,9 @@ def form_fields(category: str) -> list[FormField]:
             k: getattr(m, k) for m in info.metadata for k in ("le", "max_length") if hasattr(m, k)
         }
         label = _label(name, info)
+        usual = tuple(info.examples or ())
         fields.append(
-            FormField(name, label, kind, choices, limits.get("le"), limits.get("max_length"))
+            FormField(name, label, kind, choices, limits.get("le"), limits.get("max_length"), usual)
         )
     return fields
 

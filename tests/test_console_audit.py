@@ -226,6 +226,10 @@ def test_auditor_finds_a_person_by_resident_id(
     expect(page.locator("#az-resident-id")).to_have_value("")  # not left on the screen
     rows = page.locator("#az-entries tbody tr")
     expect(rows.first.locator("td.az-object")).to_contain_text(str(person_id))
+    # the look-up's own entry, the newest, says what it found (trial AE: 「— 成功 —」)
+    expect(rows.first.locator("td.az-reason")).to_have_text(
+        f"按身份证号查找：找到 1 条人员记录（编号 {person_id}）"
+    )
     assert number not in page.content()
     page.fill("#az-resident-id", number[:17] + ("0" if number[17] != "0" else "1"))
     page.click("#az-lookup-submit")

@@ -107,6 +107,12 @@ def test_the_form_learns_each_categorys_fields_labelled_in_chinese(
     assert correction["correction_type"]["choices"] == ["管制", "缓刑", "假释", "暂予监外执行"]
     assert "period" not in correction  # the one-cell 矫正起止日期 of rosters: start and end here
     assert {f["name"]: f for f in fields["mental"]}["risk_assessment"]["maximum"] == 5
+    drug = {f["name"]: f for f in fields["drug"]}  # trial AE: 管控状态, 尿检结果 free text only
+    assert drug["urine_test_result"]["suggestions"] == ["阴性", "阳性"]
+    assert (
+        drug["control_status"]["kind"] == "text"
+        and "社区康复" in drug["control_status"]["suggestions"]
+    )
 
 
 def test_the_categorys_fields_are_kept_with_the_registration(

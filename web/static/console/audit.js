@@ -141,6 +141,11 @@
       return "类别：" + (labels.category[d.category] || d.category) + "；所在辖区 " + (d.area_name ? d.area_name + "（" + d.area_code + "）" : d.area_code);
     }
     if (e.action === "visit.record" && d.visited_on) return "走访日期 " + d.visited_on;
+    // a look-up by resident ID: how many records it found, never the ID (trial AE: 「— 成功 —」)
+    if (e.action === "audit.person_lookup" && d.found !== undefined) {
+      if (!d.found) return "按身份证号查找：未找到人员记录";
+      return "按身份证号查找：找到 " + d.found + " 条人员记录（编号 " + (d.person_ids || []).join("、") + "）";
+    }
     return "";
   }
 

@@ -126,6 +126,15 @@
       input.id = id;
       input.dataset.field = f.name;
       attrs.append(label, input);
+      if (f.suggestions && f.suggestions.length) {
+        // the usual words to pick (管控状态, 尿检结果), another may still be typed
+        const list = document.createElement("datalist");
+        list.id = id + "-usual";
+        f.suggestions.forEach((value) => list.appendChild(new Option(value)));
+        input.setAttribute("list", list.id);
+        input.placeholder = "可选：" + f.suggestions.slice(0, 3).join("、") + (f.suggestions.length > 3 ? "…" : "");
+        attrs.appendChild(list);
+      }
     });
   }
 
@@ -174,7 +183,9 @@
   }
   document.getElementById("zz-person-pick").addEventListener("click", function () {
     dialog.close();
-    hint = zz.toast("请在地图上点击该人员的居住地（可先拖动、缩放地图；按 Esc 或“取消点选”返回）", "info");
+    // a phone has no Esc key (trial AE): only the button is named there
+    const back = window.matchMedia("(pointer: coarse)").matches ? "点“取消点选”返回" : "按 Esc 或“取消点选”返回";
+    hint = zz.toast("请在地图上点击该人员的居住地（可先拖动、缩放地图；" + back + "）", "info");
     container.scrollIntoView({ block: "nearest" });
     container.classList.add("zz-picking");
     stopPicking.hidden = false;
