@@ -791,3 +791,29 @@ def test_a_county_commander_follows_the_townships_imports(
     expect(page.locator("#im-supervised-title")).to_contain_text(username)
     page.screenshot_step("supervised")
     page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.browser_viewport(1366, 768)
+@pytest.mark.xdist_group("console")
+def test_a_jobs_buttons_are_not_under_the_open_job_on_a_1366_px_screen(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+) -> None:
+    """Trial AD: file names wrapped a character a line, the row's 重新导入 under the panel."""
+    demo = console_demo
+    username, township = _dispatcher(demo)
+    village, _ = _villages(demo, township)
+    number = f"WEB-{uuid.uuid4().hex[:10]}"
+    name = "宁州街道2026年11月12345热线工单导出（含已办结工单）.csv"
+    path = _cases_csv(tmp_path, name, [(number, village)], _call_time(demo))
+    _open_imports(page, demo, username)
+    _choose_and_upload(page, path)
+    panel = page.locator("#im-job")
+    expect(panel.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
+    row = page.locator(f"#im-jobs tbody tr[data-id='{panel.get_attribute('data-id')}']")
+    expect(row.locator(".im-run")).to_have_text("正式导入…")
+    row.locator(".im-run").scroll_into_view_if_needed()
+    row.locator(".im-run").click(trial=True, timeout=5000)  # it takes the click: nothing over it
+    name_cell = row.locator("td.im-name").bounding_box()
+    assert name_cell is not None and name_cell["width"] >= 8 * 12, name_cell  # 8rem at least
+    page.assert_clean(demo.origin)

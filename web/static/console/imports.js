@@ -39,6 +39,8 @@
   });
 
   const isActive = (job) => ACTIVE.includes(job.state);
+  // its command told how it ended (the transaction is over) and is only closing: 1–3 s more
+  const closing = (job) => job.state === "running" && !!job.outcome;
   const isDryRun = (job) => !!(job.options && job.options.dry_run);
   /** A kept upload that can be run again (the API's `can_run`). */
   const canRunAgain = (job) => !!job.can_run;
@@ -389,7 +391,9 @@
   function jobActions(job, withView) {
     const actions = [];
     if (withView) actions.push(button("查看", "btn-link p-0 im-view", () => showJob(job.id)));
-    if (isActive(job)) actions.push(button("取消", "btn-outline-danger py-0 im-cancel", () => cancel(job)));
+    if (isActive(job) && !closing(job)) {
+      actions.push(button("取消", "btn-outline-danger py-0 im-cancel", () => cancel(job)));
+    }
     if (canRunAgain(job)) {
       const label = dryRunRead(job) ? "正式导入…" : "重新导入…";
       actions.push(button(label, "btn-outline-primary py-0 im-run", () => openRun(job)));
@@ -502,6 +506,7 @@
   function timeText(job) {
     const now = Date.now();
     if (job.state === "queued") return queuedText(job, now);
+    if (closing(job)) return "已结束，正在收尾…"; // trial AD: 已导入 beside 正在导入 and 取消
     if (job.state === "running") {
       return "正在导入，已用 " + span((now - Date.parse(job.started_at || job.submitted_at)) / 1000);
     }
