@@ -25,6 +25,13 @@ later file that says it was settled settles it (:func:`settle_from_source`). An 
 puts open cases into the queues says how many, and how many are old or overdue already
 (:func:`queued_cases`).
 
+A case its source system settled (已办结, 已回访 …, or a row with a 办结时间) is stored concluded
+too, whatever the import: state ``archived`` (:func:`stored_state`), not the 待结案 of its
+level (评价, 回访, 销号 are work its source did, not the operators'), with the closing time the
+source gives and a first event that keeps the source's status (``历史记录：来源系统已办结，原状态
+“已办结”``, payload ``settled: true``, :func:`settled_note`). The resolution share counts it as
+resolved. A later file that says a case imported open is settled concludes it the same way.
+
 The numbers made for a ledger's rows (``TZ…``, ``importers.kinds.cases.ledger_numbers``) leave the
 channel out on purpose: a row carried into next month's sheet with its 排查方式 retyped names
 the same case, whatever the channel (:func:`match_ledger_numbers`, :func:`rekey_edited_rows`).
@@ -62,12 +69,16 @@ STATUS_GIVEN = "_status_given"
 EVENT_COLUMNS = ("id", "area_code", "state")
 """Columns of the inserted cases the first events are made from."""
 HISTORY_STATUS = "_history_status"
-"""Staging column: the status a row ``--history`` stores as concluded history has in its source,
-as written (NULL when blank)."""
+"""Staging column: the status, as written, of a row stored as history: one its source settled
+(any import), or one ``--history`` stores as concluded history (NULL when blank, and on the rows
+still open at the source outside a history import)."""
 HISTORY_ENDED = "_history_ended"
 """Staging column: set on the rows ``--history`` stores as concluded history (NULL on the
 others); true where the source says the mediation ended unsettled or was referred on
 (调解不成功, 已移交司法所, 引导诉讼 …)."""
+SETTLED_AT_SOURCE = (CaseState.RESOLVED.value, CaseState.EVALUATED.value, CaseState.VISITED.value)
+"""States a file's status may give that would put a case into its level's 待结案 (to evaluate,
+visit and archive): a case its source settled is stored concluded instead (:func:`stored_state`)."""
 OLD_DAYS = 90
 """An open case registered longer ago than this is likely a record of the past
 (:func:`queued_cases`)."""
@@ -138,8 +149,8 @@ def computed_columns(
     Returns
     -------
     dict
-        ``id`` (:data:`STAGED_ID`), ``code``, ``handling_level``, ``contact_deadline`` and
-        ``deadline`` → SQL expression.
+        ``id`` (:data:`STAGED_ID`), ``code``, ``state`` (:func:`stored_state`),
+        ``handling_level``, ``contact_deadline`` and ``deadline`` → SQL expression.
     """
     limits = {
         "contact_deadline": _after_report(lambda limits: limits.contact, config),
@@ -153,7 +164,34 @@ def computed_columns(
             for column, expression in limits.items()
         }
     identity = {"id": sql.SQL("s.{}").format(sql.Identifier(STAGED_ID)), "code": case_code()}
-    return {**identity, "handling_level": handling_level(), **limits}
+    return {**identity, "state": stored_state(), "handling_level": handling_level(), **limits}
+
+
+def stored_state(row: str = "s") -> sql.Composed:
+    """Return the state an imported case is stored in, over its staged row.
+
+    The state the file gives, except that a case its source settled short of 销号 (已办结,
+    已评价, 已回访: :data:`SETTLED_AT_SOURCE`) is stored concluded, ``archived``: history for
+    the analyses, in no operator's queue. Its first event keeps the source's own status
+    (:func:`settled_note`).
+
+    Parameters
+    ----------
+    row : str
+        Alias of the staged row.
+
+    Returns
+    -------
+    psycopg.sql.Composed
+        The expression.
+    """
+    return sql.SQL(
+        "CASE WHEN {r}.state = ANY({settled}) THEN {archived} ELSE {r}.state END"
+    ).format(
+        r=sql.Identifier(row),
+        settled=sql.Literal(list(SETTLED_AT_SOURCE)),
+        archived=sql.Literal(CaseState.ARCHIVED.value),
+    )
 
 
 def _after_report(
@@ -204,59 +242,130 @@ def handling_level() -> sql.Composed:
 
 
 def first_events(
-    actor: str, note: str = "从文件导入", *, history_of: str | None = None
+    actor: str, staging: str, *, history: bool = False, note: str = "从文件导入"
 ) -> sql.Composed:
     """Return the statement appending one ``import`` event per case of the ``inserted`` CTE.
+
+    A case its source settled gets the note and payload of :func:`settled_note` and
+    :func:`settled_payload`; with ``history``, one stored as concluded history those of
+    :func:`history_note` and :func:`history_payload`; the others ``note``.
 
     Parameters
     ----------
     actor : str
         Who imports (``actor_name``, cut to 50 characters).
+    staging : str
+        The staging table of the import (``state``, :data:`HISTORY_STATUS`; with ``history``,
+        :data:`HISTORY_ENDED`), each case's staged row found by its natural key (the
+        ``inserted`` CTE carries :func:`event_columns`).
+    history : bool
+        A history import's staging table.
     note : str
-        The events' note.
-    history_of : str, optional
-        The staging table of a history import: a case stored as concluded history gets the
-        note and payload of :func:`history_note` and :func:`history_payload` instead (the
-        ``inserted`` CTE then carries :func:`event_columns` ``(True)``).
+        The note of the cases registered open.
 
     Returns
     -------
     psycopg.sql.Composed
         ``INSERT INTO case_events … SELECT … FROM inserted`` (:data:`EVENT_COLUMNS`).
     """
-    if history_of is None:
-        return sql.SQL(
-            "INSERT INTO case_events (case_id, area_code, actor_name, action, to_state, note) "
-            "SELECT id, area_code, {actor}, 'import', state, {note} FROM inserted"
-        ).format(actor=sql.Literal(actor[:50]), note=sql.Literal(note))
+    notes = [settled_note(history=history), sql.Literal(note)]
+    payloads = [settled_payload(history=history)]
+    if history:
+        notes.insert(0, history_note())
+        payloads.insert(0, history_payload())
     return sql.SQL(
         "INSERT INTO case_events (case_id, area_code, actor_name, action, to_state, note,"
         " payload) SELECT i.id, i.area_code, {actor}, 'import', i.state,"
-        " coalesce({history}, {note}), {payload} FROM inserted AS i"
+        " coalesce({notes}), coalesce({payloads}) FROM inserted AS i"
         " LEFT JOIN {staging} AS s ON s.channel = i.channel AND s.external_no = i.external_no"
     ).format(
         actor=sql.Literal(actor[:50]),
-        history=history_note(),
-        note=sql.Literal(note),
-        payload=history_payload(),
-        staging=sql.Identifier(history_of),
+        notes=sql.SQL(", ").join(notes),
+        payloads=sql.SQL(", ").join(payloads),
+        staging=sql.Identifier(staging),
     )
 
 
-def event_columns(history: bool) -> tuple[str, ...]:
+def event_columns() -> tuple[str, ...]:
     """Return the columns of the inserted cases :func:`first_events` reads.
-
-    Parameters
-    ----------
-    history : bool
-        A history import's: the natural key too, to find each case's staged row.
 
     Returns
     -------
     tuple of str
-        :data:`EVENT_COLUMNS`, and ``channel`` and ``external_no`` for a history import.
+        :data:`EVENT_COLUMNS`, and the natural key (``channel`` and ``external_no``) to find
+        each case's staged row.
     """
-    return (*EVENT_COLUMNS, "channel", "external_no") if history else EVENT_COLUMNS
+    return (*EVENT_COLUMNS, "channel", "external_no")
+
+
+def _settled_at_source(row: str, history: bool) -> sql.Composed:
+    """Return the condition that staged row ``row`` is a case its source settled."""
+    settled = sql.SQL("{}.state <> {}").format(
+        sql.Identifier(row), sql.Literal(CaseState.REGISTERED.value)
+    )
+    if not history:
+        return settled
+    return sql.SQL("{} AND {}.{} IS NULL").format(
+        settled, sql.Identifier(row), sql.Identifier(HISTORY_ENDED)
+    )
+
+
+def settled_note(row: str = "s", *, history: bool = False) -> sql.Composed:
+    """Return the note of a case its source settled, over its staged row.
+
+    ``历史记录：来源系统已办结，原状态“已办结”``, or ``历史记录：来源系统已办结（按办结时间）``
+    for a row that gives a closing time and no status; NULL for the other rows.
+
+    Parameters
+    ----------
+    row : str
+        Alias of the staged row.
+    history : bool
+        A history import's staging table (its concluded rows are not settled ones).
+
+    Returns
+    -------
+    psycopg.sql.Composed
+        The expression.
+    """
+    return sql.SQL(
+        "CASE WHEN {settled} THEN '历史记录：来源系统已办结' ||"
+        " coalesce('，原状态“' || {r}.{status} || '”', '（按办结时间）') END"
+    ).format(
+        settled=_settled_at_source(row, history),
+        r=sql.Identifier(row),
+        status=sql.Identifier(HISTORY_STATUS),
+    )
+
+
+def settled_payload(row: str = "s", *, history: bool = False) -> sql.Composed:
+    """Return the payload of the first event of a case its source settled.
+
+    ``{"settled": true, "source_status": …, "source_state": …}``: the status as written (null
+    when the row gives only a closing time) and the state it means (``resolved``,
+    ``visited`` …), the case being stored concluded (:func:`stored_state`); NULL for the other
+    rows. ``settled`` true counts the case as resolved (:func:`unsettled_history`).
+
+    Parameters
+    ----------
+    row : str
+        Alias of the staged row.
+    history : bool
+        A history import's staging table.
+
+    Returns
+    -------
+    psycopg.sql.Composed
+        The expression.
+    """
+    return sql.SQL(
+        "CASE WHEN {settled} THEN jsonb_build_object('settled', true,"
+        " 'source_status', {r}.{status}, 'source_state', {r}.state) END"
+    ).format(
+        settled=_settled_at_source(row, history),
+        r=sql.Identifier(row),
+        status=sql.Identifier(HISTORY_STATUS),
+    )
 
 
 def history_note(row: str = "s") -> sql.Composed:
@@ -353,32 +462,50 @@ class SourceSettled:
     Attributes
     ----------
     closed : list of int
-        Staged rows whose case was set to the file's settled state: untouched since it was
-        imported, open.
+        Staged rows whose case was concluded as the file says: untouched since it was
+        imported, open, or settled at its source and imported before settled cases were
+        stored concluded (those are in ``concluded`` too).
     kept : list of tuple
         ``(row, file_state, state)`` of the file's rows whose case stays as the platform has
         it: handled here while the file says settled, or settled here while the file says
         open (reopening is the platform's decision, not a file's).
     history : frozenset of int
         The rows of ``kept`` that a history import would have stored as concluded history.
+    concluded : frozenset of int
+        The rows of ``closed`` whose case was settled already (已办结, 已评价 or 已回访, from
+        an earlier release's import) and waited in its level's 待结案.
     """
 
     closed: list[int]
     kept: list[tuple[int, str, str]]
     history: frozenset[int] = frozenset()
+    concluded: frozenset[int] = frozenset()
 
     def notes(self) -> list[str]:
         """Return what the import's summary says of the cases closed (besides 更新).
 
         Examples
         --------
-        >>> SourceSettled([2, 5, 9], []).notes(), SourceSettled([], []).notes()
-        (['按来源系统办结 3 件（此前导入、本平台尚未办理的案件，按文件改为已办结）'], [])
+        >>> print(SourceSettled([2, 5, 9], []).notes()[0])
+        按来源系统办结 3 件（此前导入、本平台尚未办理的案件，按文件改为已办结，作为历史记录归档）
+        >>> SourceSettled([], []).notes()
+        []
+        >>> print(SourceSettled([2, 5], [], concluded=frozenset({5})).notes()[1])
+        此前导入的来源系统已办结案件 1 件移出待结案，作为历史记录归档（本平台尚未办理）
         """
-        if not self.closed:
-            return []
-        n = len(self.closed)
-        return [f"按来源系统办结 {n} 件（此前导入、本平台尚未办理的案件，按文件改为已办结）"]
+        said = []
+        opened = len(self.closed) - len(self.concluded)
+        if opened:
+            said.append(
+                f"按来源系统办结 {opened} 件（此前导入、本平台尚未办理的案件，"
+                "按文件改为已办结，作为历史记录归档）"
+            )
+        if self.concluded:
+            said.append(
+                f"此前导入的来源系统已办结案件 {len(self.concluded)} 件移出待结案，"
+                "作为历史记录归档（本平台尚未办理）"
+            )
+        return said
 
 
 def settle_from_source(
@@ -387,21 +514,24 @@ def settle_from_source(
     """Apply the staged states of cases already imported that their source system has settled.
 
     A 12345 export of this week holds last week's open work orders, now closed. A case still
-    as it was imported (registered, no event but its import) takes the file's state and
-    closing time, with an ``import`` event saying so. One being handled here, or settled here
-    while the file says open, is left alone and reported. A case a history import stored as
-    concluded history that its source never settled (:func:`unsettled_history`) is settled
-    the same way when a file says it was. With ``history``, the rows stored as concluded
-    history (:data:`HISTORY_ENDED`) conclude their registered cases so too: no deadlines,
-    and the event keeps the source's status (:func:`history_note`).
+    as it was imported (registered, no event but its import) is concluded as a case the
+    source settled is imported (:func:`stored_state`), with the file's closing time and an
+    ``import`` event saying so (:func:`settled_note`). So is one an earlier release imported
+    settled (已办结, 已评价, 已回访) and left in its level's 待结案, if nobody has handled it
+    here. One being handled here, or settled here while the file says open, is left alone and
+    reported. A case a history import stored as concluded history that its source never
+    settled (:func:`unsettled_history`) is settled the same way when a file says it was. With
+    ``history``, the rows stored as concluded history (:data:`HISTORY_ENDED`) conclude their
+    registered cases so too: no deadlines, and the event keeps the source's status
+    (:func:`history_note`).
 
     Parameters
     ----------
     conn : psycopg.Connection
         Connection in the import's transaction.
     staging : str
-        Staging table of cases (``channel``, ``external_no``, ``state``, ``closed_at`` and
-        :data:`STATUS_GIVEN`; with ``history``, :data:`HISTORY_STATUS` and
+        Staging table of cases (``channel``, ``external_no``, ``state``, ``closed_at``,
+        :data:`STATUS_GIVEN` and :data:`HISTORY_STATUS`; with ``history``,
         :data:`HISTORY_ENDED`).
     actor : str
         Who imports (the events' ``actor_name``).
@@ -425,37 +555,41 @@ def settle_from_source(
         if history
         else sql.SQL("")
     )
-    note = history_note() if history else sql.SQL("NULL::text")
-    payload = history_payload() if history else sql.SQL("NULL::jsonb")
+    notes = [settled_note(history=history), sql.Literal("来源系统已办结")]
+    payloads = [settled_payload(history=history)]
+    if history:
+        notes.insert(0, history_note())
+        payloads.insert(0, history_payload())
     match = SAME_CASE
     closed = conn.execute(
         sql.SQL(
             "WITH closed AS ("
-            " UPDATE cases c SET state = s.state, closed_at = s.closed_at,"
+            " UPDATE cases c SET state = {stored}, closed_at = CASE WHEN c.state = ANY({waiting})"
+            " THEN coalesce(s.closed_at, c.closed_at) ELSE s.closed_at END,"
             " version = c.version + 1{limits}"
             " FROM {staging} s WHERE {match} AND {untouched} AND (({settled} AND c.state = {open})"
-            " OR ({truly} AND {unsettled}))"
+            " OR ({truly} AND (c.state = ANY({waiting}) OR {unsettled})))"
             " RETURNING s.{row}, c.id, c.area_code, c.state,"
             " (SELECT b.state FROM cases AS b WHERE b.id = c.id) AS was,"
-            " {note} AS note, {payload} AS payload"
+            " coalesce({notes}) AS note, coalesce({payloads}) AS payload"
             "), logged AS ("
             " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
             " to_state, note, payload) SELECT id, area_code, {actor}, 'import', was, state,"
-            " coalesce(note, '来源系统已办结'), coalesce(payload, CASE WHEN was = {archived}"
-            " THEN jsonb_build_object('settled', true) END) FROM closed"
-            ") SELECT {row} FROM closed"
+            " note, payload FROM closed"
+            ") SELECT {row}, was = ANY({waiting}) FROM closed"
         ).format(
+            stored=stored_state(),
             limits=limits,
             staging=sql.Identifier(staging),
             settled=settled,
             truly=truly,
+            waiting=sql.Literal(list(SETTLED_AT_SOURCE)),
             unsettled=sql.SQL(unsettled_history("c")),
             match=match,
             open=registered,
-            archived=sql.Literal(CaseState.ARCHIVED.value),
             untouched=untouched(),
-            note=note,
-            payload=payload,
+            notes=sql.SQL(", ").join(notes),
+            payloads=sql.SQL(", ").join(payloads),
             actor=sql.Literal(actor[:50]),
             row=sql.Identifier(ROW_COLUMN),
         )
@@ -476,9 +610,10 @@ def settle_from_source(
         )
     ).fetchall()
     return SourceSettled(
-        [int(r) for (r,) in closed],
+        sorted(int(r) for r, _ in closed),
         [(int(r), str(f), str(c)) for r, f, c, _ in kept],
         frozenset(int(r) for r, _, _, h in kept if h),
+        frozenset(int(r) for r, waited in closed if waited),
     )
 
 
@@ -547,7 +682,7 @@ def refresh_untouched(
         for c in written
     }
     computed = computed_columns(config, history=history).items()
-    derived = {k: v for k, v in computed if k not in ("id", "code")}
+    derived = {k: v for k, v in computed if k not in ("id", "code", "state")}
     targets = sql.SQL(", ").join(sql.Identifier(c) for c in [*values, *derived])
     rows = conn.execute(
         sql.SQL(

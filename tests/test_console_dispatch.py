@@ -568,7 +568,7 @@ def test_case_page_shows_an_imported_cases_timeline_in_chinese(
     assert cells == [
         ["导入", "从文件导入"],
         ["导入", "按来源系统的新数据更新"],
-        ["导入", "来源系统已办结"],
+        ["导入", "历史记录：来源系统已办结，原状态“已办结”"],
     ]
     page.screenshot_step("imported-timeline", full_page=True)
     assert page.latin_words("#cz-timeline") == []  # every action and note is Chinese

@@ -78,10 +78,11 @@ def test_a_hotline_export_imports_open_cases_to_triage_and_settled_ones_as_histo
     assert outcome.counts is not None and outcome.counts.inserted == 5
 
     stored = _cases(db)
+    # Settled at the source: history, concluded (已销号), in no queue of the operators.
     assert {n: c.state for n, c in stored.items()} == {
-        "ST-1": "resolved",
+        "ST-1": "archived",
         "ST-2": "registered",
-        "ST-3": "resolved",
+        "ST-3": "archived",
         "ST-4": "archived",
         "ST-5": "registered",
     }
@@ -94,7 +95,19 @@ def test_a_hotline_export_imports_open_cases_to_triage_and_settled_ones_as_histo
     assert open_case.deadline - open_case.reported_at == timedelta(days=30)
     # Handled by the level of its area, at most the township's.
     assert stored["ST-2"].handling_level == 4 and stored["ST-5"].handling_level == 3
-    assert _events(db, "ST-1") == [("import", None, "resolved")]
+    assert _events(db, "ST-1") == [("import", None, "archived")]
+    notes: dict[str, str] = dict(
+        db.execute(
+            text(
+                "SELECT c.external_no, e.note FROM case_events e JOIN cases c ON c.id = e.case_id"
+                f" WHERE {MINE.replace('external_no', 'c.external_no')}"
+            )
+        ).all()
+    )
+    assert notes["ST-1"] == "历史记录：来源系统已办结，原状态“已办结”"
+    assert notes["ST-3"] == "历史记录：来源系统已办结（按办结时间）"
+    assert notes["ST-4"] == "历史记录：来源系统已办结，原状态“已归档”"
+    assert notes["ST-2"] == "从文件导入"
 
 
 def test_a_later_export_settles_the_cases_nobody_has_handled_here(
@@ -123,12 +136,12 @@ def test_a_later_export_settles_the_cases_nobody_has_handled_here(
     counts = outcome.counts
     assert (counts.inserted, counts.updated, counts.unchanged) == (1, 1, 2)
     stored = _cases(db)
-    assert stored["ST-11"].state == "resolved"
+    assert stored["ST-11"].state == "archived"
     assert stored["ST-11"].closed_at == datetime(2025, 3, 6, 16, 0, tzinfo=SHANGHAI)
     assert stored["ST-11"].version == 2
     assert _events(db, "ST-11") == [
         ("import", None, "registered"),
-        ("import", "registered", "resolved"),
+        ("import", "registered", "archived"),
     ]
     # The case triaged here stays as the platform has it; the report says why.
     assert stored["ST-12"].state == "triaged" and stored["ST-12"].closed_at is None
@@ -151,7 +164,7 @@ def test_a_later_export_settles_the_cases_nobody_has_handled_here(
     reopened = [["ST-11", "12345", "邻里纠纷", GRID, "", "2025-03-01 08:30", "重新办理", ""]]
     third = _import(db, tmp_path / "第三周.csv", reopened)
     assert [(p.row, p.severity) for p in third.problems] == [(2, "kept")]
-    assert third.problems[0].rule.startswith("本平台中此案件已办结，文件中为未办结：未重新打开")
+    assert third.problems[0].rule.startswith("本平台中此案件已销号，文件中为未办结：未重新打开")
     assert _cases(db) == before
 
     # A row that says nothing of its status says nothing against the platform's.
@@ -178,7 +191,20 @@ def test_a_status_without_a_closing_time_column_and_an_all_or_nothing_refusal(
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases"))
     assert outcome.committed and not outcome.problems
     states = {n: c.state for n, c in _cases(db).items()}
-    assert states == {"ST-21": "visited", "ST-22": "resolved", "ST-23": "registered"}
+    assert states == {"ST-21": "archived", "ST-22": "archived", "ST-23": "registered"}
+    payloads: dict[str, Any] = dict(
+        db.execute(
+            text(
+                "SELECT c.external_no, e.payload FROM case_events e JOIN cases c"
+                " ON c.id = e.case_id WHERE c.external_no IN ('ST-21', 'ST-22', 'ST-23')"
+            )
+        ).all()
+    )
+    assert payloads == {
+        "ST-21": {"settled": True, "source_status": "已回访", "source_state": "visited"},
+        "ST-22": {"settled": True, "source_status": "化解成功", "source_state": "resolved"},
+        "ST-23": None,
+    }
 
 
 def test_imported_deadlines_are_those_a_case_registered_here_gets(

@@ -137,7 +137,7 @@ def test_the_summary_counts_the_open_cases_an_import_puts_into_the_queues(
     assert _stored(db) == {}
     done = _import(db, path)
     assert done.committed and expected in done.notes
-    assert sorted(r.state for r in _stored(db).values()) == ["registered"] * 3 + ["resolved"]
+    assert sorted(r.state for r in _stored(db).values()) == ["archived"] + ["registered"] * 3
 
 
 def test_this_months_failed_mediation_with_its_date_loads_as_open_work(
@@ -160,7 +160,7 @@ def test_this_months_failed_mediation_with_its_date_loads_as_open_work(
     for said_of in ("借款", "工伤"):
         assert (stored[said_of].state, stored[said_of].closed_at) == ("registered", None)
         assert stored[said_of].deadline is not None
-    assert stored["排水沟"].state == "resolved"
+    assert stored["排水沟"].state == "archived"  # settled at the source: history
 
 
 def test_a_history_import_concludes_the_rows_its_source_left_open(
@@ -178,7 +178,8 @@ def test_a_history_import_concludes_the_rows_its_source_left_open(
     assert said and "6 行" in said[0] and "不进入待办" in said[0] and "调解不成功 1" in said[0]
     stored = _stored(db)
     assert not {r.state for r in stored.values()} & OPEN_STATES
-    assert stored["排水沟"].state == "resolved" and stored["排水沟"].deadline is not None
+    assert stored["排水沟"].state == "archived" and stored["排水沟"].deadline is not None
+    assert _first_event(db, stored["排水沟"].id).payload["settled"] is True
     for said_of in ("拖欠工资", "地界", "借款", "采光", "工伤", "离婚"):
         row = stored[said_of]
         assert (row.state, row.deadline, row.contact_deadline) == ("archived", None, None)
@@ -241,7 +242,7 @@ def test_a_later_sheet_settles_a_case_kept_as_open_history(db: Session, tmp_path
     outcome = _import(db, _ledger(tmp_path / "台账（2019年1月）.xlsx", january), history=True)
     assert outcome.counts is not None and outcome.counts.updated == 1
     case = _stored(db)["漏水"]
-    assert (case.state, case.closed_at) == ("resolved", datetime(2019, 1, 3, tzinfo=SHANGHAI))
+    assert (case.state, case.closed_at) == ("archived", datetime(2019, 1, 3, tzinfo=SHANGHAI))
     feed = command.feed(db, VILLAGE, actor=COUNTY, now=datetime(2019, 1, 10, tzinfo=SHANGHAI))
     assert feed["unit"]["kpis"]["resolved_share"] == 1.0
 
@@ -266,7 +267,7 @@ def test_a_carried_row_with_a_retyped_channel_finds_its_case(db: Session, tmp_pa
     assert len(after) == 2
     wages = after["拖欠工资"]
     assert (wages.id, wages.external_no) == (before["拖欠工资"].id, before["拖欠工资"].external_no)
-    assert (wages.channel, wages.state) == ("grid_worker", "resolved")  # the file's correction
+    assert (wages.channel, wages.state) == ("grid_worker", "archived")  # the file's correction
     land = after["地界"]  # handled here: the platform's channel stays
     assert (land.id, land.channel, land.state) == (before["地界"].id, "phone", "triaged")
     assert any("来源渠道" in n for n in outcome.notes)

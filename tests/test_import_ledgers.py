@@ -79,7 +79,7 @@ def test_a_ledger_without_numbers_loads_and_loads_again_unchanged(
     assert first.columns["reported_at"] == "登记日期"
     cases = _cases(db)
     assert [c[1:5] for c in cases] == [
-        ("dispute", "neighbours", "resolved", "张某、李某"),
+        ("dispute", "neighbours", "archived", "张某、李某"),
         ("dispute", "labour_wages", "registered", "赵某"),
         ("dispute", "marriage_family", "registered", "钱某、孙某"),
     ]
@@ -106,8 +106,8 @@ def test_next_months_ledger_settles_its_cases_and_adds_the_new_ones(
     assert (outcome.counts.inserted, outcome.counts.updated, outcome.counts.unchanged) == (1, 1, 2)
     states = [(c[2], c[3]) for c in _cases(db)]
     assert states == [
-        ("neighbours", "resolved"),
-        ("labour_wages", "resolved"),
+        ("neighbours", "archived"),
+        ("labour_wages", "archived"),
         ("marriage_family", "registered"),
         ("land", "registered"),
     ]
@@ -220,7 +220,7 @@ def test_a_ledger_with_a_two_row_header_and_its_own_sources(db: Session, tmp_pat
         )
     ).all()
     assert [tuple(r) for r in rows] == [
-        ("grid_worker", "neighbours", "resolved", "张某", "13800000001"),
+        ("grid_worker", "neighbours", "archived", "张某", "13800000001"),
         ("phone", "labour_wages", "registered", "赵某", "13800000002"),  # mediation failed
     ]
 

@@ -252,7 +252,10 @@ def test_a_later_export_says_how_many_cases_it_closed(db: Session, tmp_path: Pat
     week[1][5:] = ["已办结", "2025-03-05 10:00"]
     later = _import(db, tmp_path / "工单2.csv", CASE_HEADERS, week, "cases")
     assert later.committed and later.counts is not None and later.counts.updated == 2
-    assert "按来源系统办结 2 件（此前导入、本平台尚未办理的案件，按文件改为已办结）" in later.notes
+    assert (
+        "按来源系统办结 2 件（此前导入、本平台尚未办理的案件，按文件改为已办结，作为历史记录归档）"
+        in later.notes
+    )
 
 
 @pytest.mark.parametrize(

@@ -360,8 +360,10 @@ def _case_state(
     :data:`ENDED_CLOSED_RULE`), and a case cannot close before it was reported.
     When some row gives either, :data:`layers.case_import.STATUS_GIVEN` says which rows do.
     With ``history``, the rows still open at the source are concluded history: state
-    ``archived``, and :data:`layers.case_import.HISTORY_STATUS` and
-    :data:`layers.case_import.HISTORY_ENDED` keep what the source says of them.
+    ``archived``, and :data:`layers.case_import.HISTORY_ENDED` keeps what the source says of
+    them. :data:`layers.case_import.HISTORY_STATUS` keeps the status as written of the rows
+    stored as history: those settled at the source (stored concluded,
+    :func:`layers.case_import.stored_state`) and those concluded so.
     """
     closed = checks.timestamps("closed_at", past=True)
     status, ended = _case_status(checks)
@@ -383,19 +385,25 @@ def _case_state(
     )
     if untimed:
         checks.notes.append(UNTIMED_NOTE.format(n=untimed))
-    kept = _history_columns(checks, concluded, ended) if history else {}
+    kept = _history_columns(checks, state != CaseStatus.OPEN.value, concluded, ended, history)
     return {"state": state.astype(object), "closed_at": iso_text(closed), **given, **kept}
 
 
 def _history_columns(
-    checks: RowChecks, concluded: pd.Series, ended: pd.Series
+    checks: RowChecks, stored: pd.Series, concluded: pd.Series, ended: pd.Series, history: bool
 ) -> dict[str, pd.Series]:
-    """Return what the source says of the rows a history import stores as concluded history."""
+    """Return what the source says of the rows stored as history.
+
+    Those it settled (``stored`` and not ``concluded``), and with ``history`` those it still
+    calls open, concluded: their status as written (:data:`layers.case_import.HISTORY_STATUS`,
+    kept in the case's first event) and, with ``history``, whether the mediation ended
+    unsettled (:data:`layers.case_import.HISTORY_ENDED`).
+    """
     written = checks.text("status").map(lambda v: str(v).strip() or None, na_action="ignore")
-    return {
-        HISTORY_STATUS: written.where(concluded, None).astype(object),
-        HISTORY_ENDED: ended.where(concluded, None).astype(object),
-    }
+    kept = {HISTORY_STATUS: written.where(stored, None).astype(object)}
+    if history:
+        kept[HISTORY_ENDED] = ended.where(concluded, None).astype(object)
+    return kept
 
 
 UNTIMED_NOTE = "{n} 件已办结但没有办结时间，办结用时的统计不计入这些案件"
