@@ -234,6 +234,7 @@ def test_a_dry_run_then_its_real_import(served: Served) -> None:
     assert response.status_code == 202, response.text
     real = response.json()
     assert real["follows_job_id"] == dry["id"] and real["options"]["dry_run"] is False
+    assert real["follows_dry_run"] is True  # said, for a supervisor too (trial AD N5)
     real = _ended(served, "disp_a1", real["id"])
     assert (real["state"], real["outcome"], real["outcome_label"]) == ("finished", "done", "已导入")
     assert real["import_id"] == _import_id(served, tag) and real["can_run"] is False
@@ -462,6 +463,7 @@ def test_cancel_a_queued_job_then_the_running_one(served: Served) -> None:
         assert again.status_code == 202, again.text
         ran = _ended(served, "disp_a1", again.json()["id"])
         assert (ran["follows_job_id"], ran["options"]["dry_run"]) == (cancelled["id"], dry_run)
+        assert ran["follows_dry_run"] is cancelled["options"]["dry_run"]  # what it followed
         assert ran["outcome"] == outcome, _plain(ran["output_html"])
 
 

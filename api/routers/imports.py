@@ -50,7 +50,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from rich.console import Console
 from rich.text import Text
 from sqlalchemy.orm import Session
@@ -239,6 +239,9 @@ class JobOut(BaseModel):
     finished_at: datetime | None
     upload_kept: bool
     follows_job_id: int | None
+    follows_dry_run: bool | None = Field(
+        default=None, description="Whether the job it follows was a dry run (None: no such job)"
+    )
     output_html: str | None
     files: list[FileOut]
     counts: CountsOut | None = None
@@ -355,6 +358,7 @@ def job_out(
         finished_at=job.finished_at,
         upload_kept=job.upload_kept,
         follows_job_id=job.follows_job_id,
+        follows_dry_run=job.options.get("follows_dry_run") if job.follows_job_id else None,
         output_html=output_html(job.output) if with_output else None,
         files=[
             FileOut(
@@ -934,6 +938,8 @@ def run_again(
     keep_mapping = asked.keep_mapping and bool(prior.options.get("mapping"))
     if keep_mapping:
         options["mapping"] = prior.options["mapping"]
+    # how the run is named (导入（按第 3 号试运行）or 导入（第 3 号的文件）) wherever it is read
+    options["follows_dry_run"] = import_jobs.is_dry_run(prior)
     prior = import_jobs.take_upload(session, job_id, account_id=user.id)
     files = JobFiles.of(settings)
     source = files.upload(prior)

@@ -372,8 +372,10 @@
   function modeText(job) {
     if (isDryRun(job)) return "试运行";
     if (!job.follows_job_id) return "导入";
+    // the API says what the job followed (a supervisor has not the clerk's jobs to look it up)
     const before = st.jobs.get(job.follows_job_id);
-    if (before && !isDryRun(before)) return "导入（第 " + job.follows_job_id + " 号的文件）";
+    const afterDryRun = typeof job.follows_dry_run === "boolean" ? job.follows_dry_run : !before || isDryRun(before);
+    if (!afterDryRun) return "导入（第 " + job.follows_job_id + " 号的文件）";
     return "导入（按第 " + job.follows_job_id + " 号试运行）";
   }
 
