@@ -721,6 +721,23 @@ def entries(
     return AuditPage(list(page), matched)
 
 
+def _import_origins(session: Session, ids: list[str]) -> dict[str, str]:
+    """Return, by person id, the import that last wrote each record (those an import wrote)."""
+    rows = session.execute(
+        text(
+            "SELECT p.id, r.id AS run, r.file_name, r.username,"
+            " (r.started_at AT TIME ZONE 'Asia/Shanghai')::date AS day"
+            " FROM persons AS p JOIN import_runs AS r ON r.id = p.import_id"
+            " WHERE p.id = ANY(CAST(:ids AS bigint[]))"
+        ),
+        {"ids": [int(i) for i in ids if i.isdigit()]},
+    ).all()
+    return {
+        str(r.id): f"导入编号 {r.run}（{r.file_name}，{r.username}，{r.day:%Y-%m-%d}）"
+        for r in rows
+    }
+
+
 LOOKUP_ACTION = "audit.person_lookup"
 """Audit action of an auditor's search for the persons of a resident ID (never the ID itself)."""
 
@@ -735,10 +752,15 @@ class FoundPerson:
         The person's id: the ``object_id`` of the entries about them.
     label : PersonLabel
         Masked name and category.
+    origin : str or None
+        The import that last wrote the record (``导入编号 12（台账.csv，clerk，2026-12-05）``):
+        a roster's person has no audit entry of their own, only their import's. ``None`` for a
+        record registered by hand (its ``person.register`` entry says who) or erased.
     """
 
     id: str
     label: PersonLabel
+    origin: str | None = None
 
 
 def persons_of_resident_id(
@@ -786,7 +808,11 @@ def persons_of_resident_id(
         {"h": hash_resident_id(keys, number)},
     ).scalars()
     labels = person_labels(session, (str(i) for i in ids))
-    found = [FoundPerson(key, label) for key, label in sorted(labels.items(), key=_by_id)]
+    origins = _import_origins(session, list(labels))
+    found = [
+        FoundPerson(key, label, origins.get(key))
+        for key, label in sorted(labels.items(), key=_by_id)
+    ]
     record(
         session,
         actor_id=actor_id,

@@ -337,3 +337,19 @@ def test_an_id_on_record_in_another_category_under_another_name_is_noted(
         "一个身份证号只属于一人，请核对"
     ]
     assert not any(shared[6:14] in n or "重文" in n for n in outcome.notes)
+
+
+def test_the_auditor_learns_which_import_wrote_a_roster_person(db: Session, tmp_path: Path) -> None:
+    """A roster's person has no audit entry of their own: the look-up names their import."""
+    from layers import audit
+
+    seed_jurisdictions(db)
+    number = _ids(61)
+    headers = ["姓名", "身份证号", "人员类别", "所属社区"]
+    outcome = _import(
+        db, tmp_path / "名单.csv", headers, [["审文一", number, "刑满释放人员", VILLAGE]]
+    )
+    assert outcome.committed and outcome.import_id is not None
+    (found,) = audit.persons_of_resident_id(db, KEYS, number, actor_id=0, actor_name="auditor")
+    assert found.origin is not None
+    assert found.origin.startswith(f"导入编号 {outcome.import_id}（名单.csv，")

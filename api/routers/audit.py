@@ -166,6 +166,9 @@ class FoundPersonOut(BaseModel):
 
     id: str
     object_label: ObjectLabel
+    origin: str | None = Field(
+        default=None, description="The import that last wrote the record (none: by hand)"
+    )
 
 
 @router.post(
@@ -186,7 +189,10 @@ def person_lookup(
         actor_name=user.username,
     )
     session.commit()
-    return [FoundPersonOut(id=p.id, object_label=ObjectLabel(**asdict(p.label))) for p in found]
+    return [
+        FoundPersonOut(id=p.id, object_label=ObjectLabel(**asdict(p.label)), origin=p.origin)
+        for p in found
+    ]
 
 
 @router.get("/verify", response_model=ChainCheck)

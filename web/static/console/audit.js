@@ -272,6 +272,8 @@
           onlyPerson(p.id, p.object_label);
         });
         box.appendChild(link);
+        // a roster's person has no entry of their own: the import that wrote them is named
+        if (p.origin) box.appendChild(document.createTextNode("（来自" + p.origin + "）"));
       });
       if (found.length === 1) onlyPerson(found[0].id, found[0].object_label);
     } catch (error) {
