@@ -565,7 +565,7 @@ def earlier_note(run: ImportRecord, outcome: ImportOutcome) -> str:
     """
     note = (
         f"此文件（内容相同）已于 {run.started} 由 {run.username} 导入过"
-        f"（导入编号 {run.id}，写入 {run.rows_loaded} 行）；重新导入不会重复写入"
+        f"（导入编号 {run.id}，写入 {run.rows_loaded} 行）；重新导入不会重复新增记录"
     )
     counts = outcome.counts
     if counts is None:
@@ -573,6 +573,8 @@ def earlier_note(run: ImportRecord, outcome: ImportOutcome) -> str:
     verb = "将" if outcome.status == "dry-run" else ""
     if not counts.inserted and not counts.updated:
         return f"{note}，本次{'不会' if verb else '没有'}改变任何记录"
+    # not 不会重复写入 (trial AD read 本次将更新 5 行 beside it as a contradiction): the rows
+    # are those on record, updated where they differ from the file
     done = [f"{verb}更新 {counts.updated} 行"] if counts.updated else []
     done += [f"{verb}新增 {counts.inserted} 行"] if counts.inserted else []
     return f"{note}，本次{'、'.join(done)}"

@@ -96,11 +96,11 @@ def test_cli_imports_commits_and_reports(
     again = runner.invoke(import_app(), [*args, "--partial"], env=env)
     assert again.exit_code == 1  # the same two rows rejected again
     assert "此文件（内容相同）已于" in again.output and "由 tester 导入过" in again.output
-    assert "写入 5 行）；重新导入不会重复写入" in again.output
+    assert "写入 5 行）；重新导入不会重复新增记录" in again.output
     # a third time: the note names the import that wrote the rows, not the one that found
     # them as they were (trial Y: 导入编号 11，写入 0 行)
     third = runner.invoke(import_app(), [*args, "--partial"], env=env)
-    assert "写入 5 行）；重新导入不会重复写入" in third.output, third.output
+    assert "写入 5 行）；重新导入不会重复新增记录" in third.output, third.output
     listed = runner.invoke(import_app(), ["imports", "--kind", "jurisdictions"], env=wide)
     assert listed.exit_code == 0, listed.output
     lines = [line for line in listed.output.splitlines() if "jurisdictions.csv" in line]

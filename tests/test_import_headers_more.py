@@ -378,7 +378,7 @@ def test_the_summary_of_a_dry_run_and_of_a_file_imported_again(
         args = ["import", "grids", str(path)]
         assert runner.invoke(import_app(), args, env=env).exit_code == 0
         again = runner.invoke(import_app(), args, env=env)
-        assert "重新导入不会重复写入，本次没有改变任何记录" in again.output, again.output
+        assert "重新导入不会重复新增记录，本次没有改变任何记录" in again.output, again.output
 
 
 def test_a_file_imported_again_with_changes_says_what_changed(
@@ -396,7 +396,7 @@ def test_a_file_imported_again_with_changes_says_what_changed(
         assert runner.invoke(import_app(), args, env=env).exit_code == 0
         again = runner.invoke(import_app(), [*args, "--crs", "gcj02"], env=env)
         assert again.exit_code == 0, again.output
-        assert "重新导入不会重复写入，本次更新 1 行" in again.output
+        assert "重新导入不会重复新增记录，本次更新 1 行" in again.output
         assert "没有改变" not in again.output
         assert KINDS["video"].label in again.output
 
