@@ -5,7 +5,9 @@ township's 综治专干 and its grid workers need the persons themselves: who is
 due this week, when each was last visited. :func:`due_persons` lists them, masked as the map's
 persons layer is (the first character of the name, the masked resident ID), the most overdue
 first; a grid worker's list keeps to the persons he follows (his grid, or he is named their
-responsible).
+responsible). Each person names both: the workers named responsible and the workers of the
+person's grid, so a row says why it is on a worker's list (a person registered with no
+responsible named is his grid's workers' to visit).
 
 :func:`record_visit` is the visit a worker records on his phone the day he makes it (or a few
 days later: up to :data:`BACKDATE_DAYS`; older visits come in through the visits import). The
@@ -58,7 +60,10 @@ class DuePerson:
     grid_code, grid_name, area_name : str or None
         Where the person lives.
     responsibles : str or None
-        Who follows them up (``张三（帮扶责任人）、…``).
+        Who is named to follow them up (``张三（帮扶责任人）、…``).
+    grid_workers : str or None
+        The workers of the person's grid (``刘娟、罗海福``), who follow them as of their grid
+        (not those who left); None where the grid has none or the person has no grid.
     last_visit : datetime.date or None
         The last visit (None: never visited).
     due_on : datetime.date or None
@@ -82,6 +87,7 @@ class DuePerson:
     grid_name: str | None
     area_name: str | None
     responsibles: str | None
+    grid_workers: str | None
     last_visit: date | None
     due_on: date | None
     overdue_days: int | None
@@ -122,6 +128,15 @@ class WorkerCount:
         His name.
     role : str
         :class:`layers.model.WorkerRole` code (a 社区民警 follows persons too).
+    grid_name : str or None
+        His home grid's name (None: he has none, as a 社区民警 or a department's may not).
+    area_code : str
+        The 村（社区） he works in, to tell same-named workers apart and group them: his grid's,
+        or his own unit's (a township's, for a 社区民警 of the 派出所).
+    area_name : str or None
+        Its name.
+    unit : str or None
+        His unit as the roster gives it (``华溪镇派出所``).
     followed, overdue : int
         Persons on the register he follows, and of those overdue.
     """
@@ -129,6 +144,10 @@ class WorkerCount:
     id: int
     name: str
     role: str
+    grid_name: str | None
+    area_code: str
+    area_name: str | None
+    unit: str | None
     followed: int
     overdue: int
 
@@ -185,11 +204,18 @@ _CHOSEN = (
 """SQL: the persons on the register in the scope range, with their schedule (``LEFT JOIN``: a
 person whose category and level have no rule is listed, never overdue, as the counts do)."""
 _MINE = (
-    " AND (p.grid_code = (SELECT w.home_grid FROM workers w WHERE w.id = :worker)"
+    " AND (p.grid_code = (SELECT w.home_grid FROM workers w"
+    "  WHERE w.id = :worker AND w.status <> 'left')"
     " OR EXISTS (SELECT 1 FROM person_responsibles pr"
     "  WHERE pr.person_id = p.id AND pr.worker_id = :worker))"
 )
-"""SQL: only the persons of the worker's grid and those he is named responsible for."""
+"""SQL: only the persons of the worker's grid and those he is named responsible for (a worker
+who left keeps those he is named for, not his grid's)."""
+_GRID_WORKERS = (
+    "(SELECT string_agg(w.name, '、' ORDER BY convert_to(w.name, 'GBK'), w.id)"
+    " FROM workers w WHERE w.home_grid = t.grid_code AND w.status <> 'left')"
+)
+"""SQL: the workers of person ``t``'s grid, who follow them as of their grid (:data:`_MINE`)."""
 _OF_CATEGORY = " AND (CAST(:category AS text) IS NULL OR p.category = :category)"
 _IN_PLACE = (
     " AND (CAST(:place AS text) IS NULL OR p.grid_code = :place"
@@ -282,6 +308,7 @@ def due_persons(
             f"SELECT t.id, t.category, t.management_level, {MASKED_NAME_SQL} AS name_masked,"
             f" t.id_masked, t.grid_code, {grid_name_sql('t.grid_code')} AS grid_name,"
             f" {name_sql('t.area_code')} AS area_name, {RESPONSIBLES_SQL} AS responsibles,"
+            f" {_GRID_WORKERS} AS grid_workers,"
             " t.last_visit, t.due_on, t.overdue_days, t.overdue,"
             " ST_X(t.residence) AS lon, ST_Y(t.residence) AS lat"
             f" FROM ({chosen}) t WHERE {_STATUS_WHERE[status]}"
@@ -305,18 +332,29 @@ def due_persons(
 
 
 def _workers(session: Session, chosen: str, params: dict[str, Any]) -> list[WorkerCount]:
-    """Count the persons followed by the worker following them (as :data:`_MINE` says)."""
+    """Count the persons followed by the worker following them (as :data:`_MINE` says).
+
+    Each worker comes with where he works (his grid, his 村（社区）, his unit): a township has
+    hundreds, some of the same name.
+    """
     rows = session.execute(
         text(
-            "SELECT w.id, w.name, w.role, count(*) AS followed,"
-            " count(*) FILTER (WHERE t.overdue) AS overdue"
-            f" FROM ({chosen}) t"
-            " JOIN LATERAL (SELECT g.id FROM workers g WHERE g.home_grid = t.grid_code"
-            "  UNION SELECT pr.worker_id FROM person_responsibles pr WHERE pr.person_id = t.id)"
-            "  f ON true"
-            " JOIN workers w ON w.id = f.id"
-            " GROUP BY w.id, w.name, w.role"
-            " ORDER BY overdue DESC, followed DESC, convert_to(w.name, 'GBK'), w.id"
+            "SELECT c.id, c.name, c.role, g.name AS grid_name,"
+            " coalesce(g.area_code, c.area_code) AS area_code,"
+            " j.name AS area_name, c.unit,"
+            " c.followed, c.overdue FROM ("
+            "  SELECT w.id, w.name, w.role, w.home_grid, w.area_code, w.unit,"
+            "   count(*) AS followed, count(*) FILTER (WHERE t.overdue) AS overdue"
+            f"  FROM ({chosen}) t"
+            "  JOIN LATERAL (SELECT g.id FROM workers g"
+            "   WHERE g.home_grid = t.grid_code AND g.status <> 'left'"
+            "   UNION SELECT pr.worker_id FROM person_responsibles pr WHERE pr.person_id = t.id)"
+            "   f ON true"
+            "  JOIN workers w ON w.id = f.id"
+            "  GROUP BY w.id) c"
+            " LEFT JOIN grids g ON g.code = c.home_grid"
+            " LEFT JOIN jurisdictions j ON j.code = coalesce(g.area_code, c.area_code)"
+            " ORDER BY c.overdue DESC, c.followed DESC, convert_to(c.name, 'GBK'), c.id"
         ),
         params,
     ).all()

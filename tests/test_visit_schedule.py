@@ -451,3 +451,78 @@ def test_an_unmasked_read_gives_the_address_and_the_last_visits(
         (day.isoformat(), "谈心，无异常")
     ]
     assert body["visits"][0]["visitor"]  # the worker's name
+
+
+def test_each_row_names_its_grids_workers_and_same_named_workers_are_told_apart(
+    api_client: TestClient, auth_headers: Headers, database: SuiteDatabase, followed: Followed
+) -> None:
+    """Trial AF M1, M2: a worker's list held persons whose rows never named him.
+
+    A worker follows everyone of his home grid besides the persons he is named for; the rows
+    named only the latter, and a person registered with 不指定 (no one named) no one at all. Each
+    row now names its grid's workers too (not one who left), and each worker to narrow to comes
+    with his grid and 村（社区）: a township has hundreds, some of the same name.
+    """
+    with database.owner.begin() as db:
+        grid, village = db.execute(
+            text("SELECT grid_code, area_code FROM persons WHERE id = :p"), {"p": followed.other}
+        ).one()
+        added = {
+            name: db.scalar(
+                text(
+                    "INSERT INTO workers (name, role, home_grid, area_code, status, unit)"
+                    " VALUES (:n, :r, :g, :a, :s, '测试单位') RETURNING id"
+                ),
+                {"n": name, "r": role, "g": grid, "a": village, "s": status},
+            )
+            for name, role, status in (
+                ("罗测福", "grid_worker", "on_duty"),
+                ("刘测娟", "part_time", "off_duty"),
+                ("网格员00", "part_time", "on_duty"),  # the test worker's name, another grid
+                ("离职甲", "grid_worker", "left"),
+            )
+        }
+    try:
+        body = api_client.get(VISITS + "?status=all", headers=auth_headers("cmd_a")).json()
+        rows = {p["id"]: p for p in body["persons"]}
+        # the person nobody is named for: his grid's workers, in pinyin order, not the one who left
+        unnamed = rows[followed.other]
+        assert unnamed["responsibles"] is None
+        assert unnamed["grid_workers"] == "刘测娟、罗测福、网格员00"
+        # the person named to the test worker, in a grid nobody works in
+        named = rows[followed.mine]
+        assert (named["responsibles"], named["grid_workers"]) == ("网格员00（帮扶责任人）", None)
+        # the two 网格员00 told apart by their grids, both of the village
+        same = sorted(
+            (w["grid_name"], w["area_code"], w["role"], w["followed"])
+            for w in body["workers"]
+            if w["name"] == "网格员00"
+        )
+        assert same == [
+            ("测试村1第1网格", village, "grid_worker", 1),
+            ("测试村1第8网格", village, "part_time", 1),
+        ]
+        assert {w["area_name"] for w in body["workers"] if w["name"] == "网格员00"} == {
+            unnamed["area_name"]
+        }
+        listed = {w["id"]: w for w in body["workers"]}
+        assert listed[added["刘测娟"]]["unit"] == "测试单位"
+        assert added["离职甲"] not in listed
+        # each worker's list: every row names him, as named responsible or of the grid
+        for worker_id in (followed.worker_id, *added.values()):
+            his = api_client.get(
+                VISITS, params={"status": "all", "worker": worker_id}, headers=auth_headers("cmd_a")
+            ).json()
+            name = listed[worker_id]["name"] if worker_id in listed else "离职甲"
+            for row in his["persons"]:
+                assert name in f"{row['responsibles']}；{row['grid_workers']}", (name, row)
+            expected = {
+                followed.worker_id: [followed.mine],
+                added["离职甲"]: [],  # who left follows his grid no more
+            }.get(worker_id, [followed.other])
+            assert [p["id"] for p in his["persons"]] == expected
+    finally:
+        with database.owner.begin() as db:
+            db.execute(
+                text("DELETE FROM workers WHERE id = ANY(:ids)"), {"ids": list(added.values())}
+            )
