@@ -180,3 +180,26 @@ def test_a_change_table_under_its_title_names_its_columns(db: Session, tmp_path:
     assert "文件中的列：原区划代码、原名称、新区划代码、新名称、变更类型、批准文号。" in message
     assert "名称（或区划名称、乡镇名称）" in message
     assert "设备名称" not in message and "对照表" not in message.split("文件中的列")[1]
+
+
+def test_a_rosters_grid_codes_beside_its_grid_names_are_read_first(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial AD: 所属网格 (names) was read and the roster's 15-digit 网格编码 left unread."""
+    seed_jurisdictions(db)
+    headers = ["工号", "姓名", "手机号", "所属网格", "网格编码"]
+    rows = [
+        ["GC-1", "码文一", "13900005501", "旧称第1网格", GRID],  # a name no grid has: the code
+        ["GC-2", "码文二", "13900005502", "一网格", ""],  # no code: the name
+    ]
+    path = tmp_path / "网格员花名册.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="workers"))
+    assert outcome.committed and not outcome.problems, outcome.problems
+    homes = dict(
+        db.execute(text("SELECT external_id, home_grid FROM workers WHERE name LIKE '码文%'")).all()
+    )
+    assert homes == {"GC-1": GRID, "GC-2": GRID}
+    assert "负责网格按“网格编码”列的网格编码读取，该列为空的行按“所属网格”的网格名称读取" in (
+        outcome.notes
+    )

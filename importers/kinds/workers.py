@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pandas as pd
+
 from importers.kinds.base import (
     GRID_NAME,
     Context,
@@ -13,11 +15,13 @@ from importers.kinds.base import (
     staging_rows,
     unsaid_columns,
 )
+from importers.mapping import normalise_header
 from importers.rules import RowChecks
 from importers.values import (
     PHONE_RULE,
     invalid_phones,
     phone_numbers,
+    ungrouped_code,
 )
 from layers.model import (
     Base,
@@ -25,6 +29,32 @@ from layers.model import (
     WorkerStatus,
 )
 from layers.worker_identity import WORKER_ROSTER
+
+GRID_CODE_HEADERS = frozenset({"网格编码", "网格代码", "所属网格编码", "负责网格编码"})
+"""A roster's column of grid codes beside the grid's name (所属网格): read first."""
+
+
+def _grid_codes_beside(checks: RowChecks) -> pd.Series | None:
+    """Return a roster's 15-digit grid codes when it gives them beside the grid's name.
+
+    A roster that names a worker's grid (所属网格 ← ``home_grid``) and has a 网格编码 column
+    too (trial AD: left unread, a name two grids share would have been asked for the code the
+    file has) is read by its codes, where a row gives one; ``None`` when the home grid is read
+    from codes already, or no such column holds 15-digit codes.
+    """
+    used = set(checks.columns.values())
+    for header in checks.frame.columns:
+        if header in used or normalise_header(str(header)) not in GRID_CODE_HEADERS:
+            continue
+        codes = checks.frame[header].map(ungrouped_code, na_action="ignore").astype(object)
+        valid = codes.str.fullmatch(r"[0-9]{15}", na=False)
+        if valid.any():
+            checks.notes.append(
+                f"负责网格按“{header}”列的网格编码读取，该列为空的行按“{checks.header('home_grid')}”"
+                "的网格名称读取"
+            )
+            return codes.where(valid)
+    return None
 
 
 def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
@@ -38,6 +68,9 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
         "工号和手机号至少填一个（重新导入时按工号、姓名加手机号或姓名加所属网格识别同一人）",
     )
     home, home_names = grid_from(checks, "home_grid")
+    coded = _grid_codes_beside(checks) if checks.has("home_grid") else None
+    if coded is not None:
+        home, home_names = coded.combine_first(home), home_names.where(coded.isna())
     area, places = area_from(checks, home.str[:12])
     role = checks.choice("role", WorkerRole, default=WorkerRole.GRID_WORKER.value)
     status = checks.choice("status", WorkerStatus)  # none given: a new worker's default
