@@ -890,6 +890,7 @@ def import_checked(
             user=options.user,
             rows_total=base.rows_total,
             crs_assumed=checked.crs_unconfirmed is not None,
+            area_code=within.code if within is not None else None,
         )
         loaded = load(
             raw,

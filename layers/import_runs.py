@@ -14,12 +14,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
+from geo.codes import scope_range
 from layers import live
 
 _START = text(
     "INSERT INTO import_runs (kind, file_name, sha256, source_crs, crs_assumed, username, "
-    "rows_total, rows_loaded, rows_rejected, status) VALUES (:kind, :file, :sha, "
-    ":crs, :assumed, :user, :total, 0, 0, 'running') RETURNING id"
+    "rows_total, rows_loaded, rows_rejected, status, area_code) VALUES (:kind, :file, :sha, "
+    ":crs, :assumed, :user, :total, 0, 0, 'running', :area) RETURNING id"
 )
 _FINISH = text(
     "UPDATE import_runs SET finished_at = clock_timestamp(), rows_loaded = :loaded, "
@@ -37,6 +38,7 @@ def start_run(
     user: str,
     rows_total: int,
     crs_assumed: bool = False,
+    area_code: str | None = None,
 ) -> int:
     """Record the start of an import and return its id.
 
@@ -59,6 +61,9 @@ def start_run(
     crs_assumed : bool
         The CRS was assumed: no ``--crs`` given, none the file confirmed (a later ``--crs``
         may correct the points read in it, :func:`layers.point_moves.placed_assuming`).
+    area_code : str, optional
+        The jurisdiction the file was imported for (``--within``): a commander of it follows
+        the import (:func:`command_line_runs`).
 
     Returns
     -------
@@ -75,6 +80,7 @@ def start_run(
                 "sha": sha256,
                 "crs": source_crs[:30],
                 "assumed": crs_assumed,
+                "area": area_code,
                 "user": user[:50],
                 "total": rows_total,
             },
@@ -279,3 +285,56 @@ def superseding_run(
         .first()
     )
     return ImportRecord(**row) if row is not None else None
+
+
+PERSONAL_KINDS = ("persons", "visits")
+"""Kinds a supervisor who does not read persons one by one is not shown."""
+
+
+def command_line_runs(
+    conn: Connection, scope_code: str, *, personal: bool, limit: int = 20
+) -> list[ImportRecord]:
+    """Return the imports run on the server for a scope, not from the console, newest first.
+
+    A commander follows the console's imports of the jurisdiction (督导,
+    :func:`layers.import_jobs.supervised`); the ones run by ``zongzhi import … --within`` on the
+    server were missing there (trial AD: the villages, grids, cases and a CRS correction a county
+    loaded by the command line). These are the runs whose ``--within`` lies in the scope and
+    that no console job ran.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        A connection (``import_runs`` and ``import_jobs`` are not scoped).
+    scope_code : str
+        12-digit code of the supervisor's scope.
+    personal : bool
+        Include the imports of persons and visits (:data:`PERSONAL_KINDS`).
+    limit : int
+        How many.
+
+    Returns
+    -------
+    list of ImportRecord
+        Newest first.
+    """
+    lo, hi = scope_range(scope_code)
+    rows = conn.execute(
+        text(
+            f"SELECT {_RUN_COLUMNS} FROM import_runs AS r"
+            " WHERE r.area_code >= :lo AND r.area_code < :hi AND r.status <> 'running'"
+            " AND (:personal OR r.kind <> ALL(:personal_kinds))"
+            " AND NOT EXISTS (SELECT FROM import_jobs AS j WHERE j.result IS NOT NULL"
+            "  AND (j.result -> 'import_id' = to_jsonb(r.id)"
+            "   OR coalesce(j.result -> 'import_ids', '[]'::jsonb) @> to_jsonb(r.id)))"
+            " ORDER BY r.id DESC LIMIT :limit"
+        ),
+        {
+            "lo": lo,
+            "hi": hi,
+            "personal": personal,
+            "personal_kinds": list(PERSONAL_KINDS),
+            "limit": limit,
+        },
+    ).mappings()
+    return [ImportRecord(**row) for row in rows]

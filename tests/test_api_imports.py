@@ -45,6 +45,7 @@ from layers.model import ImportJob, JobState
 from layers.secrets import keys_from_master
 from layers.settings import Settings
 from tests.api_fixtures import (
+    COUNTY_A,
     GRIDS_PER_VILLAGE,
     VILLAGES,
     ApiWorld,
@@ -1026,3 +1027,42 @@ def test_a_commander_follows_the_imports_of_the_scope_read_only(served: Served) 
         f"/api/imports/{cases['id']}/run", headers=served.headers("cmd_a"), json={}
     )
     assert run.status_code == 404  # read only: the clerk's own job
+
+
+def test_a_commander_follows_the_imports_run_on_the_server(served: Served, tmp_path: Path) -> None:
+    """Trial AD N6: the county's command-line imports were missing from the 督导 list."""
+    from importers.pipeline import ImportOptions, run_import
+
+    path = tmp_path / "命令行工单.csv"
+    path.write_bytes(_cases_csv(_tag(), [0]))
+    with Session(served.owner) as session, session.begin():
+        apply_scope(session, None)
+        options = ImportOptions(kind="cases", within=COUNTY_A, user="root")
+        outcome = run_import(session.connection(), path, options)
+    assert outcome.committed and outcome.import_id is not None
+    page = _submit(served, "disp_a1", "页面工单.csv", _cases_csv(_tag(), [0]), dry_run="false")
+    assert page.status_code == 202, page.text
+    from_page = _ended(served, "disp_a1", page.json()["id"])["import_id"]
+    assert from_page is not None
+
+    def listed(user: str) -> list[dict[str, Any]]:
+        response = served.client.get(
+            "/api/imports/supervised/command-line", headers=served.headers(user)
+        )
+        assert response.status_code == 200, response.text
+        return list(response.json())
+
+    runs = listed("cmd_a")
+    (run,) = [r for r in runs if r["id"] == outcome.import_id]
+    assert (run["file_name"], run["username"], run["kind_label"]) == (
+        "命令行工单.csv",
+        "root",
+        "事件（案件）",
+    )
+    assert run["rows_loaded"] == 1 and run["partial"] is False
+    assert from_page not in {r["id"] for r in runs}  # the console's own: in the jobs' list
+    assert outcome.import_id not in {r["id"] for r in listed("cmd_b")}  # another county's
+    refused = served.client.get(
+        "/api/imports/supervised/command-line", headers=served.headers("disp_a1")
+    )
+    assert refused.status_code == 403

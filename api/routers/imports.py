@@ -61,7 +61,7 @@ from starlette.exceptions import HTTPException
 from api.deps import CurrentUser, Principal, SessionDep, SettingsDep
 from api.downloads import XLSX, content_disposition, xlsx_response
 from api.import_runner import MAPPING_ENDINGS, ImportRunner, JobFiles, write_template
-from layers import import_jobs
+from layers import import_jobs, import_runs
 from layers.accounts import IMPORT_KINDS, may_import
 from layers.catalog import sees_persons_individually
 from layers.console_wording import CRS_LABELS, PAGE_KINDS, for_console
@@ -853,6 +853,54 @@ def supervised_jobs(
     )
     files = JobFiles.of(settings)
     return JobPage(jobs=[_supervised_out(j, files, with_output=False) for j in jobs], total=total)
+
+
+class CommandLineRunOut(BaseModel):
+    """An import run on the server (``zongzhi import … --within``), as its supervisor reads it."""
+
+    id: int = Field(description="导入编号 (import_runs.id)")
+    kind: str
+    kind_label: str
+    file_name: str
+    username: str = Field(description="Who ran it on the server")
+    started_at: datetime
+    partial: bool = Field(description="Rows were left out (--partial)")
+    rows_total: int
+    rows_loaded: int
+    rows_rejected: int
+
+
+@router.get(
+    "/supervised/command-line",
+    response_model=list[CommandLineRunOut],
+    summary="The imports run on the server for a commander's scope, not from the console",
+    responses={403: {"description": "Not a commander"}},
+)
+def supervised_command_line(
+    user: CurrentUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[CommandLineRunOut]:
+    """Return the command-line imports whose ``--within`` lies in the scope, newest first."""
+    personal = _supervisor(user)
+    runs = import_runs.command_line_runs(
+        session.connection(), user.scope_code, personal=personal, limit=limit
+    )
+    return [
+        CommandLineRunOut(
+            id=run.id,
+            kind=run.kind,
+            kind_label=KIND_LABELS.get(run.kind, run.kind),
+            file_name=run.file_name,
+            username=run.username,
+            started_at=run.started_at,
+            partial=run.status == "partial",
+            rows_total=run.rows_total,
+            rows_loaded=run.rows_loaded,
+            rows_rejected=run.rows_rejected,
+        )
+        for run in runs
+    ]
 
 
 @router.get(

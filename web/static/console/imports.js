@@ -493,6 +493,24 @@
     page.jobs.forEach((job) => tbody.appendChild(supervisedRow(job)));
     $("im-supervised-empty").hidden = page.jobs.length > 0;
     $("im-supervised").hidden = false;
+    // the imports run on the server for the scope (trial AD: missing from 督导)
+    const runs = await zz.api("/api/imports/supervised/command-line?limit=" + PAGE_SIZE);
+    const body = $("im-cli-runs").querySelector("tbody");
+    body.textContent = "";
+    runs.forEach((run) => body.appendChild(commandLineRow(run)));
+    $("im-cli").hidden = runs.length === 0;
+  }
+
+  function commandLineRow(run) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = run.id;
+    cell(tr, "im-time", zz.fmtTime(run.started_at, true));
+    cell(tr, "im-by", run.username);
+    cell(tr, "im-type", run.kind_label);
+    cell(tr, "im-name", run.file_name);
+    const loaded = (run.partial ? "部分导入" : "已导入") + "：导入 " + run.rows_loaded + " 行";
+    cell(tr, "im-counts", loaded + (run.rows_rejected ? "，退回 " + run.rows_rejected + " 行" : "") + " · 导入编号 " + run.id);
+    return tr;
   }
 
   // ---- one job's panel ---------------------------------------------------------------------------
