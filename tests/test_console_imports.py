@@ -817,3 +817,22 @@ def test_a_jobs_buttons_are_not_under_the_open_job_on_a_1366_px_screen(
     name_cell = row.locator("td.im-name").bounding_box()
     assert name_cell is not None and name_cell["width"] >= 8 * 12, name_cell  # 8rem at least
     page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_dry_run_that_rejected_every_row_offers_no_real_import(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+) -> None:
+    """Trial AD: every row rejected, and the page still offered 正式导入…"""
+    demo = console_demo
+    username, township = _dispatcher(demo)
+    _, elsewhere = _villages(demo, township)
+    number = f"WEB-{uuid.uuid4().hex[:10]}"
+    path = _cases_csv(tmp_path, "全是外镇.csv", [(number, elsewhere)], _call_time(demo))
+    _open_imports(page, demo, username)
+    _choose_and_upload(page, path)
+    panel = page.locator("#im-job")
+    expect(panel.locator("#im-job-state")).to_have_text("试运行：有退回的行", timeout=RUN_TIMEOUT)
+    expect(panel.locator(".im-run")).to_have_text("重新导入…")  # to fix and run again
+    page.assert_clean(demo.origin)

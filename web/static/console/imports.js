@@ -46,7 +46,10 @@
   const canRunAgain = (job) => !!job.can_run;
   /** A dry run that read the file through: the next step is the real import. */
   // (one that would retire records, or whose retirement waits for 确认, is read through too)
-  const dryRunRead = (job) => isDryRun(job) && ["dry_ok", "dry_rejected", "dry_ends", "dry_held"].includes(job.outcome);
+  // (not one that rejected every row: nothing would be imported, trial AD)
+  const allRejected = (job) => !!job.counts && job.counts.rows > 0 && job.counts.rejected >= job.counts.rows;
+  const dryRunRead = (job) =>
+    isDryRun(job) && ["dry_ok", "dry_rejected", "dry_ends", "dry_held"].includes(job.outcome) && !allRejected(job);
   /** The upload is still on the server and the job has ended: it can be deleted now. */
   const canDropUpload = (job) => !!job.upload_kept && !isActive(job);
 
