@@ -1,0 +1,106 @@
+"""A camera list's 所属乡镇 is a check: a located camera belongs to the village of its point.
+
+Trial M1: a county clerk's 雪亮工程点位.xlsx (设备编码, 名称, 经度, 纬度, 在线状态, 所属乡镇) filed
+every camera under the township (620702106000), while the same camera without the 所属乡镇
+column went to the village whose boundary holds its point (620702106201). Now both go to the
+village; a camera whose point lies outside the township named keeps the township and is listed
+in the summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from tests.import_fixtures import (
+    OTHER_VILLAGE,
+    VILLAGE,
+    add_jurisdictions,
+    box,
+    csv_text,
+    seed_jurisdictions,
+)
+
+TOWNSHIP = "530424100000"
+"""宁州街道: its villages 测试社区 (lon 102.90-102.92) and 邻村 (lon 102.95-102.97)."""
+OTHER_TOWNSHIP = "530424103000"
+"""青龙镇, and its village 西南社区 (lon 102.80-102.82, lat 24.20-24.22)."""
+OTHER_TOWNSHIP_VILLAGE = "530424103001"
+HEADERS = ["设备编码", "名称", "经度", "纬度", "在线状态", "所属乡镇"]
+PREFIX = "530424000613289"
+"""The first 15 digits of these tests' device codes (a 摄像机 of 网络段 8)."""
+
+
+def _places(db: Session) -> None:
+    seed_jurisdictions(db)
+    add_jurisdictions(
+        db,
+        [
+            (OTHER_TOWNSHIP, "青龙镇", 4, "530424000000", None),
+            (
+                OTHER_TOWNSHIP_VILLAGE,
+                "西南社区",
+                5,
+                OTHER_TOWNSHIP,
+                box(102.80, 24.20, 102.82, 24.22),
+            ),
+        ],
+    )
+
+
+def _import(db: Session, path: Path, headers: list[str], rows: list[list[str]]) -> ImportOutcome:
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    options = ImportOptions(kind="video", crs="cgcs2000")
+    outcome = run_import(db.connection(), path, options)
+    assert outcome.committed, outcome.problems
+    return outcome
+
+
+def _areas(db: Session) -> dict[str, str]:
+    rows = db.execute(
+        text("SELECT device_id, area_code FROM video_points WHERE device_id LIKE :p"),
+        {"p": f"{PREFIX}%"},
+    ).all()
+    return {str(r[0])[-2:]: str(r[1]) for r in rows}
+
+
+def test_a_township_list_files_each_camera_under_the_village_of_its_point(
+    db: Session, tmp_path: Path
+) -> None:
+    _places(db)
+    rows = [
+        [f"{PREFIX}00001", "测试社区路口", "102.91", "24.21", "在线", "宁州街道"],
+        [f"{PREFIX}00002", "邻村村委会", "102.96", "24.21", "离线", "宁州街道"],
+        [f"{PREFIX}00003", "西南社区主街", "102.81", "24.21", "在线", "宁州街道"],  # elsewhere
+        [f"{PREFIX}00004", "镇外山口", "102.93", "24.30", "在线", "宁州街道"],  # in no village
+    ]
+    outcome = _import(db, tmp_path / "雪亮工程点位.csv", HEADERS, rows)
+    assert _areas(db) == {
+        "01": VILLAGE,
+        "02": OTHER_VILLAGE,
+        "03": TOWNSHIP,  # the township named, not a village of another township
+        "04": TOWNSHIP,  # no village boundary holds it: the township named
+    }
+    assert "2 个点位的所属乡镇已按点位细化到其中点位所在的村（社区）" in outcome.notes
+    said = [n for n in outcome.notes if n.startswith("1 个点位不在所填的所属乡镇内")]
+    assert len(said) == 1
+    assert (
+        f"第 4 行 {PREFIX}00003 西南社区主街（所属乡镇 宁州街道，点位在青龙镇西南社区）"
+        in (said[0])
+    )
+
+
+def test_the_same_camera_with_and_without_the_township_column_lands_alike(
+    db: Session, tmp_path: Path
+) -> None:
+    _places(db)
+    without = [[f"{PREFIX}00011", "测试社区路口", "102.91", "24.21", "在线"]]
+    _import(db, tmp_path / "点位.csv", HEADERS[:-1], without)
+    assert _areas(db) == {"11": VILLAGE}
+    again = [[*without[0], "宁州街道"]]
+    outcome = _import(db, tmp_path / "雪亮工程点位.csv", HEADERS, again)
+    assert _areas(db) == {"11": VILLAGE}
+    assert outcome.counts is not None and outcome.counts.updated == 0
