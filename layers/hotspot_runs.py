@@ -14,8 +14,8 @@ An alert names the cases behind the hot spot, not the cell's own count: Gi* weig
 the six cells around it, so an empty cell next to a dense one is hot too (and used to read
 "0 起案件"). Its title counts the cases of the cell and its neighbours over the whole window and
 says in how many of the window's periods the cell was hot, e.g.
-``持续热点：新复社区一带 114 起案件，12 期中 11 期为热点``; its detail gives Gi* z and p, the cell's
-own count and the window's dates.
+``持续热点：新复社区一带 114 起案件，近 12 周中 11 周为热点``; its detail says what the class
+means (:data:`MEANINGS`), gives Gi* z and p, the cell's own count and the window's dates.
 
 A cell is hot or cold by the normal p-value of its Gi* z-score (two-sided; 90, 95 or 99 %
 confidence), as ArcGIS's Hot Spot Analysis bins its ``Gi_Bin`` and as the emerging classes
@@ -76,6 +76,15 @@ ALERTING: dict[EmergingClass, tuple[int, str]] = {
     # for the last weeks): a place the operators must look at as much as a new one
     EmergingClass.SPORADIC_HOT: (3, "零星热点"),
 }
+MEANINGS: dict[EmergingClass, str] = {
+    EmergingClass.NEW_HOT: "只在最近一期成为热点",
+    EmergingClass.CONSECUTIVE_HOT: "最近连续几期为热点，此前不是，为热点的期数不到九成",
+    EmergingClass.INTENSIFYING_HOT: "九成以上的期为热点（含最近一期），且一期比一期集中",
+    EmergingClass.PERSISTENT_HOT: "九成以上的期为热点，集中程度没有明显升降",
+    EmergingClass.SPORADIC_HOT: "时而为热点、时而不是（为热点的期数不到九成），最近一期为热点",
+}
+"""What each alerting class means, as an alert's detail says it (trial AF: 零星热点 read as
+"sporadic, minor" for a place hot in 42 of 53 weeks; the planners' monthly view called it 连续)."""
 PATTERN_CODES = {c: c.name.lower() for c in EmergingClass}
 RUN_ROLES = frozenset({Role.COMMANDER, Role.DISPATCHER, Role.ANALYST})
 MIN_CASES = MIN_INCIDENTS
@@ -385,8 +394,16 @@ def _alert(record: HotspotRun, cls: EmergingClass, spot: _Spot) -> Alert:
         area_code=spot.area_code,
         kind=f"hotspot_{PATTERN_CODES[cls]}",
         level=level,
-        title=alert_title(prefix, spot.place, spot.around, spot.hot_steps, spot.steps),
+        title=alert_title(
+            prefix,
+            spot.place,
+            spot.around,
+            spot.hot_steps,
+            spot.steps,
+            bin_days=int(record.params["bin_days"]),
+        ),
         detail=(
+            f"{prefix}：{MEANINGS[cls]}（按{period_word(int(record.params['bin_days']))}判定）；"
             f"热点得分 {spot.z:.2f}，显著性水平 {spot.p:.3f}；本单元 {spot.own} 起，"
             f"相邻单元 {spot.around - spot.own} 起；"
             f"分析时段 {window_dates(record.window_start, record.window_end)}，"
@@ -399,8 +416,24 @@ def _alert(record: HotspotRun, cls: EmergingClass, spot: _Spot) -> Alert:
     )
 
 
-def alert_title(prefix: str, place: str, cases: int, hot_steps: int, steps: int) -> str:
+def period_word(bin_days: int) -> str:
+    """Return what one period of a run is called: ``周`` for 7 days, ``天`` for one, else ``期``.
+
+    Examples
+    --------
+    >>> period_word(7), period_word(1), period_word(14)
+    ('周', '天', '期')
+    """
+    return {7: "周", 1: "天"}.get(bin_days, "期")
+
+
+def alert_title(
+    prefix: str, place: str, cases: int, hot_steps: int, steps: int, *, bin_days: int = 0
+) -> str:
     """Return the title of a hot-spot alert: the cases behind the hot spot and its hot periods.
+
+    The periods are named by their length (``53 周中 42 周``): the planners' view counts
+    months, and the two classes of one place differ by it (trial AF).
 
     Parameters
     ----------
@@ -412,6 +445,8 @@ def alert_title(prefix: str, place: str, cases: int, hot_steps: int, steps: int)
         Cases of the cell and the cells around it (what Gi* weighs) over the window.
     hot_steps, steps : int
         Periods of the window in which the cell was hot, and all of them.
+    bin_days : int
+        Days a period lasts (:func:`period_word`; 0: ``期``).
 
     Returns
     -------
@@ -420,10 +455,11 @@ def alert_title(prefix: str, place: str, cases: int, hot_steps: int, steps: int)
 
     Examples
     --------
-    >>> alert_title("持续热点", "新复社区", 114, 11, 12)
-    '持续热点：新复社区一带 114 起案件，12 期中 11 期为热点'
+    >>> alert_title("持续热点", "新复社区", 114, 11, 12, bin_days=7)
+    '持续热点：新复社区一带 114 起案件，近 12 周中 11 周为热点'
     """
-    return f"{prefix}：{place}一带 {cases} 起案件，{steps} 期中 {hot_steps} 期为热点"
+    word = period_word(bin_days)
+    return f"{prefix}：{place}一带 {cases} 起案件，近 {steps} {word}中 {hot_steps} {word}为热点"
 
 
 def _naive_utc(moment: datetime) -> np.datetime64:

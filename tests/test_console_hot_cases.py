@@ -100,8 +100,11 @@ def test_an_alert_and_its_cell_say_the_same_and_locate_marks_the_cell(
     item = _alert_item(page, alert["id"])
     # the title's 「一带 N 起」 is the 本格及相邻格 figure, and the line under it says so
     assert re.search(rf"一带 {cell['around']} 起案件", item.locator(".zz-alert-title").inner_text())
+    # what its class means first (trial AF), then the cell's figures
+    meaning = (alert["detail"] or "").split("；")[0]
+    assert meaning.endswith("（按周判定）"), alert["detail"]
     expect(item.locator(".zz-alert-detail")).to_have_text(
-        f"置信度 {confidence} · 本格案件数 {cell['own']} 起 · "
+        f"{meaning} · 置信度 {confidence} · 本格案件数 {cell['own']} 起 · "
         f"本格及相邻格案件数 {cell['around']} 起 · 热点得分 {cell['z']:.2f}"
     )
     page.screenshot_step("1-alert")

@@ -284,7 +284,7 @@ def test_the_rule_is_one_bin_before_now() -> None:
 
 TITLE = re.compile(
     r"^(新增|加剧|持续)热点：(?P<place>\S+)一带 (?P<n>\d+) 起案件，"
-    r"(?P<steps>\d+) 期中 (?P<hot>\d+) 期为热点$"
+    r"近 (?P<steps>\d+) 周中 (?P<hot>\d+) 周为热点$"
 )
 
 
@@ -311,6 +311,10 @@ def test_alert_titles_count_the_cases_behind_the_hot_spot(world: Session) -> Non
         assert 1 <= int(found["hot"]) <= int(found["steps"]) == 12
         assert f"本单元 {cell.count} 起" in (alert.detail or "")
         assert "分析时段 2026-08-31 至 2026-11-23" in (alert.detail or "")
+        # what the class means, and on which periods (trial AF: 零星 read as minor)
+        prefix = alert.title.split("：")[0]
+        assert (alert.detail or "").startswith(f"{prefix}：")
+        assert "（按周判定）" in (alert.detail or "")
 
 
 # ---- over HTTP and from the command line, in a database of their own ---------------------------

@@ -104,7 +104,9 @@ def test_run_stores_cells_with_jurisdiction_and_raises_alerts(world: Session) ->
         assert alert.title.startswith(f"{alert.title[:4]}：{place}一带 "), alert.title
         assert f"本单元 {cell.count} 起" in (alert.detail or "")
         # read by the operator as it is written: Chinese, no Gi*/z=/p= to decode
-        assert (alert.detail or "").startswith(f"热点得分 {cell.z:.2f}，显著性水平 {cell.p:.3f}")
+        meaning, figures = (alert.detail or "").split("；", 1)
+        assert meaning.startswith(alert.title.split("：")[0] + "：") and meaning.endswith("判定）")
+        assert figures.startswith(f"热点得分 {cell.z:.2f}，显著性水平 {cell.p:.3f}")
         assert not re.search(r"[A-Za-z]", alert.detail or ""), alert.detail
         assert alert.kind in {
             "hotspot_new_hot",

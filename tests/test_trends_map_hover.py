@@ -77,7 +77,7 @@ def test_hovering_a_hot_cell_and_a_township_shows_their_tooltips(
     expect(tooltip).to_contain_text(cell["area_name"] or "—")
     assert "新兴热点模式" in tooltip.inner_text()
     # a pattern says it is judged on the whole window, not the period shown (trial AA)
-    judged = f"（按全部 {len(series['periods'])} 期及相邻单元判定）"
+    judged = f"（按全部 {len(series['periods'])} 个月及相邻单元判定）"  # months, not 期
     assert (judged in tooltip.inner_text()) == (cell["pattern"] != "no_pattern")
     assert ("本格本期无案件" in tooltip.inner_text()) == (cell["counts"][-1] == 0)
     page.screenshot_step("1-hot-cell-tooltip")

@@ -135,6 +135,7 @@
       card.querySelector(".zz-kpi-value").textContent = fmtKpi(name, value);
       card.classList.toggle("zz-kpi-alarm", (name === "overdue" || name === "overdue_visits") && value > 0);
       card.classList.toggle("zz-kpi-selected", name === st.kpi);
+      if (name === "overdue_visits") scopeVisitsCard(card, unit);
     });
     // 离线 N on 视频在线率: offline_cameras.js lists them
     const offline = document.getElementById("zz-offline-link");
@@ -143,6 +144,22 @@
       offline.textContent = "离线 " + unit.kpis.cameras_offline + " ›";
     }
     markReady("kpis");
+  }
+
+  /**
+   * 走访超期 counts the unit's persons, all of them; a grid worker reads it beside the 走访 tab's
+   * badge, which counts his own list (trial: 6 on the card, 2 on the badge). On his page the card
+   * says its scope (社区走访超期, 全村走访超期), its tooltip the unit and where his own count is.
+   */
+  function scopeVisitsCard(card, unit) {
+    const label = card.querySelector(".zz-kpi-label");
+    if (card.dataset.note === undefined) card.dataset.note = card.title;
+    card.title = unit.name + "：" + card.dataset.note;
+    if (screen || !st.me || !st.me.worker_id) return;
+    const scope = unit.kind === "grid" ? "网格" : unit.level === 5 ? (/村$/.test(unit.name) ? "全村" : "社区") : "辖区";
+    label.textContent = "";
+    label.append(el("span", "zz-kpi-scope", scope), KPI_LABELS.overdue_visits);
+    card.title += "，含" + unit.name + "全部在册人员，不只是您负责的；您负责的人员中逾期的人数见“走访”标签上的数字";
   }
 
   function renderBreadcrumbs(feed) {
@@ -848,7 +865,10 @@
    * 本格及相邻格 (the title's figure), the z-score; other details as they are when Chinese.
    */
   function alertDetail(a) {
-    if (a.cell) return cellFigures(a.cell).map((r) => r[0] + " " + r[1]);
+    // what its class means and on which periods, said first (trial AF: 零星 read as minor)
+    const first = (a.detail || "").split("；")[0];
+    const meaning = /判定）$/.test(first) ? [first] : [];
+    if (a.cell) return meaning.concat(cellFigures(a.cell).map((r) => r[0] + " " + r[1]));
     // an alert written before its detail was Chinese (Gi* z=2.31, p=0.021；…): its score only
     const m = /z=([-\d.]+),\s*p=([\d.]+)/.exec(a.detail || "");
     if (m) return ["热点得分 " + Number(m[1]).toFixed(2)];

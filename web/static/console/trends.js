@@ -149,7 +149,10 @@
           "<br>新兴热点模式：" + zz.esc(patternLabel(cell.pattern)) +
           // judged on the whole window with the neighbours, not on the period shown (trial AA:
           // 2026年11月：不显著 beside 新增热点 read as a contradiction)
-          (cell.pattern !== "no_pattern" ? "（按全部 " + state.data.periods.length + " 期及相邻单元判定）" : "")
+          // its periods named (trial AF: the commander's alert counts weeks, this months)
+          (cell.pattern !== "no_pattern"
+            ? "（按全部 " + state.data.periods.length + (state.granularity === "quarter" ? " 个季度" : " 个月") + "及相邻单元判定）"
+            : "")
         );
       }, { sticky: true });
       binLayer.addLayer(poly);
