@@ -96,11 +96,6 @@ CONSOLE_WORDS: Final[tuple[tuple[str, Replacement], ...]] = (
     (r"用 --crs 指定坐标系", "指定坐标系"),
     (r" ?--crs (EPSG:)", r"坐标系 \1"),
     (r" ?--crs ?", "坐标系"),
-    # who imports the units (trial AD: a county clerk, a dispatcher, cannot)
-    (
-        r"（请先导入辖区）",
-        "（请先导入辖区，即村、社区的编码和边界：由指挥中心值班员或管理员在本页导入）",
-    ),
     # --set: the page has none; a column of the same value does it
     (r"加 --set ([^=\s]+)=([^\s，。；]+)", r"加一列“\1”，每行都填“\2”"),
     (r"可用 --set ([^=\s]+)=(\S+) 之类给出", r"可加一列“\1”，每行都填“\2”之类"),
@@ -108,7 +103,18 @@ CONSOLE_WORDS: Final[tuple[tuple[str, Replacement], ...]] = (
 )
 """The command's words → the page's, tried in order (longer phrases first)."""
 
-_COMPILED: Final = tuple((re.compile(pattern), to) for pattern, to in CONSOLE_WORDS)
+PAGE_ADVICE: Final[tuple[tuple[str, Replacement], ...]] = (
+    # who imports the units (trial AD: a county clerk, a dispatcher, cannot)
+    (
+        r"（请先导入辖区）",
+        "（请先导入辖区，即村、社区的编码和边界：由指挥中心值班员或管理员在本页导入）",
+    ),
+)
+"""What the page adds to the command's words: who on the console does what the advice asks."""
+
+_COMPILED: Final = tuple(
+    (re.compile(pattern), to) for pattern, to in (*CONSOLE_WORDS, *PAGE_ADVICE)
+)
 
 
 def for_console(text: str) -> str:
@@ -122,7 +128,8 @@ def for_console(text: str) -> str:
     Returns
     -------
     str
-        The same text, each phrase of :data:`CONSOLE_WORDS` replaced in order.
+        The same text, each phrase of :data:`CONSOLE_WORDS`, then of :data:`PAGE_ADVICE`,
+        replaced in order.
 
     Examples
     --------

@@ -247,3 +247,12 @@ def test_a_report_written_for_the_page_says_the_page_words(
     (_, written) = csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")))
     assert written[3] == (for_console(rule) if page else rule)
     assert ("--mapping" in written[3]) is not page
+
+
+def test_a_unit_not_on_record_says_who_imports_it_on_the_page() -> None:
+    """Trial AD: a county clerk (a dispatcher) read 请先导入辖区 and could not import any."""
+    said = "辖区 620702101201 不在数据库中（请先导入辖区）"  # importers/loading.py
+    assert for_console(said) == (
+        "辖区 620702101201 不在数据库中（请先导入辖区，即村、社区的编码和边界："
+        "由指挥中心值班员或管理员在本页导入）"
+    )
