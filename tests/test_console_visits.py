@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from geo.codes import make_resident_id
+from layers.database import gather_statistics
 from layers.trends import CENTRE_TZ
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
@@ -33,6 +34,21 @@ _FOLLOWED = (
     " GROUP BY p.id, p.on_record_since, r.interval_days"
 )
 """The persons a worker follows and the day each one's next visit is due."""
+
+
+@pytest.fixture(autouse=True)
+def _demo_analysed(console_demo: ConsoleDemo) -> None:
+    """Gather the planner's statistics of the demo just loaded, as ``zongzhi demo`` does.
+
+    The fixture loads the demo without them; before autovacuum comes round the planner reads
+    every visit of the scope once per person (a county's list took 40 s on a loaded machine).
+    """
+    if not _ANALYSED:
+        gather_statistics(console_demo.owner)
+        _ANALYSED.append(True)
+
+
+_ANALYSED: list[bool] = []
 
 
 def _on_screen(page: RecordedPage, lat: float, lon: float) -> tuple[float, float]:
@@ -79,6 +95,27 @@ def test_a_grid_worker_sees_whose_visits_are_due_and_records_one(
     page.locator("#zz-visits-status").select_option("all")
     items = page.locator("#zz-visits-list .zz-visit")
     expect(items).to_have_count(len(followed))
+    # every person of his list names him, named responsible or of his grid (trial AF M1: a
+    # person of his grid named only the 帮扶责任人, one registered 不指定 no one)
+    with demo.owner.connect() as conn:
+        worker_name, village_name = conn.execute(
+            text(
+                "SELECT w.name, j.name FROM workers w JOIN jurisdictions j ON j.code = :v"
+                " WHERE w.id = :w"
+            ),
+            {"w": worker_id, "v": village},
+        ).one()
+    who = items.locator(".zz-visit-who").all_inner_texts()
+    assert len(who) == len(followed) and all(worker_name in line for line in who), who
+    # the 走访超期 card counts the whole 社区, the tab's badge his own list: the card says so
+    # (trial AF M3)
+    card = page.locator(".zz-kpi[data-kpi=overdue_visits]")
+    scope = "全村" if village_name.endswith("村") else "社区"
+    expect(card.locator(".zz-kpi-label")).to_have_text(f"{scope}走访超期")
+    assert "不只是您负责的" in (card.get_attribute("title") or "")
+    assert (page.locator("#zz-visits-count").get_attribute("title") or "").startswith(
+        "我负责的人员中逾期"
+    )
     # the most overdue first, and names masked
     first = items.first
     person_id = int(first.get_attribute("data-person-id") or 0)
@@ -178,6 +215,10 @@ def test_the_visits_tab_fits_a_phone(page: RecordedPage, console_demo: ConsoleDe
             (e) => e.getBoundingClientRect().right)"""
     )
     assert rights and max(rights) <= 390, rights
+    # the 走访超期 card's scope on a line of its own, not cut (trial AF M3)
+    label = page.locator(".zz-kpi[data-kpi=overdue_visits] .zz-kpi-label")
+    assert label.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), label.inner_text()
+    expect(label.locator(".zz-kpi-scope")).to_be_visible()
     # the registration form too, with a category's fields: the worker registers on his phone,
     # himself offered as 帮扶责任人 once the place is known
     page.locator("#zz-person-new").click()
@@ -454,9 +495,89 @@ def test_a_township_narrows_the_list_to_a_place_and_reads_it_page_by_page(
             {"w": worker_id, "prefix": township[:9] + "%"},
         ).one()
     shown = workers.nth(1).inner_text()
-    assert shown.startswith(name) and f"（在册 {followed}" in shown, shown
+    assert shown.startswith(name + "·") and f"在册 {followed}" in shown, shown
     page.locator("#zz-visits-worker").select_option(str(worker_id))
     expect(summary).to_contain_text(f"负责的在册 {followed} 人")
     expect(summary).to_contain_text(name)
     expect(items).to_have_count(min(followed, 200))
     page.screenshot_step("2-worker")
+    # each row says why it is on his list: he is named responsible, or of the person's grid
+    who = items.locator(".zz-visit-who").all_inner_texts()
+    assert who and all(name in line for line in who), who
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_township_tells_same_named_workers_apart_by_their_grid(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial AF M2: 583 workers to narrow to, bare names, 周春 three times."""
+    demo = console_demo
+    township = next(
+        item.scope_code
+        for item in demo.report.logins
+        if item.role == "commander"
+        and item.scope_code.endswith("000")
+        and item.scope_code[6:9] != "000"
+    )
+    with demo.owner.connect() as conn:
+        # the township's gridded workers who follow someone, by name, where two share it
+        rows = conn.execute(
+            text(
+                "SELECT w.id, w.name, w.role, g.name AS grid, j.name AS village FROM workers w"
+                " JOIN grids g ON g.code = w.home_grid"
+                " JOIN jurisdictions j ON j.code = g.area_code"
+                " WHERE g.area_code LIKE :prefix AND w.status <> 'left'"
+                "  AND w.role IN ('grid_worker', 'part_time', 'grid_leader', 'mediator')"
+                "  AND w.name IN (SELECT w2.name FROM workers w2"
+                "   JOIN grids g2 ON g2.code = w2.home_grid WHERE g2.area_code LIKE :prefix"
+                "   AND w2.status <> 'left' GROUP BY 1 HAVING count(*) > 1)"
+                "  AND EXISTS (SELECT 1 FROM persons p WHERE p.ended_on IS NULL"
+                "   AND (p.grid_code = w.home_grid OR p.id IN"
+                "   (SELECT person_id FROM person_responsibles WHERE worker_id = w.id)))"
+                " ORDER BY w.name, w.id"
+            ),
+            {"prefix": township[:9] + "%"},
+        ).all()
+        level = conn.execute(
+            text(
+                "SELECT id, management_level FROM persons WHERE ended_on IS NULL"
+                " AND area_code LIKE :prefix"
+            ),
+            {"prefix": township[:9] + "%"},
+        ).all()
+    names = {r.name for r in rows}
+    assert any(sum(r.name == n for r in rows) > 1 for n in names), "no same-named workers"
+    name = next(n for n in sorted(names) if sum(r.name == n for r in rows) > 1)
+    same = [r for r in rows if r.name == name]
+    login(page, demo.origin, demo.username("commander", township))
+    page.locator("#zz-visits-tab").click()
+    select = page.locator("#zz-visits-worker")
+    for r in same:
+        option = select.locator(f"option[value='{r.id}']")
+        expect(option).to_be_attached()
+        role = {
+            "grid_worker": "专职网格员",  # labelled too (trial AF: a bare name)
+            "part_time": "兼职网格员",
+            "grid_leader": "网格长",
+            "mediator": "人民调解员",
+        }[r.role]
+        assert option.inner_text().startswith(f"{name}·{role}（{r.grid}，在册 "), r
+        # grouped by 社区
+        assert option.evaluate("o => o.parentElement.label") == r.village
+    texts = [select.locator(f"option[value='{r.id}']").inner_text() for r in same]
+    assert len(set(texts)) == len(texts), texts
+    # chosen: the list says whose, with his grid
+    select.select_option(str(same[0].id))
+    expect(page.locator("#zz-visits-summary")).to_contain_text(f"（{same[0].grid}）负责的")
+    items = page.locator("#zz-visits-list .zz-visit")
+    expect(items.first).to_be_visible()
+    page.screenshot_step("1-same-names")
+    # and each row its person's 管控级别 (trial AF: intervals differed, unexplained)
+    levels = {int(i): str(lv) for i, lv in level}
+    labels = {"1": "重点管控", "2": "关注", "3": "一般"}
+    shown = items.evaluate_all(
+        "items => items.map(i => [i.dataset.personId,"
+        " i.querySelector('.zz-visit-level').textContent])"
+    )
+    assert shown and all(labels[levels[int(pid)]] == text_ for pid, text_ in shown), shown

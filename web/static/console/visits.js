@@ -5,7 +5,10 @@
 // grid worker's list keeps to the persons he follows unless he unticks 只看我负责的. The list may
 // be narrowed to a category, to one 村（社区）/网格 or to the persons one worker follows (the places
 // and the workers come with the list, each with its counts: a township sees whose visits lag)
-// and is read a page at a time (再显示). It is read when the tab is opened, not on every
+// and is read a page at a time (再显示). Each person names who follows them: the workers named
+// responsible and the workers of the person's grid (本网格), so a worker's list says why each
+// person is on it; the workers to narrow to are grouped by 村（社区）, each with his role and his
+// grid (or unit), as same-named workers are common. It is read when the tab is opened, not on every
 // refresh of the page: each read is an audit entry. A visit recorded tells the page
 // (zz:visits-changed) to read its 走访超期 card again.
 "use strict";
@@ -84,6 +87,48 @@
     }
   }
 
+  /** 高东·兼职网格员: every role said, 专职网格员 too. */
+  function workerName(w) {
+    return w.name + "·" + zz.label("worker_role", w.role);
+  }
+
+  /** Where a worker works, to tell same-named ones apart: his grid, or a 民警's unit. */
+  function workerPlace(w) {
+    const byUnit = w.role === "police" || w.role === "department";
+    return (byUnit ? w.unit || w.area_name || w.grid_name : w.grid_name || w.unit || w.area_name) || "";
+  }
+
+  /**
+   * The workers to narrow to, grouped by 村（社区） (the group of the most overdue worker first,
+   * the most overdue first in each), each named with his role and place and counted; the one
+   * chosen stays chosen, said so where the other choices leave it no person.
+   */
+  function offerWorkers(counted) {
+    const chosen = workerSelect.value;
+    workerSelect.textContent = "";
+    workerSelect.appendChild(new Option("全部责任人", ""));
+    const groups = new Map();
+    counted.forEach(function (w) {
+      let group = groups.get(w.area_code);
+      if (!group) {
+        group = document.createElement("optgroup");
+        group.label = w.area_name || w.area_code;
+        groups.set(w.area_code, group);
+        workerSelect.appendChild(group);
+      }
+      const place = workerPlace(w);
+      const who = workerName(w) + (place ? "（" + place + "）" : "");
+      const text = workerName(w) + "（" + (place ? place + "，" : "") + "在册 " + w.followed +
+        (w.overdue ? "，逾期 " + w.overdue : "") + "）";
+      const option = new Option(text, String(w.id), false, String(w.id) === chosen);
+      option.dataset.who = who;
+      group.appendChild(option);
+    });
+    if (chosen && !counted.some((w) => String(w.id) === chosen)) {
+      workerSelect.appendChild(new Option("（所选无此类人员）", chosen, false, true));
+    }
+  }
+
   function render(body) {
     const narrowed = categorySelect.value || placeSelect.value || body.worker !== (body.mine ? me.worker_id : null);
     if (!narrowed) {
@@ -96,11 +141,10 @@
     if (body.offset === 0) {
       // the choices come with the first page (再显示 goes on with them)
       offer(placeSelect, "全部地点", body.places, "code", (c) => c.name || c.code);
-      offer(workerSelect, "全部责任人", body.workers, "id", (c) =>
-        c.role === "grid_worker" ? c.name : c.name + "·" + zz.label("worker_role", c.role));
+      offerWorkers(body.workers);
     }
     workerSelect.hidden = body.mine;
-    const chosenText = (select) => select.selectedOptions[0].text.replace(/（.*$/, "");
+    const chosenText = (select) => select.selectedOptions[0].dataset.who || select.selectedOptions[0].text.replace(/（.*$/, "");
     const who = [
       body.mine ? "我负责的" : body.worker ? chosenText(workerSelect) + "负责的" : "",
       placeSelect.value ? chosenText(placeSelect) : body.mine || body.worker ? "" : "辖区",
@@ -121,6 +165,19 @@
     empty.classList.toggle("d-none", shown > 0);
   }
 
+  /**
+   * Who follows a person: the workers named responsible and the workers of the person's grid
+   * (本网格: a worker's list holds his grid's persons too, and a person registered with none named
+   * is his grid's workers' to visit), or that nobody does.
+   */
+  function whoFollows(p) {
+    const parts = [];
+    if (p.responsibles) parts.push("责任人：" + p.responsibles);
+    if (p.grid_workers) parts.push("本网格：" + p.grid_workers);
+    if (parts.length) return parts.join("；");
+    return p.grid_code ? "责任人：未指定，本网格无网格员" : "责任人：未指定";
+  }
+
   function item(p) {
     const li = el("li", "zz-visit");
     li.dataset.personId = p.id;
@@ -129,12 +186,15 @@
     head.append(
       el("strong", "zz-visit-name", p.name_masked),
       el("span", "badge text-bg-light border", zz.label("person_category", p.category)),
+      // the level sets the days between visits within a category
+      el("span", "badge border zz-visit-level" + (p.management_level === 1 ? " zz-level-key" : " text-bg-light"),
+        zz.label("management_level", p.management_level)),
       el("span", "zz-visit-due ms-auto" + (late ? " zz-late" : ""), due)
     );
     const where = [p.grid_name || p.grid_code || p.area_name, "上次走访 " + (p.last_visit || "无记录")];
     if (p.due_on) where.push("应访 " + p.due_on);
     li.append(head, el("div", "small text-muted", where.join(" · ")));
-    if (p.responsibles) li.appendChild(el("div", "small text-muted", "责任人：" + p.responsibles));
+    li.appendChild(el("div", "small text-muted zz-visit-who", whoFollows(p)));
     const actions = el("div", "zz-visit-actions d-flex gap-2 mt-1");
     if (p.lat !== null && p.lon !== null) {
       const locate = el("button", "btn btn-outline-secondary btn-xs", "定位");
