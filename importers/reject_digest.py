@@ -43,9 +43,10 @@ DIVISION_DIGITS = 12
 """A division code's length: a unit, no personal data (no personal number has 12 digits)."""
 GRID_DIGITS = 15
 """A grid code's length, and a first-generation resident ID's."""
-_NUMBER = re.compile(r"\d+")
-"""A number in a rule (a code, or a check digit it computed): rules alike but for their numbers
-are one reason; a number they all say alike (not a code) is said, others are ``…``."""
+_NUMBER = re.compile(r"\d+|(?<![A-Za-z])X(?![A-Za-z])")
+"""A number in a rule (a code, or a check digit it computed, which may be ``X``): rules alike but
+for their numbers are one reason; a number they all say alike (not a code) is said, others are
+``…`` (trial AF: 应为 X beside 应为 4 made two reasons of one)."""
 _MARK = "\x1f"
 """Where a rule quoted its value."""
 _NUMBER_MARK = "\x1e"

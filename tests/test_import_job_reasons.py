@@ -113,3 +113,15 @@ def test_the_reasons_name_the_unit_code_to_import_first_and_no_other_code() -> N
     assert top_reasons([grid], values_shown=False) == ["“所属网格” 第 2 行：网格 … 不在数据库中"]
     same = [Problem(r, "备注", "x", "与库中 530424197908080839 重复") for r in (2, 3)]
     assert top_reasons(same) == ["“备注” 第 2、3 行（“x”）：与库中 … 重复"]  # may be an ID
+
+
+def test_a_check_digit_x_is_one_reason_with_the_others() -> None:
+    """Trial AF: 应为 X beside 应为 4 made two lines of one fault, pushing others out."""
+    rule = "身份证号校验码不符（按前 17 位算应为 {}，实为 {}）"
+    found = [
+        Problem(3, "公民身份号码", "", rule.format("X", "5")),
+        Problem(8, "公民身份号码", "", rule.format("4", "X")),
+    ]
+    assert top_reasons(found, values_shown=False) == [
+        "“公民身份号码” 第 3、8 行：身份证号校验码不符（按前 17 位算应为 …，实为 …）"
+    ]
