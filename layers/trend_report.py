@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from geo.codes import division_level
 from layers import trend_tables, trends
 from layers.command import counties_held, held_counties_note
-from layers.trends import BIN_LEGEND, PATTERN_LABELS, Series
+from layers.trends import BIN_LEGEND, Series, pattern_label
 from layers.workbooks import Percent, table_sheet
 from layers.workflow import Actor
 
@@ -404,13 +404,14 @@ def workbook(rep: Report) -> bytes:
         (c for c in rep.series_json["cells"] if c["bins"][t] != 0 or c["pattern"] != "no_pattern"),
         key=lambda c: (-c["bins"][t], c["pattern"] == "no_pattern", c["id"]),
     )
+    judged = bool(rep.series_json["patterns_judged"])
     hot_rows = [
         [
             c["id"],
             c["area_name"],
             _shown(c["counts"][t]),
             bins.get(c["bins"][t], "不显著"),
-            PATTERN_LABELS[c["pattern"]],
+            pattern_label(c["pattern"], judged=judged),
         ]
         for c in shown_cells
     ]

@@ -38,13 +38,14 @@ from layers.trends import (
     CENTRE_TZ,
     CHILD_LABELS,
     GRANULARITIES,
-    PATTERN_LABELS,
     CaseFilter,
     Period,
     Series,
     cases_in,
     child_key_sql,
     children,
+    pattern_label,
+    patterns_judged,
     suppress,
 )
 from layers.video import camera_view
@@ -364,6 +365,7 @@ def uncovered_hotspots(
     ).all()
     out: list[dict[str, Any]] = []
     rank: list[int] = []
+    judged = patterns_judged(result)
     if hot.size:
         polygons = _cell_polygons([result.cells[i] for i in hot])
         if cams:
@@ -402,7 +404,7 @@ def uncovered_hotspots(
                     "count": suppress(int(result.counts[i, t]), min_count),
                     "bin": int(result.bins[i, t]),
                     "pattern": result.patterns[i],
-                    "pattern_label": PATTERN_LABELS[result.patterns[i]],
+                    "pattern_label": pattern_label(result.patterns[i], judged=judged),
                     "share": round(float(shares[k]), 4),
                     "centre": [round(centre.x, 5), round(centre.y, 5)],
                 }

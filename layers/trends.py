@@ -307,6 +307,46 @@ def judged_note(located: int, *, monthly: bool = False) -> str:
     return said + ("，可改按季度查看" if monthly else "")
 
 
+NOT_JUDGED = "不作判断"
+"""The pattern of a cell where too few periods had enough located cases (:func:`patterns_note`):
+not 无显著模式, which says the cell was judged (trial AF)."""
+
+
+def patterns_judged(series: Series) -> bool:
+    """Tell whether a unit's periods had enough located cases for emerging patterns.
+
+    Parameters
+    ----------
+    series : Series
+        The unit's analysis.
+
+    Returns
+    -------
+    bool
+        At least :data:`geo.trends.MIN_SERIES_LENGTH` periods had
+        :data:`geo.hotspots.MIN_INCIDENTS` located cases or more.
+    """
+    if not series.cells:
+        return False
+    located = series.counts.sum(axis=0)
+    return int((located >= MIN_INCIDENTS).sum()) >= MIN_SERIES_LENGTH
+
+
+def pattern_label(pattern: str, *, judged: bool) -> str:
+    """Return a cell's pattern as the views say it: :data:`NOT_JUDGED` where none was judged.
+
+    Examples
+    --------
+    >>> pattern_label("no_pattern", judged=True), pattern_label("no_pattern", judged=False)
+    ('无显著模式', '不作判断')
+    >>> pattern_label("new_hot", judged=True)
+    '新增热点'
+    """
+    if pattern == "no_pattern" and not judged:
+        return NOT_JUDGED
+    return PATTERN_LABELS[pattern]
+
+
 def patterns_note(judged: int, periods: int) -> str:
     """Return what the views say when too few periods were judged for emerging patterns.
 
@@ -1312,6 +1352,7 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
         "unlocated_cases": int(result.totals.sum()) - result.located,
         "note": unlocated_note(int(result.totals.sum()) - result.located),
         "patterns_note": patterns_note(int((located >= MIN_INCIDENTS).sum()), len(result.periods)),
+        "patterns_judged": patterns_judged(result),
         "window": {
             "first": result.periods[0].key,
             "last": result.periods[-1].key,

@@ -148,6 +148,9 @@ def test_a_handful_of_cases_tells_no_hot_spot(db: Session) -> None:
         "本期有位置的案件只有 7 件（少于 30 件），样本太少，不作热点判断，可改按季度查看"
     )
     assert body["patterns_note"].startswith("新兴热点模式需要至少 4 期各有 30 件以上")
+    # not judged: 不作判断, never 无显著模式, which says it was (trial AF)
+    assert body["patterns_judged"] is False
+    assert trends.pattern_label("no_pattern", judged=body["patterns_judged"]) == "不作判断"
     rep = trend_report.report(db, COUNTY, actor=who, now=NOW, periods=12)
     book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
     for sheet in ("热点单元", "无覆盖热点"):  # said, not headers alone

@@ -112,6 +112,7 @@
   }
 
   function patternLabel(code) {
+    if (code === "no_pattern" && state.data && !state.data.patterns_judged) return "不作判断";
     const entry = state.data.legend.patterns.find(function (x) {
       return x.code === code;
     });
@@ -289,14 +290,21 @@
   function renderKpis() {
     const p = period();
     const changes = caseChanges();
-    const rising = state.data.cells.filter(function (c) {
-      return c.pattern === "new_hot" || c.pattern === "intensifying_hot" || c.pattern === "consecutive_hot";
-    }).length;
+    // judged on the whole window, not the period shown; not judged at all with too few cases
+    // (trial AF: 不作判断 above, 0 here)
+    const rising = !state.data.patterns_judged
+      ? "—"
+      : state.data.cells.filter(function (c) {
+          return c.pattern === "new_hot" || c.pattern === "intensifying_hot" || c.pattern === "consecutive_hot";
+        }).length;
+    const unit = state.granularity === "quarter" ? " 个季度" : " 个月";
+    const whole = "按全部 " + state.data.periods.length + unit;
     const items = [
       ["本期案件数", p.cases, false, NO_REPEATS, NO_REPEATS_LONG, changes],
       ["有位置（参与热点分析）", p.located, false],
       ["本期热点单元（≥95%）", p.judged ? p.hot : "—", false, "每个约 " + state.data.cell_km2 + " 平方公里", "分析单元为六边形，每个约 " + state.data.cell_km2 + " 平方公里；各级辖区的六边形大小不同"],
-      ["新增/连续/加剧热点", rising, rising > 0],
+      ["新增/连续/加剧热点", rising, rising > 0, state.data.patterns_judged ? whole : "不作判断",
+        state.data.patterns_judged ? "新兴热点模式按整个统计时段判定，不随时间轴变化" : state.data.patterns_note || "案件太少，不作判断"],
       ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0],
       ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : count(state.visits.overdue, state.data.min_count), Boolean(state.visits && state.visits.overdue), "当前", VISITS_NOW],
     ];
@@ -586,6 +594,8 @@
           return '<option value="' + zz.esc(c.code) + '">' + zz.esc(c.label) + "</option>";
         })
         .join("");
+    // a village has none to choose (trial AF: an empty list)
+    $("child-choice").classList.toggle("d-none", unit.children.length === 0);
     const notice = $("unit-notice");
     notice.textContent = unit.notice || "";
     notice.classList.toggle("d-none", !unit.notice);
