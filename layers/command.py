@@ -77,7 +77,7 @@ WINDOW_DAYS = 30
 KPI_NOTES: dict[str, str] = {
     "open": "尚未办结的案件（不含重复反映）",
     "overdue": "在办案件中已超过办理时限的",
-    "reported": "近 {days} 日登记的案件",
+    "reported": "近 {days} 日登记的案件（含重复反映；研判分析的案件数不含）",
     "resolved_share": "近 {days} 日登记的案件中已办结的比例",
     "escalations": "近 {days} 日的上报次数",
     "repeats": "近 {days} 日的重复反映",
