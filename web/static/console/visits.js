@@ -71,7 +71,7 @@
   }
 
   /**
-   * The choices of a select (places, workers) as the list counted them, each with its counts;
+   * The places to narrow to as the list counted them, each with its counts;
    * the one chosen stays chosen, said so where the other choices leave it no person.
    */
   function offer(select, all, counted, key, name) {
