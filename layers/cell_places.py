@@ -80,4 +80,42 @@ def cell_units(
             "cells": list(shapely.to_wkb(cells, hex=True)),
         },
     ).all()
-    return [(r.code or code, r.name or code) for r in rows]
+    return told_apart(session, [(r.code or code, r.name or code) for r in rows])
+
+
+def told_apart(session: Session, units: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Return the units with the villages that share a name told apart by their township.
+
+    Two 新复社区 of one county (宁州街道's and 华溪镇's) read alike in a hot spot's name, the
+    trends' tables and their exports (trial AF): where names collide among ``units``, a
+    village's becomes ``新复社区（宁州街道）``. A name no other unit of the list bears is kept.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session that sees the townships.
+    units : sequence of (str, str)
+        Codes and names, as :func:`cell_units` gives them.
+
+    Returns
+    -------
+    list of (str, str)
+        The same, in order, the colliding villages' names told apart.
+    """
+    codes_of: dict[str, set[str]] = {}
+    for code, name in units:
+        codes_of.setdefault(name, set()).add(code)
+    shared = {c for codes in codes_of.values() if len(codes) > 1 for c in codes if c[9:] != "000"}
+    if not shared:
+        return list(units)
+    rows = session.execute(
+        text("SELECT code, name FROM jurisdictions WHERE code = ANY(:codes)"),
+        {"codes": sorted({c[:9] + "000" for c in shared})},
+    ).all()
+    townships = {str(code): str(name) for code, name in rows}
+    return [
+        (code, f"{name}（{townships[code[:9] + '000']}）")
+        if code in shared and code[:9] + "000" in townships
+        else (code, name)
+        for code, name in units
+    ]

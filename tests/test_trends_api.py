@@ -473,3 +473,16 @@ def test_a_cell_spilling_over_the_outline_is_named_after_the_unit_it_borders(
     assert cell_places.cell_units(world, COUNTY, [shapely.Point(clon, clat)]) == [(V1, "村100-1")]
     beside = shapely.Point(102.39, 24.31)  # in the city, just west of the county's outline
     assert cell_places.cell_units(world, CITY, [beside]) == [(COUNTY, "通海县")]
+    # two villages of one name in two townships: told apart by their township (trial AF)
+    world.execute(text("UPDATE jurisdictions SET name = '村100-1' WHERE code = :c"), {"c": V2})
+    found = world.execute(
+        text("SELECT code, name FROM jurisdictions WHERE code IN (:a, :b)"),
+        {"a": V1[:9] + "000", "b": V2[:9] + "000"},
+    ).all()
+    towns = {str(code): str(name) for code, name in found}
+    points = [shapely.Point(*village_centre(v)) for v in (V1, V2)]
+    assert cell_places.cell_units(world, COUNTY, points) == [
+        (V1, f"村100-1（{towns[V1[:9] + '000']}）"),
+        (V2, f"村100-1（{towns[V2[:9] + '000']}）"),
+    ]
+    assert cell_places.cell_units(world, town, points[:1]) == [(V1, "村100-1")]  # one: kept
