@@ -16,7 +16,6 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from geo.codes import make_resident_id
-from layers.database import gather_statistics
 from layers.trends import CENTRE_TZ
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
@@ -34,21 +33,6 @@ _FOLLOWED = (
     " GROUP BY p.id, p.on_record_since, r.interval_days"
 )
 """The persons a worker follows and the day each one's next visit is due."""
-
-
-@pytest.fixture(autouse=True)
-def _demo_analysed(console_demo: ConsoleDemo) -> None:
-    """Gather the planner's statistics of the demo just loaded, as ``zongzhi demo`` does.
-
-    The fixture loads the demo without them; before autovacuum comes round the planner reads
-    every visit of the scope once per person (a county's list took 40 s on a loaded machine).
-    """
-    if not _ANALYSED:
-        gather_statistics(console_demo.owner)
-        _ANALYSED.append(True)
-
-
-_ANALYSED: list[bool] = []
 
 
 def _on_screen(page: RecordedPage, lat: float, lon: float) -> tuple[float, float]:
