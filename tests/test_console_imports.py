@@ -814,6 +814,14 @@ def test_a_jobs_buttons_are_not_under_the_open_job_on_a_1366_px_screen(
     expect(row.locator(".im-run")).to_have_text("正式导入…")
     row.locator(".im-run").scroll_into_view_if_needed()
     row.locator(".im-run").click(trial=True, timeout=5000)  # it takes the click: nothing over it
+    # the list fits its column: no button cut off at its edge (trial AF)
+    fits = page.evaluate(
+        "(() => { const b = document.querySelector('#im-list .card-body');"
+        " const widths = Array.from(b.querySelectorAll('tbody tr:first-child td'),"
+        " (td) => td.className + ':' + Math.round(td.getBoundingClientRect().width));"
+        " return [b.scrollWidth, b.clientWidth, widths]; })()"
+    )
+    assert fits[0] <= fits[1] + 1, f"the list scrolls sideways at 1366 px: {fits}"
     name_cell = row.locator("td.im-name").bounding_box()
     assert name_cell is not None and name_cell["width"] >= 8 * 12, name_cell  # 8rem at least
     page.assert_clean(demo.origin)
