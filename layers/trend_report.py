@@ -252,7 +252,25 @@ def uncovered_empty(rep: Report) -> str:
     info = rep.series_json["periods"][rep.index]
     if not info["judged"]:
         return "本期不作热点判断"
-    return "本期热点均有摄像机覆盖" if info["hot"] else "本期无热点"
+    if not info["hot"]:
+        return "本期无热点"
+    return "本期有案件的热点单元均有摄像机覆盖" + neighbour_only_note(rep.coverage)
+
+
+NEIGHBOUR_ONLY = "另有 {n} 个无覆盖的热点单元本期本格无案件（因相邻单元案件集中而显著），未列入"
+"""Said of the uncovered hot cells without a case of their own (:func:`neighbour_only_note`)."""
+
+
+def neighbour_only_note(coverage: dict[str, Any]) -> str:
+    """Return the note on the uncovered hot cells left out of the list, with its separator.
+
+    Examples
+    --------
+    >>> neighbour_only_note({"neighbour_only": 0}), neighbour_only_note({"neighbour_only": 28})[:8]
+    ('', '；另有 28 个')
+    """
+    n = int(coverage.get("neighbour_only") or 0)
+    return f"；{NEIGHBOUR_ONLY.format(n=n)}" if n else ""
 
 
 def unit_title(rep: Report) -> str:
@@ -385,7 +403,8 @@ def workbook(rep: Report) -> bytes:
         ("其中有位置（参与热点分析）", info["located"]),
         ("热点单元（95%置信以上）", info["hot"] if info["judged"] else "不作判断"),
         ("冷点单元（95%置信以上）", info["cold"] if info["judged"] else "不作判断"),
-        ("无摄像机覆盖的热点", len(rep.coverage["uncovered"])),
+        ("无摄像机覆盖的热点（本格有案件）", len(rep.coverage["uncovered"])),
+        ("无覆盖、本格无案件的热点单元（因相邻单元显著）", rep.coverage.get("neighbour_only", 0)),
         (
             VISITS_AS_OF,
             "不显示" if rep.visits.get("withheld") else _shown(rep.visits["overdue"]),

@@ -329,6 +329,9 @@ def uncovered_hotspots(
     """Return the hot cells (95 % or more) of period ``t`` that no online camera in use covers.
 
     The cells holding the most cases of the period come first, then the more confident ones.
+    A hot cell without a case of its own (hot because its neighbours' cases cluster) is only
+    counted (``neighbour_only``): a camera goes where the cases are, and such cells made most
+    of the list (trial AF: 28 of 46).
 
     A camera an import of the platform's export retired (:mod:`layers.camera_retirement`)
     covers nothing.
@@ -350,7 +353,8 @@ def uncovered_hotspots(
     -------
     dict
         ``hot`` (hot cells), ``cameras`` (online cameras considered), ``uncovered`` (list of
-        id, area_name, count, bin, pattern, pattern_label, share, centre).
+        id, area_name, count, bin, pattern, pattern_label, share, centre: the cells with cases
+        of their own), ``neighbour_only`` (uncovered hot cells without a case of their own).
     """
     hot = np.flatnonzero(result.bins[:, t] >= 2) if result.cells else np.zeros(0, np.int64)
     lo, hi = scope_range(result.code)
@@ -365,6 +369,7 @@ def uncovered_hotspots(
     ).all()
     out: list[dict[str, Any]] = []
     rank: list[int] = []
+    neighbour_only = 0
     judged = patterns_judged(result)
     if hot.size:
         polygons = _cell_polygons([result.cells[i] for i in hot])
@@ -392,10 +397,12 @@ def uncovered_hotspots(
                 continue
             centre = polygons[k].centroid
             cases = int(result.counts[i, t])
-            # Most cases first: a camera is placed where the cases are, and a 99 % cell may
-            # hold none of them (its neighbours make it hot). A suppressed count sorts as the
-            # smallest shown, so the order does not tell 1 from 2.
-            rank.append(cases if cases == 0 or cases >= min_count else 1)
+            if cases == 0:  # hot through its neighbours: no place for a camera of its own
+                neighbour_only += 1
+                continue
+            # Most cases first: a camera is placed where the cases are. A suppressed count
+            # sorts as the smallest shown, so the order does not tell 1 from 2.
+            rank.append(cases if cases >= min_count else 1)
             out.append(
                 {
                     "id": result.cells[i],
@@ -410,7 +417,12 @@ def uncovered_hotspots(
                 }
             )
     order = sorted(range(len(out)), key=lambda k: (-rank[k], -out[k]["bin"], out[k]["id"]))
-    return {"hot": int(hot.size), "cameras": len(cams), "uncovered": [out[k] for k in order]}
+    return {
+        "hot": int(hot.size),
+        "cameras": len(cams),
+        "uncovered": [out[k] for k in order],
+        "neighbour_only": neighbour_only,
+    }
 
 
 def _cell_polygons(cells: list[str]) -> Any:

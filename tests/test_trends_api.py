@@ -193,6 +193,16 @@ def test_uncovered_hot_spots_and_density(world: Session) -> None:
     ]
     ranks = [0 if n == 0 else 1 if n is None else n for n in shown]
     assert ranks == sorted(ranks, reverse=True)
+    # a hot cell without a case of its own is counted, not listed (trial AF: 28 of 46 were)
+    hot_empty = {
+        result.cells[i]
+        for i in np.flatnonzero(result.bins[:, 11] >= 2)
+        if result.counts[i, 11] == 0
+    }
+    assert not hot_empty & {c["id"] for c in before["uncovered"]}
+    assert all(c["count"] != 0 for c in before["uncovered"])
+    assert before["neighbour_only"] <= len(hot_empty)
+    assert before["hot"] >= len(before["uncovered"]) + before["neighbour_only"]
     lon0, lat0 = village_centre(V1)
     world.execute(
         text(

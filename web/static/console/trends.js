@@ -242,8 +242,9 @@
     $("table-uncovered").innerHTML = body.uncovered.length
       ? '<table class="table table-sm table-striped zz-table"><thead><tr><th>所属辖区</th><th>置信度</th><th>案件数</th><th>新兴模式</th><th></th></tr></thead><tbody>' +
         rows.join("") + "</tbody></table>" +
-        (body.uncovered.length > 12 ? '<div class="zz-empty">另有 ' + (body.uncovered.length - 12) + " 处，见导出报告</div>" : "")
-      : '<div class="zz-empty">' + uncoveredEmpty(body.hot) + "</div>";
+        (body.uncovered.length > 12 ? '<div class="zz-empty">另有 ' + (body.uncovered.length - 12) + " 处，见导出报告</div>" : "") +
+        neighbourOnly(body)
+      : '<div class="zz-empty">' + uncoveredEmpty(body.hot, body.neighbour_only) + "</div>" + neighbourOnly(body);
     document.querySelectorAll("#table-uncovered .zz-locate").forEach(function (btn) {
       btn.addEventListener("click", function () {
         const i = Number(btn.dataset.i);
@@ -258,9 +259,16 @@
   }
 
   // what the table of uncovered hot spots says when it lists none
-  function uncoveredEmpty(hot) {
+  function uncoveredEmpty(hot, neighbourOnlyCount) {
     if (!period().judged) return "本期不作热点判断";
-    return hot ? "本期 " + hot + " 处热点均有在线摄像机覆盖" : "本期无热点";
+    if (!hot) return "本期无热点";
+    return neighbourOnlyCount ? "本期有案件的热点单元均有在线摄像机覆盖" : "本期 " + hot + " 处热点均有在线摄像机覆盖";
+  }
+
+  /** The uncovered hot cells without a case of their own: counted, not listed (trial AF). */
+  function neighbourOnly(body) {
+    if (!body.neighbour_only) return "";
+    return '<div class="zz-empty">另有 ' + body.neighbour_only + " 个无覆盖的热点单元本期本格无案件（因相邻单元案件集中而显著），未列入</div>";
   }
 
   // ---- KPIs, charts, tables -----------------------------------------------------------------
