@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from geo.codes import division_level
 from layers import trend_tables, trends
 from layers.command import counties_held, held_counties_note
-from layers.trends import BIN_LEGEND, Series, pattern_label
+from layers.trends import BIN_LEGEND, NOT_JUDGED, PATTERN_LABELS, Series, pattern_label
 from layers.workbooks import Percent, table_sheet
 from layers.workflow import Actor
 
@@ -257,6 +257,45 @@ def uncovered_empty(rep: Report) -> str:
     return "本期有案件的热点单元均有摄像机覆盖" + neighbour_only_note(rep.coverage)
 
 
+def patterns_by_place(rep: Report) -> tuple[list[str], list[list[Any]]]:
+    """Return the headers and rows of where hot spots emerge, intensify or fade, by place.
+
+    Each place (the unit a cell lies in) with its cells of each emerging class over the whole
+    window, the places with the most rising cells (新增, 加剧, 连续, 零星, 振荡热点) first
+    (trial AF: the places were found by hovering over the map's cells one by one).
+
+    Parameters
+    ----------
+    rep : Report
+        From :func:`report`.
+
+    Returns
+    -------
+    tuple of (list of str, list of list)
+        Headers (所属辖区, then the classes present), and one row per place.
+    """
+    if not rep.series_json["patterns_judged"]:
+        return ["所属辖区", "说明"], [["—", rep.series_json["patterns_note"] or NOT_JUDGED]]
+    counts: dict[str, dict[str, int]] = {}
+    for cell in rep.series_json["cells"]:
+        if cell["pattern"] != "no_pattern":
+            place = counts.setdefault(cell["area_name"] or "—", {})
+            place[cell["pattern"]] = place.get(cell["pattern"], 0) + 1
+    classes = [c for c in PATTERN_LABELS if any(c in p for p in counts.values())]
+
+    def rising(place: dict[str, int]) -> int:
+        return sum(place.get(c, 0) for c in RISING)
+
+    places = sorted(counts.items(), key=lambda item: (-rising(item[1]), item[0]))
+    return (
+        ["所属辖区", *(PATTERN_LABELS[c] for c in classes)],
+        [[name, *(place.get(c, 0) for c in classes)] for name, place in places],
+    )
+
+
+RISING = ("new_hot", "intensifying_hot", "consecutive_hot", "sporadic_hot", "oscillating_hot")
+"""The classes of hot spots that grow or come back, which order :func:`patterns_by_place`."""
+
 NEIGHBOUR_ONLY = "另有 {n} 个无覆盖的热点单元本期本格无案件（因相邻单元案件集中而显著），未列入"
 """Said of the uncovered hot cells without a case of their own (:func:`neighbour_only_note`)."""
 
@@ -441,6 +480,7 @@ def workbook(rep: Report) -> bytes:
         hot_rows,
         empty="本期不作热点判断" if not info["judged"] else "本期无热点，也无新兴热点模式",
     )
+    table_sheet(book, "热点变化（按辖区）", *patterns_by_place(rep))
     table_sheet(book, f"分类{_kind(rep)}统计", *category_table(rep))
     by_type = dispute_type_table(rep)
     if by_type is not None:

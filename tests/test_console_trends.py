@@ -65,6 +65,23 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     assert hot_line is not None
     series = page.evaluate(f"zz.api('/api/trends/{county}')")
     resolution = series["resolution"]
+    # where hot spots emerge or fade, by place: each place's classes count its cells (trial AF)
+    assert series["patterns_judged"] is True
+    patterned = [c for c in series["cells"] if c["pattern"] != "no_pattern"]
+    assert patterned, "the demo has emerging patterns"
+    place = patterned[0]["area_name"]
+    mine = [c for c in patterned if c["area_name"] == place]
+    labels = {p["code"]: p["label"] for p in series["legend"]["patterns"]}
+    first = mine[0]["pattern"]
+    row = page.locator("#table-patterns tbody tr").filter(
+        has=page.locator("td:first-child", has_text=re.compile(f"^{re.escape(place)}$"))
+    )
+    expect(row).to_have_count(1)
+    n = sum(c["pattern"] == first for c in mine)
+    expect(row.locator("td").nth(1)).to_contain_text(f"{labels[first]} {n}")
+    expect(page.locator("#patterns-basis")).to_have_text(
+        f"按全部 {len(series['periods'])} 个月判定，单位为六边形单元数"
+    )
     km2 = float(hot_line[1])
     assert abs(km2 - h3.average_hexagon_area(resolution, "km^2")) / km2 < 0.05
     assert f"每个约 {hot_line[1]} 平方公里" in page.locator("#kpis").inner_text()

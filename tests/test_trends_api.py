@@ -330,6 +330,7 @@ def test_report_workbook(world: Session) -> None:
     assert book.sheetnames == [
         "概况",
         "热点单元",
+        "热点变化（按辖区）",
         "分类月度统计",
         "纠纷类型月度统计",
         "乡镇（街道）月度统计",
@@ -338,6 +339,13 @@ def test_report_workbook(world: Session) -> None:
     ]
     summary = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
     assert summary["统计期"].startswith("2026年10月") and summary["辖区"].startswith("通海县")
+    # where hot spots emerge or fade, by place: its cells of each class (trial AF)
+    changes = list(book["热点变化（按辖区）"].iter_rows(values_only=True))
+    patterned = [c for c in rep.series_json["cells"] if c["pattern"] != "no_pattern"]
+    assert rep.series_json["patterns_judged"] and patterned
+    assert changes[0][0] == "所属辖区"
+    assert sum(n for row in changes[1:] for n in row[1:]) == len(patterned)
+    assert {row[0] for row in changes[1:]} == {c["area_name"] for c in patterned}
     # 覆盖比例 a percentage (a number Excel shows as 3.5%), not 0.0345
     uncovered = list(book["无覆盖热点"].iter_rows(min_row=2))
     assert uncovered and all(row[5].number_format == "0.0%" for row in uncovered)

@@ -560,6 +560,50 @@
       rows.join("") + "</tbody></table>" + cut;
   }
 
+  // where hot spots emerge, intensify or fade: the cells of each class by the unit they lie in,
+  // the rising classes first (trial AF: the legend gave counts only, the places were found by
+  // hovering over hexagons one by one)
+  const RISING = ["new_hot", "intensifying_hot", "consecutive_hot", "sporadic_hot", "oscillating_hot"];
+  function renderPatterns() {
+    const data = state.data;
+    const unit = state.granularity === "quarter" ? " 个季度" : " 个月";
+    $("patterns-basis").textContent = data.patterns_judged
+      ? "按全部 " + data.periods.length + unit + "判定，单位为六边形单元数"
+      : "";
+    if (!data.patterns_judged) {
+      $("table-patterns").innerHTML = '<div class="zz-empty">' + zz.esc(data.patterns_note || "案件太少，不作判断") + "</div>";
+      return;
+    }
+    const order = data.legend.patterns.map((p) => p.code).filter((c) => c !== "no_pattern");
+    const byPlace = new Map();
+    data.cells.forEach(function (cell) {
+      if (cell.pattern === "no_pattern") return;
+      const name = cell.area_name || "—";
+      if (!byPlace.has(name)) byPlace.set(name, new Map());
+      const counts = byPlace.get(name);
+      counts.set(cell.pattern, (counts.get(cell.pattern) || 0) + 1);
+    });
+    if (!byPlace.size) {
+      $("table-patterns").innerHTML = '<div class="zz-empty">本时段没有新兴热点或冷点模式</div>';
+      return;
+    }
+    const rising = (counts) => RISING.reduce((n, c) => n + (counts.get(c) || 0), 0);
+    const places = Array.from(byPlace.entries()).sort(function (a, b) {
+      return rising(b[1]) - rising(a[1]) || a[0].localeCompare(b[0], "zh-CN");
+    });
+    const rows = places.map(function ([name, counts]) {
+      const said = order
+        .filter((c) => counts.has(c))
+        .map((c) => '<span class="zz-pattern" style="border-color:' + zz.esc(patternColour(c)) + '">' +
+          zz.esc(patternLabel(c)) + " " + counts.get(c) + "</span>")
+        .join(" ");
+      return "<tr><td>" + zz.esc(name) + "</td><td>" + said + "</td></tr>";
+    });
+    $("table-patterns").innerHTML =
+      '<table class="table table-sm table-striped zz-table"><thead><tr><th>所属辖区</th><th>新兴热点模式（单元数）</th></tr></thead><tbody>' +
+      rows.join("") + "</tbody></table>";
+  }
+
   // ---- periods ------------------------------------------------------------------------------
   function selectPeriod(t) {
     state.t = t;
@@ -754,6 +798,7 @@
       renderVisits();
       renderCategoryChart();
       renderChildren();
+      renderPatterns();
       document.querySelector("#chart-categories").closest(".zz-card").querySelector(".zz-card-title").innerHTML =
         (state.granularity === "month" ? "各类案件数（按月）" : "各类案件数（按季度）") +
         ' <small class="text-muted fw-normal zz-no-repeats">' + NO_REPEATS + "</small>";
