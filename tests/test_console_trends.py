@@ -168,6 +168,7 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     assert book.sheetnames == [
         "概况",
         "热点单元",
+        "热点变化（按辖区）",
         "分类月度统计",
         "纠纷类型月度统计",
         "乡镇（街道）月度统计",
