@@ -64,7 +64,7 @@ from geo.weights import h3_ring
 from layers import cases, catalog, command
 from layers.cell_places import cell_units
 from layers.errors import InvalidInput, no_jurisdiction
-from layers.model import Channel
+from layers.model import Category, Channel
 from layers.workflow import Actor
 
 CENTRE_TZ = ZoneInfo("Asia/Shanghai")
@@ -129,10 +129,14 @@ class CaseFilter:
     origin : str or None
         ``platform`` (registered on the platform: no import), ``imported`` (brought in by a
         file import), or None for both.
+    category : str or None
+        One case category (``layers.model.Category``: 矛盾纠纷, 安全隐患, 社情民意), or None
+        for all (trial AF: a planner reviewing disputes alone had no way to).
     """
 
     channels: tuple[str, ...] = ()
     origin: str | None = None
+    category: str | None = None
 
     def sql(self) -> tuple[str, dict[str, Any]]:
         """Return the SQL condition (``AND …``, on table ``cases``) and its parameters.
@@ -146,11 +150,17 @@ class CaseFilter:
         --------
         >>> CaseFilter(("walk_in",), "imported").sql()
         (' AND channel = ANY(:channels) AND import_id IS NOT NULL', {'channels': ['walk_in']})
+        >>> CaseFilter(category="dispute").sql()
+        (' AND category = :category', {'category': 'dispute'})
         """
         where = " AND channel = ANY(:channels)" if self.channels else ""
+        params: dict[str, Any] = {"channels": list(self.channels)} if self.channels else {}
         if self.origin:
             where += _ORIGIN_SQL[self.origin]
-        return where, ({"channels": list(self.channels)} if self.channels else {})
+        if self.category:
+            where += " AND category = :category"
+            params["category"] = self.category
+        return where, params
 
     @property
     def label(self) -> str:
@@ -160,10 +170,13 @@ class CaseFilter:
         --------
         >>> CaseFilter().label, CaseFilter(("hotline_12345", "walk_in"), "platform").label
         ('全部来源', '12345热线、来访；本平台登记')
+        >>> CaseFilter(category="dispute").label
+        '矛盾纠纷'
         """
         labels = Channel.labels()
         parts = ["、".join(labels[c] for c in self.channels)] if self.channels else []
         parts += [ORIGINS[self.origin]] if self.origin else []
+        parts += [Category.label_of(self.category)] if self.category else []
         return "；".join(parts) or "全部来源"
 
 
@@ -171,8 +184,10 @@ ALL_CASES = CaseFilter()
 """No filter: every channel, both origins."""
 
 
-def case_filter(channels: list[str] | None = None, origin: str | None = None) -> CaseFilter:
-    """Return the filter of these channels and origin, checked.
+def case_filter(
+    channels: list[str] | None = None, origin: str | None = None, category: str | None = None
+) -> CaseFilter:
+    """Return the filter of these channels, origin and category, checked.
 
     Parameters
     ----------
@@ -180,6 +195,8 @@ def case_filter(channels: list[str] | None = None, origin: str | None = None) ->
         Channel codes; none or empty: every channel.
     origin : str, optional
         ``platform`` or ``imported``; None or empty: both.
+    category : str, optional
+        A case category code; None or empty: all.
 
     Returns
     -------
@@ -189,12 +206,12 @@ def case_filter(channels: list[str] | None = None, origin: str | None = None) ->
     Raises
     ------
     InvalidInput
-        An unknown channel or origin.
+        An unknown channel, origin or category.
 
     Examples
     --------
     >>> case_filter(["walk_in", "hotline_12345", "walk_in"], "platform")
-    CaseFilter(channels=('hotline_12345', 'walk_in'), origin='platform')
+    CaseFilter(channels=('hotline_12345', 'walk_in'), origin='platform', category=None)
     """
     known = Channel.labels()
     unknown = sorted({c for c in channels or () if c not in known})
@@ -204,7 +221,10 @@ def case_filter(channels: list[str] | None = None, origin: str | None = None) ->
     if origin and origin not in ORIGINS:
         choices = "、".join(f"{code}（{label}）" for code, label in ORIGINS.items())
         raise InvalidInput(f"数据来源 {origin} 无效，可选：{choices}")
-    return CaseFilter(tuple(sorted(set(channels or ()))), origin or None)
+    if category and category not in Category.labels():
+        choices = "、".join(f"{code}（{label}）" for code, label in Category.labels().items())
+        raise InvalidInput(f"案件类别 {category} 无效，可选：{choices}")
+    return CaseFilter(tuple(sorted(set(channels or ()))), origin or None, category or None)
 
 
 def filter_json(chosen: CaseFilter) -> dict[str, Any]:
@@ -218,13 +238,18 @@ def filter_json(chosen: CaseFilter) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``channels`` and ``origins`` (choices: code, label), ``applied`` (channels, origin)
-        and ``label``.
+        ``channels``, ``origins`` and ``categories`` (choices: code, label), ``applied``
+        (channels, origin, category) and ``label``.
     """
     return {
         "channels": [{"code": code, "label": label} for code, label in Channel.labels().items()],
         "origins": [{"code": code, "label": label} for code, label in ORIGINS.items()],
-        "applied": {"channels": list(chosen.channels), "origin": chosen.origin},
+        "categories": [{"code": code, "label": label} for code, label in Category.labels().items()],
+        "applied": {
+            "channels": list(chosen.channels),
+            "origin": chosen.origin,
+            "category": chosen.category,
+        },
         "label": chosen.label,
     }
 

@@ -422,10 +422,17 @@ def test_the_api_takes_a_window_end_and_a_source_filter(
         ("origin=imported", 0),
         ("origin=platform", 18),
         ("channel=grid_worker&channel=walk_in", 18),
+        ("category=dispute", 18),  # a planner's one category (trial AF)
+        ("category=safety_hazard", 0),
     ):
         got = api_client.get(f"/api/trends/{COUNTY_A}?{query}&{params}", headers=analyst)
         assert got.status_code == 200, got.text
         assert got.json()["cases"] == total, params
+    disputes_only = api_client.get(
+        f"/api/trends/{COUNTY_A}?{query}&category=dispute", headers=analyst
+    ).json()
+    assert disputes_only["filter"]["label"] == "矛盾纠纷"
+    assert disputes_only["filter"]["applied"]["category"] == "dispute"
     kde = api_client.get(
         f"/api/trends/{COUNTY_A}/kde?{query}&period=2026-05&origin=platform", headers=analyst
     ).json()
@@ -438,6 +445,7 @@ def test_the_api_takes_a_window_end_and_a_source_filter(
         ("end=2099-01", "尚未结束"),
         ("channel=fax", "来源渠道"),
         ("origin=elsewhere", "数据来源"),
+        ("category=weather", "案件类别"),
     ):
         refused = api_client.get(f"/api/trends/{COUNTY_A}?{bad}", headers=analyst)
         assert refused.status_code == 422, bad

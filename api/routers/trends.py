@@ -44,7 +44,7 @@ class SeriesQuery:
     Raises
     ------
     layers.errors.InvalidInput
-        An unknown channel or origin (422).
+        An unknown channel, origin or category (422).
     """
 
     def __init__(
@@ -55,12 +55,13 @@ class SeriesQuery:
         end: Annotated[str | None, Query(pattern=PERIOD_KEY)] = None,
         channel: Annotated[list[str] | None, Query()] = None,
         origin: Annotated[str | None, Query(max_length=20)] = None,
+        category: Annotated[str | None, Query(max_length=20)] = None,
     ) -> None:
         self.granularity = granularity
         self.periods = periods or (24 if granularity == "month" else 8)
         self.period = period
         self.end = end
-        self.case_filter = trends.case_filter(channel, origin)
+        self.case_filter = trends.case_filter(channel, origin, category)
 
     def params(self, *, period: str | None = None) -> str:
         """Return the query string of this series (and of ``period``), for links.
@@ -73,13 +74,14 @@ class SeriesQuery:
         Returns
         -------
         str
-            ``granularity=…&periods=…`` with ``end``, ``channel``, ``origin`` and ``period``
-            when set.
+            ``granularity=…&periods=…`` with ``end``, ``channel``, ``origin``, ``category``
+            and ``period`` when set.
         """
         pairs = [("granularity", self.granularity), ("periods", str(self.periods))]
         pairs += [("end", self.end)] if self.end else []
         pairs += [("channel", c) for c in self.case_filter.channels]
         pairs += [("origin", self.case_filter.origin)] if self.case_filter.origin else []
+        pairs += [("category", self.case_filter.category)] if self.case_filter.category else []
         pairs += [("period", period)] if period else []
         return urlencode(pairs)
 

@@ -10,7 +10,7 @@
   const $ = function (id) {
     return document.getElementById(id);
   };
-  const state = { granularity: "month", end: "", channel: "", origin: "", data: null, t: 0, categories: null, children: null, timer: null, cellsLayer: null, patternLayer: null, kde: null, uncovered: null, token: 0 };
+  const state = { granularity: "month", end: "", channel: "", origin: "", category: "", data: null, t: 0, categories: null, children: null, timer: null, cellsLayer: null, patternLayer: null, kde: null, uncovered: null, token: 0 };
   const END_CHOICES = { month: 120, quarter: 40 };
   const CATEGORY_COLOURS = { dispute: "#4e79a7", safety_hazard: "#f28e2b", public_opinion: "#59a14f" };
   // the trend views count a case once: a repeat (重复反映, a case marked as the duplicate of an
@@ -37,6 +37,7 @@
     if (state.end) params.set("end", state.end);
     if (state.channel) params.set("channel", state.channel);
     if (state.origin) params.set("origin", state.origin);
+    if (state.category) params.set("category", state.category);
     Object.keys(extra || {}).forEach(function (k) {
       params.set(k, extra[k]);
     });
@@ -714,9 +715,13 @@
       data.filter.origins.forEach(function (o) {
         $("source-origin").add(new Option(o.label, o.code));
       });
+      (data.filter.categories || []).forEach(function (c) {
+        $("source-category").add(new Option(c.label, c.code));
+      });
     }
     channel.value = state.channel;
     $("source-origin").value = state.origin;
+    $("source-category").value = state.category;
     $("window-range").textContent = "统计时段：" + data.window.label + " · 案件来源：" + data.filter.label;
     const warning = $("window-warning");
     const empty = periodsBeforeData(data);
@@ -863,6 +868,10 @@
   });
   $("source-origin").addEventListener("change", function (event) {
     state.origin = event.target.value;
+    reload();
+  });
+  $("source-category").addEventListener("change", function (event) {
+    state.category = event.target.value;
     reload();
   });
   $("child-select").addEventListener("change", function (event) {
