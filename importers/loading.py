@@ -75,7 +75,6 @@ from importers.crs_check import (
 from importers.kinds import Kind, Part
 from importers.kinds.cases import LEDGER_PREFIX
 from importers.kinds.persons import visit_key
-from importers.kinds.video import place_in_villages
 from importers.moved_points import (
     MOVED_KINDS,
     MOVED_M,
@@ -83,6 +82,7 @@ from importers.moved_points import (
     moved_note,
     moved_problems,
 )
+from importers.named_units import KINDS_PLACED, place_in_villages
 from importers.names import Directories, address_places, resolve_names
 from importers.progress import ImportProgress
 from importers.rules import Problem, RowChecks
@@ -953,8 +953,8 @@ def _database_checks(
         above = sum(n for level, n in placed.items() if level < Level.TOWNSHIP)
         if above:  # a township loaded without its boundary, or a point off the villages
             checks.notes.append(POINTS_ABOVE_TOWNSHIP_NOTE.format(n=above))
-        if kind.name == "video":  # a 所属乡镇 is a check: the point gives the village
-            place_in_villages(conn, staging, geom, checks)
+        if kind.name in KINDS_PLACED:  # a 所属乡镇 is a check: the point gives the village
+            place_in_villages(conn, kind.name, staging, geom, checks)
     if kind.name in _GRID_BY_POINT and geom is not None and "grid_code" in columns:
         _grids_from_points(conn, staging, geom, checks, _GRID_BY_POINT[kind.name])
     grids_unknown = {

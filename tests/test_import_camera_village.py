@@ -104,3 +104,56 @@ def test_the_same_camera_with_and_without_the_township_column_lands_alike(
     outcome = _import(db, tmp_path / "雪亮工程点位.csv", HEADERS, again)
     assert _areas(db) == {"11": VILLAGE}
     assert outcome.counts is not None and outcome.counts.updated == 0
+
+
+# ---- the same for a 12345 export's orders and a roster's persons (helper's note on trial M1)
+
+
+def test_a_12345_exports_orders_naming_their_街道_lie_in_their_villages(
+    db: Session, tmp_path: Path
+) -> None:
+    _places(db)
+    headers = ["工单编号", "来源渠道", "事件类型", "经度", "纬度", "来电时间", "所属街道"]
+    rows = [
+        ["NV-1", "12345", "邻里纠纷", "102.905", "24.205", "2026-03-01 09:00", "宁州街道"],
+        ["NV-2", "12345", "邻里纠纷", "102.955", "24.215", "2026-03-01 10:00", "宁州街道"],
+        ["NV-3", "12345", "邻里纠纷", "102.805", "24.205", "2026-03-01 11:00", "宁州街道"],
+    ]
+    path = tmp_path / "12345工单.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="cases", crs="cgcs2000"))
+    assert outcome.committed, outcome.problems
+    found = db.execute(
+        text("SELECT external_no, area_code FROM cases WHERE external_no LIKE 'NV-%'")
+    ).all()
+    areas = {str(number): str(area) for number, area in found}
+    assert areas == {"NV-1": VILLAGE, "NV-2": OTHER_VILLAGE, "NV-3": TOWNSHIP}
+    assert "2 件案件的所属乡镇已按点位细化到其中点位所在的村（社区）" in outcome.notes
+    (elsewhere,) = [n for n in outcome.notes if "不在所填的" in n]
+    assert elsewhere.startswith("1 件案件的点位不在所填的所属街道内")
+    assert "第 4 行 NV-3（所属街道 宁州街道，点位在青龙镇西南社区）" in elsewhere
+
+
+def test_a_rosters_persons_naming_their_乡镇_live_in_their_villages_named_by_row_only(
+    db: Session, tmp_path: Path
+) -> None:
+    from tests.import_fixtures import resident_id
+    from tests.test_import import KEYS
+
+    _places(db)
+    headers = ["姓名", "公民身份号码", "人员类别", "经度", "纬度", "所属乡镇"]
+    rows = [
+        ["村文一", resident_id(71), "刑满释放人员", "102.905", "24.205", "宁州街道"],
+        ["村文二", resident_id(72), "刑满释放人员", "102.805", "24.205", "宁州街道"],
+    ]
+    path = tmp_path / "刑释人员.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    options = ImportOptions(kind="persons", crs="cgcs2000")
+    outcome = run_import(db.connection(), path, options, keys=KEYS)
+    assert outcome.committed, outcome.problems
+    found = db.execute(text("SELECT name, area_code FROM persons WHERE name LIKE '村文%'")).all()
+    areas = {str(name): str(area) for name, area in found}
+    assert areas == {"村文一": VILLAGE, "村文二": TOWNSHIP}
+    assert "1 人的所属乡镇已按点位细化到其中点位所在的村（社区）" in outcome.notes
+    (elsewhere,) = [n for n in outcome.notes if "不在所填的" in n]
+    assert elsewhere.endswith("第 3 行") and "西南社区" not in elsewhere  # no place of a person

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Any
 
 import numpy as np
 import pandas as pd
-import psycopg
 
 from geo.codes import (
     parse_device_id,
@@ -29,7 +27,6 @@ from importers.stations import INSTALL_ADDRESS, ORGANISATION
 from importers.values import (
     ungrouped_code,
 )
-from layers import camera_places, import_checks
 from layers.model import (
     Base,
     DirectionType,
@@ -63,13 +60,6 @@ DIRECTION_RULE = "必须是方向（东、朝南、东南方向等）或方位�
 """Why a 监控方向 that is neither a point of the compass nor a bearing is refused."""
 _BEARING = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(°|º|度)?")
 """A bearing in degrees, its unit written or not (``135``, ``225°``, ``225度``)."""
-PLACED_IN_VILLAGES_NOTE = "{n} 个点位的所属乡镇已按点位细化到其中点位所在的村（社区）"
-"""Said of the cameras a township's list names by township only, placed in their villages."""
-NAMED_ELSEWHERE_NOTE = (
-    "{count} 个点位不在所填的{header}内，按所填的{header}导入，未归入任何村（社区）"
-    "（点位或{header}可能有误，请核对）："
-)
-"""The head of the note naming the cameras whose point lies outside the unit their file names."""
 CODE_LIKE_HEADERS = frozenset({"设备编号"})
 """Headers read as the 国标编码 only when they hold 20-digit codes (a township's own numbers
 otherwise: ``QL-001``)."""
@@ -215,54 +205,6 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
     # not a reason to reset the view or the state another list or an operator gave a camera.
     unsaid = unsaid_columns(checks, _CAMERA_DETAILS)
     return [Part(records, ("device_id",), True, insert_only=unsaid)]
-
-
-def place_in_villages(
-    conn: psycopg.Connection[Any], staging: str, geometry: str, checks: RowChecks
-) -> None:
-    """Place in their villages the located cameras a list names by township only; check the rest.
-
-    A township's list (设备编码, 名称, 经度, 纬度, 在线状态, 所属乡镇) names each camera's
-    township; the camera belongs to the village whose boundary holds its point, as one listed
-    without the column does, and the township is a check
-    (:func:`layers.camera_places.place_in_named_units`). A camera whose point lies in another
-    unit keeps the township named, and one note lists such cameras with where their point is
-    (not a rejection: the point or the township may be the wrong one). Run once the staged
-    rows' names are resolved and the rows without an area placed by their points.
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection in the import's transaction.
-    staging : str
-        The part's staging table (``device_id``, ``name``, ``area_code``).
-    geometry : str
-        Its point column.
-    checks : RowChecks
-        The file's checks: the notes go there.
-    """
-    found = camera_places.place_in_named_units(conn, staging, geometry)
-    checks.note_rows(PLACED_IN_VILLAGES_NOTE, found.placed)
-    if not found.elsewhere:
-        return
-    codes = {code for named, around, _ in found.elsewhere.values() for code in (named, around)}
-    names = import_checks.unit_names(conn, [*codes, *(c[:9] + "000" for c in codes)])
-    header = checks.header("township") if checks.has("township") else checks.header("area_code")
-    lines = [
-        f"  第 {row} 行 {camera}（{header} {_label(named, names)}，点位在{_label(around, names)}）"
-        for row, (named, around, camera) in sorted(found.elsewhere.items())
-    ]
-    head = NAMED_ELSEWHERE_NOTE.format(count=len(lines), header=header)
-    checks.notes.append(head + "\n" + "\n".join(lines))
-
-
-def _label(code: str, names: dict[str, str]) -> str:
-    """Return a unit's name after its township's (``青龙镇西南社区``), else its code."""
-    own = names.get(code, code)
-    township = code[:9] + "000"
-    if township == code or township not in names:
-        return own
-    return names[township] + own
 
 
 _CAMERA_DETAILS = (
