@@ -201,12 +201,19 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     assert re.search(r"https?://", html) is None
     assert earlier in html and "新兴热点模式" in html and "data:image/png;base64," in html
     assert "<script src=" not in html and 'rel="stylesheet"' not in html
+    assert "@page{size:A4 landscape" in html  # printed whole for a meeting (trial AF)
+    # the month's 工作简报 from here too (trial AF: only on the command page)
+    with page.expect_download() as info:
+        page.click("#export-brief")
+    brief = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    assert "简报" in brief.sheetnames
     page.screenshot_step("4-exports-downloaded")
 
     # quarters instead of months
     page.select_option("#granularity", "quarter")
     page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
     assert slider.get_attribute("max") == "7"
+    expect(page.locator("#export-brief")).to_be_hidden()  # a month's brief: none by quarter
     assert re.fullmatch(r"\d{4}年第[1-4]季度", page.locator("#period-label").inner_text())
     assert "按季度" in page.locator("#chart-categories").locator("xpath=..").inner_text()
     page.screenshot_step("4b-quarters")

@@ -246,6 +246,11 @@ th,td{border:1px solid #dde;padding:3px 6px;text-align:left}th{background:#eef2f
 .notes{margin:0 20px 10px;font-size:13px;color:#8a5a00}
 header.report p.notice{color:#ffd37a;opacity:1;margin-top:4px}
 header.report p.held{opacity:1;margin-top:4px}
+@media print{@page{size:A4 landscape;margin:10mm}
+body{background:#fff}header.report{print-color-adjust:exact;-webkit-print-color-adjust:exact}
+.scroll{overflow:visible}.scroll td,.scroll th{white-space:normal}
+table{font-size:8pt}th,td{padding:1px 3px}section{margin:6px 0;padding:4px 0}
+.folium-map{break-inside:avoid}tr{break-inside:avoid}}
 """
 
 

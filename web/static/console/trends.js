@@ -625,6 +625,11 @@
     renderSubcategoryChart();
     $("export-xlsx").href = "/api/trends/" + code + "/report.xlsx?" + query({ period: p.key });
     $("export-html").href = "/api/trends/" + code + "/report.html?" + query({ period: p.key });
+    // the month's 工作简报 (月总结), for the meeting the planner prepares (trial AF: only on the
+    // command page); a quarter has none
+    const monthly = state.granularity === "month";
+    $("export-brief").hidden = !monthly;
+    if (monthly) $("export-brief").href = "/api/command/" + code + "/brief.xlsx?period=month&date=" + p.key + "-01";
     Promise.all([loadKde(token), loadCoverage(token)]).catch(function (err) {
       zz.toast(zz.errorText(err), "danger");
     });
