@@ -325,9 +325,13 @@ def judged_note(located: int, *, monthly: bool = False) -> str:
     '本期有位置的案件只有 16 件（少于 30 件），样本太少，不作热点判断，可改按季度查看'
     >>> judged_note(30)
     ''
+    >>> judged_note(0, monthly=True)
+    '本期没有有位置的案件，不作热点判断'
     """
     if located >= MIN_INCIDENTS:
         return ""
+    if not located:  # nothing to show by quarter either (trial AF: a filter to no data)
+        return "本期没有有位置的案件，不作热点判断"
     said = f"本期有位置的案件只有 {located} 件（少于 {MIN_INCIDENTS} 件），样本太少，不作热点判断"
     return said + ("，可改按季度查看" if monthly else "")
 
