@@ -91,6 +91,7 @@ class Report:
     counties: list[dict[str, str]]
     generated_at: datetime
     min_count: int
+    history_note: str = ""
 
     @property
     def period(self) -> trends.Period:
@@ -180,7 +181,41 @@ def report(
         counties=counties_held(session, code, division_level(code)),
         generated_at=now,
         min_count=min_count,
+        history_note=history_note(
+            result.periods, trends.history_start(session, code, actor=actor), granularity
+        ),
     )
+
+
+def history_note(
+    periods: tuple[trends.Period, ...], earliest: datetime | None, granularity: str
+) -> str:
+    """Return what the report says of the window's periods before the unit's first case.
+
+    The page warns of them; the exports showed them as zeros with no word (trial AF).
+
+    Parameters
+    ----------
+    periods : tuple of Period
+        The window.
+    earliest : datetime or None
+        When the unit's earliest case was reported (:func:`layers.trends.history_start`).
+    granularity : str
+        ``month`` or ``quarter``.
+
+    Returns
+    -------
+    str
+        ``本辖区案件记录始于 2025年1月，此前 2 期无数据（记为 0）``, or empty.
+    """
+    if earliest is None:
+        return ""
+    first = trends.period_key(earliest, granularity)
+    empty = sum(p.key < first for p in periods)
+    if not empty:
+        return ""
+    label = next((p.label for p in periods if p.key == first), first)
+    return f"本辖区案件记录始于 {label}，此前 {empty} 期无数据（记为 0）"
 
 
 def _shown(value: int | None) -> int | str:
@@ -232,7 +267,7 @@ def notes(rep: Report) -> str:
         patterns not told, the counts suppressed.
     """
     info = rep.series_json["periods"][rep.index]
-    told = (NO_REPEATS_NOTE, info["note"], rep.series_json["patterns_note"])
+    told = (NO_REPEATS_NOTE, rep.history_note, info["note"], rep.series_json["patterns_note"])
     return "；".join(n for n in (*told, suppression_note(rep.min_count)) if n)
 
 

@@ -218,6 +218,8 @@ def test_case_counts_include_cases_without_a_location(db: Session) -> None:
     summary = _summary(rep)
     assert summary["案件数"] == 8 and summary["其中有位置（参与热点分析）"] == 3
     assert "另有 5 件无位置，未参与热点分析" in summary["说明"]
+    # the window's months before the first case are zeros said so (trial AF: shown bare)
+    assert "本辖区案件记录始于 2024年6月，此前 5 期无数据（记为 0）" in summary["说明"]
     page = report_html(rep)
     assert "<b>8</b><span>本期案件数</span>" in page and "另有 5 件无位置，未参与热点分析" in page
 
