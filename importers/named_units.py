@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from importers.rules import RowChecks
 from layers import import_checks
@@ -26,10 +25,7 @@ _WHOSE = {"video": "个点位", "cases": "件案件", "persons": "人"}
 """How a note counts the rows of each kind (``3 个点位``, ``3 件案件``, ``3 人``)."""
 _WHAT = {"video": "个点位", "cases": "件案件的点位", "persons": "人的住址点位"}
 """How a note counts the rows of each kind whose point lies elsewhere."""
-_LABELS = {
-    "video": sql.SQL("concat_ws(' ', t.device_id, t.name)"),
-    "cases": sql.SQL("t.external_no"),
-}
+_LABELS = {"video": ("device_id", "name"), "cases": ("external_no",)}
 """What names a row in the note (a camera's 国标编码 and name, a case's number); a person: none."""
 PLACED_IN_VILLAGES_NOTE = "{n} {whose}的所属乡镇已按点位细化到其中点位所在的村（社区）"
 """Said of the rows a list names by township only, placed in their villages."""
@@ -62,7 +58,7 @@ def place_in_villages(
     checks : RowChecks
         The file's checks: the notes go there.
     """
-    found = place_in_named_units(conn, staging, geometry, _LABELS.get(kind))
+    found = place_in_named_units(conn, staging, geometry, _LABELS.get(kind, ()))
     checks.note_rows(PLACED_IN_VILLAGES_NOTE.replace("{whose}", _WHOSE[kind]), found.placed)
     if not found.elsewhere:
         return

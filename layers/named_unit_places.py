@@ -10,6 +10,7 @@ a township's list, and every 12345 order naming its 街道, stayed at the townsh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +47,7 @@ def place_in_named_units(
     conn: psycopg.Connection[Any],
     staging: str,
     geometry: str,
-    label: sql.Composable | None = None,
+    label: Sequence[str] = (),
 ) -> NamedUnitPlaces:
     """Place the located rows that name a township (or a unit above) in the unit their point is in.
 
@@ -66,8 +67,9 @@ def place_in_named_units(
         by their points).
     geometry : str
         Its point column.
-    label : psycopg.sql.Composable, optional
-        SQL over the staged row ``t`` naming it in the summary; none: nothing named.
+    label : sequence of str
+        The staged columns that name a row in the summary (a camera's ``device_id`` and
+        ``name``, a case's ``external_no``); none: nothing named (a person).
 
     Returns
     -------
@@ -102,10 +104,18 @@ def place_in_named_units(
             " left(j.code, {n_digits}) <> left(t.area_code, {n_digits})"
             " ORDER BY t.{row}, j.level DESC, j.code"
         ).format(
-            deeper=sql.SQL(">="), label=label or sql.SQL("NULL"), **names
+            deeper=sql.SQL(">="), label=_label_sql(label), **names
         )  # a unit beside the one named, or in another
     ).fetchall()
     return NamedUnitPlaces(
         sorted(int(row) for (row,) in placed),
         {int(row): (str(code), str(unit), str(said)) for row, code, unit, said in elsewhere},
     )
+
+
+def _label_sql(columns: Sequence[str]) -> sql.Composable:
+    """Return SQL over the staged row ``t`` joining ``columns`` with spaces (NULL for none)."""
+    if not columns:
+        return sql.SQL("NULL")
+    parts = sql.SQL(", ").join(sql.SQL("t.{}").format(sql.Identifier(c)) for c in columns)
+    return sql.SQL("concat_ws(' ', {})").format(parts)
