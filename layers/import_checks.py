@@ -541,7 +541,9 @@ def outside_jurisdiction(
     """Return the staged geometries lying outside their jurisdiction beyond a tolerance.
 
     A point is checked as it is; a polygon (the ``boundary`` column) at a point on its surface.
-    Jurisdictions without a boundary are not checked.
+    A jurisdiction without a boundary (a township ``zongzhi divisions`` loaded by name) is
+    checked by its nearest unit above that has one (its county): a 12345 order of 梁家墩镇
+    placed in Beijing went in unsaid (trial AG).
 
     Parameters
     ----------
@@ -561,17 +563,35 @@ def outside_jurisdiction(
     """
     g = sql.Identifier(geometry)
     probe = sql.SQL("ST_PointOnSurface(s.{g})" if geometry == "boundary" else "s.{g}").format(g=g)
-    rows = conn.execute(
-        sql.SQL(
-            "SELECT s.{row}, j.code, round(ST_Distance(j.boundary::geography, {p}::geography)), "
-            "ST_X({p}), ST_Y({p}) FROM {s} AS s JOIN jurisdictions AS j ON j.code = s.area_code "
-            "WHERE s.{g} IS NOT NULL AND j.boundary IS NOT NULL "
-            "AND NOT ST_Intersects(j.boundary, {p}) "
-            "AND NOT ST_DWithin(j.boundary::geography, {p}::geography, %s)"
-        ).format(row=_ROW, s=sql.Identifier(staging), g=g, p=probe),
-        (tolerance_m,),
-    ).fetchall()
-    return [Outside(int(r[0]), str(r[1]), float(r[2]), float(r[3]), float(r[4])) for r in rows]
+    outside = (
+        "SELECT s.{row}, j.code, round(ST_Distance(j.boundary::geography, {p}::geography)), "
+        "ST_X({p}), ST_Y({p}) FROM {s} AS s JOIN jurisdictions AS a ON a.code = s.area_code "
+        "{bounded} WHERE s.{g} IS NOT NULL AND j.boundary IS NOT NULL "
+        "AND NOT ST_Intersects(j.boundary, {p}) "
+        "AND NOT ST_DWithin(j.boundary::geography, {p}::geography, %s)"
+    )
+    own = sql.SQL("AND a.boundary IS NOT NULL CROSS JOIN LATERAL (SELECT a.code, a.boundary) j")
+    above = sql.SQL(  # the nearest unit above with a boundary; few rows: a probe each
+        "AND a.boundary IS NULL CROSS JOIN LATERAL (SELECT u.code, u.boundary"
+        " FROM jurisdictions AS u WHERE u.boundary IS NOT NULL AND u.code = ANY(ARRAY["
+        " left(a.code, 9) || '000', left(a.code, 6) || '000000',"
+        " left(a.code, 4) || '00000000', left(a.code, 2) || '0000000000'])"
+        " AND u.level < a.level ORDER BY u.level DESC LIMIT 1) j"
+    )
+    rows = [
+        row
+        for bounded in (own, above)
+        for row in conn.execute(
+            sql.SQL(outside).format(
+                row=_ROW, s=sql.Identifier(staging), g=g, p=probe, bounded=bounded
+            ),
+            (tolerance_m,),
+        ).fetchall()
+    ]
+    return [
+        Outside(int(r[0]), str(r[1]), float(r[2]), float(r[3]), float(r[4]))
+        for r in sorted(rows, key=lambda r: int(r[0]))
+    ]
 
 
 @dataclass(frozen=True)

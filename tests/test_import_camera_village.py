@@ -157,3 +157,28 @@ def test_a_rosters_persons_naming_their_乡镇_live_in_their_villages_named_by_r
     assert "1 人的所属乡镇已按点位细化到其中点位所在的村（社区）" in outcome.notes
     (elsewhere,) = [n for n in outcome.notes if "不在所填的" in n]
     assert elsewhere.endswith("第 3 行") and "西南社区" not in elsewhere  # no place of a person
+
+
+def test_a_point_far_outside_a_township_without_a_boundary_is_refused_by_its_county(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial AG: an order of 梁家墩镇 at a point in Beijing went into the township unsaid."""
+    _places(db)
+    db.execute(
+        text(
+            "UPDATE jurisdictions SET boundary = ST_Multi(ST_GeomFromText(:w, 4490))"
+            " WHERE code = '530424000000'"
+        ),
+        {"w": box(102.70, 24.10, 103.10, 24.40)},
+    )
+    headers = ["工单编号", "来源渠道", "事件类型", "经度", "纬度", "来电时间", "所属街道"]
+    rows = [
+        ["FAR-1", "12345", "邻里纠纷", "102.999", "24.300", "2026-03-01 09:00", "宁州街道"],
+        ["FAR-2", "12345", "邻里纠纷", "116.400", "39.900", "2026-03-01 10:00", "宁州街道"],
+    ]
+    path = tmp_path / "北京点.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="cases", crs="cgcs2000"))
+    assert not outcome.committed
+    (far,) = [p for p in outcome.problems if p.severity == "rejected"]
+    assert far.row == 3 and far.rule.startswith("点位在辖区 530424000000 外 "), far.rule
