@@ -960,11 +960,14 @@ def import_transaction(conn: Connection) -> Iterator[FinishImport]:
         if counts is None or dry_run:
             transaction.rollback()
             return outcome
+        # without --within, the one county its rows lie in (a commander of it follows it)
+        one = outcome.counties[0].code if len(outcome.counties) == 1 else None
         run = import_runs.finish_run(
             conn,
             import_id,
             loaded=counts.inserted + counts.updated,
             rejected=outcome.rejected_rows,
+            area_code=one,
         )
         audit_import(conn, run)
         transaction.commit()

@@ -24,7 +24,8 @@ _START = text(
 )
 _FINISH = text(
     "UPDATE import_runs SET finished_at = clock_timestamp(), rows_loaded = :loaded, "
-    "rows_rejected = :rejected, status = :status WHERE id = :id"
+    "rows_rejected = :rejected, status = :status, "
+    "area_code = coalesce(area_code, CAST(:area AS bpchar)) WHERE id = :id"
 )
 
 
@@ -88,7 +89,9 @@ def start_run(
     )
 
 
-def finish_run(conn: Connection, import_id: int, *, loaded: int, rejected: int) -> ImportRecord:
+def finish_run(
+    conn: Connection, import_id: int, *, loaded: int, rejected: int, area_code: str | None = None
+) -> ImportRecord:
     """Record the end of an import (rows loaded, rows rejected, ``loaded`` or ``partial``).
 
     Live consoles are told of the cases it added, once, when the transaction commits.
@@ -103,6 +106,9 @@ def finish_run(conn: Connection, import_id: int, *, loaded: int, rejected: int) 
         Rows inserted or updated.
     rejected : int
         Rows left out (a partial import).
+    area_code : str, optional
+        The one county its rows lie in, for an import without ``--within`` (a commander of it
+        follows the import, :func:`command_line_runs`); a run's ``--within`` stays.
 
     Returns
     -------
@@ -116,6 +122,7 @@ def finish_run(conn: Connection, import_id: int, *, loaded: int, rejected: int) 
                 "loaded": loaded,
                 "rejected": rejected,
                 "status": "partial" if rejected else "loaded",
+                "area": area_code,
                 "id": import_id,
             },
         )
@@ -299,8 +306,8 @@ def command_line_runs(
     A commander follows the console's imports of the jurisdiction (督导,
     :func:`layers.import_jobs.supervised`); the ones run by ``zongzhi import … --within`` on the
     server were missing there (trial AD: the villages, grids, cases and a CRS correction a county
-    loaded by the command line). These are the runs whose ``--within`` lies in the scope and
-    that no console job ran.
+    loaded by the command line). These are the runs whose ``--within``, or the one county all
+    their rows lie in, lies in the scope, and that no console job ran.
 
     Parameters
     ----------

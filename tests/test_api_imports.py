@@ -1040,6 +1040,13 @@ def test_a_commander_follows_the_imports_run_on_the_server(served: Served, tmp_p
         options = ImportOptions(kind="cases", within=COUNTY_A, user="root")
         outcome = run_import(session.connection(), path, options)
     assert outcome.committed and outcome.import_id is not None
+    # without --within: the one county its rows lie in (trial AG: such runs were missing)
+    bare = tmp_path / "命令行工单（未加范围）.csv"
+    bare.write_bytes(_cases_csv(_tag(), [0]))
+    with Session(served.owner) as session, session.begin():
+        apply_scope(session, None)
+        unscoped = run_import(session.connection(), bare, ImportOptions(kind="cases", user="root"))
+    assert unscoped.committed and unscoped.import_id is not None
     page = _submit(served, "disp_a1", "页面工单.csv", _cases_csv(_tag(), [0]), dry_run="false")
     assert page.status_code == 202, page.text
     from_page = _ended(served, "disp_a1", page.json()["id"])["import_id"]
@@ -1061,6 +1068,7 @@ def test_a_commander_follows_the_imports_run_on_the_server(served: Served, tmp_p
     )
     assert run["rows_loaded"] == 1 and run["partial"] is False
     assert from_page not in {r["id"] for r in runs}  # the console's own: in the jobs' list
+    assert unscoped.import_id in {r["id"] for r in runs}
     assert outcome.import_id not in {r["id"] for r in listed("cmd_b")}  # another county's
     refused = served.client.get(
         "/api/imports/supervised/command-line", headers=served.headers("disp_a1")
