@@ -310,6 +310,12 @@ def load(
             crs_corrected = _check_given_crs(
                 conn, kind, (name, part), on_file.sample, options, checks
             )
+            if crs_corrected is None and on_file.moved:  # too few rows to check: the records say
+                was = point_moves.assumed_crs(
+                    conn, name, kind.table.name, part.key, kind.geometry or ""
+                )
+                if was is not None and was != options.given_crs:
+                    crs_corrected = (was, options.given_crs)
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
         if within is not None and given is not None:
             where = _Placed(name, columns, point, given, records)

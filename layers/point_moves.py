@@ -191,15 +191,46 @@ def placed_assuming(
         Some staged rows update a record with a point, and every such record was last
         written by an import that assumed ``crs``.
     """
+    return assumed_crs(conn, staging, table, key, point) == crs
+
+
+def assumed_crs(
+    conn: psycopg.Connection[Any], staging: str, table: str, key: Sequence[str], point: str
+) -> str | None:
+    """Return the one CRS the imports that wrote the records the staged rows update assumed.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        The staging table (with ``point``).
+    table : str
+        The records' table: one of :data:`WITH_IMPORT_ID` (else ``None``).
+    key : sequence of str
+        The natural key joining a staged row to its record.
+    point : str
+        The geometry column of both.
+
+    Returns
+    -------
+    str or None
+        The CRS name (``cgcs2000`` …) when some staged rows update a record with a point and
+        every such record was last written by an import that assumed that one CRS; else None
+        (a CRS given or confirmed, several, or no record).
+    """
     if table not in WITH_IMPORT_ID:
-        return False
+        return None
     p = sql.Identifier(point)
     found = conn.execute(
         sql.SQL(
-            "SELECT count(*), count(*) FILTER (WHERE r.source_crs = %s AND r.crs_assumed)"
+            "SELECT count(*), count(*) FILTER (WHERE r.crs_assumed),"
+            " count(DISTINCT r.source_crs) FILTER (WHERE r.crs_assumed),"
+            " min(r.source_crs) FILTER (WHERE r.crs_assumed)"
             " FROM {s} AS s JOIN {t} AS t ON {on} LEFT JOIN import_runs AS r ON r.id = t.import_id"
             " WHERE s.{p} IS NOT NULL AND t.{p} IS NOT NULL"
         ).format(s=sql.Identifier(staging), t=sql.Identifier(table), on=matched_on(key), p=p),
-        (crs,),
     ).fetchone()
-    return found is not None and found[0] > 0 and found[0] == found[1]
+    if found is None or not found[0] or found[1] != found[0] or found[2] != 1:
+        return None
+    return str(found[3])

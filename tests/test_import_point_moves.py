@@ -286,3 +286,19 @@ def test_a_crs_given_then_is_not_overruled_by_another_file_given_another(
 
 def _persons(crs: str | None = None) -> ImportOptions:
     return ImportOptions(kind="persons", crs=crs)
+
+
+def test_a_small_rosters_correction_is_said_as_one_too(db: Session, tmp_path: Path) -> None:
+    """Trial AG: 12 rows, too few for the CRS check, and the correction read as an alarm."""
+    seed_jurisdictions(db)
+    lon, lat = _sites(12)
+    first = run_import(
+        db.connection(), _roster(tmp_path, "台账.csv", lon, lat), _persons(), keys=KEYS
+    )
+    assert first.committed
+    fixed = _roster(tmp_path, "台账_改.csv", lon, lat, renamed=3)
+    corrected = run_import(db.connection(), fixed, _persons("gcj02"), keys=KEYS)
+    assert corrected.committed and max(_homes_off_m(db, lon, lat)) < 0.05
+    (said,) = [n for n in corrected.notes if "坐标系" in n]
+    assert said.startswith("按 GCJ-02（高德、腾讯地图）更正坐标系") and "移动 12 行" in said
+    assert not [n for n in corrected.notes if "录入错误" in n]
