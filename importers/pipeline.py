@@ -690,23 +690,29 @@ def _intake_media(
 
     A hotline's export names its intake media there (电话, 微信, 网站): its 微信 rows would be
     refused and its 电话 rows read as the centre's own 来电. When every value is such a medium,
-    some not a channel at all, and the worksheet's or file's name names the channel
-    (``12345工单….xlsx``), the column is not read as the channel (the name gives it, as to a
-    file without the column), and the note returned says so; ``None`` otherwise.
+    some not a channel at all, or the media beside the very channel the worksheet's or file's
+    name names (``12345工单….xlsx``: 12345热线, 网上留言, 微信公众号), the column is not read as
+    the channel (the name gives it, as to a file without the column), and the note returned
+    says so; ``None`` otherwise.
     """
     header = columns.get("channel") if kind.name == "cases" and "channel" not in given else None
     if header is None:
         return None
     written = [str(v) for v in frame[header].dropna().unique()]
     keys = {vocabulary.value_key(v) for v in written}
-    if (
-        not keys
-        or not keys <= vocabulary.INTAKE_MEDIA
-        or vocabulary.codes_of(pd.Series(written), Channel).notna().all()
-    ):
+    media = keys & vocabulary.INTAKE_MEDIA
+    if not media:
         return None
     named, _ = values_named([n for n in names if n], {"channel": Channel}, kind.header)
     if "channel" not in named:
+        return None
+    # beside the media, only the channel the name gives (12345热线 among 网上留言, 微信公众号:
+    # trial AG's rows refused); all of them channels and none the name's: the column is read
+    others = [v for v in written if vocabulary.value_key(v) not in media]
+    channel = vocabulary.codes_of(pd.Series([named["channel"]], dtype=object), Channel).iloc[0]
+    if others and set(vocabulary.codes_of(pd.Series(others, dtype=object), Channel)) != {channel}:
+        return None
+    if not others and vocabulary.codes_of(pd.Series(written, dtype=object), Channel).notna().all():
         return None
     del columns["channel"]
     shown = "、".join(written[:5]) + ("等" if len(written) > 5 else "")

@@ -134,3 +134,21 @@ def test_a_hotline_exports_intake_media_are_not_its_channel(tmp_path: Path) -> N
     plain.write_text("\n".join(lines) + "\n", encoding="utf-8")
     refused = _checked(plain, pipeline.ImportOptions(kind="cases"))
     assert [(p.row, p.value) for p in refused.checks.problems] == [(3, "微信"), (4, "网站")]
+
+
+def test_intake_media_beside_the_hotline_itself_are_not_its_channel(tmp_path: Path) -> None:
+    """Trial AG: 12345热线 beside 网上留言 and 微信公众号, and the two media rows refused."""
+    lines = ["工单编号,来源渠道,事件类型,所属社区,来电时间"]
+    lines += [
+        f"M-{i},{m},邻里纠纷,{VILLAGE},2025-03-01 09:00"
+        for i, m in enumerate("12345热线 网上留言 微信公众号".split())
+    ]
+    named = tmp_path / "12345工单2025年3月.csv"
+    named.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    checked = _checked(named, pipeline.ImportOptions(kind="cases"))
+    assert list(checked.parts[0].records["channel"]) == ["hotline_12345"] * 3
+    assert not checked.checks.problems
+    other = tmp_path / "110警情2025年3月.csv"  # media beside another channel: read as written
+    other.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refused = _checked(other, pipeline.ImportOptions(kind="cases"))
+    assert [p.value for p in refused.checks.problems] == ["网上留言", "微信公众号"]
