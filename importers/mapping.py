@@ -437,7 +437,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 #: is the name of the unit a jurisdictions file draws, but the place of a row anywhere else.
 KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
     "jurisdictions": {
-        "code": ("村代码", "村级代码", "村社区代码", "村居代码"),
+        "code": ("村代码", "村级代码", "村社区代码", "村居代码", "行政代码", "行政区代码"),
         # before the usual 乡镇名称: a village file's 乡镇名称 is its villages' township, and a
         # 国土调查 file's XZQMC (ZLDWMC) its units' own name beside it
         "name": (

@@ -465,3 +465,20 @@ def test_villages_named_after_their_township_or_alike_are_refused(
     ]
     assert refused.problems[0].rule == f"{SAME_UNIT_NAME}与本文件第 1 行重复"
     assert _names(db) == {VILLAGE: "测试社区", OTHER_VILLAGE: "邻村"}
+
+
+def test_a_village_files_行政代码_is_its_code(db: Session, tmp_path: Path) -> None:
+    """Trial AG: 行政代码 left unread, the villages matched to townships by name."""
+    seed_jurisdictions(db)
+    path = _villages(
+        tmp_path / "村界.geojson",
+        {
+            "行政代码": [VILLAGE, OTHER_VILLAGE],
+            "名称": ["甲村", "乙村"],
+            "乡镇名称": ["宁州街道"] * 2,
+        },
+    )
+    outcome = run_import(db.connection(), path, ImportOptions(kind="jurisdictions"), keys=KEYS)
+    assert outcome.committed, outcome.problems
+    assert outcome.columns["code"] == "行政代码"
+    assert _names(db) == {VILLAGE: "甲村", OTHER_VILLAGE: "乙村"}
