@@ -472,7 +472,7 @@ def workbook(rep: Report) -> bytes:
         *([("接入范围", held_counties_note(rep.counties, "本报告"))] if rep.counties else []),
         ("统计时段", trends.window_label(rep.series.periods)),
         ("统计期", f"{p.label}（{info['start']} 至 {info['end']}）"),
-        ("案件来源", rep.series.case_filter.label),
+        ("案件范围", rep.series.case_filter.label),
         ("案件数", info["cases"]),
         ("其中有位置（参与热点分析）", info["located"]),
         ("热点单元（95%置信以上）", info["hot"] if info["judged"] else "不作判断"),

@@ -290,7 +290,7 @@ def test_a_source_filter_separates_platform_cases_from_imported_history(db: Sess
         case_filter=trends.case_filter(origin="imported"),
     )  # fmt: skip
     summary = _summary(rep)
-    assert summary["案件来源"] == "导入的历史数据" and summary["案件数"] == 4
+    assert summary["案件范围"] == "导入的历史数据" and summary["案件数"] == 4
 
 
 # --- F13 (b) and F4: children by period, with the units a re-division retired ---------------

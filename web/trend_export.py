@@ -8,9 +8,9 @@ stylesheet ``<link>`` by the file's content (images a stylesheet uses become ``d
 and writes ``://`` inside inlined code as ``:\/\/`` (the same string in JavaScript and CSS), so
 the file names no outside address at all.
 
-The header names the window (统计时段) and the source filter (案件来源), and a retired unit's
-notice; the KPIs give the period's 案件数 (every case but the repeats, 重复反映, as the KPI and
-the tables' titles say) beside those with a location, and the remarks say that the repeats are
+The header names the window (统计时段) and the cases counted (案件范围: sources, category),
+and a retired unit's notice; the KPIs give the period's 案件数 (every case but the repeats,
+重复反映, as the KPI and the tables' titles say) beside those with a location, and the remarks say that the repeats are
 left out, how many had no location and which counts are suppressed. The tables are those of the
 workbook (:mod:`layers.trend_report`): categories and children by period, with totals.
 """
@@ -407,7 +407,7 @@ def report_html(rep: Report) -> str:
     top = (
         f'<header class="report"><h1>{escape(title)}</h1><p>{escape(unit_title(rep))} · 统计期 '
         f"{info['start']} 至 {info['end']} · 统计时段 {escape(window_label(rep.series.periods))}"
-        f" · 案件来源 {escape(rep.series.case_filter.label)} · 生成于 {generated}</p>"
+        f" · 案件范围 {escape(rep.series.case_filter.label)} · 生成于 {generated}</p>"
         + (f'<p class="notice">{escape(notice)}</p>' if notice else "")
         + (f'<p class="held">{escape(held)}</p>' if held else "")
         + '</header><div class="kpis">'

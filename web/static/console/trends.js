@@ -314,7 +314,10 @@
       ["本期热点单元（≥95%）", p.judged ? p.hot : "—", false, "每个约 " + state.data.cell_km2 + " 平方公里", "分析单元为六边形，每个约 " + state.data.cell_km2 + " 平方公里；各级辖区的六边形大小不同"],
       ["新增/连续/加剧热点", rising, rising > 0, state.data.patterns_judged ? whole : "不作判断",
         state.data.patterns_judged ? "新兴热点模式按整个统计时段判定，不随时间轴变化" : state.data.patterns_note || "案件太少，不作判断"],
-      ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0],
+      // the cells with cases of their own; those hot through their neighbours said apart
+      ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0,
+        state.uncovered && state.uncovered.neighbour_only ? "另有 " + state.uncovered.neighbour_only + " 个本格无案件" : "",
+        "本格有案件的热点单元；因相邻单元案件集中而显著、本格无案件的另计，见下表"],
       ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : count(state.visits.overdue, state.data.min_count), Boolean(state.visits && state.visits.overdue), "当前", VISITS_NOW],
     ];
     $("kpis").innerHTML = items
@@ -497,7 +500,9 @@
     const box = $("chart-subcategories");
     box.innerHTML = "";
     if (!rows.length) {
-      box.innerHTML = '<div class="zz-empty">本期无矛盾纠纷</div>';
+      // another category chosen: its disputes are not counted, not absent (trial AG)
+      const other = state.category && state.category !== "dispute";
+      box.innerHTML = '<div class="zz-empty">' + (other ? "已按案件类别筛选，不含矛盾纠纷" : "本期无矛盾纠纷") + "</div>";
       return;
     }
     const W = 440, rowH = 18, left = 80, H = rows.length * rowH + 4;
@@ -630,6 +635,9 @@
     const monthly = state.granularity === "month";
     $("export-brief").hidden = !monthly;
     if (monthly) $("export-brief").href = "/api/command/" + code + "/brief.xlsx?period=month&date=" + p.key + "-01";
+    // the 月总结 counts every case: said when the page counts fewer (trial AG)
+    const filtered = Boolean(state.channel || state.origin || state.category);
+    $("export-brief").textContent = filtered ? "导出月总结（全部案件，不按筛选）" : "导出月总结";
     Promise.all([loadKde(token), loadCoverage(token)]).catch(function (err) {
       zz.toast(zz.errorText(err), "danger");
     });
@@ -727,7 +735,7 @@
     channel.value = state.channel;
     $("source-origin").value = state.origin;
     $("source-category").value = state.category;
-    $("window-range").textContent = "统计时段：" + data.window.label + " · 案件来源：" + data.filter.label;
+    $("window-range").textContent = "统计时段：" + data.window.label + " · 案件范围：" + data.filter.label;
     const warning = $("window-warning");
     const empty = periodsBeforeData(data);
     // too few periods judged: no pattern is told at all, which says more than 可能失真
