@@ -10,9 +10,10 @@ the file names no outside address at all.
 
 The header names the window (统计时段) and the cases counted (案件范围: sources, category),
 and a retired unit's notice; the KPIs give the period's 案件数 (every case but the repeats,
-重复反映, as the KPI and the tables' titles say) beside those with a location, and the remarks say that the repeats are
-left out, how many had no location and which counts are suppressed. The tables are those of the
-workbook (:mod:`layers.trend_report`): categories and children by period, with totals.
+重复反映, as the KPI and the tables' titles say) beside those with a location, and the remarks
+say that the repeats are left out, how many had no location and which counts are suppressed.
+The tables are those of the workbook (:mod:`layers.trend_report`): categories and children by
+period, with totals.
 """
 
 from __future__ import annotations
