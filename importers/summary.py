@@ -335,6 +335,11 @@ def _leading_reasons(outcome: ImportOutcome) -> list[str]:
     return [f"退回最多的原因：{line}" for line in lines]
 
 
+PAGE_REASONS = 5
+"""How many reasons the page's lines name before 另有 N 行… (trial AG: 7 bad rows, 3 reasons
+named and 3 more left to the report)."""
+
+
 def rejected_reasons(outcome: ImportOutcome) -> list[str]:
     """Return the reasons that rejected the most of an import's rows, however few.
 
@@ -350,8 +355,8 @@ def rejected_reasons(outcome: ImportOutcome) -> list[str]:
     Returns
     -------
     list of str
-        At most three lines, the most rows first, and one saying how many rows the other
-        reasons reject; none without rejected rows.
+        At most :data:`PAGE_REASONS` lines, the most rows first, and one saying how many rows
+        the other reasons reject; none without rejected rows.
     """
     from importers.reject_digest import PERSONAL_KINDS, top_reasons
 
@@ -359,6 +364,7 @@ def rejected_reasons(outcome: ImportOutcome) -> list[str]:
         outcome.problems,
         private_columns=_private_columns(outcome),
         values_shown=outcome.kind not in PERSONAL_KINDS,
+        shown=PAGE_REASONS,
     )
 
 
