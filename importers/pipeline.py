@@ -385,7 +385,13 @@ def check_table(
     frame, parties = _joined_parties(frame, columns, kind)
     derived = [joined for joined, _ in (levels, parties) if joined is not None]
     read = [header for _, headers in (levels, parties) for header in headers]
-    media = _intake_media(frame, columns, kind, options.fixed, [table.sheet_name, stem])
+    # a mapping file that names the channel's column or values means the column as written
+    mapped = "channel" in overrides.columns or "channel" in overrides.values
+    media = (
+        None
+        if mapped
+        else _intake_media(frame, columns, kind, options.fixed, [table.sheet_name, stem])
+    )
     attributes = _attribute_columns(table.headers) if kind.name == "persons" else []
     unused = unused_columns(table.headers, columns, [*derived, *read, *attributes])
     fixed, notes = _values_of_every_row(kind, columns, options.fixed, [table.sheet_name, stem])
