@@ -307,15 +307,7 @@ def load(
             crs = options.unconfirmed_crs
             _check_crs(conn, name, kind, part, records, crs, checks, by_address, found)
         elif options.given_crs is not None and on_file is not None:
-            crs_corrected = _check_given_crs(
-                conn, kind, (name, part), on_file.sample, options, checks
-            )
-            if crs_corrected is None and on_file.moved:  # too few rows to check: the records say
-                was = point_moves.assumed_crs(
-                    conn, name, kind.table.name, part.key, kind.geometry or ""
-                )
-                if was is not None and was != options.given_crs:
-                    crs_corrected = (was, options.given_crs)
+            crs_corrected = _check_given_crs(conn, kind, (name, part), on_file, options, checks)
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
         if within is not None and given is not None:
             where = _Placed(name, columns, point, given, records)
@@ -816,7 +808,7 @@ def _check_given_crs(
     conn: psycopg.Connection[Any],
     kind: Kind,
     staged: tuple[str, Part],
-    found: OnRecord,
+    on_file: point_moves.Matched,
     options: LoadOptions,
     checks: RowChecks,
 ) -> tuple[str, str] | None:
@@ -824,7 +816,9 @@ def _check_given_crs(
 
     It corrects them, and is not refused, when the same file was imported before read in the
     better CRS, or when the records it updates were all placed by imports that assumed it
-    (:func:`layers.point_moves.placed_assuming`). Returns the CRS corrected, if so.
+    (:func:`layers.point_moves.placed_assuming`); so too, with rows too few to check, when
+    they move far from records placed by imports that assumed another CRS
+    (:func:`layers.point_moves.assumed_crs`). Returns the CRS corrected and the one given.
     """
     given = options.given_crs or ""
     staging, part = staged
@@ -841,11 +835,16 @@ def _check_given_crs(
         return False
 
     try:
-        check_given_crs(found, given, corrects=corrects)
+        check_given_crs(on_file.sample, given, corrects=corrects)
     except WrongCrs as wrong:  # told together with the rows' own problems, in one round
         wrong.problems = sorted(checks.problems, key=lambda p: p.row)
         raise
-    return (corrected[0], given) if corrected else None
+    if corrected:
+        return corrected[0], given
+    if not on_file.moved:
+        return None
+    was = point_moves.assumed_crs(conn, staging, kind.table.name, part.key, kind.geometry or "")
+    return (was, given) if was is not None and was != given else None
 
 
 def _tell_moves(
