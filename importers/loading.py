@@ -816,20 +816,18 @@ def _check_given_crs(
 
     It corrects them, and is not refused, when the same file was imported before read in the
     better CRS, or when the records it updates were all placed by imports that assumed it
-    (:func:`layers.point_moves.placed_assuming`); so too, with rows too few to check, when
-    they move far from records placed by imports that assumed another CRS
-    (:func:`layers.point_moves.assumed_crs`). Returns the CRS corrected and the one given.
+    (:func:`layers.point_moves.assumed_crs`); so too, with rows too few to check, when they move
+    far from records placed by imports that assumed another CRS. Returns the CRS corrected and
+    the one given.
     """
     given = options.given_crs or ""
     staging, part = staged
+    # the one CRS the records' imports assumed: read once, for the check and after it
+    was = point_moves.assumed_crs(conn, staging, kind.table.name, part.key, kind.geometry or "")
     corrected: list[str] = []
 
     def corrects(crs: str) -> bool:
-        if point_moves.imported_before_in(
-            conn, options.sha256, kind.name, crs
-        ) or point_moves.placed_assuming(
-            conn, staging, kind.table.name, part.key, kind.geometry or "", crs
-        ):
+        if was == crs or point_moves.imported_before_in(conn, options.sha256, kind.name, crs):
             corrected.append(crs)
             return True
         return False
@@ -841,10 +839,9 @@ def _check_given_crs(
         raise
     if corrected:
         return corrected[0], given
-    if not on_file.moved:
-        return None
-    was = point_moves.assumed_crs(conn, staging, kind.table.name, part.key, kind.geometry or "")
-    return (was, given) if was is not None and was != given else None
+    if on_file.moved and was is not None and was != given:
+        return was, given
+    return None
 
 
 def _tell_moves(

@@ -61,7 +61,7 @@ def start_run(
         Data rows in the file.
     crs_assumed : bool
         The CRS was assumed: no ``--crs`` given, none the file confirmed (a later ``--crs``
-        may correct the points read in it, :func:`layers.point_moves.placed_assuming`).
+        may correct the points read in it, :func:`layers.point_moves.assumed_crs`).
     area_code : str, optional
         The jurisdiction the file was imported for (``--within``): a commander of it follows
         the import (:func:`command_line_runs`).

@@ -155,49 +155,15 @@ WITH_IMPORT_ID = frozenset({"persons", "cases"})
 """The tables whose records name the import that last wrote them (``import_id``)."""
 
 
-def placed_assuming(
-    conn: psycopg.Connection[Any],
-    staging: str,
-    table: str,
-    key: Sequence[str],
-    point: str,
-    crs: str,
-) -> bool:
-    """Tell whether the records the staged rows update were placed by imports assuming ``crs``.
+def assumed_crs(
+    conn: psycopg.Connection[Any], staging: str, table: str, key: Sequence[str], point: str
+) -> str | None:
+    """Return the one CRS the imports that wrote the records the staged rows update assumed.
 
     A roster read in an assumed CRS (no ``--crs``, none the file confirmed) put its points
     where that reading puts them; a later file of the same records that gives its ``--crs``
     corrects them, whatever its checksum (trial AD: the fixed roster was refused, only the
     old file with its errors could correct them).
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        The staging table (with ``point``).
-    table : str
-        The records' table: one of :data:`WITH_IMPORT_ID` (else the answer is ``False``).
-    key : sequence of str
-        The natural key joining a staged row to its record.
-    point : str
-        The geometry column of both.
-    crs : str
-        The CRS name an import records (``cgcs2000`` …).
-
-    Returns
-    -------
-    bool
-        Some staged rows update a record with a point, and every such record was last
-        written by an import that assumed ``crs``.
-    """
-    return assumed_crs(conn, staging, table, key, point) == crs
-
-
-def assumed_crs(
-    conn: psycopg.Connection[Any], staging: str, table: str, key: Sequence[str], point: str
-) -> str | None:
-    """Return the one CRS the imports that wrote the records the staged rows update assumed.
 
     Parameters
     ----------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from playwright.sync_api import expect
@@ -33,6 +34,22 @@ _FOLLOWED = (
     " GROUP BY p.id, p.on_record_since, r.interval_days"
 )
 """The persons a worker follows and the day each one's next visit is due."""
+
+
+def _township_login(demo: ConsoleDemo) -> Any:
+    """The demo's login of a township commander."""
+    return next(
+        item
+        for item in demo.report.logins
+        if item.role == "commander"
+        and item.scope_code.endswith("000")
+        and item.scope_code[6:9] != "000"
+    )
+
+
+def _township(demo: ConsoleDemo) -> str:
+    """The code of the demo's township a commander login is scoped to."""
+    return str(_township_login(demo).scope_code)
 
 
 def _on_screen(page: RecordedPage, lat: float, lon: float) -> tuple[float, float]:
@@ -225,13 +242,7 @@ def test_a_township_registers_a_person_picked_on_the_map(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    login_ = next(
-        item
-        for item in demo.report.logins
-        if item.role == "commander"
-        and item.scope_code.endswith("000")
-        and item.scope_code[6:9] != "000"
-    )
+    login_ = _township_login(demo)
     township = login_.scope_code
     with demo.owner.connect() as conn:
         grid, grid_name, unit_name, lon, lat = conn.execute(
@@ -408,13 +419,7 @@ def test_a_township_narrows_the_list_to_a_place_and_reads_it_page_by_page(
 ) -> None:
     # trial AC: 全部在册人员 showed the first 200 of 2,653, with no way to the others
     demo = console_demo
-    township = next(
-        item.scope_code
-        for item in demo.report.logins
-        if item.role == "commander"
-        and item.scope_code.endswith("000")
-        and item.scope_code[6:9] != "000"
-    )
+    township = _township(demo)
     with demo.owner.connect() as conn:
         on_register = conn.scalar(
             text("SELECT count(*) FROM persons WHERE ended_on IS NULL AND area_code LIKE :prefix"),
@@ -497,13 +502,7 @@ def test_a_township_tells_same_named_workers_apart_by_their_grid(
 ) -> None:
     """Trial AF M2: 583 workers to narrow to, bare names, 周春 three times."""
     demo = console_demo
-    township = next(
-        item.scope_code
-        for item in demo.report.logins
-        if item.role == "commander"
-        and item.scope_code.endswith("000")
-        and item.scope_code[6:9] != "000"
-    )
+    township = _township(demo)
     with demo.owner.connect() as conn:
         # the township's gridded workers who follow someone, by name, where two share it
         rows = conn.execute(

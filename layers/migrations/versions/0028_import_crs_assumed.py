@@ -9,7 +9,7 @@ GCJ-02 points, 170 m off). The clerk who then fixes the file and gives ``--crs g
 refused: the records on file agreed with the old reading, and only the same file's re-import
 counted as a correction. A run now says whether its CRS was assumed; records placed by runs
 that assumed the CRS a later ``--crs`` contradicts are corrected by it
-(:func:`layers.point_moves.placed_assuming`). Runs before this migration count as given.
+(:func:`layers.point_moves.assumed_crs`). Runs before this migration count as given.
 """
 
 import sqlalchemy as sa
