@@ -822,12 +822,18 @@ def _check_given_crs(
     """
     given = options.given_crs or ""
     staging, part = staged
-    # the one CRS the records' imports assumed: read once, for the check and after it
-    was = point_moves.assumed_crs(conn, staging, kind.table.name, part.key, kind.geometry or "")
+    read: list[str | None] = []  # the one CRS the records' imports assumed, read when needed
+
+    def assumed() -> str | None:
+        if not read:
+            table, geometry = kind.table.name, kind.geometry or ""
+            read.append(point_moves.assumed_crs(conn, staging, table, part.key, geometry))
+        return read[0]
+
     corrected: list[str] = []
 
     def corrects(crs: str) -> bool:
-        if was == crs or point_moves.imported_before_in(conn, options.sha256, kind.name, crs):
+        if point_moves.imported_before_in(conn, options.sha256, kind.name, crs) or assumed() == crs:
             corrected.append(crs)
             return True
         return False
@@ -839,9 +845,8 @@ def _check_given_crs(
         raise
     if corrected:
         return corrected[0], given
-    if on_file.moved and was is not None and was != given:
-        return was, given
-    return None
+    was = assumed() if on_file.moved else None
+    return (was, given) if was is not None and was != given else None
 
 
 def _tell_moves(
