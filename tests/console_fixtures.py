@@ -106,6 +106,21 @@ def console_demo(
         owner.dispose()
 
 
+def log_out(page: RecordedPage) -> None:
+    """Leave the page, then forget the session, so the next login starts from nothing.
+
+    Leaving first matters: a request the page still had under way (a map tile) would otherwise
+    be answered 401 once the cookie is gone, and logged as a console error.
+
+    Parameters
+    ----------
+    page : RecordedPage
+        The browser page.
+    """
+    page.goto("about:blank")
+    page.context.clear_cookies()
+
+
 def login(page: RecordedPage, origin: str, username: str, *, next_path: str = "") -> None:
     """Log ``username`` in through the login page and wait until it has left it.
 

@@ -18,7 +18,7 @@ from playwright.sync_api import Locator, expect
 from sqlalchemy import text
 
 from tests.browser import RecordedPage
-from tests.console_fixtures import ConsoleDemo, login
+from tests.console_fixtures import ConsoleDemo, log_out, login
 
 COUNTY = "530424000000"
 CONFIDENCE = {3: "99%", 2: "95%", 1: "90%"}
@@ -188,7 +188,7 @@ def test_the_cases_of_an_alert_open_from_the_alert_and_not_for_an_analyst(
     expect(dialog).to_be_hidden()
     page.assert_clean(origin)
 
-    page.context.clear_cookies()
+    log_out(page)
     _open_county(page, console_demo, role="analyst")
     item = _alert_item(page, alert["id"])
     expect(item.locator(".zz-alert-cases")).to_have_count(0)
@@ -214,15 +214,19 @@ def test_an_alert_of_a_cell_the_map_does_not_show_is_marked_where_it_was(
     origin = _open_county(page, console_demo)
     alert = _alert_of_a_hot_cell(page)
     item = _alert_item(page, alert["id"])
-    page.evaluate(
-        """(cellId) => {
-            const group = zzCommand.layers.hotspots.group;
-            group.eachLayer((g) => g.eachLayer && g.eachLayer((l) => {
-                if (l.feature && l.feature.id === cellId) g.removeLayer(l);
+    removed = page.evaluate(
+        """async (cellId) => {
+            const entry = zzCommand.layers.hotspots;
+            await entry.loading;  // the cells drawn once loaded, not drawn again after this
+            let removed = 0;
+            entry.group.eachLayer((g) => g.eachLayer && g.eachLayer((l) => {
+                if (l.feature && l.feature.id === cellId) { g.removeLayer(l); removed += 1; }
             }));
+            return removed;
         }""",
         alert["cell_id"],
     )  # as if the map showed another run
+    assert removed == 1, "the alert's cell was drawn on the map before it was taken off"
     item.click()
     page.locator(".zz-toasts .alert", has_text="已标出其所在位置").wait_for()
     expect(page.locator("path.zz-cell-mark")).to_have_count(1)

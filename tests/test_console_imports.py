@@ -40,7 +40,7 @@ from layers.accounts import may_import
 from layers.model import ImportJob, JobState, Role
 from tests.api_fixtures import api_client, api_settings, api_world  # noqa: F401
 from tests.browser import RecordedPage
-from tests.console_fixtures import ConsoleDemo, login
+from tests.console_fixtures import ConsoleDemo, log_out, login
 from web.app import PAGE_MODULES
 from web.pages.imports import COMPLETE_NOTES
 
@@ -780,7 +780,7 @@ def test_a_county_commander_follows_the_townships_imports(
         and row.scope_code.endswith("000000")
         and not row.scope_code.endswith("00000000")
     )
-    page.context.clear_cookies()
+    log_out(page)
     _open_imports(page, demo, commander.username)
     listed = page.locator("#im-supervised-jobs tbody tr").filter(has_text=path.name)
     expect(listed).to_have_count(1)

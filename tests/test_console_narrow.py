@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import RecordedPage
-from tests.console_fixtures import ConsoleDemo, login, open_trends_as_analyst, unit_on_map
+from tests.console_fixtures import ConsoleDemo, log_out, login, open_trends_as_analyst, unit_on_map
 from tests.test_console_dispatch import _desk
 from tests.test_console_phone import _box, _overlap
 
@@ -80,7 +80,7 @@ def test_the_command_view_and_the_desk_leave_the_map_room(
 
     _, _, village, _, dispatcher, _spot = _desk(demo)
     township = village[:9] + "000"
-    page.context.clear_cookies()
+    log_out(page)
     login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}")
     page.wait_for_url(f"{demo.origin}/dispatch/{township}")
     expect(page.locator("#dz-placeholder")).to_be_visible()

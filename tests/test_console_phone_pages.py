@@ -24,7 +24,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser import RecordedPage
-from tests.console_fixtures import ConsoleDemo, login, open_trends_as_analyst
+from tests.console_fixtures import ConsoleDemo, log_out, login, open_trends_as_analyst
 from tests.test_console_imports import (
     RUN_TIMEOUT,
     _choose_and_upload,
@@ -394,7 +394,7 @@ def test_the_desktop_layout_of_these_pages_stays_as_it_was(
         "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
     ) == [1280, 800]
 
-    page.context.clear_cookies()
+    log_out(page)
     username, _township = _dispatcher(demo)
     _open_imports(page, demo, username)
     expect(page.locator("#im-work")).to_be_visible()
@@ -406,7 +406,7 @@ def test_the_desktop_layout_of_these_pages_stays_as_it_was(
     assert boxes["#im-submit"][2:] == [46, 31]
     assert page.evaluate("getComputedStyle(document.querySelector('.im-page')).overflowY") == "auto"
 
-    page.context.clear_cookies()
+    log_out(page)
     login(page, origin, demo.username("admin"))
     page.wait_for_url(f"{origin}/accounts")
     expect(page.locator("#ac-rows tr").first).to_be_visible()
@@ -417,7 +417,7 @@ def test_the_desktop_layout_of_these_pages_stays_as_it_was(
     assert boxes["#ac-rows tr"][:2] == [16, 131.5] and boxes["#ac-rows tr"][3] == 48
     assert page.evaluate("document.documentElement.scrollWidth") == 1280
 
-    page.context.clear_cookies()
+    log_out(page)
     login(page, origin, demo.username("auditor"))
     page.wait_for_url(f"{origin}/audit")
     expect(page.locator("#az-entries tbody tr").first).to_be_visible()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser import LATIN_WORD, RecordedPage
-from tests.console_fixtures import ConsoleDemo, login
+from tests.console_fixtures import ConsoleDemo, log_out, login
 
 # the method's name, as Chinese GIS texts write it (热点分析（Getis-Ord Gi*）)
 PROPER_NAMES = {"Getis", "Ord", "Gi"}
@@ -38,5 +38,5 @@ def test_the_map_pages_titles_are_chinese(page: RecordedPage, console_demo: Cons
         assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "放大"
         assert page.locator(".leaflet-control-zoom-out").get_attribute("title") == "缩小"
         assert _latin_titles(page) == [], page.url
-        page.context.clear_cookies()
+        log_out(page)
     page.assert_clean(demo.origin)
