@@ -5,9 +5,11 @@ A 12345 export of 50,000 rows came back with 19,570 rows rejected, for several r
 mapping file fixes. The summary gave the total, and the clerk had to open a 20,000-row report
 to find it. :func:`leading_reasons` groups the rejected rows by column and rule (rules that
 differ only by the value they quote are one: ``如 "城乡建设>市容" = …``) and returns, for the
-few reasons that reject many rows (:data:`MANY_ROWS`), one line each: the column, how many
-rows, the most frequent values with their counts, and the rule as the most frequent value
-breaks it, whose way out (a mapping file's ``[values."事件类型"]`` line) is then written for it.
+reasons that reject the most rows, one line each: the column, how many rows (which, when few),
+the most frequent values with their counts, and the rule as the most frequent value breaks it,
+whose way out (a mapping file's ``[values."事件类型"]`` line) is then written for it. The
+console's page shows the same lines (:func:`top_reasons`); a handful of rejected rows is said
+too (trial AG: six rows came back, and the command line said only the report's name).
 
 Values are shown only where they are not personal data: never for persons or visits, nor for
 the columns the caller says are private (names, IDs, phones, addresses, free text).
@@ -23,12 +25,9 @@ from dataclasses import dataclass, field
 
 from importers.rules import Problem
 
-MANY_ROWS = 20
-"""A reason said on its own line rejects at least this many rows. A count, not a share of the
-rejected rows: a handful of rows is read in the report in a minute, and of a file's 19,570
-rejected rows the 224 one mapping line loads are worth a line, however small a share."""
-SHOWN_REASONS = 3
-"""At most this many reasons are said, those rejecting the most rows first."""
+SHOWN_REASONS = 5
+"""At most this many reasons are said, those rejecting the most rows first (trial AG: 7 bad
+rows, 3 reasons named and 3 more left to the report)."""
 SHOWN_ROWS = 5
 """A reason of the console's lines (:func:`top_reasons`) rejecting at most this many rows names
 them (``“姓名” 第 16 行：必填``): a clerk fixes them without the report."""
@@ -151,8 +150,12 @@ def leading_reasons(
     private_columns: Collection[str] = (),
     values_shown: bool = True,
     refused: bool = False,
+    shown: int = SHOWN_REASONS,
 ) -> list[str]:
-    """Return the summary's lines of the reasons that reject many rows, the most first.
+    """Return the summary's lines of the reasons rows were rejected for, the most rows first.
+
+    The lines of :func:`top_reasons`, which the console's page shows, but for what the summary
+    says otherwise: a rule rejecting every row, and the one reason of a refusal.
 
     Parameters
     ----------
@@ -169,14 +172,16 @@ def leading_reasons(
         The import was refused: when one reason, its codes aside, rejects every rejected row,
         the refusal's advice says it (:func:`importers.summary.refusal_advice`) and nothing is
         returned.
+    shown : int
+        At most this many reasons are said; a last line counts the rows of the others.
 
     Returns
     -------
     list of str
-        One line per reason rejecting :data:`MANY_ROWS` rows or more, at most
-        :data:`SHOWN_REASONS`: the column, the rows, the most frequent values (where they may
-        be named) and the rule, as written for the first value when it quotes it (a mapping
-        file's line), otherwise with ``…`` for its value and codes.
+        One line per reason: the column, the rows (named when at most :data:`SHOWN_ROWS`),
+        the most frequent values (where they may be named) and the rule, as written for the
+        first value when it quotes it (a mapping file's line), otherwise with ``…`` for its
+        value and codes.
 
     Examples
     --------
@@ -184,24 +189,22 @@ def leading_reasons(
     >>> found = [Problem(r, "问题分类", v, rule.format(v))
     ...          for r, v in enumerate(["城建>市容"] * 15 + ["教育>入学"] * 6, start=2)]
     >>> found += [Problem(30, "受理时间", "昨天", "必须是日期时间")]
-    >>> print(leading_reasons(found, total_rows=100)[0])
+    >>> for line in leading_reasons(found, total_rows=100):
+    ...     print(line)
     “问题分类” 21 行（“城建>市容” 15 行、“教育>入学” 6 行）：须为已知分类；如 "城建>市容" = "其他"
+    “受理时间” 第 30 行（“昨天”）：必须是日期时间
     >>> print(leading_reasons(found, total_rows=100, values_shown=False)[0])
     “问题分类” 21 行：须为已知分类；如 "…" = "…"
     """
     rejected = [p for p in problems if p.severity == "rejected"]
     if refused and len({(p.column, _CODE.sub(_MARK, p.rule)) for p in rejected}) == 1:
         return []
-    large = [
+    partial = [
         (key, reason)
         for key, reason in _grouped(rejected)
-        if len(reason.rows) >= MANY_ROWS
-        and all(len(rows) < total_rows for rows in reason.rules.values())
+        if all(len(rows) < total_rows for rows in reason.rules.values())
     ]
-    return [
-        _line(key, reason, values_shown and key[0] not in private_columns)
-        for key, reason in large[:SHOWN_REASONS]
-    ]
+    return _said(partial, private_columns, values_shown, shown)
 
 
 def top_reasons(
@@ -214,8 +217,7 @@ def top_reasons(
     """Return the lines of the reasons that reject the most rows, however few they reject.
 
     What a console job gives its page (:func:`layers.import_jobs.reasons_of`): a clerk whose
-    6 rows came back reads why there, not only in the report. The lines are those of
-    :func:`leading_reasons`, without its threshold, and a reason rejecting at most
+    6 rows came back reads why there, not only in the report. A reason rejecting at most
     :data:`SHOWN_ROWS` rows names them (trial AD: ``“姓名” 1 行``, but which?).
 
     Parameters
@@ -239,19 +241,28 @@ def top_reasons(
     >>> found = [Problem(r, "国标编码", "123", "须为 20 位数字") for r in (2, 3)]
     >>> top_reasons([*found, Problem(4, "经度", "abc", "必须是数字")])
     ['“国标编码” 第 2、3 行（“123”）：须为 20 位数字', '“经度” 第 4 行（“abc”）：必须是数字']
-    >>> more = [Problem(5 + n, f"列{n}", "", f"规则{n}") for n in range(3)]
+    >>> more = [Problem(5 + n, f"列{n}", "", f"规则{n}") for n in range(5)]
     >>> top_reasons([*found, *more], values_shown=False)[-1]
     '另有 1 行因其他 1 种原因退回，见退回报告'
     """
     rejected = [p for p in problems if p.severity == "rejected"]
-    grouped = _grouped(rejected)
+    return _said(_grouped(rejected), private_columns, values_shown, shown)
+
+
+def _said(
+    grouped: list[tuple[tuple[str, str], _Reason]],
+    private_columns: Collection[str],
+    values_shown: bool,
+    shown: int,
+) -> list[str]:
+    """Say the first ``shown`` reasons, rows named, and count the rows of the others."""
     lines = [
         _line(key, reason, values_shown and key[0] not in private_columns, rows_named=True)
         for key, reason in grouped[:shown]
     ]
     if len(grouped) > shown:  # trial AB: 退回 5 over three lines, the rest unsaid
         told = set().union(*(reason.rows for _, reason in grouped[:shown]))
-        rest = {p.row for p in rejected} - told
+        rest = set().union(*(reason.rows for _, reason in grouped[shown:])) - told
         others = len(grouped) - shown
         lines.append(
             f"另有 {len(rest)} 行因其他 {others} 种原因退回，见退回报告"

@@ -322,7 +322,7 @@ def _private_columns(outcome: ImportOutcome) -> set[str]:
 
 
 def _leading_reasons(outcome: ImportOutcome) -> list[str]:
-    """Return the summary's lines of the reasons that reject many rows (values never private)."""
+    """Return the summary's lines of why rows were rejected (values never private)."""
     from importers.reject_digest import PERSONAL_KINDS, leading_reasons
 
     lines = leading_reasons(
@@ -332,12 +332,7 @@ def _leading_reasons(outcome: ImportOutcome) -> list[str]:
         values_shown=outcome.kind not in PERSONAL_KINDS,
         refused=outcome.status == "rejected",
     )
-    return [f"退回最多的原因：{line}" for line in lines]
-
-
-PAGE_REASONS = 5
-"""How many reasons the page's lines name before 另有 N 行… (trial AG: 7 bad rows, 3 reasons
-named and 3 more left to the report)."""
+    return ["退回原因：", *(f"  {line}" for line in lines)] if lines else []
 
 
 def rejected_reasons(outcome: ImportOutcome) -> list[str]:
@@ -355,8 +350,8 @@ def rejected_reasons(outcome: ImportOutcome) -> list[str]:
     Returns
     -------
     list of str
-        At most :data:`PAGE_REASONS` lines, the most rows first, and one saying how many rows
-        the other reasons reject; none without rejected rows.
+        At most :data:`importers.reject_digest.SHOWN_REASONS` lines, the most rows first, and
+        one saying how many rows the other reasons reject; none without rejected rows.
     """
     from importers.reject_digest import PERSONAL_KINDS, top_reasons
 
@@ -364,7 +359,6 @@ def rejected_reasons(outcome: ImportOutcome) -> list[str]:
         outcome.problems,
         private_columns=_private_columns(outcome),
         values_shown=outcome.kind not in PERSONAL_KINDS,
-        shown=PAGE_REASONS,
     )
 
 

@@ -1,7 +1,7 @@
 """A console job says why its rows were rejected, however few (trial X).
 
 A township's camera list came back with 6 rows rejected: the 数据导入 page said 退回 6 and no
-more, the reasons only in the downloaded report (the summary's 退回最多的原因 needs 20 rows of
+more, the reasons only in the downloaded report (the summary's reasons then needed 20 rows of
 one reason). The command's ``--summary-json`` now gives the leading reasons whenever rows are
 rejected, the job gives them (``reasons``), values never named where they are personal data.
 """
@@ -75,11 +75,11 @@ def test_the_reasons_say_how_many_rows_the_others_reject() -> None:
         Problem(7, "走访情况", "", "过长"),
         Problem(3, "走访情况", "", "过长"),
     ]
-    lines = top_reasons(found, values_shown=False)
+    lines = top_reasons(found, values_shown=False, shown=3)
     assert len(lines) == 4
     assert {"“身份证号” 第 2、3 行：校验码不符", "“走访情况” 第 3、7 行：过长"} <= set(lines[:2])
     assert lines[-1] == "另有 2 行因其他 2 种原因退回，见退回报告"
-    assert len(top_reasons(found[:4], values_shown=False)) == 3  # all said: no line more
+    assert len(top_reasons(found[:4], values_shown=False, shown=3)) == 3  # all said: no line more
 
 
 def test_a_job_gives_every_reason_the_command_gave(db: Session, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from importers.reject_digest import MANY_ROWS, leading_reasons
+from importers.reject_digest import leading_reasons
 from importers.rules import Problem
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import (
@@ -39,18 +39,34 @@ def test_rules_that_differ_by_their_value_are_one_reason_counted_by_row() -> Non
     rule = '未知分类，可在映射文件中写明，如 "{}" = "其他"'
     found = _problems("问题分类", ["甲类"] * 12 + ["乙类"] * 9, rule)
     found += [Problem(2, "受理时间", "昨天", "必须是日期时间")]  # a second reason of row 2
-    found += _problems("来电人", ["张三"] * MANY_ROWS, "{}：过长", first_row=40)
+    found += _problems("来电人", ["张三"] * 20, "{}：过长", first_row=40)
     found += [Problem(3, "所属网格", None, "网格不存在", severity="repaired")]  # loads
     lines = leading_reasons(found, total_rows=500, private_columns={"来电人"})
     assert lines == [
         "“问题分类” 21 行（“甲类” 12 行、“乙类” 9 行）："
         '未知分类，可在映射文件中写明，如 "甲类" = "其他"',
-        f"“来电人” {MANY_ROWS} 行：…：过长",  # its value neither listed nor quoted by the rule
+        "“来电人” 20 行：…：过长",  # its value neither listed nor quoted by the rule
+        "“受理时间” 第 2 行（“昨天”）：必须是日期时间",  # one row: named (trial AG)
     ]
     same = _problems("问题分类", ["甲类"] * 21, "未知分类")
     assert leading_reasons(same, total_rows=500, refused=True) == []  # the advice says it
     assert leading_reasons(same, total_rows=21) == []  # every row, one rule: said elsewhere
-    assert leading_reasons(found[:19], total_rows=500) == []  # not many
+    assert leading_reasons(same[:3], total_rows=500) == [  # a handful: said, rows named
+        "“问题分类” 第 2、3、4 行（“甲类”）：未知分类"
+    ]
+
+
+def test_the_reasons_past_the_fifth_are_counted_by_row() -> None:
+    found = [
+        problem
+        for n in range(7)
+        for problem in _problems(f"列{n}", ["错"] * (7 - n), "不对", first_row=2 + 10 * n)
+    ]
+    lines = leading_reasons(found, total_rows=500)
+    assert len(lines) == 6
+    assert lines[0] == "“列0” 7 行（“错” 7 行）：不对"
+    assert lines[4] == "“列4” 第 42、43、44 行（“错”）：不对"
+    assert lines[5] == "另有 3 行因其他 2 种原因退回，见退回报告"
 
 
 def test_values_that_are_personal_data_are_never_said_even_in_the_rule() -> None:
@@ -116,11 +132,11 @@ def test_the_summary_names_the_unknown_classes_and_their_mapping_line(
             said = " ".join(result.output.split())
             assert result.exit_code == 1, result.output
             assert (
-                "退回最多的原因：“问题分类” 32 行"
+                "退回原因： “问题分类” 32 行"
                 "（“城市管理>市容环境” 24 行、“教育>入学政策” 8 行）：" in said
             )
             assert '[values."事件类型"] 中写明它归入上列哪一类，如 "城市管理>市容环境" = "' in said
-            assert "“受理时间” 3 行" not in said  # too few for a line of their own
+            assert "“受理时间” 第 39、40、41 行（“昨天”）：必须是日期时间" in said  # few: named
 
 
 def test_a_persons_summary_counts_the_reason_and_names_no_value(
@@ -138,6 +154,6 @@ def test_a_persons_summary_counts_the_reason_and_names_no_value(
         result = CliRunner().invoke(import_app(), args, env={**env, "COLUMNS": "400"})
     said = " ".join(result.output.split())
     assert result.exit_code == 1, result.output
-    assert "退回最多的原因：“公民身份号码” 22 行：" in said
+    assert "退回原因： “公民身份号码” 22 行：" in said
     assert not any(number[:6] in said or number[-4:] in said for number in ids[:22])
     assert not any(name in said for name in names)
