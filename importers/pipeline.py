@@ -434,7 +434,9 @@ def check_table(
     except MissingColumns as exc:  # a column its rows need (lon and lat …)
         other = likely_kind(table.headers, kind, has_geometry=geometry)
         raise (exc.led_by(other.note()) if other is not None else exc) from None
-    unused = [h for h in table.headers if h in {*unused, *checks.unstored}]  # 罪名 of no category
+    unused = [  # a 罪名 of no category is not imported; a roster's 网格编码 is
+        h for h in table.headers if h in {*unused, *checks.unstored} and h not in checks.read_beside
+    ]
     refuse_too_long(checks, parts, kind.table)
     unconfirmed = None if options.crs else Unconfirmed(crs, declared=declared is not None)
     named = tuple(n for n in (table.sheet_name, stem) if n)

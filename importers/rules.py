@@ -379,6 +379,9 @@ class RowChecks:
     unstored : list of str
         Columns the kind's checks found they do not store, though their header is one some
         field reads (a 罪名 in a roster of a category without one): not imported.
+    read_beside : list of str
+        Columns no field maps that the kind's checks read all the same (a roster's 网格编码
+        beside its 所属网格 names): not listed among the columns not imported.
     optional : frozenset of str
         Fields whose unreadable value is left out rather than rejecting its row
         (:meth:`leave_out_unread`).
@@ -413,6 +416,7 @@ class RowChecks:
         self.notes: list[str] = []
         self.bad = pd.Series(False, index=frame.index)
         self.unstored: list[str] = []
+        self.read_beside: list[str] = []
         self.optional: frozenset[str] = frozenset()
         self.unread: dict[str, set[int]] = {}
         self.row_notes: list[tuple[str, frozenset[int]]] = []

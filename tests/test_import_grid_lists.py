@@ -203,3 +203,4 @@ def test_a_rosters_grid_codes_beside_its_grid_names_are_read_first(
     assert "负责网格按“网格编码”列的网格编码读取，该列为空的行按“所属网格”的网格名称读取" in (
         outcome.notes
     )
+    assert "网格编码" not in outcome.unused  # read, so not among 未导入的列 (trial AG)

@@ -49,6 +49,7 @@ def _grid_codes_beside(checks: RowChecks) -> pd.Series | None:
         codes = checks.frame[header].map(ungrouped_code, na_action="ignore").astype(object)
         valid = codes.str.fullmatch(r"[0-9]{15}", na=False)
         if valid.any():
+            checks.read_beside.append(str(header))
             checks.notes.append(
                 f"负责网格按“{header}”列的网格编码读取，该列为空的行按“{checks.header('home_grid')}”"
                 "的网格名称读取"
