@@ -6,7 +6,7 @@ command line shows the step with a bar for the steps that count rows.
 
 Where nobody watches a bar redrawn in place (the output is not a terminal, e.g. the console's
 import job runs the command with ``TTY_INTERACTIVE=0`` and shows what it prints), each step is
-a line when it starts instead (:class:`StepLines`): ``[2/5] 写入暂存表 50,000 行…``, numbered
+a line when it starts instead (:class:`StepLines`): ``[2/5] 有效行写入暂存表 50,000 行…``, numbered
 among the steps the import plans (:func:`planned_steps`), the total known from the first line
 (a step it did not plan, the rebuild of a large load's indexes, is a line under the step it
 belongs to, not a sixth of six: trial X saw ``[5/5]`` turn into ``[6/6]``), with a line every

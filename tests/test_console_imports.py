@@ -585,7 +585,7 @@ def test_a_running_import_shows_its_output_and_cancelling_asks_first(
 ) -> None:
     demo = console_demo
     username, _ = _dispatcher(demo)
-    steps = "导入事件（案件）：大批工单.csv\n读取并检查文件：50,000 行\n写入暂存表 50,000 行"
+    steps = "导入事件（案件）：大批工单.csv\n读取并检查文件：50,000 行\n有效行写入暂存表 50,000 行"
     written = {
         "committed": True,
         "status": "partial",
@@ -616,7 +616,7 @@ def test_a_running_import_shows_its_output_and_cancelling_asks_first(
         expect(panel).to_have_attribute("data-id", str(running_id))
         expect(panel.locator("#im-job-state")).to_have_attribute("data-result", "running")
         output = page.locator("#im-output")
-        expect(output).to_contain_text("写入暂存表 50,000 行")  # its steps while it runs
+        expect(output).to_contain_text("有效行写入暂存表 50,000 行")  # its steps while it runs
         assert output.get_attribute("data-empty") == "false"
 
         asked: list[str] = []

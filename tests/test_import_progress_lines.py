@@ -49,7 +49,7 @@ def test_an_output_nobody_watches_live_gets_a_line_per_step(
     said = _dry_run(database, tmp_path, "0")
     steps = [
         "[1/4] 读取并检查文件…",
-        "[2/4] 写入暂存表 3 行…",
+        "[2/4] 有效行写入暂存表 3 行…",
         "[3/4] 数据库校验（辖区、网格、点位）…",
         "[4/4] 核算新增、更新（试运行，不写入）…",  # a dry run writes nothing (trial X)
     ]
