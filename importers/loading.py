@@ -409,7 +409,7 @@ def load(
         if deferred is not None:
             progress.step("rebuild", None)
             deferred.restore(conn)
-        if cases and options.import_id is not None and _opens_cases(stage):
+        if cases and options.import_id is not None and _queues_or_settles(stage):
             checks.notes += case_import.queued_cases(conn, options.import_id).notes()
         if corrected:  # the upsert found them as the file says: unchanged
             counts = replace(
@@ -668,10 +668,11 @@ def _rejected_workers(stage: _Staged, rejected: set[int]) -> list[tuple[str | No
     ]
 
 
-def _opens_cases(stage: _Staged) -> bool:
-    """Tell whether some staged case is open: the import may give the operators work."""
+def _queues_or_settles(stage: _Staged) -> bool:
+    """Tell whether some staged case is open or settled at its source: a line to say."""
     states = stage.part.records.get("state")
-    return states is not None and bool((states == CaseState.REGISTERED.value).any())
+    told = [CaseState.REGISTERED.value, *case_import.SETTLED_AT_SOURCE]
+    return states is not None and bool(states.isin(told).any())
 
 
 def _correct_visitors(

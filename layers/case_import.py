@@ -926,7 +926,9 @@ def match_ledger_numbers(
 
 @dataclass(frozen=True)
 class QueuedCases:
-    """The open cases an import adds to the operators' queues (:func:`queued_cases`).
+    """The open cases an import adds to the queues, and the settled ones it stores as history.
+
+    What :func:`queued_cases` counts.
 
     Attributes
     ----------
@@ -936,14 +938,17 @@ class QueuedCases:
         Of those, past their deadline already.
     old : int
         Of those, registered more than :data:`OLD_DAYS` days ago.
+    settled : int
+        New cases their source settled, stored concluded (:func:`stored_state`).
     """
 
     open: int
     overdue: int
     old: int
+    settled: int = 0
 
     def notes(self) -> list[str]:
-        """Return what the import's summary says of them (nothing when none is open).
+        """Return what the import's summary says of them (nothing when none is new).
 
         Examples
         --------
@@ -955,7 +960,17 @@ class QueuedCases:
         --history
         >>> QueuedCases(2, 0, 0).notes(), QueuedCases(0, 0, 0).notes()
         (['新增未办结案件 2 件进入待分流'], [])
+        >>> print(QueuedCases(0, 0, 0, settled=26).notes()[0])
+        来源系统已办结的新增案件 26 件作为历史记录存档（已销号，不进入待结案，计入办结率）
         """
+        said = (
+            f"来源系统已办结的新增案件 {self.settled} 件作为历史记录存档"
+            "（已销号，不进入待结案，计入办结率）"
+        )
+        return self._open_notes() + ([said] if self.settled else [])
+
+    def _open_notes(self) -> list[str]:
+        """Say the open cases, and how many of them look like history."""
         if not self.open:
             return []
         said = f"新增未办结案件 {self.open} 件进入待分流"
@@ -971,13 +986,16 @@ class QueuedCases:
 
 
 def queued_cases(conn: psycopg.Connection[Any], import_id: int) -> QueuedCases:
-    """Count the new open cases of import ``import_id``: the work it gives the operators.
+    """Count the new open cases of import ``import_id``, and the settled ones stored as history.
+
+    The open ones are the work the import gives the operators.
 
     A township's 2023 ledger or a city's 2023–2024 export brought into a live platform has
     rows still marked open; each becomes a case to triage, overdue since long. The summary
-    says so, in a dry run too, so that the clerk imports history with ``--history``. Cases
-    on record the file names are not new (``import_id`` is written for new cases only); one
-    pass over the import's cases through the ``import_id`` index.
+    says so, in a dry run too, so that the clerk imports history with ``--history``; and it
+    says how many settled rows went to history, in no queue (trial AG: nothing counted them).
+    Cases on record the file names are not new (``import_id`` is written for new cases only);
+    one pass over the import's cases through the ``import_id`` index.
 
     Parameters
     ----------
@@ -992,10 +1010,19 @@ def queued_cases(conn: psycopg.Connection[Any], import_id: int) -> QueuedCases:
         The counts (``now()`` is the import's start).
     """
     row = conn.execute(
-        "SELECT count(*), count(*) FILTER (WHERE deadline < now()),"
-        " count(*) FILTER (WHERE reported_at < now() - make_interval(days => %(days)s))"
-        " FROM cases WHERE import_id = %(id)s AND state = %(open)s",
-        {"id": import_id, "days": OLD_DAYS, "open": CaseState.REGISTERED.value},
+        "SELECT count(*) FILTER (WHERE state = %(open)s),"
+        " count(*) FILTER (WHERE state = %(open)s AND deadline < now()),"
+        " count(*) FILTER (WHERE state = %(open)s"
+        "  AND reported_at < now() - make_interval(days => %(days)s)),"
+        " count(*) FILTER (WHERE state = %(archived)s AND EXISTS (SELECT 1 FROM case_events AS e"
+        "  WHERE e.case_id = c.id AND e.action = 'import' AND e.payload @> '{\"settled\": true}'))"
+        " FROM cases AS c WHERE import_id = %(id)s AND state IN (%(open)s, %(archived)s)",
+        {
+            "id": import_id,
+            "days": OLD_DAYS,
+            "open": CaseState.REGISTERED.value,
+            "archived": CaseState.ARCHIVED.value,
+        },
     ).fetchone()
     return QueuedCases(*(int(v) for v in row)) if row else QueuedCases(0, 0, 0)
 

@@ -65,7 +65,12 @@ def test_settled_orders_are_history_out_of_the_desk_and_counted_resolved(
     db: Session, tmp_path: Path
 ) -> None:
     seed_jurisdictions(db)
-    _import(db, tmp_path / "12345工单.csv", FIRST)
+    outcome = _import(db, tmp_path / "12345工单.csv", FIRST)
+    told = [n for n in outcome.notes if n.startswith("来源系统已办结")]  # trial AG: uncounted
+    assert told == [
+        "来源系统已办结的新增案件 3 件作为历史记录存档（已销号，不进入待结案，计入办结率）"
+    ]
+    assert any(n.startswith("新增未办结案件 2 件进入待分流") for n in outcome.notes)
 
     # The township desk: the open orders wait in its queue; nothing waits to be closed.
     assert _listed(db, Stage.CLOSING) == []
