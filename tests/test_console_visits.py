@@ -9,6 +9,7 @@ see the demo as loaded. Screenshots go to ``test-artifacts/screenshots/<test>/``
 from __future__ import annotations
 
 import math
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -564,3 +565,24 @@ def test_a_township_tells_same_named_workers_apart_by_their_grid(
         " i.querySelector('.zz-visit-level').textContent])"
     )
     assert shown and all(labels[levels[int(pid)]] == text_ for pid, text_ in shown), shown
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_township_desk_opens_the_visits_from_its_top_bar(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial AG: a township dispatcher lands on the 调度台, which has no 走访 tab."""
+    demo = console_demo
+    township = _township(demo)
+    login(page, demo.origin, demo.username("dispatcher", township))
+    page.wait_for_url(f"**/dispatch/{township}")
+    link = page.locator("#dz-visits-link")
+    expect(link).to_be_visible()
+    expect(link).to_have_text("特殊人群走访")
+    link.click()
+    page.wait_for_url(f"**/console/{township}#visits")
+    expect(page.locator("#zz-visits-tab")).to_have_class(re.compile(r"\bactive\b"))
+    expect(page.locator("#zz-visits-list .zz-visit").first).to_be_visible()
+    page.screenshot_step("visits-from-the-desk")
+    page.assert_clean(demo.origin)

@@ -1370,6 +1370,8 @@
       return; // the top bar says why; the form keeps its desk defaults
     }
     offerLocate();
+    // the township's desk follows its persons' visits on the command page (trial AG: no way there)
+    $("dz-visits-link").hidden = !state.me.sees_persons || isWorker();
     if (!isWorker()) return;
     $("dz-channel").value = defaultChannel();
     $("dz-register-title").textContent = "上报事件（来源：网格员上报）";

@@ -341,5 +341,6 @@
       placeSelect.value = ""; // his places and the scope's differ
       fromStart();
     });
+    if (window.location.hash === "#visits") tab.click(); // the 调度台's 特殊人群走访 link
   });
 })();
