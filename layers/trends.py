@@ -473,7 +473,7 @@ class Series:
         Deepest live jurisdiction (not one a re-division retired) containing each cell's
         centre.
     area_names : dict
-        Code -> name of those jurisdictions.
+        Code -> name of those jurisdictions, and of the townships of those that are villages.
     located : int
         Located cases analysed.
     totals : numpy.ndarray
@@ -1300,7 +1300,35 @@ def _areas(session: Session, code: str, polygons: Any) -> tuple[tuple[str, ...],
     ).scalar()
     names = dict(units)
     names.setdefault(code, own or code)
+    townships = sorted({unit[:9] + "000" for unit, _ in units if unit[9:] != "000"} - names.keys())
+    if townships:  # the townships of the villages, for a 乡镇（街道） column (trial AG)
+        rows = session.execute(
+            text("SELECT code, name FROM jurisdictions WHERE code = ANY(:codes)"),
+            {"codes": townships},
+        )
+        names.update({str(code): str(name) for code, name in rows})
     return tuple(unit for unit, _name in units), names
+
+
+def township_name(result: Series, area: str) -> str:
+    """Return the name of the township a cell's village lies in, when the unit is above one.
+
+    Parameters
+    ----------
+    result : Series
+        From :func:`series`.
+    area : str
+        The cell's unit (:attr:`Series.areas`).
+
+    Returns
+    -------
+    str
+        The township's name for a village of a county's, a city's or a province's analysis;
+        ``""`` otherwise (a township's own analysis, a cell of no village).
+    """
+    if result.code[6:9] != "000" or area[9:] == "000":
+        return ""
+    return result.area_names.get(area[:9] + "000", "")
 
 
 def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
@@ -1326,7 +1354,8 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
         ``cases``, ``located_cases``, ``unlocated_cases`` and ``note`` over the window,
         ``patterns_note`` (:func:`patterns_note`),
         ``window`` (first, last, label), ``filter`` (:func:`filter_json`), ``cells`` (id,
-        area_code, area_name, ring, bins and counts per period, pattern), ``legend`` (patterns
+        area_code, area_name, township_name (:func:`township_name`), ring, bins and counts per
+        period, pattern), ``legend`` (patterns
         and bins), ``resolution`` and ``cell_km2`` (:func:`cell_km2`).
     """
     located = result.counts.sum(axis=0) if result.cells else np.zeros(len(result.periods))
@@ -1364,6 +1393,7 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
                 "id": cell,
                 "area_code": result.areas[i],
                 "area_name": result.area_names.get(result.areas[i], ""),
+                "township_name": township_name(result, result.areas[i]),
                 "ring": ring + ring[:1],
                 "bins": [int(b) for b in result.bins[i]],
                 "counts": [suppress(int(c), min_count) for c in result.counts[i]],

@@ -73,12 +73,16 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     mine = [c for c in patterned if c["area_name"] == place]
     labels = {p["code"]: p["label"] for p in series["legend"]["patterns"]}
     first = mine[0]["pattern"]
+    township = patterned[0]["township_name"]  # a village's township, said first (trial AG)
+    assert township and all(c["township_name"] == township for c in mine)
+    expect(page.locator("#table-patterns thead th").first).to_have_text("乡镇（街道）")
     row = page.locator("#table-patterns tbody tr").filter(
-        has=page.locator("td:first-child", has_text=re.compile(f"^{re.escape(place)}$"))
+        has=page.locator("td.zz-place", has_text=re.compile(f"^{re.escape(place)}$"))
     )
     expect(row).to_have_count(1)
+    expect(row.locator("td").first).to_have_text(township)
     n = sum(c["pattern"] == first for c in mine)
-    expect(row.locator("td").nth(1)).to_contain_text(f"{labels[first]} {n}")
+    expect(row.locator("td").nth(2)).to_contain_text(f"{labels[first]} {n}")
     expect(page.locator("#patterns-basis")).to_have_text(
         f"按全部 {len(series['periods'])} 个月判定，单位为六边形单元数"
     )

@@ -343,9 +343,12 @@ def test_report_workbook(world: Session) -> None:
     changes = list(book["热点变化（按辖区）"].iter_rows(values_only=True))
     patterned = [c for c in rep.series_json["cells"] if c["pattern"] != "no_pattern"]
     assert rep.series_json["patterns_judged"] and patterned
-    assert changes[0][0] == "所属辖区"
-    assert sum(n for row in changes[1:] for n in row[1:]) == len(patterned)
-    assert {row[0] for row in changes[1:]} == {c["area_name"] for c in patterned}
+    assert changes[0][:2] == ("乡镇（街道）", "所属辖区")  # each village's township (trial AG)
+    assert sum(n for row in changes[1:] for n in row[2:]) == len(patterned)
+    assert {row[:2] for row in changes[1:]} == {
+        (c["township_name"] or "—", c["area_name"]) for c in patterned
+    }
+    assert any(row[0] != "—" for row in changes[1:])
     # 覆盖比例 a percentage (a number Excel shows as 3.5%), not 0.0345
     uncovered = list(book["无覆盖热点"].iter_rows(min_row=2))
     assert uncovered and all(row[5].number_format == "0.0%" for row in uncovered)

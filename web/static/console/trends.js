@@ -581,12 +581,12 @@
       return;
     }
     const order = data.legend.patterns.map((p) => p.code).filter((c) => c !== "no_pattern");
-    const byPlace = new Map();
+    const byPlace = new Map(); // 乡镇 + 村（社区） → its cells of each class
     data.cells.forEach(function (cell) {
       if (cell.pattern === "no_pattern") return;
-      const name = cell.area_name || "—";
-      if (!byPlace.has(name)) byPlace.set(name, new Map());
-      const counts = byPlace.get(name);
+      const key = JSON.stringify([cell.township_name || "", cell.area_name || "—"]);
+      if (!byPlace.has(key)) byPlace.set(key, new Map());
+      const counts = byPlace.get(key);
       counts.set(cell.pattern, (counts.get(cell.pattern) || 0) + 1);
     });
     if (!byPlace.size) {
@@ -597,16 +597,22 @@
     const places = Array.from(byPlace.entries()).sort(function (a, b) {
       return rising(b[1]) - rising(a[1]) || a[0].localeCompare(b[0], "zh-CN");
     });
-    const rows = places.map(function ([name, counts]) {
+    // above a township, each village's township (trial AG: 77 villages, none placed)
+    const townships = places.some(([key]) => JSON.parse(key)[0] !== "");
+    const rows = places.map(function ([key, counts]) {
+      const [township, name] = JSON.parse(key);
       const said = order
         .filter((c) => counts.has(c))
         .map((c) => '<span class="zz-pattern" style="border-color:' + zz.esc(patternColour(c)) + '">' +
           zz.esc(patternLabel(c)) + " " + counts.get(c) + "</span>")
         .join(" ");
-      return "<tr><td>" + zz.esc(name) + "</td><td>" + said + "</td></tr>";
+      const first = townships ? "<td>" + zz.esc(township || "—") + "</td>" : "";
+      return "<tr>" + first + '<td class="zz-place">' + zz.esc(name) + "</td><td>" + said + "</td></tr>";
     });
     $("table-patterns").innerHTML =
-      '<table class="table table-sm table-striped zz-table"><thead><tr><th>所属辖区</th><th>新兴热点模式（单元数）</th></tr></thead><tbody>' +
+      '<table class="table table-sm table-striped zz-table"><thead><tr>' +
+      (townships ? "<th>乡镇（街道）</th>" : "") +
+      "<th>所属辖区</th><th>新兴热点模式（单元数）</th></tr></thead><tbody>" +
       rows.join("") + "</tbody></table>";
   }
 
