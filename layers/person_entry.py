@@ -110,12 +110,18 @@ class Candidate:
         :class:`layers.model.WorkerRole` code.
     of_grid : bool
         Their home grid is the person's (else: of the same unit).
+    grid_name : str or None
+        Their home grid's name (trial AG: the village's other workers named bare).
+    unit : str or None
+        Their unit (a 社区民警's 派出所).
     """
 
     id: int
     name: str
     role: str
     of_grid: bool
+    grid_name: str | None = None
+    unit: str | None = None
 
 
 @dataclass(frozen=True)
@@ -280,8 +286,9 @@ def residence_at(session: Session, lon: float, lat: float, *, scope_code: str) -
     names = _place_names(session, area_code, grid_code)
     rows = session.execute(
         text(
-            "SELECT w.id, w.name, w.role, coalesce(w.home_grid = :grid, false) AS of_grid"
-            " FROM workers w WHERE w.status <> 'left'"
+            "SELECT w.id, w.name, w.role, coalesce(w.home_grid = :grid, false) AS of_grid,"
+            " g.name AS grid_name, w.unit"
+            " FROM workers w LEFT JOIN grids g ON g.code = w.home_grid WHERE w.status <> 'left'"
             "  AND (w.home_grid = :grid OR w.area_code = :area)"
             " ORDER BY of_grid DESC, convert_to(w.name, 'GBK'), w.id LIMIT :most"
         ),

@@ -334,6 +334,13 @@ def test_a_township_registers_a_person_picked_on_the_map(
         )
     ]
     assert sorted(offered[: len(grid_workers)]) == list(grid_workers), (offered, grid_workers)
+    # grouped: the grid's, then the village's others, each of those with his grid (trial AG)
+    groups = responsible.locator("optgroup").evaluate_all("gs => gs.map(g => g.label)")
+    assert groups[0] == f"本网格（{grid_name}）", groups
+    if len(offered) > len(grid_workers):
+        assert groups[1] == f"本村（社区）其他人员（{unit_name}）", groups
+        other = responsible.locator("optgroup").nth(1).locator("option").first.inner_text()
+        assert re.fullmatch(r"\S+（[^，）]+，[^）]+）", other), other  # 名（角色，网格或单位）
     if grid_workers:
         responsible.select_option(str(grid_workers[0]))
     page.screenshot_step("1-form")
@@ -549,6 +556,20 @@ def test_a_township_tells_same_named_workers_apart_by_their_grid(
         assert option.inner_text().startswith(f"{name}·{role}（{r.grid}，在册 "), r
         # grouped by 社区
         assert option.evaluate("o => o.parentElement.label") == r.village
+    # a 民警 under his unit, not the 社区 his unit's code names (trial AG)
+    with demo.owner.connect() as conn:
+        police = conn.execute(
+            text(
+                "SELECT w.id, w.unit FROM workers w WHERE w.role = 'police' AND w.unit IS NOT NULL"
+                " AND w.status <> 'left' AND w.area_code LIKE :prefix"
+                " AND EXISTS (SELECT 1 FROM person_responsibles r WHERE r.worker_id = w.id)"
+                " ORDER BY w.id LIMIT 1"
+            ),
+            {"prefix": township[:9] + "%"},
+        ).one()
+    officer = select.locator(f"option[value='{police.id}']")
+    expect(officer).to_be_attached()
+    assert officer.evaluate("o => o.parentElement.label") == police.unit
     texts = [select.locator(f"option[value='{r.id}']").inner_text() for r in same]
     assert len(set(texts)) == len(texts), texts
     # chosen: the list says whose, with his grid

@@ -68,9 +68,9 @@ def test_a_picked_point_is_named_with_the_workers_who_may_follow_the_person(
     assert (body["area_code"], body["grid_code"]) == (VILLAGES[0], f"{VILLAGES[0]}001")
     assert (body["area_name"], body["grid_name"]) == ("测试村1", "测试村1第1网格")
     # the grid's own worker first, then the village's
-    assert [(c["name"], c["of_grid"]) for c in body["candidates"]] == [
-        ("网格员00", True),
-        ("网格员01", False),
+    assert [(c["name"], c["of_grid"], c["grid_name"]) for c in body["candidates"]] == [
+        ("网格员00", True, "测试村1第1网格"),
+        ("网格员01", False, "测试村1第2网格"),  # told apart by his grid (trial AG)
     ]
 
 

@@ -45,18 +45,36 @@
     error.classList.toggle("d-none", !text);
   }
 
-  /** The workers of the place as 帮扶责任人: the grid's first; a worker's account chooses himself. */
-  function offer(candidates) {
+  /**
+   * The workers of the place as 帮扶责任人: the grid's first, then the village's other workers,
+   * each with his role and grid (or a 民警's unit), as same-named workers are common (trial AG);
+   * a worker's account chooses himself.
+   */
+  function offer(found) {
+    const candidates = found.candidates;
     responsible.textContent = "";
     // a person of a grid is on its workers' lists (只看我负责的) without being named to one
     const gridded = candidates.some((c) => c.of_grid);
     responsible.appendChild(new Option(gridded ? "不指定（列入本网格网格员的走访名单）" : "不指定", "", true, true));
+    const groups = [
+      [true, "本网格" + (found.grid_name ? "（" + found.grid_name + "）" : "")],
+      [false, "本村（社区）其他人员" + (found.area_name ? "（" + found.area_name + "）" : "")],
+    ];
     let mine = false;
-    candidates.forEach(function (c) {
-      const text = c.name + "（" + zz.label("worker_role", c.role) + (c.of_grid ? "，本网格" : "") + "）";
-      const own = c.id === me.worker_id;
-      mine = mine || own;
-      responsible.appendChild(new Option(own ? text + " 本人" : text, String(c.id), own, own));
+    groups.forEach(function ([ofGrid, label]) {
+      const members = candidates.filter((c) => c.of_grid === ofGrid);
+      if (!members.length) return;
+      const group = document.createElement("optgroup");
+      group.label = label;
+      members.forEach(function (c) {
+        const byUnit = c.role === "police" || c.role === "department";
+        const where = ofGrid ? "" : (byUnit ? c.unit || c.grid_name : c.grid_name || c.unit) || "";
+        const text = c.name + "（" + zz.label("worker_role", c.role) + (where ? "，" + where : "") + "）";
+        const own = c.id === me.worker_id;
+        mine = mine || own;
+        group.appendChild(new Option(own ? text + " 本人" : text, String(c.id), own, own));
+      });
+      responsible.appendChild(group);
     });
     if (me.worker_id && !mine) responsible.appendChild(new Option("本人", String(me.worker_id), true, true));
     responsible.disabled = false;
@@ -84,7 +102,7 @@
       point = [lat, lng];
       where.textContent = "已选：" + [found.area_name || found.area_code, found.grid_name || "不在任何网格内"].join(" · ");
       where.className = "text-success";
-      offer(found.candidates);
+      offer(found);
     } catch (failure) {
       if (ticket !== asking) return;
       marker.setStyle({ color: "#c62828" });

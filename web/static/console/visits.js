@@ -7,9 +7,9 @@
 // and the workers come with the list, each with its counts: a township sees whose visits lag)
 // and is read a page at a time (再显示). Each person names who follows them: the workers named
 // responsible and the workers of the person's grid (本网格), so a worker's list says why each
-// person is on it; the workers to narrow to are grouped by 村（社区）, each with his role and his
-// grid (or unit), as same-named workers are common. It is read when the tab is opened, not on every
-// refresh of the page: each read is an audit entry. A visit recorded tells the page
+// person is on it; the workers to narrow to are grouped by 村（社区） (民警 and departments by their
+// unit), each with his role and his grid (or unit), as same-named workers are common. It is read
+// when the tab is opened, not on every refresh of the page: each read is an audit entry. A visit recorded tells the page
 // (zz:visits-changed) to read its 走访超期 card again.
 "use strict";
 (function () {
@@ -109,11 +109,14 @@
     workerSelect.appendChild(new Option("全部责任人", ""));
     const groups = new Map();
     counted.forEach(function (w) {
-      let group = groups.get(w.area_code);
+      // a 社区民警 under his 派出所, not under the 社区 his unit's code names (trial AG)
+      const byUnit = (w.role === "police" || w.role === "department") && w.unit;
+      const key = byUnit ? "unit:" + w.unit : w.area_code;
+      let group = groups.get(key);
       if (!group) {
         group = document.createElement("optgroup");
-        group.label = w.area_name || w.area_code;
-        groups.set(w.area_code, group);
+        group.label = byUnit ? w.unit : w.area_name || w.area_code;
+        groups.set(key, group);
         workerSelect.appendChild(group);
       }
       const place = workerPlace(w);
