@@ -17,6 +17,7 @@ by itself, so the server ends the streams when its shutdown begins
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 import time
@@ -115,12 +116,70 @@ def stopping_server(config: uvicorn.Config, app: FastAPI) -> uvicorn.Server:
 
     from api.routers.events import end_streams
 
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, QueryValuesHidden) for f in access.filters):
+        access.addFilter(QueryValuesHidden())
+
     class Server(uvicorn.Server):
         async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
             end_streams(app)
             await super().shutdown(sockets)
 
     return Server(config)
+
+
+class QueryValuesHidden(logging.Filter):
+    """Write an access-log line with its query's values hidden: ``/api/cases?q=…&limit=…``.
+
+    A query string may carry personal data a user typed (a phone number searched as a case's
+    title, a resident ID put in a look-up's address, trial AI): uvicorn's access log would keep
+    it even for a refused request. The names of the parameters stay, for the operators.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Hide the query's values of an access-log record (uvicorn's arguments); keep it.
+
+        Parameters
+        ----------
+        record : logging.LogRecord
+            ``(client, method, path, http_version, status)`` as uvicorn logs a request.
+
+        Returns
+        -------
+        bool
+            Always True: the line is written, its values hidden.
+        """
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (*args[:2], hidden_query_values(args[2]), *args[3:])
+        return True
+
+
+def hidden_query_values(path: str) -> str:
+    """Return ``path`` with each value of its query replaced by ``…``.
+
+    Parameters
+    ----------
+    path : str
+        A request's path and query (``/api/cases?q=13700001111&limit=20``).
+
+    Returns
+    -------
+    str
+        The path, its query's names kept.
+
+    Examples
+    --------
+    >>> hidden_query_values("/api/cases?q=13700001111&limit=20")
+    '/api/cases?q=…&limit=…'
+    >>> hidden_query_values("/api/persons/visits"), hidden_query_values("/a?flag")
+    ('/api/persons/visits', '/a?flag')
+    """
+    where, mark, query = path.partition("?")
+    if not mark:
+        return path
+    names = [part.partition("=") for part in query.split("&")]
+    return where + "?" + "&".join(name + ("=…" if eq else "") for name, eq, _ in names)
 
 
 @contextmanager
