@@ -289,10 +289,23 @@ def _line(key: tuple[str, str], reason: _Reason, named: bool, *, rows_named: boo
     """Say one reason: its column, rows, most frequent values and the rule of the first.
 
     With ``rows_named``, the rows of a reason rejecting at most :data:`SHOWN_ROWS` are named
-    instead of counted.
+    instead of counted; where its values may be named and its rules differ (a unit named like
+    its parent, each row's parent another), each row's rule is said as written.
+
+    Examples
+    --------
+    >>> reason = _Reason({3, 7}, Counter({"宁州街道": 1, "华溪镇": 1}), {
+    ...     "与上级辖区“宁州街道”同名": {3}, "与上级辖区“华溪镇”同名": {7}})
+    >>> _line(("名称", ""), reason, True, rows_named=True)
+    '“名称” 第 3 行：与上级辖区“宁州街道”同名；第 7 行：与上级辖区“华溪镇”同名'
     """
     column, marked = key
     few = rows_named and len(reason.rows) <= SHOWN_ROWS
+    if few and named and len(reason.rules) > 1:  # each row's own rule, not 上级辖区“…” (AG)
+        by_row = sorted(reason.rules.items(), key=lambda item: min(item[1]))
+        return f"“{column}” " + "；".join(
+            f"第 {'、'.join(map(str, sorted(rows)))} 行：{rule}" for rule, rows in by_row
+        )
     if few:
         said = f"“{column}” 第 {'、'.join(map(str, sorted(reason.rows)))} 行"
     else:

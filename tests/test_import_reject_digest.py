@@ -157,3 +157,22 @@ def test_a_persons_summary_counts_the_reason_and_names_no_value(
     assert "退回原因： “公民身份号码” 22 行：" in said
     assert not any(number[:6] in said or number[-4:] in said for number in ids[:22])
     assert not any(name in said for name in names)
+
+
+def test_a_few_rows_whose_rules_differ_are_each_said_as_written() -> None:
+    """Trial AG: the page read `与本文件第 … 行重复` and `与上级辖区“…”同名`."""
+    from importers.kinds.units import SAME_UNIT_NAME
+    from importers.reject_digest import top_reasons
+
+    found = [
+        Problem(3, "名称", "新村", f"{SAME_UNIT_NAME}与本文件第 2 行重复"),
+        Problem(5, "名称", "新村", f"{SAME_UNIT_NAME}与本文件第 2 行重复"),
+        Problem(9, "名称", "老村", f"{SAME_UNIT_NAME}与本文件第 8 行重复"),
+    ]
+    [line] = top_reasons(found)
+    assert line == (
+        f"“名称” 第 3、5 行：{SAME_UNIT_NAME}与本文件第 2 行重复；"
+        f"第 9 行：{SAME_UNIT_NAME}与本文件第 8 行重复"
+    )
+    [hidden] = top_reasons(found, values_shown=False)  # a person's: no value, one rule
+    assert hidden.startswith("“名称” 第 3、5、9 行：") and "第 … 行" in hidden
