@@ -41,6 +41,13 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     text = legend.inner_text()
     for name in PATTERN_NAMES + ("历史热点", "无显著模式") + COLD_NAMES:
         assert name in text, name
+    # a swatch for the classes the window's cells have; the others named in one line (trial AF)
+    series = page.evaluate(f"zz.api('/api/trends/{county}')")
+    present = {p["label"] for p in series["legend"]["patterns"] if p["cells"]} | {"无显著模式"}
+    swatched = legend.locator(".zz-legend-item").all_inner_texts()
+    assert {re.sub(r" \(\d+\)$", "", t) for t in swatched} == present, swatched
+    assert len(present) < 17
+    expect(page.locator("#legend-absent")).to_contain_text("本时段未出现：")
     assert page.locator("#zz-breadcrumbs").inner_text().strip().endswith("华宁县")
     page.screenshot_step("1-landed")
 

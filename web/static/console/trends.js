@@ -175,7 +175,11 @@
   }
 
   function legend() {
-    const patterns = state.data.legend.patterns;
+    // the classes of this window's cells with their swatches; the others in one line (trial AF:
+    // 17 classes listed, most of them without a cell)
+    const all = state.data.legend.patterns;
+    const patterns = all.filter((p) => p.cells > 0 || p.code === "no_pattern");
+    const absent = all.filter((p) => !(p.cells > 0) && p.code !== "no_pattern");
     const hot = patterns.filter(function (p) {
       return /_hot$/.test(p.code);
     });
@@ -197,6 +201,9 @@
       rows.push(cold[i] ? item(cold[i]) : "<div></div>");
     }
     rows.push(item(none[0]));
+    if (absent.length) {
+      rows.push('<div class="zz-legend-absent" id="legend-absent">本时段未出现：' + absent.map((p) => zz.esc(p.label)).join("、") + "</div>");
+    }
     $("legend-patterns").innerHTML = rows.join("");
     $("legend-bins").innerHTML = state.data.legend.bins
       .map(function (b) {
