@@ -475,7 +475,7 @@ def _audit(
     audit.record(
         session,
         actor_id=actor.user_id,
-        actor_name=actor.name,
+        actor_name=actor.audit_name,
         action=action,
         object_type="alert",
         object_id=str(alert.id),

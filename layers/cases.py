@@ -259,7 +259,7 @@ def audit_case(
     audit.record(
         session,
         actor_id=actor.user_id,
-        actor_name=actor.name,
+        actor_name=actor.audit_name,
         action=f"case.{action}",
         object_type="case",
         object_id=str(case.id),
@@ -1455,7 +1455,7 @@ def reporter_contact(
     audit.record(
         session,
         actor_id=actor.user_id,
-        actor_name=actor.name,
+        actor_name=actor.audit_name,
         action="case.reporter.unmask",
         object_type="case",
         object_id=str(case.id),

@@ -505,7 +505,7 @@ def report_position(
     audit.record(
         session,
         actor_id=actor.user_id,
-        actor_name=actor.name,
+        actor_name=actor.audit_name,
         action="worker.position",
         object_type="worker",
         object_id=str(worker.id),
@@ -574,7 +574,7 @@ def set_status(
     audit.record(
         session,
         actor_id=actor.user_id,
-        actor_name=actor.name,
+        actor_name=actor.audit_name,
         action="worker.status",
         object_type="worker",
         object_id=str(worker.id),

@@ -232,7 +232,7 @@ def run(
     audit.record(
         session,
         actor_id=actor.user_id,
-        actor_name=actor.name,
+        actor_name=actor.audit_name,
         action="hotspots.run",
         object_type="hotspot_run",
         object_id=str(record.id),

@@ -195,7 +195,7 @@ class Actor:
     user_id : int or None
         The user's id (``None`` for the system, e.g. imports).
     name : str
-        Display name, written into the event log.
+        Display name, written into the case's event log (the history operators read).
     role : str
         A :class:`~layers.model.accounts.Role` code.
     scope_code : str
@@ -203,6 +203,19 @@ class Actor:
     worker_id : int or None
         The worker record of a grid-worker account (a grid worker acts on the cases dispatched
         to that record only, see :data:`OWN_DISPATCH_ACTIONS`).
+    login : str or None
+        The account's login (``users.username``), which the audit log names the actor by
+        (:attr:`audit_name`); ``None`` for the system (``scheduler``, ``demo``), named by
+        ``name``. A display name is free text an administrator sets and need not be unique:
+        the auditor searches by login.
+
+    Examples
+    --------
+    >>> on_duty = Actor(1, "华宁县指挥中心值班员", "commander", "530424000000", login="zh.530424")
+    >>> on_duty.audit_name
+    'zh.530424'
+    >>> Actor(None, "scheduler", "commander", "530424000000").audit_name
+    'scheduler'
     """
 
     user_id: int | None
@@ -210,6 +223,12 @@ class Actor:
     role: str
     scope_code: str
     worker_id: int | None = None
+    login: str | None = None
+
+    @property
+    def audit_name(self) -> str:
+        """The name the audit log gives the actor: the login, else (the system) ``name``."""
+        return self.login if self.login is not None else self.name
 
     @property
     def level(self) -> int:

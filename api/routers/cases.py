@@ -58,7 +58,8 @@ def actor_of(user: Principal) -> Actor:
     Returns
     -------
     layers.workflow.Actor
-        Id, display name, role, scope and (grid workers) worker record.
+        Id, display name (for the case's history), role, scope, (grid workers) worker record
+        and login (for the audit log, :attr:`layers.workflow.Actor.audit_name`).
     """
     return Actor(
         user_id=user.id,
@@ -66,6 +67,7 @@ def actor_of(user: Principal) -> Actor:
         role=user.role,
         scope_code=user.scope_code,
         worker_id=user.worker_id,
+        login=user.username,
     )
 
 
