@@ -86,7 +86,9 @@ def test_case_actions_and_a_reporter_unmask_are_found_by_the_login(
         f"{url}/dispatch", json={"department": "住建局", "version": 2}, headers=spoofing
     )
     assert sent.status_code == 200, sent.text
-    read = api_client.post(f"{url}/reporter", json={"reason": "回访当事人核实情况"}, headers=spoofing)
+    read = api_client.post(
+        f"{url}/reporter", json={"reason": "回访当事人核实情况"}, headers=spoofing
+    )
     assert read.status_code == 200 and read.json()["reporter_name"] == "谢文文", read.text
     auditor = auth_headers("auditor")
     about_case = {"object_type": "case", "object_id": str(case_id)}
