@@ -37,6 +37,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from geo.codes import is_valid_resident_id, mask_resident_id
+from geo.personal_numbers import KIND_LABELS, find_personal_numbers, personal_number_kinds
 from layers.errors import InvalidInput
 from layers.model import AuditEntry, Jurisdiction, PersonCategory, Role, User
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id
@@ -342,20 +343,94 @@ def _says_nothing(reason: str) -> bool:
     return _REPEATED.fullmatch(words) is not None
 
 
-def check_reason(reason: str) -> str:
+REASON_LOGGED = "事由会记入审计日志"
+"""Why a reason may hold no personal data: the auditor, who may not unmask, reads it."""
+_SPACING = re.compile(r"[\s\-－.·。,，、:：;；()（）\[\]【】\"'“”‘’]+")
+_ADDRESS_WINDOW = 6
+"""A stretch of an address this long holding a digit (``2组103号``) names the house."""
+OWN_VALUE_LABELS = ("姓名", "身份证号", "电话", "住址")
+"""The keys of ``own`` (:func:`check_reason`), in the order a message names them."""
+
+
+def _plain(text_: str) -> str:
+    """Return ``text_`` as compared with a person's own values: NFKC, no spaces or marks."""
+    return _SPACING.sub("", unicodedata.normalize("NFKC", text_)).upper()
+
+
+def _names_value(plain_text: str, label: str, value: str) -> bool:
+    """Whether ``plain_text`` (:func:`_plain`) holds the person's ``value`` of ``label``."""
+    plain_value = _plain(value)
+    if label == "住址":
+        if len(plain_value) >= 4 and plain_value in plain_text:
+            return True
+        windows = (
+            plain_value[i : i + _ADDRESS_WINDOW]
+            for i in range(len(plain_value) - _ADDRESS_WINDOW + 1)
+        )
+        return any(any(c.isdigit() for c in w) and w in plain_text for w in windows)
+    if label in ("电话", "身份证号"):
+        return len(plain_value) >= 7 and plain_value in plain_text
+    return len(plain_value) >= 2 and plain_value in plain_text
+
+
+def own_values_in(text_: str, own: Mapping[str, str | None]) -> list[str]:
+    """Return which of a person's own clear values ``text_`` writes, by label.
+
+    A value is found however it is spaced (``李 涛俊``) and in full-width forms; a name counts
+    from 2 characters, a phone number and a resident ID from 7, an address whole (from 4
+    characters) or by any 6 characters of it holding a digit (``2组103号``: the house).
+
+    Parameters
+    ----------
+    text_ : str
+        Free text (a stated reason).
+    own : mapping
+        Label (:data:`OWN_VALUE_LABELS`: 姓名, 身份证号, 电话, 住址) → the clear value, or None.
+
+    Returns
+    -------
+    list of str
+        The labels of the values found, in the order of :data:`OWN_VALUE_LABELS`.
+
+    Examples
+    --------
+    >>> own = {"姓名": "李涛俊", "电话": "13812345678", "住址": "兴宁社区2组103号"}
+    >>> own_values_in("核实本人李 涛俊的住址：2组103号", own)
+    ['姓名', '住址']
+    >>> own_values_in("核实走访对象身份", own)
+    []
+    """
+    plain_text = _plain(text_)
+    return [
+        label
+        for label in OWN_VALUE_LABELS
+        if (value := own.get(label)) and _names_value(plain_text, label, value)
+    ]
+
+
+def check_reason(
+    reason: str, *, own: Mapping[str, str | None] | None = None, whose: str = "该人员"
+) -> str:
     """Return ``reason`` trimmed, or refuse it when it is no real reason for reading clear data.
 
     A reason is at least :data:`MIN_REASON_LENGTH` characters, not all the same character,
     with at least one character that is not ASCII, a digit, punctuation or a space (a reason is
     written in Chinese: ``aaaa``, ``1234``, ``....`` are refused), not a placeholder or a short
-    unit repeated (``测试测试``, ``看看看看``, ``随便看看``: :data:`PLACEHOLDER_REASONS`), and no
-    resident ID number (the reason is stored in the audit log). The messages never repeat the
-    reason.
+    unit repeated (``测试测试``, ``看看看看``, ``随便看看``: :data:`PLACEHOLDER_REASONS`), and
+    holds no personal data, since the reason is stored in the audit log that the auditor (who
+    may not unmask) reads: no resident ID or mobile number, however spaced
+    (:func:`geo.personal_numbers.find_personal_numbers`), and, given ``own``, none of the very
+    person's own clear values (:func:`own_values_in`). The messages say why and never repeat
+    the reason.
 
     Parameters
     ----------
     reason : str
         The reason as stated.
+    own : mapping, optional
+        The clear values of the person whose data is read (姓名, 身份证号, 电话, 住址 → value).
+    whose : str
+        Who they are, in the message (``该人员``, ``反映人``).
 
     Returns
     -------
@@ -365,8 +440,8 @@ def check_reason(reason: str) -> str:
     Raises
     ------
     InvalidInput
-        The reason is too short, a repeated character, has no Chinese words, or holds a
-        resident ID number.
+        The reason is too short, a repeated character, has no Chinese words, holds a resident
+        ID or a mobile number, or one of the person's own values.
 
     Examples
     --------
@@ -380,15 +455,72 @@ def check_reason(reason: str) -> str:
     ...         pass
     ...     else:
     ...         print("accepted", bad)
+    >>> check_reason("核实身份 5304 2419 8006 1868 58")
+    Traceback (most recent call last):
+    ...
+    layers.errors.InvalidInput: 查看事由中不要写身份证号：事由会记入审计日志
+    >>> check_reason("核实李涛俊的情况", own={"姓名": "李涛俊"})
+    Traceback (most recent call last):
+    ...
+    layers.errors.InvalidInput: 查看事由中不要写该人员的姓名：事由会记入审计日志
     """
     reason = reason.strip()
     if len(reason) < MIN_REASON_LENGTH:
         raise InvalidInput(f"请填写不少于 {MIN_REASON_LENGTH} 个字的查看事由")
     if len(set(reason)) == 1 or all(_is_filler(c) for c in reason) or _says_nothing(reason):
         raise InvalidInput("请用中文写明查看事由，例如“核实走访对象身份”")
-    if _RESIDENT_ID.search(reason):
-        raise InvalidInput("查看事由中不要写身份证号：事由会记入审计日志")
+    kinds = personal_number_kinds(reason)
+    if not kinds and _RESIDENT_ID.search(reason):  # 17 digits and a wrong check character
+        kinds = [KIND_LABELS["resident_id"]]
+    if kinds:
+        raise InvalidInput(f"查看事由中不要写{'、'.join(kinds)}：{REASON_LOGGED}")
+    named = own_values_in(reason, own) if own else []
+    if named:
+        raise InvalidInput(f"查看事由中不要写{whose}的{'、'.join(named)}：{REASON_LOGGED}")
     return reason
+
+
+def loggable_reason(reason: str, own: Mapping[str, str | None] | None = None) -> str | None:
+    """Return a refused ``reason`` as the audit log may keep it: without personal data.
+
+    Each resident ID and mobile number, however spaced, becomes a placeholder, and so does
+    each of the person's own values written as stored; a reason that still names one of them
+    (spaced otherwise) is kept as a placeholder only.
+
+    Parameters
+    ----------
+    reason : str
+        The reason as stated (trimmed).
+    own : mapping, optional
+        The person's clear values, as for :func:`check_reason`.
+
+    Returns
+    -------
+    str or None
+        The reason fit for the audit log; None when empty.
+
+    Examples
+    --------
+    >>> loggable_reason("核实身份 5304 2419 8006 1868 58，电话13812345678")
+    '核实身份 [身份证号已略去]，电话[手机号已略去]'
+    >>> loggable_reason("核实李涛俊的情况", {"姓名": "李涛俊"})
+    '核实[姓名已略去]的情况'
+    >>> loggable_reason("核实李 涛 俊", {"姓名": "李涛俊"})
+    '[事由含个人信息，已略去]'
+    """
+    out: list[str] = []
+    at = 0
+    for number in find_personal_numbers(reason):
+        out += [reason[at : number.start], f"[{KIND_LABELS[number.kind]}已略去]"]
+        at = number.end
+    kept = without_ids("".join(out) + reason[at:])
+    for label in OWN_VALUE_LABELS:
+        value = (own or {}).get(label)
+        if value and len(value.strip()) >= 2:
+            kept = kept.replace(value.strip(), f"[{label}已略去]")
+    if own and own_values_in(kept, own):
+        return "[事由含个人信息，已略去]"
+    return kept or None
 
 
 def masked_ids(text_: str) -> str:

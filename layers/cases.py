@@ -1180,8 +1180,9 @@ def mask_phone(phone: str | None) -> str | None:
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
 
 
-#: A stated reason for reading a reporter's clear contact must be at least this long.
-MIN_REASON_LENGTH = 4
+#: A stated reason for reading a reporter's clear contact must be at least this long
+#: (:func:`layers.audit.check_reason`).
+MIN_REASON_LENGTH = audit.MIN_REASON_LENGTH
 
 
 @dataclass(frozen=True)
@@ -1425,7 +1426,9 @@ def reporter_contact(
     can_unmask : bool
         The reader's unmask permission.
     reason : str
-        Why the clear contact is needed (written to the audit log).
+        Why the clear contact is needed (written to the audit log, so a real reason without
+        personal data: no resident ID or mobile number, nor the reporter's own name or phone,
+        :func:`layers.audit.check_reason`).
 
     Returns
     -------
@@ -1438,20 +1441,21 @@ def reporter_contact(
         The reader may not unmask, takes no part in handling cases (an analyst), or is a
         grid worker the case is not dispatched to (the one it is must phone the parties).
     InvalidInput
-        The reason is too short.
+        No real reason, or one holding a resident ID, a mobile number or the reporter's own
+        name or phone (the message says which, never the values).
     NotFound
         No such case in scope.
     """
     if not can_unmask or actor.role not in workflow.FIELD:
         raise Forbidden("您没有查看反映人完整信息的权限")
-    reason = reason.strip()
-    if len(reason) < MIN_REASON_LENGTH:
-        raise InvalidInput(f"请填写不少于 {MIN_REASON_LENGTH} 个字的查看事由")
+    reason = audit.check_reason(reason)
     case = get_case(session, case_id, actor=actor)
     if actor.role == Role.GRID_WORKER:
         current = active_dispatch(session, case.id)
         if actor.worker_id is None or current is None or current.worker_id != actor.worker_id:
             raise Forbidden("网格员只能查看派给本人的案件的反映人信息")
+    own = {"姓名": case.reporter_name, "电话": case.reporter_phone}
+    reason = audit.check_reason(reason, own=own, whose="反映人")
     audit.record(
         session,
         actor_id=actor.user_id,

@@ -137,7 +137,14 @@ class Reader:
     can_unmask: bool
 
 
-def _refuse(session: Session, reader: Reader, person_id: int, reason: str, why: str) -> None:
+def _refuse(
+    session: Session,
+    reader: Reader,
+    person_id: int,
+    reason: str,
+    why: str,
+    own: dict[str, str | None] | None = None,
+) -> None:
     audit.record(
         session,
         actor_id=reader.user_id,
@@ -146,9 +153,29 @@ def _refuse(session: Session, reader: Reader, person_id: int, reason: str, why: 
         object_type="person",
         object_id=str(person_id),
         outcome="denied",
-        reason=audit.without_ids(reason) or None,  # a refused reason may hold an ID number
+        reason=audit.loggable_reason(reason, own),  # a refused reason may hold personal data
         detail={"refused": why},
     )
+
+
+def own_values(person: Person, keys: Keys | None = None) -> dict[str, str | None]:
+    """Return the clear values of ``person`` a stated reason must not repeat.
+
+    Parameters
+    ----------
+    person : layers.model.Person
+        The record.
+    keys : layers.secrets.Keys, optional
+        Platform keys (the seal key opens ``id_sealed``); without them the ID is left out (a
+        reader refused the right: his reason's numbers are masked whatever they are).
+
+    Returns
+    -------
+    dict
+        姓名, 住址 and, with ``keys``, 身份证号 (:func:`layers.audit.own_values_in`).
+    """
+    own = {"姓名": person.name, "住址": person.address}
+    return own | {"身份证号": unseal(keys, person.id_sealed)} if keys is not None else own
 
 
 def _permission_refusal(reader: Reader) -> tuple[str, str] | None:
@@ -195,25 +222,29 @@ def unmask_person(
         No unmask permission, a role outside :data:`layers.accounts.UNMASK_ROLES`, or a scope
         above a county (:func:`layers.accounts.may_hold_unmask`).
     InvalidInput
-        No real reason stated (:func:`layers.audit.check_reason`).
+        No real reason stated, or one holding personal data: a resident ID or a mobile number,
+        or the person's own name, ID or address (:func:`layers.audit.check_reason`); the
+        refusal's entry says why as the reader was told and keeps the reason without them
+        (:func:`layers.audit.loggable_reason`).
     NotFound
         No such person in the reader's scope.
     """
     reason = reason.strip()
-    refused = _permission_refusal(reader)
-    if refused is not None:
-        why, message = refused
-        _refuse(session, reader, person_id, reason, why)
-        raise Forbidden(message)
-    try:
-        reason = audit.check_reason(reason)
-    except InvalidInput:
-        _refuse(session, reader, person_id, reason, "no real reason stated")
-        raise
     lo, hi = scope_range(reader.scope_code)
     person = session.scalar(
         select(Person).where(Person.id == person_id, Person.area_code >= lo, Person.area_code < hi)
     )
+    refused = _permission_refusal(reader)
+    if refused is not None:
+        why, message = refused
+        _refuse(session, reader, person_id, reason, why, own_values(person) if person else None)
+        raise Forbidden(message)
+    own = own_values(person, keys) if person is not None else None
+    try:
+        reason = audit.check_reason(reason, own=own)
+    except InvalidInput as exc:
+        _refuse(session, reader, person_id, reason, str(exc), own)
+        raise
     if person is None:
         _refuse(session, reader, person_id, reason, "not found in scope")
         raise NotFound("该人员不存在或不在您的辖区内")
