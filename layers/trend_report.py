@@ -32,6 +32,15 @@ from layers.workflow import Actor
 
 SUPPRESSED = f"<{trends.ANALYST_MIN_COUNT}"
 """How a suppressed count is written in the workbook."""
+HIDDEN = "*"
+"""How a blanked figure of the overdue visits is written: small, or one that would tell a small
+one by subtraction (:func:`layers.trend_tables.complementary_suppression`); both alike, so that
+neither can be told from the other."""
+HIDDEN_NOTE = (
+    f"{HIDDEN} 为不予显示的人数：小于{trends.ANALYST_MIN_COUNT}的人数，"
+    + "以及可据以从合计推算出这些人数的人数"
+)
+"""Said under a table of overdue visits that blanks a figure."""
 VISITS_AS_OF = "走访逾期人数（截至报告生成时）"
 """The overdue visits stand when the report is made, not at the end of the period shown."""
 VISITS_WHEN = "走访逾期为报告生成时的情况，与所选统计期无关"
@@ -222,6 +231,24 @@ def _shown(value: int | None) -> int | str:
     return SUPPRESSED if value is None else value
 
 
+def hidden(value: int | None) -> int | str:
+    """Return a figure of the overdue visits as written, :data:`HIDDEN` when blanked.
+
+    Examples
+    --------
+    >>> hidden(None), hidden(7)
+    ('*', 7)
+    """
+    return HIDDEN if value is None else value
+
+
+def visits_hidden(visits: dict[str, Any]) -> bool:
+    """Return whether the overdue visits blank a figure (so that :data:`HIDDEN_NOTE` is said)."""
+    figures = [visits["total"], visits["overdue"]]
+    figures += [g[key] for g in visits["grids"] for key in ("persons", "overdue")]
+    return not visits.get("withheld") and any(f is None for f in figures)
+
+
 def suppression_note(min_count: int) -> str:
     """Return what a view says of the counts it suppresses (empty when none are).
 
@@ -240,13 +267,14 @@ def suppression_note(min_count: int) -> str:
     >>> suppression_note(1)
     ''
     >>> suppression_note(3)
-    '案件数按实数显示；地图六边形单元的案件数和特殊人群人数小于3的不予显示（记为<3）'
+    '案件数按实数显示；地图六边形单元的案件数和特殊人群人数小于3的不予显示（记为<3），走访逾期表中可据以从合计推算出这些人数的人数一并不予显示（记为*）'
     """
     if min_count <= 1:
         return ""
     return (
         f"案件数按实数显示；地图六边形单元的案件数和特殊人群人数小于{min_count}的"
-        f"不予显示（记为{SUPPRESSED}）"
+        f"不予显示（记为{SUPPRESSED}），走访逾期表中可据以从合计推算出这些人数的人数"
+        f"一并不予显示（记为{HIDDEN}）"
     )
 
 
@@ -492,7 +520,7 @@ def workbook(rep: Report) -> bytes:
         ("无覆盖、本格无案件的热点单元（因相邻单元显著）", rep.coverage.get("neighbour_only", 0)),
         (
             VISITS_AS_OF,
-            "不显示" if rep.visits.get("withheld") else _shown(rep.visits["overdue"]),
+            "不显示" if rep.visits.get("withheld") else hidden(rep.visits["overdue"]),
         ),
         ("分析单元", trends.cell_size_label(rep.series.resolution)),
         ("生成时间", rep.generated_at.astimezone(trends.CENTRE_TZ).strftime("%Y-%m-%d %H:%M")),
@@ -568,8 +596,8 @@ def _visits_sheet(book: Workbook, visits: dict[str, Any]) -> None:
             g["grid_name"],
             g["township_name"],
             g["area_name"],
-            _shown(g["persons"]),
-            _shown(g["overdue"]),
+            hidden(g["persons"]),
+            hidden(g["overdue"]),
             "" if g["share"] is None else Percent(g["share"]),
         ]
         for g in visits["grids"]
@@ -577,7 +605,7 @@ def _visits_sheet(book: Workbook, visits: dict[str, Any]) -> None:
     if rows:
         total, overdue = visits["total"], visits["overdue"]
         share = Percent(round(overdue / total, 4)) if total and overdue else ""
-        rows.append(["合计", "", "", _shown(total), _shown(overdue), share])
+        rows.append(["合计", "", "", hidden(total), hidden(overdue), share])
     sheet = table_sheet(
         book,
         "走访逾期",
@@ -588,4 +616,4 @@ def _visits_sheet(book: Workbook, visits: dict[str, Any]) -> None:
     if rows:
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
-        sheet.append([VISITS_NOTE])
+        sheet.append([VISITS_NOTE + (f"{HIDDEN_NOTE}。" if visits_hidden(visits) else "")])

@@ -7,7 +7,8 @@ Every function reads through the caller's scoped session (row-level security app
 returns aggregates only. The case counts read the cases :func:`layers.trends.cases_in` gives
 (the window, the source filter; located or not) and are exact for every role; counts of
 persons and per map cell below the actor's minimum (:func:`layers.trends.min_count_for`) are
-``None``.
+``None``. The overdue visits by grid also blank the figures from which a blanked one could be
+worked out by subtraction from a total (:func:`complementary_suppression`, trial AI M1).
 
 The children-by-period table (:func:`child_counts`) puts each case in the child unit its code
 lies in, retired or not (history stays in the unit where it happened): the children in use, the
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -29,7 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.cameras import coverage_share, view_cones
-from geo.codes import division_level, scope_range
+from geo.codes import CodeError, division_level, enclosing_code, scope_range
 from geo.kde import kernel_density, to_png
 from layers import visits_due
 from layers.model import Category, DisputeType
@@ -277,6 +279,7 @@ def overdue_visits(
     rows = session.execute(
         text(
             "SELECT GROUPING(p.grid_code) AS total, p.grid_code, g.name AS grid_name,"
+            " min(p.area_code) AS area_code,"
             " t.name AS township_name, j.name AS area_name,"
             " ST_X(ST_PointOnSurface(g.boundary)) AS lon,"
             " ST_Y(ST_PointOnSurface(g.boundary)) AS lat,"
@@ -296,12 +299,25 @@ def overdue_visits(
         {"lo": lo, "hi": hi, "today": now.astimezone(CENTRE_TZ).date()},
     ).all()
     total = next((r for r in rows if r.total), None)
+    by_grid = [r for r in rows if r is not total]
+    units = [r.area_code or code for r in by_grid]
+    # a grid without an overdue person is not listed: its persons are not shown either
+    hidden_persons, persons_total_hidden = complementary_suppression(
+        [r.persons for r in by_grid],
+        units,
+        code,
+        min_count,
+        unlisted=[r.overdue == 0 for r in by_grid],
+    )
+    hidden_overdue, overdue_total_hidden = complementary_suppression(
+        [r.overdue for r in by_grid], units, code, min_count
+    )
     grids = []
-    for row in rows:
-        if row is total or row.overdue == 0:
+    for k, row in enumerate(by_grid):
+        if row.overdue == 0:
             continue
-        persons = suppress(row.persons, min_count)
-        overdue = suppress(row.overdue, min_count)
+        persons = None if hidden_persons[k] else int(row.persons)
+        overdue = None if hidden_overdue[k] else int(row.overdue)
         share = round(row.overdue / row.persons, 4) if persons and overdue else None
         grids.append(
             {
@@ -316,11 +332,154 @@ def overdue_visits(
             }
         )
     return {
-        "total": suppress(total.persons, min_count) if total else 0,
-        "overdue": suppress(total.overdue, min_count) if total else 0,
+        "total": (
+            None if persons_total_hidden else (suppress(total.persons, min_count) if total else 0)
+        ),
+        "overdue": (
+            None if overdue_total_hidden else (suppress(total.overdue, min_count) if total else 0)
+        ),
         "grid_count": len(grids),
         "grids": grids if limit is None else grids[: max(1, limit)],
     }
+
+
+def complementary_suppression(
+    values: Sequence[int],
+    units: Sequence[str],
+    root: str,
+    min_count: int,
+    *,
+    unlisted: Sequence[bool] | None = None,
+) -> tuple[list[bool], bool]:
+    """Return which figures of a column to blank, and whether to blank its total.
+
+    A count of 1 up to ``min_count`` - 1 is blanked (:func:`layers.trends.suppress`). Blanking
+    it alone is not enough when the total is shown: the total less the figures shown gives it
+    back (trial AI M1: a village's 7 overdue less its grids' 3 and 3 told the third grid's 1).
+    So wherever a total is published the figures it adds up are checked: the unit's own total
+    (``root``) and, since the trend views and the command feed show each unit's figure, that
+    of every unit below it holding a blanked figure. While the blanked figures of a unit could
+    still be worked out (one alone, or all of them 1, or all ``min_count`` - 1), the smallest
+    figure shown of the same unit is blanked too, or, when there is none and the unit is
+    ``root``, its total. Figures of units whose own total is below ``min_count`` count as
+    blanked in the unit above.
+
+    Parameters
+    ----------
+    values : sequence of int
+        The figures (e.g. persons per grid), each of one row.
+    units : sequence of str
+        The 12-digit jurisdiction code each row lies in (a village, or a township …), inside
+        ``root``.
+    root : str
+        The unit whose total is shown.
+    min_count : int
+        Smallest non-zero count shown (:func:`layers.trends.min_count_for`); 1 blanks nothing.
+    unlisted : sequence of bool, optional
+        Rows that are not shown at all (a grid without an overdue person); their figures are
+        unknown to the reader, as blanked ones are, but blanking them changes nothing.
+
+    Returns
+    -------
+    hidden : list of bool
+        Per row: blank the figure (listed rows only matter).
+    total_hidden : bool
+        Blank the total too.
+
+    Examples
+    --------
+    One grid's 1 blanked: the next smallest grid is blanked with it.
+
+    >>> complementary_suppression([3, 3, 1], ["530424001035"] * 3, "530424001035", 3)
+    ([True, False, True], False)
+
+    Two grids of 1: each would be told by the total (2 blanked figures adding up to 2).
+
+    >>> complementary_suppression([5, 1, 1], ["530424001035"] * 3, "530424001035", 3)
+    ([True, True, True], False)
+
+    Nothing else to blank: the total goes.
+
+    >>> complementary_suppression([4, 2], ["530424001035", "530424001036"], "530424001000", 3)
+    ([False, True], True)
+    >>> complementary_suppression([3, 1], ["530424001035"] * 2, "530424001035", 1)
+    ([False, False], False)
+    """
+    hidden = [0 < v < min_count for v in values]
+    if min_count <= 1 or not values:
+        return hidden, False
+    out_of_view = list(unlisted) if unlisted is not None else [False] * len(values)
+    under: dict[str, list[int]] = {}
+    direct: dict[str, list[int]] = {}
+    below: dict[str, set[str]] = {}
+    depth: dict[str, int] = {}
+    for i, unit in enumerate(units):
+        chain = _chain(unit, root)
+        for k, node in enumerate(chain):
+            under.setdefault(node, []).append(i)
+            depth[node] = k
+            if k + 1 < len(chain):
+                below.setdefault(node, set()).add(chain[k + 1])
+        direct.setdefault(chain[-1], []).append(i)
+    sums = {node: sum(values[i] for i in rows) for node, rows in under.items()}
+    total = sum(values)
+    total_hidden = 0 < total < min_count
+
+    def shown(node: str) -> bool:
+        return sums[node] >= min_count and not (node == root and total_hidden)
+
+    order = sorted(under, key=lambda node: (-depth[node], node))
+    changed = True
+    while changed:
+        changed = False
+        for node in order:
+            if not shown(node):
+                continue
+            unknown = [i for i in direct.get(node, []) if hidden[i] or out_of_view[i]]
+            for child in below.get(node, ()):
+                if not shown(child):  # its total is blanked: so are all its figures
+                    unknown += under[child]
+            unknown = [i for i in unknown if values[i] > 0]
+            if not _recoverable([values[i] for i in unknown], min_count):
+                continue
+            spare = [
+                i
+                for i in direct.get(node, [])
+                if values[i] > 0 and not hidden[i] and not out_of_view[i]
+            ]
+            if spare:
+                hidden[min(spare, key=lambda i: (values[i], i))] = True
+                changed = True
+            elif node == root:
+                total_hidden = changed = True
+    return hidden, total_hidden
+
+
+def _recoverable(unknown: list[int], min_count: int) -> bool:
+    """Whether a total less the figures shown tells the unknown figures (each at least 1)."""
+    if not unknown:
+        return False
+    if len(unknown) == 1:
+        return True
+    gap = sum(unknown)
+    small = all(v < min_count for v in unknown)
+    return gap == len(unknown) or (small and gap == len(unknown) * (min_count - 1))
+
+
+def _chain(unit: str, root: str) -> list[str]:
+    """Return the units from ``root`` down to ``unit`` (``[root]`` for one not below it)."""
+    try:
+        top, bottom = division_level(root), division_level(unit)
+    except CodeError:
+        return [root]
+    if enclosing_code(unit, top) != root:
+        return [root]
+    chain = [root]
+    for level in range(top + 1, bottom + 1):
+        node = enclosing_code(unit, level)
+        if node != chain[-1]:
+            chain.append(node)
+    return chain
 
 
 def uncovered_hotspots(

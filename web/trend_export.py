@@ -33,6 +33,7 @@ from shapely.geometry import shape
 
 from layers.command import held_counties_note
 from layers.trend_report import (
+    HIDDEN_NOTE,
     NO_REPEATS,
     SUPPRESSED,
     VISITS_AS_OF,
@@ -40,9 +41,11 @@ from layers.trend_report import (
     Report,
     category_table,
     children_table,
+    hidden,
     notes,
     uncovered_empty,
     unit_title,
+    visits_hidden,
 )
 from layers.trends import (
     BIN_LEGEND,
@@ -207,8 +210,8 @@ def _visits_table(visits: dict[str, Any]) -> str:
                 g["grid_name"],
                 g["township_name"],
                 g["area_name"],
-                _count(g["persons"]),
-                _count(g["overdue"]),
+                str(hidden(g["persons"])),
+                str(hidden(g["overdue"])),
             ]
             for g in grids[:VISIT_ROWS]
         ],
@@ -219,7 +222,10 @@ def _visits_table(visits: dict[str, Any]) -> str:
             f'<p class="empty">共 {len(grids)} 个网格有逾期，此处列出逾期人数最多的'
             f" {VISIT_ROWS} 个；全部见导出统计表的「走访逾期」表。</p>"
         )
-    return table + f'<p class="empty">注：{VISITS_WHEN}。</p>' if grids else table
+    if not grids:
+        return table
+    told = f"{HIDDEN_NOTE}；" if visits_hidden(visits) else ""
+    return table + f'<p class="empty">注：{told}{VISITS_WHEN}。</p>'
 
 
 _STYLE = """
@@ -401,7 +407,10 @@ def report_html(rep: Report) -> str:
         ("有位置（参与热点分析）", info["located"]),
         ("热点单元（≥95%）", info["hot"] if info["judged"] else "不作判断"),
         ("无摄像机覆盖热点", len(rep.coverage["uncovered"])),
-        (VISITS_AS_OF, "不显示" if rep.visits.get("withheld") else _count(rep.visits["overdue"])),
+        (
+            VISITS_AS_OF,
+            "不显示" if rep.visits.get("withheld") else str(hidden(rep.visits["overdue"])),
+        ),
     ]
     notice = rep.unit["notice"]
     held = held_counties_note(rep.counties, "本报告")

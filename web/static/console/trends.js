@@ -325,7 +325,7 @@
       ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0,
         state.uncovered && state.uncovered.neighbour_only ? "另有 " + state.uncovered.neighbour_only + " 个本格无案件" : "",
         "本格有案件的热点单元；因相邻单元案件集中而显著、本格无案件的另计，见下表"],
-      ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : count(state.visits.overdue, state.data.min_count), Boolean(state.visits && state.visits.overdue), "当前", VISITS_NOW],
+      ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : hidden(state.visits.overdue), Boolean(state.visits && state.visits.overdue), "当前", VISITS_NOW],
     ];
     $("kpis").innerHTML = items
       .map(function (k) {
@@ -535,6 +535,13 @@
     box.appendChild(total);
   }
 
+  // a blanked figure of the overdue visits: small, or one that would tell a small one from the
+  // total by subtraction (trial AI M1); both written alike, so neither can be told from the other
+  const HIDDEN = "*";
+  function hidden(value) {
+    return value === null || value === undefined ? HIDDEN : String(value);
+  }
+
   function renderVisits() {
     const v = state.visits;
     visitsLayer.clearLayers();
@@ -542,7 +549,7 @@
       if (!g.centre) return;
       const n = g.overdue === null ? state.data.min_count - 1 : g.overdue;
       L.circleMarker([g.centre[1], g.centre[0]], { renderer: renderer, radius: 3 + 2 * Math.sqrt(n), color: "#6f42c1", weight: 1, fillColor: "#6f42c1", fillOpacity: 0.45 })
-        .bindTooltip(zz.esc(g.grid_name) + "：走访逾期 " + zz.esc(count(g.overdue, state.data.min_count)) + " 人")
+        .bindTooltip(zz.esc(g.grid_name) + "：走访逾期 " + (g.overdue === null ? "人数不予显示" : zz.esc(g.overdue) + " 人"))
         .addTo(visitsLayer);
     });
     if (v.withheld) {
@@ -559,18 +566,22 @@
     const rows = shown.map(function (g) {
       return (
         "<tr><td>" + zz.esc(g.grid_name) + "</td>" + (townships ? "<td>" + zz.esc(g.township_name) + "</td>" : "") +
-        "<td>" + zz.esc(g.area_name) + "</td><td>" + zz.esc(count(g.persons, state.data.min_count)) +
-        "</td><td>" + zz.esc(count(g.overdue, state.data.min_count)) + "</td><td>" + (g.share === null ? "—" : zz.esc(Math.round(g.share * 100) + "%")) + "</td></tr>"
+        "<td>" + zz.esc(g.area_name) + "</td><td>" + zz.esc(hidden(g.persons)) +
+        "</td><td>" + zz.esc(hidden(g.overdue)) + "</td><td>" + (g.share === null ? "—" : zz.esc(Math.round(g.share * 100) + "%")) + "</td></tr>"
       );
     });
     const cut = v.grid_count > shown.length
       ? '<div class="zz-empty mt-1" id="visits-cut">共 ' + v.grid_count + " 个网格有逾期，上表列出逾期人数最多的 " + shown.length + " 个；全部见「导出统计表」的「走访逾期」表</div>"
       : "";
+    const blanked = [v.total, v.overdue].concat(v.grids.flatMap((g) => [g.persons, g.overdue])).some((x) => x === null);
+    const told = blanked
+      ? '<div class="zz-empty mt-1" id="visits-hidden">注：' + HIDDEN + " 为不予显示的人数：小于" + state.data.min_count + "的人数，以及可据以从合计推算出这些人数的人数</div>"
+      : "";
     $("table-visits").innerHTML =
-      '<div class="zz-empty mb-1" title="' + zz.esc(VISITS_NOW) + '">当前列管 ' + zz.esc(count(v.total, state.data.min_count)) + " 人，逾期未走访 " + zz.esc(count(v.overdue, state.data.min_count)) + " 人，涉及 " + v.grid_count + " 个网格</div>" +
+      '<div class="zz-empty mb-1" title="' + zz.esc(VISITS_NOW) + '">当前列管 ' + zz.esc(hidden(v.total)) + " 人，逾期未走访 " + zz.esc(hidden(v.overdue)) + " 人，涉及 " + v.grid_count + " 个网格</div>" +
       '<table class="table table-sm table-striped zz-table" id="visits-table"><thead><tr><th>网格</th>' + (townships ? "<th>乡镇（街道）</th>" : "") +
       "<th>村（社区）</th><th>列管</th><th>逾期</th><th>逾期率</th></tr></thead><tbody>" +
-      rows.join("") + "</tbody></table>" + cut;
+      rows.join("") + "</tbody></table>" + cut + told;
   }
 
   // where hot spots emerge, intensify or fade: the cells of each class by the unit they lie in,
