@@ -568,7 +568,11 @@ def run_cells(session: Session, run_id: int, *, actor: Actor) -> dict[str, Any]:
     dict
         A GeoJSON ``FeatureCollection`` of the cells (``unit_id``, ``area_code``, ``count``,
         ``z``, ``p``, ``bin``, ``pattern``; cold spots and cells of no significance too), with
-        the run as in :func:`list_runs` under ``run``.
+        the run as in :func:`list_runs` under ``run`` and the smallest count shown as
+        ``min_count``. A reader who may not see persons one by one (an analyst, a province's or
+        a city's commander: :func:`layers.trends.min_count_for`) reads a ``count`` of 1 or 2 as
+        null, as on the map and the trends page (trial AI M2: 302 cells of 1 and 143 of 2 were
+        given exactly); those who may open a cell's cases read them exactly.
 
     Raises
     ------
@@ -587,18 +591,29 @@ def run_cells(session: Session, run_id: int, *, actor: Actor) -> dict[str, Any]:
         or cases.in_scope(row["area_code"], actor.scope_code)
     ):
         raise NotFound(f"没有编号为 {run_id} 的热点分析，或它不在您的辖区内")
+    from layers import trends  # layers.trends reads the command feed, which reads the runs
+
     lo, hi = scope_range(actor.scope_code)
+    min_count = trends.min_count_for(actor)
     features = session.execute(
         text(
             "SELECT coalesce(json_agg(json_build_object("
             "    'type', 'Feature', 'id', h.id,"
             "    'properties', json_build_object('unit_id', h.unit_id,"
-            "        'area_code', h.area_code, 'count', h.count, 'z', round(h.z::numeric, 2),"
+            "        'area_code', h.area_code,"
+            "        'count', CASE WHEN h.count > 0 AND h.count < :min_count THEN NULL"
+            "                      ELSE h.count END,"
+            "        'z', round(h.z::numeric, 2),"
             "        'p', h.p, 'bin', h.bin, 'pattern', h.pattern),"
             "    'geometry', ST_AsGeoJSON(h.geom, 5, 0)::json) ORDER BY h.id), '[]')::text"
             " FROM hotspot_cells h"
             " WHERE h.run_id = :id AND h.area_code >= :lo AND h.area_code < :hi"
         ),
-        {"id": run_id, "lo": lo, "hi": hi},
+        {"id": run_id, "lo": lo, "hi": hi, "min_count": min_count},
     ).scalar_one()
-    return {"type": "FeatureCollection", "run": _run_json(row), "features": json.loads(features)}
+    return {
+        "type": "FeatureCollection",
+        "run": _run_json(row),
+        "min_count": min_count,
+        "features": json.loads(features),
+    }
