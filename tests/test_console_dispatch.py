@@ -204,6 +204,9 @@ def test_dispatch_desk_assigns_and_follows_live(
         page.select_option("#dz-channel", "hotline_12345")
         page.fill("#dz-external-no", "12345-530424-900777")
         page.select_option("#dz-category", "public_opinion")
+        # no type unless chosen (trial AH: the first entry went in unchosen)
+        expect(page.locator("#dz-subcategory")).to_have_value("")
+        expect(page.locator("#dz-subcategory option").first).to_have_text("请选择（可不选）")
         page.select_option("#dz-subcategory", "sanitation")  # each category offers its own
         page.fill("#dz-title", TITLE)
         page.select_option("#dz-risk", "3")

@@ -114,6 +114,9 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
         expect(task).to_contain_text(TITLE)
         page.screenshot_step("1-console")
         _assert_fits(page)
+        # 研判分析 and 大屏模式 are not his tools (trial AH: a row of his top bar)
+        expect(page.locator("#zz-trends-link")).to_be_hidden()
+        expect(page.locator("#zz-screen-link")).to_be_hidden()
         _assert_map_shown(page, ".zz-cmd-map .folium-map")
         # every KPI's label whole (the trial read 近·, 办·, 视·)
         cut = page.evaluate(

@@ -2025,6 +2025,13 @@
     st.feed = feed;
     const desk = document.getElementById("zz-dispatch-link");
     if (desk) desk.hidden = !OPERATORS.includes(me.role); // 调度台: walk-ins, nearest worker
+    if (me.role === "grid_worker") {
+      // not a grid worker's tools, and a row of his phone's top bar (trial AH)
+      ["zz-trends-link", "zz-screen-link"].forEach(function (id) {
+        const link = document.getElementById(id);
+        if (link) link.hidden = true;
+      });
+    }
     drawOutline(outline);
     applyFeed(feed);
     setupLayers();

@@ -995,7 +995,9 @@
     const sub = $("dz-subcategory");
     const table = zz.subtypeTable($("dz-category").value);
     if (table) {
-      fillSelect(sub, table);
+      // no type unless chosen (trial AH: a 井盖缺失 went in as 消防安全隐患, the first entry)
+      fillSelect(sub, table, { blank: "请选择（可不选）" });
+      sub.value = "";
       sub.disabled = false;
     } else {
       sub.textContent = "";
