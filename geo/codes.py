@@ -835,6 +835,12 @@ def resident_id_check_digit(first17: str) -> str:
     return "X" if value == 10 else str(value)
 
 
+CHECK_DIGIT_WRONG = (
+    "身份证号校验码不符（最后一位与按前 17 位算出的不一致）：可能有某位数字录错，请核对整个号码"
+)
+"""Why a resident ID with a wrong check character is refused; it names no digit."""
+
+
 def parse_resident_id(number: str, *, today: date | None = None) -> ResidentId:
     """Parse and validate an 18-character GB 11643 resident ID.
 
@@ -855,8 +861,10 @@ def parse_resident_id(number: str, *, today: date | None = None) -> ResidentId:
     CodeError
         If the ID is not 18 characters, the first 17 are not digits, the last is not a digit or
         X, the province prefix is unknown, the birth date is impossible, before 1900 or in the
-        future, or the check character is wrong. The message carries the full ID; mask it with
-        :func:`mask_resident_id` before logging it anywhere persistent.
+        future, or the check character is wrong (:data:`CHECK_DIGIT_WRONG`, which names neither
+        the expected character, computed from digits a masked report hides, nor the written
+        one). The message carries the full ID; mask it with :func:`mask_resident_id` before
+        logging it anywhere persistent.
 
     Examples
     --------
@@ -890,14 +898,10 @@ def parse_resident_id(number: str, *, today: date | None = None) -> ResidentId:
     reference = today if today is not None else date.today()
     if birth > reference:
         raise CodeError(kind, text, f"出生日期 {birth_text} 晚于今天（{reference:%Y%m%d}）")
-    expected = resident_id_check_digit(body)
-    if check != expected:
-        raise CodeError(
-            kind,
-            text,
-            f"身份证号校验码不符（按前 17 位算应为 {expected}，实为 {text[17]}）："
-            "可能有某位数字录错，请核对整个号码",
-        )
+    if check != resident_id_check_digit(body):
+        # Not the digit it should be: computed from the 17 digits a masked report hides, it
+        # would tell one of them (trial AI N1).
+        raise CodeError(kind, text, CHECK_DIGIT_WRONG)
     sex: Literal["M", "F"] = "M" if int(body[16]) % 2 == 1 else "F"
     return ResidentId(body + check, body[:6], birth, sex)
 
