@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from geo.codes import scope_range
 from layers import audit, workflow
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
+from layers.free_text import ALERT_NOTE, refuse_personal_numbers
 from layers.hotspot_current import CHINA
 from layers.model import Alert, AlertState, Role
 from layers.workflow import Actor
@@ -293,7 +294,8 @@ def close(session: Session, alert_id: int, *, actor: Actor, note: str, now: date
     Forbidden
         Another role.
     InvalidInput
-        No note, or one longer than :data:`NOTE_MAX`.
+        No note, one longer than :data:`NOTE_MAX`, or one holding a resident ID or a mobile
+        number (:func:`layers.free_text.refuse_personal_numbers`).
     NotFound
         No such alert in the actor's scope.
     Conflict
@@ -341,7 +343,8 @@ def reopen(session: Session, alert_id: int, *, actor: Actor, reason: str, now: d
     Forbidden
         Another role.
     InvalidInput
-        No reason, or one longer than :data:`NOTE_MAX`.
+        No reason, one longer than :data:`NOTE_MAX`, or one holding a resident ID or a mobile
+        number (:func:`layers.free_text.refuse_personal_numbers`).
     NotFound
         No such alert in the actor's scope.
     Conflict
@@ -408,7 +411,8 @@ def close_faded(
     Forbidden
         Another role.
     InvalidInput
-        No note, or one longer than :data:`NOTE_MAX`.
+        No note, one longer than :data:`NOTE_MAX`, or one holding a resident ID or a mobile
+        number (:func:`layers.free_text.refuse_personal_numbers`).
     """
     note = _check_note(note)
     _check_operator(actor)
@@ -433,6 +437,7 @@ def _check_note(note: str, noun: str = "处置情况") -> str:
         raise InvalidInput(f"请填写{noun}")
     if len(note) > NOTE_MAX:
         raise InvalidInput(f"{noun}不超过 {NOTE_MAX} 字")
+    refuse_personal_numbers(note, field=noun, advice=ALERT_NOTE)  # read in clear, or audited
     return note
 
 

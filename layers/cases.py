@@ -31,6 +31,7 @@ from geo.codes import (
 from layers import audit, deadlines, workflow
 from layers.accounts import retired_unit_refusal
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
+from layers.free_text import CASE_NOTE, CASE_TEXT, refuse_personal_numbers
 from layers.hotspot_current import CHINA
 from layers.model import (
     SRID,
@@ -369,8 +370,10 @@ def register(
     Raises
     ------
     InvalidInput
-        Unknown channel or category, bad risk/level, no location, or a location outside every
-        jurisdiction.
+        Unknown channel or category, bad risk/level, no location, a location outside every
+        jurisdiction, or a resident ID or mobile number in the title or description (read in
+        clear by every level: the reporter's phone has its own masked field,
+        :func:`layers.free_text.refuse_personal_numbers`).
     Forbidden
         The role may not register, or the case lies outside the actor's scope.
     Conflict
@@ -386,6 +389,8 @@ def register(
         raise InvalidInput(RISK_RANGE)
     if not title.strip():
         raise InvalidInput("请填写事项标题")
+    refuse_personal_numbers(title, field="事项标题", advice=CASE_TEXT)
+    refuse_personal_numbers(description, field="情况描述", advice=CASE_TEXT)
     if reported_at.tzinfo is None:
         raise InvalidInput("反映时间须注明时区")
     if (lon is None) != (lat is None):
@@ -741,6 +746,27 @@ def _require(params: Mapping[str, Any], name: str) -> Any:
     return value
 
 
+def note_label(action: str) -> str:
+    """Return what the console calls the note of ``action`` (``退回原因``, else ``办理说明``).
+
+    Parameters
+    ----------
+    action : str
+        A key of :data:`layers.workflow.RULES`.
+
+    Returns
+    -------
+    str
+        The note's name, for a message.
+
+    Examples
+    --------
+    >>> note_label("return"), note_label("resolve")
+    ('退回原因', '办理说明')
+    """
+    return workflow.NOTE_REQUIRED.get(action, "办理说明")
+
+
 def act(
     session: Session,
     case_id: int,
@@ -805,8 +831,9 @@ def act(
         Role or level not permitted, or a grid worker acting on a case dispatched to someone
         else (:data:`layers.workflow.OWN_DISPATCH_ACTIONS`).
     InvalidInput
-        Missing or bad parameters, or no note for an action that needs one (退回: why,
-        :data:`layers.workflow.NOTE_REQUIRED`).
+        Missing or bad parameters, no note for an action that needs one (退回: why,
+        :data:`layers.workflow.NOTE_REQUIRED`), or a note holding a resident ID or a mobile
+        number (:func:`layers.free_text.refuse_personal_numbers`).
     """
     if action == "dispatch":
         from layers import dispatch
@@ -835,6 +862,7 @@ def act(
         _require_own_dispatch(session, case, actor, action)
     if action in workflow.NOTE_REQUIRED and not (note or "").strip():
         raise InvalidInput(f"请填写{workflow.NOTE_REQUIRED[action]}")
+    refuse_personal_numbers(note, field=note_label(action), advice=CASE_NOTE)
     with session.no_autoflush:  # one UPDATE of the case per action: one version step
         try:
             payload = _apply(

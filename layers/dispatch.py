@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from geo.codes import scope_range
 from layers import accounts, audit, cases, workflow
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
+from layers.free_text import CASE_NOTE, refuse_personal_numbers
 from layers.model import (
     AssigneeKind,
     Case,
@@ -334,7 +335,8 @@ def assign(
     Raises
     ------
     InvalidInput
-        Not exactly one assignee, or a retired unit (naming its successor).
+        Not exactly one assignee, a retired unit (naming its successor), or a note holding a
+        resident ID or a mobile number (:func:`layers.free_text.refuse_personal_numbers`).
     NotFound
         Case, worker or unit not in scope.
     Conflict
@@ -345,6 +347,7 @@ def assign(
     given = [x for x in (worker_id, unit_code, department) if x is not None]
     if len(given) != 1:
         raise InvalidInput("请在网格员、下级单位、职能部门中选择一个派单对象（只能选一个）")
+    refuse_personal_numbers(note, field="派单说明", advice=CASE_NOTE)
     case = cases.get_case(session, case_id, actor=actor, lock=True)
     cases.check_version(case, expected_version)
     before = case.state

@@ -30,7 +30,15 @@ from starlette import status
 
 from api.deps import BusinessUser, CurrentUser, SessionDep, SettingsDep, utcnow
 from api.routers.cases import audited_refusal
-from layers import audit, catalog, disclosure, person_attributes, person_entry, visit_schedule
+from layers import (
+    audit,
+    catalog,
+    disclosure,
+    free_text,
+    person_attributes,
+    person_entry,
+    visit_schedule,
+)
 from layers.errors import DomainError, Forbidden
 from layers.trends import CENTRE_TZ
 
@@ -277,18 +285,24 @@ def visits_due(
         403: {"description": "Counts only, or no worker record"},
         404: {"description": "Not found"},
         409: {"description": "Left the register"},
-        422: {"description": "Bad day or note"},
+        422: {"description": "Bad day or note (a resident ID or a phone number in it)"},
     },
 )
 def record_visit(
     person_id: PersonId, body: VisitIn, user: BusinessUser, session: SessionDep
 ) -> VisitOut:
-    """Record a follow-up visit by the account's own worker; the same day twice is one visit."""
+    """Record a follow-up visit by the account's own worker; the same day twice is one visit.
+
+    A 走访情况 holding a resident ID or a mobile number is refused (422): the note is shown with
+    the person's record, and the ID has its own sealed field
+    (:func:`layers.free_text.refuse_personal_numbers`).
+    """
     today = utcnow().astimezone(CENTRE_TZ).date()
     with audited_refusal(session, user, "visit.record", "person", str(person_id)):
         _check_sees_persons(user)
         if user.worker_id is None:
             raise Forbidden(NO_WORKER_RECORD)
+        free_text.refuse_personal_numbers(body.note, field="走访情况", advice=free_text.VISIT_NOTE)
         visit = visit_schedule.record_visit(
             session,
             person_id=person_id,

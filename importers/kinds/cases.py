@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from geo.personal_numbers import mask_personal_numbers
 from importers import vocabulary
 from importers.kinds.base import (
     GRID_NAME,
@@ -480,6 +481,53 @@ def _ledger_text(value: object) -> str:
     return vocabulary.value_key(str(value))
 
 
+MASKED_CASE_TEXT_NOTE = (
+    "{n} 行的标题或描述中写有身份证号、手机号，已脱敏保存（如 139****5678）；"
+    "反映人的电话请放在“联系电话”列"
+)
+"""Said of the rows whose title or description had personal numbers masked (trial AI S6)."""
+_MANY_DIGITS = r"(?:[0-9０-９]\D{0,2}){11}"
+"""A text with fewer digits than this, near one another, holds no ID or mobile number."""
+
+
+def masked_free_text(checks: RowChecks, text: pd.Series) -> tuple[pd.Series, list[int]]:
+    """Return ``text`` with its resident IDs and mobile numbers masked, and the rows masked.
+
+    An import does not refuse a row for what its free text says (a 12345 export's descriptions
+    often hold the caller's number, and the centre keeps the work order): the text is stored
+    masked (:func:`geo.personal_numbers.mask_personal_numbers`), and the summary says of how
+    many rows (:meth:`importers.rules.RowChecks.note_rows`, with the caller's template).
+
+    Parameters
+    ----------
+    checks : RowChecks
+        The file's checks (rows refused already are not counted).
+    text : pandas.Series
+        The column's text (NaN where empty).
+
+    Returns
+    -------
+    tuple of (pandas.Series, list of int)
+        The text as stored, and the rows whose text was masked.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"描述": ["电话 139 1234 5678 漏水", "编号 20261202", None]})
+    >>> checks = RowChecks(frame, {"description": "描述"})
+    >>> masked, rows = masked_free_text(checks, checks.text("description"))
+    >>> masked.tolist(), rows
+    (['电话 139****5678 漏水', '编号 20261202', None], [0])
+    """
+    stored = text.astype(object).where(text.notna(), None)
+    maybe = text.notna() & text.astype(str).str.contains(_MANY_DIGITS, regex=True)
+    if not maybe.any():
+        return stored, []
+    masked = text[maybe].map(lambda v: mask_personal_numbers(str(v)))
+    changed = masked[masked != text[maybe].astype(str)]
+    stored.loc[changed.index] = changed
+    return stored, [int(row) for row in changed.index if not checks.bad[row]]
+
+
 def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     channel = checks.choice("channel", Channel)
     category, subcategory = _case_category(checks)
@@ -492,8 +540,9 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     external = checks.text("external_no") if numbered else ledger_numbers(checks, reported)
     # A number Excel kept as 2.02611E+12 names no work order (or several at once).
     checks.fail("external_no", excel_mangled_cells(external), EXCEL_NUMBER_RULE)
-    description = checks.text("description")
-    title = checks.text("title")
+    description, masked = masked_free_text(checks, checks.text("description"))
+    title, masked_titles = masked_free_text(checks, checks.text("title"))
+    checks.note_rows(MASKED_CASE_TEXT_NOTE, sorted({*masked, *masked_titles}))
     fallback = description.str.slice(0, 60).where(
         description.notna(), category.map(Category.labels(), na_action="ignore")
     )

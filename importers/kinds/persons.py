@@ -31,6 +31,7 @@ from importers.kinds.base import (
     staging_rows,
     unsaid_columns,
 )
+from importers.kinds.cases import masked_free_text
 from importers.kinds.worker_names import BRACKETED_NOTE, PADDED_NAME, worker_names
 from importers.mapping import normalise_header
 from importers.rules import RowChecks
@@ -522,6 +523,10 @@ def _visitors(checks: RowChecks) -> pd.Series:
 # ------------------------------------------------------------------------------------------ visits
 
 
+MASKED_VISIT_NOTE = "{n} 行的走访情况中写有身份证号、手机号，已脱敏保存（如 139****5678）"
+"""Said of the rows whose 走访情况 had personal numbers masked (trial AI S6)."""
+
+
 def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
     if context.keys is None:
         raise ValueError("visits need the platform keys")
@@ -543,6 +548,8 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
     # refused here, and again once names are workers (visit_checks.repeated_visits).
     same = [category.fillna(""), ids, day.astype(str), visitor.fillna("")]
     checks.duplicates("visited_on", same)
+    note, masked = masked_free_text(checks, checks.text("note"))  # stored masked, not refused
+    checks.note_rows(MASKED_VISIT_NOTE, masked)
     records = staging_rows(
         checks,
         {
@@ -551,7 +558,7 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
             "visited_on": day.map(lambda d: None if pd.isna(d) else d.isoformat()).astype(object),
             "visitor_id": None,
             **staged_points(checks, context),
-            "note": checks.text("note"),
+            "note": note,
             "_id_hash": hashes.astype(object),
             "_category": category,
             VISITOR: visitor,
