@@ -228,18 +228,31 @@ def _fold(target: dict[str, Any], name: str, row: Any) -> None:
         target[key] = getattr(row, key)
 
 
-def _suppress_person_counts(kpis: list[dict[str, Any]], actor: Actor) -> None:
+def _suppress_person_counts(
+    unit: dict[str, Any], children: list[dict[str, Any]], actor: Actor
+) -> None:
     """Blank the special-population counts the actor may not see exactly (analysts: < 3).
 
-    A department, which may not read the special-population layer at all
-    (:func:`layers.catalog.readable`), gets none of them.
+    A child's small count is blanked with a second figure, or the unit's total, wherever the
+    unit's total less the children shown would give it back (trial AI M1,
+    :func:`layers.trend_tables.complementary_suppression`). A department, which may not read
+    the special-population layer at all (:func:`layers.catalog.readable`), gets none of them.
     """
     from layers import trends  # layers.trends imports this module
+    from layers.trend_tables import complementary_suppression
 
+    if actor.role == Role.DEPARTMENT:
+        for kpi in (unit, *children):
+            kpi["overdue_visits"] = None
+        return
     min_count = trends.min_count_for(actor)
-    shown = actor.role != Role.DEPARTMENT
-    for kpi in kpis:
-        kpi["overdue_visits"] = trends.suppress(kpi["overdue_visits"], min_count) if shown else None
+    values = [int(kpi["overdue_visits"] or 0) for kpi in children]
+    root = actor.scope_code  # any code: the children are the rows of one total
+    hidden, total_hidden = complementary_suppression(values, [root] * len(values), root, min_count)
+    for kpi, blank in zip(children, hidden, strict=True):
+        kpi["overdue_visits"] = None if blank else kpi["overdue_visits"]
+    total = unit["overdue_visits"]
+    unit["overdue_visits"] = None if total_hidden else trends.suppress(total, min_count)
 
 
 def _with_cell_figures(session: Session, listed: list[dict[str, Any]], actor: Actor) -> None:
@@ -541,7 +554,7 @@ def feed(
         }
         for row in child_rows
     ]
-    _suppress_person_counts([unit_kpis, *by_key.values()], actor)
+    _suppress_person_counts(unit_kpis, list(by_key.values()), actor)
     waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit)
     mine = cases.tasks_of(session, actor=actor, limit=queue_limit)
     marks = case_reminders.marks(session, [c.id for c in [*waiting, *mine]])
