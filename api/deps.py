@@ -16,15 +16,16 @@ Use the ``Annotated`` aliases in route signatures:
   over the built-in ones, :func:`layers.deadlines.for_deployment`).
 
 An authenticated read costs three round trips to PostgreSQL: ``BEGIN``, one statement that
-reads the account and sets the transaction's scope (:func:`layers.database.read_account_and_scope`),
-the route's query, and ``COMMIT``. Dependencies that do no I/O are ``async`` so that FastAPI
+reads the account, whether the token's session was ended (logout: one primary-key look-up) and
+sets the transaction's scope (:func:`layers.database.read_account_and_scope`), the route's
+query, and ``COMMIT``. Dependencies that do no I/O are ``async`` so that FastAPI
 runs them on the event loop instead of handing each to a worker thread.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -35,7 +36,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Connection, event
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
-from api.auth import token_subject
+from api.auth import EXPIRED, token_subject
 from api.settings import ApiSettings
 from layers import deadlines
 from layers.accounts import password_change_due
@@ -115,6 +116,11 @@ class Principal:
         :data:`PASSWORD_CHANGE_PATHS` answer.
     password_changed_at : datetime or None
         When the password was last set (a deployment may want it changed after some days).
+    token_id : str or None
+        The id of the request's token (``jti``): what logging out ends. Not compared: a
+        principal is the same account's facts whichever token brought it.
+    token_expires_at : datetime or None
+        When that token expires.
     """
 
     id: int
@@ -126,15 +132,27 @@ class Principal:
     worker_id: int | None
     must_change_password: bool = False
     password_changed_at: datetime | None = None
+    token_id: str | None = field(default=None, compare=False)
+    token_expires_at: datetime | None = field(default=None, compare=False)
 
     @classmethod
-    def from_user(cls, user: Account) -> Principal:
+    def from_user(
+        cls,
+        user: Account,
+        *,
+        token_id: str | None = None,
+        token_expires_at: datetime | None = None,
+    ) -> Principal:
         """Copy the facts of an account.
 
         Parameters
         ----------
         user : layers.database.Account
             The account (a :class:`layers.model.User` row has the same attributes).
+        token_id : str, optional
+            The id of the token that authenticated the request.
+        token_expires_at : datetime, optional
+            When that token expires.
 
         Returns
         -------
@@ -151,6 +169,8 @@ class Principal:
             worker_id=user.worker_id,
             must_change_password=user.must_change_password,
             password_changed_at=user.password_changed_at,
+            token_id=token_id,
+            token_expires_at=token_expires_at,
         )
 
 
@@ -281,8 +301,9 @@ def get_current_user(
     Raises
     ------
     AuthenticationFailed
-        No token, an invalid or expired one, an inactive account, or a token older than the
-        last password change.
+        No token, an invalid or expired one, an ended one (logged out, or issued before the
+        account was last disabled: :data:`api.auth.EXPIRED`), an inactive account, or a token
+        older than the last password change.
     Forbidden
         The account must change its password first (:func:`layers.accounts.password_change_due`)
         and the request is not one of :data:`PASSWORD_CHANGE_PATHS`.
@@ -290,13 +311,20 @@ def get_current_user(
     token = bearer or request.cookies.get(settings.cookie_name)
     if not token:
         raise AuthenticationFailed("请先登录")
-    user_id, issued_at = token_subject(settings, token)
-    # One statement reads the account and scopes the transaction to it; a refusal rolls that
-    # transaction back (and its scope with it) before raising, even if the caller goes on.
-    user = read_account_and_scope(session, user_id)
+    claims = token_subject(settings, token)
+    issued_at = claims.issued_at
+    # One statement reads the account, whether this token was ended (logout), and scopes the
+    # transaction to the account; a refusal rolls that transaction back (and its scope with
+    # it) before raising, even if the caller goes on.
+    user = read_account_and_scope(session, claims.user_id, claims.token_id)
     refusal = None
     if user is None or not user.active:
         refusal = INACTIVE
+    elif user.session_ended or (
+        # issued in the second the account was disabled, or before: ended (iat is whole seconds)
+        user.sessions_ended_at is not None and issued_at <= user.sessions_ended_at
+    ):
+        refusal = EXPIRED
     elif issued_at < user.password_changed_at.replace(microsecond=0):
         refusal = "密码已更改，请重新登录"
     if refusal is not None or user is None:
@@ -312,7 +340,7 @@ def get_current_user(
         session.rollback()
         raise Forbidden(f"请先修改密码：{due}")
     session.info[_SCOPE] = user.scope_code  # later transactions: the hook sets it
-    return Principal.from_user(user)
+    return Principal.from_user(user, token_id=claims.token_id, token_expires_at=claims.expires_at)
 
 
 CurrentUser = Annotated[Principal, Depends(get_current_user)]

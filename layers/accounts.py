@@ -15,15 +15,22 @@ The default :class:`PasswordPolicy` follows the MLPS 2.0 (等保 2.0) level-3 pr
 applied to identity authentication: at least 8 characters, at least three of the four character
 classes (upper case, lower case, digits, symbols), and not containing the user name. Logins lock
 an account for :attr:`LockoutPolicy.lock_minutes` after :attr:`LockoutPolicy.max_failures`
-consecutive failures.
+consecutive failures; a login name no account has is answered alike (:class:`UnknownNames`),
+so the answers do not tell which names exist.
+
+A session is one access token: logging out ends it (:func:`end_session`), disabling the account
+ends all of its sessions (a trigger sets ``users.sessions_ended_at``), a new password all those
+issued before it (``password_changed_at``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import re
 import secrets
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,7 +38,8 @@ from functools import lru_cache
 
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -45,6 +53,7 @@ from layers.errors import (
     WeakPassword,
 )
 from layers.model import Jurisdiction, Level, Role, User, Worker, WorkerStatus
+from layers.model.accounts import EndedSession
 from layers.settings import env_int
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,50}$")
@@ -433,6 +442,180 @@ def handover_hasher() -> PasswordHash:
         The hasher (memory 19 MiB, 2 passes, 1 lane).
     """
     return PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19456, parallelism=1),))
+
+
+class UnknownNames:
+    """Failure counts and locks of login names no account has, kept in memory.
+
+    A name that exists is locked after :attr:`LockoutPolicy.max_failures` failures and answered
+    423 until the lock ends; an unknown one was answered 401 for ever, which told who has an
+    account (trial AI, M4). An unknown name now goes through the same counts and answers
+    (:func:`authenticate`), without an account being made for it. The names are kept as keyed
+    hashes (the key is the process's own, random), never as typed: a password typed into the
+    name box is not kept.
+
+    In one server process (``zongzhi serve`` runs one): a restart forgets these counts, while a
+    real account's stay in the database. At most ``capacity`` names are kept; past that, ended
+    locks and then the oldest names are forgotten first.
+
+    Parameters
+    ----------
+    capacity : int
+        How many names are kept at most.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._capacity = capacity
+        self._key = secrets.token_bytes(32)
+        self._lock = threading.Lock()
+        self._seen: dict[bytes, tuple[int, datetime | None]] = {}
+
+    def _digest(self, username: str) -> bytes:
+        data = username.encode("utf-8", "surrogatepass")
+        return hashlib.blake2b(data, key=self._key, digest_size=16).digest()
+
+    def locked_until(self, username: str, now: datetime) -> datetime | None:
+        """Return until when ``username`` is locked, or None.
+
+        Parameters
+        ----------
+        username : str
+            The name typed.
+        now : datetime
+            Current time (timezone-aware).
+
+        Returns
+        -------
+        datetime or None
+            The end of its lock, if one is running; an ended lock is forgotten with its count,
+            as :func:`authenticate` does for an account.
+        """
+        key = self._digest(username)
+        with self._lock:
+            failures, until = self._seen.get(key, (0, None))
+            if until is None:
+                return None
+            if until > now:
+                return until
+            del self._seen[key]
+            return None
+
+    def failed(self, username: str, now: datetime, rules: LockoutPolicy) -> datetime | None:
+        """Count a failure of ``username``; return the end of the lock it caused, if it did.
+
+        Parameters
+        ----------
+        username : str
+            The name typed.
+        now : datetime
+            Current time (timezone-aware).
+        rules : LockoutPolicy
+            The lockout rules of the accounts.
+
+        Returns
+        -------
+        datetime or None
+            Until when the name is now locked (this was failure ``max_failures``), else None.
+        """
+        key = self._digest(username)
+        with self._lock:
+            failures, _ = self._seen.pop(key, (0, None))
+            failures += 1
+            if failures >= rules.max_failures:
+                until = now + timedelta(minutes=rules.lock_minutes)
+                self._seen[key] = (0, until)
+                self._trim(now)
+                return until
+            self._seen[key] = (failures, None)
+            self._trim(now)
+            return None
+
+    def _trim(self, now: datetime) -> None:
+        if len(self._seen) <= self._capacity:
+            return
+        for key, (_, until) in list(self._seen.items()):
+            if until is not None and until <= now:
+                del self._seen[key]
+        while len(self._seen) > self._capacity:
+            del self._seen[next(iter(self._seen))]
+
+
+UNKNOWN_NAMES = UnknownNames()
+"""The process's counts of unknown login names (:func:`authenticate`)."""
+
+
+def login_name_for_audit(session: Session, typed: str) -> str:
+    """Return how the audit log names a login attempt: the login name, masked if no one has it.
+
+    A name no account has may be a password typed in the wrong box (trial AI, N4): only its
+    first two characters are kept.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session (the ``users`` table has no row-level security).
+    typed : str
+        The name typed at login.
+
+    Returns
+    -------
+    str
+        ``typed`` when it is an account's login name, else e.g. ``gh***``.
+    """
+    if "\x00" not in typed and session.scalar(select(User.id).where(User.username == typed)):
+        return typed
+    return mask_login_name(typed)
+
+
+def mask_login_name(typed: str) -> str:
+    """Mask a login name no account has: its first two characters, then ``***``.
+
+    Parameters
+    ----------
+    typed : str
+        The name typed.
+
+    Returns
+    -------
+    str
+        The masked name (only ``***`` for a name of two characters or fewer).
+
+    Examples
+    --------
+    >>> mask_login_name("ghost.user"), mask_login_name("Zz#Secret-2026"), mask_login_name("ab")
+    ('gh***', 'Zz***', '***')
+    """
+    kept = typed.replace("\x00", "")
+    return (kept[:2] if len(kept) > 2 else "") + "***"
+
+
+def end_session(
+    session: Session, *, user_id: int, token_id: str, expires_at: datetime, now: datetime
+) -> None:
+    """End one session (logout): its token is refused from now on.
+
+    Rows of tokens already expired are deleted on the way (they are refused anyway), so the
+    table holds at most the logouts of one token lifetime.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session (``ended_sessions`` has no row-level security).
+    user_id : int
+        The token's account.
+    token_id : str
+        The token's id (``jti``).
+    expires_at : datetime
+        When the token expires anyway.
+    now : datetime
+        Current time (timezone-aware).
+    """
+    session.execute(delete(EndedSession).where(EndedSession.expires_at < now))
+    session.execute(
+        insert(EndedSession)
+        .values(token_id=token_id, user_id=user_id, expires_at=expires_at)
+        .on_conflict_do_nothing(index_elements=[EndedSession.token_id])
+    )
 
 
 @lru_cache(maxsize=1)
@@ -969,7 +1152,9 @@ def authenticate(
     Raises
     ------
     AccountLocked
-        The account is locked (the password is not even checked), or this failure locked it.
+        The account is locked (the password is not even checked), or this failure locked it;
+        likewise for a name no account has (:data:`UNKNOWN_NAMES`): the answers do not tell
+        whether a name exists.
     AuthenticationFailed
         Unknown user, inactive account or wrong password (one message for all three).
     """
@@ -981,15 +1166,18 @@ def authenticate(
         if "\x00" in username
         else session.scalar(select(User).where(User.username == username).with_for_update())
     )
-    if user is None:
+    if user is None:  # answered as an account would be, with no account made
+        held = UNKNOWN_NAMES.locked_until(username, now)
+        if held is not None:
+            raise _still_locked(held, now)
         hasher.verify(password, _dummy_hash())
+        until = UNKNOWN_NAMES.failed(username, now, rules)
+        if until is not None:
+            raise _locked_now(rules, until)
         raise AuthenticationFailed(WRONG_LOGIN)
     if user.locked_until is not None:
         if user.locked_until > now:
-            minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
-            raise AccountLocked(
-                f"账户已锁定，请 {minutes} 分钟后再试或联系管理员", until=user.locked_until
-            )
+            raise _still_locked(user.locked_until, now)
         user.locked_until = None
         user.failed_logins = 0
     valid, new_hash = hasher.verify_and_update(password, user.password_hash)
@@ -999,11 +1187,7 @@ def authenticate(
             user.locked_until = now + timedelta(minutes=rules.lock_minutes)
             user.failed_logins = 0
             session.flush()
-            raise AccountLocked(
-                f"连续 {rules.max_failures} 次登录失败，账户已锁定 {rules.lock_minutes} 分钟，"
-                "请稍后再试或联系管理员",
-                until=user.locked_until,
-            )
+            raise _locked_now(rules, user.locked_until)
         session.flush()
         raise AuthenticationFailed(WRONG_LOGIN)
     user.failed_logins = 0
@@ -1011,6 +1195,19 @@ def authenticate(
         user.password_hash = new_hash
     session.flush()
     return user
+
+
+def _still_locked(until: datetime, now: datetime) -> AccountLocked:
+    minutes = max(1, math.ceil((until - now).total_seconds() / 60))
+    return AccountLocked(f"账户已锁定，请 {minutes} 分钟后再试或联系管理员", until=until)
+
+
+def _locked_now(rules: LockoutPolicy, until: datetime) -> AccountLocked:
+    return AccountLocked(
+        f"连续 {rules.max_failures} 次登录失败，账户已锁定 {rules.lock_minutes} 分钟，"
+        "请稍后再试或联系管理员",
+        until=until,
+    )
 
 
 def get_active_user(session: Session, user_id: int) -> User:

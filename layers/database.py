@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import Connection, Engine, create_engine, make_url, text
+from sqlalchemy import Connection, Engine, String, bindparam, create_engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from geo.codes import scope_range
@@ -293,7 +293,8 @@ _SCOPE_PREFIX = (
 _ACCOUNT_IN_SCOPE = text(
     f"""
     SELECT u.id, u.username, u.display_name, u.role, u.scope_code, u.can_unmask, u.worker_id,
-           u.active, u.password_changed_at, u.must_change_password,
+           u.active, u.password_changed_at, u.must_change_password, u.sessions_ended_at,
+           EXISTS (SELECT FROM ended_sessions e WHERE e.token_id = :token_id) AS session_ended,
            set_config('zongzhi.scope_lo', r.lo, true) AS scope_lo,
            set_config('zongzhi.scope_hi', r.hi, true) AS scope_hi
       FROM users u,
@@ -301,9 +302,10 @@ _ACCOUNT_IN_SCOPE = text(
            LATERAL (SELECT p.lo AS lo, left(p.lo, -1) || chr(ascii(right(p.lo, 1)) + 1) AS hi) r
      WHERE u.id = :user_id
     """
-)
+).bindparams(bindparam("token_id", None, type_=String))  # no token named: not ended
 """An account and, in the same statement, the transaction's scope set to the account's
-(:func:`geo.codes.scope_range` written in SQL: prefix lengths 2, 4, 6, 9, 12 by level)."""
+(:func:`geo.codes.scope_range` written in SQL: prefix lengths 2, 4, 6, 9, 12 by level), and
+whether the request's token was ended (logout: a primary-key look-up in ``ended_sessions``)."""
 
 
 @dataclass(frozen=True)
@@ -328,6 +330,10 @@ class Account:
         Last password change (tokens issued before it are refused).
     must_change_password : bool
         The password was set by an administrator: its owner must change it first.
+    sessions_ended_at : datetime or None
+        Tokens issued up to then are refused (the account was disabled).
+    session_ended : bool
+        The token named to :func:`read_account_and_scope` was ended (logout).
     """
 
     id: int
@@ -340,9 +346,13 @@ class Account:
     active: bool
     password_changed_at: datetime
     must_change_password: bool = False
+    sessions_ended_at: datetime | None = None
+    session_ended: bool = False
 
 
-def read_account_and_scope(session: Session | Connection, user_id: int) -> Account | None:
+def read_account_and_scope(
+    session: Session | Connection, user_id: int, token_id: str | None = None
+) -> Account | None:
     """Read account ``user_id`` and scope the current transaction to it, in one statement.
 
     One round trip instead of two for every authenticated request. The range PostgreSQL
@@ -355,6 +365,8 @@ def read_account_and_scope(session: Session | Connection, user_id: int) -> Accou
         Session or connection inside a transaction.
     user_id : int
         Account id.
+    token_id : str, optional
+        The id of the request's token: :attr:`Account.session_ended` says whether it was ended.
 
     Returns
     -------
@@ -362,7 +374,8 @@ def read_account_and_scope(session: Session | Connection, user_id: int) -> Accou
         The account (active or not), or ``None`` when there is no such account (the scope is
         then left as it was).
     """
-    row = session.execute(_ACCOUNT_IN_SCOPE, {"user_id": user_id}).one_or_none()
+    params = {"user_id": user_id, "token_id": token_id}
+    row = session.execute(_ACCOUNT_IN_SCOPE, params).one_or_none()
     if row is None:
         return None
     account = Account(
@@ -376,6 +389,8 @@ def read_account_and_scope(session: Session | Connection, user_id: int) -> Accou
         active=row.active,
         password_changed_at=row.password_changed_at,
         must_change_password=row.must_change_password,
+        sessions_ended_at=row.sessions_ended_at,
+        session_ended=row.session_ended,
     )
     if (row.scope_lo, row.scope_hi) != scope_range(account.scope_code):
         apply_scope(session, account.scope_code)

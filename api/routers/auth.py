@@ -1,4 +1,9 @@
-"""Login (OAuth2 password flow → JWT, also an HttpOnly cookie), logout, who am I, own password."""
+"""Login (OAuth2 password flow → JWT, also an HttpOnly cookie), logout, who am I, own password.
+
+Logging out ends the session for real: the token's id is recorded as ended
+(:func:`layers.accounts.end_session`), so the token, in the cookie or a Bearer header, is refused
+from then on, not only the cookie deleted.
+"""
 
 from __future__ import annotations
 
@@ -76,7 +81,9 @@ def login(
 ) -> Token:
     """Log in with user name and password; returns a Bearer token and sets the console cookie.
 
-    Every attempt is audited. After repeated failures the account is locked (423).
+    Every attempt is audited (a name no account has, masked: it may be a password typed in
+    the wrong box). After repeated failures the account is locked (423); a name no account
+    has is answered alike, so the answers do not tell which names exist.
     """
     now = utcnow()
     where = client_address(request)
@@ -88,7 +95,7 @@ def login(
         audit.record(
             session,
             actor_id=None,
-            actor_name=form.username,
+            actor_name=accounts.login_name_for_audit(session, form.username),
             action="login",
             object_type="user",
             outcome="denied",
@@ -127,12 +134,22 @@ def _signed_in(settings: ApiSettings, response: Response, user_id: int, *, now: 
 
 @router.post("/auth/logout", status_code=204, response_class=Response)
 def logout(request: Request, session: UnscopedSessionDep, settings: SettingsDep) -> Response:
-    """Log out: clear the console cookie (and audit it when the caller is known)."""
+    """Log out: end this session (its token is refused from now on) and clear the console cookie.
+
+    Audited when the token was still valid; an ended or invalid one only clears the cookie.
+    """
     try:
         user = get_current_user(request, session, settings, _bearer(request))
     except DomainError:
         user = None
-    if user is not None:
+    if user is not None and user.token_id is not None and user.token_expires_at is not None:
+        accounts.end_session(
+            session,
+            user_id=user.id,
+            token_id=user.token_id,
+            expires_at=user.token_expires_at,
+            now=utcnow(),
+        )
         audit.record(
             session,
             actor_id=user.id,

@@ -1,4 +1,4 @@
-"""Users, the append-only audit log, and the provenance of imported files."""
+"""Users, their ended sessions, the append-only audit log, and the provenance of imported files."""
 
 from __future__ import annotations
 
@@ -60,6 +60,27 @@ class User(Base):
     )
     """The hashes of the passwords before the current one, the latest first, as many as the
     password policy remembers (:func:`layers.accounts.set_password`)."""
+    sessions_ended_at: Mapped[datetime | None]
+    """Every token issued up to then is refused: when the account was last disabled (set by a
+    trigger whenever ``active`` turns false, migration 0029), so enabling it again revives no
+    token issued before."""
+
+
+class EndedSession(Base):
+    """A token ended before its expiry (logout): refused from then on.
+
+    The row is of no use once the token expired (``expires_at``):
+    :func:`layers.accounts.end_session` purges those.
+    """
+
+    __tablename__ = "ended_sessions"
+
+    token_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    ended_at: Mapped[datetime] = created_column()
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class AuditEntry(Base):
