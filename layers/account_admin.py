@@ -16,7 +16,12 @@ are the console's own:
   as the auditor, and one who could make administrators could make themselves another);
 * a grid worker's account stands for a worker on record (:func:`require_worker`): it is picked
   from the workers of the scope who have none yet (:func:`layers.worker_accounts.
-  without_account`), and the list says whose it is.
+  without_account`), and the list says whose it is;
+* a password reset takes back the account's unmask right (:func:`reset_password`): the
+  administrator, who may not read clear personal data, knows the new password and could read
+  it in the account's name (trial AI, S5). Giving the right again is a grant of its own,
+  audited with its grounds. A second person's approval of a reset (full separation of duties)
+  is not required here.
 """
 
 from __future__ import annotations
@@ -273,10 +278,38 @@ def unlock(session: Session, user: User) -> None:
     session.flush()
 
 
+UNMASK_WITHDRAWN = (
+    "已收回该账号查看个人信息明文的权限：密码由管理员重设，为防他人以该账号查看个人信息，"
+    "如仍需此权限，请在本人修改密码后重新授予（授予记入审计日志）"
+)
+"""What the administrator is told, and the audit entry of the reset says, when a reset took the
+unmask right back."""
+
+
+@dataclass(frozen=True)
+class Reset:
+    """A password reset done.
+
+    Attributes
+    ----------
+    password : str
+        The generated password, shown once, never stored in clear.
+    unmask_withdrawn : bool
+        The account held the unmask right (or a void flag of it): taken back.
+    """
+
+    password: str
+    unmask_withdrawn: bool
+
+
 def reset_password(
     session: Session, user: User, *, now: datetime, policy: accounts.PasswordPolicy
-) -> str:
-    """Give ``user`` a generated password its owner changes first; return it (shown once).
+) -> Reset:
+    """Give ``user`` a generated password its owner changes first, and take back its unmask right.
+
+    Whoever resets a password knows the new one and could use the account until its owner
+    changes it: the right to read clear personal data does not go with it
+    (:data:`UNMASK_WITHDRAWN`). Its open sessions end (``password_changed_at``).
 
     Parameters
     ----------
@@ -291,9 +324,10 @@ def reset_password(
 
     Returns
     -------
-    str
-        The password, never stored in clear.
+    Reset
+        The password (never stored in clear), and whether the unmask right was taken back.
     """
     password = accounts.generate_password(policy)
     accounts.set_password(session, user, password, now=now, policy=policy, by_owner=False)
-    return password
+    withdrawn = accounts.set_unmask(session, user, allowed=False)
+    return Reset(password, withdrawn)

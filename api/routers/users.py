@@ -141,6 +141,11 @@ class HandedOver(BaseModel):
 
     account: AccountOut
     password: str
+    unmask_withdrawn: str | None = Field(
+        default=None,
+        description="A reset took back the account's unmask right: what the administrator is"
+        " told (Chinese); None when it had none",
+    )
 
 
 class PostOut(BaseModel):
@@ -334,15 +339,21 @@ def reset_password(
 ) -> HandedOver:
     """Give the account a generated password, answered this once.
 
-    Its lock is lifted, its open sessions end, and its owner changes the password first.
+    Its lock is lifted, its open sessions end, and its owner changes the password first. Its
+    unmask right is taken back (the administrator knows the password): the answer and the
+    audit entry say so, and giving it again is a grant of its own.
     """
     with audited_refusal(session, admin, "user.password_reset", "user", str(user_id)):
         user = account_admin.managed_account(session, admin.scope_code, user_id, admin_id=admin.id)
-        password = account_admin.reset_password(
+        done = account_admin.reset_password(
             session, user, now=utcnow(), policy=settings.password_policy
         )
-        _audit(session, admin, "user.password_reset", user, None)
-    return HandedOver(account=_one(session, user), password=password)
+        withdrawn = account_admin.UNMASK_WITHDRAWN if done.unmask_withdrawn else None
+        detail = {"unmask_revoked": True} if done.unmask_withdrawn else None
+        _audit(session, admin, "user.password_reset", user, detail, reason=withdrawn)
+    return HandedOver(
+        account=_one(session, user), password=done.password, unmask_withdrawn=withdrawn
+    )
 
 
 @router.patch("/{user_id}", response_model=PostOut, summary="Change an account's post")

@@ -1,6 +1,7 @@
 // 账号管理 (/accounts): the accounts of the administrator's scope (GET /api/users), filtered on
 // the page, each with its actions: 调岗… (role, scope, name: PATCH), 重设密码 (asked first; the
-// generated password is shown once), 停用 (asked first) or 启用, 解锁 when locked, 授予明文 or
+// generated password is shown once; a reset takes back the unmask right, said in the question and
+// beside the password, since the administrator now knows the account's password), 停用 (asked first) or 启用, 解锁 when locked, 授予明文 or
 // 收回明文 (授予 only where the role and scope may hold it). 新建账号 opens the same form with a
 // login name; its generated password is shown once too. A grid worker's account stands for a
 // worker on record, picked from those of the scope without one (GET /api/users/workers); the
@@ -120,15 +121,34 @@
     render();
   }
 
+  /** The dialog's note under the password (made here: the page's template has no place for it). */
+  function passwordNote() {
+    let note = $("ac-password-note");
+    if (!note) {
+      note = document.createElement("p");
+      note.id = "ac-password-note";
+      note.className = "small text-danger mb-2";
+      $("ac-password").after(note);
+    }
+    return note;
+  }
+
   function showPassword(answer, title) {
     $("ac-password-title").textContent = title;
     $("ac-password-for").textContent = answer.account.display_name + "（" + answer.account.username + "）";
     $("ac-password").textContent = answer.password;
+    const note = passwordNote();
+    note.textContent = answer.unmask_withdrawn || "";
+    note.hidden = !answer.unmask_withdrawn;
     $("ac-password-dialog").showModal();
   }
 
   async function resetPassword(a) {
-    if (!window.confirm("重设账号 " + a.username + " 的密码？其已登录的随即失效。")) return;
+    const held = a.can_unmask || a.unmask_void;
+    const asked =
+      "重设账号 " + a.username + " 的密码？其已登录的随即失效。" +
+      (held ? "\n其查看个人信息明文的权限将一并收回，如仍需要，须在本人修改密码后重新授予。" : "");
+    if (!window.confirm(asked)) return;
     try {
       const answer = await zz.api("/api/users/" + a.id + "/password", { method: "POST" });
       showPassword(answer, "新密码");
