@@ -13,10 +13,11 @@ only), is never given it (:func:`unmask_refusal`, checked by :func:`create_user`
 
 The default :class:`PasswordPolicy` follows the MLPS 2.0 (等保 2.0) level-3 profile commonly
 applied to identity authentication: at least 8 characters, at least three of the four character
-classes (upper case, lower case, digits, symbols), and not containing the user name. Logins lock
-an account for :attr:`LockoutPolicy.lock_minutes` after :attr:`LockoutPolicy.max_failures`
-consecutive failures; a login name no account has is answered alike (:class:`UnknownNames`),
-so the answers do not tell which names exist.
+classes (upper case, lower case, digits, symbols), not containing the user name, and not one of
+the most common passwords (:data:`COMMON_PASSWORDS`). Logins lock an account for
+:attr:`LockoutPolicy.lock_minutes` after :attr:`LockoutPolicy.max_failures` consecutive
+failures; a login name no account has is answered alike (:class:`UnknownNames`), so the answers
+do not tell which names exist.
 
 A session is one access token: logging out ends it (:func:`end_session`), disabling the account
 ends all of its sessions (a trigger sets ``users.sessions_ended_at``), a new password all those
@@ -68,6 +69,25 @@ _CLASSES = (
     ("数字", re.compile(r"[0-9]")),
     ("符号", re.compile(r"[^A-Za-z0-9]")),
 )
+
+
+COMMON_PASSWORDS: frozenset[str] = frozenset(
+    """
+    password1 password12 password123 password1! password@1 password@123 passw0rd passw0rd!
+    p@ssw0rd p@ssword p@ssword1 p@ssw0rd1 p@55w0rd pa$$w0rd pa$$word1 qwerty123 qwerty1!
+    qwer1234 qwe123!@# abc@123 abc@1234 abc@12345 abc@123456 abc123456! abcd@1234 abcd1234!
+    aa123456 aa123456! aa@123456 aa112233 admin123 admin@123 admin@1234 admin123! admin@12345
+    administrator1 root@123 test@123 test1234! welcome1 welcome@1 welcome123 letmein1 iloveyou1
+    1qaz@wsx 1qaz!qaz 1qaz@wsx3edc !qaz2wsx zaq1@wsx qq123456 qq@123456 woaini1314 woaini@1314
+    a123456! a1234567! 123qwe!@# 1q2w3e4r! 1q2w3e4r5t huawei@123
+    huawei123 sangfor@123 h3c@123 changeme1 changeme! china@123 china123 beijing2008 dragon123
+    monkey123 sunshine1 football1
+    """.split()
+)
+"""The most common passwords that the character-class rule alone would let through (as
+``Password1``: 9 characters of three classes): words that head the published lists of leaked
+passwords, and vendors' default passwords common in China; compared ignoring case. A short list on
+purpose: guessing tools try these first; it does not replace the lockout."""
 
 
 UNMASK_ROLES: frozenset[str] = frozenset({Role.COMMANDER, Role.DISPATCHER, Role.GRID_WORKER})
@@ -343,6 +363,8 @@ class PasswordPolicy:
         ['少于 8 个字符', '只用了 1 类字符，至少需要 3 类（大写字母、小写字母、数字、符号）']
         >>> PasswordPolicy().problems("Wang.Wei-2026", "wang.wei")
         ['包含用户名']
+        >>> PasswordPolicy().problems("Password1")
+        ['是最常见的密码之一，容易被猜中']
         """
         found: list[str] = []
         if len(password) < self.min_length:
@@ -355,6 +377,8 @@ class PasswordPolicy:
             found.append(f"只用了 {classes} 类字符，至少需要 {self.min_classes} 类（{kinds}）")
         if self.forbid_username and username and username.lower() in password.lower():
             found.append("包含用户名")
+        if password.lower() in COMMON_PASSWORDS:
+            found.append("是最常见的密码之一，容易被猜中")
         return found
 
     def describe(self) -> str:

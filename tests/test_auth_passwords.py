@@ -1,8 +1,9 @@
-"""An administrator's reset takes back the unmask right (trial AI).
+"""An administrator's reset takes back the unmask right; common passwords are refused (trial AI).
 
 * S5: the administrator, who may not read clear personal data, resets the password of an account
   that may, and so knows its password: the reset takes the right back, the answer and the audit
   entry say so, and the account cannot unmask until the right is granted again.
+* M5: ``Password1`` met the character-class rule; the most common passwords are refused.
 """
 
 from __future__ import annotations
@@ -27,10 +28,10 @@ Headers = dict[str, str]
 
 @pytest.fixture(scope="module")
 def people(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[dict[str, int]]:
-    """County-A commanders, one with the unmask right, one without (deleted afterwards)."""
+    """County-A commanders, one with the unmask right, two without (deleted afterwards)."""
     made: dict[str, int] = {}
     with Session(database.owner) as owner, owner.begin():
-        for name, unmask in (("holder", True), ("plain", False)):
+        for name, unmask in (("holder", True), ("plain", False), ("common", False)):
             user = accounts.create_user(
                 owner,
                 username=PREFIX + name,
@@ -117,3 +118,23 @@ def test_the_console_says_the_right_was_withdrawn() -> None:
     script = (Path(__file__).parents[1] / "web/static/console/accounts.js").read_text("utf-8")
     assert "answer.unmask_withdrawn" in script
     assert "其查看个人信息明文的权限将一并收回" in script
+
+
+@pytest.mark.parametrize("common", ["Password1", "P@ssw0rd", "Admin@123", "1qaz@WSX", "Qwerty123"])
+def test_common_passwords_are_refused(common: str) -> None:
+    found = accounts.PasswordPolicy().problems(common)
+    assert found == ["是最常见的密码之一，容易被猜中"]
+
+
+def test_a_common_password_is_refused_over_http(
+    api_client: TestClient, people: dict[str, int]
+) -> None:
+    client = TestClient(api_client.app)
+    form = {"username": PREFIX + "common", "password": PASSWORD}
+    token = client.post("/api/auth/token", data=form).json()["access_token"]
+    refused = client.post(
+        "/api/me/password",
+        json={"current_password": PASSWORD, "new_password": "Password1"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert refused.status_code == 422 and "最常见的密码" in refused.json()["detail"]
