@@ -164,7 +164,8 @@ def test_auditor_reads_who_unmasked_a_person(page: RecordedPage, console_demo: C
     }
     refused = rows.filter(has_text="拒绝").first
     expect(refused.locator("td.az-actor")).to_have_text(commander)
-    expect(refused.locator("td.az-outcome")).to_contain_text("未写明查看事由")
+    # the reason the reader was told (trial AI S3), not a translation of an English code
+    expect(refused.locator("td.az-outcome")).to_contain_text("请用中文写明查看事由")
     allowed = rows.filter(has_text=REASON).first
     expect(allowed.locator("td.az-action")).to_have_text("查看身份信息")
     expect(allowed.locator("td.az-outcome")).to_have_text("成功")
