@@ -8,14 +8,20 @@ The record is the one an import writes: the resident ID checked (GB 11643), kept
 hash, its masked form and sealed (:mod:`layers.secrets`), never in clear; the place from the
 point picked on the map (the finest live unit and the grid covering it), or from the grid named.
 A person already on record in the same category (the natural key, category and ID hash) is not
-registered twice: in the registrar's scope the answer names them masked, out of it it says only
-that they are on record elsewhere. A resident ID belongs to one person: one on record in another
-category may be registered again only under the same name (a person may be 刑满释放 and 吸毒
-both), and the registration then says so (:attr:`RegisteredPerson.notices`); under another name
-it is refused, as a mistyped ID or another person's (:func:`_other_records`, which reads past the
-scope through ``zongzhi_person_elsewhere``, migration 0027, without a name or a place). The
-registration has no ``import_id``; the audit entry (``person.register``, by the API) says who
-registered whom.
+registered twice: in the registrar's scope the answer names them masked. A resident ID belongs to
+one person: one on record in scope in another category may be registered again only under the
+same name (a person may be 刑满释放 and 吸毒 both), and the registration then says so
+(:attr:`RegisteredPerson.notices`); under another name it is refused, as a mistyped ID or another
+person's (:func:`_other_records`).
+
+An ID on record out of the registrar's scope, in any category, is refused in one answer that
+names neither the category nor whether the name matches (:data:`ELSEWHERE`): trial AI read the
+category of any ID it typed, and confirmed a guessed name by a registration that went through.
+The county, whose scope holds both places, registers or transfers such a person. The refusal's
+audit entry is filed under the record it met (``zongzhi_person_records_elsewhere``, migration
+0030, reads past the scope and gives the records' ids only), so that a person's look-up in the
+audit log finds who typed their ID. The registration has no ``import_id``; the audit entry
+(``person.register``, by the API) says who registered whom.
 """
 
 from __future__ import annotations
@@ -161,6 +167,12 @@ class AlreadyOnRecord(Conflict):
         self.object_id = None if person_id is None else str(person_id)
 
 
+ELSEWHERE = (
+    "该公民身份号码已在其他辖区登记，不能在此登记；请核对身份证号，"
+    "如确为本辖区人员，请联系县综治中心办理"
+)
+"""The answer to an ID on record out of the registrar's scope, whatever its category and name."""
+
 CANDIDATES_MAX = 40
 """Most workers :func:`residence_at` offers as responsibles."""
 
@@ -195,7 +207,7 @@ class RegisteredPerson:
 
 @dataclass(frozen=True)
 class OtherRecord:
-    """A live record of the same resident ID in another category.
+    """A live record of the same resident ID in another category, in the registrar's scope.
 
     Attributes
     ----------
@@ -203,32 +215,27 @@ class OtherRecord:
         Its :class:`layers.model.PersonCategory` code.
     same_name : bool
         Whether it bears the name registered.
-    person_id : int or None
-        The record, where the registrar's scope shows it (else ``None``: the record is out of
-        scope, and only its category is told).
+    person_id : int
+        The record (in the registrar's scope: one out of it is never described).
     masked, area_name : str or None
-        Its masked name and its unit's name, in scope only.
+        Its masked name and its unit's name.
     """
 
     category: str
     same_name: bool
-    person_id: int | None = None
+    person_id: int
     masked: str | None = None
     area_name: str | None = None
 
     def said(self) -> str:
-        """Return how a message names the record: masked, with its place, or out of scope.
+        """Return how a message names the record: masked, with its place.
 
         Examples
         --------
         >>> OtherRecord("mental", True, 7, "赵*", "团城社区").said()
         '严重精神障碍患者（赵*，团城社区，编号 7）'
-        >>> OtherRecord("drug", False).said()
-        '吸毒人员（在其他辖区）'
         """
         label = PersonCategory.label_of(self.category)
-        if self.person_id is None:
-            return f"{label}（在其他辖区）"
         return (
             f"{label}（{self.masked}，{self.area_name or '所在单位不详'}，编号 {self.person_id}）"
         )
@@ -390,8 +397,8 @@ def _already_on_record(session: Session, category: str, id_hash: bytes) -> Alrea
 
 
 def _other_records(session: Session, category: str, id_hash: bytes, name: str) -> list[OtherRecord]:
-    """Return the live records of the ID in other categories: in scope, then out of it."""
-    in_scope_rows = session.execute(
+    """Return the live records of the ID in other categories in the scope (it sees no other)."""
+    rows = session.execute(
         text(
             f"SELECT t.id, t.category, {MASKED_NAME_SQL} AS masked,"
             f" {name_sql('t.area_code')} AS area_name,"
@@ -401,17 +408,22 @@ def _other_records(session: Session, category: str, id_hash: bytes, name: str) -
         ),
         {"h": id_hash, "c": category, "name": name},
     ).all()
-    elsewhere = session.execute(
+    return [OtherRecord(r.category, r.same_name, r.id, r.masked, r.area_name) for r in rows]
+
+
+def _on_record_elsewhere(session: Session, category: str, id_hash: bytes) -> AlreadyOnRecord | None:
+    """Return the refusal of an ID on record out of the scope, filed under the record it met.
+
+    A live record of any category, or one of ``category`` even ended (its unique key).
+    """
+    found = session.scalar(
         text(
-            "SELECT e.category, e.same_name FROM zongzhi_person_elsewhere(:h, :name) AS e"
-            " WHERE e.category <> :c ORDER BY e.category"
+            "SELECT min(e.id) FROM zongzhi_person_records_elsewhere(:h) AS e"
+            " WHERE e.live OR e.category = :c"
         ),
-        {"h": id_hash, "c": category, "name": name},
-    ).all()
-    return [
-        *(OtherRecord(r.category, r.same_name, r.id, r.masked, r.area_name) for r in in_scope_rows),
-        *(OtherRecord(r.category, r.same_name) for r in elsewhere),
-    ]
+        {"h": id_hash, "c": category},
+    )
+    return None if found is None else AlreadyOnRecord(ELSEWHERE, int(found))
 
 
 def _another_name(others: list[OtherRecord]) -> AlreadyOnRecord | None:
@@ -422,8 +434,7 @@ def _another_name(others: list[OtherRecord]) -> AlreadyOnRecord | None:
     first = differing[0]
     return AlreadyOnRecord(
         f"该公民身份号码已登记为{first.said()}，姓名与本次填写的不同；"
-        "一个身份证号只属于一人，请核对身份证号和姓名"
-        + ("" if first.person_id is not None else "，或联系县综治中心核实"),
+        "一个身份证号只属于一人，请核对身份证号和姓名",
         first.person_id,
     )
 
@@ -479,7 +490,9 @@ def register_person(
     attributes = _attributes(new.category, new.attributes)
     area_code, grid_code = _place(session, new, scope_code)
     id_hash = hash_resident_id(keys, number)
-    refusal = _already_on_record(session, new.category, id_hash)
+    refusal = _already_on_record(session, new.category, id_hash) or _on_record_elsewhere(
+        session, new.category, id_hash
+    )
     if refusal is not None:
         raise refusal
     others = _other_records(session, new.category, id_hash, name)
@@ -517,13 +530,10 @@ def register_person(
                     "since": since,
                 },
             )
-    except IntegrityError as exc:  # on record out of the registrar's sight (row-level security)
+    except IntegrityError as exc:  # registered out of sight meanwhile (row-level security)
         if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
             raise
-        raise Conflict(
-            f"该人员已作为{PersonCategory.label_of(new.category)}在其他辖区登记，不能重复登记；"
-            "请联系县综治中心核实"
-        ) from None
+        raise Conflict(ELSEWHERE) from None
     _add_responsibles(session, int(person_id), area_code, new.responsible_ids)
     names = _place_names(session, area_code, grid_code)
     return RegisteredPerson(

@@ -253,9 +253,12 @@ def test_an_id_on_record_under_another_name_is_refused_and_the_same_name_told(
     assert refusal == str(record["id"])
 
 
-def test_an_id_on_record_out_of_scope_is_checked_by_name_without_naming_the_record(
-    api_client: TestClient, auth_headers: Headers, registered: None
+def test_an_id_on_record_out_of_scope_is_refused_naming_neither_category_nor_name(
+    api_client: TestClient, auth_headers: Headers, database: SuiteDatabase, registered: None
 ) -> None:
+    """Trial AI S4: another township's registrar read the category of any ID it typed, and
+    confirmed a guessed name by a registration that went through; the probes were audited
+    under no record."""
     shared = make_resident_id("460105", date(1990, 7, 9), 61, "M")
     first = api_client.post(
         PERSONS,
@@ -263,20 +266,34 @@ def test_an_id_on_record_out_of_scope_is_checked_by_name_without_naming_the_reco
         headers=auth_headers("disp_a1"),
     )
     assert first.status_code == 201, first.text
-    another = api_client.post(
-        PERSONS,
-        json=_form(category="drug", name="欧阳近", resident_id=shared, **_at(3)),
-        headers=auth_headers("disp_b1"),
-    )
-    assert another.status_code == 409, another.text
-    assert another.json()["detail"] == (
-        "该公民身份号码已登记为刑满释放人员（在其他辖区），姓名与本次填写的不同；"
-        "一个身份证号只属于一人，请核对身份证号和姓名，或联系县综治中心核实"
-    )
-    same = api_client.post(
-        PERSONS,
-        json=_form(category="drug", name="欧阳远", resident_id=shared, **_at(3)),
-        headers=auth_headers("disp_b1"),
-    )
-    assert same.status_code == 201, same.text
-    assert same.json()["notices"] == ["该人员另作为刑满释放人员（在其他辖区）在册"]
+    answers = [
+        api_client.post(
+            PERSONS,
+            json=_form(category=category, name=name, resident_id=shared, **_at(3)),
+            headers=auth_headers("disp_b1"),
+        )
+        for category, name in (("drug", "欧阳近"), ("drug", "欧阳远"), ("released", "欧阳远"))
+    ]
+    assert [a.status_code for a in answers] == [409, 409, 409], [a.text for a in answers]
+    assert {a.json()["detail"] for a in answers} == {
+        "该公民身份号码已在其他辖区登记，不能在此登记；请核对身份证号，"
+        "如确为本辖区人员，请联系县综治中心办理"
+    }
+    with database.owner.connect() as db:
+        filed = (
+            db.execute(
+                text(
+                    "SELECT object_id FROM audit_log WHERE action = 'person.register'"
+                    " AND outcome = 'failed' ORDER BY id DESC LIMIT 3"
+                )
+            )
+            .scalars()
+            .all()
+        )
+        names = (
+            db.execute(text("SELECT name FROM persons WHERE name LIKE '欧阳%' ORDER BY id"))
+            .scalars()
+            .all()
+        )
+    assert filed == [str(first.json()["id"])] * 3  # a look-up of the person finds each probe
+    assert names == ["欧阳远"]  # nothing registered out of the first scope
