@@ -561,15 +561,20 @@ def _listening_then_changed(
     name: str,
     change: str,
 ) -> tuple[threading.Thread, list[str]]:
-    """Open a town dispatcher's live stream, then change the account (post, password, disable)."""
+    """Open a town dispatcher's live stream, then change the account (post, password, disable)
+    or log its session out."""
     user_id = _create(database, name, "dispatcher", TOWN)
     lines: list[str] = []
     ready = threading.Event()
-    listener = threading.Thread(
-        target=_listen, args=(live_server, _bearer(api_settings, user_id), ready, lines)
-    )
+    headers = _bearer(api_settings, user_id)
+    listener = threading.Thread(target=_listen, args=(live_server, headers, ready, lines))
     listener.start()
     assert ready.wait(timeout=20)
+    if change == "logout":  # trial AI S1: a stream open at 退出 kept running
+        with httpx2.Client(base_url=live_server, timeout=30) as client:
+            ended = client.post("/api/auth/logout", headers=headers)
+        assert ended.status_code == 204, ended.text
+        return listener, lines
     if change == "post":
         done = _run(env, "user", "change", PREFIX + name, "--scope", OTHER_TOWN[:9])
     elif change == "password":
@@ -613,7 +618,7 @@ def test_an_open_live_stream_ends_at_its_next_event_after_a_change(
     assert not [line for line in lines if line.startswith("event: case_event")], lines
 
 
-@pytest.mark.parametrize("change", ["post", "password", "disable"])
+@pytest.mark.parametrize("change", ["post", "password", "disable", "logout"])
 def test_a_quiet_live_stream_ends_at_its_next_keepalive_after_a_change(
     env: dict[str, str],
     database: SuiteDatabase,

@@ -126,10 +126,11 @@ async def _next_notice(
 
 def _check_account(session: Session, user: Principal) -> None:
     """Raise :class:`_AccountStopped` unless the stream's account still stands as it opened."""
-    account = read_account_and_scope(session, user.id)
+    account = read_account_and_scope(session, user.id, user.token_id)
     if (
         account is None
         or not account.active  # a leaver's stream ends here
+        or account.session_ended  # its session was logged out (trial AI S1)
         # a change of post (reconnect as it) or a new password (its time is the
         # principal's too): every stream opened before it ends
         or Principal.from_user(account) != user
