@@ -285,7 +285,7 @@
     const note = el("textarea", "form-control form-control-sm mt-1");
     note.rows = 2;
     note.maxLength = 500;
-    note.placeholder = "走访情况（选填，勿填写身份证号）";
+    note.placeholder = "走访情况（选填，勿填写身份证号、手机号）";
     note.setAttribute("aria-label", "走访情况");
     const error = el("div", "text-danger mt-1");
     error.setAttribute("role", "alert");
