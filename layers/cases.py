@@ -298,6 +298,42 @@ def _retired_grid(session: Session, code: str | None) -> str | None:
     return f"{said}，请用继承网格 {heir.name}（{heir.code}）" if heir is not None else said
 
 
+def default_handling_level(actor: Actor, case_level: int) -> int:
+    """Return the level that handles a case ``actor`` registers, when the registrar names none.
+
+    The registrar's own level: a county operator's registration waits in the county's queue
+    until the county triages, hands down or escalates it, and a village keeps its small matter
+    (小事不出村) until it 上报s it (trial AH M1, M2: every registration went to the township,
+    said 已交办 or 已上报 though nobody had). A grid worker's report (上报事件) goes to the
+    township's desk, which dispatches. Never below the case's own unit (a case located only to
+    its township is handled by the township or above).
+
+    Parameters
+    ----------
+    actor : Actor
+        Who registers.
+    case_level : int
+        The level of the case's unit (1 province … 5 village).
+
+    Returns
+    -------
+    int
+        1 (province) … 5 (village).
+
+    Examples
+    --------
+    >>> county = Actor(1, "县值班员", "commander", "530424000000")
+    >>> village = Actor(2, "村值班员", "commander", "530424100001")
+    >>> worker = Actor(3, "网格员", "grid_worker", "530424100001")
+    >>> default_handling_level(county, 5), default_handling_level(village, 5)
+    (3, 5)
+    >>> default_handling_level(worker, 5), default_handling_level(county, 3)
+    (4, 3)
+    """
+    own = 4 if actor.role == Role.GRID_WORKER else actor.level
+    return min(own, case_level)
+
+
 def register(
     session: Session,
     *,
@@ -356,7 +392,8 @@ def register(
     risk_level : int
         1 red … 4 blue.
     handling_level : int, optional
-        Level that handles the case (default: township, 4; or the case's level if higher).
+        Level that handles the case; default :func:`default_handling_level` (the registrar's
+        own level, a grid worker's report the township's).
     dedupe_radius_m, dedupe_days : float, int
         Repeat detection window.
     limits_config : dict, optional
@@ -413,7 +450,9 @@ def register(
     if grid_code is not None and not grid_code.startswith(area_code[:12]):
         if case_level < 5 or not in_scope(actor.scope_code, grid_code[:12]):
             raise InvalidInput(f"网格 {grid_code} 不在辖区 {area_code} 内")
-    level = handling_level if handling_level is not None else min(4, case_level)
+    level = (
+        handling_level if handling_level is not None else default_handling_level(actor, case_level)
+    )
     if not 1 <= level <= 5:
         raise InvalidInput("处理层级应为 1（省）至 5（村社区）")
     _require_unit(area_code, level)
