@@ -1101,7 +1101,9 @@ def _apply(
     elif action == "escalate":
         _close_dispatch(session, case, DispatchStatus.CANCELLED, now)
         level = _next_level(case.area_code, case.handling_level, -1)
-        payload = {"from_level": case.handling_level, "to_level": level}
+        # by_level: who escalated, which the 上报次数 KPI counts by (layers.command): a county's
+        # 上报 of a case at the township's level is the county's (trial AH S3)
+        payload = {"from_level": case.handling_level, "to_level": level, "by_level": actor.level}
         case.handling_level = level
     elif action == "hand_down":
         level = _next_level(case.area_code, case.handling_level, +1)

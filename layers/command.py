@@ -141,7 +141,9 @@ def _statements(n: int | None, bounded: bool, params: dict[str, Any]) -> dict[st
     scope = "{t}.area_code >= :lo AND {t}.area_code < :hi"
     # a window ends now (the live feed: nothing after it yet) or at a given end (a past brief)
     case_end = " AND c.reported_at < :until" if bounded else ""
-    made_at = "coalesce((e.payload ->> 'from_level')::int, 5)"  # the level that escalated
+    # the level that escalated: by_level since trial AH (a county's 上报 of a case at the
+    # township's level is the county's), from_level on the events written before it
+    made_at = "coalesce((e.payload ->> 'by_level')::int, (e.payload ->> 'from_level')::int, 5)"
     event_end = " AND e.at < :until" if bounded else ""
     return {
         # open cases through the state filter, the window through the reported_at index:
@@ -162,7 +164,8 @@ def _statements(n: int | None, bounded: bool, params: dict[str, Any]) -> dict[st
              GROUP BY GROUPING SETS (({k.case}), ())""",
         # through the partial index of escalate events: never the unit's whole log
         # made at the row's level or below it (the county's 上报 of a case lying in a township is
-        # the county's, not the township's); an event without from_level counts everywhere
+        # the county's, not the township's); an event without by_level nor from_level counts
+        # everywhere
         "escalations": f"""
             SELECT {k.event} AS k, GROUPING({k.event}) AS total,
                    CASE GROUPING({k.event})
