@@ -742,6 +742,31 @@ def active_dispatch(session: Session, case_id: int) -> Dispatch | None:
     ).first()
 
 
+def reopen_reason(session: Session, case_id: int) -> str | None:
+    """Return why the case was sent back (重新办理), while that round is not settled again.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case_id : int
+        Case id.
+
+    Returns
+    -------
+    str or None
+        The note of the last ``reopen`` when no ``resolve`` followed it, else ``None``.
+    """
+    last = session.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case_id, CaseEvent.action.in_(("reopen", "resolve")))
+        .order_by(CaseEvent.id.desc())
+        .limit(1)
+    ).first()
+    said = (last.note or "").strip() if last is not None and last.action == "reopen" else ""
+    return said or None
+
+
 def _close_dispatch(session: Session, case: Case, status: str, now: datetime) -> None:
     current = active_dispatch(session, case.id)
     if current is None:
@@ -830,6 +855,8 @@ def act(
       ``mediation_failed`` also ``route`` (:data:`layers.workflow.LEGAL_ROUTES`), and the
       case's ``deadline`` is cleared: the legal route is not held to the centre's time limit.
     * ``evaluate`` / ``visit``: ``satisfaction`` 1–5 (optional).
+    * ``reopen``: none; the note (why, required) goes with the next 派单 to the worker
+      (:func:`reopen_reason`), and the time limits of the registration stay.
     * ``hand_down``: ``unit_code`` of the child unit (optional: the one containing the case).
     * ``supervise``: ``deadline`` (datetime after ``now``).
     * ``summon``: ``departments`` (list of names).
@@ -1093,9 +1120,12 @@ def _apply(
     elif action == "reopen":
         case.closed_at = None
         case.supervision_deadline = None  # a new round: its 督办 (in the log) was of the last
-        limits = deadlines.limits_for(case.category, case.risk_level, cfg)
-        case.contact_deadline = now + limits.contact
-        case.deadline = now + limits.close
+        # the time limits stay those of the registration: a case reopened past them is overdue
+        # at once, not given a fresh 30 days out of the overdue figures (trial AH S2); one the
+        # legal route freed of its deadline gets the registration's back
+        if case.deadline is None:
+            limits = deadlines.limits_for(case.category, case.risk_level, cfg)
+            case.deadline = case.reported_at + limits.close
     elif action == "return":
         _close_dispatch(session, case, DispatchStatus.RETURNED, now)
     elif action == "escalate":

@@ -352,6 +352,7 @@ def assign(
     cases.check_version(case, expected_version)
     before = case.state
     after = workflow.check(actor, "dispatch", state=before, handling_level=case.handling_level)
+    note = _with_reopen_reason(session, case.id, note)
     lo, hi = scope_range(actor.scope_code)
     dispatch = Dispatch(
         case_id=case.id,
@@ -409,6 +410,19 @@ def assign(
     session.flush()
     cases.audit_case(session, actor, "dispatch", case, {"from": before, "to": after, **payload})
     return case
+
+
+def _with_reopen_reason(session: Session, case_id: int, note: str | None) -> str | None:
+    """Return the 派单说明 of a case sent back (重新办理): why, then the dispatcher's note.
+
+    The worker's 我的任务 shows the 派单说明 (:mod:`layers.case_reminders`), so the worker the
+    reopened case goes to reads what is to be redone (trial AH M4: his card said nothing).
+    """
+    reason = cases.reopen_reason(session, case_id)
+    said = (note or "").strip()
+    if reason is None or reason in said:
+        return note
+    return f"重新办理：{reason}" + (f"；{said}" if said else "")
 
 
 def assign_worker(

@@ -156,6 +156,8 @@ NOTE_REQUIRED: dict[str, str] = {
     "return": "退回原因",
     "feedback": "反馈内容",
     "supervise": "督办意见",  # what the superior demands, as a 督办单 says it
+    # what is to be redone: the worker the case goes to next reads it (trial AH S2, M4)
+    "reopen": "重新办理原因",
 }
 
 #: Actions a grid-worker account may take only on a case dispatched to its own worker record.

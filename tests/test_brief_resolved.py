@@ -174,6 +174,8 @@ def seeded(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[Seeded]:  #
                         actor=commander,
                         now=when,
                         params=params.get(action, {}),
+                        # 重新办理 says why (trial AH: required)
+                        note="当事人再次反映" if action == "reopen" else None,
                     )
         yield Seeded(ids)
     finally:

@@ -325,11 +325,14 @@ def test_a_reopened_case_starts_a_new_round_without_the_old_supervision(world: S
     cases.act(world, case.id, "resolve", actor=who, now=NOW, params={"outcome": "mediated"})
     for step in ("evaluate", "archive"):
         cases.act(world, case.id, step, actor=who, now=NOW)
+    limits = (case.contact_deadline, case.deadline)
     later = NOW + timedelta(days=40)  # long after the old 督办时限
     case = cases.act(world, case.id, "reopen", actor=who, now=later, note="当事人再次反映")
     assert case.state == "triaged" and case.closed_at is None
     assert case.supervision_deadline is None  # the 督办 stays in the log, not on the new round
-    assert case.deadline is not None and case.deadline > later
+    # the registration's limits stay (trial AH S2: a fresh 30 days took it off the overdue list)
+    assert (case.contact_deadline, case.deadline) == limits
+    assert case.deadline is not None and case.deadline < later
     assert [e.action for e in _chain_ok(world, case.id)].count("supervise") == 1
 
 
