@@ -1509,6 +1509,174 @@ def detail(session: Session, case_id: int, *, actor: Actor) -> CaseDetail:
     )
 
 
+def escalation_target(case: Case) -> int | None:
+    """Return the level a 上报 of ``case`` would send it to, or ``None`` at the top.
+
+    The dialogs name it (上报至市级, trial AH S1: a county's 上报 of a case at the township's
+    level went to the county, and nothing said so).
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+
+    Returns
+    -------
+    int or None
+        The next level up that has a unit over the case (:func:`_next_level`).
+    """
+    if case.handling_level <= 1:
+        return None
+    return _next_level(case.area_code, case.handling_level, -1)
+
+
+def hand_down_target(case: Case) -> int | None:
+    """Return the level a 交办 of ``case`` would send it to, or ``None`` at the bottom.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+
+    Returns
+    -------
+    int or None
+        The next level down that has a unit over the case (:func:`_next_level`).
+    """
+    if case.handling_level >= 5:
+        return None
+    return _next_level(case.area_code, case.handling_level, +1)
+
+
+#: The actions :func:`latest` reads from a case's log.
+LATEST_ACTIONS = ("dispatch", "return", "resolve", "reopen", "supervise", "escalate", "hand_down")
+
+
+@dataclass(frozen=True)
+class EventFact:
+    """One event of a case as a desk reads it beside the case's row.
+
+    Attributes
+    ----------
+    action : str
+        The action.
+    at : datetime
+        When.
+    actor_name : str
+        Who.
+    note : str or None
+        What was said (退回原因, 办理说明, 督办意见 …).
+    payload : dict
+        Its parameters (``outcome``, ``deadline``, ``from_level`` …).
+    """
+
+    action: str
+    at: datetime
+    actor_name: str
+    note: str | None
+    payload: dict[str, Any]
+
+    def as_json(self) -> dict[str, Any]:
+        """Return it as the API gives it."""
+        return {
+            "action": self.action,
+            "at": self.at.isoformat(),
+            "actor_name": self.actor_name,
+            "note": self.note,
+            "payload": self.payload,
+        }
+
+
+@dataclass
+class Latest:
+    """What a desk must read beside a case's row before it acts (trial AH M3, M5, M6).
+
+    Attributes
+    ----------
+    returned : EventFact or None
+        The 退回 not followed by another 派单 (nor a 上报 or 交办): who sent it back and why.
+    resolved : EventFact or None
+        The 办结 of a case settled now (its outcome and 办理说明), before 评价, 回访, 销号.
+    supervised : EventFact or None
+        The 督办 standing (its 督办意见 and deadline), while the case is under it.
+    moved : EventFact or None
+        The last 上报 or 交办 (from and to which level): the desk says 已上报 or 已交办 only
+        after one.
+    reopened : EventFact or None
+        The 重新办理 of the round not settled again: why.
+    """
+
+    returned: EventFact | None = None
+    resolved: EventFact | None = None
+    supervised: EventFact | None = None
+    moved: EventFact | None = None
+    reopened: EventFact | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        """Return it as the API gives it (``None`` for what does not apply)."""
+        return {
+            name: fact.as_json() if fact is not None else None
+            for name, fact in (
+                ("returned", self.returned),
+                ("resolved", self.resolved),
+                ("supervised", self.supervised),
+                ("moved", self.moved),
+                ("reopened", self.reopened),
+            )
+        }
+
+
+def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
+    """Return what a desk reads beside each case: its 退回, 办结, 督办, 上报/交办, 重新办理.
+
+    One read of the cases' events of :data:`LATEST_ACTIONS` (the ``case_id`` index).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the reader.
+    found : sequence of Case
+        The cases listed (their current state and 督办时限 decide what still applies).
+
+    Returns
+    -------
+    dict of int to Latest
+        By case id; every case given has one.
+    """
+    out = {case.id: Latest() for case in found}
+    if not out:
+        return out
+    rows = session.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.case_id.in_(out), CaseEvent.action.in_(LATEST_ACTIONS))
+        .order_by(CaseEvent.case_id, CaseEvent.id)
+    )
+    for event in rows:
+        facts = out[event.case_id]
+        fact = EventFact(
+            event.action, event.at, event.actor_name, event.note, dict(event.payload or {})
+        )
+        if event.action == "return":
+            facts.returned = fact
+        elif event.action == "dispatch":
+            facts.returned = None
+        elif event.action in ("escalate", "hand_down"):
+            facts.returned, facts.moved = None, fact
+        elif event.action == "resolve":
+            facts.resolved, facts.reopened = fact, None
+        elif event.action == "reopen":
+            facts.resolved, facts.supervised, facts.reopened = None, None, fact
+        else:  # supervise
+            facts.supervised = fact
+    for case in found:
+        facts = out[case.id]
+        if case.state not in workflow.DONE_STATES:
+            facts.resolved = None
+        if case.supervision_deadline is None:
+            facts.supervised = None
+    return out
+
+
 def reporter_contact(
     session: Session, case_id: int, *, actor: Actor, can_unmask: bool, reason: str
 ) -> tuple[str | None, str | None]:

@@ -186,6 +186,7 @@ def case_json(
     *,
     now: datetime,
     limits_config: dict[str, Any] | None = None,
+    latest: cases.Latest | None = None,
 ) -> dict[str, Any]:
     """Return the JSON of a case for ``user`` (reporter details only for operators).
 
@@ -200,13 +201,17 @@ def case_json(
     limits_config : dict, optional
         The deployment's deadline configuration (:data:`api.deps.DeadlinesDep`): its
         ``warn_fraction`` sets ``deadline_status``. Default the built-in limits.
+    latest : layers.cases.Latest, optional
+        What the desk reads beside the case (:func:`layers.cases.latest`), given as ``latest``
+        (``None`` when not read).
 
     Returns
     -------
     dict
-        Fields, ``lon``/``lat``, ``allowed_actions`` for this user, ``deadline_status`` and
-        ``deadline_warn_at`` (when the countdown turns to 临期; ``None`` once settled); for
-        operators the reporter's name and phone, masked.
+        Fields, ``lon``/``lat``, ``allowed_actions`` for this user, ``escalate_to_level`` (where
+        a 上报 would send it, ``None`` at the top), ``deadline_status`` and
+        ``deadline_warn_at`` (when the countdown turns to 临期; ``None`` once settled),
+        ``latest``; for operators the reporter's name and phone, masked.
     """
     body: dict[str, Any] = {
         "id": case.id,
@@ -244,6 +249,8 @@ def case_json(
         "allowed_actions": workflow.allowed_actions(
             case.state, handling_level=case.handling_level, actor=actor_of(user)
         ),
+        "escalate_to_level": cases.escalation_target(case),
+        "latest": latest.as_json() if latest is not None else None,
     }
     location = cases.lonlat(case)
     body["lon"], body["lat"] = location if location is not None else (None, None)
@@ -287,7 +294,9 @@ def register(
         )
         session.commit()
     response.headers["ETag"] = f'"{result.case.version}"'
-    out = case_json(result.case, user, now=now, limits_config=limits)
+    out = case_json(
+        result.case, user, now=now, limits_config=limits, latest=latest_of(session, result.case)
+    )
     out["linked_to"] = result.duplicate_of.id if result.duplicate_of is not None else None
     return out
 
@@ -345,11 +354,30 @@ def queue(
             now=now,
         )
     marks = case_reminders.marks(session, [c.id for c in found])
+    facts = cases.latest(session, found)
     return [
-        case_json(c, user, now=now, limits_config=limits)
+        case_json(c, user, now=now, limits_config=limits, latest=facts[c.id])
         | case_reminders.as_json(marks[c.id], task=False)
         for c in found
     ]
+
+
+def latest_of(session: Session, case: Case) -> cases.Latest:
+    """Return what the desk reads beside one case (:func:`layers.cases.latest`).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The request's session.
+    case : layers.model.Case
+        The case.
+
+    Returns
+    -------
+    layers.cases.Latest
+        Its 退回, 办结, 督办, 上报/交办 and 重新办理 that still apply.
+    """
+    return cases.latest(session, [case])[case.id]
 
 
 def _read_case(case_id: int, user: Principal, session: Session, response: Response) -> Case:
@@ -373,7 +401,9 @@ def get_case(
     (:func:`layers.cases.actions_open_to`); lists give the workflow's rules alone.
     """
     case = _read_case(case_id, user, session, response)
-    body = case_json(case, user, now=utcnow(), limits_config=limits)
+    body = case_json(
+        case, user, now=utcnow(), limits_config=limits, latest=latest_of(session, case)
+    )
     body["allowed_actions"] = cases.actions_open_to(session, case, actor_of(user))
     return body
 
@@ -430,7 +460,8 @@ def act(
 ) -> dict[str, Any]:
     """Apply ``action`` (triage, dispatch, accept, arrive, resolve, … see the workflow table).
 
-    Triage and reopen recompute the deadlines with the deployment's ``deadlines.toml``.
+    Triage recomputes the deadlines with the deployment's ``deadlines.toml``; reopen keeps
+    those of the registration.
     """
     now = utcnow()
     with audited_refusal(session, user, f"case.{action}"[:40], "case", str(case_id)):
@@ -448,7 +479,7 @@ def act(
         )
         session.commit()
     response.headers["ETag"] = f'"{case.version}"'
-    return case_json(case, user, now=now, limits_config=limits)
+    return case_json(case, user, now=now, limits_config=limits, latest=latest_of(session, case))
 
 
 class ReasonIn(BaseModel):
@@ -514,10 +545,11 @@ def allowed(
     """Return the state, version and the allowed actions with their Chinese names.
 
     Each action says what its note is called when it must have one (``note_required``, e.g.
-    退回原因), else None.
+    退回原因), else None; 上报 and 交办 the level they send the case to (``to_level``).
     """
     case = _read_case(case_id, user, session, response)
     names = cases.actions_open_to(session, case, actor_of(user))
+    moves = {"escalate": cases.escalation_target(case), "hand_down": cases.hand_down_target(case)}
     return {
         "case_id": case.id,
         "state": case.state,
@@ -527,6 +559,7 @@ def allowed(
                 "action": n,
                 "label": workflow.ACTION_LABELS[n],
                 "note_required": workflow.NOTE_REQUIRED.get(n),
+                "to_level": moves.get(n),
             }
             for n in names
         ],

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
-from api.routers.cases import actor_of, audited_refusal, case_json, parse_version
+from api.routers.cases import actor_of, audited_refusal, case_json, latest_of, parse_version
 from layers import dispatch, dispatch_picks
 from layers.errors import Forbidden
 from layers.model import Role
@@ -131,4 +131,4 @@ def assign(
         )
         session.commit()
     response.headers["ETag"] = f'"{case.version}"'
-    return case_json(case, user, now=now, limits_config=limits)
+    return case_json(case, user, now=now, limits_config=limits, latest=latest_of(session, case))

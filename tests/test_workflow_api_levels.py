@@ -1,0 +1,154 @@
+# ruff: noqa: F811 - pytest fixtures imported from tests.api_fixtures
+"""Trial AH over HTTP: a case at its registrar's level, where a 上报 goes, what a desk reads.
+
+``escalate_to_level`` on a case and ``to_level`` on ``/allowed`` name where a 上报 (or a 交办)
+sends it, for the dialogs' 上报至市级 (S1); ``latest`` carries the 退回, 办结, 督办 and
+上报/交办 the desk shows beside the case (M3, M5, M6); 重新办理 without a reason is refused in
+Chinese (S2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from api.auth import issue_token
+from api.settings import ApiSettings
+from tests.api_fixtures import (  # noqa: F401 - fixtures
+    api_client,
+    api_settings,
+    api_world,
+)
+from tests.conftest import SuiteDatabase
+from tests.workflow_data import (
+    COUNTY,
+    add_user,
+    ensure_world,
+    purge_world,
+    village,
+    village_centre,
+)
+
+TOWN = "520424200000"
+V1 = village(200, 1)
+Headers = Callable[[str], dict[str, str]]
+USERS = {
+    "county": ("commander", COUNTY),
+    "town": ("dispatcher", TOWN),
+    "village": ("commander", V1),
+}
+
+
+@pytest.fixture(scope="module")
+def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Headers]:
+    ids = {}
+    with Session(database.owner) as owner, owner.begin():
+        ensure_world(owner)
+        for key, (role, scope) in USERS.items():
+            ids[key] = add_user(owner, username=f"ah_{key}", role=role, scope_code=scope)
+
+    def headers(key: str) -> dict[str, str]:
+        token = issue_token(api_settings, ids[key], now=datetime.now(UTC))
+        return {"Authorization": f"Bearer {token.token}"}
+
+    yield headers
+    with Session(database.owner) as owner, owner.begin():
+        purge_world(owner)
+
+
+def _register(client: TestClient, headers: dict[str, str], title: str, dx: float) -> Any:
+    lon, lat = village_centre(V1)
+    body = {
+        "channel": "phone",
+        "category": "dispute",
+        "subcategory": "neighbours",
+        "title": title,
+        "lon": lon + dx,
+        "lat": lat,
+    }
+    response = client.post("/api/cases", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _act(client: TestClient, headers: dict[str, str], case: Any, action: str, **body: Any) -> Any:
+    return client.post(
+        f"/api/cases/{case['id']}/actions/{action}",
+        json={"version": case["version"], **body},
+        headers=headers,
+    )
+
+
+def _moves(client: TestClient, headers: dict[str, str], case_id: int) -> dict[str, Any]:
+    allowed = client.get(f"/api/cases/{case_id}/allowed", headers=headers).json()["allowed"]
+    return {a["action"]: a["to_level"] for a in allowed}
+
+
+def _listed(client: TestClient, headers: dict[str, str], stage: str) -> dict[int, Any]:
+    found = client.get("/api/cases", params={"stage": stage}, headers=headers).json()
+    return {c["id"]: c for c in found}
+
+
+def test_a_county_registration_is_the_countys_and_its_escalation_names_the_city(
+    api_client: TestClient, users: Headers
+) -> None:
+    county = users("county")
+    case = _register(api_client, county, "征地补偿款分配不均，村民拟集体上访", 0.0)
+    assert (case["handling_level"], case["escalate_to_level"]) == (3, 2)
+    assert case["latest"]["moved"] is None
+    assert case["id"] in _listed(api_client, county, "queue")
+    assert case["id"] not in _listed(api_client, users("town"), "queue")
+    moves = _moves(api_client, county, case["id"])
+    assert (moves["escalate"], moves["hand_down"], moves["triage"]) == (2, 4, None)
+    escalated = _act(api_client, county, case, "escalate", note="需市级统筹协调")
+    assert escalated.status_code == 200, escalated.text
+    moved = escalated.json()["latest"]["moved"]
+    assert moved["action"] == "escalate" and moved["actor_name"] == "ah_county"
+    assert moved["payload"] == {"from_level": 3, "to_level": 2, "by_level": 3}
+    # the county follows it among its 已上报, with the move said
+    above = _listed(api_client, county, "escalated")[case["id"]]
+    assert above["handling_level"] == 2 and above["latest"]["moved"]["payload"]["to_level"] == 2
+
+
+def test_a_village_registration_waits_at_the_village_which_may_report_it_up(
+    api_client: TestClient, users: Headers
+) -> None:
+    here = users("village")
+    case = _register(api_client, here, "楼上漏水影响楼下住户", 0.004)
+    assert (case["handling_level"], case["escalate_to_level"]) == (5, 4)
+    assert case["id"] in _listed(api_client, here, "queue")
+    assert _moves(api_client, here, case["id"])["escalate"] == 4
+    up = _act(api_client, here, case, "escalate", note="涉及多户，请镇调解")
+    assert up.status_code == 200, up.text
+    assert case["id"] in _listed(api_client, users("town"), "queue")
+
+
+def test_a_reopen_without_its_reason_is_refused_in_chinese(
+    api_client: TestClient, users: Headers
+) -> None:
+    town = users("town")
+    case = _register(api_client, town, "噪音扰民", 0.008)
+    assert case["handling_level"] == 4
+    for action, body in (
+        ("triage", {}),
+        ("dispatch", {"params": {"department": "司法所"}}),
+        ("accept", {}),
+        ("resolve", {"params": {"outcome": "mediated"}, "note": "已调解"}),
+    ):
+        answer = _act(api_client, town, case, action, **body)
+        assert answer.status_code == 200, answer.text
+        case = answer.json()
+    assert case["latest"]["resolved"]["note"] == "已调解"
+    refused = _act(api_client, town, case, "reopen", note=" ")
+    assert refused.status_code == 422
+    assert "请填写重新办理原因" in refused.text
+    reopened = _act(api_client, town, case, "reopen", note="当事人称仍有噪音")
+    assert reopened.status_code == 200, reopened.text
+    facts = reopened.json()["latest"]
+    assert facts["resolved"] is None and facts["reopened"]["note"] == "当事人称仍有噪音"
+    assert reopened.json()["deadline"] == case["deadline"]
