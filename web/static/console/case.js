@@ -74,6 +74,20 @@
     $("cz-reporter-name").textContent = c.reporter_name || "（未留）";
     $("cz-reporter-phone").textContent = c.reporter_phone || "（未留）";
     $("cz-reporter-name").dataset.masked = "true";
+    // nothing to unmask without a reporter: no word of masking, no unmask form (trial AH N4)
+    page.noReporter = !c.reporter_name && !c.reporter_phone;
+    if (page.noReporter) {
+      $("cz-masked-note").hidden = true;
+      $("cz-unmask").hidden = true;
+    }
+  }
+
+  /** 乡镇（街道）级 → 县级: where a 上报 or a 交办 moved the case (trial AH S1). */
+  function moveText(p) {
+    if (!p.from_level || !p.to_level) return "";
+    const said = zz.label("handling_level", p.from_level) + " → " + zz.label("handling_level", p.to_level);
+    // the level that acted, when above the one that held the case (the county's 上报 of a township's case)
+    return p.by_level && p.by_level !== p.from_level ? said + "（由" + zz.label("handling_level", p.by_level) + "发起）" : said;
   }
 
   function renderTimeline(events) {
@@ -90,6 +104,7 @@
             : "";
       const extra = [];
       const p = e.payload || {};
+      if (e.action === "escalate" || e.action === "hand_down") extra.push(moveText(p));
       if (p.outcome) extra.push(labels.outcome[p.outcome] || p.outcome);
       if (p.route) extra.push("途径：" + (labels.legal_route[p.route] || p.route));
       if (p.departments) extra.push("吹哨部门：" + p.departments.join("、"));
@@ -236,14 +251,38 @@
     return {};
   }
 
-  function openAction(action, noteRequired) {
+  /** The dialog's title: 上报 and 交办 name the level they send the case to (上报至市级, trial AH S1). */
+  function actionTitle(action, toLevel) {
+    if (toLevel && (action === "escalate" || action === "hand_down")) {
+      return actionLabel(action) + "至" + zz.label("handling_level", toLevel);
+    }
+    return actionLabel(action);
+  }
+
+  /** What the dialog says first: where the case goes, or that 重新办理 keeps the time limits. */
+  function actionLead(action, c, toLevel) {
+    if (action === "escalate" && toLevel) {
+      return "上报后由" + zz.label("handling_level", toLevel) + "办理（现由" + zz.label("handling_level", c.handling_level) + "办理），本级跟踪办理进度。";
+    }
+    if (action === "hand_down" && toLevel) {
+      return "交办后由" + zz.label("handling_level", toLevel) + "办理。";
+    }
+    if (action === "reopen") {
+      // the registration's limits stay: a case past them is overdue at once (trial AH S2)
+      const cd = c.deadline ? zz.countdown(c.deadline) : null;
+      return "时限不变：办结时限仍为 " + (c.deadline ? zz.fmtTime(c.deadline) + (cd.overdue ? "，重新办理后即为超期" : "") : "登记时的时限") + "。";
+    }
+    return "";
+  }
+
+  function openAction(action, noteRequired, toLevel) {
     const c = page.case;
     if (action === "dispatch") {
       window.location.assign("/dispatch/" + page.me.scope_code + "?case=" + c.id);
       return;
     }
     page.action = action;
-    $("cz-action-title").textContent = actionLabel(action);
+    $("cz-action-title").textContent = actionTitle(action, toLevel);
     // 退回 must say why: the field says so and the browser asks before the server refuses
     $("cz-action-note-label").textContent = noteRequired ? noteRequired + "（必填）" : "办理说明（选填）";
     $("cz-action-note").required = Boolean(noteRequired);
@@ -251,6 +290,8 @@
     $("cz-action-note").value = sessionStorage.getItem(draftKey(action)) || "";
     $("cz-action-params").innerHTML = FORMS[action] ? FORMS[action](c) : "";
     if (action === "summon") zz.departmentChoices($("cz-p-departments"), true);
+    const lead = actionLead(action, c, toLevel);
+    if (lead) $("cz-action-params").insertAdjacentHTML("afterbegin", '<p class="mb-1" id="cz-action-lead">' + zz.esc(lead) + "</p>");
     const warning = action === "escalate" ? zz.escalationWarning(page.detail && page.detail.dispatches) : "";
     if (warning) $("cz-action-params").insertAdjacentHTML("afterbegin", '<p class="text-danger mb-1" id="cz-escalate-warning">' + zz.esc(warning) + "</p>");
     $("cz-action-error").hidden = true;
@@ -316,13 +357,13 @@
       b.className = "btn btn-sm btn-outline-primary";
       b.dataset.action = a.action;
       b.textContent = a.label;
-      b.addEventListener("click", () => openAction(a.action, a.note_required));
+      b.addEventListener("click", () => openAction(a.action, a.note_required, a.to_level));
       box.appendChild(b);
     });
     // after a reload, the form of a note left unsent opens again with it
     const drafted = page.draftsOpened ? null : allowed.allowed.find((a) => sessionStorage.getItem(draftKey(a.action)));
     page.draftsOpened = true;
-    if (drafted) openAction(drafted.action, drafted.note_required);
+    if (drafted) openAction(drafted.action, drafted.note_required, drafted.to_level);
   }
 
   // ------------------------------------------------------------------ reporter
