@@ -128,6 +128,10 @@
         ? '<span class="badge text-bg-warning me-1 dz-reminded" title="' + zz.esc(reminded.title) + '">' +
           zz.esc(reminded.text) + "</span>"
         : "") +
+      (returnedOf(c)
+        ? '<span class="badge text-bg-warning me-1 dz-returned-mark" title="' +
+          zz.esc("已退回：" + returnedText(returnedOf(c))) + '">已退回</span>'
+        : "") +
       '<span class="badge zz-state dz-state" data-state="' + zz.esc(c.state) + '">' +
       zz.esc(zz.label("case_state", c.state)) + "</span></span></div>" +
       '<div class="dz-item-code">' + zz.esc(c.code) +
@@ -136,6 +140,16 @@
       zz.esc(zz.label("channel", c.channel)) + "</span>" + itemNote(c) + "</div>";
     li.addEventListener("click", () => selectCase(c.id));
     return li;
+  }
+
+  /** The 退回 standing on a case of the queue (sent back by its worker, not dispatched since). */
+  function returnedOf(c) {
+    return c.latest && c.latest.returned && c.state === "triaged" ? c.latest.returned : null;
+  }
+
+  /** 谢浩军于 12-06 04:30 退回：该处电线属供电所产权… (trial AH M3: the desk showed none of it). */
+  function returnedText(r) {
+    return r.actor_name + "于 " + zz.fmtTime(r.at) + " 退回" + (r.note ? "，原因：" + r.note : "");
   }
 
   function countText(stage) {
@@ -326,14 +340,24 @@
     return link;
   }
 
-  /** What is left for this desk on a case outside its queue: follow it, or close it. */
+  /**
+   * What is left for this desk on a case outside its queue: follow it, or close it. 已上报 and
+   * 已交办 only after a real 上报 or 交办, naming from where to where (trial AH M1, M2: a county's
+   * registration read 已交办 and a village's 已上报 though nobody had moved them).
+   */
   function renderNext(c) {
     const box = $("dz-case-next");
+    const moved = c.latest && c.latest.moved;
+    const move = (verb) =>
+      verb + "（" + moved.actor_name + "，" + zz.label("handling_level", moved.payload.from_level) + " → " +
+      zz.label("handling_level", moved.payload.to_level) + "）";
     let text = "";
     if (c.handling_level < LEVEL && OPEN.includes(c.state)) {
-      text = "本案已上报，现由" + levelText(c.handling_level) + "；本级跟踪办理进度。";
+      text = (moved && moved.action === "escalate" ? "本案已" + move("上报") + "，" : "本案") +
+        "现由" + levelText(c.handling_level) + "；本级跟踪办理进度。";
     } else if (c.handling_level > LEVEL && OPEN.includes(c.state)) {
-      text = "本案已交办，现由" + levelText(c.handling_level) + "。";
+      text = (moved && moved.action === "hand_down" ? "本案已" + move("交办") + "，" : "本案") +
+        "现由" + levelText(c.handling_level) + "。";
     } else if (CLOSING.includes(c.state)) {
       const todo = CLOSING_ACTIONS.filter((a) => c.allowed_actions.includes(a)).map((a) => zz.label("case_action", a));
       text = "案件已办结" + (todo.length ? "，待" + todo.join("、") + "。" : "。");
@@ -342,7 +366,51 @@
     }
     box.textContent = text;
     box.hidden = !text;
+    renderFacts(c);
     renderClosingActions(c);
+  }
+
+  /** One line of the facts box: a bold head, then text (escaped). */
+  function factHtml(head, parts) {
+    return "<strong>" + zz.esc(head) + "</strong>" + zz.esc(parts.filter(Boolean).join("；"));
+  }
+
+  /**
+   * What the desk reads before it acts (trial AH M3, M5, M6): who sent the case back and why,
+   * the 督办意见 and 督办时限 of a standing 督办, the worker's 办结结果 and note before 评价、回访、
+   * 销号 or 重新办理, and why a case was sent back to be redone.
+   */
+  function renderFacts(c) {
+    const facts = c.latest || {};
+    const returned = returnedOf(c);
+    $("dz-returned").hidden = !returned;
+    if (returned) $("dz-returned").innerHTML = factHtml("已退回：", [returnedText(returned)]);
+    const sup = OPEN.includes(c.state) ? facts.supervised : null;
+    $("dz-supervision").hidden = !sup;
+    if (sup) {
+      $("dz-supervision").innerHTML = factHtml("督办：", [
+        "督办时限 " + zz.fmtTime(sup.payload.deadline || c.supervision_deadline),
+        sup.note ? "督办意见：" + sup.note : "",
+        sup.actor_name + "于 " + zz.fmtTime(sup.at) + " 督办",
+      ]);
+    }
+    const done = CLOSING.includes(c.state) || c.state === "archived" ? facts.resolved : null;
+    $("dz-resolved").hidden = !done;
+    if (done) {
+      $("dz-resolved").innerHTML = factHtml("办结结果：", [
+        labels.outcome[done.payload.outcome] || done.payload.outcome,
+        "办理说明：" + (done.note || "（未填写）"),
+        done.actor_name + "于 " + zz.fmtTime(done.at) + " 办结",
+      ]);
+    }
+    const again = OPEN.includes(c.state) ? facts.reopened : null;
+    $("dz-reopened").hidden = !again;
+    if (again) {
+      $("dz-reopened").innerHTML = factHtml("重新办理：", [
+        again.note,
+        again.actor_name + "于 " + zz.fmtTime(again.at) + "，时限不变",
+      ]);
+    }
   }
 
   // ------------------------------------------------------------------ 评价、回访、销号
@@ -382,6 +450,18 @@
     $("dz-closing-satisfaction-box").hidden = action === "archive" || action === "reopen";
     $("dz-closing-satisfaction").value = "";
     $("dz-closing-note").value = "";
+    // 重新办理 says why (the worker it goes to next reads it) and keeps the registration's
+    // time limits: a case past them is overdue at once (trial AH S2, M4)
+    const reopen = action === "reopen";
+    $("dz-closing-note-label").textContent = reopen ? "重新办理原因（必填）" : "说明（可不填）";
+    $("dz-closing-note").required = reopen;
+    const lead = $("dz-closing-lead");
+    lead.hidden = !reopen;
+    if (reopen) {
+      const late = c.deadline && zz.countdown(c.deadline).overdue;
+      lead.textContent = "时限不变：办结时限仍为 " + (c.deadline ? zz.fmtTime(c.deadline) : "登记时的时限") +
+        (late ? "，重新办理后即为超期" : "") + "；原因将随下次派单告知网格员。";
+    }
     $("dz-closing-error").hidden = true;
     form.hidden = false;
   }
@@ -404,6 +484,8 @@
       zz.toast(zz.label("case_action", action) + "：已完成", "success");
       upsertCase(updated);
       renderCase(updated);
+      // the pane below follows the new state (trial AH M4: 案件已办结，无需派单 stayed after 重新办理)
+      await loadCandidates(updated);
     } catch (error) {
       $("dz-closing-error").textContent = zz.errorText(error);
       $("dz-closing-error").hidden = false;
@@ -554,7 +636,7 @@
       tr.innerHTML =
         "<td>" + (i + 1) + "</td><td>" + zz.esc(w.name) +
         '<div class="text-muted">' + zz.esc(zz.label("worker_role", w.role)) +
-        (w.own_grid ? " · 本网格" : "") + accountNote(w) + "</div></td><td>" + fmtDistance(w.distance_m) +
+        (w.own_grid ? " · 本网格" : "") + accountNote(w) + returnedBy(c, w) + "</div></td><td>" + fmtDistance(w.distance_m) +
         "</td><td>" + w.workload + ' 件</td><td><button class="btn btn-sm btn-success dz-assign" type="button">派单</button></td>';
       tr.querySelector("button").addEventListener("click", () => assign(c, w));
       tbody.appendChild(tr);
@@ -735,6 +817,12 @@
           .addTo(layers.workers);
       }
     });
+  }
+
+  /** The worker who just sent the case back, offered again (trial AH M3). */
+  function returnedBy(c, w) {
+    const r = returnedOf(c);
+    return r && r.actor_name === w.name ? ' · <span class="dz-returned-by">刚退回本案</span>' : "";
   }
 
   /** Whether the worker can follow the case in the platform (我的任务), or must be phoned. */
