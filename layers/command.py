@@ -298,6 +298,7 @@ def _case_json(
         ),
         "repeat_count": case.repeat_count,
         "version": case.version,
+        "escalate_to_level": cases.escalation_target(case),  # 上报至… (trial AH S1)
         "allowed_actions": workflow.allowed_actions(
             case.state, handling_level=case.handling_level, actor=actor
         ),

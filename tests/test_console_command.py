@@ -980,6 +980,8 @@ def test_escalating_says_which_dispatch_it_withdraws(
     origin = _open_county(page, console_demo)
     row = page.locator(f"#zz-queue-body tr[data-case-id='{held.id}']")
     row.locator(".zz-act[data-action=escalate]").click()
+    # where it goes: a county's case to the city (trial AH S1: 上报 said nowhere)
+    expect(page.locator("#zz-action-title")).to_have_text(re.compile("^上报至市级："))
     warning = page.locator("#zz-action-dialog .zz-escalate-warning")
     expect(warning).to_have_text(
         re.compile(f"上报后，派给 {held.assignee_name} 的派单（.+）将撤回")

@@ -1734,7 +1734,9 @@
     acting = { c: c, action: action };
     const fields = document.getElementById("zz-action-fields");
     fields.textContent = "";
-    document.getElementById("zz-action-title").textContent = zz.label("case_action", action) + "：" + c.title;
+    // 上报 names where it sends the case (trial AH S1: a county's 上报 stayed at the county)
+    const to = action === "escalate" && c.escalate_to_level ? "至" + zz.label("handling_level", c.escalate_to_level) : "";
+    document.getElementById("zz-action-title").textContent = zz.label("case_action", action) + to + "：" + c.title;
     document.getElementById("zz-action-case").textContent = c.code + " · " + zz.label("case_state", c.state) + " · " + zz.label("handling_level", c.handling_level) + "办理";
     // 督办 states its 督办意见: the field says so, and the browser asks before the server refuses
     const required = zz.tables.note_required[action];
