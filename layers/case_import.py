@@ -226,8 +226,9 @@ def _after_report(
 def handling_level() -> sql.Composed:
     """Return the SQL expression of an imported case's handling level over staging alias ``s``.
 
-    As for a case registered here (:func:`layers.cases.register`): the level of its area,
-    at most 4 (a village's case is handled by its township).
+    The level of its area, at most 4: an imported case has no registrar whose level it could
+    stay at (:func:`layers.cases.default_handling_level`), and a file's cases (a 12345 export, a
+    township's ledger) go to the township's desk, which sends a small matter down to its village.
 
     Returns
     -------
