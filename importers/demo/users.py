@@ -59,7 +59,8 @@ def _plan(data: DemoData) -> list[tuple[str, str, str, bool]]:
     plan += [(f"dispatcher.{t.code[:9]}", Role.DISPATCHER, t.code, False) for t in tr.townships]
     plan += [
         (f"analyst.{c6}", Role.ANALYST, tr.county.code, False),
-        (f"gridworker.{c6}", Role.GRID_WORKER, village.code, False),
+        # the worker a case is dispatched to phones its parties within the 联系时限 (trial AH)
+        (f"gridworker.{c6}", Role.GRID_WORKER, village.code, True),
         (f"department.{c6}", Role.DEPARTMENT, tr.county.code, False),
     ]
     return plan
