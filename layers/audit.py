@@ -37,7 +37,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from geo.codes import is_valid_resident_id, mask_resident_id
-from geo.personal_numbers import KIND_LABELS, find_personal_numbers, personal_number_kinds
+from geo.personal_numbers import (
+    KIND_LABELS,
+    digit_count,
+    find_personal_numbers,
+    numerals_as_digits,
+    personal_number_kinds,
+    without_numerals,
+)
 from layers.errors import InvalidInput
 from layers.model import AuditEntry, Jurisdiction, PersonCategory, Role, User
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id
@@ -345,16 +352,47 @@ def _says_nothing(reason: str) -> bool:
 
 REASON_LOGGED = "事由会记入审计日志"
 """Why a reason may hold no personal data: the auditor, who may not unmask, reads it."""
-_SPACING = re.compile(r"[\s\-－.·。,，、:：;；()（）\[\]【】\"'“”‘’]+")
+REASON_DIGITS = 7
+"""A reason holding this many digits or more (any numerals, wherever) is refused: it needs none."""
+NUMBERS_IN_REASON = "号码或成串的数字"
+"""What a refused reason holds, when it is :data:`REASON_DIGITS` digits and no number found."""
+_NOT_PLAIN = re.compile(r"[\W_]+")
+_CHINESE_NUMBER = re.compile("[0-9两]*[十百千拾佰仟][0-9两十百千拾佰仟]*")
+_TENS = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 _ADDRESS_WINDOW = 6
 """A stretch of an address this long holding a digit (``2组103号``) names the house."""
 OWN_VALUE_LABELS = ("姓名", "身份证号", "电话", "住址")
 """The keys of ``own`` (:func:`check_reason`), in the order a message names them."""
 
 
+def _chinese_number(written: str) -> str:
+    """Return a Chinese number with 十, 百 or 千 (拾佰仟) in digits: ``8十2`` (八十二) → ``82``."""
+    total = pending = 0
+    for char in written:
+        if char in _TENS:
+            total += (pending or 1) * _TENS[char]
+            pending = 0
+        else:
+            pending = pending * 10 + (2 if char == "两" else int(char))
+    return str(total + pending)
+
+
 def _plain(text_: str) -> str:
-    """Return ``text_`` as compared with a person's own values: NFKC, no spaces or marks."""
-    return _SPACING.sub("", unicodedata.normalize("NFKC", text_)).upper()
+    """Return ``text_`` as compared with a person's own values.
+
+    NFKC, numerals as digits (八十二 as 82, :func:`geo.personal_numbers.numerals_as_digits`),
+    upper case, and nothing but letters and digits: ``郑/峰/东``, ``郑 峰\u200b东`` and ``郑峰东``
+    are one. Traditional characters are not folded to simplified (no such library here).
+
+    Examples
+    --------
+    >>> _plain("郑/峰 ·东，一组八十二号，zheng_feng")
+    '郑峰东1组82号ZHENGFENG'
+    """
+    read = numerals_as_digits(unicodedata.normalize("NFKC", text_))
+    if any(char in read for char in _TENS):
+        read = _CHINESE_NUMBER.sub(lambda m: _chinese_number(m.group()), read)
+    return _NOT_PLAIN.sub("", read).upper()
 
 
 def _names_value(plain_text: str, label: str, value: str) -> bool:
@@ -363,6 +401,9 @@ def _names_value(plain_text: str, label: str, value: str) -> bool:
     if label == "住址":
         if len(plain_value) >= 4 and plain_value in plain_text:
             return True
+        house = next((i for i, c in enumerate(plain_value) if c.isdigit()), len(plain_value))
+        if len(plain_value) - house >= 4 and plain_value[house:] in plain_text:
+            return True  # 1组82号: the house, from its first number on
         windows = (
             plain_value[i : i + _ADDRESS_WINDOW]
             for i in range(len(plain_value) - _ADDRESS_WINDOW + 1)
@@ -376,9 +417,12 @@ def _names_value(plain_text: str, label: str, value: str) -> bool:
 def own_values_in(text_: str, own: Mapping[str, str | None]) -> list[str]:
     """Return which of a person's own clear values ``text_`` writes, by label.
 
-    A value is found however it is spaced (``李 涛俊``) and in full-width forms; a name counts
-    from 2 characters, a phone number and a resident ID from 7, an address whole (from 4
-    characters) or by any 6 characters of it holding a digit (``2组103号``: the house).
+    A value is found however it is spaced or split (``李 涛俊``, ``李/涛/俊``), in full-width
+    forms and with its numbers in Chinese numerals (``2组一百零三号``); a name counts from 2
+    characters, a phone number and a resident ID from 7, an address whole (from 4 characters),
+    from its first number on (``2组103号``: the house) or by any 6 characters of it holding a
+    digit. Traditional characters and pinyin are not folded: a reason so written passes this
+    check (it still may hold no number, :func:`check_reason`).
 
     Parameters
     ----------
@@ -396,6 +440,8 @@ def own_values_in(text_: str, own: Mapping[str, str | None]) -> list[str]:
     --------
     >>> own = {"姓名": "李涛俊", "电话": "13812345678", "住址": "兴宁社区2组103号"}
     >>> own_values_in("核实本人李 涛俊的住址：2组103号", own)
+    ['姓名', '住址']
+    >>> own_values_in("核实李/涛/俊的住址：二组一百零三号", own)
     ['姓名', '住址']
     >>> own_values_in("核实走访对象身份", own)
     []
@@ -418,10 +464,11 @@ def check_reason(
     written in Chinese: ``aaaa``, ``1234``, ``....`` are refused), not a placeholder or a short
     unit repeated (``测试测试``, ``看看看看``, ``随便看看``: :data:`PLACEHOLDER_REASONS`), and
     holds no personal data, since the reason is stored in the audit log that the auditor (who
-    may not unmask) reads: no resident ID or mobile number, however spaced
-    (:func:`geo.personal_numbers.find_personal_numbers`), and, given ``own``, none of the very
-    person's own clear values (:func:`own_values_in`). The messages say why and never repeat
-    the reason.
+    may not unmask) reads: no resident ID or mobile number, however written
+    (:func:`geo.personal_numbers.find_personal_numbers`), no :data:`REASON_DIGITS` digits or
+    more in all (a reason needs no number: a number in parts, in Chinese or financial numerals,
+    however spaced, is refused so), and, given ``own``, none of the very person's own clear
+    values (:func:`own_values_in`). The messages say why and never repeat the reason.
 
     Parameters
     ----------
@@ -441,7 +488,7 @@ def check_reason(
     ------
     InvalidInput
         The reason is too short, a repeated character, has no Chinese words, holds a resident
-        ID or a mobile number, or one of the person's own values.
+        ID or a mobile number, 7 digits or more, or one of the person's own values.
 
     Examples
     --------
@@ -459,6 +506,12 @@ def check_reason(
     Traceback (most recent call last):
     ...
     layers.errors.InvalidInput: 查看事由中不要写身份证号：事由会记入审计日志
+    >>> check_reason("核实身份，前六位530424，出生1991")
+    Traceback (most recent call last):
+    ...
+    layers.errors.InvalidInput: 查看事由中不要写号码或成串的数字：事由会记入审计日志
+    >>> check_reason("核实2026年12月走访情况")
+    '核实2026年12月走访情况'
     >>> check_reason("核实李涛俊的情况", own={"姓名": "李涛俊"})
     Traceback (most recent call last):
     ...
@@ -474,6 +527,8 @@ def check_reason(
         kinds = [KIND_LABELS["resident_id"]]
     if kinds:
         raise InvalidInput(f"查看事由中不要写{'、'.join(kinds)}：{REASON_LOGGED}")
+    if digit_count(reason) >= REASON_DIGITS:
+        raise InvalidInput(f"查看事由中不要写{NUMBERS_IN_REASON}：{REASON_LOGGED}")
     named = own_values_in(reason, own) if own else []
     if named:
         raise InvalidInput(f"查看事由中不要写{whose}的{'、'.join(named)}：{REASON_LOGGED}")
@@ -483,9 +538,10 @@ def check_reason(
 def loggable_reason(reason: str, own: Mapping[str, str | None] | None = None) -> str | None:
     """Return a refused ``reason`` as the audit log may keep it: without personal data.
 
-    Each resident ID and mobile number, however spaced, becomes a placeholder, and so does
-    each of the person's own values written as stored; a reason that still names one of them
-    (spaced otherwise) is kept as a placeholder only.
+    Each resident ID and mobile number, however written, becomes a placeholder, and so does
+    each of the person's own values written as stored; what still holds
+    :data:`REASON_DIGITS` digits loses every number; a reason that still names one of the
+    person's values (written otherwise) is kept as a placeholder only.
 
     Parameters
     ----------
@@ -507,6 +563,8 @@ def loggable_reason(reason: str, own: Mapping[str, str | None] | None = None) ->
     '核实[姓名已略去]的情况'
     >>> loggable_reason("核实李 涛 俊", {"姓名": "李涛俊"})
     '[事由含个人信息，已略去]'
+    >>> loggable_reason("核实身份，前六位530424，出生1991")
+    '核实身份，前[数字已略去]位[数字已略去]，出生[数字已略去]'
     """
     out: list[str] = []
     at = 0
@@ -514,6 +572,8 @@ def loggable_reason(reason: str, own: Mapping[str, str | None] | None = None) ->
         out += [reason[at : number.start], f"[{KIND_LABELS[number.kind]}已略去]"]
         at = number.end
     kept = without_ids("".join(out) + reason[at:])
+    if digit_count(kept) >= REASON_DIGITS:
+        kept = without_numerals(kept, "[数字已略去]")
     for label in OWN_VALUE_LABELS:
         value = (own or {}).get(label)
         if value and len(value.strip()) >= 2:

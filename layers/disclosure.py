@@ -36,6 +36,11 @@ MIN_REASON_LENGTH = audit.MIN_REASON_LENGTH
 """A shorter reason (after trimming) is refused; see :func:`layers.audit.check_reason`."""
 NO_PERMISSION = "您没有查看完整个人信息的权限"
 """The refusal of a reader without the permission, or whose role makes the flag void."""
+REASON_NOT_KEPT = "（人员不在辖区内，事由未记录）"
+"""What the audit entry keeps of the reason of an attempt on a person not in the reader's scope.
+
+The person's own values are not read there, so a name or an address the reason wrote could not
+be told from other words (trial AJ M5: ``核实王五住址新复社区1组82号`` was kept in clear)."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,10 @@ def _refuse(
     reason: str,
     why: str,
     own: dict[str, str | None] | None = None,
+    *,
+    in_scope: bool = True,
 ) -> None:
+    kept = audit.loggable_reason(reason, own) if in_scope else REASON_NOT_KEPT
     audit.record(
         session,
         actor_id=reader.user_id,
@@ -153,7 +161,7 @@ def _refuse(
         object_type="person",
         object_id=str(person_id),
         outcome="denied",
-        reason=audit.loggable_reason(reason, own),  # a refused reason may hold personal data
+        reason=kept,  # a refused reason may hold personal data
         detail={"refused": why},
     )
 
@@ -227,7 +235,8 @@ def unmask_person(
         refusal's entry says why as the reader was told and keeps the reason without them
         (:func:`layers.audit.loggable_reason`).
     NotFound
-        No such person in the reader's scope.
+        No such person in the reader's scope: the entry keeps no reason
+        (:data:`REASON_NOT_KEPT`), nor does any refusal of a person not in scope.
     """
     reason = reason.strip()
     lo, hi = scope_range(reader.scope_code)
@@ -237,16 +246,17 @@ def unmask_person(
     refused = _permission_refusal(reader)
     if refused is not None:
         why, message = refused
-        _refuse(session, reader, person_id, reason, why, own_values(person) if person else None)
+        own = own_values(person) if person else None
+        _refuse(session, reader, person_id, reason, why, own, in_scope=person is not None)
         raise Forbidden(message)
     own = own_values(person, keys) if person is not None else None
     try:
         reason = audit.check_reason(reason, own=own)
     except InvalidInput as exc:
-        _refuse(session, reader, person_id, reason, str(exc), own)
+        _refuse(session, reader, person_id, reason, str(exc), own, in_scope=person is not None)
         raise
     if person is None:
-        _refuse(session, reader, person_id, reason, "not found in scope")
+        _refuse(session, reader, person_id, reason, "not found in scope", in_scope=False)
         raise NotFound("该人员不存在或不在您的辖区内")
     entry = audit.record(
         session,

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from geo.personal_numbers import digit_count
 from layers import audit
 from layers.errors import InvalidInput
 from tests.api_fixtures import (  # noqa: F401 - fixtures
@@ -151,3 +152,89 @@ def test_the_reporter_unmask_refuses_numbers_and_the_reporters_own_name(
         assert "1234" not in str(entry)
     read = api_client.post(url, json={"reason": "回访当事人核实诉求"}, headers=headers)
     assert read.status_code == 200 and read.json()["reporter_name"] == "报告人", read.text
+
+
+# Trial AJ M1: the reasons the re-review had accepted (and stored in clear), for person 2, then
+# 郑峰东, ID 530424199105275930, address 宁州街道新复社区1组82号.
+ZHENG = {"姓名": "郑峰东", "身份证号": "530424199105275930", "住址": "宁州街道新复社区1组82号"}
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "核实身份530424/19910527/5930",
+        "核实身份530424_1991_0527_5930",
+        "核实身份五三零四二四一九九一零五二七五九三零",
+        "核实身份，前六位530424，出生19910527，末四位5930",
+        "核实身份5304241991052\u200b75930",
+        "回访电话 1 38 1234 5678",
+        "回访电话8613812345678",
+        "回访电话138  1234  5678",
+        "回访电话壹叁捌壹贰叁肆伍陆柒捌",
+        "回访电话138/1234/5678",
+        "回访电话一三八一二三四五六七八",
+        "回访王/小/明，电话139/1234/5678",
+        "回访电话一三九一二三四五六七八核实",
+        "核实身份，出生一九九一年，尾号5930",  # 7 digits in all, no number found
+        "核实证件后七位5275930",
+    ],
+)
+def test_a_reason_with_a_number_however_written_is_refused(reason: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        audit.check_reason(reason, own=ZHENG)
+    told = str(refused.value)
+    assert told.startswith("查看事由中不要写") and told.endswith("：事由会记入审计日志"), told
+    kept = audit.loggable_reason(reason, ZHENG) or ""
+    assert digit_count(kept) < audit.REASON_DIGITS, kept
+    assert "1234" not in kept and "5930" not in kept and "1991" not in kept
+
+
+@pytest.mark.parametrize(
+    ("reason", "says"),
+    [
+        ("核实郑/峰/东的情况", "姓名"),
+        ("核实郑 峰\u200b东的情况", "姓名"),
+        ("核实郑·峰·东的情况", "姓名"),
+        ("核实住址新复社区一组八十二号", "住址"),
+        ("核实住址1组/82号", "住址"),
+        ("核实住址壹组捌拾贰号", "住址"),
+    ],
+)
+def test_the_persons_own_name_and_address_are_found_however_split_or_numbered(
+    reason: str, says: str
+) -> None:
+    with pytest.raises(InvalidInput, match=f"不要写该人员的{says}：事由会记入审计日志"):
+        audit.check_reason(reason, own=ZHENG)
+    assert audit.loggable_reason(reason, ZHENG) == "[事由含个人信息，已略去]"
+
+
+@pytest.mark.parametrize(
+    "reason",
+    ["核实2026年12月走访情况", "核实第三季度走访记录", "复核12345热线转办事项", "核实一组两户"],
+)
+def test_a_reason_with_a_few_digits_passes(reason: str) -> None:
+    assert audit.check_reason(reason, own=ZHENG) == reason
+
+
+def test_an_attempt_on_a_person_outside_the_scope_keeps_no_reason(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
+) -> None:
+    """Trial AJ M5: refused as not in scope, the reason (a name, an address) stayed in clear."""
+    pid = next(p for p, v in sorted(api_world.objects["persons"].items()) if v == VILLAGES[3])
+    name = api_world.names[int(pid)]
+    url = f"/api/persons/{pid}/unmasked"
+    for reason in (f"核实{name}住址新复社区1组82号", f"核实{name}的情况，电话13812345678"):
+        refused = api_client.post(
+            url, json={"reason": reason}, headers=auth_headers("cmd_a_unmask")
+        )
+        assert refused.status_code in (404, 422), refused.text
+        entry = _last_entry(api_client, auth_headers, "person.unmask", "person", pid)
+        assert entry["outcome"] == "denied"
+        assert entry["reason"] == "（人员不在辖区内，事由未记录）"
+        assert name not in str(entry) and "82号" not in str(entry) and "1234" not in str(entry)
+    refused = api_client.post(  # a reader without the right: the same
+        url, json={"reason": f"核实{name}的住址"}, headers=auth_headers("cmd_a")
+    )
+    assert refused.status_code == 403, refused.text
+    entry = _last_entry(api_client, auth_headers, "person.unmask", "person", pid)
+    assert entry["reason"] == "（人员不在辖区内，事由未记录）" and name not in str(entry)
