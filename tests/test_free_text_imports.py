@@ -60,7 +60,7 @@ def test_case_texts_are_stored_with_their_numbers_masked_and_the_summary_says_so
     ]
     outcome = _import(db, tmp_path / "12345工单.csv", headers, rows, "cases")
     assert outcome.committed and [p.row for p in outcome.problems] == [5]
-    stored = dict(
+    stored: dict[str, str] = dict(
         db.execute(
             text("SELECT external_no, description FROM cases WHERE external_no LIKE 'FT-%'")
         ).all()
@@ -115,3 +115,56 @@ def test_a_wrong_check_digit_is_said_without_the_digit_the_hidden_ones_give(
     [problem] = [p for p in outcome.problems if p.row == 5]
     assert problem.rule.endswith(CHECK_DIGIT_WRONG)
     assert "应为" not in problem.rule and "实为" not in problem.rule
+
+
+def test_the_reviewers_12345_rows_are_all_masked_and_a_personal_work_order_number_refused(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial AJ M2: the import masked 1 of these 6 rows; the address was not looked at."""
+    seed_jurisdictions(db)
+    headers = ["工单编号", "来源渠道", "事件类型", "所属网格", "登记时间", "问题描述", "事发地址"]
+    written = {
+        "AJ-0001": "反映人电话13912345678，楼上漏水",
+        "AJ-0002": "反映人电话139/1234/5678，楼上漏水",
+        "AJ-0003": "反映人身份证五三零四二四一九八零零六一八六八五八，电话一三九一二三四五六七八",
+        "AJ-0004": "反映人电话8613912345678，身份证号前六位530424，出生19800618，末四位6858",
+        "AJ-0005": "反映人身份证530424_1980_0618_6858，反映噪音",
+        "AJ-0006": "反映人电话139  1234  5678，反映噪音",
+    }
+    rows = [
+        [no, "12345", "邻里纠纷", GRID, f"2025-03-0{i} 09:00", text, "复安社区8组33号"]
+        for i, (no, text) in enumerate(written.items(), start=1)
+    ]
+    rows.append(
+        [
+            "AJ-0007",
+            "12345",
+            "邻里纠纷",
+            GRID,
+            "2025-03-07 09:00",
+            "楼道堆物",
+            "8组 电话13912345678",
+        ]
+    )
+    rows.append([ID_NUMBER, "12345", "邻里纠纷", GRID, "2025-03-08 09:00", "楼道堆物", "8组"])
+    outcome = _import(db, tmp_path / "12345工单.csv", headers, rows, "cases")
+    assert outcome.committed
+    [refused] = outcome.problems
+    assert refused.row == 9 and refused.rule.startswith("工单编号不能是身份证号或手机号")
+    assert refused.value == "530424********6858"  # the report masks it too
+    stored = db.execute(
+        text("SELECT external_no, title, description, address FROM cases ORDER BY external_no")
+    ).all()
+    assert [r.external_no for r in stored] == [*written, "AJ-0007"]
+    for row in stored:
+        digits = "".join(c for c in f"{row.title}{row.description}{row.address}" if c.isdigit())
+        assert "1234" not in digits and "19800618" not in digits, row
+        assert not any(c in f"{row.title}{row.description}" for c in "一三九五"), row
+    assert stored[3].description == (
+        "反映人电话86139****5678，身份证号前六位530424，出生********，末四位6858"
+    )
+    assert stored[-1].address == "8组 电话139****5678"
+    assert "6 行的标题或描述中写有身份证号、手机号，已脱敏保存（如 139****5678）；" in "".join(
+        outcome.notes
+    )
+    assert "1 行的地址中写有身份证号、手机号，已脱敏保存（如 139****5678）" in outcome.notes

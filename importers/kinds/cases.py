@@ -36,6 +36,7 @@ from importers.vocabulary import CaseStatus
 from layers.bulk import Recognition
 from layers.case_import import HISTORY_ENDED, HISTORY_STATUS, STATUS_GIVEN, rekey_edited_rows
 from layers.case_repeats import REPEAT_FLAG, REPEAT_OF
+from layers.free_text import personal_work_order_number
 from layers.model import (
     Base,
     Category,
@@ -486,8 +487,10 @@ MASKED_CASE_TEXT_NOTE = (
     "反映人的电话请放在“联系电话”列"
 )
 """Said of the rows whose title or description had personal numbers masked (trial AI S6)."""
-_MANY_DIGITS = r"(?:[0-9０-９]\D{0,2}){11}"
-"""A text with fewer digits than this, near one another, holds no ID or mobile number."""
+MASKED_ADDRESS_NOTE = "{n} 行的地址中写有身份证号、手机号，已脱敏保存（如 139****5678）"
+"""Said of the rows whose 地址 had personal numbers masked (trial AJ M2)."""
+PERSONAL_WORK_ORDER_RULE = "工单编号不能是身份证号或手机号：请填写来源渠道的工单编号"
+"""Why a row whose work-order number is a resident ID or a mobile number is refused."""
 
 
 def masked_free_text(checks: RowChecks, text: pd.Series) -> tuple[pd.Series, list[int]]:
@@ -495,8 +498,10 @@ def masked_free_text(checks: RowChecks, text: pd.Series) -> tuple[pd.Series, lis
 
     An import does not refuse a row for what its free text says (a 12345 export's descriptions
     often hold the caller's number, and the centre keeps the work order): the text is stored
-    masked (:func:`geo.personal_numbers.mask_personal_numbers`), and the summary says of how
-    many rows (:meth:`importers.rules.RowChecks.note_rows`, with the caller's template).
+    masked (:func:`geo.personal_numbers.mask_personal_numbers`: however written, ``139/1234/
+    5678``, ``8613912345678``, in Chinese numerals, an ID in parts among words), and the
+    summary says of how many rows (:meth:`importers.rules.RowChecks.note_rows`, with the
+    caller's template).
 
     Parameters
     ----------
@@ -519,11 +524,11 @@ def masked_free_text(checks: RowChecks, text: pd.Series) -> tuple[pd.Series, lis
     (['电话 139****5678 漏水', '编号 20261202', None], [0])
     """
     stored = text.astype(object).where(text.notna(), None)
-    maybe = text.notna() & text.astype(str).str.contains(_MANY_DIGITS, regex=True)
-    if not maybe.any():
+    given = text[text.notna()].astype(str)
+    if given.empty:
         return stored, []
-    masked = text[maybe].map(lambda v: mask_personal_numbers(str(v)))
-    changed = masked[masked != text[maybe].astype(str)]
+    masked = given.map(mask_personal_numbers)  # one pass of compiled patterns for most texts
+    changed = masked[masked != given]
     stored.loc[changed.index] = changed
     return stored, [int(row) for row in changed.index if not checks.bad[row]]
 
@@ -540,9 +545,15 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     external = checks.text("external_no") if numbered else ledger_numbers(checks, reported)
     # A number Excel kept as 2.02611E+12 names no work order (or several at once).
     checks.fail("external_no", excel_mangled_cells(external), EXCEL_NUMBER_RULE)
+    # a resident ID or a mobile number is no work-order number: every level reads it (trial AJ)
+    personal = external.map(lambda v: personal_work_order_number(str(v)), na_action="ignore")
+    shown = external.map(lambda v: mask_personal_numbers(str(v)), na_action="ignore")
+    checks.fail("external_no", personal.notna(), PERSONAL_WORK_ORDER_RULE, values=shown)
     description, masked = masked_free_text(checks, checks.text("description"))
     title, masked_titles = masked_free_text(checks, checks.text("title"))
     checks.note_rows(MASKED_CASE_TEXT_NOTE, sorted({*masked, *masked_titles}))
+    address, masked_addresses = masked_free_text(checks, checks.text("address"))
+    checks.note_rows(MASKED_ADDRESS_NOTE, masked_addresses)
     fallback = description.str.slice(0, 60).where(
         description.notna(), category.map(Category.labels(), na_action="ignore")
     )
@@ -561,7 +572,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             "description": description,
             "risk_level": risk,
             **staged_points(checks, context),
-            "address": checks.text("address").str.slice(0, 200),
+            "address": address.str.slice(0, 200),
             "area_code": area,
             **places,
             "grid_code": grid,
