@@ -168,3 +168,39 @@ def test_the_reviewers_12345_rows_are_all_masked_and_a_personal_work_order_numbe
         outcome.notes
     )
     assert "1 行的地址中写有身份证号、手机号，已脱敏保存（如 139****5678）" in outcome.notes
+
+
+def test_a_visits_note_in_slashes_or_numerals_is_stored_masked(db: Session, tmp_path: Path) -> None:
+    """Trial AJ M2: the notes the re-review wrote past the visit form, now imported masked."""
+    seed_jurisdictions(db)
+    person = resident_id(83)
+    headers = ["姓名", "身份证号", "人员类别", "所属社区"]
+    made = _import(
+        db, tmp_path / "人员.csv", headers, [["郑树林", person, "刑满释放人员", VILLAGE]], "persons"
+    )
+    assert made.committed and not made.problems
+    rows = [
+        [person, "2025-06-01", "本人电话139/1234/5678"],
+        [
+            person,
+            "2025-06-02",
+            "本人身份证五三零四二四一九七三一一零七七零五五，电话一三八一一一一二二二二",
+        ],
+        [person, "2025-06-03", "电话8613811112222"],
+    ]
+    outcome = _import(
+        db, tmp_path / "走访.csv", ["身份证号", "走访日期", "走访情况"], rows, "visits"
+    )
+    assert outcome.committed and not outcome.problems
+    notes = db.execute(
+        text(
+            "SELECT v.note FROM person_visits v JOIN persons p ON p.id = v.person_id"
+            " WHERE p.name = '郑树林' ORDER BY v.visited_on"
+        )
+    ).scalars()
+    assert list(notes) == [
+        "本人电话139****5678",
+        "本人身份证530424********7055，电话138****2222",
+        "电话86138****2222",
+    ]
+    assert "3 行的走访情况中写有身份证号、手机号，已脱敏保存（如 139****5678）" in outcome.notes
