@@ -26,8 +26,11 @@ from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import quote, unquote
 
 import typer
+
+from geo.personal_numbers import mask_personal_numbers
 
 if TYPE_CHECKING:
     import uvicorn
@@ -133,7 +136,9 @@ class QueryValuesHidden(logging.Filter):
 
     A query string may carry personal data a user typed (a phone number searched as a case's
     title, a resident ID put in a look-up's address, trial AI): uvicorn's access log would keep
-    it even for a refused request. The names of the parameters stay, for the operators.
+    it even for a refused request. The names of the parameters stay, for the operators. A
+    resident ID or a mobile number in the path (``/api/cases/530424198006186858``, trial AJ N6)
+    is masked as :func:`geo.personal_numbers.mask_personal_numbers` masks it.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -156,7 +161,10 @@ class QueryValuesHidden(logging.Filter):
 
 
 def hidden_query_values(path: str) -> str:
-    """Return ``path`` with each value of its query replaced by ``…``.
+    """Return ``path`` with each value of its query replaced by ``…``, personal numbers masked.
+
+    A resident ID or a mobile number in the path is masked however written, percent-encoded
+    too (``%E4%B8%80…``, ``139%2F1234%2F5678``): the path is then logged decoded and masked.
 
     Parameters
     ----------
@@ -174,12 +182,24 @@ def hidden_query_values(path: str) -> str:
     '/api/cases?q=…&limit=…'
     >>> hidden_query_values("/api/persons/visits"), hidden_query_values("/a?flag")
     ('/api/persons/visits', '/a?flag')
+    >>> hidden_query_values("/api/cases/530424198006186858?x=1")
+    '/api/cases/530424********6858?x=…'
+    >>> hidden_query_values("/api/cases/139%2F1234%2F5678"), hidden_query_values("/a?13912345678")
+    ('/api/cases/139****5678', '/a?139****5678')
     """
     where, mark, query = path.partition("?")
+    where = _numbers_masked(where)
     if not mark:
-        return path
+        return where
     names = [part.partition("=") for part in query.split("&")]
-    return where + "?" + "&".join(name + ("=…" if eq else "") for name, eq, _ in names)
+    return where + "?" + "&".join(_numbers_masked(n) + ("=…" if eq else "") for n, eq, _ in names)
+
+
+def _numbers_masked(written: str) -> str:
+    """Return a part of a URL as written, or decoded and masked if it holds a personal number."""
+    decoded = unquote(written)
+    masked = mask_personal_numbers(decoded)
+    return written if masked == decoded else quote(masked, safe="/*-._~!$&'()+,;=:@")
 
 
 @contextmanager
