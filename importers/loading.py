@@ -27,7 +27,14 @@ foreign keys validated by one join each.
 
 With :attr:`LoadOptions.within`, once every step has placed the rows, those outside the
 jurisdiction the file is imported for are refused (:mod:`importers.within`); without it, the
-rows that load are counted by county (:attr:`Loaded.counties`). A row no step placed whose
+rows that load are counted by county (:attr:`Loaded.counties`). With it too, a file of persons
+or visits looks persons up by resident ID inside that jurisdiction only: as soon as its rows are
+staged, those whose ID is on record outside it are refused with one reason that names neither
+the category, nor the place, nor whether the name matches
+(:data:`layers.person_lookalikes.ELSEWHERE_ROW`), and taken out of staging before any other
+look-up; the caller audits them under the records they met (``met``, trial AJ S1–S3). The
+notes of a roster and the categories a visit of another category is told read the persons
+inside it only. A row no step placed whose
 address begins with another county is refused on its address, as outside it or in a county
 the database lacks (:func:`importers.within.addresses_elsewhere`), not as 缺少所属辖区.
 
@@ -103,6 +110,7 @@ from layers import (
     grid_changes,
     grid_leaders,
     import_checks,
+    person_lookalikes,
     person_register,
     person_roster,
     point_moves,
@@ -114,6 +122,7 @@ from layers import (
 )
 from layers.bulk import (
     LON_COLUMN,
+    Recognition,
     UpsertCounts,
     analyze_staging,
     copy_frame,
@@ -237,6 +246,7 @@ def load(
     checks: RowChecks,
     options: LoadOptions,
     progress: ImportProgress | None = None,
+    met: list[person_lookalikes.MetElsewhere] | None = None,
 ) -> Loaded | None:
     """Stage, check and upsert; return what changed, or ``None`` if the file is refused.
 
@@ -254,6 +264,11 @@ def load(
         Partial or all-or-nothing, provenance, tolerance.
     progress : ImportProgress, optional
         Told of each step and of the rows copied into staging.
+    met : list of MetElsewhere, optional
+        Given the rows of persons or visits refused because their resident ID is on record
+        outside ``options.within`` (:func:`layers.person_lookalikes.on_record_elsewhere`), with
+        the records they met: the caller audits them once the import's transaction has ended
+        (a dry run's, or a refused file's, too).
 
     Returns
     -------
@@ -295,6 +310,8 @@ def load(
         copy_frame(conn, name, records, progress=progress.rows)
         analyze_staging(conn, name)
         progress.step("check", None)
+        if within is not None and kind.name in _BY_RESIDENT_ID:  # before any other look-up
+            checks.add(_on_record_elsewhere(conn, kind, name, checks, within, met))
         if kind.name == "cases":  # a row numbered with a case's platform code is that case
             own = case_import.take_platform_cases(conn, name)
             checks.notes += own.notes(checks.header("external_no"))
@@ -343,6 +360,8 @@ def load(
         recognition = stage.part.recognition
         if recognition is worker_identity.WORKER_ROSTER:  # a rejected row's worker is listed
             worker_identity.hold_rejected(conn, _rejected_workers(stage, rejected))
+        if within is not None and recognition is not None:  # a roster's notes: inside it only
+            recognition = _within(recognition, within)
         if recognition is not None:
             checks.notes += recognition.resolve(conn, stage.name)
         if grid_leaders.LEADER in stage.part.records.columns:  # 网格长: before the upsert
@@ -703,6 +722,47 @@ def _correct_visitors(
     return found.updated
 
 
+_BY_RESIDENT_ID = {"persons": ("id_hash", "category"), "visits": ("_id_hash", "_category")}
+"""The kinds whose rows name a person by resident ID: their staged hash and category columns."""
+
+
+def _on_record_elsewhere(
+    conn: psycopg.Connection[Any],
+    kind: Kind,
+    staging: str,
+    checks: RowChecks,
+    within: Scope,
+    met: list[person_lookalikes.MetElsewhere] | None,
+) -> list[Problem]:
+    """Refuse the staged rows whose resident ID is on record outside ``within``; unstage them.
+
+    One reason for each, whatever the record's category, place and name, on the resident-ID
+    column (:func:`layers.person_lookalikes.on_record_elsewhere`); the rows are deleted from
+    staging at once, so that no later step (the CRS checks against the records, the visit's
+    person, the upsert's match) meets the record. ``met`` is given them for the audit.
+    """
+    id_hash, category = _BY_RESIDENT_ID[kind.name]
+    found = person_lookalikes.on_record_elsewhere(
+        conn, staging, within.range, id_hash=id_hash, category=category
+    )
+    if not found:
+        return []
+    if met is not None:
+        met.extend(found)
+    rows = [m.row for m in found]
+    import_checks.delete_staged_rows(conn, staging, rows)
+    return checks.problems_at(
+        "resident_id", [(row, person_lookalikes.ELSEWHERE_ROW) for row in rows]
+    )
+
+
+def _within(recognition: Recognition, within: Scope) -> Recognition:
+    """Return a roster's recognition reading the persons inside ``within`` only (its notes)."""
+    if isinstance(recognition.resolve, person_lookalikes.PersonNotes):
+        return replace(recognition, resolve=replace(recognition.resolve, area=within.range))
+    return recognition
+
+
 def _place_column(kind: Kind) -> str:
     """Return the staged column saying where a row lies: a unit's own code, else its area."""
     return "code" if kind.name in UNIT_KINDS else "area_code"
@@ -955,7 +1015,7 @@ def _database_checks(
     found: list[Problem] = []
     geom = kind.geometry if kind.geometry in columns else None
     if kind.name == "visits":
-        found += _resolve_visits(conn, staging, checks)
+        found += _resolve_visits(conn, staging, checks, options.within)
     if "area_code" in columns and geom is not None and kind.name != "visits":
         placed = import_checks.fill_area_codes_from_points(conn, staging, geom)
         above = sum(n for level, n in placed.items() if level < Level.TOWNSHIP)
@@ -1244,17 +1304,23 @@ def _no_person(categories: list[str] | None) -> str:
 
 
 def _resolve_visits(
-    conn: psycopg.Connection[Any], staging: str, checks: RowChecks
+    conn: psycopg.Connection[Any], staging: str, checks: RowChecks, within: Scope | None
 ) -> list[Problem]:
     """Find the visits' persons and visitors; refuse the rows that cannot name one visit.
 
     A row of several visitors (a joint visit) is one visit per visitor, and the summary says
     so; a row that matches several visits on record (a file without 走访人 on a day of two
-    visitors) is refused rather than overwriting them all.
+    visitors) is refused rather than overwriting them all. With ``within``, the rows whose
+    resident ID is on record outside it are no longer staged (:func:`_on_record_elsewhere`):
+    the persons found lie inside it, and a row of another category is told the categories on
+    record inside it only.
     """
     visit_checks.resolve_visit_people(conn, staging)
     nobody = import_checks.rows_missing(conn, staging, "person_id")
-    elsewhere = visit_checks.categories_on_record(conn, staging, nobody)
+    if within is None:
+        elsewhere = visit_checks.categories_on_record(conn, staging, nobody)
+    else:
+        elsewhere = visit_import.categories_in_area(conn, staging, nobody, within.range)
     found = checks.problems_at("resident_id", [(r, _no_person(elsewhere.get(r))) for r in nobody])
     joint, visits = visit_checks.split_joint_visits(conn, staging)
     if joint:

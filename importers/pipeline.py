@@ -50,7 +50,7 @@ from importers.progress import ImportProgress
 from importers.reading import GEOMETRY_COLUMN, ReadError, SourceTable, read_table
 from importers.rules import MissingColumns, Problem, RowChecks
 from importers.within import CountyRows, Scope, find_scope
-from layers import audit, import_runs
+from layers import audit, import_runs, person_lookalikes
 from layers.bulk import UpsertCounts
 from layers.database import apply_scope
 from layers.model.cases import Channel
@@ -852,6 +852,11 @@ def import_checked(
 ) -> ImportOutcome:
     """Load checked rows in one transaction (a savepoint if ``conn`` is already in one).
 
+    With ``options.within`` a file of persons or visits finds persons by resident ID inside it
+    only: a row whose ID is on record outside it is refused (:mod:`importers.loading`), and
+    audited under the record it met once the transaction has ended, in a dry run too
+    (:func:`_audit_met_elsewhere`).
+
     Parameters
     ----------
     conn : sqlalchemy.Connection
@@ -891,6 +896,25 @@ def import_checked(
         columns={f: h for f, h in checks.columns.items() if f not in checked.fixed},
         unused=list(checked.unused),
     )
+    met: list[person_lookalikes.MetElsewhere] = []  # rows refused: their IDs are elsewhere
+    ended: ImportOutcome | None = None
+    try:
+        ended = _import_in_transaction(conn, checked, options, base, met, progress)
+    finally:  # audited whether the import committed, rolled back or failed (trial AJ S1–S3)
+        _audit_met_elsewhere(conn, met, checked, options, ended)
+    return ended
+
+
+def _import_in_transaction(
+    conn: Connection,
+    checked: CheckedFile,
+    options: ImportOptions,
+    base: ImportOutcome,
+    met: list[person_lookalikes.MetElsewhere],
+    progress: ImportProgress | None,
+) -> ImportOutcome:
+    """Run :func:`import_checked`'s transaction; ``met`` is given the rows refused as elsewhere."""
+    checks = checked.checks
     with import_transaction(conn) as finish:
         raw: Any = conn.connection.driver_connection
         within = find_scope(raw, options.within) if options.within is not None else None
@@ -913,6 +937,7 @@ def import_checked(
             checks,
             load_options(options, checked, import_id, within=within, resent=resent is not None),
             progress,
+            met,
         )
         if options.complete and nothing_listed(checks):  # its rows failed the database's checks
             raise NothingListed(checked, options.kind)  # everything rolled back
@@ -935,6 +960,40 @@ def import_checked(
             counties=loaded.counties if loaded is not None else [],
         )
         return finish(outcome, import_id, dry_run=options.dry_run)
+
+
+def _audit_met_elsewhere(
+    conn: Connection,
+    met: list[person_lookalikes.MetElsewhere],
+    checked: CheckedFile,
+    options: ImportOptions,
+    ended: ImportOutcome | None,
+) -> None:
+    """Audit each row refused because its resident ID is on record outside ``--within``.
+
+    One ``person.import.refused`` entry per row under the record it met
+    (:func:`layers.person_lookalikes.audit_refusals`), by the import's user, in a transaction of
+    its own once the import's has ended: a dry run, a refused file and a committed import alike
+    (a person's look-up in the audit log finds who imported their ID). The entries say the
+    kind, the file's masked name and checksum, the row, whether it was a dry run, and the
+    import when it committed; never the row's data.
+    """
+    if not met:
+        return
+    detail = {
+        "kind": options.kind,
+        "file": audit.masked_ids(checked.file_name),
+        "sha256": checked.sha256,
+        "dry_run": options.dry_run,
+        "import_id": ended.import_id if ended is not None and ended.committed else None,
+    }
+    transaction = conn.begin_nested() if conn.in_transaction() else conn.begin()
+    try:
+        person_lookalikes.audit_refusals(conn, met, user=options.user, detail=detail)
+    except BaseException:
+        transaction.rollback()
+        raise
+    transaction.commit()
 
 
 class FinishImport(Protocol):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -61,7 +60,7 @@ from layers.person_attributes import (
     date_fields,
     validate_attributes,
 )
-from layers.person_lookalikes import person_notes
+from layers.person_lookalikes import PersonNotes
 from layers.person_register import ENDED, ENDED_UNDATED, ON, REGISTER
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
 from layers.trends import CENTRE_TZ
@@ -359,8 +358,9 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
         {"grid_code": ("grid_code", *POINT_FIELDS)},
     )
     # A new person of a name on record whose ID is nearly theirs (a mistyped ID), and an ID on
-    # record in another category under another name, noted.
-    lookalikes = Recognition(partial(person_notes, keys=context.keys))
+    # record in another category under another name, noted; of the persons inside the file's
+    # --within only, which the load gives (importers.loading, trial AJ S2).
+    lookalikes = Recognition(PersonNotes(context.keys))
     return [Part(records, ("category", "id_hash"), True, ("id_sealed", *absent), lookalikes)]
 
 
