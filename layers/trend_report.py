@@ -33,20 +33,51 @@ from layers.workflow import Actor
 SUPPRESSED = f"<{trends.ANALYST_MIN_COUNT}"
 """How a suppressed count is written in the workbook."""
 HIDDEN = "*"
-"""How a blanked figure of the overdue visits is written: small, or one that would tell a small
-one by subtraction (:func:`layers.trend_tables.complementary_suppression`); both alike, so that
-neither can be told from the other."""
+"""How a total of the overdue visits not given is written (:func:`layers.trend_tables.shown_totals`:
+it would tell what the grids not listed add up to)."""
 HIDDEN_NOTE = (
-    f"{HIDDEN} 为不予显示的人数：小于{trends.ANALYST_MIN_COUNT}的人数，"
-    + "以及可据以从合计推算出这些人数的人数"
+    f"{HIDDEN} 为不予显示的合计：合计小于{trends.ANALYST_MIN_COUNT}，"
+    + "或可据以推算未列出网格的人数"
 )
-"""Said under a table of overdue visits that blanks a figure."""
+"""Said under a table of overdue visits that leaves a total out."""
 VISITS_AS_OF = "走访逾期人数（截至报告生成时）"
 """The overdue visits stand when the report is made, not at the end of the period shown."""
 VISITS_WHEN = "走访逾期为报告生成时的情况，与所选统计期无关"
 """Said under every table of overdue visits."""
 VISITS_NOTE = f"注：{VISITS_WHEN}；合计的列管人数含无人逾期的网格。"
 """Under the workbook's 走访逾期: when its counts stand, why 合计's persons exceed the rows'."""
+
+
+def unlisted_note(visits: dict[str, Any]) -> str:
+    """Return what a table of overdue visits says of the grids it does not list (or nothing).
+
+    Examples
+    --------
+    >>> unlisted_note({"listed_from": 3})
+    '逾期不足3人的网格不列出，也不计入网格数'
+    >>> unlisted_note({"listed_from": 1})
+    ''
+    """
+    floor = int(visits.get("listed_from") or 1)
+    return f"逾期不足{floor}人的网格不列出，也不计入网格数" if floor > 1 else ""
+
+
+def visits_empty(visits: dict[str, Any]) -> str:
+    """Return what a table of overdue visits without a grid says.
+
+    Examples
+    --------
+    >>> visits_empty({"listed_from": 3}), visits_empty({"listed_from": 1})
+    ('没有逾期不少于3人的网格', '无走访逾期')
+    >>> visits_empty({"withheld": True})
+    '不显示'
+    """
+    if visits.get("withheld"):
+        return "不显示"
+    floor = int(visits.get("listed_from") or 1)
+    return f"没有逾期不少于{floor}人的网格" if floor > 1 else "无走访逾期"
+
+
 NO_REPEATS = "不含重复反映"
 """What the trend views leave out of their case counts (cases marked ``duplicate_of``)."""
 NO_REPEATS_NOTE = "案件数不含重复反映（同一事项再次反映的案件）"
@@ -243,7 +274,7 @@ def hidden(value: int | None) -> int | str:
 
 
 def visits_hidden(visits: dict[str, Any]) -> bool:
-    """Return whether the overdue visits blank a figure (so that :data:`HIDDEN_NOTE` is said)."""
+    """Return whether the overdue visits leave a total out (so that :data:`HIDDEN_NOTE` is said)."""
     figures = [visits["total"], visits["overdue"]]
     figures += [g[key] for g in visits["grids"] for key in ("persons", "overdue")]
     return not visits.get("withheld") and any(f is None for f in figures)
@@ -267,14 +298,14 @@ def suppression_note(min_count: int) -> str:
     >>> suppression_note(1)
     ''
     >>> suppression_note(3)
-    '案件数按实数显示；地图六边形单元的案件数和特殊人群人数小于3的不予显示（记为<3），走访逾期表中可据以从合计推算出这些人数的人数一并不予显示（记为*）'
+    '案件数按实数显示；地图六边形单元的案件数和特殊人群人数小于3的不予显示（记为<3），走访逾期表只列出逾期不少于3人的网格，合计小于3或可据以推算未列出网格的人数时不予显示（记为*）'
     """
     if min_count <= 1:
         return ""
     return (
         f"案件数按实数显示；地图六边形单元的案件数和特殊人群人数小于{min_count}的"
-        f"不予显示（记为{SUPPRESSED}），走访逾期表中可据以从合计推算出这些人数的人数"
-        f"一并不予显示（记为{HIDDEN}）"
+        f"不予显示（记为{SUPPRESSED}），走访逾期表只列出逾期不少于{min_count}人的网格，"
+        f"合计小于{min_count}或可据以推算未列出网格的人数时不予显示（记为{HIDDEN}）"
     )
 
 
@@ -586,7 +617,10 @@ def workbook(rep: Report) -> bytes:
 
 
 def _visits_sheet(book: Workbook, visits: dict[str, Any]) -> None:
-    """Add 走访逾期: every grid with an overdue person, its township and village, and 合计.
+    """Add 走访逾期: every grid listed, its township and village, and 合计.
+
+    The grids are those :func:`layers.trend_tables.overdue_visits` lists; a reader who may not
+    see small counts is told which are not listed.
 
     The counts stand when the report is made, whatever period it is of (trial AA read a
     report of 2024年11月 and took them for that month's).
@@ -611,9 +645,14 @@ def _visits_sheet(book: Workbook, visits: dict[str, Any]) -> None:
         "走访逾期",
         ["网格", "所属乡镇（街道）", "所属村（社区）", "列管人数", "逾期人数", "逾期比例"],
         rows,
-        empty="不显示" if visits.get("withheld") else "无走访逾期",
+        empty=visits_empty(visits),
     )
+    told = "".join(f"{n}。" for n in (unlisted_note(visits),) if n)
+    if visits_hidden(visits):
+        told += f"{HIDDEN_NOTE}。"
     if rows:
         for cell in sheet[sheet.max_row]:
             cell.font = Font(bold=True)
-        sheet.append([VISITS_NOTE + (f"{HIDDEN_NOTE}。" if visits_hidden(visits) else "")])
+        sheet.append([VISITS_NOTE + told])
+    elif told and not visits.get("withheld"):
+        sheet.append([f"注：{told}"])

@@ -7,8 +7,9 @@ Every function reads through the caller's scoped session (row-level security app
 returns aggregates only. The case counts read the cases :func:`layers.trends.cases_in` gives
 (the window, the source filter; located or not) and are exact for every role; counts of
 persons and per map cell below the actor's minimum (:func:`layers.trends.min_count_for`) are
-``None``. The overdue visits by grid also blank the figures from which a blanked one could be
-worked out by subtraction from a total (:func:`complementary_suppression`, trial AI M1).
+``None``. The overdue visits by grid list only the grids of at least that many overdue, and give
+a unit's totals only where they tell nothing of the grids not listed (:func:`shown_totals`,
+trials AI M1 and AJ M3).
 
 The children-by-period table (:func:`child_counts`) puts each case in the child unit its code
 lies in, retired or not (history stays in the unit where it happened): the children in use, the
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -250,8 +251,16 @@ def overdue_visits(
     A person is overdue when their last visit is older than the interval of their
     ``visit_rules`` row (never visited: from the day they were put on record,
     :mod:`layers.visits_due`), as in the command KPIs; a person who
-    left the register (``ended_on``) is followed no more and not counted. Grids with no overdue
-    person are left out; rows are ordered by overdue count.
+    left the register (``ended_on``) is followed no more and not counted. Rows are ordered by
+    overdue count.
+
+    A grid is listed when its overdue count is at least ``min_count`` (1: every grid with an
+    overdue person), with its figures exact; the others are not listed at all, so that a
+    reader with ``min_count`` > 1 learns neither a small figure nor that one exists (trial AJ
+    M3: grids listed as ``*`` told each village's 4 blanked grids were 1 each). ``grid_count``
+    counts the grids listed. The unit's totals are given as :func:`shown_totals` decides: a
+    total less the grids listed is what the unlisted grids add up to, and it is given only
+    when that does not tell any of them, on this unit's page or another's.
 
     Parameters
     ----------
@@ -262,23 +271,24 @@ def overdue_visits(
     now : datetime
         Reference instant.
     min_count : int
-        Smallest non-zero count shown; a grid whose persons or overdue count is suppressed
-        has no share either.
+        Smallest count shown (:func:`layers.trends.min_count_for`): the smallest overdue count
+        of a grid listed, and of a total given.
     limit : int or None
         Most grids returned (None: all).
 
     Returns
     -------
     dict
-        ``total`` (persons followed), ``overdue``, ``grid_count`` (grids with an overdue
-        person, listed or not: a list cut at ``limit`` says so) and ``grids`` (grid_code,
-        grid_name, township_name, area_name, persons, overdue, share, centre: a point inside
-        the grid or None).
+        ``total`` (persons followed) and ``overdue`` (None when not given), ``grid_count``
+        (grids listed, whether or not the list is cut at ``limit``), ``listed_from`` (the
+        smallest overdue count of a grid listed) and ``grids`` (grid_code, grid_name,
+        township_name, area_name, persons, overdue, share, centre: a point inside the grid or
+        None).
     """
     lo, hi = scope_range(code)
     rows = session.execute(
         text(
-            "SELECT GROUPING(p.grid_code) AS total, p.grid_code, g.name AS grid_name,"
+            "SELECT p.grid_code, g.name AS grid_name,"
             " min(p.area_code) AS area_code,"
             " t.name AS township_name, j.name AS area_name,"
             " ST_X(ST_PointOnSurface(g.boundary)) AS lon,"
@@ -293,177 +303,150 @@ def overdue_visits(
             " LEFT JOIN jurisdictions j ON j.code = p.area_code"
             " LEFT JOIN jurisdictions t ON t.code = left(p.area_code, 9) || '000'"
             " WHERE p.area_code >= :lo AND p.area_code < :hi AND p.ended_on IS NULL"
-            " GROUP BY GROUPING SETS ((p.grid_code, g.name, g.boundary, t.name, j.name), ())"
+            " GROUP BY p.grid_code, g.name, g.boundary, t.name, j.name"
             " ORDER BY overdue DESC, p.grid_code"
         ),
         {"lo": lo, "hi": hi, "today": now.astimezone(CENTRE_TZ).date()},
     ).all()
-    total = next((r for r in rows if r.total), None)
-    by_grid = [r for r in rows if r is not total]
-    units = [r.area_code or code for r in by_grid]
-    # a grid without an overdue person is not listed: its persons are not shown either
-    hidden_persons, persons_total_hidden = complementary_suppression(
-        [r.persons for r in by_grid],
-        units,
-        code,
-        min_count,
-        unlisted=[r.overdue == 0 for r in by_grid],
+    floor = max(1, min_count)
+    listed = [int(r.overdue) >= floor for r in rows]
+    units = [r.area_code or code for r in rows]
+    persons = [int(r.persons) for r in rows]
+    overdue = [int(r.overdue) for r in rows]
+    grids = [
+        {
+            "grid_code": row.grid_code,
+            "grid_name": row.grid_name or "未划网格",
+            "township_name": row.township_name or "",
+            "area_name": row.area_name or "",
+            "persons": int(row.persons),
+            "overdue": int(row.overdue),
+            "share": round(row.overdue / row.persons, 4),
+            "centre": None if row.lon is None else [round(row.lon, 5), round(row.lat, 5)],
+        }
+        for row, shown in zip(rows, listed, strict=True)
+        if shown
+    ]
+    live: dict[str, set[str]] = {}
+    for parent, child in session.execute(
+        text(
+            "SELECT parent_code, code FROM jurisdictions"
+            " WHERE code >= :lo AND code < :hi AND retired_on IS NULL AND parent_code IS NOT NULL"
+        ),
+        {"lo": lo, "hi": hi},
+    ):
+        live.setdefault(parent, set()).add(child)
+    persons_shown = shown_totals(persons, listed, units, code, min_count, children=live)
+    # an unlisted grid has fewer than min_count overdue: a reader knows that much of each
+    overdue_shown = shown_totals(
+        overdue, listed, units, code, min_count, cap=floor - 1, children=live
     )
-    hidden_overdue, overdue_total_hidden = complementary_suppression(
-        [r.overdue for r in by_grid], units, code, min_count
-    )
-    grids = []
-    for k, row in enumerate(by_grid):
-        if row.overdue == 0:
-            continue
-        persons = None if hidden_persons[k] else int(row.persons)
-        overdue = None if hidden_overdue[k] else int(row.overdue)
-        share = round(row.overdue / row.persons, 4) if persons and overdue else None
-        grids.append(
-            {
-                "grid_code": row.grid_code,
-                "grid_name": row.grid_name or "未划网格",
-                "township_name": row.township_name or "",
-                "area_name": row.area_name or "",
-                "persons": persons,
-                "overdue": overdue,
-                "share": share,
-                "centre": None if row.lon is None else [round(row.lon, 5), round(row.lat, 5)],
-            }
-        )
     return {
-        "total": (
-            None if persons_total_hidden else (suppress(total.persons, min_count) if total else 0)
-        ),
-        "overdue": (
-            None if overdue_total_hidden else (suppress(total.overdue, min_count) if total else 0)
-        ),
+        "total": sum(persons) if persons_shown.get(code, min_count <= 1) else None,
+        "overdue": sum(overdue) if overdue_shown.get(code, min_count <= 1) else None,
         "grid_count": len(grids),
+        "listed_from": floor,
         "grids": grids if limit is None else grids[: max(1, limit)],
     }
 
 
-def complementary_suppression(
+def shown_totals(
     values: Sequence[int],
+    listed: Sequence[bool],
     units: Sequence[str],
     root: str,
     min_count: int,
     *,
-    unlisted: Sequence[bool] | None = None,
-) -> tuple[list[bool], bool]:
-    """Return which figures of a column to blank, and whether to blank its total.
+    cap: int | None = None,
+    children: Mapping[str, Collection[str]] | None = None,
+) -> dict[str, bool]:
+    """Return which units' totals of a column may be given beside the rows listed.
 
-    A count of 1 up to ``min_count`` - 1 is blanked (:func:`layers.trends.suppress`). Blanking
-    it alone is not enough when the total is shown: the total less the figures shown gives it
-    back (trial AI M1: a village's 7 overdue less its grids' 3 and 3 told the third grid's 1).
-    So wherever a total is published the figures it adds up are checked: the unit's own total
-    (``root``) and, since the trend views and the command feed show each unit's figure, that
-    of every unit below it holding a blanked figure. While the blanked figures of a unit could
-    still be worked out (one alone, or all of them 1, or all ``min_count`` - 1), the smallest
-    figure shown of the same unit is blanked too, or, when there is none and the unit is
-    ``root``, its total. Figures of units whose own total is below ``min_count`` count as
-    blanked in the unit above.
+    The rows are grids, each lying in a unit (a village, or a township …) inside ``root``; a
+    row listed gives its figure, the others none. Each unit's total is given on its own page
+    (the trends page of a village, of a township …), so a reader may take any unit's total
+    less the rows listed in it and less the totals given of units inside it: what is left
+    is the sum of the unlisted rows lying in the unit but in none of those units (its *rest*).
+    A unit's total is given only when its rest is at least ``min_count`` and, where an unlisted
+    row is known to hold at most ``cap`` (the overdue count of a grid not listed), less than
+    its rows could hold at most with one row at 0 (``(n - 1) * cap``): then the rest tells
+    neither a small sum nor that any one row is not 0, and no row's figure. A rest of 0 is
+    not given either, or a total withheld would tell that some unlisted row is not 0, unless
+    the reader knows the rest holds no row: every unit in use directly inside it
+    (``children``) has its total given and no row lies in the unit outside them unlisted
+    (a county whose townships' totals are all given: its total adds nothing).
+
+    The units are decided from the lowest up, each from the rows inside it only, so that a
+    unit's total is given or not alike on every page that could give it.
 
     Parameters
     ----------
     values : sequence of int
         The figures (e.g. persons per grid), each of one row.
+    listed : sequence of bool
+        Per row: its figure is shown.
     units : sequence of str
-        The 12-digit jurisdiction code each row lies in (a village, or a township …), inside
-        ``root``.
+        The 12-digit jurisdiction code each row lies in, inside ``root``.
     root : str
-        The unit whose total is shown.
+        The unit of the page: it and the units below it holding rows are decided.
     min_count : int
-        Smallest non-zero count shown (:func:`layers.trends.min_count_for`); 1 blanks nothing.
-    unlisted : sequence of bool, optional
-        Rows that are not shown at all (a grid without an overdue person); their figures are
-        unknown to the reader, as blanked ones are, but blanking them changes nothing.
+        Smallest count shown (:func:`layers.trends.min_count_for`); 1 gives every total.
+    cap : int, optional
+        Most an unlisted row can hold, as a reader knows it (None: no limit).
+    children : mapping, optional
+        Per unit, the codes of the units in use directly inside it (the jurisdictions a
+        reader sees named).
 
     Returns
     -------
-    hidden : list of bool
-        Per row: blank the figure (listed rows only matter).
-    total_hidden : bool
-        Blank the total too.
+    dict
+        Per unit code: whether its total is given. Every unit is given for ``min_count``
+        1; a unit without rows is not in it.
 
     Examples
     --------
-    One grid's 1 blanked: the next smallest grid is blanked with it.
+    A village of grids with 5, 1 and 1 overdue, the 5 listed: 7 less 5 tells 2 among the two
+    unlisted grids, each 1; its total is not given.
 
-    >>> complementary_suppression([3, 3, 1], ["530424001035"] * 3, "530424001035", 3)
-    ([True, False, True], False)
+    >>> v = "530424001035"
+    >>> shown_totals([5, 1, 1], [True, False, False], [v] * 3, v, 3, cap=2)
+    {'530424001035': False}
 
-    Two grids of 1: each would be told by the total (2 blanked figures adding up to 2).
+    Four unlisted grids holding 3 in all (each 0, 1 or 2, none of them told):
 
-    >>> complementary_suppression([5, 1, 1], ["530424001035"] * 3, "530424001035", 3)
-    ([True, True, True], False)
-
-    Nothing else to blank: the total goes.
-
-    >>> complementary_suppression([4, 2], ["530424001035", "530424001036"], "530424001000", 3)
-    ([False, True], True)
-    >>> complementary_suppression([3, 1], ["530424001035"] * 2, "530424001035", 1)
-    ([False, False], False)
+    >>> shown_totals([5, 1, 2, 0, 0], [True] + [False] * 4, [v] * 5, v, 3, cap=2)
+    {'530424001035': True}
+    >>> shown_totals([5, 1, 1], [True, False, False], [v] * 3, v, 1, cap=0)
+    {'530424001035': True}
     """
-    hidden = [0 < v < min_count for v in values]
-    if min_count <= 1 or not values:
-        return hidden, False
-    out_of_view = list(unlisted) if unlisted is not None else [False] * len(values)
-    under: dict[str, list[int]] = {}
+    chains = [_chain(unit, root) for unit in units]
+    nodes = {node for chain in chains for node in chain}
+    if min_count <= 1:
+        return dict.fromkeys(nodes, True)
     direct: dict[str, list[int]] = {}
     below: dict[str, set[str]] = {}
     depth: dict[str, int] = {}
-    for i, unit in enumerate(units):
-        chain = _chain(unit, root)
+    for i, chain in enumerate(chains):
+        direct.setdefault(chain[-1], []).append(i)
         for k, node in enumerate(chain):
-            under.setdefault(node, []).append(i)
             depth[node] = k
             if k + 1 < len(chain):
                 below.setdefault(node, set()).add(chain[k + 1])
-        direct.setdefault(chain[-1], []).append(i)
-    sums = {node: sum(values[i] for i in rows) for node, rows in under.items()}
-    total = sum(values)
-    total_hidden = 0 < total < min_count
-
-    def shown(node: str) -> bool:
-        return sums[node] >= min_count and not (node == root and total_hidden)
-
-    order = sorted(under, key=lambda node: (-depth[node], node))
-    changed = True
-    while changed:
-        changed = False
-        for node in order:
-            if not shown(node):
-                continue
-            unknown = [i for i in direct.get(node, []) if hidden[i] or out_of_view[i]]
-            for child in below.get(node, ()):
-                if not shown(child):  # its total is blanked: so are all its figures
-                    unknown += under[child]
-            unknown = [i for i in unknown if values[i] > 0]
-            if not _recoverable([values[i] for i in unknown], min_count):
-                continue
-            spare = [
-                i
-                for i in direct.get(node, [])
-                if values[i] > 0 and not hidden[i] and not out_of_view[i]
-            ]
-            if spare:
-                hidden[min(spare, key=lambda i: (values[i], i))] = True
-                changed = True
-            elif node == root:
-                total_hidden = changed = True
-    return hidden, total_hidden
-
-
-def _recoverable(unknown: list[int], min_count: int) -> bool:
-    """Whether a total less the figures shown tells the unknown figures (each at least 1)."""
-    if not unknown:
-        return False
-    if len(unknown) == 1:
-        return True
-    gap = sum(unknown)
-    small = all(v < min_count for v in unknown)
-    return gap == len(unknown) or (small and gap == len(unknown) * (min_count - 1))
+    shown: dict[str, bool] = {}
+    rest: dict[str, list[int]] = {}  # the unlisted rows a unit's total would tell the sum of
+    for node in sorted(nodes, key=lambda n: (-depth[n], n)):
+        unknown = [i for i in direct.get(node, []) if not listed[i]]
+        for child in below.get(node, ()):
+            if not shown[child]:
+                unknown += rest[child]
+        rest[node] = unknown
+        total = sum(values[i] for i in unknown)
+        known = (children or {}).get(node)
+        if not unknown and known and all(shown.get(c, False) for c in known):
+            shown[node] = True  # the totals inside it, all given, add up to it
+            continue
+        shown[node] = total >= min_count and (cap is None or total <= (len(unknown) - 1) * cap)
+    return shown
 
 
 def _chain(unit: str, root: str) -> list[str]:

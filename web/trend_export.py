@@ -45,6 +45,8 @@ from layers.trend_report import (
     notes,
     uncovered_empty,
     unit_title,
+    unlisted_note,
+    visits_empty,
     visits_hidden,
 )
 from layers.trends import (
@@ -201,7 +203,11 @@ VISIT_ROWS = 50
 
 
 def _visits_table(visits: dict[str, Any]) -> str:
-    """走访逾期 by grid, the most overdue first, with its township; a cut list says so."""
+    """走访逾期 by grid, the most overdue first, with its township; a cut list says so.
+
+    A reader who may not see small counts reads the grids of at least that many overdue only,
+    and is told so (:func:`layers.trend_report.unlisted_note`).
+    """
     grids = visits["grids"]
     table = _table(
         ["网格", "所属乡镇（街道）", "所属村（社区）", "列管人数", "逾期人数"],
@@ -215,17 +221,22 @@ def _visits_table(visits: dict[str, Any]) -> str:
             ]
             for g in grids[:VISIT_ROWS]
         ],
-        "不显示" if visits.get("withheld") else "无走访逾期",
+        visits_empty(visits),
     )
+    floor = int(visits.get("listed_from") or 1)
     if len(grids) > VISIT_ROWS:
+        which = f"逾期不少于 {floor} 人" if floor > 1 else "有逾期"
         table += (
-            f'<p class="empty">共 {len(grids)} 个网格有逾期，此处列出逾期人数最多的'
+            f'<p class="empty">共 {len(grids)} 个网格{which}，此处列出逾期人数最多的'
             f" {VISIT_ROWS} 个；全部见导出统计表的「走访逾期」表。</p>"
         )
-    if not grids:
+    if visits.get("withheld"):
         return table
-    told = f"{HIDDEN_NOTE}；" if visits_hidden(visits) else ""
-    return table + f'<p class="empty">注：{told}{VISITS_WHEN}。</p>'
+    told = "".join(f"{n}；" for n in (unlisted_note(visits),) if n)
+    told += f"{HIDDEN_NOTE}；" if visits_hidden(visits) else ""
+    if not grids and not told:
+        return table
+    return table + f'<p class="empty">注：{escape(told)}{VISITS_WHEN}。</p>'
 
 
 _STYLE = """

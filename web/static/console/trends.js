@@ -325,7 +325,8 @@
       ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0,
         state.uncovered && state.uncovered.neighbour_only ? "另有 " + state.uncovered.neighbour_only + " 个本格无案件" : "",
         "本格有案件的热点单元；因相邻单元案件集中而显著、本格无案件的另计，见下表"],
-      ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : hidden(state.visits.overdue), Boolean(state.visits && state.visits.overdue), "当前", VISITS_NOW],
+      ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : state.visits.overdue === null ? "不予显示" : state.visits.overdue, Boolean(state.visits && state.visits.overdue), "当前",
+        VISITS_NOW + (visitsFloor(state.visits) > 1 ? "；逾期不足 " + visitsFloor(state.visits) + " 人的网格不列出，合计可据以推算其人数时不予显示" : "")],
     ];
     $("kpis").innerHTML = items
       .map(function (k) {
@@ -535,29 +536,44 @@
     box.appendChild(total);
   }
 
-  // a blanked figure of the overdue visits: small, or one that would tell a small one from the
-  // total by subtraction (trial AI M1); both written alike, so neither can be told from the other
+  // a total of the overdue visits not given: it would tell what the grids not listed add up to
+  // (trials AI M1, AJ M3); a grid of fewer than min_count overdue is not listed at all
   const HIDDEN = "*";
   function hidden(value) {
     return value === null || value === undefined ? HIDDEN : String(value);
   }
+  // the smallest overdue count of a grid listed: 1, or 3 for a reader who may not see small counts
+  function visitsFloor(v) {
+    return v && v.listed_from > 1 ? v.listed_from : 1;
+  }
 
   function renderVisits() {
     const v = state.visits;
+    const floor = visitsFloor(v);
     visitsLayer.clearLayers();
+    // only the grids listed are drawn: none of fewer than `floor` overdue is shaded
     v.grids.forEach(function (g) {
-      if (!g.centre) return;
-      const n = g.overdue === null ? state.data.min_count - 1 : g.overdue;
-      L.circleMarker([g.centre[1], g.centre[0]], { renderer: renderer, radius: 3 + 2 * Math.sqrt(n), color: "#6f42c1", weight: 1, fillColor: "#6f42c1", fillOpacity: 0.45 })
-        .bindTooltip(zz.esc(g.grid_name) + "：走访逾期 " + (g.overdue === null ? "人数不予显示" : zz.esc(g.overdue) + " 人"))
+      if (!g.centre || g.overdue === null || g.overdue < floor) return;
+      L.circleMarker([g.centre[1], g.centre[0]], { renderer: renderer, radius: 3 + 2 * Math.sqrt(g.overdue), color: "#6f42c1", weight: 1, fillColor: "#6f42c1", fillOpacity: 0.45 })
+        .bindTooltip(zz.esc(g.grid_name) + "：走访逾期 " + zz.esc(g.overdue) + " 人")
         .addTo(visitsLayer);
     });
+    const toggle = $("layer-visits");
+    if (toggle && toggle.parentElement) toggle.parentElement.title = floor > 1 ? "只显示逾期不少于 " + floor + " 人的网格" : "";
     if (v.withheld) {
       $("table-visits").innerHTML = '<div class="zz-empty">本账号不显示特殊人群走访情况</div>';
       return;
     }
+    const unlisted = floor > 1
+      ? '<div class="zz-empty mt-1" id="visits-unlisted">注：逾期不足 ' + floor + " 人的网格不列出，也不计入网格数" +
+        ([v.total, v.overdue].some((x) => x === null) ? "；" + HIDDEN + " 为不予显示的合计：合计达不到 " + floor + " 人，或可据以推算未列出网格的人数" : "") + "</div>"
+      : "";
+    const summary = '<div class="zz-empty mb-1" title="' + zz.esc(VISITS_NOW) + '">当前列管 ' + zz.esc(hidden(v.total)) + " 人，逾期未走访 " + zz.esc(hidden(v.overdue)) + " 人，" +
+      (floor > 1 ? "列出逾期不少于 " + floor + " 人的网格 " : "涉及 ") + v.grid_count + " 个</div>";
     if (!v.grids.length) {
-      $("table-visits").innerHTML = '<div class="zz-empty">无走访逾期</div>';
+      $("table-visits").innerHTML = floor > 1
+        ? summary + '<div class="zz-empty">没有逾期不少于 ' + floor + " 人的网格</div>" + unlisted
+        : '<div class="zz-empty">无走访逾期</div>';
       return;
     }
     // grids of several townships (a county's, a city's): which township each lies in
@@ -571,17 +587,14 @@
       );
     });
     const cut = v.grid_count > shown.length
-      ? '<div class="zz-empty mt-1" id="visits-cut">共 ' + v.grid_count + " 个网格有逾期，上表列出逾期人数最多的 " + shown.length + " 个；全部见「导出统计表」的「走访逾期」表</div>"
-      : "";
-    const blanked = [v.total, v.overdue].concat(v.grids.flatMap((g) => [g.persons, g.overdue])).some((x) => x === null);
-    const told = blanked
-      ? '<div class="zz-empty mt-1" id="visits-hidden">注：' + HIDDEN + " 为不予显示的人数：小于" + state.data.min_count + "的人数，以及可据以从合计推算出这些人数的人数</div>"
+      ? '<div class="zz-empty mt-1" id="visits-cut">共 ' + v.grid_count + (floor > 1 ? " 个网格逾期不少于 " + floor + " 人" : " 个网格有逾期") +
+        "，上表列出逾期人数最多的 " + shown.length + " 个；全部见「导出统计表」的「走访逾期」表</div>"
       : "";
     $("table-visits").innerHTML =
-      '<div class="zz-empty mb-1" title="' + zz.esc(VISITS_NOW) + '">当前列管 ' + zz.esc(hidden(v.total)) + " 人，逾期未走访 " + zz.esc(hidden(v.overdue)) + " 人，涉及 " + v.grid_count + " 个网格</div>" +
+      summary +
       '<table class="table table-sm table-striped zz-table" id="visits-table"><thead><tr><th>网格</th>' + (townships ? "<th>乡镇（街道）</th>" : "") +
       "<th>村（社区）</th><th>列管</th><th>逾期</th><th>逾期率</th></tr></thead><tbody>" +
-      rows.join("") + "</tbody></table>" + cut + told;
+      rows.join("") + "</tbody></table>" + cut + unlisted;
   }
 
   // where hot spots emerge, intensify or fade: the cells of each class by the unit they lie in,
