@@ -36,6 +36,8 @@ CLI_ACTION = re.compile(r"""_audit\(\s*session,\s*["']([a-z_.]+)["']""")
 ROW_IDS = "rows => rows.map((r) => Number(r.dataset.id))"
 CLI_CHOICE = re.compile(r"""["']([a-z_]+\.[a-z_]+)["'] if \w+ else ["']([a-z_]+\.[a-z_]+)["']""")
 KEYED_ACTION = re.compile(r"""setdefault\(\s*\(\s*["']([a-z_]+\.[a-z_]+)["']""")
+NAMED_ACTION = re.compile(r"""^[A-Z_]*ACTION\s*=\s*["']([a-z_]+\.[a-z_.]+)["']""", re.MULTILINE)
+"""An action named by a module constant (``REFUSED_ACTION = "person.import.refused"``)."""
 
 
 # ---- page shell and landing (no browser) -------------------------------------------------------
@@ -64,6 +66,7 @@ def _actions_written_by_the_platform() -> set[str]:
             found.update(AUDIT_ACTION.findall(source))
             found.update(CLI_ACTION.findall(source))
             found.update(KEYED_ACTION.findall(source))
+            found.update(NAMED_ACTION.findall(source))
             for pair in CLI_CHOICE.findall(source):
                 found.update(name for name in pair if name.startswith(("user.", "visit.")))
     return {name for name in found if "{" not in name}  # case.{action}: the workflow's rules
@@ -72,6 +75,7 @@ def _actions_written_by_the_platform() -> set[str]:
 def test_every_audited_action_has_a_chinese_name() -> None:
     written = _actions_written_by_the_platform()
     assert {"login", "person.unmask", "import.loaded", "user.add", "visit.correct"} <= written
+    assert "person.import.refused" in written  # a module's constant (trial AJ S1)
     assert written - set(ACTION_LABELS) == set()
     assert ACTION_LABELS["person.unmask"] == "查看身份信息"
     assert ACTION_LABELS["login"] == "登录"
