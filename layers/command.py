@@ -234,28 +234,24 @@ def _fold(target: dict[str, Any], name: str, row: Any) -> None:
 def _suppress_person_counts(
     unit: dict[str, Any], children: list[dict[str, Any]], actor: Actor
 ) -> None:
-    """Blank the special-population counts the actor may not see exactly (analysts: < 3).
+    """Blank the special-population counts the actor may not see exactly.
 
-    A child's small count is blanked with a second figure, or the unit's total, wherever the
-    unit's total less the children shown would give it back (trial AI M1,
-    :func:`layers.trend_tables.complementary_suppression`). A department, which may not read
-    the special-population layer at all (:func:`layers.catalog.readable`), gets none of them.
+    A reader with a minimum count above 1 (:func:`layers.trends.min_count_for`: an analyst, a
+    province's or a city's account) gets no 走访超期 here, neither the unit's nor a child's:
+    the trends page lists a unit's grids of at least that many overdue and gives a total only
+    where it tells nothing of the grids not listed, judged on the grids inside the unit
+    (:func:`layers.trend_tables.shown_totals`), which this feed, reading the children's
+    figures only, cannot judge. A child's figure given here beside its grids listed there told
+    the grids not listed (trial AJ M3: 8 villages' and 31 grids' counts worked out exactly); the
+    trends page (研判分析) gives them what it can. A department, which may not read the
+    special-population layer at all (:func:`layers.catalog.readable`), gets none of them
+    either; those who read the persons one by one get every figure exactly.
     """
     from layers import trends  # layers.trends imports this module
-    from layers.trend_tables import complementary_suppression
 
-    if actor.role == Role.DEPARTMENT:
+    if actor.role == Role.DEPARTMENT or trends.min_count_for(actor) > 1:
         for kpi in (unit, *children):
             kpi["overdue_visits"] = None
-        return
-    min_count = trends.min_count_for(actor)
-    values = [int(kpi["overdue_visits"] or 0) for kpi in children]
-    root = actor.scope_code  # any code: the children are the rows of one total
-    hidden, total_hidden = complementary_suppression(values, [root] * len(values), root, min_count)
-    for kpi, blank in zip(children, hidden, strict=True):
-        kpi["overdue_visits"] = None if blank else kpi["overdue_visits"]
-    total = unit["overdue_visits"]
-    unit["overdue_visits"] = None if total_hidden else trends.suppress(total, min_count)
 
 
 def _with_cell_figures(session: Session, listed: list[dict[str, Any]], actor: Actor) -> None:

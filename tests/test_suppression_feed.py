@@ -1,7 +1,12 @@
-"""The command feed's 走访超期 of each child cannot be worked out from the unit's (trial AI M1).
+"""The command feed's 走访超期 gives a reader who may not see small counts nothing the trends page
+does not (trials AI M1, AJ M3).
 
-The feed blanked a child's small count alone while the unit's total stayed exact: the total less
-the other children told it, as the trends' grids did.
+Trial AI M1: the feed blanked a child's small count alone while the unit's total stayed exact.
+Trial AJ M3: a village's total in the feed beside the village's trends page, which listed its
+grids of 1 as ``*``, told each of them. The trends page now gives a unit's total only where it
+tells nothing of the grids it does not list, judged on the grids inside the unit
+(:func:`layers.trend_tables.shown_totals`); the feed, which reads the children's totals only,
+cannot judge that and gives such a reader none.
 """
 
 from __future__ import annotations
@@ -9,20 +14,29 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from layers import command, trends
-from tests.test_suppression_visits import ANALYST, NOW, TOWN, V1, V2, _world
-from tests.workflow_data import actor, grid
+from tests.test_suppression_visits import ANALYST, TOWN, V1, V2, _world
+from tests.workflow_data import CITY, NOW, actor, grid
 
 
-def test_a_child_s_small_count_is_blanked_with_another(db: Session) -> None:
-    _world(db, [(grid(V1), V1, 8, 5), (grid(V2), V2, 4, 1)])
-    assert trends.min_count_for(ANALYST) == 3
-    feed = command.feed(db, TOWN, actor=ANALYST, now=NOW)
-    by_code = {c["code"]: c["kpis"]["overdue_visits"] for c in feed["children"]}
-    assert by_code[V2] is None  # small
-    assert by_code[V1] is None  # 6 − 5 would give the 1 back
-    assert feed["unit"]["kpis"]["overdue_visits"] == 6
-    shown = [v for v in by_code.values() if v]
-    assert sum(shown) < 6 and sum(v is None for v in by_code.values()) >= 2
-    exact = command.feed(db, TOWN, actor=actor("commander", TOWN), now=NOW)
-    exact_by_code = {c["code"]: c["kpis"]["overdue_visits"] for c in exact["children"]}
-    assert (exact_by_code[V1], exact_by_code[V2]) == (5, 1)
+def _overdue(feed: dict[str, object]) -> dict[str, int | None]:
+    unit = feed["unit"]
+    children = feed["children"]
+    assert isinstance(unit, dict) and isinstance(children, list)
+    return {c["code"]: c["kpis"]["overdue_visits"] for c in [unit, *children]}
+
+
+def test_the_feed_gives_no_overdue_visits_to_a_reader_of_counts_only(db: Session) -> None:
+    # a village of 4 grids of 1 each: 4 beside its trends page told them (trial AJ M3)
+    _world(
+        db,
+        [(grid(V1), V1, 8, 5)] + [(V2 + f"00{n}", V2, 3, 1) for n in range(2, 6)],
+    )
+    for reader in (ANALYST, actor("commander", CITY)):
+        assert trends.min_count_for(reader) == 3
+        for code in (TOWN, V1, V2):
+            shown = _overdue(command.feed(db, code, actor=reader, now=NOW))
+            assert set(shown.values()) == {None}, (code, shown)
+    exact = _overdue(command.feed(db, TOWN, actor=actor("commander", TOWN), now=NOW))
+    assert (exact[TOWN], exact[V1], exact[V2]) == (9, 5, 4)
+    grids = _overdue(command.feed(db, V2, actor=actor("commander", TOWN), now=NOW))
+    assert [grids[V2 + f"00{n}"] for n in range(2, 6)] == [1, 1, 1, 1]
