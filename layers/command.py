@@ -259,15 +259,23 @@ def _with_cell_figures(session: Session, listed: list[dict[str, Any]], actor: Ac
 
     本格 and 本格及相邻格 and the confidence by the Gi* bin, read as the map's popup reads them
     (:func:`layers.hotspot_cases.figures`), small counts blanked as there
-    (:func:`layers.trends.min_count_for`); ``None`` for an alert without a cell.
+    (:func:`layers.trends.min_count_for`); ``None`` for an alert without a cell. A reader with
+    a minimum count above 1 gets the cell's ``z`` and ``p`` as null, as on the map
+    (:func:`layers.command_map.hot_cells`), and the alert's detail without the z and p and
+    the cases of the cell and of its neighbours (:func:`layers.hotspot_runs.shown_detail`):
+    a z, a linear function of the ring's cases, gave the blanked counts back (trial AJ M4).
     """
-    from layers import trends  # layers.trends imports this module
+    from layers import hotspot_runs, trends  # layers.trends imports this module
 
     found = hotspot_cases.figures(session, [a["cell_id"] for a in listed if a["cell_id"]])
     min_count = trends.min_count_for(actor)
     for alert in listed:
         figures = found.get(alert["cell_id"])
         alert["cell"] = hotspot_cases.shown_figures(figures, min_count) if figures else None
+        if min_count > 1:
+            if alert["cell"] is not None:
+                alert["cell"] |= {"z": None, "p": None}
+            alert["detail"] = hotspot_runs.shown_detail(alert.get("detail"), min_count)
 
 
 def _case_json(

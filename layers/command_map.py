@@ -239,7 +239,9 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
         covers the unit. Coordinates have five decimals (about a metre), without a ``crs``
         member (RFC 7946). A reader who may not see persons one by one (an analyst, a
         province's or a city's commander) reads a ``count`` or ``around`` of 1 or 2 as null, as
-        on the trends page (:func:`layers.trends.min_count_for`).
+        on the trends page (:func:`layers.trends.min_count_for`), and ``z`` and ``p`` as null:
+        the confidence ``bin`` and the ``pattern`` say how hot a cell is, and a z, a linear
+        function of the ring's cases, gave the blanked counts back (trial AJ M4).
 
     Raises
     ------
@@ -268,8 +270,9 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
                                      ELSE h.count END,
                        'around', CASE WHEN a.around > 0 AND a.around < :min_count THEN NULL
                                       ELSE a.around END,
-                       'z', round(h.z::numeric, 2),
-                       'p', h.p, 'bin', h.bin, 'pattern', h.pattern,
+                       'z', CASE WHEN :min_count <= 1 THEN round(h.z::numeric, 2) END,
+                       'p', CASE WHEN :min_count <= 1 THEN h.p END,
+                       'bin', h.bin, 'pattern', h.pattern,
                        'window_start', r.window_start, 'window_end', r.window_end),
                    'geometry', ST_AsGeoJSON(h.geom, 5, 0)::json
                ) AS feature

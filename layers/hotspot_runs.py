@@ -44,6 +44,7 @@ Runs are made on demand (``POST /api/hotspots/runs``) or from cron with the CLI 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -416,6 +417,48 @@ def _alert(record: HotspotRun, cls: EmergingClass, spot: _Spot) -> Alert:
     )
 
 
+_SCORE = re.compile(r"热点得分\s*-?[\d.]+，显著性水平\s*[\d.]+；?")
+_OLD_SCORE = re.compile(r"Gi\*?\s*z=-?[\d.]+,\s*p=[\d.]+[；;]?\s*")
+_COUNTS = re.compile(r"本单元\s*\d+\s*起，相邻单元\s*\d+\s*起；?")
+
+
+def shown_detail(detail: str | None, min_count: int) -> str | None:
+    """Return a hot-spot alert's detail as a reader with ``min_count`` may read it.
+
+    The detail (:func:`_alert`) gives the cell's Gi* z and p and its cases and its
+    neighbours'. A reader who may not see small counts (``min_count`` > 1,
+    :func:`layers.trends.min_count_for`) reads it without them: the z, a linear function of the
+    ring's cases, and the neighbours' cases, their sum, gave back the counts the map blanks
+    (trial AJ M4). What the class means and the window are kept.
+
+    Parameters
+    ----------
+    detail : str or None
+        The alert's detail as stored.
+    min_count : int
+        Smallest non-zero count shown to the reader.
+
+    Returns
+    -------
+    str or None
+        The detail, unchanged for ``min_count`` 1.
+
+    Examples
+    --------
+    >>> d = "持续热点：…（按周判定）；热点得分 3.21，显著性水平 0.001；"
+    >>> d += "本单元 2 起，相邻单元 9 起；分析时段 …"
+    >>> shown_detail(d, 3)
+    '持续热点：…（按周判定）；分析时段 …'
+    >>> shown_detail(d, 1) == d
+    True
+    """
+    if detail is None or min_count <= 1:
+        return detail
+    for pattern in (_SCORE, _OLD_SCORE, _COUNTS):
+        detail = pattern.sub("", detail)
+    return detail
+
+
 def period_word(bin_days: int) -> str:
     """Return what one period of a run is called: ``周`` for 7 days, ``天`` for one, else ``期``.
 
@@ -572,7 +615,10 @@ def run_cells(session: Session, run_id: int, *, actor: Actor) -> dict[str, Any]:
         ``min_count``. A reader who may not see persons one by one (an analyst, a province's or
         a city's commander: :func:`layers.trends.min_count_for`) reads a ``count`` of 1 or 2 as
         null, as on the map and the trends page (trial AI M2: 302 cells of 1 and 143 of 2 were
-        given exactly); those who may open a cell's cases read them exactly.
+        given exactly), and its ``z`` and ``p`` as null too, the confidence ``bin`` and the
+        ``pattern`` only: a cell's z is a linear function of its ring's cases, from which the
+        blanked counts were all worked out (trial AJ M4: 445 of 445); those who may open a
+        cell's cases read them exactly.
 
     Raises
     ------
@@ -603,13 +649,13 @@ def run_cells(session: Session, run_id: int, *, actor: Actor) -> dict[str, Any]:
             "        'area_code', h.area_code,"
             "        'count', CASE WHEN h.count > 0 AND h.count < :min_count THEN NULL"
             "                      ELSE h.count END,"
-            "        'z', round(h.z::numeric, 2),"
-            "        'p', h.p, 'bin', h.bin, 'pattern', h.pattern),"
+            "        'z', CASE WHEN :exact THEN round(h.z::numeric, 2) END,"
+            "        'p', CASE WHEN :exact THEN h.p END, 'bin', h.bin, 'pattern', h.pattern),"
             "    'geometry', ST_AsGeoJSON(h.geom, 5, 0)::json) ORDER BY h.id), '[]')::text"
             " FROM hotspot_cells h"
             " WHERE h.run_id = :id AND h.area_code >= :lo AND h.area_code < :hi"
         ),
-        {"id": run_id, "lo": lo, "hi": hi, "min_count": min_count},
+        {"id": run_id, "lo": lo, "hi": hi, "min_count": min_count, "exact": min_count <= 1},
     ).scalar_one()
     return {
         "type": "FeatureCollection",

@@ -884,7 +884,9 @@
   function cellFigures(f) {
     const rows = [];
     if (HOT_CONFIDENCE[f.bin]) rows.push(["置信度", HOT_CONFIDENCE[f.bin]]);
-    rows.push([CELL_OWN, cellCount(f.own)], [CELL_AROUND, cellCount(f.around)], ["热点得分", Number(f.z).toFixed(2)]);
+    rows.push([CELL_OWN, cellCount(f.own)], [CELL_AROUND, cellCount(f.around)]);
+    // no score for a reader who may not see small counts: it would give them back (trial AJ M4)
+    if (f.z !== null && f.z !== undefined) rows.push(["热点得分", Number(f.z).toFixed(2)]);
     return rows;
   }
 
