@@ -128,7 +128,7 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     assert rows.first.locator("td").nth(1).inner_text() == listed["grids"][0]["township_name"]
     assert listed["grid_count"] > 12  # the demo county's
     expect(page.locator("#visits-cut")).to_have_text(
-        f"共 {listed['grid_count']} 个网格有逾期，上表列出逾期人数最多的 12 个；"
+        f"共 {listed['grid_count']} 个网格逾期不少于 3 人，上表列出逾期人数最多的 12 个；"
         "全部见「导出统计表」的「走访逾期」表"
     )
     expect(visits).to_contain_text("当前")  # today's, whatever the period shown

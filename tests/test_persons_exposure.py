@@ -139,10 +139,10 @@ def test_department_gets_no_visit_counts_in_the_trends(
         "withheld": True,
     }
     counted = api_client.get(f"/api/trends/{COUNTY_A}/visits", headers=auth_headers("analyst_a"))
-    # counted, not withheld: the overdue figure is given (the total of persons may be blanked,
-    # as each village's 2 would follow from it: trial AI M1)
-    assert counted.status_code == 200 and counted.json()["overdue"] == 0
-    assert "withheld" not in counted.json()
+    # counted, not withheld: the grids of 3 or more overdue are listed; a total of 0, 1 or 2 is
+    # not given (trial AJ M3)
+    assert counted.status_code == 200 and counted.json()["overdue"] is None
+    assert counted.json()["listed_from"] == 3 and "withheld" not in counted.json()
 
 
 def test_console_does_not_offer_the_layer_to_a_department() -> None:
