@@ -14,8 +14,9 @@ run of digit groups (``139/1234/5678``: groups 139, 1234, 5678). Within a run, a
 and ends at a group's edges:
 
 * a resident ID is 18 characters (17 digits and a check character): any such group written
-  together (a number that long in a reason or a note is no case code), or several groups whose
-  check digit is right (a split number that long is otherwise likely a code or a date);
+  together (a number that long in a reason or a note is no case code), or several groups that
+  make a valid ID: a known province, a real birth date, the right check digit (a split number
+  that long is otherwise likely a code or dates and times one after another);
 * a mobile number is 11 digits beginning 13–19, optionally after ``86``/``+86``/``0086``;
 * an ID written in 2 to 5 parts between words (``前六位530424，出生19800618，末四位6858``) is one
   when the parts, each of 3 digits or more and at most 10 characters apart, make a valid ID
@@ -32,7 +33,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from geo.codes import is_valid_resident_id, mask_resident_id, resident_id_check_digit
+from geo.codes import is_valid_resident_id, mask_resident_id
 
 NumberKind = Literal["resident_id", "mobile"]
 
@@ -216,7 +217,7 @@ def _in_run(read: str, offset: int, groups: list[_Group]) -> list[PersonalNumber
             if "X" in digits[:-1] or len(digits) > 18:
                 break
             if len(digits) == 18 and digits[:17].isdigit():
-                if i == j or resident_id_check_digit(digits[:17]) == digits[17]:
+                if i == j or is_valid_resident_id(digits):  # split: a real region, date, check
                     resident = j
                 break
             if mobile is None and "X" not in digits and _MOBILE.fullmatch(digits):
