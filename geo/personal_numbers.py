@@ -76,6 +76,8 @@ _GROUP = re.compile(rf"[0-9X](?:{_ZW}*[0-9X])*")
 _DIGIT = re.compile("[0-9X]")
 _TWO = re.compile("(?<=[0-9])[两兩]|[两兩](?=[0-9])")
 _MOBILE = re.compile("(?:0086|86)?1[3-9][0-9]{9}")
+_TIME = re.compile("(?<![0-9])(?:[01]?[0-9]|2[0-3])[:：][0-5][0-9](?![0-9])")
+"""A time of day (``13:05``): digits so joined are no mobile number."""
 _WORD_GAP = 10
 """At most this many characters between the parts of an ID written among words."""
 _WORD_PARTS = 5
@@ -221,7 +223,10 @@ def _in_run(read: str, offset: int, groups: list[_Group]) -> list[PersonalNumber
                     resident = j
                 break
             if mobile is None and "X" not in digits and _MOBILE.fullmatch(digits):
-                mobile = (j, digits)
+                # 13:05 2026/1/15 holds 11 digits: a time then a date, no phone
+                stretch = read[groups[i].start - offset : groups[j].end - offset]
+                if i == j or not _TIME.search(stretch):
+                    mobile = (j, digits)
         if resident is not None:
             end = groups[resident].end
             found.append(PersonalNumber("resident_id", groups[i].start, end, digits))

@@ -146,6 +146,7 @@ def test_numbers_side_by_side_are_each_found_and_the_rest_kept_as_written() -> N
         "一组至三组共十三户，两人受伤，第一二三四网格",
         "案件 530424-20261202-00000123、530424-20261202-00000124 合并",
         "2026-12-01 10:30—2026-12-02 16:00",  # 18 digits at group edges, a right check digit
+        "下午13:05，2026/1/15再次来电",  # 11 digits from 13: a time, then a date
         "电话 139 1234 56789",  # 12 digits: no mobile number
         "电话 139   1234   5678",  # 3 spaces apart: no longer one number
         f"前六位{ID[:6]}，出生{ID[6:14]}，末四位{ID[14:17]}{'1' if ID[17] != '1' else '2'}",
