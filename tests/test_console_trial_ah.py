@@ -85,7 +85,23 @@ def test_own_registrations_stay_on_their_desks_unsaid_moved(
     expect(page.locator("#dz-case-title")).to_have_text(small)
     expect(page.locator("#dz-case-next")).to_be_hidden()  # not 已上报
     expect(page.locator("#dz-triage")).to_be_visible()
+    expect(page.locator("#dz-moved-here")).to_be_hidden()  # registered here, nobody sent it
     page.screenshot_step("2-village-own-case")
+    page.assert_clean(demo.origin)
+    # 上报 to the township: its desk reads who sent it and why (trial AK M1: a bare badge)
+    why = "涉及供电线路改造，村里协调不了"
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        _post(client, _token(client, village_login), kept["id"], "escalate", note=why)
+    log_out(page)
+    township = desk.village[:9] + "000"
+    login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}")
+    page.wait_for_url(f"{demo.origin}/dispatch/{township}")
+    page.locator("#dz-queue-list .dz-case-item", has_text=small).click()
+    moved = page.locator("#dz-moved-here")
+    expect(moved).to_contain_text("上报来：")
+    expect(moved).to_contain_text("村（社区）级 → 乡镇（街道）级")
+    expect(moved).to_contain_text(f"说明：{why}")
+    page.screenshot_step("3-township-reads-the-report-up")
     page.assert_clean(demo.origin)
 
 

@@ -372,7 +372,9 @@
 
   /** One line of the facts box: a bold head, then text (escaped). */
   function factHtml(head, parts) {
-    return "<strong>" + zz.esc(head) + "</strong>" + zz.esc(parts.filter(Boolean).join("；"));
+    // a note ending in 。 is not followed by ；(trial AK: 。；)
+    const said = parts.filter(Boolean).map((p) => String(p).replace(/[。；;.]+$/, ""));
+    return "<strong>" + zz.esc(head) + "</strong>" + zz.esc(said.join("；"));
   }
 
   /**
@@ -382,6 +384,17 @@
    */
   function renderFacts(c) {
     const facts = c.latest || {};
+    // a case 上报 or 交办 to this desk says who sent it and why (trial AK M1: a bare badge)
+    const moved = facts.moved;
+    const here = moved && OPEN.includes(c.state) && c.handling_level === LEVEL && moved.payload.to_level === LEVEL ? moved : null;
+    $("dz-moved-here").hidden = !here;
+    if (here) {
+      const verb = here.action === "escalate" ? "上报" : "交办";
+      $("dz-moved-here").innerHTML = factHtml(verb + "来：", [
+        here.actor_name + "于 " + zz.fmtTime(here.at) + verb + "（" + zz.label("handling_level", here.payload.from_level) + " → " + zz.label("handling_level", here.payload.to_level) + "）",
+        here.note ? "说明：" + here.note : "未写说明",
+      ]);
+    }
     const returned = returnedOf(c);
     $("dz-returned").hidden = !returned;
     if (returned) $("dz-returned").innerHTML = factHtml("已退回：", [returnedText(returned)]);
