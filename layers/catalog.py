@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Protocol
 
@@ -111,6 +111,10 @@ class Collection:
         only, small counts suppressed.
     audit_reads : bool
         Every request for its features (OGC items) is written to the audit log.
+    exact_properties : mapping of str to str
+        Published property name → SQL expression for readers who may see small counts (those
+        who see persons one by one, :func:`sees_persons_individually`), where it differs from
+        ``properties``; ``properties`` is what every other reader gets (:meth:`read_by`).
     min_zoom, max_zoom : int
         Zoom range in which the console shows the layer.
     style : Style
@@ -136,6 +140,7 @@ class Collection:
     feature_roles: frozenset[str] | None = None
     feature_from_level: int = 1
     audit_reads: bool = False
+    exact_properties: Mapping[str, str] = field(default_factory=lambda: _props())
     min_zoom: int = 0
     max_zoom: int = 22
     style: Style = field(default_factory=lambda: Style("#3388ff"))
@@ -144,6 +149,41 @@ class Collection:
     def has_time(self) -> bool:
         """Whether the collection can be filtered by ``datetime``."""
         return self.datetime_column is not None or self.interval_columns is not None
+
+    def read_by(self, role: str, scope_code: str) -> Collection:
+        """Return the collection as ``role`` at ``scope_code`` reads it (features and tiles).
+
+        A reader who sees persons one by one (:func:`sees_persons_individually`: minimum
+        count 1, :func:`layers.trends.min_count_for`) reads ``exact_properties`` where they are
+        given; every other reader ``properties``, in which small counts are withheld. The
+        collections without ``exact_properties`` are themselves for everyone.
+
+        Parameters
+        ----------
+        role : str
+            A role code.
+        scope_code : str
+            12-digit code of the reader's scope.
+
+        Returns
+        -------
+        Collection
+            This collection, or its exact twin (made once, :data:`_EXACT`).
+
+        Examples
+        --------
+        >>> hotspots = get_collection("hotspots")
+        >>> hotspots.read_by("analyst", "530424000000").properties["z"]
+        'CAST(NULL AS double precision)'
+        >>> hotspots.read_by("commander", "530424000000").properties["z"]
+        't.z'
+        >>> grids = get_collection("grids")
+        >>> grids.read_by("analyst", "530424000000") is grids
+        True
+        """
+        if not self.exact_properties or not sees_persons_individually(role, scope_code):
+            return self
+        return _EXACT[self.id]
 
 
 def _props(**columns: str) -> Mapping[str, str]:
@@ -240,6 +280,10 @@ VISITING_ROLES = frozenset({Role.COMMANDER.value, Role.DISPATCHER.value, Role.GR
 """Roles that visit special-population persons or direct their visits (the persons layer)."""
 VISITING_FROM_LEVEL = 3
 """The widest scope level that visits or directs visits: a county (县综治中心) and below."""
+
+SMALL_COUNT = 3
+"""Smallest non-zero count a reader who does not see persons one by one is given in a layer's
+properties: :data:`layers.trends.ANALYST_MIN_COUNT` (:mod:`layers.trends` imports this module)."""
 
 _ALL = (
     Collection(
@@ -444,6 +488,9 @@ _ALL = (
         min_zoom=12,
         style=Style("#ff7f00", radius=4),
     ),
+    # A hot cell's count of 1 or 2 is withheld from readers of counts only, and its z and p
+    # too: a z is a linear function of the ring's counts and gave them back (trial AJ M4), as
+    # in the runs by number (layers.hotspot_runs.run_cells) and the command map's hot cells.
     Collection(
         id="hotspots",
         title="热点分析",
@@ -458,9 +505,9 @@ _ALL = (
         properties=_props(
             run_id="t.run_id",
             unit_id="t.unit_id",
-            count="t.count",
-            z="t.z",
-            p="t.p",
+            count=f"CASE WHEN t.count > 0 AND t.count < {SMALL_COUNT} THEN NULL ELSE t.count END",
+            z="CAST(NULL AS double precision)",
+            p="CAST(NULL AS double precision)",
             bin="t.bin",
             pattern="t.pattern",
             method="r.method",
@@ -469,6 +516,7 @@ _ALL = (
             area_code="t.area_code",
         ),
         tile_properties=("bin", "pattern", "count"),
+        exact_properties=_props(count="t.count", z="t.z", p="t.p"),
         interval_columns=("r.window_start", "r.window_end"),
         style=Style("#d7301f", fill="#fc8d59", opacity=0.5),
     ),
@@ -476,6 +524,16 @@ _ALL = (
 
 COLLECTIONS: Mapping[str, Collection] = MappingProxyType({c.id: c for c in _ALL})
 """Every published collection by id, in display order."""
+
+_EXACT: Mapping[str, Collection] = MappingProxyType(
+    {
+        c.id: replace(c, properties=_props(**{**c.properties, **c.exact_properties}))
+        for c in _ALL
+        if c.exact_properties
+    }
+)
+"""The collections with ``exact_properties`` as readers of small counts read them
+(:meth:`Collection.read_by`): the same names in the same order."""
 
 NO_BUSINESS_DATA = frozenset({Role.ADMIN.value, Role.AUDITOR.value})
 """Roles that see no business data at all."""

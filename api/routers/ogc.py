@@ -189,12 +189,13 @@ def items(
 
     ``numberMatched`` is counted once per scope and filters, then kept until the collection's
     tables change (:mod:`api.caches`): paging through a city's cases does not count them again
-    for every page.
+    for every page. The properties are the reader's (:meth:`layers.catalog.Collection.read_by`):
+    a reader of counts only gets a hot cell's count of 1 or 2, its z and its p as null.
     """
     unknown = unknown_parameters(request.query_params.keys())
     if unknown is not None:
         return JSONText(unknown, status_code=400)
-    layer = get_collection(collection_id)
+    layer = get_collection(collection_id).read_by(user.role, user.scope_code)
     check_readable(user.role, layer, scope_code=user.scope_code)
     size = features.clamp_limit(limit)
     start = max(0, min(offset, features.MAX_OFFSET))
@@ -325,9 +326,10 @@ def item(
 ) -> JSONText:
     """Return one feature; 404 if it does not exist, lies outside the user's scope, or is retired.
 
-    A retired unit's 404 says when it was retired and links its live successor.
+    A retired unit's 404 says when it was retired and links its live successor. The properties
+    are the reader's, as in ``/items``.
     """
-    layer = get_collection(collection_id)
+    layer = get_collection(collection_id).read_by(user.role, user.scope_code)
     check_readable(user.role, layer, scope_code=user.scope_code)
     try:
         body = features.collection_item(session, layer, fid, scope_code=user.scope_code)

@@ -67,9 +67,11 @@ def vector_tile(
     ``feature_from_level`` (a city commander on the special-population layer), with small
     counts suppressed. A role outside a layer's ``feature_roles`` (a department on that layer)
     gets 403. ``state`` limits the cases layer to a state group of the command map (422 on any
-    other layer).
+    other layer). The properties are the reader's (:meth:`layers.catalog.Collection.read_by`:
+    no hot cell's count of 1 or 2 to a reader of counts only); the cache key holds the role
+    and the scope that decide them.
     """
-    layer = get_collection(collection_id)
+    layer = get_collection(collection_id).read_by(user.role, user.scope_code)
     hexagons_only = counts_only(user.role, layer, scope_code=user.scope_code)
     check_readable(user.role, layer, scope_code=user.scope_code, aggregated=hexagons_only)
     group = CaseGroup(state, utcnow(), days) if state is not None else None
