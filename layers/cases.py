@@ -31,7 +31,15 @@ from geo.codes import (
 from layers import audit, deadlines, workflow
 from layers.accounts import retired_unit_refusal
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
-from layers.free_text import CASE_NOTE, CASE_TEXT, refuse_personal_numbers
+from layers.free_text import (
+    CASE_ADDRESS,
+    CASE_NOTE,
+    CASE_TEXT,
+    DEPARTMENT_NAMES,
+    refuse_personal_numbers,
+    refuse_personal_numbers_in_names,
+    refuse_personal_work_order_number,
+)
 from layers.hotspot_current import CHINA
 from layers.model import (
     SRID,
@@ -408,9 +416,10 @@ def register(
     ------
     InvalidInput
         Unknown channel or category, bad risk/level, no location, a location outside every
-        jurisdiction, or a resident ID or mobile number in the title or description (read in
-        clear by every level: the reporter's phone has its own masked field,
-        :func:`layers.free_text.refuse_personal_numbers`).
+        jurisdiction, or a resident ID or mobile number in the title, description or address
+        (read in clear by every level: the reporter's phone has its own masked field,
+        :func:`layers.free_text.refuse_personal_numbers`), or given as the channel's number
+        (:func:`layers.free_text.refuse_personal_work_order_number`).
     Forbidden
         The role may not register, or the case lies outside the actor's scope.
     Conflict
@@ -428,6 +437,9 @@ def register(
         raise InvalidInput("请填写事项标题")
     refuse_personal_numbers(title, field="事项标题", advice=CASE_TEXT)
     refuse_personal_numbers(description, field="情况描述", advice=CASE_TEXT)
+    refuse_personal_numbers(address, field="地址", advice=CASE_ADDRESS)
+    # before the duplicate check, whose refusal repeats the number (trial AJ M2)
+    refuse_personal_work_order_number(external_no, field=f"{Channel.label_of(channel)}编号")
     if reported_at.tzinfo is None:
         raise InvalidInput("反映时间须注明时区")
     if (lon is None) != (lat is None):
@@ -1164,6 +1176,9 @@ def _apply(
         if isinstance(departments, str) or not isinstance(departments, Sequence):
             raise InvalidInput("吹哨部门须逐个写出部门名称")
         payload = {"departments": [str(d) for d in departments]}
+        refuse_personal_numbers_in_names(
+            payload["departments"], field="吹哨部门", advice=DEPARTMENT_NAMES
+        )
     return payload
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from geo.codes import scope_range
 from layers import accounts, audit, cases, workflow
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
-from layers.free_text import CASE_NOTE, refuse_personal_numbers
+from layers.free_text import CASE_NOTE, DEPARTMENT_NAMES, refuse_personal_numbers
 from layers.model import (
     AssigneeKind,
     Case,
@@ -348,6 +348,7 @@ def assign(
     if len(given) != 1:
         raise InvalidInput("请在网格员、下级单位、职能部门中选择一个派单对象（只能选一个）")
     refuse_personal_numbers(note, field="派单说明", advice=CASE_NOTE)
+    refuse_personal_numbers(department, field="职能部门", advice=DEPARTMENT_NAMES)
     case = cases.get_case(session, case_id, actor=actor, lock=True)
     cases.check_version(case, expected_version)
     before = case.state

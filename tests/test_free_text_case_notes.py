@@ -166,3 +166,43 @@ def test_an_alerts_note_with_a_phone_is_refused_before_anything_is_read(db: Sess
         alerts.close(db, 2**40, actor=actor, note="已联系 13812345678 处置", now=now)
     with pytest.raises(InvalidInput, match="^重新打开的原因中不要写身份证号："):
         alerts.reopen(db, 2**40, actor=actor, reason=f"当事人{ID_NUMBER}再次反映", now=now)
+
+
+def test_the_address_the_work_order_number_and_the_departments_are_checked_too(
+    api_client: TestClient, dispatcher: dict[str, str]
+) -> None:
+    """Trial AJ M2: the address, the 12345 number and the 吹哨 departments took a plain ID."""
+    address = api_client.post(
+        "/api/cases",
+        json=_case(address=f"复安社区8组 王小明 13912345678 身份证{ID_NUMBER}"),
+        headers=dispatcher,
+    )
+    assert address.status_code == 422
+    assert address.json()["detail"].startswith("地址中不要写身份证号、手机号：")
+    numbered = api_client.post(
+        "/api/cases",
+        json=_case(channel="hotline_12345", external_no=ID_NUMBER),
+        headers=dispatcher,
+    )
+    assert numbered.status_code == 422 and ID_NUMBER not in numbered.text
+    assert numbered.json()["detail"].startswith("12345热线编号")
+    made = api_client.post(
+        "/api/cases",
+        json=_case(channel="hotline_12345", external_no="YX20261206000123"),
+        headers=dispatcher,
+    )
+    assert made.status_code == 201, made.text
+    url = f"/api/cases/{made.json()['id']}"
+    summoned = api_client.post(
+        f"{url}/actions/summon",
+        json={"version": 1, "params": {"departments": ["县公安局 联系人13912345678"]}},
+        headers=dispatcher,
+    )
+    assert summoned.status_code == 422
+    assert summoned.json()["detail"].startswith("吹哨部门中不要写手机号")
+    triaged = api_client.post(f"{url}/actions/triage", json={"version": 1}, headers=dispatcher)
+    assert triaged.status_code == 200, triaged.text
+    sent = {"department": "住建局 13912345678", "version": 2}
+    refused = api_client.post(f"{url}/dispatch", json=sent, headers=dispatcher)
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("职能部门中不要写手机号")
