@@ -18,8 +18,8 @@ the audit log, until a reopening takes it off: that entry keeps it, with the rea
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,9 +27,10 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
-from layers import audit, workflow
+from layers import audit, hotspot_cases, workflow
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from layers.free_text import ALERT_NOTE, refuse_personal_numbers
+from layers.hotspot_cases import CellFigures
 from layers.hotspot_current import CHINA
 from layers.model import Alert, AlertState, Role
 from layers.workflow import Actor
@@ -93,10 +94,14 @@ class AlertPage:
         latest current run over its unit did not find its hot spot again: it may be closed).
     matched : int
         Alerts of the scope in that state.
+    figures : mapping of int to CellFigures
+        The figures of the alerts' cells by cell id, when :func:`listed` read them (for a
+        reader of counts only), so that the command feed does not read them again.
     """
 
     alerts: list[dict[str, Any]]
     matched: int
+    figures: Mapping[int, CellFigures] = field(default_factory=dict)
 
 
 def listed(
@@ -108,8 +113,12 @@ def listed(
     offset: int = 0,
     closed_since: datetime | None = None,
     closed_before: datetime | None = None,
+    min_count: int,
 ) -> AlertPage:
-    """Return a page of the alerts of a scope.
+    """Return a page of the alerts of a scope, as the reader may read them.
+
+    A reader of counts only (``min_count`` > 1) reads each alert's words without what they
+    tell of small counts (:func:`shown`).
 
     Parameters
     ----------
@@ -123,6 +132,8 @@ def listed(
         The page.
     closed_since, closed_before : datetime, optional
         With ``state="closed"``: only the alerts closed since then, before then.
+    min_count : int
+        Smallest non-zero count shown to the reader (:func:`layers.trends.min_count_for`).
 
     Returns
     -------
@@ -158,10 +169,11 @@ def listed(
             "before": closed_before,
         },
     ).all()
-    return AlertPage([_json(row) for row in rows], int(rows[0].matched) if rows else 0)
+    page = [_json(row) for row in rows]
+    return AlertPage(page, int(rows[0].matched) if rows else 0, shown(session, page, min_count))
 
 
-def alert_json(session: Session, alert_id: int) -> dict[str, Any]:
+def alert_json(session: Session, alert_id: int, *, min_count: int) -> dict[str, Any]:
     """Return one alert as :func:`listed` lists it.
 
     Parameters
@@ -170,13 +182,57 @@ def alert_json(session: Session, alert_id: int) -> dict[str, Any]:
         Open session scoped to the reader.
     alert_id : int
         The alert (in the reader's scope).
+    min_count : int
+        Smallest non-zero count shown to the reader (:func:`layers.trends.min_count_for`).
 
     Returns
     -------
     dict
         The alert's fields (see :class:`AlertPage`).
     """
-    return _json(session.execute(text(f"{_SELECT} WHERE a.id = :id"), {"id": alert_id}).one())
+    alert = _json(session.execute(text(f"{_SELECT} WHERE a.id = :id"), {"id": alert_id}).one())
+    shown(session, [alert], min_count)
+    return alert
+
+
+def shown(session: Session, alerts: list[dict[str, Any]], min_count: int) -> dict[int, CellFigures]:
+    """Leave out of alerts' words what they tell a reader of counts only of small counts.
+
+    A hot-spot alert's detail gives the cell's Gi* z and p and the cases of the cell and of its
+    neighbours; its title the cases of the cell and its neighbours together (本格及相邻格). A
+    reader with ``min_count`` above 1 reads the detail without them
+    (:func:`layers.hotspot_runs.shown_detail`: the z, a linear function of the ring's cases,
+    gave the blanked counts back, trial AJ M4) and the title's number only where the cell's
+    本格及相邻格 is shown to them (:meth:`layers.hotspot_cases.CellFigures.shown_around`,
+    :func:`layers.hotspot_runs.shown_title`), as in the command feed, the alerts API and the
+    brief's closed alerts alike.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the reader.
+    alerts : list of dict
+        Alerts as :func:`listed` lists them; changed in place.
+    min_count : int
+        Smallest non-zero count shown to the reader.
+
+    Returns
+    -------
+    dict of int to CellFigures
+        The figures of the alerts' cells read (:func:`layers.hotspot_cases.figures`); empty
+        for ``min_count`` 1, which reads every alert as it is.
+    """
+    if min_count <= 1 or not alerts:
+        return {}
+    from layers import hotspot_runs  # layers.hotspot_runs raises alerts with this module
+
+    found = hotspot_cases.figures(session, [a["cell_id"] for a in alerts if a["cell_id"]])
+    for alert in alerts:
+        figures = found.get(alert["cell_id"]) if alert["cell_id"] else None
+        around = figures.shown_around(min_count) if figures is not None else None
+        alert["title"] = hotspot_runs.shown_title(alert["title"], around)
+        alert["detail"] = hotspot_runs.shown_detail(alert["detail"], min_count)
+    return found
 
 
 def _json(row: Any) -> dict[str, Any]:

@@ -254,28 +254,25 @@ def _suppress_person_counts(
             kpi["overdue_visits"] = None
 
 
-def _with_cell_figures(session: Session, listed: list[dict[str, Any]], actor: Actor) -> None:
+def _with_cell_figures(session: Session, page: alerts.AlertPage, min_count: int) -> None:
     """Give each alert of a hot cell the cell's figures as its popup says them (``cell``).
 
     本格 and 本格及相邻格 and the confidence by the Gi* bin, read as the map's popup reads them
-    (:func:`layers.hotspot_cases.figures`), small counts blanked as there
-    (:func:`layers.trends.min_count_for`); ``None`` for an alert without a cell. A reader with
-    a minimum count above 1 gets the cell's ``z`` and ``p`` as null, as on the map
-    (:func:`layers.command_map.hot_cells`), and the alert's detail without the z and p and
-    the cases of the cell and of its neighbours (:func:`layers.hotspot_runs.shown_detail`):
-    a z, a linear function of the ring's cases, gave the blanked counts back (trial AJ M4).
+    (:func:`layers.hotspot_cases.figures`, or those :func:`layers.alerts.listed` read already),
+    small counts blanked as there (:func:`layers.hotspot_cases.shown_figures`); ``None`` for an
+    alert without a cell. A reader with a minimum count above 1 gets the cell's ``z`` and ``p``
+    as null, as on the map (:func:`layers.command_map.hot_cells`), 本格及相邻格 only where no
+    cell of its ring holds 1 or 2 cases, and the alert's title and detail as the list gave
+    them (:func:`layers.alerts.shown`): a z, a linear function of the ring's cases, gave the
+    blanked counts back (trial AJ M4), and the ring's sum a lone hidden neighbour's.
     """
-    from layers import hotspot_runs, trends  # layers.trends imports this module
-
-    found = hotspot_cases.figures(session, [a["cell_id"] for a in listed if a["cell_id"]])
-    min_count = trends.min_count_for(actor)
+    listed = page.alerts
+    found = page.figures or hotspot_cases.figures(
+        session, [a["cell_id"] for a in listed if a["cell_id"]]
+    )
     for alert in listed:
         figures = found.get(alert["cell_id"])
         alert["cell"] = hotspot_cases.shown_figures(figures, min_count) if figures else None
-        if min_count > 1:
-            if alert["cell"] is not None:
-                alert["cell"] |= {"z": None, "p": None}
-            alert["detail"] = hotspot_runs.shown_detail(alert.get("detail"), min_count)
 
 
 def _case_json(
@@ -566,8 +563,13 @@ def feed(
     waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit)
     mine = cases.tasks_of(session, actor=actor, limit=queue_limit)
     marks = case_reminders.marks(session, [c.id for c in [*waiting, *mine]])
-    unclosed = alerts.listed(session, (lo, hi), limit=max(1, min(alert_limit, 500)))
-    _with_cell_figures(session, unclosed.alerts, actor)
+    from layers import trends  # layers.trends imports this module
+
+    min_count = trends.min_count_for(actor)
+    unclosed = alerts.listed(
+        session, (lo, hi), limit=max(1, min(alert_limit, 500)), min_count=min_count
+    )
+    _with_cell_figures(session, unclosed, min_count)
     return {
         "unit": {
             "code": unit_row["code"],

@@ -238,8 +238,10 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
         ``bin``, ``pattern`` and the run's ``window_start``/``window_end``; empty when no run
         covers the unit. Coordinates have five decimals (about a metre), without a ``crs``
         member (RFC 7946). A reader who may not see persons one by one (an analyst, a
-        province's or a city's commander) reads a ``count`` or ``around`` of 1 or 2 as null, as
-        on the trends page (:func:`layers.trends.min_count_for`), and ``z`` and ``p`` as null:
+        province's or a city's commander) reads a ``count`` of 1 or 2 as null, as on the trends
+        page (:func:`layers.trends.min_count_for`), ``around`` as null wherever a cell of its
+        ring holds 1 or 2 cases (the sum less the counts shown gave a lone one back:
+        :meth:`layers.hotspot_cases.CellFigures.shown_around`), and ``z`` and ``p`` as null:
         the confidence ``bin`` and the ``pattern`` say how hot a cell is, and a z, a linear
         function of the ring's cases, gave the blanked counts back (trial AJ M4).
 
@@ -260,7 +262,7 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
     # 本格及相邻格: the figure the cell's alert gives, read the same way (layers.hotspot_cases)
     around = hotspot_cases.figures(session, list(ids))
     params["ids"] = list(around)
-    params["around"] = [f.around for f in around.values()]
+    params["around"] = [f.shown_around(params["min_count"]) for f in around.values()]
     sql = _collection(
         f"""
         SELECT json_build_object(
@@ -268,8 +270,7 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
                    'properties', json_build_object(
                        'count', CASE WHEN h.count > 0 AND h.count < :min_count THEN NULL
                                      ELSE h.count END,
-                       'around', CASE WHEN a.around > 0 AND a.around < :min_count THEN NULL
-                                      ELSE a.around END,
+                       'around', a.around,
                        'z', CASE WHEN :min_count <= 1 THEN round(h.z::numeric, 2) END,
                        'p', CASE WHEN :min_count <= 1 THEN h.p END,
                        'bin', h.bin, 'pattern', h.pattern,

@@ -69,6 +69,8 @@ class CellFigures:
         run was asked for permutations: :mod:`layers.hotspot_runs`).
     unit : str
         Its H3 cell (empty when not known).
+    smallest : int
+        The smallest non-zero count of the cell and its neighbours read (0: none has a case).
     """
 
     own: int
@@ -77,6 +79,38 @@ class CellFigures:
     z: float
     p: float
     unit: str = ""
+    smallest: int = 0
+
+    def shown_around(self, min_count: int) -> int | None:
+        """Return ``around`` as a reader with ``min_count`` may read it, or ``None``.
+
+        A reader of counts only (``min_count`` > 1, :func:`layers.trends.min_count_for`)
+        reads each cell's count of 0 or at least ``min_count`` exactly and the others as null:
+        the sum over a ring holding one of those would give it back by subtraction (a lone
+        hidden neighbour: the ring's sum less the counts shown). Such a reader gets ``around``
+        only when no cell of the ring has a count of 1 up to ``min_count`` - 1.
+
+        Parameters
+        ----------
+        min_count : int
+            Smallest non-zero count shown to the reader.
+
+        Returns
+        -------
+        int or None
+            ``around``, or ``None`` when withheld.
+
+        Examples
+        --------
+        >>> CellFigures(4, 9, 2, 2.3, 0.02, smallest=1).shown_around(3)
+        >>> CellFigures(4, 9, 2, 2.3, 0.02, smallest=4).shown_around(3)
+        9
+        >>> CellFigures(4, 9, 2, 2.3, 0.02, smallest=1).shown_around(1)
+        9
+        """
+        if min_count > 1 and any(0 < n < min_count for n in (self.own, self.smallest, self.around)):
+            return None
+        return self.around
 
 
 def figures(session: Session, cell_ids: Collection[int]) -> dict[int, CellFigures]:
@@ -104,13 +138,14 @@ def figures(session: Session, cell_ids: Collection[int]) -> dict[int, CellFigure
         {"ids": sorted(set(cell_ids))},
     ).all()
     pairs = [(r.id, r.run_id, other) for r in rows for other in h3_neighbourhood(r.unit_id)]
-    around: dict[int, int] = {}
+    around: dict[int, tuple[int, int]] = {}
     if pairs:
         around = {
-            int(r.cell_id): int(r.around)
+            int(r.cell_id): (int(r.around), int(r.smallest))
             for r in session.execute(
                 text(
-                    "SELECT d.cell_id, coalesce(sum(n.count), 0) AS around"
+                    "SELECT d.cell_id, coalesce(sum(n.count), 0) AS around,"
+                    " coalesce(min(n.count) FILTER (WHERE n.count > 0), 0) AS smallest"
                     " FROM unnest(CAST(:cells AS bigint[]), CAST(:runs AS bigint[]),"
                     "             CAST(:units AS text[])) AS d(cell_id, run_id, unit_id)"
                     " JOIN hotspot_cells n ON n.run_id = d.run_id AND n.unit_id = d.unit_id"
@@ -128,11 +163,12 @@ def figures(session: Session, cell_ids: Collection[int]) -> dict[int, CellFigure
     return {
         int(r.id): CellFigures(
             own=int(r.own),
-            around=around.get(int(r.id), int(r.own)),
+            around=around.get(int(r.id), (int(r.own), int(r.own)))[0],
             bin=int(r.bin),
             z=float(r.z),
             p=float(r.p),
             unit=str(r.unit_id),
+            smallest=around.get(int(r.id), (int(r.own), int(r.own)))[1],
         )
         for r in rows
     }
@@ -151,14 +187,21 @@ def shown_figures(found: CellFigures, min_count: int) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``own``, ``around`` (None for a count of 1 up to ``min_count`` - 1), ``bin``, ``z``
-        (two decimals), ``p`` and ``ring``: the cell's outline as ``[lat, lng]`` pairs (the
-        console marks it when the map shows another run), ``None`` when not known.
+        ``own`` (None for a count of 1 up to ``min_count`` - 1), ``around``
+        (:meth:`CellFigures.shown_around`: None when a cell of the ring has such a count),
+        ``bin``, ``z`` (two decimals), ``p`` and ``ring``: the cell's outline as ``[lat, lng]``
+        pairs (the console marks it when the map shows another run), ``None`` when not known.
+        A reader with ``min_count`` above 1 gets ``z`` and ``p`` as null: a z, a linear
+        function of the ring's cases, gave the blanked counts back (trial AJ M4).
 
     Examples
     --------
-    >>> shown_figures(CellFigures(2, 9, 2, 2.345, 0.02), 3)
-    {'own': None, 'around': 9, 'bin': 2, 'z': 2.35, 'p': 0.02, 'ring': None}
+    >>> shown_figures(CellFigures(4, 9, 2, 2.345, 0.02, smallest=4), 1)
+    {'own': 4, 'around': 9, 'bin': 2, 'z': 2.35, 'p': 0.02, 'ring': None}
+    >>> shown_figures(CellFigures(2, 9, 2, 2.345, 0.02, smallest=2), 3)
+    {'own': None, 'around': None, 'bin': 2, 'z': None, 'p': None, 'ring': None}
+    >>> shown_figures(CellFigures(4, 9, 2, 2.345, 0.02, smallest=4), 3)["around"]
+    9
     >>> len(shown_figures(CellFigures(2, 9, 2, 2.3, 0.02, "88407181bdfffff"), 3)["ring"])
     6
     """
@@ -166,10 +209,10 @@ def shown_figures(found: CellFigures, min_count: int) -> dict[str, Any]:
     ring = [[round(lat, 6), round(lng, 6)] for lat, lng in boundary] if boundary else None
     return {
         "own": None if 0 < found.own < min_count else found.own,
-        "around": None if 0 < found.around < min_count else found.around,
+        "around": found.shown_around(min_count),
         "bin": found.bin,
-        "z": round(found.z, 2),
-        "p": found.p,
+        "z": round(found.z, 2) if min_count <= 1 else None,
+        "p": found.p if min_count <= 1 else None,
         "ring": ring,
     }
 

@@ -459,6 +459,49 @@ def shown_detail(detail: str | None, min_count: int) -> str | None:
     return detail
 
 
+_AROUND = re.compile(r"一带\s*(\d+)\s*起")
+
+
+def shown_title(title: str, around: int | None) -> str:
+    """Return a hot-spot alert's title as a reader who may not see small counts reads it.
+
+    The title (:func:`alert_title`) gives the cases of the cell and of its neighbours
+    (「新复社区一带 97 起案件」), the figure 本格及相邻格. A reader of counts only reads it
+    only where that figure is shown to them (:meth:`layers.hotspot_cases.CellFigures.shown_around`:
+    no cell of the ring holds 1 or 2 cases, or the sum less the counts shown gives a hidden one
+    back) and is the title's; else the title says 「一带多起案件」.
+
+    Parameters
+    ----------
+    title : str
+        The alert's title as stored.
+    around : int or None
+        The cell's 本格及相邻格 as shown to the reader; ``None`` when withheld (or no cell).
+
+    Returns
+    -------
+    str
+        The title, its number kept only when it is ``around``.
+
+    Examples
+    --------
+    >>> t = "持续热点：新复社区一带 14 起案件，近 12 周中 11 周为热点"
+    >>> shown_title(t, None)
+    '持续热点：新复社区一带多起案件，近 12 周中 11 周为热点'
+    >>> shown_title(t, 14) == t
+    True
+    >>> shown_title(t, 15)
+    '持续热点：新复社区一带多起案件，近 12 周中 11 周为热点'
+    """
+
+    def number(found: re.Match[str]) -> str:
+        return (
+            found.group(0) if around is not None and int(found.group(1)) == around else "一带多起"
+        )
+
+    return _AROUND.sub(number, title)
+
+
 def period_word(bin_days: int) -> str:
     """Return what one period of a run is called: ``周`` for 7 days, ``天`` for one, else ``期``.
 

@@ -7,7 +7,8 @@ about the closed ones, the latest first: who signed for each, who closed it and 
 (处置情况). Commanders and dispatchers of the alert's unit or above handle an alert
 (:mod:`layers.alerts`); closing takes the note in the JSON body. Both answer the alert as the
 list shows it; an alert signed for or closed already answers 409 saying by whom. Refusals are
-audited.
+audited. A reader of counts only (analysts, province and city accounts) reads an alert's title
+and detail without the hot cell's z, p and small counts (:func:`layers.alerts.shown`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from pydantic import BaseModel, Field
 from api.deps import BusinessUser, SessionDep, utcnow
 from api.routers.cases import IdPath, actor_of, audited_refusal
 from geo.codes import scope_range
-from layers import alerts, cases
+from layers import alerts, cases, trends
 from layers.errors import no_jurisdiction
 
 router = APIRouter(prefix="/api/alerts", tags=["alerts"])
@@ -41,10 +42,21 @@ def listed(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
-    """Return ``{"alerts": [...], "matched": n}``: a page of the unit's alerts in that state."""
+    """Return ``{"alerts": [...], "matched": n}``: a page of the unit's alerts in that state.
+
+    A reader of counts only reads each alert's title and detail without what they tell of small
+    counts (:func:`layers.alerts.shown`), as in the command feed.
+    """
     if not cases.in_scope(user.scope_code, code):
         raise no_jurisdiction(code)
-    page = alerts.listed(session, scope_range(code), state=state, limit=limit, offset=offset)
+    page = alerts.listed(
+        session,
+        scope_range(code),
+        state=state,
+        limit=limit,
+        offset=offset,
+        min_count=trends.min_count_for(actor_of(user)),
+    )
     return {"alerts": page.alerts, "matched": page.matched}
 
 
@@ -82,7 +94,7 @@ def acknowledge(alert_id: IdPath, user: BusinessUser, session: SessionDep) -> di
     with audited_refusal(session, user, "alert.acknowledge", "alert", str(alert_id)):
         alert = alerts.acknowledge(session, alert_id, actor=actor_of(user), now=utcnow())
         session.commit()
-    return alerts.alert_json(session, alert.id)
+    return alerts.alert_json(session, alert.id, min_count=trends.min_count_for(actor_of(user)))
 
 
 @router.post("/{alert_id}/close", summary="Close an alert with what was done (关闭)")
@@ -93,7 +105,7 @@ def close(
     with audited_refusal(session, user, "alert.close", "alert", str(alert_id)):
         alert = alerts.close(session, alert_id, actor=actor_of(user), note=body.note, now=utcnow())
         session.commit()
-    return alerts.alert_json(session, alert.id)
+    return alerts.alert_json(session, alert.id, min_count=trends.min_count_for(actor_of(user)))
 
 
 @router.post("/{alert_id}/reopen", summary="Reopen a closed alert (重新打开)")
@@ -106,4 +118,4 @@ def reopen(
             session, alert_id, actor=actor_of(user), reason=body.reason, now=utcnow()
         )
         session.commit()
-    return alerts.alert_json(session, alert.id)
+    return alerts.alert_json(session, alert.id, min_count=trends.min_count_for(actor_of(user)))

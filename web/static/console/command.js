@@ -880,11 +880,17 @@
     return n === null || n === undefined ? "少于 3" : n + " 起";
   }
 
+  /** 本格及相邻格 as shown: null when a cell of the ring holds a small count, whatever the sum
+   *  (it would give that count back beside the others shown, trial AJ), so not 少于 3. */
+  function cellAround(n) {
+    return n === null || n === undefined ? "不予显示" : n + " 起";
+  }
+
   /** The rows a hot cell's popup and its alert both show, in this order, with these labels. */
   function cellFigures(f) {
     const rows = [];
     if (HOT_CONFIDENCE[f.bin]) rows.push(["置信度", HOT_CONFIDENCE[f.bin]]);
-    rows.push([CELL_OWN, cellCount(f.own)], [CELL_AROUND, cellCount(f.around)]);
+    rows.push([CELL_OWN, cellCount(f.own)], [CELL_AROUND, cellAround(f.around)]);
     // no score for a reader who may not see small counts: it would give them back (trial AJ M4)
     if (f.z !== null && f.z !== undefined) rows.push(["热点得分", Number(f.z).toFixed(2)]);
     return rows;
@@ -1543,7 +1549,7 @@
     const said = [
       "分析时段 " + periodText(c.window_start, c.window_end),
       CELL_OWN + " " + cellCount(f.own),
-      CELL_AROUND + " " + cellCount(f.around),
+      CELL_AROUND + " " + cellAround(f.around),
     ];
     const summary = document.getElementById("zz-cell-cases-summary");
     summary.textContent = said.join(" · ");
