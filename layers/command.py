@@ -26,9 +26,14 @@ KPIs (``window_days`` back from ``now``, or a given ``window``, where a window a
   online, and how many are offline (listed by :func:`layers.camera_lists.offline`);
 * ``overdue_visits``: special-population persons on the register (not those who left it,
   ``ended_on``) whose last visit is older than the interval of their ``visit_rules`` row (never
-  visited: counted from the day they were put on record, :mod:`layers.visits_due`). An analyst
-  gets ``None`` for a count of 1 or 2, the unit's and each child's, as in the trend views
-  (:func:`layers.trends.suppress`): a grid's count must not single out its persons.
+  visited: counted from the day they were put on record, :mod:`layers.visits_due`). A reader
+  who may not see persons one by one (an analyst, a province's or a city's account,
+  :func:`layers.trends.min_count_for`) gets the unit's or a child unit's figure exactly where
+  the trends page of that unit gives its total, and a grid's where that page lists the grid (3
+  or more overdue), else ``None``: a total only where it tells nothing of the grids not listed,
+  judged from the lowest unit up (:func:`layers.trend_tables.shown_totals`), so that the feed
+  and the trends page read together tell no grid's small count (trial AJ M3). A department
+  gets none.
 """
 
 from __future__ import annotations
@@ -232,26 +237,103 @@ def _fold(target: dict[str, Any], name: str, row: Any) -> None:
 
 
 def _suppress_person_counts(
-    unit: dict[str, Any], children: list[dict[str, Any]], actor: Actor
+    session: Session,
+    code: str,
+    unit: dict[str, Any],
+    children: list[tuple[str, dict[str, Any]]],
+    *,
+    actor: Actor,
+    now: datetime,
 ) -> None:
-    """Blank the special-population counts the actor may not see exactly.
+    """Give the 走访超期 the actor may see, the others ``None``.
 
     A reader with a minimum count above 1 (:func:`layers.trends.min_count_for`: an analyst, a
-    province's or a city's account) gets no 走访超期 here, neither the unit's nor a child's:
-    the trends page lists a unit's grids of at least that many overdue and gives a total only
-    where it tells nothing of the grids not listed, judged on the grids inside the unit
-    (:func:`layers.trend_tables.shown_totals`), which this feed, reading the children's
-    figures only, cannot judge. A child's figure given here beside its grids listed there told
-    the grids not listed (trial AJ M3: 8 villages' and 31 grids' counts worked out exactly); the
-    trends page (研判分析) gives them what it can. A department, which may not read the
-    special-population layer at all (:func:`layers.catalog.readable`), gets none of them
-    either; those who read the persons one by one get every figure exactly.
+    province's or a city's account) gets the 走访超期 of the unit or of a child unit exactly
+    where the trends page (研判分析) of that unit gives its total, and a grid's where that page
+    lists the grid, with the page's figures: read from the same grids as
+    :func:`layers.trend_tables.overdue_visits` (the feed's own ``visits`` statement is not run
+    for them), a total given only where it tells nothing of the grids not listed, judged from
+    the lowest unit up (:func:`layers.trend_tables.shown_totals`). So the feed and the trends
+    page read together tell no grid not listed (trial AJ M3: a village's figure here beside its
+    grids listed there told 8 villages' and 31 grids' counts). A department, which may not read
+    the special-population layer at all (:func:`layers.catalog.readable`), gets none of them;
+    those who read the persons one by one get every figure exactly (the ``visits`` statement).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    code : str
+        The feed's unit.
+    unit : dict
+        The unit's KPIs.
+    children : list of tuple
+        Each child's code (a unit's, or a grid's) and KPIs.
+    actor : Actor
+        Who reads.
+    now : datetime
+        Reference instant (the trends page's).
     """
     from layers import trends  # layers.trends imports this module
+    from layers.trend_tables import shown_totals
 
-    if actor.role == Role.DEPARTMENT or trends.min_count_for(actor) > 1:
-        for kpi in (unit, *children):
+    min_count = trends.min_count_for(actor)
+    if actor.role == Role.DEPARTMENT:
+        for kpi in (unit, *(k for _, k in children)):
             kpi["overdue_visits"] = None
+        return
+    if min_count <= 1:
+        return
+    rows, live = _overdue_rows(session, code, now=now)
+    overdue = [int(r.overdue) for r in rows]
+    listed = [n >= min_count for n in overdue]
+    units = [r.area_code or code for r in rows]
+    given = shown_totals(overdue, listed, units, code, min_count, cap=min_count - 1, children=live)
+    for child, kpi in [(code, unit), *children]:
+        if len(child) > len(code):  # a grid: listed or not
+            figure = sum(n for r, n in zip(rows, overdue, strict=True) if r.grid_code == child)
+            kpi["overdue_visits"] = figure if figure >= min_count else None
+        else:
+            lo, hi = scope_range(child)
+            figure = sum(n for u, n in zip(units, overdue, strict=True) if lo <= u < hi)
+            kpi["overdue_visits"] = figure if given.get(child, False) else None
+
+
+def _overdue_rows(
+    session: Session, code: str, *, now: datetime
+) -> tuple[list[Any], dict[str, set[str]]]:
+    """Return the rows of the trends page's 走访超期 in ``code`` and the units in use under each.
+
+    One statement: per grid (and unit, as :func:`layers.trend_tables.overdue_visits` groups
+    them) ``grid_code``, ``area_code`` and ``overdue`` on the centre's day of ``now``, and the
+    live jurisdictions under each unit (the ``children`` of
+    :func:`layers.trend_tables.shown_totals`).
+    """
+    from layers.trends import CENTRE_TZ  # layers.trends imports this module
+
+    lo, hi = scope_range(code)
+    rows = session.execute(
+        text(
+            "SELECT p.grid_code, min(p.area_code) AS area_code,"
+            f" count(*) FILTER (WHERE {visits_due.overdue('today')}) AS overdue,"
+            " (SELECT coalesce(json_agg(json_build_array(u.parent_code, u.code)), '[]')"
+            "    FROM jurisdictions u WHERE u.code >= :lo AND u.code < :hi"
+            "     AND u.retired_on IS NULL AND u.parent_code IS NOT NULL) AS live"
+            " FROM persons p"
+            " JOIN visit_rules r ON r.category = p.category"
+            "  AND r.management_level = p.management_level"
+            f" {visits_due.LAST_VISIT}"
+            " LEFT JOIN jurisdictions j ON j.code = p.area_code"
+            " LEFT JOIN jurisdictions t ON t.code = left(p.area_code, 9) || '000'"
+            " WHERE p.area_code >= :lo AND p.area_code < :hi AND p.ended_on IS NULL"
+            " GROUP BY p.grid_code, t.name, j.name"  # the rows of the trends page
+        ),
+        {"lo": lo, "hi": hi, "today": now.astimezone(CENTRE_TZ).date()},
+    ).all()
+    live: dict[str, set[str]] = {}
+    for parent, child in rows[0].live if rows else []:
+        live.setdefault(parent, set()).add(child)
+    return list(rows), live
 
 
 def _with_cell_figures(session: Session, page: alerts.AlertPage, min_count: int) -> None:
@@ -542,7 +624,14 @@ def feed(
     }
     unit_kpis = _empty_kpis()
     by_key: dict[str, dict[str, Any]] = {row.code[:n]: _empty_kpis() for row in child_rows}
-    for name, sql in _statements(n, window is not None, params).items():
+    statements = _statements(n, window is not None, params)
+    from layers import trends  # layers.trends imports this module
+
+    min_count = trends.min_count_for(actor)
+    if min_count > 1 or actor.role == Role.DEPARTMENT:
+        # read as the trends page reads them, or not at all (_suppress_person_counts)
+        del statements["visits"]
+    for name, sql in statements.items():
         for row in session.execute(text(sql), params):
             if row.total:
                 _fold(unit_kpis, name, row)
@@ -559,13 +648,17 @@ def feed(
         }
         for row in child_rows
     ]
-    _suppress_person_counts(unit_kpis, list(by_key.values()), actor)
+    _suppress_person_counts(
+        session,
+        code,
+        unit_kpis,
+        [(row.code, by_key[row.code[:n]]) for row in child_rows],
+        actor=actor,
+        now=now,
+    )
     waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit)
     mine = cases.tasks_of(session, actor=actor, limit=queue_limit)
     marks = case_reminders.marks(session, [c.id for c in [*waiting, *mine]])
-    from layers import trends  # layers.trends imports this module
-
-    min_count = trends.min_count_for(actor)
     unclosed = alerts.listed(
         session, (lo, hi), limit=max(1, min(alert_limit, 500)), min_count=min_count
     )
