@@ -134,6 +134,28 @@ def test_an_nvr_row_is_skipped_with_one_note_and_checkpoints_are_said(
     assert cameras[_code("132", 21)][0] == 3
 
 
+def test_a_camera_with_a_mistyped_code_is_refused_not_taken_for_a_recorder(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial AL: a 枪机 whose code ended in X (type digits 130) went as an HVR, out of the row
+    count and of the reject report, and was lost on re-import of the corrected report."""
+    seed_jurisdictions(db)
+    headers = ["国标编码", "设备名称", "设备类型", "经度", "纬度", "所属社区"]
+    rows = [
+        [_code("130", 31)[:-1] + "X", "路口枪机", "枪机", 102.905, 24.209, VILLAGE],
+        [_code("130", 32), "混合录像机", "", None, None, VILLAGE],  # a recorder by its code
+        [_code("132", 33), "枪机二", "枪机", 102.905, 24.210, VILLAGE],
+    ]
+    outcome = _import(db, tmp_path / "设备通道2.xlsx", headers, rows)
+    assert outcome.rows_total == 2  # the recorder is no camera; the mistyped one is
+    assert [(p.row, p.column) for p in outcome.problems if p.severity == "rejected"] == [
+        (2, "国标编码")
+    ]
+    assert "HVR 1 台：其通道已按摄像机导入（录像机本身不是视频点位，第 3 行未导入）" in (
+        outcome.notes
+    )
+
+
 def test_a_bearing_given_as_azimuth_with_its_unit_is_read(db: Session, tmp_path: Path) -> None:
     seed_jurisdictions(db)
     headers = ["国标编码", "设备名称", "经度", "纬度", "方位角", "所属社区"]

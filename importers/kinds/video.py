@@ -87,13 +87,18 @@ def _device_codes(checks: RowChecks) -> pd.Series:
 def _skip_recorders(checks: RowChecks, codes: pd.Series) -> None:
     """Take out the rows of video recorders (NVR, DVR): their channels are the cameras.
 
-    A recorder is told by its 设备类型 (:data:`RECORDER_WORDS`) or by the type code of its
-    GB/T 28181 ID (:data:`RECORDER_TYPES`); the summary counts them (:data:`RECORDERS_NOTE`).
+    A recorder is told by its 设备类型 (:data:`RECORDER_WORDS`) or, when the row names no type,
+    by the type code of its well-formed GB/T 28181 ID (:data:`RECORDER_TYPES`); the summary
+    counts them (:data:`RECORDERS_NOTE`). A malformed ID is the code check's to refuse.
     """
-    written = checks.text("ptz_type").map(
+    given = checks.text("ptz_type")
+    written = given.map(
         lambda v: RECORDER_WORDS.get(vocabulary.value_key(str(v))), na_action="ignore"
     )
-    typed = codes.str.slice(10, 13).map(RECORDER_TYPES, na_action="ignore")
+    # by the code only a well-formed one whose row names no type of its own (trial AL: a 枪机
+    # whose 20th character was a mistyped X went as an HVR, out of the count and the report)
+    well_formed = codes.str.fullmatch(r"[0-9]{20}", na=False) & given.isna()
+    typed = codes.where(well_formed).str.slice(10, 13).map(RECORDER_TYPES, na_action="ignore")
     kind = written.where(written.notna(), typed)
     rows = checks.skip(kind.notna())
     if not rows:
