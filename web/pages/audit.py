@@ -29,7 +29,7 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "logout": "退出登录",
     "person.unmask": "查看身份信息",
     "person.register": "登记人员",
-    "person.import.refused": "导入时拒绝（身份证号已在其他辖区登记）",
+    "person.import.refused": "导入时拒绝（其他辖区人员）",
     "person.end": "注销（名单未列）",
     "person.erase": "删除人员记录（离册已满保存期）",
     "case.reporter.unmask": "查看反映人信息",
