@@ -42,7 +42,7 @@ import psycopg
 import shapely
 
 from geo.codes import division_level, parent_code
-from importers.kinds.base import AREA_NAME, GRID_NAME, TOWNSHIP_NAME, UNIT_NAME
+from importers.kinds.base import AREA_NAME, GRID_NAME, GRID_NAME_BESIDE, TOWNSHIP_NAME, UNIT_NAME
 from importers.places import Gazetteer, GridDirectory, GridPlace, Place, Preference
 from importers.rules import Problem, RowChecks
 from importers.stations import INSTALL_ADDRESS, STATION_NAME, place_by_station
@@ -167,7 +167,11 @@ def resolve_names(
         The rows placed (area and grid codes filled), without the helper columns (they are
         not staged).
     """
-    helpers = [c for c in (AREA_NAME, TOWNSHIP_NAME, GRID_NAME, UNIT_NAME) if c in records.columns]
+    helpers = [
+        c
+        for c in (AREA_NAME, TOWNSHIP_NAME, GRID_NAME, GRID_NAME_BESIDE, UNIT_NAME)
+        if c in records.columns
+    ]
     if UNIT_NAME in records.columns:
         checks.add(_locate_named_units(records, checks, directories))
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
@@ -176,6 +180,9 @@ def resolve_names(
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
     if GRID_NAME in records.columns and records[GRID_NAME].notna().any():
         checks.add(_locate_named_grids(records, checks, directories))
+        records = records[~checks.bad.reindex(records.index, fill_value=False)]
+    if GRID_NAME_BESIDE in records.columns and records[GRID_NAME_BESIDE].notna().any():
+        checks.add(_hold_names_to_codes(records, checks, directories))
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
     by_address = _placed_by_address(records)
     if by_address.any():
@@ -682,6 +689,37 @@ def _locate_named_grids(
             areas[at] = grid.area_code
     records.loc[rows, column] = codes
     records.loc[rows, "area_code"] = areas
+    return checks.problems_at(column, problems)
+
+
+NAME_AGAINST_CODE = "所属网格“{name}”与网格编码 {code}（{actual}）不符：请核对是哪一列填错"
+"""Why a row whose grid name beside its grid code names another grid is refused."""
+
+
+def _hold_names_to_codes(
+    records: pd.DataFrame, checks: RowChecks, directories: Directories
+) -> list[Problem]:
+    """Refuse the rows whose grid name, beside the code read, names another grid.
+
+    A roster's 网格编码 is read first and its 所属网格 kept beside it (trial AL S2: 南河第1网格
+    beside the code of 南河第2网格 went in as the code said, unsaid): the name is looked up in
+    the code's village; another grid's name there refuses the row (a name no grid bears, as a
+    former name, is left to the code).
+    """
+    grids = directories.grids()
+    column = "home_grid" if "home_grid" in records.columns else "grid_code"
+    problems: list[tuple[int, str]] = []
+    for row, name, code in zip(
+        records.index, records[GRID_NAME_BESIDE], records[column], strict=True
+    ):
+        if not isinstance(name, str) or not isinstance(code, str):
+            continue
+        grid, _ = grids.locate(name, code[:12])
+        if grid is None or grid.code == code:  # a former name the code stands for, or its own
+            continue
+        coded = grids.grid(code)
+        said = coded.name if coded is not None else "库中没有此网格"
+        problems.append((int(row), NAME_AGAINST_CODE.format(name=name, code=code, actual=said)))
     return checks.problems_at(column, problems)
 
 

@@ -731,6 +731,21 @@ class GridDirectory:
                 if len(written) >= 2:
                     self._written[written].append(village)
 
+    def grid(self, code: str) -> GridPlace | None:
+        """Return the grid of 15-digit ``code``, or ``None`` when the database has none.
+
+        Parameters
+        ----------
+        code : str
+            A grid code.
+
+        Returns
+        -------
+        GridPlace or None
+            The grid.
+        """
+        return self._by_code.get(code)
+
     def locate(
         self,
         name: str,

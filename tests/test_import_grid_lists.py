@@ -204,3 +204,33 @@ def test_a_rosters_grid_codes_beside_its_grid_names_are_read_first(
         outcome.notes
     )
     assert "网格编码" not in outcome.unused  # read, so not among 未导入的列 (trial AG)
+
+
+def test_a_rosters_grid_name_naming_another_grid_than_its_code_is_refused(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial AL: 南河第1网格 beside the code of 南河第2网格 went in as the code said, unsaid."""
+    seed_jurisdictions(db)
+    other_code, other_name = GRID[:12] + "099", "测试第99网格"
+    db.execute(
+        text(
+            "INSERT INTO grids (code, name, area_code, boundary) SELECT :c, :n, area_code,"
+            " boundary FROM grids WHERE code = :g"
+        ),
+        {"c": other_code, "n": other_name, "g": GRID},
+    )
+    own = db.execute(text("SELECT name FROM grids WHERE code = :g"), {"g": GRID}).scalar_one()
+    headers = ["工号", "姓名", "手机号", "所属网格", "网格编码"]
+    rows = [
+        ["GX-1", "码对一", "13900005511", own, GRID],  # agree
+        ["GX-2", "码错二", "13900005512", other_name, GRID],  # another grid's name
+    ]
+    path = tmp_path / "网格员花名册.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="workers", partial=True))
+    refused = [(p.row, p.column, p.rule) for p in outcome.problems if p.severity == "rejected"]
+    assert refused == [
+        (3, "所属网格", f"所属网格“{other_name}”与网格编码 {GRID}（{own}）不符：请核对是哪一列填错")
+    ], refused
+    stored = db.execute(text("SELECT external_id FROM workers WHERE name LIKE '码%'")).scalars()
+    assert set(stored) == {"GX-1"}

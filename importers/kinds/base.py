@@ -260,6 +260,9 @@ TOWNSHIP_NAME = "_township_name"
 """Helper column: the township the row names, to tell apart units of one name."""
 GRID_NAME = "_grid_name"
 """Helper column: the grid the row names in words (resolved in :mod:`importers.loading`)."""
+GRID_NAME_BESIDE = "_grid_name_beside"
+"""Helper column: the grid a row names in words beside the code it gives (a roster's 所属网格
+beside its 网格编码): held to the code, never read for it."""
 UNIT_NAME = "_unit_name"
 """Helper column: the jurisdiction a boundary file without codes names (resolved likewise)."""
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from importers.kinds.base import (
     GRID_NAME,
+    GRID_NAME_BESIDE,
     Context,
     Kind,
     Part,
@@ -70,7 +71,9 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
     )
     home, home_names = grid_from(checks, "home_grid")
     coded = _grid_codes_beside(checks) if checks.has("home_grid") else None
+    beside = None
     if coded is not None:
+        beside = home_names.where(coded.notna())  # held to the code (trial AL S2)
         home, home_names = coded.combine_first(home), home_names.where(coded.isna())
     area, places = area_from(checks, home.str[:12])
     role = checks.choice("role", WorkerRole, default=WorkerRole.GRID_WORKER.value)
@@ -90,6 +93,7 @@ def _prepare_workers(checks: RowChecks, context: Context) -> list[Part]:
             "unit": checks.text("unit"),
             "home_grid": home,
             GRID_NAME: home_names,
+            **({GRID_NAME_BESIDE: beside} if beside is not None else {}),
             "area_code": area,
             **places,
             "status": status,
