@@ -1322,12 +1322,7 @@ def _resolve_visits(
     else:
         elsewhere = visit_import.categories_in_area(conn, staging, nobody, within.range)
     found = checks.problems_at("resident_id", [(r, _no_person(elsewhere.get(r))) for r in nobody])
-    joint, visits = visit_checks.split_joint_visits(conn, staging)
-    if joint:
-        checks.notes.append(
-            f"{joint} 行写了多名{checks.header('visitor')}（共同走访），每人各记一条走访记录"
-            f"（共 {visits} 条）；新增、更新、未变按走访记录计"
-        )
+    split, _ = visit_checks.split_joint_visits(conn, staging)
     visitors = visit_checks.resolve_visitors(conn, staging)
     lost = set(nobody)  # without the person, no township to find a name in
     companions = visit_checks.drop_unknown_companions(conn, staging, visitors.unknown)
@@ -1346,4 +1341,12 @@ def _resolve_visits(
     twice = visit_checks.visits_matched_twice(conn, staging, visit_key(named), refused)
     which = _SAME_VISIT if named else _WHICH_VISIT
     found += checks.problems_at("visited_on", [(r, which.format(n=n)) for r, n in twice])
+    # the joint visits as stored: companions who are no worker and refused rows left out
+    # (trial AL: 共 2 条 said of a row whose companion was no worker, one visit stored)
+    kept = visit_checks.joint_visit_counts(conn, staging, [p.row for p in found]) if split else None
+    if kept is not None and kept[0]:
+        checks.notes.append(
+            f"{kept[0]} 行写了多名{checks.header('visitor')}（共同走访），每人各记一条走访记录"
+            f"（共 {kept[1]} 条）；新增、更新、未变按走访记录计"
+        )
     return found

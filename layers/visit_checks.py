@@ -117,6 +117,38 @@ VISITOR = "_visitor"
 """Staging column of visits: the visitor's 工号 or name (a joint visit's, joined by U+001F)."""
 
 
+def joint_visit_counts(
+    conn: psycopg.Connection[Any], staging: str, refused: Sequence[int] = ()
+) -> tuple[int, int]:
+    """Count the staged rows that still make several visits, and those visits.
+
+    What the summary says of joint visits once the companions who are no worker are dropped
+    (trial AL: 共 2 条 said of a row whose companion was no worker, one visit stored).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction.
+    staging : str
+        Staging table name of visits, joint visits split (:func:`split_joint_visits`).
+    refused : sequence of int
+        Rows refused: not counted.
+
+    Returns
+    -------
+    tuple of int
+        Rows of several visits, and the visits they make.
+    """
+    row = conn.execute(
+        sql.SQL(
+            "SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {s}"
+            " WHERE {row} <> ALL(%s::int[]) GROUP BY {row} HAVING count(*) > 1) AS j"
+        ).format(s=sql.Identifier(staging), row=_ROW),
+        (list(refused),),
+    ).fetchone()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
 def split_joint_visits(conn: psycopg.Connection[Any], staging: str) -> tuple[int, int]:
     """Make each staged joint visit (several visitors in one row) one staged visit per visitor.
 
