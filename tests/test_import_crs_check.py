@@ -151,10 +151,13 @@ def test_too_few_points_or_points_that_name_no_place_say_nothing_of_their_crs(
         csv_text(HEADERS, [["CRS-P-1", "12345", "邻里纠纷", GRID, "2025-03-01 08:30", "", ""]]),
         encoding="utf-8-sig",
     )
-    assert (
-        _besides_queue(run_import(db.connection(), pointless, ImportOptions(kind="cases")).notes)
-        == []
-    )
+    # nothing of its CRS; only that the case has no point (trial AL M1)
+    assert _besides_queue(
+        run_import(db.connection(), pointless, ImportOptions(kind="cases")).notes
+    ) == [
+        "1 件案件没有经纬度，只按所属辖区或地址定位：不上地图、不参与热点分析，"
+        "派单时也不能按距离推荐网格员"
+    ]
 
 
 def test_a_geojson_declaring_wgs84_but_drawn_on_a_chinese_web_map_is_refused(

@@ -33,7 +33,7 @@ from importers.values import (
     phone_numbers,
 )
 from importers.vocabulary import CaseStatus
-from layers.bulk import Recognition
+from layers.bulk import LON_COLUMN, Recognition
 from layers.case_import import HISTORY_ENDED, HISTORY_STATUS, STATUS_GIVEN, rekey_edited_rows
 from layers.case_repeats import REPEAT_FLAG, REPEAT_OF
 from layers.free_text import personal_work_order_number
@@ -493,6 +493,13 @@ PERSONAL_WORK_ORDER_RULE = "工单编号不能是身份证号或手机号：请�
 """Why a row whose work-order number is a resident ID or a mobile number is refused."""
 
 
+UNLOCATED_NOTE = (
+    "{n} 件案件没有经纬度，只按所属辖区或地址定位：不上地图、不参与热点分析，"
+    "派单时也不能按距离推荐网格员"
+)
+"""Said of the cases a file gives no point (a 12345 export of addresses only)."""
+
+
 def masked_free_text(checks: RowChecks, text: pd.Series) -> tuple[pd.Series, list[int]]:
     """Return ``text`` with its resident IDs and mobile numbers masked, and the rows masked.
 
@@ -561,6 +568,10 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     told_on = "external_no" if numbered else "description" if checks.has("description") else "title"
     # a ledger's number leaves the channel out: the same row under two 排查方式 is one case
     checks.duplicates(told_on, [channel, external] if numbered else [external])
+    points = staged_points(checks, context)
+    # placed by unit or address only: no map, no hot spot, no worker by distance (trial AL M1)
+    unlocated = [int(r) for r in points[LON_COLUMN].index[points[LON_COLUMN].isna()]]
+    checks.note_rows(UNLOCATED_NOTE, unlocated)
     records = staging_rows(
         checks,
         {
@@ -571,7 +582,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             "title": title,
             "description": description,
             "risk_level": risk,
-            **staged_points(checks, context),
+            **points,
             "address": address.str.slice(0, 200),
             "area_code": area,
             **places,
