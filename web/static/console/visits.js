@@ -68,6 +68,7 @@
     }
     if (ticket !== reading) return; // a later choice was read meanwhile
     render(body);
+    list.dataset.status = query.get("status"); // the list drawn is of this choice (tests wait on it)
   }
 
   /**
