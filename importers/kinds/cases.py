@@ -534,7 +534,9 @@ def masked_free_text(checks: RowChecks, text: pd.Series) -> tuple[pd.Series, lis
     given = text[text.notna()].astype(str)
     if given.empty:
         return stored, []
-    masked = given.map(mask_personal_numbers)  # one pass of compiled patterns for most texts
+    # each distinct text once (a ledger repeats its titles: 邻里纠纷), one pass of compiled
+    # patterns for most of them
+    masked = given.map({value: mask_personal_numbers(value) for value in given.unique()})
     changed = masked[masked != given]
     stored.loc[changed.index] = changed
     return stored, [int(row) for row in changed.index if not checks.bad[row]]
