@@ -1317,10 +1317,8 @@ def _resolve_visits(
     """
     visit_checks.resolve_visit_people(conn, staging)
     nobody = import_checks.rows_missing(conn, staging, "person_id")
-    if within is None:
-        elsewhere = visit_checks.categories_on_record(conn, staging, nobody)
-    else:
-        elsewhere = visit_import.categories_in_area(conn, staging, nobody, within.range)
+    area = within.range if within is not None else None
+    elsewhere = visit_checks.categories_on_record(conn, staging, nobody, area)
     found = checks.problems_at("resident_id", [(r, _no_person(elsewhere.get(r))) for r in nobody])
     split, _ = visit_checks.split_joint_visits(conn, staging)
     visitors = visit_checks.resolve_visitors(conn, staging)

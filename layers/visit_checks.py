@@ -68,12 +68,16 @@ def resolve_visit_people(conn: psycopg.Connection[Any], staging: str) -> None:
 
 
 def categories_on_record(
-    conn: psycopg.Connection[Any], staging: str, rows: Sequence[int]
+    conn: psycopg.Connection[Any],
+    staging: str,
+    rows: Sequence[int],
+    area: tuple[str, str] | None = None,
 ) -> dict[int, list[str]]:
     """Return, for staged visits that found no person, the categories their ID is on record in.
 
     A row whose 人员类别 is not the person's finds nobody; telling the clerk to import the
-    person would register them a second time, under that category (trial AB).
+    person would register them a second time, under that category (trial AB). A file imported
+    for a jurisdiction is told the categories on record inside it only (trial AJ S3).
 
     Parameters
     ----------
@@ -83,6 +87,8 @@ def categories_on_record(
         Staging table name of visits.
     rows : sequence of int
         The rows without a person.
+    area : tuple of str, optional
+        The jurisdiction the file is imported for, ``(lo, hi)``: only the persons in it count.
 
     Returns
     -------
@@ -92,12 +98,19 @@ def categories_on_record(
     """
     if not rows:
         return {}
+    inside = (
+        sql.SQL(" AND p.area_code >= {lo} AND p.area_code < {hi}").format(
+            lo=sql.Literal(area[0]), hi=sql.Literal(area[1])
+        )
+        if area is not None
+        else sql.SQL("")
+    )
     found = conn.execute(
         sql.SQL(
             "SELECT s.{row}, array_agg(DISTINCT p.category ORDER BY p.category) FROM {s} AS s"
-            " JOIN persons AS p ON p.id_hash = s._id_hash"
+            " JOIN persons AS p ON p.id_hash = s._id_hash{inside}"
             " WHERE s.{row} = ANY(%(rows)s) GROUP BY s.{row}"
-        ).format(s=sql.Identifier(staging), row=_ROW),
+        ).format(s=sql.Identifier(staging), row=_ROW, inside=inside),
         {"rows": list(rows)},
     ).fetchall()
     return {int(row): list(categories) for row, categories in found}

@@ -6,7 +6,8 @@ recorded (:func:`correct_visitors`). A file imported for a jurisdiction (``--wit
 job's account scope) finds its persons inside it only: a row whose resident ID is on record
 outside it is refused first, naming neither the person's place nor their category
 (:func:`layers.person_lookalikes.on_record_elsewhere`, trial AJ S3), and a row that finds no
-person is told the categories on record inside it only (:func:`categories_in_area`).
+person is told the categories on record inside it only
+(:func:`layers.visit_checks.categories_on_record` with its ``area``).
 
 A visit is a person's, on a day, by a visitor (:func:`importers.kinds.persons.visit_key`). A
 clerk who imported the month's 走访台账 with a wrong 走访人 (张伟 for 张薇) corrects the
@@ -58,45 +59,6 @@ from layers.bulk import GEOMETRY_TOLERANCE, ROW_COLUMN
 _ROW = sql.Identifier(ROW_COLUMN)
 _LISTED = 10
 """How many corrections a note lists before it says 等."""
-
-
-def categories_in_area(
-    conn: psycopg.Connection[Any], staging: str, rows: Sequence[int], area: tuple[str, str]
-) -> dict[int, list[str]]:
-    """Return, for staged visits that found no person, the categories on record in ``area``.
-
-    :func:`layers.visit_checks.categories_on_record` for a file imported for a jurisdiction:
-    a category on record outside it is not told (trial AJ S3).
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection inside the load's transaction.
-    staging : str
-        Staging table name of visits (``_id_hash``).
-    rows : sequence of int
-        The rows without a person.
-    area : tuple of str
-        The jurisdiction the file is imported for, ``(lo, hi)``.
-
-    Returns
-    -------
-    dict
-        Row → category codes of the persons in ``area`` with its resident ID (rows with none
-        are left out).
-    """
-    if not rows:
-        return {}
-    found = conn.execute(
-        sql.SQL(
-            "SELECT s.{row}, array_agg(DISTINCT p.category ORDER BY p.category) FROM {s} AS s"
-            " JOIN persons AS p ON p.id_hash = s._id_hash"
-            " AND p.area_code >= %(lo)s AND p.area_code < %(hi)s"
-            " WHERE s.{row} = ANY(%(rows)s) GROUP BY s.{row}"
-        ).format(s=sql.Identifier(staging), row=_ROW),
-        {"rows": list(rows), "lo": area[0], "hi": area[1]},
-    ).fetchall()
-    return {int(row): list(categories) for row, categories in found}
 
 
 @dataclass(frozen=True)
