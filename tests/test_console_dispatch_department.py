@@ -36,7 +36,9 @@ def test_the_dispatcher_sends_a_case_to_a_department_from_the_desk(
     form.locator("button[type=submit]").click()  # empty: the browser asks for a name first
     assert page.evaluate("!document.getElementById('dz-department').checkValidity()")
     expect(page.locator("#dz-state")).to_have_text("已分流")
-    # the departments the area already named are offered, one click each
+    # the departments the area already named are offered, one click each (read once drawn:
+    # they come with their own request)
+    expect(page.locator("#dz-picks .zz-department").first).to_be_visible()
     offered = page.locator("#dz-picks .zz-department").all_inner_texts()
     assert offered and offered == named["departments"][: len(offered)]
     page.locator("#dz-picks .zz-department").first.click()
