@@ -38,6 +38,10 @@ original of its type repeats it, and the originals' repeat counts and risks foll
 original keeps the repeats the rule still gives it and loses the others. As for new cases, the
 other cases on record keep their standing. A first import corrects nothing, and reads nothing
 for this.
+
+An operator who finds a linked case another matter unlinks it (解除关联, :func:`unlink_repeat`):
+the original loses the repeat and the risk level it raised (not one set by hand since), and
+the two are never linked again (:func:`declined_pairs`, read by :func:`relink_refreshed`).
 """
 
 from __future__ import annotations
@@ -51,12 +55,19 @@ import numpy.typing as npt
 import pandas as pd
 import psycopg
 from psycopg import sql
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from geo.crs import metres_per_degree
 from geo.nearrepeat import repeat_originals
+from layers import cases, workflow
 from layers.bulk import LAT_COLUMN, LON_COLUMN, ROW_COLUMN, copy_frame
 from layers.case_import import SAME_CASE, STAGED_ID, untouched
 from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
+from layers.errors import Conflict, Forbidden, InvalidInput
+from layers.free_text import CASE_NOTE, refuse_personal_numbers
+from layers.model import Case, CaseEvent, Role
+from layers.workflow import Actor
 
 LINKS = "zz_repeat_links"
 """TEMP table of the links (``_row``, ``id``, ``duplicate_of``, ``repeat_count``; 0 for none)."""
@@ -647,7 +658,9 @@ def relink_refreshed(
         return Relinked(0, 0)
     free = _free_cases(conn, moved, radius_m, days)
     was = free["was"].to_numpy(dtype=np.int64)
-    now = _originals_now(conn, free, radius_m, days)
+    now = _respect_declined(
+        conn, free["ref"].to_numpy(dtype=np.int64), _originals_now(conn, free, radius_m, days)
+    )
     changed = now != was
     if not changed.any():
         return Relinked(0, 0)
@@ -656,6 +669,28 @@ def relink_refreshed(
     _relink_repeats(conn, actor)
     _recount_originals(conn, staging, actor)
     return Relinked(int((was[changed] > 0).sum()), int((now[changed] > 0).sum()))
+
+
+def _respect_declined(
+    conn: psycopg.Connection[Any], ids: npt.NDArray[np.int64], now: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Return ``now`` without the links an operator undid (:func:`unlink_repeat`).
+
+    A case the rule would link to a case an operator found another matter (either way round)
+    is linked to none: it stays an original.
+    """
+    linked = np.flatnonzero(now > 0)
+    if not linked.size:
+        return now
+    pairs = declined_pairs(conn, sorted({*ids[linked].tolist(), *now[linked].tolist()}))
+    if not pairs:
+        return now
+    kept = now.copy()
+    for i in linked:
+        case, original = int(ids[i]), int(now[i])
+        if (case, original) in pairs or (original, case) in pairs:
+            kept[i] = 0
+    return kept
 
 
 def _free_cases(
@@ -803,3 +838,260 @@ def _recount_originals(conn: psycopg.Connection[Any], staging: str, actor: str) 
             actor=sql.Literal(actor[:50]),
         )
     )
+
+
+UNLINK_REASON = "解除关联原因"
+"""What the console calls the reason an operator gives for unlinking a repeat."""
+
+
+@dataclass(frozen=True)
+class Unlinked:
+    """What :func:`unlink_repeat` changed.
+
+    Attributes
+    ----------
+    case : Case
+        The case that is no repeat any more (flushed).
+    original : Case
+        The case it had been linked to (flushed).
+    risk_from, risk_to : int
+        The original's risk level before and after (equal when the link raised none, or an
+        operator set the risk by hand after it).
+    """
+
+    case: Case
+    original: Case
+    risk_from: int
+    risk_to: int
+
+
+def unlink_repeat(
+    session: Session,
+    case_id: int,
+    *,
+    actor: Actor,
+    reason: str | None,
+    expected_version: int | None = None,
+) -> Unlinked:
+    """Unlink a case from the original it was linked to as a repeat (解除关联：不是同一事项).
+
+    The rule (or a file's flags) linked the case as a repeat report of an earlier one; an
+    operator who finds it another matter (a leak 22 m away in another building) undoes what
+    the link did: the case counts again in hot spots and trends (it has no ``duplicate_of``),
+    the original's ``repeat_count`` drops by one, and its risk is worked out again without
+    this repeat (:func:`risk_without`), unless an operator set it by hand (分类定级) after the
+    link: that risk stays. Both cases' timelines say so, with the reason (one
+    ``repeat_unlinked`` event each, the case's ``declined``: :func:`relink_refreshed` never
+    links the two again), and the audit log has ``case.repeat_unlink``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    case_id : int
+        The repeat.
+    actor : Actor
+        Who unlinks: a commander or dispatcher whose scope holds both cases.
+    reason : str or None
+        Why they are not the same matter (required, no resident ID or mobile number).
+    expected_version : int, optional
+        The case's version the client saw.
+
+    Returns
+    -------
+    Unlinked
+        Both cases and the original's risk before and after.
+
+    Raises
+    ------
+    Forbidden
+        The role may not unlink, or the original lies outside the actor's scope (a superior
+        who sees both decides).
+    NotFound
+        No such case in scope.
+    Conflict
+        The case is no repeat, or it changed since the client read it.
+    InvalidInput
+        No reason, or one holding a resident ID or mobile number.
+    """
+    if actor.role not in workflow.OPERATORS:
+        raise Forbidden(f"{Role.label_of(actor.role)}不能解除重复反映关联")
+    said = (reason or "").strip()
+    if not said:
+        raise InvalidInput(f"请填写{UNLINK_REASON}：为何不是同一事项")
+    refuse_personal_numbers(said, field=UNLINK_REASON, advice=CASE_NOTE)
+    case = cases.get_case(session, case_id, actor=actor, lock=True)
+    cases.check_version(case, expected_version)
+    if case.duplicate_of is None:
+        raise Conflict(f"案件 {case.code} 未关联为重复反映，无需解除关联")
+    original = session.scalars(
+        select(Case).where(Case.id == case.duplicate_of).with_for_update()
+    ).first()
+    if original is None or not cases.in_scope(actor.scope_code, original.area_code):
+        raise Forbidden(
+            f"案件 {case.code} 关联的原案件不在您的辖区内：请由同时管辖两案的上级解除关联"
+        )
+    before = original.risk_level
+    after = risk_without(session, original, case)
+    case.duplicate_of = None
+    original.repeat_count = max(0, original.repeat_count - 1)
+    original.risk_level = after
+    cases.flush_case(session)
+    cases.append_event(
+        session,
+        case,
+        actor,
+        "repeat_unlinked",
+        case.state,
+        case.state,
+        note=f"解除重复反映关联：与案件 {original.code} 不是同一事项。原因：{said}",
+        payload={"duplicate_of_from": original.id, "declined": True},
+    )
+    cases.append_event(
+        session,
+        original,
+        actor,
+        "repeat_unlinked",
+        original.state,
+        original.state,
+        note=f"解除重复反映关联：案件 {case.code} 不是同一事项。原因：{said}",
+        payload={
+            "repeat_case_id": case.id,
+            "declined": True,
+            "repeats_unlinked": 1,
+            "risk_from": before,
+            "risk_to": after,
+        },
+    )
+    session.flush()
+    cases.audit_case(
+        session,
+        actor,
+        "repeat_unlink",
+        case,
+        {"original": original.id, "risk_from": before, "risk_to": after, "version": case.version},
+    )
+    return Unlinked(case, original, before, after)
+
+
+def risk_without(session: Session, original: Case, repeat: Case) -> int:
+    """Return the risk level ``original`` has without its repeat ``repeat``.
+
+    A link raises its original one level (4 blue → 1 red, at most red: :func:`register
+    <layers.cases.register>`, :func:`link_staged_repeats`). Read from the original's events:
+
+    * an operator's 分类定级 (``triage``) after the repeat was linked set the risk by hand:
+      it stays;
+    * after an earlier ``triage``, the risk it set less one level per repeat linked since
+      and still linked;
+    * else the risk the case was reported with (the ``risk_from`` of the first link that
+      raised it; with none, its risk plus its repeats, as
+      :func:`layers.case_import.keep_reported_risk` reads it) less one level per repeat
+      still linked since then.
+
+    Never a higher risk than it has now.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    original : Case
+        The original.
+    repeat : Case
+        One of its repeats, about to be unlinked.
+
+    Returns
+    -------
+    int
+        The risk level, 1 red … 4 blue.
+    """
+    log = session.execute(
+        select(CaseEvent.id, CaseEvent.action, CaseEvent.payload)
+        .where(CaseEvent.case_id == original.id)
+        .order_by(CaseEvent.id)
+    ).all()
+    linked_at = _linked_at(session, repeat, original.id)
+    triages = [e for e in log if e.action == "triage" and "risk_level" in (e.payload or {})]
+    if triages and triages[-1].id > linked_at:
+        return original.risk_level
+    if triages:
+        base, since = int(triages[-1].payload["risk_level"]), triages[-1].id + 1
+    else:
+        raised = [e for e in log if "risk_from" in (e.payload or {})]
+        if raised:
+            base, since = int(raised[0].payload["risk_from"]), raised[0].id
+        else:
+            base, since = min(4, original.risk_level + original.repeat_count), 0
+    if since:
+        still = sum(_links_made(e.action, e.payload or {}) for e in log if e.id >= since) - 1
+    else:
+        still = original.repeat_count - 1
+    return max(original.risk_level, max(1, base - max(0, still)))
+
+
+def _linked_at(session: Session, repeat: Case, original_id: int) -> int:
+    """Return the id of the event that linked ``repeat`` to its original.
+
+    Its latest ``repeat_linked`` to it (an import's correction), else its first event (it was
+    linked as it was registered or imported).
+    """
+    relinked = session.scalar(
+        select(func.max(CaseEvent.id)).where(
+            CaseEvent.case_id == repeat.id,
+            CaseEvent.action == "repeat_linked",
+            CaseEvent.payload["duplicate_of_to"].as_integer() == original_id,
+        )
+    )
+    if relinked is not None:
+        return int(relinked)
+    first = session.scalar(select(func.min(CaseEvent.id)).where(CaseEvent.case_id == repeat.id))
+    return int(first or 0)
+
+
+def _links_made(action: str, payload: dict[str, Any]) -> int:
+    """Return how many repeats an event of an original linked to it, less those unlinked.
+
+    Examples
+    --------
+    >>> _links_made("repeat_linked", {"repeat_case_id": 7, "risk_from": 3, "risk_to": 2})
+    1
+    >>> _links_made("repeat_linked", {"imported_repeats": 3})
+    3
+    >>> _links_made("repeat_unlinked", {"repeats_unlinked": 2, "repeats_linked": 0})
+    -2
+    >>> _links_made("triage", {"risk_level": 2})
+    0
+    """
+    registered = 1 if action == "repeat_linked" and "repeat_case_id" in payload else 0
+    counts = (payload.get(k, 0) for k in ("imported_repeats", "repeats_linked"))
+    return registered + sum(int(n) for n in counts) - int(payload.get("repeats_unlinked", 0))
+
+
+def declined_pairs(conn: psycopg.Connection[Any], ids: list[int]) -> set[tuple[int, int]]:
+    """Return the (repeat, original) pairs an operator unlinked, among cases ``ids``.
+
+    :func:`unlink_repeat` records on the repeat a ``repeat_unlinked`` event marked
+    ``declined``: the two are not the same matter, and no later linking makes them so.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection.
+    ids : list of int
+        Cases whose unlinking is read (the repeats of the pairs: to know whether a case may be
+        linked to another, give both).
+
+    Returns
+    -------
+    set of tuple
+        ``(repeat id, original id)``.
+    """
+    if not ids:
+        return set()
+    rows = conn.execute(
+        "SELECT case_id, (payload ->> 'duplicate_of_from')::bigint FROM case_events"
+        " WHERE case_id = ANY(%(ids)s) AND action = 'repeat_unlinked'"
+        " AND payload ->> 'declined' = 'true' AND payload ->> 'duplicate_of_from' IS NOT NULL",
+        {"ids": ids},
+    ).fetchall()
+    return {(int(a), int(b)) for a, b in rows}

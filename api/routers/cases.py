@@ -9,7 +9,8 @@ transaction, refusals (403/404/409/422) after the rollback.
 The reporter's name and phone are masked on the server (``reporter_masked``); the clear values
 come only from ``POST /{id}/reporter`` to an operator with the unmask permission and a stated
 reason, audited. ``GET /{id}/allowed`` lists the actions possible now with their Chinese names;
-``GET /{id}/detail`` gives the linked repeats, the dispatches and the legal-route steps.
+``GET /{id}/detail`` gives the linked repeats, the dispatches and the legal-route steps;
+``POST /{id}/unlink-repeat`` undoes a repeat link an operator finds wrong (解除关联), with a reason.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from layers import (
     case_history,
     case_lists,
     case_reminders,
+    case_repeats,
     cases,
     command,
     deadlines,
@@ -496,6 +498,8 @@ def _iso_or_none(value: datetime | None) -> str | None:
 def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
     """Return the original and repeats (重复反映), the dispatches and the legal-route steps.
 
+    ``can_unlink``: the user may unlink this case from its original (解除关联).
+
     ``settled_nearby`` names the settled cases of the same kind this one may report again
     (:mod:`layers.case_history`): 200 m, settled within 30 days before it, the latest first.
 
@@ -516,6 +520,8 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
         "area": units["area"],
         "grid": units["grid"],
         "original": related(found.original) if found.original is not None else None,
+        # 解除关联 beside the original: an operator who sees both (POST /{id}/unlink-repeat)
+        "can_unlink": found.original is not None and user.role in workflow.OPERATORS,
         "repeats": [related(r) for r in found.repeats],
         "dispatches": [
             {
@@ -584,3 +590,61 @@ def reporter(
         )
         session.commit()
     return {"case_id": case_id, "reporter_name": name, "reporter_phone": phone}
+
+
+class UnlinkIn(BaseModel):
+    """Why a case linked as a repeat is not the same matter as its original."""
+
+    reason: str = Field(min_length=1, max_length=500)
+    version: int | None = None
+
+
+@router.post(
+    "/{case_id}/unlink-repeat",
+    summary="Unlink a repeat from its original (解除关联：不是同一事项)",
+    responses={409: {"description": "The case is no repeat, or its version is stale"}},
+)
+def unlink_repeat(
+    case_id: IdPath,
+    body: UnlinkIn,
+    user: BusinessUser,
+    session: SessionDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=40)] = None,
+) -> dict[str, Any]:
+    """Undo a repeat link an operator finds wrong, with a reason; audited.
+
+    The original's repeat count drops and the risk the link raised is undone (not one set by
+    hand since): :func:`layers.case_repeats.unlink_repeat`. The version (``If-Match`` or
+    ``version``) is optional.
+    """
+    with audited_refusal(session, user, "case.repeat_unlink", "case", str(case_id)):
+        version = (
+            parse_version(if_match, body.version)
+            if if_match is not None or body.version is not None
+            else None
+        )
+        done = case_repeats.unlink_repeat(
+            session, case_id, actor=actor_of(user), reason=body.reason, expected_version=version
+        )
+        session.commit()
+    response.headers["ETag"] = f'"{done.case.version}"'
+    original = done.original
+    return {
+        "case_id": done.case.id,
+        "version": done.case.version,
+        "original": {"id": original.id, "code": original.code},
+        "original_repeat_count": original.repeat_count,
+        "risk_from": done.risk_from,
+        "risk_to": done.risk_to,
+        "message": _unlinked_message(done),
+    }
+
+
+def _unlinked_message(done: case_repeats.Unlinked) -> str:
+    """Return what the console says once a repeat is unlinked."""
+    said = f"已解除关联：本案不再是案件 {done.original.code} 的重复反映，将单独计入热点与趋势分析"
+    if done.risk_to != done.risk_from:
+        levels = {1: "红色", 2: "橙色", 3: "黄色", 4: "蓝色"}
+        said += f"；原案件风险等级由{levels[done.risk_from]}恢复为{levels[done.risk_to]}"
+    return said + "。"

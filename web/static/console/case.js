@@ -157,7 +157,14 @@
     renderUnits(d);
     const repeats = $("cz-repeats");
     const parts = [];
-    if (d.original) parts.push('<p class="mb-2" id="cz-original">本案为重复反映，原案件：' + related(d.original) + "</p>");
+    if (page.unlinked) parts.push('<p class="alert alert-success py-1 px-2 mb-2" id="cz-unlink-result" role="status">' + zz.esc(page.unlinked) + "</p>");
+    if (d.original) {
+      // 解除关联 beside the link: an operator who finds it another matter undoes it (trial AK M4)
+      const unlink = d.can_unlink
+        ? ' <button type="button" class="btn btn-sm btn-outline-danger py-0 ms-1" id="cz-unlink">解除关联</button>'
+        : "";
+      parts.push('<p class="mb-2" id="cz-original">本案为重复反映，原案件：' + related(d.original) + unlink + "</p>");
+    }
     if (d.repeats.length) {
       parts.push('<p class="mb-1">同一事项的重复反映 ' + d.repeats.length + " 次：</p><ul class=\"mb-0 ps-3\">" +
         d.repeats.map((r) => "<li>" + related(r) + "</li>").join("") + "</ul>");
@@ -170,6 +177,7 @@
           " 办结，相距 " + s.distance_m + " 米）</span></li>").join("") + "</ul>");
     }
     repeats.innerHTML = parts.length ? parts.join("") : '<span class="text-muted">无重复反映记录。</span>';
+    if ($("cz-unlink")) $("cz-unlink").addEventListener("click", () => openUnlink(d.original));
 
     const tbody = $("cz-dispatches").querySelector("tbody");
     tbody.textContent = "";
@@ -199,6 +207,45 @@
             (s.note ? "<div>" + zz.esc(s.note) + "</div>" : "") + "</div>";
         })
         .join("");
+    }
+  }
+
+  // ------------------------------------------------------------------ 解除关联
+
+  /** The confirmation of 解除关联: what it undoes, and the reason it asks for. */
+  function openUnlink(original) {
+    $("cz-unlink-lead").textContent =
+      "确认本案与案件 " + original.code + " 不是同一事项？解除后本案单独计入热点与趋势分析，" +
+      "原案件的重复反映次数减 1，因本案关联而提高的风险等级随之恢复（人工定级的除外）；" +
+      "以后导入或重新判断重复反映时，也不会再把两案关联。";
+    $("cz-unlink-error").hidden = true;
+    $("cz-unlink-dialog").showModal();
+    $("cz-unlink-reason").focus();
+  }
+
+  async function submitUnlink(event) {
+    event.preventDefault();
+    const error = $("cz-unlink-error");
+    const reason = $("cz-unlink-reason").value.trim();
+    if (!reason) {
+      error.textContent = "请填写解除关联原因：为何不是同一事项。";
+      error.hidden = false;
+      return;
+    }
+    error.hidden = true;
+    try {
+      const done = await zz.api("/api/cases/" + caseId + "/unlink-repeat", {
+        method: "POST",
+        json: { reason: reason, version: page.case.version },
+      });
+      $("cz-unlink-dialog").close();
+      $("cz-unlink-reason").value = "";
+      page.unlinked = done.message;
+      zz.toast(done.message, "success");
+      await load();
+    } catch (err) {
+      error.textContent = zz.errorText(err); // the API's own Chinese refusal
+      error.hidden = false;
     }
   }
 
@@ -421,6 +468,8 @@
     });
     $("cz-action-cancel").addEventListener("click", () => ($("cz-action-form").hidden = true));
     $("cz-unmask").addEventListener("submit", unmask);
+    $("cz-unlink-form").addEventListener("submit", submitUnlink);
+    $("cz-unlink-cancel").addEventListener("click", () => $("cz-unlink-dialog").close());
     try {
       page.me = await zz.me();
     } catch (error) {
