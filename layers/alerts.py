@@ -133,7 +133,8 @@ def listed(
     closed_since, closed_before : datetime, optional
         With ``state="closed"``: only the alerts closed since then, before then.
     min_count : int
-        Smallest non-zero count shown to the reader (:func:`layers.trends.min_count_for`).
+        Smallest non-zero count shown to the reader (:func:`layers.trends.min_count_for` with
+        ``of="cases"``: above 1 for one who may not list the hot cell's cases).
 
     Returns
     -------
@@ -183,7 +184,8 @@ def alert_json(session: Session, alert_id: int, *, min_count: int) -> dict[str, 
     alert_id : int
         The alert (in the reader's scope).
     min_count : int
-        Smallest non-zero count shown to the reader (:func:`layers.trends.min_count_for`).
+        Smallest non-zero count shown to the reader (:func:`layers.trends.min_count_for` with
+        ``of="cases"``: above 1 for one who may not list the hot cell's cases).
 
     Returns
     -------

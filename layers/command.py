@@ -71,7 +71,7 @@ KPI_LABELS: dict[str, str] = {
     "resolved_share": "办结率",
     "escalations": "上报次数",
     "repeats": "重复反映",
-    "active_hotspots": "活跃热点",
+    "active_hotspots": "近期热点（按周）",
     "cameras": "视频点位",
     "cameras_online_share": "视频在线率",
     "overdue_visits": "走访超期",
@@ -84,11 +84,12 @@ KPI_NOTES: dict[str, str] = {
     "overdue": "在办案件中已超过办理时限的",
     "reported": "近 {days} 日登记的案件（含重复反映；研判分析的案件数不含）",
     "resolved_share": "近 {days} 日登记的案件中已办结的比例",
-    "escalations": "近 {days} 日的上报次数",
+    "escalations": ("近 {days} 日辖区内的上报次数：下级上报到本级的，和本级向上级上报的，都计在内"),
     "repeats": "近 {days} 日的重复反映",
     "active_hotspots": (
-        "最近一次热点分析中置信度 95% 以上的六边形单元数；相邻的热点单元合为一处热点，"
-        "只发一条风险预警"
+        "最近一次热点分析（按周分期，覆盖近几个月）中置信度 95% 以上的六边形单元数；相邻的热点"
+        "单元合为一处热点，只发一条风险预警。研判分析页的“本期热点单元”按月分析、六边形大小随"
+        "辖区层级而定，与此数不同"
     ),
     "cameras": "在用的视频点位",
     "cameras_online_share": "在用视频点位中在线的比例",
@@ -342,11 +343,13 @@ def _with_cell_figures(session: Session, page: alerts.AlertPage, min_count: int)
     本格 and 本格及相邻格 and the confidence by the Gi* bin, read as the map's popup reads them
     (:func:`layers.hotspot_cases.figures`, or those :func:`layers.alerts.listed` read already),
     small counts blanked as there (:func:`layers.hotspot_cases.shown_figures`); ``None`` for an
-    alert without a cell. A reader with a minimum count above 1 gets the cell's ``z`` and ``p``
-    as null, as on the map (:func:`layers.command_map.hot_cells`), 本格及相邻格 only where no
-    cell of its ring holds 1 or 2 cases, and the alert's title and detail as the list gave
-    them (:func:`layers.alerts.shown`): a z, a linear function of the ring's cases, gave the
-    blanked counts back (trial AJ M4), and the ring's sum a lone hidden neighbour's.
+    alert without a cell. A reader with a minimum count above 1 (one who may not list the
+    cell's cases, :func:`layers.trends.min_count_for` with ``of="cases"``: an analyst) gets
+    the cell's ``z`` and ``p`` as null, as on the map (:func:`layers.command_map.hot_cells`),
+    本格及相邻格 only where no cell of its ring holds 1 or 2 cases, and the alert's title and
+    detail as the list gave them (:func:`layers.alerts.shown`): a z, a linear function of the
+    ring's cases, gave the blanked counts back (trial AJ M4), and the ring's sum a lone hidden
+    neighbour's.
     """
     listed = page.alerts
     found = page.figures or hotspot_cases.figures(
@@ -355,6 +358,121 @@ def _with_cell_figures(session: Session, page: alerts.AlertPage, min_count: int)
     for alert in listed:
         figures = found.get(alert["cell_id"])
         alert["cell"] = hotspot_cases.shown_figures(figures, min_count) if figures else None
+
+
+SUPERVISIONS_LISTED = 50
+"""Most new 督办 the feed lists (``supervisions``; ``supervisions_total`` counts them all)."""
+
+
+def new_supervisions(session: Session, code: str, level: int) -> list[dict[str, Any]]:
+    """Return the 督办 from above the unit that nobody at its level or below has acted on since.
+
+    A superior's 督办 (``supervise``) keeps the case's state, and a case under an earlier 督办
+    already wore the red badge: the county saw nothing of a new one (trial AM M2). A 督办 is new
+    to unit ``code`` (level ``level``) while it is the latest of its case, the case lies in the
+    unit's range, is not settled and is handled at the unit's level or below, it was issued by
+    an account above the unit (or by none: seeded), and no account of the unit's level or below
+    has done anything with the case since (any action: 派单, 处置反馈, 催办, 上报 …).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the reader.
+    code : str
+        The unit's 12-digit code.
+    level : int
+        Its level (1–5).
+
+    Returns
+    -------
+    list of dict
+        The latest first: ``case_id``, ``code``, ``title``, ``state``, ``handling_level``,
+        ``area_code``, ``at`` (when it was issued), ``by`` (who), ``note`` (督办意见) and
+        ``deadline`` (督办时限).
+    """
+    lo, hi = scope_range(code)
+    cut = prefix_length(level - 1) if level > 1 else 0
+    rows = session.execute(
+        text(
+            "SELECT s.case_id, s.at, s.actor_name, s.note, c.code, c.title, c.state,"
+            " c.handling_level, c.area_code, c.supervision_deadline"
+            " FROM (SELECT DISTINCT ON (e.case_id) e.case_id, e.id, e.at, e.actor_name, e.note,"
+            "              e.actor_id"
+            "         FROM case_events e"
+            "        WHERE e.action = 'supervise' AND e.area_code >= :lo AND e.area_code < :hi"
+            "        ORDER BY e.case_id, e.id DESC) s"
+            " JOIN cases c ON c.id = s.case_id"
+            " LEFT JOIN users u ON u.id = s.actor_id"
+            f" WHERE c.supervision_deadline IS NOT NULL AND c.state NOT IN ({_DONE})"
+            "  AND c.area_code >= :lo AND c.area_code < :hi AND c.handling_level >= :level"
+            # issued from above the unit: the account's code is zero past the level above's
+            "  AND (u.scope_code IS NULL OR substring(u.scope_code FROM :cut + 1) = :zeros)"
+            "  AND NOT EXISTS (SELECT 1 FROM case_events a JOIN users v ON v.id = a.actor_id"
+            "                   WHERE a.case_id = s.case_id AND a.id > s.id"
+            "                     AND substring(v.scope_code FROM :cut + 1) <> :zeros)"
+            " ORDER BY s.at DESC, s.case_id DESC"
+        ),
+        {"lo": lo, "hi": hi, "level": level, "cut": cut, "zeros": "0" * (12 - cut)},
+    ).all()
+    return [
+        {
+            "case_id": r.case_id,
+            "code": r.code,
+            "title": r.title,
+            "state": r.state,
+            "handling_level": r.handling_level,
+            "area_code": r.area_code,
+            "at": r.at.isoformat(),
+            "by": r.actor_name,
+            "note": r.note,
+            "deadline": r.supervision_deadline.isoformat(),
+        }
+        for r in rows
+    ]
+
+
+def hotspot_runs_shown(session: Session, run_ids: list[int]) -> list[dict[str, Any]]:
+    """Say what the 近期热点 card counts: each run's window, period and cell size (trial AM M6).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the reader.
+    run_ids : list of int
+        The runs the unit shows (:func:`layers.hotspot_current.shown_runs`).
+
+    Returns
+    -------
+    list of dict
+        ``id``, ``area_code``, ``window_start``, ``window_end`` (excluded), ``bin_days`` (days
+        of a period), ``resolution`` (H3) and ``cell_km2`` (a cell's area, km²).
+    """
+    from layers.trends import cell_km2  # layers.trends imports this module
+
+    if not run_ids:
+        return []
+    rows = session.execute(
+        text(
+            "SELECT id, area_code, window_start, window_end, params FROM hotspot_runs"
+            " WHERE id = ANY(:ids) ORDER BY id"
+        ),
+        {"ids": run_ids},
+    ).all()
+    shown = []
+    for r in rows:
+        resolution = (r.params or {}).get("resolution")
+        shown.append(
+            {
+                "id": r.id,
+                "area_code": r.area_code,
+                "window_start": r.window_start.isoformat(),
+                "window_end": r.window_end.isoformat(),
+                "bin_days": (r.params or {}).get("bin_days"),
+                "resolution": resolution,
+                "cell_km2": cell_km2(int(resolution)) if resolution is not None else None,
+            }
+        )
+    return shown
 
 
 def _case_json(
@@ -385,6 +503,22 @@ def _case_json(
         "allowed_actions": workflow.allowed_actions(
             case.state, handling_level=case.handling_level, actor=actor
         ),
+    }
+
+
+def _supervision_json(facts: cases.Latest, new: bool) -> dict[str, Any]:
+    """Return a listed case's standing 督办 (who, when, 督办意见, 时限), new to the unit or not."""
+    fact = facts.supervised
+    if fact is None:
+        return {"supervision": None}
+    return {
+        "supervision": {
+            "at": fact.at.isoformat(),
+            "by": fact.actor_name,
+            "note": fact.note,
+            "deadline": fact.payload.get("deadline"),
+            "new": new,
+        }
     }
 
 
@@ -566,7 +700,8 @@ def feed(
     -------
     dict
         ``{"unit", "children", "counties", "ancestors", "queue", "tasks", "alerts",
-        "alerts_total", "window_days", "generated_at"}``; ``counties`` are the counties the
+        "alerts_total", "supervisions", "supervisions_total", "hotspot_runs", "window_days",
+        "generated_at"}``; ``counties`` are the counties the
         platform holds under a province or city (:func:`counties_held`); ``alerts_total`` is
         how many alerts are not closed (``alerts`` lists at most ``alert_limit`` of them, the
         most severe first, each with its hot cell's figures under ``cell``: ``own`` 本格,
@@ -577,7 +712,13 @@ def feed(
         standing on it (:mod:`layers.case_reminders`); ``tasks`` are the cases dispatched to
         a grid worker's own worker record and not finished (我的任务, empty for other roles),
         wherever their handling level, each with its reminders and the dispatcher's
-        ``dispatch_note`` and ``dispatched_by``.
+        ``dispatch_note`` and ``dispatched_by``. A queued case or task also carries its standing
+        ``supervision`` (督办: ``at``, ``by``, ``note``, ``deadline``, and ``new`` when nobody
+        at the unit's level or below has acted on it since), ``None`` without one;
+        ``supervisions`` lists the new 督办 of the unit's range (:func:`new_supervisions`, at
+        most :data:`SUPERVISIONS_LISTED`, ``supervisions_total`` counts them);
+        ``hotspot_runs`` says the window, period and cell size of the runs the 近期热点 card
+        counts (:func:`hotspot_runs_shown`).
 
     Raises
     ------
@@ -659,10 +800,15 @@ def feed(
     waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit)
     mine = cases.tasks_of(session, actor=actor, limit=queue_limit)
     marks = case_reminders.marks(session, [c.id for c in [*waiting, *mine]])
+    facts = cases.latest(session, [*waiting, *mine])  # the 督办 standing: who, when, 督办意见
+    fresh = new_supervisions(session, code, level)
+    fresh_ids = {f["case_id"] for f in fresh}
+    # a hot cell's case figures: withheld only from who may not list its cases (trial AM M4)
+    cell_min = trends.min_count_for(actor, of="cases")
     unclosed = alerts.listed(
-        session, (lo, hi), limit=max(1, min(alert_limit, 500)), min_count=min_count
+        session, (lo, hi), limit=max(1, min(alert_limit, 500)), min_count=cell_min
     )
-    _with_cell_figures(session, unclosed, min_count)
+    _with_cell_figures(session, unclosed, cell_min)
     return {
         "unit": {
             "code": unit_row["code"],
@@ -678,13 +824,18 @@ def feed(
         "queue": [
             _case_json(c, now, actor, limits_config)
             | case_reminders.as_json(marks[c.id], task=False)
+            | _supervision_json(facts[c.id], c.id in fresh_ids)
             for c in waiting
         ],
         "tasks": [
             _case_json(c, now, actor, limits_config)
             | case_reminders.as_json(marks[c.id], task=True)
+            | _supervision_json(facts[c.id], c.id in fresh_ids)
             for c in mine
         ],
+        "supervisions": fresh[:SUPERVISIONS_LISTED],
+        "supervisions_total": len(fresh),
+        "hotspot_runs": hotspot_runs_shown(session, params["runs"]),
         "alerts": unclosed.alerts,
         "alerts_total": unclosed.matched,
         "window_days": window_days,

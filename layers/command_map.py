@@ -237,9 +237,10 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
         :func:`layers.hotspot_cases.figures`: the figure of the cell's alert), ``z``, ``p``,
         ``bin``, ``pattern`` and the run's ``window_start``/``window_end``; empty when no run
         covers the unit. Coordinates have five decimals (about a metre), without a ``crs``
-        member (RFC 7946). A reader who may not see persons one by one (an analyst, a
-        province's or a city's commander) reads a ``count`` of 1 or 2 as null, as on the trends
-        page (:func:`layers.trends.min_count_for`), ``around`` as null wherever a cell of its
+        member (RFC 7946). A reader who may not list a cell's cases (an analyst:
+        :func:`layers.trends.min_count_for` with ``of="cases"``; a province's or a city's
+        commander lists them with 查看案件 and reads every figure, trial AM M4) reads a
+        ``count`` of 1 or 2 as null, ``around`` as null wherever a cell of its
         ring holds 1 or 2 cases (the sum less the counts shown gave a lone one back:
         :meth:`layers.hotspot_cases.CellFigures.shown_around`), and ``z`` and ``p`` as null:
         the confidence ``bin`` and the ``pattern`` say how hot a cell is, and a z, a linear
@@ -254,7 +255,7 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
     params: dict[str, Any] = {
         "lo": lo,
         "hi": hi,
-        "min_count": trends.min_count_for(actor),
+        "min_count": trends.min_count_for(actor, of="cases"),
         "runs": hotspot_current.shown_runs(session, code),
     }
     hot = "h.area_code >= :lo AND h.area_code < :hi AND h.bin > 0 AND h.run_id = ANY(:runs)"
@@ -339,7 +340,7 @@ def heat_points(
         "hi": hi,
         "since": now - timedelta(days=days),
         "cell": cell_deg,
-        "min_count": trends.min_count_for(actor),
+        "min_count": trends.min_count_for(actor, of="cases"),
     }
     sql = f"""
         SELECT (floor(ST_Y(c.point) / :cell) + 0.5) * :cell AS lat,

@@ -17,8 +17,12 @@ the map's legend and popup say it.
 :func:`cell_cases` lists the cases those figures count, within the reader's scope: the same
 filter as the run, the cell of each case computed with the h3 library as the run computed it.
 A row carries the case's code, title, code-table values, time and unit, never a reporter's or a
-party's name or phone, nor the description or address. An analyst, who sees aggregates only,
-gets no list (:class:`~layers.errors.Forbidden`).
+party's name or phone, nor the description or address. Who may list them (:func:`lists_cases`)
+is who may read the ``cases`` layer's features: an analyst, who sees aggregates only, gets no
+list (:class:`~layers.errors.Forbidden`). The same rule decides who reads a hot cell's small
+figures (:func:`layers.trends.min_count_for` with ``of="cases"``): a commander of a city or a
+province lists the cases and reads every figure; an analyst reads neither (trial AM M4: a card
+said 本格及相邻格 不予显示 to a city commander whom 查看案件 then gave the 97 cases).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 from geo.units import h3_bounds, h3_cells_of, h3_neighbourhood, is_h3_cell
-from layers import workflow
+from layers import catalog
 from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.model import SRID, Case, Jurisdiction
 from layers.workflow import Actor
@@ -84,7 +88,8 @@ class CellFigures:
     def shown_around(self, min_count: int) -> int | None:
         """Return ``around`` as a reader with ``min_count`` may read it, or ``None``.
 
-        A reader of counts only (``min_count`` > 1, :func:`layers.trends.min_count_for`)
+        A reader of counts only (``min_count`` > 1, :func:`layers.trends.min_count_for` with
+        ``of="cases"``: one who may not list the cell's cases, :func:`lists_cases`)
         reads each cell's count of 0 or at least ``min_count`` exactly and the others as null:
         the sum over a ring holding one of those would give it back by subtraction (a lone
         hidden neighbour: the ring's sum less the counts shown). Such a reader gets ``around``
@@ -111,6 +116,34 @@ class CellFigures:
         if min_count > 1 and any(0 < n < min_count for n in (self.own, self.smallest, self.around)):
             return None
         return self.around
+
+
+def lists_cases(actor: Actor) -> bool:
+    """Return whether the actor may list the cases behind a hot cell (:func:`cell_cases`).
+
+    Those who may read the ``cases`` layer's features (:func:`layers.catalog.readable`): the
+    commanders, dispatchers, grid workers and departments of any level; not an analyst
+    (aggregates only), an administrator or an auditor (no business data).
+
+    Parameters
+    ----------
+    actor : Actor
+        Who reads.
+
+    Returns
+    -------
+    bool
+        True when the list, and so every figure of a cell, may be read.
+
+    Examples
+    --------
+    >>> lists_cases(Actor(None, "值班员", "commander", "530000000000"))
+    True
+    >>> lists_cases(Actor(None, "分析员", "analyst", "530424000000"))
+    False
+    """
+    cases_layer = catalog.get_collection("cases")
+    return catalog.readable(actor.role, cases_layer, scope_code=actor.scope_code)
 
 
 def figures(session: Session, cell_ids: Collection[int]) -> dict[int, CellFigures]:
@@ -182,7 +215,8 @@ def shown_figures(found: CellFigures, min_count: int) -> dict[str, Any]:
     found : CellFigures
         The cell's figures.
     min_count : int
-        Smallest non-zero count shown to the reader (:func:`layers.trends.min_count_for`).
+        Smallest non-zero count shown to the reader (:func:`layers.trends.min_count_for` with
+        ``of="cases"``).
 
     Returns
     -------
@@ -257,13 +291,13 @@ def cell_cases(
     Raises
     ------
     Forbidden
-        An analyst (aggregates only), or another role that reads no cases.
+        An analyst (aggregates only), or another role that reads no cases (:func:`lists_cases`).
     NotFound
         No such cell in the actor's scope (:data:`NO_CELL`).
     InvalidInput
         The cell is no H3 cell (a run of another tessellation).
     """
-    if actor.role not in workflow.FIELD:
+    if not lists_cases(actor):
         raise Forbidden(NO_ANALYST)
     lo, hi = scope_range(actor.scope_code)
     cell = session.execute(

@@ -45,7 +45,7 @@ from collections import OrderedDict
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import h3
@@ -61,7 +61,7 @@ from geo.spacetime import SpaceTimeCube
 from geo.trends import MIN_SERIES_LENGTH
 from geo.units import count_in_h3
 from geo.weights import h3_ring
-from layers import cases, catalog, command
+from layers import cases, catalog, command, hotspot_cases
 from layers.cell_places import cell_units
 from layers.errors import InvalidInput, no_jurisdiction
 from layers.model import Category, Channel
@@ -530,25 +530,33 @@ class Series:
         )
 
 
-def min_count_for(actor: Actor) -> int:
-    """Return the smallest count per H3 cell or of persons shown to the actor.
+def min_count_for(actor: Actor, *, of: Literal["persons", "cases"] = "persons") -> int:
+    """Return the smallest non-zero count per H3 cell, or of persons, shown to the actor.
 
-    Case counts per unit and period are shown exactly to everyone; this applies to the counts
-    that place cases within a cell (as on the map's hexagon layer) and to special-population
-    counts. Every reader who may not see the persons one by one
-    (:func:`layers.catalog.sees_persons_individually`) gets them suppressed: an analyst, a
-    commander of a province or a city (hexagon counts only on the map), a department.
+    Case counts per unit and period are shown exactly to everyone. Two kinds of small counts
+    are withheld, each from those who may not see what they count one by one:
+
+    * ``of="persons"`` (the default): special-population counts, and a cell's case counts on
+      the trends page. Every reader who may not see the persons one by one
+      (:func:`layers.catalog.sees_persons_individually`) gets them suppressed: an analyst, a
+      commander of a province or a city (hexagon counts only on the map), a department.
+    * ``of="cases"``: a hot cell's case figures on the command page (its map, its alerts: 本格,
+      本格及相邻格, the Gi* z and p). They are withheld only from a reader who may not list the
+      cell's cases (:func:`layers.hotspot_cases.lists_cases`: an analyst): a province's or a
+      city's commander may list them with 查看案件, so a figure withheld from them beside the
+      list told nothing but that the rule was at fault (trial AM M4).
 
     Parameters
     ----------
     actor : Actor
         Who reads.
+    of : {'persons', 'cases'}
+        What the counts count.
 
     Returns
     -------
     int
-        1 for those who read the persons individually (visiting roles of a county or below),
-        :data:`ANALYST_MIN_COUNT` for everyone else.
+        1 for those who may see them one by one, :data:`ANALYST_MIN_COUNT` for everyone else.
 
     Examples
     --------
@@ -556,7 +564,13 @@ def min_count_for(actor: Actor) -> int:
     1
     >>> min_count_for(Actor(None, "值班员", "commander", "530400000000"))
     3
+    >>> min_count_for(Actor(None, "值班员", "commander", "530400000000"), of="cases")
+    1
+    >>> min_count_for(Actor(None, "分析员", "analyst", "530424000000"), of="cases")
+    3
     """
+    if of == "cases":
+        return 1 if hotspot_cases.lists_cases(actor) else ANALYST_MIN_COUNT
     if catalog.sees_persons_individually(actor.role, actor.scope_code):
         return 1
     return ANALYST_MIN_COUNT

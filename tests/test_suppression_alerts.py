@@ -5,7 +5,8 @@ and 重新打开) and the brief's closed alerts gave each alert's detail as stor
 and p, its cases and its neighbours'. And 本格及相邻格 (``around``, the sum over a cell and its
 six neighbours) was given whenever it was 3 or more, so a lone hidden neighbour (1 or 2) was the
 sum less the counts shown; alert titles (「某村一带 N 起案件」) gave the same sum. A reader of
-counts only (:func:`layers.trends.min_count_for` 3) now reads the detail without them and
+counts only (:func:`layers.trends.min_count_for` with ``of="cases"`` 3: one who may not list the
+cell's cases, an analyst) now reads the detail without them and
 ``around``, and the title's number, only where no cell of the ring holds 1 or 2 cases.
 """
 
@@ -23,7 +24,9 @@ from layers import alerts, command, command_map, hotspot_runs
 from tests.test_suppression_hotspot_runs import _run
 from tests.workflow_data import CITY, COUNTY, NOW, actor
 
-READERS = (("analyst", COUNTY), ("commander", CITY))
+READERS = (("analyst", COUNTY),)
+"""Who may not list a hot cell's cases (trial AM M4: a city's commander lists them and reads
+every figure, tests/test_command_trial_am.py)."""
 
 
 def _ring_has_small(session: Session, run_id: int) -> dict[str, bool]:
@@ -82,10 +85,11 @@ def test_around_is_withheld_where_its_ring_holds_a_small_count(db: Session) -> N
                 assert _number(alert["title"]) is None and "一带多起案件" in alert["title"]
             else:
                 assert _number(alert["title"]) == alert["cell"]["around"]
-    # those who see persons one by one read every figure and title as they are
-    feed = command.feed(db, COUNTY, actor=commander, now=NOW)
-    mine = [a for a in feed["alerts"] if a["run_id"] == run.run_id]
-    assert all(_number(a["title"]) == a["cell"]["around"] for a in mine)
+    # those who may list the cells' cases (a city's commander too) read every figure and title
+    for reader in (commander, actor("commander", CITY)):
+        feed = command.feed(db, COUNTY, actor=reader, now=NOW)
+        mine = [a for a in feed["alerts"] if a["run_id"] == run.run_id]
+        assert mine and all(_number(a["title"]) == a["cell"]["around"] for a in mine)
 
 
 def _check_words(listed: list[dict[str, Any]], exact: dict[int, dict[str, Any]]) -> None:

@@ -86,6 +86,10 @@ def test_a_reader_of_counts_only_gets_no_z_or_p(db: Session) -> None:
         props = [f["properties"] for f in body["features"]]
         assert props and all(p["z"] is None and p["p"] is None for p in props)
         assert {p["bin"] for p in props} - {0} and all("pattern" in p for p in props)
+    # the command page's cells and alerts withhold them from who may not list the cells' cases
+    # (trial AM M4: a city's commander lists them, tests/test_command_trial_am.py)
+    for role, scope in (("analyst", COUNTY),):
+        reader = actor(role, scope)
         cells = json.loads(command_map.hot_cells(db, COUNTY, actor=reader))["features"]
         assert cells and all(
             f["properties"]["z"] is None and f["properties"]["p"] is None for f in cells

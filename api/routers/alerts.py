@@ -7,8 +7,9 @@ about the closed ones, the latest first: who signed for each, who closed it and 
 (处置情况). Commanders and dispatchers of the alert's unit or above handle an alert
 (:mod:`layers.alerts`); closing takes the note in the JSON body. Both answer the alert as the
 list shows it; an alert signed for or closed already answers 409 saying by whom. Refusals are
-audited. A reader of counts only (analysts, province and city accounts) reads an alert's title
-and detail without the hot cell's z, p and small counts (:func:`layers.alerts.shown`).
+audited. A reader of counts only (one who may not list a hot cell's cases: an analyst,
+:func:`layers.trends.min_count_for` with ``of="cases"``) reads an alert's title and detail
+without the hot cell's z, p and small counts (:func:`layers.alerts.shown`).
 """
 
 from __future__ import annotations
@@ -55,9 +56,14 @@ def listed(
         state=state,
         limit=limit,
         offset=offset,
-        min_count=trends.min_count_for(actor_of(user)),
+        min_count=_cell_min(user),
     )
     return {"alerts": page.alerts, "matched": page.matched}
+
+
+def _cell_min(user: BusinessUser) -> int:
+    """Return the smallest hot-cell count the user reads: 1 unless he may not list its cases."""
+    return trends.min_count_for(actor_of(user), of="cases")
 
 
 class ReopenIn(BaseModel):
@@ -94,7 +100,7 @@ def acknowledge(alert_id: IdPath, user: BusinessUser, session: SessionDep) -> di
     with audited_refusal(session, user, "alert.acknowledge", "alert", str(alert_id)):
         alert = alerts.acknowledge(session, alert_id, actor=actor_of(user), now=utcnow())
         session.commit()
-    return alerts.alert_json(session, alert.id, min_count=trends.min_count_for(actor_of(user)))
+    return alerts.alert_json(session, alert.id, min_count=_cell_min(user))
 
 
 @router.post("/{alert_id}/close", summary="Close an alert with what was done (关闭)")
@@ -105,7 +111,7 @@ def close(
     with audited_refusal(session, user, "alert.close", "alert", str(alert_id)):
         alert = alerts.close(session, alert_id, actor=actor_of(user), note=body.note, now=utcnow())
         session.commit()
-    return alerts.alert_json(session, alert.id, min_count=trends.min_count_for(actor_of(user)))
+    return alerts.alert_json(session, alert.id, min_count=_cell_min(user))
 
 
 @router.post("/{alert_id}/reopen", summary="Reopen a closed alert (重新打开)")
@@ -118,4 +124,4 @@ def reopen(
             session, alert_id, actor=actor_of(user), reason=body.reason, now=utcnow()
         )
         session.commit()
-    return alerts.alert_json(session, alert.id, min_count=trends.min_count_for(actor_of(user)))
+    return alerts.alert_json(session, alert.id, min_count=_cell_min(user))

@@ -145,7 +145,7 @@ def brief(
         limit=500,
         closed_since=window.start,
         closed_before=window.end,
-        min_count=trends.min_count_for(actor),
+        min_count=trends.min_count_for(actor, of="cases"),
     )
     return xlsx_response(
         work_brief.workbook(
