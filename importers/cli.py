@@ -310,7 +310,15 @@ def import_file(
                 target = report or _report_path(path, part if layer == ALL_PARTS else None)
                 summary.part_started()
                 code, rejected, waits = _import_one(
-                    engine, path, one, keys, target, report is None, said.part(part), summary.seen
+                    engine,
+                    path,
+                    one,
+                    keys,
+                    target,
+                    report is None,
+                    said.part(part),
+                    summary.seen,
+                    summary.recorded,
                 )
                 summary.part_ended(code, rejected, target)
                 codes.append(code)
@@ -508,6 +516,7 @@ def _import_one(
     own_report: bool = True,
     first: Callable[[str], bool] | None = None,
     ended: Callable[[ImportOutcome], None] | None = None,
+    recorded: Callable[[int, str], None] | None = None,
 ) -> tuple[int, int, bool]:
     """Import one file and show what happened.
 
@@ -517,7 +526,9 @@ def _import_one(
     resent file), keeps it: the clerk may be working through it. An error is said unless
     ``first`` (a sheet's test of :class:`SaidErrors`) tells it was said of another sheet of
     the file. ``ended`` is told the outcome as soon as the import's transaction has ended
-    (:class:`RunSummary`), before the summary and the report.
+    (:class:`RunSummary`), before the summary and the report. An import (not a dry run) that
+    wrote nothing is recorded all the same, with why in one line (:func:`_record_refused`);
+    ``recorded`` is told its number and why.
 
     Returns
     -------
@@ -565,6 +576,7 @@ def _import_one(
     except WrongCrs as exc:
         _say(exc, first)
         refused = len({p.row for p in exc.problems if p.severity == "rejected"})
+        _record_refused(engine, path, options, str(exc), recorded, rejected=refused)
         if not refused:
             _stale_report(report, own_report, "本次未能导入，没有新的退回报告", imported=False)
             return 2, 0, False
@@ -578,13 +590,19 @@ def _import_one(
         said = exc.outcome
         if ended is not None:
             ended(said)
+        _record_refused(engine, path, options, str(exc), recorded, outcome=said)
         write_private_report(report, options.kind, said.columns, said.problems)
         console.print(report_note(said.problems, str(report)), soft_wrap=True)
         return 2, said.rejected_rows, False
     except (ReadError, MappingError, ValueError) as exc:
         _say(exc, first)
+        _record_refused(engine, path, options, str(exc), recorded)
         _stale_report(report, own_report, "本次未能导入，没有新的退回报告", imported=False)
         return 2, 0, False
+    if outcome.status == "rejected":
+        reasons = rejected_reasons(outcome)
+        why = reasons[0] if reasons else ""
+        _record_refused(engine, path, options, why, recorded, outcome=outcome)
     full_lists = full_lists_path(report, dry_run=options.dry_run)
     summarise(outcome, options.fixed, dry_run=options.dry_run, listed_in=full_lists.name)
     if any(p.rule == PROJECTED_WITHOUT_ZONE for p in outcome.problems):
@@ -618,6 +636,61 @@ def _import_one(
         console.print(f"名单未列注销的人员（姓名已遮盖，仅本账户可读）：{struck}", soft_wrap=True)
     refused = outcome.status == "rejected"
     return 1 if refused else 0, outcome.rejected_rows, not refused and held_back(outcome.notes)
+
+
+def _record_refused(
+    engine: Engine,
+    path: Path,
+    options: ImportOptions,
+    why: str,
+    recorded: Callable[[int, str], None] | None,
+    *,
+    outcome: ImportOutcome | None = None,
+    rejected: int = 0,
+) -> None:
+    """Record an import that wrote nothing (:func:`layers.import_runs.record_refused`).
+
+    A county's supervisor follows every import, the refused ones too (trial AL M7); a dry run
+    is no import and leaves no record. ``outcome`` is the refused import's when its rows were
+    checked (rows rejected, or a ``--complete`` list of none), else the file as given is
+    recorded: ``why`` is then the error said. ``recorded`` is told the record's number and why.
+    """
+    from importers.pipeline import file_sha256
+    from layers.database import apply_scope
+    from layers.import_runs import one_line, record_refused
+
+    if options.dry_run:
+        return
+    if outcome is not None:
+        name, sha, crs = outcome.file_name, outcome.sha256, outcome.source_crs
+        total, rejected = outcome.rows_total, outcome.rejected_rows
+        counties = outcome.counties
+        area = options.within or (counties[0].code if len(counties) == 1 else None)
+    else:
+        name = f"{path.name}（“{options.layer}”）" if options.layer else path.name
+        try:
+            sha = file_sha256(path)
+        except OSError:
+            sha = ""
+        crs, total, area = options.crs or "", rejected, options.within
+    why = one_line(why)
+    with engine.begin() as conn:
+        apply_scope(conn, None)
+        run_id = record_refused(
+            conn,
+            kind=options.kind,
+            file_name=name,
+            sha256=sha,
+            source_crs=crs,
+            user=options.user,
+            rows_total=total,
+            rows_rejected=rejected,
+            refusal=why,
+            rejected=outcome is not None and outcome.status == "rejected",
+            area_code=area,
+        )
+    if recorded is not None:
+        recorded(run_id, why)
 
 
 RESHAPING_ROWS = 500
@@ -679,9 +752,12 @@ class RunSummary:
     ``reasons`` (why the most rows were rejected, a line each:
     :func:`importers.summary.rejected_reasons`; a part's named after it when there are
     several), ``report`` (the reject report's file name once written, ``reports`` all),
-    ``held_back`` (a ``--complete`` waiting for ``--again``), ``dry_run``, ``finished`` and
-    ``parts`` (each file, sheet or layer, ``file`` its name: the top-level numbers are their
-    sums). Nothing is written without a path.
+    ``held_back`` (a ``--complete`` waiting for ``--again``), ``refusal`` (why an import that
+    wrote nothing wrote nothing, in one line), ``run_ids`` (every ``import_runs`` record the
+    command left, a refused import's too: the console's job lists them, the supervisor's list
+    of command-line runs leaves them out), ``dry_run``, ``finished`` and ``parts`` (each file,
+    sheet or layer, ``file`` its name: the top-level numbers are their sums). Nothing is
+    written without a path.
 
     Parameters
     ----------
@@ -726,30 +802,49 @@ class RunSummary:
             "reasons": rejected_reasons(outcome),
             "report": None,
             "held_back": outcome.status != "rejected" and held_back(outcome.notes),
+            "refusal": None,
+            "run_id": outcome.import_id,
         }
         self.parts.append(self._current)
         self.write(finished=False)
 
+    def recorded(self, run_id: int, why: str) -> None:
+        """Record the number of the record a refused import left, and why it wrote nothing."""
+        if self._current is None:  # refused before its rows were imported
+            self._current = self._refused(0)
+            self.parts.append(self._current)
+        self._current["run_id"] = run_id
+        self._current["refusal"] = why
+
+    @staticmethod
+    def _refused(rejected: int) -> dict[str, Any]:
+        """Return the part of a file, sheet or layer refused before its rows were imported."""
+        return {
+            "status": "refused",
+            "committed": False,
+            "import_id": None,
+            "committed_at": None,
+            "rows": 0,
+            "rejected_rows": rejected,
+            "inserted": 0,
+            "updated": 0,
+            "unchanged": 0,
+            "ended": 0,
+            "file": None,
+            "reasons": [],
+            "report": None,
+            "held_back": False,
+            "refusal": None,
+            "run_id": None,
+        }
+
     def part_ended(self, code: int, rejected: int, report: Path) -> None:
         """End a file, sheet or layer: a refused one recorded, the report named if written."""
         if self._current is None:  # refused before its rows were imported
-            self._current = {
-                "status": "refused",
-                "committed": False,
-                "import_id": None,
-                "committed_at": None,
-                "rows": 0,
-                "rejected_rows": rejected,
-                "inserted": 0,
-                "updated": 0,
-                "unchanged": 0,
-                "ended": 0,
-                "file": None,
-                "reasons": [],
-                "report": None,
-                "held_back": False,
-            }
+            self._current = self._refused(rejected)
             self.parts.append(self._current)
+        elif self._current["run_id"] is not None and not self._current["committed"]:
+            self._current["rejected_rows"] = max(self._current["rejected_rows"], rejected)
         written = report.is_file() and report.stat().st_mtime >= self._started - 1
         self._current["report"] = report.name if written else None
         if code == 2 and not self._current["committed"]:
@@ -781,6 +876,8 @@ class RunSummary:
             "report": reports[0] if reports else None,
             "reports": reports,
             "held_back": any(p["held_back"] for p in parts),
+            "refusal": next((p["refusal"] for p in parts if p.get("refusal")), None),
+            "run_ids": [p["run_id"] for p in parts if p.get("run_id") is not None],
             "dry_run": self.dry_run,
             "finished": finished,
             "parts": parts,
@@ -901,54 +998,113 @@ def list_imports(
     if not runs:
         console.print("还没有导入记录" if kind is None else f"还没有{KINDS[kind].label}的导入记录")
         return
-    Console().print(_imports_table(runs))
+    shown = Console()
+    shown.print(_imports_table(runs, shown.width))
 
 
-def _imports_table(runs: list[ImportRecord]) -> Table:
-    """Return the imports as a table that keeps each file's name whole in a narrow terminal.
+WIDE_LIST = 130
+"""From how many columns ``zongzhi imports`` gives each fact a column of its own (else
+:func:`_imports_table` stacks them: trial AL N7, unreadable in 80 columns)."""
 
-    The name comes last and folds over lines, the CRS its coordinates were read in and its
-    SHA-256 (first 12 digits) under it; the short columns never wrap, the time wraps between
-    the day and the hour.
+
+def _imports_table(runs: list[ImportRecord], width: int = WIDE_LIST) -> Table:
+    """Return the imports as a table that fits a terminal ``width`` columns wide.
+
+    From :data:`WIDE_LIST` columns each fact has its column, the file's name last, folding
+    over lines, the CRS its coordinates were read in and its SHA-256 (first 12 digits) under
+    it. Narrower (trial AL N7: 80 columns cut the time and folded the name five characters a
+    line), the number and the time keep their columns and the rest is stacked in one: the
+    kind, user and result; the file's name whole; the rows; the CRS and SHA-256 are left out.
+    An import that wrote nothing says why under its name (:attr:`ImportRecord.refusal`).
     """
     from importers.kinds import KINDS
 
     table = Table(
         title="导入记录（最新在前）", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False
     )
-    for column in ("编号", "时间", "类型", "用户", "状态", "行数", "写入", "退回"):
-        table.add_column(column, no_wrap=column != "时间")
-    table.add_column("文件", overflow="fold")
+    wide = width >= WIDE_LIST
+    if not wide:
+        table.caption = f"终端宽 {WIDE_LIST} 列以上时另列出坐标系和 SHA-256"
+        table.add_column("编号", no_wrap=True)
+        table.add_column("时间", no_wrap=True)
+        table.add_column("导入", overflow="fold")
+    else:
+        for column in ("编号", "时间", "类型", "用户", "状态", "行数", "写入", "退回"):
+            table.add_column(column, no_wrap=True)
+        table.add_column("文件", overflow="fold")
     for run in runs:
+        label = KINDS[run.kind].label if run.kind in KINDS else run.kind
+        status = _run_status(run.status, run.rows_rejected, run.rows_total)
+        why = Text(f"\n{run.refusal}", style="red") if run.refusal else Text("")
+        if not wide:
+            head = Text(f"{label}　{run.username}　") + Text(status, style="bold")
+            rows = Text(f"\n{_rows_said(run)}", style="dim")
+            table.add_row(str(run.id), run.started, head + "\n" + run.file_name + why + rows)
+            continue
         table.add_row(
             str(run.id),
             run.started,
-            KINDS[run.kind].label if run.kind in KINDS else run.kind,
+            label,
             run.username,
-            _run_status(run.status, run.rows_rejected, run.rows_total),
+            status,
             str(run.rows_total),
             str(run.rows_loaded),
             str(run.rows_rejected),
             Text(run.file_name)
+            + why
             + Text(f"\n坐标系 {crs_label(run.source_crs)}\nSHA-256 {run.sha256[:12]}", style="dim"),
         )
     return table
+
+
+def _rows_said(run: ImportRecord) -> str:
+    """Say a run's rows in one short line: the file's, and what the import wrote of them.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> from layers.import_runs import ImportRecord
+    >>> run = ImportRecord(3, "cases", "a.csv", "", "", "li", "partial", datetime.now(), 30, 28, 2)
+    >>> _rows_said(run)
+    '共 30 行：写入 28，退回 2'
+    >>> _rows_said(run.__class__(**{**run.__dict__, "rows_inserted": 20, "rows_updated": 8,
+    ...                              "rows_unchanged": 0}))
+    '共 30 行：新增 20，更新 8，未变 0，退回 2'
+    >>> _rows_said(run.__class__(**{**run.__dict__, "status": "rejected", "rows_loaded": 0}))
+    '共 30 行：退回 2，未写入任何数据'
+    """
+    if not run.written:
+        if not run.rows_total:  # the file, or an option, refused before its rows were read
+            return "未写入任何数据"
+        return f"共 {run.rows_total:,} 行：退回 {run.rows_rejected:,}，未写入任何数据"
+    if run.rows_inserted is None:
+        wrote = f"写入 {run.rows_loaded:,}"
+    else:
+        wrote = f"新增 {run.rows_inserted:,}，更新 {run.rows_updated or 0:,}，"
+        wrote += f"未变 {run.rows_unchanged or 0:,}"
+    return f"共 {run.rows_total:,} 行：{wrote}，退回 {run.rows_rejected:,}"
+
+
+RUN_LABELS = {"rejected": "未写入（有退回的行）", "refused": "未写入（无法导入）"}
+"""How the list of imports names an import that wrote nothing (:func:`_run_status`)."""
 
 
 def _run_status(status: str, rejected: int, total: int) -> str:
     """Return how the list of imports names a run's status.
 
     A partial run whose every row was refused wrote nothing: 未写入 (trial AB: 0 of 4 rows
-    listed as 部分导入).
+    listed as 部分导入); so did an import refused whole, listed since trial AL M7.
 
     Examples
     --------
     >>> _run_status("partial", 4, 4), _run_status("partial", 1, 4), _run_status("loaded", 0, 5)
     ('未写入（全部退回）', '部分导入', '已导入')
+    >>> _run_status("refused", 0, 0)
+    '未写入（无法导入）'
     """
     if status == "partial" and total and rejected == total:
         return "未写入（全部退回）"
-    return STATUS_LABELS.get(status, status)
+    return RUN_LABELS.get(status) or STATUS_LABELS.get(status, status)
 
 
 def write_import_template(

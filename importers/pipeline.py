@@ -1041,6 +1041,9 @@ def import_transaction(conn: Connection) -> Iterator[FinishImport]:
             loaded=counts.inserted + counts.updated,
             rejected=outcome.rejected_rows,
             area_code=one,
+            written=import_runs.WrittenRows(
+                counts.inserted, counts.updated, counts.unchanged, counts.ended
+            ),
         )
         audit_import(conn, run)
         transaction.commit()

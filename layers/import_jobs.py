@@ -48,7 +48,9 @@ from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 from layers import audit
+from layers.console_wording import for_console
 from layers.errors import Conflict, NotFound
+from layers.import_runs import not_written_note, written_note_of
 from layers.model import ImportJob, JobState, Role
 
 OUTPUT_LIMIT_BYTES = 256 * 1024
@@ -283,7 +285,11 @@ def ending_note(state: JobState, result: Mapping[str, Any] | None) -> str:
 
 
 def result_note(job: ImportJob) -> str | None:
-    """Say in one line what a job wrote: 已写入 … / 未写入任何数据 …; ``None`` if unknown.
+    """Say in one line what a job wrote: 已写入 … / 未写入任何数据 and why; ``None`` if unknown.
+
+    An import that wrote nothing says why as a command-line run does
+    (:meth:`layers.import_runs.ImportRecord.note`): the reason rejecting the most rows, or why
+    the file or an option was refused.
 
     Examples
     --------
@@ -291,24 +297,38 @@ def result_note(job: ImportJob) -> str | None:
     >>> job.result = {"committed": False, "status": "rejected", "rows": 67, "rejected_rows": 3}
     >>> result_note(job)
     '未写入任何数据：67 行中退回 3 行'
+    >>> job.result |= {"reasons": ["“国标编码” 3 行：须为 20 位数字"]}
+    >>> result_note(job)
+    '未写入任何数据：67 行中退回 3 行，主要原因：“国标编码” 3 行：须为 20 位数字'
+    >>> job.exit_code = 2
+    >>> job.result = {"committed": False, "status": "refused", "refusal": "缺少必填列：经度"}
+    >>> result_note(job)
+    '未写入任何数据：缺少必填列：经度'
     """
     result, counts = job.result, counts_of(job)
     if result is None or counts is None:
         return None
-    rows = "、".join(
-        f"{label} {counts[key]:,} 行"
-        for key, label in (("inserted", "新增"), ("updated", "更新"), ("unchanged", "未变"))
-    )
-    rejected = f"；退回 {counts['rejected']:,} 行" if counts["rejected"] else ""
     ended = ended_note(job.kind, counts["ended"])
     if _committed(result):
-        among = f"（其中{ended}）" if ended else ""
-        return f"已写入（导入编号 {import_id_of(job)}）：{rows}{among}{rejected}"
+        return written_note_of(import_id_of(job), counts, ended)
     if is_dry_run(job) and result.get("status") != "refused":
+        rows = "、".join(
+            f"{label} {counts[key]:,} 行"
+            for key, label in (("inserted", "新增"), ("updated", "更新"), ("unchanged", "未变"))
+        )
+        rejected = f"；退回 {counts['rejected']:,} 行" if counts["rejected"] else ""
         among = f"（其中将{ended}）" if ended else ""
         held = f"；{held_note(job)}" if held_note(job) else ""
         return f"试运行，未写入任何数据：可{rows}{among}{rejected}{held}"
-    return f"未写入任何数据：{counts['rows']:,} 行中退回 {counts['rejected']:,} 行"
+    # the same line as an import run on the server (trial AL M7: why, in one line)
+    refusal = result.get("refusal")
+    reasons = reasons_of(job)
+    if result.get("status") == "refused":
+        note = not_written_note(0, 0, refusal or (reasons[0] if reasons else None))
+    else:
+        why = reasons[0] if reasons else refusal
+        note = not_written_note(counts["rows"], counts["rejected"], why)
+    return for_console(note)  # the page's words, not the command line's
 
 
 HELD_NOTE = "撤销须勾选“确认重新导入旧文件”确认后才执行"

@@ -16,6 +16,7 @@ import geopandas as gpd
 import openpyxl
 import pytest
 import shapely
+from rich.cells import cell_len
 from rich.console import Console
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -335,22 +336,20 @@ def test_the_imports_list_keeps_a_long_file_name_whole_in_80_columns() -> None:
         rows_rejected=2,
     )
     console = Console(width=80, record=True)
-    console.print(_imports_table([run]))
+    console.print(_imports_table([run], 80))
     shown = console.export_text()
     lines = shown.splitlines()
-    assert max(len(line) for line in lines) <= 80 and "…" not in shown
+    assert max(cell_len(line) for line in lines) <= 80 and "…" not in shown
     start = next(i for i, line in enumerate(lines) if line.lstrip().startswith("11 "))
-    first = lines[start].split()  # 编号 时间 类型 用户 状态 行数 写入 退回 文件 (folded)
-    assert first[:2] == ["11", "2025-06-02"] and first[3:8] == [
-        "clerk",
-        "部分导入",
-        "30",
-        "28",
-        "2",
-    ]
-    folded = [first[8]] + [line.split()[-1] for line in lines[start + 1 :] if line.strip()]
-    assert name in "".join(folded)
-    assert "SHA-256" in shown and "09cefde92a8c" in shown
+    # 编号 时间 and, stacked beside them (trial AL N7): 类型 用户 状态, the file, the rows
+    assert lines[start].split()[:3] == ["11", "2025-06-02", "10:53"]
+    assert "特殊人群　clerk　部分导入" in lines[start]
+    folded = "".join(line.split()[-1] for line in lines[start + 1 : start + 3])
+    assert name == folded
+    assert "共 30 行：写入 28，退回 2" in lines[start + 3]
+    wide = Console(width=200, record=True)
+    wide.print(_imports_table([run], 200))
+    assert "SHA-256 09cefde92a8c" in wide.export_text()
 
 
 def test_the_summary_of_a_dry_run_and_of_a_file_imported_again(

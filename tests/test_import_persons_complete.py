@@ -389,8 +389,9 @@ def test_the_command_line_says_what_complete_changed_and_names_the_private_list(
         assert f"名单未列注销的人员（姓名已遮盖，仅本账户可读）：{listed}" in shown.output
         assert stat.S_IMODE(listed.stat().st_mode) == 0o600
         assert listed.read_text(encoding="utf-8-sig").count("注销（名单未列）") == 2
-        imports = runner.invoke(import_app(), ["imports", "--kind", "persons"], env=env)
+        wide = {**env, "COLUMNS": "200"}  # a column each (trial AL N7: stacked when narrow)
+        imports = runner.invoke(import_app(), ["imports", "--kind", "persons"], env=wide)
         assert imports.exit_code == 0, imports.output
         latest = next(line for line in imports.output.splitlines() if line.split()[:1] == ["3"])
-        assert latest.split()[4:8] == ["已导入", "1", "2", "0"]  # 行数 1, 写入 2, 退回 0
+        assert latest.split()[5:9] == ["已导入", "1", "2", "0"]  # 行数 1, 写入 2, 退回 0
         assert "名单2" not in shown.output  # never a name in the terminal

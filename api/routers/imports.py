@@ -856,7 +856,13 @@ def supervised_jobs(
 
 
 class CommandLineRunOut(BaseModel):
-    """An import run on the server (``zongzhi import … --within``), as its supervisor reads it."""
+    """An import run on the server (``zongzhi import … --within``), as its supervisor reads it.
+
+    The facts of a console job (trial AL M7): ``outcome`` and its label as a job's (``done``,
+    ``partial``, ``rejected``, ``refused``: an import refused whole is listed too),
+    ``result_note`` (what it wrote, or why it wrote nothing, in one line), ``counts`` (``None``
+    for a run recorded before they were: ``rows_loaded`` only), ``import_id`` when it wrote.
+    """
 
     id: int = Field(description="导入编号 (import_runs.id)")
     kind: str
@@ -868,6 +874,12 @@ class CommandLineRunOut(BaseModel):
     rows_total: int
     rows_loaded: int
     rows_rejected: int
+    outcome: str
+    outcome_label: str
+    result_note: str
+    counts: CountsOut | None = None
+    import_id: int | None = None
+    ended_note: str = ""
 
 
 @router.get(
@@ -898,6 +910,12 @@ def supervised_command_line(
             rows_total=run.rows_total,
             rows_loaded=run.rows_loaded,
             rows_rejected=run.rows_rejected,
+            outcome=run.outcome,
+            outcome_label=import_jobs.OUTCOME_LABELS.get(run.outcome, run.status),
+            result_note=for_console(run.note()),
+            counts=CountsOut(**counts) if (counts := run.counts()) is not None else None,
+            import_id=run.id if run.outcome in ("done", "partial") else None,
+            ended_note=import_jobs.ended_note(run.kind, run.rows_ended or 0),
         )
         for run in runs
     ]

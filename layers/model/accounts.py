@@ -122,3 +122,8 @@ class ImportRun(Base):
     rows_rejected: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(String(12), default="running")
     area_code: Mapped[str | None] = mapped_column(area_code_type())
+    rows_inserted: Mapped[int | None]
+    rows_updated: Mapped[int | None]
+    rows_unchanged: Mapped[int | None]
+    rows_ended: Mapped[int | None]
+    refusal: Mapped[str | None] = mapped_column(Text)

@@ -457,10 +457,13 @@
 
   // ---- 督导: the imports of every account within a commander's scope (read only) --------------------
 
-  function supervisedRow(job) {
+  /**
+   * A row of 督导: when, who, kind, file, the result (and why nothing was written, in one line),
+   * the counts. A console job and an import run on the server read alike (trial AL M7).
+   */
+  function supervisedRow(job, onClick) {
     const tr = document.createElement("tr");
     tr.dataset.id = job.id;
-    tr.style.cursor = "pointer";
     cell(tr, "im-time", zz.fmtTime(job.submitted_at, true));
     cell(tr, "im-by", job.submitted_by || "");
     cell(tr, "im-type", job.kind_label);
@@ -471,11 +474,24 @@
     // a dry run's outcome says 试运行 itself (试运行：有退回的行): not 试运行：试运行：…
     const result = resultText(job);
     badge.textContent = result.startsWith(modeText(job)) ? result : modeText(job) + "：" + result;
-    cell(tr, "im-result", "").appendChild(badge);
+    const resultCell = cell(tr, "im-result", "");
+    resultCell.appendChild(badge);
+    if (NOT_WRITTEN.includes(job.outcome) && job.result_note) {
+      const why = document.createElement("div");
+      why.className = "im-why small text-muted";
+      why.textContent = job.result_note;
+      resultCell.appendChild(why);
+    }
     cell(tr, "im-counts", countsText(job));
-    tr.addEventListener("click", () => showSupervised(job).catch((e) => zz.toast(zz.errorText(e), "danger")));
+    if (onClick) {
+      tr.style.cursor = "pointer";
+      tr.addEventListener("click", () => onClick(job).catch((e) => zz.toast(zz.errorText(e), "danger")));
+    }
     return tr;
   }
+
+  /** The outcomes of an import that wrote nothing: its row says why. */
+  const NOT_WRITTEN = ["rejected", "refused"];
 
   /** Show one supervised job's output under the table (the API audits a persons' job read). */
   async function showSupervised(job) {
@@ -493,7 +509,7 @@
     const page = await zz.api("/api/imports/supervised?limit=" + PAGE_SIZE);
     const tbody = $("im-supervised-jobs").querySelector("tbody");
     tbody.textContent = "";
-    page.jobs.forEach((job) => tbody.appendChild(supervisedRow(job)));
+    page.jobs.forEach((job) => tbody.appendChild(supervisedRow(job, showSupervised)));
     $("im-supervised-empty").hidden = page.jobs.length > 0;
     $("im-supervised").hidden = false;
     // the imports run on the server for the scope (trial AD: missing from 督导)
@@ -504,15 +520,29 @@
     $("im-cli").hidden = runs.length === 0;
   }
 
+  /** An import run on the server, as a console job reads (refused ones too: trial AL M7). */
   function commandLineRow(run) {
-    const tr = document.createElement("tr");
-    tr.dataset.id = run.id;
-    cell(tr, "im-time", zz.fmtTime(run.started_at, true));
-    cell(tr, "im-by", run.username);
-    cell(tr, "im-type", run.kind_label);
-    cell(tr, "im-name", run.file_name);
-    const loaded = (run.partial ? "部分导入" : "已导入") + "：导入 " + run.rows_loaded + " 行";
-    cell(tr, "im-counts", loaded + (run.rows_rejected ? "，退回 " + run.rows_rejected + " 行" : "") + " · 导入编号 " + run.id);
+    const job = {
+      id: run.id,
+      submitted_at: run.started_at,
+      submitted_by: run.username,
+      kind_label: run.kind_label,
+      file_name: run.file_name,
+      options: {},
+      state: "finished",
+      outcome: run.outcome,
+      outcome_label: run.outcome_label,
+      result_note: run.result_note,
+      counts: run.counts,
+      import_id: run.import_id,
+      ended_note: run.ended_note || "",
+    };
+    const tr = supervisedRow(job, null);
+    if (!run.counts) {
+      // recorded before its counts were: the rows it wrote only
+      const rejected = run.rows_rejected ? " · 退回 " + run.rows_rejected : "";
+      tr.querySelector(".im-counts").textContent = "写入 " + run.rows_loaded + rejected + " · 导入编号 " + run.id;
+    }
     return tr;
   }
 
