@@ -825,6 +825,9 @@ def _require(params: Mapping[str, Any], name: str) -> Any:
 def note_label(action: str) -> str:
     """Return what the console calls the note of ``action`` (``退回原因``, else ``办理说明``).
 
+    A note required (:data:`layers.workflow.NOTE_REQUIRED`) is called as the dialog asks for
+    it (``上报原因``, ``办结说明`` …); another is the ``办理说明``.
+
     Parameters
     ----------
     action : str
@@ -837,8 +840,8 @@ def note_label(action: str) -> str:
 
     Examples
     --------
-    >>> note_label("return"), note_label("resolve")
-    ('退回原因', '办理说明')
+    >>> note_label("return"), note_label("resolve"), note_label("triage")
+    ('退回原因', '办结说明', '办理说明')
     """
     return workflow.NOTE_REQUIRED.get(action, "办理说明")
 
@@ -909,9 +912,9 @@ def act(
         Role or level not permitted, or a grid worker acting on a case dispatched to someone
         else (:data:`layers.workflow.OWN_DISPATCH_ACTIONS`).
     InvalidInput
-        Missing or bad parameters, no note for an action that needs one (退回: why,
-        :data:`layers.workflow.NOTE_REQUIRED`), or a note holding a resident ID or a mobile
-        number (:func:`layers.free_text.refuse_personal_numbers`).
+        Missing or bad parameters, no note for an action that needs one (退回原因, 上报原因,
+        办结说明 …: :data:`layers.workflow.NOTE_REQUIRED`), or a note holding a resident ID or a
+        mobile number (:func:`layers.free_text.refuse_personal_numbers`).
     """
     if action == "dispatch":
         from layers import dispatch
@@ -1611,7 +1614,7 @@ class Latest:
     returned : EventFact or None
         The 退回 not followed by another 派单 (nor a 上报 or 交办): who sent it back and why.
     resolved : EventFact or None
-        The 办结 of a case settled now (its outcome and 办理说明), before 评价, 回访, 销号.
+        The 办结 of a case settled now (its outcome and 办结说明), before 评价, 回访, 销号.
     supervised : EventFact or None
         The 督办 standing (its 督办意见 and deadline), while the case is under it.
     moved : EventFact or None

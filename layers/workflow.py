@@ -151,13 +151,21 @@ OUTCOMES = ("mediated", "resolved", "not_substantiated", "mediation_failed", "le
 #: Legal routes after failed mediation (法治化"路线图").
 LEGAL_ROUTES = ("arbitration", "administrative_review", "litigation")
 
-#: Actions that need a note saying why, and what the refusal calls it.
+#: Actions that need a note (why, or what was done), and what the dialogs and the refusal
+#: (「请填写…」) call it. Imports write a settled case's history as it was, not through these
+#: actions: an imported 办结 without a note is kept.
 NOTE_REQUIRED: dict[str, str] = {
     "return": "退回原因",
     "feedback": "反馈内容",
     "supervise": "督办意见",  # what the superior demands, as a 督办单 says it
     # what is to be redone: the worker the case goes to next reads it (trial AH S2, M4)
     "reopen": "重新办理原因",
+    # the level above takes the case over and must read why (the brief's 上报原因, the desk's
+    # 上报来：…；说明：…), as a 综治 case system asks
+    "escalate": "上报原因",
+    # what was done, beside the 办结结果 chosen: the desk reads it before 评价、回访、销号; the
+    # legal route's 办结 too (调解不成: what was tried; 法治化途径办结: how it ended)
+    "resolve": "办结说明",
 }
 
 #: Actions a grid-worker account may take only on a case dispatched to its own worker record.

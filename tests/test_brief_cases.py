@@ -114,16 +114,16 @@ SEEDS: dict[str, Seed] = {
 ACTIONS: dict[str, list[tuple[str, datetime, str, dict[str, Any], str | None]]] = {
     "new_escalated": [("escalate", at(17, 11), "town", {}, REASON)],
     "prev_c": [
-        ("escalate", at(14, 22), "town", {}, None),
+        ("escalate", at(14, 22), "town", {}, "双方矛盾激化，需县级协调"),
         ("escalate", at(16, 9), "county", {}, "重大风险，上报市级"),
     ],
     "supervised_late": [("supervise", at(17, 14), "county", {"deadline": at(24)}, "限期办结")],
     "supervised_before": [("supervise", at(1), "county", {"deadline": at(5)}, "限期办结")],
     "supervised_before_done": [("supervise", at(1), "county", {"deadline": at(5)}, "限期办结")],
     "supervised_done": [("supervise", at(16, 10), "county", {"deadline": at(19)}, "限期办结")],
-    "year_b": [("escalate", last_year(18, 11), "town", {}, None)],
+    "year_b": [("escalate", last_year(18, 11), "town", {}, "涉及县直部门，需县级协调")],
     "other_county": [
-        ("escalate", at(17, 12), "town_b", {}, None),
+        ("escalate", at(17, 12), "town_b", {}, "需县级协调"),
         ("supervise", at(17, 13), "city", {"deadline": at(30)}, "限期办结"),
     ],
 }

@@ -109,6 +109,8 @@ SEEDS: dict[str, Seed] = {
     "y3": Seed(V2, year_before(3, 5, 18), state="archived", closed_at=year_before(3, 7)),
     "y4": Seed(V2, year_before(3, 6, 12), state="resolved", closed_at=year_before(3, 12)),
 }
+#: The note each action is given: 重新办理 says why, 办结 what was done (both required).
+NOTES = {"reopen": "当事人再次反映", "resolve": "已现场处置完毕"}
 # by the as-of rule (by the old rule, the cases' state now: p2 and p4 concluded, p3 not; y2, y4)
 CONCLUDED_THEN = {"c1", "p1", "p3", "p5", "y1", "y3"}
 
@@ -174,8 +176,7 @@ def seeded(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[Seeded]:  #
                         actor=commander,
                         now=when,
                         params=params.get(action, {}),
-                        # 重新办理 says why (trial AH: required)
-                        note="当事人再次反映" if action == "reopen" else None,
+                        note=NOTES.get(action),
                     )
         yield Seeded(ids)
     finally:

@@ -72,11 +72,14 @@ def world(db: Session) -> Session:
         lon=lon,
         lat=lat,
     )
-    cases.act(db, made[0].id, "escalate", actor=who, now=NOW)  # now waits at the county
+    # now waits at the county
+    cases.act(db, made[0].id, "escalate", actor=who, now=NOW, note="涉及县直部门，需县级协调")
     cases.act(db, made[1].id, "triage", actor=who, now=NOW)
     cases.act(db, made[1].id, "dispatch", actor=who, now=NOW, params={"department": "司法所"})
     cases.act(db, made[1].id, "accept", actor=who, now=NOW)
-    cases.act(db, made[1].id, "resolve", actor=who, now=NOW, params={"outcome": "mediated"})
+    cases.act(
+        db, made[1].id, "resolve", actor=who, now=NOW, params={"outcome": "mediated"}, note="已调解"
+    )
     assert county.level == 3
     lon2, lat2 = village_centre(V2)
     for i, status in enumerate(("online", "online", "offline")):
@@ -401,7 +404,7 @@ def test_a_city_without_counties_escalates_to_the_city_and_hands_down(db: Sessio
         lat=23.01,
     ).case
     assert made.area_code == community and made.handling_level == 4
-    cases.act(db, made.id, "escalate", actor=desk, now=NOW)
+    cases.act(db, made.id, "escalate", actor=desk, now=NOW, note="需市级统筹")
     assert made.handling_level == 2  # past the county level the city does not have
 
     city = actor("commander", dongguan)

@@ -98,8 +98,8 @@ def test_twenty_transitions_of_one_case_one_wins(app_engine: Engine) -> None:
     who = actor("dispatcher", TOWNSHIP)
 
     def work(session: Session, i: int) -> None:
-        action = "triage" if i % 2 else "escalate"
-        cases.act(session, case_id, action, actor=who, now=NOW, expected_version=version)
+        action, note = ("triage", None) if i % 2 else ("escalate", "纠纷涉及两个乡镇，需县级协调")
+        cases.act(session, case_id, action, actor=who, now=NOW, expected_version=version, note=note)
 
     wins, conflicts, errors = _race(app_engine, work)
     assert errors == []

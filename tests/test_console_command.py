@@ -982,6 +982,9 @@ def test_escalating_says_which_dispatch_it_withdraws(
     row.locator(".zz-act[data-action=escalate]").click()
     # where it goes: a county's case to the city (trial AH S1: 上报 said nowhere)
     expect(page.locator("#zz-action-title")).to_have_text(re.compile("^上报至市级："))
+    # the city reads why: the reason is asked (上报原因, required like 督办意见)
+    expect(page.locator("#zz-action-note-label")).to_have_text("上报原因（必填）")
+    assert page.evaluate("document.getElementById('zz-action-note').required")
     warning = page.locator("#zz-action-dialog .zz-escalate-warning")
     expect(warning).to_have_text(
         re.compile(f"上报后，派给 {held.assignee_name} 的派单（.+）将撤回")

@@ -746,7 +746,8 @@ def test_desk_follows_cases_to_close_and_escalated_finds_any_case_and_maps_grids
         assert resolved.status_code == 200, resolved.text
         # reported up (上报): the county handles it now
         escalated = _register(client, me, spot, escalated_title, "demolition", -0.001)
-        assert _act(client, me, escalated["id"], "escalate")["handling_level"] == 3
+        moved = _act(client, me, escalated["id"], "escalate", "补偿标准涉及县级政策，需县级协调")
+        assert moved["handling_level"] == 3
         # the same matter twice: the second is linked to an original
         _register(client, me, spot, repeat_title, "labour_wages", 0.0)
         repeat = _register(client, me, spot, repeat_title + "（再次来访）", "labour_wages", 0.0)

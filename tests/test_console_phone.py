@@ -5,8 +5,9 @@ the map 0 px wide, the page 854 px wide, the legend over 我的任务, 退出 of
 (修改密码) 0 px wide, 受理 and 退回 19 px high, the KPI labels cut to one character; on the
 调度台 the map 0 px wide and 登记案件's form off screen. These tests measure the pages in the
 phone's browser: no horizontal scrolling, the map in view, the top bar's buttons reachable, the
-task buttons a finger high, the legend and the layer panel folded behind buttons. Screenshots of
-every step are written to ``test-artifacts/screenshots/<test>/``.
+task buttons a finger high, the legend and the layer panel folded behind buttons; the task
+settled (办结) on its case page says what was done (办结说明), an empty note held back on the
+phone. Screenshots of every step are written to ``test-artifacts/screenshots/<test>/``.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ TITLE = "手机测试：小区楼道电线私拉乱接"
 DISPATCH_NOTE = "请先联系物业，确认电线走向"
 REMINDER = "请今天上午到场"
 ARRIVAL_NOTE = "已到场，楼道电线已拍照取证，正在联系物业断电整改，预计今日下午完成"
+SETTLED_NOTE = "物业已断电，私拉电线已拆除并重新规范布线，拍照留存"
 
 
 def _box(page: RecordedPage, selector: str) -> dict[str, float]:
@@ -106,6 +108,7 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
 ) -> None:
     demo = console_demo
     case_id, worker_login, village = _task_of_worker(demo)
+    settled = False
     try:
         login(page, demo.origin, worker_login)
         page.wait_for_url(f"{demo.origin}/console/{village}")
@@ -215,11 +218,51 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
         for button in _boxes(page, "#cz-actions button"):
             assert button["height"] >= 40 and button["right"] <= WIDTH, button
         page.screenshot_step("8-case-page-bottom", full_page=True)
+
+        # 办结: what was done (办结说明) is asked, an empty one held back, a filled one sent
+        page.locator("#cz-actions button[data-action='resolve']").tap()
+        form = page.locator("#cz-action-form")
+        expect(form).to_be_visible()
+        expect(page.locator("#cz-action-note-label")).to_have_text("办结说明（必填）")
+        note = page.locator("#cz-action-note")
+        assert (note.get_attribute("placeholder") or "").startswith("如：")
+        # the form brought into view (the page scrolls smoothly: wait until it has arrived), the
+        # note a few lines high across the screen, typed at 16 px (no zoom)
+        page.wait_for_function(
+            """() => {
+              const r = document.querySelector('#cz-action-submit').getBoundingClientRect();
+              return r.top >= 0 && r.bottom <= window.innerHeight;
+            }""",
+            timeout=5_000,
+        )
+        box = _box(page, "#cz-action-note")
+        assert box["left"] >= 0 and box["right"] <= WIDTH and box["width"] >= WIDTH - 80, box
+        assert box["height"] >= 80 and box["bottom"] <= HEIGHT, box
+        assert note.evaluate("(e) => parseFloat(getComputedStyle(e).fontSize)") >= 16
+        submit = _box(page, "#cz-action-submit")
+        assert submit["height"] >= 40 and submit["right"] <= WIDTH, submit
+        page.screenshot_step("9-settle-form")
+        page.locator("#cz-action-submit").tap()  # empty: the phone's browser holds it back
+        assert not note.evaluate("(e) => e.checkValidity()")
+        expect(form).to_be_visible()
+        expect(page.locator("#cz-action-error")).to_be_hidden()
+        expect(page.locator("#cz-state")).to_have_text("已到场")
+        note.fill(SETTLED_NOTE)
+        page.locator("#cz-action-submit").tap()
+        expect(page.locator("#cz-state")).to_have_text("已办结")
+        settled = True
+        expect(form).to_be_hidden()
+        done = page.locator("#cz-timeline tbody tr[data-action='resolve']")
+        expect(done).to_contain_text(SETTLED_NOTE)
+        row = _box(page, "#cz-timeline tbody tr[data-action='resolve']")
+        assert row["left"] >= 0 and row["right"] <= WIDTH, row
+        page.screenshot_step("10-settled")
         page.assert_clean(demo.origin)
     finally:
-        worker_login, worker_id, _village, _status, _dispatcher, _spot = _desk(demo)
-        with httpx2.Client(base_url=demo.origin, timeout=30) as client:
-            _act(client, _token(client, worker_login), case_id, "return", "测试结束，退回")
+        if not settled:  # the demo's one worker free for the other tests
+            worker_login, worker_id, _village, _status, _dispatcher, _spot = _desk(demo)
+            with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+                _act(client, _token(client, worker_login), case_id, "return", "测试结束，退回")
 
 
 @pytest.mark.browser

@@ -180,8 +180,11 @@ def test_a_worker_who_left_is_never_dispatched_again_until_a_roster_lists_them(
     with pytest.raises(Conflict) as refused:
         dispatch.set_status(db, w2, actor=who, actor_worker_id=None, status="on_duty")
     assert str(refused.value) == dispatch.LEFT_REFUSAL
-    for action, params in (("accept", None), ("resolve", {"outcome": "mediated"})):
-        cases.act(db, first.id, action, actor=who, now=NOW, params=params)
+    for action, params, note in (
+        ("accept", None, None),
+        ("resolve", {"outcome": "mediated"}, "双方当面和解"),
+    ):
+        cases.act(db, first.id, action, actor=who, now=NOW, params=params, note=note)
     db.expire_all()
     assert _statuses(db) == {"W1": "left", "W2": "left", "W3": "on_duty"}
 

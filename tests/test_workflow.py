@@ -273,6 +273,7 @@ def test_full_lifecycle_keeps_a_consistent_log(world: Session) -> None:
         now=NOW,
         expected_version=case.version,
         params={"outcome": "mediated"},
+        note="双方在村委会调解下达成协议，已签字",
     )
     assert case.state == "resolved" and case.closed_at == NOW
     worker = world.get(Worker, worker_id)
@@ -322,7 +323,9 @@ def test_a_reopened_case_starts_a_new_round_without_the_old_supervision(world: S
     assert case.supervision_deadline is not None
     cases.act(world, case.id, "dispatch", actor=who, now=NOW, params={"department": "县住建局"})
     cases.act(world, case.id, "accept", actor=who, now=NOW)
-    cases.act(world, case.id, "resolve", actor=who, now=NOW, params={"outcome": "mediated"})
+    cases.act(
+        world, case.id, "resolve", actor=who, now=NOW, params={"outcome": "mediated"}, note="已调解"
+    )
     for step in ("evaluate", "archive"):
         cases.act(world, case.id, step, actor=who, now=NOW)
     limits = (case.contact_deadline, case.deadline)
@@ -342,9 +345,16 @@ def test_failed_mediation_then_legal_route(world: Session) -> None:
     cases.act(world, case.id, "triage", actor=who, now=NOW)
     cases.act(world, case.id, "dispatch", actor=who, now=NOW, params={"department": "司法所"})
     cases.act(world, case.id, "accept", actor=who, now=NOW)
-    with pytest.raises(InvalidInput):
+    tried = "两次组织调解，双方对赔偿数额分歧较大"
+    with pytest.raises(InvalidInput, match="请填写法治化途径"):
         cases.act(
-            world, case.id, "resolve", actor=who, now=NOW, params={"outcome": "mediation_failed"}
+            world,
+            case.id,
+            "resolve",
+            actor=who,
+            now=NOW,
+            params={"outcome": "mediation_failed"},
+            note=tried,
         )
     case = cases.act(
         world,
@@ -353,6 +363,7 @@ def test_failed_mediation_then_legal_route(world: Session) -> None:
         actor=who,
         now=NOW,
         params={"outcome": "mediation_failed", "route": "arbitration"},
+        note=tried,
     )
     assert case.state == "legal_route" and case.closed_at is None
     # arbitration, review or a court keep their own time: not overdue past the centre's limit
@@ -363,7 +374,13 @@ def test_failed_mediation_then_legal_route(world: Session) -> None:
     )
     assert case not in overdue
     case = cases.act(
-        world, case.id, "resolve", actor=who, now=NOW, params={"outcome": "legal_concluded"}
+        world,
+        case.id,
+        "resolve",
+        actor=who,
+        now=NOW,
+        params={"outcome": "legal_concluded"},
+        note="仲裁委已裁决，双方履行完毕",
     )
     assert case.state == "resolved"
     assert _chain_ok(world, case.id)[-2].payload == {
@@ -646,7 +663,9 @@ def test_a_grid_workers_task_is_the_case_dispatched_to_them_until_resolved(
     assert cases.tasks_of(world, actor=_worker_actor(None)) == []
 
     cases.act(world, first.id, "accept", actor=me, now=NOW)
-    cases.act(world, first.id, "resolve", actor=me, now=NOW, params={"outcome": "resolved"})
+    cases.act(
+        world, first.id, "resolve", actor=me, now=NOW, params={"outcome": "resolved"}, note="已清理"
+    )
     assert cases.tasks_of(world, actor=me) == [], "resolved: no task"
     send(second, mine)
     assert [c.id for c in cases.tasks_of(world, actor=me)] == [second.id]
@@ -725,5 +744,6 @@ def test_a_department_account_acts_only_on_cases_dispatched_to_a_department(
         actor=department,
         now=NOW,
         params={"outcome": "resolved"},
+        note="已组织施工队修复",
     )
     assert done.state == "resolved"

@@ -152,3 +152,58 @@ def test_a_reopen_without_its_reason_is_refused_in_chinese(
     facts = reopened.json()["latest"]
     assert facts["resolved"] is None and facts["reopened"]["note"] == "当事人称仍有噪音"
     assert reopened.json()["deadline"] == case["deadline"]
+
+
+def test_a_report_up_and_a_settlement_without_their_note_are_refused_in_chinese(
+    api_client: TestClient, users: Headers
+) -> None:
+    """上报 says why (上报原因: the level above reads it) and 办结 what was done (办结说明),
+    the legal route's 办结 too; each note is in the timeline."""
+    town = users("town")
+    up = _register(api_client, town, "两村灌溉用水纠纷", 0.012)
+    offered = api_client.get(f"/api/cases/{up['id']}/allowed", headers=town).json()["allowed"]
+    assert {a["action"]: a["note_required"] for a in offered}["escalate"] == "上报原因"
+    for blank in ({}, {"note": None}, {"note": "  "}):
+        refused = _act(api_client, town, up, "escalate", **blank)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["detail"] == "请填写上报原因"
+    why = "涉及两个乡镇的水源分配，需县级协调"
+    escalated = _act(api_client, town, up, "escalate", note=why)
+    assert escalated.status_code == 200, escalated.text
+    assert escalated.json()["handling_level"] == 3
+
+    case = _register(api_client, town, "宅基地边界纠纷", 0.016)
+    for action, body in (
+        ("triage", {}),
+        ("dispatch", {"params": {"department": "司法所"}}),
+        ("accept", {}),
+    ):
+        answer = _act(api_client, town, case, action, **body)
+        assert answer.status_code == 200, answer.text
+        case = answer.json()
+    offered = api_client.get(f"/api/cases/{case['id']}/allowed", headers=town).json()["allowed"]
+    assert {a["action"]: a["note_required"] for a in offered}["resolve"] == "办结说明"
+    steps = (
+        ({"outcome": "mediation_failed", "route": "litigation"}, "两次调解未果，已引导起诉"),
+        ({"outcome": "legal_concluded"}, "法院判决已履行"),
+    )
+    for params, done in steps:
+        for blank in ({}, {"note": " "}):
+            refused = _act(api_client, town, case, "resolve", params=params, **blank)
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["detail"] == "请填写办结说明"
+        answer = _act(api_client, town, case, "resolve", params=params, note=done)
+        assert answer.status_code == 200, answer.text
+        case = answer.json()
+    assert case["state"] == "resolved"
+    assert case["latest"]["resolved"]["note"] == "法院判决已履行"
+
+    events = {
+        c["id"]: api_client.get(f"/api/cases/{c['id']}/events", headers=town).json()
+        for c in (up, case)
+    }
+    assert [(e["action"], e["note"]) for e in events[up["id"]]][-1] == ("escalate", why)
+    assert [(e["action"], e["note"]) for e in events[case["id"]] if e["action"] == "resolve"] == [
+        ("resolve", "两次调解未果，已引导起诉"),
+        ("resolve", "法院判决已履行"),
+    ]

@@ -73,5 +73,13 @@ def test_a_reopened_case_keeps_its_limits_says_why_and_tells_the_next_worker(
     # settled again, the round is over: a later dispatch says nothing of it
     assert cases.reopen_reason(world, case.id) == "当事人称仍漏水"
     cases.act(world, case.id, "accept", actor=TOWN_DESK, now=later)
-    cases.act(world, case.id, "resolve", actor=TOWN_DESK, now=later, params={"outcome": "resolved"})
+    cases.act(
+        world,
+        case.id,
+        "resolve",
+        actor=TOWN_DESK,
+        now=later,
+        params={"outcome": "resolved"},
+        note="复查后更换了漏水管段",
+    )
     assert cases.reopen_reason(world, case.id) is None

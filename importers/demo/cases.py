@@ -714,7 +714,7 @@ def _simulate(case: CaseRecord, ctx: _Context) -> None:
                         "supervise",
                         state,
                         state,
-                        "督办：限期办结",
+                        "请于督办时限内办结，并报送办理结果",
                         {"deadline": supervision_deadline.isoformat()},
                     )
                 )

@@ -322,6 +322,13 @@
     return "";
   }
 
+  /** What a required note is asked to say, by example (the 上报原因 the level above reads, the
+   * 办结说明 of what was done beside the 办结结果 chosen). */
+  const NOTE_HINTS = {
+    escalate: "如：涉及多个部门，本级协调不了，请上级统筹",
+    resolve: "如：已组织双方调解，签订调解协议",
+  };
+
   function openAction(action, noteRequired, toLevel) {
     const c = page.case;
     if (action === "dispatch") {
@@ -333,6 +340,7 @@
     // 退回 must say why: the field says so and the browser asks before the server refuses
     $("cz-action-note-label").textContent = noteRequired ? noteRequired + "（必填）" : "办理说明（选填）";
     $("cz-action-note").required = Boolean(noteRequired);
+    $("cz-action-note").placeholder = (noteRequired && NOTE_HINTS[action]) || "";
     // what was typed and not sent survives a reload of the tab (trial W's worker lost his note)
     $("cz-action-note").value = sessionStorage.getItem(draftKey(action)) || "";
     $("cz-action-params").innerHTML = FORMS[action] ? FORMS[action](c) : "";
@@ -343,6 +351,8 @@
     if (warning) $("cz-action-params").insertAdjacentHTML("afterbegin", '<p class="text-danger mb-1" id="cz-escalate-warning">' + zz.esc(warning) + "</p>");
     $("cz-action-error").hidden = true;
     $("cz-action-form").hidden = false;
+    // on a phone the form may open below the screen's edge, under the buttons: bring it up
+    $("cz-action-form").scrollIntoView({ block: "nearest" });
     if (action === "triage") {
       $("cz-p-risk").value = String(c.risk_level);
       $("cz-p-level").value = String(c.handling_level);

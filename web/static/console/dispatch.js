@@ -412,7 +412,7 @@
     if (done) {
       $("dz-resolved").innerHTML = factHtml("办结结果：", [
         labels.outcome[done.payload.outcome] || done.payload.outcome,
-        "办理说明：" + (done.note || "（未填写）"),
+        "办结说明：" + (done.note || "（未填写）"),
         done.actor_name + "于 " + zz.fmtTime(done.at) + " 办结",
       ]);
     }
