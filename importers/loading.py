@@ -473,6 +473,8 @@ def load(
             counts = replace(
                 counts, updated=counts.updated + changed, unchanged=counts.unchanged - changed
             )
+        if kind.name == "persons":  # on no worker's visit list (trial AL M2)
+            checks.notes += _unfollowed_notes(conn, stage.name)
         import_checks.drop_staging(conn, stage.name)
         total = UpsertCounts(
             total.inserted + counts.inserted,
@@ -615,6 +617,20 @@ def _settle_persons(
         user=options.user,
         confirmed=options.again,
     )
+
+
+def _unfollowed_notes(conn: psycopg.Connection[Any], staging: str) -> list[str]:
+    """Say which rows bring 重点管控（严管） persons whom no worker follows up (none: ``[]``).
+
+    No grid and no 帮扶责任人: the person is on nobody's visit list
+    (:func:`layers.person_roster.unfollowed`); the rows are named, the first
+    :data:`_LISTED` when many, for the clerk to assign them. Shown first, in red (:class:`Alarm`).
+    """
+    rows = person_roster.unfollowed(conn, staging)
+    if not rows:
+        return []
+    said = f"第 {_listed([str(row) for row in rows])} 行"
+    return [Alarm(person_roster.UNFOLLOWED_NOTE.format(n=len(rows), rows=said))]
 
 
 def _person_notes(ends: person_roster.RosterEnds) -> list[str]:

@@ -27,7 +27,7 @@ from importers.footers import footer_note
 from importers.header_crs import coordinate_crs
 from importers.kind_guess import likely_kind
 from importers.kinds import KINDS, Context, Kind, Part
-from importers.kinds.cases import LEDGER_NOTE
+from importers.kinds.cases import LEDGER_NOTE, Readings
 from importers.lengths import refuse_too_long
 from importers.loading import DEFAULT_TOLERANCE_M, LoadOptions, load
 from importers.mapping import (
@@ -952,7 +952,7 @@ def _import_in_transaction(
         outcome = replace(
             base,
             problems=problems,
-            notes=list(checks.notes),
+            notes=written_rows_notes(checks.notes, set(rejected)),
             counts=None if refused else counts,
             valid_counts=counts if refused else None,
             rejected=checks.frame.loc[rejected].drop(columns=list(checked.derived)),
@@ -960,6 +960,35 @@ def _import_in_transaction(
             counties=loaded.counties if loaded is not None else [],
         )
         return finish(outcome, import_id, dry_run=options.dry_run)
+
+
+def written_rows_notes(notes: list[str], rejected: set[int]) -> list[str]:
+    """Return the notes, those that count rows (分类对照) counted again without ``rejected``.
+
+    Written by the row checks, they counted rows the database's checks rejected later, or that
+    a refused import never wrote (trial AL N4); a note none of whose rows is left goes.
+
+    Parameters
+    ----------
+    notes : list of str
+        The import's notes.
+    rejected : set of int
+        The rejected rows' numbers.
+
+    Returns
+    -------
+    list of str
+        The notes, in order.
+    """
+    counted: list[str] = []
+    for note in notes:
+        if isinstance(note, Readings) and rejected:
+            recounted = note.without(rejected)
+            if recounted is not None:
+                counted.append(recounted)
+            continue
+        counted.append(note)
+    return counted
 
 
 def _audit_met_elsewhere(

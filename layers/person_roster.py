@@ -57,6 +57,7 @@ from psycopg import sql
 
 from geo.codes import scope_range
 from layers import audit
+from layers.bulk import ROW_COLUMN
 from layers.cases import mask_name
 from layers.complete_list import (
     TODAY,
@@ -696,3 +697,43 @@ def _left_out(
         _parameters(listed, area),
     ).fetchall()
     return Counter({str(category): int(n) for category, n in rows})
+
+
+UNFOLLOWED_NOTE = (
+    "{n} 名重点管控（严管）人员没有所属网格，也没有帮扶责任人，不在任何网格员的走访名单上"
+    "（{rows}）：请在网格一栏填写其网格，或在帮扶责任人一栏填写网格员的姓名或工号后重新导入本表"
+)
+"""Said of the strict-control persons of a file whom nobody follows up (:func:`unfollowed`)."""
+
+
+def unfollowed(conn: psycopg.Connection[Any], staging: str) -> list[int]:
+    """Return the rows of the file's 重点管控 persons on the register whom nobody follows up.
+
+    A worker's visit list holds the persons of the worker's grid and those the worker is
+    named responsible for (:mod:`layers.visit_schedule`): a strict-control person (严管,
+    management level 1) written with no grid and no 帮扶责任人 is on no list (trial AL M2),
+    and the import's summary names their rows for the clerk to assign them.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction, after the persons and their responsible
+        workers are written.
+    staging : str
+        Staging table of persons (rejected rows deleted).
+
+    Returns
+    -------
+    list of int
+        The file's row numbers, in order.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT DISTINCT s.{row} FROM {s} AS s JOIN persons AS p"
+            " ON p.category = s.category AND p.id_hash = s.id_hash"
+            " WHERE p.management_level = 1 AND p.ended_on IS NULL AND p.grid_code IS NULL"
+            " AND NOT EXISTS (SELECT FROM person_responsibles AS r WHERE r.person_id = p.id)"
+            " ORDER BY 1"
+        ).format(s=sql.Identifier(staging), row=sql.Identifier(ROW_COLUMN)),
+    ).fetchall()
+    return [int(row[0]) for row in rows]

@@ -1,8 +1,9 @@
 """Trial AL (township and county clerks importing files): what the imports say and record.
 
 M7: every import run by ``zongzhi import`` is recorded with the facts of a console job, the
-ones refused whole too, and the supervisor's list of them says the same. N7: ``zongzhi imports``
-fits 80 columns.
+ones refused whole too, and the supervisor's list of them says the same. M2: the strict-control
+persons nobody follows up are named. N4: 分类对照 counts the rows written. N6: a title taken
+from a description leaves its phone number out. N7: ``zongzhi imports`` fits 80 columns.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from rich.cells import cell_len
 from rich.console import Console
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from importers.cli import _imports_table
+from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from layers.database import apply_scope
 from layers.import_runs import (
     CHINA,
@@ -30,11 +33,16 @@ from layers.import_runs import (
     record_refused,
     start_run,
 )
+from layers.secrets import Keys
 from tests.api_fixtures import COUNTY_A
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import (
+    GRID,
+    VILLAGE,
     csv_text,
     import_app,
+    resident_id,
+    seed_jurisdictions,
     seeded_database,
 )
 
@@ -176,6 +184,44 @@ def test_the_supervisor_reads_a_command_line_import_as_a_console_job(
             conn.execute(text("DELETE FROM import_runs WHERE id IN (:a, :b)"), ids)
 
 
+KEYS = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
+PERSONS = ["姓名", "公民身份号码", "人员类别", "管控级别", "所属社区", "网格编码", "帮扶责任人"]
+
+
+def test_strict_control_persons_nobody_follows_are_named(db: Session, tmp_path: Path) -> None:
+    """M2: a 严管 person with no grid and no 帮扶责任人 is on nobody's visit list."""
+    seed_jurisdictions(db)
+    workers = tmp_path / "网格员.csv"
+    workers.write_text(
+        csv_text(["工号", "姓名", "手机号", "负责网格"], [["AL-01", "王芳", "13800000011", GRID]]),
+        encoding="utf-8",
+    )
+    assert run_import(db.connection(), workers, ImportOptions(kind="workers")).committed
+    path = tmp_path / "社区矫正.csv"
+    rows = [
+        ["甲", resident_id(61), "社区矫正人员", "严管", VILLAGE, "", ""],  # nobody: named
+        ["乙", resident_id(62), "社区矫正人员", "严管", VILLAGE, GRID, ""],  # the grid's
+        ["丙", resident_id(63), "社区矫正人员", "严管", VILLAGE, "", "王芳"],  # hers
+        ["丁", resident_id(64), "社区矫正人员", "普管", VILLAGE, "", ""],  # not strict
+        ["戊", resident_id(65), "社区矫正人员", "严管", VILLAGE, "", ""],  # nobody: named
+    ]
+    path.write_text(csv_text(PERSONS, rows), encoding="utf-8")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="persons"), keys=KEYS)
+    assert outcome.committed, outcome.problems
+    said = [n for n in outcome.notes if "重点管控（严管）" in n]
+    assert said == [
+        "2 名重点管控（严管）人员没有所属网格，也没有帮扶责任人，不在任何网格员的走访名单上"
+        "（第 2、6 行）：请在网格一栏填写其网格，或在帮扶责任人一栏填写网格员的姓名或工号后"
+        "重新导入本表"
+    ]
+    # given a grid since, the same file's persons are followed: nothing said
+    db.execute(text("UPDATE persons SET grid_code = :g WHERE grid_code IS NULL"), {"g": GRID})
+    again = run_import(
+        db.connection(), path, ImportOptions(kind="persons", dry_run=True), keys=KEYS
+    )
+    assert not [n for n in again.notes if "重点管控（严管）" in n]
+
+
 def test_the_list_of_imports_fits_80_columns() -> None:
     """N7: at 80 columns the time was cut and the name folded five characters a line."""
     name = "华宁县特殊人群花名册_改（6月）.xlsx（工作表“严重精神障碍患者”）"
@@ -244,3 +290,58 @@ def test_recent_runs_give_the_refused_imports(db: Session) -> None:
     )
     (run,) = [r for r in recent_runs(db.connection(), limit=5, kind="cases") if r.id == run_id]
     assert run.status == "refused" and run.refusal == "反映人 139****5678 的工单：文件无法读取"
+
+
+CASES = ["工单编号", "受理渠道", "问题分类", "所属网格", "受理时间", "办理状态", "诉求内容"]
+
+
+def _cases(db: Session, path: Path, rows: list[list[str]], **options: bool) -> ImportOutcome:
+    path.write_text(csv_text(CASES, rows), encoding="utf-8")
+    return run_import(db.connection(), path, ImportOptions(kind="cases", **options))
+
+
+@pytest.mark.parametrize("partial", [True, False])
+def test_the_classification_lines_count_the_rows_written(
+    db: Session, tmp_path: Path, partial: bool
+) -> None:
+    """N4: 分类对照 counted the rows refused too (3 行 of a file that wrote 2)."""
+    seed_jurisdictions(db)
+    noise = "社会治安>邻里纠纷>噪音扰民"
+    rows = [
+        ["AL-N4-1", "12345", noise, GRID, "2025-03-01 08:30", "办理中", "夜间施工"],
+        ["AL-N4-2", "12345", noise, GRID, "2025-03-02 08:30", "办理中", "广场舞"],
+        ["AL-N4-3", "12345", noise, GRID, "不是日期", "办理中", "装修"],  # refused
+        ["AL-N4-4", "12345", "应急管理>消防安全", GRID, "不是日期", "办理中", "通道"],  # refused
+    ]
+    outcome = _cases(db, tmp_path / "工单.csv", rows, partial=partial)
+    assert outcome.rejected_rows == 2 and outcome.committed is partial
+    (note,) = [n for n in outcome.notes if n.startswith("分类对照")]
+    assert note.split("\n") == [
+        "分类对照（本文件的分类按以下读取，行数多的在前；不计退回的 2 行）：",
+        f"  {noise} → 矛盾纠纷/环境污染（2 行）",
+    ]
+
+
+def test_a_title_taken_from_the_description_leaves_a_phone_number_out(
+    db: Session, tmp_path: Path
+) -> None:
+    """N6: 「张先生138****1234反映…」 as a case's title."""
+    seed_jurisdictions(db)
+    said = "张先生13812341234反映小区夜间施工噪音扰民"
+    rows = [
+        ["AL-N6-1", "12345", "矛盾纠纷", GRID, "2025-03-01 08:30", "办理中", said],
+        ["AL-N6-2", "12345", "矛盾纠纷", GRID, "2025-03-01 09:30", "办理中", "13912345678"],
+    ]
+    assert _cases(db, tmp_path / "工单.csv", rows).committed
+    stored = dict(
+        db.execute(
+            text(
+                "SELECT title, description FROM cases WHERE external_no LIKE 'AL-N6-%'"
+                " ORDER BY external_no"
+            )
+        ).all()
+    )
+    assert stored == {
+        "张先生反映小区夜间施工噪音扰民": "张先生138****1234反映小区夜间施工噪音扰民",
+        "矛盾纠纷": "139****5678",  # nothing left of it: the type, as without a description
+    }

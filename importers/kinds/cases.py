@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.personal_numbers import mask_personal_numbers
+from geo.personal_numbers import find_personal_numbers, mask_personal_numbers
 from importers import vocabulary
 from importers.kinds.base import (
     GRID_NAME,
@@ -114,7 +114,35 @@ def _subtype_of(written: pd.Series, category: pd.Series) -> pd.Series:
     return codes.where(codes.notna(), written)
 
 
-def classification_note(raw: pd.Series, category: pd.Series, subtype: pd.Series) -> str | None:
+class Readings(str):
+    """The summary's 分类对照 lines, which can be counted again without the rejected rows.
+
+    The row checks write it before every row is checked (the database's checks reject more):
+    :meth:`without` counts the rows written only (trial AL N4: a refused row was counted).
+    """
+
+    read: pd.DataFrame
+    """Each row read (indexed by its number): its value as written and what it became."""
+
+    def without(self, rejected: set[int]) -> str | None:
+        """Return the lines counted over the rows not ``rejected`` (``None``: none left).
+
+        Examples
+        --------
+        >>> rows = [2, 3, 4]
+        >>> raw = pd.Series(["社会治安>噪音扰民"] * 2 + ["应急管理>消防安全"], index=rows)
+        >>> category = pd.Series(["dispute", "dispute", "safety_hazard"], index=rows)
+        >>> subtype = pd.Series(["environment", "environment", "fire"], index=rows)
+        >>> note = classification_note(raw, category, subtype)
+        >>> print(note.without({3, 4}))
+        分类对照（本文件的分类按以下读取，行数多的在前；不计退回的 2 行）：
+          社会治安>噪音扰民 → 矛盾纠纷/环境污染（1 行）
+        """
+        left_out = self.read.index.isin(sorted(rejected))
+        return _readings_text(self.read[~left_out], int(left_out.sum()))
+
+
+def classification_note(raw: pd.Series, category: pd.Series, subtype: pd.Series) -> Readings | None:
     """Return the summary's lines on how each of a file's own classifications was read.
 
     A 12345 classification of several levels is read by its most specific level known
@@ -123,11 +151,13 @@ def classification_note(raw: pd.Series, category: pd.Series, subtype: pd.Series)
     otherwise in the mapping file. Values written as a type's own name (``矛盾纠纷``,
     ``邻里纠纷``) say nothing surprising and are left out. Every value is listed: the summary
     shows the first ten, a CSV beside the report all (:func:`importers.summary.shown_note`).
+    The rows are counted again once every row is checked, the rejected ones left out
+    (:meth:`Readings.without`).
 
     Parameters
     ----------
     raw : pandas.Series
-        The classifications as written (``None`` where empty).
+        The classifications as written (``None`` where empty), indexed by row number.
     category : pandas.Series
         Their category codes (NaN where refused).
     subtype : pandas.Series
@@ -135,7 +165,7 @@ def classification_note(raw: pd.Series, category: pd.Series, subtype: pd.Series)
 
     Returns
     -------
-    str or None
+    Readings or None
         ``分类对照…：`` then one line per value; ``None`` when no value needs it.
 
     Examples
@@ -160,16 +190,27 @@ def classification_note(raw: pd.Series, category: pd.Series, subtype: pd.Series)
     read["as"] = read["category"].map(categories) + read["subtype"].map(
         lambda code: f"/{subtypes[code]}", na_action="ignore"
     ).astype(object).fillna("")
-    counted = read.groupby(["raw", "as"]).size().sort_values(ascending=False, kind="stable")
     plain = {vocabulary.value_key(label) for label in [*categories.values(), *subtypes.values()]}
+    read = read[[vocabulary.value_key(str(value)) not in plain for value in read["raw"]]]
+    said = _readings_text(read, 0)
+    if said is None:
+        return None
+    note = Readings(said)
+    note.read = read[["raw", "as"]]
+    return note
+
+
+def _readings_text(read: pd.DataFrame, left_out: int) -> str | None:
+    """Return the 分类对照 lines of the rows ``read``; ``left_out`` rejected rows not counted."""
+    if read.empty:
+        return None
+    counted = read.groupby(["raw", "as"]).size().sort_values(ascending=False, kind="stable")
     lines = [
         f"  {value} → {reading}（{n} 行）"
         for (value, reading), n in zip(counted.index.tolist(), counted.tolist(), strict=True)
-        if vocabulary.value_key(str(value)) not in plain
     ]
-    if not lines:
-        return None
-    return "\n".join(["分类对照（本文件的分类按以下读取，行数多的在前）：", *lines])
+    rejected = f"；不计退回的 {left_out:,} 行" if left_out else ""
+    return "\n".join([f"分类对照（本文件的分类按以下读取，行数多的在前{rejected}）：", *lines])
 
 
 CASE_TYPES = "、".join(m.label for table in CASE_TABLES for m in table)
@@ -542,6 +583,57 @@ def masked_free_text(checks: RowChecks, text: pd.Series) -> tuple[pd.Series, lis
     return stored, [int(row) for row in changed.index if not checks.bad[row]]
 
 
+TITLE_CHARS = 60
+"""How much of a description a case's title derived from it keeps."""
+_NUMBER_LABEL = re.compile(
+    r"(?:联系)?(?:电话|手机号?|手机号码|身份证号?码?|号码)\s*[:：]?\s*(?=$|[，,。；;、\s)）])"
+)
+"""A label whose number was left out of a title (``电话：``), left out with it."""
+_LEFT_SEPARATORS = re.compile(r"([，,；;、])\s*[，,；;、]+|\(\s*\)|（\s*）")
+_EDGES = " ，,；;、：:"
+
+
+def title_from_text(text: str) -> str:
+    """Return a case's title taken from its description: its personal numbers left out.
+
+    The description is stored masked (:func:`masked_free_text`); a title is what a list shows
+    of a case, and 「张先生138****1234反映…」 says nothing a title needs (trial AL N6). The
+    resident IDs and mobile numbers are dropped with the label before them (``电话：``), not
+    masked; then the first :data:`TITLE_CHARS` characters are kept.
+
+    Examples
+    --------
+    >>> title_from_text("张先生13812341234反映小区夜间施工噪音扰民")
+    '张先生反映小区夜间施工噪音扰民'
+    >>> title_from_text("来电人王女士，电话：139 1234 5678，反映楼下餐馆油烟")
+    '来电人王女士，反映楼下餐馆油烟'
+    >>> title_from_text("13912345678")
+    ''
+    """
+    out: list[str] = []
+    at = 0
+    for number in find_personal_numbers(text):
+        for start, end in number.pieces or ((number.start, number.end),):
+            out.append(text[at:start])
+            at = end
+    out.append(text[at:])
+    if len(out) == 1:
+        return text[:TITLE_CHARS]
+    kept = _NUMBER_LABEL.sub("", "".join(out))
+    kept = _LEFT_SEPARATORS.sub(lambda found: found.group(1) or "", kept)
+    return kept.strip(_EDGES)[:TITLE_CHARS]
+
+
+def titles_from(descriptions: pd.Series) -> pd.Series:
+    """Return :func:`title_from_text` of each description, each text once.
+
+    NaN where there is none, or nothing is left of it once its numbers are left out.
+    """
+    given = descriptions[descriptions.notna()].astype(str)
+    titles = given.map({value: title_from_text(value) or None for value in given.unique()})
+    return titles.astype(object).reindex(descriptions.index)
+
+
 def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     channel = checks.choice("channel", Channel)
     category, subcategory = _case_category(checks)
@@ -563,9 +655,8 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     checks.note_rows(MASKED_CASE_TEXT_NOTE, sorted({*masked, *masked_titles}))
     address, masked_addresses = masked_free_text(checks, checks.text("address"))
     checks.note_rows(MASKED_ADDRESS_NOTE, masked_addresses)
-    fallback = description.str.slice(0, 60).where(
-        description.notna(), category.map(Category.labels(), na_action="ignore")
-    )
+    derived = titles_from(checks.text("description"))  # its numbers left out (trial AL N6)
+    fallback = derived.where(derived.notna(), category.map(Category.labels(), na_action="ignore"))
     title = title.where(title.notna(), fallback).str.slice(0, 200)
     told_on = "external_no" if numbered else "description" if checks.has("description") else "title"
     # a ledger's number leaves the channel out: the same row under two 排查方式 is one case
