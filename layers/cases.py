@@ -866,6 +866,8 @@ def act(
       optional); deadlines are recomputed.
     * ``dispatch``: ``worker_id`` or ``unit_code`` or ``department`` (see
       :func:`layers.dispatch.assign`).
+    * ``recall`` (撤回派单): none; the note says why (required), see
+      :func:`layers.dispatch.recall`.
     * ``resolve``: ``outcome`` (one of :data:`layers.workflow.OUTCOMES`); with
       ``mediation_failed`` also ``route`` (:data:`layers.workflow.LEGAL_ROUTES`), and the
       case's ``deadline`` is cleared: the legal route is not held to the centre's time limit.
@@ -916,6 +918,12 @@ def act(
         办结说明 …: :data:`layers.workflow.NOTE_REQUIRED`), or a note holding a resident ID or a
         mobile number (:func:`layers.free_text.refuse_personal_numbers`).
     """
+    if action == "recall":  # 撤回派单: the dispatch's own (layers.dispatch.recall)
+        from layers import dispatch
+
+        return dispatch.recall(
+            session, case_id, actor=actor, now=now, expected_version=expected_version, note=note
+        )
     if action == "dispatch":
         from layers import dispatch
 
@@ -937,7 +945,13 @@ def act(
     before = case.state
     outcome = p.get("outcome") if action == "resolve" else None
     after = workflow.check(
-        actor, action, state=before, handling_level=case.handling_level, outcome=outcome
+        actor,
+        action,
+        state=before,
+        handling_level=case.handling_level,
+        outcome=outcome,
+        supervised_until=case.supervision_deadline,
+        now=now,
     )
     if action in workflow.OWN_DISPATCH_ACTIONS:
         _require_own_dispatch(session, case, actor, action)
@@ -963,12 +977,14 @@ def act(
     return case
 
 
-def actions_open_to(session: Session, case: Case, actor: Actor) -> list[str]:
+def actions_open_to(
+    session: Session, case: Case, actor: Actor, *, now: datetime | None = None
+) -> list[str]:
     """Return the actions ``actor`` may take on ``case`` now, as :func:`act` would allow them.
 
     The workflow's rules (:func:`layers.workflow.allowed_actions`) less the dispatch's actions
     (受理, 到场, 办结 …) a grid worker or a department account may not take on a case in other
-    hands (:func:`_require_own_dispatch`).
+    hands (:func:`_require_own_dispatch`), and 督办 while one stands at ``now``.
 
     Parameters
     ----------
@@ -978,13 +994,21 @@ def actions_open_to(session: Session, case: Case, actor: Actor) -> list[str]:
         The case.
     actor : Actor
         Who would act.
+    now : datetime, optional
+        The time (a standing 督办 is not offered again, :func:`layers.workflow.supervision_stands`).
 
     Returns
     -------
     list of str
         Action names.
     """
-    names = workflow.allowed_actions(case.state, handling_level=case.handling_level, actor=actor)
+    names = workflow.allowed_actions(
+        case.state,
+        handling_level=case.handling_level,
+        actor=actor,
+        supervised_until=case.supervision_deadline,
+        now=now,
+    )
     own = [n for n in names if n in workflow.OWN_DISPATCH_ACTIONS]
     if own:
         try:

@@ -501,7 +501,11 @@ def _case_json(
         "version": case.version,
         "escalate_to_level": cases.escalation_target(case),  # 上报至… (trial AH S1)
         "allowed_actions": workflow.allowed_actions(
-            case.state, handling_level=case.handling_level, actor=actor
+            case.state,
+            handling_level=case.handling_level,
+            actor=actor,
+            supervised_until=case.supervision_deadline,  # no 督办 again while one stands
+            now=now,
         ),
     }
 

@@ -1,5 +1,8 @@
 """Dispatch (派单): recommend grid workers for a case and assign one, a unit or a department.
 
+A dispatch nobody has 受理'd yet is taken back by :func:`recall` (撤回派单, with a reason): the
+case is triaged again and may be dispatched anew; the worker's 我的任务 no longer lists it.
+
 Ranking follows the lessons of CAD systems: only on-duty workers with a position fresher than
 ``stale_after`` count; the radius is capped; the nearest come first (KNN ``<->`` over the partial
 GiST index ``ix_workers_dispatchable_position``, then exact geodesic distance), adjusted for
@@ -16,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -411,6 +414,121 @@ def assign(
     session.flush()
     cases.audit_case(session, actor, "dispatch", case, {"from": before, "to": after, **payload})
     return case
+
+
+def recall(
+    session: Session,
+    case_id: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None = None,
+    note: str | None = None,
+) -> Case:
+    """Take back a dispatch its worker, unit or department has not 受理'd yet (撤回派单).
+
+    The case returns to 已分流 and may be dispatched again; the dispatch is closed as
+    ``cancelled`` (its worker, busy with it, is on duty again), and the case's event log and the
+    audit log name whom it was taken from and why.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    case_id : int
+        Case id.
+    actor : Actor
+        An operator at or above the case's handling level.
+    now : datetime
+        Time of the recall.
+    expected_version : int, optional
+        The case version the client saw.
+    note : str, optional
+        Why (the 撤回原因, required).
+
+    Returns
+    -------
+    Case
+        The case, triaged again (flushed).
+
+    Raises
+    ------
+    NotFound
+        No such case in scope.
+    Conflict
+        The case is not dispatched (an assignee that 受理'd it: who and when), or a stale
+        version.
+    Forbidden
+        Role or level not permitted.
+    InvalidInput
+        No reason, or one holding a resident ID or a mobile number.
+    """
+    case = cases.get_case(session, case_id, actor=actor, lock=True)
+    cases.check_version(case, expected_version)
+    before = case.state
+    current = cases.active_dispatch(session, case.id)
+    try:
+        after = workflow.check(actor, "recall", state=before, handling_level=case.handling_level)
+    except Conflict as exc:
+        if current is not None and current.status != DispatchStatus.ASSIGNED:
+            raise Conflict(_accepted_refusal(session, current), allowed=exc.allowed) from exc
+        raise
+    reason = workflow.NOTE_REQUIRED["recall"]
+    if not (note or "").strip():
+        raise InvalidInput(f"请填写{reason}")
+    refuse_personal_numbers(note, field=reason, advice=CASE_NOTE)
+    payload: dict[str, object] = {}
+    if current is not None:
+        payload = {"dispatch_id": current.id, "assignee_kind": current.assignee_kind}
+        payload |= {
+            key: value
+            for key, value in (
+                ("worker_id", current.worker_id),
+                ("unit_code", current.unit_code),
+                ("department", current.department),
+            )
+            if value is not None
+        }
+        current.status = DispatchStatus.CANCELLED
+        current.finished_at = now
+        if current.worker_id is not None:  # on duty again, unless marked 已离职 meanwhile
+            session.execute(
+                update(Worker)
+                .where(Worker.id == current.worker_id, Worker.status == WorkerStatus.BUSY)
+                .values(status=WorkerStatus.ON_DUTY, version=Worker.version + 1)
+            )
+    case.state = after
+    cases.flush_case(session)
+    cases.append_event(
+        session, case, actor, "recall", before, after, note=note, payload=payload, at=now
+    )
+    session.flush()
+    cases.audit_case(
+        session,
+        actor,
+        "recall",
+        case,
+        {"from": before, "to": after, "version": case.version} | payload,
+    )
+    return case
+
+
+def _accepted_refusal(session: Session, current: Dispatch) -> str:
+    """Say who 受理'd the dispatch and when: it is theirs now, and only they send it back."""
+    if current.worker_id is not None:
+        worker = session.get(Worker, current.worker_id)
+        who = f"网格员{worker.name}" if worker is not None else "网格员"
+    elif current.unit_code is not None:
+        unit = session.get(Jurisdiction, current.unit_code)
+        who = unit.name if unit is not None else current.unit_code
+    else:
+        who = str(current.department or "职能部门")
+    when = current.accepted_at or current.arrived_at
+    at = f"已于 {when.astimezone(workflow.CHINA):%m-%d %H:%M} " if when is not None else "已"
+    return (
+        f"{who}{at}受理该派单，不能再撤回派单；如需改派，请由{who}退回（写明退回原因），"
+        "或联系其说明情况"
+    )
 
 
 def _with_reopen_reason(session: Session, case_id: int, note: str | None) -> str | None:

@@ -23,7 +23,9 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
+from zoneinfo import ZoneInfo
 
 from geo.codes import division_level
 from layers.errors import Conflict, Forbidden, InvalidInput
@@ -123,6 +125,9 @@ RULES: dict[str, Rule] = {
     "return": Rule(
         _states(S.DISPATCHED, S.ACCEPTED, S.ON_SITE), S.TRIAGED, FIELD, LevelRule.ANY, "退回"
     ),
+    # the level that dispatched takes the dispatch back while nobody has 受理'd it: the case is
+    # triaged again and may be dispatched anew (trial M11: one click sent it, nothing undid it)
+    "recall": Rule(_states(S.DISPATCHED), S.TRIAGED, OPERATORS, LevelRule.AT_OR_ABOVE, "撤回派单"),
     # what the handler did so far, before 办结 (the flow's "feedback"): a note in the timeline
     "feedback": Rule(
         _states(S.ACCEPTED, S.ON_SITE, S.LEGAL_ROUTE), None, FIELD, LevelRule.ANY, "处置反馈"
@@ -160,6 +165,8 @@ NOTE_REQUIRED: dict[str, str] = {
     "supervise": "督办意见",  # what the superior demands, as a 督办单 says it
     # what is to be redone: the worker the case goes to next reads it (trial AH S2, M4)
     "reopen": "重新办理原因",
+    # the worker it was sent to, and the timeline, read why it was taken back
+    "recall": "撤回原因",
     # the level above takes the case over and must read why (the brief's 上报原因, the desk's
     # 上报来：…；说明：…), as a 综治 case system asks
     "escalate": "上报原因",
@@ -333,6 +340,67 @@ def level_rule(action: str, state: str) -> LevelRule:
     return RULES[action].level
 
 
+#: The time zone the 督办时限 of a refusal is written in (the centres' clocks).
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
+def supervision_stands(supervised_until: datetime | None, now: datetime | None) -> bool:
+    """Return whether a 督办 stands: its 督办时限 is set and has not passed at ``now``.
+
+    A case under a standing 督办 is not offered 督办 again, and a second one is refused: the
+    county's overdue list offered it again right after it was issued (usability trial). Once
+    the 督办时限 passed with the case still open, a new 督办 may follow.
+
+    Parameters
+    ----------
+    supervised_until : datetime or None
+        The case's ``supervision_deadline``.
+    now : datetime or None
+        The time of the question (``None``: not asked, nothing stands).
+
+    Returns
+    -------
+    bool
+        Whether the 督办 stands.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> until = datetime(2026, 12, 9, 10, tzinfo=UTC)
+    >>> supervision_stands(until, datetime(2026, 12, 8, tzinfo=UTC))
+    True
+    >>> supervision_stands(until, datetime(2026, 12, 10, tzinfo=UTC))
+    False
+    """
+    return supervised_until is not None and now is not None and now < supervised_until
+
+
+def supervision_refusal(supervised_until: datetime) -> str:
+    """Say why a case under a standing 督办 is not supervised again, naming its 督办时限.
+
+    Parameters
+    ----------
+    supervised_until : datetime
+        The standing 督办时限 (timezone-aware).
+
+    Returns
+    -------
+    str
+        The refusal, the time in Beijing time.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> supervision_refusal(datetime(2026, 12, 9, 10, tzinfo=UTC))
+    '该案件已督办，督办时限 2026-12-09 18:00 未到，不能重复督办；时限过后仍未办结的，可再次督办'
+    """
+    until = supervised_until.astimezone(CHINA)
+    return (
+        f"该案件已督办，督办时限 {until:%Y-%m-%d %H:%M} 未到，不能重复督办；"
+        "时限过后仍未办结的，可再次督办"
+    )
+
+
 def _level_ok(rule: LevelRule, actor_level: int, handling_level: int) -> bool:
     if rule is LevelRule.AT_OR_ABOVE:
         return actor_level <= handling_level
@@ -349,7 +417,14 @@ def _extra_ok(action: str, state: str, handling_level: int) -> bool:
     return True
 
 
-def allowed_actions(state: str, *, handling_level: int, actor: Actor | None = None) -> list[str]:
+def allowed_actions(
+    state: str,
+    *,
+    handling_level: int,
+    actor: Actor | None = None,
+    supervised_until: datetime | None = None,
+    now: datetime | None = None,
+) -> list[str]:
     """Return the actions possible from ``state`` (for ``actor``, if given), in table order.
 
     Parameters
@@ -360,6 +435,8 @@ def allowed_actions(state: str, *, handling_level: int, actor: Actor | None = No
         The case's handling level.
     actor : Actor, optional
         Restrict to what this actor's role and level permit.
+    supervised_until, now : datetime, optional
+        The case's 督办时限 and the time: no 督办 while one stands (:func:`supervision_stands`).
 
     Returns
     -------
@@ -369,11 +446,14 @@ def allowed_actions(state: str, *, handling_level: int, actor: Actor | None = No
     Examples
     --------
     >>> allowed_actions("dispatched", handling_level=4)
-    ['accept', 'return', 'escalate', 'remind', 'supervise', 'summon']
+    ['accept', 'return', 'recall', 'escalate', 'remind', 'supervise', 'summon']
     """
     names = []
+    supervised = supervision_stands(supervised_until, now)
     for name, rule in RULES.items():
         if state not in rule.sources or not _extra_ok(name, state, handling_level):
+            continue
+        if name == "supervise" and supervised:
             continue
         if actor is not None and (
             actor.role not in rule.roles
@@ -385,7 +465,14 @@ def allowed_actions(state: str, *, handling_level: int, actor: Actor | None = No
 
 
 def check(
-    actor: Actor, action: str, *, state: str, handling_level: int, outcome: str | None = None
+    actor: Actor,
+    action: str,
+    *,
+    state: str,
+    handling_level: int,
+    outcome: str | None = None,
+    supervised_until: datetime | None = None,
+    now: datetime | None = None,
 ) -> str:
     """Check that ``actor`` may perform ``action`` now and return the resulting state.
 
@@ -401,6 +488,8 @@ def check(
         Current handling level of the case.
     outcome : str, optional
         For ``resolve``.
+    supervised_until, now : datetime, optional
+        The case's 督办时限 and the time of the action: a 督办 is refused while one stands.
 
     Returns
     -------
@@ -414,7 +503,8 @@ def check(
     Forbidden
         The actor's role or level does not permit the action.
     Conflict
-        The action is not possible from the current state; ``allowed`` lists those that are.
+        The action is not possible from the current state, or a 督办 while one stands;
+        ``allowed`` lists those that are.
 
     Examples
     --------
@@ -428,21 +518,42 @@ def check(
     if rule is None:
         raise unknown_action()
     if state not in rule.sources or not _extra_ok(action, state, handling_level):
-        allowed = allowed_actions(state, handling_level=handling_level, actor=actor)
-        now = "、".join(RULES[name].label for name in allowed)
+        allowed = allowed_actions(
+            state,
+            handling_level=handling_level,
+            actor=actor,
+            supervised_until=supervised_until,
+            now=now,
+        )
+        offered = "、".join(RULES[name].label for name in allowed)
         why = (
             f"该案件已由{Level(handling_level).label}级办理，不能再{rule.label}"
             if state in rule.sources
             else f"案件当前状态为“{S.label_of(state)}”，不能{rule.label}"
         )
         raise Conflict(
-            why + (f"；当前可执行：{now}" if now else "；当前没有您可执行的操作"),
+            why + (f"；当前可执行：{offered}" if offered else "；当前没有您可执行的操作"),
             allowed=allowed,
         )
     if actor.role not in rule.roles:
         raise Forbidden(f"{Role.label_of(actor.role)}不能{rule.label}")
     if not _level_ok(level_rule(action, state), actor.level, handling_level):
         raise Forbidden(_level_refusal(rule, actor.level, handling_level))
+    if (
+        action == "supervise"
+        and supervised_until is not None
+        and supervision_stands(supervised_until, now)
+    ):
+        raise Conflict(
+            supervision_refusal(supervised_until),
+            allowed=allowed_actions(
+                state,
+                handling_level=handling_level,
+                actor=actor,
+                supervised_until=supervised_until,
+                now=now,
+            ),
+        )
     return target_state(action, state, outcome=outcome)
 
 

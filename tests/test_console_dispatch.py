@@ -296,6 +296,7 @@ def test_dispatch_desk_assigns_and_follows_live(
         )
         assert taken.status_code == 200, taken.text
         page.locator(f"#dz-candidates tr[data-worker-id='{other_id}'] button").click()
+        page.click("#dz-confirm-assign")  # 派单 asks first (trial M11)
         message = page.locator("#dz-message")
         expect(message).to_contain_text("刚被其他调度员派出")
         expect(page.locator(f"#dz-candidates tr[data-worker-id='{other_id}']")).to_have_count(0)
@@ -304,6 +305,7 @@ def test_dispatch_desk_assigns_and_follows_live(
 
         # 6. assign our grid worker
         ours.locator("button").click()
+        page.click("#dz-confirm-assign")
         expect(page.locator("#dz-state")).to_have_text("已派单")
         expect(page.locator("#dz-assigned")).to_contain_text("已派给")
         page.screenshot_step("5-assigned")

@@ -46,6 +46,8 @@ def test_the_dispatcher_sends_a_case_to_a_department_from_the_desk(
     form.scroll_into_view_if_needed()
     page.screenshot_step("1-department-named")
     form.locator("button[type=submit]").click()
+    expect(page.locator("#dz-confirm")).to_contain_text(f"派给职能部门“{offered[0]}”")
+    page.click("#dz-confirm-assign")  # 派单 asks first (trial M11)
     expect(page.locator("#dz-state")).to_have_text("已派单")
     with demo.owner.connect() as conn:
         sent = conn.execute(

@@ -186,6 +186,7 @@ def test_the_dispatcher_picks_the_worker_with_an_account_the_ranking_leaves_out(
         expect(ours).to_be_visible()
 
         ours.locator("button").click()
+        page.click("#dz-confirm-assign")  # 派单 asks first (trial M11)
         expect(page.locator("#dz-state")).to_have_text("已派单")
         expect(page.locator("#dz-assigned")).to_contain_text("已派给")
         expect(page.locator("#dz-picks")).to_be_hidden()

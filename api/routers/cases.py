@@ -249,7 +249,11 @@ def case_json(
         "repeat_count": case.repeat_count,
         "version": case.version,
         "allowed_actions": workflow.allowed_actions(
-            case.state, handling_level=case.handling_level, actor=actor_of(user)
+            case.state,
+            handling_level=case.handling_level,
+            actor=actor_of(user),
+            supervised_until=case.supervision_deadline,  # no 督办 again while one stands
+            now=now,
         ),
         "escalate_to_level": cases.escalation_target(case),
         "latest": latest.as_json() if latest is not None else None,
@@ -403,10 +407,9 @@ def get_case(
     (:func:`layers.cases.actions_open_to`); lists give the workflow's rules alone.
     """
     case = _read_case(case_id, user, session, response)
-    body = case_json(
-        case, user, now=utcnow(), limits_config=limits, latest=latest_of(session, case)
-    )
-    body["allowed_actions"] = cases.actions_open_to(session, case, actor_of(user))
+    now = utcnow()
+    body = case_json(case, user, now=now, limits_config=limits, latest=latest_of(session, case))
+    body["allowed_actions"] = cases.actions_open_to(session, case, actor_of(user), now=now)
     return body
 
 
@@ -554,7 +557,7 @@ def allowed(
     退回原因), else None; 上报 and 交办 the level they send the case to (``to_level``).
     """
     case = _read_case(case_id, user, session, response)
-    names = cases.actions_open_to(session, case, actor_of(user))
+    names = cases.actions_open_to(session, case, actor_of(user), now=utcnow())
     moves = {"escalate": cases.escalation_target(case), "hand_down": cases.hand_down_target(case)}
     return {
         "case_id": case.id,

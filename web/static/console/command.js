@@ -270,7 +270,10 @@
     empty.classList.toggle("d-none", list.length > 0);
     empty.textContent = role() === "analyst" ? "研判分析岗位只查看汇总数据，不显示具体案件" : QUEUE_EMPTY[stage];
     list.forEach(function (c) {
-      const row = caseRow(c, (c.allowed_actions || []).filter((a) => COMMAND_ACTIONS.includes(a)));
+      const names = (c.allowed_actions || []).filter((a) => COMMAND_ACTIONS.includes(a));
+      const row = caseRow(c, names);
+      const standing = supervisedNote(c, names);
+      if (standing) row.querySelector(".zz-actions").appendChild(standing);
       if (stage !== "queue") {
         // across the area: which level holds each one
         row.querySelector(".zz-case-sub").textContent += " · " + zz.label("handling_level", c.handling_level) + "办理";
@@ -278,6 +281,20 @@
       tbody.appendChild(row);
     });
     tickCountdowns();
+  }
+
+  /**
+   * 「已督办，时限 …」 where 督办 would be offered but one stands: the server offers no second 督办
+   * until its 督办时限 passes (the overdue list offered it again right after it was issued).
+   */
+  function supervisedNote(c, names) {
+    if (screen || names.includes("supervise") || !c.supervision_deadline || c.closed_at) return null;
+    if (new Date(c.supervision_deadline) <= new Date()) return null;
+    // 督办 is a commander's, above the level that handles the case (layers/workflow.py RULES)
+    if (role() !== "commander" || levelOf(st.me.scope_code) >= c.handling_level) return null;
+    const note = el("span", "zz-supervised-note text-danger small text-nowrap", "已督办，时限 " + zz.fmtTime(c.supervision_deadline));
+    note.title = "督办时限未到，不能重复督办";
+    return note;
   }
 
   /**

@@ -10,6 +10,9 @@
 // A grid worker comes here from 上报事件 on his 我的任务 (?new=1: the form opens at once): his
 // report's channel is 网格员上报, 用我的位置 takes the phone's position as the case's point, and
 // once registered he is taken to the case's page. On a phone, names that would overlap are hidden.
+// 派单 asks first, naming the worker (his distance, his day's tasks) or the department and the
+// case; a dispatch nobody has 受理'd yet is taken back with 撤回派单 (a reason asked). 上报 and
+// 交办 are offered where the workflow allows them, with the case page's titles and notes.
 // Everything comes from the API with the user's cookie; labels from the code tables.
 "use strict";
 (function () {
@@ -310,6 +313,7 @@
     if (c.duplicate_of) {
       showOriginal($("dz-repeat"), "重复反映：本案与 ", c.duplicate_of, " 为同一事项。");
     }
+    renderDeskActions(c);
     renderNext(c);
     updateState(c.state);
   }
@@ -651,7 +655,7 @@
         '<div class="text-muted">' + zz.esc(zz.label("worker_role", w.role)) +
         (w.own_grid ? " · 本网格" : "") + accountNote(w) + returnedBy(c, w) + "</div></td><td>" + fmtDistance(w.distance_m) +
         "</td><td>" + w.workload + ' 件</td><td><button class="btn btn-sm btn-success dz-assign" type="button">派单</button></td>';
-      tr.querySelector("button").addEventListener("click", () => assign(c, w));
+      tr.querySelector("button").addEventListener("click", () => confirmAssign(tr, c, w));
       tbody.appendChild(tr);
       L.circleMarker([w.lat, w.lon], {
         workerId: w.worker_id,
@@ -704,7 +708,7 @@
     $("dz-department-form").addEventListener("submit", function (event) {
       event.preventDefault();
       const name = $("dz-department").value.trim();
-      if (state.selected && name) assign(state.selected, null, false, name);
+      if (state.selected && name) confirmAssign($("dz-department-form"), state.selected, null, false, name);
     });
     $("dz-pick-search").addEventListener("submit", function (event) {
       event.preventDefault();
@@ -808,7 +812,7 @@
       button.textContent = "派单";
       if (w.pickable) {
         button.className = "btn btn-sm btn-success text-nowrap dz-assign dz-pick-assign";
-        button.addEventListener("click", () => assign(c, w, true));
+        button.addEventListener("click", () => confirmAssign(tr, c, w, true));
       } else {
         button.className = "btn btn-sm btn-outline-secondary text-nowrap dz-pick-refused";
         button.disabled = true;
@@ -911,6 +915,189 @@
     $("dz-message").hidden = true;
   }
 
+  // ------------------------------------------------------------------ 派单, confirmed
+
+  /** Whom a 派单 goes to, as the desk shows him: a worker with his distance and his day's tasks. */
+  function assigneeText(worker, department) {
+    if (department) return "职能部门“" + department + "”";
+    const facts = [];
+    if (worker.distance_m !== null && worker.distance_m !== undefined) facts.push("距案件 " + fmtDistance(worker.distance_m));
+    if (worker.workload !== undefined) facts.push("近24小时任务 " + worker.workload + " 件");
+    return "网格员 " + worker.name + (facts.length ? "（" + facts.join("，") + "）" : "");
+  }
+
+  function closeConfirm() {
+    const open = $("dz-confirm");
+    if (open) open.remove();
+  }
+
+  /**
+   * 派单 asks before it sends (trial M11: one click sent it, and nothing took it back): whom, how
+   * far, which case. The question stands beneath the row (or the department's form) clicked;
+   * 确定派单 sends it, 取消 leaves the case as it was.
+   */
+  function confirmAssign(anchor, c, worker, picked, department) {
+    closeConfirm();
+    hideMessage();
+    const box = document.createElement("div");
+    box.className = "dz-confirm alert alert-primary py-1 px-2 small my-1";
+    box.setAttribute("role", "alertdialog");
+    box.innerHTML =
+      '<div class="dz-confirm-text"></div><div class="d-flex gap-2 mt-1">' +
+      '<button class="btn btn-sm btn-success" id="dz-confirm-assign" type="button">确定派单</button>' +
+      '<button class="btn btn-sm btn-outline-secondary" id="dz-confirm-cancel" type="button">取消</button></div>';
+    box.querySelector(".dz-confirm-text").textContent =
+      "确认派单：将案件 " + c.code + "「" + c.title + "」派给" + assigneeText(worker, department) +
+      "？对方受理前可撤回派单。";
+    let holder = box;
+    if (anchor.tagName === "TR") {
+      holder = document.createElement("tr");
+      holder.className = "dz-confirm-row";
+      const cell = document.createElement("td");
+      cell.colSpan = anchor.children.length;
+      cell.appendChild(box);
+      holder.appendChild(cell);
+    }
+    holder.id = "dz-confirm";
+    anchor.after(holder);
+    $("dz-confirm-cancel").addEventListener("click", closeConfirm);
+    $("dz-confirm-assign").addEventListener("click", function () {
+      closeConfirm();
+      // the case as read now (a live notice may have come meanwhile): its version goes with it
+      const now = state.selected && state.selected.id === c.id ? state.selected : c;
+      assign(now, worker, picked, department);
+    });
+    $("dz-confirm-assign").focus();
+  }
+
+  // ------------------------------------------------------------------ 上报、交办、撤回派单
+
+  const DESK_ACTIONS = ["escalate", "hand_down", "recall"];
+
+  /** The buttons of 上报、交办、撤回派单 where the workflow allows them now (trial AK M2). */
+  function renderDeskActions(c) {
+    document.querySelectorAll("[data-act]").forEach(function (b) {
+      b.hidden = !c.allowed_actions.includes(b.dataset.act);
+    });
+    const form = $("dz-act-form");
+    if (!form.hidden && (form.dataset.caseId !== String(c.id) || !c.allowed_actions.includes(form.dataset.action))) {
+      form.hidden = true; // another case, or the step was taken meanwhile
+    }
+  }
+
+  /** As the case page titles it: 上报至市级, 交办至乡镇（街道）级, 撤回派单. */
+  function actTitle(action, toLevel) {
+    const name = zz.label("case_action", action);
+    return toLevel && (action === "escalate" || action === "hand_down") ? name + "至" + zz.label("handling_level", toLevel) : name;
+  }
+
+  /** What the dialog says first: where the case goes, or what a 撤回派单 undoes. */
+  function actLead(action, c, toLevel) {
+    if (action === "escalate" && toLevel) {
+      return "上报后由" + zz.label("handling_level", toLevel) + "办理（现由" + zz.label("handling_level", c.handling_level) + "办理），本级跟踪办理进度。";
+    }
+    if (action === "hand_down" && toLevel) return "交办后由" + zz.label("handling_level", toLevel) + "办理。";
+    if (action === "recall") {
+      const a = state.assignee;
+      return "撤回" + (a ? "派给 " + a.assignee_name + " 的派单（派单时间 " + zz.fmtTime(a.assigned_at) + "）" : "本案的派单") +
+        "：案件回到“已分流”，可重新派单，对方的任务列表不再显示本案。对方受理后不能撤回。";
+    }
+    return "";
+  }
+
+  /** Open the dialog of `action` with the note the API asks for (note_required) and its target. */
+  async function openAct(action) {
+    const c = state.selected;
+    if (!c) return;
+    hideMessage();
+    let offered;
+    let detail = null;
+    try {
+      const [allowed, read] = await Promise.all([
+        zz.api("/api/cases/" + c.id + "/allowed"),
+        action === "escalate" ? zz.api("/api/cases/" + c.id + "/detail") : Promise.resolve(null),
+      ]);
+      offered = allowed.allowed.find((a) => a.action === action);
+      detail = read;
+    } catch (error) {
+      showMessage(zz.errorText(error), "danger");
+      return;
+    }
+    if (state.selected === null || state.selected.id !== c.id) return;
+    if (!offered) {
+      showMessage("案件状态已变化，不能再" + zz.label("case_action", action) + "，已刷新。");
+      await refreshSelected();
+      return;
+    }
+    const form = $("dz-act-form");
+    form.dataset.action = action;
+    form.dataset.caseId = String(c.id);
+    $("dz-act-title").textContent = actTitle(action, offered.to_level);
+    const lead = actLead(action, c, offered.to_level);
+    $("dz-act-lead").textContent = lead;
+    $("dz-act-lead").hidden = !lead;
+    const warning = detail ? zz.escalationWarning(detail.dispatches) : "";
+    $("dz-act-warning").textContent = warning;
+    $("dz-act-warning").hidden = !warning;
+    // a note the action needs (上报原因, 撤回原因 …): the field says so and the browser asks first
+    $("dz-act-note-label").textContent = offered.note_required ? offered.note_required + "（必填）" : "办理说明（选填）";
+    $("dz-act-note").required = Boolean(offered.note_required);
+    $("dz-act-note").value = "";
+    $("dz-act-error").hidden = true;
+    $("dz-act-submit").disabled = false;
+    $("dz-triage-form").hidden = true;
+    form.hidden = false;
+    $("dz-act-note").focus();
+  }
+
+  async function submitAct(event) {
+    event.preventDefault();
+    const form = $("dz-act-form");
+    const c = state.selected;
+    const action = form.dataset.action;
+    if (!c || form.dataset.caseId !== String(c.id)) return;
+    const submit = $("dz-act-submit");
+    submit.disabled = true;
+    try {
+      const updated = await zz.api("/api/cases/" + c.id + "/actions/" + action, {
+        method: "POST",
+        json: { version: c.version, note: $("dz-act-note").value.trim() || null, params: {} },
+      });
+      form.hidden = true;
+      submit.disabled = false;
+      zz.toast(zz.label("case_action", action) + "：已完成", "success");
+      upsertCase(updated);
+      renderCase(updated);
+      await loadCandidates(updated);
+    } catch (error) {
+      submit.disabled = false;
+      if (error instanceof zz.ApiError && error.status === 409) {
+        // 受理'd meanwhile, or changed by another operator: the desk shows the case as it is, and
+        // the refusal stays in the dialog (its 确定 off when the step is no longer possible)
+        await refreshSelected();
+        form.hidden = false;
+        submit.disabled = !state.selected.allowed_actions.includes(action);
+      }
+      $("dz-act-error").textContent = zz.errorText(error);
+      $("dz-act-error").hidden = false;
+    }
+  }
+
+  /** Read the selected case again and draw it (after a refusal that says it changed). */
+  async function refreshSelected() {
+    const c = state.selected;
+    if (!c) return;
+    let fresh;
+    try {
+      fresh = await zz.api("/api/cases/" + c.id);
+    } catch (error) {
+      return;
+    }
+    upsertCase(fresh);
+    renderCase(fresh);
+    await loadCandidates(fresh);
+  }
+
   /**
    * 派单 to a worker (ranked, or picked beneath the ranking) or, with `department` given, to a
    * department instead of a worker.
@@ -965,6 +1152,7 @@
       levels.appendChild(o);
     }
     levels.value = String(Math.max(LEVEL, c.handling_level));
+    $("dz-act-form").hidden = true;
     $("dz-triage-form").hidden = false;
     $("dz-triage").hidden = true;
   }
@@ -1428,6 +1616,13 @@
     $("dz-triage").addEventListener("click", openTriage);
     $("dz-triage-form").addEventListener("submit", triage);
     $("dz-triage-cancel").addEventListener("click", closeTriage);
+    document.querySelectorAll("[data-act]").forEach(function (b) {
+      b.addEventListener("click", () => openAct(b.dataset.act));
+    });
+    $("dz-act-form").addEventListener("submit", submitAct);
+    $("dz-act-cancel").addEventListener("click", function () {
+      $("dz-act-form").hidden = true;
+    });
     const satisfaction = $("dz-closing-satisfaction");
     satisfaction.add(new Option("未评（不填）", ""));
     Object.entries(zz.tables.satisfaction).reverse().forEach(function ([value, text]) {
