@@ -815,6 +815,7 @@ class RunSummary:
             self.parts.append(self._current)
         self._current["run_id"] = run_id
         self._current["refusal"] = why
+        self.write(finished=False)  # the job names the record as soon as it is written
 
     @staticmethod
     def _refused(rejected: int) -> dict[str, Any]:

@@ -34,7 +34,7 @@ from layers.import_runs import (
     start_run,
 )
 from layers.secrets import Keys
-from tests.api_fixtures import COUNTY_A
+from tests.api_fixtures import COUNTY_A, ApiWorld
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import (
     GRID,
@@ -345,3 +345,50 @@ def test_a_title_taken_from_the_description_leaves_a_phone_number_out(
         "张先生反映小区夜间施工噪音扰民": "张先生138****1234反映小区夜间施工噪音扰民",
         "矛盾纠纷": "139****5678",  # nothing left of it: the type, as without a description
     }
+
+
+def test_a_console_jobs_refused_import_is_listed_once_with_why(
+    db: Session, api_world: ApiWorld, tmp_path: Path
+) -> None:
+    """M7: the record a console job's refused import leaves is the job's, named in its result."""
+    from importers.cli import RunSummary
+    from layers import import_jobs
+
+    conn = db.connection()
+    run_id = record_refused(
+        conn,
+        kind="cases",
+        file_name="页面工单.csv",
+        sha256="c" * 64,
+        source_crs="",
+        user="disp_a1",
+        rows_total=0,
+        rows_rejected=0,
+        refusal="请加 --crs gcj02 重新导入",
+        rejected=False,
+        area_code=COUNTY_A,
+    )
+    summary = RunSummary(tmp_path / "summary.json", dry_run=False)
+    summary.part_started()
+    summary.recorded(run_id, "请加 --crs gcj02 重新导入")
+    summary.part_ended(2, 0, tmp_path / "页面工单.csv.rejects.xlsx")
+    result = summary.totals(finished=True)
+    assert (result["status"], result["run_ids"]) == ("refused", [run_id])
+    user = api_world.users["disp_a1"]
+    job = import_jobs.create(
+        db,
+        account_id=user.id,
+        username=user.username,
+        scope_code=user.scope_code,
+        kind="cases",
+        file_name="页面工单.csv",
+        file_sha256="c" * 64,
+        file_bytes=10,
+        options={"dry_run": False},
+    )
+    job.state, job.exit_code, job.result = "finished", 2, result
+    db.flush()
+    assert run_id not in {r.id for r in command_line_runs(conn, COUNTY_A, personal=True)}
+    assert import_jobs.result_note(job) == (
+        "未写入任何数据：请将坐标系选为“GCJ-02（高德、腾讯地图）”重新导入"
+    )
