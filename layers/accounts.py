@@ -13,11 +13,12 @@ only), is never given it (:func:`unmask_refusal`, checked by :func:`create_user`
 
 The default :class:`PasswordPolicy` follows the MLPS 2.0 (等保 2.0) level-3 profile commonly
 applied to identity authentication: at least 8 characters, at least three of the four character
-classes (upper case, lower case, digits, symbols), not containing the user name, and not one of
-the most common passwords (:data:`COMMON_PASSWORDS`). Logins lock an account for
-:attr:`LockoutPolicy.lock_minutes` after :attr:`LockoutPolicy.max_failures` consecutive
-failures; a login name no account has is answered alike (:class:`UnknownNames`), so the answers
-do not tell which names exist.
+classes (upper case, lower case, digits, symbols), not containing the user name, not one of
+the most common passwords (:data:`COMMON_PASSWORDS`) nor a variant of one (:data:`COMMON_WORDS`:
+``Password2``, ``Admin@2026``), nor mostly the platform's name (:data:`PRODUCT_WORDS`). Logins
+lock an account for :attr:`LockoutPolicy.lock_minutes` after :attr:`LockoutPolicy.max_failures`
+consecutive failures; a login name no account has is answered alike (:class:`UnknownNames`), so
+the answers do not tell which names exist.
 
 A session is one access token: logging out ends it (:func:`end_session`), disabling the account
 ends all of its sessions (a trigger sets ``users.sessions_ended_at``), a new password all those
@@ -88,6 +89,76 @@ COMMON_PASSWORDS: frozenset[str] = frozenset(
 ``Password1``: 9 characters of three classes): words that head the published lists of leaked
 passwords, and vendors' default passwords common in China; compared ignoring case. A short list on
 purpose: guessing tools try these first; it does not replace the lockout."""
+
+
+COMMON_WORDS: tuple[str, ...] = tuple(
+    """
+    password passwd pass qwerty qwer asdf asdfgh zxcv qazwsx abc abcd abcde aa qq admin
+    administrator root test guest user login system master super superman welcome letmein
+    iloveyou woaini hello huawei sangfor hec changeme china beijing shanghai dragon monkey
+    sunshine football baseball zongzhi
+    """.split()
+)
+"""The words under the common passwords: a password that is one of them once its case, leading
+and trailing digits and symbols (``2026``, ``@123``, ``!``) and look-alike characters (:data:`LEET`)
+are set aside is refused as a variant (``Password2``, ``P@ssw0rd#2026``, ``Admin@2026``)."""
+
+LEET: tuple[dict[str, str], ...] = (
+    {"@": "a", "0": "o", "1": "i", "3": "e", "$": "s"},
+    {"@": "a", "0": "o", "1": "l", "3": "e", "$": "s"},
+)
+"""Look-alike characters read as the letters they stand for (``1`` as ``i`` or ``l``)."""
+
+PRODUCT_WORDS: tuple[str, ...] = ("zongzhi", "综治", "admin")
+"""The platform's and the sites' own names: the first words a guesser tries here."""
+
+PRODUCT_OTHER_LETTERS = 4
+"""A password holding a product word needs at least this many other letters
+(``Zz-Account-Admin-2026!`` is accepted, ``MyAdmin#2026`` is not)."""
+
+
+def _unleet(text: str, table: dict[str, str]) -> str:
+    return "".join(table.get(char, char) for char in text)
+
+
+def _common_variant(lowered: str) -> str | None:
+    """Return the common word ``lowered`` is a variant of, or None (see :data:`COMMON_WORDS`)."""
+    letters = [i for i, char in enumerate(lowered) if char.isalpha()]
+    if not letters:
+        return None
+    first, last = letters[0], letters[-1] + 1
+    words = set(COMMON_WORDS)
+    # the word may begin or end with a look-alike (``@dmin``, ``hell0``): try each cut of the
+    # digits and symbols around the letters
+    for start in range(first + 1):
+        for end in range(last, len(lowered) + 1):
+            for table in LEET:
+                core = _unleet(lowered[start:end], table)
+                if core in words:
+                    return core
+    return None
+
+
+def _product_word(lowered: str) -> str | None:
+    """Return the product word ``lowered`` mostly is, or None (see :data:`PRODUCT_WORDS`)."""
+    for table in LEET:
+        read = _unleet(lowered, table)
+        for word in PRODUCT_WORDS:
+            at = read.find(word)
+            if at < 0:
+                continue
+            rest = lowered[:at] + lowered[at + len(word) :]
+            if sum(1 for char in rest if char.isalpha()) < PRODUCT_OTHER_LETTERS:
+                return word
+    return None
+
+
+def _holds_username(lowered: str, username: str) -> bool:
+    """Return whether ``lowered`` contains ``username``, look-alikes read alike in both."""
+    name = username.lower()
+    if name in lowered:
+        return True
+    return any(_unleet(name, table) in _unleet(lowered, table) for table in LEET)
 
 
 UNMASK_ROLES: frozenset[str] = frozenset({Role.COMMANDER, Role.DISPATCHER, Role.GRID_WORKER})
@@ -359,12 +430,18 @@ class PasswordPolicy:
         --------
         >>> PasswordPolicy().problems("Zz-20261123")
         []
-        >>> PasswordPolicy().problems("abc")
+        >>> PasswordPolicy().problems("tkw")
         ['少于 8 个字符', '只用了 1 类字符，至少需要 3 类（大写字母、小写字母、数字、符号）']
         >>> PasswordPolicy().problems("Wang.Wei-2026", "wang.wei")
         ['包含用户名']
         >>> PasswordPolicy().problems("Password1")
         ['是最常见的密码之一，容易被猜中']
+        >>> PasswordPolicy().problems("P@ssw0rd#2026")
+        ['过于常见（与常见密码 password 仅差大小写、数字或符号），请换一个']
+        >>> PasswordPolicy().problems("Zongzhi#2026")
+        ['过于常见（与常见密码 zongzhi 仅差大小写、数字或符号），请换一个']
+        >>> PasswordPolicy().problems("MyAdmin#2026")
+        ['以系统名称 admin 为主，容易被猜中，请换一个']
         """
         found: list[str] = []
         if len(password) < self.min_length:
@@ -375,10 +452,15 @@ class PasswordPolicy:
         if classes < self.min_classes:
             kinds = "、".join(name for name, _ in _CLASSES)
             found.append(f"只用了 {classes} 类字符，至少需要 {self.min_classes} 类（{kinds}）")
-        if self.forbid_username and username and username.lower() in password.lower():
+        lowered = password.lower()
+        if self.forbid_username and username and _holds_username(lowered, username):
             found.append("包含用户名")
-        if password.lower() in COMMON_PASSWORDS:
+        if lowered in COMMON_PASSWORDS:
             found.append("是最常见的密码之一，容易被猜中")
+        elif (word := _common_variant(lowered)) is not None:
+            found.append(f"过于常见（与常见密码 {word} 仅差大小写、数字或符号），请换一个")
+        elif (word := _product_word(lowered)) is not None:
+            found.append(f"以系统名称 {word} 为主，容易被猜中，请换一个")
         return found
 
     def describe(self) -> str:
@@ -685,11 +767,16 @@ def generate_password(policy: PasswordPolicy | None = None, length: int = 12) ->
     """
     rules = policy or PasswordPolicy()
     size = max(length, rules.min_length, len(_HANDED_OVER))
-    chosen = [secrets.choice(kind) for kind in _HANDED_OVER]
     everything = "".join(_HANDED_OVER)
-    chosen += [secrets.choice(everything) for _ in range(size - len(chosen))]
-    secrets.SystemRandom().shuffle(chosen)
-    return "".join(chosen)
+    made = ""
+    for _ in range(100):  # drawn again in the rare case it reads as a common word (Qq#2345+89=2)
+        chosen = [secrets.choice(kind) for kind in _HANDED_OVER]
+        chosen += [secrets.choice(everything) for _ in range(size - len(chosen))]
+        secrets.SystemRandom().shuffle(chosen)
+        made = "".join(chosen)
+        if not rules.problems(made):
+            break
+    return made
 
 
 def hash_password(password: str) -> str:
