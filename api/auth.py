@@ -1,20 +1,37 @@
-"""Access tokens: HS256 JWTs naming the user, issued at login and checked on every request.
+"""Access tokens, and the throttle of failed logins per client address.
 
-Each token carries an id of its own (``jti``, random): logging out ends that token only
+Tokens: HS256 JWTs naming the user, issued at login and checked on every request. Each token
+carries an id of its own (``jti``, random): logging out ends that token only
 (:func:`layers.accounts.end_session`), and every request refuses an ended one
 (:mod:`api.deps`). A token without an id (issued before ids were given) is refused.
+
+Throttle (:class:`FailedAddresses`): after :attr:`layers.accounts.LoginThrottle.max_failures`
+failed logins from one client address within its window, that address is answered 429 (with
+``Retry-After``) until the oldest failure leaves the window, its attempts checked against no
+account and counted against none: one troublemaker can no longer lock every name it types, nor
+guess on. Only failures count; logging in successfully, as the tests and the console do all
+day from one address, never brings an address nearer the limit. Kept in the server's memory
+(one process serves): a restart lets an address start again, which is no one's to choose.
+The address is the connection's, or the last ``X-Forwarded-For`` entry when the deployment says
+a proxy sets it (:func:`login_address`).
 """
 
 from __future__ import annotations
 
+import math
 import secrets
+import threading
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
+from fastapi import Request
 
 from api.settings import ApiSettings
-from layers.errors import AuthenticationFailed
+from layers.accounts import LoginThrottle
+from layers.errors import AuthenticationFailed, TooManyAttempts
 
 ALGORITHM = "HS256"
 ISSUER = "zongzhi"
@@ -131,3 +148,144 @@ def token_subject(settings: ApiSettings, token: str) -> TokenClaims:
         )
     except (jwt.PyJWTError, ValueError, TypeError) as exc:
         raise AuthenticationFailed(EXPIRED) from exc
+
+
+def login_address(request: Request, settings: ApiSettings) -> str | None:
+    """Return the client address a login is counted under.
+
+    Parameters
+    ----------
+    request : fastapi.Request
+        The login request.
+    settings : ApiSettings
+        Whether a proxy in front sets ``X-Forwarded-For`` (``login_throttle.trust_proxy``).
+
+    Returns
+    -------
+    str or None
+        The last ``X-Forwarded-For`` entry (what the proxy saw; the ones before it are the
+        client's to write) when the proxy is trusted and the header is there, else the
+        connection's address; None when neither is known.
+    """
+    if settings.login_throttle.trust_proxy:
+        forwarded = [
+            part.strip()
+            for part in request.headers.get("x-forwarded-for", "").split(",")
+            if part.strip()
+        ]
+        if forwarded:
+            return forwarded[-1][:64]
+    return request.client.host if request.client is not None else None
+
+
+class FailedAddresses:
+    """The failed logins of each client address within the throttle's window, in memory.
+
+    Parameters
+    ----------
+    capacity : int
+        How many addresses are kept at most (past that, the least recent are forgotten).
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self._capacity = capacity
+        self._lock = threading.Lock()
+        self._seen: dict[str, deque[datetime]] = {}
+
+    def retry_after(self, address: str, now: datetime, rules: LoginThrottle) -> int | None:
+        """Return in how many seconds ``address`` may try again, or None when it may now.
+
+        Parameters
+        ----------
+        address : str
+            The client address.
+        now : datetime
+            Current time (timezone-aware).
+        rules : layers.accounts.LoginThrottle
+            The limit and window.
+
+        Returns
+        -------
+        int or None
+            Whole seconds (at least 1) until the oldest failure in the window leaves it.
+        """
+        window = timedelta(minutes=rules.window_minutes)
+        with self._lock:
+            times = self._seen.get(address)
+            if times is None:
+                return None
+            while times and times[0] <= now - window:
+                times.popleft()
+            if not times:
+                del self._seen[address]
+                return None
+            if len(times) < rules.max_failures:
+                return None
+            return max(1, math.ceil((times[0] + window - now).total_seconds()))
+
+    def failed(self, address: str, now: datetime, rules: LoginThrottle) -> None:
+        """Count a failed login from ``address``.
+
+        Parameters
+        ----------
+        address : str
+            The client address.
+        now : datetime
+            Current time (timezone-aware).
+        rules : layers.accounts.LoginThrottle
+            The limit (no more failures than it are kept per address).
+        """
+        with self._lock:
+            times = self._seen.pop(address, None) or deque(maxlen=max(rules.max_failures, 1))
+            times.append(now)
+            self._seen[address] = times  # the most recent last
+            while len(self._seen) > self._capacity:
+                del self._seen[next(iter(self._seen))]
+
+
+_STATE_LOCK = threading.Lock()
+
+
+def failed_addresses(state: Any) -> FailedAddresses:
+    """Return the app's counts of failed logins per address (made on first use).
+
+    Parameters
+    ----------
+    state : starlette.datastructures.State
+        The app's state (``request.app.state``).
+
+    Returns
+    -------
+    FailedAddresses
+        The counts.
+    """
+    with _STATE_LOCK:
+        found: FailedAddresses | None = getattr(state, "failed_addresses", None)
+        if found is None:
+            found = state.failed_addresses = FailedAddresses()
+        return found
+
+
+def too_many_attempts(seconds: int) -> TooManyAttempts:
+    """Return the refusal of an address that failed too often.
+
+    Parameters
+    ----------
+    seconds : int
+        Until it may try again.
+
+    Returns
+    -------
+    layers.errors.TooManyAttempts
+        The error (429, ``Retry-After``), saying in minutes when to try again.
+
+    Examples
+    --------
+    >>> str(too_many_attempts(61))
+    '此地址登录失败次数过多，请 2 分钟后再试；忘记密码请联系管理员'
+    """
+    minutes = max(1, math.ceil(seconds / 60))
+    return TooManyAttempts(
+        f"此地址登录失败次数过多，请 {minutes} 分钟后再试；忘记密码请联系管理员",
+        retry_after=seconds,
+    )

@@ -37,6 +37,7 @@ from layers.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    TooManyAttempts,
     WeakPassword,
 )
 from layers.features import InvalidParameter
@@ -51,6 +52,7 @@ STATUS_CODES: dict[type[Exception], int] = {
     WeakPassword: status.HTTP_422_UNPROCESSABLE_CONTENT,
     AuthenticationFailed: status.HTTP_401_UNAUTHORIZED,
     AccountLocked: status.HTTP_423_LOCKED,
+    TooManyAttempts: status.HTTP_429_TOO_MANY_REQUESTS,
     # A value PostgreSQL cannot take (a NUL byte, an out-of-range number) sent by the client.
     DataError: status.HTTP_400_BAD_REQUEST,
 }
@@ -94,7 +96,8 @@ def error_body(exc: Exception) -> dict[str, Any]:
     -------
     dict
         ``detail`` (message), ``code`` (class name) and the error's extra facts: ``allowed``
-        actions of a conflict, ``problems`` of a weak password, ``locked_until``.
+        actions of a conflict, ``problems`` of a weak password, ``locked_until``,
+        ``retry_after`` (seconds) of too many attempts.
     """
     body: dict[str, Any] = {"detail": str(exc), "code": type(exc).__name__}
     if isinstance(exc, Conflict) and exc.allowed:
@@ -103,6 +106,8 @@ def error_body(exc: Exception) -> dict[str, Any]:
         body["problems"] = exc.problems
     if isinstance(exc, AccountLocked):
         body["locked_until"] = exc.until.isoformat()
+    if isinstance(exc, TooManyAttempts):
+        body["retry_after"] = exc.retry_after
     if isinstance(exc, StaleDataError):
         body["detail"] = "数据刚被他人修改，请刷新后重试"
     if isinstance(exc, DataError):  # never echo the statement or its parameters
@@ -322,6 +327,8 @@ async def _handle_http(request: Request, exc: Exception) -> Response:
 async def _handle(request: Request, exc: Exception) -> JSONResponse:
     code = status_code_for(exc)
     headers = {"WWW-Authenticate": "Bearer"} if code == status.HTTP_401_UNAUTHORIZED else None
+    if isinstance(exc, TooManyAttempts):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(error_body(exc), status_code=code, headers=headers)
 
 

@@ -8,7 +8,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from layers.accounts import LockoutPolicy, PasswordPolicy
+from layers.accounts import LockoutPolicy, LoginThrottle, PasswordPolicy
 from layers.database import DatabaseUrls
 from layers.secrets import Keys, platform_keys
 from layers.settings import Settings, env_int
@@ -42,6 +42,11 @@ class ApiSettings:
         Password rules (``$ZONGZHI_PASSWORD_MIN_LENGTH``, ``$ZONGZHI_PASSWORD_MIN_CLASSES``).
     lockout : layers.accounts.LockoutPolicy
         Lockout rules (``$ZONGZHI_LOCKOUT_FAILURES``, ``$ZONGZHI_LOCKOUT_MINUTES``).
+    login_throttle : layers.accounts.LoginThrottle
+        Failed logins one client address may make before waiting
+        (``$ZONGZHI_LOGIN_THROTTLE_FAILURES``, 20; ``$ZONGZHI_LOGIN_THROTTLE_MINUTES``, 15), and
+        whether the client's address is read from ``X-Forwarded-For``
+        (``$ZONGZHI_TRUST_PROXY=1``, only behind a proxy that sets it; not by default).
     tile_max_age : int
         ``Cache-Control: private, max-age`` of tiles, seconds.
     pool_size : int
@@ -62,6 +67,7 @@ class ApiSettings:
     cookie_secure: bool = False
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
     lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     tile_max_age: int = 60
     pool_size: int = 10
     cache_mb: int = 64
@@ -84,8 +90,8 @@ class ApiSettings:
         Examples
         --------
         >>> s = ApiSettings.from_env({"ZONGZHI_HOME": "/srv/zz", "ZONGZHI_TOKEN_MINUTES": "60"})
-        >>> s.token_minutes, s.lockout.max_failures
-        (60, 5)
+        >>> s.token_minutes, s.lockout.max_failures, s.login_throttle.trust_proxy
+        (60, 5, False)
         """
         env = os.environ if environ is None else environ
         return cls(
@@ -97,6 +103,11 @@ class ApiSettings:
             lockout=LockoutPolicy(
                 max_failures=env_int(env, "ZONGZHI_LOCKOUT_FAILURES", 5),
                 lock_minutes=env_int(env, "ZONGZHI_LOCKOUT_MINUTES", 30),
+            ),
+            login_throttle=LoginThrottle(
+                max_failures=env_int(env, "ZONGZHI_LOGIN_THROTTLE_FAILURES", 20),
+                window_minutes=env_int(env, "ZONGZHI_LOGIN_THROTTLE_MINUTES", 15),
+                trust_proxy=env.get("ZONGZHI_TRUST_PROXY", "") in ("1", "true", "yes"),
             ),
             tile_max_age=env_int(env, "ZONGZHI_TILE_MAX_AGE", 60),
             cache_mb=env_int(env, "ZONGZHI_CACHE_MB", 64),
@@ -125,3 +136,15 @@ class ApiSettings:
         if self.jwt_secret:
             return self.jwt_secret.encode("utf-8")
         return hmac.new(self.platform_keys().hmac_key, b"zongzhi jwt v1", hashlib.sha256).digest()
+
+    def login_names_key(self) -> bytes:
+        """Return the key hashing login names no account has (their failures are counted).
+
+        Returns
+        -------
+        bytes
+            An HMAC of a fixed label under the platform's HMAC key: the same across restarts,
+            so a restart forgets no count (:func:`layers.accounts.unknown_name_digest`).
+        """
+        label = b"zongzhi unknown login names v1"
+        return hmac.new(self.platform_keys().hmac_key, label, hashlib.sha256).digest()

@@ -17,8 +17,10 @@ classes (upper case, lower case, digits, symbols), not containing the user name,
 the most common passwords (:data:`COMMON_PASSWORDS`) nor a variant of one (:data:`COMMON_WORDS`:
 ``Password2``, ``Admin@2026``), nor mostly the platform's name (:data:`PRODUCT_WORDS`). Logins
 lock an account for :attr:`LockoutPolicy.lock_minutes` after :attr:`LockoutPolicy.max_failures`
-consecutive failures; a login name no account has is answered alike (:class:`UnknownNames`), so
-the answers do not tell which names exist.
+consecutive failures, except at the address its owner last logged in from (:func:`authenticate`);
+a login name no account has is counted and answered alike, in the database as an account is
+(``unknown_login_names``), so the answers do not tell which names exist, restart or not. Each
+client address is throttled besides (:class:`LoginThrottle`, applied by :mod:`api.auth`).
 
 A session is one access token: logging out ends it (:func:`end_session`), disabling the account
 ends all of its sessions (a trigger sets ``users.sessions_ended_at``), a new password all those
@@ -32,7 +34,6 @@ import math
 import os
 import re
 import secrets
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,7 +56,7 @@ from layers.errors import (
     WeakPassword,
 )
 from layers.model import Jurisdiction, Level, Role, User, Worker, WorkerStatus
-from layers.model.accounts import EndedSession
+from layers.model.accounts import EndedSession, UnknownLoginName
 from layers.settings import env_int
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.\-\u4e00-\u9fff]{2,50}$")
@@ -89,7 +90,6 @@ COMMON_PASSWORDS: frozenset[str] = frozenset(
 ``Password1``: 9 characters of three classes): words that head the published lists of leaked
 passwords, and vendors' default passwords common in China; compared ignoring case. A short list on
 purpose: guessing tools try these first; it does not replace the lockout."""
-
 
 COMMON_WORDS: tuple[str, ...] = tuple(
     """
@@ -520,6 +520,29 @@ class LockoutPolicy:
     lock_minutes: int = 30
 
 
+@dataclass(frozen=True)
+class LoginThrottle:
+    """When failed logins from one client address make its next attempts wait.
+
+    Attributes
+    ----------
+    max_failures : int
+        Failed logins (a wrong name or password, or an attempt on a locked account) from one
+        address within ``window_minutes`` after which that address is refused (429) until the
+        oldest of them is ``window_minutes`` old. Successful logins are never counted.
+    window_minutes : int
+        The window.
+    trust_proxy : bool
+        Read the client's address from the last entry of ``X-Forwarded-For`` (set by the one
+        proxy in front); else, the default, from the connection (a client could write any
+        ``X-Forwarded-For`` it likes).
+    """
+
+    max_failures: int = 20
+    window_minutes: int = 15
+    trust_proxy: bool = False
+
+
 @lru_cache(maxsize=1)
 def password_hasher() -> PasswordHash:
     """Return the platform's password hasher (argon2id, pwdlib's recommended parameters).
@@ -550,104 +573,60 @@ def handover_hasher() -> PasswordHash:
     return PasswordHash((Argon2Hasher(time_cost=2, memory_cost=19456, parallelism=1),))
 
 
-class UnknownNames:
-    """Failure counts and locks of login names no account has, kept in memory.
+UNKNOWN_NAMES_KEPT_DAYS = 90
+"""A name no account has whose last failure is older than this and that is not locked is
+forgotten (its count starts again): the table of such names stays bounded."""
+_PROCESS_NAMES_KEY = secrets.token_bytes(32)
 
-    A name that exists is locked after :attr:`LockoutPolicy.max_failures` failures and answered
-    423 until the lock ends; an unknown one was answered 401 for ever, which told who has an
-    account (trial AI, M4). An unknown name now goes through the same counts and answers
-    (:func:`authenticate`), without an account being made for it. The names are kept as keyed
-    hashes (the key is the process's own, random), never as typed: a password typed into the
-    name box is not kept.
 
-    In one server process (``zongzhi serve`` runs one): a restart forgets these counts, while a
-    real account's stay in the database. At most ``capacity`` names are kept; past that, ended
-    locks and then the oldest names are forgotten first.
+def unknown_name_digest(username: str, key: bytes | None = None) -> bytes:
+    """Return the keyed hash under which failures of a name no account has are counted.
 
     Parameters
     ----------
-    capacity : int
-        How many names are kept at most.
+    username : str
+        The name typed.
+    key : bytes, optional
+        The deployment's key (:meth:`api.settings.ApiSettings.login_names_key`), kept across
+        restarts; one random per process when omitted (a restart then forgets the counts).
+
+    Returns
+    -------
+    bytes
+        16 bytes (BLAKE2b): the name as typed is never kept.
     """
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self._capacity = capacity
-        self._key = secrets.token_bytes(32)
-        self._lock = threading.Lock()
-        self._seen: dict[bytes, tuple[int, datetime | None]] = {}
-
-    def _digest(self, username: str) -> bytes:
-        data = username.encode("utf-8", "surrogatepass")
-        return hashlib.blake2b(data, key=self._key, digest_size=16).digest()
-
-    def locked_until(self, username: str, now: datetime) -> datetime | None:
-        """Return until when ``username`` is locked, or None.
-
-        Parameters
-        ----------
-        username : str
-            The name typed.
-        now : datetime
-            Current time (timezone-aware).
-
-        Returns
-        -------
-        datetime or None
-            The end of its lock, if one is running; an ended lock is forgotten with its count,
-            as :func:`authenticate` does for an account.
-        """
-        key = self._digest(username)
-        with self._lock:
-            failures, until = self._seen.get(key, (0, None))
-            if until is None:
-                return None
-            if until > now:
-                return until
-            del self._seen[key]
-            return None
-
-    def failed(self, username: str, now: datetime, rules: LockoutPolicy) -> datetime | None:
-        """Count a failure of ``username``; return the end of the lock it caused, if it did.
-
-        Parameters
-        ----------
-        username : str
-            The name typed.
-        now : datetime
-            Current time (timezone-aware).
-        rules : LockoutPolicy
-            The lockout rules of the accounts.
-
-        Returns
-        -------
-        datetime or None
-            Until when the name is now locked (this was failure ``max_failures``), else None.
-        """
-        key = self._digest(username)
-        with self._lock:
-            failures, _ = self._seen.pop(key, (0, None))
-            failures += 1
-            if failures >= rules.max_failures:
-                until = now + timedelta(minutes=rules.lock_minutes)
-                self._seen[key] = (0, until)
-                self._trim(now)
-                return until
-            self._seen[key] = (failures, None)
-            self._trim(now)
-            return None
-
-    def _trim(self, now: datetime) -> None:
-        if len(self._seen) <= self._capacity:
-            return
-        for key, (_, until) in list(self._seen.items()):
-            if until is not None and until <= now:
-                del self._seen[key]
-        while len(self._seen) > self._capacity:
-            del self._seen[next(iter(self._seen))]
+    data = username.encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, key=(key or _PROCESS_NAMES_KEY)[:64], digest_size=16).digest()
 
 
-UNKNOWN_NAMES = UnknownNames()
-"""The process's counts of unknown login names (:func:`authenticate`)."""
+def _unknown_name(session: Session, digest: bytes, now: datetime) -> UnknownLoginName:
+    """Return the row counting ``digest`` (made if missing), locked for this transaction."""
+    session.execute(
+        insert(UnknownLoginName)
+        .values(digest=digest, failures=0, last_failed_at=now)
+        .on_conflict_do_nothing(index_elements=[UnknownLoginName.digest])
+    )
+    row = session.scalar(
+        select(UnknownLoginName)
+        .where(UnknownLoginName.digest == digest)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    assert row is not None  # made above, and never deleted but by a purge of old rows
+    return row
+
+
+def _purge_unknown_names(session: Session, now: datetime) -> None:
+    """Forget names whose lock ended, or unlocked and last failed long ago."""
+    session.execute(
+        delete(UnknownLoginName).where(
+            (UnknownLoginName.locked_until <= now)
+            | (
+                UnknownLoginName.locked_until.is_(None)
+                & (UnknownLoginName.last_failed_at < now - timedelta(days=UNKNOWN_NAMES_KEPT_DAYS))
+            )
+        )
+    )
 
 
 def login_name_for_audit(session: Session, typed: str) -> str:
@@ -1120,6 +1099,7 @@ def set_password(
     user.must_change_password = not by_owner
     user.failed_logins = 0
     user.locked_until = None
+    user.failed_at_login_address = False
     session.flush()
 
 
@@ -1235,12 +1215,27 @@ def authenticate(
     *,
     now: datetime,
     lockout: LockoutPolicy | None = None,
+    address: str | None = None,
+    names_key: bytes | None = None,
 ) -> User:
     """Check a login and keep the failure counter and lock up to date.
 
-    The user row is locked (``FOR UPDATE``) so concurrent attempts count exactly. Changes to the
-    counter are flushed before an error is raised: the caller must **commit the session even when
-    this raises**, or failures are never counted.
+    ``max_failures`` failures in a row lock the account for ``lock_minutes``. The lock does not
+    hold at the address of the account's last successful login (``users.login_address``) unless
+    one of the failures since that login (or since the last lock ended) came from there too
+    (``users.failed_at_login_address``): someone elsewhere typing wrong passwords under a
+    colleague's name locks it for everyone but its owner at their usual desk. There the password
+    is checked as usual: right, the owner logs in (the lock stays for the others); wrong, the
+    lock holds there as well. Guessing from one address is held back by that address's
+    throttle (:mod:`api.auth`), which the console applies before this.
+
+    A name no account has is counted and locked alike (``unknown_login_names``, under a keyed
+    hash: :func:`unknown_name_digest`), without an account being made: the answers do not tell
+    whether a name exists. Such a name has no address it is spared at.
+
+    The row counted is locked (``FOR UPDATE``) so concurrent attempts count exactly. Changes to
+    the counter are flushed before an error is raised: the caller must **commit the session even
+    when this raises**, or failures are never counted.
 
     Parameters
     ----------
@@ -1254,6 +1249,11 @@ def authenticate(
         Current time (timezone-aware).
     lockout : LockoutPolicy, optional
         Lockout rules; 5 failures lock for 30 minutes when omitted.
+    address : str, optional
+        The client's address; None (unknown, or not a login: a password change) is never
+        spared by a lock and never becomes the account's login address.
+    names_key : bytes, optional
+        Key of the unknown names' hashes (see :func:`unknown_name_digest`).
 
     Returns
     -------
@@ -1263,9 +1263,8 @@ def authenticate(
     Raises
     ------
     AccountLocked
-        The account is locked (the password is not even checked), or this failure locked it;
-        likewise for a name no account has (:data:`UNKNOWN_NAMES`): the answers do not tell
-        whether a name exists.
+        The account (or the unknown name) is locked and not spared here (the password is not
+        even checked), or this failure locked it or made its lock hold here.
     AuthenticationFailed
         Unknown user, inactive account or wrong password (one message for all three).
     """
@@ -1278,21 +1277,25 @@ def authenticate(
         else session.scalar(select(User).where(User.username == username).with_for_update())
     )
     if user is None:  # answered as an account would be, with no account made
-        held = UNKNOWN_NAMES.locked_until(username, now)
-        if held is not None:
-            raise _still_locked(held, now)
-        hasher.verify(password, _dummy_hash())
-        until = UNKNOWN_NAMES.failed(username, now, rules)
-        if until is not None:
-            raise _locked_now(rules, until)
-        raise AuthenticationFailed(WRONG_LOGIN)
+        raise _unknown_name_failed(session, username, password, now, rules, names_key)
+    home = address is not None and address == user.login_address
+    held: datetime | None = None
     if user.locked_until is not None:
-        if user.locked_until > now:
+        if user.locked_until > now and not (home and not user.failed_at_login_address):
             raise _still_locked(user.locked_until, now)
-        user.locked_until = None
-        user.failed_logins = 0
+        if user.locked_until > now:  # spared: the owner's address, no failure from it
+            held = user.locked_until
+        else:
+            user.locked_until = None
+            user.failed_logins = 0
+            user.failed_at_login_address = False
     valid, new_hash = hasher.verify_and_update(password, user.password_hash)
     if not valid or not user.active:
+        if home:
+            user.failed_at_login_address = True
+        if held is not None:  # a wrong password where the lock spared: it holds here too now
+            session.flush()
+            raise _still_locked(held, now)
         user.failed_logins += 1
         if user.failed_logins >= rules.max_failures:
             user.locked_until = now + timedelta(minutes=rules.lock_minutes)
@@ -1302,10 +1305,44 @@ def authenticate(
         session.flush()
         raise AuthenticationFailed(WRONG_LOGIN)
     user.failed_logins = 0
+    user.failed_at_login_address = False
+    if address is not None:
+        user.login_address = address[:64]
     if new_hash is not None:
         user.password_hash = new_hash
     session.flush()
     return user
+
+
+def _unknown_name_failed(
+    session: Session,
+    username: str,
+    password: str,
+    now: datetime,
+    rules: LockoutPolicy,
+    names_key: bytes | None,
+) -> AuthenticationFailed:
+    """Count a login under a name no account has, as :func:`authenticate` counts an account's.
+
+    Returns the error to raise (flushed first).
+    """
+    row = _unknown_name(session, unknown_name_digest(username, names_key), now)
+    if row.locked_until is not None:
+        if row.locked_until > now:
+            return _still_locked(row.locked_until, now)
+        row.locked_until = None
+        row.failures = 0
+    password_hasher().verify(password, _dummy_hash())  # costs what an account's check costs
+    row.failures += 1
+    row.last_failed_at = now
+    error: AuthenticationFailed = AuthenticationFailed(WRONG_LOGIN)
+    if row.failures >= rules.max_failures:
+        row.locked_until = now + timedelta(minutes=rules.lock_minutes)
+        row.failures = 0
+        error = _locked_now(rules, row.locked_until)
+    session.flush()
+    _purge_unknown_names(session, now)
+    return error
 
 
 def _still_locked(until: datetime, now: datetime) -> AccountLocked:

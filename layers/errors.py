@@ -115,3 +115,19 @@ class WeakPassword(InvalidInput):
     def __init__(self, message: str = "", *, problems: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.problems = list(problems)
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins from one client address: its attempts wait a while.
+
+    Parameters
+    ----------
+    message : str
+        Explanation.
+    retry_after : int
+        Seconds until the address may try again.
+    """
+
+    def __init__(self, message: str = "", *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -341,7 +341,13 @@ def api_world(database: SuiteDatabase) -> ApiWorld:
 def api_settings(
     database: SuiteDatabase, api_world: ApiWorld, tmp_path_factory: pytest.TempPathFactory
 ) -> ApiSettings:
-    """Settings of the app under test: the suite's database, fixed keys, a fixed JWT secret."""
+    """Settings of the app under test: the suite's database, fixed keys, a fixed JWT secret.
+
+    One app serves every test of the process, all from one address (``testclient``): the
+    failed logins the tests make on purpose (lockouts, unknown names) add up past the default
+    throttle of an address (20 in 15 minutes), which tests/test_auth_throttle.py tests on an
+    app of its own.
+    """
     home = tmp_path_factory.mktemp("zongzhi-home")
     return ApiSettings(
         database=Settings(
@@ -351,6 +357,7 @@ def api_settings(
         jwt_secret="api-test-jwt-secret-0123456789abcdef",
         keys=api_world.keys,
         pool_size=4,
+        login_throttle=accounts.LoginThrottle(max_failures=1000),
     )
 
 

@@ -25,6 +25,7 @@ from api.auth import ALGORITHM, EXPIRED, ISSUER, issue_token
 from api.settings import ApiSettings
 from layers import accounts
 from layers.database import read_account_and_scope
+from layers.errors import AccountLocked, AuthenticationFailed
 from layers.model import AuditEntry, User
 from layers.model.accounts import EndedSession
 from tests.api_fixtures import COUNTY_A, PASSWORD, ApiWorld
@@ -230,19 +231,22 @@ def test_an_unknown_name_is_answered_as_an_existing_one(
         assert owner.scalar(select(func.count()).where(User.username == ghost)) == 0
 
 
-def test_an_unknown_lock_ends_as_an_account_lock_does() -> None:
-    names = accounts.UnknownNames(capacity=3)
+def test_an_unknown_lock_ends_as_an_account_lock_does(db: Session) -> None:
     rules = accounts.LockoutPolicy(max_failures=2, lock_minutes=30)
     now = datetime.now(UTC)
-    assert names.failed("ghost", now, rules) is None
-    until = names.failed("ghost", now, rules)
-    assert until == now + timedelta(minutes=30)
-    assert names.locked_until("ghost", now + timedelta(minutes=29)) == until
-    assert names.locked_until("ghost", now + timedelta(minutes=31)) is None
-    assert names.failed("ghost", now + timedelta(minutes=31), rules) is None  # counts anew
-    for each in ("a", "b", "c", "d"):  # bounded: the oldest is forgotten
-        names.failed(each, now, rules)
-    assert len(names._seen) <= 3
+    ghost = f"ghost.{time.time_ns()}"
+
+    def attempt(at: datetime) -> AuthenticationFailed:
+        with pytest.raises(AuthenticationFailed) as info:
+            accounts.authenticate(db, ghost, "Wrong-1-x", now=at, lockout=rules)
+        return info.value
+
+    assert not isinstance(attempt(now), AccountLocked)
+    locked = attempt(now)
+    assert isinstance(locked, AccountLocked) and locked.until == now + timedelta(minutes=30)
+    held = attempt(now + timedelta(minutes=29))
+    assert isinstance(held, AccountLocked) and held.until == locked.until
+    assert not isinstance(attempt(now + timedelta(minutes=31)), AccountLocked)  # counts anew
 
 
 def test_a_failed_login_under_an_unknown_name_is_audited_masked(

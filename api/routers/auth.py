@@ -1,5 +1,8 @@
 """Login (OAuth2 password flow → JWT, also an HttpOnly cookie), logout, who am I, own password.
 
+Failed logins are throttled per client address (:mod:`api.auth`): past the limit, the address
+is answered 429 with ``Retry-After``, and its attempts reach no account.
+
 Logging out ends the session for real: the token's id is recorded as ended
 (:func:`layers.accounts.end_session`), so the token, in the cookie or a Bearer header, is refused
 from then on, not only the cookie deleted.
@@ -14,7 +17,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from api.auth import issue_token
+from api.auth import failed_addresses, issue_token, login_address, too_many_attempts
 from api.deps import (
     CurrentUser,
     SettingsDep,
@@ -25,7 +28,7 @@ from api.deps import (
 )
 from api.settings import ApiSettings
 from layers import accounts, audit, catalog
-from layers.errors import AccountLocked, AuthenticationFailed, DomainError
+from layers.errors import AccountLocked, AuthenticationFailed, DomainError, TooManyAttempts
 from layers.model import Role
 
 router = APIRouter(prefix="/api", tags=["auth"])
@@ -70,7 +73,11 @@ class Me(BaseModel):
 @router.post(
     "/auth/token",
     response_model=Token,
-    responses={401: {"description": "Wrong credentials"}, 423: {"description": "Locked"}},
+    responses={
+        401: {"description": "Wrong credentials"},
+        423: {"description": "Locked"},
+        429: {"description": "Too many failed logins from this address (Retry-After)"},
+    },
 )
 def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
@@ -82,16 +89,36 @@ def login(
     """Log in with user name and password; returns a Bearer token and sets the console cookie.
 
     Every attempt is audited (a name no account has, masked: it may be a password typed in
-    the wrong box). After repeated failures the account is locked (423); a name no account
-    has is answered alike, so the answers do not tell which names exist.
+    the wrong box). After repeated failures the account is locked (423), except at the address
+    its owner last logged in from (:func:`layers.accounts.authenticate`); a name no account
+    has is answered alike, so the answers do not tell which names exist. After
+    ``login_throttle.max_failures`` failures from one address within its window, that address
+    is answered 429 (``Retry-After``) without its attempts being checked or counted against any
+    account.
     """
     now = utcnow()
     where = client_address(request)
+    address = login_address(request, settings)
+    throttle = failed_addresses(request.app.state)
+    wait = None if address is None else throttle.retry_after(address, now, settings.login_throttle)
     try:
-        user = accounts.authenticate(
-            session, form.username, form.password, now=now, lockout=settings.lockout
-        )
-    except AuthenticationFailed as exc:
+        if wait is not None:
+            raise too_many_attempts(wait)
+        try:
+            user = accounts.authenticate(
+                session,
+                form.username,
+                form.password,
+                now=now,
+                lockout=settings.lockout,
+                address=address,
+                names_key=settings.login_names_key(),
+            )
+        except AuthenticationFailed:
+            if address is not None:
+                throttle.failed(address, now, settings.login_throttle)
+            raise
+    except (AuthenticationFailed, TooManyAttempts) as exc:
         audit.record(
             session,
             actor_id=None,
@@ -99,7 +126,13 @@ def login(
             action="login",
             object_type="user",
             outcome="denied",
-            reason="locked" if isinstance(exc, AccountLocked) else "bad credentials",
+            reason=(
+                "throttled"
+                if isinstance(exc, TooManyAttempts)
+                else "locked"
+                if isinstance(exc, AccountLocked)
+                else "bad credentials"
+            ),
             detail=where,
         )
         session.commit()

@@ -64,6 +64,14 @@ class User(Base):
     """Every token issued up to then is refused: when the account was last disabled (set by a
     trigger whenever ``active`` turns false, migration 0029), so enabling it again revives no
     token issued before."""
+    login_address: Mapped[str | None] = mapped_column(String(64))
+    """The client address of the last successful login: a lock does not hold there unless one
+    of its failures came from it too (:func:`layers.accounts.authenticate`, migration 0032)."""
+    failed_at_login_address: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="false"
+    )
+    """A failure came from ``login_address`` since the last success or the end of the last
+    lock: the lock then holds there as well."""
 
 
 class EndedSession(Base):
@@ -81,6 +89,21 @@ class EndedSession(Base):
     )
     ended_at: Mapped[datetime] = created_column()
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class UnknownLoginName(Base):
+    """Failed logins under a name no account has, counted and locked as an account's are.
+
+    The name is kept as a keyed hash (:func:`layers.accounts.authenticate`), never as typed: a
+    password typed into the name box is not kept.
+    """
+
+    __tablename__ = "unknown_login_names"
+
+    digest: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    failures: Mapped[int] = mapped_column(SmallInteger, default=0, server_default="0")
+    locked_until: Mapped[datetime | None]
+    last_failed_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class AuditEntry(Base):

@@ -37,6 +37,10 @@
       });
       if (response.status === 423) {
         show("账户已锁定，请稍后再试或联系管理员");
+      } else if (response.status === 429) {
+        // too many failed logins from this address: the answer says in how many minutes
+        const body = await response.json().catch(() => ({}));
+        show(body.detail || "登录失败次数过多，请稍后再试");
       } else if (!response.ok) {
         show("用户名或密码错误");
       } else {

@@ -1,0 +1,333 @@
+"""Failed logins are throttled per client address; a lock spares its owner's address; unknown
+names' counts are kept in the database.
+
+* An address that failed ``login_throttle.max_failures`` times within the window is answered
+  429 (Chinese, ``Retry-After``) and its attempts reach no account: the right password of an
+  account is not counted against it either. Successful logins never count. ``X-Forwarded-For``
+  is read only when the deployment trusts a proxy, and then its last entry.
+* Wrong passwords typed elsewhere lock an account for everyone but its owner at the address of
+  their last login, unless a failure came from there too.
+* A name no account has is counted in ``unknown_login_names``, under a keyed hash.
+
+Each test runs an app of its own (its own throttle), with accounts of this module in county A,
+deleted afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
+
+from api.app import create_app
+from api.cli import served_in_thread
+from api.settings import ApiSettings
+from layers import accounts
+from layers.errors import AccountLocked, AuthenticationFailed
+from layers.model import AuditEntry, User
+from layers.model.accounts import UnknownLoginName
+from tests.api_fixtures import COUNTY_A, PASSWORD, ApiWorld
+from tests.browser import RecordedPage
+from tests.conftest import SuiteDatabase
+from tests.migration_steps import migration_steps
+
+PREFIX = "thr."
+HOME = "10.20.0.7"
+ELSEWHERE = "10.20.9.9"
+
+
+@pytest.fixture(scope="module")
+def people(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[dict[str, int]]:
+    """Accounts of this module (deleted afterwards): name -> id."""
+    made: dict[str, int] = {}
+    with Session(database.owner) as owner, owner.begin():
+        for name in ("target", "owner", "careless", "bystander"):
+            user = accounts.create_user(
+                owner,
+                username=PREFIX + name,
+                password=PASSWORD,
+                role="commander",
+                scope_code=COUNTY_A,
+                display_name="限速测试",
+            )
+            made[user.username] = user.id
+    yield made
+    with Session(database.owner) as owner, owner.begin():
+        owner.execute(delete(User).where(User.username.startswith(PREFIX)))
+
+
+def _app(
+    settings: ApiSettings,
+    *,
+    max_failures: int,
+    window_minutes: int = 15,
+    trust_proxy: bool = False,
+    console: bool = False,
+) -> FastAPI:
+    throttle = accounts.LoginThrottle(max_failures, window_minutes, trust_proxy)
+    return create_app(replace(settings, login_throttle=throttle), plugins=console)
+
+
+def _from(app: FastAPI, address: str) -> TestClient:
+    return TestClient(app, client=(address, 40000))
+
+
+def _login(client: TestClient, name: str, password: str, **headers: str) -> int:
+    form = {"username": name, "password": password}
+    return client.post("/api/auth/token", data=form, headers=headers).status_code
+
+
+def _failed_logins(database: SuiteDatabase, name: str) -> int:
+    with Session(database.owner) as owner:
+        count = owner.scalar(select(User.failed_logins).where(User.username == name))
+        assert count is not None
+        return count
+
+
+def test_an_address_that_failed_too_often_waits_and_counts_against_no_account(
+    api_settings: ApiSettings, database: SuiteDatabase, people: dict[str, int]
+) -> None:
+    app = _app(api_settings, max_failures=3, window_minutes=15)
+    with TestClient(app):
+        guesser = _from(app, "10.20.1.1")
+        ghosts = [f"ghost.{time.time_ns()}.{i}" for i in range(3)]
+        assert [_login(guesser, ghost, "Wrong-1-x") for ghost in ghosts] == [401, 401, 401]
+        # the 4th attempt reaches no account: not even the right password is checked or counted
+        refused = guesser.post(
+            "/api/auth/token", data={"username": PREFIX + "target", "password": PASSWORD}
+        )
+        assert refused.status_code == 429
+        body = refused.json()
+        assert body["code"] == "TooManyAttempts"
+        wait = int(refused.headers["retry-after"])
+        assert 0 < wait <= 15 * 60 and body["retry_after"] == wait
+        minutes = -(-wait // 60)
+        assert body["detail"] == (
+            f"此地址登录失败次数过多，请 {minutes} 分钟后再试；忘记密码请联系管理员"
+        )
+        assert _login(guesser, PREFIX + "target", "Wrong-1-x") == 429
+        assert _failed_logins(database, PREFIX + "target") == 0
+        # another address logs in as usual
+        assert _login(_from(app, "10.20.1.2"), PREFIX + "target", PASSWORD) == 200
+    with Session(database.owner) as owner:
+        reasons = owner.scalars(
+            select(AuditEntry.reason)
+            .where(AuditEntry.action == "login", AuditEntry.actor_name == PREFIX + "target")
+            .order_by(AuditEntry.id.desc())
+            .limit(3)
+        ).all()
+        assert reasons == [None, "throttled", "throttled"]
+
+
+def test_successful_logins_never_count(api_settings: ApiSettings, people: dict[str, int]) -> None:
+    app = _app(api_settings, max_failures=2)
+    with TestClient(app):
+        office = _from(app, "10.20.2.1")
+        assert [_login(office, PREFIX + "bystander", PASSWORD) for _ in range(6)] == [200] * 6
+        assert _login(office, PREFIX + "bystander", "Wrong-1-x") == 401
+        assert _login(office, PREFIX + "bystander", PASSWORD) == 200
+        assert _login(office, PREFIX + "bystander", "Wrong-1-x") == 401
+        assert _login(office, PREFIX + "bystander", PASSWORD) == 429
+
+
+def test_forwarded_for_is_read_only_behind_a_trusted_proxy(
+    api_settings: ApiSettings, people: dict[str, int]
+) -> None:
+    untrusted = _app(api_settings, max_failures=2)
+    with TestClient(untrusted):
+        client = _from(untrusted, "10.20.3.1")
+        codes = [
+            _login(
+                client, f"ghost.{time.time_ns()}", "Wrong-1-x", **{"X-Forwarded-For": f"1.2.3.{i}"}
+            )
+            for i in range(3)
+        ]
+        assert codes == [401, 401, 429]  # one connection address, whatever the header says
+    trusted = _app(api_settings, max_failures=2, trust_proxy=True)
+    with TestClient(trusted):
+        proxy = _from(trusted, "10.20.3.2")  # every request comes through the proxy
+
+        def through(client_address: str, forged: str = "") -> int:
+            chain = f"{forged}, {client_address}" if forged else client_address
+            return _login(
+                proxy, f"ghost.{time.time_ns()}", "Wrong-1-x", **{"X-Forwarded-For": chain}
+            )
+
+        assert [through("203.0.113.5"), through("203.0.113.5")] == [401, 401]
+        assert through("203.0.113.5") == 429
+        # a forged first entry does not help: the proxy's (last) entry is what counts
+        assert through("203.0.113.5", forged="198.51.100.1") == 429
+        assert through("203.0.113.6") == 401  # another client behind the same proxy
+
+
+def test_a_lock_spares_its_owner_at_the_address_of_the_last_login(
+    api_settings: ApiSettings, database: SuiteDatabase, people: dict[str, int]
+) -> None:
+    name = PREFIX + "owner"
+    app = _app(api_settings, max_failures=100)
+    with TestClient(app):
+        home, elsewhere = _from(app, HOME), _from(app, ELSEWHERE)
+        assert _login(home, name, PASSWORD) == 200
+        assert [_login(elsewhere, name, "Wrong-1-x") for _ in range(5)] == [401] * 4 + [423]
+        # locked for everyone else, even with the right password, but not for its owner at home
+        assert _login(elsewhere, name, PASSWORD) == 423
+        assert _login(_from(app, "10.20.5.5"), name, PASSWORD) == 423
+        assert _login(home, name, PASSWORD) == 200
+        assert _login(elsewhere, name, PASSWORD) == 423  # the owner's login lifted no lock
+        # a wrong password at home during the lock: the lock holds there too from then on
+        assert _login(home, name, "Wrong-1-x") == 423
+        assert _login(home, name, PASSWORD) == 423
+
+
+def test_failures_from_the_owners_address_lock_it_there_too(
+    api_settings: ApiSettings, people: dict[str, int]
+) -> None:
+    name = PREFIX + "careless"
+    app = _app(api_settings, max_failures=100)
+    with TestClient(app):
+        home, elsewhere = _from(app, HOME), _from(app, ELSEWHERE)
+        assert _login(home, name, PASSWORD) == 200
+        assert _login(home, name, "Wrong-1-x") == 401
+        assert [_login(elsewhere, name, "Wrong-1-x") for _ in range(4)] == [401] * 3 + [423]
+        assert _login(home, name, PASSWORD) == 423
+
+
+def test_attempts_without_an_address_are_never_spared(db: Session) -> None:
+    """Failures without an address (a wrong current password) count, spared nowhere."""
+    now = datetime.now(UTC)
+    rules = accounts.LockoutPolicy(max_failures=2, lock_minutes=30)
+    db.execute(
+        text(
+            "INSERT INTO jurisdictions (code, name, level) VALUES ('530000000000', '云南省', 1)"
+            " ON CONFLICT DO NOTHING"
+        )
+    )
+    accounts.create_user(
+        db,
+        username=PREFIX + "layer",
+        password=PASSWORD,
+        role="commander",
+        scope_code="530000000000",
+        display_name="限速测试",
+    )
+    accounts.authenticate(db, PREFIX + "layer", PASSWORD, now=now, lockout=rules, address=HOME)
+    for _ in range(2):
+        with pytest.raises(AuthenticationFailed):
+            accounts.authenticate(db, PREFIX + "layer", "Wrong-1-x", now=now, lockout=rules)
+    with pytest.raises(AccountLocked):
+        accounts.authenticate(db, PREFIX + "layer", PASSWORD, now=now, lockout=rules)
+    user = accounts.authenticate(
+        db, PREFIX + "layer", PASSWORD, now=now, lockout=rules, address=HOME
+    )
+    assert user.locked_until is not None and user.login_address == HOME
+
+
+def test_unknown_names_are_counted_in_the_database_under_a_keyed_hash(
+    api_settings: ApiSettings, database: SuiteDatabase
+) -> None:
+    ghost = f"Zz#Typed-Password-{time.time_ns()}"  # a password typed into the name box
+    digest = accounts.unknown_name_digest(ghost, api_settings.login_names_key())
+    assert digest != accounts.unknown_name_digest(ghost, b"another deployment's key 32 bytes")
+    first = _app(api_settings, max_failures=100)
+    with TestClient(first):
+        assert [_login(_from(first, "10.20.6.1"), ghost, "x") for _ in range(4)] == [401] * 4
+    with Session(database.owner) as owner:
+        row = owner.get(UnknownLoginName, digest)
+        assert row is not None and row.failures == 4 and row.locked_until is None
+    # the next process (a restart) goes on counting where the last stopped
+    second = _app(api_settings, max_failures=100)
+    with TestClient(second):
+        assert _login(_from(second, "10.20.6.2"), ghost, "x") == 423
+    with Session(database.owner) as owner, owner.begin():
+        row = owner.get(UnknownLoginName, digest)
+        assert row is not None and row.locked_until is not None and row.failures == 0
+        owner.delete(row)
+
+
+def test_ended_and_old_unknown_names_are_forgotten(db: Session) -> None:
+    now = datetime.now(UTC)
+    rules = accounts.LockoutPolicy()
+    ended, old, kept = (accounts.unknown_name_digest(f"purge.{i}.{now}") for i in range(3))
+    db.add_all(
+        [
+            UnknownLoginName(
+                digest=ended,
+                failures=0,
+                locked_until=now - timedelta(minutes=1),
+                last_failed_at=now - timedelta(minutes=31),
+            ),
+            UnknownLoginName(digest=old, failures=3, last_failed_at=now - timedelta(days=91)),
+            UnknownLoginName(digest=kept, failures=3, last_failed_at=now - timedelta(days=89)),
+        ]
+    )
+    db.flush()
+    with pytest.raises(AuthenticationFailed):
+        accounts.authenticate(db, f"purge.new.{now}", "x", now=now, lockout=rules)
+    left = set(
+        db.scalars(
+            select(UnknownLoginName.digest).where(UnknownLoginName.digest.in_([ended, old, kept]))
+        )
+    )
+    assert left == {kept}
+
+
+def test_the_migration_goes_down_and_up(db: Session) -> None:
+    with migration_steps(db, "0032_login_failures.py") as (module, conn):
+        module.downgrade()
+        assert conn.scalar(text("SELECT to_regclass('unknown_login_names')")) is None
+        module.upgrade()
+        grants = conn.execute(
+            text(
+                "SELECT has_table_privilege('zongzhi_app', 'unknown_login_names', p)"
+                " FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p"
+            )
+        ).scalars()
+        assert list(grants) == [True, True, True, True]
+        assert (
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users'"
+                    " AND column_name IN ('login_address', 'failed_at_login_address')"
+                )
+            )
+            == 2
+        )
+
+
+@pytest.mark.browser
+def test_the_login_page_says_when_to_try_again(
+    page: RecordedPage, api_settings: ApiSettings, people: dict[str, int]
+) -> None:
+    app = _app(api_settings, max_failures=2, window_minutes=10, console=True)
+    with served_in_thread(app) as origin:
+        page.goto(f"{origin}/login")
+        message = page.locator("#login-message")
+        for expected in ("用户名或密码错误", "用户名或密码错误"):
+            page.fill("#username", PREFIX + "bystander")
+            page.fill("#password", "Wrong-1-x")
+            page.click("#login-submit")
+            page.wait_for_function(
+                "text => document.getElementById('login-message').innerText === text"
+                " && !document.getElementById('login-submit').disabled",
+                arg=expected,
+            )
+        # even the right password now waits: the page says for how long, not 用户名或密码错误
+        page.fill("#password", PASSWORD)
+        page.click("#login-submit")
+        page.wait_for_function(
+            "() => document.getElementById('login-message').innerText.includes('分钟后再试')"
+        )
+        said = message.inner_text()
+        assert re.fullmatch(
+            r"此地址登录失败次数过多，请 \d+ 分钟后再试；忘记密码请联系管理员", said
+        )
+        page.screenshot_step("throttled")
+        page.assert_clean(origin, expected_errors=("401", "429"))
