@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, text
+from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from layers import cases, workflow
@@ -62,6 +62,8 @@ SEARCH_MAX_LENGTH = 100
 PREFIX_FROM = 10
 #: Text that may be a case code or a work-order number: letters, digits, ``-``, ``_``, ``/``.
 IDENTIFIER = re.compile(r"[0-9A-Za-z][0-9A-Za-z_/-]*")
+#: A case code is matched by its last digits from this many on (``4241`` for ``…-00004241``).
+SUFFIX_FROM = 4
 #: A platform code typed without its hyphens: area (6), date (8), serial (the case id).
 BARE_CODE = re.compile(r"(\d{6})(\d{8})(\d{1,12})")
 #: The cases one import brought in, as 数据导入 and ``zongzhi imports`` number it.
@@ -266,8 +268,10 @@ def identifier_match(text: str) -> ColumnElement[bool]:
     """Return the condition of a case whose code or work-order number ``text`` names.
 
     Each branch is answered by an index: the code's unique index (equality, or a prefix as a
-    range), and the ``(channel, external_no)`` index with the channel listed (a work-order
-    number is looked up in every channel's part of the index).
+    range), the reversed code's (its last :data:`SUFFIX_FROM` or more digits, as a range of
+    ``reverse(code)``: ``4241`` finds ``530424-20261204-00004241``), and the
+    ``(channel, external_no)`` index with the channel listed (a work-order number is looked up
+    in every channel's part of the index).
 
     Parameters
     ----------
@@ -277,8 +281,9 @@ def identifier_match(text: str) -> ColumnElement[bool]:
     Returns
     -------
     sqlalchemy.ColumnElement
-        ``code`` equal to one of :func:`code_forms` or starting with ``text`` (or with it
-        :func:`hyphenated`), or ``external_no`` equal to (or starting with) ``text``.
+        ``code`` equal to one of :func:`code_forms`, starting with ``text`` (or with it
+        :func:`hyphenated`) or ending in its digits, or ``external_no`` equal to (or starting
+        with) ``text``.
     """
     channels = [c.value for c in Channel]
     branches: list[ColumnElement[bool]] = [
@@ -291,7 +296,21 @@ def identifier_match(text: str) -> ColumnElement[bool]:
         bare = hyphenated(text)
         if bare is not None:  # a day's codes typed without their hyphens: 62070220261204
             branches.append(_prefix(Case.code, bare))
+    if text.isascii() and text.isdigit() and len(text) >= SUFFIX_FROM:
+        branches.append(_suffix(Case.code, text))
     return or_(*branches)
+
+
+def _suffix(column: InstrumentedAttribute[Any], digits: str) -> ColumnElement[bool]:
+    """``column`` ends with ``digits``: a range of the ``ix_cases_code_reversed`` index.
+
+    ``reverse(code) COLLATE "C"`` from the reversed digits up to the next string of their
+    length (byte order: exactly the codes ending in them).
+    """
+    backwards = digits[::-1]
+    upper = backwards[:-1] + chr(ord(backwards[-1]) + 1)
+    reversed_code = func.reverse(column).collate("C")
+    return and_(reversed_code >= backwards, reversed_code < upper)
 
 
 def _prefix(column: InstrumentedAttribute[Any], text: str) -> ColumnElement[bool]:

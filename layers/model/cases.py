@@ -135,6 +135,9 @@ class Case(Base):
         Index("ix_cases_area_code_state", "area_code", "state"),
         Index("ix_cases_reported_at", "reported_at"),
         Index("uq_cases_channel_external_no", "channel", "external_no", unique=True),
+        # a case found by the last digits of its code (layers.case_lists.identifier_match);
+        # migration 0033 gives it the C collation, which reflection leaves out of its expression
+        Index("ix_cases_code_reversed", text("reverse(code::text)")),
     )
 
     id: Mapped[int] = id_column()
