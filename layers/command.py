@@ -371,8 +371,11 @@ def new_supervisions(session: Session, code: str, level: int) -> list[dict[str, 
     already wore the red badge: the county saw nothing of a new one (trial AM M2). A 督办 is new
     to unit ``code`` (level ``level``) while it is the latest of its case, the case lies in the
     unit's range, is not settled and is handled at the unit's level or below, it was issued by
-    an account above the unit (or by none: seeded), and no account of the unit's level or below
-    has done anything with the case since (any action: 派单, 处置反馈, 催办, 上报 …).
+    an account above the unit (not one without an account: a seeded or imported 督办 says no
+    more than its centre's name, and was the unit's own as often as its superior's), and no
+    account of the unit's level or below has acted on the case since (any case action,
+    :data:`layers.workflow.RULES`: 分流, 派单, 处置反馈, 催办, 上报 …; not a 重复反映 linked to it
+    by whoever registered the repeat).
 
     Parameters
     ----------
@@ -402,17 +405,25 @@ def new_supervisions(session: Session, code: str, level: int) -> list[dict[str, 
             "        WHERE e.action = 'supervise' AND e.area_code >= :lo AND e.area_code < :hi"
             "        ORDER BY e.case_id, e.id DESC) s"
             " JOIN cases c ON c.id = s.case_id"
-            " LEFT JOIN users u ON u.id = s.actor_id"
+            " JOIN users u ON u.id = s.actor_id"
             f" WHERE c.supervision_deadline IS NOT NULL AND c.state NOT IN ({_DONE})"
             "  AND c.area_code >= :lo AND c.area_code < :hi AND c.handling_level >= :level"
             # issued from above the unit: the account's code is zero past the level above's
-            "  AND (u.scope_code IS NULL OR substring(u.scope_code FROM :cut + 1) = :zeros)"
+            "  AND substring(u.scope_code FROM :cut + 1) = :zeros"
             "  AND NOT EXISTS (SELECT 1 FROM case_events a JOIN users v ON v.id = a.actor_id"
             "                   WHERE a.case_id = s.case_id AND a.id > s.id"
+            "                     AND a.action = ANY(:answers)"
             "                     AND substring(v.scope_code FROM :cut + 1) <> :zeros)"
             " ORDER BY s.at DESC, s.case_id DESC"
         ),
-        {"lo": lo, "hi": hi, "level": level, "cut": cut, "zeros": "0" * (12 - cut)},
+        {
+            "lo": lo,
+            "hi": hi,
+            "level": level,
+            "cut": cut,
+            "zeros": "0" * (12 - cut),
+            "answers": sorted(workflow.RULES),
+        },
     ).all()
     return [
         {

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from layers import cases, command, command_map, hotspot_cases, trends
 from layers.errors import Forbidden
+from layers.model import Case
 from layers.workflow import Actor
 from tests.test_suppression_hotspot_runs import _run
 from tests.workflow_data import (
@@ -169,6 +170,19 @@ def test_a_new_supervision_surfaces_on_the_county_page_until_the_county_acts(
         actor=city,
         now=NOW,
         note="请于12月10日前办结并报送办理结果",
+        params={"deadline": deadline},
+    )
+    # a 督办 of no account (seeded, imported) says no more than a centre's name: never 新; and
+    # the repeat report this second case makes of the first is no answer to the first's 督办
+    other = _county_case(db, desk, "宁利社区其他安全隐患")
+    assert db.get(Case, other).duplicate_of == case_id  # type: ignore[union-attr]
+    cases.act(
+        db,
+        other,
+        "supervise",
+        actor=actor("commander", CITY),
+        now=NOW,
+        note="限期办结",
         params={"deadline": deadline},
     )
     feed = command.feed(db, COUNTY, actor=county, now=NOW)

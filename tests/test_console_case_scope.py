@@ -88,6 +88,8 @@ def test_case_scope_redraws_the_county_hexagons_and_names_them_in_the_legend(
     # the hot cells drawn are in the legend, by confidence, while they are drawn
     expect(page.locator("#zz-hot-legend")).to_contain_text("热点，置信度 99%")
     # the case hexagons alone on the units (the cameras' hexagons and the hot cells off)
+    # the layer panel starts folded up to 1366 px wide and on the big screen (trial AM N6, N7)
+    page.evaluate("document.querySelector('#zz-layer-fold[aria-expanded=false]')?.click()")
     page.locator('[data-layer="hotspots"] input').uncheck()
     expect(page.locator("#zz-hot-legend")).to_have_text("")
     page.locator('[data-layer="video_points"] input').uncheck()

@@ -214,7 +214,10 @@ def test_city_commander_drills_down_and_back(page: RecordedPage, console_demo: C
     page.screenshot_step("1-city")
 
     # city → county: click the county on the map (hot spots off, so the click reaches the unit)
+    # the layer panel starts folded up to 1366 px wide and on the big screen (trial AM N6, N7)
+    page.evaluate("document.querySelector('#zz-layer-fold[aria-expanded=false]')?.click()")
     page.locator('[data-layer="hotspots"] input').uncheck()
+    page.locator("#zz-layer-fold").click()  # folded again: the map was fitted beside it folded
     _click_child_on_map(page, COUNTY)
     _wait_ready(page, COUNTY)
     _check_level(page, console_demo, [PROVINCE, CITY, COUNTY])
@@ -339,6 +342,8 @@ def test_person_popup_shows_the_masked_id(page: RecordedPage, console_demo: Cons
     assert page.evaluate("zz.me()")["can_unmask"] is False
     page.goto(f"{origin}/console/{person.area_code}")
     page.wait_for_function("window.zzReady === true")
+    # the layer panel starts folded up to 1366 px wide and on the big screen (trial AM N6, N7)
+    page.evaluate("document.querySelector('#zz-layer-fold[aria-expanded=false]')?.click()")
     page.locator('[data-layer="persons"] input').check()
     _set_view(page, person.lat, person.lon, 18)
     page.wait_for_function("zzCommand.layers.persons.mode === 'features'")
@@ -546,6 +551,8 @@ def test_an_alert_is_signed_for_then_closed_with_what_was_done(
         expect(closed.locator(".zz-alert-meta")).to_contain_text("关闭")
         page.screenshot_step("3-closed-list")
         # the last 7 days' brief (近7日简报) lists it with what was done
+        # the layer panel starts folded up to 1366 px wide and on the big screen (trial AM N6, N7)
+        page.evaluate("document.querySelector('#zz-layer-fold[aria-expanded=false]')?.click()")
         with page.expect_download() as download:
             page.locator("#zz-briefs a[data-days='7']").click()
         assert download.value.suggested_filename.startswith("近7日简报_华宁县_")
@@ -896,6 +903,8 @@ def test_worker_position_arrives_live(page: RecordedPage, console_demo: ConsoleD
     _wait_ready(page, CITY)
     page.goto(f"{origin}/console/{worker.area_code}")
     page.wait_for_function("window.zzReady === true")
+    # the layer panel starts folded up to 1366 px wide and on the big screen (trial AM N6, N7)
+    page.evaluate("document.querySelector('#zz-layer-fold[aria-expanded=false]')?.click()")
     page.locator('[data-layer="workers"] input').check()
     _set_view(page, worker.lat, worker.lon, 17)
     page.wait_for_function(

@@ -62,6 +62,8 @@ def _open_popup(
 ) -> None:
     page.goto(f"{origin}/{view}/{area_code}")
     page.wait_for_function("window.zzReady === true")
+    # the layer panel starts folded up to 1366 px wide and on the big screen (trial AM N6, N7)
+    page.evaluate("document.querySelector('#zz-layer-fold[aria-expanded=false]')?.click()")
     page.locator('[data-layer="persons"] input').check()
     page.evaluate(
         "([lat, lon]) => { zzMap.setView([lat, lon], 18, {animate: false}); }", [lat, lon]

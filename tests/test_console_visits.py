@@ -130,6 +130,8 @@ def test_a_grid_worker_sees_whose_visits_are_due_and_records_one(
     expect(page.locator(".leaflet-tooltip", has_text=name)).to_be_visible()
     expect(first).to_have_class("zz-visit zz-located")  # marked in the list, to come back to
     # the persons layer: diamonds, named in the legend (trial AB: read as case markers)
+    # the layer panel starts folded up to 1366 px wide and on the big screen (trial AM N6, N7)
+    page.evaluate("document.querySelector('#zz-layer-fold[aria-expanded=false]')?.click()")
     page.locator(".zz-layer-row[data-layer=persons] input").check()
     expect(page.locator("#zz-people-legend")).to_contain_text("特殊人群（姓名脱敏）")
     expect(page.locator("#zz-people-legend i.zz-diamond")).to_have_count(1)

@@ -566,6 +566,8 @@ def test_console_shows_a_city_commander_person_counts_only(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     _open_console(page, console_demo, console_demo.username("commander", DEMO_CITY))
+    # the layer panel starts folded up to 1366 px wide and on the big screen (trial AM N6, N7)
+    page.evaluate("document.querySelector('#zz-layer-fold[aria-expanded=false]')?.click()")
     page.locator('[data-layer="persons"] input').check()
     page.evaluate("() => { const c = zzMap.getCenter(); zzMap.setView(c, 17, {animate: false}); }")
     page.wait_for_function("zzCommand.layers.persons.mode === 'hexagons'")

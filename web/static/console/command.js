@@ -66,7 +66,26 @@
   }
   /** Room kept on the right of a fitted area for the layer panel, folded up to 1100 px. */
   function panelPad() {
-    return window.matchMedia("(max-width: 1100px)").matches ? 20 : 270;
+    if (window.matchMedia("(max-width: 1100px)").matches) return 20;
+    const panel = document.getElementById("zz-layer-panel");
+    return panel && panel.classList.contains("zz-folded") ? 90 : 270;
+  }
+
+  /**
+   * 图层 folds the layer panel to its title. It starts folded on the big screen, where nobody
+   * works it (trial AM N7), and up to 1366 px wide, where it covered the map's right third (N6).
+   */
+  function setupPanelFold() {
+    const panel = document.getElementById("zz-layer-panel");
+    const button = document.getElementById("zz-layer-fold");
+    if (!panel || !button) return;
+    const fold = function (on) {
+      panel.classList.toggle("zz-folded", on);
+      button.setAttribute("aria-expanded", String(!on));
+      button.title = on ? "展开图层面板" : "收起图层面板";
+    };
+    fold(screen || window.matchMedia("(max-width: 1366px)").matches);
+    button.addEventListener("click", () => fold(!panel.classList.contains("zz-folded")));
   }
   function levelOf(c) {
     for (let i = KEEP.length - 1; i > 0; i--) {
@@ -136,6 +155,7 @@
       card.classList.toggle("zz-kpi-alarm", (name === "overdue" || name === "overdue_visits") && value > 0);
       card.classList.toggle("zz-kpi-selected", name === st.kpi);
       if (name === "overdue_visits") scopeVisitsCard(card, unit);
+      if (name === "active_hotspots") hotspotsCard(card);
     });
     // 离线 N on 视频在线率: offline_cameras.js lists them
     const offline = document.getElementById("zz-offline-link");
@@ -155,11 +175,35 @@
     const label = card.querySelector(".zz-kpi-label");
     if (card.dataset.note === undefined) card.dataset.note = card.title;
     card.title = unit.name + "：" + card.dataset.note;
+    if (unit.kpis.overdue_visits === null || unit.kpis.overdue_visits === undefined) {
+      // 「—」 says nothing by itself: why this level gets no figure (trial AM N4)
+      card.title +=
+        role() === "department"
+          ? "。部门账号不查看特殊人群信息"
+          : "。本级不显示此数：为保护个人信息，本账号只能查看特殊人群的汇总数，少于 3 人的网格不单列，而本级合计能推算出这些网格的人数。" +
+            "走访逾期 3 人以上的网格见“研判分析”页，各县（市、区）的数请进入下级单位查看";
+    }
     if (screen || !st.me || !st.me.worker_id) return;
     const scope = unit.kind === "grid" ? "网格" : unit.level === 5 ? (/村$/.test(unit.name) ? "全村" : "社区") : "辖区";
     label.textContent = "";
     label.append(el("span", "zz-kpi-scope", scope), KPI_LABELS.overdue_visits);
     card.title += "，含" + unit.name + "全部在册人员，不只是您负责的；您负责的人员中逾期的人数见“走访”标签上的数字";
+  }
+
+  /**
+   * 近期热点's tooltip names the analysis it counts: its window, its weekly periods and its cell
+   * size, told apart from the trends page's 本期热点单元 (monthly, cells by level: trial AM M6).
+   */
+  function hotspotsCard(card) {
+    if (card.dataset.note === undefined) card.dataset.note = card.title;
+    const runs = (st.feed && st.feed.hotspot_runs) || [];
+    const said = runs.map(function (r) {
+      const parts = [periodText(r.window_start, r.window_end)];
+      if (r.bin_days) parts.push(r.bin_days === 7 ? "按周分期" : "每期 " + r.bin_days + " 天");
+      if (r.cell_km2) parts.push("六边形每个约 " + r.cell_km2 + " 平方公里");
+      return parts.join("，");
+    });
+    card.title = (said.length ? "统计的热点分析：" + said.join("；") + "。" : "暂无热点分析。") + card.dataset.note;
   }
 
   function renderBreadcrumbs(feed) {
@@ -579,6 +623,69 @@
     return cell;
   }
 
+  /**
+   * A listed case's standing 督办: the feed's `supervision`, or the `latest.supervised` of a list
+   * of /api/cases (辖区超期案件 …); null when neither says more than its 督办时限.
+   */
+  function supervisionOf(c) {
+    if (c.supervision) return c.supervision;
+    const fact = c.latest && c.latest.supervised;
+    if (!fact) return null;
+    return { at: fact.at, by: fact.actor_name, note: fact.note, deadline: (fact.payload || {}).deadline || c.supervision_deadline, new: false };
+  }
+
+  /** Whether nobody at this unit's level or below has acted on the case since its 督办. */
+  function supervisionIsNew(c) {
+    const s = c.supervision;
+    if (s) return !!s.new;
+    return !!(st.feed && (st.feed.supervisions || []).some((f) => f.case_id === c.id));
+  }
+
+  /** The 督办 badge's tooltip: 督办意见, who and when, 督办时限, and whether it is new here. */
+  function supervisionText(c) {
+    const s = supervisionOf(c);
+    const lines = [];
+    if (supervisionIsNew(c)) lines.push("新督办：督办后本级尚未处理此案件");
+    if (s && s.note) lines.push("督办意见：" + s.note);
+    if (s && s.by) lines.push("督办：" + s.by + "（" + zz.fmtTime(s.at) + "）");
+    lines.push("督办时限：" + zz.fmtTime((s && s.deadline) || c.supervision_deadline));
+    return lines.join("\n");
+  }
+
+  /**
+   * 新督办: the 督办 from above that nobody here has acted on since it was issued, over the queue
+   * and counted on the 待办队列 tab, each with its 督办意见, who issued it and when (trial AM M2).
+   */
+  function renderSupervisions(feed) {
+    const list = feed.supervisions || [];
+    const total = feed.supervisions_total || 0;
+    const badge = document.getElementById("zz-supervision-count");
+    if (badge) {
+      badge.hidden = total === 0;
+      badge.textContent = "新督办 " + total;
+      badge.title = "上级督办后本级尚未处理的案件 " + total + " 件";
+    }
+    const box = document.getElementById("zz-supervisions");
+    if (!box) return;
+    box.textContent = "";
+    box.hidden = total === 0;
+    if (!total) return;
+    box.appendChild(el("div", "zz-supervisions-title", "新督办 " + total + " 件（上级督办后本级尚未处理）"));
+    const ul = el("ul", "list-unstyled mb-0");
+    list.forEach(function (f) {
+      const li = el("li", "zz-supervision");
+      li.dataset.caseId = f.case_id;
+      const link = el("a", "zz-case-link", f.title);
+      link.href = "/cases/" + f.case_id;
+      li.appendChild(link);
+      const said = f.by + " " + zz.fmtTime(f.at) + " 督办" + (f.note ? "：" + f.note : "") + "；督办时限 " + zz.fmtTime(f.deadline);
+      li.appendChild(el("div", "zz-supervision-note", said));
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    if (total > list.length) box.appendChild(el("div", "zz-legend-note", "仅列出最近 " + list.length + " 件"));
+  }
+
   /** A case's row in the queue or the tasks: risk, title and code, state, deadline, actions. */
   function caseRow(c, actionNames) {
     const tr = el("tr", "zz-queue-row");
@@ -587,10 +694,16 @@
     tr.appendChild(titleCell(c, c.code + " · " + zz.label("category", c.category)));
     const stateCell = stateCellOf(c.state);
     if (c.supervision_deadline) {
-      // the next shift sees that a superior pressed it, and until when
+      // the next shift sees that a superior pressed it, why, who, when and until when; a 督办
+      // nobody here has acted on since is 新督办 (trial AM M2: it looked like the old one)
       const mark = el("span", "badge text-bg-danger ms-1 zz-supervised", "督办");
-      mark.title = "督办时限：" + zz.fmtTime(c.supervision_deadline);
+      mark.title = supervisionText(c);
       stateCell.appendChild(mark);
+      if (supervisionIsNew(c)) {
+        const fresh = el("span", "badge text-bg-warning ms-1 zz-supervision-new", "新");
+        fresh.title = mark.title;
+        stateCell.appendChild(fresh);
+      }
     }
     // a superior's (or, on a task, the dispatcher's) 催办, until the case is acted on
     const reminded = zz.reminderMark(c.reminders);
@@ -675,7 +788,8 @@
       const line = el("div", "zz-alert-detail");
       detail.forEach(function (part, i) {
         if (i) line.appendChild(document.createTextNode(" · "));
-        line.appendChild(el("span", "text-nowrap", part)); // 本格案件数 68 起 is read as one
+        // 本格案件数 68 起 is read as one; what its class means wraps (trial AM N1: clipped)
+        line.appendChild(el("span", part.length <= 16 ? "text-nowrap" : "zz-alert-meaning", part));
       });
       li.appendChild(line);
     }
@@ -1070,12 +1184,36 @@
     const box = document.getElementById("zz-people-legend");
     if (!box) return;
     const shown = PEOPLE_SHAPES.filter(([id]) => st.layers[id] && st.layers[id].visible);
-    box.innerHTML = shown.length ? '<div class="zz-legend-title mt-1">人员（放大后显示）</div>' : "";
-    shown.forEach(function ([id, shape]) {
+    // an account that never gets the persons' points is not promised them (trial AM M5)
+    const points = shown.filter(([id]) => id !== "persons" || mayFeatures(st.layers[id].def));
+    let html = points.length ? '<div class="zz-legend-title mt-1">人员（放大后显示）</div>' : "";
+    points.forEach(function ([id, shape]) {
       const def = st.layers[id].def;
       const said = id === "persons" ? def.title + "（姓名脱敏）" : def.title;
-      box.innerHTML += '<div><i class="' + shape + '" style="background:' + def.style.color + '"></i>' + zz.esc(said) + "</div>";
+      html += '<div><i class="' + shape + '" style="background:' + def.style.color + '"></i>' + zz.esc(said) + "</div>";
     });
+    const persons = st.layers.persons;
+    if (persons && persons.visible && persons.mode === "hexagons") html += personCountLegend(persons.def);
+    box.innerHTML = html;
+  }
+
+  /**
+   * The special-population hexagons' part of the legend: what they count and their shades (as
+   * common.js vectorTiles shades a count); for a summary-only account, that small cells are left
+   * out and that a click gives the count.
+   */
+  function personCountLegend(def) {
+    const floor = mayFeatures(def) ? 1 : 3;
+    const title = def.title + "人数（每格" + (floor > 1 ? "，少于 " + floor + " 人不显示" : "") + "）";
+    let html = '<div class="zz-legend-title mt-1 zz-person-count-title">' + zz.esc(title) + "</div>";
+    const classes = [floor, 10, 30, 100];
+    classes.forEach(function (lo, i) {
+      const hi = i + 1 < classes.length ? classes[i + 1] - 1 : null;
+      const alpha = Math.min(0.85, 0.15 + Math.log10(1 + lo) / 2.5);
+      html += '<div><i style="background:' + def.style.color + ";opacity:" + alpha.toFixed(2) + '"></i>' + (hi === null ? lo + " 以上" : lo + " – " + hi) + "</div>";
+    });
+    html += '<div class="zz-legend-note">点击六边形查看人数' + (floor > 1 ? "；本账号只能查看汇总数" : "") + "</div>";
+    return html;
   }
 
   /** The hot-spot cells' part of the legend (when drawn): their colour by confidence. */
@@ -1179,8 +1317,35 @@
   function vectorTiles(def, hexagons) {
     if (def.collection === "cases") return caseTiles(def, hexagons);
     const layer = zz.vectorTiles(def, hexagons);
+    if (hexagons && def.id === "persons") countPopups(layer, def);
     layer.on("load", () => markTiles(def.id));
     return layer;
+  }
+
+  /**
+   * The special-population hexagons answer a click with their count (trial AM M5: a city's
+   * click went through them to the county's outline and drilled the page into it). Drawn as SVG
+   * in a pane above the units' outlines, where only the hexagons themselves take a click.
+   */
+  function countPopups(layer, def) {
+    if (!map.getPane("zzPersonCounts")) {
+      const pane = map.createPane("zzPersonCounts");
+      pane.style.zIndex = 430;
+      pane.style.pointerEvents = "none";
+    }
+    layer.options.pane = "zzPersonCounts";
+    layer.options.interactive = true;
+    layer.options.rendererFactory = L.svg.tile;
+    layer.on("click", function (e) {
+      if (e.originalEvent) L.DomEvent.stopPropagation(e.originalEvent);
+      const n = Number(((e.layer && e.layer.properties) || {}).count || 0);
+      const note = mayFeatures(def) ? "放大后显示人员（姓名脱敏）" : "本账号只能查看汇总数，不显示个人";
+      L.popup({ className: "zz-person-count-popup" })
+        .setLatLng(e.latlng)
+        .setContent('<div class="zz-popup"><div class="zz-popup-title">' + zz.esc(def.title) + "</div>" +
+          popupRows([["本格人数", n + " 人"]]) + '<div class="zz-popup-note">' + note + "</div></div>")
+        .openOn(map);
+    });
   }
 
   /**
@@ -1463,6 +1628,7 @@
       entry.conesOn = conesWanted;
       if (mode === "hexagons") entry.group.addLayer(vectorTiles(entry.def, true));
       if (entry.def.collection === "cases") renderCaseLegend();
+      if (entry.def.id === "persons") renderPeopleLegend();
       if (mode === "features") {
         entry.cluster = cluster(entry.def);
         entry.group.addLayer(entry.cluster);
@@ -1835,6 +2001,29 @@
     return {};
   }
 
+  /** The text of the option chosen in the dialog's select `name` ("" without one). */
+  function chosenName(name) {
+    const node = document.getElementById("zz-f-" + name);
+    return node && node.tagName === "SELECT" && node.value && node.selectedOptions.length ? node.selectedOptions[0].textContent : "";
+  }
+
+  /**
+   * What the toast says once an action is done: where the case went, to whom, until when
+   * (trial AM N9: 「上报成功：…」 dropped the 「上报至市级」 its dialog said).
+   */
+  function doneText(c, action, sent) {
+    const level = (l) => zz.label("handling_level", l);
+    let done = zz.label("case_action", action) + "成功";
+    if (action === "escalate" && c.escalate_to_level) done = "已上报至" + level(c.escalate_to_level);
+    else if (action === "hand_down") done = "已交办给" + (sent.unit_name || "下级单位");
+    else if (action === "dispatch") done = "已派单给" + (sent.unit_name || sent.department || "下级单位");
+    else if (action === "triage") done = "已分流（" + level(sent.handling_level) + "办理）";
+    else if (action === "supervise") done = "已督办（督办时限 " + zz.fmtTime(sent.deadline) + "）";
+    else if (action === "summon") done = "已吹哨（" + (sent.departments || []).join("、") + "）";
+    else if (action === "remind") done = "已催办";
+    return done + "：" + c.title;
+  }
+
   async function submitAction(event) {
     event.preventDefault();
     if (!acting) return;
@@ -1843,12 +2032,15 @@
     const button = document.getElementById("zz-action-submit");
     button.disabled = true;
     try {
+      const sent = actionParams(action);
+      const where = chosenName("unit_code");
       await zz.api("/api/cases/" + c.id + "/actions/" + action, {
         method: "POST",
-        json: { version: c.version, note: document.getElementById("zz-action-note").value || null, params: actionParams(action) },
+        json: { version: c.version, note: document.getElementById("zz-action-note").value || null, params: sent },
       });
+      sent.unit_name = where;
       document.getElementById("zz-action-dialog").close();
-      zz.toast(zz.label("case_action", action) + "成功：" + c.title, "success");
+      zz.toast(doneText(c, action, sent), "success");
       acting = null;
       await refreshFeed();
     } catch (err) {
@@ -1866,6 +2058,7 @@
     renderKpis(feed.unit);
     renderHeld(feed);
     renderChildren(feed);
+    renderSupervisions(feed);
     renderQueue(feed);
     renderTasks(feed);
     renderAlerts(feed);
@@ -2035,6 +2228,7 @@
     map.options.zoomSnap = 0.25;
     map.options.zoomDelta = 0.5;
     setupTabs();
+    setupPanelFold();
     setupControls();
     setupBriefMonth();
     setupCellCases();
