@@ -290,6 +290,7 @@ def test_allowed_detail_and_cameras_endpoints(
         "dispatches": [],
         "legal_route": [],
         "settled_nearby": [],
+        "can_unlink": False,  # no original to unlink from
     }
     cams = api_client.get(f"/api/cases/{case_id}/cameras", headers=headers)
     assert cams.status_code == 200

@@ -264,7 +264,7 @@ def test_twenty_simultaneous_http_transitions_one_wins(live_server: str, users: 
             action = "triage" if i % 2 else "escalate"
             r = client.post(
                 f"/api/cases/{case['id']}/actions/{action}",
-                json={},
+                json={"note": "涉及多个村，需乡镇统筹"} if action == "escalate" else {},
                 headers={**h, "If-Match": '"1"'},
             )
             with lock:
