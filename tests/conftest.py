@@ -47,8 +47,9 @@ def database() -> Iterator[SuiteDatabase]:
     urls = DatabaseUrls(info.url(OWNER_ROLE, driver), info.url(APP_ROLE, driver))
     owner = make_engine(urls.owner, pool_size=4)
     app = make_engine(urls.app, pool_size=4)
-    migrate.upgrade(owner)
     try:
+        # inside: a migration that fails (two heads, a bad step) must not leave the cluster up
+        migrate.upgrade(owner)
         yield SuiteDatabase(cluster, urls, owner, app)
     finally:
         owner.dispose()
