@@ -153,10 +153,12 @@ class Collection:
     def read_by(self, role: str, scope_code: str) -> Collection:
         """Return the collection as ``role`` at ``scope_code`` reads it (features and tiles).
 
-        A reader who sees persons one by one (:func:`sees_persons_individually`: minimum
-        count 1, :func:`layers.trends.min_count_for`) reads ``exact_properties`` where they are
-        given; every other reader ``properties``, in which small counts are withheld. The
-        collections without ``exact_properties`` are themselves for everyone.
+        The ``exact_properties`` (a hot cell's case count, z and p) are read by whoever may
+        list those cases, the readers of the ``cases`` layer (:func:`readable`; minimum count
+        1, :func:`layers.trends.min_count_for` with ``of="cases"``): a city's commander, whose
+        查看案件 lists a cell's cases, reads its figures too (trial AM M4). Every other reader
+        (an analyst) reads ``properties``, in which small counts are withheld. The collections
+        without ``exact_properties`` are themselves for everyone.
 
         Parameters
         ----------
@@ -177,11 +179,15 @@ class Collection:
         'CAST(NULL AS double precision)'
         >>> hotspots.read_by("commander", "530424000000").properties["z"]
         't.z'
+        >>> hotspots.read_by("commander", "530400000000").properties["count"]
+        't.count'
         >>> grids = get_collection("grids")
         >>> grids.read_by("analyst", "530424000000") is grids
         True
         """
-        if not self.exact_properties or not sees_persons_individually(role, scope_code):
+        if not self.exact_properties or not readable(
+            role, COLLECTIONS["cases"], scope_code=scope_code
+        ):
             return self
         return _EXACT[self.id]
 

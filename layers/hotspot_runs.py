@@ -655,8 +655,9 @@ def run_cells(session: Session, run_id: int, *, actor: Actor) -> dict[str, Any]:
         A GeoJSON ``FeatureCollection`` of the cells (``unit_id``, ``area_code``, ``count``,
         ``z``, ``p``, ``bin``, ``pattern``; cold spots and cells of no significance too), with
         the run as in :func:`list_runs` under ``run`` and the smallest count shown as
-        ``min_count``. A reader who may not see persons one by one (an analyst, a province's or
-        a city's commander: :func:`layers.trends.min_count_for`) reads a ``count`` of 1 or 2 as
+        ``min_count``. A reader who may not list the cells' cases (an analyst:
+        :func:`layers.trends.min_count_for` with ``of="cases"``; a province's or a city's
+        commander lists them, trial AM M4) reads a ``count`` of 1 or 2 as
         null, as on the map and the trends page (trial AI M2: 302 cells of 1 and 143 of 2 were
         given exactly), and its ``z`` and ``p`` as null too, the confidence ``bin`` and the
         ``pattern`` only: a cell's z is a linear function of its ring's cases, from which the
@@ -683,7 +684,7 @@ def run_cells(session: Session, run_id: int, *, actor: Actor) -> dict[str, Any]:
     from layers import trends  # layers.trends reads the command feed, which reads the runs
 
     lo, hi = scope_range(actor.scope_code)
-    min_count = trends.min_count_for(actor)
+    min_count = trends.min_count_for(actor, of="cases")
     features = session.execute(
         text(
             "SELECT coalesce(json_agg(json_build_object("

@@ -3,9 +3,10 @@
 Trial AJ M4 closed the hot-spot runs by number, the command map and the alerts, but the OGC
 layer ``hotspots`` (``/ogc/collections/hotspots/items``, ``/items/{id}``, ``/tiles/hotspots``)
 still gave every reader each cell's exact ``count``, ``z`` and ``p``: the 445 blanked counts
-again. A reader of counts only (:func:`layers.trends.min_count_for` 3: an analyst, a province's
-or a city's account) reads a count of 1 or 2 as null and no z or p
-(:meth:`layers.catalog.Collection.read_by`); the county's commander reads them exactly.
+again. A reader who may not list a cell's cases (:func:`layers.trends.min_count_for` with
+``of="cases"`` 3: an analyst, of a county or of a city) reads a count of 1 or 2 as null and no z
+or p (:meth:`layers.catalog.Collection.read_by`); the commanders, a city's and a province's too,
+whose 查看案件 lists those cases (trial AM M4), read them exactly.
 """
 # ruff: noqa: F811
 
@@ -62,7 +63,10 @@ def test_the_api_gives_a_reader_of_counts_only_no_z_or_p(
         f"/ogc/collections/hotspots/items/{exact[0]['id']}", headers=auth_headers("cmd_a")
     ).json()
     assert one["properties"]["z"] == 2.5
-    for key in ("analyst_a", "analyst_city", "cmd_city", "cmd_province"):
+    for key in ("cmd_city", "cmd_province"):  # they list the cells' cases: exact figures
+        wide = {f["id"]: f["properties"] for f in _items(api_client, auth_headers(key))}
+        assert all(wide[f["id"]] == f["properties"] for f in exact), key
+    for key in ("analyst_a", "analyst_city"):
         shown = _items(api_client, auth_headers(key))
         assert shown, key
         assert all(f["properties"]["z"] is None and f["properties"]["p"] is None for f in shown)
@@ -95,8 +99,14 @@ def test_items_and_tiles_withhold_small_counts(db: Session) -> None:
     small = {fid for fid, p in mine.items() if p["count"] in (1, 2)}
     assert small and any(p["count"] >= 3 for p in mine.values())
     assert all(isinstance(p["z"], float) for p in mine.values())
-    for role, scope in (("analyst", COUNTY), ("commander", CITY)):
-        assert trends.min_count_for(actor(role, scope)) == 3
+    city = _by_id(
+        features.collection_items(
+            db, HOTSPOTS.read_by("commander", CITY), scope_code=CITY, limit=10_000
+        ).body
+    )
+    assert all(city[fid] == p for fid, p in mine.items())  # the city lists these cases
+    for role, scope in (("analyst", COUNTY), ("analyst", CITY)):
+        assert trends.min_count_for(actor(role, scope), of="cases") == 3
         layer = HOTSPOTS.read_by(role, scope)
         shown = _by_id(features.collection_items(db, layer, scope_code=scope, limit=10_000).body)
         assert set(mine) <= set(shown)

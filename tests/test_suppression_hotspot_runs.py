@@ -2,8 +2,9 @@
 
 Trial AI M2: ``GET /api/hotspots/runs/{id}`` gave the analyst 302 cells of 1 case and 143 of 2,
 which the map, the trends page and their reports write as ``<3``. Readers who may not see
-persons one by one (:func:`layers.trends.min_count_for`) read them as null; the commanders who
-may open a cell's cases read them exactly, as on the map. Trial AJ M4: the cells' Gi* z gave
+a cell's cases (:func:`layers.trends.min_count_for` with ``of="cases"``: the analysts) read them
+as null; the commanders who may open a cell's cases, a city's too (trial AM M4), read them
+exactly, as on the map. Trial AJ M4: the cells' Gi* z gave
 them all back; such readers get the confidence bin and the pattern, no z or p.
 """
 
@@ -42,8 +43,10 @@ def test_the_analyst_reads_no_cell_of_one_or_two_cases(db: Session) -> None:
     exact = _counts(db, run.run_id, "commander", COUNTY)
     small = {cell for cell, n in exact.items() if n in (1, 2)}
     assert small and any(n is not None and n >= 3 for n in exact.values())
-    for role, scope in (("analyst", COUNTY), ("commander", CITY)):
-        assert trends.min_count_for(actor(role, scope)) == 3
+    city = hotspot_runs.run_cells(db, run.run_id, actor=actor("commander", CITY))
+    assert {f["id"]: f["properties"]["count"] for f in city["features"]} == exact
+    for role, scope in (("analyst", COUNTY), ("analyst", CITY)):
+        assert trends.min_count_for(actor(role, scope), of="cases") == 3
         body = hotspot_runs.run_cells(db, run.run_id, actor=actor(role, scope))
         shown = {f["id"]: f["properties"]["count"] for f in body["features"]}
         assert set(shown) == set(exact)  # every cell, with its bin, is still there
@@ -80,7 +83,7 @@ def test_a_reader_of_counts_only_gets_no_z_or_p(db: Session) -> None:
     # trial AJ M4: each cell's z, a linear function of its ring's cases, gave all 445 blanked
     # counts back; such a reader gets the confidence bin and the pattern only
     run = _run(db)
-    for role, scope in (("analyst", COUNTY), ("commander", CITY)):
+    for role, scope in (("analyst", COUNTY), ("analyst", CITY)):
         reader = actor(role, scope)
         body = hotspot_runs.run_cells(db, run.run_id, actor=reader)
         props = [f["properties"] for f in body["features"]]
