@@ -22,7 +22,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 from layers import cases, workflow
 from layers.case_groups import CaseGroup, StateGroup
 from layers.errors import InvalidInput
-from layers.model import Case, CaseEvent, CaseState, Channel
+from layers.model import Case, CaseEvent, CaseState, Channel, User
 from layers.workflow import Actor
 
 
@@ -44,6 +44,23 @@ class Stage(StrEnum):
     MINE = "mine"
     """Cases the caller registered in the last :data:`MINE_DAYS` days, in any state, the latest
     first (我上报的: a grid worker follows what he reported, which is not dispatched to him)."""
+    FROM_BELOW = "from_below"
+    """Open cases of the unit's area escalated to its level, whoever handles them now (下级上报:
+    a city finds again what its counties sent up, also once it has 分流'd it), the latest 上报
+    first (trial AM M3)."""
+    SUPERVISED = "supervised"
+    """Open cases the unit 督办'd (我督办的), the nearest 督办时限 first; each says whether the
+    level handling it has acted since (:func:`acted_since`)."""
+    HANDED_DOWN = "handed_down"
+    """Open cases the unit 交办'd (我交办的), the latest 交办 first."""
+
+
+#: The stages listed by an event of the unit's (the action whose event it is).
+BY_EVENT: dict[Stage, str] = {
+    Stage.FROM_BELOW: "escalate",
+    Stage.SUPERVISED: "supervise",
+    Stage.HANDED_DOWN: "hand_down",
+}
 
 
 #: States of a case its level must still evaluate, visit or archive (销号).
@@ -112,10 +129,20 @@ def stage_list(
     """
     if stage is Stage.QUEUE:
         return cases.queue(session, actor=actor, code=code, limit=limit, offset=offset)
-    lo, hi, level = cases.unit_range(code or actor.scope_code, actor)
+    unit = code or actor.scope_code
+    lo, hi, level = cases.unit_range(unit, actor)
     query = select(Case).where(Case.area_code >= lo, Case.area_code < hi)
     now = now or datetime.now(UTC)
-    if stage is Stage.CLOSING:
+    if stage in BY_EVENT:
+        marked = _unit_events(BY_EVENT[stage], unit, level, lo, hi)
+        query = query.join(marked, marked.c.case_id == Case.id).where(
+            Case.state.in_(workflow.OPEN_STATES)
+        )
+        if stage is Stage.SUPERVISED:
+            query = query.order_by(Case.supervision_deadline.nulls_last(), Case.id)
+        else:
+            query = query.order_by(marked.c.at.desc(), Case.id.desc())
+    elif stage is Stage.CLOSING:
         query = query.where(Case.handling_level == level, Case.state.in_(CLOSING_STATES)).order_by(
             Case.closed_at.nulls_last(), Case.id
         )
@@ -140,6 +167,80 @@ def stage_list(
         ).order_by(Case.risk_level, Case.deadline.nulls_last(), Case.id)
     query = query.limit(max(1, min(limit, 1000))).offset(max(0, offset))
     return list(session.scalars(query))
+
+
+def _unit_events(action: str, unit: str, level: int, lo: str, hi: str) -> Any:
+    """Select the cases of ``[lo, hi)`` with an ``action`` event of the unit's, and its latest time.
+
+    A 上报 is the unit's when it came up to its level (``to_level``); a 督办 or a 交办 when
+    taken by one of the unit's accounts (``by_unit``, or the account's scope for an event
+    written without it).
+    """
+    events = select(CaseEvent.case_id, func.max(CaseEvent.at).label("at")).where(
+        CaseEvent.action == action, CaseEvent.area_code >= lo, CaseEvent.area_code < hi
+    )
+    if action == "escalate":
+        events = events.where(CaseEvent.payload["to_level"].as_integer() == level)
+    else:
+        own = select(User.id).where(User.scope_code == unit)
+        events = events.where(
+            or_(CaseEvent.payload["by_unit"].as_string() == unit, CaseEvent.actor_id.in_(own))
+        )
+    return events.group_by(CaseEvent.case_id).subquery()
+
+
+def acted_since(session: Session, found: list[Case], unit: str) -> dict[int, dict[str, Any] | None]:
+    """Return, per case, the first thing done on it after the unit's latest 督办, or ``None``.
+
+    Something done is an event of another unit's account (or of nobody's: an import) that is
+    not itself a 催办, 督办 or 吹哨: the level handling the case 分流'd, 派单'd, 受理'd it, gave
+    feedback, 办结'd it (我督办的: whether the subordinate has acted since, trial AM M3).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    found : list of Case
+        The cases listed.
+    unit : str
+        The unit whose 督办 counts.
+
+    Returns
+    -------
+    dict
+        Case id to ``{"action", "label", "at", "actor_name"}`` or ``None``.
+    """
+    result: dict[int, dict[str, Any] | None] = {c.id: None for c in found}
+    if not found:
+        return result
+    rows = session.execute(
+        text(
+            """
+            WITH sup AS (
+                SELECT e.case_id, max(e.at) AS at FROM case_events e
+                  LEFT JOIN users u ON u.id = e.actor_id
+                 WHERE e.case_id = ANY(:ids) AND e.action = 'supervise'
+                   AND (e.payload ->> 'by_unit' = :unit OR u.scope_code = :unit)
+                 GROUP BY e.case_id
+            )
+            SELECT DISTINCT ON (e.case_id) e.case_id, e.action, e.at, e.actor_name
+              FROM case_events e JOIN sup ON sup.case_id = e.case_id AND e.at > sup.at
+              LEFT JOIN users u ON u.id = e.actor_id
+             WHERE e.action NOT IN ('remind', 'supervise', 'summon')
+               AND u.scope_code IS DISTINCT FROM :unit
+             ORDER BY e.case_id, e.at, e.id
+            """
+        ),
+        {"ids": [c.id for c in found], "unit": unit},
+    )
+    for row in rows:
+        result[int(row.case_id)] = {
+            "action": row.action,
+            "label": workflow.ACTION_LABELS.get(row.action, row.action),
+            "at": row.at.isoformat(),
+            "actor_name": row.actor_name,
+        }
+    return result
 
 
 def search(

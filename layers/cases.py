@@ -1186,7 +1186,13 @@ def _apply(
             raise InvalidInput(
                 f"{unit} 不是该案件所在的{Level(level).label}级单位，请重新选择交办对象"
             )
-        payload = {"from_level": case.handling_level, "to_level": level, "unit_code": unit}
+        # by_unit: whose 交办 it was, which the superior's 我交办的 lists (trial AM M3)
+        payload = {
+            "from_level": case.handling_level,
+            "to_level": level,
+            "unit_code": unit,
+            "by_unit": actor.scope_code,
+        }
         case.handling_level = level
     elif action == "supervise":
         deadline = _require(params, "deadline")
@@ -1197,7 +1203,8 @@ def _apply(
         if deadline <= now:
             raise InvalidInput("督办期限须晚于现在，请重新选择")
         case.supervision_deadline = deadline
-        payload = {"deadline": deadline.isoformat()}
+        # by_unit: whose 督办 it was, which the superior's 我督办的 lists (trial AM M3)
+        payload = {"deadline": deadline.isoformat(), "by_unit": actor.scope_code}
     elif action == "summon":
         departments = _require(params, "departments")
         if isinstance(departments, str) or not isinstance(departments, Sequence):

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from geo.codes import scope_range
+from geo.codes import enclosing_code, parent_code, scope_range
 from layers import accounts, audit, cases, workflow
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
 from layers.free_text import CASE_NOTE, DEPARTMENT_NAMES, refuse_personal_numbers
@@ -767,3 +768,79 @@ def departments_named(session: Session, *, actor: Actor, code: str | None = None
     lo, hi, _ = cases.unit_range(code or actor.scope_code, actor)
     rows = session.execute(_DEPARTMENTS_NAMED, {"lo": lo, "hi": hi, "limit": DEPARTMENTS_SUGGESTED})
     return [str(name) for name in rows.scalars()]
+
+
+_DEPARTMENT_ACCOUNTS = text(
+    """
+    SELECT DISTINCT display_name, scope_code FROM users
+     WHERE role = 'department' AND active AND scope_code = ANY(:codes)
+     ORDER BY display_name
+    """
+)
+
+#: What 派往职能部门 says when the level handling a case has no department account (trial AM M1).
+NO_DEPARTMENTS = (
+    "{unit}未设职能部门账号，可由管理员在账号管理中添加部门处置人员账号（显示名即部门名称）"
+)
+
+
+def departments_for_case(session: Session, *, actor: Actor, case_id: int) -> dict[str, Any]:
+    """Return the departments a case may be dispatched to: those of the level handling it.
+
+    A case the city (or the province) handles goes to the city's own departments, the
+    department accounts scoped to the city (市公安局 …), not to the county's bureaus whose
+    dispatch its 上报 withdrew (trial AM M1); a case of the county or below is offered the
+    departments its county already named (:func:`departments_named`), less those of the levels
+    above.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    actor : Actor
+        Who dispatches.
+    case_id : int
+        The case.
+
+    Returns
+    -------
+    dict
+        ``departments`` (names, the order offered), ``unit`` (the handling unit's code),
+        ``unit_name``, ``level`` (the handling level) and ``note`` (why the list is empty, or
+        ``None``).
+
+    Raises
+    ------
+    NotFound
+        No such case in the actor's scope.
+    """
+    case = cases.get_case(session, case_id, actor=actor)
+    level = case.handling_level
+    unit = enclosing_code(case.area_code, level)
+    above: list[str] = []
+    up = parent_code(unit)
+    while up is not None:
+        above.append(up)
+        up = parent_code(up)
+    rows = session.execute(_DEPARTMENT_ACCOUNTS, {"codes": [unit, *above]}).all()
+    own = list(dict.fromkeys(str(r.display_name) for r in rows if r.scope_code == unit))
+    higher = {str(r.display_name) for r in rows if r.scope_code != unit}
+    if level <= 2:
+        names = own
+    else:
+        county = enclosing_code(case.area_code, 3)
+        code = county if actor.level < 3 else None
+        named = departments_named(session, actor=actor, code=code)
+        names = [n for n in named if n not in higher]
+    unit_name = session.execute(
+        text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": unit}
+    ).scalar_one_or_none()
+    shown = str(unit_name or "本级")
+    note = NO_DEPARTMENTS.format(unit=shown) if level <= 2 and not names else None
+    return {
+        "departments": names,
+        "unit": unit,
+        "unit_name": shown,
+        "level": level,
+        "note": note,
+    }

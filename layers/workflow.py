@@ -170,6 +170,9 @@ NOTE_REQUIRED: dict[str, str] = {
     # the level above takes the case over and must read why (the brief's 上报原因, the desk's
     # 上报来：…；说明：…), as a 综治 case system asks
     "escalate": "上报原因",
+    # the level below gets back a case it may have sent up because it could not cope: it reads
+    # what the superior asks of it (trial AM N11), as a 交办单 carries a 交办意见
+    "hand_down": "交办意见",
     # what was done, beside the 办结结果 chosen: the desk reads it before 评价、回访、销号; the
     # legal route's 办结 too (调解不成: what was tried; 法治化途径办结: how it ended)
     "resolve": "办结说明",
@@ -187,6 +190,40 @@ ACTION_LABELS: dict[str, str] = {
     "rehomed": "区划网格调整",
     **{name: rule.label for name, rule in RULES.items()},
 }
+#: What 上报 is when a level above the case's takes it up to itself (trial AM N10): the case
+#: is not sent up by the level handling it, the superior takes it over (提级办理).
+TAKE_UP_LABEL = "提级办理"
+
+
+def action_label(action: str, *, actor_level: int, handling_level: int) -> str:
+    """Return what ``action`` is called for an actor of ``actor_level`` on a case.
+
+    Parameters
+    ----------
+    action : str
+        Action name (in :data:`ACTION_LABELS`).
+    actor_level : int
+        The actor's level (1 province … 5 village).
+    handling_level : int
+        The case's handling level.
+
+    Returns
+    -------
+    str
+        The action's label; a 上报 by a level above the handling level is 提级办理.
+
+    Examples
+    --------
+    >>> action_label("escalate", actor_level=2, handling_level=3)
+    '提级办理'
+    >>> action_label("escalate", actor_level=3, handling_level=3)
+    '上报'
+    """
+    if action == "escalate" and actor_level < handling_level:
+        return TAKE_UP_LABEL
+    return ACTION_LABELS[action]
+
+
 #: Chinese names of the outcomes of ``resolve``.
 OUTCOME_LABELS: dict[str, str] = {
     "mediated": "调解成功",

@@ -416,6 +416,6 @@ def test_a_city_without_counties_escalates_to_the_city_and_hands_down(db: Sessio
     with pytest.raises(InvalidInput):
         cases.act(db, made.id, "triage", actor=city, now=NOW, params={"handling_level": 3})
 
-    cases.act(db, made.id, "hand_down", actor=city, now=NOW)
+    cases.act(db, made.id, "hand_down", actor=city, now=NOW, note="请县级牵头，属地先行处置")
     assert made.handling_level == 4
     assert [c["id"] for c in command.feed(db, dongcheng, actor=desk, now=NOW)["queue"]] == [made.id]

@@ -179,7 +179,7 @@ def test_the_countys_desk_escalates_and_hands_down_its_own_case(
     page.click("#dz-hand-down")
     expect(page.locator("#dz-act-title")).to_have_text("交办至乡镇（街道）级")
     expect(page.locator("#dz-act-lead")).to_have_text("交办后由乡镇（街道）级办理。")
-    expect(page.locator("#dz-act-note-label")).to_have_text("办理说明（选填）")
+    expect(page.locator("#dz-act-note-label")).to_have_text("交办意见（必填）")
     page.fill("#dz-act-note", "请属地乡镇先行调处")
     page.click("#dz-act-submit")
     expect(page.locator("#dz-state")).to_have_text("已分流")

@@ -214,7 +214,7 @@ def test_full_huaning_demo_loads_the_reported_scale(db: Session, huaning: DemoDa
         "grid_worker",
         "department",
     }
-    assert len(report.logins) == 7 + 5 + 3
+    assert len(report.logins) == 7 + 5 + 3 + 6  # and the city's six departments (trial AM M1)
     # the grid worker's login bears the name of the worker it stands for, as the case's 派单记录
     # names them (trial W: the timeline said 复安社区网格员 for 谢浩军)
     account, worker = db.execute(
@@ -233,7 +233,7 @@ def test_reloading_replaces_the_county(db: Session) -> None:
     assert _count(db, "SELECT count(*) FROM grids WHERE area_code LIKE '530424%'") == 20
     assert _count(db, "SELECT count(*) FROM persons WHERE area_code LIKE '530424%'") == 60
     assert _count(db, "SELECT count(*) FROM jurisdictions WHERE code LIKE '530424%'") == 1 + 5 + 8
-    assert _count(db, "SELECT count(*) FROM users WHERE username LIKE '%530424%'") == 15
+    assert _count(db, "SELECT count(*) FROM users WHERE username LIKE '%530424%'") == 21
 
 
 def test_divisions_over_the_demo_change_nothing(db: Session) -> None:

@@ -336,7 +336,7 @@ def test_the_countys_own_case_offers_escalate_and_hand_down_with_their_levels(
     offered = _allowed(api_client, county, case["id"])
     assert (offered["escalate"]["to_level"], offered["hand_down"]["to_level"]) == (2, 4)
     assert offered["escalate"]["note_required"] == workflow.NOTE_REQUIRED.get("escalate")
-    assert offered["hand_down"]["note_required"] is None
+    assert offered["hand_down"]["note_required"] == "交办意见"
     handed = _act(api_client, county, case["id"], "hand_down", note="请属地乡镇先行调处")
     assert handed.status_code == 200, handed.text
     assert (handed.json()["state"], handed.json()["handling_level"]) == ("triaged", 4)

@@ -401,7 +401,9 @@ def test_escalate_and_hand_down_move_the_queue(world: Session) -> None:
     # the township can no longer act on it, the county can hand it down again
     with pytest.raises(Forbidden):
         cases.act(world, case.id, "triage", actor=who, now=NOW)
-    case = cases.act(world, case.id, "hand_down", actor=county, now=NOW)
+    case = cases.act(
+        world, case.id, "hand_down", actor=county, now=NOW, note="请镇里先行组织双方调解"
+    )
     assert case.handling_level == 4 and case.state == "triaged"
     with pytest.raises(InvalidInput):
         cases.act(
@@ -410,6 +412,7 @@ def test_escalate_and_hand_down_move_the_queue(world: Session) -> None:
             "hand_down",
             actor=county,
             now=NOW,
+            note="请该村协助处理",
             params={"unit_code": village(100, 2)},
         )
 

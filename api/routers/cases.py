@@ -317,7 +317,8 @@ def queue(
         case_lists.Stage | None,
         Query(
             description="queue (default), closing (待结案), escalated (已上报), overdue (辖区超期),"
-            " recent (辖区近24小时新登记) or mine (我上报的, the last 30 days)"
+            " recent (辖区近24小时新登记), mine (我上报的, the last 30 days), from_below"
+            " (下级上报), supervised (我督办的) or handed_down (我交办的)"
         ),
     ] = None,
     q: Annotated[
@@ -338,7 +339,10 @@ def queue(
     ``escalated``: the open cases of its area handled above its level (已上报); ``overdue``: the
     open cases of its area past their deadline, at any level; ``recent``: those of its area
     reported in the last 24 hours, at any level and state; ``mine``: those the caller registered
-    in the last 30 days, in any state. ``q`` searches
+    in the last 30 days, in any state; ``from_below``: the open cases escalated to its level
+    (下级上报), whoever handles them now; ``supervised``: the open cases it 督办'd (我督办的),
+    each with ``acted_since``, the first thing done on it since (or ``null``); ``handed_down``:
+    the open cases it 交办'd (我交办的). ``q`` searches
     every case of the unit in any state instead, newest first, at most 50. Each case carries
     the ``reminders`` (催办) standing on it (:mod:`layers.case_reminders`).
     """
@@ -361,11 +365,16 @@ def queue(
         )
     marks = case_reminders.marks(session, [c.id for c in found])
     facts = cases.latest(session, found)
-    return [
+    rows = [
         case_json(c, user, now=now, limits_config=limits, latest=facts[c.id])
         | case_reminders.as_json(marks[c.id], task=False)
         for c in found
     ]
+    if q is None and stage is case_lists.Stage.SUPERVISED:
+        since = case_lists.acted_since(session, list(found), code or actor.scope_code)
+        for row in rows:
+            row["acted_since"] = since[row["id"]]
+    return rows
 
 
 def latest_of(session: Session, case: Case) -> cases.Latest:
@@ -554,10 +563,13 @@ def allowed(
     """Return the state, version and the allowed actions with their Chinese names.
 
     Each action says what its note is called when it must have one (``note_required``, e.g.
-    退回原因), else None; 上报 and 交办 the level they send the case to (``to_level``).
+    退回原因), else None; 上报 and 交办 the level they send the case to (``to_level``). A 上报
+    offered to a level above the case's handling level is labelled 提级办理 (it takes the case
+    up, trial AM N10).
     """
     case = _read_case(case_id, user, session, response)
-    names = cases.actions_open_to(session, case, actor_of(user), now=utcnow())
+    actor = actor_of(user)
+    names = cases.actions_open_to(session, case, actor, now=utcnow())
     moves = {"escalate": cases.escalation_target(case), "hand_down": cases.hand_down_target(case)}
     return {
         "case_id": case.id,
@@ -566,7 +578,9 @@ def allowed(
         "allowed": [
             {
                 "action": n,
-                "label": workflow.ACTION_LABELS[n],
+                "label": workflow.action_label(
+                    n, actor_level=actor.level, handling_level=case.handling_level
+                ),
                 "note_required": workflow.NOTE_REQUIRED.get(n),
                 "to_level": moves.get(n),
             }

@@ -23,6 +23,16 @@ from layers.model import WorkerRole, WorkerStatus
 #: Share of workers by availability before busy ones are chosen.
 FRESH_SHARE, STALE_SHARE = 0.62, 0.14
 DEPARTMENTS = ("县司法局", "县公安局", "县人社局", "县住建局", "县市场监管局", "县自然资源局")
+#: The city's own departments, one department account each (login suffix, name): a case the
+#: county escalates to the city goes to them, not back to the county's bureaus (trial AM M1).
+CITY_DEPARTMENTS = (
+    ("police", "市公安局"),
+    ("market", "市市场监管局"),
+    ("land", "市自然资源局"),
+    ("labour", "市人社局"),
+    ("housing", "市住建局"),
+    ("justice", "市司法局"),
+)
 
 
 @dataclass

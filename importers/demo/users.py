@@ -1,7 +1,8 @@
 """The demo's logins: one per role and level, created through :func:`layers.accounts.create_user`.
 
 User names carry the county's 6-digit code (``commander.county.530424``) so that demos of two
-counties can live side by side; re-running a county's demo replaces its logins.
+counties can live side by side; re-running a county's demo replaces its logins. The city's
+departments (市公安局 …) are department accounts scoped to the city, one per department.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from importers.demo.staff import CITY_DEPARTMENTS
 from layers.accounts import create_user
 from layers.model import Role, WorkerRole
 
@@ -62,6 +64,11 @@ def _plan(data: DemoData) -> list[tuple[str, str, str, bool]]:
         # the worker a case is dispatched to phones its parties within the 联系时限 (trial AH)
         (f"gridworker.{c6}", Role.GRID_WORKER, village.code, True),
         (f"department.{c6}", Role.DEPARTMENT, tr.county.code, False),
+    ]
+    # the city's departments, named as a dispatch names them (CITY_DEPARTMENTS)
+    plan += [
+        (f"department.city.{key}.{c6}", Role.DEPARTMENT, tr.city.code, False)
+        for key, _ in CITY_DEPARTMENTS
     ]
     return plan
 
@@ -115,9 +122,11 @@ def create_demo_users(
         None,
     )
     grid_worker = None if first is None else worker_ids[first]
+    c6 = data.territory.county.code[:6]
+    city_names = {f"department.city.{key}.{c6}": name for key, name in CITY_DEPARTMENTS}
     logins: list[DemoLogin] = []
     for username, role, scope, unmask in _plan(data):
-        display = f"{names[scope]}{Role.labels()[role]}"
+        display = city_names.get(username) or f"{names[scope]}{Role.labels()[role]}"
         if role == Role.GRID_WORKER and first is not None:
             # the worker's own name, as the case's 派单记录 names them (not 某村网格员)
             display = data.staff[first].name

@@ -280,7 +280,9 @@
     },
     evaluate: () => field("满意度", "cz-p-satisfaction", select("cz-p-satisfaction", SATISFACTION)),
     visit: () => field("满意度", "cz-p-satisfaction", select("cz-p-satisfaction", SATISFACTION)),
-    supervise: () => field("督办期限", "cz-p-deadline", '<input class="form-control form-control-sm" type="datetime-local" id="cz-p-deadline">'),
+    // 督办时限, three days on unless changed, as on the command page (and required: the API asks it)
+    supervise: () => field("督办时限", "cz-p-deadline", '<input class="form-control form-control-sm" type="datetime-local" id="cz-p-deadline" required value="' +
+      zz.inputTime(new Date(Date.now() + 3 * 86400000)) + '">'),
     summon: () => field("吹哨部门（以顿号或逗号分隔）", "cz-p-departments", '<input class="form-control form-control-sm" id="cz-p-departments">'),
   };
 
@@ -300,6 +302,7 @@
 
   /** The dialog's title: 上报 and 交办 name the level they send the case to (上报至市级, trial AH S1). */
   function actionTitle(action, toLevel) {
+    if (takingUp(action)) return "提级办理：改由" + zz.label("handling_level", toLevel) + "办理";
     if (toLevel && (action === "escalate" || action === "hand_down")) {
       return actionLabel(action) + "至" + zz.label("handling_level", toLevel);
     }
@@ -308,6 +311,9 @@
 
   /** What the dialog says first: where the case goes, or that 重新办理 keeps the time limits. */
   function actionLead(action, c, toLevel) {
+    if (takingUp(action) && toLevel) {
+      return "提级后由" + zz.label("handling_level", toLevel) + "办理（现由" + zz.label("handling_level", c.handling_level) + "办理），原办理层级的派单将撤回。";
+    }
     if (action === "escalate" && toLevel) {
       return "上报后由" + zz.label("handling_level", toLevel) + "办理（现由" + zz.label("handling_level", c.handling_level) + "办理），本级跟踪办理进度。";
     }
@@ -326,8 +332,14 @@
    * 办结说明 of what was done beside the 办结结果 chosen). */
   const NOTE_HINTS = {
     escalate: "如：涉及多个部门，本级协调不了，请上级统筹",
+    hand_down: "如：请县级牵头组织调处，限期报送办理结果",
     resolve: "如：已组织双方调解，签订调解协议",
   };
+
+  /** A 上报 offered to a level above the case's: it takes the case up (提级办理, trial AM N10). */
+  function takingUp(action) {
+    return action === "escalate" && Boolean(page.meLevel) && Boolean(page.case) && page.meLevel < page.case.handling_level;
+  }
 
   function openAction(action, noteRequired, toLevel) {
     const c = page.case;

@@ -645,4 +645,70 @@
     unmask, personRecord, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
   };
   fillTopbar();
+  fieldProblems();
+  timeEchoes();
+
+  /** What a field is called on the page: its label (without 必填/选填), aria-label or placeholder. */
+  function fieldName(field) {
+    const label = field.id ? document.querySelector('label[for="' + field.id + '"]') : null;
+    const named = (label && label.textContent) || field.getAttribute("aria-label") || field.placeholder || "";
+    return named.replace(/（(必填|选填)）\s*$/, "").replace(/[：:]\s*$/, "").trim();
+  }
+
+  /**
+   * A required field left empty is said in the page, in Chinese, beneath it (「请填写督办意见」),
+   * instead of the browser's bubble in the browser's language ("Please fill out this field.",
+   * trial AM N2); the form is not sent and its dialog stays open. Other checks keep the browser's.
+   */
+  function fieldProblems() {
+    document.addEventListener("invalid", function (event) {
+      const field = event.target;
+      if (!(field instanceof HTMLElement) || !field.validity || !field.validity.valueMissing) return;
+      event.preventDefault();
+      const name = fieldName(field);
+      const anchor = field.closest(".input-group") || field;
+      let problem = anchor.nextElementSibling;
+      if (!problem || !problem.classList.contains("zz-field-problem")) {
+        problem = document.createElement("div");
+        problem.className = "zz-field-problem text-danger small mt-1";
+        problem.setAttribute("role", "alert");
+        anchor.insertAdjacentElement("afterend", problem);
+        field.addEventListener("input", function () {
+          if (field.value.trim()) problem.remove();
+        });
+      }
+      problem.textContent = "请填写" + (name || "此项");
+      const form = field.form;
+      const first = form ? Array.from(form.elements).find((e) => e.validity && !e.validity.valid) : field;
+      if (first === field) field.focus();
+    }, true);
+  }
+
+  /**
+   * Beside a date-and-time field, the time it holds as the platform writes times (2026-12-09 07:02,
+   * 24 小时制): the browser draws the field in its own language's form (12/09/2026 07:02 AM on an
+   * English one, trial AM N2).
+   */
+  function timeEchoes() {
+    function echo(field) {
+      let shown = field.nextElementSibling;
+      if (!shown || !shown.classList.contains("zz-time-echo")) {
+        shown = document.createElement("div");
+        shown.className = "zz-time-echo small text-muted mt-1";
+        field.insertAdjacentElement("afterend", shown);
+        field.addEventListener("input", () => echo(field));
+        field.addEventListener("change", () => echo(field));
+      }
+      shown.textContent = field.value ? "即 " + field.value.replace("T", " ").slice(0, 16) + "（北京时间，24小时制）" : "";
+    }
+    function scan(root) {
+      if (!(root instanceof Element)) return;
+      if (root.matches('input[type="datetime-local"]')) echo(root);
+      root.querySelectorAll('input[type="datetime-local"]').forEach(echo);
+    }
+    scan(document.body);
+    new MutationObserver(function (changes) {
+      changes.forEach((change) => change.addedNodes.forEach(scan));
+    }).observe(document.body, { childList: true, subtree: true });
+  }
 })();

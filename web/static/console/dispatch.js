@@ -44,7 +44,13 @@
   const state = {
     cases: [], filter: "waiting", selected: null, picking: false, positions: {}, assignee: null,
     full: {}, searching: false, results: [], me: null,
+    // 下级上报, 我督办的, 我交办的: the ids the API listed (trial AM M3), and what each
+    // supervised case's handler did since the 督办
+    marked: { from_below: new Set(), supervised: new Set(), handed_down: new Set() },
+    actedSince: {},
   };
+  /** The tabs listed by the API itself (a superior's: the village has nobody below). */
+  const MARKED = LEVEL < 5 ? ["from_below", "supervised", "handed_down"] : [];
   // village outlines below the case markers, on a canvas of their own
   map.createPane("dz-units").style.zIndex = 350;
   // their names and the grids' above the outlines, below the markers (a case, the point picked)
@@ -89,8 +95,20 @@
   }
 
   function visible(c) {
+    if (MARKED.includes(state.filter)) return state.marked[state.filter].has(c.id);
     const stage = stageOf(c);
-    return state.filter === "all" ? stage !== null : stage === state.filter;
+    if (state.filter === "all") return stage !== null || MARKED.some((m) => state.marked[m].has(c.id));
+    return stage === state.filter;
+  }
+
+  /** 我督办的: the 督办时限 and whether the level handling the case has acted since. */
+  function supervisedNote(c) {
+    const since = state.actedSince[c.id];
+    const until = c.supervision_deadline ? "时限 " + zz.fmtTime(c.supervision_deadline) + " · " : "";
+    const acted = since
+      ? "督办后" + since.actor_name + "已" + since.label + "（" + zz.fmtTime(since.at) + "）"
+      : "督办后尚未办理";
+    return '<span class="dz-supervised-note' + (since ? "" : " text-danger") + '">' + zz.esc(until + acted) + "</span>";
   }
 
   function levelText(level) {
@@ -99,6 +117,7 @@
 
   /** The right-hand side of a list item's second line: what the dispatcher watches there. */
   function itemNote(c) {
+    if (state.filter === "supervised" && state.marked.supervised.has(c.id)) return supervisedNote(c);
     if (c.handling_level !== LEVEL) {
       return '<span class="dz-level">' + zz.esc(levelText(c.handling_level)) + "</span>";
     }
@@ -130,6 +149,10 @@
       (reminded && !c.closed_at
         ? '<span class="badge text-bg-warning me-1 dz-reminded" title="' + zz.esc(reminded.title) + '">' +
           zz.esc(reminded.text) + "</span>"
+        : "") +
+      // came up from below: still said once the state no longer says 已上报 (trial AM M3)
+      (state.marked.from_below.has(c.id) && c.state !== "escalated"
+        ? '<span class="badge text-bg-info me-1 dz-from-below" title="下级上报至本级的案件">下级上报</span>'
         : "") +
       (returnedOf(c)
         ? '<span class="badge text-bg-warning me-1 dz-returned-mark" title="' +
@@ -166,6 +189,9 @@
     ["waiting", "active", "closing", "escalated"].forEach(function (stage) {
       $("dz-count-" + stage).textContent = countText(stage);
     });
+    MARKED.forEach(function (stage) {
+      $("dz-count-" + stage).textContent = state.marked[stage].size + (state.full[stage] ? "+" : "");
+    });
     const shown = state.cases.filter(visible);
     $("dz-queue-empty").hidden = shown.length > 0;
     shown.forEach((c) => list.appendChild(caseItem(c)));
@@ -193,14 +219,17 @@
     });
   }
 
-  const STAGE_NAMES = { queue: "案件队列", closing: "待结案案件", escalated: "已上报案件" };
+  const STAGE_NAMES = {
+    queue: "案件队列", closing: "待结案案件", escalated: "上报上级的案件",
+    from_below: "下级上报的案件", supervised: "我督办的案件", handed_down: "我交办的案件",
+  };
 
   // Reads of the queue may answer out of order: only the latest read is drawn.
   let queueReads = 0;
   async function loadQueue() {
     const read = ++queueReads;
     const lists = await Promise.all(
-      ["queue", "closing", "escalated"].map(async function (stage) {
+      ["queue", "closing", "escalated"].concat(MARKED).map(async function (stage) {
         try {
           return await zz.api("/api/cases?code=" + code + "&stage=" + stage + "&limit=" + LIST_LIMIT);
         } catch (error) {
@@ -211,6 +240,15 @@
     );
     if (read !== queueReads) return;
     state.full = { closing: lists[1].length >= LIST_LIMIT, escalated: lists[2].length >= LIST_LIMIT };
+    state.actedSince = {};
+    MARKED.forEach(function (stage, i) {
+      const listed = lists[3 + i];
+      state.full[stage] = listed.length >= LIST_LIMIT;
+      state.marked[stage] = new Set(listed.map((c) => c.id));
+      listed.forEach(function (c) {
+        if (stage === "supervised") state.actedSince[c.id] = c.acted_since || null;
+      });
+    });
     const seen = new Set();
     state.cases = [].concat(...lists).filter(function (c) {
       if (seen.has(c.id)) return false;
@@ -701,10 +739,13 @@
       '<input class="form-control form-control-sm" id="dz-department" maxlength="100" required ' +
       'placeholder="如：县住建局" aria-label="职能部门名称"></div>' + // the names offered go below it
       '<button class="btn btn-sm btn-outline-primary text-nowrap dz-assign" type="submit">派往部门</button>' +
-      "</form>";
+      "</form>" +
+      // the departments of the level handling the case (a city-level case: the city's own,
+      // trial AM M1), read per case; or why there are none
+      '<div class="zz-departments d-flex flex-wrap gap-1 mt-1" id="dz-department-choices" aria-label="常用部门"></div>' +
+      '<p class="small text-muted mb-0 mt-1" id="dz-department-note" hidden></p>';
     const anchor = $("dz-assigned");
     anchor.parentNode.insertBefore(box, anchor);
-    zz.departmentChoices($("dz-department"), false);
     $("dz-department-form").addEventListener("submit", function (event) {
       event.preventDefault();
       const name = $("dz-department").value.trim();
@@ -754,8 +795,44 @@
     return notes;
   }
 
+  /** Offer the departments of the level handling `c` under 派往职能部门, or say there are none. */
+  async function loadDepartments(c) {
+    const choices = $("dz-department-choices");
+    const note = $("dz-department-note");
+    choices.textContent = "";
+    note.hidden = true;
+    let body;
+    try {
+      body = await zz.api("/api/departments?case=" + c.id);
+    } catch (error) {
+      body = { departments: [], note: "职能部门名单加载失败：" + zz.errorText(error) };
+    }
+    if (state.selected === null || state.selected.id !== c.id) return;
+    choices.textContent = "";
+    const input = $("dz-department");
+    input.placeholder = body.departments.length ? "如：" + body.departments[0] : "输入职能部门名称";
+    body.departments.forEach(function (name) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.className = "btn btn-sm btn-outline-secondary py-0 px-1 zz-department";
+      b.textContent = name;
+      b.addEventListener("click", function () {
+        input.value = name;
+        input.dispatchEvent(new Event("input"));
+      });
+      choices.appendChild(b);
+    });
+    note.textContent = body.note || "";
+    note.hidden = !body.note;
+  }
+
   async function loadPicks(c, ranked) {
     const box = picksBox();
+    const level = c.id + ":" + c.handling_level; // 分流 to another level changes the list
+    if (box.dataset.departmentsOf !== level) {
+      box.dataset.departmentsOf = level;
+      loadDepartments(c);
+    }
     picks.ranked = ranked;
     const read = ++picks.reads;
     const query = picks.query;
@@ -1068,6 +1145,8 @@
       zz.toast(zz.label("case_action", action) + "：已完成", "success");
       upsertCase(updated);
       renderCase(updated);
+      // 上报, 交办 and 督办 move a case in or out of 下级上报, 我交办的, 我督办的
+      if (MARKED.length) loadQueue();
       await loadCandidates(updated);
     } catch (error) {
       submit.disabled = false;
@@ -1590,6 +1669,7 @@
     map.options.zoomSnap = 0.25;
     map.options.zoomDelta = 0.5;
     document.querySelectorAll("[data-filter]").forEach(function (button) {
+      if (button.dataset.marked !== undefined && !MARKED.includes(button.dataset.filter)) button.hidden = true;
       button.addEventListener("click", function () {
         document.querySelectorAll("[data-filter]").forEach((b) => b.classList.remove("active"));
         button.classList.add("active");
