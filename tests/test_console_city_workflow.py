@@ -164,4 +164,8 @@ def test_the_command_pages_supervise_dialog_asks_in_chinese(
     expect(problem).to_have_count(0)
     page.locator("#zz-action-submit").click()
     page.locator(".zz-toasts .alert-success").wait_for()
+    # the queue's 我督办的 finds it again, as the desk's tab does (trial AM M3)
+    page.select_option("#zz-queue-scope", "supervised")
+    expect(row).to_have_count(1)
+    expect(row.locator(".zz-supervised-note")).to_contain_text("已督办，时限")
     page.assert_clean(demo.origin)

@@ -279,12 +279,22 @@
 
   // The queue pane lists the unit's own queue (the feed's), or across its whole area at every
   // level the overdue cases (those the 超期案件 card counts) or those reported in the last 24 hours
-  const QUEUE_EMPTY = { queue: "本级暂无待办案件", overdue: "辖区暂无超期案件", recent: "辖区近24小时无新登记案件" };
+  // … or, as the 调度台's tabs (trial AM M3), what came up from below, what this level supervised
+  // and what it handed down, not yet closed
+  const QUEUE_EMPTY = {
+    queue: "本级暂无待办案件", overdue: "辖区暂无超期案件", recent: "辖区近24小时无新登记案件",
+    from_below: "暂无下级上报、尚未办结的案件", supervised: "暂无本级督办、尚未办结的案件",
+    handed_down: "暂无本级交办、尚未办结的案件",
+  };
   let scopeReads = 0;
 
   function renderQueue(feed) {
     const scope = document.getElementById("zz-queue-scope");
     if (scope && role() !== "analyst") scope.hidden = false;
+    if (scope && levelOf(code) >= 5) {
+      // a village has no level below it to escalate, supervise or hand down to
+      scope.querySelectorAll("[data-above-village]").forEach((o) => o.remove());
+    }
     if (!scope || scope.value === "queue") {
       scopeReads += 1; // a list still loading for another choice is not drawn
       showQueue(feed.queue, "queue");
