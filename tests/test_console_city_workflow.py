@@ -150,6 +150,8 @@ def test_the_command_pages_supervise_dialog_asks_in_chinese(
     login(page, demo.origin, city_commander, next_path=f"/console/{city}")
     page.select_option("#zz-queue-scope", "recent")
     row = page.locator(f"#zz-queue-body tr[data-case-id='{case['id']}']")
+    # the city's 上报 of the county's case takes it up: said so, as on the case page (N10)
+    expect(row.locator(".zz-act[data-action=escalate]")).to_have_text("提级办理")
     row.locator(".zz-act[data-action=supervise]").click()
     deadline = page.locator("#zz-f-deadline")
     shown = deadline.input_value()

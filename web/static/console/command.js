@@ -733,7 +733,7 @@
       const actions = el("div", "zz-actions");
       cell.appendChild(actions);
       actionNames.forEach(function (action) {
-        const b = el("button", "btn btn-outline-primary btn-xs zz-act", zz.label("case_action", action));
+        const b = el("button", "btn btn-outline-primary btn-xs zz-act", actionLabel(c, action));
         b.type = "button";
         b.dataset.action = action;
         b.addEventListener("click", () => openAction(c, action));
@@ -742,6 +742,16 @@
       tr.appendChild(cell);
     }
     return tr;
+  }
+
+  /** A 上报 offered to a level above the case's takes it up (提级办理, trial AM N10), as on the
+   *  case page; every other action by its name. */
+  function takingUp(c, action) {
+    return action === "escalate" && levelOf(st.me ? st.me.scope_code : code) < c.handling_level;
+  }
+
+  function actionLabel(c, action) {
+    return takingUp(c, action) ? "提级办理" : zz.label("case_action", action);
   }
 
   function tickCountdowns() {
@@ -1936,8 +1946,9 @@
     const fields = document.getElementById("zz-action-fields");
     fields.textContent = "";
     // 上报 names where it sends the case (trial AH S1: a county's 上报 stayed at the county)
-    const to = action === "escalate" && c.escalate_to_level ? "至" + zz.label("handling_level", c.escalate_to_level) : "";
-    document.getElementById("zz-action-title").textContent = zz.label("case_action", action) + to + "：" + c.title;
+    const toLevel = action === "escalate" && c.escalate_to_level ? zz.label("handling_level", c.escalate_to_level) : "";
+    const to = !toLevel ? "" : takingUp(c, action) ? "（改由" + toLevel + "办理）" : "至" + toLevel;
+    document.getElementById("zz-action-title").textContent = actionLabel(c, action) + to + "：" + c.title;
     document.getElementById("zz-action-case").textContent = c.code + " · " + zz.label("case_state", c.state) + " · " + zz.label("handling_level", c.handling_level) + "办理";
     // 督办 states its 督办意见: the field says so, and the browser asks before the server refuses
     const required = zz.tables.note_required[action];
@@ -2024,7 +2035,9 @@
   function doneText(c, action, sent) {
     const level = (l) => zz.label("handling_level", l);
     let done = zz.label("case_action", action) + "成功";
-    if (action === "escalate" && c.escalate_to_level) done = "已上报至" + level(c.escalate_to_level);
+    if (action === "escalate" && c.escalate_to_level) {
+      done = takingUp(c, action) ? "已提级，改由" + level(c.escalate_to_level) + "办理" : "已上报至" + level(c.escalate_to_level);
+    }
     else if (action === "hand_down") done = "已交办给" + (sent.unit_name || "下级单位");
     else if (action === "dispatch") done = "已派单给" + (sent.unit_name || sent.department || "下级单位");
     else if (action === "triage") done = "已分流（" + level(sent.handling_level) + "办理）";
