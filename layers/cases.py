@@ -1023,7 +1023,9 @@ def _require_own_dispatch(session: Session, case: Case, actor: Actor, action: st
 
     A grid worker acts on the cases dispatched to his worker record; a department account on
     those dispatched to a department (trial Z: the county's one department account was offered
-    办结 on a township's case in a grid worker's hands). Operators act on any in their scope.
+    办结 on a township's case in a grid worker's hands): to its own name (its display name, as
+    dispatches name departments), or, for a county's account, to a department of its area with
+    no account of its own (:func:`_has_own_account`). Operators act on any in their scope.
     """
     if actor.role not in (Role.GRID_WORKER, Role.DEPARTMENT):
         return
@@ -1032,8 +1034,38 @@ def _require_own_dispatch(session: Session, case: Case, actor: Actor, action: st
     if actor.role == Role.DEPARTMENT:
         if current is None or current.assignee_kind != AssigneeKind.DEPARTMENT:
             raise Forbidden(f"部门账号只能{label}派给职能部门的案件")
+        named = current.department
+        # a city's or a province's department acts on what is sent to it by name; a county's
+        # shared account also on its bureaus that have no account of their own (trial AM M1)
+        if (
+            named
+            and named != actor.name
+            and (
+                division_level(actor.scope_code) < 3
+                or _has_own_account(session, named, case.area_code)
+            )
+        ):
+            raise Forbidden(f"该案件派给了{named}，由{named}的账号{label}")
     elif actor.worker_id is None or current is None or current.worker_id != actor.worker_id:
         raise Forbidden(f"网格员只能{label}派给本人的案件")
+
+
+_DEPARTMENT_ACCOUNT = text(
+    "SELECT EXISTS (SELECT 1 FROM users WHERE role = 'department' AND active"
+    " AND display_name = :name AND scope_code = ANY(:units))"
+)
+
+
+def _has_own_account(session: Session, department: str, area_code: str) -> bool:
+    """Whether ``department`` has a department account of its own over ``area_code``.
+
+    A department account is named as dispatches name its department (市公安局 …): such a
+    department's cases are its account's alone, so that the city's 市公安局 does not 受理 a case
+    the county sent to 县住建局. A department without an account of its own is served by its
+    area's shared department account (the county's one account for its bureaus), as before.
+    """
+    units = [enclosing_code(area_code, level) for level in range(1, division_level(area_code) + 1)]
+    return bool(session.execute(_DEPARTMENT_ACCOUNT, {"name": department, "units": units}).scalar())
 
 
 _KEPT = object()

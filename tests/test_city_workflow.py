@@ -142,6 +142,10 @@ def test_a_city_level_case_is_offered_the_citys_departments(
     )
     assert sent.status_code == 200, sent.text
     assert sent.json()["state"] == "dispatched"
+    # another department's account, the city's or the county's, does not take it on
+    for other in ("city_housing", "county_department"):
+        refused = _act(api_client, users(other), case_id, "accept")
+        assert refused.status_code in (403, 404), (other, refused.text)
     # the city's department account sees the case (its scope is the city) and takes it on
     police = users("city_police")
     shown = api_client.get(f"/api/cases/{case_id}", headers=police)
@@ -158,6 +162,19 @@ def test_a_city_level_case_is_offered_the_citys_departments(
     listed = api_client.get(f"/api/departments?case={own['id']}", headers=county).json()
     assert listed["level"] == 3 and listed["note"] is None
     assert not {"市公安局", "市住建局"} & set(listed["departments"])
+    # sent to a county bureau with no account of its own: the county's shared account takes
+    # it on, the city's departments do not
+    seen = api_client.get(f"/api/cases/{own['id']}", headers=county).json()
+    sent = api_client.post(
+        f"/api/cases/{own['id']}/dispatch",
+        json={"department": "县住建局", "version": seen["version"]},
+        headers=county,
+    )
+    assert sent.status_code == 200, sent.text
+    refused = _act(api_client, users("city_housing"), own["id"], "accept")
+    assert refused.status_code == 403 and "县住建局" in refused.json()["detail"], refused.text
+    taken = _act(api_client, users("county_department"), own["id"], "accept")
+    assert taken.status_code == 200, taken.text
 
 
 def test_a_city_without_departments_is_told_so(
