@@ -18,13 +18,16 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from api.auth import issue_token
+from api.deps import Principal
+from api.routers.cases import audited_refusal
 from api.settings import ApiSettings
 from layers import alerts
 from layers.errors import InvalidInput
+from layers.model import AuditEntry
 from layers.workflow import Actor
 from tests.api_fixtures import (  # noqa: F401 - fixtures
     VILLAGES,
@@ -206,3 +209,26 @@ def test_the_address_the_work_order_number_and_the_departments_are_checked_too(
     refused = api_client.post(f"{url}/dispatch", json=sent, headers=dispatcher)
     assert refused.status_code == 422
     assert refused.json()["detail"].startswith("职能部门中不要写手机号")
+
+
+def test_a_refusal_quoting_a_typed_value_is_audited_with_its_number_masked(
+    database: SuiteDatabase,
+) -> None:
+    """A refused write's audit entry keeps what the reader was told, with any personal number a
+    refusal quotes (a value typed into the wrong field) masked, as everywhere in the log."""
+    user = Principal(
+        id=0, username="ft_quoting", display_name="测试", role="dispatcher",
+        scope_code=TOWN, can_unmask=False, worker_id=None,
+    )  # fmt: skip
+    with Session(database.owner) as session, pytest.raises(InvalidInput):
+        with audited_refusal(session, user, "case.register", "case", None):
+            raise InvalidInput(f"网格 {ID_NUMBER} 不在辖区内")
+    with Session(database.owner) as session:
+        reason = session.scalars(
+            select(AuditEntry.reason)
+            .where(AuditEntry.actor_name == "ft_quoting")
+            .order_by(AuditEntry.id.desc())
+            .limit(1)
+        ).one()
+    assert reason is not None and reason.startswith("InvalidInput: 网格 ")
+    assert ID_NUMBER not in reason and "530424********6858" in reason  # masked as elsewhere

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.deps import BusinessUser, DeadlinesDep, Principal, SessionDep, utcnow
+from geo.personal_numbers import mask_personal_numbers
 from layers import (
     audit,
     case_history,
@@ -110,7 +111,8 @@ def audited_refusal(
             object_type=object_type,
             object_id=exc.object_id or object_id,
             outcome="denied" if isinstance(exc, Forbidden) else "failed",
-            reason=f"{type(exc).__name__}: {exc}"[:500],
+            # what the reader was told, a number typed into a field it quotes masked
+            reason=mask_personal_numbers(f"{type(exc).__name__}: {exc}")[:500],
         )
         session.commit()
         raise
