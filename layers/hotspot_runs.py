@@ -80,8 +80,8 @@ ALERTING: dict[EmergingClass, tuple[int, str]] = {
 MEANINGS: dict[EmergingClass, str] = {
     EmergingClass.NEW_HOT: "只在最近一期成为热点",
     EmergingClass.CONSECUTIVE_HOT: "最近连续几期为热点，此前不是，为热点的期数不到九成",
-    EmergingClass.INTENSIFYING_HOT: "九成以上的期为热点（含最近一期），且一期比一期集中",
-    EmergingClass.PERSISTENT_HOT: "九成以上的期为热点，集中程度没有明显升降",
+    EmergingClass.INTENSIFYING_HOT: "九成以上的统计期为热点（含最近一期），且一期比一期集中",
+    EmergingClass.PERSISTENT_HOT: "九成以上的统计期为热点，集中程度没有明显升降",
     EmergingClass.SPORADIC_HOT: "时而为热点、时而不是（为热点的期数不到九成），最近一期为热点",
 }
 """What each alerting class means, as an alert's detail says it (trial AF: 零星热点 read as

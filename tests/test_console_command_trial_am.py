@@ -92,6 +92,11 @@ def test_a_supervision_from_the_city_is_new_on_the_county_page(
         re.compile(r"^已督办（督办时限 \d{4}-\d{2}-\d{2} \d{2}:\d{2}）：" + re.escape(title))
     )
     by = page.evaluate("zz.me()")["display_name"]
+    # the city on the county's page reads that the county has not acted, not 本级 (trial AN N7)
+    unit = page.evaluate("window.zzCommand.feed.unit.name")
+    expect(page.locator("#zz-supervisions .zz-supervisions-title")).to_contain_text(
+        f"上级督办后{unit}尚未处理"
+    )
     log_out(page)
 
     _open(page, console_demo, COUNTY)
@@ -102,6 +107,7 @@ def test_a_supervision_from_the_city_is_new_on_the_county_page(
     expect(listed).to_contain_text(title)
     expect(listed).to_contain_text(f"{by} ")
     expect(listed).to_contain_text(note)
+    expect(page.locator("#zz-supervisions .zz-supervisions-title")).to_contain_text("本级尚未处理")
     row = page.locator(f"#zz-queue-body tr[data-case-id='{case_id}']")
     expect(row.locator(".zz-supervision-new")).to_have_text("新")
     tip = row.locator(".zz-supervised").get_attribute("title") or ""

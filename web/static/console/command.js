@@ -346,7 +346,8 @@
     if (new Date(c.supervision_deadline) <= new Date()) return null;
     // 督办 is a commander's, above the level that handles the case (layers/workflow.py RULES)
     if (role() !== "commander" || levelOf(st.me.scope_code) >= c.handling_level) return null;
-    const note = el("span", "zz-supervised-note text-danger small text-nowrap", "已督办，时限 " + zz.fmtTime(c.supervision_deadline));
+    // wraps inside the 74 px 操作 cell: one line left the date beyond the table's edge (trial AN M3)
+    const note = el("span", "zz-supervised-note text-danger", "已督办，时限 " + zz.fmtTime(c.supervision_deadline));
     note.title = "督办时限未到，不能重复督办";
     return note;
   }
@@ -652,10 +653,17 @@
   }
 
   /** The 督办 badge's tooltip: 督办意见, who and when, 督办时限, and whether it is new here. */
+  /** Who has not acted on a new 督办: 本级 to the unit's own accounts; the unit by its name to a
+   *  superior looking at its page (trial AN N7: the city read 本级 as itself). */
+  function supervisedUnit() {
+    const own = !st.me || st.me.scope_code === code;
+    return own || !st.feed ? "本级" : st.feed.unit.name;
+  }
+
   function supervisionText(c) {
     const s = supervisionOf(c);
     const lines = [];
-    if (supervisionIsNew(c)) lines.push("新督办：督办后本级尚未处理此案件");
+    if (supervisionIsNew(c)) lines.push("新督办：督办后" + supervisedUnit() + "尚未处理此案件");
     if (s && s.note) lines.push("督办意见：" + s.note);
     if (s && s.by) lines.push("督办：" + s.by + "（" + zz.fmtTime(s.at) + "）");
     lines.push("督办时限：" + zz.fmtTime((s && s.deadline) || c.supervision_deadline));
@@ -673,14 +681,14 @@
     if (badge) {
       badge.hidden = total === 0;
       badge.textContent = "新督办 " + total;
-      badge.title = "上级督办后本级尚未处理的案件 " + total + " 件";
+      badge.title = "上级督办后" + supervisedUnit() + "尚未处理的案件 " + total + " 件";
     }
     const box = document.getElementById("zz-supervisions");
     if (!box) return;
     box.textContent = "";
     box.hidden = total === 0;
     if (!total) return;
-    box.appendChild(el("div", "zz-supervisions-title", "新督办 " + total + " 件（上级督办后本级尚未处理）"));
+    box.appendChild(el("div", "zz-supervisions-title", "新督办 " + total + " 件（上级督办后" + supervisedUnit() + "尚未处理）"));
     const ul = el("ul", "list-unstyled mb-0");
     list.forEach(function (f) {
       const li = el("li", "zz-supervision");
