@@ -5,23 +5,30 @@ carries an id of its own (``jti``, random): logging out ends that token only
 (:func:`layers.accounts.end_session`), and every request refuses an ended one
 (:mod:`api.deps`). A token without an id (issued before ids were given) is refused.
 
-Throttle (:class:`FailedAddresses`): after :attr:`layers.accounts.LoginThrottle.max_failures`
-failed logins from one client address within its window, that address is answered 429 (with
-``Retry-After``) until the oldest failure leaves the window, its attempts checked against no
-account and counted against none: one troublemaker can no longer lock every name it types, nor
-guess on. Only failures count; logging in successfully, as the tests and the console do all
-day from one address, never brings an address nearer the limit. Kept in the server's memory
-(one process serves): a restart lets an address start again, which is no one's to choose.
+Throttle (:class:`FailedAddresses`): failures under one login name are left to that name's own
+lock (:func:`layers.accounts.authenticate`), so a colleague who forgot a password, or a script
+guessing one account, does not stop everyone else behind the same address (a 综治中心's desks
+share one NAT address, grid workers' phones a carrier's). When failures from one client address
+within the throttle's window spread over :attr:`layers.accounts.LoginThrottle.max_names`
+different names (one password sprayed over the accounts, or one account locked after another),
+that address is answered 429 (with ``Retry-After``) until the earliest of those names' latest
+failures leaves the window, its attempts checked against no account and counted against none.
+Except under a name whose account last logged in successfully from that very address
+(:func:`layers.accounts.last_login_address`): the colleagues who worked from the centre before
+keep logging in (their password checked, and counted, as usual). Only failures count; logging
+in successfully, as the tests and the console do all day from one address, never brings an
+address nearer the limit. Kept in the server's memory (one process serves), names only as
+digests: a restart lets an address start again, which is no one's to choose.
 The address is the connection's, or the last ``X-Forwarded-For`` entry when the deployment says
 a proxy sets it (:func:`login_address`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import secrets
 import threading
-from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -179,7 +186,10 @@ def login_address(request: Request, settings: ApiSettings) -> str | None:
 
 
 class FailedAddresses:
-    """The failed logins of each client address within the throttle's window, in memory.
+    """The login names each client address failed under within the throttle's window, in memory.
+
+    Per address, the latest failure of each name (a digest of it), at most
+    :attr:`layers.accounts.LoginThrottle.max_names` names, the most recent kept.
 
     Parameters
     ----------
@@ -190,7 +200,7 @@ class FailedAddresses:
     def __init__(self, capacity: int = 10_000) -> None:
         self._capacity = capacity
         self._lock = threading.Lock()
-        self._seen: dict[str, deque[datetime]] = {}
+        self._seen: dict[str, dict[bytes, datetime]] = {}
 
     def retry_after(self, address: str, now: datetime, rules: LoginThrottle) -> int | None:
         """Return in how many seconds ``address`` may try again, or None when it may now.
@@ -207,38 +217,46 @@ class FailedAddresses:
         Returns
         -------
         int or None
-            Whole seconds (at least 1) until the oldest failure in the window leaves it.
+            Whole seconds (at least 1) until the earliest of the names' latest failures in the
+            window leaves it; None while fewer than ``rules.max_names`` names failed there.
         """
         window = timedelta(minutes=rules.window_minutes)
         with self._lock:
-            times = self._seen.get(address)
-            if times is None:
+            names = self._seen.get(address)
+            if names is None:
                 return None
-            while times and times[0] <= now - window:
-                times.popleft()
-            if not times:
+            for name, when in list(names.items()):
+                if when <= now - window:
+                    del names[name]
+            if not names:
                 del self._seen[address]
                 return None
-            if len(times) < rules.max_failures:
+            if len(names) < max(rules.max_names, 1):
                 return None
-            return max(1, math.ceil((times[0] + window - now).total_seconds()))
+            return max(1, math.ceil((min(names.values()) + window - now).total_seconds()))
 
-    def failed(self, address: str, now: datetime, rules: LoginThrottle) -> None:
-        """Count a failed login from ``address``.
+    def failed(self, address: str, username: str, now: datetime, rules: LoginThrottle) -> None:
+        """Count a failed login from ``address`` under ``username``.
 
         Parameters
         ----------
         address : str
             The client address.
+        username : str
+            The login name typed (kept only as a digest).
         now : datetime
             Current time (timezone-aware).
         rules : layers.accounts.LoginThrottle
-            The limit (no more failures than it are kept per address).
+            The limit (no more names than it are kept per address).
         """
+        name = hashlib.blake2b(username.encode("utf-8", "replace"), digest_size=16).digest()
         with self._lock:
-            times = self._seen.pop(address, None) or deque(maxlen=max(rules.max_failures, 1))
-            times.append(now)
-            self._seen[address] = times  # the most recent last
+            names = self._seen.pop(address, None) or {}
+            names.pop(name, None)
+            names[name] = now  # the most recent last
+            while len(names) > max(rules.max_names, 1):
+                del names[next(iter(names))]
+            self._seen[address] = names  # the most recent last
             while len(self._seen) > self._capacity:
                 del self._seen[next(iter(self._seen))]
 

@@ -43,8 +43,9 @@ class ApiSettings:
     lockout : layers.accounts.LockoutPolicy
         Lockout rules (``$ZONGZHI_LOCKOUT_FAILURES``, ``$ZONGZHI_LOCKOUT_MINUTES``).
     login_throttle : layers.accounts.LoginThrottle
-        Failed logins one client address may make before waiting
-        (``$ZONGZHI_LOGIN_THROTTLE_FAILURES``, 20; ``$ZONGZHI_LOGIN_THROTTLE_MINUTES``, 15), and
+        How many different login names may fail from one client address before it waits
+        (``$ZONGZHI_LOGIN_THROTTLE_NAMES``, 10), within how many minutes
+        (``$ZONGZHI_LOGIN_THROTTLE_MINUTES``, 15), and
         whether the client's address is read from ``X-Forwarded-For``
         (``$ZONGZHI_TRUST_PROXY=1``, only behind a proxy that sets it; not by default).
     tile_max_age : int
@@ -105,7 +106,7 @@ class ApiSettings:
                 lock_minutes=env_int(env, "ZONGZHI_LOCKOUT_MINUTES", 30),
             ),
             login_throttle=LoginThrottle(
-                max_failures=env_int(env, "ZONGZHI_LOGIN_THROTTLE_FAILURES", 20),
+                max_names=env_int(env, "ZONGZHI_LOGIN_THROTTLE_NAMES", 10),
                 window_minutes=env_int(env, "ZONGZHI_LOGIN_THROTTLE_MINUTES", 15),
                 trust_proxy=env.get("ZONGZHI_TRUST_PROXY", "") in ("1", "true", "yes"),
             ),

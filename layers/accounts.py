@@ -13,14 +13,17 @@ only), is never given it (:func:`unmask_refusal`, checked by :func:`create_user`
 
 The default :class:`PasswordPolicy` follows the MLPS 2.0 (等保 2.0) level-3 profile commonly
 applied to identity authentication: at least 8 characters, at least three of the four character
-classes (upper case, lower case, digits, symbols), not containing the user name, not one of
+classes (upper case, lower case, digits, symbols), not containing the user name nor a variant
+of one of its words (``Analyst@2026`` for ``analyst.530424``), not one of
 the most common passwords (:data:`COMMON_PASSWORDS`) nor a variant of one (:data:`COMMON_WORDS`:
 ``Password2``, ``Admin@2026``), nor mostly the platform's name (:data:`PRODUCT_WORDS`). Logins
 lock an account for :attr:`LockoutPolicy.lock_minutes` after :attr:`LockoutPolicy.max_failures`
 consecutive failures, except at the address its owner last logged in from (:func:`authenticate`);
 a login name no account has is counted and answered alike, in the database as an account is
-(``unknown_login_names``), so the answers do not tell which names exist, restart or not. Each
-client address is throttled besides (:class:`LoginThrottle`, applied by :mod:`api.auth`).
+(``unknown_login_names``), so the answers do not tell which names exist, restart or not. A
+client address failing under many names is throttled besides (:class:`LoginThrottle`, applied
+by :mod:`api.auth`), except for the accounts that last logged in from it
+(:func:`last_login_address`).
 
 A session is one access token: logging out ends it (:func:`end_session`), disabling the account
 ends all of its sessions (a trigger sets ``users.sessions_ended_at``), a new password all those
@@ -34,7 +37,7 @@ import math
 import os
 import re
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -121,13 +124,16 @@ def _unleet(text: str, table: dict[str, str]) -> str:
     return "".join(table.get(char, char) for char in text)
 
 
-def _common_variant(lowered: str) -> str | None:
-    """Return the common word ``lowered`` is a variant of, or None (see :data:`COMMON_WORDS`)."""
+def _common_variant(lowered: str, words: Iterable[str] = COMMON_WORDS) -> str | None:
+    """Return the word of ``words`` (default: :data:`COMMON_WORDS`) ``lowered`` is a variant of.
+
+    None when it is a variant of none.
+    """
     letters = [i for i, char in enumerate(lowered) if char.isalpha()]
     if not letters:
         return None
     first, last = letters[0], letters[-1] + 1
-    words = set(COMMON_WORDS)
+    words = set(words)
     # the word may begin or end with a look-alike (``@dmin``, ``hell0``): try each cut of the
     # digits and symbols around the letters
     for start in range(first + 1):
@@ -151,6 +157,27 @@ def _product_word(lowered: str) -> str | None:
             if sum(1 for char in rest if char.isalpha()) < PRODUCT_OTHER_LETTERS:
                 return word
     return None
+
+
+NAME_PART_LETTERS = 4
+"""A login name's alphabetic parts this long or longer are refused as passwords as the common
+words are (:func:`_name_parts`)."""
+
+
+def _name_parts(username: str) -> tuple[str, ...]:
+    """Return the parts of ``username`` a password may not be a variant of (lower case).
+
+    The login name split on ``. _ -`` and digits, parts of :data:`NAME_PART_LETTERS` letters
+    or more: ``analyst.530424`` gives ``analyst``, ``gridworker.530424101_wang`` gives
+    ``gridworker`` and ``wang``.
+
+    Examples
+    --------
+    >>> _name_parts("gridworker.530424101_wang-li")
+    ('gridworker', 'wang')
+    """
+    parts = re.split(r"[._\-0-9]+", username.lower())
+    return tuple(part for part in parts if len(part) >= NAME_PART_LETTERS and part.isalpha())
 
 
 def _holds_username(lowered: str, username: str) -> bool:
@@ -434,6 +461,8 @@ class PasswordPolicy:
         ['少于 8 个字符', '只用了 1 类字符，至少需要 3 类（大写字母、小写字母、数字、符号）']
         >>> PasswordPolicy().problems("Wang.Wei-2026", "wang.wei")
         ['包含用户名']
+        >>> PasswordPolicy().problems("Analyst@2026", "analyst.530424")
+        ['与登录名 analyst 仅差大小写、数字或符号，请换一个']
         >>> PasswordPolicy().problems("Password1")
         ['是最常见的密码之一，容易被猜中']
         >>> PasswordPolicy().problems("P@ssw0rd#2026")
@@ -455,6 +484,12 @@ class PasswordPolicy:
         lowered = password.lower()
         if self.forbid_username and username and _holds_username(lowered, username):
             found.append("包含用户名")
+        elif (
+            self.forbid_username
+            and username
+            and (part := _common_variant(lowered, _name_parts(username))) is not None
+        ):
+            found.append(f"与登录名 {part} 仅差大小写、数字或符号，请换一个")
         if lowered in COMMON_PASSWORDS:
             found.append("是最常见的密码之一，容易被猜中")
         elif (word := _common_variant(lowered)) is not None:
@@ -524,12 +559,20 @@ class LockoutPolicy:
 class LoginThrottle:
     """When failed logins from one client address make its next attempts wait.
 
+    Failures under one login name are that name's lock's to count (:class:`LockoutPolicy`):
+    a colleague who forgot a password, or a script guessing one account, does not stop the
+    others behind the same address (a centre's NAT, a carrier's). What the throttle holds back
+    is one address failing under many names: spraying one password over the accounts, or
+    locking them one after another.
+
     Attributes
     ----------
-    max_failures : int
-        Failed logins (a wrong name or password, or an attempt on a locked account) from one
-        address within ``window_minutes`` after which that address is refused (429) until the
-        oldest of them is ``window_minutes`` old. Successful logins are never counted.
+    max_names : int
+        How many different login names (accounts or not) may have failed from one address
+        within ``window_minutes``: when that many have, the address is refused (429) until the
+        earliest of their latest failures is ``window_minutes`` old, except under a name whose
+        account last logged in successfully from that address (``users.login_address``), which
+        is checked as usual. Successful logins are never counted.
     window_minutes : int
         The window.
     trust_proxy : bool
@@ -538,7 +581,7 @@ class LoginThrottle:
         ``X-Forwarded-For`` it likes).
     """
 
-    max_failures: int = 20
+    max_names: int = 10
     window_minutes: int = 15
     trust_proxy: bool = False
 
@@ -1226,8 +1269,8 @@ def authenticate(
     (``users.failed_at_login_address``): someone elsewhere typing wrong passwords under a
     colleague's name locks it for everyone but its owner at their usual desk. There the password
     is checked as usual: right, the owner logs in (the lock stays for the others); wrong, the
-    lock holds there as well. Guessing from one address is held back by that address's
-    throttle (:mod:`api.auth`), which the console applies before this.
+    lock holds there as well. Guessing under many names from one address is held back by that
+    address's throttle (:mod:`api.auth`), which the console applies before this.
 
     A name no account has is counted and locked alike (``unknown_login_names``, under a keyed
     hash: :func:`unknown_name_digest`), without an account being made: the answers do not tell
@@ -1312,6 +1355,27 @@ def authenticate(
         user.password_hash = new_hash
     session.flush()
     return user
+
+
+def last_login_address(session: Session, username: str) -> str | None:
+    """Return the address the account named ``username`` last logged in from successfully.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session (the ``users`` table has no row-level security).
+    username : str
+        Login name, as typed.
+
+    Returns
+    -------
+    str or None
+        ``users.login_address``; None when no account has the name or it never logged in
+        from a known address.
+    """
+    if "\x00" in username:  # no account can have it (see authenticate)
+        return None
+    return session.scalar(select(User.login_address).where(User.username == username))
 
 
 def _unknown_name_failed(

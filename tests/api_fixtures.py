@@ -357,7 +357,7 @@ def api_settings(
         jwt_secret="api-test-jwt-secret-0123456789abcdef",
         keys=api_world.keys,
         pool_size=4,
-        login_throttle=accounts.LoginThrottle(max_failures=1000),
+        login_throttle=accounts.LoginThrottle(max_names=1000),
     )
 
 

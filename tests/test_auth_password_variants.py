@@ -1,5 +1,7 @@
 """A common password is refused in its variants too, and so is a password made of the
-platform's name or the login name with look-alike characters.
+platform's name or the login name with look-alike characters, or of one word of the login name
+with only case, digits, symbols or look-alikes changed (``Analyst@2026`` for
+``analyst.530424``, trial AN M5).
 
 ``Password2`` and ``Admin@2026`` passed the exact list of common passwords: the policy now
 sets aside case, leading and trailing digits and symbols (years among them) and look-alikes
@@ -17,6 +19,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from importers.demo.plan import DEMO_PASSWORD
+from importers.demo.staff import CITY_DEPARTMENTS
 from layers import accounts
 from layers.errors import WeakPassword
 from layers.model import User
@@ -84,9 +87,53 @@ def test_the_login_name_is_found_behind_look_alikes() -> None:
     assert POLICY.problems("Zz#Li-Hua-2026", "wang.wei") == []
 
 
+def _like_the_name(part: str) -> str:
+    return f"与登录名 {part} 仅差大小写、数字或符号，请换一个"
+
+
+@pytest.mark.parametrize(
+    ("password", "username", "part"),
+    [
+        ("Analyst@2026", "analyst.530424", "analyst"),  # trial AN M5
+        ("Commander#2026", "commander.county.530424", "commander"),
+        ("2026!C0unty", "commander.county.530424", "county"),
+        ("Gr1dw0rker@2026", "gridworker.530424", "gridworker"),
+        ("Dispatcher2026!", "dispatcher.530424100", "dispatcher"),
+        ("Wang@20261205", "wang_wei-7", "wang"),
+        ("Auditor#1", "auditor.530424", "auditor"),
+    ],
+)
+def test_a_word_of_the_login_name_is_refused_in_its_variants(
+    password: str, username: str, part: str
+) -> None:
+    assert POLICY.problems(password, username) == [_like_the_name(part)]
+    with pytest.raises(WeakPassword) as refused:
+        POLICY.check(password, username)
+    assert str(refused.value) == "密码不符合要求：" + _like_the_name(part)
+
+
+def test_short_words_of_the_login_name_and_other_accounts_names_are_left_alone() -> None:
+    assert POLICY.problems("Wei@2026x", "wang.wei") == []  # ``wei``: 3 letters only
+    assert POLICY.problems("Analyst@2026", "commander.county.530424") == []
+    assert POLICY.problems("Zz-Analyst-Desk-2026", "analyst.530424") == []  # among other words
+    no_name_rule = accounts.PasswordPolicy(forbid_username=False)
+    assert no_name_rule.problems("Analyst@2026", "analyst.530424") == []
+
+
 def test_the_demo_accounts_may_keep_the_demo_password() -> None:
     """``make demo`` gives every account Demo@2026 through the policy (importers/demo/users.py)."""
-    for name in ("admin.530424", "gridworker.530424", "dispatcher.530424100"):
+    names = [
+        "admin.530424",
+        "auditor.530424",
+        *(f"commander.{level}.530424" for level in ("province", "city", "county", "township")),
+        "commander.village.530424",
+        "dispatcher.530424100",
+        "analyst.530424",
+        "gridworker.530424",
+        "department.530424",
+        *(f"department.city.{key}.530424" for key, _ in CITY_DEPARTMENTS),
+    ]
+    for name in names:
         POLICY.check(DEMO_PASSWORD, name)
 
 
@@ -126,6 +173,13 @@ def test_a_variant_is_refused_over_http_and_by_the_layer(
     assert refused.status_code == 422
     assert refused.json()["detail"] == "密码不符合要求：" + _variant("admin")
     assert refused.json()["problems"] == [_variant("admin")]
+    refused = client.post(
+        "/api/me/password",
+        json={"current_password": PASSWORD, "new_password": "H0lder@2026"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "密码不符合要求：" + _like_the_name("holder")
     with pytest.raises(WeakPassword):
         accounts.create_user(
             db,

@@ -1,10 +1,13 @@
 """Failed logins are throttled per client address; a lock spares its owner's address; unknown
 names' counts are kept in the database.
 
-* An address that failed ``login_throttle.max_failures`` times within the window is answered
-  429 (Chinese, ``Retry-After``) and its attempts reach no account: the right password of an
-  account is not counted against it either. Successful logins never count. ``X-Forwarded-For``
-  is read only when the deployment trusts a proxy, and then its last entry.
+* Failures under one name are that name's lock's, never the address's: the others behind the
+  same address (a centre's NAT) log in as usual.
+* An address whose failures within the window spread over ``login_throttle.max_names`` names is
+  answered 429 (Chinese, ``Retry-After``) and its attempts reach no account: the right password
+  of an account is not counted against it either. But an account that last logged in from that
+  address is checked as usual. Successful logins never count. ``X-Forwarded-For`` is read only
+  when the deployment trusts a proxy, and then its last entry.
 * Wrong passwords typed elsewhere lock an account for everyone but its owner at the address of
   their last login, unless a failure came from there too.
 * A name no account has is counted in ``unknown_login_names``, under a keyed hash.
@@ -49,7 +52,15 @@ def people(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[dict[str, i
     """Accounts of this module (deleted afterwards): name -> id."""
     made: dict[str, int] = {}
     with Session(database.owner) as owner, owner.begin():
-        for name in ("target", "owner", "careless", "bystander"):
+        for name in (
+            "target",
+            "owner",
+            "careless",
+            "bystander",
+            "forgetful",
+            "stranger",
+            "deskmate",
+        ):
             user = accounts.create_user(
                 owner,
                 username=PREFIX + name,
@@ -67,12 +78,12 @@ def people(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[dict[str, i
 def _app(
     settings: ApiSettings,
     *,
-    max_failures: int,
+    max_names: int,
     window_minutes: int = 15,
     trust_proxy: bool = False,
     console: bool = False,
 ) -> FastAPI:
-    throttle = accounts.LoginThrottle(max_failures, window_minutes, trust_proxy)
+    throttle = accounts.LoginThrottle(max_names, window_minutes, trust_proxy)
     return create_app(replace(settings, login_throttle=throttle), plugins=console)
 
 
@@ -95,7 +106,7 @@ def _failed_logins(database: SuiteDatabase, name: str) -> int:
 def test_an_address_that_failed_too_often_waits_and_counts_against_no_account(
     api_settings: ApiSettings, database: SuiteDatabase, people: dict[str, int]
 ) -> None:
-    app = _app(api_settings, max_failures=3, window_minutes=15)
+    app = _app(api_settings, max_names=3, window_minutes=15)
     with TestClient(app):
         guesser = _from(app, "10.20.1.1")
         ghosts = [f"ghost.{time.time_ns()}.{i}" for i in range(3)]
@@ -128,20 +139,61 @@ def test_an_address_that_failed_too_often_waits_and_counts_against_no_account(
 
 
 def test_successful_logins_never_count(api_settings: ApiSettings, people: dict[str, int]) -> None:
-    app = _app(api_settings, max_failures=2)
+    app = _app(api_settings, max_names=2)
     with TestClient(app):
         office = _from(app, "10.20.2.1")
         assert [_login(office, PREFIX + "bystander", PASSWORD) for _ in range(6)] == [200] * 6
-        assert _login(office, PREFIX + "bystander", "Wrong-1-x") == 401
+        assert _login(office, f"ghost.{time.time_ns()}", "Wrong-1-x") == 401
         assert _login(office, PREFIX + "bystander", PASSWORD) == 200
-        assert _login(office, PREFIX + "bystander", "Wrong-1-x") == 401
-        assert _login(office, PREFIX + "bystander", PASSWORD) == 429
+        assert _login(office, f"ghost.{time.time_ns()}", "Wrong-1-x") == 401
+        assert _login(office, PREFIX + "stranger", PASSWORD) == 429
+
+
+def test_failures_under_one_name_leave_the_others_at_that_address_alone(
+    api_settings: ApiSettings, database: SuiteDatabase, people: dict[str, int]
+) -> None:
+    """One person at the centre's NAT address forgets a password: the lock is theirs alone."""
+    app = _app(api_settings, max_names=10)
+    with TestClient(app):
+        centre = _from(app, "10.20.8.1")
+        codes = [_login(centre, PREFIX + "forgetful", f"Wrong-{i}-x") for i in range(25)]
+        assert codes == [401] * 4 + [423] * 21  # the account's lock, never the address's 429
+        ghost = f"ghost.{time.time_ns()}"  # a script at it under a name no account has
+        assert [_login(centre, ghost, "Wrong-1-x") for _ in range(25)] == [401] * 4 + [423] * 21
+        # an account that never logged in from there, with the right password, gets in
+        assert _login(centre, PREFIX + "stranger", PASSWORD) == 200
+        assert _failed_logins(database, PREFIX + "stranger") == 0
+
+
+def test_failures_over_many_names_throttle_the_address_but_not_its_own_accounts(
+    api_settings: ApiSettings, database: SuiteDatabase, people: dict[str, int]
+) -> None:
+    app = _app(api_settings, max_names=10)
+    with TestClient(app):
+        centre, elsewhere = _from(app, "10.20.8.2"), _from(app, "10.20.8.3")
+        assert _login(centre, PREFIX + "deskmate", PASSWORD) == 200  # works at the centre
+        assert _login(elsewhere, PREFIX + "target", PASSWORD) == 200  # works elsewhere
+        sprayed = [f"ghost.{time.time_ns()}.{i}" for i in range(9)] + [PREFIX + "careless"]
+        assert [_login(centre, name, "Spray-2026-x") for name in sprayed] == [401] * 10
+        # ten names failed: a new name waits, even with the right password, and is not counted
+        refused = centre.post(
+            "/api/auth/token", data={"username": PREFIX + "target", "password": PASSWORD}
+        )
+        assert refused.status_code == 429 and 0 < int(refused.headers["retry-after"]) <= 900
+        assert refused.json()["detail"].startswith("此地址登录失败次数过多")
+        assert _login(centre, f"ghost.{time.time_ns()}", "Spray-2026-x") == 429
+        # the colleague who last logged in from the centre is checked as usual there
+        assert _login(centre, PREFIX + "deskmate", "Wrong-1-x") == 401
+        assert _failed_logins(database, PREFIX + "deskmate") == 1
+        assert _login(centre, PREFIX + "deskmate", PASSWORD) == 200
+        assert _failed_logins(database, PREFIX + "deskmate") == 0
+        assert _login(centre, PREFIX + "target", PASSWORD) == 429
 
 
 def test_forwarded_for_is_read_only_behind_a_trusted_proxy(
     api_settings: ApiSettings, people: dict[str, int]
 ) -> None:
-    untrusted = _app(api_settings, max_failures=2)
+    untrusted = _app(api_settings, max_names=2)
     with TestClient(untrusted):
         client = _from(untrusted, "10.20.3.1")
         codes = [
@@ -151,7 +203,7 @@ def test_forwarded_for_is_read_only_behind_a_trusted_proxy(
             for i in range(3)
         ]
         assert codes == [401, 401, 429]  # one connection address, whatever the header says
-    trusted = _app(api_settings, max_failures=2, trust_proxy=True)
+    trusted = _app(api_settings, max_names=2, trust_proxy=True)
     with TestClient(trusted):
         proxy = _from(trusted, "10.20.3.2")  # every request comes through the proxy
 
@@ -172,7 +224,7 @@ def test_a_lock_spares_its_owner_at_the_address_of_the_last_login(
     api_settings: ApiSettings, database: SuiteDatabase, people: dict[str, int]
 ) -> None:
     name = PREFIX + "owner"
-    app = _app(api_settings, max_failures=100)
+    app = _app(api_settings, max_names=100)
     with TestClient(app):
         home, elsewhere = _from(app, HOME), _from(app, ELSEWHERE)
         assert _login(home, name, PASSWORD) == 200
@@ -191,7 +243,7 @@ def test_failures_from_the_owners_address_lock_it_there_too(
     api_settings: ApiSettings, people: dict[str, int]
 ) -> None:
     name = PREFIX + "careless"
-    app = _app(api_settings, max_failures=100)
+    app = _app(api_settings, max_names=100)
     with TestClient(app):
         home, elsewhere = _from(app, HOME), _from(app, ELSEWHERE)
         assert _login(home, name, PASSWORD) == 200
@@ -236,14 +288,14 @@ def test_unknown_names_are_counted_in_the_database_under_a_keyed_hash(
     ghost = f"Zz#Typed-Password-{time.time_ns()}"  # a password typed into the name box
     digest = accounts.unknown_name_digest(ghost, api_settings.login_names_key())
     assert digest != accounts.unknown_name_digest(ghost, b"another deployment's key 32 bytes")
-    first = _app(api_settings, max_failures=100)
+    first = _app(api_settings, max_names=100)
     with TestClient(first):
         assert [_login(_from(first, "10.20.6.1"), ghost, "x") for _ in range(4)] == [401] * 4
     with Session(database.owner) as owner:
         row = owner.get(UnknownLoginName, digest)
         assert row is not None and row.failures == 4 and row.locked_until is None
     # the next process (a restart) goes on counting where the last stopped
-    second = _app(api_settings, max_failures=100)
+    second = _app(api_settings, max_names=100)
     with TestClient(second):
         assert _login(_from(second, "10.20.6.2"), ghost, "x") == 423
     with Session(database.owner) as owner, owner.begin():
@@ -306,20 +358,21 @@ def test_the_migration_goes_down_and_up(db: Session) -> None:
 def test_the_login_page_says_when_to_try_again(
     page: RecordedPage, api_settings: ApiSettings, people: dict[str, int]
 ) -> None:
-    app = _app(api_settings, max_failures=2, window_minutes=10, console=True)
+    app = _app(api_settings, max_names=2, window_minutes=10, console=True)
     with served_in_thread(app) as origin:
         page.goto(f"{origin}/login")
         message = page.locator("#login-message")
-        for expected in ("用户名或密码错误", "用户名或密码错误"):
-            page.fill("#username", PREFIX + "bystander")
+        for ghost in (f"ghost.{time.time_ns()}.{i}" for i in range(2)):  # the limit here
+            page.fill("#username", ghost)
             page.fill("#password", "Wrong-1-x")
             page.click("#login-submit")
             page.wait_for_function(
                 "text => document.getElementById('login-message').innerText === text"
                 " && !document.getElementById('login-submit').disabled",
-                arg=expected,
+                arg="用户名或密码错误",
             )
         # even the right password now waits: the page says for how long, not 用户名或密码错误
+        page.fill("#username", PREFIX + "stranger")
         page.fill("#password", PASSWORD)
         page.click("#login-submit")
         page.wait_for_function(

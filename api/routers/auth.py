@@ -1,7 +1,8 @@
 """Login (OAuth2 password flow → JWT, also an HttpOnly cookie), logout, who am I, own password.
 
-Failed logins are throttled per client address (:mod:`api.auth`): past the limit, the address
-is answered 429 with ``Retry-After``, and its attempts reach no account.
+Failed logins are throttled per client address (:mod:`api.auth`): when they spread over too
+many names, the address is answered 429 with ``Retry-After`` and its attempts reach no account,
+but for the accounts that last logged in from it.
 
 Logging out ends the session for real: the token's id is recorded as ended
 (:func:`layers.accounts.end_session`), so the token, in the cookie or a Bearer header, is refused
@@ -91,10 +92,11 @@ def login(
     Every attempt is audited (a name no account has, masked: it may be a password typed in
     the wrong box). After repeated failures the account is locked (423), except at the address
     its owner last logged in from (:func:`layers.accounts.authenticate`); a name no account
-    has is answered alike, so the answers do not tell which names exist. After
-    ``login_throttle.max_failures`` failures from one address within its window, that address
-    is answered 429 (``Retry-After``) without its attempts being checked or counted against any
-    account.
+    has is answered alike, so the answers do not tell which names exist. When failures from one
+    address within its window spread over ``login_throttle.max_names`` names, that address is
+    answered 429 (``Retry-After``) without its attempts being checked or counted against any
+    account, except under the name of an account that last logged in from that address, whose
+    password is checked as usual.
     """
     now = utcnow()
     where = client_address(request)
@@ -102,7 +104,7 @@ def login(
     throttle = failed_addresses(request.app.state)
     wait = None if address is None else throttle.retry_after(address, now, settings.login_throttle)
     try:
-        if wait is not None:
+        if wait is not None and accounts.last_login_address(session, form.username) != address:
             raise too_many_attempts(wait)
         try:
             user = accounts.authenticate(
@@ -116,7 +118,7 @@ def login(
             )
         except AuthenticationFailed:
             if address is not None:
-                throttle.failed(address, now, settings.login_throttle)
+                throttle.failed(address, form.username, now, settings.login_throttle)
             raise
     except (AuthenticationFailed, TooManyAttempts) as exc:
         audit.record(
