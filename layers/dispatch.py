@@ -77,7 +77,8 @@ class Candidate:
     distance_m : float
         Geodesic distance from the worker's last position to the case.
     workload : int
-        Dispatches of the worker in the 24 hours before ``now``.
+        Dispatches of the worker in the 24 hours before ``now``, less those recalled before
+        he accepted them.
     own_grid : bool
         Whether the case lies in the worker's own grid.
     last_seen_at : datetime
@@ -155,8 +156,10 @@ _RANK = text(
         SELECT w.id, w.name, w.role, w.home_grid, w.last_seen_at,
                ST_X(w.last_position) AS lon, ST_Y(w.last_position) AS lat,
                ST_Distance(geography(w.last_position), c.g) AS distance_m,
+               -- a dispatch taken back before its worker accepted it (撤回派单) is no workload
                (SELECT count(*) FROM dispatches d
-                 WHERE d.worker_id = w.id AND d.assigned_at > :day_ago) AS workload,
+                 WHERE d.worker_id = w.id AND d.assigned_at > :day_ago
+                   AND NOT (d.status = 'cancelled' AND d.accepted_at IS NULL)) AS workload,
                (SELECT array_agg(u.scope_code) FROM users u
                  WHERE u.worker_id = w.id AND u.active) AS account_scopes
           FROM w

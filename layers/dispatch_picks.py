@@ -60,7 +60,8 @@ class WorkerPick:
     lon, lat : float or None
         The last position (for the map).
     workload : int
-        Dispatches of the worker in the 24 hours before ``now``.
+        Dispatches of the worker in the 24 hours before ``now``, less those recalled before
+        he accepted them.
     has_account : bool
         Whether the worker has an active login account.
     account_sees_case : bool or None
@@ -141,8 +142,10 @@ _PICKS = text(
            ST_X(w.last_position) AS lon, ST_Y(w.last_position) AS lat,
            CASE WHEN w.last_position IS NOT NULL AND c.g IS NOT NULL
                 THEN ST_Distance(geography(w.last_position), c.g) END AS distance_m,
+           -- a dispatch taken back before its worker accepted it (撤回派单) is no workload
            (SELECT count(*) FROM dispatches d
-             WHERE d.worker_id = w.id AND d.assigned_at > :day_ago) AS workload,
+             WHERE d.worker_id = w.id AND d.assigned_at > :day_ago
+               AND NOT (d.status = 'cancelled' AND d.accepted_at IS NULL)) AS workload,
            busy.case_id AS busy_case_id, busy.code AS busy_case_code,
            count(*) OVER () AS total
       FROM w CROSS JOIN c
