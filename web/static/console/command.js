@@ -2161,7 +2161,16 @@
       zz.toast("新登记案件：" + e.title, "info");
     } else if (e.action === "escalate" && own) {
       zz.toast("下级上报案件（" + e.case_code + "）：" + e.title, "warning", link);
+    } else if (e.action === "recall" && role() === "grid_worker" && isMyTask(e.case_id)) {
+      // the task leaves 我的任务 with the feed's refresh: say who took it back and why, until
+      // he has read it (trial AN M1: it vanished without a word while he walked to the site)
+      const tail = String(e.case_code || "").slice(-4);
+      zz.toast("案件 …" + tail + " 的派单已被" + (e.actor_name || "调度员") + "撤回" + (e.note ? "：" + e.note : ""), "warning", { sticky: true });
     }
+  }
+  /** Whether the case is in the grid worker's 我的任务 as last shown. */
+  function isMyTask(caseId) {
+    return !!(st.feed && (st.feed.tasks || []).some((t) => t.id === caseId));
   }
   function onCaseEvent(e) {
     announce(e);

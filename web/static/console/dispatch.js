@@ -1082,6 +1082,30 @@
     return "";
   }
 
+  /**
+   * The message after an action: where a 上报 or 交办 sent the case (trial AN M6: 「上报：已完成」
+   * named no destination), as the command page's toasts say it.
+   */
+  function actDone(action, c) {
+    const level = zz.label("handling_level", c.handling_level);
+    if (action === "escalate") return "已上报至" + level + "：" + c.title;
+    if (action === "hand_down") {
+      // the unit of that level the case lies in: its code's first 6 (county) or 9 (township) digits
+      const digits = { 3: 6, 4: 9 }[c.handling_level];
+      const unit = digits ? childNames.get(c.area_code.slice(0, digits).padEnd(12, "0")) : null;
+      return "已交办给" + (unit || level) + "：" + c.title;
+    }
+    if (action === "recall") return "已撤回派单：" + c.title;
+    return zz.label("case_action", action) + "：已完成";
+  }
+
+  // example text of the required notes, as on the case page (case.js NOTE_HINTS; trial AN N1)
+  const NOTE_HINTS = {
+    escalate: "如：涉及多个部门，本级协调不了，请上级统筹",
+    hand_down: "如：请牵头组织调处，限期报送办理结果",
+    recall: "如：改派本网格专职网格员",
+  };
+
   /** Open the dialog of `action` with the note the API asks for (note_required) and its target. */
   async function openAct(action) {
     const c = state.selected;
@@ -1120,6 +1144,7 @@
     $("dz-act-note-label").textContent = offered.note_required ? offered.note_required + "（必填）" : "办理说明（选填）";
     $("dz-act-note").required = Boolean(offered.note_required);
     $("dz-act-note").value = "";
+    $("dz-act-note").placeholder = NOTE_HINTS[action] || "";
     $("dz-act-error").hidden = true;
     $("dz-act-submit").disabled = false;
     $("dz-triage-form").hidden = true;
@@ -1142,7 +1167,7 @@
       });
       form.hidden = true;
       submit.disabled = false;
-      zz.toast(zz.label("case_action", action) + "：已完成", "success");
+      zz.toast(actDone(action, updated), "success");
       upsertCase(updated);
       renderCase(updated);
       // 上报, 交办 and 督办 move a case in or out of 下级上报, 我交办的, 我督办的
@@ -1540,6 +1565,9 @@
 
   // ------------------------------------------------------------------ the map's units and grids
 
+  // the names of the unit's children by code (a county's townships): whom a 交办 went to
+  const childNames = new Map();
+
   /** The unit's outline (dashed) and its villages (行政区划) with their names. */
   async function fitUnit() {
     let fc;
@@ -1551,6 +1579,7 @@
     const unit = fc.features.filter((f) => f.properties.role === "unit");
     const kids = fc.features.filter((f) => f.properties.role === "child");
     grid.named = new Set(kids.filter((f) => f.properties.kind === "grid").map((f) => f.properties.code));
+    kids.forEach((f) => childNames.set(f.properties.code, f.properties.name));
     if (unit.length) $("dz-unit-name").textContent = unit[0].properties.name;
     const villages = L.geoJSON({ type: "FeatureCollection", features: kids }, {
       pane: "dz-units",
