@@ -1,11 +1,13 @@
 """The importer's command line: ``zongzhi import``, ``zongzhi imports``, ``zongzhi template``.
 
 Plugged into the root app through the ``zongzhi.commands`` entry-point group with
-:func:`register`. Exit codes: 0 loaded (or dry run clean), 1 rows rejected (nothing loaded
-unless ``--partial``: then the valid rows are loaded, and a scheduled job still sees the
-rejects) or a ``--complete`` retirement held back until ``--again`` confirms it (the rows
-loaded, nothing was retired: :func:`held_back`; a dry run that would be held back too),
-2 the file or options are unusable.
+:func:`register`. Exit codes (:data:`EXIT_CODES`, :func:`command_exit`): 0 loaded whole (or
+dry run clean); 1 rows rejected, nothing written (a dry run that would reject rows, a
+``--partial`` run that rejected every row), or a ``--complete`` retirement held back until
+``--again`` confirms it (the rows loaded, nothing was retired: :func:`held_back`; a dry run
+that would be held back too); 2 the file or options are unusable, nothing written; 3 partly
+written: ``--partial`` wrote the valid rows and left the rejected ones out (trial AN N6: it
+exited 1, as a file that wrote nothing, and a scheduled job could not tell the two apart).
 
 What a clerk reads (the summary, errors, the report's path, the help) is in Simplified Chinese;
 the summary's wording is :mod:`importers.summary`, the progress line :mod:`importers.terminal`.
@@ -64,6 +66,61 @@ KIND_HELP = (
 import them: ``tests/test_cli_startup.py`` checks that the two agree)."""
 TOLERANCE_M = 500.0
 """``--tolerance``'s default, :data:`importers.loading.DEFAULT_TOLERANCE_M` (checked as above)."""
+
+
+EXIT_REJECTED = 1
+"""Rows rejected and nothing written, or a ``--complete`` retirement held back."""
+EXIT_UNUSABLE = 2
+"""The file or an option is unusable: nothing written."""
+EXIT_PARTLY = 3
+"""``--partial`` wrote the valid rows; the rejected ones were left out (see the report)."""
+EXIT_CODES = (
+    "退出码：0 全部导入（试运行：检查通过）；1 有退回的行，未写入任何数据"
+    "（试运行有退回的行、--partial 时全部退回亦同），"
+    "或 --complete 的撤销未执行、须加 --again 确认；"
+    "2 文件或选项无法使用，未写入任何数据；3 部分导入：--partial 已写入有效行，退回的行未导入"
+    "（见退回报告）。多个文件时取最重的一个：2、1、3、0。"
+)
+"""The exit codes as the help says them (``zongzhi import --help``)."""
+
+
+def command_exit(codes: list[int], *, rejected: int, held: int) -> int:
+    """Return the command's exit code from its files' (or sheets').
+
+    The worst wins: 2 (a file unusable), then 1 (rows rejected and nothing written, or a
+    ``--complete`` held back), then 3 (partly written), then 0.
+
+    Parameters
+    ----------
+    codes : list of int
+        Each file's or sheet's code (:func:`_import_one`).
+    rejected : int
+        Rows rejected over all of them (a dry run's: it writes nothing, so 1).
+    held : int
+        Files whose ``--complete`` retirement was held back.
+
+    Returns
+    -------
+    int
+        The exit code.
+
+    Examples
+    --------
+    >>> command_exit([0, EXIT_PARTLY], rejected=2, held=0)
+    3
+    >>> command_exit([EXIT_PARTLY, EXIT_REJECTED], rejected=5, held=0)
+    1
+    >>> command_exit([0], rejected=2, held=0)  # a dry run that would reject rows
+    1
+    """
+    for code in (EXIT_UNUSABLE, EXIT_REJECTED):
+        if code in codes:
+            return code
+    if held:
+        return EXIT_REJECTED
+    if EXIT_PARTLY in codes:
+        return EXIT_PARTLY
+    return EXIT_REJECTED if rejected else 0
 
 
 def error(message: object) -> None:
@@ -235,7 +292,10 @@ def import_file(
         ),
     ] = None,
 ) -> None:
-    """Import files of KIND, one by one; each loads whole or not at all unless --partial."""
+    """Import files of KIND, one by one; each loads whole or not at all unless --partial.
+
+    The help's text is :func:`register`'s (the exit codes in Chinese, :data:`EXIT_CODES`).
+    """
     from importers.fixed_values import parse_fixed
     from importers.kinds import KINDS
     from importers.mapping import MappingError
@@ -335,12 +395,12 @@ def import_file(
         passed = "检查通过" if dry_run else "导入"  # a dry run writes nothing
         waiting = f"（其中 {held} 个{HELD_BACK_SAID}）" if held else ""
         console.print(
-            f"共 {len(codes)} 个{what}：{passed} {codes.count(0)} 个{waiting}，"
+            f"共 {len(codes)} 个{what}：{passed} {codes.count(0) + codes.count(EXIT_PARTLY)} 个"
+            f"{waiting}，"
             f"退回 {codes.count(1)} 个，无法导入 {codes.count(2)} 个{rows}",
             soft_wrap=True,
         )
-    # --partial: loaded, yet rows rejected; --complete held back: loaded, nothing retired
-    worst = max(codes) or (1 if rejected_rows or held else 0)
+    worst = command_exit(codes, rejected=rejected_rows, held=held)
     if worst:
         raise typer.Exit(code=worst)
 
@@ -533,8 +593,9 @@ def _import_one(
     Returns
     -------
     tuple of (int, int, bool)
-        The exit code (0, 1 rejected, 2 unusable), the number of rejected rows, and whether
-        a ``--complete`` retirement was held back (:func:`held_back`: the command exits 1).
+        The exit code (0, 1 rejected, 2 unusable, 3 partly written), the number of rejected
+        rows, and whether a ``--complete`` retirement was held back (:func:`held_back`: the
+        command exits 1).
     """
     from importers.crs_check import WrongCrs, fitting_zone_note
     from importers.kinds import KINDS
@@ -635,7 +696,13 @@ def _import_one(
     if struck is not None:  # whom --complete struck off, masked, for the data officer
         console.print(f"名单未列注销的人员（姓名已遮盖，仅本账户可读）：{struck}", soft_wrap=True)
     refused = outcome.status == "rejected"
-    return 1 if refused else 0, outcome.rejected_rows, not refused and held_back(outcome.notes)
+    nothing = outcome.committed and outcome.rejected_rows >= outcome.rows_total
+    code = 0
+    if refused or (outcome.status == "partial" and nothing):  # every row of --partial rejected
+        code = EXIT_REJECTED
+    elif outcome.status == "partial":
+        code = EXIT_PARTLY
+    return code, outcome.rejected_rows, not refused and held_back(outcome.notes)
 
 
 def _record_refused(
@@ -1199,7 +1266,7 @@ def register(app: typer.Typer) -> None:
         "import",
         help="导入文件：辖区、网格、网格员、点位、案件、特殊人群、走访记录。\n\n"
         "逐个导入 KIND 类型的文件：每个文件要么全部导入，要么一行也不导入"
-        "（加 --partial 时导入其中的有效行）；退回的行及原因写入退回报告。",
+        "（加 --partial 时导入其中的有效行）；退回的行及原因写入退回报告。\n\n" + EXIT_CODES,
     )(import_file)
     app.command(
         "imports",

@@ -148,6 +148,8 @@ def outcome_of(job: ImportJob) -> str | None:
         return "done" if clean else "partial"
     if job.state != JobState.FINISHED:
         return None
+    if job.exit_code == PARTLY_WRITTEN and not is_dry_run(job):
+        return "partial"  # no result read, the command's word: --partial wrote the valid rows
     refused = job.exit_code not in (0, 1) or bool(result and result.get("status") == "refused")
     if refused:
         return "refused"
@@ -752,6 +754,10 @@ def _page(
     total = session.scalar(select(func.count()).select_from(ImportJob).where(where)) or 0
     return list(jobs), int(total)
 
+
+PARTLY_WRITTEN = 3
+"""``zongzhi import``'s exit code when ``--partial`` wrote the valid rows and left the rejected
+ones out (:data:`importers.cli.EXIT_PARTLY`)."""
 
 SUPERVISING_ROLES = frozenset({Role.COMMANDER})
 """Roles that follow the imports of the accounts within their scope (:func:`supervised`)."""

@@ -506,6 +506,17 @@ def superseding_run(
     return ImportRecord(**row) if row is not None else None
 
 
+def covers_deployment(scope_code: str) -> bool:
+    """Tell whether a scope is a county or above: it follows the imports of no one area.
+
+    Examples
+    --------
+    >>> covers_deployment("530424000000"), covers_deployment("530424101000")
+    (True, False)
+    """
+    return scope_code.endswith("000000")
+
+
 PERSONAL_KINDS = ("persons", "visits")
 """Kinds a supervisor who does not read persons one by one is not shown."""
 
@@ -521,6 +532,9 @@ def command_line_runs(
     loaded by the command line). These are the runs whose ``--within``, or the one county all
     their rows lie in, lies in the scope, and that no console job ran: those written, and
     those refused whole (trial AL M7: a refused one was missing, :func:`record_refused`).
+    A run with neither (refused before its rows were placed, or rows of several counties) is
+    the deployment's: a centre serves one county, so it is listed to every supervisor of a
+    county or above (trial AN M4: a county commander did not see three refused runs).
 
     Parameters
     ----------
@@ -542,7 +556,8 @@ def command_line_runs(
     rows = conn.execute(
         text(
             f"SELECT {_RUN_COLUMNS} FROM import_runs AS r"
-            " WHERE r.area_code >= :lo AND r.area_code < :hi AND r.status <> 'running'"
+            " WHERE (r.area_code >= :lo AND r.area_code < :hi"
+            "  OR r.area_code IS NULL AND :county_or_above) AND r.status <> 'running'"
             " AND (:personal OR r.kind <> ALL(:personal_kinds))"
             " AND NOT EXISTS (SELECT FROM import_jobs AS j WHERE j.result IS NOT NULL"
             "  AND (j.result -> 'import_id' = to_jsonb(r.id)"
@@ -553,6 +568,7 @@ def command_line_runs(
         {
             "lo": lo,
             "hi": hi,
+            "county_or_above": covers_deployment(scope_code),
             "personal": personal,
             "personal_kinds": list(PERSONAL_KINDS),
             "limit": limit,

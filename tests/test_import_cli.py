@@ -84,7 +84,7 @@ def test_cli_imports_commits_and_reports(
     assert str(lines[0][3]) == "上级辖区 640104002000 既不在数据库中，也不在本文件中"
 
     loaded = runner.invoke(import_app(), [*args, "--partial"], env=env)
-    assert loaded.exit_code == 1, loaded.output  # valid rows loaded, some rejected
+    assert loaded.exit_code == 3, loaded.output  # valid rows loaded, some rejected
     assert "部分导入" in loaded.output and "未导入任何数据" not in loaded.output
     assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 5
     runs = _scoped(
@@ -94,7 +94,7 @@ def test_cli_imports_commits_and_reports(
     )
     assert runs == 1
     again = runner.invoke(import_app(), [*args, "--partial"], env=env)
-    assert again.exit_code == 1  # the same two rows rejected again
+    assert again.exit_code == 3  # the same two rows rejected again, the rest as they were
     assert "此文件（内容相同）已于" in again.output and "由 tester 导入过" in again.output
     assert "写入 5 行）；重新导入不会重复新增记录" in again.output
     # a third time: the note names the import that wrote the rows, not the one that found
@@ -211,7 +211,7 @@ def test_sheet_all_imports_each_data_sheet_in_turn(
         count = "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'"
         assert _scoped(database.owner, count) == 4
         second = runner.invoke(import_app(), [*args, "--partial"], env=env)
-        assert second.exit_code == 1, second.output  # valid rows loaded, some rejected
+        assert second.exit_code == 3, second.output  # valid rows loaded, some rejected
         assert _scoped(database.owner, count) == 5
         assert second.output.count("此文件（内容相同）已于") == 1  # the sheet 上级 only
     finally:
@@ -230,7 +230,7 @@ def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_impor
     first = runner.invoke(
         import_app(), ["import", "jurisdictions", str(path), "--partial"], env=env
     )
-    assert first.exit_code == 1, first.output  # valid rows loaded, some rejected
+    assert first.exit_code == 3, first.output  # valid rows loaded, some rejected
     report = tmp_path / "jurisdictions.csv.rejects.xlsx"
     book = load_workbook(report)
     assert book.sheetnames == [REPORT_SHEET, ROWS_SHEET]

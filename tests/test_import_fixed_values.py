@@ -121,7 +121,7 @@ def test_rows_a_report_copies_carry_the_set_value(database: SuiteDatabase, tmp_p
         path.write_text(csv_text(headers, rows), encoding="utf-8")
         args = ["import", "cases", str(path), "--set", "来源渠道=12345", "--partial"]
         first = CliRunner().invoke(import_app(), args, env=env)
-        assert first.exit_code == 1, first.output  # valid rows loaded, some rejected
+        assert first.exit_code == 3, first.output  # valid rows loaded, some rejected
         book = load_workbook(tmp_path / "工单.csv.rejects.xlsx")
         lines = [list(r) for r in book[ROWS_SHEET].iter_rows(values_only=True)]
         assert lines[0][:5] == [*headers, "来源渠道"]

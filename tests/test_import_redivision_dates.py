@@ -246,7 +246,7 @@ def test_a_refused_run_or_a_dry_run_keeps_the_report_a_clerk_works_through(
         args = ["import", "cases", str(path)]
         path.write_text(csv_text(headers, good + bad), encoding="utf-8")
         partial = runner.invoke(import_app(), [*args, "--partial"], env=env)
-        assert partial.exit_code == 1 and report.exists(), partial.output  # rows rejected
+        assert partial.exit_code == 3 and report.exists(), partial.output  # partly written
         kept = report.read_bytes()
 
         path.write_text(csv_text(headers, good), encoding="utf-8")  # K-2 still to correct

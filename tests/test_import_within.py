@@ -316,7 +316,7 @@ def test_cli_within_a_county_given_in_six_digits(database: SuiteDatabase, tmp_pa
         assert "范围：华宁县（530424000000）" in by_setting.output
 
         loaded = runner.invoke(import_app(), [*args, "--partial"], env=env)
-        assert loaded.exit_code == 1, loaded.output  # valid rows loaded, some rejected
+        assert loaded.exit_code == 3, loaded.output  # valid rows loaded, some rejected
         assert "部分导入" in loaded.output and "数据分布在" not in loaded.output
         count = "SELECT count(*) FROM cases WHERE area_code LIKE :p"
         with engine.begin() as conn:

@@ -893,7 +893,11 @@ def supervised_command_line(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[CommandLineRunOut]:
-    """Return the command-line imports whose ``--within`` lies in the scope, newest first."""
+    """Return the command-line imports whose area lies in the scope, newest first.
+
+    A county's or a higher supervisor's list has the runs of no area too (refused before their
+    rows were placed: :func:`layers.import_runs.command_line_runs`).
+    """
     personal = _supervisor(user)
     runs = import_runs.command_line_runs(
         session.connection(), user.scope_code, personal=personal, limit=limit
