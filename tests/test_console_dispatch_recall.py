@@ -4,6 +4,8 @@ says 「已督办，时限 …」 instead of offering a second 督办, in headle
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import httpx2
@@ -22,6 +24,60 @@ def _tasks(client: httpx2.Client, headers: dict[str, str], village: str) -> list
     feed = client.get(f"/api/command/{village}", headers=headers)
     assert feed.status_code == 200, feed.text
     return [task["id"] for task in feed.json()["tasks"]]
+
+
+@contextmanager
+def supervised_overdue_case(
+    demo: ConsoleDemo, *, days: int, note: str, latest: bool = False
+) -> Iterator[tuple[int, datetime]]:
+    """Have the county's commander 督办 an overdue township case under no 督办 until ``days`` from
+    now; yield its id and 督办时限, and put its 督办时限 back afterwards.
+
+    ``latest`` takes the county's last such case, not its first (two tests, two cases).
+    """
+    county = demo.data.county_code.ljust(12, "0")
+    with demo.owner.connect() as conn:
+        chosen, saved = conn.execute(
+            text(
+                "SELECT id, supervision_deadline FROM cases WHERE area_code LIKE :county"
+                " AND handling_level = 4 AND state = ANY(:open) AND deadline < now()"
+                " AND (supervision_deadline IS NULL OR supervision_deadline < now())"
+                f" ORDER BY id {'DESC' if latest else ''} LIMIT 1"
+            ),
+            {"county": county[:6] + "%", "open": sorted(workflow.OPEN_STATES)},
+        ).one()
+    until = (datetime.now(UTC) + timedelta(days=days)).replace(second=0, microsecond=0)
+    try:
+        with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+            me = _token(client, demo.username("commander", county))
+            seen = client.get(f"/api/cases/{chosen}", headers=me).json()
+            assert "supervise" in seen["allowed_actions"]
+            done = client.post(
+                f"/api/cases/{chosen}/actions/supervise",
+                json={
+                    "version": seen["version"],
+                    "note": note,
+                    "params": {"deadline": until.isoformat()},
+                },
+                headers=me,
+            )
+            assert done.status_code == 200, done.text
+        yield chosen, until
+    finally:
+        with demo.owner.begin() as conn:
+            conn.execute(
+                text("UPDATE cases SET supervision_deadline = :d WHERE id = :id"),
+                {"d": saved, "id": chosen},
+            )
+
+
+def open_overdue_list(page: RecordedPage, demo: ConsoleDemo) -> None:
+    """Log the county's commander in on his command page and open the area's overdue cases."""
+    county = demo.data.county_code.ljust(12, "0")
+    login(page, demo.origin, demo.username("commander", county), next_path=f"/console/{county}")
+    page.wait_for_function("window.zzReady === true")
+    page.locator('#zz-kpis .zz-kpi[data-kpi="overdue"]').click()
+    expect(page.locator("#zz-queue-scope")).to_have_value("overdue")
 
 
 @pytest.mark.browser
@@ -194,39 +250,8 @@ def test_the_overdue_list_says_already_supervised_instead_of_offering_it_again(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    county = demo.data.county_code.ljust(12, "0")
-    commander = demo.username("commander", county)
-    with demo.owner.connect() as conn:
-        chosen, saved = conn.execute(
-            text(
-                "SELECT id, supervision_deadline FROM cases WHERE area_code LIKE :county"
-                " AND handling_level = 4 AND state = ANY(:open) AND deadline < now()"
-                " AND (supervision_deadline IS NULL OR supervision_deadline < now())"
-                " ORDER BY id LIMIT 1"
-            ),
-            {"county": county[:6] + "%", "open": sorted(workflow.OPEN_STATES)},
-        ).one()
-    until = (datetime.now(UTC) + timedelta(days=2)).replace(second=0, microsecond=0)
-    try:
-        with httpx2.Client(base_url=demo.origin, timeout=30) as client:
-            me = _token(client, commander)
-            seen = client.get(f"/api/cases/{chosen}", headers=me).json()
-            assert "supervise" in seen["allowed_actions"]
-            done = client.post(
-                f"/api/cases/{chosen}/actions/supervise",
-                json={
-                    "version": seen["version"],
-                    "note": "两日内化解并报告",
-                    "params": {"deadline": until.isoformat()},
-                },
-                headers=me,
-            )
-            assert done.status_code == 200, done.text
-
-        login(page, demo.origin, commander, next_path=f"/console/{county}")
-        page.wait_for_function("window.zzReady === true")
-        page.locator('#zz-kpis .zz-kpi[data-kpi="overdue"]').click()
-        expect(page.locator("#zz-queue-scope")).to_have_value("overdue")
+    with supervised_overdue_case(demo, days=2, note="两日内化解并报告") as (chosen, until):
+        open_overdue_list(page, demo)
         row = page.locator(f"#zz-queue-body tr[data-case-id='{chosen}']")
         shown = until.astimezone(workflow.CHINA).strftime("%Y-%m-%d %H:%M")
         expect(row.locator(".zz-supervised-note")).to_have_text(f"已督办，时限 {shown}")
@@ -238,9 +263,3 @@ def test_the_overdue_list_says_already_supervised_instead_of_offering_it_again(
         row.scroll_into_view_if_needed()
         page.screenshot_step("1-already-supervised")
         page.assert_clean(demo.origin)
-    finally:
-        with demo.owner.begin() as conn:
-            conn.execute(
-                text("UPDATE cases SET supervision_deadline = :d WHERE id = :id"),
-                {"d": saved, "id": chosen},
-            )

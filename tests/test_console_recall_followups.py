@@ -10,8 +10,6 @@ without a word); the desk's message after 上报 and 交办 names where the case
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import httpx2
 import pytest
 from playwright.sync_api import expect
@@ -21,6 +19,7 @@ from layers import workflow
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _register, _token
+from tests.test_console_dispatch_recall import open_overdue_list, supervised_overdue_case
 
 
 def _box(page: RecordedPage, selector: str) -> dict[str, float]:
@@ -42,38 +41,11 @@ def test_the_supervised_note_wraps_inside_the_queue_at_1366(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    county = demo.data.county_code.ljust(12, "0")
-    commander = demo.username("commander", county)
-    with demo.owner.connect() as conn:
-        chosen, saved = conn.execute(
-            text(
-                "SELECT id, supervision_deadline FROM cases WHERE area_code LIKE :county"
-                " AND handling_level = 4 AND state = ANY(:open) AND deadline < now()"
-                " AND (supervision_deadline IS NULL OR supervision_deadline < now())"
-                " ORDER BY id DESC LIMIT 1"
-            ),
-            {"county": county[:6] + "%", "open": sorted(workflow.OPEN_STATES)},
-        ).one()
-    until = (datetime.now(UTC) + timedelta(days=3)).replace(second=0, microsecond=0)
-    try:
-        with httpx2.Client(base_url=demo.origin, timeout=30) as client:
-            me = _token(client, commander)
-            seen = client.get(f"/api/cases/{chosen}", headers=me).json()
-            done = client.post(
-                f"/api/cases/{chosen}/actions/supervise",
-                json={
-                    "version": seen["version"],
-                    "note": "三日内化解并报告",
-                    "params": {"deadline": until.isoformat()},
-                },
-                headers=me,
-            )
-            assert done.status_code == 200, done.text
-
-        login(page, demo.origin, commander, next_path=f"/console/{county}")
-        page.wait_for_function("window.zzReady === true")
-        page.locator('#zz-kpis .zz-kpi[data-kpi="overdue"]').click()
-        expect(page.locator("#zz-queue-scope")).to_have_value("overdue")
+    with supervised_overdue_case(demo, days=3, note="三日内化解并报告", latest=True) as (
+        chosen,
+        until,
+    ):
+        open_overdue_list(page, demo)
         row = f"#zz-queue-body tr[data-case-id='{chosen}']"
         note = page.locator(f"{row} .zz-supervised-note")
         shown = until.astimezone(workflow.CHINA).strftime("%Y-%m-%d %H:%M")
@@ -95,12 +67,6 @@ def test_the_supervised_note_wraps_inside_the_queue_at_1366(
         assert pane["left"] <= box["left"] and box["right"] <= pane["right"], (box, pane)
         assert box["right"] <= 1366
         page.assert_clean(demo.origin)
-    finally:
-        with demo.owner.begin() as conn:
-            conn.execute(
-                text("UPDATE cases SET supervision_deadline = :d WHERE id = :id"),
-                {"d": saved, "id": chosen},
-            )
 
 
 @pytest.mark.browser
