@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
-from geo.codes import scope_range
+from geo.codes import division_level, scope_range
 from geo.personal_numbers import mask_personal_numbers
 from layers import live
 
@@ -514,7 +514,7 @@ def covers_deployment(scope_code: str) -> bool:
     >>> covers_deployment("530424000000"), covers_deployment("530424101000")
     (True, False)
     """
-    return scope_code.endswith("000000")
+    return division_level(scope_code) <= 3
 
 
 PERSONAL_KINDS = ("persons", "visits")
