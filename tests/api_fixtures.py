@@ -18,6 +18,7 @@ import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -380,6 +381,26 @@ def auth_headers(api_settings: ApiSettings, api_world: ApiWorld) -> Callable[[st
         return cache[key]
 
     return headers
+
+
+def bearer_of(api_settings: ApiSettings, ids: dict[str, int]) -> Callable[[str], dict[str, str]]:
+    """Return the Bearer headers of test accounts by key (``ids``: key to user id)."""
+
+    def headers(key: str) -> dict[str, str]:
+        token = issue_token(api_settings, ids[key], now=datetime.now(UTC))
+        return {"Authorization": f"Bearer {token.token}"}
+
+    return headers
+
+
+def act(client: TestClient, headers: dict[str, str], case_id: int, action: str, **body: Any) -> Any:
+    """POST a workflow action on a case at the version it has now; return the response."""
+    seen = client.get(f"/api/cases/{case_id}", headers=headers).json()
+    return client.post(
+        f"/api/cases/{case_id}/actions/{action}",
+        json={"version": seen["version"], **body},
+        headers=headers,
+    )
 
 
 def free_port() -> int:

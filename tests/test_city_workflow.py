@@ -18,12 +18,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.auth import issue_token
 from api.settings import ApiSettings
 from tests.api_fixtures import (  # noqa: F401 - fixtures
+    act,
     api_client,
     api_settings,
     api_world,
+    bearer_of,
 )
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
@@ -62,10 +63,7 @@ def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Header
                     {"n": name, "u": ids[key]},
                 )
 
-    def headers(key: str) -> dict[str, str]:
-        token = issue_token(api_settings, ids[key], now=datetime.now(UTC))
-        return {"Authorization": f"Bearer {token.token}"}
-
+    headers = bearer_of(api_settings, ids)
     yield headers
     with Session(database.owner) as owner, owner.begin():
         purge_world(owner)
@@ -79,24 +77,13 @@ def _register(client: TestClient, headers: dict[str, str], title: str) -> Any:
     return made.json()
 
 
-def _act(
-    client: TestClient, headers: dict[str, str], case_id: int, action: str, **body: Any
-) -> Any:
-    seen = client.get(f"/api/cases/{case_id}", headers=headers).json()
-    return client.post(
-        f"/api/cases/{case_id}/actions/{action}",
-        json={"version": seen["version"], **body},
-        headers=headers,
-    )
-
-
 def _escalated(client: TestClient, users: Headers, title: str) -> int:
     """A case the county registered and escalated to the city, triaged there."""
     case = _register(client, users("county"), title)
-    up = _act(client, users("county"), case["id"], "escalate", note="涉及多部门，县级协调不了")
+    up = act(client, users("county"), case["id"], "escalate", note="涉及多部门，县级协调不了")
     assert up.status_code == 200, up.text
     assert up.json()["handling_level"] == 2
-    triaged = _act(client, users("city"), case["id"], "triage")
+    triaged = act(client, users("city"), case["id"], "triage")
     assert triaged.status_code == 200, triaged.text
     return int(case["id"])
 
@@ -108,12 +95,12 @@ def test_hand_down_asks_for_a_hand_down_note(api_client: TestClient, users: Head
     down = {a["action"]: a for a in offered["allowed"]}["hand_down"]
     assert (down["note_required"], down["to_level"]) == ("交办意见", 3)
     for empty in (None, "", "   "):
-        refused = _act(api_client, users("city"), case_id, "hand_down", note=empty)
+        refused = act(api_client, users("city"), case_id, "hand_down", note=empty)
         assert refused.status_code == 422, refused.text
         assert refused.json()["detail"] == "请填写交办意见"
     seen = api_client.get(f"/api/cases/{case_id}", headers=users("city")).json()
     assert (seen["state"], seen["handling_level"]) == ("triaged", 2)
-    handed = _act(
+    handed = act(
         api_client, users("city"), case_id, "hand_down", note="请县级牵头，12月10日前报送结果"
     )
     assert handed.status_code == 200, handed.text
@@ -144,21 +131,21 @@ def test_a_city_level_case_is_offered_the_citys_departments(
     assert sent.json()["state"] == "dispatched"
     # another department's account, the city's or the county's, does not take it on
     for other in ("city_housing", "county_department"):
-        refused = _act(api_client, users(other), case_id, "accept")
+        refused = act(api_client, users(other), case_id, "accept")
         assert refused.status_code in (403, 404), (other, refused.text)
     # the city's department account sees the case (its scope is the city) and takes it on
     police = users("city_police")
     shown = api_client.get(f"/api/cases/{case_id}", headers=police)
     assert shown.status_code == 200, shown.text
     assert "accept" in shown.json()["allowed_actions"]
-    accepted = _act(api_client, police, case_id, "accept")
+    accepted = act(api_client, police, case_id, "accept")
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["state"] == "accepted"
 
     # a county-level case keeps the county's departments: the city's are not among them
     county = users("county")
     own = _register(api_client, county, "部门测试：县内违建纠纷")
-    assert _act(api_client, county, own["id"], "triage").status_code == 200
+    assert act(api_client, county, own["id"], "triage").status_code == 200
     listed = api_client.get(f"/api/departments?case={own['id']}", headers=county).json()
     assert listed["level"] == 3 and listed["note"] is None
     assert not {"市公安局", "市住建局"} & set(listed["departments"])
@@ -171,9 +158,9 @@ def test_a_city_level_case_is_offered_the_citys_departments(
         headers=county,
     )
     assert sent.status_code == 200, sent.text
-    refused = _act(api_client, users("city_housing"), own["id"], "accept")
+    refused = act(api_client, users("city_housing"), own["id"], "accept")
     assert refused.status_code == 403 and "县住建局" in refused.json()["detail"], refused.text
-    taken = _act(api_client, users("county_department"), own["id"], "accept")
+    taken = act(api_client, users("county_department"), own["id"], "accept")
     assert taken.status_code == 200, taken.text
 
 
@@ -215,17 +202,17 @@ def test_the_city_lists_what_came_up_what_it_supervised_and_handed_down(
 
     down = _escalated(api_client, users, "列表测试：跨村土地流转纠纷")
     assert down not in _listed(api_client, city, "handed_down")
-    handed = _act(api_client, city, down, "hand_down", note="请县级组织调解，三日内报结果")
+    handed = act(api_client, city, down, "hand_down", note="请县级组织调解，三日内报结果")
     assert handed.status_code == 200, handed.text
     assert down in _listed(api_client, city, "handed_down")
     assert down in _listed(api_client, city, "from_below")  # it came from below all the same
     assert down not in _listed(api_client, county, "handed_down")
 
     own = _register(api_client, county, "列表测试：县内劳资纠纷")
-    assert _act(api_client, county, own["id"], "triage").status_code == 200
+    assert act(api_client, county, own["id"], "triage").status_code == 200
     assert own["id"] not in _listed(api_client, city, "supervised")
     until = datetime.now(UTC) + timedelta(days=3)
-    done = _act(
+    done = act(
         api_client,
         city,
         own["id"],
@@ -237,9 +224,9 @@ def test_the_city_lists_what_came_up_what_it_supervised_and_handed_down(
     row = _listed(api_client, city, "supervised")[own["id"]]
     assert row["acted_since"] is None and row["supervision_deadline"] is not None
     # the city's own 催办 is not an answer; the county's 分流 is
-    assert _act(api_client, city, own["id"], "remind", note="请抓紧").status_code == 200
+    assert act(api_client, city, own["id"], "remind", note="请抓紧").status_code == 200
     assert _listed(api_client, city, "supervised")[own["id"]]["acted_since"] is None
-    assert _act(api_client, county, own["id"], "triage").status_code == 200
+    assert act(api_client, county, own["id"], "triage").status_code == 200
     since = _listed(api_client, city, "supervised")[own["id"]]["acted_since"]
     assert (since["action"], since["label"]) == ("triage", "分流")
     assert own["id"] not in _listed(api_client, county, "supervised")
@@ -251,7 +238,7 @@ def test_the_citys_escalate_on_a_county_case_is_called_taking_it_up(
     """The city's 上报 on a county-level case is 提级办理; the county's stays 上报 (N10)."""
     county = users("county")
     case = _register(api_client, county, "提级测试：县内征地补偿纠纷")
-    assert _act(api_client, county, case["id"], "triage").status_code == 200
+    assert act(api_client, county, case["id"], "triage").status_code == 200
 
     def labels(key: str) -> dict[str, str]:
         body = api_client.get(f"/api/cases/{case['id']}/allowed", headers=users(key)).json()
@@ -259,6 +246,6 @@ def test_the_citys_escalate_on_a_county_case_is_called_taking_it_up(
 
     assert labels("city")["escalate"] == "提级办理"
     assert labels("county")["escalate"] == "上报"
-    taken = _act(api_client, users("city"), case["id"], "escalate", note="涉及两县，市级直接办理")
+    taken = act(api_client, users("city"), case["id"], "escalate", note="涉及两县，市级直接办理")
     assert taken.status_code == 200, taken.text
     assert taken.json()["handling_level"] == 2

@@ -21,13 +21,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.auth import issue_token
 from api.settings import ApiSettings
 from layers import workflow
 from tests.api_fixtures import (  # noqa: F401 - fixtures
+    act,
     api_client,
     api_settings,
     api_world,
+    bearer_of,
 )
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
@@ -71,10 +72,7 @@ def desk(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[tuple[H
             {"w": worker_id, "u": ids["worker"]},
         )
 
-    def headers(key: str) -> dict[str, str]:
-        token = issue_token(api_settings, ids[key], now=datetime.now(UTC))
-        return {"Authorization": f"Bearer {token.token}"}
-
+    headers = bearer_of(api_settings, ids)
     yield headers, worker_id
     with Session(database.owner) as owner, owner.begin():
         purge_world(owner)
@@ -88,22 +86,11 @@ def _register(client: TestClient, headers: dict[str, str], title: str) -> Any:
     return made.json()
 
 
-def _act(
-    client: TestClient, headers: dict[str, str], case_id: int, action: str, **body: Any
-) -> Any:
-    seen = client.get(f"/api/cases/{case_id}", headers=headers).json()
-    return client.post(
-        f"/api/cases/{case_id}/actions/{action}",
-        json={"version": seen["version"], **body},
-        headers=headers,
-    )
-
-
 def _dispatched(client: TestClient, users: Headers, worker_id: int, title: str) -> int:
     """A case of village 1, triaged and dispatched by the township to its worker."""
     town = users("town")
     case = _register(client, town, title)
-    assert _act(client, town, case["id"], "triage").status_code == 200
+    assert act(client, town, case["id"], "triage").status_code == 200
     seen = client.get(f"/api/cases/{case['id']}", headers=town).json()
     sent = client.post(
         f"/api/cases/{case['id']}/dispatch",
@@ -138,15 +125,15 @@ def test_a_dispatch_not_yet_accepted_is_recalled_and_the_case_may_be_dispatched_
     assert (offered["label"], offered["note_required"]) == ("撤回派单", "撤回原因")
     # the worker cannot recall what was sent to him, nor can the village below the township
     for key in ("worker", "village"):
-        refused = _act(api_client, users(key), case_id, "recall", note="误派")
+        refused = act(api_client, users(key), case_id, "recall", note="误派")
         assert refused.status_code == 403, refused.text
     assert "recall" not in _allowed(api_client, users("village"), case_id)
     # a reason is required, and said in Chinese
-    bare = _act(api_client, town, case_id, "recall", note="  ")
+    bare = act(api_client, town, case_id, "recall", note="  ")
     assert bare.status_code == 422 and "请填写撤回原因" in bare.text
     version = api_client.get(f"/api/cases/{case_id}", headers=town).json()["version"]
 
-    recalled = _act(api_client, town, case_id, "recall", note="派错了人，应由本网格员以外的人处理")
+    recalled = act(api_client, town, case_id, "recall", note="派错了人，应由本网格员以外的人处理")
     assert recalled.status_code == 200, recalled.text
     case = recalled.json()
     assert case["state"] == "triaged" and case["version"] == version + 1
@@ -194,7 +181,7 @@ def test_a_dispatch_not_yet_accepted_is_recalled_and_the_case_may_be_dispatched_
     assert again.status_code == 200, again.text
     assert case_id in _tasks(api_client, users)
     # the county (above the township) may recall it too
-    by_county = _act(api_client, users("county"), case_id, "recall", note="县级统筹另行安排")
+    by_county = act(api_client, users("county"), case_id, "recall", note="县级统筹另行安排")
     assert by_county.status_code == 200, by_county.text
     assert case_id not in _tasks(api_client, users)
 
@@ -205,11 +192,11 @@ def test_a_dispatch_the_worker_accepted_is_not_recalled(
     users, worker_id = desk
     town = users("town")
     case_id = _dispatched(api_client, users, worker_id, "撤回测试：受理后不能撤回")
-    accepted = _act(api_client, users("worker"), case_id, "accept")
+    accepted = act(api_client, users("worker"), case_id, "accept")
     assert accepted.status_code == 200, accepted.text
     assert "recall" not in _allowed(api_client, town, case_id)
 
-    refused = _act(api_client, town, case_id, "recall", note="想改派他人")
+    refused = act(api_client, town, case_id, "recall", note="想改派他人")
     assert refused.status_code == 409, refused.text
     said = refused.json()["detail"]
     assert "网格员撤回测试员已于" in said and "受理该派单，不能再撤回派单" in said
@@ -222,7 +209,7 @@ def test_a_dispatch_the_worker_accepted_is_not_recalled(
     assert api_client.get(f"/api/cases/{case_id}", headers=town).json()["state"] == "accepted"
     assert case_id in _tasks(api_client, users)
     # the worker sends it back himself (退回) to free himself for the other tests
-    back = _act(api_client, users("worker"), case_id, "return", note="测试结束")
+    back = act(api_client, users("worker"), case_id, "return", note="测试结束")
     assert back.status_code == 200, back.text
 
 
@@ -242,7 +229,7 @@ def test_a_standing_supervision_is_not_offered_again_until_its_deadline_passes(
     listed = {c["id"]: c for c in overdue}
     assert "supervise" in listed[case_id]["allowed_actions"]
     until = (datetime.now(UTC) + timedelta(days=3)).replace(microsecond=0)
-    first = _act(
+    first = act(
         api_client,
         county,
         case_id,
@@ -265,7 +252,7 @@ def test_a_standing_supervision_is_not_offered_again_until_its_deadline_passes(
     # the city above is not offered a second one either, and the API refuses it in Chinese
     assert "supervise" not in _allowed(api_client, users("city"), case_id)
     later = until + timedelta(days=2)
-    again = _act(
+    again = act(
         api_client,
         users("city"),
         case_id,
@@ -285,7 +272,7 @@ def test_a_standing_supervision_is_not_offered_again_until_its_deadline_passes(
             {"d": datetime.now(UTC) - timedelta(minutes=1), "c": case_id},
         )
     assert "supervise" in _allowed(api_client, county, case_id)
-    renewed = _act(
+    renewed = act(
         api_client,
         county,
         case_id,
@@ -313,7 +300,7 @@ def test_the_command_feed_offers_no_second_supervision(
 
     assert "supervise" in offered()
     until = datetime.now(UTC) + timedelta(days=2)
-    done = _act(
+    done = act(
         api_client,
         city,
         case["id"],
@@ -337,6 +324,6 @@ def test_the_countys_own_case_offers_escalate_and_hand_down_with_their_levels(
     assert (offered["escalate"]["to_level"], offered["hand_down"]["to_level"]) == (2, 4)
     assert offered["escalate"]["note_required"] == workflow.NOTE_REQUIRED.get("escalate")
     assert offered["hand_down"]["note_required"] == "交办意见"
-    handed = _act(api_client, county, case["id"], "hand_down", note="请属地乡镇先行调处")
+    handed = act(api_client, county, case["id"], "hand_down", note="请属地乡镇先行调处")
     assert handed.status_code == 200, handed.text
     assert (handed.json()["state"], handed.json()["handling_level"]) == ("triaged", 4)

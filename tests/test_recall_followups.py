@@ -13,12 +13,13 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from tests.api_fixtures import act as _act
 from tests.api_fixtures import (  # noqa: F401 - fixtures
     api_client,
     api_settings,
     api_world,
 )
-from tests.test_dispatch_recall import Headers, _act, _dispatched, _register, desk  # noqa: F401
+from tests.test_dispatch_recall import Headers, _dispatched, _register, desk  # noqa: F401
 
 
 def _workload(client: TestClient, town: dict[str, str], case_id: int, worker_id: int) -> Any:
