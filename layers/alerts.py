@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 from layers import audit, hotspot_cases, workflow
+from layers.china_time import CHINA
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from layers.free_text import ALERT_NOTE, refuse_personal_numbers
 from layers.hotspot_cases import CellFigures
-from layers.hotspot_current import CHINA
 from layers.model import Alert, AlertState, Role
 from layers.workflow import Actor
 

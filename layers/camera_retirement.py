@@ -71,14 +71,8 @@ import psycopg
 from psycopg import sql
 
 from geo.codes import scope_range
-from layers.complete_list import (
-    TODAY,
-    Area,
-    file_area,
-    import_day,
-    in_townships_of,
-    unconfirmed,
-)
+from layers.china_time import TODAY, import_day
+from layers.complete_list import Area, file_area, in_townships_of, unconfirmed
 from layers.model.video import VideoStatus
 
 ONLINE, OFFLINE = VideoStatus.ONLINE.value, VideoStatus.OFFLINE.value

@@ -30,6 +30,7 @@ from geo.codes import (
 )
 from layers import audit, deadlines, workflow
 from layers.accounts import retired_unit_refusal
+from layers.china_time import CHINA
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
 from layers.free_text import (
     CASE_ADDRESS,
@@ -40,7 +41,6 @@ from layers.free_text import (
     refuse_personal_numbers_in_names,
     refuse_personal_work_order_number,
 )
-from layers.hotspot_current import CHINA
 from layers.model import (
     SRID,
     AssigneeKind,

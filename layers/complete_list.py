@@ -4,7 +4,7 @@ An office's export is the word on what exists in an area: the 雪亮工程 platf
 (:mod:`layers.camera_retirement`), the 司法局's 社区矫正 persons, the 卫健局's 严重精神障碍
 patients (:mod:`layers.person_roster`). With ``--within CODE --complete`` the file is the whole
 list of CODE's area, and what is on record there that it does not list is ended on the import's
-day (:data:`TODAY`, Asia/Shanghai). Without it, a note says what the file leaves out of its area:
+day (:data:`layers.china_time.TODAY`). Without it, a note says what the file leaves out of its area:
 the ``--within`` area, else the smallest unit holding the townships its rows lie in
 (:func:`file_area`), compared township by township (:func:`in_townships_of`). A note says the
 area it counted (:attr:`Area.counted`): the townships by name (a few) or their number, not their
@@ -15,14 +15,11 @@ its area's records is likely a part of the list, and waits for ``--again`` (:fun
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
-TODAY = sql.SQL("(now() AT TIME ZONE 'Asia/Shanghai')::date")
-"""The import's day, as its transaction started, in China's time."""
 _LEVELS = (9, 6, 4, 2)
 """Significant prefix lengths of township, county, city and province codes."""
 
@@ -109,24 +106,6 @@ class Area:
         if len(self.townships) <= NAMED_TOWNSHIPS:
             return f"{'、'.join(self.townships)}（本文件各行所在的乡镇）"
         return f"{self.label}中本文件各行所在的 {len(self.townships)} 个乡镇（街道）"
-
-
-def import_day(conn: psycopg.Connection[Any]) -> date:
-    """Return the import's day (:data:`TODAY`).
-
-    Parameters
-    ----------
-    conn : psycopg.Connection
-        Connection in the import's transaction.
-
-    Returns
-    -------
-    datetime.date
-        The day in Asia/Shanghai when the transaction started.
-    """
-    row = conn.execute(sql.SQL("SELECT {}").format(TODAY)).fetchone()
-    assert row is not None
-    return row[0]  # type: ignore[no-any-return]
 
 
 def file_area(conn: psycopg.Connection[Any], staging: str, within: str | None) -> Area | None:

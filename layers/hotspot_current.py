@@ -28,15 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import parent_code, scope_range
-
-CHINA = ZoneInfo("Asia/Shanghai")
-"""The centres' clock: dates a person writes or reads are dates there."""
+from layers.china_time import CHINA
 
 _LATEST_BY_AREA = text(
     """

@@ -43,7 +43,7 @@ def run_summary(result: RunResult) -> str:
     Examples
     --------
     >>> from datetime import datetime
-    >>> from layers.hotspot_current import CHINA
+    >>> from layers.china_time import CHINA
     >>> from layers.hotspot_runs import RunResult
     >>> run_summary(RunResult(7, 120, 85, 3, 2, "done"))
     '热点分析 7 已完成：案件 120 件，分析单元 85 个，其中热点 3 个，新发风险预警 2 条'
@@ -142,14 +142,14 @@ def run_window(
 
     Examples
     --------
-    >>> from layers.hotspot_current import CHINA
+    >>> from layers.china_time import CHINA
     >>> now = datetime(2026, 12, 2, tzinfo=CHINA)
     >>> [t.isoformat() for t in run_window("2023-01-01", "2024-12-31", days=90, now=now)]
     ['2023-01-01T00:00:00+08:00', '2025-01-01T00:00:00+08:00']
     >>> [t.isoformat() for t in run_window(None, None, days=30, now=now)]
     ['2026-11-02T00:00:00+08:00', '2026-12-02T00:00:00+08:00']
     """
-    from layers.hotspot_current import CHINA
+    from layers.china_time import CHINA
 
     def midnight(day: date) -> datetime:
         return datetime(day.year, day.month, day.day, tzinfo=CHINA)

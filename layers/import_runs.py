@@ -14,13 +14,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, text
 
 from geo.codes import division_level, scope_range
 from geo.personal_numbers import mask_personal_numbers
 from layers import live
+from layers.china_time import CHINA
 
 _START = text(
     "INSERT INTO import_runs (kind, file_name, sha256, source_crs, crs_assumed, username, "
@@ -378,9 +378,6 @@ def not_written_note(rows: int, rejected: int, why: str | None) -> str:
         return f"未写入任何数据：{rows:,} 行中退回 {rejected:,} 行{because}"
     return f"未写入任何数据：{why}" if why else "未写入任何数据"
 
-
-CHINA = ZoneInfo("Asia/Shanghai")
-"""The time zone imports are told in."""
 
 _RUN_COLUMNS = (
     "id, kind, file_name, sha256, coalesce(source_crs, '') AS source_crs, username, status, "

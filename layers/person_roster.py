@@ -59,14 +59,8 @@ from geo.codes import scope_range
 from layers import audit
 from layers.bulk import ROW_COLUMN
 from layers.cases import mask_name
-from layers.complete_list import (
-    TODAY,
-    Area,
-    file_area,
-    import_day,
-    in_townships_of,
-    unconfirmed,
-)
+from layers.china_time import TODAY, import_day
+from layers.complete_list import Area, file_area, in_townships_of, unconfirmed
 from layers.model import PersonCategory
 from layers.person_register import UNLISTED
 

@@ -52,6 +52,7 @@ import psycopg
 from psycopg import sql
 
 from layers.bulk import staged_columns
+from layers.china_time import TODAY, import_day
 from layers.import_checks import RetiredUnit, live_successors, retired_units
 from layers.model.dispatches import ACTIVE_DISPATCH
 from layers.workflow import OPEN_STATES
@@ -82,7 +83,6 @@ MAJOR_SHARE = 0.5
 SHOWN = 10
 """How many units a note lists before it says 等."""
 
-_TODAY = sql.SQL("(now() AT TIME ZONE 'Asia/Shanghai')::date")
 _LABEL = {"grids": "网格", "jurisdictions": "区划"}
 DATE_HEADERS = "“撤销日期”或“调整日期”"
 """The columns a note names for the real day of a retirement dated the import's day."""
@@ -459,7 +459,7 @@ def snapshot(conn: psycopg.Connection[Any], table: str, staging: str) -> Before:
                 " WHERE t.code = s.code), {today}) WHERE s.{status} = 'retired'"
                 " AND s.retired_on IS NULL RETURNING s.code, NOT EXISTS (SELECT FROM {t} AS t"
                 " WHERE t.code = s.code AND t.retired_on IS NOT NULL)"
-            ).format(today=_TODAY, status=sql.Identifier(STATUS), **names)
+            ).format(today=TODAY, status=sql.Identifier(STATUS), **names)
         ).fetchall()
         defaulted = frozenset(str(code) for code, today in dated if today)
     rows = conn.execute(
@@ -555,7 +555,7 @@ def retire(
     if table == "grids":
         done.leaders = _hand_over_leaders(conn, newly)
     _heirs(conn, table, newly)
-    today = _today(conn)
+    today = import_day(conn)
     _rehome(conn, table, dict.fromkeys(newly, today), actor, done)
     conn.execute("DROP TABLE zz_heirs")
     _follow_grids(conn, table, dict.fromkeys(newly, today), actor)
@@ -591,14 +591,6 @@ def _follow_grids(
     _heirs(conn, "grids", list(grids))
     _rehome(conn, "grids", grids, actor, Retirement("grids"), dated_only=True)
     conn.execute("DROP TABLE zz_heirs")
-
-
-def _today(conn: psycopg.Connection[Any]) -> date:
-    """Return the import's day (Asia/Shanghai), as a retirement without a day is dated."""
-    row = conn.execute(sql.SQL("SELECT {}").format(_TODAY)).fetchone()
-    assert row is not None
-    day: date = row[0]
-    return day
 
 
 def _redated(conn: psycopg.Connection[Any], table: str, before: Before) -> list[Redated]:
@@ -667,7 +659,7 @@ def _retire_former(
             "UPDATE {t} AS t SET retired_on = coalesce(c.day, {today}), successor_code = c.heir"
             " FROM ({claimed}) AS c WHERE t.code = c.code AND t.retired_on IS NULL"
             " RETURNING t.code, c.day IS NULL"
-        ).format(claimed=claimed, today=_TODAY, **names)
+        ).format(claimed=claimed, today=TODAY, **names)
     ).fetchall()
     done.defaulted.update(str(code) for code, today in retired if today)
     return [str(code) for code, _ in retired]
@@ -705,7 +697,7 @@ def _retire_missing(
                 t=sql.Identifier(table),
                 s=sql.Identifier(staging),
                 where=where,
-                today=_TODAY,
+                today=TODAY,
             ),
             {"lo": within[0], "hi": within[1], "share": MAJOR_SHARE},
         )

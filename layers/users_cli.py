@@ -22,13 +22,13 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from layers.china_time import CHINA
 from layers.cli_session import fail, os_user, owner_session
 
 if TYPE_CHECKING:
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
     from layers.model import Jurisdiction, User
 
 console = Console()
-CHINA = ZoneInfo("Asia/Shanghai")
 ROLE_HELP = (
     "admin 系统管理员、auditor 安全审计员、commander 指挥中心值班员、dispatcher 乡镇调度员、"
     "grid_worker 网格员、department 部门处置人员、analyst 研判分析员"

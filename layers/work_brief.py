@@ -40,9 +40,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.codes import division_level
 from layers.brief_cases import NO_ANALYST, BriefCases, CaseList, ListedCase
+from layers.china_time import CHINA
 from layers.command import KPI_LABELS, SHARE_KPIS, held_counties_note
 from layers.errors import InvalidInput
-from layers.hotspot_current import CHINA
 from layers.model import AlertState, CaseState, Category, Channel, Level, RiskLevel
 from layers.workbooks import Percent, PercentagePoints, PercentChange, table_sheet
 from layers.workflow import OPEN_STATES

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session, aliased
 
 from geo.codes import division_level, scope_range
 from layers import accounts
+from layers.china_time import CHINA
 from layers.errors import InvalidInput, NotFound
-from layers.hotspot_current import CHINA
 from layers.model import Grid, Jurisdiction, Role, User, Worker, WorkerStatus
 from layers.workbooks import table_sheet
 

@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 
 from geo.codes import division_level, scope_range
 from layers import brief_cases, cases, work_brief, workflow
+from layers.china_time import CHINA
 from layers.database import apply_scope
 from layers.errors import Forbidden
-from layers.hotspot_current import CHINA
 from layers.model import Case
 from layers.workflow import Actor
 from tests.api_fixtures import (  # noqa: F401

@@ -33,8 +33,8 @@ from sqlalchemy.orm import Session
 import api.routers.command as command_route
 from geo.codes import scope_range
 from layers import brief_cases, cases, work_brief, workflow
+from layers.china_time import CHINA
 from layers.database import apply_scope
-from layers.hotspot_current import CHINA
 from layers.model import Case, CaseEvent
 from layers.workflow import Actor
 from tests.api_fixtures import (  # noqa: F401

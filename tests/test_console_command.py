@@ -26,7 +26,7 @@ from sqlalchemy import text
 
 from importers.demo.plan import DEMO_PASSWORD
 from importers.pipeline import ImportOptions, run_import
-from layers.hotspot_current import CHINA
+from layers.china_time import CHINA
 from layers.workflow import OPEN_STATES
 from tests.api_fixtures import (  # noqa: F401
     COUNTY_A,

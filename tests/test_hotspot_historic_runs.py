@@ -31,9 +31,9 @@ from api.auth import issue_token
 from api.settings import ApiSettings
 from geo.codes import scope_range
 from layers import command, command_map, hotspot_runs, hotspots_cli
+from layers.china_time import CHINA
 from layers.database import DatabaseUrls, apply_scope, make_engine
 from layers.errors import NotFound
-from layers.hotspot_current import CHINA
 from layers.model import Alert, HotspotCell
 from layers.secrets import keys_from_master
 from layers.settings import Settings

@@ -30,7 +30,8 @@ from importers.pipeline import ImportOptions, check_file, run_import
 from importers.reading import read_table
 from importers.rules import MissingColumns
 from importers.summary import whole_file_problems
-from layers.import_runs import CHINA, ImportRecord
+from layers.china_time import CHINA
+from layers.import_runs import ImportRecord
 from layers.secrets import Keys
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import (

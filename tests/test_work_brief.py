@@ -26,8 +26,8 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 
 from geo.codes import scope_range
+from layers.china_time import CHINA
 from layers.command import KPI_LABELS
-from layers.hotspot_current import CHINA
 from layers.work_brief import WINDOW_KPIS, change, kpi_text
 from tests.api_fixtures import (  # noqa: F401
     CITY,

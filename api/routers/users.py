@@ -22,8 +22,8 @@ from api.routers.cases import IdPath, audited_refusal
 from geo.codes import CodeError, written_division_code
 from layers import account_admin, accounts, audit, worker_accounts
 from layers.account_posts import change_post
+from layers.china_time import CHINA
 from layers.errors import InvalidInput
-from layers.hotspot_current import CHINA
 from layers.model import Role, User
 
 router = APIRouter(prefix="/api/users", tags=["users"])

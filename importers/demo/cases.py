@@ -41,8 +41,8 @@ from importers.demo.names import person_name, phone_number
 from importers.demo.plan import DemoScale
 from importers.demo.staff import DEPARTMENTS, StaffMember
 from importers.demo.territory import Territory
+from layers.china_time import CHINA
 from layers.deadlines import limits_for
-from layers.hotspot_current import CHINA
 from layers.model import (
     AssigneeKind,
     CaseState,

@@ -16,8 +16,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from layers.china_time import CHINA
 from layers.command import KPI_LABELS, KPI_NOTES, WINDOW_DAYS
-from layers.hotspot_current import CHINA
 from layers.work_brief import BRIEF_NAMES, LAST_PERIOD_NAMES
 from web.maps import MapParts, layer_config_json, page_map
 from web.paths import CodePath
