@@ -9,13 +9,14 @@ from pathlib import Path
 
 import psycopg
 import typer
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.orm import Session
 
 from geo.codes import make_resident_id
 from geo.crs import wgs84_to_gcj02
 from importers.cli import register
 from layers.database import apply_scope, make_engine
+from layers.import_runs import record_refused
 from tests.conftest import SuiteDatabase, separate_database
 
 VILLAGE = "530424100001"
@@ -247,3 +248,29 @@ def csv_text(headers: list[str], rows: list[list[str]]) -> str:
     writer.writerow(headers)
     writer.writerows(rows)
     return buffer.getvalue()
+
+
+def refused_run(
+    conn: Connection,
+    *,
+    kind: str,
+    file_name: str,
+    user: str,
+    refusal: str,
+    sha256: str = "c" * 64,
+    area_code: str | None = None,
+) -> int:
+    """Record a run refused before it read a row (no row counted or rejected); return its id."""
+    return record_refused(
+        conn,
+        kind=kind,
+        file_name=file_name,
+        sha256=sha256,
+        source_crs="",
+        user=user,
+        rows_total=0,
+        rows_rejected=0,
+        refusal=refusal,
+        rejected=False,
+        area_code=area_code,
+    )

@@ -14,9 +14,10 @@ import pytest
 from playwright.sync_api import expect
 
 from layers.database import apply_scope
-from layers.import_runs import WrittenRows, finish_run, record_refused, start_run
+from layers.import_runs import WrittenRows, finish_run, start_run
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
+from tests.import_fixtures import refused_run
 
 
 @pytest.mark.browser
@@ -36,17 +37,13 @@ def test_the_supervisor_reads_the_servers_imports_as_the_consoles(
     refused_name, loaded_name = f"点位{tag}（无法导入）.xlsx", f"点位{tag}.xlsx"
     with demo.owner.begin() as conn:
         apply_scope(conn, None)
-        refused = record_refused(
+        refused = refused_run(
             conn,
             kind="video",
             file_name=refused_name,
-            sha256="a" * 64,
-            source_crs="",
             user="county.root",
-            rows_total=0,
-            rows_rejected=0,
             refusal="缺少必填的列：国标编码",
-            rejected=False,
+            sha256="a" * 64,
             area_code=commander.scope_code,
         )
         loaded = start_run(

@@ -17,9 +17,9 @@ from typer.testing import CliRunner
 
 from importers.cli import EXIT_PARTLY, EXIT_REJECTED, EXIT_UNUSABLE
 from layers.database import apply_scope, make_engine
-from layers.import_runs import ImportRecord, command_line_runs, record_refused
+from layers.import_runs import ImportRecord, command_line_runs
 from tests.conftest import SuiteDatabase
-from tests.import_fixtures import VILLAGE, WEST, csv_text, import_app, seeded_database
+from tests.import_fixtures import VILLAGE, WEST, csv_text, import_app, refused_run, seeded_database
 
 COUNTY = "530424000000"
 TOWNSHIP = "530424100000"
@@ -79,17 +79,12 @@ def test_the_county_commander_reads_a_refused_run_of_no_area(
     """M4: GET /api/imports/supervised/command-line gave a county commander no area-less run."""
     with database.owner.begin() as conn:
         apply_scope(conn, None)
-        refused = record_refused(
+        refused = refused_run(
             conn,
             kind="cases",
             file_name="an_cases（trial AN）.csv",
-            sha256="c" * 64,
-            source_crs="",
             user="an.clerk",
-            rows_total=0,
-            rows_rejected=0,
             refusal="缺少必填的列：来源渠道（可用 --set 来源渠道=… 给出）",
-            rejected=False,
         )
     try:
         seen = {}

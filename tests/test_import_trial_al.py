@@ -30,7 +30,6 @@ from layers.import_runs import (
     command_line_runs,
     finish_run,
     recent_runs,
-    record_refused,
     start_run,
 )
 from layers.secrets import Keys
@@ -41,6 +40,7 @@ from tests.import_fixtures import (
     VILLAGE,
     csv_text,
     import_app,
+    refused_run,
     resident_id,
     seed_jurisdictions,
     seeded_database,
@@ -126,17 +126,13 @@ def test_the_supervisor_reads_a_command_line_import_as_a_console_job(
     """M7: the 督导 list of command-line imports gives the result, why and the counts."""
     with database.owner.begin() as conn:
         apply_scope(conn, None)
-        refused = record_refused(
+        refused = refused_run(
             conn,
             kind="video",
             file_name="雪亮工程点位（trial AL）.xlsx",
-            sha256="a" * 64,
-            source_crs="",
             user="county.root",
-            rows_total=0,
-            rows_rejected=0,
             refusal="缺少必填的列：国标编码（请加 --crs gcj02 重新导入）\n第二行",
-            rejected=False,
+            sha256="a" * 64,
             area_code=COUNTY_A,
         )
         started = start_run(
@@ -276,17 +272,13 @@ def test_the_list_of_imports_fits_80_columns() -> None:
 def test_recent_runs_give_the_refused_imports(db: Session) -> None:
     """M7: ``zongzhi imports`` reads the refused imports with the others."""
     apply_scope(db, None)
-    run_id = record_refused(
+    run_id = refused_run(
         db.connection(),
         kind="cases",
         file_name="工单 13912345678.csv",
-        sha256="",
-        source_crs="",
         user="root",
-        rows_total=0,
-        rows_rejected=0,
         refusal="反映人 13912345678 的工单：文件无法读取",
-        rejected=False,
+        sha256="",
     )
     (run,) = [r for r in recent_runs(db.connection(), limit=5, kind="cases") if r.id == run_id]
     assert run.status == "refused" and run.refusal == "反映人 139****5678 的工单：文件无法读取"
@@ -355,17 +347,12 @@ def test_a_console_jobs_refused_import_is_listed_once_with_why(
     from layers import import_jobs
 
     conn = db.connection()
-    run_id = record_refused(
+    run_id = refused_run(
         conn,
         kind="cases",
         file_name="页面工单.csv",
-        sha256="c" * 64,
-        source_crs="",
         user="disp_a1",
-        rows_total=0,
-        rows_rejected=0,
         refusal="请加 --crs gcj02 重新导入",
-        rejected=False,
         area_code=COUNTY_A,
     )
     summary = RunSummary(tmp_path / "summary.json", dry_run=False)
