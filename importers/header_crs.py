@@ -5,6 +5,9 @@ A 12345 system or a camera platform that stores web-map coordinates often says s
 does not know it matters. Such a header declares the file's CRS, as a GIS file's ``.prj`` does:
 the coordinates are read in it without ``--crs``, and the summary says which header told.
 :func:`without_crs` lets ``百度经度`` find the 经度 field; :func:`coordinate_crs` reads the CRS.
+Where no header names one, a file or sheet named for it (``点位_gcj02.csv``, ``高德采集点位.xlsx``)
+does (:func:`named_crs`). Either way the CRS is still checked against the file's places and
+records (:mod:`importers.crs_check`), as any CRS the user did not give.
 """
 
 from __future__ import annotations
@@ -25,6 +28,15 @@ _WORD = "|".join(re.escape(w) for words in CRS_WORDS.values() for w in words)
 _COORDINATE = "经度|纬度|经纬度|坐标|lng|lon|lat|x|y|x坐标|y坐标"
 _AFFIXED = re.compile(rf"(?:{_WORD})[_\s-]*({_COORDINATE})|({_COORDINATE})[_\s-]*(?:{_WORD})")
 """A coordinate header with a CRS word before or after it (``百度经度``, ``lng_gcj02``)."""
+_CRS_OF = {w: crs for crs, words in CRS_WORDS.items() for w in words}
+_NAMING = re.compile(
+    "|".join(
+        rf"(?<![a-z]){re.escape(w)}(?![a-z])" if w.isascii() else re.escape(w)
+        for words in CRS_WORDS.values()
+        for w in words
+    )
+)
+"""A CRS word in a file name, a Latin one not part of a longer word (``gps``, not ``gpsx``)."""
 _NOTED = re.compile(r"[(\[【]\s*([^()\[\]【】]*?)\s*[)\]】]")
 _POINT_FIELDS = ("lon", "lat", "lonlat")
 
@@ -103,6 +115,42 @@ def coordinate_crs(columns: Mapping[str, str]) -> tuple[str, str] | None:
     """
     headers = [columns[f] for f in _POINT_FIELDS if f in columns]
     named = [(crs, h) for h in headers if (crs := crs_in_header(h)) is not None]
+    if not named or len({crs for crs, _ in named}) > 1:
+        return None
+    return named[0]
+
+
+def named_crs(names: list[str | None]) -> tuple[str, str] | None:
+    """Return the CRS a file's or sheet's name names, and that name.
+
+    Parameters
+    ----------
+    names : list of str or None
+        The sheet's name and the file's stem (``None`` for none).
+
+    Returns
+    -------
+    tuple of str, or None
+        The CRS and the name; ``None`` when no name names one, or when the names name
+        different ones.
+
+    Examples
+    --------
+    >>> named_crs(["Sheet1", "雪亮点位_GCJ02"])
+    ('gcj02', '雪亮点位_GCJ02')
+    >>> named_crs([None, "百度地图采集的纠纷点"])
+    ('bd09', '百度地图采集的纠纷点')
+    >>> named_crs([None, "gpsx点位"]) is None, named_crs(["高德", "百度"]) is None
+    (True, True)
+    """
+    named = []
+    for name in names:
+        text = unicodedata.normalize("NFKC", name or "").lower()
+        said = {_CRS_OF[word] for word in _NAMING.findall(text)}
+        if len(said) == 1 and name:
+            named.append((said.pop(), name))
+        elif said:
+            return None
     if not named or len({crs for crs, _ in named}) > 1:
         return None
     return named[0]

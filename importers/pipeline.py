@@ -24,7 +24,7 @@ from importers import vocabulary
 from importers.crs_check import CRS_NAMES, Unconfirmed
 from importers.fixed_values import add_fixed_columns, replaced_note
 from importers.footers import footer_note
-from importers.header_crs import coordinate_crs
+from importers.header_crs import coordinate_crs, named_crs
 from importers.kind_guess import likely_kind
 from importers.kinds import KINDS, Context, Kind, Part
 from importers.kinds.cases import LEDGER_NOTE, Readings
@@ -401,10 +401,13 @@ def check_table(
     frame, columns = add_fixed_columns(frame, columns, fixed, kind)
     frame = _without_placeholders(frame, columns, kind)
     header_crs = None if table.crs else coordinate_crs(columns)  # 百度经度, 经度（GCJ02）
-    declared = table.crs or (header_crs[0] if header_crs else None)
+    name_crs = None if table.crs or header_crs else named_crs([table.sheet_name, stem])
+    told = header_crs or name_crs
+    declared = table.crs or (told[0] if told else None)
     crs = source_crs(options.crs, declared)
-    if header_crs and not options.crs:
-        notes.append(f"坐标系按表头“{header_crs[1]}”读作 {CRS_NAMES[crs.kind]}")
+    if told and not options.crs:
+        source = "表头" if header_crs else "文件名"
+        notes.append(f"坐标系按{source}“{told[1]}”读作 {CRS_NAMES[crs.kind]}")
     checks = RowChecks(
         frame,
         columns,

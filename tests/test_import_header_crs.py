@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from geo.crs import gcj02_to_bd09, wgs84_to_gcj02
-from importers.header_crs import coordinate_crs, crs_in_header
+from importers.header_crs import coordinate_crs, crs_in_header, named_crs
 from importers.pipeline import ImportOptions, run_import
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import GRID, csv_text, import_app, seed_jurisdictions, seeded_database
@@ -47,12 +47,18 @@ def test_headers_naming_two_crss_name_none() -> None:
     assert coordinate_crs({"lon": "经度", "lat": "纬度（百度）"}) == ("bd09", "纬度（百度）")
 
 
-def _cameras(tmp_path: Path, lon: str, lat: str, points: list[tuple[float, float]]) -> Path:
+def _cameras(
+    tmp_path: Path,
+    lon: str,
+    lat: str,
+    points: list[tuple[float, float]],
+    name: str = "雪亮点位.csv",
+) -> Path:
     rows = [
         [f"5304240000132000000{i}", f"路口{i}", f"{x:.7f}", f"{y:.7f}", GRID]
         for i, (x, y) in enumerate(points, start=1)
     ]
-    path = tmp_path / "雪亮点位.csv"
+    path = tmp_path / name
     path.write_text(csv_text(["国标编码", "点位名称", lon, lat, "网格编码"], rows), "utf-8")
     return path
 
@@ -78,6 +84,36 @@ def test_baidu_headers_are_read_as_bd09_without_crs(db: Session, tmp_path: Path)
     assert all(_metres(s, t) < 1.0 for s, t in zip(_stored(db), TRUE, strict=True))
     source = db.execute(text("SELECT source_crs FROM import_runs ORDER BY id DESC LIMIT 1"))
     assert source.scalar_one() == "bd09"
+
+
+@pytest.mark.parametrize(
+    ("names", "crs"),
+    [
+        ([None, "雪亮点位_GCJ02"], "gcj02"),
+        (["高德采集", "点位"], "gcj02"),
+        ([None, "百度地图点位"], "bd09"),
+        ([None, "GPS巡查点"], "wgs84"),
+        ([None, "gpsx点位"], None),  # a Latin word inside a longer one names nothing
+        (["高德", "百度点位"], None),  # two names naming two CRSs say nothing reliable
+        ([None, "雪亮点位"], None),
+    ],
+)
+def test_a_file_name_names_its_crs(names: list[str | None], crs: str | None) -> None:
+    named = named_crs(names)
+    assert (named[0] if named else None) == crs
+
+
+def test_a_file_named_gcj02_is_read_as_gcj02_without_crs(db: Session, tmp_path: Path) -> None:
+    """Where no header names the CRS, the file's name does (``…_gcj02.csv``), with a note."""
+    seed_jurisdictions(db)
+    gcj = [wgs84_to_gcj02(x, y) for x, y in TRUE]
+    path = _cameras(tmp_path, "经度", "纬度", gcj, name="雪亮点位_gcj02.csv")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="video"))
+    assert outcome.committed, outcome.problems
+    assert "坐标系按文件名“雪亮点位_gcj02”读作 GCJ-02（高德、腾讯地图）" in outcome.notes
+    assert all(_metres(s, t) < 1.0 for s, t in zip(_stored(db), TRUE, strict=True))
+    source = db.execute(text("SELECT source_crs FROM import_runs ORDER BY id DESC LIMIT 1"))
+    assert source.scalar_one() == "gcj02"
 
 
 def test_a_crs_given_is_trusted_over_the_header(db: Session, tmp_path: Path) -> None:
