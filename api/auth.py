@@ -5,39 +5,36 @@ carries an id of its own (``jti``, random): logging out ends that token only
 (:func:`layers.accounts.end_session`), and every request refuses an ended one
 (:mod:`api.deps`). A token without an id (issued before ids were given) is refused.
 
-Throttle (:class:`FailedAddresses`): failures under one login name are left to that name's own
-lock (:func:`layers.accounts.authenticate`), so a colleague who forgot a password, or a script
-guessing one account, does not stop everyone else behind the same address (a 综治中心's desks
-share one NAT address, grid workers' phones a carrier's). When failures from one client address
-within the throttle's window spread over :attr:`layers.accounts.LoginThrottle.max_names`
+Throttle (:mod:`layers.login_throttle`): failures under one login name are left to that name's
+own lock (:func:`layers.accounts.authenticate`), so a colleague who forgot a password, or a
+script guessing one account, does not stop everyone else behind the same address (a 综治中心's
+desks share one NAT address, grid workers' phones a carrier's). When failures from one client
+address within the throttle's window spread over :attr:`layers.accounts.LoginThrottle.max_names`
 different names (one password sprayed over the accounts, or one account locked after another),
-that address is answered 429 (with ``Retry-After``) until the earliest of those names' latest
-failures leaves the window, its attempts checked against no account and counted against none.
-Except under a name whose account last logged in successfully from that very address
-(:func:`layers.accounts.last_login_address`): the colleagues who worked from the centre before
-keep logging in (their password checked, and counted, as usual). Only failures count; logging
-in successfully, as the tests and the console do all day from one address, never brings an
-address nearer the limit. Kept in the server's memory (one process serves), names only as
-digests: a restart lets an address start again, which is no one's to choose.
+that address is answered 429 (with ``Retry-After``, :func:`too_many_attempts`) until the earliest
+of those names' latest failures leaves the window, its attempts checked against no account and
+counted against none. Except under a name whose account last logged in successfully from that
+very address (:func:`layers.accounts.last_login_address`): the colleagues who worked from the
+centre before keep logging in (their password checked, and counted, as usual). Only failures
+count; logging in successfully, as the tests and the console do all day from one address, never
+brings an address nearer the limit. The counts are kept in the database (names only as keyed
+hashes): a restart lifts no throttle, and an administrator lists and lifts them (登录限制 on
+账号管理, :mod:`api.routers.users`).
 The address is the connection's, or the last ``X-Forwarded-For`` entry when the deployment says
 a proxy sets it (:func:`login_address`).
 """
 
 from __future__ import annotations
 
-import hashlib
 import math
 import secrets
-import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import jwt
 from fastapi import Request
 
 from api.settings import ApiSettings
-from layers.accounts import LoginThrottle
 from layers.errors import AuthenticationFailed, TooManyAttempts
 
 ALGORITHM = "HS256"
@@ -183,105 +180,6 @@ def login_address(request: Request, settings: ApiSettings) -> str | None:
         if forwarded:
             return forwarded[-1][:64]
     return request.client.host if request.client is not None else None
-
-
-class FailedAddresses:
-    """The login names each client address failed under within the throttle's window, in memory.
-
-    Per address, the latest failure of each name (a digest of it), at most
-    :attr:`layers.accounts.LoginThrottle.max_names` names, the most recent kept.
-
-    Parameters
-    ----------
-    capacity : int
-        How many addresses are kept at most (past that, the least recent are forgotten).
-    """
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        self._capacity = capacity
-        self._lock = threading.Lock()
-        self._seen: dict[str, dict[bytes, datetime]] = {}
-
-    def retry_after(self, address: str, now: datetime, rules: LoginThrottle) -> int | None:
-        """Return in how many seconds ``address`` may try again, or None when it may now.
-
-        Parameters
-        ----------
-        address : str
-            The client address.
-        now : datetime
-            Current time (timezone-aware).
-        rules : layers.accounts.LoginThrottle
-            The limit and window.
-
-        Returns
-        -------
-        int or None
-            Whole seconds (at least 1) until the earliest of the names' latest failures in the
-            window leaves it; None while fewer than ``rules.max_names`` names failed there.
-        """
-        window = timedelta(minutes=rules.window_minutes)
-        with self._lock:
-            names = self._seen.get(address)
-            if names is None:
-                return None
-            for name, when in list(names.items()):
-                if when <= now - window:
-                    del names[name]
-            if not names:
-                del self._seen[address]
-                return None
-            if len(names) < max(rules.max_names, 1):
-                return None
-            return max(1, math.ceil((min(names.values()) + window - now).total_seconds()))
-
-    def failed(self, address: str, username: str, now: datetime, rules: LoginThrottle) -> None:
-        """Count a failed login from ``address`` under ``username``.
-
-        Parameters
-        ----------
-        address : str
-            The client address.
-        username : str
-            The login name typed (kept only as a digest).
-        now : datetime
-            Current time (timezone-aware).
-        rules : layers.accounts.LoginThrottle
-            The limit (no more names than it are kept per address).
-        """
-        name = hashlib.blake2b(username.encode("utf-8", "replace"), digest_size=16).digest()
-        with self._lock:
-            names = self._seen.pop(address, None) or {}
-            names.pop(name, None)
-            names[name] = now  # the most recent last
-            while len(names) > max(rules.max_names, 1):
-                del names[next(iter(names))]
-            self._seen[address] = names  # the most recent last
-            while len(self._seen) > self._capacity:
-                del self._seen[next(iter(self._seen))]
-
-
-_STATE_LOCK = threading.Lock()
-
-
-def failed_addresses(state: Any) -> FailedAddresses:
-    """Return the app's counts of failed logins per address (made on first use).
-
-    Parameters
-    ----------
-    state : starlette.datastructures.State
-        The app's state (``request.app.state``).
-
-    Returns
-    -------
-    FailedAddresses
-        The counts.
-    """
-    with _STATE_LOCK:
-        found: FailedAddresses | None = getattr(state, "failed_addresses", None)
-        if found is None:
-            found = state.failed_addresses = FailedAddresses()
-        return found
 
 
 def too_many_attempts(seconds: int) -> TooManyAttempts:

@@ -263,8 +263,11 @@ def set_active(session: Session, user: User, *, active: bool) -> bool:
     return True
 
 
-def unlock(session: Session, user: User) -> None:
-    """Lift the lock of ``user`` and reset its failure counter.
+def unlock(session: Session, user: User, *, now: datetime | None = None) -> datetime | None:
+    """Lift the lock of ``user`` and reset its failure counter before the lock ends (解除锁定).
+
+    Whether failures came from the owner's usual address is forgotten too: a lock from then on
+    spares that address again (:func:`layers.accounts.authenticate`).
 
     Parameters
     ----------
@@ -272,10 +275,24 @@ def unlock(session: Session, user: User) -> None:
         Open session.
     user : layers.model.User
         The account.
+    now : datetime, optional
+        Current time (timezone-aware): a lock that ended before it is none to lift. When
+        omitted, whatever lock is recorded is lifted.
+
+    Returns
+    -------
+    datetime or None
+        Until when the account was locked; None when it was not (the counter is reset all the
+        same).
     """
+    held = user.locked_until
+    if held is not None and now is not None and held <= now:
+        held = None
     user.locked_until = None
     user.failed_logins = 0
+    user.failed_at_login_address = False
     session.flush()
+    return held
 
 
 UNMASK_WITHDRAWN = (

@@ -1409,6 +1409,11 @@ def _unknown_name_failed(
     return error
 
 
+LOCK_REASON = "连续登录失败"
+"""Why an account is locked, as 账号管理 says it: the only thing that locks one
+(:func:`authenticate`; an administrator lifts it early, :func:`layers.account_admin.unlock`)."""
+
+
 def _still_locked(until: datetime, now: datetime) -> AccountLocked:
     minutes = max(1, math.ceil((until - now).total_seconds() / 60))
     return AccountLocked(f"账户已锁定，请 {minutes} 分钟后再试或联系管理员", until=until)

@@ -1,8 +1,9 @@
 """Login (OAuth2 password flow → JWT, also an HttpOnly cookie), logout, who am I, own password.
 
-Failed logins are throttled per client address (:mod:`api.auth`): when they spread over too
-many names, the address is answered 429 with ``Retry-After`` and its attempts reach no account,
-but for the accounts that last logged in from it.
+Failed logins are throttled per client address (:mod:`api.auth`, counted in the database by
+:mod:`layers.login_throttle`): when they spread over too many names, the address is answered 429
+with ``Retry-After`` and its attempts reach no account, but for the accounts that last logged in
+from it.
 
 Logging out ends the session for real: the token's id is recorded as ended
 (:func:`layers.accounts.end_session`), so the token, in the cookie or a Bearer header, is refused
@@ -18,7 +19,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from api.auth import failed_addresses, issue_token, login_address, too_many_attempts
+from api.auth import issue_token, login_address, too_many_attempts
 from api.deps import (
     CurrentUser,
     SettingsDep,
@@ -28,7 +29,7 @@ from api.deps import (
     utcnow,
 )
 from api.settings import ApiSettings
-from layers import accounts, audit, catalog
+from layers import accounts, audit, catalog, login_throttle
 from layers.errors import AccountLocked, AuthenticationFailed, DomainError, TooManyAttempts
 from layers.model import Role
 
@@ -101,8 +102,8 @@ def login(
     now = utcnow()
     where = client_address(request)
     address = login_address(request, settings)
-    throttle = failed_addresses(request.app.state)
-    wait = None if address is None else throttle.retry_after(address, now, settings.login_throttle)
+    rules = settings.login_throttle
+    wait = None if address is None else login_throttle.retry_after(session, address, now, rules)
     try:
         if wait is not None and accounts.last_login_address(session, form.username) != address:
             raise too_many_attempts(wait)
@@ -118,7 +119,9 @@ def login(
             )
         except AuthenticationFailed:
             if address is not None:
-                throttle.failed(address, form.username, now, settings.login_throttle)
+                login_throttle.count_failure(
+                    session, address, form.username, now, rules, key=settings.login_names_key()
+                )
             raise
     except (AuthenticationFailed, TooManyAttempts) as exc:
         audit.record(

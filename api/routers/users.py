@@ -4,6 +4,12 @@ The console's side of ``zongzhi user`` (:mod:`layers.account_admin` has the rule
 account and a reset get a generated password, answered once and stored only as its hash; its
 owner changes it at first login. Every change is audited with the administrator as actor, a
 refused one too.
+
+An account locked by repeated failed logins says until when and why, and its lock can be lifted
+early (解除锁定). 登录限制 lists the client addresses whose logins wait because failures from them
+spread over many login names (:mod:`layers.login_throttle`, kept in the database), and lifts one
+(解除): any administrator's, since an address belongs to no unit's scope, and the list names no
+account. Both are audited with the administrator as actor.
 """
 
 from __future__ import annotations
@@ -20,10 +26,10 @@ from api.deps import Principal, SessionDep, SettingsDep, require_roles, utcnow
 from api.downloads import XLSX, xlsx_response
 from api.routers.cases import IdPath, audited_refusal
 from geo.codes import CodeError, written_division_code
-from layers import account_admin, accounts, audit, worker_accounts
+from layers import account_admin, accounts, audit, login_throttle, worker_accounts
 from layers.account_posts import change_post
 from layers.china_time import CHINA
-from layers.errors import InvalidInput
+from layers.errors import Conflict, InvalidInput
 from layers.model import Role, User
 
 router = APIRouter(prefix="/api/users", tags=["users"])
@@ -42,6 +48,9 @@ class AccountOut(BaseModel):
     scope_name: str
     active: bool
     locked_until: datetime | None = Field(description="Locked until then (None: not locked)")
+    lock_reason: str | None = Field(
+        default=None, description="Why it is locked (Chinese; None: not locked)"
+    )
     can_unmask: bool = Field(description="Holds the unmask right and may use it")
     unmask_void: bool = Field(description="Holds a flag its role or scope makes void")
     may_unmask: bool = Field(description="Its role and scope may hold the unmask right")
@@ -162,6 +171,7 @@ def _out(account: account_admin.ListedAccount) -> AccountOut:
         user.role, can_unmask=user.can_unmask, scope_code=user.scope_code
     )
     now = utcnow()
+    locked = user.locked_until if user.locked_until and user.locked_until > now else None
     return AccountOut(
         id=user.id,
         username=user.username,
@@ -171,7 +181,8 @@ def _out(account: account_admin.ListedAccount) -> AccountOut:
         scope_code=user.scope_code,
         scope_name=account.scope_name,
         active=user.active,
-        locked_until=user.locked_until if user.locked_until and user.locked_until > now else None,
+        locked_until=locked,
+        lock_reason=accounts.LOCK_REASON if locked else None,
         can_unmask=effective,
         unmask_void=user.can_unmask and not effective,
         may_unmask=accounts.may_hold_unmask(user.role, user.scope_code),
@@ -402,14 +413,107 @@ def set_active(
     return _one(session, user)
 
 
-@router.post("/{user_id}/unlock", response_model=AccountOut, summary="Lift a lock")
+@router.post(
+    "/{user_id}/unlock",
+    response_model=AccountOut,
+    responses={409: {"description": "Not locked (its lock may have ended)"}},
+    summary="Lift a lock (解除锁定)",
+)
 def unlock(user_id: IdPath, admin: AdminUser, session: SessionDep) -> AccountOut:
-    """Lift the account's lock and reset its failed logins."""
+    """Lift the account's lock before it ends, and reset its failed logins.
+
+    Audited (``user.unlock``, with until when it was locked); an account of another scope is
+    not found, one not locked is refused (409), both audited too.
+    """
     with audited_refusal(session, admin, "user.unlock", "user", str(user_id)):
         user = account_admin.managed_account(session, admin.scope_code, user_id, admin_id=admin.id)
-        account_admin.unlock(session, user)
-        _audit(session, admin, "user.unlock", user, None)
+        held = account_admin.unlock(session, user, now=utcnow())
+        if held is None:
+            raise Conflict(f"账号 {user.username} 未被锁定（锁定可能已到期），无需解除")
+        _audit(session, admin, "user.unlock", user, {"locked_until": held.isoformat()})
     return _one(session, user)
+
+
+class ThrottledAddressOut(BaseModel):
+    """A client address whose logins wait (登录限制)."""
+
+    address: str
+    names: int = Field(description="Different login names that failed from it in the window")
+    last_failed_at: datetime
+    until: datetime = Field(description="When it may log in again, unless more names fail")
+
+
+class LoginThrottleOut(BaseModel):
+    """The addresses whose logins wait, and the rule that holds them back."""
+
+    max_names: int = Field(description="Names failing from one address that hold it back")
+    window_minutes: int = Field(description="Within how many minutes")
+    addresses: list[ThrottledAddressOut] = Field(description="The latest failing first")
+
+
+class AddressIn(BaseModel):
+    """The address whose throttle is lifted."""
+
+    address: str = Field(
+        min_length=1,
+        max_length=login_throttle.ADDRESS_MAX,
+        pattern=r"^[0-9A-Za-z.:_%\[\]-]+$",
+        description="As 登录限制 lists it (an IPv4 or IPv6 address)",
+        examples=["10.20.1.1"],
+    )
+
+
+@router.get(
+    "/login-throttle",
+    response_model=LoginThrottleOut,
+    summary="Client addresses whose logins wait (登录限制)",
+)
+def throttled_addresses(
+    admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> LoginThrottleOut:
+    """Return the addresses held back because failed logins from them spread over many names.
+
+    Any administrator's: an address belongs to no unit, and the failed names are kept only as
+    hashes (the list names no account).
+    """
+    rules = settings.login_throttle
+    return LoginThrottleOut(
+        max_names=rules.max_names,
+        window_minutes=rules.window_minutes,
+        addresses=[
+            ThrottledAddressOut(**vars(each))
+            for each in login_throttle.throttled_addresses(session, utcnow(), rules)
+        ],
+    )
+
+
+@router.post(
+    "/login-throttle/clear",
+    response_model=ThrottledAddressOut,
+    responses={404: {"description": "The address does not wait now"}},
+    summary="Lift an address's throttle (解除)",
+)
+def clear_throttled_address(
+    body: AddressIn, admin: AdminUser, session: SessionDep, settings: SettingsDep
+) -> ThrottledAddressOut:
+    """Let the address log in again at once: its failed logins are forgotten.
+
+    Audited (``login_throttle.clear``, the address with how many names had failed and until
+    when it would have waited), a refusal too. The accounts' own locks stay.
+    """
+    address = body.address
+    with audited_refusal(session, admin, "login_throttle.clear", "address", address):
+        lifted = login_throttle.clear_address(session, address, utcnow(), settings.login_throttle)
+        audit.record(
+            session,
+            actor_id=admin.id,
+            actor_name=admin.username,
+            action="login_throttle.clear",
+            object_type="address",
+            object_id=address,
+            detail={"names": lifted.names, "until": lifted.until.isoformat()},
+        )
+    return ThrottledAddressOut(**vars(lifted))
 
 
 @router.post("/{user_id}/unmask", response_model=AccountOut, summary="Grant or revoke unmasking")

@@ -106,6 +106,21 @@ class UnknownLoginName(Base):
     last_failed_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class FailedLoginAddress(Base):
+    """A login name that failed from a client address lately: the address throttle's counts.
+
+    One row per address and name (a keyed hash of the name, never as typed), with the latest
+    failure (:mod:`layers.login_throttle`). Kept in the database, not a server's memory, so a
+    restart does not lift a throttle and an administrator can list and lift one.
+    """
+
+    __tablename__ = "failed_login_addresses"
+
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name_digest: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
+    failed_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class AuditEntry(Base):
     """One append-only audit record, chained to the previous one by a hash."""
 

@@ -1,8 +1,8 @@
 // 账号管理 (/accounts): the accounts of the administrator's scope (GET /api/users), filtered on
 // the page, each with its actions: 调岗… (role, scope, name: PATCH), 重设密码 (asked first; the
 // generated password is shown once; a reset takes back the unmask right, said in the question and
-// beside the password, since the administrator now knows the account's password), 停用 (asked first) or 启用, 解锁 when locked, 授予明文 or
-// 收回明文 (授予 only where the role and scope may hold it). 新建账号 opens the same form with a
+// beside the password, since the administrator now knows the account's password), 停用 (asked first) or 启用, 解除锁定 when locked
+// (the state says 已锁定（至 HH:MM，原因：连续登录失败）), 授予明文 or 收回明文 (授予 only where the role and scope may hold it). 新建账号 opens the same form with a
 // login name; its generated password is shown once too. A grid worker's account stands for a
 // worker on record, picked from those of the scope without one (GET /api/users/workers); the
 // pick fills the scope with their village. 批量开通网格员账号 opens one for each worker of a
@@ -10,7 +10,10 @@
 // whose sheet of initial passwords is downloaded once). The administrator's own account offers
 // no 调岗 and no 停用 (the API refuses them), and no 重设密码 (修改密码 is in the top bar); the
 // accounts of other administrators and of auditors none at all (三员分立: managed on the server).
-// Every refusal is the API's own Chinese message.
+// 登录限制 under the table lists the client addresses whose logins wait because failures from them
+// spread over many login names (GET /api/users/login-throttle; kept in the database, so a restart
+// lifts none), each with 解除 (POST …/login-throttle/clear). Every refusal is the API's own
+// Chinese message.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -22,7 +25,7 @@
 
   function stateText(a) {
     if (!a.active) return "停用";
-    if (a.locked_until) return "锁定至 " + zz.fmtTime(a.locked_until);
+    if (a.locked_until) return "已锁定（至 " + zz.fmtTime(a.locked_until).slice(11) + "，原因：" + (a.lock_reason || "连续登录失败") + "）";
     return "启用";
   }
 
@@ -62,6 +65,11 @@
     code.textContent = a.scope_code;
     scope.appendChild(code);
     const state = zz.cell(tr, "ac-state", stateText(a));
+    if (a.active && a.locked_until) {
+      state.title =
+        "锁定至 " + zz.fmtTime(a.locked_until) + "（北京时间），到期自动解除，或由管理员解除锁定。" +
+        "锁定期间，本人在上次成功登录的地址仍可登录（除非该地址也有登录失败）。";
+    }
     if (a.must_change_password) badge(state, "待本人改密", "text-bg-warning");
     if (a.can_unmask) badge(state, "可看明文", "text-bg-danger");
     if (a.unmask_void) badge(state, "明文权限无效", "text-bg-secondary");
@@ -77,7 +85,7 @@
     if (!mine) actions.appendChild(button("重设密码", "btn-outline-secondary", () => resetPassword(a)));
     if (a.active && !mine) actions.appendChild(button("停用", "btn-outline-danger", () => setActive(a, false)));
     if (!a.active) actions.appendChild(button("启用", "btn-outline-success", () => setActive(a, true)));
-    if (a.locked_until) actions.appendChild(button("解锁", "btn-outline-secondary", () => act(a, "/unlock", null, "已解锁")));
+    if (a.locked_until) actions.appendChild(button("解除锁定", "btn-outline-warning", () => act(a, "/unlock", null, "已解除锁定")));
     const held = a.can_unmask || a.unmask_void;
     if (held) {
       actions.appendChild(button("收回明文", "btn-outline-secondary", () => act(a, "/unmask", { allowed: false }, "已收回查看明文的权限")));
@@ -119,6 +127,51 @@
     }
     ["ac-table", "ac-filter", "ac-new", "ac-batch"].forEach((id) => ($(id).hidden = false));
     render();
+    await loadThrottle();
+  }
+
+  /** 登录限制: the addresses whose logins wait, each with 解除. */
+  async function loadThrottle() {
+    let held;
+    try {
+      held = await zz.api("/api/users/login-throttle");
+    } catch (err) {
+      $("ac-throttle-none").textContent = zz.errorText(err);
+      $("ac-throttle").hidden = false;
+      return;
+    }
+    $("ac-throttle-title").title =
+      "同一地址在 " + held.window_minutes + " 分钟内以 " + held.max_names + " 个不同登录名登录失败，" +
+      "该地址即暂停登录，直到最早的那次失败满 " + held.window_minutes + " 分钟；" +
+      "此前从该地址成功登录过的账号不受影响。记录保存在数据库中，服务重启不会解除。" +
+      "解除只清除地址的限制，账号自身的锁定另行解除。";
+    $("ac-throttle-rule").textContent = "（" + held.window_minutes + " 分钟内 " + held.max_names + " 个登录名失败即暂停）";
+    const body = $("ac-throttle-rows");
+    body.textContent = "";
+    held.addresses.forEach(function (t) {
+      const tr = document.createElement("tr");
+      tr.dataset.address = t.address;
+      zz.cell(tr, "font-monospace", t.address);
+      zz.cell(tr, "", t.names + " 个");
+      zz.cell(tr, "", zz.fmtTime(t.last_failed_at));
+      zz.cell(tr, "", zz.fmtTime(t.until));
+      zz.cell(tr, "", "").appendChild(button("解除", "btn-outline-warning", () => clearAddress(t.address)));
+      body.appendChild(tr);
+    });
+    $("ac-throttle-table").hidden = !held.addresses.length;
+    $("ac-throttle-none").textContent = held.addresses.length ? "" : "目前没有受限制的地址。";
+    $("ac-throttle-none").hidden = !!held.addresses.length;
+    $("ac-throttle").hidden = false;
+  }
+
+  async function clearAddress(address) {
+    try {
+      await zz.api("/api/users/login-throttle/clear", { method: "POST", json: { address: address } });
+      zz.toast("已解除地址 " + address + " 的登录限制", "success");
+    } catch (err) {
+      zz.toast(zz.errorText(err), "danger");
+    }
+    await loadThrottle();
   }
 
   /** The dialog's note under the password (made here: the page's template has no place for it). */
