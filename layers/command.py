@@ -52,6 +52,7 @@ from layers import (
     case_reminders,
     cases,
     deadlines,
+    dispatch,
     hotspot_cases,
     hotspot_current,
     visits_due,
@@ -714,7 +715,7 @@ def feed(
     Returns
     -------
     dict
-        ``{"unit", "children", "counties", "ancestors", "queue", "tasks", "alerts",
+        ``{"unit", "children", "counties", "ancestors", "queue", "tasks", "recalled", "alerts",
         "alerts_total", "supervisions", "supervisions_total", "hotspot_runs", "window_days",
         "generated_at"}``; ``counties`` are the counties the
         platform holds under a province or city (:func:`counties_held`); ``alerts_total`` is
@@ -727,9 +728,11 @@ def feed(
         standing on it (:mod:`layers.case_reminders`); ``tasks`` are the cases dispatched to
         a grid worker's own worker record and not finished (我的任务, empty for other roles),
         wherever their handling level, each with its reminders and the dispatcher's
-        ``dispatch_note`` and ``dispatched_by``. A queued case or task also carries its standing
-        ``supervision`` (督办: ``at``, ``by``, ``note``, ``deadline``, and ``new`` when nobody
-        at the unit's level or below has acted on it since), ``None`` without one;
+        ``dispatch_note`` and ``dispatched_by``; ``recalled`` are the dispatches to him taken
+        back in the last days (最近撤回, :func:`layers.dispatch.recent_recalls`: who, why,
+        when). A queued case or task also carries its standing ``supervision`` (督办: ``at``,
+        ``by``, ``note``, ``deadline``, and ``new`` when nobody at the unit's level or below has
+        acted on it since), ``None`` without one;
         ``supervisions`` lists the new 督办 of the unit's range (:func:`new_supervisions`, at
         most :data:`SUPERVISIONS_LISTED`, ``supervisions_total`` counts them);
         ``hotspot_runs`` says the window, period and cell size of the runs the 近期热点 card
@@ -848,6 +851,7 @@ def feed(
             | _supervision_json(facts[c.id], c.id in fresh_ids)
             for c in mine
         ],
+        "recalled": dispatch.recent_recalls(session, actor=actor, now=now),
         "supervisions": fresh[:SUPERVISIONS_LISTED],
         "supervisions_total": len(fresh),
         "hotspot_runs": hotspot_runs_shown(session, params["runs"]),

@@ -517,6 +517,75 @@ def recall(
     return case
 
 
+#: How many days a grid worker's 我的任务 lists a dispatch of his that was recalled (最近撤回) …
+RECALLS_SHOWN_DAYS = 3
+#: … and at most so many of them, the latest first.
+RECALLS_SHOWN = 20
+
+
+def recent_recalls(
+    session: Session, *, actor: Actor, now: datetime, days: int = RECALLS_SHOWN_DAYS
+) -> list[dict[str, Any]]:
+    """Return the dispatches to the actor's worker record recalled in the last days (最近撤回).
+
+    His phone shows them in 我的任务 until he taps 知道了 (trial AN M1: a worker whose page was
+    closed when the dispatcher recalled never learnt of it; the 撤回原因 stood only in the
+    case's timeline). A case dispatched to him again meanwhile is not listed: it is his task.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    actor : Actor
+        A grid worker (anyone else has no worker record: none).
+    now : datetime
+        Reference time.
+    days : int
+        How far back: recalls after ``now - days``.
+
+    Returns
+    -------
+    list of dict
+        The latest first, at most :data:`RECALLS_SHOWN`: ``dispatch_id``, ``case_id``,
+        ``case_code``, ``title``, ``by`` (who recalled, as the timeline names them), ``note``
+        (the 撤回原因) and ``at`` (ISO 8601).
+    """
+    if actor.worker_id is None:
+        return []
+    rows = session.execute(
+        text(
+            "SELECT d.id AS dispatch_id, c.id AS case_id, c.code, c.title,"
+            " e.actor_name, e.note, e.at"
+            " FROM dispatches d"
+            " JOIN cases c ON c.id = d.case_id"
+            " JOIN case_events e ON e.case_id = d.case_id AND e.action = 'recall'"
+            "  AND e.payload ->> 'dispatch_id' = d.id::text"
+            " WHERE d.worker_id = :worker AND d.status = :cancelled AND d.finished_at >= :since"
+            "  AND NOT EXISTS (SELECT 1 FROM dispatches a WHERE a.case_id = d.case_id"
+            "   AND a.worker_id = :worker AND a.status IN ('assigned', 'accepted', 'arrived'))"
+            " ORDER BY e.at DESC, d.id DESC LIMIT :n"
+        ),
+        {
+            "worker": actor.worker_id,
+            "cancelled": DispatchStatus.CANCELLED,
+            "since": now - timedelta(days=days),
+            "n": RECALLS_SHOWN,
+        },
+    ).all()
+    return [
+        {
+            "dispatch_id": row.dispatch_id,
+            "case_id": row.case_id,
+            "case_code": row.code,
+            "title": row.title,
+            "by": row.actor_name,
+            "note": row.note,
+            "at": row.at.isoformat(),
+        }
+        for row in rows
+    ]
+
+
 def _accepted_refusal(session: Session, current: Dispatch) -> str:
     """Say who 受理'd the dispatch and when: it is theirs now, and only they send it back."""
     if current.worker_id is not None:

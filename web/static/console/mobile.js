@@ -3,6 +3,8 @@
 // layer panel or the legend, one at a time: the class zz-m-<name>-open on the map's box
 // (data-zz-toggles) lets the page's stylesheet show it. On the 调度台, a case picked in the
 // list under the map, or 登记案件, brings the panel below the map into view.
+// A grid worker's 我的任务 lists above his tasks the dispatches of his taken back (最近撤回)
+// until he taps 知道了, and the map's village and grid names move off the count circles.
 (function () {
   "use strict";
 
@@ -46,4 +48,234 @@
       setTimeout(() => bringIntoView(20), 0);
     });
   }
+
+  // ---- 最近撤回 (trial AN M1) -------------------------------------------------------------------
+  // A worker whose page was closed when a dispatcher took his dispatch back (撤回派单) never saw
+  // the live notice (command.js announce). The command feed's `recalled` lists his dispatches
+  // recalled in the last days (layers.dispatch.recent_recalls: case, 撤回人, 撤回原因, time);
+  // they show above his tasks until he taps 知道了. What he read is kept on this device
+  // (localStorage, per account, by dispatch id): another phone or browser shows it again until
+  // read there, and the server lists a recall for a few days only, then it goes anyway.
+
+  const tasksCount = document.getElementById("zz-tasks-count");
+
+  /** The command page's state (command.js), once it has the user and the feed. */
+  function commandPage() {
+    const st = window.zzCommand;
+    return st && st.me && st.feed ? st : null;
+  }
+
+  function readKey(me) {
+    return "zz.recalls-read." + me.id;
+  }
+
+  /** The dispatch ids this account read on this device. */
+  function readIds(me) {
+    try {
+      const ids = JSON.parse(localStorage.getItem(readKey(me)) || "[]");
+      return Array.isArray(ids) ? ids : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function keepRead(me, ids) {
+    try {
+      localStorage.setItem(readKey(me), JSON.stringify(ids));
+    } catch (error) {
+      // storage refused (private mode): it shows again on the next visit
+    }
+  }
+
+  /** 「…4244」: the case number's last four digits, as the live notice and the lists say it. */
+  function tail(code) {
+    return "…" + String(code || "").slice(-4);
+  }
+
+  /** Mark `ids` read, forget the ids the feed no longer lists, and draw the list again. */
+  function markRead(ids) {
+    const st = commandPage();
+    if (!st) return;
+    const listed = (st.feed.recalled || []).map((r) => r.dispatch_id);
+    const read = readIds(st.me).concat(ids).filter((id, i, all) => listed.includes(id) && all.indexOf(id) === i);
+    keepRead(st.me, read);
+    showRecalls();
+  }
+
+  // the cases (「…4244」) whose live notice was read before the feed, read again 1.5 s after the
+  // event, listed the recall: read here as soon as it does
+  const noticesRead = new Set();
+
+  function showRecalls() {
+    const st = commandPage();
+    const pane = document.getElementById("zz-tasks-pane");
+    if (!st || !pane || !Array.isArray(st.feed.recalled)) return;
+    if (noticesRead.size) {
+      const seen = st.feed.recalled.filter((r) => noticesRead.has(tail(r.case_code)));
+      if (seen.length) {
+        seen.forEach((r) => noticesRead.delete(tail(r.case_code)));
+        markRead(seen.map((r) => r.dispatch_id));
+        return;
+      }
+    }
+    const read = readIds(st.me);
+    const unread = st.feed.recalled.filter((r) => !read.includes(r.dispatch_id));
+    let box = document.getElementById("zz-recalls");
+    if (!unread.length) {
+      if (box) box.remove();
+      return;
+    }
+    if (!box) {
+      box = document.createElement("section");
+      box.id = "zz-recalls";
+      box.className = "alert alert-warning py-2 px-2 mb-2 small zz-recalls";
+      box.setAttribute("aria-label", "最近撤回的派单");
+      const table = document.getElementById("zz-tasks-body").closest("table");
+      pane.insertBefore(box, table);
+    }
+    box.textContent = "";
+    const title = document.createElement("div");
+    title.className = "fw-semibold mb-1";
+    title.textContent = "最近撤回的派单（" + unread.length + "）";
+    box.appendChild(title);
+    const list = document.createElement("ul");
+    list.className = "list-unstyled mb-0";
+    unread.forEach(function (r) {
+      const item = document.createElement("li");
+      item.className = "zz-recall d-flex gap-2 align-items-start py-1";
+      item.dataset.dispatchId = r.dispatch_id;
+      const text = document.createElement("div");
+      text.className = "flex-grow-1";
+      const said = document.createElement("div");
+      said.textContent = "案件 " + tail(r.case_code) + "「" + r.title + "」的派单已被" + (r.by || "调度员") + "撤回";
+      const why = document.createElement("div");
+      why.textContent = "撤回原因：" + (r.note || "未填写");
+      const when = document.createElement("div");
+      when.className = "text-secondary";
+      when.textContent = "撤回时间：" + zz.fmtTime(r.at) + " · 案件编号 " + r.case_code;
+      text.append(said, why, when);
+      const done = document.createElement("button");
+      done.type = "button";
+      done.className = "btn btn-outline-secondary text-nowrap flex-shrink-0 zz-recall-read";
+      done.textContent = "知道了";
+      done.addEventListener("click", function () {
+        markRead([r.dispatch_id]);
+        // the live notice of the same recall, if it is still in the corner
+        document.querySelectorAll("#zz-toasts .zz-sticky").forEach(function (notice) {
+          if (notice.textContent.includes("案件 " + tail(r.case_code) + " 的派单已被")) notice.remove();
+        });
+      });
+      item.append(text, done);
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+  }
+
+  if (tasksCount) {
+    // command.js writes the count each time it draws 我的任务 from a fresh feed
+    new MutationObserver(showRecalls).observe(tasksCount, { childList: true, characterData: true, subtree: true });
+    // 知道了 on the live notice 「案件 …4244 的派单已被…撤回」 reads the same recall here
+    document.addEventListener(
+      "click",
+      function (event) {
+        if (!(event.target instanceof Element) || !event.target.closest("#zz-toasts .zz-sticky button")) return;
+        const said = /案件 (…\d+) 的派单已被/.exec(event.target.closest(".zz-sticky").textContent);
+        if (!said) return;
+        noticesRead.add(said[1]);
+        showRecalls();
+      },
+      true
+    );
+  }
+
+  // ---- names above the count circles (trial AN N9) ----------------------------------------------
+  // The names of the villages or grids (zz.nameLabels: markers of class zz-unit-label in the
+  // marker pane) sit at each area's centre, where the cases' count circles (clusters) and dots
+  // also gather: 「复安第3网格」 was half hidden. The names are drawn above the markers
+  // (command.css), and each is moved, a little, to where it covers no circle, so the counts show
+  // too: of the places tried around the centre, the one covering the least marker area, the
+  // nearest first.
+
+  /** The places tried for a name `w`×`h` px: its centre, then around it, nearest first. */
+  function shifts(w, h) {
+    const out = [];
+    [0, 0.5, 1, 1.5, 2, 2.5].forEach(function (dy) {
+      [0, 0.25, 0.5].forEach(function (dx) {
+        [-1, 1].forEach(function (sy) {
+          [-1, 1].forEach(function (sx) {
+            out.push([sx * dx * w, sy * dy * h]);
+          });
+        });
+      });
+    });
+    return out.sort((a, b) => Math.hypot(a[0], a[1]) - Math.hypot(b[0], b[1]));
+  }
+
+  /** A marker icon's rectangle in the pane's pixels (Leaflet's own position: not mid-animation). */
+  function iconBox(icon) {
+    const at = L.DomUtil.getPosition(icon);
+    if (!at || !icon.offsetWidth) return null;
+    const left = at.x + (parseFloat(icon.style.marginLeft) || 0);
+    const top = at.y + (parseFloat(icon.style.marginTop) || 0);
+    return { left: left, top: top, right: left + icon.offsetWidth, bottom: top + icon.offsetHeight, circle: icon.classList.contains("zz-cluster") };
+  }
+
+  function overlapArea(a, b) {
+    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+    const h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    return w > 0 && h > 0 ? w * h : 0;
+  }
+
+  function unclutter(pane) {
+    const icons = Array.from(pane.children);
+    const names = icons.filter((i) => i.classList.contains("zz-unit-label"));
+    if (!names.length) return;
+    const marks = icons.filter((i) => !i.classList.contains("zz-unit-label")).map(iconBox).filter(Boolean);
+    names.forEach(function (name) {
+      const span = name.firstElementChild;
+      const at = L.DomUtil.getPosition(name);
+      if (!span || !at || !span.offsetWidth) return;
+      const w = span.offsetWidth;
+      const h = span.offsetHeight;
+      const near = marks.filter((m) => m.right > at.x - 2 * w && m.left < at.x + 2 * w && m.bottom > at.y - 4 * h && m.top < at.y + 4 * h);
+      let best = null;
+      shifts(w, h).some(function (shift) {
+        // the span's own place in its icon (the line's baseline), then centred on it (command.css)
+        const box = { left: at.x + span.offsetLeft - w / 2 + shift[0], top: at.y + span.offsetTop - h / 2 + shift[1] };
+        box.right = box.left + w;
+        box.bottom = box.top + h;
+        // a count circle weighs more than a dot: its number is what must show
+        const covered = near.reduce((sum, m) => sum + overlapArea(box, m) * (m.circle ? 3 : 1), 0);
+        const cost = covered + Math.hypot(shift[0], shift[1]);
+        if (!best || cost < best.cost) best = { cost: cost, shift: shift };
+        return covered === 0; // the nearest place clear of every marker
+      });
+      const dx = Math.round(best.shift[0]);
+      const dy = Math.round(best.shift[1]);
+      const moved = dx || dy ? "translate(" + dx + "px, " + dy + "px) " : "";
+      const transform = moved + "translate(-50%, -50%)";
+      if (span.style.transform !== transform) span.style.transform = transform;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    const map = window.zzMap;
+    if (!map || typeof L === "undefined") return;
+    const pane = map.getPane("markerPane");
+    let queued = false;
+    function soon() {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(function () {
+        queued = false;
+        unclutter(pane);
+      });
+    }
+    // markers added, removed or placed anew (a zoom, the clusters regrouping); not the names'
+    // own spans moved here
+    new MutationObserver(function (records) {
+      if (records.some((r) => r.target === pane || r.target.parentElement === pane)) soon();
+    }).observe(pane, { childList: true, subtree: true, attributes: true, attributeFilter: ["style"] });
+    map.on("zoomend", soon);
+  });
 })();
