@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, tuple_
 from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.orm import Session
 
@@ -110,7 +110,8 @@ def count_failure(
 ) -> None:
     """Count a failed login from ``address`` under ``username`` (flushed, not committed).
 
-    Failures that left every window are forgotten at the same time.
+    Failures that left the window are forgotten at the same time (but those another login is
+    writing, forgotten by a later one).
 
     Parameters
     ----------
@@ -137,8 +138,17 @@ def count_failure(
             set_={"failed_at": now},
         )
     )
+    # rows another login is writing are skipped, not waited for: two failing logins each
+    # purging what the other holds would deadlock
+    stale = (
+        select(FailedLoginAddress.address, FailedLoginAddress.name_digest)
+        .where(FailedLoginAddress.failed_at <= now - _window(rules))
+        .with_for_update(skip_locked=True)
+    )
     session.execute(
-        delete(FailedLoginAddress).where(FailedLoginAddress.failed_at <= now - _window(rules))
+        delete(FailedLoginAddress).where(
+            tuple_(FailedLoginAddress.address, FailedLoginAddress.name_digest).in_(stale)
+        )
     )
     session.flush()
 

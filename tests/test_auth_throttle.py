@@ -29,13 +29,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.orm import Session
 
 from api.app import create_app
 from api.cli import served_in_thread
 from api.settings import ApiSettings
-from layers import accounts
+from layers import accounts, login_throttle
 from layers.errors import AccountLocked, AuthenticationFailed
 from layers.model import AuditEntry, User
 from layers.model.accounts import FailedLoginAddress, UnknownLoginName
@@ -368,6 +368,49 @@ def test_the_throttle_migration_goes_down_and_up(db: Session) -> None:
             )
         ).scalars()
         assert list(grants) == [True, True, True, True]
+
+
+def test_failures_out_of_the_window_are_forgotten_without_waiting_for_other_logins(
+    database: SuiteDatabase,
+) -> None:
+    """A failing login purges what left the window, skipping rows another login is writing."""
+    rules = accounts.LoginThrottle(max_names=2, window_minutes=15)
+    now = datetime.now(UTC)
+    old = now - timedelta(minutes=16)
+    stale = {f"old.{i}".encode() for i in range(2)}
+    with Session(database.owner) as owner, owner.begin():
+        for digest in stale:
+            owner.add(FailedLoginAddress(address="10.20.7.5", name_digest=digest, failed_at=old))
+    assert _held(database, "10.20.7.5") == 2
+    with Session(database.owner) as writing, Session(database.owner) as failing:
+        writing.begin()  # another login refreshing one of the old names, not committed yet
+        writing.execute(
+            update(FailedLoginAddress)
+            .where(FailedLoginAddress.name_digest == b"old.0")
+            .values(failed_at=now)
+        )
+        with failing.begin():
+            failing.execute(text("SET LOCAL lock_timeout = '10s'"))  # a wait would fail here
+            login_throttle.count_failure(failing, "10.20.7.6", "someone", now, rules)
+            assert login_throttle.retry_after(failing, "10.20.7.6", now, rules) is None
+        assert _held(database, "10.20.7.5") == 1  # the old name no one was writing is gone
+        writing.commit()
+    with Session(database.owner) as owner, owner.begin():
+        assert login_throttle.retry_after(owner, "10.20.7.5", now, rules) is None  # 1 of 2
+        login_throttle.count_failure(owner, "10.20.7.5", "another", now, rules)
+        wait = login_throttle.retry_after(owner, "10.20.7.5", now, rules)
+        assert wait == 15 * 60  # two names within the window: until the older leaves it
+    _forget_address(database, "10.20.7.5")
+    _forget_address(database, "10.20.7.6")
+
+
+def _held(database: SuiteDatabase, address: str) -> int:
+    with Session(database.owner) as owner:
+        return len(
+            owner.scalars(
+                select(FailedLoginAddress.name_digest).where(FailedLoginAddress.address == address)
+            ).all()
+        )
 
 
 def test_a_throttle_outlasts_a_restart(api_settings: ApiSettings, people: dict[str, int]) -> None:
