@@ -15,6 +15,11 @@ Fixtures
               if the page requested anything outside ``origin`` or logged a console error.
               Any other attribute is the Playwright ``Page``'s (``page.goto``, ``page.locator``...).
 
+Held requests
+-------------
+:func:`held_requests` holds a page's requests to one URL back until the test releases them
+(what the page shows while an answer is slow), or answers them with an error status.
+
 Servers
 -------
 :func:`serve_directory` (``http.server`` in a thread) starts a server on a free local port and
@@ -28,6 +33,7 @@ import functools
 import re
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -188,3 +194,72 @@ def serve_directory(root: Path) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+class HeldRequests:
+    """A page's requests to one URL, held back until :meth:`release` (see :func:`held_requests`).
+
+    Attributes
+    ----------
+    held : list of playwright.sync_api.Route
+        The requests waiting.
+    released : bool
+        Whether the requests go through now (the held ones were let go, later ones pass).
+    """
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.held: list[Route] = []
+        self.released = False
+
+    def hold(self, route: Route) -> None:
+        """Route handler: keep the request waiting, or let it through once released."""
+        if self.released:
+            route.continue_()
+        else:
+            self.held.append(route)
+
+    def wait_held(self, timeout_ms: float = 15_000) -> None:
+        """Wait until the page has asked for the URL at least once.
+
+        Raises
+        ------
+        AssertionError
+            The page had not asked within ``timeout_ms``.
+        """
+        deadline = time.monotonic() + timeout_ms / 1000
+        while not self.held:
+            assert time.monotonic() < deadline, "the page never asked for the held URL"
+            self.page.wait_for_timeout(20)  # Playwright hands the route to `hold` meanwhile
+
+    def release(self) -> None:
+        """Let the held requests (and any later ones) go on to the server."""
+        self.released = True
+        while self.held:
+            self.held.pop(0).continue_()
+
+
+@contextmanager
+def held_requests(page: RecordedPage, url: str | re.Pattern[str]) -> Iterator[HeldRequests]:
+    """Hold the page's requests to ``url`` until the test calls ``release()``.
+
+    Parameters
+    ----------
+    page : RecordedPage
+        The browser page.
+    url : str or re.Pattern
+        A Playwright URL glob or regular expression (matched against the whole URL).
+
+    Yields
+    ------
+    HeldRequests
+        ``wait_held()`` until the page asked, then ``release()``; those still held at the end
+        are released too.
+    """
+    holder = HeldRequests(page.page)
+    page.page.route(url, holder.hold)
+    try:
+        yield holder
+    finally:
+        holder.release()
+        page.page.unroute(url, holder.hold)

@@ -193,3 +193,32 @@ def unit_on_map(page: RecordedPage, demo: ConsoleDemo, code: str) -> dict[str, f
         [west, south, east, north],
     )
     return box
+
+
+def element_on_map(page: RecordedPage, selector: str) -> dict[str, float]:
+    """Return the element's box in the pixels of the map's container (``window.zzMap``).
+
+    What :func:`unit_on_map` measures a unit in: a unit under a panel on the map overlaps it.
+
+    Parameters
+    ----------
+    page : RecordedPage
+        A console page showing a map.
+    selector : str
+        CSS selector of one element over the map (a layer panel, a legend).
+
+    Returns
+    -------
+    dict
+        ``left``, ``top``, ``right``, ``bottom``.
+    """
+    box: dict[str, float] = page.evaluate(
+        """(selector) => {
+            const m = window.zzMap.getContainer().getBoundingClientRect();
+            const e = document.querySelector(selector).getBoundingClientRect();
+            return {left: e.left - m.left, top: e.top - m.top,
+                    right: e.right - m.left, bottom: e.bottom - m.top};
+        }""",
+        selector,
+    )
+    return box

@@ -481,6 +481,24 @@
     }
   }
 
+  /**
+   * The command page's 调度台, 研判分析 and 大屏模式 of the reader's own unit, to whom that page
+   * shows them (command.js): 调度台 to a commander (a dispatcher's breadcrumb is his 调度台), the
+   * other two to all but a grid worker (trial AM N12: the case page led back only by 工作台).
+   */
+  function showWaysOn(me) {
+    const scope = me.scope_code;
+    const ways = {
+      "zz-dispatch-link": ["/dispatch/", me.role === "commander"],
+      "zz-trends-link": ["/trends/", !["grid_worker", "admin", "auditor"].includes(me.role)],
+      "zz-screen-link": ["/screen/", !["grid_worker", "admin", "auditor"].includes(me.role)],
+    };
+    Object.entries(ways).forEach(function ([id, [path, shown]]) {
+      $(id).href = path + scope;
+      $(id).hidden = !shown;
+    });
+  }
+
   async function init() {
     $("cz-action-form").addEventListener("submit", submitAction);
     $("cz-action-note").addEventListener("input", function () {
@@ -500,6 +518,7 @@
     page.meLevel = levelOf(page.me.scope_code);
     $("cz-back").href = (page.me.role === "dispatcher" ? "/dispatch/" : "/console/") + page.me.scope_code;
     $("cz-back").textContent = page.me.role === "dispatcher" ? "调度台" : "指挥调度";
+    showWaysOn(page.me);
     const handles = ["commander", "dispatcher", "grid_worker", "department"].includes(page.me.role);
     $("cz-unmask").hidden = !(page.me.can_unmask && handles);
     if (handles && !page.me.can_unmask) {

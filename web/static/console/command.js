@@ -51,10 +51,11 @@
     layers: {},
     readyParts: new Set(),
     openAlertGroups: new Set(), // the villages whose alerts the operator opened (area codes)
+    fitting: false, // fitUnit() is moving the map
+    fitted: false, // the map shows the unit as fitUnit() left it (nobody moved it since)
   });
 
   // ---- helpers -------------------------------------------------------------------------------
-  /** Room kept right of a fitted area for the layer panel; a phone folds it (mobile.js). */
   /**
    * Room kept on the left of the fitted unit for the legend (bottom left, about 150 px wide once
    * filled), which covered a township's south-western villages; none where it is folded.
@@ -64,11 +65,54 @@
     if (!legend || getComputedStyle(legend).display === "none") return 20;
     return Math.max(legend.offsetWidth, 150) + 20;
   }
-  /** Room kept on the right of a fitted area for the layer panel, folded up to 1100 px. */
+  /**
+   * Room kept on the right of a fitted area for the layer panel as it is now, open or folded to
+   * its title (the map's right edge to the panel's left one); none where it is hidden (up to
+   * 1100 px the 图层 button opens it over the map).
+   */
   function panelPad() {
-    if (window.matchMedia("(max-width: 1100px)").matches) return 20;
     const panel = document.getElementById("zz-layer-panel");
-    return panel && panel.classList.contains("zz-folded") ? 90 : 270;
+    if (window.matchMedia("(max-width: 1100px)").matches || !panel || !panel.offsetParent) return 20;
+    const room = map.getContainer().getBoundingClientRect().right - panel.getBoundingClientRect().left;
+    return Math.max(20, Math.round(room) + 12);
+  }
+
+  /**
+   * Fit the map to the unit's outline beside the legend and the layer panel. The view is the
+   * fitted one until somebody moves the map (st.fitted); while it is, folding or opening the
+   * panel fits it again, so the unit is never left under the open panel (trial AN N4: at 1366 px
+   * the city's one county lay under it once opened).
+   */
+  function fitUnit() {
+    if (!st.unitLayer || !st.unitLayer.getLayers().length) return;
+    st.fitting = true;
+    try {
+      map.fitBounds(st.unitLayer.getBounds(), { paddingTopLeft: [legendPad(), 12], paddingBottomRight: [panelPad(), 12], animate: false });
+    } finally {
+      st.fitting = false;
+    }
+    st.fitted = true;
+  }
+
+  /**
+   * 加载中… over the map until the first feed is drawn; on failure 加载失败 and why, in its place,
+   * with 重新加载 (trial AN N3: the city's page stood blank with 「—」 cards for up to 4 s).
+   */
+  function showLoading(error) {
+    const box = document.getElementById("zz-loading");
+    if (!box) return;
+    document.getElementById("zz-kpis").removeAttribute("aria-busy");
+    if (!error) {
+      box.hidden = true;
+      return;
+    }
+    box.hidden = false;
+    box.classList.add("zz-loading-failed");
+    box.setAttribute("role", "alert");
+    document.getElementById("zz-loading-text").textContent = "加载失败：" + zz.errorText(error);
+    const retry = document.getElementById("zz-loading-retry");
+    retry.hidden = false;
+    retry.onclick = () => window.location.reload();
   }
 
   /**
@@ -85,7 +129,10 @@
       button.title = on ? "展开图层面板" : "收起图层面板";
     };
     fold(screen || window.matchMedia("(max-width: 1366px)").matches);
-    button.addEventListener("click", () => fold(!panel.classList.contains("zz-folded")));
+    button.addEventListener("click", function () {
+      fold(!panel.classList.contains("zz-folded"));
+      if (st.fitted) fitUnit(); // the unit beside the panel as it is now, unless the map was moved
+    });
   }
   function levelOf(c) {
     for (let i = KEEP.length - 1; i > 0; i--) {
@@ -1307,7 +1354,7 @@
     st.layers.units = { def: LAYERS.find((l) => l.id === "units"), group: group };
     if (st.unitLayer.getLayers().length) {
       map.invalidateSize(false);
-      map.fitBounds(st.unitLayer.getBounds(), { paddingTopLeft: [legendPad(), 12], paddingBottomRight: [panelPad(), 12], animate: false });
+      fitUnit();
     }
     labelChildren(kids);
     shade();
@@ -2272,6 +2319,9 @@
     setupControls();
     setupBriefMonth();
     setupCellCases();
+    map.on("movestart", function () {
+      if (!st.fitting) st.fitted = false; // moved by hand, or to a located cell or person
+    });
     const closed = document.getElementById("zz-closed-alerts");
     if (closed) closed.addEventListener("toggle", showClosedAlerts);
     tickClock();
@@ -2295,6 +2345,7 @@
     }
     drawOutline(outline);
     applyFeed(feed);
+    showLoading(null);
     setupLayers();
     markReady("map");
     if (me.role !== "analyst") {
@@ -2311,6 +2362,8 @@
 
   start().catch(function (error) {
     if (error instanceof zz.ApiError && error.status === 401) return;
+    const loading = document.getElementById("zz-loading");
+    if (loading && !loading.hidden) showLoading(error); // not once the feed was drawn: a toast
     document.getElementById("zz-queue-empty").classList.remove("d-none");
     document.getElementById("zz-queue-empty").textContent = "加载失败：" + zz.errorText(error);
     zz.toast("加载失败：" + zz.errorText(error), "danger");

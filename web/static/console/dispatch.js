@@ -1779,6 +1779,9 @@
     offerLocate();
     // the township's desk follows its persons' visits on the command page (trial AG: no way there)
     $("dz-visits-link").hidden = !state.me.sees_persons || isWorker();
+    // 研判分析 and 大屏模式 as on 指挥调度 (trial AM N12), not a grid worker's tools there either
+    $("zz-trends-link").hidden = isWorker();
+    $("zz-screen-link").hidden = isWorker();
     if (!isWorker()) return;
     $("dz-channel").value = defaultChannel();
     $("dz-register-title").textContent = "上报事件（来源：网格员上报）";
