@@ -115,7 +115,13 @@ class Report:
     generated_at : datetime
         When the report was made.
     min_count : int
-        Smallest count shown.
+        Smallest special-population count shown (:func:`layers.trends.min_count_for`).
+    cell_min_count : int
+        Smallest case count of a map cell shown (:func:`layers.trends.min_count_for` with
+        ``of="cases"``: 1 for a city's commander, who may list the cell's cases, as on the
+        command map; 3 for an analyst).
+    history_note : str
+        What the report says of the window's periods before the unit's first case.
     """
 
     unit: dict[str, Any]
@@ -131,6 +137,7 @@ class Report:
     counties: list[dict[str, str]]
     generated_at: datetime
     min_count: int
+    cell_min_count: int
     history_note: str = ""
 
     @property
@@ -201,16 +208,17 @@ def report(
     )
     t = result.period_index(period)
     min_count = trends.min_count_for(actor)
+    cell_min_count = trends.min_count_for(actor, of="cases")
     return Report(
         unit=unit,
         series=result,
         index=t,
-        series_json=trends.series_json(result, min_count=min_count),
+        series_json=trends.series_json(result, min_count=cell_min_count),
         categories=trend_tables.category_counts(
             session, code, result.periods, case_filter=case_filter
         ),
         children=trend_tables.child_counts(session, code, result.periods, case_filter=case_filter),
-        coverage=trend_tables.uncovered_hotspots(session, result, t, min_count=min_count),
+        coverage=trend_tables.uncovered_hotspots(session, result, t, min_count=cell_min_count),
         visits=(
             trend_tables.overdue_visits(session, code, now=now, min_count=min_count, limit=None)
             if trends.counts_persons(actor)
@@ -221,6 +229,7 @@ def report(
         counties=counties_held(session, code, division_level(code)),
         generated_at=now,
         min_count=min_count,
+        cell_min_count=cell_min_count,
         history_note=history_note(
             result.periods, trends.history_start(session, code, actor=actor), granularity
         ),
@@ -280,13 +289,17 @@ def visits_hidden(visits: dict[str, Any]) -> bool:
     return not visits.get("withheld") and any(f is None for f in figures)
 
 
-def suppression_note(min_count: int) -> str:
+def suppression_note(min_count: int, cell_min_count: int | None = None) -> str:
     """Return what a view says of the counts it suppresses (empty when none are).
 
     Parameters
     ----------
     min_count : int
-        Smallest count of a map cell or of persons shown (:func:`layers.trends.min_count_for`).
+        Smallest special-population count shown (:func:`layers.trends.min_count_for`); 1 where
+        the report gives no person at all (a department's).
+    cell_min_count : int, optional
+        Smallest case count of a map cell shown (:func:`layers.trends.min_count_for` with
+        ``of="cases"``); ``min_count`` when not given.
 
     Returns
     -------
@@ -299,14 +312,24 @@ def suppression_note(min_count: int) -> str:
     ''
     >>> suppression_note(3)
     '案件数按实数显示；地图六边形单元的案件数和特殊人群人数小于3的不予显示（记为<3），走访逾期表只列出逾期不少于3人的网格，合计小于3或可据以推算未列出网格的人数时不予显示（记为*）'
+    >>> suppression_note(3, 1)
+    '案件数（含地图六边形单元的案件数）按实数显示；走访逾期表只列出逾期不少于3人的网格，合计小于3或可据以推算未列出网格的人数时不予显示（记为*）'
     """
-    if min_count <= 1:
-        return ""
-    return (
-        f"案件数按实数显示；地图六边形单元的案件数和特殊人群人数小于{min_count}的"
-        f"不予显示（记为{SUPPRESSED}），走访逾期表只列出逾期不少于{min_count}人的网格，"
+    cells = min_count if cell_min_count is None else cell_min_count
+    visits = (
+        f"走访逾期表只列出逾期不少于{min_count}人的网格，"
         f"合计小于{min_count}或可据以推算未列出网格的人数时不予显示（记为{HIDDEN}）"
     )
+    if cells > 1 and min_count > 1:
+        return (
+            f"案件数按实数显示；地图六边形单元的案件数和特殊人群人数小于{min_count}的"
+            f"不予显示（记为{SUPPRESSED}），{visits}"
+        )
+    if cells > 1:
+        return f"案件数按实数显示；地图六边形单元的案件数小于{cells}的不予显示（记为{SUPPRESSED}）"
+    if min_count > 1:
+        return f"案件数（含地图六边形单元的案件数）按实数显示；{visits}"
+    return ""
 
 
 def notes(rep: Report) -> str:
@@ -327,7 +350,9 @@ def notes(rep: Report) -> str:
     """
     info = rep.series_json["periods"][rep.index]
     told = (NO_REPEATS_NOTE, rep.history_note, info["note"], rep.series_json["patterns_note"])
-    return "；".join(n for n in (*told, suppression_note(rep.min_count)) if n)
+    persons = 1 if rep.visits.get("withheld") else rep.min_count  # none given, none withheld
+    suppressed = suppression_note(persons, rep.cell_min_count)
+    return "；".join(n for n in (*told, suppressed) if n)
 
 
 def uncovered_empty(rep: Report) -> str:

@@ -6,10 +6,10 @@ special-population visits by grid, and the kernel density of a period.
 Every function reads through the caller's scoped session (row-level security applies) and
 returns aggregates only. The case counts read the cases :func:`layers.trends.cases_in` gives
 (the window, the source filter; located or not) and are exact for every role; counts of
-persons and per map cell below the actor's minimum (:func:`layers.trends.min_count_for`) are
-``None``. The overdue visits by grid list only the grids of at least that many overdue, and give
-a unit's totals only where they tell nothing of the grids not listed (:func:`shown_totals`,
-trials AI M1 and AJ M3).
+persons and per map cell below the actor's minimum (:func:`layers.trends.min_count_for`: of
+``cases`` for a cell, of ``persons`` for the visits) are ``None``. The overdue visits by grid
+list only the grids of at least that many overdue, and give a unit's totals only where they
+tell nothing of the grids not listed (:func:`shown_totals`, trials AI M1 and AJ M3).
 
 The children-by-period table (:func:`child_counts`) puts each case in the child unit its code
 lies in, retired or not (history stays in the unit where it happened): the children in use, the
@@ -487,7 +487,8 @@ def uncovered_hotspots(
     t : int
         Period index.
     min_count : int
-        Smallest non-zero count shown.
+        Smallest non-zero count of a cell shown (:func:`layers.trends.min_count_for` with
+        ``of="cases"``).
     min_share : float
         Covered share below which a cell is uncovered (``geo.cameras.uncovered``).
 

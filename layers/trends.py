@@ -31,10 +31,11 @@ boundary changes it), so the command view's stored runs and alerts are left alon
 Case counts are shown exactly to every role, analysts included: a count per unit and period
 says nothing about a person. Only a count per H3 cell, which places cases within a few hundred
 metres like the hexagons of the map's case layer (``api.routers.tiles``), is suppressed below
-:data:`ANALYST_MIN_COUNT` (``None``) for every reader who may not see the special-population
-persons one by one (analysts, province and city accounts: :func:`min_count_for`); the
-special-population counts beside the trends are (:mod:`layers.trend_tables`). No function here
-returns an individual case.
+:data:`ANALYST_MIN_COUNT` (``None``) for every reader who may not list the cell's cases (an
+analyst: :func:`min_count_for` with ``of="cases"``, as on the command map); the
+special-population counts beside the trends are for every reader who may not see the persons
+one by one (analysts, province and city accounts: :func:`min_count_for`;
+:mod:`layers.trend_tables`). No function here returns an individual case.
 """
 
 from __future__ import annotations
@@ -536,15 +537,17 @@ def min_count_for(actor: Actor, *, of: Literal["persons", "cases"] = "persons") 
     Case counts per unit and period are shown exactly to everyone. Two kinds of small counts
     are withheld, each from those who may not see what they count one by one:
 
-    * ``of="persons"`` (the default): special-population counts, and a cell's case counts on
-      the trends page. Every reader who may not see the persons one by one
+    * ``of="persons"`` (the default): special-population counts (the trends page's 走访逾期).
+      Every reader who may not see the persons one by one
       (:func:`layers.catalog.sees_persons_individually`) gets them suppressed: an analyst, a
       commander of a province or a city (hexagon counts only on the map), a department.
-    * ``of="cases"``: a hot cell's case figures on the command page (its map, its alerts: 本格,
-      本格及相邻格, the Gi* z and p). They are withheld only from a reader who may not list the
-      cell's cases (:func:`layers.hotspot_cases.lists_cases`: an analyst): a province's or a
-      city's commander may list them with 查看案件, so a figure withheld from them beside the
-      list told nothing but that the rule was at fault (trial AM M4).
+    * ``of="cases"``: a cell's case figures, on the command page (its map, its alerts: 本格,
+      本格及相邻格, the Gi* z and p) and on the trends page (a hexagon's 本期案件数, the hot
+      spots without a camera, the reports). They are withheld only from a reader who may not
+      list the cell's cases (:func:`layers.hotspot_cases.lists_cases`: an analyst): a
+      province's or a city's commander may list them with 查看案件, so a figure withheld from
+      them beside the list told nothing but that the rule was at fault (trial AM M4), and the
+      trends page gave them fewer than the command map did.
 
     Parameters
     ----------
@@ -1356,8 +1359,8 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
     result : Series
         From :func:`series`.
     min_count : int
-        Smallest non-zero count of a cell shown (see :func:`min_count_for`); the counts per
-        period are exact.
+        Smallest non-zero count of a cell shown (:func:`min_count_for` with ``of="cases"``);
+        the counts per period are exact.
 
     Returns
     -------

@@ -96,6 +96,16 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     km2 = float(hot_line[1])
     assert abs(km2 - h3.average_hexagon_area(resolution, "km^2")) / km2 < 0.05
     assert f"每个约 {hot_line[1]} 平方公里" in page.locator("#kpis").inner_text()
+    # 本期热点单元 says what period it covers and how it differs from the command page's
+    # 近期热点（按周）, whose tooltip says the same from its side (trial AM M6)
+    last = series["periods"][-1]
+    title = page.locator("#kpis .zz-kpi[data-kpi=hot_cells]").get_attribute("title") or ""
+    assert title.startswith(f"本期（{last['label']}，{last['start']} 至 {last['end']}）单独判定")
+    assert "按月分期" in title and "“近期热点（按周）”" in title and "按周分期" in title
+    # the analyst reads neither a hexagon's small case count nor a small count of persons
+    expect(page.locator("#suppression-note")).to_contain_text(
+        "地图六边形单元的案件数和特殊人群人数小于3的不予显示"
+    )
     # the period's cases against the month before (环比) and the same month a year before (同比)
     cases = [p["cases"] for p in series["periods"]]
     change = page.locator("#kpis .zz-kpi-change")
@@ -260,6 +270,12 @@ def test_a_city_trends_page_says_which_counties_it_holds_and_opens_on_them(
     note = page.locator("#held-note")
     assert note.is_visible()
     assert note.inner_text().startswith("本平台接入的县（市、区）：华宁县（1 个）。")
+    # the city's commander reads a hexagon's case count as on the command map, where he lists
+    # its cases; the persons keep their rule (trial AM M4)
+    expect(page.locator("#suppression-note")).to_have_text(
+        "注：案件数（含地图六边形单元的案件数）按实数显示；为保护个人信息，特殊人群人数小于3的"
+        "不予显示（见走访逾期表下的说明）。"
+    )
     # the map opens on the county's cells, not on the whole city (华宁县 is about 0.6 degrees
     # across; 玉溪市 about 2)
     span = page.evaluate("zzMap.getBounds().getEast() - zzMap.getBounds().getWest()")

@@ -1,11 +1,14 @@
 """Hot-spot trends of a unit for the planners' page: ``/api/trends/{code}/…``.
 
-Aggregates only, for every business role; case counts are exact, analysts get the small counts
-of map cells and of persons suppressed (:mod:`layers.trends`). A unit outside the user's scope
-answers 404. Every endpoint of a series takes the same query: ``granularity`` and ``periods``;
-``end``, the last period of the window (``2024-12`` or ``2024Q4``; the latest complete period
-when omitted); ``period``, the reported period of the window (its last when omitted); and the
-source filter, ``channel`` (repeatable, 来源渠道) and ``origin`` (``platform`` or ``imported``).
+Aggregates only, for every business role; case counts are exact. The small case counts of map
+cells are withheld from whoever may not list the cells' cases (an analyst), as on the command map
+(:func:`layers.trends.min_count_for` with ``of="cases"``), the small counts of persons from
+whoever may not see the persons one by one (an analyst, a city's commander too). A unit
+outside the user's scope answers 404. Every endpoint of a series takes the same query:
+``granularity`` and ``periods``; ``end``, the last period of the window (``2024-12`` or
+``2024Q4``; the latest complete period when omitted); ``period``, the reported period of the
+window (its last when omitted); and the source filter, ``channel`` (repeatable, 来源渠道) and
+``origin`` (``platform`` or ``imported``).
 """
 
 from __future__ import annotations
@@ -123,14 +126,20 @@ SeriesDep = Annotated[SeriesQuery, Depends()]
 
 @router.get("/{code}", summary="Gi* hot spots per period and emerging hot spot classes")
 def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
-    """Return the unit, its window and periods, the significant cells and the legend."""
+    """Return the unit, its window and periods, the significant cells and the legend.
+
+    ``min_count`` is the smallest case count of a cell shown (1 to whoever may list the cell's
+    cases, as on the command map; 3 to an analyst), ``persons_min_count`` the smallest
+    special-population count (3 to a city's commander too; null to a department, who reads no
+    person at all).
+    """
     actor = actor_of(user)
     now = utcnow()
     result = q.series(session, code, actor, now)
     unit = trends.unit_of(
         session, code, actor=actor, periods=result.periods, case_filter=q.case_filter
     )
-    min_count = trends.min_count_for(actor)
+    min_count = trends.min_count_for(actor, of="cases")
     body = trends.series_json(result, min_count=min_count)
     earliest = trends.history_start(session, code, actor=actor)
     return {
@@ -138,6 +147,7 @@ def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
         "counties": command.counties_held(session, code, division_level(code)),
         "granularity": q.granularity,
         "min_count": min_count,
+        "persons_min_count": trends.min_count_for(actor) if trends.counts_persons(actor) else None,
         "generated_at": now.isoformat(),
         "latest_period": trends.last_complete(now, q.granularity),
         "first_period": None if earliest is None else trends.period_key(earliest, q.granularity),
@@ -176,7 +186,7 @@ def coverage(
     actor = actor_of(user)
     result, t = _period(code, q, actor, session)
     body = trend_tables.uncovered_hotspots(
-        session, result, t, min_count=trends.min_count_for(actor)
+        session, result, t, min_count=trends.min_count_for(actor, of="cases")
     )
     return {"period": result.periods[t].key, **body}
 

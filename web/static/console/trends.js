@@ -303,6 +303,18 @@
     return { text: text.join(" · "), title: title.join("，") };
   }
 
+  // what 本期热点单元 counts, told apart from the command page's 近期热点（按周）, which counts the
+  // stored weekly runs of the last months (its tooltip says the same from its side: trial AM M6)
+  function hotCellsTitle(p) {
+    const by = state.granularity === "quarter" ? "按季度" : "按月";
+    return (
+      "本期（" + p.label + "，" + p.start + " 至 " + p.end + "）单独判定、置信度 95% 以上的热点六边形单元数" +
+      "（Getis-Ord Gi* 局部统计，连同相邻单元）；" + by + "分期，六边形每个约 " + state.data.cell_km2 +
+      " 平方公里，大小随辖区层级而定。指挥调度页的“近期热点（按周）”取最近一次热点分析（按周分期，覆盖近几个月）" +
+      "中的热点单元数，与此数不同" + (p.judged ? "" : "。本期有位置的案件太少，不作热点判断")
+    );
+  }
+
   function renderKpis() {
     const p = period();
     const changes = caseChanges();
@@ -318,7 +330,8 @@
     const items = [
       ["本期案件数", p.cases, false, NO_REPEATS, NO_REPEATS_LONG, changes],
       ["有位置（参与热点分析）", p.located, false],
-      ["本期热点单元（≥95%）", p.judged ? p.hot : "—", false, "每个约 " + state.data.cell_km2 + " 平方公里", "分析单元为六边形，每个约 " + state.data.cell_km2 + " 平方公里；各级辖区的六边形大小不同"],
+      ["本期热点单元（≥95%）", p.judged ? p.hot : "—", false, "每个约 " + state.data.cell_km2 + " 平方公里", "分析单元为六边形，每个约 " + state.data.cell_km2 + " 平方公里；各级辖区的六边形大小不同",
+        null, hotCellsTitle(p), "hot_cells"],
       ["新增/连续/加剧热点", rising, rising > 0, state.data.patterns_judged ? whole : "不作判断",
         state.data.patterns_judged ? "新兴热点模式按整个统计时段判定，不随时间轴变化" : state.data.patterns_note || "案件太少，不作判断"],
       // the cells with cases of their own; those hot through their neighbours said apart
@@ -332,7 +345,9 @@
       .map(function (k) {
         const note = k[3] ? '<small class="zz-kpi-note" title="' + zz.esc(k[4]) + '">' + zz.esc(k[3]) + "</small>" : "";
         const change = k[5] && k[5].text ? '<small class="zz-kpi-change" title="' + zz.esc(k[5].title) + '">' + zz.esc(k[5].text) + "</small>" : "";
-        return '<div class="zz-kpi' + (k[2] ? " warn" : "") + '"><b>' + zz.esc(k[1]) + "</b><span>" + zz.esc(k[0]) + "</span>" + change + note + "</div>";
+        const title = k[6] ? ' title="' + zz.esc(k[6]) + '"' : "";
+        const kpi = k[7] ? ' data-kpi="' + k[7] + '"' : "";
+        return '<div class="zz-kpi' + (k[2] ? " warn" : "") + '"' + kpi + title + "><b>" + zz.esc(k[1]) + "</b><span>" + zz.esc(k[0]) + "</span>" + change + note + "</div>";
       })
       .join("");
     $("located-note").textContent = "案件数" + NO_REPEATS_LONG + "。" + (p.note || "");
@@ -647,6 +662,22 @@
       rows.join("") + "</tbody></table>";
   }
 
+  // a hexagon's case counts are withheld only from a reader who may not list its cases (the
+  // analyst), as on the command map; the special-population counts from whoever may not see the
+  // persons one by one (a city's commander too): trial AM M4
+  function suppressionNote(data) {
+    const cells = data.min_count;
+    const persons = data.persons_min_count || 1;
+    if (cells > 1 && persons > 1) {
+      return "注：案件数按实数显示；为保护个人信息，地图六边形单元的案件数和特殊人群人数小于" + cells + "的不予显示（记为“<" + cells + "”）。";
+    }
+    if (cells > 1) return "注：案件数按实数显示；地图六边形单元的案件数小于" + cells + "的不予显示（记为“<" + cells + "”）。";
+    if (persons > 1) {
+      return "注：案件数（含地图六边形单元的案件数）按实数显示；为保护个人信息，特殊人群人数小于" + persons + "的不予显示（见走访逾期表下的说明）。";
+    }
+    return "";
+  }
+
   // ---- periods ------------------------------------------------------------------------------
   function selectPeriod(t) {
     state.t = t;
@@ -846,10 +877,7 @@
       slider.value = data.periods.length - 1;
       $("period-first").textContent = data.periods[0].label;
       $("period-last").textContent = data.periods[data.periods.length - 1].label;
-      $("suppression-note").textContent =
-        data.min_count > 1
-          ? "注：案件数按实数显示；为保护个人信息，地图六边形单元的案件数和特殊人群人数小于" + data.min_count + "的不予显示（记为“<" + data.min_count + "”）。"
-          : "";
+      $("suppression-note").textContent = suppressionNote(data);
       renderVisits();
       renderCategoryChart();
       renderChildren();
