@@ -61,6 +61,11 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     )
     bars = page.locator("#category-svg rect")
     assert bars.count() > 24 * 3
+    # the axis counts in four equal whole steps (a top of 250 read 63, 125, 188)
+    ticks = [
+        int(t) for t in page.locator('#category-svg text[text-anchor="end"]').all_text_contents()
+    ]
+    assert len(ticks) == 5 and ticks[1] > 0 and ticks == [k * ticks[1] for k in range(5)], ticks
     assert "矛盾纠纷" in page.locator("#chart-categories").inner_text()
     assert page.locator("#chart-subcategories svg").count() == 1
     page.wait_for_function("document.getElementById('uncovered-count').textContent !== ''")
@@ -93,6 +98,12 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     expect(page.locator("#patterns-basis")).to_have_text(
         f"按全部 {len(series['periods'])} 个月判定，单位为六边形单元数"
     )
+    # a place's classes wrap inside the panel, none cut off at its right edge
+    overflow = page.evaluate(
+        "(() => { const box = document.getElementById('table-patterns');"
+        " return box.scrollWidth - box.clientWidth; })()"
+    )
+    assert overflow <= 0, overflow
     km2 = float(hot_line[1])
     assert abs(km2 - h3.average_hexagon_area(resolution, "km^2")) / km2 < 0.05
     assert f"每个约 {hot_line[1]} 平方公里" in page.locator("#kpis").inner_text()

@@ -405,14 +405,16 @@
     return node;
   }
 
+  // the chart's top: four gridline steps of a round whole number each (250 gave 63, 125, 188)
   function niceMax(v) {
-    if (v <= 5) return 5;
-    const mag = Math.pow(10, Math.floor(Math.log10(v)));
-    const steps = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+    const raw = Math.max(1, v / 4);
+    const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    const steps = [1, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8, 10];
     for (let i = 0; i < steps.length; i += 1) {
-      if (steps[i] * mag >= v) return steps[i] * mag;
+      const step = steps[i] * mag;
+      if (step >= raw && Number.isInteger(step)) return 4 * step;
     }
-    return 10 * mag;
+    return 40 * mag;
   }
 
   function renderCategoryChart() {
