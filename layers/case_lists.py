@@ -83,6 +83,11 @@ IDENTIFIER = re.compile(r"[0-9A-Za-z][0-9A-Za-z_/-]*")
 SUFFIX_FROM = 4
 #: A platform code typed without its hyphens: area (6), date (8), serial (the case id).
 BARE_CODE = re.compile(r"(\d{6})(\d{8})(\d{1,12})")
+#: The day of a platform code (``20261206`` of ``530424-20261206-00004241``), alone or with the
+#: number's last digits after it (``20261206-4241``).
+CODE_DAY = re.compile(r"(\d{8})(?:-(\d{1,12}))?")
+#: Where a platform code's day starts (counted from 1, as SQL's ``substr``): after the county.
+DAY_AT = 8
 #: The cases one import brought in, as 数据导入 and ``zongzhi imports`` number it.
 IMPORT_NUMBER = re.compile(r"导入编号\s*(\d{1,9})")
 
@@ -256,10 +261,11 @@ def search(
 
     Text that may be an identifier is looked up first as a case code (exact; by prefix from
     :data:`PREFIX_FROM` characters; a platform code typed without its hyphens, e.g.
-    ``530424202612040004241``, too) or a work-order number (``external_no``, the same way), on
-    their indexes. When that finds nothing, every word of the text must appear in the title
-    (case-insensitive), among the unit's cases. ``导入编号 17`` (:data:`IMPORT_NUMBER`) finds
-    the cases import 17 brought in.
+    ``530424202612040004241``, too; by its last :data:`SUFFIX_FROM` or more digits; by its day,
+    ``20261206``, alone or with the number's last digits, ``20261206-4241``) or a work-order
+    number (``external_no``, the same way), on their indexes. When that finds nothing, every
+    word of the text must appear in the title (case-insensitive), among the unit's cases.
+    ``导入编号 17`` (:data:`IMPORT_NUMBER`) finds the cases import 17 brought in.
 
     Parameters
     ----------
@@ -370,9 +376,10 @@ def identifier_match(text: str) -> ColumnElement[bool]:
 
     Each branch is answered by an index: the code's unique index (equality, or a prefix as a
     range), the reversed code's (its last :data:`SUFFIX_FROM` or more digits, as a range of
-    ``reverse(code)``: ``4241`` finds ``530424-20261204-00004241``), and the
-    ``(channel, external_no)`` index with the channel listed (a work-order number is looked up
-    in every channel's part of the index).
+    ``reverse(code)``: ``4241`` finds ``530424-20261204-00004241``), the index of the code
+    after its county (its day, :func:`code_day`: ``20261204`` or ``20261204-4241`` finds it,
+    as a range of ``substr(code, 8)``), and the ``(channel, external_no)`` index with the
+    channel listed (a work-order number is looked up in every channel's part of the index).
 
     Parameters
     ----------
@@ -383,8 +390,8 @@ def identifier_match(text: str) -> ColumnElement[bool]:
     -------
     sqlalchemy.ColumnElement
         ``code`` equal to one of :func:`code_forms`, starting with ``text`` (or with it
-        :func:`hyphenated`) or ending in its digits, or ``external_no`` equal to (or starting
-        with) ``text``.
+        :func:`hyphenated`), ending in its digits or of its day, or ``external_no`` equal to
+        (or starting with) ``text``.
     """
     channels = [c.value for c in Channel]
     branches: list[ColumnElement[bool]] = [
@@ -399,7 +406,55 @@ def identifier_match(text: str) -> ColumnElement[bool]:
             branches.append(_prefix(Case.code, bare))
     if text.isascii() and text.isdigit() and len(text) >= SUFFIX_FROM:
         branches.append(_suffix(Case.code, text))
+    day = code_day(text)
+    if day is not None:
+        branches.append(_of_day(*day))
     return or_(*branches)
+
+
+def code_day(text: str) -> tuple[str, str | None] | None:
+    """Return the day of case codes ``text`` names, and the number's last digits given with it.
+
+    Parameters
+    ----------
+    text : str
+        An identifier the user typed.
+
+    Returns
+    -------
+    tuple of (str, str or None) or None
+        The day as codes write it (``YYYYMMDD``) and the digits after it, when ``text`` is a
+        date of eight digits, alone or followed by ``-`` and digits; else ``None``.
+
+    Examples
+    --------
+    >>> code_day("20261206"), code_day("20261206-4241"), code_day("20261306"), code_day("4241")
+    (('20261206', None), ('20261206', '4241'), None, None)
+    """
+    found = CODE_DAY.fullmatch(text)
+    if found is None:
+        return None
+    day, digits = found.groups()
+    try:
+        datetime.strptime(day, "%Y%m%d")
+    except ValueError:
+        return None
+    return day, digits
+
+
+def _of_day(day: str, digits: str | None) -> ColumnElement[bool]:
+    """Match the codes of a day (ending in ``digits``): a range of ``ix_cases_code_day``.
+
+    ``substr(code, 8) COLLATE "C"`` (the code after its county: ``20261206-00004241``) from the
+    day up to the next; ``LIKE`` keeps the codes of the platform's shape only, and the digits
+    given are the code's last.
+    """
+    after_county = func.substr(Case.code, DAY_AT).collate("C")
+    upper = day[:-1] + chr(ord(day[-1]) + 1)
+    shaped = Case.code.like("_" * (DAY_AT - 2) + f"-{day}-%")
+    if digits is None:
+        return and_(after_county >= day, after_county < upper, shaped)
+    return and_(after_county >= day, after_county < upper, shaped, Case.code.endswith(digits))
 
 
 def _suffix(column: InstrumentedAttribute[Any], digits: str) -> ColumnElement[bool]:

@@ -3,7 +3,9 @@
 An operator reads ``…4241`` off a phone call or a printed form and types ``4241``: the cases of
 the scope whose code ends in those digits are found, the newest first; three digits are too few
 to be a number (they are looked for in the titles, as before). The suffix is answered by the
-``ix_cases_code_reversed`` index, not by reading every case of the county.
+``ix_cases_code_reversed`` index, not by reading every case of the county. The date in the
+number (``20261206``, or ``20261206-4241``) finds that day's cases in every county of the
+searching unit (trial AN N8), on the ``ix_cases_code_day`` index.
 """
 
 from __future__ import annotations
@@ -105,3 +107,86 @@ def test_the_suffix_is_one_index_range(database: SuiteDatabase, numbered: dict[s
         plan = "\n".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {sql}")))
         assert "Seq Scan" not in plan, plan
         assert "ix_cases_code_reversed" in plan, plan
+
+
+# trial AN N8: the cases of a day by the date in their numbers (20261206 of
+# 530424-20261206-00004241), in every county the searching unit covers
+
+# name -> (village, code, title); the day 20310806 in two counties, the day before, and a code
+# not of the platform's shape whose characters after the seventh read the day too
+DAYS: dict[str, tuple[str, str, str]] = {
+    "a": (VILLAGES[0], f"{VILLAGES[0][:6]}-20310806-00054241", "按日测试：路灯"),
+    "b": (VILLAGES[1], f"{VILLAGES[1][:6]}-20310806-00054242", "按日测试：井盖"),
+    "c": (VILLAGES[3], f"{VILLAGES[3][:6]}-20310806-00064241", "按日测试：乙区噪音"),
+    "day_before": (VILLAGES[0], f"{VILLAGES[0][:6]}-20310805-00074241", "按日测试：前一天"),
+    "not_a_code": (VILLAGES[0], "IMABCDE20310806ZZ", "按日测试：旧编码"),
+}
+
+
+@pytest.fixture
+def dated(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[dict[str, int]]:
+    """Commit :data:`DAYS`, reported an hour apart in their order; return their ids."""
+    ids: dict[str, int] = {}
+    with Session(database.owner) as session, session.begin():
+        apply_scope(session, None)
+        for n, (name, (village, code, title)) in enumerate(DAYS.items()):
+            case = Case(
+                code=code,
+                channel="phone",
+                category="dispute",
+                title=title,
+                area_code=village,
+                state="registered",
+                handling_level=4,
+                reported_at=datetime(2031, 8, 6, 1, 0, tzinfo=UTC) + timedelta(hours=n),
+            )
+            session.add(case)
+            session.flush()
+            ids[name] = case.id
+    try:
+        yield ids
+    finally:
+        with Session(database.owner) as session, session.begin():
+            apply_scope(session, None)
+            session.execute(delete(Case).where(Case.id.in_(ids.values())))
+
+
+def test_the_date_in_case_numbers_finds_that_days_cases(
+    api_client: TestClient, auth_headers: Headers, dated: dict[str, int]
+) -> None:
+    names = {v: k for k, v in dated.items()}
+
+    def mine(account: str, q: str) -> list[str]:
+        found = _found(api_client, auth_headers(account), q)
+        return [names[int(str(c["id"]))] for c in found if c["id"] in names]
+
+    # the city's two counties, the newest first; not the day before, not a code of another shape
+    assert mine("cmd_city", "20310806") == ["c", "b", "a"]
+    found = _found(api_client, auth_headers("cmd_city"), "20310806")
+    assert all(str(c["code"])[6:16] == "-20310806-" for c in found)
+    # a township its own only
+    assert mine("disp_a1", "20310806") == ["b", "a"]
+    assert mine("disp_a1", " 20310805 ") == ["day_before"]
+    # the day and the number's last digits, or its whole number after the county
+    assert mine("cmd_city", "20310806-4241") == ["c", "a"]
+    assert mine("cmd_city", "20310806-41") == ["c", "a"]
+    assert mine("cmd_city", "20310806-00054242") == ["b"]
+    assert mine("disp_a1", "20310805-4241") == ["day_before"]
+    # no such day: nothing (the title's words are searched, none holds it)
+    assert mine("cmd_city", "20311306") == []
+    # the last digits alone still find the number whatever its day
+    assert mine("disp_a1", "4241") == ["day_before", "a"]
+
+
+@pytest.mark.parametrize("typed", ["20310806", "20310806-4241"])
+def test_a_day_is_one_index_range(
+    database: SuiteDatabase, dated: dict[str, int], typed: str
+) -> None:
+    with Session(database.owner) as session, session.begin():
+        apply_scope(session, None)
+        query = select(Case.id).where(case_lists.identifier_match(typed))
+        sql = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        plan = "\n".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {sql}")))
+        assert "Seq Scan" not in plan, plan
+        assert "ix_cases_code_day" in plan, plan

@@ -138,6 +138,9 @@ class Case(Base):
         # a case found by the last digits of its code (layers.case_lists.identifier_match);
         # migration 0033 gives it the C collation, which reflection leaves out of its expression
         Index("ix_cases_code_reversed", text("reverse(code::text)")),
+        # the cases of a day by the date in their codes (layers.case_lists.code_day); migration
+        # 0035 gives it the C collation, likewise left out here
+        Index("ix_cases_code_day", text("substr(code::text, 8)")),
     )
 
     id: Mapped[int] = id_column()
