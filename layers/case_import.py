@@ -76,6 +76,16 @@ HISTORY_ENDED = "_history_ended"
 """Staging column: set on the rows ``--history`` stores as concluded history (NULL on the
 others); true where the source says the mediation ended unsettled or was referred on
 (调解不成功, 已移交司法所, 引导诉讼 …)."""
+UNTITLED_TYPE = "_untitled_type"
+"""Staging column: the type of a case the file gives no title of its own (``邻里纠纷``; NULL on
+the others), of which, with its place and day, :func:`place_titles` makes its title."""
+UNTITLED_DAY = "_untitled_day"
+"""Staging column: the day such a case was reported, as its title says it (``12月5日``)."""
+UNTITLED_ADDRESS = "_untitled_address"
+"""Staging column: such a case's address as its title may say it (no personal numbers), or
+NULL."""
+TITLE_PARTS = "·"
+"""What separates the parts of a title made by :func:`place_titles`."""
 SETTLED_AT_SOURCE = (CaseState.RESOLVED.value, CaseState.EVALUATED.value, CaseState.VISITED.value)
 """States a file's status may give that would put a case into its level's 待结案 (to evaluate,
 visit and archive): a case its source settled is stored concluded instead (:func:`stored_state`)."""
@@ -1179,6 +1189,40 @@ def keep_reported_risk(conn: psycopg.Connection[Any], staging: str) -> None:
             "UPDATE {s} AS s SET risk_level = least(4, c.risk_level + c.repeat_count) "
             "FROM cases c WHERE {same}"
         ).format(s=sql.Identifier(staging), same=SAME_CASE)
+    )
+
+
+def place_titles(conn: psycopg.Connection[Any], staging: str) -> None:
+    """Title the staged cases the file gives no title of their own by their type, place and day.
+
+    A file of cases with no title and no description column titled every case with its
+    category: a list of them read 矛盾纠纷, 矛盾纠纷, 矛盾纠纷 … (trial AN N5). Such a case
+    (:data:`UNTITLED_TYPE` set) is titled ``邻里纠纷·龙泉社区·12月5日``: its type, the village
+    (community) it is placed in, else its address (:data:`UNTITLED_ADDRESS`), else the unit it
+    is placed in, and its day (:data:`UNTITLED_DAY`). Run once the area codes are filled in
+    (from the points too), before the staged rows are written or refresh cases on record.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    staging : str
+        Staging table of cases.
+    """
+    conn.execute(
+        sql.SQL(
+            "UPDATE {s} AS s SET title = left(concat_ws({parts}, s.{type}, coalesce("
+            "(SELECT j.name FROM jurisdictions AS j WHERE j.code = s.area_code AND j.level = 5),"
+            " s.{address},"
+            " (SELECT j.name FROM jurisdictions AS j WHERE j.code = s.area_code)), s.{day}), 200)"
+            " WHERE s.{type} IS NOT NULL"
+        ).format(
+            s=sql.Identifier(staging),
+            parts=sql.Literal(TITLE_PARTS),
+            type=sql.Identifier(UNTITLED_TYPE),
+            address=sql.Identifier(UNTITLED_ADDRESS),
+            day=sql.Identifier(UNTITLED_DAY),
+        )
     )
 
 

@@ -335,7 +335,8 @@ def test_a_title_taken_from_the_description_leaves_a_phone_number_out(
     )
     assert stored == {
         "张先生反映小区夜间施工噪音扰民": "张先生138****1234反映小区夜间施工噪音扰民",
-        "矛盾纠纷": "139****5678",  # nothing left of it: the type, as without a description
+        # nothing left of it: its type, place and day, as without a description (trial AN N5)
+        "矛盾纠纷·测试社区·2025年3月1日": "139****5678",
     }
 
 

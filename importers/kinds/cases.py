@@ -29,12 +29,22 @@ from importers.kinds.base import (
 from importers.rules import RowChecks
 from importers.values import (
     EXCEL_NUMBER_RULE,
+    SHANGHAI,
     excel_mangled_cells,
     phone_numbers,
 )
 from importers.vocabulary import CaseStatus
 from layers.bulk import LON_COLUMN, Recognition
-from layers.case_import import HISTORY_ENDED, HISTORY_STATUS, STATUS_GIVEN, rekey_edited_rows
+from layers.case_import import (
+    HISTORY_ENDED,
+    HISTORY_STATUS,
+    STATUS_GIVEN,
+    TITLE_PARTS,
+    UNTITLED_ADDRESS,
+    UNTITLED_DAY,
+    UNTITLED_TYPE,
+    rekey_edited_rows,
+)
 from layers.case_repeats import REPEAT_FLAG, REPEAT_OF
 from layers.free_text import personal_work_order_number
 from layers.model import (
@@ -599,7 +609,7 @@ def title_from_text(text: str) -> str:
     The description is stored masked (:func:`masked_free_text`); a title is what a list shows
     of a case, and 「张先生138****1234反映…」 says nothing a title needs (trial AL N6). The
     resident IDs and mobile numbers are dropped with the label before them (``电话：``), not
-    masked; then the first :data:`TITLE_CHARS` characters are kept.
+    masked (:func:`numbers_left_out`); then the first :data:`TITLE_CHARS` characters are kept.
 
     Examples
     --------
@@ -610,6 +620,17 @@ def title_from_text(text: str) -> str:
     >>> title_from_text("13912345678")
     ''
     """
+    return numbers_left_out(text)[:TITLE_CHARS]
+
+
+def numbers_left_out(text: str) -> str:
+    """Return ``text`` without its resident IDs and mobile numbers and the labels before them.
+
+    Examples
+    --------
+    >>> numbers_left_out("龙泉路12号（房东电话13912345678）")
+    '龙泉路12号（房东）'
+    """
     out: list[str] = []
     at = 0
     for number in find_personal_numbers(text):
@@ -618,10 +639,10 @@ def title_from_text(text: str) -> str:
             at = end
     out.append(text[at:])
     if len(out) == 1:
-        return text[:TITLE_CHARS]
+        return text
     kept = _NUMBER_LABEL.sub("", "".join(out))
     kept = _LEFT_SEPARATORS.sub(lambda found: found.group(1) or "", kept)
-    return kept.strip(_EDGES)[:TITLE_CHARS]
+    return kept.strip(_EDGES)
 
 
 def titles_from(descriptions: pd.Series) -> pd.Series:
@@ -632,6 +653,164 @@ def titles_from(descriptions: pd.Series) -> pd.Series:
     given = descriptions[descriptions.notna()].astype(str)
     titles = given.map({value: title_from_text(value) or None for value in given.unique()})
     return titles.astype(object).reindex(descriptions.index)
+
+
+ADDRESS_CHARS = 24
+"""How much of an address a title made of a case's type, place and day keeps (its end)."""
+
+
+def case_titles(
+    checks: RowChecks,
+    given: pd.Series,
+    kind: tuple[pd.Series, pd.Series],
+    reported: pd.Series,
+) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """Return the cases' titles, and the staging columns of those to title by place and day.
+
+    A row's title is its own (its 标题 column), else one taken from its description
+    (:func:`titles_from`: its numbers left out, trial AL N6). A row with neither, or whose
+    title only names its type (``邻里纠纷``, or the file's classification as written), was
+    titled with its category: a list of them read 矛盾纠纷, 矛盾纠纷 … (trial AN N5). Such a row
+    is titled by its type (the subcategory's label, else the category's, or the title naming
+    it), place and day: ``邻里纠纷·龙泉社区·12月5日`` (the year too when not this year). The
+    place is the village it is placed in, else its address, else its unit, which the database
+    tells once the row is placed (:func:`layers.case_import.place_titles`); until then the
+    title leaves it out. No personal number is put in a title.
+
+    Parameters
+    ----------
+    checks : RowChecks
+        The file's checks.
+    given : pandas.Series
+        The titles the file gives (masked), NaN where none.
+    kind : tuple of pandas.Series
+        The rows' category and subcategory codes (a subcategory as written where no code).
+    reported : pandas.Series
+        The rows' registration times (NaT where refused).
+
+    Returns
+    -------
+    tuple of (pandas.Series, dict)
+        The titles, and :data:`~layers.case_import.UNTITLED_TYPE`,
+        :data:`~layers.case_import.UNTITLED_DAY` and :data:`~layers.case_import.UNTITLED_ADDRESS`
+        (NULL on the rows with a title of their own).
+    """
+    category, subcategory = kind
+    typed = type_words(category, subcategory)
+    types = TYPE_KEYS | {  # and the types as the file writes them
+        vocabulary.value_key(str(v))
+        for c in ("category", "subcategory")
+        for v in checks.text(c).dropna().unique()
+    }
+    naming = given.isin(
+        [v for v in given.dropna().unique() if vocabulary.value_key(str(v)) in types]
+    )
+    own = given.where(~naming)
+    title = own.where(own.notna(), titles_from(checks.text("description")))
+    untitled = title.isna()
+    named = {value: _last_level(str(value)) for value in given[naming].unique()}
+    kinds = given.where(naming).map(named, na_action="ignore")
+    kinds = kinds.where(kinds.notna(), typed).astype(object)
+    days = day_words(reported)
+    made = kinds + TITLE_PARTS + days
+    title = title.where(~untitled, made).astype(object).str.slice(0, 200)
+    addresses = checks.text("address")
+    said = {value: address_words(str(value)) for value in addresses.dropna().unique()}
+    address = addresses.map(said, na_action="ignore")
+    none = pd.Series(None, index=given.index, dtype=object)
+    return title, {
+        UNTITLED_TYPE: kinds.where(untitled, none).astype(object),
+        UNTITLED_DAY: days.where(untitled, none).astype(object),
+        UNTITLED_ADDRESS: address.where(untitled, none).astype(object),
+    }
+
+
+_LEVELS = re.compile(r"\s*[>＞/／|｜\\]+\s*")
+"""Between the levels of a classification as a title may repeat it (``社会治安>噪音扰民``)."""
+
+
+def _last_level(title: str) -> str | None:
+    """Return the type a title names, its most specific level (``None``: 其他 says nothing).
+
+    Examples
+    --------
+    >>> _last_level(" 邻里纠纷 "), _last_level("社会治安>邻里纠纷>噪音扰民")
+    ('邻里纠纷', '噪音扰民')
+    >>> _last_level("纠纷/其他") is None
+    True
+    """
+    levels = [level for level in _LEVELS.split(title.strip()) if level]
+    last = levels[-1] if levels else None
+    return None if last is None or last in {"其他", "其它", "其他类", "综合"} else last
+
+
+TYPE_KEYS = frozenset(
+    vocabulary.value_key(label) for table in CASE_TABLES for label in table.labels().values()
+)
+"""The labels of the case types and subtypes as compared (a title that only names a type)."""
+
+
+def type_words(category: pd.Series, subcategory: pd.Series) -> pd.Series:
+    """Return each row's type as a title names it: its subcategory's label, else its category's.
+
+    Examples
+    --------
+    >>> type_words(pd.Series(["dispute", "dispute", "safety_hazard"]),
+    ...            pd.Series(["neighbours", "燃气", None])).tolist()
+    ['邻里纠纷', '矛盾纠纷', '安全隐患']
+    """
+    labels = {
+        f"{owner.value}/{code}": label
+        for owner, table in SUBTYPES.items()
+        for code, label in table.labels().items()
+    }
+    sub = (category.astype(str) + "/" + subcategory.astype(str)).map(labels)
+    main = category.map(Category.labels(), na_action="ignore")
+    return sub.where(sub.notna(), main).astype(object)
+
+
+def day_words(reported: pd.Series) -> pd.Series:
+    """Return each day as a title says it, Beijing time: ``12月5日``, ``2025年3月1日``.
+
+    The year is said when it is not this year's.
+    """
+    if not reported.notna().any():
+        return pd.Series(None, index=reported.index, dtype=object)
+    days: pd.Series = reported.dt.tz_convert(SHANGHAI).dt.strftime("%Y-%m-%d")
+    this_year = pd.Timestamp.now(tz=SHANGHAI).year
+    words = {day: _day_word(str(day), this_year) for day in days.dropna().unique()}
+    return days.map(words, na_action="ignore").astype(object)
+
+
+def _day_word(day: str, this_year: int) -> str:
+    """``2026-12-05`` as a title says it in 2026 (``12月5日``), else with its year.
+
+    Examples
+    --------
+    >>> _day_word("2026-12-05", 2026), _day_word("2025-03-01", 2026)
+    ('12月5日', '2025年3月1日')
+    """
+    year, month, date = (int(part) for part in day.split("-"))
+    said = f"{month}月{date}日"
+    return said if year == this_year else f"{year}年{said}"
+
+
+def address_words(address: str) -> str | None:
+    """Return an address as a title says it: no personal number, its last characters.
+
+    Examples
+    --------
+    >>> address_words("宁州街道龙泉路12号")
+    '宁州街道龙泉路12号'
+    >>> address_words("云南省玉溪市华宁县宁州街道龙泉社区幸福路菜市场东门旁12号（电话13912345678）")
+    '…华宁县宁州街道龙泉社区幸福路菜市场东门旁12号'
+    >>> address_words("13912345678") is None
+    True
+    """
+    kept = numbers_left_out(str(address)).strip(_EDGES)
+    if not kept:
+        return None
+    return kept if len(kept) <= ADDRESS_CHARS else "…" + kept[1 - ADDRESS_CHARS :]
 
 
 def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
@@ -655,9 +834,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     checks.note_rows(MASKED_CASE_TEXT_NOTE, sorted({*masked, *masked_titles}))
     address, masked_addresses = masked_free_text(checks, checks.text("address"))
     checks.note_rows(MASKED_ADDRESS_NOTE, masked_addresses)
-    derived = titles_from(checks.text("description"))  # its numbers left out (trial AL N6)
-    fallback = derived.where(derived.notna(), category.map(Category.labels(), na_action="ignore"))
-    title = title.where(title.notna(), fallback).str.slice(0, 200)
+    title, untitled = case_titles(checks, title, (category, subcategory), reported)
     told_on = "external_no" if numbered else "description" if checks.has("description") else "title"
     # a ledger's number leaves the channel out: the same row under two 排查方式 is one case
     checks.duplicates(told_on, [channel, external] if numbered else [external])
@@ -685,6 +862,7 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             "reported_at": iso_text(reported),
             "reporter_name": checks.text("reporter_name"),
             "reporter_phone": phone_numbers(checks.text("reporter_phone")),
+            **untitled,
             **_source_repeats(checks),
         },
     )
@@ -791,6 +969,9 @@ CASES = Kind(
         HISTORY_ENDED: "boolean",
         REPEAT_FLAG: "boolean",
         REPEAT_OF: "text",
+        UNTITLED_TYPE: "text",
+        UNTITLED_DAY: "text",
+        UNTITLED_ADDRESS: "text",
     },
     numbered_by_content=True,
 )
