@@ -501,6 +501,8 @@ def _case_json(
         "handling_level": case.handling_level,
         "area_code": case.area_code,
         "reported_at": case.reported_at.isoformat(),
+        # 联系时限: a grid worker's phone says it when a task comes in (trial AO M5)
+        "contact_deadline": case.contact_deadline.isoformat() if case.contact_deadline else None,
         "deadline": case.deadline.isoformat() if case.deadline else None,
         "deadline_status": deadlines.status(
             case.reported_at, case.deadline, now=now, config=limits_config
@@ -727,12 +729,13 @@ def feed(
         queued case carries the ``allowed_actions`` of the actor and the ``reminders`` (催办)
         standing on it (:mod:`layers.case_reminders`); ``tasks`` are the cases dispatched to
         a grid worker's own worker record and not finished (我的任务, empty for other roles),
-        wherever their handling level, each with its reminders and the dispatcher's
-        ``dispatch_note`` and ``dispatched_by``; ``recalled`` are the dispatches to him taken
-        back in the last days (最近撤回, :func:`layers.dispatch.recent_recalls`: who, why,
-        when). A queued case or task also carries its standing ``supervision`` (督办: ``at``,
-        ``by``, ``note``, ``deadline``, and ``new`` when nobody at the unit's level or below has
-        acted on it since), ``None`` without one;
+        wherever their handling level, each with its reminders, its ``contact_deadline``
+        (联系时限) and the dispatcher's ``dispatch_note`` and ``dispatched_by``; ``recalled``
+        are the dispatches to him taken back in the last days (最近撤回,
+        :func:`layers.dispatch.recent_recalls`: who, why, when). A queued case or task also
+        carries its standing ``supervision`` (督办: ``at``, ``by``, ``note``, ``deadline``, and
+        ``new`` when nobody at the unit's level or below has acted on it since), ``None``
+        without one;
         ``supervisions`` lists the new 督办 of the unit's range (:func:`new_supervisions`, at
         most :data:`SUPERVISIONS_LISTED`, ``supervisions_total`` counts them);
         ``hotspot_runs`` says the window, period and cell size of the runs the 近期热点 card

@@ -4,7 +4,8 @@
 // (data-zz-toggles) lets the page's stylesheet show it. On the 调度台, a case picked in the
 // list under the map, or 登记案件, brings the panel below the map into view.
 // A grid worker's 我的任务 lists above his tasks the dispatches of his taken back (最近撤回)
-// until he taps 知道了, and the map's village and grid names move off the count circles.
+// until he taps 知道了, a new dispatch to him is announced in a notice that stays (新派单), and
+// the map's village and grid names move off the count circles.
 (function () {
   "use strict";
 
@@ -186,6 +187,55 @@
       },
       true
     );
+  }
+
+  // ---- 新派单 (trial AO M5) ----------------------------------------------------------------------
+  // A dispatch to the worker changed only 我的任务's count: with the map or the 走访 tab open he
+  // did not notice it while its 联系时限 ran. Each task the drawn feed lists that the feed drawn
+  // before it did not is announced in a notice that stays until 知道了 (查看 opens the case),
+  // and the phone vibrates where it can. The page's first feed announces nothing: 我的任务 opens
+  // by itself then and lists every task with its 受理.
+
+  let shownTasks = null; // the case ids 我的任务 listed in the feed drawn last (null: none yet)
+
+  /** 「请于 2026-12-08 10:30 前联系/受理」: the task's 联系时限, or that it has passed. */
+  function contactBy(task) {
+    if (!task.contact_deadline) return "请尽快联系/受理";
+    const at = zz.fmtTime(task.contact_deadline);
+    if (Date.parse(task.contact_deadline) <= Date.now()) return "联系时限 " + at + " 已过，请尽快联系/受理";
+    return "请于 " + at + " 前联系/受理";
+  }
+
+  function announceTasks() {
+    const st = commandPage();
+    if (!st || !Array.isArray(st.feed.tasks) || st.me.role !== "grid_worker") return;
+    const before = shownTasks;
+    shownTasks = new Set(st.feed.tasks.map((t) => t.id));
+    if (before === null) return;
+    st.feed.tasks.forEach(function (t) {
+      if (before.has(t.id)) return;
+      if (t.state !== "dispatched") return; // already 受理'd elsewhere meanwhile
+      const notice = zz.toast("新派单：案件 " + tail(t.code) + "「" + t.title + "」，" + contactBy(t), "primary", {
+        sticky: true,
+        href: "/cases/" + t.id,
+        link: "查看",
+      });
+      if (notice) {
+        notice.classList.add("zz-new-task");
+        notice.dataset.caseId = t.id;
+      }
+      // the browser lets a page vibrate once it was tapped (else it logs a refusal)
+      const tapped = !navigator.userActivation || navigator.userActivation.hasBeenActive;
+      try {
+        if (navigator.vibrate && tapped) navigator.vibrate([200, 100, 200]);
+      } catch (error) {
+        // no vibration on this device: the notice stays
+      }
+    });
+  }
+
+  if (tasksCount) {
+    new MutationObserver(announceTasks).observe(tasksCount, { childList: true, characterData: true, subtree: true });
   }
 
   // ---- names above the count circles (trial AN N9) ----------------------------------------------

@@ -1,0 +1,107 @@
+"""The grid worker's open phone after trial AO, in headless Chromium on the 华宁县 demo (390×844).
+
+A dispatch to him while his page is open is announced in a notice that stays until 知道了
+(新派单: case, title, 联系时限; 查看 opens the case) and the phone vibrates (M5: only 我的任务's
+count changed); the tasks listed when the page opened are not announced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import text
+
+from layers import workflow
+from tests.browser import RecordedPage
+from tests.console_fixtures import ConsoleDemo, login
+from tests.test_console_dispatch import _desk, _dispatch_to_worker
+
+WIDTH, HEIGHT = 390, 844
+
+# navigator.vibrate as the page calls it, kept for the test to read (headless Chromium has no
+# vibrator to ask)
+VIBRATIONS = """
+navigator.vibrate = function (pattern) {
+    (window.zzVibrations = window.zzVibrations || []).push(pattern);
+    return true;
+};
+"""
+
+
+def _case(demo: ConsoleDemo, case_id: int) -> tuple[str, str]:
+    """The case's number and its 联系时限 as the page writes it (北京时间)."""
+    with demo.owner.connect() as conn:
+        row = conn.execute(
+            text("SELECT code, contact_deadline FROM cases WHERE id = :c"), {"c": case_id}
+        ).one()
+    return row.code, row.contact_deadline.astimezone(workflow.CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _open_phone(page: RecordedPage, demo: ConsoleDemo) -> None:
+    desk = _desk(demo)
+    page.add_init_script(VIBRATIONS)
+    login(page, demo.origin, desk.worker_login)
+    page.wait_for_url(f"{demo.origin}/console/{desk.village}")
+    page.wait_for_function("window.zzReady === true", timeout=60_000)
+    # the live stream listens before the dispatcher acts
+    page.wait_for_function("window.zzCommand.live && window.zzCommand.live.zzReady === true")
+
+
+@contextmanager
+def _workload_kept(demo: ConsoleDemo, case_ids: list[int]) -> Iterator[None]:
+    """Put the day's workload of the next tests back as it was (their dispatches 2 days ago)."""
+    try:
+        yield
+    finally:
+        with demo.owner.begin() as conn:
+            conn.execute(
+                text(
+                    "UPDATE dispatches SET assigned_at = assigned_at - interval '2 days'"
+                    " WHERE case_id = ANY(:c)"
+                ),
+                {"c": case_ids},
+            )
+
+
+@pytest.mark.browser
+@pytest.mark.browser_viewport(WIDTH, HEIGHT)
+@pytest.mark.xdist_group("console")
+def test_a_dispatch_to_the_open_phone_is_announced_until_read(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    cases: list[int] = []
+    with _workload_kept(demo, cases):
+        cases.append(_dispatch_to_worker(demo, "派单提醒测试：楼道堆放纸箱杂物"))
+        _open_phone(page, demo)
+        # the task he had when the page opened is listed, not announced
+        expect(page.locator(f"#zz-tasks-body tr[data-case-id='{cases[0]}']")).to_be_visible()
+        expect(page.locator("#zz-toasts .zz-new-task")).to_have_count(0)
+
+        # he turns to 走访; the dispatcher sends him a new case (his old one returned first)
+        page.locator(".zz-tab[data-pane=visits]").tap()
+        title = "派单提醒测试：小区消防通道被车辆占用"
+        cases.append(_dispatch_to_worker(demo, title))
+        code, contact = _case(demo, cases[1])
+        notice = page.locator("#zz-toasts .zz-sticky.zz-new-task")
+        expect(notice).to_have_count(1)
+        expect(notice).to_contain_text(
+            f"新派单：案件 …{code[-4:]}「{title}」，请于 {contact} 前联系/受理"
+        )
+        expect(notice.get_by_role("link", name="查看")).to_have_attribute(
+            "href", f"/cases/{cases[1]}"
+        )
+        assert notice.get_attribute("data-case-id") == str(cases[1])
+        expect(notice).to_be_in_viewport()
+        assert page.evaluate("window.zzVibrations.length") == 1
+        page.screenshot_step("1-new-dispatch")
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+
+        # it stays until read; the task is in 我的任务
+        expect(page.locator(f"#zz-tasks-body tr[data-case-id='{cases[1]}']")).to_be_attached()
+        notice.get_by_role("button", name="知道了").tap()
+        expect(notice).to_have_count(0)
+        page.assert_clean(demo.origin)
