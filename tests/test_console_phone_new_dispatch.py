@@ -2,7 +2,9 @@
 
 A dispatch to him while his page is open is announced in a notice that stays until 知道了
 (新派单: case, title, 联系时限; 查看 opens the case) and the phone vibrates (M5: only 我的任务's
-count changed); the tasks listed when the page opened are not announced.
+count changed); the tasks listed when the page opened are not announced. A case recalled and
+dispatched to him again takes the recall's notice 「…撤回：…请勿前往」 away and says 已重新派给您
+(M6: the recall's notice stood under the new task).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import httpx2
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
@@ -17,7 +20,7 @@ from sqlalchemy import text
 from layers import workflow
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import _desk, _dispatch_to_worker
+from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
 
 WIDTH, HEIGHT = 390, 844
 
@@ -104,4 +107,57 @@ def test_a_dispatch_to_the_open_phone_is_announced_until_read(
         expect(page.locator(f"#zz-tasks-body tr[data-case-id='{cases[1]}']")).to_be_attached()
         notice.get_by_role("button", name="知道了").tap()
         expect(notice).to_have_count(0)
+        page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.browser_viewport(WIDTH, HEIGHT)
+@pytest.mark.xdist_group("console")
+def test_a_case_dispatched_again_after_its_recall_withdraws_the_recall_notice(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    desk = _desk(demo)
+    cases: list[int] = []
+    with _workload_kept(demo, cases):
+        _open_phone(page, demo)
+        title = "重新派单测试：单元门禁损坏无法关闭"
+        cases.append(_dispatch_to_worker(demo, title))
+        case_id = cases[0]
+        code, contact = _case(demo, case_id)
+        task = page.locator(f"#zz-tasks-body tr[data-case-id='{case_id}']")
+        expect(task).to_be_attached()
+        expect(page.locator("#zz-toasts .zz-new-task")).to_have_count(1)
+        page.locator("#zz-toasts .zz-new-task").get_by_role("button", name="知道了").tap()
+
+        reason = "改派本网格专职网格员，请勿前往"
+        with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+            as_dispatcher = _token(client, desk.dispatcher)
+            _act(client, as_dispatcher, case_id, "recall", reason)
+            recall = page.locator("#zz-toasts .zz-sticky", has_text=f"案件 …{code[-4:]} 的派单已被")
+            expect(recall).to_contain_text(f"撤回：{reason}")
+            expect(task).to_have_count(0)
+            recalled = page.locator("#zz-recalls .zz-recall")
+            expect(recalled).to_have_count(1)
+            page.screenshot_step("1-recalled")
+
+            # the dispatcher thinks again and sends it to him once more
+            version = client.get(f"/api/cases/{case_id}", headers=as_dispatcher).json()["version"]
+            sent = client.post(
+                f"/api/cases/{case_id}/dispatch",
+                json={"worker_id": desk.worker_id, "version": version, "note": None},
+                headers=as_dispatcher,
+            )
+            assert sent.status_code == 200, sent.text
+        again = page.locator("#zz-toasts .zz-new-task")
+        expect(again).to_contain_text(
+            f"新派单：案件 …{code[-4:]}「{title}」已重新派给您，此前的撤回不再适用，"
+            f"请于 {contact} 前联系/受理"
+        )
+        expect(task).to_be_attached()
+        # no notice and no 最近撤回 left that tells him not to go
+        expect(recall).to_have_count(0)
+        expect(page.locator("#zz-toasts")).not_to_contain_text("请勿前往")
+        expect(recalled).to_have_count(0)
+        page.screenshot_step("2-dispatched-again")
         page.assert_clean(demo.origin)

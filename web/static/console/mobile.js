@@ -189,14 +189,21 @@
     );
   }
 
-  // ---- 新派单 (trial AO M5) ----------------------------------------------------------------------
+  // ---- 新派单 (trial AO M5) and a recalled dispatch given back (M6) ---------------------------
   // A dispatch to the worker changed only 我的任务's count: with the map or the 走访 tab open he
   // did not notice it while its 联系时限 ran. Each task the drawn feed lists that the feed drawn
   // before it did not is announced in a notice that stays until 知道了 (查看 opens the case),
   // and the phone vibrates where it can. The page's first feed announces nothing: 我的任务 opens
   // by itself then and lists every task with its 受理.
+  // A case recalled and then dispatched to him again left the live notice 「…撤回：…请勿前往」
+  // standing under the new task: it is taken away, and the new notice says 已重新派给您. The
+  // recall's live event gives the case's version after the recall: a feed listing the case as his
+  // task with a later version was read after a new dispatch to him (an older read, answered late,
+  // still lists it as before the recall and changes nothing).
 
   let shownTasks = null; // the case ids 我的任务 listed in the feed drawn last (null: none yet)
+  const recalledTasks = new Map(); // case id → { version, notice } of a recall of his task seen live
+  let listening = null; // the live stream this listens to (command.js opens it after the first feed)
 
   /** 「请于 2026-12-08 10:30 前联系/受理」: the task's 联系时限, or that it has passed. */
   function contactBy(task) {
@@ -206,16 +213,43 @@
     return "请于 " + at + " 前联系/受理";
   }
 
+  function onCaseEvent(e) {
+    const st = commandPage();
+    if (!st || e.action !== "recall" || !(st.feed.tasks || []).some((t) => t.id === e.case_id)) return;
+    // command.js has just shown its notice for it (its listener came first)
+    const said = "案件 " + tail(e.case_code) + " 的派单已被";
+    const notices = Array.from(document.querySelectorAll("#zz-toasts .zz-sticky")).filter((n) => n.textContent.includes(said));
+    recalledTasks.set(e.case_id, { version: e.version, notice: notices[notices.length - 1] || null });
+  }
+
+  function listen() {
+    const st = commandPage();
+    if (!st || !st.live || listening === st.live) return;
+    listening = st.live;
+    st.live.addEventListener("case_event", function (event) {
+      onCaseEvent(JSON.parse(event.data));
+    });
+  }
+
   function announceTasks() {
     const st = commandPage();
     if (!st || !Array.isArray(st.feed.tasks) || st.me.role !== "grid_worker") return;
+    listen();
     const before = shownTasks;
     shownTasks = new Set(st.feed.tasks.map((t) => t.id));
     if (before === null) return;
     st.feed.tasks.forEach(function (t) {
-      if (before.has(t.id)) return;
+      const recalled = recalledTasks.get(t.id);
+      const back = !!recalled && t.version > recalled.version;
+      if (back) {
+        recalledTasks.delete(t.id);
+        if (recalled.notice) recalled.notice.remove();
+      } else if (before.has(t.id) || recalled) {
+        return; // listed before, or a read older than its recall
+      }
       if (t.state !== "dispatched") return; // already 受理'd elsewhere meanwhile
-      const notice = zz.toast("新派单：案件 " + tail(t.code) + "「" + t.title + "」，" + contactBy(t), "primary", {
+      const head = "新派单：案件 " + tail(t.code) + "「" + t.title + "」";
+      const notice = zz.toast(head + (back ? "已重新派给您，此前的撤回不再适用" : "") + "，" + contactBy(t), "primary", {
         sticky: true,
         href: "/cases/" + t.id,
         link: "查看",
