@@ -619,7 +619,7 @@ def _web_map_cases(tag: str, per_grid: int = 5) -> bytes:
 def test_a_refusal_for_the_wrong_crs_is_run_again_with_the_right_one(served: Served) -> None:
     """Trial U N2: points picked on 高德, read as 自动识别, are refused (exit 2): fix 坐标系."""
     tag = _tag()
-    response = _submit(served, "disp_a1", "高德取点.csv", _web_map_cases(tag), crs="")
+    response = _submit(served, "disp_a1", "取点.csv", _web_map_cases(tag), crs="")
     refused = _ended(served, "disp_a1", response.json()["id"])
     said = _plain(refused["output_html"])
     assert (refused["outcome"], refused["exit_code"], refused["options"]["crs"]) == (

@@ -202,7 +202,7 @@ def test_install_addresses_check_the_crs_of_a_file_without_places(
         ]
         for i, (x, y) in enumerate(zip(lon, lat, strict=True))
     ]
-    path = tmp_path / "高德坐标点位.csv"
+    path = tmp_path / "坐标点位.csv"
     path.write_text(csv_text(PLATFORM, rows), encoding="utf-8")
     with pytest.raises(WrongCrs) as refused:
         run_import(db.connection(), path, ImportOptions(kind="video", partial=True))

@@ -63,6 +63,10 @@ def _drawn(shape: shapely.Geometry, source: str | None) -> shapely.Geometry:
     return shapely.transform(shape, lambda xy: np.column_stack(convert(xy[:, 0], xy[:, 1])))
 
 
+_TAG = {None: "原样", "wgs84": "丙", "gcj02": "甲", "bd09": "乙"}
+"""File names that name no CRS (a name such as ``…_gcj02.csv`` declares its CRS)."""
+
+
 def _grid_file(
     tmp_path: Path, grids: dict[str, shapely.Polygon], source: str | None, fmt: str
 ) -> Path:
@@ -71,11 +75,11 @@ def _grid_file(
     names = [f"第{c[-3:]}网格" for c in codes]
     shapes = [_drawn(grids[c], source) for c in codes]
     if fmt == "csv":
-        path = tmp_path / f"网格边界_{source}.csv"
+        path = tmp_path / f"网格边界_{_TAG[source]}.csv"
         rows = [[c, n, s.wkt] for c, n, s in zip(codes, names, shapes, strict=True)]
         path.write_text(csv_text(["网格编码", "网格名称", "边界WKT"], rows), encoding="utf-8-sig")
         return path
-    path = tmp_path / f"网格边界_{source}.geojson"
+    path = tmp_path / f"网格边界_{_TAG[source]}.geojson"
     frame = {"网格编码": codes, "网格名称": names}
     gpd.GeoDataFrame(frame, geometry=shapes, crs=4326).to_file(path)
     return path
@@ -186,7 +190,7 @@ def test_a_few_villages_drawn_on_a_gcj02_map_are_refused_by_their_township(
     )
     corners = [(103.0, 24.3), (103.02, 24.3), (103.0, 24.32), (103.02, 24.32)]
     villages = [shapely.box(x, y, x + 0.02, y + 0.02) for x, y in corners]
-    path = tmp_path / "村界_高德底图.geojson"
+    path = tmp_path / "村界_底图.geojson"
     gpd.GeoDataFrame(
         {
             "区划代码": [f"530424101{201 + i}" for i in range(4)],

@@ -37,6 +37,10 @@ def _besides_queue(notes: list[str]) -> list[str]:
     return [n for n in notes if not n.startswith("新增未办结案件")]
 
 
+_TAG = {None: "原样", "gcj02": "甲", "bd09": "乙"}
+"""File names that name no CRS (a name such as ``…_gcj02.csv`` declares its CRS)."""
+
+
 def _file(tmp_path: Path, convert: str | None, *, prefix: str = "CRS", n: int = 60) -> Path:
     """N cases spread over the test grid (WGS84), written as a phone map would give them."""
     rng = np.random.default_rng(7)
@@ -50,7 +54,7 @@ def _file(tmp_path: Path, convert: str | None, *, prefix: str = "CRS", n: int = 
         [f"{prefix}-{i}", "12345", "邻里纠纷", GRID, "2025-03-01 08:30", f"{x:.7f}", f"{y:.7f}"]
         for i, (x, y) in enumerate(zip(lon, lat, strict=True))
     ]
-    path = tmp_path / f"{prefix}-{convert}.csv"
+    path = tmp_path / f"{prefix}-{_TAG[convert]}.csv"  # a name naming no CRS
     path.write_text(csv_text(HEADERS, rows), encoding="utf-8-sig")
     return path
 
@@ -77,7 +81,7 @@ def _addressed_file(tmp_path: Path, prefix: str, *, seed: int, n: int, margin: f
         + [f"{x:.7f}", f"{y:.7f}"]
         for i, (x, y) in enumerate(zip(lon, lat, strict=True))
     ]
-    path = tmp_path / "高德坐标工单.csv"
+    path = tmp_path / "坐标工单.csv"
     path.write_text(csv_text(headers, rows), encoding="utf-8")
     return path
 

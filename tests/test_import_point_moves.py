@@ -112,7 +112,7 @@ def test_a_file_mixing_bd09_and_gcj02_is_refused_with_each_readings_share(
 
 def test_a_wrong_crs_given_is_refused_naming_the_one_that_fits(db: Session, tmp_path: Path) -> None:
     lon, lat = _on_record(db, tmp_path, 25)
-    amap = _cameras(tmp_path, "高德.csv", lon, lat, ["gcj02"] * 25)
+    amap = _cameras(tmp_path, "取点.csv", lon, lat, ["gcj02"] * 25)
     with pytest.raises(WrongCrs) as refused:
         run_import(db.connection(), amap, ImportOptions(kind="video", crs="bd09", partial=True))
     assert refused.value.better.crs == "gcj02" and refused.value.assumed.share == 0.0
@@ -132,12 +132,12 @@ def test_the_crs_forgotten_the_first_time_corrects_the_same_file_and_tells_the_m
     """Loaded unchecked as CGCS2000, then the same file with its --crs: a correction."""
     seed_jurisdictions(db)
     lon, lat = _sites(25)
-    amap = _cameras(tmp_path, "高德.csv", lon, lat, ["gcj02"] * 25)
+    amap = _cameras(tmp_path, "取点.csv", lon, lat, ["gcj02"] * 25)
     first = run_import(db.connection(), amap, ImportOptions(kind="video"))
     assert first.committed and first.notes[0].startswith("坐标系未核对")
     assert min(_moved_m(db, lon, lat)) > 300
 
-    edited = tmp_path / "高德（改）.csv"  # another file: nothing says the records are wrong
+    edited = tmp_path / "取点（改）.csv"  # another file: nothing says the records are wrong
     edited.write_text(amap.read_text(encoding="utf-8-sig") + "\n", encoding="utf-8-sig")
     with pytest.raises(WrongCrs, match="用当初导入的同一个文件加 --crs gcj02 重新导入即可更正"):
         run_import(db.connection(), edited, ImportOptions(kind="video", crs="gcj02"))
