@@ -440,7 +440,8 @@ def test_labels_are_chinese_and_a_case_is_reminded(
         assert "请加快办理" in list(notes)
     # the row says it was pressed, and what was said (the township reads it on its queue too)
     mark = page.locator(f"#zz-queue-body tr[data-case-id='{case_id}'] .zz-reminded")
-    expect(mark).to_have_attribute("title", re.compile("：请加快办理$"))
+    # the queue is drawn again after the action; a loaded machine may take a while
+    expect(mark).to_have_attribute("title", re.compile("：请加快办理$"), timeout=20_000)
     expect(mark).to_have_text(re.compile(r"^催办(×\d+)?$"))
     page.screenshot_step("3-reminded")
 
