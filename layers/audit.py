@@ -17,7 +17,9 @@ reason (:func:`check_reason`). The auditor filters entries by object (``object_t
 person's masked name and category (:func:`person_labels`), never clear data; for an entry
 about an account (``user``: a grant of the unmask right, a lock lifted), the account's login
 name, post and scope (:func:`account_labels`), looked up when read, so that old entries name
-it too.
+it too; for a case its code and its reporter masked (:func:`case_labels`), for an import its
+file (:func:`import_labels`). An export holds every entry of a filter (:func:`entries_to_export`,
+at most :data:`EXPORT_LIMIT`) and is itself an entry (:func:`record_export`).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from geo.codes import is_valid_resident_id, mask_resident_id
@@ -830,6 +832,107 @@ def account_labels(session: Session, object_ids: Iterable[str | None]) -> dict[s
     }
 
 
+@dataclass(frozen=True)
+class CaseLabel:
+    """The case an entry is about, as the auditor reads it: its code and whose report it is.
+
+    Attributes
+    ----------
+    code : str
+        The case code (``530424-20261206-00004241``), not the internal id.
+    reporter_masked : str or None
+        The reporter's name masked (``张**``; None: no reporter named).
+    """
+
+    code: str
+    reporter_masked: str | None
+
+
+def case_labels(session: Session, object_ids: Iterable[str | None]) -> dict[str, CaseLabel]:
+    """Return the code and the masked reporter of the cases entries name, by object id.
+
+    Trial AO m1: 查看反映人信息 named the case 「编号 4241」, its internal id.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The auditor's session (row-level security: the cases of the auditor's scope).
+    object_ids : iterable of str or None
+        Object ids of ``case`` entries; ids that are no number are skipped.
+
+    Returns
+    -------
+    dict of str to CaseLabel
+        Labels of the cases found.
+    """
+    ids = _numbers(object_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        text(
+            "SELECT id, code, CASE WHEN reporter_name IS NULL OR btrim(reporter_name) = ''"
+            " THEN NULL WHEN char_length(btrim(reporter_name)) <= 1 THEN '*'"
+            " ELSE left(btrim(reporter_name), 1)"
+            " || repeat('*', char_length(btrim(reporter_name)) - 1) END AS masked"
+            " FROM cases WHERE id = ANY(:ids)"
+        ),
+        {"ids": ids},
+    )
+    return {str(r.id): CaseLabel(r.code, r.masked) for r in rows}
+
+
+@dataclass(frozen=True)
+class ImportLabel:
+    """The import an entry is about: its file (resident-ID-like numbers masked), kind and day.
+
+    Attributes
+    ----------
+    file_name : str
+        The imported file's name, any resident-ID-like number masked (:func:`masked_ids`).
+    kind : str
+        The kind imported (``persons``).
+    day : str
+        The day it started, Beijing time (``2026-12-05``).
+    """
+
+    file_name: str
+    kind: str
+    day: str
+
+
+def import_labels(session: Session, object_ids: Iterable[str | None]) -> dict[str, ImportLabel]:
+    """Return the file, kind and day of the imports entries name, by object id.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    object_ids : iterable of str or None
+        Object ids of ``import`` entries; ids that are no number are skipped.
+
+    Returns
+    -------
+    dict of str to ImportLabel
+        Labels of the imports found.
+    """
+    ids = _numbers(object_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        text(
+            "SELECT id, file_name, kind,"
+            " to_char(started_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day"
+            " FROM import_runs WHERE id = ANY(:ids)"
+        ),
+        {"ids": ids},
+    )
+    return {str(r.id): ImportLabel(masked_ids(r.file_name), r.kind, r.day) for r in rows}
+
+
+def _numbers(object_ids: Iterable[str | None]) -> list[int]:
+    return sorted({int(i) for i in object_ids if i is not None and i.isdigit() and len(i) < 19})
+
+
 def verify_chain(session: Session, *, batch: int = 5000) -> bool | int:
     """Check every link of the audit chain in id order.
 
@@ -855,6 +958,45 @@ def verify_chain(session: Session, *, batch: int = 5000) -> bool | int:
             return entry.id
         prev = entry.hash
     return True
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """The filters of the auditor's list (all optional; see :func:`entries`).
+
+    Attributes
+    ----------
+    action, actor_name : str or None
+        Only this action; only this actor.
+    since, until : datetime or None
+        Only entries with ``since <= at < until``.
+    object_type, object_id : str or None
+        Only entries about this kind of object, and this object.
+    """
+
+    action: str | None = None
+    actor_name: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+
+
+def _filtered(where: EntryFilter) -> Select[Any]:
+    query = select(AuditEntry)
+    if where.action is not None:
+        query = query.where(AuditEntry.action == where.action)
+    if where.actor_name is not None:
+        query = query.where(AuditEntry.actor_name == where.actor_name)
+    if where.since is not None:
+        query = query.where(AuditEntry.at >= where.since)
+    if where.until is not None:
+        query = query.where(AuditEntry.at < where.until)
+    if where.object_type is not None:
+        query = query.where(AuditEntry.object_type == where.object_type)
+    if where.object_id is not None:
+        query = query.where(AuditEntry.object_id == where.object_id)
+    return query
 
 
 def entries(
@@ -893,24 +1035,101 @@ def entries(
     AuditPage
         The page and the total match count.
     """
-    query = select(AuditEntry)
-    if action is not None:
-        query = query.where(AuditEntry.action == action)
-    if actor_name is not None:
-        query = query.where(AuditEntry.actor_name == actor_name)
-    if since is not None:
-        query = query.where(AuditEntry.at >= since)
-    if until is not None:
-        query = query.where(AuditEntry.at < until)
-    if object_type is not None:
-        query = query.where(AuditEntry.object_type == object_type)
-    if object_id is not None:
-        query = query.where(AuditEntry.object_id == object_id)
+    query = _filtered(
+        EntryFilter(action, actor_name, since, until, object_type, object_id),
+    )
     matched = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     page = session.scalars(
         query.order_by(AuditEntry.id.desc()).limit(max(1, min(limit, 1000))).offset(max(0, offset))
     ).all()
     return AuditPage(list(page), matched)
+
+
+EXPORT_LIMIT = 50_000
+"""The most entries one export holds: beyond it the auditor narrows the filter (dates)."""
+EXPORT_ACTION = "audit.export"
+"""Audit action of an export of the audit log (its filter, format and rows; no personal data)."""
+
+
+def entries_to_export(session: Session, where: EntryFilter) -> list[AuditEntry]:
+    """Return every entry the filter shows, newest first, for an export.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The auditor's session.
+    where : EntryFilter
+        The filters of the list as shown.
+
+    Returns
+    -------
+    list of AuditEntry
+        All of them (the list's every page).
+
+    Raises
+    ------
+    InvalidInput
+        More than :data:`EXPORT_LIMIT` entries match: said in Chinese, with how many.
+    """
+    query = _filtered(where)
+    matched = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    if matched > EXPORT_LIMIT:
+        raise InvalidInput(
+            f"符合条件的记录共 {matched} 条，超过单次导出上限 {EXPORT_LIMIT} 条；"
+            "请缩短日期范围或增加筛选条件后分批导出"
+        )
+    return list(session.scalars(query.order_by(AuditEntry.id.desc())).all())
+
+
+def record_export(
+    session: Session,
+    *,
+    actor_id: int,
+    actor_name: str,
+    where: EntryFilter,
+    file_format: str,
+    rows: int,
+) -> AuditEntry:
+    """Append the entry of an export of the audit log: its filter, format and rows, no data.
+
+    A value typed into a filter that looks like a resident ID is masked (:func:`masked_ids`).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The auditor's session (committed with the response).
+    actor_id : int
+        The auditor's account.
+    actor_name : str
+        Its login name.
+    where : EntryFilter
+        The filters exported.
+    file_format : str
+        ``xlsx`` or ``csv``.
+    rows : int
+        Entries written to the file.
+
+    Returns
+    -------
+    layers.model.AuditEntry
+        The flushed entry.
+    """
+    given = {
+        "action": where.action,
+        "actor": where.actor_name,
+        "since": where.since.astimezone(UTC).isoformat() if where.since else None,
+        "until": where.until.astimezone(UTC).isoformat() if where.until else None,
+        "object_type": where.object_type,
+        "object_id": where.object_id,
+    }
+    shown = {key: masked_ids(value) for key, value in given.items() if value is not None}
+    return record(
+        session,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        action=EXPORT_ACTION,
+        detail={"filter": shown, "format": file_format, "rows": rows},
+    )
 
 
 def _import_origins(session: Session, ids: list[str]) -> dict[str, str]:

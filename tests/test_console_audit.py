@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 from sqlalchemy import text
 from sqlalchemy.orm import Session
@@ -253,6 +254,10 @@ def test_the_audit_page_refuses_a_commander(page: RecordedPage, console_demo: Co
     expect(page.locator("#az-error")).to_have_text("无法查看审计日志：指挥中心值班员无权执行该操作")
     expect(page.locator("#az-entries tbody tr")).to_have_count(0)
     expect(page.locator("#az-results")).to_be_hidden()
+    # nothing of the auditor's offered: no look-up by resident ID, no export, no chain badge
+    expect(page.locator("#az-lookup")).to_be_hidden()
+    expect(page.locator("#az-export-xlsx")).to_be_hidden()
+    expect(page.locator("#az-chain")).to_be_hidden()
     status = page.evaluate(
         "fetch('/api/audit', {credentials: 'same-origin'}).then((r) => r.status)"
     )
@@ -442,4 +447,71 @@ def test_a_lookup_by_resident_id_shows_every_entry_about_the_person(
     assert all(f"编号 {person_id}" in cell for cell in objects), objects
     assert number not in page.content()
     page.screenshot_step("1-every-entry-about-the-person")
+    page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_auditor_exports_the_entries_the_filter_shows(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+) -> None:
+    """Trial AO M10: no 导出; m1: 查看反映人信息 named the case 「编号 4241」, its internal id."""
+    demo = console_demo
+    county = demo.data.county_code
+    with demo.owner.connect() as conn:
+        case_id, code, reporter = conn.execute(
+            text(
+                "SELECT id, code, btrim(reporter_name) FROM cases WHERE area_code LIKE :c"
+                " AND char_length(btrim(reporter_name)) >= 2 ORDER BY id DESC LIMIT 1"
+            ),
+            {"c": county[:6] + "%"},
+        ).one()
+    masked = reporter[0] + "*" * (len(reporter) - 1)
+    with Session(demo.owner) as session, session.begin():
+        for _ in range(3):
+            audit.record(
+                session,
+                actor_id=None,
+                actor_name=demo.username("commander", county),
+                action="case.reporter.unmask",
+                object_type="case",
+                object_id=str(case_id),
+                reason="核实反映人联系方式以便回访",
+            )
+    login(page, demo.origin, demo.username("auditor"))
+    page.wait_for_url(f"{demo.origin}/audit")
+    page.select_option("#az-action", "case.reporter.unmask")
+    page.select_option("#az-page-size", "20")
+    page.click("#az-apply")
+    rows = page.locator("#az-entries tbody tr")
+    expect(rows.first.locator("td.az-object")).to_contain_text(f"案件 {code}（反映人 {masked}）")
+    expect(page.locator("#az-matched")).to_have_text(re.compile(r"^共 \d+ 条$"))
+    matched = int(page.inner_text("#az-matched").split()[1])
+    page.screenshot_step("1-case-by-code")
+    expect(page.locator("#az-export-xlsx")).to_have_text("导出表格")
+    expect(page.locator("#az-export-csv")).to_have_text("导出文本")
+    assert page.latin_words("#az-results .card-footer") == []
+
+    with page.expect_download() as download:
+        page.click("#az-export-xlsx")
+    name = "审计日志_全部日期_查看反映人信息.xlsx"
+    assert download.value.suggested_filename == name
+    saved = tmp_path / "export.xlsx"
+    download.value.save_as(saved)
+    table = list(load_workbook(saved)["审计日志"].iter_rows(values_only=True))
+    assert table[0][1:7] == ("时间（北京时间）", "操作人", "操作", "对象", "结果", "原因")
+    assert len(table) - 1 == matched  # every page of the filter
+    assert {r[3] for r in table[1:]} == {"查看反映人信息"}
+    assert f"案件 {code}（反映人 {masked}）" in {r[4] for r in table[1:]}
+    assert reporter not in str(table)
+    expect(page.locator("#az-export-note")).to_have_text(f"已导出 {name}（本次导出已记入审计日志）")
+
+    # the export is an entry of its own
+    page.select_option("#az-action", "audit.export")
+    page.click("#az-apply")
+    exported = rows.first
+    expect(exported.locator("td.az-action")).to_have_text("导出审计日志")
+    expect(exported.locator("td.az-actor")).to_have_text(demo.username("auditor"))
+    expect(exported.locator("td.az-reason")).to_have_text(f"导出表格（.xlsx），{matched} 条")
+    page.screenshot_step("2-export-audited")
     page.assert_clean(demo.origin)

@@ -4,7 +4,9 @@
 // /api/audit/person-lookup, the search audited): every entry about the record, the other
 // filters cleared, as the line over the entries says (#az-shown). An entry about a person
 // shows the masked label the API gives, never clear data; an entry about an account its login
-// name, post and scope (account_label). Another role gets the API's 403 in Chinese and no entry.
+// name, post and scope (account_label); a case its code (case_label), an import its file. 导出
+// downloads every entry the filter shows (/api/audit/export, XLSX or CSV, audited by the API).
+// Another role gets the API's 403 in Chinese and no entry, no filter, no look-up, no export.
 "use strict";
 (function () {
   const labels = JSON.parse(document.getElementById("az-labels").textContent);
@@ -99,6 +101,16 @@
     if (e.account_label) {
       return accountText(e.account_label) + " · " + number;
     }
+    // a case by its code, not its internal id (trial AO m1); whose report was read, masked
+    if (e.case_label) {
+      const reporter = e.action === "case.reporter.unmask" && e.case_label.reporter_masked;
+      return "案件 " + e.case_label.code + (reporter ? "（反映人 " + e.case_label.reporter_masked + "）" : "");
+    }
+    if (e.import_label) {
+      const i = e.import_label;
+      return "导入批次 " + e.object_id + "（" + (labels.kind[i.kind] || i.kind) + "，" + i.file_name + "，" + i.day + "）";
+    }
+    if (e.object_type === "address" && e.object_id) return "登录地址 " + e.object_id;
     return [kind, number].filter(Boolean).join(" · ");
   }
 
@@ -146,10 +158,12 @@
       if (!d.found) return "按身份证号查找：未找到人员记录";
       return "按身份证号查找：找到 " + d.found + " 条人员记录（编号 " + (d.person_ids || []).join("、") + "）";
     }
+    if (e.action === "audit.export" && d.rows !== undefined) return "导出" + (EXPORTS[d.format] || d.format) + "，" + d.rows + " 条";
     return "";
   }
 
   const cell = zz.cell;
+  const EXPORTS = { xlsx: "表格（.xlsx）", csv: "文本表格（.csv）" }; // as layers/audit_wording.py says them
 
   /** A small link in the object's cell: the entries about this object only. */
   function onlyThisObject(td, e) {
@@ -200,8 +214,8 @@
   function refuse(error) {
     $("az-entries").querySelector("tbody").textContent = "";
     if (error instanceof zz.ApiError && error.status === 403) {
-      $("az-filters").hidden = true; // not an auditor: nothing to filter
-      $("az-results").hidden = true;
+      // not an auditor (三员分立: an administrator neither): nothing to filter, look up or export
+      ["az-filters", "az-lookup", "az-results", "az-chain"].forEach((id) => ($(id).hidden = true));
     }
     $("az-error").textContent = "无法查看审计日志：" + zz.errorText(error);
     $("az-error").hidden = false;
@@ -281,6 +295,34 @@
     }
   }
 
+  // ---- 导出: every entry the filter shows (all pages), as the API writes it; audited there ----
+
+  /** Download the entries of the filter as applied (XLSX, or CSV in UTF-8 with BOM). */
+  async function exportEntries(format) {
+    const params = new URLSearchParams({ format: format });
+    Object.entries(st.filters).forEach(([name, value]) => value && params.set(name, value));
+    const buttons = [$("az-export-xlsx"), $("az-export-csv")];
+    buttons.forEach((b) => (b.disabled = true));
+    $("az-export-note").textContent = "正在导出……";
+    try {
+      const response = await fetch("/api/audit/export?" + params.toString(), { credentials: "same-origin" });
+      if (!response.ok) throw new zz.ApiError(response.status, await response.json().catch(() => null));
+      const named = /filename\*=UTF-8''([^;]+)/.exec(response.headers.get("Content-Disposition") || "");
+      const link = document.createElement("a");
+      link.href = URL.createObjectURL(await response.blob());
+      link.download = named ? decodeURIComponent(named[1]) : "审计日志." + format;
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(link.href), 10000);
+      $("az-export-note").textContent = "已导出 " + link.download + "（本次导出已记入审计日志）";
+    } catch (error) {
+      $("az-export-note").textContent = "导出失败：" + zz.errorText(error);
+    } finally {
+      buttons.forEach((b) => (b.disabled = false));
+    }
+  }
+
   function apply(event, note) {
     if (event) event.preventDefault();
     st.filters = readFilters();
@@ -302,6 +344,8 @@
       st.offset = Math.max(0, st.offset - pageSize());
       load();
     });
+    $("az-export-xlsx").addEventListener("click", () => exportEntries("xlsx"));
+    $("az-export-csv").addEventListener("click", () => exportEntries("csv"));
     $("az-next").addEventListener("click", function () {
       st.offset += pageSize();
       load();

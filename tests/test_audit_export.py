@@ -1,0 +1,176 @@
+"""导出 of the audit log (trial AO M10) and the labels of its entries about cases (m1).
+
+The auditor downloads every entry the filter shows (all pages) as XLSX or as CSV in UTF-8
+with a BOM, under Chinese headers, said as the page says them (a person masked, a case by its
+code and its reporter masked), the file named by the period and the filter; the export is an
+entry of its own (``audit.export``: the filter, never personal data); more entries than one
+export holds are refused in Chinese; other roles get 403 as for reading the log.
+"""
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import csv
+import io
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from urllib.parse import unquote
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from layers import audit
+from layers.china_time import CHINA
+from tests.api_fixtures import (  # noqa: F401
+    ApiWorld,
+    api_client,
+    api_settings,
+    api_world,
+    auth_headers,
+)
+from tests.conftest import SuiteDatabase
+
+Headers = Callable[[str], dict[str, str]]
+REASON = "核实反映人联系方式以便回访"
+HEADER = ["记录编号", "时间（北京时间）", "操作人", "操作", "对象", "结果", "原因", "哈希值"]
+
+
+def _file_name(disposition: str) -> str:
+    return unquote(disposition.split("filename*=UTF-8''")[1])
+
+
+def _entries(database: SuiteDatabase, api_world: ApiWorld, actor: str) -> tuple[str, str]:
+    """Write 3 reporter reads of a case and 2 person reads by ``actor``; the case code, a name."""
+    person_id = sorted(api_world.objects["persons"], key=int)[0]
+    with Session(database.owner) as session, session.begin():
+        case_id, code = session.execute(
+            text("SELECT id, code FROM cases WHERE reporter_name = '报告人' ORDER BY id LIMIT 1")
+        ).one()
+        for _ in range(3):
+            audit.record(
+                session,
+                actor_id=None,
+                actor_name=actor,
+                action="case.reporter.unmask",
+                object_type="case",
+                object_id=str(case_id),
+                reason=REASON,
+            )
+        for _ in range(2):
+            audit.record(
+                session,
+                actor_id=None,
+                actor_name=actor,
+                action="person.unmask",
+                object_type="person",
+                object_id=person_id,
+                reason=REASON,
+            )
+    return code, api_world.names[int(person_id)]
+
+
+def test_the_auditor_exports_every_entry_of_the_filter_in_chinese(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, database: SuiteDatabase
+) -> None:
+    actor = f"reader.{uuid.uuid4().hex[:8]}"
+    code, clear_name = _entries(database, api_world, actor)
+    auditor = auth_headers("auditor")
+    today = datetime.now(CHINA).date()
+    since = datetime(today.year, today.month, today.day, tzinfo=CHINA)
+    params = {
+        "actor": actor,
+        "since": since.isoformat(),
+        "until": (since + timedelta(days=1)).isoformat(),
+        "action": "case.reporter.unmask",
+    }
+
+    # the list names the case by its code (m1), its reporter masked
+    listed = api_client.get("/api/audit", params=params | {"limit": 1}, headers=auditor).json()
+    assert listed["matched"] == 3
+    assert listed["entries"][0]["case_label"] == {"code": code, "reporter_masked": "报**"}
+
+    answer = api_client.get("/api/audit/export", params=params, headers=auditor)
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert _file_name(answer.headers["content-disposition"]) == (
+        f"审计日志_{today}至{today}_查看反映人信息_账号{actor}.xlsx"
+    )
+    book = load_workbook(io.BytesIO(answer.content))
+    assert book.sheetnames == ["审计日志", "导出说明"]
+    rows = list(book["审计日志"].iter_rows(values_only=True))
+    assert list(rows[0]) == HEADER
+    assert len(rows) == 4  # every entry of the filter, not one page
+    assert {r[2:7] for r in rows[1:]} == {
+        (actor, "查看反映人信息", f"案件 {code}（反映人 报**）", "成功", REASON)
+    }
+    assert all(str(r[1]).startswith(str(today)) for r in rows[1:])  # Beijing time
+    about = dict(book["导出说明"].iter_rows(min_row=2, values_only=True))
+    assert about["记录数"] == 3
+    assert about["筛选条件"] == f"操作为“查看反映人信息”，账号为 {actor}"
+
+    # CSV: UTF-8 with a BOM for Excel; a person masked as the page shows them, never clear
+    del params["action"]
+    answer = api_client.get("/api/audit/export", params=params | {"format": "csv"}, headers=auditor)
+    assert answer.status_code == 200, answer.text
+    assert answer.content.startswith(b"\xef\xbb\xbf")
+    assert _file_name(answer.headers["content-disposition"]) == (
+        f"审计日志_{today}至{today}_账号{actor}.csv"
+    )
+    table = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert table[0] == HEADER and len(table) == 6
+    persons = [r for r in table[1:] if r[3] == "查看身份信息"]
+    assert len(persons) == 2
+    assert persons[0][4].startswith(clear_name[0] + "*")
+    assert clear_name not in answer.content.decode("utf-8-sig")
+
+    # the exports are audited: the filter, format and rows, never personal data
+    exports = api_client.get(
+        "/api/audit",
+        params={"action": "audit.export", "actor": api_world.users["auditor"].username},
+        headers=auditor,
+    ).json()["entries"]
+    assert [(e["detail"]["format"], e["detail"]["rows"]) for e in exports[:2]] == [
+        ("csv", 5),
+        ("xlsx", 3),
+    ]
+    given = exports[1]["detail"]["filter"]
+    assert set(given) == {"actor", "action", "since", "until"}
+    assert (given["actor"], given["action"]) == (actor, "case.reporter.unmask")
+    assert datetime.fromisoformat(given["since"]) == since
+    assert clear_name not in str(exports)
+
+
+def test_an_export_larger_than_the_limit_is_refused_in_chinese(
+    api_client: TestClient,
+    auth_headers: Headers,
+    api_world: ApiWorld,
+    database: SuiteDatabase,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    actor = f"reader.{uuid.uuid4().hex[:8]}"
+    _entries(database, api_world, actor)
+    monkeypatch.setattr(audit, "EXPORT_LIMIT", 4)
+    answer = api_client.get(
+        "/api/audit/export", params={"actor": actor}, headers=auth_headers("auditor")
+    )
+    assert answer.status_code == 422
+    assert "符合条件的记录共 5 条，超过单次导出上限 4 条" in answer.json()["detail"]
+    fits = api_client.get(
+        "/api/audit/export",
+        params={"actor": actor, "object_type": "case"},
+        headers=auth_headers("auditor"),
+    )
+    assert fits.status_code == 200
+
+
+def test_only_the_auditor_exports_the_audit_log(
+    api_client: TestClient, auth_headers: Headers
+) -> None:
+    for key in ("admin", "cmd_province", "analyst_city"):
+        answer = api_client.get("/api/audit/export", headers=auth_headers(key))
+        assert answer.status_code == 403
+        assert "无权" in answer.json()["detail"]
