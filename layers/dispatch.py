@@ -92,6 +92,11 @@ class Candidate:
         case's unit); None: the worker has none. A worker whose account does not see it
         (a neighbouring village's) cannot follow it in the platform: 我的任务 and the case's
         page show it to those who see its unit only, and the operators act on their behalf.
+    phone : str or None
+        The worker's work phone as the roster gives it, in clear: the operator who dispatches to
+        a worker who cannot follow the case in the platform phones him (trial AO M9). A grid
+        worker's work number is staff contact data, not a special population's; the candidates
+        go to operators only.
     """
 
     worker_id: int
@@ -106,6 +111,7 @@ class Candidate:
     lon: float = 0.0
     lat: float = 0.0
     account_sees_case: bool | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,7 @@ _RANK = text(
           FROM cases
          WHERE id = :case_id AND area_code >= :lo AND area_code < :hi),
     w AS (
-        SELECT w.id, w.name, w.role, w.home_grid, w.last_seen_at, w.last_position
+        SELECT w.id, w.name, w.role, w.home_grid, w.phone, w.last_seen_at, w.last_position
           FROM workers w
          WHERE w.status = 'on_duty' AND w.last_position IS NOT NULL
            AND w.area_code >= :lo AND w.area_code < :hi
@@ -150,10 +156,10 @@ _RANK = text(
          ORDER BY w.last_position <-> (SELECT point FROM c)
          LIMIT :pool)
     SELECT c.grid_code AS case_grid, c.area_code AS case_area, c.point IS NOT NULL AS located,
-           r.id, r.name, r.role, r.home_grid, r.last_seen_at, r.lon, r.lat, r.distance_m,
-           r.workload, r.account_scopes
+           r.id, r.name, r.role, r.home_grid, r.phone, r.last_seen_at, r.lon, r.lat,
+           r.distance_m, r.workload, r.account_scopes
       FROM c LEFT JOIN LATERAL (
-        SELECT w.id, w.name, w.role, w.home_grid, w.last_seen_at,
+        SELECT w.id, w.name, w.role, w.home_grid, w.phone, w.last_seen_at,
                ST_X(w.last_position) AS lon, ST_Y(w.last_position) AS lat,
                ST_Distance(geography(w.last_position), c.g) AS distance_m,
                -- a dispatch taken back before its worker accepted it (撤回派单) is no workload
@@ -281,6 +287,7 @@ def candidates(
                 if row.account_scopes
                 else None
             ),
+            phone=row.phone,
         )
         for score_m, distance, worker_id, own, row in ranked[:limit]
     ]

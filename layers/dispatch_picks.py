@@ -73,6 +73,9 @@ class WorkerPick:
         Whether he can be sent the case now (on duty).
     busy_case_id, busy_case_code : int or str or None
         The case of his active dispatch, when busy and in the actor's scope.
+    phone : str or None
+        The worker's work phone, in clear, to phone one who cannot follow the case in the
+        platform (as :attr:`layers.dispatch.Candidate.phone`).
     """
 
     worker_id: int
@@ -92,6 +95,7 @@ class WorkerPick:
     pickable: bool
     busy_case_id: int | None = None
     busy_case_code: str | None = None
+    phone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -138,7 +142,8 @@ _PICKS = text(
                       WHERE u.worker_id = w.id AND u.active) AS account_scopes
           FROM workers w
          WHERE w.area_code >= :lo AND w.area_code < :hi AND w.status <> 'left')
-    SELECT w.id, w.name, w.role, w.home_grid, w.status, w.last_seen_at, w.account_scopes,
+    SELECT w.id, w.name, w.role, w.home_grid, w.phone, w.status, w.last_seen_at,
+           w.account_scopes,
            ST_X(w.last_position) AS lon, ST_Y(w.last_position) AS lat,
            CASE WHEN w.last_position IS NOT NULL AND c.g IS NOT NULL
                 THEN ST_Distance(geography(w.last_position), c.g) END AS distance_m,
@@ -285,4 +290,5 @@ def _pick(
         pickable=status == "on_duty",
         busy_case_id=r.busy_case_id,
         busy_case_code=r.busy_case_code,
+        phone=r.phone,
     )

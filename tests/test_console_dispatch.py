@@ -265,7 +265,9 @@ def test_dispatch_desk_assigns_and_follows_live(
         # whether each can follow the case in the platform: ours logs in to their village
         expect(ours.locator(".dz-no-account")).to_have_count(0)
         others = page.locator("#dz-candidates tbody tr .dz-no-account")
-        assert set(others.all_inner_texts()) <= {"无平台账号", "其账号看不到本案件"}
+        # and those who cannot take it in the app are to be phoned (trial AO M9)
+        said = {"无平台账号，需电话通知", "其账号看不到本案件，需电话通知"}
+        assert set(others.all_inner_texts()) <= said
         rows = page.locator("#dz-candidates tbody tr")
         assert rows.count() >= 2
         assert "米" in rows.first.inner_text() and "件" in rows.first.inner_text()

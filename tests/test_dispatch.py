@@ -283,6 +283,8 @@ def test_allowed_detail_and_cameras_endpoints(
     detail = api_client.get(f"/api/cases/{case_id}/detail", headers=headers).json()
     area, grid = detail.pop("area"), detail.pop("grid")  # the case's own units, by name
     assert area["label"] == area["name"] and grid["code"].startswith(area["code"])
+    place = detail.pop("place")  # where it is, for the page's map (tests/test_case_place.py)
+    assert place["nav_crs"] == "GCJ-02" and place["grid_outline"]["type"] == "Polygon"
     assert detail == {
         "case_id": int(case_id),
         "original": None,

@@ -31,6 +31,7 @@ from layers import (
     audit,
     case_history,
     case_lists,
+    case_place,
     case_reminders,
     case_repeats,
     cases,
@@ -519,12 +520,17 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
 
     ``area`` and ``grid`` are the case's own unit and grid by name, kept when a re-division
     retired them (history): ``retired_on`` is then set and ``label`` ends in （已撤销）.
+
+    ``place`` is where the case is for the page's map (:mod:`layers.case_place`): the point,
+    the point in GCJ-02 for 高德地图's navigation link (``nav_lon``, ``nav_lat``) and the
+    outline of its grid (GeoJSON); None for a case without a location.
     """
     _no_analyst(user)
     actor = actor_of(user)
     found = cases.detail(session, case_id, actor=actor)
     case = cases.get_case(session, case_id, actor=actor)
     units = command.record_units(session, area_code=case.area_code, grid_code=case.grid_code)
+    place = case_place.case_place(session, case)
 
     def related(item: cases.RelatedCase) -> dict[str, Any]:
         return {**asdict(item), "reported_at": item.reported_at.isoformat()}
@@ -533,6 +539,7 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
         "case_id": case_id,
         "area": units["area"],
         "grid": units["grid"],
+        "place": place.as_json() if place is not None else None,
         "original": related(found.original) if found.original is not None else None,
         # 解除关联 beside the original: an operator who sees both (POST /{id}/unlink-repeat)
         "can_unlink": found.original is not None and user.role in workflow.OPERATORS,

@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from layers import workflow
+from web.maps import MapParts, page_map
 from web.paths import IdPath
 from web.render import page_response
 
@@ -49,6 +50,12 @@ def workflow_labels_json() -> str:
     )
 
 
+@cache
+def _map() -> MapParts:
+    """Build the page's small map once per process (the case's point and grid, trial AO M7)."""
+    return page_map(libraries=())
+
+
 @router.get("/cases/{case_id}", response_class=HTMLResponse)
 def case_page(case_id: IdPath) -> HTMLResponse:
     """Serve the 案件详情 page of case ``case_id``.
@@ -61,8 +68,13 @@ def case_page(case_id: IdPath) -> HTMLResponse:
     Returns
     -------
     fastapi.responses.HTMLResponse
-        The page shell; its script loads the case through the API (masked, in scope).
+        The page shell with its small map; its script loads the case through the API (masked,
+        in scope).
     """
     return page_response(
-        "case.html", page_title="案件详情", case_id=case_id, labels=workflow_labels_json()
+        "case.html",
+        page_title="案件详情",
+        case_id=case_id,
+        labels=workflow_labels_json(),
+        map=_map(),
     )

@@ -68,7 +68,7 @@
       : '<span class="text-muted">法治化途径中，不计办理时限</span>';
     document.querySelectorAll(".cz-supervised").forEach((node) => (node.hidden = !c.supervision_deadline));
     $("cz-supervision").innerHTML = deadlineText(c.supervision_deadline, open);
-    $("cz-address").textContent = c.address || "—";
+    $("cz-address").textContent = c.address || "地址未登记"; // and where, once the detail is read
     $("cz-location").textContent = c.lon !== null ? c.lon.toFixed(6) + ", " + c.lat.toFixed(6) : "未定位";
     $("cz-description").textContent = c.description || "—";
     $("cz-reporter-name").textContent = c.reporter_name || "（未留）";
@@ -208,6 +208,110 @@
         })
         .join("");
     }
+  }
+
+  // ------------------------------------------------------------------ 案件位置 (trial AO M7)
+
+  // The worker going to the place read only 「地址 —」 and the coordinates: a small map of the
+  // point and its grid, 导航 to 高德地图 (the API gives the point in GCJ-02, converted on the
+  // server by geo.crs), and on a phone 定位, his own position and how far the case is.
+  const map = window.zzMap;
+  const placeLayer = L.featureGroup().addTo(map);
+  const meLayer = L.featureGroup().addTo(map);
+
+  /** 地址 as registered, else 地址未登记 with the village and grid the point lies in. */
+  function addressText(c, d) {
+    if (c.address) return c.address;
+    const names = [d.area, d.grid].filter(Boolean).map((u) => u.label);
+    return "地址未登记" + (names.length ? "（位于" + names.join(" ") + "）" : "");
+  }
+
+  /** What 高德地图 names the spot: the address, else the grid or village (never the case's text). */
+  function placeName(c, d) {
+    if (c.address) return c.address;
+    const unit = d.grid || d.area;
+    return unit ? unit.name + "（案件位置）" : "案件位置";
+  }
+
+  /** 高德地图's marker page (the app when installed) at the point in GCJ-02. */
+  function navigationUrl(c, d) {
+    const p = d.place;
+    return "https://uri.amap.com/marker?position=" + p.nav_lon + "," + p.nav_lat +
+      "&name=" + encodeURIComponent(placeName(c, d)) + "&src=zongzhi&coordinate=gaode&callnative=1";
+  }
+
+  function fmtDistance(m) {
+    return m < 1000 ? Math.round(m) + " 米" : (m / 1000).toFixed(2) + " 公里";
+  }
+
+  function renderPlace(c, d) {
+    $("cz-address").textContent = addressText(c, d);
+    const p = d.place;
+    $("cz-place").hidden = !p;
+    placeLayer.clearLayers();
+    if (!p) {
+      page.place = null;
+      return;
+    }
+    const moved = !page.place || page.place.lon !== p.lon || page.place.lat !== p.lat;
+    page.place = p;
+    map.invalidateSize(); // the map was drawn while the page was hidden
+    let grid = null;
+    if (p.grid_outline) {
+      grid = L.geoJSON(p.grid_outline, {
+        interactive: false,
+        style: { color: "#2b83ba", weight: 2, fillColor: "#2b83ba", fillOpacity: 0.06, dashArray: "6 4" },
+      }).addTo(placeLayer);
+    }
+    const pin = L.marker([p.lat, p.lon], {
+      icon: L.divIcon({ className: "cz-case-pin", iconSize: [18, 18] }),
+      title: "案件位置",
+      keyboard: false,
+    })
+      .bindTooltip(zz.esc(c.title))
+      .addTo(placeLayer);
+    pin.getElement().style.background = zz.riskColor(c.risk_level);
+    $("cz-navigate").href = navigationUrl(c, d);
+    if (!moved) return;
+    // a small grid whole around the point, else the streets around it
+    const fits = grid && map.getBoundsZoom(grid.getBounds(), false, L.point(16, 16)) >= 15;
+    if (fits) map.fitBounds(grid.getBounds(), { padding: [8, 8], maxZoom: 17 });
+    else map.setView([p.lat, p.lon], 16);
+  }
+
+  /** 定位: the reader's own position (the phone's, WGS84 as the map's), and the distance. */
+  function locate() {
+    const out = $("cz-distance");
+    if (!navigator.geolocation || !window.isSecureContext) {
+      out.textContent = "浏览器只在 https 访问时允许定位，请用“导航”在高德地图中查看。";
+      return;
+    }
+    out.textContent = "正在定位…";
+    navigator.geolocation.getCurrentPosition(
+      function (pos) {
+        const p = page.place;
+        if (!p) return;
+        const me = L.latLng(pos.coords.latitude, pos.coords.longitude);
+        meLayer.clearLayers();
+        L.marker(me, {
+          icon: L.divIcon({ className: "cz-me-pin", iconSize: [14, 14] }),
+          title: "我的位置",
+          keyboard: false,
+        }).addTo(meLayer);
+        const accuracy = pos.coords.accuracy ? "（定位精度约 ±" + Math.round(pos.coords.accuracy) + " 米）" : "";
+        out.textContent = "您距案件约 " + fmtDistance(map.distance(me, [p.lat, p.lon])) + accuracy;
+        map.fitBounds(L.latLngBounds([me, [p.lat, p.lon]]), { padding: [24, 24], maxZoom: 17 });
+      },
+      function (err) {
+        out.textContent =
+          err.code === 1
+            ? "未能定位：浏览器未允许本网站获取位置，请在浏览器设置中允许后再点“定位”。"
+            : err.code === 3
+              ? "未能定位：定位超时，请到开阔处再试。"
+              : "未能定位：暂时收不到位置信号，请稍后再试。";
+      },
+      { enableHighAccuracy: true, timeout: 20000, maximumAge: 30000 }
+    );
   }
 
   // ------------------------------------------------------------------ 解除关联
@@ -475,6 +579,7 @@
       renderTimeline(events);
       renderDetail(detail);
       $("cz-content").hidden = false;
+      renderPlace(c, detail);
       await renderActions(token);
     } catch (error) {
       if (token === loading) fail("案件无法显示：" + zz.errorText(error));
@@ -510,6 +615,7 @@
     $("cz-unmask").addEventListener("submit", unmask);
     $("cz-unlink-form").addEventListener("submit", submitUnlink);
     $("cz-unlink-cancel").addEventListener("click", () => $("cz-unlink-dialog").close());
+    $("cz-locate").addEventListener("click", locate);
     try {
       page.me = await zz.me();
     } catch (error) {

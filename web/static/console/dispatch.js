@@ -673,7 +673,10 @@
     // another load of the same case (a live event during the triage) may have answered first
     tbody.textContent = "";
     layers.workers.clearLayers();
-    note.textContent = "按距离、近24小时任务量及是否本网格综合排序（" + body.radius_m + " 米内，定位 30 分钟内）。";
+    note.textContent = "按距离、近24小时任务量及是否本网格综合排序（" + body.radius_m + " 米内，定位 30 分钟内）。" +
+      (body.candidates.some((w) => !followsInApp(w))
+        ? "标明“需电话通知”的网格员不能在平台接收派单；有平台账号的网格员见下方“选派其他网格员”。"
+        : "");
     if (!body.candidates.length) {
       const counts = body.counts || {};
       none.hidden = false;
@@ -919,11 +922,34 @@
     return r && r.actor_name === w.name ? ' · <span class="dz-returned-by">刚退回本案</span>' : "";
   }
 
-  /** Whether the worker can follow the case in the platform (我的任务), or must be phoned. */
+  /**
+   * Whether the worker can follow the case in the platform (我的任务), or must be phoned: one
+   * without an account, or whose account does not see the case, is told by phone, and the desk
+   * registers his 受理、到场、办结 on the case page (trial AO M9: the list said 无平台账号 and
+   * no more, and the confirmation spoke of his 受理 as if he could take it in the app).
+   */
   function accountNote(w) {
-    if (w.account_sees_case === null) return ' · <span class="dz-no-account">无平台账号</span>';
-    if (!w.account_sees_case) return ' · <span class="dz-no-account">其账号看不到本案件</span>';
-    return "";
+    if (followsInApp(w)) return "";
+    const why = w.account_sees_case === null ? "无平台账号" : "其账号看不到本案件";
+    return ' · <span class="dz-no-account">' + why + "，需电话通知</span>" + phoneLink(w);
+  }
+
+  function followsInApp(w) {
+    return w.account_sees_case === true;
+  }
+
+  /** The worker's work phone as the roster gives it, to call him from the desk (tel: on a phone). */
+  function phoneLink(w) {
+    if (!w.phone) return ' <span class="dz-phone">（名册未登记电话）</span>';
+    return ' <a class="dz-phone" href="tel:' + encodeURIComponent(w.phone.replace(/[^0-9+]/g, "")) + '">电话 ' +
+      zz.esc(w.phone) + "</a>";
+  }
+
+  /** What a 派单 to a worker who cannot take it in the app asks of the dispatcher. */
+  function phoneDuty(w) {
+    const who = w.account_sees_case === null ? "该网格员无平台账号" : "该网格员的账号看不到本案件";
+    return who + "，不能在平台接收派单：派单后请电话通知（" + (w.phone ? "电话 " + w.phone : "名册未登记电话") +
+      "），其受理、到场、办结由调度员在案件详情页代为登记。";
   }
 
   function drawAssignee() {
@@ -1024,8 +1050,8 @@
       '<button class="btn btn-sm btn-success" id="dz-confirm-assign" type="button">确定派单</button>' +
       '<button class="btn btn-sm btn-outline-secondary" id="dz-confirm-cancel" type="button">取消</button></div>';
     box.querySelector(".dz-confirm-text").textContent =
-      "确认派单：将案件 " + c.code + "「" + c.title + "」派给" + assigneeText(worker, department) +
-      "？对方受理前可撤回派单。";
+      "确认派单：将案件 " + c.code + "「" + c.title + "」派给" + assigneeText(worker, department) + "？" +
+      (worker && !followsInApp(worker) ? phoneDuty(worker) + "受理登记前可撤回派单。" : "对方受理前可撤回派单。");
     let holder = box;
     if (anchor.tagName === "TR") {
       holder = document.createElement("tr");
@@ -1219,6 +1245,7 @@
       upsertCase(updated);
       renderCase(updated);
       await loadCandidates(updated);
+      if (worker && !followsInApp(worker)) showMessage("已派给网格员 " + worker.name + "。" + phoneDuty(worker));
     } catch (error) {
       if (error instanceof zz.ApiError && error.status === 409) {
         const fresh = await zz.api("/api/cases/" + c.id);

@@ -1,0 +1,172 @@
+"""The case page's map, 定位 and 导航, and the desk's word on a worker to be phoned (trial AO).
+
+M7: a grid worker going to the place read 「地址 —」 and raw coordinates. The case page now draws
+the case's point and grid on a small map, says 地址未登记 with the village and grid, links 导航
+to 高德地图 at the point in GCJ-02 and, on a phone, 定位 shows his position and the distance.
+M9: the desk's confirmation of a 派单 to a worker without a platform account said 「对方受理前可
+撤回派单」 as if he could take it in the app; it now says to phone him, with his number.
+Headless Chromium on the 华宁县 demo; screenshots under ``test-artifacts/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from urllib.parse import parse_qs, unquote, urlparse
+
+import httpx2
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import text
+
+from geo.crs import wgs84_to_gcj02
+from tests.browser import RecordedPage
+from tests.console_fixtures import ConsoleDemo, login
+from tests.test_console_dispatch import _act, _desk, _register, _token
+
+
+def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Distance between two lon/lat points (haversine, metres)."""
+    lon1, lat1, lon2, lat2 = map(math.radians, (*a, *b))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+def _map_shows_the_case(page: RecordedPage, case: dict[str, object]) -> None:
+    """The map is on screen with the case's pin inside it, and 导航 opens 高德地图 at the point."""
+    expect(page.locator("#cz-address")).to_contain_text("地址未登记（位于")
+    box = page.locator("#cz-map")
+    pin = box.locator(".cz-case-pin")
+    expect(box).to_be_visible()
+    expect(pin).to_be_visible()
+    page.wait_for_function(
+        """() => {
+          const m = document.getElementById("cz-map").getBoundingClientRect();
+          const p = document.querySelector("#cz-map .cz-case-pin").getBoundingClientRect();
+          const x = p.left + p.width / 2, y = p.top + p.height / 2;
+          return m.width > 200 && m.height > 150 &&
+            x > m.left + 20 && x < m.right - 20 && y > m.top + 20 && y < m.bottom - 20;
+        }"""
+    )
+    href = page.locator("#cz-navigate").get_attribute("href") or ""
+    url = urlparse(href)
+    assert (url.scheme, url.netloc, url.path) == ("https", "uri.amap.com", "/marker")
+    query = parse_qs(url.query)
+    lon, lat = (float(v) for v in query["position"][0].split(","))
+    point = (float(str(case["lon"])), float(str(case["lat"])))
+    assert _metres((lon, lat), wgs84_to_gcj02(*point)) < 1.0
+    assert _metres((lon, lat), point) > 100  # GCJ-02, not the stored point
+    assert unquote(query["name"][0]).endswith("（案件位置）")
+    assert query["coordinate"] == ["gaode"]
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+@pytest.mark.browser_viewport(1366, 768)
+def test_the_case_page_maps_the_case_and_links_navigation_on_a_desk(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    _, _, village, _, dispatcher, spot = _desk(demo)
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        case = _register(client, _token(client, dispatcher), spot, "地图测试：路边摊位纠纷", "x", 0)
+    login(page, demo.origin, dispatcher, next_path=f"/cases/{case['id']}")
+    _map_shows_the_case(page, case)
+    # 定位 is a phone's: the desk's position is not the place's
+    expect(page.locator("#cz-locate")).to_be_hidden()
+    page.screenshot_step("desk-case-map")
+    page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+@pytest.mark.browser_viewport(390, 844)
+def test_a_worker_on_his_phone_maps_the_case_and_his_distance_to_it(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    worker_login, _, village, _, dispatcher, spot = _desk(demo)
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        case = _register(client, _token(client, dispatcher), spot, "地图测试：楼道噪音", "y", 0)
+    here = (spot.lon + 0.003, spot.lat + 0.001)
+    page.context.grant_permissions(["geolocation"], origin=demo.origin)
+    page.context.set_geolocation({"longitude": here[0], "latitude": here[1], "accuracy": 15})
+    login(page, demo.origin, worker_login, next_path=f"/cases/{case['id']}")
+    _map_shows_the_case(page, case)
+    # the map fits the phone's width, under the facts
+    width = page.evaluate("document.getElementById('cz-map').getBoundingClientRect().width")
+    assert 300 < width <= 390
+    locate = page.locator("#cz-locate")
+    expect(locate).to_be_visible()
+    locate.click()
+    said = page.locator("#cz-distance")
+    expect(said).to_have_text(re.compile(r"^您距案件约 \d+ 米（定位精度约 ±15 米）$"))
+    metres = int(re.findall(r"\d+", said.inner_text())[0])
+    assert abs(metres - _metres(here, (case["lon"], case["lat"]))) <= 2
+    expect(page.locator("#cz-map .cz-me-pin")).to_be_visible()
+    page.screenshot_step("phone-case-map-located", full_page=True)
+    page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+@pytest.mark.browser_viewport(1366, 768)
+def test_the_desk_says_to_phone_a_worker_without_an_account(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    _, _, village, _, dispatcher, spot = _desk(demo)
+    township = village[:9] + "000"
+    with demo.owner.connect() as conn:
+        worker = conn.execute(
+            text(
+                "SELECT w.id, w.name, w.phone, w.last_position, w.last_seen_at FROM workers w"
+                " WHERE w.area_code = :v AND w.status = 'on_duty' AND w.phone IS NOT NULL"
+                "   AND NOT EXISTS (SELECT 1 FROM users u WHERE u.worker_id = w.id)"
+                " ORDER BY w.id LIMIT 1"
+            ),
+            {"v": village},
+        ).one()
+    try:
+        with demo.owner.begin() as conn:  # right at the spot, just now: the ranking's first
+            conn.execute(
+                text(
+                    "UPDATE workers SET last_seen_at = now(),"
+                    " last_position = ST_SetSRID(ST_MakePoint(:lon, :lat), 4490) WHERE id = :w"
+                ),
+                {"lon": spot.lon + 0.00005, "lat": spot.lat, "w": worker.id},
+            )
+        with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+            me = _token(client, dispatcher)
+            case = _register(client, me, spot, "派单测试：无账号网格员", "z", 0)
+            _act(client, me, case["id"], "triage")
+        login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}?case={case['id']}")
+        row = page.locator(f"#dz-candidates tr[data-worker-id='{worker.id}']")
+        expect(row).to_contain_text("无平台账号，需电话通知")
+        phone = row.locator("a.dz-phone")
+        expect(phone).to_have_text(f"电话 {worker.phone}")
+        assert phone.get_attribute("href") == f"tel:{worker.phone}"
+        expect(page.locator("#dz-candidates-note")).to_contain_text(
+            "标明“需电话通知”的网格员不能在平台接收派单"
+        )
+        row.locator(".dz-assign").click()
+        confirm = page.locator("#dz-confirm")
+        expect(confirm).to_contain_text(f"派给网格员 {worker.name}（距案件 ")
+        expect(confirm).to_contain_text(
+            f"该网格员无平台账号，不能在平台接收派单：派单后请电话通知（电话 {worker.phone}），"
+            "其受理、到场、办结由调度员在案件详情页代为登记。受理登记前可撤回派单。"
+        )
+        expect(confirm).not_to_contain_text("对方受理前")
+        page.screenshot_step("confirm-no-account")
+        page.click("#dz-confirm-cancel")
+        expect(confirm).to_have_count(0)
+        page.assert_clean(demo.origin)
+    finally:
+        with demo.owner.begin() as conn:
+            conn.execute(
+                text("UPDATE workers SET last_seen_at = :seen, last_position = :pos WHERE id = :w"),
+                {"seen": worker.last_seen_at, "pos": worker.last_position, "w": worker.id},
+            )
