@@ -58,15 +58,21 @@ _SELECT = (
     " a.title, a.detail,"
     " a.run_id, a.cell_id, a.state, a.created_at, a.refreshed_at, a.acknowledged_at,"
     " s.display_name AS acknowledged_by_name, a.closed_at, c.display_name AS closed_by_name,"
-    f" a.close_note, {_FADED} AS faded, count(*) OVER () AS matched"
+    f" a.close_note, {_FADED} AS faded, count(*) OVER () AS matched,"
+    " (run.params ->> 'bin_days')::int AS run_bin_days,"
+    " (run.params ->> 'resolution')::int AS run_resolution,"
+    " run.window_start AS run_start, run.window_end AS run_end"
     " FROM alerts AS a LEFT JOIN jurisdictions AS j ON j.code = a.area_code"
     " LEFT JOIN jurisdictions AS u ON u.code = j.parent_code"
     " LEFT JOIN users AS s ON s.id = a.acknowledged_by LEFT JOIN users AS c ON c.id = a.closed_by"
+    " LEFT JOIN hotspot_runs AS run ON run.id = a.run_id"
 )
 """An alert as lists show it: its unit's name and the name of the unit above (two villages of a
 county may share a name: 华溪镇 and 宁州街道 each have a 新复社区), who signed for it, who
-closed it and why, and whether its hot spot faded (``faded``: a later run over its unit did not
-find it again)."""
+closed it and why, whether its hot spot faded (``faded``: a later run over its unit did not
+find it again), and its run's periods, cells and window, on which its class was judged
+(``basis``)."""
+_RUN_FIELDS = ("run_bin_days", "run_resolution", "run_start", "run_end")
 _WHERE = {
     "unclosed": "a.state <> 'closed'",
     "closed": "a.state = 'closed'",
@@ -91,7 +97,11 @@ class AlertPage:
         ``refreshed_at`` (a later run found
         it again), ``acknowledged_at``, ``acknowledged_by_name``, ``closed_at``,
         ``closed_by_name``, ``close_note`` (times in ISO 8601), ``faded`` (not closed, and the
-        latest current run over its unit did not find its hot spot again: it may be closed).
+        latest current run over its unit did not find its hot spot again: it may be closed),
+        ``basis`` (on what its class was judged: its run's periods, window and cells,
+        :func:`layers.hotspot_runs.basis_text`; None without a run). A title written before
+        titles named their periods reads as one written since
+        (:func:`layers.hotspot_runs.with_basis`).
     matched : int
         Alerts of the scope in that state.
     figures : mapping of int to CellFigures
@@ -238,8 +248,15 @@ def shown(session: Session, alerts: list[dict[str, Any]], min_count: int) -> dic
 
 
 def _json(row: Any) -> dict[str, Any]:
+    from layers import hotspot_runs  # layers.hotspot_runs raises alerts with this module
+
     fields = dict(row._mapping)
     fields.pop("matched")
+    bin_days, resolution, start, end = (fields.pop(key) for key in _RUN_FIELDS)
+    fields["basis"] = None
+    if bin_days:
+        fields["title"] = hotspot_runs.with_basis(fields["title"], bin_days)
+        fields["basis"] = hotspot_runs.basis_text(bin_days, start, end, resolution)
     for key in ("created_at", "refreshed_at", "acknowledged_at", "closed_at"):
         if fields[key] is not None:
             fields[key] = fields[key].isoformat()

@@ -14,8 +14,11 @@ An alert names the cases behind the hot spot, not the cell's own count: Gi* weig
 the six cells around it, so an empty cell next to a dense one is hot too (and used to read
 "0 起案件"). Its title counts the cases of the cell and its neighbours over the whole window and
 says in how many of the window's periods the cell was hot, e.g.
-``持续热点：新复社区一带 114 起案件，近 12 周中 11 周为热点``; its detail says what the class
-means (:data:`MEANINGS`), gives Gi* z and p, the cell's own count and the window's dates.
+``持续热点（按周判定）：新复社区一带 114 起案件，近 12 周中 11 周为热点``; the class names the
+periods it was judged on (the trends page and its report judge the same classes on 24 months:
+trial AO M3, a village 加剧热点 here and 持续热点 there); its detail says what the class means
+(:data:`MEANINGS`), gives Gi* z and p, the cell's own count and the window's dates. A listed
+alert carries its basis in full (:func:`basis_text`: the periods, the window, the cells).
 
 A cell is hot or cold by the normal p-value of its Gi* z-score (two-sided; 90, 95 or 99 %
 confidence), as ArcGIS's Hot Spot Analysis bins its ``Gi_Bin`` and as the emerging classes
@@ -44,6 +47,7 @@ Runs are made on demand (``POST /api/hotspots/runs``) or from cron with the CLI 
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -404,7 +408,7 @@ def _alert(record: HotspotRun, cls: EmergingClass, spot: _Spot) -> Alert:
             bin_days=int(record.params["bin_days"]),
         ),
         detail=(
-            f"{prefix}：{MEANINGS[cls]}（按{period_word(int(record.params['bin_days']))}判定）；"
+            f"{prefix}：{MEANINGS[cls]}（{judged_by(int(record.params['bin_days']))}）；"
             f"热点得分 {spot.z:.2f}，显著性水平 {spot.p:.3f}；本单元 {spot.own} 起，"
             f"相邻单元 {spot.around - spot.own} 起；"
             f"分析时段 {window_dates(record.window_start, record.window_end)}，"
@@ -485,13 +489,13 @@ def shown_title(title: str, around: int | None) -> str:
 
     Examples
     --------
-    >>> t = "持续热点：新复社区一带 14 起案件，近 12 周中 11 周为热点"
+    >>> t = "持续热点（按周判定）：新复社区一带 14 起案件，近 12 周中 11 周为热点"
     >>> shown_title(t, None)
-    '持续热点：新复社区一带多起案件，近 12 周中 11 周为热点'
+    '持续热点（按周判定）：新复社区一带多起案件，近 12 周中 11 周为热点'
     >>> shown_title(t, 14) == t
     True
     >>> shown_title(t, 15)
-    '持续热点：新复社区一带多起案件，近 12 周中 11 周为热点'
+    '持续热点（按周判定）：新复社区一带多起案件，近 12 周中 11 周为热点'
     """
 
     def number(found: re.Match[str]) -> str:
@@ -513,13 +517,94 @@ def period_word(bin_days: int) -> str:
     return {7: "周", 1: "天"}.get(bin_days, "期")
 
 
+def judged_by(bin_days: int) -> str:
+    """Return on which periods a run's classes are judged, as its alerts say it.
+
+    Examples
+    --------
+    >>> judged_by(7), judged_by(1), judged_by(14)
+    ('按周判定', '按天判定', '按每 14 天一期判定')
+    """
+    word = period_word(bin_days)
+    return f"按{word}判定" if word != "期" else f"按每 {bin_days} 天一期判定"
+
+
+def basis_text(
+    bin_days: int, window_start: datetime, window_end: datetime, resolution: int | None
+) -> str:
+    """Return the basis of a run's classes in full: its periods, its window and its cells.
+
+    An alert's class is judged on its run's periods (weeks, over about a year for the nightly
+    run) for one hexagonal cell and the cells around it; the trends page and its report judge
+    the same classes on months (all 24 of them) and count the cells of each class by village
+    (trial AO M3: 新和社区 was 加剧热点 in the 月总结's 风险预警 and 持续热点 7 on the trends
+    page). The brief's 风险预警 says this beside each alert (判定依据).
+
+    Parameters
+    ----------
+    bin_days : int
+        Days a period lasts.
+    window_start, window_end : datetime
+        The run's window (its periods end at ``window_end``; the first may start before
+        ``window_start``, :func:`geo.spacetime.build_cube`).
+    resolution : int or None
+        The run's H3 resolution (None: not recorded, the cells' size is not given).
+
+    Returns
+    -------
+    str
+        E.g. ``按周判定，近 53 周（2025-12-01 至 2026-12-05），以六边形单元（每个约 0.74
+        平方公里）及相邻单元计``.
+
+    Examples
+    --------
+    >>> from layers.china_time import CHINA
+    >>> start, end = datetime(2026, 9, 1, tzinfo=CHINA), datetime(2026, 11, 24, tzinfo=CHINA)
+    >>> basis_text(7, start, end, None)
+    '按周判定，近 12 周（2026-09-01 至 2026-11-23），以六边形单元及相邻单元计'
+    >>> basis_text(14, start, end, 8).split("，")[1:]
+    ['近 6 期（2026-09-01 至 2026-11-23）', '以六边形单元（每个约 0.74 平方公里）及相邻单元计']
+    """
+    steps = math.ceil((window_end - window_start) / timedelta(days=bin_days))
+    word = period_word(bin_days)
+    cells = "六边形单元"
+    if resolution is not None:
+        from layers.trends import cell_km2  # layers.trends reads the command feed, which reads runs
+
+        cells += f"（每个约 {cell_km2(resolution):g} 平方公里）"
+    return (
+        f"{judged_by(bin_days)}，近 {steps} {word}（{window_dates(window_start, window_end)}），"
+        f"以{cells}及相邻单元计"
+    )
+
+
+_BARE_CLASS = re.compile(r"^([^：（]*热点)：")
+
+
+def with_basis(title: str, bin_days: int) -> str:
+    """Return an alert's title with the periods its class was judged on, if it has none.
+
+    Titles written before they named it (``持续热点：新复社区一带…``) read as those written since
+    (:func:`alert_title`), wherever alerts are listed.
+
+    Examples
+    --------
+    >>> with_basis("持续热点：新复社区一带 14 起案件，近 12 周中 11 周为热点", 7)
+    '持续热点（按周判定）：新复社区一带 14 起案件，近 12 周中 11 周为热点'
+    >>> with_basis("持续热点（按周判定）：新复社区一带多起案件", 7)
+    '持续热点（按周判定）：新复社区一带多起案件'
+    """
+    return _BARE_CLASS.sub(lambda m: f"{m.group(1)}（{judged_by(bin_days)}）：", title, count=1)
+
+
 def alert_title(
-    prefix: str, place: str, cases: int, hot_steps: int, steps: int, *, bin_days: int = 0
+    prefix: str, place: str, cases: int, hot_steps: int, steps: int, *, bin_days: int
 ) -> str:
     """Return the title of a hot-spot alert: the cases behind the hot spot and its hot periods.
 
-    The periods are named by their length (``53 周中 42 周``): the planners' view counts
-    months, and the two classes of one place differ by it (trial AF).
+    The class says on which periods it was judged (``持续热点（按周判定）``) and the periods are
+    named by their length (``53 周中 42 周``): the planners' view judges the classes on months,
+    and the two classes of one place differ by it (trials AF, AO M3).
 
     Parameters
     ----------
@@ -532,7 +617,7 @@ def alert_title(
     hot_steps, steps : int
         Periods of the window in which the cell was hot, and all of them.
     bin_days : int
-        Days a period lasts (:func:`period_word`; 0: ``期``).
+        Days a period lasts (:func:`period_word`, :func:`judged_by`).
 
     Returns
     -------
@@ -542,10 +627,13 @@ def alert_title(
     Examples
     --------
     >>> alert_title("持续热点", "新复社区", 114, 11, 12, bin_days=7)
-    '持续热点：新复社区一带 114 起案件，近 12 周中 11 周为热点'
+    '持续热点（按周判定）：新复社区一带 114 起案件，近 12 周中 11 周为热点'
     """
     word = period_word(bin_days)
-    return f"{prefix}：{place}一带 {cases} 起案件，近 {steps} {word}中 {hot_steps} {word}为热点"
+    return (
+        f"{prefix}（{judged_by(bin_days)}）：{place}一带 {cases} 起案件，"
+        f"近 {steps} {word}中 {hot_steps} {word}为热点"
+    )
 
 
 def _naive_utc(moment: datetime) -> np.datetime64:

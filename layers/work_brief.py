@@ -16,14 +16,19 @@ of the console's cards: 近期受理, 办结率, 上报次数 and 重复反映 c
 :data:`WINDOW_KPIS`, the others are as they stand now); those four beside the feed's over the
 window before (环比) and over the same window a year before (同比), with the changes, on one
 sheet (环比同比, :class:`Comparison`; a unit with no case before a compared window ends says
-so instead of a change; a compared window's 办结率 is as it stood as long after that window's
-end as the brief's own is after its window's end, :meth:`BriefWindow.measured_at`: at each
-window's end for a brief of the last days or of a period still running, 截至各期末, so that
-an older window has not had longer to close); the cases behind them (:mod:`layers.brief_cases`:
-新登记案件, 超期案件, 督办案件, 上报案件), titles and codes only; and its risk alerts
-(风险预警): those not closed yet, then those closed in the window with who closed them and what
-was done. Persons are counted as the feed counts them for the reader (analysts' small counts
-withheld); an analyst's brief lists no case.
+so instead of a change). Every window's 办结率 is read the same whole number of days after its
+end (:meth:`BriefWindow.resolved_at`, :meth:`BriefWindow.measured_at`): a past period's at the
+end of the day before the brief is made (月总结 made on 6 December: 截至各月末后第5日24时, the
+brief's own at 5 December 24:00, October's at 5 November 24:00), so that an older window has not
+had longer to close and the figures and their name do not change with the hour the brief is
+made (trial AO m5: 「截至各期末后5天10小时」); a brief of the last days or of a period still
+running at each window's end (截至各期末). 概况 gives each window's moment (办结率截至). Then
+the cases behind them (:mod:`layers.brief_cases`: 新登记案件, 超期案件, 督办案件, 上报案件),
+titles and codes only; and its risk alerts (风险预警): those not closed yet, then those closed
+in the window with who closed them and what was done, each with the basis its class was judged
+on (判定依据: weeks, not the trends page's months, trial AO M3). Persons are counted as the
+feed counts them for the reader (analysts' small counts withheld); an analyst's brief lists no
+case.
 """
 
 from __future__ import annotations
@@ -97,9 +102,10 @@ WINDOW_KPIS = ("reported", "resolved_share", "escalations", "repeats")
 """The KPIs the feed counts over its window (近期受理, 办结率, 上报次数, 重复反映): those compared
 with the window before (环比) and with the same window a year before (同比); the others are as
 they stand at generation. Of the four only 办结率 changes as time passes after a window (its
-cases close): a compared window's is measured as long after its end as the brief's
-(:meth:`BriefWindow.measured_at`, :attr:`Comparison.resolved`); the counts are of things that
-happened in the window (reports, 上报 events, repeats linked when reported)."""
+cases close): each window's is measured the same whole days after its end
+(:meth:`BriefWindow.resolved_at`, :meth:`BriefWindow.measured_at`, :attr:`Comparison.resolved`);
+the counts are of things that happened in the window (reports, 上报 events, repeats linked when
+reported)."""
 ComparisonKind = Literal["环比", "同比"]
 """A comparison: with the window before, with the same window a year before."""
 COMPARED: dict[ComparisonKind, tuple[str, str, str]] = {
@@ -217,14 +223,46 @@ class BriefWindow:
             before = _year_earlier(first)
         return self._period_like(before, YEAR_BEFORE_NAMES[self.period])
 
+    def resolved_at(self, now: datetime) -> datetime:
+        """Return when the brief's own 办结率 is read: whole days after its window's end.
+
+        The share of the window's cases concluded by then. A past period's brief (月总结 made
+        on 6 December at 10:05) reads it at the end of the day before it is made (5 December
+        24:00, the 5th day after the month's end), not at the minute it is made: made at any
+        hour of a day, it gives the same figures under the same name (trial AO m5: 「截至各
+        期末后5天10小时」 changed with the hour). A brief of the last days, or of a period
+        still running, ends now and reads it then (its window's end).
+
+        Parameters
+        ----------
+        now : datetime
+            When the brief is made (aware).
+
+        Returns
+        -------
+        datetime
+            The window's end plus the whole days from it to ``now``.
+
+        Examples
+        --------
+        >>> now = datetime(2026, 12, 6, 10, 5, tzinfo=CHINA)
+        >>> calendar("month", None, now).resolved_at(now).isoformat()
+        '2026-12-06T00:00:00+08:00'
+        >>> calendar("day", None, now).resolved_at(now).isoformat()
+        '2026-12-06T00:00:00+08:00'
+        >>> rolling(7, now).resolved_at(now) == now
+        True
+        """
+        return self.end + timedelta(days=max((now - self.end) // timedelta(days=1), 0))
+
     def measured_at(self, brief: BriefWindow, now: datetime) -> datetime:
         """Return when this compared window's 办结率 is read: as long after its end as the brief's.
 
-        The brief's own 办结率 is the share of its window's cases concluded at ``now``, when it
-        is made; a window it is compared with (:meth:`previous`, :meth:`year_before`) is read
-        as it stood the same time after its own end, so that the cases of both have had as
-        long to close (like for like). A brief of the last days, or of a period still running,
-        ends now: each window is read at its end (截至各期末).
+        The brief's own 办结率 is read at :meth:`resolved_at`; a window it is compared with
+        (:meth:`previous`, :meth:`year_before`) as it stood the same time after its own end,
+        so that the cases of both have had as long to close (like for like). A brief of the
+        last days, or of a period still running, ends now: each window is read at its end
+        (截至各期末).
 
         Parameters
         ----------
@@ -236,19 +274,19 @@ class BriefWindow:
         Returns
         -------
         datetime
-            This window's end plus the time from the brief's window's end to ``now``.
+            This window's end plus the whole days from the brief's window's end to ``now``.
 
         Examples
         --------
-        >>> now = datetime(2026, 12, 4, 9, 30, tzinfo=CHINA)
+        >>> now = datetime(2026, 12, 6, 10, 5, tzinfo=CHINA)
         >>> week = rolling(7, now)
         >>> week.previous().measured_at(week, now) == week.start
         True
         >>> november = calendar("month", None, now)
         >>> november.previous().measured_at(november, now).isoformat()
-        '2026-11-04T09:30:00+08:00'
+        '2026-11-06T00:00:00+08:00'
         """
-        return self.end + (now - brief.end)
+        return self.end + (brief.resolved_at(now) - brief.end)
 
     def _period_like(self, day: date, names: tuple[str, str]) -> BriefWindow:
         """Return the earlier calendar period holding ``day``, as much of it as this one runs.
@@ -548,7 +586,7 @@ NOTES: dict[str, str] = {
     "简报": "本级合计及各下级单位的指标。近期受理、办结率、上报次数、重复反映为统计时段内的数；"
     "近期受理含重复反映（研判分析的案件数不含，故少于此数）；"
     "在办案件、超期案件、近期热点（按周）、视频点位、视频在线率、走访超期为生成时的现状。"
-    "办结率为时段内受理的案件中至生成时已办结的比例。",
+    "办结率为时段内受理的案件中截至{resolved}已办结的比例。",
     "新登记案件": "统计时段内登记的辖区案件（任何层级、任何状态），即近期受理所计的案件，"
     "按登记时间从早到晚；办理层级、当前状态为生成时的情况。",
     "超期案件": "生成时辖区内未办结且已过办理时限的案件（任何层级），超期最久的在前；"
@@ -557,7 +595,10 @@ NOTES: dict[str, str] = {
     "督办时限最早的在前；督办时间、督办人、督办意见为最近一次督办的，督办情况为生成时的。",
     "上报案件": "统计时段内从辖区的每一次上报（上报次数所计），按上报时间从早到晚；"
     "当前状态为生成时的情况。",
-    "风险预警": "生成时尚未关闭的预警，及统计时段内关闭的预警。",
+    "风险预警": "生成时尚未关闭的预警，及统计时段内关闭的预警。热点预警的类别（新增、连续、加剧、"
+    "持续、零星热点）按最近一次热点分析判定：按周分期，看一个六边形单元及相邻单元，期数和时段见"
+    "「判定依据」；研判分析页和研判报告的新兴热点模式按月分期（全部 24 个月）判定、按村（社区）"
+    "统计六边形单元数，口径不同，同一村（社区）在两处的类别可能不同。",
 }
 """The 说明 of 概况: what each sheet holds, as at when."""
 COMPARISON_NOTES: dict[ComparisonKind, str] = {
@@ -573,69 +614,99 @@ COMPARISON_NOTE = (
 )
 """The 说明 of the comparison sheet (环比同比, or 环比 or 同比 alone), of the comparisons it has."""
 RESOLVED_NOTE = (
-    "办结率各期均为{when}的办结率，即该期登记的案件中届时已办结的比例：本期为生成时的数，"
-    "{columns}按办理记录回溯到各自的{point}（届时尚未办结、此后才办结的不计，届时已办结、此后"
-    "又重新办理的仍计；无届时办理记录的导入案件按其办结时间），各期案件的办理时间一样长，"
-    "较早的时段不因多办了一段时间而偏高。"
+    "办结率各期均为截至各{point}的办结率，即该期登记的案件中届时已办结的比例（各期的时刻见概况"
+    "「办结率截至」）：本期、{columns}都按办理记录回溯到各自的{point}（届时尚未办结、此后才办结的"
+    "不计，届时已办结、此后又重新办理的仍计；无届时办理记录的导入案件按其办结时间），各期案件的"
+    "办理时间一样长，较早的时段不因多办了一段时间而偏高。"
 )
-"""What 办结率 in the comparison sheet means: each window's as it stood at the same time after
-its end (:meth:`BriefWindow.measured_at`)."""
+"""What 办结率 in the comparison sheet means: each window's as it stood the same whole days
+after its end (:meth:`BriefWindow.resolved_at`, :meth:`BriefWindow.measured_at`)."""
+RESOLVED_WHOLE_DAYS = "过去的统计期按整日计，同一天内任何时刻生成的简报办结率相同。"
+"""Said of a past period's 办结率 read after its end (:meth:`BriefWindow.resolved_at`)."""
+PERIOD_ENDS: dict[Period, str] = {"day": "期末", "week": "期末", "month": "月末"}
+"""What the end of a brief's window is called in the name of its 办结率 (各月末, 各期末)."""
 
 
-def _lag_text(lag: timedelta) -> str:
-    """Say when each window's 办结率 is read: at its end (期末), or so long after it."""
-    return "期末" if lag <= timedelta(0) else f"期末后{overdue_text(lag)}"
+def _lag_text(lag: timedelta, period: Period | None = None) -> str:
+    """Say when each window's 办结率 is read: at its end (期末, 月末), or whole days after it."""
+    end = PERIOD_ENDS[period] if period is not None else "期末"
+    days = lag // timedelta(days=1)
+    return end if days <= 0 else f"{end}后第{days}日24时"
 
 
-def resolved_label(lag: timedelta) -> str:
-    """Return what the comparison sheet calls 办结率: when each window's is read.
+def resolved_label(lag: timedelta, period: Period | None = None) -> str:
+    """Return what the brief calls 办结率 in its comparison: when each window's is read.
 
     Parameters
     ----------
     lag : timedelta
-        From the brief's window's end to its generation (0 for a brief of the last days or of
-        a period still running; a past period's brief is made after it ended).
+        From each window's end to when its 办结率 is read: whole days
+        (:meth:`BriefWindow.resolved_at`; 0 for a brief of the last days or of a period still
+        running).
+    period : {'day', 'week', 'month'}, optional
+        The brief's calendar period: a month's end is called 月末, any other 期末.
 
     Returns
     -------
     str
-        办结率 and when each window's is read, measured from that window's end.
+        办结率 and when each window's is read, counted from that window's end.
 
     Examples
     --------
     >>> resolved_label(timedelta(0))
     '办结率（截至各期末）'
-    >>> resolved_label(timedelta(days=3, hours=9, minutes=30))
-    '办结率（截至各期末后3天9小时）'
+    >>> resolved_label(timedelta(days=5), "month"), resolved_label(timedelta(days=1), "week")
+    ('办结率（截至各月末后第5日24时）', '办结率（截至各期末后第1日24时）')
     """
-    return f"{KPI_LABELS['resolved_share']}（截至各{_lag_text(lag)}）"
+    return f"{KPI_LABELS['resolved_share']}（截至各{_lag_text(lag, period)}）"
 
 
-def resolved_note(lag: timedelta, columns: Sequence[str]) -> str:
+def resolved_note(lag: timedelta, columns: Sequence[str], period: Period | None = None) -> str:
     """Return the 说明's words on the comparison sheet's 办结率 (:data:`RESOLVED_NOTE`).
 
     Parameters
     ----------
     lag : timedelta
-        From the brief's window's end to its generation (:func:`resolved_label`).
+        From each window's end to when its 办结率 is read (:func:`resolved_label`).
     columns : sequence of str
         The compared columns (上期, 上年同期).
+    period : {'day', 'week', 'month'}, optional
+        The brief's calendar period (:func:`resolved_label`).
 
     Returns
     -------
     str
-        The sentence.
+        The sentence; for a past period read after its end, also that it counts whole days.
 
     Examples
     --------
     >>> now = resolved_note(timedelta(0), ["上期", "上年同期"])
-    >>> now[:16], "上期、上年同期按办理记录回溯到各自的期末（" in now
+    >>> now[:16], "本期、上期、上年同期都按办理记录回溯到各自的期末（" in now
     ('办结率各期均为截至各期末的办结率', True)
-    >>> "回溯到各自的期末后3天0小时（" in resolved_note(timedelta(days=3), ["上期"])
-    True
+    >>> later = resolved_note(timedelta(days=3), ["上期"], "month")
+    >>> "回溯到各自的月末后第3日24时（" in later, later.endswith("办结率相同。")
+    (True, True)
     """
-    point = _lag_text(lag)
-    return RESOLVED_NOTE.format(when=f"截至各{point}", columns="、".join(columns), point=point)
+    point = _lag_text(lag, period)
+    said = RESOLVED_NOTE.format(columns="、".join(columns), point=point)
+    return said + (RESOLVED_WHOLE_DAYS if lag >= timedelta(days=1) else "")
+
+
+def moment_text(moment: datetime) -> str:
+    """Return when a 办结率 is read as a person says it: a midnight as the day before's 24时.
+
+    Examples
+    --------
+    >>> moment_text(datetime(2026, 12, 6, tzinfo=CHINA))
+    '2026年12月5日24时'
+    >>> moment_text(datetime(2026, 12, 6, 10, 5, tzinfo=CHINA))
+    '2026年12月6日 10:05'
+    """
+    local = moment.astimezone(CHINA)
+    if local.time() == time():
+        day = local.date() - timedelta(days=1)
+        return f"{day.year}年{day.month}月{day.day}日24时"
+    return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
 
 
 LIST_NOTE = (
@@ -654,6 +725,7 @@ def workbook(
     comparisons: Sequence[Comparison] = (),
     first_cases: Mapping[str, datetime | None] | None = None,
     cases: BriefCases | None = None,
+    resolved: Mapping[str, float | None] | None = None,
 ) -> bytes:
     """Return the brief as an XLSX workbook.
 
@@ -686,13 +758,23 @@ def workbook(
     cases : BriefCases, optional
         The lists of cases (:func:`layers.brief_cases.collect`); without them (an analyst's
         brief) 概况 says that the brief lists no case.
+    resolved : mapping of str to float or None, optional
+        The 办结率 over the window of the unit and of each child, by code, as it stood at
+        ``window.resolved_at(now)`` (:func:`layers.brief_cases.resolved_shares`): 简报 and
+        the comparison sheet show it instead of the feed's (read at ``now``); needed for a
+        past period's brief, which reads it at the end of the day before ``now``. 概况 says
+        when each window's is read (办结率截至).
 
     Returns
     -------
     bytes
         The ``.xlsx`` file.
     """
+    if resolved is not None:
+        feed = _with_resolved(feed, resolved)
     unit = feed["unit"]
+    own = window.resolved_at(now)
+    lag = own - window.end
     book = Workbook()
     summary = book.active
     summary.title = "概况"
@@ -710,6 +792,10 @@ def workbook(
             span += f"：本级此前无案件记录，{none}"
         facts.append((line, span))
     facts.append(("生成时间", f"{now.astimezone(CHINA):%Y-%m-%d %H:%M}"))
+    read = [f"本期 {_read_text(own, now)}"] + [
+        f"{c.window.name} {_read_text(c.window.measured_at(window, now), now)}" for c in comparisons
+    ]
+    facts.append(("办结率截至", "；".join(read)))
     if cases is None:
         facts.append(("案件清单", NO_ANALYST))
     else:
@@ -725,12 +811,13 @@ def workbook(
     rows = [_kpi_row(unit, "本级合计")] + [_kpi_row(c, c["level_label"]) for c in feed["children"]]
     table_sheet(book, "简报", ["单位", "级别", "区划代码", *KPI_LABELS.values()], rows)
     notes_of = dict(NOTES)
+    notes_of["简报"] = NOTES["简报"].format(resolved=_read_text(own, now))
     if comparisons:
         title = "".join(c.kind for c in comparisons)
-        _comparison_sheet(book, title, feed, comparisons, first_cases, now - window.end)
+        _comparison_sheet(book, title, feed, comparisons, first_cases, lag, window.period)
         notes_of[title] = COMPARISON_NOTE.format(
             compared="，".join(c.kind + COMPARISON_NOTES[c.kind] for c in comparisons),
-            resolved=resolved_note(now - window.end, [COMPARED[c.kind][1] for c in comparisons]),
+            resolved=resolved_note(lag, [COMPARED[c.kind][1] for c in comparisons], window.period),
             none="或".join(f"「{COMPARED[c.kind][2]}」" for c in comparisons),
         )
     if cases is not None:
@@ -738,7 +825,17 @@ def workbook(
     table_sheet(
         book,
         "风险预警",
-        ["状态", "预警", "所在单位", "发出时间", "签收人", "关闭人", "关闭时间", "处置情况"],
+        [
+            "状态",
+            "预警",
+            "判定依据",
+            "所在单位",
+            "发出时间",
+            "签收人",
+            "关闭人",
+            "关闭时间",
+            "处置情况",
+        ],
         [_alert_row(a) for a in feed["alerts"]] + [_alert_row(a) for a in closed],
         empty="无风险预警",
     )
@@ -765,13 +862,14 @@ def _comparison_sheet(
     comparisons: Sequence[Comparison],
     first_cases: Mapping[str, datetime | None] | None,
     lag: timedelta,
+    period: Period | None,
 ) -> Worksheet:
     """Add the comparison sheet: the window KPIs, this window's beside each compared one's.
 
     The unit's, then each child's, with the changes; under the table, the units whose cases
     begin inside a compared window (its figures cover part of it). 办结率 is named with when
-    each window's is read, ``lag`` after its end (:func:`resolved_label`): the brief's as the
-    feed gives it, a compared window's from :attr:`Comparison.resolved`.
+    each window's is read, ``lag`` after its end (:func:`resolved_label`): the brief's as
+    ``feed`` gives it, a compared window's from :attr:`Comparison.resolved`.
     """
     header = ["单位", "级别", "区划代码", "指标", "本期"]
     for compared in comparisons:
@@ -784,7 +882,7 @@ def _comparison_sheet(
         }
         for c in comparisons
     ]
-    labels = {**KPI_LABELS, "resolved_share": resolved_label(lag)}
+    labels = {**KPI_LABELS, "resolved_share": resolved_label(lag, period)}
     rows: list[list[Any]] = []
     partly: dict[ComparisonKind, list[str]] = {c.kind: [] for c in comparisons}
     for unit, level in units:
@@ -815,6 +913,20 @@ def _comparison_sheet(
             )
             sheet.cell(sheet.max_row, 1).font = Font(bold=True, color="C00000")
     return sheet
+
+
+def _read_text(moment: datetime, now: datetime) -> str:
+    """Say when a window's 办结率 is read: 生成时 for one read when the brief is made."""
+    return "生成时" if moment >= now else moment_text(moment)
+
+
+def _with_resolved(feed: dict[str, Any], resolved: Mapping[str, float | None]) -> dict[str, Any]:
+    """Return the feed with the 办结率 of its unit and children as ``resolved`` gives them."""
+
+    def unit(u: dict[str, Any]) -> dict[str, Any]:
+        return {**u, "kpis": {**u["kpis"], "resolved_share": resolved.get(u["code"])}}
+
+    return {**feed, "unit": unit(feed["unit"]), "children": [unit(c) for c in feed["children"]]}
 
 
 def _moment(value: datetime | None) -> str:
@@ -981,6 +1093,7 @@ def _alert_row(alert: dict[str, Any]) -> list[Any]:
     return [
         AlertState.label_of(alert["state"]) + ("（热点已消退）" if alert["faded"] else ""),
         alert["title"],
+        alert.get("basis") or "—",
         _alert_place(alert),
         moment(alert["created_at"]),
         alert["acknowledged_by_name"] or "",

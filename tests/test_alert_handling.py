@@ -397,8 +397,9 @@ def test_the_alert_api_signs_for_and_closes_and_refuses_in_chinese(
     )
     rows = list(load_workbook(io.BytesIO(brief.content))["风险预警"].iter_rows(values_only=True))
     shown = [r for r in rows if r[1] == "持续热点：测试一带 30 起案件"]
-    assert [(r[0], r[2], r[4], r[5], r[7]) for r in shown] == [
-        ("已关闭", "甲一街道测试村1", "测试disp_a1", "测试cmd_a", "已会同相关部门处置")
+    # 判定依据 (r[2]) is its run's; this one was raised by none
+    assert [(r[0], r[2], r[3], r[5], r[6], r[8]) for r in shown] == [
+        ("已关闭", "—", "甲一街道测试村1", "测试disp_a1", "测试cmd_a", "已会同相关部门处置")
     ]
     assert listed("cmd_b", code=COUNTY_A, state="closed")[0] == 404
     assert listed("cmd_a", code=COUNTY_A, state="shut")[0] == 422

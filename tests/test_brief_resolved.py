@@ -4,8 +4,11 @@ Measured when the brief is made, the window before and the same window a year be
 a week or a year longer to close their cases than the brief's own: every comparison read as a
 sharp drop (a trial's 近7日 brief: 32.6% against 92.3% and 100.0%). Each compared window's
 办结率 is now read back from the case events to the same time after its end as the brief's own
-is after its window's end: at each window's end for a brief of the last days (截至各期末), 12
-hours after for last week's 周研判 made at noon on Monday.
+is after its window's end, in whole days (trial AO m5: 「截至各期末后5天10小时」 changed with the
+hour the brief was made): at each window's end for a brief of the last days (截至各期末) and for
+last week's 周研判 made at noon on Monday, at the end of the 4th day after each month's end for
+May's 月总结 made on 5 June at any hour (截至各月末后第4日24时), the brief's own 办结率 in 简报
+too.
 
 Cases are committed into the API test world's county 甲区 with events at known times around a
 clock frozen at Monday 2025-03-10 12:00 (Beijing time; the route's ``utcnow``), weeks no other
@@ -67,6 +70,11 @@ def year_before(month: int, day: int, hour: int = 0) -> datetime:
     return datetime(2024, month, day, hour, tzinfo=CHINA)
 
 
+def may(day: int, hour: int = 0) -> datetime:
+    """A time in May 2025, Beijing time."""
+    return datetime(2025, 5, day, hour, tzinfo=CHINA)
+
+
 @dataclass(frozen=True)
 class Seed:
     """A case: where, when reported, and the actions on it at their times.
@@ -108,6 +116,13 @@ SEEDS: dict[str, Seed] = {
     "y2": Seed(V1, year_before(3, 5, 12), [("resolve", year_before(4, 9))]),
     "y3": Seed(V2, year_before(3, 5, 18), state="archived", closed_at=year_before(3, 7)),
     "y4": Seed(V2, year_before(3, 6, 12), state="resolved", closed_at=year_before(3, 12)),
+    # May 2025 and the April before it, for May's 月总结 made on 5 June (06-05 00:00 is 月末后第4日
+    # 24时 of May, 05-05 00:00 that of April)
+    "a1": Seed(V0, datetime(2025, 4, 28, 10, tzinfo=CHINA), [("resolve", may(4, 12))]),
+    "a2": Seed(V2, datetime(2025, 4, 29, 10, tzinfo=CHINA), [("resolve", may(5, 6))]),
+    "m1": Seed(V0, may(10, 10), [("resolve", may(20, 10))]),
+    "m2": Seed(V1, may(28, 10), [("resolve", datetime(2025, 6, 3, 10, tzinfo=CHINA))]),
+    "m3": Seed(V2, may(29, 10), [("resolve", datetime(2025, 6, 5, 12, tzinfo=CHINA))]),
 }
 #: The note each action is given: 重新办理 says why, 办结 what was done (both required).
 NOTES = {"reopen": "当事人再次反映", "resolve": "已现场处置完毕"}
@@ -244,7 +259,7 @@ def test_the_last_days_compare_the_share_concluded_by_each_windows_end(
     table, labels, said = _comparison(api_client, auth_headers("cmd_a"), COUNTY_A, "days=7")
     assert labels == ["办结率（截至各期末）"]
     assert "办结率各期均为截至各期末的办结率" in said
-    assert "上期、上年同期按办理记录回溯到各自的期末" in said
+    assert "本期、上期、上年同期都按办理记录回溯到各自的期末" in said
     windows = {  # 本期, 上期 (环比), 上年同期 (同比)
         "本期": (ago(7), NOW),
         "上期": (ago(14), ago(7)),
@@ -280,14 +295,15 @@ def test_a_past_weeks_brief_reads_each_week_as_long_after_its_end(
     seeded: Seeded,
     frozen: None,
 ) -> None:
-    # last week's 周研判, [03-03, 03-10), made 12 hours after it ended: the week before it is
-    # read at 03-03 12:00, when p5 (concluded at 06:00) was concluded
+    # last week's 周研判, [03-03, 03-10), made 12 hours after it ended, on the day after it:
+    # each week is read at its end (whole days), the week before at 03-03 00:00, before p5 was
+    # concluded (at 06:00; 12 hours after, as it was read before, it counted: 60.0%)
     table, labels, said = _comparison(api_client, auth_headers("cmd_a"), COUNTY_A, "period=week")
-    assert labels == ["办结率（截至各期末后12小时0分）"]
-    assert "回溯到各自的期末后12小时0分" in said
+    assert labels == ["办结率（截至各期末）"]
+    assert "本期、上期、上年同期都按办理记录回溯到各自的期末（" in said
     row = table[(COUNTY_A, "办结率")]
-    assert row[:2] == [0.5, 0.6]  # read at that week's end (03-03 00:00): 40.0%
-    assert row[4] == 0.5  # 2024-03-04 … 03-11, read at 2024-03-11 12:00
+    assert row[:2] == [0.5, 0.4]
+    assert row[4] == 0.5  # 2024-03-04 … 03-11, read at 2024-03-11 00:00
 
 
 def test_a_villages_brief_compares_its_grids(
@@ -332,3 +348,51 @@ def test_the_share_is_read_from_the_events_as_of_a_time(
             as_of=as_of,
         )
     assert got == {TOWN_A2: expected, V2: expected}
+
+
+def _book(client: TestClient, headers: dict[str, str], query: str) -> dict[str, list[list[Any]]]:
+    got = client.get(f"/api/command/{COUNTY_A}/brief.xlsx?{query}", headers=headers)
+    assert got.status_code == 200, got.text
+    book = load_workbook(io.BytesIO(got.content), read_only=True)
+    return {s.title: [list(r) for r in s.iter_rows(values_only=True)] for s in book.worksheets}
+
+
+@pytest.mark.parametrize("hour", [8, 20])
+def test_a_past_months_brief_reads_whole_days_after_each_months_end_at_any_hour(
+    api_client: TestClient,  # noqa: F811
+    auth_headers: Headers,  # noqa: F811
+    seeded: Seeded,
+    monkeypatch: pytest.MonkeyPatch,
+    hour: int,
+) -> None:
+    # trial AO m5: May's 月总结 made on 5 June read 「办结率（截至各期末后4天8小时）」 at 08:00 and
+    # 「…4天20小时」 at 20:00, with other figures (m3 was concluded at 12:00, a2 on 5 May at 06:00)
+    made = datetime(2025, 6, 5, hour, tzinfo=CHINA)
+    monkeypatch.setattr(command_route, "utcnow", lambda: made)
+    sheets = _book(api_client, auth_headers("cmd_a"), "period=month&date=2025-05-01")
+    rows = [r for r in sheets["环比同比"][1:] if r[2] and r[3].startswith("办结率")]
+    assert {r[3] for r in rows} == {"办结率（截至各月末后第4日24时）"}
+    table = {r[2]: r[4:6] for r in rows}
+    # 本期 at 06-05 00:00: m1, m2 concluded, m3 not yet; 上月 at 05-05 00:00: a1, not a2
+    assert table[COUNTY_A] == [0.6667, 0.5]
+    assert table[TOWN_A1] == [1.0, 1.0]  # V0, V1: m1, m2; a1
+    assert table[TOWN_A2] == [0.0, 0.0]  # V2: m3; a2
+    # 简报 gives the brief's own 办结率 as read then, not as it stands when the brief is made
+    header, *units = sheets["简报"]
+    column = header.index("办结率")
+    assert {u[2]: u[column] for u in units} == {code: v[0] for code, v in table.items()}
+    summary = {row[0]: row[1] for row in sheets["概况"]}
+    assert summary["办结率截至"] == (
+        "本期 2025年6月4日24时；上月 2025年5月4日24时；上年同月 2024年6月4日24时"
+    )
+    notes = summary["说明"].splitlines()
+    (said,) = [line for line in notes if line.startswith("环比同比：")]
+    assert "办结率各期均为截至各月末后第4日24时的办结率" in said
+    assert "过去的统计期按整日计，同一天内任何时刻生成的简报办结率相同。" in said
+    (brief,) = [line for line in notes if line.startswith("简报：")]
+    assert "办结率为时段内受理的案件中截至2025年6月4日24时已办结的比例" in brief
+
+    # the day before's 日汇总 made that morning: read at its end
+    day = _book(api_client, auth_headers("cmd_a"), "period=day&date=2025-06-04")
+    labels = {r[3] for r in day["环比同比"][1:] if r[2] and r[3].startswith("办结率")}
+    assert labels == {"办结率（截至各期末）"}

@@ -559,7 +559,10 @@ def test_an_alert_is_signed_for_then_closed_with_what_was_done(
         assert download.value.suggested_filename.startswith("近7日简报_华宁县_")
         book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
         rows = list(book["风险预警"].iter_rows(values_only=True))
-        assert [r[7] for r in rows if r[1] == title] == ["已会同相关部门处置"]
+        # with what its class was judged on (trial AO M3: weeks, not the trends page's months)
+        assert [(r[2][:5], r[8]) for r in rows if r[1] == title] == [
+            ("按周判定，", "已会同相关部门处置")
+        ]
         # last month's 月总结, and that of a month picked under 往月
         today = datetime.now(CHINA).date()
         last_month = today.replace(day=1) - timedelta(days=1)

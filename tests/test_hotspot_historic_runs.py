@@ -283,7 +283,7 @@ def test_the_rule_is_one_bin_before_now() -> None:
 # ---- F15: alert titles ------------------------------------------------------------------------
 
 TITLE = re.compile(
-    r"^(新增|加剧|持续)热点：(?P<place>\S+)一带 (?P<n>\d+) 起案件，"
+    r"^(?P<prefix>(新增|加剧|持续)热点)（按周判定）：(?P<place>\S+)一带 (?P<n>\d+) 起案件，"
     r"近 (?P<steps>\d+) 周中 (?P<hot>\d+) 周为热点$"
 )
 
@@ -312,8 +312,7 @@ def test_alert_titles_count_the_cases_behind_the_hot_spot(world: Session) -> Non
         assert f"本单元 {cell.count} 起" in (alert.detail or "")
         assert "分析时段 2026-08-31 至 2026-11-23" in (alert.detail or "")
         # what the class means, and on which periods (trial AF: 零星 read as minor)
-        prefix = alert.title.split("：")[0]
-        assert (alert.detail or "").startswith(f"{prefix}：")
+        assert (alert.detail or "").startswith(f"{found['prefix']}：")
         assert "（按周判定）" in (alert.detail or "")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -9,13 +10,14 @@ from pathlib import Path
 import h3
 import numpy as np
 import pytest
+from openpyxl import load_workbook
 from scipy import stats
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from geo.codes import written_division_code
-from layers import command, hotspot_runs, hotspots_cli
+from geo.codes import scope_range, written_division_code
+from layers import alerts, command, hotspot_runs, hotspots_cli, work_brief
 from layers.errors import Forbidden
 from layers.model import Alert, HotspotCell, Jurisdiction
 from tests.conftest import SuiteDatabase
@@ -101,11 +103,12 @@ def test_run_stores_cells_with_jurisdiction_and_raises_alerts(world: Session) ->
         cell = by_cell[alert.cell_id]  # type: ignore[index]
         assert alert.area_code == cell.area_code
         place = world.scalar(select(Jurisdiction.name).where(Jurisdiction.code == cell.area_code))
-        assert alert.title.startswith(f"{alert.title[:4]}：{place}一带 "), alert.title
+        # the class says on which periods it was judged (trial AO M3: weeks, not months)
+        assert alert.title.startswith(f"{alert.title[:4]}（按周判定）：{place}一带 "), alert.title
         assert f"本单元 {cell.count} 起" in (alert.detail or "")
         # read by the operator as it is written: Chinese, no Gi*/z=/p= to decode
         meaning, figures = (alert.detail or "").split("；", 1)
-        assert meaning.startswith(alert.title.split("：")[0] + "：") and meaning.endswith("判定）")
+        assert meaning.startswith(alert.title[:4] + "：") and meaning.endswith("（按周判定）")
         assert figures.startswith(f"热点得分 {cell.z:.2f}，显著性水平 {cell.p:.3f}")
         assert not re.search(r"[A-Za-z]", alert.detail or ""), alert.detail
         assert alert.kind in {
@@ -260,3 +263,60 @@ def test_a_cell_without_a_case_of_its_own_raises_no_alert(db: Session) -> None:
     assert alerts
     by_id = {c.id: c for c in cells.values()}
     assert all(by_id[a.cell_id].count > 0 for a in alerts if a.cell_id is not None)
+
+
+def test_an_alert_says_on_which_periods_and_cells_its_class_was_judged(world: Session) -> None:
+    # trial AO M3: the 月总结's 风险预警 read 「加剧热点：新和社区一带…近 53 周中 48 周」 while the
+    # trends page and its report read 新和社区 「持续热点 7」: weekly cells against 24 months, and
+    # neither the alert nor the brief's row said so
+    who = actor("commander", COUNTY)
+    result = hotspot_runs.run(
+        world,
+        actor=who,
+        scope_code=COUNTY,
+        window_start=NOW - timedelta(days=84),
+        window_end=NOW,
+        resolution=8,
+        now=NOW,
+    )
+    basis = (
+        "按周判定，近 12 周（2026-08-31 至 2026-11-23），"
+        "以六边形单元（每个约 0.74 平方公里）及相邻单元计"
+    )
+    page = alerts.listed(world, scope_range(COUNTY), limit=500, min_count=1)
+    raised = [a for a in page.alerts if a["run_id"] == result.run_id]
+    assert len(raised) == result.alerts >= 1
+    for alert in raised:
+        assert re.match(r"^(新增|连续|加剧|持续|零星)热点（按周判定）：", alert["title"]), alert
+        assert alert["basis"] == basis
+    # an alert written before titles named their periods reads as one written since
+    first = world.get(Alert, raised[0]["id"])
+    assert first is not None
+    kept = first.title
+    first.title = kept.replace("（按周判定）", "")
+    world.flush()
+    assert alerts.alert_json(world, first.id, min_count=1)["title"] == kept
+    # one no run raised names none
+    bare = Alert(area_code=V1, kind="hotspot_new_hot", level=2, title="新增热点：某村一带 5 起案件")
+    bare.state = "open"
+    world.add(bare)
+    world.flush()
+    listed = alerts.alert_json(world, bare.id, min_count=1)
+    assert (listed["title"], listed["basis"]) == ("新增热点：某村一带 5 起案件", None)
+
+    # the brief's 风险预警 gives each alert's basis beside it, and says how it differs
+    window = work_brief.rolling(7, NOW)
+    feed = command.feed(world, COUNTY, actor=who, now=NOW, window=(window.start, window.end))
+    book = load_workbook(
+        io.BytesIO(work_brief.workbook(feed, [], window=window, now=NOW)), read_only=True
+    )
+    rows = [list(r) for r in book["风险预警"].iter_rows(values_only=True)]
+    assert rows[0][:3] == ["状态", "预警", "判定依据"]
+    by_title = {r[1]: r[2] for r in rows[1:]}
+    assert all(by_title[a["title"]] == basis for a in raised)
+    assert by_title["新增热点：某村一带 5 起案件"] == "—"
+    notes = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}["说明"]
+    (said,) = [line for line in notes.splitlines() if line.startswith("风险预警：")]
+    assert (
+        "按周分期" in said and "研判分析页和研判报告的新兴热点模式按月分期（全部 24 个月）" in said
+    )

@@ -7,8 +7,9 @@ alerts but an empty ``queue``: they see aggregates, never individual cases.
 month up to now (日汇总、周研判、月总结, :mod:`layers.work_brief`); ``?period=month`` is last
 month's, ``?period=month&date=2026-09-01`` that of September (``day`` and ``week`` alike). The
 brief compares the window's figures with the feed's over the window before (环比) and over the
-same window a year before (同比), each window's 办结率 read as long after its end as the
-brief's is after its own (at each window's end for the last days:
+same window a year before (同比), each window's 办结率 read the same whole days after its end (a
+past period's at the end of the day before the brief is made, the last days' at each window's
+end: :meth:`layers.work_brief.BriefWindow.resolved_at`,
 :func:`layers.brief_cases.resolved_shares`), and lists the cases behind them
 (:mod:`layers.brief_cases`), except to an analyst.
 """
@@ -115,11 +116,9 @@ def brief(
     body = feed_over(window, alert_limit=500)
     children = [c["code"] for c in body["children"]]
 
-    def compared(
-        kind: work_brief.ComparisonKind, span: work_brief.BriefWindow
-    ) -> work_brief.Comparison:
-        # its figures only; its 办结率 as it stood as long after its end as the brief's is now
-        resolved = brief_cases.resolved_shares(
+    def resolved_over(span: work_brief.BriefWindow) -> dict[str, float | None]:
+        # its 办结率 as it stood as long after its end as the brief's own (whole days)
+        return brief_cases.resolved_shares(
             session,
             code,
             children,
@@ -128,7 +127,16 @@ def brief(
             end=span.end,
             as_of=span.measured_at(window, now),
         )
-        return work_brief.Comparison(kind, span, feed_over(span, alert_limit=1), resolved)
+
+    def compared(
+        kind: work_brief.ComparisonKind, span: work_brief.BriefWindow
+    ) -> work_brief.Comparison:
+        return work_brief.Comparison(
+            kind, span, feed_over(span, alert_limit=1), resolved_over(span)
+        )
+
+    # a past period's own 办结率 at the end of the day before now, not the feed's (now)
+    own = resolved_over(window) if window.resolved_at(now) < now else None
 
     comparisons = [compared("环比", window.previous()), compared("同比", window.year_before())]
     units = [body["unit"]["code"], *children]
@@ -156,6 +164,7 @@ def brief(
             comparisons=comparisons,
             first_cases=first_cases,
             cases=listed,
+            resolved=own,
         ),
         window.file_name(body["unit"]["name"]),
         f"brief-{code}-{window.tag}.xlsx",
