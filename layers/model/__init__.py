@@ -3,6 +3,7 @@
 from layers.model.accounts import AuditEntry, ImportRun, Role, User
 from layers.model.analytics import Alert, AlertState, HotspotCell, HotspotRun
 from layers.model.base import SRID, Base, LabelledEnum
+from layers.model.case_photos import CasePhoto
 from layers.model.cases import (
     Case,
     CaseEvent,
@@ -39,6 +40,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CasePhoto",
     "CaseState",
     "Category",
     "Channel",

@@ -90,7 +90,7 @@
     return p.by_level && p.by_level !== p.from_level ? said + "（由" + zz.label("handling_level", p.by_level) + "发起）" : said;
   }
 
-  function renderTimeline(events) {
+  function renderTimeline(events, photos) {
     const tbody = $("cz-timeline").querySelector("tbody");
     tbody.textContent = "";
     events.forEach(function (e) {
@@ -117,8 +117,121 @@
         "<td>" + zz.esc(zz.fmtTime(e.at)) + "</td><td>" + zz.esc(actionLabel(e.action)) + "</td><td>" +
         zz.esc(e.actor_name) + "</td><td>" + change + "</td><td>" +
         zz.esc(joinClauses([noteText(e.note)].concat(extra))) + "</td>";
+      const shown = (photos || []).filter((ph) => ph.event_id === e.id);
+      if (shown.length) tr.lastElementChild.appendChild(photoStrip(shown));
       tbody.appendChild(tr);
     });
+  }
+
+  // ------------------------------------------------------------------ 现场照片 (trial AO M8)
+  // 处置反馈 and 办结 take up to six photos (the phone's camera, or its album), sent with the
+  // action itself (…/with-photos): a photo refused leaves the case as it was. The server keeps
+  // each re-encoded without its EXIF (the phone's GPS); the timeline shows them under the event.
+
+  const PHOTO_ACTIONS = ["feedback", "resolve"];
+  const PHOTO_MAX = 6;
+  const PHOTO_MB = 8;
+  const PHOTO_TYPES = ["image/jpeg", "image/png"];
+  let picked = []; // the photos chosen for the open form
+
+  /** An event's photos: thumbnails, each opening the photo. */
+  function photoStrip(shown) {
+    const strip = document.createElement("div");
+    strip.className = "cz-photos d-flex flex-wrap gap-1 mt-1";
+    shown.forEach(function (ph, i) {
+      const link = document.createElement("a");
+      link.href = "/api/cases/" + caseId + "/photos/" + ph.id;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.title = "现场照片 " + (i + 1) + "（" + ph.width + "×" + ph.height + "）";
+      const img = document.createElement("img");
+      img.className = "cz-photo";
+      img.src = link.href + "?thumbnail=true";
+      img.alt = "现场照片 " + (i + 1);
+      img.loading = "lazy";
+      img.style.cssText = "width:72px;height:72px;object-fit:cover;border-radius:4px;border:1px solid #ccc";
+      link.appendChild(img);
+      strip.appendChild(link);
+    });
+    return strip;
+  }
+
+  function photoField() {
+    // the browser's own file field says 「Choose Files」 on some phones: a button of ours instead
+    return '<div class="mb-2 cz-photo-field"><div class="form-label mb-1" id="cz-p-photos-label">现场照片（选填，最多 ' + PHOTO_MAX +
+      " 张，每张不超过 " + PHOTO_MB + ' MB）</div>' +
+      '<input class="visually-hidden" type="file" id="cz-p-photos" accept="image/*" capture="environment" multiple aria-labelledby="cz-p-photos-label">' +
+      '<label class="btn btn-sm btn-outline-primary" for="cz-p-photos" id="cz-p-photos-add">拍照或添加照片</label>' +
+      '<div class="d-flex flex-wrap gap-1 mt-1" id="cz-p-photos-picked"></div>' +
+      '<div class="text-danger" id="cz-p-photos-error" role="alert" hidden></div></div>';
+  }
+
+  /** Why a photo cannot be sent (as the server says it), or "". */
+  function photoRefusal(file, count) {
+    if (count > PHOTO_MAX) return "最多 " + PHOTO_MAX + " 张照片";
+    if (!PHOTO_TYPES.includes(file.type)) return "格式不支持：只能上传 JPEG 或 PNG 图片（" + file.name + "）";
+    if (file.size > PHOTO_MB * 1024 * 1024) return "图片过大：每张不超过 " + PHOTO_MB + " MB（" + file.name + "）";
+    return "";
+  }
+
+  /** Draw the photos chosen, each with 移除. */
+  function showPicked() {
+    const box = $("cz-p-photos-picked");
+    if (!box) return;
+    box.textContent = "";
+    $("cz-p-photos-add").textContent = picked.length ? "再拍一张或添加（已选 " + picked.length + " 张）" : "拍照或添加照片";
+    $("cz-p-photos-add").hidden = picked.length >= PHOTO_MAX;
+    picked.forEach(function (file, i) {
+      const item = document.createElement("span");
+      item.className = "cz-picked position-relative d-inline-block";
+      const img = document.createElement("img");
+      img.src = URL.createObjectURL(file);
+      img.alt = "待上传照片 " + (i + 1);
+      img.style.cssText = "width:64px;height:64px;object-fit:cover;border-radius:4px";
+      img.addEventListener("load", () => URL.revokeObjectURL(img.src), { once: true });
+      const drop = document.createElement("button");
+      drop.type = "button";
+      drop.className = "btn btn-sm btn-light position-absolute top-0 end-0 py-0 px-1";
+      drop.textContent = "×";
+      drop.setAttribute("aria-label", "移除照片 " + (i + 1));
+      drop.addEventListener("click", function () {
+        picked.splice(i, 1);
+        showPicked();
+      });
+      item.append(img, drop);
+      box.appendChild(item);
+    });
+  }
+
+  /** Offer the photos on 处置反馈 and 办结: a camera shot or several at a time, added up. */
+  function offerPhotos(action) {
+    picked = [];
+    if (!PHOTO_ACTIONS.includes(action)) return;
+    $("cz-action-params").insertAdjacentHTML("beforeend", photoField());
+    const input = $("cz-p-photos");
+    input.addEventListener("change", function () {
+      const error = $("cz-p-photos-error");
+      const said = [];
+      Array.from(input.files).forEach(function (file) {
+        const refusal = photoRefusal(file, picked.length + 1);
+        if (refusal) said.push(refusal);
+        else picked.push(file);
+      });
+      input.value = ""; // the next shot is added to these
+      error.textContent = said.filter((t, i) => said.indexOf(t) === i).join("；");
+      error.hidden = !said.length;
+      showPicked();
+    });
+  }
+
+  /** Send the action with its photos (multipart); the case's JSON as the action's own answer. */
+  function sendWithPhotos(action, note) {
+    const form = new FormData();
+    form.append("version", String(page.case.version));
+    form.append("note", note || "");
+    form.append("params", JSON.stringify(params(action)));
+    picked.forEach((file) => form.append("photos", file, file.name));
+    return zz.api("/api/cases/" + caseId + "/actions/" + action + "/with-photos", { method: "POST", body: form });
   }
 
   /** "调解不成。" and "调解成功" read "调解不成；调解成功": one mark between clauses, not "。；". */
@@ -460,6 +573,7 @@
     // what was typed and not sent survives a reload of the tab (trial W's worker lost his note)
     $("cz-action-note").value = sessionStorage.getItem(draftKey(action)) || "";
     $("cz-action-params").innerHTML = FORMS[action] ? FORMS[action](c) : "";
+    offerPhotos(action);
     if (action === "summon") zz.departmentChoices($("cz-p-departments"), true);
     const lead = actionLead(action, c, toLevel);
     if (lead) $("cz-action-params").insertAdjacentHTML("afterbegin", '<p class="mb-1" id="cz-action-lead">' + zz.esc(lead) + "</p>");
@@ -491,15 +605,21 @@
     const action = page.action;
     const error = $("cz-action-error");
     error.hidden = true;
+    const photos = PHOTO_ACTIONS.includes(action) ? picked.length : 0;
     try {
-      await zz.api("/api/cases/" + caseId + "/actions/" + action, {
-        method: "POST",
-        json: { version: page.case.version, note: $("cz-action-note").value.trim() || null, params: params(action) },
-      });
+      if (photos) {
+        await sendWithPhotos(action, $("cz-action-note").value.trim());
+      } else {
+        await zz.api("/api/cases/" + caseId + "/actions/" + action, {
+          method: "POST",
+          json: { version: page.case.version, note: $("cz-action-note").value.trim() || null, params: params(action) },
+        });
+      }
       $("cz-action-form").hidden = true;
       $("cz-action-note").value = "";
+      picked = [];
       sessionStorage.removeItem(draftKey(action));
-      zz.toast(actionLabel(action) + "：已完成", "success");
+      zz.toast(actionLabel(action) + "：已完成" + (photos ? "（附现场照片 " + photos + " 张）" : ""), "success");
       await load();
     } catch (err) {
       let text = zz.errorText(err);
@@ -568,15 +688,17 @@
   async function load() {
     const token = ++loading;
     try {
-      const [c, events, detail] = await Promise.all([
+      const [c, events, detail, photos] = await Promise.all([
         zz.api("/api/cases/" + caseId),
         zz.api("/api/cases/" + caseId + "/events"),
         zz.api("/api/cases/" + caseId + "/detail"),
+        // the page without its photos rather than no page
+        zz.api("/api/cases/" + caseId + "/photos").catch(() => []),
       ]);
       if (token !== loading) return;
       renderCase(c);
       $("cz-contact-deadline").innerHTML = contactText(c, events);
-      renderTimeline(events);
+      renderTimeline(events, photos);
       renderDetail(detail);
       $("cz-content").hidden = false;
       renderPlace(c, detail);

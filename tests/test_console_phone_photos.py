@@ -1,0 +1,98 @@
+"""On-site photos from the grid worker's phone (390×844), in headless Chromium on the 华宁县 demo.
+
+处置反馈 on the case page offers 现场照片 (the camera, up to six, each added to the ones taken);
+a file that is not a JPEG or PNG is refused there in Chinese; the photos go with the action and
+show as thumbnails under the event in the case's timeline, each opening the stored photo, which
+carries no EXIF (trial AO M8: every phone form was text only).
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+from sqlalchemy import text
+
+from tests.browser import RecordedPage
+from tests.console_fixtures import ConsoleDemo, login
+from tests.test_case_photos import GPS, _jpeg_with_gps, _png
+from tests.test_console_dispatch import _desk, _dispatch_to_worker
+
+WIDTH, HEIGHT = 390, 844
+
+
+@pytest.mark.browser
+@pytest.mark.browser_viewport(WIDTH, HEIGHT)
+@pytest.mark.xdist_group("console")
+def test_the_worker_sends_site_photos_with_his_feedback_from_the_phone(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    desk = _desk(demo)
+    case_id = _dispatch_to_worker(demo, "现场照片测试：小区围墙出现裂缝", accept=True)
+    try:
+        login(page, demo.origin, desk.worker_login)
+        page.goto(f"{demo.origin}/cases/{case_id}")
+        page.locator("#cz-actions button[data-action='feedback']").tap()
+        photos = page.locator("#cz-p-photos")
+        expect(photos).to_have_attribute("accept", "image/*")
+        expect(photos).to_have_attribute("capture", "environment")
+        expect(page.locator("#cz-p-photos-label")).to_contain_text("最多 6 张")
+        expect(page.locator("#cz-p-photos-add")).to_have_text("拍照或添加照片")
+
+        # two shots, one at a time as the camera gives them, and a document refused
+        photos.set_input_files(
+            [{"name": "围墙.jpg", "mimeType": "image/jpeg", "buffer": _jpeg_with_gps()}]
+        )
+        photos.set_input_files(
+            [
+                {"name": "警示牌.png", "mimeType": "image/png", "buffer": _png()},
+                {"name": "说明.txt", "mimeType": "text/plain", "buffer": "现场".encode()},
+            ]
+        )
+        picked = page.locator("#cz-p-photos-picked img")
+        expect(picked).to_have_count(2)
+        expect(page.locator("#cz-p-photos-add")).to_have_text("再拍一张或添加（已选 2 张）")
+        expect(page.locator("#cz-p-photos-error")).to_have_text(
+            "格式不支持：只能上传 JPEG 或 PNG 图片（说明.txt）"
+        )
+        page.fill("#cz-action-note", "已到现场查看，围墙已设警示牌")
+        page.locator("#cz-action-form").scroll_into_view_if_needed()
+        page.screenshot_step("1-photos-picked")
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+
+        page.locator("#cz-action-submit").tap()
+        expect(page.locator("#zz-toasts")).to_contain_text("处置反馈：已完成（附现场照片 2 张）")
+        row = page.locator("#cz-timeline tbody tr[data-action='feedback']")
+        thumbs = row.locator("img.cz-photo")
+        expect(thumbs).to_have_count(2)
+        # each thumbnail drawn (the image read, not a broken icon)
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll("
+            "\"#cz-timeline tr[data-action='feedback'] img.cz-photo\"))"
+            ".every((i) => i.complete && i.naturalWidth > 0)"
+        )
+        row.scroll_into_view_if_needed()
+        page.screenshot_step("2-timeline-photos")
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+
+        # the photo the thumbnail opens: the stored JPEG, its GPS gone
+        href = thumbs.first.locator("xpath=..").get_attribute("href")
+        assert href is not None
+        served = page.request.get(f"{demo.origin}{href}")
+        assert served.status == 200 and served.headers["content-type"] == "image/jpeg"
+        stored = Image.open(io.BytesIO(served.body()))
+        assert max(stored.size) == 1600 and not stored.getexif().get_ifd(GPS)
+        assert dict(stored.getexif()) == {}
+        page.assert_clean(demo.origin)
+    finally:
+        with demo.owner.begin() as conn:  # the day's workload of the next tests as it was
+            conn.execute(
+                text(
+                    "UPDATE dispatches SET assigned_at = assigned_at - interval '2 days'"
+                    " WHERE case_id = :c"
+                ),
+                {"c": case_id},
+            )
