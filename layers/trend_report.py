@@ -7,7 +7,9 @@ the exports carry (the HTML map built by ``web`` and the workbook built here by
 suppressed for analysts, and the summary says so. The 案件数 of the summary is every case of
 the period; the summary says how many of them have a location (the hot spots' cases) and how
 many have none. Beside the categories by period, the workbook has the children by period
-(:func:`layers.trend_tables.child_counts`), both with a 合计 row and column. No count includes
+(:func:`layers.trend_tables.child_counts`), both with a 合计 row and column, and each
+village's last months against as many before (变化对比,
+:func:`layers.trend_tables.village_changes`). No count includes
 the repeats (重复反映, cases marked as the duplicate of an earlier one), which the command view's
 briefs count: the summary's 说明 says so.
 """
@@ -15,7 +17,7 @@ briefs count: the summary's 说明 says so.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -27,7 +29,7 @@ from geo.codes import division_level
 from layers import trend_tables, trends
 from layers.command import counties_held, held_counties_note
 from layers.trends import BIN_LEGEND, NOT_JUDGED, PATTERN_LABELS, Series, pattern_label
-from layers.workbooks import Percent, table_sheet
+from layers.workbooks import Percent, PercentChange, table_sheet
 from layers.workflow import Actor
 
 SUPPRESSED = f"<{trends.ANALYST_MIN_COUNT}"
@@ -122,6 +124,9 @@ class Report:
         command map; 3 for an analyst).
     history_note : str
         What the report says of the window's periods before the unit's first case.
+    changes : dict
+        Each village's recent months against as many before
+        (:func:`layers.trend_tables.village_changes`; empty when not asked for).
     """
 
     unit: dict[str, Any]
@@ -139,6 +144,7 @@ class Report:
     min_count: int
     cell_min_count: int
     history_note: str = ""
+    changes: dict[str, Any] = field(default_factory=dict)
 
     @property
     def period(self) -> trends.Period:
@@ -157,6 +163,7 @@ def report(
     period: str | None = None,
     end: str | None = None,
     case_filter: trends.CaseFilter = trends.ALL_CASES,
+    change_months: int = 6,
 ) -> Report:
     """Gather the report of one period of unit ``code``.
 
@@ -180,6 +187,9 @@ def report(
         The last period of the window (:func:`layers.trends.window`).
     case_filter : layers.trends.CaseFilter
         Which cases count (channels, origin).
+    change_months : int
+        The months of the villages' change (变化对比), ending at the window's last month
+        (:func:`layers.trend_tables.change_periods`).
 
     Returns
     -------
@@ -232,6 +242,13 @@ def report(
         cell_min_count=cell_min_count,
         history_note=history_note(
             result.periods, trends.history_start(session, code, actor=actor), granularity
+        ),
+        changes=trend_tables.village_changes(
+            session,
+            code,
+            trend_tables.change_periods(now, change_months, result.periods[-1].key),
+            min_count=cell_min_count,
+            case_filter=case_filter,
         ),
     )
 
@@ -542,6 +559,144 @@ def children_table(rep: Report) -> tuple[str, list[str], list[list[Any]]] | None
     return f"{table['child_label']}{_kind(rep)}统计", header, rows
 
 
+CELL_ID_HEADER = "六边形单元编号"
+"""The header of a hot cell's id (an H3 index: 8840625a01fffff), the last column of its sheets
+(trial AO m4: headed 「H3单元」, it was the first and only way to tell the cells apart)."""
+CENTRE_HEADER = "中心经纬度（经度, 纬度）"
+"""The header of a cell's centre, in the CRS of the platform (CGCS2000)."""
+
+
+def cell_place(result: Series, area: str) -> tuple[str, str]:
+    """Return the village (社区/村) and township a cell's centre lies in (``—`` for none).
+
+    Parameters
+    ----------
+    result : Series
+        The analysis (:attr:`layers.trends.Series.area_names`).
+    area : str
+        The cell's unit (:attr:`layers.trends.Series.areas`).
+
+    Returns
+    -------
+    tuple of (str, str)
+        The village's name and the township's.
+    """
+    names = result.area_names
+    level = division_level(area)
+    village = names.get(area, "—") if level == 5 else "—"
+    township = names.get(area[:9] + "000", "—") if level >= 4 else "—"
+    return village or "—", township or "—"
+
+
+def cell_centre(cell: str) -> str:
+    """Return a cell's centre as ``经度, 纬度`` (five decimals, about a metre).
+
+    Examples
+    --------
+    >>> cell_centre("8840625a01fffff")
+    '102.96233, 24.08327'
+    """
+    import h3
+
+    lat, lng = h3.cell_to_latlng(cell)
+    return f"{lng:.5f}, {lat:.5f}"
+
+
+def changes_table(changes: dict[str, Any]) -> tuple[str, list[str], list[list[Any]]]:
+    """Return the villages' recent months against as many before: title, header and rows.
+
+    Parameters
+    ----------
+    changes : dict
+        :func:`layers.trend_tables.village_changes`.
+
+    Returns
+    -------
+    tuple of (str, list of str, list of list)
+        ``变化对比（近6个月）``, the headers (乡镇（街道） where the villages lie in several
+        townships, 村（社区）, the two halves' counts, the change in 件 and %, the types that
+        rose most) and one row per village, the largest rise first, then 合计.
+    """
+    months = changes["months"]
+    rows = changes["rows"]
+    townships = len({r["township_name"] for r in rows}) > 1
+    header = [
+        *(["乡镇（街道）"] if townships else []),
+        "村（社区）",
+        f"近{months}个月案件数（{changes['recent']['label']}）",
+        f"前{months}个月案件数（{changes['earlier']['label']}）",
+        "变化（件）",
+        "变化（%）",
+        "上升最多的案件类型",
+    ]
+    out = [
+        [
+            *([r["township_name"] or "—"] if townships else []),
+            r["label"],
+            r["recent"],
+            r["earlier"],
+            r["change"],
+            _pct(r["change_pct"]),
+            rising_text(r["rising"], changes["min_count"]),
+        ]
+        for r in rows
+    ]
+    if rows:
+        totals = changes["totals"]
+        out.append(
+            [
+                *([""] if townships else []),
+                "合计",
+                totals["recent"],
+                totals["earlier"],
+                totals["change"],
+                _pct(totals["change_pct"]),
+                "",
+            ]
+        )
+    return f"变化对比（近{months}个月）", header, out
+
+
+def changes_note(changes: dict[str, Any]) -> str:
+    """Return what the villages' change says of its counts (under its table).
+
+    Examples
+    --------
+    >>> changes_note({"months": 6, "min_count": 3})
+    '近6个月与其前6个月相比，按上升件数排列，不含重复反映；村（社区）的案件数按实数显示，某类案件数小于3的不予显示（记为<3）'
+    """
+    months, floor = changes["months"], changes["min_count"]
+    said = f"近{months}个月与其前{months}个月相比，按上升件数排列，不含重复反映"
+    if floor > 1:
+        said += f"；村（社区）的案件数按实数显示，某类案件数小于{floor}的不予显示（记为<{floor}）"
+    return said
+
+
+def _pct(value: float | None) -> PercentChange | str:
+    return "前期无案件" if value is None else PercentChange(value / 100)
+
+
+def rising_text(rising: list[dict[str, Any]], min_count: int) -> str:
+    """Return a village's rising case types as text: ``邻里纠纷 5（前期 1）；…``.
+
+    Examples
+    --------
+    >>> rising_text([{"label": "邻里纠纷", "recent": 5, "earlier": None}], 3)
+    '邻里纠纷 5（前期 <3）'
+    >>> rising_text([], 1)
+    '—'
+    """
+    if not rising:
+        return "—"
+
+    def shown(n: int | None) -> str:
+        return f"<{min_count}" if n is None else str(n)
+
+    return "；".join(
+        f"{k['label']} {shown(k['recent'])}（前期 {shown(k['earlier'])}）" for k in rising
+    )
+
+
 def workbook(rep: Report) -> bytes:
     """Return the report as an XLSX workbook (one sheet per table, headers in Chinese).
 
@@ -593,24 +748,35 @@ def workbook(rep: Report) -> bytes:
         key=lambda c: (-c["bins"][t], c["pattern"] == "no_pattern", c["id"]),
     )
     judged = bool(rep.series_json["patterns_judged"])
-    hot_rows = [
-        [
-            c["id"],
-            c["area_name"],
-            _shown(c["counts"][t]),
-            bins.get(c["bins"][t], "不显著"),
-            pattern_label(c["pattern"], judged=judged),
-        ]
-        for c in shown_cells
-    ]
     table_sheet(
         book,
         "热点单元",
-        ["H3单元", "所属辖区", "本期案件数", "本期Gi*热点", "新兴热点模式"],
-        hot_rows,
+        [
+            "所在村（社区）",
+            "所在乡镇（街道）",
+            "本期案件数",
+            "本期Gi*热点",
+            "新兴热点模式",
+            CENTRE_HEADER,
+            CELL_ID_HEADER,
+        ],
+        [
+            [
+                *cell_place(rep.series, c["area_code"]),
+                _shown(c["counts"][t]),
+                bins.get(c["bins"][t], "不显著"),
+                pattern_label(c["pattern"], judged=judged),
+                cell_centre(c["id"]),
+                c["id"],
+            ]
+            for c in shown_cells
+        ],
         empty="本期不作热点判断" if not info["judged"] else "本期无热点，也无新兴热点模式",
     )
     table_sheet(book, "热点变化（按辖区）", *patterns_by_place(rep))
+    if rep.changes:
+        sheet = table_sheet(book, *changes_table(rep.changes), empty="两段时间内均无案件")
+        sheet.append([f"注：{changes_note(rep.changes)}"])
     table_sheet(book, f"分类{_kind(rep)}统计", *category_table(rep))
     by_type = dispute_type_table(rep)
     if by_type is not None:
@@ -621,15 +787,25 @@ def workbook(rep: Report) -> bytes:
     table_sheet(
         book,
         "无覆盖热点",
-        ["H3单元", "所属辖区", "本期案件数", "置信度", "新兴热点模式", "覆盖比例"],
+        [
+            "所在村（社区）",
+            "所在乡镇（街道）",
+            "本期案件数",
+            "置信度",
+            "新兴热点模式",
+            "覆盖比例",
+            CENTRE_HEADER,
+            CELL_ID_HEADER,
+        ],
         [
             [
-                c["id"],
-                c["area_name"],
+                *cell_place(rep.series, c["area_code"]),
                 _shown(c["count"]),
                 bins.get(c["bin"], ""),
                 c["pattern_label"],
                 Percent(c["share"]),
+                cell_centre(c["id"]),
+                c["id"],
             ]
             for c in rep.coverage["uncovered"]
         ],

@@ -1,6 +1,7 @@
 """The aggregates beside the trend maps.
 
-Counts by category and period, by child unit and period, hot spots no camera covers, overdue
+Counts by category and period, by child unit and period, each village's last months against
+as many before (:func:`village_changes`, 变化对比), hot spots no camera covers, overdue
 special-population visits by grid, and the kernel density of a period.
 
 Every function reads through the caller's scoped session (row-level security applies) and
@@ -35,7 +36,9 @@ from geo.cameras import coverage_share, view_cones
 from geo.codes import CodeError, division_level, enclosing_code, scope_range
 from geo.kde import kernel_density, to_png
 from layers import visits_due
+from layers.errors import InvalidInput
 from layers.model import Category, DisputeType
+from layers.model.cases import SUBTYPES
 from layers.trends import (
     ALL_CASES,
     CENTRE_TZ,
@@ -49,7 +52,10 @@ from layers.trends import (
     children,
     pattern_label,
     patterns_judged,
+    retired_label,
     suppress,
+    window,
+    window_label,
 )
 from layers.video import camera_view
 
@@ -185,6 +191,228 @@ def child_counts(
         "totals": totals,
         "total": sum(totals),
     }
+
+
+CHANGE_MONTHS = (3, 6, 12)
+"""The lengths (months) :func:`village_changes` sets against the same length before."""
+CHANGE_TOP = 2
+"""How many of a village's rising case types :func:`village_changes` names."""
+
+
+def change_periods(now: datetime, months: int, end: str | None) -> tuple[Period, ...]:
+    """Return the ``2 * months`` months that :func:`village_changes` compares, oldest first.
+
+    Parameters
+    ----------
+    now : datetime
+        Reference instant (aware).
+    months : int
+        One of :data:`CHANGE_MONTHS`.
+    end : str, optional
+        The last month (``2026-10``), or a quarter (``2026Q3``: its last month); the latest
+        complete month when omitted.
+
+    Returns
+    -------
+    tuple of Period
+        The earlier ``months`` months, then the recent ``months``.
+
+    Raises
+    ------
+    InvalidInput
+        A length not in :data:`CHANGE_MONTHS`, or a bad or unfinished ``end``.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> ps = change_periods(datetime(2026, 12, 6, tzinfo=UTC), 3, "2026Q3")
+    >>> [p.key for p in ps]
+    ['2026-04', '2026-05', '2026-06', '2026-07', '2026-08', '2026-09']
+    """
+    if months not in CHANGE_MONTHS:
+        raise InvalidInput(f"对比时长应为 {'、'.join(str(m) for m in CHANGE_MONTHS)} 个月")
+    return window(now, "month", 2 * months, end=end)
+
+
+def village_changes(
+    session: Session,
+    code: str,
+    periods: tuple[Period, ...],
+    *,
+    min_count: int,
+    case_filter: CaseFilter = ALL_CASES,
+    top: int = CHANGE_TOP,
+) -> dict[str, Any]:
+    """Return each village's cases in the recent half of ``periods`` against the earlier half.
+
+    Per village (社区/村) of unit ``code`` with a case in either half (the cases recorded on a
+    township or the unit itself as its own row, 本级), the recent and the earlier count, the
+    change (件数 and %), and the case types (dispute types, hazard types …; a category where no
+    type is recorded) that rose most in it. The rows are sorted by the rise, the largest first
+    (trial AO M1: which places got worse over the last months, and in what).
+
+    The villages' counts are exact, as every count per unit is (:func:`child_counts` gives them
+    per month). A type's counts in one village are the finest figures here and are withheld
+    below ``min_count`` (``None``; :func:`layers.trends.min_count_for` with ``of="cases"``); for
+    such a reader the rise of a type is judged on the counts shown, a withheld one counting as
+    1, so that the order does not tell 1 from 2.
+
+    One query over the cases (the unit's code range and the window's time range, both indexed).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    code : str
+        The unit (already checked to be in scope).
+    periods : tuple of Period
+        An even number of consecutive months (:func:`change_periods`).
+    min_count : int
+        Smallest non-zero count of a type in a village shown.
+    case_filter : CaseFilter
+        Which cases count (channels, origin, category).
+    top : int
+        How many rising types to name per village.
+
+    Returns
+    -------
+    dict
+        ``months``; ``recent`` and ``earlier`` (first, last, label of each half); ``min_count``;
+        ``rows`` (code, name, township_name, label, recent, earlier, change, ``change_pct``:
+        a percentage rounded to one decimal, None when the earlier half had none; ``rising``:
+        up to ``top`` of (code, label, recent, earlier) with counts below ``min_count``
+        None); ``totals`` (recent, earlier, change, change_pct).
+    """
+    half = len(periods) // 2
+    if half == 0 or len(periods) != 2 * half:
+        raise ValueError("village_changes compares two halves of an even number of months")
+    where, params = cases_in(code, periods, case_filter)
+    found = session.execute(
+        text(
+            "SELECT area_code, category, coalesce(subcategory, '') AS subcategory,"
+            " count(*) FILTER (WHERE reported_at >= :mid) AS recent,"
+            f" count(*) FILTER (WHERE reported_at < :mid) AS earlier {where}"
+            " GROUP BY 1, 2, 3"
+        ),
+        {**params, "mid": periods[half].start},
+    ).all()
+    kinds: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
+    for row in found:
+        kinds.setdefault(row.area_code, {})[(row.category, row.subcategory)] = (
+            int(row.recent),
+            int(row.earlier),
+        )
+    names = _place_names(session, sorted(kinds))
+    rows: list[dict[str, Any]] = []
+    for area, by_kind in kinds.items():
+        recent = sum(n for n, _ in by_kind.values())
+        earlier = sum(n for _, n in by_kind.values())
+        name, township, label = names.get(area, (area, "", f"未登记的辖区（{area}）"))
+        rows.append(
+            {
+                "code": area,
+                "name": name,
+                "township_name": township,
+                "label": label,
+                "recent": recent,
+                "earlier": earlier,
+                "change": recent - earlier,
+                "change_pct": change_pct(recent, earlier),
+                "rising": _rising(by_kind, min_count, top),
+            }
+        )
+    rows.sort(key=lambda r: (-r["change"], -r["recent"], r["code"]))
+    recent = sum(r["recent"] for r in rows)
+    earlier = sum(r["earlier"] for r in rows)
+
+    def span(part: tuple[Period, ...]) -> dict[str, str]:
+        return {"first": part[0].key, "last": part[-1].key, "label": window_label(part)}
+
+    return {
+        "months": half,
+        "recent": span(periods[half:]),
+        "earlier": span(periods[:half]),
+        "min_count": min_count,
+        "rows": rows,
+        "totals": {
+            "recent": recent,
+            "earlier": earlier,
+            "change": recent - earlier,
+            "change_pct": change_pct(recent, earlier),
+        },
+    }
+
+
+def change_pct(recent: int, earlier: int) -> float | None:
+    """Return the change from ``earlier`` to ``recent`` in percent (None from nothing).
+
+    Examples
+    --------
+    >>> change_pct(9, 6), change_pct(2, 3), change_pct(4, 0)
+    (50.0, -33.3, None)
+    """
+    return None if earlier == 0 else round((recent - earlier) * 100 / earlier, 1)
+
+
+def kind_label(category: str, subcategory: str) -> str:
+    """Return the Chinese name of a case type: its sub-category, or its category untyped.
+
+    Examples
+    --------
+    >>> kind_label("dispute", "neighbours"), kind_label("safety_hazard", "")
+    ('邻里纠纷', '安全隐患（未注明类型）')
+    """
+    labels = Category.labels()
+    if category not in labels:
+        return category
+    if not subcategory:
+        return f"{labels[category]}（{UNTYPED_LABEL}）"
+    types = next(kinds for c, kinds in SUBTYPES.items() if c.value == category)
+    return types.labels().get(subcategory, subcategory)
+
+
+def _rising(
+    by_kind: Mapping[tuple[str, str], tuple[int, int]], min_count: int, top: int
+) -> list[dict[str, Any]]:
+    def shown(n: int) -> int:
+        return n if n == 0 or n >= min_count else 1
+
+    rises = [
+        (shown(recent) - shown(earlier), shown(recent), kind, recent, earlier)
+        for kind, (recent, earlier) in by_kind.items()
+    ]
+    rises = [r for r in rises if r[0] > 0]
+    rises.sort(key=lambda r: (-r[0], -r[1], kind_label(*r[2])))
+    return [
+        {
+            "code": "/".join(p for p in kind if p),
+            "label": kind_label(*kind),
+            "recent": suppress(recent, min_count),
+            "earlier": suppress(earlier, min_count),
+        }
+        for _, _, kind, recent, earlier in rises[:top]
+    ]
+
+
+def _place_names(session: Session, codes: list[str]) -> dict[str, tuple[str, str, str]]:
+    """Return code -> (name, township name, label) of the units cases were recorded on."""
+    found = session.execute(
+        text(
+            "SELECT j.code, j.name, j.retired_on, s.name AS successor_name, t.name AS township"
+            " FROM jurisdictions j LEFT JOIN jurisdictions s ON s.code = j.successor_code"
+            " LEFT JOIN jurisdictions t ON t.code = rpad(left(j.code, 9), 12, '0')"
+            " AND t.code <> j.code"
+            " WHERE j.code = ANY(:codes)"
+        ),
+        {"codes": codes},
+    ).all()
+    out = {}
+    for r in found:
+        label = retired_label(r.name, r.retired_on, r.successor_name)
+        if r.code[9:] == "000":  # recorded on a township (or above) itself
+            label = f"{label}本级"
+        out[r.code] = (r.name, r.township or "", label)
+    return out
 
 
 def _unlisted(code: str) -> dict[str, Any]:

@@ -384,7 +384,7 @@ def test_the_desktop_layout_of_these_pages_stays_as_it_was(
     assert boxes[".zz-topbar"] == [0, 0, 1280, 48]
     assert boxes[".zz-trends-map"] == [0, 48, 810, 752]  # the map left of the 470 px panel
     assert boxes[".zz-trends-side"] == [810, 48, 470, 752]
-    assert boxes[".zz-trends-tools"][:3] == [608, 58, 192]  # over the map, top right
+    assert boxes[".zz-trends-tools"][:3] == [576, 58, 224]  # over the map, top right (AO m6)
     assert boxes["#period-play"][3] == 31
     slider = _box(page, "#trend-slider-box")
     assert (slider["left"], slider["width"], slider["bottom"]) == (10, 790, 788)  # over the map

@@ -201,6 +201,7 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
         "概况",
         "热点单元",
         "热点变化（按辖区）",
+        "变化对比（近6个月）",
         "分类月度统计",
         "纠纷类型月度统计",
         "乡镇（街道）月度统计",

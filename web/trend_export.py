@@ -33,6 +33,7 @@ from shapely.geometry import shape
 
 from layers.command import held_counties_note
 from layers.trend_report import (
+    CELL_ID_HEADER,
     HIDDEN_NOTE,
     NO_REPEATS,
     SUPPRESSED,
@@ -40,6 +41,9 @@ from layers.trend_report import (
     VISITS_WHEN,
     Report,
     category_table,
+    cell_place,
+    changes_note,
+    changes_table,
     children_table,
     hidden,
     notes,
@@ -330,6 +334,12 @@ def _count_sections(rep: Report) -> list[tuple[str, str]]:
         _, header, rows = by_child
         title = f"各{header[0]}案件数（{by_period}，{NO_REPEATS}）"
         sections.append((title, _table(header, rows, "无数据")))
+    if rep.changes:  # each village's recent months against as many before (trial AO M1)
+        heading, header, rows = changes_table(rep.changes)
+        table = _table(header, rows, "两段时间内均无案件")
+        sections.append(
+            (heading, f'{table}<p class="notes">{escape(changes_note(rep.changes))}</p>')
+        )
     return sections
 
 
@@ -447,14 +457,21 @@ def report_html(rep: Report) -> str:
         (
             "无摄像机覆盖的热点",
             _table(
-                ["H3单元", "所属辖区", "本期案件数", "置信度", "新兴热点模式"],
+                [
+                    "所在村（社区）",
+                    "所在乡镇（街道）",
+                    "本期案件数",
+                    "置信度",
+                    "新兴热点模式",
+                    CELL_ID_HEADER,
+                ],
                 [
                     [
-                        c["id"],
-                        c["area_name"],
+                        *cell_place(rep.series, c["area_code"]),
                         _count(c["count"]),
                         BIN_LEGEND[c["bin"]][0],
                         c["pattern_label"],
+                        c["id"],
                     ]
                     for c in rep.coverage["uncovered"]
                 ],

@@ -8,7 +8,8 @@ outside the user's scope answers 404. Every endpoint of a series takes the same 
 ``granularity`` and ``periods``; ``end``, the last period of the window (``2024-12`` or
 ``2024Q4``; the latest complete period when omitted); ``period``, the reported period of the
 window (its last when omitted); and the source filter, ``channel`` (repeatable, 来源渠道) and
-``origin`` (``platform`` or ``imported``).
+``origin`` (``platform`` or ``imported``). ``/changes`` and the reports take ``months`` too,
+the length of the villages' change (变化对比: 3, 6 or 12 months against as many before).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from api.routers.cases import CodePath, actor_of
 from geo.codes import division_level
 from layers import command, trend_report, trend_tables, trends
 from layers.errors import NotFound
+from layers.model import Category, Channel
 from layers.workflow import Actor
 
 router = APIRouter(prefix="/api/trends", tags=["trends"])
@@ -178,6 +180,45 @@ def children(
     return trend_tables.child_counts(session, code, spans, case_filter=q.case_filter)
 
 
+ChangeMonths = Annotated[
+    int,
+    Query(
+        ge=min(trend_tables.CHANGE_MONTHS),
+        le=max(trend_tables.CHANGE_MONTHS),
+        description="Months of the villages' change (3, 6 or 12) set against as many before",
+    ),
+]
+
+
+@router.get("/{code}/changes", summary="Cases per village: the last months against those before")
+def changes(
+    code: CodePath,
+    q: SeriesDep,
+    user: BusinessUser,
+    session: SessionDep,
+    months: ChangeMonths = 6,
+) -> dict[str, Any]:
+    """Return each village's cases in the last ``months`` months against the months before.
+
+    The recent months end with the window's last month (``end``, a quarter's last month; the
+    latest complete period when omitted), the rows go from the largest rise down, each naming
+    the case types that rose most (their counts below ``min_count`` null: an analyst's, as a
+    map cell's; :func:`layers.trend_tables.village_changes`). The counts are exact and follow
+    the source filter.
+    """
+    actor = actor_of(user)
+    trends.unit_of(session, code, actor=actor)
+    now = utcnow()
+    end = q.end or trends.last_complete(now, q.granularity)
+    return trend_tables.village_changes(
+        session,
+        code,
+        trend_tables.change_periods(now, months, end),
+        min_count=trends.min_count_for(actor, of="cases"),
+        case_filter=q.case_filter,
+    )
+
+
 @router.get("/{code}/coverage", summary="Hot cells of a period that no online camera covers")
 def coverage(
     code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
@@ -215,7 +256,9 @@ def _density(
     return result.periods[t].key, trend_tables.density(session, result, t)
 
 
-def report_of(code: str, q: SeriesQuery, user: Principal, session: Session) -> trend_report.Report:
+def report_of(
+    code: str, q: SeriesQuery, user: Principal, session: Session, months: int = 6
+) -> trend_report.Report:
     """Gather the report of the period ``q`` asks for (:func:`layers.trend_report.report`).
 
     Parameters
@@ -228,6 +271,8 @@ def report_of(code: str, q: SeriesQuery, user: Principal, session: Session) -> t
         The current user.
     session : sqlalchemy.orm.Session
         The user's scoped session.
+    months : int
+        The months of the villages' change (变化对比).
 
     Returns
     -------
@@ -244,11 +289,15 @@ def report_of(code: str, q: SeriesQuery, user: Principal, session: Session) -> t
         period=q.period,
         end=q.end,
         case_filter=q.case_filter,
+        change_months=months,
     )
 
 
 def attachment(code: str, rep: trend_report.Report, extension: str) -> str:
     """Return the ``Content-Disposition`` of a report file (ASCII name and Chinese name).
+
+    The name says the source filter when there is one (trial AO m3: a 矛盾纠纷 export and an
+    unfiltered one had the same name): ``研判报告_华宁县_2026Q3_矛盾纠纷.xlsx``.
 
     Parameters
     ----------
@@ -264,8 +313,41 @@ def attachment(code: str, rep: trend_report.Report, extension: str) -> str:
     str
         The header value.
     """
-    name = f"研判报告_{rep.unit['name']}_{rep.period.key}.{extension}"
-    return content_disposition(name, f"trends-{code}-{rep.period.key}.{extension}")
+    key = rep.period.key
+    chosen = rep.series.case_filter
+    said = "".join(f"_{part}" for part in filter_name_parts(chosen))
+    ascii_said = "".join(
+        f"-{part}" for part in (chosen.category, *chosen.channels, chosen.origin) if part
+    )
+    name = f"研判报告_{rep.unit['name']}_{key}{said}.{extension}"
+    return content_disposition(name, f"trends-{code}-{key}{ascii_said}.{extension}")
+
+
+def filter_name_parts(chosen: trends.CaseFilter) -> list[str]:
+    """Return what a file name says of the source filter: category, channels, origin.
+
+    Parameters
+    ----------
+    chosen : layers.trends.CaseFilter
+        The filter of the report.
+
+    Returns
+    -------
+    list of str
+        Empty without a filter, e.g. ``['矛盾纠纷', '12345热线、来访', '本平台登记']``.
+
+    Examples
+    --------
+    >>> filter_name_parts(trends.case_filter(["walk_in"], "platform", "dispute"))
+    ['矛盾纠纷', '来访', '本平台登记']
+    >>> filter_name_parts(trends.ALL_CASES)
+    []
+    """
+    labels = Channel.labels()
+    parts = [Category.label_of(chosen.category)] if chosen.category else []
+    parts += ["、".join(labels[c] for c in chosen.channels)] if chosen.channels else []
+    parts += [trends.ORIGINS[chosen.origin]] if chosen.origin else []
+    return parts
 
 
 @router.get("/{code}/kde", summary="Kernel density overlay of a period: bounds and image URL")
@@ -293,9 +375,18 @@ def kde_png(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDe
 
 
 @router.get("/{code}/report.xlsx", summary="A period's trend report as an XLSX workbook")
-def report_xlsx(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep) -> Response:
-    """Return the summary, hot cells, categories, uncovered hot spots and overdue visits."""
-    rep = report_of(code, q, user, session)
+def report_xlsx(
+    code: CodePath,
+    q: SeriesDep,
+    user: BusinessUser,
+    session: SessionDep,
+    months: ChangeMonths = 6,
+) -> Response:
+    """Return the summary, hot cells, categories, villages' change, uncovered spots, visits.
+
+    ``months`` is the length of the villages' change (变化对比).
+    """
+    rep = report_of(code, q, user, session, months)
     return Response(
         trend_report.workbook(rep),
         media_type=XLSX,
@@ -322,6 +413,7 @@ def report_html(
     user: BusinessUser,
     session: SessionDep,
     download: Annotated[bool, Query()] = True,
+    months: ChangeMonths = 6,
 ) -> Response:
     """Return the period's report drawn by the console; an attachment unless ``download=0``."""
     render: Callable[[trend_report.Report], str] | None = getattr(
@@ -329,6 +421,6 @@ def report_html(
     )
     if render is None:
         raise NotFound("本服务未加载操作台，无法生成网页版报告，请下载 Excel 报告")
-    rep = report_of(code, q, user, session)
+    rep = report_of(code, q, user, session, months)
     headers = {"Content-Disposition": attachment(code, rep, "html")} if download else {}
     return HTMLResponse(render(rep), headers=headers)

@@ -1,8 +1,9 @@
 // 研判分析: Gi* hot spots per period with a time slider, emerging hot spot classes, kernel
 // density overlay, charts of cases by category and month (inline SVG), cases by child unit and
-// period (retired units marked 已撤销), hot spots without camera coverage, overdue visits by
-// grid, and the period's exports. The window can end at a chosen period (截止统计期) and the
-// cases can be filtered by channel and origin (来源渠道, 数据来源). Aggregates only.
+// period (retired units marked 已撤销), each village's last months against as many before
+// (变化对比), hot spots without camera coverage, overdue visits by grid, and the period's
+// exports. The window can end at a chosen period (截止统计期) and the cases can be filtered by
+// channel and origin (来源渠道, 数据来源). Aggregates only.
 "use strict";
 (function () {
   const code = document.body.dataset.code;
@@ -10,7 +11,7 @@
   const $ = function (id) {
     return document.getElementById(id);
   };
-  const state = { granularity: "month", end: "", channel: "", origin: "", category: "", data: null, t: 0, categories: null, children: null, timer: null, cellsLayer: null, patternLayer: null, kde: null, uncovered: null, token: 0 };
+  const state = { granularity: "month", months: 6, changes: null, end: "", channel: "", origin: "", category: "", data: null, t: 0, categories: null, children: null, timer: null, cellsLayer: null, patternLayer: null, kde: null, uncovered: null, token: 0 };
   const END_CHOICES = { month: 120, quarter: 40 };
   const CATEGORY_COLOURS = { dispute: "#4e79a7", safety_hazard: "#f28e2b", public_opinion: "#59a14f" };
   // the trend views count a case once: a repeat (重复反映, a case marked as the duplicate of an
@@ -20,6 +21,8 @@
   // Overdue visits are today's, whatever period the slider shows (trial AA read 2024年11月's).
   const VISITS_NOW = "走访逾期为当前情况，不随所选统计期变化";
   const VISIT_ROWS = 12;
+  // 变化对比 lists the villages with the largest rises first; the rest on 显示全部
+  const CHANGE_ROWS = 15;
   // the SVG namespace, taken from a parsed <svg> (no address written in this file)
   const SVG = (function () {
     const probe = document.createElement("div");
@@ -53,7 +56,7 @@
     }
     return window.matchMedia("(max-width: 1100px)").matches
       ? { paddingTopLeft: [20, 56], paddingBottomRight: [20, 80] }
-      : { paddingTopLeft: [300, 10], paddingBottomRight: [200, 80] };
+      : { paddingTopLeft: [300, 10], paddingBottomRight: [232, 80] };
   }
 
   function period() {
@@ -614,6 +617,66 @@
       rows.join("") + "</tbody></table>" + cut + unlisted;
   }
 
+  // ---- 变化对比: each village's last months against as many before ---------------------------
+  // which places got worse lately, and in what (trial AO M1: every class was judged over the
+  // whole 24 months, and no table set a recent stretch against the one before it)
+  function signed(n) {
+    return n > 0 ? "+" + n : String(n);
+  }
+
+  function changeText(r) {
+    const pct = r.change_pct === null ? (r.recent > 0 ? "前期无" : "") : signed(r.change_pct) + "%";
+    return signed(r.change) + (pct ? "（" + pct + "）" : "");
+  }
+
+  function renderChanges(showAll) {
+    const body = state.changes;
+    if (!body) return;
+    const m = body.months;
+    $("changes-range").textContent = "近" + m + "个月：" + body.recent.label + "；前" + m + "个月：" + body.earlier.label;
+    const floor = body.min_count;
+    const shown = (v) => (v === null ? "<" + floor : String(v));
+    if (!body.rows.length) {
+      $("table-changes").innerHTML = '<div class="zz-empty">两段时间内均无案件</div>';
+      $("changes-note").textContent = "";
+      return;
+    }
+    const townships = new Set(body.rows.map((r) => r.township_name)).size > 1;
+    const rows = (showAll ? body.rows : body.rows.slice(0, CHANGE_ROWS)).map(function (r) {
+      const place = zz.esc(r.label) + (townships && r.township_name ? "<small>" + zz.esc(r.township_name) + "</small>" : "");
+      const kinds = r.rising.length
+        ? r.rising.map((k) => zz.esc(k.label) + " " + shown(k.recent) + "（前 " + shown(k.earlier) + "）").join("<br>")
+        : "—";
+      const trend = r.change > 0 ? "zz-up" : r.change < 0 ? "zz-down" : "";
+      return '<tr data-code="' + zz.esc(r.code) + '"><td>' + place + '</td><td class="zz-num">' + r.recent +
+        '</td><td class="zz-num">' + r.earlier + '</td><td class="zz-num ' + trend + '">' + zz.esc(changeText(r)) +
+        '</td><td class="zz-kinds">' + kinds + "</td></tr>";
+    });
+    const t = body.totals;
+    rows.push('<tr class="zz-total"><td>合计</td><td class="zz-num">' + t.recent + '</td><td class="zz-num">' + t.earlier +
+      '</td><td class="zz-num">' + zz.esc(changeText(t)) + "</td><td></td></tr>");
+    const more = !showAll && body.rows.length > CHANGE_ROWS
+      ? '<button type="button" class="btn btn-link btn-sm p-0" id="changes-all">显示全部 ' + body.rows.length + " 个</button>"
+      : "";
+    $("table-changes").innerHTML =
+      '<table class="table table-sm zz-table" id="changes-table"><thead><tr><th>村（社区）</th>' +
+      '<th class="zz-num">近' + m + '月</th><th class="zz-num">前' + m + '月</th><th class="zz-num">变化</th>' +
+      "<th>上升最多的类型</th></tr></thead><tbody>" + rows.join("") + "</tbody></table>" + more;
+    if (more) $("changes-all").addEventListener("click", () => renderChanges(true));
+    $("changes-note").textContent =
+      "按上升件数排列" + (body.rows.length > CHANGE_ROWS && !showAll ? "，列出前 " + CHANGE_ROWS + " 个" : "") +
+      "；类型后为近" + m + "个月的件数，括号内为前" + m + "个月的件数；导出统计表含全部村（社区）" +
+      (floor > 1 ? "；某类案件数小于" + floor + "的不予显示（记为“<" + floor + "”）" : "") + "。";
+  }
+
+  async function loadChanges() {
+    const months = state.months;
+    const body = await zz.api("/api/trends/" + code + "/changes?" + query({ months: months }));
+    if (months !== state.months) return; // another length was chosen meanwhile
+    state.changes = body;
+    renderChanges(false);
+  }
+
   // where hot spots emerge, intensify or fade: the cells of each class by the unit they lie in,
   // the rising classes first (trial AF: the legend gave counts only, the places were found by
   // hovering over hexagons one by one)
@@ -698,8 +761,7 @@
       sel.setAttribute("x", 34 + t * bw);
     }
     renderSubcategoryChart();
-    $("export-xlsx").href = "/api/trends/" + code + "/report.xlsx?" + query({ period: p.key });
-    $("export-html").href = "/api/trends/" + code + "/report.html?" + query({ period: p.key });
+    exportLinks();
     // the month's 工作简报 (月总结), for the meeting the planner prepares (trial AF: only on the
     // command page); a quarter has none
     const monthly = state.granularity === "month";
@@ -711,6 +773,13 @@
     Promise.all([loadKde(token), loadCoverage(token)]).catch(function (err) {
       zz.toast(zz.errorText(err), "danger");
     });
+  }
+
+  // the exports carry the page's period, filter and 变化对比 length
+  function exportLinks() {
+    const extra = { months: state.months, period: period().key };
+    $("export-xlsx").href = "/api/trends/" + code + "/report.xlsx?" + query(extra);
+    $("export-html").href = "/api/trends/" + code + "/report.html?" + query(extra);
   }
 
   function breadcrumbs(unit) {
@@ -841,17 +910,19 @@
   async function load() {
     $("trend-loading").classList.add("show");
     try {
-      const [data, outlines, categories, children, visits] = await Promise.all([
+      const [data, outlines, categories, children, visits, changes] = await Promise.all([
         zz.api("/api/trends/" + code + "?" + query()),
         zz.api("/api/trends/" + code + "/outlines"),
         zz.api("/api/trends/" + code + "/categories?" + query()),
         zz.api("/api/trends/" + code + "/children?" + query()),
         zz.api("/api/trends/" + code + "/visits"),
+        zz.api("/api/trends/" + code + "/changes?" + query({ months: state.months })),
       ]);
       state.data = data;
       state.categories = categories;
       state.children = children;
       state.visits = visits;
+      state.changes = changes;
       state.t = data.periods.length - 1;
       breadcrumbs(data.unit);
       renderControls(data);
@@ -883,6 +954,7 @@
       renderVisits();
       renderCategoryChart();
       renderChildren();
+      renderChanges(false);
       renderPatterns();
       document.querySelector("#chart-categories").closest(".zz-card").querySelector(".zz-card-title").innerHTML =
         (state.granularity === "month" ? "各类案件数（按月）" : "各类案件数（按季度）") +
@@ -953,6 +1025,13 @@
   $("source-category").addEventListener("change", function (event) {
     state.category = event.target.value;
     reload();
+  });
+  $("change-months").addEventListener("change", function (event) {
+    state.months = Number(event.target.value);
+    if (state.data) exportLinks();
+    loadChanges().catch(function (err) {
+      zz.toast(zz.errorText(err), "danger");
+    });
   });
   $("child-select").addEventListener("change", function (event) {
     if (event.target.value) window.location.assign("/trends/" + event.target.value);
