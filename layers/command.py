@@ -59,6 +59,7 @@ from layers import (
     workflow,
 )
 from layers.case_groups import CaseGroup, StateGroup
+from layers.china_time import CHINA
 from layers.errors import no_jurisdiction
 from layers.model import Level, Role
 from layers.workflow import Actor
@@ -311,8 +312,6 @@ def _overdue_rows(
     live jurisdictions under each unit (the ``children`` of
     :func:`layers.trend_tables.shown_totals`).
     """
-    from layers.trends import CENTRE_TZ  # layers.trends imports this module
-
     lo, hi = scope_range(code)
     rows = session.execute(
         text(
@@ -330,7 +329,7 @@ def _overdue_rows(
             " WHERE p.area_code >= :lo AND p.area_code < :hi AND p.ended_on IS NULL"
             " GROUP BY p.grid_code, t.name, j.name"  # the rows of the trends page
         ),
-        {"lo": lo, "hi": hi, "today": now.astimezone(CENTRE_TZ).date()},
+        {"lo": lo, "hi": hi, "today": now.astimezone(CHINA).date()},
     ).all()
     live: dict[str, set[str]] = {}
     for parent, child in rows[0].live if rows else []:

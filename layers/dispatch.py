@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from geo.codes import enclosing_code, parent_code, scope_range
 from layers import accounts, audit, cases, workflow
+from layers.china_time import CHINA
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
 from layers.free_text import CASE_NOTE, DEPARTMENT_NAMES, refuse_personal_numbers
 from layers.model import (
@@ -604,7 +605,7 @@ def _accepted_refusal(session: Session, current: Dispatch) -> str:
     else:
         who = str(current.department or "职能部门")
     when = current.accepted_at or current.arrived_at
-    at = f"已于 {when.astimezone(workflow.CHINA):%m-%d %H:%M} " if when is not None else "已"
+    at = f"已于 {when.astimezone(CHINA):%m-%d %H:%M} " if when is not None else "已"
     return (
         f"{who}{at}受理该派单，不能再撤回派单；如需改派，请由{who}退回（写明退回原因），"
         "或联系其说明情况"

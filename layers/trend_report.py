@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from geo.codes import division_level
 from layers import trend_tables, trends
+from layers.china_time import CHINA
 from layers.command import counties_held, held_counties_note
 from layers.trends import BIN_LEGEND, NOT_JUDGED, PATTERN_LABELS, Series, pattern_label
 from layers.workbooks import Percent, PercentChange, table_sheet
@@ -734,7 +735,7 @@ def workbook(rep: Report) -> bytes:
             "不显示" if rep.visits.get("withheld") else hidden(rep.visits["overdue"]),
         ),
         ("分析单元", trends.cell_size_label(rep.series.resolution)),
-        ("生成时间", rep.generated_at.astimezone(trends.CENTRE_TZ).strftime("%Y-%m-%d %H:%M")),
+        ("生成时间", rep.generated_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")),
         ("说明", notes(rep)),
     ):
         summary.append([key, value])

@@ -36,12 +36,12 @@ from geo.cameras import coverage_share, view_cones
 from geo.codes import CodeError, division_level, enclosing_code, scope_range
 from geo.kde import kernel_density, to_png
 from layers import visits_due
+from layers.china_time import CHINA
 from layers.errors import InvalidInput
 from layers.model import Category, DisputeType
 from layers.model.cases import SUBTYPES
 from layers.trends import (
     ALL_CASES,
-    CENTRE_TZ,
     CHILD_LABELS,
     GRANULARITIES,
     CaseFilter,
@@ -443,7 +443,7 @@ def _by_period(
             f" {', '.join(columns)}, count(*) AS n {where}"
             f" GROUP BY {', '.join(str(i) for i in range(1, len(columns) + 2))}"
         ),
-        {**params, **extra, "bucket": "quarter" if months == 3 else "month", "tz": str(CENTRE_TZ)},
+        {**params, **extra, "bucket": "quarter" if months == 3 else "month", "tz": str(CHINA)},
     ).all()
     index = {(p.start.year, p.start.month): t for t, p in enumerate(periods)}
     return [
@@ -534,7 +534,7 @@ def overdue_visits(
             " GROUP BY p.grid_code, g.name, g.boundary, t.name, j.name"
             " ORDER BY overdue DESC, p.grid_code"
         ),
-        {"lo": lo, "hi": hi, "today": now.astimezone(CENTRE_TZ).date()},
+        {"lo": lo, "hi": hi, "today": now.astimezone(CHINA).date()},
     ).all()
     floor = max(1, min_count)
     listed = [int(r.overdue) >= floor for r in rows]

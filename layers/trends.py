@@ -1,8 +1,8 @@
 """Hot-spot trends of a jurisdiction: Gi* maps per period and the emerging hot spot classes.
 
-The planners' page (``/trends/{code}``) looks at ``n`` complete calendar months or quarters (in
-the centre's time zone, :data:`CENTRE_TZ`): by default the last ones, or those ending at a
-chosen period (:func:`window`, ``end=2024-12``; a month given for quarters means the last whole
+The planners' page (``/trends/{code}``) looks at ``n`` complete calendar months or quarters
+(in China's time, :data:`layers.china_time.CHINA`): by default the last ones, or those ending at
+a chosen period (:func:`window`, ``end=2024-12``; a month given for quarters means the last whole
 quarter that ends by the end of that month). A period that has not ended cannot end a window.
 :func:`series` reads the non-duplicate cases of the unit in the window, optionally only those of
 some channels (来源渠道) or of one origin (数据来源: registered on the platform, or brought in by
@@ -47,7 +47,6 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
-from zoneinfo import ZoneInfo
 
 import h3
 import numpy as np
@@ -64,11 +63,11 @@ from geo.units import count_in_h3
 from geo.weights import h3_ring
 from layers import cases, catalog, command, hotspot_cases
 from layers.cell_places import cell_units
+from layers.china_time import CHINA
 from layers.errors import InvalidInput, no_jurisdiction
 from layers.model import Category, Channel
 from layers.workflow import Actor
 
-CENTRE_TZ = ZoneInfo("Asia/Shanghai")
 ANALYST_MIN_COUNT = 3
 """Counts below this (but above zero) are suppressed for analysts."""
 GRANULARITIES = {"month": 1, "quarter": 3}
@@ -439,7 +438,7 @@ class Period:
     label : str
         Chinese label, ``2026年10月`` or ``2026年第3季度``.
     start, end : datetime
-        Half-open interval, aware, in :data:`CENTRE_TZ`.
+        Half-open interval, aware, in :data:`layers.china_time.CHINA`.
     """
 
     key: str
@@ -655,7 +654,7 @@ def periods_ending(now: datetime, granularity: str, count: int) -> tuple[Period,
     if not 1 <= count <= MAX_PERIODS:
         raise InvalidInput(f"统计期数应为 1 至 {MAX_PERIODS}")
     months = GRANULARITIES[granularity]
-    local = now.astimezone(CENTRE_TZ)
+    local = now.astimezone(CHINA)
     index = local.year * 12 + (local.month - 1) // months * months - months * count
     out = []
     for _ in range(count):
@@ -672,7 +671,7 @@ def periods_ending(now: datetime, granularity: str, count: int) -> tuple[Period,
 
 
 def _month_start(index: int) -> datetime:
-    return datetime(index // 12, index % 12 + 1, 1, tzinfo=CENTRE_TZ)
+    return datetime(index // 12, index % 12 + 1, 1, tzinfo=CHINA)
 
 
 def window(
@@ -781,7 +780,7 @@ def period_key(moment: datetime, granularity: str) -> str:
     >>> period_key(datetime(2026, 5, 2, tzinfo=UTC), "quarter")
     '2026Q2'
     """
-    local = moment.astimezone(CENTRE_TZ)
+    local = moment.astimezone(CHINA)
     if GRANULARITIES.get(granularity) == 1:
         return f"{local:%Y-%m}"
     return f"{local.year}Q{(local.month - 1) // 3 + 1}"
@@ -806,7 +805,7 @@ def local_day(moment: datetime) -> date:
     >>> local_day(datetime(2024, 12, 4, 16, 30, tzinfo=UTC)).isoformat()
     '2024-12-05'
     """
-    return moment.astimezone(CENTRE_TZ).date()
+    return moment.astimezone(CHINA).date()
 
 
 def history_start(session: Session, code: str, *, actor: Actor) -> datetime | None:

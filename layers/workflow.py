@@ -25,9 +25,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
-from zoneinfo import ZoneInfo
 
 from geo.codes import division_level
+from layers.china_time import CHINA
 from layers.errors import Conflict, Forbidden, InvalidInput
 from layers.model.accounts import Role
 from layers.model.cases import CaseState
@@ -378,7 +378,6 @@ def level_rule(action: str, state: str) -> LevelRule:
 
 
 #: The time zone the 督办时限 of a refusal is written in (the centres' clocks).
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def supervision_stands(supervised_until: datetime | None, now: datetime | None) -> bool:

@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from layers import workflow
+from layers.china_time import CHINA
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_dispatch import _act, _desk, _free_worker, _register, _token
@@ -253,7 +254,7 @@ def test_the_overdue_list_says_already_supervised_instead_of_offering_it_again(
     with supervised_overdue_case(demo, days=2, note="两日内化解并报告") as (chosen, until):
         open_overdue_list(page, demo)
         row = page.locator(f"#zz-queue-body tr[data-case-id='{chosen}']")
-        shown = until.astimezone(workflow.CHINA).strftime("%Y-%m-%d %H:%M")
+        shown = until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
         expect(row.locator(".zz-supervised-note")).to_have_text(f"已督办，时限 {shown}")
         expect(row.locator(".zz-act[data-action=supervise]")).to_have_count(0)
         expect(row.locator(".zz-act[data-action=remind]")).to_have_count(1)

@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from layers import workflow
+from layers.china_time import CHINA
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
@@ -40,7 +40,7 @@ def _case(demo: ConsoleDemo, case_id: int) -> tuple[str, str]:
         row = conn.execute(
             text("SELECT code, contact_deadline FROM cases WHERE id = :c"), {"c": case_id}
         ).one()
-    return row.code, row.contact_deadline.astimezone(workflow.CHINA).strftime("%Y-%m-%d %H:%M")
+    return row.code, row.contact_deadline.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def _open_phone(page: RecordedPage, demo: ConsoleDemo) -> None:

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from layers import workflow
+from layers.china_time import CHINA
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _register, _token
@@ -48,7 +48,7 @@ def test_the_supervised_note_wraps_inside_the_queue_at_1366(
         open_overdue_list(page, demo)
         row = f"#zz-queue-body tr[data-case-id='{chosen}']"
         note = page.locator(f"{row} .zz-supervised-note")
-        shown = until.astimezone(workflow.CHINA).strftime("%Y-%m-%d %H:%M")
+        shown = until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
         expect(note).to_have_text(f"已督办，时限 {shown}")
         note.scroll_into_view_if_needed()
         page.screenshot_step("1-supervised-note")

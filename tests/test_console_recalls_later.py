@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from layers import workflow
+from layers.china_time import CHINA
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
@@ -55,7 +55,7 @@ def test_a_dispatch_recalled_while_the_phone_was_closed_shows_when_it_opens(
             f"案件 …{recalled.code[-4:]}「{title}」的派单已被{recalled.actor_name}撤回"
         )
         expect(item).to_contain_text(f"撤回原因：{reason}")
-        when = recalled.at.astimezone(workflow.CHINA).strftime("%Y-%m-%d %H:%M")
+        when = recalled.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
         expect(item).to_contain_text(f"撤回时间：{when}")
         expect(page.locator("#zz-recalls")).to_contain_text("最近撤回的派单")
         # in 我的任务, above the tasks, whole on the screen

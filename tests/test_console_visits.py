@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 from sqlalchemy import text
 
 from geo.codes import make_resident_id
-from layers.trends import CENTRE_TZ
+from layers.china_time import CHINA
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_dispatch import _worker_of
@@ -80,7 +80,7 @@ def test_a_grid_worker_sees_whose_visits_are_due_and_records_one(
     demo = console_demo
     worker_login = demo.username("grid_worker")
     worker_id, village, _ = _worker_of(demo, worker_login)
-    today = datetime.now(UTC).astimezone(CENTRE_TZ).date()
+    today = datetime.now(UTC).astimezone(CHINA).date()
     followed = _followed(demo, worker_id)
     assert followed, "the demo's grid worker follows nobody"
     assert None not in followed.values(), "the demo has a rule for every category and level"

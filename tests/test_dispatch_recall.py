@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from api.settings import ApiSettings
 from layers import workflow
+from layers.china_time import CHINA
 from tests.api_fixtures import (  # noqa: F401 - fixtures
     act,
     api_client,
@@ -261,7 +262,7 @@ def test_a_standing_supervision_is_not_offered_again_until_its_deadline_passes(
         params={"deadline": later.isoformat()},
     )
     assert again.status_code == 409, again.text
-    shown = until.astimezone(workflow.CHINA).strftime("%Y-%m-%d %H:%M")
+    shown = until.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     assert again.json()["detail"].startswith(f"该案件已督办，督办时限 {shown} 未到，不能重复督办")
     assert "supervise" not in again.json()["allowed"]
 

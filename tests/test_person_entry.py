@@ -19,8 +19,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from geo.codes import make_resident_id
+from layers.china_time import CHINA
 from layers.secrets import hash_resident_id, unseal
-from layers.trends import CENTRE_TZ
 from tests.api_fixtures import (  # noqa: F401
     VILLAGES,
     ApiWorld,
@@ -82,7 +82,7 @@ def test_a_township_registers_a_person_kept_as_an_import_keeps_one(
     assert person["id_masked"] == RESIDENT_ID[:6] + "*" * 8 + RESIDENT_ID[-4:]
     assert person["area_code"] == VILLAGES[0]
     assert person["grid_code"] == f"{VILLAGES[0]}003"
-    today = datetime.now(UTC).astimezone(CENTRE_TZ).date()
+    today = datetime.now(UTC).astimezone(CHINA).date()
     with database.owner.connect() as db:
         row = db.execute(
             text(
@@ -218,7 +218,7 @@ def test_those_who_see_persons_as_counts_register_nobody(
 def test_a_person_followed_on_paper_keeps_the_day_put_on_record(
     api_client: TestClient, auth_headers: Headers, database: SuiteDatabase, registered: list[int]
 ) -> None:
-    since = datetime.now(UTC).astimezone(CENTRE_TZ).date() - timedelta(days=40)
+    since = datetime.now(UTC).astimezone(CHINA).date() - timedelta(days=40)
     answer = api_client.post(
         PERSONS, json=_form(on_record_since=since.isoformat()), headers=auth_headers("cmd_a")
     )

@@ -40,11 +40,11 @@ from api.cli import served_in_thread
 from api.routers import trends as trends_route
 from api.settings import ApiSettings
 from layers import accounts
+from layers.china_time import CHINA
 from layers.database import DatabaseUrls, apply_scope, make_engine
 from layers.model import Case, Worker
 from layers.secrets import keys_from_master
 from layers.settings import Settings
-from layers.trends import CENTRE_TZ
 from layers.users_cli import register as register_users
 from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase, separate_database
@@ -293,9 +293,9 @@ def world(database: SuiteDatabase, tmp_path_factory: pytest.TempPathFactory) -> 
     }
     # the trends count complete months: their clock stands just after the month of the cases
     # (5 days back: from the 6th of a month on, that month is not over yet)
-    seeded = (now - timedelta(days=5)).astimezone(CENTRE_TZ)
+    seeded = (now - timedelta(days=5)).astimezone(CHINA)
     month_after = datetime(
-        seeded.year + seeded.month // 12, seeded.month % 12 + 1, 1, 1, tzinfo=CENTRE_TZ
+        seeded.year + seeded.month // 12, seeded.month % 12 + 1, 1, 1, tzinfo=CHINA
     )
     clock = pytest.MonkeyPatch()
     clock.setattr(trends_route, "utcnow", lambda: month_after.astimezone(UTC))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from geo.hotspots import MIN_INCIDENTS
 from layers import cell_places, trend_report, trend_tables, trends
+from layers.china_time import CHINA
 from layers.errors import InvalidInput, NotFound
 from layers.model import DisputeType
 from tests.api_fixtures import CITY as CITY_OF_API
@@ -45,7 +46,7 @@ V2 = village(200, 2)
 def test_periods_are_complete_calendar_months_and_quarters() -> None:
     months = trends.periods_ending(datetime(2026, 1, 10, tzinfo=UTC), "month", 3)
     assert [p.key for p in months] == ["2025-10", "2025-11", "2025-12"]
-    assert months[-1].end == datetime(2026, 1, 1, tzinfo=trends.CENTRE_TZ)
+    assert months[-1].end == datetime(2026, 1, 1, tzinfo=CHINA)
     quarters = trends.periods_ending(datetime(2026, 1, 5, tzinfo=UTC), "quarter", 4)
     assert [p.label for p in quarters] == [
         "2025年第1季度",

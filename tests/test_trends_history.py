@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from geo.hotspots import MIN_INCIDENTS
 from layers import trend_report, trend_tables, trends
+from layers.china_time import CHINA
 from layers.database import apply_scope
 from layers.errors import InvalidInput
 from tests.api_fixtures import COUNTY_A, PASSWORD, TOWN_A1, TOWN_A2, VILLAGES, ApiWorld
@@ -125,7 +126,7 @@ def _summary(rep: trend_report.Report) -> dict[str, object]:
 
 
 def _local(year: int, month: int, day: int = 10) -> datetime:
-    return datetime(year, month, day, 10, tzinfo=trends.CENTRE_TZ)
+    return datetime(year, month, day, 10, tzinfo=CHINA)
 
 
 # --- F6: a window that ends at a chosen period ----------------------------------------------
@@ -479,7 +480,7 @@ def test_the_history_starts_at_the_period_of_the_units_earliest_case(
             text("SELECT min(reported_at) FROM cases WHERE area_code LIKE :p"),
             {"p": COUNTY_A[:6] + "%"},
         ).scalar_one()
-    local = earliest.astimezone(trends.CENTRE_TZ)
+    local = earliest.astimezone(CHINA)
     for granularity, key in (
         ("month", f"{local.year}-{local.month:02d}"),
         ("quarter", f"{local.year}Q{(local.month + 2) // 3}"),
@@ -556,7 +557,7 @@ def test_the_page_offers_a_window_end_a_source_filter_and_the_children_table(
     page.select_option("#granularity", "month")
     page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
     # the ends offered go back to the month of the demo's earliest case, not ten years
-    first = min(c.reported_at for c in console_demo.data.cases).astimezone(trends.CENTRE_TZ)
+    first = min(c.reported_at for c in console_demo.data.cases).astimezone(CHINA)
     ends = page.locator("#period-end option").evaluate_all("os => os.map(o => o.value)")
     assert ends[-1] == f"{first.year}-{first.month:02d}", ends[-3:]
 
@@ -613,7 +614,7 @@ def retired_village(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[st
             {"c": RETIRED_46, "p": TOWN_A1, "s": VILLAGES[0]},
         )
         for n in range(2):
-            _case(session, RETIRED_46, datetime(2026, 2, 3 + n, 10, tzinfo=trends.CENTRE_TZ))
+            _case(session, RETIRED_46, datetime(2026, 2, 3 + n, 10, tzinfo=CHINA))
     try:
         yield RETIRED_46
     finally:

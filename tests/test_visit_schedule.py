@@ -18,7 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from layers.trends import CENTRE_TZ
+from layers.china_time import CHINA
 from tests.api_fixtures import (  # noqa: F401
     COUNTY_A,
     ApiWorld,
@@ -57,7 +57,7 @@ def followed(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[Followed]
     outside = next(
         int(fid) for fid, area in api_world.objects["persons"].items() if area[:6] != COUNTY_A[:6]
     )
-    today = datetime.now(UTC).astimezone(CENTRE_TZ).date()
+    today = datetime.now(UTC).astimezone(CHINA).date()
     with database.owner.begin() as db:
         worker_id = db.scalar(text("SELECT worker_id FROM users WHERE username = 't46_worker_v0'"))
         added_rule = db.scalar(

@@ -31,6 +31,7 @@ from folium.template import Template
 from markupsafe import Markup, escape
 from shapely.geometry import shape
 
+from layers.china_time import CHINA
 from layers.command import held_counties_note
 from layers.trend_report import (
     CELL_ID_HEADER,
@@ -55,7 +56,6 @@ from layers.trend_report import (
 )
 from layers.trends import (
     BIN_LEGEND,
-    CENTRE_TZ,
     PATTERN_COLOURS,
     PATTERN_LABELS,
     cell_size_label,
@@ -422,7 +422,7 @@ def report_html(rep: Report) -> str:
     root.header.add_child(Element(f"<title>{escape(title)} · {PRODUCT}</title>"))
     root.header.add_child(Element('<meta charset="utf-8"><link rel="icon" href="data:,">'))
     root.header.add_child(Element(f"<style>{_STYLE}</style>"))
-    generated = rep.generated_at.astimezone(CENTRE_TZ).strftime("%Y-%m-%d %H:%M")
+    generated = rep.generated_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
     kpis = [
         ("本期案件数", info["cases"]),
         ("有位置（参与热点分析）", info["located"]),

@@ -39,8 +39,8 @@ from layers import (
     person_entry,
     visit_schedule,
 )
+from layers.china_time import CHINA
 from layers.errors import DomainError, Forbidden
-from layers.trends import CENTRE_TZ
 
 router = APIRouter(prefix="/api/persons", tags=["persons"])
 
@@ -244,7 +244,7 @@ def visits_due(
     listed = visit_schedule.due_persons(
         session,
         scope_code=user.scope_code,
-        today=utcnow().astimezone(CENTRE_TZ).date(),
+        today=utcnow().astimezone(CHINA).date(),
         status=due,
         worker_id=whose,
         category=category or None,
@@ -297,7 +297,7 @@ def record_visit(
     the person's record, and the ID has its own sealed field
     (:func:`layers.free_text.refuse_personal_numbers`).
     """
-    today = utcnow().astimezone(CENTRE_TZ).date()
+    today = utcnow().astimezone(CHINA).date()
     with audited_refusal(session, user, "visit.record", "person", str(person_id)):
         _check_sees_persons(user)
         if user.worker_id is None:
@@ -428,7 +428,7 @@ def register(
                 attributes=body.attributes,
             ),
             scope_code=user.scope_code,
-            today=utcnow().astimezone(CENTRE_TZ).date(),
+            today=utcnow().astimezone(CHINA).date(),
         )
         audit.record(
             session,

@@ -44,6 +44,7 @@ from importers.values import (
 )
 from importers.vocabulary import RegisterStatus
 from layers.bulk import Recognition
+from layers.china_time import CHINA
 from layers.model import (
     Base,
     ManagementLevel,
@@ -63,7 +64,6 @@ from layers.person_attributes import (
 from layers.person_lookalikes import PersonNotes
 from layers.person_register import ENDED, ENDED_UNDATED, ON, REGISTER
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
-from layers.trends import CENTRE_TZ
 from layers.visit_checks import VISITOR
 from layers.worker_matches import RESPONSIBLE
 
@@ -292,7 +292,7 @@ def _note_ages(checks: RowChecks, category: pd.Series, ids: pd.Series) -> None:
     Noted, not refused: the roster is the office's, and the category may be right and the
     ID's birth date the mistake. Only valid IDs are read.
     """
-    today = datetime.now(CENTRE_TZ).date()
+    today = datetime.now(CHINA).date()
     for code, (low, high) in AGE_RANGES.items():
         rows = [
             int(row)
