@@ -40,6 +40,7 @@ from layers.model import (
     WorkerPosition,
     WorkerStatus,
 )
+from layers.model.dispatches import ACTIVE_DISPATCH
 from layers.workflow import Actor
 
 #: A worker that does not exist, or not in the actor's scope (indistinguishable).
@@ -570,7 +571,7 @@ def recent_recalls(
             "  AND e.payload ->> 'dispatch_id' = d.id::text"
             " WHERE d.worker_id = :worker AND d.status = :cancelled AND d.finished_at >= :since"
             "  AND NOT EXISTS (SELECT 1 FROM dispatches a WHERE a.case_id = d.case_id"
-            "   AND a.worker_id = :worker AND a.status IN ('assigned', 'accepted', 'arrived'))"
+            f"   AND a.worker_id = :worker AND a.{ACTIVE_DISPATCH})"
             " ORDER BY e.at DESC, d.id DESC LIMIT :n"
         ),
         {
