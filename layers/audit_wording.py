@@ -1,8 +1,10 @@
 """The audit log in Chinese: the names of actions, outcomes and objects, and its export files.
 
 The 审计日志 page (``web/static/console/audit.js``) and its export (``GET /api/audit/export``)
-say an entry alike: :func:`entry_texts` is the export's copy of the page's ``actionText``,
-``objectText``, ``outcomeText`` and ``reasonText``. An entry about a person shows the masked
+say an entry alike because both take its words from here: :func:`display_texts` makes the
+action, object, outcome and reason of an entry, which ``GET /api/audit`` gives with each entry
+(``texts``) for the page to show as they are and :func:`entry_texts` writes in the export's row;
+the page formats none of them itself. An entry about a person shows the masked
 label (:func:`layers.audit.person_labels`), about a case its code and its reporter masked, never
 clear data. :func:`export_xlsx` and :func:`export_csv` (UTF-8 with a BOM, so that Excel reads
 the Chinese) write the rows under Chinese headers; :func:`export_name` names the file by the
@@ -287,16 +289,56 @@ def reason_text(entry: AuditEntry) -> str:
     return refusal_text(entry.reason) or _detail_text(entry) or "—"
 
 
+@dataclass(frozen=True)
+class EntryTexts:
+    """An entry's columns as the page and the export say them (masked, never clear data).
+
+    Attributes
+    ----------
+    action, object, outcome, reason : str
+        :func:`action_text`, :func:`object_text`, :func:`outcome_text`, :func:`reason_text`.
+    """
+
+    action: str
+    object: str
+    outcome: str
+    reason: str
+
+
+def display_texts(entry: AuditEntry, labels: EntryLabels) -> EntryTexts:
+    """Return the entry's action, object, outcome and reason in Chinese, as the page shows them.
+
+    Parameters
+    ----------
+    entry : AuditEntry
+        The entry.
+    labels : EntryLabels
+        The labels of the objects of the entries shown (:func:`labels_of`).
+
+    Returns
+    -------
+    EntryTexts
+        The four texts; the page (``GET /api/audit``) and the export share them.
+    """
+    return EntryTexts(
+        action=action_text(entry),
+        object=object_text(entry, labels),
+        outcome=outcome_text(entry),
+        reason=reason_text(entry),
+    )
+
+
 def entry_texts(entry: AuditEntry, labels: EntryLabels) -> list[Any]:
     """Return one row of an export (:data:`EXPORT_HEADER`), as the page shows the entry."""
+    texts = display_texts(entry, labels)
     return [
         entry.id,
         entry.at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M:%S"),
         entry.actor_name,
-        action_text(entry),
-        object_text(entry, labels),
-        outcome_text(entry),
-        reason_text(entry),
+        texts.action,
+        texts.object,
+        texts.outcome,
+        texts.reason,
         entry.hash.hex(),
     ]
 

@@ -174,3 +174,62 @@ def test_only_the_auditor_exports_the_audit_log(
         answer = api_client.get("/api/audit/export", headers=auth_headers(key))
         assert answer.status_code == 403
         assert "无权" in answer.json()["detail"]
+
+
+def test_the_list_gives_each_entry_the_texts_the_export_writes(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, database: SuiteDatabase
+) -> None:
+    """The page shows ``texts`` as they come: the export's own words for the entry, masked."""
+    actor = f"reader.{uuid.uuid4().hex[:8]}"
+    code, clear_name = _entries(database, api_world, actor)
+    with Session(database.owner) as session, session.begin():
+        audit.record(
+            session,
+            actor_id=None,
+            actor_name=actor,
+            action="person.unmask",
+            object_type="person",
+            object_id=sorted(api_world.objects["persons"], key=int)[0],
+            outcome="denied",
+            detail={"refused": "no unmask permission"},
+        )
+        audit.record(
+            session,
+            actor_id=None,
+            actor_name=actor,
+            action=audit.LAYER_READ,
+            object_type="layer",
+            object_id="persons",
+            detail={"collection": "persons", "zoom": 15, "bbox": [102.5, 24.1, 102.75, 24.25]},
+        )
+    auditor = auth_headers("auditor")
+    listed = api_client.get("/api/audit", params={"actor": actor}, headers=auditor).json()
+    assert listed["matched"] == 7
+    texts = {str(e["id"]): e["texts"] for e in listed["entries"]}
+    assert len(texts) == 7
+
+    answer = api_client.get(
+        "/api/audit/export", params={"actor": actor, "format": "csv"}, headers=auditor
+    )
+    assert answer.status_code == 200, answer.text
+    rows = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))[1:]
+    assert {r[0] for r in rows} == set(texts)
+    for row in rows:
+        said = texts[row[0]]
+        assert [said["action"], said["object"], said["outcome"], said["reason"]] == row[3:7]
+
+    shown = [e["texts"] for e in listed["entries"]]
+    assert shown[0] == {
+        "action": "查看特殊人群图层",
+        "object": "图层：特殊人群",
+        "outcome": "成功",
+        "reason": "地图第 15 级，经度 102.5000–102.7500，纬度 24.1000–24.2500",
+    }
+    assert shown[1]["outcome"] == "拒绝（无查看明文权限）" and shown[1]["reason"] == "—"
+    assert shown[1]["object"].startswith(clear_name[0] + "*")
+    cases = [t for t in shown if t["action"] == "查看反映人信息"]
+    assert len(cases) == 3
+    assert {(t["object"], t["outcome"], t["reason"]) for t in cases} == {
+        (f"案件 {code}（反映人 报**）", "成功", REASON)
+    }
+    assert clear_name not in str(listed)

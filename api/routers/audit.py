@@ -13,6 +13,9 @@ ask who read them: the ID is hashed, never stored nor answered, and the search i
 
 An entry about a case carries ``case_label`` (its code, and its reporter masked: trial AO m1
 read 「案件 · 编号 4241」), about an import ``import_label`` (file, kind, day).
+Each entry carries ``texts``: its action, object, outcome and reason in Chinese as the page
+shows them, made by :func:`layers.audit_wording.display_texts`, which writes the export's rows
+too, so that the page and the export never say an entry differently (masked as the labels).
 ``GET /api/audit/export?file_format=xlsx|csv`` with the list's filters answers every entry the
 filter shows (at most :data:`layers.audit.EXPORT_LIMIT`, else 422 in Chinese) as the page
 says them, under Chinese headers, the file named by the period and the filter; the export is
@@ -78,11 +81,20 @@ class ImportLabelOut(BaseModel):
     day: str
 
 
+class EntryTextsOut(BaseModel):
+    """An entry's columns in Chinese, as the page shows them and the export writes them."""
+
+    action: str = Field(description="操作, e.g. 查看反映人信息")
+    object: str = Field(description="对象, masked, e.g. 案件 530424-20261206-00004241")
+    outcome: str = Field(description="结果, with why it was refused, e.g. 拒绝（无查看明文权限）")
+    reason: str = Field(description="原因: the stated reason, a refusal or what the entry records")
+
+
 class AuditEntryOut(BaseModel):
     """One audit entry, with the label of the object it is about (masked), if any.
 
     ``object_label``: a person of the auditor's scope; ``account_label``, ``case_label``,
-    ``import_label``.
+    ``import_label``. ``texts``: what the page shows of it (:func:`audit_wording.display_texts`).
     """
 
     id: int
@@ -100,6 +112,7 @@ class AuditEntryOut(BaseModel):
     account_label: AccountLabelOut | None = None
     case_label: CaseLabelOut | None = None
     import_label: ImportLabelOut | None = None
+    texts: EntryTextsOut
 
 
 class AuditPageOut(BaseModel):
@@ -164,6 +177,7 @@ def list_entries(
                 account_label=_account(labels.accounts, e.object_type, e.object_id),
                 case_label=_found(labels.cases, CaseLabelOut, "case", e),
                 import_label=_found(labels.imports, ImportLabelOut, "import", e),
+                texts=EntryTextsOut(**asdict(audit_wording.display_texts(e, labels))),
             )
             for e in page.entries
         ],
@@ -241,10 +255,14 @@ class LookupIn(BaseModel):
 
 
 class FoundPersonOut(BaseModel):
-    """A person record the ID names: its id (the entries' ``object_id``), masked."""
+    """A person record the ID names: its id (the entries' ``object_id``), masked.
+
+    ``text``: the person as an entry's object names them (:func:`audit_wording.person_text`).
+    """
 
     id: str
     object_label: ObjectLabel
+    text: str = Field(description="The person masked, e.g. 董**（重点青少年）")
     origin: str | None = Field(
         default=None, description="The import that last wrote the record (none: by hand)"
     )
@@ -269,7 +287,12 @@ def person_lookup(
     )
     session.commit()
     return [
-        FoundPersonOut(id=p.id, object_label=ObjectLabel(**asdict(p.label)), origin=p.origin)
+        FoundPersonOut(
+            id=p.id,
+            object_label=ObjectLabel(**asdict(p.label)),
+            text=audit_wording.person_text(p.label),
+            origin=p.origin,
+        )
         for p in found
     ]
 

@@ -2,11 +2,10 @@
 
 ``audit.js`` reads ``/api/audit`` (newest first; filters by action, account, object and date
 range; paging) and ``/api/audit/verify`` (完整 / 被篡改) with the auditor's session; any other
-role gets the API's 403, said in Chinese, and no entry. An entry about a person shows the
-masked name and category the API gives (``object_label``), never clear data. The page shell
-carries the Chinese names of the actions, outcomes, object kinds and refusals
-(:func:`action_labels_json`, from :mod:`layers.audit_wording`, which the export shares); an action
-without a name is shown as its code.
+role gets the API's 403, said in Chinese, and no entry. An entry's action, object, outcome and
+reason are shown as the API says them (``texts``, from :mod:`layers.audit_wording`, which the
+export shares): a person masked, never clear data. The page shell carries only the Chinese names
+of the actions and object kinds its filter offers (:func:`action_labels_json`).
 """
 
 from __future__ import annotations
@@ -18,9 +17,6 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
 from layers.audit_wording import ACTION_LABELS, OBJECT_LABELS, OUTCOME_LABELS, REFUSALS
-from layers.catalog import COLLECTIONS
-from layers.console_wording import PAGE_KINDS
-from layers.model import PersonCategory
 from web.render import page_response
 
 router = APIRouter(include_in_schema=False)
@@ -38,34 +34,22 @@ __all__ = [
 
 @cache
 def action_labels_json() -> str:
-    """Return the page's Chinese names as JSON: actions, outcomes, objects, kinds and the like.
+    """Return the Chinese names the page's filter offers as JSON: actions and object kinds.
 
-    Actions, outcomes, objects, refusals, layers, import kinds and person categories.
+    An entry's own texts come with it from the API (``texts``), not from these.
 
     Returns
     -------
     str
-        ``{"action": …, "outcome": …, "object": …, "refusal": …, "layer": …, "kind": …,
-        "category": …}``.
+        ``{"action": …, "object": …}``.
 
     Examples
     --------
     >>> labels = json.loads(action_labels_json())
-    >>> labels["action"]["person.unmask"], labels["outcome"]["denied"], labels["layer"]["persons"]
-    ('查看身份信息', '拒绝', '特殊人群')
+    >>> labels["action"]["person.unmask"], labels["object"]["case"]
+    ('查看身份信息', '案件')
     """
-    return json.dumps(
-        {
-            "action": ACTION_LABELS,
-            "outcome": OUTCOME_LABELS,
-            "object": OBJECT_LABELS,
-            "refusal": REFUSALS,
-            "layer": {name: collection.title for name, collection in COLLECTIONS.items()},
-            "kind": PAGE_KINDS,
-            "category": PersonCategory.labels(),
-        },
-        ensure_ascii=False,
-    )
+    return json.dumps({"action": ACTION_LABELS, "object": OBJECT_LABELS}, ensure_ascii=False)
 
 
 @router.get("/audit", response_class=HTMLResponse)

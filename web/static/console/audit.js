@@ -2,9 +2,10 @@
 // by action, account, object and date range, a page at a time, and the state of the hash chain
 // (/api/audit/verify). A resident ID finds the person records to filter by (POST
 // /api/audit/person-lookup, the search audited): every entry about the record, the other
-// filters cleared, as the line over the entries says (#az-shown). An entry about a person
-// shows the masked label the API gives, never clear data; an entry about an account its login
-// name, post and scope (account_label); a case its code (case_label), an import its file. 导出
+// filters cleared, as the line over the entries says (#az-shown). An entry's action, object,
+// outcome and reason are the API's texts as they come (layers/audit_wording.py makes them, the
+// export's rows too): a person masked, never clear data; an account its login name, post and
+// scope; a case its code; an import its file. This page adds only the time, links and layout. 导出
 // downloads every entry the filter shows (/api/audit/export, XLSX or CSV, audited by the API).
 // Another role gets the API's 403 in Chinese and no entry, no filter, no look-up, no export.
 "use strict";
@@ -69,101 +70,9 @@
     return "/api/audit?" + params.toString();
   }
 
-  // ---- one entry in Chinese ------------------------------------------------------------------
-
-  function actionText(e) {
-    if (e.action === "layer.read" && e.detail && e.detail.collection && e.detail.collection !== "persons") {
-      return "查看图层（" + (labels.layer[e.detail.collection] || e.detail.collection) + "）";
-    }
-    return labels.action[e.action] || e.action;
-  }
-
-  /** A person as the auditor may know them: masked name, category, and whether the record was erased. */
-  function personText(label) {
-    const imported = label.import_id ? "，由导入批次 " + label.import_id + " 写入" : "";
-    return label.name_masked + "（" + label.category_label + (label.erased ? "，记录已删除" : "") + imported + "）";
-  }
-
-  /** An account as the server names it now: 账号 analyst.530424（澜沧县研判分析员）. */
-  function accountText(label) {
-    const post = label.scope_name ? label.scope_name + label.role_label : label.role_label + "，辖区 " + label.scope_code;
-    return "账号 " + label.username + "（" + post + "）";
-  }
-
-  function objectText(e) {
-    if (!e.object_type) return "—";
-    if (e.object_type === "layer") return "图层：" + (labels.layer[e.object_id] || e.object_id);
-    const kind = labels.object[e.object_type] || e.object_type;
-    const number = e.object_id ? "编号 " + e.object_id : "";
-    if (e.object_label) {
-      return personText(e.object_label) + " · " + number;
-    }
-    if (e.account_label) {
-      return accountText(e.account_label) + " · " + number;
-    }
-    // a case by its code, not its internal id (trial AO m1); whose report was read, masked
-    if (e.case_label) {
-      const reporter = e.action === "case.reporter.unmask" && e.case_label.reporter_masked;
-      return "案件 " + e.case_label.code + (reporter ? "（反映人 " + e.case_label.reporter_masked + "）" : "");
-    }
-    if (e.import_label) {
-      const i = e.import_label;
-      return "导入批次 " + e.object_id + "（" + (labels.kind[i.kind] || i.kind) + "，" + i.file_name + "，" + i.day + "）";
-    }
-    if (e.object_type === "address" && e.object_id) return "登录地址 " + e.object_id;
-    return [kind, number].filter(Boolean).join(" · ");
-  }
-
-  /** An English refusal written by the platform in Chinese; "Forbidden: 您无权…" without its class. */
-  function refusalText(text) {
-    if (!text) return "";
-    return labels.refusal[text] || text.replace(/^[A-Za-z]+: /, "");
-  }
-
-  function outcomeText(e) {
-    const outcome = labels.outcome[e.outcome] || e.outcome;
-    const why = e.detail && e.detail.refused ? refusalText(e.detail.refused) : "";
-    return why ? outcome + "（" + why + "）" : outcome;
-  }
-
-  function reasonText(e) {
-    if (e.action === "layer.read" && e.detail && e.detail.returned !== undefined) {
-      const where = e.detail.view === "visits" ? "走访名单：" : "";
-      return where + "返回 " + e.detail.returned + " 条（共 " + e.detail.matched + " 条）";
-    }
-    if (e.action === "layer.read" && e.detail && e.detail.zoom !== undefined && e.detail.bbox) {
-      // an area of the map's tiles of individual points (api/tile_reads.py)
-      const b = e.detail.bbox.map((v) => v.toFixed(4));
-      return "地图第 " + e.detail.zoom + " 级，经度 " + b[0] + "–" + b[2] + "，纬度 " + b[1] + "–" + b[3];
-    }
-    return refusalText(e.reason) || detailText(e) || "—";
-  }
-
-  /** What an import, a registration or a visit recorded says of itself (never a person's data). */
-  function detailText(e) {
-    const d = e.detail || {};
-    if (e.action.startsWith("import.") && d.file) {
-      const parts = [(labels.kind[d.kind] || d.kind || "") + "文件 " + d.file + (d.dry_run ? "（试运行）" : "")];
-      if (d.rows_total !== undefined) {
-        parts.push("共 " + d.rows_total + " 行，导入 " + d.rows_loaded + " 行，退回 " + d.rows_rejected + " 行");
-      }
-      return parts.join("；");
-    }
-    if (e.action === "person.register" && d.category) {
-      return "类别：" + (labels.category[d.category] || d.category) + "；所在辖区 " + (d.area_name ? d.area_name + "（" + d.area_code + "）" : d.area_code);
-    }
-    if (e.action === "visit.record" && d.visited_on) return "走访日期 " + d.visited_on;
-    // a look-up by resident ID: how many records it found, never the ID (trial AE: 「— 成功 —」)
-    if (e.action === "audit.person_lookup" && d.found !== undefined) {
-      if (!d.found) return "按身份证号查找：未找到人员记录";
-      return "按身份证号查找：找到 " + d.found + " 条人员记录（编号 " + (d.person_ids || []).join("、") + "）";
-    }
-    if (e.action === "audit.export" && d.rows !== undefined) return "导出" + (EXPORTS[d.format] || d.format) + "，" + d.rows + " 条";
-    return "";
-  }
+  // ---- one entry: the API's texts (layers/audit_wording.py, the export's too), links -------
 
   const cell = zz.cell;
-  const EXPORTS = { xlsx: "表格（.xlsx）", csv: "文本表格（.csv）" }; // as layers/audit_wording.py says them
 
   /** A small link in the object's cell: the entries about this object only. */
   function onlyThisObject(td, e) {
@@ -187,10 +96,10 @@
     tr.dataset.outcome = e.outcome;
     cell(tr, "az-time", zz.fmtTime(e.at, true));
     cell(tr, "az-actor", e.actor_name);
-    cell(tr, "az-action", actionText(e));
-    const object = cell(tr, "az-object", objectText(e));
-    cell(tr, "az-outcome", outcomeText(e));
-    cell(tr, "az-reason", reasonText(e));
+    cell(tr, "az-action", e.texts.action);
+    const object = cell(tr, "az-object", e.texts.object);
+    cell(tr, "az-outcome", e.texts.outcome);
+    cell(tr, "az-reason", e.texts.reason);
     onlyThisObject(object, e);
     return tr;
   }
@@ -250,12 +159,12 @@
    * Show every entry about one person record a resident ID found: the filters that would hide
    * some (action, account, dates) are cleared, and the line over the entries says so.
    */
-  function onlyPerson(id, label) {
+  function onlyPerson(id, text) {
     ["az-action", "az-actor", "az-since", "az-until"].forEach((field) => ($(field).value = ""));
     $("az-object-type").value = "person";
     $("az-object-id").value = id;
     apply(null, {
-      object: (label ? personText(label) : "特殊人群人员") + " · 编号 " + id,
+      object: (text || "特殊人群人员") + " · 编号 " + id,
       why: "按身份证号查找：该人员记录的全部操作，其他筛选条件已清除",
     });
   }
@@ -280,16 +189,16 @@
         const link = document.createElement("a");
         link.href = "#";
         link.className = "az-found ms-2";
-        link.textContent = personText(p.object_label) + " · 编号 " + p.id;
+        link.textContent = p.text + " · 编号 " + p.id;
         link.addEventListener("click", (e) => {
           e.preventDefault();
-          onlyPerson(p.id, p.object_label);
+          onlyPerson(p.id, p.text);
         });
         box.appendChild(link);
         // a roster's person has no entry of their own: the import that wrote them is named
         if (p.origin) box.appendChild(document.createTextNode("（来自" + p.origin + "）"));
       });
-      if (found.length === 1) onlyPerson(found[0].id, found[0].object_label);
+      if (found.length === 1) onlyPerson(found[0].id, found[0].text);
     } catch (error) {
       box.textContent = zz.errorText(error);
     }
