@@ -137,7 +137,8 @@ def test_a_case_dispatched_again_after_its_recall_withdraws_the_recall_notice(
             recall = page.locator("#zz-toasts .zz-sticky", has_text=f"案件 …{code[-4:]} 的派单已被")
             expect(recall).to_contain_text(f"撤回：{reason}")
             expect(task).to_have_count(0)
-            recalled = page.locator("#zz-recalls .zz-recall")
+            # this case's entry: an earlier test's recall may still be unread in the box
+            recalled = page.locator("#zz-recalls .zz-recall", has_text=f"案件编号 {code}")
             expect(recalled).to_have_count(1)
             page.screenshot_step("1-recalled")
 
