@@ -40,7 +40,6 @@ from layers.model import (
     WorkerPosition,
     WorkerStatus,
 )
-from layers.model.dispatches import ACTIVE_DISPATCH
 from layers.workflow import Actor
 
 #: A worker that does not exist, or not in the actor's scope (indistinguishable).
@@ -539,7 +538,8 @@ def recent_recalls(
 
     His phone shows them in 我的任务 until he taps 知道了 (trial AN M1: a worker whose page was
     closed when the dispatcher recalled never learnt of it; the 撤回原因 stood only in the
-    case's timeline). A case dispatched to him again meanwhile is not listed: it is his task.
+    case's timeline). A case is listed once, by its latest recall, and not at all once it was
+    dispatched to him again after it (his task then, or his own to send back: trial AP m1).
 
     Parameters
     ----------
@@ -561,18 +561,22 @@ def recent_recalls(
     """
     if actor.worker_id is None:
         return []
+    # a later dispatch of the case to him (one case has one active dispatch at a time, so a
+    # greater id was made after this one ended), whatever became of it, overtook the recall
     rows = session.execute(
         text(
-            "SELECT d.id AS dispatch_id, c.id AS case_id, c.code, c.title,"
-            " e.actor_name, e.note, e.at"
+            "SELECT * FROM ("
+            " SELECT DISTINCT ON (c.id) d.id AS dispatch_id, c.id AS case_id, c.code, c.title,"
+            "  e.actor_name, e.note, e.at"
             " FROM dispatches d"
             " JOIN cases c ON c.id = d.case_id"
             " JOIN case_events e ON e.case_id = d.case_id AND e.action = 'recall'"
             "  AND e.payload ->> 'dispatch_id' = d.id::text"
             " WHERE d.worker_id = :worker AND d.status = :cancelled AND d.finished_at >= :since"
             "  AND NOT EXISTS (SELECT 1 FROM dispatches a WHERE a.case_id = d.case_id"
-            f"   AND a.worker_id = :worker AND a.{ACTIVE_DISPATCH})"
-            " ORDER BY e.at DESC, d.id DESC LIMIT :n"
+            "   AND a.worker_id = :worker AND a.id > d.id)"
+            " ORDER BY c.id, e.at DESC, d.id DESC"
+            ") latest ORDER BY at DESC, dispatch_id DESC LIMIT :n"
         ),
         {
             "worker": actor.worker_id,

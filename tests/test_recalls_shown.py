@@ -113,3 +113,37 @@ def test_a_worker_sees_his_own_recalled_dispatches_with_who_and_why(
             {"d": dispatch.RECALLS_SHOWN_DAYS + 1, "i": dispatch_id},
         )
     assert _recalled(api_client, users("worker")) == []
+
+
+def _redispatch(client: TestClient, town: dict[str, str], case_id: int, worker_id: int) -> None:
+    """Dispatch a recalled case to the worker again."""
+    seen = client.get(f"/api/cases/{case_id}", headers=town).json()
+    again = client.post(
+        f"/api/cases/{case_id}/dispatch",
+        json={"worker_id": worker_id, "version": seen["version"]},
+        headers=town,
+    )
+    assert again.status_code == 200, again.text
+
+
+def test_a_case_is_listed_once_by_its_latest_recall_and_not_after_a_later_dispatch(
+    api_client: TestClient, desk: tuple[Headers, int]
+) -> None:
+    """Trial AP m1: a recall undone by a re-dispatch came back, twice, even after his 退回."""
+    users, worker_id = desk
+    town = users("town")
+    case = _dispatched(api_client, users, worker_id, "最近撤回：复安社区楼道堆物")
+    assert act(api_client, town, case, "recall", note="地址有误，请勿前往").status_code == 200
+    _redispatch(api_client, town, case, worker_id)
+    assert act(api_client, town, case, "recall", note="当事人已自行协商解决").status_code == 200
+
+    mine = [r for r in _recalled(api_client, users("worker")) if r["case_id"] == case]
+    assert [r["note"] for r in mine] == ["当事人已自行协商解决"]  # the latest only
+
+    # dispatched to him again, 受理'd and sent back by himself: his 退回 is no recall, and the
+    # recalls before that dispatch were overtaken by it
+    _redispatch(api_client, town, case, worker_id)
+    assert act(api_client, users("worker"), case, "accept").status_code == 200
+    assert act(api_client, users("worker"), case, "return", note="不属本网格").status_code == 200
+    listed = _recalled(api_client, users("worker"))
+    assert [r for r in listed if r["case_id"] == case] == []
