@@ -103,14 +103,20 @@ REFUSALS: dict[str, str] = {
     "not found in scope": "不存在或不在辖区内",
     "bad credentials": "用户名或密码错误",
     "locked": "账户已锁定",
+    "throttled": "此地址登录失败次数过多，暂停登录",
 }
-"""Chinese of the refusals written in English in an entry's ``reason`` or ``detail.refused``."""
+"""Chinese of the refusals written in English in an entry's ``reason`` or ``detail.refused``.
+
+A refused login's reason is one of ``bad credentials`` (a wrong password, a name no account
+has or a disabled account, answered alike), ``locked`` and ``throttled`` (its address held
+back: ``api.routers.auth.login``).
+"""
 
 EXPORT_FORMATS = {"xlsx": "表格（.xlsx）", "csv": "文本表格（.csv）"}
 """The export's formats as the page's 事由 column names them (``audit.export``)."""
 
-EXPORT_HEADER = ["记录编号", "时间（北京时间）", "操作人", "操作", "对象", "结果", "原因", "哈希值"]
-"""The columns of an export of the audit log."""
+EXPORT_HEADER = ["记录编号", "时间（北京时间）", "操作人", "操作", "对象", "结果", "事由", "哈希值"]
+"""The columns of an export of the audit log (the page's 事由, not 原因)."""
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,7 @@ from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]
 REASON = "核实反映人联系方式以便回访"
-HEADER = ["记录编号", "时间（北京时间）", "操作人", "操作", "对象", "结果", "原因", "哈希值"]
+HEADER = ["记录编号", "时间（北京时间）", "操作人", "操作", "对象", "结果", "事由", "哈希值"]
 
 
 def _file_name(disposition: str) -> str:
@@ -233,3 +233,49 @@ def test_the_list_gives_each_entry_the_texts_the_export_writes(
         (f"案件 {code}（反映人 报**）", "成功", REASON)
     }
     assert clear_name not in str(listed)
+
+
+def test_a_refused_logins_reason_is_in_chinese_on_the_page_and_in_the_exports(
+    api_client: TestClient, auth_headers: Headers, database: SuiteDatabase
+) -> None:
+    """Every reason the login writes (``api.routers.auth.login``) is said in Chinese (trial AP m5).
+
+    The export heads that column 事由, as the page does.
+    """
+    actor = f"guess.{uuid.uuid4().hex[:8]}"
+    written = {
+        "bad credentials": "用户名或密码错误",
+        "locked": "账户已锁定",
+        "throttled": "此地址登录失败次数过多，暂停登录",
+    }
+    with Session(database.owner) as session, session.begin():
+        for reason in written:
+            audit.record(
+                session,
+                actor_id=None,
+                actor_name=actor,
+                action="login",
+                object_type="user",
+                outcome="denied",
+                reason=reason,
+                detail={"address": "203.0.113.9"},
+            )
+    auditor = auth_headers("auditor")
+    listed = api_client.get("/api/audit", params={"actor": actor}, headers=auditor).json()
+    shown = {
+        (e["texts"]["action"], e["texts"]["outcome"], e["texts"]["reason"])
+        for e in listed["entries"]
+    }
+    assert shown == {("登录", "拒绝", said) for said in written.values()}
+
+    answer = api_client.get(
+        "/api/audit/export", params={"actor": actor, "format": "csv"}, headers=auditor
+    )
+    assert "throttled" not in answer.content.decode("utf-8-sig")
+    table = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    assert table[0][6] == "事由"
+    assert {r[6] for r in table[1:]} == set(written.values())
+    answer = api_client.get("/api/audit/export", params={"actor": actor}, headers=auditor)
+    rows = list(load_workbook(io.BytesIO(answer.content))["审计日志"].iter_rows(values_only=True))
+    assert rows[0][6] == "事由"
+    assert {r[6] for r in rows[1:]} == set(written.values())
