@@ -86,6 +86,9 @@ BARE_CODE = re.compile(r"(\d{6})(\d{8})(\d{1,12})")
 #: The day of a platform code (``20261206`` of ``530424-20261206-00004241``), alone or with the
 #: number's last digits after it (``20261206-4241``).
 CODE_DAY = re.compile(r"(\d{8})(?:-(\d{1,12}))?")
+#: A day written as a date, ``2026-12-06``, ``2026/12/6`` or ``2026.12.06`` (one separator
+#: throughout), alone or with the number's last digits after a ``-`` (``2026-12-06-4241``).
+WRITTEN_DAY = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:-(\d{1,12}))?")
 #: Where a platform code's day starts (counted from 1, as SQL's ``substr``): after the county.
 DAY_AT = 8
 #: The cases one import brought in, as 数据导入 and ``zongzhi imports`` number it.
@@ -262,9 +265,10 @@ def search(
     Text that may be an identifier is looked up first as a case code (exact; by prefix from
     :data:`PREFIX_FROM` characters; a platform code typed without its hyphens, e.g.
     ``530424202612040004241``, too; by its last :data:`SUFFIX_FROM` or more digits; by its day,
-    ``20261206``, alone or with the number's last digits, ``20261206-4241``) or a work-order
-    number (``external_no``, the same way), on their indexes. When that finds nothing, every
-    word of the text must appear in the title (case-insensitive), among the unit's cases.
+    ``20261206`` or ``2026-12-06`` (:data:`WRITTEN_DAY`), alone or with the number's last
+    digits, ``20261206-4241``) or a work-order number (``external_no``, the same way), on their
+    indexes. When that finds nothing, every word of the text must appear in the title
+    (case-insensitive), among the unit's cases.
     ``导入编号 17`` (:data:`IMPORT_NUMBER`) finds the cases import 17 brought in.
 
     Parameters
@@ -312,7 +316,7 @@ def search(
     by_import = IMPORT_NUMBER.fullmatch(typed)
     if by_import is not None:
         return found(Case.import_id == int(by_import.group(1)))
-    if IDENTIFIER.fullmatch(typed):
+    if IDENTIFIER.fullmatch(typed) or code_day(typed) is not None:
         by_identifier = found(identifier_match(typed))
         if by_identifier:
             return by_identifier
@@ -424,17 +428,27 @@ def code_day(text: str) -> tuple[str, str | None] | None:
     -------
     tuple of (str, str or None) or None
         The day as codes write it (``YYYYMMDD``) and the digits after it, when ``text`` is a
-        date of eight digits, alone or followed by ``-`` and digits; else ``None``.
+        date of eight digits or written with ``-``, ``/`` or ``.`` (:data:`WRITTEN_DAY`),
+        alone or followed by ``-`` and digits; else ``None``.
 
     Examples
     --------
     >>> code_day("20261206"), code_day("20261206-4241"), code_day("20261306"), code_day("4241")
     (('20261206', None), ('20261206', '4241'), None, None)
+    >>> code_day("2026-12-06"), code_day("2026/12/6-4241"), code_day("2026.12.06")
+    (('20261206', None), ('20261206', '4241'), ('20261206', None))
+    >>> code_day("2026-12/06"), code_day("2026-02-30")
+    (None, None)
     """
     found = CODE_DAY.fullmatch(text)
-    if found is None:
-        return None
-    day, digits = found.groups()
+    if found is not None:
+        day, digits = found.groups()
+    else:
+        written = WRITTEN_DAY.fullmatch(text)
+        if written is None:
+            return None
+        year, _, month, of_month, digits = written.groups()
+        day = f"{year}{int(month):02d}{int(of_month):02d}"
     try:
         datetime.strptime(day, "%Y%m%d")
     except ValueError:

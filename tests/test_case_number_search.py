@@ -5,7 +5,8 @@ the scope whose code ends in those digits are found, the newest first; three dig
 to be a number (they are looked for in the titles, as before). The suffix is answered by the
 ``ix_cases_code_reversed`` index, not by reading every case of the county. The date in the
 number (``20261206``, or ``20261206-4241``) finds that day's cases in every county of the
-searching unit (trial AN N8), on the ``ix_cases_code_day`` index.
+searching unit (trial AN N8), on the ``ix_cases_code_day`` index; so does the day written as a
+date, ``2026-12-06``, ``2026/12/06`` or ``2026.12.06`` (trial AP m8).
 """
 
 from __future__ import annotations
@@ -178,7 +179,28 @@ def test_the_date_in_case_numbers_finds_that_days_cases(
     assert mine("disp_a1", "4241") == ["day_before", "a"]
 
 
-@pytest.mark.parametrize("typed", ["20310806", "20310806-4241"])
+def test_a_day_written_as_a_date_finds_that_days_cases(
+    api_client: TestClient, auth_headers: Headers, dated: dict[str, int]
+) -> None:
+    """``2031-08-06``, ``2031/08/06`` or ``2031.8.6`` read as ``20310806`` (trial AP m8)."""
+    names = {v: k for k, v in dated.items()}
+
+    def mine(q: str) -> list[str]:
+        found = _found(api_client, auth_headers("cmd_city"), q)
+        return [names[int(str(c["id"]))] for c in found if c["id"] in names]
+
+    for typed in ("2031-08-06", "2031/08/06", "2031.08.06", "2031.8.6", " 2031-08-06 "):
+        assert mine(typed) == ["c", "b", "a"], typed
+    assert mine("2031-08-05") == ["day_before"]
+    # with the number's last digits after it
+    assert mine("2031-08-06-4241") == ["c", "a"]
+    assert mine("2031.08.06-00054242") == ["b"]
+    # no such day, or separators mixed: not a day
+    assert mine("2031-02-30") == []
+    assert mine("2031-08/06") == []
+
+
+@pytest.mark.parametrize("typed", ["20310806", "20310806-4241", "2031-08-06", "2031.8.6-4241"])
 def test_a_day_is_one_index_range(
     database: SuiteDatabase, dated: dict[str, int], typed: str
 ) -> None:
