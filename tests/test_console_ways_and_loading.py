@@ -2,7 +2,8 @@
 
 * Trial AM N12: the case page and the 调度台 offer 研判分析 and 大屏模式 (and the case page
   调度台) as the command page does, to the roles it offers them to.
-* Trial AN N3: the command page says 加载中… until its feed is drawn, and 加载失败 if it fails.
+* Trial AN N3: the command page says 加载中… until its feed is drawn, and 加载失败 if it fails;
+  its legend shows no empty box meanwhile (trial AP m10).
 * Trial AN N4: at 1366×768 with the layer panel opened, the city's one county is not under it.
 """
 
@@ -109,10 +110,13 @@ def test_the_city_page_says_it_is_loading_until_its_feed_is_drawn(
         expect(loading).to_be_visible()
         expect(loading).to_contain_text("加载中…")
         expect(page.locator("#zz-kpis .zz-kpi-value").first).to_have_text("—")
+        # the legend, empty until the feed is drawn, is no white box at the map's corner (AP m10)
+        expect(page.locator("#zz-legend")).to_be_hidden()
         page.screenshot_step("1-loading")
         feed.release()
         page.wait_for_function("window.zzReady === true")
     expect(loading).to_be_hidden()
+    expect(page.locator("#zz-legend")).to_be_visible()
     expect(page.locator("#zz-kpis .zz-kpi-value").first).not_to_have_text("—")
     page.assert_clean(demo.origin)
 
@@ -132,6 +136,7 @@ def test_the_city_page_says_in_chinese_that_its_feed_failed(
     expect(loading).to_have_attribute("role", "alert")
     expect(loading.locator(".spinner-border")).to_be_hidden()
     expect(page.locator("#zz-loading-retry")).to_have_text("重新加载")
+    expect(page.locator("#zz-legend")).to_be_hidden()  # nothing drawn: no empty box (AP m10)
     page.screenshot_step("1-failed")
     page.unroute(FEED)
     page.click("#zz-loading-retry")
