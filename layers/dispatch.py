@@ -32,10 +32,12 @@ from layers.free_text import CASE_NOTE, DEPARTMENT_NAMES, refuse_personal_number
 from layers.model import (
     AssigneeKind,
     Case,
+    CaseEvent,
     Dispatch,
     DispatchStatus,
     Jurisdiction,
     Role,
+    User,
     Worker,
     WorkerPosition,
     WorkerStatus,
@@ -523,6 +525,65 @@ def recall(
         {"from": before, "to": after, "version": case.version} | payload,
     )
     return case
+
+
+#: The actions a dispatcher may register for the worker the case was dispatched to.
+_WORKER_ACTIONS = frozenset({"accept", "arrive", "feedback", "resolve", "return"})
+
+
+def for_whom(session: Session, events: list[CaseEvent]) -> list[dict[str, str]]:
+    """Name the worker of each 派单 and of each action registered for him by another.
+
+    Trial AP m4: the timeline's 派单 row did not say to whom, and a 受理 the dispatcher
+    registered for a worker without an account read as the dispatcher's own.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the reader of the case.
+    events : list of CaseEvent
+        The case's events, oldest first.
+
+    Returns
+    -------
+    list of dict
+        One per event: ``assignee_name`` on a 派单 to a worker; ``on_behalf_of`` on a 受理,
+        到场, 处置反馈, 办结 or 退回 that someone other than that worker's own account registered;
+        else empty.
+    """
+    ids = {
+        int(sent)
+        for e in events
+        if e.action == "dispatch" and (sent := (e.payload or {}).get("worker_id"))
+    }
+    names: dict[int, str] = {}
+    if ids:
+        rows = session.execute(select(Worker.id, Worker.name).where(Worker.id.in_(ids)))
+        names = {row.id: row.name for row in rows}
+    actors = {e.actor_id for e in events if e.actor_id is not None}
+    accounts_of: dict[int, int | None] = {}
+    if actors:
+        linked = session.execute(select(User.id, User.worker_id).where(User.id.in_(actors)))
+        accounts_of = {row.id: row.worker_id for row in linked}
+    current: int | None = None
+    said: list[dict[str, str]] = []
+    for e in events:
+        extra: dict[str, str] = {}
+        if e.action == "dispatch":
+            sent = (e.payload or {}).get("worker_id")
+            current = int(sent) if sent else None
+            if current in names:
+                extra["assignee_name"] = names[current]
+        elif (
+            e.action in _WORKER_ACTIONS
+            and current in names
+            and (e.actor_id is None or accounts_of.get(e.actor_id) != current)
+        ):
+            extra["on_behalf_of"] = names[current]
+        if e.action in {"recall", "return", "resolve"}:
+            current = None
+        said.append(extra)
+    return said
 
 
 #: How many days a grid worker's 我的任务 lists a dispatch of his that was recalled (最近撤回) …

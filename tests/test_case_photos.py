@@ -192,11 +192,21 @@ def test_resolve_with_photos_and_the_refusals_leave_the_case_as_it_was(
         return message
 
     too_large = b"\xff\xd8\xff\xe0" + b"\0" * (8 * 1024 * 1024)
-    assert refused([("big.jpg", too_large, "image/jpeg")]).startswith("图片过大")
-    assert refused([("notes.txt", "现场情况".encode(), "text/plain")]).startswith("格式不支持")
+    # each refusal names the file, as the page's own do (trial AP m2)
+    assert (
+        refused([("big.jpg", too_large, "image/jpeg")]) == "照片 big.jpg：图片过大：每张不超过 8 MB"
+    )
+    unsupported = "：格式不支持：只能上传 JPEG 或 PNG 图片"
+    assert (
+        refused([("notes.txt", "现场情况".encode(), "text/plain")])
+        == "照片 notes.txt" + unsupported
+    )
+    # a text renamed .jpg, sent as a JPEG
+    fake = [("a.png", _png((40, 30)), "image/png"), ("fake.jpg", b"not a photo", "image/jpeg")]
+    assert refused(fake) == "照片 fake.jpg" + unsupported
     gif = io.BytesIO()
     Image.new("RGB", (20, 20)).save(gif, "GIF")
-    assert refused([("a.gif", gif.getvalue(), "image/gif")]).startswith("格式不支持")
+    assert refused([("a.gif", gif.getvalue(), "image/gif")]) == "照片 a.gif" + unsupported
     seven = [(f"{n}.png", _png((40, 30)), "image/png") for n in range(7)]
     assert refused(seven) == "最多 6 张照片"
     assert api_client.get(f"/api/cases/{case_id}/photos", headers=worker).json() == []

@@ -165,3 +165,54 @@ def test_the_candidates_give_the_phone_of_a_worker_without_an_account(
     assert [(w["worker_id"], w["has_account"], w["phone"]) for w in found["workers"]] == [
         (workers["phoned"], False, NO_ACCOUNT_PHONE)
     ]
+
+
+def test_the_timeline_says_to_whom_a_case_went_and_for_whom_the_desk_registered(
+    api_client: TestClient, town: tuple[Headers, dict[str, int]]
+) -> None:
+    """Trial AP m4: the 派单 row said nothing, and a 受理 the desk registered for a worker
+    without an account read as the dispatcher's own."""
+    headers, workers = town
+    h = headers("disp")
+    lon, lat = village_centre(V1)
+
+    def dispatched(worker: str) -> int:
+        case = _case(api_client, h, lon=lon, lat=lat)
+        url = f"/api/cases/{case['id']}"
+        done = api_client.post(
+            f"{url}/actions/triage", json={"version": case["version"]}, headers=h
+        )
+        assert done.status_code == 200, done.text
+        sent = api_client.post(
+            f"{url}/dispatch",
+            json={"worker_id": workers[worker], "version": done.json()["version"]},
+            headers=h,
+        )
+        assert sent.status_code == 200, sent.text
+        return int(case["id"])
+
+    def act_as(who: str, case_id: int, action: str) -> None:
+        version = api_client.get(f"/api/cases/{case_id}", headers=headers(who)).json()["version"]
+        done = api_client.post(
+            f"/api/cases/{case_id}/actions/{action}",
+            json={"version": version},
+            headers=headers(who),
+        )
+        assert done.status_code == 200, done.text
+
+    def timeline(case_id: int) -> list[tuple[str, str | None, str | None]]:
+        events = api_client.get(f"/api/cases/{case_id}/events", headers=h).json()
+        return [(e["action"], e.get("assignee_name"), e.get("on_behalf_of")) for e in events]
+
+    phoned = dispatched("phoned")
+    act_as("disp", phoned, "accept")
+    act_as("disp", phoned, "arrive")
+    assert timeline(phoned)[-3:] == [
+        ("dispatch", "甲无账号", None),
+        ("accept", None, "甲无账号"),
+        ("arrive", None, "甲无账号"),
+    ]
+    # the worker with an account takes his own case: nobody registered it for him
+    app = dispatched("app")
+    act_as("app", app, "accept")
+    assert timeline(app)[-2:] == [("dispatch", "乙有账号", None), ("accept", None, None)]

@@ -51,6 +51,25 @@ def _map_shows_the_case(page: RecordedPage, case: dict[str, object]) -> None:
             x > m.left + 20 && x < m.right - 20 && y > m.top + 20 && y < m.bottom - 20;
         }"""
     )
+    # the grid drawn whole and large, named, and the pin told from 我的位置 (trial AP M2)
+    page.wait_for_function(
+        """() => {
+          const map = window.zzMap;
+          let grid = null;
+          map.eachLayer((l) => { if (l instanceof L.Polygon) grid = l; });
+          if (!grid) return false;
+          const b = grid.getBounds(), size = map.getSize();
+          const nw = map.latLngToContainerPoint(b.getNorthWest());
+          const se = map.latLngToContainerPoint(b.getSouthEast());
+          return nw.x >= -1 && nw.y >= -1 && se.x <= size.x + 1 && se.y <= size.y + 1 &&
+            (se.x - nw.x > size.x * 0.5 || se.y - nw.y > size.y * 0.5);
+        }"""
+    )
+    legend = page.locator("#cz-legend")
+    expect(legend).to_be_visible()
+    expect(page.locator("#cz-legend-grid")).to_have_text(re.compile(r"网格"))
+    expect(page.locator("#cz-legend-case")).to_have_text("案件位置")
+    expect(page.locator("#cz-legend-me")).to_be_hidden()
     href = page.locator("#cz-navigate").get_attribute("href") or ""
     url = urlparse(href)
     assert (url.scheme, url.netloc, url.path) == ("https", "uri.amap.com", "/marker")
@@ -107,6 +126,18 @@ def test_a_worker_on_his_phone_maps_the_case_and_his_distance_to_it(
     metres = int(re.findall(r"\d+", said.inner_text())[0])
     assert abs(metres - _metres(here, (case["lon"], case["lat"]))) <= 2
     expect(page.locator("#cz-map .cz-me-pin")).to_be_visible()
+    expect(page.locator("#cz-legend-me")).to_have_text("我的位置")
+    expect(page.locator("#cz-legend-me")).to_be_visible()
+    # the map fitted to both: the case's pin and 我的位置 on it
+    page.wait_for_function(
+        """() => {
+          const m = document.getElementById("cz-map").getBoundingClientRect();
+          return [".cz-case-pin", ".cz-me-pin"].every((s) => {
+            const p = document.querySelector("#cz-map " + s).getBoundingClientRect();
+            return p.left >= m.left && p.right <= m.right && p.top >= m.top && p.bottom <= m.bottom;
+          });
+        }"""
+    )
     page.screenshot_step("phone-case-map-located", full_page=True)
     page.assert_clean(demo.origin)
 

@@ -50,14 +50,16 @@ def test_the_worker_sends_site_photos_with_his_feedback_from_the_phone(
             [
                 {"name": "警示牌.png", "mimeType": "image/png", "buffer": _png()},
                 {"name": "说明.txt", "mimeType": "text/plain", "buffer": "现场".encode()},
+                # a text renamed .jpg: refused at once, by name, not after sending (trial AP m2)
+                {"name": "fake.jpg", "mimeType": "image/jpeg", "buffer": b"not a photo"},
             ]
         )
         picked = page.locator("#cz-p-photos-picked img")
+        expect(page.locator("#cz-p-photos-error")).to_have_text(
+            "格式不支持：只能上传 JPEG 或 PNG 图片（说明.txt）；照片 fake.jpg 无法识别为图片"
+        )
         expect(picked).to_have_count(2)
         expect(page.locator("#cz-p-photos-add")).to_have_text("再拍一张或添加（已选 2 张）")
-        expect(page.locator("#cz-p-photos-error")).to_have_text(
-            "格式不支持：只能上传 JPEG 或 PNG 图片（说明.txt）"
-        )
         page.fill("#cz-action-note", "已到现场查看，围墙已设警示牌")
         page.locator("#cz-action-form").scroll_into_view_if_needed()
         page.screenshot_step("1-photos-picked")

@@ -33,6 +33,17 @@ def _read(photo: UploadFile) -> bytes:
     return photo.file.read(case_photos.MAX_BYTES + 1)
 
 
+def _reencoded(photo: UploadFile) -> case_photos.Encoded:
+    """Re-encode one photo; a refusal names its file (照片 xx.jpg：格式不支持…, trial AP m2)."""
+    try:
+        return case_photos.reencode(_read(photo))
+    except InvalidInput as refused:
+        name = (photo.filename or "").replace("\n", " ").strip()[:80]
+        if not name:
+            raise
+        raise InvalidInput(f"照片 {name}：{refused}") from None
+
+
 def _params(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text or "{}")
@@ -68,7 +79,7 @@ def act_with_photos(
             raise InvalidInput("只有处置反馈和办结可以附照片")
         sent = [p for p in photos if p.filename or p.size]
         case_photos.check_count(len(sent))
-        encoded = [case_photos.reencode(_read(p)) for p in sent]
+        encoded = [_reencoded(p) for p in sent]
         case = cases.act(
             session,
             case_id,

@@ -37,6 +37,7 @@ from layers import (
     cases,
     command,
     deadlines,
+    dispatch,
     workflow,
 )
 from layers.errors import DomainError, Forbidden, InvalidInput
@@ -429,7 +430,11 @@ def get_case(
 def case_events(case_id: IdPath, user: BusinessUser, session: SessionDep) -> list[dict[str, Any]]:
     """Return who did what and when, from which state to which."""
     _no_analyst(user)
-    return [event_json(e) for e in cases.events(session, case_id, actor=actor_of(user))]
+    events = cases.events(session, case_id, actor=actor_of(user))
+    return [
+        event_json(e) | extra
+        for e, extra in zip(events, dispatch.for_whom(session, events), strict=True)
+    ]
 
 
 def event_json(event: CaseEvent) -> dict[str, Any]:

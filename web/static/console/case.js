@@ -105,6 +105,9 @@
       const extra = [];
       const p = e.payload || {};
       if (e.action === "escalate" || e.action === "hand_down") extra.push(moveText(p));
+      // for whom (trial AP m4): the worker sent to, and a 受理 a dispatcher registered for him
+      if (e.assignee_name) extra.push("派单至" + e.assignee_name);
+      if (e.on_behalf_of) extra.push("代" + e.on_behalf_of + "登记");
       if (p.outcome) extra.push(labels.outcome[p.outcome] || p.outcome);
       if (p.route) extra.push("途径：" + (labels.legal_route[p.route] || p.route));
       if (p.departments) extra.push("吹哨部门：" + p.departments.join("、"));
@@ -174,6 +177,21 @@
     return "";
   }
 
+  /** Whether the browser can decode the file as a picture. */
+  function decodes(file) {
+    return new Promise(function (resolve) {
+      const img = new Image();
+      const url = URL.createObjectURL(file);
+      const done = (ok) => {
+        URL.revokeObjectURL(url);
+        resolve(ok);
+      };
+      img.onload = () => done(img.naturalWidth > 0);
+      img.onerror = () => done(false);
+      img.src = url;
+    });
+  }
+
   /** Draw the photos chosen, each with 移除. */
   function showPicked() {
     const box = $("cz-p-photos-picked");
@@ -209,15 +227,18 @@
     if (!PHOTO_ACTIONS.includes(action)) return;
     $("cz-action-params").insertAdjacentHTML("beforeend", photoField());
     const input = $("cz-p-photos");
-    input.addEventListener("change", function () {
+    input.addEventListener("change", async function () {
       const error = $("cz-p-photos-error");
       const said = [];
-      Array.from(input.files).forEach(function (file) {
-        const refusal = photoRefusal(file, picked.length + 1);
+      const files = Array.from(input.files);
+      input.value = ""; // the next shot is added to these
+      for (const file of files) {
+        let refusal = photoRefusal(file, picked.length + 1);
+        // a text renamed .jpg is refused at once, by name, not after sending (trial AP m2)
+        if (!refusal && !(await decodes(file))) refusal = "照片 " + file.name + " 无法识别为图片";
         if (refusal) said.push(refusal);
         else picked.push(file);
-      });
-      input.value = ""; // the next shot is added to these
+      }
       error.textContent = said.filter((t, i) => said.indexOf(t) === i).join("；");
       error.hidden = !said.length;
       showPicked();
@@ -370,26 +391,65 @@
     page.place = p;
     map.invalidateSize(); // the map was drawn while the page was hidden
     let grid = null;
+    const gridName = d.grid ? d.grid.label : "";
     if (p.grid_outline) {
       grid = L.geoJSON(p.grid_outline, {
         interactive: false,
-        style: { color: "#2b83ba", weight: 2, fillColor: "#2b83ba", fillOpacity: 0.06, dashArray: "6 4" },
+        style: { color: "#2b83ba", weight: 3, fillColor: "#2b83ba", fillOpacity: 0.08, dashArray: "6 4" },
       }).addTo(placeLayer);
     }
+    // the case a pin in its risk colour, 我的位置 a small blue dot (trial AP M2: two blue dots)
     const pin = L.marker([p.lat, p.lon], {
-      icon: L.divIcon({ className: "cz-case-pin", iconSize: [18, 18] }),
+      icon: L.divIcon({
+        className: "cz-case-pin",
+        html: '<span class="cz-case-pin-head" style="background:' + zz.riskColor(c.risk_level) + '"></span>',
+        iconSize: [24, 32],
+        iconAnchor: [12, 32],
+        tooltipAnchor: [0, -30],
+      }),
       title: "案件位置",
       keyboard: false,
     })
-      .bindTooltip(zz.esc(c.title))
+      .bindTooltip("案件位置：" + zz.esc(c.title))
       .addTo(placeLayer);
-    pin.getElement().style.background = zz.riskColor(c.risk_level);
+    pin.setZIndexOffset(1000);
+    showLegend(gridName, c.risk_level);
     $("cz-navigate").href = navigationUrl(c, d);
     if (!moved) return;
-    // a small grid whole around the point, else the streets around it
-    const fits = grid && map.getBoundsZoom(grid.getBounds(), false, L.point(16, 16)) >= 15;
-    if (fits) map.fitBounds(grid.getBounds(), { padding: [8, 8], maxZoom: 17 });
-    else map.setView([p.lat, p.lon], 16);
+    fitPlace();
+  }
+
+  /** The grid's whole outline with the case (and, after 定位, the reader): a grid drawn in
+   * full, large, even where no base map is served at that zoom (trial AP M2). */
+  function fitPlace() {
+    const p = page.place;
+    if (!p) return;
+    const bounds = L.latLngBounds([[p.lat, p.lon]]);
+    placeLayer.eachLayer((l) => l.getBounds && bounds.extend(l.getBounds()));
+    meLayer.eachLayer((l) => l.getLatLng && bounds.extend(l.getLatLng()));
+    if (bounds.getNorthEast().equals(bounds.getSouthWest())) map.setView([p.lat, p.lon], 16);
+    else map.fitBounds(bounds, { padding: [28, 28], maxZoom: 17 });
+  }
+
+  let legend = null;
+
+  /** The map's caption: the grid's name, and what the pin and (after 定位) the dot are. */
+  function showLegend(gridName, risk) {
+    if (!legend) {
+      legend = L.control({ position: "bottomleft" });
+      legend.onAdd = function () {
+        const box = L.DomUtil.create("div", "cz-legend");
+        box.id = "cz-legend";
+        L.DomEvent.disableClickPropagation(box);
+        return box;
+      };
+      legend.addTo(map);
+    }
+    const box = $("cz-legend");
+    box.innerHTML =
+      (gridName ? '<div class="cz-legend-grid" id="cz-legend-grid"><span class="cz-legend-line"></span>' + zz.esc(gridName) + "</div>" : "") +
+      '<div id="cz-legend-case"><span class="cz-legend-pin" style="background:' + zz.riskColor(risk) + '"></span>案件位置</div>' +
+      '<div id="cz-legend-me"' + (meLayer.getLayers().length ? "" : " hidden") + '><span class="cz-legend-me"></span>我的位置</div>';
   }
 
   /** 定位: the reader's own position (the phone's, WGS84 as the map's), and the distance. */
@@ -407,13 +467,16 @@
         const me = L.latLng(pos.coords.latitude, pos.coords.longitude);
         meLayer.clearLayers();
         L.marker(me, {
-          icon: L.divIcon({ className: "cz-me-pin", iconSize: [14, 14] }),
+          icon: L.divIcon({ className: "cz-me-pin", iconSize: [12, 12] }),
           title: "我的位置",
           keyboard: false,
-        }).addTo(meLayer);
+        })
+          .bindTooltip("我的位置")
+          .addTo(meLayer);
+        if ($("cz-legend-me")) $("cz-legend-me").hidden = false;
         const accuracy = pos.coords.accuracy ? "（定位精度约 ±" + Math.round(pos.coords.accuracy) + " 米）" : "";
         out.textContent = "您距案件约 " + fmtDistance(map.distance(me, [p.lat, p.lon])) + accuracy;
-        map.fitBounds(L.latLngBounds([me, [p.lat, p.lon]]), { padding: [24, 24], maxZoom: 17 });
+        fitPlace();
       },
       function (err) {
         out.textContent =
@@ -565,7 +628,8 @@
       return;
     }
     page.action = action;
-    $("cz-action-title").textContent = actionTitle(action, toLevel);
+    const behalf = behalfOf(action);
+    $("cz-action-title").textContent = behalf ? "代 " + behalf + " 登记" + actionLabel(action) : actionTitle(action, toLevel);
     // 退回 must say why: the field says so and the browser asks before the server refuses
     $("cz-action-note-label").textContent = noteRequired ? noteRequired + "（必填）" : "办理说明（选填）";
     $("cz-action-note").required = Boolean(noteRequired);
@@ -593,6 +657,15 @@
         $("cz-p-route-box").hidden = outcome.value !== "mediation_failed";
       });
     }
+  }
+
+  /** The worker a dispatcher registers 受理, 到场 or 办结 for (one without an account, trial AP
+   * m4): the worker of the case's open dispatch, when the reader is not he. */
+  function behalfOf(action) {
+    if (!["accept", "arrive", "feedback", "resolve"].includes(action) || !page.detail || !page.me) return "";
+    const open = page.detail.dispatches.find((x) => x.assignee_kind === "worker" && ["assigned", "accepted", "arrived"].includes(x.status));
+    if (!open || (page.me.worker_id && page.me.worker_id === open.worker_id) || page.me.role === "grid_worker") return "";
+    return open.assignee_name;
   }
 
   /** Where the unsent note of an action on this case is kept (this tab only). */
