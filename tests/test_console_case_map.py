@@ -201,3 +201,63 @@ def test_the_desk_says_to_phone_a_worker_without_an_account(
                 text("UPDATE workers SET last_seen_at = :seen, last_position = :pos WHERE id = :w"),
                 {"seen": worker.last_seen_at, "pos": worker.last_position, "w": worker.id},
             )
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+@pytest.mark.browser_viewport(1366, 768)
+def test_the_desk_registers_an_accept_for_a_worker_without_an_account_by_name(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial AP m4: the 受理 form and the timeline did not say for whom the desk registered it,
+    and the 派单 row's 说明 was empty."""
+    demo = console_demo
+    _, _, village, _, dispatcher, spot = _desk(demo)
+    with demo.owner.connect() as conn:
+        worker = conn.execute(
+            text(
+                "SELECT w.id, w.name, w.status FROM workers w"
+                " WHERE w.area_code = :v AND w.status = 'on_duty'"
+                "   AND NOT EXISTS (SELECT 1 FROM users u WHERE u.worker_id = w.id)"
+                " ORDER BY w.id DESC LIMIT 1"
+            ),
+            {"v": village},
+        ).one()
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        me = _token(client, dispatcher)
+        case = _register(client, me, spot, "代为登记测试：楼道堆物", "w", 0)
+        triaged = _act(client, me, case["id"], "triage")
+        sent = client.post(
+            f"/api/cases/{case['id']}/dispatch",
+            json={"worker_id": worker.id, "version": triaged["version"]},
+            headers=me,
+        )
+        assert sent.status_code == 200, sent.text
+    try:
+        login(page, demo.origin, dispatcher, next_path=f"/cases/{case['id']}")
+        page.locator("#cz-actions button[data-action='accept']").click()
+        expect(page.locator("#cz-action-title")).to_have_text(f"代 {worker.name} 登记受理")
+        page.locator("#cz-action-submit").click()
+        timeline = page.locator("#cz-timeline tbody")
+        expect(timeline.locator("tr[data-action='accept']")).to_contain_text(f"代{worker.name}登记")
+        expect(timeline.locator("tr[data-action='dispatch']")).to_contain_text(
+            f"派单至{worker.name}"
+        )
+        page.screenshot_step("accept-on-behalf")
+        page.assert_clean(demo.origin)
+    finally:
+        with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+            me = _token(client, dispatcher)
+            _act(client, me, case["id"], "return", note="测试结束，退回")
+        with demo.owner.begin() as conn:  # the worker free, his day's workload as it was
+            conn.execute(
+                text("UPDATE workers SET status = :s WHERE id = :w"),
+                {"s": worker.status, "w": worker.id},
+            )
+            conn.execute(
+                text(
+                    "UPDATE dispatches SET assigned_at = assigned_at - interval '2 days'"
+                    " WHERE case_id = :c"
+                ),
+                {"c": case["id"]},
+            )
