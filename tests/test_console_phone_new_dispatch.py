@@ -162,3 +162,59 @@ def test_a_case_dispatched_again_after_its_recall_withdraws_the_recall_notice(
         expect(recalled).to_have_count(0)
         page.screenshot_step("2-dispatched-again")
         page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.browser_viewport(WIDTH, HEIGHT)
+@pytest.mark.xdist_group("console")
+def test_one_notice_a_case_and_the_task_row_gives_its_contact_limit(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial AP M1: unread, the 新派单 notice stood above the recall's 「请勿前往」, and after a
+    re-dispatch two 新派单 notices of the case covered its 受理; m3: the task row gave only the
+    办结 limit, not the 联系时限."""
+    demo = console_demo
+    desk = _desk(demo)
+    cases: list[int] = []
+    with _workload_kept(demo, cases):
+        _open_phone(page, demo)
+        title = "单条提醒测试：楼道堆物引发邻里争吵"
+        cases.append(_dispatch_to_worker(demo, title))
+        case_id = cases[0]
+        code, contact = _case(demo, case_id)
+        task = page.locator(f"#zz-tasks-body tr[data-case-id='{case_id}']")
+        mine = page.locator(f"#zz-toasts .zz-new-task[data-case-id='{case_id}']")
+        expect(mine).to_have_count(1)
+        # not yet 受理'd: the row says by when to contact, beside the 办结 countdown
+        expect(task.locator(".zz-contact-due")).to_have_text(f"联系时限 {contact[5:]} 前")
+        assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
+
+        reason = "地址有误，改派社区民警，请勿前往"
+        with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+            as_dispatcher = _token(client, desk.dispatcher)
+            _act(client, as_dispatcher, case_id, "recall", reason)
+            recall = page.locator("#zz-toasts .zz-sticky", has_text=f"案件 …{code[-4:]} 的派单已被")
+            expect(recall).to_contain_text(reason)
+            # the unread 新派单 of the case went with the recall: no "go" beside "do not go"
+            expect(mine).to_have_count(0)
+            expect(page.locator("#zz-toasts")).not_to_contain_text("前联系/受理")
+            page.screenshot_step("1-recalled-unread-notice-gone")
+
+            version = client.get(f"/api/cases/{case_id}", headers=as_dispatcher).json()["version"]
+            sent = client.post(
+                f"/api/cases/{case_id}/dispatch",
+                json={"worker_id": desk.worker_id, "version": version, "note": None},
+                headers=as_dispatcher,
+            )
+            assert sent.status_code == 200, sent.text
+            expect(mine).to_contain_text("已重新派给您")
+            expect(mine).to_have_count(1)  # one notice of the case, the latest dispatch's
+            expect(recall).to_have_count(0)
+            expect(task.locator(".zz-contact-due")).to_have_text(f"联系时限 {contact[5:]} 前")
+            page.screenshot_step("2-dispatched-again-one-notice")
+
+            # once 受理'd, the 联系时限 is met: the row no longer gives it
+            _act(client, _token(client, desk.worker_login), case_id, "accept")
+        expect(task.locator(".zz-contact-due")).to_have_count(0)
+        expect(task).to_be_attached()
+        page.assert_clean(demo.origin)

@@ -455,6 +455,16 @@
     document.getElementById("zz-tasks-empty").classList.toggle("d-none", feed.tasks.length > 0);
     feed.tasks.forEach(function (c) {
       const row = caseRow(c, (c.allowed_actions || []).filter((a) => TASK_ACTIONS.includes(a)));
+      if (c.state === "dispatched" && c.contact_deadline) {
+        // until 受理 the 联系时限 is the nearer limit; the countdown cell counts the 办结 one
+        // (trial AP m3: it stood only in the 新派单 notice)
+        const past = Date.parse(c.contact_deadline) <= Date.now();
+        const by = zz.fmtTime(c.contact_deadline).slice(5);
+        const due = el("div", "zz-contact-due small fw-semibold " + (past ? "text-danger" : "text-primary"),
+          "联系时限 " + by + (past ? " 已过" : " 前"));
+        due.title = "请于 " + zz.fmtTime(c.contact_deadline) + " 前联系当事人并受理";
+        row.children[1].appendChild(due);
+      }
       if (c.dispatch_note) {
         // what the dispatcher asked of the worker, on the task itself (trial Z: the case page only)
         const said = el("div", "zz-dispatch-note", "派单说明：" + c.dispatch_note);

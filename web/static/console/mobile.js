@@ -200,6 +200,9 @@
   // recall's live event gives the case's version after the recall: a feed listing the case as his
   // task with a later version was read after a new dispatch to him (an older read, answered late,
   // still lists it as before the recall and changes nothing).
+  // One notice a case at a time (trial AP M1): a recall takes its 新派单 notice away, and a new
+  // dispatch's notice replaces the case's earlier one, so 「请于…前联系/受理」 never stands beside
+  // 「请勿前往」 and two notices of a case do not cover its 受理.
 
   let shownTasks = null; // the case ids 我的任务 listed in the feed drawn last (null: none yet)
   const recalledTasks = new Map(); // case id → { version, notice } of a recall of his task seen live
@@ -213,9 +216,19 @@
     return "请于 " + at + " 前联系/受理";
   }
 
+  /** Take away the 新派单 notices of the case still in the corner. */
+  function dropNewTaskNotices(caseId) {
+    document.querySelectorAll("#zz-toasts .zz-new-task").forEach(function (notice) {
+      if (notice.dataset.caseId === String(caseId)) notice.remove();
+    });
+  }
+
   function onCaseEvent(e) {
     const st = commandPage();
-    if (!st || e.action !== "recall" || !(st.feed.tasks || []).some((t) => t.id === e.case_id)) return;
+    if (!st || e.action !== "recall") return;
+    // its 新派单 「请于…前联系/受理」 would stand above 「…撤回：…请勿前往」 (trial AP M1)
+    dropNewTaskNotices(e.case_id);
+    if (!(st.feed.tasks || []).some((t) => t.id === e.case_id)) return;
     // command.js has just shown its notice for it (its listener came first)
     const said = "案件 " + tail(e.case_code) + " 的派单已被";
     const notices = Array.from(document.querySelectorAll("#zz-toasts .zz-sticky")).filter((n) => n.textContent.includes(said));
@@ -248,6 +261,7 @@
         return; // listed before, or a read older than its recall
       }
       if (t.state !== "dispatched") return; // already 受理'd elsewhere meanwhile
+      dropNewTaskNotices(t.id); // one notice a case: the latest dispatch's
       const head = "新派单：案件 " + tail(t.code) + "「" + t.title + "」";
       const notice = zz.toast(head + (back ? "已重新派给您，此前的撤回不再适用" : "") + "，" + contactBy(t), "primary", {
         sticky: true,
