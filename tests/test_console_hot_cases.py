@@ -103,6 +103,9 @@ def test_an_alert_and_its_cell_say_the_same_and_locate_marks_the_cell(
     # what its class means first (trial AF), then the cell's figures
     meaning = (alert["detail"] or "").split("；")[0]
     assert meaning.endswith("（按周判定）"), alert["detail"]
+    # said once: the title has 「（按周判定）」, so the line under it does not say it again
+    assert "（按周判定）" in item.locator(".zz-alert-title").inner_text()
+    meaning = meaning.removesuffix("（按周判定）")
     expect(item.locator(".zz-alert-detail")).to_have_text(
         f"{meaning} · 置信度 {confidence} · 本格案件数 {cell['own']} 起 · "
         f"本格及相邻格案件数 {cell['around']} 起 · 热点得分 {cell['z']:.2f}"

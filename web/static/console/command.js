@@ -1083,7 +1083,10 @@
   function alertDetail(a) {
     // what its class means and on which periods, said first (trial AF: 零星 read as minor)
     const first = (a.detail || "").split("；")[0];
-    const meaning = /判定）$/.test(first) ? [first] : [];
+    // 「（按周判定）」 once: not again here when the title already says it (since 5afca45)
+    const judged = /（[^（）]*判定）$/.exec(first);
+    const said = judged && alertTitle(a).includes(judged[0]) ? first.slice(0, -judged[0].length) : first;
+    const meaning = judged ? [said] : [];
     if (a.cell) return meaning.concat(cellFigures(a.cell).map((r) => r[0] + " " + r[1]));
     // an alert written before its detail was Chinese (Gi* z=2.31, p=0.021；…): its score only
     const m = /z=([-\d.]+),\s*p=([\d.]+)/.exec(a.detail || "");
