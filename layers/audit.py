@@ -57,6 +57,15 @@ LOCK_KEY = 0x7A6F6E677A686901
 OUTCOMES = ("ok", "denied", "failed", "error")
 """Allowed values of the ``outcome`` column."""
 
+LOGIN_BAD_CREDENTIALS = "bad credentials"
+"""Reason of a refused login: a wrong password, a name no account has or a disabled account."""
+LOGIN_LOCKED = "locked"
+"""Reason of a refused login: the account is locked after too many failures."""
+LOGIN_THROTTLED = "throttled"
+"""Reason of a refused login: its address is held back (``layers.login_throttle``)."""
+LOGIN_REFUSALS = (LOGIN_BAD_CREDENTIALS, LOGIN_LOCKED, LOGIN_THROTTLED)
+"""Every reason a refused ``login`` entry is written with (``api.routers.auth.login``)."""
+
 _PERSONAL_KEYS = frozenset(
     {"name", "person_name", "resident_id", "id_number", "id_card", "idcard", "sfzh", "phone"}
 )

@@ -101,15 +101,15 @@ REFUSALS: dict[str, str] = {
     "role may not unmask": "该岗位不能查看明文",
     "no real reason stated": "未写明查看事由",
     "not found in scope": "不存在或不在辖区内",
-    "bad credentials": "用户名或密码错误",
-    "locked": "账户已锁定",
-    "throttled": "此地址登录失败次数过多，暂停登录",
+    audit.LOGIN_BAD_CREDENTIALS: "用户名或密码错误",
+    audit.LOGIN_LOCKED: "账户已锁定",
+    audit.LOGIN_THROTTLED: "此地址登录失败次数过多，暂停登录",
 }
 """Chinese of the refusals written in English in an entry's ``reason`` or ``detail.refused``.
 
-A refused login's reason is one of ``bad credentials`` (a wrong password, a name no account
-has or a disabled account, answered alike), ``locked`` and ``throttled`` (its address held
-back: ``api.routers.auth.login``).
+A refused login's reason is one of :data:`layers.audit.LOGIN_REFUSALS`: ``bad credentials`` (a
+wrong password, a name no account has or a disabled account, answered alike), ``locked`` and
+``throttled`` (its address held back: ``api.routers.auth.login``).
 """
 
 EXPORT_FORMATS = {"xlsx": "表格（.xlsx）", "csv": "文本表格（.csv）"}

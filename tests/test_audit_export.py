@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -238,18 +239,13 @@ def test_the_list_gives_each_entry_the_texts_the_export_writes(
 def test_a_refused_logins_reason_is_in_chinese_on_the_page_and_in_the_exports(
     api_client: TestClient, auth_headers: Headers, database: SuiteDatabase
 ) -> None:
-    """Every reason the login writes (``api.routers.auth.login``) is said in Chinese (trial AP m5).
+    """Every reason the login writes (``audit.LOGIN_REFUSALS``) is said in Chinese (trial AP m5).
 
     The export heads that column 事由, as the page does.
     """
     actor = f"guess.{uuid.uuid4().hex[:8]}"
-    written = {
-        "bad credentials": "用户名或密码错误",
-        "locked": "账户已锁定",
-        "throttled": "此地址登录失败次数过多，暂停登录",
-    }
     with Session(database.owner) as session, session.begin():
-        for reason in written:
+        for reason in audit.LOGIN_REFUSALS:
             audit.record(
                 session,
                 actor_id=None,
@@ -262,16 +258,18 @@ def test_a_refused_logins_reason_is_in_chinese_on_the_page_and_in_the_exports(
             )
     auditor = auth_headers("auditor")
     listed = api_client.get("/api/audit", params={"actor": actor}, headers=auditor).json()
-    shown = {
-        (e["texts"]["action"], e["texts"]["outcome"], e["texts"]["reason"])
-        for e in listed["entries"]
+    assert {(e["texts"]["action"], e["texts"]["outcome"]) for e in listed["entries"]} == {
+        ("登录", "拒绝")
     }
-    assert shown == {("登录", "拒绝", said) for said in written.values()}
+    written = {e["reason"]: e["texts"]["reason"] for e in listed["entries"]}
+    assert set(written) == set(audit.LOGIN_REFUSALS)
+    assert all(re.fullmatch(r"[\u4e00-\u9fff，、]+", said) for said in written.values()), written
+    assert len(set(written.values())) == len(written)  # each said apart
 
     answer = api_client.get(
         "/api/audit/export", params={"actor": actor, "format": "csv"}, headers=auditor
     )
-    assert "throttled" not in answer.content.decode("utf-8-sig")
+    assert not any(code in answer.content.decode("utf-8-sig") for code in audit.LOGIN_REFUSALS)
     table = list(csv.reader(io.StringIO(answer.content.decode("utf-8-sig"))))
     assert table[0][6] == "事由"
     assert {r[6] for r in table[1:]} == set(written.values())

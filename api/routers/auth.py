@@ -132,11 +132,11 @@ def login(
             object_type="user",
             outcome="denied",
             reason=(
-                "throttled"
+                audit.LOGIN_THROTTLED
                 if isinstance(exc, TooManyAttempts)
-                else "locked"
+                else audit.LOGIN_LOCKED
                 if isinstance(exc, AccountLocked)
-                else "bad credentials"
+                else audit.LOGIN_BAD_CREDENTIALS
             ),
             detail=where,
         )
