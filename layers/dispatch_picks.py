@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from geo.codes import scope_range
 from layers import cases, dispatch
 from layers.errors import InvalidInput, NotFound
+from layers.model.dispatches import ACTIVE_DISPATCH
 from layers.workflow import Actor
 
 #: Why the ranked list leaves a worker out: busy with a dispatch, off duty, no position reported,
@@ -134,7 +135,7 @@ _CASE = text(
 )
 
 _PICKS = text(
-    """
+    f"""
     WITH c AS MATERIALIZED (
         SELECT geography(point) AS g FROM cases WHERE id = :case_id),
     w AS (
@@ -156,7 +157,7 @@ _PICKS = text(
       FROM w CROSS JOIN c
       LEFT JOIN LATERAL (
         SELECT d.case_id, k.code FROM dispatches d JOIN cases k ON k.id = d.case_id
-         WHERE d.worker_id = w.id AND d.status IN ('assigned', 'accepted', 'arrived')
+         WHERE d.worker_id = w.id AND d.{ACTIVE_DISPATCH}
          ORDER BY d.assigned_at DESC LIMIT 1) busy ON w.status = 'busy'
      WHERE CASE WHEN CAST(:pattern AS text) IS NULL THEN w.account_scopes IS NOT NULL
                 ELSE w.name ILIKE CAST(:pattern AS text) ESCAPE '\\' END

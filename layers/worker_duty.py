@@ -21,6 +21,7 @@ from layers import workflow
 from layers.dispatch import NO_WORKER
 from layers.errors import Forbidden, NotFound
 from layers.model import Role
+from layers.model.dispatches import ACTIVE_DISPATCH
 from layers.workflow import Actor
 
 
@@ -58,14 +59,14 @@ class WorkerDuty:
 
 
 _DUTY = text(
-    """
+    f"""
     SELECT w.id, w.name, w.status, w.last_seen_at, w.version,
            ST_X(w.last_position) AS lon, ST_Y(w.last_position) AS lat,
            busy.case_id AS busy_case_id, busy.code AS busy_case_code
       FROM workers w
       LEFT JOIN LATERAL (
         SELECT d.case_id, k.code FROM dispatches d JOIN cases k ON k.id = d.case_id
-         WHERE d.worker_id = w.id AND d.status IN ('assigned', 'accepted', 'arrived')
+         WHERE d.worker_id = w.id AND d.{ACTIVE_DISPATCH}
          ORDER BY d.assigned_at DESC LIMIT 1) busy ON w.status = 'busy'
      WHERE w.id = :id AND w.area_code >= :lo AND w.area_code < :hi
     """
