@@ -115,8 +115,12 @@ wrong password, a name no account has or a disabled account, answered alike), ``
 EXPORT_FORMATS = {"xlsx": "表格（.xlsx）", "csv": "文本表格（.csv）"}
 """The export's formats as the page's 事由 column names them (``audit.export``)."""
 
-EXPORT_HEADER = ["记录编号", "时间（北京时间）", "操作人", "操作", "对象", "结果", "事由", "哈希值"]
-"""The columns of an export of the audit log (the page's 事由, not 原因)."""
+PAGE_COLUMNS = ("时间", "账号", "操作", "对象", "结果", "事由")
+"""The columns of the 审计日志 page's table (``web/templates/audit.html``), its time Beijing's."""
+
+EXPORT_HEADER = ["记录编号", *PAGE_COLUMNS, "哈希值"]
+"""The columns of an export of the audit log: the page's (:data:`PAGE_COLUMNS`), between the
+entry's number and its hash."""
 
 
 @dataclass(frozen=True)
@@ -456,7 +460,7 @@ def export_xlsx(
         ["记录数", len(rows)],
         ["导出人", exported_by],
         ["导出时间（北京时间）", f"{at.astimezone(CHINA):%Y-%m-%d %H:%M:%S}"],
-        ["说明", "个人信息按审计日志页面所示脱敏；本次导出已记入审计日志"],
+        ["说明", "时间为北京时间；个人信息按审计日志页面所示脱敏；本次导出已记入审计日志"],
     ]
     table_sheet(book, "导出说明", ["项目", "内容"], about)
     out = io.BytesIO()

@@ -16,6 +16,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
@@ -24,7 +25,8 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers import audit
+import web
+from layers import audit, audit_wording
 from layers.china_time import CHINA
 from tests.api_fixtures import (  # noqa: F401
     ApiWorld,
@@ -37,7 +39,7 @@ from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]
 REASON = "核实反映人联系方式以便回访"
-HEADER = ["记录编号", "时间（北京时间）", "操作人", "操作", "对象", "结果", "事由", "哈希值"]
+HEADER = ["记录编号", "时间", "账号", "操作", "对象", "结果", "事由", "哈希值"]
 
 
 def _file_name(disposition: str) -> str:
@@ -111,6 +113,7 @@ def test_the_auditor_exports_every_entry_of_the_filter_in_chinese(
     assert all(str(r[1]).startswith(str(today)) for r in rows[1:])  # Beijing time
     about = dict(book["导出说明"].iter_rows(min_row=2, values_only=True))
     assert about["记录数"] == 3
+    assert about["说明"].startswith("时间为北京时间；")  # the column is the page's 时间
     assert about["筛选条件"] == f"操作为“查看反映人信息”，账号为 {actor}"
 
     # CSV: UTF-8 with a BOM for Excel; a person masked as the page shows them, never clear
@@ -234,6 +237,16 @@ def test_the_list_gives_each_entry_the_texts_the_export_writes(
         (f"案件 {code}（反映人 报**）", "成功", REASON)
     }
     assert clear_name not in str(listed)
+
+
+def test_the_export_heads_its_columns_as_the_page_does() -> None:
+    """The export's actor column is the page's 账号, not 操作人; its time 时间, as the page's."""
+    page = (Path(web.__file__).parent / "templates" / "audit.html").read_text(encoding="utf-8")
+    head = re.search(r'id="az-entries">\s*<thead>(.*?)</thead>', page, re.S)
+    assert head is not None
+    columns = re.findall(r"<th>([^<]*)</th>", head.group(1))
+    assert columns == list(audit_wording.PAGE_COLUMNS)
+    assert HEADER[1:7] == columns
 
 
 def test_a_refused_logins_reason_is_in_chinese_on_the_page_and_in_the_exports(
