@@ -10,6 +10,7 @@ Headless Chromium on the 华宁县 demo; screenshots under ``test-artifacts/scre
 
 from __future__ import annotations
 
+import colorsys
 import math
 import re
 from urllib.parse import parse_qs, unquote, urlparse
@@ -33,6 +34,13 @@ def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+def _hue(css: str) -> float | None:
+    """The hue (degrees) of a computed colour ``rgb(r, g, b)``, None for a grey."""
+    r, g, b = (int(v) / 255 for v in re.findall(r"\d+", css)[:3])
+    h, _, s = colorsys.rgb_to_hls(r, g, b)
+    return None if s < 0.15 else h * 360
 
 
 def _map_shows_the_case(page: RecordedPage, case: dict[str, object]) -> None:
@@ -110,6 +118,8 @@ def test_a_worker_on_his_phone_maps_the_case_and_his_distance_to_it(
     worker_login, _, village, _, dispatcher, spot = _desk(demo)
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
         case = _register(client, _token(client, dispatcher), spot, "地图测试：楼道噪音", "y", 0)
+    with demo.owner.begin() as conn:  # a 蓝色 (low-risk) case: its pin is blue
+        conn.execute(text("UPDATE cases SET risk_level = 4 WHERE id = :c"), {"c": case["id"]})
     here = (spot.lon + 0.003, spot.lat + 0.001)
     page.context.grant_permissions(["geolocation"], origin=demo.origin)
     page.context.set_geolocation({"longitude": here[0], "latitude": here[1], "accuracy": 15})
@@ -128,6 +138,36 @@ def test_a_worker_on_his_phone_maps_the_case_and_his_distance_to_it(
     expect(page.locator("#cz-map .cz-me-pin")).to_be_visible()
     expect(page.locator("#cz-legend-me")).to_have_text("我的位置")
     expect(page.locator("#cz-legend-me")).to_be_visible()
+    # 我的位置 is told from a 蓝色 case's blue pin by its colour, and the legend draws both as
+    # the map does (trial AP M2: two blue dots)
+    colours = page.evaluate(
+        """() => {
+          const bg = (s) => getComputedStyle(document.querySelector(s)).backgroundColor;
+          return {
+            pin: bg("#cz-map .cz-case-pin-head"), me: bg("#cz-map .cz-me-pin"),
+            legendPin: bg("#cz-legend .cz-legend-pin"), legendMe: bg("#cz-legend .cz-legend-me"),
+          };
+        }"""
+    )
+    assert colours["pin"] == "rgb(44, 123, 182)", colours  # zz.riskColor(4)
+    assert colours["me"] != colours["pin"], colours
+    assert colours["legendPin"] == colours["pin"] and colours["legendMe"] == colours["me"], colours
+    # the risk levels' colours as the browser draws them (1 red … 4 blue, then grey)
+    risk_colours = page.evaluate(
+        """() => [1, 2, 3, 4, 0].map((r) => {
+          const probe = document.createElement("i");
+          probe.style.background = zz.riskColor(r);
+          document.body.appendChild(probe);
+          const c = getComputedStyle(probe).backgroundColor;
+          probe.remove();
+          return c;
+        })"""
+    )
+    # and of a hue far from every risk level's (red, orange, yellow, blue): not another blue
+    hues = [_hue(c) for c in risk_colours if _hue(c) is not None]
+    me = _hue(colours["me"])
+    assert me is not None and len(hues) == 4, (colours, risk_colours)
+    assert min(min(abs(me - h), 360 - abs(me - h)) for h in hues) >= 40, (colours, risk_colours)
     # the map fitted to both: the case's pin and 我的位置 on it
     page.wait_for_function(
         """() => {

@@ -398,7 +398,8 @@
         style: { color: "#2b83ba", weight: 3, fillColor: "#2b83ba", fillOpacity: 0.08, dashArray: "6 4" },
       }).addTo(placeLayer);
     }
-    // the case a pin in its risk colour, 我的位置 a small blue dot (trial AP M2: two blue dots)
+    // the case a pin in its risk colour, 我的位置 a white-ringed green dot (case.css): green is
+    // no risk level's colour, so a 蓝色 case's pin is not taken for it (trial AP M2)
     const pin = L.marker([p.lat, p.lon], {
       icon: L.divIcon({
         className: "cz-case-pin",
@@ -467,7 +468,7 @@
         const me = L.latLng(pos.coords.latitude, pos.coords.longitude);
         meLayer.clearLayers();
         L.marker(me, {
-          icon: L.divIcon({ className: "cz-me-pin", iconSize: [12, 12] }),
+          icon: L.divIcon({ className: "cz-me-pin", iconSize: [16, 16] }),
           title: "我的位置",
           keyboard: false,
         })
