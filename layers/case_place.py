@@ -4,8 +4,9 @@ The case page draws a small map of the case (trial AO M7: a worker going to the 
 「地址 —」 and 「103.002100, 24.502100」). :func:`case_place` gives the point as stored (CGCS2000,
 which the platform takes as WGS84: the difference is below GPS accuracy), the same point in
 GCJ-02 for 高德地图's navigation link (Chinese map apps read GCJ-02; the conversion is
-:func:`geo.crs.wgs84_to_gcj02`, here on the server, never by hand in the page), and the outline
-of the case's grid as GeoJSON when the case names a grid with a boundary.
+:func:`geo.crs.wgs84_to_gcj02`, here on the server, never by hand in the page), the same point in
+BD-09 for 百度地图's (:func:`geo.crs.wgs84_to_bd09`), and the outline of the case's grid as
+GeoJSON when the case names a grid with a boundary.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from geo.crs import wgs84_to_gcj02
+from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from layers import cases
 from layers.model import Case
 
@@ -35,6 +36,8 @@ class CasePlace:
         The stored point (CGCS2000 degrees).
     nav_lon, nav_lat : float
         The same point in GCJ-02 (高德地图 and other Chinese map apps), rounded to 6 places.
+    bd_lon, bd_lat : float
+        The same point in BD-09 (百度地图), rounded to 6 places.
     grid_outline : dict or None
         The GeoJSON geometry of the case's grid (CGCS2000), None when the case names no grid or
         the grid has no boundary.
@@ -44,6 +47,8 @@ class CasePlace:
     lat: float
     nav_lon: float
     nav_lat: float
+    bd_lon: float
+    bd_lat: float
     grid_outline: dict[str, Any] | None
 
     def as_json(self) -> dict[str, Any]:
@@ -52,8 +57,8 @@ class CasePlace:
         Returns
         -------
         dict
-            ``lon``, ``lat``, ``nav_lon``, ``nav_lat``, ``nav_crs`` (``"GCJ-02"``) and
-            ``grid_outline``.
+            ``lon``, ``lat``, ``nav_lon``, ``nav_lat``, ``nav_crs`` (``"GCJ-02"``),
+            ``bd_lon``, ``bd_lat`` (BD-09, for 百度地图) and ``grid_outline``.
         """
         return {
             "lon": self.lon,
@@ -61,6 +66,8 @@ class CasePlace:
             "nav_lon": self.nav_lon,
             "nav_lat": self.nav_lat,
             "nav_crs": "GCJ-02",
+            "bd_lon": self.bd_lon,
+            "bd_lat": self.bd_lat,
             "grid_outline": self.grid_outline,
         }
 
@@ -90,6 +97,28 @@ def navigation_point(lon: float, lat: float) -> tuple[float, float]:
     return round(gcj_lon, 6), round(gcj_lat, 6)
 
 
+def baidu_point(lon: float, lat: float) -> tuple[float, float]:
+    """Return a stored point in BD-09 for 百度地图's link, rounded to 6 places (0.1 m).
+
+    Parameters
+    ----------
+    lon, lat : float
+        CGCS2000 (WGS84) degrees.
+
+    Returns
+    -------
+    tuple of float
+        BD-09 ``(lon, lat)``.
+
+    Examples
+    --------
+    >>> baidu_point(103.001971, 24.501940)
+    (103.010171, 24.504781)
+    """
+    bd_lon, bd_lat = wgs84_to_bd09(lon, lat)
+    return round(bd_lon, 6), round(bd_lat, 6)
+
+
 def case_place(session: Session, case: Case) -> CasePlace | None:
     """Return where a case is: its point, the point for navigation and its grid's outline.
 
@@ -116,4 +145,5 @@ def case_place(session: Session, case: Case) -> CasePlace | None:
         ).scalar_one_or_none()
         outline = json.loads(found) if found else None
     nav_lon, nav_lat = navigation_point(lon, lat)
-    return CasePlace(lon, lat, nav_lon, nav_lat, outline)
+    bd_lon, bd_lat = baidu_point(lon, lat)
+    return CasePlace(lon, lat, nav_lon, nav_lat, bd_lon, bd_lat, outline)

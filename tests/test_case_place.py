@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from api.auth import issue_token
 from api.settings import ApiSettings
-from geo.crs import wgs84_to_gcj02
+from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from tests.api_fixtures import (  # noqa: F401 - fixtures
     api_client,
     api_settings,
@@ -126,6 +126,10 @@ def test_the_case_detail_gives_the_point_in_gcj02_and_the_grid_outline(
         assert _metres(nav, wgs84_to_gcj02(*point)) < 1.0
         # GCJ-02 lies some hundreds of metres off here: the link would miss the spot without it
         assert _metres(nav, point) > 100
+        # BD-09 for 百度地图, converted here by geo.crs (never in the page)
+        baidu = (place["bd_lon"], place["bd_lat"])
+        assert _metres(baidu, wgs84_to_bd09(*point)) < 1.0
+        assert _metres(baidu, nav) > 100  # BD-09, not the GCJ-02 point
         outline = place["grid_outline"]
         assert outline["type"] == "Polygon"
         ring = outline["coordinates"][0]

@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
 
-from geo.crs import wgs84_to_gcj02
+from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_dispatch import _act, _desk, _register, _token
@@ -88,6 +88,19 @@ def _map_shows_the_case(page: RecordedPage, case: dict[str, object]) -> None:
     assert _metres((lon, lat), point) > 100  # GCJ-02, not the stored point
     assert unquote(query["name"][0]).endswith("（案件位置）")
     assert query["coordinate"] == ["gaode"]
+    # 百度地图 beside it, at the point in BD-09 (lat,lon), titled by the place, not the case
+    expect(page.locator("#cz-navigate-baidu")).to_have_text("导航（百度地图）")
+    expect(page.locator("#cz-navigate-baidu")).to_be_visible()
+    baidu = urlparse(page.locator("#cz-navigate-baidu").get_attribute("href") or "")
+    assert (baidu.scheme, baidu.netloc, baidu.path) == ("https", "api.map.baidu.com", "/marker")
+    said = parse_qs(baidu.query)
+    bd_lat, bd_lon = (float(v) for v in said["location"][0].split(","))
+    assert _metres((bd_lon, bd_lat), wgs84_to_bd09(*point)) < 1.0
+    assert said["coord_type"] == ["bd09ll"]
+    assert said["output"] == ["html"]
+    assert said["src"] == ["zongzhi"]
+    assert said["title"] == said["content"] == query["name"]
+    assert str(case["title"]) not in baidu.query and str(case["title"]) not in unquote(baidu.query)
 
 
 @pytest.mark.browser

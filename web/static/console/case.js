@@ -347,8 +347,9 @@
   // ------------------------------------------------------------------ 案件位置 (trial AO M7)
 
   // The worker going to the place read only 「地址 —」 and the coordinates: a small map of the
-  // point and its grid, 导航 to 高德地图 (the API gives the point in GCJ-02, converted on the
-  // server by geo.crs), and on a phone 定位, his own position and how far the case is.
+  // point and its grid, 导航 to 高德地图 or 百度地图 (the API gives the point in GCJ-02 and in
+  // BD-09, converted on the server by geo.crs), and on a phone 定位, his own position and how
+  // far the case is.
   const map = window.zzMap;
   const placeLayer = L.featureGroup().addTo(map);
   const meLayer = L.featureGroup().addTo(map);
@@ -372,6 +373,15 @@
     const p = d.place;
     return "https://uri.amap.com/marker?position=" + p.nav_lon + "," + p.nav_lat +
       "&name=" + encodeURIComponent(placeName(c, d)) + "&src=zongzhi&coordinate=gaode&callnative=1";
+  }
+
+  /** 百度地图's marker page at the point in BD-09 (converted on the server, layers.case_place):
+   * titled by the address or the grid, never by the case's text. */
+  function baiduUrl(c, d) {
+    const p = d.place;
+    const name = encodeURIComponent(placeName(c, d));
+    return "https://api.map.baidu.com/marker?location=" + p.bd_lat + "," + p.bd_lon +
+      "&title=" + name + "&content=" + name + "&output=html&coord_type=bd09ll&src=zongzhi";
   }
 
   function fmtDistance(m) {
@@ -416,6 +426,7 @@
     pin.setZIndexOffset(1000);
     showLegend(gridName, c.risk_level);
     $("cz-navigate").href = navigationUrl(c, d);
+    $("cz-navigate-baidu").href = baiduUrl(c, d);
     if (!moved) return;
     fitPlace();
   }
