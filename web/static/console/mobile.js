@@ -5,7 +5,7 @@
 // list under the map, or 登记案件, brings the panel below the map into view.
 // A grid worker's 我的任务 lists above his tasks the dispatches of his taken back (最近撤回)
 // until he taps 知道了, a new dispatch to him is announced in a notice that stays (新派单), and
-// the map's village and grid names move off the count circles.
+// the map's village and grid names move off the count circles, which move off one another.
 (function () {
   "use strict";
 
@@ -324,7 +324,75 @@
     return w > 0 && h > 0 ? w * h : 0;
   }
 
+  // ---- count circles clear of one another (trial AP m9) -----------------------------------------
+  // Each layer clusters its own markers, so the count circles of two layers (or two clusters
+  // drawn close) fell on one another: a purple 「1…」 under an orange 「4」, a 「2」 over an 「8」.
+  // A circle that would overlap one placed before it moves, a little, to the nearest place clear
+  // of them all (rings around its own spot, nearest first); the circle of the most cases stays
+  // where it is. It moves by its margins (Leaflet placed it by its anchor), from the margins
+  // Leaflet gave it, kept on the icon, so placing it again gives the same place.
+
+  /** The count a circle shows (0 when none). */
+  function circleCount(icon) {
+    return parseInt(icon.textContent, 10) || 0;
+  }
+
+  /** The places tried for a circle `size` px wide: its own spot, then rings around it. */
+  function circleShifts(size) {
+    const out = [[0, 0]];
+    for (let ring = 1; ring <= 12; ring++) {
+      const r = (ring * size) / 4;
+      const steps = 8 + 4 * ring;
+      for (let i = 0; i < steps; i++) {
+        const a = (2 * Math.PI * i) / steps - Math.PI / 2; // from above, clockwise
+        out.push([r * Math.cos(a), r * Math.sin(a)]);
+      }
+    }
+    return out;
+  }
+
+  function spreadCircles(icons) {
+    const placed = [];
+    // the dots (a case, a camera, a worker's position): a circle keeps off them where it can
+    const dots = icons.filter((i) => !i.classList.contains("zz-cluster") && !i.classList.contains("zz-unit-label")).map(iconBox).filter(Boolean);
+    icons
+      .filter((i) => i.classList.contains("zz-cluster") && i.offsetWidth)
+      .map(function (icon) {
+        if (icon.dataset.zzMargin === undefined) {
+          icon.dataset.zzMargin = (parseFloat(icon.style.marginLeft) || 0) + "," + (parseFloat(icon.style.marginTop) || 0);
+        }
+        const margin = icon.dataset.zzMargin.split(",").map(Number);
+        return { icon: icon, at: L.DomUtil.getPosition(icon), margin: margin, count: circleCount(icon) };
+      })
+      .filter((c) => c.at)
+      .sort((a, b) => b.count - a.count || a.at.y - b.at.y || a.at.x - b.at.x)
+      .forEach(function (c) {
+        const w = c.icon.offsetWidth;
+        const h = c.icon.offsetHeight;
+        // the nearest place clear of the circles and the dots, else of the circles, else the
+        // one covering least
+        let best = null;
+        circleShifts(Math.max(w, h)).some(function (shift) {
+          const left = c.at.x + c.margin[0] + shift[0];
+          const top = c.at.y + c.margin[1] + shift[1];
+          // a pixel apart, so that their white rings do not touch
+          const box = { left: left - 1, top: top - 1, right: left + w + 1, bottom: top + h + 1 };
+          const circles = placed.reduce((sum, p) => sum + overlapArea(box, p), 0);
+          const covered = circles * 1000 + dots.reduce((sum, d) => sum + overlapArea(box, d), 0);
+          if (!best || covered < best.covered) best = { covered: covered, shift: shift };
+          return covered === 0;
+        });
+        const left = Math.round(c.margin[0] + best.shift[0]);
+        const top = Math.round(c.margin[1] + best.shift[1]);
+        placed.push({ left: c.at.x + left, top: c.at.y + top, right: c.at.x + left + w, bottom: c.at.y + top + h });
+        if (c.icon.style.marginLeft !== left + "px") c.icon.style.marginLeft = left + "px";
+        if (c.icon.style.marginTop !== top + "px") c.icon.style.marginTop = top + "px";
+      });
+  }
+
   function unclutter(pane) {
+    // the circles first: the names then stand clear of them where they are drawn
+    spreadCircles(Array.from(pane.children));
     const icons = Array.from(pane.children);
     const names = icons.filter((i) => i.classList.contains("zz-unit-label"));
     if (!names.length) return;
