@@ -266,12 +266,15 @@ def record_each(
     action: str,
     object_type: str,
     detail: Mapping[str, Any] | None = None,
+    details: Sequence[Mapping[str, Any]] | None = None,
+    outcome: str = "ok",
+    reason: str | None = None,
 ) -> int:
     """Append one entry per object to the audit log through psycopg (an import's connection).
 
-    The entries are those :func:`record` would write (actor unknown to the platform, outcome
-    ``ok``), chained in the order given, in the connection's transaction: rolled back with it.
-    Takes the audit advisory lock for the rest of the transaction when there is an entry.
+    The entries are those :func:`record` would write (actor unknown to the platform), chained in
+    the order given, in the connection's transaction: rolled back with it. Takes the audit
+    advisory lock once, for the rest of the transaction, when there is an entry.
 
     Parameters
     ----------
@@ -287,6 +290,13 @@ def record_each(
         Kind of the objects.
     detail : mapping, optional
         Extra JSON facts shared by the entries; never personal data.
+    details : sequence of mapping, optional
+        Facts of each object, in the order of ``object_ids``, added to ``detail`` in its entry
+        (e.g. a refused row's number); never personal data.
+    outcome : str
+        One of :data:`OUTCOMES`, of every entry.
+    reason : str, optional
+        The reason of every entry (a refusal's).
 
     Returns
     -------
@@ -296,12 +306,23 @@ def record_each(
     Raises
     ------
     InvalidInput
-        Personal data in ``detail``.
+        Unknown outcome, ``details`` not one per object, or personal data in the details.
     """
+    if outcome not in OUTCOMES:
+        raise InvalidInput(f"审计结果无效，可选：{'、'.join(OUTCOMES)}")
+    if details is not None and len(details) != len(object_ids):
+        raise InvalidInput("审计明细数与对象数不符")
     if not object_ids:
         return 0
-    if detail is not None:
-        _check_detail(detail)
+    if details is None:
+        each: list[dict[str, Any] | None] = [
+            dict(detail) if detail is not None else None for _ in object_ids
+        ]
+    else:
+        each = [{**(detail or {}), **own} for own in details]
+    for facts in each:
+        if facts is not None:
+            _check_detail(facts)
     conn.execute("SELECT pg_advisory_xact_lock(%s)", (LOCK_KEY,))
     last = conn.execute("SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
     prev_hash: bytes | None = bytes(last[0]) if last is not None else None
@@ -311,7 +332,7 @@ def record_each(
         (len(object_ids),),
     ).fetchall()
     rows = []
-    for object_id, (new_id, at) in zip(object_ids, made, strict=True):
+    for object_id, facts, (new_id, at) in zip(object_ids, each, made, strict=True):
         entry = AuditEntry(
             id=new_id,
             at=at,
@@ -320,9 +341,9 @@ def record_each(
             action=action,
             object_type=object_type,
             object_id=object_id,
-            outcome="ok",
-            reason=None,
-            detail=dict(detail) if detail is not None else None,
+            outcome=outcome,
+            reason=reason,
+            detail=facts,
             prev_hash=prev_hash,
         )
         entry.hash = chain_hash(prev_hash, _hashed_fields(entry))

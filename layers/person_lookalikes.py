@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 
 from layers import audit
 from layers.bulk import ROW_COLUMN
+from layers.database import psycopg_connection
 from layers.model import PersonCategory
 from layers.secrets import Keys, SecretError, unseal
 
@@ -281,7 +282,8 @@ def audit_refusals(
     ``person.import.refused`` (:data:`REFUSED_ACTION`), ``denied``, the reason the row was given
     (:data:`ELSEWHERE_ROW`), and the row's number with ``detail`` (the import's kind, masked file
     name, checksum, dry run or not): never the row's data. Written after the import's transaction
-    ended, so that a dry run, or an import refused, leaves them too.
+    ended, so that a dry run, or an import refused, leaves them too; in one batch
+    (:func:`layers.audit.record_each`: the chain's lock taken and its last hash read once).
 
     Parameters
     ----------
@@ -300,17 +302,16 @@ def audit_refusals(
         Entries written.
     """
     with Session(bind=conn, join_transaction_mode="create_savepoint") as session:
-        for found in met:
-            audit.record(
-                session,
-                actor_id=None,
-                actor_name=user,
-                action=REFUSED_ACTION,
-                object_type="person",
-                object_id=str(found.person_id),
-                outcome="denied",
-                reason=ELSEWHERE_ROW,
-                detail={**detail, "row": found.row},
-            )
+        written = audit.record_each(
+            psycopg_connection(session),
+            [str(found.person_id) for found in met],
+            actor_name=user,
+            action=REFUSED_ACTION,
+            object_type="person",
+            outcome="denied",
+            reason=ELSEWHERE_ROW,
+            detail=detail,
+            details=[{"row": found.row} for found in met],
+        )
         session.commit()
-    return len(met)
+    return written

@@ -8,11 +8,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from layers import audit
+from layers.database import psycopg_connection
 from layers.errors import InvalidInput
+from layers.model import AuditEntry
+from layers.person_lookalikes import ELSEWHERE_ROW, REFUSED_ACTION, MetElsewhere, audit_refusals
 from tests.api_fixtures import (  # noqa: F401
     TOWN_A1,
     ApiWorld,
@@ -80,6 +83,69 @@ def test_concurrent_writers_keep_the_chain_linear(database: SuiteDatabase) -> No
         list(pool.map(write, range(40)))
     with Session(database.owner) as session:
         assert audit.verify_chain(session) is True
+
+
+def test_record_each_writes_per_object_details_outcome_and_reason(db: Session) -> None:
+    """``record_each`` writes what ``record`` would, an object's facts added to the shared ones."""
+    conn = psycopg_connection(db)
+    with pytest.raises(InvalidInput):
+        audit.record_each(
+            conn, ["1"], actor_name="t", action="x", object_type="person", outcome="no"
+        )
+    with pytest.raises(InvalidInput):  # one object's facts are checked too
+        audit.record_each(
+            conn,
+            ["1"],
+            actor_name="t",
+            action="x",
+            object_type="person",
+            details=[{"name": "张三"}],
+        )
+    before = db.scalar(select(func.max(AuditEntry.id))) or 0
+    written = audit.record_each(
+        conn,
+        ["7", "3"],
+        actor_name="importer.each",
+        action="test.each",
+        object_type="person",
+        outcome="denied",
+        reason="refused here",
+        detail={"kind": "persons"},
+        details=[{"row": 2}, {"row": 5}],
+    )
+    assert written == 2
+    entries = db.scalars(select(AuditEntry).where(AuditEntry.id > before).order_by(AuditEntry.id))
+    assert [
+        (e.actor_id, e.actor_name, e.object_id, e.outcome, e.reason, e.detail) for e in entries
+    ] == [
+        (None, "importer.each", "7", "denied", "refused here", {"kind": "persons", "row": 2}),
+        (None, "importer.each", "3", "denied", "refused here", {"kind": "persons", "row": 5}),
+    ]
+    assert audit.verify_chain(db) is True
+
+
+def test_refused_import_rows_are_audited_as_one_entry_each(db: Session) -> None:
+    """``audit_refusals`` writes the entries its loop of ``record`` wrote, the chain intact."""
+    audit.record(db, actor_id=None, actor_name="t", action="test.before")
+    db.flush()
+    before = db.scalar(select(func.max(AuditEntry.id))) or 0
+    met = [MetElsewhere(row=4, person_id=11), MetElsewhere(row=9, person_id=12)]
+    detail = {"kind": "persons", "dry_run": True}
+    assert audit_refusals(db.connection(), met, user="importer.x", detail=detail) == 2
+    entries = list(
+        db.scalars(select(AuditEntry).where(AuditEntry.id > before).order_by(AuditEntry.id))
+    )
+    assert [
+        (e.actor_id, e.actor_name, e.action, e.object_type, e.object_id)
+        + (e.outcome, e.reason, e.detail)
+        for e in entries
+    ] == [
+        (None, "importer.x", REFUSED_ACTION, "person", str(found.person_id))
+        + ("denied", ELSEWHERE_ROW, {**detail, "row": found.row})
+        for found in met
+    ]
+    assert entries[0].prev_hash is not None
+    assert audit.verify_chain(db) is True
 
 
 def test_audit_routes_are_for_auditors(api_client: TestClient, auth_headers: Headers) -> None:
