@@ -527,8 +527,9 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
     retired them (history): ``retired_on`` is then set and ``label`` ends in （已撤销）.
 
     ``place`` is where the case is for the page's map (:mod:`layers.case_place`): the point,
-    the point in GCJ-02 for 高德地图's navigation link (``nav_lon``, ``nav_lat``) and the
-    outline of its grid (GeoJSON); None for a case without a location.
+    the point in GCJ-02 for 高德地图's navigation link (``nav_lon``, ``nav_lat``), in BD-09 for
+    百度地图's (``bd_lon``, ``bd_lat``) and the outline of its grid (GeoJSON); None for a case
+    without a location.
     """
     _no_analyst(user)
     actor = actor_of(user)
