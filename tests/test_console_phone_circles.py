@@ -13,8 +13,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.browser import RecordedPage
-from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import _desk
+from tests.console_fixtures import ConsoleDemo
+from tests.test_console_recalls_later import open_phone_map
 
 WIDTH, HEIGHT = 390, 844
 
@@ -52,15 +52,7 @@ def test_the_count_circles_on_the_phone_map_do_not_cover_one_another(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    desk = _desk(demo)
-    login(page, demo.origin, desk.worker_login)
-    page.wait_for_url(f"{demo.origin}/console/{desk.village}")
-    page.wait_for_function("window.zzReady === true", timeout=60_000)
-    page.wait_for_function(
-        "() => document.querySelectorAll('.leaflet-marker-pane .zz-cluster').length >= 3"
-        " && document.querySelectorAll('.leaflet-marker-pane .zz-unit-label').length >= 3"
-    )
-    page.locator(".zz-cmd-map .folium-map").scroll_into_view_if_needed()
+    open_phone_map(page, demo)
     # once the circles are placed (they spread out after the map is fitted), none on another
     try:
         page.wait_for_function(

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from layers.china_time import CHINA
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
+from tests.test_console_dispatch import Desk, _act, _desk, _dispatch_to_worker, _token
 
 WIDTH, HEIGHT = 390, 844
 
@@ -115,6 +115,24 @@ OVERLAPS = """() => {
 }"""
 
 
+def open_phone_map(page: RecordedPage, demo: ConsoleDemo) -> Desk:
+    """Log the demo's grid worker in on his phone and wait for his village's map.
+
+    Returns once at least three grids are named and three count circles drawn on it, with the
+    map scrolled into view; the desk (:func:`tests.test_console_dispatch._desk`) is returned.
+    """
+    desk = _desk(demo)
+    login(page, demo.origin, desk.worker_login)
+    page.wait_for_url(f"{demo.origin}/console/{desk.village}")
+    page.wait_for_function("window.zzReady === true", timeout=60_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.leaflet-marker-pane .zz-unit-label').length >= 3"
+        " && document.querySelectorAll('.leaflet-marker-pane .zz-cluster').length >= 3"
+    )
+    page.locator(".zz-cmd-map .folium-map").scroll_into_view_if_needed()
+    return desk
+
+
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
 @pytest.mark.xdist_group("console")
@@ -122,16 +140,7 @@ def test_the_grid_names_on_the_phone_map_stand_clear_of_the_count_circles(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    desk = _desk(demo)
-    login(page, demo.origin, desk.worker_login)
-    page.wait_for_url(f"{demo.origin}/console/{desk.village}")
-    page.wait_for_function("window.zzReady === true", timeout=60_000)
-    # the village's grids named, and its cases gathered in count circles
-    page.wait_for_function(
-        "() => document.querySelectorAll('.leaflet-marker-pane .zz-unit-label').length >= 3"
-        " && document.querySelectorAll('.leaflet-marker-pane .zz-cluster').length >= 3"
-    )
-    page.locator(".zz-cmd-map .folium-map").scroll_into_view_if_needed()
+    open_phone_map(page, demo)
     # once the circles are placed (they spread out after the map is fitted), no name under one
     page.wait_for_function(f"({OVERLAPS})().hits.length === 0", timeout=15_000)
     page.screenshot_step("1-names-clear")
