@@ -457,19 +457,22 @@ def test_case_page_legal_route_repeats_and_audited_unmask(
     evaluated = page.locator("#cz-timeline tbody tr[data-action='evaluate']").first
     expect(evaluated).to_contain_text(re.compile(r"满意度：(满意|基本满意|不满意)$"))
     dispatcher, spot = _desk(demo)[4:]
+    # a subcategory of their own: the repeat links to the nearest open case of the same matter,
+    # which must be the first of these two, not a case another test registered near the spot
     with httpx2.Client(base_url=origin, timeout=30) as client:
         as_dispatcher = _token(client, dispatcher)
         first, again = (
             client.post(
                 "/api/cases",
                 json={"channel": "walk_in", "category": "dispute", "title": title}
-                | {"lon": spot.lon, "lat": spot.lat, "risk_level": 3},
+                | {"subcategory": "leak_repeat_test", "lon": spot.lon, "lat": spot.lat}
+                | {"risk_level": 3},
                 headers=as_dispatcher,
             ).json()
             for title in ("楼上漏水邻里纠纷", "楼上漏水邻里纠纷，再次反映")
         )
-    original = first["duplicate_of"] or first["id"]  # the first may repeat a demo case
-    assert again["duplicate_of"] == original
+    original = first["id"]
+    assert first["duplicate_of"] is None and again["duplicate_of"] == original
     page.goto(f"{origin}/cases/{original}")
     linked = page.locator("#cz-timeline tbody tr[data-action='repeat_linked']").first
     expect(linked).to_contain_text(re.compile(r"风险等级：.色 → .色"))
@@ -491,7 +494,7 @@ def test_case_page_legal_route_repeats_and_audited_unmask(
                 "category": "dispute",
                 "title": "楼上漏水，说好的维修没兑现",
             }
-            | {"lon": spot.lon, "lat": spot.lat},
+            | {"subcategory": "leak_repeat_test", "lon": spot.lon, "lat": spot.lat},
             headers=_token(client, dispatcher),
         ).json()
     page.goto(f"{origin}/cases/{anew['id']}")
