@@ -895,20 +895,19 @@ def case_labels(session: Session, object_ids: Iterable[str | None]) -> dict[str,
     dict of str to CaseLabel
         Labels of the cases found.
     """
+    from layers.cases import mask_name  # layers.cases imports this module
+
     ids = _numbers(object_ids)
     if not ids:
         return {}
     rows = session.execute(
-        text(
-            "SELECT id, code, CASE WHEN reporter_name IS NULL OR btrim(reporter_name) = ''"
-            " THEN NULL WHEN char_length(btrim(reporter_name)) <= 1 THEN '*'"
-            " ELSE left(btrim(reporter_name), 1)"
-            " || repeat('*', char_length(btrim(reporter_name)) - 1) END AS masked"
-            " FROM cases WHERE id = ANY(:ids)"
-        ),
-        {"ids": ids},
+        text("SELECT id, code, reporter_name FROM cases WHERE id = ANY(:ids)"), {"ids": ids}
     )
-    return {str(r.id): CaseLabel(r.code, r.masked) for r in rows}
+    labels = {}
+    for r in rows:
+        given = (r.reporter_name or "").strip()  # a name left blank is no reporter, not *
+        labels[str(r.id)] = CaseLabel(r.code, mask_name(given) if given else None)
+    return labels
 
 
 @dataclass(frozen=True)
