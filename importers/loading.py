@@ -326,8 +326,8 @@ def load(
         elif options.given_crs is not None and on_file is not None:
             crs_corrected = _check_given_crs(conn, kind, (name, part), on_file, options, checks)
         checks.add(_database_checks(conn, kind, name, columns, checks, options))
-        if kind.name == "cases":  # placed now: a case without a title is titled by its place
-            case_import.place_titles(conn, name)
+        if kind.name == "cases" and records[case_import.UNTITLED_TYPE].notna().any():
+            case_import.place_titles(conn, name)  # placed now: titled by its place
         if within is not None and given is not None:
             where = _Placed(name, columns, point, given, records)
             checks.add(_outside_within(conn, kind, where, checks, within, directories))
