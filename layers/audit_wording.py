@@ -122,6 +122,10 @@ EXPORT_HEADER = ["记录编号", *PAGE_COLUMNS, "哈希值"]
 """The columns of an export of the audit log: the page's (:data:`PAGE_COLUMNS`), between the
 entry's number and its hash."""
 
+CSV_HEADER = [f"{name}（北京时间）" if name == "时间" else name for name in EXPORT_HEADER]
+"""The columns of the CSV export: :data:`EXPORT_HEADER`, its time said to be Beijing's, as the
+workbook's 导出说明 sheet says it and a CSV has no room for."""
+
 
 @dataclass(frozen=True)
 class EntryLabels:
@@ -471,6 +475,8 @@ def export_xlsx(
 def export_csv(rows: Sequence[Sequence[Any]]) -> bytes:
     r"""Return the export as CSV in UTF-8 with a BOM (Excel then reads the Chinese).
 
+    Its header is :data:`CSV_HEADER`: the time column says it is Beijing time.
+
     Examples
     --------
     >>> export_csv([[1, "2026-12-06 10:00:00", "a", "登录", "—", "成功", "—", "ab"]])[:3]
@@ -478,6 +484,6 @@ def export_csv(rows: Sequence[Sequence[Any]]) -> bytes:
     """
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(EXPORT_HEADER)
+    writer.writerow(CSV_HEADER)
     writer.writerows(rows)
     return out.getvalue().encode("utf-8-sig")
