@@ -80,7 +80,6 @@ from importers.crs_check import (
     unchecked_note,
 )
 from importers.kinds import Kind, Part
-from importers.kinds.cases import LEDGER_PREFIX
 from importers.kinds.persons import visit_key
 from importers.moved_points import (
     MOVED_KINDS,
@@ -372,7 +371,7 @@ def load(
         history = cases and options.history
         if cases and not checks.has("external_no"):  # a ledger's numbers leave out the channel
             matched = case_import.match_ledger_numbers(
-                conn, stage.name, LEDGER_PREFIX, options.user
+                conn, stage.name, case_import.LEDGER_PREFIX, options.user
             )
             checks.notes += matched.notes()
         if history:

@@ -39,6 +39,7 @@ the same case, whatever the channel (:func:`match_ledger_numbers`, :func:`rekey_
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -84,6 +85,11 @@ UNTITLED_DAY = "_untitled_day"
 UNTITLED_ADDRESS = "_untitled_address"
 """Staging column: such a case's address as its title may say it (no personal numbers), or
 NULL."""
+LEDGER_PREFIX = "TZ"
+"""Start of the source numbers the import makes for the rows of a ledger (台账) without numbers
+(``importers.kinds.cases.ledger_numbers``: ``TZ20250302-`` and 12 hex digits)."""
+LEDGER_NUMBER = re.compile(rf"{LEDGER_PREFIX}\d{{8}}-[0-9a-f]{{12}}")
+"""A source number the import made (:data:`LEDGER_PREFIX`), not one its source gave."""
 TITLE_PARTS = "·"
 """What separates the parts of a title made by :func:`place_titles`."""
 SETTLED_AT_SOURCE = (CaseState.RESOLVED.value, CaseState.EVALUATED.value, CaseState.VISITED.value)
@@ -1224,6 +1230,21 @@ def place_titles(conn: psycopg.Connection[Any], staging: str) -> None:
             day=sql.Identifier(UNTITLED_DAY),
         )
     )
+
+
+def made_number(external_no: str | None) -> bool:
+    """Return whether a case's source number was made by the import, not given by its source.
+
+    A ledger without numbers has its rows numbered from what they say (:data:`LEDGER_NUMBER`).
+    Such a number finds the case again on re-import, but no clerk knows it: the console does not
+    show it as the case's 工单 number (trial AP m10).
+
+    Examples
+    --------
+    >>> made_number("TZ20250302-0123456789ab"), made_number("GD2026120500031"), made_number(None)
+    (True, False, False)
+    """
+    return external_no is not None and LEDGER_NUMBER.fullmatch(external_no) is not None
 
 
 def untouched(case: str = "c") -> sql.Composed:

@@ -14,6 +14,7 @@ from importers.kinds.cases import EDITED_NOTE, LEDGER_NOTE, ledger_numbers
 from importers.mapping import resolve_columns
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from importers.rules import RowChecks
+from layers.case_import import made_number
 from tests.import_fixtures import seed_jurisdictions as seed
 
 HEADERS = [
@@ -84,6 +85,7 @@ def test_a_ledger_without_numbers_loads_and_loads_again_unchanged(
         ("dispute", "marriage_family", "registered", "钱某、孙某"),
     ]
     assert [c[0][:11] for c in cases] == ["TZ20250302-", "TZ20250305-", "TZ20250309-"]
+    assert all(made_number(c[0]) for c in cases)  # the console shows them as no 工单 number
     assert {c[5] for c in cases} == {"530424100001"}
     again = _import(db, path)
     assert again.counts is not None

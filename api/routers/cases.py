@@ -30,6 +30,7 @@ from geo.personal_numbers import mask_personal_numbers
 from layers import (
     audit,
     case_history,
+    case_import,
     case_lists,
     case_place,
     case_reminders,
@@ -214,8 +215,10 @@ def case_json(
     Returns
     -------
     dict
-        Fields, ``lon``/``lat``, ``allowed_actions`` for this user, ``escalate_to_level`` (where
-        a 上报 would send it, ``None`` at the top), ``deadline_status`` and
+        Fields, ``external_no_made`` (the import made the source number: no 工单 number to
+        show, :func:`layers.case_import.made_number`), ``lon``/``lat``, ``allowed_actions`` for
+        this user, ``escalate_to_level`` (where a 上报 would send it, ``None`` at the top),
+        ``deadline_status`` and
         ``deadline_warn_at`` (when the countdown turns to 临期; ``None`` once settled),
         ``latest``; for operators the reporter's name and phone, masked.
     """
@@ -223,6 +226,7 @@ def case_json(
         "id": case.id,
         "code": case.code,
         "external_no": case.external_no,
+        "external_no_made": case_import.made_number(case.external_no),
         "channel": case.channel,
         "category": case.category,
         "subcategory": case.subcategory,

@@ -38,6 +38,7 @@ from layers.bulk import LON_COLUMN, Recognition
 from layers.case_import import (
     HISTORY_ENDED,
     HISTORY_STATUS,
+    LEDGER_PREFIX,
     STATUS_GIVEN,
     TITLE_PARTS,
     UNTITLED_ADDRESS,
@@ -475,8 +476,6 @@ LEDGER_FIELDS = (
     "description",
 )
 """What tells one case of a ledger from another, besides its day (:func:`ledger_numbers`)."""
-LEDGER_PREFIX = "TZ"
-"""Start of the source numbers given to the rows of a ledger (台账) without numbers."""
 LEDGER_NOTE = (
     "文件没有工单编号列：按登记日期、所在地、类型、当事人和内容为每行生成来源编号（TZ 开头），"
     "再次导入同一台账不会重复；改过内容的行按登记日期、所在地、类型和当事人（或内容）找到库中的同一件"

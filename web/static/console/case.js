@@ -59,7 +59,7 @@
     $("cz-code").textContent = c.code;
     zz.stateBadge($("cz-state"), c.state);
     $("cz-category").textContent = zz.categoryLabel(c.category, c.subcategory);
-    $("cz-channel").textContent = zz.label("channel", c.channel) + (c.external_no ? "（" + c.external_no + "）" : "");
+    $("cz-channel").textContent = zz.label("channel", c.channel) + (c.external_no && !c.external_no_made ? "（" + c.external_no + "）" : "");
     $("cz-level").textContent = zz.label("handling_level", c.handling_level);
     $("cz-reported").textContent = zz.fmtTime(c.reported_at);
     const open = !c.closed_at;

@@ -161,7 +161,7 @@
       '<span class="badge zz-state dz-state" data-state="' + zz.esc(c.state) + '">' +
       zz.esc(zz.label("case_state", c.state)) + "</span></span></div>" +
       '<div class="dz-item-code">' + zz.esc(c.code) +
-      (c.external_no ? " · 工单 " + zz.esc(c.external_no) : "") + "</div>" +
+      (c.external_no && !c.external_no_made ? " · 工单 " + zz.esc(c.external_no) : "") + "</div>" +
       '<div class="dz-item-meta"><span>' + zz.esc(zz.label("category", c.category)) + " · " +
       zz.esc(zz.label("channel", c.channel)) + "</span>" + itemNote(c) + "</div>";
     li.addEventListener("click", () => selectCase(c.id));
