@@ -548,8 +548,8 @@ def for_whom(session: Session, events: list[CaseEvent]) -> list[dict[str, str]]:
     -------
     list of dict
         One per event: ``assignee_name`` on a 派单 to a worker; ``on_behalf_of`` on a 受理,
-        到场, 处置反馈, 办结 or 退回 that someone other than that worker's own account registered;
-        else empty.
+        到场, 处置反馈, 办结 or 退回 that an account other than that worker's own registered (not
+        on an imported one, which no account registered); else empty.
     """
     ids = {
         int(sent)
@@ -577,7 +577,8 @@ def for_whom(session: Session, events: list[CaseEvent]) -> list[dict[str, str]]:
         elif (
             e.action in _WORKER_ACTIONS
             and current in names
-            and (e.actor_id is None or accounts_of.get(e.actor_id) != current)
+            and e.actor_id is not None  # an import's: its source system registered it
+            and accounts_of.get(e.actor_id) != current
         ):
             extra["on_behalf_of"] = names[current]
         if e.action in {"recall", "return", "resolve"}:

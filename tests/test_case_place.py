@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session
 from api.auth import issue_token
 from api.settings import ApiSettings
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
+from layers import dispatch
+from layers.model import CaseEvent
 from tests.api_fixtures import (  # noqa: F401 - fixtures
     api_client,
     api_settings,
@@ -220,3 +222,16 @@ def test_the_timeline_says_to_whom_a_case_went_and_for_whom_the_desk_registered(
     app = dispatched("app")
     act_as("app", app, "accept")
     assert timeline(app)[-2:] == [("dispatch", "乙有账号", None), ("accept", None, None)]
+
+
+def test_an_imported_action_is_registered_for_nobody(
+    database: SuiteDatabase, town: tuple[Headers, dict[str, int]]
+) -> None:
+    """An imported 受理 has no account: the timeline did say 代 甲无账号 登记 of it."""
+    _, workers = town
+    events = [
+        CaseEvent(action="dispatch", actor_id=None, payload={"worker_id": workers["phoned"]}),
+        CaseEvent(action="accept", actor_id=None, payload={}),
+    ]
+    with Session(database.owner) as session:
+        assert dispatch.for_whom(session, events) == [{"assignee_name": "甲无账号"}, {}]
