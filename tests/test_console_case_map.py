@@ -13,17 +13,24 @@ from __future__ import annotations
 import colorsys
 import math
 import re
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 import httpx2
 import pytest
 from playwright.sync_api import expect
-from sqlalchemy import text
+from sqlalchemy import Row, text
 
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import _act, _desk, _register, _token
+from tests.test_console_dispatch import Desk, _act, _desk, _register, _token
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("console"),
+    pytest.mark.browser_viewport(1366, 768),  # a desk's screen, unless a test says a phone's
+]
 
 
 def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -34,6 +41,32 @@ def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
     )
     return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
+
+
+def _registered(
+    demo: ConsoleDemo, desk: Desk, title: str, sub: str, *, triage: bool = False
+) -> Any:
+    """A case the desk's dispatcher registers at the desk's spot (and triages): its JSON."""
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        me = _token(client, desk.dispatcher)
+        case = _register(client, me, desk.spot, title, sub, 0)
+        return _act(client, me, case["id"], "triage") if triage else case
+
+
+def _workers_without_account(demo: ConsoleDemo, village: str) -> list[Row[Any]]:
+    """The village's on-duty workers no platform account belongs to, by id."""
+    with demo.owner.connect() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "SELECT w.id, w.name, w.phone, w.status, w.last_position, w.last_seen_at"
+                    " FROM workers w WHERE w.area_code = :v AND w.status = 'on_duty'"
+                    "   AND NOT EXISTS (SELECT 1 FROM users u WHERE u.worker_id = w.id)"
+                    " ORDER BY w.id"
+                ),
+                {"v": village},
+            )
+        )
 
 
 def _hue(css: str) -> float | None:
@@ -103,17 +136,13 @@ def _map_shows_the_case(page: RecordedPage, case: dict[str, object]) -> None:
     assert str(case["title"]) not in baidu.query and str(case["title"]) not in unquote(baidu.query)
 
 
-@pytest.mark.browser
-@pytest.mark.xdist_group("console")
-@pytest.mark.browser_viewport(1366, 768)
 def test_the_case_page_maps_the_case_and_links_navigation_on_a_desk(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    _, _, village, _, dispatcher, spot = _desk(demo)
-    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
-        case = _register(client, _token(client, dispatcher), spot, "地图测试：路边摊位纠纷", "x", 0)
-    login(page, demo.origin, dispatcher, next_path=f"/cases/{case['id']}")
+    desk = _desk(demo)
+    case = _registered(demo, desk, "地图测试：路边摊位纠纷", "x")
+    login(page, demo.origin, desk.dispatcher, next_path=f"/cases/{case['id']}")
     _map_shows_the_case(page, case)
     # 定位 is a phone's: the desk's position is not the place's
     expect(page.locator("#cz-locate")).to_be_hidden()
@@ -121,22 +150,19 @@ def test_the_case_page_maps_the_case_and_links_navigation_on_a_desk(
     page.assert_clean(demo.origin)
 
 
-@pytest.mark.browser
-@pytest.mark.xdist_group("console")
 @pytest.mark.browser_viewport(390, 844)
 def test_a_worker_on_his_phone_maps_the_case_and_his_distance_to_it(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    worker_login, _, village, _, dispatcher, spot = _desk(demo)
-    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
-        case = _register(client, _token(client, dispatcher), spot, "地图测试：楼道噪音", "y", 0)
+    desk = _desk(demo)
+    case = _registered(demo, desk, "地图测试：楼道噪音", "y")
     with demo.owner.begin() as conn:  # a 蓝色 (low-risk) case: its pin is blue
         conn.execute(text("UPDATE cases SET risk_level = 4 WHERE id = :c"), {"c": case["id"]})
-    here = (spot.lon + 0.003, spot.lat + 0.001)
+    here = (desk.spot.lon + 0.003, desk.spot.lat + 0.001)
     page.context.grant_permissions(["geolocation"], origin=demo.origin)
     page.context.set_geolocation({"longitude": here[0], "latitude": here[1], "accuracy": 15})
-    login(page, demo.origin, worker_login, next_path=f"/cases/{case['id']}")
+    login(page, demo.origin, desk.worker_login, next_path=f"/cases/{case['id']}")
     _map_shows_the_case(page, case)
     # the map fits the phone's width, under the facts
     width = page.evaluate("document.getElementById('cz-map').getBoundingClientRect().width")
@@ -195,25 +221,13 @@ def test_a_worker_on_his_phone_maps_the_case_and_his_distance_to_it(
     page.assert_clean(demo.origin)
 
 
-@pytest.mark.browser
-@pytest.mark.xdist_group("console")
-@pytest.mark.browser_viewport(1366, 768)
 def test_the_desk_says_to_phone_a_worker_without_an_account(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    _, _, village, _, dispatcher, spot = _desk(demo)
-    township = village[:9] + "000"
-    with demo.owner.connect() as conn:
-        worker = conn.execute(
-            text(
-                "SELECT w.id, w.name, w.phone, w.last_position, w.last_seen_at FROM workers w"
-                " WHERE w.area_code = :v AND w.status = 'on_duty' AND w.phone IS NOT NULL"
-                "   AND NOT EXISTS (SELECT 1 FROM users u WHERE u.worker_id = w.id)"
-                " ORDER BY w.id LIMIT 1"
-            ),
-            {"v": village},
-        ).one()
+    desk = _desk(demo)
+    township = desk.village[:9] + "000"
+    worker = next(w for w in _workers_without_account(demo, desk.village) if w.phone is not None)
     try:
         with demo.owner.begin() as conn:  # right at the spot, just now: the ranking's first
             conn.execute(
@@ -221,13 +235,11 @@ def test_the_desk_says_to_phone_a_worker_without_an_account(
                     "UPDATE workers SET last_seen_at = now(),"
                     " last_position = ST_SetSRID(ST_MakePoint(:lon, :lat), 4490) WHERE id = :w"
                 ),
-                {"lon": spot.lon + 0.00005, "lat": spot.lat, "w": worker.id},
+                {"lon": desk.spot.lon + 0.00005, "lat": desk.spot.lat, "w": worker.id},
             )
-        with httpx2.Client(base_url=demo.origin, timeout=30) as client:
-            me = _token(client, dispatcher)
-            case = _register(client, me, spot, "派单测试：无账号网格员", "z", 0)
-            _act(client, me, case["id"], "triage")
-        login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}?case={case['id']}")
+        case = _registered(demo, desk, "派单测试：无账号网格员", "z", triage=True)
+        path = f"/dispatch/{township}?case={case['id']}"
+        login(page, demo.origin, desk.dispatcher, next_path=path)
         row = page.locator(f"#dz-candidates tr[data-worker-id='{worker.id}']")
         expect(row).to_contain_text("无平台账号，需电话通知")
         phone = row.locator("a.dz-phone")
@@ -256,38 +268,24 @@ def test_the_desk_says_to_phone_a_worker_without_an_account(
             )
 
 
-@pytest.mark.browser
-@pytest.mark.xdist_group("console")
-@pytest.mark.browser_viewport(1366, 768)
 def test_the_desk_registers_an_accept_for_a_worker_without_an_account_by_name(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     """Trial AP m4: the 受理 form and the timeline did not say for whom the desk registered it,
     and the 派单 row's 说明 was empty."""
     demo = console_demo
-    _, _, village, _, dispatcher, spot = _desk(demo)
-    with demo.owner.connect() as conn:
-        worker = conn.execute(
-            text(
-                "SELECT w.id, w.name, w.status FROM workers w"
-                " WHERE w.area_code = :v AND w.status = 'on_duty'"
-                "   AND NOT EXISTS (SELECT 1 FROM users u WHERE u.worker_id = w.id)"
-                " ORDER BY w.id DESC LIMIT 1"
-            ),
-            {"v": village},
-        ).one()
+    desk = _desk(demo)
+    worker = _workers_without_account(demo, desk.village)[-1]
+    case = _registered(demo, desk, "代为登记测试：楼道堆物", "w", triage=True)
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
-        me = _token(client, dispatcher)
-        case = _register(client, me, spot, "代为登记测试：楼道堆物", "w", 0)
-        triaged = _act(client, me, case["id"], "triage")
         sent = client.post(
             f"/api/cases/{case['id']}/dispatch",
-            json={"worker_id": worker.id, "version": triaged["version"]},
-            headers=me,
+            json={"worker_id": worker.id, "version": case["version"]},
+            headers=_token(client, desk.dispatcher),
         )
         assert sent.status_code == 200, sent.text
     try:
-        login(page, demo.origin, dispatcher, next_path=f"/cases/{case['id']}")
+        login(page, demo.origin, desk.dispatcher, next_path=f"/cases/{case['id']}")
         page.locator("#cz-actions button[data-action='accept']").click()
         expect(page.locator("#cz-action-title")).to_have_text(f"代 {worker.name} 登记受理")
         page.locator("#cz-action-submit").click()
@@ -300,7 +298,7 @@ def test_the_desk_registers_an_accept_for_a_worker_without_an_account_by_name(
         page.assert_clean(demo.origin)
     finally:
         with httpx2.Client(base_url=demo.origin, timeout=30) as client:
-            me = _token(client, dispatcher)
+            me = _token(client, desk.dispatcher)
             _act(client, me, case["id"], "return", note="测试结束，退回")
         with demo.owner.begin() as conn:  # the worker free, his day's workload as it was
             conn.execute(
