@@ -12,6 +12,7 @@ date, ``2026-12-06``, ``2026/12/06`` or ``2026.12.06`` (trial AP m8).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -38,22 +39,27 @@ CASES: dict[str, tuple[str, str, str]] = {
 }
 
 
-@pytest.fixture
-def numbered(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[dict[str, int]]:
-    """Commit :data:`CASES` with codes ``<area6>-20310803-<serial>``; return their ids."""
+@contextmanager
+def _committed(
+    database: SuiteDatabase, cases: dict[str, tuple[str, str, str, datetime]]
+) -> Iterator[dict[str, int]]:
+    """Commit registered cases, name -> (village, code, title, reported at); yield their ids.
+
+    They are deleted again on leaving.
+    """
     ids: dict[str, int] = {}
     with Session(database.owner) as session, session.begin():
         apply_scope(session, None)
-        for n, (name, (village, serial, title)) in enumerate(CASES.items()):
+        for name, (village, code, title, reported_at) in cases.items():
             case = Case(
-                code=f"{village[:6]}-{DAY:%Y%m%d}-{serial}",
+                code=code,
                 channel="phone",
                 category="dispute",
                 title=title,
                 area_code=village,
                 state="registered",
                 handling_level=4,
-                reported_at=DAY + timedelta(minutes=n),
+                reported_at=reported_at,
             )
             session.add(case)
             session.flush()
@@ -66,20 +72,55 @@ def numbered(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[dict[str,
             session.execute(delete(Case).where(Case.id.in_(ids.values())))
 
 
+@pytest.fixture
+def numbered(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[dict[str, int]]:
+    """Commit :data:`CASES` with codes ``<area6>-20310803-<serial>``; return their ids."""
+    with _committed(
+        database,
+        {
+            name: (
+                village,
+                f"{village[:6]}-{DAY:%Y%m%d}-{serial}",
+                title,
+                DAY + timedelta(minutes=n),
+            )
+            for n, (name, (village, serial, title)) in enumerate(CASES.items())
+        },
+    ) as ids:
+        yield ids
+
+
 def _found(client: TestClient, headers: dict[str, str], q: str) -> list[dict[str, object]]:
     response = client.get("/api/cases", params={"q": q}, headers=headers)
     assert response.status_code == 200, response.text
     return list(response.json())
 
 
+def _found_of(
+    client: TestClient, headers: dict[str, str], ids: dict[str, int], q: str
+) -> list[str]:
+    """The names (keys of ``ids``) of the cases a search for ``q`` finds, in its order."""
+    names = {v: k for k, v in ids.items()}
+    return [names[int(str(c["id"]))] for c in _found(client, headers, q) if c["id"] in names]
+
+
+def _plan(database: SuiteDatabase, scope: str | None, typed: str) -> str:
+    """The plan of the scope's search by case number for ``typed``, sequential scans off."""
+    with Session(database.owner) as session, session.begin():
+        apply_scope(session, scope)
+        query = select(Case.id).where(case_lists.identifier_match(typed))
+        sql = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        return "\n".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {sql}")))
+
+
 def test_the_last_digits_of_a_case_number_find_it(
     api_client: TestClient, auth_headers: Headers, numbered: dict[str, int]
 ) -> None:
     disp = auth_headers("disp_a1")
-    names = {v: k for k, v in numbered.items()}
 
     def mine(q: str) -> list[str]:
-        return [names[int(str(c["id"]))] for c in _found(api_client, disp, q) if c["id"] in names]
+        return _found_of(api_client, disp, numbered, q)
 
     # the township's two cases ending in 4241, the newest first; not 4242, not 4241 inside
     # another number, not the other township's
@@ -95,19 +136,13 @@ def test_the_last_digits_of_a_case_number_find_it(
     # three digits are no case number: the title's words are searched (none holds 241)
     assert mine("241") == []
     # the other township finds its own by the same digits
-    other = [c["id"] for c in _found(api_client, auth_headers("disp_b1"), "4241")]
-    assert [i for i in other if i in names] == [numbered["other_township"]]
+    assert _found_of(api_client, auth_headers("disp_b1"), numbered, "4241") == ["other_township"]
 
 
 def test_the_suffix_is_one_index_range(database: SuiteDatabase, numbered: dict[str, int]) -> None:
-    with Session(database.owner) as session, session.begin():
-        apply_scope(session, TOWN_A1)
-        query = select(Case.id).where(case_lists.identifier_match("4241"))
-        sql = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-        session.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {sql}")))
-        assert "Seq Scan" not in plan, plan
-        assert "ix_cases_code_reversed" in plan, plan
+    plan = _plan(database, TOWN_A1, "4241")
+    assert "Seq Scan" not in plan, plan
+    assert "ix_cases_code_reversed" in plan, plan
 
 
 # trial AN N8: the cases of a day by the date in their numbers (20261206 of
@@ -127,39 +162,22 @@ DAYS: dict[str, tuple[str, str, str]] = {
 @pytest.fixture
 def dated(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[dict[str, int]]:
     """Commit :data:`DAYS`, reported an hour apart in their order; return their ids."""
-    ids: dict[str, int] = {}
-    with Session(database.owner) as session, session.begin():
-        apply_scope(session, None)
-        for n, (name, (village, code, title)) in enumerate(DAYS.items()):
-            case = Case(
-                code=code,
-                channel="phone",
-                category="dispute",
-                title=title,
-                area_code=village,
-                state="registered",
-                handling_level=4,
-                reported_at=datetime(2031, 8, 6, 1, 0, tzinfo=UTC) + timedelta(hours=n),
-            )
-            session.add(case)
-            session.flush()
-            ids[name] = case.id
-    try:
+    first = datetime(2031, 8, 6, 1, 0, tzinfo=UTC)
+    with _committed(
+        database,
+        {
+            name: (village, code, title, first + timedelta(hours=n))
+            for n, (name, (village, code, title)) in enumerate(DAYS.items())
+        },
+    ) as ids:
         yield ids
-    finally:
-        with Session(database.owner) as session, session.begin():
-            apply_scope(session, None)
-            session.execute(delete(Case).where(Case.id.in_(ids.values())))
 
 
 def test_the_date_in_case_numbers_finds_that_days_cases(
     api_client: TestClient, auth_headers: Headers, dated: dict[str, int]
 ) -> None:
-    names = {v: k for k, v in dated.items()}
-
     def mine(account: str, q: str) -> list[str]:
-        found = _found(api_client, auth_headers(account), q)
-        return [names[int(str(c["id"]))] for c in found if c["id"] in names]
+        return _found_of(api_client, auth_headers(account), dated, q)
 
     # the city's two counties, the newest first; not the day before, not a code of another shape
     assert mine("cmd_city", "20310806") == ["c", "b", "a"]
@@ -183,11 +201,9 @@ def test_a_day_written_as_a_date_finds_that_days_cases(
     api_client: TestClient, auth_headers: Headers, dated: dict[str, int]
 ) -> None:
     """``2031-08-06``, ``2031/08/06`` or ``2031.8.6`` read as ``20310806`` (trial AP m8)."""
-    names = {v: k for k, v in dated.items()}
 
     def mine(q: str) -> list[str]:
-        found = _found(api_client, auth_headers("cmd_city"), q)
-        return [names[int(str(c["id"]))] for c in found if c["id"] in names]
+        return _found_of(api_client, auth_headers("cmd_city"), dated, q)
 
     for typed in ("2031-08-06", "2031/08/06", "2031.08.06", "2031.8.6", " 2031-08-06 "):
         assert mine(typed) == ["c", "b", "a"], typed
@@ -204,11 +220,6 @@ def test_a_day_written_as_a_date_finds_that_days_cases(
 def test_a_day_is_one_index_range(
     database: SuiteDatabase, dated: dict[str, int], typed: str
 ) -> None:
-    with Session(database.owner) as session, session.begin():
-        apply_scope(session, None)
-        query = select(Case.id).where(case_lists.identifier_match(typed))
-        sql = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-        session.execute(text("SET LOCAL enable_seqscan = off"))
-        plan = "\n".join(str(row[0]) for row in session.execute(text(f"EXPLAIN {sql}")))
-        assert "Seq Scan" not in plan, plan
-        assert "ix_cases_code_day" in plan, plan
+    plan = _plan(database, None, typed)
+    assert "Seq Scan" not in plan, plan
+    assert "ix_cases_code_day" in plan, plan
