@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import h3
@@ -24,6 +24,34 @@ from tests.conftest import SuiteDatabase
 from tests.workflow_data import COUNTY, NOW, actor, ensure_world, township, village, village_centre
 
 V1 = village(100, 1)
+
+
+def _add_case(
+    db: Session, code: str, lon: float, lat: float, area: str, reported_at: datetime
+) -> None:
+    """Insert a registered 蓝色 dispute at the point, reported at ``reported_at``."""
+    db.execute(
+        text(
+            "INSERT INTO cases (code, channel, category, title, point, area_code, state,"
+            " handling_level, reported_at, risk_level) VALUES (:c, 'phone', 'dispute', 't',"
+            " ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 'registered', 4, :t, 4)"
+        ),
+        {"c": code, "x": lon, "y": lat, "a": area, "t": reported_at},
+    )
+
+
+def _last_12_weeks(db: Session, **options: int) -> hotspot_runs.RunResult:
+    """Run the county's analysis as its commander over the 12 weeks to NOW, in H3 cells of 8."""
+    return hotspot_runs.run(
+        db,
+        actor=actor("commander", COUNTY),
+        scope_code=COUNTY,
+        window_start=NOW - timedelta(days=84),
+        window_end=NOW,
+        resolution=8,
+        now=NOW,
+        **options,
+    )
 
 
 @pytest.fixture
@@ -57,34 +85,14 @@ def world(db: Session) -> Session:
             ).scalar()
             or township()
         )
-        db.execute(
-            text(
-                "INSERT INTO cases (code, channel, category, title, point, area_code, state,"
-                " handling_level, reported_at, risk_level) VALUES (:c, 'phone', 'dispute', 't',"
-                " ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 'registered', 4, :t, 4)"
-            ),
-            {
-                "c": f"hs-{n}",
-                "x": lon,
-                "y": lat,
-                "a": area,
-                "t": NOW - timedelta(days=84 - day) + timedelta(hours=1),
-            },
-        )
+        when = NOW - timedelta(days=84 - day) + timedelta(hours=1)
+        _add_case(db, f"hs-{n}", lon, lat, area, when)
     return db
 
 
 def test_run_stores_cells_with_jurisdiction_and_raises_alerts(world: Session) -> None:
     who = actor("commander", COUNTY)
-    result = hotspot_runs.run(
-        world,
-        actor=who,
-        scope_code=COUNTY,
-        window_start=NOW - timedelta(days=84),
-        window_end=NOW,
-        resolution=8,
-        now=NOW,
-    )
+    result = _last_12_weeks(world)
     assert result.status == "done" and result.cases == 120
     assert hotspots_cli.run_summary(result) == (
         f"热点分析 {result.run_id} 已完成：案件 120 件，分析单元 {result.cells} 个，"
@@ -197,9 +205,7 @@ def test_a_cell_is_hot_by_the_normal_p_value_of_its_z_score(world: Session) -> N
     Conditional permutations hold the cell's own count fixed and judge its neighbours alone;
     a run asks for them explicitly, and its stored p-values are then their pseudo p-values.
     """
-    who = actor("commander", COUNTY)
-    window = {"window_start": NOW - timedelta(days=84), "window_end": NOW, "now": NOW}
-    normal = hotspot_runs.run(world, actor=who, scope_code=COUNTY, **window)
+    normal = _last_12_weeks(world)
 
     def cells_of(run_id: int) -> list[HotspotCell]:  # the same cells in the same order
         found = select(HotspotCell).where(HotspotCell.run_id == run_id)
@@ -214,7 +220,7 @@ def test_a_cell_is_hot_by_the_normal_p_value_of_its_z_score(world: Session) -> N
     assert hottest.bin == 3 and hottest.z > 3  # the 60-case cluster's own cell: 99 %
     assert normal.hot_cells == sum(c.bin >= 2 for c in cells)
 
-    permuted = hotspot_runs.run(world, actor=who, scope_code=COUNTY, permutations=99, **window)
+    permuted = _last_12_weeks(world, permutations=99)
     drawn = cells_of(permuted.run_id)
     assert {round(c.p * 100, 9) % 1 for c in drawn} == {0.0}  # (k + 1) / 100: pseudo p-values
     assert [c.z for c in drawn] == pytest.approx([c.z for c in cells])
@@ -240,19 +246,8 @@ def test_a_cell_without_a_case_of_its_own_raises_no_alert(db: Session) -> None:
         lat, lon = h3.cell_to_latlng(cell)
         rows += [(lon, lat, NOW - timedelta(days=int(d))) for d in rng.integers(1, 7, size=10)]
     for n, (lon, lat, when) in enumerate(rows):
-        db.execute(
-            text(
-                "INSERT INTO cases (code, channel, category, title, point, area_code, state,"
-                " handling_level, reported_at, risk_level) VALUES (:c, 'phone', 'dispute', 't',"
-                " ST_SetSRID(ST_MakePoint(:x, :y), 4490), :a, 'registered', 4, :t, 4)"
-            ),
-            {"c": f"ring-{n}", "x": lon, "y": lat, "a": V1, "t": when},
-        )
-    who = actor("commander", COUNTY)
-    run = hotspot_runs.run(
-        db, actor=who, scope_code=COUNTY, window_start=NOW - timedelta(days=84), window_end=NOW,
-        resolution=8, now=NOW,
-    )  # fmt: skip
+        _add_case(db, f"ring-{n}", lon, lat, V1, when)
+    run = _last_12_weeks(db)
     cells = {
         c.unit_id: c
         for c in db.scalars(select(HotspotCell).where(HotspotCell.run_id == run.run_id))
@@ -270,15 +265,7 @@ def test_an_alert_says_on_which_periods_and_cells_its_class_was_judged(world: Se
     # trends page and its report read 新和社区 「持续热点 7」: weekly cells against 24 months, and
     # neither the alert nor the brief's row said so
     who = actor("commander", COUNTY)
-    result = hotspot_runs.run(
-        world,
-        actor=who,
-        scope_code=COUNTY,
-        window_start=NOW - timedelta(days=84),
-        window_end=NOW,
-        resolution=8,
-        now=NOW,
-    )
+    result = _last_12_weeks(world)
     basis = (
         "按周判定，近 12 周（2026-08-31 至 2026-11-23），"
         "以六边形单元（每个约 0.74 平方公里）及相邻单元计"
