@@ -14,15 +14,21 @@ from contextlib import contextmanager
 
 import httpx2
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import Locator, expect
 from sqlalchemy import text
 
 from layers.china_time import CHINA
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
+from tests.test_console_dispatch import Desk, _act, _desk, _dispatch_to_worker, _token
 
 WIDTH, HEIGHT = 390, 844
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.browser_viewport(WIDTH, HEIGHT),
+    pytest.mark.xdist_group("console"),
+]
 
 # navigator.vibrate as the page calls it, kept for the test to read (headless Chromium has no
 # vibrator to ask)
@@ -69,9 +75,47 @@ def _workload_kept(demo: ConsoleDemo, case_ids: list[int]) -> Iterator[None]:
             )
 
 
-@pytest.mark.browser
-@pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
+@contextmanager
+def _new_task_on_the_phone(
+    page: RecordedPage, demo: ConsoleDemo, title: str
+) -> Iterator[tuple[Desk, int, str, str]]:
+    """Open the worker's phone, then dispatch him a case titled ``title``.
+
+    Yields the desk, the case's id, its number and its 联系时限; on leaving puts the day's
+    workload back as it was.
+    """
+    desk = _desk(demo)
+    cases: list[int] = []
+    with _workload_kept(demo, cases):
+        _open_phone(page, demo)
+        cases.append(_dispatch_to_worker(demo, title))
+        yield (desk, cases[0], *_case(demo, cases[0]))
+
+
+def _recall(demo: ConsoleDemo, desk: Desk, case_id: int, reason: str) -> None:
+    """The desk's dispatcher recalls the case's dispatch, saying why."""
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        _act(client, _token(client, desk.dispatcher), case_id, "recall", reason)
+
+
+def _dispatch_again(demo: ConsoleDemo, desk: Desk, case_id: int) -> None:
+    """The desk's dispatcher sends the recalled case to the desk's worker once more."""
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        as_dispatcher = _token(client, desk.dispatcher)
+        version = client.get(f"/api/cases/{case_id}", headers=as_dispatcher).json()["version"]
+        sent = client.post(
+            f"/api/cases/{case_id}/dispatch",
+            json={"worker_id": desk.worker_id, "version": version, "note": None},
+            headers=as_dispatcher,
+        )
+        assert sent.status_code == 200, sent.text
+
+
+def _recall_notice(page: RecordedPage, code: str) -> Locator:
+    """The notice that the dispatch of the case numbered ``code`` was recalled."""
+    return page.locator("#zz-toasts .zz-sticky", has_text=f"案件 …{code[-4:]} 的派单已被")
+
+
 def test_a_dispatch_to_the_open_phone_is_announced_until_read(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -110,46 +154,29 @@ def test_a_dispatch_to_the_open_phone_is_announced_until_read(
         page.assert_clean(demo.origin)
 
 
-@pytest.mark.browser
-@pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_a_case_dispatched_again_after_its_recall_withdraws_the_recall_notice(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    desk = _desk(demo)
-    cases: list[int] = []
-    with _workload_kept(demo, cases):
-        _open_phone(page, demo)
-        title = "重新派单测试：单元门禁损坏无法关闭"
-        cases.append(_dispatch_to_worker(demo, title))
-        case_id = cases[0]
-        code, contact = _case(demo, case_id)
+    title = "重新派单测试：单元门禁损坏无法关闭"
+    with _new_task_on_the_phone(page, demo, title) as (desk, case_id, code, contact):
         task = page.locator(f"#zz-tasks-body tr[data-case-id='{case_id}']")
         expect(task).to_be_attached()
         expect(page.locator("#zz-toasts .zz-new-task")).to_have_count(1)
         page.locator("#zz-toasts .zz-new-task").get_by_role("button", name="知道了").tap()
 
         reason = "改派本网格专职网格员，请勿前往"
-        with httpx2.Client(base_url=demo.origin, timeout=30) as client:
-            as_dispatcher = _token(client, desk.dispatcher)
-            _act(client, as_dispatcher, case_id, "recall", reason)
-            recall = page.locator("#zz-toasts .zz-sticky", has_text=f"案件 …{code[-4:]} 的派单已被")
-            expect(recall).to_contain_text(f"撤回：{reason}")
-            expect(task).to_have_count(0)
-            # this case's entry: an earlier test's recall may still be unread in the box
-            recalled = page.locator("#zz-recalls .zz-recall", has_text=f"案件编号 {code}")
-            expect(recalled).to_have_count(1)
-            page.screenshot_step("1-recalled")
+        _recall(demo, desk, case_id, reason)
+        recall = _recall_notice(page, code)
+        expect(recall).to_contain_text(f"撤回：{reason}")
+        expect(task).to_have_count(0)
+        # this case's entry: an earlier test's recall may still be unread in the box
+        recalled = page.locator("#zz-recalls .zz-recall", has_text=f"案件编号 {code}")
+        expect(recalled).to_have_count(1)
+        page.screenshot_step("1-recalled")
 
-            # the dispatcher thinks again and sends it to him once more
-            version = client.get(f"/api/cases/{case_id}", headers=as_dispatcher).json()["version"]
-            sent = client.post(
-                f"/api/cases/{case_id}/dispatch",
-                json={"worker_id": desk.worker_id, "version": version, "note": None},
-                headers=as_dispatcher,
-            )
-            assert sent.status_code == 200, sent.text
+        # the dispatcher thinks again and sends it to him once more
+        _dispatch_again(demo, desk, case_id)
         again = page.locator("#zz-toasts .zz-new-task")
         expect(again).to_contain_text(
             f"新派单：案件 …{code[-4:]}「{title}」已重新派给您，此前的撤回不再适用，"
@@ -164,9 +191,6 @@ def test_a_case_dispatched_again_after_its_recall_withdraws_the_recall_notice(
         page.assert_clean(demo.origin)
 
 
-@pytest.mark.browser
-@pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_one_notice_a_case_and_the_task_row_gives_its_contact_limit(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -174,14 +198,8 @@ def test_one_notice_a_case_and_the_task_row_gives_its_contact_limit(
     re-dispatch two 新派单 notices of the case covered its 受理; m3: the task row gave only the
     办结 limit, not the 联系时限."""
     demo = console_demo
-    desk = _desk(demo)
-    cases: list[int] = []
-    with _workload_kept(demo, cases):
-        _open_phone(page, demo)
-        title = "单条提醒测试：楼道堆物引发邻里争吵"
-        cases.append(_dispatch_to_worker(demo, title))
-        case_id = cases[0]
-        code, contact = _case(demo, case_id)
+    title = "单条提醒测试：楼道堆物引发邻里争吵"
+    with _new_task_on_the_phone(page, demo, title) as (desk, case_id, code, contact):
         task = page.locator(f"#zz-tasks-body tr[data-case-id='{case_id}']")
         mine = page.locator(f"#zz-toasts .zz-new-task[data-case-id='{case_id}']")
         expect(mine).to_have_count(1)
@@ -190,30 +208,23 @@ def test_one_notice_a_case_and_the_task_row_gives_its_contact_limit(
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
 
         reason = "地址有误，改派社区民警，请勿前往"
+        _recall(demo, desk, case_id, reason)
+        recall = _recall_notice(page, code)
+        expect(recall).to_contain_text(reason)
+        # the unread 新派单 of the case went with the recall: no "go" beside "do not go"
+        expect(mine).to_have_count(0)
+        expect(page.locator("#zz-toasts")).not_to_contain_text("前联系/受理")
+        page.screenshot_step("1-recalled-unread-notice-gone")
+
+        _dispatch_again(demo, desk, case_id)
+        expect(mine).to_contain_text("已重新派给您")
+        expect(mine).to_have_count(1)  # one notice of the case, the latest dispatch's
+        expect(recall).to_have_count(0)
+        expect(task.locator(".zz-contact-due")).to_have_text(f"联系时限 {contact[5:]} 前")
+        page.screenshot_step("2-dispatched-again-one-notice")
+
+        # once 受理'd, the 联系时限 is met: the row no longer gives it
         with httpx2.Client(base_url=demo.origin, timeout=30) as client:
-            as_dispatcher = _token(client, desk.dispatcher)
-            _act(client, as_dispatcher, case_id, "recall", reason)
-            recall = page.locator("#zz-toasts .zz-sticky", has_text=f"案件 …{code[-4:]} 的派单已被")
-            expect(recall).to_contain_text(reason)
-            # the unread 新派单 of the case went with the recall: no "go" beside "do not go"
-            expect(mine).to_have_count(0)
-            expect(page.locator("#zz-toasts")).not_to_contain_text("前联系/受理")
-            page.screenshot_step("1-recalled-unread-notice-gone")
-
-            version = client.get(f"/api/cases/{case_id}", headers=as_dispatcher).json()["version"]
-            sent = client.post(
-                f"/api/cases/{case_id}/dispatch",
-                json={"worker_id": desk.worker_id, "version": version, "note": None},
-                headers=as_dispatcher,
-            )
-            assert sent.status_code == 200, sent.text
-            expect(mine).to_contain_text("已重新派给您")
-            expect(mine).to_have_count(1)  # one notice of the case, the latest dispatch's
-            expect(recall).to_have_count(0)
-            expect(task.locator(".zz-contact-due")).to_have_text(f"联系时限 {contact[5:]} 前")
-            page.screenshot_step("2-dispatched-again-one-notice")
-
-            # once 受理'd, the 联系时限 is met: the row no longer gives it
             _act(client, _token(client, desk.worker_login), case_id, "accept")
         expect(task.locator(".zz-contact-due")).to_have_count(0)
         expect(task).to_be_attached()
