@@ -11,18 +11,16 @@ persons rule (a city's commander reads them as counts only).
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.auth import issue_token
 from api.settings import ApiSettings
 from geo.hotspots import MIN_INCIDENTS
 from layers import trends
@@ -32,18 +30,15 @@ from tests.api_fixtures import (  # noqa: F401 - fixtures
     api_world,
 )
 from tests.conftest import SuiteDatabase
+from tests.trend_cases import Headers, get_json, insert_case, trend_readers
 from tests.workflow_data import (
     CITY,
     COUNTY,
     NOW,
-    add_user,
-    ensure_world,
-    purge_world,
     village,
     village_centre,
 )
 
-Headers = Callable[[str], dict[str, str]]
 USERS = {
     "city": ("commander", CITY),
     "county": ("commander", COUNTY),
@@ -57,12 +52,9 @@ QUERY = f"granularity=month&periods=12&end={END}"
 def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Headers]:
     """Cases over 12 months in county 520424 (30 a month) and a cluster in a village in the
     last two, committed for the API to read; the accounts' headers by key."""
-    ids = {}
-    rng = np.random.default_rng(11)
-    with Session(database.owner) as owner, owner.begin():
-        ensure_world(owner)
-        for key, (role, scope) in USERS.items():
-            ids[key] = add_user(owner, username=f"tcf_{key}", role=role, scope_code=scope)
+
+    def seed(owner: Session) -> None:
+        rng = np.random.default_rng(11)
         periods = trends.periods_ending(NOW, "month", 12)
         assert periods[-1].key == END
         points: list[tuple[float, float, datetime, str]] = []
@@ -76,29 +68,10 @@ def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Header
                 lon, lat = lon0 + rng.normal(0, 0.0005), lat0 + rng.normal(0, 0.0005)
                 points.append((lon, lat, p.start + timedelta(days=rng.uniform(0, 27)), COUNTY))
         for n, (lon, lat, when, area) in enumerate(points):
-            owner.execute(
-                text(
-                    "INSERT INTO cases (code, channel, category, subcategory, title, point,"
-                    " area_code, state, handling_level, reported_at, risk_level) VALUES (:c,"
-                    " 'phone', 'dispute', 'neighbours', '测试', ST_SetSRID(ST_MakePoint(:x, :y),"
-                    " 4490), :a, 'registered', 4, :t, 4)"
-                ),
-                {"c": f"tcf-{n}", "x": lon, "y": lat, "a": area, "t": when},
-            )
+            insert_case(owner, f"tcf-{n}", (lon, lat), area, when)
 
-    def headers(key: str) -> dict[str, str]:
-        token = issue_token(api_settings, ids[key], now=datetime.now(UTC))
-        return {"Authorization": f"Bearer {token.token}"}
-
-    yield headers
-    with Session(database.owner) as owner, owner.begin():
-        purge_world(owner)
-
-
-def _get(client: TestClient, path: str, headers: dict[str, str]) -> Any:
-    got = client.get(path, headers=headers)
-    assert got.status_code == 200, got.text
-    return got.json()
+    with trend_readers(database, api_settings, "tcf", USERS, seed) as headers:
+        yield headers
 
 
 def _counts(body: dict[str, Any]) -> dict[tuple[str, int], int | None]:
@@ -110,9 +83,9 @@ def test_a_city_commander_reads_the_hexagon_counts_the_analyst_does_not(
     api_client: TestClient, users: Headers, code: str
 ) -> None:
     path = f"/api/trends/{code}?{QUERY}"
-    county = _get(api_client, path, users("county")) if code == COUNTY else None
-    city = _get(api_client, path, users("city"))
-    analyst = _get(api_client, path, users("analyst"))
+    county = get_json(api_client, path, users("county")) if code == COUNTY else None
+    city = get_json(api_client, path, users("city"))
+    analyst = get_json(api_client, path, users("analyst"))
     assert city["min_count"] == 1 and analyst["min_count"] == 3
     # the persons keep their rule: counts only, for the city's commander as for the analyst
     assert city["persons_min_count"] == analyst["persons_min_count"] == 3
@@ -130,11 +103,11 @@ def test_a_city_commander_reads_the_hexagon_counts_the_analyst_does_not(
 def test_the_hot_spots_without_a_camera_give_the_city_commander_their_counts(
     api_client: TestClient, users: Headers
 ) -> None:
-    series = _get(api_client, f"/api/trends/{COUNTY}?{QUERY}", users("city"))
+    series = get_json(api_client, f"/api/trends/{COUNTY}?{QUERY}", users("city"))
     cells = {c["id"]: c["counts"] for c in series["cells"]}
     path = f"/api/trends/{COUNTY}/coverage?{QUERY}&period={END}"
-    city = _get(api_client, path, users("city"))["uncovered"]
-    analyst = _get(api_client, path, users("analyst"))["uncovered"]
+    city = get_json(api_client, path, users("city"))["uncovered"]
+    analyst = get_json(api_client, path, users("analyst"))["uncovered"]
     assert {c["id"] for c in city} == {c["id"] for c in analyst}
     assert [c["count"] for c in city] == [cells[c["id"]][-1] for c in city]
     small = [c for c in city if c["count"] in (1, 2)]

@@ -5,9 +5,9 @@ again by the test."""
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -17,27 +17,22 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from api.auth import issue_token
 from api.settings import ApiSettings
 from layers import command
 from layers.trend_tables import kind_label
 from tests.conftest import SuiteDatabase
+from tests.trend_cases import Headers, get_json, insert_case, trend_readers
 from tests.workflow_data import (
     CITY,
     COUNTY,
-    add_user,
-    ensure_world,
-    purge_world,
     township,
     village,
     village_centre,
 )
 
 CHINA = ZoneInfo("Asia/Shanghai")
-Headers = Callable[[str], dict[str, str]]
 USERS = {"county": ("commander", COUNTY), "analyst": ("analyst", CITY)}
 END = "2019-12"  # far before any other test's cases
 KINDS = (
@@ -104,12 +99,9 @@ SEEDED = _seeded()
 @pytest.fixture(scope="module")
 def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Headers]:
     """The seeded cases committed for the API to read, and the accounts' headers by key."""
-    ids = {}
-    rng = np.random.default_rng(5)
-    with Session(database.owner) as owner, owner.begin():
-        ensure_world(owner)
-        for key, (role, scope) in USERS.items():
-            ids[key] = add_user(owner, username=f"tvc_{key}", role=role, scope_code=scope)
+
+    def seed(owner: Session) -> None:
+        rng = np.random.default_rng(5)
         first = None
         for n, case in enumerate(SEEDED):
             if case.area == COUNTY:
@@ -117,40 +109,21 @@ def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Header
             else:
                 lon, lat = village_centre(case.area if case.area != T2 else village(200, 2))
                 lon, lat = lon + rng.normal(0, 0.0008), lat + rng.normal(0, 0.0008)
-            got = owner.execute(
-                text(
-                    "INSERT INTO cases (code, channel, category, subcategory, title, point,"
-                    " area_code, state, handling_level, reported_at, risk_level, duplicate_of)"
-                    " VALUES (:c, :ch, :cat, :sub, '测试', ST_SetSRID(ST_MakePoint(:x, :y), 4490),"
-                    " :a, 'registered', 4, :t, 4, :dup) RETURNING id"
-                ),
-                {
-                    "c": f"tvc-{n}",
-                    "ch": case.channel,
-                    "cat": case.category,
-                    "sub": case.subcategory,
-                    "x": lon,
-                    "y": lat,
-                    "a": case.area,
-                    "t": case.at,
-                    "dup": first if case.duplicate else None,
-                },
-            ).scalar_one()
+            got = insert_case(
+                owner,
+                f"tvc-{n}",
+                (lon, lat),
+                case.area,
+                case.at,
+                channel=case.channel,
+                category=case.category,
+                subcategory=case.subcategory,
+                duplicate_of=first if case.duplicate else None,
+            )
             first = first or got
 
-    def headers(key: str) -> dict[str, str]:
-        token = issue_token(api_settings, ids[key], now=datetime.now(UTC))
-        return {"Authorization": f"Bearer {token.token}"}
-
-    yield headers
-    with Session(database.owner) as owner, owner.begin():
-        purge_world(owner)
-
-
-def _get(client: TestClient, path: str, headers: dict[str, str]) -> Any:
-    got = client.get(path, headers=headers)
-    assert got.status_code == 200, got.text
-    return got.json()
+    with trend_readers(database, api_settings, "tvc", USERS, seed) as headers:
+        yield headers
 
 
 def _expected(months: int, category: str | None = None) -> dict[str, dict[str, Any]]:
@@ -189,7 +162,7 @@ def _expected(months: int, category: str | None = None) -> dict[str, dict[str, A
 def test_each_village_last_months_against_those_before(
     api_client: TestClient, users: Headers, months: int
 ) -> None:
-    body = _get(
+    body = get_json(
         api_client,
         f"/api/trends/{COUNTY}/changes?months={months}&end={END}",
         users("county"),
@@ -225,13 +198,13 @@ def test_the_change_follows_the_category_filter_and_the_quarter_end(
     api_client: TestClient, users: Headers
 ) -> None:
     path = f"/api/trends/{COUNTY}/changes?months=6&category=dispute"
-    body = _get(api_client, f"{path}&end={END}", users("county"))
+    body = get_json(api_client, f"{path}&end={END}", users("county"))
     expected = _expected(6, "dispute")
     assert {r["code"]: (r["recent"], r["earlier"]) for r in body["rows"]} == {
         a: (w["recent"], w["earlier"]) for a, w in expected.items()
     }
     # a quarter's window ends with its last month
-    quarters = _get(api_client, f"{path}&granularity=quarter&end=2019Q4", users("county"))
+    quarters = get_json(api_client, f"{path}&granularity=quarter&end=2019Q4", users("county"))
     assert quarters["rows"] == body["rows"]
     refused = api_client.get(f"{path}&months=5&end={END}", headers=users("county"))
     assert refused.status_code == 422
@@ -241,7 +214,9 @@ def test_the_change_follows_the_category_filter_and_the_quarter_end(
 def test_the_analyst_reads_a_village_type_count_below_three_as_withheld(
     api_client: TestClient, users: Headers
 ) -> None:
-    body = _get(api_client, f"/api/trends/{COUNTY}/changes?months=6&end={END}", users("analyst"))
+    body = get_json(
+        api_client, f"/api/trends/{COUNTY}/changes?months=6&end={END}", users("analyst")
+    )
     expected = _expected(6)
     assert body["min_count"] == 3
     seen_withheld = False
