@@ -9,7 +9,7 @@ from types import ModuleType
 
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from layers.migrate import MIGRATIONS
@@ -47,3 +47,44 @@ def migration_steps(session: Session, filename: str) -> Iterator[tuple[ModuleTyp
             yield module, conn
     finally:
         savepoint.rollback()
+
+
+def table_exists(conn: Connection, table: str) -> bool:
+    """Whether ``table`` exists on the connection's search path.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        The connection of :func:`migration_steps`.
+    table : str
+        The table's name.
+
+    Returns
+    -------
+    bool
+        True when ``to_regclass`` finds it.
+    """
+    return conn.scalar(text("SELECT to_regclass(:t)"), {"t": table}) is not None
+
+
+def app_privileges(conn: Connection, table: str) -> dict[str, bool]:
+    """Which of SELECT, INSERT, UPDATE and DELETE the application's role holds on ``table``.
+
+    Parameters
+    ----------
+    conn : sqlalchemy.Connection
+        The connection of :func:`migration_steps`.
+    table : str
+        The table's name.
+
+    Returns
+    -------
+    dict of str to bool
+        Each privilege, in that order, and whether ``zongzhi_app`` has it.
+    """
+    privileges = ("SELECT", "INSERT", "UPDATE", "DELETE")
+    held = conn.execute(
+        text("SELECT has_table_privilege('zongzhi_app', :t, p) FROM unnest(CAST(:ps AS text[])) p"),
+        {"t": table, "ps": list(privileges)},
+    ).scalars()
+    return dict(zip(privileges, held, strict=True))

@@ -30,7 +30,7 @@ from layers.model import AuditEntry, User
 from layers.model.accounts import EndedSession
 from tests.api_fixtures import COUNTY_A, PASSWORD, ApiWorld
 from tests.conftest import SuiteDatabase
-from tests.migration_steps import migration_steps
+from tests.migration_steps import app_privileges, migration_steps, table_exists
 
 PREFIX = "sess."
 Headers = dict[str, str]
@@ -280,12 +280,11 @@ def test_a_failed_login_under_an_unknown_name_is_audited_masked(
 def test_the_migration_goes_down_and_up(db: Session) -> None:
     with migration_steps(db, "0029_ended_sessions.py") as (module, conn):
         module.downgrade()
-        assert conn.scalar(text("SELECT to_regclass('ended_sessions')")) is None
+        assert not table_exists(conn, "ended_sessions")
         module.upgrade()
-        grants = conn.execute(
-            text(
-                "SELECT has_table_privilege('zongzhi_app', 'ended_sessions', p)"
-                " FROM unnest(ARRAY['SELECT', 'INSERT', 'DELETE', 'UPDATE']) AS p"
-            )
-        ).scalars()
-        assert list(grants) == [True, True, True, False]
+        assert app_privileges(conn, "ended_sessions") == {
+            "SELECT": True,
+            "INSERT": True,
+            "DELETE": True,
+            "UPDATE": False,
+        }

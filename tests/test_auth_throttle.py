@@ -42,11 +42,12 @@ from layers.model.accounts import FailedLoginAddress, UnknownLoginName
 from tests.api_fixtures import COUNTY_A, PASSWORD, ApiWorld, bearer_of
 from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase
-from tests.migration_steps import migration_steps
+from tests.migration_steps import app_privileges, migration_steps, table_exists
 
 PREFIX = "thr."
 HOME = "10.20.0.7"
 ELSEWHERE = "10.20.9.9"
+ALL_FOUR = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
 
 @pytest.fixture(scope="module")
@@ -336,15 +337,9 @@ def test_ended_and_old_unknown_names_are_forgotten(db: Session) -> None:
 def test_the_migration_goes_down_and_up(db: Session) -> None:
     with migration_steps(db, "0032_login_failures.py") as (module, conn):
         module.downgrade()
-        assert conn.scalar(text("SELECT to_regclass('unknown_login_names')")) is None
+        assert not table_exists(conn, "unknown_login_names")
         module.upgrade()
-        grants = conn.execute(
-            text(
-                "SELECT has_table_privilege('zongzhi_app', 'unknown_login_names', p)"
-                " FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p"
-            )
-        ).scalars()
-        assert list(grants) == [True, True, True, True]
+        assert app_privileges(conn, "unknown_login_names") == dict.fromkeys(ALL_FOUR, True)
         assert (
             conn.scalar(
                 text(
@@ -359,15 +354,9 @@ def test_the_migration_goes_down_and_up(db: Session) -> None:
 def test_the_throttle_migration_goes_down_and_up(db: Session) -> None:
     with migration_steps(db, "0034_failed_login_addresses.py") as (module, conn):
         module.downgrade()
-        assert conn.scalar(text("SELECT to_regclass('failed_login_addresses')")) is None
+        assert not table_exists(conn, "failed_login_addresses")
         module.upgrade()
-        grants = conn.execute(
-            text(
-                "SELECT has_table_privilege('zongzhi_app', 'failed_login_addresses', p)"
-                " FROM unnest(ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']) AS p"
-            )
-        ).scalars()
-        assert list(grants) == [True, True, True, True]
+        assert app_privileges(conn, "failed_login_addresses") == dict.fromkeys(ALL_FOUR, True)
 
 
 def test_failures_out_of_the_window_are_forgotten_without_waiting_for_other_logins(
