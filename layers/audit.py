@@ -35,7 +35,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.json import Jsonb
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Row, Select, func, select, text
 from sqlalchemy.orm import Session
 
 from geo.codes import is_valid_resident_id, mask_resident_id
@@ -779,17 +779,13 @@ def person_labels(session: Session, object_ids: Iterable[str | None]) -> dict[st
     """
     from layers.catalog import MASKED_NAME_SQL  # the catalog imports this module (via cases)
 
-    ids = sorted({int(i) for i in object_ids if i is not None and i.isdigit() and len(i) < 19})
-    if not ids:
-        return {}
-    rows = session.execute(
-        text(
-            f"SELECT t.id, t.category, {MASKED_NAME_SQL} AS masked, false AS erased,"
-            " t.import_id FROM persons t WHERE t.id = ANY(:ids)"
-            " UNION ALL SELECT e.id, e.category, e.name_masked, true, NULL FROM erased_persons e"
-            " WHERE e.id = ANY(:ids)"
-        ),
-        {"ids": ids},
+    rows = _rows_of(
+        session,
+        f"SELECT t.id, t.category, {MASKED_NAME_SQL} AS masked, false AS erased,"
+        " t.import_id FROM persons t WHERE t.id = ANY(:ids)"
+        " UNION ALL SELECT e.id, e.category, e.name_masked, true, NULL FROM erased_persons e"
+        " WHERE e.id = ANY(:ids)",
+        object_ids,
     )
     labels = PersonCategory.labels()
     return {
@@ -847,7 +843,7 @@ def account_labels(session: Session, object_ids: Iterable[str | None]) -> dict[s
     dict of str to AccountLabel
         Labels of the accounts found.
     """
-    ids = sorted({int(i) for i in object_ids if i is not None and i.isdigit() and len(i) < 19})
+    ids = _numbers(object_ids)
     if not ids:
         return {}
     rows = session.execute(
@@ -897,11 +893,8 @@ def case_labels(session: Session, object_ids: Iterable[str | None]) -> dict[str,
     """
     from layers.cases import mask_name  # layers.cases imports this module
 
-    ids = _numbers(object_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        text("SELECT id, code, reporter_name FROM cases WHERE id = ANY(:ids)"), {"ids": ids}
+    rows = _rows_of(
+        session, "SELECT id, code, reporter_name FROM cases WHERE id = ANY(:ids)", object_ids
     )
     labels = {}
     for r in rows:
@@ -944,22 +937,28 @@ def import_labels(session: Session, object_ids: Iterable[str | None]) -> dict[st
     dict of str to ImportLabel
         Labels of the imports found.
     """
-    ids = _numbers(object_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        text(
-            "SELECT id, file_name, kind,"
-            " to_char(started_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day"
-            " FROM import_runs WHERE id = ANY(:ids)"
-        ),
-        {"ids": ids},
+    rows = _rows_of(
+        session,
+        "SELECT id, file_name, kind,"
+        " to_char(started_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD') AS day"
+        " FROM import_runs WHERE id = ANY(:ids)",
+        object_ids,
     )
     return {str(r.id): ImportLabel(masked_ids(r.file_name), r.kind, r.day) for r in rows}
 
 
 def _numbers(object_ids: Iterable[str | None]) -> list[int]:
+    """Return the object ids that are numbers (a bigint's digits at most), sorted, once each."""
     return sorted({int(i) for i in object_ids if i is not None and i.isdigit() and len(i) < 19})
+
+
+def _rows_of(session: Session, query: str, object_ids: Iterable[str | None]) -> Sequence[Row[Any]]:
+    """Return the rows ``query`` reads for the object ids that are numbers, bound as ``:ids``.
+
+    No statement runs when none is a number.
+    """
+    ids = _numbers(object_ids)
+    return session.execute(text(query), {"ids": ids}).all() if ids else []
 
 
 def verify_chain(session: Session, *, batch: int = 5000) -> bool | int:
