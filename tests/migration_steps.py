@@ -50,20 +50,7 @@ def migration_steps(session: Session, filename: str) -> Iterator[tuple[ModuleTyp
 
 
 def table_exists(conn: Connection, table: str) -> bool:
-    """Whether ``table`` exists on the connection's search path.
-
-    Parameters
-    ----------
-    conn : sqlalchemy.Connection
-        The connection of :func:`migration_steps`.
-    table : str
-        The table's name.
-
-    Returns
-    -------
-    bool
-        True when ``to_regclass`` finds it.
-    """
+    """Return whether ``to_regclass`` finds ``table`` (on a :func:`migration_steps` connection)."""
     return conn.scalar(text("SELECT to_regclass(:t)"), {"t": table}) is not None
 
 
