@@ -35,6 +35,7 @@ ROUTER_MODULES: list[str] = [
     # case workflow, dispatch, hot spots, command feed, live events: append below.
     "api.routers.cases",
     "api.routers.case_photos",
+    "api.routers.visit_photos",
     "api.routers.dispatch",
     "api.routers.departments",
     "api.routers.command",

@@ -34,6 +34,7 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "login": "登录",
     "logout": "退出登录",
     "person.unmask": "查看身份信息",
+    "person.visit_photo": "查看走访照片",
     "person.register": "登记人员",
     "person.import.refused": "导入时拒绝（其他辖区人员）",
     "person.end": "注销（名单未列）",
@@ -279,7 +280,11 @@ def _detail_text(entry: AuditEntry) -> str:
         )
         return f"类别：{category}；所在辖区 {area}"
     if entry.action == "visit.record" and d.get("visited_on"):
-        return f"走访日期 {d['visited_on']}"
+        return f"走访日期 {d['visited_on']}" + (
+            f"，附照片 {d['photos']} 张" if d.get("photos") else ""
+        )
+    if entry.action == "person.visit_photo" and d.get("photo"):
+        return f"走访照片 {d['photo']}（随第 {d.get('unmask_entry')} 条查看身份信息）"
     if entry.action == audit.LOOKUP_ACTION and d.get("found") is not None:
         if not d["found"]:
             return "按身份证号查找：未找到人员记录"

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
-from layers import audit
+from layers import audit, visit_photos
 from layers.accounts import UNMASK_ROLES, unmask_effective, unmask_refusal
 from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.model import Person, PersonCategory
@@ -103,18 +104,25 @@ class RecentVisit:
     visited_on: date
     visitor: str | None
     note: str | None
+    id: int = 0
+    photos: tuple[dict[str, Any], ...] = ()
+    """The visit's photos with their thumbnails (:func:`layers.visit_photos.thumbnails`)."""
 
 
 def _recent_visits(session: Session, person_id: int) -> list[RecentVisit]:
     rows = session.execute(
         text(
-            "SELECT v.visited_on, w.name AS visitor, v.note FROM person_visits v"
+            "SELECT v.id, v.visited_on, w.name AS visitor, v.note FROM person_visits v"
             " LEFT JOIN workers w ON w.id = v.visitor_id WHERE v.person_id = :p"
             " ORDER BY v.visited_on DESC, v.id DESC LIMIT :n"
         ),
         {"p": person_id, "n": RECENT_VISITS},
     ).all()
-    return [RecentVisit(r.visited_on, r.visitor, r.note) for r in rows]
+    photos = visit_photos.thumbnails(session, [int(r.id) for r in rows])
+    return [
+        RecentVisit(r.visited_on, r.visitor, r.note, int(r.id), tuple(photos.get(int(r.id), ())))
+        for r in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -258,6 +266,8 @@ def unmask_person(
     if person is None:
         _refuse(session, reader, person_id, reason, "not found in scope", in_scope=False)
         raise NotFound("该人员不存在或不在您的辖区内")
+    visits = _recent_visits(session, person.id)
+    shown = sum(len(v.photos) for v in visits)  # the visit photos this read shows (thumbnails)
     entry = audit.record(
         session,
         actor_id=reader.user_id,
@@ -266,7 +276,8 @@ def unmask_person(
         object_type="person",
         object_id=str(person.id),
         reason=reason,
-        detail={"category": person.category, "area_code": person.area_code},
+        detail={"category": person.category, "area_code": person.area_code}
+        | ({"visit_photos": shown} if shown else {}),
     )
     labels = PersonCategory.labels()
     return UnmaskedPerson(
@@ -282,5 +293,5 @@ def unmask_person(
         address=person.address,
         on_record_since=person.on_record_since,
         details=attribute_details(person.category, person.attributes or {}),
-        visits=_recent_visits(session, person.id),
+        visits=visits,
     )

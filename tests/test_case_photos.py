@@ -223,4 +223,45 @@ def test_resolve_with_photos_and_the_refusals_leave_the_case_as_it_was(
     # only 处置反馈 and 办结 take photos
     other = _accepted(api_client, users, worker_id, "现场照片：到场")
     wrong = _send(api_client, worker, other, "arrive", [("a.png", _png(), "image/png")])
-    assert wrong.status_code == 422 and wrong.json()["detail"] == "只有处置反馈和办结可以附照片"
+    assert wrong.status_code == 422
+    assert wrong.json()["detail"] == "只有受理、处置反馈和办结可以附照片"
+    assert act(api_client, worker, other, "return", note="测试结束，退回").status_code == 200
+
+
+def test_the_worker_accepts_with_photos_and_a_refused_one_leaves_the_case_dispatched(
+    api_client: TestClient, desk: tuple[Headers, int]
+) -> None:
+    """Trial AO M8: the 受理 note takes photos too (the scene as the worker found it)."""
+    users, worker_id = desk
+    worker = users("worker")
+    case_id = _dispatched(api_client, users, worker_id, "现场照片：受理时的现场")
+    refused = _send(
+        api_client,
+        worker,
+        case_id,
+        "accept",
+        [("a.png", _png((40, 30)), "image/png"), ("fake.jpg", b"not a photo", "image/jpeg")],
+        note="已联系当事人",
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == "照片 fake.jpg：格式不支持：只能上传 JPEG 或 PNG 图片"
+    assert api_client.get(f"/api/cases/{case_id}", headers=worker).json()["state"] == "dispatched"
+
+    accepted = _send(
+        api_client,
+        worker,
+        case_id,
+        "accept",
+        [("现场.jpg", _jpeg_with_gps((1200, 900)), "image/jpeg")],
+        note="已联系当事人，下午到场",
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert (accepted.json()["state"], accepted.json()["photos"]) == ("accepted", 1)
+    events = api_client.get(f"/api/cases/{case_id}/events", headers=worker).json()
+    accept = next(e for e in events if e["action"] == "accept")
+    assert accept["note"] == "已联系当事人，下午到场"
+    photos = api_client.get(f"/api/cases/{case_id}/photos", headers=users("town")).json()
+    assert [(p["event_id"], p["width"], p["height"]) for p in photos] == [(accept["id"], 1200, 900)]
+    stored = api_client.get(f"/api/cases/{case_id}/photos/{photos[0]['id']}", headers=worker)
+    assert dict(Image.open(io.BytesIO(stored.content)).getexif()) == {}
+    assert act(api_client, worker, case_id, "return", note="测试结束，退回").status_code == 200

@@ -1,12 +1,13 @@
-"""Photos of a case's 处置反馈 and 办结: sent with the action, read by the case's readers.
+"""Photos of a case's 受理, 处置反馈 and 办结: sent with the action, read by the case's readers.
 
-``POST /api/cases/{id}/actions/{feedback|resolve}/with-photos`` takes the action's form
+``POST /api/cases/{id}/actions/{accept|feedback|resolve}/with-photos`` takes the action's form
 (``version``, ``note``, ``params`` as JSON) with up to six ``photos`` (JPEG or PNG, 8 MB each)
 and does the action and stores the photos in one transaction: a photo refused (图片过大,
 格式不支持, 最多 6 张) leaves the case as it was. It is audited as the action itself
-(``case.feedback``, ``case.resolve``), its refusals too. ``GET /api/cases/{id}/photos`` lists a
-case's photos by event; ``GET /api/cases/{id}/photos/{photo}`` (``?thumbnail=true``) gives one,
-to whoever may read the case, as ``GET /api/cases/{id}`` (not audited, as case reads are not).
+(``case.accept``, ``case.feedback``, ``case.resolve``), its refusals too.
+``GET /api/cases/{id}/photos`` lists a case's photos by event;
+``GET /api/cases/{id}/photos/{photo}`` (``?thumbnail=true``) gives one, to whoever may read
+the case, as ``GET /api/cases/{id}`` (not audited, as case reads are not).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.routers.cases import IdPath, actor_of, audited_refusal, case_json, latest_of
 from layers import case_photos, cases
+from layers import photos as photos_rule
 from layers.errors import Forbidden, InvalidInput
 from layers.model import Role
 
@@ -27,21 +29,46 @@ router = APIRouter(prefix="/api/cases", tags=["cases"])
 NOT_AN_ANALYSTS = "研判分析员只能查看统计汇总，不能查看单个案件"
 
 
-def _read(photo: UploadFile) -> bytes:
-    """Return the file as sent, at most one byte over the limit (enough to refuse it)."""
+def read_upload(photo: UploadFile) -> bytes:
+    """Return the file as sent, at most one byte over the limit (enough to refuse it).
+
+    Parameters
+    ----------
+    photo : fastapi.UploadFile
+        One file of the form.
+
+    Returns
+    -------
+    bytes
+        Its first :data:`layers.photos.MAX_BYTES` + 1 bytes.
+    """
     photo.file.seek(0)
-    return photo.file.read(case_photos.MAX_BYTES + 1)
+    return photo.file.read(photos_rule.MAX_BYTES + 1)
 
 
-def _reencoded(photo: UploadFile) -> case_photos.Encoded:
-    """Re-encode one photo; a refusal names its file (照片 xx.jpg：格式不支持…, trial AP m2)."""
-    try:
-        return case_photos.reencode(_read(photo))
-    except InvalidInput as refused:
-        name = (photo.filename or "").replace("\n", " ").strip()[:80]
-        if not name:
-            raise
-        raise InvalidInput(f"照片 {name}：{refused}") from None
+def reencoded(sent: list[UploadFile], *, already: int = 0) -> list[photos_rule.Encoded]:
+    """Re-encode the files of a form's photos, refusing more than six or any one refused.
+
+    Parameters
+    ----------
+    sent : list of fastapi.UploadFile
+        The form's ``photos`` (an empty part, as a browser sends for no file, left out).
+    already : int
+        Photos the record holds already.
+
+    Returns
+    -------
+    list of layers.photos.Encoded
+        The photos to store, all of them or none.
+
+    Raises
+    ------
+    layers.errors.InvalidInput
+        最多 6 张, or one file refused, by its name (照片 xx.jpg：格式不支持…, trial AP m2).
+    """
+    files = [p for p in sent if p.filename or p.size]
+    photos_rule.check_count(already + len(files))
+    return [photos_rule.reencode_named(read_upload(p), p.filename) for p in files]
 
 
 def _params(text: str) -> dict[str, Any]:
@@ -56,7 +83,7 @@ def _params(text: str) -> dict[str, Any]:
 
 @router.post(
     "/{case_id}/actions/{action}/with-photos",
-    summary="处置反馈 or 办结 with on-site photos (multipart)",
+    summary="受理, 处置反馈 or 办结 with on-site photos (multipart)",
     responses={409: {"description": "Illegal transition or stale version; lists `allowed`"}},
 )
 def act_with_photos(
@@ -76,10 +103,8 @@ def act_with_photos(
     actor = actor_of(user)
     with audited_refusal(session, user, f"case.{action}"[:40], "case", str(case_id)):
         if action not in case_photos.PHOTO_ACTIONS:
-            raise InvalidInput("只有处置反馈和办结可以附照片")
-        sent = [p for p in photos if p.filename or p.size]
-        case_photos.check_count(len(sent))
-        encoded = [_reencoded(p) for p in sent]
+            raise InvalidInput(case_photos.NOT_A_PHOTO_ACTION)
+        encoded = reencoded(photos)
         case = cases.act(
             session,
             case_id,

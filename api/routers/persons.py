@@ -21,14 +21,16 @@ and stays readable here, with the day and the reason they left.
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 from starlette import status
 
-from api.deps import BusinessUser, CurrentUser, SessionDep, SettingsDep, utcnow
+from api.deps import BusinessUser, CurrentUser, Principal, SessionDep, SettingsDep, utcnow
 from api.routers.cases import audited_refusal
 from layers import (
     audit,
@@ -37,10 +39,12 @@ from layers import (
     free_text,
     person_attributes,
     person_entry,
+    visit_photos,
     visit_schedule,
 )
 from layers.china_time import CHINA
 from layers.errors import DomainError, Forbidden
+from layers.photos import Encoded
 
 router = APIRouter(prefix="/api/persons", tags=["persons"])
 
@@ -52,12 +56,27 @@ class PersonDetail(BaseModel):
     value: str
 
 
+class PastVisitPhoto(BaseModel):
+    """A photo of a visit as an unmasked read shows it: its thumbnail, inline (a data URL).
+
+    The full photo is ``GET /api/persons/{id}/visit-photos/{photo}?read={audit_id}``, the
+    unmasked read's own audit entry (:mod:`api.routers.visit_photos`).
+    """
+
+    id: int
+    width: int
+    height: int
+    thumbnail: str = Field(description="data:image/jpeg;base64,…")
+
+
 class PastVisit(BaseModel):
     """One of a person's visits: the day, who visited (a worker's name), what they found."""
 
+    id: int = 0
     visited_on: date
     visitor: str | None
     note: str | None
+    photos: list[PastVisitPhoto] = Field(default_factory=list)
 
 
 class UnmaskedPerson(BaseModel):
@@ -157,7 +176,25 @@ def unmasked(
         address=person.address,
         on_record_since=person.on_record_since,
         details=[PersonDetail(label=label, value=value) for label, value in person.details],
-        visits=[PastVisit.model_validate(v, from_attributes=True) for v in person.visits],
+        visits=[
+            PastVisit(
+                id=v.id,
+                visited_on=v.visited_on,
+                visitor=v.visitor,
+                note=v.note,
+                photos=[
+                    PastVisitPhoto(
+                        id=ph["id"],
+                        width=ph["width"],
+                        height=ph["height"],
+                        thumbnail="data:image/jpeg;base64,"
+                        + base64.b64encode(ph["thumbnail"]).decode("ascii"),
+                    )
+                    for ph in v.photos
+                ],
+            )
+            for v in person.visits
+        ],
     )
 
 
@@ -196,6 +233,7 @@ class VisitOut(BaseModel):
     visited_on: date
     already: bool
     due_on: date | None
+    photos: int = Field(default=0, description="Photos stored with the visit by this request")
 
 
 SEES_COUNTS_ONLY = (
@@ -297,21 +335,58 @@ def record_visit(
     the person's record, and the ID has its own sealed field
     (:func:`layers.free_text.refuse_personal_numbers`).
     """
+    return record_own_visit(session, user, person_id, visited_on=body.visited_on, note=body.note)
+
+
+def record_own_visit(
+    session: Session,
+    user: Principal,
+    person_id: int,
+    *,
+    visited_on: date | None,
+    note: str | None,
+    photos: list[Encoded] | None = None,
+) -> VisitOut:
+    """Record the account's own worker's visit, with its photos, in one audited transaction.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The request's session.
+    user : Principal
+        The account (linked to a worker record).
+    person_id : int
+        The person visited.
+    visited_on : datetime.date or None
+        The day (default today, 北京时间).
+    note : str or None
+        What the visit found.
+    photos : list of layers.photos.Encoded, optional
+        Its photos as re-encoded (:mod:`layers.visit_photos`): all stored with the visit, or,
+        one refused, no visit written.
+
+    Returns
+    -------
+    VisitOut
+        The visit.
+    """
     today = utcnow().astimezone(CHINA).date()
     with audited_refusal(session, user, "visit.record", "person", str(person_id)):
         _check_sees_persons(user)
         if user.worker_id is None:
             raise Forbidden(NO_WORKER_RECORD)
-        free_text.refuse_personal_numbers(body.note, field="走访情况", advice=free_text.VISIT_NOTE)
+        free_text.refuse_personal_numbers(note, field="走访情况", advice=free_text.VISIT_NOTE)
         visit = visit_schedule.record_visit(
             session,
             person_id=person_id,
             visitor_id=user.worker_id,
-            visited_on=body.visited_on or today,
+            visited_on=visited_on or today,
             today=today,
-            note=body.note,
+            note=note,
         )
-        if not visit.already:
+        if photos:
+            visit_photos.attach(session, visit.id, photos, user_id=user.id, now=utcnow())
+        if not visit.already or photos:
             audit.record(
                 session,
                 actor_id=user.id,
@@ -319,7 +394,8 @@ def record_visit(
                 action="visit.record",
                 object_type="person",
                 object_id=str(person_id),
-                detail={"visit": visit.id, "visited_on": visit.visited_on.isoformat()},
+                detail={"visit": visit.id, "visited_on": visit.visited_on.isoformat()}
+                | ({"photos": len(photos)} if photos else {}),
             )
         session.commit()
     return VisitOut(
@@ -328,6 +404,7 @@ def record_visit(
         visited_on=visit.visited_on,
         already=visit.already,
         due_on=visit.due_on,
+        photos=len(photos or []),
     )
 
 

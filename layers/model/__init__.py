@@ -29,6 +29,7 @@ from layers.model.persons import (
     VisitRule,
 )
 from layers.model.video import DirectionType, PositionType, PtzType, VideoPoint, VideoStatus
+from layers.model.visit_photos import VisitPhoto
 from layers.model.workers import Worker, WorkerPosition, WorkerRole, WorkerStatus
 
 __all__ = [
@@ -72,6 +73,7 @@ __all__ = [
     "User",
     "VideoPoint",
     "VideoStatus",
+    "VisitPhoto",
     "VisitRule",
     "Worker",
     "WorkerPosition",
