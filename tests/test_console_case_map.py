@@ -43,6 +43,12 @@ def _metres(a: tuple[float, float], b: tuple[float, float]) -> float:
     return 2 * 6_371_008.8 * math.asin(math.sqrt(h))
 
 
+@pytest.fixture
+def desk(console_demo: ConsoleDemo) -> Desk:
+    """The demo's grid worker, his township's dispatcher and a spot of his village."""
+    return _desk(console_demo)
+
+
 def _registered(
     demo: ConsoleDemo, desk: Desk, title: str, sub: str, *, triage: bool = False
 ) -> Any:
@@ -137,10 +143,9 @@ def _map_shows_the_case(page: RecordedPage, case: dict[str, object]) -> None:
 
 
 def test_the_case_page_maps_the_case_and_links_navigation_on_a_desk(
-    page: RecordedPage, console_demo: ConsoleDemo
+    page: RecordedPage, console_demo: ConsoleDemo, desk: Desk
 ) -> None:
     demo = console_demo
-    desk = _desk(demo)
     case = _registered(demo, desk, "地图测试：路边摊位纠纷", "x")
     login(page, demo.origin, desk.dispatcher, next_path=f"/cases/{case['id']}")
     _map_shows_the_case(page, case)
@@ -152,10 +157,9 @@ def test_the_case_page_maps_the_case_and_links_navigation_on_a_desk(
 
 @pytest.mark.browser_viewport(390, 844)
 def test_a_worker_on_his_phone_maps_the_case_and_his_distance_to_it(
-    page: RecordedPage, console_demo: ConsoleDemo
+    page: RecordedPage, console_demo: ConsoleDemo, desk: Desk
 ) -> None:
     demo = console_demo
-    desk = _desk(demo)
     case = _registered(demo, desk, "地图测试：楼道噪音", "y")
     with demo.owner.begin() as conn:  # a 蓝色 (low-risk) case: its pin is blue
         conn.execute(text("UPDATE cases SET risk_level = 4 WHERE id = :c"), {"c": case["id"]})
@@ -222,10 +226,9 @@ def test_a_worker_on_his_phone_maps_the_case_and_his_distance_to_it(
 
 
 def test_the_desk_says_to_phone_a_worker_without_an_account(
-    page: RecordedPage, console_demo: ConsoleDemo
+    page: RecordedPage, console_demo: ConsoleDemo, desk: Desk
 ) -> None:
     demo = console_demo
-    desk = _desk(demo)
     township = desk.village[:9] + "000"
     worker = next(w for w in _workers_without_account(demo, desk.village) if w.phone is not None)
     try:
@@ -269,12 +272,11 @@ def test_the_desk_says_to_phone_a_worker_without_an_account(
 
 
 def test_the_desk_registers_an_accept_for_a_worker_without_an_account_by_name(
-    page: RecordedPage, console_demo: ConsoleDemo
+    page: RecordedPage, console_demo: ConsoleDemo, desk: Desk
 ) -> None:
     """Trial AP m4: the 受理 form and the timeline did not say for whom the desk registered it,
     and the 派单 row's 说明 was empty."""
     demo = console_demo
-    desk = _desk(demo)
     worker = _workers_without_account(demo, desk.village)[-1]
     case = _registered(demo, desk, "代为登记测试：楼道堆物", "w", triage=True)
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
