@@ -66,6 +66,9 @@ class DuePerson:
         (not those who left); None where the grid has none or the person has no grid.
     last_visit : datetime.date or None
         The last visit (None: never visited).
+    last_visit_photos : int
+        How many photos the visits of that day have (照片 N 张: the photos themselves are the
+        person's personal data, :mod:`layers.visit_photos`).
     due_on : datetime.date or None
         When the next visit is due (None: no rule for the category and level, or never visited
         and not known since when the person is on record).
@@ -89,6 +92,7 @@ class DuePerson:
     responsibles: str | None
     grid_workers: str | None
     last_visit: date | None
+    last_visit_photos: int
     due_on: date | None
     overdue_days: int | None
     overdue: bool
@@ -189,6 +193,11 @@ class DueList:
 
 
 _DUE = visits_due.DUE_ON
+_LAST_VISIT_PHOTOS = (
+    "(SELECT count(*) FROM visit_photos vp JOIN person_visits pv ON pv.id = vp.visit_id"
+    " WHERE vp.person_id = t.id AND pv.visited_on = t.last_visit)"
+)
+"""SQL: how many photos the visits of person ``t``'s last visit day have."""
 _CHOSEN = (
     "SELECT p.id, p.category, p.management_level, p.name, p.id_masked, p.grid_code,"
     " p.area_code, p.residence, lv.last AS last_visit,"
@@ -309,7 +318,8 @@ def due_persons(
             f" t.id_masked, t.grid_code, {grid_name_sql('t.grid_code')} AS grid_name,"
             f" {name_sql('t.area_code')} AS area_name, {RESPONSIBLES_SQL} AS responsibles,"
             f" {_GRID_WORKERS} AS grid_workers,"
-            " t.last_visit, t.due_on, t.overdue_days, t.overdue,"
+            f" t.last_visit, {_LAST_VISIT_PHOTOS} AS last_visit_photos,"
+            " t.due_on, t.overdue_days, t.overdue,"
             " ST_X(t.residence) AS lon, ST_Y(t.residence) AS lat"
             f" FROM ({chosen}) t WHERE {_STATUS_WHERE[status]}"
             " ORDER BY t.overdue DESC, t.due_on ASC NULLS FIRST, t.id"

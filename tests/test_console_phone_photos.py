@@ -3,7 +3,7 @@
 处置反馈 on the case page offers 现场照片 (the camera, up to six, each added to the ones taken);
 a file that is not a JPEG or PNG is refused there in Chinese; the photos go with the action and
 show as thumbnails under the event in the case's timeline, each opening the stored photo, which
-carries no EXIF (trial AO M8: every phone form was text only).
+carries no EXIF (trial AO M8: every phone form was text only). 受理 takes photos too.
 """
 
 from __future__ import annotations
@@ -88,6 +88,49 @@ def test_the_worker_sends_site_photos_with_his_feedback_from_the_phone(
         stored = Image.open(io.BytesIO(served.body()))
         assert max(stored.size) == 1600 and not stored.getexif().get_ifd(GPS)
         assert dict(stored.getexif()) == {}
+        page.assert_clean(demo.origin)
+    finally:
+        with demo.owner.begin() as conn:  # the day's workload of the next tests as it was
+            conn.execute(
+                text(
+                    "UPDATE dispatches SET assigned_at = assigned_at - interval '2 days'"
+                    " WHERE case_id = :c"
+                ),
+                {"c": case_id},
+            )
+
+
+@pytest.mark.browser
+@pytest.mark.browser_viewport(WIDTH, HEIGHT)
+@pytest.mark.xdist_group("console")
+def test_the_worker_accepts_a_task_with_a_photo_of_the_scene(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial AO M8: the 受理 note takes photos as 处置反馈 and 办结 do."""
+    demo = console_demo
+    desk = _desk(demo)
+    case_id = _dispatch_to_worker(demo, "现场照片测试：受理时楼道堆物")
+    try:
+        login(page, demo.origin, desk.worker_login)
+        page.goto(f"{demo.origin}/cases/{case_id}")
+        page.locator("#cz-actions button[data-action='accept']").tap()
+        expect(page.locator("#cz-p-photos-label")).to_contain_text("现场照片（选填，最多 6 张")
+        page.locator("#cz-p-photos").set_input_files(
+            [{"name": "楼道.jpg", "mimeType": "image/jpeg", "buffer": _jpeg_with_gps()}]
+        )
+        expect(page.locator("#cz-p-photos-picked img")).to_have_count(1)
+        page.fill("#cz-action-note", "已联系物业，下午到场")
+        page.locator("#cz-action-submit").tap()
+        expect(page.locator("#zz-toasts")).to_contain_text("已完成（附现场照片 1 张）")
+        row = page.locator("#cz-timeline tbody tr[data-action='accept']")
+        expect(row.locator("img.cz-photo")).to_have_count(1)
+        page.wait_for_function(
+            "() => Array.from(document.querySelectorAll("
+            "\"#cz-timeline tr[data-action='accept'] img.cz-photo\"))"
+            ".every((i) => i.complete && i.naturalWidth > 0)"
+        )
+        row.scroll_into_view_if_needed()
+        page.screenshot_step("1-accept-photo")
         page.assert_clean(demo.origin)
     finally:
         with demo.owner.begin() as conn:  # the day's workload of the next tests as it was

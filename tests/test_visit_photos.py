@@ -207,8 +207,12 @@ def test_others_read_a_visit_photo_only_by_an_audited_unmasked_read_or_see_its_c
     photo_ids = photos[0]["photo_ids"]
     path = f"/api/persons/{followed.mine}/visit-photos"
 
-    # the county's commander without the unmask right: the count only
+    # the county's commander without the unmask right: the count only, in the visits list too
     masked = auth_headers("cmd_a")
+    due = api_client.get("/api/persons/visits?status=all&limit=1000", headers=masked).json()
+    person = next(p for p in due["persons"] if p["id"] == followed.mine)
+    assert (person["last_visit"], person["last_visit_photos"]) == (day.isoformat(), 2)
+    assert {p["last_visit_photos"] for p in due["persons"] if p["id"] != followed.mine} == {0}
     counted = api_client.get(path, headers=masked).json()
     assert counted == [
         {"id": visit_id, "visited_on": day.isoformat(), "photos": 2, "own": False, "photo_ids": []}

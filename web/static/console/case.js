@@ -127,11 +127,11 @@
   }
 
   // ------------------------------------------------------------------ 现场照片 (trial AO M8)
-  // 处置反馈 and 办结 take up to six photos (the phone's camera, or its album), sent with the
+  // 受理, 处置反馈 and 办结 take up to six photos (the phone's camera, or its album), sent with the
   // action itself (…/with-photos): a photo refused leaves the case as it was. The server keeps
   // each re-encoded without its EXIF (the phone's GPS); the timeline shows them under the event.
 
-  const PHOTO_ACTIONS = ["feedback", "resolve"];
+  const PHOTO_ACTIONS = ["accept", "feedback", "resolve"];
   const PHOTO_MAX = 6;
   const PHOTO_MB = 8;
   const PHOTO_TYPES = ["image/jpeg", "image/png"];
@@ -221,7 +221,7 @@
     });
   }
 
-  /** Offer the photos on 处置反馈 and 办结: a camera shot or several at a time, added up. */
+  /** Offer the photos on 受理, 处置反馈 and 办结: a camera shot or several at a time, added up. */
   function offerPhotos(action) {
     picked = [];
     if (!PHOTO_ACTIONS.includes(action)) return;

@@ -320,6 +320,34 @@
   }
 
   /**
+   * A visit's photos in an unmasked read: 照片 N 张 and the thumbnails the read gave (inline),
+   * each opening the photo as part of that read (?read=its audit entry: each opened is audited).
+   */
+  function visitPhotos(clear, v) {
+    const strip = document.createElement("div");
+    strip.className = "zz-visit-photos d-flex flex-wrap align-items-center gap-1";
+    const count = document.createElement("span");
+    count.className = "text-muted";
+    count.textContent = "照片 " + v.photos.length + " 张";
+    strip.appendChild(count);
+    v.photos.forEach(function (ph, i) {
+      const link = document.createElement("a");
+      link.href = "/api/persons/" + clear.id + "/visit-photos/" + ph.id + "?read=" + clear.audit_id;
+      link.target = "_blank";
+      link.rel = "noopener noreferrer";
+      link.title = "走访照片 " + (i + 1) + "（" + ph.width + "×" + ph.height + "，查看将记入审计日志）";
+      const img = document.createElement("img");
+      img.className = "zz-visit-photo";
+      img.src = ph.thumbnail;
+      img.alt = "走访照片 " + (i + 1);
+      img.style.cssText = "width:56px;height:56px;object-fit:cover;border-radius:4px;border:1px solid #ccc";
+      link.appendChild(img);
+      strip.appendChild(link);
+    });
+    return strip;
+  }
+
+  /**
    * What an unmasked read of a person gives beyond the name and ID, as a block to show under
    * them: 居住地址, 列管日期, the category's fields, and the last visits (day · visitor · what
    * was found). Classed zz-clear: the caller removes it with the clear name when it closes.
@@ -350,6 +378,7 @@
     (clear.visits || []).forEach(function (v) {
       const li = document.createElement("li");
       li.textContent = v.visited_on + " · " + (v.visitor || "走访人未记") + (v.note ? " · " + v.note : "");
+      if (v.photos && v.photos.length) li.appendChild(visitPhotos(clear, v));
       list.appendChild(li);
     });
     box.appendChild(list);

@@ -10,7 +10,8 @@
 // person is on it; the workers to narrow to are grouped by 村（社区） (民警 and departments by their
 // unit), each with his role and his grid (or unit), as same-named workers are common. It is read
 // when the tab is opened, not on every refresh of the page: each read is an audit entry. A visit recorded tells the page
-// (zz:visits-changed) to read its 走访超期 card again.
+// (zz:visits-changed) to read its 走访超期 card again. 记录走访 takes up to six photos, sent with
+// the visit (POST /api/persons/{id}/visits/with-photos; trial AO M8).
 "use strict";
 (function () {
   const tab = document.getElementById("zz-visits-tab");
@@ -195,7 +196,10 @@
         zz.label("management_level", p.management_level)),
       el("span", "zz-visit-due ms-auto" + (late ? " zz-late" : ""), due)
     );
-    const where = [p.grid_name || p.grid_code || p.area_name, "上次走访 " + (p.last_visit || "无记录")];
+    const where = [
+      p.grid_name || p.grid_code || p.area_name,
+      "上次走访 " + (p.last_visit || "无记录") + (p.last_visit_photos ? "（照片 " + p.last_visit_photos + " 张）" : ""),
+    ];
     if (p.due_on) where.push("应访 " + p.due_on);
     li.append(head, el("div", "small text-muted", where.join(" · ")));
     li.appendChild(el("div", "small text-muted zz-visit-who", whoFollows(p)));
@@ -228,8 +232,58 @@
       actions.appendChild(record);
     }
     if (me.can_unmask) actions.appendChild(unmaskButton(li, p));
+    if (p.last_visit_photos) actions.appendChild(photosButton(li, p));
     li.appendChild(actions);
     return li;
+  }
+
+  /**
+   * 走访照片 on an item whose last visit has photos: the person's last visits with 照片 N 张, the
+   * thumbnails of the visits the account's worker recorded (GET …/visit-photos, not audited);
+   * another's photos are the person's personal data, seen through 查看身份信息 only (audited).
+   */
+  function photosButton(li, p) {
+    const open = el("button", "btn btn-outline-secondary btn-xs zz-visit-photos-open", "走访照片");
+    open.type = "button";
+    open.addEventListener("click", async function () {
+      const shown = li.querySelector(".zz-visit-photo-list");
+      if (shown) {
+        shown.remove();
+        return;
+      }
+      const box = el("div", "zz-visit-photo-list small mt-1");
+      li.appendChild(box);
+      let visits;
+      try {
+        visits = await zz.api("/api/persons/" + p.id + "/visit-photos");
+      } catch (failure) {
+        box.appendChild(el("div", "text-danger", failure.message));
+        return;
+      }
+      visits.filter((v) => v.photos).forEach(function (v) {
+        const line = el("div", "d-flex flex-wrap align-items-center gap-1 mb-1");
+        line.appendChild(el("span", "text-muted", v.visited_on + " 照片 " + v.photos + " 张"));
+        v.photo_ids.forEach(function (id, i) {
+          const link = el("a");
+          link.href = "/api/persons/" + p.id + "/visit-photos/" + id;
+          link.target = "_blank";
+          link.rel = "noopener noreferrer";
+          const img = el("img", "zz-visit-photo");
+          img.src = link.href + "?thumbnail=true";
+          img.alt = "走访照片 " + (i + 1);
+          img.style.cssText = "width:56px;height:56px;object-fit:cover;border-radius:4px;border:1px solid #ccc";
+          link.appendChild(img);
+          line.appendChild(link);
+        });
+        if (!v.own) {
+          line.appendChild(el("span", "text-muted", me.can_unmask
+            ? "（他人走访的照片属于被走访人员的个人信息，请用“查看身份信息”查看，记入审计日志）"
+            : "（照片属于被走访人员的个人信息，只有走访人和有查看明文权限的账号可以查看）"));
+        }
+        box.appendChild(line);
+      });
+    });
+    return open;
   }
 
   /**
@@ -270,6 +324,97 @@
     return open;
   }
 
+  // 走访照片 (trial AO M8): up to six photos of the visit (the phone's camera, or its album), sent
+  // with it (…/visits/with-photos): a photo refused writes no visit. The server keeps each
+  // re-encoded without its EXIF (the phone's GPS); a photo shows the person, so it is read as
+  // their clear record is (the worker who took it, or an unmasked read: common.js personRecord).
+  const PHOTO_MAX = 6; // layers/photos.py MAX_PHOTOS
+  const PHOTO_MB = 8; // layers/photos.py MAX_BYTES
+  const PHOTO_TYPES = ["image/jpeg", "image/png"];
+
+  /** Why a photo cannot be sent (as the server says it), or "". */
+  function photoRefusal(file, count) {
+    if (count > PHOTO_MAX) return "最多 " + PHOTO_MAX + " 张照片";
+    if (!PHOTO_TYPES.includes(file.type)) return "格式不支持：只能上传 JPEG 或 PNG 图片（" + file.name + "）";
+    if (file.size > PHOTO_MB * 1024 * 1024) return "图片过大：每张不超过 " + PHOTO_MB + " MB（" + file.name + "）";
+    return "";
+  }
+
+  /** Whether the browser can decode the file as a picture (a text renamed .jpg cannot). */
+  function decodes(file) {
+    return new Promise(function (resolve) {
+      const img = new Image();
+      const url = URL.createObjectURL(file);
+      const done = (ok) => {
+        URL.revokeObjectURL(url);
+        resolve(ok);
+      };
+      img.onload = () => done(img.naturalWidth > 0);
+      img.onerror = () => done(false);
+      img.src = url;
+    });
+  }
+
+  /** The form's 走访照片 field: `field.picked` holds the photos chosen, each shown with 移除. */
+  function photoField(p) {
+    const field = el("div", "zz-visit-photo-field mt-1");
+    field.picked = [];
+    const label = el("div", "mb-1", "走访照片（选填，最多 " + PHOTO_MAX + " 张，每张不超过 " + PHOTO_MB + " MB）");
+    label.id = "zz-visit-photos-label-" + p.id;
+    const input = el("input", "visually-hidden zz-visit-photos");
+    input.type = "file";
+    input.id = "zz-visit-photos-" + p.id;
+    input.accept = "image/*";
+    input.setAttribute("capture", "environment");
+    input.multiple = true;
+    input.setAttribute("aria-labelledby", label.id);
+    // the browser's own file field says 「Choose Files」 on some phones: a button of ours instead
+    const add = el("label", "btn btn-sm btn-outline-primary zz-visit-photos-add", "拍照或添加照片");
+    add.htmlFor = input.id;
+    const box = el("div", "d-flex flex-wrap gap-1 mt-1 zz-visit-photos-picked");
+    const error = el("div", "text-danger zz-visit-photos-error");
+    error.setAttribute("role", "alert");
+    error.hidden = true;
+    function show() {
+      box.textContent = "";
+      add.textContent = field.picked.length ? "再拍一张或添加（已选 " + field.picked.length + " 张）" : "拍照或添加照片";
+      add.hidden = field.picked.length >= PHOTO_MAX;
+      field.picked.forEach(function (file, i) {
+        const item = el("span", "position-relative d-inline-block");
+        const img = el("img");
+        img.src = URL.createObjectURL(file);
+        img.alt = "待上传照片 " + (i + 1);
+        img.style.cssText = "width:64px;height:64px;object-fit:cover;border-radius:4px";
+        img.addEventListener("load", () => URL.revokeObjectURL(img.src), { once: true });
+        const drop = el("button", "btn btn-sm btn-light position-absolute top-0 end-0 py-0 px-1", "×");
+        drop.type = "button";
+        drop.setAttribute("aria-label", "移除照片 " + (i + 1));
+        drop.addEventListener("click", function () {
+          field.picked.splice(i, 1);
+          show();
+        });
+        item.append(img, drop);
+        box.appendChild(item);
+      });
+    }
+    input.addEventListener("change", async function () {
+      const said = [];
+      const files = Array.from(input.files);
+      input.value = ""; // the next shot is added to these
+      for (const file of files) {
+        let refusal = photoRefusal(file, field.picked.length + 1);
+        if (!refusal && !(await decodes(file))) refusal = "照片 " + file.name + " 无法识别为图片";
+        if (refusal) said.push(refusal);
+        else field.picked.push(file);
+      }
+      error.textContent = said.filter((t, i) => said.indexOf(t) === i).join("；");
+      error.hidden = !said.length;
+      show();
+    });
+    field.append(label, input, add, box, error);
+    return field;
+  }
+
   /** The day of the visit (today by default, up to 30 days back) and what it found (optional). */
   function visitForm(p, closed) {
     const form = el("form", "zz-visit-form border rounded p-2 mt-1 small");
@@ -296,7 +441,8 @@
     cancel.type = "button";
     const bar = el("div", "d-flex gap-2 justify-content-end mt-1");
     bar.append(cancel, save);
-    form.append(dayLabel, day, note, error, bar);
+    const photos = photoField(p);
+    form.append(dayLabel, day, note, photos, error, bar);
     cancel.addEventListener("click", function () {
       form.remove();
       closed();
@@ -306,12 +452,22 @@
       save.disabled = true;
       error.textContent = "";
       try {
-        const visit = await zz.api("/api/persons/" + p.id + "/visits", {
-          method: "POST",
-          json: { visited_on: day.value, note: note.value.trim() || null },
-        });
+        let visit;
+        if (photos.picked.length) {
+          const body = new FormData();
+          body.append("visited_on", day.value);
+          body.append("note", note.value.trim());
+          photos.picked.forEach((file) => body.append("photos", file, file.name));
+          visit = await zz.api("/api/persons/" + p.id + "/visits/with-photos", { method: "POST", body: body });
+        } else {
+          visit = await zz.api("/api/persons/" + p.id + "/visits", {
+            method: "POST",
+            json: { visited_on: day.value, note: note.value.trim() || null },
+          });
+        }
         zz.toast(
           (visit.already ? "该人员这一天的走访您已登记过" : "已登记 " + p.name_masked + " 的走访") +
+            (visit.photos ? "（附照片 " + visit.photos + " 张）" : "") +
             (visit.due_on ? "，下次应访 " + visit.due_on : ""),
           "success"
         );
