@@ -14,13 +14,18 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
+from layers import visit_photos
+from layers.database import apply_scope
+from layers.errors import Forbidden
 from tests.api_fixtures import (  # noqa: F401 - fixtures
     ApiWorld,
     api_client,
@@ -272,6 +277,23 @@ def test_others_read_a_visit_photo_only_by_an_audited_unmasked_read_or_see_its_c
     assert borrowed.status_code == 403
     assert len(_audit(database, "person.visit_photo", "t46_cmd_a_unmask")) == 1
     assert _audit(database, "person.visit_photo", "t46_cmd_a") == []
+
+    # an hour after the unmasked read, it opens no photo: the person is to be read again
+    user = api_world.users["cmd_a_unmask"]
+    reader = visit_photos.PhotoReader(user.id, user.username, user.role, user.scope_code, True)
+    with Session(database.app) as session, session.begin():
+        apply_scope(session, user.scope_code)
+        later = datetime.now(UTC) + visit_photos.READ_VALID + timedelta(minutes=5)
+        with pytest.raises(Forbidden, match="超过 1 小时"):
+            visit_photos.read_clear(
+                session,
+                followed.mine,
+                photo_ids[0],
+                reader=reader,
+                after=clear["audit_id"],
+                now=later,
+            )
+    assert len(_audit(database, "person.visit_photo", "t46_cmd_a_unmask")) == 1
 
     # another county does not find the person, nor the photo
     elsewhere = auth_headers("cmd_b")
