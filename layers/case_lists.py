@@ -53,6 +53,10 @@ class Stage(StrEnum):
     level handling it has acted since (:func:`acted_since`)."""
     HANDED_DOWN = "handed_down"
     """Open cases the unit 交办'd (我交办的), the latest 交办 first."""
+    UNDER_SUPERVISION = "under_supervision"
+    """Open cases handled at the unit's level under a superior's 督办 it has not answered yet
+    (被督办: no 督办回复 since the latest 督办), the nearest 督办时限 first (trial AQ M2: the
+    township found the county's 督办 only by opening 处置中)."""
 
 
 #: The stages listed by an event of the unit's (the action whose event it is).
@@ -115,7 +119,8 @@ def stage_list(
         Whose scope applies.
     stage : Stage
         ``queue`` (:func:`layers.cases.queue`), ``closing``, ``escalated``, ``overdue``,
-        ``recent`` or ``mine``.
+        ``recent``, ``mine``, ``from_below``, ``supervised``, ``handed_down`` or
+        ``under_supervision`` (:class:`Stage`).
     code : str, optional
         A jurisdiction inside the actor's scope (default: the actor's unit).
     limit, offset : int
@@ -128,7 +133,8 @@ def stage_list(
     list of Case
         ``queue`` and ``escalated``: highest risk first, then oldest deadline; ``closing``:
         the longest settled first; ``overdue``: the longest overdue first; ``recent``: highest
-        risk first, then the latest reported; ``mine``: the latest reported first.
+        risk first, then the latest reported; ``mine``: the latest reported first;
+        ``supervised`` and ``under_supervision``: the nearest 督办时限 first.
 
     Raises
     ------
@@ -150,6 +156,13 @@ def stage_list(
             query = query.order_by(Case.supervision_deadline.nulls_last(), Case.id)
         else:
             query = query.order_by(marked.c.at.desc(), Case.id.desc())
+    elif stage is Stage.UNDER_SUPERVISION:
+        query = query.where(
+            Case.handling_level == level,
+            Case.state.in_(workflow.OPEN_STATES),
+            Case.supervision_deadline.is_not(None),
+            unanswered_supervision(),
+        ).order_by(Case.supervision_deadline, Case.id)
     elif stage is Stage.CLOSING:
         query = query.where(Case.handling_level == level, Case.state.in_(CLOSING_STATES)).order_by(
             Case.closed_at.nulls_last(), Case.id
@@ -175,6 +188,35 @@ def stage_list(
         ).order_by(Case.risk_level, Case.deadline.nulls_last(), Case.id)
     query = query.limit(max(1, min(limit, 1000))).offset(max(0, offset))
     return list(session.scalars(query))
+
+
+def unanswered_supervision() -> ColumnElement[bool]:
+    """Return the condition of a case whose latest 督办 has no 督办回复 after it.
+
+    A case with a 督办时限 but no 督办 event (an import's) has nothing to answer.
+
+    Returns
+    -------
+    sqlalchemy.ColumnElement
+        A condition on :class:`~layers.model.Case` (the ``case_id`` index of the events).
+    """
+    supervised = CaseEvent.__table__.alias("supervised")
+    replied = CaseEvent.__table__.alias("replied")
+    return (
+        select(supervised.c.id)
+        .where(
+            supervised.c.case_id == Case.id,
+            supervised.c.action == "supervise",
+            ~select(replied.c.id)
+            .where(
+                replied.c.case_id == Case.id,
+                replied.c.action == "supervision_reply",
+                replied.c.id > supervised.c.id,
+            )
+            .exists(),
+        )
+        .exists()
+    )
 
 
 def _unit_events(action: str, unit: str, level: int, lo: str, hi: str) -> Any:

@@ -876,6 +876,8 @@ def act(
       (:func:`reopen_reason`), and the time limits of the registration stay.
     * ``hand_down``: ``unit_code`` of the child unit (optional: the one containing the case).
     * ``supervise``: ``deadline`` (datetime after ``now``).
+    * ``supervision_reply`` (督办回复): none; the note (required) is the answer, by the level
+      handling a case under a 督办 (:attr:`Latest.replied`).
     * ``summon``: ``departments`` (list of names).
 
     Parameters
@@ -1630,7 +1632,16 @@ def hand_down_target(case: Case) -> int | None:
 
 
 #: The actions :func:`latest` reads from a case's log.
-LATEST_ACTIONS = ("dispatch", "return", "resolve", "reopen", "supervise", "escalate", "hand_down")
+LATEST_ACTIONS = (
+    "dispatch",
+    "return",
+    "resolve",
+    "reopen",
+    "supervise",
+    "supervision_reply",
+    "escalate",
+    "hand_down",
+)
 
 
 @dataclass(frozen=True)
@@ -1680,6 +1691,9 @@ class Latest:
         The 办结 of a case settled now (its outcome and 办结说明), before 评价, 回访, 销号.
     supervised : EventFact or None
         The 督办 standing (its 督办意见 and deadline), while the case is under it.
+    replied : EventFact or None
+        The latest 督办回复 to that 督办 (what the level handling the case answered), or ``None``
+        while it is unanswered (trial AQ M2).
     moved : EventFact or None
         The last 上报 or 交办 (from and to which level): the desk says 已上报 or 已交办 only
         after one.
@@ -1690,6 +1704,7 @@ class Latest:
     returned: EventFact | None = None
     resolved: EventFact | None = None
     supervised: EventFact | None = None
+    replied: EventFact | None = None
     moved: EventFact | None = None
     reopened: EventFact | None = None
 
@@ -1701,6 +1716,7 @@ class Latest:
                 ("returned", self.returned),
                 ("resolved", self.resolved),
                 ("supervised", self.supervised),
+                ("replied", self.replied),
                 ("moved", self.moved),
                 ("reopened", self.reopened),
             )
@@ -1708,7 +1724,7 @@ class Latest:
 
 
 def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
-    """Return what a desk reads beside each case: its 退回, 办结, 督办, 上报/交办, 重新办理.
+    """Return what a desk reads beside each case: 退回, 办结, 督办 and 回复, 上报/交办, 重新办理.
 
     One read of the cases' events of :data:`LATEST_ACTIONS` (the ``case_id`` index).
 
@@ -1747,14 +1763,17 @@ def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
             facts.resolved, facts.reopened = fact, None
         elif event.action == "reopen":
             facts.resolved, facts.supervised, facts.reopened = None, None, fact
-        else:  # supervise
-            facts.supervised = fact
+            facts.replied = None
+        elif event.action == "supervision_reply":
+            facts.replied = fact
+        else:  # supervise: a new 督办 is unanswered
+            facts.supervised, facts.replied = fact, None
     for case in found:
         facts = out[case.id]
         if case.state not in workflow.DONE_STATES:
             facts.resolved = None
         if case.supervision_deadline is None:
-            facts.supervised = None
+            facts.supervised, facts.replied = None, None
     return out
 
 

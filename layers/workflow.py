@@ -60,6 +60,8 @@ class LevelRule(Enum):
     """The actor's level handles the case or is above it (may act on behalf of a lower level)."""
     ABOVE = "above"
     """Strictly above: only a superior reminds or supervises (see :func:`level_rule`)."""
+    AT = "at"
+    """The level handling the case only: it answers its superior's 督办 (督办回复)."""
 
 
 OPERATORS = frozenset({Role.COMMANDER, Role.DISPATCHER})
@@ -148,6 +150,9 @@ RULES: dict[str, Rule] = {
     ),
     "remind": Rule(OPEN_STATES, None, OPERATORS, LevelRule.ABOVE, "催办"),
     "supervise": Rule(OPEN_STATES, None, frozenset({Role.COMMANDER}), LevelRule.ABOVE, "督办"),
+    # the level handling a case answers a superior's 督办 (报送办理情况): a note in the timeline,
+    # which the superior's 我督办的 shows as the answer (trial AQ M2); offered only under a 督办
+    "supervision_reply": Rule(OPEN_STATES, None, OPERATORS, LevelRule.AT, "督办回复"),
     "summon": Rule(OPEN_STATES, None, OPERATORS, LevelRule.AT_OR_ABOVE, "吹哨"),
 }
 
@@ -163,6 +168,8 @@ NOTE_REQUIRED: dict[str, str] = {
     "return": "退回原因",
     "feedback": "反馈内容",
     "supervise": "督办意见",  # what the superior demands, as a 督办单 says it
+    # what the level handling the case reports back: what it did, what it will do by when
+    "supervision_reply": "督办回复内容",
     # what is to be redone: the worker the case goes to next reads it (trial AH S2, M4)
     "reopen": "重新办理原因",
     # the worker it was sent to, and the timeline, read why it was taken back
@@ -438,6 +445,8 @@ def supervision_refusal(supervised_until: datetime) -> str:
 
 
 def _level_ok(rule: LevelRule, actor_level: int, handling_level: int) -> bool:
+    if rule is LevelRule.AT:
+        return actor_level == handling_level
     if rule is LevelRule.AT_OR_ABOVE:
         return actor_level <= handling_level
     if rule is LevelRule.ABOVE:
@@ -472,7 +481,8 @@ def allowed_actions(
     actor : Actor, optional
         Restrict to what this actor's role and level permit.
     supervised_until, now : datetime, optional
-        The case's 督办时限 and the time: no 督办 while one stands (:func:`supervision_stands`).
+        The case's 督办时限 and the time: no 督办 while one stands (:func:`supervision_stands`),
+        and 督办回复 only on a case under a 督办 (a 督办时限 set, passed or not).
 
     Returns
     -------
@@ -491,6 +501,8 @@ def allowed_actions(
             continue
         if name == "supervise" and supervised:
             continue
+        if name == "supervision_reply" and supervised_until is None:
+            continue  # nothing to answer: no superior's 督办 on the case
         if actor is not None and (
             actor.role not in rule.roles
             or not _level_ok(level_rule(name, state), actor.level, handling_level)
@@ -525,7 +537,8 @@ def check(
     outcome : str, optional
         For ``resolve``.
     supervised_until, now : datetime, optional
-        The case's 督办时限 and the time of the action: a 督办 is refused while one stands.
+        The case's 督办时限 and the time of the action: a 督办 is refused while one stands,
+        a 督办回复 without a 督办.
 
     Returns
     -------
@@ -539,8 +552,8 @@ def check(
     Forbidden
         The actor's role or level does not permit the action.
     Conflict
-        The action is not possible from the current state, or a 督办 while one stands;
-        ``allowed`` lists those that are.
+        The action is not possible from the current state, a 督办 while one stands, or a
+        督办回复 without a 督办; ``allowed`` lists those that are.
 
     Examples
     --------
@@ -571,6 +584,13 @@ def check(
             why + (f"；当前可执行：{offered}" if offered else "；当前没有您可执行的操作"),
             allowed=allowed,
         )
+    if action == "supervision_reply" and supervised_until is None:
+        raise Conflict(
+            "该案件没有上级督办，无需督办回复；办理情况请用处置反馈",
+            allowed=allowed_actions(
+                state, handling_level=handling_level, actor=actor, supervised_until=None, now=now
+            ),
+        )
     if actor.role not in rule.roles:
         raise Forbidden(f"{Role.label_of(actor.role)}不能{rule.label}")
     if not _level_ok(level_rule(action, state), actor.level, handling_level):
@@ -596,6 +616,8 @@ def check(
 def _level_refusal(rule: Rule, actor_level: int, handling_level: int) -> str:
     """Say why the actor's level may not take an action on a case of ``handling_level``."""
     case_level, own = Level(handling_level).label, Level(actor_level).label
+    if rule.level is LevelRule.AT:
+        return f"{rule.label}须由办理该案件的{case_level}级填写：您在{own}级"
     if rule.level is LevelRule.ABOVE:
         after = "，或派单后由派单的本级发起" if rule is RULES["remind"] else ""
         return f"{rule.label}须由上级发起{after}：该案件由{case_level}级办理，您在{own}级"

@@ -326,7 +326,8 @@ def queue(
         Query(
             description="queue (default), closing (待结案), escalated (已上报), overdue (辖区超期),"
             " recent (辖区近24小时新登记), mine (我上报的, the last 30 days), from_below"
-            " (下级上报), supervised (我督办的) or handed_down (我交办的)"
+            " (下级上报), supervised (我督办的), handed_down (我交办的) or under_supervision"
+            " (被督办: a superior's 督办 not answered yet)"
         ),
     ] = None,
     q: Annotated[
@@ -350,7 +351,8 @@ def queue(
     in the last 30 days, in any state; ``from_below``: the open cases escalated to its level
     (下级上报), whoever handles them now; ``supervised``: the open cases it 督办'd (我督办的),
     each with ``acted_since``, the first thing done on it since (or ``null``); ``handed_down``:
-    the open cases it 交办'd (我交办的). ``q`` searches
+    the open cases it 交办'd (我交办的); ``under_supervision``: the open cases at its level under
+    a superior's 督办 it has not answered with a 督办回复 yet (被督办). ``q`` searches
     every case of the unit in any state instead, newest first, at most 50. Each case carries
     the ``reminders`` (催办) standing on it (:mod:`layers.case_reminders`).
     """
