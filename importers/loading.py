@@ -193,6 +193,9 @@ class LoadOptions:
     again : bool
         ``--again``: also confirms a ``--complete`` list of cameras, or of persons, that ends
         many of its area's (:func:`layers.complete_list.unconfirmed`).
+    trial : bool
+        A trial run (``--dry-run``): the caller rolls everything back; new cases draw no
+        numbers from the cases' sequence (:func:`layers.case_import.staged_id_column`).
     """
 
     partial: bool
@@ -209,6 +212,7 @@ class LoadOptions:
     given_crs: str | None = None
     sha256: str = ""
     again: bool = False
+    trial: bool = False
 
 
 @dataclass(frozen=True)
@@ -301,7 +305,7 @@ def load(
             columns.append(point)
         helpers = {c: t for c, t in kind.helpers.items() if c in records.columns}
         if kind.name == "cases":  # each new case's id, of which its code is made
-            helpers |= case_import.staged_id_column(conn)
+            helpers |= case_import.staged_id_column(conn, trial=options.trial)
         name = f"zz_staging_{kind.name}_{number}"
         import_checks.drop_staging(conn, name, if_exists=True)
         create_staging(conn, kind.table, columns, name, helpers, point=point)

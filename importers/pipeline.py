@@ -843,6 +843,7 @@ def load_options(
         given_crs=None if checked.crs_unconfirmed else checked.crs.name,
         sha256=checked.sha256,
         again=options.again,
+        trial=options.dry_run,
     )
 
 

@@ -107,26 +107,45 @@ STAGED_ID = "_case_id"
 """Staging column: the id a staged case is inserted with, drawn from the cases' own sequence as
 the row is staged (:func:`staged_id_column`); its code (一案一码, :func:`case_code`) is made of
 it, and a repeat in the file points to its original's."""
+TRIAL_IDS = "zz_trial_case_ids"
+"""Temporary sequence of the ids a trial run's staged cases take (-1, -2, …): not the cases'
+own, so that a trial run uses up no case numbers (:func:`staged_id_column`)."""
 
 
-def staged_id_column(conn: psycopg.Connection[Any]) -> dict[str, str]:
+def staged_id_column(conn: psycopg.Connection[Any], *, trial: bool = False) -> dict[str, str]:
     """Return the staging column of the ids the staged cases take (for ``create_staging``).
 
     Each staged row draws its id as it is copied in (the column's default): a row on record
     already, or rejected, leaves a gap in the sequence, as a rolled-back registration does.
 
+    A trial run (试运行, ``--dry-run``) draws none from the cases' sequence, whose numbers a
+    rollback does not give back: a trial of 40,000 rows would leave a gap of 40,000 in the
+    case numbers (一案一码). Its rows take negative ids from a temporary sequence of the
+    transaction (:data:`TRIAL_IDS`), which no case on record has and which goes with the
+    rollback.
+
     Parameters
     ----------
     conn : psycopg.Connection
         Connection in the import's transaction.
+    trial : bool
+        The import is a trial run: everything it writes is rolled back.
 
     Returns
     -------
     dict
         :data:`STAGED_ID` → its SQL type and default.
     """
-    found = conn.execute("SELECT pg_get_serial_sequence('cases', 'id')").fetchone()
-    sequence = sql.Literal(str(found[0]) if found else "cases_id_seq").as_string(conn)
+    if trial:
+        conn.execute(
+            sql.SQL(
+                "CREATE TEMPORARY SEQUENCE IF NOT EXISTS {} INCREMENT BY -1 START WITH -1"
+            ).format(sql.Identifier(TRIAL_IDS))
+        )
+        sequence = sql.Literal(f"pg_temp.{TRIAL_IDS}").as_string(conn)
+    else:
+        found = conn.execute("SELECT pg_get_serial_sequence('cases', 'id')").fetchone()
+        sequence = sql.Literal(str(found[0]) if found else "cases_id_seq").as_string(conn)
     return {STAGED_ID: f"bigint NOT NULL DEFAULT nextval({sequence}::regclass)"}
 
 
