@@ -678,10 +678,11 @@ def _import_one(
     if earlier is not None:
         console.print(earlier_note(earlier, outcome), soft_wrap=True)
     if outcome.problems:
-        # After a partial import, the rows to correct and import again (XLSX only); never
-        # a copy of resident IDs, which the report shows masked.
+        # After a partial import or a trial run, the rows to correct and import again (XLSX
+        # only); never a copy of resident IDs, which the report shows masked.
         sensitive = SENSITIVE_FIELDS & outcome.columns.keys()
-        rows = outcome.rejected if outcome.status == "partial" and not sensitive else None
+        fixable = (outcome.status == "partial" or options.dry_run) and not sensitive
+        rows = outcome.rejected if fixable else None
         write_private_report(report, options.kind, outcome.columns, outcome.problems, rows)
         console.print(report_note(outcome.problems, str(report)), soft_wrap=True)
     else:

@@ -67,7 +67,8 @@ def report_rows(problems: Sequence[Problem]) -> list[tuple[object, ...]]:
 
 
 ROWS_SHEET = "退回的行（改正后可直接导入本文件）"
-"""The second sheet of an XLSX report after a partial import: the rows to correct."""
+"""The second sheet of an XLSX report after a partial import or a trial run: the rows to
+correct."""
 
 REASON_HEADER = "退回原因"
 ROW_HEADER = "原行号"
@@ -176,12 +177,12 @@ def csv_safe(value: object) -> object:
 def write_report(path: Path, problems: Sequence[Problem], rows: pd.DataFrame | None = None) -> Path:
     """Write the report, as XLSX if ``path`` ends in ``.xlsx``, else as CSV (UTF-8 with BOM).
 
-    With ``rows`` (after a ``--partial`` import), an XLSX report has a second sheet,
-    :data:`ROWS_SHEET`: the rejected rows as the file had them, each with its reasons. The
-    clerk corrects them there and imports the report itself: its first sheet has none of the
-    headers an import knows, so the import reads this one. The caller leaves ``rows`` out for a
-    file with resident IDs (:data:`importers.rules.SENSITIVE_FIELDS`), which the report never
-    copies.
+    With ``rows`` (after a ``--partial`` import or a ``--dry-run``), an XLSX report has a
+    second sheet, :data:`ROWS_SHEET`: the rejected rows as the file had them, each with its
+    reasons. The clerk corrects them there and imports the report itself: its first sheet has
+    none of the headers an import knows, so the import reads this one. The caller leaves
+    ``rows`` out for a file with resident IDs (:data:`importers.rules.SENSITIVE_FIELDS`), which
+    the report never copies.
 
     Parameters
     ----------

@@ -262,6 +262,26 @@ def test_rows_rejected_by_a_partial_import_are_corrected_in_the_report_and_impor
     assert bad_id not in str([list(r) for r in book[REPORT_SHEET].iter_rows(values_only=True)])
 
 
+def test_a_trial_runs_report_has_the_rows_to_correct_as_the_real_imports_has(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Trial AR M6: the trial run's report had only 逐行说明, not the rows to correct."""
+    from openpyxl import load_workbook
+
+    rows = [*HIERARCHY[:4], ["6401040010", "某社区"]]  # the village's code lost two digits
+    path = tmp_path / "jurisdictions.csv"
+    path.write_text(csv_text(["区划代码", "名称"], rows), encoding="gbk")
+    args = ["import", "jurisdictions", str(path), "--dry-run"]
+    trial = CliRunner().invoke(import_app(), args, env=env)
+    assert trial.exit_code == 1, trial.output
+    book = load_workbook(tmp_path / "jurisdictions.csv.rejects.xlsx")
+    assert book.sheetnames == [REPORT_SHEET, ROWS_SHEET]
+    lines = [list(r) for r in book[ROWS_SHEET].iter_rows(values_only=True)]
+    assert lines[0] == ["区划代码", "名称", "退回原因", "原行号"]
+    assert lines[1][:2] == ["6401040010", "某社区"] and lines[1][3] == 6
+    assert str(lines[1][2]).startswith("区划代码：") and len(lines) == 2
+
+
 def test_cli_unknown_kind_is_refused_in_chinese(tmp_path: Path) -> None:
     result = CliRunner().invoke(import_app(), ["import", "parcels", str(tmp_path / "x.csv")])
     assert result.exit_code == 2
