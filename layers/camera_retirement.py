@@ -39,8 +39,11 @@ count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-s
 * A camera retired before that a later file lists again is in use again (the upsert writes the
   staged NULLs of :data:`IN_USE` over its retirement, and counts it updated); the summary names it.
 * Without ``--complete`` nothing is retired, but the summary names the cameras in use of the
-  file's area (the ``--within`` area, else the townships its rows lie in) that the file does not
-  list, and the option that would retire them.
+  file's area (the ``--within`` area, else the smallest unit holding the townships its rows lie
+  in) that the file does not list, and the option that would retire them: all of that area's,
+  the count the note's area names and its ``--within … --complete`` would retire, whichever way
+  the area was reached (trial AR S2: 玉溪市 found from the rows counted only the rows' townships,
+  151, where ``--within 5304`` counted 320).
 * Every camera the file renames is named with its old and new names (``视频点位改名 N 个：``):
   a re-import is counted 更新 like any other, and names shifted by a row in a clerk's sheet,
   or a platform that renamed its channels, show here before the map does.
@@ -72,7 +75,7 @@ from psycopg import sql
 
 from geo.codes import scope_range
 from layers.china_time import TODAY, import_day
-from layers.complete_list import Area, file_area, in_townships_of, unconfirmed
+from layers.complete_list import Area, file_area, unconfirmed
 from layers.model.video import VideoStatus
 
 ONLINE, OFFLINE = VideoStatus.ONLINE.value, VideoStatus.OFFLINE.value
@@ -390,7 +393,8 @@ def settle(
     before : Before
         From :func:`snapshot`.
     within : str or None
-        12-digit code of the ``--within`` area; ``None``: the townships the file's rows lie in.
+        12-digit code of the ``--within`` area; ``None``: the smallest unit holding the
+        townships of the file's rows.
     complete : bool
         The file is the whole camera list of ``within``: retire the cameras it leaves out.
     held_back : bool
@@ -416,7 +420,7 @@ def settle(
     if area is None:
         return settled
     lo, hi = scope_range(area.code)
-    settled.left_out = _left_out(conn, before, (lo, hi), by_township=within is None)
+    settled.left_out = _left_out(conn, before, (lo, hi))
     settled.area = area
     if not complete or within is None:
         return settled
@@ -555,27 +559,13 @@ def _retire(
     return sorted((Camera(str(d), str(n), r) for d, n, r in rows), key=lambda c: c.device_id)
 
 
-def _left_out(
-    conn: psycopg.Connection[Any],
-    before: Before,
-    area: tuple[str, str],
-    by_township: bool,
-) -> list[Camera]:
-    """Return the cameras in use of ``area`` the file does not list.
-
-    ``by_township`` (the area was found from the rows): only the townships the staged cameras
-    lie in are compared, not the whole common unit.
-    """
-    towns: sql.Composable = sql.SQL("")
-    if by_township:
-        towns = sql.SQL(" AND ") + in_townships_of(before.staging, "v")
+def _left_out(conn: psycopg.Connection[Any], before: Before, area: tuple[str, str]) -> list[Camera]:
+    """Return the cameras in use of ``area`` the file does not list (all of the area's)."""
     rows = conn.execute(
-        sql.SQL(
-            "SELECT v.device_id, v.name FROM video_points AS v"
-            " WHERE v.area_code >= %(lo)s AND v.area_code < %(hi)s AND v.retired_on IS NULL"
-            " AND v.device_id NOT IN (SELECT unnest(%(listed)s::text[])){towns}"
-            " ORDER BY v.device_id"
-        ).format(towns=towns),
+        "SELECT v.device_id, v.name FROM video_points AS v"
+        " WHERE v.area_code >= %(lo)s AND v.area_code < %(hi)s AND v.retired_on IS NULL"
+        " AND v.device_id NOT IN (SELECT unnest(%(listed)s::text[]))"
+        " ORDER BY v.device_id",
         {"lo": area[0], "hi": area[1], "listed": before.listed},
     ).fetchall()
     return [Camera(str(d), str(n)) for d, n in rows]
