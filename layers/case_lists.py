@@ -209,7 +209,7 @@ def unanswered_supervision() -> ColumnElement[bool]:
             supervised.c.action == "supervise",
             ~select(replied.c.id)
             .where(
-                replied.c.case_id == Case.id,
+                replied.c.case_id == supervised.c.case_id,
                 replied.c.action == "supervision_reply",
                 replied.c.id > supervised.c.id,
             )

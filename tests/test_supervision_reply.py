@@ -62,8 +62,8 @@ def users(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Header
         purge_world(owner)
 
 
-def _township_case(client: TestClient, users: Headers, title: str) -> int:
-    lon, lat = village_centre(V1)
+def _township_case(client: TestClient, users: Headers, title: str, where: str = V1) -> int:
+    lon, lat = village_centre(where)
     body = {"channel": "phone", "category": "dispute", "title": title, "lon": lon, "lat": lat}
     made = client.post("/api/cases", json=body, headers=users("town"))
     assert made.status_code == 201, made.text
@@ -104,6 +104,8 @@ def test_the_township_lists_and_answers_the_countys_supervision(
     assert case_id not in _listed(api_client, users("town"), "under_supervision")
     assert "supervision_reply" not in _offered(api_client, users("town"), case_id)
     until = _supervise(api_client, users, case_id, "该案已超期，请于12月9日前办结并报送结果")
+    other = _township_case(api_client, users, "督办回复测试：另一件被督办的案件", village(400, 2))
+    _supervise(api_client, users, other, "限期办结")
 
     row = _listed(api_client, users("town"), "under_supervision")[case_id]
     assert datetime.fromisoformat(row["supervision_deadline"]) == until
@@ -132,7 +134,8 @@ def test_the_township_lists_and_answers_the_countys_supervision(
     assert done.status_code == 200, done.text
     assert done.json()["state"] == "registered"  # a note: the state stays
     assert done.json()["latest"]["replied"]["note"] == answer
-    assert case_id not in _listed(api_client, users("town"), "under_supervision")
+    listed = _listed(api_client, users("town"), "under_supervision")
+    assert case_id not in listed and other in listed  # one answer answers its own case only
     # the county's 我督办的 reads the answer; the 督办 is no longer new to the township
     row = _listed(api_client, users("county"), "supervised")[case_id]
     assert (row["acted_since"]["action"], row["acted_since"]["label"]) == (

@@ -46,11 +46,17 @@
     full: {}, searching: false, results: [], me: null,
     // 下级上报, 我督办的, 我交办的: the ids the API listed (trial AM M3), and what each
     // supervised case's handler did since the 督办
-    marked: { from_below: new Set(), supervised: new Set(), handed_down: new Set() },
+    marked: { from_below: new Set(), supervised: new Set(), handed_down: new Set(), under_supervision: new Set() },
     actedSince: {},
   };
-  /** The tabs listed by the API itself (a superior's: the village has nobody below). */
-  const MARKED = LEVEL < 5 ? ["from_below", "supervised", "handed_down"] : [];
+  /**
+   * The tabs listed by the API itself: a superior's (the village has nobody below), and 被督办,
+   * the superior's 督办 of this level's cases not answered yet (trial AQ M2; the province has
+   * nobody above).
+   */
+  const MARKED = (LEVEL < 5 ? ["from_below", "supervised", "handed_down"] : []).concat(
+    LEVEL > 1 ? ["under_supervision"] : []
+  );
   // village outlines below the case markers, on a canvas of their own
   map.createPane("dz-units").style.zIndex = 350;
   // their names and the grids' above the outlines, below the markers (a case, the point picked)
@@ -101,14 +107,28 @@
     return stage === state.filter;
   }
 
-  /** 我督办的: the 督办时限 and whether the level handling the case has acted since. */
+  /**
+   * 我督办的: the 督办时限 and whether the level handling the case has acted since, its 督办回复
+   * first (trial AQ M2: the subordinate's answer).
+   */
   function supervisedNote(c) {
     const since = state.actedSince[c.id];
+    const replied = c.latest && c.latest.replied;
     const until = c.supervision_deadline ? "时限 " + zz.fmtTime(c.supervision_deadline) + " · " : "";
-    const acted = since
-      ? "督办后" + since.actor_name + "已" + since.label + "（" + zz.fmtTime(since.at) + "）"
-      : "督办后尚未办理";
-    return '<span class="dz-supervised-note' + (since ? "" : " text-danger") + '">' + zz.esc(until + acted) + "</span>";
+    const acted = replied
+      ? replied.actor_name + "已回复（" + zz.fmtTime(replied.at) + "）：" + replied.note
+      : since
+        ? "督办后" + since.actor_name + "已" + since.label + "（" + zz.fmtTime(since.at) + "），尚未回复"
+        : "督办后尚未办理";
+    return '<span class="dz-supervised-note' + (since ? "" : " text-danger") + '" title="' + zz.esc(until + acted) + '">' +
+      zz.esc(until + acted) + "</span>";
+  }
+
+  /** 被督办: the superior's 督办时限 and 督办意见, to answer with 督办回复 (trial AQ M2). */
+  function underSupervisionNote(c) {
+    const sup = c.latest && c.latest.supervised;
+    const text = "督办时限 " + zz.fmtTime(c.supervision_deadline) + (sup && sup.note ? " · 督办意见：" + sup.note : "");
+    return '<span class="dz-under-supervision-note text-danger" title="' + zz.esc(text) + '">' + zz.esc(text) + "</span>";
   }
 
   function levelText(level) {
@@ -118,6 +138,7 @@
   /** The right-hand side of a list item's second line: what the dispatcher watches there. */
   function itemNote(c) {
     if (state.filter === "supervised" && state.marked.supervised.has(c.id)) return supervisedNote(c);
+    if (state.filter === "under_supervision" && state.marked.under_supervision.has(c.id)) return underSupervisionNote(c);
     if (c.handling_level !== LEVEL) {
       return '<span class="dz-level">' + zz.esc(levelText(c.handling_level)) + "</span>";
     }
@@ -192,11 +213,31 @@
     MARKED.forEach(function (stage) {
       $("dz-count-" + stage).textContent = state.marked[stage].size + (state.full[stage] ? "+" : "");
     });
+    renderSupervisionNotice();
     const shown = state.cases.filter(visible);
     $("dz-queue-empty").hidden = shown.length > 0;
     shown.forEach((c) => list.appendChild(caseItem(c)));
     if (state.searching) renderResults();
     else drawQueue(shown);
+  }
+
+  /**
+   * Above the tabs, whatever list is open: how many of this level's cases a superior 督办'd
+   * and this level has not answered, the nearest 督办时限 (trial AQ M2: 盘溪镇 landed on 待派单
+   * and saw nothing of the county's 督办).
+   */
+  function renderSupervisionNotice() {
+    const box = $("dz-supervision-notice");
+    const ids = state.marked.under_supervision;
+    box.hidden = !MARKED.includes("under_supervision") || ids.size === 0;
+    if (box.hidden) return;
+    const until = state.cases
+      .filter((c) => ids.has(c.id) && c.supervision_deadline)
+      .map((c) => c.supervision_deadline)
+      .sort((a, b) => new Date(a) - new Date(b))[0];
+    $("dz-supervision-notice-text").textContent =
+      "上级督办本级案件 " + ids.size + (state.full.under_supervision ? "+" : "") + " 件，尚未督办回复" +
+      (until ? "；最近督办时限 " + zz.fmtTime(until) : "");
   }
 
   function drawQueue(shown) {
@@ -222,6 +263,7 @@
   const STAGE_NAMES = {
     queue: "案件队列", closing: "待结案案件", escalated: "上报上级的案件",
     from_below: "下级上报的案件", supervised: "我督办的案件", handed_down: "我交办的案件",
+    under_supervision: "上级督办的案件",
   };
 
   // Reads of the queue may answer out of order: only the latest read is drawn.
@@ -443,11 +485,16 @@
     const sup = OPEN.includes(c.state) ? facts.supervised : null;
     $("dz-supervision").hidden = !sup;
     if (sup) {
+      const replied = facts.replied;
       $("dz-supervision").innerHTML = factHtml("督办：", [
         "督办时限 " + zz.fmtTime(sup.payload.deadline || c.supervision_deadline),
         sup.note ? "督办意见：" + sup.note : "",
         sup.actor_name + "于 " + zz.fmtTime(sup.at) + " 督办",
-      ]);
+      ]) + '<div class="dz-supervision-reply">' + (replied
+        ? factHtml("督办回复：", [replied.note, replied.actor_name + "于 " + zz.fmtTime(replied.at) + " 回复"])
+        : zz.esc(c.allowed_actions.includes("supervision_reply")
+          ? "尚未回复：请用“督办回复”报送办理情况，上级“我督办的”即显示。"
+          : "下级尚未督办回复。")) + "</div>";
     }
     const done = CLOSING.includes(c.state) || c.state === "archived" ? facts.resolved : null;
     $("dz-resolved").hidden = !done;
@@ -1075,7 +1122,7 @@
 
   // ------------------------------------------------------------------ 上报、交办、撤回派单
 
-  const DESK_ACTIONS = ["escalate", "hand_down", "recall"];
+  const DESK_ACTIONS = ["escalate", "hand_down", "recall", "supervision_reply"];
 
   /** The buttons of 上报、交办、撤回派单 where the workflow allows them now (trial AK M2). */
   function renderDeskActions(c) {
@@ -1100,6 +1147,11 @@
       return "上报后由" + zz.label("handling_level", toLevel) + "办理（现由" + zz.label("handling_level", c.handling_level) + "办理），本级跟踪办理进度。";
     }
     if (action === "hand_down" && toLevel) return "交办后由" + zz.label("handling_level", toLevel) + "办理。";
+    if (action === "supervision_reply") {
+      const sup = c.latest && c.latest.supervised;
+      return "回复" + (sup ? sup.actor_name + "的督办（督办时限 " + zz.fmtTime(c.supervision_deadline) + "）" : "上级督办") +
+        "：写明已办理的情况和办结安排，上级“我督办的”将显示本回复。";
+    }
     if (action === "recall") {
       const a = state.assignee;
       return "撤回" + (a ? "派给 " + a.assignee_name + " 的派单（派单时间 " + zz.fmtTime(a.assigned_at) + "）" : "本案的派单") +
@@ -1122,6 +1174,7 @@
       return "已交办给" + (unit || level) + "：" + c.title;
     }
     if (action === "recall") return "已撤回派单：" + c.title;
+    if (action === "supervision_reply") return "督办回复已报送：" + c.title;
     return zz.label("case_action", action) + "：已完成";
   }
 
@@ -1130,6 +1183,7 @@
     escalate: "如：涉及多个部门，本级协调不了，请上级统筹",
     hand_down: "如：请牵头组织调处，限期报送办理结果",
     recall: "如：改派本网格专职网格员",
+    supervision_reply: "如：已约谈用工方，12月8日前兑付欠薪后报结",
   };
 
   /** Open the dialog of `action` with the note the API asks for (note_required) and its target. */
@@ -1196,7 +1250,7 @@
       zz.toast(actDone(action, updated), "success");
       upsertCase(updated);
       renderCase(updated);
-      // 上报, 交办 and 督办 move a case in or out of 下级上报, 我交办的, 我督办的
+      // 上报, 交办, 督办 and 督办回复 move a case in or out of 下级上报, 我交办的, 我督办的, 被督办
       if (MARKED.length) loadQueue();
       await loadCandidates(updated);
     } catch (error) {
@@ -1777,6 +1831,10 @@
     window.zzDispatchLive = zz.live({ case_event: onCaseEvent, worker: onWorker, import: onImport });
     $("dz-search").addEventListener("submit", search);
     $("dz-search-clear").addEventListener("click", clearSearch);
+    $("dz-supervision-notice-open").addEventListener("click", function () {
+      if (state.searching) clearSearch();
+      document.querySelector('[data-filter="under_supervision"]').click();
+    });
     $("dz-search-input").addEventListener("search", function () {
       if (!$("dz-search-input").value.trim() && state.searching) clearSearch();
     });
