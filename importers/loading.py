@@ -281,6 +281,7 @@ def load(
     """
     progress = progress or ImportProgress()
     staged: list[_Staged] = []
+    high: set[int] = set()  # rows placed by their point above the township
     on_record = 0  # rows naming a record by another key, taken out: unchanged
     within = options.within
     tune_transaction(conn)
@@ -328,7 +329,7 @@ def load(
             _check_crs(conn, name, kind, part, records, crs, checks, by_address, found)
         elif options.given_crs is not None and on_file is not None:
             crs_corrected = _check_given_crs(conn, kind, (name, part), on_file, options, checks)
-        checks.add(_database_checks(conn, kind, name, columns, checks, options))
+        checks.add(_database_checks(conn, kind, name, columns, checks, options, high))
         if kind.name == "cases" and records[case_import.UNTITLED_TYPE].notna().any():
             case_import.place_titles(conn, name)  # placed now: titled by its place
         if within is not None and given is not None:
@@ -347,6 +348,7 @@ def load(
         moved = on_file.moved if on_file is not None else []
         staged.append(_Staged(name, part, columns, moved, crs_corrected))
     rejected = {p.row for p in checks.problems if p.severity == "rejected"}
+    checks.notes += _above_township_note(high - rejected)
     checks.notes += checks.kept_notes(rejected)
     if rejected and not options.partial:
         return None
@@ -1032,6 +1034,7 @@ def _database_checks(
     columns: list[str],
     checks: RowChecks,
     options: LoadOptions,
+    high: set[int],
 ) -> list[Problem]:
     found: list[Problem] = []
     geom = kind.geometry if kind.geometry in columns else None
@@ -1039,9 +1042,9 @@ def _database_checks(
         found += _resolve_visits(conn, staging, checks, options.within)
     if "area_code" in columns and geom is not None and kind.name != "visits":
         placed = import_checks.fill_area_codes_from_points(conn, staging, geom)
-        above = sum(n for level, n in placed.items() if level < Level.TOWNSHIP)
-        if above:  # a township loaded without its boundary, or a point off the villages
-            checks.notes.append(POINTS_ABOVE_TOWNSHIP_NOTE.format(n=above))
+        # a township loaded without its boundary, or a point off the villages: said once the
+        # rows refused are known (:func:`_above_township_note`)
+        high.update(row for level, rows in placed.items() if level < Level.TOWNSHIP for row in rows)
         if kind.name in KINDS_PLACED:  # a 所属乡镇 is a check: the point gives the village
             place_in_villages(conn, kind.name, staging, geom, checks)
     if kind.name in _GRID_BY_POINT and geom is not None and "grid_code" in columns:
@@ -1143,6 +1146,15 @@ def _outside_jurisdiction(
         )
         for o in outside
     ]
+
+
+def _above_township_note(rows: set[int]) -> list[str]:
+    """Say how many rows loaded were placed by their point above the township (none: ``[]``).
+
+    The rows refused are left out (trial AR M5: a row ``--within`` refused was said to be
+    loaded at county level or above).
+    """
+    return [POINTS_ABOVE_TOWNSHIP_NOTE.format(n=len(rows))] if rows else []
 
 
 _GRID_BY_POINT = {"persons": "人", "cases": "件"}

@@ -143,7 +143,7 @@ def any_retired_bounded(conn: psycopg.Connection[Any], table: str) -> bool:
 
 def fill_area_codes_from_points(
     conn: psycopg.Connection[Any], staging: str, geometry: str
-) -> dict[int, int]:
+) -> dict[int, list[int]]:
     """Set each staged row's missing area code to the deepest unit whose boundary covers it.
 
     The village where villages have boundaries; else the township, the county: a centre that
@@ -165,14 +165,16 @@ def fill_area_codes_from_points(
     Returns
     -------
     dict
-        Level (:class:`layers.model.Level`) → the rows placed in a unit of that level.
+        Level (:class:`layers.model.Level`) → the row numbers placed in a unit of that level
+        (the summary counts those above the township among the rows loaded: a row refused
+        afterwards, outside ``--within`` say, is not said to be loaded, trial AR M5).
     """
     names = {"s": sql.Identifier(staging), "g": sql.Identifier(geometry)}
     unplaced = sql.SQL(
         "SELECT count(*) FROM {s} AS s WHERE s.area_code IS NULL AND s.{g} IS NOT NULL"
     ).format(**names)
     left = _count(conn, unplaced)
-    placed: dict[int, int] = {}
+    placed: dict[int, list[int]] = {}
     if left == 0:
         return placed
     day = event_day(conn, staging, "t")
@@ -191,12 +193,13 @@ def fill_area_codes_from_points(
             " ORDER BY t.{row}, j.retired_on NULLS LAST, j.code) AS f"
             " WHERE s.{row} = f.row"
         ).format(row=_ROW, day=day, **names)
+    fill = fill + sql.SQL(" RETURNING s.{row}").format(row=_ROW)
     for level in sorted(Level, reverse=True):  # villages first: large polygons for what is left
         if left == 0:
             break
-        placed[int(level)] = conn.execute(fill, (int(level),)).rowcount
-        left -= placed[int(level)]
-    return {level: n for level, n in placed.items() if n}
+        placed[int(level)] = [int(row) for (row,) in conn.execute(fill, (int(level),))]
+        left -= len(placed[int(level)])
+    return {level: rows for level, rows in placed.items() if rows}
 
 
 _PREFIX_DIGITS = "(ARRAY[2, 4, 6, 9, 12])[j.level]"

@@ -154,6 +154,36 @@ def test_points_only_the_county_boundary_covers_are_said(db: Session, tmp_path: 
     ]
 
 
+def test_the_points_above_the_township_count_only_the_rows_loaded(
+    db: Session, tmp_path: Path
+) -> None:
+    """A row ``--within`` refused is not said to be loaded at county level (trial AR M5)."""
+    seed_jurisdictions(db)
+    for code, wkt in (
+        ("530424000000", box(102.80, 24.10, 103.10, 24.40)),
+        ("530400000000", box(102.00, 23.50, 103.50, 25.00)),
+    ):
+        db.execute(
+            text(
+                "UPDATE jurisdictions SET boundary = ST_Multi(ST_GeomFromText(:w, 4490))"
+                " WHERE code = :c"
+            ),
+            {"w": wkt, "c": code},
+        )
+    rows = [
+        ["G-W1", "12345", "邻里纠纷", "102.905", "24.205", "", "", AT],  # in 测试社区
+        ["G-W2", "12345", "邻里纠纷", "103.05", "24.35", "", "", AT],  # the county's only
+        ["G-W3", "12345", "邻里纠纷", "102.30", "24.00", "", "", AT],  # 玉溪市's, outside it
+    ]
+    options = ImportOptions(kind="cases", within="530424", partial=True)
+    outcome = run_import(db.connection(), _cases(tmp_path, rows), options)
+    assert outcome.status == "partial", outcome.problems
+    assert [p.row for p in outcome.problems if p.severity == "rejected"] == [4]
+    assert set(_grids(db)) == {"G-W1", "G-W2"}
+    said = [n for n in outcome.notes if "只归到了县级或以上的辖区" in n]
+    assert len(said) == 1 and said[0].startswith("1 行的点位不在任何乡镇（街道）的边界内")
+
+
 def test_rows_above_any_county_of_the_database_are_counted_in_the_county_note(
     db: Session, tmp_path: Path
 ) -> None:
