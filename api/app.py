@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.caches import Caches
-from api.deps import install_scope_hook
+from api.deps import NotDepartment, install_scope_hook
 from api.errors import add_exception_handlers
 from api.import_runner import ImportRunner
 from api.settings import ApiSettings
@@ -50,6 +50,21 @@ ROUTER_MODULES: list[str] = [
     "api.routers.users",
 ]
 """Modules whose ``router`` is included in the application, in this order."""
+
+DEPARTMENT_REFUSED: frozenset[str] = frozenset(
+    {
+        "api.routers.persons",
+        "api.routers.visit_photos",
+        "api.routers.command",
+        "api.routers.alerts",
+        "api.routers.workers",
+        "api.routers.hotspots",
+        "api.routers.trends",
+        "api.routers.cameras",
+    }
+)
+"""Modules of :data:`ROUTER_MODULES` whose every route refuses a department account: the
+command centre's views of the whole area (:func:`api.deps.refuse_department`, trial AQ S2)."""
 
 PLUGIN_GROUP = "zongzhi.apps"
 """Entry-point group of parts mounted onto the app by packages ``api`` must not import
@@ -132,7 +147,8 @@ def create_app(settings: ApiSettings | None = None, *, plugins: bool = True) -> 
     add_exception_handlers(app)
     for module_name in ROUTER_MODULES:
         router: APIRouter = import_module(module_name).router
-        app.include_router(router)
+        refused = [NotDepartment] if module_name in DEPARTMENT_REFUSED else None
+        app.include_router(router, dependencies=refused)
     if plugins:
         for entry in entry_points(group=PLUGIN_GROUP):
             entry.load()(app)

@@ -42,6 +42,7 @@ from layers import deadlines
 from layers.accounts import password_change_due
 from layers.catalog import NO_BUSINESS_DATA
 from layers.database import Account, apply_scope, read_account_and_scope, switch_to_app_role
+from layers.department_scope import COMMAND_VIEW_REFUSED
 from layers.errors import AuthenticationFailed, Forbidden
 from layers.features import BBox, TimeRange
 from layers.model import Role
@@ -414,6 +415,31 @@ async def business_user(user: CurrentUser) -> Principal:
 
 
 BusinessUser = Annotated[Principal, Depends(business_user)]
+
+
+async def refuse_department(user: CurrentUser) -> None:
+    """Refuse a functional department's account a command-centre view (trial AQ S2).
+
+    A department reads only the cases sent or 吹哨'd to it (:mod:`layers.department_scope`):
+    the command feed, the map's case points and hot spots, trends, alerts, workers, cameras
+    and the special-population registers would show it the whole area's.
+
+    Parameters
+    ----------
+    user : Principal
+        The current user.
+
+    Raises
+    ------
+    Forbidden
+        A department account.
+    """
+    if user.role == Role.DEPARTMENT:
+        raise Forbidden(COMMAND_VIEW_REFUSED)
+
+
+NotDepartment = Depends(refuse_department)
+"""The dependency of the routes a department account may not call (:func:`refuse_department`)."""
 AuditorUser = Annotated[Principal, Depends(require_roles(Role.AUDITOR.value))]
 
 

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from layers import cases, workflow
+from layers import cases, department_scope, workflow
 from layers.case_groups import CaseGroup, StateGroup
 from layers.errors import InvalidInput
 from layers.model import Case, CaseEvent, CaseState, Channel, User
@@ -145,7 +145,9 @@ def stage_list(
         return cases.queue(session, actor=actor, code=code, limit=limit, offset=offset)
     unit = code or actor.scope_code
     lo, hi, level = cases.unit_range(unit, actor)
-    query = select(Case).where(Case.area_code >= lo, Case.area_code < hi)
+    query = select(Case).where(
+        Case.area_code >= lo, Case.area_code < hi, *department_scope.case_condition(session, actor)
+    )
     now = now or datetime.now(UTC)
     if stage in BY_EVENT:
         marked = _unit_events(BY_EVENT[stage], unit, level, lo, hi)
@@ -344,11 +346,12 @@ def search(
     if len(typed) > SEARCH_MAX_LENGTH:
         raise InvalidInput(f"查找内容不能超过 {SEARCH_MAX_LENGTH} 个字")
     lo, hi, _ = cases.unit_range(code or actor.scope_code, actor)
+    readable = department_scope.case_condition(session, actor)
 
     def found(*where: ColumnElement[bool]) -> list[Case]:
         query = (
             select(Case)
-            .where(Case.area_code >= lo, Case.area_code < hi, *where)
+            .where(Case.area_code >= lo, Case.area_code < hi, *readable, *where)
             .order_by(Case.reported_at.desc(), Case.id.desc())
             .limit(max(1, min(limit, SEARCH_LIMIT)))
             .offset(max(0, offset))

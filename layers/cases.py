@@ -10,7 +10,7 @@ case, then worker, then the audit log — so concurrent writers cannot deadlock.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,7 +28,7 @@ from geo.codes import (
     parse_division_code,
     scope_range,
 )
-from layers import audit, deadlines, workflow
+from layers import audit, deadlines, department_scope, workflow
 from layers.accounts import retired_unit_refusal
 from layers.china_time import CHINA
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
@@ -620,8 +620,8 @@ def get_case(session: Session, case_id: int, *, actor: Actor, lock: bool = False
     NotFound
         No such case in scope.
     """
-    lo, hi = scope_range(actor.scope_code)
-    query = select(Case).where(Case.id == case_id, Case.area_code >= lo, Case.area_code < hi)
+    # a department reads only the cases sent or 吹哨'd to it (trial AQ S2)
+    query = select(Case).where(Case.id == case_id, *department_scope.case_condition(session, actor))
     if lock:
         query = query.with_for_update().execution_options(populate_existing=True)
     case = session.scalars(query).first()
@@ -697,6 +697,7 @@ def queue(
             Case.area_code < hi,
             Case.handling_level == division_level(unit),
             Case.state.in_(workflow.OPEN_STATES),
+            *department_scope.case_condition(session, actor),
         )
         .order_by(Case.risk_level, Case.deadline.nulls_last(), Case.id)
         .limit(max(1, min(limit, 1000)))
@@ -955,8 +956,10 @@ def act(
         supervised_until=case.supervision_deadline,
         now=now,
     )
+    bureau = None
     if action in workflow.OWN_DISPATCH_ACTIONS:
         _require_own_dispatch(session, case, actor, action)
+        bureau = _bureau_served(session, case, actor)
     if action in workflow.NOTE_REQUIRED and not (note or "").strip():
         raise InvalidInput(f"请填写{workflow.NOTE_REQUIRED[action]}")
     refuse_personal_numbers(note, field=note_label(action), advice=CASE_NOTE)
@@ -973,7 +976,11 @@ def act(
     # Every action bumps the version, also those that keep the state (remind, supervise …).
     flag_modified(case, "state")
     flush_case(session)
-    append_event(session, case, actor, action, before, after, note=note, payload=payload, at=now)
+    writer = actor
+    if bureau is not None:  # a shared account says for which bureau it acted (trial AQ S1)
+        payload = {**(payload or {}), "department": bureau}
+        writer = replace(actor, name=f"{actor.name}（{bureau}）")
+    append_event(session, case, writer, action, before, after, note=note, payload=payload, at=now)
     session.flush()
     audit_case(session, actor, action, case, {"from": before, "to": after, "version": case.version})
     return case
@@ -1050,6 +1057,20 @@ def _require_own_dispatch(session: Session, case: Case, actor: Actor, action: st
             raise Forbidden(f"该案件派给了{named}，由{named}的账号{label}")
     elif actor.worker_id is None or current is None or current.worker_id != actor.worker_id:
         raise Forbidden(f"网格员只能{label}派给本人的案件")
+
+
+def _bureau_served(session: Session, case: Case, actor: Actor) -> str | None:
+    """Return the department a department account acts for on ``case``, if not its own name.
+
+    A county's account acting for a bureau with no account of its own
+    (:func:`_require_own_dispatch`) writes that bureau into the event, and its name beside the
+    account's: 华宁县部门处置人员（县住建局）.
+    """
+    if actor.role != Role.DEPARTMENT:
+        return None
+    current = active_dispatch(session, case.id)
+    named = current.department if current is not None else None
+    return named if named and named != actor.name else None
 
 
 _DEPARTMENT_ACCOUNT = text(
@@ -1556,8 +1577,7 @@ def detail(session: Session, case_id: int, *, actor: Actor) -> CaseDetail:
         No such case in scope.
     """
     case = get_case(session, case_id, actor=actor)
-    lo, hi = scope_range(actor.scope_code)
-    in_range = (Case.area_code >= lo, Case.area_code < hi)
+    in_range = department_scope.case_condition(session, actor)
     original = None
     if case.duplicate_of is not None:
         found = session.scalars(select(Case).where(Case.id == case.duplicate_of, *in_range)).first()

@@ -32,6 +32,7 @@ from api.app import create_app
 from api.auth import issue_token
 from api.settings import ApiSettings
 from layers import accounts, audit, command, command_map, trend_tables, trends
+from layers.department_scope import COMMAND_VIEW_REFUSED
 from layers.errors import InvalidInput
 from layers.model import AuditEntry
 from tests.api_fixtures import (  # noqa: F401
@@ -110,7 +111,8 @@ def test_department_gets_no_persons_layer(
     api_client: TestClient, auth_headers: Headers, api_world: ApiWorld
 ) -> None:
     headers = auth_headers("dept_a")
-    refused = "部门处置人员不能查看图层“特殊人群”"
+    # a department reads no map layer at all, only the cases sent to it (trial AQ S2)
+    refused = COMMAND_VIEW_REFUSED
     items = api_client.get(ITEMS, headers=headers)
     assert items.status_code == 403 and items.json()["detail"] == refused
     one = api_client.get(
@@ -120,24 +122,18 @@ def test_department_gets_no_persons_layer(
     for z in (12, 16):  # hexagon counts and points alike
         tile = api_client.get(_person_tile(z), headers=headers)
         assert tile.status_code == 403 and tile.json()["detail"] == refused
-    listed = api_client.get("/ogc/collections", headers=headers).json()["collections"]
-    assert "persons" not in {c["id"] for c in listed} and "cases" in {c["id"] for c in listed}
-    assert api_client.get("/ogc/collections/cases/items", headers=headers).status_code == 200
+    for path in ("/ogc/collections", "/ogc/collections/cases/items"):
+        got = api_client.get(path, headers=headers)
+        assert got.status_code == 403 and got.json()["detail"] == refused, path
 
 
 def test_department_gets_no_visit_counts_in_the_trends(
     api_client: TestClient, auth_headers: Headers
 ) -> None:
-    """As in the command view: a department counts no special-population persons at all."""
+    """A department counts no special-population persons at all: it reads no trends (AQ S2)."""
     withheld = api_client.get(f"/api/trends/{COUNTY_A}/visits", headers=auth_headers("dept_a"))
-    assert withheld.status_code == 200
-    assert withheld.json() == {
-        "total": None,
-        "overdue": None,
-        "grid_count": None,
-        "grids": [],
-        "withheld": True,
-    }
+    assert withheld.status_code == 403
+    assert withheld.json()["detail"] == COMMAND_VIEW_REFUSED
     counted = api_client.get(f"/api/trends/{COUNTY_A}/visits", headers=auth_headers("analyst_a"))
     # counted, not withheld: the grids of 3 or more overdue are listed; a total of 0, 1 or 2 is
     # not given (trial AJ M3)

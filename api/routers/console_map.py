@@ -17,7 +17,7 @@ import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from api.deps import BBoxDep, BusinessUser, SessionDep, utcnow
+from api.deps import BBoxDep, BusinessUser, NotDepartment, SessionDep, utcnow
 from api.routers.cases import CodePath, actor_of
 from layers import camera_lists, command_map
 from layers.catalog import check_readable, get_collection
@@ -46,6 +46,7 @@ def outline(code: CodePath, user: BusinessUser, session: SessionDep) -> Response
 
 @router.get(
     "/{code}/cases",
+    dependencies=[NotDepartment],
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
     summary="Case points of a unit in a box, by state group, highest risk first",
@@ -77,6 +78,7 @@ def case_points(
 
 @router.get(
     "/{code}/hotspots",
+    dependencies=[NotDepartment],
     response_class=Response,
     responses={200: {"content": {GEOJSON: {}}}},
     summary="Hot cells of the latest hot-spot run in a unit",
@@ -86,7 +88,12 @@ def hot_cells(code: CodePath, user: BusinessUser, session: SessionDep) -> Respon
     return _geojson(command_map.hot_cells(session, code, actor=actor_of(user)))
 
 
-@router.get("/{code}/heat", response_class=Response, summary="Case density points for a heat map")
+@router.get(
+    "/{code}/heat",
+    dependencies=[NotDepartment],
+    response_class=Response,
+    summary="Case density points for a heat map",
+)
 def heat(
     code: CodePath,
     user: BusinessUser,
@@ -114,7 +121,11 @@ def heat(
     return Response(content=orjson.dumps(points), media_type="application/json")
 
 
-@router.get("/{code}/cameras/offline", summary="The offline cameras in use in a unit")
+@router.get(
+    "/{code}/cameras/offline",
+    dependencies=[NotDepartment],
+    summary="The offline cameras in use in a unit",
+)
 def offline_cameras(
     code: CodePath,
     user: BusinessUser,

@@ -31,10 +31,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import BusinessUser, Principal, bind_scope
-from layers import live
+from layers import department_scope, live
 from layers.database import read_account_and_scope
 from layers.errors import Forbidden
 from layers.model import Role
+from layers.workflow import Actor
 
 router = APIRouter(prefix="/api", tags=["live"])
 
@@ -148,7 +149,17 @@ def _fetch(
             _check_account(session, user)
             if notice is None:
                 return None
+            if user.role == Role.DEPARTMENT and not _department_reads(session, notice, user):
+                return None
             return live.fetch(session, notice, scope_code=user.scope_code)
+
+
+def _department_reads(session: Session, notice: live.Notice, user: Principal) -> bool:
+    """Whether a department account is sent the notice: its own cases' events only (trial AQ S2)."""
+    if notice.kind != "case_event":
+        return False
+    actor = Actor(user.id, user.display_name, user.role, user.scope_code, login=user.username)
+    return department_scope.reads_case_event(session, actor, notice.id)
 
 
 async def _stream(

@@ -24,7 +24,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.caches import COUNT_ENTRY_BYTES, CachesDep
-from api.deps import BBoxDep, CurrentUser, DatetimeDep, SessionDep
+from api.deps import BBoxDep, CurrentUser, DatetimeDep, NotDepartment, SessionDep
 from api.errors import error_body
 from layers import audit, features
 from layers.catalog import COLLECTIONS, Collection, check_readable, get_collection, readable
@@ -129,7 +129,12 @@ def conformance() -> JSONText:
     return JSONText({"conformsTo": CONFORMANCE})
 
 
-@router.get("/collections", response_class=JSONText, summary="Collections")
+@router.get(
+    "/collections",
+    dependencies=[NotDepartment],
+    response_class=JSONText,
+    summary="Collections",
+)
 def collections(request: Request, user: CurrentUser) -> JSONText:
     """List the collections the current user may read."""
     docs = [
@@ -149,7 +154,12 @@ def collections(request: Request, user: CurrentUser) -> JSONText:
 CollectionId = Annotated[str, Path(description="Collection id", examples=["grids"])]
 
 
-@router.get("/collections/{collection_id}", response_class=JSONText, summary="Collection")
+@router.get(
+    "/collections/{collection_id}",
+    dependencies=[NotDepartment],
+    response_class=JSONText,
+    summary="Collection",
+)
 def collection(
     request: Request, collection_id: CollectionId, user: CurrentUser, session: SessionDep
 ) -> JSONText:
@@ -165,6 +175,7 @@ def collection(
 
 @router.get(
     "/collections/{collection_id}/items",
+    dependencies=[NotDepartment],
     response_class=GeoJSONText,
     summary="Features",
     responses={
@@ -303,6 +314,7 @@ def _retired_response(
 
 @router.get(
     "/collections/{collection_id}/items/{fid}",
+    dependencies=[NotDepartment],
     response_class=GeoJSONText,
     summary="Feature",
     responses={

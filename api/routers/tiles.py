@@ -21,7 +21,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import Response
 
 from api.caches import CachedTile, CachesDep
-from api.deps import CurrentUser, SessionDep, SettingsDep, utcnow
+from api.deps import CurrentUser, NotDepartment, SessionDep, SettingsDep, utcnow
 from layers import audit, tiles
 from layers.case_groups import DEFAULT_DAYS, MAX_DAYS, CaseGroup, StateGroup
 from layers.catalog import check_readable, counts_only, get_collection
@@ -38,6 +38,7 @@ TILE_ENTRY_BYTES = 300
 
 @router.get(
     "/{collection_id}/{z}/{x}/{y}.mvt",
+    dependencies=[NotDepartment],
     response_class=Response,
     responses={200: {"content": {MVT: {}}}, 304: {"description": "Not modified"}},
     summary="Vector tile",

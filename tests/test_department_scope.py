@@ -1,0 +1,192 @@
+"""A functional department reads only the cases sent or 吹哨'd to it (trial AQ S1, S2).
+
+Every read path of cases a department account reaches (the case, its events and details, the
+lists, the search) filters through :func:`layers.department_scope.case_condition`; a county's
+account acting for a bureau without an account of its own says for which in the event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from layers import case_lists, cases, department_scope
+from layers.errors import NotFound
+from layers.model import Case
+from layers.workflow import Actor
+from tests.api_fixtures import COUNTY_A
+from tests.workflow_data import (
+    COUNTY,
+    NOW,
+    actor,
+    add_user,
+    add_worker,
+    ensure_world,
+    village,
+    village_centre,
+)
+
+Headers = Callable[[str], dict[str, str]]
+HOUSING, LABOUR = "测部县住建局", "测部县人社局"
+
+
+@pytest.fixture
+def world(db: Session) -> Session:
+    ensure_world(db)
+    return db
+
+
+def _register(db: Session, who: Actor, title: str, offset_m: float) -> Case:
+    lon, lat = village_centre(village())
+    return cases.register(
+        db,
+        actor=who,
+        channel="phone",
+        category="dispute",
+        subcategory="neighbours",
+        title=title,
+        reported_at=NOW,
+        lon=lon + offset_m / 101_000,
+        lat=lat,
+    ).case
+
+
+def _department(name: str) -> Actor:
+    return Actor(user_id=None, name=name, role="department", scope_code=COUNTY)
+
+
+def _four_cases(db: Session) -> dict[str, Case]:
+    """A case with a grid worker, one sent to 住建, one 吹哨'd to 人社, one left alone."""
+    who = actor("commander", COUNTY)
+    lon, lat = village_centre(village())
+    worker_id = add_worker(db, area_code=village(), lon=lon, lat=lat)
+    made = {
+        key: _register(db, who, f"部门范围测试{key}", 300.0 * n)
+        for n, key in enumerate(("worker", "housing", "summoned", "alone"))
+    }
+    for case in made.values():
+        cases.act(db, case.id, "triage", actor=who, now=NOW)
+    cases.act(
+        db, made["worker"].id, "dispatch", actor=who, now=NOW, params={"worker_id": worker_id}
+    )
+    cases.act(
+        db, made["housing"].id, "dispatch", actor=who, now=NOW, params={"department": HOUSING}
+    )
+    cases.act(
+        db, made["summoned"].id, "summon", actor=who, now=NOW, params={"departments": [LABOUR]}
+    )
+    return made
+
+
+def _ids(found: list[Case], made: dict[str, Case]) -> set[str]:
+    names = {c.id: k for k, c in made.items()}
+    return {names[c.id] for c in found if c.id in names}
+
+
+def test_a_department_reads_only_the_cases_sent_or_summoned_to_it(world: Session) -> None:
+    made = _four_cases(world)
+    labour = _department(LABOUR)
+    # no account of 住建 yet: the county's account acts for it too, as the shared one did
+    assert department_scope.served_departments(world, labour) == [LABOUR, HOUSING]
+    assert _ids(case_lists.search(world, actor=labour, q="部门范围测试"), made) == {
+        "housing",
+        "summoned",
+    }
+    # 住建 gets an account of its own: 人社 reads only what was 吹哨'd to it
+    add_user(world, username=HOUSING, role="department", scope_code=COUNTY)
+    assert department_scope.served_departments(world, labour) == [LABOUR]
+    for stage in (case_lists.Stage.QUEUE, case_lists.Stage.RECENT):
+        listed = case_lists.stage_list(world, actor=labour, stage=stage, now=NOW)
+        assert _ids(listed, made) <= {"summoned"}, stage
+    assert _ids(case_lists.search(world, actor=labour, q="部门范围测试"), made) == {"summoned"}
+    assert cases.get_case(world, made["summoned"].id, actor=labour).id == made["summoned"].id
+    for key in ("worker", "housing", "alone"):
+        with pytest.raises(NotFound):
+            cases.get_case(world, made[key].id, actor=labour)
+        with pytest.raises(NotFound):
+            cases.events(world, made[key].id, actor=labour)
+        with pytest.raises(NotFound):
+            cases.detail(world, made[key].id, actor=labour)
+    housing = _department(HOUSING)
+    # 人社 without an account: 住建's account acts for it; once it has one, no more
+    assert _ids(case_lists.search(world, actor=housing, q="部门范围测试"), made) == {
+        "housing",
+        "summoned",
+    }
+    add_user(world, username=LABOUR, role="department", scope_code=COUNTY)
+    assert _ids(case_lists.search(world, actor=housing, q="部门范围测试"), made) == {"housing"}
+    # the county's commander still reads all four
+    county = actor("commander", COUNTY)
+    assert _ids(case_lists.search(world, actor=county, q="部门范围测试"), made) == set(made)
+
+
+def test_a_returned_dispatch_stays_readable_to_the_department(world: Session) -> None:
+    """ "Now or before": what it sent back is still the department's to read."""
+    made = _four_cases(world)
+    add_user(world, username=HOUSING, role="department", scope_code=COUNTY)
+    housing = _department(HOUSING)
+    cases.act(world, made["housing"].id, "return", actor=housing, now=NOW, note="不属本局职责")
+    assert cases.get_case(world, made["housing"].id, actor=housing).state == "triaged"
+
+
+def test_a_shared_account_names_the_bureau_it_acted_for(world: Session) -> None:
+    """Trial AQ S1: 华宁县部门处置人员 退回'd a 住建 case and nobody could tell which bureau."""
+    made = _four_cases(world)
+    shared = _department("测部县部门处置人员")
+    cases.act(world, made["housing"].id, "accept", actor=shared, now=NOW)
+    cases.act(world, made["housing"].id, "return", actor=shared, now=NOW, note="不属本局职责")
+    log = cases.events(world, made["housing"].id, actor=actor("commander", COUNTY))
+    accepted, returned = log[-2], log[-1]
+    assert (accepted.action, returned.action) == ("accept", "return")
+    for event in (accepted, returned):
+        assert event.actor_name == f"测部县部门处置人员（{HOUSING}）"
+        assert event.payload is not None and event.payload["department"] == HOUSING
+    # a department acting on its own name writes no bureau beside it
+    add_user(world, username=LABOUR, role="department", scope_code=COUNTY)
+    who = actor("commander", COUNTY)
+    cases.act(
+        world, made["alone"].id, "dispatch", actor=who, now=NOW, params={"department": LABOUR}
+    )
+    cases.act(world, made["alone"].id, "accept", actor=_department(LABOUR), now=NOW)
+    last = cases.events(world, made["alone"].id, actor=who)[-1]
+    assert last.actor_name == LABOUR and not (last.payload or {}).get("department")
+
+
+def test_a_department_gets_no_command_centre_view(
+    api_client: TestClient, auth_headers: Headers
+) -> None:
+    """The command feed, the map, hot spots, trends, workers, alerts, persons refuse it (S2)."""
+    department, county = auth_headers("dept_a"), auth_headers("cmd_a")
+    for path in (
+        f"/api/command/{COUNTY_A}",
+        f"/api/console/{COUNTY_A}/cases?bbox=100,10,120,30",
+        f"/api/console/{COUNTY_A}/hotspots",
+        f"/api/console/{COUNTY_A}/heat",
+        f"/api/console/{COUNTY_A}/cameras/offline",
+        "/api/hotspots/runs",
+        f"/api/trends/{COUNTY_A}/categories",
+        "/api/alerts",
+        "/api/persons/visits",
+        "/ogc/collections/cases/items",
+        "/tiles/cases/12/3300/1900.mvt",
+    ):
+        refused = api_client.get(path, headers=department)
+        assert refused.status_code == 403, (path, refused.text)
+        assert refused.json()["detail"] == department_scope.COMMAND_VIEW_REFUSED, path
+        assert api_client.get(path, headers=county).status_code != 403, path
+    # the unit's outline stays (the desk's map draws it)
+    assert api_client.get(f"/api/console/{COUNTY_A}/outline", headers=department).status_code == 200
+    # its lists hold none of the county's cases: none was sent to it
+    for stage in ("queue", "recent", "overdue", "escalated"):
+        listed = api_client.get(f"/api/cases?stage={stage}", headers=department)
+        assert listed.status_code == 200 and listed.json() == [], stage
+    found = api_client.get("/api/cases", params={"q": "测试事件", "code": COUNTY_A}, headers=county)
+    assert found.status_code == 200 and found.json(), found.text
+    assert api_client.get("/api/cases", params={"q": "测试事件"}, headers=department).json() == []
+    for case in found.json()[:3]:
+        for tail in ("", "/events", "/detail"):
+            got = api_client.get(f"/api/cases/{case['id']}{tail}", headers=department)
+            assert got.status_code == 404, (tail, got.text)
