@@ -694,6 +694,12 @@ def _locate_named_grids(
 
 NAME_AGAINST_CODE = "所属网格“{name}”与网格编码 {code}（{actual}）不符：请核对是哪一列填错"
 """Why a row whose grid name beside its grid code names another grid is refused."""
+UNKNOWN_CODE_BESIDE_NAME = (
+    "网格编码 {code} 库中没有此网格（所属网格按名称是网格 {named}）：请核对网格编码"
+)
+"""Why a row whose grid code no grid has, beside the name of a grid, is refused: the code is
+what is wrong, and the name is the row's value, which the summary names beside the reason
+(trial AR m1: its reason led with 所属网格“…”, the name cut out as the value it quoted)."""
 
 
 def _hold_names_to_codes(
@@ -704,7 +710,7 @@ def _hold_names_to_codes(
     A roster's 网格编码 is read first and its 所属网格 kept beside it (trial AL S2: 南河第1网格
     beside the code of 南河第2网格 went in as the code said, unsaid): the name is looked up in
     the code's village; another grid's name there refuses the row (a name no grid bears, as a
-    former name, is left to the code).
+    former name, is left to the code), and so does a code no grid has beside a grid's name.
     """
     grids = directories.grids()
     column = "home_grid" if "home_grid" in records.columns else "grid_code"
@@ -718,8 +724,11 @@ def _hold_names_to_codes(
         if grid is None or grid.code == code:  # a former name the code stands for, or its own
             continue
         coded = grids.grid(code)
-        said = coded.name if coded is not None else "库中没有此网格"
-        problems.append((int(row), NAME_AGAINST_CODE.format(name=name, code=code, actual=said)))
+        if coded is None:
+            rule = UNKNOWN_CODE_BESIDE_NAME.format(code=code, named=grid.code)
+        else:
+            rule = NAME_AGAINST_CODE.format(name=name, code=code, actual=coded.name)
+        problems.append((int(row), rule))
     return checks.problems_at(column, problems)
 
 

@@ -206,6 +206,27 @@ def test_a_rosters_grid_codes_beside_its_grid_names_are_read_first(
     assert "网格编码" not in outcome.unused  # read, so not among 未导入的列 (trial AG)
 
 
+def test_a_rosters_grid_code_no_grid_has_beside_a_grids_name_leads_its_reason(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial AR m1: 所属网格“…”与网格编码 530424102001099（库中没有此网格）不符, the name cut."""
+    from importers.summary import rejected_reasons
+
+    seed_jurisdictions(db)
+    own = db.execute(text("SELECT name FROM grids WHERE code = :g"), {"g": GRID}).scalar_one()
+    unknown = GRID[:12] + "099"
+    headers = ["工号", "姓名", "手机号", "所属网格", "网格编码"]
+    rows = [["GU-1", "码无一", "13900005521", own, unknown]]
+    path = tmp_path / "网格员花名册.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="workers", dry_run=True))
+    rule = f"网格编码 {unknown} 库中没有此网格（所属网格按名称是网格 {GRID}）：请核对网格编码"
+    assert [(p.row, p.column, p.value, p.rule) for p in outcome.problems] == [
+        (2, "所属网格", own, rule)
+    ]
+    assert rejected_reasons(outcome) == [f"“所属网格” 第 2 行（“{own}”）：{rule}"]
+
+
 def test_a_rosters_grid_name_naming_another_grid_than_its_code_is_refused(
     db: Session, tmp_path: Path
 ) -> None:
