@@ -100,6 +100,9 @@ class Candidate:
         a worker who cannot follow the case in the platform phones him (trial AO M9). A grid
         worker's work number is staff contact data, not a special population's; the candidates
         go to operators only.
+    withdrawn : dict or None
+        His earlier dispatch of this case, withdrawn by a 上报, a 撤回派单 or his 退回
+        (:func:`withdrawn_from`), or ``None``: the desk marks him 原承办人 (trial AQ M4).
     """
 
     worker_id: int
@@ -115,6 +118,7 @@ class Candidate:
     lat: float = 0.0
     account_sees_case: bool | None = None
     phone: str | None = None
+    withdrawn: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +203,58 @@ _COUNTS = text(
 on duty, with a fresh position, within the radius."""
 
 
+#: The actions that take a dispatch from its worker before it is done: his 退回, the desk's
+#: 撤回派单, a 上报 (the level above triages the case anew).
+WITHDRAWING = ("return", "recall", "escalate")
+
+_WITHDRAWN = text(
+    """
+    SELECT DISTINCT ON (d.worker_id) d.worker_id, e.action, e.note, e.at, e.actor_name
+      FROM dispatches d
+      JOIN case_events e ON e.case_id = d.case_id AND e.at = d.finished_at
+                        AND e.action = ANY(:actions)
+     WHERE d.case_id = :case_id AND d.worker_id IS NOT NULL
+       AND d.status IN ('returned', 'cancelled')
+     ORDER BY d.worker_id, d.finished_at DESC, e.id DESC
+    """
+)
+"""Each worker's latest dispatch of a case closed by a :data:`WITHDRAWING` event (the event
+written at the dispatch's ``finished_at``: the action closed it then)."""
+
+
+def withdrawn_from(session: Session, case_id: int) -> dict[int, dict[str, Any]]:
+    """Return the workers whose dispatch of a case was withdrawn, and how and why.
+
+    A case the village escalated because its worker's mediation failed came back ranked with
+    the same worker first, and nothing said he had had it (trial AQ M4): the desk marks him
+    原承办人（已撤回：<原因>）.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the reader.
+    case_id : int
+        The case.
+
+    Returns
+    -------
+    dict
+        Worker id to ``action`` (``return``, ``recall`` or ``escalate``), ``label`` (退回,
+        撤回派单, 上报), ``reason`` (the event's note, or ``None``), ``at`` and ``by`` (who).
+    """
+    rows = session.execute(_WITHDRAWN, {"case_id": case_id, "actions": list(WITHDRAWING)})
+    return {
+        int(r.worker_id): {
+            "action": r.action,
+            "label": workflow.ACTION_LABELS[r.action],
+            "reason": r.note,
+            "at": r.at.isoformat(),
+            "by": r.actor_name,
+        }
+        for r in rows
+    }
+
+
 def candidates(
     session: Session,
     case_id: int,
@@ -231,7 +287,8 @@ def candidates(
     Returns
     -------
     Candidates
-        Ranked candidates, or the reason there are none with the counts.
+        Ranked candidates, or the reason there are none with the counts; a worker whose
+        dispatch of the case was withdrawn says so (``withdrawn``, :func:`withdrawn_from`).
 
     Raises
     ------
@@ -272,6 +329,7 @@ def candidates(
         score = row.distance_m + WORKLOAD_PENALTY_M * row.workload - OWN_GRID_BONUS_M * own
         ranked.append((round(float(score), 1), round(float(row.distance_m), 1), row.id, own, row))
     ranked.sort(key=lambda entry: entry[:3])
+    withdrawn = withdrawn_from(session, case_id) if ranked else {}
     found = [
         Candidate(
             worker_id=worker_id,
@@ -291,6 +349,7 @@ def candidates(
                 else None
             ),
             phone=row.phone,
+            withdrawn=withdrawn.get(worker_id),
         )
         for score_m, distance, worker_id, own, row in ranked[:limit]
     ]

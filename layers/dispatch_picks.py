@@ -77,6 +77,8 @@ class WorkerPick:
     phone : str or None
         The worker's work phone, in clear, to phone one who cannot follow the case in the
         platform (as :attr:`layers.dispatch.Candidate.phone`).
+    withdrawn : dict or None
+        His earlier dispatch of this case, withdrawn (:func:`layers.dispatch.withdrawn_from`).
     """
 
     worker_id: int
@@ -97,6 +99,7 @@ class WorkerPick:
     busy_case_id: int | None = None
     busy_case_code: str | None = None
     phone: str | None = None
+    withdrawn: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -243,14 +246,23 @@ def workers_to_pick(
         },
     ).all()
     stale_minutes = max(1, int(stale_after.total_seconds() // 60))
-    workers = [_pick(row, case.area_code, now, radius, stale_after) for row in rows]
+    withdrawn = dispatch.withdrawn_from(session, case_id) if rows else {}
+    workers = [
+        _pick(row, case.area_code, now, radius, stale_after, withdrawn.get(int(row.id)))
+        for row in rows
+    ]
     total = int(rows[0].total) if rows else 0
     shown = query.strip() if pattern is not None and query is not None else None
     return WorkerPicks(case_id, shown, workers, total, radius, stale_minutes)
 
 
 def _pick(
-    r: Row[Any], case_area: str, now: datetime, radius: float, stale: timedelta
+    r: Row[Any],
+    case_area: str,
+    now: datetime,
+    radius: float,
+    stale: timedelta,
+    withdrawn: dict[str, Any] | None = None,
 ) -> WorkerPick:
     status = str(r.status)
     seen: datetime | None = r.last_seen_at
@@ -292,4 +304,5 @@ def _pick(
         busy_case_id=r.busy_case_id,
         busy_case_code=r.busy_case_code,
         phone=r.phone,
+        withdrawn=withdrawn,
     )

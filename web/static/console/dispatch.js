@@ -741,7 +741,7 @@
       tr.innerHTML =
         "<td>" + (i + 1) + "</td><td>" + zz.esc(w.name) +
         '<div class="text-muted">' + zz.esc(zz.label("worker_role", w.role)) +
-        (w.own_grid ? " · 本网格" : "") + accountNote(w) + returnedBy(c, w) + "</div></td><td>" + fmtDistance(w.distance_m) +
+        (w.own_grid ? " · 本网格" : "") + accountNote(w) + withdrawnMark(w) + "</div></td><td>" + fmtDistance(w.distance_m) +
         "</td><td>" + w.workload + ' 件</td><td><button class="btn btn-sm btn-success dz-assign" type="button">派单</button></td>';
       tr.querySelector("button").addEventListener("click", () => confirmAssign(tr, c, w));
       tbody.appendChild(tr);
@@ -926,7 +926,7 @@
       const notes = pickNotes(w, body, rank);
       tr.innerHTML =
         "<td>" + zz.esc(w.name) + '<div class="text-muted">' + zz.esc(zz.label("worker_role", w.role)) +
-        accountNote(w) + "</div>" +
+        accountNote(w) + withdrawnMark(w) + "</div>" +
         '<div class="dz-pick-why ' + (refused ? "text-danger" : rank >= 0 ? "text-muted" : "text-warning-emphasis") + '">' +
         notes.map(zz.esc).join("；") + "</div></td>" +
         "<td>" + zz.esc(zz.label("worker_status", w.status)) + "</td>" +
@@ -963,10 +963,21 @@
     });
   }
 
-  /** The worker who just sent the case back, offered again (trial AH M3). */
-  function returnedBy(c, w) {
-    const r = returnedOf(c);
-    return r && r.actor_name === w.name ? ' · <span class="dz-returned-by">刚退回本案</span>' : "";
+  /**
+   * 原承办人（已撤回：<原因>）: the worker whose dispatch of this case a 上报, a 撤回派单 or his own
+   * 退回 took back, offered again (trial AH M3; trial AQ M4: the village escalated the case
+   * because his mediation failed, and the township sent it straight back to him).
+   */
+  function withdrawnText(w) {
+    const d = w.withdrawn;
+    return d ? "原承办人（已撤回：" + (d.reason || "未写原因") + "）" : "";
+  }
+
+  function withdrawnMark(w) {
+    const d = w.withdrawn;
+    if (!d) return "";
+    const how = d.by + "于 " + zz.fmtTime(d.at) + " " + d.label;
+    return ' · <span class="dz-withdrawn text-danger" title="' + zz.esc(how) + '">' + zz.esc(withdrawnText(w)) + "</span>";
   }
 
   /**
@@ -1098,6 +1109,7 @@
       '<button class="btn btn-sm btn-outline-secondary" id="dz-confirm-cancel" type="button">取消</button></div>';
     box.querySelector(".dz-confirm-text").textContent =
       "确认派单：将案件 " + c.code + "「" + c.title + "」派给" + assigneeText(worker, department) + "？" +
+      (worker && worker.withdrawn ? "注意：该网格员为" + withdrawnText(worker) + "。" : "") +
       (worker && !followsInApp(worker) ? phoneDuty(worker) + "受理登记前可撤回派单。" : "对方受理前可撤回派单。");
     let holder = box;
     if (anchor.tagName === "TR") {
