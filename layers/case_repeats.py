@@ -139,8 +139,9 @@ def repeats_line(repeats: int, flagged: int = 0) -> str:
         New cases linked as repeats of an earlier report.
     flagged : int
         How many of them the file's own flags linked (:class:`FlaggedRepeats`); the rule
-        (:data:`DEDUPE_DAYS` days, :data:`DEDUPE_RADIUS_M` metres, same type, not concluded)
-        linked the others.
+        (:data:`DEDUPE_DAYS` days, :data:`DEDUPE_RADIUS_M` metres, same type, the original
+        still open when the repeat came in, 当时未办结: so a history of settled cases has
+        repeats too) linked the others.
 
     Returns
     -------
@@ -149,14 +150,15 @@ def repeats_line(repeats: int, flagged: int = 0) -> str:
 
     Examples
     --------
-    >>> print(repeats_line(5))
-    其中 5 件为重复反映，已关联到 30 天内、200 米内同类未办结的原案件（热点与趋势分析只计原案件）
+    >>> print(repeats_line(5).replace("，", "，\n"))
+    其中 5 件为重复反映，
+    已关联到 30 天内、200 米内同类、当时未办结的原案件（热点与趋势分析只计原案件）
     >>> print(repeats_line(4, 3).replace("：", "：\n").replace("），", "），\n"))
     其中 4 件为重复反映，已关联到原案件：
     3 件按文件的是否重复件、关联工单编号（不论有无点位、远近），
-    1 件按 30 天内、200 米内同类未办结的规则（热点与趋势分析只计原案件）
+    1 件按 30 天内、200 米内同类、当时未办结的规则（热点与趋势分析只计原案件）
     """
-    rule = f"{DEDUPE_DAYS} 天内、{DEDUPE_RADIUS_M:g} 米内同类未办结"
+    rule = f"{DEDUPE_DAYS} 天内、{DEDUPE_RADIUS_M:g} 米内同类、当时未办结"
     counted = "（热点与趋势分析只计原案件）"
     flags = "是否重复件、关联工单编号"
     if not flagged:
@@ -206,7 +208,7 @@ class SourceLinks:
         1 行标为非重复件：
           不按 200 米、30 天的规则作重复反映
         1 行标为重复件，但关联工单编号不在本文件，也不在库中（A）：
-          按 200 米、30 天内同类未办结的规则判断
+          按 200 米、30 天内同类、当时未办结的规则判断
         """
         linked = int(((self.to_record > 0) | (self.to_new >= 0)).sum())
         said: list[str] = []
@@ -219,7 +221,7 @@ class SourceLinks:
             shown = "、".join(self.unknown[:_SAMPLES]) + more
             said.append(
                 f"{len(self.unknown)} 行标为重复件，但关联工单编号不在本文件，"
-                f"也不在库中（{shown}）：按 200 米、30 天内同类未办结的规则判断"
+                f"也不在库中（{shown}）：按 200 米、30 天内同类、当时未办结的规则判断"
             )
         return said
 

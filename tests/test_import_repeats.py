@@ -210,3 +210,22 @@ def test_the_command_line_says_how_many_reports_were_repeats_and_an_unchecked_cr
         unsure = CliRunner().invoke(import_app(), [*args, "--dry-run"], env=env)
         assert unsure.exit_code == 0, unsure.output
         assert "坐标系未核对" in unsure.output and "--crs gcj02" in unsure.output
+
+
+def test_a_history_of_settled_cases_says_its_originals_were_open_when_repeated(
+    database: SuiteDatabase, tmp_path: Path
+) -> None:
+    """Trial AR m9: every row 已办结, and the summary said 同类未办结的原案件."""
+    with seeded_database(database, "zz_import_repeats_history") as (_, url):
+        env = {"ZONGZHI_DATABASE_URL": url, "ZONGZHI_HOME": str(tmp_path)}
+        path = tmp_path / "历史工单.csv"
+        rows = [
+            _row(f"RS-{i}", "邻里纠纷", 10.0 * i, 0.0, float(i), closed_day=i + 5.0)
+            for i in range(3)
+        ]
+        path.write_text(csv_text(HEADERS, rows), encoding="utf-8")
+        args = ["import", "cases", str(path), "--crs", "cgcs2000", "--history"]
+        result = CliRunner().invoke(import_app(), args, env=env)
+        assert result.exit_code == 0, result.output
+        said = "其中 2 件为重复反映，已关联到 30 天内、200 米内同类、当时未办结的原案件"
+        assert said in result.output.replace("\n", "") and "同类未办结" not in result.output

@@ -124,7 +124,7 @@ def test_the_exports_own_flags_link_its_repeats(db: Session, tmp_path: Path) -> 
         "其中 3 件按文件的是否重复件、关联工单编号关联到原工单（不论有无点位、远近）",
         "1 行标为非重复件：不按 200 米、30 天的规则作重复反映",
         "1 行标为重复件，但关联工单编号不在本文件，也不在库中（SR-99）："
-        "按 200 米、30 天内同类未办结的规则判断",
+        "按 200 米、30 天内同类、当时未办结的规则判断",
     ]
 
 
@@ -176,6 +176,6 @@ def test_the_summary_says_which_repeats_the_flags_linked(
         said = " ".join(result.output.split())
         assert (
             "其中 3 件为重复反映，已关联到原案件：2 件按文件的是否重复件、关联工单编号"
-            "（不论有无点位、远近），1 件按 30 天内、200 米内同类未办结的规则" in said
+            "（不论有无点位、远近），1 件按 30 天内、200 米内同类、当时未办结的规则" in said
         ), result.output
         assert "其中 2 件按文件的是否重复件" not in said  # told once, in the line of repeats
