@@ -23,6 +23,7 @@ from importers.demo.cli import CountyRefused, county_to_load, register
 from importers.demo.dataset import DemoData, generate
 from importers.demo.load import load_demo
 from importers.demo.plan import DEMO_PASSWORD, DemoScale
+from importers.demo.staff import COUNTY_DEPARTMENTS, DEPARTMENTS
 from importers.official import division_table, region, source_name, source_sha256
 from importers.pipeline import ImportOptions, check_table, import_checked
 from layers.secrets import keys_from_master, unseal
@@ -214,7 +215,23 @@ def test_full_huaning_demo_loads_the_reported_scale(db: Session, huaning: DemoDa
         "grid_worker",
         "department",
     }
-    assert len(report.logins) == 7 + 5 + 3 + 6  # and the city's six departments (trial AM M1)
+    # the county's six bureaus (trial AQ S1) and the city's six departments (trial AM M1)
+    assert len(report.logins) == 7 + 5 + 2 + 6 + 6
+    bureaus = dict(
+        db.execute(
+            text(
+                "SELECT username, display_name FROM users WHERE role = 'department'"
+                " AND scope_code = '530424000000' AND username LIKE '%530424'"
+            )
+        ).all()
+    )
+    assert bureaus["department.530424"] == "县人社局"
+    assert bureaus["department.housing.530424"] == "县住建局"
+    assert sorted(bureaus.values()) == sorted(DEPARTMENTS)
+    # the printed list stays one per role and level: the other bureaus are named in one line
+    assert [login.username for login in report.logins if not login.listed] == [
+        f"department.{key}.530424" for key, _ in COUNTY_DEPARTMENTS if key != "labour"
+    ]
     # the grid worker's login bears the name of the worker it stands for, as the case's 派单记录
     # names them (trial W: the timeline said 复安社区网格员 for 谢浩军)
     account, worker = db.execute(
@@ -233,7 +250,8 @@ def test_reloading_replaces_the_county(db: Session) -> None:
     assert _count(db, "SELECT count(*) FROM grids WHERE area_code LIKE '530424%'") == 20
     assert _count(db, "SELECT count(*) FROM persons WHERE area_code LIKE '530424%'") == 60
     assert _count(db, "SELECT count(*) FROM jurisdictions WHERE code LIKE '530424%'") == 1 + 5 + 8
-    assert _count(db, "SELECT count(*) FROM users WHERE username LIKE '%530424%'") == 21
+    # 26 with the county's six bureaus (trial AQ S1)
+    assert _count(db, "SELECT count(*) FROM users WHERE username LIKE '%530424%'") == 26
 
 
 def test_divisions_over_the_demo_change_nothing(db: Session) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from importers.demo.plan import DEFAULT_COUNTY, DEFAULT_SEED, DEMO_PASSWORD
+from importers.demo.users import UNLISTED_NOTE
 
 HELP = (
     "载入演示县（真实边界，虚构的人员、案事件与视频点位），再启动控制台。\n\n"
@@ -273,6 +274,8 @@ def _print_report(console: Console, data: DemoData, report: LoadReport, seconds:
     for col in ("角色", "辖区", "可查看明文"):
         logins.add_column(col)
     for login in report.logins:
+        if not login.listed:
+            continue
         logins.add_row(
             login.username,
             Role.label_of(login.role),
@@ -280,6 +283,9 @@ def _print_report(console: Console, data: DemoData, report: LoadReport, seconds:
             "是" if login.can_unmask else "",
         )
     console.print(logins)
+    unlisted = "、".join(login.username for login in report.logins if not login.listed)
+    if unlisted:
+        console.print(UNLISTED_NOTE.format(logins=unlisted))
 
 
 def _serve(console: Console, host: str, port: int) -> None:

@@ -22,7 +22,18 @@ from layers.model import WorkerRole, WorkerStatus
 
 #: Share of workers by availability before busy ones are chosen.
 FRESH_SHARE, STALE_SHARE = 0.62, 0.14
-DEPARTMENTS = ("县司法局", "县公安局", "县人社局", "县住建局", "县市场监管局", "县自然资源局")
+#: The county's bureaus, one department account each (login suffix, name, as dispatches name
+#: them; trial AQ S1: one shared account acted for all of them). ``labour`` keeps the login
+#: ``department.{county}`` (:mod:`importers.demo.users`).
+COUNTY_DEPARTMENTS = (
+    ("justice", "县司法局"),
+    ("police", "县公安局"),
+    ("labour", "县人社局"),
+    ("housing", "县住建局"),
+    ("market", "县市场监管局"),
+    ("land", "县自然资源局"),
+)
+DEPARTMENTS = tuple(name for _, name in COUNTY_DEPARTMENTS)
 #: The city's own departments, one department account each (login suffix, name): a case the
 #: county escalates to the city goes to them, not back to the county's bureaus (trial AM M1).
 CITY_DEPARTMENTS = (

@@ -1,8 +1,9 @@
 """The demo's logins: one per role and level, created through :func:`layers.accounts.create_user`.
 
 User names carry the county's 6-digit code (``commander.county.530424``) so that demos of two
-counties can live side by side; re-running a county's demo replaces its logins. The city's
-departments (市公安局 …) are department accounts scoped to the city, one per department.
+counties can live side by side; re-running a county's demo replaces its logins. The county's
+bureaus (县住建局 …) and the city's departments (市公安局 …) are department accounts, one per
+department, named as dispatches name it; ``department.{county}`` is the county's 县人社局.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from importers.demo.staff import CITY_DEPARTMENTS
+from importers.demo.staff import CITY_DEPARTMENTS, COUNTY_DEPARTMENTS
 from layers.accounts import create_user
 from layers.model import Role, WorkerRole
 
@@ -36,6 +37,9 @@ class DemoLogin:
         Name of that jurisdiction.
     can_unmask : bool
         Whether it may open sealed personal data.
+    listed : bool
+        Printed among the demo's logins (one per role and level: the county's other bureaus
+        are not, :data:`UNLISTED_NOTE` names them).
     """
 
     username: str
@@ -43,6 +47,17 @@ class DemoLogin:
     scope_code: str
     scope_name: str
     can_unmask: bool
+    listed: bool = True
+
+
+#: The county bureau whose account keeps the login ``department.{county}``.
+LISTED_BUREAU = "labour"
+#: What the demo prints of the county's bureaus it does not list one by one.
+UNLISTED_NOTE = "县其他职能部门账号：{logins}（显示名即部门名称，如县住建局）"
+
+
+def _bureau_login(key: str, c6: str) -> str:
+    return f"department.{c6}" if key == LISTED_BUREAU else f"department.{key}.{c6}"
 
 
 def _plan(data: DemoData) -> list[tuple[str, str, str, bool]]:
@@ -63,7 +78,11 @@ def _plan(data: DemoData) -> list[tuple[str, str, str, bool]]:
         (f"analyst.{c6}", Role.ANALYST, tr.county.code, False),
         # the worker a case is dispatched to phones its parties within the 联系时限 (trial AH)
         (f"gridworker.{c6}", Role.GRID_WORKER, village.code, True),
-        (f"department.{c6}", Role.DEPARTMENT, tr.county.code, False),
+    ]
+    # the county's bureaus, named as a dispatch names them (COUNTY_DEPARTMENTS, trial AQ S1)
+    plan += [
+        (_bureau_login(key, c6), Role.DEPARTMENT, tr.county.code, False)
+        for key, _ in sorted(COUNTY_DEPARTMENTS, key=lambda kv: kv[0] != LISTED_BUREAU)
     ]
     # the city's departments, named as a dispatch names them (CITY_DEPARTMENTS)
     plan += [
@@ -123,10 +142,12 @@ def create_demo_users(
     )
     grid_worker = None if first is None else worker_ids[first]
     c6 = data.territory.county.code[:6]
-    city_names = {f"department.city.{key}.{c6}": name for key, name in CITY_DEPARTMENTS}
+    bureaus = {f"department.city.{key}.{c6}": name for key, name in CITY_DEPARTMENTS}
+    bureaus |= {_bureau_login(key, c6): name for key, name in COUNTY_DEPARTMENTS}
+    unlisted = {_bureau_login(key, c6) for key, _ in COUNTY_DEPARTMENTS} - {f"department.{c6}"}
     logins: list[DemoLogin] = []
     for username, role, scope, unmask in _plan(data):
-        display = city_names.get(username) or f"{names[scope]}{Role.labels()[role]}"
+        display = bureaus.get(username) or f"{names[scope]}{Role.labels()[role]}"
         if role == Role.GRID_WORKER and first is not None:
             # the worker's own name, as the case's 派单记录 names them (not 某村网格员)
             display = data.staff[first].name
@@ -140,5 +161,6 @@ def create_demo_users(
             can_unmask=unmask,
             worker_id=grid_worker if role == Role.GRID_WORKER else None,
         )
-        logins.append(DemoLogin(username, str(role), scope, names[scope], unmask))
+        listed = username not in unlisted
+        logins.append(DemoLogin(username, str(role), scope, names[scope], unmask, listed))
     return logins
