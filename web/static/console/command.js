@@ -377,11 +377,13 @@
       if (standing) row.querySelector(".zz-actions").appendChild(standing);
       if (stage !== "queue") {
         // across the area: which level holds each one
-        row.querySelector(".zz-case-sub").textContent += " · " + zz.label("handling_level", c.handling_level) + "办理";
+        const sub = row.querySelector(".zz-case-sub");
+        sub.append(" · ", el("span", "zz-category", zz.label("handling_level", c.handling_level) + "办理"));
       }
       tbody.appendChild(row);
     });
     tickCountdowns();
+    paginate(PAGERS.queue);
   }
 
   /**
@@ -674,13 +676,21 @@
     return risk;
   }
 
-  /** A case's title, linking to its page, over a grey line (its code, category …). */
+  /**
+   * A case's title, linking to its page, over a grey line (its code, category …): `sub` a text,
+   * or its parts, each kept whole on a line (trial AR m7: 「矛盾纠 / 纷」 in the wall's column).
+   */
   function titleCell(c, sub) {
     const what = el("td");
     const link = el("a", "zz-case-link", c.title);
     link.href = "/cases/" + c.id;
     what.appendChild(link);
-    what.appendChild(el("div", "zz-case-sub", sub));
+    const line = el("div", "zz-case-sub");
+    (Array.isArray(sub) ? sub : [sub]).forEach(function (part, i) {
+      if (i) line.appendChild(document.createTextNode(" · "));
+      line.appendChild(i ? el("span", "zz-category", part) : document.createTextNode(part));
+    });
+    what.appendChild(line);
     return what;
   }
 
@@ -766,7 +776,7 @@
     const tr = el("tr", "zz-queue-row");
     tr.dataset.caseId = c.id;
     tr.appendChild(riskCell(c.risk_level));
-    tr.appendChild(titleCell(c, c.code + " · " + zz.label("category", c.category)));
+    tr.appendChild(titleCell(c, [c.code, zz.label("category", c.category)]));
     const stateCell = stateCellOf(c.state);
     if (c.supervision_deadline) {
       // the next shift sees that a superior pressed it, why, who, when and until when; a 督办
@@ -819,6 +829,67 @@
     return takingUp(c, action) ? "提级办理" : zz.label("case_action", action);
   }
 
+  // ---- the wall's pages (trial AR M3: 5½ rows of the queue shown, the rest never) -----------
+  // On the big screen the queue and the alerts show whole rows only, as many as their pane
+  // holds, a page at a time, the next every PAGE_SECONDS, 「第 1/3 页」 beside the pane's title.
+  const PAGE_SECONDS = 10;
+  const PAGERS = {
+    queue: { pane: "zz-queue-pane", items: "#zz-queue-body > tr", mark: "zz-queue-page", page: 0, pages: [] },
+    alerts: { pane: "zz-alerts-pane", items: "#zz-alerts > li", mark: "zz-alerts-page", page: 0, pages: [] },
+  };
+
+  /** Cut a pane's rows into pages that each fit it whole, and show the current one. */
+  function paginate(pager) {
+    if (!screen) return;
+    const pane = document.getElementById(pager.pane);
+    const items = Array.from(document.querySelectorAll(pager.items));
+    items.forEach((item) => (item.hidden = false));
+    const mark = document.getElementById(pager.mark);
+    pager.pages = [];
+    if (!pane || !items.length) {
+      if (mark) mark.hidden = true;
+      return;
+    }
+    const room = pane.getBoundingClientRect().bottom - items[0].getBoundingClientRect().top;
+    let page = [];
+    let used = 0;
+    items.forEach(function (item) {
+      const height = item.getBoundingClientRect().height;
+      if (page.length && used + height > room) {
+        pager.pages.push(page);
+        page = [];
+        used = 0;
+      }
+      page.push(item);
+      used += height;
+    });
+    pager.pages.push(page);
+    pager.page = Math.min(pager.page, pager.pages.length - 1);
+    showPage(pager);
+  }
+
+  function showPage(pager) {
+    pager.pages.forEach((page, i) => page.forEach((item) => (item.hidden = i !== pager.page)));
+    const mark = document.getElementById(pager.mark);
+    if (!mark) return;
+    mark.hidden = pager.pages.length < 2;
+    mark.textContent = "第 " + (pager.page + 1) + "/" + pager.pages.length + " 页";
+  }
+
+  function turnPages() {
+    Object.values(PAGERS).forEach(function (pager) {
+      if (pager.pages.length < 2) return;
+      pager.page = (pager.page + 1) % pager.pages.length;
+      showPage(pager);
+    });
+  }
+
+  function setupPages() {
+    if (!screen) return;
+    setInterval(turnPages, PAGE_SECONDS * 1000);
+    window.addEventListener("resize", debounce(() => Object.values(PAGERS).forEach(paginate), 200));
+  }
+
   function tickCountdowns() {
     document.querySelectorAll(".zz-countdown").forEach(function (td) {
       const cd = zz.countdown(td.dataset.deadline || null, td.dataset.warnAt || null);
@@ -842,6 +913,7 @@
       ul.appendChild(el("li", "zz-empty", "另有 " + (feed.alerts_total - feed.alerts.length) + " 条级别较低的预警未列出，请先处置以上预警"));
     }
     renderFadedBar(feed.alerts.filter((a) => a.faded).length);
+    paginate(PAGERS.alerts);
   }
 
   /**
@@ -2332,6 +2404,7 @@
     setupControls();
     setupBriefMonth();
     setupCellCases();
+    setupPages();
     map.on("movestart", function () {
       if (!st.fitting) st.fitted = false; // moved by hand, or to a located cell or person
     });
