@@ -16,6 +16,8 @@ and the special-population registers refuse a department outright (:mod:`api.dep
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, cast, exists, false, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -24,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from geo.codes import enclosing_code, scope_range
 from layers.model import AssigneeKind, Case, CaseEvent, Dispatch, Role
-from layers.workflow import Actor
+from layers.workflow import OPEN_STATES, Actor
 
 #: What a department account is told where a command-centre view is refused (trial AQ S2).
 COMMAND_VIEW_REFUSED = "职能部门账号只能查看派给本部门或向本部门吹哨的案件，请在本部门待办中办理"
@@ -157,3 +159,123 @@ def reads_case_event(session: Session, actor: Actor, event_id: int) -> bool:
     found = select(Case.id).join(CaseEvent, CaseEvent.case_id == Case.id)
     found = found.where(CaseEvent.id == event_id, *case_condition(session, actor))
     return session.execute(found).first() is not None
+
+
+#: How far back the desk's 已办结 / 已退回 looks.
+DONE_DAYS = 30
+#: Most cases per group of the desk.
+DESK_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class DeskRow:
+    """One case of a department's desk (本部门待办).
+
+    Attributes
+    ----------
+    case : Case
+        The case.
+    group : str
+        ``to_accept`` (待受理: dispatched, not yet 受理'd), ``handling`` (处置中), ``summoned``
+        (被吹哨: named by a 吹哨, not its dispatch) or ``done`` (已办结 / 已退回, recent).
+    department : str
+        The department it came to (the account's name, or a bureau the account acts for).
+    at : datetime
+        When: dispatched, 受理'd, 吹哨'd or finished.
+    status : str
+        The dispatch's status (``assigned`` … ``returned``), or ``summoned``.
+    note : str or None
+        The 吹哨's note, for ``summoned``.
+    by : str or None
+        Who 吹哨'd, for ``summoned``.
+    """
+
+    case: Case
+    group: str
+    department: str
+    at: datetime
+    status: str
+    note: str | None = None
+    by: str | None = None
+
+
+def desk(session: Session, actor: Actor, *, now: datetime) -> list[DeskRow]:
+    """Return a department's desk: 待受理, 处置中, 被吹哨, then 已办结 / 已退回 of late.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    actor : Actor
+        A department account (anyone else has no desk: the empty list).
+    now : datetime
+        The time 已办结 / 已退回 are reckoned back from (:data:`DONE_DAYS`).
+
+    Returns
+    -------
+    list of DeskRow
+        By group in that order; the oldest first while waiting, the latest first once done.
+    """
+    names = served_departments(session, actor)
+    if not names:
+        return []
+    lo, hi = scope_range(actor.scope_code)
+    in_scope = (Case.area_code >= lo, Case.area_code < hi)
+    rows: list[DeskRow] = []
+    mine = (
+        Dispatch.assignee_kind == AssigneeKind.DEPARTMENT.value,
+        Dispatch.department.in_(names),
+    )
+    groups = (("to_accept", ("assigned",)), ("handling", ("accepted", "arrived")))
+    active: set[int] = set()
+    for group, statuses in groups:
+        found = session.execute(
+            select(Case, Dispatch)
+            .join(Dispatch, Dispatch.case_id == Case.id)
+            .where(*in_scope, *mine, Dispatch.status.in_(statuses))
+            .order_by(Case.risk_level, Dispatch.assigned_at, Case.id)
+            .limit(DESK_LIMIT)
+        ).all()
+        for case, sent in found:
+            active.add(case.id)
+            when = (sent.accepted_at if group == "handling" else None) or sent.assigned_at
+            rows.append(DeskRow(case, group, str(sent.department), when, sent.status))
+    summons = session.execute(
+        select(Case, CaseEvent)
+        .join(CaseEvent, CaseEvent.case_id == Case.id)
+        .where(
+            *in_scope,
+            CaseEvent.action == "summon",
+            CaseEvent.payload["departments"].has_any(
+                cast(literal(list(names), ARRAY(PG_TEXT)), ARRAY(PG_TEXT))
+            ),
+            Case.state.in_(OPEN_STATES),
+        )
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+        .limit(DESK_LIMIT)
+    ).all()
+    seen: set[int] = set()
+    for case, event in summons:
+        if case.id in active or case.id in seen:
+            continue
+        seen.add(case.id)
+        named = [str(d) for d in (event.payload or {}).get("departments", [])]
+        department = next((d for d in named if d in names), names[0])
+        by = event.actor_name
+        rows.append(DeskRow(case, "summoned", department, event.at, "summoned", event.note, by))
+    done = session.execute(
+        select(Case, Dispatch)
+        .join(Dispatch, Dispatch.case_id == Case.id)
+        .where(
+            *in_scope,
+            *mine,
+            Dispatch.status.in_(("finished", "returned")),
+            Dispatch.finished_at >= now - timedelta(days=DONE_DAYS),
+        )
+        .order_by(Dispatch.finished_at.desc(), Dispatch.id.desc())
+        .limit(DESK_LIMIT)
+    ).all()
+    for case, sent in done:
+        if sent.finished_at is not None:
+            rows.append(DeskRow(case, "done", str(sent.department), sent.finished_at, sent.status))
+    return rows

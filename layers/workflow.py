@@ -66,6 +66,9 @@ class LevelRule(Enum):
 
 OPERATORS = frozenset({Role.COMMANDER, Role.DISPATCHER})
 FIELD = frozenset({Role.COMMANDER, Role.DISPATCHER, Role.GRID_WORKER, Role.DEPARTMENT})
+#: Who goes on site and visits the parties (到场, 回访): not a department, whose actions are
+#: 受理, 处置反馈, 办结 and 退回 (trial AQ M1: a department was offered the centre's 回访).
+ON_SITE = FIELD - {Role.DEPARTMENT}
 
 
 @dataclass(frozen=True)
@@ -108,12 +111,12 @@ RULES: dict[str, Rule] = {
     ),
     "dispatch": Rule(_states(S.TRIAGED), S.DISPATCHED, OPERATORS, LevelRule.AT_OR_ABOVE, "派单"),
     "accept": Rule(_states(S.DISPATCHED), S.ACCEPTED, FIELD, LevelRule.ANY, "受理"),
-    "arrive": Rule(_states(S.ACCEPTED), S.ON_SITE, FIELD, LevelRule.ANY, "到场"),
+    "arrive": Rule(_states(S.ACCEPTED), S.ON_SITE, ON_SITE, LevelRule.ANY, "到场"),
     "resolve": Rule(
         _states(S.ACCEPTED, S.ON_SITE, S.LEGAL_ROUTE), S.RESOLVED, FIELD, LevelRule.ANY, "办结"
     ),
     "evaluate": Rule(_states(S.RESOLVED), S.EVALUATED, OPERATORS, LevelRule.ANY, "评价"),
-    "visit": Rule(_states(S.RESOLVED, S.EVALUATED), S.VISITED, FIELD, LevelRule.ANY, "回访"),
+    "visit": Rule(_states(S.RESOLVED, S.EVALUATED), S.VISITED, ON_SITE, LevelRule.ANY, "回访"),
     "archive": Rule(
         _states(S.EVALUATED, S.VISITED), S.ARCHIVED, OPERATORS, LevelRule.AT_OR_ABOVE, "销号"
     ),
@@ -196,6 +199,29 @@ ACTION_LABELS: dict[str, str] = {
     "repeat_unlinked": "解除重复反映关联",
     "rehomed": "区划网格调整",
     **{name: rule.label for name, rule in RULES.items()},
+}
+#: What the console says once an action is done (its toast): what happened, not
+#: 「处置反馈：已完成」, which read to a department's clerk as if the case were finished
+#: (trial AQ m3).
+DONE_LABELS: dict[str, str] = {
+    "triage": "已分流",
+    "dispatch": "已派单",
+    "accept": "已受理",
+    "arrive": "已登记到场",
+    "resolve": "已办结",
+    "evaluate": "已评价",
+    "visit": "已回访",
+    "archive": "已销号",
+    "reopen": "已重新办理",
+    "return": "已退回",
+    "recall": "已撤回派单",
+    "feedback": "反馈已提交",
+    "escalate": "已上报",
+    "hand_down": "已交办",
+    "remind": "已催办",
+    "supervise": "已督办",
+    "supervision_reply": "督办回复已报送",
+    "summon": "已吹哨",
 }
 #: What 上报 is when a level above the case's takes it up to itself (trial AM N10): the case
 #: is not sent up by the level handling it, the superior takes it over (提级办理).

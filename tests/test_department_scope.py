@@ -190,3 +190,41 @@ def test_a_department_gets_no_command_centre_view(
         for tail in ("", "/events", "/detail"):
             got = api_client.get(f"/api/cases/{case['id']}{tail}", headers=department)
             assert got.status_code == 404, (tail, got.text)
+
+
+def test_the_desk_leads_with_what_waits_for_受理(world: Session) -> None:
+    """Trial AQ M1: the case sent to the bureau was row 15 of the county's 本级待办."""
+    made = _four_cases(world)
+    add_user(world, username=HOUSING, role="department", scope_code=COUNTY)
+    add_user(world, username=LABOUR, role="department", scope_code=COUNTY)
+    who = actor("commander", COUNTY)
+    cases.act(
+        world, made["alone"].id, "dispatch", actor=who, now=NOW, params={"department": LABOUR}
+    )
+    labour = _department(LABOUR)
+
+    def groups() -> list[tuple[str, str]]:
+        names = {c.id: k for k, c in made.items()}
+        rows = department_scope.desk(world, labour, now=NOW)
+        return [(r.group, names[r.case.id]) for r in rows if r.case.id in names]
+
+    assert groups() == [("to_accept", "alone"), ("summoned", "summoned")]
+    summoned = [r for r in department_scope.desk(world, labour, now=NOW) if r.group == "summoned"]
+    assert summoned[0].by == "commander-tester"
+    cases.act(world, made["alone"].id, "accept", actor=labour, now=NOW)
+    assert groups() == [("handling", "alone"), ("summoned", "summoned")]
+    # no 到场, no 回访: 处置反馈, 办结 and 退回 only
+    offered = cases.actions_open_to(world, made["alone"], labour)
+    assert set(offered) == {"feedback", "resolve", "return"}, offered
+    cases.act(world, made["alone"].id, "return", actor=labour, now=NOW, note="不属本局职责")
+    assert groups() == [("summoned", "summoned"), ("done", "alone")]
+    # the county's commander has no desk
+    assert department_scope.desk(world, who, now=NOW) == []
+
+
+def test_only_a_department_has_a_desk(api_client: TestClient, auth_headers: Headers) -> None:
+    refused = api_client.get("/api/departments/desk", headers=auth_headers("cmd_a"))
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == "本部门待办仅供职能部门账号使用"
+    own = api_client.get("/api/departments/desk", headers=auth_headers("dept_a"))
+    assert own.status_code == 200 and own.json()["cases"] == [], own.text

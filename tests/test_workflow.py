@@ -738,8 +738,9 @@ def test_a_department_account_acts_only_on_cases_dispatched_to_a_department(
         params={"department": "县住建局"},
     )
     assert "accept" in cases.actions_open_to(world, to_department, department)
-    for action in ("accept", "arrive"):
-        cases.act(world, to_department.id, action, actor=department, now=NOW)
+    cases.act(world, to_department.id, "accept", actor=department, now=NOW)
+    # a department has no 到场 nor 回访 (trial AQ M1): 受理, 处置反馈, 办结, 退回
+    assert "arrive" not in cases.actions_open_to(world, to_department, department)
     done = cases.act(
         world,
         to_department.id,
@@ -750,3 +751,4 @@ def test_a_department_account_acts_only_on_cases_dispatched_to_a_department(
         note="已组织施工队修复",
     )
     assert done.state == "resolved"
+    assert cases.actions_open_to(world, done, department) == []  # no 回访 (trial AQ M1)

@@ -4,6 +4,7 @@ The console's 派往职能部门 and 吹哨部门 fields offer them, the most na
 (:func:`layers.dispatch.departments_named`), so a department is written the same way each time.
 With ``case``, the departments of the level handling that case
 (:func:`layers.dispatch.departments_for_case`): a city-level case the city's own (trial AM M1).
+``GET /api/departments/desk`` is a department account's own desk (本部门待办, trial AQ M1).
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from api.deps import BusinessUser, SessionDep
-from api.routers.cases import actor_of
-from layers import dispatch
+from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
+from api.routers.cases import actor_of, case_json
+from layers import cases, department_scope, dispatch
+from layers.errors import Forbidden
+from layers.model import Role
 
 router = APIRouter(prefix="/api/departments", tags=["dispatch"])
 
@@ -30,3 +33,35 @@ def named(
     if case is not None:
         return dispatch.departments_for_case(session, actor=actor_of(user), case_id=case)
     return {"departments": dispatch.departments_named(session, actor=actor_of(user), code=code)}
+
+
+#: What anyone but a department is told at the department's desk.
+NOT_A_DEPARTMENT = "本部门待办仅供职能部门账号使用"
+
+
+@router.get("/desk", summary="A department's desk: 待受理, 处置中, 被吹哨, 已办结 / 已退回")
+def desk(user: BusinessUser, session: SessionDep, limits: DeadlinesDep) -> dict[str, Any]:
+    """Return ``department`` (the account's name) and ``cases``, each with its ``desk`` facts.
+
+    ``desk.group`` is ``to_accept``, ``handling``, ``summoned`` or ``done``
+    (:func:`layers.department_scope.desk`), with ``department``, ``at``, ``status`` and, for a
+    吹哨, its ``note`` and ``by``.
+    """
+    if user.role != Role.DEPARTMENT:
+        raise Forbidden(NOT_A_DEPARTMENT)
+    now = utcnow()
+    rows = department_scope.desk(session, actor_of(user), now=now)
+    facts = cases.latest(session, list({r.case.id: r.case for r in rows}.values()))
+    listed = []
+    for row in rows:
+        body = case_json(row.case, user, now=now, limits_config=limits, latest=facts[row.case.id])
+        body["desk"] = {
+            "group": row.group,
+            "department": row.department,
+            "at": row.at.isoformat(),
+            "status": row.status,
+            "note": row.note,
+            "by": row.by,
+        }
+        listed.append(body)
+    return {"department": user.display_name, "cases": listed}
