@@ -49,8 +49,10 @@ read) those it does not list are struck off, unless the list is likely a part of
 struck off and the grids and jurisdictions retired without a row of their own (``--complete``,
 a row's 原编码) are records the import changed: counted as updated (:func:`_with_ended`), in a
 dry run too, so the summary's 更新, the import's rows loaded and a file imported again say them.
-A ``--complete`` retirement of cameras, or striking-off of persons, held back until ``--again``
-has a :class:`HeldBack` alarm: the command exits 1.
+A ``--complete`` retirement of cameras, grids or jurisdictions, or striking-off of persons, held
+back until ``--again`` has a :class:`HeldBack` alarm: the command exits 1. Grids and
+jurisdictions are held back as cameras are, when the list would retire half of its area's units
+in use (:meth:`layers.unit_retirement.Retirement.alarm`, trial AR S1).
 
 A grids or jurisdictions file without a boundary column loads (a list of names and leaders is
 a real file), but the new units it creates have no boundary, and nothing placed by its point
@@ -130,6 +132,7 @@ from layers.bulk import (
     tune_transaction,
     upsert,
 )
+from layers.complete_list import Area
 from layers.deferral import Deferred, defer, worth_deferring
 from layers.import_checks import OnRecord, PlacedPoints
 from layers.model import Level, PersonCategory
@@ -191,8 +194,8 @@ class LoadOptions:
         The file's checksum: a ``--crs`` that corrects the CRS an earlier import of the same
         file was read in is not refused.
     again : bool
-        ``--again``: also confirms a ``--complete`` list of cameras, or of persons, that ends
-        many of its area's (:func:`layers.complete_list.unconfirmed`).
+        ``--again``: also confirms a ``--complete`` list of cameras, grids, jurisdictions or
+        persons that ends many of its area's (:func:`layers.complete_list.unconfirmed`).
     trial : bool
         A trial run (``--dry-run``): the caller rolls everything back; new cases draw no
         numbers from the cases' sequence (:func:`layers.case_import.staged_id_column`).
@@ -447,8 +450,16 @@ def load(
             complete = within.range if whole and within is not None else None
             if options.complete and rejected:
                 checks.notes.append(unit_retirement.INCOMPLETE_NOTE)
-            retired = unit_retirement.retire(conn, in_use, complete=complete, actor=options.user)
-            checks.notes += retired.notes()
+            retired = unit_retirement.retire(
+                conn,
+                in_use,
+                complete=complete,
+                actor=options.user,
+                confirmed=options.again,
+                area=Area(within.code, within.name) if within is not None else None,
+            )
+            alarm = retired.alarm()  # many of the area's units: held back until --again
+            checks.notes += ([HeldBack(alarm)] if alarm is not None else []) + retired.notes()
             counts = _with_ended(counts, len(retired.unlisted))
         if cameras is not None:
             unread = _unread_keys(stage, rejected, "device_id", _invalid_device_ids(stage))

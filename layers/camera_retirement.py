@@ -75,7 +75,7 @@ from psycopg import sql
 
 from geo.codes import scope_range
 from layers.china_time import TODAY, import_day
-from layers.complete_list import Area, file_area, unconfirmed
+from layers.complete_list import Area, ending_share, file_area, unconfirmed
 from layers.model.video import VideoStatus
 
 ONLINE, OFFLINE = VideoStatus.ONLINE.value, VideoStatus.OFFLINE.value
@@ -296,15 +296,15 @@ class Settled:
         if n >= total:  # not one of the area's cameras: another area's list, or not a list
             return (
                 f"--complete 未撤销任何视频点位：本文件没有列出{area.label}在用的 {total} 个点位中"
-                f"的任何一个，按它撤销，{area.name}将没有在用的点位。请核对文件是否选错（数据类型、"
-                f"辖区、导出时的筛选条件）；只有确知{area.name}原有的点位已全部拆除时，才加"
-                " --complete --again 重新导入"
+                f"的任何一个，按它{ending_share('视频点位', n, total)}，{area.name}将没有在用的"
+                "点位。请核对文件是否选错（数据类型、辖区、导出时的筛选条件）；只有确知"
+                f"{area.name}原有的点位已全部拆除时，才加 --complete --again 重新导入"
             )
         return (
-            f"--complete 未撤销任何视频点位：本文件未列{area.label}在用的 {total} 个中的 {n} 个"
-            f"（{n / max(total, 1):.0%}），可能只是一部分（如按来源、坐标系分开的文件之一）。"
-            f"请核对下列点位；如本文件确是{area.name}的全部点位，加 --complete --again 重新导入"
-            "即予撤销"
+            f"--complete 未撤销任何视频点位：本文件未列{area.label}在用的 {total} 个中的 {n} 个，"
+            f"按它{ending_share('视频点位', n, total)}，可能只是一部分（如按来源、坐标系分开的"
+            f"文件之一）。请核对下列点位；如本文件确是{area.name}的全部点位，加 --complete --again"
+            " 重新导入即予撤销"
         )
 
     def _spared_alarm(self, area: Area) -> str:

@@ -14,6 +14,7 @@ its area's records is likely a part of the list, and waits for ``--again`` (:fun
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,40 @@ def unconfirmed(ending: int, on_record: int) -> bool:
     if ending <= 0:
         return False
     return 2 * ending >= on_record or (ending > CONFIRM_MANY and 3 * ending >= on_record)
+
+
+def ending_share(label: str, ending: int, on_record: int) -> str:
+    """Say how many records a complete list would end, of how many in use in its area.
+
+    The phrase a ``--complete`` held back until ``--again`` says (grids, jurisdictions,
+    cameras), which the console's 正式导入 repeats beside the box that confirms it
+    (trial AR S1).
+
+    Parameters
+    ----------
+    label : str
+        What is ended (网格, 区划, 视频点位).
+    ending : int
+        How many the list would end.
+    on_record : int
+        How many of the area's were in use before the import.
+
+    Returns
+    -------
+    str
+        ``将撤销网格 691 个（占本范围 695 个的 99%）``.
+
+    Examples
+    --------
+    >>> ending_share("网格", 691, 695)
+    '将撤销网格 691 个（占本范围 695 个的 99%）'
+    """
+    share = ending / max(on_record, 1)
+    return f"将撤销{label} {ending} 个（占本范围 {on_record} 个的 {share:.0%}）"
+
+
+ENDING_SHARE = re.compile(r"将撤销(\S+?) (\d+) 个（占本范围 (\d+) 个的 \d+%）")
+"""Finds :func:`ending_share`'s phrase in a summary's alarm."""
 
 
 @dataclass(frozen=True)

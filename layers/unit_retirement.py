@@ -14,7 +14,12 @@ where one did. An import of grids or jurisdictions retires units three ways:
   table with the real day after);
 * ``--complete``: the file is the whole layer of ``--within``; the units of its kind there that
   it does not list are retired, each with the file's unit that covers most of it (at least
-  :data:`MAJOR_SHARE`) as successor.
+  :data:`MAJOR_SHARE`) as successor. A list that would retire many of the units in use there
+  (half or more, the rule of every complete list: :func:`layers.complete_list.unconfirmed`) is
+  likely a part of the layer (one village's new grids, imported as the whole of a county): it
+  retires nothing unless ``--again`` confirms it; its rows load, and an alarm
+  (:meth:`Retirement.alarm`) says how many it would retire of how many (trial AR S1: a
+  province's administrator withdrew 691 of a county's 695 grids with one village's 4).
 
 :func:`snapshot` keeps, before the upsert, which staged units were in use (and the day each
 retired one was retired); :func:`retire` then retires the others and re-homes, in the import's
@@ -53,6 +58,7 @@ from psycopg import sql
 
 from layers.bulk import staged_columns
 from layers.china_time import TODAY, import_day
+from layers.complete_list import Area, ending_share, unconfirmed
 from layers.import_checks import RetiredUnit, live_successors, retired_units
 from layers.model.dispatches import ACTIVE_DISPATCH
 from layers.workflow import OPEN_STATES
@@ -152,6 +158,11 @@ class Retirement:
         Codes of :attr:`retired` the file has no row of (retired by a row's 原编码, or by
         ``--complete``): records the import changed beyond its rows, which its counts take as
         updated (a 撤销 row's unit is an updated row already).
+    unconfirmed : tuple of (int, int) or None
+        ``--complete`` retired none of the units the file leaves out, ``(those, the units in
+        use of the area before)``: too many of the area's without ``--again``.
+    area : Area or None
+        The ``--complete`` area, which :meth:`alarm` names.
     """
 
     table: str
@@ -166,6 +177,35 @@ class Retirement:
     defaulted: set[str] = field(default_factory=set)
     redated: list[Redated] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)
+    unconfirmed: tuple[int, int] | None = None
+    area: Area | None = None
+
+    def alarm(self) -> str | None:
+        """Return what the clerk must not miss: a ``--complete`` retirement left unconfirmed.
+
+        Returns
+        -------
+        str or None
+            How many units the list would retire, of how many in use (:func:`ending_share`),
+            and how to confirm it (``--again``); ``None`` when nothing waits.
+
+        Examples
+        --------
+        >>> r = Retirement("grids", unconfirmed=(691, 695), area=Area("530424000000", "华宁县"))
+        >>> r.alarm().split("，")[1]
+        '华宁县（530424000000）将撤销网格 691 个（占本范围 695 个的 99%）'
+        """
+        if self.unconfirmed is None:
+            return None
+        label, (ending, total) = _LABEL[self.table], self.unconfirmed
+        area = self.area.label if self.area is not None else "本范围"
+        name = self.area.name if self.area is not None else "本范围"
+        part = "一个村、一个乡镇的网格" if self.table == "grids" else "一个乡镇的村（社区）"
+        return (
+            f"--complete 未撤销任何{label}：按本文件，{area}{ending_share(label, ending, total)}，"
+            f"本文件可能只是一部分（如{part}）。请核对导入范围和文件；"
+            f"如本文件确是{name}的全部{label}，加 --complete --again 重新导入即予撤销"
+        )
 
     def notes(self) -> list[str]:
         """Return what the import's summary says of them (Chinese; counts and unit names).
@@ -478,6 +518,8 @@ def retire(
     *,
     complete: tuple[str, str] | None,
     actor: str,
+    confirmed: bool = False,
+    area: Area | None = None,
 ) -> Retirement:
     """Retire what the file retires, then re-home the records of every unit retired.
 
@@ -494,6 +536,12 @@ def retire(
         kind the file does not list are retired; ``None``: only what the rows say.
     actor : str
         Who imports (the moved cases' events name them).
+    confirmed : bool
+        ``--again``: retire the units ``complete`` leaves out even when they are many of the
+        area's (:func:`layers.complete_list.unconfirmed`); else none is, and
+        :attr:`Retirement.unconfirmed` says how many.
+    area : Area, optional
+        The ``--within`` area, as :meth:`Retirement.alarm` names it.
 
     Returns
     -------
@@ -502,7 +550,7 @@ def retire(
         file has no row of, are the import's updates beyond its rows.
     """
     table, staging = before.table, before.staging
-    done = Retirement(table)
+    done = Retirement(table, area=area)
     columns = staged_columns(conn, staging)
     if STATUS in columns:  # 在用: back in use (an empty cell keeps a retirement, kinds.keep)
         conn.execute(
@@ -537,6 +585,11 @@ def retire(
     ]
     if FORMER in columns:
         done.unlisted += _retire_former(conn, table, staging, done)
+    if complete is not None and not confirmed:
+        ending, total = _missing_share(conn, before, complete)
+        if unconfirmed(ending, total):
+            done.unconfirmed = (ending, total)
+            complete = None
     if complete is not None:
         missing = _retire_missing(conn, table, staging, complete)
         done.defaulted.update(missing)
@@ -665,18 +718,44 @@ def _retire_former(
     return [str(code) for code, _ in retired]
 
 
+def _under(table: str, staging: str) -> sql.Composable:
+    """Return the condition that a unit ``t`` lies under ``--within``, at the file's levels."""
+    if table == "grids":
+        return sql.SQL("t.area_code BETWEEN %(lo)s AND %(hi)s")
+    return sql.SQL(
+        "t.code BETWEEN %(lo)s AND %(hi)s AND t.code <> %(lo)s"
+        " AND t.level IN (SELECT level FROM {s})"
+    ).format(s=sql.Identifier(staging))
+
+
+def _missing_share(
+    conn: psycopg.Connection[Any], before: Before, within: tuple[str, str]
+) -> tuple[int, int]:
+    """Return the units ``--complete`` would retire, and those in use there before the import.
+
+    In use before: those it would retire, and those the file lists that were in use (not the
+    units it creates, nor those it puts back in use).
+    """
+    names = {"t": sql.Identifier(before.table), "s": sql.Identifier(before.staging)}
+    where = _under(before.table, before.staging)
+    row = conn.execute(
+        sql.SQL(
+            "SELECT count(*) FILTER (WHERE t.retired_on IS NULL"
+            " AND NOT EXISTS (SELECT FROM {s} AS s WHERE s.code = t.code)),"
+            " count(*) FILTER (WHERE t.code = ANY(%(live)s))"
+            " FROM {t} AS t WHERE {where}"
+        ).format(where=where, **names),
+        {"lo": within[0], "hi": within[1], "live": sorted(before.live)},
+    ).fetchone()
+    ending, listed = (int(row[0]), int(row[1])) if row else (0, 0)
+    return ending, ending + listed
+
+
 def _retire_missing(
     conn: psycopg.Connection[Any], table: str, staging: str, within: tuple[str, str]
 ) -> list[str]:
     """Retire the units in use under ``within`` of the file's kind (and levels) it leaves out."""
-    where = (
-        sql.SQL("t.area_code BETWEEN %(lo)s AND %(hi)s")
-        if table == "grids"
-        else sql.SQL(
-            "t.code BETWEEN %(lo)s AND %(hi)s AND t.code <> %(lo)s"
-            " AND t.level IN (SELECT level FROM {s})"
-        ).format(s=sql.Identifier(staging))
-    )
+    where = _under(table, staging)
     return [
         str(code)
         for (code,) in conn.execute(

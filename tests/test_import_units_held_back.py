@@ -1,0 +1,141 @@
+"""A grids or jurisdictions ``--complete`` that would retire many of its area's waits for --again.
+
+Trial AR S1: an administrator whose scope is the province imported one village's 4 grids as
+the complete list and withdrew 691 of the county's 695 grids with one click. Cameras and
+persons already waited for ``--again`` when a list would end half of its area's; grids and
+jurisdictions now do too (:func:`layers.complete_list.unconfirmed`): the rows load, nothing is
+retired, and a red alarm (a :class:`importers.loading.HeldBack`: the command exits 1) says
+``将撤销网格 2 个（占本范围 3 个的 67%）`` and how to confirm it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from importers.cli import held_back
+from importers.loading import HeldBack
+from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from layers.complete_list import ENDING_SHARE
+from tests.import_fixtures import (
+    GRID,
+    NORTH,
+    OTHER_VILLAGE,
+    SOUTH,
+    VILLAGE,
+    WEST,
+    box,
+    csv_text,
+    seed_jurisdictions,
+)
+
+EAST_GRID = VILLAGE + "002"
+SOUTH_EAST = VILLAGE + "003"
+MIDDLE = 24.21
+HEADERS = ["网格编码", "网格名称", "所属社区", "边界"]
+LAYER = [  # the village's three grids: west half, north-east and south-east quarters
+    [GRID, "一网格", VILLAGE, box(WEST, SOUTH, 102.91, NORTH)],
+    [EAST_GRID, "二网格", VILLAGE, box(102.91, MIDDLE, 102.92, NORTH)],
+    [SOUTH_EAST, "三网格", VILLAGE, box(102.91, SOUTH, 102.92, MIDDLE)],
+]
+
+
+def _import(
+    db: Session, path: Path, headers: list[str], rows: list[list[str]], **options: object
+) -> ImportOutcome:
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    return run_import(db.connection(), path, ImportOptions(**options))  # type: ignore[arg-type]
+
+
+def _in_use(db: Session, table: str, codes: list[str]) -> list[str]:
+    rows = db.execute(
+        text(f"SELECT code FROM {table} WHERE code = ANY(:c) AND retired_on IS NULL ORDER BY 1"),
+        {"c": codes},
+    )
+    return [str(code) for (code,) in rows]
+
+
+@pytest.fixture
+def village(db: Session, tmp_path: Path) -> Session:
+    """The test village in three grids."""
+    seed_jurisdictions(db)
+    assert _import(db, tmp_path / "网格.csv", HEADERS, LAYER, kind="grids").committed
+    return db
+
+
+def test_one_grid_as_the_whole_village_retires_nothing_until_confirmed(
+    village: Session, tmp_path: Path
+) -> None:
+    db = village
+    path, one = tmp_path / "一网格.csv", LAYER[:1]
+    for dry_run in (True, False):
+        outcome = _import(
+            db, path, HEADERS, one, kind="grids", within=VILLAGE, complete=True, dry_run=dry_run
+        )
+        assert outcome.committed != dry_run and held_back(outcome.notes), outcome.notes
+        (alarm,) = [n for n in outcome.notes if isinstance(n, HeldBack)]
+        assert "测试社区（530424100001）将撤销网格 2 个（占本范围 3 个的 67%）" in alarm
+        assert "--complete --again" in alarm
+        assert ENDING_SHARE.findall(alarm) == [("网格", "2", "3")]
+        assert outcome.counts is not None and outcome.counts.ended == 0
+        assert _in_use(db, "grids", [EAST_GRID, SOUTH_EAST]) == [EAST_GRID, SOUTH_EAST]
+        assert not [n for n in outcome.notes if n.startswith("撤销网格")]
+    confirmed = _import(
+        db, path, HEADERS, one, kind="grids", within=VILLAGE, complete=True, again=True
+    )
+    assert confirmed.committed and not held_back(confirmed.notes)
+    assert _in_use(db, "grids", [GRID, EAST_GRID, SOUTH_EAST]) == [GRID]
+    assert confirmed.counts is not None and confirmed.counts.ended == 2
+
+
+def test_the_area_counts_the_grids_of_the_whole_range_given(
+    village: Session, tmp_path: Path
+) -> None:
+    """The range is --within's: the county's grids, not only the file's village (trial AR)."""
+    db = village
+    db.execute(
+        text(
+            "INSERT INTO grids (code, name, area_code, boundary) VALUES"
+            " (:c, '邻村一网格', :a, ST_GeomFromText(:w, 4490))"
+        ),
+        {"c": OTHER_VILLAGE + "001", "a": OTHER_VILLAGE, "w": box(102.95, SOUTH, 102.97, NORTH)},
+    )
+    in_county = db.execute(
+        text(
+            "SELECT count(*) FROM grids WHERE area_code >= '530424' AND area_code < '530425'"
+            " AND retired_on IS NULL"
+        )
+    ).scalar_one()
+    outcome = _import(
+        db, tmp_path / "一网格.csv", HEADERS, LAYER[:1], kind="grids", within="530424",
+        complete=True, dry_run=True,
+    )  # fmt: skip
+    (alarm,) = [n for n in outcome.notes if isinstance(n, HeldBack)]
+    assert ENDING_SHARE.findall(alarm) == [("网格", str(in_county - 1), str(in_county))]
+    assert "华宁县（530424000000）" in alarm
+
+
+def test_a_few_grids_of_many_need_no_confirmation(village: Session, tmp_path: Path) -> None:
+    """One grid of three left out is under the rule: retired at once, no alarm."""
+    db = village
+    outcome = _import(
+        db, tmp_path / "调整.csv", HEADERS, LAYER[:2], kind="grids", within=VILLAGE, complete=True
+    )
+    assert outcome.committed and not held_back(outcome.notes)
+    assert _in_use(db, "grids", [SOUTH_EAST]) == []
+
+
+def test_half_the_villages_of_a_township_wait_for_again(db: Session, tmp_path: Path) -> None:
+    seed_jurisdictions(db)
+    rows = [[VILLAGE, "测试社区", box(WEST, SOUTH, 102.92, NORTH)]]  # 邻村 left out
+    headers, path = ["区划代码", "名称", "边界"], tmp_path / "村.csv"
+    outcome = _import(
+        db, path, headers, rows, kind="jurisdictions", within="530424100", complete=True
+    )
+    assert outcome.committed and held_back(outcome.notes)
+    (alarm,) = [n for n in outcome.notes if isinstance(n, HeldBack)]
+    assert "宁州街道（530424100000）将撤销区划 1 个（占本范围 2 个的 50%）" in alarm
+    assert _in_use(db, "jurisdictions", [OTHER_VILLAGE]) == [OTHER_VILLAGE]
