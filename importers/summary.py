@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -93,6 +94,7 @@ def summarise(
     """
     from importers.kinds import KINDS
     from importers.loading import Alarm
+    from importers.template import for_import_page
     from importers.within import county_note
     from layers.case_repeats import FlaggedRepeats, repeats_line
 
@@ -102,7 +104,9 @@ def summarise(
     counts = outcome.counts
     valid = _valid_rows_note(outcome)
     shown = counts or (outcome.valid_counts if valid else None)
-    table = Table()
+    # the 数据导入 page's output box draws the box characters of a terminal's table apart
+    # (trial AR m6): there, a plain-text table of ASCII characters
+    table = Table(box=box.ASCII) if for_import_page() else Table()
     for column in ("行数", "退回", "新增", "更新", "未变", "源坐标系"):
         table.add_column(column)
     table.add_row(

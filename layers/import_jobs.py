@@ -102,6 +102,28 @@ def is_dry_run(job: ImportJob) -> bool:
     return bool(job.options.get("dry_run"))
 
 
+CHECKING_LABEL = "正在检查（试运行，不写入）"
+"""The state of a dry run while it runs: it imports nothing (trial AR m2 read 正在导入)."""
+
+
+def state_label(job: ImportJob) -> str:
+    """Return where a job is, in Chinese: a running dry run checks, it does not import.
+
+    Parameters
+    ----------
+    job : ImportJob
+        The job.
+
+    Returns
+    -------
+    str
+        :data:`CHECKING_LABEL` for a dry run that runs, else its state's label (正在导入 …).
+    """
+    if job.state == JobState.RUNNING.value and is_dry_run(job):
+        return CHECKING_LABEL
+    return JobState.label_of(job.state)
+
+
 def _committed(result: Mapping[str, Any] | None) -> bool:
     return bool(result and result.get("committed"))
 

@@ -245,7 +245,7 @@ def test_a_dispatcher_dry_runs_then_imports_a_file_of_cases(
     expect(counts).to_have_text(re.compile(r"^新增 1 · 更新 0 · 未变 0 · 退回 0 · 导入编号 \d+$"))
     assert _import_run_of(demo, _import_id(counts.inner_text())) == (1, 0)
     real_row = page.locator(f"#im-jobs tbody tr[data-id='{real_id}']")
-    expect(real_row.locator("td.im-mode")).to_have_text(f"导入（按第 {dry_id} 号试运行）")
+    expect(real_row.locator("td.im-mode")).to_have_text(f"导入（按任务 {dry_id} 的试运行）")
     ids = page.locator("#im-jobs tbody tr").evaluate_all(ROW_IDS)
     assert ids.index(real_id) < ids.index(dry_id)  # newest first
     expect(page.locator("#im-form-title")).to_have_text("上传文件")  # the form uploads again
@@ -351,7 +351,7 @@ def test_an_unknown_epsg_is_refused_on_the_form_and_a_run_again_changes_the_crs(
     expect(run).to_have_text("正式导入…")
     run.click()
     expect(page.locator("#im-form-title")).to_have_text("正式导入")
-    expect(page.locator("#im-run-banner")).to_contain_text(f"第 {first_id} 号")
+    expect(page.locator("#im-run-banner")).to_contain_text(f"（任务 {first_id}）")
     expect(page.locator("#im-crs")).to_have_value("epsg")  # the job's own options
     expect(page.locator("#im-epsg")).to_have_value("4543")
     expect(page.locator("#im-dry-run")).to_be_hidden()
@@ -431,8 +431,9 @@ def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     expect(badge).to_have_text("试运行：有退回的行", timeout=RUN_TIMEOUT)
     expect(badge).to_have_attribute("data-result", "dry_rejected")
     dry_id = int(panel.get_attribute("data-id") or 0)
-    # the job's number is a 导入任务's, not the 导入编号 of what an import wrote (trial AB)
-    expect(panel.locator("#im-job-title")).to_have_text(f"第 {dry_id} 号导入任务")
+    # the job's number is a 任务's, not the 导入编号 of what an import wrote (trial AB), and
+    # named apart from it (trial AR m3: 第 3 号导入任务 beside 导入编号 8)
+    expect(panel.locator("#im-job-title")).to_have_text(f"任务 {dry_id}")
     counts = panel.locator("#im-job-counts")
     expect(counts).to_have_text("试运行，未写入：新增 1 · 更新 0 · 未变 0 · 退回 1")
     # why, on the page: the reject digest's line (trial X saw only 退回 6)
@@ -473,7 +474,7 @@ def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
 
     # the upload is kept: imported again (正式导入), the valid row only
     panel.locator(".im-run").click()
-    expect(page.locator("#im-run-banner")).to_contain_text(f"第 {refused_id} 号")
+    expect(page.locator("#im-run-banner")).to_contain_text(f"（任务 {refused_id}）")
     expect(page.locator("#im-submit")).to_have_text("重新试运行")
     expect(page.locator("#im-run-real")).to_have_text("正式导入")
     expect(warning).to_have_text(
@@ -824,6 +825,36 @@ def test_a_jobs_buttons_are_not_under_the_open_job_on_a_1366_px_screen(
     assert fits[0] <= fits[1] + 1, f"the list scrolls sideways at 1366 px: {fits}"
     name_cell = row.locator("td.im-name").bounding_box()
     assert name_cell is not None and name_cell["width"] >= 8 * 12, name_cell  # 8rem at least
+    page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.browser_viewport(1440, 900)
+@pytest.mark.xdist_group("console")
+def test_my_imports_gives_a_date_and_a_kind_their_lines_on_a_1440_px_screen(
+    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
+) -> None:
+    """Trial AR m4: 2026-12- / 06 / 13:18:48 on three lines, 事件（案 / 件） on two."""
+    demo = console_demo
+    username, township = _dispatcher(demo)
+    village, _ = _villages(demo, township)
+    path = _cases_csv(
+        tmp_path, "工单.csv", [(f"WEB-{uuid.uuid4().hex[:10]}", village)], _call_time(demo)
+    )
+    _open_imports(page, demo, username)
+    _choose_and_upload(page, path)
+    panel = page.locator("#im-job")
+    expect(panel.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
+    row = page.locator(f"#im-jobs tbody tr[data-id='{panel.get_attribute('data-id')}']")
+    lines = row.evaluate(
+        "(tr) => ['td.im-time', 'td.im-type'].map((css) => {"
+        " const range = document.createRange(); range.selectNodeContents(tr.querySelector(css));"
+        " return new Set(Array.from(range.getClientRects(), (r) => Math.round(r.top))).size; })"
+    )
+    assert lines == [2, 1], lines  # the day over the time; the kind on one line
+    expect(row.locator("td.im-time")).to_have_text(
+        re.compile(r"^\d{4}-\d{2}-\d{2}\d{2}:\d{2}:\d{2}$")
+    )
     page.assert_clean(demo.origin)
 
 

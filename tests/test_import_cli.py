@@ -282,6 +282,21 @@ def test_a_trial_runs_report_has_the_rows_to_correct_as_the_real_imports_has(
     assert str(lines[1][2]).startswith("区划代码：") and len(lines) == 2
 
 
+def test_the_import_pages_output_draws_its_table_in_plain_text(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Trial AR m6: the page's 命令输出 box drew the box characters of the table apart."""
+    path = tmp_path / "jurisdictions.csv"
+    path.write_text(csv_text(["区划代码", "名称"], HIERARCHY[:4]), encoding="gbk")
+    args = ["import", "jurisdictions", str(path), "--dry-run"]
+    terminal = CliRunner().invoke(import_app(), args, env=env)
+    assert terminal.exit_code == 0 and "┃ 行数 ┃" in terminal.output, terminal.output
+    page = CliRunner().invoke(import_app(), args, env={**env, "ZONGZHI_IMPORT_PAGE": "1"})
+    assert page.exit_code == 0, page.output
+    assert "| 行数 | 退回 | 新增 |" in page.output and "| 4    | 0    | 4    |" in page.output
+    assert not set(page.output) & {chr(c) for c in range(0x2500, 0x2580)}
+
+
 def test_cli_unknown_kind_is_refused_in_chinese(tmp_path: Path) -> None:
     result = CliRunner().invoke(import_app(), ["import", "parcels", str(tmp_path / "x.csv")])
     assert result.exit_code == 2

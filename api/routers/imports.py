@@ -349,7 +349,7 @@ def job_out(
         file_bytes=job.file_bytes,
         options=job.options,
         state=job.state,
-        state_label=JobState.label_of(job.state),
+        state_label=import_jobs.state_label(job),
         outcome=outcome,
         outcome_label=import_jobs.outcome_label(outcome, job.kind),
         exit_code=job.exit_code,
@@ -1008,7 +1008,7 @@ def run_again(
     keep_mapping = asked.keep_mapping and bool(prior.options.get("mapping"))
     if keep_mapping:
         options["mapping"] = prior.options["mapping"]
-    # how the run is named (导入（按第 3 号试运行）or 导入（第 3 号的文件）) wherever it is read
+    # how the run is named (导入（按任务 3 的试运行）or 导入（任务 3 的文件）) wherever it is read
     options["follows_dry_run"] = import_jobs.is_dry_run(prior)
     prior = import_jobs.take_upload(session, job_id, account_id=user.id)
     files = JobFiles.of(settings)

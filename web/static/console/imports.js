@@ -303,9 +303,9 @@
     $("im-run-banner").textContent =
       (forReal ? "正式导入试运行过的文件「" : "重新导入文件「") +
       job.file_name +
-      "」（第 " +
+      "」（任务 " +
       job.id +
-      " 号），选项可再调整，然后重新试运行或正式导入：";
+      "），选项可再调整，然后重新试运行或正式导入：";
     $("im-run-banner").hidden = false;
     $("im-kind").value = job.kind;
     $("im-kind").disabled = true;
@@ -378,8 +378,8 @@
     // the API says what the job followed (a supervisor has not the clerk's jobs to look it up)
     const before = st.jobs.get(job.follows_job_id);
     const afterDryRun = typeof job.follows_dry_run === "boolean" ? job.follows_dry_run : !before || isDryRun(before);
-    if (!afterDryRun) return "导入（第 " + job.follows_job_id + " 号的文件）";
-    return "导入（按第 " + job.follows_job_id + " 号试运行）";
+    if (!afterDryRun) return "导入（任务 " + job.follows_job_id + " 的文件）";
+    return "导入（按任务 " + job.follows_job_id + " 的试运行）";
   }
 
   function resultText(job) {
@@ -392,6 +392,15 @@
   }
 
   const cell = zz.cell;
+
+  /** 提交时间 on two lines, the day over the time (trial AR m4: `2026-12- / 06 / 13:18:48`). */
+  function timeCell(tr, iso) {
+    const td = cell(tr, "im-time", "");
+    zz.fmtTime(iso, true)
+      .split(" ")
+      .forEach((part) => td.appendChild(Object.assign(document.createElement("span"), { textContent: part })));
+    return td;
+  }
 
   function jobActions(job, withView) {
     const actions = [];
@@ -414,7 +423,7 @@
     tr.dataset.id = job.id;
     tr.dataset.state = job.state;
     if (job.id === st.shown) tr.classList.add("table-active");
-    cell(tr, "im-time", zz.fmtTime(job.submitted_at, true));
+    timeCell(tr, job.submitted_at);
     cell(tr, "im-type", job.kind_label);
     cell(tr, "im-name", job.file_name);
     cell(tr, "im-mode", modeText(job));
@@ -464,7 +473,7 @@
   function supervisedRow(job, onClick) {
     const tr = document.createElement("tr");
     tr.dataset.id = job.id;
-    cell(tr, "im-time", zz.fmtTime(job.submitted_at, true));
+    timeCell(tr, job.submitted_at);
     cell(tr, "im-by", job.submitted_by || "");
     cell(tr, "im-type", job.kind_label);
     cell(tr, "im-name", job.file_name);
@@ -497,7 +506,7 @@
   async function showSupervised(job) {
     const full = await zz.api("/api/imports/supervised/" + job.id);
     $("im-supervised-title").textContent =
-      "第 " + full.id + " 号：" + (full.submitted_by || "") + " 导入的「" + full.file_name + "」";
+      "任务 " + full.id + "：" + (full.submitted_by || "") + " 导入的「" + full.file_name + "」";
     $("im-supervised-output").innerHTML = full.output_html || ""; // escaped by the server (rich)
     $("im-supervised-shown").hidden = false;
   }
@@ -561,7 +570,9 @@
     if (job.state === "queued") return queuedText(job, now);
     if (closing(job)) return "已结束，正在收尾…"; // trial AD: 已导入 beside 正在导入 and 取消
     if (job.state === "running") {
-      return "正在导入，已用 " + span((now - Date.parse(job.started_at || job.submitted_at)) / 1000);
+      // a dry run checks, it imports nothing (trial AR m2)
+      const doing = isDryRun(job) ? "正在检查（试运行，不写入）" : "正在导入";
+      return doing + "，已用 " + span((now - Date.parse(job.started_at || job.submitted_at)) / 1000);
     }
     if (job.started_at && job.finished_at) {
       const took = (Date.parse(job.finished_at) - Date.parse(job.started_at)) / 1000;
@@ -682,7 +693,10 @@
     if (!job) return;
     $("im-job").dataset.id = job.id;
     $("im-job").dataset.state = job.state;
-    $("im-job-title").textContent = "第 " + job.id + " 号导入任务";
+    // 任务 N numbers the page's uploads; 导入编号 (in the counts) what an import wrote, which
+    // 调度台 and the audit log search by: two names for two numbers (trial AR m3)
+    $("im-job-title").textContent = "任务 " + job.id;
+    $("im-job-title").title = "本页的上传任务编号；写入数据后另有“导入编号”，调度台、审计日志按导入编号查找";
     const badge = $("im-job-state");
     badge.dataset.result = resultKey(job);
     badge.textContent = resultText(job);
@@ -722,7 +736,7 @@
       const answer = await zz.api("/api/imports/" + job.id + "/cancel", { method: "POST" });
       remember(answer);
       const stopping = answer.state === "running"; // its command is being stopped
-      zz.toast((stopping ? "正在停止第 " : "已取消第 ") + job.id + " 号导入任务", "info");
+      zz.toast((stopping ? "正在停止任务 " : "已取消任务 ") + job.id, "info");
       poll();
     } catch (error) {
       zz.toast("无法取消：" + zz.errorText(error), "danger");
