@@ -3,16 +3,24 @@
 Trial AR M3: at 3840×2160 only the KPI tiles grew; the queue, the alerts, the legend and the
 header stayed at their 1080p size, and the 待办队列 showed 5½ rows and never moved. Now every
 text grows with the screen, and the queue and the alerts show whole rows, a page at a time,
-turning by themselves with 「第 1/3 页」 beside their title.
+turning by themselves with 「第 1/3 页」 beside their title. Trial AR M4: left open, the wall
+became the login page when its login ended; now it says half an hour before when it ends, and
+after that keeps its last figures under 「已断开：登录已过期」.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TypedDict
 
 import pytest
+from playwright.sync_api import expect
+from sqlalchemy import text
 
+from api.auth import issue_token
+from layers.china_time import CHINA
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 
@@ -121,3 +129,42 @@ def test_wall_text_grows_with_the_screen_and_the_queue_turns_pages(
     )
     assert broken == []
     page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_wall_says_when_its_login_ends_and_keeps_its_figures_after(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial AR M4: the wall warns before its login ends, then stays, marked 已断开."""
+    origin = console_demo.origin
+    user = console_demo.username("commander", COUNTY)
+    with console_demo.owner.connect() as connection:
+        user_id = connection.execute(
+            text("SELECT id FROM users WHERE username = :u"), {"u": user}
+        ).scalar_one()
+    settings = console_demo.settings
+    # a login that ends in a minute (made here: the served app's logins last 8 hours)
+    issued = issue_token(replace(settings, token_minutes=1), user_id, now=datetime.now(UTC))
+    page.context.add_cookies([{"name": settings.cookie_name, "value": issued.token, "url": origin}])
+    page.goto(f"{origin}/screen/{COUNTY}")
+    page.wait_for_function("window.zzReady === true")
+    note = page.locator("#zz-session-note")
+    expect(note).to_be_visible()
+    ends = issued.expires_at.astimezone(CHINA).strftime("%H:%M")
+    expect(note).to_contain_text(f"登录将于 {ends} 过期，请重新登录")
+    value = page.locator('#zz-kpis .zz-kpi[data-kpi="open"] .zz-kpi-value').inner_text()
+    assert value.isdigit()
+
+    gone = page.locator("#zz-disconnected")
+    expect(gone).to_be_visible(timeout=90_000)
+    expect(gone).to_contain_text("已断开：登录已过期")
+    expect(note).to_be_hidden()
+    # a read refused now (the next refresh's) leaves the wall where it is, its figures shown
+    page.evaluate("zz.api('/api/command/" + COUNTY + "').catch(() => null)")
+    expect(gone).to_be_visible()
+    assert page.url == f"{origin}/screen/{COUNTY}"
+    assert page.locator('#zz-kpis .zz-kpi[data-kpi="open"] .zz-kpi-value').inner_text() == value
+    assert page.locator("#zz-queue-body > tr").count() > 0
+    page.screenshot_step("disconnected")
+    page.assert_clean(origin, expected_errors=(r"status of 401",))

@@ -52,6 +52,7 @@ def _code_routes() -> list[str]:
 def test_the_console_routes_taking_a_code() -> None:
     assert _code_routes() == [
         "/console/{code}",
+        "/desk/{code}",  # a department's desk (trial AQ M1)
         "/dispatch/{code}",
         "/screen/{code}",
         "/trends/{code}",

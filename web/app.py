@@ -29,6 +29,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 PAGE_MODULES: list[str] = [
     "web.pages.command",
     "web.pages.dispatch",
+    "web.pages.department",
     "web.pages.case",
     "web.pages.trends",
     "web.pages.audit",
@@ -44,7 +45,8 @@ LANDING_PATHS: dict[str, str] = {
     Role.COMMANDER.value: "/console/{code}",
     Role.DISPATCHER.value: "/dispatch/{code}",
     Role.GRID_WORKER.value: "/console/{code}",
-    Role.DEPARTMENT.value: "/console/{code}",
+    # a department's own desk, not the command console (trial AQ M1, S2)
+    Role.DEPARTMENT.value: "/desk/{code}",
     Role.ANALYST.value: "/trends/{code}",
 }
 FALLBACK_PATH = "/console/{code}"
@@ -69,6 +71,8 @@ def landing_path(role: str, scope_code: str) -> str:
     --------
     >>> landing_path("dispatcher", "460105001000")
     '/dispatch/460105001000'
+    >>> landing_path("department", "460105000000")
+    '/desk/460105000000'
     >>> landing_path("analyst", "460100000000")
     '/trends/460100000000'
     >>> landing_path("auditor", "460000000000")

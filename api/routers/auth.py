@@ -70,6 +70,11 @@ class Me(BaseModel):
         description="Why: set by an administrator, or older than the deployment allows (Chinese)"
     )
     password_rule: str = Field(description="The rules a new password must meet (Chinese)")
+    session_expires_at: datetime | None = Field(
+        default=None,
+        description="When this login stops being accepted (the token's expiry): the big screen "
+        "warns before it and keeps its last figures after it (trial AR M4)",
+    )
 
 
 @router.post(
@@ -234,6 +239,7 @@ def me(user: CurrentUser, settings: SettingsDep) -> Me:
         must_change_password=due is not None,
         password_change_reason=due,
         password_rule=settings.password_policy.describe(),
+        session_expires_at=user.token_expires_at,
     )
 
 

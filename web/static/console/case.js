@@ -802,8 +802,8 @@
     const scope = me.scope_code;
     const ways = {
       "zz-dispatch-link": ["/dispatch/", me.role === "commander"],
-      "zz-trends-link": ["/trends/", !["grid_worker", "admin", "auditor"].includes(me.role)],
-      "zz-screen-link": ["/screen/", !["grid_worker", "admin", "auditor"].includes(me.role)],
+      "zz-trends-link": ["/trends/", !["grid_worker", "department", "admin", "auditor"].includes(me.role)],
+      "zz-screen-link": ["/screen/", !["grid_worker", "department", "admin", "auditor"].includes(me.role)],
     };
     Object.entries(ways).forEach(function ([id, [path, shown]]) {
       $(id).href = path + scope;

@@ -2369,6 +2369,49 @@
     L.DomEvent.disableScrollPropagation(document.getElementById("zz-layer-panel"));
   }
 
+  // ---- the wall's login (trial AR M4: left open, it became the login page when the token
+  // expired, without a word, in a room where nobody may be watching it) ------------------------
+  // The platform renews no token (a login lasts its set time): the wall says when its login
+  // ends, SESSION_WARN_MINUTES before, and once it has ended keeps its last figures on screen
+  // under 「已断开：登录已过期」 instead of leaving for the login page.
+  const SESSION_WARN_MINUTES = 30;
+  const timers = [];
+  let disconnected = false;
+
+  function watchSession(me) {
+    if (!screen) return;
+    zz.whenExpired(showDisconnected);
+    if (!me.session_expires_at) return;
+    const end = Date.parse(me.session_expires_at);
+    const warn = end - SESSION_WARN_MINUTES * 60000;
+    setTimeout(() => warnExpiry(end), Math.max(0, warn - Date.now()));
+    setTimeout(showDisconnected, Math.max(0, end - Date.now()));
+  }
+
+  function warnExpiry(end) {
+    const note = document.getElementById("zz-session-note");
+    if (!note || disconnected) return;
+    const at = zz.fmtTime(new Date(end).toISOString()).slice(11, 16);
+    document.getElementById("zz-session-note-text").textContent = "登录将于 " + at + " 过期，请重新登录";
+    note.hidden = false;
+  }
+
+  function showDisconnected() {
+    if (disconnected) return;
+    disconnected = true;
+    timers.forEach((t) => clearInterval(t));
+    if (st.live) st.live.close();
+    const note = document.getElementById("zz-session-note");
+    if (note) note.hidden = true;
+    const box = document.getElementById("zz-disconnected");
+    if (!box) return;
+    const at = st.feed ? zz.fmtTime(st.feed.generated_at) : "";
+    document.getElementById("zz-disconnected-when").textContent =
+      (at ? "以下为 " + at + " 的数据，已停止更新。" : "已停止更新。") + "请重新登录后继续显示。";
+    box.hidden = false;
+    document.title = "已断开 · " + document.title;
+  }
+
   function tickClock() {
     document.getElementById("zz-clock").textContent = zz.fmtTime(new Date().toISOString(), true);
   }
@@ -2439,15 +2482,21 @@
       st.live = zz.live({ case_event: onCaseEvent, worker: onWorker, import: onImport, alert: refreshSoon });
     }
     if (screen) {
-      setInterval(function () {
+      timers.push(setInterval(function () {
         refreshFeed();
         reloadPoints();
-      }, refreshSeconds * 1000);
+      }, refreshSeconds * 1000));
     }
+    watchSession(me);
   }
 
   start().catch(function (error) {
     if (error instanceof zz.ApiError && error.status === 401) return;
+    if (error instanceof zz.ApiError && error.status === 404) {
+      // another unit than the account's or one below it, or no unit (trial AQ m6)
+      zz.guardUnit(code, zz.errorText(error));
+      return;
+    }
     const loading = document.getElementById("zz-loading");
     if (loading && !loading.hidden) showLoading(error); // not once the feed was drawn: a toast
     document.getElementById("zz-queue-empty").classList.remove("d-none");

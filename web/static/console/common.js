@@ -472,6 +472,17 @@
     window.location.assign("/login");
   }
 
+  /**
+   * A department's account has a desk of its own (本部门待办, /desk/{code}): the command
+   * console, the 调度台, trends and the big screen send it there (trial AQ M1, S2).
+   */
+  function toDesk(m) {
+    if (m.role !== "department") return;
+    if (/^\/(console|dispatch|trends|screen)\//.test(window.location.pathname)) {
+      window.location.replace("/desk/" + m.scope_code);
+    }
+  }
+
   async function fillTopbar() {
     const button = document.getElementById("zz-logout");
     if (button) button.addEventListener("click", logout);
@@ -483,6 +494,7 @@
         user.textContent = m.display_name.includes(m.role_label) ? m.display_name : m.display_name + "（" + m.role_label + "）";
         user.title = user.textContent + "：点击修改密码"; // the whole name, when the bar cuts it
         showImportLink(m);
+        toDesk(m);
         const accounts = document.getElementById("zz-accounts-link");
         if (accounts && m.role === "admin") {
           accounts.hidden = false;

@@ -1787,6 +1787,7 @@
   }
 
   function init() {
+    zz.guardUnit(code); // another unit than the account's: said, with a link back (trial AQ m6)
     // the unit fitted in quarter zoom steps, as on 指挥调度: a village fills a phone's map
     map.options.zoomSnap = 0.25;
     map.options.zoomDelta = 0.5;

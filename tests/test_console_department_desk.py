@@ -1,0 +1,63 @@
+"""A department lands on its own desk, 本部门待办, led by what waits for its 受理 (trial AQ M1).
+
+The trial's department account landed on the county's command console, where the case just
+sent to it was row 15 of the county's 本级待办, and was offered the centre's 回访.
+"""
+
+from __future__ import annotations
+
+import httpx2
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import RecordedPage
+from tests.console_fixtures import ConsoleDemo, login
+from tests.test_console_dispatch import _act, _desk, _register, _token
+
+TITLE = "部门待办测试：工地拖欠农民工工资"
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_department_lands_on_its_desk_led_by_what_waits_for_its_受理(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    demo = console_demo
+    county = demo.data.county_code
+    _, _, _, _, dispatcher, spot = _desk(demo)
+    department = demo.username("department", county)
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        me = _token(client, dispatcher)
+        made = _register(client, me, spot, TITLE, "labour_wages", 0.0007)
+        _act(client, me, made["id"], "triage")
+        sent = client.post(
+            f"/api/cases/{made['id']}/dispatch",
+            json={"department": "县人社局", "version": made["version"] + 1},
+            headers=me,
+        )
+        assert sent.status_code == 200, sent.text
+
+    login(page, demo.origin, department)
+    page.wait_for_url(f"**/desk/{county}")
+    page.wait_for_function("window.zzReady === true")
+    expect(page.locator("#dk-department")).to_have_text("县人社局")
+    first = page.locator("#dk-list-to_accept .dk-case").first
+    expect(first).to_contain_text(TITLE)
+    expect(first).to_contain_text("县人社局")
+    # no way to the command console's views
+    for link in ("#zz-trends-link", "#zz-screen-link", "#dz-new"):
+        expect(page.locator(link)).to_have_count(0)
+    page.screenshot_step("1-desk")
+    first.locator("a").click()
+    page.wait_for_url(f"**/cases/{made['id']}")
+    actions = page.locator("#cz-actions button")
+    expect(actions.first).to_be_visible()
+    offered = set(actions.all_inner_texts())
+    assert offered == {"受理", "退回"}, offered
+    expect(page.locator("#zz-trends-link")).to_be_hidden()
+    expect(page.locator("#zz-screen-link")).to_be_hidden()
+    # the command console sends it back to its desk
+    page.goto(f"{demo.origin}/console/{county}")
+    page.wait_for_url(f"**/desk/{county}")
+    page.wait_for_function("window.zzReady === true")
+    page.assert_clean(demo.origin)
