@@ -45,7 +45,59 @@
     window.location.assign("/login?next=" + encodeURIComponent(next));
   }
 
-  /** Fetch JSON from the platform; a 401 sends the user to the login page. */
+  // A page that must not leave for the login page when its session ends (the big screen: it
+  // keeps its last figures under a notice, trial AR M4) says what to do instead (whenExpired).
+  let expiredHandler = null;
+  function whenExpired(handler) {
+    expiredHandler = handler;
+  }
+
+  /** Whether division code `code` lies inside the scope `scope` (its significant digits). */
+  function withinScope(scope, code) {
+    const cuts = [2, 4, 6, 9, 12];
+    let keep = 2;
+    cuts.forEach(function (cut, i) {
+      if (i && !/^0+$/.test(scope.slice(cuts[i - 1], cut))) keep = cut;
+    });
+    return code.startsWith(scope.slice(0, keep));
+  }
+
+  /**
+   * The page of another unit than the account's own or one below it (a village's commander on
+   * its township's 调度台, trial AQ m6): instead of an empty 本级 desk or 加载失败, the page says
+   * what the trends page says, 「辖区 … 不存在或不在您的管辖范围内」, with a link to the same page
+   * of the account's own unit. Resolves to whether the page may go on; also called with
+   * `message` when the API refused the unit (a code that names no unit).
+   */
+  async function guardUnit(code, message) {
+    let user;
+    try {
+      user = await me();
+    } catch (error) {
+      return false; // a 401 went to the login page
+    }
+    if (!message && withinScope(user.scope_code, code)) return true;
+    const main = document.querySelector(".zz-main");
+    const card = document.createElement("div");
+    card.className = "zz-refused card shadow-sm";
+    card.id = "zz-refused";
+    card.setAttribute("role", "alert");
+    const text = document.createElement("p");
+    text.id = "zz-refused-text";
+    text.textContent = message || "辖区 " + code + " 不存在或不在您的管辖范围内";
+    const home = document.createElement("a");
+    home.id = "zz-refused-home";
+    home.className = "btn btn-primary";
+    home.href = window.location.pathname.replace(code, user.scope_code);
+    home.textContent = "返回本辖区";
+    card.append(text, home);
+    // the page's own elements stay (hidden: its scripts may still be drawing into them)
+    main.classList.add("zz-refused-page");
+    if (!document.getElementById("zz-refused")) main.appendChild(card);
+    return false;
+  }
+
+  /** Fetch JSON from the platform; a 401 sends the user to the login page (see whenExpired). */
   async function api(path, options) {
     const opts = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
     if (opts.json !== undefined) {
@@ -55,7 +107,8 @@
     }
     const response = await fetch(path, opts);
     if (response.status === 401) {
-      toLogin();
+      if (expiredHandler) expiredHandler();
+      else toLogin();
       throw new ApiError(401, null);
     }
     const text = await response.text();
@@ -682,6 +735,7 @@
     departmentChoices,
     departmentNames,
     activeDispatches,
+    whenExpired, guardUnit,
     ApiError, api, me, label, beijingDay, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, stateBadge, toast, live, importNews, esc, tables,
     unmask, personRecord, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
   };
