@@ -200,6 +200,33 @@ ACTION_LABELS: dict[str, str] = {
     "rehomed": "区划网格调整",
     **{name: rule.label for name, rule in RULES.items()},
 }
+_DONE: dict[str, str] = {
+    "triage": "已分流",
+    "dispatch": "已派单",
+    "accept": "已受理",
+    "arrive": "已登记到场",
+    "resolve": "已办结",
+    "evaluate": "已评价",
+    "visit": "已回访",
+    "archive": "已销号",
+    "reopen": "已重新办理",
+    "return": "已退回",
+    "recall": "已撤回派单",
+    "feedback": "反馈已提交",
+    "escalate": "已上报",
+    "hand_down": "已交办",
+    "remind": "已催办",
+    "supervise": "已督办",
+    "supervision_reply": "督办回复已报送",
+    "summon": "已吹哨",
+    "summon_reply": "吹哨反馈已提交",
+}
+#: What the console says once an action is done (its toast): what happened, not
+#: 「处置反馈：已完成」, which read to a department's clerk as if the case were finished
+#: (trial AQ m3); an action without its own wording says 已 and its name.
+DONE_LABELS: dict[str, str] = {
+    name: _DONE.get(name, f"已{rule.label}") for name, rule in RULES.items()
+}
 #: What 上报 is when a level above the case's takes it up to itself (trial AM N10): the case
 #: is not sent up by the level handling it, the superior takes it over (提级办理).
 TAKE_UP_LABEL = "提级办理"

@@ -66,7 +66,7 @@ def test_the_worker_sends_site_photos_with_his_feedback_from_the_phone(
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
 
         page.locator("#cz-action-submit").tap()
-        expect(page.locator("#zz-toasts")).to_contain_text("处置反馈：已完成（附现场照片 2 张）")
+        expect(page.locator("#zz-toasts")).to_contain_text("反馈已提交（附现场照片 2 张）")
         row = page.locator("#cz-timeline tbody tr[data-action='feedback']")
         thumbs = row.locator("img.cz-photo")
         expect(thumbs).to_have_count(2)
@@ -121,7 +121,7 @@ def test_the_worker_accepts_a_task_with_a_photo_of_the_scene(
         expect(page.locator("#cz-p-photos-picked img")).to_have_count(1)
         page.fill("#cz-action-note", "已联系物业，下午到场")
         page.locator("#cz-action-submit").tap()
-        expect(page.locator("#zz-toasts")).to_contain_text("已完成（附现场照片 1 张）")
+        expect(page.locator("#zz-toasts")).to_contain_text("已受理（附现场照片 1 张）")
         row = page.locator("#cz-timeline tbody tr[data-action='accept']")
         expect(row.locator("img.cz-photo")).to_have_count(1)
         page.wait_for_function(

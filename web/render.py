@@ -2,7 +2,8 @@
 
 Every console page extends ``console_base.html`` and receives, besides its own variables, the
 Chinese labels of every code table (:func:`code_tables_json`) as JSON for the page's scripts,
-plus ``case_action`` (workflow action → 中文名), ``level`` (1 → 省 … 5 → 村社区) and
+plus ``case_action`` (workflow action → 中文名), ``case_action_done`` (what the toast says once
+it is done, :data:`layers.workflow.DONE_LABELS`), ``level`` (1 → 省 … 5 → 村社区) and
 ``note_required`` (an action whose note is required → what the note is called).
 """
 
@@ -83,6 +84,7 @@ def code_tables_json() -> str:
     """
     tables = {name: enum.labels() for name, enum in CODE_TABLES.items()}
     tables["case_action"] = {name: rule.label for name, rule in workflow.RULES.items()}
+    tables["case_action_done"] = dict(workflow.DONE_LABELS)  # the toast once done
     tables["level"] = {str(level.value): level.label for level in Level}
     tables["handling_level"] = {str(level.value): level.handling_label for level in Level}
     tables["satisfaction"] = {str(k): v for k, v in cases.SATISFACTION_LABELS.items()}

@@ -37,16 +37,30 @@
 
   const CONTACTED = ["accepted", "on_site", "resolved", "legal_route", "evaluated", "visited", "archived"];
 
-  /** 联系时限: a countdown until the handler takes the case (受理) or is on site, then when that was. */
+  /**
+   * 联系时限: a countdown until the handler takes the case (受理) or is on site, then when that was.
+   * A case sent back (退回, 撤回派单, 上报) after a 受理 was contacted all the same: it says when
+   * and that it went back, not 超期 (trial AQ M3: 超期 9小时57分 though 县住建局 受理'd in time).
+   */
   function contactText(c, events) {
-    if (!CONTACTED.includes(c.state)) return deadlineText(c.contact_deadline, !c.closed_at);
     const times = (acts) => events.filter((e) => acts.includes(e.action)).map((e) => Date.parse(e.at));
+    if (!CONTACTED.includes(c.state)) {
+      const first = times(["accept", "arrive"]).sort((a, b) => a - b)[0];
+      if (first === undefined || !c.contact_deadline) return deadlineText(c.contact_deadline, !c.closed_at);
+      const back = events.filter((e) => ["return", "recall", "escalate", "hand_down"].includes(e.action) && Date.parse(e.at) >= first).pop();
+      return contactMet(c, first, back ? "；" + zz.label("case_action_done", back.action) : "");
+    }
     const sent = Math.max(0, ...times(["dispatch"])); // the latest dispatch: a returned one starts again
     const met = times(["accept", "arrive"]).filter((t) => t >= sent).sort((a, b) => a - b)[0];
     if (met === undefined || !c.contact_deadline) return deadlineText(c.contact_deadline, false);
+    return contactMet(c, met, "");
+  }
+
+  /** 2026-12-06 03:17（已于 2026-12-05 08:28 受理，按时；已退回）. */
+  function contactMet(c, met, after) {
     const late = met > Date.parse(c.contact_deadline);
     return zz.esc(zz.fmtTime(c.contact_deadline)) + '（<span class="' + (late ? "cz-overdue" : "") + '">' +
-      zz.esc("已于 " + zz.fmtTime(new Date(met).toISOString()) + " 受理，" + (late ? "超过时限" : "按时")) + "</span>）";
+      zz.esc("已于 " + zz.fmtTime(new Date(met).toISOString()) + " 受理，" + (late ? "超过时限" : "按时") + after) + "</span>）";
   }
 
   function renderCase(c) {
@@ -549,6 +563,11 @@
       "</select>";
   }
 
+  /** A select the operator must choose in: no option preselected, required (trial AQ m4). */
+  function choose(id, options, prompt) {
+    return select(id, Object.assign({ "": prompt }, options)).replace("<select ", "<select required ");
+  }
+
   function field(labelText, id, control) {
     return '<div class="mb-2"><label class="form-label mb-0" for="' + id + '">' + labelText + "</label>" + control + "</div>";
   }
@@ -567,7 +586,9 @@
       } else {
         delete outcomes.legal_concluded;
       }
-      return field("办结结果", "cz-p-outcome", select("cz-p-outcome", outcomes)) +
+      // chosen each time: a preselected 调解成功 was recorded unless changed, inflating the
+      // mediation figures (trial AQ m4)
+      return field("办结结果", "cz-p-outcome", choose("cz-p-outcome", outcomes, "请选择办结结果")) +
         '<div id="cz-p-route-box" hidden>' + field("法治化途径", "cz-p-route", select("cz-p-route", labels.legal_route)) + "</div>";
     },
     evaluate: () => field("满意度", "cz-p-satisfaction", select("cz-p-satisfaction", SATISFACTION)),
@@ -704,7 +725,8 @@
       $("cz-action-note").value = "";
       picked = [];
       sessionStorage.removeItem(draftKey(action));
-      zz.toast(actionLabel(action) + "：已完成" + (photos ? "（附现场照片 " + photos + " 张）" : ""), "success");
+      // what happened (反馈已提交, 已退回, 已办结 …), not 「处置反馈：已完成」 (trial AQ m3)
+      zz.toast(zz.label("case_action_done", action) + (photos ? "（附现场照片 " + photos + " 张）" : ""), "success");
       await load();
     } catch (err) {
       let text = zz.errorText(err);

@@ -742,6 +742,7 @@
   fillTopbar();
   fieldProblems();
   timeEchoes();
+  noteCounters();
 
   /** What a field is called on the page: its label (without 必填/选填), aria-label or placeholder. */
   function fieldName(field) {
@@ -772,10 +773,61 @@
           if (field.value.trim()) problem.remove();
         });
       }
-      problem.textContent = "请填写" + (name || "此项");
+      problem.textContent = (field.tagName === "SELECT" ? "请选择" : "请填写") + (name || "此项");
       const form = field.form;
       const first = form ? Array.from(form.elements).find((e) => e.validity && !e.validity.valid) : field;
       if (first === field) field.focus();
+    }, true);
+  }
+
+  /**
+   * Under every note box with a length limit (textarea[maxlength]: 督办意见, 处置反馈, 上报原因 …),
+   * 已输入 1980/2000 as one types, and what a paste lost when the box cut it at its limit (trial
+   * AQ m1: a 2,760-character paste kept its first 2,000 without a word).
+   */
+  function noteCounters() {
+    const cut = new WeakMap();
+    function counter(box) {
+      let shown = box.nextElementSibling;
+      while (shown && shown.classList.contains("zz-field-problem")) shown = shown.nextElementSibling;
+      if (!shown || !shown.classList.contains("zz-note-count")) {
+        shown = document.createElement("div");
+        shown.className = "zz-note-count small text-muted text-end";
+        shown.setAttribute("aria-live", "polite");
+        box.insertAdjacentElement("afterend", shown);
+      }
+      return shown;
+    }
+    function limited(target) {
+      return target instanceof HTMLTextAreaElement && target.maxLength > 0 ? target : null;
+    }
+    document.addEventListener("paste", function (event) {
+      const box = limited(event.target);
+      if (!box || !event.clipboardData) return;
+      const pasted = event.clipboardData.getData("text").replace(/\r\n/g, "\n");
+      const kept = box.value.length - (box.selectionEnd - box.selectionStart);
+      const over = kept + pasted.length - box.maxLength;
+      if (over > 0) cut.set(box, over);
+    }, true);
+    function show(box, lost) {
+      const shown = counter(box);
+      const full = Boolean(lost) || box.value.length >= box.maxLength;
+      shown.classList.toggle("text-danger", full);
+      shown.classList.toggle("text-muted", !full);
+      shown.textContent = "已输入 " + box.value.length + "/" + box.maxLength +
+        (lost ? "；粘贴的内容超过 " + box.maxLength + " 字，已截去末尾 " + lost + " 字" : "");
+    }
+    document.addEventListener("input", function (event) {
+      const box = limited(event.target);
+      if (!box) return;
+      const lost = cut.get(box);
+      cut.delete(box);
+      show(box, lost);
+    }, true);
+    // a box the page emptied or filled (a dialog opened again) counts afresh once focused
+    document.addEventListener("focusin", function (event) {
+      const box = limited(event.target);
+      if (box) show(box, 0);
     }, true);
   }
 

@@ -31,6 +31,7 @@
   const LIST_LIMIT = 300;
   const SEARCH_LIMIT = 20;
   const GRID_LABEL_ZOOM = 15;
+  const CASE_SURROUNDS_M = 500; // what the map shows around a case selected
   // the roles that may register a case (POST /api/cases: layers/workflow.py FIELD)
   const REGISTRARS = ["commander", "dispatcher", "grid_worker", "department"];
   const phone = window.matchMedia("(max-width: 768px)");
@@ -462,6 +463,22 @@
   }
 
   /**
+   * A long note folds after a few lines (.dz-fold) with 展开全文 under it (trial AQ m2: a 1,710-
+   * character 上报 reason pushed 派单 and 推荐网格员 screens down); a short one shows whole.
+   */
+  function foldLong(box) {
+    const body = box.querySelector(".dz-fold");
+    const unfold = box.querySelector(".dz-unfold");
+    unfold.onclick = function () {
+      body.classList.remove("dz-fold");
+      unfold.hidden = true;
+    };
+    requestAnimationFrame(function () {
+      unfold.hidden = body.scrollHeight <= body.clientHeight + 1;
+    });
+  }
+
+  /**
    * What the desk reads before it acts (trial AH M3, M5, M6): who sent the case back and why,
    * the 督办意见 and 督办时限 of a standing 督办, the worker's 办结结果 and note before 评价、回访、
    * 销号 or 重新办理, and why a case was sent back to be redone.
@@ -474,10 +491,11 @@
     $("dz-moved-here").hidden = !here;
     if (here) {
       const verb = here.action === "escalate" ? "上报" : "交办";
-      $("dz-moved-here").innerHTML = factHtml(verb + "来：", [
+      $("dz-moved-here").innerHTML = '<div class="dz-fold">' + factHtml(verb + "来：", [
         here.actor_name + "于 " + zz.fmtTime(here.at) + verb + "（" + zz.label("handling_level", here.payload.from_level) + " → " + zz.label("handling_level", here.payload.to_level) + "）",
         here.note ? "说明：" + here.note : "未写说明",
-      ]);
+      ]) + '</div><button class="btn btn-link btn-sm p-0 dz-unfold" type="button" hidden>展开全文</button>';
+      foldLong($("dz-moved-here"));
     }
     const returned = returnedOf(c);
     $("dz-returned").hidden = !returned;
@@ -583,7 +601,7 @@
         json: { version: c.version, note: $("dz-closing-note").value.trim() || null, params: params },
       });
       form.hidden = true;
-      zz.toast(zz.label("case_action", action) + "：已完成", "success");
+      zz.toast(zz.label("case_action_done", action), "success"); // what happened (trial AQ m3)
       upsertCase(updated);
       renderCase(updated);
       // the pane below follows the new state (trial AH M4: 案件已办结，无需派单 stayed after 重新办理)
@@ -614,7 +632,9 @@
     })
       .bindTooltip(zz.esc(c.title), { permanent: false })
       .addTo(layers.case);
-    map.setView([c.lat, c.lon], 17);
+    // about 500 m each way, the grids' outlines and names around (trial AQ m5: zoom 17 showed a
+    // dot and one grid line at 100 m, nothing to place the case by)
+    map.fitBounds(L.latLng(c.lat, c.lon).toBounds(2 * CASE_SURROUNDS_M), { maxZoom: 16 });
   }
 
   async function loadCameras(c) {
@@ -1186,8 +1206,7 @@
       return "已交办给" + (unit || level) + "：" + c.title;
     }
     if (action === "recall") return "已撤回派单：" + c.title;
-    if (action === "supervision_reply") return "督办回复已报送：" + c.title;
-    return zz.label("case_action", action) + "：已完成";
+    return zz.label("case_action_done", action) + "：" + c.title; // 督办回复已报送：… (trial AQ m3)
   }
 
   // example text of the required notes, as on the case page (case.js NOTE_HINTS; trial AN N1)
