@@ -1147,13 +1147,15 @@ def _outside_jurisdiction(
 ) -> list[Problem]:
     outside = import_checks.outside_jurisdiction(conn, staging, geom, tolerance_m)
     field = "wkt" if geom == "boundary" else checks.point_source()
+    # the unit by its name and code (新复社区（530424102001）; trial AR m5: the code alone)
+    names = import_checks.unit_names(conn, [o.area_code for o in outside]) if outside else {}
     return [
         Problem(
             o.row,
             checks.header(field),
             f"{o.lon:.6f}, {o.lat:.6f}（CGCS2000）",
-            f"{'边界' if geom == 'boundary' else '点位'}在辖区 {o.area_code} 外 "
-            f"{int(o.distance_m)} 米（容差 {tolerance_m:g} 米）",
+            f"{'边界' if geom == 'boundary' else '点位'}在辖区{names.get(o.area_code, '')}"
+            f"（{o.area_code}）外 {int(o.distance_m)} 米（容差 {tolerance_m:g} 米）",
         )
         for o in outside
     ]

@@ -159,6 +159,8 @@ class CheckedFile:
     derived : tuple of str
         Columns the import made from the file's (a classification joined from its levels, a
         ledger's parties joined), left out of the rows a report copies for correction.
+    fids : dict of int to int
+        A Shapefile's or GeoPackage's row number → FID (:attr:`SourceTable.fids`).
     """
 
     checks: RowChecks
@@ -171,6 +173,7 @@ class CheckedFile:
     named: tuple[str, ...] = ()
     unused: tuple[str, ...] = ()
     derived: tuple[str, ...] = ()
+    fids: dict[int, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -210,6 +213,9 @@ class ImportOutcome:
         ``partial`` would load them (``counts`` is ``None``).
     unused : list of str
         The file's columns that feed no field, which the summary names.
+    fids : dict of int to int
+        A Shapefile's or GeoPackage's row number → FID: its rows are said as features
+        (``第 4 条（FID 3）``, :func:`importers.reject_digest.rows_said`).
     """
 
     kind: str
@@ -228,6 +234,7 @@ class ImportOutcome:
     counties: list[CountyRows] = field(default_factory=list)
     valid_counts: UpsertCounts | None = None
     unused: list[str] = field(default_factory=list)
+    fids: dict[int, int] = field(default_factory=dict)
 
     @property
     def rejected_rows(self) -> int:
@@ -454,6 +461,7 @@ def check_table(
         named=named,
         unused=tuple(unused),
         derived=tuple(derived),
+        fids=table.fids,
     )
 
 
@@ -899,6 +907,7 @@ def import_checked(
         rows_total=len(checks.frame),
         columns={f: h for f, h in checks.columns.items() if f not in checked.fixed},
         unused=list(checked.unused),
+        fids=checked.fids,
     )
     met: list[person_lookalikes.MetElsewhere] = []  # rows refused: their IDs are elsewhere
     ended: ImportOutcome | None = None
@@ -1182,6 +1191,7 @@ class NothingListed(ValueError):
             rows_total=len(checks.frame),
             problems=_final(checks.problems),
             columns={f: h for f, h in checks.columns.items() if f not in checked.fixed},
+            fids=checked.fids,
         )
         """What the checks found (nothing written): the report's rows."""
 

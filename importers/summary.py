@@ -335,6 +335,7 @@ def _leading_reasons(outcome: ImportOutcome) -> list[str]:
         private_columns=_private_columns(outcome),
         values_shown=outcome.kind not in PERSONAL_KINDS,
         refused=outcome.status == "rejected",
+        fids=outcome.fids,
     )
     return ["退回原因：", *(f"  {line}" for line in lines)] if lines else []
 
@@ -363,6 +364,7 @@ def rejected_reasons(outcome: ImportOutcome) -> list[str]:
         outcome.problems,
         private_columns=_private_columns(outcome),
         values_shown=outcome.kind not in PERSONAL_KINDS,
+        fids=outcome.fids,
     )
 
 

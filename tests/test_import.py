@@ -167,7 +167,7 @@ def test_grids_unclosed_polygon_rejected_bowtie_repaired_far_one_outside(
     assert set(rejected) == {3, 5, 6, 7}
     assert "未闭合" in rejected[3]
     assert "单个面" in rejected[7]
-    assert "在辖区 530424100001 外" in rejected[5] and "（容差 500 米）" in rejected[5]
+    assert "在辖区测试社区（530424100001）外" in rejected[5] and "（容差 500 米）" in rejected[5]
     assert rejected[6] == "必须是面（Polygon 或 MultiPolygon）"
     repaired = [p for p in outcome.problems if p.severity == "repaired"]
     assert [p.row for p in repaired] == [4] and "已自动修复（make_valid）" in repaired[0].rule

@@ -181,4 +181,4 @@ def test_a_point_far_outside_a_township_without_a_boundary_is_refused_by_its_cou
     outcome = run_import(db.connection(), path, ImportOptions(kind="cases", crs="cgcs2000"))
     assert not outcome.committed
     (far,) = [p for p in outcome.problems if p.severity == "rejected"]
-    assert far.row == 3 and far.rule.startswith("点位在辖区 530424000000 外 "), far.rule
+    assert far.row == 3 and far.rule.startswith("点位在辖区华宁县（530424000000）外 "), far.rule
