@@ -137,3 +137,29 @@ def test_a_long_escalation_reason_folds_and_the_map_shows_the_cases_surroundings
     )
     assert span >= 900
     page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_worker_a_recall_took_the_case_from_is_marked_when_it_is_sent_again(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """M4: 原承办人（已撤回：<原因>） in his row and in the 确认派单 box."""
+    demo = console_demo
+    desk = _desk(demo)
+    township = desk.village[:9] + "000"
+    case_id = _dispatch_to_worker(demo, "原承办人测试：小区门口占道经营")
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        _act(client, _token(client, desk.dispatcher), case_id, "recall", "改派本网格专职网格员")
+
+    login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}?case={case_id}")
+    expect(page.locator("#dz-state")).to_have_text("已分流")
+    ours = page.locator(f"#dz-picks tr[data-worker-id='{desk.worker_id}']")
+    expect(ours.locator(".dz-withdrawn")).to_have_text("原承办人（已撤回：改派本网格专职网格员）")
+    ours.locator(".dz-pick-assign").click()
+    expect(page.locator("#dz-confirm")).to_contain_text(
+        "注意：该网格员为原承办人（已撤回：改派本网格专职网格员）。"
+    )
+    page.screenshot_step("1-confirm")
+    page.click("#dz-confirm-cancel")
+    page.assert_clean(demo.origin)
