@@ -247,8 +247,8 @@ def _suppress_person_counts(
     *,
     actor: Actor,
     now: datetime,
-) -> None:
-    """Give the 走访超期 the actor may see, the others ``None``.
+) -> int | None:
+    """Give the 走访超期 the actor may see, the others ``None``; say where the figures are.
 
     A reader with a minimum count above 1 (:func:`layers.trends.min_count_for`: an analyst, a
     province's or a city's account) gets the 走访超期 of the unit or of a child unit exactly
@@ -276,6 +276,14 @@ def _suppress_person_counts(
         Who reads.
     now : datetime
         Reference instant (the trends page's).
+
+    Returns
+    -------
+    int or None
+        Where a reader whose unit's 走访超期 is withheld finds figures: the highest level below
+        ``code`` at which some unit's total is given (4: its townships), so that 「—」 points
+        there and not one level down to another 「—」 (trial AR M2); None when the unit's own
+        figure is given, or no unit below it has one (then only the trends page's grids).
     """
     from layers import trends  # layers.trends imports this module
     from layers.trend_tables import shown_totals
@@ -284,9 +292,9 @@ def _suppress_person_counts(
     if actor.role == Role.DEPARTMENT:
         for kpi in (unit, *(k for _, k in children)):
             kpi["overdue_visits"] = None
-        return
+        return None
     if min_count <= 1:
-        return
+        return None
     rows, live = _overdue_rows(session, code, now=now)
     overdue = [int(r.overdue) for r in rows]
     listed = [n >= min_count for n in overdue]
@@ -300,6 +308,10 @@ def _suppress_person_counts(
             lo, hi = scope_range(child)
             figure = sum(n for u, n in zip(units, overdue, strict=True) if lo <= u < hi)
             kpi["overdue_visits"] = figure if given.get(child, False) else None
+    if unit["overdue_visits"] is not None:
+        return None
+    below = [division_level(c) for c, shown in given.items() if shown and c != code]
+    return min(below, default=None)
 
 
 def _overdue_rows(
@@ -724,7 +736,9 @@ def feed(
         most severe first, each with its hot cell's figures under ``cell``: ``own`` 本格,
         ``around`` 本格及相邻格, ``bin``, ``z``, ``p``, as the cell's popup gives them);
         ``unit`` and each child carry ``code``, ``name``, ``kind``, ``level``, ``level_label``
-        and ``kpis``; ``ancestors`` runs from the province down to the unit (breadcrumbs); each
+        and ``kpis``, the unit also ``overdue_visits_below``: where its 走访超期 withheld is
+        given in parts (the level, :func:`_suppress_person_counts`); ``ancestors`` runs from
+        the province down to the unit (breadcrumbs); each
         queued case carries the ``allowed_actions`` of the actor and the ``reminders`` (催办)
         standing on it (:mod:`layers.case_reminders`); ``tasks`` are the cases dispatched to
         a grid worker's own worker record and not finished (我的任务, empty for other roles),
@@ -809,7 +823,7 @@ def feed(
         }
         for row in child_rows
     ]
-    _suppress_person_counts(
+    visits_below = _suppress_person_counts(
         session,
         code,
         unit_kpis,
@@ -837,6 +851,7 @@ def feed(
             "level": unit_row["level"],
             "level_label": unit_row["level_label"],
             "kpis": unit_kpis,
+            "overdue_visits_below": visits_below,
         },
         "children": children,
         "counties": counties_held(session, code, level),

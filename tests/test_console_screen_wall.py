@@ -168,3 +168,34 @@ def test_wall_says_when_its_login_ends_and_keeps_its_figures_after(
     assert page.locator("#zz-queue-body > tr").count() > 0
     page.screenshot_step("disconnected")
     page.assert_clean(origin, expected_errors=(r"status of 401",))
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_withheld_visits_figure_points_to_where_the_figures_are(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial AR M2: the city's 「—」 sent it to the county, whose 「—」 sent it back down again."""
+    origin = console_demo.origin
+    city = "530400000000"
+    login(page, origin, console_demo.username("commander", city), next_path=f"/console/{COUNTY}")
+    page.wait_for_function("window.zzReady === true")
+    visits = page.locator(".zz-kpi[data-kpi=overdue_visits]")
+    expect(visits.locator(".zz-kpi-value")).to_have_text("—")
+    expect(visits).to_have_attribute("title", re.compile("请进入各乡镇（街道）查看$"))
+    # where it points, the figures are: the townships' column of the shading
+    visits.click()  # the card colours the map by it and adds its column to 下级单位
+    expect(page.locator("#zz-children-body tr").first.locator("td").last).to_have_text(
+        re.compile(r"^\d+$")
+    )
+    page.goto(f"{origin}/console/{city}")
+    page.wait_for_function("window.zzReady === true")
+    expect(visits).to_have_attribute("title", re.compile("请经下级单位进入各乡镇（街道）查看$"))
+    # on the wall the reason stands under the 「—」
+    page.goto(f"{origin}/screen/{COUNTY}")
+    page.wait_for_function("window.zzReady === true")
+    note = visits.locator(".zz-kpi-withheld")
+    expect(note).to_be_visible()
+    expect(note).to_have_text("保护个人信息，本级不显示，见各乡镇（街道）")
+    page.screenshot_step("withheld-on-the-wall")
+    page.assert_clean(origin)

@@ -222,19 +222,50 @@
     const label = card.querySelector(".zz-kpi-label");
     if (card.dataset.note === undefined) card.dataset.note = card.title;
     card.title = unit.name + "：" + card.dataset.note;
-    if (unit.kpis.overdue_visits === null || unit.kpis.overdue_visits === undefined) {
-      // 「—」 says nothing by itself: why this level gets no figure (trial AM N4)
+    const withheld = unit.kpis.overdue_visits === null || unit.kpis.overdue_visits === undefined;
+    if (withheld) {
+      // 「—」 says nothing by itself: why this level gets no figure (trial AM N4), and where the
+      // figures are, the level below that shows them, not one more 「—」 (trial AR M2)
       card.title +=
         role() === "department"
           ? "。部门账号不查看特殊人群信息"
           : "。本级不显示此数：为保护个人信息，本账号只能查看特殊人群的汇总数，少于 3 人的网格不单列，而本级合计能推算出这些网格的人数。" +
-            "走访逾期 3 人以上的网格见“研判分析”页，各县（市、区）的数请进入下级单位查看";
+            visitsWhere(unit);
     }
+    // on the wall nobody hovers: the reason under the 「—」, in small letters
+    if (screen) withheldNote(card, !withheld ? "" : role() === "department" ? "部门账号不显示" : visitsWhereShort(unit));
     if (screen || !st.me || !st.me.worker_id) return;
     const scope = unit.kind === "grid" ? "网格" : unit.level === 5 ? (/村$/.test(unit.name) ? "全村" : "社区") : "辖区";
     label.textContent = "";
     label.append(el("span", "zz-kpi-scope", scope), KPI_LABELS.overdue_visits);
     card.title += "，含" + unit.name + "全部在册人员，不只是您负责的；您负责的人员中逾期的人数见“走访”标签上的数字";
+  }
+
+  // the units of a level, as the tooltips of 走访超期 name those that show its figures
+  const LEVEL_UNITS = { 2: "各市（州）", 3: "各县（市、区）", 4: "各乡镇（街道）", 5: "各村（社区）" };
+
+  /** Where a withheld 走访超期 is given in parts: the level below that shows it (feed). */
+  function visitsWhere(unit) {
+    const below = unit.overdue_visits_below;
+    if (!below || !LEVEL_UNITS[below]) return "走访逾期 3 人以上的网格见“研判分析”页";
+    const direct = below === levelOf(unit.code) + 1;
+    return (direct ? "请进入" : "请经下级单位进入") + LEVEL_UNITS[below] + "查看";
+  }
+
+  function visitsWhereShort(unit) {
+    const below = unit.overdue_visits_below;
+    const where = below && LEVEL_UNITS[below] ? "，见" + LEVEL_UNITS[below] : "，网格见研判分析";
+    return "保护个人信息，本级不显示" + where;
+  }
+
+  function withheldNote(card, text) {
+    let note = card.querySelector(".zz-kpi-withheld");
+    if (!note) {
+      note = el("div", "zz-kpi-withheld");
+      card.appendChild(note);
+    }
+    note.textContent = text;
+    note.hidden = !text;
   }
 
   /**
