@@ -1018,6 +1018,8 @@ def actions_open_to(
         supervised_until=case.supervision_deadline,
         now=now,
     )
+    if "summon_reply" in names and not department_scope.summoned_names(session, actor, case.id):
+        names = [n for n in names if n != "summon_reply"]
     own = [n for n in names if n in workflow.OWN_DISPATCH_ACTIONS]
     if own:
         try:
@@ -1268,6 +1270,19 @@ def _apply(
         refuse_personal_numbers_in_names(
             payload["departments"], field="吹哨部门", advice=DEPARTMENT_NAMES
         )
+        # from the list, or confirmed new; a name one character off is asked about (AQ S3)
+        department_scope.check_summoned(
+            session,
+            actor,
+            case.area_code,
+            payload["departments"],
+            new_ok=params.get("new_departments") is True,
+        )
+    elif action == "summon_reply":  # a department answers a 吹哨 naming it (trial AQ S3)
+        answering = department_scope.summoned_names(session, actor, case.id)
+        if not answering:
+            raise Forbidden("只有被吹哨的部门可以提交吹哨反馈")
+        payload = {"department": answering[0]}
     return payload
 
 

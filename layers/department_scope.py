@@ -24,7 +24,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import TEXT as PG_TEXT
 from sqlalchemy.orm import Session
 
-from geo.codes import enclosing_code, scope_range
+from geo.codes import division_level, enclosing_code, scope_range
+from layers.errors import InvalidInput
 from layers.model import AssigneeKind, Case, CaseEvent, Dispatch, Role
 from layers.workflow import OPEN_STATES, Actor
 
@@ -279,3 +280,155 @@ def desk(session: Session, actor: Actor, *, now: datetime) -> list[DeskRow]:
         if sent.finished_at is not None:
             rows.append(DeskRow(case, "done", str(sent.department), sent.finished_at, sent.status))
     return rows
+
+
+_ACCOUNT_NAMES = text(
+    "SELECT DISTINCT display_name FROM users WHERE role = 'department' AND active"
+    " AND scope_code = ANY(:units)"
+)
+_NAMED_IN = text(
+    """
+    SELECT DISTINCT named.name FROM (
+        SELECT d.department AS name FROM dispatches d
+         WHERE d.department IS NOT NULL AND d.area_code >= :lo AND d.area_code < :hi
+        UNION
+        SELECT jsonb_array_elements_text(e.payload -> 'departments') FROM case_events e
+         WHERE e.action = 'summon' AND e.area_code >= :lo AND e.area_code < :hi
+           AND jsonb_typeof(e.payload -> 'departments') = 'array'
+    ) named WHERE btrim(named.name) <> ''
+    """
+)
+#: What a 吹哨 naming a department outside the list is told (trial AQ S3).
+UNKNOWN_DEPARTMENT = (
+    "“{name}”不在部门列表中：请从列表中选择；确为新的部门，请勾选「新增部门名称」后再吹哨"
+)
+#: What a name one character off a known department is asked (trial AQ S3: 县人设局).
+DID_YOU_MEAN = "吹哨部门“{name}”不在部门列表中，是否为“{known}”？"
+
+
+def one_apart(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one character: one changed, added or left out.
+
+    Parameters
+    ----------
+    a, b : str
+        Two names.
+
+    Returns
+    -------
+    bool
+        Their edit distance is exactly 1.
+
+    Examples
+    --------
+    >>> one_apart("县人设局", "县人社局"), one_apart("县人社", "县人社局")
+    (True, True)
+    >>> one_apart("县人社局", "县人社局")
+    False
+    >>> one_apart("县公安局", "县人社局")
+    False
+    """
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def known_departments(
+    session: Session, actor: Actor, area_code: str
+) -> tuple[list[str], list[str]]:
+    """Return the department accounts over ``area_code`` and the names its area used before.
+
+    The 吹哨 form's list: the accounts of the area's county and the levels above it, then the
+    departments the actor's area already dispatched to or 吹哨'd (:func:`check_summoned`).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    actor : Actor
+        Who 吹哨s.
+    area_code : str
+        The case's area.
+
+    Returns
+    -------
+    tuple of (list of str, list of str)
+        Account names, then the other names used, each sorted.
+    """
+    top = min(3, division_level(area_code))
+    units = [enclosing_code(area_code, level) for level in range(1, top + 1)]
+    accounts = sorted(str(n) for n in session.execute(_ACCOUNT_NAMES, {"units": units}).scalars())
+    lo, hi = scope_range(actor.scope_code)
+    named = session.execute(_NAMED_IN, {"lo": lo, "hi": hi}).scalars()
+    return accounts, sorted({str(n) for n in named} - set(accounts))
+
+
+def check_summoned(
+    session: Session, actor: Actor, area_code: str, names: Sequence[str], *, new_ok: bool
+) -> None:
+    """Refuse a 吹哨 naming a department outside the list, unless confirmed new (trial AQ S3).
+
+    A name one character off a department account's (or a name used before) is refused with
+    the name it was likely meant to be, confirmed or not; another name outside the list only
+    with ``new_ok`` (the form's 「新增部门名称」).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    actor : Actor
+        Who 吹哨s.
+    area_code : str
+        The case's area.
+    names : sequence of str
+        The departments named.
+    new_ok : bool
+        The user confirmed that names outside the list are new departments.
+
+    Raises
+    ------
+    InvalidInput
+        A name likely mistyped, or outside the list without ``new_ok``.
+    """
+    accounts, used = known_departments(session, actor, area_code)
+    for name in names:
+        if name in accounts:
+            continue
+        near = next((k for k in accounts if one_apart(name, k)), None)
+        if near is None and name not in used:
+            near = next((k for k in used if one_apart(name, k)), None)
+        if near is not None:
+            raise InvalidInput(DID_YOU_MEAN.format(name=name, known=near))
+        if name not in used and not new_ok:
+            raise InvalidInput(UNKNOWN_DEPARTMENT.format(name=name))
+
+
+def summoned_names(session: Session, actor: Actor, case_id: int) -> list[str]:
+    """Return the departments ``actor`` acts for that a 吹哨 of the case named.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    actor : Actor
+        A department account (anyone else: the empty list).
+    case_id : int
+        The case.
+
+    Returns
+    -------
+    list of str
+        The names, in the order the account acts for them.
+    """
+    names = served_departments(session, actor)
+    if not names:
+        return []
+    named: set[str] = set()
+    for payload in session.scalars(
+        select(CaseEvent.payload).where(CaseEvent.case_id == case_id, CaseEvent.action == "summon")
+    ):
+        named |= {str(d) for d in (payload or {}).get("departments", [])}
+    return [n for n in names if n in named]

@@ -157,6 +157,11 @@ RULES: dict[str, Rule] = {
     # which the superior's 我督办的 shows as the answer (trial AQ M2); offered only under a 督办
     "supervision_reply": Rule(OPEN_STATES, None, OPERATORS, LevelRule.AT, "督办回复"),
     "summon": Rule(OPEN_STATES, None, OPERATORS, LevelRule.AT_OR_ABOVE, "吹哨"),
+    # a department a 吹哨 named answers it, without being the case's dispatch: a note the
+    # summoning level reads in the timeline (trial AQ S3); offered only to those named
+    "summon_reply": Rule(
+        OPEN_STATES, None, frozenset({Role.DEPARTMENT}), LevelRule.ANY, "吹哨反馈"
+    ),
 }
 
 #: Outcomes of ``resolve``; ``mediation_failed`` sends the case on the legal route.
@@ -173,6 +178,8 @@ NOTE_REQUIRED: dict[str, str] = {
     "supervise": "督办意见",  # what the superior demands, as a 督办单 says it
     # what the level handling the case reports back: what it did, what it will do by when
     "supervision_reply": "督办回复内容",
+    # what the department summoned did or will do: the summoning level reads it (trial AQ S3)
+    "summon_reply": "吹哨反馈内容",
     # what is to be redone: the worker the case goes to next reads it (trial AH S2, M4)
     "reopen": "重新办理原因",
     # the worker it was sent to, and the timeline, read why it was taken back

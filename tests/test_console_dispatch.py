@@ -242,7 +242,8 @@ def test_dispatch_desk_assigns_and_follows_live(
                     const r = await fetch('/api/cases/' + id + '/actions/summon', {method: 'POST',
                         credentials: 'same-origin', headers: {'Content-Type': 'application/json'},
                         body: JSON.stringify({version: seen.version,
-                                              params: {departments: ['县城管局']}})});
+                                              params: {departments: ['县城管局'],
+                                                       new_departments: true}})});
                     return r.status;
                 }""",
                 case_id,

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from layers import case_lists, cases, department_scope
-from layers.errors import NotFound
+from layers.errors import InvalidInput, NotFound
 from layers.model import Case
 from layers.workflow import Actor
 from tests.api_fixtures import COUNTY_A
@@ -76,7 +76,12 @@ def _four_cases(db: Session) -> dict[str, Case]:
         db, made["housing"].id, "dispatch", actor=who, now=NOW, params={"department": HOUSING}
     )
     cases.act(
-        db, made["summoned"].id, "summon", actor=who, now=NOW, params={"departments": [LABOUR]}
+        db,
+        made["summoned"].id,
+        "summon",
+        actor=who,
+        now=NOW,
+        params={"departments": [LABOUR], "new_departments": True},  # no account yet
     )
     return made
 
@@ -228,3 +233,56 @@ def test_only_a_department_has_a_desk(api_client: TestClient, auth_headers: Head
     assert refused.json()["detail"] == "本部门待办仅供职能部门账号使用"
     own = api_client.get("/api/departments/desk", headers=auth_headers("dept_a"))
     assert own.status_code == 200 and own.json()["cases"] == [], own.text
+
+
+def test_a_summon_names_departments_from_the_list(world: Session) -> None:
+    """Trial AQ S3: 县人设局 was taken, and became a dispatch target reaching nobody."""
+    made = _four_cases(world)
+    add_user(world, username=LABOUR, role="department", scope_code=COUNTY)
+    who = actor("commander", COUNTY)
+    case_id = made["alone"].id
+
+    def summon(*names: str, **params: object) -> None:
+        p = {"departments": list(names), **params}
+        cases.act(world, case_id, "summon", actor=who, now=NOW, params=p)
+
+    typo = LABOUR.replace("人社", "人设")
+    for params in ({}, {"new_departments": True}):  # confirmed or not
+        with pytest.raises(InvalidInput, match=f"是否为“{LABOUR}”？"):
+            summon(typo, **params)
+    with pytest.raises(InvalidInput, match="新增部门名称"):
+        summon("测部县林草局")
+    summon("测部县林草局", new_departments=True)
+    summon(LABOUR)
+    summon(HOUSING)  # named before (the dispatch of _four_cases)
+    assert [e.payload for e in cases.events(world, case_id, actor=who)[-3:]] == [
+        {"departments": ["测部县林草局"]},
+        {"departments": [LABOUR]},
+        {"departments": [HOUSING]},
+    ]
+
+
+def test_a_summoned_department_answers_the_summon(world: Session) -> None:
+    made = _four_cases(world)
+    add_user(world, username=LABOUR, role="department", scope_code=COUNTY)
+    add_user(world, username=HOUSING, role="department", scope_code=COUNTY)
+    labour, housing = _department(LABOUR), _department(HOUSING)
+    summoned = made["summoned"]
+    assert cases.actions_open_to(world, summoned, labour) == ["summon_reply"]
+    with pytest.raises(InvalidInput, match="吹哨反馈内容"):
+        cases.act(world, summoned.id, "summon_reply", actor=labour, now=NOW)
+    cases.act(
+        world, summoned.id, "summon_reply", actor=labour, now=NOW, note="已约谈用工单位，周五前付清"
+    )
+    last = cases.events(world, summoned.id, actor=actor("commander", COUNTY))[-1]
+    assert (last.action, last.actor_name, last.note) == (
+        "summon_reply",
+        LABOUR,
+        "已约谈用工单位，周五前付清",
+    )
+    assert last.payload == {"department": LABOUR}
+    # a department the 吹哨 did not name neither reads nor answers it
+    with pytest.raises(NotFound):
+        cases.act(world, summoned.id, "summon_reply", actor=housing, now=NOW, note="收到")
+    # nor is it offered on its own dispatch without a 吹哨
+    assert "summon_reply" not in cases.actions_open_to(world, made["housing"], housing)

@@ -435,7 +435,12 @@ def test_supervision_reminder_and_summons_keep_state_but_bump_version(world: Ses
     case = _supervise(world, case.id, county, NOW + timedelta(days=3))
     assert case.supervision_deadline == NOW + timedelta(days=3)
     case = cases.act(
-        world, case.id, "summon", actor=who, now=NOW, params={"departments": ["公安", "住建"]}
+        world,
+        case.id,
+        "summon",
+        actor=who,
+        now=NOW,
+        params={"departments": ["公安", "住建"], "new_departments": True},  # not in the list
     )
     assert _chain_ok(world, case.id)[-1].payload == {"departments": ["公安", "住建"]}
 

@@ -29,10 +29,17 @@ def named(
     code: Annotated[str | None, Query(pattern=r"^\d{12}$")] = None,
     case: Annotated[int | None, Query(ge=1)] = None,
 ) -> dict[str, Any]:
-    """Return ``{"departments": [...]}``, the most named first (for ``case``: its level's)."""
+    """Return ``{"departments": [...]}``, the most named first, then the department accounts.
+
+    With ``case``: the departments of its level (:func:`layers.dispatch.departments_for_case`).
+    """
+    actor = actor_of(user)
     if case is not None:
-        return dispatch.departments_for_case(session, actor=actor_of(user), case_id=case)
-    return {"departments": dispatch.departments_named(session, actor=actor_of(user), code=code)}
+        return dispatch.departments_for_case(session, actor=actor, case_id=case)
+    named = dispatch.departments_named(session, actor=actor, code=code)
+    # and the department accounts of the county and above, which a 吹哨 picks from (AQ S3)
+    accounts, _ = department_scope.known_departments(session, actor, code or actor.scope_code)
+    return {"departments": named + [a for a in accounts if a not in named]}
 
 
 #: What anyone but a department is told at the department's desk.

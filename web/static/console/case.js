@@ -596,7 +596,10 @@
     // 督办时限, three days on unless changed, as on the command page (and required: the API asks it)
     supervise: () => field("督办时限", "cz-p-deadline", '<input class="form-control form-control-sm" type="datetime-local" id="cz-p-deadline" required value="' +
       zz.inputTime(new Date(Date.now() + 3 * 86400000)) + '">'),
-    summon: () => field("吹哨部门（以顿号或逗号分隔）", "cz-p-departments", '<input class="form-control form-control-sm" id="cz-p-departments">'),
+    // picked from the list; a name outside it only with 新增部门名称 ticked (trial AQ S3)
+    summon: () => field("吹哨部门（从下方列表选择，以顿号或逗号分隔）", "cz-p-departments", '<input class="form-control form-control-sm" id="cz-p-departments">') +
+      '<div class="form-check small"><input class="form-check-input" type="checkbox" id="cz-p-new-departments">' +
+      '<label class="form-check-label" for="cz-p-new-departments">新增部门名称（列表中没有的部门）</label></div>',
   };
 
   function params(action) {
@@ -609,7 +612,7 @@
     }
     if (action === "evaluate" || action === "visit") return { satisfaction: Number(v("cz-p-satisfaction")) };
     if (action === "supervise") return { deadline: zz.fromInputTime(v("cz-p-deadline")) };
-    if (action === "summon") return { departments: zz.departmentNames(v("cz-p-departments")) };
+    if (action === "summon") return { departments: zz.departmentNames(v("cz-p-departments")), new_departments: $("cz-p-new-departments").checked };
     return {};
   }
 
