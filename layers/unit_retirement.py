@@ -719,11 +719,15 @@ def _retire_former(
 
 
 def _under(table: str, staging: str) -> sql.Composable:
-    """Return the condition that a unit ``t`` lies under ``--within``, at the file's levels."""
+    """Return the condition that a unit ``t`` lies under ``--within``, at the file's levels.
+
+    The half-open range ``[lo, hi)`` (:func:`geo.codes.scope_range`): a village's ``hi`` is the
+    next village's code, whose grids a ``BETWEEN`` took in (and retired) too.
+    """
     if table == "grids":
-        return sql.SQL("t.area_code BETWEEN %(lo)s AND %(hi)s")
+        return sql.SQL("t.area_code >= %(lo)s AND t.area_code < %(hi)s")
     return sql.SQL(
-        "t.code BETWEEN %(lo)s AND %(hi)s AND t.code <> %(lo)s"
+        "t.code >= %(lo)s AND t.code < %(hi)s AND t.code <> %(lo)s"
         " AND t.level IN (SELECT level FROM {s})"
     ).format(s=sql.Identifier(staging))
 

@@ -139,3 +139,28 @@ def test_half_the_villages_of_a_township_wait_for_again(db: Session, tmp_path: P
     (alarm,) = [n for n in outcome.notes if isinstance(n, HeldBack)]
     assert "宁州街道（530424100000）将撤销区划 1 个（占本范围 2 个的 50%）" in alarm
     assert _in_use(db, "jurisdictions", [OTHER_VILLAGE]) == [OTHER_VILLAGE]
+
+
+def test_a_village_s_complete_list_leaves_the_next_village_s_grids_alone(
+    village: Session, tmp_path: Path
+) -> None:
+    """The village's range ends before the next village's code: its grids are not the file's."""
+    db = village
+    neighbour = OTHER_VILLAGE + "001"  # 530424100002001: OTHER_VILLAGE is the range's end
+    db.execute(
+        text(
+            "INSERT INTO grids (code, name, area_code, boundary) VALUES"
+            " (:c, '邻村一网格', :a, ST_GeomFromText(:w, 4490))"
+        ),
+        {"c": neighbour, "a": OTHER_VILLAGE, "w": box(102.95, SOUTH, 102.97, NORTH)},
+    )
+    dry = _import(
+        db, tmp_path / "调整.csv", HEADERS, LAYER[:1], kind="grids", within=VILLAGE,
+        complete=True, dry_run=True,
+    )  # fmt: skip
+    (alarm,) = [n for n in dry.notes if isinstance(n, HeldBack)]
+    assert ENDING_SHARE.findall(alarm) == [("网格", "2", "3")]  # not 3 of 4
+    outcome = _import(
+        db, tmp_path / "调整.csv", HEADERS, LAYER[:2], kind="grids", within=VILLAGE, complete=True
+    )
+    assert outcome.committed and _in_use(db, "grids", [SOUTH_EAST, neighbour]) == [neighbour]
