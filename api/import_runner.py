@@ -57,6 +57,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.settings import ApiSettings
 from layers import import_jobs
+from layers.import_areas import job_area
 from layers.model import ImportJob, JobState
 from layers.secrets import SecretError, platform_keys
 
@@ -156,13 +157,15 @@ def import_arguments(job: ImportJob, files: JobFiles) -> list[str]:
     Returns
     -------
     list of str
-        ``import KIND FILE --within=SCOPE --user=NAME --report=REPORT --summary-json=PATH``,
+        ``import KIND FILE --within=AREA --user=NAME --report=REPORT --summary-json=PATH``
+        (``AREA`` the job's 导入范围, ``options["within"]``, else the account's scope),
         ``--mapping=PATH`` (and ``--mapping-name`` its uploaded name) when a mapping file came
         with it, and the options ticked
         (``--name=value``: a value starting with ``-`` is not taken for an option).
     """
     options = job.options
-    args = ["import", job.kind, str(files.upload(job)), f"--within={job.scope_code}"]
+    within = job_area(job.scope_code, options.get("within"))  # the 导入范围, else the scope
+    args = ["import", job.kind, str(files.upload(job)), f"--within={within}"]
     args += [f"--user={job.username}", f"--report={files.report(job)}"]
     args.append(f"--summary-json={files.summary(job)}")
     mapping = files.mapping(job)

@@ -805,6 +805,38 @@ def held_back(notes: Iterable[str]) -> bool:
     return any(isinstance(note, HeldBack) for note in notes)
 
 
+def held_ends(notes: Iterable[str]) -> list[str]:
+    """Return what the retirements held back until ``--again`` would end, a phrase each.
+
+    Parameters
+    ----------
+    notes : iterable of str
+        The import's notes (:attr:`importers.pipeline.ImportOutcome.notes`).
+
+    Returns
+    -------
+    list of str
+        :func:`layers.complete_list.ending_share`'s phrase of each alarm of a retirement held
+        back (:class:`importers.loading.HeldBack`) that says one.
+
+    Examples
+    --------
+    >>> from importers.loading import HeldBack
+    >>> held_ends([HeldBack("--complete 未撤销任何网格：按本文件，华宁县（530424000000）"
+    ...                     "将撤销网格 691 个（占本范围 695 个的 99%），…")])
+    ['将撤销网格 691 个（占本范围 695 个的 99%）']
+    """
+    from importers.loading import HeldBack
+    from layers.complete_list import ENDING_SHARE
+
+    return [
+        found.group(0)
+        for note in notes
+        if isinstance(note, HeldBack)
+        for found in ENDING_SHARE.finditer(note)
+    ]
+
+
 class RunSummary:
     """What ``--summary-json PATH`` writes: what the command did, for the console's job.
 
@@ -820,7 +852,9 @@ class RunSummary:
     ``reasons`` (why the most rows were rejected, a line each:
     :func:`importers.summary.rejected_reasons`; a part's named after it when there are
     several), ``report`` (the reject report's file name once written, ``reports`` all),
-    ``held_back`` (a ``--complete`` waiting for ``--again``), ``refusal`` (why an import that
+    ``held_back`` (a ``--complete`` waiting for ``--again``), ``held_ends`` (what it would end,
+    a line each: ``将撤销网格 691 个（占本范围 695 个的 99%）``, :func:`held_ends`, which the page's
+    正式导入 repeats beside the box that confirms it), ``refusal`` (why an import that
     wrote nothing wrote nothing, in one line), ``run_ids`` (every ``import_runs`` record the
     command left, a refused import's too: the console's job lists them, the supervisor's list
     of command-line runs leaves them out), ``dry_run``, ``finished`` and ``parts`` (each file,
@@ -870,6 +904,7 @@ class RunSummary:
             "reasons": rejected_reasons(outcome),
             "report": None,
             "held_back": outcome.status != "rejected" and held_back(outcome.notes),
+            "held_ends": held_ends(outcome.notes) if outcome.status != "rejected" else [],
             "refusal": None,
             "run_id": outcome.import_id,
         }
@@ -903,6 +938,7 @@ class RunSummary:
             "reasons": [],
             "report": None,
             "held_back": False,
+            "held_ends": [],
             "refusal": None,
             "run_id": None,
         }
@@ -945,6 +981,7 @@ class RunSummary:
             "report": reports[0] if reports else None,
             "reports": reports,
             "held_back": any(p["held_back"] for p in parts),
+            "held_ends": [said for p in parts for said in p["held_ends"]],
             "refusal": next((p["refusal"] for p in parts if p.get("refusal")), None),
             "run_ids": [p["run_id"] for p in parts if p.get("run_id") is not None],
             "dry_run": self.dry_run,

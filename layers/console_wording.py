@@ -11,11 +11,12 @@ a command line cannot tell that ``--partial`` is the box 有退回的行时仍�
 勾选“文件是本辖区的全部”, 上传“列对照文件”…). Rows are tried in order, the longer phrases first,
 and every row is a plain regular expression: no parsing of the messages.
 
-The page always imports within the account's own jurisdiction, so ``--within CODE`` needs no
-control of its own: ``（--within）`` after a scope refusal is dropped, and
-``加 --within CODE --complete`` is the box 文件是本辖区的全部. The page has no ``--set``: its
-advice becomes a column of the file that gives every row the same value. A projected
-coordinate system (``EPSG:NNNN``) is the list's 投影坐标 with its number typed beside it.
+The page's ``--within CODE`` is its 导入范围 (the account's jurisdiction unless a unit under it
+is chosen, :mod:`layers.import_areas`): ``（--within）`` after a scope refusal is dropped, and
+``加 --within CODE --complete`` is choosing the unit as 导入范围 and the box 文件是本辖区的全部.
+The page has no ``--set``: its advice becomes a column of the file that gives every row the
+same value. A projected coordinate system (``EPSG:NNNN``) is the list's 投影坐标 with its
+number typed beside it.
 
 It lives in ``layers`` because both sides use it: the API on the command's output it shows, and
 the command itself on the rules of the reject report it writes for the page
@@ -64,8 +65,8 @@ CRS_LABELS: Final[dict[str, str]] = {
 Replacement = str | Callable[[re.Match[str]], str]
 
 CONSOLE_WORDS: Final[tuple[tuple[str, Replacement], ...]] = (
-    # --complete, with --within (the page's scope is always the account's) and --again
-    (r"加 --within \S+ --complete ?", f"勾选{COMPLETE}"),
+    # --complete, with --within (the page's 导入范围, trial AR S1) and --again
+    (r"加 --within \S+ --complete ?", f"在“导入范围”中选择该辖区并勾选{COMPLETE}"),
     (r"加 --complete --again ?", f"勾选{COMPLETE}和“确认重新导入旧文件”"),
     (r"未按 --complete ?", f"未按{COMPLETE}"),
     (r"按 --complete ?", f"勾选{COMPLETE}"),

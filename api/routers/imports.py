@@ -7,9 +7,13 @@ account gets 404, as for a row outside its scope.
 
 * ``GET /api/imports/kinds`` — the kinds this account may import, the coordinate systems to
   choose from and the upload limit;
-* ``POST /api/imports`` (multipart: ``file``, ``kind``, ``crs``, ``sheet``, ``dry_run`` (default
-  true), ``partial``, ``complete``, ``again``, ``history``, and an optional ``mapping`` file,
-  ``.toml`` or ``.json``, given as ``--mapping``) — 202 and the queued job;
+* ``POST /api/imports`` (multipart: ``file``, ``kind``, ``crs``, ``sheet``, ``within`` (the
+  导入范围: a unit of the account's scope, by default the scope itself, given as ``--within``),
+  ``dry_run`` (default true), ``partial``, ``complete``, ``again``, ``history``, and an optional
+  ``mapping`` file, ``.toml`` or ``.json``, given as ``--mapping``) — 202 and the queued job;
+* ``GET /api/imports/areas?parent=CODE`` — a unit of the account's scope (its own by default)
+  and its children in use down to the villages, to choose the 导入范围 by name
+  (:mod:`layers.import_areas`, trial AR S1);
 * ``GET /api/imports`` — the account's jobs, newest first; ``GET /api/imports/{id}`` — one job
   with the command's output as HTML (made by rich from its colours, text escaped; while it
   runs, the output so far), what it did (``outcome``, ``counts``, ``import_id``,
@@ -67,6 +71,7 @@ from layers.catalog import sees_persons_individually
 from layers.console_wording import CRS_LABELS, PAGE_KINDS, for_console
 from layers.errors import Conflict, Forbidden, NotFound
 from layers.features import InvalidParameter
+from layers.import_areas import ImportArea, area_choices, import_area
 from layers.model import ImportJob, JobState, Role
 
 router = APIRouter(prefix="/api/imports", tags=["imports"])
@@ -124,6 +129,10 @@ UPLOAD_BODY: dict[str, Any] = {
                         "kind": {"type": "string", "enum": list(KIND_LABELS)},
                         "crs": {"type": "string"},
                         "sheet": {"type": "string", "maxLength": 100},
+                        "within": {
+                            "type": "string",
+                            "description": "导入范围的区划代码（默认为本账号辖区），即 --within",
+                        },
                         "mapping": {
                             "type": "string",
                             "format": "binary",
@@ -156,6 +165,27 @@ class ChoiceOut(BaseModel):
 
     value: str
     label: str
+
+
+class AreaOut(BaseModel):
+    """A unit an import may be confined to (导入范围)."""
+
+    code: str
+    name: str
+    level: int
+    label: str
+
+
+class AreasOut(BaseModel):
+    """A unit of the account's scope and its children in use, to choose the 导入范围 from."""
+
+    unit: AreaOut
+    children: list[AreaOut]
+
+
+def area_out(area: ImportArea) -> AreaOut:
+    """Return the JSON of a unit to choose."""
+    return AreaOut(code=area.code, name=area.name, level=area.level, label=area.label)
 
 
 class KindsOut(BaseModel):
@@ -218,7 +248,9 @@ class JobOut(BaseModel):
     that would is ``dry_ends``, not ``dry_ok``). ``reasons``: why the most rows were rejected,
     a line each in the page's words (:func:`layers.import_jobs.reasons_of`), empty without
     rejected rows. ``ended_note`` says ``counts.ended`` in words (撤销视频点位 345 个), and
-    ``held_note`` that a dry run's retirements wait for 确认重新导入旧文件. ``can_run``: the
+    ``held_note`` that a dry run's retirements wait for 确认重新导入旧文件; ``held_ends`` what they
+    would end, a line each (``将撤销网格 691 个（占本范围 695 个的 99%）``). ``options.within``
+    and ``options.within_label``: its 导入范围 (``--within``). ``can_run``: the
     kept upload may be run again (``/run``), as a dry run or
     for real. ``ahead``: the jobs of its lane (dry runs, or imports) before a queued one.
     """
@@ -249,6 +281,7 @@ class JobOut(BaseModel):
     result_note: str | None = None
     ended_note: str = ""
     held_note: str = ""
+    held_ends: list[str] = []
     reasons: list[str] = []
     can_run: bool = False
     ahead: int | None = None
@@ -266,10 +299,12 @@ class RunOptions(BaseModel):
     """Options of a kept upload's run again: for real by default, or a dry run.
 
     ``keep_mapping``: the mapping file the upload came with comes along (default), or not.
+    ``within``: the 导入范围 (a unit's code); not given, the one the run before had.
     """
 
     crs: str | None = None
     sheet: str | None = None
+    within: str | None = None
     dry_run: bool = False
     partial: bool = False
     complete: bool = False
@@ -374,10 +409,31 @@ def job_out(
         result_note=import_jobs.result_note(job),
         ended_note=import_jobs.ended_note(job.kind, counts["ended"]) if counts else "",
         held_note=import_jobs.held_note(job),
+        held_ends=held_ends(job),
         reasons=[for_console(reason) for reason in import_jobs.reasons_of(job)],
         can_run=import_jobs.can_run(job),
         ahead=ahead,
     )
+
+
+def held_ends(job: ImportJob) -> list[str]:
+    """Return what a job's retirements held back until confirmed would end, a line each.
+
+    ``将撤销网格 691 个（占本范围 695 个的 99%）``: the 正式导入 of a dry run repeats them beside
+    the box that confirms them (``again``), trial AR S1.
+    """
+    result = job.result or {}
+    return [str(said) for said in result.get("held_ends") or []] if result.get("held_back") else []
+
+
+def confined(session: Session, user: Principal, options: dict[str, Any], raw: str | None) -> None:
+    """Put in a job's options its 导入范围 (``within``, 12 digits) and its label.
+
+    Refused (400, 403) as :func:`layers.import_areas.import_area` refuses it.
+    """
+    area = import_area(session, user.scope_code, raw)
+    options["within"] = area.code
+    options["within_label"] = area.label
 
 
 def import_refusal(user: Principal, kind: str) -> str | None:
@@ -716,6 +772,22 @@ def kinds(user: CurrentUser, settings: SettingsDep) -> KindsOut:
     )
 
 
+@router.get(
+    "/areas",
+    response_model=AreasOut,
+    summary="A unit of this account's scope and its children, to choose the import's area",
+    responses={400: {"description": "No such unit"}, 403: {"description": "Outside the scope"}},
+)
+def areas(
+    user: CurrentUser,
+    session: SessionDep,
+    parent: Annotated[str | None, Query(max_length=20, description="Unit code")] = None,
+) -> AreasOut:
+    """Return the unit ``parent`` (the account's own by default) and its children in use."""
+    unit, children = area_choices(session, user.scope_code, parent)
+    return AreasOut(unit=area_out(unit), children=[area_out(child) for child in children])
+
+
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
@@ -743,14 +815,14 @@ async def submit(
     async with request.form(max_files=2, max_fields=len(FLAGS) + 8) as form:
         kind = _text(form, "kind") or ""
         check_kind(user, kind)
-        options = checked_options(
-            kind,
-            RunOptions(
-                crs=_text(form, "crs"),
-                sheet=_text(form, "sheet"),
-                **{flag: _flag(form, flag, flag == "dry_run") for flag in FLAGS},
-            ),
+        asked = RunOptions(
+            crs=_text(form, "crs"),
+            sheet=_text(form, "sheet"),
+            within=_text(form, "within"),
+            **{flag: _flag(form, flag, flag == "dry_run") for flag in FLAGS},
         )
+        options = checked_options(kind, asked)
+        await run_in_threadpool(confined, session, user, options, asked.within)
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise InvalidParameter("请选择要上传的文件")
@@ -1005,6 +1077,7 @@ def run_again(
     check_kind(user, prior.kind)
     asked = body or RunOptions()
     options = checked_options(prior.kind, asked)
+    confined(session, user, options, asked.within or prior.options.get("within"))
     keep_mapping = asked.keep_mapping and bool(prior.options.get("mapping"))
     if keep_mapping:
         options["mapping"] = prior.options["mapping"]

@@ -39,10 +39,13 @@ from web.render import page_response
 router = APIRouter(include_in_schema=False)
 
 COMPLETE_NOTES: dict[str, str] = {
-    "grids": "库中本辖区内文件未列的网格一律撤销，其人员、在办案件等按点位改属新网格。",
-    "jurisdictions": "库中本辖区内文件未列的辖区一律撤销，其人员、在办案件等按点位改属新辖区。",
-    "video": "文件未列的本辖区在用视频点位一律撤销（不再上图、不计统计，记录保留）。",
-    "persons": "库中在册而文件未列的同类别人员按导入当天注销（名单未列，记录保留）。",
+    "grids": "库中导入范围内文件未列的网格一律撤销，其人员、在办案件等按点位改属新网格；"
+    "将撤销范围内半数以上的须再次确认。",
+    "jurisdictions": "库中导入范围内文件未列的辖区一律撤销，其人员、在办案件等按点位改属新辖区；"
+    "将撤销范围内半数以上的须再次确认。",
+    "video": "文件未列的导入范围内在用视频点位一律撤销（不再上图、不计统计，记录保留）；"
+    "将撤销范围内半数以上的须再次确认。",
+    "persons": "库中导入范围内在册而文件未列的同类别人员按导入当天注销（名单未列，记录保留）。",
 }
 """What ``--complete`` does to what a file does not list, per kind that takes it (one line)."""
 

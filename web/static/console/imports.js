@@ -138,6 +138,7 @@
     const options = {
       crs: chosenCrs(),
       sheet: $("im-sheet").value.trim(),
+      within: zzImportArea.chosen(), // 导入范围 (--within): import_area.js
       dry_run: $("im-dry-run").checked,
       partial: $("im-partial").checked,
       again: $("im-again").checked,
@@ -239,10 +240,11 @@
 
   /** Run the kept upload again: a dry run (重新试运行) or for real (正式导入). */
   async function runAgain(dryRun) {
-    const problem = optionsProblem();
+    const problem = optionsProblem() || (dryRun ? "" : zzImportArea.heldProblem());
     if (problem) return formError(problem);
     const options = readOptions();
     options.dry_run = dryRun;
+    if (!dryRun && zzImportArea.confirmed()) options.again = true; // the withdrawal confirmed
     options.keep_mapping = !$("im-keep-mapping-field").hidden && $("im-keep-mapping").checked;
     const job = await zz.api("/api/imports/" + st.runOf.id + "/run", { method: "POST", json: options });
     zz.toast("已提交" + (options.dry_run ? "试运行" : "导入") + "：" + st.runOf.file_name, "success");
@@ -326,6 +328,8 @@
     $("im-complete").checked = !!o.complete && !$("im-complete-field").hidden;
     $("im-history").checked = !!o.history && !$("im-history-field").hidden;
     $("im-again").checked = !!o.again;
+    zzImportArea.held(job); // 将撤销网格 691 个（占本范围 695 个的 99%）: confirmed again
+    zzImportArea.set(o.within || "").catch((error) => formError(zz.errorText(error)));
     formButtons();
     $("im-run-cancel").hidden = false;
     runWarning();
@@ -344,6 +348,7 @@
     $("im-mapping-field").hidden = false;
     $("im-keep-mapping-field").hidden = true;
     $("im-run-warning").hidden = true;
+    zzImportArea.clear();
     dryRunField().hidden = false;
     $("im-dry-run").checked = true;
     formButtons();
@@ -583,6 +588,7 @@
 
   function factsText(job) {
     const facts = [job.kind_label, modeText(job), "文件 " + job.file_name + "（" + size(job.file_bytes) + "）"];
+    if (job.options && job.options.within_label) facts.push("导入范围 " + job.options.within_label);
     facts.push("提交于 " + zz.fmtTime(job.submitted_at, true));
     return facts.join(" · ");
   }
@@ -819,6 +825,7 @@
     const kind = lastKind();
     if (kind) $("im-kind").value = kind;
     kindChanged();
+    zzImportArea.reset().catch((error) => formError("无法读取导入范围：" + zz.errorText(error)));
     $("im-kind").addEventListener("change", kindChanged);
     $("im-partial").addEventListener("change", runWarning);
     $("im-crs").addEventListener("change", crsChanged);
