@@ -233,8 +233,9 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
     -------
     str
         Polygon features of the hot cells (``bin`` > 0: 90/95/99 % confidence; cold spots are
-        no risk and are left out) with ``count`` (本格案件数), ``around`` (本格及相邻格案件数,
-        :func:`layers.hotspot_cases.figures`: the figure of the cell's alert), ``z``, ``p``,
+        no risk and are left out) whose centre lies in the unit, whole, with ``count``
+        (本格案件数), ``around`` (本格及相邻格案件数, :func:`layers.hotspot_cases.figures`:
+        the figure of the cell's alert), ``z``, ``p``,
         ``bin``, ``pattern`` and the run's ``window_start``/``window_end``; empty when no run
         covers the unit. Coordinates have five decimals (about a metre), without a ``crs``
         member (RFC 7946). A reader who may not list a cell's cases (an analyst:
@@ -255,10 +256,19 @@ def hot_cells(session: Session, code: str, *, actor: Actor) -> str:
     params: dict[str, Any] = {
         "lo": lo,
         "hi": hi,
+        "unit": code,
         "min_count": trends.min_count_for(actor, of="cases"),
         "runs": hotspot_current.shown_runs(session, code),
     }
-    hot = "h.area_code >= :lo AND h.area_code < :hi AND h.bin > 0 AND h.run_id = ANY(:runs)"
+    # the cells whose centre lies in the unit, drawn whole: a cell's figures are the whole
+    # cell's, and clipped at the outline they would seem the unit's alone (trial AQ m8; a cell
+    # whose centre lies in no unit below the analysed one is given to the nearest, whose map
+    # leaves it out: its alert marks where it is)
+    hot = (
+        "h.area_code >= :lo AND h.area_code < :hi AND h.bin > 0 AND h.run_id = ANY(:runs)"
+        " AND coalesce(ST_Covers((SELECT u.boundary FROM jurisdictions u WHERE u.code = :unit),"
+        "  ST_Centroid(h.geom)), true)"
+    )
     ids = session.execute(text(f"SELECT h.id FROM hotspot_cells h WHERE {hot}"), params).scalars()
     # 本格及相邻格: the figure the cell's alert gives, read the same way (layers.hotspot_cases)
     around = hotspot_cases.figures(session, list(ids))

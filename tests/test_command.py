@@ -419,3 +419,24 @@ def test_a_city_without_counties_escalates_to_the_city_and_hands_down(db: Sessio
     cases.act(db, made.id, "hand_down", actor=city, now=NOW, note="请县级牵头，属地先行处置")
     assert made.handling_level == 4
     assert [c["id"] for c in command.feed(db, dongcheng, actor=desk, now=NOW)["queue"]] == [made.id]
+
+
+def test_a_hot_cell_is_drawn_on_the_map_of_the_unit_its_centre_lies_in(world: Session) -> None:
+    """Trial AQ m8: a village's map drew hot cells outside it; only those centred in it now."""
+    who = actor("commander", COUNTY)
+    run = world.execute(text("SELECT max(id) FROM hotspot_runs")).scalar_one()
+    lon, lat = village_centre(V2)  # a cell of V2's ground, given to V1 (a nearest-unit fallback)
+    far = world.execute(
+        text(
+            "INSERT INTO hotspot_cells (run_id, area_code, unit_id, geom, count, z, p, bin)"
+            " VALUES (:r, :a, 'h3', ST_Buffer(ST_SetSRID(ST_MakePoint(:x, :y), 4490), 0.001,"
+            " 4), 7, 3.1, 0.001, 3) RETURNING id"
+        ),
+        {"r": run, "a": V1, "x": lon, "y": lat},
+    ).scalar_one()
+    drawn = json.loads(command_map.hot_cells(world, V1, actor=who))
+    ids = [f["id"] for f in drawn["features"]]
+    assert far not in ids and len(ids) == 2  # V1's own two, whole
+    # the township it lies in draws it: its centre is the township's
+    township_cells = json.loads(command_map.hot_cells(world, township(), actor=who))
+    assert far in [f["id"] for f in township_cells["features"]]

@@ -32,6 +32,8 @@
   // what an alert's title counts, 「某村一带 97 起案件」)
   const CELL_OWN = "本格案件数";
   const CELL_AROUND = "本格及相邻格案件数";
+  // which hot cells a unit's map draws, and how (layers/command_map.py hot_cells)
+  const HOT_RULE = "只画格心在本辖区内的热点格；按整格画出，可越过边界，计数为整格的案件";
   const CASE_READERS = ["commander", "dispatcher", "grid_worker", "department"];
   // the roles that may register a case (POST /api/cases: layers/workflow.py FIELD)
   const CASE_REGISTRARS = ["commander", "dispatcher", "grid_worker", "department"];
@@ -39,6 +41,7 @@
   const CASE_COUNT_LABELS = { open: "未办结案件数", overdue: "已超期案件数", recent: "近30天案件数" };
   const CASE_CLASSES = [1, 2, 5, 10, 20];
   const CASE_RAMP = ["#fcae91", "#fb6a4a", "#ef3b2c", "#cb181d", "#67000d"];
+  const CLUSTER_OFF_ZOOM = 16; // points are clustered below this zoom
 
   const st = (window.zzCommand = {
     me: null,
@@ -1237,7 +1240,7 @@
       const where = L.polygon(ring);
       map.fitBounds(where.getBounds(), { maxZoom: 15, paddingBottomRight: [panelPad(), 0], animate: false });
       markCell(where, cellId);
-      zz.toast("该预警的热点不在地图显示的最新一次分析中（来自较早的或分析单元大小不同的分析），已标出其所在位置", "info");
+      zz.toast("该预警的热点格未在本图画出（格心不在本辖区内，或来自较早的、分析单元大小不同的分析），已标出其所在位置", "info");
       return;
     }
     if (!found) {
@@ -1359,8 +1362,9 @@
     [1, 2, 3, 4].forEach(function (r) {
       html += '<div><i class="round" style="background:' + zz.riskColor(r) + '"></i>' + zz.esc(zz.label("risk_level", r)) + "</div>";
     });
-    html += '<div id="zz-case-legend"></div><div id="zz-hot-legend"></div><div id="zz-people-legend"></div>';
+    html += '<div id="zz-cluster-legend"></div><div id="zz-case-legend"></div><div id="zz-hot-legend"></div><div id="zz-people-legend"></div>';
     box.innerHTML = html;
+    renderClusterLegend();
     renderCaseLegend();
     renderHotLegend();
     renderPeopleLegend();
@@ -1420,6 +1424,33 @@
     [3, 2, 1].forEach(function (bin) {
       html += '<div><i class="zz-hot-swatch" style="border-color:' + HOT_COLOURS[bin] + '"></i>热点，置信度 ' + HOT_CONFIDENCE[bin] + "</div>";
     });
+    // which cells, and why one may cross the outline (trial AQ m8): its figures are the whole cell's
+    html += '<div class="zz-legend-note zz-hot-rule">' + HOT_RULE + "</div>";
+    box.innerHTML = html;
+  }
+
+  /**
+   * The points drawn one by one (zoomed in), when shown: cases clustered, and the cameras (视频点位)
+   * by status, clustered (the purple numbered circles: trial AQ M5, read as case counts) and
+   * their view cones.
+   */
+  function renderClusterLegend() {
+    const box = document.getElementById("zz-cluster-legend");
+    if (!box) return;
+    const drawn = (id) => st.layers[id] && st.layers[id].visible && st.layers[id].mode === "features";
+    const number = (colour, n) => '<i class="zz-cluster-swatch" style="background:' + colour + '">' + n + "</i>";
+    let html = "";
+    if (drawn("cases")) {
+      html += "<div>" + number(zz.riskColor(2), 3) + "多件案件聚合（颜色为其中最高风险），点击放大</div>";
+    }
+    if (drawn("video_points")) {
+      const def = st.layers.video_points.def;
+      html += '<div class="zz-legend-title mt-1">' + zz.esc(def.title) + "</div>";
+      html += '<div><i class="round" style="background:' + STATUS_COLOR.online + '"></i>在线</div>';
+      html += '<div><i class="round" style="background:' + STATUS_COLOR.offline + '"></i>离线</div>';
+      html += "<div>" + number(def.style.color, 5) + "多个视频点位聚合（数字为点位数），点击放大</div>";
+      html += '<div class="zz-legend-note">放大后显示监视范围（扇形）</div>';
+    }
     box.innerHTML = html;
   }
 
@@ -1443,6 +1474,8 @@
       html += '<div><i style="background:' + CASE_RAMP[i] + '"></i>' + range + "</div>";
     });
     if (floor > 1) html += '<div class="zz-legend-note">少于 3 件的格不显示</div>';
+    // a hexagon at the edge reaches over the outline; what it counts does not (trial AR m8)
+    html += '<div class="zz-legend-note zz-case-hex-rule">按整格画出，可越过边界；只计本平台所辖范围内的案件</div>';
     box.innerHTML = html;
   }
 
@@ -1571,13 +1604,19 @@
     if (id === "cases" && window.zzTilesAt === undefined) window.zzTilesAt = times[id];
   }
 
-  /** Clustered markers; a cluster takes the layer's colour (cases: the highest risk inside). */
+  /**
+   * Clustered markers; a cluster takes the layer's colour (cases: the highest risk inside). A
+   * click zooms in until its points spread (trial AQ M5: markercluster spiderfied the cameras of
+   * a village's cluster a few pixels apart, which read as nothing happening).
+   */
   function cluster(def) {
-    return L.markerClusterGroup({
-      disableClusteringAtZoom: 16,
+    const group = L.markerClusterGroup({
+      disableClusteringAtZoom: CLUSTER_OFF_ZOOM,
       maxClusterRadius: 50,
       chunkedLoading: true,
       showCoverageOnHover: false,
+      zoomToBoundsOnClick: false,
+      spiderfyOnMaxZoom: false,
       iconCreateFunction: function (c) {
         let color = def.style.color;
         if (def.collection === "cases") {
@@ -1587,12 +1626,26 @@
         const n = c.getChildCount();
         const size = n < 10 ? 26 : n < 100 ? 32 : 38;
         return L.divIcon({
-          className: "zz-cluster",
+          className: "zz-cluster zz-cluster-" + def.id,
           html: '<span style="background:' + color + ";width:" + size + "px;height:" + size + "px;line-height:" + size + 'px">' + n + "</span>",
           iconSize: [size, size],
         });
       },
     });
+    group.on("clusterclick", spreadCluster);
+    return group;
+  }
+
+  /** Zoom to a cluster's points, at least one step and at most until clustering stops. */
+  function spreadCluster(e) {
+    const bounds = e.layer.getBounds();
+    if (bounds.getNorthEast().equals(bounds.getSouthWest())) {
+      e.layer.spiderfy(); // points at one spot: no zoom spreads them
+      return;
+    }
+    const z = map.getZoom();
+    const fit = map.getBoundsZoom(bounds.pad(0.3));
+    map.setView(bounds.getCenter(), Math.min(Math.max(fit, z + 1), Math.max(CLUSTER_OFF_ZOOM, z + 1)));
   }
 
   function casePopup(p, id) {
@@ -1820,6 +1873,7 @@
       if (mode === "hexagons") entry.group.addLayer(vectorTiles(entry.def, true));
       if (entry.def.collection === "cases") renderCaseLegend();
       if (entry.def.id === "persons") renderPeopleLegend();
+      renderClusterLegend();
       if (mode === "features") {
         entry.cluster = cluster(entry.def);
         entry.group.addLayer(entry.cluster);
@@ -1860,7 +1914,7 @@
                   .filter((r) => r[0] !== "置信度") // said in the title
                   .concat([["分析时段", periodText(p.window_start, p.window_end)]])
               ) +
-              '<div class="zz-popup-note">计数不含重复反映和无位置的案件</div>' + cases + "</div>"
+              '<div class="zz-popup-note">计数不含重复反映和无位置的案件；' + HOT_RULE + "</div>" + cases + "</div>"
           );
         },
       })
@@ -2414,9 +2468,11 @@
     zz.whenExpired(showDisconnected);
     if (!me.session_expires_at) return;
     const end = Date.parse(me.session_expires_at);
-    const warn = end - SESSION_WARN_MINUTES * 60000;
-    setTimeout(() => warnExpiry(end), Math.max(0, warn - Date.now()));
-    setTimeout(showDisconnected, Math.max(0, end - Date.now()));
+    // the wall's clock may be off the server's: counted on the server's (the feed's time)
+    const ahead = st.feed ? Date.now() - Date.parse(st.feed.generated_at) : 0;
+    const left = end + ahead - Date.now();
+    setTimeout(() => warnExpiry(end), Math.max(0, left - SESSION_WARN_MINUTES * 60000));
+    setTimeout(showDisconnected, Math.max(0, left));
   }
 
   function warnExpiry(end) {
