@@ -1037,7 +1037,12 @@ def departments_for_case(session: Session, *, actor: Actor, case_id: int) -> dic
         county = enclosing_code(case.area_code, 3)
         code = county if actor.level < 3 else None
         named = departments_named(session, actor=actor, code=code)
+        # the county's own bureaus with an account are its departments, not a level above's
+        # (trial AQ S1: each has one now); those of the city and the province are left out
+        bureaus = [str(r.display_name) for r in rows if r.scope_code == county]
+        higher -= set(bureaus)
         names = [n for n in named if n not in higher]
+        names += [b for b in dict.fromkeys(bureaus) if b not in names]
     unit_name = session.execute(
         text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": unit}
     ).scalar_one_or_none()

@@ -60,4 +60,55 @@ def test_a_department_lands_on_its_desk_led_by_what_waits_for_its_受理(
     page.goto(f"{demo.origin}/console/{county}")
     page.wait_for_url(f"**/desk/{county}")
     page.wait_for_function("window.zzReady === true")
-    page.assert_clean(demo.origin)
+    # the console's own requests the API refuses a department, before it is sent on
+    page.assert_clean(demo.origin, expected_errors=(r"status of 403 .*/api/(command|console)/",))
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_summons_reaches_the_department_s_desk_and_it_answers(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial AQ S3: 县人设局 was taken, and the real 县人社局 never saw its 吹哨."""
+    demo = console_demo
+    county = demo.data.county_code
+    _, _, _, _, dispatcher, spot = _desk(demo)
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        me = _token(client, dispatcher)
+        made = _register(client, me, spot, "吹哨待办测试：劳资欠薪纠纷", "labour_wages", 0.0009)
+    case_id = made["id"]
+    # the township's 吹哨 form refuses the typo and asks which bureau was meant
+    login(page, demo.origin, dispatcher)
+    page.goto(f"{demo.origin}/cases/{case_id}")
+    page.click("#cz-actions [data-action='summon']")
+    expect(page.locator("#cz-p-new-departments")).not_to_be_checked()
+    page.fill("#cz-p-departments", "县人设局")
+    page.click("#cz-action-submit")
+    expect(page.locator("#cz-action-error")).to_contain_text("是否为“县人社局”？")
+    page.fill("#cz-p-departments", "县人社局")
+    page.fill("#cz-action-note", "请人社局派员参与欠薪调处")
+    page.click("#cz-action-submit")
+    expect(page.locator("#cz-action-form")).to_be_hidden()
+    page.context.clear_cookies()  # the department's clerk, in another browser
+
+    login(page, demo.origin, demo.username("department", county))
+    page.wait_for_url(f"**/desk/{county}")
+    page.wait_for_function("window.zzReady === true")
+    row = page.locator("#dk-list-summoned .dk-case", has_text="吹哨待办测试：劳资欠薪纠纷")
+    expect(row).to_contain_text("吹哨说明：请人社局派员参与欠薪调处")
+    row.locator("a").click()
+    page.wait_for_url(f"**/cases/{case_id}")
+    page.click("#cz-actions [data-action='summon_reply']")
+    page.fill("#cz-action-note", "已约谈用工单位，周五前付清")
+    page.click("#cz-action-submit")
+    expect(page.locator("#cz-action-form")).to_be_hidden()
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        events = client.get(f"/api/cases/{case_id}/events", headers=_token(client, dispatcher))
+    last = events.json()[-1]
+    assert (last["action"], last["actor_name"], last["note"]) == (
+        "summon_reply",
+        "县人社局",
+        "已约谈用工单位，周五前付清",
+    )
+    # the typo's refusal, and the live stream the change of account cut
+    page.assert_clean(demo.origin, expected_errors=(r"status of 422 .*/summon\)", r"/api/events"))

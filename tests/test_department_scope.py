@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
-from layers import case_lists, cases, department_scope
+from layers import case_lists, cases, department_scope, dispatch
 from layers.errors import InvalidInput, NotFound
 from layers.model import Case
 from layers.workflow import Actor
@@ -286,3 +286,14 @@ def test_a_summoned_department_answers_the_summon(world: Session) -> None:
         cases.act(world, summoned.id, "summon_reply", actor=housing, now=NOW, note="收到")
     # nor is it offered on its own dispatch without a 吹哨
     assert "summon_reply" not in cases.actions_open_to(world, made["housing"], housing)
+
+
+def test_a_township_case_is_offered_the_county_s_bureaus_with_accounts(world: Session) -> None:
+    """Each county bureau has its own account now: it stays among a township's departments."""
+    who = actor("dispatcher")
+    case = _register(world, who, "部门范围测试乡镇案件", 0.0)
+    cases.act(world, case.id, "triage", actor=who, now=NOW)
+    add_user(world, username=HOUSING, role="department", scope_code=COUNTY)
+    add_user(world, username="测部市公安局", role="department", scope_code=COUNTY[:4] + "0" * 8)
+    offered = dispatch.departments_for_case(world, actor=who, case_id=case.id)["departments"]
+    assert HOUSING in offered and "测部市公安局" not in offered
