@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import typer
 
 from importers.demo.plan import DEFAULT_COUNTY, DEFAULT_SEED, DEMO_PASSWORD
-from importers.demo.users import UNLISTED_NOTE
 
 HELP = (
     "载入演示县（真实边界，虚构的人员、案事件与视频点位），再启动控制台。\n\n"
@@ -247,6 +246,7 @@ def _print_report(console: Console, data: DemoData, report: LoadReport, seconds:
     from rich.table import Table
 
     from importers.demo.cases import SOURCE_LABELS
+    from importers.demo.users import UNLISTED_NOTE
     from layers.model import Role
 
     tr = data.territory
