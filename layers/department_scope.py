@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, cast, exists, false, literal, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import TEXT as PG_TEXT
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from geo.codes import division_level, enclosing_code, scope_range
 from layers.errors import InvalidInput
@@ -99,15 +99,18 @@ def sent_to(names: Sequence[str]) -> ColumnElement[bool]:
     """
     if not names:
         return false()
+    # aliased: a query of case_events or dispatches itself (the live stream's) does not
+    # correlate them away
+    sent, summon = aliased(Dispatch), aliased(CaseEvent)
     dispatched = exists().where(
-        Dispatch.case_id == Case.id,
-        Dispatch.assignee_kind == AssigneeKind.DEPARTMENT.value,
-        Dispatch.department.in_(list(names)),
+        sent.case_id == Case.id,
+        sent.assignee_kind == AssigneeKind.DEPARTMENT.value,
+        sent.department.in_(list(names)),
     )
     summoned = exists().where(
-        CaseEvent.case_id == Case.id,
-        CaseEvent.action == "summon",
-        CaseEvent.payload["departments"].has_any(
+        summon.case_id == Case.id,
+        summon.action == "summon",
+        summon.payload["departments"].has_any(
             cast(literal(list(names), ARRAY(PG_TEXT)), ARRAY(PG_TEXT))
         ),
     )

@@ -58,6 +58,7 @@ USERS = {
     "cmd_village": ("commander", V1),
     "disp_other": ("dispatcher", OTHER_TOWN),
     "analyst": ("analyst", COUNTY),
+    "dept": ("department", COUNTY),  # named sw_dept, as a dispatch names its department
 }
 
 
@@ -337,6 +338,37 @@ def test_sse_streams_only_in_scope_events(live_server: str, users: Headers) -> N
     assert f'"case_id":{mine["id"]}' in data[0]
     assert f'"case_id":{foreign["id"]}' not in "".join(received)
     assert "event: case_event" in received
+
+
+def test_sse_sends_a_department_only_its_own_cases(live_server: str, users: Headers) -> None:
+    """Trial AQ S2: a department reads only the cases sent or 吹哨'd to it, live ones too."""
+    connected = threading.Event()
+    received: list[str] = []
+
+    def listen() -> None:
+        received.extend(_stream_lines(live_server, users("dept"), 1, connected))
+
+    thread = threading.Thread(target=listen)
+    thread.start()
+    assert connected.wait(timeout=20)
+    disp = users("disp")
+    with httpx2.Client(base_url=live_server, timeout=30) as client:
+        lon, lat = village_centre(V1)
+        body = {"channel": "phone", "category": "dispute", "lon": lon, "lat": lat}
+        other = client.post("/api/cases", headers=disp, json=body | {"title": "未派部门"}).json()
+        sent = client.post("/api/cases", headers=disp, json=body | {"title": "派往部门"}).json()
+        url = f"/api/cases/{sent['id']}"
+        triaged = client.post(f"{url}/actions/triage", json={"version": 1}, headers=disp)
+        assert triaged.status_code == 200, triaged.text
+        version = triaged.json()["version"]
+        dispatched = client.post(
+            f"{url}/dispatch", json={"department": "sw_dept", "version": version}, headers=disp
+        )
+        assert dispatched.status_code == 200, dispatched.text
+    thread.join(timeout=30)
+    data = [line for line in received if line.startswith("data: ") and line != "data: {}"]
+    assert len(data) == 1 and f'"case_id":{sent["id"]}' in data[0], received
+    assert f'"case_id":{other["id"]}' not in "".join(received)
 
 
 def _stream_lines(
