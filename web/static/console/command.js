@@ -1425,7 +1425,7 @@
       html += '<div><i class="zz-hot-swatch" style="border-color:' + HOT_COLOURS[bin] + '"></i>热点，置信度 ' + HOT_CONFIDENCE[bin] + "</div>";
     });
     // which cells, and why one may cross the outline (trial AQ m8): its figures are the whole cell's
-    html += '<div class="zz-legend-note zz-hot-rule">' + HOT_RULE + "</div>";
+    html += '<div class="zz-legend-note zz-legend-wrap zz-hot-rule">' + HOT_RULE + "</div>";
     box.innerHTML = html;
   }
 
@@ -1441,15 +1441,15 @@
     const number = (colour, n) => '<i class="zz-cluster-swatch" style="background:' + colour + '">' + n + "</i>";
     let html = "";
     if (drawn("cases")) {
-      html += "<div>" + number(zz.riskColor(2), 3) + "多件案件聚合（颜色为其中最高风险），点击放大</div>";
+      html += '<div class="zz-legend-wrap">' + number(zz.riskColor(2), 3) + "多件案件聚合（颜色为其中最高风险），点击放大</div>";
     }
     if (drawn("video_points")) {
       const def = st.layers.video_points.def;
       html += '<div class="zz-legend-title mt-1">' + zz.esc(def.title) + "</div>";
       html += '<div><i class="round" style="background:' + STATUS_COLOR.online + '"></i>在线</div>';
       html += '<div><i class="round" style="background:' + STATUS_COLOR.offline + '"></i>离线</div>';
-      html += "<div>" + number(def.style.color, 5) + "多个视频点位聚合（数字为点位数），点击放大</div>";
-      html += '<div class="zz-legend-note">放大后显示监视范围（扇形）</div>';
+      html += '<div class="zz-legend-wrap">' + number(def.style.color, 5) + "多个视频点位聚合（数字为点位数），点击放大</div>";
+      html += '<div class="zz-legend-note zz-legend-wrap">放大后显示监视范围（扇形）</div>';
     }
     box.innerHTML = html;
   }
@@ -1475,7 +1475,7 @@
     });
     if (floor > 1) html += '<div class="zz-legend-note">少于 3 件的格不显示</div>';
     // a hexagon at the edge reaches over the outline; what it counts does not (trial AR m8)
-    html += '<div class="zz-legend-note zz-case-hex-rule">按整格画出，可越过边界；只计本平台所辖范围内的案件</div>';
+    html += '<div class="zz-legend-note zz-legend-wrap zz-case-hex-rule">按整格画出，可越过边界；只计本平台所辖范围内的案件</div>';
     box.innerHTML = html;
   }
 
