@@ -248,6 +248,7 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
         expect(page.locator("#cz-action-error")).to_be_hidden()
         expect(page.locator("#cz-state")).to_have_text("已到场")
         note.fill(SETTLED_NOTE)
+        page.locator("#cz-p-outcome").select_option("mediated")  # chosen, none preselected
         page.locator("#cz-action-submit").tap()
         expect(page.locator("#cz-state")).to_have_text("已办结")
         settled = True
