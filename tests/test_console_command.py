@@ -1049,3 +1049,41 @@ def test_the_queue_pane_lists_the_areas_overdue_and_new_cases_at_every_level(
     page.select_option("#zz-queue-scope", "queue")
     expect(rows).to_have_count(len(feed["queue"]))
     page.assert_clean(origin)
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_a_summons_names_a_new_department_only_when_ticked(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial AQ S3: the command page's 吹哨 took any typed name; a name outside the list now
+    needs 新增部门名称 ticked there too, as on the case page (or it could not be sent at all)."""
+    login(
+        page,
+        console_demo.origin,
+        console_demo.username("commander", COUNTY),
+        next_path=f"/console/{COUNTY}",
+    )
+    _wait_ready(page, COUNTY)
+    button = page.locator(".zz-act[data-action=summon]").first
+    case_id = int(button.locator("xpath=ancestor::tr").get_attribute("data-case-id") or 0)
+    button.click()
+    fresh = page.locator("#zz-f-new-departments")
+    expect(fresh).not_to_be_checked()
+    page.locator("#zz-f-departments").fill("县应急管理局")
+    page.locator("#zz-action-note").fill("请派员到场核查")
+    page.locator("#zz-action-submit").click()
+    expect(page.locator("#zz-action-error")).to_contain_text("新增部门名称")
+    fresh.check()
+    page.locator("#zz-action-submit").click()
+    page.locator(".zz-toasts .alert-success").wait_for()
+    with console_demo.owner.connect() as conn:
+        named = conn.execute(
+            text(
+                "SELECT payload -> 'departments' FROM case_events"
+                " WHERE case_id = :id AND action = 'summon' ORDER BY id DESC LIMIT 1"
+            ),
+            {"id": case_id},
+        ).scalar_one()
+    assert named == ["县应急管理局"]
+    page.assert_clean(console_demo.origin, expected_errors=(r"status of 4\d\d .*/summon",))

@@ -2213,8 +2213,18 @@
     } else if (action === "supervise") {
       fields.appendChild(inputField("deadline", "督办时限", "datetime-local", zz.inputTime(new Date(Date.now() + 3 * 86400000))));
     } else if (action === "summon") {
-      fields.appendChild(inputField("departments", "吹哨部门（用顿号或逗号分隔）", "text", "", "如：县公安局、县住建局"));
+      fields.appendChild(inputField("departments", "吹哨部门（从列表选择，用顿号或逗号分隔）", "text", "", "如：县公安局、县住建局"));
       zz.departmentChoices(document.getElementById("zz-f-departments"), true);
+      // a name outside the list only with 新增部门名称 ticked, as on the case page (trial AQ S3)
+      const fresh = el("div", "form-check mb-2");
+      const tick = el("input", "form-check-input");
+      tick.type = "checkbox";
+      tick.id = "zz-f-new-departments";
+      const said = el("label", "form-check-label small", "新增部门名称（列表中没有的部门）");
+      said.htmlFor = tick.id;
+      fresh.appendChild(tick);
+      fresh.appendChild(said);
+      fields.appendChild(fresh);
     } else if (action === "escalate") {
       // say what 上报 withdraws before the operator confirms it
       zz.api("/api/cases/" + c.id + "/detail").then(function (d) {
@@ -2243,7 +2253,12 @@
     }
     if (action === "hand_down") return val("unit_code") ? { unit_code: val("unit_code") } : {};
     if (action === "supervise") return { deadline: zz.fromInputTime(val("deadline")) };
-    if (action === "summon") return { departments: zz.departmentNames(val("departments")) };
+    if (action === "summon") {
+      return {
+        departments: zz.departmentNames(val("departments")),
+        new_departments: document.getElementById("zz-f-new-departments").checked,
+      };
+    }
     return {};
   }
 
