@@ -32,6 +32,7 @@ from layers.photos import (
     check_count,
     reencode,
     reencode_named,
+    stored,
 )
 from layers.workflow import Actor
 
@@ -99,12 +100,7 @@ def attach(
             case_id=case.id,
             event_id=event.id,
             area_code=case.area_code,
-            at=now,
-            uploaded_by=actor.user_id,
-            width=photo.width,
-            height=photo.height,
-            content=photo.content,
-            thumbnail=photo.thumbnail,
+            **stored(photo, at=now, uploaded_by=actor.user_id),
         )
         for photo in photos
     ]

@@ -15,6 +15,8 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -46,6 +48,38 @@ class Encoded:
     thumbnail: bytes
     width: int
     height: int
+
+
+def stored(photo: Encoded, *, at: datetime, uploaded_by: int | None) -> dict[str, Any]:
+    """Return the columns every photo row has, for a case's or a visit's photo model.
+
+    Parameters
+    ----------
+    photo : Encoded
+        The photo as re-encoded.
+    at : datetime
+        When it was sent.
+    uploaded_by : int or None
+        The account that sent it.
+
+    Returns
+    -------
+    dict
+        ``at``, ``uploaded_by``, ``width``, ``height``, ``content`` and ``thumbnail``.
+
+    Examples
+    --------
+    >>> sorted(stored(Encoded(b"j", b"t", 2, 1), at=datetime(2026, 1, 1), uploaded_by=7))
+    ['at', 'content', 'height', 'thumbnail', 'uploaded_by', 'width']
+    """
+    return {
+        "at": at,
+        "uploaded_by": uploaded_by,
+        "width": photo.width,
+        "height": photo.height,
+        "content": photo.content,
+        "thumbnail": photo.thumbnail,
+    }
 
 
 def _jpeg(image: Image.Image, side: int, quality: int) -> bytes:
@@ -105,8 +139,8 @@ def reencode(data: bytes) -> Encoded:
     except Image.DecompressionBombWarning:
         raise InvalidInput(TOO_LARGE) from None
     content = _jpeg(image, MAX_SIDE, 85)
-    with Image.open(io.BytesIO(content)) as stored:
-        width, height = stored.size
+    with Image.open(io.BytesIO(content)) as kept:
+        width, height = kept.size
     return Encoded(content, _jpeg(image, THUMB_SIDE, 80), width, height)
 
 

@@ -36,7 +36,7 @@ from layers import audit
 from layers.accounts import unmask_effective
 from layers.errors import Forbidden, NotFound
 from layers.model import AuditEntry, PersonVisit, VisitPhoto
-from layers.photos import MAX_PHOTOS, NO_PHOTO, Encoded, check_count
+from layers.photos import MAX_PHOTOS, NO_PHOTO, Encoded, check_count, stored
 
 #: The audit action of a visit photo opened by a reader who did not take it.
 READ_ACTION = "person.visit_photo"
@@ -150,12 +150,7 @@ def attach(
             visit_id=visit.id,
             person_id=visit.person_id,
             area_code=visit.area_code,
-            at=now,
-            uploaded_by=user_id,
-            width=photo.width,
-            height=photo.height,
-            content=photo.content,
-            thumbnail=photo.thumbnail,
+            **stored(photo, at=now, uploaded_by=user_id),
         )
         for photo in photos
     ]
@@ -320,6 +315,10 @@ def _photo(session: Session, person_id: int, photo_id: int) -> Any:
     return found
 
 
+def _jpeg(found: Any, *, thumbnail: bool) -> bytes:
+    return bytes(found.thumbnail if thumbnail else found.content)
+
+
 def read_own(
     session: Session,
     person_id: int,
@@ -359,7 +358,7 @@ def read_own(
     found = _photo(session, person_id, photo_id)
     if not _is_own(reader, found.uploaded_by, found.visitor_id):
         raise Forbidden(UNMASK_FIRST if may_read_clear(reader) else COUNT_ONLY)
-    return bytes(found.thumbnail if thumbnail else found.content)
+    return _jpeg(found, thumbnail=thumbnail)
 
 
 def read_clear(
@@ -411,7 +410,7 @@ def read_clear(
     """
     found = _photo(session, person_id, photo_id)
     if _is_own(reader, found.uploaded_by, found.visitor_id):
-        return bytes(found.thumbnail if thumbnail else found.content)
+        return _jpeg(found, thumbnail=thumbnail)
     if not may_read_clear(reader):
         raise Forbidden(COUNT_ONLY)
     unmasked = session.execute(
@@ -438,4 +437,4 @@ def read_clear(
         reason=unmasked.reason,
         detail={"photo": photo_id, "unmask_entry": after, "thumbnail": thumbnail},
     )
-    return bytes(found.thumbnail if thumbnail else found.content)
+    return _jpeg(found, thumbnail=thumbnail)
