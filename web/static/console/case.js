@@ -146,9 +146,6 @@
   // each re-encoded without its EXIF (the phone's GPS); the timeline shows them under the event.
 
   const PHOTO_ACTIONS = ["accept", "feedback", "resolve"];
-  const PHOTO_MAX = 6;
-  const PHOTO_MB = 8;
-  const PHOTO_TYPES = ["image/jpeg", "image/png"];
   let picked = []; // the photos chosen for the open form
 
   /** An event's photos: thumbnails, each opening the photo. */
@@ -175,64 +172,11 @@
 
   function photoField() {
     // the browser's own file field says 「Choose Files」 on some phones: a button of ours instead
-    return '<div class="mb-2 cz-photo-field"><div class="form-label mb-1" id="cz-p-photos-label">现场照片（选填，最多 ' + PHOTO_MAX +
-      " 张，每张不超过 " + PHOTO_MB + ' MB）</div>' +
+    return '<div class="mb-2 cz-photo-field"><div class="form-label mb-1" id="cz-p-photos-label">现场照片' + zz.PHOTO_LIMITS + "</div>" +
       '<input class="visually-hidden" type="file" id="cz-p-photos" accept="image/*" capture="environment" multiple aria-labelledby="cz-p-photos-label">' +
       '<label class="btn btn-sm btn-outline-primary" for="cz-p-photos" id="cz-p-photos-add">拍照或添加照片</label>' +
       '<div class="d-flex flex-wrap gap-1 mt-1" id="cz-p-photos-picked"></div>' +
       '<div class="text-danger" id="cz-p-photos-error" role="alert" hidden></div></div>';
-  }
-
-  /** Why a photo cannot be sent (as the server says it), or "". */
-  function photoRefusal(file, count) {
-    if (count > PHOTO_MAX) return "最多 " + PHOTO_MAX + " 张照片";
-    if (!PHOTO_TYPES.includes(file.type)) return "格式不支持：只能上传 JPEG 或 PNG 图片（" + file.name + "）";
-    if (file.size > PHOTO_MB * 1024 * 1024) return "图片过大：每张不超过 " + PHOTO_MB + " MB（" + file.name + "）";
-    return "";
-  }
-
-  /** Whether the browser can decode the file as a picture. */
-  function decodes(file) {
-    return new Promise(function (resolve) {
-      const img = new Image();
-      const url = URL.createObjectURL(file);
-      const done = (ok) => {
-        URL.revokeObjectURL(url);
-        resolve(ok);
-      };
-      img.onload = () => done(img.naturalWidth > 0);
-      img.onerror = () => done(false);
-      img.src = url;
-    });
-  }
-
-  /** Draw the photos chosen, each with 移除. */
-  function showPicked() {
-    const box = $("cz-p-photos-picked");
-    if (!box) return;
-    box.textContent = "";
-    $("cz-p-photos-add").textContent = picked.length ? "再拍一张或添加（已选 " + picked.length + " 张）" : "拍照或添加照片";
-    $("cz-p-photos-add").hidden = picked.length >= PHOTO_MAX;
-    picked.forEach(function (file, i) {
-      const item = document.createElement("span");
-      item.className = "cz-picked position-relative d-inline-block";
-      const img = document.createElement("img");
-      img.src = URL.createObjectURL(file);
-      img.alt = "待上传照片 " + (i + 1);
-      img.style.cssText = "width:64px;height:64px;object-fit:cover;border-radius:4px";
-      img.addEventListener("load", () => URL.revokeObjectURL(img.src), { once: true });
-      const drop = document.createElement("button");
-      drop.type = "button";
-      drop.className = "btn btn-sm btn-light position-absolute top-0 end-0 py-0 px-1";
-      drop.textContent = "×";
-      drop.setAttribute("aria-label", "移除照片 " + (i + 1));
-      drop.addEventListener("click", function () {
-        picked.splice(i, 1);
-        showPicked();
-      });
-      item.append(img, drop);
-      box.appendChild(item);
-    });
   }
 
   /** Offer the photos on 受理, 处置反馈 and 办结: a camera shot or several at a time, added up. */
@@ -240,23 +184,8 @@
     picked = [];
     if (!PHOTO_ACTIONS.includes(action)) return;
     $("cz-action-params").insertAdjacentHTML("beforeend", photoField());
-    const input = $("cz-p-photos");
-    input.addEventListener("change", async function () {
-      const error = $("cz-p-photos-error");
-      const said = [];
-      const files = Array.from(input.files);
-      input.value = ""; // the next shot is added to these
-      for (const file of files) {
-        let refusal = photoRefusal(file, picked.length + 1);
-        // a text renamed .jpg is refused at once, by name, not after sending (trial AP m2)
-        if (!refusal && !(await decodes(file))) refusal = "照片 " + file.name + " 无法识别为图片";
-        if (refusal) said.push(refusal);
-        else picked.push(file);
-      }
-      error.textContent = said.filter((t, i) => said.indexOf(t) === i).join("；");
-      error.hidden = !said.length;
-      showPicked();
-    });
+    const [input, add, box, error] = ["", "-add", "-picked", "-error"].map((end) => $("cz-p-photos" + end));
+    picked = zz.photoPicker(input, add, box, error, "cz-picked");
   }
 
   /** Send the action with its photos (multipart); the case's JSON as the action's own answer. */

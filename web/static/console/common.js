@@ -728,6 +728,88 @@
     return Math.floor(minutes / (24 * 60)) + " 天";
   }
 
+  // Photos picked on a phone to send with a form (trial AO M8): a case's 受理, 处置反馈 and 办结
+  // (case.js), a 走访 (visits.js). The server takes them as layers/photos.py says.
+  const PHOTO_MAX = 6; // layers/photos.py MAX_PHOTOS
+  const PHOTO_MB = 8; // layers/photos.py MAX_BYTES
+  const PHOTO_TYPES = ["image/jpeg", "image/png"];
+  /** What a photo field's label says after its name. */
+  const PHOTO_LIMITS = "（选填，最多 " + PHOTO_MAX + " 张，每张不超过 " + PHOTO_MB + " MB）";
+
+  /** Why a photo cannot be sent (as the server says it), or "". */
+  function photoRefusal(file, count) {
+    if (count > PHOTO_MAX) return "最多 " + PHOTO_MAX + " 张照片";
+    if (!PHOTO_TYPES.includes(file.type)) return "格式不支持：只能上传 JPEG 或 PNG 图片（" + file.name + "）";
+    if (file.size > PHOTO_MB * 1024 * 1024) return "图片过大：每张不超过 " + PHOTO_MB + " MB（" + file.name + "）";
+    return "";
+  }
+
+  /** Whether the browser can decode the file as a picture (a text renamed .jpg cannot). */
+  function decodes(file) {
+    return new Promise(function (resolve) {
+      const img = new Image();
+      const url = URL.createObjectURL(file);
+      const done = (ok) => {
+        URL.revokeObjectURL(url);
+        resolve(ok);
+      };
+      img.onload = () => done(img.naturalWidth > 0);
+      img.onerror = () => done(false);
+      img.src = url;
+    });
+  }
+
+  /**
+   * Make a page's photo field pick photos: its file `input` (a camera shot or several at a
+   * time, added up), its `add` label (拍照或添加照片, hidden at PHOTO_MAX), the `box` the photos
+   * chosen show in, each with 移除 (`itemClass` on each), and the `error` alert that names the
+   * files refused. Returns the list the photos chosen are kept in.
+   */
+  function photoPicker(input, add, box, error, itemClass) {
+    const picked = [];
+    function show() {
+      box.textContent = "";
+      add.textContent = picked.length ? "再拍一张或添加（已选 " + picked.length + " 张）" : "拍照或添加照片";
+      add.hidden = picked.length >= PHOTO_MAX;
+      picked.forEach(function (file, i) {
+        const item = document.createElement("span");
+        item.className = (itemClass ? itemClass + " " : "") + "position-relative d-inline-block";
+        const img = document.createElement("img");
+        img.src = URL.createObjectURL(file);
+        img.alt = "待上传照片 " + (i + 1);
+        img.style.cssText = "width:64px;height:64px;object-fit:cover;border-radius:4px";
+        img.addEventListener("load", () => URL.revokeObjectURL(img.src), { once: true });
+        const drop = document.createElement("button");
+        drop.type = "button";
+        drop.className = "btn btn-sm btn-light position-absolute top-0 end-0 py-0 px-1";
+        drop.textContent = "×";
+        drop.setAttribute("aria-label", "移除照片 " + (i + 1));
+        drop.addEventListener("click", function () {
+          picked.splice(i, 1);
+          show();
+        });
+        item.append(img, drop);
+        box.appendChild(item);
+      });
+    }
+    input.addEventListener("change", async function () {
+      const said = [];
+      const files = Array.from(input.files);
+      input.value = ""; // the next shot is added to these
+      for (const file of files) {
+        let refusal = photoRefusal(file, picked.length + 1);
+        // a text renamed .jpg is refused at once, by name, not after sending (trial AP m2)
+        if (!refusal && !(await decodes(file))) refusal = "照片 " + file.name + " 无法识别为图片";
+        if (refusal) said.push(refusal);
+        else picked.push(file);
+      }
+      error.textContent = said.filter((t, i) => said.indexOf(t) === i).join("；");
+      error.hidden = !said.length;
+      show();
+    });
+    return picked;
+  }
+
   window.zz = {
     ageText,
     currentPosition,
@@ -736,6 +818,7 @@
     departmentNames,
     activeDispatches,
     whenExpired, guardUnit,
+    photoPicker, PHOTO_LIMITS,
     ApiError, api, me, label, beijingDay, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, stateBadge, toast, live, importNews, esc, tables,
     unmask, personRecord, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
   };

@@ -328,38 +328,10 @@
   // with it (…/visits/with-photos): a photo refused writes no visit. The server keeps each
   // re-encoded without its EXIF (the phone's GPS); a photo shows the person, so it is read as
   // their clear record is (the worker who took it, or an unmasked read: common.js personRecord).
-  const PHOTO_MAX = 6; // layers/photos.py MAX_PHOTOS
-  const PHOTO_MB = 8; // layers/photos.py MAX_BYTES
-  const PHOTO_TYPES = ["image/jpeg", "image/png"];
-
-  /** Why a photo cannot be sent (as the server says it), or "". */
-  function photoRefusal(file, count) {
-    if (count > PHOTO_MAX) return "最多 " + PHOTO_MAX + " 张照片";
-    if (!PHOTO_TYPES.includes(file.type)) return "格式不支持：只能上传 JPEG 或 PNG 图片（" + file.name + "）";
-    if (file.size > PHOTO_MB * 1024 * 1024) return "图片过大：每张不超过 " + PHOTO_MB + " MB（" + file.name + "）";
-    return "";
-  }
-
-  /** Whether the browser can decode the file as a picture (a text renamed .jpg cannot). */
-  function decodes(file) {
-    return new Promise(function (resolve) {
-      const img = new Image();
-      const url = URL.createObjectURL(file);
-      const done = (ok) => {
-        URL.revokeObjectURL(url);
-        resolve(ok);
-      };
-      img.onload = () => done(img.naturalWidth > 0);
-      img.onerror = () => done(false);
-      img.src = url;
-    });
-  }
-
   /** The form's 走访照片 field: `field.picked` holds the photos chosen, each shown with 移除. */
   function photoField(p) {
     const field = el("div", "zz-visit-photo-field mt-1");
-    field.picked = [];
-    const label = el("div", "mb-1", "走访照片（选填，最多 " + PHOTO_MAX + " 张，每张不超过 " + PHOTO_MB + " MB）");
+    const label = el("div", "mb-1", "走访照片" + zz.PHOTO_LIMITS);
     label.id = "zz-visit-photos-label-" + p.id;
     const input = el("input", "visually-hidden zz-visit-photos");
     input.type = "file";
@@ -375,42 +347,7 @@
     const error = el("div", "text-danger zz-visit-photos-error");
     error.setAttribute("role", "alert");
     error.hidden = true;
-    function show() {
-      box.textContent = "";
-      add.textContent = field.picked.length ? "再拍一张或添加（已选 " + field.picked.length + " 张）" : "拍照或添加照片";
-      add.hidden = field.picked.length >= PHOTO_MAX;
-      field.picked.forEach(function (file, i) {
-        const item = el("span", "position-relative d-inline-block");
-        const img = el("img");
-        img.src = URL.createObjectURL(file);
-        img.alt = "待上传照片 " + (i + 1);
-        img.style.cssText = "width:64px;height:64px;object-fit:cover;border-radius:4px";
-        img.addEventListener("load", () => URL.revokeObjectURL(img.src), { once: true });
-        const drop = el("button", "btn btn-sm btn-light position-absolute top-0 end-0 py-0 px-1", "×");
-        drop.type = "button";
-        drop.setAttribute("aria-label", "移除照片 " + (i + 1));
-        drop.addEventListener("click", function () {
-          field.picked.splice(i, 1);
-          show();
-        });
-        item.append(img, drop);
-        box.appendChild(item);
-      });
-    }
-    input.addEventListener("change", async function () {
-      const said = [];
-      const files = Array.from(input.files);
-      input.value = ""; // the next shot is added to these
-      for (const file of files) {
-        let refusal = photoRefusal(file, field.picked.length + 1);
-        if (!refusal && !(await decodes(file))) refusal = "照片 " + file.name + " 无法识别为图片";
-        if (refusal) said.push(refusal);
-        else field.picked.push(file);
-      }
-      error.textContent = said.filter((t, i) => said.indexOf(t) === i).join("；");
-      error.hidden = !said.length;
-      show();
-    });
+    field.picked = zz.photoPicker(input, add, box, error);
     field.append(label, input, add, box, error);
     return field;
   }
