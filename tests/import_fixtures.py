@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from geo.codes import make_resident_id
 from geo.crs import wgs84_to_gcj02
 from importers.cli import register
+from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from layers.database import apply_scope, make_engine
 from layers.import_runs import record_refused
 from tests.conftest import SuiteDatabase, separate_database
@@ -25,6 +26,10 @@ OTHER_VILLAGE = "530424100002"
 """A second village (boundary: lon 102.95-102.97, lat 24.20-24.22)."""
 GRID = VILLAGE + "001"
 WEST, EAST, SOUTH, NORTH = 102.90, 102.92, 24.20, 24.22
+EAST_GRID = VILLAGE + "002"
+SOUTH_EAST = VILLAGE + "003"
+MIDDLE = 24.21
+GRID_HEADERS = ["网格编码", "网格名称", "所属社区", "边界"]
 
 
 def box(west: float, south: float, east: float, north: float) -> str:
@@ -32,6 +37,13 @@ def box(west: float, south: float, east: float, north: float) -> str:
     return (
         f"POLYGON(({west} {south}, {east} {south}, {east} {north}, {west} {north}, {west} {south}))"
     )
+
+
+GRID_LAYER = [  # the village's three grids: west half, north-east and south-east quarters
+    [GRID, "一网格", VILLAGE, box(WEST, SOUTH, 102.91, NORTH)],
+    [EAST_GRID, "二网格", VILLAGE, box(102.91, MIDDLE, 102.92, NORTH)],
+    [SOUTH_EAST, "三网格", VILLAGE, box(102.91, SOUTH, 102.92, MIDDLE)],
+]
 
 
 def add_jurisdictions(
@@ -274,3 +286,23 @@ def refused_run(
         rejected=False,
         area_code=area_code,
     )
+
+
+def import_csv(
+    db: Session,
+    path: Path,
+    headers: list[str],
+    rows: list[list[str]],
+    *,
+    kind: str = "grids",
+    **options: object,
+) -> ImportOutcome:
+    """Write the rows to ``path`` as CSV and import it (a grid list unless ``kind`` says)."""
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    return run_import(db.connection(), path, ImportOptions(kind=kind, **options))  # type: ignore[arg-type]
+
+
+def seed_three_grids(db: Session, folder: Path) -> None:
+    """Seed the jurisdictions and import the test village's :data:`GRID_LAYER`."""
+    seed_jurisdictions(db)
+    assert import_csv(db, folder / "网格.csv", GRID_HEADERS, GRID_LAYER).committed

@@ -16,37 +16,24 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from importers.pipeline import ImportOutcome
 from importers.summary import earlier_note
 from layers.import_runs import ImportRecord
 from tests.import_fixtures import (
-    GRID,
+    EAST_GRID,
+    GRID_HEADERS,
+    GRID_LAYER,
     NORTH,
     OTHER_VILLAGE,
     SOUTH,
+    SOUTH_EAST,
     VILLAGE,
     WEST,
     box,
-    csv_text,
+    import_csv,
     seed_jurisdictions,
+    seed_three_grids,
 )
-
-EAST_GRID = VILLAGE + "002"
-SOUTH_EAST = VILLAGE + "003"
-MIDDLE = 24.21
-HEADERS = ["网格编码", "网格名称", "所属社区", "边界"]
-LAYER = [  # the village's three grids: west half, north-east and south-east quarters
-    [GRID, "一网格", VILLAGE, box(WEST, SOUTH, 102.91, NORTH)],
-    [EAST_GRID, "二网格", VILLAGE, box(102.91, MIDDLE, 102.92, NORTH)],
-    [SOUTH_EAST, "三网格", VILLAGE, box(102.91, SOUTH, 102.92, MIDDLE)],
-]
-
-
-def _import(
-    db: Session, path: Path, headers: list[str], rows: list[list[str]], **options: object
-) -> ImportOutcome:
-    path.write_text(csv_text(headers, rows), encoding="utf-8")
-    return run_import(db.connection(), path, ImportOptions(**options))  # type: ignore[arg-type]
 
 
 def _rows_loaded(db: Session, outcome: ImportOutcome) -> int:
@@ -68,19 +55,24 @@ def _retired(db: Session, table: str, code: str) -> bool:
 @pytest.fixture
 def village(db: Session, tmp_path: Path) -> Session:
     """The test village in three grids."""
-    seed_jurisdictions(db)
-    assert _import(db, tmp_path / "网格.csv", HEADERS, LAYER, kind="grids").committed
+    seed_three_grids(db, tmp_path)
     return db
 
 
 def test_a_grid_retired_by_complete_counts_as_updated(village: Session, tmp_path: Path) -> None:
     db = village
     path = tmp_path / "网格调整.csv"
-    dry = _import(
-        db, path, HEADERS, LAYER[:2], kind="grids", within=VILLAGE, complete=True, dry_run=True
+    dry = import_csv(
+        db,
+        path,
+        GRID_HEADERS,
+        GRID_LAYER[:2],
+        within=VILLAGE,
+        complete=True,
+        dry_run=True,
     )
     assert dry.counts is not None and (dry.counts.updated, dry.counts.unchanged) == (1, 2)
-    outcome = _import(db, path, HEADERS, LAYER[:2], kind="grids", within=VILLAGE, complete=True)
+    outcome = import_csv(db, path, GRID_HEADERS, GRID_LAYER[:2], within=VILLAGE, complete=True)
     assert outcome.committed and _retired(db, "grids", SOUTH_EAST)
     assert outcome.counts is not None
     assert (outcome.counts.inserted, outcome.counts.updated, outcome.counts.unchanged) == (0, 1, 2)
@@ -93,7 +85,7 @@ def test_a_grid_retired_by_complete_counts_as_updated(village: Session, tmp_path
     )  # fmt: skip
     said = earlier_note(earlier, outcome)
     assert "没有改变任何记录" not in said and said.endswith("本次更新 1 行")
-    again = _import(db, path, HEADERS, LAYER[:2], kind="grids", within=VILLAGE, complete=True)
+    again = import_csv(db, path, GRID_HEADERS, GRID_LAYER[:2], within=VILLAGE, complete=True)
     assert again.counts is not None and again.counts.updated == 0  # nothing left to retire
 
 
@@ -101,8 +93,8 @@ def test_a_village_retired_by_complete_counts_as_updated(db: Session, tmp_path: 
     seed_jurisdictions(db)
     rows = [[VILLAGE, "测试社区", box(WEST, SOUTH, 102.92, NORTH)]]  # 邻村 left out
     headers, path = ["区划代码", "名称", "边界"], tmp_path / "村.csv"
-    assert _import(db, path, headers, rows, kind="jurisdictions").committed  # 测试社区 as filed
-    outcome = _import(  # one of the township's two villages: half, confirmed with --again
+    assert import_csv(db, path, headers, rows, kind="jurisdictions").committed  # 测试社区 as filed
+    outcome = import_csv(  # one of the township's two villages: half, confirmed with --again
         db,
         path,
         headers,
@@ -124,7 +116,9 @@ def test_a_code_retired_by_a_rows_former_code_counts_as_updated(
     """A row's 原网格编码 retires a grid the file has no row of: a record changed too."""
     db = village
     rows = [[EAST_GRID, "二网格", VILLAGE, box(102.91, SOUTH, 102.92, NORTH), SOUTH_EAST]]
-    outcome = _import(db, tmp_path / "合并.csv", [*HEADERS, "原网格编码"], rows, kind="grids")
+    outcome = import_csv(
+        db, tmp_path / "合并.csv", [*GRID_HEADERS, "原网格编码"], rows, kind="grids"
+    )
     assert outcome.committed, outcome.problems
     assert _retired(db, "grids", SOUTH_EAST)
     assert outcome.counts is not None and outcome.counts.updated == 2  # the row, and 三网格

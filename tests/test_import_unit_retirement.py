@@ -16,50 +16,34 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from importers.pipeline import ImportOptions, run_import
 from layers.database import apply_scope
 from layers.secrets import Keys
 from tests.import_fixtures import (
+    EAST_GRID,
     GRID,
+    GRID_HEADERS,
+    GRID_LAYER,
+    MIDDLE,
     NORTH,
     OTHER_VILLAGE,
     SOUTH,
+    SOUTH_EAST,
     VILLAGE,
     WEST,
     box,
     csv_text,
     import_app,
+    import_csv,
     resident_id,
-    seed_jurisdictions,
+    seed_three_grids,
 )
 
 KEYS = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
-EAST_GRID = VILLAGE + "002"
-SOUTH_EAST = VILLAGE + "003"
-MIDDLE = 24.21
-HEADERS = ["网格编码", "网格名称", "所属社区", "边界"]
-LAYER = [  # the village's three grids: west half, north-east and south-east quarters
-    [GRID, "一网格", VILLAGE, box(WEST, SOUTH, 102.91, NORTH)],
-    [EAST_GRID, "二网格", VILLAGE, box(102.91, MIDDLE, 102.92, NORTH)],
-    [SOUTH_EAST, "三网格", VILLAGE, box(102.91, SOUTH, 102.92, MIDDLE)],
-]
 MERGED = [  # 二网格 takes in 三网格
     [GRID, "一网格", VILLAGE, box(WEST, SOUTH, 102.91, NORTH)],
     [EAST_GRID, "二网格", VILLAGE, box(102.91, SOUTH, 102.92, NORTH)],
 ]
-
-
-def _import(
-    db: Session,
-    path: Path,
-    headers: list[str],
-    rows: list[list[str]],
-    *,
-    kind: str = "grids",
-    **options: object,
-) -> ImportOutcome:
-    path.write_text(csv_text(headers, rows), encoding="utf-8")
-    return run_import(db.connection(), path, ImportOptions(kind=kind, **options))  # type: ignore[arg-type]
 
 
 def _one(db: Session, query: str, **params: object) -> object:
@@ -82,8 +66,7 @@ def _retired(db: Session, code: str, table: str = "grids") -> tuple[object, obje
 @pytest.fixture
 def village(db: Session, tmp_path: Path) -> Session:
     """The test village in three grids; in 三网格 a person, a worker, an open and a closed case."""
-    seed_jurisdictions(db)
-    assert _import(db, tmp_path / "网格.csv", HEADERS, LAYER).committed
+    seed_three_grids(db, tmp_path)
     persons = tmp_path / "人员.csv"
     persons.write_text(
         csv_text(
@@ -126,12 +109,20 @@ def test_a_complete_layer_retires_the_grids_it_leaves_out_and_rehomes_their_reco
     village: Session, tmp_path: Path
 ) -> None:
     db = village
-    dry = _import(
-        db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True, dry_run=True
+    dry = import_csv(
+        db,
+        tmp_path / "新网格.csv",
+        GRID_HEADERS,
+        MERGED,
+        within=VILLAGE,
+        complete=True,
+        dry_run=True,
     )
     assert "撤销网格 1 个：三网格 → 二网格" in _undated(dry.notes)
     assert _retired(db, SOUTH_EAST) == (False, None)  # a dry run writes nothing
-    outcome = _import(db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True)
+    outcome = import_csv(
+        db, tmp_path / "新网格.csv", GRID_HEADERS, MERGED, within=VILLAGE, complete=True
+    )
     assert outcome.committed and outcome.notes == dry.notes
     assert "改属在用网格（按点位，否则归继承单位）：特殊人群 1 名、在办案件 1 件、网格员 1 名" in (
         outcome.notes
@@ -151,8 +142,8 @@ def test_a_complete_layer_retires_the_grids_it_leaves_out_and_rehomes_their_reco
         )
     ).one()
     assert tuple(event) == ("rehomed", "区划网格调整：三网格 → 二网格")
-    again = _import(
-        db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True, again=True
+    again = import_csv(
+        db, tmp_path / "新网格.csv", GRID_HEADERS, MERGED, within=VILLAGE, complete=True, again=True
     )
     assert again.committed and not [n for n in again.notes if "撤销" in n]
 
@@ -160,7 +151,7 @@ def test_a_complete_layer_retires_the_grids_it_leaves_out_and_rehomes_their_reco
 def test_without_complete_the_grids_left_out_stay_and_the_overlap_is_named(
     village: Session, tmp_path: Path
 ) -> None:
-    outcome = _import(village, tmp_path / "新网格.csv", HEADERS, MERGED)
+    outcome = import_csv(village, tmp_path / "新网格.csv", GRID_HEADERS, MERGED)
     assert outcome.committed and _retired(village, SOUTH_EAST) == (False, None)
     assert any("三网格" in n and "--complete" in n for n in outcome.notes)
 
@@ -169,11 +160,11 @@ def test_a_status_of_retired_retires_the_grid_with_its_successor(
     village: Session, tmp_path: Path
 ) -> None:
     db = village
-    headers = [*HEADERS, "状态", "撤销日期", "继承网格编码"]
+    headers = [*GRID_HEADERS, "状态", "撤销日期", "继承网格编码"]
     rows = [[*r, "在用", "", ""] for r in MERGED] + [
         [SOUTH_EAST, "三网格", VILLAGE, "", "已撤销", "2026-03-10", EAST_GRID]
     ]
-    outcome = _import(db, tmp_path / "调整.csv", headers, rows)
+    outcome = import_csv(db, tmp_path / "调整.csv", headers, rows)
     assert outcome.committed and outcome.counts is not None
     assert (outcome.counts.updated, outcome.counts.unchanged) == (2, 1)
     assert "撤销网格 1 个：三网格 → 二网格" in _undated(outcome.notes)
@@ -186,7 +177,7 @@ def test_a_former_code_retires_the_recoded_grid(village: Session, tmp_path: Path
     db = village
     recoded = VILLAGE + "007"
     rows = [[recoded, "三网格", VILLAGE, box(102.91, SOUTH, 102.92, MIDDLE), SOUTH_EAST]]
-    outcome = _import(db, tmp_path / "改编码.csv", [*HEADERS, "原网格编码"], rows)
+    outcome = import_csv(db, tmp_path / "改编码.csv", [*GRID_HEADERS, "原网格编码"], rows)
     assert outcome.committed
     assert f"撤销网格 1 个：三网格（{SOUTH_EAST} → {recoded}）" in _undated(outcome.notes)
     assert _retired(db, SOUTH_EAST) == (True, recoded)
@@ -206,7 +197,7 @@ def test_a_grid_split_in_two_has_no_successor_and_its_records_follow_their_point
         [VILLAGE + "008", "三西", VILLAGE, box(102.91, SOUTH, 102.914, MIDDLE), SOUTH_EAST],
         [VILLAGE + "009", "三东", VILLAGE, box(102.914, SOUTH, 102.92, MIDDLE), SOUTH_EAST],
     ]
-    outcome = _import(db, tmp_path / "拆分.csv", [*HEADERS, "原网格编码"], rows)
+    outcome = import_csv(db, tmp_path / "拆分.csv", [*GRID_HEADERS, "原网格编码"], rows)
     assert outcome.committed and "撤销网格 1 个：三网格" in _undated(outcome.notes)
     assert _retired(db, SOUTH_EAST) == (True, None)
     placed = _where_is(db)
@@ -219,15 +210,19 @@ def test_a_retired_grid_listed_again_is_refused_unless_its_status_says_in_use(
     village: Session, tmp_path: Path
 ) -> None:
     db = village
-    assert _import(
-        db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True
+    assert import_csv(
+        db, tmp_path / "新网格.csv", GRID_HEADERS, MERGED, within=VILLAGE, complete=True
     ).committed
-    old = _import(db, tmp_path / "网格.csv", HEADERS, LAYER, again=True)  # the old layer resent
+    old = import_csv(
+        db, tmp_path / "网格.csv", GRID_HEADERS, GRID_LAYER, again=True
+    )  # the old layer resent
     assert not old.committed
     (problem,) = [p for p in old.problems if p.severity == "rejected"]
     assert problem.rule.startswith("三网格已于") and "由二网格继承" in problem.rule
     assert problem.rule.endswith("请在状态列写在用")
-    back = _import(db, tmp_path / "恢复.csv", [*HEADERS, "状态"], [[*LAYER[2], "在用"]])
+    back = import_csv(
+        db, tmp_path / "恢复.csv", [*GRID_HEADERS, "状态"], [[*GRID_LAYER[2], "在用"]]
+    )
     assert back.committed and "恢复使用已撤销的网格 1 个：三网格" in back.notes
     assert _retired(db, SOUTH_EAST) == (False, None)
 
@@ -240,7 +235,7 @@ def test_a_successor_that_is_nowhere_and_an_unknown_status_are_refused(
         [SOUTH_EAST, "三网格", VILLAGE, "撤销", VILLAGE + "099"],
         [EAST_GRID, "二网格", VILLAGE, "待定", ""],
     ]
-    outcome = _import(village, tmp_path / "有错.csv", headers, rows)
+    outcome = import_csv(village, tmp_path / "有错.csv", headers, rows)
     assert not outcome.committed
     rules = {p.column: p.rule for p in outcome.problems if p.severity == "rejected"}
     assert rules["继承网格编码"].startswith(f"{VILLAGE}099 不在数据库中在用的网格里")
@@ -276,7 +271,7 @@ def test_merged_villages_retire_and_their_records_and_accounts_follow(
     )
     headers = ["区划代码", "名称", "边界", "原区划代码"]
     rows = [[merged, "新合村", box(WEST, SOUTH, 102.97, NORTH), f"{VILLAGE}、{OTHER_VILLAGE}"]]
-    outcome = _import(db, tmp_path / "撤并村.csv", headers, rows, kind="jurisdictions")
+    outcome = import_csv(db, tmp_path / "撤并村.csv", headers, rows, kind="jurisdictions")
     assert outcome.committed, outcome.problems
     assert "撤销区划 2 个：测试社区 → 新合村、邻村 → 新合村" in _undated(outcome.notes)
     assert _retired(db, OTHER_VILLAGE, "jurisdictions") == (True, merged)
@@ -311,7 +306,7 @@ def test_a_moved_case_shows_its_whole_history_to_its_new_village(
     )
     headers = ["区划代码", "名称", "边界", "原区划代码"]
     rows = [[merged, "新合村", box(WEST, SOUTH, 102.97, NORTH), f"{VILLAGE}、{OTHER_VILLAGE}"]]
-    assert _import(db, tmp_path / "撤并村.csv", headers, rows, kind="jurisdictions").committed
+    assert import_csv(db, tmp_path / "撤并村.csv", headers, rows, kind="jurisdictions").committed
     history = text(
         "SELECT c.code, e.action, e.area_code FROM case_events AS e JOIN cases AS c"
         " ON c.id = e.case_id WHERE c.code IN ('TZ-OPEN', 'TZ-CLOSED') ORDER BY e.id"
@@ -328,7 +323,7 @@ def test_a_moved_case_shows_its_whole_history_to_its_new_village(
 
 def test_complete_needs_within_and_a_unit_kind(tmp_path: Path) -> None:
     path = tmp_path / "网格.csv"
-    path.write_text(csv_text(HEADERS, LAYER), encoding="utf-8")
+    path.write_text(csv_text(GRID_HEADERS, GRID_LAYER), encoding="utf-8")
     runner = CliRunner()
     for args in (
         ["grids", str(path), "--complete"],
@@ -344,12 +339,12 @@ def test_a_merged_grids_row_naming_its_own_code_among_the_former_keeps_it(
 ) -> None:
     """The clerk's 调整后网格一览表: 合并, with the grid itself and the one merged as 原网格编码."""
     db = village
-    headers = [*HEADERS, "变更情况", "原网格编码"]
+    headers = [*GRID_HEADERS, "变更情况", "原网格编码"]
     rows = [
         [*MERGED[0], "无变化", ""],
         [*MERGED[1], "合并", f"{EAST_GRID}、{SOUTH_EAST}"],
     ]
-    outcome = _import(db, tmp_path / "一览表.csv", headers, rows)
+    outcome = import_csv(db, tmp_path / "一览表.csv", headers, rows)
     assert outcome.committed, outcome.problems
     assert "撤销网格 1 个：三网格 → 二网格" in _undated(outcome.notes)
     assert _retired(db, EAST_GRID) == (False, None)
@@ -362,9 +357,9 @@ def test_a_retirement_stated_again_without_its_date_or_successor_keeps_them(
     db = village
     headers = ["网格编码", "网格名称", "所属社区", "状态", "撤销日期", "继承网格编码"]
     first = [[SOUTH_EAST, "三网格", VILLAGE, "撤销", "2025-03-10", EAST_GRID]]
-    assert _import(db, tmp_path / "撤销.csv", headers, first).committed
+    assert import_csv(db, tmp_path / "撤销.csv", headers, first).committed
     again = [[SOUTH_EAST, "三网格", VILLAGE, "已撤销", "", ""]]
-    assert _import(db, tmp_path / "撤销（去年版）.csv", headers, again).committed
+    assert import_csv(db, tmp_path / "撤销（去年版）.csv", headers, again).committed
     day = _one(db, "SELECT retired_on::text FROM grids WHERE code = :c", c=SOUTH_EAST)
     assert (day, _retired(db, SOUTH_EAST)) == ("2025-03-10", (True, EAST_GRID))
 
@@ -374,21 +369,25 @@ def test_a_change_word_keeps_a_retired_grid_retired_and_only_in_use_brings_it_ba
 ) -> None:
     """合并, 编码变更 … are written of the grids a re-division abolished and of those it made."""
     db = village
-    assert _import(
-        db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True
+    assert import_csv(
+        db, tmp_path / "新网格.csv", GRID_HEADERS, MERGED, within=VILLAGE, complete=True
     ).committed
-    changed = _import(db, tmp_path / "补报.csv", [*HEADERS, "变更情况"], [[*LAYER[2], "合并"]])
+    changed = import_csv(
+        db, tmp_path / "补报.csv", [*GRID_HEADERS, "变更情况"], [[*GRID_LAYER[2], "合并"]]
+    )
     assert changed.committed and _retired(db, SOUTH_EAST) == (True, EAST_GRID)
     assert not [n for n in changed.notes if "恢复" in n]
-    back = _import(db, tmp_path / "恢复.csv", [*HEADERS, "变更情况"], [[*LAYER[2], "恢复使用"]])
+    back = import_csv(
+        db, tmp_path / "恢复.csv", [*GRID_HEADERS, "变更情况"], [[*GRID_LAYER[2], "恢复使用"]]
+    )
     assert back.committed and _retired(db, SOUTH_EAST) == (False, None)
 
 
 def test_complete_with_rejected_rows_retires_nothing(village: Session, tmp_path: Path) -> None:
     db = village
     rows = [*MERGED, [SOUTH_EAST, "", VILLAGE, box(102.91, SOUTH, 102.92, MIDDLE)]]  # no name
-    outcome = _import(
-        db, tmp_path / "新网格.csv", HEADERS, rows, within=VILLAGE, complete=True, partial=True
+    outcome = import_csv(
+        db, tmp_path / "新网格.csv", GRID_HEADERS, rows, within=VILLAGE, complete=True, partial=True
     )
     assert outcome.committed and outcome.counts is not None and outcome.counts.updated == 1
     assert any(n.startswith("有退回的行，未按 --complete 撤销") for n in outcome.notes)
@@ -408,13 +407,13 @@ def test_a_moved_boundary_never_sends_a_person_into_a_retired_grid(
         encoding="utf-8",
     )
     assert run_import(db.connection(), persons, ImportOptions(kind="persons"), keys=KEYS).committed
-    headers = [*HEADERS, "状态", "继承网格编码"]
+    headers = [*GRID_HEADERS, "状态", "继承网格编码"]
     rows = [  # 一网格 shrinks; 二网格 takes its strip and 三网格, redrawn over the strip, retired
         [GRID, "一网格", VILLAGE, box(WEST, SOUTH, 102.905, NORTH), "调整", ""],
         [EAST_GRID, "二网格", VILLAGE, box(102.905, SOUTH, 102.92, NORTH), "调整", ""],
         [SOUTH_EAST, "三网格", VILLAGE, box(102.905, SOUTH, 102.92, MIDDLE), "撤销", EAST_GRID],
     ]
-    outcome = _import(db, tmp_path / "调整.csv", headers, rows)
+    outcome = import_csv(db, tmp_path / "调整.csv", headers, rows)
     assert outcome.committed
     moved = _one(db, "SELECT grid_code FROM persons WHERE name = '一网格的'")
     assert moved == EAST_GRID, outcome.notes
@@ -428,7 +427,9 @@ def test_a_successor_without_a_leader_takes_the_retired_grids(
     db.execute(
         text("UPDATE grids SET leader_id = :w WHERE code = :c"), {"w": leader, "c": SOUTH_EAST}
     )
-    outcome = _import(db, tmp_path / "新网格.csv", HEADERS, MERGED, within=VILLAGE, complete=True)
+    outcome = import_csv(
+        db, tmp_path / "新网格.csv", GRID_HEADERS, MERGED, within=VILLAGE, complete=True
+    )
     assert outcome.committed and "1 个网格沿用了所继承网格的网格长：二网格" in outcome.notes
     assert _one(db, "SELECT leader_id FROM grids WHERE code = :c", c=EAST_GRID) == leader
 
@@ -439,7 +440,7 @@ def test_a_grid_list_may_list_a_retired_grid_under_its_successors_name(
     """东寨第5网格 re-coded: the old code 撤销, the new one 编码变更, both named 东寨第5网格."""
     db = village
     recoded = VILLAGE + "007"
-    headers = [*HEADERS, "变更情况", "原网格编码", "继承网格编码"]
+    headers = [*GRID_HEADERS, "变更情况", "原网格编码", "继承网格编码"]
     rows = [
         [
             recoded,
@@ -452,7 +453,7 @@ def test_a_grid_list_may_list_a_retired_grid_under_its_successors_name(
         ],
         [SOUTH_EAST, "三网格", VILLAGE, "", "撤销", "", recoded],
     ]
-    outcome = _import(db, tmp_path / "一览表.csv", headers, rows)
+    outcome = import_csv(db, tmp_path / "一览表.csv", headers, rows)
     assert outcome.committed, outcome.problems
     assert _retired(db, SOUTH_EAST) == (True, recoded)
     note = db.execute(

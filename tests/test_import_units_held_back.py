@@ -18,36 +18,23 @@ from sqlalchemy.orm import Session
 
 from importers.cli import held_back
 from importers.loading import HeldBack
-from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from layers.complete_list import ENDING_SHARE
 from tests.import_fixtures import (
+    EAST_GRID,
     GRID,
+    GRID_HEADERS,
+    GRID_LAYER,
     NORTH,
     OTHER_VILLAGE,
     SOUTH,
+    SOUTH_EAST,
     VILLAGE,
     WEST,
     box,
-    csv_text,
+    import_csv,
     seed_jurisdictions,
+    seed_three_grids,
 )
-
-EAST_GRID = VILLAGE + "002"
-SOUTH_EAST = VILLAGE + "003"
-MIDDLE = 24.21
-HEADERS = ["网格编码", "网格名称", "所属社区", "边界"]
-LAYER = [  # the village's three grids: west half, north-east and south-east quarters
-    [GRID, "一网格", VILLAGE, box(WEST, SOUTH, 102.91, NORTH)],
-    [EAST_GRID, "二网格", VILLAGE, box(102.91, MIDDLE, 102.92, NORTH)],
-    [SOUTH_EAST, "三网格", VILLAGE, box(102.91, SOUTH, 102.92, MIDDLE)],
-]
-
-
-def _import(
-    db: Session, path: Path, headers: list[str], rows: list[list[str]], **options: object
-) -> ImportOutcome:
-    path.write_text(csv_text(headers, rows), encoding="utf-8")
-    return run_import(db.connection(), path, ImportOptions(**options))  # type: ignore[arg-type]
 
 
 def _in_use(db: Session, table: str, codes: list[str]) -> list[str]:
@@ -61,8 +48,7 @@ def _in_use(db: Session, table: str, codes: list[str]) -> list[str]:
 @pytest.fixture
 def village(db: Session, tmp_path: Path) -> Session:
     """The test village in three grids."""
-    seed_jurisdictions(db)
-    assert _import(db, tmp_path / "网格.csv", HEADERS, LAYER, kind="grids").committed
+    seed_three_grids(db, tmp_path)
     return db
 
 
@@ -70,10 +56,16 @@ def test_one_grid_as_the_whole_village_retires_nothing_until_confirmed(
     village: Session, tmp_path: Path
 ) -> None:
     db = village
-    path, one = tmp_path / "一网格.csv", LAYER[:1]
+    path, one = tmp_path / "一网格.csv", GRID_LAYER[:1]
     for dry_run in (True, False):
-        outcome = _import(
-            db, path, HEADERS, one, kind="grids", within=VILLAGE, complete=True, dry_run=dry_run
+        outcome = import_csv(
+            db,
+            path,
+            GRID_HEADERS,
+            one,
+            within=VILLAGE,
+            complete=True,
+            dry_run=dry_run,
         )
         assert outcome.committed != dry_run and held_back(outcome.notes), outcome.notes
         (alarm,) = [n for n in outcome.notes if isinstance(n, HeldBack)]
@@ -83,9 +75,7 @@ def test_one_grid_as_the_whole_village_retires_nothing_until_confirmed(
         assert outcome.counts is not None and outcome.counts.ended == 0
         assert _in_use(db, "grids", [EAST_GRID, SOUTH_EAST]) == [EAST_GRID, SOUTH_EAST]
         assert not [n for n in outcome.notes if n.startswith("撤销网格")]
-    confirmed = _import(
-        db, path, HEADERS, one, kind="grids", within=VILLAGE, complete=True, again=True
-    )
+    confirmed = import_csv(db, path, GRID_HEADERS, one, within=VILLAGE, complete=True, again=True)
     assert confirmed.committed and not held_back(confirmed.notes)
     assert _in_use(db, "grids", [GRID, EAST_GRID, SOUTH_EAST]) == [GRID]
     assert confirmed.counts is not None and confirmed.counts.ended == 2
@@ -109,8 +99,8 @@ def test_the_area_counts_the_grids_of_the_whole_range_given(
             " AND retired_on IS NULL"
         )
     ).scalar_one()
-    outcome = _import(
-        db, tmp_path / "一网格.csv", HEADERS, LAYER[:1], kind="grids", within="530424",
+    outcome = import_csv(
+        db, tmp_path / "一网格.csv", GRID_HEADERS, GRID_LAYER[:1], within="530424",
         complete=True, dry_run=True,
     )  # fmt: skip
     (alarm,) = [n for n in outcome.notes if isinstance(n, HeldBack)]
@@ -121,8 +111,13 @@ def test_the_area_counts_the_grids_of_the_whole_range_given(
 def test_a_few_grids_of_many_need_no_confirmation(village: Session, tmp_path: Path) -> None:
     """One grid of three left out is under the rule: retired at once, no alarm."""
     db = village
-    outcome = _import(
-        db, tmp_path / "调整.csv", HEADERS, LAYER[:2], kind="grids", within=VILLAGE, complete=True
+    outcome = import_csv(
+        db,
+        tmp_path / "调整.csv",
+        GRID_HEADERS,
+        GRID_LAYER[:2],
+        within=VILLAGE,
+        complete=True,
     )
     assert outcome.committed and not held_back(outcome.notes)
     assert _in_use(db, "grids", [SOUTH_EAST]) == []
@@ -132,7 +127,7 @@ def test_half_the_villages_of_a_township_wait_for_again(db: Session, tmp_path: P
     seed_jurisdictions(db)
     rows = [[VILLAGE, "测试社区", box(WEST, SOUTH, 102.92, NORTH)]]  # 邻村 left out
     headers, path = ["区划代码", "名称", "边界"], tmp_path / "村.csv"
-    outcome = _import(
+    outcome = import_csv(
         db, path, headers, rows, kind="jurisdictions", within="530424100", complete=True
     )
     assert outcome.committed and held_back(outcome.notes)
@@ -154,13 +149,18 @@ def test_a_village_s_complete_list_leaves_the_next_village_s_grids_alone(
         ),
         {"c": neighbour, "a": OTHER_VILLAGE, "w": box(102.95, SOUTH, 102.97, NORTH)},
     )
-    dry = _import(
-        db, tmp_path / "调整.csv", HEADERS, LAYER[:1], kind="grids", within=VILLAGE,
+    dry = import_csv(
+        db, tmp_path / "调整.csv", GRID_HEADERS, GRID_LAYER[:1], within=VILLAGE,
         complete=True, dry_run=True,
     )  # fmt: skip
     (alarm,) = [n for n in dry.notes if isinstance(n, HeldBack)]
     assert ENDING_SHARE.findall(alarm) == [("网格", "2", "3")]  # not 3 of 4
-    outcome = _import(
-        db, tmp_path / "调整.csv", HEADERS, LAYER[:2], kind="grids", within=VILLAGE, complete=True
+    outcome = import_csv(
+        db,
+        tmp_path / "调整.csv",
+        GRID_HEADERS,
+        GRID_LAYER[:2],
+        within=VILLAGE,
+        complete=True,
     )
     assert outcome.committed and _in_use(db, "grids", [SOUTH_EAST, neighbour]) == [neighbour]
