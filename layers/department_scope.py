@@ -32,8 +32,8 @@ from layers.workflow import OPEN_STATES, Actor
 #: What a department account is told where a command-centre view is refused (trial AQ S2).
 COMMAND_VIEW_REFUSED = "职能部门账号只能查看派给本部门或向本部门吹哨的案件，请在本部门待办中办理"
 
-_UNSERVED = text(
-    """
+#: The department names dispatched to or 吹哨'd in the area ``:lo`` to ``:hi``, blank ones left out.
+_NAMED_IN_AREA = """
     SELECT DISTINCT named.name FROM (
         SELECT d.department AS name FROM dispatches d
          WHERE d.department IS NOT NULL AND d.area_code >= :lo AND d.area_code < :hi
@@ -41,8 +41,12 @@ _UNSERVED = text(
         SELECT jsonb_array_elements_text(e.payload -> 'departments') FROM case_events e
          WHERE e.action = 'summon' AND e.area_code >= :lo AND e.area_code < :hi
            AND jsonb_typeof(e.payload -> 'departments') = 'array'
-    ) named
-    WHERE btrim(named.name) <> ''
+    ) named WHERE btrim(named.name) <> ''
+"""
+
+_UNSERVED = text(
+    _NAMED_IN_AREA
+    + """
       AND NOT EXISTS (
         SELECT 1 FROM users u
          WHERE u.role = 'department' AND u.active AND u.display_name = named.name
@@ -83,6 +87,14 @@ def served_departments(session: Session, actor: Actor) -> list[str] | None:
     return names
 
 
+def _names_any(event: type[CaseEvent], names: Sequence[str]) -> ColumnElement[bool]:
+    # a 吹哨's payload names one of ``names`` among its departments
+    named: ColumnElement[bool] = event.payload["departments"].has_any(
+        cast(literal(list(names), ARRAY(PG_TEXT)), ARRAY(PG_TEXT))
+    )
+    return named
+
+
 def sent_to(names: Sequence[str]) -> ColumnElement[bool]:
     """Return the condition on :class:`Case` that it was dispatched or 吹哨'd to one of ``names``.
 
@@ -110,9 +122,7 @@ def sent_to(names: Sequence[str]) -> ColumnElement[bool]:
     summoned = exists().where(
         summon.case_id == Case.id,
         summon.action == "summon",
-        summon.payload["departments"].has_any(
-            cast(literal(list(names), ARRAY(PG_TEXT)), ARRAY(PG_TEXT))
-        ),
+        _names_any(summon, names),
     )
     return dispatched | summoned
 
@@ -250,9 +260,7 @@ def desk(session: Session, actor: Actor, *, now: datetime) -> list[DeskRow]:
         .where(
             *in_scope,
             CaseEvent.action == "summon",
-            CaseEvent.payload["departments"].has_any(
-                cast(literal(list(names), ARRAY(PG_TEXT)), ARRAY(PG_TEXT))
-            ),
+            _names_any(CaseEvent, names),
             Case.state.in_(OPEN_STATES),
         )
         .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
@@ -289,18 +297,7 @@ _ACCOUNT_NAMES = text(
     "SELECT DISTINCT display_name FROM users WHERE role = 'department' AND active"
     " AND scope_code = ANY(:units)"
 )
-_NAMED_IN = text(
-    """
-    SELECT DISTINCT named.name FROM (
-        SELECT d.department AS name FROM dispatches d
-         WHERE d.department IS NOT NULL AND d.area_code >= :lo AND d.area_code < :hi
-        UNION
-        SELECT jsonb_array_elements_text(e.payload -> 'departments') FROM case_events e
-         WHERE e.action = 'summon' AND e.area_code >= :lo AND e.area_code < :hi
-           AND jsonb_typeof(e.payload -> 'departments') = 'array'
-    ) named WHERE btrim(named.name) <> ''
-    """
-)
+_NAMED_IN = text(_NAMED_IN_AREA)
 #: What a 吹哨 naming a department outside the list is told (trial AQ S3).
 UNKNOWN_DEPARTMENT = (
     "“{name}”不在部门列表中：请从列表中选择；确为新的部门，请勾选「新增部门名称」后再吹哨"
