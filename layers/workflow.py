@@ -529,7 +529,7 @@ def allowed_actions(
     Examples
     --------
     >>> allowed_actions("dispatched", handling_level=4)
-    ['accept', 'return', 'recall', 'escalate', 'remind', 'supervise', 'summon']
+    ['accept', 'return', 'recall', 'escalate', 'remind', 'supervise', 'summon', 'summon_reply']
     """
     names = []
     supervised = supervision_stands(supervised_until, now)

@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 from geo.codes import make_resident_id
 from layers.china_time import CHINA
+from layers.department_scope import COMMAND_VIEW_REFUSED
 from layers.secrets import hash_resident_id, unseal
 from tests.api_fixtures import (  # noqa: F401
     VILLAGES,
@@ -212,7 +213,8 @@ def test_those_who_see_persons_as_counts_register_nobody(
 ) -> None:
     refused = api_client.post(PERSONS, json=_form(), headers=auth_headers(who))
     assert refused.status_code == 403
-    assert refused.json()["detail"].startswith("您的角色或层级不能查看特殊人群名单")
+    said = COMMAND_VIEW_REFUSED if who == "dept_a" else "您的角色或层级不能查看特殊人群名单"
+    assert refused.json()["detail"].startswith(said)  # a department: sent to its desk
 
 
 def test_a_person_followed_on_paper_keeps_the_day_put_on_record(

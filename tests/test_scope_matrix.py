@@ -50,7 +50,10 @@ def test_items_and_single_items_stay_in_scope(
         response = api_client.get(
             f"/ogc/collections/{collection.id}/items?limit=10000", headers=headers
         )
-        if not readable(user.role, collection, scope_code=user.scope_code):
+        # a department reads no layer, only the cases sent to it at its desk (trial AQ S2)
+        if user.role == "department" or not readable(
+            user.role, collection, scope_code=user.scope_code
+        ):
             assert response.status_code == 403
             continue
         assert response.status_code == 200

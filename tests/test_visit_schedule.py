@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from layers.china_time import CHINA
+from layers.department_scope import COMMAND_VIEW_REFUSED
 from tests.api_fixtures import (  # noqa: F401
     COUNTY_A,
     ApiWorld,
@@ -289,12 +290,13 @@ def test_those_who_see_persons_as_counts_get_no_list(
 ) -> None:
     refused = api_client.get(VISITS, headers=auth_headers(who))
     assert refused.status_code == 403
-    assert refused.json()["detail"].startswith("您的角色或层级不能查看特殊人群名单")
+    said = COMMAND_VIEW_REFUSED if who == "dept_a" else "您的角色或层级不能查看特殊人群名单"
+    assert refused.json()["detail"].startswith(said)  # a department: sent to its desk
     visit = api_client.post(
         f"/api/persons/{followed.mine}/visits", json={}, headers=auth_headers(who)
     )
     assert visit.status_code == 403
-    assert visit.json()["detail"].startswith("您的角色或层级不能查看特殊人群名单")
+    assert visit.json()["detail"].startswith(said)
 
 
 def test_a_worker_records_his_visit_and_the_person_is_due_again_later(

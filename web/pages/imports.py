@@ -75,8 +75,8 @@ def page_settings_json() -> str:
 
     Examples
     --------
-    >>> json.loads(page_settings_json())["complete_notes"]["video"][:8]
-    '文件未列的本辖区'
+    >>> json.loads(page_settings_json())["complete_notes"]["video"][:9]
+    '文件未列的导入范围'
     """
     return json.dumps({"complete_notes": COMPLETE_NOTES}, ensure_ascii=False)
 
