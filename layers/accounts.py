@@ -192,6 +192,34 @@ UNMASK_ROLES: frozenset[str] = frozenset({Role.COMMANDER, Role.DISPATCHER, Role.
 """The roles that may hold the unmask permission: those that direct or visit their scope."""
 
 
+@dataclass(frozen=True)
+class Reader:
+    """Who reads personal data: asks to unmask a person, or opens a visit photo.
+
+    Attributes
+    ----------
+    user_id : int
+        Account id.
+    username : str
+        Login name (written to the audit log).
+    role : str
+        Role code.
+    scope_code : str
+        12-digit code of the account's scope.
+    can_unmask : bool
+        The account's unmask flag (:func:`unmask_effective` says whether it holds).
+    worker_id : int or None
+        The worker record the account is linked to (a visit photo's own worker reads it).
+    """
+
+    user_id: int
+    username: str
+    role: str
+    scope_code: str
+    can_unmask: bool
+    worker_id: int | None = None
+
+
 def may_hold_unmask(role: str, scope_code: str) -> bool:
     """Return whether an account of ``role`` at ``scope_code`` may hold the unmask permission.
 

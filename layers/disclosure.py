@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
 from layers import audit, visit_photos
-from layers.accounts import UNMASK_ROLES, unmask_effective, unmask_refusal
+from layers.accounts import UNMASK_ROLES, Reader, unmask_effective, unmask_refusal
 from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.model import Person, PersonCategory
 from layers.person_attributes import attribute_details
@@ -123,31 +123,6 @@ def _recent_visits(session: Session, person_id: int) -> list[RecentVisit]:
         RecentVisit(r.visited_on, r.visitor, r.note, int(r.id), tuple(photos.get(int(r.id), ())))
         for r in rows
     ]
-
-
-@dataclass(frozen=True)
-class Reader:
-    """Who asks to unmask.
-
-    Attributes
-    ----------
-    user_id : int
-        Account id.
-    username : str
-        Login name (written to the audit log).
-    role : str
-        Role code.
-    scope_code : str
-        12-digit code of the user's scope.
-    can_unmask : bool
-        The unmask permission.
-    """
-
-    user_id: int
-    username: str
-    role: str
-    scope_code: str
-    can_unmask: bool
 
 
 def _refuse(

@@ -25,7 +25,6 @@ ever logged: the audit entries hold ids and counts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,7 +32,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from layers import audit
-from layers.accounts import unmask_effective
+from layers.accounts import Reader, unmask_effective
 from layers.errors import Forbidden, NotFound
 from layers.model import AuditEntry, PersonVisit, VisitPhoto
 from layers.photos import MAX_PHOTOS, NO_PHOTO, Encoded, check_count, stored
@@ -54,7 +53,6 @@ __all__ = [
     "READ_ACTION",
     "READ_VALID",
     "UNMASK_FIRST",
-    "PhotoReader",
     "attach",
     "counts",
     "may_read_clear",
@@ -65,40 +63,12 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class PhotoReader:
-    """Who reads a visit photo.
-
-    Attributes
-    ----------
-    user_id : int
-        Account id.
-    username : str
-        Login name (written to the audit log).
-    role : str
-        Role code.
-    scope_code : str
-        12-digit code of the account's scope.
-    can_unmask : bool
-        The account's unmask flag.
-    worker_id : int or None
-        The worker record the account is linked to.
-    """
-
-    user_id: int
-    username: str
-    role: str
-    scope_code: str
-    can_unmask: bool
-    worker_id: int | None = None
-
-
-def may_read_clear(reader: PhotoReader) -> bool:
+def may_read_clear(reader: Reader) -> bool:
     """Return whether ``reader`` may read a person in clear, and so (audited) their visit photos.
 
     Parameters
     ----------
-    reader : PhotoReader
+    reader : Reader
         The reader.
 
     Returns
@@ -229,14 +199,14 @@ def thumbnails(session: Session, visit_ids: list[int]) -> dict[int, list[dict[st
     return found
 
 
-def _is_own(reader: PhotoReader, uploaded_by: int | None, visitor_id: int | None) -> bool:
+def _is_own(reader: Reader, uploaded_by: int | None, visitor_id: int | None) -> bool:
     return uploaded_by == reader.user_id or (
         reader.worker_id is not None and visitor_id == reader.worker_id
     )
 
 
 def visit_list(
-    session: Session, person_id: int, *, reader: PhotoReader, limit: int = 10
+    session: Session, person_id: int, *, reader: Reader, limit: int = 10
 ) -> list[dict[str, Any]]:
     """Return a person's last visits with how many photos each has, and the reader's own photos.
 
@@ -250,7 +220,7 @@ def visit_list(
         Session scoped to the reader.
     person_id : int
         The person.
-    reader : PhotoReader
+    reader : Reader
         The reader.
     limit : int
         How many visits, the latest first.
@@ -324,7 +294,7 @@ def read_own(
     person_id: int,
     photo_id: int,
     *,
-    reader: PhotoReader,
+    reader: Reader,
     thumbnail: bool = False,
 ) -> bytes:
     """Return a photo of a visit the reader recorded (not audited: he took it).
@@ -337,7 +307,7 @@ def read_own(
         The person.
     photo_id : int
         The photo, of that person's visit.
-    reader : PhotoReader
+    reader : Reader
         The reader.
     thumbnail : bool
         The thumbnail instead of the photo.
@@ -366,7 +336,7 @@ def read_clear(
     person_id: int,
     photo_id: int,
     *,
-    reader: PhotoReader,
+    reader: Reader,
     after: int,
     now: datetime,
     thumbnail: bool = False,
@@ -386,7 +356,7 @@ def read_clear(
         The person.
     photo_id : int
         The photo, of that person's visit.
-    reader : PhotoReader
+    reader : Reader
         The reader.
     after : int
         The audit entry of the reader's unmasked read of the person.

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers import command, disclosure, features, tiles, trend_tables
+from layers import accounts, command, disclosure, features, tiles, trend_tables
 from layers.catalog import get_collection
 from layers.errors import NotFound
 from layers.secrets import Keys, seal
@@ -121,7 +121,7 @@ def test_command_and_trend_counts_leave_out_who_left(db: Session, people: dict[s
 
 
 def test_who_left_stays_on_record_with_their_visits(db: Session, people: dict[str, int]) -> None:
-    reader = disclosure.Reader(1, "cmd", "commander", COUNTY, can_unmask=True)
+    reader = accounts.Reader(1, "cmd", "commander", COUNTY, can_unmask=True)
     person = disclosure.unmask_person(
         db, reader, people["released"], reason="核实解矫情况", keys=KEYS
     )

@@ -182,7 +182,7 @@ def _unmask_audits(db: Session, person_id: int, actor: str) -> list[tuple[str, o
 def test_a_department_account_flagged_before_the_rule_reads_nothing_clear(db: Session) -> None:
     ensure_world(db)
     person_id = _person(db)
-    department = disclosure.Reader(1, f"{PREFIX}jiaoyuju", "department", COUNTY, can_unmask=True)
+    department = accounts.Reader(1, f"{PREFIX}jiaoyuju", "department", COUNTY, can_unmask=True)
     with pytest.raises(Forbidden) as refused:
         disclosure.unmask_person(db, department, person_id, reason="教育局核实学生家长", keys=KEYS)
     assert str(refused.value) == "您没有查看完整个人信息的权限"
@@ -197,7 +197,7 @@ def test_a_province_or_city_commander_flagged_before_the_rule_reads_nothing_clea
 ) -> None:
     ensure_world(db)
     person_id = _person(db)  # in the commander's scope
-    wide = disclosure.Reader(3, f"{PREFIX}wide", "commander", scope, can_unmask=True)
+    wide = accounts.Reader(3, f"{PREFIX}wide", "commander", scope, can_unmask=True)
     with pytest.raises(Forbidden) as refused:
         disclosure.unmask_person(db, wide, person_id, reason="核实走访对象身份", keys=KEYS)
     assert str(refused.value).endswith(MAY_HOLD_LEVELS + "（省、市级账号只能查看特殊人群的汇总数）")
@@ -210,7 +210,7 @@ def test_a_province_or_city_commander_flagged_before_the_rule_reads_nothing_clea
 def test_the_persons_own_grid_worker_with_the_right_reads_them(db: Session) -> None:
     ensure_world(db)
     person_id = _person(db)
-    worker = disclosure.Reader(2, f"{PREFIX}gridworker", "grid_worker", V1, can_unmask=True)
+    worker = accounts.Reader(2, f"{PREFIX}gridworker", "grid_worker", V1, can_unmask=True)
     person = disclosure.unmask_person(db, worker, person_id, reason="入户走访核对身份", keys=KEYS)
     assert (person.name, person.resident_id) == ("测试甲", RESIDENT_ID)
     assert _unmask_audits(db, person_id, f"{PREFIX}gridworker")[0][0] == "ok"

@@ -24,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers import visit_photos
+from layers.accounts import Reader
 from layers.database import apply_scope
 from layers.errors import Forbidden
 from tests.api_fixtures import (  # noqa: F401 - fixtures
@@ -280,7 +281,7 @@ def test_others_read_a_visit_photo_only_by_an_audited_unmasked_read_or_see_its_c
 
     # an hour after the unmasked read, it opens no photo: the person is to be read again
     user = api_world.users["cmd_a_unmask"]
-    reader = visit_photos.PhotoReader(user.id, user.username, user.role, user.scope_code, True)
+    reader = Reader(user.id, user.username, user.role, user.scope_code, True)
     with Session(database.app) as session, session.begin():
         apply_scope(session, user.scope_code)
         later = datetime.now(UTC) + visit_photos.READ_VALID + timedelta(minutes=5)

@@ -33,6 +33,7 @@ from starlette import status
 from api.deps import BusinessUser, CurrentUser, Principal, SessionDep, SettingsDep, utcnow
 from api.routers.cases import audited_refusal
 from layers import (
+    accounts,
     audit,
     catalog,
     disclosure,
@@ -148,7 +149,7 @@ def unmasked(
     Needs the unmask permission. Every attempt, allowed or refused, is written to the audit
     log with the stated reason.
     """
-    reader = disclosure.Reader(
+    reader = accounts.Reader(
         user_id=user.id,
         username=user.username,
         role=user.role,

@@ -31,14 +31,15 @@ from api.routers.case_photos import read_upload
 from api.routers.persons import PersonId, VisitOut, _check_sees_persons, record_own_visit
 from layers import audit, visit_photos
 from layers import photos as photos_rule
+from layers.accounts import Reader
 from layers.errors import InvalidInput
 from layers.photos import Encoded
 
 router = APIRouter(prefix="/api/persons", tags=["persons"])
 
 
-def _reader(user: Principal) -> visit_photos.PhotoReader:
-    return visit_photos.PhotoReader(
+def _reader(user: Principal) -> Reader:
+    return Reader(
         user_id=user.id,
         username=user.username,
         role=user.role,
