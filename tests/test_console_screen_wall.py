@@ -25,6 +25,7 @@ from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 
 COUNTY = "530424000000"
+VILLAGE = "530424001001"
 QUEUE_LINK = "#zz-queue-body .zz-case-link"
 """A queued case's title (not another box's link: a 督办 an earlier test left shows one first)."""
 SCALED = [
@@ -200,4 +201,50 @@ def test_a_withheld_visits_figure_points_to_where_the_figures_are(
     expect(note).to_be_visible()
     expect(note).to_have_text("保护个人信息，本级不显示，见各乡镇（街道）")
     page.screenshot_step("withheld-on-the-wall")
+    page.assert_clean(origin)
+
+
+def _marks(page: RecordedPage, origin: str, mark: str) -> dict[str, float]:
+    """The first shown ``mark``'s width on a village's wall at zoom 14, and how far it is off its
+    icon's centre."""
+    page.goto(f"{origin}/screen/{VILLAGE}")
+    page.wait_for_function("window.zzReady === true")
+    page.evaluate("zzMap.setZoom(14)")  # the village's cases, some counted in circles, some not
+    page.locator(mark).first.wait_for()
+    found: dict[str, float] = page.evaluate(
+        """(selector) => {
+          const mark = [...document.querySelectorAll(selector)]
+            .find((m) => m.getClientRects().length > 0);
+          const box = mark.getBoundingClientRect();
+          const icon = mark.parentElement.getBoundingClientRect();
+          return {
+            width: box.width,
+            off: Math.hypot(box.x + box.width / 2 - icon.x - icon.width / 2,
+                            box.y + box.height / 2 - icon.y - icon.height / 2),
+          };
+        }""",
+        mark,
+    )
+    return found
+
+
+@pytest.mark.browser
+@pytest.mark.browser_viewport(1920, 1080)
+@pytest.mark.xdist_group("console")
+def test_wall_markers_grow_with_the_screen_and_stay_on_their_points(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial AR: at 3840×2160 the text doubled but the dots and count circles kept 1080p's size."""
+    origin = console_demo.origin
+    login(page, origin, console_demo.username("commander", COUNTY), next_path=f"/screen/{COUNTY}")
+    page.wait_for_function("window.zzReady === true")
+    marks = (".zz-dot span", ".zz-cluster span")
+    small = {mark: _marks(page, origin, mark) for mark in marks}
+    page.set_viewport_size({"width": 3840, "height": 2160})
+    large = {mark: _marks(page, origin, mark) for mark in marks}
+    page.screenshot_step("wall-3840-markers")
+    for mark in marks:
+        assert large[mark]["width"] >= 1.9 * small[mark]["width"], (mark, small, large)
+        # drawn on its point: centred on the icon Leaflet placed, at either size
+        assert small[mark]["off"] <= 1 and large[mark]["off"] <= 1, (mark, small, large)
     page.assert_clean(origin)

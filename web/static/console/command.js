@@ -1625,9 +1625,14 @@
         }
         const n = c.getChildCount();
         const size = n < 10 ? 26 : n < 100 ? 32 : 38;
+        // in rem, centred on its icon: as large as before on the console, twice on a 4K wall,
+        // whose root font is twice as large (trial AR: the circles stayed their 1080p size)
+        const side = size / 16 + "rem";
+        const look = "background:" + color + ";width:" + side + ";height:" + side + ";line-height:" + side +
+          ";margin:calc((" + size + "px - " + side + ") / 2)";
         return L.divIcon({
           className: "zz-cluster zz-cluster-" + def.id,
-          html: '<span style="background:' + color + ";width:" + size + "px;height:" + size + "px;line-height:" + size + 'px">' + n + "</span>",
+          html: '<span style="' + look + '">' + n + "</span>",
           iconSize: [size, size],
         });
       },
