@@ -16,7 +16,7 @@ and the special-population registers refuse a department outright (:mod:`api.dep
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, cast, exists, false, literal, select, text
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, aliased
 from geo.codes import division_level, enclosing_code, scope_range
 from layers.errors import InvalidInput
 from layers.model import AssigneeKind, Case, CaseEvent, Dispatch, Role
+from layers.model.dispatches import ACTIVE_DISPATCH
 from layers.workflow import OPEN_STATES, Actor
 
 #: What a department account is told where a command-centre view is refused (trial AQ S2).
@@ -191,7 +192,8 @@ class DeskRow:
         The case.
     group : str
         ``to_accept`` (待受理: dispatched, not yet 受理'd), ``handling`` (处置中), ``summoned``
-        (被吹哨: named by a 吹哨, not its dispatch) or ``done`` (已办结 / 已退回, recent).
+        (被吹哨: named by a 吹哨 not yet answered, not its dispatch), ``answered`` (已反馈: its
+        吹哨反馈 came after the latest 吹哨 naming it) or ``done`` (已办结 / 已退回, recent).
     department : str
         The department it came to (the account's name, or a bureau the account acts for).
     at : datetime
@@ -199,9 +201,14 @@ class DeskRow:
     status : str
         The dispatch's status (``assigned`` … ``returned``), or ``summoned``.
     note : str or None
-        The 吹哨's note, for ``summoned``.
+        The 吹哨's note, for ``summoned`` and ``answered``.
     by : str or None
-        Who 吹哨'd, for ``summoned``.
+        Who 吹哨'd, for ``summoned`` and ``answered``.
+    handler : str or None
+        Who handles the case now (trial AT M5): the department, unit or grid worker of its open
+        dispatch, else the unit of its handling level and 尚未派单 (:func:`handlers`).
+    answered_at : datetime or None
+        The latest 吹哨反馈 after that 吹哨, for ``answered``.
     """
 
     case: Case
@@ -211,10 +218,64 @@ class DeskRow:
     status: str
     note: str | None = None
     by: str | None = None
+    handler: str | None = None
+    answered_at: datetime | None = None
+
+
+#: The open dispatch of each case of ``:ids``, with its worker's or unit's name.
+_OPEN_DISPATCHES = text(
+    """
+    SELECT d.case_id, d.assignee_kind, d.department, w.name AS worker_name, j.name AS unit_name
+      FROM dispatches d
+      LEFT JOIN workers w ON w.id = d.worker_id
+      LEFT JOIN jurisdictions j ON j.code = d.unit_code
+     WHERE d.case_id = ANY(:ids) AND d."""
+    + ACTIVE_DISPATCH
+)
+_UNIT_NAMES = text("SELECT code, name FROM jurisdictions WHERE code = ANY(:codes)")
+
+
+def handlers(session: Session, found: Sequence[Case]) -> dict[int, str]:
+    """Return who handles each case now, as a department's desk names it (承办, trial AT M5).
+
+    The department or unit of its open dispatch, 网格员 and the worker's name, or, when none is
+    open, the unit of its handling level followed by （尚未派单）.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the reader.
+    found : sequence of Case
+        The cases.
+
+    Returns
+    -------
+    dict of int to str
+        By case id; every case given has one.
+    """
+    out: dict[int, str] = {}
+    if not found:
+        return out
+    for row in session.execute(_OPEN_DISPATCHES, {"ids": [c.id for c in found]}):
+        if row.assignee_kind == AssigneeKind.WORKER.value:
+            out[row.case_id] = f"网格员{row.worker_name or ''}"
+        else:
+            out[row.case_id] = str(row.department or row.unit_name or "")
+    waiting = {c.id: enclosing_code(c.area_code, c.handling_level) for c in found}
+    waiting = {k: v for k, v in waiting.items() if not out.get(k)}
+    found_names = session.execute(_UNIT_NAMES, {"codes": sorted(set(waiting.values()))})
+    names = {str(code): str(name) for code, name in found_names}
+    for case_id, code in waiting.items():
+        out[case_id] = f"{names.get(code, code)}（尚未派单）"
+    return out
 
 
 def desk(session: Session, actor: Actor, *, now: datetime) -> list[DeskRow]:
-    """Return a department's desk: 待受理, 处置中, 被吹哨, then 已办结 / 已退回 of late.
+    """Return a department's desk: 待受理, 处置中, 被吹哨, 已反馈, then 已办结 / 已退回 of late.
+
+    A 吹哨 counts as answered (``answered``) once a 吹哨反馈 of a department the account acts
+    for follows the latest 吹哨 of the case naming one of them; a later 吹哨 makes it
+    unanswered again (trial AT M5: an answered 吹哨 stayed under 被吹哨).
 
     Parameters
     ----------
@@ -228,7 +289,8 @@ def desk(session: Session, actor: Actor, *, now: datetime) -> list[DeskRow]:
     Returns
     -------
     list of DeskRow
-        By group in that order; the oldest first while waiting, the latest first once done.
+        By group in that order; the oldest first while waiting, the latest first once
+        吹哨'd or done; each with who handles the case (:func:`handlers`).
     """
     names = served_departments(session, actor)
     if not names:
@@ -254,27 +316,7 @@ def desk(session: Session, actor: Actor, *, now: datetime) -> list[DeskRow]:
             active.add(case.id)
             when = (sent.accepted_at if group == "handling" else None) or sent.assigned_at
             rows.append(DeskRow(case, group, str(sent.department), when, sent.status))
-    summons = session.execute(
-        select(Case, CaseEvent)
-        .join(CaseEvent, CaseEvent.case_id == Case.id)
-        .where(
-            *in_scope,
-            CaseEvent.action == "summon",
-            _names_any(CaseEvent, names),
-            Case.state.in_(OPEN_STATES),
-        )
-        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
-        .limit(DESK_LIMIT)
-    ).all()
-    seen: set[int] = set()
-    for case, event in summons:
-        if case.id in active or case.id in seen:
-            continue
-        seen.add(case.id)
-        named = [str(d) for d in (event.payload or {}).get("departments", [])]
-        department = next((d for d in named if d in names), names[0])
-        by = event.actor_name
-        rows.append(DeskRow(case, "summoned", department, event.at, "summoned", event.note, by))
+    rows += _summoned(session, names, in_scope, active)
     done = session.execute(
         select(Case, Dispatch)
         .join(Dispatch, Dispatch.case_id == Case.id)
@@ -290,7 +332,66 @@ def desk(session: Session, actor: Actor, *, now: datetime) -> list[DeskRow]:
     for case, sent in done:
         if sent.finished_at is not None:
             rows.append(DeskRow(case, "done", str(sent.department), sent.finished_at, sent.status))
-    return rows
+    who = handlers(session, list({r.case.id: r.case for r in rows}.values()))
+    return [replace(r, handler=who[r.case.id]) for r in rows]
+
+
+def _summoned(
+    session: Session,
+    names: Sequence[str],
+    in_scope: tuple[ColumnElement[bool], ...],
+    active: set[int],
+) -> list[DeskRow]:
+    # the open cases a 吹哨 named ``names`` in, not dispatched to them: the latest 吹哨 of each,
+    # unanswered (summoned) first, then those a 吹哨反馈 followed (answered)
+    summons = session.execute(
+        select(Case, CaseEvent)
+        .join(CaseEvent, CaseEvent.case_id == Case.id)
+        .where(
+            *in_scope,
+            CaseEvent.action == "summon",
+            _names_any(CaseEvent, names),
+            Case.state.in_(OPEN_STATES),
+        )
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+        .limit(DESK_LIMIT)
+    ).all()
+    latest: dict[int, tuple[Case, CaseEvent]] = {}
+    for case, event in summons:
+        if case.id not in active and case.id not in latest:
+            latest[case.id] = (case, event)
+    answered: dict[int, datetime] = {}
+    if latest:
+        replies = session.execute(
+            select(CaseEvent.case_id, CaseEvent.at, CaseEvent.id)
+            .where(
+                CaseEvent.case_id.in_(list(latest)),
+                CaseEvent.action == "summon_reply",
+                CaseEvent.payload["department"].astext.in_(list(names)),
+            )
+            .order_by(CaseEvent.at, CaseEvent.id)
+        ).all()
+        for case_id, at, event_id in replies:
+            summon = latest[case_id][1]
+            if (at, event_id) > (summon.at, summon.id):
+                answered[case_id] = at
+    rows: list[DeskRow] = []
+    for case, event in latest.values():
+        named = [str(d) for d in (event.payload or {}).get("departments", [])]
+        department = next((d for d in named if d in names), names[0])
+        rows.append(
+            DeskRow(
+                case,
+                "answered" if case.id in answered else "summoned",
+                department,
+                event.at,
+                "summoned",
+                event.note,
+                event.actor_name,
+                answered_at=answered.get(case.id),
+            )
+        )
+    return sorted(rows, key=lambda r: r.group == "answered")
 
 
 _ACCOUNT_NAMES = text(

@@ -46,13 +46,15 @@ def named(
 NOT_A_DEPARTMENT = "本部门待办仅供职能部门账号使用"
 
 
-@router.get("/desk", summary="A department's desk: 待受理, 处置中, 被吹哨, 已办结 / 已退回")
+@router.get("/desk", summary="A department's desk: 待受理, 处置中, 被吹哨, 已反馈, 已办结 / 已退回")
 def desk(user: BusinessUser, session: SessionDep, limits: DeadlinesDep) -> dict[str, Any]:
     """Return ``department`` (the account's name) and ``cases``, each with its ``desk`` facts.
 
-    ``desk.group`` is ``to_accept``, ``handling``, ``summoned`` or ``done``
-    (:func:`layers.department_scope.desk`), with ``department``, ``at``, ``status`` and, for a
-    吹哨, its ``note`` and ``by``.
+    ``desk.group`` is ``to_accept``, ``handling``, ``summoned``, ``answered`` or ``done``
+    (:func:`layers.department_scope.desk`), with ``department``, ``at``, ``status``,
+    ``handler`` (who handles the case now, 承办) and, for a 吹哨, its ``note`` and ``by``, and
+    ``answered_at`` (its latest 吹哨反馈) once answered. The case's own ``deadline`` and
+    ``deadline_status`` give its 办结时限.
     """
     if user.role != Role.DEPARTMENT:
         raise Forbidden(NOT_A_DEPARTMENT)
@@ -69,6 +71,8 @@ def desk(user: BusinessUser, session: SessionDep, limits: DeadlinesDep) -> dict[
             "status": row.status,
             "note": row.note,
             "by": row.by,
+            "handler": row.handler,
+            "answered_at": row.answered_at.isoformat() if row.answered_at else None,
         }
         listed.append(body)
     return {"department": user.display_name, "cases": listed}
