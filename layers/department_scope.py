@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, aliased
 
 from geo.codes import division_level, enclosing_code, scope_range
 from layers.errors import InvalidInput
-from layers.model import AssigneeKind, Case, CaseEvent, Dispatch, Role
+from layers.model import AssigneeKind, Case, CaseEvent, CaseState, Dispatch, Role
 from layers.model.dispatches import ACTIVE_DISPATCH
 from layers.workflow import OPEN_STATES, Actor
 
@@ -233,13 +233,16 @@ _OPEN_DISPATCHES = text(
     + ACTIVE_DISPATCH
 )
 _UNIT_NAMES = text("SELECT code, name FROM jurisdictions WHERE code = ANY(:codes)")
+#: The states of a case its level has still to dispatch (登记, 分流, 上报来).
+_UNSENT = frozenset({CaseState.REGISTERED, CaseState.TRIAGED, CaseState.ESCALATED})
 
 
 def handlers(session: Session, found: Sequence[Case]) -> dict[int, str]:
     """Return who handles each case now, as a department's desk names it (承办, trial AT M5).
 
     The department or unit of its open dispatch, 网格员 and the worker's name, or, when none is
-    open, the unit of its handling level followed by （尚未派单）.
+    open, the unit of its handling level, followed by （尚未派单） while that has still to
+    dispatch it (not once it is settled, nor on its 法治化途径).
 
     Parameters
     ----------
@@ -265,8 +268,10 @@ def handlers(session: Session, found: Sequence[Case]) -> dict[int, str]:
     waiting = {k: v for k, v in waiting.items() if not out.get(k)}
     found_names = session.execute(_UNIT_NAMES, {"codes": sorted(set(waiting.values()))})
     names = {str(code): str(name) for code, name in found_names}
-    for case_id, code in waiting.items():
-        out[case_id] = f"{names.get(code, code)}（尚未派单）"
+    for case in found:
+        if case.id in waiting:
+            name = names.get(waiting[case.id], waiting[case.id])
+            out[case.id] = f"{name}（尚未派单）" if case.state in _UNSENT else name
     return out
 
 

@@ -110,3 +110,27 @@ def test_each_row_says_who_handles_the_case(world: Session) -> None:
     assert waiting.handling_level == 3
     assert rows[waiting.id].handler == "通海县（尚未派单）"
     assert (rows[own.id].group, rows[own.id].handler) == ("to_accept", LABOUR)
+
+
+def test_a_case_settled_is_not_said_to_wait_for_a_dispatch(world: Session) -> None:
+    who = actor("commander", COUNTY)
+    labour = _department(LABOUR)
+    settled = _case(world, "承办测试：人社已办结", 0.0)
+    returned = _case(world, "承办测试：人社已退回", 300.0)
+    for case in (settled, returned):
+        cases.act(world, case.id, "dispatch", actor=who, now=NOW, params={"department": LABOUR})
+        cases.act(world, case.id, "accept", actor=labour, now=NOW)
+    cases.act(world, returned.id, "return", actor=labour, now=NOW, note="不属本局职责")
+    cases.act(
+        world,
+        settled.id,
+        "resolve",
+        actor=labour,
+        now=NOW,
+        params={"outcome": "mediated"},
+        note="已督促用工单位付清工资",
+    )
+    rows = _rows(world, LABOUR)
+    # back at the county to dispatch again; settled, the county evaluates it
+    assert (rows[returned.id].group, rows[returned.id].handler) == ("done", "通海县（尚未派单）")
+    assert (rows[settled.id].group, rows[settled.id].handler) == ("done", "通海县")
