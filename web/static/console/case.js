@@ -783,8 +783,11 @@
       return;
     }
     page.meLevel = levelOf(page.me.scope_code);
-    $("cz-back").href = (page.me.role === "dispatcher" ? "/dispatch/" : "/console/") + page.me.scope_code;
-    $("cz-back").textContent = page.me.role === "dispatcher" ? "调度台" : "指挥调度";
+    // a department's way back is its desk, not the 指挥调度 it may not open (trial AT m9)
+    const back = { dispatcher: ["/dispatch/", "调度台"], department: ["/desk/", "本部门待办"] };
+    const [path, label] = back[page.me.role] || ["/console/", "指挥调度"];
+    $("cz-back").href = path + page.me.scope_code;
+    $("cz-back").textContent = label;
     showWaysOn(page.me);
     const handles = ["commander", "dispatcher", "grid_worker", "department"].includes(page.me.role);
     $("cz-unmask").hidden = !(page.me.can_unmask && handles);

@@ -1,12 +1,36 @@
 /* 本部门待办 (/desk/{code}): a functional department's own desk (trial AQ M1).
  * Loads GET /api/departments/desk and lists its cases by group, 待受理 first; each opens the
- * case page, where the department's actions are (受理, 处置反馈, 办结, 退回). */
+ * case page, where the department's actions are (受理, 处置反馈, 办结, 退回, 吹哨反馈). Each row
+ * says who handles the case (承办) and its time limits: 办结时限 while waiting or handled, when
+ * a 吹哨 was made, and 已反馈 once answered (trial AT M5). */
 (function () {
   "use strict";
   const zz = window.zz;
   const $ = (id) => document.getElementById(id);
-  const GROUPS = ["to_accept", "handling", "summoned", "done"];
+  const GROUPS = ["to_accept", "handling", "summoned", "answered", "done"];
   const STATUS = { finished: "已办结", returned: "已退回", cancelled: "已撤回" };
+  /* what the time at the right of a row is (trial AT M5: it said nothing) */
+  const WHEN = { to_accept: "派单", handling: "受理", summoned: "吹哨", answered: "吹哨" };
+
+  function line(cls, text) {
+    const div = document.createElement("div");
+    div.className = "small " + cls;
+    div.textContent = text;
+    return div;
+  }
+
+  /** 办结时限 of a case still waiting or being handled, 已超期 in red (trial AT M5). */
+  function deadline(c) {
+    const div = line("dk-deadline", "办结时限：" + (c.deadline ? zz.fmtTime(c.deadline) : "未设定"));
+    if (c.deadline && (c.deadline_status === "overdue" || c.deadline_status === "warning")) {
+      const flag = document.createElement("span");
+      const overdue = c.deadline_status === "overdue";
+      flag.className = "ms-2 fw-bold dk-deadline-flag " + (overdue ? "text-danger" : "text-warning-emphasis");
+      flag.textContent = overdue ? "已超期" : "临期";
+      div.appendChild(flag);
+    }
+    return div;
+  }
 
   function row(c) {
     const d = c.desk;
@@ -20,21 +44,22 @@
     link.className = "fw-bold";
     link.textContent = c.title;
     const when = document.createElement("span");
-    when.className = "text-muted small text-nowrap";
-    when.textContent = zz.fmtTime(d.at);
+    when.className = "text-muted small text-nowrap dk-when";
+    when.textContent = (WHEN[d.group] ? WHEN[d.group] + " " : "") + zz.fmtTime(d.at);
     head.append(link, when);
-    const meta = document.createElement("div");
-    meta.className = "small text-muted";
-    const parts = [c.code, d.department];
-    if (d.group === "done") parts.push(STATUS[d.status] || d.status);
-    if (d.group === "summoned" && d.by) parts.push(d.by + " 吹哨");
-    meta.textContent = parts.join(" · ");
-    li.append(head, meta);
-    if (d.group === "summoned" && d.note) {
-      const note = document.createElement("div");
-      note.className = "small dk-summon-note";
-      note.textContent = "吹哨说明：" + d.note;
-      li.appendChild(note);
+    // 承办: who handles the case, not only the department's own name (trial AT M5)
+    const parts = [c.code, "承办：" + (d.handler || d.department)];
+    if (d.group === "done") parts.push(d.department + (STATUS[d.status] || d.status));
+    if (d.group === "summoned" || d.group === "answered") {
+      parts.push((d.by ? d.by + " " : "") + "向" + d.department + "吹哨");
+    }
+    li.append(head, line("text-muted dk-meta", parts.join(" · ")));
+    if (d.group === "to_accept" || d.group === "handling") li.appendChild(deadline(c));
+    if (d.group === "answered") {
+      li.appendChild(line("text-success fw-bold dk-answered", "已反馈（" + zz.fmtTime(d.answered_at) + "）"));
+    }
+    if ((d.group === "summoned" || d.group === "answered") && d.note) {
+      li.appendChild(line("dk-summon-note", "吹哨说明：" + d.note));
     }
     return li;
   }
