@@ -40,8 +40,9 @@ analysis* (:mod:`layers.hotspot_current`): stored and read by its number (:func:
 it raises no alert and never becomes the run the console shows.
 
 Runs are made on demand (``POST /api/hotspots/runs``) or from cron with the CLI command
-``zongzhi hotspots run --scope CODE --days 90``, and for a past period with ``--start`` and
-``--end`` (:mod:`layers.hotspots_cli`).
+``zongzhi hotspots run --scope CODE`` (the last :data:`NIGHTLY_DAYS` days), for a past period
+with ``--start`` and ``--end``, and without touching the console or the alerts with
+``--no-alerts`` (:mod:`layers.hotspots_cli`).
 """
 
 from __future__ import annotations
@@ -94,6 +95,11 @@ PATTERN_CODES = {c: c.name.lower() for c in EmergingClass}
 RUN_ROLES = frozenset({Role.COMMANDER, Role.DISPATCHER, Role.ANALYST})
 MIN_CASES = MIN_INCIDENTS
 """Fewest located cases a run analyses (:data:`geo.hotspots.MIN_INCIDENTS`); fewer: ``too_few``."""
+NIGHTLY_DAYS = 365
+"""Days the scheduled run analyses up to now (weeks over about a year), as the demo's run does
+(``importers.demo``): ``zongzhi hotspots run`` without dates analyses as many, so that a run by
+hand replaces the console's hot spots and alerts with ones judged on the same basis (trial AT M6:
+a 90-day run by hand turned 「近 53 周中 52 周」 alerts into 「近 13 周中 13 周」 ones)."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +127,9 @@ class RunResult:
     refreshed : int
         Unclosed alerts of earlier runs brought up to date instead of raised again
         (:func:`layers.alerts.raise_or_refresh`).
+    look : bool
+        Made with ``current=False`` (``zongzhi hotspots run --no-alerts``): a window up to now,
+        stored as a historic analysis is (no alerts, not the console's).
     """
 
     run_id: int
@@ -133,6 +142,7 @@ class RunResult:
     window_start: datetime | None = None
     window_end: datetime | None = None
     refreshed: int = 0
+    look: bool = False
 
 
 def run(
@@ -147,11 +157,14 @@ def run(
     permutations: int = 0,
     seed: int = 0,
     now: datetime | None = None,
+    current: bool = True,
 ) -> RunResult:
     """Run the hot-spot analysis for ``scope_code`` over ``[window_start, window_end)``.
 
     A window that ended more than one bin before ``now`` makes a historic analysis: stored,
-    without alerts, never the console's current run (:mod:`layers.hotspot_current`).
+    without alerts, never the console's current run (:mod:`layers.hotspot_current`). So does
+    any window with ``current=False``: figures for a report that leave the command centre's
+    picture and its alerts as they are.
 
     Parameters
     ----------
@@ -175,6 +188,9 @@ def run(
     now : datetime, optional
         When the run is made (default: the clock): whether it is historic, and when the alerts
         it refreshes were refreshed.
+    current : bool
+        False: store the run as a historic one whatever its window (no alert raised or
+        refreshed, the console keeps its current run).
 
     Returns
     -------
@@ -227,7 +243,7 @@ def run(
         window_end=window_end,
         created_by=actor.user_id,
         status="done" if len(rows) >= MIN_CASES else "too_few",
-        historic=is_historic(window_end, now=made, bin_days=bin_days),
+        historic=not current or is_historic(window_end, now=made, bin_days=bin_days),
     )
     session.add(record)
     session.flush()
@@ -260,6 +276,7 @@ def run(
         window_start,
         window_end,
         refreshed,
+        look=not current and not is_historic(window_end, now=made, bin_days=bin_days),
     )
 
 

@@ -5,11 +5,16 @@ Plugged into the root command line through the ``zongzhi.commands`` entry point
 with SciPy, numba and H3 under it) is imported when the command runs: ``zongzhi --help`` loads
 this module.
 
-Without dates the command analyses the last ``--days`` days up to now: the nightly run, whose
-new, intensifying and persistent hot spots become alerts. ``--start`` and ``--end`` (dates in
-China, the end day included) analyse a past period for a planner: a window that ended more than
-one time bin (``--bin-days``) ago is a historic analysis (:mod:`layers.hotspot_current`), which
-raises no alert and leaves the console's current hot spots as they are.
+Without dates the command analyses the last ``--days`` days up to now (by default those of the
+scheduled and the demo's run, :data:`layers.hotspot_runs.NIGHTLY_DAYS`): the nightly run, whose
+result becomes the command pages' current hot spots and whose new, intensifying and persistent
+hot spots become alerts. It prints its window and the basis of its classes, and says what it
+replaced (trial AT M6: a run by hand for a report's figures changed the live picture unsaid);
+``--no-alerts`` computes the same figures as a look that leaves both as they are. ``--start``
+and ``--end`` (dates in China, the end day included) analyse a past period for a planner: a
+window that ended more than one time bin (``--bin-days``) ago is a historic analysis
+(:mod:`layers.hotspot_current`), which raises no alert and leaves the console's current hot
+spots as they are.
 """
 
 from __future__ import annotations
@@ -64,6 +69,11 @@ def run_summary(result: RunResult) -> str:
             f"（少于 {MIN_CASES} 件），样本太少，未作分析"
         )
     found = f"案件 {result.cases} 件，分析单元 {result.cells} 个，其中热点 {result.hot_cells} 个"
+    if result.look:
+        return (
+            f"热点分析 {result.run_id} 已完成（仅计算：不发风险预警，指挥台仍显示原来的当前热点）："
+            f"{found}"
+        )
     if result.historic:
         dates = (
             f" {window_dates(result.window_start, result.window_end)}"
@@ -76,6 +86,66 @@ def run_summary(result: RunResult) -> str:
         )
     refreshed = f"，更新未关闭的预警 {result.refreshed} 条" if result.refreshed else ""
     return f"热点分析 {result.run_id} 已完成：{found}，新发风险预警 {result.alerts} 条{refreshed}"
+
+
+def run_notes(result: RunResult, *, bin_days: int, resolution: int) -> list[str]:
+    """Return the lines printed under :func:`run_summary`: the window, its basis, its effect.
+
+    Parameters
+    ----------
+    result : layers.hotspot_runs.RunResult
+        The run.
+    bin_days, resolution : int
+        The run's periods and H3 resolution.
+
+    Returns
+    -------
+    list of str
+        The window and the basis of the classes (:func:`layers.hotspot_runs.basis_text`), then
+        what the run changed: a current run replaced the command pages' hot spots and raised or
+        updated alerts (and how to avoid it), a look or a historic analysis changed neither.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> from layers.china_time import CHINA
+    >>> from layers.hotspot_runs import RunResult
+    >>> w = (datetime(2025, 12, 6, tzinfo=CHINA), datetime(2026, 12, 6, tzinfo=CHINA))
+    >>> notes = run_notes(RunResult(7, 540, 850, 47, 6, "done", False, *w), bin_days=7,
+    ...                   resolution=8)
+    >>> notes[0][:52]
+    '分析时段：2025-12-06 至 2026-12-05（365 天）；分类依据：按周判定，近 53 周'
+    >>> notes[1][:30]
+    '注意：本次结果已成为指挥台和各级指挥调度页面的当前热点（近期'
+    >>> run_notes(RunResult(8, 540, 850, 47, 0, "done", True, *w, look=True), bin_days=7,
+    ...           resolution=8)[1]
+    '本次为仅计算（--no-alerts）：结果已保存，可按编号查看，未发出或更新风险预警，指挥台的当前热点未变'
+    """
+    from layers.hotspot_current import window_dates
+    from layers.hotspot_runs import basis_text
+
+    if result.window_start is None or result.window_end is None:
+        return []
+    days = round((result.window_end - result.window_start).total_seconds() / 86400)
+    lines = [
+        f"分析时段：{window_dates(result.window_start, result.window_end)}（{days} 天）；"
+        f"分类依据：{basis_text(bin_days, result.window_start, result.window_end, resolution)}"
+    ]
+    if result.look:
+        lines.append(
+            "本次为仅计算（--no-alerts）：结果已保存，可按编号查看，"
+            "未发出或更新风险预警，指挥台的当前热点未变"
+        )
+    elif result.historic:
+        lines.append(
+            "本次为历史分析：结果已保存，可按编号查看，未发出风险预警，指挥台的当前热点未变"
+        )
+    elif result.status == "done":
+        lines.append(
+            "注意：本次结果已成为指挥台和各级指挥调度页面的当前热点（近期热点、热点图层），"
+            "并据此发出或更新了风险预警；只需数字、不想改动指挥台时，请加 --no-alerts"
+        )
+    return lines
 
 
 def written_date(value: str, option: str) -> date:
@@ -171,7 +241,9 @@ def run_command(
         help="要分析的辖区的区划代码：12位，或县的6位、乡镇的9位。",
     ),
     days: int = typer.Option(
-        90, help="分析的时间范围：从现在（或 --end 那天）往前多少天；给了 --start 时不用。"
+        365,
+        help="分析的时间范围：从现在（或 --end 那天）往前多少天，默认 365 天，与定时运行和演示"
+        "数据的分析相同；给了 --start 时不用。",
     ),
     start: str | None = typer.Option(
         None, help="分析的开始日期（含），如 2023-01-01；不给则为结束前 DAYS 天。"
@@ -183,6 +255,12 @@ def run_command(
     ),
     bin_days: int = typer.Option(7, help="时空演变分析每个时段的天数（如 7 为按周，30 约按月）。"),
     resolution: int = typer.Option(8, help="H3 网格的分辨率（5–10；8 约每格0.74平方千米）。"),
+    no_alerts: bool = typer.Option(
+        False,
+        "--no-alerts",
+        help="仅计算：结果保存备查，但不发出或更新风险预警，指挥台仍显示原来的当前热点"
+        "（为报告取数时用）。",
+    ),
 ) -> None:
     """Run the analysis for SCOPE over the last DAYS days (or START to END) and raise alerts."""
     from datetime import UTC
@@ -223,6 +301,7 @@ def run_command(
                 resolution=resolution,
                 bin_days=bin_days,
                 now=now,
+                current=not no_alerts,
             )
     except DomainError as exc:  # a value the analysis refuses: its Chinese message, no traceback
         typer.echo(f"错误：{exc}", err=True)
@@ -230,6 +309,8 @@ def run_command(
     finally:
         engine.dispose()
     typer.echo(run_summary(result))
+    for line in run_notes(result, bin_days=bin_days, resolution=resolution):
+        typer.echo(line)
 
 
 def register(app: typer.Typer) -> None:
@@ -246,8 +327,10 @@ def register(app: typer.Typer) -> None:
     group.command(
         "run",
         help="分析辖区的案件热点，发出风险预警。\n\n"
-        "分析 SCOPE 辖区最近 DAYS 天有位置的案件：各 H3 网格的热点（Gi*）及其时空演变，"
-        "对新增、加剧和持续的热点向所在辖区发出风险预警。可由定时任务（cron）运行。\n\n"
+        "分析 SCOPE 辖区最近 DAYS 天（默认 365 天，按周判定）有位置的案件：各 H3 网格的热点（Gi*）"
+        "及其时空演变，对新增、加剧和持续的热点向所在辖区发出风险预警。可由定时任务（cron）运行。\n\n"
+        "注意：结果即成为指挥台和各级指挥调度页面的当前热点，并发出或更新风险预警；"
+        "只为报告取数时请加 --no-alerts（仅计算，不改动指挥台和预警）。\n\n"
         "用 --start 和 --end 分析过去的一段时间（如 --start 2023-01-01 --end 2024-12-31）："
         "这样的历史分析保存结果、可按编号查看，但不发风险预警，也不替换指挥台上当前的热点。",
     )(run_command)
