@@ -1,9 +1,11 @@
 """A functional department's desk (``/desk/{code}``, 本部门待办, trial AQ M1).
 
 A department account lands here instead of the command console: the cases dispatched to it
-waiting for its 受理 first, then those it is handling, those a 吹哨 named it in, and what it
-finished or sent back of late (``GET /api/departments/desk``). Each opens the case page, whose
-actions are a department's only: 受理, 处置反馈, 办结, 退回 (and 吹哨反馈 on a 吹哨).
+waiting for its 受理 first, then those it is handling, those a 吹哨 named it in and it has not
+answered, those it answered (已反馈), and what it finished or sent back of late
+(``GET /api/departments/desk``). Each row says who handles the case (承办) and its time limits
+(trial AT M5). Each opens the case page, whose actions are a department's only: 受理, 处置反馈,
+办结, 退回 (and 吹哨反馈 on a 吹哨), and whose breadcrumb leads back here.
 """
 
 from __future__ import annotations
