@@ -76,7 +76,7 @@ KPI_LABELS: dict[str, str] = {
     "active_hotspots": "近期热点（按周）",
     "cameras": "视频点位",
     "cameras_online_share": "视频在线率",
-    "overdue_visits": "走访超期",
+    "overdue_visits": "走访逾期",
 }
 """Chinese name of each KPI, in the order of the console's cards and the brief's columns."""
 WINDOW_DAYS = 30
@@ -248,10 +248,10 @@ def _suppress_person_counts(
     actor: Actor,
     now: datetime,
 ) -> int | None:
-    """Give the 走访超期 the actor may see, the others ``None``; say where the figures are.
+    """Give the 走访逾期 the actor may see, the others ``None``; say where the figures are.
 
     A reader with a minimum count above 1 (:func:`layers.trends.min_count_for`: an analyst, a
-    province's or a city's account) gets the 走访超期 of the unit or of a child unit exactly
+    province's or a city's account) gets the 走访逾期 of the unit or of a child unit exactly
     where the trends page (研判分析) of that unit gives its total, and a grid's where that page
     lists the grid, with the page's figures: read from the same grids as
     :func:`layers.trend_tables.overdue_visits` (the feed's own ``visits`` statement is not run
@@ -280,7 +280,7 @@ def _suppress_person_counts(
     Returns
     -------
     int or None
-        Where a reader whose unit's 走访超期 is withheld finds figures: the highest level below
+        Where a reader whose unit's 走访逾期 is withheld finds figures: the highest level below
         ``code`` at which some unit's total is given (4: its townships), so that 「—」 points
         there and not one level down to another 「—」 (trial AR M2); None when the unit's own
         figure is given, or no unit below it has one (then only the trends page's grids).
@@ -317,7 +317,7 @@ def _suppress_person_counts(
 def _overdue_rows(
     session: Session, code: str, *, now: datetime
 ) -> tuple[list[Any], dict[str, set[str]]]:
-    """Return the rows of the trends page's 走访超期 in ``code`` and the units in use under each.
+    """Return the rows of the trends page's 走访逾期 in ``code`` and the units in use under each.
 
     One statement: per grid (and unit, as :func:`layers.trend_tables.overdue_visits` groups
     them) ``grid_code``, ``area_code`` and ``overdue`` on the centre's day of ``now``, and the
@@ -736,7 +736,7 @@ def feed(
         most severe first, each with its hot cell's figures under ``cell``: ``own`` 本格,
         ``around`` 本格及相邻格, ``bin``, ``z``, ``p``, as the cell's popup gives them);
         ``unit`` and each child carry ``code``, ``name``, ``kind``, ``level``, ``level_label``
-        and ``kpis``, the unit also ``overdue_visits_below``: where its 走访超期 withheld is
+        and ``kpis``, the unit also ``overdue_visits_below``: where its 走访逾期 withheld is
         given in parts (the level, :func:`_suppress_person_counts`); ``ancestors`` runs from
         the province down to the unit (breadcrumbs); each
         queued case carries the ``allowed_actions`` of the actor and the ``reminders`` (催办)

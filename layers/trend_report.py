@@ -40,11 +40,35 @@ HIDDEN = "*"
 it would tell what the grids not listed add up to)."""
 HIDDEN_NOTE = (
     f"{HIDDEN} 为不予显示的合计：合计小于{trends.ANALYST_MIN_COUNT}，"
-    + "或可据以推算未列出网格的人数"
+    + "或由它减去已显示的数即可推算出人数较少的单位或未列出网格的人数"
+    + "（互补隐藏，保护小数；数字本身不一定小）"
 )
 """Said under a table of overdue visits that leaves a total out."""
 VISITS_AS_OF = "走访逾期人数（截至报告生成时）"
 """The overdue visits stand when the report is made, not at the end of the period shown."""
+
+
+def units_text(visits: dict[str, Any]) -> str:
+    """Return the 走访逾期 of the units directly inside the report's, as one line (or ``""``).
+
+    The same totals as the 月总结's 简报 (trial AT M3), withheld ones as :data:`HIDDEN`.
+
+    Examples
+    --------
+    >>> units_text({"units": [{"name": "宁州街道", "overdue": 251},
+    ...                       {"name": "通红甸乡", "overdue": None}]})
+    '宁州街道 251 人；通红甸乡 *'
+    >>> units_text({"units": []}), units_text({"withheld": True, "units": [{"name": "a"}]})
+    ('', '')
+    """
+    if visits.get("withheld"):
+        return ""
+    return "；".join(
+        f"{u['name']} {u['overdue']} 人" if u["overdue"] is not None else f"{u['name']} {HIDDEN}"
+        for u in visits.get("units") or []
+    )
+
+
 VISITS_WHEN = "走访逾期为报告生成时的情况，与所选统计期无关"
 """Said under every table of overdue visits."""
 VISITS_NOTE = f"注：{VISITS_WHEN}；合计的列管人数含无人逾期的网格。"
@@ -304,6 +328,7 @@ def visits_hidden(visits: dict[str, Any]) -> bool:
     """Return whether the overdue visits leave a total out (so that :data:`HIDDEN_NOTE` is said)."""
     figures = [visits["total"], visits["overdue"]]
     figures += [g[key] for g in visits["grids"] for key in ("persons", "overdue")]
+    figures += [u["overdue"] for u in visits.get("units") or []]
     return not visits.get("withheld") and any(f is None for f in figures)
 
 
@@ -734,6 +759,16 @@ def workbook(rep: Report) -> bytes:
             VISITS_AS_OF,
             "不显示" if rep.visits.get("withheld") else hidden(rep.visits["overdue"]),
         ),
+        *(
+            [
+                (
+                    f"各{rep.visits.get('units_label') or '下级单位'}走访逾期人数",
+                    units_text(rep.visits),
+                )
+            ]
+            if units_text(rep.visits)
+            else []
+        ),
         ("分析单元", trends.cell_size_label(rep.series.resolution)),
         ("生成时间", rep.generated_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")),
         ("说明", notes(rep)),
@@ -858,3 +893,6 @@ def _visits_sheet(book: Workbook, visits: dict[str, Any]) -> None:
         sheet.append([VISITS_NOTE + told])
     elif told and not visits.get("withheld"):
         sheet.append([f"注：{told}"])
+    if units_text(visits):
+        label = visits.get("units_label") or "下级单位"
+        sheet.append([f"各{label}走访逾期人数（与月总结相同）：{units_text(visits)}"])

@@ -509,9 +509,11 @@ def overdue_visits(
     dict
         ``total`` (persons followed) and ``overdue`` (None when not given), ``grid_count``
         (grids listed, whether or not the list is cut at ``limit``), ``listed_from`` (the
-        smallest overdue count of a grid listed) and ``grids`` (grid_code, grid_name,
+        smallest overdue count of a grid listed), ``grids`` (grid_code, grid_name,
         township_name, area_name, persons, overdue, share, centre: a point inside the grid or
-        None).
+        None) and ``units`` (code, name and overdue, None when withheld, of each unit directly
+        inside ``code`` holding persons: the totals the 月总结 gives of them), ``units_label``
+        what they are called.
     """
     lo, hi = scope_range(code)
     rows = session.execute(
@@ -575,7 +577,62 @@ def overdue_visits(
         "grid_count": len(grids),
         "listed_from": floor,
         "grids": grids if limit is None else grids[: max(1, limit)],
+        "units": _child_totals(session, code, units, overdue, overdue_shown),
+        "units_label": _units_label(code),
     }
+
+
+def _units_label(code: str) -> str:
+    """Return what the units directly inside ``code`` are called (``乡镇（街道）``), or ``""``."""
+    try:
+        return CHILD_LABELS.get(division_level(code), "")
+    except CodeError:
+        return ""
+
+
+def _child_totals(
+    session: Session,
+    code: str,
+    units: Sequence[str],
+    overdue: Sequence[int],
+    shown: Mapping[str, bool],
+) -> list[dict[str, Any]]:
+    """Return the 走访逾期 of each unit directly inside ``code`` that holds persons.
+
+    The totals :func:`shown_totals` gives are those the command feed gives of the same units
+    (:func:`layers.command._suppress_person_counts`, the 月总结's 简报): a county whose own total
+    is withheld still gives its townships' (trial AT M3: the page gave none, the brief four).
+    ``overdue`` is None where withheld.
+    """
+    try:
+        level = division_level(code)
+    except CodeError:
+        return []
+    totals: dict[str, int] = {}
+    for unit, n in zip(units, overdue, strict=True):
+        try:
+            if division_level(unit) <= level:
+                continue
+        except CodeError:
+            continue
+        child = enclosing_code(unit, level + 1)
+        totals[child] = totals.get(child, 0) + n
+    if not totals:
+        return []
+    names: dict[str, str] = dict(
+        session.execute(
+            text("SELECT code, name FROM jurisdictions WHERE code = ANY(:codes)"),
+            {"codes": list(totals)},
+        ).all()
+    )
+    return [
+        {
+            "code": child,
+            "name": names.get(child, child),
+            "overdue": total if shown.get(child, False) else None,
+        }
+        for child, total in sorted(totals.items())
+    ]
 
 
 def shown_totals(

@@ -113,7 +113,7 @@ def test_a_grid_worker_sees_whose_visits_are_due_and_records_one(
     # (trial AF M3)
     card = page.locator(".zz-kpi[data-kpi=overdue_visits]")
     scope = "全村" if village_name.endswith("村") else "社区"
-    expect(card.locator(".zz-kpi-label")).to_have_text(f"{scope}走访超期")
+    expect(card.locator(".zz-kpi-label")).to_have_text(f"{scope}走访逾期")
     assert "不只是您负责的" in (card.get_attribute("title") or "")
     assert (page.locator("#zz-visits-count").get_attribute("title") or "").startswith(
         "我负责的人员中逾期"

@@ -50,6 +50,7 @@ from layers.trend_report import (
     notes,
     uncovered_empty,
     unit_title,
+    units_text,
     unlisted_note,
     visits_empty,
     visits_hidden,
@@ -236,6 +237,12 @@ def _visits_table(visits: dict[str, Any]) -> str:
         )
     if visits.get("withheld"):
         return table
+    if units_text(visits):
+        label = visits.get("units_label") or "下级单位"
+        table += (
+            f'<p class="empty">各{escape(label)}走访逾期人数（与月总结相同）：'
+            f"{escape(units_text(visits))}</p>"
+        )
     told = "".join(f"{n}；" for n in (unlisted_note(visits),) if n)
     told += f"{HIDDEN_NOTE}；" if visits_hidden(visits) else ""
     if not grids and not told:

@@ -586,10 +586,17 @@
     }
     const unlisted = floor > 1
       ? '<div class="zz-empty mt-1" id="visits-unlisted">注：逾期不足 ' + floor + " 人的网格不列出，也不计入网格数" +
-        ([v.total, v.overdue].some((x) => x === null) ? "；" + HIDDEN + " 为不予显示的合计：合计达不到 " + floor + " 人，或可据以推算未列出网格的人数" : "") + "</div>"
+        ([v.total, v.overdue].concat((v.units || []).map((u) => u.overdue)).some((x) => x === null)
+          ? "；" + HIDDEN + " 为不予显示的合计：合计达不到 " + floor + " 人，或由它减去已显示的数即可推算出人数较少的单位或未列出网格的人数（互补隐藏，保护小数；数字本身不一定小）"
+          : "") + "</div>"
       : "";
-    const summary = '<div class="zz-empty mb-1" title="' + zz.esc(VISITS_NOW) + '">当前列管 ' + zz.esc(hidden(v.total)) + " 人，逾期未走访 " + zz.esc(hidden(v.overdue)) + " 人，" +
-      (floor > 1 ? "列出逾期不少于 " + floor + " 人的网格 " : "涉及 ") + v.grid_count + " 个</div>";
+    // the totals of the units directly below, as the 月总结 gives them (trial AT M3)
+    const units = (v.units || []).length
+      ? '<div class="zz-empty mb-1" id="visits-units">各' + zz.esc(v.units_label || "下级单位") + "走访逾期人数（与月总结相同）：" +
+        v.units.map((u) => zz.esc(u.name) + " " + (u.overdue === null ? HIDDEN : zz.esc(u.overdue) + " 人")).join("；") + "</div>"
+      : "";
+    const summary = '<div class="zz-empty mb-1" title="' + zz.esc(VISITS_NOW) + '">当前列管 ' + zz.esc(hidden(v.total)) + " 人，走访逾期 " + zz.esc(hidden(v.overdue)) + " 人，" +
+      (floor > 1 ? "列出逾期不少于 " + floor + " 人的网格 " : "涉及 ") + v.grid_count + " 个</div>" + units;
     if (!v.grids.length) {
       $("table-visits").innerHTML = floor > 1
         ? summary + '<div class="zz-empty">没有逾期不少于 ' + floor + " 人的网格</div>" + unlisted
