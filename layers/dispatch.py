@@ -209,7 +209,9 @@ WITHDRAWING = ("return", "recall", "escalate")
 
 _WITHDRAWN = text(
     """
-    SELECT DISTINCT ON (d.worker_id) d.worker_id, e.action, e.note, e.at, e.actor_name
+    SELECT DISTINCT ON (d.worker_id) d.worker_id, e.action, e.note, e.at, e.actor_name,
+           (e.payload ->> 'by_level')::int AS by_level,
+           (e.payload ->> 'from_level')::int AS from_level
       FROM dispatches d
       JOIN case_events e ON e.case_id = d.case_id AND e.at = d.finished_at
                         AND e.action = ANY(:actions)
@@ -222,12 +224,38 @@ _WITHDRAWN = text(
 written at the dispatch's ``finished_at``: the action closed it then)."""
 
 
+#: How the desk says a worker's dispatch ended, by the action that ended it: 原承办人（已退回：
+#: <原因>）for his own 退回, 已撤回 for the desk's 撤回派单 only, 已上报 when the case went up
+#: (trial AS M6: a 退回 read 已撤回, as if the dispatcher had recalled it).
+ENDED = {"return": "已退回", "recall": "已撤回", "escalate": "已上报"}
+#: … and a 上报 by a level above the one holding the case (提级办理,
+#: :data:`layers.workflow.TAKE_UP_LABEL`).
+TAKEN_UP = f"已{workflow.TAKE_UP_LABEL}"
+
+
+def _ended(action: str, by_level: int | None, from_level: int | None) -> str:
+    """Return :data:`ENDED` of ``action``; a superior's 上报 of a lower level's case is 提级办理.
+
+    Examples
+    --------
+    >>> _ended("return", None, None), _ended("recall", 4, None)
+    ('已退回', '已撤回')
+    >>> _ended("escalate", 5, 5), _ended("escalate", 3, 4)
+    ('已上报', '已提级办理')
+    """
+    if action == "escalate" and by_level is not None and from_level is not None:
+        if by_level < from_level:
+            return TAKEN_UP
+    return ENDED[action]
+
+
 def withdrawn_from(session: Session, case_id: int) -> dict[int, dict[str, Any]]:
     """Return the workers whose dispatch of a case was withdrawn, and how and why.
 
     A case the village escalated because its worker's mediation failed came back ranked with
     the same worker first, and nothing said he had had it (trial AQ M4): the desk marks him
-    原承办人（已撤回：<原因>）.
+    原承办人（<ended>：<原因>）, ``ended`` telling his own 退回 from the desk's 撤回派单 and a
+    上报 (trial AS M6).
 
     Parameters
     ----------
@@ -240,19 +268,43 @@ def withdrawn_from(session: Session, case_id: int) -> dict[int, dict[str, Any]]:
     -------
     dict
         Worker id to ``action`` (``return``, ``recall`` or ``escalate``), ``label`` (退回,
-        撤回派单, 上报), ``reason`` (the event's note, or ``None``), ``at`` and ``by`` (who).
+        撤回派单, 上报), ``ended`` (:data:`ENDED`: 已退回, 已撤回, 已上报 or 已提级办理),
+        ``reason`` (the event's note, or ``None``), ``at`` and ``by`` (who).
     """
     rows = session.execute(_WITHDRAWN, {"case_id": case_id, "actions": list(WITHDRAWING)})
     return {
         int(r.worker_id): {
             "action": r.action,
             "label": workflow.ACTION_LABELS[r.action],
+            "ended": _ended(r.action, r.by_level, r.from_level),
             "reason": r.note,
             "at": r.at.isoformat(),
             "by": r.actor_name,
         }
         for r in rows
     }
+
+
+def returned_it(withdrawn: dict[str, Any] | None) -> bool:
+    """Whether a worker's last dispatch of the case ended with his own 退回.
+
+    Parameters
+    ----------
+    withdrawn : dict or None
+        The worker's entry of :func:`withdrawn_from`.
+
+    Returns
+    -------
+    bool
+        True for a 退回 (he is ranked after the others, and the desk asks again before sending
+        him the case); False for a 撤回派单, a 上报, or no earlier dispatch.
+
+    Examples
+    --------
+    >>> returned_it({"action": "return"}), returned_it({"action": "recall"}), returned_it(None)
+    (True, False, False)
+    """
+    return withdrawn is not None and withdrawn.get("action") == "return"
 
 
 def candidates(
@@ -288,7 +340,9 @@ def candidates(
     -------
     Candidates
         Ranked candidates, or the reason there are none with the counts; a worker whose
-        dispatch of the case was withdrawn says so (``withdrawn``, :func:`withdrawn_from`).
+        dispatch of the case was withdrawn says so (``withdrawn``, :func:`withdrawn_from`),
+        and one who returned it (:func:`returned_it`), if among the ``limit`` best, comes
+        after all the others.
 
     Raises
     ------
@@ -330,6 +384,10 @@ def candidates(
         ranked.append((round(float(score), 1), round(float(row.distance_m), 1), row.id, own, row))
     ranked.sort(key=lambda entry: entry[:3])
     withdrawn = withdrawn_from(session, case_id) if ranked else {}
+    # a worker who sent this very case back (退回) said it is not his to handle: among those
+    # kept he is offered after the others, not as a normal candidate, nor dropped unseen (trial
+    # AS M6: the returner was ranked #3)
+    kept = sorted(ranked[:limit], key=lambda entry: returned_it(withdrawn.get(entry[2])))
     found = [
         Candidate(
             worker_id=worker_id,
@@ -351,7 +409,7 @@ def candidates(
             phone=row.phone,
             withdrawn=withdrawn.get(worker_id),
         )
-        for score_m, distance, worker_id, own, row in ranked[:limit]
+        for score_m, distance, worker_id, own, row in kept
     ]
     if found:
         return Candidates(case_id, found, None, {}, radius)

@@ -79,6 +79,7 @@ def test_an_escalation_marks_the_village_worker_it_took_the_case_from(world: Ses
     assert marks[first] == {
         "action": "escalate",
         "label": "上报",
+        "ended": "已上报",
         "reason": "社区调解两次未果",
         "at": up.isoformat(),
         "by": village_desk.name,
@@ -106,6 +107,7 @@ def test_a_recall_and_a_return_mark_the_worker_too(world: Session) -> None:
     assert marks[other] == {
         "action": "return",
         "label": "退回",
+        "ended": "已退回",
         "reason": "当事人在外地务工",
         "at": later.isoformat(),
         "by": "高莲颖",
