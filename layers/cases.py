@@ -872,7 +872,11 @@ def act(
     * ``resolve``: ``outcome`` (one of :data:`layers.workflow.OUTCOMES`); with
       ``mediation_failed`` also ``route`` (:data:`layers.workflow.LEGAL_ROUTES`), and the
       case's ``deadline`` is cleared: the legal route is not held to the centre's time limit.
-    * ``evaluate`` / ``visit``: ``satisfaction`` 1–5 (optional).
+    * ``evaluate`` / ``visit``: ``satisfaction`` 1–5 (optional). A ``visit`` (回访) says what
+      it learned (the note, 回访情况, required) and is not made by the grid worker or department
+      whose dispatch 办结'd the case (:func:`handled_by`).
+    * ``archive`` (销号): none; from 已评价, never visited, the note states why no 回访 was made
+      (不回访的原因, :func:`layers.workflow.note_required`).
     * ``reopen``: none; the note (why, required) goes with the next 派单 to the worker
       (:func:`reopen_reason`), and the time limits of the registration stay.
     * ``hand_down``: ``unit_code`` of the child unit (optional: the one containing the case).
@@ -914,12 +918,13 @@ def act(
     Conflict
         Illegal transition (``allowed`` lists the legal ones) or concurrent change.
     Forbidden
-        Role or level not permitted, or a grid worker acting on a case dispatched to someone
-        else (:data:`layers.workflow.OWN_DISPATCH_ACTIONS`).
+        Role or level not permitted, a grid worker acting on a case dispatched to someone
+        else (:data:`layers.workflow.OWN_DISPATCH_ACTIONS`), or the handler's own 回访.
     InvalidInput
         Missing or bad parameters, no note for an action that needs one (退回原因, 上报原因,
-        办结说明 …: :data:`layers.workflow.NOTE_REQUIRED`), or a note holding a resident ID or a
-        mobile number (:func:`layers.free_text.refuse_personal_numbers`).
+        办结说明, 回访情况, a 销号's 不回访的原因 …: :func:`layers.workflow.note_required`), or a
+        note holding a resident ID or a mobile number
+        (:func:`layers.free_text.refuse_personal_numbers`).
     """
     if action == "recall":  # 撤回派单: the dispatch's own (layers.dispatch.recall)
         from layers import dispatch
@@ -960,8 +965,10 @@ def act(
     if action in workflow.OWN_DISPATCH_ACTIONS:
         _require_own_dispatch(session, case, actor, action)
         bureau = _bureau_served(session, case, actor)
-    if action in workflow.NOTE_REQUIRED and not (note or "").strip():
-        raise InvalidInput(f"请填写{workflow.NOTE_REQUIRED[action]}")
+    if action == "visit" and handled_by(session, case, actor):
+        raise Forbidden(f"{workflow.VISIT_BY_HANDLER_REFUSAL}：本案由您承办并办结")
+    if workflow.note_required(action, before) and not (note or "").strip():
+        raise InvalidInput(workflow.note_refusal(action, before))
     refuse_personal_numbers(note, field=note_label(action), advice=CASE_NOTE)
     with session.no_autoflush:  # one UPDATE of the case per action: one version step
         try:
@@ -1020,6 +1027,8 @@ def actions_open_to(
     )
     if "summon_reply" in names and not department_scope.summoned_names(session, actor, case.id):
         names = [n for n in names if n != "summon_reply"]
+    if "visit" in names and handled_by(session, case, actor):  # 回访 by another (trial AS M5)
+        names = [n for n in names if n != "visit"]
     own = [n for n in names if n in workflow.OWN_DISPATCH_ACTIONS]
     if own:
         try:
@@ -1027,6 +1036,65 @@ def actions_open_to(
         except Forbidden:
             return [n for n in names if n not in workflow.OWN_DISPATCH_ACTIONS]
     return names
+
+
+def settled_dispatch(session: Session, case_id: int) -> Dispatch | None:
+    """Return the dispatch whose handler 办结'd the case: its latest finished one, if any.
+
+    A 办结 finishes the dispatch open at the time (also a 调解不成 that sends the case on the
+    legal route); a dispatch 退回'd, 撤回'd or cancelled by a 上报 is not finished.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case_id : int
+        Case id.
+
+    Returns
+    -------
+    Dispatch or None
+        The latest ``finished`` dispatch, ``None`` for a case settled without one.
+    """
+    return session.scalars(
+        select(Dispatch)
+        .where(Dispatch.case_id == case_id, Dispatch.status == DispatchStatus.FINISHED)
+        .order_by(Dispatch.finished_at.desc().nulls_last(), Dispatch.id.desc())
+        .limit(1)
+    ).first()
+
+
+def handled_by(session: Session, case: Case, actor: Actor) -> bool:
+    """Whether ``actor`` is the grid worker or department whose dispatch 办结'd ``case``.
+
+    Such a handler does not record the case's 回访 (trial AS M5,
+    :data:`layers.workflow.VISIT_BY_HANDLER_REFUSAL`): the 回访 checks the handling with the
+    parties, so it is someone else's. A department's account is named as dispatches name
+    departments (its display name).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case : Case
+        The case.
+    actor : Actor
+        Who would act.
+
+    Returns
+    -------
+    bool
+        ``True`` for the worker (by worker record) or the department (by name) of
+        :func:`settled_dispatch`; ``False`` for operators and anyone else.
+    """
+    if actor.role not in (Role.GRID_WORKER, Role.DEPARTMENT):
+        return False
+    done = settled_dispatch(session, case.id)
+    if done is None:
+        return False
+    if actor.role == Role.GRID_WORKER:
+        return actor.worker_id is not None and done.worker_id == actor.worker_id
+    return done.assignee_kind == AssigneeKind.DEPARTMENT and done.department == actor.name
 
 
 def _require_own_dispatch(session: Session, case: Case, actor: Actor, action: str) -> None:
@@ -1812,10 +1880,63 @@ def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
     return out
 
 
+#: The refusal of a reporter's clear contact to a reader without the right nor the case's work.
+NO_REPORTER_RIGHT = "您没有查看反映人完整信息的权限"
+#: The refusal to a grid worker the case is not dispatched to.
+NOT_OWN_REPORTER = "网格员只能查看派给本人的案件的反映人信息"
+
+
+def reporter_refusal(session: Session, case: Case, actor: Actor, *, can_unmask: bool) -> str | None:
+    """Say why ``actor`` may not read the reporter's clear contact of ``case``, or ``None``.
+
+    Those who must phone the reporter (联系时限, 回访, trial AS M2) may, without the unmask
+    right an administrator grants: the grid worker the case is dispatched to now, and the
+    operators (commander, dispatcher) of the level handling the case until its 销号. Others
+    who take part in handling cases need the right; a grid worker, right or not, reads only the
+    reporter of a case dispatched to him. Every read gives a reason and is audited
+    (:func:`reporter_contact`).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    case : Case
+        The case (in the actor's scope).
+    actor : Actor
+        Who would read.
+    can_unmask : bool
+        The reader's unmask right (in effect, :func:`layers.accounts.unmask_effective`).
+
+    Returns
+    -------
+    str or None
+        The refusal (Chinese), ``None`` when the reader may.
+    """
+    if actor.role not in workflow.FIELD:
+        return NO_REPORTER_RIGHT
+    if actor.role == Role.GRID_WORKER:
+        current = active_dispatch(session, case.id)
+        if actor.worker_id is None or current is None or current.worker_id != actor.worker_id:
+            return NOT_OWN_REPORTER
+        return None
+    if can_unmask:
+        return None
+    if (
+        actor.role in workflow.OPERATORS
+        and actor.level == case.handling_level
+        and case.state != CaseState.ARCHIVED
+    ):
+        return None
+    return NO_REPORTER_RIGHT
+
+
 def reporter_contact(
     session: Session, case_id: int, *, actor: Actor, can_unmask: bool, reason: str
 ) -> tuple[str | None, str | None]:
-    """Return a case reporter's clear name and phone, for a user allowed to unmask, audited.
+    """Return a case reporter's clear name and phone to those who may read it, audited.
+
+    Who may: :func:`reporter_refusal` (the unmask right, or the case's own work: the grid
+    worker it is dispatched to, the operators of the level handling it).
 
     Parameters
     ----------
@@ -1840,22 +1961,23 @@ def reporter_contact(
     Raises
     ------
     Forbidden
-        The reader may not unmask, takes no part in handling cases (an analyst), or is a
-        grid worker the case is not dispatched to (the one it is must phone the parties).
+        The reader takes no part in handling cases (an analyst), is a grid worker the case is
+        not dispatched to, or has neither the unmask right nor the case's work
+        (:func:`reporter_refusal`).
     InvalidInput
         No real reason, or one holding a resident ID, a mobile number or the reporter's own
         name or phone (the message says which, never the values).
     NotFound
         No such case in scope.
     """
-    if not can_unmask or actor.role not in workflow.FIELD:
-        raise Forbidden("您没有查看反映人完整信息的权限")
-    reason = audit.check_reason(reason)
+    if actor.role not in workflow.FIELD:
+        raise Forbidden(NO_REPORTER_RIGHT)
+    if can_unmask:  # a reason that is none is said before the case is looked at, as it was
+        reason = audit.check_reason(reason)
     case = get_case(session, case_id, actor=actor)
-    if actor.role == Role.GRID_WORKER:
-        current = active_dispatch(session, case.id)
-        if actor.worker_id is None or current is None or current.worker_id != actor.worker_id:
-            raise Forbidden("网格员只能查看派给本人的案件的反映人信息")
+    refusal = reporter_refusal(session, case, actor, can_unmask=can_unmask)
+    if refusal is not None:
+        raise Forbidden(refusal)
     own = {"姓名": case.reporter_name, "电话": case.reporter_phone}
     reason = audit.check_reason(reason, own=own, whose="反映人")
     audit.record(

@@ -193,7 +193,77 @@ NOTE_REQUIRED: dict[str, str] = {
     # what was done, beside the 办结结果 chosen: the desk reads it before 评价、回访、销号; the
     # legal route's 办结 too (调解不成: what was tried; 法治化途径办结: how it ended)
     "resolve": "办结说明",
+    # what the 回访 learned (whom it reached, what they said): a 回访 with nothing in it closed
+    # the loop on paper only (trial AS M5)
+    "visit": "回访情况",
 }
+
+#: What a 销号 of a case never visited (from 已评价, no 回访) must state: why no 回访 was made
+#: (trial AS M5: the loop was closed with no 回访 and nothing said). A 销号 after 回访 needs none.
+NO_VISIT_REASON = "不回访的原因"
+#: The refusal of a 销号 without 回访 that states no reason.
+NO_VISIT_REFUSAL = "未回访的案件销号须说明不回访的原因"
+#: The refusal of a 回访 by the grid worker (or department) whose dispatch 办结'd the case: the
+#: 回访 checks the handling, so someone else makes it (trial AS M5; :mod:`layers.cases`).
+VISIT_BY_HANDLER_REFUSAL = "回访须由承办人以外的人员进行"
+
+
+def note_required(action: str, state: str) -> str | None:
+    """Return what the note of ``action`` from ``state`` must say, or ``None`` if optional.
+
+    :data:`NOTE_REQUIRED`, and a 销号 from a state other than 已回访 (a case evaluated but never
+    visited) asks for :data:`NO_VISIT_REASON`.
+
+    Parameters
+    ----------
+    action : str
+        Action name (a key of :data:`RULES`).
+    state : str
+        The case's state before the action.
+
+    Returns
+    -------
+    str or None
+        The note's name (the dialog's label, the refusal's 「请填写…」), ``None`` when not required.
+
+    Examples
+    --------
+    >>> note_required("archive", "evaluated"), note_required("archive", "visited")
+    ('不回访的原因', None)
+    >>> note_required("visit", "evaluated"), note_required("evaluate", "resolved")
+    ('回访情况', None)
+    """
+    if action == "archive":
+        return None if state == S.VISITED else NO_VISIT_REASON
+    return NOTE_REQUIRED.get(action)
+
+
+def note_refusal(action: str, state: str) -> str:
+    """Return the refusal of ``action`` from ``state`` without its required note.
+
+    Parameters
+    ----------
+    action : str
+        Action name whose note is required (:func:`note_required`).
+    state : str
+        The case's state before the action.
+
+    Returns
+    -------
+    str
+        「请填写…」, or for a 销号 without 回访 :data:`NO_VISIT_REFUSAL`.
+
+    Examples
+    --------
+    >>> note_refusal("visit", "evaluated")
+    '请填写回访情况'
+    >>> note_refusal("archive", "evaluated")
+    '未回访的案件销号须说明不回访的原因'
+    """
+    if action == "archive":
+        return NO_VISIT_REFUSAL
+    return f"请填写{note_required(action, state)}"
+
 
 #: Actions a grid-worker account may take only on a case dispatched to its own worker record.
 OWN_DISPATCH_ACTIONS = frozenset({"accept", "arrive", "feedback", "resolve", "return"})

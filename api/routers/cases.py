@@ -7,8 +7,10 @@ a case has an ``ETag`` with its version. Every write is audited: successes insid
 transaction, refusals (403/404/409/422) after the rollback.
 
 The reporter's name and phone are masked on the server (``reporter_masked``); the clear values
-come only from ``POST /{id}/reporter`` to an operator with the unmask permission and a stated
-reason, audited. ``GET /{id}/allowed`` lists the actions possible now with their Chinese names;
+come only from ``POST /{id}/reporter`` with a stated reason, audited, to a user with the unmask
+permission or one who must phone the reporter (the grid worker the case is dispatched to, the
+operators of the level handling it: ``can_reveal_reporter`` in ``GET /{id}/detail``).
+``GET /{id}/allowed`` lists the actions possible now with their Chinese names;
 ``GET /{id}/detail`` gives the linked repeats, the dispatches and the legal-route steps;
 ``POST /{id}/unlink-repeat`` undoes a repeat link an operator finds wrong (解除关联), with a reason.
 """
@@ -536,6 +538,11 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
     the point in GCJ-02 for 高德地图's navigation link (``nav_lon``, ``nav_lat``), in BD-09 for
     百度地图's (``bd_lon``, ``bd_lat``) and the outline of its grid (GeoJSON); None for a case
     without a location.
+
+    ``can_reveal_reporter``: the user may read the reporter's clear contact with a reason
+    (``POST /{id}/reporter``, audited): with the unmask right, or without it as the grid worker
+    the case is dispatched to or an operator of the level handling it
+    (:func:`layers.cases.reporter_refusal`); ``reporter_refusal`` says why not, else None.
     """
     _no_analyst(user)
     actor = actor_of(user)
@@ -543,6 +550,7 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
     case = cases.get_case(session, case_id, actor=actor)
     units = command.record_units(session, area_code=case.area_code, grid_code=case.grid_code)
     place = case_place.case_place(session, case)
+    refusal = cases.reporter_refusal(session, case, actor, can_unmask=user.can_unmask)
 
     def related(item: cases.RelatedCase) -> dict[str, Any]:
         return {**asdict(item), "reported_at": item.reported_at.isoformat()}
@@ -555,6 +563,9 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
         "original": related(found.original) if found.original is not None else None,
         # 解除关联 beside the original: an operator who sees both (POST /{id}/unlink-repeat)
         "can_unlink": found.original is not None and user.role in workflow.OPERATORS,
+        # who must phone the reporter reads the contact without the unmask right (trial AS M2)
+        "can_reveal_reporter": refusal is None,
+        "reporter_refusal": refusal,
         "repeats": [related(r) for r in found.repeats],
         "dispatches": [
             {
@@ -584,9 +595,9 @@ def allowed(
     """Return the state, version and the allowed actions with their Chinese names.
 
     Each action says what its note is called when it must have one (``note_required``, e.g.
-    退回原因), else None; 上报 and 交办 the level they send the case to (``to_level``). A 上报
-    offered to a level above the case's handling level is labelled 提级办理 (it takes the case
-    up, trial AM N10).
+    退回原因, a 销号 without 回访's 不回访的原因), else None; 上报 and 交办 the level they send
+    the case to (``to_level``). A 上报 offered to a level above the case's handling level is
+    labelled 提级办理 (it takes the case up, trial AM N10).
     """
     case = _read_case(case_id, user, session, response)
     actor = actor_of(user)
@@ -602,7 +613,7 @@ def allowed(
                 "label": workflow.action_label(
                     n, actor_level=actor.level, handling_level=case.handling_level
                 ),
-                "note_required": workflow.NOTE_REQUIRED.get(n),
+                "note_required": workflow.note_required(n, case.state),
                 "to_level": moves.get(n),
             }
             for n in names
@@ -617,7 +628,7 @@ def reporter(
     user: BusinessUser,
     session: SessionDep,
 ) -> dict[str, Any]:
-    """Return the clear name and phone to an operator with the unmask permission and a reason."""
+    """Return the clear name and phone to one who may read them (``can_reveal_reporter``)."""
     with audited_refusal(session, user, "case.reporter.unmask", "case", str(case_id)):
         name, phone = cases.reporter_contact(
             session,
