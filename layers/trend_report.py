@@ -35,6 +35,15 @@ from layers.workflow import Actor
 
 SUPPRESSED = f"<{trends.ANALYST_MIN_COUNT}"
 """How a suppressed count is written in the workbook."""
+HOT_AND_PATTERN_SHEET = "热点及模式单元"
+"""The workbook's sheet of the hot cells and of those with an emerging pattern only."""
+REPEATS_SHEET = "重复反映"
+"""The workbook's sheet of repeat reports by place, kind and period (:func:`_repeats_sheet`)."""
+REPEATS_NOTE = (
+    "重复反映为登记为重复前案的案件（同一事项再次反映），按反映地点的村（社区）、事项类型和统计期"
+    "计数；其余各表每件事项只计一次，不含重复反映"
+)
+"""Said under the 重复反映 sheet, and on the page where to find it."""
 HIDDEN = "*"
 """How a total of the overdue visits not given is written (:func:`layers.trend_tables.shown_totals`:
 it would tell what the grids not listed add up to)."""
@@ -170,6 +179,7 @@ class Report:
     cell_min_count: int
     history_note: str = ""
     changes: dict[str, Any] = field(default_factory=dict)
+    repeats: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def period(self) -> trends.Period:
@@ -274,6 +284,9 @@ def report(
             trend_tables.change_periods(now, change_months, result.periods[-1].key),
             min_count=cell_min_count,
             case_filter=case_filter,
+        ),
+        repeats=trend_tables.repeat_reports(
+            session, code, result.periods, min_count=cell_min_count, case_filter=case_filter
         ),
     )
 
@@ -784,9 +797,9 @@ def workbook(rep: Report) -> bytes:
         key=lambda c: (-c["bins"][t], c["pattern"] == "no_pattern", c["id"]),
     )
     judged = bool(rep.series_json["patterns_judged"])
-    table_sheet(
+    table_sheet(  # hot cells and pattern-only ones (trial AT m7: 「热点单元」 held both)
         book,
-        "热点单元",
+        HOT_AND_PATTERN_SHEET,
         [
             "所在村（社区）",
             "所在乡镇（街道）",
@@ -848,9 +861,47 @@ def workbook(rep: Report) -> bytes:
         empty=uncovered_empty(rep),
     )
     _visits_sheet(book, rep.visits)
+    _repeats_sheet(book, rep)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _repeats_sheet(book: Workbook, rep: Report) -> None:
+    """Add 重复反映: repeat reports per township, village and kind of matter, by period.
+
+    The other sheets leave repeats out (each matter counts once); this one counts them alone
+    (trial AT M4), aggregates only, a small count written :data:`SUPPRESSED` as on the map.
+    """
+    labels = [p.label for p in rep.series.periods]
+    sheet = table_sheet(
+        book,
+        REPEATS_SHEET,
+        ["所在乡镇（街道）", "所在村（社区）", "类型", *labels, "合计"],
+        [
+            [
+                r["township"],
+                r["village"],
+                r["kind"],
+                *(_repeat_count(n) for n in r["counts"]),
+                _repeat_count(r["total"]),
+            ]
+            for r in rep.repeats
+        ],
+        empty="本统计时段内无重复反映",
+    )
+    sheet.append([f"注：{REPEATS_NOTE}"])
+    if rep.cell_min_count > 1:
+        sheet.append(
+            [
+                f"注：小于{rep.cell_min_count}的数记为{SUPPRESSED}；"
+                "某行有记为该符号的数时，其合计也不予显示（以免相减推算）"
+            ]
+        )
+
+
+def _repeat_count(value: int | None) -> int | str:
+    return SUPPRESSED if value is None else value
 
 
 def _visits_sheet(book: Workbook, visits: dict[str, Any]) -> None:

@@ -453,6 +453,92 @@ def _by_period(
     ]
 
 
+def repeat_reports(
+    session: Session,
+    code: str,
+    periods: tuple[Period, ...],
+    *,
+    min_count: int,
+    case_filter: CaseFilter = ALL_CASES,
+) -> list[dict[str, Any]]:
+    """Return the repeat reports (重复反映) of unit ``code`` per village, kind and period.
+
+    The trends page counts each matter once and leaves its repeats out (trial AT M4: no view of
+    where they come from, of which types, or how they trend). These are the cases recorded as
+    repeating another (``duplicate_of``), where they were reported, by the kind of the matter
+    (:func:`kind_label`) and period: aggregates only. A count below ``min_count`` is None, and
+    so is a row's total when any of its counts is (it would tell them by subtraction).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    code : str
+        The unit (already checked to be in scope).
+    periods : tuple of Period
+        The periods (consecutive, same length).
+    min_count : int
+        Smallest count shown (:func:`layers.trends.min_count_for` with ``of="cases"``).
+    case_filter : CaseFilter
+        Which cases count (channels, origin).
+
+    Returns
+    -------
+    list of dict
+        ``township``, ``village`` (names, ``""`` when the case lies above), ``kind``,
+        ``counts`` (per period, None when withheld) and ``total`` (None when withheld), the
+        largest total first.
+    """
+    lo, hi = scope_range(code)
+    where, params = case_filter.sql()
+    months = _months_per_period(periods)
+    rows = session.execute(
+        text(
+            "SELECT date_trunc(:bucket, c.reported_at AT TIME ZONE :tz) AS start, c.area_code,"
+            " c.category, c.subcategory, count(*) AS n,"
+            " min(t.name) AS township, min(v.name) AS village"
+            " FROM (SELECT area_code, category, subcategory, reported_at FROM cases"
+            "  WHERE area_code >= :lo AND area_code < :hi AND duplicate_of IS NOT NULL"
+            f"  AND reported_at >= :s AND reported_at < :e{where}) c"
+            " LEFT JOIN jurisdictions t ON t.code = left(c.area_code, 9) || '000'"
+            " LEFT JOIN jurisdictions v ON v.code = c.area_code AND v.level = 5"
+            " GROUP BY 1, 2, 3, 4"
+        ),
+        {
+            "lo": lo,
+            "hi": hi,
+            "s": periods[0].start,
+            "e": periods[-1].end,
+            **params,
+            "bucket": "quarter" if months == 3 else "month",
+            "tz": str(CHINA),
+        },
+    ).all()
+    index = {(p.start.year, p.start.month): t for t, p in enumerate(periods)}
+    found: dict[tuple[str, str, str], list[int]] = {}
+    for row in rows:
+        t = index.get((row.start.year, row.start.month))
+        if t is None:
+            continue
+        key = (row.township or "", row.village or "", kind_label(row.category, row.subcategory))
+        found.setdefault(key, [0] * len(periods))[t] += int(row.n)
+    ordered = sorted(found.items(), key=lambda item: (-sum(item[1]), item[0]))
+    out = []
+    for (township, village, kind), counts in ordered:
+        shown = [suppress(n, min_count) for n in counts]
+        total = sum(counts)
+        out.append(
+            {
+                "township": township,
+                "village": village,
+                "kind": kind,
+                "counts": shown,
+                "total": total if None not in shown and total >= min_count else None,
+            }
+        )
+    return out
+
+
 def _months_per_period(periods: tuple[Period, ...]) -> int:
     first = periods[0]
     months = (first.end.year - first.start.year) * 12 + first.end.month - first.start.month

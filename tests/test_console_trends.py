@@ -199,7 +199,7 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     book = load_workbook(io.BytesIO(Path(xlsx).read_bytes()))
     assert book.sheetnames == [
         "概况",
-        "热点单元",
+        "热点及模式单元",
         "热点变化（按辖区）",
         "变化对比（近6个月）",
         "分类月度统计",
@@ -207,6 +207,7 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
         "乡镇（街道）月度统计",
         "无覆盖热点",
         "走访逾期",
+        "重复反映",
     ]
     summary = {row[0]: row[1] for row in book["概况"].iter_rows(values_only=True)}
     assert summary["统计期"].startswith(earlier)

@@ -154,7 +154,7 @@ def test_a_handful_of_cases_tells_no_hot_spot(db: Session) -> None:
     assert trends.pattern_label("no_pattern", judged=body["patterns_judged"]) == "不作判断"
     rep = trend_report.report(db, COUNTY, actor=who, now=NOW, periods=12)
     book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
-    for sheet in ("热点单元", "无覆盖热点"):  # said, not headers alone
+    for sheet in ("热点及模式单元", "无覆盖热点"):  # said, not headers alone
         assert book[sheet]["A2"].value == "本期不作热点判断"
     summary = dict(book["概况"].iter_rows(values_only=True))
     assert summary["热点单元（95%置信以上）"] == "不作判断"
@@ -332,7 +332,7 @@ def test_report_workbook(world: Session) -> None:
     book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
     assert book.sheetnames == [
         "概况",
-        "热点单元",
+        "热点及模式单元",
         "热点变化（按辖区）",
         "变化对比（近6个月）",
         "分类月度统计",
@@ -340,6 +340,7 @@ def test_report_workbook(world: Session) -> None:
         "乡镇（街道）月度统计",
         "无覆盖热点",
         "走访逾期",
+        "重复反映",
     ]
     summary = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
     assert summary["统计期"].startswith("2026年10月") and summary["辖区"].startswith("通海县")

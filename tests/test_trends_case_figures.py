@@ -127,8 +127,8 @@ def test_the_report_says_which_counts_it_withholds_from_whom(
         return load_workbook(io.BytesIO(got.content))
 
     city, analyst = book("city"), book("analyst")
-    city_rows = list(city["热点单元"].iter_rows(values_only=True))
-    analyst_rows = list(analyst["热点单元"].iter_rows(values_only=True))
+    city_rows = list(city["热点及模式单元"].iter_rows(values_only=True))
+    analyst_rows = list(analyst["热点及模式单元"].iter_rows(values_only=True))
     assert len(city_rows) == len(analyst_rows) > 1
     assert not any("<3" in map(str, row) for row in city_rows)
     assert any("<3" in map(str, row) for row in analyst_rows)

@@ -185,7 +185,7 @@ def test_a_past_window_classes_its_own_hot_spots(db: Session) -> None:
     summary = dict(book["概况"].iter_rows(values_only=True))
     assert summary["统计时段"] == "2023年1月 至 2024年12月（24个月）"
     assert summary["统计期"].startswith("2024年10月")
-    patterns = {row[4] for row in book["热点单元"].iter_rows(min_row=2, values_only=True)}
+    patterns = {row[4] for row in book["热点及模式单元"].iter_rows(min_row=2, values_only=True)}
     assert patterns & {
         trends.PATTERN_LABELS[p] for p in trends.PATTERN_LABELS if p.endswith("_hot")
     }

@@ -278,7 +278,7 @@ def test_the_export_has_the_change_sheet_and_places_its_hot_cells(
     longer, _ = _book(api_client, f"{path}&months=12", users("county"))
     assert "变化对比（近12个月）" in longer.sheetnames
     # the hot cells: their village and township, their centre, and the id last, in Chinese
-    hot = list(book["热点单元"].iter_rows(values_only=True))
+    hot = list(book["热点及模式单元"].iter_rows(values_only=True))
     assert hot[0] == (
         "所在村（社区）",
         "所在乡镇（街道）",
