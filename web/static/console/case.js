@@ -85,9 +85,11 @@
     $("cz-address").textContent = c.address || "地址未登记"; // and where, once the detail is read
     $("cz-location").textContent = c.lon !== null ? c.lon.toFixed(6) + ", " + c.lat.toFixed(6) : "未定位";
     $("cz-description").textContent = c.description || "—";
-    $("cz-reporter-name").textContent = c.reporter_name || "（未留）";
-    $("cz-reporter-phone").textContent = c.reporter_phone || "（未留）";
-    $("cz-reporter-name").dataset.masked = "true";
+    // read in clear on this page already (audited): kept while the reader may still read it
+    const clear = page.clear || { reporter_name: c.reporter_name, reporter_phone: c.reporter_phone };
+    $("cz-reporter-name").textContent = clear.reporter_name || "（未留）";
+    $("cz-reporter-phone").textContent = clear.reporter_phone || "（未留）";
+    $("cz-reporter-name").dataset.masked = String(!page.clear);
     // nothing to unmask without a reporter: no word of masking, no unmask form (trial AH N4)
     page.noReporter = !c.reporter_name && !c.reporter_phone;
     if (page.noReporter) {
@@ -229,9 +231,56 @@
     $("cz-grid").dataset.retired = String(Boolean(d.grid && d.grid.retired_on));
   }
 
+  /**
+   * Who may read the reporter's clear contact, as the server says (can_reveal_reporter): the
+   * unmask right, or the case's own work without it — the grid worker it is dispatched to, the
+   * operators of the level handling it, who must phone the reporter (联系时限, 回访; trial AS
+   * M2). Each read gives a reason and is audited.
+   */
+  function renderReporterAccess(d) {
+    if (page.noReporter || !page.me) return;
+    const note = $("cz-masked-note");
+    const form = $("cz-unmask");
+    if (page.clear && d.can_reveal_reporter) {
+      note.textContent = "已显示完整信息，本次查看已记入审计日志。";
+      form.hidden = true;
+      return;
+    }
+    if (page.clear) {
+      // no longer the reader's to read (办结, 销号, another worker): masked again
+      page.clear = null;
+      $("cz-reporter-name").textContent = page.case.reporter_name || "（未留）";
+      $("cz-reporter-phone").textContent = page.case.reporter_phone || "（未留）";
+      $("cz-reporter-name").dataset.masked = "true";
+    }
+    const handles = ["commander", "dispatcher", "grid_worker", "department"].includes(page.me.role);
+    form.hidden = !(handles && d.can_reveal_reporter);
+    const byWork = d.can_reveal_reporter && !page.me.can_unmask;
+    $("cz-unmask-submit").textContent = byWork ? "查看反映人联系方式" : "查看完整信息";
+    if (!handles) {
+      note.textContent = "个人信息已脱敏显示。";
+    } else if (byWork) {
+      note.textContent = page.me.role === "grid_worker"
+        ? "个人信息已脱敏显示。本案件派给您办理，需联系反映人时可查看其联系方式（须填写事由，记入审计日志）。"
+        : "个人信息已脱敏显示。本级负责办理本案件，需联系或回访反映人时可查看其联系方式（须填写事由，记入审计日志）。";
+    } else if (d.can_reveal_reporter) {
+      note.textContent = "个人信息已脱敏显示。";
+    } else if (page.me.role === "grid_worker" && d.reporter_refusal) {
+      note.textContent = "个人信息已脱敏显示：" + d.reporter_refusal + "。";
+    } else if (page.me.unmask_refusal) {
+      // a city's account can never be given the right: say so, rather than send it to an admin
+      note.textContent = "个人信息已脱敏显示：" + page.me.unmask_refusal + "。";
+    } else {
+      note.textContent = page.me.can_unmask
+        ? "个人信息已脱敏显示。"
+        : "个人信息已脱敏显示。查看完整信息需由管理员授予查看明文权限。";
+    }
+  }
+
   function renderDetail(d) {
     page.detail = d;
     renderUnits(d);
+    renderReporterAccess(d);
     const repeats = $("cz-repeats");
     const parts = [];
     if (page.unlinked) parts.push('<p class="alert alert-success py-1 px-2 mb-2" id="cz-unlink-result" role="status">' + zz.esc(page.unlinked) + "</p>");
@@ -565,6 +614,12 @@
     if (action === "hand_down" && toLevel) {
       return "交办后由" + zz.label("handling_level", toLevel) + "办理。";
     }
+    if (action === "archive" && c.state !== "visited") {
+      return "本案尚未回访：销号须说明不回访的原因。";
+    }
+    if (action === "visit") {
+      return "回访由承办人以外的人员进行，请写明回访对象和了解到的情况。";
+    }
     if (action === "reopen") {
       // the registration's limits stay: a case past them is overdue at once (trial AH S2)
       const cd = c.deadline ? zz.countdown(c.deadline) : null;
@@ -579,6 +634,9 @@
     escalate: "如：涉及多个部门，本级协调不了，请上级统筹",
     hand_down: "如：请县级牵头组织调处，限期报送办理结果",
     resolve: "如：已组织双方调解，签订调解协议",
+    // what the 回访 learned, and why a case never visited is archived (trial AS M5)
+    visit: "如：电话回访反映人，对调解结果满意，无新的诉求",
+    archive: "如：反映人匿名，无法回访",
   };
 
   /** A 上报 offered to a level above the case's: it takes the case up (提级办理, trial AM N10). */
@@ -640,6 +698,12 @@
 
   async function submitAction(event) {
     event.preventDefault();
+    // one request at a time: a second tap while the first (with its photos) is under way sent
+    // the upload again and met 409 (trial AS m2)
+    const submit = $("cz-action-submit");
+    if (submit.disabled) return;
+    submit.disabled = true;
+    submit.textContent = "提交中…";
     const action = page.action;
     const error = $("cz-action-error");
     error.hidden = true;
@@ -668,6 +732,9 @@
       }
       error.textContent = text;
       error.hidden = false;
+    } finally {
+      submit.disabled = false;
+      submit.textContent = "确定";
     }
   }
 
@@ -706,9 +773,11 @@
     error.hidden = true;
     try {
       const clear = await zz.unmask("/api/cases/" + caseId + "/reporter", $("cz-unmask-reason").value.trim() || " ");
+      page.clear = { reporter_name: clear.reporter_name, reporter_phone: clear.reporter_phone };
       $("cz-reporter-name").textContent = clear.reporter_name || "（未留）";
       $("cz-reporter-phone").textContent = clear.reporter_phone || "（未留）";
       $("cz-reporter-name").dataset.masked = "false";
+      $("cz-unmask-reason").value = "";
       $("cz-masked-note").textContent = "已显示完整信息，本次查看已记入审计日志。";
       $("cz-unmask").hidden = true;
     } catch (err) {
@@ -789,14 +858,7 @@
     $("cz-back").href = path + page.me.scope_code;
     $("cz-back").textContent = label;
     showWaysOn(page.me);
-    const handles = ["commander", "dispatcher", "grid_worker", "department"].includes(page.me.role);
-    $("cz-unmask").hidden = !(page.me.can_unmask && handles);
-    if (handles && !page.me.can_unmask) {
-      // a city's account can never be given the right: say so, rather than send it to an admin
-      $("cz-masked-note").textContent = page.me.unmask_refusal
-        ? "个人信息已脱敏显示：" + page.me.unmask_refusal + "。"
-        : "个人信息已脱敏显示。查看完整信息需由管理员授予查看明文权限。";
-    }
+    // the reporter's unmask form follows the case's detail (renderReporterAccess)
     zz.live({
       case_event: function (e) {
         if (e.case_id === caseId) load();

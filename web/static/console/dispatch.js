@@ -573,8 +573,12 @@
     // 重新办理 says why (the worker it goes to next reads it) and keeps the registration's
     // time limits: a case past them is overdue at once (trial AH S2, M4)
     const reopen = action === "reopen";
-    $("dz-closing-note-label").textContent = reopen ? "重新办理原因（必填）" : "说明（可不填）";
-    $("dz-closing-note").required = reopen;
+    // 回访 says what it learned, a 销号 without 回访 why none was made (trial AS M5)
+    const required = reopen ? "重新办理原因"
+      : action === "archive" ? (c.state === "visited" ? "" : "不回访的原因")
+      : zz.tables.note_required[action] || "";
+    $("dz-closing-note-label").textContent = required ? required + "（必填）" : "说明（可不填）";
+    $("dz-closing-note").required = Boolean(required);
     const lead = $("dz-closing-lead");
     lead.hidden = !reopen;
     if (reopen) {
