@@ -176,6 +176,7 @@
       (state.marked.from_below.has(c.id) && c.state !== "escalated"
         ? '<span class="badge text-bg-info me-1 dz-from-below" title="下级上报至本级的案件">下级上报</span>'
         : "") +
+      dueMark(c) +
       (returnedOf(c)
         ? '<span class="badge text-bg-warning me-1 dz-returned-mark" title="' +
           zz.esc("已退回：" + returnedText(returnedOf(c))) + '">已退回</span>'
@@ -188,6 +189,23 @@
       zz.esc(zz.label("channel", c.channel)) + "</span>" + itemNote(c) + "</div>";
     li.addEventListener("click", () => selectCase(c.id));
     return li;
+  }
+
+  const DUE_SOON_MS = 2 * 86400000; // 即将到期: the 办结时限 within two days
+
+  /**
+   * 已超期, or 即将到期 within two days, on an open case of this level (trial AS m5: a case with
+   * 1天15小时 left sat ninth in 处置中, below yellow cases with 25 days left, and nothing marked it;
+   * the order stays the queue's, risk first, as on 指挥调度).
+   */
+  function dueMark(c) {
+    if (c.closed_at || !c.deadline || c.handling_level !== LEVEL || !OPEN.includes(c.state)) return "";
+    const left = new Date(c.deadline).getTime() - Date.now();
+    if (left >= DUE_SOON_MS) return "";
+    const cd = zz.countdown(c.deadline);
+    const text = left < 0 ? "已超期" : "即将到期";
+    return '<span class="badge text-bg-danger me-1 dz-due" title="' + zz.esc("办结时限 " + zz.fmtTime(c.deadline) + "，" + cd.text) +
+      '">' + text + "</span>";
   }
 
   /** The 退回 standing on a case of the queue (sent back by its worker, not dispatched since). */
@@ -238,7 +256,16 @@
       .sort((a, b) => new Date(a) - new Date(b))[0];
     $("dz-supervision-notice-text").textContent =
       "上级督办本级案件 " + ids.size + (state.full.under_supervision ? "+" : "") + " 件，尚未督办回复" +
-      (until ? "；最近督办时限 " + zz.fmtTime(until) : "");
+      (until ? "；最近督办时限 " + zz.fmtTime(until) + passedText(until) : "");
+  }
+
+  /**
+   * （已超期 30 天） after a time limit already passed, else nothing: the banner named a 督办时限
+   * a month gone as if it were still ahead (trial AS m4). Redrawn each minute with the queue.
+   */
+  function passedText(iso) {
+    const minutes = Math.floor((Date.now() - new Date(iso).getTime()) / 60000);
+    return minutes > 0 ? "（已超期 " + zz.ageText(minutes) + "）" : "";
   }
 
   function drawQueue(shown) {
@@ -271,17 +298,28 @@
   let queueReads = 0;
   async function loadQueue() {
     const read = ++queueReads;
+    const stages = ["queue", "closing", "escalated"].concat(MARKED);
+    const failed = [];
     const lists = await Promise.all(
-      ["queue", "closing", "escalated"].concat(MARKED).map(async function (stage) {
+      stages.map(async function (stage) {
         try {
           return await zz.api("/api/cases?code=" + code + "&stage=" + stage + "&limit=" + LIST_LIMIT);
         } catch (error) {
-          if (read === queueReads) zz.toast(STAGE_NAMES[stage] + "加载失败：" + zz.errorText(error), "danger");
+          failed.push({ stage: stage, error: error });
           return [];
         }
       })
     );
     if (read !== queueReads) return;
+    // every list refused as no unit of the account's (a code in its range naming none): the
+    // refusal card once, as for another unit's code, not a toast per list (trial AS m3)
+    if (failed.length === stages.length && failed.every((f) => f.error instanceof zz.ApiError && f.error.status === 404)) {
+      refused(zz.errorText(failed[0].error));
+      return;
+    }
+    failed.forEach(function (f) {
+      zz.toast(STAGE_NAMES[f.stage] + "加载失败：" + zz.errorText(f.error), "danger");
+    });
     state.full = { closing: lists[1].length >= LIST_LIMIT, escalated: lists[2].length >= LIST_LIMIT };
     state.actedSince = {};
     MARKED.forEach(function (stage, i) {
@@ -492,7 +530,7 @@
     if (here) {
       const verb = here.action === "escalate" ? "上报" : "交办";
       $("dz-moved-here").innerHTML = '<div class="dz-fold">' + factHtml(verb + "来：", [
-        here.actor_name + "于 " + zz.fmtTime(here.at) + verb + "（" + zz.label("handling_level", here.payload.from_level) + " → " + zz.label("handling_level", here.payload.to_level) + "）",
+        here.actor_name + "于 " + zz.fmtTime(here.at) + " " + verb + "（" + zz.label("handling_level", here.payload.from_level) + " → " + zz.label("handling_level", here.payload.to_level) + "）",
         here.note ? "说明：" + here.note : "未写说明",
       ]) + '</div><button class="btn btn-link btn-sm p-0 dz-unfold" type="button" hidden>展开全文</button>';
       foldLong($("dz-moved-here"));
@@ -762,6 +800,8 @@
       state.positions[w.worker_id] = { lat: w.lat, lon: w.lon, name: w.name };
       const tr = document.createElement("tr");
       tr.dataset.workerId = w.worker_id;
+      // one who sent this case back is ranked after the others by the server (trial AS M6)
+      if (returnedIt(w)) tr.className = "dz-candidate-returned";
       tr.innerHTML =
         "<td>" + (i + 1) + "</td><td>" + zz.esc(w.name) +
         '<div class="text-muted">' + zz.esc(zz.label("worker_role", w.role)) +
@@ -777,7 +817,7 @@
         fillColor: "#1a9641",
         fillOpacity: 1,
       })
-        .bindTooltip((i + 1) + ". " + zz.esc(w.name) + " · " + fmtDistance(w.distance_m))
+        .bindTooltip((i + 1) + ". " + zz.esc(w.name) + " · " + fmtDistance(w.distance_m) + (returnedIt(w) ? " · 已退回本案" : ""))
         .addTo(layers.workers);
     });
   }
@@ -865,7 +905,7 @@
         notes.push("距案件 " + fmtDistance(w.distance_m) + "，超出推荐范围 " + body.radius_m + " 米");
       }
     });
-    if (!notes.length) notes.push("未进入推荐前 10 名");
+    if (!notes.length) notes.push(returnedIt(w) ? "已退回本案，排在推荐名单之后" : "未进入推荐前 10 名");
     return notes;
   }
 
@@ -960,12 +1000,15 @@
         "<td>" + w.workload + " 件</td><td></td>";
       const button = document.createElement("button");
       button.type = "button";
-      button.textContent = "派单";
       if (w.pickable) {
+        button.textContent = "派单";
         button.className = "btn btn-sm btn-success text-nowrap dz-assign dz-pick-assign";
         button.addEventListener("click", () => confirmAssign(tr, c, w, true));
       } else {
-        button.className = "btn btn-sm btn-outline-secondary text-nowrap dz-pick-refused";
+        // no 派单 that looks like one on a busy or off-duty worker's row (trial AS M7): it says
+        // he cannot be sent the case now, and why in its title
+        button.textContent = "暂不可派";
+        button.className = "btn btn-sm btn-light text-muted text-nowrap dz-pick-refused";
         button.disabled = true;
         button.title = notes.join("；");
       }
@@ -988,13 +1031,19 @@
   }
 
   /**
-   * 原承办人（已撤回：<原因>）: the worker whose dispatch of this case a 上报, a 撤回派单 or his own
-   * 退回 took back, offered again (trial AH M3; trial AQ M4: the village escalated the case
-   * because his mediation failed, and the township sent it straight back to him).
+   * 原承办人（已退回：<原因>）: the worker whose dispatch of this case his own 退回, the desk's
+   * 撤回派单 (已撤回) or a 上报 (已上报) took back, offered again (trial AH M3; trial AQ M4: the
+   * village escalated the case because his mediation failed, and the township sent it straight
+   * back to him). The server says which ending it was (trial AS M6: a 退回 read 已撤回).
    */
   function withdrawnText(w) {
     const d = w.withdrawn;
-    return d ? "原承办人（已撤回：" + (d.reason || "未写原因") + "）" : "";
+    return d ? "原承办人（" + (d.ended || d.label) + "：" + (d.reason || "未写原因") + "）" : "";
+  }
+
+  /** Whether the worker sent this case back himself (退回): he said it is not his to handle. */
+  function returnedIt(w) {
+    return Boolean(w && w.withdrawn && w.withdrawn.action === "return");
   }
 
   function withdrawnMark(w) {
@@ -1124,16 +1173,23 @@
   function confirmAssign(anchor, c, worker, picked, department) {
     closeConfirm();
     hideMessage();
+    // one who sent this case back said it is not his to handle: asked again, in warning colours,
+    // and the button says what it does (trial AS M6)
+    const again = returnedIt(worker);
     const box = document.createElement("div");
-    box.className = "dz-confirm alert alert-primary py-1 px-2 small my-1";
+    box.className = "dz-confirm alert " + (again ? "alert-warning dz-confirm-returned" : "alert-primary") + " py-1 px-2 small my-1";
     box.setAttribute("role", "alertdialog");
     box.innerHTML =
       '<div class="dz-confirm-text"></div><div class="d-flex gap-2 mt-1">' +
-      '<button class="btn btn-sm btn-success" id="dz-confirm-assign" type="button">确定派单</button>' +
+      '<button class="btn btn-sm ' + (again ? "btn-warning" : "btn-success") + '" id="dz-confirm-assign" type="button">' +
+      (again ? "仍派给原承办人" : "确定派单") + "</button>" +
       '<button class="btn btn-sm btn-outline-secondary" id="dz-confirm-cancel" type="button">取消</button></div>';
     box.querySelector(".dz-confirm-text").textContent =
       "确认派单：将案件 " + c.code + "「" + c.title + "」派给" + assigneeText(worker, department) + "？" +
-      (worker && worker.withdrawn ? "注意：该网格员为" + withdrawnText(worker) + "。" : "") +
+      (again
+        ? "注意：该网格员为" + withdrawnText(worker) + "，已于 " + zz.fmtTime(worker.withdrawn.at) +
+          " 退回本案；请确认确需再派给该网格员。"
+        : worker && worker.withdrawn ? "注意：该网格员为" + withdrawnText(worker) + "。" : "") +
       (worker && !followsInApp(worker) ? phoneDuty(worker) + "受理登记前可撤回派单。" : "对方受理前可撤回派单。");
     let holder = box;
     if (anchor.tagName === "TR") {
@@ -1809,8 +1865,26 @@
     updateGrids();
   }
 
-  function init() {
-    zz.guardUnit(code); // another unit than the account's: said, with a link back (trial AQ m6)
+  /**
+   * Another unit than the account's: the refusal card alone, with its link back (trial AQ m6),
+   * and none of the desk's reads (trial AS m3: seven red 加载失败 toasts stacked over the card,
+   * and the breadcrumb said 本级 of a unit that is not the account's).
+   */
+  async function init() {
+    if (!(await zz.guardUnit(code))) {
+      refused();
+      return;
+    }
+    start();
+  }
+
+  function refused(message) {
+    if (message) zz.guardUnit(code, message);
+    const crumb = $("dz-unit-name");
+    if (crumb) crumb.closest("li").remove();
+  }
+
+  function start() {
     // the unit fitted in quarter zoom steps, as on 指挥调度: a village fills a phone's map
     map.options.zoomSnap = 0.25;
     map.options.zoomDelta = 0.5;
