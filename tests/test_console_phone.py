@@ -145,7 +145,7 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
         page.locator("[data-zz-toggle='layers']").tap()
         expect(page.locator("#zz-layer-panel")).to_be_hidden()
 
-        # 我的任务: 受理, 到场, 办结… and 退回 a finger high
+        # 我的任务: the case page's actions (trial AS M1: 处置反馈, 办结 there too), a finger high
         task.scroll_into_view_if_needed()
         page.screenshot_step("4-my-task")
         _assert_task_buttons(page, case_id, ["受理", "退回"])
@@ -162,12 +162,12 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
         expect(task.locator(".zz-case-state")).to_have_text("已受理")
         expect(reminded).to_have_count(0)  # acted on: answered
         expect(task.locator(".zz-reminder-note")).to_have_count(0)
-        _assert_task_buttons(page, case_id, ["到场", "退回", "办结…"])
+        _assert_task_buttons(page, case_id, ["到场", "处置反馈", "办结", "退回"])
         task.locator("button[data-action='arrive']").tap()
         page.locator("#zz-action-note").fill(ARRIVAL_NOTE)
         page.locator("#zz-action-submit").tap()
         expect(task.locator(".zz-case-state")).to_have_text("已到场")
-        _assert_task_buttons(page, case_id, ["退回", "办结…"])
+        _assert_task_buttons(page, case_id, ["处置反馈", "办结", "退回"])
         page.screenshot_step("5-on-site")
         assert page.evaluate("document.documentElement.scrollWidth") <= WIDTH
 
@@ -179,8 +179,8 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
         page.screenshot_step("6-password")
         page.locator("#zz-password-cancel").tap()
 
-        # the case page (办结…): one column, no horizontal scrolling
-        task.locator("a", has_text="办结…").tap()
+        # the case page (the task's title): one column, no horizontal scrolling
+        task.locator(".zz-case-link").tap()
         page.wait_for_url(f"{demo.origin}/cases/{case_id}")
         expect(page.locator("#cz-title")).to_have_text(TITLE)
         expect(page.locator("#cz-actions button[data-action='resolve']")).to_be_visible()

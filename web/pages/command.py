@@ -20,6 +20,7 @@ from layers.china_time import CHINA
 from layers.command import KPI_LABELS, KPI_NOTES, WINDOW_DAYS
 from layers.work_brief import BRIEF_NAMES, LAST_PERIOD_NAMES
 from web.maps import MapParts, layer_config_json, page_map
+from web.pages.case import workflow_labels_json
 from web.paths import CodePath
 from web.render import page_response
 
@@ -70,6 +71,7 @@ def _page(code: str, *, screen: bool) -> HTMLResponse:
         last_briefs=LAST_PERIOD_NAMES,
         earlier_months=_earlier_months(datetime.now(CHINA).date()),
         layers_json=_layers_json(),
+        labels=workflow_labels_json(),  # 办结结果 on a grid worker's 我的任务 (trial AS M1)
         map=_map(),
     )
 

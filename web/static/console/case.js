@@ -147,7 +147,7 @@
   // action itself (…/with-photos): a photo refused leaves the case as it was. The server keeps
   // each re-encoded without its EXIF (the phone's GPS); the timeline shows them under the event.
 
-  const PHOTO_ACTIONS = ["accept", "feedback", "resolve"];
+  const PHOTO_ACTIONS = zz.PHOTO_ACTIONS;
   let picked = []; // the photos chosen for the open form
 
   /** An event's photos: thumbnails, each opening the photo. */
@@ -172,32 +172,14 @@
     return strip;
   }
 
-  function photoField() {
-    // the browser's own file field says 「Choose Files」 on some phones: a button of ours instead
-    return '<div class="mb-2 cz-photo-field"><div class="form-label mb-1" id="cz-p-photos-label">现场照片' + zz.PHOTO_LIMITS + "</div>" +
-      '<input class="visually-hidden" type="file" id="cz-p-photos" accept="image/*" capture="environment" multiple aria-labelledby="cz-p-photos-label">' +
-      '<label class="btn btn-sm btn-outline-primary" for="cz-p-photos" id="cz-p-photos-add">拍照或添加照片</label>' +
-      '<div class="d-flex flex-wrap gap-1 mt-1" id="cz-p-photos-picked"></div>' +
-      '<div class="text-danger" id="cz-p-photos-error" role="alert" hidden></div></div>';
-  }
-
   /** Offer the photos on 受理, 处置反馈 and 办结: a camera shot or several at a time, added up. */
   function offerPhotos(action) {
-    picked = [];
-    if (!PHOTO_ACTIONS.includes(action)) return;
-    $("cz-action-params").insertAdjacentHTML("beforeend", photoField());
-    const [input, add, box, error] = ["", "-add", "-picked", "-error"].map((end) => $("cz-p-photos" + end));
-    picked = zz.photoPicker(input, add, box, error, "cz-picked");
+    picked = PHOTO_ACTIONS.includes(action) ? zz.photoField($("cz-action-params"), "cz-p-photos", "cz-picked") : [];
   }
 
   /** Send the action with its photos (multipart); the case's JSON as the action's own answer. */
   function sendWithPhotos(action, note) {
-    const form = new FormData();
-    form.append("version", String(page.case.version));
-    form.append("note", note || "");
-    form.append("params", JSON.stringify(params(action)));
-    picked.forEach((file) => form.append("photos", file, file.name));
-    return zz.api("/api/cases/" + caseId + "/actions/" + action + "/with-photos", { method: "POST", body: form });
+    return zz.sendCaseAction(caseId, action, { version: page.case.version, note: note, params: params(action), photos: picked });
   }
 
   /** "调解不成。" and "调解成功" read "调解不成；调解成功": one mark between clauses, not "。；". */

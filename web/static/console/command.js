@@ -42,6 +42,9 @@
   const CASE_CLASSES = [1, 2, 5, 10, 20];
   const CASE_RAMP = ["#fcae91", "#fb6a4a", "#ef3b2c", "#cb181d", "#67000d"];
   const CLUSTER_OFF_ZOOM = 16; // points are clustered below this zoom
+  // the Chinese of 办结结果 and 法治化途径 (web/pages/case.py workflow_labels_json), not on the wall
+  const labelsNode = document.getElementById("zz-workflow-labels");
+  const WORKFLOW_LABELS = labelsNode ? JSON.parse(labelsNode.textContent) : { outcome: {}, legal_route: {} };
 
   const st = (window.zzCommand = {
     me: null,
@@ -470,9 +473,18 @@
     renderQueue(st.feed);
   }
 
-  // 我的任务: a grid worker's cases dispatched to them, wherever their handling level; 受理 and
-  // 到场 here, 办结 (its outcome asked) and the rest on the case's page
-  const TASK_ACTIONS = ["accept", "arrive", "return"];
+  // 我的任务: a grid worker's cases dispatched to them, wherever their handling level, with the
+  // actions the case page offers him (trial AS M1: 处置反馈 and the photos were only there), in
+  // the order of the work, 退回 last; 受理, 处置反馈 and 办结 take photos as on the case page,
+  // 办结 its 办结结果
+  const TASK_ACTIONS = ["accept", "arrive", "feedback", "resolve", "return"];
+
+  /** A task's actions (the feed's allowed_actions), in the order of the work. */
+  function taskActions(c) {
+    const allowed = c.allowed_actions || [];
+    const rank = (a) => (TASK_ACTIONS.includes(a) ? TASK_ACTIONS.indexOf(a) : TASK_ACTIONS.length);
+    return allowed.slice().sort((a, b) => rank(a) - rank(b));
+  }
   let tasksShown = false;
   function renderTasks(feed) {
     const tab = document.getElementById("zz-tasks-tab");
@@ -488,9 +500,17 @@
     const tbody = document.getElementById("zz-tasks-body");
     tbody.textContent = "";
     document.getElementById("zz-tasks-count").textContent = feed.tasks.length;
+    // red while a task is past its 办结 or its 联系时限 (trial AS M3: the count first, as 走访's)
+    const late = feed.tasks.filter(
+      (c) => c.deadline_status === "overdue" || (c.state === "dispatched" && c.contact_deadline && Date.parse(c.contact_deadline) <= Date.now())
+    );
+    const badge = document.getElementById("zz-tasks-count");
+    badge.classList.toggle("text-bg-danger", late.length > 0);
+    badge.classList.toggle("zz-late", late.length > 0);
+    badge.title = late.length ? "其中 " + late.length + " 件已超过时限" : "";
     document.getElementById("zz-tasks-empty").classList.toggle("d-none", feed.tasks.length > 0);
     feed.tasks.forEach(function (c) {
-      const row = caseRow(c, (c.allowed_actions || []).filter((a) => TASK_ACTIONS.includes(a)));
+      const row = caseRow(c, taskActions(c));
       if (c.state === "dispatched" && c.contact_deadline) {
         // until 受理 the 联系时限 is the nearer limit; the countdown cell counts the 办结 one
         // (trial AP m3: it stood only in the 新派单 notice)
@@ -510,15 +530,42 @@
       const reminded = zz.reminderMark(c.reminders);
       // on a phone no title shows on touch: the last 催办 is written out under the title
       if (reminded) row.children[1].appendChild(el("div", "zz-reminder-note", reminded.title));
-      if ((c.allowed_actions || []).includes("resolve")) {
-        const handle = el("a", "btn btn-primary btn-xs zz-act", "办结…");
-        handle.href = "/cases/" + c.id;
-        row.querySelector(".zz-actions").appendChild(handle);
-      }
       tbody.appendChild(row);
     });
     tickCountdowns();
     renderMine();
+  }
+
+  // ---- a grid worker's phone lands on his own work (trial AS M3) ------------------------------
+  // The phone opened on ten KPI cards of the whole community (在办案件 13, 超期案件 2) and the
+  // map, his one task peeking in at the bottom; he read the community's figures as his own. On
+  // a phone (command.css, .zz-worker) his tabs come first, 我的任务 with its count; the cards
+  // follow folded under 「本社区态势」, which says whose figures they are; then the map.
+  let kpisFolded = true;
+
+  function workerLanding(feed) {
+    const fold = document.getElementById("zz-kpis-fold");
+    if (!fold || screen || role() !== "grid_worker") return;
+    document.body.classList.add("zz-worker");
+    const unit = feed.unit;
+    const own = unit.kind === "grid" ? "本网格" : /村$/.test(unit.name) ? "本村" : /社区$/.test(unit.name) ? "本社区" : "本辖区";
+    document.getElementById("zz-kpis-fold-title").textContent = own + "态势";
+    document.getElementById("zz-kpis-fold-whose").textContent = unit.name + "的全部数字，不是您个人的；您的任务见“我的任务”";
+    fold.hidden = false;
+    if (!fold.dataset.ready) {
+      fold.dataset.ready = "1";
+      fold.addEventListener("click", function () {
+        kpisFolded = !kpisFolded;
+        showKpisFold();
+      });
+    }
+    showKpisFold();
+  }
+
+  function showKpisFold() {
+    const fold = document.getElementById("zz-kpis-fold");
+    fold.setAttribute("aria-expanded", kpisFolded ? "false" : "true");
+    document.getElementById("zz-kpis").classList.toggle("zz-kpis-folded", kpisFolded);
   }
 
   // 上岗 / 下岗 and 上报位置 atop 我的任务, for a grid worker's account linked to his worker record
@@ -568,6 +615,10 @@
     const seen = el("div", "text-muted mt-1", "");
     seen.id = "zz-duty-seen";
     box.appendChild(seen);
+    const auto = el("div", "mt-1 small text-muted", "");
+    auto.id = "zz-duty-auto";
+    auto.hidden = true;
+    box.appendChild(auto);
     const hint = el("div", "mt-1", "");
     hint.id = "zz-duty-hint";
     box.appendChild(hint);
@@ -619,7 +670,7 @@
     document.getElementById("zz-duty-locate").hidden = w.status === "left";
     const seen = document.getElementById("zz-duty-seen");
     seen.textContent = w.last_seen_at
-      ? "位置上报于 " + zz.fmtTime(w.last_seen_at) + "（" + agoText(w.last_seen_at) + "）"
+      ? "位置上报于 " + zz.fmtTime(w.last_seen_at) + "（" + agoText(w.last_seen_at) + (duty.sentBy === "auto" ? "，自动上报" : "") + "）"
       : "尚未上报过位置";
     const minutes = w.last_seen_at ? (Date.now() - new Date(w.last_seen_at).getTime()) / 60000 : Infinity;
     const hint = document.getElementById("zz-duty-hint");
@@ -652,8 +703,11 @@
       return;
     }
     if (read !== duty.reads) return;
+    if (!duty.worker || duty.worker.last_seen_at !== w.last_seen_at) duty.sentBy = "";
     duty.worker = w;
     showDuty();
+    startAutoLocate();
+    autoLocateNow();
   }
 
   async function setDuty(status) {
@@ -665,6 +719,7 @@
       duty.reads++; // an older read answering now would undo this
       duty.worker = Object.assign({}, duty.worker, w);
       showDuty();
+      autoLocateNow(); // 上岗: his position kept fresh from now on; 下岗: no more
       zz.toast(status === "on_duty" ? "已上岗" : "已下岗", "success");
     } catch (error) {
       dutyError((status === "on_duty" ? "上岗" : "下岗") + "失败：" + zz.errorText(error));
@@ -681,14 +736,9 @@
   function locate() {
     dutyError("");
     zz.currentPosition(document.getElementById("zz-duty-locate"), async function (position) {
-      const lon = position.coords.longitude;
-      const lat = position.coords.latitude;
       const accuracy = Math.round(position.coords.accuracy || 0);
       try {
-        const w = await zz.api("/api/workers/" + st.me.worker_id + "/position", { method: "POST", json: { lon: lon, lat: lat } });
-        duty.reads++;
-        duty.worker = Object.assign({}, duty.worker, w, { lon: lon, lat: lat });
-        showDuty();
+        await sendPosition(position, false);
         if (accuracy > 500) {
           zz.toast("已上报位置，但定位精度较低（约 " + accuracy + " 米），建议到室外开阔处重新上报", "warning");
         } else {
@@ -698,6 +748,135 @@
         dutyError("位置上报失败：" + zz.errorText(error));
       }
     }, dutyError);
+  }
+
+  /** Send the browser's position as the worker's (上报位置, or on its own: `auto`). */
+  async function sendPosition(position, auto) {
+    const lon = position.coords.longitude;
+    const lat = position.coords.latitude;
+    const w = await zz.api("/api/workers/" + st.me.worker_id + "/position", { method: "POST", json: { lon: lon, lat: lat } });
+    duty.reads++;
+    duty.worker = Object.assign({}, duty.worker, w, { lon: lon, lat: lat });
+    duty.sentBy = auto ? "auto" : "hand";
+    autoLocate.sentAt = Date.now();
+    rememberLocated();
+    showDuty();
+  }
+
+  // ---- the position kept fresh on a phone (trial AS M7) ----------------------------------------
+  // The dispatcher's 推荐网格员 leaves out a worker whose position is older than stale_minutes
+  // (30): a worker who tapped 上报位置 once dropped out half an hour later with the page open in
+  // his pocket. While the phone's page is open and shown, and he is 在岗 or 处置中, his position
+  // is sent on its own every AUTO_LOCATE_MINUTES, once the browser allows it without asking (he
+  // allowed it before), or, where the browser cannot say, once he reported on this device. Not
+  // when 离岗: off duty he is not followed. The card says it, and when the last one was sent.
+  const AUTO_LOCATE_MINUTES = 5;
+  const phoneWidth = window.matchMedia("(max-width: 768px)");
+  // sentAt: when this page last sent it (its own clock: a phone's clock may be off the server's)
+  const autoLocate = { on: false, allowed: false, sending: false, failed: "", sentAt: null };
+
+  function locatedKey() {
+    return "zz.located." + (st.me ? st.me.worker_id : "");
+  }
+
+  function rememberLocated() {
+    try {
+      localStorage.setItem(locatedKey(), "1");
+    } catch (error) {
+      // storage refused (private mode): the browser's permission still says it
+    }
+  }
+
+  /** Whether the browser gives the position without asking the worker (or he reported here). */
+  async function locationAllowed() {
+    if (!window.isSecureContext || !navigator.geolocation) return false;
+    if (navigator.permissions && navigator.permissions.query) {
+      try {
+        const state = await navigator.permissions.query({ name: "geolocation" });
+        return state.state === "granted";
+      } catch (error) {
+        // this browser does not say: what this device did before does
+      }
+    }
+    try {
+      return localStorage.getItem(locatedKey()) === "1";
+    } catch (error) {
+      return false;
+    }
+  }
+
+  /** Whether the worker's page sends his position on its own now. */
+  function autoLocateApplies() {
+    const w = duty.worker;
+    return !screen && phoneWidth.matches && !!w && !!st.me && !!st.me.worker_id && ["on_duty", "busy"].includes(w.status);
+  }
+
+  /** Send the position if the page is shown and the last one is AUTO_LOCATE_MINUTES old. */
+  async function autoLocateNow() {
+    autoLocate.on = autoLocateApplies();
+    if (!autoLocate.on) {
+      showAutoLocate();
+      return;
+    }
+    autoLocate.allowed = await locationAllowed();
+    showAutoLocate();
+    const w = duty.worker;
+    // minutes since the last position: as the server dated it, on the server's clock (the feed's
+    // time), or since this page sent it, whichever is less
+    let age = w && w.last_seen_at ? (Date.now() - (st.skew || 0) - Date.parse(w.last_seen_at)) / 60000 : Infinity;
+    if (autoLocate.sentAt !== null) age = Math.min(age, (Date.now() - autoLocate.sentAt) / 60000);
+    if (!autoLocate.allowed || autoLocate.sending || document.visibilityState !== "visible" || age < AUTO_LOCATE_MINUTES - 0.25) return;
+    autoLocate.sending = true;
+    navigator.geolocation.getCurrentPosition(
+      async function (position) {
+        try {
+          await sendPosition(position, true);
+          autoLocate.failed = "";
+        } catch (error) {
+          autoLocate.failed = "自动上报位置未成功：" + zz.errorText(error);
+        } finally {
+          autoLocate.sending = false;
+          showAutoLocate();
+        }
+      },
+      function () {
+        autoLocate.sending = false;
+        autoLocate.failed = "自动上报位置未成功：暂时取不到位置，可点“上报位置”重试";
+        showAutoLocate();
+      },
+      { enableHighAccuracy: true, timeout: 20000, maximumAge: 0 } // where he is now, not a fix kept
+    );
+  }
+
+  /** The card's line about the position sent on its own. */
+  function showAutoLocate() {
+    const line = document.getElementById("zz-duty-auto");
+    if (!line) return;
+    let text = "";
+    let cls = "mt-1 small text-muted";
+    if (autoLocate.on && autoLocate.allowed) {
+      text = "本页打开期间，每 " + AUTO_LOCATE_MINUTES + " 分钟自动上报一次位置（离岗后停止）";
+      if (autoLocate.failed) {
+        text = autoLocate.failed;
+        cls = "mt-1 small text-danger";
+      }
+    } else if (autoLocate.on) {
+      text = "允许浏览器获取位置并点一次“上报位置”后，本页打开期间每 " + AUTO_LOCATE_MINUTES + " 分钟自动上报位置";
+    }
+    line.textContent = text;
+    line.className = cls;
+    line.hidden = !text;
+  }
+
+  let autoLocateStarted = false;
+  function startAutoLocate() {
+    if (autoLocateStarted || screen) return;
+    autoLocateStarted = true;
+    setInterval(autoLocateNow, 60000);
+    document.addEventListener("visibilitychange", function () {
+      if (document.visibilityState === "visible") autoLocateNow();
+    });
+    phoneWidth.addEventListener("change", autoLocateNow);
   }
 
   /** A case's risk as a coloured badge in its cell (红色, its full label on hover). */
@@ -2230,6 +2409,19 @@
       fresh.appendChild(tick);
       fresh.appendChild(said);
       fields.appendChild(fresh);
+    } else if (action === "resolve") {
+      // 办结结果 chosen each time, none preselected, as on the case page (trial AQ m4); the legal
+      // route's 办结 ends it (法治化途径办结), another's may fail mediation and name the route
+      const outcomes = Object.entries(WORKFLOW_LABELS.outcome || {}).filter(([name]) =>
+        c.state === "legal_route" ? name !== "mediation_failed" : name !== "legal_concluded");
+      fields.appendChild(selectField("outcome", "办结结果", [["", "请选择办结结果"]].concat(outcomes), ""));
+      document.getElementById("zz-f-outcome").required = true;
+      const route = selectField("route", "法治化途径", Object.entries(WORKFLOW_LABELS.legal_route || {}), "");
+      route.hidden = true;
+      fields.appendChild(route);
+      document.getElementById("zz-f-outcome").addEventListener("change", function (event) {
+        route.hidden = event.target.value !== "mediation_failed";
+      });
     } else if (action === "escalate") {
       // say what 上报 withdraws before the operator confirms it
       zz.api("/api/cases/" + c.id + "/detail").then(function (d) {
@@ -2237,7 +2429,21 @@
         if (warning && acting && acting.c.id === c.id) fields.prepend(el("p", "text-danger small mb-1 zz-escalate-warning", warning));
       }, () => {});
     }
+    // 受理, 处置反馈 and 办结: the 现场照片 of the case page, after the note (trial AS M1)
+    acting.photos = zz.PHOTO_ACTIONS.includes(action) ? zz.photoField(photoHost(), "zz-f-photos", "zz-picked") : [];
     document.getElementById("zz-action-dialog").showModal();
+  }
+
+  /** Where the dialog's photo field goes (below the note), emptied of the last action's. */
+  function photoHost() {
+    let host = document.getElementById("zz-action-photos");
+    if (!host) {
+      host = el("div");
+      host.id = "zz-action-photos";
+      document.getElementById("zz-action-error").before(host);
+    }
+    host.textContent = "";
+    return host;
   }
 
   function actionParams(action) {
@@ -2258,6 +2464,11 @@
     }
     if (action === "hand_down") return val("unit_code") ? { unit_code: val("unit_code") } : {};
     if (action === "supervise") return { deadline: zz.fromInputTime(val("deadline")) };
+    if (action === "resolve") {
+      const outcome = { outcome: val("outcome") };
+      if (outcome.outcome === "mediation_failed") outcome.route = val("route");
+      return outcome;
+    }
     if (action === "summon") {
       return {
         departments: zz.departmentNames(val("departments")),
@@ -2279,6 +2490,11 @@
    */
   function doneText(c, action, sent) {
     const level = (l) => zz.label("handling_level", l);
+    if (TASK_ACTIONS.includes(action)) {
+      // what happened (已受理, 反馈已提交 …) and with how many photos, as on the case page
+      const photos = sent.photos ? "（附现场照片 " + sent.photos + " 张）" : "";
+      return zz.label("case_action_done", action) + photos + "：" + c.title;
+    }
     let done = zz.label("case_action", action) + "成功";
     if (action === "escalate" && c.escalate_to_level) {
       done = takingUp(c, action) ? "已提级，改由" + level(c.escalate_to_level) + "办理" : "已上报至" + level(c.escalate_to_level);
@@ -2295,24 +2511,32 @@
   async function submitAction(event) {
     event.preventDefault();
     if (!acting) return;
-    const { c, action } = acting;
+    const { c, action, photos } = acting;
     const error = document.getElementById("zz-action-error");
     const button = document.getElementById("zz-action-submit");
-    button.disabled = true;
+    button.disabled = true; // until the answer: a second tap sent the photos twice (trial AS m2)
     try {
       const sent = actionParams(action);
       const where = chosenName("unit_code");
-      await zz.api("/api/cases/" + c.id + "/actions/" + action, {
-        method: "POST",
-        json: { version: c.version, note: document.getElementById("zz-action-note").value || null, params: sent },
-      });
+      const note = document.getElementById("zz-action-note").value;
+      // JSON, or with photos one form to …/with-photos, as the case page sends it
+      const done = await zz.sendCaseAction(c.id, action, { version: c.version, note: note, params: sent, photos: photos });
+      // its row's next action, tapped before the list is drawn again, goes with the new version
+      if (done && done.version) c.version = done.version;
       sent.unit_name = where;
+      sent.photos = photos.length;
       document.getElementById("zz-action-dialog").close();
       zz.toast(doneText(c, action, sent), "success");
       acting = null;
       await refreshFeed();
     } catch (err) {
-      error.textContent = zz.errorText(err);
+      let text = zz.errorText(err);
+      if (err instanceof zz.ApiError && err.status === 409) {
+        // the case moved on meanwhile (on the case page, another phone): the list as it is now
+        text = zz.errorText(err) + "。我的任务已刷新，请关闭后在任务上重新操作。";
+        refreshFeed();
+      }
+      error.textContent = text;
       error.classList.remove("d-none");
     } finally {
       button.disabled = false;
@@ -2322,6 +2546,7 @@
   // ---- data loading, live updates, refresh ----------------------------------------------------
   function applyFeed(feed) {
     st.feed = feed;
+    st.skew = Date.now() - Date.parse(feed.generated_at); // how far this clock is ahead of the server's
     renderBreadcrumbs(feed);
     renderKpis(feed.unit);
     renderHeld(feed);
@@ -2329,6 +2554,7 @@
     renderSupervisions(feed);
     renderQueue(feed);
     renderTasks(feed);
+    workerLanding(feed);
     renderAlerts(feed);
     showClosedAlerts();
     shade();

@@ -810,6 +810,45 @@
     return picked;
   }
 
+  // The case actions that take photos, and how they are sent: the case page's form (case.js)
+  // and the phone's 我的任务 card (command.js, trial AS M1) alike.
+  const PHOTO_ACTIONS = ["accept", "feedback", "resolve"];
+
+  /**
+   * Add the 现场照片 field to `host` (the ids `prefix`, `prefix`-label, -add, -picked, -error)
+   * and make it pick photos (photoPicker, `itemClass` on each); returns the list it keeps them in.
+   */
+  function photoField(host, prefix, itemClass) {
+    // the browser's own file field says 「Choose Files」 on some phones: a button of ours instead
+    host.insertAdjacentHTML("beforeend",
+      '<div class="mb-2 zz-photo-field"><div class="form-label mb-1" id="' + prefix + '-label">现场照片' + PHOTO_LIMITS + "</div>" +
+      '<input class="visually-hidden" type="file" id="' + prefix + '" accept="image/*" capture="environment" multiple aria-labelledby="' + prefix + '-label">' +
+      '<label class="btn btn-sm btn-outline-primary" for="' + prefix + '" id="' + prefix + '-add">拍照或添加照片</label>' +
+      '<div class="d-flex flex-wrap gap-1 mt-1" id="' + prefix + '-picked"></div>' +
+      '<div class="text-danger" id="' + prefix + '-error" role="alert" hidden></div></div>');
+    const [input, add, box, error] = ["", "-add", "-picked", "-error"].map((end) => document.getElementById(prefix + end));
+    return photoPicker(input, add, box, error, itemClass);
+  }
+
+  /**
+   * Do a case action (`sent`: its version, note, params and photos): as JSON, or, with photos,
+   * as a form to …/with-photos, the action and its photos in one (a photo refused leaves the
+   * case as it was). The case's JSON as the action's answer.
+   */
+  function sendCaseAction(caseId, action, sent) {
+    const photos = PHOTO_ACTIONS.includes(action) ? sent.photos || [] : [];
+    const url = "/api/cases/" + caseId + "/actions/" + action;
+    if (!photos.length) {
+      return api(url, { method: "POST", json: { version: sent.version, note: sent.note || null, params: sent.params || {} } });
+    }
+    const form = new FormData();
+    form.append("version", String(sent.version));
+    form.append("note", sent.note || "");
+    form.append("params", JSON.stringify(sent.params || {}));
+    photos.forEach((file) => form.append("photos", file, file.name));
+    return api(url + "/with-photos", { method: "POST", body: form });
+  }
+
   window.zz = {
     ageText,
     currentPosition,
@@ -818,7 +857,7 @@
     departmentNames,
     activeDispatches,
     whenExpired, guardUnit,
-    photoPicker, PHOTO_LIMITS,
+    photoPicker, PHOTO_LIMITS, PHOTO_ACTIONS, photoField, sendCaseAction,
     ApiError, api, me, label, beijingDay, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, stateBadge, toast, live, importNews, esc, tables,
     unmask, personRecord, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
   };
