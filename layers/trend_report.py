@@ -281,7 +281,8 @@ def report(
         changes=trend_tables.village_changes(
             session,
             code,
-            trend_tables.change_periods(now, change_months, result.periods[-1].key),
+            # ending with the period reported, as the page's follows its time slider (trial AT m6)
+            trend_tables.change_periods(now, change_months, result.periods[t].key),
             min_count=cell_min_count,
             case_filter=case_filter,
         ),
@@ -705,7 +706,13 @@ def changes_note(changes: dict[str, Any]) -> str:
     '近6个月与其前6个月相比，按上升件数排列，不含重复反映；村（社区）的案件数按实数显示，某类案件数小于3的不予显示（记为<3）'
     """
     months, floor = changes["months"], changes["min_count"]
-    said = f"近{months}个月与其前{months}个月相比，按上升件数排列，不含重复反映"
+    recent, earlier = changes.get("recent"), changes.get("earlier")
+    which = (
+        f"（{recent['label']}，对比{earlier['label']}；截至所选统计期）"
+        if isinstance(recent, dict) and isinstance(earlier, dict)
+        else ""
+    )
+    said = f"近{months}个月{which}与其前{months}个月相比，按上升件数排列，不含重复反映"
     if floor > 1:
         said += f"；村（社区）的案件数按实数显示，某类案件数小于{floor}的不予显示（记为<{floor}）"
     return said

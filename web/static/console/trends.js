@@ -339,7 +339,7 @@
         state.data.patterns_judged ? "新兴热点模式按整个统计时段判定，不随时间轴变化" : state.data.patterns_note || "案件太少，不作判断"],
       // the cells with cases of their own; those hot through their neighbours said apart
       ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0,
-        state.uncovered && state.uncovered.neighbour_only ? "另有 " + state.uncovered.neighbour_only + " 个本格无案件" : "",
+        state.uncovered && state.uncovered.neighbour_only ? "另 " + state.uncovered.neighbour_only + " 个本格无案件、因相邻格而显著，未计入" : "",
         "本格有案件的热点单元；因相邻单元案件集中而显著、本格无案件的另计，见下表"],
       ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : state.visits.overdue === null ? "不予显示" : state.visits.overdue, Boolean(state.visits && state.visits.overdue), "当前",
         VISITS_NOW + (visitsFloor(state.visits) > 1 ? "；逾期不足 " + visitsFloor(state.visits) + " 人的网格不列出，合计可据以推算其人数时不予显示" : "")],
@@ -361,6 +361,29 @@
     return key.indexOf("Q") > 0 ? key.slice(2, 4) + "年" + key.slice(5) + "季" : key.slice(2).replace("-", ".");
   }
 
+  /**
+   * The first period holding cases when the unit's records start inside it (trial AT m5: a
+   * 2024年第4季度 of December alone read as a whole quarter): its key and 「仅含 12 月」, or null.
+   */
+  function partialPeriod(data) {
+    if (!data || !data.first_day || !data.first_period) return null;
+    const p = data.periods.find((x) => x.key === data.first_period);
+    if (!p || data.first_day <= p.start) return null;
+    const [, fm, fd] = data.first_day.split("-").map(Number);
+    const sm = Number(p.start.split("-")[1]);
+    const em = Number(p.end.split("-")[1]);
+    let text;
+    if (p.key.indexOf("Q") > 0 && fm > sm) text = "仅含 " + (fm === em ? fm : fm + "–" + em) + " 月" + (fd > 1 ? "（" + fm + " 月 " + fd + " 日起）" : "");
+    else text = "仅含 " + fm + " 月 " + fd + " 日起";
+    return { key: p.key, label: p.label, text: text };
+  }
+
+  /** A period's short label, marked when it is the partial first one (partialPeriod). */
+  function periodHead(key) {
+    const partial = partialPeriod(state.data);
+    return shortKey(key) + (partial && partial.key === key ? "*" : "");
+  }
+
   function renderChildren() {
     const table = state.children;
     const card = $("children-card");
@@ -378,7 +401,10 @@
     const head =
       "<tr><th>" + zz.esc(table.child_label) + "</th>" +
       table.periods.map(function (key, i) {
-        return '<th data-i="' + i + '"' + (i === state.t ? ' class="zz-selected"' : "") + ">" + zz.esc(shortKey(key)) + "</th>";
+        const partial = partialPeriod(state.data);
+        const mark = partial && partial.key === key ? ' title="' + zz.esc(partial.label + partial.text) + '"' : "";
+        return '<th data-i="' + i + '"' + mark + (i === state.t ? ' class="zz-selected"' : "") + ">" + zz.esc(periodHead(key)) +
+          (mark ? '<small class="zz-partial">' + zz.esc(partial.text) + "</small>" : "") + "</th>";
       }).join("") + "<th>合计</th></tr>";
     const rows = table.rows.map(function (r) {
       const name = r.own ? zz.esc(r.label) : '<a href="/trends/' + zz.esc(r.code) + '">' + zz.esc(r.label) + "</a>";
@@ -450,7 +476,8 @@
         svg.appendChild(el("rect", { x: left + i * bw + 1, y: y, width: Math.max(1, bw - 2), height: h, fill: CATEGORY_COLOURS[c.code] || "#999" }));
       });
       const hit = el("rect", { class: "zz-bar-hit", x: left + i * bw, y: top, width: bw, height: H - top - bottom, fill: "transparent", "data-i": i });
-      const title = el("title", {}, state.data.periods[i].label + "：" + data.categories.map(function (c) {
+      const partial = partialPeriod(state.data);
+      const title = el("title", {}, state.data.periods[i].label + (partial && partial.key === key ? "（" + partial.text + "）" : "") + "：" + data.categories.map(function (c) {
         return c.label + " " + count(c.counts[i], state.data.min_count);
       }).join("，"));
       hit.appendChild(title);
@@ -460,7 +487,7 @@
       });
       svg.appendChild(hit);
       if (i % Math.ceil(n / 8) === 0 || i === n - 1) {
-        const label = shortKey(key);
+        const label = periodHead(key);
         svg.appendChild(el("text", { x: left + i * bw + bw / 2, y: H - 8, "text-anchor": "middle" }, label));
       }
     });
@@ -676,11 +703,15 @@
       (floor > 1 ? "；某类案件数小于" + floor + "的不予显示（记为“<" + floor + "”）" : "") + "。";
   }
 
+  // 变化对比 ends with the period the time slider shows, as the exports do (trial AT m6: it
+  // stayed at 截止统计期 while the page showed 2026年8月)
   async function loadChanges() {
     const months = state.months;
-    const body = await zz.api("/api/trends/" + code + "/changes?" + query({ months: months }));
-    if (months !== state.months) return; // another length was chosen meanwhile
+    const end = state.data ? period().key : state.end;
+    const body = await zz.api("/api/trends/" + code + "/changes?" + query(end ? { months: months, end: end } : { months: months }));
+    if (months !== state.months || (state.data && end !== period().key)) return; // changed meanwhile
     state.changes = body;
+    state.changesEnd = end;
     renderChanges(false);
   }
 
@@ -769,6 +800,9 @@
     }
     renderSubcategoryChart();
     exportLinks();
+    if (state.changes && state.changesEnd !== p.key) {
+      loadChanges().catch((err) => zz.toast(zz.errorText(err), "danger"));
+    }
     // the month's 工作简报 (月总结), for the meeting the planner prepares (trial AF: only on the
     // command page); a quarter has none
     const monthly = state.granularity === "month";
@@ -894,6 +928,12 @@
           ? "本统计时段的第一期（" + data.periods[0].label + "）只含 " + data.first_day +
             " 起的案件，不足半期，与其他各期不可比：新兴热点模式（连续、加剧等）可能失真。"
           : "";
+    // the first period with cases holds part of its months only: said, and marked * (trial AT m5)
+    const partial = partialPeriod(data);
+    if (partial && !firstPeriodPartial(data)) {
+      warning.textContent += (warning.textContent ? "" : "") + partial.label + "（图表中标 *）" + partial.text +
+        "的案件（本辖区案件记录始于 " + data.first_day + "），不是完整的一期，与其他各期不可比。";
+    }
     warning.classList.toggle("d-none", !warning.textContent);
   }
 
@@ -931,6 +971,7 @@
       state.visits = visits;
       state.changes = changes;
       state.t = data.periods.length - 1;
+      state.changesEnd = data.periods[state.t].key; // the window's last period, as loaded
       breadcrumbs(data.unit);
       renderControls(data);
       outlineLayer.clearLayers();
