@@ -728,35 +728,112 @@
     return Math.floor(minutes / (24 * 60)) + " 天";
   }
 
+  /**
+   * Keep what is typed in a note box (`field`) in this tab's sessionStorage under `key`, so a
+   * reload of the page mid-form does not lose it (trial W; a 走访's note, trial AS M4): the box
+   * gets the draft kept, if any; `clear()` forgets it once the note is sent. Returns
+   * `{ kept, clear }`, `kept` saying whether a draft was put back.
+   */
+  function keepDraft(field, key) {
+    const store = (write) => {
+      try {
+        return write();
+      } catch (error) {
+        return null; // storage refused (a private window): the note is just not kept
+      }
+    };
+    const kept = store(() => sessionStorage.getItem(key)) || "";
+    if (kept && !field.value) field.value = kept;
+    field.addEventListener("input", function () {
+      const text = field.value;
+      store(() => (text.trim() ? sessionStorage.setItem(key, text) : sessionStorage.removeItem(key)));
+    });
+    return { kept: Boolean(kept), clear: () => store(() => sessionStorage.removeItem(key)) };
+  }
+
+  /** Whether a note is kept under `key` (keepDraft), to open its form again after a reload. */
+  function hasDraft(key) {
+    try {
+      return Boolean(sessionStorage.getItem(key));
+    } catch (error) {
+      return false;
+    }
+  }
+
   // Photos picked on a phone to send with a form (trial AO M8): a case's 受理, 处置反馈 and 办结
   // (case.js), a 走访 (visits.js). The server takes them as layers/photos.py says.
   const PHOTO_MAX = 6; // layers/photos.py MAX_PHOTOS
   const PHOTO_MB = 8; // layers/photos.py MAX_BYTES
+  const PHOTO_PIXELS = 60000000; // layers/photos.py MAX_PIXELS
+  const PHOTO_SIDE = 1600; // layers/photos.py MAX_SIDE: the longer side the server keeps
+  const PHOTO_QUALITY = 0.85; // as the server encodes what it keeps (quality 85)
   const PHOTO_TYPES = ["image/jpeg", "image/png"];
   /** What a photo field's label says after its name. */
   const PHOTO_LIMITS = "（选填，最多 " + PHOTO_MAX + " 张，每张不超过 " + PHOTO_MB + " MB）";
 
-  /** Why a photo cannot be sent (as the server says it), or "". */
+  /** Why a photo cannot be sent as it is (as the server says it), or "": the count, the type. */
   function photoRefusal(file, count) {
     if (count > PHOTO_MAX) return "最多 " + PHOTO_MAX + " 张照片";
     if (!PHOTO_TYPES.includes(file.type)) return "格式不支持：只能上传 JPEG 或 PNG 图片（" + file.name + "）";
-    if (file.size > PHOTO_MB * 1024 * 1024) return "图片过大：每张不超过 " + PHOTO_MB + " MB（" + file.name + "）";
     return "";
   }
 
-  /** Whether the browser can decode the file as a picture (a text renamed .jpg cannot). */
-  function decodes(file) {
+  /** The picture in `file`, decoded (an <img>), or null when the browser cannot read it. */
+  function decoded(file) {
     return new Promise(function (resolve) {
       const img = new Image();
       const url = URL.createObjectURL(file);
       const done = (ok) => {
         URL.revokeObjectURL(url);
-        resolve(ok);
+        resolve(ok ? img : null);
       };
       img.onload = () => done(img.naturalWidth > 0);
       img.onerror = () => done(false);
       img.src = url;
     });
+  }
+
+  /**
+   * A photo over the server's limits (a 16 MB shot of a 50-megapixel phone, trial AS m1) drawn
+   * again in the browser as the server would keep it: a JPEG of at most PHOTO_SIDE px on its
+   * longer side (the browser turns it upright, and leaves its EXIF behind). Null if it fails.
+   */
+  function shrunk(img, file) {
+    const scale = Math.min(1, PHOTO_SIDE / Math.max(img.naturalWidth, img.naturalHeight));
+    const canvas = document.createElement("canvas");
+    canvas.width = Math.max(1, Math.round(img.naturalWidth * scale));
+    canvas.height = Math.max(1, Math.round(img.naturalHeight * scale));
+    const context = canvas.getContext("2d");
+    if (!context) return Promise.resolve(null);
+    context.fillStyle = "#fff"; // a PNG's transparent parts, which a JPEG cannot keep
+    context.fillRect(0, 0, canvas.width, canvas.height);
+    context.drawImage(img, 0, 0, canvas.width, canvas.height);
+    const name = /\.jpe?g$/i.test(file.name) ? file.name : file.name.replace(/\.[^.]*$/, "") + ".jpg";
+    return new Promise(function (resolve) {
+      canvas.toBlob(
+        (blob) => resolve(blob ? new File([blob], name, { type: "image/jpeg", lastModified: file.lastModified }) : null),
+        "image/jpeg",
+        PHOTO_QUALITY
+      );
+    });
+  }
+
+  /**
+   * The photo to send for `file`, or why it cannot be sent: one the browser cannot read is
+   * refused by name (a text renamed .jpg, trial AP m2); one over the size or pixel limit is
+   * shrunk first, and refused only if it still is over.
+   */
+  async function photoToSend(file) {
+    const img = await decoded(file);
+    if (!img) return { refusal: "照片 " + file.name + " 无法识别为图片" };
+    const big = file.size > PHOTO_MB * 1024 * 1024 || img.naturalWidth * img.naturalHeight > PHOTO_PIXELS;
+    if (!big) return { file: file };
+    const smaller = await shrunk(img, file);
+    if (!smaller) return { refusal: "照片 " + file.name + " 无法识别为图片" };
+    if (smaller.size > PHOTO_MB * 1024 * 1024) {
+      return { refusal: "图片过大：每张不超过 " + PHOTO_MB + " MB（" + file.name + "）" };
+    }
+    return { file: smaller };
   }
 
   /**
@@ -796,12 +873,13 @@
       const said = [];
       const files = Array.from(input.files);
       input.value = ""; // the next shot is added to these
+      if (files.length) add.textContent = "正在读取照片…"; // a large one is shrunk meanwhile
       for (const file of files) {
-        let refusal = photoRefusal(file, picked.length + 1);
-        // a text renamed .jpg is refused at once, by name, not after sending (trial AP m2)
-        if (!refusal && !(await decodes(file))) refusal = "照片 " + file.name + " 无法识别为图片";
-        if (refusal) said.push(refusal);
-        else picked.push(file);
+        const refusal = photoRefusal(file, picked.length + 1);
+        // refused at once, by name, not after sending; a photo too large is shrunk first
+        const sent = refusal ? { refusal: refusal } : await photoToSend(file);
+        if (sent.refusal) said.push(sent.refusal);
+        else picked.push(sent.file);
       }
       error.textContent = said.filter((t, i) => said.indexOf(t) === i).join("；");
       error.hidden = !said.length;
@@ -857,6 +935,7 @@
     departmentNames,
     activeDispatches,
     whenExpired, guardUnit,
+    keepDraft, hasDraft,
     photoPicker, PHOTO_LIMITS, PHOTO_ACTIONS, photoField, sendCaseAction,
     ApiError, api, me, label, beijingDay, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, stateBadge, toast, live, importNews, esc, tables,
     unmask, personRecord, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,

@@ -9,9 +9,12 @@
 // responsible and the workers of the person's grid (本网格), so a worker's list says why each
 // person is on it; the workers to narrow to are grouped by 村（社区） (民警 and departments by their
 // unit), each with his role and his grid (or unit), as same-named workers are common. It is read
-// when the tab is opened, not on every refresh of the page: each read is an audit entry. A visit recorded tells the page
-// (zz:visits-changed) to read its 走访超期 card again. 记录走访 takes up to six photos, sent with
-// the visit (POST /api/persons/{id}/visits/with-photos; trial AO M8).
+// when the tab is opened, not on every refresh of the page: each read is an audit entry. The
+// tab's count (the overdue, red) is read once as the page opens, one person long, so that a
+// worker sees it on landing (trial AS M3). A visit recorded tells the page (zz:visits-changed)
+// to read its 走访超期 card again. 记录走访 takes up to six photos, sent with the visit (POST
+// /api/persons/{id}/visits/with-photos; trial AO M8); its note is kept in the tab until saved
+// (zz.keepDraft: a reload mid-form loses nothing, and opens the form again; trial AS M4).
 "use strict";
 (function () {
   const tab = document.getElementById("zz-visits-tab");
@@ -33,6 +36,8 @@
   let reading = 0;
   let shown = 0; // persons listed so far (the pages read)
   let spot = null; // the ring 定位 drew
+  let counted = false; // the tab's count was said by a list read (not only by the first count)
+  const dismissed = new Set(); // the persons whose visit form was closed with 取消 on this page
 
   function el(tag, cls, text) {
     const node = document.createElement(tag);
@@ -63,8 +68,9 @@
       body = await zz.api("/api/persons/visits?" + query.toString());
     } catch (error) {
       if (ticket !== reading) return;
-      summary.textContent = error.message;
+      summary.textContent = "走访名单加载失败：" + zz.errorText(error);
       summary.className = "small mb-2 text-danger";
+      more.disabled = false;
       return;
     }
     if (ticket !== reading) return; // a later choice was read meanwhile
@@ -134,14 +140,39 @@
     }
   }
 
+  /** The tab's badge: the overdue of the whole list (his own, for a worker), red when any. */
+  function showCount(body) {
+    count.textContent = body.overdue;
+    count.hidden = false;
+    count.title = (body.mine ? "我负责的人员中逾期 " : "辖区逾期 ") + body.overdue + " 人";
+    count.classList.toggle("bg-danger", body.overdue > 0);
+  }
+
+  /** Whether the list drawn is narrowed (its counts are not the badge's). */
+  function narrowed(body) {
+    return categorySelect.value || placeSelect.value || body.worker !== (body.mine ? me.worker_id : null);
+  }
+
+  /**
+   * The badge as the page opens (trial AS M3: 走访 looked plain until tapped): the list as the
+   * tab first reads it, one person long, for its counts; an audit entry like any read.
+   */
+  async function readCount() {
+    const query = new URLSearchParams({ status: "overdue", limit: 1 });
+    if (me.worker_id) query.set("mine", "true");
+    let body;
+    try {
+      body = await zz.api("/api/persons/visits?" + query.toString());
+    } catch (error) {
+      return; // the tab says it when opened
+    }
+    if (!counted) showCount(body); // a list read since said it, as the choices stand
+  }
+
   function render(body) {
-    const narrowed = categorySelect.value || placeSelect.value || body.worker !== (body.mine ? me.worker_id : null);
-    if (!narrowed) {
-      // the tab's badge: the overdue of the whole list (his own, for a worker)
-      count.textContent = body.overdue;
-      count.hidden = false;
-      count.title = (body.mine ? "我负责的人员中逾期 " : "辖区逾期 ") + body.overdue + " 人";
-      count.classList.toggle("bg-danger", body.overdue > 0);
+    if (!narrowed(body)) {
+      counted = true;
+      showCount(body);
     }
     if (body.offset === 0) {
       // the choices come with the first page (再显示 goes on with them)
@@ -227,9 +258,16 @@
       record.type = "button";
       record.addEventListener("click", function () {
         record.hidden = true;
-        li.appendChild(visitForm(p, () => (record.hidden = false)));
+        dismissed.delete(p.id);
+        li.appendChild(visitForm(p, function () {
+          dismissed.add(p.id);
+          record.hidden = false;
+        }));
       });
       actions.appendChild(record);
+      // the form of a note left unsent opens again with it: after a reload, or when the list
+      // is read again (another choice, another visit saved); not once closed with 取消
+      if (!dismissed.has(p.id) && zz.hasDraft(draftKey(p))) queueMicrotask(() => record.click());
     }
     if (me.can_unmask) actions.appendChild(unmaskButton(li, p));
     if (p.last_visit_photos) actions.appendChild(photosButton(li, p));
@@ -257,7 +295,7 @@
       try {
         visits = await zz.api("/api/persons/" + p.id + "/visit-photos");
       } catch (failure) {
-        box.appendChild(el("div", "text-danger", failure.message));
+        box.appendChild(el("div", "text-danger", "走访照片加载失败：" + zz.errorText(failure)));
         return;
       }
       visits.filter((v) => v.photos).forEach(function (v) {
@@ -352,7 +390,15 @@
     return field;
   }
 
-  /** The day of the visit (today by default, up to 30 days back) and what it found (optional). */
+  /** Where the unsent note of a visit to `p` is kept (this tab, this account only). */
+  function draftKey(p) {
+    return "zz-draft-visit-" + me.id + "-" + p.id;
+  }
+
+  /**
+   * The day of the visit (today by default, up to 30 days back) and what it found (optional,
+   * kept in the tab until saved).
+   */
   function visitForm(p, closed) {
     const form = el("form", "zz-visit-form border rounded p-2 mt-1 small");
     form.noValidate = true; // the server's Chinese refusal, not the browser's (English) range words
@@ -380,6 +426,7 @@
     bar.append(cancel, save);
     const photos = photoField(p);
     form.append(dayLabel, day, note, photos, error, bar);
+    const draft = zz.keepDraft(note, draftKey(p));
     cancel.addEventListener("click", function () {
       form.remove();
       closed();
@@ -408,10 +455,19 @@
             (visit.due_on ? "，下次应访 " + visit.due_on : ""),
           "success"
         );
+        draft.clear();
         document.dispatchEvent(new CustomEvent("zz:visits-changed", { detail: { id: p.id } }));
+        if (categorySelect.value || placeSelect.value || (!workerSelect.hidden && workerSelect.value)) {
+          counted = false; // the list read next is narrowed: the badge is counted on its own
+          readCount();
+        }
         load();
       } catch (failure) {
-        error.textContent = failure.message;
+        // what happened, in Chinese (not the browser's 「Failed to fetch」), and that the visit
+        // was not saved: what was filled in stays, to save again (trial AS M4)
+        error.textContent = failure instanceof zz.ApiError
+          ? "走访未保存：" + zz.errorText(failure)
+          : "走访未保存：" + zz.errorText(failure) + "。填写的内容和照片仍在，网络恢复后请再点“保存”";
         save.disabled = false;
       }
     });
@@ -439,5 +495,6 @@
       fromStart();
     });
     if (window.location.hash === "#visits") tab.click(); // the 调度台's 特殊人群走访 link
+    else readCount();
   });
 })();
