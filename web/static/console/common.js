@@ -97,8 +97,29 @@
     return false;
   }
 
-  /** Fetch JSON from the platform; a 401 sends the user to the login page (see whenExpired). */
+  // What an account whose password must change first may still ask (api/deps.py
+  // PASSWORD_CHANGE_PATHS): the API answers anything else 403 「请先修改密码：…」.
+  const PASSWORD_CHANGE_PATHS = ["/api/me", "/api/me/password", "/api/auth/logout"];
+
+  /**
+   * Whether the page waits for the password change instead of failing (trial AS m9, AT m9): a
+   * console page, whose 「请先修改密码」 dialog (password.js) says why and loads the page again
+   * once the password is changed. Its reads stay unanswered meanwhile: no 「加载失败」 panel,
+   * red bar or toast behind the dialog.
+   */
+  function waitsForPassword() {
+    return passwordDue && document.getElementById("zz-password-dialog") !== null;
+  }
+  const UNANSWERED = () => new Promise(function () {});
+
+  /**
+   * Fetch JSON from the platform; a 401 sends the user to the login page (see whenExpired).
+   * While the password must change first, a console page's reads wait for it (waitsForPassword).
+   */
   async function api(path, options) {
+    if (waitsForPassword() && !PASSWORD_CHANGE_PATHS.includes(new URL(path, window.location.href).pathname)) {
+      return UNANSWERED();
+    }
     const opts = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
     if (opts.json !== undefined) {
       opts.body = JSON.stringify(opts.json);
@@ -122,8 +143,15 @@
     }
     if (!response.ok) {
       const refused = new ApiError(response.status, body);
-      // the password must change first: the dialog says so, the page's own failures need not
-      if (response.status === 403 && refused.message.startsWith("请先修改密码")) passwordDue = true;
+      // the password must change first: the dialog says so (opened now if the password aged
+      // while the page was open), the page's own failures need not
+      if (response.status === 403 && refused.message.startsWith("请先修改密码")) {
+        if (!passwordDue) {
+          passwordDue = true;
+          document.dispatchEvent(new CustomEvent("zz:password-due", { detail: { reason: refused.message } }));
+        }
+        if (waitsForPassword()) return UNANSWERED();
+      }
       throw refused;
     }
     return body;

@@ -1,8 +1,9 @@
 // The top bar's 修改密码 dialog, on every console page: a click on the user's name opens it.
 // An account whose password must change first (`must_change_password` in /api/me: set by an
 // administrator, or older than the deployment allows) gets it at once and cannot dismiss it:
-// the API answers nothing else until the password is changed (取消 becomes 退出登录), then the
-// page loads again. The two new passwords are compared here; the current one and the
+// the API answers nothing else until the password is changed (取消 becomes 退出登录), and the
+// page's reads wait meanwhile (common.js api: no 加载失败 behind the dialog), then the page loads
+// again. The two new passwords are compared here; the current one and the
 // platform's rules are checked by the API (POST /api/me/password), whose answer also renews
 // this browser's login cookie.
 "use strict";
@@ -63,16 +64,24 @@
     }
   });
 
+  /** The dialog that cannot be dismissed, saying `why` the password must change first. */
+  function force(why) {
+    if (forced) return;
+    forced = true;
+    field("title").textContent = "请先修改密码";
+    field("why").textContent = why + "。";
+    field("why").hidden = false;
+    field("cancel").textContent = "退出登录";
+    open();
+  }
+
   zz.me().then(
     function (m) {
-      if (!m.must_change_password) return;
-      forced = true;
-      field("title").textContent = "请先修改密码";
-      field("why").textContent = m.password_change_reason + "。";
-      field("why").hidden = false;
-      field("cancel").textContent = "退出登录";
-      open();
+      if (m.must_change_password) force(m.password_change_reason);
     },
     function () {} // 401 already went to the login page
   );
+  // the API refused a read 请先修改密码 (the password aged while the page was open): the page's
+  // reads wait for the change (common.js api), the dialog says why
+  document.addEventListener("zz:password-due", (event) => force(event.detail.reason.replace(/^请先修改密码：/, "")));
 })();
