@@ -32,6 +32,9 @@ def test_the_trends_page_after_trial_at(page: RecordedPage, console_demo: Consol
     expect(units).to_contain_text("各乡镇（街道）走访逾期人数（与月总结相同）")
     for child in given:
         expect(units).to_contain_text(f"{child['name']} {child['kpis']['overdue_visits']} 人")
+    if feed["unit"]["kpis"]["overdue_visits"] is None:  # the tile points to the parts given
+        tile = page.locator("#kpis .zz-kpi", has_text="走访逾期人数")
+        expect(tile).to_contain_text("各乡镇（街道）合计见走访逾期表")
     if any(c["kpis"]["overdue_visits"] is None for c in feed["children"]):
         expect(page.locator("#visits-unlisted")).to_contain_text("互补隐藏")
     # M4: where the repeat reports are

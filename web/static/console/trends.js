@@ -341,8 +341,12 @@
       ["无摄像机覆盖热点", state.uncovered ? state.uncovered.uncovered.length : "…", state.uncovered && state.uncovered.uncovered.length > 0,
         state.uncovered && state.uncovered.neighbour_only ? "另 " + state.uncovered.neighbour_only + " 个本格无案件、因相邻格而显著，未计入" : "",
         "本格有案件的热点单元；因相邻单元案件集中而显著、本格无案件的另计，见下表"],
-      ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : state.visits.overdue === null ? "不予显示" : state.visits.overdue, Boolean(state.visits && state.visits.overdue), "当前",
-        VISITS_NOW + (visitsFloor(state.visits) > 1 ? "；逾期不足 " + visitsFloor(state.visits) + " 人的网格不列出，合计可据以推算其人数时不予显示" : "")],
+      ["走访逾期人数", !state.visits ? "…" : state.visits.withheld ? "不显示" : state.visits.overdue === null ? "不予显示" : state.visits.overdue, Boolean(state.visits && state.visits.overdue),
+        // withheld: where the parts given are (trial AT M3)
+        state.visits && state.visits.overdue === null && !state.visits.withheld && (state.visits.units || []).some((u) => u.overdue !== null)
+          ? "当前 · 各" + (state.visits.units_label || "下级单位") + "合计见走访逾期表"
+          : "当前",
+        VISITS_NOW + (visitsFloor(state.visits) > 1 ? "；逾期不足 " + visitsFloor(state.visits) + " 人的网格不列出，合计可据以推算其人数时不予显示（互补隐藏，保护人数较少的单位）" : "")],
     ];
     $("kpis").innerHTML = items
       .map(function (k) {
@@ -369,6 +373,9 @@
     if (!data || !data.first_day || !data.first_period) return null;
     const p = data.periods.find((x) => x.key === data.first_period);
     if (!p || data.first_day <= p.start) return null;
+    // as the window warning judges it: past the middle of the period, it reads as a whole one
+    const day = (iso) => Date.parse(iso + "T00:00:00Z") / 86400000;
+    if (day(data.first_day) - day(p.start) <= (day(p.end) - day(p.start) + 1) / 2) return null;
     const [, fm, fd] = data.first_day.split("-").map(Number);
     const sm = Number(p.start.split("-")[1]);
     const em = Number(p.end.split("-")[1]);
@@ -931,7 +938,7 @@
     // the first period with cases holds part of its months only: said, and marked * (trial AT m5)
     const partial = partialPeriod(data);
     if (partial && !firstPeriodPartial(data)) {
-      warning.textContent += (warning.textContent ? "" : "") + partial.label + "（图表中标 *）" + partial.text +
+      warning.textContent += partial.label + "（图表中标 *）" + partial.text +
         "的案件（本辖区案件记录始于 " + data.first_day + "），不是完整的一期，与其他各期不可比。";
     }
     warning.classList.toggle("d-none", !warning.textContent);
