@@ -1387,7 +1387,8 @@
   /** 本格及相邻格 as shown: null when a cell of the ring holds a small count, whatever the sum
    *  (it would give that count back beside the others shown, trial AJ), so not 少于 3. */
   function cellAround(n) {
-    return n === null || n === undefined ? "不予显示" : n + " 起";
+    // said why: the sum is not small, a neighbour is (trial AT M7: 「不予显示」 beside 本格 68 起)
+    return n === null || n === undefined ? "不予显示（相邻格中有少于 3 起的，合计会透露其数）" : n + " 起";
   }
 
   /** The rows a hot cell's popup and its alert both show, in this order, with these labels. */
