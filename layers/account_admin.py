@@ -15,8 +15,9 @@ are the console's own:
   (三员分立: an administrator who could reset an auditor's password could read the audit log
   as the auditor, and one who could make administrators could make themselves another);
 * a grid worker's account stands for a worker on record (:func:`require_worker`): it is picked
-  from the workers of the scope who have none yet (:func:`layers.worker_accounts.
-  without_account`), and the list says whose it is;
+  from the workers of the scope who have none yet and work in a village, in the scope typed
+  (:func:`workers_to_pick`, each with their village and grid; the pick fills the scope with the
+  village), and the list says whose it is;
 * a password reset takes back the account's unmask right (:func:`reset_password`): the
   administrator, who may not read clear personal data, knows the new password and could read
   it in the account's name (trial AI, S5). Giving the right again is a grant of its own,
@@ -29,14 +30,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from geo.codes import scope_range
 from layers import accounts
 from layers.cases import in_scope
 from layers.errors import Forbidden, InvalidInput, NotFound
-from layers.model import Jurisdiction, Role, User, Worker, WorkerStatus
+from layers.model import Grid, Jurisdiction, Role, User, Worker, WorkerStatus
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,107 @@ def require_worker(role: str, worker_id: int | None) -> None:
     """
     if role == Role.GRID_WORKER and worker_id is None:
         raise InvalidInput("网格员账号须选择对应的网格员记录（按姓名查找本辖区尚无账号的网格员）")
+
+
+@dataclass(frozen=True)
+class WorkerPick:
+    """A worker on the roster whom no account stands for yet, as the picker offers them.
+
+    Attributes
+    ----------
+    id : int
+        The worker record (``--worker-id``).
+    name : str
+        The worker's name.
+    area_code, area_name : str
+        The unit their record is filed under (a township, for some rosters).
+    home_grid, grid_name : str or None
+        Their grid's code and name.
+    village_code, village_name : str
+        The village (村/社区) they work in (:func:`layers.accounts.worker_village`): a grid
+        worker account's scope.
+    """
+
+    id: int
+    name: str
+    area_code: str
+    area_name: str
+    home_grid: str | None
+    grid_name: str | None
+    village_code: str
+    village_name: str
+
+
+def workers_to_pick(
+    session: Session,
+    scope_code: str | None,
+    words: str = "",
+    *,
+    within: str | None = None,
+    limit: int = 50,
+) -> list[WorkerPick]:
+    """Return the workers a grid worker's account may be opened for, by village then name.
+
+    Those on the roster (not who left) of the scope whom no account stands for yet and who work
+    in a live village: their home grid's, or their record's when it is a village. A record
+    without a grid above a village (a county's department staff) is not offered: it would make
+    a grid worker of the whole county (trial AT, M2).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session that sees the scope's workers.
+    scope_code : str or None
+        The administrator's scope (None: every unit, on the server).
+    words : str
+        Words each found in the name, the unit's, the village's or the grid's name, or
+        starting the village's code (blank: any).
+    within : str, optional
+        The scope typed for the account: only workers whose village lies in it.
+    limit : int
+        At most so many.
+
+    Returns
+    -------
+    list of WorkerPick
+        The workers.
+    """
+    holder = aliased(User)
+    area, village = aliased(Jurisdiction), aliased(Jurisdiction)
+    own_village = case((func.right(Worker.area_code, 3) != "000", Worker.area_code), else_=None)
+    village_code = func.coalesce(Grid.area_code, own_village)
+    query = (
+        select(Worker, area.name, Grid.name, village.code, village.name)
+        .join(area, area.code == Worker.area_code)
+        .outerjoin(Grid, Grid.code == Worker.home_grid)
+        .join(village, village.code == village_code)
+        .where(
+            Worker.status != WorkerStatus.LEFT,
+            area.retired_on.is_(None),
+            village.retired_on.is_(None),
+            ~select(holder.id).where(holder.worker_id == Worker.id).exists(),
+        )
+        .order_by(village.code, Worker.name, Worker.id)
+        .limit(limit)
+    )
+    if scope_code is not None:
+        lo, hi = scope_range(scope_code)
+        query = query.where(Worker.area_code >= lo, Worker.area_code < hi)
+    if within is not None:
+        lo, hi = scope_range(within)
+        query = query.where(village.code >= lo, village.code < hi)
+    for word in words.split():
+        query = query.where(
+            Worker.name.contains(word, autoescape=True)
+            | area.name.contains(word, autoescape=True)
+            | village.name.contains(word, autoescape=True)
+            | Grid.name.contains(word, autoescape=True)
+            | village.code.startswith(word, autoescape=True)
+        )
+    return [
+        WorkerPick(w.id, w.name, w.area_code, area_name, w.home_grid, grid, code, name)
+        for w, area_name, grid, code, name in session.execute(query)
+    ]
 
 
 SERVER_ROLES = frozenset({Role.ADMIN.value, Role.AUDITOR.value})
@@ -318,15 +420,32 @@ class Reset:
     password: str
     unmask_withdrawn: bool
 
+    @property
+    def audit_reason(self) -> str | None:
+        """The reason of the reset's audit entry: :data:`UNMASK_WITHDRAWN`, or None."""
+        return UNMASK_WITHDRAWN if self.unmask_withdrawn else None
+
+    @property
+    def audit_detail(self) -> dict[str, object] | None:
+        """The detail of the reset's audit entry: ``{"unmask_revoked": True}``, or None."""
+        return {"unmask_revoked": True} if self.unmask_withdrawn else None
+
 
 def reset_password(
-    session: Session, user: User, *, now: datetime, policy: accounts.PasswordPolicy
+    session: Session,
+    user: User,
+    *,
+    now: datetime,
+    policy: accounts.PasswordPolicy,
+    password: str | None = None,
 ) -> Reset:
-    """Give ``user`` a generated password its owner changes first, and take back its unmask right.
+    """Give ``user`` a new password its owner changes first, and take back its unmask right.
 
     Whoever resets a password knows the new one and could use the account until its owner
     changes it: the right to read clear personal data does not go with it
-    (:data:`UNMASK_WITHDRAWN`). Its open sessions end (``password_changed_at``).
+    (:data:`UNMASK_WITHDRAWN`). Its open sessions end (``password_changed_at``) and its lock
+    is lifted. The console (``POST /api/users/{id}/password``) and ``zongzhi user password``
+    both reset through here, so that the two cannot differ (trial AT, S1).
 
     Parameters
     ----------
@@ -338,13 +457,21 @@ def reset_password(
         Current time.
     policy : layers.accounts.PasswordPolicy
         The deployment's password rules.
+    password : str, optional
+        The new password, checked against ``policy`` (``zongzhi user password`` reads one);
+        generated when omitted.
 
     Returns
     -------
     Reset
         The password (never stored in clear), and whether the unmask right was taken back.
+
+    Raises
+    ------
+    WeakPassword
+        A given password breaks the policy (nothing is changed).
     """
-    password = accounts.generate_password(policy)
+    password = accounts.generate_password(policy) if password is None else password
     accounts.set_password(session, user, password, now=now, policy=policy, by_owner=False)
     withdrawn = accounts.set_unmask(session, user, allowed=False)
     return Reset(password, withdrawn)

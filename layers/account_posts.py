@@ -11,6 +11,9 @@ in the same change:
 * the link to a worker record, when the account is no longer a grid worker's (a roster that
   later lists that worker as gone would otherwise disable the dispatcher's account,
   :mod:`layers.worker_identity`).
+
+A grid worker's account narrowed to the village of their home grid files their record, which
+the roster filed under the township, under that village (:func:`layers.accounts.hold_worker`).
 """
 
 from __future__ import annotations
@@ -32,7 +35,9 @@ class PostChange:
     ----------
     changed : dict of str to tuple
         Each changed attribute of the account (``role``, ``scope_code``, ``display_name``,
-        ``worker_id``, ``can_unmask``) with its value before and after.
+        ``worker_id``, ``can_unmask``) with its value before and after; ``worker_area_code``
+        when the worker record moved to the village of its home grid, the account's new scope
+        (:func:`layers.accounts.hold_worker`).
     unmask_refusal : str or None
         Why the unmask permission was taken away (the new post may not hold it), else None.
     """
@@ -112,5 +117,10 @@ def change_post(
     }
     for name, (_, value) in changed.items():
         setattr(user, name, value)
+    if new_worker is not None and ("worker_id" in changed or "scope_code" in changed):
+        # narrowed to the village of the worker's home grid: the record follows (trial AT, M1)
+        moved = accounts.hold_worker(session, new_worker, role=new_role, scope_code=new_scope)
+        if moved is not None:
+            changed["worker_area_code"] = moved
     session.flush()
     return PostChange(changed, refusal if "can_unmask" in changed else None)

@@ -58,7 +58,7 @@ from layers.errors import (
     NotFound,
     WeakPassword,
 )
-from layers.model import Jurisdiction, Level, Role, User, Worker, WorkerStatus
+from layers.model import Grid, Jurisdiction, Level, Role, User, Worker, WorkerStatus
 from layers.model.accounts import EndedSession, UnknownLoginName
 from layers.settings import env_int
 
@@ -948,12 +948,59 @@ def check_scope(session: Session, scope_code: str) -> None:
         raise InvalidInput(retired)
 
 
-def check_worker(session: Session, worker_id: int, *, role: str, scope_code: str) -> None:
-    """Refuse a worker record an account may not stand for.
+def unit_said(session: Session, code: str) -> str:
+    """Return a unit as a refusal names it: ``新复社区（530424102001）`` (unknown: the code).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    code : str
+        12-digit jurisdiction code.
+
+    Returns
+    -------
+    str
+        Its name and code.
+    """
+    unit = session.get(Jurisdiction, code)
+    return f"{unit.name}（{code}）" if unit is not None else code
+
+
+def worker_village(session: Session, worker: Worker) -> str | None:
+    """Return the village (村/社区) a worker works in: their home grid's, else their record's.
+
+    A roster may file a worker under their township (a 派出所's 社区民警, a township's pool)
+    while their home grid lies in one village: the grid says where they work.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session that may see the grid.
+    worker : layers.model.Worker
+        The worker record.
+
+    Returns
+    -------
+    str or None
+        The village's 12-digit code; None for a record with no grid above a village.
+    """
+    if worker.home_grid is not None:
+        grid = session.get(Grid, worker.home_grid)
+        return grid.area_code if grid is not None else worker.home_grid[:12]
+    return worker.area_code if division_level(worker.area_code) == 5 else None
+
+
+def check_worker(session: Session, worker_id: int, *, role: str, scope_code: str) -> str | None:
+    """Refuse a worker record an account may not stand for; say where the record must move.
 
     A grid worker's account stands for one worker on record (their cases, their position):
-    one of its scope (else they would not see their own village) and on the roster (not one
-    who left).
+    one on the roster (not one who left), with a grid or a village (a county's record without
+    one would make a grid worker of the whole county), whose village lies in the account's
+    scope. An account narrowed to the village of the worker's home grid, inside the unit
+    their record is filed under (the township), is one: the record then moves to that village
+    (:func:`hold_worker`), else the account could not read its own worker record (row-level
+    security) and could not go on duty (trial AT, M1).
 
     Parameters
     ----------
@@ -966,10 +1013,17 @@ def check_worker(session: Session, worker_id: int, *, role: str, scope_code: str
     scope_code : str
         The account's scope (likewise).
 
+    Returns
+    -------
+    str or None
+        The village the worker record must be filed under to lie in the scope; None when it
+        already does.
+
     Raises
     ------
     InvalidInput
-        The account is not a grid worker's, the worker left, or lies outside the scope.
+        The account is not a grid worker's, the worker left, has no grid above a village, or
+        works outside the scope (naming the units by name and code, and what to do).
     NotFound
         No such worker.
     """
@@ -978,13 +1032,77 @@ def check_worker(session: Session, worker_id: int, *, role: str, scope_code: str
     worker = session.get(Worker, worker_id)
     if worker is None:
         raise NotFound(f"网格员记录 {worker_id} 不存在")
+    who = f"网格员 {worker.name}（编号 {worker.id}）"
     if worker.status == WorkerStatus.LEFT:
         raise InvalidInput(f"网格员 {worker.name} 已离职，不能为其开通或关联账号")
-    lo, hi = scope_range(scope_code)
-    if not lo <= worker.area_code < hi:
+    village = worker_village(session, worker)
+    if village is None and division_level(worker.area_code) <= 3:
         raise InvalidInput(
-            f"网格员 {worker.name} 属于 {worker.area_code}，不在账号的管辖范围（{scope_code}）内"
+            f"{who}的名册记录只到 {unit_said(session, worker.area_code)}，"
+            "没有所属网格或村（社区），不能开通网格员账号（否则其可见范围是整个县）：请先在网格员花名册中填写其所属网格，"
+            "或另选网格员记录"
         )
+    lo, hi = scope_range(scope_code)
+    if lo <= worker.area_code < hi:
+        return None
+    filed_lo, filed_hi = scope_range(worker.area_code)
+    if village is not None and lo <= village < hi:
+        if filed_lo <= scope_code < filed_hi:
+            return village  # narrowed to the village of their grid, inside the unit filed under
+        raise InvalidInput(
+            f"{who}的名册记录属于 {unit_said(session, worker.area_code)}，其网格却在 "
+            f"{unit_said(session, village)}：请先在网格员花名册中更正其所属辖区或网格，"
+            "或另选网格员记录"
+        )
+    where = (
+        f"的网格在 {unit_said(session, village)}"
+        if village is not None
+        else f"的名册记录属于 {unit_said(session, worker.area_code)}"
+    )
+    fits = village if village is not None else worker.area_code
+    raise InvalidInput(
+        f"{who}{where}，不在账号的管辖范围 {unit_said(session, scope_code)} 内："
+        f"请把管辖范围设为 {unit_said(session, fits)}（或包含它的上级辖区），或另选网格员记录"
+    )
+
+
+def hold_worker(
+    session: Session, worker_id: int, *, role: str, scope_code: str
+) -> tuple[str, str] | None:
+    """Check that an account may stand for a worker record, and file it under the scope's village.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session that may see and change the worker.
+    worker_id : int
+        The worker record's id.
+    role : str
+        The account's role (after the change).
+    scope_code : str
+        The account's scope (after the change).
+
+    Returns
+    -------
+    tuple of str or None
+        The record's unit before and after, when it moved to the village of its home grid
+        (:func:`check_worker`); None when it stayed.
+
+    Raises
+    ------
+    InvalidInput
+        As :func:`check_worker`.
+    NotFound
+        No such worker.
+    """
+    village = check_worker(session, worker_id, role=role, scope_code=scope_code)
+    if village is None:
+        return None
+    worker = session.get(Worker, worker_id)
+    assert worker is not None  # checked above
+    before, worker.area_code = worker.area_code, village
+    session.flush()
+    return before, village
 
 
 def create_user(
@@ -1026,7 +1144,9 @@ def create_user(
         the accounts :func:`may_hold_unmask` allows (roles of :data:`UNMASK_ROLES`, a scope of
         a county or below).
     worker_id : int, optional
-        The worker record of a grid-worker account (:func:`check_worker`).
+        The worker record of a grid-worker account (:func:`check_worker`); a record filed
+        under the township of the scope's village, where its home grid lies, moves to the
+        village (:func:`hold_worker`).
     policy : PasswordPolicy, optional
         Password rules; the default profile when omitted.
     must_change_password : bool
@@ -1067,6 +1187,8 @@ def create_user(
         check_worker(session, worker_id, role=role, scope_code=scope_code)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise Conflict(f"用户名 {username} 已被占用，请换一个")
+    if worker_id is not None:  # checked above; moves only a record narrowed to its village
+        hold_worker(session, worker_id, role=role, scope_code=scope_code)
     user = User(
         username=username,
         display_name=display_name.strip(),
@@ -1279,6 +1401,14 @@ def change_password(
     return user
 
 
+class DisabledAccountLogin(AuthenticationFailed):
+    """A login to a disabled (停用) account.
+
+    Answered as a wrong login (:data:`WRONG_LOGIN`: the caller is not told the account
+    exists), and audited apart (``layers.audit.LOGIN_DISABLED``) so that the auditor sees it.
+    """
+
+
 def authenticate(
     session: Session,
     username: str,
@@ -1336,8 +1466,10 @@ def authenticate(
     AccountLocked
         The account (or the unknown name) is locked and not spared here (the password is not
         even checked), or this failure locked it or made its lock hold here.
+    DisabledAccountLogin
+        A disabled account (whatever the password), with the message of a wrong password.
     AuthenticationFailed
-        Unknown user, inactive account or wrong password (one message for all three).
+        Unknown user or wrong password (one message for these and a disabled account).
     """
     rules = lockout or LockoutPolicy()
     hasher = password_hasher()
@@ -1374,6 +1506,8 @@ def authenticate(
             session.flush()
             raise _locked_now(rules, user.locked_until)
         session.flush()
+        if not user.active:  # answered alike; the audit entry says 账号已停用 (trial AT, m4)
+            raise DisabledAccountLogin(WRONG_LOGIN)
         raise AuthenticationFailed(WRONG_LOGIN)
     user.failed_logins = 0
     user.failed_at_login_address = False

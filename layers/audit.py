@@ -58,12 +58,14 @@ OUTCOMES = ("ok", "denied", "failed", "error")
 """Allowed values of the ``outcome`` column."""
 
 LOGIN_BAD_CREDENTIALS = "bad credentials"
-"""Reason of a refused login: a wrong password, a name no account has or a disabled account."""
+"""Reason of a refused login: a wrong password or a name no account has."""
 LOGIN_LOCKED = "locked"
 """Reason of a refused login: the account is locked after too many failures."""
 LOGIN_THROTTLED = "throttled"
 """Reason of a refused login: its address is held back (``layers.login_throttle``)."""
-LOGIN_REFUSALS = (LOGIN_BAD_CREDENTIALS, LOGIN_LOCKED, LOGIN_THROTTLED)
+LOGIN_DISABLED = "account disabled"
+"""Reason of a refused login: the account is disabled (answered as bad credentials)."""
+LOGIN_REFUSALS = (LOGIN_BAD_CREDENTIALS, LOGIN_LOCKED, LOGIN_THROTTLED, LOGIN_DISABLED)
 """Every reason a refused ``login`` entry is written with (``api.routers.auth.login``)."""
 
 _PERSONAL_KEYS = frozenset(

@@ -105,12 +105,13 @@ REFUSALS: dict[str, str] = {
     audit.LOGIN_BAD_CREDENTIALS: "用户名或密码错误",
     audit.LOGIN_LOCKED: "账户已锁定",
     audit.LOGIN_THROTTLED: "此地址登录失败次数过多，暂停登录",
+    audit.LOGIN_DISABLED: "账号已停用",
 }
 """Chinese of the refusals written in English in an entry's ``reason`` or ``detail.refused``.
 
 A refused login's reason is one of :data:`layers.audit.LOGIN_REFUSALS`: ``bad credentials`` (a
-wrong password, a name no account has or a disabled account, answered alike), ``locked`` and
-``throttled`` (its address held back: ``api.routers.auth.login``).
+wrong password or a name no account has), ``account disabled`` (answered as the first),
+``locked`` and ``throttled`` (its address held back: ``api.routers.auth.login``).
 """
 
 EXPORT_FORMATS = {"xlsx": "表格（.xlsx）", "csv": "文本表格（.csv）"}

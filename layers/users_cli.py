@@ -1,9 +1,12 @@
 """The ``zongzhi user`` commands: accounts, their passwords, their posts and the unmask right.
 
 ``add``, ``list``, ``unlock``, ``enable``, ``disable``; ``password`` gives an account a new
-password (its lock lifted, its open sessions ended); ``change`` gives it a new role, scope, shown
-name or worker record on a change of post (:func:`layers.account_posts.change_post`);
-``grant-unmask`` and ``revoke-unmask``.
+password (its lock lifted, its open sessions ended, its unmask right taken back as the
+console's 重设密码 does: :func:`layers.account_admin.reset_password`); ``change`` gives it a new
+role, scope, shown name or worker record on a change of post
+(:func:`layers.account_posts.change_post`); ``grant-unmask`` (with its grounds, ``--reason``)
+and ``revoke-unmask``; ``workers`` lists the workers on the roster with no account yet, with
+the 编号 ``--worker-id`` takes.
 
 Plugged into the root command line through the ``zongzhi.commands`` entry point
 ``user = "layers.users_cli:register"``. Commands act as the operator at the console (owner
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import typer
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
 
@@ -45,6 +49,16 @@ ROLE_HELP = (
 import the model: ``tests/test_cli_startup.py`` checks that the two agree)."""
 SCOPE_HELP = "可管辖范围：辖区的12位区划代码，省、市、县、乡镇也可只写前2、4、6、9位。"
 
+
+UNMASK_WITHDRAWN_SAID = (
+    "其查看个人信息明文的权限已一并收回，如仍需要，须在本人修改密码后重新授予"
+    "（zongzhi user grant-unmask 登录名 --reason 授权依据）"
+)
+"""What ``user password`` adds when the reset took the account's unmask right back."""
+GROUNDS_NEEDED = (
+    "授予查看明文的权限须写明依据：请用 --reason 写明（如岗位职责、批准文件），将记入审计日志"
+)
+"""The refusal of ``grant-unmask`` without its grounds (the console asks them the same)."""
 
 HANDED_OVER = "{}（只显示这一次，请当面交给本人，本人登录后须先修改）："
 """What precedes a generated password (初始密码, 新密码), printed once (``--generate-password``)."""
@@ -160,19 +174,21 @@ def unlinked_note(session: Session, username: str, scope: str, shown: str) -> st
     str
         The note (Chinese).
     """
-    from layers.worker_accounts import without_account
+    from layers.account_admin import workers_to_pick
 
-    named = [w for w in without_account(session, scope, shown, limit=20) if w.name == shown]
+    offered = workers_to_pick(session, None, shown, within=scope, limit=20)
+    named = [w for w in offered if w.name == shown]
     lead = "注意：此网格员账号未关联网格员名册记录，不能上岗、上报位置，调度员也不能向其派单"
     if not named:
         return (
             f"{lead}；管辖范围内的名册中没有未开通账号、名为“{shown}”的网格员："
-            "请先导入网格员花名册，再用 zongzhi user change 登录名 --worker-id 编号 关联"
+            "请先导入网格员花名册，再用 zongzhi user workers 查到其编号，"
+            "用 zongzhi user change 登录名 --worker-id 编号 关联"
             "（或在 账号管理 → 调岗 中选择对应网格员）"
         )
     found = "、".join(
-        f"{w.name}（编号 {w.id}，{w.area_name}"
-        + (f"，网格 {w.home_grid}" if w.home_grid else "")
+        f"{w.name}（编号 {w.id}，{w.village_name}"
+        + (f"，{w.grid_name or '网格 ' + w.home_grid}" if w.home_grid else "")
         + "）"
         for w in named
     )
@@ -184,7 +200,12 @@ def unlinked_note(session: Session, username: str, scope: str, shown: str) -> st
 
 
 def _audit(
-    session: Session, action: str, user: User, detail: dict[str, object] | None = None
+    session: Session,
+    action: str,
+    user: User,
+    detail: dict[str, object] | None = None,
+    *,
+    reason: str | None = None,
 ) -> None:
     """Write ``action`` on account ``user`` to the audit log, by the OS user running the command."""
     from layers import audit
@@ -196,6 +217,7 @@ def _audit(
         action=action,
         object_type="user",
         object_id=str(user.id),
+        reason=reason,
         detail=detail,
     )
 
@@ -212,17 +234,32 @@ def list_users() -> None:
     from layers.model import Jurisdiction, Role, User
 
     roles = Role.labels()
-    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
-    for header in ("编号", "登录名", "姓名", "角色"):
-        table.add_column(header, overflow="fold")
-    table.add_column("管辖范围", overflow="fold", min_width=12)  # its code is never cut
-    table.add_column("状态", overflow="fold", min_width=8)
     with owner_session() as session:
         rows = session.execute(
             select(User, Jurisdiction.name)
             .join(Jurisdiction, Jurisdiction.code == User.scope_code)
             .order_by(User.id)
-        )
+        ).all()
+        # A login name is copied from here: it is never broken across lines (trial AT, m1).
+        # 编号 and 登录名 are as wide as their longest, the scope (whose 12-digit code is never
+        # cut) and the state have fixed widths (rich's min_width gives way when the table is
+        # too wide); the shown name folds to make room, and the role too when whole it would
+        # leave the name less than 8 cells.
+        ids = max((len(str(user.id)) for user, _ in rows), default=1)
+        longest = max((cell_len(user.username) for user, _ in rows), default=6)
+        widths = {"编号": max(ids, cell_len("编号")), "登录名": max(longest, cell_len("登录名"))}
+        role_width = max((cell_len(roles.get(u.role, u.role)) for u, _ in rows), default=4)
+        room = console.width - sum(widths.values()) - 12 - 12 - 2 * 5  # 5 gaps of 2 cells
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+        for header, width in widths.items():
+            table.add_column(header, no_wrap=True, width=width)
+        table.add_column("姓名", overflow="fold")
+        if room - role_width >= 8:
+            table.add_column("角色", no_wrap=True, width=role_width)
+        else:
+            table.add_column("角色", overflow="fold")
+        table.add_column("管辖范围", overflow="fold", width=12)
+        table.add_column("状态", overflow="fold", width=12)
         for user, unit in rows:
             table.add_row(
                 str(user.id),
@@ -235,6 +272,54 @@ def list_users() -> None:
                 + ("\n待本人改密" if user.must_change_password else ""),
             )
     console.print(table)
+
+
+def list_workers(
+    scope: str | None = typer.Option(
+        None,
+        "--scope",
+        help="只列出这一辖区内的村（社区）的网格员：" + SCOPE_HELP.partition("：")[2],
+    ),
+    name: str | None = typer.Option(None, "--name", help="姓名（或其一部分）。"),
+) -> None:
+    """List the workers on the roster with no account yet, with the 编号 of ``--worker-id``.
+
+    As the console's picker offers them (:func:`layers.account_admin.workers_to_pick`): each
+    with their village (the account's scope) and grid (trial AT, m3).
+    """
+    from geo.codes import CodeError, written_division_code
+    from layers.account_admin import workers_to_pick
+
+    try:
+        within = None if scope is None else written_division_code(scope)
+    except CodeError as exc:
+        raise fail(str(exc)) from exc
+    limit = 200
+    with owner_session() as session:
+        found = workers_to_pick(session, None, name or "", within=within, limit=limit + 1)
+    if not found:
+        console.print("没有找到尚无账号的在册网格员（已离职的、已有账号的不列出）", soft_wrap=True)
+        return
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("编号", no_wrap=True)
+    table.add_column("姓名", overflow="fold")
+    table.add_column("村（社区）", overflow="fold")
+    table.add_column("网格", overflow="fold")
+    for w in found[:limit]:
+        table.add_row(
+            str(w.id),
+            w.name,
+            f"{w.village_name}\n{w.village_code}",
+            w.grid_name or w.home_grid or "—",
+        )
+    console.print(table)
+    if len(found) > limit:
+        console.print(f"只列出前 {limit} 名，请用 --scope 或 --name 缩小范围", soft_wrap=True)
+    console.print(
+        "开通：zongzhi user add 登录名 --role grid_worker --scope 村（社区）代码 --worker-id 编号；"
+        "关联已有账号：zongzhi user change 登录名 --worker-id 编号",
+        soft_wrap=True,
+    )
 
 
 def _state(active: bool, locked_until: datetime | None) -> str:
@@ -304,19 +389,35 @@ def disable(name: str = typer.Argument(..., help="登录名。")) -> None:
     _set_active(name, False)
 
 
-def _set_unmask(name: str, allowed: bool) -> None:
-    """Grant or revoke the unmask permission of NAME (audited when it changes)."""
-    from layers import accounts
+def _set_unmask(name: str, allowed: bool, reason: str | None = None) -> None:
+    """Grant or revoke the unmask permission of NAME (audited when it changes).
+
+    A grant states its grounds (``reason``), checked after the account's post may hold the
+    right, and written to the audit entry (the console's 授权依据).
+    """
+    from layers import accounts, audit
     from layers.errors import InvalidInput
 
     with owner_session() as session:
         user = _account(session, name)
+        grounds = None
         try:
+            if allowed:
+                refused = accounts.unmask_refusal(user.role, user.scope_code)
+                if refused is not None:
+                    raise InvalidInput(refused)
+                if reason is None or not reason.strip():
+                    raise InvalidInput(GROUNDS_NEEDED)
+                try:
+                    grounds = audit.check_reason(reason)
+                except InvalidInput as exc:
+                    raise InvalidInput(f"授权依据不合要求：{exc}") from exc
             changed = accounts.set_unmask(session, user, allowed=allowed)
         except InvalidInput as exc:
             raise fail(str(exc)) from exc
         if changed:
-            _audit(session, "user.unmask_granted" if allowed else "user.unmask_revoked", user)
+            action = "user.unmask_granted" if allowed else "user.unmask_revoked"
+            _audit(session, action, user, reason=grounds)
     if not changed:
         said = "已有" if allowed else "本来就没有"
         console.print(f"账号 {name} {said}查看个人信息明文的权限，未作改动", soft_wrap=True)
@@ -325,9 +426,20 @@ def _set_unmask(name: str, allowed: bool) -> None:
         console.print(f"已{said}账号 {name} 查看个人信息明文的权限", soft_wrap=True)
 
 
-def grant_unmask(name: str = typer.Argument(..., help="登录名。")) -> None:
-    """Give NAME the unmask permission (commanders, dispatchers, grid workers; county or below)."""
-    _set_unmask(name, True)
+def grant_unmask(
+    name: str = typer.Argument(..., help="登录名。"),
+    reason: str | None = typer.Option(
+        None,
+        "--reason",
+        help="授权依据（必填，如岗位职责、批准文件；将记入审计日志）。",
+    ),
+) -> None:
+    """Give NAME the unmask permission (commanders, dispatchers, grid workers; county or below).
+
+    The grounds are required and written to the audit entry, as the console's 授权依据 (trial
+    AT, m2); they are checked as a reason is (:func:`layers.audit.check_reason`).
+    """
+    _set_unmask(name, True, reason)
 
 
 def revoke_unmask(name: str = typer.Argument(..., help="登录名。")) -> None:
@@ -344,8 +456,14 @@ def reset_password(
         False, "--generate-password", help="由平台生成随机密码，只显示这一次。"
     ),
 ) -> None:
-    """Give NAME a new password: its lock is lifted and its open sessions end."""
+    """Give NAME a new password: its lock is lifted, its open sessions end, its unmask right goes.
+
+    The console's 重设密码 rule (:func:`layers.account_admin.reset_password`, both reset
+    through it): whoever resets a password knows the new one, so the right to read clear
+    personal data is taken back and audited with the reset (trial AT, S1).
+    """
     from layers import accounts
+    from layers.account_admin import reset_password as reset
     from layers.errors import DomainError
 
     with owner_session() as session:
@@ -354,22 +472,23 @@ def reset_password(
     with owner_session() as session:
         user = _account(session, name)
         try:
-            accounts.set_password(
+            done = reset(
                 session,
                 user,
-                password,
                 now=datetime.now(UTC),
                 policy=accounts.PasswordPolicy.from_env(),
-                by_owner=False,
+                password=password,
             )
         except DomainError as exc:
             raise fail(str(exc)) from exc
-        _audit(session, "user.password_reset", user)
+        _audit(session, "user.password_reset", user, done.audit_detail, reason=done.audit_reason)
     console.print(
         f"已重设账号 {name} 的密码：其锁定一并解除，已登录的随即失效；"
         "请把新密码当面交给本人，本人登录后须先修改密码",
         soft_wrap=True,
     )
+    if done.unmask_withdrawn:
+        console.print(UNMASK_WITHDRAWN_SAID, soft_wrap=True)
     if generate:
         said = HANDED_OVER.format("新密码") + password
         console.print(said, soft_wrap=True, markup=False, highlight=False)
@@ -443,6 +562,9 @@ def _changes_said(session: Session, changed: dict[str, tuple[object, object]]) -
         elif key == "worker_id":
             linked = after is not None
             said.append(f"对应网格员记录 {after}" if linked else f"不再对应网格员记录 {before}")
+        elif key == "worker_area_code":
+            units = [_unit_label(session.get(Jurisdiction, c), str(c)) for c in (before, after)]
+            said.append(f"网格员记录的所属辖区随其网格 {units[0]} → {units[1]}")
     return said
 
 
@@ -455,12 +577,19 @@ def register(app: typer.Typer) -> None:
         The root application.
     """
     group = typer.Typer(
-        help="用户账号：新建、列出、解除锁定、启用、停用、重设密码、调岗，授予或收回查看明文的权限。",
+        help=(
+            "用户账号：新建、列出、解除锁定、启用、停用、重设密码、调岗，授予或收回查看明文的权限；"
+            "列出可关联的网格员。"
+        ),
         no_args_is_help=True,
         rich_markup_mode=None,
     )
     group.command("add", help="新建账号 NAME，指定其角色和管辖范围。")(add)
     group.command("list", help="列出全部账号及其角色、管辖范围和锁定状态。")(list_users)
+    group.command(
+        "workers",
+        help="列出尚无账号的在册网格员及其编号（供 --worker-id）、所在村（社区）和网格。",
+    )(list_workers)
     group.command("unlock", help="解除账号 NAME 的锁定，并清零其登录失败次数。")(unlock)
     group.command(
         "enable", help="启用账号 NAME（如离职后重新列入花名册的网格员的账号，须先核实）。"
@@ -468,7 +597,10 @@ def register(app: typer.Typer) -> None:
     group.command("disable", help="停用账号 NAME：不能再登录，已登录的也随即失效。")(disable)
     group.command(
         "password",
-        help="重设账号 NAME 的密码（本人忘记密码时）：同时解除锁定，已登录的随即失效。",
+        help=(
+            "重设账号 NAME 的密码（本人忘记密码时）：同时解除锁定，已登录的随即失效，"
+            "查看明文的权限一并收回。"
+        ),
     )(reset_password)
     group.command(
         "change",
@@ -481,7 +613,7 @@ def register(app: typer.Typer) -> None:
         "grant-unmask",
         help=(
             "授予账号 NAME 查看个人信息明文的权限"
-            "（仅限县、乡镇、村社区级的指挥中心值班员、乡镇调度员、网格员）。"
+            "（仅限县、乡镇、村社区级的指挥中心值班员、乡镇调度员、网格员；须写明授权依据）。"
         ),
     )(grant_unmask)
     group.command(

@@ -624,7 +624,8 @@ def test_the_accounts_page_opens_a_grid_workers_account_for_a_worker_picked_by_n
     with demo.owner.connect() as conn:
         worker_id, name, area = conn.execute(
             text(
-                "SELECT w.id, w.name, w.area_code FROM workers w WHERE w.status <> 'left'"
+                "SELECT w.id, w.name, g.area_code FROM workers w"
+                " JOIN grids g ON g.code = w.home_grid WHERE w.status <> 'left'"
                 " AND NOT EXISTS (SELECT 1 FROM users u WHERE u.worker_id = w.id)"
                 " ORDER BY w.id DESC LIMIT 1"
             )
@@ -639,7 +640,7 @@ def test_the_accounts_page_opens_a_grid_workers_account_for_a_worker_picked_by_n
     option = page.locator(f"#ac-worker option[value='{worker_id}']")
     expect(option).to_contain_text(name)
     page.select_option("#ac-worker", str(worker_id))
-    expect(page.locator("#ac-scope")).to_have_value(area)  # the worker's village
+    expect(page.locator("#ac-scope")).to_have_value(area)  # the village of their grid
     expect(page.locator("#ac-display-name")).to_have_value(name)
     page.fill("#ac-username", PREFIX + "gw_page")
     page.screenshot_step("1-worker-picked")
@@ -657,6 +658,63 @@ def test_the_accounts_page_opens_a_grid_workers_account_for_a_worker_picked_by_n
     page.select_option("#ac-role", "grid_worker")
     page.fill("#ac-worker-search", name)
     expect(page.locator(f"#ac-worker option[value='{worker_id}']")).to_have_count(0)
+    page.assert_clean(demo.origin)
+
+
+@pytest.mark.browser
+def test_the_worker_picker_follows_the_scope_and_fills_the_village_of_the_workers_grid(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """Trial AT M1, M2: a worker the roster files under their township (a 社区民警) is offered
+    by their village and grid in the scope typed, and picking them makes the village the
+    account's scope (not the township); a county's record without a grid is not offered."""
+    demo = console_demo
+    free = "NOT EXISTS (SELECT 1 FROM users u WHERE u.worker_id = w.id) AND w.status <> 'left'"
+    with demo.owner.connect() as conn:
+        worker_id, name, town, home, home_name, grid_name = conn.execute(
+            text(
+                "SELECT w.id, w.name, w.area_code, g.area_code, j.name, g.name FROM workers w"
+                " JOIN grids g ON g.code = w.home_grid JOIN jurisdictions j ON j.code = g.area_code"
+                f" WHERE right(w.area_code, 3) = '000' AND {free} ORDER BY w.id LIMIT 1"
+            )
+        ).one()
+        desk_id, desk_name = conn.execute(
+            text(
+                "SELECT w.id, w.name FROM workers w WHERE w.home_grid IS NULL"
+                f" AND right(w.area_code, 6) = '000000' AND {free} ORDER BY w.id LIMIT 1"
+            )
+        ).one()
+    assert town != home and town[:9] == home[:9]
+    login(page, demo.origin, demo.username("admin"))
+    page.wait_for_url(f"{demo.origin}/accounts")
+    page.click("#ac-new")
+    page.select_option("#ac-role", "grid_worker")
+    page.fill("#ac-scope", home)  # the list follows the scope typed
+    option = page.locator(f"#ac-worker option[value='{worker_id}']")
+    expect(option).to_have_text(f"{name} · {home_name} · {grid_name}")
+    # only workers of the village typed: each option's title names it
+    expect(page.locator(f"#ac-worker option:not([title*='{home}'])")).to_have_count(0)
+    page.fill("#ac-scope", "")
+    page.fill("#ac-worker-search", desk_name)  # a county's record without a grid: not offered
+    answered = re.compile(f"{re.escape(desk_name)} · |没有找到")
+    expect(page.locator("#ac-worker option").first).to_have_text(answered)
+    expect(page.locator(f"#ac-worker option[value='{desk_id}']")).to_have_count(0)
+    page.fill("#ac-worker-search", name)
+    page.select_option("#ac-worker", str(worker_id))
+    expect(page.locator("#ac-scope")).to_have_value(home)  # not the township of the record
+    page.fill("#ac-username", PREFIX + "gw_village")
+    page.screenshot_step("1-village-of-the-grid")
+    page.click("#ac-form-submit")
+    expect(page.locator("#ac-password-dialog")).to_be_visible()
+    page.click("#ac-password-done")
+    row = page.locator(f"#ac-rows tr[data-username='{PREFIX}gw_village']")
+    expect(row).to_contain_text(home_name)
+    with demo.owner.connect() as conn:
+        scope = conn.scalar(
+            text("SELECT scope_code FROM users WHERE username = :u"), {"u": PREFIX + "gw_village"}
+        )
+        filed = conn.scalar(text("SELECT area_code FROM workers WHERE id = :id"), {"id": worker_id})
+    assert (scope, filed) == (home, home)  # the record follows, so the account reads it
     page.assert_clean(demo.origin)
 
 

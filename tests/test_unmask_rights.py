@@ -293,13 +293,30 @@ def test_the_right_is_granted_and_revoked_audited(
     assert account is not None and not account[1]
     assert "可看明文" not in _state_of(_run(env, "user", "list").output, "town")
 
-    granted = _run(env, "user", "grant-unmask", PREFIX + "town")
+    # the grounds are required, as the console's 授权依据 (trial AT, m2)
+    bare = _run(env, "user", "grant-unmask", PREFIX + "town")
+    assert bare.exit_code == 1, bare.output
+    assert bare.output.startswith("错误：授予查看明文的权限须写明依据：请用 --reason 写明")
+    hollow = _run(env, "user", "grant-unmask", PREFIX + "town", "--reason", "aaaa")
+    assert hollow.exit_code == 1 and hollow.output.startswith("错误：授权依据不合要求：")
+    assert _account(database, "town") == (account[0], False)
+    grounds = "经综治中心负责人批准"
+    granted = _run(env, "user", "grant-unmask", PREFIX + "town", "--reason", grounds)
     assert granted.exit_code == 0, granted.output
     assert granted.output.strip() == f"已授予账号 {PREFIX}town 查看个人信息明文的权限"
     assert _account(database, "town") == (account[0], True)
     assert "可看明文" in _state_of(_run(env, "user", "list").output, "town")
-    again = _run(env, "user", "grant-unmask", PREFIX + "town")
+    again = _run(env, "user", "grant-unmask", PREFIX + "town", "--reason", grounds)
     assert again.exit_code == 0 and "已有查看个人信息明文的权限" in again.output
+    with database.owner.connect() as conn:
+        written = conn.scalar(
+            text(
+                "SELECT reason FROM audit_log WHERE object_type = 'user' AND object_id = :id"
+                " AND action = 'user.unmask_granted'"
+            ),
+            {"id": str(account[0])},
+        )
+    assert written == grounds
 
     revoked = _run(env, "user", "revoke-unmask", PREFIX + "town")
     assert revoked.exit_code == 0, revoked.output

@@ -141,6 +141,8 @@ def login(
                 if isinstance(exc, TooManyAttempts)
                 else audit.LOGIN_LOCKED
                 if isinstance(exc, AccountLocked)
+                else audit.LOGIN_DISABLED
+                if isinstance(exc, accounts.DisabledAccountLogin)
                 else audit.LOGIN_BAD_CREDENTIALS
             ),
             detail=where,

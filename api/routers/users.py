@@ -71,6 +71,8 @@ class WorkerChoiceOut(BaseModel):
     area_name: str
     home_grid: str | None
     grid_name: str | None = None
+    village_code: str = Field(description="The village they work in: the account's scope")
+    village_name: str
 
 
 class AccountIn(BaseModel):
@@ -239,12 +241,25 @@ def workers_without_account(
     admin: AdminUser,
     session: SessionDep,
     q: Annotated[str, Query(max_length=50, description="Part of the name or village")] = "",
+    scope: Annotated[
+        str, Query(max_length=20, description="The scope typed: only workers of its villages")
+    ] = "",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[WorkerChoiceOut]:
-    """Return the workers on the roster of your scope whom no account stands for yet."""
+    """Return the workers of your scope's villages whom no account stands for yet.
+
+    Each with their village and grid (:func:`layers.account_admin.workers_to_pick`); a scope
+    still being typed (not yet a unit's code) is not applied.
+    """
+    try:
+        within = written_division_code(scope) if scope.strip() else None
+    except CodeError:
+        within = None
     return [
         WorkerChoiceOut(**vars(choice))
-        for choice in worker_accounts.without_account(session, admin.scope_code, q, limit=limit)
+        for choice in account_admin.workers_to_pick(
+            session, admin.scope_code, q, within=within, limit=limit
+        )
     ]
 
 
@@ -359,9 +374,8 @@ def reset_password(
         done = account_admin.reset_password(
             session, user, now=utcnow(), policy=settings.password_policy
         )
-        withdrawn = account_admin.UNMASK_WITHDRAWN if done.unmask_withdrawn else None
-        detail = {"unmask_revoked": True} if done.unmask_withdrawn else None
-        _audit(session, admin, "user.password_reset", user, detail, reason=withdrawn)
+        withdrawn = done.audit_reason  # as zongzhi user password audits it
+        _audit(session, admin, "user.password_reset", user, done.audit_detail, reason=withdrawn)
     return HandedOver(
         account=_one(session, user), password=done.password, unmask_withdrawn=withdrawn
     )

@@ -4,8 +4,10 @@
 // beside the password, since the administrator now knows the account's password), 停用 (asked first) or 启用, 解除锁定 when locked
 // (the state says 已锁定（至 HH:MM，原因：连续登录失败）), 授予明文 or 收回明文 (授予 only where the role and scope may hold it). 新建账号 opens the same form with a
 // login name; its generated password is shown once too. A grid worker's account stands for a
-// worker on record, picked from those of the scope without one (GET /api/users/workers); the
-// pick fills the scope with their village. 批量开通网格员账号 opens one for each worker of a
+// worker on record, picked from those of the scope without one (GET /api/users/workers): the list
+// follows the scope typed (only workers of its villages), each reads 姓名 · 村（社区） · 网格, and
+// the pick fills the scope with the village of their home grid (a county's record without a grid
+// is not offered: it would make a grid worker of the whole county). 批量开通网格员账号 opens one for each worker of a
 // township or village without one (POST /api/users/worker-accounts/plan, then …/worker-accounts,
 // whose sheet of initial passwords is downloaded once). The administrator's own account offers
 // no 调岗 and no 停用 (the API refuses them), and no 重设密码 (修改密码 is in the top bar); the
@@ -231,7 +233,10 @@
   async function findWorkers() {
     const asked = ++workerSearch;
     const words = $("ac-worker-search").value.trim();
-    const found = await zz.api("/api/users/workers?limit=50&q=" + encodeURIComponent(words));
+    const scope = $("ac-scope").value.trim(); // the scope typed: only workers of its villages
+    const found = await zz.api(
+      "/api/users/workers?limit=50&q=" + encodeURIComponent(words) + "&scope=" + encodeURIComponent(scope)
+    );
     if (asked !== workerSearch) return;
     const list = $("ac-worker");
     list.textContent = "";
@@ -239,12 +244,16 @@
       list.appendChild(new Option("当前：" + editing.worker_name, "", true, true));
     }
     found.forEach(function (w) {
-      const option = new Option(w.name + " · " + w.area_name + (w.home_grid ? " · " + (w.grid_name || "网格 " + w.home_grid) : ""), w.id);
-      option.dataset.area = w.area_code;
+      const option = new Option(w.name + " · " + w.village_name + (w.home_grid ? " · " + (w.grid_name || "网格 " + w.home_grid) : ""), w.id);
+      option.title = w.village_name + "（" + w.village_code + "）";
+      option.dataset.area = w.village_code;
       option.dataset.name = w.name;
       list.appendChild(option);
     });
-    if (!list.options.length) list.appendChild(new Option(words ? "没有找到" : "本辖区没有尚无账号的在册网格员", "", false, false));
+    if (!list.options.length) {
+      const none = words ? "没有找到" : scope ? "管辖范围 " + scope + " 内没有尚无账号的在册网格员" : "本辖区没有尚无账号的在册网格员";
+      list.appendChild(new Option(none, "", false, false));
+    }
   }
 
   function showWorkerField() {
@@ -256,7 +265,7 @@
   function pickWorker() {
     const option = $("ac-worker").selectedOptions[0];
     if (!option || !option.value) return;
-    $("ac-scope").value = option.dataset.area; // the worker's village
+    $("ac-scope").value = option.dataset.area; // the village of the worker's home grid
     if (!$("ac-display-name").value.trim()) $("ac-display-name").value = option.dataset.name;
   }
 
@@ -411,9 +420,13 @@
   $("ac-unmask").addEventListener("change", () => ($("ac-unmask-reason").hidden = !$("ac-unmask").checked));
   $("ac-worker").addEventListener("change", pickWorker);
   let searchTimer = null;
-  $("ac-worker-search").addEventListener("input", function () {
+  function searchSoon() {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(() => findWorkers().catch((err) => formError(zz.errorText(err))), 250);
+  }
+  $("ac-worker-search").addEventListener("input", searchSoon);
+  $("ac-scope").addEventListener("input", function () {
+    if (!$("ac-worker-field").hidden) searchSoon(); // the list follows the scope typed
   });
   $("ac-form").addEventListener("submit", submitForm);
   $("ac-form-cancel").addEventListener("click", () => $("ac-form-dialog").close());
