@@ -222,12 +222,20 @@ def test_the_phone_lands_on_the_workers_own_tasks_and_folds_the_communitys_figur
     demo = console_demo
     desk = _desk(demo)
     case_id = _dispatch_to_worker(demo, "落地页测试：路灯不亮")
+    with demo.owner.begin() as conn:  # its 联系时限 passed: the count in red
+        conn.execute(
+            text("UPDATE cases SET contact_deadline = now() - interval '1 hour' WHERE id = :c"),
+            {"c": case_id},
+        )
     with _workload_kept(demo, case_id):
         _open_phone(page, demo, desk)
         page.screenshot_step("1-landing")
         tab = page.locator("#zz-tasks-tab")
         expect(tab).to_have_class("zz-tab active")
-        expect(page.locator("#zz-tasks-count")).to_have_text("1")
+        count = page.locator("#zz-tasks-count")
+        expect(count).to_have_text("1")
+        expect(count).to_have_class("badge text-bg-danger zz-late")
+        expect(count).to_have_attribute("title", "其中 1 件已超过时限")
         task = page.locator(f"#zz-tasks-body tr[data-case-id='{case_id}']")
         # his tabs on the first screen, his task above the figures and the map (below it only
         # the dispatches taken back from him, until he read them)
