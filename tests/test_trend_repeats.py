@@ -77,3 +77,16 @@ def test_the_workbook_counts_repeats_by_village_kind_and_period(db: Session) -> 
     assert analyst[1][3:] == (0, 3, 4, 7)
     assert analyst[2][3:] == (0, 0, "<3", "<3")
     assert any("小于3的数记为<3" in str(r[0]) for r in analyst[3:])
+
+
+def test_the_workbook_s_change_ends_with_the_period_reported(db: Session) -> None:
+    """Trial AT m6: the report of 2026年9月 compared the months up to the window's end."""
+    _seed(db)
+    rep = trend_report.report(
+        db, COUNTY, actor=actor("analyst", COUNTY), now=NOW, periods=6, period="2026-09"
+    )
+    assert rep.series.periods[-1].key != "2026-09"
+    assert rep.changes["recent"]["last"] == "2026-09"
+    book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
+    told = [str(r[0]) for r in book["变化对比（近6个月）"].iter_rows(values_only=True) if r[0]]
+    assert any("2026年4月 至 2026年9月" in t and "截至所选统计期" in t for t in told), told[-1]
