@@ -29,7 +29,7 @@ from geo.codes import (
     scope_range,
 )
 from layers import audit, deadlines, department_scope, workflow
-from layers.accounts import retired_unit_refusal
+from layers.accounts import retired_unit_refusal, unmask_effective
 from layers.china_time import CHINA
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
 from layers.free_text import (
@@ -1905,13 +1905,16 @@ def reporter_refusal(session: Session, case: Case, actor: Actor, *, can_unmask: 
     actor : Actor
         Who would read.
     can_unmask : bool
-        The reader's unmask right (in effect, :func:`layers.accounts.unmask_effective`).
+        The reader's unmask flag; only in effect does it count
+        (:func:`layers.accounts.unmask_effective`: a city account flagged before the rule that
+        it may not hold reads no reporter, as it reads no person).
 
     Returns
     -------
     str or None
         The refusal (Chinese), ``None`` when the reader may.
     """
+    can_unmask = unmask_effective(actor.role, can_unmask=can_unmask, scope_code=actor.scope_code)
     if actor.role not in workflow.FIELD:
         return NO_REPORTER_RIGHT
     if actor.role == Role.GRID_WORKER:

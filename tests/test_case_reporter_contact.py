@@ -219,3 +219,32 @@ def test_the_detail_says_who_may_read_the_reporter_and_the_desk_reads_it(
             {"id": case_id},
         ).one()
     assert tuple(entry) == ("t46_disp_a1", "ok", "联系反映人核实诉求")
+
+
+def test_a_city_commander_flagged_before_the_rule_reads_no_reporter(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, database: SuiteDatabase
+) -> None:
+    """A flag a city account may not hold (given before the rule) opens no reporter either.
+
+    The persons' reads checked the flag in effect; the reporter's read took the bare flag, so a
+    city commander flagged before the rule read the name and phone of any case of the city.
+    """
+    case_id = _world_case(api_world)
+    city = api_world.users["cmd_city"]
+    flag = text("UPDATE users SET can_unmask = :on WHERE id = :id")
+    with database.owner.begin() as conn:
+        conn.execute(flag, {"on": True, "id": city.id})
+    try:
+        said = api_client.get(f"/api/cases/{case_id}/detail", headers=auth_headers("cmd_city"))
+        assert said.status_code == 200, said.text
+        assert said.json()["can_reveal_reporter"] is False
+        read = api_client.post(
+            f"/api/cases/{case_id}/reporter",
+            json={"reason": "核实来电内容"},
+            headers=auth_headers("cmd_city"),
+        )
+        assert read.status_code == 403, read.text
+        assert "报告人" not in read.text
+    finally:
+        with database.owner.begin() as conn:
+            conn.execute(flag, {"on": False, "id": city.id})
