@@ -25,7 +25,7 @@ router = APIRouter(prefix="/api/hotspots", tags=["hot spots"])
 
 
 class RunIn(BaseModel):
-    """Parameters of a run (defaults: your scope, the last 90 days).
+    """Parameters of a run (defaults: your scope, the nightly run's last 365 days).
 
     A ``window_end`` more than ``bin_days`` before now makes a historic analysis; times without
     a time zone are China's.
@@ -34,7 +34,7 @@ class RunIn(BaseModel):
     scope_code: str | None = Field(default=None, pattern=r"^\d{12}$")
     window_start: datetime | None = None
     window_end: datetime | None = None
-    days: int = Field(default=90, ge=1, le=3660)
+    days: int = Field(default=hotspot_runs.NIGHTLY_DAYS, ge=1, le=3660)
     resolution: int = Field(default=8, ge=5, le=10)
     bin_days: int = Field(default=7, ge=1, le=366)
     permutations: int = Field(

@@ -208,7 +208,7 @@ def analyse_last_year(engine: Engine, *, county: str, now: datetime) -> RunResul
     from sqlalchemy.orm import Session
 
     from layers.database import apply_scope
-    from layers.hotspot_runs import run
+    from layers.hotspot_runs import NIGHTLY_DAYS, run
     from layers.model import Role
     from layers.workflow import Actor
 
@@ -220,7 +220,7 @@ def analyse_last_year(engine: Engine, *, county: str, now: datetime) -> RunResul
             session,
             actor=actor,
             scope_code=scope,
-            window_start=now - timedelta(days=365),
+            window_start=now - timedelta(days=NIGHTLY_DAYS),
             window_end=now,
         )
 
