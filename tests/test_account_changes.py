@@ -42,6 +42,7 @@ from tests.workflow_data import (
     COUNTY,
     add_user,
     add_worker,
+    create_account,
     ensure_world,
     township,
     village,
@@ -74,19 +75,10 @@ def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> Result:
 
 
 def _create(database: SuiteDatabase, name: str, role: str, scope: str, **more: Any) -> int:
-    with Session(database.owner) as owner, owner.begin():
-        user = accounts.create_user(
-            owner,
-            username=PREFIX + name,
-            password=PASSWORD,
-            role=role,
-            scope_code=scope,
-            display_name=name,
-            **more,
-        )
-        # set a minute ago, so that a token "issued 2 s ago" (:func:`_bearer`) is valid
-        user.password_changed_at = datetime.now(UTC) - timedelta(minutes=1)
-        return user.id
+    display_name = name
+    return create_account(
+        database, PREFIX + name, role, scope, password=PASSWORD, display_name=display_name, **more
+    )
 
 
 def _row(database: SuiteDatabase, user_id: int) -> Any:

@@ -34,6 +34,7 @@ from tests.workflow_data import (
     township,
     village,
     village_centre,
+    worker_actor,
 )
 
 NAME, PHONE = "周晓梅", "13700003333"
@@ -44,12 +45,6 @@ Headers = Callable[[str], dict[str, str]]
 def world(db: Session) -> Session:
     ensure_world(db)
     return db
-
-
-def _worker(worker_id: int) -> workflow.Actor:
-    return workflow.Actor(
-        user_id=None, name="网格员", role="grid_worker", scope_code=village(), worker_id=worker_id
-    )
 
 
 def _case(world: Session) -> Case:
@@ -93,30 +88,30 @@ def test_the_worker_it_is_dispatched_to_reads_the_reporter_without_the_right(
     other = add_worker(world, area_code=village(), lon=lon, lat=lat, name="他人")
     case = _case(world)
     with pytest.raises(Forbidden, match="网格员只能查看派给本人的案件的反映人信息"):
-        _read(world, case, _worker(mine))  # not dispatched yet
+        _read(world, case, worker_actor(mine))  # not dispatched yet
     cases.act(world, case.id, "triage", actor=actor(), now=NOW)
     cases.act(world, case.id, "dispatch", actor=actor(), now=NOW, params={"worker_id": mine})
-    assert cases.reporter_refusal(world, case, _worker(mine), can_unmask=False) is None
-    assert _read(world, case, _worker(mine)) == (NAME, PHONE)
+    assert cases.reporter_refusal(world, case, worker_actor(mine), can_unmask=False) is None
+    assert _read(world, case, worker_actor(mine)) == (NAME, PHONE)
     with pytest.raises(Forbidden, match="网格员只能查看派给本人的案件的反映人信息"):
-        _read(world, case, _worker(other))
+        _read(world, case, worker_actor(other))
     with pytest.raises(InvalidInput):  # a reason that is none, as with the right
-        _read(world, case, _worker(mine), reason=" 看 ")
+        _read(world, case, worker_actor(mine), reason=" 看 ")
     with pytest.raises(InvalidInput):  # nor the reporter's own number in the audit log
-        _read(world, case, _worker(mine), reason=f"拨打{PHONE}")
+        _read(world, case, worker_actor(mine), reason=f"拨打{PHONE}")
     # once he 办结'd it, the case is no longer his to phone about
-    cases.act(world, case.id, "accept", actor=_worker(mine), now=NOW)
+    cases.act(world, case.id, "accept", actor=worker_actor(mine), now=NOW)
     cases.act(
         world,
         case.id,
         "resolve",
-        actor=_worker(mine),
+        actor=worker_actor(mine),
         now=NOW,
         params={"outcome": "mediated"},
         note="已调解",
     )
     with pytest.raises(Forbidden):
-        _read(world, case, _worker(mine))
+        _read(world, case, worker_actor(mine))
     # audited as a read with the right is: who, ok, the reason (and never the values)
     assert _audited(world, case) == [("网格员", "ok", "联系反映人了解情况")]
     logged = world.scalars(select(AuditEntry).where(AuditEntry.object_id == str(case.id)))

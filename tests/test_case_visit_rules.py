@@ -31,6 +31,7 @@ from tests.workflow_data import (
     ensure_world,
     village,
     village_centre,
+    worker_actor,
 )
 
 Headers = Callable[[str], dict[str, str]]
@@ -40,12 +41,6 @@ Headers = Callable[[str], dict[str, str]]
 def world(db: Session) -> Session:
     ensure_world(db)
     return db
-
-
-def _worker(worker_id: int) -> workflow.Actor:
-    return workflow.Actor(
-        user_id=None, name="网格员", role="grid_worker", scope_code=village(), worker_id=worker_id
-    )
 
 
 def _resolved(world: Session, handler: int, *, legal: bool = False) -> Case:
@@ -67,13 +62,13 @@ def _resolved(world: Session, handler: int, *, legal: bool = False) -> Case:
     ).case
     cases.act(world, case.id, "triage", actor=desk, now=NOW)
     cases.act(world, case.id, "dispatch", actor=desk, now=NOW, params={"worker_id": handler})
-    cases.act(world, case.id, "accept", actor=_worker(handler), now=NOW)
+    cases.act(world, case.id, "accept", actor=worker_actor(handler), now=NOW)
     if legal:  # mediation failed: the worker's dispatch ends, the county court decides
         cases.act(
             world,
             case.id,
             "resolve",
-            actor=_worker(handler),
+            actor=worker_actor(handler),
             now=NOW,
             params={"outcome": "mediation_failed", "route": "litigation"},
             note="调解不成，当事人起诉",
@@ -86,7 +81,7 @@ def _resolved(world: Session, handler: int, *, legal: bool = False) -> Case:
         world,
         case.id,
         "resolve",
-        actor=_worker(handler),
+        actor=worker_actor(handler),
         now=NOW,
         params={"outcome": "mediated"},
         note="双方达成协议",
@@ -107,14 +102,14 @@ def test_the_worker_who_resolved_a_case_does_not_visit_it(world: Session, legal:
     case = _resolved(world, handler, legal=legal)
     assert case.state == "resolved"
     # not offered to the handler, offered to another worker and to the township's desk
-    assert "visit" not in cases.actions_open_to(world, case, _worker(handler))
-    assert "visit" in cases.actions_open_to(world, case, _worker(colleague))
+    assert "visit" not in cases.actions_open_to(world, case, worker_actor(handler))
+    assert "visit" in cases.actions_open_to(world, case, worker_actor(colleague))
     assert "visit" in cases.actions_open_to(world, case, actor())
     with pytest.raises(Forbidden, match="^回访须由承办人以外的人员进行"):
-        cases.act(world, case.id, "visit", actor=_worker(handler), now=NOW, note="回访满意")
+        cases.act(world, case.id, "visit", actor=worker_actor(handler), now=NOW, note="回访满意")
     assert case.state == "resolved"
     done = cases.act(
-        world, case.id, "visit", actor=_worker(colleague), now=NOW, note="电话回访，对结果满意"
+        world, case.id, "visit", actor=worker_actor(colleague), now=NOW, note="电话回访，对结果满意"
     )
     assert done.state == "visited"
 

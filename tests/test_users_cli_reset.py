@@ -13,7 +13,7 @@ one but audited as 账号已停用 (m4).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -32,6 +32,7 @@ from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     COUNTY,
     add_worker,
+    create_account,
     grid,
     township,
     village,
@@ -62,18 +63,10 @@ def _run(env: dict[str, str], *args: str, stdin: str | None = None) -> Result:
 
 
 def _create(database: SuiteDatabase, name: str, role: str, scope: str, **more: Any) -> int:
-    with Session(database.owner) as owner, owner.begin():
-        user = accounts.create_user(
-            owner,
-            username=PREFIX + name,
-            password=PASSWORD,
-            role=role,
-            scope_code=scope,
-            display_name=more.pop("display_name", name),
-            **more,
-        )
-        user.password_changed_at = datetime.now(UTC) - timedelta(minutes=1)
-        return user.id
+    display_name = more.pop("display_name", name)
+    return create_account(
+        database, PREFIX + name, role, scope, password=PASSWORD, display_name=display_name, **more
+    )
 
 
 def _worker(database: SuiteDatabase, name: str, area: str, home_grid: str | None) -> int:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
+from layers import accounts
 from layers.workflow import Actor
 
 if TYPE_CHECKING:
@@ -188,6 +189,13 @@ def actor(
     )
 
 
+def worker_actor(worker_id: int) -> Actor:
+    """Return the actor of the grid-worker account of worker ``worker_id`` (village 1 of 100)."""
+    return Actor(
+        user_id=None, name="网格员", role="grid_worker", scope_code=village(), worker_id=worker_id
+    )
+
+
 def purge_world(session: Session) -> None:
     """Delete every committed row of the test world (province 52), keeping the audit log.
 
@@ -240,6 +248,38 @@ def delete_cases(session: Session, ids: list[int]) -> None:
     session.execute(text("DELETE FROM dispatches WHERE case_id = ANY(:ids)"), {"ids": ids})
     session.execute(text("UPDATE cases SET duplicate_of = NULL WHERE id = ANY(:ids)"), {"ids": ids})
     session.execute(text("DELETE FROM cases WHERE id = ANY(:ids)"), {"ids": ids})
+
+
+def create_account(
+    database: SuiteDatabase, username: str, role: str, scope: str, *, password: str, **more: Any
+) -> int:
+    """Create an account through :func:`layers.accounts.create_user` and return its id.
+
+    Its password counts as set a minute ago, so that a token issued just now is valid (a token
+    issued before the password's last change is not).
+
+    Parameters
+    ----------
+    database : tests.conftest.SuiteDatabase
+        The suite's database (the account is written as its owner).
+    username, role, scope : str
+        Login name, role code and 12-digit scope.
+    password : str
+        Its password.
+    **more : Any
+        More of ``create_user``'s keywords (``display_name``, ``worker_id`` …).
+
+    Returns
+    -------
+    int
+        The account's id.
+    """
+    with Session(database.owner) as owner, owner.begin():
+        user = accounts.create_user(
+            owner, username=username, password=password, role=role, scope_code=scope, **more
+        )
+        user.password_changed_at = datetime.now(UTC) - timedelta(minutes=1)
+        return int(user.id)
 
 
 @contextmanager
