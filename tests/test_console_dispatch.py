@@ -629,8 +629,10 @@ def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
         task.locator("button[data-action='arrive']").click()
         page.click("#zz-action-submit")
         expect(task.locator(".zz-case-state")).to_have_text("已到场")
-        handle = task.locator("a", has_text="办结…")
-        expect(handle).to_have_attribute("href", f"/cases/{case_id}")
+        # 办结 is done from the card as on the case page (trial AS M1); the title opens the case
+        expect(task.locator("button[data-action='resolve']")).to_be_visible()
+        handle = task.locator(f"a[href='/cases/{case_id}']").first
+        expect(handle).to_contain_text(title)
         page.screenshot_step("2-on-site")
         # the county supervises it (督办): the case page shows the 督办时限
         as_county = _token(client, demo.username("commander", demo.data.county_code))

@@ -209,7 +209,9 @@ def _marks(page: RecordedPage, origin: str, mark: str) -> dict[str, float]:
     icon's centre."""
     page.goto(f"{origin}/screen/{VILLAGE}")
     page.wait_for_function("window.zzReady === true")
-    page.evaluate("zzMap.setZoom(14)")  # the village's cases, some counted in circles, some not
+    page.evaluate(
+        "() => { zzMap.setZoom(14); }"
+    )  # the village's cases, some counted in circles, some not
     page.locator(mark).first.wait_for()
     found: dict[str, float] = page.evaluate(
         """(selector) => {
