@@ -80,6 +80,15 @@ def _worker_of(demo: ConsoleDemo, username: str) -> tuple[int, str, str]:
     return int(row.id), str(row.area_code), str(row.status)
 
 
+def login_grid_worker(page: RecordedPage, demo: ConsoleDemo) -> tuple[int, str]:
+    """Log the demo's grid worker in on his village's page; return his worker id and village."""
+    worker_login = demo.username("grid_worker")
+    worker_id, village, _ = _worker_of(demo, worker_login)
+    login(page, demo.origin, worker_login)
+    page.wait_for_url(f"{demo.origin}/console/{village}")
+    return worker_id, village
+
+
 def _spot(demo: ConsoleDemo, village: str) -> Spot:
     """A point 40 % of the way along a fixed camera's axis, inside the worker's village."""
     with demo.owner.connect() as conn:

@@ -21,7 +21,7 @@ from layers.china_time import CHINA
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_case_photos import GPS, _jpeg_with_gps, _png
-from tests.test_console_dispatch import _worker_of
+from tests.test_console_dispatch import login_grid_worker
 
 WIDTH, HEIGHT = 390, 844
 
@@ -33,11 +33,8 @@ def test_the_worker_takes_photos_with_his_visit_and_sees_them_in_the_persons_vis
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    worker_login = demo.username("grid_worker")
-    worker_id, village, _ = _worker_of(demo, worker_login)
+    worker_id, village = login_grid_worker(page, demo)
     today = datetime.now(UTC).astimezone(CHINA).date()
-    login(page, demo.origin, worker_login)
-    page.wait_for_url(f"{demo.origin}/console/{village}")
     page.locator("#zz-visits-tab").click()
     page.locator("#zz-visits-status").select_option("all")
     first = page.locator("#zz-visits-list[data-status=all] .zz-visit").first

@@ -21,7 +21,7 @@ from geo.codes import make_resident_id
 from layers.china_time import CHINA
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import _worker_of
+from tests.test_console_dispatch import _worker_of, login_grid_worker
 
 _FOLLOWED = (
     "SELECT p.id, coalesce(max(v.visited_on), p.on_record_since) + r.interval_days AS due_on"
@@ -202,10 +202,7 @@ def test_a_grid_worker_sees_whose_visits_are_due_and_records_one(
 @pytest.mark.xdist_group("console")
 def test_the_visits_tab_fits_a_phone(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     demo = console_demo
-    worker_login = demo.username("grid_worker")
-    _worker_id, village, _ = _worker_of(demo, worker_login)
-    login(page, demo.origin, worker_login)
-    page.wait_for_url(f"{demo.origin}/console/{village}")
+    _worker_id, village = login_grid_worker(page, demo)
     page.locator("#zz-visits-tab").click()
     page.locator("#zz-visits-status").select_option("all")
     # the list of the choice, not the due list drawn before it (which the click would lose)

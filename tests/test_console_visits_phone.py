@@ -28,8 +28,8 @@ from sqlalchemy import text
 
 from layers.china_time import CHINA
 from tests.browser import RecordedPage
-from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import _worker_of
+from tests.console_fixtures import ConsoleDemo
+from tests.test_console_dispatch import login_grid_worker
 from tests.test_console_visits import _followed
 
 WIDTH, HEIGHT = 390, 844
@@ -73,14 +73,11 @@ def test_the_visits_tab_says_its_count_as_the_page_opens(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    worker_login = demo.username("grid_worker")
-    worker_id, village, _ = _worker_of(demo, worker_login)
+    worker_id, village = login_grid_worker(page, demo)
     today = datetime.now(UTC).astimezone(CHINA).date()
     followed = _followed(demo, worker_id)
     overdue = sum(1 for due in followed.values() if due is not None and due < today)
     assert overdue > 0, "the demo's grid worker has nobody overdue"
-    login(page, demo.origin, worker_login)
-    page.wait_for_url(f"{demo.origin}/console/{village}")
     # untapped: the tab is not the one open, and yet it says how many are overdue, in red
     tab = page.locator("#zz-visits-tab")
     expect(tab).to_be_visible()
@@ -107,11 +104,8 @@ def test_a_dropped_network_is_said_in_chinese_and_the_note_survives_a_reload(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
     demo = console_demo
-    worker_login = demo.username("grid_worker")
-    worker_id, village, _ = _worker_of(demo, worker_login)
+    worker_id, village = login_grid_worker(page, demo)
     today = datetime.now(UTC).astimezone(CHINA).date()
-    login(page, demo.origin, worker_login)
-    page.wait_for_url(f"{demo.origin}/console/{village}")
     page.wait_for_load_state("networkidle")  # the tab's count, read as it opened, not dropped
 
     def drop(route: Route) -> None:
@@ -190,11 +184,8 @@ def test_a_photo_over_the_size_limit_is_shrunk_on_the_phone_and_taken(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
     demo = console_demo
-    worker_login = demo.username("grid_worker")
-    worker_id, village, _ = _worker_of(demo, worker_login)
+    worker_id, village = login_grid_worker(page, demo)
     today = datetime.now(UTC).astimezone(CHINA).date()
-    login(page, demo.origin, worker_login)
-    page.wait_for_url(f"{demo.origin}/console/{village}")
     _open_list(page)
     first = page.locator("#zz-visits-list .zz-visit").first
     person_id = int(first.get_attribute("data-person-id") or 0)
