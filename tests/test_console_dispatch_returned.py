@@ -56,6 +56,37 @@ def _place(demo: ConsoleDemo, worker_id: int, lon: float, lat: float) -> Any:
     return before
 
 
+def _rest(demo: ConsoleDemo, worker_id: int, case_id: int) -> list[int]:
+    """Date the worker's other dispatches of the last day a day back; return their ids.
+
+    The suite's earlier tests dispatch many cases to the demo's one grid worker with an account:
+    his 24-hour load (part of the ranking) would push him out of the ten shown, whose order is
+    what is tested here.
+    """
+    with demo.owner.begin() as conn:
+        return list(
+            conn.execute(
+                text(
+                    "UPDATE dispatches SET assigned_at = assigned_at - interval '1 day'"
+                    " WHERE worker_id = :w AND case_id <> :c"
+                    " AND assigned_at > now() - interval '1 day' RETURNING id"
+                ),
+                {"w": worker_id, "c": case_id},
+            ).scalars()
+        )
+
+
+def _unrest(demo: ConsoleDemo, ids: list[int]) -> None:
+    with demo.owner.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE dispatches SET assigned_at = assigned_at + interval '1 day'"
+                " WHERE id = ANY(:ids)"
+            ),
+            {"ids": ids},
+        )
+
+
 def _restore(demo: ConsoleDemo, worker_id: int, before: Any) -> None:
     with demo.owner.begin() as conn:
         conn.execute(
@@ -78,6 +109,7 @@ def test_a_worker_who_returned_the_case_is_said_so_ranked_last_and_asked_for_aga
         _act(client, worker, returned, "return", REASON)
     # he stands at the spot: by distance alone he came first
     his = _place(demo, desk.worker_id, desk.spot.lon + 0.00005, desk.spot.lat)
+    rested = _rest(demo, desk.worker_id, returned)
     try:
         login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}?case={returned}")
         expect(page.locator("#dz-state")).to_have_text("已分流")
@@ -120,6 +152,7 @@ def test_a_worker_who_returned_the_case_is_said_so_ranked_last_and_asked_for_aga
         page.assert_clean(demo.origin)
     finally:
         _restore(demo, desk.worker_id, his)
+        _unrest(demo, rested)
         with httpx2.Client(base_url=demo.origin, timeout=30) as client:
             case = client.get(
                 f"/api/cases/{returned}", headers=_token(client, desk.dispatcher)
