@@ -82,6 +82,11 @@ def test_the_brief_is_the_feed_over_its_window(
     assert [row[:3] for row in table[1:]] == [[u["name"], lvl, u["code"]] for lvl, u in expected]
     for row, (_, unit) in zip(table[1:], expected, strict=True):
         assert row[3:] == [kpi_text(k, unit["kpis"][k]) for k in KPI_LABELS], unit["code"]
+    # each 「—」 in the table is explained in the 说明, KPI by KPI
+    dashes = {KPI_LABELS[k] for _, unit in expected for k in KPI_LABELS if unit["kpis"][k] is None}
+    assert dashes or user != "analyst_a"  # an analyst's small 走访逾期 is withheld
+    said = next(line for line in summary["说明"].splitlines() if line.startswith("简报："))
+    assert all(f"{label}为" in said.split("写「—」的：")[1] for label in dashes), said
     assert sheets["风险预警"][0][:2] == ["状态", "预警"]
     case_lists = [t for t in ("新登记案件", "超期案件", "督办案件", "上报案件") if t in sheets]
     assert case_lists or user == "analyst_a"  # an analyst reads no single case
