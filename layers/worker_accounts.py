@@ -8,9 +8,11 @@ login name they would get: their mobile number (网格员 log in to the 网格�
 else their 工号, else none (that worker is said, not opened). :func:`open_accounts`
 opens the planned accounts with generated passwords that their owners change at first login,
 each standing for its worker with the worker's village as scope (:func:`layers.accounts.
-create_user`). The passwords are hashed two at a time (argon2 leaves the interpreter while it
-works) with :func:`layers.accounts.handover_hasher`; :func:`handover_workbook` lists them once,
-to be printed and handed over.
+create_user`): their home grid's, also for a worker the roster files under the township, whose
+record then moves to that village (:func:`layers.accounts.hold_worker`), as for one account
+opened in 账号管理 (trial AT M1). The passwords are hashed two at a time (argon2 leaves the
+interpreter while it works) with :func:`layers.accounts.handover_hasher`;
+:func:`handover_workbook` lists them once, to be printed and handed over.
 
 A township or a village at a time: a township of 600 workers takes some seconds.
 """
@@ -55,7 +57,8 @@ class WorkerChoice:
     name : str
         The worker's name (the account's shown name).
     area_code, area_name : str
-        Their unit (the account's scope).
+        Their unit, the account's scope: the village of their home grid when it lies in the
+        unit their record is filed under (a township), else that unit.
     home_grid : str or None
         Their grid's code.
     grid_name : str or None
@@ -189,9 +192,10 @@ def plan(session: Session, scope_code: str) -> Plan:
     candidates = {n for w in workers for n in (w.phone, w.external_id) if n is not None}
     taken = set(session.scalars(select(User.username).where(User.username.in_(candidates))))
     planned = []
-    for worker, area_name, retired_on, grid_name in rows:
+    for worker, area_name, retired_on, grid_name, village, village_name in rows:
+        area_code, area_name = _working_unit(worker, area_name, village, village_name)
         choice = WorkerChoice(
-            worker.id, worker.name, worker.area_code, area_name, worker.home_grid, grid_name
+            worker.id, worker.name, area_code, area_name, worker.home_grid, grid_name
         )
         if retired_on is not None:  # no account's scope (layers.accounts.check_scope)
             planned.append(Opening(choice, None, RETIRED))
@@ -302,15 +306,34 @@ def handover_workbook(planned: Plan, opened: list[Opened], *, now: datetime) -> 
     return out.getvalue()
 
 
+def _working_unit(
+    worker: Worker, area_name: str, village: str | None, village_name: str | None
+) -> tuple[str, str]:
+    """Return the unit a worker's account is scoped to: their grid's village inside their unit."""
+    lo, hi = scope_range(worker.area_code)
+    if village is not None and village_name is not None and lo <= village < hi:
+        return village, village_name
+    return worker.area_code, area_name
+
+
 def _waiting_query(
     scope_code: str, words: str = ""
-) -> Select[Worker, str, date | None, str | None]:
+) -> Select[Worker, str, date | None, str | None, str | None, str | None]:
     lo, hi = scope_range(scope_code)
     holder = aliased(User)
+    village = aliased(Jurisdiction)
     query = (
-        select(Worker, Jurisdiction.name, Jurisdiction.retired_on, Grid.name)
+        select(
+            Worker,
+            Jurisdiction.name,
+            Jurisdiction.retired_on,
+            Grid.name,
+            village.code,
+            village.name,
+        )
         .join(Jurisdiction, Jurisdiction.code == Worker.area_code)
         .outerjoin(Grid, Grid.code == Worker.home_grid)
+        .outerjoin(village, village.code == Grid.area_code)
         .where(
             Worker.area_code >= lo,
             Worker.area_code < hi,
@@ -334,8 +357,10 @@ def _waiting(
     rows = session.execute(_waiting_query(scope_code, words).limit(limit))
     return [
         (
-            WorkerChoice(w.id, w.name, w.area_code, area_name, w.home_grid, grid_name),
+            WorkerChoice(
+                w.id, w.name, *_working_unit(w, area_name, village, name), w.home_grid, grid_name
+            ),
             retired is not None,
         )
-        for w, area_name, retired, grid_name in rows
+        for w, area_name, retired, grid_name, village, name in rows
     ]

@@ -369,6 +369,7 @@ def test_the_grid_workers_of_a_township_get_their_accounts_at_once(
         ("批己", one, "13912340006", None, "on_duty"),  # has an account already: none
         ("批庚", two, "13912340001", "PK-007", "busy"),  # shares 甲's phone: the 工号
         ("批辛", gone, "13912340008", None, "on_duty"),  # their village was retired
+        ("批壬", town, "13912340009", None, "on_duty"),  # filed under the township: see below
     ]
     with Session(database.owner) as owner, owner.begin():
         ensure_world(owner)
@@ -383,10 +384,17 @@ def test_the_grid_workers_of_a_township_get_their_accounts_at_once(
         for name, area, phone, number, status in staff:
             ids[name] = owner.execute(
                 text(
-                    "INSERT INTO workers (name, phone, external_id, area_code, status, role)"
-                    " VALUES (:n, :p, :x, :a, :s, 'grid_worker') RETURNING id"
-                ),
-                {"n": name, "p": phone, "x": number, "a": area, "s": status},
+                    "INSERT INTO workers (name, phone, external_id, area_code, status, role,"
+                    " home_grid) VALUES (:n, :p, :x, :a, :s, 'grid_worker', :g) RETURNING id"
+                ),  # 批壬's grid lies in village one: his account is that village's (trial AT M1)
+                {
+                    "n": name,
+                    "p": phone,
+                    "x": number,
+                    "a": area,
+                    "s": status,
+                    "g": grid(one) if name == "批壬" else None,
+                },
             ).scalar_one()
         accounts.create_user(
             owner,
@@ -419,21 +427,21 @@ def test_the_grid_workers_of_a_township_get_their_accounts_at_once(
     )
     assert planned.status_code == 200, planned.text
     plan = planned.json()
-    assert (plan["unit_name"], plan["opening"]) == ("镇200", 4)
+    assert (plan["unit_name"], plan["opening"]) == ("镇200", 5)
     assert [(w["name"], w["reason"][:7]) for w in plan["skipped"]] == [
         ("批丙", "没有可作登录名"),
         ("批辛", "所在村（社区）"),
     ]
 
     picker = api_client.get("/api/users/workers?q=批", headers=headers).json()
-    assert sorted(w["name"] for w in picker) == ["批丁", "批丙", "批乙", "批庚", "批甲"], (
+    assert sorted(w["name"] for w in picker) == ["批丁", "批丙", "批乙", "批壬", "批庚", "批甲"], (
         "not who left, has an account or is of a retired village"
     )
 
     opened = api_client.post("/api/users/worker-accounts", json={"scope": town}, headers=headers)
     assert opened.status_code == 200, opened.text
     assert opened.headers["cache-control"] == "no-store"
-    assert opened.headers["x-accounts-opened"] == "4"
+    assert opened.headers["x-accounts-opened"] == "5"
     assert unquote(opened.headers["content-disposition"]).endswith(".xlsx")
     book = load_workbook(io.BytesIO(opened.content))
     rows = list(book["初始密码"].iter_rows(values_only=True))
@@ -444,6 +452,7 @@ def test_the_grid_workers_of_a_township_get_their_accounts_at_once(
         "批乙": "PK-002",
         "批丁": "PK-004",
         "批庚": "PK-007",
+        "批壬": "13912340009",
     }
     assert [r[0] for r in book["未开通"].iter_rows(values_only=True)][1:] == ["批丙", "批辛"]
     login, area_name, password = logins["批甲"]
@@ -469,12 +478,20 @@ def test_the_grid_workers_of_a_township_get_their_accounts_at_once(
         audited_workers = sorted(batch)
     assert [(m.username, m.role, m.must_change_password) for m in made] == [
         ("13912340001", "grid_worker", True),
+        ("13912340009", "grid_worker", True),
         ("PK-002", "grid_worker", True),
         ("PK-004", "grid_worker", True),
         ("PK-007", "grid_worker", True),
     ]
     by_worker = {m.worker_id: m.scope_code for m in made}
-    assert by_worker == {ids[n]: area for n, area, *_ in staff if n in logins}
+    villages = {**{n: area for n, area, *_ in staff}, "批壬": one}  # his grid's, not the township
+    assert by_worker == {ids[n]: villages[n] for n in logins}
+    assert logins["批壬"][1] == "村200-1", "the handover sheet names his village"
+    with database.owner.connect() as conn:  # his record follows, so his account can read it
+        filed = conn.execute(
+            text("SELECT area_code FROM workers WHERE id = :i"), {"i": ids["批壬"]}
+        ).scalar_one()
+    assert filed == one
     assert audited_workers == sorted(by_worker), "each account opened is audited"
     again = api_client.post(
         "/api/users/worker-accounts/plan", json={"scope": town}, headers=headers
