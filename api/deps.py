@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Query, Request
@@ -417,17 +417,43 @@ async def business_user(user: CurrentUser) -> Principal:
 BusinessUser = Annotated[Principal, Depends(business_user)]
 
 
-async def refuse_department(user: CurrentUser) -> None:
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
+REFUSES_DEPARTMENT_ITSELF: set[Callable[..., Any]] = set()
+"""Routes :func:`refuse_department` lets through: each refuses a department account itself,
+audited (the unmasked read of a person, trial AW m1: :func:`refuses_department_itself`)."""
+
+
+def refuses_department_itself(endpoint: _Endpoint) -> _Endpoint:
+    """Mark ``endpoint`` as refusing a department account itself, so that the refusal is audited.
+
+    Parameters
+    ----------
+    endpoint : callable
+        A route's function (decorate it below the router's decorator).
+
+    Returns
+    -------
+    callable
+        ``endpoint``, listed in :data:`REFUSES_DEPARTMENT_ITSELF`.
+    """
+    REFUSES_DEPARTMENT_ITSELF.add(endpoint)
+    return endpoint
+
+
+async def refuse_department(user: CurrentUser, request: Request) -> None:
     """Refuse a functional department's account a command-centre view (trial AQ S2).
 
     A department reads only the cases sent or 吹哨'd to it (:mod:`layers.department_scope`):
     the command feed, the map's case points and hot spots, trends, alerts, workers, cameras
-    and the special-population registers would show it the whole area's.
+    and the special-population registers would show it the whole area's. A route marked
+    :func:`refuses_department_itself` refuses it in its own, audited, way.
 
     Parameters
     ----------
     user : Principal
         The current user.
+    request : fastapi.Request
+        The request (its route).
 
     Raises
     ------
@@ -435,6 +461,9 @@ async def refuse_department(user: CurrentUser) -> None:
         A department account.
     """
     if user.role == Role.DEPARTMENT:
+        route = request.scope.get("route")
+        if getattr(route, "endpoint", None) in REFUSES_DEPARTMENT_ITSELF:
+            return
         raise Forbidden(COMMAND_VIEW_REFUSED)
 
 

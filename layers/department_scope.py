@@ -10,7 +10,9 @@ its own (trial AM M1).
 
 Every read path a department reaches (the case, its events and details, the lists, the search,
 its desk) filters through :func:`case_condition`; the command feed, the map, hot spots, trends
-and the special-population registers refuse a department outright (:mod:`api.deps`).
+and the special-population registers refuse a department outright (:mod:`api.deps`). Its try at
+a person's clear identity is refused too, but written to the audit log as every refused unmasked
+read is (:func:`refuse_unmask`, trial AW m1).
 """
 
 from __future__ import annotations
@@ -25,13 +27,68 @@ from sqlalchemy.dialects.postgresql import TEXT as PG_TEXT
 from sqlalchemy.orm import Session, aliased
 
 from geo.codes import division_level, enclosing_code, scope_range
-from layers.errors import InvalidInput
-from layers.model import AssigneeKind, Case, CaseEvent, CaseState, Dispatch, Role
+from layers import audit
+from layers.accounts import Reader
+from layers.disclosure import REASON_NOT_KEPT, own_values
+from layers.errors import Forbidden, InvalidInput
+from layers.model import AssigneeKind, Case, CaseEvent, CaseState, Dispatch, Person, Role
 from layers.model.dispatches import ACTIVE_DISPATCH
 from layers.workflow import OPEN_STATES, Actor
 
 #: What a department account is told where a command-centre view is refused (trial AQ S2).
 COMMAND_VIEW_REFUSED = "职能部门账号只能查看派给本部门或向本部门吹哨的案件，请在本部门待办中办理"
+
+#: What the audit entry of a department's refused unmasked read says of the refusal.
+UNMASK_REFUSED = "department account"
+
+
+def refuse_unmask(session: Session, reader: Reader, person_id: int, *, reason: str) -> None:
+    """Refuse a department account the clear identity of a person, audited (trial AW m1).
+
+    Nothing for another account (:func:`layers.disclosure.unmask_person` judges it).
+
+    The entry is the one a refused unmasked read of any other account leaves
+    (:func:`layers.disclosure.unmask_person`): ``person.unmask``, outcome ``denied``, the
+    reason stated kept without personal data (a resident ID, a mobile number, the person's own
+    name or address: :func:`layers.audit.loggable_reason`), or not at all for a person outside
+    the account's scope.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session in a transaction scoped to the account (commit it after the refusal).
+    reader : layers.accounts.Reader
+        The department account.
+    person_id : int
+        The person asked for.
+    reason : str
+        The reason stated.
+
+    Raises
+    ------
+    Forbidden
+        A department account, with :data:`COMMAND_VIEW_REFUSED`.
+    """
+    if reader.role != Role.DEPARTMENT:
+        return
+    lo, hi = scope_range(reader.scope_code)
+    person = session.scalar(
+        select(Person).where(Person.id == person_id, Person.area_code >= lo, Person.area_code < hi)
+    )
+    kept = audit.loggable_reason(reason.strip(), own_values(person)) if person else REASON_NOT_KEPT
+    audit.record(
+        session,
+        actor_id=reader.user_id,
+        actor_name=reader.username,
+        action="person.unmask",
+        object_type="person",
+        object_id=str(person_id),
+        outcome="denied",
+        reason=kept,  # a refused reason may hold personal data
+        detail={"refused": UNMASK_REFUSED},
+    )
+    raise Forbidden(COMMAND_VIEW_REFUSED)
+
 
 #: The department names dispatched to or 吹哨'd in the area ``:lo`` to ``:hi``, blank ones left out.
 _NAMED_IN_AREA = """

@@ -30,12 +30,21 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette import status
 
-from api.deps import BusinessUser, CurrentUser, Principal, SessionDep, SettingsDep, utcnow
+from api.deps import (
+    BusinessUser,
+    CurrentUser,
+    Principal,
+    SessionDep,
+    SettingsDep,
+    refuses_department_itself,
+    utcnow,
+)
 from api.routers.cases import audited_refusal
 from layers import (
     accounts,
     audit,
     catalog,
+    department_scope,
     disclosure,
     free_text,
     person_attributes,
@@ -137,6 +146,7 @@ def unmasked_by_get(person_id: PersonId) -> None:
         422: {"description": "No real reason stated"},
     },
 )
+@refuses_department_itself
 def unmasked(
     person_id: PersonId,
     body: UnmaskReason,
@@ -147,7 +157,8 @@ def unmasked(
     """Return a person in clear: name, ID, address, category details, last visits.
 
     Needs the unmask permission. Every attempt, allowed or refused, is written to the audit
-    log with the stated reason.
+    log with the stated reason; a department account's too (trial AW m1), refused as its
+    other tries at the registers are.
     """
     reader = accounts.Reader(
         user_id=user.id,
@@ -157,6 +168,7 @@ def unmasked(
         can_unmask=user.can_unmask,
     )
     try:
+        department_scope.refuse_unmask(session, reader, person_id, reason=body.reason)
         person = disclosure.unmask_person(
             session, reader, person_id, reason=body.reason, keys=settings.platform_keys()
         )
