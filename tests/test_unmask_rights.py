@@ -44,6 +44,7 @@ KEYS = Keys(hmac_key=b"\x01" * 32, seal_key=b"\x02" * 32)
 RESIDENT_ID = "520424198001010011"
 MAY_HOLD = "指挥中心值班员、乡镇调度员、网格员"
 MAY_HOLD_LEVELS = "此权限只能授予县、乡镇、村社区级的账号"
+GROUNDS = "县综治中心主任批准，负责重点人员研判"
 
 
 # --- the rule ------------------------------------------------------------------------------
@@ -276,7 +277,7 @@ def test_user_add_refuses_the_right_to_a_department_naming_who_may(
 
 
 def test_user_add_is_audited_as_the_os_user(env: dict[str, str], database: SuiteDatabase) -> None:
-    added = _add(env, "county", "commander", COUNTY[:6], "--unmask")
+    added = _add(env, "county", "commander", COUNTY[:6], "--unmask", "--reason", GROUNDS)
     assert added.exit_code == 0, added.output
     account = _account(database, "county")
     assert account is not None and account[1]
