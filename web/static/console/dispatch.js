@@ -375,6 +375,8 @@
     $("dz-queue-box").hidden = true;
     $("dz-search-box").hidden = false;
     renderResults();
+    // one case found (a code or a work-order number typed): open it at once (trial AV m6)
+    if (found.length === 1 && (!state.selected || state.selected.id !== found[0].id)) selectCase(found[0].id);
   }
 
   function renderResults() {
