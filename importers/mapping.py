@@ -475,7 +475,7 @@ KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "name": ("网格员姓名", "网格员"),
         "home_grid": ("网格名称", "网格", "所在网格", "责任网格"),  # a grid list's name
         "area_code": ("村", "村社区", "所在村社区", "所在社区"),  # 村（社区）: 村
-        "role": ("职务", "人员类型", "网格员类别"),
+        "role": ("职务", "岗位类型", "人员类型", "网格员类别"),  # a roster's 岗位类型 (trial AV m4)
         "phone": ("联系方式", "联系电话号码"),
     },
     "cases": {  # a 110 移交清单, a 信访 register, a grid app's export, a dispute ledger

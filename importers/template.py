@@ -230,6 +230,13 @@ _CHOICES: dict[tuple[str, str], tuple[type[LabelledEnum], ...]] = {
 }
 """The code tables of each kind's code-table fields (a case's type may name a subtype)."""
 
+_CHOICE_EXAMPLES: dict[tuple[str, str], str] = {
+    ("workers", "role"): WorkerRole.GRID_WORKER.label,
+    ("workers", "status"): WorkerStatus.ON_DUTY.label,
+}
+"""The example of a code-table field where its table's last value is not what a row usually
+holds: a roster's 岗位 is 专职网格员, not 部门工作人员, its 状态 在岗, not 已离职 (trial AV m4)."""
+
 _CHOICE_NOTES: dict[str | tuple[str, str], str] = {
     ("cases", "status"): "办理状态（不填为未办结，填了办结时间为已办结；已办结的作为历史导入）",
     ("workers", "status"): "在岗状态（新网格员的初始状态；已有的网格员填离岗、已离职才改变其状态）",
@@ -450,7 +457,8 @@ def _column(kind: Kind, field: str, examples: Examples) -> Column:
         values = tuple(m.label for table in tables for m in table)
         what = _CHOICE_NOTES.get((kind.name, field)) or _CHOICE_NOTES.get(field, field)
         note = f"{what}：从下拉列表选择"
-        return Column(field, header, required, note, values[-1], values)
+        example = _CHOICE_EXAMPLES.get((kind.name, field), values[-1])
+        return Column(field, header, required, note, example, values)
     note, example = _KIND_NOTES.get((kind.name, field), _NOTES.get(field, (field, "")))
     example = examples.get((kind.name, field), examples.get(field, example))
     return Column(field, header, required, note, example)
