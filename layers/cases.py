@@ -816,6 +816,56 @@ def check_version(case: Case, expected_version: int | None) -> None:
         )
 
 
+WHOLE_NUMBER_RULES = {
+    "risk_level": RISK_RANGE,
+    "handling_level": "处理层级应为 1（省）至 5（村）的数字",
+    "satisfaction": "满意度应为 1（不满意）至 5（非常满意）",
+}
+"""What a whole-number parameter of an action must be, said when it is not one (trial AV m7)."""
+
+
+def whole_number(params: Mapping[str, Any], name: str, default: int) -> int:
+    """Return an action's whole-number parameter, or refuse it naming the parameter.
+
+    Parameters
+    ----------
+    params : mapping
+        The action's parameters.
+    name : str
+        A key of :data:`WHOLE_NUMBER_RULES`.
+    default : int
+        Its value when not given.
+
+    Returns
+    -------
+    int
+        The number.
+
+    Raises
+    ------
+    InvalidInput
+        Not a whole number: the rule, and what was given.
+
+    Examples
+    --------
+    >>> whole_number({"risk_level": "3"}, "risk_level", 4), whole_number({}, "risk_level", 4)
+    (3, 4)
+    >>> whole_number({"handling_level": "township"}, "handling_level", 4)
+    Traceback (most recent call last):
+    ...
+    layers.errors.InvalidInput: 处理层级应为 1（省）至 5（村）的数字，收到“township”
+    """
+    value = params.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        value_text = str(value)[:20]
+    else:
+        try:
+            return int(value)
+        except ValueError:
+            value_text = value[:20]
+    raise InvalidInput(f"{WHOLE_NUMBER_RULES[name]}，收到“{value_text}”")
+
+
 def _require(params: Mapping[str, Any], name: str) -> Any:
     value = params.get(name)
     if value is None or value == "" or value == []:
@@ -1228,8 +1278,8 @@ def _apply(
         category = params.get("category", case.category)
         if category not in Category.labels():
             raise unknown_category()
-        risk = int(params.get("risk_level", case.risk_level))
-        level = int(params.get("handling_level", case.handling_level))
+        risk = whole_number(params, "risk_level", case.risk_level)
+        level = whole_number(params, "handling_level", case.handling_level)
         if not 1 <= risk <= 4:
             raise InvalidInput(RISK_RANGE)
         if not actor.level <= level <= 5 or level < 1:
@@ -1274,11 +1324,11 @@ def _apply(
             case.closed_at = now
         _close_dispatch(session, case, DispatchStatus.FINISHED, now)
     elif action in ("evaluate", "visit"):
-        satisfaction = params.get("satisfaction")
-        if satisfaction is not None:
-            if int(satisfaction) not in SATISFACTION_LABELS:
-                raise InvalidInput("满意度应为 1（不满意）至 5（非常满意）")
-            payload = {"satisfaction": int(satisfaction)}
+        if params.get("satisfaction") is not None:
+            satisfaction = whole_number(params, "satisfaction", 0)
+            if satisfaction not in SATISFACTION_LABELS:
+                raise InvalidInput(WHOLE_NUMBER_RULES["satisfaction"])
+            payload = {"satisfaction": satisfaction}
     elif action == "archive":
         case.closed_at = case.closed_at or now
     elif action == "reopen":

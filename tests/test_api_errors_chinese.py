@@ -199,6 +199,13 @@ def test_unlocated_case_forbidden_roles_and_scope_are_chinese(
         f"/api/cases/{case_id}/actions/triage", json={"version": 1}, headers=users("analyst")
     )
     assert_chinese(acting, 403, "研判分析员")
+    # a parameter of the wrong kind is named, with what it must be (trial AV m7)
+    wrong = api_client.post(
+        f"/api/cases/{case_id}/actions/triage",
+        json={"version": 1, "params": {"risk_level": 3, "handling_level": "township"}},
+        headers=h,
+    )
+    assert_chinese(wrong, 422, "处理层级", "township")
     admin = api_client.get("/api/cases", headers=users("admin"))
     assert_chinese(admin, 403, "系统管理员")
     # out of scope, unknown objects
