@@ -145,10 +145,12 @@ def summarise(
             console.print(shown_note(note, listed_in), style="yellow", soft_wrap=True)
     if counts and counts.repeats:
         flagged = sum(note.linked for note in outcome.notes if isinstance(note, FlaggedRepeats))
-        console.print(repeats_line(counts.repeats, flagged))
+        console.print(repeats_line(counts.repeats, flagged), soft_wrap=True)  # trial AV m3
     kept = len({p.row for p in outcome.problems if p.severity == "kept"})
     if kept:
-        console.print(f"{kept} 行的案件保留本平台的办理状态，未按文件更新（见报告）")
+        console.print(
+            f"{kept} 行的案件保留本平台的办理状态，未按文件更新（见报告）", soft_wrap=True
+        )
     if outcome.status == "rejected":
         how = refusal_advice(outcome.problems, outcome.rows_total)
         console.print(Text("未导入任何数据", style="bold red") + Text(f"：{how}"), soft_wrap=True)
