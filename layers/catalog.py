@@ -40,6 +40,7 @@ from layers.model import (
     WorkerStatus,
 )
 from layers.video import view_sql
+from layers.visits_due import REACHED
 
 
 @dataclass(frozen=True)
@@ -271,9 +272,12 @@ RESPONSIBLES_SQL = (
 
 LAST_VISIT_SQL = (
     "(SELECT pv.visited_on FROM person_visits pv WHERE pv.person_id = t.id"
+    f" AND pv.outcome IN ({', '.join(repr(code) for code in REACHED)})"
     " ORDER BY pv.visited_on DESC LIMIT 1)"
 )
-"""The day of person ``t``'s last visit (NULL: never visited)."""
+"""The day of person ``t``'s last visit that reached them (NULL: never reached): a visit that
+found nobody (人户分离, 失联) does not restart the interval (:data:`layers.visits_due.REACHED`,
+trial AW S2)."""
 VISIT_DUE_SQL = (
     f"(SELECT coalesce({LAST_VISIT_SQL}, t.on_record_since) + r.interval_days"
     " FROM visit_rules r WHERE r.category = t.category"

@@ -26,7 +26,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from geo.codes import scope_range
-from layers import audit, visit_photos
+from layers import audit, visit_photos, visits_due
 from layers.accounts import UNMASK_ROLES, Reader, unmask_effective, unmask_refusal
 from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.model import Person, PersonCategory
@@ -217,6 +217,9 @@ def unmask_person(
         or the person's own name, ID or address (:func:`layers.audit.check_reason`); the
         refusal's entry says why as the reader was told and keeps the reason without them
         (:func:`layers.audit.loggable_reason`).
+    Forbidden
+        Also: a grid worker's account asking for a person its worker does not follow (of his
+        home grid, or naming him responsible; :func:`layers.visits_due.follows`).
     NotFound
         No such person in the reader's scope: the entry keeps no reason
         (:data:`REASON_NOT_KEPT`), nor does any refusal of a person not in scope.
@@ -241,6 +244,11 @@ def unmask_person(
     if person is None:
         _refuse(session, reader, person_id, reason, "not found in scope", in_scope=False)
         raise NotFound("该人员不存在或不在您的辖区内")
+    if reader.role in visits_due.FOLLOWED_ONLY_ROLES and not visits_due.follows(
+        session, reader.worker_id, person.id
+    ):  # a grid worker reads those he follows (trial AW M4)
+        _refuse(session, reader, person_id, reason, "not followed by the reader's worker", own)
+        raise Forbidden(visits_due.NOT_FOLLOWED_UNMASK)
     visits = _recent_visits(session, person.id)
     shown = sum(len(v.photos) for v in visits)  # the visit photos this read shows (thumbnails)
     entry = audit.record(

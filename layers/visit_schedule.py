@@ -13,12 +13,20 @@ responsible named is his grid's workers' to visit).
 days later: up to :data:`BACKDATE_DAYS`; older visits come in through the visits import). The
 visitor is the worker the account is linked to, never a name typed in; tapping twice records
 one visit. A visit recorded here has no ``import_id``, so no later import corrects it.
+
+A visit says what it found (走访结果, :class:`layers.model.VisitOutcome`): one that did not reach
+the person (人户分离, 失联) is kept and said on the person's card, and the person stays due
+(trial AW S2); a person whose latest visit found them 失联 is counted and listed apart
+(``status="missing"``), for the township to act. A 社区矫正人员 whose correction has ended is
+neither due nor overdue, and listed apart (``status="correction_over"``) until struck off
+(trial AW S4). A grid worker records visits only of the persons he follows
+(:func:`layers.visits_due.follows`; trial AW M4).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,8 +37,8 @@ from geo.codes import CodeError, division_level, prefix_length, scope_range
 from layers import visits_due
 from layers.cases import in_scope
 from layers.catalog import MASKED_NAME_SQL, RESPONSIBLES_SQL, grid_name_sql, name_sql
-from layers.errors import Conflict, InvalidInput, NotFound
-from layers.model import PersonCategory, Worker
+from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
+from layers.model import PersonCategory, VisitOutcome, Worker
 
 DUE_SOON_DAYS = 7
 """A person falls due soon when the next visit is due within this many days."""
@@ -38,8 +46,11 @@ BACKDATE_DAYS = 30
 """How many days back a worker may date the visit he records."""
 NOTE_MAX = 500
 """Longest note a visit keeps (characters)."""
-STATUSES = ("due", "overdue", "all")
-"""What :func:`due_persons` lists: overdue and due soon, overdue only, everyone followed."""
+DEFAULT_OUTCOME = VisitOutcome.MET.value
+"""What a visit found unless said (见到本人)."""
+STATUSES = ("due", "overdue", "all", "missing", "correction_over")
+"""What :func:`due_persons` lists: overdue and due soon, overdue only, everyone followed, those
+whose latest visit found them 失联, the 社区矫正人员 whose correction has ended."""
 NOT_FOUND = "未找到该人员，或该人员不在您的辖区"
 VILLAGE_LEVEL = 5
 """A village's level: its persons are counted by grid, a larger scope's by its child units."""
@@ -65,7 +76,8 @@ class DuePerson:
         The workers of the person's grid (``刘娟、罗海福``), who follow them as of their grid
         (not those who left); None where the grid has none or the person has no grid.
     last_visit : datetime.date or None
-        The last visit (None: never visited).
+        The last visit that reached the person (None: never reached): the interval runs from
+        it.
     last_visit_photos : int
         How many photos the visits of that day have (照片 N 张: the photos themselves are the
         person's personal data, :mod:`layers.visit_photos`).
@@ -79,6 +91,18 @@ class DuePerson:
         overdue).
     lon, lat : float or None
         The residence, to show it on the map.
+    latest_visit : datetime.date or None
+        The latest visit whatever it found (None: never visited).
+    latest_outcome : str or None
+        What it found (:class:`layers.model.VisitOutcome` code).
+    correction_end : datetime.date or None
+        A 社区矫正人员's 矫正结束日期 (None: another category, or not given).
+    correction_over : bool
+        The correction has ended: neither due nor overdue, to be struck off.
+    notices : list of str
+        What the card says beside the schedule: a latest visit that found nobody
+        (:func:`layers.visits_due.visit_notice`), the end of a correction
+        (:func:`layers.visits_due.correction_notice`).
     """
 
     id: int
@@ -98,6 +122,11 @@ class DuePerson:
     overdue: bool
     lon: float | None
     lat: float | None
+    latest_visit: date | None = None
+    latest_outcome: str | None = None
+    correction_end: date | None = None
+    correction_over: bool = False
+    notices: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -173,6 +202,10 @@ class DueList:
         Of those, overdue.
     due_soon : int
         Not overdue and due within :data:`DUE_SOON_DAYS`.
+    missing : int
+        Of those, whose latest visit found them 失联 (去向不明).
+    correction_over : int
+        Of those, 社区矫正人员 whose correction has ended (to be struck off).
     places : list of PlaceCount
         The places under the scope the persons followed live in (of the category asked for, in
         every place), the most overdue first: what the list may be narrowed to (with the first
@@ -190,6 +223,8 @@ class DueList:
     due_soon: int
     places: list[PlaceCount]
     workers: list[WorkerCount]
+    missing: int = 0
+    correction_over: int = 0
 
 
 _DUE = visits_due.DUE_ON
@@ -203,21 +238,20 @@ _CHOSEN = (
     " p.area_code, p.residence, lv.last AS last_visit,"
     f" {_DUE} AS due_on,"
     f" CAST(:today AS date) - ({_DUE}) AS overdue_days,"
-    f" coalesce({visits_due.overdue('today')}, false) AS overdue"
+    f" coalesce({visits_due.overdue('today')}, false) AS overdue,"
+    " lx.day AS latest_visit, lx.outcome AS latest_outcome,"
+    f" {visits_due.CORRECTION_END} AS correction_end,"
+    f" {visits_due.correction_over('today')} AS correction_over"
     " FROM persons p"
     " LEFT JOIN visit_rules r ON r.category = p.category"
     "  AND r.management_level = p.management_level"
     f" {visits_due.LAST_VISIT}"
+    f" {visits_due.LATEST_VISIT}"
     " WHERE p.area_code >= :lo AND p.area_code < :hi AND p.ended_on IS NULL"
 )
 """SQL: the persons on the register in the scope range, with their schedule (``LEFT JOIN``: a
 person whose category and level have no rule is listed, never overdue, as the counts do)."""
-_MINE = (
-    " AND (p.grid_code = (SELECT w.home_grid FROM workers w"
-    "  WHERE w.id = :worker AND w.status <> 'left')"
-    " OR EXISTS (SELECT 1 FROM person_responsibles pr"
-    "  WHERE pr.person_id = p.id AND pr.worker_id = :worker))"
-)
+_MINE = f" AND {visits_due.FOLLOWED_BY}"
 """SQL: only the persons of the worker's grid and those he is named responsible for (a worker
 who left keeps those he is named for, not his grid's)."""
 _GRID_WORKERS = (
@@ -230,8 +264,18 @@ _IN_PLACE = (
     " AND (CAST(:place AS text) IS NULL OR p.grid_code = :place"
     " OR (p.area_code >= :place_lo AND p.area_code < :place_hi))"
 )
-_SOON = f"NOT t.overdue AND t.due_on <= CAST(:today AS date) + {DUE_SOON_DAYS}"
-_STATUS_WHERE = {"due": f"t.overdue OR ({_SOON})", "overdue": "t.overdue", "all": "true"}
+_SOON = (
+    "NOT t.overdue AND NOT t.correction_over"
+    f" AND t.due_on <= CAST(:today AS date) + {DUE_SOON_DAYS}"
+)
+_MISSING = f"t.latest_outcome = '{VisitOutcome.MISSING.value}'"
+_STATUS_WHERE = {
+    "due": f"t.overdue OR ({_SOON})",
+    "overdue": "t.overdue",
+    "all": "true",
+    "missing": _MISSING,
+    "correction_over": "t.correction_over",
+}
 
 
 def due_persons(
@@ -257,7 +301,8 @@ def due_persons(
     today : datetime.date
         The centre's date.
     status : str
-        ``due`` (overdue, or due within :data:`DUE_SOON_DAYS`), ``overdue`` or ``all``.
+        ``due`` (overdue, or due within :data:`DUE_SOON_DAYS`), ``overdue``, ``all``,
+        ``missing`` (the latest visit found them 失联) or ``correction_over`` (a 社区矫正 ended).
     worker_id : int, optional
         Keep to the persons this worker follows: of his home grid, or naming him responsible
         (a worker's own list, or the one a township checks).
@@ -307,6 +352,8 @@ def due_persons(
         text(
             f"SELECT count(*) AS followed, count(*) FILTER (WHERE t.overdue) AS overdue,"
             f" count(*) FILTER (WHERE {_SOON}) AS due_soon,"
+            f" count(*) FILTER (WHERE {_MISSING}) AS missing,"
+            " count(*) FILTER (WHERE t.correction_over) AS correction_over,"
             f" count(*) FILTER (WHERE {_STATUS_WHERE[status]}) AS matched"
             f" FROM ({chosen}) t"
         ),
@@ -320,25 +367,37 @@ def due_persons(
             f" {_GRID_WORKERS} AS grid_workers,"
             f" t.last_visit, {_LAST_VISIT_PHOTOS} AS last_visit_photos,"
             " t.due_on, t.overdue_days, t.overdue,"
-            " ST_X(t.residence) AS lon, ST_Y(t.residence) AS lat"
+            " ST_X(t.residence) AS lon, ST_Y(t.residence) AS lat,"
+            " t.latest_visit, t.latest_outcome, t.correction_end, t.correction_over"
             f" FROM ({chosen}) t WHERE {_STATUS_WHERE[status]}"
-            " ORDER BY t.overdue DESC, t.due_on ASC NULLS FIRST, t.id"
+            " ORDER BY t.overdue DESC, t.correction_over, t.due_on ASC NULLS FIRST, t.id"
             " LIMIT :limit OFFSET :offset"
         ),
         params | {"limit": limit, "offset": offset},
     ).all()
     return DueList(
-        persons=[DuePerson(**row._asdict()) for row in rows],
+        persons=[_due_person(row._asdict(), today) for row in rows],
         matched=counts.matched,
         followed=counts.followed,
         overdue=counts.overdue,
         due_soon=counts.due_soon,
+        missing=counts.missing,
+        correction_over=counts.correction_over,
         # counted with the first page only: the later ones go on with the same choices
         places=_places(session, everywhere, params, scope_code) if offset == 0 else [],
         workers=_workers(session, _CHOSEN + _OF_CATEGORY + _IN_PLACE, params)
         if offset == 0
         else [],
     )
+
+
+def _due_person(row: dict[str, Any], today: date) -> DuePerson:
+    """Return a listed person with what their card says beside the schedule."""
+    said = (
+        visits_due.visit_notice(row["latest_visit"], row["latest_outcome"]),
+        visits_due.correction_notice(row["correction_end"], today),
+    )
+    return DuePerson(**row, notices=[notice for notice in said if notice])
 
 
 def _workers(session: Session, chosen: str, params: dict[str, Any]) -> list[WorkerCount]:
@@ -423,9 +482,16 @@ class RecordedVisit:
     visited_on : datetime.date
         The day.
     already : bool
-        The same worker had recorded this person's visit of that day: nothing was written.
+        The same worker had recorded this person's visit of that day: nothing was written
+        (but what it found, where it says otherwise now).
     due_on : datetime.date or None
         When the next visit is due now (None: no rule for the person's category and level).
+    outcome : str
+        What the visit found (:class:`layers.model.VisitOutcome` code).
+    due_moved : bool
+        The visit moved the next due day: it reached the person, and is their last such visit.
+    notice : str or None
+        What the worker is told when it did not (「未见到本人，仍按原应访日期 … 计」).
     """
 
     id: int
@@ -433,6 +499,9 @@ class RecordedVisit:
     visited_on: date
     already: bool
     due_on: date | None
+    outcome: str = DEFAULT_OUTCOME
+    due_moved: bool = True
+    notice: str | None = None
 
 
 def record_visit(
@@ -443,6 +512,8 @@ def record_visit(
     visited_on: date,
     today: date,
     note: str | None = None,
+    outcome: str = DEFAULT_OUTCOME,
+    role: str | None = None,
 ) -> RecordedVisit:
     """Record that ``visitor_id`` visited ``person_id`` on ``visited_on`` (flushed, not committed).
 
@@ -460,6 +531,13 @@ def record_visit(
         The centre's date.
     note : str, optional
         What the visit found (at most :data:`NOTE_MAX` characters); stored with the visit.
+    outcome : str
+        Whom it reached (:class:`layers.model.VisitOutcome` code; default 见到本人): only a
+        visit that reached the person moves the next due day.
+    role : str, optional
+        The recording account's role: one of :data:`layers.visits_due.FOLLOWED_ONLY_ROLES` (a
+        grid worker) records only the persons its worker follows
+        (:func:`layers.visits_due.follows`).
 
     Returns
     -------
@@ -469,11 +547,13 @@ def record_visit(
     Raises
     ------
     InvalidInput
-        A day in the future or too far back, or a note too long.
+        A day in the future or too far back, a note too long, or an unknown outcome.
     NotFound
         No such person in the scope.
     Conflict
         The person left the register.
+    Forbidden
+        A person the visitor does not follow, where he may record only those he does.
     """
     if visited_on > today:
         raise InvalidInput("走访日期不能晚于今天")
@@ -484,6 +564,9 @@ def record_visit(
     note = (note or "").strip() or None
     if note is not None and len(note) > NOTE_MAX:
         raise InvalidInput(f"走访情况最多 {NOTE_MAX} 字")
+    if outcome not in VisitOutcome.labels():
+        said = "、".join(VisitOutcome.labels().values())
+        raise InvalidInput(f"走访结果无效，可选：{said}")
     person = session.execute(
         text(
             "SELECT p.area_code, p.ended_on, p.ended_reason FROM persons p"
@@ -498,32 +581,95 @@ def record_visit(
             f"该人员已于 {person.ended_on:%Y-%m-%d} 注销（{person.ended_reason or '原因未注明'}），"
             "不再走访"
         )
+    if role in visits_due.FOLLOWED_ONLY_ROLES and not visits_due.follows(
+        session, visitor_id, person_id
+    ):
+        raise Forbidden(visits_due.NOT_FOLLOWED)
     params = {"person": person_id, "visitor": visitor_id, "day": visited_on}
-    visit_id = session.scalar(
+    due_before = _due_on(session, person_id)
+    found = session.execute(
         text(
-            "SELECT id FROM person_visits"
+            "SELECT id, outcome FROM person_visits"
             " WHERE person_id = :person AND visitor_id = :visitor AND visited_on = :day"
         ),
         params,
-    )
-    already = visit_id is not None
-    if visit_id is None:
+    ).first()
+    already = found is not None
+    if found is None:
         visit_id = session.scalar(
             text(
-                "INSERT INTO person_visits (person_id, area_code, visited_on, visitor_id, note)"
-                " VALUES (:person, :area, :day, :visitor, :note) RETURNING id"
+                "INSERT INTO person_visits"
+                " (person_id, area_code, visited_on, visitor_id, note, outcome)"
+                " VALUES (:person, :area, :day, :visitor, :note, :outcome) RETURNING id"
             ),
-            params | {"area": person.area_code, "note": note},
+            params | {"area": person.area_code, "note": note, "outcome": outcome},
         )
-    due_on = session.scalar(
+    else:
+        visit_id = found.id
+        if found.outcome != outcome:  # the day's visit found otherwise (met him later on)
+            session.execute(
+                text("UPDATE person_visits SET outcome = :outcome WHERE id = :id"),
+                {"outcome": outcome, "id": visit_id},
+            )
+    due_on = _due_on(session, person_id)
+    return RecordedVisit(
+        id=int(visit_id),
+        person_id=person_id,
+        visited_on=visited_on,
+        already=already,
+        due_on=due_on,
+        outcome=outcome,
+        due_moved=due_on != due_before,
+        notice=unreached_notice(outcome, due_on, today),
+    )
+
+
+def _due_on(session: Session, person_id: int) -> date | None:
+    """Return the day person ``person_id``'s next visit is due (None: no rule)."""
+    due: date | None = session.scalar(
         text(
             f"SELECT {_DUE} FROM persons p"
             " JOIN visit_rules r ON r.category = p.category"
             "  AND r.management_level = p.management_level"
             f" {visits_due.LAST_VISIT} WHERE p.id = :person"
         ),
-        params,
+        {"person": person_id},
     )
-    return RecordedVisit(
-        id=int(visit_id), person_id=person_id, visited_on=visited_on, already=already, due_on=due_on
-    )
+    return due
+
+
+def unreached_notice(outcome: str, due_on: date | None, today: date) -> str | None:
+    """Return what a worker is told of a visit that did not reach the person, if it did not.
+
+    Parameters
+    ----------
+    outcome : str
+        What the visit found (:class:`layers.model.VisitOutcome` code).
+    due_on : datetime.date or None
+        The next visit's due day, unmoved by this visit.
+    today : datetime.date
+        The centre's date.
+
+    Returns
+    -------
+    str or None
+        None for a visit that reached the person.
+
+    Examples
+    --------
+    >>> unreached_notice("absent", date(2026, 10, 21), date(2026, 12, 6))
+    '未见到本人（人户分离），仍按原应访日期 2026-10-21 计，已逾期 46 天'
+    >>> unreached_notice("missing", date(2026, 12, 20), date(2026, 12, 6))
+    '失联（去向不明），仍按原应访日期 2026-12-20 计；已列入乡镇（街道）的失联名单'
+    >>> unreached_notice("met", date(2027, 1, 5), date(2026, 12, 6)) is None
+    True
+    """
+    if outcome in visits_due.REACHED:
+        return None
+    said = VisitOutcome.label_of(outcome)
+    kept = f"，仍按原应访日期 {due_on.isoformat()} 计" if due_on is not None else "，不计入按时走访"
+    late = (today - due_on).days if due_on is not None else 0
+    tail = f"，已逾期 {late} 天" if late > 0 else ""
+    if outcome == VisitOutcome.MISSING.value:
+        tail += "；已列入乡镇（街道）的失联名单"
+    return said + kept + tail

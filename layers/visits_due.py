@@ -7,16 +7,29 @@ paper for years, is not all overdue at once.
 The command KPIs (:mod:`layers.command`) and the trends' follow-up table
 (:func:`layers.trend_tables.overdue_visits`) count alike with these fragments, over persons
 ``p`` joined to their rule ``r``.
+
+Only a visit that reached the person (:data:`REACHED`: 见到本人, 电话/视频联系) restarts the
+interval; a visit that found nobody (人户分离, 失联) is kept and said, and the person stays due
+(trial AW S2). A 社区矫正人员 whose 矫正期 has ended (:func:`correction_notice`) is no longer
+overdue: they wait to be struck off (解除矫正), flagged, not visited (trial AW S4).
+
+A grid worker visits, and reads in clear, the persons he follows only: of his home grid, or
+naming him responsible (:data:`FOLLOWED_BY`, :func:`follows`; trial AW M4).
 """
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers import audit
 from layers.errors import InvalidInput
+from layers.model.accounts import Role
 from layers.model.persons import PersonCategory as C
+from layers.model.persons import VisitOutcome
+from layers.person_attributes import END_DATES
 
 DEFAULT_RULES: dict[tuple[str, int], int] = {
     (C.RELEASED, 1): 30, (C.RELEASED, 2): 60, (C.RELEASED, 3): 90,
@@ -30,11 +43,18 @@ DEFAULT_RULES: dict[tuple[str, int], int] = {
 writes where a centre has none, and the demo uses; ``zongzhi persons visit-rule`` sets a
 centre's own."""
 
+REACHED: tuple[str, ...] = (VisitOutcome.MET.value, VisitOutcome.CONTACTED.value)
+"""The :class:`layers.model.VisitOutcome` codes of a visit that reached the person (见到本人,
+电话/视频联系): only these restart the interval."""
+_REACHED_SQL = ", ".join(f"'{code}'" for code in REACHED)
+
 LAST_VISIT = (
     "LEFT JOIN LATERAL (SELECT pv.visited_on AS last FROM person_visits pv"
-    " WHERE pv.person_id = p.id ORDER BY pv.visited_on DESC LIMIT 1) lv ON true"
+    f" WHERE pv.person_id = p.id AND pv.outcome IN ({_REACHED_SQL})"
+    " ORDER BY pv.visited_on DESC LIMIT 1) lv ON true"
 )
-"""SQL: ``lv.last``, the day of person ``p``'s last visit (NULL: never visited).
+"""SQL: ``lv.last``, the day of person ``p``'s last visit that reached them (:data:`REACHED`;
+NULL: never reached).
 
 The latest row, read backwards along the ``(person_id, visited_on)`` index. Under row-level
 security ``max()`` let the planner AND that index with the area index, whose scope bounds it
@@ -48,6 +68,172 @@ DUE_ON = "coalesce(lv.last, p.on_record_since) + r.interval_days"
 unknown day, or no rule ``r``), over :data:`LAST_VISIT`'s ``lv``."""
 
 
+LATEST_VISIT = (
+    "LEFT JOIN LATERAL (SELECT pv.visited_on AS day, pv.outcome FROM person_visits pv"
+    " WHERE pv.person_id = p.id ORDER BY pv.visited_on DESC, pv.id DESC LIMIT 1) lx ON true"
+)
+"""SQL: ``lx.day`` and ``lx.outcome``, person ``p``'s latest visit whatever it found (NULL: never
+visited): a latest visit that found nobody is said on the person's card, a 失联 flagged."""
+
+_END_FIELD = END_DATES[C.CORRECTION.value]
+CORRECTION_END = (
+    f"(CASE WHEN p.category = '{C.CORRECTION.value}'"
+    f" AND p.attributes->>'{_END_FIELD}' ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'"
+    f" THEN CAST(p.attributes->>'{_END_FIELD}' AS date) END)"
+)
+"""SQL: the day person ``p``'s 社区矫正 ends (矫正结束日期; NULL: another category, or not
+given)."""
+CORRECTION_NOTICE_DAYS = 7
+"""A 社区矫正人员's card says 「矫正期满还有 N 天」 this many days before the end."""
+
+
+def correction_over(today: str) -> str:
+    """Return the SQL condition that person ``p``'s 社区矫正 ended before the day ``today``.
+
+    The day after the 矫正结束日期, as :func:`correction_notice` says it (the end day itself is
+    the last day of the correction). Never NULL.
+
+    Parameters
+    ----------
+    today : str
+        The name of the bound parameter holding the centre's date.
+
+    Returns
+    -------
+    str
+        A condition over ``p``.
+
+    Examples
+    --------
+    >>> correction_over("today").endswith("< CAST(:today AS date), false)")
+    True
+    """
+    return f"coalesce({CORRECTION_END} < CAST(:{today} AS date), false)"
+
+
+def correction_notice(end: date | None, today: date) -> str | None:
+    """Return what a 社区矫正人员's card says of the end of the correction, if anything.
+
+    Within :data:`CORRECTION_NOTICE_DAYS` before the end, the days left; after it, that the
+    record is to be struck off (解除矫正): the person is then no longer overdue nor due
+    (:func:`correction_over`, the same rule in SQL).
+
+    Parameters
+    ----------
+    end : datetime.date or None
+        The 矫正结束日期 (None: not given, or not a 社区矫正人员).
+    today : datetime.date
+        The centre's date.
+
+    Returns
+    -------
+    str or None
+        The notice, or None (no end given, or more than a week away).
+
+    Examples
+    --------
+    >>> correction_notice(date(2026, 12, 12), date(2026, 12, 6))
+    '矫正期满还有 6 天（2026-12-12）'
+    >>> correction_notice(date(2026, 12, 6), date(2026, 12, 6))
+    '矫正期今日届满（2026-12-06）'
+    >>> correction_notice(date(2026, 11, 30), date(2026, 12, 6))
+    '矫正期已满（2026-11-30），请办理解除矫正'
+    >>> correction_notice(date(2026, 12, 14), date(2026, 12, 6)) is None
+    True
+    >>> correction_notice(None, date(2026, 12, 6)) is None
+    True
+    """
+    if end is None:
+        return None
+    left = (end - today).days
+    if left < 0:
+        return f"矫正期已满（{end.isoformat()}），请办理解除矫正"
+    if left == 0:
+        return f"矫正期今日届满（{end.isoformat()}）"
+    if left <= CORRECTION_NOTICE_DAYS:
+        return f"矫正期满还有 {left} 天（{end.isoformat()}）"
+    return None
+
+
+def visit_notice(day: date | None, outcome: str | None) -> str | None:
+    """Return what a person's card says of their latest visit when it found nobody.
+
+    Parameters
+    ----------
+    day : datetime.date or None
+        The latest visit's day (:data:`LATEST_VISIT`).
+    outcome : str or None
+        What it found (:class:`layers.model.VisitOutcome` code).
+
+    Returns
+    -------
+    str or None
+        The notice; None when the visit reached the person (or there is none).
+
+    Examples
+    --------
+    >>> visit_notice(date(2026, 12, 6), "absent")
+    '最近一次走访（12-06）未见到本人：人户分离'
+    >>> visit_notice(date(2026, 12, 6), "missing")
+    '最近一次走访（12-06）失联：去向不明'
+    >>> visit_notice(date(2026, 12, 6), "met") is None
+    True
+    """
+    if day is None or outcome is None or outcome in REACHED:
+        return None
+    what = VisitOutcome.label_of(outcome).replace("（", "：").rstrip("）")
+    return f"最近一次走访（{day:%m-%d}）{what}"
+
+
+FOLLOWED_BY = (
+    "(p.grid_code = (SELECT w.home_grid FROM workers w"
+    "  WHERE w.id = :worker AND w.status <> 'left')"
+    " OR EXISTS (SELECT 1 FROM person_responsibles pr"
+    "  WHERE pr.person_id = p.id AND pr.worker_id = :worker))"
+)
+"""SQL: person ``p`` is followed by the worker bound as ``worker``: of his home grid, or naming
+him responsible (a worker who left keeps those he is named for, not his grid's)."""
+NOT_FOLLOWED = (
+    "该人员不在您负责的网格，也未将您列为帮扶责任人：走访请由其责任人登记，"
+    "如需代访请联系乡镇（街道）综治中心"
+)
+"""The refusal of a grid worker's visit to a person he does not follow (trial AW M4)."""
+NOT_FOLLOWED_UNMASK = (
+    "该人员不在您负责的网格，也未将您列为帮扶责任人，不能查看其身份信息；"
+    "如需查看请联系乡镇（街道）综治中心"
+)
+"""The refusal of a grid worker's unmasked read of a person he does not follow."""
+FOLLOWED_ONLY_ROLES = frozenset({Role.GRID_WORKER.value})
+"""The account roles that visit, and read in clear, only the persons their worker follows (a
+township's or village's operator visits and reads anyone of the scope)."""
+
+
+def follows(session: Session, worker_id: int | None, person_id: int) -> bool:
+    """Return whether the worker follows the person (:data:`FOLLOWED_BY`).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    worker_id : int or None
+        The worker record of the account (None: follows nobody).
+    person_id : int
+        The person.
+
+    Returns
+    -------
+    bool
+        Whether the person is of his home grid or names him responsible.
+    """
+    if worker_id is None:
+        return False
+    found = session.scalar(
+        text(f"SELECT true FROM persons p WHERE p.id = :person AND {FOLLOWED_BY}"),
+        {"person": person_id, "worker": worker_id},
+    )
+    return bool(found)
+
+
 def overdue(today: str) -> str:
     """Return the SQL condition that person ``p`` is overdue on the day bound as ``today``.
 
@@ -59,16 +245,18 @@ def overdue(today: str) -> str:
     Returns
     -------
     str
-        A condition over ``p``, ``r`` (its ``visit_rules`` row) and ``lv`` (:data:`LAST_VISIT`).
+        A condition over ``p``, ``r`` (its ``visit_rules`` row) and ``lv`` (:data:`LAST_VISIT`):
+        the interval passed since the last visit that reached the person, and not a
+        社区矫正人员 whose correction has ended (:func:`correction_over`).
 
     Examples
     --------
-    >>> overdue("today")  # doctest: +NORMALIZE_WHITESPACE
-    "coalesce(lv.last, p.on_record_since, DATE '-infinity') + r.interval_days
+    >>> overdue("today").split(" AND NOT ")[0]  # doctest: +NORMALIZE_WHITESPACE
+    "(coalesce(lv.last, p.on_record_since, DATE '-infinity') + r.interval_days
      < CAST(:today AS date)"
     """
     since = "coalesce(lv.last, p.on_record_since, DATE '-infinity')"
-    return f"{since} + r.interval_days < CAST(:{today} AS date)"
+    return f"({since} + r.interval_days < CAST(:{today} AS date) AND NOT {correction_over(today)})"
 
 
 def visit_rules(session: Session) -> dict[tuple[str, int], int]:

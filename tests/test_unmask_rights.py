@@ -211,10 +211,28 @@ def test_a_province_or_city_commander_flagged_before_the_rule_reads_nothing_clea
 def test_the_persons_own_grid_worker_with_the_right_reads_them(db: Session) -> None:
     ensure_world(db)
     person_id = _person(db)
-    worker = accounts.Reader(2, f"{PREFIX}gridworker", "grid_worker", V1, can_unmask=True)
+    worker_id = db.execute(
+        text(
+            "INSERT INTO workers (name, role, home_grid, area_code, status)"
+            " VALUES ('测试网格员', 'grid_worker', :g, :a, 'on_duty') RETURNING id"
+        ),
+        {"g": grid(V1), "a": V1},
+    ).scalar_one()
+    worker = accounts.Reader(
+        2, f"{PREFIX}gridworker", "grid_worker", V1, can_unmask=True, worker_id=worker_id
+    )
     person = disclosure.unmask_person(db, worker, person_id, reason="入户走访核对身份", keys=KEYS)
     assert (person.name, person.resident_id) == ("测试甲", RESIDENT_ID)
     assert _unmask_audits(db, person_id, f"{PREFIX}gridworker")[0][0] == "ok"
+    # another grid's worker of the same village, not named responsible: refused (trial AW M4)
+    db.execute(text("UPDATE workers SET home_grid = NULL WHERE id = :w"), {"w": worker_id})
+    with pytest.raises(Forbidden) as refused:
+        disclosure.unmask_person(db, worker, person_id, reason="入户走访核对身份", keys=KEYS)
+    assert str(refused.value).startswith("该人员不在您负责的网格，也未将您列为帮扶责任人")
+    assert _unmask_audits(db, person_id, f"{PREFIX}gridworker")[1] == (
+        "denied",
+        {"refused": "not followed by the reader's worker"},
+    )
 
 
 # --- the commands --------------------------------------------------------------------------

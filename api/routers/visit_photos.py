@@ -29,7 +29,7 @@ from pydantic import BaseModel, Field
 from api.deps import BusinessUser, Principal, SessionDep, utcnow
 from api.routers.case_photos import read_upload
 from api.routers.persons import PersonId, VisitOut, _check_sees_persons, record_own_visit
-from layers import audit, visit_photos
+from layers import audit, visit_photos, visit_schedule
 from layers import photos as photos_rule
 from layers.accounts import Reader
 from layers.errors import InvalidInput
@@ -101,6 +101,7 @@ def record_visit_with_photos(
     photos: Annotated[list[UploadFile], File()],
     visited_on: Annotated[str, Form(max_length=10)] = "",
     note: Annotated[str, Form(max_length=2000)] = "",
+    outcome: Annotated[str, Form(max_length=12)] = visit_schedule.DEFAULT_OUTCOME,
 ) -> VisitOut:
     """Record a follow-up visit by the account's own worker with its photos (multipart)."""
     try:
@@ -109,7 +110,13 @@ def record_visit_with_photos(
         raise InvalidInput("走访日期格式不正确，应为 年-月-日") from None
     encoded = _encoded(session, user, person_id, photos)
     return record_own_visit(
-        session, user, person_id, visited_on=day, note=note.strip() or None, photos=encoded
+        session,
+        user,
+        person_id,
+        visited_on=day,
+        note=note.strip() or None,
+        photos=encoded,
+        outcome=outcome,
     )
 
 

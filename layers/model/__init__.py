@@ -26,6 +26,7 @@ from layers.model.persons import (
     PersonCategory,
     PersonResponsible,
     PersonVisit,
+    VisitOutcome,
     VisitRule,
 )
 from layers.model.video import DirectionType, PositionType, PtzType, VideoPoint, VideoStatus
@@ -73,6 +74,7 @@ __all__ = [
     "User",
     "VideoPoint",
     "VideoStatus",
+    "VisitOutcome",
     "VisitPhoto",
     "VisitRule",
     "Worker",

@@ -110,11 +110,26 @@ class PersonResponsible(Base):
     duty: Mapped[str | None] = mapped_column(String(50))
 
 
+class VisitOutcome(LabelledEnum):
+    """What a follow-up visit found (走访结果).
+
+    Only a visit that reached the person restarts the interval (:data:`layers.visits_due.REACHED`).
+    """
+
+    MET = ("met", "见到本人")
+    CONTACTED = ("contacted", "电话/视频联系")
+    ABSENT = ("absent", "未见到本人（人户分离）")
+    MISSING = ("missing", "失联（去向不明）")
+
+
 class PersonVisit(Base):
     """One follow-up visit (走访) of a person."""
 
     __tablename__ = "person_visits"
-    __table_args__ = (Index("ix_person_visits_person_id_visited_on", "person_id", "visited_on"),)
+    __table_args__ = (
+        Index("ix_person_visits_person_id_visited_on", "person_id", "visited_on"),
+        VisitOutcome.check("outcome"),
+    )
 
     id: Mapped[int] = id_column()
     person_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("persons.id", ondelete="CASCADE"))
@@ -127,6 +142,10 @@ class PersonVisit(Base):
     import_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("import_runs.id"))
     """The import that recorded the visit; NULL: recorded otherwise (the worker app, the demo),
     which a later import never corrects (:mod:`layers.visit_import`)."""
+    outcome: Mapped[str] = mapped_column(
+        String(12), default=VisitOutcome.MET.value, server_default=VisitOutcome.MET.value
+    )
+    """:class:`VisitOutcome` code (走访结果); a visit before migration 0038 is ``met``."""
 
 
 class VisitRule(Base):
