@@ -37,7 +37,7 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "person.visit_photo": "查看走访照片",
     "person.register": "登记人员",
     "person.import.refused": "导入时拒绝（其他辖区人员）",
-    "person.end": "注销（名单未列）",
+    "person.end": "注销人员",
     "person.erase": "删除人员记录（离册已满保存期）",
     "case.reporter.unmask": "查看反映人信息",
     "layer.read": "查看特殊人群图层",
@@ -280,6 +280,10 @@ def _detail_text(entry: AuditEntry) -> str:
             else d.get("area_code")
         )
         return f"类别：{category}；所在辖区 {area}"
+    if entry.action == "person.end" and d.get("reason"):
+        day = f"，注销日期 {d['ended_on']}" if d.get("ended_on") else ""
+        run = f"（导入 {d['import_id']}）" if d.get("import_id") else ""
+        return f"注销原因：{d['reason']}{day}{run}"
     if entry.action == "visit.record" and d.get("visited_on"):
         return f"走访日期 {d['visited_on']}" + (
             f"，附照片 {d['photos']} 张" if d.get("photos") else ""

@@ -16,7 +16,9 @@ write a name into it). ``GET`` answers 405 with a Chinese message saying to use 
 repeats what it was sent. The reason must be a real one (:func:`layers.audit.check_reason`).
 
 A person who left the register (解除矫正, 死亡, 迁出 …) is off the map and out of the counts,
-and stays readable here, with the day and the reason they left.
+and stays readable here, with the day and the reason they left. ``POST /api/persons/{id}/end``
+closes one person out from the console (注销, :mod:`layers.person_closing`), as an import's
+在册状态 does.
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ from layers import (
     disclosure,
     free_text,
     person_attributes,
+    person_closing,
     person_entry,
     visit_photos,
     visit_schedule,
@@ -166,7 +169,6 @@ def unmasked(
         role=user.role,
         scope_code=user.scope_code,
         can_unmask=user.can_unmask,
-        worker_id=user.worker_id,  # a grid worker reads only those he follows (trial AW M4)
     )
     try:
         department_scope.refuse_unmask(session, reader, person_id, reason=body.reason)
@@ -221,10 +223,6 @@ class DueListOut(BaseModel):
     overdue: int
     due_soon: int = Field(description=f"Due within {visit_schedule.DUE_SOON_DAYS} days")
     due_soon_days: int = visit_schedule.DUE_SOON_DAYS
-    missing: int = Field(default=0, description="Whose latest visit found them 失联 (去向不明)")
-    correction_over: int = Field(
-        default=0, description="社区矫正人员 whose correction has ended: to be struck off"
-    )
     mine: bool = Field(description="Only the persons the account's worker follows")
     offset: int = Field(description="Persons skipped before this page")
     places: list[visit_schedule.PlaceCount] = Field(
@@ -237,17 +235,10 @@ class DueListOut(BaseModel):
 
 
 class VisitIn(BaseModel):
-    """A visit the worker made: the day (default today), whom it reached and what it found."""
+    """A visit the worker made: the day (default today) and what it found."""
 
     visited_on: date | None = Field(default=None, description="Default: today (北京时间)")
     note: str | None = Field(default=None, max_length=visit_schedule.NOTE_MAX)
-    outcome: str = Field(
-        default=visit_schedule.DEFAULT_OUTCOME,
-        max_length=12,
-        description="走访结果: met 见到本人, contacted 电话/视频联系,"
-        " absent 未见到本人（人户分离）, missing 失联（去向不明）;"
-        " only met and contacted move the next due day",
-    )
 
 
 class VisitOut(BaseModel):
@@ -259,13 +250,6 @@ class VisitOut(BaseModel):
     already: bool
     due_on: date | None
     photos: int = Field(default=0, description="Photos stored with the visit by this request")
-    outcome: str = Field(default=visit_schedule.DEFAULT_OUTCOME, description="走访结果 (code)")
-    due_moved: bool = Field(
-        default=True, description="The visit moved the next due day (it reached the person)"
-    )
-    notice: str | None = Field(
-        default=None, description="Why the due day did not move (未见到本人…，仍按原应访日期 … 计)"
-    )
 
 
 SEES_COUNTS_ONLY = (
@@ -286,9 +270,7 @@ def _check_sees_persons(user: BusinessUser) -> None:
 def visits_due(
     user: BusinessUser,
     session: SessionDep,
-    due: Annotated[
-        Literal["due", "overdue", "all", "missing", "correction_over"], Query(alias="status")
-    ] = "due",
+    due: Annotated[Literal["due", "overdue", "all"], Query(alias="status")] = "due",
     mine: Annotated[bool | None, Query(description="Default: yes for a worker's account")] = None,
     worker: Annotated[
         int | None, Query(ge=1, le=2**63 - 1, description="The persons a worker follows")
@@ -302,8 +284,7 @@ def visits_due(
 ) -> DueListOut:
     """List the persons whose follow-up visits are due (masked), the most overdue first.
 
-    ``status``: ``due`` (overdue, or due within a week), ``overdue``, ``all``, ``missing``
-    (the latest visit found them 失联) or ``correction_over`` (a 社区矫正 ended). A worker's
+    ``status``: ``due`` (overdue, or due within a week), ``overdue`` or ``all``. A worker's
     account lists the persons he follows (his grid, or named responsible) unless ``mine=false``.
     ``worker`` lists the persons another worker of the scope follows (a township checking on
     its workers); ``category`` and ``place`` narrow the list and its counts; ``offset`` pages
@@ -342,8 +323,6 @@ def visits_due(
         followed=listed.followed,
         overdue=listed.overdue,
         due_soon=listed.due_soon,
-        missing=listed.missing,
-        correction_over=listed.correction_over,
         mine=only_mine,
         offset=offset,
         places=listed.places,
@@ -372,14 +351,7 @@ def record_visit(
     the person's record, and the ID has its own sealed field
     (:func:`layers.free_text.refuse_personal_numbers`).
     """
-    return record_own_visit(
-        session,
-        user,
-        person_id,
-        visited_on=body.visited_on,
-        note=body.note,
-        outcome=body.outcome,
-    )
+    return record_own_visit(session, user, person_id, visited_on=body.visited_on, note=body.note)
 
 
 def record_own_visit(
@@ -390,7 +362,6 @@ def record_own_visit(
     visited_on: date | None,
     note: str | None,
     photos: list[Encoded] | None = None,
-    outcome: str = visit_schedule.DEFAULT_OUTCOME,
 ) -> VisitOut:
     """Record the account's own worker's visit, with its photos, in one audited transaction.
 
@@ -409,9 +380,6 @@ def record_own_visit(
     photos : list of layers.photos.Encoded, optional
         Its photos as re-encoded (:mod:`layers.visit_photos`): all stored with the visit, or,
         one refused, no visit written.
-    outcome : str
-        Whom the visit reached (:class:`layers.model.VisitOutcome` code); a grid worker's
-        account records only the persons its worker follows (trial AW M4).
 
     Returns
     -------
@@ -431,8 +399,6 @@ def record_own_visit(
             visited_on=visited_on or today,
             today=today,
             note=note,
-            outcome=outcome,
-            role=user.role,
         )
         if photos:
             visit_photos.attach(session, visit.id, photos, user_id=user.id, now=utcnow())
@@ -444,11 +410,7 @@ def record_own_visit(
                 action="visit.record",
                 object_type="person",
                 object_id=str(person_id),
-                detail={
-                    "visit": visit.id,
-                    "visited_on": visit.visited_on.isoformat(),
-                    "outcome": visit.outcome,
-                }
+                detail={"visit": visit.id, "visited_on": visit.visited_on.isoformat()}
                 | ({"photos": len(photos)} if photos else {}),
             )
         session.commit()
@@ -459,9 +421,6 @@ def record_own_visit(
         already=visit.already,
         due_on=visit.due_on,
         photos=len(photos or []),
-        outcome=visit.outcome,
-        due_moved=visit.due_moved,
-        notice=visit.notice,
     )
 
 
@@ -588,4 +547,84 @@ def register(
         grid_code=person.grid_code,
         grid_name=person.grid_name,
         notices=list(person.notices),
+    )
+
+
+class EndIn(BaseModel):
+    """Why and when a person leaves the register (注销), as the console's dialog sends it."""
+
+    reason: str = Field(
+        max_length=10,
+        description="One of " + " / ".join(person_closing.REASONS),
+        examples=["迁出"],
+    )
+    detail: str | None = Field(
+        default=None,
+        max_length=200,
+        description=f"去向 (迁往何处) or 说明 (needed for 其他), at most "
+        f"{person_closing.DETAIL_MAX} characters; no resident ID, no mobile number",
+    )
+    ended_on: date | None = Field(
+        default=None, description="Default: today (北京时间); not later, not before on record"
+    )
+
+
+class EndedOut(BaseModel):
+    """The person closed out, masked, with what the console says of it."""
+
+    id: int
+    category: str
+    name_masked: str
+    ended_on: date
+    ended_reason: str = Field(description="As stored: 迁出（迁往昆明市官渡区）")
+    message: str
+
+
+@router.post(
+    "/{person_id}/end",
+    response_model=EndedOut,
+    responses={
+        403: {"description": "Not an operator of a county or below"},
+        404: {"description": "Not found in scope"},
+        409: {"description": "Left the register already"},
+        422: {"description": "Bad reason, 去向 or day"},
+    },
+)
+def end_person(
+    person_id: PersonId, body: EndIn, user: BusinessUser, session: SessionDep
+) -> EndedOut:
+    """Close one person out (注销: 解除矫正, 期满解除帮教, 死亡, 迁出, 其他), audited (trial AW M1).
+
+    Stored as an import's 在册状态 stores it (:mod:`layers.person_closing`): the person leaves
+    the map and the visit counts, the visits stay. The audit entry (``person.end``, under the
+    person) gives the reason and the day, no name and no 去向; refusals are audited too.
+    """
+    with audited_refusal(session, user, person_closing.ACTION, "person", str(person_id)):
+        person_closing.check_may_end(user.role, user.scope_code)
+        ended = person_closing.end_person(
+            session,
+            person_id,
+            reason=body.reason,
+            detail=body.detail,
+            ended_on=body.ended_on,
+            today=utcnow().astimezone(CHINA).date(),
+            scope_code=user.scope_code,
+        )
+        audit.record(
+            session,
+            actor_id=user.id,
+            actor_name=user.username,
+            action=person_closing.ACTION,
+            object_type="person",
+            object_id=str(ended.id),
+            detail=ended.audit_detail(),
+        )
+        session.commit()
+    return EndedOut(
+        id=ended.id,
+        category=ended.category,
+        name_masked=ended.name_masked,
+        ended_on=ended.ended_on,
+        ended_reason=ended.ended_reason,
+        message=ended.message(),
     )
