@@ -169,6 +169,7 @@ def unmasked(
         role=user.role,
         scope_code=user.scope_code,
         can_unmask=user.can_unmask,
+        worker_id=user.worker_id,  # a grid worker reads only those he follows (trial AW M4)
     )
     try:
         department_scope.refuse_unmask(session, reader, person_id, reason=body.reason)
@@ -223,6 +224,10 @@ class DueListOut(BaseModel):
     overdue: int
     due_soon: int = Field(description=f"Due within {visit_schedule.DUE_SOON_DAYS} days")
     due_soon_days: int = visit_schedule.DUE_SOON_DAYS
+    missing: int = Field(default=0, description="Whose latest visit found them 失联 (去向不明)")
+    correction_over: int = Field(
+        default=0, description="社区矫正人员 whose correction has ended: to be struck off"
+    )
     mine: bool = Field(description="Only the persons the account's worker follows")
     offset: int = Field(description="Persons skipped before this page")
     places: list[visit_schedule.PlaceCount] = Field(
@@ -235,10 +240,17 @@ class DueListOut(BaseModel):
 
 
 class VisitIn(BaseModel):
-    """A visit the worker made: the day (default today) and what it found."""
+    """A visit the worker made: the day (default today), whom it reached and what it found."""
 
     visited_on: date | None = Field(default=None, description="Default: today (北京时间)")
     note: str | None = Field(default=None, max_length=visit_schedule.NOTE_MAX)
+    outcome: str = Field(
+        default=visit_schedule.DEFAULT_OUTCOME,
+        max_length=12,
+        description="走访结果: met 见到本人, contacted 电话/视频联系,"
+        " absent 未见到本人（人户分离）, missing 失联（去向不明）;"
+        " only met and contacted move the next due day",
+    )
 
 
 class VisitOut(BaseModel):
@@ -250,6 +262,13 @@ class VisitOut(BaseModel):
     already: bool
     due_on: date | None
     photos: int = Field(default=0, description="Photos stored with the visit by this request")
+    outcome: str = Field(default=visit_schedule.DEFAULT_OUTCOME, description="走访结果 (code)")
+    due_moved: bool = Field(
+        default=True, description="The visit moved the next due day (it reached the person)"
+    )
+    notice: str | None = Field(
+        default=None, description="Why the due day did not move (未见到本人…，仍按原应访日期 … 计)"
+    )
 
 
 SEES_COUNTS_ONLY = (
@@ -270,7 +289,9 @@ def _check_sees_persons(user: BusinessUser) -> None:
 def visits_due(
     user: BusinessUser,
     session: SessionDep,
-    due: Annotated[Literal["due", "overdue", "all"], Query(alias="status")] = "due",
+    due: Annotated[
+        Literal["due", "overdue", "all", "missing", "correction_over"], Query(alias="status")
+    ] = "due",
     mine: Annotated[bool | None, Query(description="Default: yes for a worker's account")] = None,
     worker: Annotated[
         int | None, Query(ge=1, le=2**63 - 1, description="The persons a worker follows")
@@ -284,7 +305,8 @@ def visits_due(
 ) -> DueListOut:
     """List the persons whose follow-up visits are due (masked), the most overdue first.
 
-    ``status``: ``due`` (overdue, or due within a week), ``overdue`` or ``all``. A worker's
+    ``status``: ``due`` (overdue, or due within a week), ``overdue``, ``all``, ``missing``
+    (the latest visit found them 失联) or ``correction_over`` (a 社区矫正 ended). A worker's
     account lists the persons he follows (his grid, or named responsible) unless ``mine=false``.
     ``worker`` lists the persons another worker of the scope follows (a township checking on
     its workers); ``category`` and ``place`` narrow the list and its counts; ``offset`` pages
@@ -323,6 +345,8 @@ def visits_due(
         followed=listed.followed,
         overdue=listed.overdue,
         due_soon=listed.due_soon,
+        missing=listed.missing,
+        correction_over=listed.correction_over,
         mine=only_mine,
         offset=offset,
         places=listed.places,
@@ -351,7 +375,14 @@ def record_visit(
     the person's record, and the ID has its own sealed field
     (:func:`layers.free_text.refuse_personal_numbers`).
     """
-    return record_own_visit(session, user, person_id, visited_on=body.visited_on, note=body.note)
+    return record_own_visit(
+        session,
+        user,
+        person_id,
+        visited_on=body.visited_on,
+        note=body.note,
+        outcome=body.outcome,
+    )
 
 
 def record_own_visit(
@@ -362,6 +393,7 @@ def record_own_visit(
     visited_on: date | None,
     note: str | None,
     photos: list[Encoded] | None = None,
+    outcome: str = visit_schedule.DEFAULT_OUTCOME,
 ) -> VisitOut:
     """Record the account's own worker's visit, with its photos, in one audited transaction.
 
@@ -380,6 +412,9 @@ def record_own_visit(
     photos : list of layers.photos.Encoded, optional
         Its photos as re-encoded (:mod:`layers.visit_photos`): all stored with the visit, or,
         one refused, no visit written.
+    outcome : str
+        Whom the visit reached (:class:`layers.model.VisitOutcome` code); a grid worker's
+        account records only the persons its worker follows (trial AW M4).
 
     Returns
     -------
@@ -399,6 +434,8 @@ def record_own_visit(
             visited_on=visited_on or today,
             today=today,
             note=note,
+            outcome=outcome,
+            role=user.role,
         )
         if photos:
             visit_photos.attach(session, visit.id, photos, user_id=user.id, now=utcnow())
@@ -410,7 +447,11 @@ def record_own_visit(
                 action="visit.record",
                 object_type="person",
                 object_id=str(person_id),
-                detail={"visit": visit.id, "visited_on": visit.visited_on.isoformat()}
+                detail={
+                    "visit": visit.id,
+                    "visited_on": visit.visited_on.isoformat(),
+                    "outcome": visit.outcome,
+                }
                 | ({"photos": len(photos)} if photos else {}),
             )
         session.commit()
@@ -421,6 +462,9 @@ def record_own_visit(
         already=visit.already,
         due_on=visit.due_on,
         photos=len(photos or []),
+        outcome=visit.outcome,
+        due_moved=visit.due_moved,
+        notice=visit.notice,
     )
 
 
