@@ -603,6 +603,7 @@ def _import_one(
     from importers.pipeline import NothingListed, run_import, sheet_part
     from importers.private_report import (
         full_lists_path,
+        masked_unread_note,
         write_full_lists,
         write_private_report,
         write_struck_off,
@@ -683,8 +684,14 @@ def _import_one(
         sensitive = SENSITIVE_FIELDS & outcome.columns.keys()
         fixable = (outcome.status == "partial" or options.dry_run) and not sensitive
         rows = outcome.rejected if fixable else None
-        write_private_report(report, options.kind, outcome.columns, outcome.problems, rows)
+        unread = outcome.unused  # their resident IDs and phones masked (trial AV M5)
+        write_private_report(
+            report, options.kind, outcome.columns, outcome.problems, rows, unread=unread
+        )
         console.print(report_note(outcome.problems, str(report)), soft_wrap=True)
+        masked = masked_unread_note(rows, unread)
+        if masked is not None:
+            console.print(masked, soft_wrap=True)
     else:
         why = "本次试运行没有退回的行" if options.dry_run else "本次没有退回的行"
         _stale_report(report, own_report, why, imported=not options.dry_run)

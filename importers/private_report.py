@@ -8,6 +8,15 @@ only their first character (``欧******``). Dates, levels, categories and codes 
 they say what to correct and identify no one. The file is created readable and writable by its
 owner only (mode 0600), wherever ``--report`` puts it.
 
+Every reject report is its owner's only (0600), whatever its kind: a roster's rejected rows
+carry a worker's phone, which its import reads and the clerk needs to correct and import them
+again (trial AV M5). In the rows to correct (:data:`importers.report.ROWS_SHEET`), a column
+the import does not read (a roster's 身份证号, 性别 …:
+:attr:`importers.pipeline.ImportOutcome.unused`) has each resident ID and mobile number masked
+(:func:`geo.personal_numbers.mask_personal_numbers`), its header's comment says so, and so
+does the summary (:func:`masked_unread_note`): the rows import as they are, without copying a
+number nobody asked for.
+
 The lists the summary cuts short (the cameras a list leaves out …) are written whole beside the
 report, owner only (:func:`write_full_lists`).
 
@@ -21,7 +30,7 @@ file's rows, written only when some are rejected or to check.
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import cache
 from pathlib import Path
@@ -30,8 +39,9 @@ import pandas as pd
 from annotated_types import MaxLen
 from pydantic import AliasChoices
 
+from geo.personal_numbers import find_personal_numbers, mask_personal_numbers
 from importers.kinds import KINDS
-from importers.report import csv_safe, write_report
+from importers.report import MASKED_UNREAD, csv_safe, write_report
 from importers.rules import Problem
 from importers.template import for_import_page
 from layers.cases import mask_name
@@ -100,11 +110,15 @@ def write_private_report(
     columns: Mapping[str, str],
     problems: Sequence[Problem],
     rows: pd.DataFrame | None = None,
+    *,
+    unread: Iterable[str] = (),
 ) -> Path:
     """Write the reject report (:func:`importers.report.write_report`) as this module says.
 
     For the console's 数据导入 page (:func:`importers.template.for_import_page`), each rule's
     command-line advice is in the page's words (:func:`layers.console_wording.for_console`).
+    The file is created owner only (0600) for every kind; the personal numbers of the ``unread``
+    columns of ``rows`` are masked (:func:`masked_unread`).
 
     Parameters
     ----------
@@ -118,6 +132,9 @@ def write_private_report(
         From the checks.
     rows : pandas.DataFrame, optional
         The rejected rows (never given for a file with resident IDs).
+    unread : iterable of str, optional
+        The file's columns the import does not read
+        (:attr:`importers.pipeline.ImportOutcome.unused`).
 
     Returns
     -------
@@ -126,12 +143,87 @@ def write_private_report(
     """
     if for_import_page():  # downloaded from the 数据导入 page: its words, not the options
         problems = [replace(p, rule=for_console(p.rule)) for p in problems]
+    _owner_only(path)  # a roster's phones too (trial AV M5)
+    hidden: list[str] = []
+    if rows is not None:
+        rows, hidden = masked_unread(rows, unread)
     masked = identifying_headers(kind, columns)
     if not masked:
-        return write_report(path, problems, rows)
+        return write_report(path, problems, rows, masked=hidden)
     shown = [replace(p, value=mask_name(p.value)) if p.column in masked else p for p in problems]
-    _owner_only(path)
-    return write_report(path, shown, rows)
+    return write_report(path, shown, rows, masked=hidden)
+
+
+def masked_unread(rows: pd.DataFrame, unread: Iterable[str]) -> tuple[pd.DataFrame, list[str]]:
+    """Return ``rows`` with each personal number of an ``unread`` column masked, and those columns.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame
+        The rejected rows as the file has them.
+    unread : iterable of str
+        The file's columns the import does not read.
+
+    Returns
+    -------
+    tuple of (pandas.DataFrame, list of str)
+        A copy of the rows (the rows themselves when nothing is masked), and the columns in
+        which a resident ID or a mobile number was masked, in the file's order.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"姓名": ["马小军"], "身份证号": ["620702200109181950"],
+    ...                      "手机号": ["17773716786"], "备注": ["电话 139 1234 5678"]})
+    >>> shown, hidden = masked_unread(rows, ["身份证号", "备注", "性别"])
+    >>> hidden, shown.iloc[0].tolist()
+    (['身份证号', '备注'], ['马小军', '620702********1950', '17773716786', '电话 139****5678'])
+    """
+    wanted = set(unread)
+    hidden: list[str] = []
+    out = rows
+    for column in rows.columns:
+        if column not in wanted:
+            continue
+        values = rows[column]
+        holds = values.map(lambda v: isinstance(v, str) and bool(find_personal_numbers(v)))
+        if not holds.any():
+            continue
+        if out is rows:
+            out = rows.copy()
+        out[column] = values.map(lambda v: mask_personal_numbers(v) if isinstance(v, str) else v)
+        hidden.append(str(column))
+    return out, hidden
+
+
+def masked_unread_note(rows: pd.DataFrame | None, unread: Iterable[str]) -> str | None:
+    """Return the summary's line on the unread columns masked in the rows to correct.
+
+    Parameters
+    ----------
+    rows : pandas.DataFrame or None
+        The rejected rows the report copies (``None``: it copies none).
+    unread : iterable of str
+        The file's columns the import does not read.
+
+    Returns
+    -------
+    str or None
+        ``退回报告：身份证号未导入，其中的身份证号、手机号…已遮盖…``; ``None`` when none was.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"身份证号": ["620702200109181950"], "性别": ["男"]})
+    >>> masked_unread_note(rows, ["身份证号", "性别"])
+    '退回报告：身份证号未导入，其中的身份证号、手机号在退回的行中已遮盖（原文件中不变）'
+    >>> masked_unread_note(rows, ["性别"]) is None, masked_unread_note(None, ["身份证号"]) is None
+    (True, True)
+    """
+    if rows is None:
+        return None
+    _, hidden = masked_unread(rows, unread)
+    if not hidden:
+        return None
+    return "退回报告：" + MASKED_UNREAD.format(columns="、".join(hidden))
 
 
 def _owner_only(path: Path) -> None:

@@ -110,6 +110,9 @@ def _rows_to_fix(rows: pd.DataFrame, problems: Sequence[Problem]) -> list[list[o
     return out
 
 
+MASKED_UNREAD = "{columns}未导入，其中的身份证号、手机号在退回的行中已遮盖（原文件中不变）"
+"""What a masked column's header says of it, and the summary (``{columns}``: the columns):
+:func:`importers.private_report.masked_unread_note`."""
 BAD_CELL_FILL = "FFC7CE"
 """Background of a cell whose value broke a rule (the spreadsheets' usual light red)."""
 
@@ -174,7 +177,23 @@ def csv_safe(value: object) -> object:
     return value
 
 
-def write_report(path: Path, problems: Sequence[Problem], rows: pd.DataFrame | None = None) -> Path:
+def _mark_masked(sheet: Any, masked: Sequence[str]) -> None:
+    """Say on each ``masked`` header of :data:`ROWS_SHEET`, in its comment, what was masked."""
+    from openpyxl.comments import Comment
+
+    for cell in sheet[1]:
+        if cell.value in masked:
+            said = MASKED_UNREAD.format(columns="本列")
+            cell.comment = Comment(said, "zongzhi", width=300, height=80)
+
+
+def write_report(
+    path: Path,
+    problems: Sequence[Problem],
+    rows: pd.DataFrame | None = None,
+    *,
+    masked: Sequence[str] = (),
+) -> Path:
     """Write the report, as XLSX if ``path`` ends in ``.xlsx``, else as CSV (UTF-8 with BOM).
 
     With ``rows`` (after a ``--partial`` import or a ``--dry-run``), an XLSX report has a
@@ -192,6 +211,9 @@ def write_report(path: Path, problems: Sequence[Problem], rows: pd.DataFrame | N
         From the checks.
     rows : pandas.DataFrame, optional
         The rejected rows (:attr:`importers.pipeline.ImportOutcome.rejected`).
+    masked : sequence of str, optional
+        Columns of ``rows`` whose personal numbers were masked
+        (:func:`importers.private_report.masked_unread`): their headers' comments say so.
 
     Returns
     -------
@@ -215,6 +237,7 @@ def write_report(path: Path, problems: Sequence[Problem], rows: pd.DataFrame | N
             to_fix = book.create_sheet(ROWS_SHEET)
             _append_text(to_fix, _rows_to_fix(rows, problems))
             _mark_cells(to_fix, problems)
+            _mark_masked(to_fix, masked)
         book.save(path)
         return path
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
