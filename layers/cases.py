@@ -31,7 +31,14 @@ from geo.codes import (
 from layers import audit, deadlines, department_scope, workflow
 from layers.accounts import retired_unit_refusal, unmask_effective
 from layers.china_time import CHINA
-from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
+from layers.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    no_jurisdiction,
+)
 from layers.free_text import (
     CASE_ADDRESS,
     CASE_NOTE,
@@ -1934,6 +1941,9 @@ def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
 NO_REPORTER_RIGHT = "您没有查看反映人完整信息的权限"
 #: The refusal to a grid worker the case is not dispatched to.
 NOT_OWN_REPORTER = "网格员只能查看派给本人的案件的反映人信息"
+#: What the audit entry of a refused reporter read keeps of a reason given for a case not in
+#: the reader's scope (its reporter's values are not read, so the reason cannot be cleared of them).
+REPORTER_REASON_NOT_KEPT = "（案件不存在或不在辖区内，事由未记录）"
 
 
 def reporter_refusal(session: Session, case: Case, actor: Actor, *, can_unmask: bool) -> str | None:
@@ -2022,17 +2032,47 @@ def reporter_contact(
         name or phone (the message says which, never the values).
     NotFound
         No such case in scope.
+
+    Notes
+    -----
+    Each refusal is audited in ``session`` before it is raised (the caller commits it), as a
+    refused person unmask is: ``denied`` (``failed`` for a reason refused), the reason the
+    reader typed without personal numbers nor the reporter's own name or phone
+    (:func:`layers.audit.loggable_reason`; none kept for a case not in scope, whose values are
+    not read), and what the reader was told in ``detail.refused`` (trial AU m4: the entry kept
+    the error message as the reason, and dropped what was typed).
     """
-    if actor.role not in workflow.FIELD:
-        raise Forbidden(NO_REPORTER_RIGHT)
-    if can_unmask:  # a reason that is none is said before the case is looked at, as it was
-        reason = audit.check_reason(reason)
-    case = get_case(session, case_id, actor=actor)
-    refusal = reporter_refusal(session, case, actor, can_unmask=can_unmask)
-    if refusal is not None:
-        raise Forbidden(refusal)
-    own = {"姓名": case.reporter_name, "电话": case.reporter_phone}
-    reason = audit.check_reason(reason, own=own, whose="反映人")
+    stated = reason.strip()
+    own: dict[str, str | None] | None = None
+    try:
+        if actor.role not in workflow.FIELD:
+            raise Forbidden(NO_REPORTER_RIGHT)
+        if can_unmask:  # a reason that is none is said before the case is looked at, as it was
+            reason = audit.check_reason(reason)
+        case = get_case(session, case_id, actor=actor)
+        own = {"姓名": case.reporter_name, "电话": case.reporter_phone}
+        refusal = reporter_refusal(session, case, actor, can_unmask=can_unmask)
+        if refusal is not None:
+            raise Forbidden(refusal)
+        reason = audit.check_reason(reason, own=own, whose="反映人")
+    except DomainError as refused:
+        kept = (
+            REPORTER_REASON_NOT_KEPT
+            if isinstance(refused, NotFound)
+            else audit.loggable_reason(stated, own)
+        )
+        audit.record(
+            session,
+            actor_id=actor.user_id,
+            actor_name=actor.audit_name,
+            action="case.reporter.unmask",
+            object_type="case",
+            object_id=str(case_id),
+            outcome="denied" if isinstance(refused, Forbidden | NotFound) else "failed",
+            reason=None if kept is None else kept[:500],
+            detail={"refused": str(refused)},
+        )
+        raise
     audit.record(
         session,
         actor_id=actor.user_id,
