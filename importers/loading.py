@@ -93,6 +93,7 @@ from importers.moved_points import (
 from importers.named_units import KINDS_PLACED, place_in_villages
 from importers.names import Directories, address_places, resolve_names
 from importers.progress import ImportProgress
+from importers.report import corrected_report
 from importers.rules import Problem, RowChecks
 from importers.stations import cameras_elsewhere
 from importers.within import (
@@ -464,6 +465,8 @@ def load(
         if cameras is not None:
             unread = _unread_keys(stage, rejected, "device_id", _invalid_device_ids(stage))
             settled = _settle_cameras(conn, cameras, options, unread)
+            if corrected_report(options.named, checks.frame.columns):  # trial AV M6
+                settled = replace(settled, corrected_part=True)
             checks.notes += _camera_notes(settled)
             headers = (checks.header("name"), checks.header("status"))
             checks.add(changed_problems(settled, stage.part.records, headers, rejected=rejected))

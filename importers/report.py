@@ -75,6 +75,38 @@ ROW_HEADER = "原行号"
 WKT_HEADER = "WKT"
 
 
+def corrected_report(named: Iterable[str], headers: Iterable[object]) -> bool:
+    """Tell whether a file is the rows of a reject report, corrected to be imported again.
+
+    Such a file holds only the rows an earlier import rejected: what it leaves out of an area
+    is no sign of anything gone (trial AV M6). It is known by its sheet (:data:`ROWS_SHEET`),
+    or by the two columns the report adds (:data:`REASON_HEADER`, :data:`ROW_HEADER`) when
+    the rows were copied to another sheet or saved as CSV.
+
+    Parameters
+    ----------
+    named : iterable of str
+        The worksheet's and the file's names.
+    headers : iterable
+        The file's columns.
+
+    Returns
+    -------
+    bool
+        It is such a file.
+
+    Examples
+    --------
+    >>> corrected_report([ROWS_SHEET, "点位.csv.rejects"], ["国标编码", "退回原因", "原行号"])
+    True
+    >>> corrected_report(["改正"], ["国标编码", "退回原因", "原行号"])
+    True
+    >>> corrected_report(["设备通道导出"], ["国标编码", "原行号"])
+    False
+    """
+    return ROWS_SHEET in set(named) or {REASON_HEADER, ROW_HEADER} <= set(headers)
+
+
 def _append_text(sheet: Any, lines: Iterable[Sequence[object]]) -> None:
     """Write rows into a new, empty sheet; text from the file stays text (never a formula).
 

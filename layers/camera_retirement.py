@@ -91,6 +91,11 @@ INCOMPLETE_NOTE = (
 read: nothing is retired (rows rejected for another reason still list their cameras)."""
 
 
+CORRECTED_PART = "本文件为退回行的改正件，只含部分记录：不据此撤销库中其他点位"
+"""Said instead of the cameras a corrected reject report leaves out and the ``--complete`` that
+would retire them: the clerk imports the few rows he corrected, not the area's list."""
+
+
 @dataclass(frozen=True)
 class Camera:
     """One camera named by a note.
@@ -177,6 +182,10 @@ class Settled:
         The cameras on record online that the file lists offline.
     came_online : list of Camera
         The cameras on record offline that the file lists online.
+    corrected_part : bool
+        The file is the corrected rows of the platform's own reject report
+        (:func:`importers.report.corrected_report`): a part of an earlier file, whose cameras
+        left out are no sign of cameras gone (trial AV M6).
     """
 
     today: date
@@ -192,6 +201,7 @@ class Settled:
     renamed: list[tuple[str, str, str]] = field(default_factory=list)
     went_offline: list[Camera] = field(default_factory=list)
     came_online: list[Camera] = field(default_factory=list)
+    corrected_part: bool = False
 
     def notes(self) -> list[str]:
         r"""Return the summary's lines (Simplified Chinese), but the alarm (:meth:`alarm`).
@@ -327,6 +337,8 @@ class Settled:
         said = f"库中{area.label}有在用视频点位 {n} 个不在本文件中"
         if self.held_back:
             return f"{said}：{cameras}"
+        if self.corrected_part:  # a part of an earlier file: no --complete to advise
+            return f"{CORRECTED_PART}（{area.label}另有在用视频点位 {n} 个不在本文件中，不必处理）"
         return (
             f"{said}；如本文件是{area.name}的全部点位（如平台的设备通道导出），已拆除的可加"
             f" --within {area.code} --complete 重新导入予以撤销（记录保留），从未撤销的不受影响："
