@@ -8,6 +8,8 @@ or more than one, or contradict its codes, is rejected with the places it could 
 A row with no location is placed by its address when nothing else places it, or placed
 deeper when its columns give only its township: ``宁州街道复安社区幸福路 3 号`` is in 复安社区. A
 row with a location is placed by its point (:mod:`importers.loading`), never by its address.
+A row whose grid (named or coded) lies in a village of the township or county it names is in
+that village (a roster's 所属乡镇 beside its 所属网格).
 
 A name that two places share and that the row's own columns do not tell apart is told apart
 by the import's jurisdiction (``--within``), then by the unit the worksheet's or the file's
@@ -184,6 +186,8 @@ def resolve_names(
     if GRID_NAME_BESIDE in records.columns and records[GRID_NAME_BESIDE].notna().any():
         checks.add(_hold_names_to_codes(records, checks, directories))
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
+    if "code" not in records.columns:  # a record's units: its grid's village, not above
+        records = _place_in_grid_villages(records, directories)
     by_address = _placed_by_address(records)
     if by_address.any():
         checks.add(_locate_by_address(records, by_address, checks, directories))
@@ -666,7 +670,11 @@ def _locate_by_address(
 def _locate_named_grids(
     records: pd.DataFrame, checks: RowChecks, directories: Directories
 ) -> list[Problem]:
-    """Fill the grid code of rows that name their grid (and their area code when missing)."""
+    """Fill the grid code of rows that name their grid (and their area code when missing).
+
+    A row's area above the grid's village (its 所属乡镇) is deepened afterwards, as for a
+    grid code (:func:`_place_in_grid_villages`).
+    """
     grids, prefer = directories.grids(), directories.preference()
     if "code" in records.columns:  # the grids of a boundary file without codes
         return _locate_grids_by_name(records, checks, grids, prefer)
@@ -690,6 +698,43 @@ def _locate_named_grids(
     records.loc[rows, column] = codes
     records.loc[rows, "area_code"] = areas
     return checks.problems_at(column, problems)
+
+
+def _place_in_grid_villages(records: pd.DataFrame, directories: Directories) -> pd.DataFrame:
+    """Return ``records``, the rows filed above their grid's village (a township …) in it.
+
+    A roster's 所属乡镇 beside its 所属网格 (``东街街道``, ``县府街社区第1网格``) places the row in
+    the township first; the grid, named or coded, lies in one village of it, and the worker
+    works there: a village's users see them, and an account opened for them is the village's
+    (trial AV S1: 20 of 29 workers stayed at their township, out of their village's sight). A
+    grid outside the row's unit leaves the row as it is (the checks of names and codes said
+    so where they could), and so does a retired area (:func:`follow_retired` leads it to its
+    successor and says so); a grid the database lacks is refused later. Vectorised over the
+    distinct pairs of grid and area.
+    """
+    column = next((c for c in _GRID_COLUMNS if c in records.columns), None)
+    if column is None or "area_code" not in records.columns:
+        return records
+    pairs = records[[column, "area_code"]].dropna()
+    pairs = pairs[pairs[column].str[:12] != pairs["area_code"]]
+    if pairs.empty:
+        return records
+    grids, places = directories.grids(), directories.places()
+    village: dict[tuple[str, str], str] = {}
+    for code, area in pairs.drop_duplicates().itertuples(index=False):
+        grid = grids.grid(str(code))
+        if grid is not None and grid.area_code != area and places.within(grid.area_code, area):
+            village[str(code), str(area)] = grid.area_code
+    if not village:
+        return records
+    deeper = pd.Series(
+        [village.get((str(c), str(a))) for c, a in pairs.itertuples(index=False)],
+        index=pairs.index,
+        dtype=object,
+    ).dropna()
+    records = records.copy()
+    records.loc[deeper.index, "area_code"] = deeper
+    return records
 
 
 NAME_AGAINST_CODE = "所属网格“{name}”与网格编码 {code}（{actual}）不符：请核对是哪一列填错"
