@@ -22,6 +22,9 @@ The workers of the roster's villages that no row names are listed, as perhaps go
 hands the 工号 and names of those rows to :func:`hold_rejected`, and a worker on record with that
 工号, or of that name where the row or the worker has no 工号, is not listed as missing.
 
+A worker with a login account stays inside the account's scope: a row filing them elsewhere
+keeps their unit and home grid, and the summary says so (:func:`_kept_in_account_scopes`).
+
 :func:`review_roster` writes each staged row's worker ``id`` and status and returns what the
 summary says; the upsert then matches on ``id`` (:data:`NEW_ID` gives the rows it leaves empty a
 new one), and a new phone number or status is an update like any other. After the upsert,
@@ -38,6 +41,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from geo.codes import scope_range
 from layers import audit
 from layers.bulk import ROW_COLUMN, Recognition
 from layers.model.dispatches import ACTIVE_DISPATCH
@@ -540,6 +544,61 @@ def _unlisted(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[str
     ]
 
 
+def _kept_in_account_scopes(conn: psycopg.Connection[Any], staged: sql.Identifier) -> list[str]:
+    """Keep where they are the workers whose account's scope the roster would move them out of.
+
+    A grid worker's account reads their own record through the scope (row-level security): a
+    roster that files them elsewhere would leave the account unable to read it, go on duty or
+    report its position (trial AV S2: an identical roster moved 罗敏静 back to her township).
+    So a staged worker on record with an account whose scope would not hold the unit the row
+    gives keeps their unit and home grid (their other details are updated as the row says),
+    and the summary names them: where they stay, and what the roster says. A roster merely
+    coarser (the township, of a record the account placed in its village) contradicts
+    nothing; one naming another unit may mean a transfer, which the account must follow first.
+    A worker the roster says left is not kept (their accounts stop, :func:`stop_accounts`).
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT DISTINCT s.{row}, w.name, u.username, u.scope_code, w.area_code,"
+            " s.area_code, coalesce(wj.name, w.area_code), coalesce(sj.name, s.area_code)"
+            " FROM {s} AS s JOIN workers AS w ON w.id = s.id"
+            " JOIN users AS u ON u.worker_id = w.id"
+            " LEFT JOIN jurisdictions AS wj ON wj.code = w.area_code"
+            " LEFT JOIN jurisdictions AS sj ON sj.code = s.area_code"
+            " WHERE s.status IS DISTINCT FROM 'left' AND s.area_code <> w.area_code"
+            " ORDER BY 2, 3"
+        ).format(s=staged, row=_ROW)
+    ).fetchall()
+    kept: dict[int, str] = {}
+    moved = False
+    for row, name, username, scope, was, given, was_name, given_name in rows:
+        lo, hi = scope_range(str(scope))
+        if lo <= str(given) < hi or int(row) in kept:
+            continue
+        kept[int(row)] = f"{name}（账号 {username}，保留在{was_name}，本表为{given_name}）"
+        moved |= not str(was).startswith(scope_range(str(given))[0])
+    if not kept:
+        return []
+    conn.execute(
+        sql.SQL(
+            "UPDATE {s} AS s SET area_code = w.area_code, home_grid = w.home_grid"
+            " FROM workers AS w WHERE w.id = s.id AND s.{row} = ANY(%s)"
+        ).format(s=staged, row=_ROW),
+        (list(kept),),
+    )
+    said = list(kept.values())
+    note = (
+        f"{len(said)} 名网格员已开通账号，其所属单位按账号的管辖范围保留："
+        f"{_listed(said, len(said))}"
+    )
+    if moved:
+        note += (
+            "；如确已调动，请先用 zongzhi user change 登录名 --scope 乡镇代码 把其账号的管辖范围"
+            "放宽到包含新旧两处的乡镇（街道），再重新导入本表，之后可把管辖范围收窄到新的村（社区）"
+        )
+    return [note]
+
+
 def review_roster(conn: psycopg.Connection[Any], staging: str) -> list[str]:
     """Find the worker each staged roster row names, set its status; return the summary's notes.
 
@@ -554,13 +613,15 @@ def review_roster(conn: psycopg.Connection[Any], staging: str) -> list[str]:
     -------
     list of str
         What the summary says: the workers recognised by name and grid, the new workers who
-        share a name with one on record, and what the roster did to live statuses. The
+        share a name with one on record, what the roster did to live statuses, and the workers
+        with an account kept in its scope (:func:`_kept_in_account_scopes`). The
         accounts of the workers who left are held for :func:`stop_accounts`.
     """
     found = recognise_workers(conn, staging)
     phones = [_PHONES_CHANGED.format(n=found)] if found else []
     notes = phones + namesakes(conn, staging) + roster_statuses(conn, staging)
     staged = sql.Identifier(staging)
+    notes += _kept_in_account_scopes(conn, staged)
     _hold_accounts(conn, staging)
     notes += _rehired_accounts(conn, staged)
     return notes + _unattended(conn, staged) + _unlisted(conn, staged)

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from importers.pipeline import ImportOptions, run_import
+from layers import accounts
 from layers.secrets import Keys
 from tests.import_fixtures import (
     GRID,
@@ -28,6 +29,7 @@ from tests.import_fixtures import (
 TOWNSHIP = "530424100000"
 COUNTY = "530424000000"
 OTHER_GRID = OTHER_VILLAGE + "001"
+PASSWORD = "Zz#Grid-Village-2026"
 KEYS = Keys(hmac_key=b"\x05" * 32, seal_key=b"\x06" * 32)
 
 
@@ -110,3 +112,49 @@ def test_a_person_whose_grid_is_named_beside_the_township_is_in_the_grid_village
         text("SELECT area_code, grid_code FROM persons WHERE grid_code = :g"), {"g": GRID}
     ).all()
     assert [(str(a), str(g)) for a, g in placed] == [(VILLAGE, GRID)]
+
+
+def _counts(outcome: Any) -> tuple[int, int, int]:
+    counts = outcome.counts
+    return counts.inserted, counts.updated, counts.unchanged
+
+
+def test_a_roster_keeps_a_worker_with_an_account_inside_its_scope(
+    db: Session, tmp_path: Path
+) -> None:
+    _seed(db)
+    rows = [
+        ["村测甲", "13900000001", "宁州街道", "测试社区一网格"],
+        ["村测乙", "13900000002", "宁州街道", "一网格"],  # no account: the roster moves him
+    ]
+    path = tmp_path / "花名册.csv"
+    _import(db, path, ROSTER, rows)
+    worker = db.execute(text("SELECT id FROM workers WHERE name = '村测甲'")).scalar_one()
+    accounts.create_user(
+        db,
+        username="wgy.cunce",
+        password=PASSWORD,
+        role="grid_worker",
+        scope_code=VILLAGE,
+        display_name="村测甲",
+        worker_id=int(worker),
+    )
+    assert _counts(_import(db, path, ROSTER, rows)) == (0, 0, 2)  # the same roster again
+
+    # Next month's roster gives only the township of one, and the other village's grid of the
+    # other: the worker with an account stays in the village of his account, and it is said.
+    coarse = [["村测甲", "13900000001", "宁州街道", ""], ["村测乙", "13900000002", "", OTHER_GRID]]
+    outcome = _import(db, path, ROSTER, coarse)
+    assert _counts(outcome) == (0, 1, 1)
+    assert _workers(db) == {"村测甲": (VILLAGE, GRID), "村测乙": (OTHER_VILLAGE, OTHER_GRID)}
+    assert "1 名网格员已开通账号，其所属单位按账号的管辖范围保留：" in "".join(outcome.notes)
+    assert "村测甲（账号 wgy.cunce，保留在测试社区，本表为宁州街道）" in "".join(outcome.notes)
+    assert not any("如确已调动" in note for note in outcome.notes)  # coarser, not elsewhere
+
+    moved = [["村测甲", "13900000001", "", OTHER_GRID], ["村测乙", "13900000002", "", OTHER_GRID]]
+    outcome = _import(db, path, ROSTER, moved)
+    assert _counts(outcome) == (0, 0, 2)
+    assert _workers(db)["村测甲"] == (VILLAGE, GRID)
+    note = next(n for n in outcome.notes if "已开通账号" in n)
+    assert "村测甲（账号 wgy.cunce，保留在测试社区，本表为邻村）" in note
+    assert "如确已调动，请先用 zongzhi user change 登录名 --scope 乡镇代码" in note
