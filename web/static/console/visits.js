@@ -270,6 +270,9 @@
       if (!dismissed.has(p.id) && zz.hasDraft(draftKey(p))) queueMicrotask(() => record.click());
     }
     if (me.can_unmask) actions.appendChild(unmaskButton(li, p));
+    // 注销 for the operators (person_closing.js, trial AW M1): the list is read again after
+    const end = window.zzPersonClosing && window.zzPersonClosing.button(me, p, () => load(false));
+    if (end) actions.appendChild(end);
     if (p.last_visit_photos) actions.appendChild(photosButton(li, p));
     li.appendChild(actions);
     return li;
