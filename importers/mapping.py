@@ -325,6 +325,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "责任人",
     ),
     "note": ("note", "备注", "走访情况", "走访记录", "说明"),
+    # whom a visit reached (见到本人, 电话, 人户分离, 失联): a visit that did not restarts nothing
+    "outcome": ("outcome", "走访结果", "走访情况分类", "走访结果分类", "见面情况", "走访方式"),
     # a person's place on the register (persons only): 在册, or why they left it (解除矫正 …)
     "register": (
         "register",

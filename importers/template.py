@@ -177,6 +177,10 @@ _NOTES: dict[str, tuple[str, str]] = {
     "leader_phone": ("网格长的手机号：区分同名的网格员", ""),
     "leader_no": ("网格长的工号", ""),
     "note": ("走访情况", "本人在家，情绪稳定"),
+    "outcome": (
+        "走访结果：见到本人、电话/视频联系、未见到本人（人户分离）、失联；不填为见到本人",
+        "见到本人",
+    ),
 }
 """What each field holds and an example, where the kinds agree on it."""
 

@@ -32,7 +32,7 @@ from layers.model.cases import (
     HazardType,
     RiskLevel,
 )
-from layers.model.persons import ManagementLevel, PersonCategory
+from layers.model.persons import ManagementLevel, PersonCategory, VisitOutcome
 from layers.model.video import DirectionType, PositionType, PtzType, VideoStatus
 from layers.model.workers import WorkerRole, WorkerStatus
 
@@ -347,6 +347,36 @@ ALIASES: dict[type[LabelledEnum], dict[str, LabelledEnum]] = {
         "精神病人": PersonCategory.MENTAL,
         "肇事肇祸精神病人": PersonCategory.MENTAL,
         "涉毒人员": PersonCategory.DRUG,
+    },
+    # 走访结果 as 走访台账 write it (trial AW S2): whom the visit reached
+    VisitOutcome: {
+        "本人": VisitOutcome.MET,
+        "见面": VisitOutcome.MET,
+        "已见面": VisitOutcome.MET,
+        "见到": VisitOutcome.MET,
+        "面访": VisitOutcome.MET,
+        "当面": VisitOutcome.MET,
+        "入户": VisitOutcome.MET,
+        "上门": VisitOutcome.MET,
+        "入户走访": VisitOutcome.MET,
+        "上门走访": VisitOutcome.MET,
+        "电话": VisitOutcome.CONTACTED,
+        "视频": VisitOutcome.CONTACTED,
+        "电话联系": VisitOutcome.CONTACTED,
+        "视频联系": VisitOutcome.CONTACTED,
+        "电话走访": VisitOutcome.CONTACTED,
+        "电话随访": VisitOutcome.CONTACTED,
+        "视频走访": VisitOutcome.CONTACTED,
+        "微信视频": VisitOutcome.CONTACTED,
+        "人户分离": VisitOutcome.ABSENT,
+        "未见到": VisitOutcome.ABSENT,
+        "未见到本人": VisitOutcome.ABSENT,
+        "未见面": VisitOutcome.ABSENT,
+        "不在家": VisitOutcome.ABSENT,
+        "失联": VisitOutcome.MISSING,
+        "下落不明": VisitOutcome.MISSING,
+        "去向不明": VisitOutcome.MISSING,
+        "脱管": VisitOutcome.MISSING,  # a 社区矫正人员 out of reach
     },
     Channel: {
         "12345": Channel.HOTLINE_12345,

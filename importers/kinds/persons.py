@@ -49,6 +49,7 @@ from layers.model import (
     Base,
     ManagementLevel,
     PersonCategory,
+    VisitOutcome,
 )
 from layers.person_attributes import (
     AGE_RANGES,
@@ -550,6 +551,8 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
     checks.duplicates("visited_on", same)
     note, masked = masked_free_text(checks, checks.text("note"))  # stored masked, not refused
     checks.note_rows(MASKED_VISIT_NOTE, masked)
+    # 走访结果: only a visit that reached the person restarts its interval (trial AW S2)
+    outcome = checks.choice("outcome", VisitOutcome, default=VisitOutcome.MET.value)
     records = staging_rows(
         checks,
         {
@@ -559,6 +562,7 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
             "visitor_id": None,
             **staged_points(checks, context),
             "note": note,
+            "outcome": outcome,
             "_id_hash": hashes.astype(object),
             "_category": category,
             VISITOR: visitor,
@@ -631,7 +635,18 @@ PERSONS = Kind(
 VISITS = Kind(
     "visits",
     Base.metadata.tables["person_visits"],
-    ("resident_id", "category", "visited_on", "visitor", "lon", "lat", "lonlat", "wkt", "note"),
+    (
+        "resident_id",
+        "category",
+        "visited_on",
+        "visitor",
+        "lon",
+        "lat",
+        "lonlat",
+        "wkt",
+        "note",
+        "outcome",
+    ),
     _prepare_visits,
     update=True,  # a corrected file corrects them, and who made them (layers.visit_import)
     geometry="point",
@@ -639,7 +654,12 @@ VISITS = Kind(
     helpers={"_id_hash": "bytea", "_category": "text", VISITOR: "text"},
     label="走访记录",
     required=("resident_id", "visited_on"),
-    headers={"category": "人员类别", "visitor": "走访人", "note": "走访情况"},
+    headers={
+        "category": "人员类别",
+        "visitor": "走访人",
+        "note": "走访情况",
+        "outcome": "走访结果",
+    },
     named_by_file={"category": PersonCategory},
 )
 """What a file of visits becomes."""
