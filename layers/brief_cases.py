@@ -12,7 +12,10 @@ With the figures of :mod:`layers.work_brief` a duty commander files the cases be
   超期案件 card counts and ``GET /api/cases?stage=overdue`` lists;
 * ``supervised`` (督办案件): the cases a superior supervised (督办, the ``supervise`` event,
   which sets ``cases.supervision_deadline``) in the window, and the open cases under a 督办 at
-  generation (supervised before the window, not settled yet); the earliest 督办时限 first;
+  generation (supervised before the window, not settled yet, or, in the brief of a past
+  window, after its end: :attr:`Supervised.after`, never said to be 此前, trial AU M5); the
+  earliest 督办时限 first; each with its latest 督办 up to the window's end (or, supervised
+  only after it, its latest one);
 * ``escalations`` (上报案件): each 上报 (``escalate`` event) made in the window from the area,
   the oldest first — what 上报次数 counts, through the same partial index.
 
@@ -127,13 +130,18 @@ class Supervised:
     case : ListedCase
         The case.
     at : datetime or None
-        When it was last supervised (None: a 督办时限 set with no event, e.g. by an import).
+        When it was last supervised up to the window's end; supervised only after it, when it
+        was last supervised (None: a 督办时限 set with no event, e.g. by an import).
     by : str or None
         Who supervised it then.
     note : str or None
         What they wrote (督办意见).
     in_window : bool
-        It was supervised in the window (otherwise before it, and it is still open).
+        It was supervised in the window (otherwise before it or after it, and it is still
+        open).
+    after : bool
+        It was not supervised in the window nor before it, only after the window's end (a past
+        window's brief made later): 「统计时段后督办」, not 「此前督办」 (trial AU M5).
     """
 
     case: ListedCase
@@ -141,6 +149,7 @@ class Supervised:
     by: str | None
     note: str | None
     in_window: bool
+    after: bool = False
 
 
 @dataclass(frozen=True)
@@ -365,10 +374,13 @@ def collect(
     )
 
     supervise = and_(CaseEvent.case_id == Case.id, CaseEvent.action == "supervise")
+    # the latest 督办 up to the window's end; one made only after it (a past window's brief
+    # made later), the latest of those
+    later = case((CaseEvent.at >= end, 1), else_=0)
     latest = (
         select(CaseEvent.at, CaseEvent.actor_name, CaseEvent.note)
         .where(supervise)
-        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+        .order_by(later, CaseEvent.at.desc(), CaseEvent.id.desc())
         .limit(1)
         .lateral("latest")
     )
@@ -383,6 +395,7 @@ def collect(
             latest.c.actor_name.label("supervised_by"),
             latest.c.note.label("supervision_note"),
             in_window.label("in_window"),
+            (latest.c.at >= end).label("after"),
         )
         .select_from(Case)
         .outerjoin(Jurisdiction, unit)
@@ -429,7 +442,12 @@ def collect(
         supervised=CaseList(
             [
                 Supervised(
-                    _listed(r), r.supervised_at, r.supervised_by, r.supervision_note, r.in_window
+                    _listed(r),
+                    r.supervised_at,
+                    r.supervised_by,
+                    r.supervision_note,
+                    r.in_window,
+                    bool(r.after),
                 )
                 for r in supervised
             ],

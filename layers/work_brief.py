@@ -582,6 +582,84 @@ def level_text(level: int | None) -> str:
     return "—" if level is None else Level(level).handling_label
 
 
+AFTER_WINDOW = "统计时段后"
+"""What a brief of a past window calls what happened after its end and before it was made (a
+督办, a 签收): never 「此前」 (trial AU M5)."""
+AT_GENERATION = "生成时"
+"""What the 简报 sheet's headers add to the KPIs that stand as at generation (在办案件 …) when
+the window ended before the brief was made (trial AU M5)."""
+
+
+def supervised_text(in_window: bool, after: bool = False) -> str:
+    """Return a 督办 case's 本期督办: in the window, before it, or only after its end.
+
+    Parameters
+    ----------
+    in_window : bool
+        It was supervised in the window.
+    after : bool, optional
+        It was supervised only after the window's end
+        (:attr:`layers.brief_cases.Supervised.after`).
+
+    Returns
+    -------
+    str
+        是, 否（此前督办） or 否（统计时段后督办）.
+
+    Examples
+    --------
+    >>> supervised_text(True), supervised_text(False), supervised_text(False, after=True)
+    ('是', '否（此前督办）', '否（统计时段后督办）')
+    """
+    if in_window:
+        return "是"
+    return f"否（{AFTER_WINDOW}督办）" if after else "否（此前督办）"
+
+
+def kpi_headers(window: BriefWindow, now: datetime) -> list[str]:
+    """Return the 简报 sheet's KPI headers: those standing as at generation say so.
+
+    A brief of a past window (昨日汇总 made the next morning) counts 近期受理, 办结率, 上报次数
+    and 重复反映 over the window (:data:`WINDOW_KPIS`), but 在办案件, 超期案件 and the others as
+    they stand when it is made, not at the window's end: said in the header, where the reader
+    of the sheet looks, not only in the 说明. A window ending when the brief is made needs no
+    word.
+
+    Parameters
+    ----------
+    window : BriefWindow
+        The brief's window.
+    now : datetime
+        When the brief is made.
+
+    Returns
+    -------
+    list of str
+        The headers, in the order of :data:`layers.command.KPI_LABELS`.
+
+    Examples
+    --------
+    >>> now = datetime(2026, 12, 6, 10, 5, tzinfo=CHINA)
+    >>> kpi_headers(calendar("day", None, now), now)[:3]
+    ['在办案件（生成时）', '超期案件（生成时）', '近期受理']
+    >>> kpi_headers(calendar("day", None, now), now)[6]
+    '近期热点（按周，生成时）'
+    >>> kpi_headers(rolling(7, now), now)[:2]
+    ['在办案件', '超期案件']
+    """
+    if window.end >= now:
+        return list(KPI_LABELS.values())
+
+    def at_generation(label: str) -> str:
+        if label.endswith("）"):
+            return f"{label[:-1]}，{AT_GENERATION}）"
+        return f"{label}（{AT_GENERATION}）"
+
+    return [
+        label if key in WINDOW_KPIS else at_generation(label) for key, label in KPI_LABELS.items()
+    ]
+
+
 NOTES: dict[str, str] = {
     "简报": "本级合计及各下级单位的指标。近期受理、办结率、上报次数、重复反映为统计时段内的数；"
     "近期受理含重复反映（研判分析的案件数不含，故少于此数）；"
@@ -594,10 +672,13 @@ NOTES: dict[str, str] = {
     "超期案件": "生成时辖区内未办结且已过办理时限的案件（任何层级），超期最久的在前；"
     "超期时长算至生成时。",
     "督办案件": "统计时段内被督办的辖区案件，及此前督办、生成时仍在办理的案件，"
-    "督办时限最早的在前；督办时间、督办人、督办意见为最近一次督办的，督办情况为生成时的。",
+    "督办时限最早的在前；督办时间、督办人、督办意见为统计时段结束前最近一次督办的，督办情况为"
+    "生成时的。统计时段结束后生成的，也列出统计时段后才被督办、生成时仍在办理的案件，"
+    "本期督办写「否（统计时段后督办）」，督办时间等为其最近一次督办的。",
     "上报案件": "统计时段内从辖区的每一次上报（上报次数所计），按上报时间从早到晚；"
     "当前状态为生成时的情况。",
-    "风险预警": "生成时尚未关闭的预警，及统计时段内关闭的预警。热点预警的类别（新增、连续、加剧、"
+    "风险预警": "生成时尚未关闭的预警，及统计时段内关闭的预警；统计时段结束后才发出的预警不列，"
+    "统计时段结束后才签收的，状态为统计时段末的（待处置），注明「统计时段后签收」。热点预警的类别（新增、连续、加剧、"
     "持续、零星热点）按最近一次热点分析判定：按周分期，看一个六边形单元及相邻单元，期数和时段见"
     "「判定依据」；研判分析页和研判报告的新兴热点模式按月分期（全部 24 个月）判定、按村（社区）"
     "统计六边形单元数，口径不同，同一村（社区）在两处的类别可能不同。",
@@ -811,7 +892,7 @@ def workbook(
     for key, value in facts:
         summary.append([key, value])
     rows = [_kpi_row(unit, "本级合计")] + [_kpi_row(c, c["level_label"]) for c in feed["children"]]
-    table_sheet(book, "简报", ["单位", "级别", "区划代码", *KPI_LABELS.values()], rows)
+    table_sheet(book, "简报", ["单位", "级别", "区划代码", *kpi_headers(window, now)], rows)
     notes_of = dict(NOTES)
     notes_of["简报"] = NOTES["简报"].format(resolved=_read_text(own, now))
     if comparisons:
@@ -824,6 +905,8 @@ def workbook(
         )
     if cases is not None:
         _case_sheets(book, cases, now)
+    end = window.end  # a past window's brief: what came after its end is not its own
+    shown = [a for a in feed["alerts"] if _at(a["created_at"]) < end] + closed
     table_sheet(
         book,
         "风险预警",
@@ -838,7 +921,7 @@ def workbook(
             "关闭时间",
             "处置情况",
         ],
-        [_alert_row(a) for a in feed["alerts"]] + [_alert_row(a) for a in closed],
+        [_alert_row(a, end) for a in shown],
         empty="无风险预警",
     )
     notes = [f"{sheet}：{notes_of[sheet]}" for sheet in book.sheetnames if sheet in notes_of]
@@ -1012,7 +1095,7 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
                 s.case.area_name,
                 level_text(s.case.handling_level),
                 CaseState.label_of(s.case.state),
-                "是" if s.in_window else "否（此前督办）",
+                supervised_text(s.in_window, s.after),
                 _moment(s.at),
                 s.by or "",
                 s.note or "",
@@ -1086,14 +1169,25 @@ def _alert_place(alert: dict[str, Any]) -> str:
     return name
 
 
-def _alert_row(alert: dict[str, Any]) -> list[Any]:
+def _at(value: str) -> datetime:
+    """Read an alert's time as the feed gives it (ISO 8601)."""
+    return datetime.fromisoformat(value)
+
+
+def _alert_row(alert: dict[str, Any], end: datetime) -> list[Any]:
+    """Return an alert's row; one acknowledged after the window's ``end`` as it stood then."""
+
     def moment(value: str | None) -> str:
         if value is None:
             return ""
-        return datetime.fromisoformat(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+        return _at(value).astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
+    state = AlertState.label_of(alert["state"])
+    acknowledged = alert.get("acknowledged_at")
+    if alert["state"] != AlertState.CLOSED and acknowledged and _at(acknowledged) >= end:
+        state = f"{AlertState.OPEN.label}（{AFTER_WINDOW}签收）"
     return [
-        AlertState.label_of(alert["state"]) + ("（热点已消退）" if alert["faded"] else ""),
+        state + ("（热点已消退）" if alert["faded"] else ""),
         alert["title"],
         alert.get("basis") or "—",
         _alert_place(alert),
