@@ -16,13 +16,13 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, text
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from layers import cases, department_scope, workflow
 from layers.case_groups import CaseGroup, StateGroup
 from layers.errors import InvalidInput
-from layers.model import Case, CaseEvent, CaseState, Channel, User
+from layers.model import AssigneeKind, Case, CaseEvent, CaseState, Channel, Dispatch, User
 from layers.workflow import Actor
 
 
@@ -45,18 +45,24 @@ class Stage(StrEnum):
     """Cases the caller registered in the last :data:`MINE_DAYS` days, in any state, the latest
     first (我上报的: a grid worker follows what he reported, which is not dispatched to him)."""
     FROM_BELOW = "from_below"
-    """Open cases of the unit's area escalated to its level, whoever handles them now (下级上报:
+    """Cases of the unit's area escalated to its level, whoever handles them now (下级上报:
     a city finds again what its counties sent up, also once it has 分流'd it), the latest 上报
-    first (trial AM M3)."""
+    first (trial AM M3); the open ones, then those settled in the last :data:`SETTLED_DAYS`
+    days (trial AU M2)."""
     SUPERVISED = "supervised"
-    """Open cases the unit 督办'd (我督办的), the nearest 督办时限 first; each says whether the
-    level handling it has acted since (:func:`acted_since`)."""
+    """Cases the unit 督办'd (我督办的), the open ones by the nearest 督办时限, then those settled
+    in the last :data:`SETTLED_DAYS` days, the latest settled first (trial AU M2: the city saw
+    its order carried out nowhere); each says whether the level handling it has acted since
+    (:func:`acted_since`)."""
     HANDED_DOWN = "handed_down"
-    """Open cases the unit 交办'd (我交办的), the latest 交办 first."""
+    """Cases the unit 交办'd (我交办的), the latest 交办 first; the open ones, then those settled
+    in the last :data:`SETTLED_DAYS` days (trial AU M2)."""
     UNDER_SUPERVISION = "under_supervision"
-    """Open cases handled at the unit's level under a superior's 督办 it has not answered yet
-    (被督办: no 督办回复 since the latest 督办), the nearest 督办时限 first (trial AQ M2: the
-    township found the county's 督办 only by opening 处置中)."""
+    """Open cases the unit holds under a superior's 督办 it has not answered yet (被督办: no
+    督办回复 since the latest 督办), the nearest 督办时限 first (trial AQ M2: the township found
+    the county's 督办 only by opening 处置中). The unit holds a case handled at its level, and
+    one a higher level dispatched to it (派单至本级单位, :func:`held_by_unit`: trial AU M1, the
+    city's 督办 never reached the township on site)."""
 
 
 #: The stages listed by an event of the unit's (the action whose event it is).
@@ -71,6 +77,10 @@ BY_EVENT: dict[Stage, str] = {
 CLOSING_STATES: frozenset[str] = frozenset(
     {CaseState.RESOLVED, CaseState.EVALUATED, CaseState.VISITED}
 )
+#: How long a case settled (办结, 已评价, 已回访, 销号) stays in the lists of the unit's own
+#: 上报, 督办 and 交办 (:data:`BY_EVENT`), after the open ones: the superior sees its order
+#: carried out (trial AU M2).
+SETTLED_DAYS = 30
 #: How far back 辖区新登记 (:attr:`Stage.RECENT`) looks.
 RECENT_HOURS = 24
 #: How far back 我上报的 (:attr:`Stage.MINE`) looks.
@@ -151,16 +161,22 @@ def stage_list(
     now = now or datetime.now(UTC)
     if stage in BY_EVENT:
         marked = _unit_events(BY_EVENT[stage], unit, level, lo, hi)
+        settled = Case.state.in_(workflow.DONE_STATES)
         query = query.join(marked, marked.c.case_id == Case.id).where(
-            Case.state.in_(workflow.OPEN_STATES)
+            or_(
+                Case.state.in_(workflow.OPEN_STATES),
+                and_(settled, Case.closed_at >= now - timedelta(days=SETTLED_DAYS)),
+            )
         )
+        # the open ones first; the settled after them, the latest settled first
+        first = (settled.asc(), case((settled, Case.closed_at)).desc().nulls_first())
         if stage is Stage.SUPERVISED:
-            query = query.order_by(Case.supervision_deadline.nulls_last(), Case.id)
+            query = query.order_by(*first, Case.supervision_deadline.nulls_last(), Case.id)
         else:
-            query = query.order_by(marked.c.at.desc(), Case.id.desc())
+            query = query.order_by(*first, marked.c.at.desc(), Case.id.desc())
     elif stage is Stage.UNDER_SUPERVISION:
         query = query.where(
-            Case.handling_level == level,
+            or_(Case.handling_level == level, held_by_unit(unit)),
             Case.state.in_(workflow.OPEN_STATES),
             Case.supervision_deadline.is_not(None),
             unanswered_supervision(),
@@ -190,6 +206,35 @@ def stage_list(
         ).order_by(Case.risk_level, Case.deadline.nulls_last(), Case.id)
     query = query.limit(max(1, min(limit, 1000))).offset(max(0, offset))
     return list(session.scalars(query))
+
+
+def held_by_unit(unit: str) -> ColumnElement[bool]:
+    """Return the condition of a case whose active dispatch is to unit ``unit``'s centre.
+
+    A county may dispatch a case it handles to a township's (or a village's) centre
+    (:attr:`~layers.model.AssigneeKind.UNIT`): the township works it on site though the case
+    stays the county's, and a superior's 督办 of it is the township's to see (trial AU M1).
+
+    Parameters
+    ----------
+    unit : str
+        The unit's 12-digit code.
+
+    Returns
+    -------
+    sqlalchemy.ColumnElement
+        A condition on :class:`~layers.model.Case` (the ``case_id`` index of the dispatches).
+    """
+    return (
+        select(Dispatch.id)
+        .where(
+            Dispatch.case_id == Case.id,
+            Dispatch.assignee_kind == AssigneeKind.UNIT,
+            Dispatch.unit_code == unit,
+            Dispatch.status.in_(cases.ACTIVE_DISPATCH),
+        )
+        .exists()
+    )
 
 
 def unanswered_supervision() -> ColumnElement[bool]:
@@ -291,6 +336,49 @@ def acted_since(session: Session, found: list[Case], unit: str) -> dict[int, dic
             "label": workflow.ACTION_LABELS.get(row.action, row.action),
             "at": row.at.isoformat(),
             "actor_name": row.actor_name,
+        }
+    return result
+
+
+#: The actions that settle a case, the latest of which :func:`settled_by` names.
+SETTLING = ("resolve", "evaluate", "visit", "archive")
+
+
+def settled_by(session: Session, found: list[Case]) -> dict[int, dict[str, Any] | None]:
+    """Return, per case, the latest step that settled it (办结, 评价, 回访, 销号), or ``None``.
+
+    A superior's 我督办的, 我交办的 and 下级上报 keep a case settled in the last
+    :data:`SETTLED_DAYS` days and say who closed it and when (trial AU M2).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    found : list of Case
+        The cases listed; only the settled ones (:data:`layers.workflow.DONE_STATES`) are read.
+
+    Returns
+    -------
+    dict
+        Case id to ``{"action", "label", "at", "actor_name", "note"}``, or ``None`` for an open
+        case (or a settled one without such a step in its log: an import's).
+    """
+    result: dict[int, dict[str, Any] | None] = {c.id: None for c in found}
+    done = [c.id for c in found if c.state in workflow.DONE_STATES]
+    if not done:
+        return result
+    rows = session.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.case_id.in_(done), CaseEvent.action.in_(SETTLING))
+        .order_by(CaseEvent.case_id, CaseEvent.id)
+    )
+    for event in rows:  # the latest of each case last
+        result[event.case_id] = {
+            "action": event.action,
+            "label": workflow.ACTION_LABELS.get(event.action, event.action),
+            "at": event.at.isoformat(),
+            "actor_name": event.actor_name,
+            "note": event.note,
         }
     return result
 

@@ -382,7 +382,9 @@ def new_supervisions(session: Session, code: str, level: int) -> list[dict[str, 
     A superior's 督办 (``supervise``) keeps the case's state, and a case under an earlier 督办
     already wore the red badge: the county saw nothing of a new one (trial AM M2). A 督办 is new
     to unit ``code`` (level ``level``) while it is the latest of its case, the case lies in the
-    unit's range, is not settled and is handled at the unit's level or below, it was issued by
+    unit's range, is not settled and is handled at the unit's level or below, or a higher
+    level dispatched it to the unit's centre (派单至本级单位: the township on site with the
+    county's case sees the city's 督办 of it, trial AU M1), it was issued by
     an account above the unit (not one without an account: a seeded or imported 督办 says no
     more than its centre's name, and was the unit's own as often as its superior's), and no
     account of the unit's level or below has acted on the case since (any case action,
@@ -419,7 +421,11 @@ def new_supervisions(session: Session, code: str, level: int) -> list[dict[str, 
             " JOIN cases c ON c.id = s.case_id"
             " JOIN users u ON u.id = s.actor_id"
             f" WHERE c.supervision_deadline IS NOT NULL AND c.state NOT IN ({_DONE})"
-            "  AND c.area_code >= :lo AND c.area_code < :hi AND c.handling_level >= :level"
+            "  AND c.area_code >= :lo AND c.area_code < :hi"
+            # handled at the unit's level or below, or dispatched to the unit's centre (AU M1)
+            "  AND (c.handling_level >= :level OR EXISTS (SELECT 1 FROM dispatches d"
+            "        WHERE d.case_id = c.id AND d.assignee_kind = 'unit' AND d.unit_code = :unit"
+            "          AND d.status IN ('assigned', 'accepted', 'arrived')))"
             # issued from above the unit: the account's code is zero past the level above's
             "  AND substring(u.scope_code FROM :cut + 1) = :zeros"
             "  AND NOT EXISTS (SELECT 1 FROM case_events a JOIN users v ON v.id = a.actor_id"
@@ -429,6 +435,7 @@ def new_supervisions(session: Session, code: str, level: int) -> list[dict[str, 
             " ORDER BY s.at DESC, s.case_id DESC"
         ),
         {
+            "unit": code,
             "lo": lo,
             "hi": hi,
             "level": level,

@@ -353,8 +353,10 @@ def queue(
     in the last 30 days, in any state; ``from_below``: the open cases escalated to its level
     (下级上报), whoever handles them now; ``supervised``: the open cases it 督办'd (我督办的),
     each with ``acted_since``, the first thing done on it since (or ``null``); ``handed_down``:
-    the open cases it 交办'd (我交办的); ``under_supervision``: the open cases at its level under
-    a superior's 督办 it has not answered with a 督办回复 yet (被督办). ``q`` searches
+    the open cases it 交办'd (我交办的) — these three also list, after the open ones, those
+    settled in the last 30 days, each row with ``settled``, who closed it and when (else
+    ``null``); ``under_supervision``: the open cases at its level, or dispatched to its centre,
+    under a superior's 督办 it has not answered with a 督办回复 yet (被督办). ``q`` searches
     every case of the unit in any state instead, newest first, at most 50. Each case carries
     the ``reminders`` (催办) standing on it (:mod:`layers.case_reminders`).
     """
@@ -386,6 +388,10 @@ def queue(
         since = case_lists.acted_since(session, list(found), code or actor.scope_code)
         for row in rows:
             row["acted_since"] = since[row["id"]]
+    if q is None and stage in case_lists.BY_EVENT:  # who closed it, and when (trial AU M2)
+        settled = case_lists.settled_by(session, list(found))
+        for row in rows:
+            row["settled"] = settled[row["id"]]
     return rows
 
 
