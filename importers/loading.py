@@ -1303,7 +1303,9 @@ def _resolve_responsibles(conn: psycopg.Connection[Any], staging: str, checks: R
 
 _COMPANIONS = "{n} 行共同走访的同行人不是本乡镇的网格员（{names}）：只记了其中网格员的走访"
 """Said of the companions of a joint visit who are no worker (their visits are left out)."""
-_SHARED_NAME = "本乡镇有 {n} 名网格员叫“{token}”：请填其工号"
+_FILL_WORKER = "请填其工号（花名册未给工号的，填其手机号）"
+"""What names a visitor for sure: a 工号, else the phone the roster gave (trial AV M7)."""
+_SHARED_NAME = "本乡镇有 {n} 名网格员叫“{token}”：" + _FILL_WORKER
 """Why a visitor is refused: a name several workers of the person's township share."""
 
 
@@ -1314,23 +1316,25 @@ _SAME_VISIT = "库中该人当天有 {n} 条同一走访人的走访记录，无
 
 
 def _unknown_visitor(token: str, sought: visit_import.VisitorSearch | None) -> str:
-    """Return why a visitor is refused: no worker's 工号, nor a name of the person's township.
+    """Return why a visitor is refused: no worker's 工号 or 手机号, nor a name of the township.
 
     Names the township searched, and the townships that have a worker of that name: the
-    clerk tells a worker missing from the roster from one on another township's.
+    clerk tells a worker missing from the roster from one on another township's, and asks for
+    what the clerk can write of them (:data:`_FILL_WORKER`): a worker the roster gave no 工号
+    is found by his 手机号 (:func:`layers.worker_matches.match_workers`).
 
     Examples
     --------
     >>> _unknown_visitor("赵六", visit_import.VisitorSearch("宁州街道", ["第二镇"]))
-    '没有工号为“赵六”的网格员，宁州街道（被走访人所在乡镇）也没有叫“赵六”的网格员；第二镇有叫“赵六”的网格员：若是其人，请填其工号'
+    '没有工号或手机号为“赵六”的网格员，宁州街道（被走访人所在乡镇）也没有叫“赵六”的网格员；第二镇有叫“赵六”的网格员：若是其人，请填其工号（花名册未给工号的，填其手机号）'
     """
     town = sought.township if sought is not None else "该乡镇"
     place = f"{town}（被走访人所在乡镇）" if sought is not None else "被走访人所在乡镇"
-    said = f"没有工号为“{token}”的网格员，{place}也没有叫“{token}”的网格员"
+    said = f"没有工号或手机号为“{token}”的网格员，{place}也没有叫“{token}”的网格员"
     if sought is None or not sought.elsewhere:
-        return f"{said}：请先导入{town}的网格员，或填其工号"
+        return f"{said}：请先导入{town}的网格员，或填其工号或手机号"
     others = "、".join(sought.elsewhere[:3]) + ("等" if len(sought.elsewhere) > 3 else "")
-    return f"{said}；{others}有叫“{token}”的网格员：若是其人，请填其工号"
+    return f"{said}；{others}有叫“{token}”的网格员：若是其人，{_FILL_WORKER}"
 
 
 def _no_person(categories: list[str] | None) -> str:

@@ -1,7 +1,8 @@
 """Workers a staged file names by 工号 or by name: persons' responsible workers, visits' visitors.
 
-A 工号 (``external_id``) names one worker anywhere; a name, the worker of that name whose unit
-lies in the staged row's township (:func:`match_workers`). A person's roster names the workers
+A 工号 (``external_id``) names one worker anywhere, and so does a 手机号 (a worker without a 工号
+is known by it, as the roster template says); a name, the worker of that name whose unit lies
+in the staged row's township (:func:`match_workers`). A person's roster names the workers
 who follow the person up (:func:`resolve_responsibles`, :func:`add_responsibles`); a file of
 visits, its visitors (:mod:`layers.visit_checks`).
 """
@@ -35,6 +36,13 @@ class UnmatchedWorkers:
     ambiguous: list[tuple[int, str, int]]
 
 
+PHONE_FORM = sql.SQL(
+    "regexp_replace(regexp_replace(normalize(t.token, NFKC), '[[:space:]()-]', '', 'g'),"
+    " '^(\\+|00)?86(?=1[3-9][0-9]{9}$)', '')"
+)
+"""A token written as a phone number (``138-0000-0000``, ``+8613800000000``, full-width digits)
+in the form workers' phones are stored in (:func:`importers.values.phone_numbers`)."""
+
 RESPONSIBLE = "_responsible"
 """Staging column of persons: their responsible workers (工号 or names) joined by U+001F."""
 
@@ -57,8 +65,10 @@ def match_workers(
     """Keep in TEMP table ``matches`` the workers each 工号 or name of ``column`` may be.
 
     One row per staged row and token (tokens joined by U+001F): ``row``, ``token`` and ``ids``,
-    the workers of that 工号 (``external_id``) anywhere, else of that name whose unit lies in
-    the staged row's township (``NULL`` when none).
+    the workers of that 工号 (``external_id``) anywhere, else of that 手机号 anywhere (written
+    as a roster writes it, :data:`PHONE_FORM`; trial AV M7: a worker imported without a 工号
+    has none to write), else of that name whose unit lies in the staged row's township
+    (``NULL`` when none).
 
     Parameters
     ----------
@@ -75,18 +85,27 @@ def match_workers(
     conn.execute(  # hash joins: one pass over the workers, not one per token
         sql.SQL(
             "CREATE TEMP TABLE {m} AS WITH t AS ("
-            " SELECT s.{row} AS row, t.token, left(s.area_code, 9) AS town FROM {s} AS s"
-            " CROSS JOIN LATERAL unnest(string_to_array(s.{r}, chr(31))) AS t(token)"
+            " SELECT s.{row} AS row, t.token, left(s.area_code, 9) AS town, {phone} AS phone"
+            " FROM {s} AS s CROSS JOIN LATERAL unnest(string_to_array(s.{r}, chr(31))) AS t(token)"
             " WHERE s.{r} IS NOT NULL),"
             " by_id AS (SELECT w.external_id AS token, array_agg(w.id ORDER BY w.id) AS ids"
             " FROM workers AS w WHERE w.external_id IN (SELECT token FROM t) GROUP BY 1),"
+            " by_phone AS (SELECT w.phone, array_agg(w.id ORDER BY w.id) AS ids"
+            " FROM workers AS w WHERE w.phone IN (SELECT phone FROM t) GROUP BY 1),"
             " by_name AS (SELECT w.name AS token, left(w.area_code, 9) AS town,"
             " array_agg(w.id ORDER BY w.id) AS ids FROM workers AS w"
             " WHERE w.name IN (SELECT token FROM t) GROUP BY 1, 2)"
-            " SELECT t.row, t.token, coalesce(i.ids, n.ids) AS ids FROM t"
+            " SELECT t.row, t.token, coalesce(i.ids, p.ids, n.ids) AS ids FROM t"
             " LEFT JOIN by_id AS i ON i.token = t.token"
+            " LEFT JOIN by_phone AS p ON p.phone = t.phone"
             " LEFT JOIN by_name AS n ON n.token = t.token AND n.town = t.town"
-        ).format(m=matches, row=_ROW, s=sql.Identifier(staging), r=sql.Identifier(column))
+        ).format(
+            m=matches,
+            row=_ROW,
+            s=sql.Identifier(staging),
+            r=sql.Identifier(column),
+            phone=PHONE_FORM,
+        )
     )
 
 

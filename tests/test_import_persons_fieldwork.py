@@ -108,10 +108,10 @@ def test_a_visitor_is_found_by_id_anywhere_or_by_name_in_the_persons_township(
     ]
     outcome = _import(db, tmp_path / "走访记录.csv", "visits", rows, headers)
     assert _rules(outcome) == {
-        (5, "走访人"): "本乡镇有 2 名网格员叫“李强”：请填其工号",
+        (5, "走访人"): "本乡镇有 2 名网格员叫“李强”：请填其工号（花名册未给工号的，填其手机号）",
         (6, "走访人"): (
-            "没有工号为“赵六”的网格员，宁州街道（被走访人所在乡镇）也没有叫“赵六”的网格员；"
-            "第二镇有叫“赵六”的网格员：若是其人，请填其工号"
+            "没有工号或手机号为“赵六”的网格员，宁州街道（被走访人所在乡镇）也没有叫“赵六”的网格员；"
+            "第二镇有叫“赵六”的网格员：若是其人，请填其工号（花名册未给工号的，填其手机号）"
         ),
         (7, "身份证号"): "数据库中没有此身份证号的人员（请先导入人员）",
     }
@@ -127,6 +127,40 @@ def test_a_visitor_is_found_by_id_anywhere_or_by_name_in_the_persons_township(
         ("2025-05-03", "FW-01"),
         ("2025-05-03", "FW-06"),
     ]
+
+
+def test_a_visitor_without_a_job_number_is_found_by_the_phone_the_roster_gave(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial AV M7: 张宏 of 第二镇 came without a 工号; the refusal asked for one all the same."""
+    _places(db)
+    roster = tmp_path / "网格员_无工号.csv"
+    rows = [["张宏", "139 0000 0071", FOREIGN_GRID]]
+    roster.write_text(csv_text(["姓名", "手机号", "负责网格"], rows), encoding="utf-8")
+    assert run_import(db.connection(), roster, ImportOptions(kind="workers")).committed
+    person = [["何树林", resident_id(64), "吸毒人员", VILLAGE, ""]]
+    assert _import(db, tmp_path / "人员.csv", "persons", person, ROSTER).committed
+    headers = ["身份证号", "走访日期", "走访人", "走访情况"]
+    rows = [
+        [resident_id(64), "2025-05-01", "张宏", "在家"],  # a name of another township
+        [resident_id(64), "2025-05-02", "13900000071", "在家"],  # his phone
+        [resident_id(64), "2025-05-03", "139-0000-0071", "在家"],  # as rosters write it
+        [resident_id(64), "2025-05-04", "+8613900000071", "在家"],
+    ]
+    outcome = _import(db, tmp_path / "走访记录.csv", "visits", rows, headers)
+    assert _rules(outcome) == {
+        (2, "走访人"): (
+            "没有工号或手机号为“张宏”的网格员，宁州街道（被走访人所在乡镇）也没有叫“张宏”的网格员；"
+            "第二镇有叫“张宏”的网格员：若是其人，请填其工号（花名册未给工号的，填其手机号）"
+        )
+    }
+    visits = db.execute(
+        text(
+            "SELECT v.visited_on::text FROM person_visits v JOIN workers w ON w.id = v.visitor_id"
+            " WHERE w.phone = '13900000071' ORDER BY 1"
+        )
+    ).all()
+    assert [v[0] for v in visits] == ["2025-05-02", "2025-05-03", "2025-05-04"]
 
 
 def test_names_that_are_no_grid_worker_do_not_keep_a_person_out(

@@ -134,8 +134,8 @@ def test_a_joint_visits_companion_who_is_no_worker_is_named_and_the_workers_visi
     ]
     outcome = _import(db, tmp_path / "走访记录.csv", HEADERS, rows)
     unknown = (
-        "没有工号为“{0}”的网格员，宁州街道（被走访人所在乡镇）也没有叫“{0}”的网格员："
-        "请先导入宁州街道的网格员，或填其工号"
+        "没有工号或手机号为“{0}”的网格员，宁州街道（被走访人所在乡镇）也没有叫“{0}”的网格员："
+        "请先导入宁州街道的网格员，或填其工号或手机号"
     )
     assert {(p.row, p.column, p.rule) for p in outcome.problems} == {
         (4, "走访日期", "与本文件第 3 行重复"),
