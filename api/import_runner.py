@@ -161,7 +161,8 @@ def import_arguments(job: ImportJob, files: JobFiles) -> list[str]:
         (``AREA`` the job's 导入范围, ``options["within"]``, else the account's scope),
         ``--mapping=PATH`` (and ``--mapping-name`` its uploaded name) when a mapping file came
         with it, and the options ticked
-        (``--name=value``: a value starting with ``-`` is not taken for an option).
+        (``--name=value``: a value starting with ``-`` is not taken for an option); a workers
+        job's ``on_duty`` is ``--set=状态=在岗``.
     """
     options = job.options
     within = job_area(job.scope_code, options.get("within"))  # the 导入范围, else the scope
@@ -179,6 +180,8 @@ def import_arguments(job: ImportJob, files: JobFiles) -> list[str]:
     for flag in ("dry_run", "partial", "complete", "again", "history"):
         if options.get(flag):
             args.append("--" + flag.replace("_", "-"))
+    if options.get("on_duty"):  # 本文件的网格员都记为在岗 (trial AV M3)
+        args.append("--set=状态=在岗")
     return args
 
 

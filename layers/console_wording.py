@@ -14,9 +14,10 @@ and every row is a plain regular expression: no parsing of the messages.
 The page's ``--within CODE`` is its 导入范围 (the account's jurisdiction unless a unit under it
 is chosen, :mod:`layers.import_areas`): ``（--within）`` after a scope refusal is dropped, and
 ``加 --within CODE --complete`` is choosing the unit as 导入范围 and the box 文件是本辖区的全部.
-The page has no ``--set``: its advice becomes a column of the file that gives every row the
-same value. A projected coordinate system (``EPSG:NNNN``) is the list's 投影坐标 with its
-number typed beside it.
+The page has no ``--set`` but its 网格员 box 本文件的网格员都记为在岗 (``--set 状态=在岗``):
+any other advice of ``--set`` becomes a column of the file that gives every row the same
+value. A projected coordinate system (``EPSG:NNNN``) is the list's 投影坐标 with its number
+typed beside it.
 
 It lives in ``layers`` because both sides use it: the API on the command's output it shows, and
 the command itself on the rules of the reject report it writes for the page
@@ -40,6 +41,8 @@ AGAIN: Final = "勾选“确认重新导入旧文件”"
 HISTORY: Final = "勾选“历史记录”"
 DRY_RUN: Final = "勾选“试运行”"
 MAPPING_FILE: Final = "列对照文件"
+ON_DUTY: Final = "本文件的网格员都记为在岗"
+"""The 网格员 box of the page that gives ``--set 状态=在岗`` (trial AV M3)."""
 
 PAGE_KINDS: Final[dict[str, str]] = {
     "grids": "网格",
@@ -63,6 +66,8 @@ CRS_LABELS: Final[dict[str, str]] = {
 """The page's coordinate systems by the value the command takes (``--crs gcj02``)."""
 
 Replacement = str | Callable[[re.Match[str]], str]
+_C: Final = r"(?:\x1b\[[0-9;]*m)*"
+"""The colour codes rich may put around a word of the command's output."""
 
 CONSOLE_WORDS: Final[tuple[tuple[str, Replacement], ...]] = (
     # --complete, with --within (the page's 导入范围, trial AR S1) and --again
@@ -97,8 +102,11 @@ CONSOLE_WORDS: Final[tuple[tuple[str, Replacement], ...]] = (
     (r"用 --crs 指定坐标系", "指定坐标系"),
     (r" ?--crs (EPSG:)", r"坐标系 \1"),
     (r" ?--crs ?", "坐标系"),
-    # --set: the page has none; a column of the same value does it
-    (r"加 --set ([^=\s]+)=([^\s，。；]+)", r"加一列“\1”，每行都填“\2”"),
+    # --set 状态=在岗: the 网格员 box (trial AV M3), its words coloured or not; any other
+    # --set: the page has none, a column of the same value does it
+    (rf"整个文件加 --set {_C}状态{_C}={_C}在岗{_C}", f"勾选“{ON_DUTY}”"),
+    (rf"整个文件统一取值（--set）：{_C}状态{_C} = {_C}在岗{_C}", f"勾选了“{ON_DUTY}”"),
+    (rf"取 --set 的值 {_C}在岗{_C}", f"按勾选的“{ON_DUTY}”取在岗"),
     (r"可用 --set ([^=\s]+)=(\S+) 之类给出", r"可加一列“\1”，每行都填“\2”之类"),
     (r"用 --set 给出，如 --set ([^=\s]+)=…", r"可加一列“\1”，每行都填同一个值"),
 )

@@ -121,7 +121,15 @@ REAL: tuple[tuple[str, str], ...] = (
     (
         pipeline.UNSAID_STATUS.format(n=3),
         "3 名新网格员未填在岗状态，记为离岗（不派单）；在岗的请在状态列填写在岗，"
-        "或整个文件加一列“状态”，每行都填“在岗”",
+        "或勾选“本文件的网格员都记为在岗”",  # the page's box (trial AV M3)
+    ),
+    (  # importers/summary.py summarise, after the 网格员 box's --set 状态=在岗 (trial AV M3)
+        "整个文件统一取值（--set）：状态 = 在岗",
+        "勾选了“本文件的网格员都记为在岗”",
+    ),
+    (  # importers/fixed_values.py replaced_note, the box ticked on a file with a 状态 column
+        "文件的“在岗状态”列不作状态：每行的状态取 --set 的值 在岗",
+        "文件的“在岗状态”列不作状态：每行的状态按勾选的“本文件的网格员都记为在岗”取在岗",
     ),
     (  # importers/kinds/persons.py
         "整个文件都已注销的，可用 --set 在册状态=解除矫正 之类给出",

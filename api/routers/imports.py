@@ -9,7 +9,8 @@ account gets 404, as for a row outside its scope.
   choose from and the upload limit;
 * ``POST /api/imports`` (multipart: ``file``, ``kind``, ``crs``, ``sheet``, ``within`` (the
   导入范围: a unit of the account's scope, by default the scope itself, given as ``--within``),
-  ``dry_run`` (default true), ``partial``, ``complete``, ``again``, ``history``, and an optional
+  ``dry_run`` (default true), ``partial``, ``complete``, ``again``, ``history``, ``on_duty`` (a
+  roster's workers recorded 在岗, ``--set 状态=在岗``), and an optional
   ``mapping`` file, ``.toml`` or ``.json``, given as ``--mapping``) — 202 and the queued job;
 * ``GET /api/imports/areas?parent=CODE`` — a unit of the account's scope (its own by default)
   and its children in use down to the villages, to choose the 导入范围 by name
@@ -68,7 +69,7 @@ from api.import_runner import MAPPING_ENDINGS, ImportRunner, JobFiles, write_tem
 from layers import import_jobs, import_runs
 from layers.accounts import IMPORT_KINDS, may_import
 from layers.catalog import sees_persons_individually
-from layers.console_wording import CRS_LABELS, PAGE_KINDS, for_console
+from layers.console_wording import CRS_LABELS, ON_DUTY, PAGE_KINDS, for_console
 from layers.errors import Conflict, Forbidden, NotFound
 from layers.features import InvalidParameter
 from layers.import_areas import ImportArea, area_choices, import_area
@@ -83,6 +84,8 @@ COMPLETE_KINDS = frozenset({"grids", "jurisdictions", "video", "persons"})
 """Kinds whose file may be the whole of the account's scope (``--complete``)."""
 HISTORY_KINDS = frozenset({"cases"})
 """Kinds that may be imported as past records (``--history``)."""
+ON_DUTY_KINDS = frozenset({"workers"})
+"""Kinds whose rows may all be recorded 在岗 (``--set 状态=在岗``, trial AV M3)."""
 CRS_CHOICES: tuple[tuple[str, str], ...] = (("", "自动识别"), *CRS_LABELS.items())
 """Coordinate systems to choose from (``EPSG:NNNN`` is taken too)."""
 EPSG = re.compile(r"^EPSG:\d{4,5}$", re.IGNORECASE)
@@ -106,6 +109,7 @@ FLAGS: dict[str, str] = {
     "complete": "文件是本辖区的全部",
     "again": "重新导入旧文件",
     "history": "历史记录",
+    "on_duty": ON_DUTY,
 }
 """The ticked options of a job and their names in the console."""
 MIB = 2**20
@@ -158,6 +162,7 @@ class KindOut(BaseModel):
     label: str
     complete: bool
     history: bool
+    on_duty: bool = False
 
 
 class ChoiceOut(BaseModel):
@@ -310,6 +315,7 @@ class RunOptions(BaseModel):
     complete: bool = False
     again: bool = False
     history: bool = False
+    on_duty: bool = False
     keep_mapping: bool = True
 
 
@@ -483,13 +489,13 @@ def checked_options(kind: str, options: RunOptions) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``crs`` and ``sheet`` (``None`` when not given) and the five booleans.
+        ``crs`` and ``sheet`` (``None`` when not given) and the booleans of :data:`FLAGS`.
 
     Raises
     ------
     layers.features.InvalidParameter
-        A coordinate system not known, a sheet name that cannot be one, ``complete`` or
-        ``history`` for a kind that does not take it.
+        A coordinate system not known, a sheet name that cannot be one, ``complete``,
+        ``history`` or ``on_duty`` for a kind that does not take it.
     """
     crs = (options.crs or "").strip()
     if crs and crs.lower() not in dict(CRS_CHOICES) and not EPSG.match(crs):
@@ -507,6 +513,8 @@ def checked_options(kind: str, options: RunOptions) -> dict[str, Any]:
         raise InvalidParameter(f"“文件是本辖区的全部”只用于{names}文件")
     if options.history and kind not in HISTORY_KINDS:
         raise InvalidParameter("“历史记录”只用于事件（案件）文件")
+    if options.on_duty and kind not in ON_DUTY_KINDS:
+        raise InvalidParameter(f"“{ON_DUTY}”只用于网格员文件")
     return {
         "crs": crs.lower() if crs and not EPSG.match(crs) else (crs.upper() or None),
         "sheet": sheet or None,
@@ -763,7 +771,13 @@ def kinds(user: CurrentUser, settings: SettingsDep) -> KindsOut:
     """Return the kinds the account may import, the coordinate systems, the upload limit."""
     return KindsOut(
         kinds=[
-            KindOut(kind=k, label=label, complete=k in COMPLETE_KINDS, history=k in HISTORY_KINDS)
+            KindOut(
+                kind=k,
+                label=label,
+                complete=k in COMPLETE_KINDS,
+                history=k in HISTORY_KINDS,
+                on_duty=k in ON_DUTY_KINDS,
+            )
             for k, label in KIND_LABELS.items()
             if may_import(user.role, user.scope_code, k)
         ],

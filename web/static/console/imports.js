@@ -27,7 +27,7 @@
   const WRITTEN = ["done", "partial"]; // outcomes of an import that wrote rows
   const EPSG_CHOICE = "epsg"; // 坐标系: a projected system, its EPSG number typed beside it
   const st = (window.zzImports = {
-    kinds: new Map(), // kind -> {kind, label, complete, history}
+    kinds: new Map(), // kind -> {kind, label, complete, history, on_duty}
     maxMb: 0,
     jobs: new Map(), // id -> the job as the API last gave it
     pageIds: [],
@@ -99,7 +99,8 @@
     return kinds.length;
   }
 
-  /** Show the options the chosen kind takes (--complete, --history) and its template link. */
+  /** Show the options the chosen kind takes (--complete, --history, --set 状态=在岗) and its
+   * template link. */
   function kindChanged() {
     const kind = st.kinds.get($("im-kind").value);
     if (!kind) return;
@@ -109,6 +110,8 @@
     $("im-history-field").hidden = !kind.history;
     if (!kind.complete) $("im-complete").checked = false;
     if (!kind.history) $("im-history").checked = false;
+    $("im-on-duty-field").hidden = !kind.on_duty; // 本文件的网格员都记为在岗 (trial AV M3)
+    if (!kind.on_duty) $("im-on-duty").checked = false;
     $("im-template").href = "/api/imports/templates/" + encodeURIComponent(kind.kind);
     $("im-template").title = kind.label + "导入模板：填写说明中的示例取自本辖区";
   }
@@ -145,6 +148,7 @@
     };
     if (kind.complete) options.complete = $("im-complete").checked;
     if (kind.history) options.history = $("im-history").checked;
+    if (kind.on_duty) options.on_duty = $("im-on-duty").checked;
     return options;
   }
 
@@ -327,6 +331,7 @@
     $("im-partial").checked = !!o.partial;
     $("im-complete").checked = !!o.complete && !$("im-complete-field").hidden;
     $("im-history").checked = !!o.history && !$("im-history-field").hidden;
+    $("im-on-duty").checked = !!o.on_duty && !$("im-on-duty-field").hidden;
     $("im-again").checked = !!o.again;
     zzImportArea.held(job); // 将撤销网格 691 个（占本范围 695 个的 99%）: confirmed again
     zzImportArea.set(o.within || "").catch((error) => formError(zz.errorText(error)));
