@@ -33,6 +33,7 @@ from layers.model import (
     RiskLevel,
     Role,
     VideoStatus,
+    VisitOutcome,
     WorkerRole,
     WorkerStatus,
 )
@@ -55,6 +56,7 @@ CODE_TABLES: dict[str, type[LabelledEnum]] = {
     "risk_level": RiskLevel,
     "role": Role,
     "video_status": VideoStatus,
+    "visit_outcome": VisitOutcome,
     "worker_role": WorkerRole,
     "worker_status": WorkerStatus,
 }

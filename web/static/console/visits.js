@@ -15,6 +15,10 @@
 // to read its 走访超期 card again. 记录走访 takes up to six photos, sent with the visit (POST
 // /api/persons/{id}/visits/with-photos; trial AO M8); its note is kept in the tab until saved
 // (zz.keepDraft: a reload mid-form loses nothing, and opens the form again; trial AS M4).
+// 记录走访 says whom the visit reached (走访结果, large taps, 见到本人 by default): one that found
+// nobody (人户分离, 失联) leaves the due day where it was and the toast says so; a card says a
+// latest visit that found nobody and the end of a 社区矫正 (the server's notices), and the
+// summary counts 失联 and 矫正期已满 apart, each a tap away (trial AW S2, S4).
 "use strict";
 (function () {
   const tab = document.getElementById("zz-visits-tab");
@@ -48,6 +52,7 @@
 
   /** 逾期 12 天, 今日应访, 3 天后应访, 从未走访 …: where a person stands, and whether it is late. */
   function dueText(p) {
+    if (p.correction_over) return ["待解除矫正", true];
     if (p.due_on === null) return p.overdue ? ["从未走访", true] : ["未定走访周期", false];
     if (p.overdue) return ["逾期 " + p.overdue_days + " 天", true];
     if (p.overdue_days === 0) return ["今日应访", false];
@@ -194,11 +199,33 @@
       who + "在册 " + body.followed + " 人：逾期 " + body.overdue + " 人，" + body.due_soon_days +
       " 日内应访 " + body.due_soon + " 人。" +
       (body.matched > PAGE ? "按紧迫程度列出，已显示 " + shown + " 人，共 " + body.matched + " 人。" : "");
+    flags(body);
     const left = body.matched - shown;
     more.classList.toggle("d-none", left <= 0);
     more.disabled = false;
     more.textContent = "再显示 " + Math.min(left, PAGE) + " 人（还有 " + left + " 人）";
     empty.classList.toggle("d-none", shown > 0);
+  }
+
+  /**
+   * 失联 N 人 and 矫正期已满 N 人 after the summary, each listing them (the status of that name):
+   * the township learns of a 失联 patient or a correction to end (trial AW S2, S4).
+   */
+  function flags(body) {
+    [
+      ["missing", body.missing, "失联 ", " 人"],
+      ["correction_over", body.correction_over, "矫正期已满待解除 ", " 人"],
+    ].forEach(function ([status, n, before, after]) {
+      if (!n || statusSelect.value === status) return;
+      const link = el("button", "btn btn-link btn-sm p-0 ms-2 text-danger zz-visits-flag", before + n + after);
+      link.type = "button";
+      link.dataset.status = status;
+      link.addEventListener("click", function () {
+        statusSelect.value = status;
+        load(false);
+      });
+      summary.appendChild(link);
+    });
   }
 
   /**
@@ -231,8 +258,10 @@
       p.grid_name || p.grid_code || p.area_name,
       "上次走访 " + (p.last_visit || "无记录") + (p.last_visit_photos ? "（照片 " + p.last_visit_photos + " 张）" : ""),
     ];
-    if (p.due_on) where.push("应访 " + p.due_on);
+    if (p.due_on && !p.correction_over) where.push("应访 " + p.due_on); // to be struck off, not visited
     li.append(head, el("div", "small text-muted", where.join(" · ")));
+    // a latest visit that found nobody, the end of a correction (trial AW S2, S4)
+    (p.notices || []).forEach((text) => li.appendChild(el("div", "small text-danger zz-visit-notice", text)));
     li.appendChild(el("div", "small text-muted zz-visit-who", whoFollows(p)));
     const actions = el("div", "zz-visit-actions d-flex gap-2 mt-1");
     if (p.lat !== null && p.lon !== null) {
@@ -393,6 +422,38 @@
     return field;
   }
 
+  /**
+   * 走访结果: whom the visit reached, four large taps (40 px and more: a phone held in one hand),
+   * 见到本人 chosen; `field.value()` is the code chosen (zz.tables.visit_outcome).
+   */
+  function outcomeField(p) {
+    const field = el("fieldset", "zz-visit-outcome mt-1");
+    const legend = el("legend", "form-label mb-0", "走访结果");
+    legend.style.fontSize = "inherit"; // as 走访日期 above it
+    field.appendChild(legend);
+    const row = el("div", "d-flex flex-wrap gap-1");
+    Object.entries(zz.tables.visit_outcome || {}).forEach(function ([code, text], i) {
+      const input = el("input", "btn-check");
+      input.type = "radio";
+      input.name = "zz-visit-outcome-" + p.id;
+      input.id = "zz-visit-outcome-" + p.id + "-" + code;
+      input.value = code;
+      input.checked = i === 0;
+      const label = el("label", "btn btn-outline-primary btn-sm zz-visit-outcome-choice", text);
+      label.htmlFor = input.id;
+      label.style.minHeight = "40px";
+      label.style.display = "inline-flex";
+      label.style.alignItems = "center";
+      row.append(input, label);
+    });
+    field.appendChild(row);
+    field.value = function () {
+      const chosen = row.querySelector("input:checked");
+      return chosen ? chosen.value : "met";
+    };
+    return field;
+  }
+
   /** Where the unsent note of a visit to `p` is kept (this tab, this account only). */
   function draftKey(p) {
     return "zz-draft-visit-" + me.id + "-" + p.id;
@@ -428,7 +489,8 @@
     const bar = el("div", "d-flex gap-2 justify-content-end mt-1");
     bar.append(cancel, save);
     const photos = photoField(p);
-    form.append(dayLabel, day, note, photos, error, bar);
+    const reached = outcomeField(p);
+    form.append(dayLabel, day, reached, note, photos, error, bar);
     const draft = zz.keepDraft(note, draftKey(p));
     cancel.addEventListener("click", function () {
       form.remove();
@@ -444,19 +506,21 @@
           const body = new FormData();
           body.append("visited_on", day.value);
           body.append("note", note.value.trim());
+          body.append("outcome", reached.value());
           photos.picked.forEach((file) => body.append("photos", file, file.name));
           visit = await zz.api("/api/persons/" + p.id + "/visits/with-photos", { method: "POST", body: body });
         } else {
           visit = await zz.api("/api/persons/" + p.id + "/visits", {
             method: "POST",
-            json: { visited_on: day.value, note: note.value.trim() || null },
+            json: { visited_on: day.value, note: note.value.trim() || null, outcome: reached.value() },
           });
         }
         zz.toast(
           (visit.already ? "该人员这一天的走访您已登记过" : "已登记 " + p.name_masked + " 的走访") +
             (visit.photos ? "（附照片 " + visit.photos + " 张）" : "") +
-            (visit.due_on ? "，下次应访 " + visit.due_on : ""),
-          "success"
+            // a visit that found nobody moves no due day: said so, not 「下次应访」 (trial AW S2)
+            (visit.notice ? "：" + visit.notice : visit.due_on ? "，下次应访 " + visit.due_on : ""),
+          visit.notice ? "warning" : "success"
         );
         draft.clear();
         document.dispatchEvent(new CustomEvent("zz:visits-changed", { detail: { id: p.id } }));
