@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -21,12 +22,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    field_validator,
     model_validator,
 )
 from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
-from layers.model import PersonCategory
+from geo.personal_numbers import KIND_LABELS, NumberKind, find_personal_numbers
+from layers.model import ManagementLevel, PersonCategory
 
 _TRUE = frozenset({"是", "有", "true", "yes", "y", "1", "t"})
 _FALSE = frozenset({"否", "无", "false", "no", "n", "0", "f"})
@@ -137,10 +140,65 @@ def _text(name: str, *chinese: str, usual: tuple[str, ...] = ()) -> Any:
     )
 
 
+PERSONAL_NUMBER_ADVICE: dict[NumberKind, str] = {
+    "resident_id": "该人员的身份证号已在其记录中加密保存，不必写入",
+    "mobile": "电话不要写入人员信息（人员信息随记录供他人查看）",
+}
+"""Where a free-text field of a category (帮教情况, 监护人 …) should put a number it holds: the
+advice :data:`layers.free_text.VISIT_NOTE` gives a visit's 走访情况 (trial AW m2)."""
+
+
+class PersonalNumberError(AttributeRuleError):
+    """A resident ID or a mobile number written in a free-text field of a category.
+
+    Parameters
+    ----------
+    kinds : list of str
+        The kinds found (``resident_id``, ``mobile``), in that order.
+    """
+
+    def __init__(self, kinds: list[NumberKind]) -> None:
+        self.kinds = kinds
+        named = "、".join(KIND_LABELS[kind] for kind in kinds)
+        super().__init__(
+            f"不要写{named}：{'；'.join(PERSONAL_NUMBER_ADVICE[kind] for kind in kinds)}"
+        )
+
+    def said_of(self, label: str) -> str:
+        """Return the refusal naming the field, as :func:`layers.free_text.refuse_personal_numbers`.
+
+        Examples
+        --------
+        >>> PersonalNumberError(["mobile"]).said_of("帮教情况")
+        '帮教情况中不要写手机号：电话不要写入人员信息（人员信息随记录供他人查看）'
+        """
+        return f"{label}中{self}"
+
+
+def _no_personal_numbers(value: object) -> object:
+    """Refuse a text holding a resident ID or a mobile number, however written."""
+    if isinstance(value, str):
+        kinds = {n.kind for n in find_personal_numbers(value)}
+        if kinds:
+            order: tuple[NumberKind, ...] = ("resident_id", "mobile")
+            raise PersonalNumberError([kind for kind in order if kind in kinds])
+    return value
+
+
 class CategoryAttributes(BaseModel):
-    """Base of the per-category models: unknown keys refused, every field optional."""
+    """Base of the per-category models: unknown keys refused, every field optional.
+
+    A text field holding a resident ID or a mobile number is refused
+    (:class:`PersonalNumberError`): the category's fields are read in clear by whoever reads
+    the record, as a visit's 走访情况 is (trial AW m2).
+    """
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _free_text(cls, value: object) -> object:
+        return _no_personal_numbers(value)
 
 
 _DATE_TEXT = r"\d{4}\s*[年./-]\s*\d{1,2}\s*[月./-]\s*\d{1,2}\s*日?|\d{8}"
@@ -231,6 +289,7 @@ class ReleasedAttributes(CategoryAttributes):
         ),
     )
     recidivist: YesNo | None = _aliases("recidivist", "是否累犯", "累犯")
+    prison: str | None = _text("prison", "服刑场所", "服刑单位", "原服刑场所", "服刑监狱")
     resettlement: str | None = _text("resettlement", "安置情况", "安置帮教情况")
     assistance: str | None = _text("assistance", "帮教情况", "帮教落实情况")
 
@@ -305,6 +364,119 @@ MODELS: dict[str, type[CategoryAttributes]] = {
     "youth": YouthAttributes,
 }
 """The model of each person category code (see :class:`layers.model.PersonCategory`)."""
+
+RISK_LEVELS: dict[int, int] = {5: 1, 4: 1, 3: 1, 2: 2, 1: 2}
+"""危险性评估 grade → the least strict 管控级别 it allows (1 重点管控, 2 关注), after
+《严重精神障碍管理治疗工作规范》: grades 3–5 (病情不稳定) are 重点管控, 1–2 (基本稳定) at
+least 关注; grade 0 (稳定) allows any level (trial AW S1). A 严重精神障碍患者's only; the
+visit interval, keyed on the level, follows."""
+RISK_FIELD = ("mental", "risk_assessment")
+"""The category and field :data:`RISK_LEVELS` reads."""
+
+
+def required_level(category: str, attributes: Mapping[str, Any]) -> int | None:
+    """Return the least strict 管控级别 a person's fields allow (None: any).
+
+    Parameters
+    ----------
+    category : str
+        Person category code.
+    attributes : Mapping
+        The category's fields as stored (English names).
+
+    Returns
+    -------
+    int or None
+        1 重点管控 or 2 关注; None when the fields require none.
+
+    Examples
+    --------
+    >>> required_level("mental", {"risk_assessment": 4})
+    1
+    >>> required_level("mental", {"risk_assessment": 2}), required_level("mental", {})
+    (2, None)
+    >>> required_level("released", {"risk_assessment": 5}) is None
+    True
+    """
+    if category != RISK_FIELD[0]:
+        return None
+    grade = attributes.get(RISK_FIELD[1])
+    return RISK_LEVELS.get(grade) if isinstance(grade, int) else None
+
+
+def raised_level(
+    category: str, attributes: Mapping[str, Any], level: int
+) -> tuple[int, str | None]:
+    """Return the 管控级别 a person is managed at, and why it was raised (None: as given).
+
+    Parameters
+    ----------
+    category : str
+        Person category code.
+    attributes : Mapping
+        The category's fields as stored.
+    level : int
+        The level given (1 重点管控, 2 关注, 3 一般).
+
+    Returns
+    -------
+    tuple of (int, str or None)
+        The level, no less strict than :func:`required_level`, and the notice when raised.
+
+    Examples
+    --------
+    >>> raised_level("mental", {"risk_assessment": 4}, 3)
+    (1, '危险性评估 4 级：管控级别按规定提为重点管控')
+    >>> raised_level("mental", {"risk_assessment": 1}, 1)
+    (1, None)
+    """
+    required = required_level(category, attributes)
+    if required is None or level <= required:
+        return level, None
+    grade = attributes[RISK_FIELD[1]]
+    label = ManagementLevel.label_of(str(required))
+    return required, f"危险性评估 {grade} 级：管控级别按规定提为{label}"
+
+
+def required_level_sql(category: str, attributes: str) -> str:
+    """Return SQL of :func:`required_level` over a category and a JSONB expression (NULL: any).
+
+    Examples
+    --------
+    >>> print(required_level_sql("p.category", "p.attributes"))  # doctest: +ELLIPSIS
+    CASE WHEN p.category = 'mental' THEN CASE p.attributes->>'risk_assessment' WHEN '5' THEN 1 ...
+    """
+    grades = " ".join(f"WHEN '{g}' THEN {level}" for g, level in RISK_LEVELS.items())
+    code, name = RISK_FIELD
+    return f"CASE WHEN {category} = '{code}' THEN CASE {attributes}->>'{name}' {grades} END END"
+
+
+ENTRY_REQUIRED: dict[str, tuple[str, ...]] = {
+    "correction": ("end_date",),
+    "released": ("release_date",),
+}
+"""Category → the fields a registration by hand must give: the 司法所's reminders run on the
+矫正结束日期 and the 释放日期 (trial AW m3). An import takes rows without them (old rosters) and
+counts them (:func:`missing_required`)."""
+
+
+def missing_required(category: str, stored: Mapping[str, Any]) -> list[str]:
+    """Return the labels of the fields :data:`ENTRY_REQUIRED` asks that ``stored`` lacks.
+
+    Examples
+    --------
+    >>> missing_required("correction", {"correction_type": "缓刑"})
+    ['矫正结束日期']
+    >>> missing_required("correction", {"end_date": "2027-01-01"}), missing_required("drug", {})
+    ([], [])
+    """
+    fields = MODELS[category].model_fields if category in MODELS else {}
+    return [
+        _label(name, fields[name])
+        for name in ENTRY_REQUIRED.get(category, ())
+        if stored.get(name) in (None, "")
+    ]
+
 
 END_DATES: dict[str, str] = {"correction": "end_date"}
 """Category → its field of the day its follow-up ends by itself (矫正结束日期): a roster that
@@ -413,6 +585,10 @@ class FormField:
         The largest value a ``number`` allows.
     max_length : int or None
         The most characters a ``text`` allows.
+    required : bool
+        A registration by hand must give it (:data:`ENTRY_REQUIRED`).
+    sets_level : tuple of (int, int)
+        Value → the least strict 管控级别 it allows (:data:`RISK_LEVELS`): the form preselects it.
     """
 
     name: str
@@ -422,6 +598,8 @@ class FormField:
     maximum: int | None = None
     max_length: int | None = None
     suggestions: tuple[str, ...] = ()
+    required: bool = False
+    sets_level: tuple[tuple[int, int], ...] = ()
 
 
 _FORM_KINDS: dict[Any, str] = {date: "date", bool: "yes_no", int: "number"}
@@ -472,8 +650,20 @@ def form_fields(category: str) -> list[FormField]:
         }
         label = _label(name, info)
         usual = tuple(info.examples or ())
+        required = name in ENTRY_REQUIRED.get(category, ())
+        levels = tuple(RISK_LEVELS.items()) if (category, name) == RISK_FIELD else ()
         fields.append(
-            FormField(name, label, kind, choices, limits.get("le"), limits.get("max_length"), usual)
+            FormField(
+                name,
+                label,
+                kind,
+                choices,
+                limits.get("le"),
+                limits.get("max_length"),
+                usual,
+                required,
+                levels,
+            )
         )
     return fields
 

@@ -17,7 +17,13 @@ person's (:func:`_other_records`).
 An ID on record out of the registrar's scope, in any category, is refused in one answer that
 names neither the category nor whether the name matches (:data:`ELSEWHERE`): trial AI read the
 category of any ID it typed, and confirmed a guessed name by a registration that went through.
-The county, whose scope holds both places, registers or transfers such a person. The refusal's
+The refusal says who must act first: the township holding the person ends the record (迁出),
+then the county, whose scope holds both places, registers the person where they live now. A
+person's record of a category is one (its unique key, category and ID hash): registered again
+in the scope after it left the register (moved to another township of the county, or back), the
+record is put on the register again there, and the answer says where and when it had left
+(trial AW M2). A 严重精神障碍患者 is managed no less strictly than their 危险性评估 requires
+(:func:`layers.person_attributes.raised_level`, trial AW S1), and the registration says so. The refusal's
 audit entry is filed under the record it met (``zongzhi_person_records_elsewhere``, migration
 0030, reads past the scope and gives the records' ids only), so that a person's look-up in the
 audit log finds who typed their ID. The registration has no ``import_id``; the audit entry
@@ -45,9 +51,12 @@ from layers.catalog import MASKED_NAME_SQL, grid_name_sql, name_sql
 from layers.errors import Conflict, Forbidden, InvalidInput
 from layers.model import SRID, ManagementLevel, PersonCategory
 from layers.person_attributes import (
+    PersonalNumberError,
     age_refusal,
     attribute_error,
     form_fields,
+    missing_required,
+    raised_level,
     validate_attributes,
 )
 from layers.point_units import units_at
@@ -168,10 +177,20 @@ class AlreadyOnRecord(Conflict):
 
 
 ELSEWHERE = (
-    "该公民身份号码已在其他辖区登记，不能在此登记；请核对身份证号，"
-    "如确为本辖区人员，请联系县综治中心办理"
+    "该公民身份号码已在其他乡镇（街道）登记在册，不能在此登记；请核对身份证号。"
+    "如该人员已迁入本辖区：须先由登记该人员的乡镇（街道）为其办理注销（迁出），"
+    "再由县综治中心在登记表中登记该人员（其记录随之转入本辖区）"
 )
-"""The answer to an ID on record out of the registrar's scope, whatever its category and name."""
+"""The answer to an ID on the register out of the registrar's scope, whatever its category and
+name: who must act first (trial AW M2: the county, sent to before, could not register him
+either while the other township kept him on the register)."""
+ENDED_ELSEWHERE = (
+    "该人员此前在其他乡镇（街道）以此类别登记，已注销；同一类别只保留一份记录，本辖区不能另行"
+    "登记：请县综治中心在登记表中登记该人员，其原记录即转入本辖区并恢复在册（原走访记录保留）"
+)
+"""The answer to an ID whose record of the category, out of the scope, has left the register
+(迁出 …): its unique key (category, ID) keeps one record, which the county, whose scope holds both
+townships, moves (:func:`register_person` revives an ended record in scope)."""
 
 CANDIDATES_MAX = 40
 """Most workers :func:`residence_at` offers as responsibles."""
@@ -191,8 +210,12 @@ class RegisteredPerson:
         Those places' names.
     name_masked, id_masked : str
         The masked name and resident ID.
+    management_level : int
+        The level the person is managed at: the one given, or the stricter one their
+        危险性评估 requires (:func:`layers.person_attributes.raised_level`).
     notices : tuple of str
-        What the registrar should know: the other categories the person is on record in.
+        What the registrar should know: a level raised, the other categories the person is on
+        record in.
     """
 
     id: int
@@ -202,6 +225,7 @@ class RegisteredPerson:
     grid_name: str | None
     name_masked: str
     id_masked: str
+    management_level: int = 3
     notices: tuple[str, ...] = ()
 
 
@@ -332,20 +356,34 @@ def _place_names(session: Session, area_code: str, grid_code: str | None) -> Row
     ).one()
 
 
-def _attributes(category: str, typed: Mapping[str, object]) -> str:
-    """Return the category's fields as the JSON stored, or refuse the first that breaks a rule."""
+def _attributes(category: str, typed: Mapping[str, object]) -> dict[str, Any]:
+    """Return the category's fields as stored, or refuse the first that breaks a rule.
+
+    A resident ID or a phone number in a free-text field is refused as in a visit's 走访情况
+    (trial AW m2); a field :data:`layers.person_attributes.ENTRY_REQUIRED` asks must be given
+    (trial AW m3: the 司法所's reminders run on the 矫正结束日期 and the 释放日期).
+    """
     given = {k: v for k, v in typed.items() if v is not None and str(v).strip() != ""}
     try:
         stored = validate_attributes(category, given)
     except ValidationError as exc:
         error = exc.errors()[0]
         name = str(error["loc"][0]) if error["loc"] else ""
+        label = PersonCategory.label_of(category)
         if error["type"] == "extra_forbidden":
-            label = PersonCategory.label_of(category)
             raise InvalidInput(f"“{name[:30]}”不是{label}的属性") from None
         labels = {f.name: f.label for f in form_fields(category)}
+        broken = (error.get("ctx") or {}).get("error")
+        if isinstance(broken, PersonalNumberError):
+            raise InvalidInput(broken.said_of(labels.get(name, name))) from None
         raise InvalidInput(f"{labels.get(name, name)}填写有误：{attribute_error(error)}") from None
-    return json.dumps(stored, ensure_ascii=False)
+    missing = missing_required(category, stored)
+    if missing:
+        raise InvalidInput(
+            f"请填写{'、'.join(missing)}：{PersonCategory.label_of(category)}必填"
+            "（司法所的到期提醒按此日期计算）"
+        )
+    return stored
 
 
 def _place(session: Session, new: NewPerson, scope_code: str) -> tuple[str, str | None]:
@@ -372,27 +410,93 @@ def _place(session: Session, new: NewPerson, scope_code: str) -> tuple[str, str 
     return area_code, grid_code
 
 
-def _already_on_record(session: Session, category: str, id_hash: bytes) -> AlreadyOnRecord | None:
-    """Return the refusal for a person on record in the category (in scope: masked)."""
+_TOWNSHIP_CODE = "left(t.area_code, 9) || '000'"
+"""SQL of the code of the township (街道) a person's unit lies in."""
+
+
+@dataclass(frozen=True)
+class EndedRecord:
+    """The person's record of the category, in the scope, that left the register (迁出 …).
+
+    Attributes
+    ----------
+    id : int
+        The record.
+    masked : str
+        Its masked name.
+    same_name : bool
+        Whether it bears the name registered.
+    ended_on : datetime.date
+        The day it left.
+    reason : str or None
+        Why (as written).
+    township : str or None
+        The name of the township (街道) it was registered in.
+    """
+
+    id: int
+    masked: str
+    same_name: bool
+    ended_on: date
+    reason: str | None
+    township: str | None
+
+    def said(self, area_name: str | None) -> str:
+        """Return what the registration says of it once revived into ``area_name``.
+
+        Examples
+        --------
+        >>> ended = EndedRecord(7, "陈**", True, date(2026, 12, 5), "迁出", "盘溪镇")
+        >>> for part in ended.said("复安社区").split("："):
+        ...     print(part)
+        该人员此前在盘溪镇登记（陈**，编号 7），已于 2026-12-05 注销（迁出）
+        已恢复在册，记录转入复安社区，原走访记录保留
+        """
+        return (
+            f"该人员此前在{self.township or '本县'}登记（{self.masked}，编号 {self.id}），"
+            f"已于 {self.ended_on:%Y-%m-%d} 注销（{self.reason or '原因未注明'}）："
+            f"已恢复在册，记录转入{area_name or '所选位置'}，原走访记录保留"
+        )
+
+
+def _already_on_record(
+    session: Session, category: str, id_hash: bytes, name: str
+) -> AlreadyOnRecord | EndedRecord | None:
+    """Return the refusal for a person on the register in the category (in scope: masked).
+
+    A record of the category that left the register (迁出 to another township of the scope,
+    or back again) is returned to be revived (:func:`_revive`); under another name it is
+    refused, as a mistyped ID or another person's.
+    """
     found = session.execute(
         text(
-            f"SELECT t.id, {MASKED_NAME_SQL} AS masked, t.ended_on, t.ended_reason"
+            f"SELECT t.id, {MASKED_NAME_SQL} AS masked, t.ended_on, t.ended_reason,"
+            " btrim(regexp_replace(t.name, '\\s+', ' ', 'g')) = :name AS same_name,"
+            f" {name_sql(_TOWNSHIP_CODE)} AS township"
             " FROM persons t WHERE t.category = :c AND t.id_hash = :h"
         ),
-        {"c": category, "h": id_hash},
+        {"c": category, "h": id_hash, "name": name},
     ).one_or_none()
     if found is None:
         return None
     label = PersonCategory.label_of(category)
-    if found.ended_on is not None:
+    if found.ended_on is None:
         return AlreadyOnRecord(
-            f"该人员已有{label}记录（{found.masked}，编号 {found.id}），"
-            f"已于 {found.ended_on:%Y-%m-%d} 注销（{found.ended_reason or '原因未注明'}）；"
-            "如需恢复在册，请导入注明“在册”的名单",
+            f"该人员已作为{label}在册（{found.masked}，编号 {found.id}），不能重复登记", found.id
+        )
+    if not found.same_name:
+        return AlreadyOnRecord(
+            f"该公民身份号码此前登记为{label}（{found.masked}，编号 {found.id}，已注销），"
+            "姓名与本次填写的不同；一个身份证号只属于一人，请核对身份证号和姓名",
             found.id,
         )
-    return AlreadyOnRecord(
-        f"该人员已作为{label}在册（{found.masked}，编号 {found.id}），不能重复登记", found.id
+    return EndedRecord(
+        int(found.id),
+        str(found.masked),
+        True,
+        found.ended_on,
+        found.ended_reason,
+        found.township,
     )
 
 
@@ -416,14 +520,16 @@ def _on_record_elsewhere(session: Session, category: str, id_hash: bytes) -> Alr
 
     A live record of any category, or one of ``category`` even ended (its unique key).
     """
-    found = session.scalar(
+    live, ended = session.execute(
         text(
-            "SELECT min(e.id) FROM zongzhi_person_records_elsewhere(:h) AS e"
-            " WHERE e.live OR e.category = :c"
+            "SELECT min(e.id) FILTER (WHERE e.live), min(e.id) FILTER (WHERE e.category = :c)"
+            " FROM zongzhi_person_records_elsewhere(:h) AS e"
         ),
         {"h": id_hash, "c": category},
-    )
-    return None if found is None else AlreadyOnRecord(ELSEWHERE, int(found))
+    ).one()
+    if live is not None:
+        return AlreadyOnRecord(ELSEWHERE, int(live))
+    return None if ended is None else AlreadyOnRecord(ENDED_ELSEWHERE, int(ended))
 
 
 def _another_name(others: list[OtherRecord]) -> AlreadyOnRecord | None:
@@ -488,11 +594,13 @@ def register_person(
     if too_old_or_young is not None:
         raise InvalidInput(too_old_or_young)
     attributes = _attributes(new.category, new.attributes)
+    level, raised = raised_level(new.category, attributes, new.management_level)
     area_code, grid_code = _place(session, new, scope_code)
     id_hash = hash_resident_id(keys, number)
-    refusal = _already_on_record(session, new.category, id_hash) or _on_record_elsewhere(
-        session, new.category, id_hash
-    )
+    mine = _already_on_record(session, new.category, id_hash, name)
+    refusal = mine if isinstance(mine, AlreadyOnRecord) else None
+    if mine is None:
+        refusal = _on_record_elsewhere(session, new.category, id_hash)
     if refusal is not None:
         raise refusal
     others = _other_records(session, new.category, id_hash, name)
@@ -504,6 +612,44 @@ def register_person(
         if new.lon is not None and new.lat is not None
         else None
     )
+    values = {
+        "category": new.category,
+        "name": name,
+        "hash": id_hash,
+        "masked": mask_resident_id(number),
+        "sealed": seal(keys, number),
+        "level": level,
+        "attributes": json.dumps(attributes, ensure_ascii=False),
+        "point": point,
+        "address": address,
+        "grid": grid_code,
+        "area": area_code,
+        "since": since,
+    }
+    if isinstance(mine, EndedRecord):
+        person_id = _revive(session, mine.id, values)
+    else:
+        person_id = _insert(session, values)
+    _add_responsibles(session, int(person_id), area_code, new.responsible_ids)
+    names = _place_names(session, area_code, grid_code)
+    notices = [mine.said(names.area_name)] if isinstance(mine, EndedRecord) else []
+    notices += [raised] if raised else []
+    notices += [f"该人员另作为{other.said()}在册" for other in others]
+    return RegisteredPerson(
+        id=int(person_id),
+        area_code=area_code,
+        grid_code=grid_code,
+        area_name=names.area_name,
+        grid_name=names.grid_name,
+        name_masked=mask_name(name) or "*",
+        id_masked=mask_resident_id(number),
+        management_level=level,
+        notices=tuple(notices),
+    )
+
+
+def _insert(session: Session, values: Mapping[str, object]) -> int:
+    """Insert the new record; return its id."""
     try:
         with session.begin_nested():
             person_id = session.scalar(
@@ -515,37 +661,37 @@ def register_person(
                     " CAST(:attributes AS jsonb),"
                     " ST_GeomFromEWKT(:point), :address, :grid, :area, :since) RETURNING id"
                 ),
-                {
-                    "category": new.category,
-                    "name": name,
-                    "hash": id_hash,
-                    "masked": mask_resident_id(number),
-                    "sealed": seal(keys, number),
-                    "level": new.management_level,
-                    "attributes": attributes,
-                    "point": point,
-                    "address": address,
-                    "grid": grid_code,
-                    "area": area_code,
-                    "since": since,
-                },
+                values,
             )
     except IntegrityError as exc:  # registered out of sight meanwhile (row-level security)
         if getattr(exc.orig, "sqlstate", None) != UNIQUE_VIOLATION:
             raise
         raise Conflict(ELSEWHERE) from None
-    _add_responsibles(session, int(person_id), area_code, new.responsible_ids)
-    names = _place_names(session, area_code, grid_code)
-    return RegisteredPerson(
-        id=int(person_id),
-        area_code=area_code,
-        grid_code=grid_code,
-        area_name=names.area_name,
-        grid_name=names.grid_name,
-        name_masked=mask_name(name) or "*",
-        id_masked=mask_resident_id(number),
-        notices=tuple(f"该人员另作为{other.said()}在册" for other in others),
+    return int(person_id)
+
+
+def _revive(session: Session, person_id: int, values: Mapping[str, object]) -> int:
+    """Put an ended record of the scope on the register again, where and as the form says.
+
+    The record's unique key (category, ID) keeps one record of a person in a category: a person
+    who moved to another township of the scope (迁出) and is registered there is that record,
+    moved and on the register again (trial AW M2). Its visits stay with it; its responsibles,
+    of the old place, are replaced by the form's.
+    """
+    session.execute(
+        text(
+            "UPDATE persons SET name = :name, id_masked = :masked, id_sealed = :sealed,"
+            " management_level = :level, attributes = CAST(:attributes AS jsonb),"
+            " residence = ST_GeomFromEWKT(:point), address = :address, grid_code = :grid,"
+            " area_code = :area, on_record_since = :since, ended_on = NULL, ended_reason = NULL"
+            " WHERE id = :id"
+        ),
+        {**values, "id": person_id},
     )
+    session.execute(
+        text("DELETE FROM person_responsibles WHERE person_id = :id"), {"id": person_id}
+    )
+    return person_id
 
 
 def _add_responsibles(

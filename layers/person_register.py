@@ -11,7 +11,12 @@ again though the roster says nothing of it (no 在册状态 column, or an empty 
 is what the striking-off lacked.
 
 An import stages, per roster row, what it says (:data:`REGISTER`); :func:`settle_register`
-brings the staged rows up to what is on record before the upsert, and counts the changes.
+brings the staged rows up to what is on record before the upsert, and counts the changes. It also
+holds each person to the 管控级别 their 危险性评估 requires (trial AW S1,
+:func:`layers.person_attributes.required_level`): a new row, or a row whose level is less strict,
+is raised, and so is a person on record whom a roster without a 管控级别 column gives a higher
+grade; and it counts the persons left without the dates their category's reminders need
+(:data:`layers.person_attributes.ENTRY_REQUIRED`: an old roster still loads, trial AW m3).
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+
+from layers.model import ManagementLevel, PersonCategory
+from layers.person_attributes import ENTRY_REQUIRED, missing_required, required_level_sql
 
 REGISTER = "_register"
 """Staging column of persons: what the row says of the register, :data:`ON`, :data:`ENDED` or
@@ -40,6 +48,10 @@ writes."""
 UNSAID: dict[str, None] = {"ended_on": None, "ended_reason": None, REGISTER: None}
 """Staged with the rows of a roster without a 在册状态 or 注销日期 column: it says nothing of the
 register (:func:`settle_register` keeps what the person has), but it lists them."""
+LEVEL_GIVEN = "_level_given"
+"""Staging column of persons: non-NULL when the roster gives a 管控级别 column (the row's level is
+then written); NULL when it gives none (a person on record keeps theirs, unless their
+危险性评估 requires a stricter one): :func:`settle_register` stages the level to write."""
 
 
 @dataclass(frozen=True)
@@ -56,12 +68,20 @@ class RegisterChanges:
         Reason → persons not on record, imported as having left (history).
     undated : int
         Of those two, the persons whose row gives no day: they left on the import's day.
+    raised : collections.Counter
+        Level required (1, 2) → persons whose 管控级别 was raised to what their 危险性评估
+        requires.
+    lacking : collections.Counter
+        ``(category label, field label)`` → persons left without a date their category's
+        reminders need (矫正结束日期, 释放日期).
     """
 
     left: Counter[str] = field(default_factory=Counter)
     returned: int = 0
     first_ended: Counter[str] = field(default_factory=Counter)
     undated: int = 0
+    raised: Counter[int] = field(default_factory=Counter)
+    lacking: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def notes(self) -> list[str]:
         """Return what an import's summary says of the changes (Chinese, counts only).
@@ -74,6 +94,12 @@ class RegisterChanges:
          '2 人此前已注销，本文件为在册：已恢复在册',
          '另有 1 人库中原无记录、本文件即为注销（迁出 1 人）：作为历史记录导入，不显示在地图上',
          '其中 1 人没有注销日期，注销日期记为导入当天']
+        >>> lacking = Counter({("刑满释放人员", "释放日期"): 3})
+        >>> RegisterChanges(raised=Counter({1: 2}), lacking=lacking).notes()
+        ... # doctest: +NORMALIZE_WHITESPACE
+        ['2 名严重精神障碍患者的管控级别低于其危险性评估的要求，已按规定提级（危险性评估 3–5
+          级提为重点管控 2 人），应访日期随之提前',
+         '3 名刑满释放人员没有释放日期：照常导入；司法所的到期提醒要按此日期计算，请补齐']
         """
         notes = []
         if self.left:
@@ -90,7 +116,24 @@ class RegisterChanges:
             )
         if self.undated:
             notes.append(f"其中 {self.undated} 人没有注销日期，注销日期记为导入当天")
+        if self.raised:
+            by_level = "、".join(
+                f"{_GRADES[level]}提为{ManagementLevel.label_of(str(level))} {n} 人"
+                for level, n in sorted(self.raised.items())
+            )
+            notes.append(
+                f"{self.raised.total()} 名严重精神障碍患者的管控级别低于其危险性评估的要求，"
+                f"已按规定提级（{by_level}），应访日期随之提前"
+            )
+        for (category, label), n in sorted(self.lacking.items()):
+            notes.append(
+                f"{n} 名{category}没有{label}：照常导入；司法所的到期提醒要按此日期计算，请补齐"
+            )
         return notes
+
+
+_GRADES = {1: "危险性评估 3–5 级", 2: "危险性评估 1–2 级"}
+"""The grades that require each level (:data:`layers.person_attributes.RISK_LEVELS`)."""
 
 
 def _by_reason(counts: Counter[str]) -> str:
@@ -163,4 +206,65 @@ def settle_register(conn: psycopg.Connection[Any], staging: str) -> RegisterChan
         returned=int(returned[0]) if returned else 0,
         first_ended=first_ended,
         undated=sum(int(n) for _, _, undated, n in rows if undated),
+        raised=_raise_levels(conn, staged, match),
+        lacking=_lacking_dates(conn, staged, match),
     )
+
+
+def _raise_levels(
+    conn: psycopg.Connection[Any], staged: sql.Identifier, match: sql.SQL
+) -> Counter[int]:
+    """Hold the staged persons to the 管控级别 their 危险性评估 requires; count those raised.
+
+    The grade is the row's, else the record's (the attributes merge); the level is the row's
+    when the roster gives one (:data:`LEVEL_GIVEN`) or the person is new, else the record's.
+    Each staged row is given the level it comes to, which the upsert writes (a person on record
+    whom a roster without a 管控级别 column gives a higher grade is raised by the upsert, and
+    the change is the import's, as any other field's).
+    """
+    merged = "(coalesce(p.attributes, '{}'::jsonb) || coalesce(s.attributes, '{}'::jsonb))"
+    required = sql.SQL(required_level_sql("s.category", merged))
+    given = sql.SQL("(s.{g} IS NOT NULL OR p.id IS NULL)").format(g=sql.Identifier(LEVEL_GIVEN))
+    conn.execute(
+        sql.SQL(
+            "CREATE TEMP TABLE zz_required_levels ON COMMIT DROP AS"
+            " SELECT s._row, {required} AS required,"
+            " CASE WHEN {given} THEN s.management_level ELSE p.management_level END AS level"
+            " FROM {s} AS s LEFT JOIN persons AS p ON {match}"
+        ).format(required=required, given=given, s=staged, match=match)
+    )
+    try:
+        conn.execute(
+            sql.SQL(
+                "UPDATE {s} AS s SET management_level = least(r.level, coalesce(r.required, 3))"
+                " FROM zz_required_levels r WHERE r._row = s._row"
+            ).format(s=staged)
+        )
+        rows = conn.execute(
+            "SELECT required, count(*) FROM zz_required_levels WHERE level > required GROUP BY 1"
+        ).fetchall()
+    finally:
+        conn.execute("DROP TABLE zz_required_levels")
+    return Counter({int(level): int(n) for level, n in rows})
+
+
+def _lacking_dates(
+    conn: psycopg.Connection[Any], staged: sql.Identifier, match: sql.SQL
+) -> Counter[tuple[str, str]]:
+    """Count the staged persons on the register left without a date their category needs."""
+    merged = sql.SQL("(coalesce(p.attributes, '{}'::jsonb) || coalesce(s.attributes, '{}'::jsonb))")
+    lacking: Counter[tuple[str, str]] = Counter()
+    for category, names in ENTRY_REQUIRED.items():
+        labels = missing_required(category, {})  # each field's label, in their order
+        for name, field_label in zip(names, labels, strict=True):
+            n = conn.execute(
+                sql.SQL(
+                    "SELECT count(*) FROM {s} AS s LEFT JOIN persons AS p ON {match}"
+                    " WHERE s.category = %s AND s.ended_on IS NULL"
+                    " AND nullif({merged} ->> %s, '') IS NULL"
+                ).format(s=staged, match=match, merged=merged),
+                (category, name),
+            ).fetchone()
+            if n and n[0]:
+                lacking[(PersonCategory.label_of(category), field_label)] += int(n[0])
+    return lacking

@@ -125,7 +125,9 @@ def test_a_township_registers_a_person_kept_as_an_import_keeps_one(
     assert RESIDENT_ID not in again.text
     # another category of the same person is another record
     other = api_client.post(
-        PERSONS, json=_form(category="released"), headers=auth_headers("disp_a1")
+        PERSONS,
+        json=_form(category="released", attributes={"release_date": "2026-11-28"}),
+        headers=auth_headers("disp_a1"),
     )
     assert other.status_code == 201, other.text
     registered.append(other.json()["id"])
@@ -141,11 +143,16 @@ def test_a_person_on_record_out_of_sight_is_not_registered_twice_nor_named(
     number = api_world.resident_ids[int(elsewhere)]
     refused = api_client.post(
         PERSONS,
-        json=_form(category="released", resident_id=number, name="欧阳别处"),
+        json=_form(
+            category="released",
+            resident_id=number,
+            name="欧阳别处",
+            attributes={"release_date": "2026-11-28"},
+        ),
         headers=auth_headers("disp_a1"),
     )
     assert refused.status_code == 409
-    assert "在其他辖区登记" in refused.json()["detail"]
+    assert "在其他乡镇（街道）登记在册" in refused.json()["detail"]
     assert api_world.names[int(elsewhere)][0] not in refused.json()["detail"]
     assert number not in refused.text
 

@@ -526,9 +526,13 @@ class RegisteredOut(BaseModel):
     area_name: str | None
     grid_code: str | None
     grid_name: str | None
+    management_level: int = Field(
+        description="As given, or raised to what the 危险性评估 requires (trial AW S1)"
+    )
     notices: list[str] = Field(
         default_factory=list,
-        description="What the registrar should know: the other categories the ID is on record in",
+        description="What the registrar should know: a level raised, the other categories the"
+        " ID is on record in",
     )
 
 
@@ -590,6 +594,7 @@ def register(
         area_name=person.area_name,
         grid_code=person.grid_code,
         grid_name=person.grid_name,
+        management_level=person.management_level,
         notices=list(person.notices),
     )
 

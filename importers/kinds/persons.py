@@ -16,6 +16,7 @@ from geo.codes import (
     upgrade_resident_id,
     valid_resident_ids,
 )
+from geo.personal_numbers import mask_personal_numbers
 from importers import vocabulary
 from importers.kinds.base import (
     GRID_NAME,
@@ -56,6 +57,7 @@ from layers.person_attributes import (
     END_DATES,
     MODELS,
     AttributeRuleError,
+    PersonalNumberError,
     age_refusal,
     attribute_error,
     attribute_headers,
@@ -63,7 +65,7 @@ from layers.person_attributes import (
     validate_attributes,
 )
 from layers.person_lookalikes import PersonNotes
-from layers.person_register import ENDED, ENDED_UNDATED, ON, REGISTER
+from layers.person_register import ENDED, ENDED_UNDATED, LEVEL_GIVEN, ON, REGISTER
 from layers.secrets import Keys, hash_resident_id, normalise_resident_id, seal
 from layers.visit_checks import VISITOR
 from layers.worker_matches import RESPONSIBLE
@@ -272,6 +274,8 @@ def _attributes(checks: RowChecks, category: pd.Series) -> pd.Series:
                         error, headers, str(code), checks.header("category")
                     )
                     value = checks.frame.at[row, column] if own else None
+                    if isinstance((error.get("ctx") or {}).get("error"), PersonalNumberError):
+                        value = mask_personal_numbers(str(value))  # 139****5678 (trial AW m2)
                     checks.add_row_problem(int(row), column, value, attribute_error(error))
     note = _attribute_columns_note(stored)
     if note is not None:
@@ -347,15 +351,20 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
             **stations,
             **_responsibles(checks),
             **_register(checks, category, attributes),
+            # whether the level is the row's: else a person on record keeps theirs, unless
+            # their 危险性评估 requires more (layers.person_register.settle_register)
+            LEVEL_GIVEN: "yes" if checks.has("management_level") else None,
         },
     )
     # A roster is the record of its people: the next month's corrects and updates them. The
     # sealed ID is sealed anew at each import (a fresh nonce), and a field the roster does not
     # give keeps what the person has.
     # A point says which grid (:func:`layers.import_checks.fill_grid_codes_from_points`).
+    # The 管控级别 is always written: settle_register stages a person's own where the file
+    # gives none, raised to what their 危险性评估 requires (trial AW S1).
     absent = unsaid_columns(
         checks,
-        ("management_level", "address", "grid_code"),
+        ("address", "grid_code"),
         {"grid_code": ("grid_code", *POINT_FIELDS)},
     )
     # A new person of a name on record whose ID is nearly theirs (a mistyped ID), and an ID on
@@ -627,7 +636,7 @@ PERSONS = Kind(
         "police_station": "所属派出所",
     },
     named_by_file={"category": PersonCategory},
-    helpers={RESPONSIBLE: "text", REGISTER: "text"},
+    helpers={RESPONSIBLE: "text", REGISTER: "text", LEVEL_GIVEN: "text"},
 )
 """What a file of persons becomes."""
 
