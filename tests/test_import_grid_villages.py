@@ -158,3 +158,22 @@ def test_a_roster_keeps_a_worker_with_an_account_inside_its_scope(
     note = next(n for n in outcome.notes if "已开通账号" in n)
     assert "村测甲（账号 wgy.cunce，保留在测试社区，本表为邻村）" in note
     assert "如确已调动，请先用 zongzhi user change 登录名 --scope 乡镇代码" in note
+
+
+def test_a_case_whose_grid_is_named_beside_the_township_is_in_the_grid_village(
+    db: Session, tmp_path: Path
+) -> None:
+    _seed(db)
+    headers = ["工单编号", "来源渠道", "事件类型", "所属乡镇", "所属网格", "来电时间"]
+    rows = [
+        ["AV-1", "12345", "邻里纠纷", "宁州街道", "测试社区一网格", "2025-03-01 09:00"],
+        ["AV-2", "12345", "邻里纠纷", "宁州街道", "", "2025-03-01 09:00"],
+    ]
+    _import(db, tmp_path / "工单.csv", headers, rows, kind="cases")
+    placed = db.execute(
+        text("SELECT external_no, area_code, grid_code FROM cases WHERE external_no LIKE 'AV-%'")
+    ).all()
+    assert sorted((str(n), str(a), g) for n, a, g in placed) == [
+        ("AV-1", VILLAGE, GRID),
+        ("AV-2", TOWNSHIP, None),
+    ]
