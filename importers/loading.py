@@ -112,6 +112,7 @@ from layers import (
     grid_changes,
     grid_leaders,
     import_checks,
+    person_import_changes,
     person_lookalikes,
     person_register,
     person_roster,
@@ -418,6 +419,10 @@ def load(
         in_use = unit_retirement.snapshot(conn, kind.name, stage.name) if units else None
         cameras = _cameras_before(conn, kind, stage)
         progress.step("write", None)
+        # the persons on record the file meets, as they were: each one changed is audited
+        persons_before = (
+            person_import_changes.snapshot(conn, stage.name) if kind.name == "persons" else None
+        )
         counts = upsert(
             conn,
             kind.table,
@@ -436,6 +441,10 @@ def load(
             computed=computed,
             joined=links.joined,
         )
+        if persons_before is not None:  # under the person: the fields changed (trial AW M1)
+            person_import_changes.audit_changes(
+                conn, persons_before, import_id=options.import_id, user=options.user
+            )
         if deferred is not None:
             progress.step("rebuild", None)
             deferred.restore(conn)

@@ -38,6 +38,7 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "person.register": "登记人员",
     "person.import.refused": "导入时拒绝（其他辖区人员）",
     "person.end": "注销人员",
+    "person.import_change": "导入更改人员",
     "person.erase": "删除人员记录（离册已满保存期）",
     "case.reporter.unmask": "查看反映人信息",
     "layer.read": "查看特殊人群图层",
@@ -280,6 +281,12 @@ def _detail_text(entry: AuditEntry) -> str:
             else d.get("area_code")
         )
         return f"类别：{category}；所在辖区 {area}"
+    if entry.action == "person.import_change" and d.get("fields"):
+        ended = (
+            f"；注销原因：{d['reason']}，注销日期 {d.get('ended_on')}" if d.get("reason") else ""
+        )
+        run = f"（导入 {d['import_id']}）" if d.get("import_id") else ""
+        return f"更改：{'、'.join(str(f) for f in d['fields'])}{ended}{run}"
     if entry.action == "person.end" and d.get("reason"):
         day = f"，注销日期 {d['ended_on']}" if d.get("ended_on") else ""
         run = f"（导入 {d['import_id']}）" if d.get("import_id") else ""
