@@ -107,12 +107,14 @@ class RecentVisit:
     id: int = 0
     photos: tuple[dict[str, Any], ...] = ()
     """The visit's photos with their thumbnails (:func:`layers.visit_photos.thumbnails`)."""
+    outcome: str = "met"
+    """Whom it reached (:class:`layers.model.VisitOutcome` code; trial AW S2)."""
 
 
 def _recent_visits(session: Session, person_id: int) -> list[RecentVisit]:
     rows = session.execute(
         text(
-            "SELECT v.id, v.visited_on, w.name AS visitor, v.note FROM person_visits v"
+            "SELECT v.id, v.visited_on, w.name AS visitor, v.note, v.outcome FROM person_visits v"
             " LEFT JOIN workers w ON w.id = v.visitor_id WHERE v.person_id = :p"
             " ORDER BY v.visited_on DESC, v.id DESC LIMIT :n"
         ),
@@ -120,7 +122,14 @@ def _recent_visits(session: Session, person_id: int) -> list[RecentVisit]:
     ).all()
     photos = visit_photos.thumbnails(session, [int(r.id) for r in rows])
     return [
-        RecentVisit(r.visited_on, r.visitor, r.note, int(r.id), tuple(photos.get(int(r.id), ())))
+        RecentVisit(
+            r.visited_on,
+            r.visitor,
+            r.note,
+            int(r.id),
+            tuple(photos.get(int(r.id), ())),
+            str(r.outcome),
+        )
         for r in rows
     ]
 

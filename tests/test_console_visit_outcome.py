@@ -6,6 +6,7 @@ Headless Chromium on the 华宁县 demo:
   more), 见到本人 chosen; a visit that did not find the person (人户分离) is kept, the toast says
   the due day stays, and the card says 「最近一次走访（MM-DD）未见到本人：人户分离」 and stays
   overdue;
+* his clear read of the person shows the visit's 走访结果;
 * the township's 走访 tab counts 「失联 N 人」 and 「矫正期已满待解除 N 人」 after its summary, each
   a tap to the persons, whose cards say why.
 
@@ -89,6 +90,14 @@ def test_a_visit_that_found_nobody_is_said_and_leaves_the_person_overdue(
         )
         expect(item.locator(".zz-visit-due")).to_have_text(due_before)
         page.screenshot_step("2-still-overdue")
+        # his clear read of the person (his own, trial AW M4): the visit says whom it reached
+        item.locator(".zz-visit-unmask").click()
+        reason = item.locator(".zz-unmask-form")
+        reason.locator(".zz-unmask-reason").fill("核实走访对象身份")
+        reason.locator(".zz-unmask-submit").click()
+        expect(item.locator(".zz-person-visits li").first).to_contain_text(
+            "未见到本人（人户分离） · 上门未见到本人"
+        )
     finally:
         with demo.owner.begin() as conn:
             conn.execute(

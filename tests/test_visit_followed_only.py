@@ -60,6 +60,15 @@ def test_a_visit_that_found_nobody_keeps_the_due_day_and_is_said(
     (person,) = listed["persons"]
     assert person["overdue"] is True
     assert person["notices"] == [f"最近一次走访（{day:%m-%d}）未见到本人：人户分离"]
+    # the clear record's visit history says it too
+    clear = api_client.post(
+        f"/api/persons/{followed.mine}/unmasked",
+        json={"reason": "核实走访对象身份"},
+        headers=auth_headers("cmd_a_unmask"),
+    ).json()
+    assert [(v["visited_on"], v["outcome"]) for v in clear["visits"]] == [
+        (day.isoformat(), "absent")
+    ]
     # 失联 the next day: the county's list counts and lists them apart
     missing = api_client.post(
         f"/api/persons/{followed.mine}/visits", json={"outcome": "missing"}, headers=worker

@@ -90,6 +90,7 @@ class PastVisit(BaseModel):
     visitor: str | None
     note: str | None
     photos: list[PastVisitPhoto] = Field(default_factory=list)
+    outcome: str = Field(default=visit_schedule.DEFAULT_OUTCOME, description="走访结果 (code)")
 
 
 class UnmaskedPerson(BaseModel):
@@ -199,6 +200,7 @@ def unmasked(
                 visited_on=v.visited_on,
                 visitor=v.visitor,
                 note=v.note,
+                outcome=v.outcome,
                 photos=[
                     PastVisitPhoto(
                         id=ph["id"],

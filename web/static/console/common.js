@@ -458,7 +458,9 @@
     list.className = "list-unstyled mb-0 zz-person-visits";
     (clear.visits || []).forEach(function (v) {
       const li = document.createElement("li");
-      li.textContent = v.visited_on + " · " + (v.visitor || "走访人未记") + (v.note ? " · " + v.note : "");
+      // a visit that did not find the person says so (trial AW S2)
+      const found = v.outcome && v.outcome !== "met" ? " · " + label("visit_outcome", v.outcome) : "";
+      li.textContent = v.visited_on + " · " + (v.visitor || "走访人未记") + found + (v.note ? " · " + v.note : "");
       if (v.photos && v.photos.length) li.appendChild(visitPhotos(clear, v));
       list.appendChild(li);
     });
