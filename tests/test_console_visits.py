@@ -301,8 +301,12 @@ def test_a_township_registers_a_person_picked_on_the_map(
     dialog.locator("#zz-person-level").select_option("2")
     dialog.locator("#zz-person-address").fill("测试路 8 号")
     # the category's own fields, labelled in Chinese (trial AC: none could be given)
-    expect(dialog.locator("#zz-person-attrs-title")).to_have_text("社区矫正人员信息（选填）")
+    # its 矫正结束日期 asked: the 司法所's reminders run on it (trial AW m3)
+    expect(dialog.locator("#zz-person-attrs-title")).to_have_text(
+        "社区矫正人员信息（矫正结束日期必填，司法所的到期提醒按此计算；其余选填）"
+    )
     dialog.get_by_label("矫正类别").select_option("缓刑")
+    dialog.get_by_label("矫正结束日期").fill("2027-06-30")
     dialog.get_by_label("罪名", exact=True).fill("盗窃罪")
     dialog.get_by_label("是否脱管").select_option("false")
     # a point in another township is refused as soon as it is picked, not on 登记 (trial AC)
@@ -312,7 +316,7 @@ def test_a_township_registers_a_person_picked_on_the_map(
     )
     page.mouse.click(*_on_screen(page, away_lat, away_lon))
     expect(dialog.locator("#zz-person-where")).to_contain_text("所选位置不在您的辖区内")
-    expect(dialog.locator("#zz-person-responsible")).to_be_disabled()
+    expect(dialog.locator("#zz-person-responsible")).to_have_attribute("aria-disabled", "true")
     page.evaluate("([lat, lon]) => zzMap.setView([lat, lon], 14, {animate: false})", [lat, lon])
     dialog.locator("#zz-person-pick").click()
     expect(dialog).to_be_hidden()
@@ -325,26 +329,26 @@ def test_a_township_registers_a_person_picked_on_the_map(
     page.screenshot_step("0-pick")
     page.mouse.click(*_on_screen(page, lat, lon))
     expect(dialog).to_be_visible()
-    # the place by name, and its workers offered as 帮扶责任人, the grid's own first
+    # the place by name, and its workers offered as 帮扶责任人, the grid's own first; several
+    # may be ticked (trial AW M5)
     expect(dialog.locator("#zz-person-where")).to_have_text(f"已选：{unit_name} · {grid_name}")
     responsible = dialog.locator("#zz-person-responsible")
-    expect(responsible).to_be_enabled()
-    offered = [
-        int(v)
-        for v in responsible.locator("option").evaluate_all(
-            "options => options.map(o => o.value).filter(Boolean)"
-        )
-    ]
+    boxes = responsible.locator("input[type=checkbox]")
+    expect(boxes.first).to_be_visible()
+    offered = [int(v) for v in boxes.evaluate_all("boxes => boxes.map(b => b.value)")]
     assert sorted(offered[: len(grid_workers)]) == list(grid_workers), (offered, grid_workers)
     # grouped: the grid's, then the village's others, each of those with his grid (trial AG)
-    groups = responsible.locator("optgroup").evaluate_all("gs => gs.map(g => g.label)")
+    group = responsible.locator(".zz-person-responsible-group")
+    groups = group.locator(".fw-semibold").all_inner_texts()
     assert groups[0] == f"本网格（{grid_name}）", groups
     if len(offered) > len(grid_workers):
         assert groups[1] == f"本村（社区）其他人员（{unit_name}）", groups
-        other = responsible.locator("optgroup").nth(1).locator("option").first.inner_text()
+        other = group.nth(1).locator("label").first.inner_text().strip()
         assert re.fullmatch(r"\S+（[^，）]+，[^）]+）", other), other  # 名（角色，网格或单位）
-    if grid_workers:
-        responsible.select_option(str(grid_workers[0]))
+    ticked = list(grid_workers[:1]) + ([offered[-1]] if offered[-1] not in grid_workers else [])
+    for worker in ticked:
+        responsible.locator(f"input[value='{worker}']").check()
+    expect(dialog.locator("#zz-person-responsible-count")).to_have_text(f"已选 {len(ticked)} 人")
     page.screenshot_step("1-form")
     try:
         dialog.locator("#zz-person-submit").click()
@@ -369,10 +373,11 @@ def test_a_township_registers_a_person_picked_on_the_map(
         assert tuple(person)[:3] == ("correction", 2, "测试路 8 号")
         assert person.attributes == {
             "correction_type": "缓刑",
+            "end_date": "2027-06-30",
             "original_crime": "盗窃罪",
             "absconded": False,
         }
-        assert person.responsibles == list(grid_workers[:1])
+        assert sorted(person.responsibles) == sorted(ticked)
         # where the click fell, within 3 pixels of the map's zoom (a pixel is ~30 m at 12)
         pixel = 156543.03 * math.cos(math.radians(lat)) / 2 ** page.evaluate("zzMap.getZoom()")
         assert person.off < 3 * pixel, (person.off, pixel)

@@ -5,7 +5,9 @@
 // as 帮扶责任人 (GET /api/persons/residence). The chosen category's own fields (释放日期,
 // 矫正类别 …) follow from GET /api/persons/fields. The resident ID never leaves this form but in
 // the request's body, and the form is emptied when it closes. A registration tells visits.js
-// (event zz:person-registered) to read its list again.
+// (event zz:person-registered) to read its list again. Several 帮扶责任人 may be ticked (the 帮教
+// 小组: 网格员, 民警 …; the API takes 20). A 严重精神障碍患者's 危险性评估 preselects the 管控级别 it
+// requires (trial AW S1), and the dates the 司法所's reminders run on are asked (trial AW m3).
 "use strict";
 (function () {
   const dialog = document.getElementById("zz-person-dialog");
@@ -19,6 +21,8 @@
   const error = document.getElementById("zz-person-error");
   const submit = document.getElementById("zz-person-submit");
   const responsible = document.getElementById("zz-person-responsible");
+  const responsibleCount = document.getElementById("zz-person-responsible-count");
+  responsible.addEventListener("change", counted);
   const attrsBox = document.getElementById("zz-person-attrs-box");
   const attrs = document.getElementById("zz-person-attrs");
   const map = window.zzMap;
@@ -50,12 +54,42 @@
    * each with his role and grid (or a 民警's unit), as same-named workers are common (trial AG);
    * a worker's account chooses himself.
    */
+  const RESPONSIBLES_MAX = 20; // as many as the API takes
+
+  /** One worker to tick: his name, role and grid (or a 民警's unit). */
+  function tick(id, text, checked) {
+    const label = document.createElement("label");
+    label.className = "form-check mb-0";
+    const box = document.createElement("input");
+    box.type = "checkbox";
+    box.className = "form-check-input";
+    box.value = String(id);
+    box.checked = checked;
+    label.append(box, " " + text);
+    return label;
+  }
+
+  /** Say how many are ticked, and tick no more than the API takes. */
+  function counted() {
+    const boxes = Array.from(responsible.querySelectorAll("input[type=checkbox]"));
+    const ticked = boxes.filter((b) => b.checked).length;
+    boxes.forEach((b) => (b.disabled = !b.checked && ticked >= RESPONSIBLES_MAX));
+    responsibleCount.textContent = ticked
+      ? "已选 " + ticked + " 人" + (ticked >= RESPONSIBLES_MAX ? "（最多 " + RESPONSIBLES_MAX + " 人）" : "")
+      : responsible.dataset.none || "";
+  }
+
+  /**
+   * The workers of the place as 帮扶责任人, several may be ticked (the 帮教小组: trial AW M5): the
+   * grid's first, then the village's other workers, each with his role and grid (or a 民警's unit),
+   * as same-named workers are common (trial AG); a worker's account ticks himself.
+   */
   function offer(found) {
     const candidates = found.candidates;
     responsible.textContent = "";
     // a person of a grid is on its workers' lists (只看我负责的) without being named to one
     const gridded = candidates.some((c) => c.of_grid);
-    responsible.appendChild(new Option(gridded ? "不指定（列入本网格网格员的走访名单）" : "不指定", "", true, true));
+    responsible.dataset.none = gridded ? "不选：列入本网格网格员的走访名单" : "不选：不指定责任人";
     const groups = [
       [true, "本网格" + (found.grid_name ? "（" + found.grid_name + "）" : "")],
       [false, "本村（社区）其他人员" + (found.area_name ? "（" + found.area_name + "）" : "")],
@@ -64,28 +98,36 @@
     groups.forEach(function ([ofGrid, label]) {
       const members = candidates.filter((c) => c.of_grid === ofGrid);
       if (!members.length) return;
-      const group = document.createElement("optgroup");
-      group.label = label;
+      const group = document.createElement("div");
+      group.className = "zz-person-responsible-group";
+      const title = document.createElement("div");
+      title.className = "fw-semibold text-secondary";
+      title.textContent = label;
+      group.appendChild(title);
       members.forEach(function (c) {
         const byUnit = c.role === "police" || c.role === "department";
         const where = ofGrid ? "" : (byUnit ? c.unit || c.grid_name : c.grid_name || c.unit) || "";
         const text = c.name + "（" + zz.label("worker_role", c.role) + (where ? "，" + where : "") + "）";
         const own = c.id === me.worker_id;
         mine = mine || own;
-        group.appendChild(new Option(own ? text + " 本人" : text, String(c.id), own, own));
+        group.appendChild(tick(c.id, own ? text + " 本人" : text, own));
       });
       responsible.appendChild(group);
     });
-    if (me.worker_id && !mine) responsible.appendChild(new Option("本人", String(me.worker_id), true, true));
-    responsible.disabled = false;
+    if (me.worker_id && !mine) responsible.appendChild(tick(me.worker_id, "本人", true));
+    responsible.classList.remove("zz-disabled");
+    responsible.removeAttribute("aria-disabled");
+    counted();
   }
 
   function unplaced(text) {
     where.textContent = text;
     where.className = "text-danger";
-    responsible.textContent = "";
-    responsible.appendChild(new Option("（先选居住位置）", ""));
-    responsible.disabled = true;
+    responsible.textContent = "（先选居住位置）";
+    responsible.classList.add("zz-disabled");
+    responsible.setAttribute("aria-disabled", "true");
+    responsible.dataset.none = "";
+    responsibleCount.textContent = "";
   }
 
   /** Mark the point and ask where it lies: named, or refused as the registration would be. */
@@ -110,18 +152,59 @@
     }
   }
 
+  /**
+   * A field that sets the least strict 管控级别 (a 严重精神障碍患者's 危险性评估, trial AW S1): the
+   * level is preselected from it, and the form says why under it.
+   */
+  function levelFrom(f, input) {
+    const why = document.createElement("div");
+    why.id = "zz-person-level-why";
+    why.className = "text-secondary";
+    const levels = new Map(f.sets_level.map(([value, required]) => [String(value), required]));
+    function follow() {
+      const grade = input.value.trim().replace(/级$/, "");
+      const required = levels.get(grade);
+      if (!required) {
+        why.textContent = grade === "0" ? "危险性评估 0 级（病情稳定）：管控级别可按实际选择" : "";
+        return;
+      }
+      const name = zz.label("management_level", String(required));
+      const state = required === 1 ? "病情不稳定" : "基本稳定";
+      let said = "危险性评估 " + grade + " 级（" + state + "）：按规定至少为" + name;
+      if (Number(level.value) > required) {
+        level.value = String(required);
+        said += "，管控级别已改为" + name;
+      }
+      why.textContent = said + "（《严重精神障碍管理治疗工作规范》）";
+    }
+    input.addEventListener("input", follow);
+    input.addEventListener("change", follow);
+    return why;
+  }
+
   /** The chosen category's own fields, each as its kind asks (a date, 是/否, one of a list …). */
   function showAttributes() {
     attrs.textContent = "";
     const chosen = (fields && fields[category.value]) || [];
     attrsBox.classList.toggle("d-none", chosen.length === 0);
+    const required = chosen.filter((f) => f.required).map((f) => f.label);
     document.getElementById("zz-person-attrs-title").textContent =
-      zz.label("person_category", category.value) + "信息（选填）";
+      zz.label("person_category", category.value) +
+      "信息（" +
+      (required.length ? required.join("、") + "必填，司法所的到期提醒按此计算；其余选填" : "选填") +
+      "）";
     chosen.forEach(function (f) {
       const id = "zz-person-attr-" + f.name;
       const label = document.createElement("label");
       label.htmlFor = id;
       label.textContent = f.label;
+      if (f.required) {
+        const star = document.createElement("span");
+        star.className = "text-danger";
+        star.textContent = " *";
+        star.setAttribute("aria-hidden", "true");
+        label.appendChild(star);
+      }
       let input;
       if (f.kind === "yes_no" || f.kind === "choice") {
         input = document.createElement("select");
@@ -143,7 +226,9 @@
       }
       input.id = id;
       input.dataset.field = f.name;
+      input.required = Boolean(f.required);
       attrs.append(label, input);
+      if (f.sets_level && f.sets_level.length) attrs.append(document.createElement("span"), levelFrom(f, input));
       if (f.suggestions && f.suggestions.length) {
         // the usual words to pick (管控状态, 尿检结果), another may still be typed
         const list = document.createElement("datalist");
@@ -241,6 +326,13 @@
       showError(missing[1]);
       return;
     }
+    const undated = Array.from(attrs.querySelectorAll("[data-field]")).find((i) => i.required && !i.value.trim());
+    if (undated) {
+      const label = (fields[category.value] || []).find((f) => f.name === undated.dataset.field).label;
+      showError("请填写" + label + "：" + zz.label("person_category", category.value) + "必填（司法所的到期提醒按此日期计算）");
+      undated.focus();
+      return;
+    }
     if (!point) {
       showError(marker ? "所选居住地不能登记：" + where.textContent : "请在地图上点选居住地，或使用我的位置");
       return;
@@ -256,7 +348,7 @@
       lon: point[1],
       lat: point[0],
       on_record_since: since.value,
-      responsible_ids: responsible.value ? [Number(responsible.value)] : [],
+      responsible_ids: Array.from(responsible.querySelectorAll("input:checked"), (box) => Number(box.value)),
       attributes: Object.fromEntries(
         Array.from(attrs.querySelectorAll("[data-field]"), (input) => [input.dataset.field, input.value.trim()])
           .filter(([, value]) => value !== "")
