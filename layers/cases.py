@@ -59,6 +59,7 @@ from layers.model import (
     Dispatch,
     DispatchStatus,
     Grid,
+    Jurisdiction,
     Level,
     Role,
     Worker,
@@ -1009,6 +1010,7 @@ def act(
     check_version(case, expected_version)
     before = case.state
     outcome = p.get("outcome") if action == "resolve" else None
+    unit, held_by = _dispatch_holder(session, case, actor, action)
     after = workflow.check(
         actor,
         action,
@@ -1017,6 +1019,8 @@ def act(
         outcome=outcome,
         supervised_until=case.supervision_deadline,
         now=now,
+        dispatched_unit=unit,
+        held_by=held_by,
     )
     bureau = None
     if action in workflow.OWN_DISPATCH_ACTIONS:
@@ -1057,7 +1061,9 @@ def actions_open_to(
 
     The workflow's rules (:func:`layers.workflow.allowed_actions`) less the dispatch's actions
     (受理, 到场, 办结 …) a grid worker or a department account may not take on a case in other
-    hands (:func:`_require_own_dispatch`), and 督办 while one stands at ``now``.
+    hands (:func:`_require_own_dispatch`), and 督办 while one stands at ``now``. An operator
+    does the dispatch's work at the case's handling level, or at the unit the dispatch was
+    given to (:func:`acting_unit`, trial AU S1).
 
     Parameters
     ----------
@@ -1081,6 +1087,7 @@ def actions_open_to(
         actor=actor,
         supervised_until=case.supervision_deadline,
         now=now,
+        dispatched_unit=acting_unit(session, case) if actor.role in workflow.OPERATORS else None,
     )
     if "summon_reply" in names and not department_scope.summoned_names(session, actor, case.id):
         names = [n for n in names if n != "summon_reply"]
@@ -1093,6 +1100,64 @@ def actions_open_to(
         except Forbidden:
             return [n for n in names if n not in workflow.OWN_DISPATCH_ACTIONS]
     return names
+
+
+def acting_unit(session: Session, case: Case) -> str | None:
+    """Return the unit (下级单位) whose operators do the dispatch's work on ``case``, if any.
+
+    Beside the operators of the level handling the case, those of the unit its dispatch was
+    given to (:attr:`AssigneeKind.UNIT`: the village centre the township sent it to) 受理, feed
+    back, 办结 or 退回 it (:attr:`layers.workflow.LevelRule.DISPATCH`, trial AU S1). A case on
+    the legal route (调解不成) stays with the unit whose 办结 sent it there.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case : Case
+        The case.
+
+    Returns
+    -------
+    str or None
+        The unit's code; ``None`` when the case is not in a unit's hands.
+    """
+    current = active_dispatch(session, case.id)
+    if current is None and case.state == CaseState.LEGAL_ROUTE:
+        current = settled_dispatch(session, case.id)
+    if current is None or current.assignee_kind != AssigneeKind.UNIT:
+        return None
+    return current.unit_code
+
+
+def _dispatch_holder(
+    session: Session, case: Case, actor: Actor, action: str
+) -> tuple[str | None, str | None]:
+    """Return the unit acting on ``case`` and who holds its dispatch, for an operator's 办结 ….
+
+    Read only for an operator's action of :attr:`layers.workflow.LevelRule.DISPATCH`: the unit
+    (:func:`acting_unit`) that may act beside the handling level, and the holder's name that a
+    refusal gives (「已派给县司法局」); ``(None, None)`` otherwise.
+    """
+    rule = workflow.RULES.get(action)
+    if (
+        rule is None
+        or rule.level is not workflow.LevelRule.DISPATCH
+        or actor.role not in workflow.OPERATORS
+    ):
+        return None, None
+    current = active_dispatch(session, case.id)
+    held_by: str | None = None
+    if current is not None:
+        if current.worker_id is not None:
+            worker = session.get(Worker, current.worker_id)
+            held_by = f"网格员{worker.name}" if worker is not None else "网格员"
+        elif current.unit_code is not None:
+            unit = session.get(Jurisdiction, current.unit_code)
+            held_by = unit.name if unit is not None else current.unit_code
+        else:
+            held_by = current.department or AssigneeKind.label_of(AssigneeKind.DEPARTMENT)
+    return acting_unit(session, case), held_by
 
 
 def settled_dispatch(session: Session, case_id: int) -> Dispatch | None:
@@ -1161,7 +1226,9 @@ def _require_own_dispatch(session: Session, case: Case, actor: Actor, action: st
     those dispatched to a department (trial Z: the county's one department account was offered
     办结 on a township's case in a grid worker's hands): to its own name (its display name, as
     dispatches name departments), or, for a county's account, to a department of its area with
-    no account of its own (:func:`_has_own_account`). Operators act on any in their scope.
+    no account of its own (:func:`_has_own_account`). Operators are held by the workflow's
+    level rule instead (:attr:`layers.workflow.LevelRule.DISPATCH`: the handling level, or the
+    unit the dispatch was given to, :func:`acting_unit`).
     """
     if actor.role not in (Role.GRID_WORKER, Role.DEPARTMENT):
         return
@@ -1859,6 +1926,10 @@ class Latest:
         after one.
     reopened : EventFact or None
         The 重新办理 of the round not settled again: why.
+    dispatched_unit : str or None
+        The unit whose operators do the dispatch's work beside the handling level
+        (:func:`acting_unit`): the case's allowed actions read it (trial AU S1). Not in
+        :meth:`as_json`.
     """
 
     returned: EventFact | None = None
@@ -1867,6 +1938,7 @@ class Latest:
     replied: EventFact | None = None
     moved: EventFact | None = None
     reopened: EventFact | None = None
+    dispatched_unit: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         """Return it as the API gives it (``None`` for what does not apply)."""
@@ -1886,7 +1958,8 @@ class Latest:
 def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
     """Return what a desk reads beside each case: 退回, 办结, 督办 and 回复, 上报/交办, 重新办理.
 
-    One read of the cases' events of :data:`LATEST_ACTIONS` (the ``case_id`` index).
+    One read of the cases' events of :data:`LATEST_ACTIONS` (the ``case_id`` index), and one
+    of their dispatches to a unit (:attr:`Latest.dispatched_unit`).
 
     Parameters
     ----------
@@ -1934,7 +2007,37 @@ def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
             facts.resolved = None
         if case.supervision_deadline is None:
             facts.supervised, facts.replied = None, None
+    _read_dispatched_units(session, found, out)
     return out
+
+
+#: The states in which a case's dispatch has work to do (受理 … 办结): a unit may hold it.
+_DISPATCH_WORK = frozenset(
+    name
+    for rule in workflow.RULES.values()
+    if rule.level is workflow.LevelRule.DISPATCH
+    for name in rule.sources
+)
+
+
+def _read_dispatched_units(session: Session, found: Sequence[Case], out: dict[int, Latest]) -> None:
+    """Set each case's :attr:`Latest.dispatched_unit`, as :func:`acting_unit` gives it."""
+    held = [case.id for case in found if case.state in _DISPATCH_WORK]
+    if not held:
+        return  # nothing in anyone's hands: no read
+    legal = [case.id for case in found if case.state == CaseState.LEGAL_ROUTE]
+    rows = session.execute(
+        select(Dispatch.case_id, Dispatch.assignee_kind, Dispatch.unit_code)
+        .where(
+            Dispatch.case_id.in_(held),
+            Dispatch.status.in_(ACTIVE_DISPATCH)
+            | (Dispatch.case_id.in_(legal) & (Dispatch.status == DispatchStatus.FINISHED)),
+        )
+        # the latest finished one last: it is the one that sent the case on the legal route
+        .order_by(Dispatch.case_id, Dispatch.finished_at.asc().nulls_first(), Dispatch.id)
+    )
+    for case_id, kind, unit_code in rows:
+        out[case_id].dispatched_unit = unit_code if kind == AssigneeKind.UNIT else None
 
 
 #: The refusal of a reporter's clear contact to a reader without the right nor the case's work.

@@ -62,6 +62,15 @@ class LevelRule(Enum):
     """Strictly above: only a superior reminds or supervises (see :func:`level_rule`)."""
     AT = "at"
     """The level handling the case only: it answers its superior's 督办 (督办回复)."""
+    HANDLING = "handling"
+    """An operator of the level handling the case only (评价, 回访, 销号): neither a lower level
+    nor a higher one, which has 督办, 催办, 交办 and 提级办理 for it (trial AU S1). A grid worker,
+    whose level is his village's, is not held to it (he 回访s the cases of his area)."""
+    DISPATCH = "dispatch"
+    """The dispatch's work (受理, 到场, 处置反馈, 办结, 退回): an operator of the level handling the
+    case, acting for its assignee, or of the unit (下级单位) the dispatch was given to; not a
+    lower level outside that unit, nor a higher one (trial AU S1). Grid workers and departments
+    are held to their own dispatch instead (:func:`layers.cases.actions_open_to`)."""
 
 
 OPERATORS = frozenset({Role.COMMANDER, Role.DISPATCHER})
@@ -110,15 +119,18 @@ RULES: dict[str, Rule] = {
         "分流",
     ),
     "dispatch": Rule(_states(S.TRIAGED), S.DISPATCHED, OPERATORS, LevelRule.AT_OR_ABOVE, "派单"),
-    "accept": Rule(_states(S.DISPATCHED), S.ACCEPTED, FIELD, LevelRule.ANY, "受理"),
-    "arrive": Rule(_states(S.ACCEPTED), S.ON_SITE, ON_SITE, LevelRule.ANY, "到场"),
+    # the dispatch's work, by its assignee or the operators the case is theirs to handle
+    # (LevelRule.DISPATCH, trial AU S1: a village 办结'd a city's case sent to 县司法局)
+    "accept": Rule(_states(S.DISPATCHED), S.ACCEPTED, FIELD, LevelRule.DISPATCH, "受理"),
+    "arrive": Rule(_states(S.ACCEPTED), S.ON_SITE, ON_SITE, LevelRule.DISPATCH, "到场"),
     "resolve": Rule(
-        _states(S.ACCEPTED, S.ON_SITE, S.LEGAL_ROUTE), S.RESOLVED, FIELD, LevelRule.ANY, "办结"
+        _states(S.ACCEPTED, S.ON_SITE, S.LEGAL_ROUTE), S.RESOLVED, FIELD, LevelRule.DISPATCH, "办结"
     ),
-    "evaluate": Rule(_states(S.RESOLVED), S.EVALUATED, OPERATORS, LevelRule.ANY, "评价"),
-    "visit": Rule(_states(S.RESOLVED, S.EVALUATED), S.VISITED, ON_SITE, LevelRule.ANY, "回访"),
+    # the closing of the loop is the handling level's own (trial AU S1)
+    "evaluate": Rule(_states(S.RESOLVED), S.EVALUATED, OPERATORS, LevelRule.HANDLING, "评价"),
+    "visit": Rule(_states(S.RESOLVED, S.EVALUATED), S.VISITED, ON_SITE, LevelRule.HANDLING, "回访"),
     "archive": Rule(
-        _states(S.EVALUATED, S.VISITED), S.ARCHIVED, OPERATORS, LevelRule.AT_OR_ABOVE, "销号"
+        _states(S.EVALUATED, S.VISITED), S.ARCHIVED, OPERATORS, LevelRule.HANDLING, "销号"
     ),
     "reopen": Rule(
         _states(S.RESOLVED, S.EVALUATED, S.VISITED, S.ARCHIVED),
@@ -128,14 +140,14 @@ RULES: dict[str, Rule] = {
         "重新办理",
     ),
     "return": Rule(
-        _states(S.DISPATCHED, S.ACCEPTED, S.ON_SITE), S.TRIAGED, FIELD, LevelRule.ANY, "退回"
+        _states(S.DISPATCHED, S.ACCEPTED, S.ON_SITE), S.TRIAGED, FIELD, LevelRule.DISPATCH, "退回"
     ),
     # the level that dispatched takes the dispatch back while nobody has 受理'd it: the case is
     # triaged again and may be dispatched anew (trial M11: one click sent it, nothing undid it)
     "recall": Rule(_states(S.DISPATCHED), S.TRIAGED, OPERATORS, LevelRule.AT_OR_ABOVE, "撤回派单"),
     # what the handler did so far, before 办结 (the flow's "feedback"): a note in the timeline
     "feedback": Rule(
-        _states(S.ACCEPTED, S.ON_SITE, S.LEGAL_ROUTE), None, FIELD, LevelRule.ANY, "处置反馈"
+        _states(S.ACCEPTED, S.ON_SITE, S.LEGAL_ROUTE), None, FIELD, LevelRule.DISPATCH, "处置反馈"
     ),
     "escalate": Rule(
         _states(S.REGISTERED, S.TRIAGED, S.DISPATCHED, S.ACCEPTED, S.ON_SITE, S.ESCALATED),
@@ -551,7 +563,16 @@ def supervision_refusal(supervised_until: datetime) -> str:
     )
 
 
-def _level_ok(rule: LevelRule, actor_level: int, handling_level: int) -> bool:
+def _level_ok(
+    rule: LevelRule, actor: Actor, handling_level: int, dispatched_unit: str | None = None
+) -> bool:
+    actor_level = actor.level
+    if rule in (LevelRule.HANDLING, LevelRule.DISPATCH):
+        if actor.role not in OPERATORS:
+            return True  # a grid worker or a department: its own dispatch (layers.cases)
+        if actor_level == handling_level:
+            return True
+        return rule is LevelRule.DISPATCH and dispatched_unit == actor.scope_code
     if rule is LevelRule.AT:
         return actor_level == handling_level
     if rule is LevelRule.AT_OR_ABOVE:
@@ -576,6 +597,7 @@ def allowed_actions(
     actor: Actor | None = None,
     supervised_until: datetime | None = None,
     now: datetime | None = None,
+    dispatched_unit: str | None = None,
 ) -> list[str]:
     """Return the actions possible from ``state`` (for ``actor``, if given), in table order.
 
@@ -590,6 +612,9 @@ def allowed_actions(
     supervised_until, now : datetime, optional
         The case's 督办时限 and the time: no 督办 while one stands (:func:`supervision_stands`),
         and 督办回复 only on a case under a 督办 (a 督办时限 set, passed or not).
+    dispatched_unit : str, optional
+        The unit (下级单位) the case's dispatch was given to: its operators do the dispatch's
+        work (:attr:`LevelRule.DISPATCH`) beside the handling level's.
 
     Returns
     -------
@@ -600,6 +625,17 @@ def allowed_actions(
     --------
     >>> allowed_actions("dispatched", handling_level=4)
     ['accept', 'return', 'recall', 'escalate', 'remind', 'supervise', 'summon', 'summon_reply']
+
+    A village is not offered the 办结 of a township's case, unless the dispatch was given to it
+    (trial AU S1):
+
+    >>> village = Actor(user_id=3, name="村", role="commander", scope_code="530424001001")
+    >>> "resolve" in allowed_actions("on_site", handling_level=4, actor=village)
+    False
+    >>> "resolve" in allowed_actions(
+    ...     "on_site", handling_level=4, actor=village, dispatched_unit="530424001001"
+    ... )
+    True
     """
     names = []
     supervised = supervision_stands(supervised_until, now)
@@ -612,7 +648,7 @@ def allowed_actions(
             continue  # nothing to answer: no superior's 督办 on the case
         if actor is not None and (
             actor.role not in rule.roles
-            or not _level_ok(level_rule(name, state), actor.level, handling_level)
+            or not _level_ok(level_rule(name, state), actor, handling_level, dispatched_unit)
         ):
             continue
         names.append(name)
@@ -628,6 +664,8 @@ def check(
     outcome: str | None = None,
     supervised_until: datetime | None = None,
     now: datetime | None = None,
+    dispatched_unit: str | None = None,
+    held_by: str | None = None,
 ) -> str:
     """Check that ``actor`` may perform ``action`` now and return the resulting state.
 
@@ -646,6 +684,11 @@ def check(
     supervised_until, now : datetime, optional
         The case's 督办时限 and the time of the action: a 督办 is refused while one stands,
         a 督办回复 without a 督办.
+    dispatched_unit : str, optional
+        The unit (下级单位) the case's dispatch was given to (:func:`allowed_actions`).
+    held_by : str, optional
+        Who holds the case's dispatch (县司法局, 复安社区综治中心 …), named by the refusal of
+        the dispatch's work to an operator of another level.
 
     Returns
     -------
@@ -669,6 +712,12 @@ def check(
     Traceback (most recent call last):
     ...
     layers.errors.Conflict: 案件当前状态为“已登记”，不能销号；当前没有您可执行的操作
+    >>> village = Actor(user_id=3, name="村", role="commander", scope_code="530424001001")
+    >>> try:
+    ...     check(village, "resolve", state="on_site", handling_level=2, held_by="县司法局")
+    ... except Forbidden as refused:
+    ...     print(refused)
+    该案件由市级办理、已派给县司法局：办结须由承办单位或市级办理人员填写；您在村社区级
     """
     rule = RULES.get(action)
     if rule is None:
@@ -680,6 +729,7 @@ def check(
             actor=actor,
             supervised_until=supervised_until,
             now=now,
+            dispatched_unit=dispatched_unit,
         )
         offered = "、".join(RULES[name].label for name in allowed)
         why = (
@@ -695,13 +745,18 @@ def check(
         raise Conflict(
             "该案件没有上级督办，无需督办回复；办理情况请用处置反馈",
             allowed=allowed_actions(
-                state, handling_level=handling_level, actor=actor, supervised_until=None, now=now
+                state,
+                handling_level=handling_level,
+                actor=actor,
+                supervised_until=None,
+                now=now,
+                dispatched_unit=dispatched_unit,
             ),
         )
     if actor.role not in rule.roles:
         raise Forbidden(f"{Role.label_of(actor.role)}不能{rule.label}")
-    if not _level_ok(level_rule(action, state), actor.level, handling_level):
-        raise Forbidden(_level_refusal(rule, actor.level, handling_level))
+    if not _level_ok(level_rule(action, state), actor, handling_level, dispatched_unit):
+        raise Forbidden(_level_refusal(rule, actor.level, handling_level, held_by))
     if (
         action == "supervise"
         and supervised_until is not None
@@ -715,15 +770,29 @@ def check(
                 actor=actor,
                 supervised_until=supervised_until,
                 now=now,
+                dispatched_unit=dispatched_unit,
             ),
         )
     return target_state(action, state, outcome=outcome)
 
 
-def _level_refusal(rule: Rule, actor_level: int, handling_level: int) -> str:
+def _level_refusal(
+    rule: Rule, actor_level: int, handling_level: int, held_by: str | None = None
+) -> str:
     """Say why the actor's level may not take an action on a case of ``handling_level``."""
     case_level, own = Level(handling_level).label, Level(actor_level).label
-    if rule.level is LevelRule.AT:
+    if rule.level is LevelRule.DISPATCH:
+        above = "（上级可督办、催办或提级办理）" if actor_level < handling_level else ""
+        if held_by:
+            return (
+                f"该案件由{case_level}级办理、已派给{held_by}：{rule.label}须由承办单位或"
+                f"{case_level}级办理人员填写；您在{own}级{above}"
+            )
+        return (
+            f"该案件由{case_level}级办理：{rule.label}须由{case_level}级办理人员填写；"
+            f"您在{own}级{above}"
+        )
+    if rule.level in (LevelRule.AT, LevelRule.HANDLING):
         return f"{rule.label}须由办理该案件的{case_level}级填写：您在{own}级"
     if rule.level is LevelRule.ABOVE:
         after = "，或派单后由派单的本级发起" if rule is RULES["remind"] else ""

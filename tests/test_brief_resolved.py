@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -34,7 +34,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 import api.routers.command as command_route
-from geo.codes import scope_range
+from geo.codes import enclosing_code, scope_range
 from layers import brief_cases, cases, work_brief, workflow
 from layers.china_time import CHINA
 from layers.database import apply_scope
@@ -183,12 +183,14 @@ def seeded(database: SuiteDatabase, api_world: ApiWorld) -> Iterator[Seeded]:  #
                     "resolve": {"outcome": "resolved"},
                     "dispatch": {"department": "司法所"},
                 }
+                # the township handling the case 办结s it: the county does not (trial AU S1)
+                handler = replace(commander, scope_code=enclosing_code(seed.village, 4))
                 for action, when in seed.actions:
                     cases.act(
                         session,
                         case.id,
                         action,
-                        actor=commander,
+                        actor=handler,
                         now=when,
                         params=params.get(action, {}),
                         note=NOTES.get(action),

@@ -264,6 +264,8 @@ def case_json(
             actor=actor_of(user),
             supervised_until=case.supervision_deadline,  # no 督办 again while one stands
             now=now,
+            # the unit a dispatch was given to does its work (trial AU S1)
+            dispatched_unit=latest.dispatched_unit if latest is not None else None,
         ),
         "escalate_to_level": cases.escalation_target(case),
         "latest": latest.as_json() if latest is not None else None,
