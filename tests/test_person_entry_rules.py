@@ -12,7 +12,7 @@ masked), and the form and the API ask the dates an import only counts.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,9 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from geo.codes import make_resident_id
+from importers.demo.dataset import generate
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from layers.person_attributes import missing_required, required_level
 from layers.person_entry import ELSEWHERE, ENDED_ELSEWHERE
 from tests.api_fixtures import (  # noqa: F401
     api_client,
@@ -353,3 +355,15 @@ def test_an_old_roster_without_the_dates_loads_and_is_counted(db: Session, tmp_p
     )
     assert later.committed and not later.problems
     assert not any("没有矫正结束日期" in note for note in later.notes)
+
+
+def test_the_demos_records_keep_the_rules() -> None:
+    """The demo's 4,525 persons: each mental patient at least as strictly managed as his
+    危险性评估 requires, each 社区矫正 and 刑满释放 record with the date its reminders need."""
+    data = generate("530424", seed=7, now=datetime(2026, 11, 23, 8, 0, tzinfo=UTC))
+    assert len(data.people) == 4525
+    for person in data.people:
+        required = required_level(person.category, person.attributes)
+        assert required is None or person.management_level <= required, person.attributes
+        assert missing_required(person.category, person.attributes) == [], person.category
+    assert any(required_level(p.category, p.attributes) == 1 for p in data.people)
