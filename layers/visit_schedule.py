@@ -99,6 +99,10 @@ class DuePerson:
         A 社区矫正人员's 矫正结束日期 (None: another category, or not given).
     correction_over : bool
         The correction has ended: neither due nor overdue, to be struck off.
+    yours : bool or None
+        The reader's worker follows the person, where the reader visits and reads in clear only
+        those (a grid worker: :data:`layers.visits_due.FOLLOWED_ONLY_ROLES`); None for a reader
+        who may visit anyone of the scope.
     notices : list of str
         What the card says beside the schedule: a latest visit that found nobody
         (:func:`layers.visits_due.visit_notice`), the end of a correction
@@ -126,6 +130,7 @@ class DuePerson:
     latest_outcome: str | None = None
     correction_end: date | None = None
     correction_over: bool = False
+    yours: bool | None = None
     notices: list[str] = field(default_factory=list)
 
 
@@ -241,7 +246,9 @@ _CHOSEN = (
     f" coalesce({visits_due.overdue('today')}, false) AS overdue,"
     " lx.day AS latest_visit, lx.outcome AS latest_outcome,"
     f" {visits_due.CORRECTION_END} AS correction_end,"
-    f" {visits_due.correction_over('today')} AS correction_over"
+    f" {visits_due.correction_over('today')} AS correction_over,"
+    " CASE WHEN CAST(:reader AS bigint) IS NOT NULL"
+    f" THEN coalesce({visits_due.followed_by('reader')}, false) END AS yours"
     " FROM persons p"
     " LEFT JOIN visit_rules r ON r.category = p.category"
     "  AND r.management_level = p.management_level"
@@ -289,6 +296,7 @@ def due_persons(
     place: str | None = None,
     offset: int = 0,
     limit: int = 200,
+    reader: tuple[str, int | None] | None = None,
 ) -> DueList:
     """List the persons on the register whose visits are due, masked, the most overdue first.
 
@@ -314,6 +322,10 @@ def due_persons(
         Persons skipped (the earlier pages).
     limit : int
         Most persons listed.
+    reader : tuple of (str, int or None), optional
+        The reader's role and worker record: where the role visits only the persons its
+        worker follows (a grid worker's account), each person says whether he does
+        (``yours``; a worker without a record follows nobody).
 
     Returns
     -------
@@ -344,6 +356,10 @@ def due_persons(
         "place": place,
         "place_lo": place_lo,
         "place_hi": place_hi,
+        # 0: no worker has it (a grid worker's account without a worker record follows nobody)
+        "reader": (reader[1] or 0)
+        if reader is not None and reader[0] in visits_due.FOLLOWED_ONLY_ROLES
+        else None,
     }
     mine = _MINE if worker_id is not None else ""
     everywhere = _CHOSEN + mine + _OF_CATEGORY
@@ -368,7 +384,7 @@ def due_persons(
             f" t.last_visit, {_LAST_VISIT_PHOTOS} AS last_visit_photos,"
             " t.due_on, t.overdue_days, t.overdue,"
             " ST_X(t.residence) AS lon, ST_Y(t.residence) AS lat,"
-            " t.latest_visit, t.latest_outcome, t.correction_end, t.correction_over"
+            " t.latest_visit, t.latest_outcome, t.correction_end, t.correction_over, t.yours"
             f" FROM ({chosen}) t WHERE {_STATUS_WHERE[status]}"
             " ORDER BY t.overdue DESC, t.correction_over, t.due_on ASC NULLS FIRST, t.id"
             " LIMIT :limit OFFSET :offset"

@@ -185,14 +185,37 @@ def visit_notice(day: date | None, outcome: str | None) -> str | None:
     return f"最近一次走访（{day:%m-%d}）{what}"
 
 
-FOLLOWED_BY = (
-    "(p.grid_code = (SELECT w.home_grid FROM workers w"
-    "  WHERE w.id = :worker AND w.status <> 'left')"
-    " OR EXISTS (SELECT 1 FROM person_responsibles pr"
-    "  WHERE pr.person_id = p.id AND pr.worker_id = :worker))"
-)
-"""SQL: person ``p`` is followed by the worker bound as ``worker``: of his home grid, or naming
-him responsible (a worker who left keeps those he is named for, not his grid's)."""
+def followed_by(worker: str) -> str:
+    """Return the SQL condition that person ``p`` is followed by the worker bound as ``worker``.
+
+    Of his home grid, or naming him responsible (a worker who left keeps those he is named for,
+    not his grid's).
+
+    Parameters
+    ----------
+    worker : str
+        The name of the bound parameter holding the worker's id.
+
+    Returns
+    -------
+    str
+        A condition over ``p``.
+
+    Examples
+    --------
+    >>> followed_by("reader").count(":reader")
+    2
+    """
+    return (
+        "(p.grid_code = (SELECT w.home_grid FROM workers w"
+        f"  WHERE w.id = :{worker} AND w.status <> 'left')"
+        " OR EXISTS (SELECT 1 FROM person_responsibles pr"
+        f"  WHERE pr.person_id = p.id AND pr.worker_id = :{worker}))"
+    )
+
+
+FOLLOWED_BY = followed_by("worker")
+"""SQL: person ``p`` is followed by the worker bound as ``worker`` (:func:`followed_by`)."""
 NOT_FOLLOWED = (
     "该人员不在您负责的网格，也未将您列为帮扶责任人：走访请由其责任人登记，"
     "如需代访请联系乡镇（街道）综治中心"

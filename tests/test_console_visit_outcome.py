@@ -6,7 +6,8 @@ Headless Chromium on the 华宁县 demo:
   more), 见到本人 chosen; a visit that did not find the person (人户分离) is kept, the toast says
   the due day stays, and the card says 「最近一次走访（MM-DD）未见到本人：人户分离」 and stays
   overdue;
-* his clear read of the person shows the visit's 走访结果;
+* his clear read of the person shows the visit's 走访结果; the village's persons he does not
+  follow offer neither 记录走访 nor 查看身份信息;
 * the township's 走访 tab counts 「失联 N 人」 and 「矫正期已满待解除 N 人」 after its summary, each
   a tap to the persons, whose cards say why.
 
@@ -98,6 +99,19 @@ def test_a_visit_that_found_nobody_is_said_and_leaves_the_person_overdue(
         expect(item.locator(".zz-person-visits li").first).to_contain_text(
             "未见到本人（人户分离） · 上门未见到本人"
         )
+        # the village's persons he does not follow: no 记录走访 nor 查看身份信息 (trial AW M4)
+        page.locator("#zz-visits-mine").uncheck()
+        page.locator("#zz-visits-status").select_option("all")
+        others = page.locator("#zz-visits-list[data-status=all] .zz-visit").filter(
+            has=page.locator(".zz-visit-notyours")
+        )
+        expect(others.first).to_contain_text("非您负责：走访请由其责任人登记")
+        expect(others.first.locator(".zz-visit-record, .zz-visit-unmask")).to_have_count(0)
+        # and every other person listed is his, to visit
+        items = page.locator("#zz-visits-list[data-status=all] .zz-visit")
+        listed, theirs = items.count(), others.count()
+        assert theirs > 0, "the demo's village has no person of another worker"
+        expect(items.locator(".zz-visit-record")).to_have_count(listed - theirs)
     finally:
         with demo.owner.begin() as conn:
             conn.execute(

@@ -102,7 +102,12 @@ def test_a_grid_worker_visits_and_reads_in_clear_only_the_persons_he_follows(
     database: SuiteDatabase,
 ) -> None:
     worker = auth_headers("worker_v0")
-    # followed.other is of his village, of a grid not his, named to nobody
+    # followed.other is of his village, of a grid not his, named to nobody: his list says so
+    village = api_client.get(VISITS + "?mine=false&status=all", headers=worker).json()
+    yours = {p["id"]: p["yours"] for p in village["persons"]}
+    assert (yours[followed.mine], yours[followed.other]) == (True, False)
+    county = api_client.get(VISITS + "?status=all", headers=auth_headers("cmd_a")).json()
+    assert {p["yours"] for p in county["persons"]} == {None}  # visits anyone of the scope
     refused = api_client.post(
         f"/api/persons/{followed.other}/visits", json={"note": "路过顺便看看"}, headers=worker
     )

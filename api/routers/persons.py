@@ -329,6 +329,7 @@ def visits_due(
         place=place or None,
         offset=offset,
         limit=limit,
+        reader=(user.role, user.worker_id),  # a grid worker's own persons (trial AW M4)
     )
     audit.record_layer_read(
         session,

@@ -282,7 +282,10 @@
       });
       actions.appendChild(locate);
     }
-    if (me.worker_id) {
+    // a grid worker visits, and reads in clear, the persons he follows only (trial AW M4)
+    const yours = p.yours !== false;
+    if (!yours) li.appendChild(el("div", "small text-muted zz-visit-notyours", "非您负责：走访请由其责任人登记，如需代访请联系乡镇（街道）综治中心"));
+    if (me.worker_id && yours) {
       const record = el("button", "btn btn-primary btn-xs zz-visit-record", "记录走访");
       record.type = "button";
       record.addEventListener("click", function () {
@@ -298,7 +301,7 @@
       // is read again (another choice, another visit saved); not once closed with 取消
       if (!dismissed.has(p.id) && zz.hasDraft(draftKey(p))) queueMicrotask(() => record.click());
     }
-    if (me.can_unmask) actions.appendChild(unmaskButton(li, p));
+    if (me.can_unmask && yours) actions.appendChild(unmaskButton(li, p));
     // 注销 for the operators (person_closing.js, trial AW M1): the list is read again after
     const end = window.zzPersonClosing && window.zzPersonClosing.button(me, p, () => load(false));
     if (end) actions.appendChild(end);
