@@ -367,8 +367,8 @@
   // and what it handed down, not yet closed
   const QUEUE_EMPTY = {
     queue: "本级暂无待办案件", overdue: "辖区暂无超期案件", recent: "辖区近24小时无新登记案件",
-    from_below: "暂无下级上报、尚未办结的案件", supervised: "暂无本级督办、尚未办结的案件",
-    handed_down: "暂无本级交办、尚未办结的案件",
+    from_below: "暂无下级上报的在办案件，近30日也无办结的", supervised: "暂无本级督办的在办案件，近30日也无办结的",
+    handed_down: "暂无本级交办的在办案件，近30日也无办结的",
   };
   let scopeReads = 0;
 
@@ -403,7 +403,11 @@
   function showQueue(list, stage) {
     const tbody = document.getElementById("zz-queue-body");
     tbody.textContent = "";
-    document.getElementById("zz-queue-count").textContent = list.length;
+    // 下级上报, 我督办的, 我交办的 keep a case 30 days once settled, after the open ones (trial
+    // AU M2): the tab still counts the open ones
+    const kept = KEPT_SETTLED.includes(stage);
+    const open = kept ? list.filter((c) => !SETTLED_STATES.includes(c.state)) : list;
+    document.getElementById("zz-queue-count").textContent = open.length;
     const empty = document.getElementById("zz-queue-empty");
     empty.classList.toggle("d-none", list.length > 0);
     empty.textContent = role() === "analyst" ? "研判分析岗位只查看汇总数据，不显示具体案件" : QUEUE_EMPTY[stage];
@@ -417,10 +421,47 @@
         const sub = row.querySelector(".zz-case-sub");
         sub.append(" · ", el("span", "zz-category", zz.label("handling_level", c.handling_level) + "办理"));
       }
+      const settled = kept ? settledText(c) : null;
+      const what = row.querySelector(".zz-case-sub").parentNode;
+      if (settled) what.appendChild(el("div", "zz-settled-note", settled));
+      else if (stage === "supervised") what.appendChild(replyNote(c));
       tbody.appendChild(row);
     });
     tickCountdowns();
     paginate(PAGERS.queue);
+  }
+
+  /** The lists that keep a case settled in the last 30 days (layers/case_lists.py SETTLED_DAYS). */
+  const KEPT_SETTLED = ["from_below", "supervised", "handed_down"];
+  const SETTLED_STATES = ["resolved", "evaluated", "visited", "archived"];
+
+  /**
+   * 已销号：华宁县指挥中心值班员于 2026-12-06 19:30 销号（…）: who closed a case of 下级上报, 我督办的
+   * or 我交办的 and when (trial AU M2: the city saw its order carried out nowhere); null if open.
+   */
+  function settledText(c) {
+    if (!SETTLED_STATES.includes(c.state)) return null;
+    const what = c.state === "archived" ? "已销号" : "已办结";
+    const s = c.settled;
+    if (!s) return what + (c.closed_at ? "（" + zz.fmtTime(c.closed_at) + "）" : "");
+    return what + "：" + s.actor_name + "于 " + zz.fmtTime(s.at) + " " + s.label + (s.note ? "（" + s.note + "）" : "");
+  }
+
+  /**
+   * 我督办的: 「已回复（时间）：…」 with who answered, or 「未回复」, as the 调度台 says it (trial AU
+   * M3: the officer re-督办'd cases already answered).
+   */
+  function replyNote(c) {
+    const replied = c.latest && c.latest.replied;
+    if (!replied) {
+      const since = c.acted_since;
+      const said = since ? "未回复（督办后" + since.actor_name + "已" + since.label + "）" : "未回复";
+      return el("div", "zz-reply-note text-danger", said);
+    }
+    const said = replied.actor_name + "已回复（" + zz.fmtTime(replied.at) + "）：" + replied.note;
+    const note = el("div", "zz-reply-note", said);
+    note.title = replied.actor_name + "于 " + zz.fmtTime(replied.at) + " 督办回复：" + replied.note;
+    return note;
   }
 
   /**

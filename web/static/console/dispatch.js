@@ -104,8 +104,22 @@
   function visible(c) {
     if (MARKED.includes(state.filter)) return state.marked[state.filter].has(c.id);
     const stage = stageOf(c);
-    if (state.filter === "all") return stage !== null || MARKED.some((m) => state.marked[m].has(c.id));
+    // 全部: the marked lists' open cases; those they keep once settled stay under their own tab
+    if (state.filter === "all") return stage !== null || (OPEN.includes(c.state) && MARKED.some((m) => state.marked[m].has(c.id)));
     return stage === state.filter;
+  }
+
+  /**
+   * 已销号：华宁县指挥中心值班员于 2026-12-06 19:30 销号（…）: who closed a case 下级上报, 我督办的 or
+   * 我交办的 keep for 30 days once settled, and when (trial AU M2: the city never saw its order
+   * carried out). Null for an open case.
+   */
+  function settledText(c) {
+    if (OPEN.includes(c.state)) return null;
+    const what = c.state === "archived" ? "已销号" : "已办结";
+    const s = c.settled;
+    if (!s) return what + (c.closed_at ? "（" + zz.fmtTime(c.closed_at) + "）" : "");
+    return what + "：" + s.actor_name + "于 " + zz.fmtTime(s.at) + " " + s.label + (s.note ? "（" + s.note + "）" : "");
   }
 
   /**
@@ -138,6 +152,8 @@
 
   /** The right-hand side of a list item's second line: what the dispatcher watches there. */
   function itemNote(c) {
+    const settled = MARKED.includes(state.filter) ? settledText(c) : null;
+    if (settled) return '<span class="dz-settled-note" title="' + zz.esc(settled) + '">' + zz.esc(settled) + "</span>";
     if (state.filter === "supervised" && state.marked.supervised.has(c.id)) return supervisedNote(c);
     if (state.filter === "under_supervision" && state.marked.under_supervision.has(c.id)) return underSupervisionNote(c);
     if (c.handling_level !== LEVEL) {
@@ -161,9 +177,11 @@
     if (state.selected && state.selected.id === c.id) li.classList.add("active");
     const reminded = zz.reminderMark(c.reminders);
     li.innerHTML =
-      '<div class="d-flex justify-content-between gap-2">' +
-      '<span class="dz-item-title">' + zz.esc(c.title) + "</span>" +
-      '<span class="text-nowrap">' +
+      // the badges go under the title when both do not fit on one line (trial AU m2: five badges
+      // cut 团结村… to 「团…」 at 1920×1080)
+      '<div class="dz-item-head">' +
+      '<span class="dz-item-title" title="' + zz.esc(c.title) + '">' + zz.esc(c.title) + "</span>" +
+      '<span class="dz-item-badges">' +
       (c.supervision_deadline && !c.closed_at
         ? '<span class="badge text-bg-danger me-1 dz-supervised" title="督办时限：' +
           zz.esc(zz.fmtTime(c.supervision_deadline)) + '">督办</span>'
@@ -230,10 +248,14 @@
       $("dz-count-" + stage).textContent = countText(stage);
     });
     MARKED.forEach(function (stage) {
-      $("dz-count-" + stage).textContent = state.marked[stage].size + (state.full[stage] ? "+" : "");
+      // the open ones, as before the lists kept the settled (trial AU M2)
+      const open = state.cases.filter((c) => state.marked[stage].has(c.id) && OPEN.includes(c.state)).length;
+      $("dz-count-" + stage).textContent = open + (state.full[stage] ? "+" : "");
     });
     renderSupervisionNotice();
     const shown = state.cases.filter(visible);
+    // a marked list's settled cases after its open ones, as the server lists them (trial AU M2)
+    if (MARKED.includes(state.filter)) shown.sort((a, b) => Number(!OPEN.includes(a.state)) - Number(!OPEN.includes(b.state)));
     $("dz-queue-empty").hidden = shown.length > 0;
     shown.forEach((c) => list.appendChild(caseItem(c)));
     if (state.searching) renderResults();
