@@ -423,7 +423,8 @@ def register(
     Raises
     ------
     InvalidInput
-        Unknown channel or category, bad risk/level, no location, a location outside every
+        Unknown channel or category, a subcategory not of the category (naming those that
+        are, :func:`_triaged_subcategory`), bad risk/level, no location, a location outside every
         jurisdiction, or a resident ID or mobile number in the title, description or address
         (read in clear by every level: the reporter's phone has its own masked field,
         :func:`layers.free_text.refuse_personal_numbers`), or given as the channel's number
@@ -439,6 +440,9 @@ def register(
         raise InvalidInput(f"来源渠道无效，可选：{'、'.join(Channel.labels().values())}")
     if category not in Category.labels():
         raise unknown_category()
+    # a subcategory of the category's code table only, as a triage's (trial AU m1: 矛盾纠纷 /
+    # wage_arrears was registered, and shown so)
+    subcategory = _triaged_subcategory(category, subcategory, None)
     if not 1 <= risk_level <= 4:
         raise InvalidInput(RISK_RANGE)
     if not title.strip():

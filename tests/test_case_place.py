@@ -99,7 +99,7 @@ def _case(client: TestClient, h: dict[str, str], **where: Any) -> dict[str, Any]
         json={
             "channel": "walk_in",
             "category": "dispute",
-            "subcategory": "place",
+            "subcategory": "other",
             "title": "摊位占道纠纷",
             **where,
         },

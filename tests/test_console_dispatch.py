@@ -25,6 +25,7 @@ from sqlalchemy import text
 
 from importers.demo.plan import DEMO_PASSWORD
 from importers.pipeline import ImportOptions, run_import
+from layers.model import DisputeType
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.import_fixtures import csv_text
@@ -469,15 +470,16 @@ def test_case_page_legal_route_repeats_and_audited_unmask(
     evaluated = page.locator("#cz-timeline tbody tr[data-action='evaluate']").first
     expect(evaluated).to_contain_text(re.compile(r"满意度：(满意|基本满意|不满意)$"))
     dispatcher, spot = _desk(demo)[4:]
-    # a subcategory of their own: the repeat links to the nearest open case of the same matter,
-    # which must be the first of these two, not a case another test registered near the spot
+    # a subcategory no case near the spot has: the repeat links to the nearest open case of the
+    # same matter, which must be the first of these two, not a case another test registered
+    kind = _matter_of_its_own(demo, spot)
     with httpx2.Client(base_url=origin, timeout=30) as client:
         as_dispatcher = _token(client, dispatcher)
         first, again = (
             client.post(
                 "/api/cases",
                 json={"channel": "walk_in", "category": "dispute", "title": title}
-                | {"subcategory": "leak_repeat_test", "lon": spot.lon, "lat": spot.lat}
+                | {"subcategory": kind, "lon": spot.lon, "lat": spot.lat}
                 | {"risk_level": 3},
                 headers=as_dispatcher,
             ).json()
@@ -506,13 +508,32 @@ def test_case_page_legal_route_repeats_and_audited_unmask(
                 "category": "dispute",
                 "title": "楼上漏水，说好的维修没兑现",
             }
-            | {"subcategory": "leak_repeat_test", "lon": spot.lon, "lat": spot.lat},
+            | {"subcategory": kind, "lon": spot.lon, "lat": spot.lat},
             headers=_token(client, dispatcher),
         ).json()
     page.goto(f"{origin}/cases/{anew['id']}")
     expect(page.locator("#cz-settled")).to_contain_text("可能为再次反映")
     expect(page.locator(f"#cz-repeats a[href='/cases/{again['id']}']")).to_have_text(again["code"])
     page.assert_clean(origin)
+
+
+def _matter_of_its_own(demo: ConsoleDemo, spot: Spot) -> str:
+    """Return a dispute subcategory of the code table no case within 300 m of ``spot`` has.
+
+    A made-up one is refused now (trial AU m1), so the test's matter is one nobody reported there.
+    """
+    with demo.owner.connect() as conn:
+        taken = set(
+            conn.execute(
+                text(
+                    "SELECT DISTINCT subcategory FROM cases WHERE category = 'dispute'"
+                    " AND subcategory IS NOT NULL AND ST_DWithin(geography(point),"
+                    " geography(ST_SetSRID(ST_MakePoint(:lon, :lat), 4490)), 300)"
+                ),
+                {"lon": spot.lon, "lat": spot.lat},
+            ).scalars()
+        )
+    return next(kind.value for kind in DisputeType if kind.value not in taken)
 
 
 def _demo_village(demo: ConsoleDemo, nth: int) -> str:

@@ -13,7 +13,6 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -34,14 +33,12 @@ from tests.workflow_data import (
     purge_world,
     township,
     village,
-    village_centre,
 )
 
 TOWN = township(300)
 V1 = village(300, 1)
 CONFIG = "[default]\nclose_days = 10\n[risk.1]\nclose_days = 3\n"
 Headers = dict[str, str]
-_serial = count(1)
 
 
 @pytest.fixture(scope="module")
@@ -77,15 +74,14 @@ def client_at(api_settings: ApiSettings) -> Iterator[Callable[[Path], TestClient
 def register(
     client: TestClient, headers: Headers, *, reported_at: datetime, risk_level: int = 4
 ) -> dict[str, Any]:
-    lon, lat = village_centre(V1)
     body = {
         "channel": "walk_in",
         "category": "dispute",
-        # a subcategory of its own: never linked as a repeat of another test's case
-        "subcategory": f"dl-{next(_serial)}",
+        "subcategory": "neighbours",
         "title": "邻里噪音",
-        "lon": lon,
-        "lat": lat,
+        # by its village, with no point: never linked as a repeat of another test's case (a
+        # made-up subcategory of its own is refused now, trial AU m1)
+        "area_code": V1,
         "risk_level": risk_level,
         "reported_at": reported_at.isoformat(),
     }

@@ -122,7 +122,8 @@ def _triaged_case(client: TestClient, h: dict[str, str], n: int) -> dict[str, An
         json={
             "channel": "hotline_12345",
             "category": "safety_hazard",
-            "subcategory": f"pick-{n}",
+            # one kind each: the second is no repeat of the first (trial AU m1: of the table)
+            "subcategory": ("fire", "road", "building", "gas")[n],
             "title": f"井盖缺失{n}",
             "lon": lon + 0.0003 * n,
             "lat": lat,

@@ -96,7 +96,7 @@ def _register(client: TestClient, headers: dict[str, str], v: str, **extra: Any)
 
 
 def test_register_act_and_409_with_allowed(api_client: TestClient, users: Headers) -> None:
-    case = _register(api_client, users("disp"), V1, subcategory="http-1")
+    case = _register(api_client, users("disp"), V1, subcategory="fire")
     assert case["area_code"] == V1 and case["grid_code"] == grid(V1)
     assert case["state"] == "registered" and "triage" in case["allowed_actions"]
     url = f"/api/cases/{case['id']}/actions"
@@ -137,8 +137,8 @@ def test_register_act_and_409_with_allowed(api_client: TestClient, users: Header
 
 
 def test_out_of_scope_cases_are_404(api_client: TestClient, users: Headers) -> None:
-    mine = _register(api_client, users("disp"), V1, subcategory="http-2")
-    theirs = _register(api_client, users("disp_other"), OTHER_V, subcategory="http-2")
+    mine = _register(api_client, users("disp"), V1, subcategory="road")
+    theirs = _register(api_client, users("disp_other"), OTHER_V, subcategory="road")
     h = users("disp")
     assert api_client.get(f"/api/cases/{theirs['id']}", headers=h).status_code == 404
     assert api_client.get(f"/api/cases/{theirs['id']}/candidates", headers=h).status_code == 404
@@ -177,7 +177,7 @@ def test_candidates_and_dispatch_over_http(
         near = add_worker(owner, area_code=V2, lon=lon + 0.001, lat=lat, seen_at=None)
         foreign = add_worker(owner, area_code=OTHER_V, lon=lon + 0.0005, lat=lat, seen_at=None)
     h = users("disp")
-    case = _register(api_client, h, V2, subcategory="http-3")
+    case = _register(api_client, h, V2, subcategory="building")
     stale = api_client.get(f"/api/cases/{case['id']}/candidates", headers=h).json()
     assert stale["candidates"] == [] or near not in [c["worker_id"] for c in stale["candidates"]]
     # the worker reports a position: now a candidate; the other county's worker never is
@@ -200,7 +200,7 @@ def test_candidates_and_dispatch_over_http(
     api_client.post(f"{url}/actions/triage", json={"version": 1}, headers=h)
     done = api_client.post(f"{url}/dispatch", json={"worker_id": near, "version": 2}, headers=h)
     assert done.status_code == 200 and done.json()["state"] == "dispatched"
-    other = _register(api_client, h, V2, subcategory="http-4")
+    other = _register(api_client, h, V2, subcategory="gas")
     api_client.post(f"/api/cases/{other['id']}/actions/triage", json={"version": 1}, headers=h)
     taken = api_client.post(
         f"/api/cases/{other['id']}/dispatch", json={"worker_id": near, "version": 2}, headers=h
@@ -209,7 +209,7 @@ def test_candidates_and_dispatch_over_http(
 
 
 def test_command_feed_same_shape_at_five_levels(api_client: TestClient, users: Headers) -> None:
-    _register(api_client, users("disp"), V1, subcategory="http-5")
+    _register(api_client, users("disp"), V1, subcategory="geology")
 
     def keys(body: Any) -> Any:
         return (
@@ -249,7 +249,7 @@ def test_twenty_simultaneous_http_transitions_one_wins(live_server: str, users: 
             json={
                 "channel": "phone",
                 "category": "dispute",
-                "subcategory": "http-race",
+                "subcategory": "land",
                 "title": "并发",
                 "lon": lon,
                 "lat": lat,
@@ -313,7 +313,7 @@ def test_sse_streams_only_in_scope_events(live_server: str, users: Headers) -> N
             json={
                 "channel": "phone",
                 "category": "dispute",
-                "subcategory": "sse",
+                "subcategory": "consumer",
                 "title": "外县",
                 "lon": lon,
                 "lat": lat,
@@ -326,7 +326,7 @@ def test_sse_streams_only_in_scope_events(live_server: str, users: Headers) -> N
             json={
                 "channel": "phone",
                 "category": "dispute",
-                "subcategory": "sse",
+                "subcategory": "consumer",
                 "title": "本镇",
                 "lon": lon,
                 "lat": lat,

@@ -49,6 +49,8 @@ CASES = {
     "已销号": ("archived", None, 90),  # none of the groups
     "无时限": ("registered", None, 45),  # open (no deadline: never overdue)
 }
+#: One subcategory of the code table per case (trial AU m1: no made-up ones).
+KINDS = ("marriage_family", "neighbours", "land", "labour_wages", "property_management", "medical")
 EXPECTED = {None: 6, StateGroup.OPEN: 4, StateGroup.OVERDUE: 2, StateGroup.RECENT: 3}
 
 
@@ -82,7 +84,7 @@ def _add_cases(session: Session) -> dict[str, int]:
             actor=actor("dispatcher"),
             channel="phone",
             category="dispute",
-            subcategory=f"范围{i}",  # no two alike: none is a repeat of another
+            subcategory=KINDS[i],  # no two alike: none is a repeat of another
             title=title,
             reported_at=NOW - timedelta(days=reported),
             lon=lon + (i - 3) * 0.001,

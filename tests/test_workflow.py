@@ -180,7 +180,8 @@ def test_a_grid_worker_follows_the_cases_he_reported(world: Session) -> None:
     ))  # fmt: skip
 
     def report(who: workflow.Actor, n: int, **kw: object) -> Case:
-        return _register(world, who, title=f"上报{n}", subcategory=f"mine{n}", **kw)
+        # 300 m apart: none a repeat of another (a subcategory of the code table, trial AU m1)
+        return _register(world, who, 300.0 * n, title=f"上报{n}", **kw)
 
     mine = [report(reporter, n) for n in range(2)]
     old = report(reporter, 2, reported_at=NOW - timedelta(days=40))
@@ -540,7 +541,7 @@ def test_a_report_names_the_settled_cases_of_its_kind_it_may_take_up_again(
     near = settled(0, 5)
     later = settled(20, 2)
     settled(30, 40)  # settled too long ago
-    settled(40, 3, subcategory="noise")  # another kind
+    settled(40, 3, subcategory="land")  # another kind
     settled(600, 3)  # too far
     still_open = _register(world, who, 10, reported_at=NOW - timedelta(days=70))
     new = _register(world, who, 50, reported_at=NOW)
