@@ -874,7 +874,7 @@ def whole_number(params: Mapping[str, Any], name: str, default: int) -> int:
         try:
             return int(value)
         except ValueError:
-            value_text = value[:20]
+            value_text = str(value)[:20]
     raise InvalidInput(f"{WHOLE_NUMBER_RULES[name]}，收到“{value_text}”")
 
 
