@@ -205,6 +205,16 @@ def test_full_huaning_demo_loads_the_reported_scale(db: Session, huaning: DemoDa
         )
         > 4525 // 2
     )
+    # nearly every 社区矫正人员 on the register is still under correction; a few ended in the
+    # last weeks and await their 解除矫正 (trial AW S4: 79 in 宁州街道 alone awaited it)
+    corrections = db.execute(
+        text(
+            "SELECT count(*) AS n, count(*) FILTER (WHERE (attributes ->> 'end_date')::date"
+            " < DATE '2026-11-23') AS over FROM persons WHERE category = 'correction'"
+            " AND ended_on IS NULL AND area_code LIKE '530424%'"
+        )
+    ).one()
+    assert 0 < corrections.over < corrections.n // 20, corrections
     roles = {login.role for login in report.logins}
     assert roles == {
         "admin",

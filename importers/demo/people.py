@@ -124,6 +124,27 @@ def _day(rng: np.random.Generator, today: date, lo: int, hi: int) -> str:
     return (today + timedelta(days=int(rng.integers(lo, hi)))).isoformat()
 
 
+def _correction_end(rng: np.random.Generator, start: int) -> int:
+    """Return the day a correction begun ``start`` days from today ends, from today.
+
+    Nearly all of a register's 社区矫正人员 are still under correction: an end drawn before
+    today is moved as far after it, except about one in twenty-five, whose correction ended
+    within the last three weeks and awaits its 解除矫正 (the 走访 tab's 矫正期已满待解除).
+    One draw, as before, so that the rest of the demo is unchanged.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> ends = [_correction_end(rng, -700) for _ in range(2000)]
+    >>> 0.01 < sum(e <= 0 for e in ends) / 2000 < 0.08, min(ends) >= -21
+    (True, True)
+    """
+    end = int(rng.integers(start + 180, start + 1100))
+    if end > 0:
+        return end
+    return -(-end % 21) - 1 if -end % 25 == 0 else 1 - end
+
+
 def _attributes(category: str, level: int, rng: np.random.Generator, today: date) -> dict[str, Any]:
     """Return a person's category-specific fields as an import stores them (English keys)."""
     return validate_attributes(category, _written_attributes(category, level, rng, today))
@@ -145,10 +166,12 @@ def _written_attributes(
         }
     if category == C.CORRECTION:
         start = int(rng.integers(-700, -5))
+        kind = str(pick(_CORRECTION_TYPES, p=_CORRECTION_SHARES))
+        begun = _day(rng, today, start, start + 1)
         return {
-            "矫正类别": str(pick(_CORRECTION_TYPES, p=_CORRECTION_SHARES)),
-            "矫正开始日期": _day(rng, today, start, start + 1),
-            "矫正结束日期": _day(rng, today, start + 180, start + 1100),
+            "矫正类别": kind,
+            "矫正开始日期": begun,
+            "矫正结束日期": (today + timedelta(days=_correction_end(rng, start))).isoformat(),
             "是否脱管": bool(rng.random() < 0.01),
             "是否漏管": bool(rng.random() < 0.01),
             "电子定位": bool(rng.random() < 0.3 + 0.5 * (level == 1)),
