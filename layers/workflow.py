@@ -167,7 +167,9 @@ RULES: dict[str, Rule] = {
     "supervise": Rule(OPEN_STATES, None, frozenset({Role.COMMANDER}), LevelRule.ABOVE, "督办"),
     # the level handling a case answers a superior's 督办 (报送办理情况): a note in the timeline,
     # which the superior's 我督办的 shows as the answer (trial AQ M2); offered only under a 督办
-    "supervision_reply": Rule(OPEN_STATES, None, OPERATORS, LevelRule.AT, "督办回复"),
+    # the level handling the case answers its superior's 督办, or the unit it was dispatched
+    # to, which is on site and now sees the 督办 (trial AU M1)
+    "supervision_reply": Rule(OPEN_STATES, None, OPERATORS, LevelRule.DISPATCH, "督办回复"),
     "summon": Rule(OPEN_STATES, None, OPERATORS, LevelRule.AT_OR_ABOVE, "吹哨"),
     # a department a 吹哨 named answers it, without being the case's dispatch: a note the
     # summoning level reads in the timeline (trial AQ S3); offered only to those named
@@ -781,6 +783,9 @@ def _level_refusal(
 ) -> str:
     """Say why the actor's level may not take an action on a case of ``handling_level``."""
     case_level, own = Level(handling_level).label, Level(actor_level).label
+    if rule is RULES["supervision_reply"]:  # the answer to a superior's 督办, not a dispatch's work
+        by = f"{case_level}级或承办单位（{held_by}）" if held_by else f"{case_level}级"
+        return f"{rule.label}须由办理该案件的{by}填写：您在{own}级"
     if rule.level is LevelRule.DISPATCH:
         above = "（上级可督办、催办或提级办理）" if actor_level < handling_level else ""
         if held_by:

@@ -142,11 +142,25 @@ def test_the_citys_supervision_reaches_the_unit_the_county_dispatched_to(
     assert list(_listed(api_client, users("village"), "under_supervision")) == [to_village]
     assert _new_to(api_client, users("village"), V1) == [to_village]
 
-    # the township acts on it: no longer new to it, still to answer (the county answers)
+    # the township acts on it: no longer new to it, still to answer
     accepted = act(api_client, users("town"), to_town, "accept")
     assert accepted.status_code == 200, accepted.text
     assert to_town not in _new_to(api_client, users("town"), TOWN)
     assert to_town in _listed(api_client, users("town"), "under_supervision")
+    # and it answers the city itself, being on site; a village not sent the case may not
+    allowed = api_client.get(f"/api/cases/{to_town}/allowed", headers=users("town")).json()
+    assert "supervision_reply" in [a["action"] for a in allowed["allowed"]], allowed
+    refused = act(api_client, users("village"), to_town, "supervision_reply", note="社区回复")
+    assert refused.status_code == 403, refused.text
+    answered = act(
+        api_client,
+        users("town"),
+        to_town,
+        "supervision_reply",
+        note="街道已约谈商户，8日前办结。",
+    )
+    assert answered.status_code == 200, answered.text
+    assert to_town not in _listed(api_client, users("town"), "under_supervision")
 
 
 def test_settled_orders_stay_in_the_superiors_lists_for_30_days(
