@@ -56,8 +56,9 @@ ANOTHER_NAME_NOTE = (
 """What the summary says of a row whose ID is on record in another category under another
 name (no name, no ID)."""
 ELSEWHERE_ROW = (
-    "该公民身份号码已在其他辖区登记，不能在此导入；请核对身份证号，"
-    "如确为本辖区人员，请联系县综治中心办理"
+    "该公民身份号码已在其他辖区登记，不能在此导入；请核对身份证号。如该人员已迁入本辖区："
+    "须先由登记该人员的乡镇（街道）为其办理注销（迁出），再由县综治中心在登记表中登记该人员"
+    "（其记录随之转入本辖区）"
 )
 """Why a row of a file imported for a jurisdiction is refused when its resident ID is on record
 outside it: whatever the category, the place and the name (:func:`on_record_elsewhere`)."""
