@@ -27,6 +27,11 @@
   // the hot-spot cells by Gi* bin (cold spots are not drawn: no risk), and the confidence of each
   const HOT_COLOURS = { 3: "#b30000", 2: "#e34a33", 1: "#fc8d59", "-1": "#9ecae1", "-2": "#4292c6", "-3": "#08519c" };
   const HOT_CONFIDENCE = { 3: "99%", 2: "95%", 1: "90%" };
+  // a hot cell's fill (the wall's dark map needs more), and below what width on screen it is drawn
+  // without its dashed outline, which would make it look bigger than it is (trial AU m5)
+  const HOT_FILL = screen ? 0.45 : 0.12;
+  const HOT_FILL_SMALL = 0.75;
+  const HOT_OUTLINE_MIN_PX = 12;
   // a hot cell's two counts, named alike in its popup, its alert and the list of its cases
   // (layers/hotspot_cases.py): the cell's own, and with its six neighbours (what Gi* weighs and
   // what an alert's title counts, 「某村一带 97 起案件」)
@@ -356,9 +361,28 @@
       tr.appendChild(el("td", "", fmtKpi("open", child.kpis.open)));
       tr.appendChild(el("td", child.kpis.overdue > 0 ? "text-danger fw-bold" : "", fmtKpi("overdue", child.kpis.overdue)));
       tr.appendChild(el("td", "", fmtKpi("active_hotspots", child.kpis.active_hotspots)));
-      if (extra) tr.appendChild(el("td", "", fmtKpi(st.kpi, child.kpis[st.kpi])));
+      if (extra) tr.appendChild(kpiCell(st.kpi, child.kpis[st.kpi]));
       tbody.appendChild(tr);
     });
+  }
+
+  /**
+   * A child's figure in 下级单位: a 「—」 says why under it, not only in a tooltip (trial AU M6:
+   * from above, a township's withheld 走访逾期 read as a blank, and on the wall nobody hovers).
+   */
+  function kpiCell(name, value) {
+    const td = el("td", "", fmtKpi(name, value));
+    const why = value === null || value === undefined ? blankWhy(name) : "";
+    if (why) td.appendChild(el("div", "zz-blank-why", why));
+    return td;
+  }
+
+  /** Why a unit's figure reads 「—」 (as the brief's 说明 says it), or "" when it never does. */
+  function blankWhy(name) {
+    if (name === "overdue_visits") return role() === "department" ? "部门账号不显示" : "保护个人信息，不予显示";
+    if (name === "resolved_share") return "时段内无受理案件";
+    if (name === "cameras_online_share") return "无视频点位";
+    return "";
   }
 
   // The queue pane lists the unit's own queue (the feed's), or across its whole area at every
@@ -1572,13 +1596,20 @@
     const box = document.getElementById("zz-legend");
     const ramp = GOOD_KPIS.includes(st.kpi) ? RAMP_GOOD : RAMP_BAD;
     let html = '<div class="zz-legend-title">' + zz.esc(KPI_LABELS[st.kpi]) + "</div>";
-    if (!(br.max > 0)) {
+    // a unit shaded grey for its 「—」: why, where the wall's reader looks (trial AU M6)
+    const values = Object.values(childKpis()).map((k) => k[st.kpi]);
+    const blanks = values.filter((v) => v === null || v === undefined).length;
+    const why = blanks ? blankWhy(st.kpi) : "";
+    if (why && blanks === values.length) {
+      // every unit's 「—」: said by the line below, not as 「0 或无数据」
+    } else if (!(br.max > 0)) {
       html += '<div><i style="background:' + ramp[0] + '"></i>各单位均为 0 或无数据</div>';
     } else {
       classLines(br).forEach(function (line, i) {
         html += '<div class="zz-legend-class"><i style="background:' + rampColour(ramp, i, br.bounds.length) + '"></i>' + line + "</div>";
       });
     }
+    if (why) html += '<div class="zz-legend-blank zz-legend-wrap"><i style="background:' + colorFor(null, br) + '"></i>「—」' + why + "</div>";
     html += '<div class="zz-legend-title mt-1">风险等级</div>';
     [1, 2, 3, 4].forEach(function (r) {
       html += '<div><i class="round" style="background:' + zz.riskColor(r) + '"></i>' + zz.esc(zz.label("risk_level", r)) + "</div>";
@@ -1643,7 +1674,10 @@
     }
     let html = '<div class="zz-legend-title mt-1">热点分析（最近一次）</div>';
     [3, 2, 1].forEach(function (bin) {
-      html += '<div><i class="zz-hot-swatch" style="border-color:' + HOT_COLOURS[bin] + '"></i>热点，置信度 ' + HOT_CONFIDENCE[bin] + "</div>";
+      // filled in the cell's colour, as the map draws it: three white squares with thin dashed
+      // borders were one swatch at wall distance (trial AU m5)
+      const colour = HOT_COLOURS[bin];
+      html += '<div><i class="zz-hot-swatch" style="border-color:' + colour + ";background:" + colour + '"></i>热点，置信度 ' + HOT_CONFIDENCE[bin] + "</div>";
     });
     // which cells, and why one may cross the outline (trial AQ m8): its figures are the whole cell's
     html += '<div class="zz-legend-note zz-legend-wrap zz-hot-rule">' + HOT_RULE + "</div>";
@@ -2125,8 +2159,9 @@
     entry.group.clearLayers();
     entry.group.addLayer(
       L.geoJSON(fc, {
-        // a dashed outline over a faint fill: told apart from the case-count hexagons, filled reds
-        style: (f) => ({ color: HOT_COLOURS[f.properties.bin] || "#999", weight: 2.5, dashArray: "5 3", fillColor: HOT_COLOURS[f.properties.bin] || "#999", fillOpacity: 0.12 }),
+        // a dashed outline over a fill: told apart from the case-count hexagons, filled reds; on
+        // the dark wall a stronger fill, as its legend's swatches (trial AU m5)
+        style: (f) => ({ color: HOT_COLOURS[f.properties.bin] || "#999", weight: 2.5, dashArray: "5 3", fillColor: HOT_COLOURS[f.properties.bin] || "#999", fillOpacity: HOT_FILL }),
         onEachFeature: function (f, layer) {
           const p = f.properties;
           const cases =
@@ -2145,9 +2180,32 @@
         },
       })
     );
+    fitHotCells(entry);
     const marked = st.cellMark && hotCell(st.cellMark.cellId);
     if (marked) markCell(marked, st.cellMark.cellId);
     else st.cellMark = null;
+  }
+
+  /**
+   * Hot cells a few pixels across (a province's or a city's whole map) are drawn as their fill
+   * alone: their dashed outline made each a blot bigger than the cell, spilling over the unit's
+   * outline (trial AU m5). Zoomed in, the outline again.
+   */
+  function fitHotCells(entry) {
+    let size = null;
+    entry.group.eachLayer(function (geo) {
+      if (size !== null || !(geo instanceof L.GeoJSON)) return;
+      geo.eachLayer(function (cell) {
+        if (size !== null) return;
+        const b = cell.getBounds();
+        size = map.latLngToContainerPoint(b.getSouthEast()).x - map.latLngToContainerPoint(b.getNorthWest()).x;
+      });
+    });
+    const small = size !== null && size < HOT_OUTLINE_MIN_PX;
+    entry.group.eachLayer(function (geo) {
+      if (geo instanceof L.GeoJSON) geo.setStyle({ stroke: !small, fillOpacity: small ? HOT_FILL_SMALL : HOT_FILL });
+    });
+    entry.small = small;
   }
 
   /** A run's window as the days it covers (its end is excluded). */
@@ -2290,6 +2348,8 @@
       if (mode && !entry.loaded) {
         entry.loaded = true;
         entry.loading = loadHotspots(entry);
+      } else if (entry.loaded) {
+        fitHotCells(entry);
       }
     } else if (def.source === "heat") {
       if (mode) loadHeat(entry);
