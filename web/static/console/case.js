@@ -251,6 +251,10 @@
       note.textContent = "个人信息已脱敏显示。";
     } else if (page.me.role === "grid_worker" && d.reporter_refusal) {
       note.textContent = "个人信息已脱敏显示：" + d.reporter_refusal + "。";
+    } else if (page.me.unmask_refusal && ["commander", "dispatcher"].includes(page.me.role)) {
+      // a city's operators can never be given the right, yet read the reporter of a case their
+      // level handles: say what holds for this case, not 「市级账号不能查看个人信息明文」 (trial AU m3)
+      note.textContent = operatorNote(page.case.handling_level);
     } else if (page.me.unmask_refusal) {
       // a city's account can never be given the right: say so, rather than send it to an admin
       note.textContent = "个人信息已脱敏显示：" + page.me.unmask_refusal + "。";
@@ -259,6 +263,21 @@
         ? "个人信息已脱敏显示。"
         : "个人信息已脱敏显示。查看完整信息需由管理员授予查看明文权限。";
     }
+  }
+
+  /**
+   * Why an operator whose account cannot hold the unmask right (province, city) reads no reporter
+   * here: the contact is read by the level handling the case, his own included (trial AU m3).
+   */
+  function operatorNote(handlingLevel) {
+    const own = zz.label("handling_level", page.meLevel);
+    if (handlingLevel === page.meLevel) {
+      return "个人信息已脱敏显示：本案件已销号，不再查看反映人联系方式。";
+    }
+    return (
+      "个人信息已脱敏显示：本案件由" + zz.label("handling_level", handlingLevel) +
+      "办理，反映人联系方式由办理层级查看；" + own + "办理的案件，本级需联系或回访反映人时可查看（须填写事由，记入审计日志）。"
+    );
   }
 
   function renderDetail(d) {
