@@ -2015,12 +2015,10 @@ def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
     return out
 
 
-#: The states in which a case's dispatch has work to do (受理 … 办结): a unit may hold it.
+#: The states in which a case's dispatch has work to do (受理 … 办结): a unit may hold it (not
+#: every state of the 督办回复, which shares the dispatch's level rule).
 _DISPATCH_WORK = frozenset(
-    name
-    for rule in workflow.RULES.values()
-    if rule.level is workflow.LevelRule.DISPATCH
-    for name in rule.sources
+    state for name in workflow.OWN_DISPATCH_ACTIONS for state in workflow.RULES[name].sources
 )
 
 
