@@ -626,9 +626,13 @@ def test_reporter_contact_is_audited_and_guarded(world: Session) -> None:
         .where(AuditEntry.action == "case.reporter.unmask", AuditEntry.object_id == str(case.id))
         .order_by(AuditEntry.id)
     ).all()
-    assert [(e.actor_name, e.reason) for e in entries] == [
-        (handler.name, "联系当事人"),
-        (who.name, "回访核实诉求"),
+    # the refused reads too, with the reason typed (trial AU m4)
+    assert [(e.actor_name, e.outcome, e.reason) for e in entries] == [
+        (county.name, "denied", "核实情况"),
+        (handler.name, "denied", "联系当事人"),
+        (handler.name, "ok", "联系当事人"),
+        (who.name, "failed", "看"),
+        (who.name, "ok", "回访核实诉求"),
     ]
     assert all("赵敏" not in str(e.detail) for e in entries)
 
