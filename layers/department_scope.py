@@ -27,9 +27,8 @@ from sqlalchemy.dialects.postgresql import TEXT as PG_TEXT
 from sqlalchemy.orm import Session, aliased
 
 from geo.codes import division_level, enclosing_code, scope_range
-from layers import audit
 from layers.accounts import Reader
-from layers.disclosure import REASON_NOT_KEPT, own_values
+from layers.disclosure import audit_refusal, own_values
 from layers.errors import Forbidden, InvalidInput
 from layers.model import AssigneeKind, Case, CaseEvent, CaseState, Dispatch, Person, Role
 from layers.model.dispatches import ACTIVE_DISPATCH
@@ -75,17 +74,9 @@ def refuse_unmask(session: Session, reader: Reader, person_id: int, *, reason: s
     person = session.scalar(
         select(Person).where(Person.id == person_id, Person.area_code >= lo, Person.area_code < hi)
     )
-    kept = audit.loggable_reason(reason.strip(), own_values(person)) if person else REASON_NOT_KEPT
-    audit.record(
-        session,
-        actor_id=reader.user_id,
-        actor_name=reader.username,
-        action="person.unmask",
-        object_type="person",
-        object_id=str(person_id),
-        outcome="denied",
-        reason=kept,  # a refused reason may hold personal data
-        detail={"refused": UNMASK_REFUSED},
+    own = own_values(person) if person is not None else None
+    audit_refusal(
+        session, reader, person_id, reason.strip(), UNMASK_REFUSED, own, in_scope=person is not None
     )
     raise Forbidden(COMMAND_VIEW_REFUSED)
 

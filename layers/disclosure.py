@@ -134,7 +134,7 @@ def _recent_visits(session: Session, person_id: int) -> list[RecentVisit]:
     ]
 
 
-def _refuse(
+def audit_refusal(
     session: Session,
     reader: Reader,
     person_id: int,
@@ -144,6 +144,26 @@ def _refuse(
     *,
     in_scope: bool = True,
 ) -> None:
+    """Write the audit entry of a refused unmasked read of a person (``person.unmask``, denied).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session in a transaction scoped to the reader (commit it after the refusal).
+    reader : layers.accounts.Reader
+        Who asked.
+    person_id : int
+        The person asked for.
+    reason : str
+        The reason stated: kept without personal data (:func:`layers.audit.loggable_reason`,
+        the person's own values ``own`` too), or not at all outside the reader's scope.
+    why : str
+        The refusal, in the entry's detail.
+    own : dict, optional
+        The person's own values (:func:`own_values`) to leave out of the reason.
+    in_scope : bool
+        Whether the person lies in the reader's scope.
+    """
     kept = audit.loggable_reason(reason, own) if in_scope else REASON_NOT_KEPT
     audit.record(
         session,
@@ -242,21 +262,25 @@ def unmask_person(
     if refused is not None:
         why, message = refused
         own = own_values(person) if person else None
-        _refuse(session, reader, person_id, reason, why, own, in_scope=person is not None)
+        audit_refusal(session, reader, person_id, reason, why, own, in_scope=person is not None)
         raise Forbidden(message)
     own = own_values(person, keys) if person is not None else None
     try:
         reason = audit.check_reason(reason, own=own)
     except InvalidInput as exc:
-        _refuse(session, reader, person_id, reason, str(exc), own, in_scope=person is not None)
+        audit_refusal(
+            session, reader, person_id, reason, str(exc), own, in_scope=person is not None
+        )
         raise
     if person is None:
-        _refuse(session, reader, person_id, reason, "not found in scope", in_scope=False)
+        audit_refusal(session, reader, person_id, reason, "not found in scope", in_scope=False)
         raise NotFound("该人员不存在或不在您的辖区内")
     if reader.role in visits_due.FOLLOWED_ONLY_ROLES and not visits_due.follows(
         session, reader.worker_id, person.id
     ):  # a grid worker reads those he follows (trial AW M4)
-        _refuse(session, reader, person_id, reason, "not followed by the reader's worker", own)
+        audit_refusal(
+            session, reader, person_id, reason, "not followed by the reader's worker", own
+        )
         raise Forbidden(visits_due.NOT_FOLLOWED_UNMASK)
     visits = _recent_visits(session, person.id)
     shown = sum(len(v.photos) for v in visits)  # the visit photos this read shows (thumbnails)
