@@ -23,11 +23,11 @@ person's record of a category is one (its unique key, category and ID hash): reg
 in the scope after it left the register (moved to another township of the county, or back), the
 record is put on the register again there, and the answer says where and when it had left
 (trial AW M2). A 严重精神障碍患者 is managed no less strictly than their 危险性评估 requires
-(:func:`layers.person_attributes.raised_level`, trial AW S1), and the registration says so. The refusal's
-audit entry is filed under the record it met (``zongzhi_person_records_elsewhere``, migration
-0030, reads past the scope and gives the records' ids only), so that a person's look-up in the
-audit log finds who typed their ID. The registration has no ``import_id``; the audit entry
-(``person.register``, by the API) says who registered whom.
+(:func:`layers.person_attributes.raised_level`, trial AW S1), and the registration says so. The
+refusal's audit entry is filed under the record it met (``zongzhi_person_records_elsewhere``,
+migration 0030, reads past the scope and gives the records' ids only), so that a person's
+look-up in the audit log finds who typed their ID. The registration has no ``import_id``; the
+audit entry (``person.register``, by the API) says who registered whom.
 """
 
 from __future__ import annotations
