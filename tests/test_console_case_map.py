@@ -24,7 +24,7 @@ from sqlalchemy import Row, text
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import Desk, _act, _desk, _register, _token
+from tests.test_console_dispatch import Desk, _act, _desk, _matter_of_its_own, _register, _token
 
 pytestmark = [
     pytest.mark.browser,
@@ -49,10 +49,13 @@ def desk(console_demo: ConsoleDemo) -> Desk:
     return _desk(console_demo)
 
 
-def _registered(
-    demo: ConsoleDemo, desk: Desk, title: str, sub: str, *, triage: bool = False
-) -> Any:
-    """A case the desk's dispatcher registers at the desk's spot (and triages): its JSON."""
+def _registered(demo: ConsoleDemo, desk: Desk, title: str, *, triage: bool = False) -> Any:
+    """A case the desk's dispatcher registers at the desk's spot (and triages): its JSON.
+
+    Of a dispute subcategory no case near the spot has, so that it is no repeat of another
+    test's case (a made-up subcategory is refused since trial AU m1).
+    """
+    sub = _matter_of_its_own(demo, desk.spot)
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
         me = _token(client, desk.dispatcher)
         case = _register(client, me, desk.spot, title, sub, 0)
@@ -146,7 +149,7 @@ def test_the_case_page_maps_the_case_and_links_navigation_on_a_desk(
     page: RecordedPage, console_demo: ConsoleDemo, desk: Desk
 ) -> None:
     demo = console_demo
-    case = _registered(demo, desk, "地图测试：路边摊位纠纷", "x")
+    case = _registered(demo, desk, "地图测试：路边摊位纠纷")
     login(page, demo.origin, desk.dispatcher, next_path=f"/cases/{case['id']}")
     _map_shows_the_case(page, case)
     # 定位 is a phone's: the desk's position is not the place's
@@ -160,7 +163,7 @@ def test_a_worker_on_his_phone_maps_the_case_and_his_distance_to_it(
     page: RecordedPage, console_demo: ConsoleDemo, desk: Desk
 ) -> None:
     demo = console_demo
-    case = _registered(demo, desk, "地图测试：楼道噪音", "y")
+    case = _registered(demo, desk, "地图测试：楼道噪音")
     with demo.owner.begin() as conn:  # a 蓝色 (low-risk) case: its pin is blue
         conn.execute(text("UPDATE cases SET risk_level = 4 WHERE id = :c"), {"c": case["id"]})
     here = (desk.spot.lon + 0.003, desk.spot.lat + 0.001)
@@ -240,7 +243,7 @@ def test_the_desk_says_to_phone_a_worker_without_an_account(
                 ),
                 {"lon": desk.spot.lon + 0.00005, "lat": desk.spot.lat, "w": worker.id},
             )
-        case = _registered(demo, desk, "派单测试：无账号网格员", "z", triage=True)
+        case = _registered(demo, desk, "派单测试：无账号网格员", triage=True)
         path = f"/dispatch/{township}?case={case['id']}"
         login(page, demo.origin, desk.dispatcher, next_path=path)
         row = page.locator(f"#dz-candidates tr[data-worker-id='{worker.id}']")
@@ -278,7 +281,7 @@ def test_the_desk_registers_an_accept_for_a_worker_without_an_account_by_name(
     and the 派单 row's 说明 was empty."""
     demo = console_demo
     worker = _workers_without_account(demo, desk.village)[-1]
-    case = _registered(demo, desk, "代为登记测试：楼道堆物", "w", triage=True)
+    case = _registered(demo, desk, "代为登记测试：楼道堆物", triage=True)
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
         sent = client.post(
             f"/api/cases/{case['id']}/dispatch",
