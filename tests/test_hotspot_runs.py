@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import h3
@@ -291,11 +291,14 @@ def test_an_alert_says_on_which_periods_and_cells_its_class_was_judged(world: Se
     listed = alerts.alert_json(world, bare.id, min_count=1)
     assert (listed["title"], listed["basis"]) == ("新增热点：某村一带 5 起案件", None)
 
-    # the brief's 风险预警 gives each alert's basis beside it, and says how it differs
-    window = work_brief.rolling(7, NOW)
-    feed = command.feed(world, COUNTY, actor=who, now=NOW, window=(window.start, window.end))
+    # the brief's 风险预警 gives each alert's basis beside it, and says how it differs: a brief
+    # of the last days ending now, since the run raised its alerts now (not at NOW), and a
+    # brief leaves out the alerts raised after its window (trial AU M5)
+    made = datetime.now(UTC)
+    window = work_brief.rolling(7, made)
+    feed = command.feed(world, COUNTY, actor=who, now=made, window=(window.start, window.end))
     book = load_workbook(
-        io.BytesIO(work_brief.workbook(feed, [], window=window, now=NOW)), read_only=True
+        io.BytesIO(work_brief.workbook(feed, [], window=window, now=made)), read_only=True
     )
     rows = [list(r) for r in book["风险预警"].iter_rows(values_only=True)]
     assert rows[0][:3] == ["状态", "预警", "判定依据"]
