@@ -44,7 +44,12 @@ TODAY = datetime.now(CHINA).date()
 def register(
     api_world: ApiWorld, database: SuiteDatabase
 ) -> Iterator[Callable[..., dict[str, Any]]]:
-    """Put a fresh person on record in village 0 (as a roster would): their id and category."""
+    """Put a fresh person on record in village 0 (as a roster would): their id and category.
+
+    They are removed after the test, so that the shared world's counts stay its own (the
+    visit list's tests count the county's persons).
+    """
+    ids: list[int] = []
 
     def made(name: str = "王建国", since: date | None = None) -> dict[str, Any]:
         serial = next(_SERIAL)
@@ -67,9 +72,12 @@ def register(
                     "g": f"{VILLAGES[0]}003",
                 },
             ).scalar_one()
+        ids.append(int(pid))
         return {"id": int(pid), "category": "released"}
 
     yield made
+    with Session(database.owner) as session, session.begin():
+        session.execute(text("DELETE FROM persons WHERE id = ANY(:ids)"), {"ids": ids})
 
 
 def _end(client: TestClient, headers: dict[str, str], pid: int, **body: Any) -> Any:
