@@ -2,7 +2,8 @@
 
 A 走访台账 writes whom each visit reached (见到本人, 电话, 人户分离, 失联 …) in a 走访结果 (or
 走访情况分类) column; the import stores it, an unknown word is refused by row naming the
-choices, and a file without the column records every visit as 见到本人, as it always was.
+choices, and a file without the column records every visit as 见到本人, as it always was, but
+leaves the outcome of a visit already on record as it is.
 """
 
 from __future__ import annotations
@@ -76,3 +77,19 @@ def test_a_file_without_the_column_records_visits_that_met_the_person(
     )
     assert outcome.committed and not outcome.problems
     assert _outcomes(db) == [("2025-05-01", "met")]
+
+
+def test_a_corrected_file_without_the_column_keeps_each_visits_outcome(
+    db: Session, tmp_path: Path
+) -> None:
+    _setup(db, tmp_path)
+    headers = ["身份证号", "走访日期", "走访人", "走访情况", "走访结果"]
+    first = [[PERSON, "2025-05-03", "王芳", "家中无人", "人户分离"]]
+    assert _import(db, tmp_path / "走访记录.csv", headers, first).committed
+    # the clerk's corrected note, in a file of the older template (no 走访结果)
+    corrected = [[PERSON, "2025-05-03", "王芳", "家中无人，邻居称已外出务工"]]
+    outcome = _import(db, tmp_path / "走访记录（更正）.csv", headers[:4], corrected)
+    assert outcome.committed and not outcome.problems
+    assert _outcomes(db) == [("2025-05-03", "absent")]
+    note = db.execute(text("SELECT note FROM person_visits")).scalar_one()
+    assert note == "家中无人，邻居称已外出务工"

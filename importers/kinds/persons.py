@@ -577,7 +577,9 @@ def _prepare_visits(checks: RowChecks, context: Context) -> list[Part]:
             VISITOR: visitor,
         },
     )
-    return [Part(records, visit_key(checks.has("visitor")), False)]
+    # a corrected file without 走访结果 keeps the outcome each visit on record has
+    unsaid = unsaid_columns(checks, ("outcome",))
+    return [Part(records, visit_key(checks.has("visitor")), False, insert_only=unsaid)]
 
 
 def visit_key(has_visitor: bool) -> tuple[str, ...]:
