@@ -217,3 +217,19 @@ def test_a_visit_of_the_wrong_category_names_the_persons_category(
         )
     ]
     assert _visits(db) == []
+
+
+def test_a_visitors_mobile_written_in_groups_is_one_visitor(db: Session, tmp_path: Path) -> None:
+    """Trial AV: ``139 0000 0021`` was read as three visitors, none of them a worker."""
+    _setup(db, tmp_path)
+    rows = [
+        [PERSON, "2026-11-03", "139 0000 0021", "入户"],
+        [PERSON, "2026-11-04", "139-0000-0022、李娜", "联合走访"],
+    ]
+    outcome = _import(db, tmp_path / "走访.csv", HEADERS, rows)
+    assert outcome.committed and not outcome.problems
+    assert _visits(db) == [
+        ("2026-11-03", "SJ-01", "入户"),
+        ("2026-11-04", "SJ-02", "联合走访"),
+        ("2026-11-04", "SJ-03", "联合走访"),
+    ]
