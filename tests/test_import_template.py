@@ -225,3 +225,9 @@ def test_the_mapping_example_is_a_mapping_file_the_import_reads(
     for header, values in read.values.items():
         column = next(c for c in template_columns(KINDS[kind]) if c.header.lstrip("*") == header)
         assert set(values.values()) <= set(column.values)
+
+
+def test_the_visits_template_says_a_visitor_may_be_named_by_mobile_number() -> None:
+    """Trial AV: the import matches a 走访人 by phone, the template only said 工号 or 姓名."""
+    (visitor,) = [c for c in template_columns(KINDS["visits"]) if c.field == "visitor"]
+    assert all(way in visitor.note for way in ("工号", "手机号", "姓名", "顿号")), visitor.note
