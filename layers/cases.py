@@ -423,9 +423,10 @@ def register(
     Raises
     ------
     InvalidInput
-        Unknown channel or category, a subcategory not of the category (naming those that
-        are, :func:`_triaged_subcategory`), bad risk/level, no location, a location outside every
-        jurisdiction, or a resident ID or mobile number in the title, description or address
+        Unknown channel or category, a grid worker's channel not his
+        (:data:`layers.workflow.WORKER_CHANNELS`), a subcategory not of the category (naming those
+        that are, :func:`_triaged_subcategory`), bad risk/level, no location, a location outside
+        every jurisdiction, or a resident ID or mobile number in the title, description or address
         (read in clear by every level: the reporter's phone has its own masked field,
         :func:`layers.free_text.refuse_personal_numbers`), or given as the channel's number
         (:func:`layers.free_text.refuse_personal_work_order_number`).
@@ -438,6 +439,9 @@ def register(
         raise Forbidden(f"{Role.label_of(actor.role)}不能登记案件")
     if channel not in Channel.labels():
         raise InvalidInput(f"来源渠道无效，可选：{'、'.join(Channel.labels().values())}")
+    if actor.role == Role.GRID_WORKER and channel not in workflow.WORKER_CHANNELS:
+        ways = "、".join(Channel.label_of(c) for c in workflow.WORKER_CHANNELS)
+        raise InvalidInput(f"网格员上报的来源渠道只能是{ways}，收到“{Channel.label_of(channel)}”")
     if category not in Category.labels():
         raise unknown_category()
     # a subcategory of the category's code table only, as a triage's (trial AU m1: 矛盾纠纷 /

@@ -78,6 +78,9 @@ FIELD = frozenset({Role.COMMANDER, Role.DISPATCHER, Role.GRID_WORKER, Role.DEPAR
 #: Who goes on site and visits the parties (到场, 回访): not a department, whose actions are
 #: 受理, 处置反馈, 办结 and 退回 (trial AQ M1: a department was offered the centre's 回访).
 ON_SITE = FIELD - {Role.DEPARTMENT}
+#: The channels a grid worker's report can come through: found on his round, told him in person
+#: or by phone; not a superior's 交办, a 12345 or 110 order or a 信访 (trial AW m4).
+WORKER_CHANNELS = ("grid_worker", "walk_in", "phone")
 
 
 @dataclass(frozen=True)

@@ -139,6 +139,9 @@ def test_a_grid_worker_reports_an_incident_at_his_position_from_his_phone(
     channel = page.locator("#dz-channel")
     expect(channel).to_have_value("grid_worker")
     assert channel.evaluate("(s) => s.selectedOptions[0].textContent") == "网格员上报"
+    # his own channels only: no 上级交办, 12345 or 信访 offered to a worker (trial AW m4)
+    offered = channel.evaluate("(s) => Array.from(s.options, (o) => o.textContent)")
+    assert offered == ["网格员上报", "来访", "来电"], offered
     form_box = _box(page, "#dz-register")
     assert form_box["left"] >= 0 and form_box["right"] <= WIDTH and form_box["top"] < HEIGHT
     _assert_fits(page)

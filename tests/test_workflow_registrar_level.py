@@ -117,3 +117,23 @@ def test_a_grid_workers_report_still_goes_to_the_township_desk(world: Session) -
     assert case.handling_level == 4
     assert case.id in _queue_ids(world, TOWN_DESK)
     assert _register(world, TOWN_DESK, "噪音扰民", offset=0.004).handling_level == 4
+
+
+def test_a_grid_worker_reports_through_his_own_channels_only(world: Session) -> None:
+    """Trial AW m4: a worker's report was offered (and took) 上级交办, 下级上报 and 信访."""
+    worker = actor("grid_worker", V1)
+    lon, lat = village_centre(V1)
+    for channel in ("superior", "petition", "hotline_12345"):
+        with pytest.raises(cases.InvalidInput, match="只能是网格员上报、来访、来电"):
+            cases.register(
+                world,
+                actor=worker,
+                channel=channel,
+                category="dispute",
+                subcategory="neighbours",
+                title="路灯损坏",
+                reported_at=NOW,
+                lon=lon,
+                lat=lat,
+            )
+    assert _register(world, worker, "邻里噪音").channel == "phone"

@@ -1544,6 +1544,9 @@
   // ------------------------------------------------------------------ walk-in registration
 
   /** A grid worker reports what he found himself (网格员上报); a desk registers a walk-in. */
+  /** What a grid worker's report may come through: found on his round, in person, by phone. */
+  const WORKER_CHANNELS = ["grid_worker", "walk_in", "phone"];
+
   function defaultChannel() {
     return isWorker() ? "grid_worker" : "walk_in";
   }
@@ -2002,6 +2005,10 @@
     $("zz-trends-link").hidden = isWorker();
     $("zz-screen-link").hidden = isWorker();
     if (!isWorker()) return;
+    // his own channels only (layers/workflow.py WORKER_CHANNELS; trial AW m4: 上级交办 was offered)
+    Array.from($("dz-channel").options).forEach(function (o) {
+      if (!WORKER_CHANNELS.includes(o.value)) o.remove();
+    });
     $("dz-channel").value = defaultChannel();
     $("dz-register-title").textContent = "上报事件（来源：网格员上报）";
   }
