@@ -40,7 +40,7 @@ from layers.model import (
     WorkerStatus,
 )
 from layers.video import view_sql
-from layers.visits_due import REACHED
+from layers.visits_due import REACHED, correction_end_sql
 
 
 @dataclass(frozen=True)
@@ -278,13 +278,18 @@ LAST_VISIT_SQL = (
 """The day of person ``t``'s last visit that reached them (NULL: never reached): a visit that
 found nobody (人户分离, 失联) does not restart the interval (:data:`layers.visits_due.REACHED`,
 trial AW S2)."""
+CORRECTION_END_SQL = correction_end_sql("t")
+"""The day person ``t``'s 社区矫正 ends (NULL: another category, or not given)."""
+_CENTRE_TODAY = "CAST(now() AT TIME ZONE 'Asia/Shanghai' AS date)"
 VISIT_DUE_SQL = (
     f"(SELECT coalesce({LAST_VISIT_SQL}, t.on_record_since) + r.interval_days"
     " FROM visit_rules r WHERE r.category = t.category"
-    " AND r.management_level = t.management_level)"
+    f" AND r.management_level = t.management_level"
+    f" AND coalesce({CORRECTION_END_SQL} >= {_CENTRE_TODAY}, true))"
 )
-"""The day person ``t``'s next visit is due (:mod:`layers.visits_due`; NULL: no rule, or never
-visited and on record since an unknown day)."""
+"""The day person ``t``'s next visit is due (:mod:`layers.visits_due`; NULL: no rule, never
+visited and on record since an unknown day, or a 社区矫正 past its end, no longer visited but
+awaiting 解除矫正)."""
 
 VISITING_ROLES = frozenset({Role.COMMANDER.value, Role.DISPATCHER.value, Role.GRID_WORKER.value})
 """Roles that visit special-population persons or direct their visits (the persons layer)."""
@@ -488,6 +493,7 @@ _ALL = (
             responsibles=RESPONSIBLES_SQL,
             last_visit=LAST_VISIT_SQL,
             visit_due=VISIT_DUE_SQL,
+            correction_end=f"CAST({CORRECTION_END_SQL} AS text)",
         ),
         tile_properties=("category", "management_level"),
         personal=True,

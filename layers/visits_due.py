@@ -76,13 +76,35 @@ LATEST_VISIT = (
 visited): a latest visit that found nobody is said on the person's card, a 失联 flagged."""
 
 _END_FIELD = END_DATES[C.CORRECTION.value]
-CORRECTION_END = (
-    f"(CASE WHEN p.category = '{C.CORRECTION.value}'"
-    f" AND p.attributes->>'{_END_FIELD}' ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'"
-    f" THEN CAST(p.attributes->>'{_END_FIELD}' AS date) END)"
-)
-"""SQL: the day person ``p``'s 社区矫正 ends (矫正结束日期; NULL: another category, or not
-given)."""
+
+
+def correction_end_sql(alias: str) -> str:
+    """Return the SQL of the day person ``alias``'s 社区矫正 ends (矫正结束日期).
+
+    Parameters
+    ----------
+    alias : str
+        The alias of the ``persons`` row in the query.
+
+    Returns
+    -------
+    str
+        A ``date`` expression: NULL for another category, or an end not given.
+
+    Examples
+    --------
+    >>> correction_end_sql("t").startswith("(CASE WHEN t.category = 'correction'")
+    True
+    """
+    return (
+        f"(CASE WHEN {alias}.category = '{C.CORRECTION.value}'"
+        f" AND {alias}.attributes->>'{_END_FIELD}' ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'"
+        f" THEN CAST({alias}.attributes->>'{_END_FIELD}' AS date) END)"
+    )
+
+
+CORRECTION_END = correction_end_sql("p")
+"""SQL: the day person ``p``'s 社区矫正 ends (:func:`correction_end_sql`)."""
 CORRECTION_NOTICE_DAYS = 7
 """A 社区矫正人员's card says 「矫正期满还有 N 天」 this many days before the end."""
 

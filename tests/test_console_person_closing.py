@@ -2,8 +2,9 @@
 
 Headless Chromium on the 华宁县 demo. A township's operator closes a person out: the reason from
 the list, the 去向, the day (today by default); 确定 stays disabled while the request is out;
-the toast says what it means and the card leaves the list. The person is read back from the
-database and removed afterwards, so the other console tests see the demo as loaded.
+the toast says what it means and the card leaves the list. The map's popup of a 社区矫正 past its
+end says so and offers the same 注销. The person is read back from the database and removed
+afterwards, so the other console tests see the demo as loaded.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import text
 from layers.china_time import CHINA
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
+from tests.test_console_unmask import _open_popup
 from tests.test_console_visits import _township_login
 
 NAME = "测注销"
@@ -165,3 +167,65 @@ def test_a_correction_past_its_end_opens_on_解除矫正_on_its_end_date(
     finally:
         with demo.owner.begin() as conn:
             conn.execute(text("DELETE FROM persons WHERE id = :id"), {"id": pid})
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_map_popup_of_a_correction_past_its_end_says_so_and_closes_it_out(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """The popup showed an 应访日期 for a correction past its end, and had no 注销 (session 40)."""
+    demo = console_demo
+    login_ = _township_login(demo)
+    township = login_.scope_code
+    end = datetime.now(CHINA).date() - timedelta(days=3)
+    with demo.owner.begin() as conn:
+        placed = conn.execute(
+            text(
+                "INSERT INTO persons (category, name, id_hash, id_masked, id_sealed,"
+                " management_level, attributes, area_code, grid_code, residence,"
+                " on_record_since) SELECT 'correction', :name, :h, '530424********0035', :s, 1,"
+                " jsonb_build_object('end_date', CAST(:end AS text)),"
+                " g.area_code, g.code, ST_PointOnSurface(g.boundary), DATE '2025-06-01'"
+                " FROM grids g WHERE g.area_code LIKE :prefix ORDER BY g.code LIMIT 1"
+                " RETURNING id, ST_Y(residence) AS lat, ST_X(residence) AS lon"
+            ),
+            {
+                "name": NAME,
+                "h": os.urandom(32),
+                "s": os.urandom(40),
+                "end": end.isoformat(),
+                "prefix": township[:9] + "%",
+            },
+        ).one()
+    try:
+        login(page, demo.origin, login_.username)
+        page.wait_for_url(f"{demo.origin}/console/{township}")
+        _open_popup(page, demo.origin, township, placed.lat, placed.lon)
+        popup = page.locator(f'.zz-person-popup[data-person-id="{placed.id}"]')
+        expect(popup.locator(".zz-correction-cell")).to_have_text(
+            f"已满（{end.isoformat()}），请办理解除矫正"
+        )
+        expect(popup.locator(".zz-visit-due-cell")).to_have_text("矫正期已满，不再走访")
+        page.screenshot_step("1-popup")
+        popup.locator(".zz-visit-end").click()
+        dialog = page.locator("#zz-end-dialog")
+        expect(dialog.locator("#zz-end-reason")).to_have_value("解除矫正")
+        expect(dialog.locator("#zz-end-day")).to_have_value(end.isoformat())
+        dialog.locator(".zz-end-submit").click()
+        expect(page.locator("#zz-toasts")).to_contain_text("已注销 测**（解除矫正）")
+        expect(popup).to_have_count(0)
+        # the persons read again: the marker left the map
+        page.wait_for_function(
+            "(pid) => !(pid in zzCommand.layers.persons.markers)", arg=str(placed.id)
+        )
+        with demo.owner.connect() as conn:
+            ended = conn.execute(
+                text("SELECT ended_on, ended_reason FROM persons WHERE id = :id"),
+                {"id": placed.id},
+            ).one()
+        assert tuple(ended) == (end, "解除矫正")
+        page.assert_clean(demo.origin)
+    finally:
+        with demo.owner.begin() as conn:
+            conn.execute(text("DELETE FROM persons WHERE id = :id"), {"id": placed.id})

@@ -172,6 +172,7 @@ def test_persons_are_masked(
         "responsibles",
         "last_visit",
         "visit_due",
+        "correction_end",
     }
 
 

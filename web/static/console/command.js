@@ -2003,18 +2003,34 @@
         ["所属网格", p.grid_name || p.grid_code],
         ["责任人", p.responsibles],
         ["上次走访", p.last_visit || "无记录"],
+        ...(p.correction_end ? [["矫正期", correctionText(p), "zz-correction-cell"]] : []),
         ["应访日期", visitDueText(p), "zz-visit-due-cell"],
       ]);
     // never on the big screen: a wall is read by everyone in the room
     if (!screen && st.me && st.me.can_unmask) root.appendChild(unmaskButton(marker, root, id));
     // an account the right may be given to is told where it comes from (trial AB: no hint)
     else if (!screen && st.me && !st.me.unmask_refusal) root.appendChild(el("div", "small text-muted mt-1", UNMASK_HINT));
+    // 注销 as on the 走访 card (person_closing.js): the map reads the persons again once done
+    const person = Object.assign({}, p, { id: id, correction_over: correctionOver(p) });
+    const end = !screen && window.zzPersonClosing && window.zzPersonClosing.button(st.me, person, () => marker.closePopup());
+    if (end) root.appendChild(el("div", "mt-1")).appendChild(end);
     marker.zzPopupRoot = root;
     return root;
   }
 
+  /** A 社区矫正 past its 矫正结束日期 (the end day is its last): no longer visited, 待解除矫正. */
+  function correctionOver(p) {
+    return Boolean(p.correction_end) && p.correction_end < zz.beijingDay();
+  }
+
+  /** 至 2027-03-01, or 已满（2026-11-30），请办理解除矫正 as the 走访 card says it. */
+  function correctionText(p) {
+    return correctionOver(p) ? "已满（" + p.correction_end + "），请办理解除矫正" : "至 " + p.correction_end;
+  }
+
   /** 2026-12-01（已逾期）: when a person's next visit is due, and whether that day is past. */
   function visitDueText(p) {
+    if (correctionOver(p)) return "矫正期已满，不再走访";
     if (!p.visit_due) return p.last_visit ? "" : "从未走访";
     return p.visit_due + (p.visit_due < zz.beijingDay() ? "（已逾期）" : "");
   }
