@@ -878,7 +878,9 @@ def _repeats_sheet(book: Workbook, rep: Report) -> None:
     """Add 重复反映: repeat reports per township, village and kind of matter, by period.
 
     The other sheets leave repeats out (each matter counts once); this one counts them alone
-    (trial AT M4), aggregates only, a small count written :data:`SUPPRESSED` as on the map.
+    (trial AT M4), aggregates only, a small count written :data:`SUPPRESSED` as on the map
+    and a row's total withheld (:func:`layers.trend_tables.row_total_shown`) :data:`HIDDEN`,
+    as the 走访逾期 sheet writes one: never 「<3」 for 29 (trial AY S3).
     """
     labels = [p.label for p in rep.series.periods]
     sheet = table_sheet(
@@ -891,7 +893,7 @@ def _repeats_sheet(book: Workbook, rep: Report) -> None:
                 r["village"],
                 r["kind"],
                 *(_repeat_count(n) for n in r["counts"]),
-                _repeat_count(r["total"]),
+                hidden(r["total"]),
             ]
             for r in rep.repeats
         ],
@@ -901,8 +903,9 @@ def _repeats_sheet(book: Workbook, rep: Report) -> None:
     if rep.cell_min_count > 1:
         sheet.append(
             [
-                f"注：小于{rep.cell_min_count}的数记为{SUPPRESSED}；"
-                "某行有记为该符号的数时，其合计也不予显示（以免相减推算）"
+                f"注：小于{rep.cell_min_count}的数记为{SUPPRESSED}；合计按实数显示，"
+                f"但由合计减去已显示的数即可推算出记为{SUPPRESSED}的数时，合计不予显示"
+                f"（记为{HIDDEN}，数字本身不一定小）"
             ]
         )
 

@@ -466,8 +466,9 @@ def repeat_reports(
     The trends page counts each matter once and leaves its repeats out (trial AT M4: no view of
     where they come from, of which types, or how they trend). These are the cases recorded as
     repeating another (``duplicate_of``), where they were reported, by the kind of the matter
-    (:func:`kind_label`) and period: aggregates only. A count below ``min_count`` is None, and
-    so is a row's total when any of its counts is (it would tell them by subtraction).
+    (:func:`kind_label`) and period: aggregates only. A count below ``min_count`` is None; a
+    row's total is exact unless, less the counts shown, it would tell one of those withheld
+    (:func:`row_total_shown`; trial AY S3: 3, 9, 11, 5 and one withheld read 合计 「<3」).
 
     Parameters
     ----------
@@ -486,8 +487,8 @@ def repeat_reports(
     -------
     list of dict
         ``township``, ``village`` (names, ``""`` when the case lies above), ``kind``,
-        ``counts`` (per period, None when withheld) and ``total`` (None when withheld), the
-        largest total first.
+        ``counts`` (per period, None when withheld) and ``total`` (None when withheld:
+        :func:`row_total_shown`), the largest total first.
     """
     lo, hi = scope_range(code)
     where, params = case_filter.sql()
@@ -533,10 +534,52 @@ def repeat_reports(
                 "village": village,
                 "kind": kind,
                 "counts": shown,
-                "total": total if None not in shown and total >= min_count else None,
+                "total": total if row_total_shown(counts, min_count) else None,
             }
         )
     return out
+
+
+def row_total_shown(counts: Sequence[int], min_count: int) -> bool:
+    """Return whether a row's total may be given beside its counts, the small ones withheld.
+
+    A count below ``min_count`` (not 0) is withheld; the total less the counts shown is what
+    the withheld ones add up to. The total is given when it is at least ``min_count`` and
+    that sum leaves each withheld count open (it could be more than one value, each between
+    1 and ``min_count - 1``): one withheld count is told by the total, two that add up to 2
+    are both 1.
+
+    Parameters
+    ----------
+    counts : sequence of int
+        The row's exact counts.
+    min_count : int
+        Smallest non-zero count shown (1: every count and total is shown).
+
+    Returns
+    -------
+    bool
+        The total may be given.
+
+    Examples
+    --------
+    >>> row_total_shown([3, 9, 11, 5, 1], 3)  # 29 less 28 tells the 1
+    False
+    >>> row_total_shown([5, 1, 4, 3, 2, 6], 3), row_total_shown([5, 1, 4, 3, 1, 6], 3)
+    (True, False)
+    >>> row_total_shown([3, 9, 0], 3), row_total_shown([1, 2], 1)
+    (True, True)
+    """
+    small = [n for n in counts if 0 < n < min_count]
+    total = sum(counts)
+    if total < min_count:
+        return min_count <= 1
+    if not small:
+        return True
+    k, rest, cap = len(small), sum(small), min_count - 1
+    lowest = max(1, rest - (k - 1) * cap)
+    highest = min(cap, rest - (k - 1))
+    return highest > lowest
 
 
 def _months_per_period(periods: tuple[Period, ...]) -> int:

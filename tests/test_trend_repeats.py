@@ -72,10 +72,10 @@ def test_the_workbook_counts_repeats_by_village_kind_and_period(db: Session) -> 
     assert rows[1] == (names[V1[:9] + "000"], names[V1], "劳资欠薪", 0, 3, 4, 7)
     assert rows[2] == (names[V2[:9] + "000"], names[V2], "土地山林", 0, 0, 1, 1)
     assert "不含重复反映" in str(rows[3][0])
-    # an analyst reads the small count withheld, and the row's total with it
+    # an analyst reads the small count withheld, and the row's total it would tell as "*"
     analyst = _sheet(db, "analyst")
     assert analyst[1][3:] == (0, 3, 4, 7)
-    assert analyst[2][3:] == (0, 0, "<3", "<3")
+    assert analyst[2][3:] == (0, 0, "<3", "*")
     assert any("小于3的数记为<3" in str(r[0]) for r in analyst[3:])
 
 
