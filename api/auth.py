@@ -78,15 +78,30 @@ class TokenClaims:
         When it stops being accepted (UTC).
     token_id : str
         Its id (``jti``).
+    signed_in_at : datetime
+        When the account last gave its password (``auth_time``): a renewed token keeps it, so
+        renewal stops :data:`RENEW_MAX` after it. The issue time for a token without it.
     """
 
     user_id: int
     issued_at: datetime
     expires_at: datetime
     token_id: str
+    signed_in_at: datetime
 
 
-def issue_token(settings: ApiSettings, user_id: int, *, now: datetime) -> IssuedToken:
+RENEW_MAX = timedelta(hours=24)
+"""How long after the password was given a login may still be renewed (``POST /api/auth/renew``,
+trial AZ M6): a night shift and its morning, not for ever."""
+
+
+def issue_token(
+    settings: ApiSettings,
+    user_id: int,
+    *,
+    now: datetime,
+    signed_in_at: datetime | None = None,
+) -> IssuedToken:
     """Issue an access token for ``user_id``.
 
     Parameters
@@ -97,6 +112,8 @@ def issue_token(settings: ApiSettings, user_id: int, *, now: datetime) -> Issued
         The account.
     now : datetime
         Issue time (timezone-aware).
+    signed_in_at : datetime, optional
+        When the password was given (a renewal keeps the first login's); ``now`` by default.
 
     Returns
     -------
@@ -105,7 +122,14 @@ def issue_token(settings: ApiSettings, user_id: int, *, now: datetime) -> Issued
     """
     expires = now + timedelta(minutes=settings.token_minutes)
     token_id = secrets.token_urlsafe(16)
-    claims = {"sub": str(user_id), "iss": ISSUER, "iat": now, "exp": expires, "jti": token_id}
+    claims = {
+        "sub": str(user_id),
+        "iss": ISSUER,
+        "iat": now,
+        "exp": expires,
+        "jti": token_id,
+        "auth_time": int((signed_in_at or now).timestamp()),
+    }
     encoded = jwt.encode(claims, settings.token_key(), algorithm=ALGORITHM)
     return IssuedToken(encoded, expires, token_id)
 
@@ -144,9 +168,14 @@ def token_subject(settings: ApiSettings, token: str) -> TokenClaims:
         token_id = claims["jti"]
         if not isinstance(token_id, str) or not 0 < len(token_id) <= TOKEN_ID_MAX:
             raise ValueError("bad jti")
+        issued_at = datetime.fromtimestamp(int(claims["iat"]), UTC)
+        signed_in = claims.get("auth_time")
         return TokenClaims(
             user_id=int(claims["sub"]),
-            issued_at=datetime.fromtimestamp(int(claims["iat"]), UTC),
+            issued_at=issued_at,
+            signed_in_at=issued_at
+            if signed_in is None
+            else datetime.fromtimestamp(int(signed_in), UTC),
             expires_at=datetime.fromtimestamp(int(claims["exp"]), UTC),
             token_id=token_id,
         )

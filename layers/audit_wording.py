@@ -32,6 +32,7 @@ from layers.workbooks import table_sheet
 
 _PLATFORM_ACTIONS: dict[str, str] = {
     "login": "登录",
+    "login.renew": "登录续期",
     "logout": "退出登录",
     "person.unmask": "查看身份信息",
     "person.visit_photo": "查看走访照片",

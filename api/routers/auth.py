@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
 
-from api.auth import issue_token, login_address, too_many_attempts
+from api.auth import RENEW_MAX, issue_token, login_address, token_subject, too_many_attempts
 from api.deps import (
     CurrentUser,
     SettingsDep,
@@ -30,8 +30,14 @@ from api.deps import (
 )
 from api.settings import ApiSettings
 from layers import accounts, audit, catalog, login_throttle
-from layers.errors import AccountLocked, AuthenticationFailed, DomainError, TooManyAttempts
-from layers.model import Role
+from layers.errors import (
+    AccountLocked,
+    AuthenticationFailed,
+    DomainError,
+    Forbidden,
+    TooManyAttempts,
+)
+from layers.model import Role, User
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -162,9 +168,75 @@ def login(
     return _signed_in(settings, response, user.id, now=now)
 
 
-def _signed_in(settings: ApiSettings, response: Response, user_id: int, *, now: datetime) -> Token:
+RENEW_ACTION = "login.renew"
+"""The audit action of a renewed login (``POST /api/auth/renew``)."""
+
+
+@router.post(
+    "/auth/renew",
+    response_model=Token,
+    responses={
+        401: {"description": "No valid login to renew"},
+        403: {"description": "The password must change first, or the login is too old"},
+        423: {"description": "Locked"},
+    },
+)
+def renew(
+    request: Request,
+    response: Response,
+    user: CurrentUser,
+    session: UnscopedSessionDep,
+    settings: SettingsDep,
+) -> Token:
+    """Renew a still-valid login: a fresh token (also set as the console cookie), audited.
+
+    The console asks for it while its user is active, before the login expires (trial AZ M6):
+    a desk or phone on night duty is not logged out mid-shift. A disabled account, a token
+    ended or older than the last password change are refused as for any request (401), as is an
+    account whose password must change first (403); a locked account is refused 423, and a login
+    whose password was given more than :data:`api.auth.RENEW_MAX` ago 403 (log in again). The
+    renewed token keeps the first login's time; the old one is left to expire by itself (another
+    tab of the same browser may be renewing with it at the same moment).
+    """
+    now = utcnow()
+    token = _bearer(request) or request.cookies.get(settings.cookie_name) or ""
+    signed_in_at = token_subject(settings, token).signed_in_at
+    account = session.get(User, user.id)
+    refused: DomainError | None = None
+    if account is not None and account.locked_until is not None and account.locked_until > now:
+        refused = AccountLocked(
+            "账户已锁定，无法续期登录，请稍后重新登录", until=account.locked_until
+        )
+    elif now - signed_in_at > RENEW_MAX:
+        hours = int(RENEW_MAX.total_seconds() // 3600)
+        refused = Forbidden(f"登录已超过 {hours} 小时，不能再续期，请保存后重新登录")
+    audit.record(
+        session,
+        actor_id=user.id,
+        actor_name=user.username,
+        action=RENEW_ACTION,
+        object_type="user",
+        object_id=str(user.id),
+        outcome="ok" if refused is None else "denied",
+        reason=None if refused is None else str(refused),
+        detail=client_address(request),
+    )
+    session.commit()
+    if refused is not None:
+        raise refused
+    return _signed_in(settings, response, user.id, now=now, signed_in_at=signed_in_at)
+
+
+def _signed_in(
+    settings: ApiSettings,
+    response: Response,
+    user_id: int,
+    *,
+    now: datetime,
+    signed_in_at: datetime | None = None,
+) -> Token:
     """Issue a token for ``user_id``, set it as the console cookie, and return it."""
-    issued = issue_token(settings, user_id, now=now)
+    issued = issue_token(settings, user_id, now=now, signed_in_at=signed_in_at)
     response.set_cookie(
         settings.cookie_name,
         issued.token,
