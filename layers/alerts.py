@@ -38,11 +38,14 @@ from layers.workflow import Actor
 NOTE_MAX = 500
 """Longest 处置情况 kept."""
 NO_ALERT = "预警不存在或不在您的辖区内"
+CASE_KEY = "case:"
+"""How an alert's ``unit_id`` names the case it is of (:mod:`layers.repeat_alerts`)."""
 STATES = ("unclosed", "closed", "all")
 """What :func:`listed` lists: the alerts not closed yet (the command feed's), the closed, all."""
 
 _FADED = (
-    "a.state <> 'closed' AND a.run_id IS DISTINCT FROM (SELECT r.id FROM hotspot_runs AS r"
+    "a.state <> 'closed' AND a.run_id IS NOT NULL"
+    " AND a.run_id IS DISTINCT FROM (SELECT r.id FROM hotspot_runs AS r"
     " WHERE NOT r.historic AND r.params -> 'resolution' IS NOT DISTINCT FROM"
     " (SELECT o.params -> 'resolution' FROM hotspot_runs AS o WHERE o.id = a.run_id)"
     " AND EXISTS (SELECT 1 FROM hotspot_cells AS h"
@@ -50,13 +53,15 @@ _FADED = (
 )
 """An unclosed alert whose hot spot the latest current run over its unit no longer alerts on.
 
+An alert no run raised (集中反映, :mod:`layers.repeat_alerts`) never fades: it is closed by hand.
+
 Only a run at the alert's own H3 resolution says so: a township's run at resolution 9 does not
 fade the alerts of the county's nightly run at 8 over the same villages (their cells differ).
 """
 _SELECT = (
     "SELECT a.id, a.area_code, j.name AS area_name, u.name AS parent_name, a.kind, a.level,"
     " a.title, a.detail,"
-    " a.run_id, a.cell_id, a.state, a.created_at, a.refreshed_at, a.acknowledged_at,"
+    " a.run_id, a.cell_id, a.unit_id, a.state, a.created_at, a.refreshed_at, a.acknowledged_at,"
     " s.display_name AS acknowledged_by_name, a.closed_at, c.display_name AS closed_by_name,"
     f" a.close_note, {_FADED} AS faded, count(*) OVER () AS matched,"
     " (run.params ->> 'bin_days')::int AS run_bin_days,"
@@ -96,7 +101,9 @@ class AlertPage:
         ``level``, ``title``, ``detail``, ``run_id``, ``cell_id``, ``state``, ``created_at``,
         ``refreshed_at`` (a later run found
         it again), ``acknowledged_at``, ``acknowledged_by_name``, ``closed_at``,
-        ``closed_by_name``, ``close_note`` (times in ISO 8601), ``faded`` (not closed, and the
+        ``closed_by_name``, ``close_note`` (times in ISO 8601), ``case_id`` (the case a
+        集中反映 is of, :mod:`layers.repeat_alerts`; None for a hot spot's), ``faded`` (not
+        closed, and the
         latest current run over its unit did not find its hot spot again: it may be closed),
         ``basis`` (on what its class was judged: its run's periods, window and cells,
         :func:`layers.hotspot_runs.basis_text`; None without a run). A title written before
@@ -252,6 +259,8 @@ def _json(row: Any) -> dict[str, Any]:
 
     fields = dict(row._mapping)
     fields.pop("matched")
+    unit = fields.pop("unit_id")  # an H3 cell, or the case a 集中反映 is of
+    fields["case_id"] = int(unit[len(CASE_KEY) :]) if unit and unit.startswith(CASE_KEY) else None
     bin_days, resolution, start, end = (fields.pop(key) for key in _RUN_FIELDS)
     fields["basis"] = None
     if bin_days:

@@ -28,7 +28,7 @@ from geo.codes import (
     parse_division_code,
     scope_range,
 )
-from layers import audit, deadlines, department_scope, workflow
+from layers import audit, deadlines, department_scope, repeat_alerts, workflow
 from layers.accounts import retired_unit_refusal, unmask_effective
 from layers.china_time import CHINA
 from layers.errors import (
@@ -553,6 +553,7 @@ def register(
             },
         )
         flush_case(session)
+        repeat_alerts.raise_on_repeat(session, original, now=reported_at)  # 集中反映
     audit_case(
         session,
         actor,

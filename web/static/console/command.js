@@ -1203,12 +1203,16 @@
     return a.parent_name && levelOf(code) < 4 && levelOf(a.area_code) === 5 ? a.parent_name + name : name;
   }
 
-  /** The alerts of each village (community) together, in the order of each one's first alert. */
+  /**
+   * The hot-spot alerts of each village (community) together, in the order of each one's first
+   * alert; a 集中反映 (a.case_id) on its own line, never folded into its village's group.
+   */
   function byArea(alerts) {
     const groups = new Map();
     alerts.forEach(function (a) {
-      if (!groups.has(a.area_code)) groups.set(a.area_code, []);
-      groups.get(a.area_code).push(a);
+      const key = a.case_id ? "case:" + a.case_id : a.area_code;
+      if (!groups.has(key)) groups.set(key, []);
+      groups.get(key).push(a);
     });
     return Array.from(groups.values());
   }
@@ -1240,6 +1244,14 @@
       bar.addEventListener("click", (e) => e.stopPropagation());
       bar.appendChild(cellCasesButton(a));
       li.appendChild(bar);
+    }
+    // 集中反映 (layers/repeat_alerts.py): the case its reports were linked to, a click away
+    if (!screen && a.case_id && CASE_READERS.includes(role())) {
+      const bar = li.querySelector(".zz-alert-actions") || li.appendChild(el("div", "d-flex gap-2 mt-1 zz-alert-actions"));
+      const link = el("a", "btn btn-sm btn-outline-primary zz-alert-case", "查看案件");
+      link.href = "/cases/" + a.case_id;
+      link.addEventListener("click", (e) => e.stopPropagation());
+      bar.appendChild(link);
     }
     return li;
   }
