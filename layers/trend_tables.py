@@ -790,6 +790,14 @@ def shown_totals(
     (``children``) has its total given and no row lies in the unit outside them unlisted
     (a county whose townships' totals are all given: its total adds nothing).
 
+    A township's or a county's total (:data:`TOTAL_LEVEL` and above) is a total of tens or
+    hundreds, not a grid's figure: it is given when it is itself at least ``min_count``,
+    unless its rest would give back one withheld piece (a single grid not listed, or the
+    grids not listed of a single unit inside it withheld), which it then would tell exactly:
+    whether it does depends on where grids lie, not on their figures (trial AY
+    M1: the analyst read 「不予显示」 for the county's 448 and a township's 60). The rest it
+    gives is then a sum over several grids or units, none of them told.
+
     The units are decided from the lowest up, each from the rows inside it only, so that a
     unit's total is given or not alike on every page that could give it.
 
@@ -846,21 +854,44 @@ def shown_totals(
             depth[node] = k
             if k + 1 < len(chain):
                 below.setdefault(node, set()).add(chain[k + 1])
+    whole: dict[str, int] = {}
+    for i, chain in enumerate(chains):
+        for node in chain:
+            whole[node] = whole.get(node, 0) + values[i]
     shown: dict[str, bool] = {}
     rest: dict[str, list[int]] = {}  # the unlisted rows a unit's total would tell the sum of
     for node in sorted(nodes, key=lambda n: (-depth[n], n)):
         unknown = [i for i in direct.get(node, []) if not listed[i]]
+        pieces = len(unknown)  # what the rest is shared among: rows, and units withheld
         for child in below.get(node, ()):
             if not shown[child]:
                 unknown += rest[child]
+                pieces += 1 if rest[child] else 0
         rest[node] = unknown
         total = sum(values[i] for i in unknown)
         known = (children or {}).get(node)
         if not unknown and known and all(shown.get(c, False) for c in known):
             shown[node] = True  # the totals inside it, all given, add up to it
             continue
+        if _level(node) <= TOTAL_LEVEL:
+            # trial AY M1: a township's or county's total is given when it is not small
+            # itself and its rest does not give back one withheld piece
+            shown[node] = whole[node] >= min_count and pieces != 1
+            continue
         shown[node] = total >= min_count and (cap is None or total <= (len(unknown) - 1) * cap)
     return shown
+
+
+TOTAL_LEVEL = 4
+"""The lowest level (township) whose total :func:`shown_totals` gives when it is not small
+itself, whatever the sum of the grids not listed in it (trial AY M1)."""
+
+
+def _level(code: str) -> int:
+    try:
+        return division_level(code)
+    except CodeError:
+        return 6
 
 
 def _chain(unit: str, root: str) -> list[str]:
