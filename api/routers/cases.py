@@ -433,11 +433,14 @@ def get_case(
     """Return a case in scope, with the actions the user may take now.
 
     A grid worker's or a department's are those on a case in their hands only
-    (:func:`layers.cases.actions_open_to`); lists give the workflow's rules alone.
+    (:func:`layers.cases.actions_open_to`); lists give the workflow's rules alone. The case
+    carries the ``reminders`` (催办) standing on it as a listed one does: the desk reads a case
+    again on each live notice, and a 催办 shown in its queue was lost so (trial AZ S1).
     """
     case = _read_case(case_id, user, session, response)
     now = utcnow()
     body = case_json(case, user, now=now, limits_config=limits, latest=latest_of(session, case))
+    body |= case_reminders.as_json(case_reminders.marks(session, [case.id])[case.id], task=False)
     body["allowed_actions"] = cases.actions_open_to(session, case, actor_of(user), now=now)
     return body
 
