@@ -28,6 +28,7 @@ from geo.codes import (
     parse_division_code,
     scope_range,
 )
+from geo.crs import geodesic_metres
 from layers import audit, deadlines, department_scope, repeat_alerts, workflow
 from layers.accounts import retired_unit_refusal, unmask_effective
 from layers.china_time import CHINA
@@ -1053,6 +1054,8 @@ def act(
     # Every action bumps the version, also those that keep the state (remind, supervise …).
     flag_modified(case, "state")
     flush_case(session)
+    if action == "arrive":  # where the phone stood at 到场, and how far from the case (trial AZ M4)
+        payload = {**(payload or {}), **_arrival(session, case, actor, p, now)}
     writer = actor
     if bureau is not None:  # a shared account says for which bureau it acted (trial AQ S1)
         payload = {**(payload or {}), "department": bureau}
@@ -1343,6 +1346,83 @@ def _triaged_subcategory(category: str, given: object, current: str | None) -> s
         names = "、".join(codes.values()) or "无"
         raise InvalidInput(f"子类与类别“{Category.label_of(category)}”不符，可选：{names}")
     return str(given)
+
+
+def _arrival(
+    session: Session, case: Case, actor: Actor, params: Mapping[str, Any], now: datetime
+) -> dict[str, Any]:
+    """Return the facts of a 到场: the phone's position and its distance to the case.
+
+    The phone sends a fresh fix with its 到场 (``lon``, ``lat``, optionally ``accuracy`` in
+    metres); the event keeps it with the geodesic distance to the case's point, and the worker
+    whose own account reports it gets it as his last position
+    (:func:`layers.dispatch.report_position`). Without a fix (refused, unavailable, or
+    registered by a dispatcher for him) the 到场 still counts, marked ``located: False``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    case : Case
+        The case arrived at.
+    actor : Actor
+        Who registers the 到场.
+    params : mapping
+        ``lon``, ``lat`` (degrees, CGCS2000) and ``accuracy`` (metres), each optional.
+    now : datetime
+        Time of the 到场 (and of the fix).
+
+    Returns
+    -------
+    dict
+        ``located``; with a fix also ``lon``, ``lat``, ``distance_m`` (whole metres, ``None``
+        for a case without a point) and ``accuracy_m`` when given.
+
+    Raises
+    ------
+    InvalidInput
+        Only one of ``lon`` and ``lat``, or coordinates off the Earth.
+    """
+    lon, lat = params.get("lon"), params.get("lat")
+    if lon is None and lat is None:
+        return {"located": False}
+    if lon is None or lat is None:
+        raise InvalidInput("到场位置须同时有经度和纬度")
+    try:
+        lon, lat = float(lon), float(lat)
+        accuracy = params.get("accuracy")
+        accuracy = None if accuracy is None else float(accuracy)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput("到场位置的经纬度应为数字") from exc
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise InvalidInput("经纬度超出范围：经度应在 -180 至 180 之间，纬度应在 -90 至 90 之间")
+    facts: dict[str, Any] = {"located": True, "lon": round(lon, 7), "lat": round(lat, 7)}
+    spot = lonlat(case)
+    facts["distance_m"] = (
+        None
+        if spot is None
+        else round(float(geodesic_metres([lon], [lat], [spot[0]], [spot[1]])[0]))
+    )
+    if accuracy is not None and 0 <= accuracy < 1e6:  # a phone's own estimate, in metres
+        facts["accuracy_m"] = round(accuracy)
+    current = active_dispatch(session, case.id)
+    if (
+        current is not None
+        and current.worker_id is not None
+        and actor.worker_id == current.worker_id
+    ):
+        from layers import dispatch
+
+        dispatch.report_position(
+            session,
+            current.worker_id,
+            actor=actor,
+            actor_worker_id=actor.worker_id,
+            lon=lon,
+            lat=lat,
+            at=now,
+        )
+    return facts
 
 
 def _apply(

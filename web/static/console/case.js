@@ -106,6 +106,30 @@
     return p.by_level && p.by_level !== p.from_level ? said + "（由" + zz.label("handling_level", p.by_level) + "发起）" : said;
   }
 
+  /**
+   * What a 到场 says of where it was registered (trial AZ M4): 「（距案件 35 米）」 from the
+   * phone's fix, 「（未获取位置）」 without one; nothing for an arrival recorded before.
+   */
+  function arrivalText(e) {
+    const p = e.payload || {};
+    if (e.action !== "arrive" || p.located === undefined) return "";
+    if (!p.located) return "（未获取位置）";
+    if (p.distance_m === null || p.distance_m === undefined) return "（已记录位置）";
+    const far = p.distance_m >= 1000 ? (p.distance_m / 1000).toFixed(1) + " 公里" : p.distance_m + " 米";
+    return "（距案件 " + far + "）";
+  }
+
+  /** 到场 on the worker's own phone takes its position, as 用我的位置 does (trial AZ M4). */
+  function arrivalFix(button) {
+    return new Promise(function (resolve) {
+      zz.currentPosition(
+        button,
+        (p) => resolve({ lon: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy }),
+        () => resolve({})
+      );
+    });
+  }
+
   function renderTimeline(events, photos) {
     const tbody = $("cz-timeline").querySelector("tbody");
     tbody.textContent = "";
@@ -135,7 +159,7 @@
         extra.push("风险等级：" + short(p.risk_from) + " → " + short(p.risk_to));
       }
       tr.innerHTML =
-        "<td>" + zz.esc(zz.fmtTime(e.at)) + "</td><td>" + zz.esc(actionLabel(e.action)) + "</td><td>" +
+        "<td>" + zz.esc(zz.fmtTime(e.at)) + "</td><td>" + zz.esc(actionLabel(e.action) + arrivalText(e)) + "</td><td>" +
         zz.esc(e.actor_name) + "</td><td>" + change + "</td><td>" +
         zz.esc(joinClauses([noteText(e.note)].concat(extra))) + "</td>";
       const shown = (photos || []).filter((ph) => ph.event_id === e.id);
@@ -712,12 +736,15 @@
     error.hidden = true;
     const photos = PHOTO_ACTIONS.includes(action) ? picked.length : 0;
     try {
+      // the worker's own 到场 goes with where his phone stands; one registered for him does not
+      const fix = action === "arrive" && !behalfOf(action) ? await arrivalFix(submit) : {};
+      submit.disabled = true;
       if (photos) {
         await sendWithPhotos(action, $("cz-action-note").value.trim());
       } else {
         await zz.api("/api/cases/" + caseId + "/actions/" + action, {
           method: "POST",
-          json: { version: page.case.version, note: $("cz-action-note").value.trim() || null, params: params(action) },
+          json: { version: page.case.version, note: $("cz-action-note").value.trim() || null, params: Object.assign(params(action), fix) },
         });
       }
       $("cz-action-form").hidden = true;

@@ -2559,6 +2559,8 @@
         if (warning && acting && acting.c.id === c.id) fields.prepend(el("p", "text-danger small mb-1 zz-escalate-warning", warning));
       }, () => {});
     }
+    // 到场 says it takes the phone's position with it (trial AZ M4)
+    if (action === "arrive") fields.appendChild(el("p", "small text-muted mb-2 zz-arrive-hint", ARRIVE_HINT));
     // 受理, 处置反馈 and 办结: the 现场照片 of the case page, after the note (trial AS M1)
     acting.photos = zz.PHOTO_ACTIONS.includes(action) ? zz.photoField(photoHost(), "zz-f-photos", "zz-picked") : [];
     document.getElementById("zz-action-dialog").showModal();
@@ -2574,6 +2576,23 @@
     }
     host.textContent = "";
     return host;
+  }
+
+  const ARRIVE_HINT = "点“确定”时将获取您当前的位置，记录到场位置及与案件的距离；无法定位时仍登记到场。";
+
+  /**
+   * 到场 takes a fresh fix of the phone, as 用我的位置 does (trial AZ M4: the arrival kept no
+   * position, and the worker's last one was the login's, 400 m away): resolves to
+   * {lon, lat, accuracy}, or to {why} when the browser gives none (到场 is registered anyway).
+   */
+  function arrivalFix(button) {
+    return new Promise(function (resolve) {
+      zz.currentPosition(
+        button,
+        (p) => resolve({ lon: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy }),
+        (why) => resolve({ why: why })
+      );
+    });
   }
 
   function actionParams(action) {
@@ -2623,7 +2642,9 @@
     if (TASK_ACTIONS.includes(action)) {
       // what happened (已受理, 反馈已提交 …) and with how many photos, as on the case page
       const photos = sent.photos ? "（附现场照片 " + sent.photos + " 张）" : "";
-      return zz.label("case_action_done", action) + photos + "：" + c.title;
+      // 到场 says whether its position went with it
+      const where = action !== "arrive" ? "" : sent.lon !== undefined ? "（已记录到场位置）" : "（未获取位置）";
+      return zz.label("case_action_done", action) + photos + where + "：" + c.title;
     }
     let done = zz.label("case_action", action) + "成功";
     if (action === "escalate" && c.escalate_to_level) {
@@ -2647,6 +2668,11 @@
     button.disabled = true; // until the answer: a second tap sent the photos twice (trial AS m2)
     try {
       const sent = actionParams(action);
+      if (action === "arrive") {
+        const fix = await arrivalFix(button);
+        button.disabled = true;
+        if (fix.lon !== undefined) Object.assign(sent, { lon: fix.lon, lat: fix.lat, accuracy: fix.accuracy });
+      }
       const where = chosenName("unit_code");
       const note = document.getElementById("zz-action-note").value;
       // JSON, or with photos one form to …/with-photos, as the case page sends it
