@@ -39,6 +39,13 @@ A run over a window that ended more than one time bin before it is made is a *hi
 analysis* (:mod:`layers.hotspot_current`): stored and read by its number (:func:`run_cells`),
 it raises no alert and never becomes the run the console shows.
 
+So is a *trial run* (试算) over any window: an analyst's run always (研判分析员 try out cell sizes
+and time bins: trial AY S1, whose three runs took the county's board from 6 open alerts to 20
+and replaced the hot spots the command map, the 大屏 and the township console's legend drew),
+and an operator's asked with ``trial`` (``POST /api/hotspots/runs``) or ``--no-alerts``. It is
+stored with ``"trial": true`` in its ``params`` (:func:`list_runs` says ``trial``) and read by its
+number. A window that starts after today is refused: it holds no case yet.
+
 Runs are made on demand (``POST /api/hotspots/runs``) or from cron with the CLI command
 ``zongzhi hotspots run --scope CODE`` (the last :data:`NIGHTLY_DAYS` days), for a past period
 with ``--start`` and ``--end``, and without touching the console or the alerts with
@@ -67,6 +74,7 @@ from geo.weights import h3_ring
 from layers import accounts, audit, cases
 from layers import alerts as alerts_layer
 from layers.cell_places import cell_units
+from layers.china_time import CHINA
 from layers.errors import Forbidden, InvalidInput, NotFound
 from layers.hotspot_current import aware, is_historic, window_dates
 from layers.model import Alert, HotspotRun, Role
@@ -128,8 +136,12 @@ class RunResult:
         Unclosed alerts of earlier runs brought up to date instead of raised again
         (:func:`layers.alerts.raise_or_refresh`).
     look : bool
-        Made with ``current=False`` (``zongzhi hotspots run --no-alerts``): a window up to now,
-        stored as a historic analysis is (no alerts, not the console's).
+        A trial run (``current=False``, ``zongzhi hotspots run --no-alerts``, or an analyst's)
+        over a window up to now, stored as a historic analysis is (no alerts, not the
+        console's).
+    trial : bool
+        Made as a trial run (试算), whatever its window: asked with ``current=False`` or made
+        by an analyst (:func:`is_trial`).
     """
 
     run_id: int
@@ -143,6 +155,107 @@ class RunResult:
     window_end: datetime | None = None
     refreshed: int = 0
     look: bool = False
+    trial: bool = False
+
+
+def is_trial(actor: Actor, *, current: bool = True) -> bool:
+    """Return whether a run the actor makes is a trial run (试算): no alert, not the console's.
+
+    Parameters
+    ----------
+    actor : Actor
+        Who makes the run.
+    current : bool
+        False when asked as a trial (``trial`` of the API, ``--no-alerts``).
+
+    Returns
+    -------
+    bool
+        True when asked, and always for an analyst: a planner's runs never feed command.
+
+    Examples
+    --------
+    >>> from layers.workflow import Actor
+    >>> is_trial(Actor(user_id=1, name="a", role="analyst", scope_code="530424000000"))
+    True
+    >>> commander = Actor(user_id=2, name="c", role="commander", scope_code="530424000000")
+    >>> is_trial(commander), is_trial(commander, current=False)
+    (False, True)
+    """
+    return not current or actor.role == Role.ANALYST
+
+
+def future_refusal(window_start: datetime, now: datetime) -> str | None:
+    """Return why a window that starts after today (in China) is refused, or None.
+
+    Parameters
+    ----------
+    window_start : datetime
+        Start of the window (without a time zone: the centre's clock).
+    now : datetime
+        When the run is made.
+
+    Returns
+    -------
+    str or None
+        The Chinese message, or None for a window that starts today or earlier.
+
+    Examples
+    --------
+    >>> from layers.china_time import CHINA
+    >>> now = datetime(2026, 12, 6, 15, tzinfo=UTC)  # 23:00 in China
+    >>> print(future_refusal(datetime(2027, 1, 1), now))  # doctest: +ELLIPSIS
+    分析时间范围始于 2027-01-01，晚于今天（2026-12-06）：还没有案件可以分析，...
+    >>> future_refusal(datetime(2026, 12, 6, 22, tzinfo=CHINA), now) is None
+    True
+    """
+    first = aware(window_start).astimezone(CHINA).date()
+    today = aware(now).astimezone(CHINA).date()
+    if first <= today:
+        return None
+    return (
+        f"分析时间范围始于 {first.isoformat()}，晚于今天（{today.isoformat()}）："
+        "还没有案件可以分析，请选择今天或更早开始的时间范围"
+    )
+
+
+def run_note(result: RunResult) -> str:
+    """Return what the API says a run changed (Chinese): a trial or history, or the console.
+
+    Parameters
+    ----------
+    result : RunResult
+        The run.
+
+    Returns
+    -------
+    str
+        One sentence.
+
+    Examples
+    --------
+    >>> print(run_note(RunResult(7, 120, 85, 3, 0, "done", True, look=True, trial=True)))
+    ... # doctest: +ELLIPSIS
+    试算：结果已保存（热点分析 7），可按编号查看；未发出或更新风险预警，指挥台、大屏...
+    >>> print(run_note(RunResult(8, 120, 85, 3, 2, "done")))  # doctest: +ELLIPSIS
+    本次结果已成为指挥台、大屏和各级指挥调度页面的最近一次热点分析...
+    """
+    if result.look:
+        return (
+            f"试算：结果已保存（热点分析 {result.run_id}），可按编号查看；未发出或更新风险预警，"
+            "指挥台、大屏和各级指挥调度页面仍显示原来的最近一次热点分析"
+        )
+    if result.historic:
+        return (
+            f"历史分析：结果已保存（热点分析 {result.run_id}），可按编号查看；未发出风险预警，"
+            "指挥台、大屏和各级指挥调度页面仍显示原来的最近一次热点分析"
+        )
+    if result.status != "done":
+        return f"热点分析 {result.run_id}：有位置的案件太少，未作分析，指挥台的热点未变"
+    return (
+        "本次结果已成为指挥台、大屏和各级指挥调度页面的最近一次热点分析，并据此发出或更新了"
+        '风险预警；只想试算时，请求中加 "trial": true'
+    )
 
 
 def run(
@@ -163,8 +276,9 @@ def run(
 
     A window that ended more than one bin before ``now`` makes a historic analysis: stored,
     without alerts, never the console's current run (:mod:`layers.hotspot_current`). So does
-    any window with ``current=False``: figures for a report that leave the command centre's
-    picture and its alerts as they are.
+    a trial run (:func:`is_trial`) over any window: one with ``current=False`` (figures for a
+    report that leave the command centre's picture and its alerts as they are) and every
+    analyst's run.
 
     Parameters
     ----------
@@ -189,8 +303,9 @@ def run(
         When the run is made (default: the clock): whether it is historic, and when the alerts
         it refreshes were refreshed.
     current : bool
-        False: store the run as a historic one whatever its window (no alert raised or
-        refreshed, the console keeps its current run).
+        False: a trial run, stored as a historic one whatever its window (no alert raised or
+        refreshed, the console keeps its current run). An analyst's run is one whatever this
+        says.
 
     Returns
     -------
@@ -202,8 +317,8 @@ def run(
     Forbidden
         Role not permitted or scope outside the actor's.
     InvalidInput
-        Empty or inverted window, bad resolution, or a scope a re-division retired (the
-        message names its successor).
+        Empty or inverted window, one that starts after today, bad resolution, or a scope a
+        re-division retired (the message names its successor).
     """
     if actor.role not in RUN_ROLES:
         raise Forbidden(f"{Role.label_of(actor.role)}不能运行热点分析")
@@ -215,6 +330,10 @@ def run(
     window_start, window_end = aware(window_start), aware(window_end)
     if window_end <= window_start:
         raise InvalidInput("分析时间范围的结束时间须晚于开始时间")
+    made = now or datetime.now(UTC)
+    future = future_refusal(window_start, made)
+    if future is not None:
+        raise InvalidInput(future)
     if not 5 <= resolution <= 10:
         raise InvalidInput(f"网格分辨率应为 5 至 10（现为 {resolution}；8 约每格 0.74 平方千米）")
     lo, hi = scope_range(scope_code)
@@ -234,7 +353,9 @@ def run(
         "permutations": permutations,
         "seed": seed,
     }
-    made = now or datetime.now(UTC)
+    trial = is_trial(actor, current=current)
+    if trial:
+        params["trial"] = True
     record = HotspotRun(
         area_code=scope_code,
         method="gi_star_h3",
@@ -243,7 +364,7 @@ def run(
         window_end=window_end,
         created_by=actor.user_id,
         status="done" if len(rows) >= MIN_CASES else "too_few",
-        historic=not current or is_historic(window_end, now=made, bin_days=bin_days),
+        historic=trial or is_historic(window_end, now=made, bin_days=bin_days),
     )
     session.add(record)
     session.flush()
@@ -263,6 +384,7 @@ def run(
             "alerts": raised,
             "refreshed": refreshed,
             "historic": record.historic,
+            "trial": trial,
         },
     )
     return RunResult(
@@ -276,7 +398,8 @@ def run(
         window_start,
         window_end,
         refreshed,
-        look=not current and not is_historic(window_end, now=made, bin_days=bin_days),
+        look=trial and not is_historic(window_end, now=made, bin_days=bin_days),
+        trial=trial,
     )
 
 
@@ -700,7 +823,7 @@ def _emerging(
 
 _RUN_COLUMNS = (
     "r.id, r.area_code, r.method, r.params, r.window_start, r.window_end, r.created_at,"
-    " r.status, r.historic,"
+    " r.status, r.historic, coalesce((r.params ->> 'trial')::boolean, false) AS trial,"
     " (SELECT count(*) FROM hotspot_cells c WHERE c.run_id = r.id) AS cells,"
     " (SELECT count(*) FROM hotspot_cells c WHERE c.run_id = r.id AND c.bin >= 2) AS hot"
 )
@@ -728,7 +851,9 @@ def list_runs(session: Session, *, actor: Actor, limit: int = 50) -> list[dict[s
     Returns
     -------
     list of dict
-        Newest first; ``historic`` tells a look at a past window (:mod:`layers.hotspot_current`).
+        Newest first; ``historic`` tells a run that is not the console's (a look at a past
+        window, :mod:`layers.hotspot_current`, or a trial run), ``trial`` a trial run (试算:
+        an analyst's, or asked as one).
     """
     lo, hi = scope_range(actor.scope_code)
     rows = session.execute(

@@ -4,6 +4,10 @@ Cells are served by the OGC ``hotspots`` collection and the tiles; alerts appear
 feed. A run over a window that ended more than one time bin ago (a planner's look at the past)
 is a historic analysis (:mod:`layers.hotspot_current`): it raises no alert, the console keeps
 showing the latest current run, and its cells are read with ``GET /api/hotspots/runs/{run_id}``.
+So is a trial run (试算, :func:`layers.hotspot_runs.is_trial`): every analyst's run, and an
+operator's asked with ``"trial": true`` (trial AY S1: an analyst trying out cell sizes raised
+live alerts and replaced the command map's latest run). A window that starts after today is
+refused. The answer says which it was (``trial``, ``historic``) and what it changed (``note``).
 ``GET /api/hotspots/cells/{cell_id}/cases`` lists the cases a hot cell's figures count (本格, or
 本格及相邻格 as its alert's title counts them), in your scope (:mod:`layers.hotspot_cases`).
 """
@@ -28,7 +32,8 @@ class RunIn(BaseModel):
     """Parameters of a run (defaults: your scope, the nightly run's last 365 days).
 
     A ``window_end`` more than ``bin_days`` before now makes a historic analysis; times without
-    a time zone are China's.
+    a time zone are China's. ``trial`` makes a trial run (试算) over any window; an analyst's
+    run is always one.
     """
 
     scope_code: str | None = Field(default=None, pattern=r"^\d{12}$")
@@ -45,11 +50,21 @@ class RunIn(BaseModel):
         "conditional permutations and their pseudo p-values",
     )
     seed: int = Field(default=0, ge=0, le=2**31 - 1)
+    trial: bool = Field(
+        default=False,
+        description="A trial run (试算): stored and read by its number, raising no alert and "
+        "never the run the command map, the big screen and the consoles show; an analyst's run "
+        "is always one",
+    )
 
 
 @router.post("/runs", status_code=status.HTTP_201_CREATED, summary="Run the hot-spot analysis")
 def start_run(body: RunIn, user: BusinessUser, session: SessionDep) -> dict[str, Any]:
-    """Analyse the cases of a scope and window; store cells; raise alerts unless historic."""
+    """Analyse a scope's cases in a window; store cells; raise alerts unless trial or historic.
+
+    The answer holds the run's figures, ``trial`` and ``historic`` (not the console's) and
+    ``note``, what it changed in Chinese (:func:`layers.hotspot_runs.run_note`).
+    """
     now = utcnow()
     end = body.window_end or now
     start = body.window_start or end - timedelta(days=body.days)
@@ -65,9 +80,10 @@ def start_run(body: RunIn, user: BusinessUser, session: SessionDep) -> dict[str,
             permutations=body.permutations,
             seed=body.seed,
             now=now,
+            current=not body.trial,
         )
         session.commit()
-    return asdict(result)
+    return {**asdict(result), "note": hotspot_runs.run_note(result)}
 
 
 @router.get("/runs", summary="Latest hot-spot runs in your scope")
