@@ -1,14 +1,14 @@
-"""The command view's figures and cases over a day, a week or a month: 日汇总、周研判、月总结.
+"""The command view's figures and cases over a day, week, month or quarter: 日汇总 … 季度总结.
 
 A centre reports its work daily, weekly and monthly. A brief's window (:class:`BriefWindow`) is
-either the last ``days`` up to now (:func:`rolling`) or a calendar day, week (Monday to Sunday)
-or month in Beijing time (:func:`calendar`: yesterday's 日汇总, last week's 周研判, last month's
-月总结 or any earlier one); the window before it (:meth:`BriefWindow.previous`) is what its
-figures are compared with (环比): the ``days`` before a rolling window, the day, week or month
-before a calendar one (the same stretch of it, 同期, while the period is still running); the
-window a year before it (:meth:`BriefWindow.year_before`) too (同比): the same days, the same day
-or month, or the week 52 weeks before, a year earlier (again the same stretch of it while the
-period runs).
+either the last ``days`` up to now (:func:`rolling`) or a calendar day, week (Monday to Sunday),
+month or quarter in Beijing time (:func:`calendar`: yesterday's 日汇总, last week's 周研判, last
+month's 月总结 or any earlier one, a quarter's 季度总结); the window before it
+(:meth:`BriefWindow.previous`) is what its figures are compared with (环比): the ``days`` before
+a rolling window, the day, week, month or quarter before a calendar one (the same stretch of
+it, 同期, while the period is still running); the window a year before it
+(:meth:`BriefWindow.year_before`) too (同比): the same days, the same day, month or quarter, or
+the week 52 weeks before, a year earlier (again the same stretch of it while the period runs).
 
 :func:`workbook` lays out what the command feed (:func:`layers.command.feed`) computed over
 that window: the unit's KPIs and each child unit's on one sheet (简报, in the order and the words
@@ -79,15 +79,26 @@ def brief_name(days: int) -> str:
     return BRIEF_NAMES.get(days, f"近{days}日") + "简报"
 
 
-Period = Literal["day", "week", "month"]
+Period = Literal["day", "week", "month", "quarter"]
 """A calendar brief's period."""
-PERIOD_NAMES: dict[Period, str] = {"day": "日汇总", "week": "周研判", "month": "月总结"}
-LAST_PERIOD_NAMES: dict[Period, str] = {"day": "昨日汇总", "week": "上周研判", "month": "上月总结"}
+PERIOD_NAMES: dict[Period, str] = {
+    "day": "日汇总",
+    "week": "周研判",
+    "month": "月总结",
+    "quarter": "季度总结",
+}
+LAST_PERIOD_NAMES: dict[Period, str] = {
+    "day": "昨日汇总",
+    "week": "上周研判",
+    "month": "上月总结",
+    "quarter": "上季度总结",
+}
 """The console's links to the brief of the period before the current one."""
 PREVIOUS_NAMES: dict[Period, tuple[str, str]] = {
     "day": ("前一日", "昨日同期"),
     "week": ("上周", "上周同期"),
     "month": ("上月", "上月同期"),
+    "quarter": ("上季度", "上季度同期"),
 }
 """What the window before a calendar brief's is called: the whole period, or (the brief's period
 still running) the same stretch of it."""
@@ -95,6 +106,7 @@ YEAR_BEFORE_NAMES: dict[Period, tuple[str, str]] = {
     "day": ("上年同日", "上年同日同期"),
     "week": ("上年同周", "上年同周同期"),
     "month": ("上年同月", "上年同月同期"),
+    "quarter": ("上年同季度", "上年同季度同期"),
 }
 """What the same calendar period a year before is called (同比): the whole period, or the same
 stretch of it; a rolling window's is 上年同期."""
@@ -132,7 +144,7 @@ class BriefWindow:
         or the week (``20261123-20261129``).
     to_date : bool
         A calendar period still running: it ends now, not at the period's end (至今).
-    period : {'day', 'week', 'month'} or None
+    period : {'day', 'week', 'month', 'quarter'} or None
         The calendar period (None: a rolling window of whole days).
     """
 
@@ -178,8 +190,8 @@ class BriefWindow:
             before = first - timedelta(days=1)
         elif self.period == "week":
             before = first - timedelta(days=7)
-        else:
-            before = (first - timedelta(days=1)).replace(day=1)
+        else:  # a month or a quarter: the one holding the day before it
+            before = first - timedelta(days=1)
         return self._period_like(before, PREVIOUS_NAMES[self.period])
 
     def year_before(self) -> BriefWindow:
@@ -408,15 +420,16 @@ def rolling(days: int, now: datetime) -> BriefWindow:
 
 
 def calendar(period: Period, day: date | None, now: datetime) -> BriefWindow:
-    """Return the calendar day, week or month holding ``day``, in Beijing time.
+    """Return the calendar day, week, month or quarter holding ``day``, in Beijing time.
 
     Parameters
     ----------
-    period : {'day', 'week', 'month'}
-        日汇总 of a day, 周研判 of a week (Monday to Sunday), 月总结 of a month.
+    period : {'day', 'week', 'month', 'quarter'}
+        日汇总 of a day, 周研判 of a week (Monday to Sunday), 月总结 of a month, 季度总结 of a
+        quarter (trial AY M2: the quarterly review had none).
     day : date, optional
         Any day of the period; default the period before the current one (yesterday, last
-        week, last month): the brief a centre files.
+        week, last month, the last complete quarter): the brief a centre files.
     now : datetime
         The clock (aware). A period still running ends now.
 
@@ -438,9 +451,18 @@ def calendar(period: Period, day: date | None, now: datetime) -> BriefWindow:
     ('月总结', '202611', '2026-11-01 00:00 至 2026-12-01 00:00')
     >>> calendar("week", date(2026, 12, 2), now).span_text()
     '2026-11-30 00:00 至 2026-12-04 09:30（至今）'
+    >>> q = calendar("quarter", None, now)
+    >>> q.name, q.tag, q.span_text()
+    ('季度总结', '2026Q3', '2026-07-01 00:00 至 2026-10-01 00:00')
+    >>> q.previous().span_text(), q.year_before().name
+    ('2026-04-01 00:00 至 2026-07-01 00:00', '上年同季度')
+    >>> calendar("quarter", date(2026, 11, 5), now).previous().name
+    '上季度同期'
     """
     if period not in PERIOD_NAMES:
-        raise InvalidInput("简报周期只能是 day（日汇总）、week（周研判）或 month（月总结）")
+        raise InvalidInput(
+            "简报周期只能是 day（日汇总）、week（周研判）、month（月总结）或 quarter（季度总结）"
+        )
     today = now.astimezone(CHINA).date()
     if day is not None and day > today:
         raise InvalidInput(f"日期 {day.isoformat()} 晚于今天（{today.isoformat()}）")
@@ -453,11 +475,17 @@ def calendar(period: Period, day: date | None, now: datetime) -> BriefWindow:
         first = some - timedelta(days=some.weekday())
         after = first + timedelta(days=7)
         tag = f"{first:%Y%m%d}-{after - timedelta(days=1):%Y%m%d}"
-    else:
+    elif period == "month":
         some = day or today.replace(day=1) - timedelta(days=1)
         first = some.replace(day=1)
         after = (first + timedelta(days=32)).replace(day=1)
         tag = f"{first:%Y%m}"
+    else:
+        this_quarter = today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1)
+        some = day or this_quarter - timedelta(days=1)
+        first = some.replace(month=(some.month - 1) // 3 * 3 + 1, day=1)
+        after = (first + timedelta(days=95)).replace(day=1)
+        tag = f"{first.year}Q{(first.month - 1) // 3 + 1}"
     start = datetime.combine(first, time(), CHINA)
     end = datetime.combine(after, time(), CHINA)
     running = end > now
@@ -685,10 +713,11 @@ NOTES: dict[str, str] = {
 }
 """The 说明 of 概况: what each sheet holds, as at when."""
 COMPARISON_NOTES: dict[ComparisonKind, str] = {
-    "环比": "与上期比（最近若干天的简报为此前同样天数，自然日、周、月为前一日、上周、上月；"
+    "环比": "与上期比（最近若干天的简报为此前同样天数，自然日、周、月、季度为前一日、上周、上月、"
+    "上季度；"
     "本期尚未结束时为上期同期）",
-    "同比": "与上年同期比（最近若干天的简报为上一年同一时刻止的同样天数，自然日、月为上一年的"
-    "同一日、同一月，周为52周前的同一周；本期尚未结束时为其中同样的一段）",
+    "同比": "与上年同期比（最近若干天的简报为上一年同一时刻止的同样天数，自然日、月、季度为上一年"
+    "的同一日、同一月、同一季度，周为52周前的同一周；本期尚未结束时为其中同样的一段）",
 }
 COMPARISON_NOTE = (
     "近期受理、办结率、上报次数、重复反映本期的数，{compared}，及其增减；对比时段的计数不为零时"
@@ -706,18 +735,33 @@ RESOLVED_NOTE = (
 after its end (:meth:`BriefWindow.resolved_at`, :meth:`BriefWindow.measured_at`)."""
 RESOLVED_WHOLE_DAYS = "过去的统计期按整日计，同一天内任何时刻生成的简报办结率相同。"
 """Said of a past period's 办结率 read after its end (:meth:`BriefWindow.resolved_at`)."""
-PERIOD_ENDS: dict[Period, str] = {"day": "期末", "week": "期末", "month": "月末"}
+PERIOD_ENDS: dict[Period, str] = {"day": "期末", "week": "期末", "month": "月末", "quarter": "季末"}
 """What the end of a brief's window is called in the name of its 办结率 (各月末, 各期末)."""
 
 
-def _lag_text(lag: timedelta, period: Period | None = None) -> str:
-    """Say when each window's 办结率 is read: at its end (期末, 月末), or whole days after it."""
+LONG_LAG = timedelta(days=31)
+"""Past this, a window's 办结率 is not named by the days after its end (「各月末后第1404日24时」
+read as nonsense for a month of 2023, trial AY m4) but by the brief's own moment."""
+
+
+def _lag_text(lag: timedelta, period: Period | None = None, own: datetime | None = None) -> str:
+    """Say when each window's 办结率 is read: at its end (期末, 月末), or whole days after it.
+
+    Long after it (:data:`LONG_LAG`, with the brief's own moment ``own``): the same days after
+    each one's end, the brief's own moment named.
+    """
     end = PERIOD_ENDS[period] if period is not None else "期末"
     days = lag // timedelta(days=1)
-    return end if days <= 0 else f"{end}后第{days}日24时"
+    if days <= 0:
+        return end
+    if own is not None and lag > LONG_LAG:
+        return f"{end}后同样天数（本期为{moment_text(own)}）"
+    return f"{end}后第{days}日24时"
 
 
-def resolved_label(lag: timedelta, period: Period | None = None) -> str:
+def resolved_label(
+    lag: timedelta, period: Period | None = None, own: datetime | None = None
+) -> str:
     """Return what the brief calls 办结率 in its comparison: when each window's is read.
 
     Parameters
@@ -726,8 +770,12 @@ def resolved_label(lag: timedelta, period: Period | None = None) -> str:
         From each window's end to when its 办结率 is read: whole days
         (:meth:`BriefWindow.resolved_at`; 0 for a brief of the last days or of a period still
         running).
-    period : {'day', 'week', 'month'}, optional
-        The brief's calendar period: a month's end is called 月末, any other 期末.
+    period : {'day', 'week', 'month', 'quarter'}, optional
+        The brief's calendar period: a month's end is called 月末, a quarter's 季末, any other
+        期末.
+    own : datetime, optional
+        When the brief's own 办结率 is read (:meth:`BriefWindow.resolved_at`): named instead
+        of the days when they are many (:data:`LONG_LAG`).
 
     Returns
     -------
@@ -740,11 +788,22 @@ def resolved_label(lag: timedelta, period: Period | None = None) -> str:
     '办结率（截至各期末）'
     >>> resolved_label(timedelta(days=5), "month"), resolved_label(timedelta(days=1), "week")
     ('办结率（截至各月末后第5日24时）', '办结率（截至各期末后第1日24时）')
+    >>> resolved_label(timedelta(days=1404), "month", datetime(2026, 12, 6, tzinfo=CHINA))
+    '办结率（本期截至2026年12月5日24时，对比期截至各自月末后同样天数）'
     """
-    return f"{KPI_LABELS['resolved_share']}（截至各{_lag_text(lag, period)}）"
+    name = KPI_LABELS["resolved_share"]
+    if own is not None and lag > LONG_LAG:
+        end = PERIOD_ENDS[period] if period is not None else "期末"
+        return f"{name}（本期截至{moment_text(own)}，对比期截至各自{end}后同样天数）"
+    return f"{name}（截至各{_lag_text(lag, period)}）"
 
 
-def resolved_note(lag: timedelta, columns: Sequence[str], period: Period | None = None) -> str:
+def resolved_note(
+    lag: timedelta,
+    columns: Sequence[str],
+    period: Period | None = None,
+    own: datetime | None = None,
+) -> str:
     """Return the 说明's words on the comparison sheet's 办结率 (:data:`RESOLVED_NOTE`).
 
     Parameters
@@ -753,8 +812,10 @@ def resolved_note(lag: timedelta, columns: Sequence[str], period: Period | None 
         From each window's end to when its 办结率 is read (:func:`resolved_label`).
     columns : sequence of str
         The compared columns (上期, 上年同期).
-    period : {'day', 'week', 'month'}, optional
+    period : {'day', 'week', 'month', 'quarter'}, optional
         The brief's calendar period (:func:`resolved_label`).
+    own : datetime, optional
+        When the brief's own 办结率 is read (:func:`resolved_label`).
 
     Returns
     -------
@@ -770,7 +831,7 @@ def resolved_note(lag: timedelta, columns: Sequence[str], period: Period | None 
     >>> "回溯到各自的月末后第3日24时（" in later, later.endswith("办结率相同。")
     (True, True)
     """
-    point = _lag_text(lag, period)
+    point = _lag_text(lag, period, own)
     said = RESOLVED_NOTE.format(columns="、".join(columns), point=point)
     return said + (RESOLVED_WHOLE_DAYS if lag >= timedelta(days=1) else "")
 
@@ -868,6 +929,10 @@ def workbook(
         ("简报", window.name),
         ("统计时段", window.span_text()),
     ]
+    if first_cases is not None:
+        history = history_text(first_cases.get(unit["code"]), window)
+        if history:
+            facts.append(("案件记录", history))
     for compared in comparisons:
         line, _, none = COMPARED[compared.kind]
         span = f"{compared.window.span_text()}（{compared.window.name}）"
@@ -897,10 +962,12 @@ def workbook(
     notes_of["简报"] = NOTES["简报"].format(resolved=_read_text(own, now))
     if comparisons:
         title = "".join(c.kind for c in comparisons)
-        _comparison_sheet(book, title, feed, comparisons, first_cases, lag, window.period)
+        _comparison_sheet(book, title, feed, comparisons, first_cases, lag, window.period, own)
         notes_of[title] = COMPARISON_NOTE.format(
             compared="，".join(c.kind + COMPARISON_NOTES[c.kind] for c in comparisons),
-            resolved=resolved_note(lag, [COMPARED[c.kind][1] for c in comparisons], window.period),
+            resolved=resolved_note(
+                lag, [COMPARED[c.kind][1] for c in comparisons], window.period, own
+            ),
             none="或".join(f"「{COMPARED[c.kind][2]}」" for c in comparisons),
         )
     if cases is not None:
@@ -948,6 +1015,7 @@ def _comparison_sheet(
     first_cases: Mapping[str, datetime | None] | None,
     lag: timedelta,
     period: Period | None,
+    own: datetime | None = None,
 ) -> Worksheet:
     """Add the comparison sheet: the window KPIs, this window's beside each compared one's.
 
@@ -967,7 +1035,7 @@ def _comparison_sheet(
         }
         for c in comparisons
     ]
-    labels = {**KPI_LABELS, "resolved_share": resolved_label(lag, period)}
+    labels = {**KPI_LABELS, "resolved_share": resolved_label(lag, period, own)}
     rows: list[list[Any]] = []
     partly: dict[ComparisonKind, list[str]] = {c.kind: [] for c in comparisons}
     for unit, level in units:
@@ -998,6 +1066,46 @@ def _comparison_sheet(
             )
             sheet.cell(sheet.max_row, 1).font = Font(bold=True, color="C00000")
     return sheet
+
+
+def history_text(first: datetime | None, window: BriefWindow) -> str:
+    """Return what 概况 says of a window reaching before the unit's first case (or ``""``).
+
+    The trends page says where the records start; a 月总结 of a month before them gave its
+    zeros with no word (trial AY m4).
+
+    Parameters
+    ----------
+    first : datetime or None
+        When the unit's earliest case was reported (None: it has none).
+    window : BriefWindow
+        The brief's window.
+
+    Returns
+    -------
+    str
+        The sentence, empty when the records start before the window.
+
+    Examples
+    --------
+    >>> now = datetime(2026, 12, 6, 10, tzinfo=CHINA)
+    >>> january = calendar("month", date(2023, 1, 1), now)
+    >>> first = datetime(2024, 12, 7, 9, tzinfo=CHINA)
+    >>> history_text(first, january)
+    '本辖区案件记录始于 2024-12-07，本统计时段在此之前，无数据（各数记为 0）'
+    >>> history_text(first, calendar("quarter", date(2024, 12, 1), now))
+    '本辖区案件记录始于 2024-12-07，本统计时段只含此后的案件'
+    >>> history_text(None, january), history_text(datetime(2020, 1, 1, tzinfo=CHINA), january)
+    ('本辖区尚无案件记录', '')
+    """
+    if first is None:
+        return "本辖区尚无案件记录"
+    day = f"{first.astimezone(CHINA):%Y-%m-%d}"
+    if first >= window.end:
+        return f"本辖区案件记录始于 {day}，本统计时段在此之前，无数据（各数记为 0）"
+    if first > window.start:
+        return f"本辖区案件记录始于 {day}，本统计时段只含此后的案件"
+    return ""
 
 
 def _read_text(moment: datetime, now: datetime) -> str:

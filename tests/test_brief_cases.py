@@ -484,8 +484,12 @@ def test_the_comparison_is_with_the_week_before_and_the_week_a_year_before(
     ]
     assert len(table) == 1 + 3 * 4  # no note: no unit's cases begin inside a compared week
     # 办结率 names when each week's is read: as long after its end as the brief is made after
-    # the brief's week (tests/test_brief_resolved.py)
-    assert all(row[3].startswith("办结率（截至各期末后") for row in table[2::4])
+    # the brief's week (tests/test_brief_resolved.py), named by the brief's own moment when that
+    # is long after it (trial AY m4: 「截至各月末后第1404日24时」)
+    assert all(
+        row[3].startswith("办结率（本期截至") and "各自期末后同样天数" in row[3]
+        for row in table[2::4]
+    )
     got = {(row[2], row[3].split("（")[0]): row[4:] for row in table[1:]}
     assert [row[:3] for row in table[1::4]] == [
         ["甲区", "本级合计", COUNTY_A],

@@ -268,7 +268,7 @@ def test_a_calendar_brief_is_by_default_of_the_period_before_this_one(
         ("period=month&date=2099-01-01", "晚于今天"),
         ("period=month&days=30", "只能给出一个"),
         ("date=2026-03-01", "须同时给出简报周期"),
-        ("period=quarter", "period"),
+        ("period=year", "period"),
         ("period=day&date=2026-02-30", "date"),
     ],
 )

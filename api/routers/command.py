@@ -5,7 +5,8 @@ alerts but an empty ``queue``: they see aggregates, never individual cases.
 ``GET /api/command/{code}/history`` says when its case history starts.
 ``GET /api/command/{code}/brief.xlsx?days=7`` is the feed's figures over a day, a week or a
 month up to now (日汇总、周研判、月总结, :mod:`layers.work_brief`); ``?period=month`` is last
-month's, ``?period=month&date=2026-09-01`` that of September (``day`` and ``week`` alike). The
+month's, ``?period=month&date=2026-09-01`` that of September (``day``, ``week`` and ``quarter``,
+the 季度总结, alike). The
 brief compares the window's figures with the feed's over the window before (环比) and over the
 same window a year before (同比), each window's 办结率 read the same whole days after its end (a
 past period's at the end of the day before the brief is made, the last days' at each window's
@@ -68,7 +69,7 @@ def history(code: CodePath, user: BusinessUser, session: SessionDep) -> dict[str
 
 @router.get(
     "/{code}/brief.xlsx",
-    summary="The unit's figures over a day, a week or a month (日汇总、周研判、月总结), XLSX",
+    summary="The unit's figures over a day, week, month or quarter (日汇总 … 季度总结), XLSX",
     description="Either ``days`` up to now (default 7), or the calendar ``period`` holding "
     "``date`` in Beijing time (default the period before the current one).",
     response_class=Response,
@@ -83,7 +84,8 @@ def brief(
         int | None, Query(ge=1, le=366, description="The last days up to now: 1, 7, 30 …")
     ] = None,
     period: Annotated[
-        work_brief.Period | None, Query(description="A calendar day, week or month instead")
+        work_brief.Period | None,
+        Query(description="A calendar day, week, month or quarter instead"),
     ] = None,
     day: Annotated[
         date | None, Query(alias="date", description="A day of that period (YYYY-MM-DD)")
@@ -93,10 +95,10 @@ def brief(
     now = utcnow()
     if period is None:
         if day is not None:
-            raise InvalidInput("给出日期时须同时给出简报周期 period（day、week 或 month）")
+            raise InvalidInput("给出日期时须同时给出简报周期 period（day、week、month 或 quarter）")
         window = work_brief.rolling(days or 7, now)
     elif days is not None:
-        raise InvalidInput("days（最近天数）与 period（自然日、周、月）只能给出一个")
+        raise InvalidInput("days（最近天数）与 period（自然日、周、月、季度）只能给出一个")
     else:
         window = work_brief.calendar(period, day, now)
     actor = actor_of(user)
