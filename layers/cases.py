@@ -305,6 +305,63 @@ def flush_case(session: Session) -> None:
         raise Conflict("案件刚被他人修改，请刷新后重试") from exc
 
 
+@dataclass(frozen=True)
+class RiskRaised:
+    """What :func:`raise_risk` changed: for the event's note and payload."""
+
+    note: str
+    payload: dict[str, Any]
+
+
+def raise_risk(case: Case, risk_level: int, cfg: dict[str, Any] | None) -> RiskRaised:
+    """Raise ``case``'s risk to ``risk_level`` (never lower it) and bring its limits forward.
+
+    The 联系时限 and 办结时限 become those of the new risk, as 分流 sets them, where that is
+    sooner (:func:`layers.deadlines.sooner`): a case raised to 红色 by repeat reports kept
+    the limits of its old risk and sorted below its own red repeat (trial AZ S2). Every place
+    that raises a risk (a repeat report linked to the case) goes through here.
+
+    Parameters
+    ----------
+    case : Case
+        The case raised (not flushed here).
+    risk_level : int
+        The risk it is raised to (clipped to 1, red); one at or below its own leaves it.
+    cfg : dict or None
+        Deadline configuration (:func:`layers.deadlines.load`); ``None``: the built-in limits.
+
+    Returns
+    -------
+    RiskRaised
+        ``note``: what the timeline adds (「，联系时限提前至 …，办结时限提前至 …」, or
+        empty); ``payload``: ``risk_from``, ``risk_to`` and each limit brought forward
+        (``contact_deadline_to``, ``deadline_to``, ISO 8601).
+    """
+    before = case.risk_level
+    case.risk_level = max(1, min(before, risk_level))
+    payload: dict[str, Any] = {"risk_from": before, "risk_to": case.risk_level}
+    if case.risk_level == before:
+        return RiskRaised("", payload)
+    moved = deadlines.sooner(
+        case.category,
+        case.risk_level,
+        case.reported_at,
+        case.contact_deadline,
+        case.deadline,
+        cfg,
+    )
+    said = []
+    if moved.contact_moved and moved.contact_deadline is not None:
+        case.contact_deadline = moved.contact_deadline
+        payload["contact_deadline_to"] = moved.contact_deadline.isoformat()
+        said.append(f"联系时限提前至 {moved.contact_deadline.astimezone(CHINA):%Y-%m-%d %H:%M}")
+    if moved.deadline_moved and moved.deadline is not None:
+        case.deadline = moved.deadline
+        payload["deadline_to"] = moved.deadline.isoformat()
+        said.append(f"办结时限提前至 {moved.deadline.astimezone(CHINA):%Y-%m-%d %H:%M}")
+    return RiskRaised("".join(f"，{s}" for s in said), payload)
+
+
 def _retired_grid(session: Session, code: str | None) -> str | None:
     """Return why the grid ``code`` a case names cannot take it (retired), or None."""
     grid = session.get(Grid, code) if code is not None else None
@@ -536,9 +593,8 @@ def register(
         payload={"channel": channel, "duplicate_of": original.id if original else None},
     )
     if original is not None:
-        before = original.risk_level
         original.repeat_count += 1
-        original.risk_level = max(1, original.risk_level - 1)
+        raised = raise_risk(original, original.risk_level - 1, limits_config)
         append_event(
             session,
             original,
@@ -546,12 +602,8 @@ def register(
             "repeat_linked",
             original.state,
             original.state,
-            note=f"重复反映：案件 {case.code}",
-            payload={
-                "repeat_case_id": case.id,
-                "risk_from": before,
-                "risk_to": original.risk_level,
-            },
+            note=f"重复反映：案件 {case.code}{raised.note}",
+            payload={"repeat_case_id": case.id, **raised.payload},
         )
         flush_case(session)
         repeat_alerts.raise_on_repeat(session, original, now=reported_at)  # 集中反映

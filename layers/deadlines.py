@@ -334,6 +334,83 @@ def limits_for(category: str, risk_level: int, config: dict[str, Any] | None = N
     return Limits(contact, close, float(cfg["warn_fraction"]))
 
 
+@dataclass(frozen=True)
+class Sooner:
+    """The time limits of a case whose risk was raised (:func:`sooner`).
+
+    Attributes
+    ----------
+    contact_deadline, deadline : datetime or None
+        The limits now: each the nearer of the case's own and the new risk's.
+    contact_moved, deadline_moved : bool
+        Whether the raise brought that limit forward.
+    """
+
+    contact_deadline: datetime | None
+    deadline: datetime | None
+    contact_moved: bool
+    deadline_moved: bool
+
+
+def sooner(
+    category: str,
+    risk_level: int,
+    reported_at: datetime,
+    contact_deadline: datetime | None,
+    deadline: datetime | None,
+    config: dict[str, Any] | None = None,
+) -> Sooner:
+    """Return a case's time limits once its risk is raised to ``risk_level``.
+
+    Each limit becomes that of a case of ``category`` reported at ``reported_at`` with the new
+    risk, as 分流 sets them, if that is sooner; a raise never puts a limit later (a repeat report
+    gives no case more time), and a case without a limit (on the legal route, or settled at its
+    source) stays without it. A case raised to 红色 by repeat reports kept orange's 24 h and
+    15 days (trial AZ S2).
+
+    Parameters
+    ----------
+    category : str
+        Case category code.
+    risk_level : int
+        The risk raised to: 1 (red, highest) … 4 (blue).
+    reported_at : datetime
+        When the case was reported (the limits run from it).
+    contact_deadline, deadline : datetime or None
+        The case's limits before.
+    config : dict, optional
+        From :func:`load`; default :data:`DEFAULTS`.
+
+    Returns
+    -------
+    Sooner
+        The limits now, and which moved.
+
+    Examples
+    --------
+    >>> from datetime import datetime, timezone
+    >>> at = datetime(2026, 12, 6, 15, 10, tzinfo=timezone.utc)
+    >>> orange = limits_for("safety_hazard", 2)
+    >>> raised = sooner("safety_hazard", 1, at, at + orange.contact, at + orange.close)
+    >>> raised.contact_deadline - at, raised.deadline - at, raised.deadline_moved
+    (datetime.timedelta(seconds=43200), datetime.timedelta(days=7), True)
+    >>> kept = sooner("dispute", 1, at, at, None)
+    >>> kept.contact_moved, kept.deadline
+    (False, None)
+    """
+    limits = limits_for(category, risk_level, config)
+    contact = reported_at + limits.contact
+    close = reported_at + limits.close
+    contact_moved = contact_deadline is not None and contact < contact_deadline
+    deadline_moved = deadline is not None and close < deadline
+    return Sooner(
+        contact if contact_moved else contact_deadline,
+        close if deadline_moved else deadline,
+        contact_moved,
+        deadline_moved,
+    )
+
+
 def status(
     start: datetime,
     deadline: datetime | None,
