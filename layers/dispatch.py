@@ -531,6 +531,13 @@ def assign(
         dispatch.assignee_kind = AssigneeKind.DEPARTMENT
         dispatch.department = str(department).strip()[:100]
         payload = {"assignee_kind": "department", "department": dispatch.department}
+        # An operator above the case's level who gives it to a bureau handles it from then on
+        # (evaluates, visits and closes it with the citizen): the county's 12345 desk sending
+        # an order filed in a township to 县人社局 was left offered nothing but 重新办理 once
+        # the bureau closed it (trial AX S1).
+        if actor.role in workflow.OPERATORS and actor.level < case.handling_level:
+            payload |= {"from_level": case.handling_level, "to_level": actor.level}
+            case.handling_level = actor.level
     session.add(dispatch)
     try:
         with session.begin_nested():

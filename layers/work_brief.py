@@ -644,7 +644,7 @@ def supervised_text(in_window: bool, after: bool = False) -> str:
     return f"否（{AFTER_WINDOW}督办）" if after else "否（此前督办）"
 
 
-def kpi_headers(window: BriefWindow, now: datetime) -> list[str]:
+def kpi_headers(window: BriefWindow, now: datetime, *, visits_at_end: bool = False) -> list[str]:
     """Return the 简报 sheet's KPI headers: those standing as at generation say so.
 
     A brief of a past window (昨日汇总 made the next morning) counts 近期受理, 办结率, 上报次数
@@ -659,6 +659,8 @@ def kpi_headers(window: BriefWindow, now: datetime) -> list[str]:
         The brief's window.
     now : datetime
         When the brief is made.
+    visits_at_end : bool
+        走访逾期 is counted at the window's end (:func:`overdue_end_label`), not at generation.
 
     Returns
     -------
@@ -674,9 +676,12 @@ def kpi_headers(window: BriefWindow, now: datetime) -> list[str]:
     '近期热点（按周，生成时）'
     >>> kpi_headers(rolling(7, now), now)[:2]
     ['在办案件', '超期案件']
+    >>> kpi_headers(calendar("month", None, now), now, visits_at_end=True)[-1]
+    '走访逾期（截至月末）'
     """
     if window.end >= now:
         return list(KPI_LABELS.values())
+    at_end = {"overdue_visits": overdue_end_label(window)} if visits_at_end else {}
 
     def at_generation(label: str) -> str:
         if label.endswith("）"):
@@ -684,8 +689,29 @@ def kpi_headers(window: BriefWindow, now: datetime) -> list[str]:
         return f"{label}（{AT_GENERATION}）"
 
     return [
-        label if key in WINDOW_KPIS else at_generation(label) for key, label in KPI_LABELS.items()
+        at_end.get(key) or (label if key in WINDOW_KPIS else at_generation(label))
+        for key, label in KPI_LABELS.items()
     ]
+
+
+def overdue_end_label(window: BriefWindow) -> str:
+    """Return the header of 走访逾期 counted at a past window's end (trial AY S2).
+
+    Examples
+    --------
+    >>> now = datetime(2026, 12, 6, 10, 5, tzinfo=CHINA)
+    >>> overdue_end_label(calendar("month", date(2026, 9, 1), now))
+    '走访逾期（截至月末）'
+    """
+    end = PERIOD_ENDS.get(window.period, "期末") if window.period is not None else "期末"
+    return f"{KPI_LABELS['overdue_visits']}（截至{end}）"
+
+
+VISITS_AT_END_NOTE = (
+    "走访逾期为统计时段末的人数：届时在册、最近一次见到本人或电话/视频联系的走访（从未走访的"
+    "自列管之日）加上走访周期早于统计时段结束的人员，按现行走访周期规则和人员现在的管理等级计算。"
+)
+"""Said in the 简报's 说明 when 走访逾期 is counted at the window's end (trial AY S2)."""
 
 
 NOTES: dict[str, str] = {
@@ -870,6 +896,7 @@ def workbook(
     first_cases: Mapping[str, datetime | None] | None = None,
     cases: BriefCases | None = None,
     resolved: Mapping[str, float | None] | None = None,
+    overdue_at_end: Mapping[str, int | None] | None = None,
 ) -> bytes:
     """Return the brief as an XLSX workbook.
 
@@ -908,6 +935,11 @@ def workbook(
         the comparison sheet show it instead of the feed's (read at ``now``); needed for a
         past period's brief, which reads it at the end of the day before ``now``. 概况 says
         when each window's is read (办结率截至).
+    overdue_at_end : mapping of str to int or None, optional
+        The 走访逾期 of the unit and of each child at the end of a past window, by code
+        (:func:`layers.visit_history.overdue_at_end`): 简报 gives these instead of the
+        feed's (at ``now``), under :func:`overdue_end_label` (trial AY S2: a September 月总结
+        made in December gave December's count).
 
     Returns
     -------
@@ -916,6 +948,9 @@ def workbook(
     """
     if resolved is not None:
         feed = _with_resolved(feed, resolved)
+    at_end = overdue_at_end is not None and window.end < now
+    if overdue_at_end is not None and at_end:
+        feed = _with_kpi(feed, "overdue_visits", overdue_at_end)
     unit = feed["unit"]
     own = window.resolved_at(now)
     lag = own - window.end
@@ -957,9 +992,15 @@ def workbook(
     for key, value in facts:
         summary.append([key, value])
     rows = [_kpi_row(unit, "本级合计")] + [_kpi_row(c, c["level_label"]) for c in feed["children"]]
-    table_sheet(book, "简报", ["单位", "级别", "区划代码", *kpi_headers(window, now)], rows)
+    headers = kpi_headers(window, now, visits_at_end=at_end)
+    table_sheet(book, "简报", ["单位", "级别", "区划代码", *headers], rows)
     notes_of = dict(NOTES)
     notes_of["简报"] = NOTES["简报"].format(resolved=_read_text(own, now))
+    if at_end:
+        notes_of["简报"] = (
+            notes_of["简报"].replace("、走访逾期为生成时的现状", "为生成时的现状")
+            + VISITS_AT_END_NOTE
+        )
     if comparisons:
         title = "".join(c.kind for c in comparisons)
         _comparison_sheet(book, title, feed, comparisons, first_cases, lag, window.period, own)
@@ -1118,6 +1159,15 @@ def _with_resolved(feed: dict[str, Any], resolved: Mapping[str, float | None]) -
 
     def unit(u: dict[str, Any]) -> dict[str, Any]:
         return {**u, "kpis": {**u["kpis"], "resolved_share": resolved.get(u["code"])}}
+
+    return {**feed, "unit": unit(feed["unit"]), "children": [unit(c) for c in feed["children"]]}
+
+
+def _with_kpi(feed: dict[str, Any], key: str, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the feed with KPI ``key`` of its unit and children as ``values`` gives them."""
+
+    def unit(u: dict[str, Any]) -> dict[str, Any]:
+        return {**u, "kpis": {**u["kpis"], key: values.get(u["code"])}}
 
     return {**feed, "unit": unit(feed["unit"]), "children": [unit(c) for c in feed["children"]]}
 

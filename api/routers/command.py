@@ -17,7 +17,7 @@ end: :meth:`layers.work_brief.BriefWindow.resolved_at`,
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -27,7 +27,8 @@ from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.downloads import XLSX, xlsx_response
 from api.routers.cases import CodePath, actor_of
 from geo.codes import scope_range
-from layers import alerts, brief_cases, command, trends, work_brief
+from layers import alerts, brief_cases, command, trends, visit_history, work_brief
+from layers.china_time import CHINA
 from layers.errors import InvalidInput
 from layers.model import Role
 
@@ -140,6 +141,17 @@ def brief(
     # a past period's own 办结率 at the end of the day before now, not the feed's (now)
     own = resolved_over(window) if window.resolved_at(now) < now else None
 
+    # a past period's 走访逾期 at its end, not now (trial AY S2)
+    visits_end = None
+    if window.period is not None and window.end < now and trends.counts_persons(actor):
+        visits_end = visit_history.overdue_at_end(
+            session,
+            code,
+            children,
+            window.end.astimezone(CHINA).date() - timedelta(days=1),
+            min_count=trends.min_count_for(actor),
+        )
+
     comparisons = [compared("环比", window.previous()), compared("同比", window.year_before())]
     units = [body["unit"]["code"], *children]
     first_cases = brief_cases.first_reported(session, units, actor=actor)
@@ -167,6 +179,7 @@ def brief(
             first_cases=first_cases,
             cases=listed,
             resolved=own,
+            overdue_at_end=visits_end,
         ),
         window.file_name(body["unit"]["name"]),
         f"brief-{code}-{window.tag}.xlsx",

@@ -27,7 +27,7 @@ from api.deps import BusinessUser, Principal, SessionDep, utcnow
 from api.downloads import XLSX, content_disposition
 from api.routers.cases import CodePath, actor_of
 from geo.codes import division_level
-from layers import command, trend_report, trend_tables, trends
+from layers import command, trend_report, trend_tables, trends, visit_history
 from layers.errors import NotFound
 from layers.model import Category, Channel
 from layers.workflow import Actor
@@ -242,6 +242,30 @@ def visits(code: CodePath, user: BusinessUser, session: SessionDep) -> dict[str,
     return trend_tables.overdue_visits(
         session, code, now=utcnow(), min_count=trends.min_count_for(actor)
     )
+
+
+WITHHELD_VISIT_HISTORY: dict[str, Any] = {"withheld": True, "units": [], "totals": {}}
+"""The 走访 history of a reader who may not count special-population persons (a department)."""
+
+
+@router.get(
+    "/{code}/visit-history", summary="Visits per period and unit: register, outcomes, overdue"
+)
+def visit_history_of(
+    code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
+) -> dict[str, Any]:
+    """Return per period of the window and unit inside ``code`` the 走访 figures (counts only).
+
+    The persons on the register and overdue at each period's end, the visits by outcome in it
+    (:func:`layers.visit_history.visit_series`); a count below the reader's ``min_count`` null,
+    none to a department.
+    """
+    actor = actor_of(user)
+    trends.unit_of(session, code, actor=actor)
+    if not trends.counts_persons(actor):
+        return WITHHELD_VISIT_HISTORY
+    spans = trends.window(utcnow(), q.granularity, q.periods, end=q.end)
+    return visit_history.visit_series(session, code, spans, min_count=trends.min_count_for(actor))
 
 
 def _period(code: str, q: SeriesQuery, actor: Actor, session: Session) -> tuple[trends.Series, int]:

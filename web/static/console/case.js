@@ -145,6 +145,8 @@
       const extra = [];
       const p = e.payload || {};
       if (e.action === "escalate" || e.action === "hand_down") extra.push(moveText(p));
+      // a superior giving it to a bureau handles it from then on (trial AX S1)
+      if (e.action === "dispatch" && p.to_level) extra.push("改由" + zz.label("handling_level", p.to_level) + "办理（" + moveText(p) + "）");
       // for whom (trial AP m4): the worker sent to, and a 受理 a dispatcher registered for him
       if (e.assignee_name) extra.push("派单至" + e.assignee_name);
       if (e.on_behalf_of) extra.push("代" + e.on_behalf_of + "登记");

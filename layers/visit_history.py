@@ -1,0 +1,275 @@
+"""走访 figures over months and quarters, per unit (trial AY S2).
+
+Every other visit figure is the current one (走访逾期 on the day a page or export is made), so a
+September 月总结 made in December gave December's count, and the visit outcomes were added up
+nowhere. :func:`visit_series` gives, per period of the trends page's window and per unit
+directly inside the page's unit (its townships, a township's villages):
+
+* the persons on the register at the period's end (put on record by its last day, and not
+  left it by then: ``ended_on`` after its last day);
+* the visits made in the period, by outcome (见到本人, 电话/视频联系, 人户分离, 失联);
+* the persons overdue at the period's end: their last visit that reached them
+  (:data:`layers.visits_due.REACHED`) before the end, or the day put on record, plus their
+  rule's interval, falls before the end (a 社区矫正 ended by then is not overdue).
+
+The intervals are today's ``visit_rules`` and each person's current management level: the
+history of neither is kept (:data:`RULES_NOTE`). Counts only, in one statement grouped by
+period and unit; a reader who may not see the persons one by one reads no count below
+``min_count`` (:func:`layers.trends.min_count_for`), and a period's total only where it gives
+back no single withheld count (:func:`column_total`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from geo.codes import CodeError, division_level, scope_range
+from layers import visits_due
+from layers.model.persons import VisitOutcome
+from layers.trends import CHILD_LABELS, Period, child_key_sql, suppress
+
+OUTCOMES: tuple[tuple[str, str], ...] = (
+    (VisitOutcome.MET.value, "见到本人"),
+    (VisitOutcome.CONTACTED.value, "电话/视频联系"),
+    (VisitOutcome.ABSENT.value, "人户分离"),
+    (VisitOutcome.MISSING.value, "失联"),
+)
+"""The visit outcomes counted, in order, with their short labels."""
+
+FIGURES: tuple[tuple[str, str], ...] = (
+    ("persons", "期末在册人数"),
+    ("visits", "本期走访次数"),
+    *((code, label) for code, label in OUTCOMES),
+    ("overdue", "期末走访逾期人数"),
+)
+"""The figures of each unit and period, with the column labels of the page and workbook."""
+
+RULES_NOTE = (
+    "期末走访逾期按现行走访周期规则和人员现在的管理等级计算（其历史未留存）；"
+    "只有见到本人、电话/视频联系的走访重新起算周期。"
+)
+"""Said beside every figure of :func:`visit_series`."""
+
+
+def period_days(period: Period) -> tuple[date, date]:
+    """Return the first day of ``period`` and the day after its last, in the centre's time.
+
+    Examples
+    --------
+    >>> from datetime import UTC, datetime
+    >>> from layers.trends import periods_ending
+    >>> p = periods_ending(datetime(2026, 12, 6, tzinfo=UTC), "month", 1)[0]
+    >>> period_days(p)
+    (datetime.date(2026, 11, 1), datetime.date(2026, 12, 1))
+    """
+    return period.start.date(), period.end.date()
+
+
+def column_total(values: Sequence[int], min_count: int) -> int | None:
+    """Return the total of a period's units, or None where it would tell a withheld count.
+
+    A count below ``min_count`` (not 0) is withheld; the total is not given when it is small
+    itself or when exactly one count of the column is withheld (the total less the others
+    would give it back). Several withheld counts are told only as their sum.
+
+    Examples
+    --------
+    >>> column_total([40, 2, 7], 3), column_total([40, 2, 1, 7], 3), column_total([1, 1], 1)
+    (None, 50, 2)
+    >>> column_total([0, 0], 3), column_total([1, 1], 3)
+    (0, None)
+    """
+    total = sum(values)
+    if min_count <= 1:
+        return total
+    withheld = sum(1 for n in values if 0 < n < min_count)
+    if 0 < total < min_count or withheld == 1:
+        return None
+    return total
+
+
+def visit_series(
+    session: Session, code: str, periods: tuple[Period, ...], *, min_count: int
+) -> dict[str, Any]:
+    """Return the 走访 figures of each unit inside ``code`` per period (counts only).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    code : str
+        The unit (already checked to be in scope).
+    periods : tuple of Period
+        The periods (consecutive).
+    min_count : int
+        Smallest non-zero count shown (:func:`layers.trends.min_count_for`).
+
+    Returns
+    -------
+    dict
+        ``periods`` (key, label), ``figures`` (key, label: :data:`FIGURES`), ``units_label``,
+        ``units`` (code, name, ``figures``: per figure key a list of counts per period, None
+        when withheld), ``totals`` (per figure key, per period, None when withheld:
+        :func:`column_total`), ``min_count`` and ``note``.
+    """
+    lo, hi = scope_range(code)
+    starts = [period_days(p)[0] for p in periods]
+    ends = [period_days(p)[1] for p in periods]
+    reached = ", ".join(f"'{c}'" for c in visits_due.REACHED)
+    outcome_counts = ", ".join(
+        f"count(*) FILTER (WHERE pv.outcome = '{c}') AS {c}" for c, _ in OUTCOMES
+    )
+    rows = session.execute(
+        text(
+            "WITH t AS (SELECT i, s, e FROM unnest(CAST(:starts AS date[]),"
+            "  CAST(:ends AS date[])) WITH ORDINALITY AS x(s, e, i)),"
+            " p AS (SELECT id, category, management_level, attributes, on_record_since,"
+            f"  ended_on, {child_key_sql(code)} AS unit FROM persons"
+            "  WHERE area_code >= :lo AND area_code < :hi),"
+            " reg AS (SELECT t.i, p.unit, count(*) AS persons,"
+            "  count(*) FILTER (WHERE coalesce(lv.last, p.on_record_since, DATE '-infinity')"
+            f"   + r.interval_days < t.e AND NOT coalesce({visits_due.CORRECTION_END} < t.e,"
+            "   false)) AS overdue"
+            "  FROM t JOIN p ON coalesce(p.on_record_since < t.e, true)"
+            "   AND (p.ended_on IS NULL OR p.ended_on >= t.e)"
+            "  JOIN visit_rules r ON r.category = p.category"
+            "   AND r.management_level = p.management_level"
+            "  LEFT JOIN LATERAL (SELECT pv.visited_on AS last FROM person_visits pv"
+            f"   WHERE pv.person_id = p.id AND pv.outcome IN ({reached})"
+            "   AND pv.visited_on < t.e ORDER BY pv.visited_on DESC LIMIT 1) lv ON true"
+            "  GROUP BY 1, 2),"
+            f" vis AS (SELECT t.i, p.unit, count(*) AS visits, {outcome_counts}"
+            "  FROM person_visits pv JOIN p ON p.id = pv.person_id"
+            "  JOIN t ON pv.visited_on >= t.s AND pv.visited_on < t.e"
+            "  WHERE pv.visited_on >= :first AND pv.visited_on < :last"
+            "  GROUP BY 1, 2)"
+            " SELECT i, unit, coalesce(reg.persons, 0) AS persons,"
+            " coalesce(reg.overdue, 0) AS overdue, coalesce(vis.visits, 0) AS visits, "
+            + ", ".join(f"coalesce(vis.{c}, 0) AS {c}" for c, _ in OUTCOMES)
+            + " FROM reg FULL JOIN vis USING (i, unit)"
+        ),
+        {
+            "starts": starts,
+            "ends": ends,
+            "lo": lo,
+            "hi": hi,
+            "unit": code,
+            "first": starts[0],
+            "last": ends[-1],
+        },
+    ).all()
+    keys = [key for key, _ in FIGURES]
+    exact: dict[str, dict[str, list[int]]] = {}
+    for row in rows:
+        unit = exact.setdefault(row.unit, {key: [0] * len(periods) for key in keys})
+        for key in keys:
+            unit[key][int(row.i) - 1] = int(getattr(row, key))
+    names: dict[str, str] = dict(
+        session.execute(
+            text("SELECT code, name FROM jurisdictions WHERE code = ANY(:codes)"),
+            {"codes": list(exact)},
+        ).all()
+    )
+    level = _level(code)
+    units = [
+        {
+            "code": unit,
+            "name": (names.get(unit, unit) + ("（本级）" if unit == code and level < 5 else "")),
+            "figures": {key: [suppress(n, min_count) for n in figures[key]] for key in keys},
+        }
+        for unit, figures in sorted(exact.items(), key=lambda item: (item[0] == code, item[0]))
+    ]
+    totals = {
+        key: [
+            column_total([figures[key][t] for figures in exact.values()], min_count)
+            for t in range(len(periods))
+        ]
+        for key in keys
+    }
+    return {
+        "periods": [{"key": p.key, "label": p.label} for p in periods],
+        "figures": [{"key": key, "label": label} for key, label in FIGURES],
+        "units_label": _units_label(code),
+        "units": units,
+        "totals": totals,
+        "min_count": min_count,
+        "note": RULES_NOTE,
+    }
+
+
+def _level(code: str) -> int:
+    try:
+        return division_level(code)
+    except CodeError:
+        return 5
+
+
+def _units_label(code: str) -> str:
+    return CHILD_LABELS.get(_level(code), "")
+
+
+def overdue_at_end(
+    session: Session, code: str, children: Sequence[str], day: date, *, min_count: int
+) -> dict[str, int | None]:
+    """Return the persons overdue at the end of ``day`` of ``code`` and of each child.
+
+    The 月总结 of a past month gives these instead of the current figure (trial AY S2): as
+    :func:`visit_series` counts them at a period's end, on the register that day, their last
+    visit that reached them by then (or the day put on record) plus their rule's interval
+    before the next day. A child's count below ``min_count`` is None, and the unit's total
+    where it would give back a single one of those (:func:`column_total`).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the reader.
+    code : str
+        The unit.
+    children : sequence of str
+        The codes of its children in the brief: units (12 digits) or grids.
+    day : datetime.date
+        The last day counted (a month's last day).
+    min_count : int
+        Smallest non-zero count shown (:func:`layers.trends.min_count_for`).
+
+    Returns
+    -------
+    dict
+        Per code (``code`` and each child), the persons overdue, None when withheld.
+    """
+    lo, hi = scope_range(code)
+    reached = ", ".join(f"'{c}'" for c in visits_due.REACHED)
+    rows = session.execute(
+        text(
+            "SELECT p.area_code, p.grid_code, count(*) AS n"
+            " FROM persons p JOIN visit_rules r ON r.category = p.category"
+            "  AND r.management_level = p.management_level"
+            " LEFT JOIN LATERAL (SELECT pv.visited_on AS last FROM person_visits pv"
+            f"  WHERE pv.person_id = p.id AND pv.outcome IN ({reached})"
+            "  AND pv.visited_on < :e ORDER BY pv.visited_on DESC LIMIT 1) lv ON true"
+            " WHERE p.area_code >= :lo AND p.area_code < :hi"
+            " AND coalesce(p.on_record_since < :e, true)"
+            " AND (p.ended_on IS NULL OR p.ended_on >= :e)"
+            " AND coalesce(lv.last, p.on_record_since, DATE '-infinity') + r.interval_days"
+            f" < :e AND NOT coalesce({visits_due.CORRECTION_END} < :e, false)"
+            " GROUP BY 1, 2"
+        ),
+        {"lo": lo, "hi": hi, "e": day + timedelta(days=1)},
+    ).all()
+    counts: dict[str, int] = {}
+    for child in children:
+        if len(child) > 12:  # a grid
+            counts[child] = sum(int(r.n) for r in rows if r.grid_code == child)
+        else:
+            c_lo, c_hi = scope_range(child)
+            counts[child] = sum(int(r.n) for r in rows if c_lo <= r.area_code < c_hi)
+    out: dict[str, int | None] = {c: suppress(n, min_count) for c, n in counts.items()}
+    total = sum(int(r.n) for r in rows)
+    rest = total - sum(counts.values())  # persons of the unit in no child listed
+    out[code] = column_total([*counts.values(), rest], min_count)
+    return out
