@@ -939,8 +939,17 @@ def whole_number(params: Mapping[str, Any], name: str, default: int) -> int:
 def _require(params: Mapping[str, Any], name: str) -> Any:
     value = params.get(name)
     if value is None or value == "" or value == []:
+        # a choice names its choices (trial AX M2: 「请填写办结结果」 beside a filled 办结说明)
+        choices = _PARAM_CHOICES.get(name)
+        if choices is not None:
+            said = "、".join(choices.values())
+            raise InvalidInput(f"请填写{PARAM_LABELS[name]}：从{said}中选择一项")
         raise InvalidInput(f"请填写{PARAM_LABELS.get(name, '必填项')}")
     return value
+
+
+_PARAM_CHOICES = {"outcome": workflow.OUTCOME_LABELS, "route": workflow.LEGAL_ROUTE_LABELS}
+"""The action parameters that are a choice, and their choices' Chinese names."""
 
 
 def note_label(action: str) -> str:

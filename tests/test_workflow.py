@@ -768,3 +768,15 @@ def test_a_department_account_acts_only_on_cases_dispatched_to_a_department(
     )
     assert done.state == "resolved"
     assert cases.actions_open_to(world, done, department) == []  # no 回访 (trial AQ M1)
+
+
+def test_a_resolve_without_its_outcome_names_the_choices(world: Session) -> None:
+    """Trial AX M2: 「请填写办结结果」 beside a filled 办结说明 did not say it is a choice."""
+    who = actor()
+    case = _register(world, who)
+    cases.act(world, case.id, "triage", actor=who, now=NOW)
+    cases.act(world, case.id, "dispatch", actor=who, now=NOW, params={"department": "司法所"})
+    cases.act(world, case.id, "accept", actor=who, now=NOW)
+    with pytest.raises(InvalidInput) as refused:
+        cases.act(world, case.id, "resolve", actor=who, now=NOW, note="已协调企业支付工资")
+    assert str(refused.value).startswith("请填写办结结果：从调解成功、已解决、经核查不属实")
