@@ -26,7 +26,7 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from geo.codes import division_level
-from layers import trend_tables, trends
+from layers import trend_tables, trends, visit_history
 from layers.china_time import CHINA
 from layers.command import counties_held, held_counties_note
 from layers.trends import BIN_LEGEND, NOT_JUDGED, PATTERN_LABELS, Series, pattern_label
@@ -180,6 +180,7 @@ class Report:
     history_note: str = ""
     changes: dict[str, Any] = field(default_factory=dict)
     repeats: list[dict[str, Any]] = field(default_factory=list)
+    visit_history: dict[str, Any] = field(default_factory=dict)
 
     @property
     def period(self) -> trends.Period:
@@ -288,6 +289,11 @@ def report(
         ),
         repeats=trend_tables.repeat_reports(
             session, code, result.periods, min_count=cell_min_count, case_filter=case_filter
+        ),
+        visit_history=(
+            visit_history.visit_series(session, code, result.periods, min_count=min_count)
+            if trends.counts_persons(actor)
+            else {}
         ),
     )
 
@@ -868,6 +874,7 @@ def workbook(rep: Report) -> bytes:
         empty=uncovered_empty(rep),
     )
     _visits_sheet(book, rep.visits)
+    _visit_history_sheet(book, rep.visit_history)
     _repeats_sheet(book, rep)
     buffer = io.BytesIO()
     book.save(buffer)
@@ -908,6 +915,60 @@ def _repeats_sheet(book: Workbook, rep: Report) -> None:
                 f"（记为{HIDDEN}，数字本身不一定小）"
             ]
         )
+
+
+VISIT_HISTORY_SHEET = "走访逐期统计"
+"""The sheet of the 走访 figures per period and unit (:func:`layers.visit_history.visit_series`)."""
+
+
+def visit_history_rows(history: dict[str, Any]) -> list[list[Any]]:
+    """Return the rows of :data:`VISIT_HISTORY_SHEET`: per unit and figure, a count per period.
+
+    A count withheld is written :data:`SUPPRESSED`, a total withheld :data:`HIDDEN` (trial AY
+    S2: 走访 figures per month beside the case trends).
+
+    Parameters
+    ----------
+    history : dict
+        :func:`layers.visit_history.visit_series` (empty: none for this reader).
+
+    Returns
+    -------
+    list of list
+        单位, 指标, then the counts, 合计 last.
+    """
+    rows: list[list[Any]] = []
+    for unit in history.get("units", []):
+        for figure in history["figures"]:
+            counts = unit["figures"][figure["key"]]
+            rows.append([unit["name"], figure["label"], *(_repeat_count(n) for n in counts)])
+    if rows:
+        for figure in history["figures"]:
+            totals = history["totals"][figure["key"]]
+            rows.append(["合计", figure["label"], *(hidden(n) for n in totals)])
+    return rows
+
+
+def _visit_history_sheet(book: Workbook, history: dict[str, Any]) -> None:
+    """Add :data:`VISIT_HISTORY_SHEET` (not for a reader who may not count the persons)."""
+    if not history:
+        return
+    label = history.get("units_label") or "单位"
+    sheet = table_sheet(
+        book,
+        VISIT_HISTORY_SHEET,
+        [label, "指标", *(p["label"] for p in history["periods"])],
+        visit_history_rows(history),
+        empty="统计时段内无列管人员和走访记录",
+    )
+    note = f"注：{visit_history.RULES_NOTE}"
+    if history["min_count"] > 1:
+        note += (
+            f"小于{history['min_count']}的数记为{SUPPRESSED}；合计由合计减去已显示的数即可"
+            f"推算出记为{SUPPRESSED}的某一个数，或本身小于{history['min_count']}时不予显示"
+            f"（记为{HIDDEN}）。"
+        )
+    sheet.append([note])
 
 
 def _repeat_count(value: int | None) -> int | str:

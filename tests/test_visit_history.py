@@ -9,15 +9,18 @@ outcome and the persons overdue at the month's end, which the test works out by 
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
+from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers import trends, visit_history
+from layers import trend_report, trends, visit_history
 from tests.workflow_data import (
     MENTAL_KEY_EVERY_14_DAYS,
     NOW,
+    actor,
     ensure_world,
     township,
     village,
@@ -135,3 +138,25 @@ def test_a_past_month_gives_its_overdue_at_its_end(db: Session) -> None:
     assert october == {V1: 0, V2: 1, TOWN: 1}
     withheld = visit_history.overdue_at_end(db, TOWN, [V1, V2], date(2026, 9, 30), min_count=3)
     assert withheld == {V1: None, V2: None, TOWN: 3}
+
+
+def test_the_workbook_has_a_sheet_of_the_figures_per_month(db: Session) -> None:
+    _world(db)
+    commander = actor("commander", COUNTY)
+    rep = trend_report.report(db, TOWN, actor=commander, now=NOW, periods=4, end="2026-10")
+    book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
+    header, *rows = [list(r) for r in book[trend_report.VISIT_HISTORY_SHEET].values]
+    assert header == ["村（社区）", "指标", "2026年7月", "2026年8月", "2026年9月", "2026年10月"]
+    table = {(r[0], r[1]): r[2:] for r in rows if r[1]}
+    names = dict(db.execute(text("SELECT code, name FROM jurisdictions")).all())
+    assert table[(names[V1], "期末走访逾期人数")] == [1, 1, 1, 0]
+    assert table[(names[V2], "失联")] == [0, 0, 1, 0]
+    assert table[("合计", "期末在册人数")] == [2, 3, 4, 3]  # 丁 on record since ever
+    assert "现行走访周期规则" in str(rows[-1][0])
+    analyst = actor("analyst", COUNTY)
+    rep = trend_report.report(db, TOWN, actor=analyst, now=NOW, periods=4, end="2026-10")
+    book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
+    rows = [list(r) for r in book[trend_report.VISIT_HISTORY_SHEET].values]
+    table = {(r[0], r[1]): r[2:] for r in rows[1:] if r[1]}
+    assert table[(names[V1], "期末在册人数")] == ["<3"] * 4
+    assert table[("合计", "期末走访逾期人数")] == ["*", "*", 3, "*"]
