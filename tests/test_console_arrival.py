@@ -2,7 +2,7 @@
 
 The trial's worker tapped 到场 at the landslide: the form had only 备注 and 照片, the event had
 no payload and his last position stayed the login's, 400 m away. Now 到场 takes a fresh fix (as
-用我的位置 does) and the timeline reads 「到场（距案件 35 米）」.
+用我的位置 does) and the timeline's 到场 reads 「到场位置距案件 35 米」.
 Screenshots go to ``test-artifacts/screenshots/<test>/``.
 """
 
@@ -93,8 +93,9 @@ def test_the_phones_arrive_sends_its_position_and_the_timeline_says_how_far(
         assert arrived.lat == pytest.approx(here["latitude"]), "his last position is the fix"
 
         page.goto(f"{demo.origin}/cases/{case_id}")
-        row = page.locator("#cz-timeline tr[data-action='arrive']")
-        expect(row).to_contain_text(f"到场（距案件 {arrived.payload['distance_m']} 米）")
+        row = page.locator("#cz-timeline tr[data-action='arrive'] td")
+        expect(row.nth(1)).to_have_text("到场")
+        expect(row.nth(4)).to_contain_text(f"到场位置距案件 {arrived.payload['distance_m']} 米")
         page.screenshot_step("2-timeline")
         page.assert_clean(demo.origin)
 
@@ -118,7 +119,7 @@ def test_an_arrive_without_a_position_is_registered_and_says_so(
         page.locator("#zz-action-submit").tap()
         expect(page.locator("#zz-toasts")).to_contain_text("已登记到场（未获取位置）")
         page.goto(f"{demo.origin}/cases/{case_id}")
-        expect(page.locator("#cz-timeline tr[data-action='arrive']")).to_contain_text(
-            "到场（未获取位置）"
+        expect(page.locator("#cz-timeline tr[data-action='arrive'] td").nth(4)).to_contain_text(
+            "未获取位置"
         )
         page.assert_clean(demo.origin)

@@ -107,16 +107,16 @@
   }
 
   /**
-   * What a 到场 says of where it was registered (trial AZ M4): 「（距案件 35 米）」 from the
-   * phone's fix, 「（未获取位置）」 without one; nothing for an arrival recorded before.
+   * What a 到场 says of where it was registered (trial AZ M4): 「到场位置距案件 35 米」 from the
+   * phone's fix, 「未获取位置」 without one; nothing for an arrival recorded before.
    */
   function arrivalText(e) {
     const p = e.payload || {};
     if (e.action !== "arrive" || p.located === undefined) return "";
-    if (!p.located) return "（未获取位置）";
-    if (p.distance_m === null || p.distance_m === undefined) return "（已记录位置）";
+    if (!p.located) return "未获取位置";
+    if (p.distance_m === null || p.distance_m === undefined) return "已记录到场位置";
     const far = p.distance_m >= 1000 ? (p.distance_m / 1000).toFixed(1) + " 公里" : p.distance_m + " 米";
-    return "（距案件 " + far + "）";
+    return "到场位置距案件 " + far;
   }
 
   /** 到场 on the worker's own phone takes its position, as 用我的位置 does (trial AZ M4). */
@@ -150,6 +150,7 @@
       // for whom (trial AP m4): the worker sent to, and a 受理 a dispatcher registered for him
       if (e.assignee_name) extra.push("派单至" + e.assignee_name);
       if (e.on_behalf_of) extra.push("代" + e.on_behalf_of + "登记");
+      extra.push(arrivalText(e));
       if (p.outcome) extra.push(labels.outcome[p.outcome] || p.outcome);
       if (p.route) extra.push("途径：" + (labels.legal_route[p.route] || p.route));
       if (p.departments) extra.push("吹哨部门：" + p.departments.join("、"));
@@ -161,7 +162,7 @@
         extra.push("风险等级：" + short(p.risk_from) + " → " + short(p.risk_to));
       }
       tr.innerHTML =
-        "<td>" + zz.esc(zz.fmtTime(e.at)) + "</td><td>" + zz.esc(actionLabel(e.action) + arrivalText(e)) + "</td><td>" +
+        "<td>" + zz.esc(zz.fmtTime(e.at)) + "</td><td>" + zz.esc(actionLabel(e.action)) + "</td><td>" +
         zz.esc(e.actor_name) + "</td><td>" + change + "</td><td>" +
         zz.esc(joinClauses([noteText(e.note)].concat(extra))) + "</td>";
       const shown = (photos || []).filter((ph) => ph.event_id === e.id);

@@ -711,9 +711,25 @@
     map.fitBounds(L.latLng(c.lat, c.lon).toBounds(2 * CASE_SURROUNDS_M), { maxZoom: 16 });
   }
 
+  // The case's cameras come after its workers, folded to CAMERAS_SHOWN (those seeing the spot
+  // always shown), 更多点位 unfolding the rest (trial AZ m2: ten cameras above 推荐网格员 made
+  // every dispatch at 1366×768 a scroll)
+  const CAMERAS_SHOWN = 3;
+
+  /** Fold or unfold the camera list beyond its first CAMERAS_SHOWN (or all that see the spot). */
+  function foldCameras(open) {
+    const more = $("dz-cameras-more");
+    const extra = $("dz-cameras").querySelectorAll(".dz-camera-extra");
+    extra.forEach((li) => { li.hidden = !open; });
+    more.hidden = extra.length === 0;
+    more.setAttribute("aria-expanded", open ? "true" : "false");
+    more.textContent = open ? "收起" : "更多点位（另 " + extra.length + " 个）";
+  }
+
   async function loadCameras(c) {
     const list = $("dz-cameras");
     layers.cameras.clearLayers();
+    $("dz-cameras-more").hidden = true;
     if (c.lon === null) {
       // no place to look from (the API would refuse it): say so without asking
       list.innerHTML = '<li class="text-muted">该案件没有位置，无法查找周边摄像机。</li>';
@@ -738,7 +754,8 @@
         : "辖区内没有在用的视频点位。";
       list.appendChild(li);
     }
-    body.cameras.forEach(function (cam) {
+    const shown = Math.max(CAMERAS_SHOWN, body.cameras.filter((cam) => cam.sees).length);
+    body.cameras.forEach(function (cam, i) {
       const colour = cam.sees ? "#6a3d9a" : "#999999";
       if (cam.cone.length) {
         L.polygon(
@@ -756,7 +773,7 @@
         .bindTooltip(zz.esc(cam.name) + "（" + zz.esc(zz.label("video_status", cam.status)) + "）")
         .addTo(layers.cameras);
       const li = document.createElement("li");
-      li.className = "dz-camera" + (cam.sees ? " dz-camera-sees" : "");
+      li.className = "dz-camera" + (cam.sees ? " dz-camera-sees" : "") + (i >= shown && !cam.sees ? " dz-camera-extra" : "");
       li.dataset.deviceId = cam.device_id;
       li.innerHTML =
         (cam.sees ? "◉ " : "○ ") + zz.esc(cam.name) +
@@ -766,6 +783,7 @@
         zz.esc(zz.label("video_status", cam.status)) + "</span>";
       list.appendChild(li);
     });
+    foldCameras(false);
   }
 
   function fmtDistance(m) {
@@ -1968,6 +1986,9 @@
     $("dz-triage").addEventListener("click", openTriage);
     $("dz-triage-form").addEventListener("submit", triage);
     $("dz-triage-cancel").addEventListener("click", closeTriage);
+    $("dz-cameras-more").addEventListener("click", function () {
+      foldCameras($("dz-cameras-more").getAttribute("aria-expanded") !== "true");
+    });
     document.querySelectorAll("[data-act]").forEach(function (b) {
       b.addEventListener("click", () => openAct(b.dataset.act));
     });
