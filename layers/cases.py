@@ -1822,6 +1822,9 @@ class RelatedCase:
         Channel of the report.
     reported_at : datetime
         When reported.
+    openable : bool
+        The reader may open it (a department reads the repeats of the case it handles, not
+        the repeats themselves, which are not dispatched to it).
     """
 
     id: int
@@ -1830,6 +1833,7 @@ class RelatedCase:
     state: str
     channel: str
     reported_at: datetime
+    openable: bool = True
 
 
 @dataclass(frozen=True)
@@ -1939,11 +1943,14 @@ def detail(session: Session, case_id: int, *, actor: Actor) -> CaseDetail:
     if case.duplicate_of is not None:
         found = session.scalars(select(Case).where(Case.id == case.duplicate_of, *in_range)).first()
         original = _related(found) if found is not None else None
+    # a department handling the case reads that it was reported again, and when (trial AX
+    # S2: 「无重复反映记录」 on an order called about three times), not the repeats themselves
+    bureau = actor.role == Role.DEPARTMENT
     repeats = [
-        _related(c)
+        replace(_related(c), openable=not bureau)
         for c in session.scalars(
             select(Case)
-            .where(Case.duplicate_of == case.id, *in_range)
+            .where(Case.duplicate_of == case.id, *([] if bureau else in_range))
             .order_by(Case.reported_at, Case.id)
         )
     ]

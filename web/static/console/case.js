@@ -218,7 +218,9 @@
   }
 
   function related(r) {
-    return '<a href="/cases/' + r.id + '">' + zz.esc(r.code) + "</a> " + zz.esc(r.title) +
+    // a department reads the repeats of its case, not opens them (trial AX S2)
+    const code = r.openable === false ? zz.esc(r.code) : '<a href="/cases/' + r.id + '">' + zz.esc(r.code) + "</a>";
+    return code + " " + zz.esc(r.title) +
       '<span class="text-muted">（' + zz.esc(zz.label("channel", r.channel)) + "，" +
       zz.esc(zz.label("case_state", r.state)) + "，" + zz.esc(zz.fmtTime(r.reported_at)) + "）</span>";
   }
