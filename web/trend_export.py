@@ -192,16 +192,20 @@ def _pattern_style(feature: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _table(header: list[str], rows: list[list[Any]], empty: str) -> str:
+def _table(header: list[str], rows: list[list[Any]], empty: str, *, fit: bool = False) -> str:
+    """Return a table in its box: scrolled sideways, or wrapped to the box's width (``fit``)."""
     if not rows:
         return f'<p class="empty">{escape(empty)}</p>'
     head = "".join(f"<th>{escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{escape(v)}</td>" for v in r) + "</tr>" for r in rows)
     return (
-        f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+        f'<div class="{"fit" if fit else "scroll"}"><table><thead><tr>{head}</tr></thead>'
         f"<tbody>{body}</tbody></table></div>"
     )
 
+
+CELLS_DIFFER = "各级页面格网大小不同，热点类别不宜跨级比较"
+"""Said beside the cell size: a city's, a county's and a village's cells differ (trial AY M5)."""
 
 VISIT_ROWS = 50
 """Most grids the page lists under 走访逾期 (the workbook lists them all)."""
@@ -272,14 +276,23 @@ th,td{border:1px solid #dde;padding:3px 6px;text-align:left}th{background:#eef2f
 .leaflet-control-scale-line+.leaflet-control-scale-line{display:none}
 .empty{color:#777;font-size:13px}footer{font-size:12px;color:#777;margin:10px 20px 20px}
 .scroll{overflow-x:auto}.scroll td,.scroll th{white-space:nowrap}
+.fit table{table-layout:auto}.fit td,.fit th{white-space:normal;overflow-wrap:anywhere}
+@media (max-width:1400px){.fit table{font-size:12px}.fit td,.fit th{padding:2px 4px}}
 .notes{margin:0 20px 10px;font-size:13px;color:#8a5a00}
+.north{background:#fffe;border-radius:4px;box-shadow:0 1px 3px #0003;padding:2px 7px;
+font-size:12px;line-height:1.1;text-align:center;font-weight:600}
+.north b{display:block;font-size:16px}
+.source{display:none;background:#fffe;padding:2px 6px;font-size:9pt;border-radius:3px}
 header.report p.notice{color:#ffd37a;opacity:1;margin-top:4px}
 header.report p.held{opacity:1;margin-top:4px}
 @media print{@page{size:A4 landscape;margin:10mm}
 body{background:#fff}header.report{print-color-adjust:exact;-webkit-print-color-adjust:exact}
 .scroll{overflow:visible}.scroll td,.scroll th{white-space:normal}
 table{font-size:8pt}th,td{padding:1px 3px}section{margin:6px 0;padding:4px 0}
-.folium-map{break-inside:avoid}tr{break-inside:avoid}}
+.folium-map{break-inside:avoid}tr{break-inside:avoid}
+.leaflet-control-zoom,.leaflet-control-layers{display:none}.source{display:block}
+.legend{font-size:8pt;padding:3px 6px;max-width:250px;line-height:1.2}
+.legend i{width:9px;height:9px}.north{font-size:8pt}.north b{font-size:12pt}}
 """
 
 
@@ -302,20 +315,25 @@ def _legend(rep: Report) -> str:
 
 
 class Legend(MacroElement):
-    """A Leaflet control in the bottom-right corner holding the legend's HTML.
+    """A Leaflet control holding some HTML: the legend, in the bottom-right corner by default.
 
     Parameters
     ----------
     html : str
         The legend.
+    position : str
+        The map's corner (Leaflet's ``bottomright``, ``topleft``, …).
+    css_class : str
+        The control's class (``legend``; ``north`` for the north arrow, ``source`` for the
+        printed page's data source and window).
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-            var {{ this.get_name() }} = L.control({position: "bottomright"});
+            var {{ this.get_name() }} = L.control({position: {{ this.position|tojson }}});
             {{ this.get_name() }}.onAdd = function () {
-                var div = L.DomUtil.create("div", "legend");
+                var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
                 div.innerHTML = {{ this.html|tojson }};
                 return div;
             };
@@ -324,10 +342,12 @@ class Legend(MacroElement):
         """
     )
 
-    def __init__(self, html: str) -> None:
+    def __init__(self, html: str, position: str = "bottomright", css_class: str = "legend") -> None:
         super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Legend"
         self.html = html
+        self.position = position
+        self.css_class = css_class
 
 
 def _count_sections(rep: Report) -> list[tuple[str, str]]:
@@ -343,7 +363,9 @@ def _count_sections(rep: Report) -> list[tuple[str, str]]:
         sections.append((title, _table(header, rows, "无数据")))
     if rep.changes:  # each village's recent months against as many before (trial AO M1)
         heading, header, rows = changes_table(rep.changes)
-        table = _table(header, rows, "两段时间内均无案件")
+        # words, not a grid of figures: wrapped within the page, never scrolled sideways (trial
+        # AY m1: at 1280×720 「上升最多的案件类型」 was cut at the card's edge)
+        table = _table(header, rows, "两段时间内均无案件", fit=True)
         sections.append(
             (heading, f'{table}<p class="notes">{escape(changes_note(rep.changes))}</p>')
         )
@@ -460,6 +482,17 @@ def report_html(rep: Report) -> str:
     )
     root.html.add_child(Element(top), index=0)
     Legend(_legend(rep)).add_to(map_)
+    # on paper: which way is north, and whose figures of which window the map shows, on the
+    # map's own page (trial AY m2: the source was only in the footer, pages later)
+    Legend("<b>↑</b>北", "topleft", "north").add_to(map_)
+    Legend(
+        escape(
+            f"数据来源：{PRODUCT}（{unit_title(rep)}） · 统计期 {info['start']} 至 {info['end']}"
+            f" · 统计时段 {window_label(rep.series.periods)} · 生成于 {generated}"
+        ),
+        "bottomleft",
+        "source",
+    ).add_to(map_)
     sections = _count_sections(rep) + [
         (
             "无摄像机覆盖的热点",
@@ -492,7 +525,8 @@ def report_html(rep: Report) -> str:
     ]
     rest = "".join(f"<section><h2>{escape(h)}</h2>{body}</section>" for h, body in sections)
     foot = (
-        f"<footer>{escape(PRODUCT)} · 分析单元：{escape(cell_size_label(rep.series.resolution))}；"
+        f"<footer>{escape(PRODUCT)} · 分析单元：{escape(cell_size_label(rep.series.resolution))}"
+        f"（{CELLS_DIFFER}）；"
         "热点：Getis-Ord Gi*；新兴热点：时空立方体 + Mann-Kendall 趋势检验。"
         f"{escape(notes(rep))}</footer>"
     )

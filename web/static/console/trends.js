@@ -13,6 +13,33 @@
   };
   const state = { granularity: "month", months: 6, changes: null, end: "", channel: "", origin: "", category: "", data: null, t: 0, categories: null, children: null, timer: null, cellsLayer: null, patternLayer: null, kde: null, uncovered: null, token: 0 };
   const END_CHOICES = { month: 120, quarter: 40 };
+  // the page's choices in its address, so that a view is bookmarked and shared as it is (trial AY
+  // m5: /trends/…?granularity=quarter opened the months): 统计粒度, 截止统计期, the filters, the
+  // 变化对比 length and the period the slider shows; a value the API refuses is said by it
+  const URL_KEYS = ["granularity", "end", "channel", "origin", "category", "months", "period"];
+  const asked = new URLSearchParams(window.location.search);
+  if (asked.get("granularity") === "quarter") state.granularity = "quarter";
+  ["end", "channel", "origin", "category"].forEach(function (k) {
+    state[k] = asked.get(k) || "";
+  });
+  if (["3", "6", "12"].includes(asked.get("months"))) state.months = Number(asked.get("months"));
+  state.askedPeriod = asked.get("period") || "";
+  $("granularity").value = state.granularity;
+  $("change-months").value = String(state.months);
+
+  /** Write the page's choices into its address (replaced, not a new history entry). */
+  function writeUrl() {
+    const params = new URLSearchParams(window.location.search);
+    URL_KEYS.forEach((k) => params.delete(k));
+    if (state.granularity !== "month") params.set("granularity", state.granularity);
+    ["end", "channel", "origin", "category"].forEach(function (k) {
+      if (state[k]) params.set(k, state[k]);
+    });
+    if (state.months !== 6) params.set("months", String(state.months));
+    if (state.data && state.t !== state.data.periods.length - 1) params.set("period", period().key);
+    const search = params.toString();
+    history.replaceState(history.state, "", window.location.pathname + (search ? "?" + search : "") + window.location.hash);
+  }
   const CATEGORY_COLOURS = { dispute: "#4e79a7", safety_hazard: "#f28e2b", public_opinion: "#59a14f" };
   // the trend views count a case once: a repeat (重复反映, a case marked as the duplicate of an
   // earlier one) is left out, where the command view's brief (近期受理) counts it
@@ -54,14 +81,36 @@
     if (window.matchMedia("(max-width: 768px)").matches) {
       return { paddingTopLeft: [20, 12], paddingBottomRight: [20, 12] };
     }
-    return window.matchMedia("(max-width: 1100px)").matches
-      ? { paddingTopLeft: [20, 56], paddingBottomRight: [20, 80] }
+    if (window.matchMedia("(max-width: 1100px)").matches) {
+      return { paddingTopLeft: [20, 56], paddingBottomRight: [20, 80] };
+    }
+    // the tools folded to their title: room above the unit for it, none beside it
+    return $("trend-tools").classList.contains("zz-folded")
+      ? { paddingTopLeft: [300, 50], paddingBottomRight: [20, 80] }
       : { paddingTopLeft: [300, 10], paddingBottomRight: [232, 80] };
   }
 
   function period() {
     return state.data.periods[state.t];
   }
+
+  /**
+   * 图层 and 图例 fold the tools and the legend to their titles, as the command page's layer
+   * panel does: the tools start folded on a screen up to 760 px high (a projector's 1280×720),
+   * where with the legend they covered about 40 % of the map (trial AY m6); the legend stays
+   * open until folded. Up to 1100 px wide the buttons on the map open them whole (mobile.js).
+   */
+  function setupFold(box, button, folded) {
+    const fold = function (on) {
+      box.classList.toggle("zz-folded", on);
+      button.setAttribute("aria-expanded", String(!on));
+      button.title = on ? "展开" : "收起";
+    };
+    fold(folded);
+    button.addEventListener("click", () => fold(!box.classList.contains("zz-folded")));
+  }
+  setupFold($("trend-tools"), $("trend-tools-fold"), window.matchMedia("(max-height: 760px)").matches);
+  setupFold($("trend-legend"), $("trend-legend-fold"), false);
 
   // ---- map layers -------------------------------------------------------------------------
   // Every layer that answers the mouse draws on this one canvas: a canvas takes every mouse
@@ -133,6 +182,9 @@
   // Gi* weighs a cell with its neighbours: a cell without a case of its own is hot when the
   // cases around it are dense, which the operator would otherwise take for a mistake
   const NEIGHBOURS_HOT = "本格本期无案件，因相邻单元案件集中而显著";
+  // a city's, a county's and a village's page analyse cells of different sizes (5.2, 0.74, 0.11
+  // km²): the same place's classes differ between them (trial AY M5)
+  const CELLS_DIFFER = "各级页面格网大小不同，热点类别不宜跨级比较";
 
   function latlngs(ring) {
     return ring.map(function (p) {
@@ -333,7 +385,7 @@
     const items = [
       ["本期案件数", p.cases, false, NO_REPEATS, NO_REPEATS_LONG, changes],
       ["有位置（参与热点分析）", p.located, false],
-      ["本期热点单元（≥95%）", p.judged ? p.hot : "—", false, "每个约 " + state.data.cell_km2 + " 平方公里", "分析单元为六边形，每个约 " + state.data.cell_km2 + " 平方公里；各级辖区的六边形大小不同",
+      ["本期热点单元（≥95%）", p.judged ? p.hot : "—", false, "每个约 " + state.data.cell_km2 + " 平方公里", "分析单元为六边形，每个约 " + state.data.cell_km2 + " 平方公里；" + CELLS_DIFFER,
         null, hotCellsTitle(p), "hot_cells"],
       ["新增/连续/加剧热点", rising, rising > 0, state.data.patterns_judged ? whole : "不作判断",
         state.data.patterns_judged ? "新兴热点模式按整个统计时段判定，不随时间轴变化" : state.data.patterns_note || "案件太少，不作判断"],
@@ -426,10 +478,29 @@
     document.querySelectorAll("#children-table [data-i]").forEach(function (node) {
       node.classList.toggle("zz-selected", Number(node.dataset.i) === state.t);
     });
-    // keep the selected period's column in view (the first column stays put)
+    // keep the selected period's column in view (the first column stays put), scrolled to a
+    // column's edge just right of the first column: none half under it (trial AY m6: 「5.04」
+    // showed for 25.04); the last head gets the room to scroll the last columns so too
     const box = $("table-children");
+    const heads = Array.from(box.querySelectorAll("thead th"));
     const selected = box.querySelector("th.zz-selected");
-    if (selected) box.scrollLeft = Math.max(0, selected.offsetLeft - box.clientWidth / 2);
+    if (!selected || heads.length < 2) return;
+    const last = heads[heads.length - 1];
+    last.style.paddingRight = "";
+    if (box.scrollWidth <= box.clientWidth) {
+      box.scrollLeft = 0;
+      return;
+    }
+    const stuck = heads[0].offsetWidth;
+    const edges = heads.slice(1).map((th) => th.offsetLeft - stuck);
+    const want = Math.max(0, selected.offsetLeft - box.clientWidth / 2);
+    let at = edges.filter((e) => e <= want).pop() || 0;
+    const most = () => box.scrollWidth - box.clientWidth;
+    if (at > most()) at = edges.find((e) => e >= most());
+    for (let i = 0; i < 4 && most() < at; i += 1) {
+      last.style.paddingRight = parseFloat(getComputedStyle(last).paddingRight) + (at - most()) + "px";
+    }
+    box.scrollLeft = at;
   }
 
   function el(name, attrs, text) {
@@ -796,7 +867,7 @@
     const p = period();
     $("period-label").textContent = p.label;
     $("period-range").textContent = "统计期：" + p.start + " 至 " + p.end + " · " +
-      (p.judged ? "本期热点单元 " + p.hot + " 个（六边形，每个约 " + state.data.cell_km2 + " 平方公里）" : "本期案件太少，不作热点判断");
+      (p.judged ? "本期热点单元 " + p.hot + " 个（六边形，每个约 " + state.data.cell_km2 + " 平方公里；" + CELLS_DIFFER + "）" : "本期案件太少，不作热点判断");
     restyleCells();
     renderKpis();
     markChildrenPeriod();
@@ -807,6 +878,7 @@
     }
     renderSubcategoryChart();
     exportLinks();
+    writeUrl();
     if (state.changes && state.changesEnd !== p.key) {
       loadChanges().catch((err) => zz.toast(zz.errorText(err), "danger"));
     }
@@ -1014,7 +1086,12 @@
       document.querySelector("#chart-categories").closest(".zz-card").querySelector(".zz-card-title").innerHTML =
         (state.granularity === "month" ? "各类案件数（按月）" : "各类案件数（按季度）") +
         ' <small class="text-muted fw-normal zz-no-repeats">' + NO_REPEATS + "</small>";
-      selectPeriod(data.periods.length - 1);
+      // the period the address names, once (then the slider's)
+      const asked = data.periods.findIndex((x) => x.key === state.askedPeriod);
+      state.askedPeriod = "";
+      const t = asked >= 0 ? asked : data.periods.length - 1;
+      slider.value = t;
+      selectPeriod(t);
       document.body.dataset.ready = "1";
     } catch (err) {
       zz.toast(zz.errorText(err), "danger");
@@ -1083,7 +1160,10 @@
   });
   $("change-months").addEventListener("change", function (event) {
     state.months = Number(event.target.value);
-    if (state.data) exportLinks();
+    if (state.data) {
+      exportLinks();
+      writeUrl();
+    }
     loadChanges().catch(function (err) {
       zz.toast(zz.errorText(err), "danger");
     });
