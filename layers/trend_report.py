@@ -17,6 +17,7 @@ briefs count: the summary's 说明 says so.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -682,7 +683,7 @@ def changes_table(changes: dict[str, Any]) -> tuple[str, list[str], list[list[An
             r["recent"],
             r["earlier"],
             r["change"],
-            _pct(r["change_pct"]),
+            _pct(r["change_pct"], r.get("small_base", False)),
             rising_text(r["rising"], changes["min_count"]),
         ]
         for r in rows
@@ -696,7 +697,7 @@ def changes_table(changes: dict[str, Any]) -> tuple[str, list[str], list[list[An
                 totals["recent"],
                 totals["earlier"],
                 totals["change"],
-                _pct(totals["change_pct"]),
+                _pct(totals["change_pct"], totals.get("small_base", False)),
                 "",
             ]
         )
@@ -709,7 +710,7 @@ def changes_note(changes: dict[str, Any]) -> str:
     Examples
     --------
     >>> changes_note({"months": 6, "min_count": 3})
-    '近6个月与其前6个月相比，按上升件数排列，不含重复反映；村（社区）的案件数按实数显示，某类案件数小于3的不予显示（记为<3）'
+    '近6个月与其前6个月相比，按上升件数排列，不含重复反映；两段时间均不足5件的只比件数，不算变化率（基数小，仅供参考）；村（社区）的案件数按实数显示，某类案件数小于3的不予显示（记为<3）'
     """
     months, floor = changes["months"], changes["min_count"]
     recent, earlier = changes.get("recent"), changes.get("earlier")
@@ -719,13 +720,73 @@ def changes_note(changes: dict[str, Any]) -> str:
         else ""
     )
     said = f"近{months}个月{which}与其前{months}个月相比，按上升件数排列，不含重复反映"
+    said += (
+        f"；两段时间均不足{trend_tables.SMALL_BASE}件的只比件数，不算变化率"
+        f"（{trend_tables.SMALL_BASE_NOTE}）"
+    )
     if floor > 1:
         said += f"；村（社区）的案件数按实数显示，某类案件数小于{floor}的不予显示（记为<{floor}）"
     return said
 
 
-def _pct(value: float | None) -> PercentChange | str:
+def _pct(value: float | None, small: bool = False) -> PercentChange | str:
+    if small:  # both halves under SMALL_BASE: counts only (trial AY M4)
+        return trend_tables.SMALL_BASE_NOTE
     return "前期无案件" if value is None else PercentChange(value / 100)
+
+
+def case_change_text(rep: Report) -> str:
+    """Return the 环比 and 同比 of the reported period's cases, as the page's KPI gives them.
+
+    Against the period before and the same period a year before, as far as the window holds
+    them (:func:`layers.trend_tables.case_changes`); on a small base the change in cases,
+    marked :data:`layers.trend_tables.SMALL_BASE_NOTE` (trial AY M2: the report of 2026Q3 had
+    neither, the page 「环比 −4% · 同比 +15%」).
+
+    Parameters
+    ----------
+    rep : Report
+        From :func:`report`.
+
+    Returns
+    -------
+    str
+        E.g. ``环比 −4%（上期 2026年第2季度 484 件）；同比 +15%（上年同期 2025年第3季度 403 件）``;
+        empty when the window holds neither.
+    """
+    granularity = "quarter" if "Q" in rep.period.key else "month"
+    found = trend_tables.case_changes([int(n) for n in rep.series.totals], granularity)
+    periods = rep.series.periods
+    return "；".join(change_text(c, periods[c["index"]].label) for c in found[rep.index])
+
+
+def change_text(change: dict[str, Any], label: str) -> str:
+    """Return one 环比 or 同比 (:func:`layers.trend_tables.case_changes`) as a sentence.
+
+    Examples
+    --------
+    >>> c = {"kind": "环比", "column": "上期", "before": 484, "change": -19,
+    ...      "change_pct": -3.9, "small_base": False}
+    >>> change_text(c, "2026年第2季度")
+    '环比 −4%（上期 2026年第2季度 484 件）'
+    >>> change_text({**c, "before": 1, "change": -1, "change_pct": None, "small_base": True}, "5月")
+    '环比 −1 件（上期 5月 1 件；基数小，仅供参考）'
+    >>> change_text({**c, "before": 0, "change": 6, "change_pct": None}, "5月")
+    '环比 —（上期 5月 0 件）'
+    """
+    before = f"{change['column']} {label} {change['before']} 件"
+    kind = change["kind"]
+    if change["small_base"]:
+        return f"{kind} {_signed(change['change'])} 件（{before}；{trend_tables.SMALL_BASE_NOTE}）"
+    if change["change_pct"] is None:
+        return f"{kind} —（{before}）"
+    # whole percent, halves up, as the page's Math.round
+    return f"{kind} {_signed(math.floor(change['change_pct'] + 0.5))}%（{before}）"
+
+
+def _signed(n: int) -> str:
+    """Write a change as the page does: +3, −4 (a minus sign), ±0."""
+    return f"+{n}" if n > 0 else f"−{-n}" if n < 0 else "±0"
 
 
 def rising_text(rising: list[dict[str, Any]], min_count: int) -> str:
@@ -776,6 +837,7 @@ def workbook(rep: Report) -> bytes:
         ("统计期", f"{p.label}（{info['start']} 至 {info['end']}）"),
         ("案件范围", rep.series.case_filter.label),
         ("案件数", info["cases"]),
+        ("案件数环比、同比", case_change_text(rep) or "统计时段内无可比的上期"),
         ("其中有位置（参与热点分析）", info["located"]),
         ("热点单元（95%置信以上）", info["hot"] if info["judged"] else "不作判断"),
         ("冷点单元（95%置信以上）", info["cold"] if info["judged"] else "不作判断"),

@@ -247,9 +247,10 @@ def village_changes(
 
     Per village (社区/村) of unit ``code`` with a case in either half (the cases recorded on a
     township or the unit itself as its own row, 本级), the recent and the earlier count, the
-    change (件数 and %), and the case types (dispute types, hazard types …; a category where no
-    type is recorded) that rose most in it. The rows are sorted by the rise, the largest first
-    (trial AO M1: which places got worse over the last months, and in what).
+    change (件数 and %; no % on a small base, :func:`small_base`), and the case types (dispute
+    types, hazard types …; a category where no type is recorded) that rose most in it. The rows
+    are sorted by the rise, the largest first (trial AO M1: which places got worse over the
+    last months, and in what).
 
     The villages' counts are exact, as every count per unit is (:func:`child_counts` gives them
     per month). A type's counts in one village are the finest figures here and are withheld
@@ -279,9 +280,11 @@ def village_changes(
     dict
         ``months``; ``recent`` and ``earlier`` (first, last, label of each half); ``min_count``;
         ``rows`` (code, name, township_name, label, recent, earlier, change, ``change_pct``:
-        a percentage rounded to one decimal, None when the earlier half had none; ``rising``:
+        a percentage rounded to one decimal, None when the earlier half had none or on a
+        small base; ``small_base``: both halves below :data:`SMALL_BASE`; ``rising``:
         up to ``top`` of (code, label, recent, earlier) with counts below ``min_count``
-        None); ``totals`` (recent, earlier, change, change_pct).
+        None); ``totals`` (recent, earlier, change, change_pct, small_base); ``small_base``
+        (:data:`SMALL_BASE`).
     """
     half = len(periods) // 2
     if half == 0 or len(periods) != 2 * half:
@@ -317,7 +320,8 @@ def village_changes(
                 "recent": recent,
                 "earlier": earlier,
                 "change": recent - earlier,
-                "change_pct": change_pct(recent, earlier),
+                "change_pct": None if small_base(recent, earlier) else change_pct(recent, earlier),
+                "small_base": small_base(recent, earlier),
                 "rising": _rising(by_kind, min_count, top),
             }
         )
@@ -338,9 +342,83 @@ def village_changes(
             "recent": recent,
             "earlier": earlier,
             "change": recent - earlier,
-            "change_pct": change_pct(recent, earlier),
+            "change_pct": None if small_base(recent, earlier) else change_pct(recent, earlier),
+            "small_base": small_base(recent, earlier),
         },
+        "small_base": SMALL_BASE,
     }
+
+
+SMALL_BASE = 5
+"""A change between two counts both below this is told in counts only, with
+:data:`SMALL_BASE_NOTE` (trial AY M4: 「柳铺村 4 1 +3（+300%）」, 1 → 0 read 「环比 −100%」)."""
+SMALL_BASE_NOTE = "基数小，仅供参考"
+"""Said where a percentage is left out for a small base (:func:`small_base`)."""
+
+
+def small_base(recent: int, earlier: int) -> bool:
+    """Return whether a change from ``earlier`` to ``recent`` is on too small a base for a %.
+
+    The one rule the page, the HTML report and the workbook follow: both counts below
+    :data:`SMALL_BASE`; such a change is given in counts, without a percentage, and marked
+    :data:`SMALL_BASE_NOTE`.
+
+    Examples
+    --------
+    >>> small_base(4, 1), small_base(0, 1), small_base(5, 1), small_base(40, 30)
+    (True, True, False, False)
+    """
+    return recent < SMALL_BASE and earlier < SMALL_BASE
+
+
+def case_changes(totals: Sequence[int], granularity: str) -> list[list[dict[str, Any]]]:
+    """Return each period's 环比 and 同比 of its cases, as far as the window holds them.
+
+    Parameters
+    ----------
+    totals : sequence of int
+        The cases per period of the window (:attr:`layers.trends.Series.totals`).
+    granularity : {'month', 'quarter'}
+        The periods' length: 同比 is 12 months or 4 quarters before.
+
+    Returns
+    -------
+    list of list of dict
+        Per period, 环比 (against the period before) then 同比 (the same period a year
+        before), each only when the window holds it: ``kind``, ``column`` (上期, 上年同期),
+        ``index`` of the compared period, ``before``, ``change`` (cases), ``change_pct``
+        (None from 0 or on a small base) and ``small_base`` (:func:`small_base`).
+
+    Examples
+    --------
+    >>> found = case_changes([403, 484, 465], "month")
+    >>> [[(c["kind"], c["change_pct"]) for c in cs] for cs in found]
+    [[], [('环比', 20.1)], [('环比', -3.9)]]
+    >>> case_changes([0, 1, 0, 0, 2], "quarter")[4][1]["small_base"]
+    True
+    """
+    year = 4 if granularity == "quarter" else 12
+    out: list[list[dict[str, Any]]] = []
+    for t, now in enumerate(totals):
+        found = []
+        for kind, column, i in (("环比", "上期", t - 1), ("同比", "上年同期", t - year)):
+            if i < 0:
+                continue
+            before = int(totals[i])
+            small = small_base(int(now), before)
+            found.append(
+                {
+                    "kind": kind,
+                    "column": column,
+                    "index": i,
+                    "before": before,
+                    "change": int(now) - before,
+                    "change_pct": None if small else change_pct(int(now), before),
+                    "small_base": small,
+                }
+            )
+        out.append(found)
+    return out
 
 
 def change_pct(recent: int, earlier: int) -> float | None:

@@ -251,7 +251,17 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
     page.select_option("#granularity", "quarter")
     page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
     assert slider.get_attribute("max") == "7"
-    expect(page.locator("#export-brief")).to_be_hidden()  # a month's brief: none by quarter
+    # the quarter's 季度总结 (trial AY M2: the button disappeared by quarter)
+    expect(page.locator("#export-brief")).to_have_text("导出季度总结")
+    quarter = page.locator("#period-label").inner_text()
+    assert "period=quarter&date=" in (page.locator("#export-brief").get_attribute("href") or "")
+    with page.expect_download() as info:
+        page.click("#export-brief")
+    brief = load_workbook(io.BytesIO(Path(info.value.path()).read_bytes()))
+    facts = {r[0]: r[1] for r in brief["概况"].iter_rows(values_only=True)}
+    year, q = re.findall(r"\d+", quarter)
+    assert facts["简报"] == "季度总结"
+    assert str(facts["统计时段"]).startswith(f"{year}-{int(q) * 3 - 2:02d}-01 00:00"), facts
     assert re.fullmatch(r"\d{4}年第[1-4]季度", page.locator("#period-label").inner_text())
     assert "按季度" in page.locator("#chart-categories").locator("xpath=..").inner_text()
     page.screenshot_step("4b-quarters")

@@ -3,6 +3,11 @@
 Trial AY S3: the 重复反映 sheet wrote a row's withheld total 「<3」 where the row added up to
 29 (3, 9, 11, 5 and one withheld): a total is now exact unless it would tell a withheld count,
 and then written 「*」 as the 走访逾期 sheet writes one.
+
+Trial AY M4: 「变化对比」 gave 「柳铺村 4 1 +3（+300%）」; a change on a small base (both under 5
+cases) now gives the counts and 「基数小，仅供参考」 instead of a percentage, in the workbook and
+the HTML report alike (the page reads the same flag). Trial AY M2: the quarterly report carries
+the 环比 and 同比 of its cases the page shows.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from sqlalchemy.orm import Session
 from layers import trend_report
 from tests.trend_cases import insert_case
 from tests.workflow_data import COUNTY, NOW, actor, ensure_world, village, village_centre
+from web.trend_export import report_html
 
 V1 = village(100, 1)
 V2 = village(200, 2)
@@ -56,3 +62,60 @@ def test_a_repeat_row_s_total_is_exact_or_written_as_withheld_never_below_3(db: 
     assert rows["土地山林"] == ("<3", "<3", 4, 7)
     told = [str(r[0]) for r in book["重复反映"].iter_rows(values_only=True) if r[0]]
     assert any("记为*" in t and "合计按实数显示" in t for t in told), told
+
+
+def _cases(db: Session, area: str, when: list[datetime], tag: str) -> None:
+    for i, at in enumerate(when):
+        insert_case(db, f"{tag}-{i}", village_centre(area), area, at)
+
+
+def test_a_change_on_a_small_base_gives_counts_and_no_percentage(db: Session) -> None:
+    """Trial AY M4: 「柳铺村 4 1 +3（+300%）」 ranked as the largest rise."""
+    ensure_world(db)
+    recent, earlier = datetime(2026, 9, 10, tzinfo=UTC), datetime(2026, 3, 10, tzinfo=UTC)
+    _cases(db, V1, [recent] * 4 + [earlier], "ay-m4a")  # 4 against 1: small
+    _cases(db, V2, [recent] * 10 + [earlier] * 5, "ay-m4b")  # 10 against 5: +100%
+    rep = trend_report.report(
+        db, COUNTY, actor=actor("analyst", COUNTY), now=NOW, periods=6, period="2026-10"
+    )
+    rows = {r["code"]: r for r in rep.changes["rows"]}
+    assert (rows[V1]["recent"], rows[V1]["earlier"], rows[V1]["change"]) == (4, 1, 3)
+    assert rows[V1]["small_base"] and rows[V1]["change_pct"] is None
+    assert not rows[V2]["small_base"] and rows[V2]["change_pct"] == 100.0
+    book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
+    sheet = list(book["变化对比（近6个月）"].iter_rows(values_only=True))
+    header = sheet[0]
+    pct = header.index("变化（%）")
+    by_name = {r[header.index("村（社区）")]: r for r in sheet[1:]}
+    names = {r["code"]: r["label"] for r in rep.changes["rows"]}
+    assert by_name[names[V1]][pct] == "基数小，仅供参考"
+    assert by_name[names[V2]][pct] == 1.0
+    assert any("基数小，仅供参考" in str(r[0]) and "不足5件" in str(r[0]) for r in sheet[1:])
+    html = report_html(rep)
+    assert "基数小，仅供参考" in html and "+300" not in html
+
+
+def test_the_quarterly_report_gives_the_quarter_s_changes_as_the_page_does(db: Session) -> None:
+    """Trial AY M2: the page said 「环比 −4% · 同比 +15%」, the 2026Q3 report neither."""
+    ensure_world(db)
+    _cases(db, V1, [datetime(2026, 8, 10, tzinfo=UTC)] * 23, "ay-m2a")  # 2026Q3
+    _cases(db, V1, [datetime(2026, 5, 10, tzinfo=UTC)] * 24, "ay-m2b")  # 2026Q2
+    _cases(db, V1, [datetime(2025, 8, 10, tzinfo=UTC)] * 20, "ay-m2c")  # 2025Q3
+    rep = trend_report.report(
+        db,
+        COUNTY,
+        actor=actor("analyst", COUNTY),
+        now=NOW,
+        granularity="quarter",
+        periods=8,
+        period="2026Q3",
+    )
+    totals = [int(n) for n in rep.series.totals]
+    t = rep.index
+    now, before, year = totals[t], totals[t - 1], totals[t - 4]
+    assert (now, before, year) == (23, 24, 20)
+    told = "环比 −4%（上期 2026年第2季度 24 件）；同比 +15%（上年同期 2025年第3季度 20 件）"
+    book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
+    facts = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
+    assert facts["案件数环比、同比"] == told
+    assert told in report_html(rep)

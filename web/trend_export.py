@@ -41,6 +41,7 @@ from layers.trend_report import (
     VISITS_AS_OF,
     VISITS_WHEN,
     Report,
+    case_change_text,
     category_table,
     cell_place,
     changes_note,
@@ -452,6 +453,7 @@ def report_html(rep: Report) -> str:
     root.header.add_child(Element('<meta charset="utf-8"><link rel="icon" href="data:,">'))
     root.header.add_child(Element(f"<style>{_STYLE}</style>"))
     generated = rep.generated_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
+    changed = case_change_text(rep) or "统计时段内无可比的上期"
     kpis = [
         ("本期案件数", info["cases"]),
         ("有位置（参与热点分析）", info["located"]),
@@ -474,6 +476,8 @@ def report_html(rep: Report) -> str:
         + "".join(
             f"<div class=kpi><b>{escape(v)}</b><span>{escape(k)}</span>"
             + (f"<small>{NO_REPEATS}</small>" if k == "本期案件数" else "")
+            # 环比 and 同比, as the page's KPI (trial AY M2)
+            + (f"<small class=change>{escape(changed)}</small>" if k == "本期案件数" else "")
             + "</div>"
             for k, v in kpis
         )

@@ -154,6 +154,9 @@ def series(code: CodePath, q: SeriesDep, user: BusinessUser, session: SessionDep
         "latest_period": trends.last_complete(now, q.granularity),
         "first_period": None if earliest is None else trends.period_key(earliest, q.granularity),
         "first_day": None if earliest is None else trends.local_day(earliest).isoformat(),
+        # each period's 环比 and 同比, small bases told as the exports tell them (trial AY M4)
+        "case_changes": trend_tables.case_changes([int(n) for n in result.totals], q.granularity),
+        "small_base": trend_tables.SMALL_BASE,
         **body,
     }
 

@@ -45,6 +45,8 @@
   // earlier one) is left out, where the command view's brief (近期受理) counts it
   const NO_REPEATS = "不含重复反映";
   const NO_REPEATS_LONG = "不含重复反映（同一事项再次反映的案件）";
+  // said where a change on a small base is told in counts only (layers.trend_tables.SMALL_BASE_NOTE)
+  const SMALL_BASE_NOTE = "基数小，仅供参考";
   // Overdue visits are today's, whatever period the slider shows (trial AA read 2024年11月's).
   const VISITS_NOW = "走访逾期为当前情况，不随所选统计期变化";
   const VISIT_ROWS = 12;
@@ -337,25 +339,24 @@
   // ---- KPIs, charts, tables -----------------------------------------------------------------
   // 环比 and 同比 of the period's cases: against the period before and the same period a year
   // before, when the window holds them; the counts compared in the title
+  // (the server's case_changes: on a small base the change in cases, no percentage, trial AY M4)
   function caseChanges() {
     const periods = state.data.periods;
-    const now = periods[state.t].cases;
-    const compared = [
-      ["环比", "上期", periods[state.t - 1]],
-      ["同比", "上年同期", periods[state.t - (state.granularity === "quarter" ? 4 : 12)]],
-    ].filter(function (c) {
-      return c[2] !== undefined;
-    });
+    const compared = (state.data.case_changes || [])[state.t] || [];
+    const sign = (n) => (n > 0 ? "+" : n < 0 ? "−" : "±") + Math.abs(n);
+    const small = compared.some((c) => c.small_base);
     const text = compared.map(function (c) {
-      const before = c[2].cases;
-      if (before === 0) return c[0] + " —";
-      const pct = Math.round(((now - before) / before) * 100);
-      return c[0] + " " + (pct > 0 ? "+" : pct < 0 ? "−" : "±") + Math.abs(pct) + "%";
+      if (c.small_base) return c.kind + " " + sign(c.change) + " 件";
+      if (c.change_pct === null) return c.kind + " —";
+      return c.kind + " " + sign(Math.round(c.change_pct)) + "%";
     });
     const title = compared.map(function (c) {
-      return c[1] + "（" + c[2].label + "）" + c[2].cases + " 件";
+      return c.column + "（" + periods[c.index].label + "）" + c.before + " 件";
     });
-    return { text: text.join(" · "), title: title.join("，") };
+    return {
+      text: text.join(" · ") + (small ? "（" + SMALL_BASE_NOTE + "）" : ""),
+      title: title.join("，") + (small ? "；两期均不足 " + state.data.small_base + " 件，只比件数，不算变化率" : ""),
+    };
   }
 
   // what 本期热点单元 counts, told apart from the command page's 近期热点（按周）, which counts the
@@ -737,7 +738,7 @@
   }
 
   function changeText(r) {
-    const pct = r.change_pct === null ? (r.recent > 0 ? "前期无" : "") : signed(r.change_pct) + "%";
+    const pct = r.small_base ? SMALL_BASE_NOTE : r.change_pct === null ? (r.recent > 0 ? "前期无" : "") : signed(r.change_pct) + "%";
     return signed(r.change) + (pct ? "（" + pct + "）" : "");
   }
 
@@ -777,7 +778,8 @@
     if (more) $("changes-all").addEventListener("click", () => renderChanges(true));
     $("changes-note").textContent =
       "按上升件数排列" + (body.rows.length > CHANGE_ROWS && !showAll ? "，列出前 " + CHANGE_ROWS + " 个" : "") +
-      "；类型后为近" + m + "个月的件数，括号内为前" + m + "个月的件数；导出统计表含全部村（社区）" +
+      "；类型后为近" + m + "个月的件数，括号内为前" + m + "个月的件数；两段均不足 " + body.small_base +
+      " 件的只比件数，不算变化率（" + SMALL_BASE_NOTE + "）；导出统计表含全部村（社区）" +
       (floor > 1 ? "；某类案件数小于" + floor + "的不予显示（记为“<" + floor + "”）" : "") + "。";
   }
 
@@ -882,14 +884,16 @@
     if (state.changes && state.changesEnd !== p.key) {
       loadChanges().catch((err) => zz.toast(zz.errorText(err), "danger"));
     }
-    // the month's 工作简报 (月总结), for the meeting the planner prepares (trial AF: only on the
-    // command page); a quarter has none
-    const monthly = state.granularity === "month";
-    $("export-brief").hidden = !monthly;
-    if (monthly) $("export-brief").href = "/api/command/" + code + "/brief.xlsx?period=month&date=" + p.key + "-01";
-    // the 月总结 counts every case: said when the page counts fewer (trial AG)
+    // the period's 工作简报 (月总结, 季度总结), for the meeting the planner prepares (trial AF: only
+    // on the command page; trial AY M2: a quarter had none)
+    const quarterly = state.granularity === "quarter";
+    const first = quarterly ? p.key.slice(0, 4) + "-" + String(Number(p.key.slice(5)) * 3 - 2).padStart(2, "0") : p.key;
+    const brief = quarterly ? "季度总结" : "月总结";
+    $("export-brief").href = "/api/command/" + code + "/brief.xlsx?period=" + (quarterly ? "quarter" : "month") + "&date=" + first + "-01";
+    $("export-brief").title = (quarterly ? "本季度" : "本月") + "的工作简报（" + brief + "）：指标、环比同比、案件与预警清单，计全部案件，不按本页筛选";
+    // the brief counts every case: said when the page counts fewer (trial AG)
     const filtered = Boolean(state.channel || state.origin || state.category);
-    $("export-brief").textContent = filtered ? "导出月总结（全部案件，不按筛选）" : "导出月总结";
+    $("export-brief").textContent = "导出" + brief + (filtered ? "（全部案件，不按筛选）" : "");
     Promise.all([loadKde(token), loadCoverage(token)]).catch(function (err) {
       zz.toast(zz.errorText(err), "danger");
     });

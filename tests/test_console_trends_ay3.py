@@ -1,0 +1,50 @@
+"""The trends page's changes on small bases, in a real browser against the demo county.
+
+Trial AY M4: 「变化对比」 gave 「柳铺村 4 1 +3（+300%）」 and a village's page 「环比 −100%」 for
+1 → 0. A change where both counts are under 5 now reads in cases with 「基数小，仅供参考」, no
+percentage, in the table and in the KPI tile alike (the server flags it: one rule).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser import RecordedPage
+from tests.console_fixtures import ConsoleDemo, open_trends_as_analyst
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_changes_on_small_bases_are_told_in_counts(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    origin, county = open_trends_as_analyst(page, console_demo)
+    body = page.evaluate(f"zz.api('/api/trends/{county}/changes?months=6')")
+    small = [r for r in body["rows"] if r["small_base"]]
+    assert small, "the demo county has villages of a few cases"
+    if page.locator("#changes-all").count():
+        page.click("#changes-all")
+    for r in small[:5]:
+        row = page.locator(f"#changes-table tr[data-code='{r['code']}']")
+        expect(row).to_contain_text("基数小，仅供参考")
+        expect(row).not_to_contain_text("%")
+    expect(page.locator("#changes-note")).to_contain_text("基数小，仅供参考")
+    # a village page whose month compares small counts only: its tile gives cases, no percentage
+    village = None
+    for r in small:
+        if len(r["code"]) != 12 or r["code"].endswith("000"):
+            continue
+        series = page.evaluate(f"zz.api('/api/trends/{r['code']}')")
+        last = series["case_changes"][-1]
+        if last and all(c["small_base"] for c in last):
+            village = r["code"]
+            break
+    assert village is not None
+    page.goto(f"{origin}/trends/{village}")
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    tile = page.locator("#kpis .zz-kpi", has_text="本期案件数").locator(".zz-kpi-change")
+    expect(tile).to_contain_text("基数小，仅供参考")
+    expect(tile).not_to_contain_text("%")
+    page.screenshot_step("ay3-small-base")
+    page.assert_clean(origin)
