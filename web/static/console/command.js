@@ -2492,7 +2492,8 @@
     // 督办 states its 督办意见: the field says so, and the browser asks before the server refuses
     const required = zz.tables.note_required[action];
     const note = document.getElementById("zz-action-note");
-    note.value = "";
+    // what was typed for this case and action before (sent offline, the page reloaded): back
+    note.value = actionDraft(c, action);
     note.required = Boolean(required);
     document.getElementById("zz-action-note-label").textContent = required ? required + "（必填）" : "备注（选填）";
     document.getElementById("zz-action-error").classList.add("d-none");
@@ -2563,8 +2564,52 @@
     if (action === "arrive") fields.appendChild(el("p", "small text-muted mb-2 zz-arrive-hint", ARRIVE_HINT));
     // 受理, 处置反馈 and 办结: the 现场照片 of the case page, after the note (trial AS M1)
     acting.photos = zz.PHOTO_ACTIONS.includes(action) ? zz.photoField(photoHost(), "zz-f-photos", "zz-picked") : [];
+    // a draft put back says so; its photos, picked before the page was reloaded, are not kept
+    const lost = Number(actionDraft(c, action, "photos")) || 0;
+    if (note.value || lost) {
+      const kept = note.value ? "已恢复上次未提交的内容" : "";
+      const photos = lost ? "页面重新加载后照片无法保留，原选的 " + lost + " 张照片请重新选择" : "";
+      document.getElementById("zz-action-fields").prepend(el("p", "small text-primary mb-2 zz-draft-note", [kept, photos].filter(Boolean).join("；")));
+    }
     document.getElementById("zz-action-dialog").showModal();
   }
+
+  /**
+   * The note typed in an action's dialog, kept per case and action in this tab's sessionStorage
+   * (trial AZ M5: a 处置反馈 typed offline was lost on reload) until it is sent; the case page's
+   * dialog keeps it under the same name (case.js draftKey). `part` "photos": how many photos
+   * went with the last unsent try (photos themselves cannot be kept across a reload).
+   * With `value`, keeps it ("" forgets it); returns what is kept.
+   */
+  function actionDraft(c, action, part, value) {
+    const key = "zz-draft-" + c.id + "-" + action + (part ? "-" + part : "");
+    try {
+      if (value === undefined) return sessionStorage.getItem(key) || "";
+      if (String(value).trim() && value !== 0) sessionStorage.setItem(key, String(value));
+      else sessionStorage.removeItem(key);
+    } catch (error) {
+      // storage refused (a private window): the note is just not kept
+    }
+    return "";
+  }
+
+  /** A note typed in the dialog: kept for its case and action (actionDraft). */
+  function keepActionNote() {
+    if (acting) actionDraft(acting.c, acting.action, "", document.getElementById("zz-action-note").value);
+  }
+
+  /**
+   * The network back while an action that failed offline waits in its dialog: the worker is told
+   * to send it again (not sent by itself: 确定 decides, and a photo upload is not repeated unseen).
+   */
+  function networkBack() {
+    const error = document.getElementById("zz-action-error");
+    if (!acting || !document.getElementById("zz-action-dialog").open || error.dataset.offline !== "1") return;
+    error.textContent = NETWORK_BACK;
+    error.classList.replace("alert-danger", "alert-info");
+  }
+  const OFFLINE_KEPT = "网络未连接：已填写的内容已保留，恢复网络后请再点“确定”";
+  const NETWORK_BACK = "网络已恢复，请点“确定”重新提交";
 
   /** Where the dialog's photo field goes (below the note), emptied of the last action's. */
   function photoHost() {
@@ -2676,7 +2721,10 @@
       const where = chosenName("unit_code");
       const note = document.getElementById("zz-action-note").value;
       // JSON, or with photos one form to …/with-photos, as the case page sends it
+      actionDraft(c, action, "photos", photos.length); // a reload keeps the note, not these
       const done = await zz.sendCaseAction(c.id, action, { version: c.version, note: note, params: sent, photos: photos });
+      actionDraft(c, action, "", "");
+      actionDraft(c, action, "photos", "");
       // its row's next action, tapped before the list is drawn again, goes with the new version
       if (done && done.version) c.version = done.version;
       sent.unit_name = where;
@@ -2687,6 +2735,10 @@
       await refreshFeed();
     } catch (err) {
       let text = zz.errorText(err);
+      const offline = !(err instanceof zz.ApiError); // no answer: the network (trial AZ m6)
+      error.dataset.offline = offline ? "1" : "";
+      error.classList.replace("alert-info", "alert-danger");
+      if (offline) text = OFFLINE_KEPT;
       if (err instanceof zz.ApiError && err.status === 409) {
         // the case moved on meanwhile (on the case page, another phone): the list as it is now
         text = zz.errorText(err) + "。我的任务已刷新，请关闭后在任务上重新操作。";
@@ -2848,6 +2900,8 @@
     const form = document.getElementById("zz-action-form");
     if (form) {
       form.addEventListener("submit", submitAction);
+      document.getElementById("zz-action-note").addEventListener("input", keepActionNote);
+      window.addEventListener("online", networkBack);
       document.getElementById("zz-action-cancel").addEventListener("click", () => document.getElementById("zz-action-dialog").close());
     }
     const full = document.getElementById("zz-fullscreen");

@@ -40,10 +40,16 @@
     }
   }
 
-  function toLogin() {
+  /**
+   * To the login page, and back here once logged in. `expired`: the login this page had has
+   * ended, which the login page says (trial AZ M5: 「登录已过期…已填写的内容已保留」, the forms'
+   * drafts being kept in this tab).
+   */
+  function toLogin(expired) {
     const next = window.location.pathname + window.location.search;
-    window.location.assign("/login?next=" + encodeURIComponent(next));
+    window.location.assign("/login?next=" + encodeURIComponent(next) + (expired ? "&reason=expired" : ""));
   }
+  let signedIn = false; // /api/me answered on this page: a 401 now means the login ended
 
   // A page that must not leave for the login page when its session ends (the big screen: it
   // keeps its last figures under a notice, trial AR M4) says what to do instead (whenExpired).
@@ -117,7 +123,17 @@
    * While the password must change first, a console page's reads wait for it (waitsForPassword).
    */
   async function api(path, options) {
-    if (waitsForPassword() && !PASSWORD_CHANGE_PATHS.includes(new URL(path, window.location.href).pathname)) {
+    const allowed = PASSWORD_CHANGE_PATHS.includes(new URL(path, window.location.href).pathname);
+    if (!allowed && !passwordDue && document.getElementById("zz-password-dialog")) {
+      // a console page asks nothing else before the account is read: a first login's page
+      // fired its reads meanwhile, each refused 403 behind the dialog (trial AZ m4)
+      try {
+        if ((await me()).must_change_password) passwordDue = true;
+      } catch (error) {
+        // a 401 went to the login page; the read below says what else went wrong
+      }
+    }
+    if (waitsForPassword() && !allowed) {
       return UNANSWERED();
     }
     const opts = Object.assign({ credentials: "same-origin", headers: {} }, options || {});
@@ -128,8 +144,9 @@
     }
     const response = await fetch(path, opts);
     if (response.status === 401) {
+      const said = await response.text().catch(() => "");
       if (expiredHandler) expiredHandler();
-      else toLogin();
+      else toLogin(signedIn || said.includes("过期"));
       throw new ApiError(401, null);
     }
     const text = await response.text();
@@ -163,6 +180,10 @@
   function me() {
     if (mePromise === null) {
       mePromise = api("/api/me");
+      mePromise.then(function (m) {
+        signedIn = true;
+        if (m.must_change_password) passwordDue = true; // the page's reads wait (api, live)
+      }, () => {});
     }
     return mePromise;
   }
@@ -356,6 +377,12 @@
    * every change committed after that arrives.
    */
   function live(handlers) {
+    if (waitsForPassword()) {
+      // refused until the password is changed, then the page loads again (trial AZ m4): a
+      // stream that never opens, not a 403 in the browser's console
+      const none = new EventTarget();
+      return Object.assign(none, { zzReady: false, readyState: 2, close: () => {} });
+    }
     const source = new EventSource("/api/events", { withCredentials: true });
     source.zzReady = false;
     source.addEventListener("ready", function () {
@@ -552,6 +579,7 @@
   /** Log out (the server clears the cookie) and go to the login page. */
   async function logout() {
     await fetch("/api/auth/logout", { method: "POST", credentials: "same-origin" });
+    forgetDrafts(); // the next user of this tab does not get them
     window.location.assign("/login");
   }
 
@@ -781,6 +809,17 @@
     return { kept: Boolean(kept), clear: () => store(() => sessionStorage.removeItem(key)) };
   }
 
+  /** Forget every draft kept in this tab (keepDraft's, the forms' `zz-draft-…`): at logout. */
+  function forgetDrafts() {
+    try {
+      Object.keys(sessionStorage)
+        .filter((key) => key.startsWith("zz-draft-"))
+        .forEach((key) => sessionStorage.removeItem(key));
+    } catch (error) {
+      // storage refused: nothing was kept
+    }
+  }
+
   /** Whether a note is kept under `key` (keepDraft), to open its form again after a reload. */
   function hasDraft(key) {
     try {
@@ -957,6 +996,92 @@
     return api(url + "/with-photos", { method: "POST", body: form });
   }
 
+  // ---- the login's end (trial AZ M6) ------------------------------------------------------------
+  // A login lasts its token's lifetime (8 hours): a desk or phone logged in at 19:00 dropped at
+  // 03:00 mid-storm, unwarned. Every console page but the big screen (which has its own notice)
+  // renews it while its user is active (POST /api/auth/renew) and, when it is about to end
+  // unrenewed, says so in a banner with 「继续使用」.
+  const SESSION_WARN_MS = 10 * 60000; // the banner, this long before the end
+  const SESSION_RENEW_MS = 20 * 60000; // renewed by itself from this long before, while active
+  const ACTIVE_MS = 10 * 60000; // active: a tap, key or typing this recently
+  const RETRY_MS = 60000; // a renewal that failed is tried again by itself after this long
+  const session = { end: null, active: 0, tried: 0, renewing: null };
+
+  function keepSession() {
+    if (document.body.dataset.screen === "1" || !document.getElementById("zz-user")) return;
+    me().then(function (m) {
+      if (!m.session_expires_at) return;
+      session.end = Date.parse(m.session_expires_at);
+      ["pointerdown", "keydown", "input"].forEach((kind) =>
+        document.addEventListener(kind, sessionActive, { capture: true, passive: true }));
+      setInterval(checkSession, 30000);
+      checkSession();
+    }, () => {});
+  }
+
+  function sessionActive() {
+    session.active = Date.now();
+    if (session.end - Date.now() < SESSION_RENEW_MS && Date.now() - session.tried > RETRY_MS) renewSession();
+  }
+
+  function checkSession() {
+    if (passwordDue || expiredHandler) return; // the dialog, or the page's own notice, says it
+    const left = session.end - Date.now();
+    if (left < SESSION_RENEW_MS && Date.now() - session.active < ACTIVE_MS && Date.now() - session.tried > RETRY_MS) {
+      renewSession();
+    } else if (left <= SESSION_WARN_MS) {
+      sessionBanner("");
+    }
+  }
+
+  /** Renew the login now; the banner goes, or says why it could not. */
+  function renewSession() {
+    if (session.renewing) return session.renewing;
+    session.tried = Date.now();
+    session.renewing = api("/api/auth/renew", { method: "POST" })
+      .then(function (token) {
+        session.end = Date.now() + token.expires_in * 1000;
+        const banner = document.getElementById("zz-session-banner");
+        if (banner) banner.style.display = "none";
+      }, function (error) {
+        if (!(error instanceof ApiError && error.status === 401)) sessionBanner("未能延长登录：" + errorText(error));
+      })
+      .finally(() => (session.renewing = null));
+    return session.renewing;
+  }
+
+  /** The banner: when the login ends and 「继续使用」, or that it has ended; `problem` if any. */
+  function sessionBanner(problem) {
+    let banner = document.getElementById("zz-session-banner");
+    if (!banner) {
+      banner = document.createElement("div");
+      banner.id = "zz-session-banner";
+      banner.className = "alert alert-warning shadow flex-wrap align-items-center gap-2 py-2 px-3 mb-0";
+      banner.setAttribute("role", "alert");
+      Object.assign(banner.style, { position: "fixed", top: "3.2rem", left: "50%", transform: "translateX(-50%)", zIndex: 2000, maxWidth: "calc(100vw - 1rem)" });
+      const text = document.createElement("span");
+      text.id = "zz-session-text";
+      const button = document.createElement("button");
+      button.type = "button";
+      button.id = "zz-session-renew";
+      button.className = "btn btn-sm btn-primary";
+      button.addEventListener("click", function () {
+        if (session.end <= Date.now()) toLogin(true);
+        else renewSession();
+      });
+      banner.append(text, button);
+      document.body.appendChild(banner);
+    }
+    const left = session.end - Date.now();
+    const ended = left <= 0;
+    document.getElementById("zz-session-text").textContent = ended
+      ? "登录已过期，请重新登录；已填写的内容已保留"
+      : "登录将于 " + fmtTime(new Date(session.end).toISOString()).slice(11, 16) + " 过期（还剩约 " +
+        Math.max(1, Math.ceil(left / 60000)) + " 分钟）" + (problem ? "。" + problem : "");
+    document.getElementById("zz-session-renew").textContent = ended ? "重新登录" : "继续使用";
+    banner.style.display = "flex";
+  }
+
   window.zz = {
     ageText,
     currentPosition,
@@ -971,6 +1096,7 @@
     unmask, personRecord, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
   };
   fillTopbar();
+  keepSession();
   fieldProblems();
   timeEchoes();
   noteCounters();

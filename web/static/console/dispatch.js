@@ -1660,8 +1660,56 @@
     map.getContainer().style.cursor = "crosshair";
   }
 
+  // ---- the registration's draft (trial AZ M5) ----
+  // What is typed in the form is kept in this tab (sessionStorage) until it is registered or
+  // cancelled: a login that ended on 登记 (the login page, and back here) or a reload lost it.
+  const DRAFT_FIELDS = ["dz-channel", "dz-external-no", "dz-category", "dz-subcategory", "dz-risk", "dz-title",
+    "dz-lon", "dz-lat", "dz-address", "dz-reporter", "dz-phone", "dz-description"];
+  const DRAFT_TYPED = ["dz-external-no", "dz-title", "dz-lon", "dz-lat", "dz-address", "dz-reporter", "dz-phone", "dz-description"];
+
+  function registerDraft(values) {
+    const key = "zz-draft-register-" + code;
+    try {
+      if (values === undefined) return JSON.parse(sessionStorage.getItem(key) || "null");
+      if (values) sessionStorage.setItem(key, JSON.stringify(values));
+      else sessionStorage.removeItem(key);
+    } catch (error) {
+      // storage refused (a private window): the form is just not kept
+    }
+    return null;
+  }
+
+  /** Keep the form as it is now (nothing typed yet: nothing kept). */
+  function keepRegisterDraft() {
+    const values = {};
+    DRAFT_FIELDS.forEach((id) => (values[id] = $(id).value));
+    registerDraft(DRAFT_TYPED.some((id) => values[id].trim()) ? values : null);
+  }
+
+  /** The form opened again as it was left, if a draft is kept; whether one was. */
+  function restoreRegisterDraft() {
+    const values = registerDraft();
+    if (!values || typeof values !== "object") return false;
+    startRegister();
+    $("dz-category").value = values["dz-category"] || $("dz-category").value;
+    syncSubcategory();
+    DRAFT_FIELDS.forEach(function (id) {
+      if (id !== "dz-category" && typeof values[id] === "string") $(id).value = values[id];
+    });
+    if (!$("dz-channel").value) $("dz-channel").value = defaultChannel(); // a channel not offered
+    const lon = readCoordinate("dz-lon", -180, 180);
+    const lat = readCoordinate("dz-lat", -90, 90);
+    if (lon !== null && lat !== null) {
+      setPick(lat, lon);
+      map.setView([lat, lon], Math.max(map.getZoom(), 16));
+    }
+    $("dz-locate-note").textContent = "已恢复未提交的登记内容，请核对后点“登记”";
+    return true;
+  }
+
   /** The registration form empty again: its point, fields and notes, the channel the desk's. */
   function clearRegisterForm() {
+    registerDraft(null);
     layers.pick.clearLayers();
     $("dz-register").reset();
     $("dz-channel").value = defaultChannel();
@@ -1692,6 +1740,7 @@
     $("dz-lon").value = lon.toFixed(6);
     $("dz-lat").value = lat.toFixed(6);
     setPick(lat, lon);
+    keepRegisterDraft();
   }
 
   function onMapClick(event) {
@@ -1767,6 +1816,7 @@
         // the desk is not his page: he follows his report on its own page (its code to give the
         // reporter, its state, the way back to 我的任务 in its breadcrumb); no second tap meanwhile
         leaving = true;
+        registerDraft(null);
         window.location.assign("/cases/" + created.id);
         return;
       }
@@ -1787,7 +1837,9 @@
           ? "登记失败：位置不在任何辖区内或输入有误，请检查。"
           : err instanceof zz.ApiError && err.status === 403
             ? "登记失败：该位置不在您的辖区内。"
-            : "登记失败：" + zz.errorText(err);
+            : !(err instanceof zz.ApiError) // no answer: the network (trial AZ m6)
+              ? "网络未连接：已填写的内容已保留，恢复网络后请再点“登记”"
+              : "登记失败：" + zz.errorText(err);
       error.hidden = false;
     } finally {
       $("dz-register-submit").disabled = leaving;
@@ -1979,6 +2031,8 @@
     $("dz-risk").value = "4";
     $("dz-new").addEventListener("click", startRegister);
     $("dz-register").addEventListener("submit", submitRegister);
+    $("dz-register").addEventListener("input", keepRegisterDraft);
+    $("dz-register").addEventListener("change", keepRegisterDraft);
     $("dz-register-cancel").addEventListener("click", cancelRegister);
     $("dz-locate").addEventListener("click", locateMe);
     $("dz-lon").addEventListener("change", onCoordinatesTyped);
@@ -2025,6 +2079,7 @@
     const params = new URLSearchParams(window.location.search);
     const wanted = Number(params.get("case"));
     Promise.all([loadQueue(), readMe()]).then(function () {
+      if (restoreRegisterDraft()) return; // what was being registered comes first (trial AZ M5)
       if (wanted > 0) selectCase(wanted);
       else if (params.get("q")) {
         // 数据导入's 查看导入的案件: the search filled in and run

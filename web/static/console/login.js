@@ -1,5 +1,6 @@
 // Login: POST the form to /api/auth/token (sets the HttpOnly cookie), then go to the page of the
 // user's role and scope (table given by the server in <body data-landing>), or to ?next=.
+// ?reason=expired: a console page whose login ended sent the user here, which the page says.
 "use strict";
 (function () {
   const form = document.getElementById("login-form");
@@ -9,6 +10,14 @@
   function show(text) {
     message.textContent = text;
     message.classList.remove("d-none");
+  }
+
+  // sent here by a page whose login ended (common.js toLogin): say so, and that its forms' drafts
+  // are kept, to be found again once logged in (trial AZ M5)
+  if (new URLSearchParams(window.location.search).get("reason") === "expired") {
+    const reason = document.getElementById("login-reason");
+    reason.textContent = "登录已过期，请重新登录；已填写的内容已保留";
+    reason.classList.remove("d-none");
   }
 
   function target(me) {
