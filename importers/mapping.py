@@ -492,6 +492,9 @@ KIND_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
         "closed_at": ("化解日期", "化解时间", "结案日期"),
         "reporter_name": ("报警人", "信访人"),
         "reporter_phone": ("报警电话", "报警人电话", "信访人电话"),
+        # a 12345 export's department and its limit (trial AX S4)
+        "department": ("承办单位", "承办部门", "办理单位", "责任单位"),
+        "time_limit": ("办理时限", "办理期限", "办结时限"),
     },
 }
 

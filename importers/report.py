@@ -38,6 +38,7 @@ OUTCOMES = {
     "kept": "未按文件更新",
     "moved": "点位移动",
     "changed": "变更",
+    "warned": "照常导入，请核对",
 }
 """What became of each line's row (:attr:`importers.rules.Problem.severity`), in Chinese."""
 REPORT_SHEET = "逐行说明"

@@ -54,7 +54,7 @@ from importers.values import (
 )
 from layers.model.base import SRID, LabelledEnum
 
-Severity = Literal["rejected", "repaired", "kept", "moved", "changed"]
+Severity = Literal["rejected", "repaired", "kept", "moved", "changed", "warned"]
 FloatArray = npt.NDArray[np.float64]
 
 
@@ -508,9 +508,10 @@ class RowChecks:
             Failing rows (aligned with the frame).
         rule : str, callable or pandas.Series
             The rule, a function of the raw value returning it, or the rule of each row.
-        severity : {'rejected', 'repaired', 'kept'}
-            Repaired and kept rows stay loadable. A rejection of an optional field's value
-            (:attr:`optional`) is a repair: the value is left out, the row loads.
+        severity : {'rejected', 'repaired', 'kept', 'warned'}
+            Repaired, kept and warned rows stay loadable (a warned value loads as written).
+            A rejection of an optional field's value (:attr:`optional`) is a repair: the
+            value is left out, the row loads.
         values : pandas.Series, optional
             Values to show (default: the field's text).
         """

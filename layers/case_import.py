@@ -85,6 +85,15 @@ UNTITLED_DAY = "_untitled_day"
 UNTITLED_ADDRESS = "_untitled_address"
 """Staging column: such a case's address as its title may say it (no personal numbers), or
 NULL."""
+SUGGESTED_DEPARTMENT = "_department"
+"""Staging column: the department the source sent the order to (a 12345 export's 承办单位), or
+NULL; kept in the payload of the case's first event (``department``) as the department the
+dispatch form suggests (:func:`suggested_department`, trial AX S4)."""
+GIVEN_DEADLINE = "_given_deadline"
+"""Staging column: the deadline the source gave (a 12345 export's 办理时限), or NULL; the case's
+deadline when given (:func:`computed_columns`), not the platform's own limit (trial AX S4)."""
+IMPORT_ACTOR = "数据导入（{name}）"
+"""Who the timeline says did an import: the account that ran it, in brackets (trial AX m1)."""
 LEDGER_PREFIX = "TZ"
 """Start of the source numbers the import makes for the rows of a ledger (台账) without numbers
 (``importers.kinds.cases.ledger_numbers``: ``TZ20250302-`` and 12 hex digits)."""
@@ -177,6 +186,8 @@ def computed_columns(
     ----------
     config : dict, optional
         Deadline configuration (:func:`layers.deadlines.load`); default the built-in limits.
+        The deadline the source gave (:data:`GIVEN_DEADLINE`) is kept instead of its limit,
+        and the first contact is due by it at the latest.
     history : bool
         The staging table is a history import's (:data:`HISTORY_ENDED`): the rows stored as
         concluded history get no deadlines.
@@ -187,9 +198,14 @@ def computed_columns(
         ``id`` (:data:`STAGED_ID`), ``code``, ``state`` (:func:`stored_state`),
         ``handling_level``, ``contact_deadline`` and ``deadline`` → SQL expression.
     """
-    limits = {
-        "contact_deadline": _after_report(lambda limits: limits.contact, config),
-        "deadline": _after_report(lambda limits: limits.close, config),
+    given = sql.SQL("s.{}").format(sql.Identifier(GIVEN_DEADLINE))
+    limits: dict[str, sql.Composable] = {  # the source's own limit when it gives one
+        "contact_deadline": sql.SQL("least({}, {})").format(
+            _after_report(lambda limits: limits.contact, config), given
+        ),
+        "deadline": sql.SQL("coalesce({}, {})").format(
+            given, _after_report(lambda limits: limits.close, config)
+        ),
     }
     if history:
         limits = {
@@ -284,7 +300,8 @@ def first_events(
 
     A case its source settled gets the note and payload of :func:`settled_note` and
     :func:`settled_payload`; with ``history``, one stored as concluded history those of
-    :func:`history_note` and :func:`history_payload`; the others ``note``.
+    :func:`history_note` and :func:`history_payload`; the others ``note``. The department the
+    source named (:data:`SUGGESTED_DEPARTMENT`) joins the payload as ``department``.
 
     Parameters
     ----------
@@ -312,14 +329,69 @@ def first_events(
     return sql.SQL(
         "INSERT INTO case_events (case_id, area_code, actor_name, action, to_state, note,"
         " payload) SELECT i.id, i.area_code, {actor}, 'import', i.state,"
-        " coalesce({notes}), coalesce({payloads}) FROM inserted AS i"
+        " coalesce({notes}), nullif(coalesce({payloads}, '{{}}'::jsonb)"
+        " || jsonb_strip_nulls(jsonb_build_object('department', s.{department})), '{{}}'::jsonb)"
+        " FROM inserted AS i"
         " LEFT JOIN {staging} AS s ON s.channel = i.channel AND s.external_no = i.external_no"
     ).format(
         actor=sql.Literal(actor[:50]),
         notes=sql.SQL(", ").join(notes),
         payloads=sql.SQL(", ").join(payloads),
         staging=sql.Identifier(staging),
+        department=sql.Identifier(SUGGESTED_DEPARTMENT),
     )
+
+
+def suggested_department(payload: dict[str, Any] | None) -> str | None:
+    """Return the department the source sent a case to, from its first event's payload.
+
+    Parameters
+    ----------
+    payload : dict or None
+        The payload of the case's ``import`` event (:func:`first_events`).
+
+    Returns
+    -------
+    str or None
+        The 承办单位 as the file wrote it, or ``None``.
+
+    Examples
+    --------
+    >>> suggested_department({"department": "县人社局"}), suggested_department(None)
+    ('县人社局', None)
+    """
+    name = (payload or {}).get("department")
+    return str(name) if name else None
+
+
+def shown_actor(action: str, actor_id: int | None, actor_name: str) -> str:
+    """Return who a case's timeline says did an event: an import is 「数据导入（account）」.
+
+    An import is recorded under the account that ran it (the OS account of the command line,
+    ``root``), which names no person (trial AX m1).
+
+    Parameters
+    ----------
+    action : str
+        The event's action.
+    actor_id : int or None
+        The user who did it (none for an import).
+    actor_name : str
+        The name recorded.
+
+    Returns
+    -------
+    str
+        The name to show.
+
+    Examples
+    --------
+    >>> shown_actor("import", None, "root"), shown_actor("dispatch", 7, "张三")
+    ('数据导入（root）', '张三')
+    """
+    if action == "import" and actor_id is None:
+        return IMPORT_ACTOR.format(name=actor_name)
+    return actor_name
 
 
 def event_columns() -> tuple[str, ...]:

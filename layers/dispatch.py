@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from geo.codes import enclosing_code, parent_code, scope_range
-from layers import accounts, audit, cases, workflow
+from layers import accounts, audit, case_import, cases, workflow
 from layers.china_time import CHINA
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound, no_jurisdiction
 from layers.free_text import CASE_NOTE, DEPARTMENT_NAMES, refuse_personal_numbers
@@ -1077,8 +1077,10 @@ def departments_for_case(session: Session, *, actor: Actor, case_id: int) -> dic
     -------
     dict
         ``departments`` (names, the order offered), ``unit`` (the handling unit's code),
-        ``unit_name``, ``level`` (the handling level) and ``note`` (why the list is empty, or
-        ``None``).
+        ``unit_name``, ``level`` (the handling level), ``note`` (why the list is empty, or
+        ``None``), ``suggested`` (the department its source sent it to, a 12345 export's
+        承办单位, or ``None``) and ``suggested_known`` (it names a department offered or with an
+        account: the form preselects it; an unknown one is shown as text).
 
     Raises
     ------
@@ -1113,10 +1115,24 @@ def departments_for_case(session: Session, *, actor: Actor, case_id: int) -> dic
     ).scalar_one_or_none()
     shown = str(unit_name or "本级")
     note = NO_DEPARTMENTS.format(unit=shown) if level <= 2 and not names else None
+    suggested = case_import.suggested_department(
+        session.execute(_IMPORTED_PAYLOAD, {"case": case.id}).scalar_one_or_none()
+    )
+    accounts_named = {str(r.display_name) for r in rows}
     return {
         "departments": names,
         "unit": unit,
         "unit_name": shown,
         "level": level,
         "note": note,
+        "suggested": suggested,
+        "suggested_known": suggested is not None
+        and (suggested in names or suggested in accounts_named),
     }
+
+
+_IMPORTED_PAYLOAD = text(
+    "SELECT payload FROM case_events WHERE case_id = :case AND action = 'import'"
+    " ORDER BY id LIMIT 1"
+)
+"""The payload of a case's first import event (its source's 承办单位: trial AX S4)."""

@@ -172,9 +172,9 @@ def test_the_command_names_columns_left_out_counts_sheet_rejects_and_drops_stale
 ) -> None:
     from openpyxl import Workbook
 
-    headers = ["工单编号", "来源渠道", "事件类型", "所属网格", "登记时间", "坐标X", "承办单位"]
-    good = [["C-1", "12345", "邻里纠纷", GRID, "2025-03-01 09:00", "102.91", "城管局"]]
-    bad = [["C-2", "12345", "邻里纠纷", GRID, "2025-03-01 09:00", "102.91", "城管局"]]
+    headers = ["工单编号", "来源渠道", "事件类型", "所属网格", "登记时间", "坐标X", "回复内容"]
+    good = [["C-1", "12345", "邻里纠纷", GRID, "2025-03-01 09:00", "102.91", "已转城管局"]]
+    bad = [["C-2", "12345", "邻里纠纷", GRID, "2025-03-01 09:00", "102.91", "已转城管局"]]
     bad[0][4] = "不是日期"
     path = tmp_path / "工单.csv"
     stale = tmp_path / "工单.csv.rejects.xlsx"
@@ -186,7 +186,7 @@ def test_the_command_names_columns_left_out_counts_sheet_rejects_and_drops_stale
         path.write_text(csv_text(headers, good + bad), encoding="utf-8")
         first = runner.invoke(import_app(), args, env=env)
         assert first.exit_code == 1 and stale.exists(), first.output
-        assert "未导入的列：坐标X、承办单位" in first.output
+        assert "未导入的列：坐标X、回复内容" in first.output
         assert '如 "经度" = "坐标X"' in first.output
         path.write_text(csv_text(headers, good), encoding="utf-8")
         mine.write_bytes(stale.read_bytes())

@@ -475,7 +475,7 @@ def event_json(event: CaseEvent) -> dict[str, Any]:
         "area_code": event.area_code,
         "at": event.at.isoformat(),
         "actor_id": event.actor_id,
-        "actor_name": event.actor_name,
+        "actor_name": case_import.shown_actor(event.action, event.actor_id, event.actor_name),
         "action": event.action,
         "from_state": event.from_state,
         "to_state": event.to_state,

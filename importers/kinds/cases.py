@@ -31,15 +31,19 @@ from importers.values import (
     EXCEL_NUMBER_RULE,
     SHANGHAI,
     excel_mangled_cells,
+    invalid_phones,
+    parse_times,
     phone_numbers,
 )
 from importers.vocabulary import CaseStatus
 from layers.bulk import LON_COLUMN, Recognition
 from layers.case_import import (
+    GIVEN_DEADLINE,
     HISTORY_ENDED,
     HISTORY_STATUS,
     LEDGER_PREFIX,
     STATUS_GIVEN,
+    SUGGESTED_DEPARTMENT,
     TITLE_PARTS,
     UNTITLED_ADDRESS,
     UNTITLED_DAY,
@@ -47,6 +51,7 @@ from layers.case_import import (
     rekey_edited_rows,
 )
 from layers.case_repeats import REPEAT_FLAG, REPEAT_OF
+from layers.cases import mask_phone
 from layers.free_text import personal_work_order_number
 from layers.model import (
     Base,
@@ -860,7 +865,9 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
             **state,
             "reported_at": iso_text(reported),
             "reporter_name": checks.text("reporter_name"),
-            "reporter_phone": phone_numbers(checks.text("reporter_phone")),
+            "reporter_phone": _reporter_phones(checks),
+            SUGGESTED_DEPARTMENT: _departments(checks),
+            GIVEN_DEADLINE: iso_text(_time_limits(checks, reported)),
             **untitled,
             **_source_repeats(checks),
         },
@@ -879,6 +886,121 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     alike = tuple(c for c in ("reporter_name", "title", "description") if checks.has(c))
     edited = None if numbered else Recognition(partial(_edited_ledger_rows, alike=alike))
     return [Part(records, ("channel", "external_no"), True, unsaid, recognition=edited)]
+
+
+PHONE_WARNING = "{header} {number} 不是有效的手机或固话号码，回访可能无法联系"
+"""Said of a caller's number that can be neither a mobile nor a landline: kept (trial AX M3)."""
+PHONE_WARNINGS_NOTE = (
+    "{n} 行的来电号码不是有效的手机或固话号码，已照常导入，回访可能无法联系（见退回报告的逐格说明）"
+)
+"""The summary's line for them."""
+
+
+def _reporter_phones(checks: RowChecks) -> pd.Series:
+    """Return the callers' numbers in one form, each one that cannot be dialled warned of.
+
+    A number that is neither a mobile (11 digits, 1[3-9]…) nor a landline (a 0-prefixed area
+    code and 7 or 8 digits, or those alone) is kept, and said of per row, masked as the report
+    masks personal numbers: 回访 may not reach the caller (trial AX M3).
+    """
+    phones = phone_numbers(checks.text("reporter_phone"))
+    wrong = invalid_phones(phones)
+    if wrong.any():
+        masked = phones.map(lambda v: mask_phone(str(v)), na_action="ignore")
+        header = checks.header("reporter_phone")
+        warnings = masked.map(lambda v: PHONE_WARNING.format(header=header, number=v))
+        checks.fail("reporter_phone", wrong, warnings, severity="warned", values=masked)
+        checks.note_rows(PHONE_WARNINGS_NOTE, [int(r) for r in wrong.index[wrong]])
+    return phones
+
+
+DEPARTMENT_NOTE = (
+    "{n} 件带有承办单位，已作为建议承办部门保留，派单时列出（是本平台职能部门账号的预先选中）"
+)
+"""The summary's line of the rows whose 承办单位 is kept (trial AX S4)."""
+
+
+def _departments(checks: RowChecks) -> pd.Series:
+    """Return the department each row's 承办单位 names, kept as written (``None``: none).
+
+    A 12345 platform names the department it sent the order to (县人社局 …): the case keeps it
+    as the suggested department (:data:`layers.case_import.SUGGESTED_DEPARTMENT`), offered
+    where the operator dispatches; a name the platform has no account for is kept as text.
+    """
+    written = checks.text("department").map(
+        lambda v: " ".join(str(v).split())[:100] or None, na_action="ignore"
+    )
+    checks.note_rows(DEPARTMENT_NOTE, [int(r) for r in written.index[written.notna()]])
+    return written.astype(object)
+
+
+_SPAN = re.compile(r"(\d+)\s*个?\s*(工作日|自然日|天|日|小时)(?:内)?")
+"""A limit written as a span from the call: 5个工作日, 3天, 15日内, 24小时."""
+TIME_LIMIT_RULE = (
+    "办理时限应为日期时间（如 2026-11-23 18:00）或时长（如“5个工作日”“3天”“24小时”），"
+    "未能识别：已按本平台的时限计算"
+)
+"""Why a 办理时限 is left out (the row loads with the platform's own limit)."""
+EARLY_LIMIT_RULE = "办理时限早于来电时间：已按本平台的时限计算"
+"""Why a 办理时限 before the call is left out."""
+TIME_LIMIT_NOTE = (
+    "{n} 件按文件的办理时限定办结时限（“N个工作日”从来电时间起按周一至周五计，不计法定节假日），"
+    "未用本平台的时限"
+)
+"""The summary's line of the rows whose limit is the file's (trial AX S4)."""
+
+
+def _time_limits(checks: RowChecks, reported: pd.Series) -> pd.Series:
+    """Return the deadline each row's 办理时限 gives (NaT: none, the platform's limit applies).
+
+    A date-time is the deadline; a date alone its end of day; a span (``5个工作日``, ``3天``,
+    ``24小时``) counts from the call (来电时间): working days are Monday to Friday (public
+    holidays are not known), the deadline the same time of day on the last of them.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from importers.rules import RowChecks
+    >>> frame = pd.DataFrame({"办理时限": ["5个工作日", "3天", "2026-11-23", "2026-11-20 18:00",
+    ...                                     "尽快"]}, index=range(2, 7))
+    >>> checks = RowChecks(frame, {"time_limit": "办理时限"})
+    >>> called = pd.Series(pd.Timestamp("2026-11-20 09:00", tz="Asia/Shanghai"), index=frame.index)
+    >>> [str(t) for t in _time_limits(checks, called)]  # doctest: +NORMALIZE_WHITESPACE
+    ['2026-11-27 09:00:00+08:00', '2026-11-23 09:00:00+08:00', '2026-11-23 23:59:59+08:00',
+     '2026-11-20 18:00:00+08:00', 'NaT']
+    """
+    written = checks.text("time_limit").map(lambda v: str(v).strip() or None, na_action="ignore")
+    limit = pd.Series(pd.NaT, index=written.index, dtype="datetime64[ns, Asia/Shanghai]")
+    if written.isna().all():
+        return limit
+    local = reported.dt.tz_convert(SHANGHAI)
+    spans = written.str.fullmatch(_SPAN.pattern).fillna(False).astype(bool) & local.notna()
+    for row in written.index[spans]:
+        count, unit = _SPAN.fullmatch(str(written.at[row])).groups()  # type: ignore[union-attr]
+        called = local.at[row]
+        if unit == "工作日":
+            day = np.busday_offset(called.date(), int(count), roll="forward")
+            limit.at[row] = called + pd.Timedelta(
+                days=int((day - np.datetime64(called.date())) / np.timedelta64(1, "D"))
+            )
+        elif unit == "小时":
+            limit.at[row] = called + pd.Timedelta(hours=int(count))
+        else:
+            limit.at[row] = called + pd.Timedelta(days=int(count))
+    dated = written.notna() & ~written.str.fullmatch(_SPAN.pattern).fillna(False).astype(bool)
+    if dated.any():
+        parsed, _ = parse_times(written.where(dated))
+        day_only = ~written.str.contains(r"[:：时点]", regex=True).fillna(False).astype(bool)
+        parsed = parsed.where(
+            ~(day_only & parsed.notna()), parsed + pd.Timedelta(days=1, seconds=-1)
+        )
+        limit = limit.where(~dated, parsed.dt.tz_convert(SHANGHAI))
+        checks.fail("time_limit", dated & parsed.isna(), TIME_LIMIT_RULE, severity="repaired")
+    early = limit.notna() & local.notna() & (limit < local)
+    checks.fail("time_limit", early, EARLY_LIMIT_RULE, severity="repaired")
+    limit = limit.where(~early)
+    checks.note_rows(TIME_LIMIT_NOTE, [int(r) for r in limit.index[limit.notna()]])
+    return limit
 
 
 REPEAT_WORDS = {
@@ -954,13 +1076,20 @@ CASES = Kind(
         "reporter_phone",
         "repeat_flag",
         "repeat_of",
+        "department",
+        "time_limit",
     ),
     _prepare_cases,
     update=False,
     geometry="point",
     label="案件",
     required=("external_no", "channel", "category", "reported_at"),
-    headers={"external_no": "工单编号", "status": "办理状态"},
+    headers={
+        "external_no": "工单编号",
+        "status": "办理状态",
+        "department": "承办单位",
+        "time_limit": "办理时限",
+    },
     named_by_file={"channel": Channel},
     helpers={
         STATUS_GIVEN: "boolean",
@@ -971,6 +1100,8 @@ CASES = Kind(
         UNTITLED_TYPE: "text",
         UNTITLED_DAY: "text",
         UNTITLED_ADDRESS: "text",
+        SUGGESTED_DEPARTMENT: "text",
+        GIVEN_DEADLINE: "timestamptz",
     },
     numbered_by_content=True,
 )
