@@ -662,6 +662,54 @@
     box.appendChild(total);
   }
 
+  // 走访 per period (trial AY S2): the persons on the register and overdue at each period's end,
+  // the visits by outcome, of the unit (合计) or one unit inside it; newest period first
+  async function loadVisitHistory() {
+    const token = (state.visitHistoryToken = (state.visitHistoryToken || 0) + 1);
+    $("visit-history-title").textContent = state.granularity === "quarter" ? "走访情况（按季度）" : "走访情况（按月）";
+    let body;
+    try {
+      body = await zz.api("/api/trends/" + code + "/visit-history?" + query());
+    } catch (err) {
+      $("table-visit-history").innerHTML = '<div class="zz-empty">' + zz.esc(err.message) + "</div>";
+      return;
+    }
+    if (token !== state.visitHistoryToken) return;
+    state.visitHistory = body;
+    const select = $("visit-history-unit");
+    const units = body.units || [];
+    select.hidden = units.length === 0;
+    select.innerHTML = '<option value="">合计</option>' + units.map(function (u) {
+      return '<option value="' + zz.esc(u.code) + '">' + zz.esc(u.name) + "</option>";
+    }).join("");
+    renderVisitHistory();
+  }
+
+  function renderVisitHistory() {
+    const body = state.visitHistory;
+    if (!body) return;
+    if (body.withheld) {
+      $("table-visit-history").innerHTML = '<div class="zz-empty">本账号不显示特殊人群走访情况</div>';
+      return;
+    }
+    const chosen = $("visit-history-unit").value;
+    const unit = (body.units || []).find((u) => u.code === chosen);
+    const figures = unit ? unit.figures : body.totals;
+    const cell = (v) => (v === null || v === undefined ? (unit ? "<" + body.min_count : HIDDEN) : String(v));
+    const rows = body.periods.map(function (p, t) {
+      return "<tr><td>" + zz.esc(p.label) + "</td>" + body.figures.map(function (f) {
+        return '<td class="text-end">' + zz.esc(cell(figures[f.key][t])) + "</td>";
+      }).join("") + "</tr>";
+    }).reverse();
+    const note = body.note + (body.min_count > 1
+      ? "小于" + body.min_count + "的数记为<" + body.min_count + "；合计本身较小或可据以推算出某一个不予显示的数时记为" + HIDDEN + "。"
+      : "");
+    $("table-visit-history").innerHTML =
+      '<table class="table table-sm table-striped zz-table" id="visit-history-table"><thead><tr><th>统计期</th>' +
+      body.figures.map((f) => "<th>" + zz.esc(f.label) + "</th>").join("") + "</tr></thead><tbody>" +
+      rows.join("") + '</tbody></table><div class="zz-empty mt-1" id="visit-history-note">注：' + zz.esc(note) + "</div>";
+  }
+
   // a total of the overdue visits not given: it would tell what the grids not listed add up to
   // (trials AI M1, AJ M3); a grid of fewer than min_count overdue is not listed at all
   const HIDDEN = "*";
@@ -1083,6 +1131,7 @@
       $("period-last").textContent = data.periods[data.periods.length - 1].label;
       $("suppression-note").textContent = suppressionNote(data);
       renderVisits();
+      loadVisitHistory();
       renderCategoryChart();
       renderChildren();
       renderChanges(false);
@@ -1124,6 +1173,7 @@
       selectPeriod(next);
     }, 1500);
   });
+  $("visit-history-unit").addEventListener("change", renderVisitHistory);
   const toggles = { "layer-bins": binLayer, "layer-patterns": patternLayer, "layer-uncovered": uncoveredLayer, "layer-visits": visitsLayer };
   Object.keys(toggles).forEach(function (id) {
     $(id).addEventListener("change", function (event) {
