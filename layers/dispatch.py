@@ -103,6 +103,9 @@ class Candidate:
     withdrawn : dict or None
         His earlier dispatch of this case, withdrawn by a 上报, a 撤回派单 or his 退回
         (:func:`withdrawn_from`), or ``None``: the desk marks him 原承办人 (trial AQ M4).
+    open_cases : int
+        The cases he holds now (his dispatches 已派单, 已受理 or 已到场), which the desk shows
+        as 在办 N 件 beside ``workload`` (trial AZ M3: a busy worker read 「0 件」 there).
     """
 
     worker_id: int
@@ -119,6 +122,7 @@ class Candidate:
     account_sees_case: bool | None = None
     phone: str | None = None
     withdrawn: dict[str, Any] | None = None
+    open_cases: int = 0
 
 
 @dataclass(frozen=True)
@@ -164,7 +168,7 @@ _RANK = text(
          LIMIT :pool)
     SELECT c.grid_code AS case_grid, c.area_code AS case_area, c.point IS NOT NULL AS located,
            r.id, r.name, r.role, r.home_grid, r.phone, r.last_seen_at, r.lon, r.lat,
-           r.distance_m, r.workload, r.account_scopes
+           r.distance_m, r.workload, r.open_cases, r.account_scopes
       FROM c LEFT JOIN LATERAL (
         SELECT w.id, w.name, w.role, w.home_grid, w.phone, w.last_seen_at,
                ST_X(w.last_position) AS lon, ST_Y(w.last_position) AS lat,
@@ -173,6 +177,10 @@ _RANK = text(
                (SELECT count(*) FROM dispatches d
                  WHERE d.worker_id = w.id AND d.assigned_at > :day_ago
                    AND NOT (d.status = 'cancelled' AND d.accepted_at IS NULL)) AS workload,
+               -- the cases he holds now, however old (the desk's 在办 N 件)
+               (SELECT count(*) FROM dispatches d
+                 WHERE d.worker_id = w.id
+                   AND d.status IN ('assigned', 'accepted', 'arrived')) AS open_cases,
                (SELECT array_agg(u.scope_code) FROM users u
                  WHERE u.worker_id = w.id AND u.active) AS account_scopes
           FROM w
@@ -408,6 +416,7 @@ def candidates(
             ),
             phone=row.phone,
             withdrawn=withdrawn.get(worker_id),
+            open_cases=int(row.open_cases),
         )
         for score_m, distance, worker_id, own, row in kept
     ]

@@ -79,6 +79,9 @@ class WorkerPick:
         platform (as :attr:`layers.dispatch.Candidate.phone`).
     withdrawn : dict or None
         His earlier dispatch of this case, withdrawn (:func:`layers.dispatch.withdrawn_from`).
+    open_cases : int
+        The cases he holds now (as :attr:`layers.dispatch.Candidate.open_cases`): the desk's
+        在办 N 件, which a busy worker's ``workload`` of the last 24 hours may not show.
     """
 
     worker_id: int
@@ -100,6 +103,7 @@ class WorkerPick:
     busy_case_code: str | None = None
     phone: str | None = None
     withdrawn: dict[str, Any] | None = None
+    open_cases: int = 0
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,8 @@ _PICKS = text(
            (SELECT count(*) FROM dispatches d
              WHERE d.worker_id = w.id AND d.assigned_at > :day_ago
                AND NOT (d.status = 'cancelled' AND d.accepted_at IS NULL)) AS workload,
+           (SELECT count(*) FROM dispatches d
+             WHERE d.worker_id = w.id AND d.{ACTIVE_DISPATCH}) AS open_cases,
            busy.case_id AS busy_case_id, busy.code AS busy_case_code,
            count(*) OVER () AS total
       FROM w CROSS JOIN c
@@ -305,4 +311,5 @@ def _pick(
         busy_case_code=r.busy_case_code,
         phone=r.phone,
         withdrawn=withdrawn,
+        open_cases=int(r.open_cases),
     )

@@ -282,7 +282,7 @@ def test_dispatch_desk_assigns_and_follows_live(
         rows = page.locator("#dz-candidates tbody tr")
         assert rows.count() >= 2
         assert "米" in rows.first.inner_text() and "件" in rows.first.inner_text()
-        # each header on one line at 1366 px: 24小时任务 took four (trial AP m10)
+        # each header on one line at 1366 px: 24小时任务 took four (trial AP m10); 在办 now
         header_lines = page.evaluate(
             """() => [...document.querySelectorAll('#dz-candidates thead th')].map((th) => {
                 const range = document.createRange();
@@ -290,7 +290,7 @@ def test_dispatch_desk_assigns_and_follows_live(
                 return [th.textContent, range.getClientRects().length];
             })"""
         )
-        assert ["24小时任务", 1] in header_lines
+        assert ["在办", 1] in header_lines
         assert all(lines <= 1 for _, lines in header_lines), header_lines
         page.screenshot_step("3-cameras-and-candidates")
         assert page.latin_words() == []  # every visible label is Chinese

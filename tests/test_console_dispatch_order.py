@@ -58,6 +58,14 @@ def test_the_recommended_workers_come_first_and_the_cameras_fold(
             first_row = page.locator("#dz-candidates tbody tr").first.bounding_box()
             assert first_row is not None and first_row["y"] + first_row["height"] <= 768
             assert _top(page, "#dz-candidates") < _top(page, "#dz-cameras")
+            # trial AZ M3: the load column says the cases held now, then the day's
+            expect(page.locator("#dz-candidates thead th").nth(3)).to_have_text("在办")
+            load = page.locator("#dz-candidates tbody tr").first.locator("td").nth(3)
+            expect(load).to_contain_text("在办 0 件")
+            expect(load).to_contain_text("24小时")
+            expect(page.locator("#dz-candidates-note")).to_contain_text(
+                "“在办”为其手上未办结的案件数"
+            )
 
             # three shown (or all that see the spot), the rest behind 更多点位
             seeing = sum(1 for cam in cameras if cam["sees"])

@@ -786,6 +786,14 @@
     foldCameras(false);
   }
 
+  /**
+   * A worker's load: the cases he holds now (在办 N 件, however old) and, beneath, those sent to
+   * him in the last 24 hours (trial AZ M3: a busy worker read 「0 件」 under 「24小时任务」).
+   */
+  function loadCell(w) {
+    return "在办 " + (w.open_cases || 0) + ' 件<div class="text-muted">24小时 ' + w.workload + " 件</div>";
+  }
+
   function fmtDistance(m) {
     return m >= 1000 ? (m / 1000).toFixed(2) + " 公里" : Math.round(m) + " 米";
   }
@@ -832,7 +840,7 @@
     // another load of the same case (a live event during the triage) may have answered first
     tbody.textContent = "";
     layers.workers.clearLayers();
-    note.textContent = "按距离、近24小时任务量及是否本网格综合排序（" + body.radius_m + " 米内，定位 30 分钟内）。" +
+    note.textContent = "按距离、近24小时派单量及是否本网格综合排序（" + body.radius_m + " 米内，定位 30 分钟内）；“在办”为其手上未办结的案件数，“24小时”为近24小时派给他的案件数。" +
       (body.candidates.some((w) => !followsInApp(w))
         ? "标明“需电话通知”的网格员不能在平台接收派单；有平台账号的网格员见下方“选派其他网格员”。"
         : "");
@@ -856,7 +864,7 @@
         "<td>" + (i + 1) + "</td><td>" + zz.esc(w.name) +
         '<div class="text-muted">' + zz.esc(zz.label("worker_role", w.role)) +
         (w.own_grid ? " · 本网格" : "") + accountNote(w) + withdrawnMark(w) + "</div></td><td>" + fmtDistance(w.distance_m) +
-        "</td><td>" + w.workload + ' 件</td><td><button class="btn btn-sm btn-success dz-assign" type="button">派单</button></td>';
+        "</td><td>" + loadCell(w) + '</td><td><button class="btn btn-sm btn-success dz-assign" type="button">派单</button></td>';
       tr.querySelector("button").addEventListener("click", () => confirmAssign(tr, c, w));
       tbody.appendChild(tr);
       L.circleMarker([w.lat, w.lon], {
@@ -895,7 +903,7 @@
       "</form>" +
       '<p class="small text-muted mb-1" id="dz-picks-note"></p>' +
       '<table class="table table-sm table-hover small mb-0" id="dz-picks-table" hidden>' +
-      "<thead><tr><th>姓名</th><th>状态</th><th>位置</th><th>24小时任务</th><th></th></tr></thead>" +
+      "<thead><tr><th>姓名</th><th>状态</th><th>位置</th><th>在办</th><th></th></tr></thead>" +
       "<tbody></tbody></table>" +
       // a matter for a department (住建、司法 …) goes there instead, as from the command view
       '<h3 class="dz-section mt-2">派往职能部门</h3>' +
@@ -1047,7 +1055,7 @@
         "<td>" + (w.last_seen_at
           ? zz.esc(zz.ageText(w.position_age_minutes)) + "前" + (w.distance_m !== null ? '<div class="text-muted">距 ' + fmtDistance(w.distance_m) + "</div>" : "")
           : "未上报") + "</td>" +
-        "<td>" + w.workload + " 件</td><td></td>";
+        "<td>" + loadCell(w) + "</td><td></td>";
       const button = document.createElement("button");
       button.type = "button";
       if (w.pickable) {
@@ -1206,6 +1214,7 @@
     if (department) return "职能部门“" + department + "”";
     const facts = [];
     if (worker.distance_m !== null && worker.distance_m !== undefined) facts.push("距案件 " + fmtDistance(worker.distance_m));
+    if (worker.open_cases !== undefined) facts.push("在办 " + worker.open_cases + " 件");
     if (worker.workload !== undefined) facts.push("近24小时任务 " + worker.workload + " 件");
     return "网格员 " + worker.name + (facts.length ? "（" + facts.join("，") + "）" : "");
   }
