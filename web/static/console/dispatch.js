@@ -907,6 +907,7 @@
       "<tbody></tbody></table>" +
       // a matter for a department (住建、司法 …) goes there instead, as from the command view
       '<h3 class="dz-section mt-2">派往职能部门</h3>' +
+      '<p class="small mb-1" id="dz-department-suggested" hidden></p>' + // the 12345 承办单位
       '<form class="d-flex gap-1 align-items-start" id="dz-department-form"><div class="flex-grow-1">' +
       '<input class="form-control form-control-sm" id="dz-department" maxlength="100" required ' +
       'placeholder="如：县住建局" aria-label="职能部门名称"></div>' + // the names offered go below it
@@ -996,6 +997,17 @@
     });
     note.textContent = body.note || "";
     note.hidden = !body.note;
+    // the department the 12345 platform sent the order to (承办单位, trial AX S4): preselected
+    // when the platform knows it, else shown as text to check; another case's is not kept
+    const suggested = $("dz-department-suggested");
+    suggested.hidden = !body.suggested;
+    suggested.textContent = body.suggested
+      ? "12345工单承办单位：" + body.suggested +
+        (body.suggested_known ? "（已预先选中，可改选）" : "（本平台无此职能部门，请核对后选择或填写）")
+      : "";
+    if (input.dataset.suggested && input.value === input.dataset.suggested) input.value = "";
+    input.dataset.suggested = body.suggested_known ? body.suggested : "";
+    if (body.suggested_known) input.value = body.suggested;
   }
 
   async function loadPicks(c, ranked) {
