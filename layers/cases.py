@@ -1124,7 +1124,51 @@ def act(
     append_event(session, case, writer, action, before, after, note=note, payload=payload, at=now)
     session.flush()
     audit_case(session, actor, action, case, {"from": before, "to": after, "version": case.version})
+    if action == "resolve" and case.closed_at is not None:
+        _tell_waiting_repeats(session, case, actor, now)
     return case
+
+
+NOT_A_REPEAT = "只有重复反映的案件才能并案：本案件不是重复反映"
+"""Why 并案 is refused on a case that repeats nothing."""
+ORIGINAL_RESOLVED = (
+    "原案件 {code} 已办结：如为同一事项，请并案；如为另一事项，请解除关联后按本案件办理"
+)
+"""What a repeat still waiting is told once its original is 办结'd."""
+
+
+def _tell_waiting_repeats(session: Session, original: Case, actor: Actor, now: datetime) -> None:
+    """Tell the repeats nobody has in hand that ``original`` was just 办结'd (trial AX S3).
+
+    A repeat registered or triaged, not dispatched, waited in 待分流 after its original was
+    closed, and nobody was told. Each gets a timeline entry (原案件已办结) saying what to do:
+    并案 if it is the same matter, else 解除关联. It is not closed by itself: a report linked
+    by place and kind may be another matter (trial AZ M2: a retaining wall 200 m from a
+    landslide).
+    """
+    waiting = session.scalars(
+        select(Case)
+        .where(
+            Case.duplicate_of == original.id,
+            Case.state.in_(workflow.RULES["merge"].sources),
+        )
+        .order_by(Case.id)
+    ).all()
+    note = ORIGINAL_RESOLVED.format(code=original.code)
+    for repeat in waiting:
+        state = repeat.state
+        payload = {"original": original.id}
+        append_event(
+            session,
+            repeat,
+            actor,
+            "original_resolved",
+            state,
+            state,
+            note=note,
+            payload=payload,
+            at=now,
+        )
 
 
 def actions_open_to(
@@ -1161,6 +1205,7 @@ def actions_open_to(
         supervised_until=case.supervision_deadline,
         now=now,
         dispatched_unit=acting_unit(session, case) if actor.role in workflow.OPERATORS else None,
+        repeat=case.duplicate_of is not None,
     )
     if "summon_reply" in names and not department_scope.summoned_names(session, actor, case.id):
         names = [n for n in names if n != "summon_reply"]
@@ -1555,6 +1600,11 @@ def _apply(
             payload = {"satisfaction": satisfaction}
     elif action == "archive":
         case.closed_at = case.closed_at or now
+    elif action == "merge":
+        if case.duplicate_of is None:
+            raise InvalidInput(NOT_A_REPEAT)
+        case.closed_at = now
+        payload = {"merged_into": case.duplicate_of}
     elif action == "reopen":
         case.closed_at = None
         case.supervision_deadline = None  # a new round: its 督办 (in the log) was of the last

@@ -174,6 +174,16 @@ RULES: dict[str, Rule] = {
     # to, which is on site and now sees the 督办 (trial AU M1)
     "supervision_reply": Rule(OPEN_STATES, None, OPERATORS, LevelRule.DISPATCH, "督办回复"),
     "summon": Rule(OPEN_STATES, None, OPERATORS, LevelRule.AT_OR_ABOVE, "吹哨"),
+    # a repeat (重复反映) not in anyone's hands is closed into its original, which is handled
+    # for both: it leaves every queue (trials AZ M2, AX S3: each repeat was triaged, dispatched
+    # and closed alone); offered on repeats only (layers.cases.actions_open_to)
+    "merge": Rule(
+        _states(S.REGISTERED, S.TRIAGED, S.ESCALATED),
+        S.ARCHIVED,
+        OPERATORS,
+        LevelRule.AT_OR_ABOVE,
+        "并案",
+    ),
     # a department a 吹哨 named answers it, without being the case's dispatch: a note the
     # summoning level reads in the timeline (trial AQ S3); offered only to those named
     "summon_reply": Rule(
@@ -291,6 +301,7 @@ ACTION_LABELS: dict[str, str] = {
     "import": "导入",
     "repeat_linked": "关联重复反映",
     "repeat_unlinked": "解除重复反映关联",
+    "original_resolved": "原案件已办结",
     "rehomed": "区划网格调整",
     **{name: rule.label for name, rule in RULES.items()},
 }
@@ -314,6 +325,7 @@ _DONE: dict[str, str] = {
     "supervision_reply": "督办回复已报送",
     "summon": "已吹哨",
     "summon_reply": "吹哨反馈已提交",
+    "merge": "已并入原案件",
 }
 #: What the console says once an action is done (its toast): what happened, not
 #: 「处置反馈：已完成」, which read to a department's clerk as if the case were finished
@@ -603,6 +615,7 @@ def allowed_actions(
     supervised_until: datetime | None = None,
     now: datetime | None = None,
     dispatched_unit: str | None = None,
+    repeat: bool = False,
 ) -> list[str]:
     """Return the actions possible from ``state`` (for ``actor``, if given), in table order.
 
@@ -620,6 +633,8 @@ def allowed_actions(
     dispatched_unit : str, optional
         The unit (下级单位) the case's dispatch was given to: its operators do the dispatch's
         work (:attr:`LevelRule.DISPATCH`) beside the handling level's.
+    repeat : bool, optional
+        The case is a repeat (重复反映) of another: 并案 is offered.
 
     Returns
     -------
@@ -651,6 +666,8 @@ def allowed_actions(
             continue
         if name == "supervision_reply" and supervised_until is None:
             continue  # nothing to answer: no superior's 督办 on the case
+        if name == "merge" and not repeat:
+            continue  # a repeat's only
         if actor is not None and (
             actor.role not in rule.roles
             or not _level_ok(level_rule(name, state), actor, handling_level, dispatched_unit)

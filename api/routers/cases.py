@@ -266,6 +266,7 @@ def case_json(
             now=now,
             # the unit a dispatch was given to does its work (trial AU S1)
             dispatched_unit=latest.dispatched_unit if latest is not None else None,
+            repeat=case.duplicate_of is not None,  # 并案
         ),
         "escalate_to_level": cases.escalation_target(case),
         "latest": latest.as_json() if latest is not None else None,
