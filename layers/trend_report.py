@@ -31,7 +31,7 @@ from layers import trend_tables, trends, visit_history
 from layers.china_time import CHINA
 from layers.command import counties_held, held_counties_note
 from layers.trends import BIN_LEGEND, NOT_JUDGED, PATTERN_LABELS, Series, pattern_label
-from layers.workbooks import Percent, PercentChange, table_sheet
+from layers.workbooks import Percent, PercentChange, print_setup, table_sheet
 from layers.workflow import Actor
 
 SUPPRESSED = f"<{trends.ANALYST_MIN_COUNT}"
@@ -864,6 +864,7 @@ def workbook(rep: Report) -> bytes:
         summary.append([key, value])
     summary.column_dimensions["A"].width = 26
     summary.column_dimensions["B"].width = 60
+    print_setup(summary)
     for cell in summary["A"]:
         cell.font = Font(bold=True)
     bins = {b: label for b, (label, _) in BIN_LEGEND.items()}

@@ -49,7 +49,13 @@ from layers.china_time import CHINA
 from layers.command import KPI_LABELS, SHARE_KPIS, held_counties_note
 from layers.errors import InvalidInput
 from layers.model import AlertState, CaseState, Category, Channel, Level, RiskLevel
-from layers.workbooks import Percent, PercentagePoints, PercentChange, table_sheet
+from layers.workbooks import (
+    Percent,
+    PercentagePoints,
+    PercentChange,
+    print_setup,
+    table_sheet,
+)
 from layers.workflow import OPEN_STATES
 
 BRIEF_NAMES = {1: "近24小时", 7: "近7日", 30: "近30日"}
@@ -1038,6 +1044,7 @@ def workbook(
     summary.append(["说明", "\n".join(notes)])
     summary.column_dimensions["A"].width = 12
     summary.column_dimensions["B"].width = 90
+    print_setup(summary)
     for cell in summary["A"]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(vertical="top")

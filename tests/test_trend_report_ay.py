@@ -119,3 +119,23 @@ def test_the_quarterly_report_gives_the_quarter_s_changes_as_the_page_does(db: S
     facts = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
     assert facts["案件数环比、同比"] == told
     assert told in report_html(rep)
+
+
+def test_every_sheet_prints_on_a4_landscape_fitted_to_width_with_its_header(db: Session) -> None:
+    """Trial AY m3: the exports had no page setup (orientation, paper, header rows)."""
+    ensure_world(db)
+    _repeats(db, V1, "labour_wages", {9: 4, 10: 3}, "ay-m3")
+    rep = trend_report.report(
+        db, COUNTY, actor=actor("analyst", COUNTY), now=NOW, periods=3, period="2026-10"
+    )
+    book = load_workbook(io.BytesIO(trend_report.workbook(rep)))
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert (setup.orientation, int(setup.paperSize), int(setup.fitToWidth)) == (
+            "landscape",
+            9,
+            1,
+        ), sheet.title
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        if sheet.title != "概况":  # a table: its header on every page
+            assert sheet.print_title_rows == "$1:$1", sheet.title

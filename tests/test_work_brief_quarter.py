@@ -65,6 +65,11 @@ def test_a_quarterly_brief_counts_its_quarter_against_the_quarter_before(
     assert got.status_code == 200, got.text
     assert unquote(got.headers["content-disposition"]).endswith("季度总结_甲区_2026Q2.xlsx")
     sheets = _sheets(got.content)
+    # printed on A4 landscape, fitted to the width, each table's header repeated (trial AY m3)
+    for sheet in load_workbook(io.BytesIO(got.content)).worksheets:
+        assert (sheet.page_setup.orientation, int(sheet.page_setup.paperSize)) == ("landscape", 9)
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage, sheet.title
+        assert sheet.title == "概况" or sheet.print_title_rows == "$1:$1", sheet.title
     summary = {row[0]: row[1] for row in sheets["概况"]}
     assert (summary["简报"], summary["统计时段"]) == (
         "季度总结",
