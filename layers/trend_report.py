@@ -410,10 +410,11 @@ def notes(rep: Report) -> str:
         The remarks joined with ``；``; the first says that the case counts leave the repeats
         (重复反映) out, as every count of the trend views does, where the briefs count them;
         then the period's (too few to judge, without a location), the window's emerging
-        patterns not told, the counts suppressed.
+        patterns not told or the periods they left out, the counts suppressed.
     """
     info = rep.series_json["periods"][rep.index]
-    told = (NO_REPEATS_NOTE, rep.history_note, info["note"], rep.series_json["patterns_note"])
+    patterns = rep.series_json["patterns_note"] or rep.series_json["patterns_from_note"]
+    told = (NO_REPEATS_NOTE, rep.history_note, info["note"], patterns)
     persons = 1 if rep.visits.get("withheld") else rep.min_count  # none given, none withheld
     suppressed = suppression_note(persons, rep.cell_min_count)
     return "；".join(n for n in (*told, suppressed) if n)

@@ -16,7 +16,11 @@ period but not in the hot spots, and the views say how many (:func:`unlocated_no
   command view's runs (:mod:`layers.hotspot_runs`) and the emerging classes judge a cell;
 * over the whole window, the emerging hot spot class of every cell (``geo.emerging``: the
   space-time Gi* of each cell and period and the Mann–Kendall trend of its z-scores), so a
-  past window gets the classes of its own periods.
+  past window gets the classes of its own periods. The space-time cube starts at the window's
+  first period with a located case (:func:`first_with_data`): periods before the records
+  start are no zeros of the places' history (trial AY M3: the demo county's 24 months gave
+  持续热点 25 and 连续 8, the same places over 36 months 持续 0 and 连续 46), and the views say
+  the periods left out (:func:`patterns_from_note`).
 
 History stays in the unit where it happened: the children of a unit (:func:`unit_of`) are its
 live ones and, for a window, those a re-division retired that have cases in it, marked
@@ -406,6 +410,63 @@ def patterns_note(judged: int, periods: int) -> str:
     )
 
 
+def first_with_data(located: npt.NDArray[np.int64]) -> int:
+    """Return the index of the first period with a located case (0 when there is none).
+
+    The emerging patterns are judged from it: the periods before the unit's records start (or
+    before the first case the filter keeps) hold zeros that are no history of the places, and
+    as zeros they made cells 连续 or 零星 hot spots by the window's length alone (trial AY M3).
+
+    Parameters
+    ----------
+    located : numpy.ndarray
+        Located cases per period.
+
+    Returns
+    -------
+    int
+        The index.
+
+    Examples
+    --------
+    >>> first_with_data(np.array([0, 0, 3, 0, 5])), first_with_data(np.array([0, 0]))
+    (2, 0)
+    """
+    found = np.flatnonzero(located > 0)
+    return int(found[0]) if found.size else 0
+
+
+def patterns_from_note(periods: tuple[Period, ...], start: int) -> str:
+    """Return what the views say of the periods the emerging patterns left out.
+
+    Parameters
+    ----------
+    periods : tuple of Period
+        The window.
+    start : int
+        The first period the patterns were judged on (:attr:`Series.patterns_from`).
+
+    Returns
+    -------
+    str
+        The sentence, or empty when none was left out.
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> spans = window(datetime(2026, 12, 2, tzinfo=UTC), "quarter", 8, end="2025Q3")
+    >>> patterns_from_note(spans, 4)
+    '新兴热点模式从有案件的第一期（2024年第4季度）起判定，不计此前无数据的 4 期'
+    >>> patterns_from_note(spans, 0)
+    ''
+    """
+    if start <= 0:
+        return ""
+    return (
+        f"新兴热点模式从有案件的第一期（{periods[start].label}）起判定，不计此前无数据的 {start} 期"
+    )
+
+
 def unlocated_note(unlocated: int) -> str:
     """Return what the views say of the cases without a location.
 
@@ -483,6 +544,9 @@ class Series:
     fingerprint : tuple
         Unit, window, filter and a hash of the cases and of the jurisdictions read (what the
         cache is keyed by).
+    patterns_from : int
+        Index of the first period the emerging patterns were judged on: the window's first
+        with a located case (:func:`first_with_data`); those before it are left out.
     """
 
     code: str
@@ -500,6 +564,7 @@ class Series:
     totals: npt.NDArray[np.int64]
     case_filter: CaseFilter = ALL_CASES
     fingerprint: tuple[Any, ...] = ()
+    patterns_from: int = 0
 
     def period_index(self, key: str | None) -> int:
         """Return the index of period ``key`` (the latest when None).
@@ -1236,8 +1301,9 @@ def _analyse(
         gi = getis_ord_gi_star(counts[:, t].astype(float), weights, permutations=0)
         z[:, t], p[:, t] = gi.Zs, gi.pvalues("norm")
         bins[:, t] = gi.confidence_bins(source="norm")
+    start = first_with_data(counts.sum(axis=0))  # no zeros before the records start (AY M3)
     patterns = (
-        _patterns(counts, spans, cells, weights.sparse)
+        _patterns(counts[:, start:], spans[start:], cells, weights.sparse)
         if judged.sum() >= MIN_SERIES_LENGTH
         else tuple("no_pattern" for _ in cells)
     )
@@ -1247,7 +1313,7 @@ def _analyse(
     patterns = tuple("no_pattern" if o else pt for o, pt in zip(outside, patterns, strict=True))
     return Series(
         code, spans, resolution, cells, counts.astype(np.int64), z, p, bins, patterns, areas,
-        names, len(rows), totals.astype(np.int64),
+        names, len(rows), totals.astype(np.int64), patterns_from=start,
     )  # fmt: skip
 
 
@@ -1368,7 +1434,9 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
         those with a point, analysed; ``unlocated``, ``judged``: enough located cases to tell
         hot spots, ``note`` (:func:`judged_note`, :func:`unlocated_note`), hot, cold),
         ``cases``, ``located_cases``, ``unlocated_cases`` and ``note`` over the window,
-        ``patterns_note`` (:func:`patterns_note`),
+        ``patterns_note`` (:func:`patterns_note`), ``patterns_from`` (the key of the first
+        period the patterns were judged on) and ``patterns_from_note``
+        (:func:`patterns_from_note`, empty when they were not told),
         ``window`` (first, last, label), ``filter`` (:func:`filter_json`), ``cells`` (id,
         area_code, area_name, township_name (:func:`township_name`), ring, bins and counts per
         period, pattern), ``legend`` (patterns
@@ -1428,6 +1496,12 @@ def series_json(result: Series, *, min_count: int) -> dict[str, Any]:
         "note": unlocated_note(int(result.totals.sum()) - result.located),
         "patterns_note": patterns_note(int((located >= MIN_INCIDENTS).sum()), len(result.periods)),
         "patterns_judged": patterns_judged(result),
+        "patterns_from": result.periods[result.patterns_from].key,
+        "patterns_from_note": (
+            patterns_from_note(result.periods, result.patterns_from)
+            if patterns_judged(result)
+            else ""
+        ),
         "window": {
             "first": result.periods[0].key,
             "last": result.periods[-1].key,

@@ -66,6 +66,7 @@
 
   function query(extra) {
     const params = new URLSearchParams({ granularity: state.granularity });
+    if (state.periods) params.set("periods", state.periods); // 统计期数 (none: the API's 24 or 8)
     if (state.end) params.set("end", state.end);
     if (state.channel) params.set("channel", state.channel);
     if (state.origin) params.set("origin", state.origin);
@@ -209,9 +210,7 @@
           // judged on the whole window with the neighbours, not on the period shown (trial AA:
           // 2026年11月：不显著 beside 新增热点 read as a contradiction)
           // its periods named (trial AF: the commander's alert counts weeks, this months)
-          (cell.pattern !== "no_pattern"
-            ? "（按全部 " + state.data.periods.length + (state.granularity === "quarter" ? " 个季度" : " 个月") + "及相邻单元判定）"
-            : "")
+          (cell.pattern !== "no_pattern" ? "（" + patternsBasis() + "及相邻单元判定）" : "")
         );
       }, { sticky: true });
       binLayer.addLayer(poly);
@@ -381,8 +380,7 @@
       : state.data.cells.filter(function (c) {
           return c.pattern === "new_hot" || c.pattern === "intensifying_hot" || c.pattern === "consecutive_hot";
         }).length;
-    const unit = state.granularity === "quarter" ? " 个季度" : " 个月";
-    const whole = "按全部 " + state.data.periods.length + unit;
+    const whole = patternsBasis();
     const items = [
       ["本期案件数", p.cases, false, NO_REPEATS, NO_REPEATS_LONG, changes],
       ["有位置（参与热点分析）", p.located, false],
@@ -849,10 +847,7 @@
   const RISING = ["new_hot", "intensifying_hot", "consecutive_hot", "sporadic_hot", "oscillating_hot"];
   function renderPatterns() {
     const data = state.data;
-    const unit = state.granularity === "quarter" ? " 个季度" : " 个月";
-    $("patterns-basis").textContent = data.patterns_judged
-      ? "按全部 " + data.periods.length + unit + "判定，单位为六边形单元数"
-      : "";
+    $("patterns-basis").textContent = data.patterns_judged ? patternsBasis() + "判定，单位为六边形单元数" : "";
     if (!data.patterns_judged) {
       $("table-patterns").innerHTML = '<div class="zz-empty">' + zz.esc(data.patterns_note || "案件太少，不作判断") + "</div>";
       return;
@@ -986,6 +981,41 @@
   }
 
   // ---- window end and source filter ---------------------------------------------------------
+  /**
+   * The periods the emerging patterns were judged on: the window's from its first with a
+   * located case (the API's patterns_from). Those before the records start are left out, no
+   * longer counted as zeros (trial AY M3: 24 months gave 持续热点 25, 36 months 连续 46).
+   */
+  function patternsBasis() {
+    const d = state.data;
+    const from = Math.max(0, d.periods.findIndex((p) => p.key === d.patterns_from));
+    const unit = state.granularity === "quarter" ? " 个季度" : " 个月";
+    return (from ? "按有数据的 " : "按全部 ") + (d.periods.length - from) + unit;
+  }
+
+  // 统计期数: the planner chooses the window's length (the API takes 4 to 60 periods; the page
+  // offered 24 months or 8 quarters only, trial AY M3), and the length that starts the window
+  // at the unit's first period with cases is offered by name
+  const PERIOD_CHOICES = { month: [6, 12, 18, 24, 36, 48, 60], quarter: [4, 5, 6, 7, 8, 10, 12, 16, 20] };
+  function renderPeriodCount(data) {
+    const n = data.periods.length;
+    const last = data.periods[n - 1].key;
+    const since = data.first_period && data.first_period <= last ? keysBefore(last, 60).indexOf(data.first_period) + 1 : 0;
+    const unit = state.granularity === "quarter" ? "个季度" : "个月";
+    const counts = PERIOD_CHOICES[state.granularity].slice();
+    [n, since].forEach(function (k) {
+      if (k >= 4 && k <= 60 && counts.indexOf(k) < 0) counts.push(k);
+    });
+    counts.sort((a, b) => a - b);
+    $("period-count").innerHTML = counts
+      .map(function (k) {
+        const note = k === since ? "（自有案件起）" : "";
+        return '<option value="' + k + '">' + k + unit + note + "</option>";
+      })
+      .join("");
+    $("period-count").value = String(n);
+  }
+
   function periodLabel(key) {
     if (key.indexOf("Q") > 0) return key.slice(0, 4) + "年第" + key.slice(5) + "季度";
     return key.slice(0, 4) + "年" + Number(key.slice(5)) + "月";
@@ -1019,6 +1049,7 @@
   }
 
   function renderControls(data) {
+    renderPeriodCount(data);
     const end = $("period-end");
     end.innerHTML =
       '<option value="">最新（' + zz.esc(periodLabel(data.latest_period)) + "）</option>" +
@@ -1049,12 +1080,16 @@
     $("window-range").textContent = "统计时段：" + data.window.label + " · 案件范围：" + data.filter.label;
     const warning = $("window-warning");
     const empty = periodsBeforeData(data);
-    // too few periods judged: no pattern is told at all, which says more than 可能失真
+    // the periods before the records start: zeros in the tables, left out of the patterns
+    const before = empty
+      ? "本统计时段始于 " + data.periods[0].label + "，而本辖区案件记录始于 " + periodLabel(data.first_period) +
+        "：前 " + empty + " 期无数据（图表中记为 0）"
+      : "";
+    // too few periods judged: no pattern is told at all
     warning.textContent = data.patterns_note
       ? data.patterns_note + "。"
-      : empty
-        ? "本统计时段始于 " + data.periods[0].label + "，而本辖区案件记录始于 " + periodLabel(data.first_period) +
-          "：前 " + empty + " 期无数据，新兴热点模式（连续、零星等）可能失真。"
+      : before || data.patterns_from_note
+        ? [before, data.patterns_from_note].filter(Boolean).join("；") + "。"
         : firstPeriodPartial(data)
           ? "本统计时段的第一期（" + data.periods[0].label + "）只含 " + data.first_day +
             " 起的案件，不足半期，与其他各期不可比：新兴热点模式（连续、加剧等）可能失真。"
@@ -1194,6 +1229,11 @@
   $("granularity").addEventListener("change", function (event) {
     state.granularity = event.target.value;
     state.end = convertEnd(state.end, state.granularity);
+    state.periods = 0; // months are no quarters: the new granularity's default length
+    reload();
+  });
+  $("period-count").addEventListener("change", function (event) {
+    state.periods = Number(event.target.value);
     reload();
   });
   $("period-end").addEventListener("change", function (event) {
