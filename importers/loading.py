@@ -401,10 +401,23 @@ def load(
         if cases and (points or declared):
             progress.step("repeats", None)
             links = case_repeats.link_staged_repeats(
-                conn, stage.name, actor=options.user, points=points, declared=declared
+                conn,
+                stage.name,
+                actor=options.user,
+                points=points,
+                declared=declared,
+                limits_config=options.limits_config,
             )
             checks.notes += links.notes
         computed |= links.columns
+        if cases and "risk_level" in links.columns:  # raised by its repeats: their limits
+            computed |= {
+                k: v
+                for k, v in case_import.computed_columns(
+                    options.limits_config, history=history, risk=links.columns["risk_level"]
+                ).items()
+                if k in ("contact_deadline", "deadline")
+            }
         if recognition is not None and recognition.new_id is not None:
             computed["id"] = recognition.new_id
         columns = [c for c in stage.columns if c not in computed]
@@ -1003,7 +1016,13 @@ def _bring_up_to_file(
         options.limits_config,
         history=options.history,
     )
-    relinked = case_repeats.relink_refreshed(conn, stage.name, refreshed.moved, actor=options.user)
+    relinked = case_repeats.relink_refreshed(
+        conn,
+        stage.name,
+        refreshed.moved,
+        actor=options.user,
+        limits_config=options.limits_config,
+    )
     checks.notes += relinked.notes()
     return set(settled) | set(refreshed.rows)
 

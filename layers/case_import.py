@@ -178,7 +178,10 @@ def case_code() -> sql.Composed:
 
 
 def computed_columns(
-    config: dict[str, Any] | None = None, *, history: bool = False
+    config: dict[str, Any] | None = None,
+    *,
+    history: bool = False,
+    risk: sql.Composable | None = None,
 ) -> dict[str, sql.Composable]:
     """Return the columns of an imported case computed from its staged row (alias ``s``).
 
@@ -191,6 +194,9 @@ def computed_columns(
     history : bool
         The staging table is a history import's (:data:`HISTORY_ENDED`): the rows stored as
         concluded history get no deadlines.
+    risk : psycopg.sql.Composable, optional
+        The risk level the deadlines are of: default the staged one, else one its repeats in
+        the same file raised (:attr:`layers.case_repeats.RepeatLinks.columns`, trial AZ S2).
 
     Returns
     -------
@@ -198,13 +204,14 @@ def computed_columns(
         ``id`` (:data:`STAGED_ID`), ``code``, ``state`` (:func:`stored_state`),
         ``handling_level``, ``contact_deadline`` and ``deadline`` → SQL expression.
     """
+    risk = sql.SQL("s.risk_level") if risk is None else risk
     given = sql.SQL("s.{}").format(sql.Identifier(GIVEN_DEADLINE))
     limits: dict[str, sql.Composable] = {  # the source's own limit when it gives one
         "contact_deadline": sql.SQL("least({}, {})").format(
-            _after_report(lambda limits: limits.contact, config), given
+            _after_report(lambda limits: limits.contact, config, risk), given
         ),
         "deadline": sql.SQL("coalesce({}, {})").format(
-            given, _after_report(lambda limits: limits.close, config)
+            given, _after_report(lambda limits: limits.close, config, risk)
         ),
     }
     if history:
@@ -246,7 +253,9 @@ def stored_state(row: str = "s") -> sql.Composed:
 
 
 def _after_report(
-    span: Callable[[deadlines.Limits], timedelta], config: dict[str, Any] | None
+    span: Callable[[deadlines.Limits], timedelta],
+    config: dict[str, Any] | None,
+    risk: sql.Composable,
 ) -> sql.Composed:
     """Return ``s.reported_at`` + the span of the staged case's category and risk level.
 
@@ -255,8 +264,8 @@ def _after_report(
     from that level's usual one: a handful of comparisons a row, no join.
     """
     by_risk = []
-    for risk in RiskLevel:
-        spans = {c.value: span(deadlines.limits_for(c.value, int(risk), config)) for c in Category}
+    for level in RiskLevel:
+        spans = {c.value: span(deadlines.limits_for(c.value, int(level), config)) for c in Category}
         usual = Counter(spans.values()).most_common(1)[0][0]
         special = [
             sql.SQL("WHEN {} THEN {}").format(sql.Literal(c), sql.Literal(t))
@@ -270,8 +279,8 @@ def _after_report(
             if special
             else sql.Literal(usual)
         )
-        by_risk.append(sql.SQL("WHEN {} THEN {}").format(sql.Literal(int(risk)), chosen))
-    return sql.SQL("s.reported_at + CASE s.risk_level {} END").format(sql.SQL(" ").join(by_risk))
+        by_risk.append(sql.SQL("WHEN {} THEN {}").format(sql.Literal(int(level)), chosen))
+    return sql.SQL("s.reported_at + CASE {} {} END").format(risk, sql.SQL(" ").join(by_risk))
 
 
 def handling_level() -> sql.Composed:

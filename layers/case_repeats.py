@@ -60,13 +60,14 @@ from sqlalchemy.orm import Session
 
 from geo.crs import metres_per_degree
 from geo.nearrepeat import repeat_originals
-from layers import cases, workflow
+from layers import cases, deadlines, workflow
 from layers.bulk import LAT_COLUMN, LON_COLUMN, ROW_COLUMN, copy_frame
 from layers.case_import import SAME_CASE, STAGED_ID, untouched
 from layers.cases import DEDUPE_DAYS, DEDUPE_RADIUS_M
 from layers.errors import Conflict, Forbidden, InvalidInput
 from layers.free_text import CASE_NOTE, refuse_personal_numbers
 from layers.model import Case, CaseEvent, Role
+from layers.model.cases import Category, RiskLevel
 from layers.workflow import Actor
 
 LINKS = "zz_repeat_links"
@@ -235,6 +236,7 @@ def link_staged_repeats(
     days: int = DEDUPE_DAYS,
     points: bool = True,
     declared: bool = False,
+    limits_config: dict[str, Any] | None = None,
 ) -> RepeatLinks:
     """Find which staged new cases repeat an earlier report, and record it.
 
@@ -255,6 +257,9 @@ def link_staged_repeats(
     declared : bool
         The staging table has the source's own flags (:data:`REPEAT_FLAG`,
         :data:`REPEAT_OF`): they decide first (:func:`_source_links`).
+    limits_config : dict, optional
+        Deadline configuration (:func:`layers.deadlines.load`): a case on record raised by its
+        repeats gets the new risk's limits where sooner, as :func:`layers.cases.raise_risk`.
 
     Returns
     -------
@@ -290,7 +295,7 @@ def link_staged_repeats(
     refs, ids = (new[c].to_numpy(dtype=np.int64) for c in ("ref", "case_id"))
     _write_links(conn, refs, ids, to_record, to_new)
     originals, raised = np.unique(to_record[to_record > 0], return_counts=True)
-    _raise_on_record(conn, originals.tolist(), raised.tolist(), actor)
+    _raise_on_record(conn, originals.tolist(), raised.tolist(), actor, limits_config)
     return RepeatLinks(
         int(linked.sum()),
         int(originals.size),
@@ -549,26 +554,87 @@ def _write_links(
     conn.execute(sql.SQL("ANALYZE {}").format(sql.Identifier(LINKS)))
 
 
+def _sooner_sql(risk: sql.Composable, config: dict[str, Any] | None) -> sql.Composed:
+    """Return the SET of ``cases AS c``'s limits once its risk becomes ``risk`` (SQL).
+
+    :func:`layers.deadlines.sooner` in SQL, as :func:`layers.cases.raise_risk` applies it: a
+    raise brings each limit forward to the new risk's, never later; a risk not raised, or a
+    case without that limit, keeps it (trial AZ S2).
+    """
+    sets = []
+    for column, span in (("contact_deadline", "contact"), ("deadline", "close")):
+        by_risk = []
+        for level in RiskLevel:
+            whens = [
+                sql.SQL("WHEN {} THEN {}").format(
+                    sql.Literal(c.value),
+                    sql.Literal(getattr(deadlines.limits_for(c.value, int(level), config), span)),
+                )
+                for c in Category
+            ]
+            by_risk.append(
+                sql.SQL("WHEN {} THEN CASE c.category {} END").format(
+                    sql.Literal(int(level)), sql.SQL(" ").join(whens)
+                )
+            )
+        sets.append(
+            sql.SQL(
+                "{col} = CASE WHEN c.{col} IS NULL OR {risk} >= c.risk_level THEN c.{col}"
+                " ELSE least(c.{col}, c.reported_at + CASE {risk} {by_risk} END) END"
+            ).format(col=sql.Identifier(column), risk=risk, by_risk=sql.SQL(" ").join(by_risk))
+        )
+    return sql.SQL(", ").join(sets)
+
+
+_SOONER_NOTE = sql.SQL(
+    " || CASE WHEN contact_deadline < contact_before THEN '，联系时限提前至 '"
+    " || to_char(contact_deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') ELSE '' END"
+    " || CASE WHEN deadline < deadline_before THEN '，办结时限提前至 '"
+    " || to_char(deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') ELSE '' END"
+)
+"""What the ``repeat_linked`` note of a raise adds when it brought a limit forward."""
+_SOONER_PAYLOAD = sql.SQL(
+    " || jsonb_strip_nulls(jsonb_build_object("
+    "'contact_deadline_to', CASE WHEN contact_deadline < contact_before THEN contact_deadline END,"
+    " 'deadline_to', CASE WHEN deadline < deadline_before THEN deadline END))"
+)
+"""The limits a raise brought forward, in the event's payload (as :func:`cases.raise_risk`)."""
+
+
 def _raise_on_record(
-    conn: psycopg.Connection[Any], ids: list[int], counts: list[int], actor: str
+    conn: psycopg.Connection[Any],
+    ids: list[int],
+    counts: list[int],
+    actor: str,
+    config: dict[str, Any] | None = None,
 ) -> None:
     """Raise the cases on record that new cases repeat, with one event each."""
     if not ids:
         return
     conn.execute(
-        "WITH raised AS ("
-        " UPDATE cases AS c SET repeat_count = c.repeat_count + r.n,"
-        " risk_level = greatest(1, c.risk_level - r.n), version = c.version + 1"
-        " FROM (SELECT u.id, u.n, o.risk_level AS before"
-        " FROM unnest(%(ids)s::bigint[], %(counts)s::integer[]) AS u (id, n)"
-        " JOIN cases AS o ON o.id = u.id) AS r"
-        " WHERE c.id = r.id RETURNING c.id, c.area_code, c.state, r.n, r.before, c.risk_level"
-        ") INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
-        " to_state, note, payload)"
-        " SELECT id, area_code, %(actor)s, 'repeat_linked', state, state,"
-        " '重复反映：导入 ' || n || ' 件', jsonb_build_object('imported_repeats', n,"
-        " 'risk_from', before, 'risk_to', risk_level) FROM raised",
-        {"ids": ids, "counts": counts, "actor": actor[:50]},
+        sql.SQL(
+            "WITH raised AS ("
+            " UPDATE cases AS c SET repeat_count = c.repeat_count + r.n,"
+            " risk_level = greatest(1, c.risk_level - r.n), {sooner}, version = c.version + 1"
+            " FROM (SELECT u.id, u.n, o.risk_level AS before,"
+            " o.contact_deadline AS contact_before, o.deadline AS deadline_before"
+            " FROM unnest({ids}::bigint[], {counts}::integer[]) AS u (id, n)"
+            " JOIN cases AS o ON o.id = u.id) AS r"
+            " WHERE c.id = r.id RETURNING c.id, c.area_code, c.state, r.n, r.before, c.risk_level,"
+            " r.contact_before, c.contact_deadline, r.deadline_before, c.deadline"
+            ") INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
+            " to_state, note, payload)"
+            " SELECT id, area_code, {actor}, 'repeat_linked', state, state,"
+            " '重复反映：导入 ' || n || ' 件'{note}, jsonb_build_object('imported_repeats', n,"
+            " 'risk_from', before, 'risk_to', risk_level){payload} FROM raised"
+        ).format(
+            sooner=_sooner_sql(sql.SQL("greatest(1, c.risk_level - r.n)"), config),
+            ids=sql.Literal(ids),
+            counts=sql.Literal(counts),
+            actor=sql.Literal(actor[:50]),
+            note=_SOONER_NOTE,
+            payload=_SOONER_PAYLOAD,
+        )
     )
 
 
@@ -609,6 +675,7 @@ def relink_refreshed(
     actor: str,
     radius_m: float = DEDUPE_RADIUS_M,
     days: int = DEDUPE_DAYS,
+    limits_config: dict[str, Any] | None = None,
 ) -> Relinked:
     """Work out again the repeat links of the cases a file corrected in type, place or time.
 
@@ -650,6 +717,9 @@ def relink_refreshed(
         Who imports (the events' ``actor_name``).
     radius_m, days : float, int
         Repeat window, as for :func:`layers.cases.register`.
+    limits_config : dict, optional
+        Deadline configuration (:func:`layers.deadlines.load`): an original whose risk is
+        raised gets the new risk's limits where sooner, as :func:`layers.cases.raise_risk`.
 
     Returns
     -------
@@ -669,7 +739,7 @@ def relink_refreshed(
     cases = free["ref"].to_numpy(dtype=np.int64)[changed]
     _write_relinks(conn, cases, was[changed], now[changed])
     _relink_repeats(conn, actor)
-    _recount_originals(conn, staging, actor)
+    _recount_originals(conn, staging, actor, limits_config)
     return Relinked(int((was[changed] > 0).sum()), int((now[changed] > 0).sum()))
 
 
@@ -802,8 +872,13 @@ def _relink_repeats(conn: psycopg.Connection[Any], actor: str) -> None:
     )
 
 
-def _recount_originals(conn: psycopg.Connection[Any], staging: str, actor: str) -> None:
-    """Count the repeats each original of :data:`RELINKS` lost and gained; set its risk."""
+def _recount_originals(
+    conn: psycopg.Connection[Any], staging: str, actor: str, config: dict[str, Any] | None
+) -> None:
+    """Count the repeats each original of :data:`RELINKS` lost and gained; set its risk.
+
+    A risk raised brings the limits forward (:func:`_sooner_sql`); one lowered keeps them.
+    """
     remaining = sql.SQL("c.repeat_count + d.gained - d.lost")
     conn.execute(
         sql.SQL(
@@ -814,6 +889,7 @@ def _recount_originals(conn: psycopg.Connection[Any], staging: str, actor: str) 
             ") AS d GROUP BY id"
             "), counted AS ("
             " SELECT d.id, d.gained, d.lost, c.risk_level AS before,"
+            " c.contact_deadline AS contact_before, c.deadline AS deadline_before,"
             " greatest(0, {remaining}) AS repeats,"
             " CASE WHEN {untouched} THEN greatest(1, coalesce(s.risk_level,"
             " least(4, c.risk_level + c.repeat_count)) - greatest(0, {remaining}))"
@@ -821,17 +897,21 @@ def _recount_originals(conn: psycopg.Connection[Any], staging: str, actor: str) 
             " FROM delta AS d JOIN cases AS c ON c.id = d.id"
             " LEFT JOIN {staging} AS s ON {same}"
             "), recounted AS ("
-            " UPDATE cases AS c SET repeat_count = k.repeats, risk_level = k.risk,"
+            " UPDATE cases AS c SET repeat_count = k.repeats, risk_level = k.risk, {sooner},"
             " version = c.version + 1 FROM counted AS k WHERE c.id = k.id"
-            " RETURNING c.id, c.area_code, c.state, k.gained, k.lost, k.before, c.risk_level"
+            " RETURNING c.id, c.area_code, c.state, k.gained, k.lost, k.before, c.risk_level,"
+            " k.contact_before, c.contact_deadline, k.deadline_before, c.deadline"
             ") INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
             " to_state, note, payload)"
             " SELECT id, area_code, {actor},"
             " CASE WHEN gained > 0 THEN 'repeat_linked' ELSE 'repeat_unlinked' END, state, state,"
-            " '重复反映关联更新：解除 ' || lost || ' 件，新增 ' || gained || ' 件',"
+            " '重复反映关联更新：解除 ' || lost || ' 件，新增 ' || gained || ' 件'{note},"
             " jsonb_build_object('repeats_unlinked', lost, 'repeats_linked', gained,"
-            " 'risk_from', before, 'risk_to', risk_level) FROM recounted"
+            " 'risk_from', before, 'risk_to', risk_level){payload} FROM recounted"
         ).format(
+            sooner=_sooner_sql(sql.SQL("k.risk"), config),
+            note=_SOONER_NOTE,
+            payload=_SOONER_PAYLOAD,
             relinks=sql.Identifier(RELINKS),
             remaining=remaining,
             untouched=untouched("c"),

@@ -134,8 +134,17 @@ def test_corrected_points_and_types_unlink_wrong_repeats_and_link_right_ones(
     assert _events(db, after["RF-C"].id)[1:] == [
         (
             "repeat_linked",
-            "重复反映关联更新：解除 0 件，新增 1 件",
-            {"repeats_unlinked": 0, "repeats_linked": 1, "risk_from": 3, "risk_to": 2},
+            # raised to 橙色, it has orange's limits (trial AZ S2)
+            "重复反映关联更新：解除 0 件，新增 1 件，"
+            "联系时限提前至 2016-05-02 20:00，办结时限提前至 2016-05-16 20:00",
+            {
+                "repeats_unlinked": 0,
+                "repeats_linked": 1,
+                "risk_from": 3,
+                "risk_to": 2,
+                "contact_deadline_to": "2016-05-02T12:00:00+00:00",
+                "deadline_to": "2016-05-16T12:00:00+00:00",
+            },
         )
     ]
     assert _events(db, after["RF-B"].id)[1:] == [
@@ -230,8 +239,17 @@ def test_cases_handled_here_keep_their_links_and_their_risk(db: Session, tmp_pat
     assert _counts(after)["RT-Y"] == (1, 1)
     assert _events(db, after["RT-Y"].id)[-1] == (
         "repeat_linked",
-        "重复反映关联更新：解除 1 件，新增 1 件",
-        {"repeats_unlinked": 1, "repeats_linked": 1, "risk_from": 2, "risk_to": 1},
+        # raised to 红色: red's limits, where sooner (trial AZ S2)
+        "重复反映关联更新：解除 1 件，新增 1 件，"
+        "联系时限提前至 2016-05-01 20:00，办结时限提前至 2016-05-08 08:00",
+        {
+            "repeats_unlinked": 1,
+            "repeats_linked": 1,
+            "risk_from": 2,
+            "risk_to": 1,
+            "contact_deadline_to": "2016-05-01T12:00:00+00:00",
+            "deadline_to": "2016-05-08T00:00:00+00:00",
+        },
     )
     assert after["RT-H"].version == before["RT-H"].version + 1  # its triage only
     assert _counts(after)["RT-X"] == _counts(before)["RT-X"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -155,6 +155,7 @@ def test_repeats_of_cases_on_record_raise_them_once_per_import(db: Session, tmp_
         "RR-4": "RR-1",
     }
     assert (stored["RR-1"].repeat_count, stored["RR-1"].risk_level) == (2, 2)
+    assert stored["RR-1"].span == timedelta(days=15)  # orange's, no longer blue's 30 days
     assert (stored["RR-2"].repeat_count, stored["RR-2"].risk_level) == (0, 3)
     events = db.execute(
         text(
@@ -165,9 +166,21 @@ def test_repeats_of_cases_on_record_raise_them_once_per_import(db: Session, tmp_
     ).all()
     assert [(e.action, e.actor_name, e.note) for e in events] == [
         ("import", "导入员", "从文件导入"),
-        ("repeat_linked", "导入员", "重复反映：导入 2 件"),
+        (
+            "repeat_linked",
+            "导入员",
+            "重复反映：导入 2 件，联系时限提前至 2018-05-02 08:00，办结时限提前至 2018-05-16 08:00",
+        ),
     ]
-    assert events[1].payload == {"imported_repeats": 2, "risk_from": 4, "risk_to": 2}
+    # raised to 橙色, it has orange's limits (1 and 15 days), not blue's (trial AZ S2)
+    reported = START.astimezone(UTC)
+    assert events[1].payload == {
+        "imported_repeats": 2,
+        "risk_from": 4,
+        "risk_to": 2,
+        "contact_deadline_to": (reported + timedelta(days=1)).isoformat(),
+        "deadline_to": (reported + timedelta(days=15)).isoformat(),
+    }
 
     again = _import(db, tmp_path / "第二周.csv", later)
     assert (again.counts.inserted, again.counts.repeats) == (0, 0)
