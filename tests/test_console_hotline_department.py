@@ -92,8 +92,8 @@ def test_the_desk_preselects_a_hotline_orders_department_and_the_timeline_says_i
         page.goto(f"{demo.origin}/cases/{known}")
         timeline = page.locator("#cz-timeline tbody tr")
         expect(timeline.first).to_be_visible()
-        first = [timeline.first.locator("td").nth(i).inner_text() for i in (1, 2)]
-        assert first == ["导入", "数据导入（root）"]
+        first = [timeline.first.locator("td").nth(i).inner_text() for i in (1, 2, 4)]
+        assert first == ["导入", "数据导入（root）", f"从文件导入；来源承办单位：{LABOUR}"]
         page.assert_clean(demo.origin)
     finally:
         with Session(demo.owner) as session, session.begin():

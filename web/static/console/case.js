@@ -154,6 +154,8 @@
       if (p.outcome) extra.push(labels.outcome[p.outcome] || p.outcome);
       if (p.route) extra.push("途径：" + (labels.legal_route[p.route] || p.route));
       if (p.departments) extra.push("吹哨部门：" + p.departments.join("、"));
+      // the department the source (a 12345 platform) sent it to (trial AX S4)
+      if (e.action === "import" && p.department) extra.push("来源承办单位：" + p.department);
       // the 督办时限 set with it, not only in the header (trial AU m6)
       if (e.action === "supervise" && p.deadline) extra.push("督办时限：" + zz.fmtTime(p.deadline));
       if (p.satisfaction) extra.push("满意度：" + (SATISFACTION[p.satisfaction] || p.satisfaction));
