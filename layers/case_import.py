@@ -43,11 +43,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import psycopg
 from psycopg import sql
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from layers import deadlines
 from layers.bulk import ROW_COLUMN
@@ -310,7 +312,8 @@ def first_events(
     A case its source settled gets the note and payload of :func:`settled_note` and
     :func:`settled_payload`; with ``history``, one stored as concluded history those of
     :func:`history_note` and :func:`history_payload`; the others ``note``. The department the
-    source named (:data:`SUGGESTED_DEPARTMENT`) joins the payload as ``department``.
+    source named (:data:`SUGGESTED_DEPARTMENT`) joins the payload as ``department``, the
+    deadline it gave (:data:`GIVEN_DEADLINE`) as ``time_limit`` (:func:`source_deadline`).
 
     Parameters
     ----------
@@ -339,7 +342,8 @@ def first_events(
         "INSERT INTO case_events (case_id, area_code, actor_name, action, to_state, note,"
         " payload) SELECT i.id, i.area_code, {actor}, 'import', i.state,"
         " coalesce({notes}), nullif(coalesce({payloads}, '{{}}'::jsonb)"
-        " || jsonb_strip_nulls(jsonb_build_object('department', s.{department})), '{{}}'::jsonb)"
+        " || jsonb_strip_nulls(jsonb_build_object('department', s.{department},"
+        " 'time_limit', s.{limit})), '{{}}'::jsonb)"
         " FROM inserted AS i"
         " LEFT JOIN {staging} AS s ON s.channel = i.channel AND s.external_no = i.external_no"
     ).format(
@@ -348,6 +352,7 @@ def first_events(
         payloads=sql.SQL(", ").join(payloads),
         staging=sql.Identifier(staging),
         department=sql.Identifier(SUGGESTED_DEPARTMENT),
+        limit=sql.Identifier(GIVEN_DEADLINE),
     )
 
 
@@ -371,6 +376,34 @@ def suggested_department(payload: dict[str, Any] | None) -> str | None:
     """
     name = (payload or {}).get("department")
     return str(name) if name else None
+
+
+def source_deadline(session: Session, case_id: int) -> datetime | None:
+    """Return the deadline a case's source gave it (a 12345 order's 办理时限), if any.
+
+    :func:`layers.cases.act`'s 分流 works the deadlines out again from the type and risk: a
+    limit the hotline gave stays the case's deadline (trial AX S4).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case_id : int
+        The case.
+
+    Returns
+    -------
+    datetime or None
+        The ``time_limit`` of its first ``import`` event's payload.
+    """
+    given = session.execute(
+        text(
+            "SELECT payload ->> 'time_limit' FROM case_events"
+            " WHERE case_id = :case AND action = 'import' ORDER BY id LIMIT 1"
+        ),
+        {"case": case_id},
+    ).scalar_one_or_none()
+    return datetime.fromisoformat(str(given)) if given else None
 
 
 def shown_actor(action: str, actor_id: int | None, actor_name: str) -> str:

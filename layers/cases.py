@@ -29,7 +29,7 @@ from geo.codes import (
     scope_range,
 )
 from geo.crs import geodesic_metres
-from layers import audit, deadlines, department_scope, repeat_alerts, workflow
+from layers import audit, case_import, deadlines, department_scope, repeat_alerts, workflow
 from layers.accounts import retired_unit_refusal, unmask_effective
 from layers.china_time import CHINA
 from layers.errors import (
@@ -1565,6 +1565,10 @@ def _apply(
         limits = deadlines.limits_for(category, risk, cfg)
         case.contact_deadline = case.reported_at + limits.contact
         case.deadline = case.reported_at + limits.close
+        given = case_import.source_deadline(session, case.id)
+        if given is not None:  # a 12345 order's own 办理时限 stays its deadline (trial AX S4)
+            case.deadline = given
+            case.contact_deadline = min(case.contact_deadline, given)
         payload = {"category": category, "risk_level": risk, "handling_level": level}
     elif action in ("accept", "arrive"):
         current = active_dispatch(session, case.id)

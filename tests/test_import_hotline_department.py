@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from api.routers.cases import event_json
 from geo.crs import wgs84_to_bd09
 from importers.kinds.cases import DEPARTMENT_NOTE, PHONE_WARNINGS_NOTE, TIME_LIMIT_NOTE
-from layers import dispatch
+from layers import cases, dispatch
 from layers.database import apply_scope
 from layers.model import Case, CaseEvent
 from layers.workflow import Actor
@@ -141,6 +141,12 @@ def _check_import(database: SuiteDatabase, path: Path, name: str, tmp_path: Path
             assert {k: c.deadline.astimezone(CHINA) for k, c in now.items() if c.deadline} == (
                 deadlines
             )
+            # 分流 works the limits out again from type and risk: the hotline's stays
+            case = now["YN12345-T0001"]
+            cases.act(session, case.id, "triage", actor=mobile, now=datetime.now(CHINA))
+            assert case.state == "triaged"
+            assert case.deadline.astimezone(CHINA) == datetime(2025, 3, 10, 9, tzinfo=CHINA)
+            assert case.contact_deadline <= case.deadline
 
 
 def test_a_gbk_export_keeps_its_department_and_limit_and_warns_of_a_short_number(
