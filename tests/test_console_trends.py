@@ -207,6 +207,7 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
         "乡镇（街道）月度统计",
         "无覆盖热点",
         "走访逾期",
+        "走访逐期统计",
         "重复反映",
     ]
     summary = {row[0]: row[1] for row in book["概况"].iter_rows(values_only=True)}

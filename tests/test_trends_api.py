@@ -340,6 +340,7 @@ def test_report_workbook(world: Session) -> None:
         "乡镇（街道）月度统计",
         "无覆盖热点",
         "走访逾期",
+        "走访逐期统计",
         "重复反映",
     ]
     summary = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
