@@ -912,7 +912,7 @@
     const p = period();
     $("period-label").textContent = p.label;
     $("period-range").textContent = "统计期：" + p.start + " 至 " + p.end + " · " +
-      (p.judged ? "本期热点单元 " + p.hot + " 个（六边形，每个约 " + state.data.cell_km2 + " 平方公里；" + CELLS_DIFFER + "）" : "本期案件太少，不作热点判断");
+      (p.judged ? "本期热点单元 " + p.hot + " 个（六边形，每个约 " + state.data.cell_km2 + " 平方公里）；" + CELLS_DIFFER : "本期案件太少，不作热点判断");
     restyleCells();
     renderKpis();
     markChildrenPeriod();
