@@ -70,6 +70,7 @@ def test_the_desk_shows_a_superiors_reminder_live_and_keeps_it(
             item.click()
             expect(page.locator("#dz-case-code")).to_have_text(case["code"])
             expect(page.locator("#dz-reminders")).to_be_hidden()
+            page.wait_for_function("window.zzDispatchLive && zzDispatchLive.zzReady === true")
             # the county presses the township while its desk is open
             _act(client, superior, case["id"], "remind", note=NOTE)
             toast = page.locator("#zz-toasts .alert", has_text="上级催办")

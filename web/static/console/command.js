@@ -2839,12 +2839,28 @@
       zz.toast("案件 …" + tail + " 的派单已被" + (e.actor_name || "调度员") + "撤回" + (e.note ? "：" + e.note : ""), "warning", { sticky: true });
     }
   }
+  /**
+   * A 催办 of a case in this unit's queue or on 我的任务 says so at once, until read (trial AZ S1:
+   * it keeps the state, so nothing showed); one's own says nothing.
+   */
+  function remindedToast(e) {
+    if (e.action !== "remind" || (st.me && e.actor_name === st.me.display_name)) return;
+    const queued = !!(st.feed && (st.feed.queue || []).some((c) => c.id === e.case_id));
+    if (!queued && !isMyTask(e.case_id)) return;
+    zz.toast(
+      (queued ? "上级催办" : "催办") + "：案件 " + e.case_code + "「" + e.title + "」" + (e.note ? "：" + e.note : "") +
+        "（" + e.actor_name + "）",
+      "warning",
+      { sticky: !screen, href: "/cases/" + e.case_id, link: "查看案件" }
+    );
+  }
   /** Whether the case is in the grid worker's 我的任务 as last shown. */
   function isMyTask(caseId) {
     return !!(st.feed && (st.feed.tasks || []).some((t) => t.id === caseId));
   }
   function onCaseEvent(e) {
     announce(e);
+    remindedToast(e);
     if (e.action === "register") {
       const entry = st.layers.cases;
       if (entry && entry.mode === "features" && e.lat !== null && e.lon !== null && !entry.markers[e.case_id]) {
