@@ -3,8 +3,9 @@
 The API takes ``periods`` 4 to 60, the page offered 24 months or 8 quarters only: no way to
 leave out the demo's first quarter (2024-12-07 onward, not half a quarter), nor to look at
 three years. 统计期数 now offers lengths of months or quarters, and names the one that starts
-the window at the unit's first period with cases; the exports follow it. A longer window
-reaching before the records says the periods left out of the emerging patterns.
+the window at the unit's first period with cases; the exports and the page's address follow
+it. A longer window reaching before the records says the periods left out of the emerging
+patterns.
 """
 
 from __future__ import annotations
@@ -71,5 +72,11 @@ def test_the_planner_chooses_the_number_of_periods(
     assert len(quarters["periods"]) == 7
     assert page.locator("#period-slider").get_attribute("max") == "6"
     page.screenshot_step("2-seven-quarters")
+    # in the address too: the bookmark opens seven quarters again
+    assert "periods=7" in page.url and "granularity=quarter" in page.url, page.url
+    page.goto(page.url)
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=60_000)
+    expect(count).to_have_value("7")
+    assert page.locator("#period-slider").get_attribute("max") == "6"
     assert page.latin_words() == []
     page.assert_clean(origin)

@@ -16,13 +16,16 @@
   // the page's choices in its address, so that a view is bookmarked and shared as it is (trial AY
   // m5: /trends/…?granularity=quarter opened the months): 统计粒度, 截止统计期, the filters, the
   // 变化对比 length and the period the slider shows; a value the API refuses is said by it
-  const URL_KEYS = ["granularity", "end", "channel", "origin", "category", "months", "period"];
+  const URL_KEYS = ["granularity", "periods", "end", "channel", "origin", "category", "months", "period"];
   const asked = new URLSearchParams(window.location.search);
   if (asked.get("granularity") === "quarter") state.granularity = "quarter";
   ["end", "channel", "origin", "category"].forEach(function (k) {
     state[k] = asked.get(k) || "";
   });
   if (["3", "6", "12"].includes(asked.get("months"))) state.months = Number(asked.get("months"));
+  // 统计期数 (the API takes 4 to 60; none: its 24 months or 8 quarters)
+  const askedPeriods = Number(asked.get("periods"));
+  if (Number.isInteger(askedPeriods) && askedPeriods >= 4 && askedPeriods <= 60) state.periods = askedPeriods;
   state.askedPeriod = asked.get("period") || "";
   $("granularity").value = state.granularity;
   $("change-months").value = String(state.months);
@@ -32,6 +35,7 @@
     const params = new URLSearchParams(window.location.search);
     URL_KEYS.forEach((k) => params.delete(k));
     if (state.granularity !== "month") params.set("granularity", state.granularity);
+    if (state.periods) params.set("periods", String(state.periods));
     ["end", "channel", "origin", "category"].forEach(function (k) {
       if (state[k]) params.set(k, state[k]);
     });
