@@ -206,7 +206,9 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
                                 return {text: td.textContent, label: td.dataset.label || null,
                                         left: r.left, right: r.right}; })"""
         )
-        assert any(s["text"] == ARRIVAL_NOTE for s in steps), steps
+        # the note, then where the 到场 was registered (trial AZ M4: this phone gives no fix)
+        arrival = [s["text"] for s in steps if s["text"].startswith(ARRIVAL_NOTE.rstrip("。"))]
+        assert arrival and arrival[0].endswith(("；未获取位置", " 米")), steps
         assert {s["label"] for s in steps} >= {"派单", "受理", "到场"}  # each time named
         off = [s for s in steps if s["left"] < 0 or s["right"] > WIDTH]
         assert off == []
