@@ -119,16 +119,6 @@
     return "到场位置距案件 " + far;
   }
 
-  /** 到场 on the worker's own phone takes its position, as 用我的位置 does (trial AZ M4). */
-  function arrivalFix(button) {
-    return new Promise(function (resolve) {
-      zz.currentPosition(
-        button,
-        (p) => resolve({ lon: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy }),
-        () => resolve({})
-      );
-    });
-  }
 
   function renderTimeline(events, photos) {
     const tbody = $("cz-timeline").querySelector("tbody");
@@ -744,7 +734,7 @@
     const photos = PHOTO_ACTIONS.includes(action) ? picked.length : 0;
     try {
       // the worker's own 到场 goes with where his phone stands; one registered for him does not
-      const fix = action === "arrive" && !behalfOf(action) ? await arrivalFix(submit) : {};
+      const fix = action === "arrive" && !behalfOf(action) ? await zz.positionFix(submit) : {};
       submit.disabled = true;
       if (photos) {
         await sendWithPhotos(action, $("cz-action-note").value.trim());

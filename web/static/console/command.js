@@ -2625,20 +2625,6 @@
 
   const ARRIVE_HINT = "点“确定”时将获取您当前的位置，记录到场位置及与案件的距离；无法定位时仍登记到场。";
 
-  /**
-   * 到场 takes a fresh fix of the phone, as 用我的位置 does (trial AZ M4: the arrival kept no
-   * position, and the worker's last one was the login's, 400 m away): resolves to
-   * {lon, lat, accuracy}, or to {why} when the browser gives none (到场 is registered anyway).
-   */
-  function arrivalFix(button) {
-    return new Promise(function (resolve) {
-      zz.currentPosition(
-        button,
-        (p) => resolve({ lon: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy }),
-        (why) => resolve({ why: why })
-      );
-    });
-  }
 
   function actionParams(action) {
     const val = (name) => {
@@ -2714,7 +2700,7 @@
     try {
       const sent = actionParams(action);
       if (action === "arrive") {
-        const fix = await arrivalFix(button);
+        const fix = await zz.positionFix(button);
         button.disabled = true;
         if (fix.lon !== undefined) Object.assign(sent, { lon: fix.lon, lat: fix.lat, accuracy: fix.accuracy });
       }

@@ -734,6 +734,20 @@
    * `found(position)` is awaited, or `failed(text)` told why there is none, in Chinese, with
    * `instead` (what to do otherwise, e.g. 在地图上点选事发位置) in its advice.
    */
+  /**
+   * A fresh fix of the phone for an action that takes it (到场, trial AZ M4): resolves to
+   * {lon, lat, accuracy}, or to {} when the browser gives none (the action goes on without).
+   */
+  function positionFix(button) {
+    return new Promise(function (resolve) {
+      currentPosition(
+        button,
+        (p) => resolve({ lon: p.coords.longitude, lat: p.coords.latitude, accuracy: p.coords.accuracy }),
+        () => resolve({})
+      );
+    });
+  }
+
   function currentPosition(button, found, failed, instead) {
     const then = instead ? "，或" + instead : "";
     if (!window.isSecureContext) {
@@ -1085,6 +1099,7 @@
   window.zz = {
     ageText,
     currentPosition,
+    positionFix,
     escalationWarning,
     departmentChoices,
     departmentNames,
