@@ -208,6 +208,14 @@ _HAZARD_WORDS = {
     HazardType.BUILDING: "危房 危险房屋 房屋安全隐患 建筑安全隐患",
     HazardType.GAS: "燃气安全 燃气隐患 燃气泄漏 燃气泄露 天然气泄漏 液化气泄漏",
     HazardType.GEOLOGY: "地质灾害 地质隐患 滑坡 山体滑坡 滑坡隐患 泥石流 崩塌 地面塌陷",
+    HazardType.WATERLOGGING: (
+        "内涝 城市内涝 内涝隐患 积水 道路积水 路面积水 积水点 下穿通道积水 水浸"
+    ),
+    HazardType.POWER_LINE: (
+        "电线落地 电线断落 电线脱落 电杆倾倒 电线杆倒伏 电力设施损坏 电力隐患 漏电隐患"
+    ),
+    HazardType.OUTAGE: "大面积停电 突发停电 停电事故 供电中断",
+    HazardType.MISSING_PERSON: "走失 人员失踪 走失人员 老人走失 儿童走失",
     HazardType.OTHER: "其他隐患",
 }
 """Safety hazards by the platform's subtypes, as grid apps and the levels of 12345
@@ -215,6 +223,8 @@ classifications name the danger (应急管理>消防安全>消防通道堵塞, �
 
 As for :data:`_CATEGORY_WORDS`, only the name of a danger is here, not a sector whose level
 holds consultations too (消防 alone: 消防证 applications; 燃气, 房屋安全, 道路养护).
+A storm's 停电 is named only as an incident (大面积停电, 供电中断): a hotline's 供电>停电 is
+mostly a consultation of a planned cut, filed where its mapping file says.
 
 Public opinion has no words beyond its subtypes' labels (基础设施, 环境卫生, 公共服务,
 政策咨询): what a hotline files under 市政设施 or 市容环境 may be a hazard (井盖缺失) or a

@@ -65,6 +65,10 @@ HAZARD_TYPES = {
     "building": "房屋建筑隐患",
     "gas": "燃气安全隐患",
     "geology": "地质灾害隐患",
+    "waterlogging": "内涝积水",
+    "power_line": "电力设施隐患",
+    "power_outage": "停电断电",
+    "missing_person": "人员走失",
     "other_hazard": "其他安全隐患",
 }
 OPINION_TYPES = {

@@ -70,13 +70,22 @@ class DisputeType(LabelledEnum):
 
 
 class HazardType(LabelledEnum):
-    """Sub-category of a safety hazard: the kind of danger."""
+    """Sub-category of a safety hazard: the kind of danger.
+
+    A storm night's incidents have their own (trial AZ m1): 内涝积水 (a flooded underpass),
+    电力设施隐患 (电线落地, a fallen pole), 停电断电 and 人员走失 (a missing 独居老人), so its
+    reports and hot spots no longer read as 社情民意.
+    """
 
     FIRE = ("fire", "消防安全隐患")
     ROAD = ("road", "道路交通隐患")
     BUILDING = ("building", "房屋建筑隐患")
     GAS = ("gas", "燃气安全隐患")
     GEOLOGY = ("geology", "地质灾害隐患")
+    WATERLOGGING = ("waterlogging", "内涝积水")
+    POWER_LINE = ("power_line", "电力设施隐患")
+    OUTAGE = ("power_outage", "停电断电")
+    MISSING_PERSON = ("missing_person", "人员走失")
     OTHER = ("other_hazard", "其他安全隐患")
 
 
