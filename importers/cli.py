@@ -602,6 +602,7 @@ def _import_one(
     from importers.mapping import MappingError
     from importers.pipeline import NothingListed, run_import, sheet_part
     from importers.private_report import (
+        caller_note,
         full_lists_path,
         masked_unread_note,
         write_full_lists,
@@ -689,6 +690,9 @@ def _import_one(
             report, options.kind, outcome.columns, outcome.problems, rows, unread=unread
         )
         console.print(report_note(outcome.problems, str(report)), soft_wrap=True)
+        callers = caller_note(options.kind, outcome.columns, rows)
+        if callers is not None:  # a new file holding personal data (trial AX m2)
+            console.print(callers, soft_wrap=True)
         masked = masked_unread_note(rows, unread)
         if masked is not None:
             console.print(masked, soft_wrap=True)

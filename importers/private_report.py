@@ -17,6 +17,10 @@ the import does not read (a roster's 身份证号, 性别 …:
 does the summary (:func:`masked_unread_note`): the rows import as they are, without copying a
 number nobody asked for.
 
+A 12345 export's rows to correct keep the caller's name and number as the file has them (the
+clerk's fix may need them): the report's first line and the summary say so, and to delete the
+report once its rows are imported again (:func:`caller_note`, trial AX m2).
+
 The lists the summary cuts short (the cameras a list leaves out …) are written whole beside the
 report, owner only (:func:`write_full_lists`).
 
@@ -104,6 +108,52 @@ def identifying_headers(kind: str, columns: Mapping[str, str]) -> frozenset[str]
     return frozenset(named) | free_text_headers()
 
 
+CALLER_FIELDS = {"cases": ("reporter_name", "reporter_phone")}
+"""Fields of a kind whose values the rows to correct copy in clear: a case's caller, whom the
+clerk's fix may need (trial AX m2)."""
+CALLER_NOTE = (
+    "本报告“退回的行”照原文件保留了{columns}等个人信息（未遮盖，仅本账户可读）："
+    "改正并重新导入后，请删除本报告"
+)
+"""What the report's first line and the summary say of them."""
+
+
+def caller_note(kind: str, columns: Mapping[str, str], rows: pd.DataFrame | None) -> str | None:
+    """Return the line saying the rows to correct hold a caller's name or number in clear.
+
+    A 12345 export's rejected rows are copied as the file has them, 来电人 and 来电号码 too
+    (the clerk corrects them there and imports them back): the report is a new file holding
+    personal data, to be deleted once its rows are fixed (trial AX m2).
+
+    Parameters
+    ----------
+    kind : str
+        The import's kind (:data:`CALLER_FIELDS`).
+    columns : mapping of str to str
+        Field → the file's header for it.
+    rows : pandas.DataFrame or None
+        The rejected rows the report copies (``None``: it copies none).
+
+    Returns
+    -------
+    str or None
+        :data:`CALLER_NOTE` naming the columns that hold a value; ``None`` when none does.
+
+    Examples
+    --------
+    >>> rows = pd.DataFrame({"来电人": ["杨国平"], "来电号码": [None], "诉求": ["欠薪"]})
+    >>> caller_note("cases", {"reporter_name": "来电人", "reporter_phone": "来电号码"}, rows)
+    '本报告“退回的行”照原文件保留了来电人等个人信息（未遮盖，仅本账户可读）：改正并重新导入后，请删除本报告'
+    >>> caller_note("cases", {}, rows.drop(columns=["来电人"])) is None
+    True
+    """
+    if rows is None or not len(rows) or kind not in CALLER_FIELDS:
+        return None
+    headers = [columns.get(f, KINDS[kind].header(f)) for f in CALLER_FIELDS[kind]]
+    held = [h for h in headers if h in rows.columns and rows[h].notna().any()]
+    return CALLER_NOTE.format(columns="、".join(held)) if held else None
+
+
 def write_private_report(
     path: Path,
     kind: str,
@@ -148,10 +198,11 @@ def write_private_report(
     if rows is not None:
         rows, hidden = masked_unread(rows, unread)
     masked = identifying_headers(kind, columns)
+    warning = caller_note(kind, columns, rows)  # to delete once fixed (trial AX m2)
     if not masked:
-        return write_report(path, problems, rows, masked=hidden)
+        return write_report(path, problems, rows, masked=hidden, warning=warning)
     shown = [replace(p, value=mask_name(p.value)) if p.column in masked else p for p in problems]
-    return write_report(path, shown, rows, masked=hidden)
+    return write_report(path, shown, rows, masked=hidden, warning=warning)
 
 
 def masked_unread(rows: pd.DataFrame, unread: Iterable[str]) -> tuple[pd.DataFrame, list[str]]:

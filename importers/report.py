@@ -226,6 +226,7 @@ def write_report(
     rows: pd.DataFrame | None = None,
     *,
     masked: Sequence[str] = (),
+    warning: str | None = None,
 ) -> Path:
     """Write the report, as XLSX if ``path`` ends in ``.xlsx``, else as CSV (UTF-8 with BOM).
 
@@ -247,6 +248,10 @@ def write_report(
     masked : sequence of str, optional
         Columns of ``rows`` whose personal numbers were masked
         (:func:`importers.private_report.masked_unread`): their headers' comments say so.
+    warning : str, optional
+        A line the XLSX report's first sheet opens with, above its headers, in bold red: that
+        the rows copied hold personal data in clear, to be deleted once fixed
+        (:func:`importers.private_report.caller_note`, trial AX m2).
 
     Returns
     -------
@@ -262,10 +267,13 @@ def write_report(
         sheet = book.active
         assert sheet is not None
         sheet.title = REPORT_SHEET
-        _append_text(sheet, [list(HEADERS), *(list(line) for line in lines)])
+        opening = [[warning]] if warning else []
+        _append_text(sheet, [*opening, list(HEADERS), *(list(line) for line in lines)])
         for column, width in zip("ABCDE", (8, 16, 30, 70, 18), strict=True):
             sheet.column_dimensions[column].width = width
-        sheet.freeze_panes = "A2"
+        sheet.freeze_panes = "A3" if warning else "A2"
+        if warning:
+            _warn_above(sheet)
         if rows is not None and len(rows):
             to_fix = book.create_sheet(ROWS_SHEET)
             _append_text(to_fix, _rows_to_fix(rows, problems))
@@ -278,6 +286,17 @@ def write_report(
         writer.writerow(HEADERS)
         writer.writerows([csv_safe(cell) for cell in line] for line in lines)
     return path
+
+
+def _warn_above(sheet: Any) -> None:
+    """Show the first sheet's opening line across its columns, bold red, wrapped."""
+    from openpyxl.styles import Alignment, Font
+
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS))
+    cell = sheet.cell(row=1, column=1)
+    cell.font = Font(bold=True, color="C00000")
+    cell.alignment = Alignment(wrap_text=True, vertical="center")
+    sheet.row_dimensions[1].height = 36
 
 
 def earlier_report(report: Path, *, own: bool, imported: bool, why: str) -> str | None:

@@ -324,6 +324,32 @@ def test_a_rejected_row_leaves_a_report_and_a_row_outside_the_scope_is_refused(
     assert len(_cases(served, tag)) == 1
 
 
+def test_a_report_copying_callers_says_to_delete_it_and_is_never_cached(served: Served) -> None:
+    """Trial AX m2: the rows to correct keep the caller in clear; the clerk is told to delete."""
+    tag = _tag()
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([*CASE_HEADERS, "来电人", "来电号码"])
+    for n, village in enumerate([0, 2], 1):  # village 2 lies outside the dispatcher's town
+        lon, lat = _centre(village, 1)
+        row = [f"{tag}-{n}", "12345", "邻里纠纷", lon, lat, "2026-03-01 09:00"]
+        writer.writerow([*row, "杨国平", "13939673100"])
+    response = _submit(served, "disp_a1", "来电工单.csv", buffer.getvalue().encode("gbk"))
+    assert response.status_code == 202, response.text
+    job = _ended(served, "disp_a1", response.json()["id"])
+    assert job["outcome"] == "dry_rejected", _plain(job["output_html"])
+    said = "本报告“退回的行”照原文件保留了来电人、来电号码等个人信息（未遮盖，仅本账户可读）"
+    assert said + "：改正并重新导入后，请删除本报告" in _plain(job["output_html"])
+    download = served.client.get(job["files"][0]["url"], headers=served.headers("disp_a1"))
+    assert download.status_code == 200
+    assert download.headers["cache-control"] == "no-store"
+    book = openpyxl.load_workbook(io.BytesIO(download.content))
+    first = [list(r) for r in book.worksheets[0].iter_rows(max_row=2, values_only=True)]
+    assert first[0][0].startswith(said) and first[1] == ["行号", "列", "值", "原因", "处理"]
+    copied = [c for row in book.worksheets[1].iter_rows(values_only=True) for c in row]
+    assert "13939673100" in copied  # kept for the fix, which is why the report says so
+
+
 def test_who_may_import_what(served: Served) -> None:
     person = "姓名,身份证号,人员类别,所属社区\n".encode()
     for user in ("worker_v0", "analyst_city", "cmd_province", "admin"):

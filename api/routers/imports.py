@@ -1063,7 +1063,10 @@ def download(
     return FileResponse(
         files.folder(job.id) / name,
         media_type=MEDIA_TYPES.get(suffix, "application/octet-stream"),
-        headers={"Content-Disposition": content_disposition(name, f"import-{job.id}{suffix}")},
+        headers={  # personal data (a caller's name in the rows to correct): never cached
+            "Content-Disposition": content_disposition(name, f"import-{job.id}{suffix}"),
+            "Cache-Control": "no-store",
+        },
     )
 
 
