@@ -34,6 +34,7 @@ ROUTER_MODULES: list[str] = [
     "api.routers.audit",
     # case workflow, dispatch, hot spots, command feed, live events: append below.
     "api.routers.cases",
+    "api.routers.bulk_handover",
     "api.routers.case_photos",
     "api.routers.visit_photos",
     "api.routers.dispatch",

@@ -1,0 +1,254 @@
+"""批量交办: a superior hands several cases down at once, each as a single 交办 would.
+
+On a storm night the county's hotline operator registered 15 cases that waited at the county
+until handed down one by one (trial AZ M9). :func:`hand_down_many` takes the cases picked on
+the desk, one 交办意见 and either the unit they go to or none (按属地交办: each to the unit of the
+next level down its place lies in). Each case goes through :func:`layers.cases.act` in a
+savepoint of its own: a case the workflow refuses (another desk took it, it is no longer the
+level's, the unit chosen does not contain it) is rolled back alone, its refusal audited as the
+single 交办's would be and listed in Chinese, and the others still go.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from geo.personal_numbers import mask_personal_numbers
+from layers import audit, cases, workflow
+from layers.errors import DomainError, Forbidden, InvalidInput, NotFound
+from layers.model import Case, CaseEvent, Jurisdiction
+from layers.workflow import Actor
+
+MAX_CASES = 100
+"""Most cases one 批量交办 takes (a surge's worth; a desk lists 300 at most)."""
+NO_CASES = "请勾选要交办的案件"
+TOO_MANY = f"一次最多批量交办 {MAX_CASES} 件案件，请分批交办"
+NO_UNIT = "没有编码为 {code} 的单位，请重新选择交办对象"
+SHOWN_REFUSALS = 5
+"""How many refusals the summary names; the result lists them all."""
+
+
+@dataclass(frozen=True)
+class Pick:
+    """One case picked for the 批量交办.
+
+    Attributes
+    ----------
+    case_id : int
+        The case.
+    version : int or None
+        The version the desk saw (a case changed since is refused, as a single 交办 is).
+    """
+
+    case_id: int
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class HandedDown:
+    """A case the 批量交办 sent down: to which unit, at which version now."""
+
+    case_id: int
+    code: str
+    title: str
+    unit_code: str
+    unit_name: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A case the 批量交办 left where it was, and why (the single 交办's refusal)."""
+
+    case_id: int
+    code: str | None
+    title: str | None
+    reason: str
+
+    @property
+    def named(self) -> str:
+        """The case as the summary names it: its code and title, or its id if not readable."""
+        if self.code is None:
+            return f"案件（编号 {self.case_id}）"
+        return f"{self.code}「{self.title}」"
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What a 批量交办 did: the cases handed down and those refused, in the order picked."""
+
+    handed_down: list[HandedDown]
+    refused: list[Refused]
+
+    @property
+    def message(self) -> str:
+        """Say the result: 已交办 N 件, and the cases not handed down with their reasons.
+
+        Examples
+        --------
+        >>> done = HandedDown(1, "530424-20261206-00000001", "塌方", "530424001000", "宁州街道", 2)
+        >>> BulkOutcome([done], []).message
+        '已交办 1 件'
+        >>> no = Refused(2, "530424-20261206-00000002", "积水", "该案件已交办")
+        >>> BulkOutcome([done], [no]).message
+        '已交办 1 件，1 件未交办：530424-20261206-00000002「积水」：该案件已交办'
+        """
+        said = f"已交办 {len(self.handed_down)} 件"
+        if not self.refused:
+            return said
+        reasons = "；".join(f"{r.named}：{r.reason}" for r in self.refused[:SHOWN_REFUSALS])
+        more = len(self.refused) - SHOWN_REFUSALS
+        tail = f"；另有 {more} 件，见下方列表" if more > 0 else ""
+        return f"{said}，{len(self.refused)} 件未交办：{reasons}{tail}"
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the outcome as the API answers it."""
+        return {
+            "message": self.message,
+            "handed_down": [vars(h) for h in self.handed_down],
+            "refused": [
+                {"case_id": r.case_id, "code": r.code, "title": r.title, "reason": r.reason}
+                for r in self.refused
+            ],
+        }
+
+
+def _picked(picks: Sequence[Pick]) -> list[Pick]:
+    """Return the picks once each, in the order given; refuse none or too many."""
+    seen: dict[int, Pick] = {}
+    for pick in picks:
+        seen.setdefault(pick.case_id, pick)
+    if not seen:
+        raise InvalidInput(NO_CASES)
+    if len(seen) > MAX_CASES:
+        raise InvalidInput(TOO_MANY)
+    return list(seen.values())
+
+
+def hand_down_many(
+    session: Session,
+    picks: Sequence[Pick],
+    *,
+    actor: Actor,
+    now: datetime,
+    note: str | None,
+    unit_code: str | None = None,
+    limits_config: dict[str, Any] | None = None,
+) -> BulkOutcome:
+    """交办 each picked case as a single 交办 would, one refusal undoing no other.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor (committed by the caller).
+    picks : sequence of Pick
+        The cases, each with the version the desk saw; a case picked twice counts once.
+    actor : Actor
+        Who hands them down.
+    now : datetime
+        Time of the 交办.
+    note : str or None
+        The 交办意见, one for all (required, as for a single 交办).
+    unit_code : str, optional
+        The unit every case goes to; ``None`` (按属地交办): each to the unit of the next level
+        down containing it (:func:`layers.cases.act`'s ``hand_down``).
+    limits_config : dict, optional
+        Deadline configuration.
+
+    Returns
+    -------
+    BulkOutcome
+        The cases handed down and those refused, each with the single 交办's refusal.
+
+    Raises
+    ------
+    InvalidInput
+        No case picked, more than :data:`MAX_CASES`, or no 交办意见 (nothing is done).
+    """
+    chosen = _picked(picks)
+    if not (note or "").strip():
+        raise InvalidInput(workflow.note_refusal("hand_down", "registered"))
+    params = {"unit_code": unit_code} if unit_code else {}
+    chosen_name = _unit_names(session, {unit_code}).get(unit_code) if unit_code else None
+    if unit_code and chosen_name is None:
+        raise InvalidInput(NO_UNIT.format(code=unit_code))
+    done: list[tuple[Case, str]] = []
+    refused: list[Refused] = []
+    # the rows are locked in id order, whatever the order picked: two desks handing down
+    # overlapping picks at once wait for one another instead of deadlocking
+    order = {pick.case_id: n for n, pick in enumerate(chosen)}
+    for pick in sorted(chosen, key=lambda p: p.case_id):
+        try:
+            with session.begin_nested():
+                case = cases.act(
+                    session,
+                    pick.case_id,
+                    "hand_down",
+                    actor=actor,
+                    now=now,
+                    expected_version=pick.version,
+                    note=note,
+                    params=params,
+                    limits_config=limits_config,
+                )
+        except DomainError as exc:
+            said = _refusal(session, actor, pick.case_id, exc)
+            if unit_code and chosen_name:  # the unit by its name, not its code
+                said = replace(said, reason=said.reason.replace(unit_code, chosen_name))
+            refused.append(said)
+            continue
+        done.append((case, _unit_of(session, case.id)))
+    names = _unit_names(session, {unit for _, unit in done})
+    handed = [
+        HandedDown(c.id, c.code, c.title, unit, names.get(unit, unit), c.version)
+        for c, unit in done
+    ]
+    handed.sort(key=lambda h: order[h.case_id])
+    refused.sort(key=lambda r: order[r.case_id])
+    return BulkOutcome(handed, refused)
+
+
+def _refusal(session: Session, actor: Actor, case_id: int, exc: DomainError) -> Refused:
+    """Audit a case's refusal as the single 交办's route does, and say it (savepoint undone)."""
+    audit.record(
+        session,
+        actor_id=actor.user_id,
+        actor_name=actor.audit_name,
+        action="case.hand_down",
+        object_type="case",
+        object_id=exc.object_id or str(case_id),
+        outcome="denied" if isinstance(exc, Forbidden) else "failed",
+        reason=mask_personal_numbers(f"{type(exc).__name__}: {exc}")[:500],
+        detail={"bulk": True},
+    )
+    if isinstance(exc, NotFound):  # nothing of a case outside the scope is told
+        return Refused(case_id, None, None, str(exc))
+    seen = session.execute(select(Case.code, Case.title).where(Case.id == case_id)).first()
+    code, title = (seen.code, seen.title) if seen is not None else (None, None)
+    return Refused(case_id, code, title, str(exc))
+
+
+def _unit_of(session: Session, case_id: int) -> str:
+    """Return the unit the case's 交办 just went to (its event's ``unit_code``)."""
+    payload = session.scalars(
+        select(CaseEvent.payload)
+        .where(CaseEvent.case_id == case_id, CaseEvent.action == "hand_down")
+        .order_by(CaseEvent.id.desc())
+        .limit(1)
+    ).one()
+    return str(payload["unit_code"])
+
+
+def _unit_names(session: Session, codes: set[str]) -> dict[str, str]:
+    if not codes:
+        return {}
+    rows = session.execute(
+        select(Jurisdiction.code, Jurisdiction.name).where(Jurisdiction.code.in_(sorted(codes)))
+    )
+    return {str(code): str(name) for code, name in rows}
