@@ -1004,6 +1004,9 @@ def _bring_up_to_file(
     leaves them).
     """
     settled = _settle_from_source(conn, stage, checks, options)
+    if checks.has("time_limit"):  # a changed 办理时限 moves an open case's 办结时限
+        moved = case_import.move_given_deadlines(conn, stage.name, options.user)
+        checks.notes += moved.notes()
     unsaid = set(stage.part.insert_only)
     if "risk_level" in unsaid:  # the risk each case on record was reported with stays
         case_import.keep_reported_risk(conn, stage.name)

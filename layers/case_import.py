@@ -94,6 +94,10 @@ dispatch form suggests (:func:`suggested_department`, trial AX S4)."""
 GIVEN_DEADLINE = "_given_deadline"
 """Staging column: the deadline the source gave (a 12345 export's 办理时限), or NULL; the case's
 deadline when given (:func:`computed_columns`), not the platform's own limit (trial AX S4)."""
+HAND_DEADLINES = ("extension_approve",)
+"""Events by which someone here set a case's 办结时限 by hand (批准延期,
+:mod:`layers.deadline_extensions`): a later file's 办理时限 does not move it
+(:func:`move_given_deadlines`)."""
 IMPORT_ACTOR = "数据导入（{name}）"
 """Who the timeline says did an import: the account that ran it, in brackets (trial AX m1)."""
 LEDGER_PREFIX = "TZ"
@@ -184,6 +188,7 @@ def computed_columns(
     *,
     history: bool = False,
     risk: sql.Composable | None = None,
+    kept: sql.Composable | None = None,
 ) -> dict[str, sql.Composable]:
     """Return the columns of an imported case computed from its staged row (alias ``s``).
 
@@ -199,6 +204,9 @@ def computed_columns(
     risk : psycopg.sql.Composable, optional
         The risk level the deadlines are of: default the staged one, else one its repeats in
         the same file raised (:attr:`layers.case_repeats.RepeatLinks.columns`, trial AZ S2).
+    kept : psycopg.sql.Composable, optional
+        The deadline the source gave before, kept where the row gives none (a case on record,
+        :func:`refresh_untouched`).
 
     Returns
     -------
@@ -207,7 +215,9 @@ def computed_columns(
         ``handling_level``, ``contact_deadline`` and ``deadline`` → SQL expression.
     """
     risk = sql.SQL("s.risk_level") if risk is None else risk
-    given = sql.SQL("s.{}").format(sql.Identifier(GIVEN_DEADLINE))
+    given: sql.Composable = sql.SQL("s.{}").format(sql.Identifier(GIVEN_DEADLINE))
+    if kept is not None:
+        given = sql.SQL("coalesce({}, {})").format(given, kept)
     limits: dict[str, sql.Composable] = {  # the source's own limit when it gives one
         "contact_deadline": sql.SQL("least({}, {})").format(
             _after_report(lambda limits: limits.contact, config, risk), given
@@ -394,12 +404,13 @@ def source_deadline(session: Session, case_id: int) -> datetime | None:
     Returns
     -------
     datetime or None
-        The ``time_limit`` of its first ``import`` event's payload.
+        The ``time_limit`` of its latest ``import`` event that gives one: its first, or the
+        one of a later file that changed it (:func:`move_given_deadlines`).
     """
     given = session.execute(
         text(
-            "SELECT payload ->> 'time_limit' FROM case_events"
-            " WHERE case_id = :case AND action = 'import' ORDER BY id LIMIT 1"
+            "SELECT payload ->> 'time_limit' FROM case_events WHERE case_id = :case"
+            " AND action = 'import' AND payload ? 'time_limit' ORDER BY id DESC LIMIT 1"
         ),
         {"case": case_id},
     ).scalar_one_or_none()
@@ -768,6 +779,127 @@ def settle_from_source(
 
 
 @dataclass(frozen=True)
+class MovedDeadlines:
+    """The cases on record whose 办结时限 a later file's 办理时限 moved, or would have.
+
+    What :func:`move_given_deadlines` did.
+
+    Attributes
+    ----------
+    moved : list of int
+        Staged rows whose case took the file's 办理时限 as its 办结时限.
+    kept : list of int
+        Staged rows whose case keeps the 办结时限 approved here by hand (批准延期).
+    """
+
+    moved: list[int]
+    kept: list[int]
+
+    def notes(self) -> list[str]:
+        """Return what the import's summary says of them.
+
+        Examples
+        --------
+        >>> print(MovedDeadlines([3, 5], [7]).notes()[0])
+        已登记的未办结案件 2 件按文件的办理时限更新了办结时限（第 3、5 行）
+        >>> print(MovedDeadlines([], [7]).notes()[0])
+        1 件的办理时限有变，但本平台已批准延期，保留批准的办结时限（第 7 行）
+        >>> MovedDeadlines([], []).notes()
+        []
+        """
+        said = []
+        if self.moved:
+            said.append(
+                f"已登记的未办结案件 {len(self.moved)} 件按文件的办理时限更新了办结时限"
+                f"（第 {_rows(self.moved)} 行）"
+            )
+        if self.kept:
+            said.append(
+                f"{len(self.kept)} 件的办理时限有变，但本平台已批准延期，保留批准的办结时限"
+                f"（第 {_rows(self.kept)} 行）"
+            )
+        return said
+
+
+def move_given_deadlines(conn: psycopg.Connection[Any], staging: str, actor: str) -> MovedDeadlines:
+    """Give the open cases on record the 办结时限 a later file's changed 办理时限 says.
+
+    A 12345 platform extends an order's 办理时限 (or shortens it) and the next export says so;
+    the case imported earlier kept the first one (:func:`refresh_untouched` writes only a case
+    nobody has handled here, and only when a column of ``cases`` changed). Each staged row
+    that gives a limit (:data:`GIVEN_DEADLINE`) other than the one its case's source gave last
+    (the ``time_limit`` of its latest ``import`` event, :func:`source_deadline`) moves the
+    case's ``deadline`` to it, and its ``contact_deadline`` no later, if the case is still open
+    (handled here or not) and nobody here approved a 办结时限 by hand (:data:`HAND_DEADLINES`:
+    that one stands, the row is reported, and an ``import`` event keeps the limit said as
+    ``time_limit_kept``, which 分流 does not read). An ``import`` event says so, its payload the
+    new ``time_limit`` (which 分流 keeps) and the deadline it replaced. A limit said before,
+    kept or not, is not said again. One statement over the
+    staged rows that give a limit; run only for a file with a 办理时限 column, before
+    :func:`refresh_untouched` (which then agrees).
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    staging : str
+        Staging table of cases (``channel``, ``external_no``, :data:`GIVEN_DEADLINE`).
+    actor : str
+        Who imports (the events' ``actor_name``).
+
+    Returns
+    -------
+    MovedDeadlines
+        The rows whose case's deadline moved, and those whose case kept one set by hand.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "WITH found AS ("
+            " SELECT s.{row} AS row, c.id, s.{given} AS given, EXISTS (SELECT 1 FROM case_events"
+            " AS e WHERE e.case_id = c.id AND e.action = ANY({hand})) AS by_hand"
+            " FROM {s} AS s JOIN cases AS c ON {same}"
+            " WHERE s.{given} IS NOT NULL AND c.state = ANY({open})"
+            " AND c.deadline IS DISTINCT FROM s.{given}"
+            " AND {last} IS DISTINCT FROM s.{given}"
+            "), moved AS ("
+            " UPDATE cases AS c SET deadline = f.given,"
+            " contact_deadline = least(c.contact_deadline, f.given), version = c.version + 1"
+            " FROM found AS f WHERE c.id = f.id AND NOT f.by_hand"
+            " RETURNING f.row, c.id, c.area_code, c.state, f.given,"
+            " (SELECT b.deadline FROM cases AS b WHERE b.id = c.id) AS was"
+            "), logged AS ("
+            " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
+            " to_state, note, payload) SELECT id, area_code, {actor}, 'import', state, state,"
+            " '办结时限按来源系统的办理时限改为 '"
+            " || to_char(given AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),"
+            " jsonb_build_object('time_limit', given, 'deadline_from', was) FROM moved"
+            "), kept AS ("
+            " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
+            " to_state, note, payload) SELECT c.id, c.area_code, {actor}, 'import', c.state,"
+            " c.state, '来源系统的办理时限改为 '"
+            " || to_char(f.given AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')"
+            " || '，本平台已批准延期，办结时限不变',"
+            " jsonb_build_object('time_limit_kept', f.given) FROM found AS f"
+            " JOIN cases AS c ON c.id = f.id WHERE f.by_hand RETURNING case_id"
+            ") SELECT row, true FROM moved UNION ALL"
+            " SELECT row, false FROM found WHERE by_hand ORDER BY 1"
+        ).format(
+            row=sql.Identifier(ROW_COLUMN),
+            given=sql.Identifier(GIVEN_DEADLINE),
+            hand=sql.Literal(list(HAND_DEADLINES)),
+            last=_last_given("said_limit"),
+            s=sql.Identifier(staging),
+            same=SAME_CASE,
+            open=sql.Literal(sorted(OPEN_STATES)),
+            actor=sql.Literal(actor[:50]),
+        )
+    ).fetchall()
+    return MovedDeadlines(
+        [int(r) for r, moved in rows if moved], [int(r) for r, moved in rows if not moved]
+    )
+
+
+@dataclass(frozen=True)
 class Refreshed:
     """The cases :func:`refresh_untouched` gave the file's values.
 
@@ -797,7 +929,8 @@ def refresh_untouched(
 
     A case nobody has handled here is still its source system's record: when a later file (or
     the same file, corrected) says otherwise of its type, place, text, time or risk, the case
-    takes the file's values, its handling level and deadlines are worked out again, and an
+    takes the file's values, its handling level and deadlines are worked out again (the
+    办理时限 its source gave last stays its deadline where the row gives none), and an
     ``import`` event says so. A clerk who fixes a row and imports the file again sees the fix.
     The case's code (一案一码) and its state (see :func:`settle_from_source`) stay; repeats
     linked to it keep raising its risk. Its repeat links are left to the caller: those of the
@@ -831,7 +964,7 @@ def refresh_untouched(
         else sql.SQL("s.{}").format(sql.Identifier(c))
         for c in written
     }
-    computed = computed_columns(config, history=history).items()
+    computed = computed_columns(config, history=history, kept=_last_given()).items()
     derived = {k: v for k, v in computed if k not in ("id", "code", "state")}
     targets = sql.SQL(", ").join(sql.Identifier(c) for c in [*values, *derived])
     rows = conn.execute(
@@ -860,6 +993,25 @@ def refresh_untouched(
         )
     ).fetchall()
     return Refreshed([int(r) for r, _, _ in rows], [int(i) for _, i, moved in rows if moved])
+
+
+def _last_given(key: str = "time_limit") -> sql.Composed:
+    """Return the deadline case ``c``'s source gave last (:func:`source_deadline`), for SQL.
+
+    A later file without a 办理时限 (or with the cell blank) keeps it when it corrects the
+    case: evaluated for the cases updated only. With ``key`` ``said_limit``, the last one
+    said, kept as a deadline or not (:func:`move_given_deadlines`).
+    """
+    said = (
+        sql.SQL("coalesce(e.payload ->> 'time_limit', e.payload ->> 'time_limit_kept')")
+        if key == "said_limit"
+        else sql.SQL("e.payload ->> 'time_limit'")
+    )
+    return sql.SQL(
+        "(SELECT ({said})::timestamptz FROM case_events AS e"
+        " WHERE e.case_id = c.id AND e.action = 'import' AND {said} IS NOT NULL"
+        " ORDER BY e.id DESC LIMIT 1)"
+    ).format(said=said)
 
 
 def _moved() -> sql.Composed:
