@@ -1055,6 +1055,19 @@ def act(
         note holding a resident ID or a mobile number
         (:func:`layers.free_text.refuse_personal_numbers`).
     """
+    if action in workflow.EXTENSION_ACTIONS:  # 申请延期 and its decision (trial AX S5)
+        from layers import deadline_extensions
+
+        return deadline_extensions.act(
+            session,
+            case_id,
+            action,
+            actor=actor,
+            now=now,
+            expected_version=expected_version,
+            note=note,
+            params=params,
+        )
     if action == "recall":  # 撤回派单: the dispatch's own (layers.dispatch.recall)
         from layers import dispatch
 
@@ -1198,6 +1211,8 @@ def actions_open_to(
     list of str
         Action names.
     """
+    from layers import deadline_extensions  # it reads this module's helpers
+
     names = workflow.allowed_actions(
         case.state,
         handling_level=case.handling_level,
@@ -1206,7 +1221,9 @@ def actions_open_to(
         now=now,
         dispatched_unit=acting_unit(session, case) if actor.role in workflow.OPERATORS else None,
         repeat=case.duplicate_of is not None,
+        extension=deadline_extensions.standing(session, case) is not None,  # 延期 (trial AX S5)
     )
+    names = deadline_extensions.offered(session, case, actor, names)
     if "summon_reply" in names and not department_scope.summoned_names(session, actor, case.id):
         names = [n for n in names if n != "summon_reply"]
     if "visit" in names and handled_by(session, case, actor):  # 回访 by another (trial AS M5)
@@ -1569,6 +1586,7 @@ def _apply(
         if given is not None:  # a 12345 order's own 办理时限 stays its deadline (trial AX S4)
             case.deadline = given
             case.contact_deadline = min(case.contact_deadline, given)
+        _keep_extension(session, case)
         payload = {"category": category, "risk_level": risk, "handling_level": level}
     elif action in ("accept", "arrive"):
         current = active_dispatch(session, case.id)
@@ -1618,6 +1636,7 @@ def _apply(
         if case.deadline is None:
             limits = deadlines.limits_for(case.category, case.risk_level, cfg)
             case.deadline = case.reported_at + limits.close
+            _keep_extension(session, case)
     elif action == "return":
         _close_dispatch(session, case, DispatchStatus.RETURNED, now)
     elif action == "escalate":
@@ -1680,6 +1699,15 @@ def _apply(
             raise Forbidden("只有被吹哨的部门可以提交吹哨反馈")
         payload = {"department": answering[0]}
     return payload
+
+
+def _keep_extension(session: Session, case: Case) -> None:
+    """Keep an extension approved (批准延期) over the deadline a 分流 works out again (AX S5)."""
+    from layers import deadline_extensions
+
+    extended = deadline_extensions.granted(session, case.id)
+    if extended is not None and (case.deadline is None or extended > case.deadline):
+        case.deadline = extended
 
 
 def _next_level(area_code: str, level: int, step: int) -> int:

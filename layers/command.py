@@ -51,6 +51,7 @@ from layers import (
     case_import,
     case_reminders,
     cases,
+    deadline_extensions,
     deadlines,
     dispatch,
     hotspot_cases,
@@ -755,7 +756,8 @@ def feed(
         :func:`layers.dispatch.recent_recalls`: who, why, when). A queued case or task also
         carries its standing ``supervision`` (督办: ``at``, ``by``, ``note``, ``deadline``, and
         ``new`` when nobody at the unit's level or below has acted on it since), ``None``
-        without one;
+        without one, and its ``extension`` (申请延期 of its current round, ``status``
+        ``pending`` while it waits: :mod:`layers.deadline_extensions`);
         ``supervisions`` lists the new 督办 of the unit's range (:func:`new_supervisions`, at
         most :data:`SUPERVISIONS_LISTED`, ``supervisions_total`` counts them);
         ``hotspot_runs`` says the window, period and cell size of the runs the 近期热点 card
@@ -842,6 +844,7 @@ def feed(
     mine = cases.tasks_of(session, actor=actor, limit=queue_limit)
     marks = case_reminders.marks(session, [c.id for c in [*waiting, *mine]])
     facts = cases.latest(session, [*waiting, *mine])  # the 督办 standing: who, when, 督办意见
+    extended = deadline_extensions.latest(session, [c.id for c in [*waiting, *mine]])
     fresh = new_supervisions(session, code, level)
     fresh_ids = {f["case_id"] for f in fresh}
     # a hot cell's case figures: withheld only from who may not list its cases (trial AM M4)
@@ -867,12 +870,14 @@ def feed(
             _case_json(c, now, actor, limits_config)
             | case_reminders.as_json(marks[c.id], task=False)
             | _supervision_json(facts[c.id], c.id in fresh_ids)
+            | deadline_extensions.as_json(extended[c.id], c)  # 待审延期 (trial AX S5)
             for c in waiting
         ],
         "tasks": [
             _case_json(c, now, actor, limits_config)
             | case_reminders.as_json(marks[c.id], task=True)
             | _supervision_json(facts[c.id], c.id in fresh_ids)
+            | deadline_extensions.as_json(extended[c.id], c)
             for c in mine
         ],
         "recalled": dispatch.recent_recalls(session, actor=actor, now=now),

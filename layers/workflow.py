@@ -189,6 +189,19 @@ RULES: dict[str, Rule] = {
     "summon_reply": Rule(
         OPEN_STATES, None, frozenset({Role.DEPARTMENT}), LevelRule.ANY, "吹哨反馈"
     ),
+    # 申请延期: the unit holding the case (the department or the unit it was dispatched to, or
+    # the level handling it) asks for a later 办结时限; the level that dispatched it (or one
+    # above) 批准 or 驳回 it (trial AX S5): layers.deadline_extensions, offered by the request
+    # standing on the case (allowed_actions' ``extension``)
+    "extension_request": Rule(
+        OPEN_STATES - {S.LEGAL_ROUTE},
+        None,
+        OPERATORS | {Role.DEPARTMENT},
+        LevelRule.DISPATCH,
+        "申请延期",
+    ),
+    "extension_approve": Rule(OPEN_STATES, None, OPERATORS, LevelRule.AT_OR_ABOVE, "批准延期"),
+    "extension_refuse": Rule(OPEN_STATES, None, OPERATORS, LevelRule.AT_OR_ABOVE, "驳回延期"),
 }
 
 #: Outcomes of ``resolve``; ``mediation_failed`` sends the case on the legal route.
@@ -223,6 +236,9 @@ NOTE_REQUIRED: dict[str, str] = {
     # what the 回访 learned (whom it reached, what they said): a 回访 with nothing in it closed
     # the loop on paper only (trial AS M5)
     "visit": "回访情况",
+    # why more time is needed, and why it is refused: both sides read it (trial AX S5)
+    "extension_request": "延期理由",
+    "extension_refuse": "驳回理由",
 }
 
 #: What a 销号 of a case never visited (from 已评价, no 回访) must state: why no 回访 was made
@@ -292,6 +308,9 @@ def note_refusal(action: str, state: str) -> str:
     return f"请填写{note_required(action, state)}"
 
 
+#: 申请延期 and its decisions (:mod:`layers.deadline_extensions`).
+EXTENSION_ACTIONS = frozenset({"extension_request", "extension_approve", "extension_refuse"})
+
 #: Actions a grid-worker account may take only on a case dispatched to its own worker record.
 OWN_DISPATCH_ACTIONS = frozenset({"accept", "arrive", "feedback", "resolve", "return"})
 
@@ -326,6 +345,9 @@ _DONE: dict[str, str] = {
     "summon": "已吹哨",
     "summon_reply": "吹哨反馈已提交",
     "merge": "已并入原案件",
+    "extension_request": "延期申请已提交",
+    "extension_approve": "已批准延期",
+    "extension_refuse": "已驳回延期申请",
 }
 #: What the console says once an action is done (its toast): what happened, not
 #: 「处置反馈：已完成」, which read to a department's clerk as if the case were finished
@@ -616,6 +638,7 @@ def allowed_actions(
     now: datetime | None = None,
     dispatched_unit: str | None = None,
     repeat: bool = False,
+    extension: bool | None = None,
 ) -> list[str]:
     """Return the actions possible from ``state`` (for ``actor``, if given), in table order.
 
@@ -635,6 +658,9 @@ def allowed_actions(
         work (:attr:`LevelRule.DISPATCH`) beside the handling level's.
     repeat : bool, optional
         The case is a repeat (重复反映) of another: 并案 is offered.
+    extension : bool, optional
+        A 延期申请 stands on the case (批准延期, 驳回延期 are offered) or not (申请延期 is);
+        ``None``, not read: none of them (:mod:`layers.deadline_extensions` says who may).
 
     Returns
     -------
@@ -668,6 +694,10 @@ def allowed_actions(
             continue  # nothing to answer: no superior's 督办 on the case
         if name == "merge" and not repeat:
             continue  # a repeat's only
+        if name in EXTENSION_ACTIONS and (
+            extension is None or extension != (name != "extension_request")
+        ):
+            continue  # 申请延期 without a request standing, its decision with one
         if actor is not None and (
             actor.role not in rule.roles
             or not _level_ok(level_rule(name, state), actor, handling_level, dispatched_unit)

@@ -39,6 +39,7 @@ from layers import (
     case_repeats,
     cases,
     command,
+    deadline_extensions,
     deadlines,
     dispatch,
     workflow,
@@ -361,7 +362,9 @@ def queue(
     ``null``); ``under_supervision``: the open cases at its level, or dispatched to its centre,
     under a superior's 督办 it has not answered with a 督办回复 yet (被督办). ``q`` searches
     every case of the unit in any state instead, newest first, at most 50. Each case carries
-    the ``reminders`` (催办) standing on it (:mod:`layers.case_reminders`).
+    the ``reminders`` (催办) standing on it (:mod:`layers.case_reminders`) and its ``extension``
+    (申请延期: the request of its current round and its decision, ``status`` ``pending`` while
+    it waits; :mod:`layers.deadline_extensions`).
     """
     _no_analyst(user)
     now = utcnow()
@@ -382,9 +385,11 @@ def queue(
         )
     marks = case_reminders.marks(session, [c.id for c in found])
     facts = cases.latest(session, found)
+    extended = deadline_extensions.latest(session, [c.id for c in found])
     rows = [
         case_json(c, user, now=now, limits_config=limits, latest=facts[c.id])
         | case_reminders.as_json(marks[c.id], task=False)
+        | deadline_extensions.as_json(extended[c.id], c)
         for c in found
     ]
     if q is None and stage is case_lists.Stage.SUPERVISED:
@@ -436,12 +441,15 @@ def get_case(
     A grid worker's or a department's are those on a case in their hands only
     (:func:`layers.cases.actions_open_to`); lists give the workflow's rules alone. The case
     carries the ``reminders`` (催办) standing on it as a listed one does: the desk reads a case
-    again on each live notice, and a 催办 shown in its queue was lost so (trial AZ S1).
+    again on each live notice, and a 催办 shown in its queue was lost so (trial AZ S1). Its
+    ``extension`` is the 申请延期 of its current round, pending or decided, as listed.
     """
     case = _read_case(case_id, user, session, response)
     now = utcnow()
     body = case_json(case, user, now=now, limits_config=limits, latest=latest_of(session, case))
     body |= case_reminders.as_json(case_reminders.marks(session, [case.id])[case.id], task=False)
+    extension = deadline_extensions.latest(session, [case.id])[case.id]
+    body |= deadline_extensions.as_json(extension, case)
     body["allowed_actions"] = cases.actions_open_to(session, case, actor_of(user), now=now)
     return body
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.routers.cases import actor_of, case_json
-from layers import cases, department_scope, dispatch
+from layers import cases, deadline_extensions, department_scope, dispatch
 from layers.errors import Forbidden
 from layers.model import Role
 
@@ -54,16 +54,19 @@ def desk(user: BusinessUser, session: SessionDep, limits: DeadlinesDep) -> dict[
     (:func:`layers.department_scope.desk`), with ``department``, ``at``, ``status``,
     ``handler`` (who handles the case now, 承办) and, for a 吹哨, its ``note`` and ``by``, and
     ``answered_at`` (its latest 吹哨反馈) once answered. The case's own ``deadline`` and
-    ``deadline_status`` give its 办结时限.
+    ``deadline_status`` give its 办结时限, its ``extension`` the 申请延期 of its current round
+    (pending, approved or refused: :mod:`layers.deadline_extensions`).
     """
     if user.role != Role.DEPARTMENT:
         raise Forbidden(NOT_A_DEPARTMENT)
     now = utcnow()
     rows = department_scope.desk(session, actor_of(user), now=now)
     facts = cases.latest(session, list({r.case.id: r.case for r in rows}.values()))
+    extended = deadline_extensions.latest(session, [r.case.id for r in rows])
     listed = []
     for row in rows:
         body = case_json(row.case, user, now=now, limits_config=limits, latest=facts[row.case.id])
+        body |= deadline_extensions.as_json(extended[row.case.id], row.case)
         body["desk"] = {
             "group": row.group,
             "department": row.department,
