@@ -2147,5 +2147,15 @@
     showPanel("placeholder");
   }
 
+  // 批量交办 (bulk_handover.js, trial AZ M9) boxes the queue's rows from the desk's cases
+  window.zzDispatchDesk = {
+    level: LEVEL,
+    cases: () => state.cases,
+    filter: () => state.filter,
+    selected: () => state.selected,
+    childNames: () => childNames,
+    reload: loadQueue,
+    refreshSelected: refreshSelected,
+  };
   init();
 })();

@@ -1,0 +1,136 @@
+"""批量交办 on the county's 调度台, in headless Chromium on the 华宁县 demo (trial AZ M9).
+
+The county's hotline cases waited at the county until handed down one by one. Under 待派单 the
+county ticks several, chooses a township (or 按属地交办), writes one 交办意见 and confirms once:
+the cases of that township go, the one lying in another is listed with the reason and stays,
+and a second 按属地交办 sends it to its own township.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx2
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from tests.browser import RecordedPage
+from tests.console_fixtures import ConsoleDemo, login
+from tests.test_console_dispatch import _desk, _register, _token
+from tests.workflow_data import delete_cases
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("console")]
+NOTE = "暴雨夜集中来电，请属地立即核查处置"
+
+
+@pytest.fixture
+def made(console_demo: ConsoleDemo) -> Iterator[list[int]]:
+    """The ids of the cases the test registers, deleted afterwards."""
+    ids: list[int] = []
+    try:
+        yield ids
+    finally:
+        with console_demo.owner.begin() as conn:
+            delete_cases(Session(bind=conn), ids)
+
+
+def _other_township_point(demo: ConsoleDemo, township: str) -> tuple[str, float, float]:
+    """A village of the county outside ``township``: its township and a point inside it."""
+    with demo.owner.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT code, ST_X(ST_PointOnSurface(boundary)) AS lon,"
+                " ST_Y(ST_PointOnSurface(boundary)) AS lat FROM jurisdictions"
+                " WHERE level = 5 AND code LIKE :county AND code NOT LIKE :township"
+                " ORDER BY code LIMIT 1"
+            ),
+            {"county": demo.data.county_code[:6] + "%", "township": township[:9] + "%"},
+        ).one()
+    return str(row.code)[:9] + "000", float(row.lon), float(row.lat)
+
+
+def _levels(demo: ConsoleDemo, ids: list[int]) -> dict[int, tuple[int, str | None]]:
+    """Each case's handling level and the unit of its latest 交办."""
+    with demo.owner.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT c.id, c.handling_level, (SELECT e.payload->>'unit_code' FROM case_events e"
+                "  WHERE e.case_id = c.id AND e.action = 'hand_down' ORDER BY e.id DESC LIMIT 1)"
+                " AS unit FROM cases c WHERE c.id = ANY(:ids)"
+            ),
+            {"ids": ids},
+        )
+        return {int(r.id): (int(r.handling_level), r.unit) for r in rows}
+
+
+def test_the_county_hands_several_cases_down_at_once(
+    page: RecordedPage, console_demo: ConsoleDemo, made: list[int]
+) -> None:
+    demo = console_demo
+    desk = _desk(demo)
+    county = demo.data.county_code.ljust(12, "0")
+    township = desk.village[:9] + "000"
+    other, lon, lat = _other_township_point(demo, township)
+    titles = ["批量交办测试：下穿通道积水", "批量交办测试：电线落地", "批量交办测试：另一乡镇停电"]
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        hotline = _token(client, demo.username("commander", county))
+        ours: list[dict[str, Any]] = [
+            _register(client, hotline, desk.spot, titles[0], "neighbours", 0.0009),
+            _register(client, hotline, desk.spot, titles[1], "neighbours", -0.0009),
+        ]
+        answer = client.post(
+            "/api/cases",
+            json={"channel": "hotline_12345", "category": "safety_hazard", "title": titles[2]}
+            | {"subcategory": "power_outage", "lon": lon, "lat": lat},
+            headers=hotline,
+        )
+        assert answer.status_code == 201, answer.text
+        elsewhere = answer.json()
+    made.extend([c["id"] for c in ours] + [elsewhere["id"]])
+    assert {c["handling_level"] for c in (*ours, elsewhere)} == {3}
+    login(page, demo.origin, demo.username("commander", county), next_path=f"/dispatch/{county}")
+    page.wait_for_url(f"{demo.origin}/dispatch/{county}")
+    items = [page.locator("#dz-queue-list .dz-case-item", has_text=t) for t in titles]
+    for item in items:  # 待派单, the default tab: each with its box
+        expect(item.locator(".dz-bulk-pick")).to_be_visible()
+    expect(page.locator("#dz-bulk-open")).to_be_disabled()
+    for item in items:
+        item.locator(".dz-bulk-pick").check()
+    expect(page.locator("#dz-bulk-count")).to_have_text("已选 3 件")
+    expect(page.locator("#dz-case")).to_be_hidden()  # a tick selects no case
+    page.locator("#dz-bulk-open").click()
+    expect(page.locator("#dz-bulk-title")).to_have_text("批量交办 3 件")
+    page.locator("#dz-bulk-unit").select_option(township)
+    page.locator("#dz-bulk-note").fill(NOTE)
+    page.screenshot_step("1-three-picked-one-township")
+    page.locator("#dz-bulk-submit", has_text="确定交办 3 件").click()
+    expect(page.locator("#dz-bulk-message")).to_have_text("已交办 2 件，1 件未交办：")
+    refusal = page.locator("#dz-bulk-refused .dz-bulk-refusal")
+    expect(refusal).to_have_count(1)
+    expect(refusal).to_contain_text(f"{elsewhere['code']}「{titles[2]}」：")
+    expect(refusal).to_contain_text("不是该案件所在的乡镇级单位")
+    expect(items[0]).to_be_hidden()  # gone to the township's queue
+    expect(items[1]).to_be_hidden()
+    expect(items[2]).to_be_visible()
+    expect(items[2].locator(".dz-bulk-pick")).not_to_be_checked()
+    page.screenshot_step("2-two-handed-down-one-refused")
+    levels = _levels(demo, made)
+    assert levels[ours[0]["id"]] == (4, township) and levels[ours[1]["id"]] == (4, township)
+    assert levels[elsewhere["id"]] == (3, None)
+    # 按属地交办: the one left goes to the township it lies in
+    items[2].locator(".dz-bulk-pick").check()
+    page.locator("#dz-bulk-open").click()
+    expect(page.locator("#dz-bulk-unit")).to_have_value("")
+    expect(page.locator("#dz-bulk-unit option").first).to_have_text(
+        "按属地交办（各案件交所在乡镇（街道）级单位）"
+    )
+    page.locator("#dz-bulk-note").fill(NOTE)
+    page.locator("#dz-bulk-submit").click()
+    expect(page.locator("#dz-bulk-message")).to_have_text("已交办 1 件")
+    expect(items[2]).to_be_hidden()
+    assert _levels(demo, [elsewhere["id"]])[elsewhere["id"]] == (4, other)
+    page.screenshot_step("3-the-last-to-its-own-township")
+    page.assert_clean(demo.origin)
