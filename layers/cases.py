@@ -856,12 +856,68 @@ def _close_dispatch(session: Session, case: Case, status: str, now: datetime) ->
         return
     current.status = status
     current.finished_at = now
-    if current.worker_id is not None:  # back on duty if still busy: not once marked 已离职
-        session.execute(
-            update(Worker)
-            .where(Worker.id == current.worker_id, Worker.status == WorkerStatus.BUSY)
-            .values(status=WorkerStatus.ON_DUTY, version=Worker.version + 1)
-        )
+    if current.worker_id is not None:  # back on duty unless he holds others, or 已离职
+        free_worker(session, current.worker_id, ended=current.id)
+
+
+def open_cases(session: Session, worker_id: int, *, ended: int | None = None) -> int:
+    """Return how many open dispatches (已派单, 已受理, 已到场) a worker holds.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session. Nothing is flushed (a flush in the middle of an action would write the
+        case twice): the count is of the rows as the database has them.
+    worker_id : int
+        The worker.
+    ended : int, optional
+        A dispatch of his just closed in the session, not flushed yet: not counted.
+
+    Returns
+    -------
+    int
+        The count, through the partial index ``ix_dispatches_active_worker``.
+    """
+    query = (
+        select(func.count())
+        .select_from(Dispatch)
+        .where(Dispatch.worker_id == worker_id, Dispatch.status.in_(ACTIVE_DISPATCH))
+    )
+    if ended is not None:
+        query = query.where(Dispatch.id != ended)
+    with session.no_autoflush:
+        return int(session.execute(query).scalar_one())
+
+
+def free_worker(session: Session, worker_id: int, *, ended: int | None = None) -> None:
+    """Put a busy worker back on duty once his last open dispatch has ended.
+
+    Called after one of his dispatches was closed (办结, 退回, 撤回派单, 上报 …). His row is
+    locked first, then his open dispatches counted, as :func:`layers.dispatch.assign` does: of
+    two of his dispatches ending at once, the second to take the lock sees the first one ended
+    and frees him (a count in one statement would not, each missing the other's). One who holds
+    other open cases stays 处置中; one marked 已离职 meanwhile stays so.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    worker_id : int
+        The worker of the dispatch just closed.
+    ended : int, optional
+        That dispatch, when the session has not flushed its new status yet.
+    """
+    with session.no_autoflush:
+        status = session.execute(
+            select(Worker.status).where(Worker.id == worker_id).with_for_update()
+        ).scalar_one_or_none()
+    if status != WorkerStatus.BUSY or open_cases(session, worker_id, ended=ended) > 0:
+        return
+    session.execute(
+        update(Worker)
+        .where(Worker.id == worker_id, Worker.status == WorkerStatus.BUSY)
+        .values(status=WorkerStatus.ON_DUTY, version=Worker.version + 1)
+    )
 
 
 def check_version(case: Case, expected_version: int | None) -> None:

@@ -3,15 +3,23 @@
 A dispatch nobody has 受理'd yet is taken back by :func:`recall` (撤回派单, with a reason): the
 case is triaged again and may be dispatched anew; the worker's 我的任务 no longer lists it.
 
-Ranking follows the lessons of CAD systems: only on-duty workers with a position fresher than
-``stale_after`` count; the radius is capped; the nearest come first (KNN ``<->`` over the partial
-GiST index ``ix_workers_dispatchable_position``, then exact geodesic distance), adjusted for
-workload and for the case lying in the worker's own grid. When nobody qualifies the result says
+A worker holds up to :data:`OPEN_CASES_CAP` open cases (dispatches 已派单, 已受理 or 已到场) at
+once: the worker on site at a landslide takes the second report from the same spot (trial AZ
+M3: one case at a time, before). Busy with one, he stays 处置中 until the last of them ends.
+
+Ranking follows the lessons of CAD systems: only workers on duty, or busy below the cap, with a
+position fresher than ``stale_after`` count; the radius is capped; the nearest come first (KNN
+``<->`` over the partial GiST index ``ix_workers_dispatchable_position``, then exact geodesic
+distance), adjusted for workload, for the cases he holds (an idle worker comes before a busy one
+as near) and for the case lying in the worker's own grid. When nobody qualifies the result says
 why (:data:`REASONS`) with the counts that show it.
 
-Assignment locks the case, then the worker row (``FOR UPDATE``) and checks that the worker is
-still on duty; the partial unique index ``uq_dispatches_active_worker`` is the last wall. A worker
-just taken by another operator is a :class:`~layers.errors.Conflict`.
+Assignment locks the case, then the worker row (``FOR UPDATE``), checks that the worker is on
+duty or busy, and counts his open dispatches under that lock: two operators sending him a case
+at once are served one after the other, and the one who would give him a fourth is refused with
+a :class:`~layers.errors.Conflict` (:data:`CAP_REFUSAL`). Ending a dispatch
+(:func:`layers.cases.free_worker`) takes the same lock, so the last one to end puts him back on
+duty.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -50,8 +58,18 @@ NO_WORKER = "该网格员不存在或不在您的辖区内"
 LEFT_REFUSAL = "该网格员已离职，不能更改在岗状态；如已重新上岗，请在网格员花名册中登记后重新导入"
 #: Why no candidate was suggested.
 REASONS = ("no_workers_in_scope", "all_busy", "all_stale", "outside_radius")
+#: Most open cases (dispatches 已派单, 已受理 or 已到场) a worker holds at once (trial AZ M3).
+OPEN_CASES_CAP = 3
+#: The refusal of a dispatch that would give a worker more than :data:`OPEN_CASES_CAP`.
+CAP_REFUSAL = (
+    "网格员{name}在办 {n} 件，已达上限（每名网格员最多同时办理 {cap} 件），"
+    "请另选网格员，或待其办结、退回后再派"
+)
 #: Ranking: one dispatch in the last 24 h weighs like this many metres of extra distance …
 WORKLOAD_PENALTY_M = 500.0
+#: … each open case he holds like this many (an idle worker up to a kilometre farther comes
+#: first; the one on site, holding the spot's first report, is still offered the second) …
+OPEN_CASE_PENALTY_M = 1000.0
 #: … and the case lying in the worker's own grid like this many metres less.
 OWN_GRID_BONUS_M = 300.0
 #: The KNN pre-selection takes this many times ``limit`` nearest workers before exact ranking.
@@ -87,7 +105,8 @@ class Candidate:
     last_seen_at : datetime
         Time of the last position.
     score_m : float
-        Ranking key: ``distance + workload penalty − own-grid bonus`` (lower is better).
+        Ranking key: ``distance + workload penalty + open-cases penalty − own-grid bonus``
+        (lower is better).
     lon, lat : float
         The worker's last position (for the map).
     account_sees_case : bool or None
@@ -104,8 +123,9 @@ class Candidate:
         His earlier dispatch of this case, withdrawn by a 上报, a 撤回派单 or his 退回
         (:func:`withdrawn_from`), or ``None``: the desk marks him 原承办人 (trial AQ M4).
     open_cases : int
-        The cases he holds now (his dispatches 已派单, 已受理 or 已到场), which the desk shows
-        as 在办 N 件 beside ``workload`` (trial AZ M3: a busy worker read 「0 件」 there).
+        The cases he holds now (his dispatches 已派单, 已受理 or 已到场), fewer than
+        :data:`OPEN_CASES_CAP`, which the desk shows as 在办 N 件 beside ``workload`` (trial
+        AZ M3: a busy worker read 「0 件」 there).
     """
 
     worker_id: int
@@ -138,7 +158,8 @@ class Candidates:
     reason : str or None
         ``None`` when there are candidates, else one of :data:`REASONS`.
     counts : dict
-        ``in_scope``, ``on_duty``, ``fresh``, ``within_radius`` (filled when nobody qualifies).
+        ``in_scope``, ``on_duty`` (on duty, or busy below :data:`OPEN_CASES_CAP`), ``fresh``,
+        ``within_radius`` (filled when nobody qualifies).
     radius_m : float
         The radius cap used.
     """
@@ -161,9 +182,12 @@ _RANK = text(
     w AS (
         SELECT w.id, w.name, w.role, w.home_grid, w.phone, w.last_seen_at, w.last_position
           FROM workers w
-         WHERE w.status = 'on_duty' AND w.last_position IS NOT NULL
+         WHERE w.status IN ('on_duty', 'busy') AND w.last_position IS NOT NULL
            AND w.area_code >= :lo AND w.area_code < :hi
            AND w.last_seen_at >= :fresh_after AND w.last_seen_at <= :now
+           AND (w.status = 'on_duty' OR (SELECT count(*) FROM dispatches d
+                 WHERE d.worker_id = w.id
+                   AND d.status IN ('assigned', 'accepted', 'arrived')) < :cap)
          ORDER BY w.last_position <-> (SELECT point FROM c)
          LIMIT :pool)
     SELECT c.grid_code AS case_grid, c.area_code AS case_area, c.point IS NOT NULL AS located,
@@ -189,26 +213,34 @@ _RANK = text(
     """
 )
 """The case (in scope: none, else one row even without candidates) and the nearest fresh
-on-duty workers by KNN over the partial GiST index (the case point is an InitPlan parameter, so
-the index orders the scan), then exact geodesic distance and radius: one round trip. The case's
-grid counts for the own-grid bonus only while it is live (a re-division retired it: no bonus)."""
+workers on duty or busy below the cap by KNN over the partial GiST index (the case point is an
+InitPlan parameter, so the index orders the scan), then exact geodesic distance and radius: one
+round trip. The case's grid counts for the own-grid bonus only while it is live (a re-division
+retired it: no bonus)."""
 
 _COUNTS = text(
     """
-    WITH c AS (SELECT geography(point) AS g FROM cases WHERE id = :case_id)
+    WITH c AS (SELECT geography(point) AS g FROM cases WHERE id = :case_id),
+    w AS (
+        SELECT w.*, w.status = 'on_duty' OR (w.status = 'busy' AND (
+                   SELECT count(*) FROM dispatches d
+                    WHERE d.worker_id = w.id
+                      AND d.status IN ('assigned', 'accepted', 'arrived')) < :cap) AS free
+          FROM workers w
+         WHERE w.area_code >= :lo AND w.area_code < :hi AND w.status <> 'left')
     SELECT count(*),
-           count(*) FILTER (WHERE w.status = 'on_duty'),
-           count(*) FILTER (WHERE w.status = 'on_duty' AND w.last_position IS NOT NULL
+           count(*) FILTER (WHERE w.free),
+           count(*) FILTER (WHERE w.free AND w.last_position IS NOT NULL
                               AND w.last_seen_at >= :fresh_after AND w.last_seen_at <= :now),
-           count(*) FILTER (WHERE w.status = 'on_duty' AND w.last_position IS NOT NULL
+           count(*) FILTER (WHERE w.free AND w.last_position IS NOT NULL
                               AND w.last_seen_at >= :fresh_after AND w.last_seen_at <= :now
                               AND ST_DWithin(geography(w.last_position), c.g, :radius))
-      FROM workers w, c
-     WHERE w.area_code >= :lo AND w.area_code < :hi AND w.status <> 'left'
+      FROM w, c
     """
 )
 """Why nobody qualifies: the workers of the scope (those who left the job not among them),
-on duty, with a fresh position, within the radius."""
+who may be sent a case (on duty, or busy below the cap), with a fresh position, within the
+radius."""
 
 
 #: The actions that take a dispatch from its worker before it is done: his 退回, the desk's
@@ -327,6 +359,9 @@ def candidates(
 ) -> Candidates:
     """Rank the available workers in the actor's scope for a case.
 
+    Available: on duty, or busy with fewer than :data:`OPEN_CASES_CAP` open cases (each of
+    which weighs :data:`OPEN_CASE_PENALTY_M` in the ranking), with a fresh position.
+
     Parameters
     ----------
     session : sqlalchemy.orm.Session
@@ -369,6 +404,7 @@ def candidates(
         "now": now,
         "fresh_after": now - stale_after,
         "radius": radius,
+        "cap": OPEN_CASES_CAP,
     }
     # psycopg prepares a statement after 5 runs and PostgreSQL then may switch to a generic plan
     # that sorts every worker instead of walking the KNN index (measured: 40 ms generic vs
@@ -388,7 +424,12 @@ def candidates(
         if row.id is None:  # the case's row, without a candidate
             continue
         own = row.home_grid is not None and row.home_grid == case_grid
-        score = row.distance_m + WORKLOAD_PENALTY_M * row.workload - OWN_GRID_BONUS_M * own
+        score = (
+            row.distance_m
+            + WORKLOAD_PENALTY_M * row.workload
+            + OPEN_CASE_PENALTY_M * row.open_cases
+            - OWN_GRID_BONUS_M * own
+        )
         ranked.append((round(float(score), 1), round(float(row.distance_m), 1), row.id, own, row))
     ranked.sort(key=lambda entry: entry[:3])
     withdrawn = withdrawn_from(session, case_id) if ranked else {}
@@ -462,7 +503,8 @@ def assign(
     expected_version : int, optional
         The case version the client saw.
     worker_id : int, optional
-        A worker in scope, on duty.
+        A worker in scope, on duty or busy with fewer than :data:`OPEN_CASES_CAP` open cases
+        (counted under a lock of his row: two concurrent dispatches cannot both pass it).
     unit_code : str, optional
         A live jurisdiction in scope (not one a re-division retired).
     department : str, optional
@@ -483,7 +525,8 @@ def assign(
     NotFound
         Case, worker or unit not in scope.
     Conflict
-        Illegal transition, stale version, or the worker is no longer available.
+        Illegal transition, stale version, the worker is off duty or has left, or he holds
+        :data:`OPEN_CASES_CAP` open cases already (:data:`CAP_REFUSAL`).
     Forbidden
         Role or level not permitted.
     """
@@ -515,9 +558,16 @@ def assign(
         ).first()
         if worker is None:
             raise NotFound(NO_WORKER)
-        if worker.status != WorkerStatus.ON_DUTY:
+        if worker.status not in (WorkerStatus.ON_DUTY, WorkerStatus.BUSY):
             raise Conflict(
                 f"该网格员当前状态为“{WorkerStatus.label_of(worker.status)}”，不能接收派单，请另选网格员",
+                allowed=["dispatch"],
+            )
+        # counted under the lock of his row: a concurrent dispatch to him waits for this one
+        held = cases.open_cases(session, worker.id)
+        if held >= OPEN_CASES_CAP:
+            raise Conflict(
+                CAP_REFUSAL.format(name=worker.name, n=held, cap=OPEN_CASES_CAP),
                 allowed=["dispatch"],
             )
         dispatch.assignee_kind = AssigneeKind.WORKER
@@ -552,7 +602,7 @@ def assign(
         with session.begin_nested():
             session.flush()
     except IntegrityError as exc:
-        raise Conflict("该网格员或该案件刚被他人派单，请刷新后重试") from exc
+        raise Conflict("该案件刚被他人派单，请刷新后重试") from exc
     case.state = after
     cases.flush_case(session)
     cases.append_event(
@@ -575,7 +625,8 @@ def recall(
     """Take back a dispatch its worker, unit or department has not 受理'd yet (撤回派单).
 
     The case returns to 已分流 and may be dispatched again; the dispatch is closed as
-    ``cancelled`` (its worker, busy with it, is on duty again), and the case's event log and the
+    ``cancelled`` (its worker is on duty again unless he holds other open cases,
+    :func:`layers.cases.free_worker`), and the case's event log and the
     audit log name whom it was taken from and why.
 
     Parameters
@@ -638,12 +689,8 @@ def recall(
         }
         current.status = DispatchStatus.CANCELLED
         current.finished_at = now
-        if current.worker_id is not None:  # on duty again, unless marked 已离职 meanwhile
-            session.execute(
-                update(Worker)
-                .where(Worker.id == current.worker_id, Worker.status == WorkerStatus.BUSY)
-                .values(status=WorkerStatus.ON_DUTY, version=Worker.version + 1)
-            )
+        if current.worker_id is not None:
+            cases.free_worker(session, current.worker_id, ended=current.id)
     case.state = after
     cases.flush_case(session)
     cases.append_event(
@@ -982,7 +1029,8 @@ def set_status(
     if worker is None:
         raise NotFound(NO_WORKER)
     if worker.status == WorkerStatus.BUSY:
-        raise Conflict("该网格员正在处置派单，请先办结或退回该派单")
+        held = cases.open_cases(session, worker.id)
+        raise Conflict(f"该网格员处置中（在办 {held} 件），请先办结或退回派给他的案件")
     if worker.status == WorkerStatus.LEFT:
         raise Conflict(LEFT_REFUSAL)
     worker.status = status

@@ -6,9 +6,10 @@ the one worker with a platform account (who can follow the case under 我的任�
 find him: he was busy and his position was 8 hours old. :func:`workers_to_pick` lists, in the
 actor's scope, either the workers who have an active login account or those whose name holds a
 search text, each with what the ranking needs and lacks (:data:`LEFT_OUT`): status, the age of
-the last position, the distance to the case, the day's workload, and whether he can be sent the
-case now (only an on-duty worker: :func:`layers.dispatch.assign` refuses the others, and one
-worker holds one active dispatch at a time, the busy one's case is named). Assigning goes through
+the last position, the distance to the case, the day's workload, the cases he holds, and whether
+he can be sent the case now (a worker on duty, or busy with fewer than
+:data:`layers.dispatch.OPEN_CASES_CAP` open cases: :func:`layers.dispatch.assign` refuses the
+others; a full one's latest case is named). Assigning goes through
 :func:`layers.dispatch.assign` as for a ranked worker; the ranking rules are not touched.
 """
 
@@ -27,7 +28,8 @@ from layers.errors import InvalidInput, NotFound
 from layers.model.dispatches import ACTIVE_DISPATCH
 from layers.workflow import Actor
 
-#: Why the ranked list leaves a worker out: busy with a dispatch, off duty, no position reported,
+#: Why the ranked list leaves a worker out: busy with :data:`layers.dispatch.OPEN_CASES_CAP` open
+#: cases (在办 3 件，已达上限), off duty, no position reported,
 #: a position older than ``stale_after``, a position timed after now (the phone's clock), a
 #: position beyond the radius (only for a located case).
 LEFT_OUT = ("busy", "off_duty", "no_position", "stale", "position_ahead", "outside_radius")
@@ -71,9 +73,9 @@ class WorkerPick:
         Why :func:`layers.dispatch.candidates` leaves him out (:data:`LEFT_OUT`); empty: he
         qualifies for the ranking (in it, or below its ``limit``).
     pickable : bool
-        Whether he can be sent the case now (on duty).
+        Whether he can be sent the case now (on duty, or busy below the cap).
     busy_case_id, busy_case_code : int or str or None
-        The case of his active dispatch, when busy and in the actor's scope.
+        The case of his latest active dispatch, when busy and in the actor's scope.
     phone : str or None
         The worker's work phone, in clear, to phone one who cannot follow the case in the
         platform (as :attr:`layers.dispatch.Candidate.phone`).
@@ -82,6 +84,8 @@ class WorkerPick:
     open_cases : int
         The cases he holds now (as :attr:`layers.dispatch.Candidate.open_cases`): the desk's
         在办 N 件, which a busy worker's ``workload`` of the last 24 hours may not show.
+    open_cases_cap : int
+        :data:`layers.dispatch.OPEN_CASES_CAP`, for the desk to say 已达上限.
     """
 
     worker_id: int
@@ -104,6 +108,7 @@ class WorkerPick:
     phone: str | None = None
     withdrawn: dict[str, Any] | None = None
     open_cases: int = 0
+    open_cases_cap: int = dispatch.OPEN_CASES_CAP
 
 
 @dataclass(frozen=True)
@@ -274,7 +279,9 @@ def _pick(
     seen: datetime | None = r.last_seen_at
     distance = r.distance_m
     left_out: list[str] = []
-    if status == "busy":
+    held = int(r.open_cases)
+    free = status == "on_duty" or (status == "busy" and held < dispatch.OPEN_CASES_CAP)
+    if status == "busy" and not free:
         left_out.append("busy")
     elif status == "off_duty":
         left_out.append("off_duty")
@@ -306,10 +313,10 @@ def _pick(
             any(cases.in_scope(scope, case_area) for scope in scopes) if scopes else None
         ),
         left_out=left_out,
-        pickable=status == "on_duty",
+        pickable=free,
         busy_case_id=r.busy_case_id,
         busy_case_code=r.busy_case_code,
         phone=r.phone,
         withdrawn=withdrawn,
-        open_cases=int(r.open_cases),
+        open_cases=held,
     )

@@ -1,7 +1,8 @@
 """A worker's duty state as the worker sees it (我的任务): status and the last position.
 
 The command console's 我的任务 panel shows a grid worker whether he is on duty (在岗), off it
-(离岗) or busy with a dispatch (处置中), and when he last reported his position: a position older
+(离岗) or busy with dispatches (处置中, 在办 N 件: up to :data:`layers.dispatch.OPEN_CASES_CAP`
+at once), and when he last reported his position: a position older
 than the ranking's limit keeps him out of the dispatcher's suggestions
 (:func:`layers.dispatch.candidates`). He changes them through
 :func:`layers.dispatch.set_status` and :func:`layers.dispatch.report_position`, which already
@@ -42,9 +43,12 @@ class WorkerDuty:
     lon, lat : float or None
         The last position (CGCS2000 degrees).
     busy_case_id, busy_case_code : int or str or None
-        The case of the worker's active dispatch (when busy).
+        The case of the worker's latest active dispatch (when busy).
     version : int
         Row version (bumped by each status change).
+    open_cases : int
+        How many open dispatches he holds (在办 N 件; while fewer than
+        :data:`layers.dispatch.OPEN_CASES_CAP`, he may be sent more).
     """
 
     worker_id: int
@@ -56,13 +60,16 @@ class WorkerDuty:
     busy_case_id: int | None
     busy_case_code: str | None
     version: int
+    open_cases: int = 0
 
 
 _DUTY = text(
     f"""
     SELECT w.id, w.name, w.status, w.last_seen_at, w.version,
            ST_X(w.last_position) AS lon, ST_Y(w.last_position) AS lat,
-           busy.case_id AS busy_case_id, busy.code AS busy_case_code
+           busy.case_id AS busy_case_id, busy.code AS busy_case_code,
+           (SELECT count(*) FROM dispatches d
+             WHERE d.worker_id = w.id AND d.{ACTIVE_DISPATCH}) AS open_cases
       FROM workers w
       LEFT JOIN LATERAL (
         SELECT d.case_id, k.code FROM dispatches d JOIN cases k ON k.id = d.case_id
@@ -120,4 +127,5 @@ def duty(
         busy_case_id=row.busy_case_id,
         busy_case_code=row.busy_case_code,
         version=int(row.version),
+        open_cases=int(row.open_cases),
     )

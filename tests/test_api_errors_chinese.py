@@ -22,6 +22,7 @@ from typing import Any
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session
 
 from api.auth import issue_token
@@ -146,10 +147,17 @@ def test_workflow_and_dispatch_refusals_are_chinese(
         url.format(first["id"]), json={"worker_id": worker, "version": 2}, headers=h
     )
     assert taken.status_code == 200, taken.text
-    busy = api_client.post(
-        url.format(second["id"]), json={"worker_id": worker, "version": 2}, headers=h
-    )
-    assert_chinese(busy, 409, "处置中")
+    # a worker off duty (one busy is sent up to three: layers.dispatch.OPEN_CASES_CAP)
+    with Session(database.owner) as owner, owner.begin():
+        resting = add_worker(owner, area_code=V1, lon=lon, lat=lat, status="off_duty")
+    try:
+        off = api_client.post(
+            url.format(second["id"]), json={"worker_id": resting, "version": 2}, headers=h
+        )
+        assert_chinese(off, 409, "离岗", "另选网格员")
+    finally:
+        with Session(database.owner) as owner, owner.begin():
+            owner.execute(sql_text("DELETE FROM workers WHERE id = :w"), {"w": resting})
     # no version, two assignees at once, a stale version, no login
     unversioned = api_client.post(
         url.format(second["id"]), json={"department": "县司法局"}, headers=h

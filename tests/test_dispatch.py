@@ -110,7 +110,20 @@ def test_each_reason_for_nobody(world: Session) -> None:
     assert dispatch.candidates(world, case.id, actor=scope, now=NOW).reason == "no_workers_in_scope"
     busy = add_worker(world, area_code=v, lon=lon, lat=lat, status="busy")
     off = add_worker(world, area_code=v, lon=lon, lat=lat, status="off_duty")
+    # busy with as many open cases as he may hold (three): not offered
+    for i in range(dispatch.OPEN_CASES_CAP):
+        held = _case(world, v, dx_m=600 + 100 * i)
+        world.execute(
+            text(
+                "INSERT INTO dispatches (case_id, area_code, assignee_kind, worker_id, status,"
+                " assigned_at) VALUES (:c, :a, 'worker', :w, 'accepted', :at)"
+            ),
+            {"c": held.id, "a": v, "w": busy, "at": NOW - timedelta(hours=1)},
+        )
     assert dispatch.candidates(world, case.id, actor=scope, now=NOW).reason == "all_busy"
+    world.execute(
+        text("UPDATE dispatches SET status = 'finished' WHERE worker_id = :w"), {"w": busy}
+    )
     world.execute(
         text("UPDATE workers SET status = 'on_duty', last_seen_at = :t WHERE id IN (:a, :b)"),
         {"t": NOW - timedelta(hours=3), "a": busy, "b": off},
@@ -154,7 +167,15 @@ def test_assign_worker_conflicts_when_taken(world: Session) -> None:
         cases.act(world, c.id, "triage", actor=scope, now=NOW)
     worker = add_worker(world, area_code=v, lon=lon, lat=lat)
     dispatch.assign_worker(world, first.id, worker, by=scope, expected_version=None, now=NOW)
+    # a case already dispatched cannot be dispatched again
     with pytest.raises(Conflict):
+        dispatch.assign_worker(world, first.id, worker, by=scope, expected_version=None, now=NOW)
+    # he holds up to three: two more, and the fourth is refused
+    for dx in (700, 800):
+        more = _case(world, v, dx_m=dx)
+        cases.act(world, more.id, "triage", actor=scope, now=NOW)
+        dispatch.assign_worker(world, more.id, worker, by=scope, expected_version=None, now=NOW)
+    with pytest.raises(Conflict, match="在办 3 件，已达上限"):
         dispatch.assign_worker(world, second.id, worker, by=scope, expected_version=None, now=NOW)
     with pytest.raises(NotFound):
         dispatch.assign_worker(world, second.id, 10**12, by=scope, expected_version=None, now=NOW)

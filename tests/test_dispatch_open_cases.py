@@ -53,7 +53,9 @@ def test_open_cases_count_what_a_worker_holds_not_the_days_dispatches(db: Sessio
     new = _case(db, "山体落石", NOW)
     ranked = {c.worker_id: c for c in dispatch.candidates(db, new, actor=who, now=NOW).candidates}
     assert (ranked[free].open_cases, ranked[free].workload) == (0, 1)
-    assert busy not in ranked  # one case at a time: he is not offered
+    # up to three cases at a time: he is offered, after the idle one as near
+    assert ranked[busy].open_cases == 1
+    assert list(ranked).index(free) < list(ranked).index(busy)
 
     picks = dispatch_picks.workers_to_pick(db, new, actor=who, now=NOW, query="在办测试")
     listed = {p.worker_id: p for p in picks.workers}

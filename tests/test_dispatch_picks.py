@@ -144,14 +144,16 @@ def test_the_dispatcher_finds_and_picks_a_worker_the_ranking_leaves_out(
 ) -> None:
     h = town.headers("disp")
     w = town.workers
-    # 丙 is sent a first case: busy with it
-    first = _triaged_case(api_client, h, 1)
-    sent = api_client.post(
-        f"/api/cases/{first['id']}/dispatch",
-        json={"worker_id": w["busy"], "version": first["version"]},
-        headers=h,
-    )
-    assert sent.status_code == 200, sent.text
+    # 丙 is sent three cases, as many as he may hold (trial AZ M3): busy with them, full
+    held = [_triaged_case(api_client, h, n) for n in (0, 3, 1)]
+    for sent_case in held:
+        sent = api_client.post(
+            f"/api/cases/{sent_case['id']}/dispatch",
+            json={"worker_id": w["busy"], "version": sent_case["version"]},
+            headers=h,
+        )
+        assert sent.status_code == 200, sent.text
+    first = held[-1]  # his latest
     case = _triaged_case(api_client, h, 2)
     ranked = api_client.get(f"/api/cases/{case['id']}/candidates", headers=h).json()
     assert [c["worker_id"] for c in ranked["candidates"]] == [w["near"]]
@@ -171,7 +173,7 @@ def test_the_dispatcher_finds_and_picks_a_worker_the_ranking_leaves_out(
     busy = rows[w["busy"]]
     assert busy["left_out"] == ["busy"] and busy["pickable"] is False
     assert busy["busy_case_id"] == first["id"] and busy["busy_case_code"] == first["code"]
-    assert busy["workload"] == 1
+    assert (busy["workload"], busy["open_cases"], busy["open_cases_cap"]) == (3, 3, 3)
     off = rows[w["off"]]
     assert off["left_out"] == ["off_duty", "no_position"] and off["pickable"] is False
     assert off["distance_m"] is None and off["position_age_minutes"] is None
@@ -206,7 +208,7 @@ def test_the_dispatcher_finds_and_picks_a_worker_the_ranking_leaves_out(
     other = api_client.get(f"/api/cases/{case['id']}/workers", headers=town.headers("disp_other"))
     assert other.status_code == 404 and "辖区" in other.json()["detail"]
 
-    # the busy and the off-duty one are refused by the dispatch as before; the stale one is sent
+    # the full and the off-duty one are refused by the dispatch; the stale one is sent
     for refused in (w["busy"], w["off"]):
         answer = api_client.post(
             f"/api/cases/{case['id']}/dispatch",
@@ -214,6 +216,9 @@ def test_the_dispatcher_finds_and_picks_a_worker_the_ranking_leaves_out(
             headers=h,
         )
         assert answer.status_code == 409, answer.text
+        assert ("在办 3 件，已达上限" if refused == w["busy"] else "离岗") in answer.json()[
+            "detail"
+        ]
     picked = api_client.post(
         f"/api/cases/{case['id']}/dispatch",
         json={"worker_id": w["stale"], "version": case["version"]},

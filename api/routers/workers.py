@@ -46,7 +46,8 @@ def read(worker_id: IdPath, user: BusinessUser, session: SessionDep) -> dict[str
     """Status (with its Chinese label), last position and its time; a grid worker: his own only.
 
     ``stale_minutes`` is how old a position may be before the dispatcher's ranking skips the
-    worker (:data:`layers.dispatch.STALE_MINUTES`), for the worker's own page to warn him.
+    worker (:data:`layers.dispatch.STALE_MINUTES`), for the worker's own page to warn him;
+    ``open_cases`` how many cases he holds, of ``open_cases_cap`` at most.
     """
     duty = worker_duty.duty(
         session, worker_id, actor=actor_of(user), actor_worker_id=user.worker_id
@@ -62,6 +63,8 @@ def read(worker_id: IdPath, user: BusinessUser, session: SessionDep) -> dict[str
         "lat": duty.lat,
         "busy_case_id": duty.busy_case_id,
         "busy_case_code": duty.busy_case_code,
+        "open_cases": duty.open_cases,
+        "open_cases_cap": dispatch.OPEN_CASES_CAP,
         "stale_minutes": dispatch.STALE_MINUTES,
         "version": duty.version,
     }

@@ -48,10 +48,11 @@ class Dispatch(Base):
             unique=True,
             postgresql_where=text(ACTIVE_DISPATCH),
         ),
+        # a worker holds up to :data:`layers.dispatch.OPEN_CASES_CAP` at once, counted under a
+        # lock of his row (migration 0039: one at a time before)
         Index(
-            "uq_dispatches_active_worker",
+            "ix_dispatches_active_worker",
             "worker_id",
-            unique=True,
             postgresql_where=text(ACTIVE_DISPATCH + " AND worker_id IS NOT NULL"),
         ),
         Index(

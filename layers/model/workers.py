@@ -39,6 +39,11 @@ class WorkerStatus(LabelledEnum):
     LEFT = ("left", "已离职")
 
 
+#: The statuses of a worker who may be sent a case: on duty, or busy with fewer open cases than
+#: :data:`layers.dispatch.OPEN_CASES_CAP` (which :func:`layers.dispatch.assign` counts).
+DISPATCHABLE = "status IN ('on_duty', 'busy')"
+
+
 class Worker(Base):
     """A person who can be sent to a case."""
 
@@ -50,7 +55,8 @@ class Worker(Base):
             "ix_workers_dispatchable_position",
             "last_position",
             postgresql_using="gist",
-            postgresql_where=text("status = 'on_duty'"),
+            # a busy worker below his cap of open cases may be sent more (migration 0039)
+            postgresql_where=text(DISPATCHABLE),
         ),
     )
 
