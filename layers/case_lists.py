@@ -136,12 +136,14 @@ def stage_list(
     limit, offset : int
         Paging (limit clamped to 1–1000).
     now : datetime, optional
-        The time ``overdue`` and ``recent`` are reckoned from (default: now).
+        The time ``queue``, ``overdue`` and ``recent`` are reckoned from (default: now).
 
     Returns
     -------
     list of Case
-        ``queue`` and ``escalated``: highest risk first, then oldest deadline; ``closing``:
+        ``queue``: what needs action now first (:func:`layers.urgency.queue_order`: a dispatch
+        late for its 受理, the red cases, the overdue); ``escalated``: highest risk first, then
+        oldest deadline; ``closing``:
         the longest settled first; ``overdue``: the longest overdue first; ``recent``: highest
         risk first, then the latest reported; ``mine``: the latest reported first;
         ``supervised`` and ``under_supervision``: the nearest 督办时限 first.
@@ -152,7 +154,7 @@ def stage_list(
         ``code`` is not a division code inside the actor's scope.
     """
     if stage is Stage.QUEUE:
-        return cases.queue(session, actor=actor, code=code, limit=limit, offset=offset)
+        return cases.queue(session, actor=actor, code=code, limit=limit, offset=offset, now=now)
     unit = code or actor.scope_code
     lo, hi, level = cases.unit_range(unit, actor)
     query = select(Case).where(

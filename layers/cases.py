@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from geoalchemy2.elements import WKTElement
@@ -29,7 +29,15 @@ from geo.codes import (
     scope_range,
 )
 from geo.crs import geodesic_metres
-from layers import audit, case_import, deadlines, department_scope, repeat_alerts, workflow
+from layers import (
+    audit,
+    case_import,
+    deadlines,
+    department_scope,
+    repeat_alerts,
+    urgency,
+    workflow,
+)
 from layers.accounts import retired_unit_refusal, unmask_effective
 from layers.china_time import CHINA
 from layers.errors import (
@@ -731,7 +739,13 @@ def events(session: Session, case_id: int, *, actor: Actor) -> list[CaseEvent]:
 
 
 def queue(
-    session: Session, *, actor: Actor, code: str | None = None, limit: int = 100, offset: int = 0
+    session: Session,
+    *,
+    actor: Actor,
+    code: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    now: datetime | None = None,
 ) -> list[Case]:
     """Return the open cases waiting for the level of ``code`` (default: the actor's unit).
 
@@ -745,11 +759,14 @@ def queue(
         A jurisdiction inside the actor's scope.
     limit, offset : int
         Paging (limit clamped to 1–1000).
+    now : datetime, optional
+        The moment the order is judged at (default: now).
 
     Returns
     -------
     list of Case
-        Highest risk first, then oldest deadline.
+        What needs action now first (:func:`layers.urgency.queue_order`): a dispatch late for
+        its 受理, the red cases, the overdue, then the rest by risk and deadline.
 
     Raises
     ------
@@ -769,7 +786,7 @@ def queue(
             Case.state.in_(workflow.OPEN_STATES),
             *department_scope.case_condition(session, actor),
         )
-        .order_by(Case.risk_level, Case.deadline.nulls_last(), Case.id)
+        .order_by(*urgency.queue_order(now or datetime.now(UTC)))
         .limit(max(1, min(limit, 1000)))
         .offset(max(0, offset))
     )
@@ -2225,6 +2242,9 @@ class Latest:
         The unit whose operators do the dispatch's work beside the handling level
         (:func:`acting_unit`): the case's allowed actions read it (trial AU S1). Not in
         :meth:`as_json`.
+    awaiting : layers.urgency.Waiting or None
+        The dispatch not 受理'd yet: since when, its limit and to whom (已派单 N 分钟未受理,
+        trial AZ M7).
     """
 
     returned: EventFact | None = None
@@ -2234,6 +2254,7 @@ class Latest:
     moved: EventFact | None = None
     reopened: EventFact | None = None
     dispatched_unit: str | None = None
+    awaiting: urgency.Waiting | None = None
 
     def as_json(self) -> dict[str, Any]:
         """Return it as the API gives it (``None`` for what does not apply)."""
@@ -2247,14 +2268,15 @@ class Latest:
                 ("moved", self.moved),
                 ("reopened", self.reopened),
             )
-        }
+        } | {"awaiting": self.awaiting.as_json() if self.awaiting is not None else None}
 
 
 def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
     """Return what a desk reads beside each case: 退回, 办结, 督办 and 回复, 上报/交办, 重新办理.
 
-    One read of the cases' events of :data:`LATEST_ACTIONS` (the ``case_id`` index), and one
-    of their dispatches to a unit (:attr:`Latest.dispatched_unit`).
+    One read of the cases' events of :data:`LATEST_ACTIONS` (the ``case_id`` index), one
+    of their dispatches to a unit (:attr:`Latest.dispatched_unit`), and one of those not
+    受理'd yet (:attr:`Latest.awaiting`).
 
     Parameters
     ----------
@@ -2303,6 +2325,8 @@ def latest(session: Session, found: Sequence[Case]) -> dict[int, Latest]:
         if case.supervision_deadline is None:
             facts.supervised, facts.replied = None, None
     _read_dispatched_units(session, found, out)
+    for case_id, waiting in urgency.read(session, found).items():
+        out[case_id].awaiting = waiting
     return out
 
 

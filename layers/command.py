@@ -546,8 +546,10 @@ def _case_json(
 def _supervision_json(facts: cases.Latest, new: bool) -> dict[str, Any]:
     """Return a listed case's standing 督办 (who, when, 督办意见, 时限), new to the unit or not."""
     fact = facts.supervised
+    # 已派单 N 分钟未受理 (trial AZ M7): since when its dispatch waits, to whom, its limit
+    awaiting = {"awaiting": facts.awaiting.as_json() if facts.awaiting is not None else None}
     if fact is None:
-        return {"supervision": None}
+        return {"supervision": None} | awaiting
     return {
         "supervision": {
             "at": fact.at.isoformat(),
@@ -556,7 +558,7 @@ def _supervision_json(facts: cases.Latest, new: bool) -> dict[str, Any]:
             "deadline": fact.payload.get("deadline"),
             "new": new,
         }
-    }
+    } | awaiting
 
 
 def ancestors(session: Session, code: str) -> list[dict[str, Any]]:
@@ -747,9 +749,12 @@ def feed(
         and ``kpis``, the unit also ``overdue_visits_below``: where its 走访逾期 withheld is
         given in parts (the level, :func:`_suppress_person_counts`); ``ancestors`` runs from
         the province down to the unit (breadcrumbs); each
-        queued case carries the ``allowed_actions`` of the actor and the ``reminders`` (催办)
-        standing on it (:mod:`layers.case_reminders`); ``tasks`` are the cases dispatched to
-        a grid worker's own worker record and not finished (我的任务, empty for other roles),
+        queued case carries the ``allowed_actions`` of the actor, the ``reminders`` (催办)
+        standing on it (:mod:`layers.case_reminders`) and ``awaiting``, its dispatch not
+        受理'd yet (:meth:`layers.urgency.Waiting.as_json`, else ``None``), the queue listing
+        what needs action now first (:func:`layers.urgency.queue_order`); ``tasks`` are the
+        cases dispatched to a grid worker's own worker record and not finished (我的任务, empty
+        for other roles),
         wherever their handling level, each with its reminders, its ``contact_deadline``
         (联系时限) and the dispatcher's ``dispatch_note`` and ``dispatched_by``; ``recalled``
         are the dispatches to him taken back in the last days (最近撤回,
@@ -840,7 +845,7 @@ def feed(
         actor=actor,
         now=now,
     )
-    waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit)
+    waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit, now=now)
     mine = cases.tasks_of(session, actor=actor, limit=queue_limit)
     marks = case_reminders.marks(session, [c.id for c in [*waiting, *mine]])
     facts = cases.latest(session, [*waiting, *mine])  # the 督办 standing: who, when, 督办意见

@@ -9,14 +9,17 @@ file (``$ZONGZHI_HOME/deadlines.toml``) of the same shape as :data:`DEFAULTS`::
     contact_days = 2
     close_days = 30
     [risk.1]
-    contact_days = 0.5
+    contact_hours = 2
     close_days = 7
     [category.safety_hazard]
     close_days = 10
 
-Category limits apply first, then the risk limits may only shorten them. The server reads
+A limit is given in days (``contact_days``, ``close_days``) or in hours (``contact_hours``,
+``close_hours``: an emergency's, trial AZ M7), not both in one section. Category limits apply
+first, then the risk limits may only shorten them. The server reads
 the file with :func:`for_deployment`: a file it cannot use (not TOML, an unknown section, key,
-category or risk level, a limit that is not a positive number of days, a ``warn_fraction``
+category or risk level, a limit that is not a positive number of days or hours, a limit given
+both in days and in hours, a ``warn_fraction``
 outside ``[0, 1)``) stops it at start-up with a :class:`DeadlineConfigError` naming the file and
 the key. An edit while it runs applies from the next request; a broken edit is logged as an
 error and the limits read before stay in force until the file is corrected.
@@ -55,23 +58,64 @@ DEFAULTS: dict[str, Any] = {
     "warn_fraction": 0.2,
     "default": {"contact_days": 2, "close_days": 30},
     "risk": {
-        "1": {"contact_days": 0.5, "close_days": 7},
+        "1": {"contact_hours": 2, "close_days": 7},
         "2": {"contact_days": 1, "close_days": 15},
     },
     "category": {
         "safety_hazard": {"contact_days": 1, "close_days": 15},
     },
 }
-"""Built-in limits (days)."""
+"""Built-in limits (days, or hours for ``*_hours``).
+
+A red case (重大: a landslide, people trapped, a crowd gathering) is contacted within 2 hours of
+its report, not half a day: at night a 12-hour limit let no storm case become late before the
+morning (trial AZ M7). The others keep their limits in days.
+"""
+
+ACCEPT_MINUTES: dict[int, int] = {1: 15, 2: 30, 3: 60, 4: 60}
+"""How long a dispatch (派单) may wait for its assignee's 受理, minutes, by risk level.
+
+Past it the console's queue, the 调度台 and the wall say 已派单 N 分钟未受理
+(:mod:`layers.urgency`), counted from the dispatch's time, so that the dispatcher calls the
+assignee or dispatches again. A red case's quarter of an hour is what the trial AZ night's
+dispatcher allowed a worker reached by phone before recalling and dispatching again
+(「15分钟未受理，改派」); an orange case half an hour; a yellow or blue case's worker on his
+round answers within the hour. Each is well inside the case's 联系时限, which the 受理 is the
+first step towards.
+"""
 
 Status = Literal["ok", "warning", "overdue"]
 
 WINDOW_KEYS = ("contact_days", "close_days")
-"""The limits a section of the configuration may set."""
+"""The limits a section of the configuration may set, in days."""
+HOUR_KEYS = {"contact_hours": "contact_days", "close_hours": "close_days"}
+"""The same limits given in hours, each with the key in days it stands for."""
 RISK_LEVELS = ("1", "2", "3", "4")
 """Keys of the ``[risk.N]`` sections."""
 MAX_DAYS = 3650.0
 """Longest limit accepted, days (ten years): a larger one is a typing error."""
+
+
+def accept_limit(risk_level: int) -> timedelta:
+    """Return how long a dispatch of a case at ``risk_level`` may wait for its 受理.
+
+    Parameters
+    ----------
+    risk_level : int
+        1 (red, highest) … 4 (blue).
+
+    Returns
+    -------
+    datetime.timedelta
+        :data:`ACCEPT_MINUTES` of the level (the longest for a level not listed).
+
+    Examples
+    --------
+    >>> accept_limit(1), accept_limit(4)
+    (datetime.timedelta(seconds=900), datetime.timedelta(seconds=3600))
+    """
+    minutes = ACCEPT_MINUTES.get(risk_level, max(ACCEPT_MINUTES.values()))
+    return timedelta(minutes=minutes)
 
 
 class DeadlineConfigError(ValueError):
@@ -122,14 +166,16 @@ def load(path: Path | None) -> dict[str, Any]:
     Returns
     -------
     dict
-        The merged configuration; every limit and ``warn_fraction`` a float.
+        The merged configuration; every limit (in days: one given in hours is divided by 24)
+        and ``warn_fraction`` a float.
 
     Raises
     ------
     DeadlineConfigError
         The file cannot be read as UTF-8 TOML, or holds an unknown section, key, category or
-        risk level, a limit that is not a number of days in ``(0, MAX_DAYS]``, or a
-        ``warn_fraction`` outside ``[0, 1)``. Nothing of such a file is used.
+        risk level, a limit that is not a number of days in ``(0, MAX_DAYS]`` (or of hours up
+        to as many days), a limit given both in days and in hours, or a ``warn_fraction``
+        outside ``[0, 1)``. Nothing of such a file is used.
 
     Examples
     --------
@@ -144,11 +190,9 @@ def load(path: Path | None) -> dict[str, Any]:
     """
     config: dict[str, Any] = {
         "warn_fraction": float(DEFAULTS["warn_fraction"]),
-        "default": {k: float(v) for k, v in DEFAULTS["default"].items()},
-        "risk": {k: {w: float(d) for w, d in v.items()} for k, v in DEFAULTS["risk"].items()},
-        "category": {
-            k: {w: float(d) for w, d in v.items()} for k, v in DEFAULTS["category"].items()
-        },
+        "default": _in_days(DEFAULTS["default"]),
+        "risk": {k: _in_days(v) for k, v in DEFAULTS["risk"].items()},
+        "category": {k: _in_days(v) for k, v in DEFAULTS["category"].items()},
     }
     if path is None or not path.exists():
         return config
@@ -194,23 +238,32 @@ def _overlay(config: dict[str, Any], loaded: dict[str, Any], path: Path) -> None
             config[section].setdefault(key, {}).update(windows)
 
 
+def _in_days(values: dict[str, Any]) -> dict[str, float]:
+    """Return a section's limits in days: ``contact_hours = 2`` as ``contact_days = 2 / 24``."""
+    return {
+        HOUR_KEYS.get(key, key): float(value) / (24 if key in HOUR_KEYS else 1)
+        for key, value in values.items()
+    }
+
+
 def _windows(
     values: object, where: str, fail: Callable[[str], DeadlineConfigError]
 ) -> dict[str, float]:
-    """Return the checked limits of one section (``where`` names it in errors)."""
+    """Return the checked limits of one section in days (``where`` names it in errors)."""
+    keys = (*WINDOW_KEYS, *HOUR_KEYS)
     if not isinstance(values, dict):
         raise fail(f"{where} must be a table of {' and '.join(WINDOW_KEYS)}, got {values!r}")
-    unknown = sorted(set(values) - set(WINDOW_KEYS))
+    unknown = sorted(set(values) - set(keys))
     if unknown:
-        raise fail(f"{where} unknown key {unknown[0]!r}; expected {' or '.join(WINDOW_KEYS)}")
-    out: dict[str, float] = {}
+        raise fail(f"{where} unknown key {unknown[0]!r}; expected {' or '.join(keys)}")
+    for hours, days in HOUR_KEYS.items():
+        if hours in values and days in values:
+            raise fail(f"{where} gives both {days} and {hours}; keep one")
     for key, value in values.items():
-        if not _is_number(value) or not 0 < value <= MAX_DAYS:
-            raise fail(
-                f"{where} {key} must be a number of days in (0, {MAX_DAYS:g}], got {value!r}"
-            )
-        out[key] = float(value)
-    return out
+        unit, most = ("hours", MAX_DAYS * 24) if key in HOUR_KEYS else ("days", MAX_DAYS)
+        if not _is_number(value) or not 0 < value <= most:
+            raise fail(f"{where} {key} must be a number of {unit} in (0, {most:g}], got {value!r}")
+    return _in_days(values)
 
 
 def _is_number(value: object) -> bool:
@@ -325,13 +378,23 @@ def limits_for(category: str, risk_level: int, config: dict[str, Any] | None = N
     >>> limits_for("safety_hazard", 3).close_days
     15.0
     """
-    cfg = DEFAULTS if config is None else config
+    cfg = _built_in() if config is None else config
     base = dict(cfg["default"])
     base.update(cfg["category"].get(category, {}))
     risk = cfg["risk"].get(str(risk_level), {})
     contact = min(float(base["contact_days"]), float(risk.get("contact_days", float("inf"))))
     close = min(float(base["close_days"]), float(risk.get("close_days", float("inf"))))
     return Limits(contact, close, float(cfg["warn_fraction"]))
+
+
+_BUILT_IN: list[dict[str, Any]] = []
+
+
+def _built_in() -> dict[str, Any]:
+    """:data:`DEFAULTS` in days (read once)."""
+    if not _BUILT_IN:
+        _BUILT_IN.append(load(None))
+    return _BUILT_IN[0]
 
 
 @dataclass(frozen=True)
@@ -393,7 +456,7 @@ def sooner(
     >>> orange = limits_for("safety_hazard", 2)
     >>> raised = sooner("safety_hazard", 1, at, at + orange.contact, at + orange.close)
     >>> raised.contact_deadline - at, raised.deadline - at, raised.deadline_moved
-    (datetime.timedelta(seconds=43200), datetime.timedelta(days=7), True)
+    (datetime.timedelta(seconds=7200), datetime.timedelta(days=7), True)
     >>> kept = sooner("dispute", 1, at, at, None)
     >>> kept.contact_moved, kept.deadline
     (False, None)

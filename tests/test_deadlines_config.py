@@ -127,7 +127,7 @@ def test_registration_and_triage_follow_the_deployment_file(
     assert days_until(case, "contact_deadline") == 2  # not in the file: built-in
     red = register(client, dispatcher, reported_at=reported, risk_level=1)
     assert days_until(red) == 3
-    assert days_until(red, "contact_deadline") == 0.5
+    assert days_until(red, "contact_deadline") == 2 / 24  # built-in: 2 hours (trial AZ M7)
     # triage recomputes with the file: red 3 days; orange keeps 10 (built-in 15 cannot lengthen)
     triaged = triage(client, dispatcher, case, 1)
     assert triaged["risk_level"] == 1 and days_until(triaged) == 3
@@ -228,6 +228,14 @@ BROKEN = {
     "misspelt key": ("[default]\nclose_day = 10\n", "[default] unknown key 'close_day'"),
     "misspelt section": ("[defaults]\nclose_days = 10\n", "unknown setting 'defaults'"),
     "zero days": ("[risk.1]\ncontact_days = 0\n", "[risk.1] contact_days must be"),
+    "zero hours": (
+        "[risk.2]\ncontact_hours = 0\n",
+        "[risk.2] contact_hours must be a number of hours",
+    ),
+    "days and hours": (
+        "[risk.1]\ncontact_days = 1\ncontact_hours = 2\n",
+        "[risk.1] gives both contact_days and contact_hours",
+    ),
     "warn fraction": ("warn_fraction = 20\n", "warn_fraction must be a number in [0, 1)"),
     "not a table": ("default = 10\n", "[default] must be a table"),
 }
@@ -249,6 +257,22 @@ def test_a_broken_file_stops_the_server_at_start_up(
 
 
 # ------------------------------------------------------------------ the file on its own
+
+
+def test_limits_may_be_given_in_hours(tmp_path: Path) -> None:
+    """Trial AZ M7: an emergency's limit is hours, not half a day; a centre sets its own."""
+    # built in: a red case is contacted within 2 hours, the others keep their days
+    assert deadlines.limits_for("dispute", 1).contact == timedelta(hours=2)
+    assert deadlines.limits_for("dispute", 2).contact == timedelta(days=1)
+    assert deadlines.limits_for("dispute", 4).contact == timedelta(days=2)
+    path = tmp_path / "deadlines.toml"
+    write(path, "[risk.2]\ncontact_hours = 6\n[category.dispute]\nclose_hours = 36\n")
+    config = deadlines.load(path)
+    assert deadlines.limits_for("dispute", 2, config).contact == timedelta(hours=6)
+    assert deadlines.limits_for("dispute", 4, config).close == timedelta(hours=36)
+    # a file's limit in days replaces a built-in one in hours
+    write(path, "[risk.1]\ncontact_days = 0.5\n")
+    assert deadlines.limits_for("dispute", 1, deadlines.load(path)).contact == timedelta(hours=12)
 
 
 def test_for_deployment_reads_the_file_again_only_when_it_changes(tmp_path: Path) -> None:

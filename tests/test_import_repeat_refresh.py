@@ -241,13 +241,13 @@ def test_cases_handled_here_keep_their_links_and_their_risk(db: Session, tmp_pat
         "repeat_linked",
         # raised to 红色: red's limits, where sooner (trial AZ S2)
         "重复反映关联更新：解除 1 件，新增 1 件，"
-        "联系时限提前至 2016-05-01 20:00，办结时限提前至 2016-05-08 08:00",
+        "联系时限提前至 2016-05-01 10:00，办结时限提前至 2016-05-08 08:00",
         {
             "repeats_unlinked": 1,
             "repeats_linked": 1,
             "risk_from": 2,
             "risk_to": 1,
-            "contact_deadline_to": "2016-05-01T12:00:00+00:00",
+            "contact_deadline_to": "2016-05-01T02:00:00+00:00",
             "deadline_to": "2016-05-08T00:00:00+00:00",
         },
     )

@@ -57,13 +57,13 @@ def test_a_case_raised_to_red_gets_red_limits(world: Session) -> None:
     world.refresh(master)
     assert repeat.duplicate_of == master.id and master.risk_level == 1
     red = deadlines.limits_for("safety_hazard", 1)
-    assert master.contact_deadline == NOW + red.contact  # 12 hours
+    assert master.contact_deadline == NOW + red.contact  # 2 hours (trial AZ M7)
     assert master.deadline == NOW + red.close  # 7 days
     # the master now comes before its own repeat on the queue
     assert master.deadline < repeat.deadline
     event = _last_link(world, master)
     assert event.note == (
-        f"重复反映：案件 {repeat.code}，联系时限提前至 2026-11-24 04:00，"
+        f"重复反映：案件 {repeat.code}，联系时限提前至 2026-11-23 18:00，"
         "办结时限提前至 2026-11-30 16:00"
     )
     assert event.payload is not None
@@ -74,14 +74,14 @@ def test_a_case_raised_to_red_gets_red_limits(world: Session) -> None:
 def test_a_raise_never_puts_a_limit_later(world: Session) -> None:
     master = _register(world, "路边挡墙开裂", 0, risk_level=3, reported_at=NOW)
     # its limits are already sooner than a red case's (set so by a deployment's own limits)
-    master.contact_deadline = NOW + timedelta(hours=6)
+    master.contact_deadline = NOW + timedelta(hours=1)
     master.deadline = NOW + timedelta(days=3)
     world.flush()
     _register(world, "挡墙裂缝有落石", 60, reported_at=NOW + timedelta(hours=2))
     _register(world, "挡墙快倒了", 90, reported_at=NOW + timedelta(hours=3))
     world.refresh(master)
     assert master.risk_level == 1
-    assert master.contact_deadline == NOW + timedelta(hours=6)
+    assert master.contact_deadline == NOW + timedelta(hours=1)
     assert master.deadline == NOW + timedelta(days=3)
     event = _last_link(world, master)
     assert event.payload is not None and "deadline_to" not in event.payload
