@@ -17,7 +17,14 @@ With the figures of :mod:`layers.work_brief` a duty commander files the cases be
   earliest 督办时限 first; each with its latest 督办 up to the window's end (or, supervised
   only after it, its latest one);
 * ``escalations`` (上报案件): each 上报 (``escalate`` event) made in the window from the area,
-  the oldest first — what 上报次数 counts, through the same partial index.
+  the oldest first — what 上报次数 counts, through the same partial index;
+* ``open_now`` (交班在办案件): the area's open cases at generation, one row a matter (an open
+  repeat of an open original of the area is told in the original's row), the highest risk
+  first, for the shift taking over (trial AZ M8).
+
+Who holds each case of 新登记案件 and 交班在办案件, since when, which departments it summoned or
+was dispatched to and whether they answered, and its repeats are ``holdings``
+(:mod:`layers.brief_holders`).
 
 :func:`first_reported` says when the cases of the unit and of each child begin: a brief's
 comparison with a window before them (环比, 同比) has no figures to show. :func:`resolved_shares`
@@ -34,8 +41,8 @@ gets no list (:class:`~layers.errors.Forbidden`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
@@ -58,6 +65,7 @@ from sqlalchemy.orm import Session, aliased
 
 from geo.codes import CodeError, parse_grid_code
 from layers import case_import, cases, workflow
+from layers.brief_holders import Holding, holdings
 from layers.case_groups import CaseGroup, StateGroup
 from layers.command import RETIRED_MARK
 from layers.errors import Forbidden, no_jurisdiction
@@ -105,6 +113,8 @@ class ListedCase:
         Its deadline (办理时限).
     supervision_deadline : datetime or None
         The deadline of its latest 督办 (督办时限).
+    case_id : int or None
+        Its id (who holds it: :attr:`BriefCases.holdings`).
     """
 
     code: str
@@ -119,6 +129,7 @@ class ListedCase:
     area_name: str
     deadline: datetime | None
     supervision_deadline: datetime | None
+    case_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -227,6 +238,15 @@ class BriefCases:
         上报案件.
     limit : int
         The most rows of each list.
+    open_now : CaseList of ListedCase
+        在办案件（交班）: the area's open cases at generation, one row a matter (an open repeat
+        of an open original of the area is told in the original's row, not listed), the
+        highest risk first; ``total`` counts the matters.
+    holdings : mapping of int to Holding
+        Who holds each case of 新登记案件 and 在办案件 now, its departments' answers and its
+        repeats, by case id (:func:`layers.brief_holders.holdings`).
+    open_cases : int
+        The area's open cases at generation, repeats included.
     """
 
     reported: CaseList[ListedCase]
@@ -234,6 +254,9 @@ class BriefCases:
     supervised: CaseList[Supervised]
     escalations: CaseList[Escalation]
     limit: int
+    open_now: CaseList[ListedCase] = field(default_factory=lambda: CaseList([], 0))
+    holdings: Mapping[int, Holding] = field(default_factory=dict)
+    open_cases: int = 0
 
 
 def _place(level: int) -> ColumnElement[str | None]:
@@ -250,6 +273,7 @@ def _place(level: int) -> ColumnElement[str | None]:
 
 
 _CASE_COLUMNS = (
+    Case.id.label("case_id"),
     Case.code,
     Case.title,
     Case.category,
@@ -287,6 +311,7 @@ def _listed(row: Row[Any]) -> ListedCase:
         area_name=area,
         deadline=row.deadline,
         supervision_deadline=row.supervision_deadline,
+        case_id=row.case_id,
     )
 
 
@@ -432,6 +457,26 @@ def collect(
         limit,
     )
 
+    # 在办案件 (交班): one row a matter, an open repeat of an open original of the area folded
+    # into the original's row (trial AZ M8: a surge of one matter read as many)
+    original = aliased(Case, name="original")
+    folded = exists().where(
+        original.id == Case.duplicate_of,
+        original.state.in_(workflow.OPEN_STATES),
+        original.area_code >= lo,
+        original.area_code < hi,
+    )
+    is_open = [area, Case.state.in_(workflow.OPEN_STATES)]
+    matters = [*is_open, ~folded]
+    open_now, n_open_now = _limited(
+        session,
+        listing.where(*matters).order_by(Case.risk_level, Case.reported_at, Case.id),
+        count(Case, matters),
+        limit,
+    )
+    n_open = int(session.scalar(count(Case, is_open)) or 0)
+    held = holdings(session, [r.case_id for r in (*reported, *open_now)], now=now)
+
     def level_of(payload: Any, key: str) -> int | None:
         value = payload.get(key) if isinstance(payload, dict) else None
         return value if isinstance(value, int) else None
@@ -468,6 +513,9 @@ def collect(
             n_escalated,
         ),
         limit=limit,
+        open_now=CaseList([_listed(r) for r in open_now], n_open_now),
+        holdings=held,
+        open_cases=n_open,
     )
 
 

@@ -3,7 +3,9 @@
 A centre reports its work daily, weekly and monthly. A brief's window (:class:`BriefWindow`) is
 either the last ``days`` up to now (:func:`rolling`) or a calendar day, week (Monday to Sunday),
 month or quarter in Beijing time (:func:`calendar`: yesterday's 日汇总, last week's 周研判, last
-month's 月总结 or any earlier one, a quarter's 季度总结); the window before it
+month's 月总结 or any earlier one, a quarter's 季度总结), a night shift, 18:00 to 08:00
+(:func:`night`, 夜班简报, compared with the night before), or any span (:func:`span`, 时段简报);
+the window before it
 (:meth:`BriefWindow.previous`) is what its figures are compared with (环比): the ``days`` before
 a rolling window, the day, week, month or quarter before a calendar one (the same stretch of
 it, 同期, while the period is still running); the window a year before it
@@ -23,12 +25,13 @@ brief's own at 5 December 24:00, October's at 5 November 24:00), so that an olde
 had longer to close and the figures and their name do not change with the hour the brief is
 made (trial AO m5: 「截至各期末后5天10小时」); a brief of the last days or of a period still
 running at each window's end (截至各期末). 概况 gives each window's moment (办结率截至). Then
-the cases behind them (:mod:`layers.brief_cases`: 新登记案件, 超期案件, 督办案件, 上报案件),
-titles and codes only; and its risk alerts (风险预警): those not closed yet, then those closed
-in the window with who closed them and what was done, each with the basis its class was judged
-on (判定依据: weeks, not the trends page's months, trial AO M3). Persons are counted as the
-feed counts them for the reader (analysts' small counts withheld); an analyst's brief lists no
-case.
+the cases behind them (:mod:`layers.brief_cases`: 交班在办案件, 新登记案件, 超期案件, 督办案件,
+上报案件), titles and codes only, with who holds each case now (:mod:`layers.brief_holders`);
+and its risk alerts (风险预警): those not closed yet, then those closed since the window's start
+with who closed them and what was done (one closed after a past window's end as it stood at
+its end, trial AU M5), each with the basis its class was judged on (判定依据: weeks, not the
+trends page's months, trial AO M3). Persons are counted as the feed counts them for the reader
+(analysts' small counts withheld); an analyst's brief lists no case.
 """
 
 from __future__ import annotations
@@ -151,7 +154,13 @@ class BriefWindow:
     to_date : bool
         A calendar period still running: it ends now, not at the period's end (至今).
     period : {'day', 'week', 'month', 'quarter'} or None
-        The calendar period (None: a rolling window of whole days).
+        The calendar period (None: a rolling window of whole days, a night shift or a span
+        chosen by its times).
+    step : timedelta or None
+        A night shift's or a chosen span's distance to the window before it (:meth:`previous`):
+        a day for a night (the night before), the span's length for a span.
+    before_name : str or None
+        What that window before is called (前一夜班, 此前同样时长).
     """
 
     name: str
@@ -160,6 +169,8 @@ class BriefWindow:
     tag: str
     to_date: bool = False
     period: Period | None = None
+    step: timedelta | None = None
+    before_name: str | None = None
 
     def previous(self) -> BriefWindow:
         """Return the window the brief's figures are compared with (环比).
@@ -188,6 +199,10 @@ class BriefWindow:
         ('此前7日', '2026-11-20 09:30 至 2026-11-27 09:30')
         """
         length = self.end - self.start
+        if self.period is None and self.step is not None:  # a night shift, a chosen span
+            start, end = self.start - self.step, self.end - self.step
+            tag = f"{start.astimezone(CHINA):%Y%m%d%H%M}"
+            return BriefWindow(self.before_name or "上一时段", start, end, tag)
         if self.period is None:
             tag = f"{self.start.astimezone(CHINA):%Y%m%d}"
             return BriefWindow(f"此前{length.days}日", self.start - length, self.start, tag)
@@ -422,6 +437,118 @@ def rolling(days: int, now: datetime) -> BriefWindow:
     """
     return BriefWindow(
         brief_name(days), now - timedelta(days=days), now, f"{now.astimezone(CHINA):%Y%m%d}"
+    )
+
+
+NIGHT = (time(18), time(8))
+"""A night shift (夜班): from 18:00 to 08:00 the next morning, Beijing time."""
+NIGHT_NAME = "夜班简报"
+SPAN_NAME = "时段简报"
+LONGEST_SPAN = timedelta(days=366)
+
+
+def night(day: date | None, now: datetime) -> BriefWindow:
+    """Return the night shift that begins on ``day``: 18:00 to 08:00 the next morning.
+
+    The day shift taking over reads what the night brought (trial AZ M8: only the last 24
+    hours or a calendar day could be chosen). Compared with the night before (前一夜班) and
+    the same night a year before.
+
+    Parameters
+    ----------
+    day : date, optional
+        The day the night begins, in Beijing time; default yesterday (this morning's handover).
+    now : datetime
+        The clock (aware). A night still running ends now (至今).
+
+    Returns
+    -------
+    BriefWindow
+        The night's window, 夜班简报.
+
+    Raises
+    ------
+    InvalidInput
+        The night has not begun.
+
+    Examples
+    --------
+    >>> now = datetime(2026, 12, 6, 8, 20, tzinfo=CHINA)
+    >>> w = night(None, now)
+    >>> w.name, w.tag, w.span_text(), w.to_date
+    ('夜班简报', '20261205-20261206', '2026-12-05 18:00 至 2026-12-06 08:00', False)
+    >>> before = w.previous()
+    >>> before.name, before.span_text()
+    ('前一夜班', '2026-12-04 18:00 至 2026-12-05 08:00')
+    >>> running = night(None, datetime(2026, 12, 6, 6, 30, tzinfo=CHINA))
+    >>> running.span_text(), running.previous().name
+    ('2026-12-05 18:00 至 2026-12-06 06:30（至今）', '前一夜班同期')
+    """
+    first = day or now.astimezone(CHINA).date() - timedelta(days=1)
+    start = datetime.combine(first, NIGHT[0], CHINA)
+    if start >= now:
+        raise InvalidInput(f"{first.isoformat()} 的夜班（18:00 起）尚未开始")
+    end = datetime.combine(first + timedelta(days=1), NIGHT[1], CHINA)
+    running = end > now
+    return BriefWindow(
+        NIGHT_NAME,
+        start,
+        min(end, now),
+        f"{first:%Y%m%d}-{first + timedelta(days=1):%Y%m%d}",
+        to_date=running,
+        step=timedelta(days=1),
+        before_name="前一夜班同期" if running else "前一夜班",
+    )
+
+
+def span(start: datetime, end: datetime, now: datetime) -> BriefWindow:
+    """Return a window chosen by its start and end (a shift of any hours: 时段简报).
+
+    Parameters
+    ----------
+    start, end : datetime
+        The window; a time without a zone is Beijing time. An end after ``now`` is now.
+    now : datetime
+        The clock (aware).
+
+    Returns
+    -------
+    BriefWindow
+        Compared with the same length of time just before it (此前同样时长).
+
+    Raises
+    ------
+    InvalidInput
+        The end is not after the start, the start is not before now, or the window is
+        longer than a year.
+
+    Examples
+    --------
+    >>> now = datetime(2026, 12, 6, 9, 0, tzinfo=CHINA)
+    >>> w = span(datetime(2026, 12, 5, 20, 0), datetime(2026, 12, 6, 7, 30), now)
+    >>> w.name, w.tag, w.span_text()
+    ('时段简报', '202612052000-202612060730', '2026-12-05 20:00 至 2026-12-06 07:30')
+    >>> w.previous().name, w.previous().span_text()
+    ('此前同样时长', '2026-12-05 08:30 至 2026-12-05 20:00')
+    """
+    start, end = (t if t.tzinfo else t.replace(tzinfo=CHINA) for t in (start, end))
+    if end <= start:
+        raise InvalidInput("时段的结束时间须晚于开始时间")
+    if start >= now:
+        raise InvalidInput("时段的开始时间须早于现在")
+    if end - start > LONGEST_SPAN:
+        raise InvalidInput("时段最长 366 天，请缩短时段或选择月总结、季度总结")
+    first, last = start.astimezone(CHINA), end.astimezone(CHINA)
+    running = end > now
+    end = min(end, now)
+    return BriefWindow(
+        SPAN_NAME,
+        start,
+        end,
+        f"{first:%Y%m%d%H%M}-{last:%Y%m%d%H%M}",
+        to_date=running,
+        step=end - start,
+        before_name="此前同样时长",
     )
 
 
@@ -727,8 +854,15 @@ NOTES: dict[str, str] = {
     "办结率为时段内受理的案件中截至{resolved}已办结的比例。"
     "写「—」的：办结率为时段内没有受理案件，视频在线率为没有视频点位，走访逾期为不予显示的人数"
     "（人数较少，或由合计减去已显示的数即可推算出人数较少的单位：互补隐藏，保护小数）。",
+    "交班在办案件": "生成时辖区内未办结的案件，一个事项一行：原案与其在办的重复反映并为一行，"
+    "「重复反映」写共反映几次及重复件编号；风险最高的在前，同级按登记时间从早到晚。"
+    "承办为现在由谁办理：派给的网格员（及其网格）、下级单位或职能部门，未派单的为办理层级的单位"
+    "（尚未派单）；承办起始为派单时间，未派单的为最近一次登记、分流、撤回派单、退回、上报、交办"
+    "或重新办理的时间；承办状态为派单的进展（已派单、已受理、已到场）或案件状态；最近变动写此前"
+    "派单如何结束（撤回派单、退回）及原承办人。吹哨/派往部门每个部门一行：已反馈、已受理、已办结、"
+    "已退回，或未响应及至生成时已等的时长。",
     "新登记案件": "统计时段内登记的辖区案件（任何层级、任何状态），即近期受理所计的案件，"
-    "按登记时间从早到晚；办理层级、当前状态为生成时的情况。",
+    "按登记时间从早到晚；办理层级、当前状态、承办等为生成时的情况，各列的意思同交班在办案件。",
     "超期案件": "生成时辖区内未办结且已过办理时限的案件（任何层级），超期最久的在前；"
     "超期时长算至生成时。",
     "督办案件": "统计时段内被督办的辖区案件，及此前督办、生成时仍在办理的案件，"
@@ -737,8 +871,9 @@ NOTES: dict[str, str] = {
     "本期督办写「否（统计时段后督办）」，督办时间等为其最近一次督办的。",
     "上报案件": "统计时段内从辖区的每一次上报（上报次数所计），按上报时间从早到晚；"
     "当前状态为生成时的情况。",
-    "风险预警": "生成时尚未关闭的预警，及统计时段内关闭的预警；统计时段结束后才发出的预警不列，"
-    "统计时段结束后才签收的，状态为统计时段末的（待处置），注明「统计时段后签收」。热点预警的类别（新增、连续、加剧、"
+    "风险预警": "生成时尚未关闭的预警，及统计时段开始后关闭的预警；统计时段结束后才发出的预警不列，"
+    "统计时段结束后才签收或关闭的，状态为统计时段末的（待处置或已签收），注明「统计时段后签收」"
+    "「统计时段后关闭」，关闭人、关闭时间照列。热点预警的类别（新增、连续、加剧、"
     "持续、零星热点）按最近一次热点分析判定：按周分期，看一个六边形单元及相邻单元，期数和时段见"
     "「判定依据」；研判分析页和研判报告的新兴热点模式按月分期（全部 24 个月）判定、按村（社区）"
     "统计六边形单元数，口径不同，同一村（社区）在两处的类别可能不同。",
@@ -915,7 +1050,9 @@ def workbook(
     feed : dict
         The unit's command feed over the window (:func:`layers.command.feed`).
     closed : list of dict
-        The unit's alerts closed in the window (:func:`layers.alerts.listed`).
+        The unit's alerts closed since the window's start (:func:`layers.alerts.listed`): those
+        closed in it, and, for a past window, those closed after its end, which are listed as
+        they stood at its end (trial AU M5: they were in neither list).
     window : BriefWindow
         The window.
     now : datetime
@@ -995,6 +1132,7 @@ def workbook(
                 f"督办 {cases.supervised.total} 件，上报 {cases.escalations.total} 次",
             )
         )
+        facts.append(("交班", handover_text(cases.open_cases, cases.open_now.total, now)))
     for key, value in facts:
         summary.append([key, value])
     rows = [_kpi_row(unit, "本级合计")] + [_kpi_row(c, c["level_label"]) for c in feed["children"]]
@@ -1020,7 +1158,9 @@ def workbook(
     if cases is not None:
         _case_sheets(book, cases, now)
     end = window.end  # a past window's brief: what came after its end is not its own
-    shown = [a for a in feed["alerts"] if _at(a["created_at"]) < end] + closed
+    # issued before its end: those still open, those closed since its start (closed only
+    # after its end: as they stood at its end, trial AU M5)
+    shown = [a for a in [*feed["alerts"], *closed] if _at(a["created_at"]) < end]
     table_sheet(
         book,
         "风险预警",
@@ -1180,6 +1320,7 @@ def _with_kpi(feed: dict[str, Any], key: str, values: Mapping[str, Any]) -> dict
 
 
 def _moment(value: datetime | None) -> str:
+    """Return a time as the brief writes it, in Beijing time ("" for None)."""
     return "" if value is None else f"{value.astimezone(CHINA):%Y-%m-%d %H:%M}"
 
 
@@ -1193,13 +1334,59 @@ def _case_cells(case: ListedCase) -> list[Any]:
     ]
 
 
+HOLDING_HEADERS = ["承办", "承办起始", "承办状态", "吹哨/派往部门", "重复反映"]
+"""The columns that say who holds a case now (:class:`layers.brief_holders.Holding`)."""
+HANDOVER_SHEET = "交班在办案件"
+"""The sheet of the open cases and who holds each (trial AZ M8)."""
+
+
+def _holding_cells(cases: BriefCases, case: ListedCase, *, change: bool = False) -> list[Any]:
+    """承办, 承办起始, 承办状态 (with 最近变动 when ``change``), 吹哨/派往部门, 重复反映."""
+    held = cases.holdings.get(case.case_id) if case.case_id is not None else None
+    if held is None:
+        return ["", "", "", *([""] if change else []), "", ""]
+    return [
+        held.holder,
+        _moment(held.since),
+        held.progress,
+        *([held.change] if change else []),
+        "\n".join(held.departments) or "无",
+        held.repeats,
+    ]
+
+
 def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
-    """Add 新登记案件, 超期案件, 督办案件 and 上报案件."""
+    """Add 交班在办案件, 新登记案件, 超期案件, 督办案件 and 上报案件."""
     head = ["案件编号", "标题", "类别", "风险等级"]
     _list_sheet(
         book,
+        HANDOVER_SHEET,
+        [
+            *head,
+            "所在单位",
+            "登记时间",
+            "当前状态",
+            *HOLDING_HEADERS[:3],
+            "最近变动",
+            *HOLDING_HEADERS[3:],
+        ],
+        [
+            [
+                *_case_cells(c),
+                c.area_name,
+                _moment(c.reported_at),
+                CaseState.label_of(c.state),
+                *_holding_cells(cases, c, change=True),
+            ]
+            for c in cases.open_now.rows
+        ],
+        cases.open_now,
+        counted="个事项",
+    )
+    _list_sheet(
+        book,
         "新登记案件",
-        [*head, "来源渠道", "登记时间", "办理层级", "当前状态", "所在单位"],
+        [*head, "来源渠道", "登记时间", "办理层级", "当前状态", "所在单位", *HOLDING_HEADERS],
         [
             [
                 *_case_cells(c),
@@ -1208,6 +1395,7 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
                 level_text(c.handling_level),
                 CaseState.label_of(c.state),
                 c.area_name,
+                *_holding_cells(cases, c),
             ]
             for c in cases.reported.rows
         ],
@@ -1302,6 +1490,34 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
     )
 
 
+def handover_text(open_cases: int, matters: int, now: datetime) -> str:
+    """Return what 概况 says of the open cases the day shift takes over (交班).
+
+    Parameters
+    ----------
+    open_cases : int
+        The area's open cases at generation, repeats included.
+    matters : int
+        The rows of 交班在办案件: open cases less the open repeats of open originals.
+    now : datetime
+        When the brief is made.
+
+    Returns
+    -------
+    str
+        The sentence.
+
+    Examples
+    --------
+    >>> handover_text(97, 80, datetime(2026, 12, 6, 8, 5, tzinfo=CHINA))
+    '截至 2026-12-06 08:05 在办 97 件，合 80 个事项（重复反映并入原案），承办人等见「交班在办案件」'
+    >>> handover_text(3, 3, datetime(2026, 12, 6, 8, 5, tzinfo=CHINA))
+    '截至 2026-12-06 08:05 在办 3 件，承办人等见「交班在办案件」'
+    """
+    merged = f"，合 {matters} 个事项（重复反映并入原案）" if matters != open_cases else ""
+    return f"截至 {_moment(now)} 在办 {open_cases} 件{merged}，承办人等见「{HANDOVER_SHEET}」"
+
+
 def _list_sheet(
     book: Workbook,
     title: str,
@@ -1340,7 +1556,10 @@ def _at(value: str) -> datetime:
 
 
 def _alert_row(alert: dict[str, Any], end: datetime) -> list[Any]:
-    """Return an alert's row; one acknowledged after the window's ``end`` as it stood then."""
+    """Return an alert's row; one acknowledged or closed after ``end`` as it stood then.
+
+    「待处置（统计时段后签收、关闭）」, with who closed it and when.
+    """
 
     def moment(value: str | None) -> str:
         if value is None:
@@ -1349,8 +1568,20 @@ def _alert_row(alert: dict[str, Any], end: datetime) -> list[Any]:
 
     state = AlertState.label_of(alert["state"])
     acknowledged = alert.get("acknowledged_at")
-    if alert["state"] != AlertState.CLOSED and acknowledged and _at(acknowledged) >= end:
-        state = f"{AlertState.OPEN.label}（{AFTER_WINDOW}签收）"
+    later = []  # what was done only after the window's end
+    if acknowledged and _at(acknowledged) >= end:
+        later.append("签收")
+    if (
+        alert["state"] == AlertState.CLOSED
+        and alert["closed_at"]
+        and _at(alert["closed_at"]) >= end
+    ):
+        later.append("关闭")
+    if later:
+        then = (
+            AlertState.ACKNOWLEDGED if acknowledged and _at(acknowledged) < end else AlertState.OPEN
+        )
+        state = f"{then.label}（{AFTER_WINDOW}{'、'.join(later)}）"
     return [
         state + ("（热点已消退）" if alert["faded"] else ""),
         alert["title"],

@@ -290,6 +290,7 @@ def test_the_weeks_lists_hold_exactly_its_cases(
         "概况",
         "简报",
         "环比同比",
+        "交班在办案件",
         "新登记案件",
         "超期案件",
         "督办案件",
@@ -308,6 +309,11 @@ def test_the_weeks_lists_hold_exactly_its_cases(
         "办理层级",
         "当前状态",
         "所在单位",
+        "承办",
+        "承办起始",
+        "承办状态",
+        "吹哨/派往部门",
+        "重复反映",
     ]
     week = ["new_start", "new_a1", "new_escalated", "new_done", "new_repeat"]
     assert _codes(reported) == _named(seeded, *week)
@@ -322,9 +328,37 @@ def test_the_weeks_lists_hold_exactly_its_cases(
         "办理层级": "乡镇（街道）级",
         "当前状态": "已分流",
         "所在单位": "甲一街道测试村2",
+        # who holds it now: its township, which has still to dispatch it (trial AZ M8)
+        "承办": "甲一街道（尚未派单）",
+        "承办起始": None,  # put there by no event
+        "承办状态": "已分流",
+        "吹哨/派往部门": "无",
+        "重复反映": None,
     }
     escalated = dict(zip(reported[0], reported[3], strict=True))
     assert (escalated["当前状态"], escalated["办理层级"]) == ("已上报", "县级")
+    # the county holds what the township escalated to it, since the 上报
+    assert (escalated["承办"], escalated["承办起始"]) == ("甲区（尚未派单）", "2025-09-17 11:00")
+    # a repeat names its original, the original how many reports it has
+    repeats = {r[0]: r[-1] for r in reported[1:]}
+    original, repeat = seeded.codes["new_a1"], seeded.codes["new_repeat"]
+    assert repeats[original] == f"共反映 2 次（重复反映 1 次：{repeat}）"
+    assert repeats[repeat] == f"重复反映，原案 {original}"
+    # the open cases to hand over: one row a matter, the open repeat in its original's row
+    handover = sheets["交班在办案件"]
+    assert handover[0][-6:] == [
+        "承办",
+        "承办起始",
+        "承办状态",
+        "最近变动",
+        "吹哨/派往部门",
+        "重复反映",
+    ]
+    held = {r[0]: dict(zip(handover[0], r, strict=True)) for r in handover[1:]}
+    assert original in held and repeat not in held
+    assert held[original]["重复反映"] == f"共反映 2 次（重复反映 1 次：{repeat}）"
+    assert held[seeded.codes["new_escalated"]]["最近变动"] == "上报（甲一街道值班员）"
+    assert seeded.codes["new_done"] not in held  # settled
     kpis = {row[2]: row for row in sheets["简报"][1:]}
     column = sheets["简报"][0].index("近期受理")
     assert kpis[COUNTY_A][column] == len(week)
@@ -416,7 +450,8 @@ def test_a_townships_lists_keep_to_its_area(
         seeded, "new_start", "new_a1", "new_escalated", "new_repeat"
     )
     # 所在单位 from below the brief's unit: the village alone in the township's brief
-    assert [row[-1] for row in sheets["新登记案件"][1:]] == [
+    column = sheets["新登记案件"][0].index("所在单位")
+    assert [row[column] for row in sheets["新登记案件"][1:]] == [
         "测试村2",
         "测试村1",
         "测试村2",

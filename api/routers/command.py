@@ -6,7 +6,9 @@ alerts but an empty ``queue``: they see aggregates, never individual cases.
 ``GET /api/command/{code}/brief.xlsx?days=7`` is the feed's figures over a day, a week or a
 month up to now (日汇总、周研判、月总结, :mod:`layers.work_brief`); ``?period=month`` is last
 month's, ``?period=month&date=2026-09-01`` that of September (``day``, ``week`` and ``quarter``,
-the 季度总结, alike). The
+the 季度总结, alike); ``?shift=night`` last night's shift, 18:00 to 08:00 (``&date=`` the day it
+begins), ``?start=…&end=…`` any span (a time without a zone is Beijing time), for the shift
+taking over (交班: who holds each open case, :mod:`layers.brief_holders`). The
 brief compares the window's figures with the feed's over the window before (环比) and over the
 same window a year before (同比), each window's 办结率 read the same whole days after its end (a
 past period's at the end of the day before the brief is made, the last days' at each window's
@@ -17,8 +19,8 @@ end: :meth:`layers.work_brief.BriefWindow.resolved_at`,
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-from typing import Annotated, Any
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
@@ -89,17 +91,45 @@ def brief(
         Query(description="A calendar day, week, month or quarter instead"),
     ] = None,
     day: Annotated[
-        date | None, Query(alias="date", description="A day of that period (YYYY-MM-DD)")
+        date | None,
+        Query(
+            alias="date",
+            description="A day of that period (YYYY-MM-DD); with shift=night, the day it begins",
+        ),
     ] = None,
+    shift: Annotated[
+        Literal["night"] | None,
+        Query(description="A night shift, 18:00 to 08:00 the next morning (Beijing time)"),
+    ] = None,
+    start: Annotated[
+        datetime | None, Query(description="A window's start (no zone: Beijing time)")
+    ] = None,
+    end: Annotated[datetime | None, Query(description="Its end (no zone: Beijing time)")] = None,
 ) -> Response:
     """Return the KPIs over the window, before it (环比), a year before (同比), cases, alerts."""
     now = utcnow()
-    if period is None:
+    chosen = [n for n, v in (("days", days), ("period", period), ("shift", shift)) if v]
+    if start is not None or end is not None:
+        chosen.append("start/end")
+    if len(chosen) > 1:
+        raise InvalidInput(
+            "days（最近天数）、period（自然日、周、月、季度）、shift（夜班）与 start/end（时段）"
+            "只能给出一个"
+        )
+    if start is not None or end is not None:
+        if start is None or end is None:
+            raise InvalidInput("时段须同时给出开始时间 start 和结束时间 end")
         if day is not None:
-            raise InvalidInput("给出日期时须同时给出简报周期 period（day、week、month 或 quarter）")
+            raise InvalidInput("给出时段 start/end 时不能再给出日期 date")
+        window = work_brief.span(start, end, now)
+    elif shift is not None:
+        window = work_brief.night(day, now)
+    elif period is None:
+        if day is not None:
+            raise InvalidInput(
+                "给出日期时须同时给出简报周期 period（day、week、month 或 quarter）或 shift=night"
+            )
         window = work_brief.rolling(days or 7, now)
-    elif days is not None:
-        raise InvalidInput("days（最近天数）与 period（自然日、周、月、季度）只能给出一个")
     else:
         window = work_brief.calendar(period, day, now)
     actor = actor_of(user)
@@ -165,8 +195,7 @@ def brief(
         scope_range(code),
         state="closed",
         limit=500,
-        closed_since=window.start,
-        closed_before=window.end,
+        closed_since=window.start,  # and after its end: listed as open at its end (AU M5)
         min_count=trends.min_count_for(actor, of="cases"),
     )
     return xlsx_response(
