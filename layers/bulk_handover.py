@@ -7,6 +7,10 @@ next level down its place lies in). Each case goes through :func:`layers.cases.a
 savepoint of its own: a case the workflow refuses (another desk took it, it is no longer the
 level's, the unit chosen does not contain it) is rolled back alone, its refusal audited as the
 single 交办's would be and listed in Chinese, and the others still go.
+
+交办并督办 (:func:`hand_down_and_supervise`) is the city's step on a case the county has just
+上报'd: it may 督办 the case only once it has 交办'd it back, and now does both at once (trial AZ
+m8), offered where :func:`offered` says.
 """
 
 from __future__ import annotations
@@ -252,3 +256,122 @@ def _unit_names(session: Session, codes: set[str]) -> dict[str, str]:
         select(Jurisdiction.code, Jurisdiction.name).where(Jurisdiction.code.in_(sorted(codes)))
     )
     return {str(code): str(name) for code, name in rows}
+
+
+# ------------------------------------------------------------------------ 交办并督办
+
+HAND_DOWN_SUPERVISE = "hand_down_supervise"
+"""The combined step as :func:`offered` lists it beside the workflow's actions."""
+HAND_DOWN_SUPERVISE_LABEL = "交办并督办"
+
+
+def offered(case: Case, actor: Actor, actions: Sequence[str], *, now: datetime) -> bool:
+    """Whether 交办并督办 is offered: a commander's own case it may 交办 but not 督办.
+
+    A case the county has just 上报'd is the city's own: the city may not 督办 it (督办 is a
+    superior's) until it has 交办'd it back, which the duty officer did not see (trial AZ m8).
+    The step is offered where the 交办 is and a 督办 would be right after it: the actor's level
+    handles the case, it is a commander (who 督办s), and no 督办 stands.
+
+    Parameters
+    ----------
+    case : Case
+        The case.
+    actor : Actor
+        Who reads it.
+    actions : sequence of str
+        The workflow actions open to the actor now (:func:`layers.cases.actions_open_to`).
+    now : datetime
+        The time (a 督办 standing until later is not made again).
+
+    Returns
+    -------
+    bool
+        Whether to offer it.
+    """
+    return (
+        "hand_down" in actions
+        and "supervise" not in actions
+        and actor.role in workflow.RULES["supervise"].roles
+        and actor.level == case.handling_level
+        and not workflow.supervision_stands(case.supervision_deadline, now)
+    )
+
+
+def hand_down_and_supervise(
+    session: Session,
+    case_id: int,
+    *,
+    actor: Actor,
+    now: datetime,
+    expected_version: int | None,
+    note: str | None,
+    deadline: datetime | str | None,
+    unit_code: str | None = None,
+    limits_config: dict[str, Any] | None = None,
+) -> Case:
+    """交办 a case to the level below and 督办 it there, in one step (trial AZ m8).
+
+    Two events, each through the workflow's own check (:func:`layers.cases.act`): the 交办
+    (its 交办意见 the note) and then, the case now the lower level's, the 督办 with the same note
+    as 督办意见 and its 督办时限. Either refused, nothing is done (the caller rolls back).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor (committed by the caller).
+    case_id : int
+        The case.
+    actor : Actor
+        Who hands it down and supervises it.
+    now : datetime
+        Time of both.
+    expected_version : int or None
+        The version the client saw.
+    note : str or None
+        The 督办意见, also the 交办意见 (required).
+    deadline : datetime or str or None
+        The 督办时限 (timezone-aware, after ``now``).
+    unit_code : str, optional
+        The unit it goes to; by default the one of the level below containing it.
+    limits_config : dict, optional
+        Deadline configuration.
+
+    Returns
+    -------
+    Case
+        The case, handed down and under the 督办.
+
+    Raises
+    ------
+    InvalidInput
+        No note, no or a bad 督办时限, or a unit that does not contain the case.
+    Conflict, Forbidden, NotFound
+        As the 交办 or the 督办 alone would.
+    """
+    if not (note or "").strip():
+        raise InvalidInput(workflow.note_refusal("supervise", "triaged"))
+    if deadline is None or deadline == "":
+        raise InvalidInput("请填写督办时限")
+    case = cases.act(
+        session,
+        case_id,
+        "hand_down",
+        actor=actor,
+        now=now,
+        expected_version=expected_version,
+        note=note,
+        params={"unit_code": unit_code} if unit_code else {},
+        limits_config=limits_config,
+    )
+    return cases.act(
+        session,
+        case_id,
+        "supervise",
+        actor=actor,
+        now=now,
+        expected_version=case.version,
+        note=note,
+        params={"deadline": deadline},
+        limits_config=limits_config,
+    )

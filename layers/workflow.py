@@ -851,5 +851,9 @@ def _level_refusal(
         return f"{rule.label}须由办理该案件的{case_level}级填写：您在{own}级"
     if rule.level is LevelRule.ABOVE:
         after = "，或派单后由派单的本级发起" if rule is RULES["remind"] else ""
-        return f"{rule.label}须由上级发起{after}：该案件由{case_level}级办理，您在{own}级"
+        said = f"{rule.label}须由上级发起{after}：该案件由{case_level}级办理，您在{own}级"
+        if rule is RULES["supervise"] and actor_level == handling_level < 5:
+            # the city's own case, just 上报'd to it: hand it down and supervise (trial AZ m8)
+            said += "；如需下级限期办理，请用「交办并督办」一步完成（即先交办给下级，再督办）"
+        return said
     return f"该案件由{case_level}级办理，{own}级不能{rule.label}，请由{case_level}级或其上级办理"

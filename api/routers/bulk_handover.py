@@ -1,20 +1,35 @@
-"""批量交办: ``POST /api/cases/hand-down`` hands several cases down in one call (trial AZ M9).
+"""批量交办 and 交办并督办: a superior's 交办 of several cases, or of one with its 督办.
+
+``POST /api/cases/hand-down`` hands several cases down in one call (trial AZ M9).
 
 Each case goes through the single 交办's workflow check in a savepoint of its own
 (:func:`layers.bulk_handover.hand_down_many`): the answer lists the cases handed down and those
 refused with the reason, and ``message`` says it (已交办 N 件，M 件未交办：…). Only a request
 that can do nothing (no case, too many, no 交办意见) is refused as a whole (422).
+
+``POST /api/cases/{id}/hand-down-supervise`` (交办并督办) hands a case of the reader's own level
+down and 督办s it there in one step (trial AZ m8): the city could not 督办 a case the county had
+just 上报'd until it had 交办'd it back. ``GET /{id}/allowed`` offers it where it applies
+(``hand_down_supervise``).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header, Response
 from pydantic import BaseModel, Field
 
 from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
-from api.routers.cases import actor_of, audited_refusal
+from api.routers.cases import (
+    IdPath,
+    actor_of,
+    audited_refusal,
+    case_json,
+    latest_of,
+    parse_version,
+)
 from layers import bulk_handover
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -65,3 +80,45 @@ def hand_down_many(
         )
         session.commit()
     return outcome.as_json()
+
+
+class HandDownSuperviseIn(BaseModel):
+    """A 交办并督办: the 督办意见 (the 交办意见 too), the 督办时限, optionally the unit."""
+
+    version: int | None = Field(default=None, description="The case version you saw (or If-Match)")
+    note: str | None = Field(default=None, max_length=2000, description="督办意见 (required)")
+    deadline: datetime | None = Field(default=None, description="督办时限, with its time zone")
+    unit_code: str | None = Field(default=None, pattern=r"^\d{12}$")
+
+
+@router.post(
+    "/{case_id}/hand-down-supervise",
+    summary="Hand a case down and supervise it there (交办并督办)",
+    responses={409: {"description": "Illegal transition or stale version; lists `allowed`"}},
+)
+def hand_down_supervise(
+    case_id: IdPath,
+    body: HandDownSuperviseIn,
+    user: BusinessUser,
+    session: SessionDep,
+    limits: DeadlinesDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=40)] = None,
+) -> dict[str, Any]:
+    """交办 the case to the level below, then 督办 it, both checked as alone; one transaction."""
+    now = utcnow()
+    with audited_refusal(session, user, "case.hand_down_supervise", "case", str(case_id)):
+        case = bulk_handover.hand_down_and_supervise(
+            session,
+            case_id,
+            actor=actor_of(user),
+            now=now,
+            expected_version=parse_version(if_match, body.version),
+            note=body.note,
+            deadline=body.deadline,
+            unit_code=body.unit_code,
+            limits_config=limits,
+        )
+        session.commit()
+    response.headers["ETag"] = f'"{case.version}"'
+    return case_json(case, user, now=now, limits_config=limits, latest=latest_of(session, case))

@@ -44,6 +44,7 @@ from layers import (
     dispatch,
     workflow,
 )
+from layers.bulk_handover import HAND_DOWN_SUPERVISE, HAND_DOWN_SUPERVISE_LABEL, offered
 from layers.errors import DomainError, Forbidden, InvalidInput
 from layers.model import Case, CaseEvent, Role
 from layers.workflow import Actor
@@ -617,28 +618,36 @@ def allowed(
     Each action says what its note is called when it must have one (``note_required``, e.g.
     退回原因, a 销号 without 回访's 不回访的原因), else None; 上报 and 交办 the level they send
     the case to (``to_level``). A 上报 offered to a level above the case's handling level is
-    labelled 提级办理 (it takes the case up, trial AM N10).
+    labelled 提级办理 (it takes the case up, trial AM N10). 交办并督办 (``hand_down_supervise``,
+    ``POST /{id}/hand-down-supervise``) follows where the reader's level may 交办 its own case
+    but not 督办 it (trial AZ m8).
     """
     case = _read_case(case_id, user, session, response)
     actor = actor_of(user)
-    names = cases.actions_open_to(session, case, actor, now=utcnow())
+    now = utcnow()
+    names = cases.actions_open_to(session, case, actor, now=now)
     moves = {"escalate": cases.escalation_target(case), "hand_down": cases.hand_down_target(case)}
-    return {
-        "case_id": case.id,
-        "state": case.state,
-        "version": case.version,
-        "allowed": [
+    listed = [
+        {
+            "action": n,
+            "label": workflow.action_label(
+                n, actor_level=actor.level, handling_level=case.handling_level
+            ),
+            "note_required": workflow.note_required(n, case.state),
+            "to_level": moves.get(n),
+        }
+        for n in names
+    ]
+    if offered(case, actor, names, now=now):  # the city's own case (trial AZ m8)
+        listed.append(
             {
-                "action": n,
-                "label": workflow.action_label(
-                    n, actor_level=actor.level, handling_level=case.handling_level
-                ),
-                "note_required": workflow.note_required(n, case.state),
-                "to_level": moves.get(n),
+                "action": HAND_DOWN_SUPERVISE,
+                "label": HAND_DOWN_SUPERVISE_LABEL,
+                "note_required": workflow.NOTE_REQUIRED["supervise"],
+                "to_level": moves["hand_down"],
             }
-            for n in names
-        ],
-    }
+        )
+    return {"case_id": case.id, "state": case.state, "version": case.version, "allowed": listed}
 
 
 @router.post("/{case_id}/reporter", summary="Read the reporter's clear contact (audited)")
