@@ -1,9 +1,10 @@
-"""批量交办 on the county's 调度台, in headless Chromium on the 华宁县 demo (trial AZ M9).
+"""批量交办 on the county's 调度台 and 交办并督办 on the city's case page (trial AZ M9, m8).
 
 The county's hotline cases waited at the county until handed down one by one. Under 待派单 the
 county ticks several, chooses a township (or 按属地交办), writes one 交办意见 and confirms once:
 the cases of that township go, the one lying in another is listed with the reason and stays,
-and a second 按属地交办 sends it to its own township.
+and a second 按属地交办 sends it to its own township. The city 交办s a case the county has just
+上报'd and 督办s it in one dialog (交办并督办), in Headless Chromium on the 华宁县 demo.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import _desk, _register, _token
+from tests.test_console_dispatch import _act, _desk, _register, _token
 from tests.workflow_data import delete_cases
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("console")]
@@ -133,4 +134,46 @@ def test_the_county_hands_several_cases_down_at_once(
     expect(items[2]).to_be_hidden()
     assert _levels(demo, [elsewhere["id"]])[elsewhere["id"]] == (4, other)
     page.screenshot_step("3-the-last-to-its-own-township")
+    page.assert_clean(demo.origin)
+
+
+def test_the_city_hands_an_escalated_case_down_and_supervises_it_in_one_step(
+    page: RecordedPage, console_demo: ConsoleDemo, made: list[int]
+) -> None:
+    """交办并督办 on the case page (trial AZ m8): one dialog, one 督办意见, both steps done."""
+    demo = console_demo
+    desk = _desk(demo)
+    county = demo.data.county_code.ljust(12, "0")
+    city = demo.data.county_code[:4].ljust(12, "0")
+    order = "请华宁县于明日8时前报送处置情况"
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        below = _token(client, demo.username("commander", county))
+        up = _register(
+            client, below, desk.spot, "交办并督办测试：工业园区欠薪", "labour_wages", 0.0015
+        )
+        made.append(up["id"])
+        _act(client, below, up["id"], "escalate", "涉及多家企业，县级协调不了")
+    login(page, demo.origin, demo.username("commander", city), next_path=f"/cases/{up['id']}")
+    page.wait_for_url(f"{demo.origin}/cases/{up['id']}")
+    expect(page.locator("#cz-actions [data-action='supervise']")).to_have_count(0)
+    step = page.locator("#cz-actions [data-action='hand_down_supervise']")
+    expect(step).to_have_text("交办并督办")
+    step.click()
+    expect(page.locator("#cz-action-title")).to_have_text("交办并督办：交办至县级，同时督办")
+    expect(page.locator("#cz-action-note-label")).to_have_text("督办意见（必填）")
+    expect(page.locator("#cz-p-deadline")).not_to_have_value("")
+    page.locator("#cz-action-note").fill(order)
+    page.screenshot_step("1-hand-down-and-supervise")
+    page.locator("#cz-action-submit").click()
+    timeline = page.locator("#cz-timeline")
+    expect(timeline.locator("tr", has_text="交办")).to_contain_text(order)
+    expect(timeline.locator("tr", has_text="督办").last).to_contain_text(order)
+    expect(page.locator("#cz-actions [data-action='hand_down_supervise']")).to_have_count(0)
+    with demo.owner.connect() as conn:
+        row = conn.execute(
+            text("SELECT handling_level, supervision_deadline FROM cases WHERE id = :id"),
+            {"id": up["id"]},
+        ).one()
+    assert row.handling_level == 3 and row.supervision_deadline is not None
+    page.screenshot_step("2-handed-down-and-supervised")
     page.assert_clean(demo.origin)

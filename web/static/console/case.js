@@ -677,16 +677,22 @@
     page.action = action;
     const behalf = behalfOf(action);
     $("cz-action-title").textContent = behalf ? "代 " + behalf + " 登记" + actionLabel(action) : actionTitle(action, toLevel);
+    // 交办并督办: the level's own case handed down and 督办'd there at once (trial AZ m8)
+    const both = action === "hand_down_supervise";
+    const below = both ? zz.label("handling_level", toLevel) : "";
+    if (both) $("cz-action-title").textContent = "交办并督办：交办至" + below + "，同时督办";
     // 退回 must say why: the field says so and the browser asks before the server refuses
     $("cz-action-note-label").textContent = noteRequired ? noteRequired + "（必填）" : "办理说明（选填）";
     $("cz-action-note").required = Boolean(noteRequired);
-    $("cz-action-note").placeholder = (noteRequired && NOTE_HINTS[action]) || "";
+    $("cz-action-note").placeholder = both ? "如：请于明日8时前报送处置情况" : (noteRequired && NOTE_HINTS[action]) || "";
     // what was typed and not sent survives a reload of the tab (trial W's worker lost his note)
     $("cz-action-note").value = sessionStorage.getItem(draftKey(action)) || "";
-    $("cz-action-params").innerHTML = FORMS[action] ? FORMS[action](c) : "";
+    $("cz-action-params").innerHTML = FORMS[both ? "supervise" : action] ? FORMS[both ? "supervise" : action](c) : "";
     offerPhotos(action);
     if (action === "summon") zz.departmentChoices($("cz-p-departments"), true);
-    const lead = actionLead(action, c, toLevel);
+    const lead = both
+      ? "交办后由" + below + "办理，同时督办：督办意见即交办意见，" + below + "须在督办时限前报送办理情况。"
+      : actionLead(action, c, toLevel);
     if (lead) $("cz-action-params").insertAdjacentHTML("afterbegin", '<p class="mb-1" id="cz-action-lead">' + zz.esc(lead) + "</p>");
     const warning = action === "escalate" ? zz.escalationWarning(page.detail && page.detail.dispatches) : "";
     if (warning) $("cz-action-params").insertAdjacentHTML("afterbegin", '<p class="text-danger mb-1" id="cz-escalate-warning">' + zz.esc(warning) + "</p>");
@@ -738,6 +744,12 @@
       submit.disabled = true;
       if (photos) {
         await sendWithPhotos(action, $("cz-action-note").value.trim());
+      } else if (action === "hand_down_supervise") {
+        // 交办并督办: both steps in one request, or neither (trial AZ m8)
+        await zz.api("/api/cases/" + caseId + "/hand-down-supervise", {
+          method: "POST",
+          json: { version: page.case.version, note: $("cz-action-note").value.trim() || null, deadline: zz.fromInputTime($("cz-p-deadline").value) },
+        });
       } else {
         await zz.api("/api/cases/" + caseId + "/actions/" + action, {
           method: "POST",
@@ -749,7 +761,8 @@
       picked = [];
       sessionStorage.removeItem(draftKey(action));
       // what happened (反馈已提交, 已退回, 已办结 …), not 「处置反馈：已完成」 (trial AQ m3)
-      zz.toast(zz.label("case_action_done", action) + (photos ? "（附现场照片 " + photos + " 张）" : ""), "success");
+      const done = action === "hand_down_supervise" ? "已交办并督办" : zz.label("case_action_done", action);
+      zz.toast(done + (photos ? "（附现场照片 " + photos + " 张）" : ""), "success");
       await load();
     } catch (err) {
       let text = zz.errorText(err);
