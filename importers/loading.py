@@ -106,6 +106,7 @@ from importers.within import (
     refused_rows,
 )
 from layers import (
+    address_townships,
     camera_retirement,
     case_import,
     case_repeats,
@@ -335,6 +336,8 @@ def load(
         elif options.given_crs is not None and on_file is not None:
             crs_corrected = _check_given_crs(conn, kind, (name, part), on_file, options, checks)
         checks.add(_database_checks(conn, kind, name, columns, checks, options, high))
+        if kind.name == "cases" and checks.has("address") and kind.geometry in columns:
+            checks.add(_addresses_elsewhere(conn, name, str(kind.geometry), checks))
         if kind.name == "cases" and records[case_import.UNTITLED_TYPE].notna().any():
             case_import.place_titles(conn, name)  # placed now: titled by its place
         if within is not None and given is not None:
@@ -454,6 +457,8 @@ def load(
             computed=computed,
             joined=links.joined,
         )
+        if cases and checks.has("address"):  # 地址与位置不符 on the cases (trial AX M4)
+            address_townships.record(conn, stage.name, options.user)
         if persons_before is not None:  # under the person: the fields changed (trial AW M1)
             person_import_changes.audit_changes(
                 conn, persons_before, import_id=options.import_id, user=options.user
@@ -1070,6 +1075,33 @@ def _defer_if_worth_it(
         return None
     tables = (table, *_LOGS.get(kind.name, ()))
     return defer(conn, tables)
+
+
+ADDRESS_ELSEWHERE_RULE = "{said}：已按点位导入，请核对地址或点位"
+"""Said of a case whose address names another township than its point's (trial AX M4)."""
+ADDRESS_ELSEWHERE_NOTE = (
+    "{n} 件案件的地址所写乡镇（街道）与点位所在的不同（地址与位置不符），已按点位导入，"
+    "案件上有标记，请核对地址或点位（见退回报告的逐格说明）"
+)
+"""The summary's line for them."""
+
+
+def _addresses_elsewhere(
+    conn: psycopg.Connection[Any], staging: str, geometry: str, checks: RowChecks
+) -> list[Problem]:
+    """Warn of each placed case whose address names another township than its point's.
+
+    The row loads as its point places it; the report names the township its address says
+    (the address as staged, its personal numbers masked), and the case carries the mark
+    (:mod:`layers.address_townships`).
+    """
+    found = address_townships.staged_elsewhere(conn, staging, geometry)
+    checks.note_rows(ADDRESS_ELSEWHERE_NOTE, [row for row, _, _ in found])
+    header = checks.header("address")
+    return [
+        Problem(row, header, address, ADDRESS_ELSEWHERE_RULE.format(said=m.text()), "warned")
+        for row, address, m in found
+    ]
 
 
 def _database_checks(

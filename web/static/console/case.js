@@ -84,6 +84,11 @@
     $("cz-supervision").innerHTML = deadlineText(c.supervision_deadline, open);
     $("cz-address").textContent = c.address || "地址未登记"; // and where, once the detail is read
     $("cz-location").textContent = c.lon !== null ? c.lon.toFixed(6) + ", " + c.lat.toFixed(6) : "未定位";
+    // the address names another township than the point's (trial AX M4): one of them is wrong
+    const elsewhere = c.address_mismatch;
+    document.querySelectorAll(".cz-address-mismatch").forEach((node) => (node.hidden = !elsewhere));
+    $("cz-address-mismatch").textContent = elsewhere ? elsewhere.text + "，请核对地址或点位" : "";
+    renderReminders(c);
     $("cz-description").textContent = c.description || "—";
     // read in clear on this page already (audited): kept while the reader may still read it
     const clear = page.clear || { reporter_name: c.reporter_name, reporter_phone: c.reporter_phone };
@@ -96,6 +101,24 @@
       $("cz-masked-note").hidden = true;
       $("cz-unmask").hidden = true;
     }
+  }
+
+  /**
+   * The 催办 standing on an open case, each with what was said, by whom and when, as the desk's
+   * case panel lists them (the API gave them; the page did not show them).
+   */
+  function renderReminders(c) {
+    const reminders = !c.closed_at ? c.reminders || [] : [];
+    const box = $("cz-reminders");
+    box.hidden = !reminders.length;
+    box.replaceChildren(...reminders.map(function (r) {
+      const div = document.createElement("div");
+      div.className = "cz-reminder";
+      const head = document.createElement("strong");
+      head.textContent = "催办：";
+      div.append(head, [r.note ? "催办意见：" + r.note : "未写说明", r.by + "于 " + zz.fmtTime(r.at) + " 催办"].join("；"));
+      return div;
+    }));
   }
 
   /** 乡镇（街道）级 → 县级: where a 上报 or a 交办 moved the case (trial AH S1). */

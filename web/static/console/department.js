@@ -47,8 +47,10 @@
     when.className = "text-muted small text-nowrap dk-when";
     when.textContent = (WHEN[d.group] ? WHEN[d.group] + " " : "") + zz.fmtTime(d.at);
     head.append(link, when);
-    // 承办: who handles the case, not only the department's own name (trial AT M5)
-    const parts = [c.code, "承办：" + (d.handler || d.department)];
+    // 承办: who handles the case, not only the department's own name (trial AT M5); a 12345
+    // order by the number the department and the hotline speak of (工单号), then its code
+    const numbered = c.external_no && !c.external_no_made;
+    const parts = [...(numbered ? ["工单号 " + c.external_no] : []), c.code, "承办：" + (d.handler || d.department)];
     if (d.group === "done") parts.push(d.department + (STATUS[d.status] || d.status));
     if (d.group === "summoned" || d.group === "answered") {
       parts.push((d.by ? d.by + " " : "") + "向" + d.department + "吹哨");

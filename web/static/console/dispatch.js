@@ -199,6 +199,11 @@
         ? '<span class="badge text-bg-warning me-1 dz-returned-mark" title="' +
           zz.esc("已退回：" + returnedText(returnedOf(c))) + '">已退回</span>'
         : "") +
+      // the address names another township than the point's (trial AX M4)
+      (c.address_mismatch && !c.closed_at
+        ? '<span class="badge text-bg-danger me-1 dz-address-mark" title="' +
+          zz.esc(c.address_mismatch.text) + '">地址与位置不符</span>'
+        : "") +
       '<span class="badge zz-state dz-state" data-state="' + zz.esc(c.state) + '">' +
       zz.esc(zz.label("case_state", c.state)) + "</span></span></div>" +
       '<div class="dz-item-code">' + zz.esc(c.code) +
@@ -441,6 +446,10 @@
     $("dz-case-channel").textContent = zz.label("channel", c.channel);
     $("dz-case-address").textContent =
       c.address || (c.lon !== null ? c.lon.toFixed(5) + ", " + c.lat.toFixed(5) : "未定位");
+    // an order placed by its point in a township its address does not name (trial AX M4)
+    const elsewhere = c.address_mismatch;
+    document.querySelectorAll(".dz-address-mismatch").forEach((node) => (node.hidden = !elsewhere));
+    $("dz-case-address-mismatch").textContent = elsewhere ? elsewhere.text + "，请核对地址或点位" : "";
     const cd = zz.countdown(c.deadline);
     $("dz-case-deadline").innerHTML =
       zz.esc(zz.fmtTime(c.deadline)) + "（" + deadlineHtml(c) + "）";
