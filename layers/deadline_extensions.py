@@ -4,9 +4,9 @@ A department a case was dispatched to (a 12345 order at 县人社局), the unit 
 the level handling it could not ask for more time (trial AX S5). Now:
 
 * **申请延期** (``extension_request``): the unit holding the case — the department or the unit
-  (下级单位) its dispatch was given to, or an operator of the level handling it — asks with a
-  reason (延期理由) and a proposed 办结时限, later than the current one and at most
-  :data:`MAX_DAYS` days later. One request stands at a time.
+  (下级单位) its dispatch was given to, once it 受理'd it, or an operator of the level handling
+  it — asks with a reason (延期理由) and a proposed 办结时限, later than the current one and at
+  most :data:`MAX_DAYS` days later. One request stands at a time.
 * **批准延期** (``extension_approve``): an operator of the level handling the case (the level
   that dispatched it), or a level above, moves the case's ``deadline`` to the date asked, or
   to one he sets (not earlier than the current deadline, nor more than :data:`MAX_DAYS` days
@@ -34,7 +34,7 @@ from layers import cases, workflow
 from layers.china_time import CHINA
 from layers.errors import Conflict, Forbidden, InvalidInput
 from layers.free_text import CASE_NOTE, refuse_personal_numbers
-from layers.model import Case, CaseEvent, Level, Role
+from layers.model import Case, CaseEvent, CaseState, Level, Role
 from layers.workflow import EXTENSION_ACTIONS, Actor
 
 MAX_DAYS = 30
@@ -47,6 +47,8 @@ NO_DEADLINE = "该案件没有办结时限（法治化途径中不计办理时�
 """Why a case without a deadline is not extended."""
 NONE_STANDING = "该案件没有待审批的延期申请"
 """Why a decision is refused on a case no request stands on."""
+NOT_ACCEPTED = "请先受理该案件，再申请延期"
+"""Why the department or unit a case was dispatched to does not ask before its 受理."""
 NO_DATE = "请填写延期后的办结时限"
 """The refusal of a request (or an approval's date) without a date."""
 
@@ -235,6 +237,9 @@ def _decider_refusal(request: Extension, actor: Actor) -> str | None:
 
 def _requester_refusal(session: Session, case: Case, actor: Actor) -> str | None:
     """Say why ``actor`` may not ask for more time on ``case`` beyond the workflow's rule."""
+    holder = actor.role == Role.DEPARTMENT or actor.level != case.handling_level
+    if holder and case.state == CaseState.DISPATCHED:  # the dispatch's unit has not taken it
+        return NOT_ACCEPTED
     if actor.role == Role.DEPARTMENT:
         try:
             cases._require_own_dispatch(session, case, actor, "extension_request")

@@ -173,6 +173,28 @@ def test_a_department_asks_for_more_time_and_the_county_approves_it(
     assert _when(decided["payload"]["deadline"]) == wanted
 
 
+def test_a_department_asks_only_once_it_has_taken_the_case(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, made: list[int]
+) -> None:
+    county, bureau = auth_headers("cmd_a"), auth_headers("dept_a")
+    case = _register(api_client, county, made, "延期测试：尚未受理的欠薪工单")
+    _ok(act(api_client, county, case["id"], "triage"))
+    _ok(act(api_client, county, case["id"], "dispatch", params={"department": DEPARTMENT}))
+    assert "extension_request" not in _allowed(api_client, bureau, case["id"])
+    later = datetime.fromisoformat(case["deadline"]) + timedelta(days=3)
+    early = act(
+        api_client,
+        bureau,
+        case["id"],
+        "extension_request",
+        note=REASON,
+        params={"deadline": later.isoformat()},
+    )
+    assert early.status_code == 403 and early.json()["detail"] == "请先受理该案件，再申请延期"
+    _ok(act(api_client, bureau, case["id"], "accept"))
+    assert "extension_request" in _allowed(api_client, bureau, case["id"])
+
+
 def test_bad_dates_and_a_missing_reason_are_refused_in_chinese(
     api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, made: list[int]
 ) -> None:
