@@ -4,7 +4,8 @@
   own 撤回派单), is ranked after the other candidates, and sending it to him again asks with
   仍派给原承办人.
 * M7: a busy worker's row under 选派其他网格员 has no 派单 to press: 暂不可派, disabled, the
-  reason in its title.
+  reason in its title; since trial AZ M3 only once he holds three cases
+  (tests/test_console_open_cases_cap.py): busy with one, he is still offered, 在办 1 件.
 * m3: another township's desk shows the refusal card only: no 加载失败 toasts, no 本级 crumb.
 * m4: the 督办 banner says that the nearest 督办时限 has passed (已超期 N 天).
 * m5: in 处置中 a case due within two days reads 即将到期, an overdue one 已超期.
@@ -132,22 +133,19 @@ def test_a_worker_who_returned_the_case_is_said_so_ranked_last_and_asked_for_aga
         page.click("#dz-confirm-assign")
         expect(page.locator("#dz-state")).to_have_text("已派单")
 
-        # now busy with it: under another case his row offers no 派单 to press
+        # now busy with it, he may still be sent another case (up to three, trial AZ M3): his
+        # row under 选派其他网格员 reads 在办 1 件 and offers 派单
         with httpx2.Client(base_url=demo.origin, timeout=30) as client:
             dispatcher = _token(client, desk.dispatcher)
             made = _register(
                 client, dispatcher, desk.spot, "忙碌测试：楼道堆放杂物", "neighbours", 0.0003
             )
             _act(client, dispatcher, made["id"], "triage")
-            code = client.get(f"/api/cases/{returned}", headers=dispatcher).json()["code"]
         page.goto(f"{demo.origin}/dispatch/{township}?case={made['id']}")
         busy = page.locator(f"#dz-picks tr[data-worker-id='{desk.worker_id}']")
-        expect(busy.locator(".dz-pick-why")).to_contain_text(f"忙碌：处置中（案件 {code}）")
-        refused = busy.locator("button.dz-pick-refused")
-        expect(refused).to_have_text("暂不可派")
-        expect(refused).to_be_disabled()
-        expect(refused).to_have_attribute("title", re.compile("忙碌：处置中"))
-        expect(busy.locator("button", has_text="派单")).to_have_count(0)
+        expect(busy).to_contain_text("在办 1 件")
+        expect(busy.locator("button.dz-pick-assign")).to_have_text("派单")
+        expect(busy.locator("button.dz-pick-refused")).to_have_count(0)
         page.screenshot_step("2-busy-row")
         page.assert_clean(demo.origin)
     finally:

@@ -742,7 +742,11 @@
     let text = "";
     let cls = "mt-1 text-muted";
     if (w.status === "busy") {
-      text = "处置中" + (w.busy_case_code ? "（案件 " + w.busy_case_code + "）" : "") + "：派给您的任务办结或退回后自动恢复在岗。";
+      // up to open_cases_cap at once (trial AZ M3): he may be sent more until then
+      const held = w.open_cases || 0;
+      text = "处置中（在办 " + held + " 件" + (held === 1 && w.busy_case_code ? "，案件 " + w.busy_case_code : "") + "）：" +
+        (held < (w.open_cases_cap || 0) ? "在办不足 " + w.open_cases_cap + " 件时调度员仍可向您派单；" : "已达上限，调度员暂不能再向您派单；") +
+        "派给您的任务全部办结或退回后自动恢复在岗。";
     } else if (w.status === "off_duty") {
       text = "离岗期间调度员不会向您派单；开始工作时请点“上岗”并上报位置。";
     } else if (w.status === "left") {

@@ -37,7 +37,7 @@
   const phone = window.matchMedia("(max-width: 768px)");
   const REASONS = {
     no_workers_in_scope: "辖区内没有登记的网格员，无法推荐。",
-    all_busy: "辖区内的网格员均在处置其他案件或已离岗。",
+    all_busy: "辖区内的网格员均已离岗，或在办案件已达上限（每人最多同时办理 3 件）。",
     all_stale: "在岗网格员的定位均超过 30 分钟未更新，无法按位置推荐。",
     outside_radius: "在岗网格员均不在案件周边 {radius} 米范围内。",
   };
@@ -858,7 +858,7 @@
       none.hidden = false;
       none.textContent =
         (REASONS[body.reason] || "没有可推荐的网格员。").replace("{radius}", body.radius_m) +
-        "（辖区网格员 " + (counts.in_scope || 0) + " 人，在岗 " + (counts.on_duty || 0) +
+        "（辖区网格员 " + (counts.in_scope || 0) + " 人，可接单 " + (counts.on_duty || 0) +
         " 人，定位有效 " + (counts.fresh || 0) + " 人）";
       return;
     }
@@ -960,7 +960,9 @@
     const notes = [];
     w.left_out.forEach(function (why) {
       if (why === "busy") {
-        notes.push("忙碌：处置中" + (w.busy_case_code ? "（案件 " + w.busy_case_code + "）" : "") + "，办结或退回后才能再派");
+        // a worker holds up to open_cases_cap cases at once (trial AZ M3): this one holds them all
+        notes.push("忙碌：在办 " + w.open_cases + " 件，已达上限（每人最多同时办理 " + w.open_cases_cap + " 件）" +
+          (w.busy_case_code ? "，最近一件为案件 " + w.busy_case_code : "") + "；办结或退回后才能再派");
       } else if (why === "off_duty") {
         notes.push("离岗：须本人在“我的任务”中点“上岗”后才能派单");
       } else if (why === "no_position") {
