@@ -457,25 +457,9 @@ def collect(
         limit,
     )
 
-    # 在办案件 (交班): one row a matter, an open repeat of an open original of the area folded
-    # into the original's row (trial AZ M8: a surge of one matter read as many)
-    original = aliased(Case, name="original")
-    folded = exists().where(
-        original.id == Case.duplicate_of,
-        original.state.in_(workflow.OPEN_STATES),
-        original.area_code >= lo,
-        original.area_code < hi,
-    )
-    is_open = [area, Case.state.in_(workflow.OPEN_STATES)]
-    matters = [*is_open, ~folded]
-    open_now, n_open_now = _limited(
-        session,
-        listing.where(*matters).order_by(Case.risk_level, Case.reported_at, Case.id),
-        count(Case, matters),
-        limit,
-    )
-    n_open = int(session.scalar(count(Case, is_open)) or 0)
-    held = holdings(session, [r.case_id for r in (*reported, *open_now)], now=now)
+    open_now, n_open = _open_matters(session, lo, hi, level, limit)
+    ids = [r.case_id for r in reported] + [c.case_id for c in open_now.rows if c.case_id]
+    held = holdings(session, ids, now=now)
 
     def level_of(payload: Any, key: str) -> int | None:
         value = payload.get(key) if isinstance(payload, dict) else None
@@ -513,10 +497,104 @@ def collect(
             n_escalated,
         ),
         limit=limit,
-        open_now=CaseList([_listed(r) for r in open_now], n_open_now),
+        open_now=open_now,
         holdings=held,
         open_cases=n_open,
     )
+
+
+def _open_matters(
+    session: Session, lo: str, hi: str, level: int, limit: int
+) -> tuple[CaseList[ListedCase], int]:
+    """Return 交班在办案件 of the area ``[lo, hi)`` and its open cases (repeats included).
+
+    One row a matter: an open repeat of an open original of the area is told in the original's
+    row (trial AZ M8: a surge of one matter read as many); the highest risk first, then the
+    oldest.
+    """
+    area = and_(Case.area_code >= lo, Case.area_code < hi)
+    original = aliased(Case, name="original")
+    folded = exists().where(
+        original.id == Case.duplicate_of,
+        original.state.in_(workflow.OPEN_STATES),
+        original.area_code >= lo,
+        original.area_code < hi,
+    )
+    is_open = [area, Case.state.in_(workflow.OPEN_STATES)]
+    matters = [*is_open, ~folded]
+    listing = (
+        select(*_CASE_COLUMNS, _place(level))
+        .select_from(Case)
+        .outerjoin(Jurisdiction, Jurisdiction.code == Case.area_code)
+    )
+    rows, total = _limited(
+        session,
+        listing.where(*matters).order_by(Case.risk_level, Case.reported_at, Case.id),
+        select(func.count()).select_from(Case).where(*matters),
+        limit,
+    )
+    n_open = int(session.scalar(select(func.count()).select_from(Case).where(*is_open)) or 0)
+    return CaseList([_listed(r) for r in rows], total), n_open
+
+
+@dataclass(frozen=True)
+class Handover:
+    """The open cases a shift hands over, and who holds each (交班视图).
+
+    Attributes
+    ----------
+    open_now : CaseList of ListedCase
+        One row a matter (:attr:`BriefCases.open_now`).
+    holdings : mapping of int to Holding
+        Who holds each, by case id.
+    open_cases : int
+        The area's open cases, repeats included.
+    """
+
+    open_now: CaseList[ListedCase]
+    holdings: Mapping[int, Holding]
+    open_cases: int
+
+
+def handover(
+    session: Session, code: str, *, actor: Actor, now: datetime, limit: int = LIST_LIMIT
+) -> Handover:
+    """Return the open cases of the unit ``code``'s area and who holds each, as at ``now``.
+
+    The console's 交班视图 (trial AZ M8: the shift taking over had no view of who holds what);
+    the brief's 交班在办案件 is the same list.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    code : str
+        12-digit jurisdiction code inside the actor's scope.
+    actor : Actor
+        Whose scope applies.
+    now : datetime
+        The moment: how long an unanswered department has waited.
+    limit : int
+        The most rows (at least 1).
+
+    Returns
+    -------
+    Handover
+        The matters, the highest risk first, and their holdings.
+
+    Raises
+    ------
+    Forbidden
+        The actor is an analyst (aggregates only).
+    NotFound
+        ``code`` is not a division code inside the actor's scope.
+    """
+    if actor.role == Role.ANALYST:
+        raise Forbidden(NO_ANALYST)
+    lo, hi, level = cases.unit_range(code, actor)
+    open_now, n_open = _open_matters(session, lo, hi, level, max(1, limit))
+    held = holdings(session, [c.case_id for c in open_now.rows if c.case_id is not None], now=now)
+    return Handover(open_now, held, n_open)
 
 
 def _unit_key(code: str, actor: Actor) -> tuple[str, str, str | None]:

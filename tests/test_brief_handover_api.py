@@ -144,3 +144,21 @@ def test_an_alert_closed_after_the_day_is_open_in_its_brief(
     got = _brief(api_client, auth_headers("cmd_a"), period="day", date="2025-09-18")
     rows = {r[1]: r for r in _sheets(got.content)["风险预警"][1:]}
     assert rows["持续热点：次日关闭测试一带 30 起案件"][0] == "已关闭"
+
+
+def test_the_handover_view_lists_who_holds_each_open_case(
+    api_client: TestClient,  # noqa: F811
+    auth_headers: Headers,  # noqa: F811
+) -> None:
+    got = api_client.get(f"/api/command/{COUNTY_A}/handover", headers=auth_headers("cmd_a"))
+    assert got.status_code == 200, got.text
+    body = got.json()
+    assert body["open_cases"] >= body["matters"] == len(body["rows"]) > 0
+    risks = [r["risk_level"] for r in body["rows"]]
+    assert risks == sorted(risks)  # the highest risk first
+    for row in body["rows"]:
+        assert row["holder"] and row["progress"], row
+        assert not [key for key in row if key.startswith("reporter")]
+    # an analyst reads aggregates only
+    refused = api_client.get(f"/api/command/{COUNTY_A}/handover", headers=auth_headers("analyst_a"))
+    assert refused.status_code == 403 and "统计汇总" in refused.json()["detail"]

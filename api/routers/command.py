@@ -32,7 +32,7 @@ from geo.codes import scope_range
 from layers import alerts, brief_cases, command, trends, visit_history, work_brief
 from layers.china_time import CHINA
 from layers.errors import InvalidInput
-from layers.model import Role
+from layers.model import CaseState, RiskLevel, Role
 
 router = APIRouter(prefix="/api/command", tags=["command"])
 
@@ -57,6 +57,52 @@ def feed(
     if user.role == Role.ANALYST:
         body["queue"] = []
     return body
+
+
+@router.get("/{code}/handover", summary="The unit's open cases and who holds each (交班视图)")
+def handover(
+    code: CodePath,
+    user: BusinessUser,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=2000)] = 200,
+) -> dict[str, Any]:
+    """Return the open cases, one row a matter, the highest risk first, and who holds each.
+
+    The shift taking over reads who holds each case (worker and grid, unit or department, or
+    the level still to dispatch it), since when, the departments summoned or dispatched to and
+    their answers, and the repeats (trial AZ M8); the brief's 交班在办案件 is the same list. An
+    analyst, who reads aggregates only, is refused. No reporter's name or number is given.
+    """
+    now = utcnow()
+    found = brief_cases.handover(session, code, actor=actor_of(user), now=now, limit=limit)
+    rows = []
+    for case in found.open_now.rows:
+        held = found.holdings.get(case.case_id) if case.case_id is not None else None
+        rows.append(
+            {
+                "id": case.case_id,
+                "code": case.code,
+                "title": case.title,
+                "risk_level": case.risk_level,
+                "risk_label": RiskLevel.label_of(str(case.risk_level)),
+                "state_label": CaseState.label_of(case.state),
+                "area_name": case.area_name,
+                "reported_at": case.reported_at.isoformat(),
+                "holder": held.holder if held else "",
+                "since": held.since.isoformat() if held and held.since else None,
+                "progress": held.progress if held else "",
+                "change": held.change if held else "",
+                "departments": held.departments if held else [],
+                "repeats": held.repeats if held else "",
+            }
+        )
+    return {
+        "generated_at": now.isoformat(),
+        "open_cases": found.open_cases,
+        "matters": found.open_now.total,
+        "capped": found.open_now.capped,
+        "rows": rows,
+    }
 
 
 @router.get("/{code}/history", summary="When the unit's case history starts")
