@@ -80,6 +80,8 @@
     $("cz-deadline").innerHTML = c.deadline || c.state !== "legal_route"
       ? deadlineText(c.deadline, open)
       : '<span class="text-muted">法治化途径中，不计办理时限</span>';
+    const extension = extensionText(c.extension);
+    if (extension) $("cz-deadline").insertAdjacentHTML("beforeend", '<div class="small" id="cz-extension">' + zz.esc(extension) + "</div>");
     document.querySelectorAll(".cz-supervised").forEach((node) => (node.hidden = !c.supervision_deadline));
     $("cz-supervision").innerHTML = deadlineText(c.supervision_deadline, open);
     $("cz-address").textContent = c.address || "地址未登记"; // and where, once the detail is read
@@ -119,6 +121,26 @@
       div.append(head, [r.note ? "催办意见：" + r.note : "未写说明", r.by + "于 " + zz.fmtTime(r.at) + " 催办"].join("；"));
       return div;
     }));
+  }
+
+  /**
+   * The 申请延期 of the case's current round under its 办结时限 (trial AX S5): 待审延期 while it
+   * waits, then whether it was approved or refused; "" without one.
+   */
+  function extensionText(x) {
+    if (!x) return "";
+    const asked = x.requested_by + " 申请延期至 " + zz.fmtTime(x.requested) + "，理由：" + x.reason;
+    if (x.status === "pending") return "待审延期：" + asked;
+    if (x.status === "approved") return "已批准延期至 " + zz.fmtTime(x.deadline) + "（" + x.decided_by + "）";
+    return "延期申请已驳回（" + x.decided_by + "）：" + (x.note || "");
+  }
+
+  /** What a 延期 event says in the timeline (申请延期至 …，理由 …; 已批准延期至 …; 驳回延期：…). */
+  function extensionEvent(e) {
+    const p = e.payload || {};
+    if (e.action === "extension_request") return ["申请延期至 " + zz.fmtTime(p.deadline) + "，理由：" + (e.note || "")];
+    if (e.action === "extension_approve") return ["已批准延期至 " + zz.fmtTime(p.deadline) + "（原办结时限 " + zz.fmtTime(p.previous) + "）", e.note];
+    return ["驳回延期：" + (e.note || "")];
   }
 
   /** 乡镇（街道）级 → 县级: where a 上报 or a 交办 moved the case (trial AH S1). */
@@ -176,10 +198,12 @@
         const short = (level) => zz.label("risk_level", level).replace(/（.*）/, "");
         extra.push("风险等级：" + short(p.risk_from) + " → " + short(p.risk_to));
       }
+      // a 延期 says its dates with its reason (trial AX S5)
+      const said = e.action.startsWith("extension_") ? extensionEvent(e) : [noteText(e.note)].concat(extra);
       tr.innerHTML =
         "<td>" + zz.esc(zz.fmtTime(e.at)) + "</td><td>" + zz.esc(actionLabel(e.action)) + "</td><td>" +
         zz.esc(e.actor_name) + "</td><td>" + change + "</td><td>" +
-        zz.esc(joinClauses([noteText(e.note)].concat(extra))) + "</td>";
+        zz.esc(joinClauses(said)) + "</td>";
       const shown = (photos || []).filter((ph) => ph.event_id === e.id);
       if (shown.length) tr.lastElementChild.appendChild(photoStrip(shown));
       tbody.appendChild(tr);
@@ -621,6 +645,12 @@
     // 督办时限, three days on unless changed, as on the command page (and required: the API asks it)
     supervise: () => field("督办时限", "cz-p-deadline", '<input class="form-control form-control-sm" type="datetime-local" id="cz-p-deadline" required value="' +
       zz.inputTime(new Date(Date.now() + 3 * 86400000)) + '">'),
+    // 申请延期: the date asked, a week after the current 办结时限 unless changed (trial AX S5)
+    extension_request: (c) => field("延期后的办结时限", "cz-p-extend", '<input class="form-control form-control-sm" type="datetime-local" id="cz-p-extend" required value="' +
+      zz.inputTime(new Date(Math.max(Date.parse(c.deadline), Date.now()) + 7 * 86400000)) + '">'),
+    // 批准延期: the date asked unless the approver sets another
+    extension_approve: (c) => field("批准的办结时限", "cz-p-extend", '<input class="form-control form-control-sm" type="datetime-local" id="cz-p-extend" required value="' +
+      zz.inputTime(new Date(c.extension.requested)) + '" data-asked="' + zz.inputTime(new Date(c.extension.requested)) + '">'),
     // picked from the list; a name outside it only with 新增部门名称 ticked (trial AQ S3)
     summon: () => field("吹哨部门（从下方列表选择，以顿号或逗号分隔）", "cz-p-departments", '<input class="form-control form-control-sm" id="cz-p-departments">') +
       '<div class="form-check small"><input class="form-check-input" type="checkbox" id="cz-p-new-departments">' +
@@ -637,6 +667,11 @@
     }
     if (action === "evaluate" || action === "visit") return { satisfaction: Number(v("cz-p-satisfaction")) };
     if (action === "supervise") return { deadline: zz.fromInputTime(v("cz-p-deadline")) };
+    if (action === "extension_request") return { deadline: zz.fromInputTime(v("cz-p-extend")) };
+    if (action === "extension_approve") {
+      // the date asked, exactly as asked, unless the approver changed it
+      return v("cz-p-extend") === $("cz-p-extend").dataset.asked ? {} : { deadline: zz.fromInputTime(v("cz-p-extend")) };
+    }
     if (action === "summon") return { departments: zz.departmentNames(v("cz-p-departments")), new_departments: $("cz-p-new-departments").checked };
     return {};
   }
@@ -667,6 +702,12 @@
     if (action === "visit") {
       return "回访由承办人以外的人员进行，请写明回访对象和了解到的情况。";
     }
+    if (action === "extension_request" && c.deadline) {
+      return "现办结时限 " + zz.fmtTime(c.deadline) + "；延期最多30天，须经派单单位审批，批准前仍按现时限计算。";
+    }
+    if ((action === "extension_approve" || action === "extension_refuse") && c.extension) {
+      return extensionText(c.extension) + "（现办结时限 " + zz.fmtTime(c.deadline) + "）";
+    }
     if (action === "reopen") {
       // the registration's limits stay: a case past them is overdue at once (trial AH S2)
       const cd = c.deadline ? zz.countdown(c.deadline) : null;
@@ -684,6 +725,8 @@
     // what the 回访 learned, and why a case never visited is archived (trial AS M5)
     visit: "如：电话回访反映人，对调解结果满意，无新的诉求",
     archive: "如：反映人匿名，无法回访",
+    extension_request: "如：需调取用工单位工资台账，预计15日内办结",
+    extension_refuse: "如：事实清楚，请按原时限办结",
   };
 
   /** A 上报 offered to a level above the case's: it takes the case up (提级办理, trial AM N10). */

@@ -440,6 +440,8 @@
       const row = caseRow(c, names);
       const standing = supervisedNote(c, names);
       if (standing) row.querySelector(".zz-actions").appendChild(standing);
+      const extension = extensionMark(c);
+      if (extension) row.querySelector(".zz-case-sub").parentNode.appendChild(extension);
       if (stage !== "queue") {
         // across the area: which level holds each one
         const sub = row.querySelector(".zz-case-sub");
@@ -486,6 +488,19 @@
     const note = el("div", "zz-reply-note", said);
     note.title = replied.actor_name + "于 " + zz.fmtTime(replied.at) + " 督办回复：" + replied.note;
     return note;
+  }
+
+  /**
+   * 「待审延期：县人社局申请延期至 …」 under a queued case whose handler asked for more time
+   * (trial AX S5): approved or refused on the case's page; null without a request waiting.
+   */
+  function extensionMark(c) {
+    const x = c.extension;
+    if (screen || !x || x.status !== "pending") return null;
+    const mark = el("div", "zz-extension-mark small fw-bold text-warning-emphasis",
+      "待审延期：" + x.requested_by + "申请延期至 " + zz.fmtTime(x.requested));
+    mark.title = "延期理由：" + x.reason + "；请在案件详情中批准或驳回";
+    return mark;
   }
 
   /**

@@ -1,8 +1,8 @@
 /* 本部门待办 (/desk/{code}): a functional department's own desk (trial AQ M1).
  * Loads GET /api/departments/desk and lists its cases by group, 待受理 first; each opens the
- * case page, where the department's actions are (受理, 处置反馈, 办结, 退回, 吹哨反馈). Each row
+ * case page, where the department's actions are (受理, 处置反馈, 申请延期, 办结, 退回, 吹哨反馈). Each row
  * says who handles the case (承办) and its time limits: 办结时限 while waiting or handled, when
- * a 吹哨 was made, and 已反馈 once answered (trial AT M5). */
+ * a 吹哨 was made, and 已反馈 once answered (trial AT M5), and its 申请延期 (trial AX S5). */
 (function () {
   "use strict";
   const zz = window.zz;
@@ -32,6 +32,21 @@
     return div;
   }
 
+  /**
+   * The 申请延期 of the case's current round (trial AX S5): 待审延期 while the centre decides,
+   * then 已批准延期至 … or 延期申请已驳回 with its reason; null without one.
+   */
+  function extensionLine(x) {
+    if (!x) return null;
+    if (x.status === "pending") {
+      return line("dk-extension text-warning-emphasis fw-bold", "待审延期：已申请延期至 " + zz.fmtTime(x.requested) + "，等待审批");
+    }
+    if (x.status === "approved") {
+      return line("dk-extension text-success", "已批准延期至 " + zz.fmtTime(x.deadline) + "（" + x.decided_by + "）");
+    }
+    return line("dk-extension text-danger", "延期申请已驳回（" + x.decided_by + "）：" + (x.note || ""));
+  }
+
   function row(c) {
     const d = c.desk;
     const li = document.createElement("li");
@@ -57,6 +72,8 @@
     }
     li.append(head, line("text-muted dk-meta", parts.join(" · ")));
     if (d.group === "to_accept" || d.group === "handling") li.appendChild(deadline(c));
+    const extension = extensionLine(c.extension);
+    if (extension && (d.group === "to_accept" || d.group === "handling")) li.appendChild(extension);
     if (d.group === "answered") {
       li.appendChild(line("text-success fw-bold dk-answered", "已反馈（" + zz.fmtTime(d.answered_at) + "）"));
     }
