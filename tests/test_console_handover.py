@@ -82,6 +82,7 @@ def test_the_console_hands_over_who_holds_each_case_and_offers_the_night_shift(
                 "href",
                 f"/api/command/{township}/brief.xlsx?start={yesterday}T20%3A00&end={today}T08%3A00",
             )
+            page.screenshot_step("0-briefs")
             with page.expect_download() as got:
                 night.click()
             assert got.value.suggested_filename.startswith("夜班简报_")
