@@ -35,6 +35,7 @@ from layers import (
     deadlines,
     department_scope,
     repeat_alerts,
+    summon_asks,
     urgency,
     workflow,
 )
@@ -1085,7 +1086,8 @@ def act(
     * ``supervise``: ``deadline`` (datetime after ``now``).
     * ``supervision_reply`` (督办回复): none; the note (required) is the answer, by the level
       handling a case under a 督办 (:attr:`Latest.replied`).
-    * ``summon``: ``departments`` (list of names).
+    * ``summon``: ``departments`` (list of names), optionally ``asks``: what it asks of each
+      of them beside the shared note (:func:`layers.summon_asks.asks_of`).
 
     Parameters
     ----------
@@ -1766,6 +1768,10 @@ def _apply(
             payload["departments"],
             new_ok=params.get("new_departments") is True,
         )
+        # each department's own ask beside the shared note (trial AZ m7)
+        asks = summon_asks.asks_of(params.get("asks"), payload["departments"])
+        if asks:
+            payload["asks"] = asks
     elif action == "summon_reply":  # a department answers a 吹哨 naming it (trial AQ S3)
         answering = department_scope.summoned_names(session, actor, case.id)
         if not answering:

@@ -32,6 +32,7 @@ from layers.disclosure import audit_refusal, own_values
 from layers.errors import Forbidden, InvalidInput
 from layers.model import AssigneeKind, Case, CaseEvent, CaseState, Dispatch, Person, Role
 from layers.model.dispatches import ACTIVE_DISPATCH
+from layers.summon_asks import ask_for
 from layers.workflow import OPEN_STATES, Actor
 
 #: What a department account is told where a command-centre view is refused (trial AQ S2).
@@ -257,6 +258,9 @@ class DeskRow:
         dispatch, else the unit of its handling level and 尚未派单 (:func:`handlers`).
     answered_at : datetime or None
         The latest 吹哨反馈 after that 吹哨, for ``answered``.
+    ask : str or None
+        What that 吹哨 asks of this department beside its note, if its own line was given
+        (trial AZ m7: one note for three departments; :mod:`layers.summon_asks`).
     """
 
     case: Case
@@ -268,6 +272,7 @@ class DeskRow:
     by: str | None = None
     handler: str | None = None
     answered_at: datetime | None = None
+    ask: str | None = None
 
 
 #: The open dispatch of each case of ``:ids``, with its worker's or unit's name.
@@ -442,6 +447,7 @@ def _summoned(
                 event.note,
                 event.actor_name,
                 answered_at=answered.get(case.id),
+                ask=ask_for(event.payload, department),
             )
         )
     return sorted(rows, key=lambda r: r.group == "answered")

@@ -52,8 +52,9 @@ def desk(user: BusinessUser, session: SessionDep, limits: DeadlinesDep) -> dict[
 
     ``desk.group`` is ``to_accept``, ``handling``, ``summoned``, ``answered`` or ``done``
     (:func:`layers.department_scope.desk`), with ``department``, ``at``, ``status``,
-    ``handler`` (who handles the case now, 承办) and, for a 吹哨, its ``note`` and ``by``, and
-    ``answered_at`` (its latest 吹哨反馈) once answered. The case's own ``deadline`` and
+    ``handler`` (who handles the case now, 承办) and, for a 吹哨, its ``note``, ``ask`` (what it
+    asks of this department beside the note, or null) and ``by``, and ``answered_at`` (its
+    latest 吹哨反馈) once answered. The case's own ``deadline`` and
     ``deadline_status`` give its 办结时限, its ``extension`` the 申请延期 of its current round
     (pending, approved or refused: :mod:`layers.deadline_extensions`).
     """
@@ -76,6 +77,7 @@ def desk(user: BusinessUser, session: SessionDep, limits: DeadlinesDep) -> dict[
             "by": row.by,
             "handler": row.handler,
             "answered_at": row.answered_at.isoformat() if row.answered_at else None,
+            "ask": row.ask,  # what the 吹哨 asks of this department (trial AZ m7)
         }
         listed.append(body)
     return {"department": user.display_name, "cases": listed}

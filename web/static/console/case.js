@@ -188,7 +188,8 @@
       extra.push(arrivalText(e));
       if (p.outcome) extra.push(labels.outcome[p.outcome] || p.outcome);
       if (p.route) extra.push("途径：" + (labels.legal_route[p.route] || p.route));
-      if (p.departments) extra.push("吹哨部门：" + p.departments.join("、"));
+      // each department with what the 吹哨 asked of it, where it was asked (trial AZ m7)
+      if (p.departments) extra.push("吹哨部门：" + p.departments.map((d) => (p.asks && p.asks[d] ? d + "（" + p.asks[d] + "）" : d)).join("、"));
       // the department the source (a 12345 platform) sent it to (trial AX S4)
       if (e.action === "import" && p.department) extra.push("来源承办单位：" + p.department);
       // the 督办时限 set with it, not only in the header (trial AU m6)
@@ -756,6 +757,7 @@
     $("cz-action-params").innerHTML = FORMS[both ? "supervise" : action] ? FORMS[both ? "supervise" : action](c) : "";
     offerPhotos(action);
     if (action === "summon") zz.departmentChoices($("cz-p-departments"), true);
+    if (action === "summon") askEach();
     const lead = both
       ? "交办后由" + below + "办理，同时督办：督办意见即交办意见，" + below + "须在督办时限前报送办理情况。"
       : actionLead(action, c, toLevel);
@@ -776,6 +778,42 @@
         $("cz-p-route-box").hidden = outcome.value !== "mediation_failed";
       });
     }
+  }
+
+  /**
+   * Under the 吹哨's departments, one line per department named: what it is asked to do, beside
+   * the shared note (trial AZ m7: one note for three departments, each desk the whole text).
+   * Redrawn as the names change, keeping what was typed for a name still there.
+   */
+  function askEach() {
+    const box = document.createElement("div");
+    box.id = "cz-p-asks";
+    $("cz-action-params").appendChild(box);
+    const input = $("cz-p-departments");
+    const draw = function () {
+      const typed = asksOf("summon").asks || {};
+      box.textContent = "";
+      zz.departmentNames(input.value).forEach(function (name, i) {
+        const id = "cz-p-ask-" + i;
+        box.insertAdjacentHTML("beforeend", field("对" + zz.esc(name) + "的事项（选填，仅该部门看到）", id,
+          '<input class="form-control form-control-sm cz-p-ask" maxlength="500" id="' + id + '">'));
+        const ask = $(id);
+        ask.dataset.department = name;
+        ask.value = typed[name] || "";
+      });
+    };
+    input.addEventListener("input", draw);
+    draw();
+  }
+
+  /** What the 吹哨 asks of each department, as the API takes it (``asks``); {} otherwise. */
+  function asksOf(action) {
+    if (action !== "summon") return {};
+    const asks = {};
+    document.querySelectorAll("#cz-p-asks .cz-p-ask").forEach(function (ask) {
+      if (ask.value.trim()) asks[ask.dataset.department] = ask.value.trim();
+    });
+    return { asks: asks };
   }
 
   /** The worker a dispatcher registers 受理, 到场 or 办结 for (one without an account, trial AP
@@ -819,7 +857,7 @@
       } else {
         await zz.api("/api/cases/" + caseId + "/actions/" + action, {
           method: "POST",
-          json: { version: page.case.version, note: $("cz-action-note").value.trim() || null, params: Object.assign(params(action), fix) },
+          json: { version: page.case.version, note: $("cz-action-note").value.trim() || null, params: Object.assign(params(action), fix, asksOf(action)) },
         });
       }
       $("cz-action-form").hidden = true;
