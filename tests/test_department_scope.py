@@ -218,9 +218,9 @@ def test_the_desk_leads_with_what_waits_for_受理(world: Session) -> None:
     assert summoned[0].by == "commander-tester"
     cases.act(world, made["alone"].id, "accept", actor=labour, now=NOW)
     assert groups() == [("handling", "alone"), ("summoned", "summoned")]
-    # no 到场, no 回访: 处置反馈, 办结 and 退回 only
+    # no 到场, no 回访: 处置反馈, 办结 and 退回 only, and 申请延期 (trial AX S5)
     offered = cases.actions_open_to(world, made["alone"], labour)
-    assert set(offered) == {"feedback", "resolve", "return"}, offered
+    assert set(offered) == {"feedback", "resolve", "return", "extension_request"}, offered
     cases.act(world, made["alone"].id, "return", actor=labour, now=NOW, note="不属本局职责")
     assert groups() == [("summoned", "summoned"), ("done", "alone")]
     # the county's commander has no desk
