@@ -172,3 +172,34 @@ def test_migration_0039_swaps_the_unique_index_and_its_downgrade_needs_one_per_w
         with pytest.raises(IntegrityError, match="uq_dispatches_active_worker"):
             module.downgrade()
     assert indexes() == now
+
+
+def test_the_ranking_still_walks_the_knn_index_with_busy_workers_in_it(world: Session) -> None:
+    """The ranking's workers (on duty, or busy below the cap) are those the partial GiST index
+    ``ix_workers_dispatchable_position`` holds since migration 0039: its KNN order stays usable."""
+    lon, lat = village_centre(V)
+    add_worker(world, area_code=V, lon=lon, lat=lat)
+    case_id = _triaged(world, "道路积水")
+    world.execute(text("SET LOCAL enable_seqscan = off"))
+    lo, hi = "520424200", "520424201"
+    params = {
+        "case_id": case_id,
+        "lo": lo,
+        "hi": hi,
+        "now": NOW,
+        "fresh_after": NOW - dispatch.STALE_AFTER,
+        "radius": dispatch.RADIUS_M,
+        "cap": dispatch.OPEN_CASES_CAP,
+        "day_ago": NOW - dispatch.STALE_AFTER,
+        "pool": 40,
+    }
+
+    def plan() -> str:
+        explained = world.execute(text("EXPLAIN " + dispatch._RANK.text), params).scalars()
+        return "\n".join(str(line) for line in explained)
+
+    assert "ix_workers_dispatchable_position" in plan(), plan()
+    # the index of before 0039 (on duty only) does not cover the busy workers the query asks for
+    with migration_steps(world, "0039_open_cases_cap.py") as (module, _conn):
+        module.downgrade()
+        assert "ix_workers_dispatchable_position" not in plan()

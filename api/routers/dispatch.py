@@ -4,8 +4,9 @@
 qualifies (``no_workers_in_scope``, ``all_busy``, ``all_stale``, ``outside_radius``) and the
 counts behind it. ``GET /api/cases/{id}/workers`` lists the workers a dispatcher may pick by
 hand (those with a platform account, or a name search), each with why the ranking leaves him
-out. ``POST /api/cases/{id}/dispatch`` assigns a worker, a unit or a department; a worker just
-taken by another operator answers 409.
+out. ``POST /api/cases/{id}/dispatch`` assigns a worker, a unit or a department; a worker off
+duty, or already holding :data:`layers.dispatch.OPEN_CASES_CAP` open cases (在办 3 件，已达上限,
+counted under his row lock), answers 409.
 """
 
 from __future__ import annotations
@@ -114,7 +115,7 @@ def assign(
     response: Response,
     if_match: Annotated[str | None, Header(max_length=40)] = None,
 ) -> dict[str, Any]:
-    """Assign; the worker must still be on duty (checked under a row lock)."""
+    """Assign; the worker must be on duty, or busy below his cap of open cases (row-locked)."""
     now = utcnow()
     with audited_refusal(session, user, "case.dispatch", "case", str(case_id)):
         version = parse_version(if_match, body.version)
