@@ -243,8 +243,8 @@ class BriefCases:
         of an open original of the area is told in the original's row, not listed), the
         highest risk first; ``total`` counts the matters.
     holdings : mapping of int to Holding
-        Who holds each case of 新登记案件 and 在办案件 now, its departments' answers and its
-        repeats, by case id (:func:`layers.brief_holders.holdings`).
+        Who holds each case of 新登记案件, 超期案件, 督办案件 and 在办案件 now, its departments'
+        answers and its repeats, by case id (:func:`layers.brief_holders.holdings`).
     open_cases : int
         The area's open cases at generation, repeats included.
     """
@@ -458,7 +458,8 @@ def collect(
     )
 
     open_now, n_open = _open_matters(session, lo, hi, level, limit)
-    ids = [r.case_id for r in reported] + [c.case_id for c in open_now.rows if c.case_id]
+    ids = [r.case_id for r in (*reported, *overdue, *supervised)]
+    ids += [c.case_id for c in open_now.rows if c.case_id]
     held = holdings(session, ids, now=now)
 
     def level_of(payload: Any, key: str) -> int | None:

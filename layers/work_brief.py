@@ -864,11 +864,11 @@ NOTES: dict[str, str] = {
     "新登记案件": "统计时段内登记的辖区案件（任何层级、任何状态），即近期受理所计的案件，"
     "按登记时间从早到晚；办理层级、当前状态、承办等为生成时的情况，各列的意思同交班在办案件。",
     "超期案件": "生成时辖区内未办结且已过办理时限的案件（任何层级），超期最久的在前；"
-    "超期时长算至生成时。",
+    "超期时长算至生成时；承办、承办起始、承办状态同交班在办案件。",
     "督办案件": "统计时段内被督办的辖区案件，及此前督办、生成时仍在办理的案件，"
     "督办时限最早的在前；督办时间、督办人、督办意见为统计时段结束前最近一次督办的，督办情况为"
     "生成时的。统计时段结束后生成的，也列出统计时段后才被督办、生成时仍在办理的案件，"
-    "本期督办写「否（统计时段后督办）」，督办时间等为其最近一次督办的。",
+    "本期督办写「否（统计时段后督办）」，督办时间等为其最近一次督办的。承办、承办起始、承办状态为生成时的，同交班在办案件。",
     "上报案件": "统计时段内从辖区的每一次上报（上报次数所计），按上报时间从早到晚；"
     "当前状态为生成时的情况。",
     "风险预警": "生成时尚未关闭的预警，及统计时段开始后关闭的预警；统计时段结束后才发出的预警不列，"
@@ -1404,7 +1404,17 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
     _list_sheet(
         book,
         "超期案件",
-        [*head, "所在单位", "办理层级", "当前状态", "登记时间", "办理时限", "超期时长", "督办时限"],
+        [
+            *head,
+            "所在单位",
+            "办理层级",
+            "当前状态",
+            "登记时间",
+            "办理时限",
+            "超期时长",
+            "督办时限",
+            *HOLDING_HEADERS[:3],
+        ],
         [
             [
                 *_case_cells(c),
@@ -1415,6 +1425,7 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
                 _moment(c.deadline),
                 overdue_text(now - c.deadline) if c.deadline is not None else "",
                 _moment(c.supervision_deadline),
+                *_holding_cells(cases, c)[:3],
             ]
             for c in cases.overdue.rows
         ],
@@ -1441,6 +1452,7 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
             "督办意见",
             "督办时限",
             "督办情况",
+            *HOLDING_HEADERS[:3],
         ],
         [
             [
@@ -1454,6 +1466,7 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
                 s.note or "",
                 _moment(s.case.supervision_deadline),
                 supervision_state(s.case),
+                *_holding_cells(cases, s.case)[:3],
             ]
             for s in cases.supervised.rows
         ],

@@ -29,6 +29,7 @@ from layers.errors import InvalidInput
 from layers.model import Case
 from layers.workflow import Actor
 from tests.workflow_data import (
+    CITY,
     COUNTY,
     actor,
     add_user,
@@ -187,6 +188,17 @@ def test_each_case_says_who_holds_it_since_when_and_who_answered(world: Session)
 
 def test_the_night_shifts_brief_hands_over_one_row_a_matter(world: Session) -> None:
     made = _night_of_cases(world)
+    city = actor("commander", CITY)  # the county handles the case it sent to a bureau
+    limit = {"deadline": night(5) + timedelta(days=1)}
+    cases.act(
+        world,
+        made["wages"].id,
+        "supervise",
+        actor=city,
+        now=night(5),
+        params=limit,
+        note="限期办结",
+    )
     window = work_brief.night(NIGHT_DAY, MADE)
     assert (window.start, window.end, window.name) == (night(18), night(8), "夜班简报")
     listed = brief_cases.collect(
@@ -236,6 +248,14 @@ def test_the_night_shifts_brief_hands_over_one_row_a_matter(world: Session) -> N
         f"吹哨 {HOUSING}：未响应（已等 5 小时）"
     )
     assert rows[made["flood"].code]["重复反映"].startswith("共反映 3 次")
+    # the 督办 list says who holds the case too
+    supervised = sheets["督办案件"]
+    row = next(
+        dict(zip(supervised[0], r, strict=True))
+        for r in supervised[1:]
+        if r[0] == made["wages"].code
+    )
+    assert (row["承办"], row["承办状态"]) == (f"{POLICE}（职能部门）", "已派单")
     # the callers stay out of the brief, clear or masked
     cells = [str(v) for sheet in sheets.values() for row in sheet for v in row if v is not None]
     for secret in (CALLER, CALLER_PHONE, cases.mask_name(CALLER), cases.mask_phone(CALLER_PHONE)):
