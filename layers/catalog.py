@@ -104,6 +104,13 @@ class Collection:
         Records about individual people: analysts get no features, only aggregates.
     aggregate_below_zoom : int or None
         Below this zoom, tiles carry hexagon counts instead of features.
+    stored_geometry : str or None
+        The stored (GiST-indexed) column ``geometry_column`` is derived from, where it is a
+        blurred point (the persons' homes, :data:`BLURRED_RESIDENCE_SQL`); a box is tested
+        first on it, widened by ``blur``, so the index still serves, then on the published
+        geometry: a box never tells more of a point than the point itself.
+    blur : float
+        How far (degrees) the published point may lie from the stored one.
     feature_roles : frozenset of str or None
         Only these roles read the layer at all (features, or hexagon counts above
         ``feature_from_level``); ``None``: every role with business data.
@@ -138,6 +145,8 @@ class Collection:
     interval_columns: tuple[str, str] | None = None
     personal: bool = False
     aggregate_below_zoom: int | None = None
+    stored_geometry: str | None = None
+    blur: float = 0.0
     feature_roles: frozenset[str] | None = None
     feature_from_level: int = 1
     audit_reads: bool = False
@@ -290,6 +299,31 @@ VISIT_DUE_SQL = (
 """The day person ``t``'s next visit is due (:mod:`layers.visits_due`; NULL: no rule, never
 visited and on record since an unknown day, or a 社区矫正 past its end, no longer visited but
 awaiting 解除矫正)."""
+
+BLUR_DEGREES = 0.005
+"""Side of the cells a masked person's home is snapped to (degrees: about 500 m by 550 m)."""
+BLUR_SAID = "位置已模糊（约 500 米内），查看身份信息可见精确位置"
+"""What a masked person's popup and card say of the point shown (trial AW M8)."""
+
+
+def blurred_point_sql(column: str) -> str:
+    """Return SQL of the point ``column`` snapped to the centre of its :data:`BLUR_DEGREES` cell.
+
+    A masked person's home must not be pinpointed (trial AW M8: the layer gave it to 7
+    decimals): every reader of the masked layers gets the centre of the 0.005° cell the home
+    lies in, shared by every home of that cell; the audited unmasked read
+    (:func:`layers.disclosure.unmask_person`) gives the exact point.
+
+    Examples
+    --------
+    >>> blurred_point_sql("t.residence")
+    'ST_SnapToGrid(t.residence, 0.005)'
+    """
+    return f"ST_SnapToGrid({column}, {BLUR_DEGREES})"
+
+
+BLURRED_RESIDENCE_SQL = blurred_point_sql("t.residence")
+"""A person's home as the masked layers publish it: the centre of its cell."""
 
 VISITING_ROLES = frozenset({Role.COMMANDER.value, Role.DISPATCHER.value, Role.GRID_WORKER.value})
 """Roles that visit special-population persons or direct their visits (the persons layer)."""
@@ -468,7 +502,8 @@ _ALL = (
         title="特殊人群",
         description=(
             "Special-population records on the register (not those who left it: ended_on),"
-            " masked: masked name and masked resident ID."
+            " masked: masked name, masked resident ID, and the home blurred to the centre of"
+            " its 0.005-degree cell."
         ),
         # a person who left the register (解除矫正, 死亡, 迁出 …) stays on record, off the map;
         # a plain subquery, pulled up by the planner: the indexes serve as for the table
@@ -476,7 +511,9 @@ _ALL = (
         tables=("persons",),
         id_column="t.id",
         id_kind="int",
-        geometry_column="t.residence",
+        geometry_column=BLURRED_RESIDENCE_SQL,
+        stored_geometry="t.residence",
+        blur=BLUR_DEGREES,
         geometry_type="Point",
         scope_column="t.area_code",
         properties=_props(

@@ -70,6 +70,9 @@ class UnmaskedPerson:
         Why, as the roster wrote it.
     address : str or None
         The residence as written.
+    lon, lat : float or None
+        The residence's exact point (the masked layers blur it, trial AW M8); None where none
+        is on record.
     on_record_since : datetime.date or None
         The day put on record.
     details : list of (str, str)
@@ -88,6 +91,8 @@ class UnmaskedPerson:
     ended_on: date | None = None
     ended_reason: str | None = None
     address: str | None = None
+    lon: float | None = None
+    lat: float | None = None
     on_record_since: date | None = None
     details: list[tuple[str, str]] = field(default_factory=list)
     visits: list[RecentVisit] = field(default_factory=list)
@@ -296,6 +301,10 @@ def unmask_person(
         | ({"visit_photos": shown} if shown else {}),
     )
     labels = PersonCategory.labels()
+    lon, lat = session.execute(
+        text("SELECT ST_X(residence), ST_Y(residence) FROM persons WHERE id = :p"),
+        {"p": person.id},
+    ).one()
     return UnmaskedPerson(
         id=person.id,
         category=person.category,
@@ -307,6 +316,8 @@ def unmask_person(
         ended_on=person.ended_on,
         ended_reason=person.ended_reason,
         address=person.address,
+        lon=lon,
+        lat=lat,
         on_record_since=person.on_record_since,
         details=attribute_details(person.category, person.attributes or {}),
         visits=visits,

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from layers.case_groups import CaseGroup
 from layers.catalog import Collection
 from layers.errors import InvalidInput, NotFound
-from layers.features import scope_filter
+from layers.features import scope_filter, stored_near
 from layers.model import SRID
 
 MAX_ZOOM = 22
@@ -191,7 +191,8 @@ def tile_query(
         "north": min(90.0, bounds.north + margin),
     }
     where = (
-        f"{collection.geometry_column} && "
+        stored_near(collection, ("west", "south", "east", "north"), params)
+        + f"{collection.geometry_column} && "
         f"ST_MakeEnvelope(:west, :south, :east, :north, {SRID}) AND "
         + scope_filter(collection, scope_code, params)
     )

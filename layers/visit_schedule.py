@@ -36,7 +36,13 @@ from sqlalchemy.orm import Session
 from geo.codes import CodeError, division_level, prefix_length, scope_range
 from layers import visits_due
 from layers.cases import in_scope
-from layers.catalog import MASKED_NAME_SQL, RESPONSIBLES_SQL, grid_name_sql, name_sql
+from layers.catalog import (
+    MASKED_NAME_SQL,
+    RESPONSIBLES_SQL,
+    blurred_point_sql,
+    grid_name_sql,
+    name_sql,
+)
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from layers.model import PersonCategory, VisitOutcome, Worker
 
@@ -90,7 +96,8 @@ class DuePerson:
         Overdue as the command KPIs count it (never visited, on record since an unknown day:
         overdue).
     lon, lat : float or None
-        The residence, to show it on the map.
+        The residence, to show it on the map: blurred, as the persons layer shows it (the
+        centre of its cell, :func:`layers.catalog.blurred_point_sql`; trial AW M8).
     latest_visit : datetime.date or None
         The latest visit whatever it found (None: never visited).
     latest_outcome : str or None
@@ -233,6 +240,7 @@ class DueList:
 
 
 _DUE = visits_due.DUE_ON
+_BLURRED = blurred_point_sql("t.residence")
 _LAST_VISIT_PHOTOS = (
     "(SELECT count(*) FROM visit_photos vp JOIN person_visits pv ON pv.id = vp.visit_id"
     " WHERE vp.person_id = t.id AND pv.visited_on = t.last_visit)"
@@ -383,7 +391,7 @@ def due_persons(
             f" {_GRID_WORKERS} AS grid_workers,"
             f" t.last_visit, {_LAST_VISIT_PHOTOS} AS last_visit_photos,"
             " t.due_on, t.overdue_days, t.overdue,"
-            " ST_X(t.residence) AS lon, ST_Y(t.residence) AS lat,"
+            f" ST_X({_BLURRED}) AS lon, ST_Y({_BLURRED}) AS lat,"
             " t.latest_visit, t.latest_outcome, t.correction_end, t.correction_over, t.yours"
             f" FROM ({chosen}) t WHERE {_STATUS_WHERE[status]}"
             " ORDER BY t.overdue DESC, t.correction_over, t.due_on ASC NULLS FIRST, t.id"

@@ -133,7 +133,7 @@ def test_a_grid_worker_sees_whose_visits_are_due_and_records_one(
     # the layer panel starts folded up to 1366 px wide and on the big screen (trial AM N6, N7)
     page.evaluate("document.querySelector('#zz-layer-fold[aria-expanded=false]')?.click()")
     page.locator(".zz-layer-row[data-layer=persons] input").check()
-    expect(page.locator("#zz-people-legend")).to_contain_text("特殊人群（姓名脱敏）")
+    expect(page.locator("#zz-people-legend")).to_contain_text("特殊人群（姓名脱敏、位置模糊）")
     expect(page.locator("#zz-people-legend i.zz-diamond")).to_have_count(1)
     expect(page.locator(".zz-dot.zz-person").first).to_be_visible()
     # a person's popup: when last visited, when due. A marker the click reaches (not under the

@@ -109,6 +109,10 @@ class UnmaskedPerson(BaseModel):
     ended_on: date | None = None
     ended_reason: str | None = None
     address: str | None = None
+    lon: float | None = Field(
+        default=None, description="The home's exact point (the masked layers blur it)"
+    )
+    lat: float | None = None
     on_record_since: date | None = None
     details: list[PersonDetail] = Field(default_factory=list)
     visits: list[PastVisit] = Field(
@@ -192,6 +196,8 @@ def unmasked(
         ended_on=person.ended_on,
         ended_reason=person.ended_reason,
         address=person.address,
+        lon=person.lon,
+        lat=person.lat,
         on_record_since=person.on_record_since,
         details=[PersonDetail(label=label, value=value) for label, value in person.details],
         visits=[

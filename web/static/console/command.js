@@ -1667,7 +1667,7 @@
     let html = points.length ? '<div class="zz-legend-title mt-1">人员（放大后显示）</div>' : "";
     points.forEach(function ([id, shape]) {
       const def = st.layers[id].def;
-      const said = id === "persons" ? def.title + "（姓名脱敏）" : def.title;
+      const said = id === "persons" ? def.title + "（姓名脱敏、位置模糊）" : def.title;
       html += '<div><i class="' + shape + '" style="background:' + def.style.color + '"></i>' + zz.esc(said) + "</div>";
     });
     const persons = st.layers.persons;
@@ -2021,6 +2021,8 @@
     return m;
   }
 
+  const BLUR_SAID = "位置已模糊（约 500 米内），查看身份信息可见精确位置"; // layers/catalog.py BLUR_SAID
+
   /** A person's popup, built afresh at each opening: masked, with 查看身份信息 for those who may. */
   function personPopup(marker, p, id) {
     const root = el("div", "zz-popup zz-person-popup");
@@ -2036,6 +2038,8 @@
         ["上次走访", p.last_visit || "无记录"],
         ...(p.correction_end ? [["矫正期", correctionText(p), "zz-correction-cell"]] : []),
         ["应访日期", visitDueText(p), "zz-visit-due-cell"],
+        // the point is the centre of the home's 500 m cell; the unmasked read moves it home (trial AW M8)
+        ["位置", BLUR_SAID, "zz-person-blurred"],
       ]);
     // never on the big screen: a wall is read by everyone in the room
     if (!screen && st.me && st.me.can_unmask) root.appendChild(unmaskButton(marker, root, id));
@@ -2078,7 +2082,7 @@
         async function (reason) {
           const clear = await zz.unmask("/api/persons/" + id + "/unmasked", reason);
           if (marker.zzPopupRoot !== root) return; // closed meanwhile: show nothing
-          showIdentity(root, clear);
+          showIdentity(root, clear, marker);
           box.textContent = "";
           box.appendChild(el("div", "zz-unmask-note small text-muted", "本次查看已记入审计日志，关闭弹窗后不再显示"));
           marker.getPopup().update();
@@ -2095,7 +2099,7 @@
     return box;
   }
 
-  function showIdentity(root, clear) {
+  function showIdentity(root, clear, marker) {
     const name = root.querySelector(".zz-name-masked");
     const id = root.querySelector(".zz-id-masked");
     name.textContent = clear.name;
@@ -2103,12 +2107,23 @@
     id.textContent = clear.resident_id;
     id.className = "zz-clear zz-clear-id";
     root.querySelector(".zz-popup-table").after(zz.personRecord(clear));
+    // the audited read gives the exact home: a ring there until the popup closes (the pin
+    // stays: moved, the cluster would take it out and close the popup)
+    const where = root.querySelector(".zz-person-blurred");
+    if (clear.lat !== null && clear.lon !== null && where) {
+      marker.zzExact = L.circleMarker([clear.lat, clear.lon], { radius: 9, color: "#d62728", weight: 3, fill: false })
+        .addTo(map);
+      where.textContent = "红圈为精确位置（关闭弹窗后不再显示）";
+      where.className = "zz-clear zz-person-exact";
+    }
   }
 
   /** The popup closed: its clear name and ID leave the page (a new opening is masked again). */
   function forgetIdentity(marker) {
     const root = marker.zzPopupRoot;
     marker.zzPopupRoot = null;
+    if (marker.zzExact) marker.zzExact.remove(); // the exact home leaves too
+    marker.zzExact = null;
     if (!root) return;
     root.querySelectorAll(".zz-clear").forEach((node) => node.remove());
     root.remove();

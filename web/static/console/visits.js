@@ -191,7 +191,10 @@
       placeSelect.value ? chosenText(placeSelect) : body.mine || body.worker ? "" : "辖区",
       categorySelect.value ? zz.label("person_category", categorySelect.value) : "",
     ].join("");
-    if (body.offset === 0) list.textContent = "";
+    if (body.offset === 0) {
+      list.textContent = "";
+      forgetExact();
+    }
     body.persons.forEach((p) => list.appendChild(item(p)));
     shown = body.offset + body.persons.length;
     summary.className = "small mb-2";
@@ -274,10 +277,11 @@
         li.classList.add("zz-located");
         const map = window.zzMap;
         if (spot) spot.remove();
-        spot = L.circleMarker([p.lat, p.lon], { radius: 10, color: "#ff7f00", weight: 3, fill: false })
-          .bindTooltip(p.name_masked, { permanent: true, direction: "top" })
+        // the centre of the home's 500 m cell, not the home (trial AW M8): a wide ring says so
+        spot = L.circle([p.lat, p.lon], { radius: 300, color: "#ff7f00", weight: 3, fill: false })
+          .bindTooltip(p.name_masked + "（位置已模糊）", { permanent: true, direction: "top" })
           .addTo(map);
-        map.setView([p.lat, p.lon], Math.max(map.getZoom(), 17));
+        map.setView([p.lat, p.lon], Math.max(map.getZoom(), 15));
         map.getContainer().scrollIntoView({ block: "nearest" });
       });
       actions.appendChild(locate);
@@ -359,6 +363,30 @@
     return open;
   }
 
+  /** 标出精确位置 after an audited read: the ring on the home itself, named in clear (trial AW M8). */
+  function exactButton(p, clear) {
+    const button = el("button", "btn btn-outline-secondary btn-xs zz-visit-exact", "在地图上标出精确位置");
+    button.type = "button";
+    button.addEventListener("click", function () {
+      const map = window.zzMap;
+      if (spot) spot.remove();
+      spot = L.circleMarker([clear.lat, clear.lon], { radius: 10, color: "#ff7f00", weight: 3, fill: false })
+        .bindTooltip(clear.name, { permanent: true, direction: "top", className: "zz-clear" })
+        .addTo(map);
+      spot.zzExact = true;
+      map.setView([clear.lat, clear.lon], Math.max(map.getZoom(), 17));
+    });
+    return button;
+  }
+
+  /** The clear name's ring leaves the map with the clear record (收起, or the list read again). */
+  function forgetExact() {
+    if (spot && spot.zzExact) {
+      spot.remove();
+      spot = null;
+    }
+  }
+
   /**
    * 查看身份信息 on an item, for an account that may unmask: the reason asked (zz.reasonForm),
    * the audited read (POST /api/persons/{id}/unmasked), the clear record shown under the item
@@ -377,12 +405,14 @@
           name.textContent = clear.name;
           const shown = el("div", "zz-clear");
           shown.append(el("div", "small", "公民身份号码 " + clear.resident_id), zz.personRecord(clear));
+          if (clear.lat !== null && clear.lon !== null) shown.appendChild(exactButton(p, clear));
           const hide = el("button", "btn btn-link btn-sm p-0", "收起（本次查看已记入审计日志）");
           hide.type = "button";
           hide.addEventListener("click", function () {
             shown.remove();
             name.textContent = p.name_masked;
             open.hidden = false;
+            forgetExact();
           });
           shown.appendChild(hide);
           li.appendChild(shown);
