@@ -451,10 +451,47 @@
       const what = row.querySelector(".zz-case-sub").parentNode;
       if (settled) what.appendChild(el("div", "zz-settled-note", settled));
       else if (stage === "supervised") what.appendChild(replyNote(c));
+      else urgencyLines(what, c);
       tbody.appendChild(row);
     });
     tickCountdowns();
     paginate(PAGERS.queue);
+  }
+
+  /**
+   * Under a queued case's title, what needs action now (trial AZ M7): 已派单 N 分钟未受理 once
+   * its dispatch waits past its risk's limit, and a 联系时限 less than a day away as a clock time
+   * (03:40); both kept up to date with the countdowns (tickUrgency).
+   */
+  function urgencyLines(what, c) {
+    const awaiting = c.awaiting || (c.latest && c.latest.awaiting);
+    if (awaiting) {
+      const late = el("div", "zz-awaiting");
+      late.dataset.since = awaiting.since;
+      late.dataset.lateAt = awaiting.late_at;
+      late.title = "派给 " + awaiting.assignee + "，" + zz.fmtTime(awaiting.since) + " 派单；" +
+        awaiting.limit_minutes + " 分钟内未受理请电话联系或改派";
+      what.appendChild(late);
+    }
+    const due = el("div", "zz-contact-soon");
+    due.dataset.contact = c.contact_deadline || "";
+    due.dataset.state = c.state;
+    what.appendChild(due);
+  }
+
+  function tickUrgency() {
+    const now = Date.now();
+    document.querySelectorAll(".zz-awaiting").forEach(function (line) {
+      line.textContent = zz.awaitingText({ since: line.dataset.since, late_at: line.dataset.lateAt }, now);
+      line.hidden = !line.textContent;
+    });
+    document.querySelectorAll(".zz-contact-soon").forEach(function (line) {
+      const due = zz.contactDue({ contact_deadline: line.dataset.contact, state: line.dataset.state }, now);
+      line.textContent = due ? due.text : "";
+      line.title = due ? due.title : "";
+      line.hidden = !due;
+      line.classList.toggle("zz-past", !!(due && due.past));
+    });
   }
 
   /** The lists that keep a case settled in the last 30 days (layers/case_lists.py SETTLED_DAYS). */
@@ -981,6 +1018,7 @@
     const what = el("td");
     const link = el("a", "zz-case-link", c.title);
     link.href = "/cases/" + c.id;
+    if (screen) link.title = c.title; // the wall cuts a long title to one line (trial AZ m3)
     what.appendChild(link);
     const line = el("div", "zz-case-sub");
     (Array.isArray(sub) ? sub : [sub]).forEach(function (part, i) {
@@ -1188,6 +1226,7 @@
   }
 
   function tickCountdowns() {
+    tickUrgency();
     document.querySelectorAll(".zz-countdown").forEach(function (td) {
       const cd = zz.countdown(td.dataset.deadline || null, td.dataset.warnAt || null);
       td.textContent = cd.text;

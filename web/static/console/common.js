@@ -291,6 +291,45 @@
     };
   }
 
+  /**
+   * 已派单 40 分钟未受理 (1小时20分钟, 2天3小时): a case's dispatch waiting for its 受理 past the
+   * limit of its risk (`awaiting`: {since, late_at}, layers/urgency.py; trial AZ M7), counted
+   * from the dispatch's time; "" before the limit or without a waiting dispatch.
+   */
+  function awaitingText(awaiting, now) {
+    if (!awaiting) return "";
+    const at = now || Date.now();
+    if (at < Date.parse(awaiting.late_at)) return "";
+    const minutes = Math.max(0, Math.floor((at - Date.parse(awaiting.since)) / 60000));
+    const hours = Math.floor(minutes / 60);
+    const span = minutes < 60 ? minutes + " 分钟" : hours < 24 ? hours + "小时" + (minutes % 60) + "分钟" : Math.floor(hours / 24) + "天" + (hours % 24) + "小时";
+    return "已派单 " + span + "未受理";
+  }
+
+  /** States of a case nobody has taken up yet: its 联系时限 runs (layers/urgency.py NOT_TAKEN_UP). */
+  const NOT_TAKEN_UP = ["registered", "triaged", "escalated", "dispatched"];
+
+  /**
+   * 联系时限 03:40 of a case nobody has taken up yet, once it is less than a day away (or past):
+   * the clock time alone within 24 hours of now, so that a red case's limit two hours off reads
+   * as a time of this night (trial AZ M7: 03:00 read like 23:00), month and day before it when
+   * passed longer ago. {text, title, past}, or null.
+   */
+  function contactDue(c, now) {
+    if (!c.contact_deadline || !NOT_TAKEN_UP.includes(c.state)) return null;
+    const at = now || Date.now();
+    const due = Date.parse(c.contact_deadline);
+    if (due - at >= 86400000) return null;
+    const full = fmtTime(c.contact_deadline);
+    const past = due <= at;
+    const shown = at - due < 86400000 ? full.slice(11) : full.slice(5);
+    return {
+      text: "联系时限 " + shown + (past ? " 已过" : ""),
+      title: "请于 " + full + " 前联系当事人并受理（" + countdown(c.contact_deadline, null, at).text + "）",
+      past: past,
+    };
+  }
+
   /** Show a case state in a badge: its Chinese name, coloured by `.zz-state[data-state]`. */
   function stateBadge(el, stateCode) {
     el.classList.add("zz-state");
@@ -1107,7 +1146,7 @@
     whenExpired, guardUnit,
     keepDraft, hasDraft,
     photoPicker, PHOTO_LIMITS, PHOTO_ACTIONS, photoField, sendCaseAction,
-    ApiError, api, me, label, beijingDay, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, stateBadge, toast, live, importNews, esc, tables,
+    ApiError, api, me, label, beijingDay, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, awaitingText, contactDue, stateBadge, toast, live, importNews, esc, tables,
     unmask, personRecord, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
   };
   fillTopbar();

@@ -195,6 +195,7 @@
         ? '<span class="badge text-bg-info me-1 dz-from-below" title="下级上报至本级的案件">下级上报</span>'
         : "") +
       dueMark(c) +
+      urgencyMarks(c) +
       (returnedOf(c)
         ? '<span class="badge text-bg-warning me-1 dz-returned-mark" title="' +
           zz.esc("已退回：" + returnedText(returnedOf(c))) + '">已退回</span>'
@@ -229,6 +230,28 @@
     const text = left < 0 ? "已超期" : "即将到期";
     return '<span class="badge text-bg-danger me-1 dz-due" title="' + zz.esc("办结时限 " + zz.fmtTime(c.deadline) + "，" + cd.text) +
       '">' + text + "</span>";
+  }
+
+  /**
+   * 已派单 N 分钟未受理 once a dispatch waits past its risk's limit for its 受理, and a 联系时限
+   * less than a day away as a clock time (联系时限 03:40), on a case not settled (trial AZ M7: a
+   * worker reached by phone sat at 已派单 with nothing to show it); redrawn each minute.
+   */
+  function urgencyMarks(c) {
+    if (c.closed_at) return "";
+    const awaiting = c.latest && c.latest.awaiting;
+    const late = zz.awaitingText(awaiting);
+    const due = zz.contactDue(c);
+    return (
+      (late
+        ? '<span class="badge text-bg-danger me-1 dz-awaiting" title="' +
+          zz.esc("派给 " + awaiting.assignee + "，" + zz.fmtTime(awaiting.since) + " 派单") + '">' + zz.esc(late) + "</span>"
+        : "") +
+      (due
+        ? '<span class="badge me-1 dz-contact-soon ' + (due.past ? "text-bg-danger" : "text-bg-primary") +
+          '" title="' + zz.esc(due.title) + '">' + zz.esc(due.text) + "</span>"
+        : "")
+    );
   }
 
   /** The 退回 standing on a case of the queue (sent back by its worker, not dispatched since). */
