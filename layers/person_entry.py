@@ -14,11 +14,13 @@ same name (a person may be 刑满释放 and 吸毒 both), and the registration t
 (:attr:`RegisteredPerson.notices`); under another name it is refused, as a mistyped ID or another
 person's (:func:`_other_records`).
 
-An ID on record out of the registrar's scope, in any category, is refused in one answer that
-names neither the category nor whether the name matches (:data:`ELSEWHERE`): trial AI read the
-category of any ID it typed, and confirmed a guessed name by a registration that went through.
-The refusal says who must act first: the township holding the person ends the record (迁出),
-then the county, whose scope holds both places, registers the person where they live now. A
+An ID on record out of the registrar's scope, in any category, is refused in one neutral
+answer (:data:`ELSEWHERE`) that names neither the category nor whether the name matches, nor
+even that a record exists elsewhere (trial AI read the category of any ID it typed, and
+confirmed a guessed name by a registration that went through; trial AW M7 still learnt that the
+person was on a register in another township): the registrar is sent to the county, whose scope
+holds both places: the county's registration names the record and who must end it (迁出) first,
+or registers the person where they live now. A
 person's record of a category is one (its unique key, category and ID hash): registered again
 in the scope after it left the register (moved to another township of the county, or back), the
 record is put on the register again there, and the answer says where and when it had left
@@ -177,20 +179,20 @@ class AlreadyOnRecord(Conflict):
 
 
 ELSEWHERE = (
-    "该公民身份号码已在其他乡镇（街道）登记在册，不能在此登记；请核对身份证号。"
-    "如该人员已迁入本辖区：须先由登记该人员的乡镇（街道）为其办理注销（迁出），"
-    "再由县综治中心在登记表中登记该人员（其记录随之转入本辖区）"
+    "该公民身份号码不能由本辖区登记：请核对身份证号；核对无误的，请联系县综治中心，"
+    "由县综治中心核实后办理登记"
 )
-"""The answer to an ID on the register out of the registrar's scope, whatever its category and
-name: who must act first (trial AW M2: the county, sent to before, could not register him
-either while the other township kept him on the register)."""
-ENDED_ELSEWHERE = (
-    "该人员此前在其他乡镇（街道）以此类别登记，已注销；同一类别只保留一份记录，本辖区不能另行"
-    "登记：请县综治中心在登记表中登记该人员，其原记录即转入本辖区并恢复在册（原走访记录保留）"
-)
-"""The answer to an ID whose record of the category, out of the scope, has left the register
-(迁出 …): its unique key (category, ID) keeps one record, which the county, whose scope holds both
-townships, moves (:func:`register_person` revives an ended record in scope)."""
+"""The answer to an ID on record out of the registrar's scope, live in any category or ended in
+this one: neutral (trial AW M7), it says neither that nor where the person is on record (a
+registrar typing IDs learnt who is on a criminal, drug or mental register in another
+township), and is the same whatever the category, the name and whether the record is live. The
+county, whose scope holds every township, registers the person: the registration there names
+a live record (masked) to be ended (迁出) first by its township, or revives an ended one where
+the person lives now (trial AW M2). The match goes to the audit log, filed under the record it
+met (the auditor's look-up of that person finds who typed the ID)."""
+ENDED_ELSEWHERE = ELSEWHERE
+"""The answer to an ID whose record of the category, out of the scope, has left the register:
+the same as a live one's (:data:`ELSEWHERE`), so that the answer tells nothing of the record."""
 
 CANDIDATES_MAX = 40
 """Most workers :func:`residence_at` offers as responsibles."""

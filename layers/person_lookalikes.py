@@ -56,12 +56,13 @@ ANOTHER_NAME_NOTE = (
 """What the summary says of a row whose ID is on record in another category under another
 name (no name, no ID)."""
 ELSEWHERE_ROW = (
-    "该公民身份号码已在其他辖区登记，不能在此导入；请核对身份证号。如该人员已迁入本辖区："
-    "须先由登记该人员的乡镇（街道）为其办理注销（迁出），再由县综治中心在登记表中登记该人员"
-    "（其记录随之转入本辖区）"
+    "该公民身份号码不能由本辖区导入：请核对身份证号；核对无误的，请联系县综治中心，"
+    "由县综治中心核实后办理登记"
 )
 """Why a row of a file imported for a jurisdiction is refused when its resident ID is on record
-outside it: whatever the category, the place and the name (:func:`on_record_elsewhere`)."""
+outside it: whatever the category, the place and the name (:func:`on_record_elsewhere`), and
+neutral, not saying that a record exists elsewhere (trial AW M7), as the registration form's
+:data:`layers.person_entry.ELSEWHERE`."""
 REFUSED_ACTION = "person.import.refused"
 """Audit action of such a row, one entry under the record it met (:func:`audit_refusals`)."""
 

@@ -124,9 +124,9 @@ def test_a_township_roster_does_not_take_over_another_township_s_person(
     outcome = _import(db, tmp_path / "rosterB.csv", [row], within=HOME, user=DISPATCHER)
     assert not outcome.committed and outcome.counts is None
     assert [(p.row, p.column, p.rule) for p in outcome.problems] == [(2, "身份证号", ELSEWHERE_ROW)]
-    # what to do, as the registration form says it: not 请联系县综治中心, who could not either
-    # while the other township kept the person on the register (trial AW M2)
-    assert "办理注销（迁出）" in ELSEWHERE_ROW and "请联系县综治中心" not in ELSEWHERE_ROW
+    # neutral, as the registration form's (trial AW M7): not that the ID is on record elsewhere,
+    # only whom to ask, the county, which may 注销（迁出） and register (trial AW M2)
+    assert "请联系县综治中心" in ELSEWHERE_ROW and "其他" not in ELSEWHERE_ROW
     assert _person(db, taken) == before == ("郑界东", AWAY_VILLAGE, "released", None)
     assert db.scalar(text("SELECT count(*) FROM persons WHERE name = '王界五'")) == 0
     ((actor, result, reason, detail),) = _refusals(db, taken)

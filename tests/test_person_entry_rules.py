@@ -193,10 +193,11 @@ def test_a_person_who_moved_within_the_county_is_taken_on_where_he_lives_now(
     elsewhere = _form(
         "drug", 74, name="欧阳迁移", lon=grid_centre(3, 2)[0], lat=grid_centre(3, 2)[1]
     )
-    # on the register in another county's township: who must act first is said
+    # on the register in another county's township: refused neutrally, sent to the county
+    # (trial AW M7: the answer told the registrar the person was on a register elsewhere)
     live = api_client.post(PERSONS, json=elsewhere, headers=auth_headers("disp_b1"))
     assert (live.status_code, live.json()["detail"]) == (409, ELSEWHERE)
-    assert "须先由登记该人员的乡镇（街道）为其办理注销（迁出）" in ELSEWHERE
+    assert "请联系县综治中心" in ELSEWHERE and "其他" not in ELSEWHERE
     with database.owner.begin() as db:
         db.execute(
             text(
@@ -207,6 +208,7 @@ def test_a_person_who_moved_within_the_county_is_taken_on_where_he_lives_now(
         )
     ended = api_client.post(PERSONS, json=elsewhere, headers=auth_headers("disp_b1"))
     assert (ended.status_code, ended.json()["detail"]) == (409, ENDED_ELSEWHERE)
+    assert ENDED_ELSEWHERE == ELSEWHERE  # the answer tells nothing of the record
     # another name under the ID is refused, not revived
     other = api_client.post(
         PERSONS,
