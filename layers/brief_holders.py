@@ -41,12 +41,22 @@ ACTIVE = frozenset(
 """The statuses of an open dispatch (:data:`layers.model.dispatches.ACTIVE_DISPATCH`)."""
 UNSENT = frozenset({CaseState.REGISTERED, CaseState.TRIAGED, CaseState.ESCALATED})
 """The states of a case its handling level has still to dispatch (登记, 分流, 上报来)."""
-MOVES = ("register", "import", "triage", "recall", "return", "escalate", "hand_down", "reopen")
+MOVES = (
+    "register",
+    "import",
+    "triage",
+    "recall",
+    "return",
+    "escalate",
+    "hand_down",
+    "reopen",
+    "resolve",  # an open case: a failed mediation's 法治化途径
+)
 """The events that put a case without an open dispatch where it is now (承办起始)."""
 ENDED = {
     DispatchStatus.CANCELLED.value: "撤回派单",
     DispatchStatus.RETURNED.value: "退回",
-    DispatchStatus.FINISHED.value: "办结",
+    DispatchStatus.FINISHED.value: "派单已完成",
 }
 """How a dispatch no longer open ended, as the handover line names it."""
 DEPARTMENT_ANSWERS = {

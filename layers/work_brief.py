@@ -1383,6 +1383,7 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
         cases.open_now,
         counted="个事项",
     )
+    _wrap(book[HANDOVER_SHEET], "吹哨/派往部门")
     _list_sheet(
         book,
         "新登记案件",
@@ -1401,6 +1402,7 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
         ],
         cases.reported,
     )
+    _wrap(book["新登记案件"], "吹哨/派往部门")
     _list_sheet(
         book,
         "超期案件",
@@ -1501,6 +1503,17 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
         cases.escalations,
         counted="次",
     )
+
+
+def _wrap(sheet: Worksheet, header: str) -> None:
+    """Wrap the cells of column ``header`` (one line a department) and align the rows on top."""
+    names = [c.value for c in sheet[1]]
+    if header not in names:
+        return
+    column = names.index(header) + 1
+    for row in sheet.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = Alignment(vertical="top", wrap_text=cell.column == column)
 
 
 def handover_text(open_cases: int, matters: int, now: datetime) -> str:

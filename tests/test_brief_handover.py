@@ -317,3 +317,37 @@ def test_an_alert_closed_after_a_past_windows_end_is_open_in_its_brief() -> None
         "早上关闭": "已签收（统计时段后关闭）",
         "早上签收并关闭": "待处置（统计时段后签收、关闭）",
     }
+
+
+def test_a_case_on_the_legal_route_names_its_level_since_the_failed_mediation(
+    world: Session,
+) -> None:
+    case = _triaged(world, "交班测试：调解不成", 800, night(18, 30))
+    who = actor()
+    cases.act(world, case.id, "dispatch", actor=who, now=night(19), params={"department": POLICE})
+    cases.act(world, case.id, "accept", actor=who, now=night(19, 30))
+    failed = {"outcome": "mediation_failed", "route": "arbitration"}
+    cases.act(world, case.id, "resolve", actor=who, now=night(6), params=failed, note="调解不成")
+    held = brief_holders.holdings(world, [case.id], now=MADE)[case.id]
+    assert (held.holder, held.since, held.progress) == ("镇100", night(6), "法治化途径")
+    # the dispatch ended as done, not as 办结 of the case
+    assert held.change == f"派单已完成：{POLICE}（职能部门）（此前承办）"
+
+
+def test_the_departments_answers_wrap_one_a_line(world: Session) -> None:
+    made = _night_of_cases(world)
+    window = work_brief.night(NIGHT_DAY, MADE)
+    who = actor("commander", COUNTY)
+    listed = brief_cases.collect(
+        world, COUNTY, actor=who, start=window.start, end=window.end, now=MADE
+    )
+    feed: dict[str, Any] = {
+        "unit": {"name": "通海县", "code": COUNTY, "kpis": dict.fromkeys(KPI_LABELS)},
+        "children": [],
+        "alerts": [],
+    }
+    body = work_brief.workbook(feed, [], window=window, now=MADE, cases=listed)
+    sheet = load_workbook(io.BytesIO(body))["交班在办案件"]
+    column = [c.value for c in sheet[1]].index("吹哨/派往部门")
+    row = next(r for r in sheet.iter_rows(min_row=2) if r[0].value == made["wages"].code)
+    assert str(row[column].value).count("\n") == 2 and row[column].alignment.wrap_text
