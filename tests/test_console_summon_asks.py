@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import httpx2
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from tests.browser import RecordedPage
@@ -76,4 +77,43 @@ def test_each_department_reads_its_own_ask(
     expect(item.locator(".dk-summon-ask")).to_have_text("本部门事项：" + LABOUR_ASK)
     expect(item).not_to_contain_text(POLICE_ASK)
     page.screenshot_step("2-labour-desk")
+    page.assert_clean(demo.origin)
+
+
+def test_the_command_page_summons_with_an_ask_per_department(
+    page: RecordedPage, console_demo: ConsoleDemo, made: list[int]
+) -> None:
+    """The 指挥调度 page's 吹哨 dialog gives each department named its own line too."""
+    demo = console_demo
+    desk = _desk(demo)
+    county = demo.data.county_code.ljust(12, "0")
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        answer = client.post(
+            "/api/cases",
+            json={"channel": "hotline_12345", "category": "dispute", "title": TITLE + "（县级）"}
+            | {"subcategory": "labour_wages", "risk_level": 1, "lon": desk.spot.lon + 0.0019}
+            | {"lat": desk.spot.lat},
+            headers=_token(client, demo.username("commander", county)),
+        )
+        assert answer.status_code == 201, answer.text
+        case = answer.json()
+        made.append(case["id"])
+    login(page, demo.origin, demo.username("commander", county), next_path=f"/console/{county}")
+    page.wait_for_url(f"**/console/{county}")
+    page.wait_for_function("window.zzReady === true")
+    page.locator(
+        f"#zz-queue-body tr[data-case-id='{case['id']}'] .zz-act[data-action=summon]"
+    ).click()
+    page.locator("#zz-f-departments").fill("县公安局、县人社局")
+    page.locator("#zz-f-asks input[data-department='县人社局']").fill(LABOUR_ASK)
+    page.locator("#zz-action-note").fill(NOTE)
+    page.locator("#zz-action-submit").click()
+    page.locator(".zz-toasts .alert-success").wait_for()
+    with demo.owner.connect() as conn:
+        payload = conn.execute(
+            text("SELECT payload FROM case_events WHERE case_id = :id AND action = 'summon'"),
+            {"id": case["id"]},
+        ).scalar_one()
+    assert payload["departments"] == ["县公安局", "县人社局"]
+    assert payload["asks"] == {"县人社局": LABOUR_ASK}
     page.assert_clean(demo.origin)

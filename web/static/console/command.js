@@ -2613,6 +2613,7 @@
       fresh.appendChild(tick);
       fresh.appendChild(said);
       fields.appendChild(fresh);
+      askEach(fields);
     } else if (action === "resolve") {
       // 办结结果 chosen each time, none preselected, as on the case page (trial AQ m4); the legal
       // route's 办结 ends it (法治化途径办结), another's may fail mediation and name the route
@@ -2726,9 +2727,44 @@
       return {
         departments: zz.departmentNames(val("departments")),
         new_departments: document.getElementById("zz-f-new-departments").checked,
+        asks: typedAsks(),
       };
     }
     return {};
+  }
+
+  /**
+   * Under the 吹哨's departments, a line per department named: what it alone is asked to do,
+   * beside the shared note (trial AZ m7), as on the case page; redrawn as the names change.
+   */
+  function askEach(fields) {
+    const box = el("div");
+    box.id = "zz-f-asks";
+    fields.appendChild(box);
+    const input = document.getElementById("zz-f-departments");
+    const draw = function () {
+      const typed = typedAsks();
+      box.textContent = "";
+      zz.departmentNames(input.value).forEach(function (name, i) {
+        const row = inputField("ask-" + i, "对" + name + "的事项（选填，仅该部门看到）", "text", typed[name] || "");
+        const ask = row.querySelector("input");
+        ask.maxLength = 500;
+        ask.dataset.department = name;
+        ask.classList.add("zz-f-ask");
+        box.appendChild(row);
+      });
+    };
+    input.addEventListener("input", draw);
+    draw();
+  }
+
+  /** What the 吹哨 asks of each department named, by name (the empty left out). */
+  function typedAsks() {
+    const asks = {};
+    document.querySelectorAll("#zz-f-asks .zz-f-ask").forEach(function (ask) {
+      if (ask.value.trim()) asks[ask.dataset.department] = ask.value.trim();
+    });
+    return asks;
   }
 
   /** The text of the option chosen in the dialog's select `name` ("" without one). */
