@@ -47,6 +47,7 @@ from sqlalchemy.orm import Session
 
 from geo.codes import division_level, enclosing_code, prefix_length, scope_range
 from layers import (
+    address_townships,
     alerts,
     case_import,
     case_reminders,
@@ -850,6 +851,7 @@ def feed(
     marks = case_reminders.marks(session, [c.id for c in [*waiting, *mine]])
     facts = cases.latest(session, [*waiting, *mine])  # the 督办 standing: who, when, 督办意见
     extended = deadline_extensions.latest(session, [c.id for c in [*waiting, *mine]])
+    elsewhere = address_townships.for_cases(session, [c.id for c in [*waiting, *mine]])
     fresh = new_supervisions(session, code, level)
     fresh_ids = {f["case_id"] for f in fresh}
     # a hot cell's case figures: withheld only from who may not list its cases (trial AM M4)
@@ -876,6 +878,7 @@ def feed(
             | case_reminders.as_json(marks[c.id], task=False)
             | _supervision_json(facts[c.id], c.id in fresh_ids)
             | deadline_extensions.as_json(extended[c.id], c)  # 待审延期 (trial AX S5)
+            | address_townships.as_json(elsewhere, c.id)  # 地址与位置不符 (trial AX M4)
             for c in waiting
         ],
         "tasks": [
@@ -883,6 +886,7 @@ def feed(
             | case_reminders.as_json(marks[c.id], task=True)
             | _supervision_json(facts[c.id], c.id in fresh_ids)
             | deadline_extensions.as_json(extended[c.id], c)
+            | address_townships.as_json(elsewhere, c.id)
             for c in mine
         ],
         "recalled": dispatch.recent_recalls(session, actor=actor, now=now),

@@ -62,10 +62,14 @@ def test_an_order_placed_elsewhere_is_marked_its_reminders_listed_and_its_number
         "%Y-%m-%d %H:%M"
     )
     headers = ["工单编号", "诉求类型", "标题", "地址", "经度", "纬度", "来电时间"]
-    row = [number, "欠薪", TITLE, f"{other}新城社区朝阳路18号"]
-    row += [f"{desk.spot.lon + 0.0007:.7f}", f"{desk.spot.lat:.7f}", reported]
+    place = [f"{other}新城社区朝阳路18号", f"{desk.spot.lon + 0.0007:.7f}", f"{desk.spot.lat:.7f}"]
+    up = number + "-2"  # 上报'd to the county: in its command console's queue
+    rows = [
+        [number, "欠薪", TITLE, *place, reported],
+        [up, "欠薪", TITLE + "（二）", *place, reported],
+    ]
     path = tmp_path / "12345工单_地址核对.csv"
-    path.write_bytes(csv_text(headers, [row]).encode("gbk"))
+    path.write_bytes(csv_text(headers, rows).encode("gbk"))
     ids: list[int] = []
     try:
         with demo.owner.connect() as conn:  # the clerk's import finds it and says so
@@ -75,15 +79,20 @@ def test_an_order_placed_elsewhere_is_marked_its_reminders_listed_and_its_number
             assert [p.rule for p in outcome.problems if "地址与位置不符" in p.rule], (
                 outcome.problems
             )
-            found = conn.execute(
-                text("SELECT id FROM cases WHERE external_no = :n"), {"n": number}
-            ).scalar_one()
-        ids.append(int(found))
+            numbered = conn.execute(
+                text("SELECT external_no, id FROM cases WHERE external_no LIKE :n"),
+                {"n": number + "%"},
+            ).all()
+        by_number = {str(n): int(i) for n, i in numbered}
+        ids += sorted(by_number.values())
+        found, escalated = by_number[number], by_number[up]
         with httpx2.Client(base_url=demo.origin, timeout=30) as client:
             me = _token(client, desk.dispatcher)
             case = client.get(f"/api/cases/{found}", headers=me).json()
             superior = _token(client, demo.username("commander", county))
             _act(client, superior, case["id"], "remind", NOTE)
+            _act(client, me, escalated, "escalate", "涉及多个乡镇，请县级协调")
+            sent_up = client.get(f"/api/cases/{escalated}", headers=me).json()["code"]
             read = client.get(f"/api/cases/{case['id']}", headers=me).json()
         mismatch = read["address_mismatch"]
         assert mismatch["named"] == other and mismatch["placed"].startswith(here), mismatch
@@ -106,6 +115,17 @@ def test_an_order_placed_elsewhere_is_marked_its_reminders_listed_and_its_number
         expect(reminders.first).to_contain_text(" 催办")
         page.screenshot_step("2-case-page")
 
+        # the county's command console: its queue (the feed) and its 24 hours' list
+        login(page, demo.origin, demo.username("commander", county), next_path=f"/console/{county}")
+        page.wait_for_url(f"**/console/{county}")
+        queued = page.locator(f"#zz-queue-body tr[data-case-id='{escalated}']")
+        expect(queued).to_contain_text(sent_up)
+        expect(queued.locator(".zz-address-mark")).to_have_text("地址与位置不符")
+        page.select_option("#zz-queue-scope", "recent")
+        recent = page.locator(f"#zz-queue-body tr[data-case-id='{case['id']}']")
+        expect(recent.locator(".zz-address-mark")).to_have_text("地址与位置不符")
+        page.screenshot_step("3-county-console")
+
         with httpx2.Client(base_url=demo.origin, timeout=30) as client:
             me = _token(client, desk.dispatcher)
             _act(client, me, case["id"], "triage")
@@ -121,7 +141,7 @@ def test_an_order_placed_elsewhere_is_marked_its_reminders_listed_and_its_number
         page.wait_for_function("window.zzReady === true")
         card = page.locator("#dk-list-to_accept .dk-case", has_text=TITLE)
         expect(card.locator(".dk-meta")).to_contain_text(f"工单号 {number} · {case['code']}")
-        page.screenshot_step("3-department-card")
+        page.screenshot_step("4-department-card")
         page.assert_clean(
             demo.origin, expected_errors=(r"status of 403 .*/api/(command|console)/",)
         )

@@ -1132,6 +1132,12 @@
       mark.title = reminded.title;
       stateCell.appendChild(mark);
     }
+    // an order its point placed in a township its address does not name (trial AX M4)
+    if (c.address_mismatch && !c.closed_at) {
+      const mark = el("span", "badge text-bg-danger ms-1 zz-address-mark", "地址与位置不符");
+      mark.title = c.address_mismatch.text + "，请核对地址或点位";
+      stateCell.appendChild(mark);
+    }
     tr.appendChild(stateCell);
     // a case settled has no time left to count (trial Z: 已销号 剩余 14天23小时)
     const due = el("td", c.closed_at ? "" : "zz-countdown", c.closed_at ? "已办结" : "");
