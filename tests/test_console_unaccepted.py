@@ -147,6 +147,10 @@ def test_a_dispatch_not_accepted_in_time_is_flagged_first_on_console_wall_and_de
         # the township's desk: its own case flagged and listed first
         login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}")
         page.wait_for_url(f"{demo.origin}/dispatch/{township}")
+        # on 待派单 too, 处置中 says in red that a dispatch there waits
+        tab = page.locator("[data-filter='active']")
+        expect(tab).to_have_attribute("title", re.compile(r"其中 \d+ 件派单后超时未受理$"))
+        expect(tab.locator("#dz-count-active")).to_have_class(re.compile("text-bg-danger"))
         page.click("[data-filter='all']")
         item = page.locator("#dz-queue-list .dz-case-item").first
         expect(item).to_have_attribute("data-case-id", str(theirs["id"]))

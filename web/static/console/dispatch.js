@@ -275,6 +275,13 @@
     ["waiting", "active", "closing", "escalated"].forEach(function (stage) {
       $("dz-count-" + stage).textContent = countText(stage);
     });
+    // 处置中 counts in red while a dispatch there waits past its limit for its 受理, whatever
+    // tab is open (trial AZ M7: the desk sat on 待派单)
+    const late = state.cases.filter((c) => stageOf(c) === "active" && zz.awaitingText(c.latest && c.latest.awaiting)).length;
+    const active = $("dz-count-active");
+    active.classList.toggle("text-bg-danger", late > 0);
+    active.classList.toggle("text-bg-light", late === 0);
+    active.parentNode.title = "已派出、正在处置的案件" + (late ? "；其中 " + late + " 件派单后超时未受理" : "");
     MARKED.forEach(function (stage) {
       // the open ones, as before the lists kept the settled (trial AU M2)
       const open = state.cases.filter((c) => state.marked[stage].has(c.id) && OPEN.includes(c.state)).length;
