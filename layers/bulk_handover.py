@@ -34,6 +34,7 @@ MAX_CASES = 100
 NO_CASES = "请勾选要交办的案件"
 TOO_MANY = f"一次最多批量交办 {MAX_CASES} 件案件，请分批交办"
 NO_UNIT = "没有编码为 {code} 的单位，请重新选择交办对象"
+OUTSIDE_UNIT = "案件不在{name}辖区内：请改为按属地交办，或另选交办对象"
 SHOWN_REFUSALS = 5
 """How many refusals the summary names; the result lists them all."""
 
@@ -203,8 +204,9 @@ def hand_down_many(
                 )
         except DomainError as exc:
             said = _refusal(session, actor, pick.case_id, exc)
-            if unit_code and chosen_name:  # the unit by its name, not its code
-                said = replace(said, reason=said.reason.replace(unit_code, chosen_name))
+            if unit_code and chosen_name and said.reason.startswith(unit_code):
+                # the unit chosen does not contain the case: by its name, and what to do
+                said = replace(said, reason=OUTSIDE_UNIT.format(name=chosen_name))
             refused.append(said)
             continue
         done.append((case, _unit_of(session, case.id)))

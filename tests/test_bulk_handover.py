@@ -142,7 +142,7 @@ def test_a_township_chosen_takes_the_cases_it_contains_only(
     assert {h["unit_name"] for h in outcome["handed_down"]} == {"甲一街道"}
     assert [r["case_id"] for r in outcome["refused"]] == [outside["id"]]
     assert outcome["refused"][0]["reason"] == (
-        "甲一街道 不是该案件所在的乡镇级单位，请重新选择交办对象"
+        "案件不在甲一街道辖区内：请改为按属地交办，或另选交办对象"
     )
     assert _levels(database, [outside["id"]])[outside["id"]][0] == 3
 

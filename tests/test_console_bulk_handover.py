@@ -112,7 +112,7 @@ def test_the_county_hands_several_cases_down_at_once(
     refusal = page.locator("#dz-bulk-refused .dz-bulk-refusal")
     expect(refusal).to_have_count(1)
     expect(refusal).to_contain_text(f"{elsewhere['code']}「{titles[2]}」：")
-    expect(refusal).to_contain_text("不是该案件所在的乡镇级单位")
+    expect(refusal).to_contain_text("辖区内：请改为按属地交办")
     expect(items[0]).to_be_hidden()  # gone to the township's queue
     expect(items[1]).to_be_hidden()
     expect(items[2]).to_be_visible()
