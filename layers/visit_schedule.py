@@ -54,9 +54,33 @@ NOTE_MAX = 500
 """Longest note a visit keeps (characters)."""
 DEFAULT_OUTCOME = VisitOutcome.MET.value
 """What a visit found unless said (见到本人)."""
-STATUSES = ("due", "overdue", "all", "missing", "correction_over")
+STATUSES = ("due", "overdue", "all", "missing", "correction_over", "unplaced")
 """What :func:`due_persons` lists: overdue and due soon, overdue only, everyone followed, those
-whose latest visit found them 失联, the 社区矫正人员 whose correction has ended."""
+whose latest visit found them 失联, the 社区矫正人员 whose correction has ended, those with no
+residence point or no grid (未落图/未划入网格: on nobody's map, or on no grid's list)."""
+UNPLACED_ADVICE = "请在人员名单中补填居住位置（坐标或地址）和所属网格后重新导入"
+"""What to do about a person with no point or no grid (trial AV M1: a roster without them put 40
+persons on no map and no worker's list)."""
+
+
+def place_notice(has_point: bool, grid_code: str | None) -> str | None:
+    """Return what a card says of a person with no residence point or no grid, or None.
+
+    Examples
+    --------
+    >>> place_notice(True, "530424101001001") is None
+    True
+    >>> for part in place_notice(False, None).split("："):
+    ...     print(part)
+    未落图（没有居住位置，地图上不显示）、未划入网格（不在任何网格的走访名单上）
+    请在人员名单中补填居住位置（坐标或地址）和所属网格后重新导入
+    """
+    missing = ([] if has_point else ["未落图（没有居住位置，地图上不显示）"]) + (
+        [] if grid_code else ["未划入网格（不在任何网格的走访名单上）"]
+    )
+    return f"{'、'.join(missing)}：{UNPLACED_ADVICE}" if missing else None
+
+
 NOT_FOUND = "未找到该人员，或该人员不在您的辖区"
 VILLAGE_LEVEL = 5
 """A village's level: its persons are counted by grid, a larger scope's by its child units."""
@@ -218,6 +242,8 @@ class DueList:
         Of those, whose latest visit found them 失联 (去向不明).
     correction_over : int
         Of those, 社区矫正人员 whose correction has ended (to be struck off).
+    unplaced : int
+        Of those, with no residence point or no grid (未落图/未划入网格, trial AV M1).
     places : list of PlaceCount
         The places under the scope the persons followed live in (of the category asked for, in
         every place), the most overdue first: what the list may be narrowed to (with the first
@@ -237,6 +263,7 @@ class DueList:
     workers: list[WorkerCount]
     missing: int = 0
     correction_over: int = 0
+    unplaced: int = 0
 
 
 _DUE = visits_due.DUE_ON
@@ -284,12 +311,14 @@ _SOON = (
     f" AND t.due_on <= CAST(:today AS date) + {DUE_SOON_DAYS}"
 )
 _MISSING = f"t.latest_outcome = '{VisitOutcome.MISSING.value}'"
+_UNPLACED = "(t.residence IS NULL OR t.grid_code IS NULL)"
 _STATUS_WHERE = {
     "due": f"t.overdue OR ({_SOON})",
     "overdue": "t.overdue",
     "all": "true",
     "missing": _MISSING,
     "correction_over": "t.correction_over",
+    "unplaced": _UNPLACED,
 }
 
 
@@ -318,7 +347,8 @@ def due_persons(
         The centre's date.
     status : str
         ``due`` (overdue, or due within :data:`DUE_SOON_DAYS`), ``overdue``, ``all``,
-        ``missing`` (the latest visit found them 失联) or ``correction_over`` (a 社区矫正 ended).
+        ``missing`` (the latest visit found them 失联), ``correction_over`` (a 社区矫正 ended)
+        or ``unplaced`` (no residence point or no grid: 未落图/未划入网格).
     worker_id : int, optional
         Keep to the persons this worker follows: of his home grid, or naming him responsible
         (a worker's own list, or the one a township checks).
@@ -378,6 +408,7 @@ def due_persons(
             f" count(*) FILTER (WHERE {_SOON}) AS due_soon,"
             f" count(*) FILTER (WHERE {_MISSING}) AS missing,"
             " count(*) FILTER (WHERE t.correction_over) AS correction_over,"
+            f" count(*) FILTER (WHERE {_UNPLACED}) AS unplaced,"
             f" count(*) FILTER (WHERE {_STATUS_WHERE[status]}) AS matched"
             f" FROM ({chosen}) t"
         ),
@@ -407,6 +438,7 @@ def due_persons(
         due_soon=counts.due_soon,
         missing=counts.missing,
         correction_over=counts.correction_over,
+        unplaced=counts.unplaced,
         # counted with the first page only: the later ones go on with the same choices
         places=_places(session, everywhere, params, scope_code) if offset == 0 else [],
         workers=_workers(session, _CHOSEN + _OF_CATEGORY + _IN_PLACE, params)
@@ -420,6 +452,7 @@ def _due_person(row: dict[str, Any], today: date) -> DuePerson:
     said = (
         visits_due.visit_notice(row["latest_visit"], row["latest_outcome"]),
         visits_due.correction_notice(row["correction_end"], today),
+        place_notice(row["lon"] is not None, row["grid_code"]),
     )
     return DuePerson(**row, notices=[notice for notice in said if notice])
 

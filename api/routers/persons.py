@@ -28,6 +28,7 @@ from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette import status
@@ -41,6 +42,7 @@ from api.deps import (
     refuses_department_itself,
     utcnow,
 )
+from api.downloads import XLSX, xlsx_response
 from api.routers.cases import audited_refusal
 from layers import (
     accounts,
@@ -52,6 +54,7 @@ from layers import (
     person_attributes,
     person_closing,
     person_entry,
+    person_overdue_list,
     visit_photos,
     visit_schedule,
 )
@@ -236,6 +239,11 @@ class DueListOut(BaseModel):
     correction_over: int = Field(
         default=0, description="社区矫正人员 whose correction has ended: to be struck off"
     )
+    unplaced: int = Field(
+        default=0,
+        description="With no residence point or no grid (未落图/未划入网格): on nobody's map or"
+        " on no grid's list, to be placed",
+    )
     mine: bool = Field(description="Only the persons the account's worker follows")
     offset: int = Field(description="Persons skipped before this page")
     places: list[visit_schedule.PlaceCount] = Field(
@@ -298,7 +306,8 @@ def visits_due(
     user: BusinessUser,
     session: SessionDep,
     due: Annotated[
-        Literal["due", "overdue", "all", "missing", "correction_over"], Query(alias="status")
+        Literal["due", "overdue", "all", "missing", "correction_over", "unplaced"],
+        Query(alias="status"),
     ] = "due",
     mine: Annotated[bool | None, Query(description="Default: yes for a worker's account")] = None,
     worker: Annotated[
@@ -314,7 +323,8 @@ def visits_due(
     """List the persons whose follow-up visits are due (masked), the most overdue first.
 
     ``status``: ``due`` (overdue, or due within a week), ``overdue``, ``all``, ``missing``
-    (the latest visit found them 失联) or ``correction_over`` (a 社区矫正 ended). A worker's
+    (the latest visit found them 失联), ``correction_over`` (a 社区矫正 ended) or ``unplaced``
+    (no residence point or no grid: 未落图/未划入网格, to be placed; trial AV M1). A worker's
     account lists the persons he follows (his grid, or named responsible) unless ``mine=false``.
     ``worker`` lists the persons another worker of the scope follows (a township checking on
     its workers); ``category`` and ``place`` narrow the list and its counts; ``offset`` pages
@@ -356,11 +366,64 @@ def visits_due(
         due_soon=listed.due_soon,
         missing=listed.missing,
         correction_over=listed.correction_over,
+        unplaced=listed.unplaced,
         mine=only_mine,
         offset=offset,
         places=listed.places,
         workers=listed.workers,
         worker=whose,
+    )
+
+
+@router.get(
+    "/overdue.xlsx",
+    response_class=Response,
+    responses={
+        200: {"content": {XLSX: {}}, "description": "走访逾期名单, masked"},
+        403: {"description": "Counts only"},
+    },
+)
+def overdue_export(
+    user: BusinessUser,
+    session: SessionDep,
+    worker: Annotated[
+        int | None, Query(ge=1, le=2**63 - 1, description="The persons a worker follows")
+    ] = None,
+    category: Annotated[str | None, Query(description="One person category")] = None,
+    place: Annotated[
+        str | None, Query(max_length=15, description="A unit (12 digits) or grid (15) in scope")
+    ] = None,
+) -> Response:
+    """Download the scope's 走访逾期名单 as XLSX, masked, for the monthly meeting (trial AW M3).
+
+    The persons the 走访 list counts overdue, the most overdue first: masked name and ID,
+    category, level, 村（社区）, grid, due day, days overdue, last visit, who follows them up.
+    Narrowed as the list is (``worker``, ``category``, ``place``). Audited as a read of the
+    persons layer (``view`` ``overdue_export``, the count listed).
+    """
+    _check_sees_persons(user)
+    today = utcnow().astimezone(CHINA).date()
+    book = person_overdue_list.overdue_workbook(
+        session,
+        scope_code=user.scope_code,
+        today=today,
+        category=category or None,
+        place=place or None,
+        worker_id=worker,
+    )
+    audit.record_layer_read(
+        session,
+        actor_id=user.id,
+        actor_name=user.username,
+        collection_id="persons",
+        scope_code=user.scope_code,
+        returned=book.listed,
+        matched=book.listed,
+        view=person_overdue_list.VIEW,
+    )
+    session.commit()
+    return xlsx_response(
+        book.body, f"走访逾期名单-{book.unit_name}-{today:%Y%m%d}.xlsx", "overdue-visits.xlsx"
     )
 
 

@@ -18,7 +18,10 @@
 // 记录走访 says whom the visit reached (走访结果, large taps, 见到本人 by default): one that found
 // nobody (人户分离, 失联) leaves the due day where it was and the toast says so; a card says a
 // latest visit that found nobody and the end of a 社区矫正 (the server's notices), and the
-// summary counts 失联 and 矫正期已满 apart, each a tap away (trial AW S2, S4).
+// summary counts 失联 and 矫正期已满 apart, each a tap away (trial AW S2, S4), and the persons with
+// no point or no grid (未落图/未划入网格, trial AV M1). 导出逾期名单 downloads the overdue of the list
+// as chosen, masked (trial AW M3). 定位 rings the centre of the home's 500 m cell, named masked;
+// after 查看身份信息 the exact home may be marked (trial AW M8).
 "use strict";
 (function () {
   const tab = document.getElementById("zz-visits-tab");
@@ -34,6 +37,7 @@
   const placeSelect = document.getElementById("zz-visits-place");
   const workerSelect = document.getElementById("zz-visits-worker");
   const more = document.getElementById("zz-visits-more");
+  const exportLink = document.getElementById("zz-visits-export");
   const BACKDATE_DAYS = 30; // layers/visit_schedule.py BACKDATE_DAYS
   const PAGE = 200;
   let me = null;
@@ -203,11 +207,24 @@
       " 日内应访 " + body.due_soon + " 人。" +
       (body.matched > PAGE ? "按紧迫程度列出，已显示 " + shown + " 人，共 " + body.matched + " 人。" : "");
     flags(body);
+    exportFor(body);
     const left = body.matched - shown;
     more.classList.toggle("d-none", left <= 0);
     more.disabled = false;
     more.textContent = "再显示 " + Math.min(left, PAGE) + " 人（还有 " + left + " 人）";
     empty.classList.toggle("d-none", shown > 0);
+  }
+
+  /**
+   * 导出逾期名单 (trial AW M3): the overdue of the list as chosen (category, place, whose), masked,
+   * as an XLSX for the monthly meeting; the server audits each export.
+   */
+  function exportFor(body) {
+    const query = new URLSearchParams();
+    if (categorySelect.value) query.set("category", categorySelect.value);
+    if (placeSelect.value) query.set("place", placeSelect.value);
+    if (body.worker) query.set("worker", body.worker);
+    exportLink.href = "/api/persons/overdue.xlsx" + (query.toString() ? "?" + query.toString() : "");
   }
 
   /**
@@ -218,6 +235,8 @@
     [
       ["missing", body.missing, "失联 ", " 人"],
       ["correction_over", body.correction_over, "矫正期已满待解除 ", " 人"],
+      // no point or no grid: on nobody's map or grid list, to be placed (trial AV M1)
+      ["unplaced", body.unplaced, "未落图/未划入网格 ", " 人"],
     ].forEach(function ([status, n, before, after]) {
       if (!n || statusSelect.value === status) return;
       const link = el("button", "btn btn-link btn-sm p-0 ms-2 text-danger zz-visits-flag", before + n + after);
