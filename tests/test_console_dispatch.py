@@ -22,6 +22,7 @@ import httpx2
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from importers.demo.plan import DEMO_PASSWORD
 from importers.pipeline import ImportOptions, run_import
@@ -29,6 +30,7 @@ from layers.model import DisputeType
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.import_fixtures import csv_text
+from tests.workflow_data import delete_cases
 
 REPORTER_NAME = "李秀英"
 REPORTER_PHONE = "13912345678"
@@ -295,36 +297,55 @@ def test_dispatch_desk_assigns_and_follows_live(
         page.screenshot_step("3-cameras-and-candidates")
         assert page.latin_words() == []  # every visible label is Chinese
 
-        # 5. another operator takes one of the candidates first: a clean 409 message
+        # 5. another operator sends one of the candidates his third case first (a worker holds
+        # up to three, trial AZ M3): a clean 409 message naming his 在办 3 件
         other_row = page.locator(f"#dz-candidates tbody tr:not([data-worker-id='{worker_id}'])")
         other_id = int(other_row.first.get_attribute("data-worker-id") or 0)
-        elsewhere = client.post(
-            "/api/cases",
-            json={
-                "channel": "phone",
-                "category": "safety_hazard",
-                "title": "来电反映井盖缺失",
-                "lon": spot.lon + 0.002,
-                "lat": spot.lat,
-            },
-            headers=as_colleague,
-        )
-        assert elsewhere.status_code == 201, elsewhere.text
-        other_case = elsewhere.json()["id"]
-        _act(client, as_colleague, other_case, "triage")
-        taken = client.post(
-            f"/api/cases/{other_case}/dispatch",
-            json={"worker_id": other_id, "version": elsewhere.json()["version"] + 1},
-            headers=as_colleague,
-        )
-        assert taken.status_code == 200, taken.text
-        page.locator(f"#dz-candidates tr[data-worker-id='{other_id}'] button").click()
-        page.click("#dz-confirm-assign")  # 派单 asks first (trial M11)
-        message = page.locator("#dz-message")
-        expect(message).to_contain_text("刚被其他调度员派出")
-        expect(page.locator(f"#dz-candidates tr[data-worker-id='{other_id}']")).to_have_count(0)
-        expect(page.locator("#dz-state")).to_have_text("已分流")
-        page.screenshot_step("4-worker-taken-409")
+        ranked = client.get(f"/api/cases/{case_id}/candidates", headers=as_colleague).json()
+        held = {c["worker_id"]: c["open_cases"] for c in ranked["candidates"]}[other_id]
+        filled: list[int] = []
+        try:
+            for n, kind in enumerate(("fire", "road", "building")[: 3 - held]):
+                elsewhere = client.post(
+                    "/api/cases",
+                    json={
+                        "channel": "phone",
+                        "category": "safety_hazard",
+                        "subcategory": kind,
+                        "title": f"来电反映井盖缺失{n + 1}",
+                        "lon": spot.lon + 0.002 + 0.0002 * n,
+                        "lat": spot.lat,
+                    },
+                    headers=as_colleague,
+                )
+                assert elsewhere.status_code == 201, elsewhere.text
+                filled.append(elsewhere.json()["id"])
+                triaged = _act(client, as_colleague, filled[-1], "triage")
+                taken = client.post(
+                    f"/api/cases/{filled[-1]}/dispatch",
+                    json={"worker_id": other_id, "version": triaged["version"]},
+                    headers=as_colleague,
+                )
+                assert taken.status_code == 200, taken.text
+            page.locator(f"#dz-candidates tr[data-worker-id='{other_id}'] button").click()
+            page.click("#dz-confirm-assign")  # 派单 asks first (trial M11)
+            message = page.locator("#dz-message")
+            expect(message).to_contain_text("在办 3 件，已达上限")
+            expect(message).to_contain_text("推荐名单已刷新")
+            expect(page.locator(f"#dz-candidates tr[data-worker-id='{other_id}']")).to_have_count(0)
+            expect(page.locator("#dz-state")).to_have_text("已分流")
+            page.screenshot_step("4-worker-taken-409")
+        finally:  # the demo's worker holds what he held before
+            with demo.owner.begin() as conn:
+                delete_cases(Session(bind=conn), filled)
+                conn.execute(
+                    text(
+                        "UPDATE workers SET status = 'on_duty' WHERE id = :w AND status = 'busy'"
+                        " AND NOT EXISTS (SELECT 1 FROM dispatches d WHERE d.worker_id = :w"
+                        "  AND d.status IN ('assigned', 'accepted', 'arrived'))"
+                    ),
+                    {"w": other_id},
+                )
 
         # 6. assign our grid worker
         ours.locator("button").click()

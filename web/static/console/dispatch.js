@@ -1514,9 +1514,10 @@
             ? "该案件刚被其他调度员处理（当前状态：" + zz.label("case_state", fresh.state) + "）。"
             : department
               ? department + "：" + zz.errorText(error)
-              : picked
-              ? "网格员 " + worker.name + "：" + zz.errorText(error) + "。名单已刷新。"
-              : "网格员 " + worker.name + " 刚被其他调度员派出，请另选一人。推荐名单已刷新。"
+              : // another operator sent him his third case meanwhile (在办 3 件，已达上限, trial AZ
+                // M3), or he went off duty: the server says which
+                (zz.errorText(error).includes(worker.name) ? "" : "网格员 " + worker.name + "：") +
+                zz.errorText(error) + (picked ? "。名单已刷新。" : "。推荐名单已刷新。")
         );
       } else {
         showMessage(zz.errorText(error), "danger");
