@@ -141,6 +141,7 @@ def test_an_order_placed_elsewhere_is_marked_its_reminders_listed_and_its_number
         page.wait_for_function("window.zzReady === true")
         card = page.locator("#dk-list-to_accept .dk-case", has_text=TITLE)
         expect(card.locator(".dk-meta")).to_contain_text(f"工单号 {number} · {case['code']}")
+        expect(card.locator(".dk-address-mark")).to_have_text(said)
         page.screenshot_step("4-department-card")
         page.assert_clean(
             demo.origin, expected_errors=(r"status of 403 .*/api/(command|console)/",)

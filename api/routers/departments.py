@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query
 
 from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.routers.cases import actor_of, case_json
-from layers import cases, deadline_extensions, department_scope, dispatch
+from layers import address_townships, cases, deadline_extensions, department_scope, dispatch
 from layers.errors import Forbidden
 from layers.model import Role
 
@@ -56,7 +56,8 @@ def desk(user: BusinessUser, session: SessionDep, limits: DeadlinesDep) -> dict[
     asks of this department beside the note, or null) and ``by``, and ``answered_at`` (its
     latest 吹哨反馈) once answered. The case's own ``deadline`` and
     ``deadline_status`` give its 办结时限, its ``extension`` the 申请延期 of its current round
-    (pending, approved or refused: :mod:`layers.deadline_extensions`).
+    (pending, approved or refused: :mod:`layers.deadline_extensions`), its ``address_mismatch``
+    an address naming another township than its point's (:mod:`layers.address_townships`).
     """
     if user.role != Role.DEPARTMENT:
         raise Forbidden(NOT_A_DEPARTMENT)
@@ -64,10 +65,12 @@ def desk(user: BusinessUser, session: SessionDep, limits: DeadlinesDep) -> dict[
     rows = department_scope.desk(session, actor_of(user), now=now)
     facts = cases.latest(session, list({r.case.id: r.case for r in rows}.values()))
     extended = deadline_extensions.latest(session, [r.case.id for r in rows])
+    elsewhere = address_townships.for_cases(session, [r.case.id for r in rows])
     listed = []
     for row in rows:
         body = case_json(row.case, user, now=now, limits_config=limits, latest=facts[row.case.id])
         body |= deadline_extensions.as_json(extended[row.case.id], row.case)
+        body |= address_townships.as_json(elsewhere, row.case.id)  # 地址与位置不符 (trial AX M4)
         body["desk"] = {
             "group": row.group,
             "department": row.department,

@@ -72,6 +72,11 @@
     }
     li.append(head, line("text-muted dk-meta", parts.join(" · ")));
     if (d.group === "to_accept" || d.group === "handling") li.appendChild(deadline(c));
+    // the address names another township than the point's: the department going there checks
+    // which is right (trial AX M4)
+    if (c.address_mismatch && (d.group === "to_accept" || d.group === "handling")) {
+      li.appendChild(line("text-danger dk-address-mark", c.address_mismatch.text + "，请核对地址或点位"));
+    }
     const extension = extensionLine(c.extension);
     if (extension && (d.group === "to_accept" || d.group === "handling")) li.appendChild(extension);
     if (d.group === "answered") {
