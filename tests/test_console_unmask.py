@@ -104,6 +104,15 @@ def test_a_commander_with_the_right_reads_a_person_from_the_popup(
     assert person_id is not None and person_id.isdigit()
     masked_name = popup.locator(".zz-name-masked").inner_text()
     assert masked_name[0] == person.name[0] and person.name not in popup.inner_text()
+    # the pin is the centre of the home's 500 m cell, and the popup says so (trial AW M8)
+    expect(popup.locator(".zz-person-blurred")).to_have_text(
+        "位置已模糊（约 500 米内），查看身份信息可见精确位置"
+    )
+    rings = (
+        "Object.values(zzMap._layers).filter((l) => l instanceof L.CircleMarker"
+        " && l.options.color === '#d62728').length"
+    )
+    assert page.evaluate(rings) == 0
 
     # the button asks for a reason first
     popup.get_by_role("button", name="查看身份信息").click()
@@ -126,6 +135,9 @@ def test_a_commander_with_the_right_reads_a_person_from_the_popup(
     expect(popup.locator(".zz-clear-name")).to_have_text(person.name)
     expect(popup.locator(".zz-clear-id")).to_have_text(person.resident_id)
     expect(popup.locator(".zz-unmask-note")).to_contain_text("审计")
+    # the audited read marks the exact home with a red ring, while the popup is open
+    expect(popup.locator(".zz-person-exact")).to_have_text("红圈为精确位置（关闭弹窗后不再显示）")
+    assert page.evaluate(rings) == 1
     assert person.name not in page.url and person.resident_id not in page.url
     stored = page.evaluate(STORAGE_JS)
     assert person.name not in stored and person.resident_id not in stored
@@ -134,6 +146,7 @@ def test_a_commander_with_the_right_reads_a_person_from_the_popup(
     # closed: gone from the page; opened again: masked, with the button
     page.evaluate("() => { zzMap.closePopup(); }")
     expect(page.locator(".zz-person-popup")).to_have_count(0)
+    page.wait_for_function(rings + " === 0")
     html = page.content()
     assert person.name not in html and person.resident_id not in html
     assert page.evaluate("document.body.innerText").find(person.resident_id) == -1
