@@ -119,6 +119,8 @@ def test_the_desk_offers_a_worker_below_the_cap_and_refuses_the_fourth(
         third, fourth = made[2:]
         login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}?case={third}")
         expect(page.locator("#dz-state")).to_have_text("已分流")
+        expect(page.locator("#dz-candidates-note")).to_contain_text("按距离、在办件数、")
+        expect(page.locator("#dz-candidates-note")).to_contain_text("每人最多同时办理 3 件")
         # holding two, at the spot: offered (在办 2 件, 派单), and sent the third
         held = page.locator(f"#dz-picks tr[data-worker-id='{desk.worker_id}']")
         expect(held).to_contain_text("在办 2 件")

@@ -879,7 +879,8 @@
     // another load of the same case (a live event during the triage) may have answered first
     tbody.textContent = "";
     layers.workers.clearLayers();
-    note.textContent = "按距离、近24小时派单量及是否本网格综合排序（" + body.radius_m + " 米内，定位 30 分钟内）；“在办”为其手上未办结的案件数，“24小时”为近24小时派给他的案件数。" +
+    // a worker holding one or two cases is offered too, after an idle one as near (trial AZ M3)
+    note.textContent = "按距离、在办件数、近24小时派单量及是否本网格综合排序（" + body.radius_m + " 米内，定位 30 分钟内）；“在办”为其手上未办结的案件数（每人最多同时办理 3 件），“24小时”为近24小时派给他的案件数。" +
       (body.candidates.some((w) => !followsInApp(w))
         ? "标明“需电话通知”的网格员不能在平台接收派单；有平台账号的网格员见下方“选派其他网格员”。"
         : "");
