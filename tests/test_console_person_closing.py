@@ -188,7 +188,8 @@ def test_the_map_popup_of_a_correction_past_its_end_says_so_and_closes_it_out(
                 " jsonb_build_object('end_date', CAST(:end AS text)),"
                 " g.area_code, g.code, ST_PointOnSurface(g.boundary), DATE '2025-06-01'"
                 " FROM grids g WHERE g.area_code LIKE :prefix ORDER BY g.code LIMIT 1"
-                " RETURNING id, ST_Y(residence) AS lat, ST_X(residence) AS lon"
+                " RETURNING id, ST_Y(ST_SnapToGrid(residence, 0.005)) AS lat,"
+                " ST_X(ST_SnapToGrid(residence, 0.005)) AS lon"
             ),
             {
                 "name": NAME,
@@ -201,7 +202,8 @@ def test_the_map_popup_of_a_correction_past_its_end_says_so_and_closes_it_out(
     try:
         login(page, demo.origin, login_.username)
         page.wait_for_url(f"{demo.origin}/console/{township}")
-        _open_popup(page, demo.origin, township, placed.lat, placed.lon)
+        # its marker stands at the centre of its home's 500 m cell (trial AW M8)
+        _open_popup(page, demo.origin, township, placed.lat, placed.lon, person_id=placed.id)
         popup = page.locator(f'.zz-person-popup[data-person-id="{placed.id}"]')
         expect(popup.locator(".zz-correction-cell")).to_have_text(
             f"已满（{end.isoformat()}），请办理解除矫正"

@@ -22,9 +22,9 @@ from tests.console_fixtures import ConsoleDemo, login
 
 PICKED_REASON = "核实走访对象身份"
 STORAGE_JS = "() => JSON.stringify([Object.entries(localStorage), Object.entries(sessionStorage)])"
-OPEN_NEAREST_JS = """([lat, lon]) => {
+OPEN_NEAREST_JS = """([lat, lon, id]) => {
     const entry = zzCommand.layers.persons;
-    let best = null, dist = Infinity;
+    let best = id ? entry.markers[id] : null, dist = best ? 0 : Infinity;
     Object.values(entry.markers).forEach((m) => {
         const d = m.getLatLng().distanceTo([lat, lon]);
         if (d < dist) { dist = d; best = m; }
@@ -58,8 +58,19 @@ def _generated(demo: ConsoleDemo, area_code: str, lat: float, lon: float) -> Per
 
 
 def _open_popup(
-    page: RecordedPage, origin: str, area_code: str, lat: float, lon: float, view: str = "console"
+    page: RecordedPage,
+    origin: str,
+    area_code: str,
+    lat: float,
+    lon: float,
+    view: str = "console",
+    person_id: int | None = None,
 ) -> None:
+    """Open the popup of the person marker nearest to (lat, lon), or of ``person_id``'s.
+
+    A masked marker stands at the centre of its home's 500 m cell (trial AW M8), shared by the
+    homes of that cell: a test that knows its person opens that person's marker by id.
+    """
     page.goto(f"{origin}/{view}/{area_code}")
     page.wait_for_function("window.zzReady === true")
     # the layer panel starts folded up to 1366 px wide and on the big screen (trial AM N6, N7)
@@ -70,7 +81,9 @@ def _open_popup(
     )
     page.wait_for_function("zzCommand.layers.persons.mode === 'features'")
     page.locator(".zz-person").first.wait_for()
-    page.evaluate(OPEN_NEAREST_JS, [lat, lon])
+    if person_id is not None:
+        page.wait_for_function(f"Boolean(zzCommand.layers.persons.markers[{int(person_id)}])")
+    page.evaluate(OPEN_NEAREST_JS, [lat, lon, person_id])
     page.locator(".zz-person-popup").wait_for()
 
 

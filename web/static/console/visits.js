@@ -598,6 +598,8 @@
     if (!user.sees_persons) return;
     tab.hidden = false;
     if (user.worker_id) mineBox.classList.remove("d-none");
+    // the overdue list is for the township's and the county's meeting, not the worker's phone
+    exportLink.hidden = user.role === "grid_worker";
     if (!user.can_unmask && !user.unmask_refusal) {
       document.getElementById("zz-visits-note").textContent += "查看身份信息须由系统管理员授权（写明依据）。";
     }
