@@ -251,10 +251,11 @@ def test_query_count_does_not_grow_with_children(world: Session) -> None:
     finally:
         event.remove(engine, "before_cursor_execute", count)
     # a province's feed asks which counties the platform holds under it: one more, not per
-    # child; a feed listing cases reads their 催办 and 派单说明 in one more, their 督办 in another
-    # and their 申请延期 in a third (trial AX S5)
-    marks = [3 * int(bool(f["queue"] or f["tasks"])) for f in (wide, narrow)]
-    assert marks == [0, 3]
+    # child; a feed listing cases reads their 催办 and 派单说明 in one more, their 督办 in another,
+    # their 申请延期 in a third (trial AX S5) and an address naming another township in a fourth
+    # (trial AX M4)
+    marks = [4 * int(bool(f["queue"] or f["tasks"])) for f in (wide, narrow)]
+    assert marks == [0, 4]
     # (the new 督办 of the unit and the hot-spot runs' windows: one each, trial AM M2, M6)
     assert few - marks[0] == len(statements) - marks[1] + 1 <= 14
 
