@@ -106,6 +106,15 @@ def test_a_department_asks_for_more_time_and_the_county_approves_it_on_the_case_
                 f"待审延期：{LABOUR}申请延期至 {shown}", timeout=15_000
             )
             page.screenshot_step("2-queue-pending")
+            # and on its 调度台, under 处置中
+            page.goto(f"{demo.origin}/dispatch/{county}")
+            page.wait_for_url(f"{demo.origin}/dispatch/{county}")
+            page.click(".dz-tabs [data-filter='active']")
+            item = page.locator(".dz-case-item", has_text=TITLE)
+            expect(item.locator(".dz-extension-mark")).to_have_text("待审延期")
+            expect(item.locator(".dz-extension-mark")).to_have_attribute(
+                "title", f"{LABOUR}申请延期至 {shown}，理由：{REASON}；请在案件详情中批准或驳回"
+            )
             page.goto(f"{demo.origin}/cases/{case_id}")
             page.click("#cz-actions [data-action='extension_approve']")
             expect(page.locator("#cz-p-extend")).to_have_value(typed)

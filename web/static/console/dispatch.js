@@ -205,6 +205,12 @@
         ? '<span class="badge text-bg-danger me-1 dz-address-mark" title="' +
           zz.esc(c.address_mismatch.text) + '">地址与位置不符</span>'
         : "") +
+      // its handler asked for more time: approved or refused on the case's page (trial AX S5)
+      (c.extension && c.extension.status === "pending" && !c.closed_at
+        ? '<span class="badge text-bg-warning me-1 dz-extension-mark" title="' +
+          zz.esc(c.extension.requested_by + "申请延期至 " + zz.fmtTime(c.extension.requested) +
+            "，理由：" + c.extension.reason + "；请在案件详情中批准或驳回") + '">待审延期</span>'
+        : "") +
       '<span class="badge zz-state dz-state" data-state="' + zz.esc(c.state) + '">' +
       zz.esc(zz.label("case_state", c.state)) + "</span></span></div>" +
       '<div class="dz-item-code">' + zz.esc(c.code) +
