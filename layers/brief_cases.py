@@ -76,6 +76,8 @@ LIST_LIMIT = 2000
 """Most rows of each list; the brief says so when a list is longer."""
 NO_ANALYST = "研判分析员只能查看统计汇总，简报不含案件清单"
 """Why an analyst's brief has no list of cases."""
+NO_ANALYST_HANDOVER = "研判分析员只能查看统计汇总，不能查看交班视图的案件清单"
+"""Why an analyst is refused the 交班视图 (:func:`handover`), a list of cases and their holders."""
 
 T = TypeVar("T")
 
@@ -591,7 +593,7 @@ def handover(
         ``code`` is not a division code inside the actor's scope.
     """
     if actor.role == Role.ANALYST:
-        raise Forbidden(NO_ANALYST)
+        raise Forbidden(NO_ANALYST_HANDOVER)
     lo, hi, level = cases.unit_range(code, actor)
     open_now, n_open = _open_matters(session, lo, hi, level, max(1, limit))
     held = holdings(session, [c.case_id for c in open_now.rows if c.case_id is not None], now=now)

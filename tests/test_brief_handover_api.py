@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from layers import brief_cases
 from layers.china_time import CHINA
 from layers.database import apply_scope
 from tests.api_fixtures import (  # noqa: F401
@@ -161,4 +162,5 @@ def test_the_handover_view_lists_who_holds_each_open_case(
         assert not [key for key in row if key.startswith("reporter")]
     # an analyst reads aggregates only
     refused = api_client.get(f"/api/command/{COUNTY_A}/handover", headers=auth_headers("analyst_a"))
-    assert refused.status_code == 403 and "统计汇总" in refused.json()["detail"]
+    assert refused.status_code == 403
+    assert refused.json()["detail"] == brief_cases.NO_ANALYST_HANDOVER
