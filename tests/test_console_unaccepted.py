@@ -122,7 +122,7 @@ def test_a_dispatch_not_accepted_in_time_is_flagged_first_on_console_wall_and_de
         expect(first.locator(".zz-contact-soon")).to_have_text(f"联系时限 {contact}")
         page.screenshot_step("1-console")
 
-        # the wall: the same first row, and twice the trial's 4 rows on its first page
+        # the wall: the same first row, on a queue pane three fifths of the side
         page.goto(f"{demo.origin}/screen/{county}")
         page.wait_for_function("window.zzReady === true")
         row = page.locator("#zz-queue-body > tr").first
@@ -147,15 +147,21 @@ def test_a_dispatch_not_accepted_in_time_is_flagged_first_on_console_wall_and_de
               const pane = document.getElementById('zz-queue-pane').getBoundingClientRect();
               const rows = [...document.querySelectorAll('#zz-queue-body > tr')]
                 .filter((r) => r.getClientRects().length > 0);
+              const side = document.getElementById('zz-queue-pane').closest('.zz-side');
               return {
                 rows: rows.length,
                 all: document.querySelectorAll('#zz-queue-body > tr').length,
                 whole: rows.every((r) => r.getBoundingClientRect().bottom <= pane.bottom + 0.5),
+                share: pane.height / side.getBoundingClientRect().height,
               };
             }"""
         ).json_value()
         page.screenshot_step("2-wall-1920")
-        assert shown["whole"] and shown["rows"] >= min(8, shown["all"]), shown
+        # whole rows only, on a queue that takes three fifths of the side (it had half, 4 rows);
+        # how many rows fit depends on the badges other tests of the shared demo leave (催办×2
+        # takes a line of its own), so the share is checked, not a count
+        assert shown["whole"] and shown["rows"] >= min(4, shown["all"]), shown
+        assert shown["share"] >= 0.55, shown
 
         # the township's desk: its own case flagged and listed first
         login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}")
