@@ -22,7 +22,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Byte-compiled once here: the test workers and the `zongzhi` commands the tests start would
+# otherwise each compile the packages again where PYTHONDONTWRITEBYTECODE is set.
 pytest: $(STAMP)
+	$(BIN)/python -m compileall -q geo layers api web importers
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 BENCH_DEBIAN_PACKAGES := wrk
