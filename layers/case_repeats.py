@@ -559,7 +559,8 @@ def _sooner_sql(risk: sql.Composable, config: dict[str, Any] | None) -> sql.Comp
 
     :func:`layers.deadlines.sooner` in SQL, as :func:`layers.cases.raise_risk` applies it: a
     raise brings each limit forward to the new risk's, never later; a risk not raised, or a
-    case without that limit, keeps it (trial AZ S2).
+    case without that limit, keeps it (trial AZ S2); the 办结时限 is not brought before the
+    date an extension approved (批准延期, :data:`_GRANTED`: trial AX S5).
     """
     sets = []
     for column, span in (("contact_deadline", "contact"), ("deadline", "close")):
@@ -577,13 +578,26 @@ def _sooner_sql(risk: sql.Composable, config: dict[str, Any] | None) -> sql.Comp
                     sql.Literal(int(level)), sql.SQL(" ").join(whens)
                 )
             )
+        sooner = sql.SQL("c.reported_at + CASE {risk} {by_risk} END").format(
+            risk=risk, by_risk=sql.SQL(" ").join(by_risk)
+        )
+        if column == "deadline":  # greatest() skips the NULL of a case never extended
+            sooner = sql.SQL("greatest({}, {})").format(sooner, _GRANTED)
         sets.append(
             sql.SQL(
                 "{col} = CASE WHEN c.{col} IS NULL OR {risk} >= c.risk_level THEN c.{col}"
-                " ELSE least(c.{col}, c.reported_at + CASE {risk} {by_risk} END) END"
-            ).format(col=sql.Identifier(column), risk=risk, by_risk=sql.SQL(" ").join(by_risk))
+                " ELSE least(c.{col}, {sooner}) END"
+            ).format(col=sql.Identifier(column), risk=risk, sooner=sooner)
         )
     return sql.SQL(", ").join(sets)
+
+
+_GRANTED = sql.SQL(
+    "(SELECT (e.payload ->> 'deadline')::timestamptz FROM case_events AS e"
+    " WHERE e.case_id = c.id AND e.action = 'extension_approve' ORDER BY e.id DESC LIMIT 1)"
+)
+"""The 办结时限 the last extension approved on ``cases AS c`` set (as
+:func:`layers.deadline_extensions.granted`), or NULL."""
 
 
 _SOONER_NOTE = sql.SQL(

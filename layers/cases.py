@@ -322,13 +322,18 @@ class RiskRaised:
     payload: dict[str, Any]
 
 
-def raise_risk(case: Case, risk_level: int, cfg: dict[str, Any] | None) -> RiskRaised:
+def raise_risk(
+    case: Case, risk_level: int, cfg: dict[str, Any] | None, *, granted: datetime | None = None
+) -> RiskRaised:
     """Raise ``case``'s risk to ``risk_level`` (never lower it) and bring its limits forward.
 
     The 联系时限 and 办结时限 become those of the new risk, as 分流 sets them, where that is
     sooner (:func:`layers.deadlines.sooner`): a case raised to 红色 by repeat reports kept
     the limits of its old risk and sorted below its own red repeat (trial AZ S2). Every place
-    that raises a risk (a repeat report linked to the case) goes through here.
+    that raises a risk (a repeat report linked to the case) goes through here. An extension
+    approved (批准延期, ``granted``) holds: a person decided that date, so the 办结时限 is not
+    brought before it, and the timeline says the approved date stands (the 联系时限 still
+    tightens), for the level that approved it to reconsider.
 
     Parameters
     ----------
@@ -338,13 +343,17 @@ def raise_risk(case: Case, risk_level: int, cfg: dict[str, Any] | None) -> RiskR
         The risk it is raised to (clipped to 1, red); one at or below its own leaves it.
     cfg : dict or None
         Deadline configuration (:func:`layers.deadlines.load`); ``None``: the built-in limits.
+    granted : datetime, optional
+        The 办结时限 an extension approved set (:func:`layers.deadline_extensions.granted`):
+        the raise does not bring the 办结时限 before it.
 
     Returns
     -------
     RiskRaised
         ``note``: what the timeline adds (「，联系时限提前至 …，办结时限提前至 …」, or
-        empty); ``payload``: ``risk_from``, ``risk_to`` and each limit brought forward
-        (``contact_deadline_to``, ``deadline_to``, ISO 8601).
+        「，办结时限仍为批准延期的 …」, or empty); ``payload``: ``risk_from``, ``risk_to``,
+        each limit brought forward (``contact_deadline_to``, ``deadline_to``, ISO 8601) and
+        ``deadline_kept``, the approved date that held.
     """
     before = case.risk_level
     case.risk_level = max(1, min(before, risk_level))
@@ -364,10 +373,15 @@ def raise_risk(case: Case, risk_level: int, cfg: dict[str, Any] | None) -> RiskR
         case.contact_deadline = moved.contact_deadline
         payload["contact_deadline_to"] = moved.contact_deadline.isoformat()
         said.append(f"联系时限提前至 {moved.contact_deadline.astimezone(CHINA):%Y-%m-%d %H:%M}")
-    if moved.deadline_moved and moved.deadline is not None:
-        case.deadline = moved.deadline
-        payload["deadline_to"] = moved.deadline.isoformat()
-        said.append(f"办结时限提前至 {moved.deadline.astimezone(CHINA):%Y-%m-%d %H:%M}")
+    if moved.deadline_moved and moved.deadline is not None and case.deadline is not None:
+        to = moved.deadline if granted is None else max(moved.deadline, granted)
+        if to >= case.deadline:  # the approved extension holds (trial AX S5)
+            payload["deadline_kept"] = case.deadline.isoformat()
+            said.append(f"办结时限仍为批准延期的 {case.deadline.astimezone(CHINA):%Y-%m-%d %H:%M}")
+        else:
+            case.deadline = to
+            payload["deadline_to"] = to.isoformat()
+            said.append(f"办结时限提前至 {to.astimezone(CHINA):%Y-%m-%d %H:%M}")
     return RiskRaised("".join(f"，{s}" for s in said), payload)
 
 
@@ -603,7 +617,14 @@ def register(
     )
     if original is not None:
         original.repeat_count += 1
-        raised = raise_risk(original, original.risk_level - 1, limits_config)
+        from layers import deadline_extensions  # it reads this module's helpers
+
+        raised = raise_risk(
+            original,
+            original.risk_level - 1,
+            limits_config,
+            granted=deadline_extensions.granted(session, original.id),
+        )
         append_event(
             session,
             original,
