@@ -241,6 +241,8 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
     """
     factory: sessionmaker[Session] = request.app.state.sessions
     session = factory()
+    # 已派单 N 分钟未受理 judged by the deployment's deadlines.toml (one stat, as DeadlinesDep)
+    deadlines.bind(session, deadlines.for_deployment(request.app.state.settings.database.home))
     failed = True
     try:
         yield session

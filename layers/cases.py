@@ -808,14 +808,16 @@ def queue(
             Case.state.in_(workflow.OPEN_STATES),
             *department_scope.case_condition(session, actor),
         )
-        .order_by(*urgency.queue_order(now or datetime.now(UTC)))
+        .order_by(*urgency.queue_order(now or datetime.now(UTC), deadlines.accept_minutes(session)))
         .limit(max(1, min(limit, 1000)))
         .offset(max(0, offset))
     )
     return list(session.scalars(query))
 
 
-def tasks_of(session: Session, *, actor: Actor, limit: int = 50) -> list[Case]:
+def tasks_of(
+    session: Session, *, actor: Actor, limit: int = 50, now: datetime | None = None
+) -> list[Case]:
     """Return the cases dispatched to the actor's worker record and not finished (我的任务).
 
     Parameters
@@ -826,19 +828,24 @@ def tasks_of(session: Session, *, actor: Actor, limit: int = 50) -> list[Case]:
         A grid worker (anyone else has no worker record: no tasks).
     limit : int
         At most so many (clamped to 1–500).
+    now : datetime, optional
+        The moment the order is judged at (default: now).
 
     Returns
     -------
     list of Case
-        Highest risk first, then oldest deadline, as the queue.
+        Those he has not 受理'd past their limit first (已派单 N 分钟未受理,
+        :func:`layers.urgency.late_condition`), then highest risk first, then oldest deadline,
+        as the queue.
     """
     if actor.worker_id is None:
         return []
+    late = urgency.late_first(now or datetime.now(UTC), deadlines.accept_minutes(session))
     query = (
         select(Case)
         .join(Dispatch, Dispatch.case_id == Case.id)
         .where(Dispatch.worker_id == actor.worker_id, Dispatch.status.in_(ACTIVE_DISPATCH))
-        .order_by(Case.risk_level, Case.deadline.nulls_last(), Case.id)
+        .order_by(late, Case.risk_level, Case.deadline.nulls_last(), Case.id)
         .limit(max(1, min(limit, 500)))
     )
     return list(session.scalars(query))

@@ -11,15 +11,21 @@ file (``$ZONGZHI_HOME/deadlines.toml``) of the same shape as :data:`DEFAULTS`::
     [risk.1]
     contact_hours = 2
     close_days = 7
+    accept_minutes = 15
     [category.safety_hazard]
     close_days = 10
 
 A limit is given in days (``contact_days``, ``close_days``) or in hours (``contact_hours``,
 ``close_hours``: an emergency's, trial AZ M7), not both in one section. Category limits apply
-first, then the risk limits may only shorten them. The server reads
+first, then the risk limits may only shorten them. A ``[risk.N]`` section may also set
+``accept_minutes``: how long a dispatch (派单) of a case at that risk may wait for its 受理
+before it is flagged 已派单 N 分钟未受理 (:data:`ACCEPT_MINUTES`, :mod:`layers.urgency`), a
+whole number of minutes from 1 to :data:`MAX_ACCEPT_MINUTES`; it is set per risk level only.
+The server reads
 the file with :func:`for_deployment`: a file it cannot use (not TOML, an unknown section, key,
 category or risk level, a limit that is not a positive number of days or hours, a limit given
-both in days and in hours, a ``warn_fraction``
+both in days and in hours, an ``accept_minutes`` that is not a whole number of minutes in range
+or outside a ``[risk.N]`` section, a ``warn_fraction``
 outside ``[0, 1)``) stops it at start-up with a :class:`DeadlineConfigError` naming the file and
 the key. An edit while it runs applies from the next request; a broken edit is logged as an
 error and the limits read before stay in force until the file is corrected.
@@ -41,11 +47,13 @@ import logging
 import math
 import threading
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
+
+from sqlalchemy.orm import Session
 
 from layers.model.cases import Category
 
@@ -73,7 +81,10 @@ morning (trial AZ M7). The others keep their limits in days.
 """
 
 ACCEPT_MINUTES: dict[int, int] = {1: 15, 2: 30, 3: 60, 4: 60}
-"""How long a dispatch (派单) may wait for its assignee's 受理, minutes, by risk level.
+"""How long a dispatch (派单) may wait for its assignee's 受理, minutes, by risk level (built in).
+
+A deployment sets its own in ``deadlines.toml`` (``accept_minutes`` of a ``[risk.N]`` section;
+``config["accept_minutes"]`` of :func:`load`).
 
 Past it the console's queue, the 调度台 and the wall say 已派单 N 分钟未受理
 (:mod:`layers.urgency`), counted from the dispatch's time, so that the dispatcher calls the
@@ -92,30 +103,82 @@ HOUR_KEYS = {"contact_hours": "contact_days", "close_hours": "close_days"}
 """The same limits given in hours, each with the key in days it stands for."""
 RISK_LEVELS = ("1", "2", "3", "4")
 """Keys of the ``[risk.N]`` sections."""
+ACCEPT_KEY = "accept_minutes"
+"""The key of a ``[risk.N]`` section setting :data:`ACCEPT_MINUTES` of that level."""
+MAX_ACCEPT_MINUTES = 1440
+"""Longest wait for a 受理 accepted, minutes (a day): a longer one is a typing error."""
+SESSION_KEY = "zongzhi.accept_minutes"
+"""Where :func:`bind` keeps a deployment's acceptance limits in a session's ``info``."""
 MAX_DAYS = 3650.0
 """Longest limit accepted, days (ten years): a larger one is a typing error."""
 
 
-def accept_limit(risk_level: int) -> timedelta:
+def accept_limit(risk_level: int, minutes: Mapping[int, int] | None = None) -> timedelta:
     """Return how long a dispatch of a case at ``risk_level`` may wait for its 受理.
 
     Parameters
     ----------
     risk_level : int
         1 (red, highest) … 4 (blue).
+    minutes : mapping of int to int, optional
+        The limits in minutes by risk level (:func:`accept_minutes`); default
+        :data:`ACCEPT_MINUTES`.
 
     Returns
     -------
     datetime.timedelta
-        :data:`ACCEPT_MINUTES` of the level (the longest for a level not listed).
+        The level's limit (the longest for a level not listed).
 
     Examples
     --------
     >>> accept_limit(1), accept_limit(4)
     (datetime.timedelta(seconds=900), datetime.timedelta(seconds=3600))
+    >>> accept_limit(1, {1: 10, 2: 20})
+    datetime.timedelta(seconds=600)
     """
-    minutes = ACCEPT_MINUTES.get(risk_level, max(ACCEPT_MINUTES.values()))
-    return timedelta(minutes=minutes)
+    table = ACCEPT_MINUTES if minutes is None else minutes
+    return timedelta(minutes=table.get(risk_level, max(table.values())))
+
+
+def bind(session: Session, config: dict[str, Any]) -> None:
+    """Keep the acceptance limits of ``config`` on ``session`` for :func:`accept_minutes`.
+
+    The API binds the deployment's configuration to each request's session, so that every read
+    judging 已派单 N 分钟未受理 on it (:mod:`layers.urgency`) follows ``deadlines.toml``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        The session.
+    config : dict
+        From :func:`load` or :func:`for_deployment`.
+    """
+    session.info[SESSION_KEY] = config["accept_minutes"]
+
+
+def accept_minutes(session: Session | None = None) -> dict[int, int]:
+    """Return the acceptance limits in force on ``session``, minutes by risk level.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session, optional
+        A session :func:`bind` was given the deployment's configuration; default (or an unbound
+        session, as in a script) :data:`ACCEPT_MINUTES`.
+
+    Returns
+    -------
+    dict of int to int
+        Minutes by risk level 1–4 (do not modify it).
+
+    Examples
+    --------
+    >>> accept_minutes()
+    {1: 15, 2: 30, 3: 60, 4: 60}
+    """
+    if session is None:
+        return ACCEPT_MINUTES
+    found: dict[int, int] = session.info.get(SESSION_KEY, ACCEPT_MINUTES)
+    return found
 
 
 class DeadlineConfigError(ValueError):
@@ -167,15 +230,17 @@ def load(path: Path | None) -> dict[str, Any]:
     -------
     dict
         The merged configuration; every limit (in days: one given in hours is divided by 24)
-        and ``warn_fraction`` a float.
+        and ``warn_fraction`` a float; ``accept_minutes`` the minutes a dispatch may wait for
+        its 受理 by risk level (int keys 1–4, :data:`ACCEPT_MINUTES` overlaid with the file's).
 
     Raises
     ------
     DeadlineConfigError
         The file cannot be read as UTF-8 TOML, or holds an unknown section, key, category or
         risk level, a limit that is not a number of days in ``(0, MAX_DAYS]`` (or of hours up
-        to as many days), a limit given both in days and in hours, or a ``warn_fraction``
-        outside ``[0, 1)``. Nothing of such a file is used.
+        to as many days), a limit given both in days and in hours, an ``accept_minutes`` that
+        is not a whole number in ``[1, MAX_ACCEPT_MINUTES]`` or is outside a ``[risk.N]``
+        section, or a ``warn_fraction`` outside ``[0, 1)``. Nothing of such a file is used.
 
     Examples
     --------
@@ -193,6 +258,7 @@ def load(path: Path | None) -> dict[str, Any]:
         "default": _in_days(DEFAULTS["default"]),
         "risk": {k: _in_days(v) for k, v in DEFAULTS["risk"].items()},
         "category": {k: _in_days(v) for k, v in DEFAULTS["category"].items()},
+        "accept_minutes": dict(ACCEPT_MINUTES),
     }
     if path is None or not path.exists():
         return config
@@ -234,8 +300,26 @@ def _overlay(config: dict[str, Any], loaded: dict[str, Any], path: Path) -> None
             if key not in keys:
                 what = "risk level" if section == "risk" else "category"
                 raise fail(f"[{section}.{key}]: unknown {what}; known: {', '.join(keys)}")
-            windows = _windows(values, f"[{section}.{key}]", fail)
+            where = f"[{section}.{key}]"
+            if section == "risk" and isinstance(values, dict) and ACCEPT_KEY in values:
+                values = dict(values)
+                config["accept_minutes"][int(key)] = _accept(values.pop(ACCEPT_KEY), where, fail)
+            windows = _windows(values, where, fail)
             config[section].setdefault(key, {}).update(windows)
+
+
+def _accept(value: object, where: str, fail: Callable[[str], DeadlineConfigError]) -> int:
+    """Return a checked ``accept_minutes`` of the section ``where``."""
+    if (
+        not isinstance(value, int)
+        or isinstance(value, bool)
+        or not 1 <= value <= MAX_ACCEPT_MINUTES
+    ):
+        raise fail(
+            f"{where} {ACCEPT_KEY} must be a whole number of minutes in "
+            f"[1, {MAX_ACCEPT_MINUTES}], got {value!r}"
+        )
+    return value
 
 
 def _in_days(values: dict[str, Any]) -> dict[str, float]:
@@ -253,9 +337,12 @@ def _windows(
     keys = (*WINDOW_KEYS, *HOUR_KEYS)
     if not isinstance(values, dict):
         raise fail(f"{where} must be a table of {' and '.join(WINDOW_KEYS)}, got {values!r}")
+    if ACCEPT_KEY in values:
+        raise fail(f"{where} {ACCEPT_KEY} is set per risk level, in a [risk.N] section")
     unknown = sorted(set(values) - set(keys))
     if unknown:
-        raise fail(f"{where} unknown key {unknown[0]!r}; expected {' or '.join(keys)}")
+        known = (*keys, ACCEPT_KEY) if where.startswith("[risk.") else keys
+        raise fail(f"{where} unknown key {unknown[0]!r}; expected {' or '.join(known)}")
     for hours, days in HOUR_KEYS.items():
         if hours in values and days in values:
             raise fail(f"{where} gives both {days} and {hours}; keep one")

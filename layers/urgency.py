@@ -4,10 +4,12 @@ A case dispatched (派单) to a grid worker, to a unit's centre or to a departme
 until its assignee 受理s it (``accept``: 到场 and 办结 come only after it,
 :data:`layers.workflow.RULES`), its dispatch ``assigned`` until then
 (:class:`~layers.model.DispatchStatus`). Past the limit of the case's risk
-(:func:`layers.deadlines.accept_limit`), counted from the dispatch's time, the console's queue,
-the 调度台 and the wall say 已派单 N 分钟未受理 and list it first: on the trial AZ night a worker
-reached by phone only sat at 已派单 with nothing to show it. Nothing is stored: :func:`read`
-gives each case's waiting dispatch, :func:`late_condition` the cases past the limit now.
+(:func:`layers.deadlines.accept_limit`; a deployment sets them in ``deadlines.toml``, bound to
+the request's session: :func:`layers.deadlines.bind`), counted from the dispatch's time, the
+console's queue, the 调度台 and the wall say 已派单 N 分钟未受理 and list it first: on the
+trial AZ night a worker reached by phone only sat at 已派单 with nothing to show it. Nothing is
+stored: :func:`read` gives each case's waiting dispatch, :func:`late_condition` the cases past
+the limit now.
 
 The queue (:func:`layers.cases.queue`) lists, in :func:`queue_order`: the dispatches late for
 their 受理; then the red cases, those nobody has taken up yet (待派单, 已派单) first by their
@@ -28,7 +30,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -105,7 +107,7 @@ def read(session: Session, found: Sequence[Case]) -> dict[int, Waiting | None]:
     ----------
     session : sqlalchemy.orm.Session
         Open session scoped to the reader (a worker or unit it may not read is named by its
-        kind alone).
+        kind alone); its acceptance limits are :func:`layers.deadlines.accept_minutes`.
     found : sequence of Case
         The cases listed.
 
@@ -118,6 +120,7 @@ def read(session: Session, found: Sequence[Case]) -> dict[int, Waiting | None]:
     sent = {c.id: c.risk_level for c in found if c.state == CaseState.DISPATCHED}
     if not sent:
         return out
+    minutes = deadlines.accept_minutes(session)
     rows = session.execute(
         select(
             Dispatch.case_id,
@@ -138,30 +141,34 @@ def read(session: Session, found: Sequence[Case]) -> dict[int, Waiting | None]:
             assignee = row.unit or "下级单位"
         else:
             assignee = row.department or "职能部门"
-        limit = deadlines.accept_limit(sent[row.case_id])
+        limit = deadlines.accept_limit(sent[row.case_id], minutes)
         out[row.case_id] = Waiting(row.assigned_at, int(limit.total_seconds() // 60), assignee)
     return out
 
 
-def late_condition(now: datetime) -> ColumnElement[bool]:
+def late_condition(now: datetime, minutes: Mapping[int, int] | None = None) -> ColumnElement[bool]:
     """Return the condition of a case whose dispatch waits for its 受理 past the limit at ``now``.
 
     Parameters
     ----------
     now : datetime
         The moment to judge.
+    minutes : mapping of int to int, optional
+        The limits by risk level (:func:`layers.deadlines.accept_minutes` of the session);
+        default the built-in :data:`layers.deadlines.ACCEPT_MINUTES`.
 
     Returns
     -------
     sqlalchemy.ColumnElement
         A condition on :class:`~layers.model.Case` (the ``case_id`` index of the dispatches).
     """
+    table = deadlines.ACCEPT_MINUTES if minutes is None else minutes
     cutoff = case(
         *(
-            (Case.risk_level == level, now - deadlines.accept_limit(level))
-            for level in deadlines.ACCEPT_MINUTES
+            (Case.risk_level == level, now - deadlines.accept_limit(level, table))
+            for level in table
         ),
-        else_=now - deadlines.accept_limit(0),
+        else_=now - deadlines.accept_limit(0, table),
     )
     return and_(
         Case.state == CaseState.DISPATCHED,
@@ -175,13 +182,34 @@ def late_condition(now: datetime) -> ColumnElement[bool]:
     )
 
 
-def queue_order(now: datetime) -> tuple[Any, ...]:
+def late_first(now: datetime, minutes: Mapping[int, int] | None = None) -> ColumnElement[int]:
+    """Return an ORDER BY term putting first the cases late for their 受理 at ``now``.
+
+    Parameters
+    ----------
+    now : datetime
+        The moment to judge.
+    minutes : mapping of int to int, optional
+        The acceptance limits by risk level (:func:`late_condition`).
+
+    Returns
+    -------
+    sqlalchemy.ColumnElement
+        0 for a case whose dispatch waits past its limit, else 1 (a grid worker's 我的任务:
+        :func:`layers.cases.tasks_of`).
+    """
+    return case((late_condition(now, minutes), 0), else_=1)
+
+
+def queue_order(now: datetime, minutes: Mapping[int, int] | None = None) -> tuple[Any, ...]:
     """Return the ORDER BY of a unit's queue at ``now``: what needs action now first.
 
     Parameters
     ----------
     now : datetime
         The moment to judge (late dispatches, overdue cases).
+    minutes : mapping of int to int, optional
+        The acceptance limits by risk level (:func:`late_condition`).
 
     Returns
     -------
@@ -194,7 +222,7 @@ def queue_order(now: datetime) -> tuple[Any, ...]:
     waiting = Case.state.in_(NOT_TAKEN_UP)
     red = Case.risk_level == 1
     tier = case(
-        (late_condition(now), 0),
+        (late_condition(now, minutes), 0),
         (and_(red, waiting), 1),
         (red, 2),
         (Case.deadline < now, 3),

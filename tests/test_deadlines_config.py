@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.app import create_app
@@ -237,6 +238,26 @@ BROKEN = {
         "[risk.1] gives both contact_days and contact_hours",
     ),
     "warn fraction": ("warn_fraction = 20\n", "warn_fraction must be a number in [0, 1)"),
+    "accept minutes not whole": (
+        "[risk.1]\naccept_minutes = 7.5\n",
+        "[risk.1] accept_minutes must be a whole number of minutes in [1, 1440], got 7.5",
+    ),
+    "accept minutes zero": ("[risk.2]\naccept_minutes = 0\n", "[risk.2] accept_minutes must be"),
+    "accept minutes as text": ('[risk.3]\naccept_minutes = "15"\n', "accept_minutes must be"),
+    "accept minutes over a day": ("[risk.4]\naccept_minutes = 1441\n", "in [1, 1440]"),
+    "accept minutes by default": (
+        "[default]\naccept_minutes = 20\n",
+        "[default] accept_minutes is set per risk level, in a [risk.N] section",
+    ),
+    "accept minutes by category": (
+        "[category.dispute]\naccept_minutes = 20\n",
+        "[category.dispute] accept_minutes is set per risk level",
+    ),
+    "misspelt accept key": (
+        "[risk.1]\naccept_minute = 10\n",
+        "[risk.1] unknown key 'accept_minute'; expected contact_days or close_days or "
+        "contact_hours or close_hours or accept_minutes",
+    ),
     "not a table": ("default = 10\n", "[default] must be a table"),
 }
 
@@ -296,3 +317,68 @@ def test_status_uses_the_warn_fraction_of_the_configuration(tmp_path: Path) -> N
     assert deadlines.status(start, end, now=now, config=config) == "warning"
     assert deadlines.status(start, end, now=now) == "ok"  # built-in 0.2
     assert deadlines.status(start, end, now=now, warn=0.3, config=config) == "ok"  # explicit wins
+
+
+def test_the_acceptance_limits_are_read_from_the_file(tmp_path: Path) -> None:
+    """已派单 N 分钟未受理 after the deployment's minutes (trial AZ M7), the rest built in."""
+    assert deadlines.load(None)["accept_minutes"] == {1: 15, 2: 30, 3: 60, 4: 60}
+    path = tmp_path / "deadlines.toml"
+    write(path, "[risk.1]\naccept_minutes = 10\ncontact_hours = 1\n[risk.4]\naccept_minutes = 5\n")
+    config = deadlines.load(path)
+    assert config["accept_minutes"] == {1: 10, 2: 30, 3: 60, 4: 5}
+    assert deadlines.limits_for("dispute", 1, config).contact == timedelta(hours=1)
+    assert deadlines.accept_limit(4, config["accept_minutes"]) == timedelta(minutes=5)
+    assert deadlines.accept_limit(4) == timedelta(minutes=60)  # the built-in untouched
+
+
+def test_a_dispatch_waits_for_its_acceptance_as_long_as_the_file_says(
+    client_at: Callable[[Path], TestClient],
+    dispatcher: Headers,
+    database: SuiteDatabase,
+    tmp_path: Path,
+) -> None:
+    """A blue case's dispatch is late after the file's 5 minutes, not the built-in hour."""
+    configured_home, plain_home = tmp_path / "configured", tmp_path / "plain"
+    configured_home.mkdir()
+    plain_home.mkdir()
+    (configured_home / "deadlines.toml").write_text(
+        "[risk.4]\naccept_minutes = 5\n", encoding="utf-8"
+    )
+    configured, plain = client_at(configured_home), client_at(plain_home)
+    case = register(configured, dispatcher, reported_at=datetime.now(UTC) - timedelta(hours=1))
+    case = triage(configured, dispatcher, case, 4)
+    sent = configured.post(
+        f"/api/cases/{case['id']}/dispatch",
+        json={"unit_code": V1, "version": case["version"]},
+        headers=dispatcher,
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["latest"]["awaiting"]["limit_minutes"] == 5
+    with database.owner.begin() as conn:  # dispatched 6 minutes ago
+        conn.execute(
+            text(
+                "UPDATE dispatches SET assigned_at = now() - interval '6 minutes'"
+                " WHERE case_id = :c AND status = 'assigned'"
+            ),
+            {"c": case["id"]},
+        )
+
+    def first_in_queue(client: TestClient) -> dict[str, Any]:
+        found = client.get(
+            "/api/cases", params={"code": TOWN, "stage": "queue"}, headers=dispatcher
+        )
+        assert found.status_code == 200, found.text
+        return found.json()[0]  # type: ignore[no-any-return]
+
+    late = first_in_queue(configured)
+    assert late["id"] == case["id"] and late["latest"]["awaiting"]["limit_minutes"] == 5
+    since = datetime.fromisoformat(late["latest"]["awaiting"]["since"])
+    assert datetime.fromisoformat(late["latest"]["awaiting"]["late_at"]) == since + timedelta(
+        minutes=5
+    )
+    # the same case read by an app without the file: an hour to wait, not late yet
+    read = plain.get(f"/api/cases/{case['id']}", headers=dispatcher).json()
+    assert read["latest"]["awaiting"]["limit_minutes"] == 60
+    feed = configured.get(f"/api/command/{TOWN}", headers=dispatcher).json()
+    assert feed["queue"][0]["id"] == case["id"]
+    assert feed["queue"][0]["awaiting"]["limit_minutes"] == 5
