@@ -38,6 +38,7 @@ _PLATFORM_ACTIONS: dict[str, str] = {
     "person.visit_photo": "查看走访照片",
     "person.register": "登记人员",
     "person.import.refused": "导入时拒绝（其他辖区人员）",
+    "person.id_probes": "疑似试探身份证号（暂停当日登记）",
     "person.end": "注销人员",
     "person.import_change": "导入更改人员",
     "person.erase": "删除人员记录（离册已满保存期）",

@@ -170,12 +170,18 @@ class AlreadyOnRecord(Conflict):
     message : str
         The refusal.
     person_id : int or None
-        The record, where the registrar's scope shows it.
+        The record, where the registrar's scope shows it (or the one met out of the scope).
+    elsewhere : bool
+        The record met is out of the registrar's scope (:data:`ELSEWHERE`): its township is
+        told (:func:`layers.cross_scope.note_attempt`).
     """
 
-    def __init__(self, message: str, person_id: int | None = None) -> None:
+    def __init__(
+        self, message: str, person_id: int | None = None, *, elsewhere: bool = False
+    ) -> None:
         super().__init__(message)
         self.object_id = None if person_id is None else str(person_id)
+        self.elsewhere = elsewhere
 
 
 ELSEWHERE = (
@@ -530,8 +536,8 @@ def _on_record_elsewhere(session: Session, category: str, id_hash: bytes) -> Alr
         {"h": id_hash, "c": category},
     ).one()
     if live is not None:
-        return AlreadyOnRecord(ELSEWHERE, int(live))
-    return None if ended is None else AlreadyOnRecord(ENDED_ELSEWHERE, int(ended))
+        return AlreadyOnRecord(ELSEWHERE, int(live), elsewhere=True)
+    return None if ended is None else AlreadyOnRecord(ENDED_ELSEWHERE, int(ended), elsewhere=True)
 
 
 def _another_name(others: list[OtherRecord]) -> AlreadyOnRecord | None:

@@ -48,6 +48,7 @@ from layers import (
     accounts,
     audit,
     catalog,
+    cross_scope,
     department_scope,
     disclosure,
     free_text,
@@ -547,6 +548,57 @@ def category_fields(user: CurrentUser) -> dict[str, list[person_attributes.FormF
     return {category: person_attributes.form_fields(category) for category in categories}
 
 
+class CrossScopeNoticeOut(BaseModel):
+    """A registration elsewhere that met a person on record here (masked: no name)."""
+
+    id: int
+    at: str
+    person_id: int
+    id_masked: str
+    actor_name: str
+    actor_unit: str
+    actor_unit_name: str | None
+    text: str = Field(description="外辖区登记尝试：…, as the desk shows it")
+
+
+class CrossScopeNoticesOut(BaseModel):
+    """The notices of the reader's townships, the latest first, and how many there are."""
+
+    notices: list[CrossScopeNoticeOut]
+    total: int
+
+
+@router.get(
+    "/cross-scope-notices",
+    response_model=CrossScopeNoticesOut,
+    responses={403: {"description": "Counts only"}},
+)
+def cross_scope_notices(user: BusinessUser, session: SessionDep) -> CrossScopeNoticesOut:
+    """List the registrations elsewhere refused on a person on record in the reader's scope.
+
+    Each is filed under the township holding the person, which and whose county read it
+    (:mod:`layers.cross_scope`, the last :data:`layers.cross_scope.NOTICE_DAYS` days).
+    """
+    _check_sees_persons(user)
+    listed, total = cross_scope.notices(session, now=utcnow())
+    return CrossScopeNoticesOut(
+        notices=[
+            CrossScopeNoticeOut(
+                id=n.id,
+                at=n.at.isoformat(),
+                person_id=n.person_id,
+                id_masked=n.id_masked,
+                actor_name=n.actor_name,
+                actor_unit=n.actor_unit,
+                actor_unit_name=n.actor_unit_name,
+                text=n.text,
+            )
+            for n in listed
+        ],
+        total=total,
+    )
+
+
 @router.get(
     "/residence",
     response_model=person_entry.Residence,
@@ -613,7 +665,10 @@ class RegisteredOut(BaseModel):
     response_model=RegisteredOut,
     status_code=status.HTTP_201_CREATED,
     responses={
-        403: {"description": "Counts only, or the residence out of scope"},
+        403: {
+            "description": "Counts only, the residence out of scope, or the account's ID checks"
+            " stopped for the day"
+        },
         409: {"description": "On record in that category already, or the ID under another name"},
         422: {"description": "A field breaks its rule"},
     },
@@ -621,42 +676,70 @@ class RegisteredOut(BaseModel):
 def register(
     body: PersonIn, user: BusinessUser, session: SessionDep, settings: SettingsDep
 ) -> RegisteredOut:
-    """Put one special-population person on the register (audited, refusals too)."""
-    with audited_refusal(session, user, "person.register", "person", None):
-        _check_sees_persons(user)
-        person = person_entry.register_person(
-            session,
-            settings.platform_keys(),
-            person_entry.NewPerson(
-                category=body.category,
-                name=body.name,
-                resident_id=body.resident_id,
-                management_level=body.management_level,
-                address=body.address,
-                lon=body.lon,
-                lat=body.lat,
-                grid_code=body.grid_code,
-                on_record_since=body.on_record_since,
-                responsible_ids=tuple(body.responsible_ids),
-                attributes=body.attributes,
-            ),
-            scope_code=user.scope_code,
-            today=utcnow().astimezone(CHINA).date(),
-        )
-        audit.record(
-            session,
-            actor_id=user.id,
-            actor_name=user.username,
-            action="person.register",
-            object_type="person",
-            object_id=str(person.id),
-            detail={
-                "category": body.category,
-                "area_code": person.area_code,
-                "area_name": person.area_name,
-            },
-        )
-        session.commit()
+    """Put one special-population person on the register (audited, refusals too).
+
+    An ID on record out of the registrar's scope is refused in a neutral answer, and the
+    township holding the record is told (``GET /api/persons/cross-scope-notices``); an account
+    past :data:`layers.cross_scope.PROBES_PER_DAY` such refusals today is refused until tomorrow.
+    """
+    now = utcnow()
+    try:
+        with audited_refusal(session, user, "person.register", "person", None):
+            _check_sees_persons(user)
+            cross_scope.check_probes(session, user.id, now=now)
+            person = _register(body, user, session, settings)
+    except person_entry.AlreadyOnRecord as refused:
+        if refused.elsewhere and refused.object_id is not None:  # audited, rolled back: told now
+            cross_scope.note_attempt(
+                session,
+                person_id=int(refused.object_id),
+                actor_id=user.id,
+                actor_name=user.username,
+                actor_unit=user.scope_code,
+                now=now,
+            )
+            session.commit()
+        raise
+    return person
+
+
+def _register(
+    body: PersonIn, user: BusinessUser, session: Session, settings: SettingsDep
+) -> RegisteredOut:
+    """Register the person of the form and audit it (committed); the refusals raise."""
+    person = person_entry.register_person(
+        session,
+        settings.platform_keys(),
+        person_entry.NewPerson(
+            category=body.category,
+            name=body.name,
+            resident_id=body.resident_id,
+            management_level=body.management_level,
+            address=body.address,
+            lon=body.lon,
+            lat=body.lat,
+            grid_code=body.grid_code,
+            on_record_since=body.on_record_since,
+            responsible_ids=tuple(body.responsible_ids),
+            attributes=body.attributes,
+        ),
+        scope_code=user.scope_code,
+        today=utcnow().astimezone(CHINA).date(),
+    )
+    audit.record(
+        session,
+        actor_id=user.id,
+        actor_name=user.username,
+        action="person.register",
+        object_type="person",
+        object_id=str(person.id),
+        detail={
+            "category": body.category,
+            "area_code": person.area_code,
+            "area_name": person.area_name,
+        },
+    )
+    session.commit()
     return RegisteredOut(
         id=person.id,
         category=body.category,

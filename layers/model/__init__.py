@@ -15,6 +15,7 @@ from layers.model.cases import (
     OpinionType,
     RiskLevel,
 )
+from layers.model.cross_scope import CrossScopeAttempt
 from layers.model.dispatches import AssigneeKind, Dispatch, DispatchStatus
 from layers.model.grids import Grid
 from layers.model.import_jobs import ImportJob, JobState
@@ -46,6 +47,7 @@ __all__ = [
     "CaseState",
     "Category",
     "Channel",
+    "CrossScopeAttempt",
     "Dispatch",
     "DispatchStatus",
     "DirectionType",
