@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import itertools
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +35,46 @@ PERMS = 999
 Data = tuple[FloatArray, Any, Neighbours]  # values, libpysal W, our neighbours
 
 
+# esda's conditional-randomisation kernels, by module: plain ``@njit`` without
+# ``cache=True``, so numba compiles them afresh in every process that runs them -- about
+# 30 s of CPU per statistic and test worker, where the draws themselves take under a
+# second on Houston's 3,000 cells (and the kernels are mostly whole-array numpy calls).
+_ESDA_KERNELS = {
+    "esda.crand": (
+        "vec_permutations",
+        "compute_chunk",
+        "_permutation_significance",
+        "_prepare_univariate",
+    ),
+    "esda.getisord": ("_prepare_univariate", "_g_local_star_crand", "_g_local_crand"),
+    "esda.moran": ("_prepare_univariate", "_moran_local_crand"),
+}
+
+
+@contextlib.contextmanager
+def _esda_interpreted() -> Iterator[None]:
+    """Run esda's own kernels as the Python functions numba would compile.
+
+    Same code, same algorithm and the same seeds fed to numpy's generator (numba keeps
+    its own, so the draws differ as they would with another seed); only ``fastmath``
+    float rounding is gone, which the tie-exact comparisons below already tolerate.
+    numpy's global random state is restored afterwards.
+    """
+    state = np.random.get_state()
+    with pytest.MonkeyPatch.context() as patch:
+        for module, names in _ESDA_KERNELS.items():
+            for name in names:
+                kernel = getattr(importlib.import_module(module), name)
+                patch.setattr(f"{module}.{name}", kernel.py_func)
+        patch.setattr("esda.crand.boolean", bool)  # numba's dtype, used by _prepare_univariate
+        try:
+            yield
+        finally:
+            np.random.set_state(state)
+
+
 def _esda(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _esda_interpreted():
         warnings.simplefilter("ignore")
         return fn(*args, n_jobs=1, **kwargs)
 
