@@ -521,8 +521,9 @@ def load(
             counts = replace(
                 counts, updated=counts.updated + changed, unchanged=counts.unchanged - changed
             )
-        if kind.name == "persons":  # on no worker's visit list (trial AL M2)
+        if kind.name == "persons":  # on no worker's visit list (trial AL M2), on no map (AV M1)
             checks.notes += _unfollowed_notes(conn, stage.name)
+            checks.notes += _unplaced_notes(conn, stage.name)
         import_checks.drop_staging(conn, stage.name)
         total = UpsertCounts(
             total.inserted + counts.inserted,
@@ -679,6 +680,20 @@ def _unfollowed_notes(conn: psycopg.Connection[Any], staging: str) -> list[str]:
         return []
     said = f"第 {_listed([str(row) for row in rows])} 行"
     return [Alarm(person_roster.UNFOLLOWED_NOTE.format(n=len(rows), rows=said))]
+
+
+def _unplaced_notes(conn: psycopg.Connection[Any], staging: str) -> list[str]:
+    """Say how many of the file's persons have no residence point or no grid (none: ``[]``).
+
+    On no map, and on no worker's visit list without a 帮扶责任人
+    (:class:`layers.person_roster.Unplaced`): counted, an :class:`Alarm` when most of the file;
+    else a note naming their rows, the first :data:`_LISTED` when many (trial AV M1).
+    """
+    unplaced = person_roster.unplaced(conn, staging)
+    note = unplaced.note(f"第 {_listed([str(row) for row in unplaced.rows])} 行")
+    if note is None:
+        return []
+    return [Alarm(note) if unplaced.most() else note]
 
 
 def _person_notes(ends: person_roster.RosterEnds) -> list[str]:

@@ -731,3 +731,155 @@ def unfollowed(conn: psycopg.Connection[Any], staging: str) -> list[int]:
         ).format(s=sql.Identifier(staging), row=sql.Identifier(ROW_COLUMN)),
     ).fetchall()
     return [int(row[0]) for row in rows]
+
+
+_UNPLACED_PLACE = "（经度、纬度，有坐标即划入所在网格）"
+"""What a point does, as the advice of :meth:`Unplaced.note` says it."""
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    """The file's persons on the register with no residence point or no grid (trial AV M1).
+
+    A roster with neither (司法局's and 卫健局's lists usually have an address only) puts its
+    persons on no map and, without a 帮扶责任人, on no worker's visit list
+    (:mod:`layers.visit_schedule`): the summary says how many, as a count when it is most of
+    the file, else naming their rows (:meth:`note`).
+
+    Attributes
+    ----------
+    persons : int
+        The file's persons on the register.
+    no_point : int
+        Of those, with no residence point (未落图): on no map.
+    no_grid : int
+        Of those, with no grid (未划入网格).
+    unlisted : int
+        Of those with no grid, with no 帮扶责任人 either: on no worker's visit list.
+    neither : int
+        Of those, with no point and no grid.
+    rows : list of int
+        The file's rows of the persons with no point or no grid, in order.
+    """
+
+    persons: int
+    no_point: int
+    no_grid: int
+    unlisted: int
+    neither: int
+    rows: list[int]
+
+    def most(self) -> bool:
+        """Return whether most of the file's persons have no point, or no grid."""
+        return max(self.no_point, self.no_grid) * 2 > self.persons
+
+    def note(self, rows: str) -> str | None:
+        r"""Return what the summary says of the persons with no point or no grid (none: None).
+
+        Parameters
+        ----------
+        rows : str
+            Their rows as the summary names them (``第 3、6 行``), said only when they are
+            not most of the file (:meth:`most`): then the note counts them.
+
+        Returns
+        -------
+        str or None
+            The note (Chinese).
+
+        Examples
+        --------
+        >>> import re
+        >>> def show(note):
+        ...     print("\n".join(re.split("(?<=[：；])|(?<=），)", note)))
+        >>> show(Unplaced(40, 40, 40, 40, 40, [2, 3]).note("第 2、3 行"))
+        本表 40 名在册人员全部未落图、未划入网格（没有居住位置坐标，也没有所属网格），
+        不会出现在网格员走访清单和地图上：
+        请在本表补充居住位置的坐标（经度、纬度，有坐标即划入所在网格）或网格编码后重新导入本表；
+        指挥台“走访”页选“未落图/未划入网格”可查看这些人员
+        >>> show(Unplaced(10, 2, 1, 0, 1, [3, 6]).note("第 3、6 行"))
+        本表 10 名在册人员中 2 人未落图（没有居住位置坐标），
+        不会出现在地图上；
+        1 人未划入网格（没有所属网格），
+        只在其帮扶责任人的走访清单上（第 3、6 行）：
+        请在本表补充居住位置的坐标（经度、纬度，有坐标即划入所在网格）或网格编码后重新导入本表；
+        指挥台“走访”页选“未落图/未划入网格”可查看这些人员
+        >>> Unplaced(10, 0, 0, 0, 0, []).note("") is None
+        True
+        """
+        if not (self.no_point or self.no_grid):
+            return None
+        n = self.persons
+
+        def share(k: int) -> str:
+            return "全部" if k == n else f"{k} 人"
+
+        same = self.neither == self.no_point == self.no_grid == self.unlisted
+        if same:
+            said = [
+                f"{share(self.neither)}未落图、未划入网格（没有居住位置坐标，也没有所属网格），"
+                "不会出现在网格员走访清单和地图上"
+            ]
+        else:
+            said = []
+            if self.no_point:
+                said.append(f"{share(self.no_point)}未落图（没有居住位置坐标），不会出现在地图上")
+            if self.no_grid:
+                if self.unlisted == self.no_grid:
+                    visits = "不会出现在网格员走访清单上"
+                elif not self.unlisted:
+                    visits = "只在其帮扶责任人的走访清单上"
+                else:
+                    visits = (
+                        f"其中 {self.unlisted} 人也没有帮扶责任人，不会出现在任何网格员的走访清单上"
+                    )
+                said.append(f"{share(self.no_grid)}未划入网格（没有所属网格），{visits}")
+        lead = f"本表 {n} 名在册人员" + ("" if said[0].startswith("全部") else "中 ")
+        where = "" if self.most() else f"（{rows}）"
+        if self.no_point and self.no_grid:
+            fill = f"居住位置的坐标{_UNPLACED_PLACE}或网格编码"
+        elif self.no_point:
+            fill = "居住位置的坐标（经度、纬度）"
+        else:
+            fill = "网格编码"
+        return (
+            f"{lead}{'；'.join(said)}{where}：请在本表补充{fill}后重新导入本表；"
+            "指挥台“走访”页选“未落图/未划入网格”可查看这些人员"
+        )
+
+
+def unplaced(conn: psycopg.Connection[Any], staging: str) -> Unplaced:
+    """Count the file's persons on the register with no residence point or no grid.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection inside the load's transaction, after the persons and their responsible
+        workers are written.
+    staging : str
+        Staging table of persons (rejected rows deleted).
+
+    Returns
+    -------
+    Unplaced
+        The counts, and the rows of the persons with no point or no grid.
+    """
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT min(s.{row}), p.residence IS NULL, p.grid_code IS NULL,"
+            " NOT EXISTS (SELECT FROM person_responsibles AS r WHERE r.person_id = p.id)"
+            " FROM {s} AS s JOIN persons AS p"
+            " ON p.category = s.category AND p.id_hash = s.id_hash"
+            " WHERE p.ended_on IS NULL GROUP BY p.id ORDER BY 1"
+        ).format(s=sql.Identifier(staging), row=sql.Identifier(ROW_COLUMN)),
+    ).fetchall()
+    no_point = [bool(row[1]) for row in rows]
+    no_grid = [bool(row[2]) for row in rows]
+    return Unplaced(
+        persons=len(rows),
+        no_point=sum(no_point),
+        no_grid=sum(no_grid),
+        unlisted=sum(bool(row[2] and row[3]) for row in rows),
+        neither=sum(p and g for p, g in zip(no_point, no_grid, strict=True)),
+        rows=[int(row[0]) for row, p, g in zip(rows, no_point, no_grid, strict=True) if p or g],
+    )

@@ -903,6 +903,8 @@ def test_a_person_imported_in_the_console_is_unmasked_by_the_api(served: Served)
     job = _ended(served, "cmd_a_unmask", response.json()["id"])
     assert job["outcome"] == "done", _plain(job["output_html"])
     assert resident_id not in _plain(job["output_html"])
+    said = "".join(_plain(job["output_html"]).split())  # no point, no grid (trial AV M1)
+    assert "本表1名在册人员全部未落图、未划入网格" in said
     with served.owner.connect() as conn:
         apply_scope(conn, None)
         person_id = conn.execute(
