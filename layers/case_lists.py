@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from layers import cases, department_scope, workflow
+from layers import cases, deadline_extensions, department_scope, workflow
 from layers.case_groups import CaseGroup, StateGroup
 from layers.errors import InvalidInput
 from layers.model import AssigneeKind, Case, CaseEvent, CaseState, Channel, Dispatch, User
@@ -63,6 +63,10 @@ class Stage(StrEnum):
     the county's 督办 only by opening 处置中). The unit holds a case handled at its level, and
     one a higher level dispatched to it (派单至本级单位, :func:`held_by_unit`: trial AU M1, the
     city's 督办 never reached the township on site)."""
+    EXTENSION_PENDING = "extension_pending"
+    """Open cases of the unit's area with a 申请延期 the unit's level decides first (待审延期,
+    :func:`layers.deadline_extensions.awaiting`: trial AX S5, the county never saw the
+    township's request), the earliest asked first; none for who cannot decide."""
 
 
 #: The stages listed by an event of the unit's (the action whose event it is).
@@ -129,8 +133,8 @@ def stage_list(
         Whose scope applies.
     stage : Stage
         ``queue`` (:func:`layers.cases.queue`), ``closing``, ``escalated``, ``overdue``,
-        ``recent``, ``mine``, ``from_below``, ``supervised``, ``handed_down`` or
-        ``under_supervision`` (:class:`Stage`).
+        ``recent``, ``mine``, ``from_below``, ``supervised``, ``handed_down``,
+        ``under_supervision`` or ``extension_pending`` (:class:`Stage`).
     code : str, optional
         A jurisdiction inside the actor's scope (default: the actor's unit).
     limit, offset : int
@@ -157,6 +161,11 @@ def stage_list(
         return cases.queue(session, actor=actor, code=code, limit=limit, offset=offset, now=now)
     unit = code or actor.scope_code
     lo, hi, level = cases.unit_range(unit, actor)
+    if stage is Stage.EXTENSION_PENDING:  # 待审延期 (trial AX S5)
+        if actor.role not in workflow.OPERATORS:  # only an operator decides
+            return []
+        pending = deadline_extensions.awaiting(lo, hi, level)
+        return list(session.scalars(pending.limit(max(1, min(limit, 1000))).offset(max(0, offset))))
     query = select(Case).where(
         Case.area_code >= lo, Case.area_code < hi, *department_scope.case_condition(session, actor)
     )

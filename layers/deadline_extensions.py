@@ -26,7 +26,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, and_, func, select, true
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
@@ -456,3 +457,82 @@ def granted(session: Session, case_id: int) -> datetime | None:
         .limit(1)
     ).first()
     return datetime.fromisoformat(payload["deadline"]) if payload else None
+
+
+_LATEST = (
+    select(
+        CaseEvent.id,
+        CaseEvent.action,
+        CaseEvent.payload["by_level"].as_integer().label("by_level"),
+    )
+    .where(
+        CaseEvent.case_id == Case.id,
+        CaseEvent.action.in_((*EXTENSION_ACTIONS, *LAPSING)),
+    )
+    .order_by(CaseEvent.id.desc())
+    .limit(1)
+    .correlate(Case)
+    .lateral("latest_extension")
+)
+"""The latest 延期 or lapsing event of ``Case`` (a request stands when it is the request)."""
+
+
+def _decider_level() -> ColumnElement[int]:
+    """Return the level that decides the request standing on ``Case`` (SQL, over the request).
+
+    A department's request (no ``by_level``) is the level handling the case's; an operator's
+    the next level above his, at most the level handling the case (a unit a case was
+    dispatched to asks it, :func:`_decider_refusal`); across the county level of a city without
+    counties (东莞: ``substr(area_code, 5, 2) = '00'``) the city.
+    """
+    asked = func.least(Case.handling_level, _LATEST.c.by_level - 1)
+    return sql_case(
+        (and_(asked == Level.COUNTY, func.substr(Case.area_code, 5, 2) == "00"), Level.CITY),
+        else_=asked,
+    )
+
+
+def awaiting(lo: str, hi: str, level: int) -> Select[Case]:
+    """Select the open cases of ``[lo, hi)`` whose standing 延期 request level ``level`` decides.
+
+    待审延期 (trial AX S5): a township asking more time on its own case is decided by the
+    county, whose queue lists its own level's cases only, so the request was never seen. The
+    list is of the requests whose first decider is the level (:func:`_decider_level`): those of
+    the departments and units its cases were dispatched to, and those of the level below on its
+    own cases; a level higher up may decide them too, but does not list them. The oldest
+    request first.
+
+    Parameters
+    ----------
+    lo, hi : str
+        The unit's code range (:func:`layers.cases.unit_range`).
+    level : int
+        The unit's level.
+
+    Returns
+    -------
+    sqlalchemy.Select
+        Cases, the earliest asked first; the caller adds the actor's scope conditions.
+    """
+    asked = (
+        select(CaseEvent.case_id)
+        .where(
+            CaseEvent.action == "extension_request",
+            CaseEvent.area_code >= lo,
+            CaseEvent.area_code < hi,
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(Case)
+        .join(_LATEST, true())
+        .where(
+            Case.area_code >= lo,
+            Case.area_code < hi,
+            Case.id.in_(asked),
+            Case.state.in_(workflow.OPEN_STATES),
+            _LATEST.c.action == "extension_request",
+            _decider_level() == level,
+        )
+        .order_by(_LATEST.c.id, Case.id)
+    )

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from layers.database import apply_scope
-from tests.api_fixtures import COUNTY_A, VILLAGES, ApiWorld, act
+from tests.api_fixtures import CITY, COUNTY_A, COUNTY_B, TOWN_A1, VILLAGES, ApiWorld, act
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import delete_cases
 
@@ -369,3 +369,66 @@ def test_an_approved_extension_takes_the_case_out_of_the_overdue_figures(
     assert after == count - 1
     assert case_id not in listed_after
     assert _ok(api_client.get(url, headers=bureau))["deadline_status"] != "overdue"
+
+
+def test_the_deciding_level_lists_the_requests_from_below_it_must_decide(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, made: list[int]
+) -> None:
+    """待审延期: the county sees the township's request on its own case, which its queue omits."""
+    town, county = auth_headers("disp_a1"), auth_headers("cmd_a")
+    own = _register(api_client, town, made, "延期测试：乡镇自办的山林权属纠纷")["id"]
+    _ok(act(api_client, town, own, "triage"))
+    deadline = _when(_ok(api_client.get(f"/api/cases/{own}", headers=town))["deadline"])
+    _ok(
+        act(
+            api_client,
+            town,
+            own,
+            "extension_request",
+            note="需林业站重新勘界",
+            params={"deadline": (deadline + timedelta(days=9)).isoformat()},
+        )
+    )
+    bureau_case = _to_department(api_client, auth_headers, made)  # the county's department
+    bureau_deadline = _ok(api_client.get(f"/api/cases/{bureau_case}", headers=county))["deadline"]
+    _ok(
+        act(
+            api_client,
+            auth_headers("dept_a"),
+            bureau_case,
+            "extension_request",
+            note=REASON,
+            params={"deadline": (_when(bureau_deadline) + timedelta(days=5)).isoformat()},
+        )
+    )
+
+    def pending(who: str, code: str) -> Any:
+        return api_client.get(
+            "/api/cases",
+            params={"code": code, "stage": "extension_pending"},
+            headers=auth_headers(who),
+        )
+
+    queue = _ok(api_client.get("/api/cases", params={"code": COUNTY_A}, headers=county))
+    assert own not in {c["id"] for c in queue}  # the township's case: not the county's queue
+    listed = {c["id"]: c for c in _ok(pending("cmd_a", COUNTY_A))}
+    assert {own, bureau_case} <= set(listed)
+    assert (listed[own]["extension"]["status"], listed[own]["extension"]["reason"]) == (
+        "pending",
+        "需林业站重新勘界",
+    )
+    # a township's page lists what the township decides, not its own request
+    assert own not in {c["id"] for c in _ok(pending("cmd_a", TOWN_A1))}
+    # the township does not decide its own request; the city does not decide first; another
+    # county does not see it; a department decides nothing
+    assert own not in {c["id"] for c in _ok(pending("disp_a1", TOWN_A1))}
+    city = {c["id"] for c in _ok(pending("cmd_city", CITY))}
+    assert {own, bureau_case}.isdisjoint(city)
+    assert {own, bureau_case}.isdisjoint({c["id"] for c in _ok(pending("cmd_b", COUNTY_B))})
+    assert pending("cmd_b", COUNTY_A).status_code == 404
+    assert _ok(pending("dept_a", COUNTY_A)) == []
+
+    # decided: it leaves the list
+    _ok(act(api_client, county, own, "extension_refuse", note="请先行调解"))
+    assert own not in {c["id"] for c in _ok(pending("cmd_a", COUNTY_A))}
+    assert bureau_case in {c["id"] for c in _ok(pending("cmd_a", COUNTY_A))}

@@ -334,8 +334,9 @@ def queue(
         Query(
             description="queue (default), closing (待结案), escalated (已上报), overdue (辖区超期),"
             " recent (辖区近24小时新登记), mine (我上报的, the last 30 days), from_below"
-            " (下级上报), supervised (我督办的), handed_down (我交办的) or under_supervision"
-            " (被督办: a superior's 督办 not answered yet)"
+            " (下级上报), supervised (我督办的), handed_down (我交办的), under_supervision"
+            " (被督办: a superior's 督办 not answered yet) or extension_pending (待审延期:"
+            " the 申请延期 the unit's level decides)"
         ),
     ] = None,
     q: Annotated[
@@ -362,7 +363,9 @@ def queue(
     the open cases it 交办'd (我交办的) — these three also list, after the open ones, those
     settled in the last 30 days, each row with ``settled``, who closed it and when (else
     ``null``); ``under_supervision``: the open cases at its level, or dispatched to its centre,
-    under a superior's 督办 it has not answered with a 督办回复 yet (被督办). ``q`` searches
+    under a superior's 督办 it has not answered with a 督办回复 yet (被督办);
+    ``extension_pending``: the open cases of its area whose 申请延期 its level decides, the
+    level below's on its own cases among them (待审延期, none for a non-operator). ``q`` searches
     every case of the unit in any state instead, newest first, at most 50. Each case carries
     the ``reminders`` (催办) standing on it (:mod:`layers.case_reminders`) and its ``extension``
     (申请延期: the request of its current round and its decision, ``status`` ``pending`` while
