@@ -57,6 +57,7 @@ from layers import (
     dispatch,
     hotspot_cases,
     hotspot_current,
+    late_dispatches,
     visits_due,
     workflow,
 )
@@ -767,7 +768,9 @@ def feed(
         ``supervisions`` lists the new 督办 of the unit's range (:func:`new_supervisions`, at
         most :data:`SUPERVISIONS_LISTED`, ``supervisions_total`` counts them);
         ``hotspot_runs`` says the window, period and cell size of the runs the 近期热点 card
-        counts (:func:`hotspot_runs_shown`).
+        counts (:func:`hotspot_runs_shown`); ``late_dispatches`` the area's dispatches of every
+        level waiting for their 受理 past the limit (辖区派单超时未受理,
+        :func:`layers.late_dispatches.as_json`; none with ``window``).
 
     Raises
     ------
@@ -847,7 +850,9 @@ def feed(
         now=now,
     )
     waiting = cases.queue(session, actor=actor, code=code, limit=queue_limit, now=now)
-    mine = cases.tasks_of(session, actor=actor, limit=queue_limit)
+    mine = cases.tasks_of(session, actor=actor, limit=queue_limit, now=now)
+    # 辖区派单超时未受理 (trial AZ M7): one statement; none in a brief of a past window
+    late = None if window else late_dispatches.read(session, lo, hi, actor=actor, now=now)
     marks = case_reminders.marks(session, [c.id for c in [*waiting, *mine]])
     facts = cases.latest(session, [*waiting, *mine])  # the 督办 standing: who, when, 督办意见
     extended = deadline_extensions.latest(session, [c.id for c in [*waiting, *mine]])
@@ -890,6 +895,9 @@ def feed(
             for c in mine
         ],
         "recalled": dispatch.recent_recalls(session, actor=actor, now=now),
+        "late_dispatches": late_dispatches.as_json(
+            late, lambda c: _case_json(c, now, actor, limits_config)
+        ),
         "supervisions": fresh[:SUPERVISIONS_LISTED],
         "supervisions_total": len(fresh),
         "hotspot_runs": hotspot_runs_shown(session, params["runs"]),

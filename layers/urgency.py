@@ -36,7 +36,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from layers import deadlines
 from layers.model import (
@@ -170,13 +170,14 @@ def late_condition(now: datetime, minutes: Mapping[int, int] | None = None) -> C
         ),
         else_=now - deadlines.accept_limit(0, table),
     )
+    sent = aliased(Dispatch)  # apart from a Dispatch the query joins (我的任务)
     return and_(
         Case.state == CaseState.DISPATCHED,
-        select(Dispatch.id)
+        select(sent.id)
         .where(
-            Dispatch.case_id == Case.id,
-            Dispatch.status == DispatchStatus.ASSIGNED,
-            Dispatch.assigned_at <= cutoff,
+            sent.case_id == Case.id,
+            sent.status == DispatchStatus.ASSIGNED,
+            sent.assigned_at <= cutoff,
         )
         .exists(),
     )

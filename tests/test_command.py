@@ -256,8 +256,9 @@ def test_query_count_does_not_grow_with_children(world: Session) -> None:
     # (trial AX M4)
     marks = [4 * int(bool(f["queue"] or f["tasks"])) for f in (wide, narrow)]
     assert marks == [0, 4]
-    # (the new 督办 of the unit and the hot-spot runs' windows: one each, trial AM M2, M6)
-    assert few - marks[0] == len(statements) - marks[1] + 1 <= 14
+    # (the new 督办 of the unit and the hot-spot runs' windows: one each, trial AM M2, M6; the
+    # area's dispatches late for their 受理, 辖区派单超时未受理: one, trial AZ M7)
+    assert few - marks[0] == len(statements) - marks[1] + 1 <= 15
 
 
 def test_feed_carries_breadcrumbs_and_the_actors_actions(world: Session) -> None:

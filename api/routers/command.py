@@ -1,7 +1,8 @@
 """The five-level command feed: ``GET /api/command/{code}``, and its brief as a workbook.
 
 The same JSON shape at every level (see :mod:`layers.command`). Analysts get the KPIs and the
-alerts but an empty ``queue``: they see aggregates, never individual cases.
+alerts but an empty ``queue`` (and ``late_dispatches`` counted, not listed): they see
+aggregates, never individual cases.
 ``GET /api/command/{code}/history`` says when its case history starts.
 ``GET /api/command/{code}/brief.xlsx?days=7`` is the feed's figures over a day, a week or a
 month up to now (日汇总、周研判、月总结, :mod:`layers.work_brief`); ``?period=month`` is last
@@ -56,6 +57,7 @@ def feed(
     )
     if user.role == Role.ANALYST:
         body["queue"] = []
+        body["late_dispatches"]["cases"] = []  # the count only (辖区派单超时未受理)
     return body
 
 
