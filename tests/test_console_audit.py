@@ -374,8 +374,21 @@ def test_an_entry_about_an_account_names_it_on_the_page(
             object_id=str(account_id),
             reason="岗位职责需核实走访对象身份",
         )
+        audit.record(  # trial AW M7: an account probing IDs of other townships, flagged
+            session,
+            actor_id=account_id,
+            actor_name=dispatcher,
+            action="person.id_probes",
+            object_type="user",
+            object_id=str(account_id),
+            outcome="denied",
+            reason="疑似试探身份证号：今日第 3 次登记遇到本辖区以外的在册人员，已暂停其当日登记",
+        )
     login(page, demo.origin, demo.username("auditor"))
     page.wait_for_url(f"{demo.origin}/audit")
+    flagged = page.locator("#az-entries tbody tr.az-flagged").first
+    expect(flagged.locator("td.az-action")).to_have_text("预警疑似试探身份证号（暂停当日登记）")
+    expect(flagged.locator("td.az-actor")).to_have_text(dispatcher)
     page.select_option("#az-action", "user.unmask_granted")
     page.click("#az-apply")
     granted = page.locator("#az-entries tbody tr").first

@@ -600,17 +600,46 @@ def test_a_township_tells_same_named_workers_apart_by_their_grid(
 def test_the_township_desk_opens_the_visits_from_its_top_bar(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
-    """Trial AG: a township dispatcher lands on the 调度台, which has no 走访 tab."""
+    """Trial AG: a township dispatcher lands on the 调度台, which has no 走访 tab.
+
+    Trial AW M7: a registration elsewhere refused on one of its persons is counted on the link
+    and told over the 走访 list (外辖区登记尝试), the person by the masked ID alone.
+    """
     demo = console_demo
     township = _township(demo)
-    login(page, demo.origin, demo.username("dispatcher", township))
-    page.wait_for_url(f"**/dispatch/{township}")
-    link = page.locator("#dz-visits-link")
-    expect(link).to_be_visible()
-    expect(link).to_have_text("特殊人群走访")
-    link.click()
-    page.wait_for_url(f"**/console/{township}#visits")
-    expect(page.locator("#zz-visits-tab")).to_have_class(re.compile(r"\bactive\b"))
-    expect(page.locator("#zz-visits-list .zz-visit").first).to_be_visible()
-    page.screenshot_step("visits-from-the-desk")
-    page.assert_clean(demo.origin)
+    with demo.owner.begin() as conn:
+        person, masked = conn.execute(
+            text("SELECT id, id_masked FROM persons WHERE area_code LIKE :p ORDER BY id LIMIT 1"),
+            {"p": township[:9] + "%"},
+        ).one()
+        notice = conn.scalar(
+            text(
+                "INSERT INTO cross_scope_attempts (area_code, person_id, id_masked, actor_id,"
+                " actor_name, actor_unit, actor_unit_name)"
+                " VALUES (:t, :p, :m, 0, 'dispatcher.other', '530424999000', '别的镇')"
+                " RETURNING id"
+            ),
+            {"t": township, "p": person, "m": masked},
+        )
+    try:
+        login(page, demo.origin, demo.username("dispatcher", township))
+        page.wait_for_url(f"**/dispatch/{township}")
+        link = page.locator("#dz-visits-link")
+        expect(link).to_be_visible()
+        expect(link).to_have_text("特殊人群走访外辖区登记 1")
+        link.click()
+        page.wait_for_url(f"**/console/{township}#visits")
+        expect(page.locator("#zz-visits-tab")).to_have_class(re.compile(r"\bactive\b"))
+        expect(page.locator("#zz-visits-list .zz-visit").first).to_be_visible()
+        expect(page.locator("#zz-cross-scope-count")).to_have_text("外辖区登记 1")
+        expect(page.locator("#zz-cross-scope li")).to_have_text(
+            re.compile(
+                f"^外辖区登记尝试：别的镇 dispatcher.other 于 .+ 登记身份证号 {re.escape(masked)}"
+                f" 的人员，该号码为本辖区在册人员（编号 {person}），未予登记$"
+            )
+        )
+        page.screenshot_step("visits-from-the-desk")
+        page.assert_clean(demo.origin)
+    finally:
+        with demo.owner.begin() as conn:
+            conn.execute(text("DELETE FROM cross_scope_attempts WHERE id = :n"), {"n": notice})

@@ -90,13 +90,24 @@
     td.appendChild(link);
   }
 
+  /** Actions the auditor should look at first, shown flagged (预警): an account that probed
+   *  IDs of other townships (layers/cross_scope.py PROBES_ACTION, trial AW M7). */
+  const FLAGGED = new Set(["person.id_probes"]);
+
   function row(e) {
     const tr = document.createElement("tr");
     tr.dataset.id = e.id;
     tr.dataset.outcome = e.outcome;
     cell(tr, "az-time", zz.fmtTime(e.at, true));
     cell(tr, "az-actor", e.actor_name);
-    cell(tr, "az-action", e.texts.action);
+    const action = cell(tr, "az-action", e.texts.action);
+    if (FLAGGED.has(e.action)) {
+      tr.classList.add("table-danger", "az-flagged");
+      const mark = document.createElement("span");
+      mark.className = "badge text-bg-danger me-1";
+      mark.textContent = "预警";
+      action.prepend(mark);
+    }
     const object = cell(tr, "az-object", e.texts.object);
     cell(tr, "az-outcome", e.texts.outcome);
     cell(tr, "az-reason", e.texts.reason);

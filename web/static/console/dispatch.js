@@ -2162,6 +2162,24 @@
     });
   }
 
+  /** 外辖区登记尝试 on the persons here (trial AW M7, layers/cross_scope.py): counted on the
+   *  特殊人群走访 link, listed over the 走访 tab it opens. */
+  async function markCrossScope() {
+    let body;
+    try {
+      body = await zz.api("/api/persons/cross-scope-notices");
+    } catch (error) {
+      return; // the 走访 tab reads them again
+    }
+    if (!body.total) return;
+    const badge = document.createElement("span");
+    badge.className = "badge text-bg-danger ms-1";
+    badge.id = "dz-cross-scope-count";
+    badge.textContent = "外辖区登记 " + body.total;
+    $("dz-visits-link").title = "近 30 日其他辖区登记本辖区在册人员的尝试 " + body.total + " 次";
+    $("dz-visits-link").appendChild(badge);
+  }
+
   /** The account: a grid worker's form says 上报事件 and defaults to 网格员上报. */
   async function readMe() {
     try {
@@ -2172,6 +2190,7 @@
     offerLocate();
     // the township's desk follows its persons' visits on the command page (trial AG: no way there)
     $("dz-visits-link").hidden = !state.me.sees_persons || isWorker();
+    if (!$("dz-visits-link").hidden) markCrossScope();
     // 研判分析 and 大屏模式 as on 指挥调度 (trial AM N12), not a grid worker's tools there either
     $("zz-trends-link").hidden = isWorker();
     $("zz-screen-link").hidden = isWorker();

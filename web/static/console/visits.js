@@ -593,10 +593,36 @@
     return form;
   }
 
+  /**
+   * 外辖区登记尝试 (trial AW M7): registrations elsewhere refused on a person on record here, each
+   * naming the registrar's unit and account and the time, the person by the masked ID alone
+   * (layers/cross_scope.py), over the list and counted on the tab.
+   */
+  async function loadCrossScope() {
+    let body;
+    try {
+      body = await zz.api("/api/persons/cross-scope-notices");
+    } catch (error) {
+      return; // the list below says its own failure; the notices wait for the next page
+    }
+    const badge = document.getElementById("zz-cross-scope-count");
+    const box = document.getElementById("zz-cross-scope");
+    badge.hidden = box.hidden = body.total === 0;
+    box.textContent = "";
+    if (!body.total) return;
+    badge.textContent = "外辖区登记 " + body.total;
+    badge.title = "近 30 日其他辖区登记本辖区在册人员的尝试 " + body.total + " 次";
+    box.appendChild(el("div", "zz-supervisions-title", "外辖区登记尝试 " + body.total + " 次（近 30 日，未予登记）"));
+    const ul = el("ul", "list-unstyled mb-0 zz-cross-scope-list");
+    body.notices.forEach((n) => ul.appendChild(el("li", "zz-supervision-note", n.text)));
+    box.appendChild(ul);
+  }
+
   zz.me().then(function (user) {
     me = user;
     if (!user.sees_persons) return;
     tab.hidden = false;
+    loadCrossScope();
     if (user.worker_id) mineBox.classList.remove("d-none");
     // the overdue list is for the township's and the county's meeting, not the worker's phone
     exportLink.hidden = user.role === "grid_worker";
