@@ -25,7 +25,8 @@ from layers.china_time import CHINA
 from layers.database import apply_scope
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
-from tests.test_console_dispatch import _desk, _token
+from tests.test_console_dispatch import _desk, _dispatch_to_worker, _token
+from tests.test_console_phone_tasks import _workload_kept
 from tests.workflow_data import delete_cases
 
 LATE = re.compile(r"^已派单 \d+ 分钟未受理$")
@@ -121,6 +122,21 @@ def test_a_dispatch_not_accepted_in_time_is_flagged_first_on_console_wall_and_de
         contact = _clock(ours["contact_deadline"])
         expect(first.locator(".zz-contact-soon")).to_have_text(f"联系时限 {contact}")
         page.screenshot_step("1-console")
+        # the township's own dispatch, seen from above: counted over the queue, a click from
+        # the list with the township's name (辖区派单超时未受理)
+        with demo.owner.connect() as conn:
+            town = conn.execute(
+                text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": township}
+            ).scalar_one()
+        notice = page.locator("#zz-late-notice")
+        expect(notice).to_have_text(re.compile(r"^辖区派单超时未受理 \d+ 件$"))
+        notice.click()
+        expect(page.locator("#zz-queue-scope")).to_have_value("late_dispatches")
+        below = page.locator(f"#zz-queue-body > tr[data-case-id='{theirs['id']}']")
+        expect(below.locator(".zz-late-place")).to_have_text(town)
+        expect(below.locator(".zz-awaiting")).to_have_text(LATE)
+        expect(notice).to_be_hidden()
+        page.screenshot_step("1b-console-late-below")
 
         # the wall: the same first row, on a queue pane three fifths of the side
         page.goto(f"{demo.origin}/screen/{county}")
@@ -129,6 +145,9 @@ def test_a_dispatch_not_accepted_in_time_is_flagged_first_on_console_wall_and_de
         expect(row).to_have_attribute("data-case-id", str(ours["id"]))
         expect(row.locator(".zz-awaiting")).to_have_text(LATE)
         expect(row.locator(".zz-contact-soon")).to_have_text(f"联系时限 {contact}")
+        # the township's, after the county's own, flagged with the township's name
+        below = page.locator(f"#zz-queue-body > tr[data-case-id='{theirs['id']}']")
+        expect(below.locator(".zz-late-place")).to_have_text(town)
         # measured on the first page: the wall turns its pages by itself (PAGE_SECONDS); the mark
         # and the rows are read in one go. The rows the pane holds: a 新督办 notice that other
         # tests of the shared demo leave over the queue is put aside, and the pages are made
@@ -178,6 +197,28 @@ def test_a_dispatch_not_accepted_in_time_is_flagged_first_on_console_wall_and_de
             f"联系时限 {_clock(theirs['contact_deadline'])}"
         )
         page.screenshot_step("3-desk")
+
+        # the grid worker's phone: his task not 受理'd in time says so, first
+        task = _dispatch_to_worker(demo, "未受理测试：楼道杂物堵塞", category="dispute")
+        made.append(task)
+        with _workload_kept(demo, task):
+            with demo.owner.begin() as conn:  # a blue case's hour has passed
+                conn.execute(
+                    text(
+                        "UPDATE dispatches SET assigned_at = now() - interval '90 minutes'"
+                        " WHERE case_id = :c AND status = 'assigned'"
+                    ),
+                    {"c": task},
+                )
+            login(page, demo.origin, desk.worker_login, next_path=f"/console/{desk.village}")
+            page.wait_for_function("window.zzReady === true")
+            mine = page.locator("#zz-tasks-body > tr").first
+            expect(mine).to_have_attribute("data-case-id", str(task))
+            expect(mine.locator(".zz-awaiting")).to_have_text(
+                re.compile(r"^已派单 1小时\d+分钟未受理$")  # 90 minutes, and a few
+            )
+            expect(page.locator("#zz-tasks-count")).to_have_class(re.compile("text-bg-danger"))
+            page.screenshot_step("4-phone")
         page.assert_clean(demo.origin)
     finally:
         with Session(demo.owner) as session, session.begin():

@@ -393,6 +393,7 @@
     queue: "本级暂无待办案件", overdue: "辖区暂无超期案件", recent: "辖区近24小时无新登记案件",
     from_below: "暂无下级上报的在办案件，近30日也无办结的", supervised: "暂无本级督办的在办案件，近30日也无办结的",
     handed_down: "暂无本级交办的在办案件，近30日也无办结的",
+    late_dispatches: "辖区暂无派单超时未受理的案件",
   };
   let scopeReads = 0;
 
@@ -403,13 +404,55 @@
       // a village has no level below it to escalate, supervise or hand down to
       scope.querySelectorAll("[data-above-village]").forEach((o) => o.remove());
     }
+    lateNotice(feed, scope);
     if (!scope || scope.value === "queue") {
       scopeReads += 1; // a list still loading for another choice is not drawn
-      showQueue(feed.queue, "queue");
+      showQueue(screen ? withLateBelow(feed) : feed.queue, "queue");
+    } else if (scope.value === "late_dispatches") {
+      scopeReads += 1;
+      showQueue(feed.late_dispatches.cases, "late_dispatches");
     } else {
       loadScopeList(scope.value);
     }
     markReady("queue");
+  }
+
+  /**
+   * 辖区派单超时未受理 (trial AZ M7): the area's dispatches, every level's, nobody 受理'd within
+   * their limit (feed.late_dispatches, layers/late_dispatches.py). The console says how many
+   * above the queue, a click from the list (case, township, to whom, minutes, risk); the feed is
+   * read again when the next dispatch waiting now becomes late, with no event to tell the page.
+   */
+  let lateTimer = null;
+  function lateNotice(feed, scope) {
+    const late = feed.late_dispatches || { total: 0, cases: [], next_at: null };
+    clearTimeout(lateTimer);
+    const wait = late.next_at ? Date.parse(late.next_at) - Date.now() + 1000 : null;
+    if (wait !== null && wait < 86400000) lateTimer = setTimeout(refreshFeed, Math.max(wait, 1000));
+    if (!scope || role() === "analyst") return;
+    let notice = document.getElementById("zz-late-notice");
+    if (!notice) {
+      notice = el("button", "btn btn-sm btn-outline-danger w-100 mb-1 fw-bold zz-late-notice");
+      notice.type = "button";
+      notice.id = "zz-late-notice";
+      notice.title = "辖区内各级派出、超过受理时限仍未受理的案件，请督促所在单位电话联系或改派";
+      notice.addEventListener("click", () => showQueueScope("late_dispatches"));
+      document.getElementById("zz-supervisions").after(notice);
+    }
+    notice.hidden = !late.total || scope.value === "late_dispatches";
+    notice.textContent = "辖区派单超时未受理 " + late.total + " 件";
+  }
+
+  /**
+   * The wall's queue: the area's dispatches late for their 受理 at its head (trial AZ M7), after
+   * the level's own and each flagged with its township, the highest risk and the longest
+   * waiting first (the feed's order); then the rest of the level's queue.
+   */
+  function withLateBelow(feed) {
+    const own = new Set(feed.queue.map((c) => c.id));
+    const below = ((feed.late_dispatches || {}).cases || []).filter((c) => !own.has(c.id)).map((c) => Object.assign({ late_below: true }, c));
+    const late = (c) => !!zz.awaitingText(c.awaiting || (c.latest && c.latest.awaiting));
+    return feed.queue.filter(late).concat(below, feed.queue.filter((c) => !late(c)));
   }
 
   async function loadScopeList(stage) {
@@ -442,7 +485,12 @@
       if (standing) row.querySelector(".zz-actions").appendChild(standing);
       const extension = extensionMark(c);
       if (extension) row.querySelector(".zz-case-sub").parentNode.appendChild(extension);
-      if (stage !== "queue") {
+      if (stage === "late_dispatches" || c.late_below) {
+        // 辖区派单超时未受理: whose dispatch it is, the township first (trial AZ M7)
+        const flag = el("span", "badge text-bg-danger ms-1 zz-late-place", c.place);
+        flag.title = c.place + "派单，" + zz.label("handling_level", c.handling_level) + "办理";
+        row.querySelector(".zz-case-sub").after(flag);
+      } else if (stage !== "queue") {
         // across the area: which level holds each one
         const sub = row.querySelector(".zz-case-sub");
         sub.append(" · ", el("span", "zz-category", zz.label("handling_level", c.handling_level) + "办理"));
@@ -618,16 +666,26 @@
     tbody.textContent = "";
     document.getElementById("zz-tasks-count").textContent = feed.tasks.length;
     // red while a task is past its 办结 or its 联系时限 (trial AS M3: the count first, as 走访's)
+    // a task he has not 受理'd within its limit says so in red and comes first (trial AZ M7)
+    const unaccepted = (c) => !!zz.awaitingText(c.awaiting);
+    const tasks = feed.tasks.slice().sort((a, b) => unaccepted(b) - unaccepted(a));
     const late = feed.tasks.filter(
-      (c) => c.deadline_status === "overdue" || (c.state === "dispatched" && c.contact_deadline && Date.parse(c.contact_deadline) <= Date.now())
+      (c) => c.deadline_status === "overdue" || unaccepted(c) || (c.state === "dispatched" && c.contact_deadline && Date.parse(c.contact_deadline) <= Date.now())
     );
     const badge = document.getElementById("zz-tasks-count");
     badge.classList.toggle("text-bg-danger", late.length > 0);
     badge.classList.toggle("zz-late", late.length > 0);
     badge.title = late.length ? "其中 " + late.length + " 件已超过时限" : "";
     document.getElementById("zz-tasks-empty").classList.toggle("d-none", feed.tasks.length > 0);
-    feed.tasks.forEach(function (c) {
+    tasks.forEach(function (c) {
       const row = caseRow(c, taskActions(c));
+      if (c.awaiting) {
+        const wait = el("div", "zz-awaiting");
+        wait.dataset.since = c.awaiting.since;
+        wait.dataset.lateAt = c.awaiting.late_at;
+        wait.title = zz.fmtTime(c.awaiting.since) + " 派单，应在 " + c.awaiting.limit_minutes + " 分钟内受理，请尽快受理";
+        row.children[1].appendChild(wait);
+      }
       if (c.state === "dispatched" && c.contact_deadline) {
         // until 受理 the 联系时限 is the nearer limit; the countdown cell counts the 办结 one
         // (trial AP m3: it stood only in the 新派单 notice)
