@@ -12,22 +12,23 @@ All pairs within the largest distance band are found once with
 recounts those pairs (one numba-compiled pass), so memory grows with the number of close pairs
 (24 bytes each), not with n². 100,000 events on 900 km² (2.8 million pairs within 400 m) take
 a few seconds for 99 permutations.
+
+numba and SciPy (slow to import) are imported by the functions that use
+them, and the loops compiled on first use (:func:`_compiled`): an importer that never links a
+case repeat (``zongzhi import grids``) does not load them.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-import numba
 import numpy as np
 import numpy.typing as npt
 import pyproj
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from scipy.spatial import cKDTree
 
 from geo.checks import FloatArray, IntArray, coordinates, finite_values, same_length
 from geo.crs import metres_per_degree
@@ -193,8 +194,8 @@ def _knox_counts_py(
 ) -> IntArray:
     """Count pairs per (distance band, time band); pairs beyond the last time band are dropped.
 
-    Plain loop, compiled with numba below (about 6x faster than the equivalent numpy gathers,
-    searchsorted and bincount on millions of pairs).
+    Plain loop, compiled with numba by :func:`_compiled` (about 6x faster than the equivalent
+    numpy gathers, searchsorted and bincount on millions of pairs).
     """
     nt = time_edges.size
     out = np.zeros((nd, nt), dtype=np.int64)
@@ -210,13 +211,20 @@ def _knox_counts_py(
     return out
 
 
-_knox_counts_jit = numba.njit(cache=True, nogil=True)(_knox_counts_py)
+@cache
+def _compiled(loop: Callable[..., Any]) -> Callable[..., Any]:
+    """Return ``loop`` compiled with numba (its cache on disk), importing numba on first use."""
+    import numba
+
+    compiled: Callable[..., Any] = numba.njit(cache=True, nogil=True)(loop)
+    return compiled
 
 
 def _knox_counts(
     d_band: IntArray, i: IntArray, j: IntArray, t: FloatArray, time_edges: FloatArray, nd: int
 ) -> IntArray:
-    return np.asarray(_knox_counts_jit(d_band, i, j, t, time_edges, nd), dtype=np.int64)
+    counts = _compiled(_knox_counts_py)(d_band, i, j, t, time_edges, nd)
+    return np.asarray(counts, dtype=np.int64)
 
 
 def knox_test(
@@ -277,6 +285,7 @@ def knox_test(
     if int(permutations) < 1:
         raise ValueError(f"permutations must be at least 1, got {permutations}")
     perms = int(permutations)
+    from scipy.spatial import cKDTree
 
     tree = cKDTree(np.column_stack([x, y]))
     pairs = tree.query_pairs(r=float(d_edges[-1]), output_type="ndarray")
@@ -383,6 +392,8 @@ def repeat_pairs(
     x, y, t = _events(lon, lat, times)
     dmax = _positive(distance_m, "distance_m")
     wmax = _positive(window_days, "window_days")
+    from scipy.spatial import cKDTree
+
     tree = cKDTree(np.column_stack([x, y]))
     pairs = tree.query_pairs(r=dmax, output_type="ndarray").astype(np.int64)
     i, j = pairs[:, 0], pairs[:, 1]
@@ -447,6 +458,9 @@ def link_repeats(
         lon, lat, times, distance_m=distance_m, window_days=window_days, categories=categories
     )
     n = np.asarray(lon).size
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     graph = coo_matrix(
         (np.ones(len(pairs), dtype=np.int8), (pairs.i, pairs.j)), shape=(n, n)
     ).tocsr()
@@ -561,7 +575,7 @@ def repeat_originals(
     found = np.minimum(np.searchsorted(cell_keys, around), cell_keys.size - 1)
     neighbours = np.where(cell_keys[found] == around, found, -1).reshape(-1, _STEPS.shape[0])
     start = np.concatenate([[0], np.cumsum(np.bincount(cell_of))])[:-1].astype(np.int64)
-    in_order = _originals_jit(
+    in_order = _compiled(_originals_py)(
         x[order],
         y[order],
         kx[order],
@@ -611,7 +625,7 @@ def _originals_py(
     dmax: float,
     wmax: float,
 ) -> IntArray:
-    """Sweep the reports, given in time order; compiled with numba below.
+    """Sweep the reports, given in time order; compiled with numba by :func:`_compiled`.
 
     ``x``, ``y`` are longitude and latitude in degrees, ``kx``, ``ky`` the metres a degree of
     each spans there (:func:`geo.crs.metres_per_degree`); the mean of two points' factors
@@ -654,9 +668,6 @@ def _originals_py(
             slots[start[c] + length[c]] = j
             length[c] += 1
     return original
-
-
-_originals_jit = numba.njit(cache=True, nogil=True)(_originals_py)
 
 
 def _positive(value: float, name: str) -> float:
