@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -26,6 +28,7 @@ from importers.demo.plan import DEMO_PASSWORD, DemoScale
 from importers.demo.staff import COUNTY_DEPARTMENTS, DEPARTMENTS
 from importers.official import division_table, region, source_name, source_sha256
 from importers.pipeline import ImportOptions, check_table, import_checked
+from layers import accounts
 from layers.secrets import keys_from_master, unseal
 from layers.workflow import target_state
 
@@ -53,6 +56,26 @@ SMALL = DemoScale(
 
 def _count(db: Session, sql: str) -> int:
     return int(db.execute(text(sql)).scalar_one())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _hash_each_password_once() -> Iterator[None]:
+    """The demo's logins share one password: argon2 hashes it once per module, not per account.
+
+    Each load makes 26 accounts through :func:`layers.accounts.create_user`, each hashing
+    :data:`DEMO_PASSWORD` at the product's full cost (about 130 ms): 150 hashes over this
+    module, a fifth of its CPU. The hash kept is a real one of the same password at the same
+    cost; only its salt is shared by the accounts these tests load (they log none in).
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "hash_password", functools.cache(accounts.hash_password))
+        yield
+
+
+@pytest.fixture(scope="module")
+def small() -> DemoData:
+    """The small 华宁县 demo of seed 3 (the tests load it; loading leaves it unchanged)."""
+    return generate("530424", seed=3, now=NOW, scale=SMALL)
 
 
 @pytest.fixture(scope="module")
@@ -253,20 +276,18 @@ def test_full_huaning_demo_loads_the_reported_scale(db: Session, huaning: DemoDa
     assert account == worker
 
 
-def test_reloading_replaces_the_county(db: Session) -> None:
-    data = generate("530424", seed=3, now=NOW, scale=SMALL)
-    load_demo(db, data, KEYS, password=DEMO_PASSWORD)
-    load_demo(db, data, KEYS, password=DEMO_PASSWORD)
+def test_reloading_replaces_the_county_and_divisions_over_it_change_nothing(
+    db: Session, small: DemoData
+) -> None:
+    """Loading twice replaces the county; then the demo's real province, city and county are
+    what ``zongzhi divisions`` writes (one test: both need the small demo loaded)."""
+    load_demo(db, small, KEYS, password=DEMO_PASSWORD)
+    load_demo(db, small, KEYS, password=DEMO_PASSWORD)
     assert _count(db, "SELECT count(*) FROM grids WHERE area_code LIKE '530424%'") == 20
     assert _count(db, "SELECT count(*) FROM persons WHERE area_code LIKE '530424%'") == 60
     assert _count(db, "SELECT count(*) FROM jurisdictions WHERE code LIKE '530424%'") == 1 + 5 + 8
     # 26 with the county's six bureaus (trial AQ S1)
     assert _count(db, "SELECT count(*) FROM users WHERE username LIKE '%530424%'") == 26
-
-
-def test_divisions_over_the_demo_change_nothing(db: Session) -> None:
-    """The demo's real province, city and county are what ``zongzhi divisions`` writes."""
-    load_demo(db, generate("530424", seed=3, now=NOW, scale=SMALL), KEYS, password=DEMO_PASSWORD)
     checked = check_table(
         division_table(region("530424")),
         ImportOptions(kind="jurisdictions", user="test"),
@@ -372,7 +393,7 @@ def test_every_generated_point_lies_in_its_own_unit(
 
 
 def test_a_centre_reloads_its_own_demo_county_and_refuses_another(
-    db: Session, ganzhou: DemoData
+    db: Session, ganzhou: DemoData, small: DemoData
 ) -> None:
     assert county_to_load(db, None) == "530424000000"  # an empty centre: the default county
     assert county_to_load(db, "620702") == "620702000000"
@@ -384,13 +405,7 @@ def test_a_centre_reloads_its_own_demo_county_and_refuses_another(
     assert "甘州区（620702）" in str(refused.value) and "华宁县（530424）" in str(refused.value)
     assert "一个综治中心只管一个县" in str(refused.value)
     # Two demo counties (loaded side by side by the loader): name the one to reload.
-    load_demo(
-        db,
-        generate("530424", seed=3, now=NOW, scale=SMALL),
-        KEYS,
-        password=DEMO_PASSWORD,
-        users=False,
-    )
+    load_demo(db, small, KEYS, password=DEMO_PASSWORD, users=False)
     with pytest.raises(CountyRefused, match="多个演示县.*--county"):
         county_to_load(db, None)
     assert county_to_load(db, "530424") == "530424000000"
