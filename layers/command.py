@@ -332,9 +332,12 @@ def _overdue_rows(
         text(
             "SELECT p.grid_code, min(p.area_code) AS area_code,"
             f" count(*) FILTER (WHERE {visits_due.overdue('today')}) AS overdue,"
-            " (SELECT coalesce(json_agg(json_build_array(u.parent_code, u.code)), '[]')"
+            # the live units once, on the first row: on every row (a county's 700 grids)
+            # psycopg decoded the same JSON 700 times at each poll of the feed
+            " CASE WHEN row_number() OVER () = 1 THEN"
+            "  (SELECT coalesce(json_agg(json_build_array(u.parent_code, u.code)), '[]')"
             "    FROM jurisdictions u WHERE u.code >= :lo AND u.code < :hi"
-            "     AND u.retired_on IS NULL AND u.parent_code IS NOT NULL) AS live"
+            "     AND u.retired_on IS NULL AND u.parent_code IS NOT NULL) END AS live"
             " FROM persons p"
             " JOIN visit_rules r ON r.category = p.category"
             "  AND r.management_level = p.management_level"
@@ -347,7 +350,7 @@ def _overdue_rows(
         {"lo": lo, "hi": hi, "today": now.astimezone(CHINA).date()},
     ).all()
     live: dict[str, set[str]] = {}
-    for parent, child in rows[0].live if rows else []:
+    for parent, child in next((r.live for r in rows if r.live is not None), []):
         live.setdefault(parent, set()).add(child)
     return list(rows), live
 
