@@ -343,10 +343,14 @@ def test_person_popup_shows_the_masked_id(page: RecordedPage, console_demo: Cons
             ).scalars()
         )
     # the person's township dispatcher: the layer's features are for those who direct visits
-    login(page, origin, console_demo.username("dispatcher", person.area_code[:9] + "000"))
-    assert page.evaluate("zz.me()")["can_unmask"] is False
-    page.goto(f"{origin}/console/{person.area_code}")
+    login(
+        page,
+        origin,
+        console_demo.username("dispatcher", person.area_code[:9] + "000"),
+        next_path=f"/console/{person.area_code}",
+    )
     page.wait_for_function("window.zzReady === true")
+    assert page.evaluate("zz.me()")["can_unmask"] is False
     # the layer panel starts folded up to 1366 px wide and on the big screen (trial AM N6, N7)
     page.evaluate("document.querySelector('#zz-layer-fold[aria-expanded=false]')?.click()")
     page.locator('[data-layer="persons"] input').check()
@@ -885,9 +889,9 @@ def test_a_red_case_and_a_case_reported_up_stay_until_acknowledged(
     registered = page.locator(".zz-toasts .alert", has_text="新登记案件：上报测试")
     expect(registered).to_be_visible()
     expect(escalated).to_contain_text(f"下级上报案件（{made[4]['code']}）")
-    # an ordinary notice is gone after five seconds; these stay until 知道了
-    page.wait_for_timeout(6_000)
-    expect(registered).to_have_count(0)
+    # an ordinary notice is gone after five seconds (within the six waited here for it, as long
+    # as the notices are shown); these stay until 知道了
+    expect(registered).to_have_count(0, timeout=6_000)
     expect(red).to_be_visible()
     expect(escalated).to_be_visible()
     page.screenshot_step("sticky-notices")
@@ -909,10 +913,13 @@ def test_worker_position_arrives_live(page: RecordedPage, console_demo: ConsoleD
                 "AND last_position IS NOT NULL ORDER BY id LIMIT 1"
             )
         ).one()
-    login(page, origin, console_demo.username("commander", CITY))
-    _wait_ready(page, CITY)
-    page.goto(f"{origin}/console/{worker.area_code}")
-    page.wait_for_function("window.zzReady === true")
+    login(
+        page,
+        origin,
+        console_demo.username("commander", CITY),
+        next_path=f"/console/{worker.area_code}",
+    )
+    _wait_ready(page, worker.area_code)
     # the layer panel starts folded up to 1366 px wide and on the big screen (trial AM N6, N7)
     page.evaluate("document.querySelector('#zz-layer-fold[aria-expanded=false]')?.click()")
     page.locator('[data-layer="workers"] input').check()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TypedDict
 
 import pytest
@@ -58,6 +58,8 @@ class QueuePage(TypedDict):
     mark: str
 
 
+PAGE_SECONDS = 10
+"""How long the wall shows a page of its queue before the next (``command.js``)."""
 ALL_ROWS = "[...document.querySelectorAll('#zz-queue-body > tr')].map((r) => r.dataset.caseId)"
 MARK = "document.getElementById('zz-queue-page').textContent"
 
@@ -95,6 +97,9 @@ def test_wall_text_grows_with_the_screen_and_the_queue_turns_pages(
 ) -> None:
     origin = console_demo.origin
     user = console_demo.username("commander", COUNTY)
+    # the page's clock runs as the real one until the pages are cut, then stands, and is moved
+    # on a page's time at a time: each turn in turn, without waiting 10 s for it
+    page.clock.install()
     login(page, origin, user, next_path=f"/screen/{COUNTY}")
     page.wait_for_url(f"**/screen/{COUNTY}")
     page.wait_for_function("window.zzReady === true")
@@ -112,6 +117,7 @@ def test_wall_text_grows_with_the_screen_and_the_queue_turns_pages(
 
     # the queue: whole rows only, in pages that together hold every row, each turned to in turn
     page.wait_for_function(f"/^第 \\d+\\/\\d+ 页$/.test({MARK})")
+    page.clock.pause_at(datetime.now(UTC) + timedelta(seconds=1))  # no turn but those made here
     shown = _queue_page(page)
     pages = _page_of(shown)[1]
     assert pages >= 2
@@ -121,6 +127,7 @@ def test_wall_text_grows_with_the_screen_and_the_queue_turns_pages(
         at = _page_of(shown)[0]
         assert shown["whole"] and 0 < len(shown["ids"]) < shown["all"]
         seen[at] = shown["ids"]
+        page.clock.fast_forward(PAGE_SECONDS * 1000)  # the next turn, which comes every 10 s
         page.wait_for_function(f"{MARK} === '第 {at % pages + 1}/{pages} 页'", timeout=25_000)
         shown = _queue_page(page)
     rows = [case for ids in seen.values() for case in ids]
@@ -143,12 +150,15 @@ def test_wall_says_when_its_login_ends_and_keeps_its_figures_after(
     origin = console_demo.origin
     user = console_demo.username("commander", COUNTY)
     with console_demo.owner.connect() as connection:
-        user_id = connection.execute(
-            text("SELECT id FROM users WHERE username = :u"), {"u": user}
-        ).scalar_one()
+        user_id, changed = connection.execute(
+            text("SELECT id, password_changed_at FROM users WHERE username = :u"), {"u": user}
+        ).one()
     settings = console_demo.settings
-    # a login that ends in a minute (made here: the served app's logins last 8 hours)
-    issued = issue_token(replace(settings, token_minutes=1), user_id, now=datetime.now(UTC))
+    # a login that ends in 20 seconds (made here: the served app's logins last 8 hours): one of
+    # a minute issued 40 seconds ago, or when the password was set if that was later (a token
+    # issued before it is refused)
+    issued_at = max(datetime.now(UTC) - timedelta(seconds=40), changed + timedelta(seconds=1))
+    issued = issue_token(replace(settings, token_minutes=1), user_id, now=issued_at)
     page.context.add_cookies([{"name": settings.cookie_name, "value": issued.token, "url": origin}])
     page.goto(f"{origin}/screen/{COUNTY}")
     page.wait_for_function("window.zzReady === true")
@@ -210,29 +220,30 @@ def test_a_withheld_visits_figure_points_to_where_the_figures_are(
     page.assert_clean(origin)
 
 
-def _marks(page: RecordedPage, origin: str, mark: str) -> dict[str, float]:
-    """The first shown ``mark``'s width on a village's wall at zoom 14, and how far it is off its
-    icon's centre."""
-    page.goto(f"{origin}/screen/{VILLAGE}")
+def _marks(page: RecordedPage, marks: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """Each of ``marks``: the first shown's width on the village's wall at zoom 14, and how far it
+    is off its icon's centre."""
     page.wait_for_function("window.zzReady === true")
     page.evaluate(
         "() => { zzMap.setZoom(14); }"
     )  # the village's cases, some counted in circles, some not
-    page.locator(mark).first.wait_for()
-    found: dict[str, float] = page.evaluate(
-        """(selector) => {
-          const mark = [...document.querySelectorAll(selector)]
-            .find((m) => m.getClientRects().length > 0);
-          const box = mark.getBoundingClientRect();
-          const icon = mark.parentElement.getBoundingClientRect();
-          return {
-            width: box.width,
-            off: Math.hypot(box.x + box.width / 2 - icon.x - icon.width / 2,
-                            box.y + box.height / 2 - icon.y - icon.height / 2),
-          };
-        }""",
-        mark,
-    )
+    found: dict[str, dict[str, float]] = {}
+    for mark in marks:
+        page.locator(mark).first.wait_for()
+        found[mark] = page.evaluate(
+            """(selector) => {
+              const mark = [...document.querySelectorAll(selector)]
+                .find((m) => m.getClientRects().length > 0);
+              const box = mark.getBoundingClientRect();
+              const icon = mark.parentElement.getBoundingClientRect();
+              return {
+                width: box.width,
+                off: Math.hypot(box.x + box.width / 2 - icon.x - icon.width / 2,
+                                box.y + box.height / 2 - icon.y - icon.height / 2),
+              };
+            }""",
+            mark,
+        )
     return found
 
 
@@ -244,12 +255,12 @@ def test_wall_markers_grow_with_the_screen_and_stay_on_their_points(
 ) -> None:
     """Trial AR: at 3840×2160 the text doubled but the dots and count circles kept 1080p's size."""
     origin = console_demo.origin
-    login(page, origin, console_demo.username("commander", COUNTY), next_path=f"/screen/{COUNTY}")
-    page.wait_for_function("window.zzReady === true")
+    login(page, origin, console_demo.username("commander", COUNTY), next_path=f"/screen/{VILLAGE}")
     marks = (".zz-dot span", ".zz-cluster span")
-    small = {mark: _marks(page, origin, mark) for mark in marks}
+    small = _marks(page, marks)
     page.set_viewport_size({"width": 3840, "height": 2160})
-    large = {mark: _marks(page, origin, mark) for mark in marks}
+    page.goto(f"{origin}/screen/{VILLAGE}")  # the wall opened at that size
+    large = _marks(page, marks)
     page.screenshot_step("wall-3840-markers")
     for mark in marks:
         assert large[mark]["width"] >= 1.9 * small[mark]["width"], (mark, small, large)
