@@ -61,6 +61,7 @@ from layers import (
     visits_due,
     workflow,
 )
+from layers.bulk_handover import HAND_DOWN_SUPERVISE, offered
 from layers.case_groups import CaseGroup, StateGroup
 from layers.china_time import CHINA
 from layers.errors import no_jurisdiction
@@ -515,6 +516,13 @@ def _case_json(
     case: Any, now: datetime, actor: Actor, limits_config: dict[str, Any] | None
 ) -> dict[str, Any]:
     warn_at = deadlines.warning_from(case.reported_at, case.deadline, config=limits_config)
+    allowed = workflow.allowed_actions(
+        case.state,
+        handling_level=case.handling_level,
+        actor=actor,
+        supervised_until=case.supervision_deadline,  # no 督办 again while one stands
+        now=now,
+    )  # and 交办并督办 where the level may 交办 its own case but not 督办 it (trial AZ m8)
     return {
         "id": case.id,
         "code": case.code,
@@ -538,12 +546,8 @@ def _case_json(
         "repeat_count": case.repeat_count,
         "version": case.version,
         "escalate_to_level": cases.escalation_target(case),  # 上报至… (trial AH S1)
-        "allowed_actions": workflow.allowed_actions(
-            case.state,
-            handling_level=case.handling_level,
-            actor=actor,
-            supervised_until=case.supervision_deadline,  # no 督办 again while one stands
-            now=now,
+        "allowed_actions": (
+            [*allowed, HAND_DOWN_SUPERVISE] if offered(case, actor, allowed, now=now) else allowed
         ),
     }
 

@@ -18,7 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers.database import apply_scope
-from tests.api_fixtures import COUNTY_A, ApiWorld, act, grid_centre
+from tests.api_fixtures import CITY, COUNTY_A, ApiWorld, act, grid_centre
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import delete_cases
 
@@ -77,6 +77,11 @@ def test_the_city_hands_down_and_supervises_in_one_step(
         "note_required": "督办意见",
         "to_level": 3,
     }
+    # the command console's queue offers it on the row too (the city's own queue)
+    feed = api_client.get(f"/api/command/{CITY}", headers=city).json()
+    row = next(c for c in feed["queue"] if c["id"] == case_id)
+    assert "hand_down" in row["allowed_actions"]
+    assert "hand_down_supervise" in row["allowed_actions"]
     path = f"/api/cases/{case_id}/hand-down-supervise"
     # no 督办时限: neither step is taken
     version = escalated["version"]
@@ -114,6 +119,9 @@ def test_the_city_hands_down_and_supervises_in_one_step(
     assert case_id in {c["id"] for c in listed}
     again = api_client.get(f"/api/cases/{case_id}/allowed", headers=city).json()["allowed"]
     assert "hand_down_supervise" not in {a["action"] for a in again}
+    feed = api_client.get(f"/api/command/{COUNTY_A}", headers=auth_headers("cmd_a")).json()
+    row = next(c for c in feed["queue"] if c["id"] == case_id)
+    assert "hand_down_supervise" not in row["allowed_actions"]  # the county's to answer
 
 
 def test_the_step_is_not_offered_where_a_supervise_is(
