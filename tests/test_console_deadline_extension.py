@@ -106,6 +106,12 @@ def test_a_department_asks_for_more_time_and_the_county_approves_it_on_the_case_
                 f"待审延期：{LABOUR}申请延期至 {shown}", timeout=15_000
             )
             page.screenshot_step("2-queue-pending")
+            # 待审延期 above the queue: the requests this level decides, a click away
+            notice = page.locator("#zz-extension-notice")
+            expect(notice).to_contain_text("待审延期")
+            notice.click()
+            expect(page.locator("#zz-queue-scope")).to_have_value("extension_pending")
+            expect(page.locator(".zz-queue tbody tr", has_text=TITLE)).to_be_visible()
             # and on its 调度台, under 处置中
             page.goto(f"{demo.origin}/dispatch/{county}")
             page.wait_for_url(f"{demo.origin}/dispatch/{county}")
@@ -115,6 +121,9 @@ def test_a_department_asks_for_more_time_and_the_county_approves_it_on_the_case_
             expect(item.locator(".dz-extension-mark")).to_have_attribute(
                 "title", f"{LABOUR}申请延期至 {shown}，理由：{REASON}；请在案件详情中批准或驳回"
             )
+            # and under 待审延期, with who asked until when
+            page.click(".dz-tabs [data-filter='extension_pending']")
+            expect(item.locator(".dz-extension-note")).to_have_text(f"{LABOUR} 申请延期至 {shown}")
             page.goto(f"{demo.origin}/cases/{case_id}")
             page.click("#cz-actions [data-action='extension_approve']")
             expect(page.locator("#cz-p-extend")).to_have_value(typed)

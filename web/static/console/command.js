@@ -394,6 +394,7 @@
     from_below: "暂无下级上报的在办案件，近30日也无办结的", supervised: "暂无本级督办的在办案件，近30日也无办结的",
     handed_down: "暂无本级交办的在办案件，近30日也无办结的",
     late_dispatches: "辖区暂无派单超时未受理的案件",
+    extension_pending: "暂无待本级审批的延期申请",
   };
   let scopeReads = 0;
 
@@ -404,6 +405,7 @@
       // a village has no level below it to escalate, supervise or hand down to
       scope.querySelectorAll("[data-above-village]").forEach((o) => o.remove());
     }
+    countExtensions(scope);
     lateNotice(feed, scope);
     if (!scope || scope.value === "queue") {
       scopeReads += 1; // a list still loading for another choice is not drawn
@@ -415,6 +417,41 @@
       loadScopeList(scope.value);
     }
     markReady("queue");
+  }
+
+  /**
+   * 待审延期 (trial AX S5): the 申请延期 this level decides, a level below's on its own case
+   * among them, which the queue does not list; counted on its choice and above the queue, a
+   * click away. Only an operator decides.
+   */
+  let extensionReads = 0;
+  async function countExtensions(scope) {
+    const option = scope && scope.querySelector("[data-extensions]");
+    if (!option || !st.me) return;
+    if (!["commander", "dispatcher"].includes(role())) {
+      option.remove();
+      return;
+    }
+    const read = ++extensionReads;
+    let found;
+    try {
+      found = await zz.api("/api/cases?stage=extension_pending&limit=100&code=" + code);
+    } catch (error) {
+      return; // the queue's own read says what failed
+    }
+    if (read !== extensionReads) return;
+    const n = found.length + (found.length >= 100 ? "+" : "");
+    option.textContent = found.length ? "待审延期（" + n + "）" : "待审延期";
+    let notice = document.getElementById("zz-extension-notice");
+    if (!notice) {
+      notice = el("button", "btn btn-sm btn-outline-warning w-100 mb-1 zz-extension-notice");
+      notice.type = "button";
+      notice.id = "zz-extension-notice";
+      notice.addEventListener("click", () => showQueueScope("extension_pending"));
+      document.getElementById("zz-supervisions").after(notice);
+    }
+    notice.hidden = found.length === 0 || scope.value === "extension_pending";
+    notice.textContent = "待审延期 " + n + " 件：下级或部门申请延期，待本级批准或驳回";
   }
 
   /**

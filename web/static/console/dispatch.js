@@ -47,7 +47,7 @@
     full: {}, searching: false, results: [], me: null,
     // 下级上报, 我督办的, 我交办的: the ids the API listed (trial AM M3), and what each
     // supervised case's handler did since the 督办
-    marked: { from_below: new Set(), supervised: new Set(), handed_down: new Set(), under_supervision: new Set() },
+    marked: { from_below: new Set(), supervised: new Set(), handed_down: new Set(), under_supervision: new Set(), extension_pending: new Set() },
     actedSince: {},
   };
   /**
@@ -56,7 +56,10 @@
    * nobody above).
    */
   const MARKED = (LEVEL < 5 ? ["from_below", "supervised", "handed_down"] : []).concat(
-    LEVEL > 1 ? ["under_supervision"] : []
+    LEVEL > 1 ? ["under_supervision"] : [],
+    // 待审延期: the 申请延期 this level decides, a level below's on its own case among them,
+    // which the queue does not list (trial AX S5)
+    ["extension_pending"]
   );
   // village outlines below the case markers, on a canvas of their own
   map.createPane("dz-units").style.zIndex = 350;
@@ -156,6 +159,10 @@
     if (settled) return '<span class="dz-settled-note" title="' + zz.esc(settled) + '">' + zz.esc(settled) + "</span>";
     if (state.filter === "supervised" && state.marked.supervised.has(c.id)) return supervisedNote(c);
     if (state.filter === "under_supervision" && state.marked.under_supervision.has(c.id)) return underSupervisionNote(c);
+    if (state.filter === "extension_pending" && c.extension) {
+      const asked = c.extension.requested_by + " 申请延期至 " + zz.fmtTime(c.extension.requested);
+      return '<span class="dz-extension-note" title="' + zz.esc(asked + "，理由：" + c.extension.reason) + '">' + zz.esc(asked) + "</span>";
+    }
     if (c.handling_level !== LEVEL) {
       return '<span class="dz-level">' + zz.esc(levelText(c.handling_level)) + "</span>";
     }
@@ -354,7 +361,7 @@
   const STAGE_NAMES = {
     queue: "案件队列", closing: "待结案案件", escalated: "上报上级的案件",
     from_below: "下级上报的案件", supervised: "我督办的案件", handed_down: "我交办的案件",
-    under_supervision: "上级督办的案件",
+    under_supervision: "上级督办的案件", extension_pending: "待审延期的案件",
   };
 
   // Reads of the queue may answer out of order: only the latest read is drawn.
