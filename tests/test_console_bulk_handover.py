@@ -1,4 +1,4 @@
-"""批量交办 on the county's 调度台 and 交办并督办 on the city's case page (trial AZ M9, m8).
+"""批量交办 on the 调度台 and 指挥调度, 交办并督办 on the case page and the queue (trial AZ M9, m8).
 
 The county's hotline cases waited at the county until handed down one by one. Under 待派单 the
 county ticks several, chooses a township (or 按属地交办), writes one 交办意见 and confirms once:
@@ -121,8 +121,12 @@ def test_the_county_hands_several_cases_down_at_once(
     levels = _levels(demo, made)
     assert levels[ours[0]["id"]] == (4, township) and levels[ours[1]["id"]] == (4, township)
     assert levels[elsewhere["id"]] == (3, None)
-    # 按属地交办: the one left goes to the township it lies in
-    items[2].locator(".dz-bulk-pick").check()
+    # 按属地交办 on 指挥调度's queue, with the same boxes and bar: the one left goes to the
+    # township it lies in
+    page.goto(f"{demo.origin}/console/{county}")
+    row = page.locator("#zz-queue-body tr.zz-queue-row", has_text=titles[2])
+    row.locator(".dz-bulk-pick").check()
+    expect(page.locator("#dz-bulk-count")).to_have_text("已选 1 件")
     page.locator("#dz-bulk-open").click()
     expect(page.locator("#dz-bulk-unit")).to_have_value("")
     expect(page.locator("#dz-bulk-unit option").first).to_have_text(
@@ -131,9 +135,9 @@ def test_the_county_hands_several_cases_down_at_once(
     page.locator("#dz-bulk-note").fill(NOTE)
     page.locator("#dz-bulk-submit").click()
     expect(page.locator("#dz-bulk-message")).to_have_text("已交办 1 件")
-    expect(items[2]).to_be_hidden()
+    expect(row).to_be_hidden(timeout=15_000)  # the feed read again
     assert _levels(demo, [elsewhere["id"]])[elsewhere["id"]] == (4, other)
-    page.screenshot_step("3-the-last-to-its-own-township")
+    page.screenshot_step("3-the-last-to-its-own-township-on-the-console")
     page.assert_clean(demo.origin)
 
 
@@ -146,6 +150,7 @@ def test_the_city_hands_an_escalated_case_down_and_supervises_it_in_one_step(
     county = demo.data.county_code.ljust(12, "0")
     city = demo.data.county_code[:4].ljust(12, "0")
     order = "请华宁县于明日8时前报送处置情况"
+    queued = "交办并督办测试：园区厂房漏电"
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
         below = _token(client, demo.username("commander", county))
         up = _register(
@@ -153,8 +158,26 @@ def test_the_city_hands_an_escalated_case_down_and_supervises_it_in_one_step(
         )
         made.append(up["id"])
         _act(client, below, up["id"], "escalate", "涉及多家企业，县级协调不了")
-    login(page, demo.origin, demo.username("commander", city), next_path=f"/cases/{up['id']}")
-    page.wait_for_url(f"{demo.origin}/cases/{up['id']}")
+        other = _register(client, below, desk.spot, queued, "neighbours", -0.0015)
+        made.append(other["id"])
+        _act(client, below, other["id"], "escalate", "涉及多家企业，县级协调不了")
+    # on 指挥调度's queue, the row offers it: one dialog, the 督办时限 and the 督办意见
+    login(page, demo.origin, demo.username("commander", city), next_path=f"/console/{city}")
+    row = page.locator("#zz-queue-body tr.zz-queue-row", has_text=queued)
+    row.locator(".zz-act[data-action='hand_down_supervise']").click()
+    expect(page.locator("#zz-action-title")).to_have_text(f"交办并督办：{queued}")
+    expect(page.locator("#zz-action-note-label")).to_have_text("督办意见（必填）")
+    page.locator("#zz-action-note").fill(order)
+    page.locator("#zz-action-submit").click()
+    expect(page.locator("#zz-action-dialog")).to_be_hidden()
+    expect(row).to_be_hidden(timeout=15_000)  # handed down to the county: the feed read again
+    with demo.owner.connect() as conn:
+        done = conn.execute(
+            text("SELECT handling_level, supervision_deadline FROM cases WHERE id = :id"),
+            {"id": other["id"]},
+        ).one()
+    assert done.handling_level == 3 and done.supervision_deadline is not None
+    page.goto(f"{demo.origin}/cases/{up['id']}")
     expect(page.locator("#cz-actions [data-action='supervise']")).to_have_count(0)
     step = page.locator("#cz-actions [data-action='hand_down_supervise']")
     expect(step).to_have_text("交办并督办")

@@ -16,7 +16,8 @@
   const KPI_LABELS = JSON.parse(document.getElementById("zz-kpi-labels").textContent);
   const map = window.zzMap;
   const KEEP = [2, 4, 6, 9, 12];
-  const COMMAND_ACTIONS = ["triage", "dispatch", "hand_down", "escalate", "supervise", "remind", "summon"];
+  // 交办并督办: the level's own case handed down and 督办'd at once (trial AZ m8)
+  const COMMAND_ACTIONS = ["triage", "dispatch", "hand_down", "hand_down_supervise", "escalate", "supervise", "remind", "summon"];
   const SHARE_KPIS = ["resolved_share", "cameras_online_share"];
   const GOOD_KPIS = ["resolved_share", "cameras_online_share", "cameras", "reported"];
   const RAMP_BAD = ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"];
@@ -1262,6 +1263,7 @@
   }
 
   function actionLabel(c, action) {
+    if (action === "hand_down_supervise") return "交办并督办";
     return takingUp(c, action) ? "提级办理" : zz.label("case_action", action);
   }
 
@@ -2664,7 +2666,7 @@
     document.getElementById("zz-action-title").textContent = actionLabel(c, action) + to + "：" + c.title;
     document.getElementById("zz-action-case").textContent = c.code + " · " + zz.label("case_state", c.state) + " · " + zz.label("handling_level", c.handling_level) + "办理";
     // 督办 states its 督办意见: the field says so, and the browser asks before the server refuses
-    const required = zz.tables.note_required[action];
+    const required = zz.tables.note_required[action === "hand_down_supervise" ? "supervise" : action];
     const note = document.getElementById("zz-action-note");
     // what was typed for this case and action before (sent offline, the page reloaded): back
     note.value = actionDraft(c, action);
@@ -2699,7 +2701,8 @@
     } else if (action === "hand_down") {
       const down = children.filter((k) => c.area_code.startsWith(k[0].slice(0, KEEP[levelOf(k[0]) - 1])));
       fields.appendChild(selectField("unit_code", "交办给", down.length ? down : [["", "案件所在下级单位"]], down.length ? down[0][0] : ""));
-    } else if (action === "supervise") {
+    } else if (action === "supervise" || action === "hand_down_supervise") {
+      if (action !== "supervise") fields.appendChild(el("p", "small text-muted mb-2", "交办至案件所在的下级单位，同时督办：两步一并完成，或都不做"));
       fields.appendChild(inputField("deadline", "督办时限", "datetime-local", zz.inputTime(new Date(Date.now() + 3 * 86400000))));
     } else if (action === "summon") {
       fields.appendChild(inputField("departments", "吹哨部门（从列表选择，用顿号或逗号分隔）", "text", "", "如：县公安局、县住建局"));
@@ -2818,7 +2821,7 @@
       return val("unit_code") ? { unit_code: val("unit_code") } : { department: val("department") || null };
     }
     if (action === "hand_down") return val("unit_code") ? { unit_code: val("unit_code") } : {};
-    if (action === "supervise") return { deadline: zz.fromInputTime(val("deadline")) };
+    if (action === "supervise" || action === "hand_down_supervise") return { deadline: zz.fromInputTime(val("deadline")) };
     if (action === "resolve") {
       const outcome = { outcome: val("outcome") };
       if (outcome.outcome === "mediation_failed") outcome.route = val("route");
@@ -2895,6 +2898,7 @@
     else if (action === "dispatch") done = "已派单给" + (sent.unit_name || sent.department || "下级单位");
     else if (action === "triage") done = "已分流（" + level(sent.handling_level) + "办理）";
     else if (action === "supervise") done = "已督办（督办时限 " + zz.fmtTime(sent.deadline) + "）";
+    else if (action === "hand_down_supervise") done = "已交办并督办（督办时限 " + zz.fmtTime(sent.deadline) + "）";
     else if (action === "summon") done = "已吹哨（" + (sent.departments || []).join("、") + "）";
     else if (action === "remind") done = "已催办";
     return done + "：" + c.title;
@@ -2918,7 +2922,9 @@
       const note = document.getElementById("zz-action-note").value;
       // JSON, or with photos one form to …/with-photos, as the case page sends it
       actionDraft(c, action, "photos", photos.length); // a reload keeps the note, not these
-      const done = await zz.sendCaseAction(c.id, action, { version: c.version, note: note, params: sent, photos: photos });
+      const done = action === "hand_down_supervise" // both steps in one request (trial AZ m8)
+        ? await zz.api("/api/cases/" + c.id + "/hand-down-supervise", { method: "POST", json: { version: c.version, note: note.trim() || null, deadline: sent.deadline } })
+        : await zz.sendCaseAction(c.id, action, { version: c.version, note: note, params: sent, photos: photos });
       actionDraft(c, action, "", "");
       actionDraft(c, action, "photos", "");
       // its row's next action, tapped before the list is drawn again, goes with the new version
@@ -3243,6 +3249,25 @@
       }, refreshSeconds * 1000));
     }
     watchSession(me);
+  }
+
+  // 批量交办 over 本级待办 (bulk_handover.js, trial AZ M9), as on the 调度台's 待派单: the boxes on
+  // the rows this level may 交办, the bar above the queue
+  if (!screen) {
+    window.zzCommandQueue = {
+      level: levelOf(code),
+      list: document.getElementById("zz-queue-body"),
+      anchor: document.querySelector("#zz-queue-pane .zz-queue"),
+      rows: function () {
+        const scope = document.getElementById("zz-queue-scope");
+        if (!st.feed || (scope && scope.value !== "queue")) return [];
+        return Array.from(document.querySelectorAll("#zz-queue-body > tr.zz-queue-row"));
+      },
+      place: (row, box) => row.children[1].prepend(box),
+      cases: () => (st.feed ? st.feed.queue : []),
+      childNames: () => new Map((st.feed ? st.feed.children : []).filter((k) => k.kind === "jurisdiction").map((k) => [k.code, k.name])),
+      reload: refreshFeed,
+    };
   }
 
   start().catch(function (error) {
