@@ -47,7 +47,7 @@ from geo.personal_numbers import find_personal_numbers, mask_personal_numbers
 from importers.kinds import KINDS
 from importers.report import MASKED_UNREAD, csv_safe, write_report
 from importers.rules import Problem
-from importers.template import for_import_page
+from importers.terminal import for_import_page
 from layers.cases import mask_name
 from layers.console_wording import for_console
 from layers.person_attributes import MODELS
@@ -165,7 +165,7 @@ def write_private_report(
 ) -> Path:
     """Write the reject report (:func:`importers.report.write_report`) as this module says.
 
-    For the console's 数据导入 page (:func:`importers.template.for_import_page`), each rule's
+    For the console's 数据导入 page (:func:`importers.terminal.for_import_page`), each rule's
     command-line advice is in the page's words (:func:`layers.console_wording.for_console`).
     The file is created owner only (0600) for every kind; the personal numbers of the ``unread``
     columns of ``rows`` are masked (:func:`masked_unread`).

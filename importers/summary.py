@@ -20,7 +20,7 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
-from importers.terminal import console
+from importers.terminal import console, for_import_page
 
 if TYPE_CHECKING:
     from importers.pipeline import ImportOutcome
@@ -94,7 +94,6 @@ def summarise(
     """
     from importers.kinds import KINDS
     from importers.loading import Alarm
-    from importers.template import for_import_page
     from importers.within import county_note
     from layers.case_repeats import FlaggedRepeats, repeats_line
 

@@ -20,14 +20,14 @@ township, village and grid, give a point inside them, and a camera's and a resid
 county (:func:`place_examples`), so an example row imports there with ``--within``.
 
 填写说明 tells how to import the file. A template written for the console's 数据导入 page (the
-server runs ``zongzhi template`` with :data:`IMPORT_PAGE_ENV` ``=1``) says the page's steps:
-``在综治平台“数据导入”页选择“网格员”，上传本文件（先勾选“试运行”）``, and no option of the command
-line; otherwise it gives the command (``zongzhi import workers 本文件.xlsx --within …``).
+server runs ``zongzhi template`` with :data:`importers.terminal.IMPORT_PAGE_ENV` ``=1``) says the
+page's steps: ``在综治平台“数据导入”页选择“网格员”，上传本文件（先勾选“试运行”）``, and no
+option of the command line; otherwise it gives the command
+(``zongzhi import workers 本文件.xlsx --within …``).
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +43,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from geo.codes import make_resident_id, parse_division_code
 from importers.kinds import KINDS, Kind
 from importers.kinds.cases import CASE_TABLES
+from importers.terminal import for_import_page
 from importers.vocabulary import CaseStatus, UnitStatus
 from layers.console_wording import PAGE_KINDS
 from layers.example_places import ExamplePlace, example_place
@@ -97,8 +98,6 @@ _CAMERA_ID = "{county}00001320000001"
 """A county's IP camera (132): centre code county + 00, industry 00, network 0, serial 1."""
 _BOX_HALF = 0.0005
 """Half the side (degrees, about 50 m) of the square a unit's example boundary draws."""
-IMPORT_PAGE_ENV = "ZONGZHI_IMPORT_PAGE"
-"""Set to ``1`` by the server for a template its 数据导入 page hands out: the notes say the page."""
 CRS_BY_COMMAND = "坐标系在导入时用 --crs 指定"
 """How a column's note says where the CRS is given, for the command line."""
 CRS_ON_PAGE = "坐标系在上传时于“坐标系”中选择"
@@ -479,17 +478,6 @@ def _attribute_columns() -> list[Column]:
                 continue
             columns.append(Column(name, header, False, f"仅{label}填写", ""))
     return columns
-
-
-def for_import_page() -> bool:
-    """Return whether templates are for the console's 数据导入 page (:data:`IMPORT_PAGE_ENV`).
-
-    Returns
-    -------
-    bool
-        The server asked for the page's words.
-    """
-    return os.environ.get(IMPORT_PAGE_ENV, "") == "1"
 
 
 def write_template(

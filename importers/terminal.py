@@ -7,6 +7,7 @@ a bar when the step counts rows, or one line per step when nobody watches the te
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 from rich.console import Console
@@ -23,6 +24,24 @@ from importers.progress import ImportProgress, Step, StepLines
 
 console = Console(stderr=True)
 """Where every import command writes what a clerk reads (standard error)."""
+IMPORT_PAGE_ENV = "ZONGZHI_IMPORT_PAGE"
+"""Set to ``1`` by the server for a command its 数据导入 page runs: a template's notes, a
+summary and a reject report say the page's words (:func:`for_import_page`)."""
+
+
+def for_import_page() -> bool:
+    """Return whether the command runs for the console's 数据导入 page (:data:`IMPORT_PAGE_ENV`).
+
+    Here, not in :mod:`importers.template`, so that an import's summary asks it without
+    loading openpyxl.
+
+    Returns
+    -------
+    bool
+        The server asked for the page's words.
+    """
+    return os.environ.get(IMPORT_PAGE_ENV, "") == "1"
+
 
 STEP_LABELS: dict[Step, str] = {
     "read": "读取并检查文件",
