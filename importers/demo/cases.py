@@ -516,6 +516,8 @@ class _Context:
     rng: np.random.Generator
     unit_names: dict[str, str]
     unit_shapes: dict[str, BaseGeometry]
+    moved: list[tuple[CaseRecord, int]] = field(default_factory=list)
+    """Open cases whose grid's worker was busy, given another (:func:`_share_open_cases`)."""
 
 
 def build_cases(
@@ -644,6 +646,7 @@ def build_cases(
         )
         _simulate(case, ctx)
         cases.append(case)
+    _share_open_cases(cases, ctx)
     return cases, sources
 
 
@@ -900,7 +903,10 @@ _ACTIVE: dict[str, str] = {
 
 
 def _finish_dispatch(case: CaseRecord, ctx: _Context) -> None:
-    """Set the dispatch status from the case state; keep one active dispatch per worker."""
+    """Set the dispatch status from the case state; one active dispatch per worker so far.
+
+    :func:`_share_open_cases` then gives a handful of workers two or three.
+    """
     if not case.dispatches:
         return
     d = case.dispatches[0]
@@ -915,6 +921,7 @@ def _finish_dispatch(case: CaseRecord, ctx: _Context) -> None:
         free = [w for w in ctx.staff_by_village.get(case.area_code, []) if w not in ctx.busy]
         if free:
             old, new = ctx.staff[d.worker].name, ctx.staff[free[0]].name
+            ctx.moved.append((case, d.worker))
             d.worker = free[0]
             for e in case.events:
                 if e.actor_name == old:
@@ -938,3 +945,73 @@ def _finish_dispatch(case: CaseRecord, ctx: _Context) -> None:
     near = jitter_inside(np.array([case.point]), 40.0, ctx.unit_shapes[member.area_code], ctx.rng)
     member.position = (float(near[0, 0]), float(near[0, 1]))
     member.last_seen_at = ctx.now - timedelta(seconds=float(ctx.rng.uniform(10, 400)))
+
+
+def _share_open_cases(cases: list[CaseRecord], ctx: _Context) -> None:
+    """Give a handful of open cases back to their grid's worker: he holds two or three.
+
+    A worker holds up to :data:`layers.dispatch.OPEN_CASES_CAP` open cases; the simulation
+    gave each at most one, a case whose grid's worker was busy going to a free worker of the
+    village (:func:`_finish_dispatch`), so no desk of the demo showed 在办 2 件. Each such case
+    goes back to its grid's worker while he holds fewer than the cap; the worker it leaves with
+    none is on duty again. The cases, their states and dispatches stay as they were: only who
+    holds them changes, decided without randomness (the generator's sequence is untouched).
+    Then, in each village but the first, of two workers holding one case each, the later case
+    goes to the worker of the earlier one (he covers the neighbouring grid). The grid-worker
+    login's worker (the first grid worker of the first village,
+    :func:`importers.demo.users.create_demo_users`) keeps what he was given.
+    """
+    first = ctx.territory.villages[0].code
+    login = next(
+        (
+            i
+            for i, w in enumerate(ctx.staff)
+            if w.role == WorkerRole.GRID_WORKER and w.area_code == first
+        ),
+        None,
+    )
+    from layers.dispatch import OPEN_CASES_CAP
+
+    held: dict[int, int] = {}
+    for d in (d for case in cases for d in case.dispatches):
+        if d.status in _ACTIVE.values() and d.worker is not None:
+            held[d.worker] = held.get(d.worker, 0) + 1
+
+    def give(case: CaseRecord, to: int) -> None:
+        d = case.dispatches[0]
+        given = d.worker
+        assert given is not None
+        new, old = ctx.staff[to].name, ctx.staff[given].name
+        d.worker = to
+        for e in case.events:
+            if e.actor_name == old:
+                e.actor_name = new
+            if e.note is not None and e.action == "dispatch":
+                e.note = e.note.replace(old, new)
+        held[to] = held.get(to, 0) + 1
+        held[given] -= 1
+        ctx.busy.add(to)
+        ctx.staff[to].status = str(WorkerStatus.BUSY)
+        if held[given] == 0:
+            ctx.busy.discard(given)
+            ctx.staff[given].status = str(WorkerStatus.ON_DUTY)
+
+    for case, own in ctx.moved:
+        d = case.dispatches[0]
+        if d.status not in _ACTIVE.values() or d.worker is None or login in (own, d.worker):
+            continue
+        if held.get(own, 0) < OPEN_CASES_CAP:
+            give(case, own)
+    single: dict[str, list[CaseRecord]] = {}
+    for case in cases:
+        one = case.dispatches[0] if case.dispatches else None
+        if one is None or one.status not in _ACTIVE.values() or one.worker is None:
+            continue
+        if case.area_code != first and held.get(one.worker) == 1:
+            single.setdefault(case.area_code, []).append(case)
+    for village in sorted(single):
+        pairs = single[village]
+        for earlier, later in zip(pairs[::2], pairs[1::2], strict=False):
+            worker = earlier.dispatches[0].worker
+            assert worker is not None
+            give(later, worker)
