@@ -44,8 +44,12 @@ def test_two_reloads_in_a_row_draw_the_actions_once(
 ) -> None:
     county = console_demo.data.county_code.ljust(12, "0")
     city = county[:4].ljust(12, "0")
-    login(page, console_demo.origin, console_demo.username("commander", city))
-    page.goto(f"{console_demo.origin}/console/{county}")
+    login(
+        page,
+        console_demo.origin,
+        console_demo.username("commander", city),
+        next_path=f"/console/{county}",
+    )
     page.wait_for_function("window.zzReady === true")
     row = page.locator(".zz-act[data-action=remind]").first.locator("xpath=ancestor::tr")
     case_id = int(row.get_attribute("data-case-id") or 0)

@@ -26,8 +26,7 @@ def test_the_worker_is_told_before_sending_that_a_return_needs_its_reason(
         notes = {a["action"]: a["note_required"] for a in allowed["allowed"]}
         assert notes["return"] == "退回原因" and notes["accept"] is None
 
-    login(page, demo.origin, worker_login)
-    page.goto(f"{demo.origin}/cases/{case_id}")
+    login(page, demo.origin, worker_login, next_path=f"/cases/{case_id}")
     page.locator("#cz-actions button[data-action='accept']").click()
     expect(page.locator("#cz-action-note-label")).to_have_text("办理说明（选填）")
     page.click("#cz-action-cancel")
@@ -55,8 +54,7 @@ def test_the_worker_reports_progress_and_a_reload_keeps_his_unsent_note(
     case_id = _dispatch_to_worker(demo, "反馈测试：宅基地边界纠纷", category="dispute", accept=True)
     with httpx2.Client(base_url=demo.origin, timeout=30) as client:
         as_worker = _token(client, worker_login)
-        login(page, demo.origin, worker_login)
-        page.goto(f"{demo.origin}/cases/{case_id}")
+        login(page, demo.origin, worker_login, next_path=f"/cases/{case_id}")
         page.locator("#cz-actions button[data-action='feedback']").click()
         expect(page.locator("#cz-action-note-label")).to_have_text("反馈内容（必填）")
         note = "已到现场查看界桩，约定周五组织双方调解"

@@ -70,8 +70,7 @@ def test_the_operator_unlinks_a_wrong_repeat_beside_the_link(
         assert client.get(f"/api/cases/{leak['id']}", headers=me).json()["risk_level"] == 2
 
     try:
-        login(page, demo.origin, desk.dispatcher)
-        page.goto(f"{demo.origin}/cases/{other['id']}")
+        login(page, demo.origin, desk.dispatcher, next_path=f"/cases/{other['id']}")
         original = page.locator("#cz-original")
         expect(original).to_contain_text(leak["code"])
         unlink = original.locator("#cz-unlink")

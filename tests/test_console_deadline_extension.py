@@ -71,8 +71,7 @@ def test_a_department_asks_for_more_time_and_the_county_approves_it_on_the_case_
             shown = wanted.strftime("%Y-%m-%d %H:%M")
 
             # the department asks on the case page
-            login(page, demo.origin, department)
-            page.goto(f"{demo.origin}/cases/{case_id}")
+            login(page, demo.origin, department, next_path=f"/cases/{case_id}")
             page.click("#cz-actions [data-action='extension_request']")
             expect(page.locator("#cz-action-title")).to_have_text("申请延期")
             expect(page.locator("#cz-action-note-label")).to_have_text("延期理由（必填）")

@@ -78,8 +78,7 @@ def test_a_summons_reaches_the_department_s_desk_and_it_answers(
         made = _register(client, me, spot, "吹哨待办测试：劳资欠薪纠纷", "labour_wages", 0.0009)
     case_id = made["id"]
     # the township's 吹哨 form refuses the typo and asks which bureau was meant
-    login(page, demo.origin, dispatcher)
-    page.goto(f"{demo.origin}/cases/{case_id}")
+    login(page, demo.origin, dispatcher, next_path=f"/cases/{case_id}")
     page.click("#cz-actions [data-action='summon']")
     expect(page.locator("#cz-p-new-departments")).not_to_be_checked()
     page.fill("#cz-p-departments", "县人设局")

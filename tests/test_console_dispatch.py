@@ -634,8 +634,12 @@ def test_case_page_shows_an_imported_cases_timeline_in_chinese(
             text("SELECT id FROM cases WHERE external_no = :n"), {"n": number}
         ).scalar_one()
 
-    login(page, demo.origin, demo.username("commander", demo.data.county_code))
-    page.goto(f"{demo.origin}/cases/{case_id}")
+    login(
+        page,
+        demo.origin,
+        demo.username("commander", demo.data.county_code),
+        next_path=f"/cases/{case_id}",
+    )
     timeline = page.locator("#cz-timeline tbody tr")
     expect(timeline).to_have_count(3)
     cells = [[row.locator("td").nth(i).inner_text() for i in (1, 4)] for row in timeline.all()]
@@ -977,8 +981,7 @@ def test_the_summons_form_offers_the_departments_the_township_already_named(
         case = _register(client, me, spot, "吹哨测试：河道采砂纠纷", "other", 0.002)
         named = client.get("/api/departments", headers=me).json()["departments"]
     assert len(named) >= 2  # the demo's township dispatched to departments
-    login(page, origin, dispatcher)
-    page.goto(f"{origin}/cases/{case['id']}")
+    login(page, origin, dispatcher, next_path=f"/cases/{case['id']}")
     page.click("#cz-actions [data-action='summon']")
     chips = page.locator("#cz-action-params .zz-department")
     expect(chips).to_have_count(len(named))

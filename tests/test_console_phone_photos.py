@@ -33,8 +33,7 @@ def test_the_worker_sends_site_photos_with_his_feedback_from_the_phone(
     desk = _desk(demo)
     case_id = _dispatch_to_worker(demo, "现场照片测试：小区围墙出现裂缝", accept=True)
     try:
-        login(page, demo.origin, desk.worker_login)
-        page.goto(f"{demo.origin}/cases/{case_id}")
+        login(page, demo.origin, desk.worker_login, next_path=f"/cases/{case_id}")
         page.locator("#cz-actions button[data-action='feedback']").tap()
         photos = page.locator("#cz-p-photos")
         expect(photos).to_have_attribute("accept", "image/*")
@@ -111,8 +110,7 @@ def test_the_worker_accepts_a_task_with_a_photo_of_the_scene(
     desk = _desk(demo)
     case_id = _dispatch_to_worker(demo, "现场照片测试：受理时楼道堆物")
     try:
-        login(page, demo.origin, desk.worker_login)
-        page.goto(f"{demo.origin}/cases/{case_id}")
+        login(page, demo.origin, desk.worker_login, next_path=f"/cases/{case_id}")
         page.locator("#cz-actions button[data-action='accept']").tap()
         expect(page.locator("#cz-p-photos-label")).to_contain_text("现场照片（选填，最多 6 张")
         page.locator("#cz-p-photos").set_input_files(

@@ -220,8 +220,7 @@ def test_the_worker_is_told_in_chinese_when_his_position_is_refused(
     demo = console_demo
     desk = _desk(demo)
     page.context.clear_permissions()  # the worker said no to the browser's question
-    login(page, demo.origin, desk.worker_login)
-    page.goto(f"{demo.origin}/dispatch/{desk.village}?new=1")
+    login(page, demo.origin, desk.worker_login, next_path=f"/dispatch/{desk.village}?new=1")
     expect(page.locator("#dz-register")).to_be_visible()
     expect(page.locator("#dz-channel")).to_have_value("grid_worker")
     page.locator("#dz-locate").tap()
@@ -256,8 +255,7 @@ def test_the_desktop_desk_keeps_its_walk_in_default_and_every_name(
     demo = console_demo
     desk = _desk(demo)
     township = desk.village[:9] + "000"
-    login(page, demo.origin, desk.dispatcher)
-    page.goto(f"{demo.origin}/dispatch/{township}?new=1")
+    login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}?new=1")
     expect(page.locator("#dz-register")).to_be_visible()
     expect(page.locator("#dz-channel")).to_have_value("walk_in")
     expect(page.locator("#dz-register-title")).to_contain_text("案件登记")
