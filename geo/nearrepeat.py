@@ -15,7 +15,8 @@ a few seconds for 99 permutations.
 
 numba and SciPy (slow to import) are imported by the functions that use
 them, and the loops compiled on first use (:func:`_compiled`): an importer that never links a
-case repeat (``zongzhi import grids``) does not load them.
+case repeat (``zongzhi import grids``) does not load them, nor does one that links a few
+(:data:`INTERPRETED_REPORTS`).
 """
 
 from __future__ import annotations
@@ -575,7 +576,8 @@ def repeat_originals(
     found = np.minimum(np.searchsorted(cell_keys, around), cell_keys.size - 1)
     neighbours = np.where(cell_keys[found] == around, found, -1).reshape(-1, _STEPS.shape[0])
     start = np.concatenate([[0], np.cumsum(np.bincount(cell_of))])[:-1].astype(np.int64)
-    in_order = _compiled(_originals_py)(
+    sweep = _originals_py if n <= INTERPRETED_REPORTS else _compiled(_originals_py)
+    in_order = sweep(
         x[order],
         y[order],
         kx[order],
@@ -594,6 +596,11 @@ def repeat_originals(
     original[order[linked]] = order[in_order[linked]]
     return original
 
+
+INTERPRETED_REPORTS = 2000
+"""Up to how many reports :func:`repeat_originals` sweeps in plain Python: 2,000 dense ones take
+about 40 ms, loading numba and its compiled sweep about a second of CPU (an import of a few
+cases, a case registered)."""
 
 _STEPS = np.array([(dx, dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1)], dtype=np.int64)
 
