@@ -97,7 +97,8 @@ def console_demo(
         urls=urls,
         jwt_secret="console-test-jwt-secret-0123456789abcdef",
         keys=KEYS,
-        pool_size=4,
+        # the platform's pool (10): with 4, a page's burst of tile and feed requests opened
+        # connections beyond it and closed them again, each a new backend with cold caches
     )
     try:
         with served_in_thread(create_app(settings)) as origin:
