@@ -94,7 +94,6 @@ def test_the_city_supervises_with_a_chinese_prompt_and_follows_it_on_its_desk(
         _act(client, below, case["id"], "triage")
 
     login(page, demo.origin, city_commander, next_path=f"/cases/{case['id']}")
-    page.goto(f"{demo.origin}/cases/{case['id']}")
     # the city's 上报 on the county's case takes it up: it says so (trial AM N10)
     take_up = page.locator("#cz-actions button[data-action='escalate']")
     expect(take_up).to_have_text("提级办理")

@@ -28,8 +28,7 @@ def test_the_dispatcher_sends_a_case_to_a_department_from_the_desk(
         _act(client, me, case_id, "triage")
         named = client.get("/api/departments", headers=me).json()
 
-    login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}")
-    page.goto(f"{demo.origin}/dispatch/{township}?case={case_id}")
+    login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}?case={case_id}")
     expect(page.locator("#dz-state")).to_have_text("已分流")
     form = page.locator("#dz-department-form")
     expect(form).to_be_visible()

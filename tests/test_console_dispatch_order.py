@@ -46,8 +46,7 @@ def test_the_recommended_workers_come_first_and_the_cameras_fold(
             cameras = client.get(f"/api/cases/{case_id}/cameras", headers=me).json()["cameras"]
             assert len(cameras) > 3, "the demo's spot has more cameras than are shown"
 
-            login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}")
-            page.goto(f"{demo.origin}/dispatch/{township}?case={case_id}")
+            login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}?case={case_id}")
             expect(page.locator("#dz-state")).to_have_text("已分流")
             expect(page.locator("#dz-candidates tbody tr").first).to_be_visible()
             expect(page.locator("#dz-cameras .dz-camera").first).to_be_visible()

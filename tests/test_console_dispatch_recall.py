@@ -116,8 +116,7 @@ def test_the_desk_confirms_a_dispatch_and_recalls_it_until_the_worker_accepts(
                     ).scalars()
                 )
 
-        login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}")
-        page.goto(f"{demo.origin}/dispatch/{township}?case={case_id}")
+        login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}?case={case_id}")
         expect(page.locator("#dz-state")).to_have_text("已分流")
         # beneath the ranking, the workers with an account: he is listed there wherever the
         # ranking puts him (the day's earlier dispatches weigh on it), with his distance
@@ -206,8 +205,7 @@ def test_the_countys_desk_escalates_and_hands_down_its_own_case(
         down = _register(client, me, spot, "交办测试：村道占用纠纷", "neighbours", 0.0005)
     assert up["handling_level"] == down["handling_level"] == 3
 
-    login(page, demo.origin, commander, next_path=f"/dispatch/{county}")
-    page.goto(f"{demo.origin}/dispatch/{county}?case={up['id']}")
+    login(page, demo.origin, commander, next_path=f"/dispatch/{county}?case={up['id']}")
     expect(page.locator("#dz-state")).to_have_text("已登记")
     for shown in ("#dz-triage", "#dz-escalate", "#dz-hand-down"):
         expect(page.locator(shown)).to_be_visible()

@@ -33,8 +33,7 @@ def test_a_case_without_a_location_asks_for_no_cameras(
         _act(client, me, case_id, "triage")
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url) if "/cameras" in r.url else None)
-    login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}")
-    page.goto(f"{demo.origin}/dispatch/{township}?case={case_id}")
+    login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}?case={case_id}")
     expect(page.locator("#dz-state")).to_have_text("已分流")
     expect(page.locator("#dz-cameras")).to_have_text("该案件没有位置，无法查找周边摄像机。")
     assert asked == []

@@ -72,8 +72,7 @@ def test_the_desk_preselects_a_hotline_orders_department_and_the_timeline_says_i
             offered = client.get(f"/api/departments?case={known}", headers=me).json()
         assert (offered["suggested"], offered["suggested_known"]) == (LABOUR, True)
 
-        login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}")
-        page.goto(f"{demo.origin}/dispatch/{township}?case={known}")
+        login(page, demo.origin, dispatcher, next_path=f"/dispatch/{township}?case={known}")
         expect(page.locator("#dz-state")).to_have_text("已分流")
         hint = page.locator("#dz-department-suggested")
         expect(hint).to_have_text(f"12345工单承办单位：{LABOUR}（已预先选中，可改选）")

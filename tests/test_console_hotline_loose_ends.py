@@ -98,8 +98,9 @@ def test_an_order_placed_elsewhere_is_marked_its_reminders_listed_and_its_number
         assert mismatch["named"] == other and mismatch["placed"].startswith(here), mismatch
         said = mismatch["text"] + "，请核对地址或点位"
 
-        login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}")
-        page.goto(f"{demo.origin}/dispatch/{township}?case={case['id']}")
+        login(
+            page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}?case={case['id']}"
+        )
         expect(page.locator("#dz-case-code")).to_have_text(case["code"])
         expect(page.locator("#dz-case-address-mismatch")).to_have_text(said)
         page.click("[data-filter='all']")

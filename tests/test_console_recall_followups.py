@@ -141,8 +141,7 @@ def test_the_desk_says_where_an_escalated_or_handed_down_case_went(
         ).scalar_one()
 
     # the township's desk: 上报's field shows an example, and the message says 已上报至县级
-    login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}")
-    page.goto(f"{demo.origin}/dispatch/{township}?case={up['id']}")
+    login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}?case={up['id']}")
     expect(page.locator("#dz-case-title")).to_have_text(up["title"])
     page.click("#dz-escalate")
     expect(page.locator("#dz-act-note")).to_have_attribute(
@@ -155,8 +154,12 @@ def test_the_desk_says_where_an_escalated_or_handed_down_case_went(
 
     # the county's desk: 交办 names the township it went to
     page.context.clear_cookies()
-    login(page, demo.origin, demo.username("commander", county), next_path=f"/dispatch/{county}")
-    page.goto(f"{demo.origin}/dispatch/{county}?case={down['id']}")
+    login(
+        page,
+        demo.origin,
+        demo.username("commander", county),
+        next_path=f"/dispatch/{county}?case={down['id']}",
+    )
     expect(page.locator("#dz-case-title")).to_have_text(down["title"])
     # the names of the county's townships come with its outline
     expect(page.locator("#dz-unit-name")).not_to_have_text("本级")

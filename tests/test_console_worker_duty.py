@@ -153,8 +153,12 @@ def test_the_dispatcher_picks_the_worker_with_an_account_the_ranking_leaves_out(
         case_id = made.json()["id"]
         _act(client, as_dispatcher, case_id, "triage")
 
-        login(page, origin, desk.dispatcher, next_path=f"/dispatch/{desk.village[:9]}000")
-        page.goto(f"{origin}/dispatch/{desk.village[:9]}000?case={case_id}")
+        login(
+            page,
+            origin,
+            desk.dispatcher,
+            next_path=f"/dispatch/{desk.village[:9]}000?case={case_id}",
+        )
         expect(page.locator("#dz-state")).to_have_text("已分流")
         ranked = page.locator("#dz-candidates tbody tr")
         expect(ranked.first).to_be_visible()
