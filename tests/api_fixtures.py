@@ -46,6 +46,7 @@ from layers.model import (
 from layers.secrets import Keys, hash_resident_id, keys_from_master, seal
 from layers.settings import Settings
 from tests.conftest import SuiteDatabase
+from tests.workflow_data import delete_cases
 
 PASSWORD = "Zz#Api-Test-2026"
 PROVINCE = "460000000000"
@@ -324,6 +325,22 @@ def build_world(session: Session, keys: Keys) -> ApiWorld:
         world.users[key] = ApiUser(key, user.id, user.username, role, scope, unmask)
     world.objects = objects
     return world
+
+
+@pytest.fixture
+def made(database: SuiteDatabase) -> Iterator[list[int]]:
+    """The ids of the cases a test registers in the shared world, deleted when it ends.
+
+    So the world's counts stay the same for the other tests of the process, in any order.
+    """
+    ids: list[int] = []
+    try:
+        yield ids
+    finally:
+        if ids:
+            with Session(database.owner) as session, session.begin():
+                apply_scope(session, None)
+                delete_cases(session, ids)
 
 
 @pytest.fixture(scope="session")

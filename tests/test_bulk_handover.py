@@ -8,35 +8,17 @@ by another desk, a unit that does not contain it) is listed in Chinese and undoe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
-from layers.database import apply_scope
 from tests.api_fixtures import TOWN_A1, TOWN_A2, ApiWorld, act, grid_centre
 from tests.conftest import SuiteDatabase
-from tests.workflow_data import delete_cases
 
 Headers = Callable[[str], dict[str, str]]
 NOTE = "暴雨夜集中来电，请属地立即核查处置"
-
-
-@pytest.fixture
-def made(database: SuiteDatabase) -> Iterator[list[int]]:
-    """The ids of the cases a test registers, deleted afterwards."""
-    ids: list[int] = []
-    try:
-        yield ids
-    finally:
-        with database.owner.connect() as conn, conn.begin():
-            session = Session(bind=conn)
-            apply_scope(session, None)
-            delete_cases(session, ids)
-            session.flush()
 
 
 def _register(

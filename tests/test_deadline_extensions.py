@@ -9,35 +9,17 @@ read it in the timeline, the case, the desk and the queue.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy.orm import Session
 
-from layers.database import apply_scope
 from tests.api_fixtures import CITY, COUNTY_A, COUNTY_B, TOWN_A1, VILLAGES, ApiWorld, act
-from tests.conftest import SuiteDatabase
-from tests.workflow_data import delete_cases
 
 Headers = Callable[[str], dict[str, str]]
 DEPARTMENT = "测试dept_a"
 REASON = "需调取用工单位近六个月工资台账，劳动监察另案调查中"
-
-
-@pytest.fixture
-def made(database: SuiteDatabase) -> Iterator[list[int]]:
-    """The cases a test registers, deleted after it (the shared world's counts stay)."""
-    ids: list[int] = []
-    try:
-        yield ids
-    finally:
-        if ids:
-            with Session(database.owner) as session, session.begin():
-                apply_scope(session, None)
-                delete_cases(session, ids)
 
 
 def _register(

@@ -10,32 +10,18 @@ database, not waited for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
-from sqlalchemy.orm import Session
 
 from layers import deadlines
-from layers.database import apply_scope
 from tests.api_fixtures import TOWN_A1, VILLAGES, ApiWorld, act
 from tests.conftest import SuiteDatabase
-from tests.workflow_data import delete_cases
 
 Headers = Callable[[str], dict[str, str]]
-
-
-@pytest.fixture
-def made(database: SuiteDatabase) -> Iterator[list[int]]:
-    """The ids of the cases a test registers, deleted when it ends."""
-    ids: list[int] = []
-    yield ids
-    with Session(database.owner) as session, session.begin():
-        apply_scope(session, None)
-        delete_cases(session, ids)
 
 
 def _dispatched(

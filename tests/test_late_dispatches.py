@@ -11,24 +11,21 @@ database, not waited for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers import cases
-from layers.database import apply_scope
 from tests.api_fixtures import CITY, COUNTY_A, TOWN_A1, TOWN_B1, VILLAGES, ApiWorld, act
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     NOW,
     actor,
     add_worker,
-    delete_cases,
     ensure_world,
     village,
     village_centre,
@@ -36,16 +33,6 @@ from tests.workflow_data import (
 )
 
 Headers = Callable[[str], dict[str, str]]
-
-
-@pytest.fixture
-def made(database: SuiteDatabase) -> Iterator[list[int]]:
-    """The ids of the cases a test registers, deleted when it ends."""
-    ids: list[int] = []
-    yield ids
-    with Session(database.owner) as session, session.begin():
-        apply_scope(session, None)
-        delete_cases(session, ids)
 
 
 def _dispatched(
