@@ -9,6 +9,7 @@ case, then worker, then the audit log — so concurrent writers cannot deadlock.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -537,6 +538,9 @@ def register(
     refuse_personal_numbers(address, field="地址", advice=CASE_ADDRESS)
     # before the duplicate check, whose refusal repeats the number (trial AJ M2)
     refuse_personal_work_order_number(external_no, field=f"{Channel.label_of(channel)}编号")
+    # the caller's name said in the call: masked in the text every level reads (trial BA S3)
+    title = mask_name_in_text(title, reporter_name) or title
+    description = mask_name_in_text(description, reporter_name)
     if reported_at.tzinfo is None:
         raise InvalidInput("反映时间须注明时区")
     if (lon is None) != (lat is None):
@@ -1898,6 +1902,45 @@ def mask_name(name: str | None) -> str | None:
     if len(name) <= 1:
         return "*"
     return name[0] + "*" * (len(name) - 1)
+
+
+_NOT_A_NAME = re.compile(r"^(?:匿名|无|未知|不详|市民|群众|.(?:先生|女士|小姐|师傅|老师))$")
+"""A 来电人 that names nobody (匿名, 王先生): left in the text as written."""
+
+
+def mask_name_in_text(text: str | None, name: str | None) -> str | None:
+    """Return ``text`` with every occurrence of the caller's ``name`` masked as :func:`mask_name`.
+
+    A 12345 caller often says their name in the call, and the platform writes it into the
+    description (``我叫马丽萍，…``), read in clear by every level, in lists and in brief.xlsx
+    (trial BA S3): the name is masked there as in the reporter field, keeping the surname. A
+    name of one character, or one that names nobody (匿名, 王先生), is left alone.
+
+    Parameters
+    ----------
+    text : str or None
+        A title or description.
+    name : str or None
+        The caller's name (来电人).
+
+    Returns
+    -------
+    str or None
+        The text with the name masked; ``text`` itself when there is nothing to mask.
+
+    Examples
+    --------
+    >>> mask_name_in_text("我叫马丽萍，房东扣押押金，马丽萍要求退还", "马丽萍")
+    '我叫马**，房东扣押押金，马**要求退还'
+    >>> mask_name_in_text("王先生反映噪音", "王先生"), mask_name_in_text("马路积水", "马")
+    ('王先生反映噪音', '马路积水')
+    """
+    if not text or not name:
+        return text
+    name = name.strip()
+    if len(name) < 2 or _NOT_A_NAME.match(name) or name not in text:
+        return text
+    return text.replace(name, mask_name(name) or "")
 
 
 def mask_phone(phone: str | None) -> str | None:

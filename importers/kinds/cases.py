@@ -51,7 +51,7 @@ from layers.case_import import (
     rekey_edited_rows,
 )
 from layers.case_repeats import REPEAT_FLAG, REPEAT_OF
-from layers.cases import mask_phone
+from layers.cases import mask_name_in_text, mask_phone
 from layers.free_text import personal_work_order_number
 from layers.model import (
     Base,
@@ -544,6 +544,8 @@ MASKED_CASE_TEXT_NOTE = (
 """Said of the rows whose title or description had personal numbers masked (trial AI S6)."""
 MASKED_ADDRESS_NOTE = "{n} 行的地址中写有身份证号、手机号，已脱敏保存（如 139****5678）"
 """Said of the rows whose 地址 had personal numbers masked (trial AJ M2)."""
+CALLER_NAME_NOTE = "{n} 行的标题或描述中写有来电人姓名，已脱敏保存（如 马**）"
+"""Said of the rows whose title or description named their caller (trial BA S3)."""
 PERSONAL_WORK_ORDER_RULE = "工单编号不能是身份证号或手机号：请填写来源渠道的工单编号"
 """Why a row whose work-order number is a resident ID or a mobile number is refused."""
 
@@ -595,6 +597,54 @@ def masked_free_text(checks: RowChecks, text: pd.Series) -> tuple[pd.Series, lis
     changed = masked[masked != given]
     stored.loc[changed.index] = changed
     return stored, [int(row) for row in changed.index if not checks.bad[row]]
+
+
+def caller_names_masked(
+    checks: RowChecks, text: pd.Series, names: pd.Series
+) -> tuple[pd.Series, list[int]]:
+    """Return ``text`` with each row's caller (来电人) masked in it, and the rows masked.
+
+    A caller who says their name in the call finds it in the description the platform
+    writes (``我叫马丽萍，…``), read in clear by every level and in brief.xlsx, though the
+    reporter field shows ``马**`` (trial BA S3): the same row's name is masked wherever its
+    text holds it (:func:`layers.cases.mask_name_in_text`, keeping the surname).
+
+    Parameters
+    ----------
+    checks : RowChecks
+        The file's checks (rows refused already are not counted).
+    text : pandas.Series
+        The column's text (None or NaN where empty).
+    names : pandas.Series
+        The rows' callers (NaN where none).
+
+    Returns
+    -------
+    tuple of (pandas.Series, list of int)
+        The text, and the rows whose text named their caller.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"来电人": ["马丽萍", "王先生", None]})
+    >>> checks = RowChecks(frame, {"reporter_name": "来电人"})
+    >>> said = pd.Series(["我叫马丽萍，押金不退", "王先生反映噪音", "路灯不亮"])
+    >>> masked, rows = caller_names_masked(checks, said, checks.text("reporter_name"))
+    >>> masked.tolist(), rows
+    (['我叫马**，押金不退', '王先生反映噪音', '路灯不亮'], [0])
+    """
+    both = text.notna() & names.notna()
+    if not both.any():
+        return text, []
+    stored = text.astype(object).copy()
+    rows: list[int] = []
+    for row in text.index[both]:
+        given = str(text.at[row])
+        masked = mask_name_in_text(given, str(names.at[row]))
+        if masked != given:
+            stored.at[row] = masked
+            if not checks.bad[row]:
+                rows.append(int(row))
+    return stored, rows
 
 
 TITLE_CHARS = 60
@@ -668,6 +718,8 @@ def case_titles(
     given: pd.Series,
     kind: tuple[pd.Series, pd.Series],
     reported: pd.Series,
+    *,
+    description: pd.Series | None = None,
 ) -> tuple[pd.Series, dict[str, pd.Series]]:
     """Return the cases' titles, and the staging columns of those to title by place and day.
 
@@ -691,6 +743,9 @@ def case_titles(
         The rows' category and subcategory codes (a subcategory as written where no code).
     reported : pandas.Series
         The rows' registration times (NaT where refused).
+    description : pandas.Series, optional
+        The descriptions a title is taken from (the callers' names masked); default the
+        file's column.
 
     Returns
     -------
@@ -710,7 +765,8 @@ def case_titles(
         [v for v in given.dropna().unique() if vocabulary.value_key(str(v)) in types]
     )
     own = given.where(~naming)
-    title = own.where(own.notna(), titles_from(checks.text("description")))
+    described = checks.text("description") if description is None else description
+    title = own.where(own.notna(), titles_from(described))
     untitled = title.isna()
     named = {value: _last_level(str(value)) for value in given[naming].unique()}
     kinds = given.where(naming).map(named, na_action="ignore")
@@ -836,9 +892,17 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     description, masked = masked_free_text(checks, checks.text("description"))
     title, masked_titles = masked_free_text(checks, checks.text("title"))
     checks.note_rows(MASKED_CASE_TEXT_NOTE, sorted({*masked, *masked_titles}))
+    # the caller's name said in the call, masked where the row's text holds it (trial BA S3)
+    callers = checks.text("reporter_name")
+    description, named = caller_names_masked(checks, description, callers)
+    title, named_titles = caller_names_masked(checks, title, callers)
+    described, _ = caller_names_masked(checks, checks.text("description"), callers)
+    checks.note_rows(CALLER_NAME_NOTE, sorted({*named, *named_titles}))
     address, masked_addresses = masked_free_text(checks, checks.text("address"))
     checks.note_rows(MASKED_ADDRESS_NOTE, masked_addresses)
-    title, untitled = case_titles(checks, title, (category, subcategory), reported)
+    title, untitled = case_titles(
+        checks, title, (category, subcategory), reported, description=described
+    )
     told_on = "external_no" if numbered else "description" if checks.has("description") else "title"
     # a ledger's number leaves the channel out: the same row under two 排查方式 is one case
     checks.duplicates(told_on, [channel, external] if numbered else [external])
