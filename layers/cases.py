@@ -1470,8 +1470,16 @@ def _require_own_dispatch(session: Session, case: Case, actor: Actor, action: st
     dispatches name departments), or, for a county's account, to a department of its area with
     no account of its own (:func:`_has_own_account`). Operators are held by the workflow's
     level rule instead (:attr:`layers.workflow.LevelRule.DISPATCH`: the handling level, or the
-    unit the dispatch was given to, :func:`acting_unit`).
+    unit the dispatch was given to, :func:`acting_unit`), and do not do the work of a
+    department's open dispatch when that department has an account of its own
+    (:func:`department_holder`, trial BA S2, M5: the township 办结'd 县住建局's accepted order and
+    the department's desk credited it with the 办结).
     """
+    if actor.role in workflow.OPERATORS:
+        holder = department_holder(session, case)
+        if holder is not None:
+            raise Forbidden(department_holds(holder, action))
+        return
     if actor.role not in (Role.GRID_WORKER, Role.DEPARTMENT):
         return
     current = active_dispatch(session, case.id)
@@ -1493,6 +1501,90 @@ def _require_own_dispatch(session: Session, case: Case, actor: Actor, action: st
             raise Forbidden(f"该案件派给了{named}，由{named}的账号{label}")
     elif actor.worker_id is None or current is None or current.worker_id != actor.worker_id:
         raise Forbidden(f"网格员只能{label}派给本人的案件")
+
+
+@dataclass(frozen=True)
+class DepartmentHolder:
+    """A department holding a case's open dispatch through an account of its own.
+
+    Attributes
+    ----------
+    name : str
+        The department (县住建局 …), as the dispatch names it.
+    accepted : bool
+        It 受理'd the dispatch (已受理 or 已到场), else the dispatch waits for its 受理.
+    """
+
+    name: str
+    accepted: bool
+
+
+def department_holder(session: Session, case: Case) -> DepartmentHolder | None:
+    """Return the department whose own account holds ``case``'s open dispatch, if one does.
+
+    The dispatch's work (受理, 到场, 处置反馈, 办结, 退回) is then that department's: the
+    operators of the level that dispatched it do not register it on its behalf (trial BA S2,
+    M5), as they do for a grid worker or a department without an account of its own
+    (:func:`_has_own_account`: the area's shared department account or the operators act for
+    it, as before).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case : Case
+        The case.
+
+    Returns
+    -------
+    DepartmentHolder or None
+        The department and whether it 受理'd; ``None`` when no department with an account of
+        its own holds the case's open dispatch.
+    """
+    current = active_dispatch(session, case.id)
+    if (
+        current is None
+        or current.assignee_kind != AssigneeKind.DEPARTMENT
+        or not current.department
+        or not _has_own_account(session, current.department, case.area_code)
+    ):
+        return None
+    return DepartmentHolder(current.department, current.status != DispatchStatus.ASSIGNED)
+
+
+def department_holds(holder: DepartmentHolder, action: str) -> str:
+    """Say why an operator may not take ``action`` on a case a department holds (trial BA S2).
+
+    Parameters
+    ----------
+    holder : DepartmentHolder
+        The department holding the case's open dispatch (:func:`department_holder`).
+    action : str
+        The dispatch's action refused (受理, 到场, 处置反馈, 办结 or 退回).
+
+    Returns
+    -------
+    str
+        The refusal, naming the department and what the operator may do instead.
+
+    Examples
+    --------
+    >>> print(department_holds(DepartmentHolder("县住建局", True), "resolve"))
+    该案件已派给县住建局，县住建局已受理：办结须由县住建局办理，本级不能代为办结；如需收回，请县住建局退回后再办理
+    >>> print(department_holds(DepartmentHolder("县住建局", False), "return"))
+    该案件已派给县住建局，尚未受理：退回须由县住建局办理，本级不能代为退回；如需改派或自行办理，请先撤回派单
+    """
+    label = workflow.ACTION_LABELS[action]
+    name = holder.name
+    if holder.accepted:
+        return (
+            f"该案件已派给{name}，{name}已受理：{label}须由{name}办理，本级不能代为{label}；"
+            f"如需收回，请{name}退回后再办理"
+        )
+    return (
+        f"该案件已派给{name}，尚未受理：{label}须由{name}办理，本级不能代为{label}；"
+        "如需改派或自行办理，请先撤回派单"
+    )
 
 
 def _bureau_served(session: Session, case: Case, actor: Actor) -> str | None:

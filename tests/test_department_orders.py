@@ -1,0 +1,116 @@
+"""A department's dispatched order stays the department's (trial BA S2, M5, S5, M2, m5).
+
+Trial BA S2, M5: while 县住建局 held an order the township dispatched to it (受理'd, with a
+申请延期 refused), the township was offered 到场, 办结, 退回 and 处置反馈 on it, 办结'd it, and
+the department's desk then said 「县住建局已办结」: the department was credited with a 办结 it
+did not make.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from layers import cases
+from layers.errors import Forbidden
+from layers.model import Case, Dispatch
+from layers.workflow import Actor
+from tests.workflow_data import (
+    COUNTY,
+    NOW,
+    actor,
+    add_user,
+    ensure_world,
+    village,
+    village_centre,
+)
+
+HOUSING = "测单县住建局"
+#: The dispatch's work an operator registers for a grid worker, not for a department.
+WORK = {"accept", "arrive", "feedback", "resolve", "return"}
+
+
+@pytest.fixture
+def world(db: Session) -> Session:
+    ensure_world(db)
+    add_user(db, username=HOUSING, role="department", scope_code=COUNTY)
+    return db
+
+
+def _department(name: str = HOUSING) -> Actor:
+    return Actor(user_id=None, name=name, role="department", scope_code=COUNTY)
+
+
+def _dispatched(db: Session, department: str = HOUSING) -> Case:
+    town = actor("dispatcher")
+    lon, lat = village_centre(village())
+    made = cases.register(
+        db,
+        actor=town,
+        channel="phone",
+        category="dispute",
+        subcategory="labour_wages",
+        title="派单部门测试：楼顶彩钢房",
+        reported_at=NOW,
+        lon=lon,
+        lat=lat,
+    ).case
+    cases.act(db, made.id, "triage", actor=town, now=NOW)
+    cases.act(db, made.id, "dispatch", actor=town, now=NOW, params={"department": department})
+    return made
+
+
+def _refusal(db: Session, case: Case, action: str, **body: object) -> str:
+    with pytest.raises(Forbidden) as refused:
+        cases.act(db, case.id, action, actor=actor("dispatcher"), now=NOW, **body)  # type: ignore[arg-type]
+    return str(refused.value)
+
+
+def test_the_township_does_not_do_the_work_of_a_department_holding_its_order(
+    world: Session,
+) -> None:
+    town = actor("dispatcher")
+    case = _dispatched(world)
+    offered = set(cases.actions_open_to(world, case, town, now=NOW))
+    assert not offered & WORK and "recall" in offered
+    assert _refusal(world, case, "accept") == (
+        f"该案件已派给{HOUSING}，尚未受理：受理须由{HOUSING}办理，本级不能代为受理；"
+        "如需改派或自行办理，请先撤回派单"
+    )
+    cases.act(world, case.id, "accept", actor=_department(), now=NOW)
+    offered = set(cases.actions_open_to(world, case, town, now=NOW))
+    assert not offered & WORK, offered
+    assert {"remind", "summon"} <= offered
+    said = _refusal(world, case, "resolve", params={"outcome": "resolved"}, note="街道已拆除")
+    assert said == (
+        f"该案件已派给{HOUSING}，{HOUSING}已受理：办结须由{HOUSING}办理，本级不能代为办结；"
+        f"如需收回，请{HOUSING}退回后再办理"
+    )
+    for action in ("arrive", "feedback", "return"):
+        assert HOUSING in _refusal(world, case, action, note="代为填写")
+    # the department's own work stays its own, and the dispatch is finished by it
+    mine = set(cases.actions_open_to(world, case, _department(), now=NOW))
+    assert {"resolve", "return", "feedback"} <= mine
+    cases.act(
+        world,
+        case.id,
+        "resolve",
+        actor=_department(),
+        now=NOW,
+        params={"outcome": "resolved"},
+        note="已组织拆除",
+    )
+    status = world.scalars(select(Dispatch.status).where(Dispatch.case_id == case.id)).one()
+    assert status == "finished"
+
+
+def test_the_township_still_registers_for_a_department_without_an_account(
+    world: Session,
+) -> None:
+    """A department working on paper (no account of its own) is registered for, as before."""
+    town = actor("dispatcher")
+    case = _dispatched(world, "司法所")
+    assert "accept" in cases.actions_open_to(world, case, town, now=NOW)
+    cases.act(world, case.id, "accept", actor=town, now=NOW)
+    assert "resolve" in cases.actions_open_to(world, case, town, now=NOW)
