@@ -40,6 +40,7 @@ ROUTER_MODULES: list[str] = [
     "api.routers.dispatch",
     "api.routers.departments",
     "api.routers.command",
+    "api.routers.figures",
     "api.routers.alerts",
     "api.routers.events",
     "api.routers.workers",

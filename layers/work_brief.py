@@ -47,9 +47,11 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from geo.codes import division_level
+from layers import department_figures
 from layers.brief_cases import NO_ANALYST, BriefCases, CaseList, ListedCase
 from layers.china_time import CHINA
 from layers.command import KPI_LABELS, SHARE_KPIS, held_counties_note
+from layers.department_figures import DepartmentRow
 from layers.errors import InvalidInput
 from layers.model import AlertState, CaseState, Category, Channel, Level, RiskLevel
 from layers.workbooks import (
@@ -1038,11 +1040,13 @@ def workbook(
     cases: BriefCases | None = None,
     resolved: Mapping[str, float | None] | None = None,
     overdue_at_end: Mapping[str, int | None] | None = None,
+    departments: Sequence[DepartmentRow] | None = None,
 ) -> bytes:
     """Return the brief as an XLSX workbook.
 
     Sheets: 概况 (the unit, the window, what each sheet holds), 简报 (the KPIs), 环比同比 (with
-    ``comparisons``: named after those given, 环比 or 同比 alone), 新登记案件, 超期案件, 督办案件
+    ``comparisons``: named after those given, 环比 or 同比 alone), 部门办理情况 (with
+    ``departments``), 新登记案件, 超期案件, 督办案件
     and 上报案件 (with ``cases``), 风险预警.
 
     Parameters
@@ -1083,6 +1087,9 @@ def workbook(
         (:func:`layers.visit_history.overdue_at_end`): 简报 gives these instead of the
         feed's (at ``now``), under :func:`overdue_end_label` (trial AY S2: a September 月总结
         made in December gave December's count).
+    departments : sequence of DepartmentRow, optional
+        Each 承办部门's figures over the window (:func:`layers.department_figures.figures`):
+        the sheet 部门办理情况, with a 合计 row (trial BA S1).
 
     Returns
     -------
@@ -1155,6 +1162,16 @@ def workbook(
             ),
             none="或".join(f"「{COMPARED[c.kind][2]}」" for c in comparisons),
         )
+    if departments is not None:
+        table_sheet(
+            book,
+            DEPARTMENT_SHEET,
+            [label for _, label in department_figures.COLUMNS],
+            [r.cells() for r in departments]
+            + ([department_figures.total(departments).cells()] if departments else []),
+            empty="统计时段内无派往职能部门的案件",
+        )
+        notes_of[DEPARTMENT_SHEET] = department_figures.NOTE
     if cases is not None:
         _case_sheets(book, cases, now)
     end = window.end  # a past window's brief: what came after its end is not its own
@@ -1334,6 +1351,8 @@ def _case_cells(case: ListedCase) -> list[Any]:
     ]
 
 
+DEPARTMENT_SHEET = "部门办理情况"
+"""The sheet of each 承办部门's figures (:mod:`layers.department_figures`, trial BA S1)."""
 HOLDING_HEADERS = ["承办", "承办起始", "承办状态", "吹哨/派往部门", "重复反映"]
 """The columns that say who holds a case now (:class:`layers.brief_holders.Holding`)."""
 HANDOVER_SHEET = "交班在办案件"

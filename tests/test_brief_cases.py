@@ -290,6 +290,7 @@ def test_the_weeks_lists_hold_exactly_its_cases(
         "概况",
         "简报",
         "环比同比",
+        "部门办理情况",
         "交班在办案件",
         "新登记案件",
         "超期案件",
@@ -641,11 +642,11 @@ def test_an_analysts_brief_lists_no_case(
     seeded: Seeded,
 ) -> None:
     sheets = _brief(api_client, auth_headers("analyst_a"), COUNTY_A)
-    assert list(sheets) == ["概况", "简报", "环比同比", "风险预警"]
+    assert list(sheets) == ["概况", "简报", "环比同比", "部门办理情况", "风险预警"]
     summary = {row[0]: row[1] for row in sheets["概况"]}
     assert summary["案件清单"] == brief_cases.NO_ANALYST
     said = [line.split("：")[0] for line in summary["说明"].splitlines()]
-    assert said == ["简报", "环比同比", "风险预警"]  # only the sheets there are
+    assert said == ["简报", "环比同比", "部门办理情况", "风险预警"]  # only the sheets there are
     assert not any(
         code in str(value)
         for rows in sheets.values()

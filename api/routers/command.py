@@ -30,7 +30,15 @@ from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
 from api.downloads import XLSX, xlsx_response
 from api.routers.cases import CodePath, actor_of
 from geo.codes import scope_range
-from layers import alerts, brief_cases, command, trends, visit_history, work_brief
+from layers import (
+    alerts,
+    brief_cases,
+    command,
+    department_figures,
+    trends,
+    visit_history,
+    work_brief,
+)
 from layers.china_time import CHINA
 from layers.errors import InvalidInput
 from layers.model import CaseState, RiskLevel, Role
@@ -257,6 +265,9 @@ def brief(
             cases=listed,
             resolved=own,
             overdue_at_end=visits_end,
+            departments=department_figures.figures(
+                session, code, actor=actor, start=window.start, end=window.end, now=now
+            ),
         ),
         window.file_name(body["unit"]["name"]),
         f"brief-{code}-{window.tag}.xlsx",

@@ -1,0 +1,272 @@
+"""Per-department figures (部门办理情况, 部门考核): what each 承办部门 did with its dispatches.
+
+The county's hotline desk rates the departments it sends 12345 orders to, and the city rates
+those of its counties (trial BA S1: the console, the wall and the brief had units only, and a
+回访's 满意度 was read back nowhere). :func:`figures` counts, for a unit and a window, the
+dispatches to departments (``assignee_kind = 'department'``) of the unit's cases received in
+the window (the 简报's window rules: :mod:`layers.work_brief`), per department and county, in
+one statement under the reader's row-level security:
+
+* 收到: the dispatches received in the window; 受理 of them, 按时受理 (by the case's 联系时限);
+* 办结 of them (the dispatch finished), 按时办结 (by the case's 办结时限, an approved 延期
+  included), 超期 (finished after the 办结时限, or still open past it at generation), 退回;
+* 申请延期 the department made while it held the case, 获批 the approvals in that time;
+* 回访 of the cases it 办结'd (the last 回访 before the case went to anyone else), 满意
+  (非常满意、满意、基本满意), 不满意 (不太满意、不满意), and 满意率: 满意 of the 回访 that
+  gave a 满意度.
+
+Progress after the window (a 受理 or 办结 after its end) counts: the figures are those of the
+window's dispatches as they stand at generation. A department account reads its own rows only
+(the departments it acts for, :func:`layers.department_scope.served_departments`). The API
+(``GET /api/figures/departments``), the console's 部门考核 view and the brief's sheet
+部门办理情况 all read this function, so their figures agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from layers import cases, department_scope
+from layers.workbooks import Percent
+from layers.workflow import Actor
+
+#: The 满意度 (:data:`layers.cases.SATISFACTION_LABELS`) counted as 满意: 非常满意、满意、基本满意.
+SATISFIED = (3, 4, 5)
+#: Those counted as 不满意: 不太满意、不满意 (a 回访 of these asks for 重新办理 or a reason).
+UNSATISFIED = (1, 2)
+
+#: The columns: the field of :class:`DepartmentRow` and its Chinese heading.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("department", "承办部门"),
+    ("county_name", "所属区县"),
+    ("received", "收到"),
+    ("accepted", "受理"),
+    ("accepted_on_time", "按时受理"),
+    ("finished", "办结"),
+    ("finished_on_time", "按时办结"),
+    ("overdue", "超期"),
+    ("returned", "退回"),
+    ("extension_asked", "申请延期"),
+    ("extension_granted", "延期获批"),
+    ("visited", "回访"),
+    ("satisfied", "满意"),
+    ("unsatisfied", "不满意"),
+    ("satisfied_share", "满意率"),
+)
+
+#: What the figures count, for the page and the brief's 说明.
+NOTE = (
+    "按统计时段内派给各职能部门的派单统计（收到），受理、办结、超期、退回、延期、回访为这些派单"
+    "截至生成时的情况：按时受理以案件联系时限计，按时办结以办结时限（含批准的延期）计，超期为"
+    "办结晚于办结时限或生成时仍未办结且已过时限；回访为该部门办结后的最近一次回访，满意含非常"
+    "满意、满意、基本满意，不满意含不太满意、不满意，满意率为满意件数占填写满意度的回访件数之比。"
+)
+
+_FIGURES = text(
+    """
+    WITH d AS MATERIALIZED (
+      SELECT d.id, d.case_id, d.department, left(c.area_code, 6) AS county,
+             d.assigned_at, d.accepted_at, d.finished_at, d.status,
+             c.contact_deadline, c.deadline,
+             (SELECT min(n.assigned_at) FROM dispatches AS n
+               WHERE n.case_id = d.case_id AND n.assigned_at > d.assigned_at) AS next_at
+        FROM dispatches AS d JOIN cases AS c ON c.id = d.case_id
+       WHERE d.assignee_kind = 'department' AND d.department IS NOT NULL
+         AND c.area_code >= :lo AND c.area_code < :hi
+         AND d.assigned_at >= :start AND d.assigned_at < :end
+         AND (CAST(:names AS text[]) IS NULL OR d.department = ANY(CAST(:names AS text[])))
+    ), f AS (
+      SELECT d.*,
+             (SELECT count(*) FROM case_events AS e
+               WHERE e.case_id = d.case_id AND e.action = 'extension_request'
+                 AND e.payload ->> 'by_level' IS NULL
+                 AND e.at >= d.assigned_at
+                 AND e.at < coalesce(d.finished_at, d.next_at, 'infinity')) AS asked,
+             (SELECT count(*) FROM case_events AS e
+               WHERE e.case_id = d.case_id AND e.action = 'extension_approve'
+                 AND e.at >= d.assigned_at
+                 AND e.at < coalesce(d.finished_at, d.next_at, 'infinity')) AS granted,
+             (SELECT CAST(e.payload ->> 'satisfaction' AS int) FROM case_events AS e
+               WHERE d.status = 'finished' AND e.case_id = d.case_id AND e.action = 'visit'
+                 AND e.at >= d.finished_at AND e.at < coalesce(d.next_at, 'infinity')
+               ORDER BY e.id DESC LIMIT 1) AS satisfaction,
+             EXISTS (SELECT 1 FROM case_events AS e
+               WHERE d.status = 'finished' AND e.case_id = d.case_id AND e.action = 'visit'
+                 AND e.at >= d.finished_at AND e.at < coalesce(d.next_at, 'infinity'))
+               AS visited
+        FROM d
+    )
+    SELECT f.department, f.county,
+           coalesce((SELECT j.name FROM jurisdictions AS j
+                      WHERE j.code = f.county || '000000'), f.county) AS county_name,
+           count(*) AS received,
+           count(*) FILTER (WHERE f.accepted_at IS NOT NULL) AS accepted,
+           count(*) FILTER (WHERE f.accepted_at IS NOT NULL AND (f.contact_deadline IS NULL
+                            OR f.accepted_at <= f.contact_deadline)) AS accepted_on_time,
+           count(*) FILTER (WHERE f.status = 'finished') AS finished,
+           count(*) FILTER (WHERE f.status = 'finished' AND (f.deadline IS NULL
+                            OR f.finished_at <= f.deadline)) AS finished_on_time,
+           count(*) FILTER (WHERE f.deadline IS NOT NULL AND (
+                              (f.status = 'finished' AND f.finished_at > f.deadline)
+                              OR (f.status IN ('assigned', 'accepted', 'arrived')
+                                  AND f.deadline < :now))) AS overdue,
+           count(*) FILTER (WHERE f.status = 'returned') AS returned,
+           coalesce(sum(f.asked), 0) AS extension_asked,
+           coalesce(sum(f.granted), 0) AS extension_granted,
+           count(*) FILTER (WHERE f.visited) AS visited,
+           count(*) FILTER (WHERE f.satisfaction IN (3, 4, 5)) AS satisfied,
+           count(*) FILTER (WHERE f.satisfaction IN (1, 2)) AS unsatisfied
+      FROM f
+     GROUP BY f.department, f.county
+     ORDER BY count(*) DESC, f.county, f.department
+    """
+)
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    """One department's figures over the window (the fields of :data:`COLUMNS`).
+
+    Attributes
+    ----------
+    department : str
+        The 承办部门 as dispatches name it.
+    county, county_name : str
+        The county of its cases (6 digits) and its name: a city's view has one row per
+        department and county.
+    received, accepted, accepted_on_time, finished, finished_on_time, overdue, returned : int
+        Dispatches received in the window, and of them those 受理'd (on time), 办结'd (on
+        time), 超期 and 退回.
+    extension_asked, extension_granted : int
+        Its 申请延期 while it held the cases, and the approvals.
+    visited, satisfied, unsatisfied : int
+        回访 of the cases it 办结'd, those 满意 and those 不满意.
+    """
+
+    department: str
+    county: str
+    county_name: str
+    received: int
+    accepted: int
+    accepted_on_time: int
+    finished: int
+    finished_on_time: int
+    overdue: int
+    returned: int
+    extension_asked: int
+    extension_granted: int
+    visited: int
+    satisfied: int
+    unsatisfied: int
+
+    @property
+    def satisfied_share(self) -> Percent | None:
+        """满意率: 满意 of the 回访 that gave a 满意度 (``None`` without one).
+
+        Examples
+        --------
+        >>> row = DepartmentRow("县人社局", "530424", "华宁县", *([0] * 9), 3, 2, 1)
+        >>> str(row.satisfied_share)
+        '66.7%'
+        """
+        rated = self.satisfied + self.unsatisfied
+        return Percent(self.satisfied / rated) if rated else None
+
+    def as_json(self) -> dict[str, Any]:
+        """Return the row as the API gives it (``satisfied_share`` a fraction, or null)."""
+        body: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        share = self.satisfied_share
+        body["satisfied_share"] = None if share is None else round(float(share), 4)
+        return body
+
+    def cells(self) -> list[Any]:
+        """Return the row's cells in the order of :data:`COLUMNS` (满意率 a Percent or 无)."""
+        return [
+            ("无" if getattr(self, key) is None else getattr(self, key))
+            if key == "satisfied_share"
+            else getattr(self, key)
+            for key, _ in COLUMNS
+        ]
+
+
+def figures(
+    session: Session,
+    code: str,
+    *,
+    actor: Actor,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[DepartmentRow]:
+    """Return each department's figures over ``[start, end)`` for the unit ``code``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Session scoped to the actor (row-level security applies).
+    code : str
+        12-digit jurisdiction code inside the actor's scope.
+    actor : Actor
+        Who reads; a department account gets the departments it acts for only.
+    start, end : datetime
+        The window (aware): dispatches received in it are counted.
+    now : datetime
+        Generation time (what is still open past its 办结时限 is 超期).
+
+    Returns
+    -------
+    list of DepartmentRow
+        The most dispatches received first.
+
+    Raises
+    ------
+    NotFound
+        ``code`` is not a jurisdiction inside the actor's scope.
+    """
+    lo, hi, _ = cases.unit_range(code, actor)
+    names = department_scope.served_departments(session, actor)
+    rows = session.execute(
+        _FIGURES,
+        {"lo": lo, "hi": hi, "start": start, "end": end, "now": now, "names": names},
+    ).all()
+    return [
+        DepartmentRow(
+            department=str(r.department),
+            county=str(r.county),
+            county_name=str(r.county_name),
+            **{key: int(getattr(r, key)) for key in _COUNTS},
+        )
+        for r in rows
+    ]
+
+
+_COUNTS = tuple(key for key, _ in COLUMNS[2:-1])
+
+
+def total(rows: Sequence[DepartmentRow]) -> DepartmentRow:
+    """Return the 合计 row of ``rows``.
+
+    Parameters
+    ----------
+    rows : sequence of DepartmentRow
+        The departments' rows.
+
+    Returns
+    -------
+    DepartmentRow
+        Named 合计, each count summed.
+
+    Examples
+    --------
+    >>> one = DepartmentRow("甲", "530424", "华宁县", *([1] * 12))
+    >>> total([one, one]).received, total([]).department
+    (2, '合计')
+    """
+    sums = {key: sum(getattr(r, key) for r in rows) for key in _COUNTS}
+    return DepartmentRow(department="合计", county="", county_name="", **sums)
