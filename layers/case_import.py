@@ -56,7 +56,7 @@ from layers.bulk import ROW_COLUMN
 from layers.model.cases import CaseState, Category, Channel, RiskLevel
 from layers.workflow import OPEN_STATES
 
-UNTOUCHED_ACTIONS = ("import", "repeat_linked", "repeat_unlinked", "rehomed")
+UNTOUCHED_ACTIONS = ("import", "repeat_linked", "repeat_unlinked", "repeat_suspected", "rehomed")
 """Events that leave a case as its source system has it: imports, repeat links made or undone
 (:mod:`layers.case_repeats`), and a move out of a unit a re-division retired."""
 RULE_COLUMNS = ("category", "subcategory", "point", "reported_at")
@@ -98,6 +98,10 @@ HAND_DEADLINES = ("extension_approve",)
 """Events by which someone here set a case's 办结时限 by hand (批准延期,
 :mod:`layers.deadline_extensions`): a later file's 办理时限 does not move it
 (:func:`move_given_deadlines`)."""
+GIVEN_LIMIT_MOVED = "来源系统的办理时限有变"
+"""Why a later file moved a case's limits (:func:`move_given_deadlines`), as the timeline says."""
+REFRESHED_LIMITS = "来源系统的新数据：按类别、风险等级和办理时限重新计算"
+"""Why a file correcting a case moved its limits (:func:`refresh_untouched`)."""
 IMPORT_ACTOR = "数据导入（{name}）"
 """Who the timeline says did an import: the account that ran it, in brackets (trial AX m1)."""
 LEDGER_PREFIX = "TZ"
@@ -865,14 +869,16 @@ def move_given_deadlines(conn: psycopg.Connection[Any], staging: str, actor: str
             " UPDATE cases AS c SET deadline = f.given,"
             " contact_deadline = least(c.contact_deadline, f.given), version = c.version + 1"
             " FROM found AS f WHERE c.id = f.id AND NOT f.by_hand"
-            " RETURNING f.row, c.id, c.area_code, c.state, f.given,"
-            " (SELECT b.deadline FROM cases AS b WHERE b.id = c.id) AS was"
+            " RETURNING f.row, c.id, c.area_code, c.state, f.given, c.contact_deadline,"
+            " (SELECT b.deadline FROM cases AS b WHERE b.id = c.id) AS was,"
+            " (SELECT b.contact_deadline FROM cases AS b WHERE b.id = c.id) AS contact_was"
             "), logged AS ("
             " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
             " to_state, note, payload) SELECT id, area_code, {actor}, 'import', state, state,"
-            " '办结时限按来源系统的办理时限改为 '"
+            " '来源系统的办理时限改为 '"
             " || to_char(given AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),"
-            " jsonb_build_object('time_limit', given, 'deadline_from', was) FROM moved"
+            " jsonb_build_object('time_limit', given, 'deadline_from', was) || {changes}"
+            " FROM moved"
             "), kept AS ("
             " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
             " to_state, note, payload) SELECT c.id, c.area_code, {actor}, 'import', c.state,"
@@ -892,6 +898,17 @@ def move_given_deadlines(conn: psycopg.Connection[Any], staging: str, actor: str
             same=SAME_CASE,
             open=sql.Literal(sorted(OPEN_STATES)),
             actor=sql.Literal(actor[:50]),
+            changes=deadlines.changes_sql(  # said with the times before (trial BA M4)
+                deadlines.change_sql(
+                    "contact_deadline",
+                    sql.SQL("contact_was"),
+                    sql.SQL("contact_deadline"),
+                    GIVEN_LIMIT_MOVED,
+                ),
+                deadlines.change_sql(
+                    "deadline", sql.SQL("was"), sql.SQL("given"), GIVEN_LIMIT_MOVED
+                ),
+            ),
         )
     ).fetchall()
     return MovedDeadlines(
@@ -973,11 +990,14 @@ def refresh_untouched(
             " UPDATE cases c SET ({targets}) = ROW({new}), version = c.version + 1"
             " FROM {staging} s WHERE {same} AND ({old}) IS DISTINCT FROM ({given})"
             " AND {untouched}"
-            " RETURNING s.{row}, c.id, c.area_code, c.state, {moved} AS moved"
+            " RETURNING s.{row}, c.id, c.area_code, c.state, {moved} AS moved,"
+            " c.contact_deadline, c.deadline,"
+            " (SELECT b.contact_deadline FROM cases AS b WHERE b.id = c.id) AS contact_was,"
+            " (SELECT b.deadline FROM cases AS b WHERE b.id = c.id) AS was"
             "), logged AS ("
             " INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
-            " to_state, note) SELECT id, area_code, {actor}, 'import', state, state,"
-            " '按来源系统的新数据更新' FROM refreshed"
+            " to_state, note, payload) SELECT id, area_code, {actor}, 'import', state, state,"
+            " '按来源系统的新数据更新', nullif({changes}, '{{}}'::jsonb) FROM refreshed"
             ") SELECT {row}, id, moved FROM refreshed"
         ).format(
             targets=targets,
@@ -990,6 +1010,12 @@ def refresh_untouched(
             row=sql.Identifier(ROW_COLUMN),
             moved=_moved(),
             actor=sql.Literal(actor[:50]),
+            changes=deadlines.changes_sql(  # said with the times before (trial BA M4)
+                *(
+                    deadlines.change_sql(c, sql.SQL(w), sql.Identifier(c), REFRESHED_LIMITS)
+                    for c, w in (("contact_deadline", "contact_was"), ("deadline", "was"))
+                )
+            ),
         )
     ).fetchall()
     return Refreshed([int(r) for r, _, _ in rows], [int(i) for _, i, moved in rows if moved])

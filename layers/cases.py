@@ -315,6 +315,10 @@ def flush_case(session: Session) -> None:
         raise Conflict("案件刚被他人修改，请刷新后重试") from exc
 
 
+RAISE_LIMITS = "重复反映提高风险等级"
+"""Why a repeat report's raise (:func:`raise_risk`) brought a case's limits forward."""
+
+
 @dataclass(frozen=True)
 class RiskRaised:
     """What :func:`raise_risk` changed: for the event's note and payload."""
@@ -351,9 +355,10 @@ def raise_risk(
     Returns
     -------
     RiskRaised
-        ``note``: what the timeline adds (「，联系时限提前至 …，办结时限提前至 …」, or
-        「，办结时限仍为批准延期的 …」, or empty); ``payload``: ``risk_from``, ``risk_to``,
-        each limit brought forward (``contact_deadline_to``, ``deadline_to``, ISO 8601) and
+        ``note``: what the timeline adds (「，办结时限仍为批准延期的 …」, or empty);
+        ``payload``: ``risk_from``, ``risk_to``, each limit brought forward
+        (``contact_deadline_to``, ``deadline_to``, ISO 8601, and each with its time before in
+        ``deadline_changes``, :func:`layers.deadlines.move`, which the timeline says) and
         ``deadline_kept``, the approved date that held.
     """
     before = case.risk_level
@@ -370,20 +375,20 @@ def raise_risk(
         cfg,
     )
     said = []
+    changes = []
     if moved.contact_moved and moved.contact_deadline is not None:
-        case.contact_deadline = moved.contact_deadline
+        changes += deadlines.move(case, RAISE_LIMITS, contact=moved.contact_deadline)
         payload["contact_deadline_to"] = moved.contact_deadline.isoformat()
-        said.append(f"联系时限提前至 {moved.contact_deadline.astimezone(CHINA):%Y-%m-%d %H:%M}")
     if moved.deadline_moved and moved.deadline is not None and case.deadline is not None:
         to = moved.deadline if granted is None else max(moved.deadline, granted)
         if to >= case.deadline:  # the approved extension holds (trial AX S5)
             payload["deadline_kept"] = case.deadline.isoformat()
             said.append(f"办结时限仍为批准延期的 {case.deadline.astimezone(CHINA):%Y-%m-%d %H:%M}")
         else:
-            case.deadline = to
+            changes += deadlines.move(case, RAISE_LIMITS, deadline=to)
             payload["deadline_to"] = to.isoformat()
-            said.append(f"办结时限提前至 {to.astimezone(CHINA):%Y-%m-%d %H:%M}")
-    return RiskRaised("".join(f"，{s}" for s in said), payload)
+    # the limits brought forward are said with their times before (trial BA M4)
+    return RiskRaised("".join(f"，{s}" for s in said), deadlines.with_changes(payload, changes))
 
 
 def _retired_grid(session: Session, code: str | None) -> str | None:
@@ -1775,18 +1780,14 @@ def _apply(
         case.subcategory = _triaged_subcategory(
             category, params.get("subcategory", _KEPT), case.subcategory
         )
+        rated = case.risk_level
         case.category = category
         case.risk_level = risk
         case.handling_level = level
-        limits = deadlines.limits_for(category, risk, cfg)
-        case.contact_deadline = case.reported_at + limits.contact
-        case.deadline = case.reported_at + limits.close
-        given = case_import.source_deadline(session, case.id)
-        if given is not None:  # a 12345 order's own 办理时限 stays its deadline (trial AX S4)
-            case.deadline = given
-            case.contact_deadline = min(case.contact_deadline, given)
-        _keep_extension(session, case)
-        payload = {"category": category, "risk_level": risk, "handling_level": level}
+        payload = deadlines.with_changes(
+            {"category": category, "risk_level": risk, "handling_level": level},
+            _triaged_limits(session, case, cfg, rated),
+        )
     elif action in ("accept", "arrive"):
         current = active_dispatch(session, case.id)
         if current is not None:
@@ -1809,7 +1810,9 @@ def _apply(
                 )
             payload["route"] = route
             # the route (arbitration, review, a court) keeps its own time, not the centre's
-            case.deadline = None
+            payload = deadlines.with_changes(
+                payload, deadlines.move(case, LEGAL_ROUTE_LIMITS, deadline=None)
+            )
         else:
             case.closed_at = now
         _close_dispatch(session, case, DispatchStatus.FINISHED, now)
@@ -1834,8 +1837,11 @@ def _apply(
         # legal route freed of its deadline gets the registration's back
         if case.deadline is None:
             limits = deadlines.limits_for(case.category, case.risk_level, cfg)
-            case.deadline = case.reported_at + limits.close
-            _keep_extension(session, case)
+            given = case_import.source_deadline(session, case.id)
+            restored = _extended(session, case, given or case.reported_at + limits.close)
+            payload = deadlines.with_changes(
+                payload, deadlines.move(case, REOPEN_LIMITS, deadline=restored)
+            )
     elif action == "return":
         _close_dispatch(session, case, DispatchStatus.RETURNED, now)
     elif action == "escalate":
@@ -1904,13 +1910,59 @@ def _apply(
     return payload
 
 
-def _keep_extension(session: Session, case: Case) -> None:
-    """Keep an extension approved (批准延期) over the deadline a 分流 works out again (AX S5)."""
+LEGAL_ROUTE_LIMITS = "转法治化途径，不计办结时限"
+"""Why a 办结 by the legal route (调解不成，转法治化途径) cleared the 办结时限."""
+REOPEN_LIMITS = "重新办理：恢复登记时的办结时限"
+"""Why a 重新办理 of a case off the legal route gave it its registration's 办结时限 again."""
+TRIAGE_LIMITS = "分流：按类别和风险等级重新计算"
+"""Why a 分流 moved the limits of a case the platform set them for (:func:`_triaged_limits`)."""
+TRIAGE_GIVEN = "分流：按来源系统的办理时限"
+"""Why a 分流 gave a case without a 办结时限 the one its source gave."""
+TRIAGE_SOONER = "分流：提高风险等级，按新风险等级的时限提前"
+"""Why a 分流 raising its risk brought forward the limits of a case whose source gave its
+办理时限 (:func:`_triaged_limits`)."""
+
+
+def _triaged_limits(
+    session: Session, case: Case, cfg: dict[str, Any] | None, rated: int
+) -> list[dict[str, Any]]:
+    """Set the limits of ``case`` as 分流 just typed and rated it; return the changes said.
+
+    One rule decides whose deadline wins (trial BA M4). A case whose source gave its 办理时限
+    (a 12345 order, :func:`layers.case_import.source_deadline`) keeps the limits it has: the
+    hotline's time, or one a later file, a repeat report's raise or an extension moved it to.
+    分流 never puts them later, and brings one forward only as a raise of the risk does
+    (:func:`raise_risk`): when it rates the case above ``rated`` (its risk before) and the new
+    risk's limit ends sooner (:func:`layers.deadlines.sooner`). A case the platform set its
+    limits for gets those of its category and risk again. An extension approved stands either
+    way (trial AX S5). The timeline says each limit moved (:func:`layers.deadlines.move`).
+    """
+    given = case_import.source_deadline(session, case.id)
+    if given is None:
+        limits = deadlines.limits_for(case.category, case.risk_level, cfg)
+        contact: datetime | None = case.reported_at + limits.contact
+        close: datetime | None = case.reported_at + limits.close
+        why = TRIAGE_LIMITS
+    else:
+        close = case.deadline if case.deadline is not None else given
+        contact, why = case.contact_deadline, TRIAGE_GIVEN
+        if case.risk_level < rated:
+            kept = deadlines.sooner(
+                case.category, case.risk_level, case.reported_at, contact, close, cfg
+            )
+            contact, close, why = kept.contact_deadline, kept.deadline, TRIAGE_SOONER
+    close = _extended(session, case, close)
+    return deadlines.move(case, why, contact=contact, deadline=close)
+
+
+def _extended(session: Session, case: Case, deadline: datetime | None) -> datetime | None:
+    """Return ``deadline``, or the later 办结时限 an extension approved (批准延期, AX S5)."""
     from layers import deadline_extensions
 
     extended = deadline_extensions.granted(session, case.id)
-    if extended is not None and (case.deadline is None or extended > case.deadline):
-        case.deadline = extended
+    if extended is not None and (deadline is None or extended > deadline):
+        return extended
+    return deadline
 
 
 def _next_level(area_code: str, level: int, step: int) -> int:

@@ -31,7 +31,7 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import flag_modified
 
-from layers import cases, workflow
+from layers import cases, deadlines, workflow
 from layers.china_time import CHINA
 from layers.errors import Conflict, Forbidden, InvalidInput
 from layers.free_text import CASE_NOTE, refuse_personal_numbers
@@ -410,12 +410,14 @@ def act(
             raise InvalidInput(
                 f"延期不能超过{MAX_DAYS}天：批准的办结时限最晚为 {_local(latest_allowed)}"
             )
-        case.deadline = granted
-        payload = {
-            "deadline": granted.isoformat(),
-            "previous": current.isoformat(),
-            "requested": request.requested.isoformat(),
-        }
+        payload = deadlines.with_changes(
+            {
+                "deadline": granted.isoformat(),
+                "previous": current.isoformat(),
+                "requested": request.requested.isoformat(),
+            },
+            deadlines.move(case, "批准延期", deadline=granted),
+        )
     else:
         payload = {"requested": request.requested.isoformat()}
     before = case.state

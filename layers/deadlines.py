@@ -53,8 +53,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
+from psycopg import sql
 from sqlalchemy.orm import Session
 
+from layers.china_time import CHINA
 from layers.model.cases import Category
 
 log = logging.getLogger(__name__)
@@ -649,3 +651,187 @@ def warning_from(
     if warn is None:
         warn = float((DEFAULTS if config is None else config)["warn_fraction"])
     return deadline - (deadline - start) * warn
+
+
+LIMIT_LABELS: dict[str, str] = {"contact_deadline": "联系时限", "deadline": "办结时限"}
+"""The two time limits of a case (its columns) and what the timeline calls them."""
+CHANGES_KEY = "deadline_changes"
+"""Key of an event's payload listing the time limits the event moved (:func:`move`)."""
+
+
+class _Keep:
+    """The type of :data:`KEEP`."""
+
+
+KEEP = _Keep()
+"""A limit :func:`move` leaves as it is."""
+
+
+def move(
+    case: Any,
+    why: str,
+    *,
+    contact: datetime | None | _Keep = KEEP,
+    deadline: datetime | None | _Keep = KEEP,
+) -> list[dict[str, Any]]:
+    """Set ``case``'s time limits and return what the timeline says of those that changed.
+
+    Every change of a case's 联系时限 or 办结时限 made in Python (分流, a repeat report raising
+    its risk, 批准延期, 转法治化途径, 重新办理) goes through here, and the event of the action
+    that made it carries the list under :data:`CHANGES_KEY` (:func:`with_changes`): the case's
+    timeline says each change with the time before, the time after and why (trial BA M4). An
+    import's statements write the same entries in SQL (:func:`change_sql`).
+
+    Parameters
+    ----------
+    case : Case
+        The case (``contact_deadline`` and ``deadline`` are set on it, not flushed).
+    why : str
+        Why, in Chinese, as the timeline says it in brackets (「分流：按类别和风险等级重新计算」).
+    contact, deadline : datetime or None, optional
+        The new 联系时限 and 办结时限 (``None``: no limit); default :data:`KEEP`.
+
+    Returns
+    -------
+    list of dict
+        One entry per limit that changed: ``limit`` (the column), ``from`` and ``to`` (ISO
+        8601 or ``None``) and ``why``.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> from datetime import timezone
+    >>> at = datetime(2026, 12, 8, 7, 44, tzinfo=timezone.utc)
+    >>> case = SimpleNamespace(contact_deadline=at, deadline=at)
+    >>> changes = move(case, "分流", contact=at, deadline=at + timedelta(days=12))
+    >>> print(said(changes))
+    办结时限 2026-12-08 15:44 → 2026-12-20 15:44（分流）
+    >>> move(case, "分流", deadline=case.deadline)
+    []
+    """
+    changes: list[dict[str, Any]] = []
+    for column, new in (("contact_deadline", contact), ("deadline", deadline)):
+        if isinstance(new, _Keep):
+            continue
+        old = getattr(case, column)
+        if old == new:
+            continue
+        setattr(case, column, new)
+        changes.append(
+            {
+                "limit": column,
+                "from": None if old is None else old.isoformat(),
+                "to": None if new is None else new.isoformat(),
+                "why": why,
+            }
+        )
+    return changes
+
+
+def with_changes(payload: dict[str, Any] | None, changes: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return ``payload`` with the limits :func:`move` changed (:data:`CHANGES_KEY`), if any.
+
+    Parameters
+    ----------
+    payload : dict or None
+        An event's payload.
+    changes : list of dict
+        From :func:`move` (several calls' lists may be joined).
+
+    Returns
+    -------
+    dict
+        A new payload; ``payload`` itself (or ``{}``) when nothing changed.
+
+    Examples
+    --------
+    >>> with_changes({"risk_from": 3}, [])
+    {'risk_from': 3}
+    >>> sorted(with_changes(None, [{"limit": "deadline"}]))
+    ['deadline_changes']
+    """
+    if not changes:
+        return dict(payload or {})
+    return {**(payload or {}), CHANGES_KEY: [*(payload or {}).get(CHANGES_KEY, []), *changes]}
+
+
+def said(changes: list[dict[str, Any]]) -> str:
+    """Return what the timeline says of the limits changed, Beijing time.
+
+    Parameters
+    ----------
+    changes : list of dict
+        From :func:`move` (or an event's :data:`CHANGES_KEY`).
+
+    Returns
+    -------
+    str
+        「联系时限 … → …（why）；办结时限 … → …（why）」; 「无」 for no limit.
+
+    Examples
+    --------
+    >>> print(said([{"limit": "deadline", "from": "2026-12-20T10:00:00+00:00", "to": None,
+    ...              "why": "转法治化途径，不计办结时限"}]))
+    办结时限 2026-12-20 18:00 → 无（转法治化途径，不计办结时限）
+    """
+
+    def shown(value: str | None) -> str:
+        if value is None:
+            return "无"
+        return f"{datetime.fromisoformat(value).astimezone(CHINA):%Y-%m-%d %H:%M}"
+
+    return "；".join(
+        f"{LIMIT_LABELS[c['limit']]} {shown(c['from'])} → {shown(c['to'])}（{c['why']}）"
+        for c in changes
+    )
+
+
+def change_sql(
+    column: str, before: sql.Composable, after: sql.Composable, why: str
+) -> sql.Composed:
+    """Return the SQL of one :func:`move` entry: a jsonb object, NULL when the limit is unchanged.
+
+    For the statements of an import, which move many cases' limits at once (a later file's
+    办理时限, :func:`layers.case_import.move_given_deadlines`): the events they write carry
+    the same :data:`CHANGES_KEY` list as :func:`move` gives (:func:`changes_sql`).
+
+    Parameters
+    ----------
+    column : str
+        ``contact_deadline`` or ``deadline``.
+    before, after : psycopg.sql.Composable
+        The limit before and after (``timestamptz`` expressions).
+    why : str
+        Why, as :func:`move`.
+
+    Returns
+    -------
+    psycopg.sql.Composed
+        ``CASE WHEN before IS DISTINCT FROM after THEN jsonb_build_object(…) END``.
+    """
+    return sql.SQL(
+        "CASE WHEN {b} IS DISTINCT FROM {a} THEN jsonb_build_object('limit', {col}, 'from',"
+        " to_jsonb({b}), 'to', to_jsonb({a}), 'why', {why}) END"
+    ).format(b=before, a=after, col=sql.Literal(column), why=sql.Literal(why))
+
+
+def changes_sql(*entries: sql.Composable) -> sql.Composed:
+    """Return the jsonb object ``{"deadline_changes": [...]}`` of the entries not NULL, or ``{}``.
+
+    Parameters
+    ----------
+    *entries : psycopg.sql.Composable
+        From :func:`change_sql`.
+
+    Returns
+    -------
+    psycopg.sql.Composed
+        A jsonb expression to concatenate (``||``) to an event's payload.
+    """
+    listed = sql.SQL("jsonb_path_query_array(jsonb_build_array({}), '$[*] ? (@ != null)')").format(
+        sql.SQL(", ").join(entries)
+    )
+    return sql.SQL(
+        "CASE WHEN jsonb_array_length({l}) > 0 THEN jsonb_build_object({k}, {l})"
+        " ELSE '{{}}'::jsonb END"
+    ).format(l=listed, k=sql.Literal(CHANGES_KEY))

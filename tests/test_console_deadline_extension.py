@@ -25,6 +25,7 @@ TITLE = "延期测试：工地拖欠农民工工资（12345）"
 LABOUR = "县人社局"  # the demo county's department account (importers.demo.staff)
 REASON = "需调取用工单位近六个月工资台账"
 BEIJING = ZoneInfo("Asia/Shanghai")
+CONDITION = "同意延期，但须提前三天办结并反馈到款凭证"
 
 
 @pytest.mark.browser
@@ -69,6 +70,7 @@ def test_a_department_asks_for_more_time_and_the_county_approves_it_on_the_case_
             wanted = wanted.replace(microsecond=0)
             typed = wanted.strftime("%Y-%m-%dT%H:%M")
             shown = wanted.strftime("%Y-%m-%d %H:%M")
+            short = (wanted - timedelta(days=3)).strftime("%Y-%m-%d %H:%M")
 
             # the department asks on the case page
             login(page, demo.origin, department, next_path=f"/cases/{case_id}")
@@ -127,18 +129,24 @@ def test_a_department_asks_for_more_time_and_the_county_approves_it_on_the_case_
             page.click("#cz-actions [data-action='extension_approve']")
             expect(page.locator("#cz-p-extend")).to_have_value(typed)
             expect(page.locator("#cz-action-lead")).to_contain_text(f"申请延期至 {shown}")
+            # approved shorter than asked, with a condition: both shown (trial BA m1)
+            page.fill("#cz-p-extend", (wanted - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"))
+            page.fill("#cz-action-note", CONDITION)
             page.click("#cz-action-submit")
             expect(page.locator("#cz-action-form")).to_be_hidden()
-            expect(page.locator("#cz-deadline")).to_contain_text(shown)
-            expect(page.locator("#cz-extension")).to_contain_text(f"已批准延期至 {shown}")
+            expect(page.locator("#cz-deadline")).to_contain_text(short)
+            expect(page.locator("#cz-extension")).to_contain_text(
+                f"已批准延期至 {short}（申请 {shown}；"
+            )
+            expect(page.locator("#cz-extension")).to_contain_text(f"：{CONDITION}）")
             # decided: no decision is offered any more
             expect(page.locator("#cz-actions [data-action='extension_approve']")).to_have_count(0)
             expect(page.locator("#cz-actions [data-action='extension_refuse']")).to_have_count(0)
             approved = page.locator("#cz-timeline tbody tr[data-action='extension_approve']")
-            expect(approved.locator("td").nth(4)).to_contain_text(f"已批准延期至 {shown}")
+            expect(approved.locator("td").nth(4)).to_contain_text(f"已批准延期至 {short}")
             page.screenshot_step("3-approved")
             read = client.get(f"/api/cases/{case_id}", headers=centre).json()
-            assert datetime.fromisoformat(read["deadline"]) == wanted
+            assert datetime.fromisoformat(read["deadline"]) == wanted - timedelta(days=3)
             assert read["extension"]["status"] == "approved"
             # the account change cut the live stream
             page.assert_clean(demo.origin, expected_errors=(r"/api/events",))

@@ -89,10 +89,8 @@ def test_a_repeat_raising_the_risk_keeps_the_approved_deadline(world: Session) -
         .order_by(CaseEvent.id.desc())
     ).first()
     assert event is not None and event.payload is not None
-    assert event.note == (
-        f"重复反映：案件 {repeat.code}，联系时限提前至 2026-11-24 16:00，"
-        "办结时限仍为批准延期的 2027-01-02 16:00"
-    )
+    assert event.note == f"重复反映：案件 {repeat.code}，办结时限仍为批准延期的 2027-01-02 16:00"
+    assert [c["limit"] for c in event.payload["deadline_changes"]] == ["contact_deadline"]
     assert "deadline_to" not in event.payload
     assert event.payload["deadline_kept"] == approved.isoformat()
 

@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
-from layers import cases
+from layers import cases, deadlines
 from layers.case_import import MovedDeadlines
 from layers.database import apply_scope
 from layers.model import Case, CaseEvent
@@ -113,7 +113,11 @@ def test_a_changed_time_limit_moves_the_open_cases_deadline_unless_approved_by_h
             event = session.query(CaseEvent).filter_by(case_id=case.id).order_by(CaseEvent.id)
             last = event.all()[-1]
             assert (last.action, last.actor_name) == ("import", "root")
-            assert last.note == "办结时限按来源系统的办理时限改为 2025-03-17 09:00"
+            assert last.note == "来源系统的办理时限改为 2025-03-17 09:00"
+            # the timeline says the time it replaced and why (trial BA M4)
+            moved = [c for c in last.payload["deadline_changes"] if c["limit"] == "deadline"]
+            assert len(moved) == 1 and moved[0]["from"] is not None
+            assert deadlines.said(moved).endswith("→ 2025-03-17 09:00（来源系统的办理时限有变）")
             assert case.contact_deadline is not None and case.contact_deadline <= case.deadline
             # 分流 keeps the limit the source gave last, not the first one
             untouched = session.query(Case).filter_by(external_no="YN12345-T0003").one()

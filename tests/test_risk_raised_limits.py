@@ -62,11 +62,13 @@ def test_a_case_raised_to_red_gets_red_limits(world: Session) -> None:
     # the master now comes before its own repeat on the queue
     assert master.deadline < repeat.deadline
     event = _last_link(world, master)
-    assert event.note == (
-        f"重复反映：案件 {repeat.code}，联系时限提前至 2026-11-23 18:00，"
-        "办结时限提前至 2026-11-30 16:00"
-    )
+    assert event.note == f"重复反映：案件 {repeat.code}"
     assert event.payload is not None
+    # the timeline says each limit with its time before (trial BA M4)
+    assert deadlines.said(event.payload["deadline_changes"]) == (
+        "联系时限 2026-11-24 16:00 → 2026-11-23 18:00（重复反映提高风险等级）；"
+        "办结时限 2026-12-08 16:00 → 2026-11-30 16:00（重复反映提高风险等级）"
+    )
     assert (event.payload["risk_from"], event.payload["risk_to"]) == (2, 1)
     assert event.payload["deadline_to"] == (NOW + red.close).isoformat()
 

@@ -131,7 +131,7 @@
     if (!x) return "";
     const asked = x.requested_by + " 申请延期至 " + zz.fmtTime(x.requested) + "，理由：" + x.reason;
     if (x.status === "pending") return "待审延期：" + asked;
-    if (x.status === "approved") return "已批准延期至 " + zz.fmtTime(x.deadline) + "（" + x.decided_by + "）";
+    if (x.status === "approved") return zz.approvedExtension(x);
     return "延期申请已驳回（" + x.decided_by + "）：" + (x.note || "");
   }
 
@@ -141,6 +141,16 @@
     if (e.action === "extension_request") return ["申请延期至 " + zz.fmtTime(p.deadline) + "，理由：" + (e.note || "")];
     if (e.action === "extension_approve") return ["已批准延期至 " + zz.fmtTime(p.deadline) + "（原办结时限 " + zz.fmtTime(p.previous) + "）", e.note];
     return ["驳回延期：" + (e.note || "")];
+  }
+
+  /**
+   * Each time limit an event moved, with its time before and after and why (trial BA M4):
+   * 「办结时限 2026-12-08 15:44 → 2026-12-20 18:00（来源系统的办理时限有变）」.
+   */
+  function limitChanges(p) {
+    const LIMITS = { contact_deadline: "联系时限", deadline: "办结时限" };
+    const shown = (iso) => (iso ? zz.fmtTime(iso) : "无");
+    return (p.deadline_changes || []).map((c) => (LIMITS[c.limit] || c.limit) + " " + shown(c.from) + " → " + shown(c.to) + "（" + c.why + "）");
   }
 
   /** 乡镇（街道）级 → 县级: where a 上报 or a 交办 moved the case (trial AH S1). */
@@ -192,9 +202,12 @@
       if (p.departments) extra.push("吹哨部门：" + p.departments.map((d) => (p.asks && p.asks[d] ? d + "（" + p.asks[d] + "）" : d)).join("、"));
       // the department the source (a 12345 platform) sent it to (trial AX S4)
       if (e.action === "import" && p.department) extra.push("来源承办单位：" + p.department);
+      // the 办结时限 an imported order came with (trial BA M4); a later file's change says its own
+      if (e.action === "import" && p.time_limit && !p.deadline_changes && !p.deadline_from) extra.push("办结时限 " + zz.fmtTime(p.time_limit) + "（来源系统的办理时限）");
       // the 督办时限 set with it, not only in the header (trial AU m6)
       if (e.action === "supervise" && p.deadline) extra.push("督办时限：" + zz.fmtTime(p.deadline));
       if (p.satisfaction) extra.push("满意度：" + (SATISFACTION[p.satisfaction] || p.satisfaction));
+      extra.push(...limitChanges(p));
       if (p.risk_from && p.risk_to && p.risk_from !== p.risk_to) {
         const short = (level) => zz.label("risk_level", level).replace(/（.*）/, "");
         extra.push("风险等级：" + short(p.risk_from) + " → " + short(p.risk_to));

@@ -231,6 +231,16 @@
     );
   }
 
+  /**
+   * An approved 申请延期 as the case page and the desk say it (trial BA m1): the date approved,
+   * the date asked for when the approval shortened it, and who approved with what they said:
+   * 已批准延期至 2026-12-28 18:00（申请 2026-12-31 18:00；盘溪镇乡镇调度员：同意延期，但须…）.
+   */
+  function approvedExtension(x) {
+    const asked = x.requested && Date.parse(x.requested) !== Date.parse(x.deadline) ? "申请 " + fmtTime(x.requested) + "；" : "";
+    return "已批准延期至 " + fmtTime(x.deadline) + "（" + asked + x.decided_by + (x.note ? "：" + x.note : "") + "）";
+  }
+
   /** The value of an `<input type=datetime-local>` showing `date` in 北京时间. */
   function inputTime(date) {
     return fmtTime(date.toISOString()).replace(" ", "T");
@@ -1146,7 +1156,7 @@
     whenExpired, guardUnit,
     keepDraft, hasDraft,
     photoPicker, PHOTO_LIMITS, PHOTO_ACTIONS, photoField, sendCaseAction,
-    ApiError, api, me, label, beijingDay, categoryLabel, subtypeTable, errorText, fmtTime, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, awaitingText, contactDue, stateBadge, toast, live, importNews, esc, tables,
+    ApiError, api, me, label, beijingDay, categoryLabel, subtypeTable, errorText, fmtTime, approvedExtension, inputTime, fromInputTime, dayStart, countdown, riskColor, reminderMark, awaitingText, contactDue, stateBadge, toast, live, importNews, esc, tables,
     unmask, personRecord, reasonForm, UNMASK_REASONS, importKinds, IMPORT_ROLES, cell, logout, vectorTiles, nameLabels,
   };
   fillTopbar();

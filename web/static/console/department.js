@@ -42,7 +42,7 @@
       return line("dk-extension text-warning-emphasis fw-bold", "待审延期：已申请延期至 " + zz.fmtTime(x.requested) + "，等待审批");
     }
     if (x.status === "approved") {
-      return line("dk-extension text-success", "已批准延期至 " + zz.fmtTime(x.deadline) + "（" + x.decided_by + "）");
+      return line("dk-extension text-success", zz.approvedExtension(x));
     }
     return line("dk-extension text-danger", "延期申请已驳回（" + x.decided_by + "）：" + (x.note || ""));
   }
