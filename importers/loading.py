@@ -457,6 +457,8 @@ def load(
             computed=computed,
             joined=links.joined,
         )
+        if links.suspected:  # 疑似重复, listed on the new cases (trial BA S4)
+            case_repeats.record_suspects(conn, options.user)
         if cases and checks.has("address"):  # 地址与位置不符 on the cases (trial AX M4)
             address_townships.record(conn, stage.name, options.user)
         if persons_before is not None:  # under the person: the fields changed (trial AW M1)

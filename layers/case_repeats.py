@@ -68,12 +68,16 @@ from layers.errors import Conflict, Forbidden, InvalidInput
 from layers.free_text import CASE_NOTE, refuse_personal_numbers
 from layers.model import Case, CaseEvent, Role
 from layers.model.cases import Category, RiskLevel
+from layers.repeat_match import SUSPECTED, SUSPECTED_NOTE, address_key, phone_key
 from layers.workflow import Actor
 
 LINKS = "zz_repeat_links"
 """TEMP table of the links (``_row``, ``id``, ``duplicate_of``, ``repeat_count``; 0 for none)."""
 MOVED = "zz_repeat_moved"
 """TEMP table of the ids of the cases a file corrected in type, place or time."""
+SUSPECTS = "zz_repeat_suspects"
+"""TEMP table of the new cases that look like repeats but are not linked (疑似重复: ``id``, the
+id the case drew as it was staged, and ``suspected_of``, the original's id)."""
 RELINKS = "zz_repeat_relinks"
 """TEMP table of the cases on record whose original changes (``id``, ``was_of``, ``now_of``;
 0 for none)."""
@@ -104,7 +108,12 @@ class RepeatLinks:
     joined : psycopg.sql.Composable or None
         The ``LEFT JOIN`` of the links to ``s``; ``None`` when no case repeats another.
     notes : list of str
-        What the summary says of the source's own repeat flags (:class:`SourceLinks`).
+        What the summary says of the source's own repeat flags (:class:`SourceLinks`) and
+        of the suspected repeats.
+    suspected : int
+        New cases of the type and place of an open original but not its address nor its
+        caller's number (疑似重复, :mod:`layers.repeat_match`): linked to nothing, listed
+        in :data:`SUSPECTS` for :func:`record_suspects`.
     """
 
     repeats: int
@@ -112,6 +121,7 @@ class RepeatLinks:
     columns: dict[str, sql.Composable] = field(default_factory=dict)
     joined: sql.Composable | None = None
     notes: list[str] = field(default_factory=list)
+    suspected: int = 0
 
 
 class FlaggedRepeats(str):
@@ -151,15 +161,16 @@ def repeats_line(repeats: int, flagged: int = 0) -> str:
 
     Examples
     --------
-    >>> print(repeats_line(5).replace("，", "，\n"))
+    >>> print(repeats_line(5).replace("，", "，\n").replace("、同一", "、\n同一"))
     其中 5 件为重复反映，
-    已关联到 30 天内、200 米内同类、当时未办结的原案件（热点与趋势分析只计原案件）
+    已关联到 30 天内、200 米内同类、
+    同一地址或来电号码、当时未办结的原案件（热点与趋势分析只计原案件）
     >>> print(repeats_line(4, 3).replace("：", "：\n").replace("），", "），\n"))
     其中 4 件为重复反映，已关联到原案件：
     3 件按文件的是否重复件、关联工单编号（不论有无点位、远近），
-    1 件按 30 天内、200 米内同类、当时未办结的规则（热点与趋势分析只计原案件）
+    1 件按 30 天内、200 米内同类、同一地址或来电号码、当时未办结的规则（热点与趋势分析只计原案件）
     """
-    rule = f"{DEDUPE_DAYS} 天内、{DEDUPE_RADIUS_M:g} 米内同类、当时未办结"
+    rule = f"{DEDUPE_DAYS} 天内、{DEDUPE_RADIUS_M:g} 米内同类、同一地址或来电号码、当时未办结"
     counted = "（热点与趋势分析只计原案件）"
     flags = "是否重复件、关联工单编号"
     if not flagged:
@@ -280,19 +291,31 @@ def link_staged_repeats(
         notes = source.notes()
     located = new["lon"].notna().to_numpy() & new["lat"].notna().to_numpy()
     undecided = np.flatnonzero(located & (to_record == 0) & (to_new < 0))
+    refs, ids = (new[c].to_numpy(dtype=np.int64) for c in ("ref", "case_id"))
+    suspected = 0
     if undecided.size:
         by_rule = new.iloc[undecided].reset_index(drop=True)
-        record, original = _sweep(conn, by_rule, radius_m, days, settled=decided[undecided])
+        record, original, alike = _sweep(conn, by_rule, radius_m, days, settled=decided[undecided])
         on_record = (original >= 0) & (original < len(record))
         in_file = original >= len(record)
         to_record[undecided[on_record]] = record["ref"].to_numpy(dtype=np.int64)[
             original[on_record]
         ]
         to_new[undecided[in_file]] = undecided[original[in_file] - len(record)]
+        # 疑似重复: the type and place only, linked to nothing (trial BA S4)
+        found = alike >= 0
+        if found.any():
+            targets = alike[found]
+            on_rec = targets < len(record)
+            of = np.empty(targets.size, dtype=np.int64)
+            of[on_rec] = record["ref"].to_numpy(dtype=np.int64)[targets[on_rec]]
+            of[~on_rec] = ids[undecided[targets[~on_rec] - len(record)]]
+            _write_suspects(conn, ids[undecided[found]], of)
+            suspected = int(found.sum())
+            notes = [*notes, suspects_line(suspected)]
     linked = (to_record > 0) | (to_new >= 0)
     if not linked.any():
-        return RepeatLinks(0, 0, notes=notes)
-    refs, ids = (new[c].to_numpy(dtype=np.int64) for c in ("ref", "case_id"))
+        return RepeatLinks(0, 0, notes=notes, suspected=suspected)
     _write_links(conn, refs, ids, to_record, to_new)
     originals, raised = np.unique(to_record[to_record > 0], return_counts=True)
     _raise_on_record(conn, originals.tolist(), raised.tolist(), actor, limits_config)
@@ -308,7 +331,79 @@ def link_staged_repeats(
             links=sql.Identifier(LINKS), row=sql.Identifier(ROW_COLUMN)
         ),
         notes,
+        suspected,
     )
+
+
+def suspects_line(suspected: int) -> str:
+    r"""Return the summary's line of the new cases that only look like repeats (疑似重复).
+
+    Examples
+    --------
+    >>> print(suspects_line(9).replace("：", "：\n"))
+    另有 9 件疑似重复（30 天内、200 米内同类、当时未办结，但地址和来电号码都不同）：
+    未关联、未提升原案件风险，已在案件上列出，核实为同一事项的可“合并为重复反映”
+    """
+    return (
+        f"另有 {suspected} 件疑似重复（{DEDUPE_DAYS} 天内、{DEDUPE_RADIUS_M:g} 米内同类、"
+        "当时未办结，但地址和来电号码都不同）：未关联、未提升原案件风险，已在案件上列出，"
+        "核实为同一事项的可“合并为重复反映”"
+    )
+
+
+def _write_suspects(
+    conn: psycopg.Connection[Any], ids: npt.NDArray[np.int64], of: npt.NDArray[np.int64]
+) -> None:
+    """COPY the suspected repeats into :data:`SUSPECTS` (the ids the new cases drew)."""
+    conn.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(sql.Identifier(SUSPECTS)))
+    conn.execute(
+        sql.SQL("CREATE TEMP TABLE {} (id bigint, suspected_of bigint) ON COMMIT DROP").format(
+            sql.Identifier(SUSPECTS)
+        )
+    )
+    copy_frame(conn, SUSPECTS, pd.DataFrame({"id": ids, "suspected_of": of}))
+
+
+def record_suspects(conn: psycopg.Connection[Any], actor: str) -> int:
+    """Write the ``repeat_suspected`` event of each suspected repeat an import inserted.
+
+    Called after the insert, once the new cases exist (:data:`SUSPECTS`, written by
+    :func:`link_staged_repeats`): the event lists the case for review
+    (:func:`suspected_originals`) and names the original it looks like.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    actor : str
+        Who imports (the events' ``actor_name``).
+
+    Returns
+    -------
+    int
+        Events written.
+    """
+    note = sql.SQL(
+        "replace(replace(replace({note}, '{{code}}', o.code), '{{metres}}',"
+        " coalesce(round(ST_Distance(c.point::geography, o.point::geography))::text, '?')),"
+        " '{{days}}', {days})"
+    ).format(note=sql.Literal(SUSPECTED_NOTE), days=sql.Literal(str(DEDUPE_DAYS)))
+    done = conn.execute(
+        sql.SQL(
+            "INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
+            " to_state, note, payload)"
+            " SELECT c.id, c.area_code, {actor}, {action}, c.state, c.state, {note},"
+            " jsonb_build_object('suspected_of', o.id)"
+            " FROM {suspects} AS s JOIN cases AS c ON c.id = s.id"
+            " JOIN cases AS o ON o.id = s.suspected_of"
+        ).format(
+            actor=sql.Literal(actor[:50]),
+            action=sql.Literal(SUSPECTED),
+            note=note,
+            suspects=sql.Identifier(SUSPECTS),
+        )
+    )
+    return done.rowcount
 
 
 def _new_cases(staging: str, *, points: bool, declared: bool) -> sql.Composed:
@@ -323,6 +418,7 @@ def _new_cases(staging: str, *, points: bool, declared: bool) -> sql.Composed:
     return sql.SQL(
         "SELECT s.{row} AS ref, s.{case_id} AS case_id, {at}, s.category,"
         " s.category || chr(31) || coalesce(s.subcategory, '') AS kind,"
+        " coalesce(s.address, '') AS address, coalesce(s.reporter_phone, '') AS phone,"
         " date_part('epoch', s.reported_at) AS reported,"
         " date_part('epoch', s.closed_at) AS closed"
         " FROM {staging} AS s WHERE {located}"
@@ -433,14 +529,21 @@ def _sweep(
     *,
     undecided: npt.NDArray[np.int64] | None = None,
     settled: npt.NDArray[np.bool_] | None = None,
-) -> tuple[pd.DataFrame, npt.NDArray[np.int64]]:
+) -> tuple[pd.DataFrame, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Find which of ``new`` (located reports) repeat a case on record or one another.
 
     Returns the cases on record read as candidates (those of ``undecided``, ids of cases on
     record that are being decided too, left out), and for each of ``new`` the position of its
-    original in the candidates then ``new`` (-1: none), as :func:`geo.nearrepeat.repeat_originals`.
-    The ``settled`` of ``new`` (the source says they are no repeats) may be originals, and
-    are never linked themselves.
+    original in the candidates then ``new`` (-1: none), as :func:`geo.nearrepeat.repeat_originals`,
+    and the position of the original it only looks like (疑似重复, -1: none). The ``settled``
+    of ``new`` (the source says they are no repeats) may be originals, and are never linked
+    themselves.
+
+    A repeat is of the same type, place and time as its original, and of its address or its
+    caller's number (:mod:`layers.repeat_match`, trial BA S4): one sweep per key, then each
+    link followed to its original (a report linked by its number to one linked by address).
+    A report of the type, place and time alone is a suspected repeat of the original the
+    rule found for it without the address.
     """
     # The box around the new cases, widened by twice the radius in degrees of longitude at
     # the case nearest a pole (where a degree spans the fewest metres); geo checks the
@@ -451,17 +554,54 @@ def _sweep(
         record = record[~record["ref"].isin(undecided)].reset_index(drop=True)
     both = pd.concat([record, new], ignore_index=True)
     reported = both["reported"].to_numpy(dtype=np.float64)
-    original = repeat_originals(
-        both["lon"].to_numpy(dtype=np.float64),
-        both["lat"].to_numpy(dtype=np.float64),
-        reported / _DAY_S,
-        distance_m=radius_m,
-        window_days=float(days),
-        categories=pd.factorize(both["kind"])[0].astype(np.int64),
-        open_days=(both["closed"].to_numpy(dtype=np.float64) - reported) / _DAY_S,
-        fixed=np.concatenate([np.ones(len(record), dtype=np.bool_), _or_none(settled, len(new))]),
-    )[len(record) :]
-    return record, original
+    fixed = np.concatenate([np.ones(len(record), dtype=np.bool_), _or_none(settled, len(new))])
+
+    def sweep(labels: pd.Series) -> npt.NDArray[np.int64]:
+        return repeat_originals(
+            both["lon"].to_numpy(dtype=np.float64),
+            both["lat"].to_numpy(dtype=np.float64),
+            reported / _DAY_S,
+            distance_m=radius_m,
+            window_days=float(days),
+            categories=pd.factorize(labels)[0].astype(np.int64),
+            open_days=(both["closed"].to_numpy(dtype=np.float64) - reported) / _DAY_S,
+            fixed=fixed,
+        )
+
+    kind = both["kind"].astype(str)
+    alike = sweep(kind)
+    original = alike.copy()
+    if (alike >= 0).any():  # the place and type alone link nothing (trial BA S4)
+        addresses = both["address"].map(address_key) if "address" in both else ""
+        original = sweep(kind + chr(31) + addresses)
+        phones = both["phone"].map(phone_key) if "phone" in both else pd.Series("", both.index)
+        if (phones != "").any():
+            unique = pd.Series(both.index.astype(str), index=both.index)
+            by_phone = sweep(kind + chr(31) + phones.where(phones != "", chr(30) + unique))
+            original = np.where(original >= 0, original, by_phone)
+            original = _followed(original)
+    suspected = np.where((original < 0) & (alike >= 0), alike, -1)
+    up = np.maximum(suspected, 0)
+    suspected = np.where((suspected >= 0) & (original[up] >= 0), original[up], suspected)
+    return record, original[len(record) :], suspected[len(record) :]
+
+
+def _followed(original: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Return each report's original followed to one that repeats none (-1 stays -1).
+
+    Examples
+    --------
+    >>> _followed(np.array([-1, 0, 1, -1, 3])).tolist()
+    [-1, 0, 0, -1, 3]
+    """
+    followed = original.copy()
+    for _ in range(64):
+        up = np.maximum(followed, 0)
+        deeper = (followed >= 0) & (followed[up] >= 0)
+        if not deeper.any():
+            break
+        followed = np.where(deeper, followed[up], followed)
+    return followed
 
 
 def _or_none(flags: npt.NDArray[np.bool_] | None, n: int) -> npt.NDArray[np.bool_]:
@@ -480,7 +620,7 @@ def _frame(conn: psycopg.Connection[Any], query: sql.Composable) -> pd.DataFrame
     buffer.seek(0)
     return pd.read_csv(
         buffer,
-        dtype={"category": str, "kind": str, "number": str},
+        dtype={"category": str, "kind": str, "number": str, "address": str, "phone": str},
         keep_default_na=False,
         na_values={"closed": [""], "lon": [""], "lat": [""]},
     )
@@ -499,6 +639,7 @@ def _on_record(
         sql.SQL(
             "SELECT id AS ref, ST_X(point) AS lon, ST_Y(point) AS lat, category,"
             " category || chr(31) || coalesce(subcategory, '') AS kind,"
+            " coalesce(address, '') AS address, coalesce(reporter_phone, '') AS phone,"
             " date_part('epoch', reported_at) AS reported,"
             " date_part('epoch', closed_at) AS closed"
             " FROM cases WHERE duplicate_of IS NULL AND category = ANY({categories})"
@@ -815,6 +956,7 @@ def _free_cases(
             " UNION ALL SELECT r.id FROM repeats AS r WHERE NOT r.holds"
             ") SELECT f.id AS ref, ST_X(f.point) AS lon, ST_Y(f.point) AS lat, f.category,"
             " f.category || chr(31) || coalesce(f.subcategory, '') AS kind,"
+            " coalesce(f.address, '') AS address, coalesce(f.reporter_phone, '') AS phone,"
             " date_part('epoch', f.reported_at) AS reported,"
             " date_part('epoch', f.closed_at) AS closed, coalesce(f.duplicate_of, 0) AS was"
             " FROM free JOIN cases AS f ON f.id = free.id ORDER BY f.id"
@@ -836,7 +978,7 @@ def _originals_now(
         return now
     new = free[located].reset_index(drop=True)
     undecided = free["ref"].to_numpy(dtype=np.int64)
-    record, original = _sweep(conn, new, radius_m, days, undecided=undecided)
+    record, original, _ = _sweep(conn, new, radius_m, days, undecided=undecided)
     ids = np.concatenate(
         [record["ref"].to_numpy(dtype=np.int64), new["ref"].to_numpy(dtype=np.int64)]
     )
@@ -1068,6 +1210,147 @@ def unlink_repeat(
         {"original": original.id, "risk_from": before, "risk_to": after, "version": case.version},
     )
     return Unlinked(case, original, before, after)
+
+
+MERGE_REPEAT = "合并为重复反映"
+"""What the console calls linking a suspected repeat to its original (trial BA S4)."""
+
+
+def suspected_originals(session: Session, case: Case) -> list[Case]:
+    """Return the originals ``case`` looks like a repeat of, still to review (疑似重复).
+
+    A report of the type, place and time of an open case, but not of its address nor its
+    caller's number, was linked to nothing (:mod:`layers.repeat_match`): its
+    ``repeat_suspected`` events name the cases it may repeat, listed until it is merged
+    (:func:`confirm_repeat`).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case : Case
+        The case.
+
+    Returns
+    -------
+    list of Case
+        The originals (none once the case is a repeat), oldest first.
+    """
+    if case.duplicate_of is not None:
+        return []
+    ids = session.scalars(
+        select(CaseEvent.payload["suspected_of"].as_integer()).where(
+            CaseEvent.case_id == case.id, CaseEvent.action == SUSPECTED
+        )
+    ).all()
+    if not ids:
+        return []
+    return list(
+        session.scalars(select(Case).where(Case.id.in_(ids)).order_by(Case.reported_at, Case.id))
+    )
+
+
+@dataclass(frozen=True)
+class Merged:
+    """What :func:`confirm_repeat` changed: the case, now a repeat, and its original."""
+
+    case: Case
+    original: Case
+    risk_from: int
+
+
+def confirm_repeat(
+    session: Session,
+    case_id: int,
+    *,
+    actor: Actor,
+    original_id: int,
+    now: Any,
+    expected_version: int | None = None,
+    limits_config: dict[str, Any] | None = None,
+) -> Merged:
+    """Merge a suspected repeat into its original (合并为重复反映): link it as a repeat then.
+
+    The import or registration left it unlinked (疑似重复: the type and place of an open case
+    but another address and caller, trial BA S4); an operator who finds it the same matter
+    links it with one action, as the rule would have: ``duplicate_of`` is set, the original's
+    repeat count and risk rise one level and its limits come forward
+    (:func:`layers.cases.link_repeat`), both timelines say so, and the audit log has
+    ``case.repeat_merge``. It may be unlinked again (:func:`unlink_repeat`).
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    case_id : int
+        The suspected repeat.
+    actor : Actor
+        A commander or dispatcher whose scope holds both cases.
+    original_id : int
+        The original it was suspected to repeat (:func:`suspected_originals`).
+    now : datetime
+        When.
+    expected_version : int, optional
+        The case's version the client saw.
+    limits_config : dict, optional
+        Deadline configuration (:func:`layers.deadlines.load`).
+
+    Returns
+    -------
+    Merged
+        Both cases and the original's risk before.
+
+    Raises
+    ------
+    Forbidden
+        The role may not merge, or the original lies outside the actor's scope.
+    NotFound
+        No such case in scope.
+    Conflict
+        The case is a repeat already or has repeats of its own, the original was not
+        suspected, is a repeat itself or is closed, or the case changed since read.
+    """
+    if actor.role not in workflow.OPERATORS:
+        raise Forbidden(f"{Role.label_of(actor.role)}不能{MERGE_REPEAT}")
+    case = cases.get_case(session, case_id, actor=actor, lock=True)
+    cases.check_version(case, expected_version)
+    if case.duplicate_of is not None:
+        raise Conflict(f"案件 {case.code} 已是重复反映，无需再合并")
+    if original_id not in {c.id for c in suspected_originals(session, case)}:
+        raise Conflict(f"案件 {case.code} 没有列出该疑似原案件，不能{MERGE_REPEAT}")
+    original = session.scalars(select(Case).where(Case.id == original_id).with_for_update()).first()
+    if original is None or not cases.in_scope(actor.scope_code, original.area_code):
+        raise Forbidden(f"原案件不在您的辖区内：请由同时管辖两案的上级{MERGE_REPEAT}")
+    if original.duplicate_of is not None:
+        raise Conflict(f"案件 {original.code} 本身是重复反映，不能作为原案件")
+    if original.state not in workflow.OPEN_STATES:
+        raise Conflict(f"原案件 {original.code} 已办结，不能{MERGE_REPEAT}")
+    has_repeats = session.scalar(select(func.count()).where(Case.duplicate_of == case.id))
+    if has_repeats:
+        raise Conflict(f"案件 {case.code} 已有重复反映，不能再合并到其他案件")
+    before = original.risk_level
+    case.duplicate_of = original.id
+    cases.flush_case(session)
+    cases.append_event(
+        session,
+        case,
+        actor,
+        "repeat_linked",
+        case.state,
+        case.state,
+        note=f"{MERGE_REPEAT}：核实与案件 {original.code} 为同一事项",
+        payload={"duplicate_of_to": original.id, "merged": True},
+    )
+    cases.link_repeat(session, case, original, actor, limits_config, now=now)
+    session.flush()
+    cases.audit_case(
+        session,
+        actor,
+        "repeat_merge",
+        case,
+        {"original": original.id, "risk_from": before, "risk_to": original.risk_level},
+    )
+    return Merged(case, original, before)
 
 
 def risk_without(session: Session, original: Case, repeat: Case) -> int:

@@ -36,6 +36,7 @@ from layers import (
     deadlines,
     department_scope,
     repeat_alerts,
+    repeat_match,
     summon_asks,
     urgency,
     workflow,
@@ -464,9 +465,12 @@ def register(
     """Register a case from any channel (统一登记), linking it to an open original if repeated.
 
     A report is a repeat when an open case of the same category and subcategory lies within
-    ``dedupe_radius_m`` (geodesic) and was reported within ``dedupe_days`` before it. The new
-    case gets ``duplicate_of``; the original's ``repeat_count`` rises by one and its risk by one
-    level (4 blue → 1 red), with an event on both.
+    ``dedupe_radius_m`` (geodesic), was reported within ``dedupe_days`` before it, and has its
+    address or its caller's number (:func:`layers.repeat_match.same_matter`). The new case
+    gets ``duplicate_of``; the original's ``repeat_count`` rises by one and its risk by one
+    level (4 blue → 1 red), with an event on both (:func:`link_repeat`). Of the type and place
+    alone, it is only a 疑似重复 (trial BA S4): a ``repeat_suspected`` event on the new case
+    names the original, linked to nothing.
 
     Parameters
     ----------
@@ -606,9 +610,9 @@ def register(
         reporter_name=reporter_name,
         reporter_phone=reporter_phone,
     )
-    original = None
+    original = suspect = None
     if lon is not None and lat is not None:
-        original = _find_original(
+        original, suspect = _find_original(
             session, case, lon, lat, radius_m=dedupe_radius_m, days=dedupe_days
         )
     if original is not None:
@@ -625,27 +629,21 @@ def register(
         payload={"channel": channel, "duplicate_of": original.id if original else None},
     )
     if original is not None:
-        original.repeat_count += 1
-        from layers import deadline_extensions  # it reads this module's helpers
-
-        raised = raise_risk(
-            original,
-            original.risk_level - 1,
-            limits_config,
-            granted=deadline_extensions.granted(session, original.id),
-        )
+        link_repeat(session, case, original, actor, limits_config, now=reported_at)
+    if suspect is not None:  # the type and place only: listed, not linked (trial BA S4)
+        near, metres = suspect
         append_event(
             session,
-            original,
+            case,
             actor,
-            "repeat_linked",
-            original.state,
-            original.state,
-            note=f"重复反映：案件 {case.code}{raised.note}",
-            payload={"repeat_case_id": case.id, **raised.payload},
+            repeat_match.SUSPECTED,
+            case.state,
+            case.state,
+            note=repeat_match.SUSPECTED_NOTE.format(
+                code=near.code, metres=metres, days=dedupe_days
+            ),
+            payload={"suspected_of": near.id},
         )
-        flush_case(session)
-        repeat_alerts.raise_on_repeat(session, original, now=reported_at)  # 集中反映
     audit_case(
         session,
         actor,
@@ -686,23 +684,91 @@ def same_matter_near(case: Case, point: Any, radius_m: float) -> list[ColumnElem
     ]
 
 
+def link_repeat(
+    session: Session,
+    case: Case,
+    original: Case,
+    actor: Actor,
+    limits_config: dict[str, Any] | None,
+    *,
+    now: datetime,
+) -> None:
+    """Record on ``original`` that ``case`` repeats it (``case.duplicate_of`` set by the caller).
+
+    Its ``repeat_count`` rises by one and its risk by one level, its limits coming forward to
+    the new risk's (:func:`raise_risk`, not before an approved extension), with a
+    ``repeat_linked`` event; and a matter reported again and again raises its alert.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case : Case
+        The repeat (flushed: it has its id and code).
+    original : Case
+        The case it repeats (locked).
+    actor : Actor
+        Who links.
+    limits_config : dict or None
+        Deadline configuration (:func:`layers.deadlines.load`).
+    now : datetime
+        When (the repeat's report, or the merge).
+    """
+    original.repeat_count += 1
+    from layers import deadline_extensions  # it reads this module's helpers
+
+    raised = raise_risk(
+        original,
+        original.risk_level - 1,
+        limits_config,
+        granted=deadline_extensions.granted(session, original.id),
+    )
+    append_event(
+        session,
+        original,
+        actor,
+        "repeat_linked",
+        original.state,
+        original.state,
+        note=f"重复反映：案件 {case.code}{raised.note}",
+        payload={"repeat_case_id": case.id, **raised.payload},
+    )
+    flush_case(session)
+    repeat_alerts.raise_on_repeat(session, original, now=now)  # 集中反映
+
+
 def _find_original(
     session: Session, case: Case, lon: float, lat: float, *, radius_m: float, days: int
-) -> Case | None:
+) -> tuple[Case | None, tuple[Case, int] | None]:
+    """Return the open original ``case`` repeats, else the one it only looks like, and how far.
+
+    Of the open cases of its type within ``radius_m`` and ``days`` before it, the nearest of
+    its address or caller's number (:func:`layers.repeat_match.same_matter`) is its
+    original; with none, the nearest is a suspected one (疑似重复, trial BA S4).
+    """
     point = func.ST_SetSRID(func.ST_MakePoint(lon, lat), SRID)
+    distance = func.ST_Distance(func.geography(Case.point), func.geography(point))
     query = (
-        select(Case)
+        select(Case, distance)
         .where(
             Case.state.in_(workflow.OPEN_STATES),
             Case.reported_at >= case.reported_at - timedelta(days=days),
             Case.reported_at <= case.reported_at,
             *same_matter_near(case, point, radius_m),
         )
-        .order_by(func.ST_Distance(func.geography(Case.point), func.geography(point)))
-        .limit(1)
-        .with_for_update()
+        .order_by(distance)
+        .limit(50)
+        .with_for_update(of=Case)
     )
-    return session.scalars(query).first()
+    found = session.execute(query).all()
+    for near, _ in found:
+        if repeat_match.same_matter(
+            case.address, near.address, case.reporter_phone, near.reporter_phone
+        ):
+            return near, None
+    if not found:
+        return None, None
+    return None, (found[0][0], round(float(found[0][1])))
 
 
 def get_case(session: Session, case_id: int, *, actor: Actor, lock: bool = False) -> Case:

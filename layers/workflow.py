@@ -320,6 +320,7 @@ ACTION_LABELS: dict[str, str] = {
     "import": "导入",
     "repeat_linked": "关联重复反映",
     "repeat_unlinked": "解除重复反映关联",
+    "repeat_suspected": "疑似重复",
     "original_resolved": "原案件已办结",
     "rehomed": "区划网格调整",
     **{name: rule.label for name, rule in RULES.items()},

@@ -6,15 +6,22 @@ sent to it was row 15 of the county's 本级待办, and was offered the centre's
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
 import httpx2
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy.orm import Session
 
+from layers.model.cases import RiskLevel
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_dispatch import _act, _desk, _register, _token
+from tests.workflow_data import delete_cases
 
 TITLE = "部门待办测试：工地拖欠农民工工资"
+DEMAND = "请县人社局3日内办结并书面回复"
 
 
 @pytest.mark.browser
@@ -26,17 +33,41 @@ def test_a_department_lands_on_its_desk_led_by_what_waits_for_its_受理(
     county = demo.data.county_code
     _, _, _, _, dispatcher, spot = _desk(demo)
     department = demo.username("department", county)
-    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
-        me = _token(client, dispatcher)
-        made = _register(client, me, spot, TITLE, "labour_wages", 0.0007)
-        _act(client, me, made["id"], "triage")
-        sent = client.post(
-            f"/api/cases/{made['id']}/dispatch",
-            json={"department": "县人社局", "version": made["version"] + 1},
-            headers=me,
-        )
-        assert sent.status_code == 200, sent.text
+    made: dict[str, Any] = {}
+    repeat: dict[str, Any] = {}
+    try:
+        with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+            me = _token(client, dispatcher)
+            made = _register(client, me, spot, TITLE, "labour_wages", 0.0007)
+            _act(client, me, made["id"], "triage")
+            sent = client.post(
+                f"/api/cases/{made['id']}/dispatch",
+                json={"department": "县人社局", "version": made["version"] + 1},
+                headers=me,
+            )
+            assert sent.status_code == 200, sent.text
+            # called again about it, and the county's 督办 of it (trial BA S5, m5)
+            repeat = _register(client, me, spot, TITLE, "labour_wages", 0.0007)
+            assert repeat["duplicate_of"] == made["id"], repeat
+            county_desk = _token(client, demo.username("commander", county))
+            seen = client.get(f"/api/cases/{made['id']}", headers=county_desk).json()
+            due = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+            supervised = client.post(
+                f"/api/cases/{made['id']}/actions/supervise",
+                json={"version": seen["version"], "params": {"deadline": due}, "note": DEMAND},
+                headers=county_desk,
+            )
+            assert supervised.status_code == 200, supervised.text
+        _desk_and_case(page, demo, department, made, seen["risk_level"])
+    finally:
+        with Session(demo.owner) as session, session.begin():
+            delete_cases(session, [c["id"] for c in (repeat, made) if c])
 
+
+def _desk_and_case(
+    page: RecordedPage, demo: ConsoleDemo, department: str, made: dict[str, Any], risk: int
+) -> None:
+    county = demo.data.county_code
     login(page, demo.origin, department)
     page.wait_for_url(f"**/desk/{county}")
     page.wait_for_function("window.zzReady === true")
@@ -44,6 +75,21 @@ def test_a_department_lands_on_its_desk_led_by_what_waits_for_its_受理(
     # its own card, under 待受理: another test of the shared demo may leave an older one first
     first = page.locator("#dk-list-to_accept .dk-case", has_text=TITLE)
     expect(first).to_contain_text("县人社局")
+    expect(first.locator(".dk-supervised")).to_contain_text("督办时限 ")
+    expect(first.locator(".dk-supervised")).to_contain_text(f"）：{DEMAND}")
+    expect(first.locator(".dk-supervised")).to_contain_text("被督办（")
+    # what the case page knows: risk, repeat calls, 联系时限 (trial BA m5)
+    expect(first.locator(".dk-risk")).to_have_text(RiskLevel.label_of(str(risk)))
+    expect(first.locator(".dk-repeats")).to_have_text("重复反映 1 次")
+    expect(first.locator(".dk-contact")).to_contain_text("联系时限：")
+    # a 督办 not answered yet is listed before every case without one
+    before = page.eval_on_selector_all(
+        "#dk-list-to_accept .dk-case",
+        "(rows, t) => rows.slice(0, rows.findIndex((r) => r.textContent.includes(t)))"
+        ".filter((r) => !r.querySelector('.dk-supervision-todo')).length",
+        TITLE,
+    )
+    assert before == 0
     # no way to the command console's views
     for link in ("#zz-trends-link", "#zz-screen-link", "#dz-new"):
         expect(page.locator(link)).to_have_count(0)
@@ -53,7 +99,8 @@ def test_a_department_lands_on_its_desk_led_by_what_waits_for_its_受理(
     actions = page.locator("#cz-actions button")
     expect(actions.first).to_be_visible()
     offered = set(actions.all_inner_texts())
-    assert offered == {"受理", "退回"}, offered
+    # and it answers the 督办 itself (trial BA S5)
+    assert offered == {"受理", "退回", "督办回复"}, offered
     expect(page.locator("#zz-trends-link")).to_be_hidden()
     expect(page.locator("#zz-screen-link")).to_be_hidden()
     # the command console sends it back to its desk

@@ -1,4 +1,4 @@
-"""A department's dispatched order stays the department's (trial BA S2, M5, S5, M2, m5).
+"""A department's dispatched order stays the department's (trial BA S2, M5, S5, M2).
 
 Trial BA S2, M5: while 县住建局 held an order the township dispatched to it (受理'd, with a
 申请延期 refused), the township was offered 到场, 办结, 退回 and 处置反馈 on it, 办结'd it, and
@@ -7,6 +7,8 @@ did not make.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -27,6 +29,7 @@ from tests.workflow_data import (
 )
 
 HOUSING = "测单县住建局"
+LABOUR = "测单县人社局"
 #: The dispatch's work an operator registers for a grid worker, not for a department.
 WORK = {"accept", "arrive", "feedback", "resolve", "return"}
 
@@ -114,3 +117,52 @@ def test_the_township_still_registers_for_a_department_without_an_account(
     assert "accept" in cases.actions_open_to(world, case, town, now=NOW)
     cases.act(world, case.id, "accept", actor=town, now=NOW)
     assert "resolve" in cases.actions_open_to(world, case, town, now=NOW)
+
+
+def test_a_superior_s_督办_is_answered_by_the_department_holding_the_order(
+    world: Session,
+) -> None:
+    """Trial BA S5: the city's 督办 of 人社局's order never reached it, nor could it answer."""
+    add_user(world, username=LABOUR, role="department", scope_code=COUNTY)
+    case = _dispatched(world)
+    cases.act(
+        world,
+        case.id,
+        "summon",
+        actor=actor("dispatcher"),
+        now=NOW,
+        params={"departments": [LABOUR]},
+    )
+    county = actor("commander", COUNTY)
+    until = NOW + timedelta(days=3)
+    cases.act(
+        world,
+        case.id,
+        "supervise",
+        actor=county,
+        now=NOW,
+        params={"deadline": until},
+        note="限期办结",
+    )
+    holder = _department()
+    assert "supervision_reply" in cases.actions_open_to(world, case, holder, now=NOW)
+    # a department only summoned (吹哨) does not answer the 督办 of an order it does not hold
+    summoned = _department(LABOUR)
+    assert "supervision_reply" not in cases.actions_open_to(world, case, summoned, now=NOW)
+    with pytest.raises(Forbidden):
+        cases.act(world, case.id, "supervision_reply", actor=summoned, now=NOW, note="代答")
+    later = NOW + timedelta(hours=1)
+    cases.act(
+        world,
+        case.id,
+        "supervision_reply",
+        actor=holder,
+        now=later,
+        note="已约谈施工方，周五前拆除",
+    )
+    # the supervising level reads the answer as it reads a township's
+    replied = cases.latest(world, [case])[case.id].replied
+    assert replied is not None
+    assert (replied.actor_name, replied.note) == (HOUSING, "已约谈施工方，周五前拆除")
+    # the township, which handles the case, still answers too
+    assert "supervision_reply" in cases.actions_open_to(world, case, actor("dispatcher"), now=later)

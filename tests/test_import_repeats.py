@@ -240,5 +240,8 @@ def test_a_history_of_settled_cases_says_its_originals_were_open_when_repeated(
         args = ["import", "cases", str(path), "--crs", "cgcs2000", "--history"]
         result = CliRunner().invoke(import_app(), args, env=env)
         assert result.exit_code == 0, result.output
-        said = "其中 2 件为重复反映，已关联到 30 天内、200 米内同类、当时未办结的原案件"
+        said = (
+            "其中 2 件为重复反映，已关联到 30 天内、200 米内同类、同一地址或来电号码、"
+            "当时未办结的原案件"
+        )
         assert said in result.output.replace("\n", "") and "同类未办结" not in result.output

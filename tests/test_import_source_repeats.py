@@ -176,6 +176,7 @@ def test_the_summary_says_which_repeats_the_flags_linked(
         said = " ".join(result.output.split())
         assert (
             "其中 3 件为重复反映，已关联到原案件：2 件按文件的是否重复件、关联工单编号"
-            "（不论有无点位、远近），1 件按 30 天内、200 米内同类、当时未办结的规则" in said
+            "（不论有无点位、远近），1 件按 30 天内、200 米内同类、同一地址或来电号码、"
+            "当时未办结的规则" in said
         ), result.output
         assert "其中 2 件按文件的是否重复件" not in said  # told once, in the line of repeats

@@ -597,6 +597,12 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
         "can_reveal_reporter": refusal is None,
         "reporter_refusal": refusal,
         "repeats": [related(r) for r in found.repeats],
+        # 疑似重复: the type and place of an open case, not its address (trial BA S4)
+        "suspected": [
+            {"id": c.id, "code": c.code, "title": c.title, "state": c.state}
+            for c in case_repeats.suspected_originals(session, case)
+        ],
+        "can_merge": user.role in workflow.OPERATORS,
         "dispatches": [
             {
                 **asdict(d),
@@ -728,6 +734,54 @@ def unlink_repeat(
         "risk_from": done.risk_from,
         "risk_to": done.risk_to,
         "message": _unlinked_message(done),
+    }
+
+
+class MergeIn(BaseModel):
+    """The original a suspected repeat is the same matter as (合并为重复反映)."""
+
+    original_id: int = Field(gt=0)
+    version: int | None = None
+
+
+@router.post(
+    "/{case_id}/merge-repeat",
+    summary="Link a suspected repeat to its original (合并为重复反映)",
+    responses={409: {"description": "Not suspected of it, a repeat already, or stale"}},
+)
+def merge_repeat(
+    case_id: IdPath,
+    body: MergeIn,
+    user: BusinessUser,
+    session: SessionDep,
+    limits: DeadlinesDep,
+    response: Response,
+) -> dict[str, Any]:
+    """Link a 疑似重复 the detail lists (``suspected``) to that original; audited.
+
+    The original's repeat count and risk rise, its limits come forward, as a repeat linked
+    by the rule: :func:`layers.case_repeats.confirm_repeat` (trial BA S4).
+    """
+    with audited_refusal(session, user, "case.repeat_merge", "case", str(case_id)):
+        done = case_repeats.confirm_repeat(
+            session,
+            case_id,
+            actor=actor_of(user),
+            original_id=body.original_id,
+            now=utcnow(),
+            expected_version=body.version,
+            limits_config=limits,
+        )
+        session.commit()
+    response.headers["ETag"] = f'"{done.case.version}"'
+    return {
+        "case_id": done.case.id,
+        "version": done.case.version,
+        "original": {"id": done.original.id, "code": done.original.code},
+        "original_repeat_count": done.original.repeat_count,
+        "risk_from": done.risk_from,
+        "risk_to": done.original.risk_level,
+        "message": f"已合并：本案作为案件 {done.original.code} 的重复反映",
     }
 
 
