@@ -1188,7 +1188,8 @@ def act(
     * ``hand_down``: ``unit_code`` of the child unit (optional: the one containing the case).
     * ``supervise``: ``deadline`` (datetime after ``now``).
     * ``supervision_reply`` (督办回复): none; the note (required) is the answer, by the level
-      handling a case under a 督办 (:attr:`Latest.replied`).
+      handling a case under a 督办 (:attr:`Latest.replied`), or by the department holding its
+      open dispatch (trial BA S5).
     * ``summon``: ``departments`` (list of names), optionally ``asks``: what it asks of each
       of them beside the shared note (:func:`layers.summon_asks.asks_of`).
 
@@ -1285,7 +1286,7 @@ def act(
         held_by=held_by,
     )
     bureau = None
-    if action in workflow.OWN_DISPATCH_ACTIONS:
+    if action in workflow.OWN_DISPATCH_ACTIONS or _department_reply(action, actor):
         _require_own_dispatch(session, case, actor, action)
         bureau = _bureau_served(session, case, actor)
     if action == "visit" and handled_by(session, case, actor):
@@ -1406,13 +1407,18 @@ def actions_open_to(
         names = [n for n in names if n != "summon_reply"]
     if "visit" in names and handled_by(session, case, actor):  # 回访 by another (trial AS M5)
         names = [n for n in names if n != "visit"]
-    own = [n for n in names if n in workflow.OWN_DISPATCH_ACTIONS]
+    own = [n for n in names if n in workflow.OWN_DISPATCH_ACTIONS or _department_reply(n, actor)]
     if own:
         try:
             _require_own_dispatch(session, case, actor, own[0])
         except Forbidden:
-            return [n for n in names if n not in workflow.OWN_DISPATCH_ACTIONS]
+            return [n for n in names if n not in own]
     return names
+
+
+def _department_reply(action: str, actor: Actor) -> bool:
+    """Whether ``action`` is a department's 督办回复: its own dispatch's only (trial BA S5)."""
+    return action == "supervision_reply" and actor.role == Role.DEPARTMENT
 
 
 def acting_unit(session: Session, case: Case) -> str | None:

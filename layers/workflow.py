@@ -171,8 +171,11 @@ RULES: dict[str, Rule] = {
     # the level handling a case answers a superior's 督办 (报送办理情况): a note in the timeline,
     # which the superior's 我督办的 shows as the answer (trial AQ M2); offered only under a 督办
     # the level handling the case answers its superior's 督办, or the unit it was dispatched
-    # to, which is on site and now sees the 督办 (trial AU M1)
-    "supervision_reply": Rule(OPEN_STATES, None, OPERATORS, LevelRule.DISPATCH, "督办回复"),
+    # to, which is on site and now sees the 督办 (trial AU M1), or the department holding its
+    # open dispatch, whose desk shows the 督办 (trial BA S5; layers.cases.actions_open_to)
+    "supervision_reply": Rule(
+        OPEN_STATES, None, OPERATORS | {Role.DEPARTMENT}, LevelRule.DISPATCH, "督办回复"
+    ),
     "summon": Rule(OPEN_STATES, None, OPERATORS, LevelRule.AT_OR_ABOVE, "吹哨"),
     # a repeat (重复反映) not in anyone's hands is closed into its original, which is handled
     # for both: it leaves every queue (trials AZ M2, AX S3: each repeat was triaged, dispatched

@@ -2,7 +2,9 @@
  * Loads GET /api/departments/desk and lists its cases by group, 待受理 first; each opens the
  * case page, where the department's actions are (受理, 处置反馈, 申请延期, 办结, 退回, 吹哨反馈). Each row
  * says who handles the case (承办) and its time limits: 办结时限 while waiting or handled, when
- * a 吹哨 was made, and 已反馈 once answered (trial AT M5), and its 申请延期 (trial AX S5). */
+ * a 吹哨 was made, and 已反馈 once answered (trial AT M5), and its 申请延期 (trial AX S5). A
+ * superior's 督办 of a case it holds is on its row, listed first (trial BA S5), and each row
+ * names the risk level, the repeat calls and a waiting dispatch's 联系时限 (trial BA m5). */
 (function () {
   "use strict";
   const zz = window.zz;
@@ -61,7 +63,9 @@
     const when = document.createElement("span");
     when.className = "text-muted small text-nowrap dk-when";
     when.textContent = (WHEN[d.group] ? WHEN[d.group] + " " : "") + zz.fmtTime(d.at);
-    head.append(link, when);
+    const titled = document.createElement("span");
+    titled.append(riskBadge(c.risk_level), link);
+    head.append(titled, when);
     // 承办: who handles the case, not only the department's own name (trial AT M5); a 12345
     // order by the number the department and the hotline speak of (工单号), then its code
     const numbered = c.external_no && !c.external_no_made;
@@ -71,7 +75,13 @@
       parts.push((d.by ? d.by + " " : "") + "向" + d.department + "吹哨");
     }
     li.append(head, line("text-muted dk-meta", parts.join(" · ")));
-    if (d.group === "to_accept" || d.group === "handling") li.appendChild(deadline(c));
+    const open = d.group === "to_accept" || d.group === "handling";
+    if (open) li.append(...supervisionLines(c));
+    if (open) li.appendChild(deadline(c));
+    // what the case page knows, for the desk's triage of the day (trial BA m5)
+    const contact = d.group === "to_accept" ? contactLine(c) : null;
+    if (contact) li.appendChild(contact);
+    if (c.repeat_count > 0) li.appendChild(line("text-danger dk-repeats", "重复反映 " + c.repeat_count + " 次"));
     // the address names another township than the point's: the department going there checks
     // which is right (trial AX M4)
     if (c.address_mismatch && (d.group === "to_accept" || d.group === "handling")) {
@@ -99,6 +109,46 @@
     return li;
   }
 
+  /** 红色（重大） … as the case page names the risk level, in its colour (trial BA m5). */
+  function riskBadge(level) {
+    const badge = document.createElement("span");
+    badge.className = "badge me-1 dk-risk";
+    badge.style.background = zz.riskColor(level);
+    badge.textContent = zz.label("risk_level", level);
+    return badge;
+  }
+
+  /** 联系时限 of a dispatch not 受理'd yet, 超期 in red, as the case page gives it (trial BA m5). */
+  function contactLine(c) {
+    if (!c.contact_deadline) return null;
+    const left = zz.countdown(c.contact_deadline, null);
+    return line("dk-contact" + (left.overdue ? " text-danger fw-bold" : ""), "联系时限：" + zz.fmtTime(c.contact_deadline) + "（" + left.text + "）");
+  }
+
+  /** A standing 督办 of the case not answered yet: the desk lists it first (trial BA S5). */
+  function supervisedFirst(c) {
+    return c.latest && c.latest.supervised && !c.latest.replied ? 0 : 1;
+  }
+
+  /**
+   * 被督办（by whom, when, 督办时限）：督办意见 of a superior's 督办 standing on the case, and the
+   * 督办回复 sent since (trial BA S5: the city's 督办 of 人社局's order never reached its desk).
+   */
+  function supervisionLines(c) {
+    const sup = c.latest && c.latest.supervised;
+    if (!sup) return [];
+    const until = (sup.payload && sup.payload.deadline) || c.supervision_deadline;
+    const said = [line("text-danger fw-bold dk-supervised",
+      "被督办（" + sup.actor_name + " " + zz.fmtTime(sup.at) + " 督办，督办时限 " + zz.fmtTime(until) + "）：" + (sup.note || ""))];
+    const replied = c.latest.replied;
+    if (replied) {
+      said.push(line("text-success dk-supervision-replied", "督办回复已报送（" + zz.fmtTime(replied.at) + "）：" + (replied.note || "")));
+    } else {
+      said.push(line("text-muted dk-supervision-todo", "请在案件详情中办理，并用「督办回复」报送办理情况"));
+    }
+    return said;
+  }
+
   async function load() {
     let body;
     try {
@@ -112,6 +162,7 @@
     GROUPS.forEach(function (g) {
       const list = $("dk-list-" + g);
       const mine = body.cases.filter((c) => c.desk.group === g);
+      mine.sort((a, b) => supervisedFirst(a) - supervisedFirst(b)); // 被督办 first (trial BA S5)
       list.replaceChildren(...mine.map(rowWithAsk));
       if (!mine.length) {
         const empty = document.createElement("li");
