@@ -2654,6 +2654,8 @@ def _read_dispatched_units(session: Session, found: Sequence[Case], out: dict[in
 NO_REPORTER_RIGHT = "您没有查看反映人完整信息的权限"
 #: The refusal to a grid worker the case is not dispatched to.
 NOT_OWN_REPORTER = "网格员只能查看派给本人的案件的反映人信息"
+#: The refusal to a department whose open dispatch the case is not (trial BA M2).
+NOT_HELD_REPORTER = "部门只能查看派给本部门、尚未办结的案件的反映人信息"
 #: What the audit entry of a refused reporter read keeps of a reason given for a case not in
 #: the reader's scope (its reporter's values are not read, so the reason cannot be cleared of them).
 REPORTER_REASON_NOT_KEPT = "（案件不存在或不在辖区内，事由未记录）"
@@ -2663,8 +2665,10 @@ def reporter_refusal(session: Session, case: Case, actor: Actor, *, can_unmask: 
     """Say why ``actor`` may not read the reporter's clear contact of ``case``, or ``None``.
 
     Those who must phone the reporter (联系时限, 回访, trial AS M2) may, without the unmask
-    right an administrator grants: the grid worker the case is dispatched to now, and the
-    operators (commander, dispatcher) of the level handling the case until its 销号. Others
+    right an administrator grants: the grid worker the case is dispatched to now, the
+    department holding its open dispatch (trial BA M2: 人社局 phoned the centre for the number
+    of each 欠薪 caller), and the operators (commander, dispatcher) of the level handling the
+    case until its 销号. Others
     who take part in handling cases need the right; a grid worker, right or not, reads only the
     reporter of a case dispatched to him. Every read gives a reason and is audited
     (:func:`reporter_contact`).
@@ -2695,6 +2699,12 @@ def reporter_refusal(session: Session, case: Case, actor: Actor, *, can_unmask: 
         if actor.worker_id is None or current is None or current.worker_id != actor.worker_id:
             return NOT_OWN_REPORTER
         return None
+    if actor.role == Role.DEPARTMENT:  # the caller it must phone back (trial BA M2)
+        try:
+            _require_own_dispatch(session, case, actor, "accept")
+        except Forbidden:
+            return NOT_HELD_REPORTER
+        return None
     if can_unmask:
         return None
     if (
@@ -2712,7 +2722,8 @@ def reporter_contact(
     """Return a case reporter's clear name and phone to those who may read it, audited.
 
     Who may: :func:`reporter_refusal` (the unmask right, or the case's own work: the grid
-    worker it is dispatched to, the operators of the level handling it).
+    worker it is dispatched to, the department holding its open dispatch, the operators of
+    the level handling it).
 
     Parameters
     ----------

@@ -8,6 +8,7 @@ did not make.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from layers import cases
 from layers.errors import Forbidden
-from layers.model import Case, Dispatch
+from layers.model import AuditEntry, Case, Dispatch
 from layers.workflow import Actor
 from tests.workflow_data import (
     COUNTY,
@@ -30,6 +31,7 @@ from tests.workflow_data import (
 
 HOUSING = "测单县住建局"
 LABOUR = "测单县人社局"
+CALLER, PHONE = "朱晓东", "13487659651"
 #: The dispatch's work an operator registers for a grid worker, not for a department.
 WORK = {"accept", "arrive", "feedback", "resolve", "return"}
 
@@ -166,3 +168,55 @@ def test_a_superior_s_督办_is_answered_by_the_department_holding_the_order(
     assert (replied.actor_name, replied.note) == (HOUSING, "已约谈施工方，周五前拆除")
     # the township, which handles the case, still answers too
     assert "supervision_reply" in cases.actions_open_to(world, case, actor("dispatcher"), now=later)
+
+
+def test_the_department_holding_the_order_reads_the_caller_with_a_reason_audited(
+    world: Session,
+) -> None:
+    """Trial BA M2: 人社局 saw 朱** 134****9651 and phoned the centre for each caller's number."""
+    lon, lat = village_centre(village())
+    town = actor("dispatcher")
+    case = cases.register(
+        world,
+        actor=town,
+        channel="phone",
+        category="dispute",
+        subcategory="labour_wages",
+        title="派单部门测试：欠薪来电",
+        reported_at=NOW,
+        lon=lon,
+        lat=lat,
+        reporter_name=CALLER,
+        reporter_phone=PHONE,
+    ).case
+    add_user(world, username=LABOUR, role="department", scope_code=COUNTY)
+    holder = replace(
+        _department(),
+        user_id=add_user(world, username=HOUSING, role="department", scope_code=COUNTY),
+    )
+    other = _department(LABOUR)
+    reason = "联系来电人核实拖欠工资情况"
+    cases.act(world, case.id, "triage", actor=town, now=NOW)
+    cases.act(world, case.id, "dispatch", actor=town, now=NOW, params={"department": HOUSING})
+    assert cases.reporter_refusal(world, case, holder, can_unmask=False) is None
+    assert cases.reporter_contact(
+        world, case.id, actor=holder, can_unmask=False, reason=reason
+    ) == (CALLER, PHONE)
+    # another department, summoned or not, does not: the order is not its own
+    assert cases.reporter_refusal(world, case, other, can_unmask=False) == cases.NOT_HELD_REPORTER
+    # once the department 办结'd it, the caller is masked to it again
+    cases.act(world, case.id, "accept", actor=holder, now=NOW)
+    done = {"outcome": "resolved"}
+    cases.act(world, case.id, "resolve", actor=holder, now=NOW, params=done, note="已追回工资")
+    with pytest.raises(Forbidden, match=cases.NOT_HELD_REPORTER):
+        cases.reporter_contact(world, case.id, actor=holder, can_unmask=False, reason=reason)
+    entries = world.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.action == "case.reporter.unmask", AuditEntry.object_id == str(case.id))
+        .order_by(AuditEntry.id)
+    ).all()
+    assert [(e.actor_id, e.outcome, e.reason) for e in entries] == [
+        (holder.user_id, "ok", reason),
+        (holder.user_id, "denied", reason),
+    ]
+    assert all(CALLER not in str(e.detail) and PHONE not in str(e.detail) for e in entries)
