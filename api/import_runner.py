@@ -177,7 +177,7 @@ def import_arguments(job: ImportJob, files: JobFiles) -> list[str]:
     for name in ("crs", "sheet"):
         if options.get(name):
             args.append(f"--{name}={options[name]}")
-    for flag in ("dry_run", "partial", "complete", "again", "history"):
+    for flag in ("dry_run", "partial", "complete", "again", "history", "hold_at_county"):
         if options.get(flag):
             args.append("--" + flag.replace("_", "-"))
     if options.get("on_duty"):  # 本文件的网格员都记为在岗 (trial AV M3)

@@ -275,6 +275,15 @@ def import_file(
             "保留原状态，不进入待办、不计超期、不通知值班人员。",
         ),
     ] = False,
+    hold_at_county: Annotated[
+        bool,
+        typer.Option(
+            "--hold-at-county",
+            help="留在县级待派单（仅用于案件）：文件中的案件都进入县级的待派单，由县级按属地交办或"
+            "派往承办单位（如县级12345热线的全县工单）；不加时案件进入所在乡镇（街道）的待派单，"
+            "承办单位为县级部门的除外。",
+        ),
+    ] = False,
     summary_json: Annotated[
         Path | None,
         typer.Option(
@@ -309,6 +318,9 @@ def import_file(
         raise typer.Exit(code=2)
     if history and kind not in HISTORY_KINDS:  # before any file: no report is touched
         console.print(f"[bold red]错误：[/]{HISTORY_RULE}", soft_wrap=True)
+        raise typer.Exit(code=2)
+    if hold_at_county and kind != "cases":
+        console.print("[bold red]错误：[/]--hold-at-county 只用于案件（cases）文件", soft_wrap=True)
         raise typer.Exit(code=2)
     paths = _without_own_reports(paths)
     if report is not None and (len(paths) > 1 or layer == ALL_PARTS):
@@ -345,6 +357,7 @@ def import_file(
         again=again,
         complete=complete,
         history=history,
+        hold_at_county=hold_at_county,
     )
     if kind == "cases":  # imported cases get the deadlines of the deployment's limits
         try:

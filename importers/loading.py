@@ -190,6 +190,9 @@ class LoadOptions:
     history : bool
         A file of cases is a record of the past: its rows still open at the source are
         concluded history (:mod:`layers.case_import`).
+    hold_at_county : bool
+        ``--hold-at-county``: a file's open cases stay at the county's desk
+        (:func:`layers.case_import.handling_level`, trial BA M1).
     given_crs : str or None
         The CRS the user gave (``--crs``): checked against the records the rows update
         (:func:`importers.crs_check.check_given_crs`).
@@ -215,6 +218,7 @@ class LoadOptions:
     named: tuple[str, ...] = ()
     complete: bool = False
     history: bool = False
+    hold_at_county: bool = False
     given_crs: str | None = None
     sha256: str = ""
     again: bool = False
@@ -396,7 +400,11 @@ def load(
             case_import.first_events(options.user, stage.name, history=history) if cases else None
         )
         computed = (
-            case_import.computed_columns(options.limits_config, history=history) if cases else {}
+            case_import.computed_columns(
+                options.limits_config, history=history, hold_at_county=options.hold_at_county
+            )
+            if cases
+            else {}
         )
         links = case_repeats.RepeatLinks(0, 0)
         points = kind.geometry in stage.columns
@@ -470,6 +478,9 @@ def load(
             deferred.restore(conn)
         if cases and options.import_id is not None and _queues_or_settles(stage):
             checks.notes += case_import.queued_cases(conn, options.import_id).notes()
+            checks.notes += case_import.county_held(  # trial BA M1
+                conn, options.import_id, hold_at_county=options.hold_at_county
+            )
         if corrected:  # the upsert found them as the file says: unchanged
             counts = replace(
                 counts, updated=counts.updated + corrected, unchanged=counts.unchanged - corrected

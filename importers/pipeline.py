@@ -111,6 +111,9 @@ class ImportOptions:
         settled are imported so; those it still calls open (正在调处, 办理中, 调解不成功,
         已移交 …, or no status) are stored as concluded history, never queued nor overdue
         (:mod:`layers.case_import`). Cases only (:data:`HISTORY_KINDS`).
+    hold_at_county : bool
+        ``--hold-at-county``: a file of cases stays at the county's 待派单, not the
+        townships' (:func:`layers.case_import.handling_level`, trial BA M1).
     """
 
     kind: str
@@ -129,6 +132,7 @@ class ImportOptions:
     again: bool = False
     complete: bool = False
     history: bool = False
+    hold_at_county: bool = False
 
 
 @dataclass(frozen=True)
@@ -848,6 +852,7 @@ def load_options(
         named=checked.named,
         complete=options.complete,
         history=options.history,
+        hold_at_county=options.hold_at_county,
         given_crs=None if checked.crs_unconfirmed else checked.crs.name,
         sha256=checked.sha256,
         again=options.again,

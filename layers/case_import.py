@@ -193,6 +193,7 @@ def computed_columns(
     history: bool = False,
     risk: sql.Composable | None = None,
     kept: sql.Composable | None = None,
+    hold_at_county: bool = False,
 ) -> dict[str, sql.Composable]:
     """Return the columns of an imported case computed from its staged row (alias ``s``).
 
@@ -211,6 +212,8 @@ def computed_columns(
     kept : psycopg.sql.Composable, optional
         The deadline the source gave before, kept where the row gives none (a case on record,
         :func:`refresh_untouched`).
+    hold_at_county : bool
+        ``--hold-at-county``: the file's cases stay at the county (:func:`handling_level`).
 
     Returns
     -------
@@ -238,7 +241,8 @@ def computed_columns(
             for column, expression in limits.items()
         }
     identity = {"id": sql.SQL("s.{}").format(sql.Identifier(STAGED_ID)), "code": case_code()}
-    return {**identity, "state": stored_state(), "handling_level": handling_level(), **limits}
+    level = handling_level(hold_at_county=hold_at_county)
+    return {**identity, "state": stored_state(), "handling_level": level, **limits}
 
 
 def stored_state(row: str = "s") -> sql.Composed:
@@ -299,23 +303,82 @@ def _after_report(
     return sql.SQL("s.reported_at + CASE {} {} END").format(risk, sql.SQL(" ").join(by_risk))
 
 
-def handling_level() -> sql.Composed:
+COUNTY_DEPARTMENT = "县"
+"""What a 承办单位 of the county names (县人社局, 华宁县住建局) and no township's does."""
+TOWNSHIP_WORDS = "(镇|乡|街道|村|社区)"
+"""What names a township's or village's unit instead (宁州街道办事处, 盘溪镇政府)."""
+
+
+def handling_level(*, hold_at_county: bool = False) -> sql.Composed:
     """Return the SQL expression of an imported case's handling level over staging alias ``s``.
 
     The level of its area, at most 4: an imported case has no registrar whose level it could
     stay at (:func:`layers.cases.default_handling_level`), and a file's cases (a 12345 export, a
     township's ledger) go to the township's desk, which sends a small matter down to its village.
+    A 12345 order the platform sent to a county department (its 承办单位 names the county,
+    县人社局, and no township) stays at the county's desk, which dispatches it to that
+    department; and with ``hold_at_county`` (``--hold-at-county``) every order of the file
+    does, for the county hotline desk to 按属地交办 (trial BA M1).
+
+    Parameters
+    ----------
+    hold_at_county : bool
+        Every case in a county stays at the county (level 3).
 
     Returns
     -------
     psycopg.sql.Composed
         1 (province) … 4 (township).
     """
+    county = (
+        sql.SQL("true")
+        if hold_at_county
+        else sql.SQL("coalesce(strpos(s.{d}, {c}) > 0 AND s.{d} !~ {t}, false)").format(
+            d=sql.Identifier(SUGGESTED_DEPARTMENT),
+            c=sql.Literal(COUNTY_DEPARTMENT),
+            t=sql.Literal(TOWNSHIP_WORDS),
+        )
+    )
     return sql.SQL(
         "CASE WHEN substr(s.area_code::text, 3) = '0000000000' THEN 1"
         " WHEN substr(s.area_code::text, 5) = '00000000' THEN 2"
-        " WHEN substr(s.area_code::text, 7) = '000000' THEN 3 ELSE 4 END"
-    ).format()
+        " WHEN substr(s.area_code::text, 7) = '000000' OR {county} THEN 3 ELSE 4 END"
+    ).format(county=county)
+
+
+COUNTY_HELD_NOTE = "其中 {n} 件留在县级待派单（{why}），由县级派往承办单位或按属地交办"
+"""The summary's line of the new open cases an import kept at the county (trial BA M1)."""
+
+
+def county_held(
+    conn: psycopg.Connection[Any], import_id: int, *, hold_at_county: bool
+) -> list[str]:
+    """Say how many new open cases of import ``import_id`` stay at the county's desk.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction, after the insert.
+    import_id : int
+        The import.
+    hold_at_county : bool
+        The file was imported with ``--hold-at-county``.
+
+    Returns
+    -------
+    list of str
+        :data:`COUNTY_HELD_NOTE`, or nothing when none stays there.
+    """
+    row = conn.execute(
+        "SELECT count(*) FROM cases WHERE import_id = %(i)s AND handling_level = 3"
+        " AND substr(area_code::text, 7) <> '000000' AND state = ANY(%(open)s)",
+        {"i": import_id, "open": sorted(OPEN_STATES)},
+    ).fetchone()
+    n = int(row[0]) if row else 0
+    if not n:
+        return []
+    why = "导入时选择了留在县级待派单" if hold_at_county else "承办单位为县级部门"
+    return [COUNTY_HELD_NOTE.format(n=n, why=why)]
 
 
 def first_events(

@@ -109,6 +109,7 @@ FLAGS: dict[str, str] = {
     "complete": "文件是本辖区的全部",
     "again": "重新导入旧文件",
     "history": "历史记录",
+    "hold_at_county": "留在县级待派单",  # --hold-at-county (trial BA M1)
     "on_duty": ON_DUTY,
 }
 """The ticked options of a job and their names in the console."""
@@ -315,6 +316,7 @@ class RunOptions(BaseModel):
     complete: bool = False
     again: bool = False
     history: bool = False
+    hold_at_county: bool = False
     on_duty: bool = False
     keep_mapping: bool = True
 
@@ -513,6 +515,8 @@ def checked_options(kind: str, options: RunOptions) -> dict[str, Any]:
         raise InvalidParameter(f"“文件是本辖区的全部”只用于{names}文件")
     if options.history and kind not in HISTORY_KINDS:
         raise InvalidParameter("“历史记录”只用于事件（案件）文件")
+    if options.hold_at_county and kind != "cases":
+        raise InvalidParameter("“留在县级待派单”只用于事件（案件）文件")
     if options.on_duty and kind not in ON_DUTY_KINDS:
         raise InvalidParameter(f"“{ON_DUTY}”只用于网格员文件")
     return {

@@ -110,6 +110,8 @@
     $("im-history-field").hidden = !kind.history;
     if (!kind.complete) $("im-complete").checked = false;
     if (!kind.history) $("im-history").checked = false;
+    $("im-hold-field").hidden = kind.kind !== "cases"; // 留在县级待派单 (trial BA M1)
+    if (kind.kind !== "cases") $("im-hold").checked = false;
     $("im-on-duty-field").hidden = !kind.on_duty; // 本文件的网格员都记为在岗 (trial AV M3)
     if (!kind.on_duty) $("im-on-duty").checked = false;
     $("im-template").href = "/api/imports/templates/" + encodeURIComponent(kind.kind);
@@ -148,6 +150,7 @@
     };
     if (kind.complete) options.complete = $("im-complete").checked;
     if (kind.history) options.history = $("im-history").checked;
+    if (kind.kind === "cases") options.hold_at_county = $("im-hold").checked;
     if (kind.on_duty) options.on_duty = $("im-on-duty").checked;
     return options;
   }
@@ -331,6 +334,7 @@
     $("im-partial").checked = !!o.partial;
     $("im-complete").checked = !!o.complete && !$("im-complete-field").hidden;
     $("im-history").checked = !!o.history && !$("im-history-field").hidden;
+    $("im-hold").checked = !!o.hold_at_county && !$("im-hold-field").hidden;
     $("im-on-duty").checked = !!o.on_duty && !$("im-on-duty-field").hidden;
     $("im-again").checked = !!o.again;
     zzImportArea.held(job); // 将撤销网格 691 个（占本范围 695 个的 99%）: confirmed again
