@@ -261,6 +261,9 @@ class DeskRow:
     ask : str or None
         What that 吹哨 asks of this department beside its note, if its own line was given
         (trial AZ m7: one note for three departments; :mod:`layers.summon_asks`).
+    closed_by : str or None
+        For a finished dispatch the department did not 办结 itself, the unit whose operator
+        did (宁州街道: its desk says 宁州街道已办结（本部门未办结）, trial BA S2); else ``None``.
     """
 
     case: Case
@@ -273,6 +276,7 @@ class DeskRow:
     handler: str | None = None
     answered_at: datetime | None = None
     ask: str | None = None
+    closed_by: str | None = None
 
 
 #: The open dispatch of each case of ``:ids``, with its worker's or unit's name.
@@ -326,6 +330,33 @@ def handlers(session: Session, found: Sequence[Case]) -> dict[int, str]:
             name = names.get(waiting[case.id], waiting[case.id])
             out[case.id] = f"{name}（尚未派单）" if case.state in _UNSENT else name
     return out
+
+
+#: The unit of the operator whose 办结 finished each dispatch of ``:ids``, when not a department.
+_CLOSED_BY_OTHERS = text(
+    """
+    SELECT d.id, coalesce(j.name, e.actor_name) AS name
+      FROM dispatches d
+      JOIN case_events e ON e.case_id = d.case_id AND e.action = 'resolve' AND e.at = d.finished_at
+      JOIN users u ON u.id = e.actor_id
+      LEFT JOIN jurisdictions j ON j.code = u.scope_code
+     WHERE d.id = ANY(:ids) AND u.role IN ('commander', 'dispatcher')
+    """
+)
+
+
+def _closed_by_others(session: Session, finished: Sequence[int]) -> dict[int, str]:
+    """Return, by dispatch, the unit whose operator 办结'd a department's finished dispatch.
+
+    The operators of a level no longer 办结 the open dispatch of a department with an account
+    of its own (:func:`layers.cases.department_holder`), but they did before, and still do for
+    a department without one: its desk then says who did (trial BA S2: 「县住建局已办结」 of an
+    order 宁州街道 closed).
+    """
+    if not finished:
+        return {}
+    rows = session.execute(_CLOSED_BY_OTHERS, {"ids": list(finished)})
+    return {int(row.id): str(row.name) for row in rows}
 
 
 def desk(session: Session, actor: Actor, *, now: datetime) -> list[DeskRow]:
@@ -387,9 +418,19 @@ def desk(session: Session, actor: Actor, *, now: datetime) -> list[DeskRow]:
         .order_by(Dispatch.finished_at.desc(), Dispatch.id.desc())
         .limit(DESK_LIMIT)
     ).all()
+    closers = _closed_by_others(session, [sent.id for _, sent in done if sent.status == "finished"])
     for case, sent in done:
         if sent.finished_at is not None:
-            rows.append(DeskRow(case, "done", str(sent.department), sent.finished_at, sent.status))
+            rows.append(
+                DeskRow(
+                    case,
+                    "done",
+                    str(sent.department),
+                    sent.finished_at,
+                    sent.status,
+                    closed_by=closers.get(sent.id),
+                )
+            )
     who = handlers(session, list({r.case.id: r.case for r in rows}.values()))
     return [replace(r, handler=who[r.case.id]) for r in rows]
 

@@ -12,10 +12,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from layers import cases
+from layers import cases, department_scope
 from layers.errors import Forbidden
 from layers.model import AuditEntry, Case, Dispatch
 from layers.workflow import Actor
@@ -25,6 +25,7 @@ from tests.workflow_data import (
     actor,
     add_user,
     ensure_world,
+    township,
     village,
     village_centre,
 )
@@ -220,3 +221,30 @@ def test_the_department_holding_the_order_reads_the_caller_with_a_reason_audited
         (holder.user_id, "denied", reason),
     ]
     assert all(CALLER not in str(e.detail) and PHONE not in str(e.detail) for e in entries)
+
+
+def test_an_order_the_township_closed_for_a_department_is_not_the_department_s_办结(
+    world: Session,
+) -> None:
+    """Trial BA S2: the desk said 「县住建局已办结」 of an order 宁州街道 had closed.
+
+    The township still registers the work of a department without an account of its own, which
+    the county's shared department account reads on its desk: it says who closed it.
+    """
+    shared = Actor(user_id=None, name="测单县部门处置人员", role="department", scope_code=COUNTY)
+    add_user(world, username=shared.name, role="department", scope_code=COUNTY)
+    town = replace(
+        actor("dispatcher"),
+        user_id=add_user(
+            world, username="测单乡镇调度员", role="dispatcher", scope_code=township()
+        ),
+    )
+    by_town, by_itself = _dispatched(world, "测单司法所"), _dispatched(world, "测单司法所")
+    done = {"outcome": "resolved"}
+    for case, who in ((by_town, town), (by_itself, shared)):
+        cases.act(world, case.id, "accept", actor=who, now=NOW)
+        cases.act(world, case.id, "resolve", actor=who, now=NOW, params=done, note="已处理")
+    rows = {r.case.id: r for r in department_scope.desk(world, shared, now=NOW)}
+    unit = world.scalar(text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": township()})
+    assert (rows[by_town.id].group, rows[by_town.id].closed_by) == ("done", unit)
+    assert (rows[by_itself.id].group, rows[by_itself.id].closed_by) == ("done", None)

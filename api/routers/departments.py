@@ -54,7 +54,8 @@ def desk(user: BusinessUser, session: SessionDep, limits: DeadlinesDep) -> dict[
     (:func:`layers.department_scope.desk`), with ``department``, ``at``, ``status``,
     ``handler`` (who handles the case now, 承办) and, for a 吹哨, its ``note``, ``ask`` (what it
     asks of this department beside the note, or null) and ``by``, and ``answered_at`` (its
-    latest 吹哨反馈) once answered. The case's own ``deadline`` and
+    latest 吹哨反馈) once answered, and ``closed_by`` (the unit whose operator 办结'd a finished
+    dispatch the department did not, trial BA S2). The case's own ``deadline`` and
     ``deadline_status`` give its 办结时限, its ``extension`` the 申请延期 of its current round
     (pending, approved or refused: :mod:`layers.deadline_extensions`), its ``address_mismatch``
     an address naming another township than its point's (:mod:`layers.address_townships`).
@@ -81,6 +82,8 @@ def desk(user: BusinessUser, session: SessionDep, limits: DeadlinesDep) -> dict[
             "handler": row.handler,
             "answered_at": row.answered_at.isoformat() if row.answered_at else None,
             "ask": row.ask,  # what the 吹哨 asks of this department (trial AZ m7)
+            # the unit whose operator 办结'd it, not the department (trial BA S2)
+            "closed_by": row.closed_by,
         }
         listed.append(body)
     return {"department": user.display_name, "cases": listed}

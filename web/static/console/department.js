@@ -70,7 +70,9 @@
     // order by the number the department and the hotline speak of (工单号), then its code
     const numbered = c.external_no && !c.external_no_made;
     const parts = [...(numbered ? ["工单号 " + c.external_no] : []), c.code, "承办：" + (d.handler || d.department)];
-    if (d.group === "done") parts.push(d.department + (STATUS[d.status] || d.status));
+    // an order the unit above closed is not the department's 办结 (trial BA S2)
+    if (d.group === "done" && d.closed_by) parts.push(d.closed_by + "已办结（本部门未办结）");
+    else if (d.group === "done") parts.push(d.department + (STATUS[d.status] || d.status));
     if (d.group === "summoned" || d.group === "answered") {
       parts.push((d.by ? d.by + " " : "") + "向" + d.department + "吹哨");
     }
