@@ -526,7 +526,8 @@ def assign(
         Case, worker or unit not in scope.
     Conflict
         Illegal transition, stale version, the worker is off duty or has left, or he holds
-        :data:`OPEN_CASES_CAP` open cases already (:data:`CAP_REFUSAL`).
+        :data:`OPEN_CASES_CAP` open cases already (:data:`CAP_REFUSAL`), or his account
+        cannot open the case (:data:`ACCOUNT_BLIND`).
     Forbidden
         Role or level not permitted.
     """
@@ -570,6 +571,10 @@ def assign(
                 CAP_REFUSAL.format(name=worker.name, n=held, cap=OPEN_CASES_CAP),
                 allowed=["dispatch"],
             )
+        # his account must open the case he is sent, as the desk's list warns (trial BA m9)
+        blind = _account_blind(session, worker, case)
+        if blind is not None:
+            raise Conflict(blind, allowed=["dispatch"])
         dispatch.assignee_kind = AssigneeKind.WORKER
         dispatch.worker_id = worker.id
         worker.status = WorkerStatus.BUSY
@@ -611,6 +616,28 @@ def assign(
     session.flush()
     cases.audit_case(session, actor, "dispatch", case, {"from": before, "to": after, **payload})
     return case
+
+
+ACCOUNT_BLIND = (
+    "网格员{name}的平台账号看不到本案件（案件不在其账号的辖区内），派单后他无法在我的任务中打开，"
+    "请另选本案件所在村（社区）的网格员，或交办下级单位"
+)
+"""Why a dispatch to a worker whose account cannot open the case is refused (trial BA m9)."""
+
+
+def _account_blind(session: Session, worker: Worker, case: Case) -> str | None:
+    """Return why ``worker``'s account cannot open ``case``, or None (no account, or it can).
+
+    The rule of the candidates' ``account_sees_case``: an active account of his whose scope
+    holds the case's area. A worker without an account is phoned, and the desk registers his
+    受理 (trial AO M9).
+    """
+    scopes = session.scalars(
+        select(User.scope_code).where(User.worker_id == worker.id, User.active)
+    ).all()
+    if not scopes or any(cases.in_scope(scope, case.area_code) for scope in scopes):
+        return None
+    return ACCOUNT_BLIND.format(name=worker.name)
 
 
 def recall(

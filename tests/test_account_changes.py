@@ -34,7 +34,6 @@ from layers.cli import app
 from layers.database import apply_scope
 from layers.errors import WeakPassword
 from layers.model import User
-from tests.api_fixtures import api_client, api_settings, api_world, live_server  # noqa: F401
 from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase
 from tests.console_fixtures import ConsoleDemo, login

@@ -26,16 +26,7 @@ from layers.database import apply_scope
 from layers.errors import Conflict, Forbidden, InvalidInput, NotFound
 from layers.hotspot_runs import RunResult
 from layers.model import Alert, AlertState
-from tests.api_fixtures import (  # noqa: F401
-    COUNTY_A,
-    TOWN_A1,
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import COUNTY_A, TOWN_A1, VILLAGES, ApiWorld
 from tests.conftest import SuiteDatabase
 from tests.migration_steps import migration_steps
 from tests.test_hotspot_runs import V1, world  # noqa: F401

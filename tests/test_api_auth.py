@@ -25,15 +25,7 @@ from layers.errors import (
 )
 from layers.model import AuditEntry, User
 from layers.users_cli import register
-from tests.api_fixtures import (  # noqa: F401
-    COUNTY_A,
-    PASSWORD,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import COUNTY_A, PASSWORD, ApiWorld
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

@@ -27,11 +27,6 @@ from sqlalchemy.orm import Session
 
 from api.auth import issue_token
 from api.settings import ApiSettings
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    api_client,
-    api_settings,
-    api_world,
-)
 from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (

@@ -16,14 +16,7 @@ from layers.database import psycopg_connection
 from layers.errors import InvalidInput
 from layers.model import AuditEntry
 from layers.person_lookalikes import ELSEWHERE_ROW, REFUSED_ACTION, MetElsewhere, audit_refusals
-from tests.api_fixtures import (  # noqa: F401
-    TOWN_A1,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import TOWN_A1, ApiWorld
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

@@ -23,12 +23,6 @@ from sqlalchemy.orm import Session
 from api.auth import issue_token
 from api.settings import ApiSettings
 from layers.workflow import Actor
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import add_user, ensure_world, purge_world, township, village_centre
 

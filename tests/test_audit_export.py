@@ -28,13 +28,7 @@ from sqlalchemy.orm import Session
 import web
 from layers import audit, audit_wording
 from layers.china_time import CHINA
-from tests.api_fixtures import (  # noqa: F401
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import ApiWorld
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

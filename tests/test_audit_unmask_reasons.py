@@ -19,14 +19,7 @@ from fastapi.testclient import TestClient
 from geo.personal_numbers import digit_count
 from layers import audit
 from layers.errors import InvalidInput
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import VILLAGES, ApiWorld
 
 Headers = Callable[[str], dict[str, str]]
 NUMBERS_LOGGED = "查看事由中不要写{}：事由会记入审计日志"

@@ -23,14 +23,7 @@ from api.settings import ApiSettings
 from layers import accounts
 from layers.database import apply_scope
 from layers.model import AuditEntry, User
-from tests.api_fixtures import (  # noqa: F401
-    COUNTY_A,
-    PASSWORD,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-)
+from tests.api_fixtures import COUNTY_A, PASSWORD, ApiWorld
 from tests.conftest import SuiteDatabase
 
 NAME = "renew.night." + secrets.token_hex(4)

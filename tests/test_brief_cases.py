@@ -35,18 +35,7 @@ from layers.database import apply_scope
 from layers.errors import Forbidden
 from layers.model import Case
 from layers.workflow import Actor
-from tests.api_fixtures import (  # noqa: F401
-    COUNTY_A,
-    COUNTY_B,
-    TOWN_A1,
-    TOWN_A2,
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import COUNTY_A, COUNTY_B, TOWN_A1, TOWN_A2, VILLAGES, ApiWorld
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import delete_cases
 

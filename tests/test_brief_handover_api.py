@@ -25,15 +25,7 @@ from sqlalchemy.orm import Session
 from layers import brief_cases
 from layers.china_time import CHINA
 from layers.database import apply_scope
-from tests.api_fixtures import (  # noqa: F401
-    COUNTY_A,
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import COUNTY_A, VILLAGES, ApiWorld
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

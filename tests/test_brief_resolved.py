@@ -40,17 +40,7 @@ from layers.china_time import CHINA
 from layers.database import apply_scope
 from layers.model import Case, CaseEvent
 from layers.workflow import Actor
-from tests.api_fixtures import (  # noqa: F401
-    COUNTY_A,
-    TOWN_A1,
-    TOWN_A2,
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import COUNTY_A, TOWN_A1, TOWN_A2, VILLAGES, ApiWorld
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import delete_cases
 

@@ -26,11 +26,6 @@ from api.settings import ApiSettings
 from geo.crs import wgs84_to_bd09, wgs84_to_gcj02
 from layers import dispatch
 from layers.model import CaseEvent
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    api_client,
-    api_settings,
-    api_world,
-)
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     add_user,

@@ -24,16 +24,7 @@ from layers.catalog import COLLECTIONS
 from layers.changes import ChangeWatch, FreshCache
 from layers.embedded import OWNER_ROLE
 from layers.live import listen_url
-from tests.api_fixtures import (  # noqa: F401
-    COUNTY_A,
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-    grid_box,
-)
+from tests.api_fixtures import COUNTY_A, VILLAGES, ApiWorld, grid_box
 from tests.conftest import SuiteDatabase
 from tests.test_tiles import tile_of
 

@@ -19,13 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from api.settings import ApiSettings
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    act,
-    api_client,
-    api_settings,
-    api_world,
-    bearer_of,
-)
+from tests.api_fixtures import act, bearer_of
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     CITY,

@@ -24,7 +24,6 @@ from sqlalchemy.orm import Session
 
 from importers.demo.plan import DEMO_PASSWORD
 from layers import audit
-from tests.api_fixtures import api_client, api_settings, api_world  # noqa: F401
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from web.app import landing_path

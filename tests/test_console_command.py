@@ -28,15 +28,7 @@ from importers.demo.plan import DEMO_PASSWORD
 from importers.pipeline import ImportOptions, run_import
 from layers.china_time import CHINA
 from layers.workflow import OPEN_STATES
-from tests.api_fixtures import (  # noqa: F401
-    COUNTY_A,
-    TOWN_A1,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import COUNTY_A, TOWN_A1, ApiWorld
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
 from tests.import_fixtures import csv_text

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from tests.api_fixtures import COUNTY_A, api_client, api_settings, api_world  # noqa: F401
+from tests.api_fixtures import COUNTY_A
 from web.app import PAGE_MODULES, mount_console
 
 WRITTEN = {

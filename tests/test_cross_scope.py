@@ -22,16 +22,12 @@ from sqlalchemy.orm import Session
 from geo.codes import make_resident_id, mask_resident_id
 from layers import accounts, cross_scope
 from layers.person_entry import ELSEWHERE
-from tests.api_fixtures import (  # noqa: F401
+from tests.api_fixtures import (
     PASSWORD,
     TOWN_B1,
     VILLAGES,
     ApiSettings,
     ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
     bearer_of,
     grid_centre,
 )

@@ -26,7 +26,6 @@ from api.auth import issue_token
 from api.settings import ApiSettings
 from layers import deadlines
 from layers.deadlines import DeadlineConfigError
-from tests.api_fixtures import api_settings, api_world  # noqa: F401 - fixtures
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     add_user,

@@ -16,14 +16,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from layers import department_scope
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import VILLAGES, ApiWorld
 
 Headers = Callable[[str], dict[str, str]]
 

@@ -10,14 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers.dispatch import LEFT_REFUSAL
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import VILLAGES, ApiWorld
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

@@ -22,11 +22,6 @@ from sqlalchemy.orm import Session
 
 from api.auth import issue_token
 from api.settings import ApiSettings
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    api_client,
-    api_settings,
-    api_world,
-)
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     COUNTY,
@@ -115,8 +110,8 @@ def town(database: SuiteDatabase, api_settings: ApiSettings) -> Iterator[Townshi
         purge_world(owner)
 
 
-def _triaged_case(client: TestClient, h: dict[str, str], n: int) -> dict[str, Any]:
-    lon, lat = village_centre(V1)
+def _triaged_case(client: TestClient, h: dict[str, str], n: int, where: str = V1) -> dict[str, Any]:
+    lon, lat = village_centre(where)
     made = client.post(
         "/api/cases",
         json={
@@ -144,8 +139,9 @@ def test_the_dispatcher_finds_and_picks_a_worker_the_ranking_leaves_out(
 ) -> None:
     h = town.headers("disp")
     w = town.workers
-    # 丙 is sent three cases, as many as he may hold (trial AZ M3): busy with them, full
-    held = [_triaged_case(api_client, h, n) for n in (0, 3, 1)]
+    # 丙 is sent three cases, as many as he may hold (trial AZ M3): busy with them, full; of
+    # his own village, since a case his account cannot open is not sent to him (trial BA m9)
+    held = [_triaged_case(api_client, h, n, V2) for n in (0, 3, 1)]
     for sent_case in held:
         sent = api_client.post(
             f"/api/cases/{sent_case['id']}/dispatch",
@@ -179,10 +175,10 @@ def test_the_dispatcher_finds_and_picks_a_worker_the_ranking_leaves_out(
     assert off["distance_m"] is None and off["position_age_minutes"] is None
     # the account of a worker of the other village (V2) does not see a V1 case
     assert busy["account_sees_case"] is False
-    # the busy worker reads his status; the case he is busy with only if his account sees it
+    # the busy worker reads his status and the case he is busy with, which his account sees
     duty = api_client.get(f"/api/workers/{w['busy']}", headers=town.headers("busy")).json()
     assert duty["status"] == "busy" and duty["status_label"] == "处置中"
-    assert duty["busy_case_id"] is None
+    assert duty["busy_case_id"] == first["id"]
     assert duty["stale_minutes"] == body["stale_minutes"]  # his page warns by the ranking's rule
 
     # a name search reaches workers without an account, and only the scope's

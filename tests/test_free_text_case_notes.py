@@ -29,14 +29,7 @@ from layers import alerts
 from layers.errors import InvalidInput
 from layers.model import AuditEntry
 from layers.workflow import Actor
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import VILLAGES, ApiWorld
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import add_user, ensure_world, purge_world, township, village_centre
 

@@ -23,17 +23,7 @@ from layers.model import (
     WorkerRole,
     WorkerStatus,
 )
-from tests.api_fixtures import (  # noqa: F401
-    CITY,
-    GRIDS_PER_VILLAGE,
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-    live_server,
-)
+from tests.api_fixtures import CITY, GRIDS_PER_VILLAGE, VILLAGES, ApiWorld
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

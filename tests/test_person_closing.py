@@ -25,14 +25,7 @@ from importers.vocabulary import RegisterStatus
 from layers.china_time import CHINA
 from layers.person_closing import DETAIL_MAX, REASONS, ended_reason
 from layers.secrets import hash_resident_id, seal
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import VILLAGES, ApiWorld
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

@@ -22,15 +22,7 @@ from geo.codes import make_resident_id
 from layers.china_time import CHINA
 from layers.department_scope import COMMAND_VIEW_REFUSED
 from layers.secrets import hash_resident_id, unseal
-from tests.api_fixtures import (  # noqa: F401
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-    grid_centre,
-)
+from tests.api_fixtures import VILLAGES, ApiWorld, grid_centre
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

@@ -23,14 +23,7 @@ from sqlalchemy import text
 
 from geo.codes import make_resident_id
 from layers.person_entry import ELSEWHERE
-from tests.api_fixtures import (  # noqa: F401
-    VILLAGES,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-    grid_centre,
-)
+from tests.api_fixtures import VILLAGES, grid_centre
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

@@ -26,13 +26,7 @@ from importers.demo.dataset import generate
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
 from layers.person_attributes import missing_required, required_level
 from layers.person_entry import ELSEWHERE, ENDED_ELSEWHERE
-from tests.api_fixtures import (  # noqa: F401
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-    grid_centre,
-)
+from tests.api_fixtures import grid_centre
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import VILLAGE, csv_text, seed_jurisdictions
 from tests.test_import import KEYS

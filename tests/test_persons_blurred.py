@@ -22,14 +22,7 @@ from sqlalchemy import text
 from geo.codes import make_resident_id, mask_resident_id
 from layers.catalog import BLUR_DEGREES
 from layers.secrets import hash_resident_id, seal
-from tests.api_fixtures import (  # noqa: F401
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import VILLAGES, ApiWorld
 from tests.conftest import SuiteDatabase
 from tests.test_tiles import tile_of
 

@@ -35,18 +35,7 @@ from layers import accounts, audit, command, command_map, trend_tables, trends
 from layers.department_scope import COMMAND_VIEW_REFUSED
 from layers.errors import InvalidInput
 from layers.model import AuditEntry
-from tests.api_fixtures import (  # noqa: F401
-    CITY,
-    COUNTY_A,
-    PROVINCE,
-    TOWN_A1,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-    grid_box,
-)
+from tests.api_fixtures import COUNTY_A, PROVINCE, ApiWorld, grid_box
 from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase
 from tests.console_fixtures import ConsoleDemo, login

@@ -24,14 +24,7 @@ from sqlalchemy import Connection, text
 from geo.codes import make_resident_id, mask_resident_id
 from layers.china_time import CHINA
 from layers.secrets import Keys, hash_resident_id, seal
-from tests.api_fixtures import (  # noqa: F401
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import VILLAGES, ApiWorld
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

@@ -14,11 +14,6 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from tests.api_fixtures import act as _act
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    api_client,
-    api_settings,
-    api_world,
-)
 from tests.test_dispatch_recall import Headers, _dispatched, _register, desk  # noqa: F401
 
 

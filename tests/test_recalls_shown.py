@@ -20,13 +20,7 @@ from sqlalchemy.orm import Session
 
 from api.settings import ApiSettings
 from layers import dispatch
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    act,
-    api_client,
-    api_settings,
-    api_world,
-    bearer_of,
-)
+from tests.api_fixtures import act, bearer_of
 from tests.conftest import SuiteDatabase
 from tests.test_dispatch_recall import V1, Headers, _dispatched, desk  # noqa: F401
 from tests.workflow_data import add_user, add_worker, village_centre

@@ -29,7 +29,7 @@ from layers.database import (
 )
 from layers.embedded import APP_ROLE
 from layers.features import BBox
-from tests.api_fixtures import CITY, VILLAGES, ApiWorld, api_world, village_box  # noqa: F401
+from tests.api_fixtures import CITY, VILLAGES, ApiWorld, village_box
 from tests.conftest import SuiteDatabase
 from tests.test_tiles import tile_of
 

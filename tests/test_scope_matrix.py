@@ -16,14 +16,7 @@ from sqlalchemy import text
 
 from layers.catalog import COLLECTIONS, readable
 from layers.database import apply_scope
-from tests.api_fixtures import (  # noqa: F401
-    USERS,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import USERS, ApiWorld
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

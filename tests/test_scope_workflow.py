@@ -23,12 +23,6 @@ from sqlalchemy.orm import Session
 from api.auth import issue_token
 from api.settings import ApiSettings
 from importers.pipeline import ImportOptions, run_import
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    api_client,
-    api_settings,
-    api_world,
-    live_server,
-)
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import csv_text
 from tests.workflow_data import (

@@ -22,13 +22,7 @@ from sqlalchemy.orm import Session
 
 from api.settings import ApiSettings
 from layers import case_lists
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    act,
-    api_client,
-    api_settings,
-    api_world,
-    bearer_of,
-)
+from tests.api_fixtures import act, bearer_of
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     CITY,

@@ -20,13 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from api.settings import ApiSettings
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    act,
-    api_client,
-    api_settings,
-    api_world,
-    bearer_of,
-)
+from tests.api_fixtures import act, bearer_of
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     COUNTY,

@@ -21,14 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session
 
 from layers import catalog, features, tiles, trends
-from tests.api_fixtures import (  # noqa: F401
-    CASES_PER_VILLAGE,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import CASES_PER_VILLAGE
 from tests.test_suppression_hotspot_runs import _run
 from tests.test_tiles import tile_of
 from tests.workflow_data import CITY, COUNTY, actor

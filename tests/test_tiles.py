@@ -10,16 +10,7 @@ import mapbox_vector_tile
 from fastapi.testclient import TestClient
 
 from layers.tiles import tile_bounds
-from tests.api_fixtures import (  # noqa: F401
-    CASES_PER_VILLAGE,
-    GRIDS_PER_VILLAGE,
-    VILLAGES,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import CASES_PER_VILLAGE, GRIDS_PER_VILLAGE, VILLAGES, ApiWorld
 
 Headers = Callable[[str], dict[str, str]]
 

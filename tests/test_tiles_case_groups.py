@@ -23,14 +23,7 @@ from layers import cases, command_map, tiles
 from layers.case_groups import CaseGroup, StateGroup
 from layers.catalog import COLLECTIONS
 from layers.errors import InvalidInput
-from tests.api_fixtures import (  # noqa: F401
-    COUNTY_A,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import COUNTY_A, ApiWorld
 from tests.test_tiles import tile_of
 from tests.workflow_data import NOW, actor, ensure_world, village, village_centre
 

@@ -24,11 +24,6 @@ from sqlalchemy.orm import Session
 from api.settings import ApiSettings
 from geo.hotspots import MIN_INCIDENTS
 from layers import trends
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    api_client,
-    api_settings,
-    api_world,
-)
 from tests.conftest import SuiteDatabase
 from tests.trend_cases import Headers, get_json, insert_case, trend_readers
 from tests.workflow_data import (

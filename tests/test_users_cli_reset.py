@@ -27,7 +27,6 @@ from api.settings import ApiSettings
 from layers import accounts, audit
 from layers.account_admin import UNMASK_WITHDRAWN
 from layers.cli import app
-from tests.api_fixtures import api_client, api_settings, api_world  # noqa: F401
 from tests.conftest import SuiteDatabase
 from tests.workflow_data import (
     COUNTY,

@@ -17,13 +17,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from layers import visits_due
-from tests.api_fixtures import (  # noqa: F401
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
 from tests.conftest import SuiteDatabase
 from tests.test_visit_schedule import VISITS, Followed, _audit, followed  # noqa: F401
 

@@ -25,16 +25,7 @@ import api.routers.command as command_route
 from layers import trends, visit_history
 from layers.china_time import CHINA
 from layers.database import apply_scope
-from tests.api_fixtures import (  # noqa: F401
-    COUNTY_A,
-    TOWN_A1,
-    TOWN_A2,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import COUNTY_A, TOWN_A1, TOWN_A2, ApiWorld
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

@@ -27,13 +27,7 @@ from layers import visit_photos
 from layers.accounts import Reader
 from layers.database import apply_scope
 from layers.errors import Forbidden
-from tests.api_fixtures import (  # noqa: F401 - fixtures
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import ApiWorld
 from tests.conftest import SuiteDatabase
 from tests.test_case_photos import GPS, _jpeg_with_gps, _png
 from tests.test_visit_schedule import Followed, followed  # noqa: F401 - fixture

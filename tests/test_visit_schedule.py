@@ -20,14 +20,7 @@ from sqlalchemy import text
 
 from layers.china_time import CHINA
 from layers.department_scope import COMMAND_VIEW_REFUSED
-from tests.api_fixtures import (  # noqa: F401
-    COUNTY_A,
-    ApiWorld,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import COUNTY_A, ApiWorld
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

@@ -24,15 +24,7 @@ from sqlalchemy import text
 from geo.codes import scope_range
 from layers.china_time import CHINA
 from layers.command import KPI_LABELS
-from tests.api_fixtures import (  # noqa: F401
-    COUNTY_A,
-    TOWN_A1,
-    TOWN_A2,
-    api_client,
-    api_settings,
-    api_world,
-    auth_headers,
-)
+from tests.api_fixtures import COUNTY_A, TOWN_A1, TOWN_A2
 from tests.conftest import SuiteDatabase
 
 Headers = Callable[[str], dict[str, str]]

@@ -18,7 +18,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Path, Query, Response, UploadFile
 
 from api.deps import BusinessUser, DeadlinesDep, SessionDep, utcnow
-from api.routers.cases import IdPath, actor_of, audited_refusal, case_json, latest_of
+from api.routers.cases import (
+    IdPath,
+    actor_of,
+    audited_refusal,
+    case_json,
+    coded_params,
+    latest_of,
+)
 from layers import case_photos, cases
 from layers import photos as photos_rule
 from layers.errors import Forbidden, InvalidInput
@@ -78,7 +85,7 @@ def _params(text: str) -> dict[str, Any]:
         value = None
     if not isinstance(value, dict):
         raise InvalidInput("办理参数格式不正确")
-    return value
+    return coded_params(value)
 
 
 @router.post(

@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlalchemy.orm import Session
 
 from api.deps import BusinessUser, DeadlinesDep, Principal, SessionDep, utcnow
@@ -47,7 +47,7 @@ from layers import (
 )
 from layers.bulk_handover import HAND_DOWN_SUPERVISE, HAND_DOWN_SUPERVISE_LABEL, offered
 from layers.errors import DomainError, Forbidden, InvalidInput
-from layers.model import Case, CaseEvent, Role
+from layers.model import Case, CaseEvent, Category, Role
 from layers.workflow import Actor
 
 router = APIRouter(prefix="/api/cases", tags=["cases"])
@@ -184,12 +184,58 @@ class CaseIn(BaseModel):
     external_no: str | None = Field(default=None, max_length=64)
 
 
+CODED_PARAMS: dict[str, dict[str, str]] = {
+    "outcome": workflow.OUTCOME_LABELS,
+    "route": workflow.LEGAL_ROUTE_LABELS,
+    "category": Category.labels(),
+}
+"""Action parameters whose value is a code with a Chinese label: the code's table."""
+
+
+def coded_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Return an action's parameters with each coded choice given by its label as its code.
+
+    A caller who reads the choices the refusal lists (「办结结果无效，可选：调解成功、已解决…」)
+    may send the label: ``outcome`` 「已解决」 is ``resolved`` (trial BA m3). Every action's
+    parameters pass here (:class:`ActionIn`, and the form of an action with photos); a value
+    that is neither a code nor a label is left for the action to refuse.
+
+    Parameters
+    ----------
+    params : dict
+        The action's parameters as sent.
+
+    Returns
+    -------
+    dict
+        The same, with the labels of :data:`CODED_PARAMS` replaced by their codes.
+
+    Examples
+    --------
+    >>> coded_params({"outcome": " 已解决", "route": "arbitration", "note": "x"})
+    {'outcome': 'resolved', 'route': 'arbitration', 'note': 'x'}
+    """
+    coded = dict(params)
+    for name, table in CODED_PARAMS.items():
+        value = coded.get(name)
+        if isinstance(value, str) and value.strip() not in table:
+            codes = {label: code for code, label in table.items()}
+            coded[name] = codes.get(value.strip(), value)
+    return coded
+
+
 class ActionIn(BaseModel):
     """Parameters of a workflow action."""
 
     version: int | None = Field(default=None, description="The case version you saw (or If-Match)")
     note: str | None = Field(default=None, max_length=2000)
     params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("params")
+    @classmethod
+    def _coded(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """Take a coded choice's label for its code (:func:`coded_params`)."""
+        return coded_params(params)
 
 
 def case_json(
