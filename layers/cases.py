@@ -1234,6 +1234,12 @@ def act(
         note holding a resident ID or a mobile number
         (:func:`layers.free_text.refuse_personal_numbers`).
     """
+    from layers import unsatisfied_visits
+
+    # 回访 不满意: 重新办理 or 销号 with a reason, chosen with it (trial BA M3)
+    then = unsatisfied_visits.choice(
+        session, case_id, action, actor=actor, note=note, params=params
+    )
     if action in workflow.EXTENSION_ACTIONS:  # 申请延期 and its decision (trial AX S5)
         from layers import deadline_extensions
 
@@ -1318,6 +1324,17 @@ def act(
     audit_case(session, actor, action, case, {"from": before, "to": after, "version": case.version})
     if action == "resolve" and case.closed_at is not None:
         _tell_waiting_repeats(session, case, actor, now)
+    if then is not None:
+        return unsatisfied_visits.follow(
+            session,
+            case.id,
+            then,
+            actor=actor,
+            now=now,
+            note=note,
+            params=p,
+            limits_config=limits_config,
+        )
     return case
 
 

@@ -70,6 +70,7 @@ NOTE = (
 
 _FIGURES = text(
     """
+    -- a 回访 at the instant of the next 派单 is of this round: 回访不满意 dispatches again at once
     WITH d AS MATERIALIZED (
       SELECT d.id, d.case_id, d.department, left(c.area_code, 6) AS county,
              d.assigned_at, d.accepted_at, d.finished_at, d.status,
@@ -94,11 +95,11 @@ _FIGURES = text(
                  AND e.at < coalesce(d.finished_at, d.next_at, 'infinity')) AS granted,
              (SELECT CAST(e.payload ->> 'satisfaction' AS int) FROM case_events AS e
                WHERE d.status = 'finished' AND e.case_id = d.case_id AND e.action = 'visit'
-                 AND e.at >= d.finished_at AND e.at < coalesce(d.next_at, 'infinity')
+                 AND e.at >= d.finished_at AND e.at <= coalesce(d.next_at, 'infinity')
                ORDER BY e.id DESC LIMIT 1) AS satisfaction,
              EXISTS (SELECT 1 FROM case_events AS e
                WHERE d.status = 'finished' AND e.case_id = d.case_id AND e.action = 'visit'
-                 AND e.at >= d.finished_at AND e.at < coalesce(d.next_at, 'infinity'))
+                 AND e.at >= d.finished_at AND e.at <= coalesce(d.next_at, 'infinity'))
                AS visited
         FROM d
     )
