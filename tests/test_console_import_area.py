@@ -147,3 +147,24 @@ def test_withdrawing_most_of_the_area_asks_again_with_the_number(
         ).scalar_one()
     assert jobs == 0
     page.screenshot_step("held-confirm")
+
+
+@pytest.mark.browser
+@pytest.mark.xdist_group("console")
+def test_the_provinces_administrator_of_one_county_starts_at_the_county(
+    page: RecordedPage, console_demo: ConsoleDemo
+) -> None:
+    """admin.530424's scope is 云南省, which holds 玉溪市 and 华宁县 only (trial BA m8)."""
+    demo = console_demo
+    county = demo.data.county_code.ljust(12, "0")
+    province = county[:2].ljust(12, "0")
+    login(page, demo.origin, demo.username("admin"), next_path="/imports")
+    page.wait_for_url(f"{demo.origin}/imports")
+    picks = page.locator("#im-area-picks select")
+    expect(page.locator("#im-area-field")).to_have_attribute("data-code", county)
+    expect(page.locator("#im-area-hint")).to_contain_text("文件所属的辖区：华宁县")
+    expect(picks).to_have_count(3)  # 云南省 → 玉溪市 → 华宁县's townships
+    # the province is still a choice above it
+    picks.first.select_option(index=0)
+    expect(page.locator("#im-area-field")).to_have_attribute("data-code", province)
+    expect(picks).to_have_count(1)

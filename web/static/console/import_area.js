@@ -75,16 +75,24 @@
     return option.textContent.replace(/^(本辖区)?全部（(.*)）$/, "$2");
   }
 
-  /** Back to the account's own unit. */
-  async function reset() {
+  /**
+   * Back to the account's own unit; with `deepest`, down the one unit a level its scope holds
+   * to a county (trial BA m8: the province's administrator of a county's deployment started at
+   * 云南省 and chose 玉溪市 → 华宁县 by hand). The 全部（…） above still widens it.
+   */
+  async function reset(deepest = true) {
     $("im-area-picks").textContent = "";
-    await addLevel(null);
+    let select = await addLevel(null);
+    while (deepest && select && select.options.length === 2 && Number(select.options[1].dataset.level) <= 3) {
+      select.selectedIndex = 1;
+      select = await addLevel(select.value);
+    }
     said();
   }
 
   /** Choose `code` (a job's 范围 run again), level by level from the account's unit. */
   async function set(code) {
-    await reset();
+    await reset(!code);
     if (!code) return;
     for (let depth = 0; depth < PREFIX.length; depth += 1) {
       const select = picks()[depth];
