@@ -52,6 +52,9 @@ SMALL = DemoScale(
     cameras=10,
     years=2,
 )
+# one test process generates the module's demos (module-scoped) once: spread over both workers,
+# each generated the full 华宁县 (8 s of CPU), 甘州区 and the small demo again
+pytestmark = pytest.mark.xdist_group("demo")
 
 
 def _count(db: Session, sql: str) -> int:
@@ -478,9 +481,16 @@ def test_demo_command_loads_analyses_and_leaves_alerts(tmp_path: Path) -> None:
             with engine.connect() as conn:
                 runs = conn.execute(text("SELECT count(*) FROM hotspot_runs")).scalar_one()
                 cells = conn.execute(text("SELECT count(*) FROM hotspot_cells")).scalar_one()
+                hashes = conn.execute(
+                    text("SELECT password_hash FROM users WHERE username LIKE '%530424%'")
+                ).scalars()
+                shared = set(hashes)
         finally:
             engine.dispose()
         assert runs == 1 and cells > 0
+        # the 26 logins share the one documented password: hashed once per load, not 26 times
+        assert len(shared) == 1
+        assert accounts.password_hasher().verify(DEMO_PASSWORD, shared.pop())
         # The centre now holds 华宁县: another county is refused, before anything is generated.
         other = subprocess.run(
             [zongzhi, "demo", "--no-serve", "--county", "620702"],

@@ -82,7 +82,7 @@ def load_demo(
     progress : callable, optional
         Called with the name of each step as it starts.
     users : bool
-        Create the demo logins (each costs one argon2id hash, about half a second).
+        Create the demo logins (their shared password costs one argon2id hash).
 
     Returns
     -------
