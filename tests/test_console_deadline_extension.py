@@ -7,6 +7,7 @@ moves the case's 办结时限, which both pages and the timeline show.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -56,7 +57,14 @@ def test_a_department_asks_for_more_time_and_the_county_approves_it_on_the_case_
         case = made.json()
         case_id = case["id"]
         try:
-            _act(client, centre, case_id, "triage")
+            # 分流 rates it orange: its limits are worked out again, and the timeline says so
+            seen = client.get(f"/api/cases/{case_id}", headers=centre).json()["version"]
+            triaged = client.post(
+                f"/api/cases/{case_id}/actions/triage",
+                json={"version": seen, "params": {"risk_level": 2}},
+                headers=centre,
+            )
+            assert triaged.status_code == 200, triaged.text
             version = client.get(f"/api/cases/{case_id}", headers=centre).json()["version"]
             sent = client.post(
                 f"/api/cases/{case_id}/actions/dispatch",
@@ -122,7 +130,10 @@ def test_a_department_asks_for_more_time_and_the_county_approves_it_on_the_case_
             expect(item.locator(".dz-extension-mark")).to_have_attribute(
                 "title", f"{LABOUR}申请延期至 {shown}，理由：{REASON}；请在案件详情中批准或驳回"
             )
-            # and under 待审延期, with who asked until when
+            # and under 待审延期, whose tab counts it (trial BA m10), with who asked until when
+            expect(page.locator("#dz-count-extension_pending")).to_have_text(
+                re.compile(r"^[1-9]\d*\+?$")
+            )
             page.click(".dz-tabs [data-filter='extension_pending']")
             expect(item.locator(".dz-extension-note")).to_have_text(f"{LABOUR} 申请延期至 {shown}")
             page.goto(f"{demo.origin}/cases/{case_id}")
@@ -144,6 +155,10 @@ def test_a_department_asks_for_more_time_and_the_county_approves_it_on_the_case_
             expect(page.locator("#cz-actions [data-action='extension_refuse']")).to_have_count(0)
             approved = page.locator("#cz-timeline tbody tr[data-action='extension_approve']")
             expect(approved.locator("td").nth(4)).to_contain_text(f"已批准延期至 {short}")
+            # each limit the 分流 moved, from and to, and why (trial BA M4)
+            rated = page.locator("#cz-timeline tbody tr[data-action='triage'] td").nth(4)
+            expect(rated).to_contain_text("办结时限 ")
+            expect(rated).to_contain_text("（分流：按类别和风险等级重新计算）")
             page.screenshot_step("3-approved")
             read = client.get(f"/api/cases/{case_id}", headers=centre).json()
             assert datetime.fromisoformat(read["deadline"]) == wanted - timedelta(days=3)
