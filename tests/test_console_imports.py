@@ -321,17 +321,27 @@ def test_a_refused_upload_is_run_again_with_another_option(
 
 @pytest.mark.browser
 @pytest.mark.xdist_group("console")
-def test_an_unknown_epsg_is_refused_on_the_form_and_a_run_again_changes_the_crs(
+def test_a_projected_crs_is_chosen_by_its_epsg_number_an_unknown_one_refused_on_the_form(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
-    """Trial U N2: a mistyped EPSG number is said on the form (no job); 正式导入… changes 坐标系."""
+    """坐标系 offers 投影坐标 with the EPSG number typed beside it (``--crs EPSG:4543``).
+
+    Trial U N2: a mistyped EPSG number is said on the form (no job); 正式导入… brings the form
+    back with the job's number and changes 坐标系. (Two tests once, each with its login and its
+    dry run of the same file.)
+    """
     demo = console_demo
     name = f"坐标系{uuid.uuid4().hex[:6]}.csv"
     username, number, path = _one_case_file(demo, tmp_path, name)
     _open_imports(page, demo, username)
     page.select_option("#im-kind", label="事件（案件）")
     page.set_input_files("#im-file", str(path))
+    expect(page.locator("#im-epsg-field")).to_be_hidden()
     page.select_option("#im-crs", label="投影坐标（填写 EPSG 编号）")
+    expect(page.locator("#im-epsg-field")).to_be_visible()
+    page.fill("#im-epsg", "45x")
+    page.click("#im-submit")
+    expect(page.locator("#im-form-error")).to_have_text("请填写 4 至 5 位数字的 EPSG 编号，如 4543")
     page.fill("#im-epsg", "9999")
     page.click("#im-submit")
     expect(page.locator("#im-form-error")).to_contain_text("EPSG:9999 不是可用的坐标系")
@@ -353,7 +363,8 @@ def test_an_unknown_epsg_is_refused_on_the_form_and_a_run_again_changes_the_crs(
     expect(page.locator("#im-form-title")).to_have_text("正式导入")
     expect(page.locator("#im-run-banner")).to_contain_text(f"（任务 {first_id}）")
     expect(page.locator("#im-crs")).to_have_value("epsg")  # the job's own options
-    expect(page.locator("#im-epsg")).to_have_value("4543")
+    expect(page.locator("#im-epsg")).to_have_value("4543")  # the form comes back with it
+    expect(page.locator("#im-epsg-field")).to_be_visible()
     expect(page.locator("#im-dry-run")).to_be_hidden()
     expect(page.locator("#im-submit")).to_have_text("重新试运行")
     expect(page.locator("#im-run-real")).to_have_text("正式导入")
@@ -375,39 +386,6 @@ def test_an_unknown_epsg_is_refused_on_the_form_and_a_run_again_changes_the_crs(
     assert _case_areas(demo, [number]) == {}
     page.screenshot_step("run-again-crs")
     page.assert_clean(demo.origin, expected_errors=(r"status of 400 .*/api/imports\)",))
-
-
-@pytest.mark.browser
-@pytest.mark.xdist_group("console")
-def test_a_projected_coordinate_system_is_chosen_by_its_epsg_number(
-    page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
-) -> None:
-    """坐标系 offers 投影坐标 with the EPSG number typed beside it (``--crs EPSG:4543``)."""
-    demo = console_demo
-    username, number, path = _one_case_file(demo, tmp_path, "投影工单.csv")
-    _open_imports(page, demo, username)
-    page.select_option("#im-kind", label="事件（案件）")
-    page.set_input_files("#im-file", str(path))
-    expect(page.locator("#im-epsg-field")).to_be_hidden()
-    page.select_option("#im-crs", label="投影坐标（填写 EPSG 编号）")
-    expect(page.locator("#im-epsg-field")).to_be_visible()
-    page.fill("#im-epsg", "45x")
-    page.click("#im-submit")
-    expect(page.locator("#im-form-error")).to_have_text("请填写 4 至 5 位数字的 EPSG 编号，如 4543")
-    page.fill("#im-epsg", "4543")
-    page.click("#im-submit")
-    panel = page.locator("#im-job")
-    expect(panel.locator("#im-job-state")).to_have_text("试运行通过", timeout=RUN_TIMEOUT)
-    job_id = int(panel.get_attribute("data-id") or 0)
-    with demo.owner.connect() as conn:
-        options = conn.execute(
-            text("SELECT options FROM import_jobs WHERE id = :id"), {"id": job_id}
-        ).scalar_one()
-    assert options["crs"] == "EPSG:4543"
-    panel.locator(".im-run").click()  # the form comes back with the number
-    expect(page.locator("#im-epsg")).to_have_value("4543")
-    expect(page.locator("#im-epsg-field")).to_be_visible()
-    page.assert_clean(demo.origin)
 
 
 @pytest.mark.browser
