@@ -741,17 +741,20 @@ _GRANTED = sql.SQL(
 :func:`layers.deadline_extensions.granted`), or NULL."""
 
 
-_SOONER_NOTE = sql.SQL(
-    " || CASE WHEN contact_deadline < contact_before THEN '，联系时限提前至 '"
-    " || to_char(contact_deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') ELSE '' END"
-    " || CASE WHEN deadline < deadline_before THEN '，办结时限提前至 '"
-    " || to_char(deadline AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI') ELSE '' END"
-)
-"""What the ``repeat_linked`` note of a raise adds when it brought a limit forward."""
+_SOONER_NOTE = sql.SQL("")
+"""What the ``repeat_linked`` note of a raise adds: nothing, its payload's ``deadline_changes``
+says each limit brought forward with its time before, which the timeline shows (trial BA M4)."""
 _SOONER_PAYLOAD = sql.SQL(
     " || jsonb_strip_nulls(jsonb_build_object("
     "'contact_deadline_to', CASE WHEN contact_deadline < contact_before THEN contact_deadline END,"
-    " 'deadline_to', CASE WHEN deadline < deadline_before THEN deadline END))"
+    " 'deadline_to', CASE WHEN deadline < deadline_before THEN deadline END)) || {}"
+).format(
+    deadlines.changes_sql(
+        *(
+            deadlines.change_sql(c, sql.Identifier(b), sql.Identifier(c), cases.RAISE_LIMITS)
+            for c, b in (("contact_deadline", "contact_before"), ("deadline", "deadline_before"))
+        )
+    )
 )
 """The limits a raise brought forward, in the event's payload (as :func:`cases.raise_risk`)."""
 

@@ -27,6 +27,16 @@ OPERATOR = Actor(None, "县指挥中心", Role.DISPATCHER, "530424000000")
 NOTE = "重复反映关联更新"
 
 
+def _raised(limit: str, before: str, after: str) -> dict[str, str]:
+    """One limit a repeat's raise brought forward, as its event's ``deadline_changes`` says."""
+    return {
+        "limit": limit,
+        "from": before + ":00+00:00",
+        "to": after + ":00+00:00",
+        "why": "重复反映提高风险等级",
+    }
+
+
 def _row(
     number: str, kind: str, east_m: float, north_m: float, day: float, *, risk: int = 4
 ) -> list[str]:
@@ -135,8 +145,7 @@ def test_corrected_points_and_types_unlink_wrong_repeats_and_link_right_ones(
         (
             "repeat_linked",
             # raised to 橙色, it has orange's limits (trial AZ S2)
-            "重复反映关联更新：解除 0 件，新增 1 件，"
-            "联系时限提前至 2016-05-02 20:00，办结时限提前至 2016-05-16 20:00",
+            "重复反映关联更新：解除 0 件，新增 1 件",
             {
                 "repeats_unlinked": 0,
                 "repeats_linked": 1,
@@ -144,6 +153,11 @@ def test_corrected_points_and_types_unlink_wrong_repeats_and_link_right_ones(
                 "risk_to": 2,
                 "contact_deadline_to": "2016-05-02T12:00:00+00:00",
                 "deadline_to": "2016-05-16T12:00:00+00:00",
+                # each with its time before, which the timeline says (trial BA M4)
+                "deadline_changes": [
+                    _raised("contact_deadline", "2016-05-03T12:00", "2016-05-02T12:00"),
+                    _raised("deadline", "2016-05-31T12:00", "2016-05-16T12:00"),
+                ],
             },
         )
     ]
@@ -240,8 +254,7 @@ def test_cases_handled_here_keep_their_links_and_their_risk(db: Session, tmp_pat
     assert _events(db, after["RT-Y"].id)[-1] == (
         "repeat_linked",
         # raised to 红色: red's limits, where sooner (trial AZ S2)
-        "重复反映关联更新：解除 1 件，新增 1 件，"
-        "联系时限提前至 2016-05-01 10:00，办结时限提前至 2016-05-08 08:00",
+        "重复反映关联更新：解除 1 件，新增 1 件",
         {
             "repeats_unlinked": 1,
             "repeats_linked": 1,
@@ -249,6 +262,10 @@ def test_cases_handled_here_keep_their_links_and_their_risk(db: Session, tmp_pat
             "risk_to": 1,
             "contact_deadline_to": "2016-05-01T02:00:00+00:00",
             "deadline_to": "2016-05-08T00:00:00+00:00",
+            "deadline_changes": [
+                _raised("contact_deadline", "2016-05-02T00:00", "2016-05-01T02:00"),
+                _raised("deadline", "2016-05-16T00:00", "2016-05-08T00:00"),
+            ],
         },
     )
     assert after["RT-H"].version == before["RT-H"].version + 1  # its triage only

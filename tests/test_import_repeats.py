@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from importers.pipeline import ImportOptions, run_import
-from layers import cases
+from layers import cases, deadlines
 from layers.cases import DEDUPE_RADIUS_M
 from layers.model.accounts import Role
 from layers.workflow import Actor
@@ -169,11 +169,17 @@ def test_repeats_of_cases_on_record_raise_them_once_per_import(db: Session, tmp_
         (
             "repeat_linked",
             "导入员",
-            "重复反映：导入 2 件，联系时限提前至 2018-05-02 08:00，办结时限提前至 2018-05-16 08:00",
+            "重复反映：导入 2 件",
         ),
     ]
     # raised to 橙色, it has orange's limits (1 and 15 days), not blue's (trial AZ S2)
     reported = START.astimezone(UTC)
+    # the timeline says each limit with its time before (trial BA M4)
+    moved = events[1].payload.pop("deadline_changes")
+    assert deadlines.said(moved) == (
+        "联系时限 2018-05-03 08:00 → 2018-05-02 08:00（重复反映提高风险等级）；"
+        "办结时限 2018-05-31 08:00 → 2018-05-16 08:00（重复反映提高风险等级）"
+    )
     assert events[1].payload == {
         "imported_repeats": 2,
         "risk_from": 4,
