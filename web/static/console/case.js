@@ -655,7 +655,13 @@
         '<div id="cz-p-route-box" hidden>' + field("法治化途径", "cz-p-route", select("cz-p-route", labels.legal_route)) + "</div>";
     },
     evaluate: () => field("满意度", "cz-p-satisfaction", select("cz-p-satisfaction", SATISFACTION)),
-    visit: () => field("满意度", "cz-p-satisfaction", select("cz-p-satisfaction", SATISFACTION)),
+    // chosen each time (the first option, 不满意, was sent unless changed); 不满意 and 不太满意
+    // ask what follows: 重新办理, or 销号 with its reason (trial BA M3)
+    visit: () => field("满意度", "cz-p-satisfaction", '<select required class="form-select form-select-sm" id="cz-p-satisfaction"><option value="">请选择满意度</option>' +
+      ["5", "4", "3", "2", "1"].map((k) => '<option value="' + k + '">' + zz.esc(SATISFACTION[k]) + "</option>").join("") + "</select>") +
+      '<div id="cz-p-unsatisfied-box" hidden><p class="text-danger mb-1">回访不满意：请选择重新办理，或说明原因后销号。</p>' +
+      field("处理方式", "cz-p-then", select("cz-p-then", { "": "请选择处理方式", reopen: "重新办理（以回访情况为原因，交原承办单位重新处置）", archive: "说明原因后销号" })) +
+      '<div id="cz-p-reason-box" hidden>' + field("销号原因（必填）", "cz-p-reason", '<textarea class="form-control form-control-sm" id="cz-p-reason" rows="2" placeholder="如：诉求超出政策规定，已向反映人解释"></textarea>') + "</div></div>",
     // 督办时限, three days on unless changed, as on the command page (and required: the API asks it)
     supervise: () => field("督办时限", "cz-p-deadline", '<input class="form-control form-control-sm" type="datetime-local" id="cz-p-deadline" required value="' +
       zz.inputTime(new Date(Date.now() + 3 * 86400000)) + '">'),
@@ -679,7 +685,13 @@
       if (p.outcome === "mediation_failed") p.route = v("cz-p-route");
       return p;
     }
-    if (action === "evaluate" || action === "visit") return { satisfaction: Number(v("cz-p-satisfaction")) };
+    if (action === "evaluate") return { satisfaction: Number(v("cz-p-satisfaction")) };
+    if (action === "visit") {
+      const p = { satisfaction: Number(v("cz-p-satisfaction")) };
+      if (p.satisfaction === 1 || p.satisfaction === 2) p.then = v("cz-p-then");
+      if (p.then === "archive") p.reason = v("cz-p-reason").trim();
+      return p;
+    }
     if (action === "supervise") return { deadline: zz.fromInputTime(v("cz-p-deadline")) };
     if (action === "extension_request") return { deadline: zz.fromInputTime(v("cz-p-extend")) };
     if (action === "extension_approve") {
@@ -689,6 +701,17 @@
     if (action === "summon") return { departments: zz.departmentNames(v("cz-p-departments")), new_departments: $("cz-p-new-departments").checked };
     return {};
   }
+
+  // a 回访's 不满意 or 不太满意 shows the choice, and 销号 its reason, both then required (BA M3)
+  document.addEventListener("change", function (e) {
+    if (!["cz-p-satisfaction", "cz-p-then"].includes(e.target.id) || !$("cz-p-unsatisfied-box")) return;
+    const low = ["1", "2"].includes($("cz-p-satisfaction").value);
+    $("cz-p-unsatisfied-box").hidden = !low;
+    $("cz-p-then").required = low;
+    const archive = low && $("cz-p-then").value === "archive";
+    $("cz-p-reason-box").hidden = !archive;
+    $("cz-p-reason").required = archive;
+  });
 
   /** The dialog's title: 上报 and 交办 name the level they send the case to (上报至市级, trial AH S1). */
   function actionTitle(action, toLevel) {

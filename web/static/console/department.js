@@ -105,6 +105,11 @@
   function rowWithAsk(c) {
     const li = row(c);
     const d = c.desk;
+    // 重新办理: why the order came back (回访不满意 …), not a plain new order (trial BA M3)
+    const again = c.latest && c.latest.reopened;
+    if (again && (d.group === "to_accept" || d.group === "handling")) {
+      li.appendChild(line("text-danger fw-bold dk-reopened", "重新办理（" + again.actor_name + " " + zz.fmtTime(again.at) + "）：" + (again.note || "")));
+    }
     if ((d.group === "summoned" || d.group === "answered") && d.ask) {
       li.appendChild(line("dk-summon-ask fw-bold", "本部门事项：" + d.ask));
     }
