@@ -387,10 +387,13 @@ def test_failed_mediation_then_legal_route(world: Session) -> None:
         note="仲裁委已裁决，双方履行完毕",
     )
     assert case.state == "resolved"
-    assert _chain_ok(world, case.id)[-2].payload == {
-        "outcome": "mediation_failed",
-        "route": "arbitration",
-    }
+    routed = _chain_ok(world, case.id)[-2].payload
+    assert routed is not None
+    # the timeline says the 办结时限 it cleared and why (trial BA M4)
+    [cleared] = routed.pop("deadline_changes")
+    assert (cleared["limit"], cleared["to"]) == ("deadline", None)
+    assert cleared["why"] == "转法治化途径，不计办结时限"
+    assert routed == {"outcome": "mediation_failed", "route": "arbitration"}
 
 
 def test_escalate_and_hand_down_move_the_queue(world: Session) -> None:
