@@ -394,8 +394,11 @@ def load(
             checks.notes += matched.notes()
         if history:
             checks.notes += case_import.history_rows(conn, stage.name)
-        brought = _bring_up_to_file(conn, stage, checks, options) if cases else set()
+        brought, limited = (
+            _bring_up_to_file(conn, stage, checks, options) if cases else (set(), set())
+        )
         _tell_moves(kind, stage, checks, rejected, brought if cases else None)
+        updated_here = len(brought | limited)  # a new 办理时限 is an update too (trial BA m2)
         follow_up = (
             case_import.first_events(options.user, stage.name, history=history) if cases else None
         )
@@ -540,8 +543,8 @@ def load(
         import_checks.drop_staging(conn, stage.name)
         total = UpsertCounts(
             total.inserted + counts.inserted,
-            total.updated + counts.updated + len(brought),
-            total.unchanged + counts.unchanged - len(brought),
+            total.updated + counts.updated + updated_here,
+            total.unchanged + counts.unchanged - updated_here,
             total.repeats + links.repeats,
             total.ended + counts.ended,
         )
@@ -1028,18 +1031,21 @@ def _tell_moves(
 
 def _bring_up_to_file(
     conn: psycopg.Connection[Any], stage: _Staged, checks: RowChecks, options: LoadOptions
-) -> set[int]:
+) -> tuple[set[int], set[int]]:
     """Bring the cases imported earlier and untouched here since up to the file.
 
     Those it corrects in type, place or time have their repeat links worked out again
     (:func:`layers.case_repeats.relink_refreshed`), before the new cases are linked. Returns
     the staged rows of such cases changed (they are matched again by the upsert, which
-    leaves them).
+    leaves them), and those whose 办结时限 the file's 办理时限 moved (counted as 更新 too,
+    trial BA m2: 更新 0 beside 4 deadlines updated).
     """
     settled = _settle_from_source(conn, stage, checks, options)
+    limited: set[int] = set()
     if checks.has("time_limit"):  # a changed 办理时限 moves an open case's 办结时限
         moved = case_import.move_given_deadlines(conn, stage.name, options.user)
         checks.notes += moved.notes()
+        limited = set(moved.moved)
     unsaid = set(stage.part.insert_only)
     if "risk_level" in unsaid:  # the risk each case on record was reported with stays
         case_import.keep_reported_risk(conn, stage.name)
@@ -1060,7 +1066,7 @@ def _bring_up_to_file(
         limits_config=options.limits_config,
     )
     checks.notes += relinked.notes()
-    return set(settled) | set(refreshed.rows)
+    return set(settled) | set(refreshed.rows), limited
 
 
 def _settle_from_source(

@@ -99,6 +99,9 @@ PREFIX_FROM = 10
 IDENTIFIER = re.compile(r"[0-9A-Za-z][0-9A-Za-z_/-]*")
 #: A case code is matched by its last digits from this many on (``4241`` for ``…-00004241``).
 SUFFIX_FROM = 4
+#: Shortest tail of a work-order number that finds it (``202612010001`` of
+#: ``YN12345-202612010001``: hotline staff read out the tail, trial BA m4).
+TAIL_FROM = 6
 #: A platform code typed without its hyphens: area (6), date (8), serial (the case id).
 BARE_CODE = re.compile(r"(\d{6})(\d{8})(\d{1,12})")
 #: The day of a platform code (``20261206`` of ``530424-20261206-00004241``), alone or with the
@@ -410,8 +413,9 @@ def search(
     ``530424202612040004241``, too; by its last :data:`SUFFIX_FROM` or more digits; by its day,
     ``20261206`` or ``2026-12-06`` (:data:`WRITTEN_DAY`), alone or with the number's last
     digits, ``20261206-4241``) or a work-order number (``external_no``, the same way), on their
-    indexes. When that finds nothing, every word of the text must appear in the title
-    (case-insensitive), among the unit's cases.
+    indexes. When that finds nothing, a work-order number ending in the text (its last
+    :data:`TAIL_FROM` characters or more, ``202612010001`` of ``YN12345-202612010001``: trial
+    BA m4), then every word of the text in the title (case-insensitive), among the unit's cases.
     ``导入编号 17`` (:data:`IMPORT_NUMBER`) finds the cases import 17 brought in.
 
     Parameters
@@ -464,6 +468,10 @@ def search(
         by_identifier = found(identifier_match(typed))
         if by_identifier:
             return by_identifier
+        if len(typed) >= TAIL_FROM:  # the tail of a work-order number (trial BA m4)
+            by_tail = found(Case.external_no.endswith(typed, autoescape=True))
+            if by_tail:  # no index ends it: read among the unit's cases, after the others
+                return by_tail
     return found(*(Case.title.icontains(word, autoescape=True) for word in typed.split()))
 
 
