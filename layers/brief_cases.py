@@ -64,7 +64,7 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.orm import Session, aliased
 
 from geo.codes import CodeError, parse_grid_code
-from layers import case_import, cases, workflow
+from layers import address_townships, case_import, cases, workflow
 from layers.brief_holders import Holding, holdings
 from layers.case_groups import CaseGroup, StateGroup
 from layers.command import RETIRED_MARK
@@ -249,6 +249,9 @@ class BriefCases:
         answers and its repeats, by case id (:func:`layers.brief_holders.holdings`).
     open_cases : int
         The area's open cases at generation, repeats included.
+    mismatches : mapping of int to Mismatch
+        The listed cases whose address names another township than their point's, by case id
+        (:func:`layers.address_townships.for_cases`: the 调度台's 地址与位置不符, trial BA m7).
     """
 
     reported: CaseList[ListedCase]
@@ -259,6 +262,7 @@ class BriefCases:
     open_now: CaseList[ListedCase] = field(default_factory=lambda: CaseList([], 0))
     holdings: Mapping[int, Holding] = field(default_factory=dict)
     open_cases: int = 0
+    mismatches: Mapping[int, address_townships.Mismatch] = field(default_factory=dict)
 
 
 def _place(level: int) -> ColumnElement[str | None]:
@@ -463,6 +467,7 @@ def collect(
     ids = [r.case_id for r in (*reported, *overdue, *supervised)]
     ids += [c.case_id for c in open_now.rows if c.case_id]
     held = holdings(session, ids, now=now)
+    elsewhere = address_townships.for_cases(session, [*ids, *(r.case_id for r in escalated)])
 
     def level_of(payload: Any, key: str) -> int | None:
         value = payload.get(key) if isinstance(payload, dict) else None
@@ -503,6 +508,7 @@ def collect(
         open_now=open_now,
         holdings=held,
         open_cases=n_open,
+        mismatches=elsewhere,
     )
 
 

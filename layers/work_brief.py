@@ -1025,6 +1025,7 @@ def moment_text(moment: datetime) -> str:
 LIST_NOTE = (
     "每张案件清单至多列出 {limit} 件（次），超出时在表末注明总数；所在单位从本单位的下一级写起。"
     "清单只列案件编号、标题等办理信息，不含反映人、当事人的姓名和联系电话。"
+    "地址所写乡镇与点位所在乡镇不符的案件，所在单位后注明「地址与位置不符」，请核对地址或点位。"
 )
 """The 说明's last line when the brief lists cases."""
 
@@ -1359,6 +1360,12 @@ HANDOVER_SHEET = "交班在办案件"
 """The sheet of the open cases and who holds each (trial AZ M8)."""
 
 
+def _place_cell(cases: BriefCases, case: ListedCase) -> str:
+    """所在单位, with the 调度台's 地址与位置不符 when the address names another township."""
+    mismatch = cases.mismatches.get(case.case_id) if case.case_id is not None else None
+    return case.area_name if mismatch is None else f"{case.area_name}（{mismatch.text()}）"
+
+
 def _holding_cells(cases: BriefCases, case: ListedCase, *, change: bool = False) -> list[Any]:
     """承办, 承办起始, 承办状态 (with 最近变动 when ``change``), 吹哨/派往部门, 重复反映."""
     held = cases.holdings.get(case.case_id) if case.case_id is not None else None
@@ -1392,7 +1399,7 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
         [
             [
                 *_case_cells(c),
-                c.area_name,
+                _place_cell(cases, c),
                 _moment(c.reported_at),
                 CaseState.label_of(c.state),
                 *_holding_cells(cases, c, change=True),
@@ -1414,7 +1421,7 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
                 _moment(c.reported_at),
                 level_text(c.handling_level),
                 CaseState.label_of(c.state),
-                c.area_name,
+                _place_cell(cases, c),
                 *_holding_cells(cases, c),
             ]
             for c in cases.reported.rows
@@ -1439,7 +1446,7 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
         [
             [
                 *_case_cells(c),
-                c.area_name,
+                _place_cell(cases, c),
                 level_text(c.handling_level),
                 CaseState.label_of(c.state),
                 _moment(c.reported_at),
@@ -1478,7 +1485,7 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
         [
             [
                 *_case_cells(s.case),
-                s.case.area_name,
+                _place_cell(cases, s.case),
                 level_text(s.case.handling_level),
                 CaseState.label_of(s.case.state),
                 supervised_text(s.in_window, s.after),
@@ -1509,7 +1516,7 @@ def _case_sheets(book: Workbook, cases: BriefCases, now: datetime) -> None:
         [
             [
                 *_case_cells(e.case),
-                e.case.area_name,
+                _place_cell(cases, e.case),
                 _moment(e.at),
                 e.by,
                 level_text(e.from_level),
