@@ -115,8 +115,9 @@ def create_demo_users(
     """Create the demo accounts (one argon2id hash for them all, password policy checked).
 
     Every demo account has the same documented password, so it is hashed once per load and
-    that hash (one salt) stored for each account: 26 hashes at full cost were about 6 s of
-    CPU per ``zongzhi demo``. Each account's password is still checked against the policy.
+    that hash (one salt) stored for each account: 26 hashes at full cost (about 0.2 s of CPU
+    each) were several seconds of CPU per ``zongzhi demo``. Each account's password is still
+    checked against the policy.
 
     Parameters
     ----------
