@@ -10,10 +10,17 @@ Fixtures
               marked ``browser_timezone``; 1280×800 unless marked ``browser_viewport``: a width
               under 800 is a phone's, with touch), wrapped in
               :class:`RecordedPage`: every request URL and every console error / uncaught page
-              error is recorded; ``page.screenshot_step(name)`` writes
-              ``test-artifacts/screenshots/<test>/<name>.png``; ``page.assert_clean(origin)`` fails
-              if the page requested anything outside ``origin`` or logged a console error.
-              Any other attribute is the Playwright ``Page``'s (``page.goto``, ``page.locator``...).
+              error is recorded; ``page.screenshot_step(name)`` marks a step of the test;
+              ``page.assert_clean(origin)`` fails if the page requested anything outside
+              ``origin`` or logged a console error. Any other attribute is the Playwright
+              ``Page``'s (``page.goto``, ``page.locator``...).
+
+Screenshots
+-----------
+A test that fails leaves ``test-artifacts/screenshots/<test>/failed.png``, the page as it was
+at the failure. The pictures of every step, ``test-artifacts/screenshots/<test>/<name>.png``,
+are taken when the environment sets ``ZONGZHI_SCREENSHOTS=1`` (to look through a run's steps),
+since each costs the browser about 0.15 s of CPU and nothing reads them in a normal run.
 
 Held requests
 -------------
@@ -30,11 +37,12 @@ yields its origin, ``http://127.0.0.1:<port>``; the platform's app is served the
 from __future__ import annotations
 
 import functools
+import os
 import re
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -55,6 +63,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+RECORD_STEPS = os.environ.get("ZONGZHI_SCREENSHOTS", "") not in ("", "0")
+FAILED = pytest.StashKey[bool]()
 INTERNAL_SCHEMES = ("data:", "blob:", "about:")
 LATIN_WORD = re.compile(r"[A-Za-z]+")
 
@@ -71,12 +81,23 @@ class RecordedPage:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.page, name)
 
-    def screenshot_step(self, step: str, *, full_page: bool = False) -> Path:
-        """Write ``test-artifacts/screenshots/<test>/<step>.png`` and return its path."""
+    def screenshot_step(self, step: str, *, full_page: bool = False, always: bool = False) -> Path:
+        """Return ``test-artifacts/screenshots/<test>/<step>.png``, written if steps are recorded.
+
+        Parameters
+        ----------
+        step : str
+            The step's name.
+        full_page : bool
+            The whole page rather than the window.
+        always : bool
+            Write it even when ``ZONGZHI_SCREENSHOTS`` is not set (a test that reads the picture).
+        """
         folder = ARTIFACTS / self.test_name
-        folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', step)}.png"
-        self.page.screenshot(path=str(path), full_page=full_page)
+        if RECORD_STEPS or always:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
     def latin_words(self, selector: str = "body", allowed: tuple[str, ...] = ()) -> list[str]:
@@ -111,6 +132,17 @@ class RecordedPage:
             if not any(re.search(pattern, error) for pattern in expected_errors)
         ]
         assert errors == [], f"console errors: {errors}"
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item,
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Note in the test's stash whether it failed, for :func:`page` to keep a picture."""
+    report: pytest.TestReport = yield
+    if report.failed:
+        item.stash[FAILED] = True
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -163,6 +195,11 @@ def page(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Recorded
     try:
         yield recorded
     finally:
+        if request.node.stash.get(FAILED, False):
+            try:  # the page as the failure left it; a page already gone leaves none
+                recorded.screenshot_step("failed", always=True)
+            except Exception:  # noqa: BLE001, S110
+                pass
         context.close()
 
 

@@ -71,7 +71,7 @@ def test_offline_map_loads_without_outside_requests(page: RecordedPage, tmp_path
         # the vendored icon fonts were loaded from our origin and are usable
         assert page.evaluate("document.fonts.check('900 16px \"Font Awesome 6 Free\"')")
         assert page.locator(".leaflet-control-attribution a").count() == 0  # no outside link
-        shot = page.screenshot_step("map-loaded")
+        shot = page.screenshot_step("map-loaded", always=True)
         page.assert_clean(origin)
     assert shot.stat().st_size > 10_000
     assert any(url.endswith("/static/vendor/leaflet/leaflet.js") for url in page.requests)
