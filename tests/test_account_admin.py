@@ -555,7 +555,6 @@ def test_administrators_and_auditors_accounts_are_managed_on_the_server_only(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_accounts_page_adds_an_account_and_shows_its_password_once(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -635,8 +634,6 @@ def test_the_accounts_page_adds_an_account_and_shows_its_password_once(
     page.assert_clean(origin)
 
 
-@pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_accounts_page_opens_a_grid_workers_account_for_a_worker_picked_by_name(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -682,7 +679,6 @@ def test_the_accounts_page_opens_a_grid_workers_account_for_a_worker_picked_by_n
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_worker_picker_follows_the_scope_and_fills_the_village_of_the_workers_grid(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -740,7 +736,6 @@ def test_the_worker_picker_follows_the_scope_and_fills_the_village_of_the_worker
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_accounts_page_opens_the_accounts_of_a_villages_grid_workers_at_once(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
