@@ -225,9 +225,20 @@ def computed_columns(
     given: sql.Composable = sql.SQL("s.{}").format(sql.Identifier(GIVEN_DEADLINE))
     if kept is not None:
         given = sql.SQL("coalesce({}, {})").format(given, kept)
+    contact = sql.SQL("least({}, {})").format(
+        _after_report(lambda limits: limits.contact, config, risk), given
+    )
     limits: dict[str, sql.Composable] = {  # the source's own limit when it gives one
-        "contact_deadline": sql.SQL("least({}, {})").format(
-            _after_report(lambda limits: limits.contact, config, risk), given
+        # a 12345 order the platform sent to a 承办单位, whose 联系时限 passed before it came
+        # in: the platform took the call and made the first contact, none is due here (trial
+        # BA m6: red on arrival, the department's 受理 counted late)
+        "contact_deadline": sql.SQL(
+            "CASE WHEN s.channel = {hotline} AND s.{department} IS NOT NULL"
+            " AND {contact} <= now() THEN NULL ELSE {contact} END"
+        ).format(
+            hotline=sql.Literal(Channel.HOTLINE_12345.value),
+            department=sql.Identifier(SUGGESTED_DEPARTMENT),
+            contact=contact,
         ),
         "deadline": sql.SQL("coalesce({}, {})").format(
             given, _after_report(lambda limits: limits.close, config, risk)
@@ -303,6 +314,8 @@ def _after_report(
     return sql.SQL("s.reported_at + CASE {} {} END").format(risk, sql.SQL(" ").join(by_risk))
 
 
+CONTACTED_NOTE = "；联系时限在导入前已过：已由12345平台联系，不再计联系时限"
+"""What the import event adds of a 12345 order that came in past its 联系时限 (trial BA m6)."""
 COUNTY_DEPARTMENT = "县"
 """What a 承办单位 of the county names (县人社局, 华宁县住建局) and no township's does."""
 TOWNSHIP_WORDS = "(镇|乡|街道|村|社区)"
@@ -410,7 +423,13 @@ def first_events(
     psycopg.sql.Composed
         ``INSERT INTO case_events … SELECT … FROM inserted`` (:data:`EVENT_COLUMNS`).
     """
-    notes = [settled_note(history=history), sql.Literal(note)]
+    notes = [
+        settled_note(history=history),
+        sql.SQL("CASE WHEN i.channel = {} AND i.contact_deadline IS NULL THEN {} END").format(
+            sql.Literal(Channel.HOTLINE_12345.value), sql.Literal(note + CONTACTED_NOTE)
+        ),
+        sql.Literal(note),
+    ]
     payloads = [settled_payload(history=history)]
     if history:
         notes.insert(0, history_note())
@@ -523,7 +542,7 @@ def event_columns() -> tuple[str, ...]:
         :data:`EVENT_COLUMNS`, and the natural key (``channel`` and ``external_no``) to find
         each case's staged row.
     """
-    return (*EVENT_COLUMNS, "channel", "external_no")
+    return (*EVENT_COLUMNS, "channel", "external_no", "contact_deadline")
 
 
 def _settled_at_source(row: str, history: bool) -> sql.Composed:
@@ -930,7 +949,9 @@ def move_given_deadlines(conn: psycopg.Connection[Any], staging: str, actor: str
             " AND {last} IS DISTINCT FROM s.{given}"
             "), moved AS ("
             " UPDATE cases AS c SET deadline = f.given,"
-            " contact_deadline = least(c.contact_deadline, f.given), version = c.version + 1"
+            # none due stays none: the 12345 platform made the contact (trial BA m6)
+            " contact_deadline = CASE WHEN c.contact_deadline IS NOT NULL"
+            " THEN least(c.contact_deadline, f.given) END, version = c.version + 1"
             " FROM found AS f WHERE c.id = f.id AND NOT f.by_hand"
             " RETURNING f.row, c.id, c.area_code, c.state, f.given, c.contact_deadline,"
             " (SELECT b.deadline FROM cases AS b WHERE b.id = c.id) AS was,"
