@@ -691,6 +691,7 @@
     $("dz-closing-title").textContent = zz.label("case_action", action) + "：" + c.code;
     $("dz-closing-satisfaction-box").hidden = action === "archive" || action === "reopen";
     $("dz-closing-satisfaction").value = "";
+    unsatisfiedChoice(); // hidden until a 回访's 不满意 (trial BA M3)
     $("dz-closing-note").value = "";
     // 重新办理 says why (the worker it goes to next reads it) and keeps the registration's
     // time limits: a case past them is overdue at once (trial AH S2, M4)
@@ -712,6 +713,34 @@
     form.hidden = false;
   }
 
+  /**
+   * A 回访's 不满意 or 不太满意 asks what follows, as on the case page (trial BA M3): 重新办理
+   * (the 回访's note is the reason; the case goes back to whoever handled it) or 销号 with its
+   * reason. Built here once, under the 满意度, and shown and required only then.
+   */
+  function unsatisfiedChoice() {
+    let box = $("dz-closing-unsatisfied");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "col-12";
+      box.id = "dz-closing-unsatisfied";
+      box.innerHTML = '<label class="form-label mb-0 text-danger" for="dz-closing-then">回访不满意：请选择重新办理，或说明原因后销号</label>' +
+        '<select class="form-select form-select-sm" id="dz-closing-then"><option value="">请选择处理方式</option>' +
+        '<option value="reopen">重新办理（以回访情况为原因，交原承办单位重新处置）</option><option value="archive">说明原因后销号</option></select>' +
+        '<input class="form-control form-control-sm mt-1" id="dz-closing-reason" maxlength="2000" placeholder="销号原因（必填）">';
+      $("dz-closing-satisfaction-box").after(box);
+      $("dz-closing-satisfaction").addEventListener("change", unsatisfiedChoice);
+      box.querySelector("select").addEventListener("change", unsatisfiedChoice);
+    }
+    const low = $("dz-closing-form").dataset.action === "visit" && ["1", "2"].includes($("dz-closing-satisfaction").value);
+    box.hidden = !low;
+    $("dz-closing-then").required = low;
+    if (!low) $("dz-closing-then").value = "";
+    const archive = low && $("dz-closing-then").value === "archive";
+    $("dz-closing-reason").hidden = !archive;
+    $("dz-closing-reason").required = archive;
+  }
+
   async function submitClosing(event) {
     event.preventDefault();
     const form = $("dz-closing-form");
@@ -721,6 +750,10 @@
     const params = {};
     const satisfaction = $("dz-closing-satisfaction").value;
     if (["evaluate", "visit"].includes(action) && satisfaction) params.satisfaction = Number(satisfaction);
+    if (action === "visit" && ["1", "2"].includes(satisfaction)) {
+      params.then = $("dz-closing-then").value;
+      if (params.then === "archive") params.reason = $("dz-closing-reason").value.trim();
+    }
     try {
       const updated = await zz.api("/api/cases/" + c.id + "/actions/" + action, {
         method: "POST",
