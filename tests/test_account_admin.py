@@ -28,7 +28,6 @@ from sqlalchemy.orm import Session
 from api.auth import issue_token
 from api.settings import ApiSettings
 from layers import accounts
-from tests.api_fixtures import api_client, api_settings, api_world  # noqa: F401
 from tests.browser import RecordedPage
 from tests.conftest import SuiteDatabase
 from tests.console_fixtures import ConsoleDemo, login

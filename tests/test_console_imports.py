@@ -38,7 +38,6 @@ from api.import_runner import JobFiles
 from layers import import_jobs
 from layers.accounts import may_import
 from layers.model import ImportJob, JobState, Role
-from tests.api_fixtures import api_client, api_settings, api_world  # noqa: F401
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, log_out, login
 from web.app import PAGE_MODULES
