@@ -6,6 +6,7 @@ there again by hand. m1: the case timeline named the OS account that ran the imp
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -93,7 +94,13 @@ def test_the_desk_preselects_a_hotline_orders_department_and_the_timeline_says_i
         timeline = page.locator("#cz-timeline tbody tr")
         expect(timeline.first).to_be_visible()
         first = [timeline.first.locator("td").nth(i).inner_text() for i in (1, 2, 4)]
-        assert first == ["导入", "数据导入（root）", f"从文件导入；来源承办单位：{LABOUR}"]
+        assert first[:2] == ["导入", "数据导入（root）"]
+        # the 办结时限 the order came with, from the file's 办理时限 (trial BA M4)
+        assert re.fullmatch(
+            f"从文件导入；来源承办单位：{LABOUR}；"
+            r"办结时限 \d{4}-\d\d-\d\d \d\d:\d\d（来源系统的办理时限）",
+            first[2],
+        ), first[2]
         page.assert_clean(demo.origin)
     finally:
         with Session(demo.owner) as session, session.begin():

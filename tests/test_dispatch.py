@@ -314,6 +314,8 @@ def test_allowed_detail_and_cameras_endpoints(
         "legal_route": [],
         "settled_nearby": [],
         "can_unlink": False,  # no original to unlink from
+        "suspected": [],  # no open case of its type nearby (trial BA S4)
+        "can_merge": False,
         # the township handling the case phones its reporter (trial AS M2)
         "can_reveal_reporter": True,
         "reporter_refusal": None,

@@ -631,6 +631,10 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
     def related(item: cases.RelatedCase) -> dict[str, Any]:
         return {**asdict(item), "reported_at": item.reported_at.isoformat()}
 
+    suspected = [
+        {"id": c.id, "code": c.code, "title": c.title, "state": c.state}
+        for c in case_repeats.suspected_originals(session, case)
+    ]
     return {
         "case_id": case_id,
         "area": units["area"],
@@ -644,11 +648,9 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
         "reporter_refusal": refusal,
         "repeats": [related(r) for r in found.repeats],
         # 疑似重复: the type and place of an open case, not its address (trial BA S4)
-        "suspected": [
-            {"id": c.id, "code": c.code, "title": c.title, "state": c.state}
-            for c in case_repeats.suspected_originals(session, case)
-        ],
-        "can_merge": user.role in workflow.OPERATORS,
+        "suspected": suspected,
+        # 合并为重复反映 (POST /{id}/merge-repeat): an operator, when there is one to merge into
+        "can_merge": bool(suspected) and user.role in workflow.OPERATORS,
         "dispatches": [
             {
                 **asdict(d),
