@@ -18,7 +18,13 @@ from sqlalchemy import text
 from tests.browser import RecordedPage, held_requests
 from tests.console_fixtures import ConsoleDemo, login
 from tests.test_case_photos import _png
-from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
+from tests.test_console_dispatch import (
+    _act,
+    _desk,
+    _dispatch_to_worker,
+    _resolved_by_housing,
+    _token,
+)
 
 NO_VISIT = "反映人匿名，无法回访"
 
@@ -47,20 +53,7 @@ def test_the_case_page_asks_what_a_visit_learned_and_why_a_case_is_archived_unvi
         assert made.status_code == 201, made.text
         case_id = int(made.json()["id"])
         triaged = _act(client, me, case_id, "triage")
-        sent = client.post(
-            f"/api/cases/{case_id}/dispatch",
-            json={"department": "县住建局", "version": triaged["version"]},
-            headers=me,
-        )
-        assert sent.status_code == 200, sent.text
-        _act(client, me, case_id, "accept")
-        version = client.get(f"/api/cases/{case_id}", headers=me).json()["version"]
-        resolved = client.post(
-            f"/api/cases/{case_id}/actions/resolve",
-            json={"version": version, "params": {"outcome": "mediated"}, "note": "已调解"},
-            headers=me,
-        )
-        assert resolved.status_code == 200, resolved.text
+        _resolved_by_housing(client, demo, me, case_id, triaged["version"])
 
     login(page, demo.origin, desk.dispatcher, next_path=f"/cases/{case_id}")
     page.wait_for_url(f"{demo.origin}/cases/{case_id}")

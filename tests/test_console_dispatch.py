@@ -134,6 +134,30 @@ def _desk(demo: ConsoleDemo) -> Desk:
     return Desk(worker_login, worker_id, village, status, dispatcher, _spot(demo, village))
 
 
+def _resolved_by_housing(
+    client: httpx2.Client, demo: ConsoleDemo, me: dict[str, str], case_id: int, version: int
+) -> None:
+    """Dispatch a triaged case to 县住建局, whose own account accepts it and resolves it (已调解).
+
+    The township may not do these for a department holding the dispatch (trial BA S2).
+    """
+    sent = client.post(
+        f"/api/cases/{case_id}/dispatch",
+        json={"department": "县住建局", "version": version},
+        headers=me,
+    )
+    assert sent.status_code == 200, sent.text
+    bureau = _token(client, f"department.housing.{demo.data.county_code[:6]}")
+    _act(client, bureau, case_id, "accept")
+    version = client.get(f"/api/cases/{case_id}", headers=bureau).json()["version"]
+    resolved = client.post(
+        f"/api/cases/{case_id}/actions/resolve",
+        json={"version": version, "params": {"outcome": "mediated"}, "note": "已调解"},
+        headers=bureau,
+    )
+    assert resolved.status_code == 200, resolved.text
+
+
 def _free_worker(
     client: httpx2.Client, headers: dict[str, str], demo: ConsoleDemo, worker_id: int, status: str
 ) -> None:
@@ -278,9 +302,13 @@ def test_dispatch_desk_assigns_and_follows_live(
         # whether each can follow the case in the platform: ours logs in to their village
         expect(ours.locator(".dz-no-account")).to_have_count(0)
         others = page.locator("#dz-candidates tbody tr .dz-no-account")
-        # and those who cannot take it in the app are to be phoned (trial AO M9)
-        said = {"无平台账号，需电话通知", "其账号看不到本案件，需电话通知"}
+        # those without an account are to be phoned (trial AO M9); one whose account cannot
+        # open the case is not offered it, as the server refuses it (trial BA m9)
+        said = {"无平台账号，需电话通知", "其账号看不到本案件，不能派给他"}
         assert set(others.all_inner_texts()) <= said
+        blind = page.locator("#dz-candidates tbody tr", has_text="其账号看不到本案件")
+        for i in range(blind.count()):
+            expect(blind.nth(i).locator("button")).to_be_disabled()
         rows = page.locator("#dz-candidates tbody tr")
         assert rows.count() >= 2
         assert "米" in rows.first.inner_text() and "件" in rows.first.inner_text()
@@ -807,20 +835,7 @@ def test_desk_follows_cases_to_close_and_escalated_finds_any_case_and_maps_grids
         # resolved by a department: the township must still evaluate, visit and archive it
         settled = _register(client, me, spot, settled_title, "property_management", 0.001)
         _act(client, me, settled["id"], "triage")
-        sent = client.post(
-            f"/api/cases/{settled['id']}/dispatch",
-            json={"department": "县住建局", "version": settled["version"] + 1},
-            headers=me,
-        )
-        assert sent.status_code == 200, sent.text
-        _act(client, me, settled["id"], "accept")
-        version = client.get(f"/api/cases/{settled['id']}", headers=me).json()["version"]
-        resolved = client.post(
-            f"/api/cases/{settled['id']}/actions/resolve",
-            json={"version": version, "params": {"outcome": "mediated"}, "note": "已调解"},
-            headers=me,
-        )
-        assert resolved.status_code == 200, resolved.text
+        _resolved_by_housing(client, demo, me, settled["id"], settled["version"] + 1)
         # reported up (上报): the county handles it now
         escalated = _register(client, me, spot, escalated_title, "demolition", -0.001)
         moved = _act(client, me, escalated["id"], "escalate", "补偿标准涉及县级政策，需县级协调")

@@ -927,7 +927,7 @@
     layers.workers.clearLayers();
     // a worker holding one or two cases is offered too, after an idle one as near (trial AZ M3)
     note.textContent = "按距离、在办件数、近24小时派单量及是否本网格综合排序（" + body.radius_m + " 米内，定位 30 分钟内）；“在办”为其手上未办结的案件数（每人最多同时办理 3 件），“24小时”为近24小时派给他的案件数。" +
-      (body.candidates.some((w) => !followsInApp(w))
+      (body.candidates.some((w) => w.account_sees_case === null)
         ? "标明“需电话通知”的网格员不能在平台接收派单；有平台账号的网格员见下方“选派其他网格员”。"
         : "");
     if (!body.candidates.length) {
@@ -950,8 +950,10 @@
         "<td>" + (i + 1) + "</td><td>" + zz.esc(w.name) +
         '<div class="text-muted">' + zz.esc(zz.label("worker_role", w.role)) +
         (w.own_grid ? " · 本网格" : "") + accountNote(w) + withdrawnMark(w) + "</div></td><td>" + fmtDistance(w.distance_m) +
-        "</td><td>" + loadCell(w) + '</td><td><button class="btn btn-sm btn-success dz-assign" type="button">派单</button></td>';
-      tr.querySelector("button").addEventListener("click", () => confirmAssign(tr, c, w));
+        "</td><td>" + loadCell(w) + "</td><td>" + (accountBlind(w)
+          ? '<button class="btn btn-sm btn-light text-muted text-nowrap dz-pick-refused" type="button" disabled>暂不可派</button>'
+          : '<button class="btn btn-sm btn-success dz-assign" type="button">派单</button>') + "</td>";
+      if (!accountBlind(w)) tr.querySelector("button").addEventListener("click", () => confirmAssign(tr, c, w));
       tbody.appendChild(tr);
       L.circleMarker([w.lat, w.lon], {
         workerId: w.worker_id,
@@ -1158,7 +1160,7 @@
         "<td>" + loadCell(w) + "</td><td></td>";
       const button = document.createElement("button");
       button.type = "button";
-      if (w.pickable) {
+      if (w.pickable && !accountBlind(w)) {
         button.textContent = "派单";
         button.className = "btn btn-sm btn-success text-nowrap dz-assign dz-pick-assign";
         button.addEventListener("click", () => confirmAssign(tr, c, w, true));
@@ -1219,8 +1221,14 @@
    */
   function accountNote(w) {
     if (followsInApp(w)) return "";
-    const why = w.account_sees_case === null ? "无平台账号" : "其账号看不到本案件";
-    return ' · <span class="dz-no-account">' + why + "，需电话通知</span>" + phoneLink(w);
+    // the server refuses a dispatch his account could not open (trial BA m9)
+    if (accountBlind(w)) return ' · <span class="dz-no-account">其账号看不到本案件，不能派给他</span>';
+    return ' · <span class="dz-no-account">无平台账号，需电话通知</span>' + phoneLink(w);
+  }
+
+  /** Whether the worker has an account that cannot open the case: he is not sent it. */
+  function accountBlind(w) {
+    return w.account_sees_case === false;
   }
 
   function followsInApp(w) {
