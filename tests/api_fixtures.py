@@ -380,10 +380,24 @@ def api_settings(
 
 
 @pytest.fixture(scope="session")
-def api_client(api_settings: ApiSettings) -> Iterator[TestClient]:
+def api_app_client(api_settings: ApiSettings) -> Iterator[TestClient]:
     """A TestClient of the app (lifespan running) for the whole test process."""
     with TestClient(create_app(api_settings)) as client:
         yield client
+
+
+@pytest.fixture
+def api_client(api_app_client: TestClient) -> Iterator[TestClient]:
+    """The process's TestClient, with no cookie of another test's login.
+
+    A login answers with a session cookie the client keeps: a request a test means to send
+    without a login would otherwise go as the account another test logged in.
+    """
+    api_app_client.cookies.clear()
+    try:
+        yield api_app_client
+    finally:
+        api_app_client.cookies.clear()
 
 
 @pytest.fixture(scope="session")
