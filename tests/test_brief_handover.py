@@ -325,9 +325,11 @@ def test_a_case_on_the_legal_route_names_its_level_since_the_failed_mediation(
     case = _triaged(world, "交班测试：调解不成", 800, night(18, 30))
     who = actor()
     cases.act(world, case.id, "dispatch", actor=who, now=night(19), params={"department": POLICE})
-    cases.act(world, case.id, "accept", actor=who, now=night(19, 30))
+    # the department, whose account holds the dispatch, takes it and ends it (trial BA S2)
+    police = _department(POLICE)
+    cases.act(world, case.id, "accept", actor=police, now=night(19, 30))
     failed = {"outcome": "mediation_failed", "route": "arbitration"}
-    cases.act(world, case.id, "resolve", actor=who, now=night(6), params=failed, note="调解不成")
+    cases.act(world, case.id, "resolve", actor=police, now=night(6), params=failed, note="调解不成")
     held = brief_holders.holdings(world, [case.id], now=MADE)[case.id]
     assert (held.holder, held.since, held.progress) == ("镇100", night(6), "法治化途径")
     # the dispatch ended as done, not as 办结 of the case

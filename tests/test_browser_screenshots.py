@@ -35,7 +35,10 @@ def test_a_failed_browser_test_leaves_its_page_and_steps_are_pictured_only_when_
     (tmp_path / "conftest.py").write_text('pytest_plugins = ["tests.browser"]\n')
     (tmp_path / "test_inner.py").write_text(INNER)
     folders = [ARTIFACTS / "test_zz_inner_step_passes", ARTIFACTS / "test_zz_inner_step_fails"]
-    env = {k: v for k, v in os.environ.items() if k != "ZONGZHI_SCREENSHOTS"}
+    # nor the outer run's options (a --junitxml of its own would be overwritten by this run's)
+    env = {
+        k: v for k, v in os.environ.items() if k not in {"ZONGZHI_SCREENSHOTS", "PYTEST_ADDOPTS"}
+    }
     env["PYTHONPATH"] = str(ROOT)
     try:
         run = subprocess.run(

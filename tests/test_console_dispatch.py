@@ -134,10 +134,33 @@ def _desk(demo: ConsoleDemo) -> Desk:
     return Desk(worker_login, worker_id, village, status, dispatcher, _spot(demo, village))
 
 
+def _yesterdays(demo: ConsoleDemo, worker_id: int) -> None:
+    """Date the worker's ended dispatches of the other tests of the process to two days ago.
+
+    The desk ranks a worker sent cases in the last 24 hours after idle ones as near (trial AZ
+    M3): the cases other tests sent him and took back would otherwise push him, the nearest,
+    out of the ten candidates, depending on which tests ran before on this process.
+    """
+    with demo.owner.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE dispatches SET assigned_at = assigned_at - interval '2 days'"
+                " WHERE worker_id = :w AND status NOT IN ('assigned', 'accepted', 'arrived')"
+                " AND assigned_at > now() - interval '1 day'"
+            ),
+            {"w": worker_id},
+        )
+
+
 def _resolved_by_housing(
-    client: httpx2.Client, demo: ConsoleDemo, me: dict[str, str], case_id: int, version: int
+    client: httpx2.Client,
+    demo: ConsoleDemo,
+    me: dict[str, str],
+    case_id: int,
+    version: int,
+    note: str = "已调解",
 ) -> None:
-    """Dispatch a triaged case to 县住建局, whose own account accepts it and resolves it (已调解).
+    """Dispatch a triaged case to 县住建局, whose own account accepts it and resolves it (调解成功).
 
     The township may not do these for a department holding the dispatch (trial BA S2).
     """
@@ -152,7 +175,7 @@ def _resolved_by_housing(
     version = client.get(f"/api/cases/{case_id}", headers=bureau).json()["version"]
     resolved = client.post(
         f"/api/cases/{case_id}/actions/resolve",
-        json={"version": version, "params": {"outcome": "mediated"}, "note": "已调解"},
+        json={"version": version, "params": {"outcome": "mediated"}, "note": note},
         headers=bureau,
     )
     assert resolved.status_code == 200, resolved.text
@@ -213,6 +236,7 @@ def test_dispatch_desk_assigns_and_follows_live(
         as_worker = _token(client, worker_login)
         as_colleague = _token(client, dispatcher)  # another operator of the same desk
         _free_worker(client, as_worker, demo, worker_id, status)
+        _yesterdays(demo, worker_id)
         moved = client.post(
             f"/api/workers/{worker_id}/position",
             json={"lon": spot.lon + 0.0002, "lat": spot.lat},

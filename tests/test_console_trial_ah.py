@@ -19,7 +19,14 @@ from playwright.sync_api import expect
 
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, log_out, login
-from tests.test_console_dispatch import _act, _desk, _free_worker, _register, _token
+from tests.test_console_dispatch import (
+    _act,
+    _desk,
+    _free_worker,
+    _register,
+    _resolved_by_housing,
+    _token,
+)
 
 
 def _post(
@@ -135,12 +142,8 @@ def test_the_township_desk_reads_returns_supervision_and_the_workers_result(
             params={"deadline": until.isoformat()},
         )
         settled = _register(client, me, desk.spot, settled_title, "property_management", -0.0021)
-        _act(client, me, settled["id"], "triage")
-        _post(client, me, settled["id"], "dispatch", department="县住建局")
-        _act(client, me, settled["id"], "accept")
-        _post(
-            client, me, settled["id"], "resolve", note="已协调赔偿", params={"outcome": "mediated"}
-        )
+        triaged = _act(client, me, settled["id"], "triage")
+        _resolved_by_housing(client, demo, me, settled["id"], triaged["version"], "已协调赔偿")
     assert back["state"] == "triaged"
     login(page, demo.origin, desk.dispatcher, next_path=f"/dispatch/{township}")
     page.wait_for_url(f"{demo.origin}/dispatch/{township}")

@@ -33,8 +33,9 @@ MINE = "external_no LIKE 'CRS-%'"
 
 
 def _besides_queue(notes: list[str]) -> list[str]:
-    """The notes other than the count of open cases put in the queues (these cases are old)."""
-    return [n for n in notes if not n.startswith("新增未办结案件")]
+    """The notes other than the count of open cases put in the queues (these cases are old)
+    and of the 疑似重复 among them (random cases of one type close together, trial BA S4)."""
+    return [n for n in notes if not n.startswith("新增未办结案件") and "件疑似重复" not in n]
 
 
 _TAG = {None: "原样", "gcj02": "甲", "bd09": "乙"}
