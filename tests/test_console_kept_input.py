@@ -144,8 +144,10 @@ def test_the_desks_registration_survives_an_ended_login(
         page.fill("#dz-description", "大风致停电，院内两位老人使用制氧机，需尽快恢复供电")
         # the login ends while the form is filled: 登记 goes to the login page, which says why
         _set_login(page, demo, desk.dispatcher, minutes=-1)
-        page.click("#dz-register-submit")
-        page.wait_for_url(re.compile(r"/login\?"))
+        # not waiting inside the click for the login page (it timed out at 15 s once on a
+        # loaded CI machine, leaving a blank page): the wait below allows a minute
+        page.click("#dz-register-submit", no_wait_after=True)
+        page.wait_for_url(re.compile(r"/login\?"), timeout=60_000)
         assert "reason=expired" in page.url
         expect(page.locator("#login-reason")).to_have_text(
             "登录已过期，请重新登录；已填写的内容已保留"
