@@ -8,22 +8,19 @@ works the links out again does not link the two again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from layers import case_repeats
-from layers.database import apply_scope
-from tests.api_fixtures import ApiWorld, village_box
+from tests.api_fixtures import village_box
 from tests.conftest import SuiteDatabase
 from tests.test_import_repeat_refresh import OPERATOR, _import, _row, _stored
-from tests.workflow_data import delete_cases
 
 Headers = Callable[[str], dict[str, str]]
 DAY = datetime(2019, 3, 5, 9, 0, tzinfo=UTC)
@@ -31,23 +28,6 @@ DAY = datetime(2019, 3, 5, 9, 0, tzinfo=UTC)
 repeat window is 30)."""
 M_PER_DEG = 111_000.0
 REASON = "22 米外另一栋楼的水管漏水，不是同一事项"
-
-
-@pytest.fixture
-def made(api_world: ApiWorld, database: SuiteDatabase) -> Iterator[list[int]]:
-    """Ids of the cases a test registers, deleted after it with their timelines and links.
-
-    The API world is shared by the whole test process: cases left in it would be counted by
-    the tests of its layers and tiles.
-    """
-    ids: list[int] = []
-    try:
-        yield ids
-    finally:
-        if ids:
-            with Session(database.owner) as session, session.begin():
-                apply_scope(session, None)
-                delete_cases(session, ids)
 
 
 def _register(
