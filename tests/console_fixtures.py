@@ -4,8 +4,8 @@
 loads the full 华宁县 demo (the data ``make demo`` loads, fixed seed, generated relative to now),
 runs the one-year hot-spot analysis as ``zongzhi demo`` does, and serves the platform (API and
 console) on a free loopback port. Other tests commit worlds of their own into the suite's main
-database; this one never meets them. Mark browser tests that use it
-``@pytest.mark.xdist_group("console")`` so that one test process pays for the load.
+database; this one never meets them. The fixture is session-scoped, so each test process that
+runs a test using it (each xdist worker, under ``pytest -n 2`` usually both) loads the demo once.
 
 :func:`login` logs a demo user in through the login page.
 

@@ -63,10 +63,6 @@ UPLOAD_MB = 1
 DEADLINE_SECONDS = 240
 CASE_HEADERS = ["工单编号", "来源渠道", "事件类型", "经度", "纬度", "来电时间"]
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
-# one test process would build the module's world once (module-scoped ``served``) instead of
-# each; but with pytest 9, xdist 3.8's groups group nothing yet (it sets item._nodeid, which
-# pytest 9 no longer reads): until they do, each test process may still build it
-pytestmark = pytest.mark.xdist_group("api_imports")
 _HASH_ONCE = functools.cache(accounts.hash_password)
 
 

@@ -17,7 +17,6 @@ from tests.console_fixtures import ConsoleDemo, login
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_withheld_neighbourhood_figure_says_why(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -22,7 +22,7 @@ from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_dispatch import _desk, _dispatch_to_worker
 from tests.workflow_data import delete_cases
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("console")]
+pytestmark = pytest.mark.browser
 
 NORTH_35_M = 35 / 110_800  # degrees of latitude, about 35 m at 24° N
 

@@ -133,7 +133,6 @@ def _masked_name(demo: ConsoleDemo, person_id: int) -> str:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_auditor_reads_who_unmasked_a_person(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     demo = console_demo
     origin = demo.origin
@@ -207,7 +206,6 @@ def test_auditor_reads_who_unmasked_a_person(page: RecordedPage, console_demo: C
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_auditor_finds_a_person_by_resident_id(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -244,7 +242,6 @@ def test_auditor_finds_a_person_by_resident_id(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_audit_page_refuses_a_commander(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     origin = console_demo.origin
     commander = console_demo.username("commander", console_demo.data.county_code)
@@ -266,7 +263,6 @@ def test_the_audit_page_refuses_a_commander(page: RecordedPage, console_demo: Co
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_auditor_reads_who_registered_a_person_and_what_an_import_loaded(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -344,7 +340,6 @@ def test_auditor_reads_who_registered_a_person_and_what_an_import_loaded(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_an_entry_about_an_account_names_it_on_the_page(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -402,7 +397,6 @@ def test_an_entry_about_an_account_names_it_on_the_page(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_lookup_by_resident_id_shows_every_entry_about_the_person(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -463,7 +457,6 @@ def test_a_lookup_by_resident_id_shows_every_entry_about_the_person(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_auditor_exports_the_entries_the_filter_shows(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:

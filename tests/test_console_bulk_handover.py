@@ -23,7 +23,7 @@ from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_dispatch import _act, _desk, _register, _token
 from tests.workflow_data import delete_cases
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("console")]
+pytestmark = pytest.mark.browser
 NOTE = "暴雨夜集中来电，请属地立即核查处置"
 
 

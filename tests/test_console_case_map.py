@@ -28,7 +28,6 @@ from tests.test_console_dispatch import Desk, _act, _desk, _matter_of_its_own, _
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.xdist_group("console"),
     pytest.mark.browser_viewport(1366, 768),  # a desk's screen, unless a test says a phone's
 ]
 

@@ -38,7 +38,6 @@ _REMIND = """async ([id, note]) => {
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_two_reloads_in_a_row_draw_the_actions_once(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -13,7 +13,6 @@ from tests.test_console_dispatch import _act, _desk, _dispatch_to_worker, _token
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_worker_is_told_before_sending_that_a_return_needs_its_reason(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -45,7 +44,6 @@ def test_the_worker_is_told_before_sending_that_a_return_needs_its_reason(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_worker_reports_progress_and_a_reload_keeps_his_unsent_note(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -66,7 +66,6 @@ def _legend(page: RecordedPage) -> str:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_case_scope_redraws_the_county_hexagons_and_names_them_in_the_legend(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -130,7 +129,6 @@ def test_case_scope_redraws_the_county_hexagons_and_names_them_in_the_legend(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_an_analysts_hexagon_legend_starts_at_the_smallest_count_shown(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -39,7 +39,6 @@ def _register(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_operator_unlinks_a_wrong_repeat_beside_the_link(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -30,7 +30,6 @@ NO_VISIT = "反映人匿名，无法回访"
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_case_page_asks_what_a_visit_learned_and_why_a_case_is_archived_unvisited(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -85,7 +84,6 @@ def test_the_case_page_asks_what_a_visit_learned_and_why_a_case_is_archived_unvi
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_confirm_is_disabled_while_an_action_with_photos_is_under_way(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -28,7 +28,6 @@ def _city(demo: ConsoleDemo) -> tuple[str, str, str, str]:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_city_desk_sends_an_escalated_case_to_its_departments_or_hands_it_down(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -81,7 +80,6 @@ def test_the_city_desk_sends_an_escalated_case_to_its_departments_or_hands_it_do
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_city_supervises_with_a_chinese_prompt_and_follows_it_on_its_desk(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -132,7 +130,6 @@ def test_the_city_supervises_with_a_chinese_prompt_and_follows_it_on_its_desk(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_command_pages_supervise_dialog_asks_in_chinese(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -186,7 +186,6 @@ def _click_child_on_map(page: RecordedPage, code: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_city_commander_drills_down_and_back(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     origin = console_demo.origin
     login(page, origin, console_demo.username("commander", CITY))
@@ -257,7 +256,6 @@ SHADES_JS = """() => {
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_shading_classes_are_whole_counts_that_do_not_overlap(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -295,7 +293,6 @@ def test_the_shading_classes_are_whole_counts_that_do_not_overlap(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_city_account_is_told_it_can_never_see_persons_in_clear(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -319,7 +316,6 @@ def test_a_city_account_is_told_it_can_never_see_persons_in_clear(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_person_popup_shows_the_masked_id(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     origin = console_demo.origin
     with console_demo.owner.connect() as conn:
@@ -398,7 +394,6 @@ def test_person_popup_shows_the_masked_id(page: RecordedPage, console_demo: Cons
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_labels_are_chinese_and_a_case_is_reminded(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -460,7 +455,6 @@ def test_labels_are_chinese_and_a_case_is_reminded(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_villages_several_alerts_stand_on_one_line_until_opened(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -505,7 +499,6 @@ def test_a_villages_several_alerts_stand_on_one_line_until_opened(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_an_alert_is_signed_for_then_closed_with_what_was_done(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -625,7 +618,6 @@ def test_an_alert_is_signed_for_then_closed_with_what_was_done(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_alerts_whose_hot_spot_faded_are_closed_at_once(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -680,7 +672,6 @@ def test_the_alerts_whose_hot_spot_faded_are_closed_at_once(
 
 @pytest.mark.browser
 @pytest.mark.browser_timezone("America/Los_Angeles")
-@pytest.mark.xdist_group("console")
 def test_times_are_shown_and_typed_in_beijing_time_wherever_the_browser_runs(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -735,7 +726,6 @@ def test_times_are_shown_and_typed_in_beijing_time_wherever_the_browser_runs(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_queue_countdowns_turn_soon_when_the_server_warns(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -792,7 +782,6 @@ def test_queue_countdowns_turn_soon_when_the_server_warns(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_big_screen_mode_loads(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     origin = console_demo.origin
     login(page, origin, console_demo.username("commander", CITY), next_path=f"/screen/{COUNTY}")
@@ -820,7 +809,6 @@ def test_big_screen_mode_loads(page: RecordedPage, console_demo: ConsoleDemo) ->
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_new_case_arrives_live(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     origin = _open_county(page, console_demo)
     page.wait_for_function("zzCommand.live && zzCommand.live.zzReady === true")
@@ -843,7 +831,6 @@ def test_new_case_arrives_live(page: RecordedPage, console_demo: ConsoleDemo) ->
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_red_case_and_a_case_reported_up_stay_until_acknowledged(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -894,7 +881,6 @@ def test_a_red_case_and_a_case_reported_up_stay_until_acknowledged(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_worker_position_arrives_live(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     origin = console_demo.origin
     with console_demo.owner.connect() as conn:  # an off-duty worker: no dispatch test needs it
@@ -937,7 +923,6 @@ def test_worker_position_arrives_live(page: RecordedPage, console_demo: ConsoleD
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_an_import_arrives_as_one_toast_and_a_fresh_queue(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -980,7 +965,6 @@ def test_an_import_arrives_as_one_toast_and_a_fresh_queue(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_escalating_says_which_dispatch_it_withdraws(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -1020,7 +1004,6 @@ def test_escalating_says_which_dispatch_it_withdraws(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_queue_pane_lists_the_areas_overdue_and_new_cases_at_every_level(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -1057,7 +1040,6 @@ def test_the_queue_pane_lists_the_areas_overdue_and_new_cases_at_every_level(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_summons_names_a_new_department_only_when_ticked(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

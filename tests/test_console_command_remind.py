@@ -18,7 +18,6 @@ TITLE = "催办实时测试：兴复社区停电"
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_command_console_shows_a_superiors_reminder_live(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -34,7 +34,6 @@ def _open(page: RecordedPage, demo: ConsoleDemo, scope: str, view: str = "consol
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-@pytest.mark.xdist_group("console")
 def test_the_city_reads_the_figures_its_list_of_cases_lists(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -72,7 +71,6 @@ def test_the_city_reads_the_figures_its_list_of_cases_lists(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_supervision_from_the_city_is_new_on_the_county_page(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -118,7 +116,6 @@ def test_a_supervision_from_the_city_is_new_on_the_county_page(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_cards_say_what_they_count_and_why_one_is_withheld(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -158,7 +155,6 @@ PERSON_HEXAGON_JS = """() => {
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_city_account_reads_the_persons_as_counts_per_hexagon(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -192,7 +188,6 @@ def test_a_city_account_reads_the_persons_as_counts_per_hexagon(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-@pytest.mark.xdist_group("console")
 def test_the_layer_panel_starts_folded_at_1366(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -210,7 +205,6 @@ def test_the_layer_panel_starts_folded_at_1366(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1920, 1080)
-@pytest.mark.xdist_group("console")
 def test_the_layer_panel_is_open_at_1920_and_folded_on_the_big_screen(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

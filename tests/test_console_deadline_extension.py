@@ -30,7 +30,6 @@ CONDITION = "同意延期，但须提前三天办结并反馈到款凭证"
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_department_asks_for_more_time_and_the_county_approves_it_on_the_case_page(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -25,7 +25,6 @@ DEMAND = "请县人社局3日内办结并书面回复"
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_department_lands_on_its_desk_led_by_what_waits_for_its_受理(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -112,7 +111,6 @@ def _desk_and_case(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_summons_reaches_the_department_s_desk_and_it_answers(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

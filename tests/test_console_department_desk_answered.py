@@ -44,7 +44,6 @@ def _dispatch(client: httpx2.Client, me: dict[str, str], made: Any, department: 
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_desk_marks_an_answered_summons_and_says_who_handles_each_case_and_by_when(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

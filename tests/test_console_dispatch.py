@@ -223,7 +223,6 @@ def test_desk_and_case_pages_are_local_shells() -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_dispatch_desk_assigns_and_follows_live(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -462,7 +461,6 @@ def test_dispatch_desk_assigns_and_follows_live(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_case_page_legal_route_repeats_and_audited_unmask(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -624,7 +622,6 @@ def _demo_village(demo: ConsoleDemo, nth: int) -> str:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_imported_work_orders_join_the_desks_queue_live(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -654,7 +651,6 @@ def test_imported_work_orders_join_the_desks_queue_live(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_case_page_shows_an_imported_cases_timeline_in_chinese(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -706,7 +702,6 @@ def test_case_page_shows_an_imported_cases_timeline_in_chinese(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_grid_worker_finds_the_case_dispatched_to_them_under_my_tasks(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -842,7 +837,6 @@ def _register(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_desk_follows_cases_to_close_and_escalated_finds_any_case_and_maps_grids(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -1008,7 +1002,6 @@ def test_desk_follows_cases_to_close_and_escalated_finds_any_case_and_maps_grids
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_summons_form_offers_the_departments_the_township_already_named(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -1042,7 +1035,6 @@ def test_the_summons_form_offers_the_departments_the_township_already_named(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_desk_marks_a_case_its_superior_supervised_and_reminded(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -15,7 +15,6 @@ from tests.test_console_dispatch import _act, _desk, _register, _token
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_dispatcher_sends_a_case_to_a_department_from_the_desk(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

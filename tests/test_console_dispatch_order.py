@@ -20,7 +20,6 @@ from tests.workflow_data import delete_cases
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.browser_viewport(1366, 768),
-    pytest.mark.xdist_group("console"),
 ]
 
 

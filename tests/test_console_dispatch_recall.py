@@ -82,7 +82,6 @@ def open_overdue_list(page: RecordedPage, demo: ConsoleDemo) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_desk_confirms_a_dispatch_and_recalls_it_until_the_worker_accepts(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -191,7 +190,6 @@ def test_the_desk_confirms_a_dispatch_and_recalls_it_until_the_worker_accepts(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_countys_desk_escalates_and_hands_down_its_own_case(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -244,7 +242,6 @@ def test_the_countys_desk_escalates_and_hands_down_its_own_case(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_overdue_list_says_already_supervised_instead_of_offering_it_again(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

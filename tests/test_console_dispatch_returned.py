@@ -97,7 +97,6 @@ def _restore(demo: ConsoleDemo, worker_id: int, before: Any) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_worker_who_returned_the_case_is_said_so_ranked_last_and_asked_for_again(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -162,7 +161,6 @@ def test_a_worker_who_returned_the_case_is_said_so_ranked_last_and_asked_for_aga
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_another_townships_desk_shows_the_refusal_alone(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -190,7 +188,6 @@ def test_another_townships_desk_shows_the_refusal_alone(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_desk_says_passed_and_near_time_limits_and_the_hand_down_reads_well(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -13,7 +13,6 @@ from tests.test_console_dispatch import _act, _desk, _token
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_case_without_a_location_asks_for_no_cameras(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

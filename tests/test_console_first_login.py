@@ -91,7 +91,6 @@ def _change_password(page: RecordedPage) -> None:
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(390, 844)
-@pytest.mark.xdist_group("console")
 def test_a_new_workers_phone_waits_behind_the_password_dialog_then_loads(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -140,7 +139,6 @@ def test_a_new_workers_phone_waits_behind_the_password_dialog_then_loads(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_new_dispatchers_desk_shows_no_red_bar_behind_the_password_dialog(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -28,7 +28,6 @@ TITLE = "交班视图测试：桥下积水"
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_console_hands_over_who_holds_each_case_and_offers_the_night_shift(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -89,7 +89,6 @@ MARK_AND_CELL_JS = """(cellId) => {
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_an_alert_and_its_cell_say_the_same_and_locate_marks_the_cell(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -171,7 +170,6 @@ def test_an_alert_and_its_cell_say_the_same_and_locate_marks_the_cell(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_cases_of_an_alert_open_from_the_alert_and_not_for_an_analyst(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -208,7 +206,6 @@ def test_the_cases_of_an_alert_open_from_the_alert_and_not_for_an_analyst(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_an_alert_of_a_cell_the_map_does_not_show_is_marked_where_it_was(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

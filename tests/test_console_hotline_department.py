@@ -29,7 +29,6 @@ UNKNOWN = "县某某服务中心"
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_desk_preselects_a_hotline_orders_department_and_the_timeline_says_import(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:

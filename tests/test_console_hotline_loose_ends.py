@@ -32,7 +32,6 @@ TITLE = "工单号测试：工地拖欠工资"
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_an_order_placed_elsewhere_is_marked_its_reminders_listed_and_its_number_shown(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:

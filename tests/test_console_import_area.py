@@ -67,7 +67,6 @@ def _choose_area(page: RecordedPage, names: list[str]) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_county_clerk_confines_an_import_to_a_township_by_name(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -100,7 +99,6 @@ def test_a_county_clerk_confines_an_import_to_a_township_by_name(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_withdrawing_most_of_the_area_asks_again_with_the_number(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -150,7 +148,6 @@ def test_withdrawing_most_of_the_area_asks_again_with_the_number(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_provinces_administrator_of_one_county_starts_at_the_county(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -172,7 +172,6 @@ def _choose_and_upload(page: RecordedPage, path: Path) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_dispatcher_dry_runs_then_imports_a_file_of_cases(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -272,7 +271,6 @@ def test_a_dispatcher_dry_runs_then_imports_a_file_of_cases(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_refused_upload_is_run_again_with_another_option(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -319,7 +317,6 @@ def test_a_refused_upload_is_run_again_with_another_option(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_projected_crs_is_chosen_by_its_epsg_number_an_unknown_one_refused_on_the_form(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -388,7 +385,6 @@ def test_a_projected_crs_is_chosen_by_its_epsg_number_an_unknown_one_refused_on_
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -477,7 +473,6 @@ def test_a_row_outside_the_township_is_reported_with_its_rejects_file(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_grid_worker_has_no_link_and_may_not_import(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -557,7 +552,6 @@ def _end_job(session: Session, job: ImportJob, state: JobState, **values: object
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_running_import_shows_its_output_and_cancelling_asks_first(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -630,7 +624,6 @@ def test_a_running_import_shows_its_output_and_cancelling_asks_first(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_kept_upload_can_be_deleted_from_the_panel(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -669,7 +662,6 @@ def test_a_kept_upload_can_be_deleted_from_the_panel(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_dry_run_that_would_retire_cameras_says_so_and_names_its_files(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -709,7 +701,6 @@ def test_a_dry_run_that_would_retire_cameras_says_so_and_names_its_files(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_mapping_file_goes_with_the_upload(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -739,7 +730,6 @@ def test_a_mapping_file_goes_with_the_upload(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_county_commander_follows_the_townships_imports(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -773,7 +763,6 @@ def test_a_county_commander_follows_the_townships_imports(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-@pytest.mark.xdist_group("console")
 def test_a_jobs_buttons_are_not_under_the_open_job_on_a_1366_px_screen(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -807,7 +796,6 @@ def test_a_jobs_buttons_are_not_under_the_open_job_on_a_1366_px_screen(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1440, 900)
-@pytest.mark.xdist_group("console")
 def test_my_imports_gives_a_date_and_a_kind_their_lines_on_a_1440_px_screen(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -836,7 +824,6 @@ def test_my_imports_gives_a_date_and_a_kind_their_lines_on_a_1440_px_screen(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_dry_run_that_rejected_every_row_offers_no_real_import(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:

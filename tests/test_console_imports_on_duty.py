@@ -43,7 +43,6 @@ def _statuses(demo: ConsoleDemo, phones: list[str]) -> list[str]:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_dispatcher_imports_a_roster_on_duty_with_the_workers_box(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:

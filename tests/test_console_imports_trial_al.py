@@ -21,7 +21,6 @@ from tests.import_fixtures import refused_run
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_supervisor_reads_the_servers_imports_as_the_consoles(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -30,7 +30,7 @@ from tests.test_console_first_login import _account, _remove
 from tests.test_console_phone_tasks import _workload_kept
 from tests.workflow_data import delete_cases
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("console")]
+pytestmark = pytest.mark.browser
 
 FEEDBACK = (
     "已到现场查看，电线落地处已用警戒带围挡，已通知供电所抢修，现场无人员受伤，等待抢修人员到场。"

@@ -20,7 +20,6 @@ VILLAGE = "530424001001"
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-@pytest.mark.xdist_group("console")
 def test_the_camera_clusters_are_named_and_a_click_spreads_them(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -33,7 +33,6 @@ def _assert_fitted(box: dict[str, float]) -> None:
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_the_trends_map_fits_the_county_with_its_panels_folded(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -58,7 +57,6 @@ def test_the_trends_map_fits_the_county_with_its_panels_folded(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_the_command_view_and_the_desk_leave_the_map_room(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

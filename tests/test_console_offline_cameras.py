@@ -14,7 +14,6 @@ from tests.console_fixtures import ConsoleDemo, login
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_county_lists_its_offline_cameras_and_locates_one(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -23,7 +23,7 @@ from tests.console_fixtures import ConsoleDemo, login
 from tests.test_console_arrival import _worker_kept
 from tests.test_console_dispatch import Desk, _act, _desk, _free_worker, _register, _token
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("console")]
+pytestmark = pytest.mark.browser
 
 #: Dispute kinds of the code table, one a case: none is a repeat of another at the same spot.
 KINDS = ("neighbours", "land", "labour_wages", "property_management")

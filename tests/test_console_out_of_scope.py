@@ -19,7 +19,6 @@ VILLAGE = "530424001001"
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 @pytest.mark.parametrize("kind", ["dispatch", "console"])
 def test_a_unit_outside_the_scope_is_refused_with_a_way_back(
     page: RecordedPage, console_demo: ConsoleDemo, kind: str

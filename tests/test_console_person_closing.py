@@ -36,7 +36,6 @@ _HOLD = """() => {
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_township_closes_a_person_out_from_the_visit_list(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -108,7 +107,6 @@ def test_a_township_closes_a_person_out_from_the_visit_list(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_correction_past_its_end_opens_on_解除矫正_on_its_end_date(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -170,7 +168,6 @@ def test_a_correction_past_its_end_opens_on_解除矫正_on_its_end_date(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_map_popup_of_a_correction_past_its_end_says_so_and_closes_it_out(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -23,7 +23,6 @@ from tests.test_console_visits import _on_screen, _township_login
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-@pytest.mark.xdist_group("console")
 def test_the_form_sets_the_level_from_the_risk_grade_and_names_several_responsibles(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -24,7 +24,6 @@ from tests.test_console_visits import _township, _township_login
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_township_lists_its_persons_off_the_map_and_exports_the_overdue(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -102,7 +102,6 @@ def _assert_task_buttons(page: RecordedPage, case_id: int, names: list[str]) -> 
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_a_grid_worker_works_their_tasks_on_a_phone(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -270,7 +269,6 @@ def test_a_grid_worker_works_their_tasks_on_a_phone(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_a_township_dispatcher_registers_a_case_on_a_phone(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -370,7 +368,6 @@ def test_a_township_dispatcher_registers_a_case_on_a_phone(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_desktop_layout_stays_as_it_was(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     """At 1280×800 nothing of the phone's: the side panel beside the map, the panels open."""
     demo = console_demo

@@ -47,7 +47,6 @@ CIRCLES = """() => {
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_the_count_circles_on_the_phone_map_do_not_cover_one_another(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

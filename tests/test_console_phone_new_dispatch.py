@@ -27,7 +27,6 @@ WIDTH, HEIGHT = 390, 844
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.browser_viewport(WIDTH, HEIGHT),
-    pytest.mark.xdist_group("console"),
 ]
 
 # navigator.vibrate as the page calls it, kept for the test to read (headless Chromium has no

@@ -156,7 +156,6 @@ def _assert_fits_at_top(page: RecordedPage) -> None:
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_an_analyst_reads_the_trends_on_a_phone(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -228,7 +227,6 @@ def test_an_analyst_reads_the_trends_on_a_phone(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_a_dispatcher_dry_runs_an_import_on_a_phone(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -275,7 +273,6 @@ def test_a_dispatcher_dry_runs_an_import_on_a_phone(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_an_administrator_manages_the_accounts_on_a_phone(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -321,7 +318,6 @@ def test_an_administrator_manages_the_accounts_on_a_phone(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_the_auditor_reads_the_audit_log_on_a_phone(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -367,7 +363,6 @@ def _desktop_boxes(page: RecordedPage, selectors: list[str]) -> dict[str, list[f
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_desktop_layout_of_these_pages_stays_as_it_was(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

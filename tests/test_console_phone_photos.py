@@ -25,7 +25,6 @@ WIDTH, HEIGHT = 390, 844
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_the_worker_sends_site_photos_with_his_feedback_from_the_phone(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -101,7 +100,6 @@ def test_the_worker_sends_site_photos_with_his_feedback_from_the_phone(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_the_worker_accepts_a_task_with_a_photo_of_the_scene(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -34,7 +34,6 @@ FINGER = 40  # px: the least side of what a finger taps
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.browser_viewport(WIDTH, HEIGHT),
-    pytest.mark.xdist_group("console"),
 ]
 
 

@@ -36,7 +36,6 @@ def _box(page: RecordedPage, selector: str) -> dict[str, float]:
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-@pytest.mark.xdist_group("console")
 def test_the_supervised_note_wraps_inside_the_queue_at_1366(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -71,7 +70,6 @@ def test_the_supervised_note_wraps_inside_the_queue_at_1366(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(390, 844)
-@pytest.mark.xdist_group("console")
 def test_the_workers_phone_says_a_dispatch_of_his_was_recalled_and_why(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -113,7 +111,6 @@ def test_the_workers_phone_says_a_dispatch_of_his_was_recalled_and_why(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_desk_says_where_an_escalated_or_handed_down_case_went(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

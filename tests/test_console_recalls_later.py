@@ -24,7 +24,6 @@ WIDTH, HEIGHT = 390, 844
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_a_dispatch_recalled_while_the_phone_was_closed_shows_when_it_opens(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -135,7 +134,6 @@ def open_phone_map(page: RecordedPage, demo: ConsoleDemo) -> Desk:
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_the_grid_names_on_the_phone_map_stand_clear_of_the_count_circles(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -39,7 +39,6 @@ def _act(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_desk_shows_a_superiors_reminder_live_and_keeps_it(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

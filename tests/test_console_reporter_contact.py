@@ -77,7 +77,6 @@ def _reveal(page: RecordedPage, reason: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_worker_a_case_is_dispatched_to_reads_its_reporter_without_the_right(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -150,7 +149,6 @@ def test_the_worker_a_case_is_dispatched_to_reads_its_reporter_without_the_right
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_township_desk_reads_the_reporter_it_must_phone_and_the_village_is_told_to_ask(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -91,7 +91,6 @@ def _page_of(shown: QueuePage) -> tuple[int, int]:
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1920, 1080)
-@pytest.mark.xdist_group("console")
 def test_wall_text_grows_with_the_screen_and_the_queue_turns_pages(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -142,7 +141,6 @@ def test_wall_text_grows_with_the_screen_and_the_queue_turns_pages(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_wall_says_when_its_login_ends_and_keeps_its_figures_after(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -184,7 +182,6 @@ def test_wall_says_when_its_login_ends_and_keeps_its_figures_after(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_withheld_visits_figure_points_to_where_the_figures_are(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -249,7 +246,6 @@ def _marks(page: RecordedPage, marks: tuple[str, ...]) -> dict[str, dict[str, fl
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1920, 1080)
-@pytest.mark.xdist_group("console")
 def test_wall_markers_grow_with_the_screen_and_stay_on_their_points(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

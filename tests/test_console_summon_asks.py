@@ -20,7 +20,7 @@ from tests.console_fixtures import ConsoleDemo, log_out, login
 from tests.test_console_dispatch import _act, _desk, _register, _token
 from tests.workflow_data import delete_cases
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("console")]
+pytestmark = pytest.mark.browser
 TITLE = "吹哨事项测试：工业园区群体讨薪"
 NOTE = "工业园区群体讨薪，请各部门今晚到场协同处置"
 POLICE_ASK = "维护现场秩序，防止冲突升级"

@@ -67,7 +67,6 @@ def _county_case(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_township_sees_the_citys_supervision_of_the_countys_case_sent_to_it(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -109,7 +108,6 @@ def test_the_township_sees_the_citys_supervision_of_the_countys_case_sent_to_it(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_citys_supervised_list_says_replied_and_keeps_the_settled(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -181,7 +179,6 @@ def test_the_citys_supervised_list_says_replied_and_keeps_the_settled(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1920, 1080)
-@pytest.mark.xdist_group("console")
 def test_a_row_with_five_badges_keeps_its_whole_title(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -24,7 +24,6 @@ ANSWER = "已约谈用工方，承诺12月8日前兑付欠薪，办结后报送�
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_township_desk_shows_the_countys_supervision_and_answers_it(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

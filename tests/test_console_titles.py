@@ -23,7 +23,6 @@ def _latin_titles(page: RecordedPage) -> list[str]:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_map_pages_titles_are_chinese(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     demo = console_demo
     county = demo.data.county_code.ljust(12, "0")

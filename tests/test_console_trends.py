@@ -28,7 +28,6 @@ def _change(now: int, before: int) -> str:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path) -> None:
     origin = console_demo.origin
     county = console_demo.data.county_code.ljust(12, "0")
@@ -285,7 +284,6 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_city_trends_page_says_which_counties_it_holds_and_opens_on_them(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

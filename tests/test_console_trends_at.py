@@ -18,7 +18,6 @@ from tests.console_fixtures import ConsoleDemo, open_trends_as_analyst
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_trends_page_after_trial_at(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     _origin, county = open_trends_as_analyst(page, console_demo)
     # M3: one name, and the townships' totals of the 月总结 (the command feed's children)

@@ -15,7 +15,6 @@ from tests.console_fixtures import ConsoleDemo, open_trends_as_analyst
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_changes_on_small_bases_are_told_in_counts(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -86,7 +86,6 @@ def _check(page: RecordedPage, counted: dict[str, dict[tuple[str, str], list[int
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-@pytest.mark.xdist_group("console")
 def test_the_villages_change_at_1366(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     _, county = open_trends_as_analyst(page, console_demo)
     page.locator("#changes-table").wait_for()

@@ -49,7 +49,6 @@ def _login_of(demo: ConsoleDemo, role: str, scope_code: str) -> str | None:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_own_registrations_stay_on_their_desks_unsaid_moved(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -113,7 +112,6 @@ def test_own_registrations_stay_on_their_desks_unsaid_moved(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_township_desk_reads_returns_supervision_and_the_workers_result(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -176,7 +174,6 @@ def test_the_township_desk_reads_returns_supervision_and_the_workers_result(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_case_page_names_where_a_report_up_goes_and_went(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -45,7 +45,6 @@ def test_every_action_says_what_happened_once_done() -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_returned_case_was_contacted_in_time_and_its_resolve_asks_for_an_outcome(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -98,7 +97,6 @@ def test_a_returned_case_was_contacted_in_time_and_its_resolve_asks_for_an_outco
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_long_escalation_reason_folds_and_the_map_shows_the_cases_surroundings(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -140,7 +138,6 @@ def test_a_long_escalation_reason_folds_and_the_map_shows_the_cases_surroundings
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_worker_a_recall_took_the_case_from_is_marked_when_it_is_sent_again(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -71,7 +71,6 @@ def _clock(iso: str) -> str:
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1920, 1080)
-@pytest.mark.xdist_group("console")
 def test_a_dispatch_not_accepted_in_time_is_flagged_first_on_console_wall_and_desk(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

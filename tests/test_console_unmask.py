@@ -100,7 +100,6 @@ def _unmask_audits(demo: ConsoleDemo, person_id: str, actor: str) -> list[tuple[
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_commander_with_the_right_reads_a_person_from_the_popup(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -183,7 +182,6 @@ def test_a_commander_with_the_right_reads_a_person_from_the_popup(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_an_account_without_the_right_gets_no_button(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -17,7 +17,6 @@ from tests.console_fixtures import ConsoleDemo, open_trends_as_analyst
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_page_gives_visits_per_period(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     _origin, county = open_trends_as_analyst(page, console_demo)
     table = page.locator("#visit-history-table")

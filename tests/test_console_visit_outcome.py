@@ -40,7 +40,6 @@ _ENDED = (
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(390, 844)
-@pytest.mark.xdist_group("console")
 def test_a_visit_that_found_nobody_is_said_and_leaves_the_person_overdue(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -124,7 +123,6 @@ def test_a_visit_that_found_nobody_is_said_and_leaves_the_person_overdue(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_township_sees_its_missing_persons_and_ended_corrections_apart(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -28,7 +28,6 @@ WIDTH, HEIGHT = 390, 844
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_the_worker_takes_photos_with_his_visit_and_sees_them_in_the_persons_visits(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

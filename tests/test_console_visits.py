@@ -73,7 +73,6 @@ def _followed(demo: ConsoleDemo, worker_id: int) -> dict[int, date]:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_grid_worker_sees_whose_visits_are_due_and_records_one(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -199,7 +198,6 @@ def test_a_grid_worker_sees_whose_visits_are_due_and_records_one(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(390, 844)
-@pytest.mark.xdist_group("console")
 def test_the_visits_tab_fits_a_phone(page: RecordedPage, console_demo: ConsoleDemo) -> None:
     demo = console_demo
     _worker_id, village = login_grid_worker(page, demo)
@@ -240,7 +238,6 @@ def test_the_visits_tab_fits_a_phone(page: RecordedPage, console_demo: ConsoleDe
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_township_registers_a_person_picked_on_the_map(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -394,7 +391,6 @@ def test_a_township_registers_a_person_picked_on_the_map(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_county_reads_a_due_person_in_clear_from_the_list(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -428,7 +424,6 @@ def test_the_county_reads_a_due_person_in_clear_from_the_list(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_township_narrows_the_list_to_a_place_and_reads_it_page_by_page(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -511,7 +506,6 @@ def test_a_township_narrows_the_list_to_a_place_and_reads_it_page_by_page(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_township_tells_same_named_workers_apart_by_their_grid(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -596,7 +590,6 @@ def test_a_township_tells_same_named_workers_apart_by_their_grid(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_township_desk_opens_the_visits_from_its_top_bar(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

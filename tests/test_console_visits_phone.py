@@ -68,7 +68,6 @@ def _open_list(page: RecordedPage) -> None:
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_the_visits_tab_says_its_count_as_the_page_opens(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -99,7 +98,6 @@ def test_the_visits_tab_says_its_count_as_the_page_opens(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_a_dropped_network_is_said_in_chinese_and_the_note_survives_a_reload(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -179,7 +177,6 @@ def test_a_dropped_network_is_said_in_chinese_and_the_note_survives_a_reload(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_a_photo_over_the_size_limit_is_shrunk_on_the_phone_and_taken(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:

@@ -64,7 +64,6 @@ def _escalations_note(page: RecordedPage) -> dict[str, float | bool | str]:
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1920, 1080)
-@pytest.mark.xdist_group("console")
 def test_the_wall_says_what_its_figures_count_and_why_one_is_blank(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

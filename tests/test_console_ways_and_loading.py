@@ -48,7 +48,6 @@ def _assert_ways(page: RecordedPage, code: str, *, desk: bool) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_case_page_offers_the_command_pages_ways_on(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -66,7 +65,6 @@ def test_the_case_page_offers_the_command_pages_ways_on(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_desk_and_its_cases_offer_the_ways_on_and_not_to_a_grid_worker(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -97,7 +95,6 @@ def test_the_desk_and_its_cases_offer_the_ways_on_and_not_to_a_grid_worker(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-@pytest.mark.xdist_group("console")
 def test_the_city_page_says_it_is_loading_until_its_feed_is_drawn(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -123,7 +120,6 @@ def test_the_city_page_says_it_is_loading_until_its_feed_is_drawn(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-@pytest.mark.xdist_group("console")
 def test_the_city_page_says_in_chinese_that_its_feed_failed(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -147,7 +143,6 @@ def test_the_city_page_says_in_chinese_that_its_feed_failed(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-@pytest.mark.xdist_group("console")
 def test_the_citys_county_is_beside_the_opened_layer_panel_at_1366(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

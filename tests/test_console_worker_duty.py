@@ -34,7 +34,6 @@ def _stored(demo: ConsoleDemo, worker_id: int) -> tuple[str, float, float, datet
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_a_grid_worker_goes_on_duty_and_reports_his_position_from_my_tasks(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -97,7 +96,6 @@ def test_a_grid_worker_goes_on_duty_and_reports_his_position_from_my_tasks(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_worker_is_told_in_chinese_when_the_browser_refuses_his_location(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -119,7 +117,6 @@ def test_the_worker_is_told_in_chinese_when_the_browser_refuses_his_location(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_dispatcher_picks_the_worker_with_an_account_the_ranking_leaves_out(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -105,7 +105,6 @@ def _stored_case(demo: ConsoleDemo, case_id: int, lon: float, lat: float) -> Any
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_a_grid_worker_reports_an_incident_at_his_position_from_his_phone(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -213,7 +212,6 @@ def test_a_grid_worker_reports_an_incident_at_his_position_from_his_phone(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(WIDTH, HEIGHT)
-@pytest.mark.xdist_group("console")
 def test_the_worker_is_told_in_chinese_when_his_position_is_refused(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -244,7 +242,6 @@ def test_the_worker_is_told_in_chinese_when_his_position_is_refused(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_desktop_desk_keeps_its_walk_in_default_and_every_name(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -23,7 +23,6 @@ DEPARTMENT = "部门考核测试局"
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_county_reads_each_departments_month_as_the_api_counts_it(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -47,7 +47,6 @@ JURISDICTIONS = [
     (VILLAGE_A, "甲社区", 5, TOWN_A),
     (VILLAGE_B, "乙社区", 5, TOWN_B),
 ]
-pytestmark = pytest.mark.xdist_group("person_erasure")  # one process builds and removes the world
 SECRET_NAMES = ("秘密甲", "秘密乙", "秘密丙", "秘密丁", "秘密戊", "秘密己")
 """Names of the persons: never printed."""
 

@@ -99,7 +99,6 @@ def test_the_alert_is_listed_on_the_feed_and_never_fades(world: Session) -> None
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_an_open_console_shows_the_surge_alert_live_with_its_case(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -512,7 +512,6 @@ def _assert_window_warning(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_page_offers_a_window_end_a_source_filter_and_the_children_table(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -660,7 +659,6 @@ def test_the_page_marks_retired_villages_and_their_own_page_says_so(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_dispute_types_add_up_to_the_periods_disputes(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -53,7 +53,6 @@ def _in_view(
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_hovering_a_hot_cell_and_a_township_shows_their_tooltips(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

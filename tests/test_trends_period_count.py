@@ -29,7 +29,6 @@ def _choose(page: RecordedPage, selector: str, value: str) -> None:
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_the_planner_chooses_the_number_of_periods(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -46,7 +46,6 @@ def _query(page: RecordedPage) -> dict[str, str]:
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1280, 720)
-@pytest.mark.xdist_group("console")
 def test_the_trends_page_keeps_its_view_in_its_address_and_leaves_the_map_free(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -112,7 +111,6 @@ def test_the_trends_page_keeps_its_view_in_its_address_and_leaves_the_map_free(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1280, 720)
-@pytest.mark.xdist_group("console")
 def test_the_report_fits_a_projector_and_prints_without_map_controls(
     page: RecordedPage, console_demo: ConsoleDemo, tmp_path: Path
 ) -> None:
@@ -161,7 +159,6 @@ def test_the_report_fits_a_projector_and_prints_without_map_controls(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1280, 720)
-@pytest.mark.xdist_group("console")
 def test_the_wall_zoom_leaves_the_legend_alone_at_1280(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -182,7 +179,6 @@ def test_the_wall_zoom_leaves_the_legend_alone_at_1280(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1280, 720)
-@pytest.mark.xdist_group("console")
 def test_the_city_table_shows_no_column_half_under_its_first(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:

@@ -27,7 +27,6 @@ REASON = "诉求的赔偿超出法定标准，已向来电人解释"
 
 
 @pytest.mark.browser
-@pytest.mark.xdist_group("console")
 def test_an_unsatisfied_visit_on_the_case_page_reopens_to_the_department_s_desk(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
