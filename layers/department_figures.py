@@ -7,7 +7,9 @@ dispatches to departments (``assignee_kind = 'department'``) of the unit's cases
 the window (the 简报's window rules: :mod:`layers.work_brief`), per department and county, in
 one statement under the reader's row-level security:
 
-* 收到: the dispatches received in the window; 受理 of them, 按时受理 (by the case's 联系时限);
+* 收到: the dispatches received in the window; 受理 of them, 按时受理 (by the case's 联系时限;
+  a dispatch received when it had passed, such as a 12345 order imported after it with no
+  承办单位 to clear it, by as long a limit from the dispatch: the department received it late);
 * 办结 of them (the dispatch finished), 按时办结 (by the case's 办结时限, an approved 延期
   included), 超期 (finished after the 办结时限, or still open past it at generation), 退回;
 * 申请延期 the department made while it held the case, 获批 the approvals in that time;
@@ -63,7 +65,9 @@ COLUMNS: tuple[tuple[str, str], ...] = (
 #: What the figures count, for the page and the brief's 说明.
 NOTE = (
     "按统计时段内派给各职能部门的派单统计（收到），受理、办结、超期、退回、延期、回访为这些派单"
-    "截至生成时的情况：按时受理以案件联系时限计，按时办结以办结时限（含批准的延期）计，超期为"
+    "截至生成时的情况：按时受理以案件联系时限计（派单时联系时限已过的，如导入前已过联系时限的"
+    "12345工单，自派单时起按同样时长计，不计为承办部门超时），按时办结以办结时限（含批准的延期）"
+    "计，超期为"
     "办结晚于办结时限或生成时仍未办结且已过时限；回访为该部门办结后的最近一次回访，满意含非常"
     "满意、满意、基本满意，不满意含不太满意、不满意，满意率为满意件数占填写满意度的回访件数之比。"
 )
@@ -74,7 +78,13 @@ _FIGURES = text(
     WITH d AS MATERIALIZED (
       SELECT d.id, d.case_id, d.department, left(c.area_code, 6) AS county,
              d.assigned_at, d.accepted_at, d.finished_at, d.status,
-             c.contact_deadline, c.deadline,
+             -- received past the case's 联系时限 (an order imported late, a dispatch made
+             -- after it): as long a limit from its receipt, not late on arrival
+             CASE WHEN c.contact_deadline IS NULL OR c.contact_deadline > d.assigned_at
+                  THEN c.contact_deadline
+                  ELSE d.assigned_at + greatest(c.contact_deadline - c.reported_at, interval '0')
+             END AS contact_deadline,
+             c.deadline,
              (SELECT min(n.assigned_at) FROM dispatches AS n
                WHERE n.case_id = d.case_id AND n.assigned_at > d.assigned_at) AS next_at
         FROM dispatches AS d JOIN cases AS c ON c.id = d.case_id

@@ -158,3 +158,40 @@ def mine_day(client: TestClient, headers: dict[str, str]) -> str:
 def _columns(client: TestClient, headers: dict[str, str]) -> list[dict[str, str]]:
     body = _ok(client.get("/api/figures/departments", headers=headers))
     return list(body["columns"])
+
+
+def test_an_order_received_past_its_contact_limit_is_not_late_for_the_department(
+    api_client: TestClient, auth_headers: Headers, api_world: ApiWorld, made: list[int]
+) -> None:
+    """Trial BA p2: an order whose 联系时限 had passed before it reached the department (a 12345
+    order imported late without a 承办单位 to clear it, or dispatched days after the call)
+    counted as its late 受理; now its 受理 is judged by as long a limit from the dispatch."""
+    county, bureau = auth_headers("cmd_a"), auth_headers("dept_a")
+    called = (datetime.now().astimezone() - timedelta(days=4)).isoformat()
+    case = _ok(
+        api_client.post(
+            "/api/cases",
+            json={
+                "channel": "hotline_12345",
+                "category": "dispute",
+                "subcategory": "labour_wages",
+                "title": "部门考核测试：四天前来电的欠薪工单",
+                "area_code": VILLAGES[0],
+                "reported_at": called,
+            },
+            headers=county,
+        )
+    )
+    made.append(case["id"])
+    _ok(act(api_client, county, case["id"], "triage"))
+    seen = _ok(api_client.get(f"/api/cases/{case['id']}", headers=county))
+    assert datetime.fromisoformat(seen["contact_deadline"]) < datetime.now().astimezone()
+    _ok(act(api_client, county, case["id"], "dispatch", params={"department": OWN}))
+    _ok(act(api_client, bureau, case["id"], "accept"))
+
+    mine = _rows(api_client, county)[OWN]
+    assert (mine["received"], mine["accepted"], mine["accepted_on_time"]) == (1, 1, 1)
+    assert (
+        "不计为承办部门超时"
+        in _ok(api_client.get("/api/figures/departments", headers=county))["note"]
+    )
