@@ -59,9 +59,10 @@ from layers.workflow import OPEN_STATES
 UNTOUCHED_ACTIONS = ("import", "repeat_linked", "repeat_unlinked", "repeat_suspected", "rehomed")
 """Events that leave a case as its source system has it: imports, repeat links made or undone
 (:mod:`layers.case_repeats`), and a move out of a unit a re-division retired."""
-RULE_COLUMNS = ("category", "subcategory", "point", "reported_at")
+RULE_COLUMNS = ("category", "subcategory", "point", "reported_at", "address", "reporter_phone")
 """Columns of a case the repeat rule (重复反映) reads, besides its closing time: type, place and
-time."""
+time, and the address and caller's number a link needs (:mod:`layers.repeat_match`): a file
+correcting an address only has the case's links and 疑似重复 worked out again."""
 KEPT_FROM_FILE = ("channel", "external_no", "state", "closed_at", "import_id")
 """Staged columns :func:`refresh_untouched` does not write: the natural key, the state (see
 :func:`settle_from_source`) and the import that brought the case in."""

@@ -56,7 +56,7 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from geo.crs import metres_per_degree
 from geo.nearrepeat import repeat_originals
@@ -68,7 +68,15 @@ from layers.errors import Conflict, Forbidden, InvalidInput
 from layers.free_text import CASE_NOTE, refuse_personal_numbers
 from layers.model import Case, CaseEvent, Role
 from layers.model.cases import Category, RiskLevel
-from layers.repeat_match import SUSPECTED, SUSPECTED_NOTE, address_key, phone_key
+from layers.repeat_match import (
+    DISMISS_LABEL,
+    DISMISSED,
+    DISMISSED_NOTE,
+    SUSPECTED,
+    SUSPECTED_NOTE,
+    address_key,
+    phone_key,
+)
 from layers.workflow import Actor
 
 LINKS = "zz_repeat_links"
@@ -383,11 +391,6 @@ def record_suspects(conn: psycopg.Connection[Any], actor: str) -> int:
     int
         Events written.
     """
-    note = sql.SQL(
-        "replace(replace(replace({note}, '{{code}}', o.code), '{{metres}}',"
-        " coalesce(round(ST_Distance(c.point::geography, o.point::geography))::text, '?')),"
-        " '{{days}}', {days})"
-    ).format(note=sql.Literal(SUSPECTED_NOTE), days=sql.Literal(str(DEDUPE_DAYS)))
     done = conn.execute(
         sql.SQL(
             "INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
@@ -399,11 +402,20 @@ def record_suspects(conn: psycopg.Connection[Any], actor: str) -> int:
         ).format(
             actor=sql.Literal(actor[:50]),
             action=sql.Literal(SUSPECTED),
-            note=note,
+            note=_suspect_note(),
             suspects=sql.Identifier(SUSPECTS),
         )
     )
     return done.rowcount
+
+
+def _suspect_note() -> sql.Composed:
+    """Return the note of case ``c`` suspected of ``o`` (:data:`SUSPECTED_NOTE`), for SQL."""
+    return sql.SQL(
+        "replace(replace(replace({note}, '{{code}}', o.code), '{{metres}}',"
+        " coalesce(round(ST_Distance(c.point::geography, o.point::geography))::text, '?')),"
+        " '{{days}}', {days})"
+    ).format(note=sql.Literal(SUSPECTED_NOTE), days=sql.Literal(str(DEDUPE_DAYS)))
 
 
 def _new_cases(staging: str, *, points: bool, declared: bool) -> sql.Composed:
@@ -807,22 +819,33 @@ class Relinked:
     linked : int
         Repeat links made: cases now the repeat of an original (a case linked anew to another
         original counts once in each).
+    suspected : int
+        Corrected cases now of the type and place of an open original only (疑似重复), listed
+        on the case as a new row of the file would be.
     """
 
     unlinked: int
     linked: int
+    suspected: int = 0
 
     def notes(self) -> list[str]:
-        """Return what the import's summary says of the links changed.
+        r"""Return what the import's summary says of the links changed.
 
         Examples
         --------
         >>> Relinked(2, 1).notes(), Relinked(0, 0).notes()
         (['重复反映关联更新：解除 2 件，新增 1 件'], [])
+        >>> print(Relinked(0, 0, 1).notes()[0].replace("：", "：\n").replace("（", "\n（"))
+        按更正后的数据另有 1 件疑似重复
+        （30 天内、200 米内同类、当时未办结，但地址和来电号码都不同）：
+        未关联、未提升原案件风险，已在案件上列出，核实为同一事项的可“合并为重复反映”
         """
-        if not (self.unlinked or self.linked):
-            return []
-        return [f"重复反映关联更新：解除 {self.unlinked} 件，新增 {self.linked} 件"]
+        said = []
+        if self.unlinked or self.linked:
+            said.append(f"重复反映关联更新：解除 {self.unlinked} 件，新增 {self.linked} 件")
+        if self.suspected:
+            said.append("按更正后的数据" + suspects_line(self.suspected))
+        return said
 
 
 def relink_refreshed(
@@ -851,7 +874,11 @@ def relink_refreshed(
       when it came in) and against one another: it repeats the nearest, or it is an original;
     * the other cases on record keep their standing, as they do when new cases come in: a
       later original, or a later repeat of another case, that a corrected case now lies near
-      is not made its repeat.
+      is not made its repeat;
+    * a case decided again that repeats none but now has the type, place and time of an open
+      original, not its address nor its caller's number, is a 疑似重复 of it, as a new row
+      would be (:func:`record_relinked_suspects`), unless it was listed as one already or an
+      operator found the two another matter.
 
     Only a link that changes is written: the case's ``duplicate_of``, with a ``repeat_linked``
     or ``repeat_unlinked`` event, and each original's ``repeat_count``, with one such event
@@ -882,23 +909,84 @@ def relink_refreshed(
     Returns
     -------
     Relinked
-        How many links were removed and made.
+        How many links were removed and made, and how many cases are newly suspected.
     """
     if not moved:
         return Relinked(0, 0)
     free = _free_cases(conn, moved, radius_m, days)
     was = free["was"].to_numpy(dtype=np.int64)
-    now = _respect_declined(
-        conn, free["ref"].to_numpy(dtype=np.int64), _originals_now(conn, free, radius_m, days)
-    )
+    ids = free["ref"].to_numpy(dtype=np.int64)
+    found, alike = _originals_now(conn, free, radius_m, days)
+    now = _respect_declined(conn, ids, found)
+    suspected = record_relinked_suspects(conn, ids, np.where(now > 0, 0, alike), actor)
     changed = now != was
     if not changed.any():
-        return Relinked(0, 0)
-    cases = free["ref"].to_numpy(dtype=np.int64)[changed]
+        return Relinked(0, 0, suspected)
+    cases = ids[changed]
     _write_relinks(conn, cases, was[changed], now[changed])
     _relink_repeats(conn, actor)
     _recount_originals(conn, staging, actor, limits_config)
-    return Relinked(int((was[changed] > 0).sum()), int((now[changed] > 0).sum()))
+    return Relinked(int((was[changed] > 0).sum()), int((now[changed] > 0).sum()), suspected)
+
+
+def record_relinked_suspects(
+    conn: psycopg.Connection[Any],
+    ids: npt.NDArray[np.int64],
+    of: npt.NDArray[np.int64],
+    actor: str,
+) -> int:
+    """Write the ``repeat_suspected`` event of each corrected case now a 疑似重复.
+
+    A pair is left out when the case lists that original already (an earlier import's or
+    registration's event), when an operator dismissed it (:func:`dismiss_suspected`), or
+    when an operator unlinked the two (:func:`declined_pairs`): a file read again never
+    brings back what an operator decided.
+
+    Parameters
+    ----------
+    conn : psycopg.Connection
+        Connection in the import's transaction.
+    ids : numpy.ndarray
+        The cases decided again.
+    of : numpy.ndarray
+        Per case, the original it only looks like (0 or less: none).
+    actor : str
+        Who imports (the events' ``actor_name``).
+
+    Returns
+    -------
+    int
+        Events written.
+    """
+    listed = of > 0
+    if not listed.any():
+        return 0
+    pairs = list(zip(ids[listed].tolist(), of[listed].tolist(), strict=True))
+    declined = declined_pairs(conn, sorted({i for p in pairs for i in p}))
+    pairs = [(a, b) for a, b in pairs if (a, b) not in declined and (b, a) not in declined]
+    if not pairs:
+        return 0
+    done = conn.execute(
+        sql.SQL(
+            "INSERT INTO case_events (case_id, area_code, actor_name, action, from_state,"
+            " to_state, note, payload)"
+            " SELECT c.id, c.area_code, {actor}, {action}, c.state, c.state, {note},"
+            " jsonb_build_object('suspected_of', o.id)"
+            " FROM unnest({ids}::bigint[], {of}::bigint[]) AS u (id, of)"
+            " JOIN cases AS c ON c.id = u.id JOIN cases AS o ON o.id = u.of"
+            " WHERE NOT EXISTS (SELECT 1 FROM case_events AS e WHERE e.case_id = u.id"
+            " AND e.action = {action} AND u.of IN ((e.payload ->> 'suspected_of')::bigint,"
+            " (e.payload ->> {dismissed})::bigint))"
+        ).format(
+            actor=sql.Literal(actor[:50]),
+            action=sql.Literal(SUSPECTED),
+            note=_suspect_note(),
+            ids=sql.Literal([a for a, _ in pairs]),
+            of=sql.Literal([b for _, b in pairs]),
+            dismissed=sql.Literal(DISMISSED),
+        )
+    )
+    return done.rowcount
 
 
 def _respect_declined(
@@ -969,24 +1057,27 @@ def _free_cases(
 
 def _originals_now(
     conn: psycopg.Connection[Any], free: pd.DataFrame, radius_m: float, days: int
-) -> npt.NDArray[np.int64]:
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Return the id of the original each of ``free`` repeats by the rule (0: none).
 
     Decided in time order against the originals on record but ``free`` themselves, and
-    against one another; a case without a point repeats none.
+    against one another; a case without a point repeats none. With it, the id of the
+    original each only looks like (疑似重复, 0: none), as :func:`_sweep` finds it.
     """
     now = np.zeros(len(free), dtype=np.int64)
+    alike = np.zeros(len(free), dtype=np.int64)
     located = free["lon"].notna().to_numpy()
     if not located.any():
-        return now
+        return now, alike
     new = free[located].reset_index(drop=True)
     undecided = free["ref"].to_numpy(dtype=np.int64)
-    record, original, _ = _sweep(conn, new, radius_m, days, undecided=undecided)
+    record, original, suspected = _sweep(conn, new, radius_m, days, undecided=undecided)
     ids = np.concatenate(
         [record["ref"].to_numpy(dtype=np.int64), new["ref"].to_numpy(dtype=np.int64)]
     )
     now[located] = np.where(original >= 0, ids[np.maximum(original, 0)], 0)
-    return now
+    alike[located] = np.where(suspected >= 0, ids[np.maximum(suspected, 0)], 0)
+    return now, alike
 
 
 def _write_relinks(
@@ -1225,7 +1316,8 @@ def suspected_originals(session: Session, case: Case) -> list[Case]:
     A report of the type, place and time of an open case, but not of its address nor its
     caller's number, was linked to nothing (:mod:`layers.repeat_match`): its
     ``repeat_suspected`` events name the cases it may repeat, listed until it is merged
-    (:func:`confirm_repeat`).
+    (:func:`confirm_repeat`) or an operator finds one another matter (:func:`dismiss_suspected`:
+    an event of the same action whose payload names it as :data:`~layers.repeat_match.DISMISSED`).
 
     Parameters
     ----------
@@ -1241,11 +1333,14 @@ def suspected_originals(session: Session, case: Case) -> list[Case]:
     """
     if case.duplicate_of is not None:
         return []
-    ids = session.scalars(
-        select(CaseEvent.payload["suspected_of"].as_integer()).where(
-            CaseEvent.case_id == case.id, CaseEvent.action == SUSPECTED
-        )
+    named = session.execute(
+        select(
+            CaseEvent.payload["suspected_of"].as_integer(),
+            CaseEvent.payload[DISMISSED].as_integer(),
+        ).where(CaseEvent.case_id == case.id, CaseEvent.action == SUSPECTED)
     ).all()
+    ids = {int(of) for of, _ in named if of is not None}
+    ids -= {int(off) for _, off in named if off is not None}
     if not ids:
         return []
     return list(
@@ -1356,6 +1451,136 @@ def confirm_repeat(
     return Merged(case, original, before)
 
 
+@dataclass(frozen=True)
+class Suspected:
+    """A suspected original as the case page lists it (:func:`suspected_listing`).
+
+    Attributes
+    ----------
+    case : Case
+        The original the case looks like a repeat of.
+    distance_m : int or None
+        How far apart the two are, in metres (None when either has no point).
+    """
+
+    case: Case
+    distance_m: int | None
+
+
+def suspected_listing(session: Session, case: Case) -> list[Suspected]:
+    """Return :func:`suspected_originals` with how far each lies from ``case``.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session.
+    case : Case
+        The case.
+
+    Returns
+    -------
+    list of Suspected
+        The originals still to review, oldest first.
+    """
+    originals = suspected_originals(session, case)
+    if not originals:
+        return []
+    this = aliased(Case)
+    apart = func.ST_Distance(func.geography(Case.point), func.geography(this.point))
+    metres: dict[int, Any] = {
+        int(i): m
+        for i, m in session.execute(
+            select(Case.id, apart)
+            .join(this, this.id == case.id)
+            .where(Case.id.in_([c.id for c in originals]))
+        )
+    }
+    return [
+        Suspected(c, None if metres.get(c.id) is None else round(float(metres[c.id])))
+        for c in originals
+    ]
+
+
+@dataclass(frozen=True)
+class Dismissed:
+    """What :func:`dismiss_suspected` did: the case, and the original no longer suspected."""
+
+    case: Case
+    original: Case
+
+
+def dismiss_suspected(
+    session: Session,
+    case_id: int,
+    *,
+    actor: Actor,
+    original_id: int,
+    expected_version: int | None = None,
+) -> Dismissed:
+    """Find a suspected original another matter (不是同一事项): it is listed no more.
+
+    The counterpart of :func:`confirm_repeat`, with the same permission: a
+    ``repeat_suspected`` event on the case whose payload names the original as
+    :data:`~layers.repeat_match.DISMISSED` takes it off :func:`suspected_originals`, its note
+    says which (the timeline names who), and the audit log has ``case.repeat_dismiss``. An
+    import never lists it again, nor links the two (:func:`declined_pairs`). Nothing else
+    changes: neither case's risk, count or limits.
+
+    Parameters
+    ----------
+    session : sqlalchemy.orm.Session
+        Open session scoped to the actor.
+    case_id : int
+        The suspected repeat.
+    actor : Actor
+        A commander or dispatcher whose scope holds both cases.
+    original_id : int
+        The original it was suspected to repeat (:func:`suspected_originals`).
+    expected_version : int, optional
+        The case's version the client saw.
+
+    Returns
+    -------
+    Dismissed
+        The case and the original.
+
+    Raises
+    ------
+    Forbidden
+        The role may not decide it, or the original lies outside the actor's scope.
+    NotFound
+        No such case in scope.
+    Conflict
+        The original is not listed on the case (dismissed or merged already), or the case
+        changed since read.
+    """
+    if actor.role not in workflow.OPERATORS:
+        raise Forbidden(f"{Role.label_of(actor.role)}不能判定疑似重复（{DISMISS_LABEL}）")
+    case = cases.get_case(session, case_id, actor=actor, lock=True)
+    cases.check_version(case, expected_version)
+    if original_id not in {c.id for c in suspected_originals(session, case)}:
+        raise Conflict(f"案件 {case.code} 没有列出该疑似原案件，无需判定{DISMISS_LABEL}")
+    original = session.scalars(select(Case).where(Case.id == original_id)).first()
+    if original is None or not cases.in_scope(actor.scope_code, original.area_code):
+        raise Forbidden(f"原案件不在您的辖区内：请由同时管辖两案的上级判定{DISMISS_LABEL}")
+    cases.flush_case(session)
+    cases.append_event(
+        session,
+        case,
+        actor,
+        SUSPECTED,
+        case.state,
+        case.state,
+        note=DISMISSED_NOTE.format(code=original.code),
+        payload={DISMISSED: original.id},
+    )
+    session.flush()
+    cases.audit_case(
+        session, actor, "repeat_dismiss", case, {"original": original.id, "version": case.version}
+    )
+    return Dismissed(case, original)
+
+
 def risk_without(session: Session, original: Case, repeat: Case) -> int:
     """Return the risk level ``original`` has without its repeat ``repeat``.
 
@@ -1453,7 +1678,9 @@ def declined_pairs(conn: psycopg.Connection[Any], ids: list[int]) -> set[tuple[i
     """Return the (repeat, original) pairs an operator unlinked, among cases ``ids``.
 
     :func:`unlink_repeat` records on the repeat a ``repeat_unlinked`` event marked
-    ``declined``: the two are not the same matter, and no later linking makes them so.
+    ``declined``, :func:`dismiss_suspected` on a suspected repeat a ``repeat_suspected`` event
+    naming the original :data:`~layers.repeat_match.DISMISSED`: the two are not the same
+    matter, and no later linking makes them so.
 
     Parameters
     ----------
@@ -1473,7 +1700,10 @@ def declined_pairs(conn: psycopg.Connection[Any], ids: list[int]) -> set[tuple[i
     rows = conn.execute(
         "SELECT case_id, (payload ->> 'duplicate_of_from')::bigint FROM case_events"
         " WHERE case_id = ANY(%(ids)s) AND action = 'repeat_unlinked'"
-        " AND payload ->> 'declined' = 'true' AND payload ->> 'duplicate_of_from' IS NOT NULL",
-        {"ids": ids},
+        " AND payload ->> 'declined' = 'true' AND payload ->> 'duplicate_of_from' IS NOT NULL"
+        " UNION SELECT case_id, (payload ->> %(dismissed)s)::bigint FROM case_events"
+        " WHERE case_id = ANY(%(ids)s) AND action = %(suspected)s"
+        " AND payload ->> %(dismissed)s IS NOT NULL",
+        {"ids": ids, "dismissed": DISMISSED, "suspected": SUSPECTED},
     ).fetchall()
     return {(int(a), int(b)) for a, b in rows}

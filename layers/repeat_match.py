@@ -27,6 +27,14 @@ SUSPECTED_NOTE = (
     "未关联、未提升风险；如核实为同一事项，可“合并为重复反映”"
 )
 """The timeline's note of a suspected repeat."""
+DISMISSED = "dismissed"
+"""The key of a :data:`SUSPECTED` event's payload naming the original an operator found another
+matter (不是同一事项): the case is no longer listed as its suspected repeat, and no import makes
+it so again (:func:`layers.case_repeats.dismiss_suspected`)."""
+DISMISS_LABEL = "不是同一事项"
+"""What the console calls dismissing a suspected original."""
+DISMISSED_NOTE = "疑似重复已排除：与案件 {code} 不是同一事项，不再列为疑似重复，以后导入也不再提示"
+"""The timeline's note of a dismissal."""
 _PROVINCE = re.compile(r"[^省市县]{2,3}省")
 _CITY = re.compile(r"[^省市县]{2,4}市")
 _COUNTY = re.compile(r"[^省市县]{2,4}县")
