@@ -631,9 +631,19 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
     def related(item: cases.RelatedCase) -> dict[str, Any]:
         return {**asdict(item), "reported_at": item.reported_at.isoformat()}
 
-    suspected = [
-        {"id": c.id, "code": c.code, "title": c.title, "state": c.state}
-        for c in case_repeats.suspected_originals(session, case)
+    suspected = [  # what the case page shows of each, and what differs: the address
+        {
+            "id": s.case.id,
+            "code": s.case.code,
+            "title": s.case.title,
+            "state": s.case.state,
+            "channel": s.case.channel,
+            "reported_at": s.case.reported_at.isoformat(),
+            "distance_m": s.distance_m,
+            "address": s.case.address,
+            "openable": user.role != Role.DEPARTMENT,
+        }
+        for s in case_repeats.suspected_listing(session, case)
     ]
     return {
         "case_id": case_id,
@@ -649,7 +659,8 @@ def case_detail(case_id: IdPath, user: BusinessUser, session: SessionDep) -> dic
         "repeats": [related(r) for r in found.repeats],
         # 疑似重复: the type and place of an open case, not its address (trial BA S4)
         "suspected": suspected,
-        # 合并为重复反映 (POST /{id}/merge-repeat): an operator, when there is one to merge into
+        # 合并为重复反映 (POST /{id}/merge-repeat) and 不是同一事项 (POST /{id}/dismiss-suspected):
+        # an operator, when there is one to decide
         "can_merge": bool(suspected) and user.role in workflow.OPERATORS,
         "dispatches": [
             {
@@ -830,6 +841,45 @@ def merge_repeat(
         "risk_from": done.risk_from,
         "risk_to": done.original.risk_level,
         "message": f"已合并：本案作为案件 {done.original.code} 的重复反映",
+    }
+
+
+class DismissIn(MergeIn):
+    """The suspected original a case is not the same matter as (不是同一事项)."""
+
+
+@router.post(
+    "/{case_id}/dismiss-suspected",
+    summary="Find a suspected original another matter (不是同一事项)",
+    responses={409: {"description": "Not listed on the case, or stale"}},
+)
+def dismiss_suspected(
+    case_id: IdPath,
+    body: DismissIn,
+    user: BusinessUser,
+    session: SessionDep,
+    response: Response,
+) -> dict[str, Any]:
+    """Take an original off the case's ``suspected`` list for good; audited.
+
+    The timeline says who found it another matter; no import lists it again:
+    :func:`layers.case_repeats.dismiss_suspected`.
+    """
+    with audited_refusal(session, user, "case.repeat_dismiss", "case", str(case_id)):
+        done = case_repeats.dismiss_suspected(
+            session,
+            case_id,
+            actor=actor_of(user),
+            original_id=body.original_id,
+            expected_version=body.version,
+        )
+        session.commit()
+    response.headers["ETag"] = f'"{done.case.version}"'
+    return {
+        "case_id": done.case.id,
+        "version": done.case.version,
+        "original": {"id": done.original.id, "code": done.original.code},
+        "message": f"已排除疑似重复：本案与案件 {done.original.code} 不是同一事项",
     }
 
 
