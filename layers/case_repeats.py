@@ -1317,7 +1317,8 @@ def suspected_originals(session: Session, case: Case) -> list[Case]:
     caller's number, was linked to nothing (:mod:`layers.repeat_match`): its
     ``repeat_suspected`` events name the cases it may repeat, listed until it is merged
     (:func:`confirm_repeat`) or an operator finds one another matter (:func:`dismiss_suspected`:
-    an event of the same action whose payload names it as :data:`~layers.repeat_match.DISMISSED`).
+    an event of the same action whose payload names it as :data:`~layers.repeat_match.DISMISSED`;
+    or a merge undone, :func:`unlink_repeat`).
 
     Parameters
     ----------
@@ -1337,10 +1338,17 @@ def suspected_originals(session: Session, case: Case) -> list[Case]:
         select(
             CaseEvent.payload["suspected_of"].as_integer(),
             CaseEvent.payload[DISMISSED].as_integer(),
-        ).where(CaseEvent.case_id == case.id, CaseEvent.action == SUSPECTED)
+            CaseEvent.payload["duplicate_of_from"].as_integer(),
+            CaseEvent.payload["declined"].as_boolean(),
+        ).where(
+            CaseEvent.case_id == case.id,
+            CaseEvent.action.in_([SUSPECTED, "repeat_unlinked"]),
+        )
     ).all()
-    ids = {int(of) for of, _ in named if of is not None}
-    ids -= {int(off) for _, off in named if off is not None}
+    ids = {int(of) for of, _, _, _ in named if of is not None}
+    # dismissed, or unlinked by an operator (解除关联): another matter, not to review again
+    ids -= {int(off) for _, off, _, _ in named if off is not None}
+    ids -= {int(was) for _, _, was, declined in named if was is not None and declined}
     if not ids:
         return []
     return list(

@@ -154,3 +154,7 @@ def test_a_corrected_row_near_another_case_is_suspected_as_a_new_row_would_be(
     a, c = _case(db, "SC-A"), _case(db, "SC-C")
     assert c.duplicate_of is None and a.repeat_count == 0
     assert _suspected(db, "SC-C") == ["SC-A"]
+    # merged, then unlinked (解除关联): another matter, not listed for review again
+    case_repeats.confirm_repeat(db, c.id, actor=OPERATOR, original_id=a.id, now=START)
+    case_repeats.unlink_repeat(db, c.id, actor=OPERATOR, reason="另一户")
+    assert _suspected(db, "SC-C") == []
