@@ -47,6 +47,7 @@ the two are never linked again (:func:`declined_pairs`, read by :func:`relink_re
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -568,34 +569,70 @@ def _sweep(
     reported = both["reported"].to_numpy(dtype=np.float64)
     fixed = np.concatenate([np.ones(len(record), dtype=np.bool_), _or_none(settled, len(new))])
 
-    def sweep(labels: pd.Series) -> npt.NDArray[np.int64]:
+    def sweep(labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
         return repeat_originals(
             both["lon"].to_numpy(dtype=np.float64),
             both["lat"].to_numpy(dtype=np.float64),
             reported / _DAY_S,
             distance_m=radius_m,
             window_days=float(days),
-            categories=pd.factorize(labels)[0].astype(np.int64),
+            categories=labels,
             open_days=(both["closed"].to_numpy(dtype=np.float64) - reported) / _DAY_S,
             fixed=fixed,
         )
 
-    kind = both["kind"].astype(str)
-    alike = sweep(kind)
+    kinds = pd.factorize(both["kind"].astype(str))[0].astype(np.int64)
+    alike = sweep(kinds)
     original = alike.copy()
     if (alike >= 0).any():  # the place and type alone link nothing (trial BA S4)
-        addresses = both["address"].map(address_key) if "address" in both else ""
-        original = sweep(kind + chr(31) + addresses)
-        phones = both["phone"].map(phone_key) if "phone" in both else pd.Series("", both.index)
-        if (phones != "").any():
-            unique = pd.Series(both.index.astype(str), index=both.index)
-            by_phone = sweep(kind + chr(31) + phones.where(phones != "", chr(30) + unique))
+        addresses = _key_codes(both, "address", address_key)
+        if addresses.min() != addresses.max():  # one address for all: the type decides
+            original = sweep(_paired(kinds, addresses))
+        phones = _key_codes(both, "phone", phone_key)
+        if phones.any():
+            alone = phones.max() + 1 + np.arange(phones.size)  # no number: like no other
+            by_phone = sweep(_paired(kinds, np.where(phones > 0, phones, alone)))
             original = np.where(original >= 0, original, by_phone)
             original = _followed(original)
     suspected = np.where((original < 0) & (alike >= 0), alike, -1)
     up = np.maximum(suspected, 0)
     suspected = np.where((suspected >= 0) & (original[up] >= 0), original[up], suspected)
     return record, original[len(record) :], suspected[len(record) :]
+
+
+def _key_codes(
+    frame: pd.DataFrame, column: str, key: Callable[[object], str]
+) -> npt.NDArray[np.int64]:
+    """Return a code per row of ``key`` of ``column`` (0: an empty key or no such column).
+
+    Each distinct value is keyed once: a million reports share a few thousand addresses.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"a": ["x 1", "x1", None, "y"]})
+    >>> _key_codes(frame, "a", lambda v: v.replace(" ", "") if isinstance(v, str) else "").tolist()
+    [1, 1, 0, 2]
+    >>> _key_codes(frame, "b", str).tolist()
+    [0, 0, 0, 0]
+    """
+    if column not in frame:
+        return np.zeros(len(frame), dtype=np.int64)
+    raw, distinct = pd.factorize(frame[column])  # -1: missing
+    keys = ["", *(key(value) for value in distinct), key(None)]  # '' first: code 0
+    codes = pd.factorize(pd.Index(keys, dtype=object))[0].astype(np.int64)
+    return codes[1:][raw]  # raw -1 takes the last: a missing value's key
+
+
+def _paired(first: npt.NDArray[np.int64], second: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Return one dense code per distinct pair of non-negative codes.
+
+    Examples
+    --------
+    >>> _paired(np.array([0, 0, 1, 1]), np.array([5, 5, 5, 7])).tolist()
+    [0, 0, 1, 2]
+    """
+    combined = first * (int(second.max()) + 1) + second
+    return pd.factorize(combined)[0].astype(np.int64)
 
 
 def _followed(original: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
