@@ -281,3 +281,35 @@ def total(rows: Sequence[DepartmentRow]) -> DepartmentRow:
     """
     sums = {key: sum(getattr(r, key) for r in rows) for key in _COUNTS}
     return DepartmentRow(department="合计", county="", county_name="", **sums)
+
+
+#: The sheet of these figures in the workbooks (the brief's and the trend report's).
+SHEET = "部门办理情况"
+#: What the sheet says without a row.
+EMPTY = "统计时段内无派往职能部门的案件"
+
+
+def table(rows: Sequence[DepartmentRow]) -> tuple[list[str], list[list[Any]]]:
+    """Return the sheet's header and rows, the 合计 row last (none without a row).
+
+    Parameters
+    ----------
+    rows : sequence of DepartmentRow
+        From :func:`figures`.
+
+    Returns
+    -------
+    tuple of (list of str, list of list)
+        The Chinese headings of :data:`COLUMNS` and the rows' cells.
+
+    Examples
+    --------
+    >>> one = DepartmentRow("甲", "530424", "华宁县", *([1] * 12))
+    >>> header, cells = table([one])
+    >>> header[:3], [r[:3] for r in cells]
+    (['承办部门', '所属区县', '收到'], [['甲', '华宁县', 1], ['合计', '', 1]])
+    >>> table([])[1]
+    []
+    """
+    cells = [r.cells() for r in rows]
+    return [label for _, label in COLUMNS], cells + ([total(rows).cells()] if rows else [])

@@ -9,7 +9,9 @@ the period; the summary says how many of them have a location (the hot spots' ca
 many have none. Beside the categories by period, the workbook has the children by period
 (:func:`layers.trend_tables.child_counts`), both with a 合计 row and column, and each
 village's last months against as many before (变化对比,
-:func:`layers.trend_tables.village_changes`). No count includes
+:func:`layers.trend_tables.village_changes`), and each 承办部门's figures over the window
+(部门办理情况, :func:`layers.department_figures.figures`: the 部门考核 dialog's and the brief's
+figures). No count includes
 the repeats (重复反映, cases marked as the duplicate of an earlier one), which the command view's
 briefs count: the summary's 说明 says so.
 """
@@ -27,7 +29,7 @@ from openpyxl.styles import Font
 from sqlalchemy.orm import Session
 
 from geo.codes import division_level
-from layers import trend_tables, trends, visit_history
+from layers import department_figures, trend_tables, trends, visit_history
 from layers.china_time import CHINA
 from layers.command import counties_held, held_counties_note
 from layers.trends import BIN_LEGEND, NOT_JUDGED, PATTERN_LABELS, Series, pattern_label
@@ -162,6 +164,8 @@ class Report:
     changes : dict
         Each village's recent months against as many before
         (:func:`layers.trend_tables.village_changes`; empty when not asked for).
+    departments : list of DepartmentRow
+        Each 承办部门's figures over the window (:func:`layers.department_figures.figures`).
     """
 
     unit: dict[str, Any]
@@ -182,6 +186,7 @@ class Report:
     changes: dict[str, Any] = field(default_factory=dict)
     repeats: list[dict[str, Any]] = field(default_factory=list)
     visit_history: dict[str, Any] = field(default_factory=dict)
+    departments: list[department_figures.DepartmentRow] = field(default_factory=list)
 
     @property
     def period(self) -> trends.Period:
@@ -295,6 +300,15 @@ def report(
             visit_history.visit_series(session, code, result.periods, min_count=min_count)
             if trends.counts_persons(actor)
             else {}
+        ),
+        # the departments' dispatches over the whole window, as the 部门考核 dialog counts them
+        departments=department_figures.figures(
+            session,
+            code,
+            actor=actor,
+            start=result.periods[0].start,
+            end=result.periods[-1].end,
+            now=now,
         ),
     )
 
@@ -940,6 +954,7 @@ def workbook(rep: Report) -> bytes:
     _visits_sheet(book, rep.visits)
     _visit_history_sheet(book, rep.visit_history)
     _repeats_sheet(book, rep)
+    _departments_sheet(book, rep)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -979,6 +994,44 @@ def _repeats_sheet(book: Workbook, rep: Report) -> None:
                 f"（记为{HIDDEN}，数字本身不一定小）"
             ]
         )
+
+
+def departments_note(rep: Report) -> str:
+    """Return what the sheet 部门办理情况 says of its window and of the report's case filter.
+
+    Parameters
+    ----------
+    rep : Report
+        From :func:`report`.
+
+    Returns
+    -------
+    str
+        The window (its periods and days), and that the case filter does not apply.
+    """
+    first, last = rep.series_json["periods"][0], rep.series_json["periods"][-1]
+    told = (
+        f"统计时段 {trends.window_label(rep.series.periods)}（{first['start']} 至 "
+        f"{last['end']}）内派出的派单"
+    )
+    if rep.series.case_filter != trends.ALL_CASES:
+        told += f"，不按本报告的案件范围（{rep.series.case_filter.label}）筛选"
+    return told
+
+
+def _departments_sheet(book: Workbook, rep: Report) -> None:
+    """Add 部门办理情况: each 承办部门's dispatches over the window and a 合计 row (trial BA S1).
+
+    The figures of :func:`layers.department_figures.figures`, which the 部门考核 dialog and the
+    brief's sheet of the same name read, over the report's whole window.
+    """
+    sheet = table_sheet(
+        book,
+        department_figures.SHEET,
+        *department_figures.table(rep.departments),
+        empty=department_figures.EMPTY,
+    )
+    sheet.append([f"注：{departments_note(rep)}。{department_figures.NOTE}"])
 
 
 VISIT_HISTORY_SHEET = "走访逐期统计"
