@@ -10,7 +10,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.personal_numbers import find_personal_numbers, mask_personal_numbers
+from geo.personal_numbers import (
+    NUMERAL_CHARACTERS,
+    find_personal_numbers,
+    mask_personal_numbers,
+)
 from importers import vocabulary
 from importers.kinds.base import (
     GRID_NAME,
@@ -873,6 +877,30 @@ def address_words(address: str) -> str | None:
     return kept if len(kept) <= ADDRESS_CHARS else "…" + kept[1 - ADDRESS_CHARS :]
 
 
+_NUMERAL = f"[{NUMERAL_CHARACTERS}]"
+
+
+def _personal_numbers(external: pd.Series) -> pd.Series:
+    """Return which work-order numbers are or hold a mobile number or a resident ID.
+
+    Only a number of 11 numerals or more may (a mobile number's least): the others, most of a
+    file, are not read further (:func:`layers.free_text.personal_work_order_number`).
+
+    Examples
+    --------
+    >>> _personal_numbers(pd.Series(["GD00000001", "13912345678", None, "一三九一二三四五六七八"]))
+    0    False
+    1     True
+    2    False
+    3     True
+    dtype: bool
+    """
+    possible = external.astype(object).str.count(_NUMERAL).fillna(0).to_numpy() >= 11
+    found = np.zeros(len(external), dtype=np.bool_)
+    found[possible] = [personal_work_order_number(str(v)) is not None for v in external[possible]]
+    return pd.Series(found, index=external.index)
+
+
 def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     channel = checks.choice("channel", Channel)
     category, subcategory = _case_category(checks)
@@ -886,9 +914,9 @@ def _prepare_cases(checks: RowChecks, context: Context) -> list[Part]:
     # A number Excel kept as 2.02611E+12 names no work order (or several at once).
     checks.fail("external_no", excel_mangled_cells(external), EXCEL_NUMBER_RULE)
     # a resident ID or a mobile number is no work-order number: every level reads it (trial AJ)
-    personal = external.map(lambda v: personal_work_order_number(str(v)), na_action="ignore")
-    shown = external.map(lambda v: mask_personal_numbers(str(v)), na_action="ignore")
-    checks.fail("external_no", personal.notna(), PERSONAL_WORK_ORDER_RULE, values=shown)
+    personal = _personal_numbers(external)
+    shown = external[personal].map(lambda v: mask_personal_numbers(str(v)))
+    checks.fail("external_no", personal, PERSONAL_WORK_ORDER_RULE, values=shown)
     description, masked = masked_free_text(checks, checks.text("description"))
     title, masked_titles = masked_free_text(checks, checks.text("title"))
     checks.note_rows(MASKED_CASE_TEXT_NOTE, sorted({*masked, *masked_titles}))
