@@ -380,6 +380,8 @@
       parts.push('<p class="mb-1">同一事项的重复反映 ' + d.repeats.length + " 次：</p><ul class=\"mb-0 ps-3\">" +
         d.repeats.map((r) => "<li>" + related(r) + "</li>").join("") + "</ul>");
     }
+    if (page.suspectDone && !page.unlinked) parts.push('<p class="alert alert-success py-1 px-2 mb-2" id="cz-suspect-result" role="status">' + zz.esc(page.suspectDone) + "</p>");
+    if (d.suspected.length) parts.push(suspectedHtml(d));
     if (d.settled_nearby.length) {
       // a matter settled already and reported again: the operator judges, nothing is linked
       parts.push('<p class="mb-1" id="cz-settled">近 30 天已办结的同类事项（200 米内），可能为再次反映：</p><ul class="mb-0 ps-3">' +
@@ -389,6 +391,7 @@
     }
     repeats.innerHTML = parts.length ? parts.join("") : '<span class="text-muted">无重复反映记录。</span>';
     if ($("cz-unlink")) $("cz-unlink").addEventListener("click", () => openUnlink(d.original));
+    bindSuspected(d);
 
     const tbody = $("cz-dispatches").querySelector("tbody");
     tbody.textContent = "";
@@ -615,6 +618,109 @@
     } catch (err) {
       error.textContent = zz.errorText(err); // the API's own Chinese refusal
       error.hidden = false;
+    }
+  }
+
+  // ------------------------------------------------------------------ 疑似重复
+
+  /**
+   * 疑似重复 (trial BA S4): the open cases of this one's type, place and time it may repeat, though
+   * address and caller differ: nothing is linked or raised until an operator (can_merge) merges
+   * one as 重复反映 or finds it 不是同一事项, each after a confirmation (closing note s44, p3).
+   */
+  function suspectedHtml(d) {
+    const own = page.case && page.case.address;
+    return '<div class="cz-suspected" id="cz-suspected"><p class="mb-1">疑似重复（同类、相距较近、时间相近，但地址不同、来电号码不同或未留，未关联、未提升风险）：</p><ul class="mb-0 ps-3">' +
+      d.suspected.map(function (s) {
+        const code = s.openable === false ? zz.esc(s.code) : '<a href="/cases/' + s.id + '">' + zz.esc(s.code) + "</a>";
+        const facts = [zz.label("channel", s.channel), zz.label("case_state", s.state), zz.fmtTime(s.reported_at)];
+        if (s.distance_m !== null) facts.push("相距约 " + s.distance_m + " 米");
+        const where = "地址：" + (s.address || "未登记") + "；本案地址：" + (own || "未登记");
+        const buttons = d.can_merge
+          ? '<div class="cz-suspect-actions"><button type="button" class="btn btn-sm btn-outline-primary py-0" data-merge="' + s.id + '">合并为重复反映</button>' +
+            '<button type="button" class="btn btn-sm btn-outline-secondary py-0" data-dismiss="' + s.id + '">不是同一事项</button></div>'
+          : "";
+        return '<li class="cz-suspect" data-id="' + s.id + '">' + code + " " + zz.esc(s.title) +
+          '<span class="text-muted">（' + zz.esc(facts.join("，")) + "）</span>" +
+          '<div class="cz-suspect-diff">' + zz.esc(where) + "</div>" + buttons + "</li>";
+      }).join("") + "</ul></div>";
+  }
+
+  function bindSuspected(d) {
+    d.suspected.forEach(function (s) {
+      const merge = document.querySelector('#cz-suspected [data-merge="' + s.id + '"]');
+      const dismiss = document.querySelector('#cz-suspected [data-dismiss="' + s.id + '"]');
+      if (merge) merge.addEventListener("click", () => openSuspect("merge", s));
+      if (dismiss) dismiss.addEventListener("click", () => openSuspect("dismiss", s));
+    });
+  }
+
+  const SUSPECT_STEPS = {
+    merge: {
+      title: "合并为重复反映",
+      path: "/merge-repeat",
+      lead: (s) => "确认本案与案件 " + s.code + " 是同一事项，合并为它的重复反映？合并后本案不再单独计入热点与趋势分析，" +
+        "原案件的重复反映次数加 1、风险等级提高一级，办理时限随之提前；如有误，可再“解除关联”。",
+      submit: "确认合并",
+    },
+    dismiss: {
+      title: "不是同一事项",
+      path: "/dismiss-suspected",
+      lead: (s) => "确认本案与案件 " + s.code + " 不是同一事项？确认后不再列为疑似重复，以后导入也不再提示或关联；" +
+        "两案的风险等级和办理时限都不变，办理过程记下由您确认。",
+      submit: "确认不是同一事项",
+    },
+  };
+
+  /** The confirmation of 合并为重复反映 or 不是同一事项 (made once, like 解除关联's in the page). */
+  function suspectDialog() {
+    if ($("cz-suspect-dialog")) return $("cz-suspect-dialog");
+    const dialog = document.createElement("dialog");
+    dialog.className = "zz-dialog";
+    dialog.id = "cz-suspect-dialog";
+    dialog.setAttribute("aria-labelledby", "cz-suspect-title");
+    dialog.innerHTML = '<form method="dialog" id="cz-suspect-form" class="small"><h2 class="h6" id="cz-suspect-title"></h2>' +
+      '<p class="mb-2" id="cz-suspect-lead"></p><div class="alert alert-warning py-1 px-2 mt-2 mb-0" id="cz-suspect-error" role="alert" hidden></div>' +
+      '<div class="text-end mt-2"><button class="btn btn-sm btn-outline-secondary" type="button" id="cz-suspect-cancel">取消</button> ' +
+      '<button class="btn btn-sm btn-primary" type="submit" id="cz-suspect-submit"></button></div></form>';
+    document.body.appendChild(dialog);
+    $("cz-suspect-cancel").addEventListener("click", () => dialog.close());
+    $("cz-suspect-form").addEventListener("submit", submitSuspect);
+    return dialog;
+  }
+
+  function openSuspect(step, s) {
+    const dialog = suspectDialog();
+    const said = SUSPECT_STEPS[step];
+    page.suspect = { step: step, original: s };
+    $("cz-suspect-title").textContent = said.title + "：案件 " + s.code;
+    $("cz-suspect-lead").textContent = said.lead(s);
+    $("cz-suspect-submit").textContent = said.submit;
+    $("cz-suspect-error").hidden = true;
+    dialog.showModal();
+  }
+
+  async function submitSuspect(event) {
+    event.preventDefault();
+    const submit = $("cz-suspect-submit");
+    if (submit.disabled || !page.suspect) return;
+    const error = $("cz-suspect-error");
+    const { step, original } = page.suspect;
+    submit.disabled = true;
+    try {
+      const done = await zz.api("/api/cases/" + caseId + SUSPECT_STEPS[step].path, {
+        method: "POST",
+        json: { original_id: original.id, version: page.case.version },
+      });
+      $("cz-suspect-dialog").close();
+      page.suspectDone = done.message;
+      zz.toast(done.message, "success");
+      await load();
+    } catch (err) {
+      error.textContent = zz.errorText(err); // the API's own Chinese refusal
+      error.hidden = false;
+    } finally {
+      submit.disabled = false;
     }
   }
 
