@@ -34,10 +34,28 @@ def _open(page: RecordedPage, demo: ConsoleDemo, scope: str, view: str = "consol
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-def test_the_city_reads_the_figures_its_list_of_cases_lists(
+def test_the_layer_panel_starts_folded_at_1366_and_the_city_reads_the_figures_its_cases_list(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
+    """N6, then M4 and N1, on one city page at 1366×768 (one login and page load for both).
+
+    The layer panel starts folded at 1366 and opens; the city's alert cards give 本格及相邻格案件数,
+    the number 查看案件 then lists, their words wrapped within the pane.
+    """
     _open(page, console_demo, CITY)
+    fold = page.locator("#zz-layer-fold")
+    expect(fold).to_have_attribute("aria-expanded", "false")
+    expect(page.locator("#zz-layer-body")).to_be_hidden()
+    assert page.locator("#zz-layer-panel").bounding_box()["height"] < 60  # type: ignore[index]
+    page.screenshot_step("1-folded-1366")
+    fold.click()
+    expect(page.locator("#zz-layer-body")).to_be_visible()
+    expect(page.locator('[data-layer="persons"] input')).to_be_visible()
+    page.assert_clean(console_demo.origin)
+    fold.click()  # folded again, as the page opened, for what follows
+    expect(page.locator("#zz-layer-body")).to_be_hidden()
+
+    # M4, N1: the city's alert cards
     feed = page.evaluate(f"zz.api('/api/command/{CITY}')")
     hot = [a for a in feed["alerts"] if a["cell"] and not a["faded"]]
     assert hot and all(a["cell"]["around"] is not None for a in hot)  # 不予显示 no more
@@ -74,8 +92,14 @@ def test_the_city_reads_the_figures_its_list_of_cases_lists(
 def test_a_supervision_from_the_city_is_new_on_the_county_page(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
-    _open(page, console_demo, CITY)
-    page.goto(f"{console_demo.origin}/console/{COUNTY}")
+    # the city's commander, straight on the county's page (not through the city's own first)
+    login(
+        page,
+        console_demo.origin,
+        console_demo.username("commander", CITY),
+        next_path=f"/console/{COUNTY}",
+    )
+    page.wait_for_url(f"**/console/{COUNTY}")
     page.wait_for_function("window.zzReady === true")
     row = page.locator("#zz-queue-body tr:has(.zz-act[data-action=supervise])").first
     expect(row).to_be_visible()
@@ -115,32 +139,6 @@ def test_a_supervision_from_the_city_is_new_on_the_county_page(
     page.assert_clean(console_demo.origin)
 
 
-@pytest.mark.browser
-def test_the_cards_say_what_they_count_and_why_one_is_withheld(
-    page: RecordedPage, console_demo: ConsoleDemo
-) -> None:
-    _open(page, console_demo, CITY)
-    hot = page.locator(".zz-kpi[data-kpi=active_hotspots]")
-    expect(hot.locator(".zz-kpi-label")).to_have_text("近期热点（按周）")
-    expect(hot).to_have_attribute("title", re.compile(r"^统计的热点分析：\d{4}-\d{2}-\d{2} 至 "))
-    expect(hot).to_have_attribute("title", re.compile("按周分期，六边形每个约 [\\d.]+ 平方公里"))
-    expect(hot).to_have_attribute("title", re.compile("本期热点单元.*按月"))
-    escalations = page.locator(".zz-kpi[data-kpi=escalations]")
-    expect(escalations).to_have_attribute("title", re.compile("本级向上级上报"))
-    visits = page.locator(".zz-kpi[data-kpi=overdue_visits]")
-    if page.evaluate(f"zz.api('/api/command/{CITY}')")["unit"]["kpis"]["overdue_visits"] is None:
-        expect(visits.locator(".zz-kpi-value")).to_have_text("—")
-        expect(visits).to_have_attribute("title", re.compile("本级不显示此数：为保护个人信息"))
-    else:  # trial AY M1: a total not small itself is given, the city's of its one county too
-        expect(visits.locator(".zz-kpi-value")).to_have_text(re.compile(r"^\d+$"))
-    log_out(page)
-    _open(page, console_demo, COUNTY)  # the county reads its figure: nothing withheld to explain
-    visits = page.locator(".zz-kpi[data-kpi=overdue_visits]")
-    expect(visits.locator(".zz-kpi-value")).to_have_text(re.compile(r"^\d+$"))
-    assert "不显示" not in (visits.get_attribute("title") or "")
-    page.assert_clean(console_demo.origin)
-
-
 PERSON_HEXAGON_JS = """() => {
     const box = zzMap.getContainer().getBoundingClientRect();
     for (const path of document.querySelectorAll('.leaflet-zzPersonCounts-pane path')) {
@@ -155,10 +153,31 @@ PERSON_HEXAGON_JS = """() => {
 
 
 @pytest.mark.browser
-def test_a_city_account_reads_the_persons_as_counts_per_hexagon(
+def test_the_cards_say_what_they_count_and_the_city_reads_persons_as_counts_per_hexagon(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
+    """M6, N4, N5, then M5, on one city page (one login and page load for both), then the county.
+
+    The cards' tooltips say what 近期热点 counts, why 走访超期 is withheld, and that 上报次数
+    includes this level's own; the city's special-population layer is a legend of counts and a
+    count per click; the county reads its 走访超期 figure, nothing withheld to explain.
+    """
     _open(page, console_demo, CITY)
+    hot = page.locator(".zz-kpi[data-kpi=active_hotspots]")
+    expect(hot.locator(".zz-kpi-label")).to_have_text("近期热点（按周）")
+    expect(hot).to_have_attribute("title", re.compile(r"^统计的热点分析：\d{4}-\d{2}-\d{2} 至 "))
+    expect(hot).to_have_attribute("title", re.compile("按周分期，六边形每个约 [\\d.]+ 平方公里"))
+    expect(hot).to_have_attribute("title", re.compile("本期热点单元.*按月"))
+    escalations = page.locator(".zz-kpi[data-kpi=escalations]")
+    expect(escalations).to_have_attribute("title", re.compile("本级向上级上报"))
+    visits = page.locator(".zz-kpi[data-kpi=overdue_visits]")
+    if page.evaluate(f"zz.api('/api/command/{CITY}')")["unit"]["kpis"]["overdue_visits"] is None:
+        expect(visits.locator(".zz-kpi-value")).to_have_text("—")
+        expect(visits).to_have_attribute("title", re.compile("本级不显示此数：为保护个人信息"))
+    else:  # trial AY M1: a total not small itself is given, the city's of its one county too
+        expect(visits.locator(".zz-kpi-value")).to_have_text(re.compile(r"^\d+$"))
+
+    # M5: a summary-only account's special-population layer
     page.evaluate(UNFOLD)
     page.locator('[data-layer="persons"] input').check()
     for other in ("cases", "video_points", "hotspots"):
@@ -184,22 +203,11 @@ def test_a_city_account_reads_the_persons_as_counts_per_hexagon(
     page.screenshot_step("1-person-count-popup")
     assert page.url.endswith(f"/console/{CITY}")  # the click did not drill into the county
     page.assert_clean(console_demo.origin)
-
-
-@pytest.mark.browser
-@pytest.mark.browser_viewport(1366, 768)
-def test_the_layer_panel_starts_folded_at_1366(
-    page: RecordedPage, console_demo: ConsoleDemo
-) -> None:
-    _open(page, console_demo, CITY)
-    fold = page.locator("#zz-layer-fold")
-    expect(fold).to_have_attribute("aria-expanded", "false")
-    expect(page.locator("#zz-layer-body")).to_be_hidden()
-    assert page.locator("#zz-layer-panel").bounding_box()["height"] < 60  # type: ignore[index]
-    page.screenshot_step("1-folded-1366")
-    fold.click()
-    expect(page.locator("#zz-layer-body")).to_be_visible()
-    expect(page.locator('[data-layer="persons"] input')).to_be_visible()
+    log_out(page)
+    _open(page, console_demo, COUNTY)  # the county reads its figure: nothing withheld to explain
+    visits = page.locator(".zz-kpi[data-kpi=overdue_visits]")
+    expect(visits.locator(".zz-kpi-value")).to_have_text(re.compile(r"^\d+$"))
+    assert "不显示" not in (visits.get_attribute("title") or "")
     page.assert_clean(console_demo.origin)
 
 
