@@ -95,9 +95,15 @@ def test_the_desk_and_its_cases_offer_the_ways_on_and_not_to_a_grid_worker(
 
 @pytest.mark.browser
 @pytest.mark.browser_viewport(1366, 768)
-def test_the_city_page_says_it_is_loading_until_its_feed_is_drawn(
+def test_the_city_page_says_it_is_loading_until_its_feed_is_drawn_and_fits_beside_its_panel(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
+    """Trial AN N3 and N4 on one city page at 1366×768 (one login and page load for both).
+
+    加载中… until the feed is drawn, no empty legend meanwhile (AP m10); then, drawn, the layer
+    panel folded at 1366 (AM N6) and, opened, the city's one county beside it, not under it;
+    folded again, the map fitted to the room it has.
+    """
     demo = console_demo
     loading = page.locator("#zz-loading")
     with held_requests(page, FEED) as feed:
@@ -115,6 +121,25 @@ def test_the_city_page_says_it_is_loading_until_its_feed_is_drawn(
     expect(loading).to_be_hidden()
     expect(page.locator("#zz-legend")).to_be_visible()
     expect(page.locator("#zz-kpis .zz-kpi-value").first).not_to_have_text("—")
+    page.assert_clean(demo.origin)
+
+    # trial AN N4: the city's county beside the opened layer panel
+    fold = page.locator("#zz-layer-fold")
+    expect(fold).to_have_attribute("aria-expanded", "false")  # folded at 1366 (trial AM N6)
+    fold.click()
+    expect(page.locator("#zz-layer-body")).to_be_visible()
+    county, panel = unit_on_map(page, demo, COUNTY), element_on_map(page, "#zz-layer-panel")
+    page.screenshot_step("1-panel-open")
+    assert county["left"] >= 0 and county["top"] >= 0, county
+    assert county["right"] <= county["width"] and county["bottom"] <= county["height"], county
+    beside = county["right"] <= panel["left"] or county["top"] >= panel["bottom"]
+    assert beside, (county, panel)
+    # folded again, the map is fitted to the room it has
+    fold.click()
+    expect(page.locator("#zz-layer-body")).to_be_hidden()
+    folded = element_on_map(page, "#zz-layer-panel")
+    county = unit_on_map(page, demo, COUNTY)
+    assert county["right"] <= folded["left"] or county["top"] >= folded["bottom"], county
     page.assert_clean(demo.origin)
 
 
@@ -139,31 +164,3 @@ def test_the_city_page_says_in_chinese_that_its_feed_failed(
     page.wait_for_function("window.zzReady === true")
     expect(loading).to_be_hidden()
     page.assert_clean(demo.origin, expected_errors=(r"status of 503",))
-
-
-@pytest.mark.browser
-@pytest.mark.browser_viewport(1366, 768)
-def test_the_citys_county_is_beside_the_opened_layer_panel_at_1366(
-    page: RecordedPage, console_demo: ConsoleDemo
-) -> None:
-    demo = console_demo
-    login(page, demo.origin, demo.username("commander", CITY), next_path=f"/console/{CITY}")
-    page.wait_for_url(f"**/console/{CITY}")
-    page.wait_for_function("window.zzReady === true")
-    fold = page.locator("#zz-layer-fold")
-    expect(fold).to_have_attribute("aria-expanded", "false")  # folded at 1366 (trial AM N6)
-    fold.click()
-    expect(page.locator("#zz-layer-body")).to_be_visible()
-    county, panel = unit_on_map(page, demo, COUNTY), element_on_map(page, "#zz-layer-panel")
-    page.screenshot_step("1-panel-open")
-    assert county["left"] >= 0 and county["top"] >= 0, county
-    assert county["right"] <= county["width"] and county["bottom"] <= county["height"], county
-    beside = county["right"] <= panel["left"] or county["top"] >= panel["bottom"]
-    assert beside, (county, panel)
-    # folded again, the map is fitted to the room it has
-    fold.click()
-    expect(page.locator("#zz-layer-body")).to_be_hidden()
-    folded = element_on_map(page, "#zz-layer-panel")
-    county = unit_on_map(page, demo, COUNTY)
-    assert county["right"] <= folded["left"] or county["top"] >= folded["bottom"], county
-    page.assert_clean(demo.origin)
