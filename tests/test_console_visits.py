@@ -424,94 +424,19 @@ def test_the_county_reads_a_due_person_in_clear_from_the_list(
 
 
 @pytest.mark.browser
-def test_a_township_narrows_the_list_to_a_place_and_reads_it_page_by_page(
+def test_a_township_tells_same_named_workers_apart_and_narrows_the_list_page_by_page(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
-    # trial AC: 全部在册人员 showed the first 200 of 2,653, with no way to the others
+    """Trial AF M2, then trial AC, on one township's 走访 list (one login and page load).
+
+    583 workers to narrow to, bare names, 周春 three times: same-named workers are told apart by
+    their grid, grouped by 社区, a 民警 under his unit, each row its 管控级别. 全部在册人员 showed
+    the first 200 of 2,653, with no way to the others: now it narrows to a place and a category
+    and reads on page by page, and a worker's list says why each row is his.
+    """
     demo = console_demo
     township = _township(demo)
-    with demo.owner.connect() as conn:
-        on_register = conn.scalar(
-            text("SELECT count(*) FROM persons WHERE ended_on IS NULL AND area_code LIKE :prefix"),
-            {"prefix": township[:9] + "%"},
-        )
-        village, village_name, in_village = conn.execute(
-            text(
-                "SELECT p.area_code, j.name, count(*) FROM persons p"
-                " JOIN jurisdictions j ON j.code = p.area_code"
-                " WHERE p.ended_on IS NULL AND p.area_code LIKE :prefix"
-                " GROUP BY 1, 2 HAVING count(*) <= 200 ORDER BY 3 DESC LIMIT 1"
-            ),
-            {"prefix": township[:9] + "%"},
-        ).one()
-        correction = conn.scalar(
-            text(
-                "SELECT count(*) FROM persons WHERE ended_on IS NULL AND area_code = :v"
-                " AND category = 'correction'"
-            ),
-            {"v": village},
-        )
-    assert on_register > 400, "the demo's township follows more than two pages of persons"
-    login(page, demo.origin, demo.username("commander", township))
-    page.locator("#zz-visits-tab").click()
-    page.locator("#zz-visits-status").select_option("all")
-    items = page.locator("#zz-visits-list .zz-visit")
-    summary = page.locator("#zz-visits-summary")
-    expect(summary).to_contain_text(f"辖区在册 {on_register} 人")
-    expect(items).to_have_count(200)
-    more = page.locator("#zz-visits-more")
-    expect(more).to_have_text(f"再显示 200 人（还有 {on_register - 200} 人）")
-    more.click()
-    expect(items).to_have_count(400)
-    expect(summary).to_contain_text(f"已显示 400 人，共 {on_register} 人")
-    ids = items.evaluate_all("items => items.map(i => i.dataset.personId)")
-    assert len(set(ids)) == 400  # the second page goes on from the first
-    # one 社区: its persons, all on one page, named in the counts line
-    page.locator("#zz-visits-place").select_option(village)
-    expect(summary).to_contain_text(f"{village_name}在册 {in_village} 人")
-    expect(items).to_have_count(in_village)
-    expect(more).to_be_hidden()
-    page.screenshot_step("1-place")
-    # and one category there
-    page.locator("#zz-visits-category").select_option("correction")
-    expect(summary).to_contain_text(f"{village_name}社区矫正人员在册 {correction} 人")
-    expect(items).to_have_count(correction)
-    # whose visits lag: the workers, the most overdue first; one's list, counted here apart
-    page.locator("#zz-visits-category").select_option("")
-    page.locator("#zz-visits-place").select_option("")
-    expect(summary).to_contain_text(f"辖区在册 {on_register} 人")  # the workers of them all
-    workers = page.locator("#zz-visits-worker option")
-    expect(workers.nth(1)).to_be_attached()
-    worker_id = int(workers.nth(1).get_attribute("value") or 0)
-    with demo.owner.connect() as conn:
-        name, followed = conn.execute(
-            text(
-                "SELECT w.name, (SELECT count(*) FROM persons p WHERE p.ended_on IS NULL"
-                "  AND p.area_code LIKE :prefix AND (p.grid_code = w.home_grid OR p.id IN"
-                "  (SELECT person_id FROM person_responsibles WHERE worker_id = w.id)))"
-                " FROM workers w WHERE w.id = :w"
-            ),
-            {"w": worker_id, "prefix": township[:9] + "%"},
-        ).one()
-    shown = workers.nth(1).inner_text()
-    assert shown.startswith(name + "·") and f"在册 {followed}" in shown, shown
-    page.locator("#zz-visits-worker").select_option(str(worker_id))
-    expect(summary).to_contain_text(f"负责的在册 {followed} 人")
-    expect(summary).to_contain_text(name)
-    expect(items).to_have_count(min(followed, 200))
-    page.screenshot_step("2-worker")
-    # each row says why it is on his list: he is named responsible, or of the person's grid
-    who = items.locator(".zz-visit-who").all_inner_texts()
-    assert who and all(name in line for line in who), who
-
-
-@pytest.mark.browser
-def test_a_township_tells_same_named_workers_apart_by_their_grid(
-    page: RecordedPage, console_demo: ConsoleDemo
-) -> None:
-    """Trial AF M2: 583 workers to narrow to, bare names, 周春 three times."""
-    demo = console_demo
-    township = _township(demo)
+    # trial AF M2: 583 workers to narrow to, bare names, 周春 three times
     with demo.owner.connect() as conn:
         # the township's gridded workers who follow someone, by name, where two share it
         rows = conn.execute(
@@ -587,6 +512,81 @@ def test_a_township_tells_same_named_workers_apart_by_their_grid(
         " i.querySelector('.zz-visit-level').textContent])"
     )
     assert shown and all(labels[levels[int(pid)]] == text_ for pid, text_ in shown), shown
+
+    # trial AC: 全部在册人员 showed the first 200 of 2,653, with no way to the others
+    with demo.owner.connect() as conn:
+        on_register = conn.scalar(
+            text("SELECT count(*) FROM persons WHERE ended_on IS NULL AND area_code LIKE :prefix"),
+            {"prefix": township[:9] + "%"},
+        )
+        village, village_name, in_village = conn.execute(
+            text(
+                "SELECT p.area_code, j.name, count(*) FROM persons p"
+                " JOIN jurisdictions j ON j.code = p.area_code"
+                " WHERE p.ended_on IS NULL AND p.area_code LIKE :prefix"
+                " GROUP BY 1, 2 HAVING count(*) <= 200 ORDER BY 3 DESC LIMIT 1"
+            ),
+            {"prefix": township[:9] + "%"},
+        ).one()
+        correction = conn.scalar(
+            text(
+                "SELECT count(*) FROM persons WHERE ended_on IS NULL AND area_code = :v"
+                " AND category = 'correction'"
+            ),
+            {"v": village},
+        )
+    assert on_register > 400, "the demo's township follows more than two pages of persons"
+    # the worker chosen above no more: the township's whole list
+    page.locator("#zz-visits-worker").select_option("")
+    page.locator("#zz-visits-status").select_option("all")
+    items = page.locator("#zz-visits-list .zz-visit")
+    summary = page.locator("#zz-visits-summary")
+    expect(summary).to_contain_text(f"辖区在册 {on_register} 人")
+    expect(items).to_have_count(200)
+    more = page.locator("#zz-visits-more")
+    expect(more).to_have_text(f"再显示 200 人（还有 {on_register - 200} 人）")
+    more.click()
+    expect(items).to_have_count(400)
+    expect(summary).to_contain_text(f"已显示 400 人，共 {on_register} 人")
+    ids = items.evaluate_all("items => items.map(i => i.dataset.personId)")
+    assert len(set(ids)) == 400  # the second page goes on from the first
+    # one 社区: its persons, all on one page, named in the counts line
+    page.locator("#zz-visits-place").select_option(village)
+    expect(summary).to_contain_text(f"{village_name}在册 {in_village} 人")
+    expect(items).to_have_count(in_village)
+    expect(more).to_be_hidden()
+    page.screenshot_step("1-place")
+    # and one category there
+    page.locator("#zz-visits-category").select_option("correction")
+    expect(summary).to_contain_text(f"{village_name}社区矫正人员在册 {correction} 人")
+    expect(items).to_have_count(correction)
+    # whose visits lag: the workers, the most overdue first; one's list, counted here apart
+    page.locator("#zz-visits-category").select_option("")
+    page.locator("#zz-visits-place").select_option("")
+    expect(summary).to_contain_text(f"辖区在册 {on_register} 人")  # the workers of them all
+    workers = page.locator("#zz-visits-worker option")
+    expect(workers.nth(1)).to_be_attached()
+    worker_id = int(workers.nth(1).get_attribute("value") or 0)
+    with demo.owner.connect() as conn:
+        name, followed = conn.execute(
+            text(
+                "SELECT w.name, (SELECT count(*) FROM persons p WHERE p.ended_on IS NULL"
+                "  AND p.area_code LIKE :prefix AND (p.grid_code = w.home_grid OR p.id IN"
+                "  (SELECT person_id FROM person_responsibles WHERE worker_id = w.id)))"
+                " FROM workers w WHERE w.id = :w"
+            ),
+            {"w": worker_id, "prefix": township[:9] + "%"},
+        ).one()
+    shown = workers.nth(1).inner_text()
+    assert shown.startswith(name + "·") and f"在册 {followed}" in shown, shown
+    page.locator("#zz-visits-worker").select_option(str(worker_id))
+    expect(summary).to_contain_text(f"负责的在册 {followed} 人")
+    expect(summary).to_contain_text(name)
+    expect(items).to_have_count(min(followed, 200))
+    page.screenshot_step("2-worker")
+    # each row says why it is on his list: he is named responsible, or of the person's grid
+    who = items.locator(".zz-visit-who").all_inner_texts()
+    assert who and all(name in line for line in who), who
 
 
 @pytest.mark.browser
