@@ -6,6 +6,7 @@ sent to it was row 15 of the county's 本级待办, and was offered the centre's
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,7 +38,16 @@ def test_a_department_lands_on_its_desk_led_by_what_waits_for_its_受理(
     try:
         with httpx2.Client(base_url=demo.origin, timeout=30) as client:
             me = _token(client, dispatcher)
-            made = _register(client, me, spot, TITLE, "labour_wages", 0.0007)
+            # with a reporter, whose contact the department may read (its note says why)
+            called = client.post(
+                "/api/cases",
+                json={"channel": "walk_in", "category": "dispute", "subcategory": "labour_wages"}
+                | {"title": TITLE, "lon": spot.lon + 0.0007, "lat": spot.lat}
+                | {"reporter_name": "李秀英", "reporter_phone": "13887712345"},
+                headers=me,
+            )
+            assert called.status_code == 201, called.text
+            made = called.json()
             _act(client, me, made["id"], "triage")
             sent = client.post(
                 f"/api/cases/{made['id']}/dispatch",
@@ -81,6 +91,10 @@ def _desk_and_case(
     expect(first.locator(".dk-risk")).to_have_text(RiskLevel.label_of(str(risk)))
     expect(first.locator(".dk-repeats")).to_have_text("重复反映 1 次")
     expect(first.locator(".dk-contact")).to_contain_text("联系时限：")
+    # its own month, as the county's 部门考核 counts it: this order at least (closing s44 p2)
+    received = page.locator("#dk-figures-values [data-key='received'] .dk-figure-value")
+    expect(received).to_have_text(re.compile(r"^[1-9]\d*$"))
+    expect(page.locator("#dk-figures-window")).to_contain_text("统计时段 ")
     # a 督办 not answered yet is listed before every case without one
     before = page.eval_on_selector_all(
         "#dk-list-to_accept .dk-case",
@@ -100,6 +114,12 @@ def _desk_and_case(
     offered = set(actions.all_inner_texts())
     # and it answers the 督办 itself (trial BA S5)
     assert offered == {"受理", "退回", "督办回复"}, offered
+    # the 督办 it answers, as the township reads it, and whose the order is (closing s44 p1)
+    banner = page.locator("#cz-supervision-banner")
+    expect(banner).to_contain_text(f"督办意见：{DEMAND}")
+    expect(banner).to_contain_text("督办时限 ")
+    expect(banner).to_contain_text("尚未回复：请办理后用“督办回复”报送办理情况。")
+    expect(page.locator("#cz-masked-note")).to_contain_text("本案件已派给本部门（县人社局）办理")
     expect(page.locator("#zz-trends-link")).to_be_hidden()
     expect(page.locator("#zz-screen-link")).to_be_hidden()
     # the command console sends it back to its desk

@@ -91,6 +91,7 @@
     document.querySelectorAll(".cz-address-mismatch").forEach((node) => (node.hidden = !elsewhere));
     $("cz-address-mismatch").textContent = elsewhere ? elsewhere.text + "，请核对地址或点位" : "";
     renderReminders(c);
+    renderSupervision(c);
     $("cz-description").textContent = c.description || "—";
     // read in clear on this page already (audited): kept while the reader may still read it
     const clear = page.clear || { reporter_name: c.reporter_name, reporter_phone: c.reporter_phone };
@@ -121,6 +122,40 @@
       div.append(head, [r.note ? "催办意见：" + r.note : "未写说明", r.by + "于 " + zz.fmtTime(r.at) + " 催办"].join("；"));
       return div;
     }));
+  }
+
+  /**
+   * 督办: a superior's 督办 standing on the open case — the 督办时限, the 督办意见, who and when —
+   * and the 督办回复 sent since, or that one is awaited, as the township's desk shows it; a
+   * department holding the case's open dispatch reads it here too, where it replies (closing
+   * s44 p1: only its desk said so).
+   */
+  function renderSupervision(c) {
+    const sup = !c.closed_at && c.latest ? c.latest.supervised : null;
+    const box = $("cz-supervision-banner");
+    box.hidden = !sup;
+    if (!sup) {
+      box.replaceChildren();
+      return;
+    }
+    const head = document.createElement("strong");
+    head.textContent = "督办：";
+    const said = document.createElement("div");
+    said.className = "cz-supervision-said";
+    said.append(head, [
+      "督办时限 " + zz.fmtTime((sup.payload && sup.payload.deadline) || c.supervision_deadline),
+      sup.note ? "督办意见：" + sup.note : "未写督办意见",
+      sup.actor_name + "于 " + zz.fmtTime(sup.at) + " 督办",
+    ].join("；"));
+    const replied = c.latest.replied;
+    const reply = document.createElement("div");
+    reply.className = "cz-supervision-reply";
+    reply.textContent = replied
+      ? "督办回复：" + (replied.note || "") + "；" + replied.actor_name + "于 " + zz.fmtTime(replied.at) + " 回复"
+      : (c.allowed_actions || []).includes("supervision_reply")
+        ? "尚未回复：请办理后用“督办回复”报送办理情况。"
+        : "尚未督办回复。";
+    box.replaceChildren(said, reply);
   }
 
   /**
@@ -326,9 +361,12 @@
     if (!handles) {
       note.textContent = "个人信息已脱敏显示。";
     } else if (byWork) {
-      note.textContent = page.me.role === "grid_worker"
-        ? "个人信息已脱敏显示。本案件派给您办理，需联系反映人时可查看其联系方式（须填写事由，记入审计日志）。"
-        : "个人信息已脱敏显示。本级负责办理本案件，需联系或回访反映人时可查看其联系方式（须填写事由，记入审计日志）。";
+      // a department holds the order, not a level (closing s44 p1: it was told 本级负责办理)
+      const who = {
+        grid_worker: "本案件派给您办理，需联系反映人时",
+        department: "本案件已派给本部门（" + page.me.display_name + "）办理，需联系或回访反映人时",
+      }[page.me.role] || "本级负责办理本案件，需联系或回访反映人时";
+      note.textContent = "个人信息已脱敏显示。" + who + "可查看其联系方式（须填写事由，记入审计日志）。";
     } else if (d.can_reveal_reporter) {
       note.textContent = "个人信息已脱敏显示。";
     } else if (page.me.role === "grid_worker" && d.reporter_refusal) {

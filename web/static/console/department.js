@@ -4,7 +4,10 @@
  * says who handles the case (承办) and its time limits: 办结时限 while waiting or handled, when
  * a 吹哨 was made, and 已反馈 once answered (trial AT M5), and its 申请延期 (trial AX S5). A
  * superior's 督办 of a case it holds is on its row, listed first (trial BA S5), and each row
- * names the risk level, the repeat calls and a waiting dispatch's 联系时限 (trial BA m5). */
+ * names the risk level, the repeat calls and a waiting dispatch's 联系时限 (trial BA m5). Above
+ * the lists, 本部门办理情况: its month's 收到 / 按时受理 / 办结 / 超期 / 退回 / 满意率 as the county's
+ * 部门考核 counts them (GET /api/figures/departments, which gives a department its own rows),
+ * 本月, 上月 or a month picked (closing s44 p2: the desk had no figures of its own). */
 (function () {
   "use strict";
   const zz = window.zz;
@@ -182,5 +185,83 @@
     window.zzReady = true;
   }
 
+  /* 本部门办理情况: the figures shown, in this order (the API's keys) */
+  const FIGURES = [
+    ["received", "收到"],
+    ["accepted_on_time", "按时受理"],
+    ["finished", "办结"],
+    ["overdue", "超期"],
+    ["returned", "退回"],
+    ["satisfied_share", "满意率"],
+  ];
+  let figuresToken = 0;
+
+  /** The month before `month` (2026-01 → 2025-12). */
+  function monthBefore(month) {
+    const [y, m] = month.split("-").map(Number);
+    return m === 1 ? y - 1 + "-12" : y + "-" + String(m - 1).padStart(2, "0");
+  }
+
+  /** One figure: its label over its value; 超期 in red when any, 按时受理 with the 受理 it is of. */
+  function figure(key, label, row) {
+    const box = document.createElement("div");
+    box.className = "dk-figure";
+    box.dataset.key = key;
+    const name = document.createElement("div");
+    name.className = "small text-muted";
+    name.textContent = label;
+    const value = document.createElement("div");
+    value.className = "fs-5 fw-bold dk-figure-value" + (key === "overdue" && row.overdue > 0 ? " text-danger" : "");
+    const share = row.satisfied_share;
+    value.textContent = key === "satisfied_share" ? (share === null ? "无" : (share * 100).toFixed(1) + "%") : String(row[key]);
+    box.append(name, value);
+    if (key === "accepted_on_time") box.appendChild(line("text-muted", "受理 " + row.accepted + " 件"));
+    if (key === "satisfied_share") box.appendChild(line("text-muted", "回访 " + row.visited + " 件"));
+    return box;
+  }
+
+  /** The month's figures of the departments this account acts for, their 合计 if several. */
+  async function loadFigures() {
+    const mine = ++figuresToken;
+    const picker = $("dk-figures-month");
+    const thisMonth = zz.beijingDay(0).slice(0, 7);
+    const month = picker.value || thisMonth;
+    $("dk-figures-this").classList.toggle("active", month === thisMonth);
+    $("dk-figures-last").classList.toggle("active", month === monthBefore(thisMonth));
+    $("dk-figures-error").hidden = true;
+    let found;
+    try {
+      found = await zz.api("/api/figures/departments?period=month&date=" + month + "-01");
+    } catch (error) {
+      if (mine !== figuresToken) return;
+      $("dk-figures-values").replaceChildren();
+      $("dk-figures-error").textContent = "办理情况加载失败：" + zz.errorText(error);
+      $("dk-figures-error").hidden = false;
+      return;
+    }
+    if (mine !== figuresToken) return;
+    $("dk-figures-window").textContent = "统计时段 " + found.window.text + "（按派给本部门的时间）";
+    $("dk-figures-values").replaceChildren(...FIGURES.map(([key, label]) => figure(key, label, found.total)));
+    // an account acting for several departments (a county's shared account): each one's 收到
+    const several = found.rows.length > 1;
+    $("dk-figures-rows").hidden = !several;
+    $("dk-figures-rows").textContent = several
+      ? "其中：" + found.rows.map((r) => r.department + (r.county_name ? "（" + r.county_name + "）" : "") + " 收到 " + r.received + " 件").join("；")
+      : "";
+    $("dk-figures-values").title = "说明：" + found.note;
+  }
+
+  function pickMonth(month) {
+    $("dk-figures-month").value = month;
+    loadFigures();
+  }
+
+  const picker = $("dk-figures-month");
+  picker.max = picker.value = zz.beijingDay(0).slice(0, 7);
+  picker.addEventListener("change", loadFigures);
+  $("dk-figures-this").addEventListener("click", () => pickMonth(zz.beijingDay(0).slice(0, 7)));
+  $("dk-figures-last").addEventListener("click", () => pickMonth(monthBefore(zz.beijingDay(0).slice(0, 7))));
+
   load();
+  loadFigures();
 })();
