@@ -9,7 +9,9 @@ A row with no location is placed by its address when nothing else places it, or 
 deeper when its columns give only its township: ``宁州街道复安社区幸福路 3 号`` is in 复安社区. A
 row with a location is placed by its point (:mod:`importers.loading`), never by its address.
 A row whose grid (named or coded) lies in a village of the township or county it names is in
-that village (a roster's 所属乡镇 beside its 所属网格).
+that village (a roster's 所属乡镇 beside its 所属网格). A person with no point and no grid,
+whose village (from their address or 所属社区) has one grid in use, is in that grid
+(:func:`place_in_only_grids`; trial AV M1).
 
 A name that two places share and that the row's own columns do not tell apart is told apart
 by the import's jurisdiction (``--within``), then by the unit the worksheet's or the file's
@@ -49,7 +51,7 @@ from importers.places import Gazetteer, GridDirectory, GridPlace, Place, Prefere
 from importers.rules import Problem, RowChecks
 from importers.stations import INSTALL_ADDRESS, STATION_NAME, place_by_station
 from importers.within import Scope, division_elsewhere
-from layers import import_checks
+from layers import import_checks, person_places
 from layers.bulk import LAT_COLUMN, LON_COLUMN
 from layers.import_checks import PlacedPoints, RetiredUnit
 from layers.model import Level
@@ -199,6 +201,8 @@ def resolve_names(
     if "code" not in records.columns:  # a file of units: its codes are the units themselves
         checks.add(follow_retired(records, checks, directories))
         records = records[~checks.bad.reindex(records.index, fill_value=False)]
+    if PERSON_HASH in records.columns:  # a person with no point and no grid: by their village
+        records = place_in_only_grids(records, by_address, checks, directories)
     note = directories.named_note()
     if note is not None and note not in checks.notes:
         checks.notes.append(note)
@@ -515,6 +519,97 @@ def _placed_by_address(records: pd.DataFrame) -> pd.Series:
     area = records.loc[rows, "area_code"]
     coarse = area.isna() | (area.map(division_level, na_action="ignore") < Level.VILLAGE)
     return rows & coarse.reindex(records.index, fill_value=False)
+
+
+PERSON_HASH = "id_hash"
+"""The staged column of a person's resident ID hash: a file of persons has it."""
+PLACED_IN_ONLY_GRID_NOTE = (
+    "{{n}} 人没有坐标和网格，已按{source}定到村（社区）：该村（社区）只有一个网格，已划入该网格，"
+    "列入其网格员的走访清单（没有居住位置坐标，仍不上地图）"
+)
+"""Said of the persons :func:`place_in_only_grids` placed, by what gave their village."""
+SEVERAL_GRIDS_NOTE = (
+    "{{n}} 人没有坐标和网格，按现住址或所属社区只能定到村（社区），而所在的{villages}"
+    "有多个网格，无法据此划入网格"
+)
+"""Said of the persons whose village has several grids: they stay without a grid."""
+
+
+def place_in_only_grids(
+    records: pd.DataFrame, by_address: pd.Series, checks: RowChecks, directories: Directories
+) -> pd.DataFrame:
+    """Return a file of persons, those with no point and no grid placed in their village's grid.
+
+    A roster's person with a 现住址 or a 所属社区 but no coordinates and no 网格 (trial AV M1)
+    lies in the village the address names (:func:`_locate_by_address`, as a case does) or
+    the 所属社区 gives. A village with one grid in use is that grid: the person is given it
+    (:func:`layers.person_places.only_grids`), and is on its workers' 走访 list. A village of
+    several grids does not tell which: the row stays as it is, and the summary says why
+    besides its warning of the unplaced. No point is made up (see :mod:`layers.person_places`).
+    A person on record with a residence or a grid already (picked on the map, given by an
+    earlier roster) keeps it: the row is not placed, and a roster imported again changes
+    nothing.
+
+    Parameters
+    ----------
+    records : pandas.DataFrame
+        A part's staging rows of persons, their units resolved.
+    by_address : pandas.Series
+        The rows whose unit their address gave (:func:`_placed_by_address`).
+    checks : RowChecks
+        The file's checks: the notes go there.
+    directories : Directories
+        The database.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``records``, with the grid of the rows placed.
+    """
+    needed = {"area_code", "grid_code", LON_COLUMN, "category", PERSON_HASH}
+    if not needed.issubset(records.columns):
+        return records
+    area = records["area_code"]
+    unplaced = records[LON_COLUMN].isna() & records["grid_code"].isna() & area.notna()
+    village = area[unplaced].map(division_level) == Level.VILLAGE
+    rows = village.index[village]
+    if rows.empty:
+        return records
+    conn = directories.conn
+    grids = person_places.only_grids(conn, list(area[rows].astype(str)))
+    hashes = records[PERSON_HASH]
+    pairs = {
+        row: (str(records.at[row, "category"]), bytes.fromhex(hashes[row][2:]))
+        for row in rows
+        if str(area[row]) in grids and isinstance(hashes[row], str)
+    }
+    placed_before = person_places.placed_on_record(conn, list(pairs.values()))
+    records = records.copy()
+    from_address: list[int] = []
+    from_area: list[int] = []
+    several: dict[str, list[int]] = {}
+    for row, pair in pairs.items():
+        count, grid = grids[str(area[row])]
+        if pair in placed_before:
+            continue
+        if count > 1:
+            several.setdefault(str(area[row]), []).append(int(row))
+            continue
+        records.at[row, "grid_code"] = grid
+        (from_address if bool(by_address.get(row, False)) else from_area).append(int(row))
+    for source, placed in (("现住址", from_address), ("所属社区", from_area)):
+        checks.note_rows(PLACED_IN_ONLY_GRID_NOTE.format(source=source), placed)
+    if several:
+        places = directories.places()
+        units = {code: places.unit(code) for code in several}
+        named = [
+            f"{places.under_parent(unit) if unit else code}（{grids[code][0]} 个网格）"
+            for code, unit in units.items()
+        ]
+        villages = "、".join(named[:3]) + ("等" if len(named) > 3 else "")
+        rows_of = [row for rows_here in several.values() for row in rows_here]
+        checks.note_rows(SEVERAL_GRIDS_NOTE.format(villages=villages), rows_of)
+    return records
 
 
 def address_places(

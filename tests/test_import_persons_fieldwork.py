@@ -248,7 +248,8 @@ def test_a_located_person_without_grid_gets_the_grid_of_its_point(
         ["乙", resident_id(92), "吸毒人员", "", "102.96", "24.21"],  # placed by its point
         ["丙", resident_id(93), "吸毒人员", VILLAGE, "", ""],
     ]
-    # 甲 is on record without a grid: next month's roster with points gives it one.
+    # 甲 is on record without a point (in its village's only grid): next month's roster with
+    # points places it by its point; 丙, without one, stays in that grid (trial AV M1).
     assert _import(db, tmp_path / "吸毒人员.csv", "persons", [rows[0][:4]], headers[:4]).committed
     outcome = _import(db, tmp_path / "吸毒人员.csv", "persons", rows, headers)
     assert outcome.committed and not outcome.problems
@@ -256,7 +257,7 @@ def test_a_located_person_without_grid_gets_the_grid_of_its_point(
     grids = db.execute(
         text("SELECT name, grid_code FROM persons WHERE name IN ('甲', '乙', '丙') ORDER BY name")
     ).all()
-    assert [tuple(g) for g in grids] == [("丙", None), ("乙", OTHER_GRID), ("甲", GRID)]
+    assert [tuple(g) for g in grids] == [("丙", GRID), ("乙", OTHER_GRID), ("甲", GRID)]
 
 
 def test_a_date_without_its_year_is_refused_for_that() -> None:

@@ -3,6 +3,8 @@
 司法局's and 卫健局's lists usually give 现住址 and 所属社区 only: every person loads with no
 residence point (on no map) and no grid (on no worker's 走访 list), yet the summary warned of the
 严管 persons only. It now counts them, and names the rows when they are a few of the file.
+The unplaced persons live in 邻村, which has no grid: in the test village, whose one grid it
+is, their 所属社区 would give them that grid (tests/test_person_address_placing.py).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from layers.secrets import Keys
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import (
     GRID,
+    OTHER_VILLAGE,
     VILLAGE,
     csv_text,
     import_app,
@@ -42,7 +45,16 @@ def test_a_roster_without_grids_or_points_counts_whom_no_list_or_map_shows(
     """At the command line: all of them, counted in one red line, not named by row."""
     roster = tmp_path / "特殊人群.csv"
     rows = [
-        [f"未落{n}", resident_id(20 + n), "刑满释放人员", VILLAGE, f"宁州街道{n}号", "", "", ""]
+        [
+            f"未落{n}",
+            resident_id(20 + n),
+            "刑满释放人员",
+            OTHER_VILLAGE,
+            f"宁州街道{n}号",
+            "",
+            "",
+            "",
+        ]
         for n in range(4)
     ]
     roster.write_text(csv_text(HEADERS, rows), encoding="utf-8")
@@ -72,7 +84,7 @@ def test_a_few_unplaced_persons_are_counted_and_their_rows_named(
     rows = [
         ["甲", resident_id(31), "吸毒人员", VILLAGE, "", GRID, "", ""],  # no point
         ["乙", resident_id(32), "吸毒人员", VILLAGE, "", "", "102.905", "24.205"],  # placed
-        ["丙", resident_id(33), "吸毒人员", VILLAGE, "", "", "", ""],  # neither
+        ["丙", resident_id(33), "吸毒人员", OTHER_VILLAGE, "", "", "", ""],  # neither
         ["丁", resident_id(34), "吸毒人员", VILLAGE, "", GRID, "102.906", "24.206"],  # placed
     ]
     path.write_text(csv_text(HEADERS, rows), encoding="utf-8")

@@ -37,6 +37,7 @@ from tests.api_fixtures import COUNTY_A, ApiWorld
 from tests.conftest import SuiteDatabase
 from tests.import_fixtures import (
     GRID,
+    OTHER_VILLAGE,
     VILLAGE,
     csv_text,
     import_app,
@@ -195,12 +196,12 @@ def test_strict_control_persons_nobody_follows_are_named(db: Session, tmp_path: 
     assert run_import(db.connection(), workers, ImportOptions(kind="workers")).committed
     path = tmp_path / "社区矫正.csv"
     rows = [
-        ["甲", resident_id(61), "社区矫正人员", "严管", VILLAGE, "", ""],  # nobody: named
+        ["甲", resident_id(61), "社区矫正人员", "严管", OTHER_VILLAGE, "", ""],  # nobody: named
         ["乙", resident_id(62), "社区矫正人员", "严管", VILLAGE, GRID, ""],  # the grid's
         ["丙", resident_id(63), "社区矫正人员", "严管", VILLAGE, "", "王芳"],  # hers
-        ["丁", resident_id(64), "社区矫正人员", "普管", VILLAGE, "", ""],  # not strict
-        ["戊", resident_id(65), "社区矫正人员", "严管", VILLAGE, "", ""],  # nobody: named
-    ]
+        ["丁", resident_id(64), "社区矫正人员", "普管", OTHER_VILLAGE, "", ""],  # not strict
+        ["戊", resident_id(65), "社区矫正人员", "严管", OTHER_VILLAGE, "", ""],  # nobody: named
+    ]  # 邻村 has no grid: in the test village, its only grid would be theirs (trial AV M1)
     path.write_text(csv_text(PERSONS, rows), encoding="utf-8")
     outcome = run_import(db.connection(), path, ImportOptions(kind="persons"), keys=KEYS)
     assert outcome.committed, outcome.problems

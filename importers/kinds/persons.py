@@ -359,13 +359,14 @@ def _prepare_persons(checks: RowChecks, context: Context) -> list[Part]:
     # A roster is the record of its people: the next month's corrects and updates them. The
     # sealed ID is sealed anew at each import (a fresh nonce), and a field the roster does not
     # give keeps what the person has.
-    # A point says which grid (:func:`layers.import_checks.fill_grid_codes_from_points`).
+    # A point says which grid (:func:`layers.import_checks.fill_grid_codes_from_points`), and
+    # so may the address or 所属社区 of a person without one (importers.names, trial AV M1).
     # The 管控级别 is always written: settle_register stages a person's own where the file
     # gives none, raised to what their 危险性评估 requires (trial AW S1).
     absent = unsaid_columns(
         checks,
         ("address", "grid_code"),
-        {"grid_code": ("grid_code", *POINT_FIELDS)},
+        {"grid_code": ("grid_code", *POINT_FIELDS, "address", "area_code", "township")},
     )
     # A new person of a name on record whose ID is nearly theirs (a mistyped ID), and an ID on
     # record in another category under another name, noted; of the persons inside the file's
