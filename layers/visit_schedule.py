@@ -334,6 +334,7 @@ def due_persons(
     offset: int = 0,
     limit: int = 200,
     reader: tuple[str, int | None] | None = None,
+    choices: bool = True,
 ) -> DueList:
     """List the persons on the register whose visits are due, masked, the most overdue first.
 
@@ -364,6 +365,11 @@ def due_persons(
         The reader's role and worker record: where the role visits only the persons its
         worker follows (a grid worker's account), each person says whether he does
         (``yours``; a worker without a record follows nobody).
+    choices : bool
+        Count the places and the workers the list may be narrowed to (with the first page).
+        ``False`` leaves them empty, for a reader of the counts alone (the 走访 tab's badge):
+        counting the workers is most of the list's cost (at a township about 0.16 s of the
+        database's 0.22 s).
 
     Returns
     -------
@@ -440,9 +446,9 @@ def due_persons(
         correction_over=counts.correction_over,
         unplaced=counts.unplaced,
         # counted with the first page only: the later ones go on with the same choices
-        places=_places(session, everywhere, params, scope_code) if offset == 0 else [],
+        places=_places(session, everywhere, params, scope_code) if offset == 0 and choices else [],
         workers=_workers(session, _CHOSEN + _OF_CATEGORY + _IN_PLACE, params)
-        if offset == 0
+        if offset == 0 and choices
         else [],
     )
 

@@ -261,6 +261,24 @@ def test_a_township_sees_whose_visits_lag_and_reads_one_workers_list(
     assert unknown.json()["detail"] == "网格员（编号 999999）不存在或不在您的辖区"
 
 
+def test_the_badge_reads_the_counts_without_the_places_and_workers(
+    api_client: TestClient, auth_headers: Headers, followed: Followed
+) -> None:
+    """``choices=false`` (the tab's badge) leaves out what the first page offers to narrow to."""
+    query = {"status": "overdue", "limit": 1}
+    full = api_client.get(VISITS, params=query, headers=auth_headers("cmd_a")).json()
+    badge = api_client.get(
+        VISITS, params=query | {"choices": "false"}, headers=auth_headers("cmd_a")
+    ).json()
+    assert full["places"] and full["workers"]
+    assert badge["places"] == badge["workers"] == []
+    rest = ("places", "workers")
+    assert {k: v for k, v in badge.items() if k not in rest} == {
+        k: v for k, v in full.items() if k not in rest
+    }
+    assert (badge["overdue"], [p["id"] for p in badge["persons"]]) == (1, [followed.mine])
+
+
 @pytest.mark.parametrize(
     ("params", "says"),
     [

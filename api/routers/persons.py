@@ -248,10 +248,12 @@ class DueListOut(BaseModel):
     mine: bool = Field(description="Only the persons the account's worker follows")
     offset: int = Field(description="Persons skipped before this page")
     places: list[visit_schedule.PlaceCount] = Field(
-        description="Persons followed by place under the scope (社区、村; a village's grids)"
+        description="Persons followed by place under the scope (社区、村; a village's grids);"
+        " empty after the first page and with choices=false"
     )
     workers: list[visit_schedule.WorkerCount] = Field(
-        description="Persons followed by the worker following them (his grid, or named)"
+        description="Persons followed by the worker following them (his grid, or named);"
+        " empty after the first page and with choices=false"
     )
     worker: int | None = Field(description="The worker whose persons are listed, if one")
 
@@ -320,6 +322,10 @@ def visits_due(
     ] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    choices: Annotated[
+        bool,
+        Query(description="With the first page, the places and workers to narrow the list to"),
+    ] = True,
 ) -> DueListOut:
     """List the persons whose follow-up visits are due (masked), the most overdue first.
 
@@ -329,7 +335,9 @@ def visits_due(
     account lists the persons he follows (his grid, or named responsible) unless ``mine=false``.
     ``worker`` lists the persons another worker of the scope follows (a township checking on
     its workers); ``category`` and ``place`` narrow the list and its counts; ``offset`` pages
-    on. The read is written to the audit log, as a page of the persons layer.
+    on. ``choices=false`` leaves out the places and workers the first page offers to narrow
+    to (the tab's badge reads the counts alone: counting the workers is most of the list's
+    cost). The read is written to the audit log, as a page of the persons layer.
     """
     _check_sees_persons(user)
     only_mine = (user.worker_id is not None and worker is None) if mine is None else mine
@@ -347,6 +355,7 @@ def visits_due(
         offset=offset,
         limit=limit,
         reader=(user.role, user.worker_id),  # a grid worker's own persons (trial AW M4)
+        choices=choices,
     )
     audit.record_layer_read(
         session,
