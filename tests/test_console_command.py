@@ -828,28 +828,6 @@ def test_big_screen_mode_loads(page: RecordedPage, console_demo: ConsoleDemo) ->
 
 
 @pytest.mark.browser
-def test_new_case_arrives_live(page: RecordedPage, console_demo: ConsoleDemo) -> None:
-    origin = _open_county(page, console_demo)
-    page.wait_for_function("zzCommand.live && zzCommand.live.zzReady === true")
-    centre = page.evaluate("[zzMap.getCenter().lng, zzMap.getCenter().lat]")
-    # another operator registers a case (a fetch outside the page's own code)
-    title = "实时推送测试纠纷"
-    status = page.evaluate(
-        """([lon, lat, title]) => fetch('/api/cases', {method: 'POST',
-            credentials: 'same-origin', headers: {'Content-Type': 'application/json'},
-            body: JSON.stringify({channel: 'phone', category: 'dispute', risk_level: 4,
-                                  title: title, lon: lon, lat: lat})}).then((r) => r.status)""",
-        [*centre, title],
-    )
-    assert status == 201
-    toast = page.locator(".zz-toasts .alert", has_text=title)
-    toast.wait_for(timeout=10_000)
-    assert toast.inner_text().startswith("新登记案件")
-    page.screenshot_step("live-toast")
-    page.assert_clean(origin)
-
-
-@pytest.mark.browser
 def test_a_red_case_and_a_case_reported_up_stay_until_acknowledged(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
@@ -1023,9 +1001,14 @@ def test_escalating_says_which_dispatch_it_withdraws(
 
 
 @pytest.mark.browser
-def test_the_queue_pane_lists_the_areas_overdue_and_new_cases_at_every_level(
+def test_the_queue_pane_lists_the_areas_overdue_and_new_cases_then_a_new_case_arrives_live(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
+    """The city's commander on the county's page (one login and page load for both).
+
+    The queue pane lists the area's overdue cases at every level and its cases of the last 24
+    hours; then a case another operator registers arrives live, as a toast.
+    """
     origin = _open_county(page, console_demo)
     feed = page.evaluate(f"zz.api('/api/command/{COUNTY}')")
     with console_demo.owner.connect() as conn:
@@ -1055,6 +1038,25 @@ def test_the_queue_pane_lists_the_areas_overdue_and_new_cases_at_every_level(
         expect(page.locator("#zz-queue-empty")).to_have_text("辖区近24小时无新登记案件")
     page.select_option("#zz-queue-scope", "queue")
     expect(rows).to_have_count(len(feed["queue"]))
+    page.assert_clean(origin)
+
+    # a new case arrives live
+    page.wait_for_function("zzCommand.live && zzCommand.live.zzReady === true")
+    centre = page.evaluate("[zzMap.getCenter().lng, zzMap.getCenter().lat]")
+    # another operator registers a case (a fetch outside the page's own code)
+    title = "实时推送测试纠纷"
+    status = page.evaluate(
+        """([lon, lat, title]) => fetch('/api/cases', {method: 'POST',
+            credentials: 'same-origin', headers: {'Content-Type': 'application/json'},
+            body: JSON.stringify({channel: 'phone', category: 'dispute', risk_level: 4,
+                                  title: title, lon: lon, lat: lat})}).then((r) => r.status)""",
+        [*centre, title],
+    )
+    assert status == 201
+    toast = page.locator(".zz-toasts .alert", has_text=title)
+    toast.wait_for(timeout=10_000)
+    assert toast.inner_text().startswith("新登记案件")
+    page.screenshot_step("live-toast")
     page.assert_clean(origin)
 
 
