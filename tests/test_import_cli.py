@@ -328,6 +328,10 @@ def test_cli_asks_which_layer_then_imports_it(
     assert _scoped(database.owner, "SELECT count(*) FROM jurisdictions WHERE code LIKE '64%'") == 0
 
 
+def _stderr(process: subprocess.Popen[bytes]) -> str:
+    return process.stderr.read().decode() if process.stderr is not None else ""
+
+
 def test_import_killed_while_copying_leaves_nothing(
     database: SuiteDatabase, env: dict[str, str], tmp_path: Path
 ) -> None:
@@ -351,7 +355,11 @@ def test_import_killed_while_copying_leaves_nothing(
                     "p": HIERARCHY[level - 2][0] if level > 1 else None,
                 },
             )
-    n = 400_000
+    # The test holds the cases' id sequence (ALTER SEQUENCE, rolled back below), so the COPY
+    # waits at its first row's id (nextval) while the child sends its rows: the child is
+    # caught in the COPY whatever the machine's speed. It took a file of 400,000 rows (about
+    # 15 s of CPU to read and check) to catch a COPY that nothing held.
+    n = 20_000
     path = tmp_path / "big_cases.csv"
     with path.open("w", encoding="utf-8") as handle:
         handle.write("工单编号,来源渠道,事件类型,标题,所属社区,登记时间\n")
@@ -360,26 +368,42 @@ def test_import_killed_while_copying_leaves_nothing(
             for i in range(n)
         )
     code = "from layers.cli import app; from importers.cli import register; register(app); app()"
-    process = subprocess.Popen(
-        [sys.executable, "-c", code, "import", "cases", str(path)],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    copying = "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY \"zz_staging_cases%'"
-    seen = False
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        if _scoped(database.owner, copying):
-            seen = True
-            break
-        time.sleep(0.02)
-    errors = "" if seen or process.stderr is None else process.stderr.read().decode()
-    assert seen, f"never saw the COPY (exit {process.poll()}): {errors}"
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
-    assert process.returncode == -signal.SIGKILL
+    holding = database.owner.connect()
+    process: subprocess.Popen[bytes] | None = None
+    try:
+        increment = holding.execute(
+            text("SELECT increment_by FROM pg_sequences WHERE sequencename = 'cases_id_seq'")
+        ).scalar_one()
+        holding.execute(text(f"ALTER SEQUENCE cases_id_seq INCREMENT BY {int(increment)}"))
+        process = subprocess.Popen(
+            [sys.executable, "-c", code, "import", "cases", str(path)],
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        copying = (
+            "SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY \"zz_staging_cases%' "
+            "AND wait_event_type = 'Lock'"
+        )
+        seen = False
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and process.poll() is None:
+            if _scoped(database.owner, copying):
+                seen = True
+                break
+            time.sleep(0.02)
+        errors = "" if seen or process.poll() is None else _stderr(process)
+        assert seen, f"never saw the COPY (exit {process.poll()}): {errors}"
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        assert process.returncode == -signal.SIGKILL
+    finally:
+        if process is not None and process.poll() is None:  # never let it go on to commit
+            process.kill()
+            process.wait(timeout=30)
+        holding.rollback()  # the sequence as it was; the dead client's COPY goes on, and fails
+        holding.close()
     # The server notices the dead client and aborts its transaction.
     gone = (
         "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%zz_staging_cases%' "
