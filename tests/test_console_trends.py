@@ -208,6 +208,7 @@ def test_analyst_trends_page(page: RecordedPage, console_demo: ConsoleDemo, tmp_
         "走访逾期",
         "走访逐期统计",
         "重复反映",
+        "部门办理情况",
     ]
     summary = {row[0]: row[1] for row in book["概况"].iter_rows(values_only=True)}
     assert summary["统计期"].startswith(earlier)
