@@ -962,9 +962,16 @@ def test_an_import_arrives_as_one_toast_and_a_fresh_queue(
 
 
 @pytest.mark.browser
-def test_escalating_says_which_dispatch_it_withdraws(
+def test_the_queue_pane_lists_overdue_and_new_cases_escalating_warns_and_a_case_arrives_live(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
+    """The city's commander on the county's page (one login and page load for all of it).
+
+    The queue pane lists the area's overdue cases at every level and its cases of the last 24
+    hours; 提级办理 of a county's dispatched case says which dispatch it withdraws (trial AM
+    N10, AH S1), on the command page and on the case page; a case another operator registers
+    arrives live, as a toast.
+    """
     with console_demo.owner.connect() as conn:
         held = conn.execute(
             text(
@@ -976,39 +983,6 @@ def test_escalating_says_which_dispatch_it_withdraws(
             ),
             {"county": COUNTY[:6] + "%", "open": sorted(OPEN_STATES)},
         ).one()
-    origin = _open_county(page, console_demo)
-    row = page.locator(f"#zz-queue-body tr[data-case-id='{held.id}']")
-    escalate = row.locator(".zz-act[data-action=escalate]")
-    # the city's 上报 of the county's case takes it up, and says so (trial AM N10)
-    expect(escalate).to_have_text("提级办理")
-    escalate.click()
-    # where it goes: a county's case to the city (trial AH S1: 上报 said nowhere)
-    expect(page.locator("#zz-action-title")).to_have_text(re.compile("^提级办理（改由市级办理）："))
-    # the city reads why: the reason is asked (上报原因, required like 督办意见)
-    expect(page.locator("#zz-action-note-label")).to_have_text("上报原因（必填）")
-    assert page.evaluate("document.getElementById('zz-action-note').required")
-    warning = page.locator("#zz-action-dialog .zz-escalate-warning")
-    expect(warning).to_have_text(
-        re.compile(f"上报后，派给 {held.assignee_name} 的派单（.+）将撤回")
-    )
-    page.screenshot_step("1-escalate-dialog")
-    page.click("#zz-action-cancel")
-    # the case page says it too
-    page.goto(f"{origin}/cases/{held.id}")
-    page.locator("#cz-actions button[data-action=escalate]").click()
-    expect(page.locator("#cz-escalate-warning")).to_contain_text(f"派给 {held.assignee_name}")
-    page.assert_clean(origin)
-
-
-@pytest.mark.browser
-def test_the_queue_pane_lists_the_areas_overdue_and_new_cases_then_a_new_case_arrives_live(
-    page: RecordedPage, console_demo: ConsoleDemo
-) -> None:
-    """The city's commander on the county's page (one login and page load for both).
-
-    The queue pane lists the area's overdue cases at every level and its cases of the last 24
-    hours; then a case another operator registers arrives live, as a toast.
-    """
     origin = _open_county(page, console_demo)
     feed = page.evaluate(f"zz.api('/api/command/{COUNTY}')")
     with console_demo.owner.connect() as conn:
@@ -1040,6 +1014,24 @@ def test_the_queue_pane_lists_the_areas_overdue_and_new_cases_then_a_new_case_ar
     expect(rows).to_have_count(len(feed["queue"]))
     page.assert_clean(origin)
 
+    # 提级办理 says which dispatch it withdraws
+    row = page.locator(f"#zz-queue-body tr[data-case-id='{held.id}']")
+    escalate = row.locator(".zz-act[data-action=escalate]")
+    # the city's 上报 of the county's case takes it up, and says so (trial AM N10)
+    expect(escalate).to_have_text("提级办理")
+    escalate.click()
+    # where it goes: a county's case to the city (trial AH S1: 上报 said nowhere)
+    expect(page.locator("#zz-action-title")).to_have_text(re.compile("^提级办理（改由市级办理）："))
+    # the city reads why: the reason is asked (上报原因, required like 督办意见)
+    expect(page.locator("#zz-action-note-label")).to_have_text("上报原因（必填）")
+    assert page.evaluate("document.getElementById('zz-action-note').required")
+    warning = page.locator("#zz-action-dialog .zz-escalate-warning")
+    expect(warning).to_have_text(
+        re.compile(f"上报后，派给 {held.assignee_name} 的派单（.+）将撤回")
+    )
+    page.screenshot_step("1-escalate-dialog")
+    page.click("#zz-action-cancel")
+
     # a new case arrives live
     page.wait_for_function("zzCommand.live && zzCommand.live.zzReady === true")
     centre = page.evaluate("[zzMap.getCenter().lng, zzMap.getCenter().lat]")
@@ -1057,6 +1049,12 @@ def test_the_queue_pane_lists_the_areas_overdue_and_new_cases_then_a_new_case_ar
     toast.wait_for(timeout=10_000)
     assert toast.inner_text().startswith("新登记案件")
     page.screenshot_step("live-toast")
+    page.assert_clean(origin)
+
+    # the case page says it too
+    page.goto(f"{origin}/cases/{held.id}")
+    page.locator("#cz-actions button[data-action=escalate]").click()
+    expect(page.locator("#cz-escalate-warning")).to_contain_text(f"派给 {held.assignee_name}")
     page.assert_clean(origin)
 
 
