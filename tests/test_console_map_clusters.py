@@ -5,12 +5,20 @@ legend did not name, read as case counts, and a click on one did nothing to be s
 cameras were spread a few pixels apart). The legend now names them and a click zooms in until
 they spread. Trial AQ m8, AR m8: the legend says which hot cells are drawn, and why a hexagon
 may cross the unit's outline.
+
+Trial BB M1, m3, m11: a camera online and a grid worker on duty were the same green dot; the
+cameras are now squares with a lens and the workers round dots, both named in the legend, a
+camera cluster says how many of its cameras are offline, and the legend folds (收起图例) and
+stays folded in the tab.
 """
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import text
 
 from tests.browser import RecordedPage
 from tests.console_fixtures import ConsoleDemo, login
@@ -31,7 +39,13 @@ def test_the_camera_clusters_are_named_and_a_click_spreads_them(
     cameras.first.wait_for()
     legend = page.locator("#zz-legend")
     expect(legend).to_contain_text("视频点位")
-    expect(legend).to_contain_text("多个视频点位聚合（数字为点位数），点击放大")
+    expect(legend).to_contain_text(
+        "多个视频点位聚合（数字为点位数，灰色扇面为离线的比例），点击放大"
+    )
+    # how many of a cluster's cameras are offline (trial BB m3)
+    expect(cameras.first.locator("span")).to_have_attribute(
+        "title", re.compile(r"^\d+ 个视频点位(，其中离线 \d+ 个|，均在线)，点击放大$")
+    )
     swatch = legend.locator(".zz-cluster-swatch").last
     colour = page.evaluate(
         "getComputedStyle(document.querySelector('.zz-cluster-video_points span')).backgroundColor"
@@ -48,4 +62,41 @@ def test_the_camera_clusters_are_named_and_a_click_spreads_them(
         f"document.querySelectorAll('.zz-cluster-video_points').length !== {count}"
     )
     page.screenshot_step("spread")
+
+    # a worker beside a camera, at the zoom where both are drawn one by one (trial BB M1)
+    with console_demo.owner.connect() as db:
+        lat, lon = db.execute(
+            text(
+                "SELECT (ST_Y(w.last_position) + ST_Y(v.point)) / 2,"
+                " (ST_X(w.last_position) + ST_X(v.point)) / 2"
+                " FROM workers w CROSS JOIN LATERAL (SELECT point FROM video_points"
+                "  WHERE retired_on IS NULL ORDER BY point <-> w.last_position LIMIT 1) v"
+                " WHERE w.area_code LIKE :village AND w.last_position IS NOT NULL"
+                " ORDER BY ST_Distance(w.last_position::geography, v.point::geography) LIMIT 1"
+            ),
+            {"village": VILLAGE + "%"},
+        ).one()
+    page.locator("#zz-layer-fold").click()  # folded at 1366 px
+    page.locator(".zz-layer-row[data-layer='workers'] input").check()
+    page.evaluate(f"zzMap.setView([{lat}, {lon}], 17)")
+    camera = page.locator(".zz-dot.zz-camera span").first
+    worker = page.locator(".zz-dot.zz-worker span").first
+    camera.wait_for()
+    worker.wait_for()
+    shape = "el => getComputedStyle(el).borderRadius"
+    assert camera.evaluate(shape) == "3px" and worker.evaluate(shape) == "50%"
+    expect(legend.locator(".zz-legend-title", has_text="视频点位（方形）")).to_be_visible()
+    expect(legend.locator("i.zz-cam")).to_have_count(2)  # 在线, 离线（空心）
+    expect(legend).to_contain_text("网格员（圆点）")
+    expect(legend.locator(".zz-legend-indent i.round")).to_have_count(3)  # 在岗, 处置中, 离岗
+    page.screenshot_step("camera-and-worker")
+
+    # 收起图例 folds the legend to its button, and it stays folded in this tab (trial BB m11)
+    page.locator("#zz-legend-fold").click()
+    expect(page.locator("#zz-legend-body")).to_be_hidden()
+    assert legend.bounding_box()["height"] < 40  # type: ignore[index]
+    page.reload()
+    page.wait_for_function("window.zzReady === true")
+    expect(page.locator("#zz-legend-fold")).to_have_text("展开图例 ▴")
+    expect(page.locator("#zz-legend-body")).to_be_hidden()
     page.assert_clean(origin)

@@ -22,7 +22,13 @@
   const GOOD_KPIS = ["resolved_share", "cameras_online_share", "cameras", "reported"];
   const RAMP_BAD = ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"];
   const RAMP_GOOD = ["#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c"];
-  const STATUS_COLOR = { online: "#1a9850", offline: "#969696", on_duty: "#1a9850", busy: "#fd8d3c", off_duty: "#969696", left: "#d9d9d9" };
+  // a point's colour by its status, one meaning on the console and the desk (dispatch.js): purple a
+  // camera online (the layer's colour), green a worker on duty, grey offline or off duty; cameras
+  // are squares with a lens and workers round dots, and the ones not working are hollow, told
+  // apart by outline as well as by colour (trial BB M1: an online camera and a worker on duty
+  // were the same green dot; m7: grey meant two things on the two maps)
+  const STATUS_COLOR = { online: "#6a3d9a", offline: "#969696", on_duty: "#1a9850", busy: "#fd8d3c", off_duty: "#969696", left: "#bdbdbd" };
+  const HOLLOW_STATUS = ["offline", "off_duty", "left"];
   // case-count hexagons (the cases layer below its aggregation zoom): what they count under each
   // 案件范围 (#zz-case-state, sent as the tiles' state=) and their classes, at least n cases each
   // the hot-spot cells by Gi* bin (cold spots are not drawn: no risk), and the confidence of each
@@ -48,6 +54,9 @@
   const CASE_CLASSES = [1, 2, 5, 10, 20];
   const CASE_RAMP = ["#fcae91", "#fb6a4a", "#ef3b2c", "#cb181d", "#67000d"];
   const CLUSTER_OFF_ZOOM = 16; // points are clustered below this zoom
+  // this tab's folds of the layer panel and the legend (sessionStorage, trial BB m11)
+  const PANEL_FOLDED_KEY = "zz-command-panel-folded";
+  const LEGEND_FOLDED_KEY = "zz-command-legend-folded";
   // the Chinese of 办结结果 and 法治化途径 (web/pages/case.py workflow_labels_json), not on the wall
   const labelsNode = document.getElementById("zz-workflow-labels");
   const WORKFLOW_LABELS = labelsNode ? JSON.parse(labelsNode.textContent) : { outcome: {}, legal_route: {} };
@@ -140,10 +149,33 @@
       button.setAttribute("aria-expanded", String(!on));
       button.title = on ? "展开图层面板" : "收起图层面板";
     };
-    fold(screen || window.matchMedia("(max-width: 1366px)").matches);
+    // as the operator last left it in this tab (trial BB m11), else by the screen's width
+    const kept = screen ? null : sessionStorage.getItem(PANEL_FOLDED_KEY);
+    fold(kept !== null ? kept === "1" : screen || window.matchMedia("(max-width: 1366px)").matches);
     button.addEventListener("click", function () {
       fold(!panel.classList.contains("zz-folded"));
+      if (!screen) sessionStorage.setItem(PANEL_FOLDED_KEY, panel.classList.contains("zz-folded") ? "1" : "0");
       if (st.fitted) fitUnit(); // the unit beside the panel as it is now, unless the map was moved
+    });
+  }
+
+  /**
+   * 收起图例 folds the legend to its button and 展开图例 opens it again, kept in this tab's
+   * sessionStorage as the layer panel's fold (trial BB m11: at 1366×768 with every layer on, the
+   * legend and the open panel left a strip of about 450 px of the map).
+   */
+  function setupLegendFold() {
+    const legend = document.getElementById("zz-legend");
+    if (!legend || screen) return;
+    legend.classList.toggle("zz-legend-folded", sessionStorage.getItem(LEGEND_FOLDED_KEY) === "1");
+    legend.addEventListener("click", function (e) {
+      const button = e.target.closest("#zz-legend-fold");
+      if (!button) return;
+      const folded = legend.classList.toggle("zz-legend-folded");
+      sessionStorage.setItem(LEGEND_FOLDED_KEY, folded ? "1" : "0");
+      button.setAttribute("aria-expanded", String(!folded));
+      button.textContent = folded ? "展开图例 ▴" : "收起图例 ▾";
+      if (st.fitted) fitUnit();
     });
   }
   function levelOf(c) {
@@ -180,10 +212,12 @@
       window.zzReady = true;
     }
   }
-  function dot(color, cls) {
+  /** A 14 px marker in `color`; `hollow`: white inside a ring of it (offline, off duty). */
+  function dot(color, cls, hollow) {
+    const look = hollow ? "background:#fff;border-color:" + color : "background:" + color;
     return L.divIcon({
-      className: "zz-dot " + (cls || ""),
-      html: '<span style="background:' + color + '"></span>',
+      className: "zz-dot " + (cls || "") + (hollow ? " zz-hollow" : ""),
+      html: '<span style="' + look + '"></span>',
       iconSize: [14, 14],
       iconAnchor: [7, 7],
       popupAnchor: [0, -6],
@@ -1788,7 +1822,12 @@
       html += '<div><i class="round" style="background:' + zz.riskColor(r) + '"></i>' + zz.esc(zz.label("risk_level", r)) + "</div>";
     });
     html += '<div id="zz-cluster-legend"></div><div id="zz-case-legend"></div><div id="zz-hot-legend"></div><div id="zz-people-legend"></div>';
-    box.innerHTML = html;
+    // 收起图例 / 展开图例 (trial BB m11), not on the wall, where nobody works the map
+    const folded = box.classList.contains("zz-legend-folded");
+    box.innerHTML = screen
+      ? html
+      : '<button type="button" class="zz-legend-fold" id="zz-legend-fold" aria-controls="zz-legend-body" aria-expanded="' +
+        !folded + '">' + (folded ? "展开图例 ▴" : "收起图例 ▾") + '</button><div id="zz-legend-body">' + html + "</div>";
     renderClusterLegend();
     renderCaseLegend();
     renderHotLegend();
@@ -1809,6 +1848,16 @@
     let html = points.length ? '<div class="zz-legend-title mt-1">人员（放大后显示）</div>' : "";
     points.forEach(function ([id, shape]) {
       const def = st.layers[id].def;
+      if (id === "workers") {
+        // drawn by status (STATUS_COLOR), round, the ones not at work hollow (trial BB M1)
+        html += '<div class="zz-legend-worker-title">' + zz.esc(def.title) + "（圆点）</div>";
+        ["on_duty", "busy", "off_duty"].forEach(function (status) {
+          const colour = STATUS_COLOR[status];
+          const look = HOLLOW_STATUS.includes(status) ? 'class="round zz-hollow" style="border-color:' + colour : 'class="round" style="background:' + colour;
+          html += '<div class="zz-legend-indent"><i ' + look + '"></i>' + zz.esc(zz.label("worker_status", status)) + "</div>";
+        });
+        return;
+      }
       const said = id === "persons" ? def.title + "（姓名脱敏、位置模糊）" : def.title;
       html += '<div><i class="' + shape + '" style="background:' + def.style.color + '"></i>' + zz.esc(said) + "</div>";
     });
@@ -1873,11 +1922,18 @@
     }
     if (drawn("video_points")) {
       const def = st.layers.video_points.def;
-      html += '<div class="zz-legend-title mt-1">' + zz.esc(def.title) + "</div>";
-      html += '<div><i class="round" style="background:' + STATUS_COLOR.online + '"></i>在线</div>';
-      html += '<div><i class="round" style="background:' + STATUS_COLOR.offline + '"></i>离线</div>';
-      html += '<div class="zz-legend-wrap">' + number(def.style.color, 5) + "多个视频点位聚合（数字为点位数），点击放大</div>";
+      // a camera is a square with a lens, a worker a round dot (trial BB M1)
+      html += '<div class="zz-legend-title mt-1">' + zz.esc(def.title) + "（方形）</div>";
+      html += '<div><i class="zz-cam" style="background:' + STATUS_COLOR.online + '"></i>在线</div>';
+      html += '<div><i class="zz-cam zz-hollow" style="border-color:' + STATUS_COLOR.offline + '"></i>离线（空心）</div>';
+      html += '<div class="zz-legend-wrap">' + number(def.style.color, 5) + "多个视频点位聚合（数字为点位数，灰色扇面为离线的比例），点击放大</div>";
       html += '<div class="zz-legend-note zz-legend-wrap">放大后显示监视范围（扇形）</div>';
+    }
+    // the cameras' hexagons below their aggregation zoom (trial BB m2: not explained at county zoom)
+    const cams = st.layers.video_points;
+    if (cams && cams.visible && cams.mode === "hexagons") {
+      html += '<div class="zz-legend-title mt-1 zz-camera-hex-title">' + zz.esc(cams.def.title) + "（聚合）</div>";
+      html += '<div class="zz-legend-wrap"><i class="zz-hex" style="background:' + cams.def.style.color + '"></i>每格的视频点位数，颜色越深越多；放大后显示各点位</div>';
     }
     box.innerHTML = html;
   }
@@ -2056,11 +2112,21 @@
         // in rem, centred on its icon: as large as before on the console, twice on a 4K wall,
         // whose root font is twice as large (trial AR: the circles stayed their 1080p size)
         const side = size / 16 + "rem";
-        const look = "background:" + color + ";width:" + side + ";height:" + side + ";line-height:" + side +
+        let look = "background-color:" + color + ";width:" + side + ";height:" + side + ";line-height:" + side +
           ";margin:calc((" + size + "px - " + side + ") / 2)";
+        // the cameras' offline share as a grey sector, said in its title (trial BB m3)
+        let title = "";
+        if (def.collection === "video_points") {
+          const off = c.getAllChildMarkers().filter((m) => m.zzOffline).length;
+          title = n + " 个视频点位" + (off ? "，其中离线 " + off + " 个" : "，均在线") + "，点击放大";
+          if (off) {
+            const deg = Math.round((360 * off) / n);
+            look += ";background-image:conic-gradient(" + STATUS_COLOR.offline + " 0deg " + deg + "deg, transparent " + deg + "deg)";
+          }
+        }
         return L.divIcon({
           className: "zz-cluster zz-cluster-" + def.id,
-          html: '<span style="' + look + '">' + n + "</span>",
+          html: '<span style="' + look + '"' + (title ? ' title="' + title + '"' : "") + ">" + n + "</span>",
           iconSize: [size, size],
         });
       },
@@ -2127,7 +2193,8 @@
       return m;
     }
     if (def.collection === "video_points") {
-      const m = L.marker([lat, lon], { icon: dot(STATUS_COLOR[p.status] || "#6a3d9a", "zz-camera") });
+      const m = L.marker([lat, lon], { icon: dot(STATUS_COLOR[p.status] || def.style.color, "zz-camera", HOLLOW_STATUS.includes(p.status)) });
+      m.zzOffline = p.status === "offline";
       m.bindPopup(
         '<div class="zz-popup"><div class="zz-popup-title">' + zz.esc(p.name || "视频点位") + "</div>" +
           popupRows([
@@ -2141,7 +2208,7 @@
       return m;
     }
     if (def.collection === "workers") {
-      const m = L.marker([lat, lon], { icon: dot(STATUS_COLOR[p.status] || def.style.color, "zz-worker") });
+      const m = L.marker([lat, lon], { icon: dot(STATUS_COLOR[p.status] || def.style.color, "zz-worker", HOLLOW_STATUS.includes(p.status)) });
       m.bindPopup(() =>
         '<div class="zz-popup"><div class="zz-popup-title">' + zz.esc(p.name) + "</div>" +
           popupRows([
@@ -3205,6 +3272,7 @@
     map.options.zoomDelta = 0.5;
     setupTabs();
     setupPanelFold();
+    setupLegendFold();
     setupControls();
     setupBriefMonth();
     setupCellCases();
