@@ -32,6 +32,9 @@
   const SEARCH_LIMIT = 20;
   const GRID_LABEL_ZOOM = 15;
   const CASE_SURROUNDS_M = 500; // what the map shows around a case selected
+  // the map's colours, as on the console map (command.js STATUS_COLOR): purple a camera online,
+  // green a worker on duty, orange busy, grey offline or off duty (trial BB m7)
+  const MAP_COLOUR = { online: "#6a3d9a", offline: "#969696", on_duty: "#1a9850", busy: "#fd8d3c", off_duty: "#969696", left: "#bdbdbd" };
   // the roles that may register a case (POST /api/cases: layers/workflow.py FIELD)
   const REGISTRARS = ["commander", "dispatcher", "grid_worker", "department"];
   const phone = window.matchMedia("(max-width: 768px)");
@@ -841,19 +844,24 @@
     }
     const shown = Math.max(CAMERAS_SHOWN, body.cameras.filter((cam) => cam.sees).length);
     body.cameras.forEach(function (cam, i) {
-      const colour = cam.sees ? "#6a3d9a" : "#999999";
+      // the console map's colours (command.js STATUS_COLOR): purple online, grey and hollow
+      // offline; one that does not see the case fainter (trial BB m7: grey was 周边摄像头 here,
+      // online or not, and an offline camera there)
+      const online = cam.status === "online";
+      const colour = online ? MAP_COLOUR.online : MAP_COLOUR.offline;
       if (cam.cone.length) {
         L.polygon(
           cam.cone.map((p) => [p[1], p[0]]),
-          { color: colour, weight: 1, fillColor: colour, fillOpacity: cam.sees ? 0.25 : 0.1 }
+          { color: colour, weight: 1, opacity: cam.sees ? 1 : 0.5, fillColor: colour, fillOpacity: cam.sees ? 0.25 : 0.08 }
         ).addTo(layers.cameras);
       }
       L.circleMarker([cam.lat, cam.lon], {
         radius: 5,
-        color: "#fff",
-        weight: 1,
-        fillColor: colour,
-        fillOpacity: 1,
+        color: online ? "#fff" : colour,
+        weight: online ? 1 : 2,
+        opacity: cam.sees ? 1 : 0.6,
+        fillColor: online ? colour : "#fff",
+        fillOpacity: cam.sees ? 1 : 0.5,
       })
         .bindTooltip(zz.esc(cam.name) + "（" + zz.esc(zz.label("video_status", cam.status)) + "）")
         .addTo(layers.cameras);
@@ -960,7 +968,7 @@
         radius: 6,
         color: "#fff",
         weight: 1,
-        fillColor: "#1a9641",
+        fillColor: MAP_COLOUR.on_duty,
         fillOpacity: 1,
       })
         .bindTooltip((i + 1) + ". " + zz.esc(w.name) + " · " + fmtDistance(w.distance_m) + (returnedIt(w) ? " · 已退回本案" : ""))
@@ -1176,13 +1184,17 @@
       tbody.appendChild(tr);
       if (w.lat !== null && w.lon !== null) state.positions[w.worker_id] = { lat: w.lat, lon: w.lon, name: w.name };
       if (rank < 0 && w.lat !== null && w.lon !== null) {
+        // by his status in the console map's colours, fainter than the recommended (trial BB m7:
+        // grey here was anybody not recommended, there a worker off duty)
+        const colour = MAP_COLOUR[w.status] || MAP_COLOUR.off_duty;
+        const hollow = w.status === "off_duty" || w.status === "left";
         L.circleMarker([w.lat, w.lon], {
           workerId: w.worker_id,
           radius: 5,
-          color: "#fff",
-          weight: 1,
-          fillColor: "#7f7f7f",
-          fillOpacity: 0.9,
+          color: hollow ? colour : "#fff",
+          weight: hollow ? 2 : 1,
+          fillColor: hollow ? "#fff" : colour,
+          fillOpacity: 0.6,
         })
           .bindTooltip(zz.esc(w.name) + " · " + zz.esc(notes.join("；")))
           .addTo(layers.workers);
@@ -1258,7 +1270,7 @@
       radius: 7,
       color: "#fff",
       weight: 2,
-      fillColor: "#1a9641",
+      fillColor: MAP_COLOUR.on_duty,
       fillOpacity: 1,
     })
       .bindTooltip("已派：" + zz.esc(a.assignee_name), { permanent: true, direction: "right" })
