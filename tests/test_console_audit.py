@@ -38,6 +38,10 @@ CLI_CHOICE = re.compile(r"""["']([a-z_]+\.[a-z_]+)["'] if \w+ else ["']([a-z_]+\
 KEYED_ACTION = re.compile(r"""setdefault\(\s*\(\s*["']([a-z_]+\.[a-z_]+)["']""")
 NAMED_ACTION = re.compile(r"""^[A-Z_]*ACTION\s*=\s*["']([a-z_]+\.[a-z_.]+)["']""", re.MULTILINE)
 """An action named by a module constant (``REFUSED_ACTION = "person.import.refused"``)."""
+REFUSAL_ACTION = re.compile(
+    r"""audited_refusal\(\s*session,\s*\w+,\s*["']([a-z_]+\.[a-z_.]+)["']"""
+)
+"""An action audited with its refusal (``audited_refusal(session, user, "case.repeat_merge")``)."""
 
 
 # ---- page shell and landing (no browser) -------------------------------------------------------
@@ -67,6 +71,7 @@ def _actions_written_by_the_platform() -> set[str]:
             found.update(CLI_ACTION.findall(source))
             found.update(KEYED_ACTION.findall(source))
             found.update(NAMED_ACTION.findall(source))
+            found.update(REFUSAL_ACTION.findall(source))
             for pair in CLI_CHOICE.findall(source):
                 found.update(name for name in pair if name.startswith(("user.", "visit.")))
     return {name for name in found if "{" not in name}  # case.{action}: the workflow's rules
@@ -76,6 +81,7 @@ def test_every_audited_action_has_a_chinese_name() -> None:
     written = _actions_written_by_the_platform()
     assert {"login", "person.unmask", "import.loaded", "user.add", "visit.correct"} <= written
     assert "person.import.refused" in written  # a module's constant (trial AJ S1)
+    assert "case.repeat_dismiss" in written  # audited with its refusal
     assert written - set(ACTION_LABELS) == set()
     assert ACTION_LABELS["person.unmask"] == "查看身份信息"
     assert ACTION_LABELS["login"] == "登录"
