@@ -6,20 +6,25 @@ retired, :mod:`layers.camera_retirement`) in the actor's scope whose position li
 demo or real camera reaches that far), and always the :data:`NEAREST` nearest ones, however far
 (a rural case has none within the radius: the desk still learns the nearest camera and its
 distance, ``within_radius = False``); :mod:`geo.cameras` then draws their view cones on the
-GRS80 ellipsoid and keeps those whose cone contains the case point. The cameras that see the
-point come first, then the others, nearest first (``sees = False``), so the desk can say "no
-camera covers this spot; the nearest is …".
+GRS80 ellipsoid and keeps those whose cone contains the case point. The online cameras that
+see the point come first, then the offline ones that would see it (the desk lists them as
+「离线（可见范围内）」 with their last heartbeat, never as 可见: trial BB M3), then the others,
+nearest first (``sees = False``), so the desk can say "no camera covers this spot; the nearest
+is …" whenever no online camera sees it.
 
 A camera's view follows one rule (:func:`camera_view`, and :func:`view_sql` for the map
-layers): a recorded ``azimuth_deg`` wins; else a dome (球机) sees all round; else the centre of
-its 监视方位 sector (``direction_type``, :attr:`~layers.model.DirectionType.bearing_deg`) is taken
-as azimuth, since 雪亮工程 camera lists often give the sector and no azimuth; else its view is
-unknown (no cone, never "sees" a case).
+layers): a dome (球机, ``ptz_type`` 1 in GB/T 28181) turns, so it sees all round within its
+range whatever azimuth or 监视方位 is recorded for it (only its preset: trial BB M4); else a
+recorded ``azimuth_deg`` wins; else the centre of its 监视方位 sector (``direction_type``,
+:attr:`~layers.model.DirectionType.bearing_deg`) is taken as azimuth, since 雪亮工程 camera
+lists often give the sector and no azimuth; else its view is unknown (no cone, never "sees" a
+case).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 import numpy as np
@@ -40,7 +45,7 @@ SEARCH_RADIUS_M = 500.0
 NEAREST = 5
 #: Cameras picked by the index's planar order before the geodesic sort keeps :data:`NEAREST`.
 _NEAREST_POOL = 4 * NEAREST
-#: A camera without a recorded azimuth is drawn as a full circle only if it is a dome (球机).
+#: A dome (球机) turns: it is drawn as a full circle, whatever direction is recorded for it.
 DOME = int(PtzType.DOME.value)
 
 #: Compass bearing of each 监视方位 code (``video_points.direction_type``).
@@ -59,9 +64,9 @@ class View:
     azimuth_deg : float
         Centre of the view, degrees clockwise from north (0 for a dome).
     fov_deg : float
-        Horizontal field of view in degrees (360 for a dome without a recorded azimuth).
+        Horizontal field of view in degrees (360 for a dome).
     source : {'recorded', 'dome', 'direction'}
-        ``recorded``: the camera's ``azimuth_deg``; ``dome``: a 球机 without azimuth, seeing all
+        ``recorded``: the camera's ``azimuth_deg``; ``dome``: a 球机, which turns and sees all
         round; ``direction``: the centre of its 监视方位 sector (``direction_type``).
     """
 
@@ -82,20 +87,21 @@ def camera_view(
     Parameters
     ----------
     azimuth_deg : float or None
-        Recorded azimuth (``video_points.azimuth_deg``); it always wins.
+        Recorded azimuth (``video_points.azimuth_deg``); it wins, except for a dome.
     fov_deg : float or None
         Recorded field of view; ``None`` (not stored by the schema, which defaults it) reads as
         :data:`~layers.model.video.DEFAULT_FOV_DEG`.
     direction_type : int, str or None
         GB/T 28181 DirectionType code 1–8 (监视方位).
     ptz_type : int or None
-        GB/T 28181 PTZType; 1 is a dome (球机).
+        GB/T 28181 PTZType; 1 is a dome (球机), which turns: it sees all round within its range
+        whatever azimuth or 监视方位 is recorded (its preset).
 
     Returns
     -------
     View or None
-        Recorded azimuth with its field of view; else a dome's full circle; else the centre of
-        the 监视方位 sector with the field of view; else ``None``.
+        A dome's full circle; else the recorded azimuth with its field of view; else the centre
+        of the 监视方位 sector with the field of view; else ``None``.
 
     Examples
     --------
@@ -105,16 +111,18 @@ def camera_view(
     'recorded'
     >>> camera_view(None, 60.0, direction_type=2, ptz_type=DOME)
     View(azimuth_deg=0.0, fov_deg=360.0, source='dome')
+    >>> camera_view(113.0, 60.0, direction_type=None, ptz_type=DOME).fov_deg
+    360.0
     >>> camera_view(None, None, direction_type="6", ptz_type=None).fov_deg
     60.0
     >>> camera_view(None, 60.0, direction_type=None, ptz_type=3) is None
     True
     """
     fov = DEFAULT_FOV_DEG if fov_deg is None else float(fov_deg)
-    if azimuth_deg is not None:
-        return View(float(azimuth_deg), fov, "recorded")
     if ptz_type == DOME:
         return View(0.0, 360.0, "dome")
+    if azimuth_deg is not None:
+        return View(float(azimuth_deg), fov, "recorded")
     bearing = None if direction_type is None else _BEARING_BY_CODE.get(int(direction_type))
     if bearing is not None:
         return View(bearing, fov, "direction")
@@ -138,7 +146,7 @@ def view_sql(alias: str = "t") -> dict[str, str]:
     Examples
     --------
     >>> view_sql()["azimuth_source"]  # doctest: +ELLIPSIS
-    "CASE WHEN t.azimuth_deg IS NOT NULL THEN 'recorded' WHEN t.ptz_type = 1 THEN 'dome' ..."
+    "CASE WHEN t.ptz_type = 1 THEN 'dome' WHEN t.azimuth_deg IS NOT NULL THEN 'recorded' ..."
     """
     t = alias
     bearing = (
@@ -150,14 +158,14 @@ def view_sql(alias: str = "t") -> dict[str, str]:
     recorded, dome = f"{t}.azimuth_deg IS NOT NULL", f"{t}.ptz_type = {DOME}"
     return {
         "view_azimuth_deg": (
-            f"CASE WHEN {recorded} THEN {t}.azimuth_deg WHEN {dome} THEN 0.0 ELSE {bearing} END"
+            f"CASE WHEN {dome} THEN 0.0 WHEN {recorded} THEN {t}.azimuth_deg ELSE {bearing} END"
         ),
         "view_fov_deg": (
-            f"CASE WHEN {recorded} THEN {fov} WHEN {dome} THEN 360.0"
+            f"CASE WHEN {dome} THEN 360.0 WHEN {recorded} THEN {fov}"
             f" WHEN {bearing} IS NOT NULL THEN {fov} END"
         ),
         "azimuth_source": (
-            f"CASE WHEN {recorded} THEN 'recorded' WHEN {dome} THEN 'dome'"
+            f"CASE WHEN {dome} THEN 'dome' WHEN {recorded} THEN 'recorded'"
             f" WHEN {bearing} IS NOT NULL THEN 'direction' END"
         ),
     }
@@ -183,7 +191,8 @@ _NEARBY = text(
           FROM in_use v JOIN picked USING (id), c
     )
     SELECT id, device_id, name, ptz_type, direction_type, azimuth_deg, fov_deg, range_m,
-           status, area_code, ST_X(point) AS lon, ST_Y(point) AS lat, distance_m, within_radius
+           status, last_heartbeat, area_code, ST_X(point) AS lon, ST_Y(point) AS lat,
+           distance_m, within_radius
       FROM (SELECT m.*, row_number() OVER (ORDER BY distance_m, id) AS rank FROM measured m) r
      WHERE within_radius OR rank <= :nearest
      ORDER BY distance_m, id
@@ -207,6 +216,8 @@ class CameraView:
         Camera kind (:class:`~layers.model.PtzType`).
     status : str
         ``online`` or ``offline``.
+    last_heartbeat : datetime or None
+        When the platform last heard from it (for an offline camera: when it was last online).
     area_code : str
         Jurisdiction of the camera.
     lon, lat : float
@@ -223,7 +234,8 @@ class CameraView:
     distance_m : float
         Geodesic distance to the case.
     sees : bool
-        Whether the case point lies inside the camera's view cone.
+        Whether the case point lies inside the camera's view cone, online or not (an offline
+        camera that sees it is 「离线（可见范围内）」, listed after the online ones).
     cone : list of list of float
         The cone's exterior ring as ``[lon, lat]`` pairs (empty when unknown).
     within_radius : bool
@@ -236,6 +248,7 @@ class CameraView:
     name: str
     ptz_type: int | None
     status: str
+    last_heartbeat: datetime | None
     area_code: str
     lon: float
     lat: float
@@ -257,7 +270,7 @@ def cameras_for_case(
     radius_m: float = SEARCH_RADIUS_M,
     limit: int = 10,
 ) -> list[CameraView]:
-    """Return the cameras in use that see a case (nearest first), then the nearest others.
+    """Return the cameras in use that see a case (online first, nearest first), then the others.
 
     The others are those within ``radius_m`` and, however far, the :data:`NEAREST` nearest
     cameras in use of the actor's scope: a case far from every camera still gets the nearest.
@@ -278,8 +291,9 @@ def cameras_for_case(
     Returns
     -------
     list of CameraView
-        Cameras seeing the case, nearest first, then the nearest others (each with its
-        distance; ``within_radius`` says whether it lies within ``radius_m``).
+        The online cameras seeing the case, nearest first; then the offline ones that would see
+        it (never listed first: trial BB M3); then the nearest others (each with its distance;
+        ``within_radius`` says whether it lies within ``radius_m``).
 
     Raises
     ------
@@ -328,7 +342,12 @@ def cameras_for_case(
         hits = cameras_seeing(float(lon), float(lat), cones, camera_lons=lons, camera_lats=lats)
         seeing = [known[int(k)] for k in hits]
     seen = set(seeing)
-    order = seeing + [i for i in range(len(rows)) if i not in seen]
+    online = [i for i in seeing if rows[i].status == "online"]
+    order = (
+        online
+        + [i for i in seeing if rows[i].status != "online"]
+        + [i for i in range(len(rows)) if i not in seen]
+    )
     out = []
     for i in order[:limit]:
         row, view = rows[i], views.get(i)
@@ -339,6 +358,7 @@ def cameras_for_case(
                 name=str(row.name),
                 ptz_type=row.ptz_type,
                 status=str(row.status),
+                last_heartbeat=row.last_heartbeat,
                 area_code=str(row.area_code),
                 lon=round(float(row.lon), 7),
                 lat=round(float(row.lat), 7),

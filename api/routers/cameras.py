@@ -26,7 +26,11 @@ def cameras(
     radius_m: Annotated[float, Query(gt=0, le=2000)] = video.SEARCH_RADIUS_M,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
-    """Return the cameras seeing the case (``sees``), then the nearest others, with cones."""
+    """Return the cameras seeing the case (``sees``), then the nearest others, with cones.
+
+    ``seeing`` counts the cameras whose view contains the case, ``seeing_online`` those of them
+    online, listed first: the desk says no camera covers the spot when it is 0 (trial BB M3).
+    """
     if user.role == Role.ANALYST:
         raise Forbidden("研判分析员只能查看统计汇总，不能查看单个案件")
     found = video.cameras_for_case(
@@ -36,5 +40,6 @@ def cameras(
         "case_id": case_id,
         "radius_m": radius_m,
         "seeing": sum(1 for c in found if c.sees),
+        "seeing_online": sum(1 for c in found if c.sees and c.status == "online"),
         "cameras": [asdict(c) for c in found],
     }
