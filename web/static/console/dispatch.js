@@ -834,11 +834,14 @@
     if (state.selected === null || state.selected.id !== c.id) return;
     list.textContent = "";
     layers.cameras.clearLayers();
-    if (body.seeing === 0) {
+    // no ONLINE camera sees the spot: say so even when offline ones would (trial BB M3: a dead
+    // camera listed first as 可见 hid that no live video exists)
+    if (!body.seeing_online) {
       const li = document.createElement("li");
       li.className = "text-muted";
       li.textContent = body.cameras.length
-        ? "没有摄像头覆盖该位置；以下为最近的视频点位（含 " + body.radius_m + " 米以外的；离线的已注明）。"
+        ? "没有摄像头覆盖该位置" + (body.seeing ? "：可见该位置的摄像头均离线" : "") +
+          "；以下为最近的视频点位（含 " + body.radius_m + " 米以外的；离线的已注明）。"
         : "辖区内没有在用的视频点位。";
       list.appendChild(li);
     }
@@ -866,14 +869,21 @@
         .bindTooltip(zz.esc(cam.name) + "（" + zz.esc(zz.label("video_status", cam.status)) + "）")
         .addTo(layers.cameras);
       const li = document.createElement("li");
-      li.className = "dz-camera" + (cam.sees ? " dz-camera-sees" : "") + (i >= shown && !cam.sees ? " dz-camera-extra" : "");
+      // 可见 only an online camera that sees the spot; an offline one that would is listed after
+      // them as 离线（可见范围内） with its last heartbeat (trial BB M3)
+      const live = cam.sees && cam.status === "online";
+      const dark = cam.sees && !live;
+      li.className = "dz-camera" + (live ? " dz-camera-sees" : "") + (dark ? " dz-camera-dark" : "") +
+        (i >= shown && !cam.sees ? " dz-camera-extra" : "");
       li.dataset.deviceId = cam.device_id;
       li.innerHTML =
-        (cam.sees ? "◉ " : "○ ") + zz.esc(cam.name) +
+        (live ? "◉ " : dark ? "◌ " : "○ ") + zz.esc(cam.name) +
         ' <span class="text-muted fw-normal">' + fmtDistance(cam.distance_m) + " · " +
         zz.esc(zz.label("ptz_type", cam.ptz_type)) + " · " +
         (cam.azimuth_source === "direction" ? "朝向按监视方位 · " : "") +
-        zz.esc(zz.label("video_status", cam.status)) + "</span>";
+        (dark
+          ? "离线（可见范围内）" + (cam.last_heartbeat ? " · 最后在线 " + zz.esc(zz.fmtTime(cam.last_heartbeat)) : "")
+          : zz.esc(zz.label("video_status", cam.status))) + "</span>";
       list.appendChild(li);
     });
     foldCameras(false);
