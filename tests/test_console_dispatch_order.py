@@ -50,6 +50,26 @@ def test_the_recommended_workers_come_first_and_the_cameras_fold(
             expect(page.locator("#dz-candidates tbody tr").first).to_be_visible()
             expect(page.locator("#dz-cameras .dz-camera").first).to_be_visible()
             page.screenshot_step("1-desk-1366")
+            # the map's colours are the console map's: purple a camera online, hollow grey one
+            # offline, green a recommended worker (trial BB m7: grey was any camera not seeing)
+            marks = page.evaluate(
+                """() => {
+                  const out = [];
+                  zzMap.eachLayer((l) => {
+                    if (!(l instanceof L.CircleMarker) || !l.getTooltip()) return;
+                    const said = /（(在线|离线)）$/.exec(l.getTooltip().getContent());
+                    const o = l.options;
+                    out.push([said ? said[1] : "worker", o.fillColor, o.color]);
+                  });
+                  return out;
+                }"""
+            )
+            looks = {"在线": ["#6a3d9a", "#fff"], "离线": ["#fff", "#969696"]}
+            for status in {cam["status"] for cam in cameras}:
+                said = "在线" if status == "online" else "离线"
+                drawn = [m[1:] for m in marks if m[0] == said]
+                assert drawn and all(look == looks[said] for look in drawn), marks
+            assert ["worker", "#1a9850", "#fff"] in marks, marks
             # 推荐网格员 and its first rows on the first screen, the cameras after them
             heads = page.locator(".dz-section").all_inner_texts()
             assert heads.index("推荐网格员") < heads.index("可见该位置的摄像头"), heads
