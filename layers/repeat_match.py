@@ -23,8 +23,8 @@ SUSPECTED = "repeat_suspected"
 SUSPECTED_LABEL = "疑似重复"
 """What the timeline calls it."""
 SUSPECTED_NOTE = (
-    "疑似重复：与案件 {code} 同类、相距约 {metres} 米、{days} 天内，但地址和来电号码都不同，"
-    "未关联、未提升风险；如核实为同一事项，可“合并为重复反映”"
+    "疑似重复：与案件 {code} 同类、相距约 {metres} 米、{days} 天内，"
+    "但地址不同、来电号码不同或未留，未关联、未提升风险；如核实为同一事项，可“合并为重复反映”"
 )
 """The timeline's note of a suspected repeat."""
 DISMISSED = "dismissed"
