@@ -44,6 +44,12 @@ count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-s
   the count the note's area names and its ``--within … --complete`` would retire, whichever way
   the area was reached (trial AR S2: 玉溪市 found from the rows counted only the rows' townships,
   151, where ``--within 5304`` counted 320).
+* A row whose 在线状态 says its camera was taken down (已拆除, 报废 …: the staged ``_removed``,
+  :data:`importers.kinds.video.REMOVED_WORDS`) retires exactly that camera, without
+  ``--complete``, dated the import's day; the summary names each (``按状态撤销视频点位 N 个``).
+  A file that lists again a camera it already retired keeps its retirement as it was (trial BB
+  M6: a 派出所's weekly list marks the 2 cameras it removed; ``--complete`` would have retired
+  the township's 73 others it never lists).
 * Every camera the file renames is named with its old and new names (``视频点位改名 N 个：``):
   a re-import is counted 更新 like any other, and names shifted by a row in a clerk's sheet,
   or a platform that renamed its channels, show here before the map does.
@@ -137,6 +143,9 @@ class Before:
         The retired cameras the file lists again.
     recorded : dict
         国标编码 → ``(name, 在线状态)`` on record, of the cameras the staged rows update.
+    removed : dict
+        国标编码 → ``(retired_on, retired_by)`` on record (``None`` in use or new), of the
+        cameras the file says were taken down.
     """
 
     staging: str
@@ -144,6 +153,7 @@ class Before:
     last_id: int
     retired: list[Camera]
     recorded: dict[str, tuple[str, str]] = field(default_factory=dict)
+    removed: dict[str, tuple[date | None, int | None]] = field(default_factory=dict)
 
 
 @dataclass
@@ -186,6 +196,8 @@ class Settled:
         The file is the corrected rows of the platform's own reject report
         (:func:`importers.report.corrected_report`): a part of an earlier file, whose cameras
         left out are no sign of cameras gone (trial AV M6).
+    taken_down : list of Camera
+        The cameras in use the file says were taken down (已拆除, 报废 …), retired by it.
     """
 
     today: date
@@ -202,6 +214,7 @@ class Settled:
     went_offline: list[Camera] = field(default_factory=list)
     came_online: list[Camera] = field(default_factory=list)
     corrected_part: bool = False
+    taken_down: list[Camera] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         r"""Return the summary's lines (Simplified Chinese), but the alarm (:meth:`alarm`).
@@ -234,6 +247,12 @@ class Settled:
           53042400051325000108 学校门口
         """
         notes: list[str] = []
+        if self.taken_down:
+            notes.append(
+                f"按状态撤销视频点位 {len(self.taken_down)} 个（文件的在线状态为已拆除、报废等，"
+                f"按今天 {self.today.isoformat()} 记；不再显示在地图和统计中，记录保留）："
+                f"{_lines(c.label for c in self.taken_down)}"
+            )
         if self.retired:
             notes.append(
                 f"撤销视频点位 {len(self.retired)} 个（文件未列，按今天 {self.today.isoformat()}"
@@ -377,12 +396,19 @@ def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str
             " WHERE v.device_id IN (SELECT s.device_id FROM {staging} AS s) ORDER BY v.device_id"
         ).format(staging=sql.Identifier(staging))
     ).fetchall()
+    removed = conn.execute(  # the rows that say their camera was taken down
+        sql.SQL(
+            "SELECT s.device_id, v.retired_on, v.retired_by FROM {staging} AS s"
+            " LEFT JOIN video_points AS v ON v.device_id = s.device_id WHERE s._removed"
+        ).format(staging=sql.Identifier(staging))
+    ).fetchall()
     return Before(
         staging=staging,
         listed=sorted({d for d in listed if isinstance(d, str) and d}),
         last_id=last_id,
         retired=[Camera(str(d), str(n), r) for d, n, _, r in on_record if r is not None],
         recorded={str(d): (str(n), str(s)) for d, n, s, _ in on_record},
+        removed={str(d): (on, by) for d, on, by in removed},
     )
 
 
@@ -425,9 +451,12 @@ def settle(
         spared).
     """
     _record_listed(conn, before, import_id)
-    back = _back_in_use(conn, before)
+    back = [c for c in _back_in_use(conn, before) if c.device_id not in before.removed]
     settled = Settled(today=import_day(conn), back=back, held_back=held_back)
     _say_changes(conn, before, settled)
+    settled.taken_down = _take_down(conn, before, import_id)
+    gone = set(before.removed)
+    settled.went_offline = [c for c in settled.went_offline if c.device_id not in gone]
     area = file_area(conn, before.staging, within)
     if area is None:
         return settled
@@ -447,6 +476,34 @@ def settle(
     settled.retired = _retire(conn, before, (lo, hi), import_id, spared)
     settled.replaced = _replacements(conn, before, [c.device_id for c in settled.retired])
     return settled
+
+
+def _take_down(
+    conn: psycopg.Connection[Any], before: Before, import_id: int | None
+) -> list[Camera]:
+    """Retire the cameras the file says were taken down; return those it retired now.
+
+    One retired before keeps its retirement (the upsert put it back in use): a re-import of
+    the same file changes nothing.
+    """
+    if not before.removed:
+        return []
+    for device_id, (on, by) in before.removed.items():
+        if on is not None:
+            conn.execute(
+                "UPDATE video_points SET retired_on = %s, retired_by = %s WHERE device_id = %s",
+                (on, by, device_id),
+            )
+    now = [d for d, (on, _) in before.removed.items() if on is None]
+    rows = conn.execute(
+        sql.SQL(
+            "UPDATE video_points SET retired_on = {today}, retired_by = %(run)s"
+            " WHERE device_id = ANY(%(ids)s) AND retired_on IS NULL"
+            " RETURNING device_id, name, retired_on"
+        ).format(today=TODAY),
+        {"run": import_id, "ids": now},
+    ).fetchall()
+    return sorted((Camera(str(d), str(n), r) for d, n, r in rows), key=lambda c: c.device_id)
 
 
 def _say_changes(conn: psycopg.Connection[Any], before: Before, settled: Settled) -> None:

@@ -60,6 +60,26 @@ DIRECTION_RULE = "必须是方向（东、朝南、东南方向等）或方位�
 """Why a 监控方向 that is neither a point of the compass nor a bearing is refused."""
 _BEARING = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(°|º|度)?")
 """A bearing in degrees, its unit written or not (``135``, ``225°``, ``225度``)."""
+REMOVED = "_removed"
+"""Staged helper column: the row's 在线状态 says its camera was taken down."""
+REMOVED_WORDS = frozenset(
+    {
+        "已拆除",
+        "拆除",
+        "已拆",
+        "拆机",
+        "已拆机",
+        "报废",
+        "已报废",
+        "撤除",
+        "已撤除",
+        "移除",
+        "已移除",
+    }
+)
+"""A camera list's 在线状态 of a camera taken down: the import retires exactly that camera
+(:func:`layers.camera_retirement.settle`), without ``--complete`` (trial BB M6). 停用 and 损坏
+stay 离线: a camera out of service may come back."""
 CODE_LIKE_HEADERS = frozenset({"设备编号"})
 """Headers read as the 国标编码 only when they hold 20-digit codes (a township's own numbers
 otherwise: ``QL-001``)."""
@@ -161,6 +181,22 @@ def _direction(checks: RowChecks) -> tuple[pd.Series, pd.Series]:
     return direction, bearing.where(bearing <= 360)
 
 
+def _removed(checks: RowChecks) -> pd.Series:
+    """Return whether each row's 在线状态 says its camera was taken down (已拆除, 报废 …).
+
+    Such a row is read as 离线 (the mapping file's names of values first): the camera is
+    retired after the upsert (:data:`REMOVED_WORDS`).
+    """
+    keys = {vocabulary.value_key(w) for w in REMOVED_WORDS}
+    said = checks.recoded("status")
+    removed = said.map(lambda v: pd.notna(v) and vocabulary.value_key(str(v)) in keys)
+    removed = removed.astype(bool)
+    if removed.any():  # read as offline: the retirement is the settle's
+        names = checks.values.setdefault("status", {})
+        names.update(dict.fromkeys(keys, VideoStatus.OFFLINE.label))
+    return removed
+
+
 def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
     """Read a camera list; a detail that cannot be read is left out, the camera kept.
 
@@ -180,6 +216,7 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
     ptz = checks.choice("ptz_type", PtzType)
     _checkpoints_note(checks, ptz)
     direction, azimuth = _direction(checks)
+    removed = _removed(checks)
     status = checks.choice("status", VideoStatus, default=VideoStatus.ONLINE.value)
     status = status.where(~checks.unread_rows("status"), VideoStatus.ONLINE.value)
     records = staging_rows(
@@ -200,6 +237,7 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
             **places,
             ORGANISATION: checks.text("police_station"),
             INSTALL_ADDRESS: checks.text("address"),
+            REMOVED: removed,
         },
     )
     if checks.unread:
@@ -244,7 +282,7 @@ VIDEO = Kind(
     _prepare_video,
     update=True,
     geometry="point",
-    helpers={UNREAD: "text", ORGANISATION: "text", INSTALL_ADDRESS: "text"},
+    helpers={UNREAD: "text", ORGANISATION: "text", INSTALL_ADDRESS: "text", REMOVED: "boolean"},
     label="视频点位",
     required=("device_id", "name"),
     headers={

@@ -1,0 +1,94 @@
+"""A 派出所's weekly camera list, imported week after week (trial BB M6, m4, m5, m1).
+
+The week-later file marks the 2 cameras taken down 已拆除, lists 10 offline and 3 moved: the
+import retires exactly the 2 (named, with their 国标编码), leaves the camera the file does not
+list in use (no ``--complete``), and a re-import of the same file changes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from importers.pipeline import ImportOptions, ImportOutcome, run_import
+from tests.import_fixtures import csv_text, seed_jurisdictions
+
+HEADERS = ["国标编码", "点位名称", "经度", "纬度", "在线状态"]
+
+
+def code(serial: int) -> str:
+    """Return a GB/T 28181 camera id of these tests (serials 7000 on: no other test's)."""
+    return f"530424000013280070{serial:02d}"
+
+
+def _row(serial: int, status: str = "在线", east: float = 0.0) -> list[str]:
+    """One camera of 测试社区 (102.90–102.92, 24.20–24.22), ``east`` degrees moved."""
+    lon = 102.9015 + (serial % 5) * 0.0035 + east
+    lat = 24.2015 + (serial // 5) * 0.0035
+    return [code(serial), f"周测点位{serial}", f"{lon:.6f}", f"{lat:.6f}", status]
+
+
+FIRST = [_row(s) for s in range(1, 22)]
+"""The first week: 21 cameras online (21 is never listed again)."""
+WEEK_LATER = (
+    [_row(1, "已拆除"), _row(2, "报废")]
+    + [_row(s, "离线") for s in range(3, 13)]
+    + [_row(s, east=0.001) for s in range(13, 16)]
+    + [_row(s) for s in range(16, 21)]
+)
+"""A week later: 2 taken down, 10 offline, 3 moved about 100 m, 5 unchanged; 21 not listed."""
+
+
+def _import(db: Session, path: Path, rows: list[list[str]], **options: object) -> ImportOutcome:
+    path.write_text(csv_text(HEADERS, rows), encoding="utf-8")
+    return run_import(db.connection(), path, ImportOptions(kind="video", **options))  # type: ignore[arg-type]
+
+
+def _cameras(db: Session) -> list[tuple[object, ...]]:
+    """Return every test camera as on record (but which import listed it last)."""
+    return [
+        tuple(r)
+        for r in db.execute(
+            text(
+                "SELECT device_id, name, status, retired_on, retired_by, ST_AsText(point)"
+                " FROM video_points WHERE device_id LIKE '530424000013280070%' ORDER BY device_id"
+            )
+        )
+    ]
+
+
+def test_a_weekly_list_retires_exactly_the_cameras_it_marks_taken_down(
+    db: Session, tmp_path: Path
+) -> None:
+    seed_jurisdictions(db)
+    first = _import(db, tmp_path / "盘溪派出所雪亮点位_20261130.csv", FIRST)
+    assert first.committed, first.problems
+    path = tmp_path / "盘溪派出所雪亮点位_20261207.csv"
+    week = _import(db, path, WEEK_LATER)
+    assert week.committed, week.problems
+    taken = [n for n in week.notes if n.startswith("按状态撤销视频点位")]
+    assert len(taken) == 1 and taken[0].startswith("按状态撤销视频点位 2 个（")
+    assert taken[0].endswith(f"：\n  {code(1)} 周测点位1\n  {code(2)} 周测点位2")
+    assert not [n for n in week.notes if n.startswith("撤销视频点位")]  # no --complete
+    offline = [n for n in week.notes if n.startswith("转为离线的视频点位")]
+    assert len(offline) == 1 and offline[0].startswith("转为离线的视频点位 10 个")
+    assert code(1) not in offline[0] and not [p for p in week.problems if p.severity == "error"]
+    retired = db.execute(
+        text(
+            "SELECT v.device_id, r.kind FROM video_points AS v JOIN import_runs AS r"
+            " ON r.id = v.retired_by WHERE v.device_id LIKE '530424000013280070%'"
+            " AND v.retired_on IS NOT NULL ORDER BY 1"
+        )
+    ).all()
+    assert [tuple(r) for r in retired] == [(code(1), "video"), (code(2), "video")]
+    # the camera the file does not list is named, not retired (no --complete)
+    left = [n for n in week.notes if "不在本文件中" in n]
+    assert len(left) == 1 and left[0].endswith(f"{code(21)} 周测点位21")
+    before = _cameras(db)
+    again = _import(db, path, WEEK_LATER)
+    assert again.committed, again.problems
+    assert _cameras(db) == before
+    assert not [n for n in again.notes if n.startswith(("按状态撤销", "撤销视频", "重新启用"))]
+    assert not [n for n in again.notes if n.startswith("转为离线")]
