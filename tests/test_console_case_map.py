@@ -153,6 +153,19 @@ def test_the_case_page_maps_the_case_and_links_navigation_on_a_desk(
     _map_shows_the_case(page, case)
     # 定位 is a phone's: the desk's position is not the place's
     expect(page.locator("#cz-locate")).to_be_hidden()
+    # 附近视频 beside the map: the 调度台's list (same API), the online camera that sees the spot
+    # first, each with its 国标编码 to type into the 雪亮 platform (trial BB M2)
+    with httpx2.Client(base_url=demo.origin, timeout=30) as client:
+        me = _token(client, desk.dispatcher)
+        url = f"/api/cases/{case['id']}/cameras"
+        listed = client.get(url, params={"limit": 5}, headers=me).json()["cameras"]
+    items = page.locator("#cz-cameras .cz-camera")
+    expect(items).to_have_count(len(listed))
+    texts = items.all_inner_texts()
+    assert all(c["name"] in t and c["device_id"] in t for c, t in zip(listed, texts, strict=True))
+    expect(items.first).to_have_class(re.compile(r"\bcz-camera-sees\b"))
+    expect(items.first).to_contain_text(desk.spot.camera_name)
+    expect(items.first).to_contain_text("可见 · 在线")
     page.screenshot_step("desk-case-map")
     page.assert_clean(demo.origin)
 

@@ -547,6 +547,73 @@
     $("cz-navigate-baidu").href = baiduUrl(c, d);
     if (!moved) return;
     fitPlace();
+    loadCameras();
+  }
+
+  // 附近视频: the cameras the 调度台 lists for the case (same API, the online ones that see the
+  // spot first), so the operator need not open the 调度台 to learn which camera to pull up in
+  // the 雪亮 platform, its 国标编码 given (trial BB M2)
+  const CAMERAS_SHOWN = 5;
+  const cameraLayer = L.featureGroup().addTo(map);
+
+  function camerasBox() {
+    let box = $("cz-cameras");
+    if (!box) {
+      box = document.createElement("div");
+      box.id = "cz-cameras";
+      box.className = "cz-cameras small mt-2";
+      box.innerHTML = '<h3 class="h6 mb-1">附近视频</h3><ul class="list-unstyled mb-0" id="cz-camera-list"></ul>';
+      $("cz-place").appendChild(box);
+    }
+    return box;
+  }
+
+  async function loadCameras() {
+    const box = camerasBox();
+    const list = $("cz-camera-list");
+    cameraLayer.clearLayers();
+    let body;
+    try {
+      body = await zz.api("/api/cases/" + caseId + "/cameras?limit=" + CAMERAS_SHOWN);
+    } catch (error) {
+      box.hidden = true; // a reader the API refuses (研判分析员) has no cameras to pull up
+      return;
+    }
+    box.hidden = false;
+    list.textContent = "";
+    if (!body.seeing_online) {
+      const li = document.createElement("li");
+      li.className = "text-muted";
+      li.textContent = body.cameras.length
+        ? "没有摄像头覆盖该位置" + (body.seeing ? "：可见该位置的摄像头均离线" : "") + "；以下为最近的视频点位。"
+        : "辖区内没有在用的视频点位。";
+      list.appendChild(li);
+    }
+    body.cameras.forEach(function (cam) {
+      const live = cam.sees && cam.status === "online";
+      const dark = cam.sees && !live;
+      const online = cam.status === "online";
+      L.circleMarker([cam.lat, cam.lon], {
+        radius: 5,
+        color: online ? "#fff" : "#969696",
+        weight: online ? 1 : 2,
+        fillColor: online ? "#6a3d9a" : "#fff",
+        fillOpacity: cam.sees ? 1 : 0.5,
+      })
+        .bindTooltip(zz.esc(cam.name) + "（" + zz.esc(zz.label("video_status", cam.status)) + "）")
+        .addTo(cameraLayer);
+      const li = document.createElement("li");
+      li.className = "cz-camera" + (live ? " cz-camera-sees" : "") + (dark ? " cz-camera-dark" : "");
+      li.innerHTML =
+        (live ? "◉ " : dark ? "◌ " : "○ ") + "<strong>" + zz.esc(cam.name) + "</strong>" +
+        ' <span class="text-muted">' + fmtDistance(cam.distance_m) + " · " +
+        zz.esc(zz.label("ptz_type", cam.ptz_type)) + " · " +
+        (live ? "可见 · 在线" : dark
+          ? "离线（可见范围内）" + (cam.last_heartbeat ? " · 最后在线 " + zz.esc(zz.fmtTime(cam.last_heartbeat)) : "")
+          : zz.esc(zz.label("video_status", cam.status))) +
+        " · 国标编码 " + zz.esc(cam.device_id) + "</span>";
+      list.appendChild(li);
+    });
   }
 
   /** The grid's whole outline with the case (and, after 定位, the reader): a grid drawn in
