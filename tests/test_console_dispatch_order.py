@@ -70,6 +70,9 @@ def test_the_recommended_workers_come_first_and_the_cameras_fold(
                 drawn = [m[1:] for m in marks if m[0] == said]
                 assert drawn and all(look == looks[said] for look in drawn), marks
             assert ["worker", "#1a9850", "#fff"] in marks, marks
+            expect(page.locator("#dz-legend > span")).to_have_text(
+                ["案件（按风险着色）", "摄像头在线", "离线", "淡色：看不到案发位置", "推荐网格员"]
+            )
             # 推荐网格员 and its first rows on the first screen, the cameras after them
             heads = page.locator(".dz-section").all_inner_texts()
             assert heads.index("推荐网格员") < heads.index("可见该位置的摄像头"), heads
