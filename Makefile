@@ -25,11 +25,13 @@ typecheck: $(STAMP)
 # Byte-compiled once here: the test workers and the `zongzhi` commands the tests start would
 # otherwise each compile the packages again where PYTHONDONTWRITEBYTECODE is set. The hotspot
 # kernel is compiled into numba's cache beside the workers' start (tests/warm_numba.py), once,
-# where on a fresh clone both workers compiled it (about 11 s of CPU each).
+# where on a fresh clone both workers compiled it (about 11 s of CPU each). worksteal: each
+# worker starts on half the tests, in order (a module's tests mostly on one), and takes half of
+# the other's queue when its own runs out, evening out the end of the run.
 pytest: $(STAMP)
 	$(BIN)/python -m compileall -q geo layers api web importers
 	$(BIN)/python -m tests.warm_numba & warm=$$!; \
-	$(BIN)/python -m pytest -n 2 --dist loadgroup; status=$$?; wait $$warm; exit $$status
+	$(BIN)/python -m pytest -n 2 --dist worksteal; status=$$?; wait $$warm; exit $$status
 
 BENCH_DEBIAN_PACKAGES := wrk
 
