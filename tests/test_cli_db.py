@@ -64,14 +64,13 @@ def test_embedded_database_lifecycle(tmp_path: Path) -> None:
         tmp_path.chmod(0o700)
         _run(home, "db", "start")
         assert tmp_path.stat().st_mode & 0o777 == (0o701 if os.geteuid() == 0 else 0o700)
+        # the connections of psql and of the commands above closed: they do not make it move
+        assert _run(home, "db", "url").stdout.strip() == url
         _run(home, "db", "stop")
 
         port = json.loads((home / "pg" / "secrets.json").read_text())["port"]
         low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
         assert port < low  # never one the kernel hands out to outgoing connections
-        _run(home, "db", "start")  # its closed connections do not make it move
-        assert _run(home, "db", "url").stdout.strip() == url
-        _run(home, "db", "stop")
         # Its port taken while it was down (by a client's end of a connection, say): it moves.
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as squatter:
             squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # past TIME_WAIT
