@@ -512,10 +512,53 @@ def _assert_window_warning(
 
 
 @pytest.mark.browser
-def test_the_page_offers_a_window_end_a_source_filter_and_the_children_table(
+def test_the_page_offers_a_window_end_a_source_filter_the_children_table_and_dispute_types(
     page: RecordedPage, console_demo: ConsoleDemo
 ) -> None:
+    """The county's page: its dispute types add up to the period's disputes; then its window
+    end, source filter and children table.
+
+    (Two tests once, each logging the analyst in on the same page: the dispute types come
+    first, on the page as it loads, before the window and the filter change it.)
+    """
     origin, county = open_trends_as_analyst(page, console_demo)
+    # -- the dispute types add up to the period's disputes
+    found = page.evaluate(f"zz.api('/api/trends/{county}/categories?granularity=month')")
+    subs = found["subcategories"]
+    # the month with the most types of dispute
+    t = max(range(len(found["periods"])), key=lambda i: sum(1 for s in subs if s["counts"][i]))
+    page.locator("#period-slider").fill(str(t))
+    disputes = next(c for c in found["categories"] if c["code"] == "dispute")["counts"][t]
+    # the API's types add up to the disputes, those recorded without one last (code "")
+    assert sum(s["counts"][t] for s in subs) == disputes
+    assert [s["label"] for s in subs if s["code"] == ""] in ([], ["未注明类型"])
+    assert all(s["code"] for s in subs[:-1])
+    untyped = subs[-1]["counts"][t] if subs[-1]["code"] == "" else 0
+    typed = sorted((s["counts"][t] for s in subs if s["counts"][t] and s["code"]), reverse=True)
+    assert len(typed) > 8, typed  # the demo has more types in a month than the chart's eight
+    total = page.locator("#subcategory-total")
+    expect(total).to_have_text(f"本期矛盾纠纷合计 {disputes} 件")
+    labels = page.locator("#subcategory-svg .zz-subcategory-label").evaluate_all(
+        "ns => ns.map(n => n.textContent)"
+    )
+    counts = [
+        int(n)
+        for n in page.locator("#subcategory-svg .zz-subcategory-count").evaluate_all(
+            "ns => ns.map(n => n.textContent)"
+        )
+    ]
+    assert counts[:8] == typed[:8]
+    assert labels[8] == f"其他 {len(typed) - 8} 类" and counts[8] == sum(typed[8:])
+    assert untyped == disputes - sum(typed)
+    assert len(labels) == (10 if untyped else 9)
+    if untyped:
+        assert labels[9] == "未注明类型" and counts[9] == untyped
+    assert sum(counts) == disputes
+    page.locator("#chart-subcategories").scroll_into_view_if_needed()
+    page.screenshot_step("0-dispute-types")
+    assert page.latin_words(".zz-trends") == []
+
+    # -- the window end, the source filter and the children table
     # the unit's 指挥调度 (its briefs, its alerts) is one click away
     expect(page.locator("#zz-console-link")).to_have_attribute("href", f"/console/{county}")
     latest = trends.last_complete(console_demo.now, "month")
@@ -656,45 +699,3 @@ def test_the_page_marks_retired_villages_and_their_own_page_says_so(
     page.screenshot_step("2-retired-village-page")
     assert page.latin_words(".zz-trends") == []  # (the navbar names the test login)
     page.assert_clean(live_server)
-
-
-@pytest.mark.browser
-def test_the_dispute_types_add_up_to_the_periods_disputes(
-    page: RecordedPage, console_demo: ConsoleDemo
-) -> None:
-    origin, county = open_trends_as_analyst(page, console_demo)
-    found = page.evaluate(f"zz.api('/api/trends/{county}/categories?granularity=month')")
-    subs = found["subcategories"]
-    # the month with the most types of dispute
-    t = max(range(len(found["periods"])), key=lambda i: sum(1 for s in subs if s["counts"][i]))
-    page.locator("#period-slider").fill(str(t))
-    disputes = next(c for c in found["categories"] if c["code"] == "dispute")["counts"][t]
-    # the API's types add up to the disputes, those recorded without one last (code "")
-    assert sum(s["counts"][t] for s in subs) == disputes
-    assert [s["label"] for s in subs if s["code"] == ""] in ([], ["未注明类型"])
-    assert all(s["code"] for s in subs[:-1])
-    untyped = subs[-1]["counts"][t] if subs[-1]["code"] == "" else 0
-    typed = sorted((s["counts"][t] for s in subs if s["counts"][t] and s["code"]), reverse=True)
-    assert len(typed) > 8, typed  # the demo has more types in a month than the chart's eight
-    total = page.locator("#subcategory-total")
-    expect(total).to_have_text(f"本期矛盾纠纷合计 {disputes} 件")
-    labels = page.locator("#subcategory-svg .zz-subcategory-label").evaluate_all(
-        "ns => ns.map(n => n.textContent)"
-    )
-    counts = [
-        int(n)
-        for n in page.locator("#subcategory-svg .zz-subcategory-count").evaluate_all(
-            "ns => ns.map(n => n.textContent)"
-        )
-    ]
-    assert counts[:8] == typed[:8]
-    assert labels[8] == f"其他 {len(typed) - 8} 类" and counts[8] == sum(typed[8:])
-    assert untyped == disputes - sum(typed)
-    assert len(labels) == (10 if untyped else 9)
-    if untyped:
-        assert labels[9] == "未注明类型" and counts[9] == untyped
-    assert sum(counts) == disputes
-    page.locator("#chart-subcategories").scroll_into_view_if_needed()
-    page.screenshot_step("1-dispute-types")
-    assert page.latin_words(".zz-trends") == []
-    page.assert_clean(origin)
