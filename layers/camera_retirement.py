@@ -50,6 +50,13 @@ count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-s
   A file that lists again a camera it already retired keeps its retirement as it was (trial BB
   M6: a 派出所's weekly list marks the 2 cameras it removed; ``--complete`` would have retired
   the township's 73 others it never lists).
+* A file that has no row in some townships of its area (a 派出所's list of two of the county's
+  townships) says which townships it holds and how many of the cameras it leaves out lie in
+  the others (:class:`Coverage`); ``--within`` the area ``--complete`` retires nothing unless
+  ``--again`` confirms that the others' cameras are gone too (trial BB m5: 「如本文件是华宁县的
+  全部点位」 was advised for a file of 宁州街道 and 青龙镇). Refusing is the safer choice:
+  retiring only within the townships held would silently take a county-wide ``--complete``
+  for less than it says.
 * Every camera the file renames is named with its old and new names (``视频点位改名 N 个：``):
   a re-import is counted 更新 like any other, and names shifted by a row in a clerk's sheet,
   or a platform that renamed its channels, show here before the map does.
@@ -127,6 +134,36 @@ class Camera:
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """The townships a file holds, when its area has others where it has no row.
+
+    Attributes
+    ----------
+    held : tuple of tuple of str
+        ``(12-digit code, name)`` of the townships the file's rows lie in.
+    elsewhere : int
+        The cameras in use the file leaves out in the area's other townships.
+    others : tuple of str
+        Those other townships' names, in code order.
+    """
+
+    held: tuple[tuple[str, str], ...]
+    elsewhere: int
+    others: tuple[str, ...]
+
+    @property
+    def held_names(self) -> str:
+        """``宁州街道、青龙镇``: the townships the file holds."""
+        return "、".join(name for _, name in self.held)
+
+    @property
+    def others_names(self) -> str:
+        """The other townships, the first three named (``盘溪镇、华溪镇、通红甸乡等 4 个``)."""
+        named = "、".join(self.others[:3])
+        return named + (f"等 {len(self.others)} 个" if len(self.others) > 3 else "")
+
+
+@dataclass(frozen=True)
 class Before:
     """What :func:`settle` needs from before the upsert (:func:`snapshot`).
 
@@ -198,6 +235,11 @@ class Settled:
         left out are no sign of cameras gone (trial AV M6).
     taken_down : list of Camera
         The cameras in use the file says were taken down (已拆除, 报废 …), retired by it.
+    coverage : Coverage or None
+        The townships the file holds, when :attr:`area` has others where it has no row.
+    beyond_held : bool
+        ``--complete`` retired nothing: it would have retired cameras of townships where the
+        file has no row (:attr:`coverage`), without ``--again``.
     """
 
     today: date
@@ -215,6 +257,8 @@ class Settled:
     came_online: list[Camera] = field(default_factory=list)
     corrected_part: bool = False
     taken_down: list[Camera] = field(default_factory=list)
+    coverage: Coverage | None = None
+    beyond_held: bool = False
 
     def notes(self) -> list[str]:
         r"""Return the summary's lines (Simplified Chinese), but the alarm (:meth:`alarm`).
@@ -319,6 +363,8 @@ class Settled:
         """
         if self.area is None:
             return None
+        if self.beyond_held and self.coverage is not None:
+            return self._beyond_alarm(self.area, self.coverage)
         if self.unconfirmed_of is None:
             return self._spared_alarm(self.area) if self.spared else None
         area, n, total = self.area, len(self.left_out), self.unconfirmed_of
@@ -334,6 +380,31 @@ class Settled:
             f"按它{ending_share('视频点位', n, total)}，可能只是一部分（如按来源、坐标系分开的"
             f"文件之一）。请核对下列点位；如本文件确是{area.name}的全部点位，加 --complete --again"
             " 重新导入即予撤销"
+        )
+
+    def _beyond_alarm(self, area: Area, coverage: Coverage) -> str:
+        r"""Say that ``--complete`` would retire cameras where the file has no row, and what to do.
+
+        Examples
+        --------
+        >>> from layers.complete_list import Area
+        >>> s = Settled(date(2026, 12, 7), area=Area("530424000000", "华宁县"), beyond_held=True,
+        ...             coverage=Coverage((("530424100000", "宁州街道"),), 73, ("盘溪镇",)))
+        >>> print(s.alarm().split("。")[0].replace("，", "，\n"))
+        --complete 未撤销任何视频点位：本文件只含宁州街道的点位，
+        按它将撤销本文件没有一行的盘溪镇的在用视频点位 73 个（华宁县（530424000000）共未列 0 个）
+        """
+        one = coverage.held[0][0] if len(coverage.held) == 1 else None
+        advice = (
+            f"如只是{coverage.held_names}的全部点位，请改用 --within {one} --complete"
+            if one
+            else f"如只是{coverage.held_names}的全部点位，请按乡镇分别导入并用 --within 该乡镇"
+        )
+        return (
+            f"--complete 未撤销任何视频点位：本文件只含{coverage.held_names}的点位，按它将撤销"
+            f"本文件没有一行的{coverage.others_names}的在用视频点位 {coverage.elsewhere} 个"
+            f"（{area.label}共未列 {len(self.left_out)} 个）。{advice}；"
+            f"如本文件确是{area.name}的全部点位，加 --complete --again 重新导入即予撤销"
         )
 
     def _spared_alarm(self, area: Area) -> str:
@@ -354,10 +425,23 @@ class Settled:
         if self.unconfirmed_of is not None:
             return f"文件未列、未撤销的{area.label}在用视频点位 {n} 个：{cameras}"
         said = f"库中{area.label}有在用视频点位 {n} 个不在本文件中"
+        coverage = self.coverage
+        if coverage is not None:  # trial BB m5: the file's townships, and the rest
+            said += (
+                f"（本文件只含{coverage.held_names}的点位，其中 {coverage.elsewhere} 个在本文件"
+                f"没有一行的{coverage.others_names}）"
+            )
         if self.held_back:
             return f"{said}：{cameras}"
         if self.corrected_part:  # a part of an earlier file: no --complete to advise
             return f"{CORRECTED_PART}（{area.label}另有在用视频点位 {n} 个不在本文件中，不必处理）"
+        if coverage is not None and len(coverage.held) == 1:
+            town = coverage.held[0]
+            return (
+                f"{said}；如本文件是{town[1]}的全部点位（如平台的设备通道导出），已拆除的可加"
+                f" --within {town[0]} --complete 重新导入予以撤销（记录保留），从未撤销的不受影响："
+                f"{cameras}"
+            )
         return (
             f"{said}；如本文件是{area.name}的全部点位（如平台的设备通道导出），已拆除的可加"
             f" --within {area.code} --complete 重新导入予以撤销（记录保留），从未撤销的不受影响："
@@ -463,9 +547,13 @@ def settle(
     lo, hi = scope_range(area.code)
     settled.left_out = _left_out(conn, before, (lo, hi))
     settled.area = area
+    settled.coverage = _coverage(conn, before, (lo, hi)) if settled.left_out else None
     if not complete or within is None:
         return settled
     in_use = _in_use_before(conn, before, (lo, hi), back)
+    if not confirmed and settled.coverage is not None:
+        settled.unconfirmed_of, settled.beyond_held = in_use, True
+        return settled
     if not confirmed and unconfirmed(len(settled.left_out), in_use):
         settled.unconfirmed_of = in_use
         return settled
@@ -504,6 +592,42 @@ def _take_down(
         {"run": import_id, "ids": now},
     ).fetchall()
     return sorted((Camera(str(d), str(n), r) for d, n, r in rows), key=lambda c: c.device_id)
+
+
+def _coverage(
+    conn: psycopg.Connection[Any], before: Before, area: tuple[str, str]
+) -> Coverage | None:
+    """Return the townships the file holds if it leaves out cameras in others of ``area``."""
+    towns = sql.SQL(
+        "SELECT DISTINCT left(s.area_code, 9) FROM {staging} AS s WHERE s.area_code IS NOT NULL"
+    ).format(staging=sql.Identifier(before.staging))
+    others = conn.execute(
+        sql.SQL(
+            "SELECT left(v.area_code, 9) AS t, count(*) FROM video_points AS v"
+            " WHERE v.area_code >= %(lo)s AND v.area_code < %(hi)s AND v.retired_on IS NULL"
+            " AND v.device_id <> ALL(%(listed)s::text[]) AND left(v.area_code, 9) NOT IN ({towns})"
+            " GROUP BY 1 ORDER BY 1"
+        ).format(towns=towns),
+        {"lo": area[0], "hi": area[1], "listed": before.listed},
+    ).fetchall()
+    if not others:
+        return None
+    held = conn.execute(sql.SQL("SELECT t FROM ({towns}) AS h(t) ORDER BY 1").format(towns=towns))
+    held_codes = [str(t).ljust(12, "0") for (t,) in held.fetchall()]
+    names = _names(conn, held_codes + [str(t).ljust(12, "0") for t, _ in others])
+    return Coverage(
+        held=tuple((c, names.get(c, c)) for c in held_codes),
+        elsewhere=sum(int(n) for _, n in others),
+        others=tuple(names.get(str(t).ljust(12, "0"), str(t)) for t, _ in others),
+    )
+
+
+def _names(conn: psycopg.Connection[Any], codes: list[str]) -> dict[str, str]:
+    """Return the names on record of the jurisdictions ``codes``."""
+    rows = conn.execute(
+        "SELECT code, name FROM jurisdictions WHERE code = ANY(%s)", (codes,)
+    ).fetchall()
+    return {str(c): str(n) for c, n in rows}
 
 
 def _say_changes(conn: psycopg.Connection[Any], before: Before, settled: Settled) -> None:

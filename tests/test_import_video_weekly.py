@@ -12,8 +12,9 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+from importers.loading import Alarm
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
-from tests.import_fixtures import csv_text, seed_jurisdictions
+from tests.import_fixtures import add_jurisdictions, box, csv_text, seed_jurisdictions
 
 HEADERS = ["国标编码", "点位名称", "经度", "纬度", "在线状态"]
 
@@ -92,3 +93,44 @@ def test_a_weekly_list_retires_exactly_the_cameras_it_marks_taken_down(
     assert _cameras(db) == before
     assert not [n for n in again.notes if n.startswith(("按状态撤销", "撤销视频", "重新启用"))]
     assert not [n for n in again.notes if n.startswith("转为离线")]
+
+
+def test_complete_of_a_file_of_some_townships_names_them_and_spares_the_others(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial BB m5: a 派出所's list of 宁州街道 imported ``--within`` the county."""
+    seed_jurisdictions(db)
+    add_jurisdictions(
+        db,
+        [
+            ("530424101000", "盘溪镇", 4, "530424000000", None),
+            ("530424101001", "盘溪村", 5, "530424101000", box(103.0, 24.2, 103.02, 24.22)),
+        ],
+    )
+    panxi = [
+        [code(s), f"盘溪点位{s}", f"{102.923 + s * 0.001:.3f}", "24.205", "在线"] for s in (81, 82)
+    ]
+    first = _import(db, tmp_path / "全县在册.csv", FIRST + panxi)
+    assert first.committed, first.problems
+    db.execute(  # a week ago: a --complete list spares the cameras a file of today listed
+        text("UPDATE import_runs SET started_at = started_at - interval '7 days' WHERE id = :i"),
+        {"i": first.import_id},
+    )
+    path = tmp_path / "宁州派出所雪亮点位_20261207.csv"
+    plain = _import(db, path, WEEK_LATER, within="530424", dry_run=True)
+    (note,) = [n for n in plain.notes if "不在本文件中" in n]
+    head = note.split("\n")[0]
+    assert "本文件只含宁州街道的点位，其中 2 个在本文件没有一行的盘溪镇" in head
+    assert "如本文件是宁州街道的全部点位" in head and "--within 530424100000 --complete" in head
+    held = _import(db, path, WEEK_LATER, within="530424", complete=True)
+    assert held.committed
+    (alarm,) = [n for n in held.notes if isinstance(n, Alarm) and n.startswith("--complete")]
+    assert alarm.startswith("--complete 未撤销任何视频点位：本文件只含宁州街道的点位，")
+    assert "盘溪镇的在用视频点位 2 个" in alarm and "--within 530424100000 --complete" in alarm
+    in_use = "SELECT count(*) FROM video_points WHERE device_id = ANY(:d) AND retired_on IS NULL"
+    assert db.execute(text(in_use), {"d": [code(21), code(81), code(82)]}).scalar() == 3
+    # the township the file holds: its camera left out is retired, 盘溪镇's stay in use
+    town = _import(db, path, WEEK_LATER, within="530424100", complete=True)
+    assert town.committed and not [n for n in town.notes if n.startswith("--complete")]
+    assert [n for n in town.notes if n.startswith("撤销视频点位 1 个")]
+    assert db.execute(text(in_use), {"d": [code(21), code(81), code(82)]}).scalar() == 2
