@@ -94,7 +94,8 @@ def test_the_camera_clusters_are_named_and_a_click_spreads_them(
     # 收起图例 folds the legend to its button, and it stays folded in this tab (trial BB m11)
     page.locator("#zz-legend-fold").click()
     expect(page.locator("#zz-legend-body")).to_be_hidden()
-    assert legend.bounding_box()["height"] < 40  # type: ignore[index]
+    folded = legend.bounding_box()
+    assert folded is not None and folded["height"] < 40, folded
     page.reload()
     page.wait_for_function("window.zzReady === true")
     expect(page.locator("#zz-legend-fold")).to_have_text("展开图例 ▴")
