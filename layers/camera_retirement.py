@@ -62,7 +62,10 @@ count (the OGC collection, the command feed's KPIs, the cameras of a case, hot-s
   or a platform that renamed its channels, show here before the map does.
 * So is every camera whose 在线状态 the file changes, by direction (``转为离线的视频点位 N 个
   （原为在线）：``, then ``恢复在线的…``): a monthly export is how the office learns which
-  cameras went dark, and a count in 更新 would hide them.
+  cameras went dark, and a count in 更新 would hide them. A camera the file takes offline was
+  last known online when the import before it listed it: that time becomes its
+  ``last_heartbeat`` (最后在线) unless a later one is on record, so the list of offline cameras
+  says since when and sorts it among the others (trial BB m4: 「最后在线 未记录」, listed last).
 
 A note naming cameras is a head line, then one indented line per camera (``  国标编码 名称``):
 the summary shows the first ten, in a dry run as in an import, and a CSV beside the report
@@ -80,7 +83,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import psycopg
@@ -183,6 +186,9 @@ class Before:
     removed : dict
         国标编码 → ``(retired_on, retired_by)`` on record (``None`` in use or new), of the
         cameras the file says were taken down.
+    listed_at : dict
+        国标编码 → when the import that last listed it before this one ran, of the staged
+        cameras on record (those an import listed).
     """
 
     staging: str
@@ -191,6 +197,7 @@ class Before:
     retired: list[Camera]
     recorded: dict[str, tuple[str, str]] = field(default_factory=dict)
     removed: dict[str, tuple[date | None, int | None]] = field(default_factory=dict)
+    listed_at: dict[str, datetime] = field(default_factory=dict)
 
 
 @dataclass
@@ -476,7 +483,8 @@ def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str
     last_id = int(row[0]) if row else 0
     on_record = conn.execute(  # the staged cameras on record: names, states, the retired
         sql.SQL(
-            "SELECT v.device_id, v.name, v.status, v.retired_on FROM video_points AS v"
+            "SELECT v.device_id, v.name, v.status, v.retired_on, r.started_at"
+            " FROM video_points AS v LEFT JOIN import_runs AS r ON r.id = v.listed_by"
             " WHERE v.device_id IN (SELECT s.device_id FROM {staging} AS s) ORDER BY v.device_id"
         ).format(staging=sql.Identifier(staging))
     ).fetchall()
@@ -490,8 +498,9 @@ def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str
         staging=staging,
         listed=sorted({d for d in listed if isinstance(d, str) and d}),
         last_id=last_id,
-        retired=[Camera(str(d), str(n), r) for d, n, _, r in on_record if r is not None],
-        recorded={str(d): (str(n), str(s)) for d, n, s, _ in on_record},
+        retired=[Camera(str(d), str(n), r) for d, n, _, r, _ in on_record if r is not None],
+        recorded={str(d): (str(n), str(s)) for d, n, s, _, _ in on_record},
+        listed_at={str(d): at for d, *_, at in on_record if at is not None},
         removed={str(d): (on, by) for d, on, by in removed},
     )
 
@@ -541,6 +550,7 @@ def settle(
     settled.taken_down = _take_down(conn, before, import_id)
     gone = set(before.removed)
     settled.went_offline = [c for c in settled.went_offline if c.device_id not in gone]
+    _last_online(conn, before, settled.went_offline)
     area = file_area(conn, before.staging, within)
     if area is None:
         return settled
@@ -628,6 +638,23 @@ def _names(conn: psycopg.Connection[Any], codes: list[str]) -> dict[str, str]:
         "SELECT code, name FROM jurisdictions WHERE code = ANY(%s)", (codes,)
     ).fetchall()
     return {str(c): str(n) for c, n in rows}
+
+
+def _last_online(conn: psycopg.Connection[Any], before: Before, cameras: list[Camera]) -> None:
+    """Date the cameras the file took offline as last online when the import before it ran.
+
+    The import that listed a camera online last is the last word that it was; a heartbeat
+    recorded later stays.
+    """
+    for camera in cameras:
+        at = before.listed_at.get(camera.device_id)
+        if at is None:
+            continue
+        conn.execute(
+            "UPDATE video_points SET last_heartbeat = %(at)s WHERE device_id = %(d)s"
+            " AND (last_heartbeat IS NULL OR last_heartbeat < %(at)s)",
+            {"at": at, "d": camera.device_id},
+        )
 
 
 def _say_changes(conn: psycopg.Connection[Any], before: Before, settled: Settled) -> None:

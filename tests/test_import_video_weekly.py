@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session
 
 from importers.loading import Alarm
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
-from tests.import_fixtures import add_jurisdictions, box, csv_text, seed_jurisdictions
+from layers import camera_lists
+from tests.import_fixtures import VILLAGE, add_jurisdictions, box, csv_text, seed_jurisdictions
+from tests.workflow_data import actor
 
 HEADERS = ["国标编码", "点位名称", "经度", "纬度", "在线状态"]
 
@@ -93,6 +95,27 @@ def test_a_weekly_list_retires_exactly_the_cameras_it_marks_taken_down(
     assert _cameras(db) == before
     assert not [n for n in again.notes if n.startswith(("按状态撤销", "撤销视频", "重新启用"))]
     assert not [n for n in again.notes if n.startswith("转为离线")]
+    # m4: the 10 taken offline were last known online when the first week's list was imported
+    listed = db.execute(
+        text("SELECT started_at FROM import_runs WHERE id = :i"), {"i": first.import_id}
+    ).scalar_one()
+    beats = db.execute(
+        text("SELECT device_id, last_heartbeat FROM video_points WHERE device_id = ANY(:d)"),
+        {"d": [code(s) for s in range(3, 13)]},
+    ).all()
+    assert len(beats) == 10 and {b for _, b in beats} == {listed}
+    db.execute(  # one silent two days before, one never heard from
+        text(
+            "UPDATE video_points SET status = 'offline', last_heartbeat = CASE device_id"
+            " WHEN :a THEN CAST(:at AS timestamptz) - interval '2 days' END"
+            " WHERE device_id IN (:a, :b)"
+        ),
+        {"a": code(16), "b": code(17), "at": listed},
+    )
+    found = camera_lists.offline(db, VILLAGE, actor=actor("commander", "530424000000"))
+    order = [c.device_id for c in found.cameras]
+    assert order[0] == code(16) and order[-1] == code(17)
+    assert set(order[1:-1]) == {code(s) for s in range(3, 13)}
 
 
 def test_complete_of_a_file_of_some_townships_names_them_and_spares_the_others(
