@@ -453,6 +453,8 @@ _ALL = (
             last_heartbeat="t.last_heartbeat",
             area_code="t.area_code",
             area_name=name_sql("t.area_code"),
+            install_address="t.install_address",
+            police_station="t.police_station",
         ),
         tile_properties=(
             "device_id",

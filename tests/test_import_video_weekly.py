@@ -7,6 +7,7 @@ list in use (no ``--complete``), and a re-import of the same file changes nothin
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sqlalchemy import text
@@ -14,8 +15,10 @@ from sqlalchemy.orm import Session
 
 from importers.loading import Alarm
 from importers.pipeline import ImportOptions, ImportOutcome, run_import
-from layers import camera_lists
+from layers import camera_lists, features
+from layers.catalog import get_collection
 from tests.import_fixtures import VILLAGE, add_jurisdictions, box, csv_text, seed_jurisdictions
+from tests.migration_steps import migration_steps
 from tests.workflow_data import actor
 
 HEADERS = ["国标编码", "点位名称", "经度", "纬度", "在线状态"]
@@ -157,3 +160,44 @@ def test_complete_of_a_file_of_some_townships_names_them_and_spares_the_others(
     assert town.committed and not [n for n in town.notes if n.startswith("--complete")]
     assert [n for n in town.notes if n.startswith("撤销视频点位 1 个")]
     assert db.execute(text(in_use), {"d": [code(21), code(81), code(82)]}).scalar() == 2
+
+
+def test_a_camera_keeps_its_install_address_and_police_station_for_the_popup(
+    db: Session, tmp_path: Path
+) -> None:
+    """Trial BB m1: 安装位置 and 所属组织 were read to check the township, then dropped."""
+    seed_jurisdictions(db)
+    headers = [*HEADERS, "安装位置", "所属组织"]
+    rows = [[*_row(1), "测试社区菜市场东门", "宁州派出所"], [*_row(2), "", ""]]
+    path = tmp_path / "宁州派出所雪亮点位.csv"
+    path.write_text(csv_text(headers, rows), encoding="utf-8")
+    outcome = run_import(db.connection(), path, ImportOptions(kind="video"))
+    assert outcome.committed, outcome.problems
+    layer = get_collection("video_points")
+    fid = db.execute(
+        text("SELECT id FROM video_points WHERE device_id = :d"), {"d": code(1)}
+    ).scalar_one()
+    item = json.loads(features.collection_item(db, layer, str(fid), scope_code=VILLAGE))
+    props = item["properties"]
+    assert props["install_address"] == "测试社区菜市场东门"
+    assert props["police_station"] == "宁州派出所" and props["area_name"] == "测试社区"
+    # a later list without those columns says nothing of them: kept
+    assert _import(db, tmp_path / "平台导出.csv", [_row(1, "离线")]).committed
+    kept = db.execute(
+        text("SELECT install_address, police_station FROM video_points WHERE device_id = :d"),
+        {"d": code(1)},
+    ).one()
+    assert tuple(kept) == ("测试社区菜市场东门", "宁州派出所")
+
+
+def test_migration_0041_downgrades_and_upgrades(db: Session) -> None:
+    """Revision 0041's downgrade drops the two columns; its upgrade brings them back."""
+    columns = text(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'video_points'"
+    )
+    kept = {"install_address", "police_station"}
+    with migration_steps(db, "0041_camera_address_station.py") as (module, conn):
+        module.downgrade()
+        assert not kept & set(conn.execute(columns).scalars())
+        module.upgrade()
+        assert kept <= set(conn.execute(columns).scalars())

@@ -237,6 +237,8 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
             **places,
             ORGANISATION: checks.text("police_station"),
             INSTALL_ADDRESS: checks.text("address"),
+            "install_address": checks.text("address"),
+            "police_station": checks.text("police_station"),
             REMOVED: removed,
         },
     )
@@ -246,7 +248,7 @@ def _prepare_video(checks: RowChecks, context: Context) -> list[Part]:
     checks.note_unread()
     # A list without a column says nothing of it: its default (or empty) value is a new camera's,
     # not a reason to reset the view or the state another list or an operator gave a camera.
-    unsaid = unsaid_columns(checks, _CAMERA_DETAILS)
+    unsaid = unsaid_columns(checks, (*_CAMERA_DETAILS, *_KEPT_PLACES), _KEPT_PLACES)
     return [Part(records, ("device_id",), True, insert_only=unsaid)]
 
 
@@ -261,6 +263,9 @@ _CAMERA_DETAILS = (
     "stream_url",
 )
 """A camera's fields a list may leave out, or give in words that cannot be read (left out)."""
+_KEPT_PLACES = {"install_address": ("address",), "police_station": ("police_station",)}
+"""The columns that keep a camera's 安装位置 and 所属组织 (派出所), by the field giving each
+(trial BB m1: dropped after the township check, the operator could not tell whom to phone)."""
 
 
 VIDEO = Kind(

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CHAR, BigInteger, CheckConstraint, Float, ForeignKey, SmallInteger, String
+from sqlalchemy import (
+    CHAR,
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from layers.model.base import Base, LabelledEnum, area_code_type, geometry, id_column
@@ -138,3 +147,5 @@ class VideoPoint(Base):
     listed_by: Mapped[int | None] = mapped_column(
         BigInteger, ForeignKey("import_runs.id"), index=True
     )
+    install_address: Mapped[str | None] = mapped_column(Text)
+    police_station: Mapped[str | None] = mapped_column(Text)

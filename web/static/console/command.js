@@ -2203,6 +2203,9 @@
             ["状态", zz.label("video_status", p.status)],
             ["朝向", viewText(p)],
             ["最近心跳", zz.fmtTime(p.last_heartbeat)],
+            ["村（社区）", p.area_name],
+            ["安装位置", p.install_address],
+            ["所属派出所", p.police_station],
           ]) + "</div>"
       );
       return m;
