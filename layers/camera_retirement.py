@@ -189,6 +189,8 @@ class Before:
     listed_at : dict
         国标编码 → when the import that last listed it before this one ran, of the staged
         cameras on record (those an import listed).
+    sources : dict
+        ``import_runs.id`` → file name of the imports that last listed those cameras.
     """
 
     staging: str
@@ -198,6 +200,7 @@ class Before:
     recorded: dict[str, tuple[str, str]] = field(default_factory=dict)
     removed: dict[str, tuple[date | None, int | None]] = field(default_factory=dict)
     listed_at: dict[str, datetime] = field(default_factory=dict)
+    sources: dict[int, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -247,6 +250,11 @@ class Settled:
     beyond_held : bool
         ``--complete`` retired nothing: it would have retired cameras of townships where the
         file has no row (:attr:`coverage`), without ``--again``.
+    dropped : list of Camera
+        Of :attr:`left_out`, those last listed by an import that listed cameras of this file
+        too (its previous week's list, say): likely the ones taken down since.
+    dropped_by : list of str
+        Those imports' file names.
     """
 
     today: date
@@ -266,6 +274,8 @@ class Settled:
     taken_down: list[Camera] = field(default_factory=list)
     coverage: Coverage | None = None
     beyond_held: bool = False
+    dropped: list[Camera] = field(default_factory=list)
+    dropped_by: list[str] = field(default_factory=list)
 
     def notes(self) -> list[str]:
         r"""Return the summary's lines (Simplified Chinese), but the alarm (:meth:`alarm`).
@@ -328,6 +338,13 @@ class Settled:
             notes.append(INCOMPLETE_NOTE)
         if self.left_out and self.area is not None:
             notes.append(self._left_out_note(self.area))
+        if self.dropped and self.left_out:  # trial BB M6: the few among the many left out
+            files = "、".join(self.dropped_by[:3]) + ("等" if len(self.dropped_by) > 3 else "")
+            notes.append(
+                f"其中上次由{files}列出、本文件未列的视频点位 {len(self.dropped)} 个（如已拆除，"
+                "可在本文件中列出并把在线状态填为已拆除后重新导入，只撤销这些）："
+                f"{_lines(c.label for c in self.dropped)}"
+            )
         if self.renamed:
             notes.append(self._renamed_note())
         for cameras, head in (
@@ -483,7 +500,7 @@ def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str
     last_id = int(row[0]) if row else 0
     on_record = conn.execute(  # the staged cameras on record: names, states, the retired
         sql.SQL(
-            "SELECT v.device_id, v.name, v.status, v.retired_on, r.started_at"
+            "SELECT v.device_id, v.name, v.status, v.retired_on, r.started_at, r.id, r.file_name"
             " FROM video_points AS v LEFT JOIN import_runs AS r ON r.id = v.listed_by"
             " WHERE v.device_id IN (SELECT s.device_id FROM {staging} AS s) ORDER BY v.device_id"
         ).format(staging=sql.Identifier(staging))
@@ -498,9 +515,10 @@ def snapshot(conn: psycopg.Connection[Any], staging: str, listed: Collection[str
         staging=staging,
         listed=sorted({d for d in listed if isinstance(d, str) and d}),
         last_id=last_id,
-        retired=[Camera(str(d), str(n), r) for d, n, _, r, _ in on_record if r is not None],
-        recorded={str(d): (str(n), str(s)) for d, n, s, _, _ in on_record},
-        listed_at={str(d): at for d, *_, at in on_record if at is not None},
+        retired=[Camera(str(d), str(n), r) for d, n, _, r, *_ in on_record if r is not None],
+        recorded={str(d): (str(n), str(s)) for d, n, s, *_ in on_record},
+        listed_at={str(d): at for d, _, _, _, at, _, _ in on_record if at is not None},
+        sources={int(run): str(f) for *_, run, f in on_record if run is not None},
         removed={str(d): (on, by) for d, on, by in removed},
     )
 
@@ -558,6 +576,7 @@ def settle(
     settled.left_out = _left_out(conn, before, (lo, hi))
     settled.area = area
     settled.coverage = _coverage(conn, before, (lo, hi)) if settled.left_out else None
+    settled.dropped, settled.dropped_by = _dropped(conn, before, settled.left_out)
     if not complete or within is None:
         return settled
     in_use = _in_use_before(conn, before, (lo, hi), back)
@@ -602,6 +621,22 @@ def _take_down(
         {"run": import_id, "ids": now},
     ).fetchall()
     return sorted((Camera(str(d), str(n), r) for d, n, r in rows), key=lambda c: c.device_id)
+
+
+def _dropped(
+    conn: psycopg.Connection[Any], before: Before, left_out: list[Camera]
+) -> tuple[list[Camera], list[str]]:
+    """Return those of ``left_out`` last listed by an import that listed this file's cameras."""
+    if not left_out or not before.sources:
+        return [], []
+    rows = conn.execute(
+        "SELECT device_id, listed_by FROM video_points"
+        " WHERE device_id = ANY(%s) AND listed_by = ANY(%s)",
+        ([c.device_id for c in left_out], list(before.sources)),
+    ).fetchall()
+    by = {str(d): int(r) for d, r in rows}
+    runs = sorted(set(by.values()))
+    return [c for c in left_out if c.device_id in by], [before.sources[r] for r in runs]
 
 
 def _coverage(

@@ -92,6 +92,12 @@ def test_a_weekly_list_retires_exactly_the_cameras_it_marks_taken_down(
     # the camera the file does not list is named, not retired (no --complete)
     left = [n for n in week.notes if "不在本文件中" in n]
     assert len(left) == 1 and left[0].endswith(f"{code(21)} 周测点位21")
+    dropped = [n for n in week.notes if n.startswith("其中上次由")]
+    assert dropped == [
+        "其中上次由盘溪派出所雪亮点位_20261130.csv列出、本文件未列的视频点位 1 个（如已拆除，"
+        "可在本文件中列出并把在线状态填为已拆除后重新导入，只撤销这些）："
+        f"\n  {code(21)} 周测点位21"
+    ]
     before = _cameras(db)
     again = _import(db, path, WEEK_LATER)
     assert again.committed, again.problems
