@@ -342,6 +342,7 @@ def test_report_workbook(world: Session) -> None:
         "走访逾期",
         "走访逐期统计",
         "重复反映",
+        "部门办理情况",
     ]
     summary = {r[0]: r[1] for r in book["概况"].iter_rows(values_only=True)}
     assert summary["统计期"].startswith("2026年10月") and summary["辖区"].startswith("通海县")
