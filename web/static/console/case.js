@@ -547,7 +547,9 @@
     $("cz-navigate-baidu").href = baiduUrl(c, d);
     if (!moved) return;
     fitPlace();
-    loadCameras();
+    // the API refuses cameras to the analyst and to a county department (api.app's
+    // DEPARTMENT_REFUSED): they are not asked, so no refused request is made
+    if (!["analyst", "department"].includes(page.me.role)) loadCameras();
   }
 
   // 附近视频: the cameras the 调度台 lists for the case (same API, the online ones that see the
@@ -576,7 +578,7 @@
     try {
       body = await zz.api("/api/cases/" + caseId + "/cameras?limit=" + CAMERAS_SHOWN);
     } catch (error) {
-      box.hidden = true; // a reader the API refuses (研判分析员) has no cameras to pull up
+      box.hidden = true; // no cameras to pull up where the API refuses them
       return;
     }
     box.hidden = false;
