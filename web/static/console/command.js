@@ -2697,6 +2697,11 @@
 
   // ---- actions on a queued case ----------------------------------------------------------------
   let acting = null;
+  // each case's version after this page's last action on it: a feed read sent before that
+  // action was answered may have drawn its row again with the version before it, and the next
+  // action tapped on that row went with it and was refused as 已被他人处理 (a slow phone)
+  const actedVersions = new Map();
+  const versionOf = (c) => Math.max(c.version, actedVersions.get(c.id) || 0);
 
   function labelled(name, labelText, control) {
     const wrap = el("div", "mb-2");
@@ -2993,12 +2998,15 @@
       // JSON, or with photos one form to …/with-photos, as the case page sends it
       actionDraft(c, action, "photos", photos.length); // a reload keeps the note, not these
       const done = action === "hand_down_supervise" // both steps in one request (trial AZ m8)
-        ? await zz.api("/api/cases/" + c.id + "/hand-down-supervise", { method: "POST", json: { version: c.version, note: note.trim() || null, deadline: sent.deadline } })
-        : await zz.sendCaseAction(c.id, action, { version: c.version, note: note, params: sent, photos: photos });
+        ? await zz.api("/api/cases/" + c.id + "/hand-down-supervise", { method: "POST", json: { version: versionOf(c), note: note.trim() || null, deadline: sent.deadline } })
+        : await zz.sendCaseAction(c.id, action, { version: versionOf(c), note: note, params: sent, photos: photos });
       actionDraft(c, action, "", "");
       actionDraft(c, action, "photos", "");
       // its row's next action, tapped before the list is drawn again, goes with the new version
-      if (done && done.version) c.version = done.version;
+      if (done && done.version) {
+        c.version = done.version;
+        actedVersions.set(c.id, done.version);
+      }
       sent.unit_name = where;
       sent.photos = photos.length;
       document.getElementById("zz-action-dialog").close();
