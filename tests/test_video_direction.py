@@ -8,11 +8,18 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers import cases, features, video
+from layers import features, video
 from layers.catalog import get_collection
 from layers.model import Case, DirectionType, PtzType, VideoPoint
 from layers.model.video import DEFAULT_FOV_DEG
-from tests.workflow_data import COUNTY, NOW, actor, ensure_world, village, village_centre
+from tests.workflow_data import (
+    COUNTY,
+    actor,
+    ensure_world,
+    hazard_at_centre,
+    village,
+    village_centre,
+)
 
 M = 1 / 101_000  # about one metre of longitude at 24.3° N, in degrees
 V = village(200, 1)
@@ -30,17 +37,7 @@ def world(db: Session) -> Session:
 
 
 def _case(db: Session) -> Case:
-    lon, lat = village_centre(V)
-    return cases.register(
-        db,
-        actor=DESK,
-        channel="phone",
-        category="safety_hazard",
-        title="井盖缺失",
-        reported_at=NOW,
-        lon=lon,
-        lat=lat,
-    ).case
+    return hazard_at_centre(db, DESK, V, "井盖缺失")
 
 
 def _camera(

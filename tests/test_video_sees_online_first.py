@@ -16,12 +16,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from layers import cases, video
+from layers import video
 from layers.database import apply_scope
 from layers.model import Case, PtzType
 from tests.api_fixtures import TOWN_A1, ApiWorld
 from tests.conftest import SuiteDatabase
-from tests.workflow_data import NOW, actor, ensure_world, village, village_centre
+from tests.workflow_data import actor, ensure_world, hazard_at_centre, village, village_centre
 
 M = 1 / 101_000  # about one metre of longitude at 24.3° N, in degrees
 V = village(200, 1)
@@ -37,17 +37,7 @@ def world(db: Session) -> Session:
 
 
 def _case(db: Session) -> Case:
-    lon, lat = village_centre(V)
-    return cases.register(
-        db,
-        actor=DESK,
-        channel="phone",
-        category="safety_hazard",
-        title="护栏损坏",
-        reported_at=NOW,
-        lon=lon,
-        lat=lat,
-    ).case
+    return hazard_at_centre(db, DESK, V, "护栏损坏")
 
 
 _INSERT = text(

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
-from layers import accounts
+from layers import accounts, cases
+from layers.model import Case
 from layers.workflow import Actor
 
 if TYPE_CHECKING:
@@ -59,6 +60,21 @@ def village_centre(village_code: str) -> tuple[float, float]:
     """Return lon, lat of the centre of a village box."""
     west = _TOWNSHIPS[village_code[:9]] + SIZE * (int(village_code[9:]) - 1)
     return west + SIZE / 2, LAT0 + SIZE / 2
+
+
+def hazard_at_centre(session: Session, desk: Actor, village_code: str, title: str) -> Case:
+    """Register a 安全隐患 phoned in now at ``village_code``'s centre (the camera tests' case)."""
+    lon, lat = village_centre(village_code)
+    return cases.register(
+        session,
+        actor=desk,
+        channel="phone",
+        category="safety_hazard",
+        title=title,
+        reported_at=NOW,
+        lon=lon,
+        lat=lat,
+    ).case
 
 
 def _box(west: float, south: float, east: float, north: float) -> str:
