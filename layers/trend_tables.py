@@ -1040,8 +1040,9 @@ def uncovered_hotspots(
     if hot.size:
         polygons = _cell_polygons([result.cells[i] for i in hot])
         if cams:
-            # Each camera's view as drawn elsewhere (layers.video.camera_view: recorded azimuth,
-            # dome, 监视方位); a camera of unknown view still counts as a full circle here.
+            # Each camera's view as drawn elsewhere (layers.video.camera_view: a dome all round,
+            # else its recorded azimuth, else its 监视方位 sector's centre); a camera of unknown
+            # view still counts as a full circle here.
             views = [
                 camera_view(
                     c.azimuth_deg, c.fov_deg, direction_type=c.direction_type, ptz_type=c.ptz_type
